@@ -1,0 +1,29 @@
+/** A 1-based position in a source file. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Path segments as in a JSON pointer: keys and array indexes. */
+export type PathSegments = readonly (string | number)[];
+
+/**
+ * One YAML document of a file, as plain data plus a way back to the source.
+ * `locate` returns the position of the node at `path` (for a key that does not exist,
+ * the closest existing ancestor); `locateKey` the position of the key itself.
+ */
+export interface SourceDocument {
+  readonly file: string;
+  /** 0-based index of the document inside a multi-document file. */
+  readonly index: number;
+  readonly data: unknown;
+  locate(path: PathSegments): Position;
+  locateKey(path: PathSegments): Position;
+}
+
+export interface SourceFile {
+  readonly file: string;
+  /** Raw text, used to show the offending line under an error. */
+  readonly text: string;
+  readonly documents: readonly SourceDocument[];
+}

@@ -1,0 +1,25 @@
+/** Pure plan: what apply would do at `now`. */
+export interface PlanItem {
+  /** `<target>/<name>` or `<target>/<name>@<slot ISO Z, seconds>` */
+  readonly key: string;
+  readonly name: string;
+  readonly target: string;
+  readonly file: string;
+  readonly line: number;
+  /** ISO-8601 UTC, seconds precision, for scheduled calls. */
+  readonly slot?: string;
+  /** Whom the call dials, as written (references like `${VAR}` unresolved). */
+  readonly to: string;
+  readonly definition: string;
+  /** Why the item is skipped/missed, or what it re-does (e.g. "retrying failed (400 ...)"). */
+  readonly reason?: string;
+}
+
+export interface Plan {
+  readonly target: string;
+  readonly now: string;
+  readonly due: readonly PlanItem[];
+  readonly upcoming: readonly PlanItem[];
+  readonly missed: readonly PlanItem[];
+  readonly skipped: readonly PlanItem[];
+}

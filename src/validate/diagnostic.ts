@@ -1,0 +1,26 @@
+/** A problem in user input, located in a file. Bad input is data, never an exception. */
+export interface Diagnostic {
+  /** Path relative to the project root, with forward slashes (or a flag name such as `--rate`). */
+  readonly file: string;
+  /** 1-based; 0 when the problem has no position (a flag, a missing file). */
+  readonly line: number;
+  /** 1-based; 0 when the problem has no position. */
+  readonly column: number;
+  /** JSON pointer inside the YAML document, e.g. `/calls/1/to/number` ('' for the document). */
+  readonly path: string;
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
+}
+
+export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
+  diagnostics.some((d) => d.severity === 'error');
+
+/** Stable order for reporting: by file, then line, then column. */
+export const sortDiagnostics = (diagnostics: readonly Diagnostic[]): Diagnostic[] =>
+  [...diagnostics].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.message.localeCompare(b.message),
+  );

@@ -1,0 +1,74 @@
+import type { PathSegments, Position } from '../config/types.js';
+import type { Diagnostic } from './diagnostic.js';
+
+/** A schedule as written (validated; strings still raw). */
+export interface ScheduleSpec {
+  readonly cron?: string;
+  /** ISO-8601 with offset or Z, or a wall time when `timezone` is set. */
+  readonly at?: string;
+  /** IANA zone, default UTC. */
+  readonly timezone: string;
+  readonly start?: string;
+  readonly end?: string;
+  /** "HH:MM-HH:MM" local time of day. */
+  readonly window?: string;
+  /** Milliseconds after a slot falls due during which it may still be placed. Default 10 min. */
+  readonly deadlineMs: number;
+}
+
+/**
+ * One call after loading, validating and merging defaults (project < file < call).
+ * `options` are the documented gateway options only (no name/schedule/target/enabled),
+ * strings still holding `${VAR}` references — resolve/ interpolates them later.
+ */
+export interface CallDefinition {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Target the call is pinned to, if any. */
+  readonly target?: string;
+  readonly enabled: boolean;
+  readonly schedule?: ScheduleSpec;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** `sha256:<hex>` of the merged definition (canonical JSON, references unresolved). */
+  readonly definition: string;
+  /** Source position of a path inside the merged call, for errors found later (resolve). */
+  readonly locate: (path: PathSegments) => Position;
+}
+
+/** A target as written in callops.yaml (strings may hold `${VAR}`). */
+export interface TargetSpec {
+  readonly name: string;
+  readonly base_url: string;
+  readonly account_sid: string;
+  readonly api_key: string;
+  readonly concurrency?: number;
+  /** e.g. "5/s", "600/5m" */
+  readonly rate?: string;
+  /** e.g. "15s" */
+  readonly request_timeout?: string;
+  readonly allow_insecure?: boolean;
+  /** Longest pause on 429 before the remaining calls fail, e.g. "5m". */
+  readonly max_pause?: string;
+  readonly file: string;
+  readonly locate: (path: PathSegments) => Position;
+}
+
+export interface ProjectConfig {
+  /** Absolute project root. */
+  readonly root: string;
+  /** 'callops.yaml' when present, else undefined. */
+  readonly file?: string;
+  readonly targets: readonly TargetSpec[];
+  readonly defaultTarget?: string;
+  readonly calls: readonly string[];
+  readonly lockfile: string;
+  readonly defaults: Readonly<Record<string, unknown>>;
+}
+
+export interface ValidatedProject {
+  readonly config: ProjectConfig;
+  readonly calls: readonly CallDefinition[];
+  readonly diagnostics: readonly Diagnostic[];
+}
