@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
+import { Pool } from 'undici';
+import type { CallRequest, ResolvedTarget } from './target.js';
+
+/** What one HTTP attempt came to, before any interpretation. */
+export type AttemptResult =
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      /** The reason phrase the server sent, if any (jambonz sends `unknown` for 480). */
+      readonly statusText: string;
+      /** Response headers, names lower-cased, repeated values joined with `, `. */
+      readonly headers: Readonly<Record<string, string>>;
+      readonly bodyText: string;
+      /** Set when the status arrived but the body could not be read whole. */
+      readonly bodyError?: string;
+    }
+  | {
+      readonly kind: 'error';
+      /** True when the request headers were written to a socket: it may have reached the gateway. */
+      readonly sent: boolean;
+      readonly code: string;
+      readonly message: string;
+    };
+
+export interface GatewayClient {
+  readonly target: string;
+  /** One POST of the create-call request. Never rejects: failures come back as `kind: 'error'`. */
+  post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult>;
+  /** Destroys the pool and its sockets. */
+  close(): Promise<void>;
+}
+
+export const ATTEMPT_HEADER = 'x-callops-attempt';
+const CONNECT_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 4_000;
+const ATTEMPT_PATTERN = new RegExp(`\\r\\n${ATTEMPT_HEADER}: ([^\\r\\n]+)\\r\\n`, 'i');
+const REGISTRY = Symbol.for('callops.execute.sent-attempts');
+
+/**
+ * Attempt ids whose request headers undici has written to a socket. Filled from the
+ * `undici:client:sendHeaders` diagnostics channel, subscribed once per process (the set
+ * lives on globalThis so that a second copy of this module shares it).
+ */
+function sentAttempts(): Set<string> {
+  const registry = globalThis as { [REGISTRY]?: Set<string> };
+  const existing = registry[REGISTRY];
+  if (existing) return existing;
+  const sent = new Set<string>();
+  registry[REGISTRY] = sent;
+  subscribe('undici:client:sendHeaders', (message) => {
+    const headers = (message as { headers?: unknown }).headers;
+    if (typeof headers !== 'string') return;
+    const id = ATTEMPT_PATTERN.exec(headers)?.[1];
+    if (id) sent.add(id);
+  });
+  return sent;
+}
+
+export function callsPath(target: ResolvedTarget): { origin: string; path: string } {
+  const url = new URL(target.baseUrl);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  return {
+    origin: url.origin,
+    path: `${prefix}/v1/Accounts/${encodeURIComponent(target.accountSid)}/Calls`,
+  };
+}
+
+export function createGatewayClient(target: ResolvedTarget): GatewayClient {
+  const sent = sentAttempts();
+  const { origin, path } = callsPath(target);
+  const pool = new Pool(origin, {
+    connections: Math.max(1, target.concurrency),
+    pipelining: 1,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeout: target.requestTimeoutMs,
+    bodyTimeout: target.requestTimeoutMs,
+  });
+
+  async function post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult> {
+    const attemptId = randomUUID();
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path,
+        headers: {
+          authorization: `Bearer ${target.apiKey}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          [ATTEMPT_HEADER]: attemptId,
+        },
+        body: JSON.stringify(request.body),
+        signal,
+      });
+      let bodyText = '';
+      let bodyError: string | undefined;
+      try {
+        bodyText = await response.body.text();
+      } catch (error) {
+        bodyError = describeError(error).message;
+      }
+      return {
+        kind: 'response',
+        status: response.statusCode,
+        statusText: response.statusText ?? '',
+        headers: flattenHeaders(response.headers),
+        bodyText,
+        ...(bodyError === undefined ? {} : { bodyError }),
+      };
+    } catch (error) {
+      return { kind: 'error', sent: sent.has(attemptId), ...describeError(error) };
+    } finally {
+      sent.delete(attemptId);
+    }
+  }
+
+  return {
+    target: target.name,
+    post,
+    close: async () => {
+      if (!pool.destroyed) await pool.destroy();
+    },
+  };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>) {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    if (error.name === 'AbortError' || code === 'UND_ERR_ABORTED') {
+      return { code: 'ABORTED', message: 'the request was aborted' };
+    }
+    const inner = error instanceof AggregateError ? error.errors[0] : undefined;
+    const message = error.message || (inner instanceof Error ? inner.message : '') || error.name;
+    return { code: typeof code === 'string' ? code : error.name, message };
+  }
+  return { code: 'UNKNOWN', message: String(error) };
+}

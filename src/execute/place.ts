@@ -1,0 +1,135 @@
+import type { Runtime } from './context.js';
+import type { Outcome, OutcomeStatus } from './outcome.js';
+import { classifyAttempt, retryDelay, type Verdict } from './policy.js';
+import type { CallRequest } from './target.js';
+import { pauseTarget, stopTarget, type TargetState, waitForTurn } from './target-state.js';
+
+interface Progress {
+  attempts: number;
+  started: boolean;
+  /** The last answer that asked for a retry. */
+  last: (Verdict & { kind: 'retry' }) | undefined;
+}
+
+/**
+ * Places one call: waits its turn, records the intent, sends, and retries only what the
+ * gateway certainly did not place. Resolves to no outcome when the run was aborted before
+ * the call's first intent was recorded (the call stays due). Never rejects.
+ */
+export async function placeCall(
+  request: CallRequest,
+  state: TargetState,
+  rt: Runtime,
+): Promise<Outcome | undefined> {
+  const progress: Progress = { attempts: 0, started: false, last: undefined };
+  const end = (status: OutcomeStatus, message: string, extra: Partial<Outcome> = {}): Outcome => ({
+    key: request.key,
+    status,
+    at: rt.nowIso(),
+    attempts: progress.attempts,
+    ...extra,
+    message: rt.redact(message),
+  });
+
+  for (;;) {
+    const turn = await waitForTurn(state, rt);
+    if (turn === 'aborted') {
+      if (!progress.started) return undefined;
+      const last = progress.last;
+      if (!last) return end('failed', 'interrupted before the request was sent');
+      return end(
+        'failed',
+        `interrupted before retrying; last answer: ${last.reason}`,
+        withStatus(last.httpStatus),
+      );
+    }
+    if (turn === 'stopped') {
+      return end('failed', `${progress.started ? 'not retried' : 'not sent'}: ${state.stopReason}`);
+    }
+    if (!progress.started) {
+      progress.started = true;
+      rt.emit({ type: 'call:start', key: request.key, target: state.target.name });
+    }
+    try {
+      await rt.beforeSend(request);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return end('failed', `not sent: the intent could not be recorded: ${why}`);
+    }
+    if (rt.signal?.aborted) return end('failed', 'interrupted before the request was sent');
+
+    progress.attempts += 1;
+    const result = await state.client.post(request, rt.signal);
+    if (result.kind === 'error' && rt.signal?.aborted) {
+      return result.sent
+        ? end('unknown', 'interrupted after the request was sent — the call may have been placed')
+        : end('failed', 'interrupted before the request was sent');
+    }
+    const verdict = classifyAttempt(result, { target: state.target.name, nowMs: rt.nowMs() });
+    switch (verdict.kind) {
+      case 'placed':
+        return {
+          key: request.key,
+          status: 'placed',
+          at: rt.nowIso(),
+          attempts: progress.attempts,
+          httpStatus: verdict.httpStatus,
+          sid: verdict.sid,
+          ...(verdict.callId === undefined ? {} : { callId: verdict.callId }),
+        };
+      case 'unknown':
+        return end('unknown', verdict.message, withStatus(verdict.httpStatus));
+      case 'failed':
+        if (verdict.signal === 'stop-target') {
+          stopTarget(state, rt, verdict.stopReason ?? verdict.message);
+        }
+        return end('failed', verdict.message, withStatus(verdict.httpStatus));
+      case 'retry': {
+        const outcome = await scheduleRetry(request, verdict, state, rt, progress);
+        if (outcome) return end('failed', outcome, withStatus(verdict.httpStatus));
+        progress.last = verdict;
+      }
+    }
+  }
+}
+
+/** Arranges the wait before the next attempt, or says why there is none. */
+async function scheduleRetry(
+  request: CallRequest,
+  verdict: Verdict & { kind: 'retry' },
+  state: TargetState,
+  rt: Runtime,
+  progress: Progress,
+): Promise<string | undefined> {
+  const { target } = state;
+  const delayMs = retryDelay(verdict, progress.attempts, { random: rt.random });
+  if (delayMs > target.maxPauseMs) {
+    const wait = `the gateway asked to wait ${seconds(delayMs)}, longer than the ${seconds(target.maxPauseMs)} target \`${target.name}\` allows`;
+    if (verdict.signal === 'pause-target') {
+      stopTarget(state, rt, `${wait} (${verdict.reason})`);
+    }
+    return `${wait}: ${verdict.reason}`;
+  }
+  if (verdict.signal === 'pause-target') pauseTarget(state, rt, delayMs, verdict.reason);
+  if (progress.attempts >= rt.maxAttempts) {
+    return `gave up after ${progress.attempts} attempts: ${verdict.reason}`;
+  }
+  rt.emit({
+    type: 'call:retry',
+    key: request.key,
+    attempt: progress.attempts + 1,
+    delayMs,
+    reason: rt.redact(verdict.reason),
+  });
+  // A target pause is waited out in waitForTurn, by every call alike.
+  if (verdict.signal !== 'pause-target') await rt.sleep(delayMs);
+  return undefined;
+}
+
+function withStatus(httpStatus: number | undefined): Partial<Outcome> {
+  return httpStatus === undefined ? {} : { httpStatus };
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}

@@ -1,0 +1,196 @@
+import { STATUS_CODES } from 'node:http';
+import type { AttemptResult } from './client.js';
+
+/** What an attempt means for the call, and for the target it was sent to. */
+export type Verdict =
+  | {
+      readonly kind: 'placed';
+      readonly httpStatus: number;
+      readonly sid: string;
+      readonly callId?: string;
+    }
+  | {
+      /** Definitely not placed, and worth another try after a delay. */
+      readonly kind: 'retry';
+      readonly reason: string;
+      readonly httpStatus?: number;
+      /** From Retry-After, when the gateway sent one. */
+      readonly retryAfterMs?: number;
+      /** 429: the whole target waits, not only this call. */
+      readonly signal?: 'pause-target';
+    }
+  | {
+      /** Definitely not placed. */
+      readonly kind: 'failed';
+      readonly message: string;
+      readonly httpStatus?: number;
+      /** 401/403: the credential is wrong, nothing more goes to this target in this run. */
+      readonly signal?: 'stop-target';
+      /** Why the target stops, for the calls that will not be sent. */
+      readonly stopReason?: string;
+    }
+  | {
+      /** May have been placed: never sent again automatically. */
+      readonly kind: 'unknown';
+      readonly message: string;
+      readonly httpStatus?: number;
+    };
+
+export interface ClassifyOptions {
+  /** Target name, for the credential hints. */
+  readonly target: string;
+  /** Epoch ms, to read a Retry-After given as an HTTP date. */
+  readonly nowMs: number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 4;
+export const BACKOFF_BASE_MS = 250;
+export const BACKOFF_CAP_MS = 10_000;
+const MAX_MESSAGE_LENGTH = 300;
+const RETRIABLE_STATUSES = new Set([429, 480, 503]);
+
+export function classifyAttempt(result: AttemptResult, options: ClassifyOptions): Verdict {
+  if (result.kind === 'error') {
+    const detail = `${result.message} (${result.code})`;
+    return result.sent
+      ? {
+          kind: 'unknown',
+          message: `no complete answer after the request was sent: ${detail} — the call may have been placed`,
+        }
+      : { kind: 'retry', reason: `the request was not sent: ${detail}` };
+  }
+  const { status } = result;
+  const label = statusLabel(status, result.statusText);
+  const msg = gatewayMessage(result.bodyText);
+  if (status >= 200 && status < 300) return classifySuccess(result, label);
+  if (RETRIABLE_STATUSES.has(status)) {
+    const retryAfterMs = parseRetryAfter(result.headers['retry-after'], options.nowMs);
+    return {
+      kind: 'retry',
+      reason: msg ? `${label}: ${msg}` : label,
+      httpStatus: status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(status === 429 ? { signal: 'pause-target' as const } : {}),
+    };
+  }
+  if (status === 401 || status === 403) {
+    const what = status === 401 ? 'api_key' : 'account_sid';
+    const hint = `check ${what} of target \`${options.target}\``;
+    const phrase = statusPhrase(status, result.statusText);
+    const answer = msg && msg.toLowerCase() !== phrase.toLowerCase() ? `: ${msg}` : '';
+    return {
+      kind: 'failed',
+      httpStatus: status,
+      message: `the gateway refused the credential (${label}${answer}) — ${hint}`,
+      signal: 'stop-target',
+      stopReason: `target \`${options.target}\` refused the credential (${label}) — ${hint}`,
+    };
+  }
+  if (status >= 400 && status < 500) {
+    return { kind: 'failed', httpStatus: status, message: msg || label };
+  }
+  if (status >= 300 && status < 400) {
+    const location = result.headers.location;
+    const where = location ? ` to ${location}` : '';
+    return {
+      kind: 'failed',
+      httpStatus: status,
+      message: `the gateway answered ${label}, a redirect${where} — check base_url`,
+    };
+  }
+  return {
+    kind: 'unknown',
+    httpStatus: status,
+    message: `the gateway answered ${label}${msg ? `: ${msg}` : ''} — the call may have been placed`,
+  };
+}
+
+function classifySuccess(result: AttemptResult & { kind: 'response' }, label: string): Verdict {
+  const body = parseJson(result.bodyText);
+  const sid = body?.sid;
+  if (typeof sid === 'string' && sid !== '') {
+    const callId = body?.callId;
+    return {
+      kind: 'placed',
+      httpStatus: result.status,
+      sid,
+      ...(typeof callId === 'string' && callId !== '' ? { callId } : {}),
+    };
+  }
+  const why = result.bodyError ? ` (the body was cut: ${result.bodyError})` : '';
+  return {
+    kind: 'unknown',
+    httpStatus: result.status,
+    message: `the gateway answered ${label} without a call sid${why} — the call may have been placed`,
+  };
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in ms from `nowMs` (never negative). */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+export interface BackoffOptions {
+  readonly baseMs?: number;
+  readonly capMs?: number;
+  /** A number in [0, 1); Math.random by default. */
+  readonly random?: () => number;
+}
+
+/** Exponential backoff with full jitter; `attempt` counts the attempts made so far (1…). */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  const base = options.baseMs ?? BACKOFF_BASE_MS;
+  const cap = options.capMs ?? BACKOFF_CAP_MS;
+  const random = options.random ?? Math.random;
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** How long to wait before the next attempt: Retry-After when given, else backoff. */
+export function retryDelay(
+  verdict: Verdict & { kind: 'retry' },
+  attempt: number,
+  options: BackoffOptions = {},
+): number {
+  return verdict.retryAfterMs ?? backoffDelay(attempt, options);
+}
+
+/** The gateway's `msg` when the body is JSON carrying one, else the body as short plain text. */
+export function gatewayMessage(bodyText: string): string {
+  const msg = parseJson(bodyText)?.msg;
+  if (typeof msg === 'string') return shorten(msg);
+  const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(/<[^>]*>/g, ' ') : bodyText;
+  return shorten(text);
+}
+
+/** `401 Unauthorized`; a bare `480` when the reason phrase says nothing. */
+export function statusLabel(status: number, statusText = ''): string {
+  const phrase = statusPhrase(status, statusText);
+  return phrase ? `${status} ${phrase}` : String(status);
+}
+
+function statusPhrase(status: number, statusText: string): string {
+  const phrase = STATUS_CODES[status] ?? statusText.trim();
+  return phrase.toLowerCase() === 'unknown' ? '' : phrase;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : flat;
+}

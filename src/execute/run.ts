@@ -1,0 +1,81 @@
+import { createRuntime, type ExecuteContext, type Runtime } from './context.js';
+import type { Outcome } from './outcome.js';
+import { placeCall } from './place.js';
+import type { CallRequest } from './target.js';
+import { createTargetState, type TargetState } from './target-state.js';
+
+export type { ExecuteContext, ExecuteEvent } from './context.js';
+
+/**
+ * Sends every request to its target: per target at most `concurrency` in flight and at
+ * most `rate` new requests; targets run side by side. Returns the outcomes in request
+ * order. A call the run never started (aborted before its first intent) has no outcome.
+ */
+export async function executeCalls(
+  requests: readonly CallRequest[],
+  ctx: ExecuteContext,
+): Promise<Outcome[]> {
+  const rt = createRuntime(ctx);
+  const outcomes = new Map<number, Outcome>();
+  const record = (index: number, outcome: Outcome) => {
+    outcomes.set(index, outcome);
+    rt.emit({ type: 'call:done', outcome });
+  };
+
+  const byTarget = new Map<string, number[]>();
+  requests.forEach((request, index) => {
+    const list = byTarget.get(request.target) ?? [];
+    list.push(index);
+    byTarget.set(request.target, list);
+  });
+
+  const runs: Promise<void>[] = [];
+  for (const [name, indexes] of byTarget) {
+    const target = ctx.targets.get(name);
+    const client = ctx.clients.get(name);
+    if (!target || !client) {
+      for (const index of indexes) {
+        const request = requests[index] as CallRequest;
+        record(index, notSent(request, rt, `not sent: no target named \`${name}\``));
+      }
+      continue;
+    }
+    const state = createTargetState(target, client, rt);
+    runs.push(runTarget(requests, indexes, state, rt, record));
+  }
+  await Promise.all(runs);
+
+  return [...outcomes.entries()].sort(([a], [b]) => a - b).map(([, outcome]) => outcome);
+}
+
+/** `concurrency` workers share the target's queue; each takes one call at a time. */
+async function runTarget(
+  requests: readonly CallRequest[],
+  indexes: readonly number[],
+  state: TargetState,
+  rt: Runtime,
+  record: (index: number, outcome: Outcome) => void,
+): Promise<void> {
+  const queue = [...indexes];
+  const worker = async () => {
+    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+      if (rt.signal?.aborted) return;
+      const outcome = await placeCall(requests[index] as CallRequest, state, rt);
+      if (outcome) record(index, outcome);
+    }
+  };
+  const { concurrency } = state.target;
+  const limit = Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 1;
+  const workers = Math.min(limit, queue.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+function notSent(request: CallRequest, rt: Runtime, message: string): Outcome {
+  return {
+    key: request.key,
+    status: 'failed',
+    at: rt.nowIso(),
+    attempts: 0,
+    message: rt.redact(message),
+  };
+}

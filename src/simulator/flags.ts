@@ -1,0 +1,171 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DEFAULT_ACCOUNT_SID, type RateLimit, type SimulatorOptions } from './options.js';
+import { isUuid } from './uuid.js';
+
+type FlagValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+export type SimulatorFlagResult =
+  | { readonly options: SimulatorOptions }
+  | { readonly error: string };
+
+/** The `callops simulator` flags, as node:util parseArgs options. */
+export const SIMULATOR_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'account-sid': { type: 'string' },
+  'api-key': { type: 'string' },
+  latency: { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'fail-status': { type: 'string' },
+  'retry-after': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  log: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+export const SIMULATOR_USAGE = `Usage: callops simulator [flags]
+
+Runs the built-in Voice Gateway simulator: it answers POST /v1/Accounts/{sid}/Calls (and GET
+of calls) as a real jambonz API server does, and places no real calls.
+
+  --host HOST          address to listen on (default 127.0.0.1)
+  --port N             port (default 0: any free port)
+  --account-sid SID    the account (default ${DEFAULT_ACCOUNT_SID})
+  --api-key KEY        the accepted Bearer token (default: the built-in public key)
+  --latency MS         wait before answering an accepted call
+  --fail-status CODE   answer CODE (400-599) instead, with the body a real gateway gives
+  --fail-rate P        for a share P (0..1) of create-call requests (default 1)
+  --retry-after S      Retry-After of an injected 429 or 503 (default 1)
+  --rate-limit N/WIN   answer 429 past N requests per window, e.g. 600/5m or 10/s
+  --log FILE           append every create-call request to FILE as a JSON line`;
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `600/5m`, `10/s`, `100/1500ms`, `1000/1h`. */
+export const parseRateLimit = (text: string): RateLimit | undefined => {
+  const match = /^(\d+)\/(\d*)(ms|s|m|h)$/.exec(text.trim());
+  const [, count, times, unit] = match ?? [];
+  if (count === undefined || unit === undefined) return undefined;
+  const windowMs = (times === '' || times === undefined ? 1 : Number(times)) * (UNIT_MS[unit] ?? 0);
+  return Number(count) >= 1 && windowMs >= 1 ? { count: Number(count), windowMs } : undefined;
+};
+
+const wholeNumber = (text: string): number | undefined =>
+  /^\d+$/.test(text.trim()) ? Number(text) : undefined;
+
+type Check = (text: string) => { readonly value: unknown } | { readonly error: string };
+
+const ok = (value: unknown) => ({ value });
+const orError = (value: unknown, error: string) => (value === undefined ? { error } : { value });
+
+// Each flag: the option it sets and how its text is checked (the error names the flag).
+const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
+  ['host', 'host', (t) => orError(t.trim() || undefined, '--host must not be empty')],
+  [
+    'port',
+    'port',
+    (t) => {
+      const n = wholeNumber(t);
+      return orError(
+        n !== undefined && n <= 65535 ? n : undefined,
+        '--port must be an integer between 0 and 65535',
+      );
+    },
+  ],
+  [
+    'account-sid',
+    'accountSid',
+    (t) => (isUuid(t) ? ok(t) : { error: '--account-sid must be a UUID' }),
+  ],
+  [
+    'api-key',
+    'apiKey',
+    (t) =>
+      t !== '' && !/\s/.test(t)
+        ? ok(t)
+        : { error: '--api-key must be a non-empty string without spaces' },
+  ],
+  [
+    'latency',
+    'latencyMs',
+    (t) => orError(wholeNumber(t), '--latency must be a whole number of milliseconds'),
+  ],
+  [
+    'fail-rate',
+    'failRate',
+    (t) => {
+      const n = t.trim() === '' ? Number.NaN : Number(t);
+      return n >= 0 && n <= 1 ? ok(n) : { error: '--fail-rate must be a number between 0 and 1' };
+    },
+  ],
+  [
+    'fail-status',
+    'failStatus',
+    (t) => {
+      const n = wholeNumber(t);
+      return orError(
+        n !== undefined && n >= 400 && n <= 599 ? n : undefined,
+        '--fail-status must be an HTTP status between 400 and 599',
+      );
+    },
+  ],
+  [
+    'retry-after',
+    'retryAfterS',
+    (t) => orError(wholeNumber(t), '--retry-after must be a whole number of seconds'),
+  ],
+  [
+    'rate-limit',
+    'rateLimit',
+    (t) => orError(parseRateLimit(t), '--rate-limit must be N/WINDOW, e.g. 600/5m or 10/s'),
+  ],
+  ['log', 'logFile', (t) => orError(t || undefined, '--log must name a file')],
+];
+
+/** Simulator options from already parsed flag values (other keys are ignored). */
+export const simulatorOptionsFromValues = (values: FlagValues): SimulatorFlagResult => {
+  const options: Record<string, unknown> = {};
+  for (const [flag, key, check] of FLAGS) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const text = Array.isArray(raw) ? raw.at(-1) : raw;
+    if (typeof text !== 'string') return { error: `--${flag} needs a value` };
+    const checked = check(text);
+    if ('error' in checked) return { error: checked.error };
+    options[key] = checked.value;
+  }
+  if (options.failRate !== undefined && options.failStatus === undefined) {
+    return { error: '--fail-rate needs --fail-status CODE (the status to answer)' };
+  }
+  return { options: options as SimulatorOptions };
+};
+
+/** Parses `callops simulator` flags; a bad flag or value is an error naming the flag. */
+export const parseSimulatorFlags = (argv: readonly string[]): SimulatorFlagResult => {
+  try {
+    const { values } = parseArgs({ args: [...argv], options: SIMULATOR_FLAGS, strict: true });
+    return simulatorOptionsFromValues(values);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { error: message.replace(/\. To specify a positional argument.*$/s, '') };
+  }
+};
+
+export interface BannerInput {
+  readonly url: string;
+  readonly accountSid: string;
+  readonly apiKey: string;
+  /** True when apiKey is the built-in default. */
+  readonly defaultApiKey: boolean;
+}
+
+/**
+ * Two lines: the base URL alone (scripts read the first line), then the account. The api
+ * key is shown only when it is the built-in default, which is public anyway; a key given
+ * with --api-key is the user's and is never printed.
+ */
+export const formatBanner = (sim: BannerInput): string => {
+  const key = sim.defaultApiKey
+    ? `api key ${sim.apiKey} (the built-in default)`
+    : 'api key: the one given with --api-key';
+  return `${sim.url}\naccount sid ${sim.accountSid} · ${key} · simulated: nothing real is dialled`;
+};

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonAnswer, send } from './answer.js';
+import { bodyForLog, readBody } from './body.js';
+import { acceptedCall, type CallStore } from './calls.js';
+import { decide } from './decide.js';
+import type { CallLog } from './log.js';
+import type { SimulatorSettings } from './options.js';
+import type { RateLimiter } from './rate-limit.js';
+import { matchRoute, pathOf } from './routes.js';
+import { newUuid } from './uuid.js';
+
+export interface SimulatorState {
+  readonly settings: SimulatorSettings;
+  readonly limiter: RateLimiter | undefined;
+  readonly log: CallLog;
+  readonly store: CallStore;
+  /** Aborted when the simulator closes: pending latency waits end without an answer. */
+  readonly closing: AbortSignal;
+}
+
+/** Waits the latency (each request on its own); false when the simulator closed meanwhile. */
+const waitLatency = async (state: SimulatorState): Promise<boolean> => {
+  if (state.settings.latencyMs <= 0) return !state.closing.aborted;
+  try {
+    await state.settings.wait(state.settings.latencyMs, state.closing);
+    return !state.closing.aborted;
+  } catch {
+    return false;
+  }
+};
+
+export const handleRequest = async (
+  state: SimulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> => {
+  const body = await readBody(req);
+  const method = req.method ?? 'GET';
+  const path = pathOf(req.url);
+  const rate = state.limiter?.hit(Date.now());
+  const facts = {
+    method,
+    path,
+    authorization: req.headers.authorization,
+    contentType: req.headers['content-type'],
+    body,
+    rate,
+  };
+  const decision = decide(facts, state.settings, state.store);
+  const route = matchRoute(method, path);
+  const extra = rate?.headers ?? {};
+  if (route.kind !== 'create') {
+    if (decision.kind === 'answer') send(res, decision.answer, extra);
+    return;
+  }
+  const account_sid = route.accountSid;
+  const logged = bodyForLog(body.text);
+  if (decision.kind === 'answer') {
+    const { status } = decision.answer;
+    state.log.append({ at: new Date().toISOString(), account_sid, status, body: logged });
+    send(res, decision.answer, extra);
+    return;
+  }
+  if (!(await waitLatency(state))) {
+    res.destroy();
+    return;
+  }
+  const at = new Date().toISOString();
+  const ids = { sid: newUuid(), callId: newUuid() };
+  state.store.add(acceptedCall(decision.body, { ...ids, accountSid: account_sid, at }));
+  state.log.append({ at, account_sid, status: 201, ...ids, body: logged });
+  send(res, jsonAnswer(201, ids), extra);
+};

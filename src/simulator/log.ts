@@ -1,0 +1,44 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+/** One create-call request as received and answered: a line of the `--log` file. */
+export interface ReceivedCall {
+  /** ISO-8601 UTC instant the answer was decided. */
+  readonly at: string;
+  /** The account in the request path, as given. */
+  readonly account_sid: string;
+  /** The HTTP status answered. */
+  readonly status: number;
+  /** Only on 201. */
+  readonly sid?: string;
+  /** Only on 201. */
+  readonly callId?: string;
+  /** The request body: parsed JSON when it parsed, else the text as received. */
+  readonly body: unknown;
+}
+
+export interface CallLog {
+  append(record: ReceivedCall): void;
+  records(): readonly ReceivedCall[];
+  close(): void;
+}
+
+/**
+ * Keeps every record in memory and, given a file, appends it as one JSON line with a single
+ * O_APPEND write before the answer is sent: whoever got the answer can read the line, and
+ * concurrent requests never interleave. Headers are never recorded.
+ */
+export const createCallLog = (file: string | undefined): CallLog => {
+  const kept: ReceivedCall[] = [];
+  let fd = file === undefined ? undefined : openSync(file, 'a');
+  return {
+    append(record) {
+      kept.push(record);
+      if (fd !== undefined) writeSync(fd, `${JSON.stringify(record)}\n`);
+    },
+    records: () => [...kept],
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+};

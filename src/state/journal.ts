@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import type { Outcome } from '../execute/outcome.js';
+import { ensureStateDir, journalPath, syncDir } from './dir.js';
+import type { DefinitionMeta } from './record.js';
+
+export { clearJournal, INTERRUPTED, recoverJournal, replayJournal } from './replay.js';
+
+/** Written before a request leaves: "this placement is about to be attempted". */
+export interface IntentRecord extends DefinitionMeta {
+  readonly key: string;
+  readonly target: string;
+  /** 1 for the first HTTP attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  /** ISO-8601 UTC; the journal's clock when omitted. */
+  readonly at?: string;
+}
+
+export interface Journal {
+  readonly runId: string;
+  readonly path: string;
+  /** Resolves once the intent is durably on disk: only then may the request be sent. */
+  intent(record: IntentRecord): Promise<void>;
+  /** Resolves once the outcome is durably on disk. */
+  outcome(outcome: Outcome & DefinitionMeta): Promise<void>;
+  /** Waits for pending lines, then closes the file. */
+  close(): Promise<void>;
+}
+
+export interface JournalOptions {
+  readonly runId?: string;
+  readonly clock?: () => Date;
+  /**
+   * Makes appended bytes durable (default: fdatasync). Every call of it commits one batch,
+   * so wrapping it shows how lines are grouped.
+   */
+  readonly datasync?: (handle: FileHandle) => Promise<void>;
+}
+
+interface Pending {
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+const writeAll = async (handle: FileHandle, text: string): Promise<void> => {
+  const buffer = Buffer.from(text, 'utf8');
+  for (let offset = 0; offset < buffer.length; ) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
+    offset += bytesWritten;
+  }
+};
+
+/**
+ * Open (or create) `.callops/journal.jsonl` for appending. Lines carry only keys,
+ * definition hashes, file names, targets and outcome fields: never request bodies or
+ * resolved values, so no secret can reach the journal.
+ *
+ * Group commit: the first line queued while the journal is idle is written at the end
+ * of the current microtask turn; lines queued while a write+fdatasync is in progress wait
+ * and go out together in the next single write+fdatasync. Each promise resolves only after
+ * the fdatasync that covers its line has returned. After a failed write or sync the
+ * journal refuses every later line, because what reached the disk is then unknown.
+ */
+export const openJournal = async (
+  stateDir: string,
+  options: JournalOptions = {},
+): Promise<Journal> => {
+  await ensureStateDir(stateDir);
+  const path = journalPath(stateDir);
+  const datasync = options.datasync ?? ((h: FileHandle) => h.datasync());
+  const clock = options.clock ?? (() => new Date());
+  const runId = options.runId ?? randomUUID();
+  const handle = await open(path, 'a+');
+  try {
+    // A journal left by a crash may end in a torn line; start ours on a fresh line so the
+    // torn bytes never merge with a complete intent.
+    const { size } = await handle.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) {
+        await writeAll(handle, '\n');
+        await datasync(handle);
+      }
+    }
+    await syncDir(stateDir);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+
+  let queue: Pending[] = [];
+  let running: Promise<void> | undefined;
+  let broken: Error | undefined;
+  let closed = false;
+
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await writeAll(handle, batch.map((p) => p.line).join(''));
+        await datasync(handle);
+        for (const pending of batch) pending.resolve();
+      } catch (error) {
+        const cause = error instanceof Error ? error.message : String(error);
+        broken = new Error(`the journal ${path} could not be written (${cause})`, { cause: error });
+        for (const pending of [...batch, ...queue]) pending.reject(broken);
+        queue = [];
+      }
+    }
+    running = undefined;
+  };
+
+  const append = (record: Readonly<Record<string, unknown>>): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (broken) return reject(broken);
+      if (closed) return reject(new Error(`the journal ${path} is closed`));
+      queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      running ??= Promise.resolve().then(drain);
+    });
+
+  return {
+    runId,
+    path,
+    intent: (r) =>
+      append({
+        type: 'intent',
+        run: runId,
+        at: r.at ?? clock().toISOString(),
+        key: r.key,
+        target: r.target,
+        attempt: r.attempt,
+        definition: r.definition,
+        file: r.file,
+      }),
+    outcome: (o) =>
+      append({
+        type: 'outcome',
+        run: runId,
+        at: o.at,
+        key: o.key,
+        status: o.status,
+        sid: o.sid,
+        callId: o.callId,
+        httpStatus: o.httpStatus,
+        message: o.message,
+        attempts: o.attempts,
+        definition: o.definition,
+        file: o.file,
+      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      while (running) await running;
+      await handle.close();
+    },
+  };
+};

@@ -1,0 +1,128 @@
+import type { OutcomeStatus } from '../execute/outcome.js';
+import { escapePointer } from './json-scan.js';
+import type { LockEntry, Lockfile } from './types.js';
+
+/** Where a shape problem is: a JSON pointer into the lockfile, and what is wrong there. */
+export interface ShapeProblem {
+  readonly pointer: string;
+  readonly message: string;
+  /** What the user can do about it, when it is not "fix it or restore it from git". */
+  readonly hint?: string;
+}
+
+const STATUSES: readonly OutcomeStatus[] = ['placed', 'failed', 'unknown'];
+const STRING_FIELDS = ['sid', 'callId', 'message'] as const;
+const ENTRY_FIELDS = new Set([
+  'status',
+  'sid',
+  'callId',
+  'at',
+  'definition',
+  'file',
+  'httpStatus',
+  'message',
+  'resolvedBy',
+]);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+
+const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: ShapeProblem } => {
+  const at = `/calls/${escapePointer(key)}`;
+  const problem = (field: string, message: string) => ({
+    problem: { pointer: field === '' ? at : `${at}/${escapePointer(field)}`, message },
+  });
+  const label = `entry ${JSON.stringify(key)}`;
+  if (!isObject(raw)) return problem('', `${label} must be an object, not ${kindOf(raw)}`);
+  for (const field of Object.keys(raw)) {
+    if (!ENTRY_FIELDS.has(field)) return problem(field, `${label} has an unknown field "${field}"`);
+  }
+  const { status, definition, file, httpStatus, resolvedBy } = raw;
+  if (!STATUSES.includes(status as OutcomeStatus)) {
+    return problem(
+      status === undefined ? '' : 'status',
+      `${label}: status must be one of ${STATUSES.join(', ')}`,
+    );
+  }
+  if (typeof raw.at !== 'string' || Number.isNaN(Date.parse(raw.at))) {
+    return problem(raw.at === undefined ? '' : 'at', `${label}: at must be an ISO-8601 time`);
+  }
+  for (const [name, value] of [
+    ['definition', definition],
+    ['file', file],
+  ] as const) {
+    if (typeof value !== 'string') {
+      return problem(value === undefined ? '' : name, `${label}: ${name} must be a string`);
+    }
+  }
+  for (const name of STRING_FIELDS) {
+    if (raw[name] !== undefined && typeof raw[name] !== 'string') {
+      return problem(name, `${label}: ${name} must be a string`);
+    }
+  }
+  if (httpStatus !== undefined && !Number.isInteger(httpStatus)) {
+    return problem('httpStatus', `${label}: httpStatus must be an integer`);
+  }
+  if (resolvedBy !== undefined && resolvedBy !== 'hand') {
+    return problem('resolvedBy', `${label}: resolvedBy must be "hand"`);
+  }
+  return { entry: cleanEntry(raw as unknown as LockEntry) };
+};
+
+/** A copy of an entry holding only the fields that are defined, in a fixed order. */
+export const cleanEntry = (entry: LockEntry): LockEntry => {
+  const out: Record<string, unknown> = {};
+  for (const field of ENTRY_FIELDS) {
+    const value = (entry as unknown as Record<string, unknown>)[field];
+    if (value !== undefined) out[field] = value;
+  }
+  return out as unknown as LockEntry;
+};
+
+/** Check parsed JSON against the lockfile shape; the first problem found is reported. */
+export const checkLockfileShape = (
+  data: unknown,
+): { lock: Lockfile } | { problem: ShapeProblem } => {
+  if (!isObject(data)) {
+    return {
+      problem: { pointer: '', message: `the top level must be a JSON object, not ${kindOf(data)}` },
+    };
+  }
+  for (const key of Object.keys(data)) {
+    if (key !== 'lockfileVersion' && key !== 'calls') {
+      return {
+        problem: { pointer: `/${escapePointer(key)}`, message: `unknown top-level field "${key}"` },
+      };
+    }
+  }
+  if (data.lockfileVersion !== 1) {
+    if (data.lockfileVersion === undefined) {
+      return { problem: { pointer: '', message: 'lockfileVersion is missing' } };
+    }
+    return {
+      problem: {
+        pointer: '/lockfileVersion',
+        message: `lockfileVersion ${JSON.stringify(data.lockfileVersion)} is not supported (this callops reads version 1)`,
+        hint: 'a newer callops may have written it: upgrade callops, or restore the file from git',
+      },
+    };
+  }
+  if (!isObject(data.calls)) {
+    return {
+      problem: {
+        pointer: data.calls === undefined ? '' : '/calls',
+        message: `calls must be an object, not ${kindOf(data.calls)}`,
+      },
+    };
+  }
+  const calls: [string, LockEntry][] = [];
+  for (const [key, raw] of Object.entries(data.calls)) {
+    const result = entryOf(key, raw);
+    if ('problem' in result) return result;
+    calls.push([key, result.entry]);
+  }
+  return { lock: { lockfileVersion: 1, calls: Object.fromEntries(calls) } };
+};

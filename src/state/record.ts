@@ -1,0 +1,98 @@
+import type { Outcome, OutcomeStatus } from '../execute/outcome.js';
+import { cleanEntry } from './lockfile-shape.js';
+import type { LockEntry, Lockfile } from './types.js';
+
+/** Where a placement's definition came from, recorded beside its outcome. */
+export interface DefinitionMeta {
+  /** "sha256:…" of the call's source definition. */
+  readonly definition: string;
+  /** The call file, relative to the project root. */
+  readonly file: string;
+}
+
+const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => ({
+  lockfileVersion: lock.lockfileVersion,
+  calls: { ...lock.calls, [key]: cleanEntry(entry) },
+});
+
+/**
+ * Record an outcome. `placed` is final: an entry that is placed is never replaced, so
+ * no later outcome (a replayed journal, a retry) can make a placed call look unplaced.
+ * Anything else replaces a failed or unknown entry, keeping the gateway's status and message.
+ */
+export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile => {
+  if (lock.calls[outcome.key]?.status === 'placed') return lock;
+  return withEntry(lock, outcome.key, {
+    status: outcome.status,
+    sid: outcome.sid,
+    callId: outcome.callId,
+    at: outcome.at,
+    definition: meta.definition,
+    file: meta.file,
+    httpStatus: outcome.httpStatus,
+    message: outcome.message,
+  });
+};
+
+export type Settlement =
+  | { readonly placed: string; readonly callId?: string }
+  | { readonly notPlaced: true };
+
+export const SETTLED_NOT_PLACED = 'settled by hand: not placed';
+export const SETTLED_PLACED = 'settled by hand: placed';
+
+/**
+ * Settle an `unknown` entry by hand (`callops resolve`). As placed it records the sid the
+ * user found on the gateway; as not placed it becomes `failed`, so a later apply retries it.
+ */
+export const settleUnknown = (
+  lock: Lockfile,
+  key: string,
+  settlement: Settlement,
+  now: Date,
+): Lockfile | { error: string } => {
+  const entry = lock.calls[key];
+  if (entry === undefined) {
+    const unknown = Object.keys(lock.calls).filter((k) => lock.calls[k]?.status === 'unknown');
+    const shown = unknown.sort().slice(0, 5).join(', ');
+    const more = unknown.length > 5 ? `, … (${unknown.length} in all)` : '';
+    return {
+      error:
+        unknown.length === 0
+          ? `the lockfile has no entry ${JSON.stringify(key)}, and no unknown entries to settle`
+          : `the lockfile has no entry ${JSON.stringify(key)}; unknown entries: ${shown}${more}`,
+    };
+  }
+  if (entry.status !== 'unknown') {
+    return {
+      error: `${key} is ${entry.status}, not unknown: only unknown entries can be settled by hand`,
+    };
+  }
+  const common = { at: now.toISOString(), definition: entry.definition, file: entry.file };
+  if ('placed' in settlement) {
+    if (settlement.placed.trim() === '') return { error: 'the call sid must not be empty' };
+    return withEntry(lock, key, {
+      ...common,
+      status: 'placed',
+      sid: settlement.placed,
+      callId: settlement.callId,
+      message: SETTLED_PLACED,
+      resolvedBy: 'hand',
+    });
+  }
+  return withEntry(lock, key, {
+    ...common,
+    status: 'failed',
+    message: SETTLED_NOT_PLACED,
+    resolvedBy: 'hand',
+  });
+};
+
+export type LockSummary = Readonly<Record<OutcomeStatus, number>> & { readonly total: number };
+
+/** How many entries have each status. */
+export const summarize = (lock: Lockfile): LockSummary => {
+  const counts = { placed: 0, failed: 0, unknown: 0 };
+  for (const entry of Object.values(lock.calls)) counts[entry.status]++;
+  return { ...counts, total: counts.placed + counts.failed + counts.unknown };
+};

@@ -1,0 +1,141 @@
+import { readFile, unlink } from 'node:fs/promises';
+import type { Outcome, OutcomeStatus } from '../execute/outcome.js';
+import { isErrorCode, journalPath, syncDir } from './dir.js';
+import { serializeLockfile, writeLockfileAtomic } from './lockfile.js';
+import { recordOutcome } from './record.js';
+import type { Lockfile } from './types.js';
+
+export const INTERRUPTED = 'the run ended before an answer was recorded (interrupted or crashed)';
+
+export interface ReplayResult {
+  readonly lock: Lockfile;
+  /** Entries the journal changed, by the status they now have. */
+  readonly folded: Readonly<Record<OutcomeStatus, number>>;
+  /** Complete lines that were not journal records (left by a crash mid-write); skipped. */
+  readonly ignoredLines: number;
+  /** The journal ended in a partial line (a write cut short by a crash); skipped. */
+  readonly tornTail: boolean;
+}
+
+const STATUSES = new Set<unknown>(['placed', 'failed', 'unknown']);
+
+interface Line {
+  readonly type: 'intent' | 'outcome';
+  readonly key: string;
+  readonly at: string;
+  readonly definition: string;
+  readonly file: string;
+  readonly outcome?: Outcome;
+}
+
+const str = (value: unknown): value is string => typeof value === 'string';
+const opt = (value: unknown, kind: 'string' | 'number'): boolean =>
+  value === undefined || typeof value === kind;
+
+const parseLine = (text: string): Line | undefined => {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { type, key, at, definition, file } = raw;
+  if (!str(key) || !str(at) || !str(definition) || !str(file)) return undefined;
+  if (type === 'intent') return { type, key, at, definition, file };
+  if (type !== 'outcome' || !STATUSES.has(raw.status)) return undefined;
+  const { sid, callId, httpStatus, message, attempts } = raw;
+  if (!opt(sid, 'string') || !opt(callId, 'string') || !opt(message, 'string')) return undefined;
+  if (!opt(httpStatus, 'number') || !opt(attempts, 'number')) return undefined;
+  const outcome = { key, at, status: raw.status, sid, callId, httpStatus, message, attempts };
+  return { type, key, at, definition, file, outcome: outcome as Outcome };
+};
+
+/**
+ * Fold journal text into a lockfile (pure). An outcome line is recorded; an intent with
+ * no outcome after it becomes `unknown`, since its request may have reached the gateway.
+ *
+ * A partial last line is skipped. That is safe whichever record it was: the journal
+ * resolves an intent only after its write+fdatasync completes, and the request leaves only
+ * then, so a torn intent is a request that was never sent; a torn outcome leaves its intent
+ * without an outcome, so the key becomes `unknown`, never retried without a decision.
+ */
+export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
+  const lines = text.split('\n');
+  const tail = lines.pop() ?? '';
+  const open = new Map<string, Line>();
+  const folded = { placed: 0, failed: 0, unknown: 0 };
+  let ignoredLines = 0;
+  let current = lock;
+  const record = (outcome: Outcome, line: Line): void => {
+    const next = recordOutcome(current, outcome, line);
+    if (next !== current) folded[outcome.status]++;
+    current = next;
+  };
+  for (const text of lines) {
+    const line = text.trim() === '' ? undefined : parseLine(text);
+    if (line === undefined) {
+      if (text.trim() !== '') ignoredLines++;
+    } else if (line.outcome === undefined) {
+      open.set(line.key, line);
+    } else {
+      open.delete(line.key);
+      record(line.outcome, line);
+    }
+  }
+  for (const line of open.values()) {
+    record({ key: line.key, status: 'unknown', at: line.at, message: INTERRUPTED }, line);
+  }
+  return { lock: current, folded, ignoredLines, tornTail: tail !== '' };
+};
+
+/** Fold `.callops/journal.jsonl` (if any) into `lock`. Reads only; writes nothing. */
+export const replayJournal = async (stateDir: string, lock: Lockfile): Promise<ReplayResult> => {
+  let text: string;
+  try {
+    text = await readFile(journalPath(stateDir), 'utf8');
+  } catch (error) {
+    if (!isErrorCode(error, 'ENOENT')) throw error;
+    text = '';
+  }
+  return foldJournal(text, lock);
+};
+
+/** Remove the journal, durably. Only once the lockfile holding its contents is durable. */
+export const clearJournal = async (stateDir: string): Promise<void> => {
+  try {
+    await unlink(journalPath(stateDir));
+  } catch (error) {
+    if (!isErrorCode(error, 'ENOENT')) throw error;
+    return;
+  }
+  await syncDir(stateDir);
+};
+
+/**
+ * Bring the lockfile up to date with a journal left by an earlier run. Call it holding the
+ * run lock, before anything else reads or changes the lockfile.
+ *
+ * The order is what makes it crash-safe:
+ *   1. fold the journal into the lock in memory (nothing on disk changes);
+ *   2. replace the lockfile atomically (temp file, fsync, rename, fsync of the directory);
+ *   3. only then remove the journal (unlink, fsync of the directory).
+ * A crash before 2 completes leaves the old lockfile and the whole journal: the next run
+ * folds it again. A crash between 2 and 3 leaves the new lockfile and the journal: folding
+ * it again changes nothing, because folding is idempotent (`placed` is never replaced, and
+ * every other entry ends as the last record for its key, the same each time). Removing the
+ * journal first would instead lose intents, and a call that may have been placed would look
+ * never attempted and be placed again.
+ */
+export const recoverJournal = async (
+  stateDir: string,
+  lockfilePath: string,
+  lock: Lockfile,
+): Promise<ReplayResult> => {
+  const result = await replayJournal(stateDir, lock);
+  if (serializeLockfile(result.lock) !== serializeLockfile(lock)) {
+    await writeLockfileAtomic(lockfilePath, result.lock);
+  }
+  await clearJournal(stateDir);
+  return result;
+};

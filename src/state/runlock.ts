@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, runLockPath } from './dir.js';
+
+/** Who holds `.callops/run.lock`. */
+export interface RunLockHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** ISO-8601 UTC. */
+  readonly since: string;
+  /** The command line that took it, e.g. "callops apply". */
+  readonly command: string;
+  /** The file exists but could not be read as a holder; pid/host/command are then blank. */
+  readonly unreadable?: true;
+}
+
+export type RunLockResult =
+  | {
+      readonly ok: true;
+      readonly holder: RunLockHolder;
+      release(): Promise<void>;
+      /** The earlier holder whose process had died, when the lock was taken over. */
+      readonly tookOver?: RunLockHolder;
+    }
+  | { readonly ok: false; readonly holder: RunLockHolder };
+
+const takeoverPath = (stateDir: string): string => `${runLockPath(stateDir)}.takeover`;
+
+/**
+ * Create `path` holding `holder`, only if it does not exist. The content is written and
+ * fsynced in a private temp file first, then hard-linked into place: link() fails with
+ * EEXIST exactly like O_EXCL, and nobody ever reads a lock file that is still empty.
+ * Where hard links are not supported, the file is created with O_EXCL ('wx') directly.
+ */
+const createExclusive = async (path: string, holder: RunLockHolder): Promise<boolean> => {
+  const content = `${JSON.stringify(holder)}\n`;
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx');
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if (isErrorCode(error, 'EEXIST')) return false;
+    if (!isErrorCode(error, 'EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP')) throw error;
+    try {
+      await open(path, 'wx').then(async (h) => {
+        await h.writeFile(content, 'utf8');
+        await h.close();
+      });
+      return true;
+    } catch (fallbackError) {
+      if (isErrorCode(fallbackError, 'EEXIST')) return false;
+      throw fallbackError;
+    }
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+};
+
+const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isErrorCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  try {
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    const { pid, host, since, command } = raw;
+    if (Number.isInteger(pid) && (pid as number) > 0 && typeof host === 'string') {
+      if (typeof since === 'string' && typeof command === 'string') {
+        return { pid: pid as number, host, since, command };
+      }
+    }
+  } catch {
+    // falls through: unreadable
+  }
+  const mtime = await stat(path).then(
+    (s) => s.mtime.toISOString(),
+    () => new Date(0).toISOString(),
+  );
+  return { pid: 0, host: '', since: mtime, command: '', unreadable: true };
+};
+
+const sameHolder = (a: RunLockHolder, b: RunLockHolder): boolean =>
+  a.pid === b.pid && a.host === b.host && a.since === b.since && a.command === b.command;
+
+/** True unless the process is certainly gone (ESRCH). EPERM means it exists as another user. */
+const pidAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !isErrorCode(error, 'ESRCH');
+  }
+};
+
+/** Stale: written on this host by a process that no longer exists. Other hosts never are. */
+const isStale = (holder: RunLockHolder): boolean =>
+  !holder.unreadable && holder.host === hostname() && !pidAlive(holder.pid);
+
+/**
+ * Take `.callops/run.lock`, so that one run at a time uses the lockfile. A lock left by a
+ * dead process on this host is taken over (and reported); any other is refused.
+ *
+ * Two runs may find the same stale lock at once. Taking it over is therefore guarded by a
+ * second exclusive file (`run.lock.takeover`): only its holder re-reads the lock, checks it
+ * is still the same stale holder, removes it and creates its own. A run that loses any of
+ * these races is refused, naming whoever holds the lock then.
+ */
+export const acquireRunLock = async (
+  stateDir: string,
+  options: { readonly command: string; readonly now: Date },
+): Promise<RunLockResult> => {
+  await ensureStateDir(stateDir);
+  const path = runLockPath(stateDir);
+  const me: RunLockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: options.now.toISOString(),
+    command: options.command,
+  };
+  let released = false;
+  const granted = (tookOver?: RunLockHolder): RunLockResult => ({
+    ok: true,
+    holder: me,
+    ...(tookOver ? { tookOver } : {}),
+    release: async () => {
+      if (released) return;
+      released = true;
+      const current = await readHolder(path);
+      // After `callops unlock` another run may hold it: only our own lock is removed.
+      if (current && sameHolder(current, me)) await unlink(path).catch(() => undefined);
+    },
+  });
+
+  for (let round = 0; round < 3; round++) {
+    if (await createExclusive(path, me)) return granted();
+    const holder = await readHolder(path);
+    if (holder === undefined) continue; // released meanwhile: try again
+    if (!isStale(holder)) return { ok: false, holder };
+    if (!(await createExclusive(takeoverPath(stateDir), me))) return { ok: false, holder };
+    try {
+      const again = await readHolder(path);
+      if (again && !sameHolder(again, holder)) return { ok: false, holder: again };
+      await unlink(path).catch((error) => {
+        if (!isErrorCode(error, 'ENOENT')) throw error;
+      });
+      if (await createExclusive(path, me)) return granted(holder);
+      return { ok: false, holder: (await readHolder(path)) ?? holder };
+    } finally {
+      await unlink(takeoverPath(stateDir)).catch(() => undefined);
+    }
+  }
+  // The lock kept appearing and vanishing under us: refuse rather than loop.
+  const holder = await readHolder(path);
+  return {
+    ok: false,
+    holder: holder ?? { ...me, pid: 0, host: '', command: '', unreadable: true },
+  };
+};
+
+/** `callops unlock`: remove the run lock (and a takeover left half-way), whoever holds it. */
+export const forceUnlock = async (
+  stateDir: string,
+): Promise<{ readonly removed: RunLockHolder | undefined }> => {
+  const path = runLockPath(stateDir);
+  const removed = await readHolder(path);
+  for (const file of [path, takeoverPath(stateDir)]) {
+    await unlink(file).catch((error) => {
+      if (!isErrorCode(error, 'ENOENT')) throw error;
+    });
+  }
+  return { removed };
+};
+
+const ago = (ms: number): string => {
+  const minutes = Math.floor(ms / 60_000);
+  if (ms < 0) return 'in the future; the clocks differ';
+  if (minutes < 1) return 'less than a minute ago';
+  if (minutes < 120) return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hours ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+};
+
+/** "held by pid 1234 on host build-7 since 2026-11-24T10:00:00Z (12 minutes ago), running `callops apply`" */
+export const describeHolder = (holder: RunLockHolder, now: Date): string => {
+  const since = holder.since.replace(/\.\d{3}Z$/, 'Z');
+  const when = `since ${since} (${ago(now.getTime() - Date.parse(holder.since))})`;
+  if (holder.unreadable) {
+    return `held by a run that could not be identified (${RUN_LOCK_FILE} is unreadable), present ${when}`;
+  }
+  return `held by pid ${holder.pid} on host ${holder.host} ${when}, running \`${holder.command}\``;
+};

@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ATTEMPT_HEADER, createGatewayClient } from '../../src/execute/client.js';
+import type { CallRequest } from '../../src/execute/target.js';
+import { closedPort, created, makeTarget, reply, startServer, type TestServer } from './fixture.js';
+
+const request: CallRequest = {
+  key: 'vg/welcome',
+  target: 'vg',
+  body: { application_sid: 'app-1', from: '+15550001111', to: { type: 'phone', number: '+1555' } },
+};
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function serve(handler: Parameters<typeof startServer>[0]) {
+  const server = await startServer(handler);
+  servers.push(server);
+  return server;
+}
+
+describe('createGatewayClient', () => {
+  it('posts JSON with the bearer token and a fresh attempt id to the calls endpoint', async () => {
+    const server = await serve((_req, res) => created(res, 'sid-42', 'cid-42'));
+    const client = createGatewayClient(makeTarget('vg', server.url, { accountSid: 'AC 1' }));
+    try {
+      const first = await client.post(request);
+      await client.post(request);
+      expect(first).toMatchObject({ kind: 'response', status: 201 });
+      expect(first.kind === 'response' && JSON.parse(first.bodyText)).toEqual({
+        sid: 'sid-42',
+        callId: 'cid-42',
+      });
+      const [one, two] = server.received;
+      expect(one?.url).toBe('/v1/Accounts/AC%201/Calls');
+      expect(one?.headers.authorization).toBe('Bearer key-test');
+      expect(one?.headers['content-type']).toBe('application/json');
+      expect(one?.headers.accept).toBe('application/json');
+      expect(JSON.parse(one?.body ?? '')).toEqual(request.body);
+      expect(one?.headers[ATTEMPT_HEADER]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(two?.headers[ATTEMPT_HEADER]).not.toBe(one?.headers[ATTEMPT_HEADER]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('keeps a path prefix of the base URL', async () => {
+    const server = await serve((_req, res) => created(res));
+    const client = createGatewayClient(makeTarget('vg', `${server.url}/gateway/`));
+    try {
+      await client.post(request);
+      expect(server.received[0]?.url).toBe('/gateway/v1/Accounts/AC-test/Calls');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('returns error bodies as text with the Retry-After header', async () => {
+    const server = await serve((_req, res) =>
+      reply(res, 429, '<html>Too many requests</html>', { 'retry-after': '300' }),
+    );
+    const client = createGatewayClient(makeTarget('vg', server.url));
+    try {
+      const result = await client.post(request);
+      expect(result).toMatchObject({
+        kind: 'response',
+        status: 429,
+        bodyText: '<html>Too many requests</html>',
+        headers: { 'retry-after': '300' },
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports a connection cut after the request was read as sent', async () => {
+    const server = await serve((_req, _res, raw) => raw.socket.destroy());
+    const client = createGatewayClient(makeTarget('vg', server.url));
+    try {
+      const result = await client.post(request);
+      expect(result).toMatchObject({ kind: 'error', sent: true });
+      expect(server.received).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports a refused connection as not sent', async () => {
+    const port = await closedPort();
+    const client = createGatewayClient(makeTarget('vg', `http://127.0.0.1:${port}`));
+    try {
+      const result = await client.post(request);
+      expect(result).toMatchObject({ kind: 'error', sent: false, code: 'ECONNREFUSED' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports a headers timeout as sent', async () => {
+    const server = await serve(() => {});
+    const client = createGatewayClient(makeTarget('vg', server.url, { requestTimeoutMs: 1000 }));
+    try {
+      const result = await client.post(request);
+      expect(result).toMatchObject({
+        kind: 'error',
+        sent: true,
+        code: 'UND_ERR_HEADERS_TIMEOUT',
+      });
+      expect(server.received).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports an abort before the request was written as not sent', async () => {
+    const server = await serve((_req, res) => created(res));
+    const client = createGatewayClient(makeTarget('vg', server.url));
+    try {
+      const result = await client.post(request, AbortSignal.abort());
+      expect(result).toMatchObject({ kind: 'error', sent: false, code: 'ABORTED' });
+      expect(server.received).toHaveLength(0);
+    } finally {
+      await client.close();
+    }
+  });
+});

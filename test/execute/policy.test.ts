@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AttemptResult } from '../../src/execute/client.js';
+import {
+  backoffDelay,
+  classifyAttempt,
+  gatewayMessage,
+  parseRetryAfter,
+  retryDelay,
+} from '../../src/execute/policy.js';
+
+const NOW = Date.parse('2026-11-24T10:00:00Z');
+const options = { target: 'prod', nowMs: NOW };
+
+function response(
+  status: number,
+  bodyText: string,
+  headers: Record<string, string> = {},
+  statusText = '',
+): AttemptResult {
+  return { kind: 'response', status, statusText, headers, bodyText };
+}
+
+const classify = (result: AttemptResult) => classifyAttempt(result, options);
+
+describe('classifyAttempt', () => {
+  it('places a 2xx that carries a sid, keeping the callId', () => {
+    expect(classify(response(201, '{"sid":"s-1","callId":"c-1"}'))).toEqual({
+      kind: 'placed',
+      httpStatus: 201,
+      sid: 's-1',
+      callId: 'c-1',
+    });
+    expect(classify(response(200, '{"sid":"s-2"}'))).toEqual({
+      kind: 'placed',
+      httpStatus: 200,
+      sid: 's-2',
+    });
+  });
+
+  it('calls a 2xx without a sid unknown', () => {
+    for (const body of ['', '{}', '{"sid":""}', '{"sid":42}', 'OK', '{"sid":"s-1"']) {
+      expect(classify(response(201, body)).kind).toBe('unknown');
+    }
+    const cut = classify({ ...response(201, ''), bodyError: 'other side closed' } as AttemptResult);
+    expect(cut).toMatchObject({ kind: 'unknown', httpStatus: 201 });
+    expect(cut.kind === 'unknown' && cut.message).toContain('other side closed');
+  });
+
+  it('fails other 4xx with the gateway message', () => {
+    expect(classify(response(400, '{"msg":"missing from parameter"}'))).toEqual({
+      kind: 'failed',
+      httpStatus: 400,
+      message: 'missing from parameter',
+    });
+    expect(classify(response(404, 'Not Found here'))).toMatchObject({
+      kind: 'failed',
+      message: 'Not Found here',
+    });
+    expect(classify(response(422, ''))).toMatchObject({
+      kind: 'failed',
+      message: '422 Unprocessable Entity',
+    });
+  });
+
+  it('stops the target on 401 with a hint at the api key', () => {
+    const verdict = classify(response(401, 'Unauthorized', {}, 'Unauthorized'));
+    expect(verdict).toMatchObject({ kind: 'failed', httpStatus: 401, signal: 'stop-target' });
+    expect(verdict.kind === 'failed' && verdict.message).toBe(
+      'the gateway refused the credential (401 Unauthorized) — check api_key of target `prod`',
+    );
+    expect(verdict.kind === 'failed' && verdict.stopReason).toContain('check api_key');
+  });
+
+  it('stops the target on 403 with a hint at the account sid', () => {
+    const verdict = classify(response(403, '{"msg":"insufficient permissions"}'));
+    expect(verdict).toMatchObject({ kind: 'failed', httpStatus: 403, signal: 'stop-target' });
+    expect(verdict.kind === 'failed' && verdict.message).toBe(
+      'the gateway refused the credential (403 Forbidden: insufficient permissions) — check account_sid of target `prod`',
+    );
+  });
+
+  it('retries 429 with a target pause, and 480 and 503 without', () => {
+    expect(classify(response(429, 'Too many', { 'retry-after': '300' }))).toMatchObject({
+      kind: 'retry',
+      httpStatus: 429,
+      retryAfterMs: 300_000,
+      signal: 'pause-target',
+    });
+    const busy = classify(response(480, '{"msg":"no available feature servers at this time"}'));
+    expect(busy).toEqual({
+      kind: 'retry',
+      httpStatus: 480,
+      reason: '480: no available feature servers at this time',
+    });
+    expect(classify(response(503, 'down', { 'retry-after': '2' }))).toEqual({
+      kind: 'retry',
+      httpStatus: 503,
+      reason: '503 Service Unavailable: down',
+      retryAfterMs: 2000,
+    });
+  });
+
+  it('calls any other 5xx unknown', () => {
+    for (const status of [500, 502, 504, 599]) {
+      expect(classify(response(status, '{"msg":"fetch failed"}'))).toMatchObject({
+        kind: 'unknown',
+        httpStatus: status,
+      });
+    }
+  });
+
+  it('fails a redirect rather than following it', () => {
+    const verdict = classify(response(301, '', { location: 'https://vg.example.com/' }));
+    expect(verdict).toMatchObject({ kind: 'failed', httpStatus: 301 });
+  });
+
+  it('retries errors raised before sending and calls the others unknown', () => {
+    const refused: AttemptResult = {
+      kind: 'error',
+      sent: false,
+      code: 'ECONNREFUSED',
+      message: 'connect ECONNREFUSED 127.0.0.1:1',
+    };
+    expect(classify(refused)).toMatchObject({ kind: 'retry' });
+    expect(classify({ ...refused, sent: true, code: 'UND_ERR_SOCKET' })).toMatchObject({
+      kind: 'unknown',
+    });
+  });
+});
+
+describe('gatewayMessage', () => {
+  it('reads msg from JSON, plain text as is, and HTML without its tags', () => {
+    expect(gatewayMessage('{"msg":"Bad request"}')).toBe('Bad request');
+    expect(gatewayMessage('Unauthorized\n')).toBe('Unauthorized');
+    expect(gatewayMessage('<html><body><h1>Too many</h1>\n<p>later</p></body></html>')).toBe(
+      'Too many later',
+    );
+    expect(gatewayMessage('x'.repeat(1000)).length).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delay-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('120', NOW)).toBe(120_000);
+    expect(parseRetryAfter(' 0 ', NOW)).toBe(0);
+    expect(parseRetryAfter(new Date(NOW + 30_000).toUTCString(), NOW)).toBe(30_000);
+    expect(parseRetryAfter(new Date(NOW - 30_000).toUTCString(), NOW)).toBe(0);
+    expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+    expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially up to the cap, with full jitter', () => {
+    const top = () => 0.999_999;
+    expect(backoffDelay(1, { random: top })).toBe(249);
+    expect(backoffDelay(2, { random: top })).toBe(499);
+    expect(backoffDelay(3, { random: top })).toBe(999);
+    expect(backoffDelay(20, { random: top })).toBe(9_999);
+    expect(backoffDelay(3, { random: () => 0 })).toBe(0);
+  });
+
+  it('stays within [0, min(cap, base * 2^(n-1))) for any draw', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, draw) => {
+          const delay = backoffDelay(attempt, { random: () => draw });
+          return delay >= 0 && delay < Math.min(10_000, 250 * 2 ** (attempt - 1));
+        },
+      ),
+    );
+  });
+
+  it('honours Retry-After over the backoff', () => {
+    const verdict = classify(response(503, '', { 'retry-after': '7' }));
+    if (verdict.kind !== 'retry') throw new Error('expected a retry');
+    expect(retryDelay(verdict, 1, { random: () => 0.5 })).toBe(7000);
+    const bare = classify(response(503, ''));
+    if (bare.kind !== 'retry') throw new Error('expected a retry');
+    expect(retryDelay(bare, 2, { random: () => 0.5 })).toBe(250);
+  });
+});

@@ -1,0 +1,325 @@
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/execute/outcome.js';
+import {
+  clearJournal,
+  INTERRUPTED,
+  type IntentRecord,
+  openJournal,
+  recoverJournal,
+  replayJournal,
+} from '../../src/state/journal.js';
+import { readLockfile, serializeLockfile, writeLockfileAtomic } from '../../src/state/lockfile.js';
+import { foldJournal } from '../../src/state/replay.js';
+import { entry, lockOf, tempDir } from './helpers.js';
+
+const meta = { definition: 'sha256:d1', file: 'calls/a.yaml' };
+const intent = (key: string, attempt = 1): IntentRecord => ({
+  key,
+  target: 'production',
+  attempt,
+  at: '2026-11-24T10:00:00.000Z',
+  ...meta,
+});
+const placed = (key: string, sid = `sid-${key}`): Outcome & typeof meta => ({
+  key,
+  status: 'placed',
+  at: '2026-11-24T10:00:01.000Z',
+  sid,
+  callId: `call-${key}`,
+  attempts: 1,
+  ...meta,
+});
+
+const journalLines = async (stateDir: string): Promise<Record<string, unknown>[]> =>
+  (await readFile(join(stateDir, 'journal.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** A promise with its resolver, to hold a sync open while more lines arrive. */
+const gate = (): { wait: Promise<void>; open: () => void } => {
+  let open = (): void => undefined;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+};
+
+describe('journal lines', () => {
+  it('writes typed lines with the run id and only the record fields', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const journal = await openJournal(dir, { runId: 'run-1' });
+    await journal.intent(intent('production/a'));
+    const withBody = { ...placed('production/a'), body: { api_key: 'SECRET-VALUE' } };
+    await journal.outcome(withBody);
+    await journal.close();
+    const text = await readFile(join(dir, 'journal.jsonl'), 'utf8');
+    expect(text).not.toContain('SECRET-VALUE');
+    const [first, second] = await journalLines(dir);
+    expect(first).toEqual({
+      type: 'intent',
+      run: 'run-1',
+      at: '2026-11-24T10:00:00.000Z',
+      key: 'production/a',
+      target: 'production',
+      attempt: 1,
+      ...meta,
+    });
+    expect(Object.keys(second ?? {}).sort()).toEqual(
+      [
+        'at',
+        'attempts',
+        'callId',
+        'definition',
+        'file',
+        'key',
+        'run',
+        'sid',
+        'status',
+        'type',
+      ].sort(),
+    );
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
+  });
+
+  it('refuses lines after close', async () => {
+    const journal = await openJournal(join(await tempDir(), '.callops'));
+    await journal.close();
+    await expect(journal.intent(intent('p/a'))).rejects.toThrow(/closed/);
+  });
+});
+
+describe('group commit', () => {
+  it('commits intents queued in the same turn with one fdatasync', async () => {
+    let syncs = 0;
+    const journal = await openJournal(join(await tempDir(), '.callops'), {
+      datasync: async (handle) => {
+        syncs++;
+        await handle.datasync();
+      },
+    });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => journal.intent(intent(`p/${i}`))));
+    await journal.close();
+    expect(syncs).toBe(1);
+  });
+
+  it('batches intents that arrive during a sync into the next single sync', async () => {
+    const events: string[] = [];
+    const first = gate();
+    const entered = gate();
+    let syncs = 0;
+    const dir = join(await tempDir(), '.callops');
+    const journal = await openJournal(dir, {
+      datasync: async (handle) => {
+        const n = ++syncs;
+        events.push(`sync ${n} start`);
+        if (n === 1) {
+          entered.open();
+          await first.wait;
+        }
+        await handle.datasync();
+        events.push(`sync ${n} end`);
+      },
+    });
+    const a = journal.intent(intent('p/a')).then(() => events.push('a durable'));
+    await entered.wait;
+    const rest = ['p/b', 'p/c', 'p/d'].map((key) =>
+      journal.intent(intent(key)).then(() => events.push(`${key} durable`)),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['sync 1 start']);
+    first.open();
+    await Promise.all([a, ...rest]);
+    await journal.close();
+    expect(events).toEqual([
+      'sync 1 start',
+      'sync 1 end',
+      'a durable',
+      'sync 2 start',
+      'sync 2 end',
+      'p/b durable',
+      'p/c durable',
+      'p/d durable',
+    ]);
+    expect((await journalLines(dir)).map((l) => l.key)).toEqual(['p/a', 'p/b', 'p/c', 'p/d']);
+  });
+
+  it('fails every waiting and later line once a sync has failed', async () => {
+    let fail = true;
+    const journal = await openJournal(join(await tempDir(), '.callops'), {
+      datasync: async () => {
+        if (fail) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      },
+    });
+    const results = await Promise.allSettled([
+      journal.intent(intent('p/a')),
+      journal.intent(intent('p/b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await expect(journal.intent(intent('p/c'))).rejects.toThrow(/could not be written \(EIO/);
+    await journal.close();
+  });
+});
+
+describe('replay', () => {
+  it('records outcomes and turns an intent without outcome into unknown', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const journal = await openJournal(dir);
+    await journal.intent(intent('p/a'));
+    await journal.intent(intent('p/b'));
+    await journal.intent(intent('p/c'));
+    await journal.outcome(placed('p/a'));
+    await journal.outcome({
+      key: 'p/c',
+      status: 'failed',
+      at: 'x',
+      httpStatus: 400,
+      message: 'bad to',
+      ...meta,
+    });
+    await journal.close();
+    const { lock, folded, tornTail, ignoredLines } = await replayJournal(dir, lockOf({}));
+    expect(folded).toEqual({ placed: 1, failed: 1, unknown: 1 });
+    expect([tornTail, ignoredLines]).toEqual([false, 0]);
+    expect(lock.calls['p/a']).toMatchObject({
+      status: 'placed',
+      sid: 'sid-p/a',
+      callId: 'call-p/a',
+    });
+    expect(lock.calls['p/b']).toEqual({
+      status: 'unknown',
+      at: '2026-11-24T10:00:00.000Z',
+      message: INTERRUPTED,
+      ...meta,
+    });
+    expect(lock.calls['p/c']).toMatchObject({
+      status: 'failed',
+      httpStatus: 400,
+      message: 'bad to',
+    });
+  });
+
+  it('lets the last record of a key win, except that placed stays placed', () => {
+    const line = (o: object) => `${JSON.stringify({ run: 'r', ...meta, ...o })}\n`;
+    const text = [
+      line({ type: 'intent', key: 'p/a', at: 't1', target: 'x', attempt: 1 }),
+      line({ type: 'outcome', key: 'p/a', at: 't2', status: 'failed', httpStatus: 503 }),
+      line({ type: 'intent', key: 'p/a', at: 't3', target: 'x', attempt: 2 }),
+      line({ type: 'outcome', key: 'p/a', at: 't4', status: 'placed', sid: 'S' }),
+      line({ type: 'intent', key: 'p/old', at: 't5', target: 'x', attempt: 1 }),
+    ].join('');
+    const before = lockOf({ 'p/old': entry({ status: 'placed', sid: 'KEEP' }) });
+    const { lock, folded } = foldJournal(text, before);
+    expect(lock.calls['p/a']).toMatchObject({ status: 'placed', sid: 'S', at: 't4' });
+    expect(lock.calls['p/old']).toEqual(before.calls['p/old']);
+    expect(folded).toEqual({ placed: 1, failed: 1, unknown: 0 });
+  });
+
+  it('skips a torn last line: a torn intent was never sent, a torn outcome leaves unknown', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const journal = await openJournal(dir);
+    await journal.intent(intent('p/sent'));
+    await journal.close();
+    const path = join(dir, 'journal.jsonl');
+    const full = await readFile(path, 'utf8');
+    await appendFile(path, full.slice(0, 40).replace('p/sent', 'p/torn'));
+    const result = await replayJournal(dir, lockOf({}));
+    expect(result.tornTail).toBe(true);
+    expect(Object.keys(result.lock.calls)).toEqual(['p/sent']);
+    expect(result.lock.calls['p/sent']?.status).toBe('unknown');
+  });
+
+  it('starts new lines after a torn tail, so no complete intent is lost', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await (await openJournal(dir)).close();
+    await writeFile(join(dir, 'journal.jsonl'), '{"type":"intent","key":"p/to');
+    const journal = await openJournal(dir);
+    await journal.intent(intent('p/next'));
+    await journal.close();
+    const result = await replayJournal(dir, lockOf({}));
+    expect(result.lock.calls['p/next']?.status).toBe('unknown');
+    expect([result.tornTail, result.ignoredLines]).toEqual([false, 1]);
+  });
+
+  it('skips complete lines that are not records, such as zeros left by a crash', () => {
+    const text = `${JSON.stringify({ type: 'intent', run: 'r', key: 'p/a', at: 't', target: 'x', attempt: 1, ...meta })}\n\0\0\0\0\n{"type":"outcome"}\n`;
+    const result = foldJournal(text, lockOf({}));
+    expect(result.ignoredLines).toBe(2);
+    expect(result.lock.calls['p/a']?.status).toBe('unknown');
+  });
+
+  it('folds the same journal to the same lock however often it is folded', () => {
+    const record = fc.oneof(
+      fc.record({ type: fc.constant('intent'), key: fc.constantFrom('a', 'b', 'c') }),
+      fc.record({
+        type: fc.constant('outcome'),
+        key: fc.constantFrom('a', 'b', 'c'),
+        status: fc.constantFrom('placed', 'failed', 'unknown'),
+        sid: fc.constantFrom('S1', 'S2'),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 20 }), fc.boolean(), (records, torn) => {
+        const lines = records.map((r, i) =>
+          JSON.stringify({ run: 'r', at: `t${i}`, ...meta, ...r }),
+        );
+        const text = `${lines.join('\n')}\n${torn ? '{"type":"out' : ''}`;
+        const start = lockOf({ c: entry({ status: 'placed', sid: 'C' }), b: entry() });
+        const once = foldJournal(text, start).lock;
+        const twice = foldJournal(text, once).lock;
+        expect(serializeLockfile(twice)).toBe(serializeLockfile(once));
+        expect(once.calls.c).toEqual(start.calls.c);
+      }),
+    );
+  });
+});
+
+describe('recoverJournal', () => {
+  it('writes the lockfile, then clears the journal; a second recovery changes nothing', async () => {
+    const root = await tempDir();
+    const dir = join(root, '.callops');
+    const lockPath = join(root, 'callops.lock');
+    const journal = await openJournal(dir);
+    await journal.intent(intent('p/a'));
+    await journal.intent(intent('p/b'));
+    await journal.outcome(placed('p/a'));
+    await journal.close();
+
+    const first = await recoverJournal(dir, lockPath, lockOf({}));
+    expect(first.folded).toEqual({ placed: 1, failed: 0, unknown: 1 });
+    const written = await readLockfile(lockPath);
+    expect(written).toEqual({ lock: first.lock });
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore']);
+
+    const text = await readFile(lockPath, 'utf8');
+    const second = await recoverJournal(dir, lockPath, first.lock);
+    expect(second.folded).toEqual({ placed: 0, failed: 0, unknown: 0 });
+    expect(await readFile(lockPath, 'utf8')).toBe(text);
+  });
+
+  it('refolds a journal that survived a crash after the lockfile was written', async () => {
+    const root = await tempDir();
+    const dir = join(root, '.callops');
+    const lockPath = join(root, 'callops.lock');
+    const journal = await openJournal(dir);
+    await journal.intent(intent('p/a'));
+    await journal.intent(intent('p/b'));
+    await journal.outcome(placed('p/a'));
+    await journal.close();
+    // The crash: the folded lock was written, the journal was not yet cleared.
+    const replayed = await replayJournal(dir, lockOf({}));
+    await writeLockfileAtomic(lockPath, replayed.lock);
+    const afterCrash = await readLockfile(lockPath);
+    if (!('lock' in afterCrash)) throw new Error('unreadable lockfile');
+    const recovered = await recoverJournal(dir, lockPath, afterCrash.lock);
+    expect(serializeLockfile(recovered.lock)).toBe(serializeLockfile(replayed.lock));
+    await clearJournal(dir);
+    expect(await replayJournal(dir, recovered.lock)).toMatchObject({
+      folded: { placed: 0, failed: 0, unknown: 0 },
+    });
+  });
+});

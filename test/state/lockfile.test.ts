@@ -1,0 +1,229 @@
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scanJson } from '../../src/state/json-scan.js';
+import {
+  lockDigest,
+  parseLockfile,
+  readLockfile,
+  serializeLockfile,
+  writeLockfileAtomic,
+} from '../../src/state/lockfile.js';
+import type { LockEntry, Lockfile } from '../../src/state/types.js';
+import { entry, lockOf, tempDir } from './helpers.js';
+
+const entryArb: fc.Arbitrary<LockEntry> = fc.record(
+  {
+    status: fc.constantFrom('placed', 'failed', 'unknown'),
+    sid: fc.uuid(),
+    callId: fc.string(),
+    at: fc
+      .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    definition: fc.string().map((s) => `sha256:${s}`),
+    file: fc.string({ unit: 'binary' }),
+    httpStatus: fc.integer({ min: 100, max: 599 }),
+    message: fc.string({ unit: 'binary' }),
+    resolvedBy: fc.constant('hand' as const),
+  },
+  { requiredKeys: ['status', 'at', 'definition', 'file'] },
+);
+const lockArb: fc.Arbitrary<Lockfile> = fc
+  .dictionary(fc.string({ unit: 'binary' }), entryArb)
+  .map((calls) => ({ lockfileVersion: 1 as const, calls }));
+
+/** The member keys of every object, in the order they appear in the text. */
+const keyOrders = (text: string): string[][] => {
+  const scan = scanJson(text);
+  if (!scan.ok) throw new Error(scan.message);
+  const byParent = new Map<string, string[]>();
+  for (const pointer of scan.keys.keys()) {
+    const cut = pointer.lastIndexOf('/');
+    const parent = pointer.slice(0, cut);
+    const key = pointer
+      .slice(cut + 1)
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~');
+    byParent.set(parent, [...(byParent.get(parent) ?? []), key]);
+  }
+  return [...byParent.values()];
+};
+
+describe('serializeLockfile', () => {
+  it('writes sorted keys, 2-space indent, a trailing newline and only defined fields', () => {
+    const lock = lockOf({
+      'production/zeta': entry({ status: 'placed', sid: 'S1', callId: undefined }),
+      'production/alpha': entry({ httpStatus: 400, message: 'bad number' }),
+    });
+    expect(serializeLockfile(lock)).toBe(
+      [
+        '{',
+        '  "calls": {',
+        '    "production/alpha": {',
+        '      "at": "2026-11-24T10:00:00.000Z",',
+        '      "definition": "sha256:abc",',
+        '      "file": "calls/welcome.yaml",',
+        '      "httpStatus": 400,',
+        '      "message": "bad number",',
+        '      "status": "failed"',
+        '    },',
+        '    "production/zeta": {',
+        '      "at": "2026-11-24T10:00:00.000Z",',
+        '      "definition": "sha256:abc",',
+        '      "file": "calls/welcome.yaml",',
+        '      "sid": "S1",',
+        '      "status": "placed"',
+        '    }',
+        '  },',
+        '  "lockfileVersion": 1',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    expect(serializeLockfile(lockOf({}))).toBe('{\n  "calls": {},\n  "lockfileVersion": 1\n}\n');
+  });
+
+  it('round-trips any lockfile to identical text with every level sorted', () => {
+    fc.assert(
+      fc.property(lockArb, (lock) => {
+        const text = serializeLockfile(lock);
+        const parsed = parseLockfile(text, 'callops.lock');
+        if (!('lock' in parsed)) throw new Error(parsed.error.message);
+        expect(serializeLockfile(parsed.lock)).toBe(text);
+        expect(parsed.lock).toEqual(JSON.parse(JSON.stringify(lock)));
+        expect(text.endsWith('}\n')).toBe(true);
+        for (const keys of keyOrders(text)) expect(keys).toEqual([...keys].sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('does not depend on the order entries were inserted in', () => {
+    fc.assert(
+      fc.property(lockArb, (lock) => {
+        const reversed = lockOf(Object.fromEntries(Object.entries(lock.calls).reverse()));
+        expect(serializeLockfile(reversed)).toBe(serializeLockfile(lock));
+        expect(lockDigest(reversed)).toBe(lockDigest(lock));
+      }),
+    );
+  });
+});
+
+describe('lockDigest', () => {
+  it('is a sha256 that changes when an entry changes', () => {
+    const a = lockOf({ 'p/a': entry() });
+    const b = lockOf({ 'p/a': entry({ status: 'placed', sid: 'S' }) });
+    expect(lockDigest(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(lockDigest(a)).not.toBe(lockDigest(b));
+  });
+});
+
+describe('readLockfile', () => {
+  it('treats a missing file as an empty lockfile', async () => {
+    const dir = await tempDir();
+    expect(await readLockfile(join(dir, 'callops.lock'))).toEqual({
+      lock: { lockfileVersion: 1, calls: {} },
+    });
+  });
+
+  it('names file, line and column of a JSON syntax error', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'callops.lock');
+    await writeFile(path, '{\n  "calls": {},\n  "lockfileVersion": 1,\n}\n');
+    const result = await readLockfile(path);
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error).toMatchObject({ file: 'callops.lock', line: 4, column: 1 });
+    expect(result.error.message).toMatch(
+      /^callops\.lock is not valid JSON \(.+\) — fix it or restore it from git$/,
+    );
+  });
+
+  it('points at the end of a truncated file', () => {
+    const result = parseLockfile('{\n  "calls": {\n', 'state/callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error).toMatchObject({ file: 'state/callops.lock', line: 3, column: 1 });
+  });
+
+  it('recognises git merge conflict markers', () => {
+    const text = '{\n  "calls": {\n<<<<<<< HEAD\n    "p/a": {}\n=======\n>>>>>>> main\n  }\n}\n';
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error).toMatchObject({ line: 3, column: 1 });
+    expect(result.error.message).toContain('merge conflict');
+  });
+
+  it('locates a wrong field of an entry by its JSON pointer', () => {
+    const text = serializeLockfile(lockOf({ 'prod/a': entry(), 'prod/b': entry() })).replace(
+      /"failed"(?![\s\S]*"failed")/,
+      '"dialled"',
+    );
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    const line = text.split('\n').findIndex((l) => l.includes('"dialled"')) + 1;
+    expect(result.error).toMatchObject({ path: '/calls/prod~1b/status', line, column: 7 });
+    expect(result.error.message).toContain('status must be one of placed, failed, unknown');
+  });
+
+  it('refuses a duplicated entry instead of letting the last one win', () => {
+    const text =
+      '{"lockfileVersion": 1, "calls": {\n"p/a": {"status": "placed", "sid": "S", "at": "2026-01-01T00:00:00Z", "definition": "d", "file": "f"},\n"p/a": {"status": "failed", "at": "2026-01-01T00:00:00Z", "definition": "d", "file": "f"}}}\n';
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error).toMatchObject({ line: 3, column: 1, path: '/calls/p~1a' });
+    expect(result.error.message).toContain('"p/a" appears twice (also at line 2)');
+  });
+
+  it('refuses an unknown lockfileVersion, missing fields and unknown fields', () => {
+    const cases: [string, string][] = [
+      ['{"lockfileVersion": 2, "calls": {}}', 'lockfileVersion 2 is not supported'],
+      ['{"calls": {}}', 'lockfileVersion is missing'],
+      ['[]', 'must be a JSON object, not an array'],
+      ['{"lockfileVersion": 1, "calls": []}', 'calls must be an object'],
+      ['{"lockfileVersion": 1, "calls": {"p/a": {"status": "placed"}}}', 'at must be'],
+      [
+        '{"lockfileVersion": 1, "calls": {"p/a": {"status": "failed", "at": "2026-01-01T00:00:00Z", "definition": "d", "file": "f", "stauts": 1}}}',
+        'unknown field "stauts"',
+      ],
+      [
+        '{"lockfileVersion": 1, "calls": {"p/a": {"status": "failed", "at": "2026-01-01T00:00:00Z", "definition": "d", "file": "f", "httpStatus": "400"}}}',
+        'httpStatus must be an integer',
+      ],
+    ];
+    for (const [text, message] of cases) {
+      const result = parseLockfile(text, 'callops.lock');
+      if (!('error' in result)) throw new Error(`expected an error for ${text}`);
+      expect(result.error.message).toContain(message);
+      expect(result.error.severity).toBe('error');
+    }
+  });
+
+  it('accepts a byte order mark', () => {
+    const text = `\uFEFF${serializeLockfile(lockOf({ 'p/a': entry() }))}`;
+    expect(parseLockfile(text, 'callops.lock')).toEqual({ lock: lockOf({ 'p/a': entry() }) });
+  });
+});
+
+describe('writeLockfileAtomic', () => {
+  it('replaces the file with the serialized lock and leaves no temporary file', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'callops.lock');
+    await writeFile(path, 'old content');
+    await chmod(path, 0o600);
+    const lock = lockOf({ 'p/a': entry({ status: 'placed', sid: 'S' }) });
+    await writeLockfileAtomic(path, lock);
+    expect(await readFile(path, 'utf8')).toBe(serializeLockfile(lock));
+    expect(await readdir(dir)).toEqual(['callops.lock']);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readLockfile(path)).toEqual({ lock });
+  });
+
+  it('cleans up its temporary file when the rename fails', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'callops.lock');
+    await mkdir(path);
+    await writeFile(join(path, 'keep'), 'x');
+    await expect(writeLockfileAtomic(path, lockOf({}))).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['callops.lock']);
+  });
+});

@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/execute/outcome.js';
+import { recordOutcome, settleUnknown, summarize } from '../../src/state/lockfile.js';
+import { SETTLED_NOT_PLACED } from '../../src/state/record.js';
+import { entry, lockOf } from './helpers.js';
+
+const meta = { definition: 'sha256:def2', file: 'calls/b.yaml' };
+const at = '2026-11-24T11:00:00.000Z';
+const now = new Date('2026-11-25T08:30:00.000Z');
+
+const outcomeArb: fc.Arbitrary<Outcome> = fc.record(
+  {
+    key: fc.constantFrom('p/a', 'p/b'),
+    status: fc.constantFrom('placed', 'failed', 'unknown'),
+    at: fc.constant(at),
+    sid: fc.uuid(),
+    httpStatus: fc.integer({ min: 200, max: 599 }),
+    message: fc.string(),
+  },
+  { requiredKeys: ['key', 'status', 'at'] },
+);
+
+describe('recordOutcome', () => {
+  it('records a new outcome with its definition, status and message', () => {
+    const lock = recordOutcome(
+      lockOf({}),
+      { key: 'p/a', status: 'failed', at, httpStatus: 422, message: 'invalid from', attempts: 1 },
+      meta,
+    );
+    expect(lock.calls['p/a']).toEqual({
+      status: 'failed',
+      at,
+      httpStatus: 422,
+      message: 'invalid from',
+      ...meta,
+    });
+  });
+
+  it('never downgrades a placed entry, whatever comes after', () => {
+    fc.assert(
+      fc.property(fc.array(outcomeArb), (outcomes) => {
+        const placed = entry({ status: 'placed', sid: 'FIRST' });
+        let lock = lockOf({ 'p/a': placed });
+        for (const outcome of outcomes) lock = recordOutcome(lock, outcome, meta);
+        expect(lock.calls['p/a']).toEqual(placed);
+      }),
+    );
+  });
+
+  it('lets failed and unknown replace failed and unknown, and placed replace both', () => {
+    let lock = lockOf({ 'p/a': entry({ status: 'failed', httpStatus: 400 }) });
+    lock = recordOutcome(lock, { key: 'p/a', status: 'unknown', at, message: 'timeout' }, meta);
+    expect(lock.calls['p/a']).toMatchObject({ status: 'unknown', message: 'timeout' });
+    expect(lock.calls['p/a']?.httpStatus).toBeUndefined();
+    lock = recordOutcome(lock, { key: 'p/a', status: 'placed', at, sid: 'S2', callId: 'C2' }, meta);
+    expect(lock.calls['p/a']).toEqual({ status: 'placed', at, sid: 'S2', callId: 'C2', ...meta });
+  });
+
+  it('does not change the lock it was given', () => {
+    const lock = lockOf({ 'p/a': entry() });
+    const copy = structuredClone(lock);
+    recordOutcome(lock, { key: 'p/b', status: 'placed', at, sid: 'S' }, meta);
+    expect(lock).toEqual(copy);
+  });
+});
+
+describe('settleUnknown', () => {
+  const lock = lockOf({
+    'p/u': entry({ status: 'unknown', message: 'timeout after sending' }),
+    'p/ok': entry({ status: 'placed', sid: 'S' }),
+  });
+
+  it('settles as placed with the sid the user found', () => {
+    const result = settleUnknown(lock, 'p/u', { placed: 'SID-9', callId: 'CID' }, now);
+    if ('error' in result) throw new Error(result.error);
+    expect(result.calls['p/u']).toEqual({
+      status: 'placed',
+      sid: 'SID-9',
+      callId: 'CID',
+      at: now.toISOString(),
+      definition: 'sha256:abc',
+      file: 'calls/welcome.yaml',
+      message: 'settled by hand: placed',
+      resolvedBy: 'hand',
+    });
+  });
+
+  it('settles as not placed: failed, so that a later apply retries it', () => {
+    const result = settleUnknown(lock, 'p/u', { notPlaced: true }, now);
+    if ('error' in result) throw new Error(result.error);
+    expect(result.calls['p/u']).toMatchObject({
+      status: 'failed',
+      message: SETTLED_NOT_PLACED,
+      resolvedBy: 'hand',
+      at: now.toISOString(),
+    });
+    expect(SETTLED_NOT_PLACED).toBe('settled by hand: not placed');
+  });
+
+  it('settles only unknown entries, and names the unknown ones when the key is wrong', () => {
+    expect(settleUnknown(lock, 'p/ok', { notPlaced: true }, now)).toEqual({
+      error: 'p/ok is placed, not unknown: only unknown entries can be settled by hand',
+    });
+    const missing = settleUnknown(lock, 'p/x', { placed: 'S' }, now);
+    expect(missing).toEqual({ error: 'the lockfile has no entry "p/x"; unknown entries: p/u' });
+    expect(settleUnknown(lock, 'p/u', { placed: ' ' }, now)).toHaveProperty('error');
+  });
+});
+
+describe('summarize', () => {
+  it('counts entries by status', () => {
+    const lock = lockOf({
+      a: entry({ status: 'placed' }),
+      b: entry({ status: 'placed' }),
+      c: entry({ status: 'unknown' }),
+    });
+    expect(summarize(lock)).toEqual({ placed: 2, failed: 0, unknown: 1, total: 3 });
+  });
+});

@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensureStateDir } from '../../src/state/dir.js';
+import {
+  acquireRunLock,
+  describeHolder,
+  forceUnlock,
+  type RunLockHolder,
+} from '../../src/state/runlock.js';
+import { tempDir } from './helpers.js';
+
+const now = new Date('2026-11-24T10:00:00.000Z');
+const later = new Date('2026-11-24T10:12:30.000Z');
+
+/** The pid of a process that has certainly exited. */
+const deadPid = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', () => (child.pid ? resolve(child.pid) : reject(new Error('no pid'))));
+  });
+
+const writeHolder = (dir: string, holder: RunLockHolder): Promise<void> =>
+  writeFile(join(dir, 'run.lock'), `${JSON.stringify(holder)}\n`);
+
+describe('acquireRunLock', () => {
+  it('creates the state directory, a .gitignore and run.lock naming this process', async () => {
+    const dir = join(await tempDir(), 'project', '.callops');
+    const lock = await acquireRunLock(dir, { command: 'callops apply', now });
+    expect(lock.ok).toBe(true);
+    expect(JSON.parse(await readFile(join(dir, 'run.lock'), 'utf8'))).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      since: '2026-11-24T10:00:00.000Z',
+      command: 'callops apply',
+    });
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
+    if (lock.ok) await lock.release();
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore']);
+  });
+
+  it('refuses a second run, naming the holder, until the first releases', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const first = await acquireRunLock(dir, { command: 'callops run', now });
+    const second = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    expect(second).toEqual({
+      ok: false,
+      holder: {
+        pid: process.pid,
+        host: hostname(),
+        since: now.toISOString(),
+        command: 'callops run',
+      },
+    });
+    if (!first.ok) throw new Error('first acquire refused');
+    await first.release();
+    const third = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    expect(third.ok).toBe(true);
+    expect(third.ok && third.tookOver).toBeUndefined();
+  });
+
+  it('takes over a lock whose process died on this host, and says so', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const stale = {
+      pid: await deadPid(),
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops apply',
+    };
+    await ensureStateDir(dir);
+    await writeHolder(dir, stale);
+    const lock = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    expect(lock).toMatchObject({ ok: true, tookOver: stale });
+    expect(JSON.parse(await readFile(join(dir, 'run.lock'), 'utf8')).pid).toBe(process.pid);
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'run.lock']);
+  });
+
+  it('lets exactly one of several racing runs take over a stale lock', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const stale = {
+      pid: await deadPid(),
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops run',
+    };
+    // Racers start a few event-loop turns apart, so that one may finish its takeover while
+    // another has already read the stale holder; several rounds vary the interleaving.
+    const hops = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    for (let round = 0; round < 12; round++) {
+      await forceUnlock(dir);
+      await ensureStateDir(dir);
+      await writeHolder(dir, stale);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, s) =>
+          hops((s * (round + 1)) % 7).then(() =>
+            acquireRunLock(dir, { command: 'callops apply', now: new Date(later.getTime() + s) }),
+          ),
+        ),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const winner = results.find((r) => r.ok);
+      for (const loser of results.filter((r) => !r.ok)) {
+        expect([stale.since, winner?.holder.since]).toContain(loser.holder.since);
+      }
+    }
+  });
+
+  it('does not take over a stale lock while another run is taking it over', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const stale = {
+      pid: await deadPid(),
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops run',
+    };
+    await ensureStateDir(dir);
+    await writeHolder(dir, stale);
+    await writeFile(
+      join(dir, 'run.lock.takeover'),
+      `${JSON.stringify({ ...stale, pid: process.pid })}\n`,
+    );
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+      ok: false,
+      holder: stale,
+    });
+    await forceUnlock(dir);
+    expect((await acquireRunLock(dir, { command: 'callops apply', now: later })).ok).toBe(true);
+  });
+
+  it('never takes over a lock from another host, even with a dead pid', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const other = {
+      pid: await deadPid(),
+      host: `not-${hostname()}`,
+      since: now.toISOString(),
+      command: 'callops run',
+    };
+    await ensureStateDir(dir);
+    await writeHolder(dir, other);
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+      ok: false,
+      holder: other,
+    });
+  });
+
+  it('refuses an unreadable lock rather than guessing', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await ensureStateDir(dir);
+    await writeFile(join(dir, 'run.lock'), '');
+    const result = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    expect(result.ok).toBe(false);
+    expect(result.holder.unreadable).toBe(true);
+    expect(describeHolder(result.holder, later)).toContain('run.lock is unreadable');
+  });
+
+  it('release leaves alone a lock that another run took after an unlock', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const first = await acquireRunLock(dir, { command: 'callops run', now });
+    await forceUnlock(dir);
+    const second = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    if (!first.ok || !second.ok) throw new Error('acquire refused');
+    await first.release();
+    expect(JSON.parse(await readFile(join(dir, 'run.lock'), 'utf8')).command).toBe('callops apply');
+  });
+});
+
+describe('forceUnlock', () => {
+  it('removes the lock and returns who held it', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await acquireRunLock(dir, { command: 'callops run', now });
+    const { removed } = await forceUnlock(dir);
+    expect(removed).toMatchObject({ pid: process.pid, command: 'callops run' });
+    expect(await readdir(dir)).toEqual(['.gitignore']);
+    expect(await forceUnlock(dir)).toEqual({ removed: undefined });
+  });
+});
+
+describe('describeHolder', () => {
+  it('says who, where, since when and what', () => {
+    const holder = {
+      pid: 1234,
+      host: 'build-7',
+      since: '2026-11-24T10:00:00.000Z',
+      command: 'callops apply',
+    };
+    expect(describeHolder(holder, later)).toBe(
+      'held by pid 1234 on host build-7 since 2026-11-24T10:00:00Z (12 minutes ago), running `callops apply`',
+    );
+    expect(describeHolder(holder, new Date('2026-11-24T10:00:20Z'))).toContain(
+      '(less than a minute ago)',
+    );
+    expect(describeHolder(holder, new Date('2026-11-24T15:00:00Z'))).toContain('(5 hours ago)');
+    expect(describeHolder(holder, new Date('2026-11-27T10:00:00Z'))).toContain('(3 days ago)');
+  });
+});
