@@ -1,0 +1,98 @@
+import {
+  boolean,
+  defRef,
+  NAME_MESSAGE,
+  NAME_PATTERN,
+  nonEmptyString,
+  positiveInteger,
+  type SchemaFragment,
+} from './fragments.js';
+import { OPTION_NAMES } from './table.js';
+
+/** The keys callops itself reads: a call's own keys, schedules, and callops.yaml. */
+
+export interface KeyRow {
+  readonly name: string;
+  readonly required: boolean;
+  /** Markdown. */
+  readonly description: string;
+  readonly type: string;
+  readonly schema: SchemaFragment;
+}
+
+const key = (
+  name: string,
+  type: string,
+  schema: SchemaFragment,
+  description: string,
+  required = false,
+): KeyRow => ({ name, required, description, type, schema });
+
+/** Keys of a call besides the documented options. */
+// biome-ignore format: one row per line reads as a table
+export const CALL_KEYS: readonly KeyRow[] = [
+  key('name', 'string', { type: 'string', pattern: NAME_PATTERN, patternErrorMessage: NAME_MESSAGE }, 'Name of the call, unique across the project: lowercase letters, digits, `.`, `_`, `-`. Part of the key under which a placement is recorded in the lockfile.', true),
+  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], oneOf: [{ required: ['cron'] }, { required: ['at'] }] }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied.'),
+  key('target', 'string', nonEmptyString(), 'Name of the target (gateway) in callops.yaml the call is placed on; default: the default target.'),
+  key('enabled', 'boolean', boolean(), 'Set to `false` to keep the call in the file without placing it (default `true`).'),
+];
+
+// biome-ignore format: one row per line reads as a table
+export const SCHEDULE_KEYS: readonly KeyRow[] = [
+  key('cron', 'string', nonEmptyString(), 'Cron expression of a recurring schedule: 5 fields, or 6 with seconds first, e.g. `"0 9 * * 1-5"`. Exactly one of `cron` and `at`.'),
+  key('at', 'string', nonEmptyString(), 'One instant: ISO-8601 with an offset or Z (e.g. `"2026-12-01T09:00:00-05:00"`), or a wall time in `timezone`. Exactly one of `cron` and `at`.'),
+  key('timezone', 'string', nonEmptyString(), 'IANA time zone the schedule is read in, e.g. `Europe/Berlin` (default UTC).'),
+  key('start', 'string', nonEmptyString(), 'Date or time from which the schedule is valid.'),
+  key('end', 'string', nonEmptyString(), 'Date or time until which the schedule is valid.'),
+  key('window', 'string', nonEmptyString(), 'Allowed local time of day, e.g. `"08:00-21:00"`; slots outside it are skipped.'),
+  key('deadline', 'string', nonEmptyString(), 'How long after a slot falls due it may still be placed, e.g. `10m` (default); later, it is missed, never placed late.'),
+];
+
+// biome-ignore format: one row per line reads as a table
+export const TARGET_KEYS: readonly KeyRow[] = [
+  key('base_url', 'string', nonEmptyString(), 'Base URL of the gateway API, without a trailing `/v1`, e.g. `https://vg.example.com`. Must be https unless loopback or `allow_insecure`.', true),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+  key('account_sid', 'string', nonEmptyString(), 'Account SID the calls are created under, e.g. `${VG_ACCOUNT_SID}`.', true),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+  key('api_key', 'string', nonEmptyString(), 'API key (bearer token). Always a secret: write a reference such as `${VG_API_KEY}`.', true),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+  key('concurrency', 'positive integer', positiveInteger(), 'Requests in flight at most (default 4). A `${VAR}` reference is accepted.'),
+  key('rate', 'string', nonEmptyString(), 'Most new calls per time: `5/s`, `600/5m` (default: no limit).'),
+  key('request_timeout', 'string', nonEmptyString(), 'How long to wait for the gateway to answer a request, e.g. `15s`.'),
+  key('allow_insecure', 'boolean', boolean(), 'Allow a plain http base URL that is not loopback.'),
+  key('max_pause', 'string', nonEmptyString(), 'Longest pause when the gateway answers 429 before the remaining calls fail, e.g. `5m`.'),
+];
+
+// biome-ignore format: one row per line reads as a table
+export const CONFIG_KEYS: readonly KeyRow[] = [
+  key('targets', 'map of targets', { type: 'object', propertyNames: { pattern: NAME_PATTERN, patternErrorMessage: NAME_MESSAGE }, additionalProperties: { $ref: defRef('target') } }, 'Named gateways: name to `{base_url, account_sid, api_key, …}`.'),
+  key('default_target', 'string', nonEmptyString(), 'Target used when a call names none and no `--target` is given.'),
+  key('calls', 'array of strings', { type: 'array', items: nonEmptyString() }, 'Glob patterns of the call files, relative to callops.yaml (default `["calls/**/*.yaml"]`).'),
+  key('lockfile', 'string', nonEmptyString(), 'Path of the lockfile (default `callops.lock`).'),
+  key('defaults', 'object', { allOf: [{ $ref: defRef('defaults') }] }, 'Options merged under every call of the project (a file\'s and the call\'s own values win).'),
+];
+
+/** Keys of a call file document. */
+// biome-ignore format: one row per line reads as a table
+export const DOCUMENT_KEYS: readonly KeyRow[] = [
+  key('defaults', 'object', { allOf: [{ $ref: defRef('defaults') }] }, "Options merged under each call of this document (the call's own values win)."),
+  key('calls', 'array of calls', { type: 'array', items: { $ref: defRef('call') } }, 'The calls: each a `name` plus the call options, and optionally `schedule`, `target`, `enabled`.', true),
+];
+
+/** In defaults a schedule may be partial (e.g. only a timezone), but never both cron and at. */
+export const DEFAULTS_SCHEDULE: SchemaFragment = {
+  allOf: [{ $ref: defRef('schedule') }],
+  not: { type: 'object', required: ['cron', 'at'] },
+};
+
+const names = (rows: readonly KeyRow[]): readonly string[] => rows.map((r) => r.name);
+
+/** Every key known at each level, for "did you mean" suggestions. */
+export const KNOWN_KEYS = {
+  callsDocument: names(DOCUMENT_KEYS),
+  call: [...names(CALL_KEYS), ...OPTION_NAMES],
+  defaults: [...OPTION_NAMES, ...names(CALL_KEYS).filter((n) => n !== 'name')],
+  schedule: names(SCHEDULE_KEYS),
+  config: names(CONFIG_KEYS),
+  target: names(TARGET_KEYS),
+} as const satisfies Record<string, readonly string[]>;

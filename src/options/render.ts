@@ -1,0 +1,76 @@
+import { CALL_KEYS, type KeyRow } from './keys.js';
+import { buildCallsSchema, buildConfigSchema } from './schema.js';
+import { OPTION_GROUP_TITLES, type OptionGroup, optionsInGroup } from './table.js';
+
+/** The generated artefacts: schema files and the README's option reference. */
+
+export const SCHEMA_FILES = {
+  calls: 'schemas/callops-calls.schema.json',
+  config: 'schemas/callops-config.schema.json',
+} as const;
+
+export const README_START = '<!-- options:start -->';
+export const README_END = '<!-- options:end -->';
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Repo-relative path to content of each generated JSON Schema file. */
+export const renderSchemaFiles = (): Record<string, string> => ({
+  [SCHEMA_FILES.calls]: json(buildCallsSchema()),
+  [SCHEMA_FILES.config]: json(buildConfigSchema()),
+});
+
+const cell = (s: string) => s.replaceAll('|', '\\|');
+
+const table = (rows: readonly Omit<KeyRow, 'schema'>[], first: string): string[] => [
+  `| ${first} | Type | Required | Description |`,
+  '| --- | --- | --- | --- |',
+  ...rows.map(
+    (r) =>
+      `| \`${r.name}\` | ${cell(r.type)} | ${r.required ? 'yes' : ''} | ${cell(r.description)} |`,
+  ),
+];
+
+const GROUP_INTRO: Readonly<Record<OptionGroup, string>> = {
+  basic: 'What most calls need.',
+  advanced: 'Hooks and in-call features of the create-call request.',
+  extension:
+    'Further create-call options a jambonz-compatible gateway accepts; listed so that a misspelt option is still an error.',
+};
+
+/** Markdown reference of every documented option, generated from the option table. */
+export const renderOptionReference = (): string => {
+  const groups = (Object.keys(OPTION_GROUP_TITLES) as OptionGroup[]).flatMap((g) => [
+    `### ${OPTION_GROUP_TITLES[g]}`,
+    '',
+    GROUP_INTRO[g],
+    '',
+    ...table(optionsInGroup(g), 'Option'),
+    '',
+  ]);
+  return [
+    '_Generated from `src/options/` by `npm run schema`; edit the table there, not here._',
+    '',
+    'Options may be set on a call, in the `defaults` of its file, or in the `defaults` of',
+    'callops.yaml (the call wins). Required options must be present once defaults are merged.',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+    'Any string may hold `${VAR}` references; where a number, a phone number or a URL is',
+    'expected, a string containing `${` is accepted in its place.',
+    '',
+    ...groups,
+    '### Keys of a call besides the options',
+    '',
+    ...table(CALL_KEYS, 'Key'),
+    '',
+  ].join('\n');
+};
+
+/** `readme` with the text between the option markers replaced by `reference`. */
+export const replaceOptionReference = (readme: string, reference: string): string => {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) {
+    throw new Error(`README.md lacks the markers ${README_START} … ${README_END}`);
+  }
+  return `${readme.slice(0, start + README_START.length)}\n${reference}${readme.slice(end)}`;
+};

@@ -1,0 +1,108 @@
+import { type SchemaFragment, VAR_RULE, webhookDef } from './fragments.js';
+import { bundleJambonz, jambonzRefsIn } from './jambonz.js';
+import {
+  CALL_KEYS,
+  CONFIG_KEYS,
+  DEFAULTS_SCHEDULE,
+  DOCUMENT_KEYS,
+  type KeyRow,
+  SCHEDULE_KEYS,
+  TARGET_KEYS,
+} from './keys.js';
+import { OPTIONS } from './table.js';
+
+/** JSON Schemas (draft 2020-12) of call files and callops.yaml, generated from the tables. */
+
+const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
+const GENERATED = 'Generated from src/options/ by `npm run schema`; do not edit by hand.';
+
+type Row = Pick<KeyRow, 'name' | 'description' | 'schema' | 'required'>;
+
+/** Hover docs: plain `description` plus `markdownDescription` for editors that render it. */
+export const describe = (markdown: string): SchemaFragment => ({
+  description: markdown.replaceAll('`', ''),
+  markdownDescription: markdown,
+});
+
+const properties = (rows: readonly Row[]): Record<string, SchemaFragment> =>
+  Object.fromEntries(rows.map((r) => [r.name, { ...r.schema, ...describe(r.description) }]));
+
+const required = (rows: readonly Row[]): string[] =>
+  rows.filter((r) => r.required).map((r) => r.name);
+
+const objectOf = (title: string, rows: readonly Row[], markdown: string) => ({
+  title,
+  type: 'object',
+  ...describe(markdown),
+  properties: properties(rows),
+  ...(required(rows).length > 0 ? { required: required(rows) } : {}),
+  additionalProperties: false,
+});
+
+const optionRows = (): Row[] => OPTIONS.map((o) => ({ ...o, required: false }));
+
+const withoutName = (): Row[] => CALL_KEYS.filter((k) => k.name !== 'name');
+
+const defaultsRows = (): Row[] => [
+  ...optionRows(),
+  ...withoutName().map((k) => (k.name === 'schedule' ? { ...k, schema: DEFAULTS_SCHEDULE } : k)),
+];
+
+const ownDefs = (): Record<string, SchemaFragment> => ({
+  call: objectOf(
+    'call',
+    [...CALL_KEYS, ...optionRows()],
+    `One call: a \`name\`, the options sent to the gateway, and optionally \`schedule\`, \`target\`, \`enabled\`. Options may also come from defaults. ${VAR_RULE}`,
+  ),
+  defaults: objectOf(
+    'defaults',
+    defaultsRows(),
+    'Options merged under each call (objects merged deeply; the call wins).',
+  ),
+  schedule: objectOf(
+    'schedule',
+    SCHEDULE_KEYS,
+    'When a call is due: `{cron, timezone?}` or `{at}`, plus optional `start`, `end`, `window`, `deadline`.',
+  ),
+  target: objectOf('target', TARGET_KEYS, 'A gateway the calls are placed on.'),
+  webhook: webhookDef(),
+});
+
+const withJambonz = (defs: Record<string, SchemaFragment>): Record<string, SchemaFragment> => ({
+  ...defs,
+  ...bundleJambonz(jambonzRefsIn(defs)),
+});
+
+const pick = (
+  defs: Record<string, SchemaFragment>,
+  names: readonly string[],
+): Record<string, SchemaFragment> =>
+  Object.fromEntries(names.flatMap((n) => (defs[n] ? [[n, defs[n]]] : [])));
+
+export const buildCallsSchema = (): Record<string, unknown> => {
+  const defs = pick(ownDefs(), ['call', 'defaults', 'schedule', 'webhook']);
+  return {
+    $schema: DRAFT,
+    $comment: GENERATED,
+    ...objectOf(
+      'callops call file',
+      DOCUMENT_KEYS,
+      `A callops call file: \`defaults\` and a list of \`calls\`. ${VAR_RULE}`,
+    ),
+    $defs: withJambonz(defs),
+  };
+};
+
+export const buildConfigSchema = (): Record<string, unknown> => {
+  const defs = pick(ownDefs(), ['defaults', 'schedule', 'target', 'webhook']);
+  return {
+    $schema: DRAFT,
+    $comment: GENERATED,
+    ...objectOf(
+      'callops.yaml',
+      CONFIG_KEYS,
+      `callops project configuration: targets (gateways), the default target, where call files are, and project-wide defaults. ${VAR_RULE}`,
+    ),
+    $defs: withJambonz(defs),
+  };
+};

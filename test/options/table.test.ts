@@ -1,0 +1,142 @@
+import { describe, expect, test } from 'vitest';
+import { KNOWN_KEYS } from '../../src/options/keys.js';
+import { buildCallsSchema, buildConfigSchema } from '../../src/options/schema.js';
+import { suggestKey } from '../../src/options/suggest.js';
+import {
+  OPTION_NAMES,
+  OPTIONS,
+  optionByName,
+  optionsInGroup,
+  REQUIRED_OPTIONS,
+} from '../../src/options/table.js';
+
+type Obj = Record<string, unknown>;
+const defOf = (schema: Obj, name: string) => (schema.$defs as Record<string, Obj>)[name] as Obj;
+
+describe('the option table', () => {
+  test('holds exactly the documented options, by group', () => {
+    const names = (g: 'basic' | 'advanced' | 'extension') => optionsInGroup(g).map((o) => o.name);
+    expect(names('basic')).toEqual([
+      'application_sid',
+      'from',
+      'to',
+      'timeLimit',
+      'timeout',
+      'tag',
+    ]);
+    expect(names('advanced')).toEqual([
+      'actionHook',
+      'amd',
+      'confirmHook',
+      'dtmfCapture',
+      'dtmfHook',
+      'headers',
+      'listen',
+      'referHook',
+      'transcribe',
+    ]);
+    expect(names('extension')).toEqual([
+      'answerOnBridge',
+      'call_hook',
+      'call_status_hook',
+      'fromHost',
+      'callerName',
+      'sipRequestWithinDialogHook',
+      'dual_streams',
+      'speech_synthesis_vendor',
+      'speech_synthesis_voice',
+      'speech_synthesis_language',
+      'speech_recognizer_vendor',
+      'speech_recognizer_language',
+    ]);
+    expect(new Set(OPTION_NAMES).size).toBe(OPTIONS.length);
+  });
+
+  test('requires application_sid, from and to', () => {
+    expect(REQUIRED_OPTIONS).toEqual(['application_sid', 'from', 'to']);
+  });
+
+  test('optionByName finds a row, and nothing for an unknown name', () => {
+    expect(optionByName('timeLimit')?.group).toBe('basic');
+    expect(optionByName('call_hook')?.group).toBe('extension');
+    expect(optionByName('timelimit')).toBeUndefined();
+  });
+
+  test('every row has a description and a type', () => {
+    for (const o of OPTIONS) {
+      expect(o.description.length, o.name).toBeGreaterThan(20);
+      expect(o.type.length, o.name).toBeGreaterThan(0);
+    }
+  });
+
+  test('knows the keys at each level', () => {
+    expect(KNOWN_KEYS.call).toEqual(
+      expect.arrayContaining(['name', 'schedule', 'target', 'enabled', ...OPTION_NAMES]),
+    );
+    expect(KNOWN_KEYS.defaults).not.toContain('name');
+    expect(KNOWN_KEYS.schedule).toEqual([
+      'cron',
+      'at',
+      'timezone',
+      'start',
+      'end',
+      'window',
+      'deadline',
+    ]);
+    expect(KNOWN_KEYS.config).toEqual([
+      'targets',
+      'default_target',
+      'calls',
+      'lockfile',
+      'defaults',
+    ]);
+    expect(KNOWN_KEYS.target).toContain('max_pause');
+  });
+});
+
+describe('the generated schemas follow the table', () => {
+  const calls = buildCallsSchema();
+
+  test('a call item has every option and callops key, documented, and requires only name', () => {
+    const call = defOf(calls, 'call');
+    const props = call.properties as Record<string, Obj>;
+    expect(Object.keys(props).sort()).toEqual([...KNOWN_KEYS.call].sort());
+    expect(call.required).toEqual(['name']);
+    expect(call.additionalProperties).toBe(false);
+    for (const [name, p] of Object.entries(props)) {
+      expect(typeof p.description, name).toBe('string');
+      expect(typeof p.markdownDescription, name).toBe('string');
+      expect(String(p.description)).not.toContain('`');
+    }
+  });
+
+  test('defaults carry every option and no name, nothing required', () => {
+    const defaults = defOf(calls, 'defaults');
+    expect(Object.keys(defaults.properties as Obj).sort()).toEqual([...KNOWN_KEYS.defaults].sort());
+    expect(defaults.required).toBeUndefined();
+  });
+
+  test('callops.yaml has its keys and a closed target', () => {
+    const config = buildConfigSchema();
+    expect(Object.keys(config.properties as Obj)).toEqual([...KNOWN_KEYS.config]);
+    expect(defOf(config, 'target').required).toEqual(['base_url', 'account_sid', 'api_key']);
+    expect(config.additionalProperties).toBe(false);
+  });
+});
+
+describe('suggestKey', () => {
+  test.each([
+    ['timelimit', 'timeLimit'],
+    ['timout', 'timeout'],
+    ['aplication_sid', 'application_sid'],
+    ['time_limit', 'timeLimit'],
+    ['thresholdWordCont', 'thresholdWordCount'],
+  ])('%s → %s', (key, expected) => {
+    expect(suggestKey(key, [...OPTION_NAMES, 'thresholdWordCount'])).toBe(expected);
+  });
+
+  test('suggests nothing when nothing is close', () => {
+    expect(suggestKey('colour', OPTION_NAMES)).toBeUndefined();
+    expect(suggestKey('x', ['to'])).toBeUndefined();
+  });
+});
