@@ -1,0 +1,73 @@
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { fileProblem, problemAt } from './diagnostics.js';
+import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
+
+export interface DecodedText {
+  /** The text, absent when the bytes are not readable as UTF-8 YAML. */
+  readonly text?: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence, or -1. */
+export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i] ?? 0;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    const extra =
+      lead >= 0xc2 && lead <= 0xdf
+        ? 1
+        : lead >= 0xe0 && lead <= 0xef
+          ? 2
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 3
+            : 0;
+    if (extra === 0 || i + extra >= bytes.length) return i;
+    let codePoint = lead & (0x3f >> extra);
+    for (let k = 1; k <= extra; k += 1) {
+      const next = bytes[i + k] ?? 0;
+      if ((next & 0xc0) !== 0x80) return i;
+      codePoint = (codePoint << 6) | (next & 0x3f);
+    }
+    const min = extra === 1 ? 0x80 : extra === 2 ? 0x800 : 0x10000;
+    if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) {
+      return i;
+    }
+    i += extra + 1;
+  }
+  return -1;
+};
+
+const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+
+/**
+ * Turns the bytes of a file into text, refusing (as diagnostics, never by throwing) files
+ * that are too large, binary, UTF-16, or not valid UTF-8. A UTF-8 byte order mark is dropped.
+ */
+export const decodeText = (file: string, bytes: Uint8Array): DecodedText => {
+  if (bytes.length > MAX_FILE_BYTES) {
+    return { diagnostics: [fileProblem(file, tooLargeMessage(bytes.length))] };
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { diagnostics: [fileProblem(file, 'file is UTF-16 text; save it as UTF-8')] };
+  }
+  if (bytes.includes(0)) {
+    return {
+      diagnostics: [fileProblem(file, 'file is binary (it contains NUL bytes), not YAML text')],
+    };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), diagnostics: [] };
+  } catch {
+    const offset = Math.max(0, firstInvalidUtf8(bytes));
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+    const lineStart = before.lastIndexOf('\n') + 1;
+    const line = before.split('\n').length;
+    const column = before.length - lineStart + 1;
+    const message = `file is not valid UTF-8 (byte ${hex(bytes[offset] ?? 0)}); save it as UTF-8`;
+    return { diagnostics: [problemAt(file, { line, column }, message)] };
+  }
+};

@@ -1,0 +1,11 @@
+export { decodeText, firstInvalidUtf8 } from './decode.js';
+export { MAX_ALIAS_COUNT, MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
+export {
+  CONFIG_FILES,
+  DEFAULT_CALL_GLOBS,
+  type LoadedProject,
+  type LoadOptions,
+  loadProject,
+} from './load.js';
+export { type ParsedSource, parseSource } from './parse.js';
+export type { PathSegments, Position, SourceDocument, SourceFile } from './types.js';

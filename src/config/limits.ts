@@ -1,0 +1,21 @@
+/** Largest YAML file callops reads (bytes). Bigger files are refused before parsing. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Alias expansion budget passed to yaml's `toJS` as `maxAliasCount`. Generous enough for
+ * hundreds of `*from`-style reuses in one file, small enough that "billion laughs" style
+ * documents are refused in milliseconds.
+ */
+export const MAX_ALIAS_COUNT = 1000;
+
+/** YAML syntax diagnostics kept per file; the rest are summarised in one line. */
+export const MAX_SYNTAX_DIAGNOSTICS = 50;
+
+const MIB = 1024 * 1024;
+
+/** Size in MiB, rounded up to one decimal so a file just over the limit never reads as equal. */
+export const formatMiB = (bytes: number): string =>
+  `${(Math.ceil((bytes / MIB) * 10) / 10).toFixed(1)} MiB`;
+
+export const tooLargeMessage = (bytes: number): string =>
+  `file is ${formatMiB(bytes)}; callops reads call files up to ${MAX_FILE_BYTES / MIB} MiB — split it`;

@@ -1,0 +1,158 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { glob } from 'tinyglobby';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { decodeText } from './decode.js';
+import { fileProblem, problemAt } from './diagnostics.js';
+import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
+import { parseSource } from './parse.js';
+import type { SourceFile } from './types.js';
+
+export interface LoadOptions {
+  /** Project root (absolute, or relative to the working directory). */
+  readonly root: string;
+  /**
+   * Files or directories to read instead of the `calls` globs, relative to `root` or
+   * absolute. A directory means every *.yaml / *.yml file below it.
+   */
+  readonly paths?: readonly string[];
+}
+
+export interface LoadedProject {
+  /** Absolute project root. */
+  readonly root: string;
+  /** callops.yaml (or callops.yml), when the project has one. */
+  readonly configFile?: SourceFile;
+  /** Call files, sorted by path. */
+  readonly callFiles: readonly SourceFile[];
+  /** Problems found while finding, reading and parsing files. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
+export const DEFAULT_CALL_GLOBS = ['calls/**/*.yaml'] as const;
+const YAML_GLOBS = ['**/*.yaml', '**/*.yml'];
+const IGNORE = ['**/node_modules/**', '**/.git/**'];
+
+interface Read {
+  readonly source?: SourceFile;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const posix = (path: string): string => path.split(sep).join('/');
+
+const ioMessage = (error: unknown): string => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'file does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read file: permission denied';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  return `cannot read file (${code ?? String(error)})`;
+};
+
+/** Reads and parses one file; `file` is the name used in diagnostics. */
+const readSource = async (absolute: string, file: string): Promise<Read> => {
+  try {
+    const info = await stat(absolute);
+    if (!info.isFile()) return { diagnostics: [fileProblem(file, 'is not a regular file')] };
+    if (info.size > MAX_FILE_BYTES)
+      return { diagnostics: [fileProblem(file, tooLargeMessage(info.size))] };
+    const decoded = decodeText(file, await readFile(absolute));
+    if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
+    return parseSource(file, decoded.text);
+  } catch (error) {
+    return { diagnostics: [fileProblem(file, ioMessage(error))] };
+  }
+};
+
+const exists = async (path: string): Promise<'file' | 'dir' | undefined> => {
+  try {
+    const info = await stat(path);
+    return info.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+};
+
+const readConfig = async (root: string): Promise<Read> => {
+  for (const name of CONFIG_FILES) {
+    if (await exists(join(root, name))) return readSource(join(root, name), name);
+  }
+  return { diagnostics: [] };
+};
+
+/** The `calls` globs of callops.yaml when they are a list of strings, else the default. */
+const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean } => {
+  const data = config?.documents[0]?.data as { calls?: unknown } | null | undefined;
+  const calls = data?.calls;
+  if (Array.isArray(calls) && calls.length > 0 && calls.every((c) => typeof c === 'string')) {
+    return { globs: calls, fromConfig: true };
+  }
+  return { globs: [...DEFAULT_CALL_GLOBS, 'calls/**/*.yml'], fromConfig: false };
+};
+
+const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Files named on the command line: files as they are, directories expanded to their YAML files. */
+const expandPaths = async (root: string, paths: readonly string[]) => {
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const path of paths) {
+    const absolute = resolve(root, path);
+    const rel = relative(root, absolute);
+    const shown =
+      rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? posix(path) : posix(rel);
+    const kind = await exists(absolute);
+    if (kind === undefined) {
+      diagnostics.push(fileProblem(posix(path), 'no such file or directory'));
+    } else if (kind === 'file') {
+      files.push(shown);
+    } else {
+      const found = await glob(YAML_GLOBS, { cwd: absolute, ignore: IGNORE });
+      if (found.length === 0)
+        diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
+      files.push(...found.map((f) => (shown === '.' ? f : `${shown}/${f}`)));
+    }
+  }
+  return { files, diagnostics };
+};
+
+/**
+ * Finds and reads callops.yaml and the call files of a project. The only module of the
+ * pipeline that touches the file system on the way in. Bad files become diagnostics.
+ */
+export const loadProject = async (options: LoadOptions): Promise<LoadedProject> => {
+  const root = resolve(options.root);
+  if ((await exists(root)) !== 'dir') {
+    const problem = fileProblem(posix(options.root), 'project directory does not exist');
+    return { root, callFiles: [], diagnostics: [problem] };
+  }
+  const config = await readConfig(root);
+  const diagnostics: Diagnostic[] = [...config.diagnostics];
+  let names: string[];
+  if (options.paths && options.paths.length > 0) {
+    const expanded = await expandPaths(root, options.paths);
+    diagnostics.push(...expanded.diagnostics);
+    names = expanded.files;
+  } else {
+    const { globs, fromConfig } = callGlobs(config.source);
+    names = await glob(globs, { cwd: root, ignore: IGNORE });
+    if (names.length === 0) {
+      const message = `no call files match ${globs.join(', ')}`;
+      const where = fromConfig ? config.source?.documents[0]?.locate(['calls']) : undefined;
+      const configName = config.source?.file ?? 'callops.yaml';
+      diagnostics.push(
+        where
+          ? problemAt(configName, where, message, 'warning', '/calls')
+          : fileProblem('calls', message, 'warning'),
+      );
+    }
+  }
+  const unique = [...new Set(names)].filter((n) => n !== config.source?.file).sort(byPath);
+  const callFiles: SourceFile[] = [];
+  for (const name of unique) {
+    const read = await readSource(resolve(root, name), name);
+    diagnostics.push(...read.diagnostics);
+    if (read.source) callFiles.push(read.source);
+  }
+  return { root, ...(config.source ? { configFile: config.source } : {}), callFiles, diagnostics };
+};

@@ -1,0 +1,165 @@
+import {
+  type Document,
+  isCollection,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  visit,
+  type YAMLError,
+} from 'yaml';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { fileProblem, problemAt } from './diagnostics.js';
+import {
+  MAX_ALIAS_COUNT,
+  MAX_FILE_BYTES,
+  MAX_SYNTAX_DIAGNOSTICS,
+  tooLargeMessage,
+} from './limits.js';
+import { createSourceDocument } from './source-document.js';
+import type { Position, SourceDocument, SourceFile } from './types.js';
+import { yamlMessage } from './yaml-messages.js';
+
+export interface ParsedSource {
+  readonly source: SourceFile;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const PARSE_OPTIONS = { prettyErrors: false, logLevel: 'silent', uniqueKeys: true } as const;
+
+/** The key a DUPLICATE_KEY error at `offset` repeats, and the line of its first use. */
+const duplicateKey = (doc: Document, offset: number, lc: LineCounter) => {
+  let found: { key: string; firstLine?: number } | undefined;
+  visit(doc, {
+    Map: (_, map) => {
+      const dup = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+      if (!dup || !isScalar(dup.key)) return undefined;
+      const value = dup.key.value;
+      const first = map.items.find((p) => isScalar(p.key) && p.key.value === value);
+      const start = (first?.key as Node | undefined)?.range?.[0];
+      found = {
+        key: String(value),
+        ...(start !== undefined && start !== offset ? { firstLine: lc.linePos(start).line } : {}),
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
+};
+
+const syntaxMessage = (doc: Document, error: YAMLError, lc: LineCounter): string => {
+  if (error.code !== 'DUPLICATE_KEY') return yamlMessage(error);
+  const dup = duplicateKey(doc, error.pos[0], lc);
+  if (!dup) return 'duplicate key; each key may appear once in a map';
+  const first = dup.firstLine === undefined ? '' : ` (first at line ${dup.firstLine})`;
+  return `duplicate key \`${dup.key}\`${first}; each key may appear once`;
+};
+
+/** Keys that are maps or lists would be silently stringified; callops refuses them. */
+const collectionKeys = (doc: Document): Node[] => {
+  const keys: Node[] = [];
+  visit(doc, {
+    Pair: (_, pair) => {
+      if (isCollection(pair.key)) keys.push(pair.key);
+    },
+  });
+  return keys;
+};
+
+const firstAlias = (doc: Document, source?: string): Node | undefined => {
+  let found: Node | undefined;
+  visit(doc, {
+    Alias: (_, alias) => {
+      if (source !== undefined && alias.source !== source) return undefined;
+      found = alias;
+      return visit.BREAK;
+    },
+  });
+  return found;
+};
+
+/** Plain data of a document, or a message (and where) when yaml refuses to build it. */
+const toData = (doc: Document): { data: unknown } | { message: string; node?: Node } => {
+  try {
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const unresolved = /^Unresolved alias[^:]*: (.*)$/.exec(text)?.[1];
+    if (unresolved !== undefined) {
+      const message = `unknown alias \`*${unresolved}\` (define \`&${unresolved}\` before using it)`;
+      return { message, node: firstAlias(doc, unresolved) };
+    }
+    if (text.startsWith('Excessive alias count')) {
+      const message = `too many YAML aliases (expanding them goes past ${MAX_ALIAS_COUNT} nodes) — refusing to expand`;
+      return { message, node: firstAlias(doc) };
+    }
+    return { message: `cannot read this YAML document: ${text}` };
+  }
+};
+
+/**
+ * Parses the text of one YAML file (several documents allowed) into a SourceFile.
+ * Pure; never throws for bad input: every problem becomes a Diagnostic. A document with
+ * errors keeps `data: undefined` so later stages skip it.
+ */
+export const parseSource = (file: string, text: string): ParsedSource => {
+  const empty: SourceFile = { file, text, documents: [] };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_FILE_BYTES) {
+    return {
+      source: { ...empty, text: '' },
+      diagnostics: [fileProblem(file, tooLargeMessage(bytes))],
+    };
+  }
+  if (text.includes('\0')) {
+    const message = 'file is binary (it contains NUL bytes), not YAML text';
+    return { source: empty, diagnostics: [fileProblem(file, message)] };
+  }
+  const lc = new LineCounter();
+  const pos = (offset: number): Position => {
+    const { line, col } = lc.linePos(offset);
+    return { line, column: col };
+  };
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  let syntaxCount = 0;
+  const report = (position: Position, message: string, severity: Diagnostic['severity']) => {
+    const id = `${position.line}:${position.column}:${message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    syntaxCount += 1;
+    if (syntaxCount <= MAX_SYNTAX_DIAGNOSTICS)
+      diagnostics.push(problemAt(file, position, message, severity));
+  };
+  try {
+    const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lc });
+    const documents: SourceDocument[] = [];
+    if ('empty' in docs && docs.empty) {
+      for (const e of docs.errors) report(pos(e.pos[0]), yamlMessage(e), 'error');
+      for (const w of docs.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
+    }
+    docs.forEach((doc, index) => {
+      for (const e of doc.errors) report(pos(e.pos[0]), syntaxMessage(doc, e, lc), 'error');
+      for (const w of doc.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
+      const badKeys = collectionKeys(doc);
+      for (const key of badKeys) {
+        report(pos(key.range?.[0] ?? 0), 'a key must be plain text, not a list or a map', 'error');
+      }
+      let data: unknown;
+      if (doc.errors.length === 0 && badKeys.length === 0) {
+        const built = toData(doc);
+        if ('data' in built) data = built.data;
+        else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
+      }
+      documents.push(createSourceDocument(file, index, doc, lc, data));
+    });
+    if (syntaxCount > MAX_SYNTAX_DIAGNOSTICS) {
+      const more = syntaxCount - MAX_SYNTAX_DIAGNOSTICS;
+      diagnostics.push(fileProblem(file, `${more} more YAML problems in this file are not shown`));
+    }
+    return { source: { file, text, documents }, diagnostics };
+  } catch (error) {
+    const message = `cannot read this file as YAML: ${error instanceof Error ? error.message : String(error)}`;
+    return { source: empty, diagnostics: [...diagnostics, fileProblem(file, message)] };
+  }
+};

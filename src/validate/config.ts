@@ -1,0 +1,154 @@
+import type { SourceDocument, SourceFile } from '../config/types.js';
+import type { Diagnostic } from './diagnostic.js';
+import type { Layer } from './merge.js';
+import type { ProjectConfig, TargetSpec } from './model.js';
+import { checkConfigDocument } from './schema-check.js';
+import { errorAt, hasReference, isRecord, keySiteOf, siteOf } from './site.js';
+import {
+  checkTargetName,
+  checkTargetShape,
+  checkTargetValues,
+  toTargetSpec,
+  unknownTarget,
+} from './targets.js';
+
+export const DEFAULT_CALLS: readonly string[] = ['calls/**/*.yaml'];
+export const DEFAULT_LOCKFILE = 'callops.lock';
+
+/** callops.yaml read into ProjectConfig, with its problems sorted by kind. */
+export interface ConfigFindings {
+  readonly config: ProjectConfig;
+  /** The project `defaults`, as the lowest layer under every call. */
+  readonly defaults?: Layer;
+  /** Every name under `targets`, well-formed or not. */
+  readonly targetNames: ReadonlySet<string>;
+  /** From the JSON Schema check. */
+  readonly schema: readonly Diagnostic[];
+  /** Shape problems the schema usually reports too (dropped when it does). */
+  readonly structural: readonly Diagnostic[];
+  readonly semantic: readonly Diagnostic[];
+}
+
+const isGlobList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '');
+
+/** Problems with keys of the config map itself (targets are checked one by one elsewhere). */
+const checkTopLevel = (
+  doc: SourceDocument,
+  data: Readonly<Record<string, unknown>>,
+): Diagnostic[] => {
+  const out: Diagnostic[] = [];
+  if (data.targets !== undefined && data.targets !== null && !isRecord(data.targets)) {
+    out.push(errorAt(siteOf(doc, ['targets']), '`targets` must be a map of named gateways'));
+  }
+  if (data.default_target !== undefined && typeof data.default_target !== 'string') {
+    out.push(
+      errorAt(siteOf(doc, ['default_target']), '`default_target` must be the name of a target'),
+    );
+  }
+  if (Array.isArray(data.calls) && data.calls.length === 0) {
+    out.push(errorAt(siteOf(doc, ['calls']), '`calls` is empty; list at least one glob pattern'));
+  } else if (data.calls !== undefined && !isGlobList(data.calls)) {
+    const message = '`calls` must be a list of glob patterns, e.g. ["calls/**/*.yaml"]';
+    out.push(errorAt(siteOf(doc, ['calls']), message));
+  }
+  if (data.lockfile !== undefined && (typeof data.lockfile !== 'string' || data.lockfile === '')) {
+    out.push(errorAt(siteOf(doc, ['lockfile']), '`lockfile` must be a file path'));
+  }
+  if (data.defaults !== undefined && data.defaults !== null && !isRecord(data.defaults)) {
+    out.push(errorAt(siteOf(doc, ['defaults']), '`defaults` must be a map of call options'));
+  }
+  return out;
+};
+
+/** A `name` in defaults would name every call the same; each call names itself. */
+export const checkDefaultsName = (doc: SourceDocument, defaults: unknown): Diagnostic[] =>
+  isRecord(defaults) && Object.hasOwn(defaults, 'name')
+    ? [
+        errorAt(
+          keySiteOf(doc, ['defaults', 'name']),
+          '`name` cannot be set in defaults: each call names itself',
+        ),
+      ]
+    : [];
+
+const checkDefaultTarget = (
+  doc: SourceDocument,
+  value: unknown,
+  names: ReadonlySet<string>,
+): Diagnostic[] => {
+  if (typeof value !== 'string') return [];
+  const site = siteOf(doc, ['default_target']);
+  if (hasReference(value)) {
+    return [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
+      errorAt(site, '`default_target` cannot use a reference (`${…}`): write the target name'),
+    ];
+  }
+  const unknown = unknownTarget(value, names, doc.file);
+  return unknown ? [errorAt(site, `default_${unknown}`)] : [];
+};
+
+const emptyConfig = (root: string, file?: string): ProjectConfig => ({
+  root,
+  ...(file === undefined ? {} : { file }),
+  targets: [],
+  calls: DEFAULT_CALLS,
+  lockfile: DEFAULT_LOCKFILE,
+  defaults: {},
+});
+
+/** Reads callops.yaml (when present) into ProjectConfig; pure. */
+export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
+  const none = { targetNames: new Set<string>(), schema: [], structural: [], semantic: [] };
+  if (!file) return { config: emptyConfig(root), ...none };
+  const [doc, ...extra] = file.documents;
+  const semantic: Diagnostic[] = extra
+    .filter((d) => d.data !== null)
+    .map((d) =>
+      errorAt(
+        siteOf(d, []),
+        `${file.file} holds one YAML document; remove this one (document ${d.index + 1})`,
+      ),
+    );
+  if (!doc || doc.data === undefined || doc.data === null) {
+    return { config: emptyConfig(root, file.file), ...none, semantic };
+  }
+  const schema = checkConfigDocument(doc, file.text);
+  if (!isRecord(doc.data)) {
+    const message = `${file.file} must be a map of settings (targets, default_target, calls, lockfile, defaults)`;
+    return {
+      config: emptyConfig(root, file.file),
+      ...none,
+      schema,
+      structural: [errorAt(siteOf(doc, []), message)],
+      semantic,
+    };
+  }
+  const data = doc.data;
+  const structural = checkTopLevel(doc, data);
+  const rawTargets = isRecord(data.targets) ? data.targets : {};
+  const targetNames = new Set(Object.keys(rawTargets));
+  const targets: TargetSpec[] = [];
+  for (const [name, spec] of Object.entries(rawTargets)) {
+    structural.push(...checkTargetShape(doc, name, spec));
+    semantic.push(...checkTargetName(doc, name), ...checkTargetValues(doc, name, spec));
+    const target = toTargetSpec(doc, name, spec);
+    if (target) targets.push(target);
+  }
+  semantic.push(...checkDefaultTarget(doc, data.default_target, targetNames));
+  structural.push(...checkDefaultsName(doc, data.defaults));
+  const defaults = isRecord(data.defaults) ? data.defaults : {};
+  const config: ProjectConfig = {
+    root,
+    file: file.file,
+    targets,
+    ...(typeof data.default_target === 'string' ? { defaultTarget: data.default_target } : {}),
+    calls: isGlobList(data.calls) ? data.calls : DEFAULT_CALLS,
+    lockfile:
+      typeof data.lockfile === 'string' && data.lockfile !== '' ? data.lockfile : DEFAULT_LOCKFILE,
+    defaults,
+  };
+  const layer: Layer = { data: defaults, doc, base: ['defaults'] };
+  return { config, defaults: layer, targetNames, schema, structural, semantic };
+};

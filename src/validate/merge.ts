@@ -1,0 +1,81 @@
+import type { PathSegments, SourceDocument } from '../config/types.js';
+import { isRecord, keySiteOf, type Site, siteOf } from './site.js';
+
+/** One source of a call's values: the call itself, its file's defaults, or the project's. */
+export interface Layer {
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly doc: SourceDocument;
+  /** Path of `data` inside `doc`, e.g. ['calls', 2] or ['defaults']. */
+  readonly base: PathSegments;
+}
+
+const setOwn = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+};
+
+/** Objects merge key by key (recursively); arrays and scalars of `higher` replace. Inputs are not changed. */
+export const deepMerge = (
+  lower: Readonly<Record<string, unknown>>,
+  higher: Readonly<Record<string, unknown>>,
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(lower)) setOwn(out, key, value);
+  for (const [key, value] of Object.entries(higher)) {
+    const current = Object.hasOwn(out, key) ? out[key] : undefined;
+    setOwn(out, key, isRecord(current) && isRecord(value) ? deepMerge(current, value) : value);
+  }
+  return out;
+};
+
+/** Merges layers given from lowest to highest precedence. */
+export const mergeLayers = (layers: readonly Layer[]): Record<string, unknown> =>
+  layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer.data), {});
+
+const lookup = (data: unknown, path: PathSegments): { found: boolean; value?: unknown } => {
+  let current = data;
+  for (const segment of path) {
+    if (Array.isArray(current)) {
+      const index = Number(segment);
+      if (!Number.isInteger(index) || index < 0 || index >= current.length) return { found: false };
+      current = current[index];
+    } else if (isRecord(current) && Object.hasOwn(current, String(segment))) {
+      current = current[String(segment)];
+    } else {
+      return { found: false };
+    }
+  }
+  return { found: true, value: current };
+};
+
+/**
+ * Where the merged value at `path` was written: in the highest layer that supplies it, given
+ * that a non-object value replaces everything below it. A path that does not exist gives
+ * the site of its nearest existing ancestor. `layers` are lowest precedence first.
+ */
+export const siteInLayers = (layers: readonly Layer[], path: PathSegments, key = false): Site => {
+  let active = [...layers].reverse();
+  let owner = active[0];
+  let depth = 0;
+  for (let i = 0; i <= path.length; i += 1) {
+    const prefix = path.slice(0, i);
+    const present = active.filter((layer) => lookup(layer.data, prefix).found);
+    const top = present[0];
+    if (!top) break;
+    owner = top;
+    depth = i;
+    if (isRecord(lookup(top.data, prefix).value)) {
+      const run = present.findIndex((layer) => !isRecord(lookup(layer.data, prefix).value));
+      active = run === -1 ? present : present.slice(0, run);
+    } else {
+      active = [top];
+    }
+  }
+  if (!owner) throw new Error('siteInLayers needs at least one layer');
+  const full = [...owner.base, ...path.slice(0, depth)];
+  return key && depth === path.length ? keySiteOf(owner.doc, full) : siteOf(owner.doc, full);
+};

@@ -1,0 +1,97 @@
+import type { LoadedProject } from '../config/load.js';
+import { collectCalls, nameSite } from './calls.js';
+import { readConfig } from './config.js';
+import { toCallDefinition } from './definition.js';
+import { type Diagnostic, sortDiagnostics } from './diagnostic.js';
+import type { CallDefinition, ValidatedProject } from './model.js';
+import { CALL_RULES, type RuleContext } from './rules.js';
+import { SCHEDULE_RULES } from './schedule.js';
+import { errorAt, type Site } from './site.js';
+
+const RULES = [...CALL_RULES, ...SCHEDULE_RULES];
+
+/**
+ * Whether the schema already reported this place: the same pointer, or the parent pointer
+ * with a message naming the key (e.g. a `required` error on the call for a missing `name`).
+ */
+const coveredBy = (schema: readonly Diagnostic[]) => (d: Diagnostic) =>
+  schema.some((s) => {
+    if (s.file !== d.file || s.severity !== 'error') return false;
+    if (s.path === d.path) return true;
+    const cut = d.path.lastIndexOf('/');
+    return (
+      cut >= 0 &&
+      s.path === d.path.slice(0, cut) &&
+      s.message.includes(`\`${d.path.slice(cut + 1)}\``)
+    );
+  });
+
+/** Drops repeats: a bad value in defaults is found once per call that inherits it. */
+const unique = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const id = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+};
+
+/** Names must be unique across the project; the second and later uses are errors. */
+const checkUniqueNames = (
+  calls: readonly { readonly name: string; readonly site: Site }[],
+): Diagnostic[] => {
+  const first = new Map<string, Site>();
+  const out: Diagnostic[] = [];
+  for (const { name, site } of calls) {
+    const earlier = first.get(name);
+    if (!earlier) {
+      first.set(name, site);
+      continue;
+    }
+    const where = `${earlier.file}:${earlier.line}:${earlier.column}`;
+    out.push(errorAt(site, `duplicate call name \`${name}\` (first defined at ${where})`));
+  }
+  return out;
+};
+
+/**
+ * Schema checks, normalisation and semantic rules over a loaded project. Pure. Every call
+ * with a name becomes a CallDefinition, whatever its problems: callers stop on errors.
+ */
+export const validateProject = (loaded: LoadedProject): ValidatedProject => {
+  const found = readConfig(loaded.root, loaded.configFile);
+  const context: RuleContext = {
+    targetNames: found.targetNames,
+    ...(found.config.file === undefined ? {} : { configFile: found.config.file }),
+  };
+  const schema: Diagnostic[] = [...found.schema];
+  const structural: Diagnostic[] = [...found.structural];
+  const semantic: Diagnostic[] = [...found.semantic];
+  const calls: CallDefinition[] = [];
+  const named: { name: string; site: Site }[] = [];
+  for (const file of loaded.callFiles) {
+    const collected = collectCalls(file, found.defaults);
+    schema.push(...collected.schema);
+    structural.push(...collected.structural);
+    semantic.push(...collected.semantic);
+    for (const entry of collected.entries) {
+      for (const rule of RULES) {
+        (rule.kind === 'structural' ? structural : semantic).push(...rule.check(entry, context));
+      }
+      const definition = toCallDefinition(entry);
+      if (definition) {
+        calls.push(definition);
+        named.push({ name: definition.name, site: nameSite(entry) });
+      }
+    }
+  }
+  semantic.push(...checkUniqueNames(named));
+  const all = [
+    ...loaded.diagnostics,
+    ...schema,
+    ...structural.filter((d) => !coveredBy(schema)(d)),
+    ...semantic,
+  ];
+  return { config: found.config, calls, diagnostics: sortDiagnostics(unique(all)) };
+};

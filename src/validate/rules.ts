@@ -1,0 +1,151 @@
+import { REQUIRED_OPTIONS } from '../options/table.js';
+import { type CallEntry, nameSite, siteIn } from './calls.js';
+import type { Diagnostic } from './diagnostic.js';
+import { errorAt, hasReference, isRecord, siteOf, toPointer, warningAt } from './site.js';
+import { NAME_PATTERN, unknownTarget } from './targets.js';
+
+export interface RuleContext {
+  /** Every target name defined in callops.yaml. */
+  readonly targetNames: ReadonlySet<string>;
+  /** 'callops.yaml' (or .yml) when the project has one. */
+  readonly configFile?: string;
+}
+
+/**
+ * A rule about one call. `structural` rules repeat what the JSON Schema checks (so the
+ * pipeline stays safe on any input); their findings are dropped where the schema reported
+ * the same place. `semantic` rules are what only callops knows.
+ */
+export interface CallRule {
+  readonly name: string;
+  readonly kind: 'structural' | 'semantic';
+  readonly check: (entry: CallEntry, context: RuleContext) => Diagnostic[];
+}
+
+const noReference = (key: string, why: string) =>
+  `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`;
+
+const nameShape: CallRule = {
+  name: 'name-shape',
+  kind: 'structural',
+  check: (entry) => {
+    const { name } = entry.item;
+    if (name === undefined || name === null) {
+      const site = {
+        ...siteOf(entry.doc, entry.itemPath),
+        path: toPointer([...entry.itemPath, 'name']),
+      };
+      return [errorAt(site, 'call has no `name`')];
+    }
+    if (typeof name !== 'string') return [errorAt(nameSite(entry), '`name` must be a string')];
+    if (hasReference(name) || NAME_PATTERN.test(name)) return [];
+    const message = `call name \`${name}\` must be lowercase letters, digits, \`.\`, \`_\` or \`-\`, starting with a letter or digit`;
+    return [errorAt(nameSite(entry), message)];
+  },
+};
+
+const nameReference: CallRule = {
+  name: 'name-reference',
+  kind: 'semantic',
+  check: (entry) =>
+    hasReference(entry.item.name)
+      ? [
+          errorAt(
+            nameSite(entry),
+            noReference('name', "a call's name is its identity in the lockfile"),
+          ),
+        ]
+      : [],
+};
+
+const absent = (value: unknown): boolean => value === undefined || value === null;
+
+/** The options the gateway needs, checked after defaults are merged. */
+const requiredOptions: CallRule = {
+  name: 'required-options',
+  kind: 'semantic',
+  check: (entry) => {
+    const call = typeof entry.item.name === 'string' ? `call \`${entry.item.name}\`` : 'this call';
+    return REQUIRED_OPTIONS.filter((option) => absent(entry.merged[option]))
+      .filter((option) => option !== 'application_sid' || absent(entry.merged.call_hook))
+      .map((option) => {
+        const alternative = option === 'application_sid' ? ', or give a `call_hook`' : '';
+        return errorAt(
+          nameSite(entry),
+          `${call} has no \`${option}\` (set it on the call or in defaults${alternative})`,
+        );
+      });
+  },
+};
+
+const enabledShape: CallRule = {
+  name: 'enabled-shape',
+  kind: 'structural',
+  check: (entry) => {
+    const { enabled } = entry.merged;
+    if (enabled === undefined || typeof enabled === 'boolean' || hasReference(enabled)) return [];
+    const yaml11 = typeof enabled === 'string' && /^(yes|no|on|off|y|n)$/i.test(enabled);
+    const hint = yaml11 ? ` (YAML 1.2 reads \`${enabled}\` as text)` : '';
+    return [errorAt(siteIn(entry, ['enabled']), `\`enabled\` must be true or false${hint}`)];
+  },
+};
+
+const enabledReference: CallRule = {
+  name: 'enabled-reference',
+  kind: 'semantic',
+  check: (entry) =>
+    hasReference(entry.merged.enabled)
+      ? [errorAt(siteIn(entry, ['enabled']), noReference('enabled', 'write true or false'))]
+      : [],
+};
+
+const targetShape: CallRule = {
+  name: 'target-shape',
+  kind: 'structural',
+  check: (entry) => {
+    const { target } = entry.merged;
+    return target === undefined || (typeof target === 'string' && target !== '')
+      ? []
+      : [errorAt(siteIn(entry, ['target']), '`target` must be the name of a target')];
+  },
+};
+
+/** A call pinned to a target must name one callops.yaml defines (or `env` / `simulator`). */
+const targetDefined: CallRule = {
+  name: 'target-defined',
+  kind: 'semantic',
+  check: (entry, context) => {
+    const { target } = entry.merged;
+    if (typeof target !== 'string' || target === '') return [];
+    const site = siteIn(entry, ['target']);
+    if (hasReference(target))
+      return [errorAt(site, noReference('target', 'write the target name'))];
+    const unknown = unknownTarget(target, context.targetNames, context.configFile);
+    return unknown ? [errorAt(site, unknown)] : [];
+  },
+};
+
+/** A phone or teams number without + may be dialled as a local number. */
+const numberPrefix: CallRule = {
+  name: 'number-prefix',
+  kind: 'semantic',
+  check: (entry) => {
+    const { to } = entry.merged;
+    if (!isRecord(to) || (to.type !== 'phone' && to.type !== 'teams')) return [];
+    const { number } = to;
+    if (typeof number !== 'string' || !/^\d+$/.test(number)) return [];
+    const message = 'number has no leading + — the gateway may dial it as a local number';
+    return [warningAt(siteIn(entry, ['to', 'number']), message)];
+  },
+};
+
+export const CALL_RULES: readonly CallRule[] = [
+  nameShape,
+  nameReference,
+  requiredOptions,
+  enabledShape,
+  enabledReference,
+  targetShape,
+  targetDefined,
+  numberPrefix,
+];

@@ -1,0 +1,231 @@
+import { DateTime } from 'luxon';
+import { type CallEntry, siteIn } from './calls.js';
+import type { Diagnostic } from './diagnostic.js';
+import { parseDuration, parseWindow } from './parse.js';
+import type { CallRule } from './rules.js';
+import { checkCron, DEFAULT_TIMEZONE, TEXT_KEYS, type TextKey } from './schedule-spec.js';
+import { errorAt, hasReference, isRecord, warningAt } from './site.js';
+import { isTimeZone, suggestTimeZone } from './timezone.js';
+
+const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+type Schedule = Readonly<Record<string, unknown>>;
+const scheduleOf = (entry: CallEntry): Schedule | undefined =>
+  isRecord(entry.merged.schedule) ? entry.merged.schedule : undefined;
+
+/** The value of a schedule key when it is text without a `${…}` reference. */
+const literal = (schedule: Schedule, key: TextKey): string | undefined => {
+  const value = schedule[key];
+  return typeof value === 'string' && !hasReference(value) ? value : undefined;
+};
+
+const at = (entry: CallEntry, key: string) => siteIn(entry, ['schedule', key]);
+
+/** The zone the schedule's wall times are read in, when it is a valid one. */
+const zoneOf = (schedule: Schedule): string | undefined => {
+  const zone = literal(schedule, 'timezone') ?? DEFAULT_TIMEZONE;
+  return isTimeZone(zone) ? zone : undefined;
+};
+
+const shape: CallRule = {
+  name: 'schedule-shape',
+  kind: 'structural',
+  check: (entry) => {
+    const { schedule } = entry.merged;
+    if (schedule === undefined) return [];
+    if (!isRecord(schedule)) {
+      const message =
+        '`schedule` must be a map, e.g. { cron: "0 9 * * 1-5" } or { at: "2026-12-01T09:00:00Z" }';
+      return [errorAt(siteIn(entry, ['schedule']), message)];
+    }
+    return TEXT_KEYS.filter(
+      (key) => schedule[key] !== undefined && typeof schedule[key] !== 'string',
+    ).map((key) =>
+      errorAt(
+        at(entry, key),
+        key === 'deadline' ? '`deadline` needs a unit, e.g. 10m' : `\`${key}\` must be a string`,
+      ),
+    );
+  },
+};
+
+const kind: CallRule = {
+  name: 'schedule-kind',
+  kind: 'structural',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    if (!schedule) return [];
+    const hasCron = schedule.cron !== undefined;
+    const hasAt = schedule.at !== undefined;
+    if (hasCron && hasAt)
+      return [errorAt(siteIn(entry, ['schedule']), 'schedule has both `cron` and `at`; keep one')];
+    if (!hasCron && !hasAt) {
+      return [
+        errorAt(siteIn(entry, ['schedule']), 'schedule needs `cron` (recurring) or `at` (once)'),
+      ];
+    }
+    return [];
+  },
+};
+
+const references: CallRule = {
+  name: 'schedule-references',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    if (!schedule) return [];
+    const why = 'schedules are checked before the environment is read';
+    return TEXT_KEYS.filter((key) => hasReference(schedule[key])).map((key) =>
+      errorAt(at(entry, key), `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`),
+    );
+  },
+};
+
+const cron: CallRule = {
+  name: 'schedule-cron',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const expression = schedule && literal(schedule, 'cron');
+    const problem = expression === undefined ? undefined : checkCron(expression);
+    return problem ? [errorAt(at(entry, 'cron'), problem)] : [];
+  },
+};
+
+const timezone: CallRule = {
+  name: 'schedule-timezone',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const zone = schedule && literal(schedule, 'timezone');
+    if (zone === undefined || isTimeZone(zone)) return [];
+    const suggestion = suggestTimeZone(zone);
+    const hint = suggestion
+      ? ` — did you mean \`${suggestion}\`?`
+      : ' (use an IANA name such as Europe/Berlin, or UTC)';
+    return [errorAt(at(entry, 'timezone'), `unknown time zone \`${zone}\`${hint}`)];
+  },
+};
+
+const once: CallRule = {
+  name: 'schedule-at',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const text = schedule && literal(schedule, 'at');
+    if (!schedule || text === undefined) return [];
+    const site = at(entry, 'at');
+    if (!DateTime.fromISO(text, { setZone: true }).isValid) {
+      return [
+        errorAt(
+          site,
+          `\`at\` \`${text}\` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z`,
+        ),
+      ];
+    }
+    if (!/t/i.test(text))
+      return [errorAt(site, `\`at\` \`${text}\` needs a time of day, e.g. ${text}T09:00:00Z`)];
+    if (OFFSET.test(text)) return [];
+    if (schedule.timezone === undefined) {
+      const message = `\`at\` \`${text}\` has no UTC offset: add one (e.g. ${text}-05:00 or ${text}Z) or set \`timezone\``;
+      return [errorAt(site, message)];
+    }
+    const zone = zoneOf(schedule);
+    if (!zone) return [];
+    const local = DateTime.fromISO(text, { zone });
+    const wall = DateTime.fromISO(text, { zone: 'UTC' });
+    if (local.hour === wall.hour && local.minute === wall.minute) return [];
+    const message = `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it falls at ${local.toFormat('HH:mm')}`;
+    return [warningAt(site, message)];
+  },
+};
+
+const validity: CallRule = {
+  name: 'schedule-start-end',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    if (!schedule) return [];
+    const zone = zoneOf(schedule) ?? DEFAULT_TIMEZONE;
+    const out: Diagnostic[] = [];
+    const parsed = (['start', 'end'] as const).map((key) => {
+      const text = literal(schedule, key);
+      if (text === undefined) return undefined;
+      const when = DateTime.fromISO(text, { zone });
+      if (when.isValid) return { text, when };
+      out.push(
+        errorAt(
+          at(entry, key),
+          `\`${key}\` \`${text}\` is not a date (2026-01-31) or an ISO-8601 date-time`,
+        ),
+      );
+      return undefined;
+    });
+    const [start, end] = parsed;
+    if (start && end && end.when.toMillis() <= start.when.toMillis()) {
+      out.push(
+        errorAt(at(entry, 'end'), `\`end\` (${end.text}) must be after \`start\` (${start.text})`),
+      );
+    }
+    return out;
+  },
+};
+
+const window: CallRule = {
+  name: 'schedule-window',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const text = schedule && literal(schedule, 'window');
+    if (text === undefined) return [];
+    const parsed = parseWindow(text);
+    if (!parsed) {
+      return [
+        errorAt(
+          at(entry, 'window'),
+          `window \`${text}\` must be HH:MM-HH:MM in 24-hour time, e.g. 08:00-21:00`,
+        ),
+      ];
+    }
+    return parsed.startMinute === parsed.endMinute
+      ? [
+          errorAt(
+            at(entry, 'window'),
+            `window \`${text}\` is empty: it starts and ends at the same time`,
+          ),
+        ]
+      : [];
+  },
+};
+
+const deadline: CallRule = {
+  name: 'schedule-deadline',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const text = schedule && literal(schedule, 'deadline');
+    if (text === undefined) return [];
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      return [
+        errorAt(
+          at(entry, 'deadline'),
+          `deadline \`${text}\` is not a duration; write e.g. 30s, 10m or 1h`,
+        ),
+      ];
+    }
+    return ms === 0 ? [errorAt(at(entry, 'deadline'), 'deadline must be longer than 0')] : [];
+  },
+};
+
+export const SCHEDULE_RULES: readonly CallRule[] = [
+  shape,
+  kind,
+  references,
+  cron,
+  timezone,
+  once,
+  validity,
+  window,
+  deadline,
+];

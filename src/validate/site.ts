@@ -1,0 +1,49 @@
+import type { PathSegments, SourceDocument } from '../config/types.js';
+import type { Diagnostic } from './diagnostic.js';
+
+/** A place in a file: where a value was written, with its JSON pointer inside the document. */
+export interface Site {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** JSON pointer inside the YAML document, e.g. `/calls/1/to/number`. */
+  readonly path: string;
+}
+
+export const toPointer = (path: PathSegments): string =>
+  path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+
+/** Where the value at `path` of a document is (or its nearest existing ancestor). */
+export const siteOf = (doc: SourceDocument, path: PathSegments): Site => ({
+  file: doc.file,
+  ...doc.locate(path),
+  path: toPointer(path),
+});
+
+/** Where the key at `path` is written (falls back to the value, then to the nearest ancestor). */
+export const keySiteOf = (doc: SourceDocument, path: PathSegments): Site => ({
+  file: doc.file,
+  ...doc.locateKey(path),
+  path: toPointer(path),
+});
+
+export const errorAt = (site: Site, message: string): Diagnostic => ({
+  file: site.file,
+  line: site.line,
+  column: site.column,
+  path: site.path,
+  message,
+  severity: 'error',
+});
+
+export const warningAt = (site: Site, message: string): Diagnostic => ({
+  ...errorAt(site, message),
+  severity: 'warning',
+});
+
+export const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Whether a string holds a `${…}` reference (a `$${` escape is literal text, not a reference). */
+export const hasReference = (value: unknown): boolean =>
+  typeof value === 'string' && value.replaceAll('$${', '').includes('${');

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { decodeText, firstInvalidUtf8, MAX_FILE_BYTES } from '../../src/config/index.js';
+import { error } from '../validate/fixtures.js';
+
+const F = 'calls/x.yaml';
+const bytes = (...parts: (string | number[])[]): Uint8Array =>
+  Buffer.concat(
+    parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))),
+  );
+
+describe('decodeText', () => {
+  it('decodes UTF-8 and drops a byte order mark', () => {
+    expect(decodeText(F, bytes([0xef, 0xbb, 0xbf], 'name: café\n'))).toEqual({
+      text: 'name: café\n',
+      diagnostics: [],
+    });
+  });
+
+  it('locates the first invalid UTF-8 byte by line and column', () => {
+    const result = decodeText(F, bytes('calls:\n  - name: caf', [0xe9], '\n'));
+    expect(result.text).toBeUndefined();
+    expect(result.diagnostics).toEqual([
+      error(F, 2, 14, '', 'file is not valid UTF-8 (byte 0xE9); save it as UTF-8'),
+    ]);
+  });
+
+  it('counts columns in characters after valid multi-byte text', () => {
+    const result = decodeText(F, bytes('é€😀', [0xc0, 0x80]));
+    expect(result.diagnostics).toEqual([
+      error(F, 1, 5, '', 'file is not valid UTF-8 (byte 0xC0); save it as UTF-8'),
+    ]);
+  });
+
+  it('refuses UTF-16 with a clear message', () => {
+    const utf16 = Buffer.from('\ufeffcalls: []\n', 'utf16le');
+    expect(decodeText(F, utf16).diagnostics).toEqual([
+      error(F, 0, 0, '', 'file is UTF-16 text; save it as UTF-8'),
+    ]);
+  });
+
+  it('refuses binary content', () => {
+    expect(decodeText(F, bytes([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01])).diagnostics).toEqual([
+      error(F, 0, 0, '', 'file is binary (it contains NUL bytes), not YAML text'),
+    ]);
+  });
+
+  it('refuses more than the size limit', () => {
+    const result = decodeText(F, new Uint8Array(MAX_FILE_BYTES + 1).fill(0x20));
+    expect(result.diagnostics).toEqual([
+      error(F, 0, 0, '', 'file is 4.1 MiB; callops reads call files up to 4 MiB — split it'),
+    ]);
+  });
+});
+
+describe('firstInvalidUtf8', () => {
+  it.each([
+    ['ascii', bytes('abc'), -1],
+    ['4-byte emoji', bytes('😀'), -1],
+    ['lone continuation byte', bytes('a', [0x80]), 1],
+    ['overlong encoding', bytes([0xc0, 0xaf]), 0],
+    ['truncated sequence at the end', bytes('ab', [0xe2, 0x82]), 2],
+    ['UTF-16 surrogate encoded in UTF-8', bytes([0xed, 0xa0, 0x80]), 0],
+    ['above U+10FFFF', bytes([0xf4, 0x90, 0x80, 0x80]), 0],
+  ])('%s', (_, input, expected) => {
+    expect(firstInvalidUtf8(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,166 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/config/index.js';
+import { error, warning, yaml } from '../validate/fixtures.js';
+
+const roots: string[] = [];
+
+/** A project directory holding `files` (path → text or bytes). */
+const project = async (files: Readonly<Record<string, string | Uint8Array>>): Promise<string> => {
+  const root = await mkdtemp(join(tmpdir(), 'callops-load-'));
+  roots.push(root);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+  return root;
+};
+
+afterEach(async () => {
+  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+});
+
+const CALLS = yaml('calls:', '  - name: a');
+
+describe('loadProject', () => {
+  it('finds calls/**/*.yaml and *.yml by default, sorted, with posix paths relative to the root', async () => {
+    const root = await project({
+      'calls/b.yaml': CALLS,
+      'calls/a.yml': CALLS,
+      'calls/nested/deep/c.yaml': CALLS,
+      'calls/notes.txt': 'not yaml',
+      'other/d.yaml': CALLS,
+    });
+    const loaded = await loadProject({ root });
+    expect(loaded.root).toBe(root);
+    expect(loaded.configFile).toBeUndefined();
+    expect(loaded.callFiles.map((f) => f.file)).toEqual([
+      'calls/a.yml',
+      'calls/b.yaml',
+      'calls/nested/deep/c.yaml',
+    ]);
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.callFiles[0]?.documents[0]?.data).toEqual({ calls: [{ name: 'a' }] });
+  });
+
+  it('reads callops.yaml first and takes its `calls` globs', async () => {
+    const root = await project({
+      'callops.yaml': yaml('calls: ["ops/*.yaml"]'),
+      'ops/x.yaml': CALLS,
+      'calls/ignored.yaml': CALLS,
+    });
+    const loaded = await loadProject({ root });
+    expect(loaded.configFile?.file).toBe('callops.yaml');
+    expect(loaded.configFile?.documents[0]?.data).toEqual({ calls: ['ops/*.yaml'] });
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['ops/x.yaml']);
+  });
+
+  it('accepts callops.yml, and never reads the config file as a call file', async () => {
+    const root = await project({ 'callops.yml': yaml('calls: ["*.yml"]'), 'a.yml': CALLS });
+    const loaded = await loadProject({ root });
+    expect(loaded.configFile?.file).toBe('callops.yml');
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['a.yml']);
+  });
+
+  it('warns when no call files match, at the `calls` key of callops.yaml', async () => {
+    const root = await project({
+      'callops.yaml': yaml('lockfile: x.lock', 'calls: ["ops/*.yaml"]'),
+    });
+    const loaded = await loadProject({ root });
+    expect(loaded.diagnostics).toEqual([
+      warning('callops.yaml', 2, 8, '/calls', 'no call files match ops/*.yaml'),
+    ]);
+  });
+
+  it('warns when there is no callops.yaml and no calls directory', async () => {
+    const loaded = await loadProject({ root: await project({}) });
+    expect(loaded.diagnostics).toEqual([
+      { ...warning('calls', 0, 0, '', 'no call files match calls/**/*.yaml, calls/**/*.yml') },
+    ]);
+  });
+
+  it('takes paths instead of globs: a file as is, a directory for its YAML files', async () => {
+    const root = await project({
+      'calls/a.yaml': CALLS,
+      'extra/one.txt': CALLS,
+      'more/x.yml': CALLS,
+      'more/sub/y.yaml': CALLS,
+    });
+    const loaded = await loadProject({ root, paths: ['more', 'extra/one.txt', 'more/x.yml'] });
+    expect(loaded.callFiles.map((f) => f.file)).toEqual([
+      'extra/one.txt',
+      'more/sub/y.yaml',
+      'more/x.yml',
+    ]);
+    expect(loaded.diagnostics).toEqual([]);
+  });
+
+  it('reports a path that does not exist, and keeps going', async () => {
+    const root = await project({ 'calls/a.yaml': CALLS });
+    const loaded = await loadProject({ root, paths: ['calls/nope.yaml', 'calls/a.yaml'] });
+    expect(loaded.diagnostics).toEqual([
+      error('calls/nope.yaml', 0, 0, '', 'no such file or directory'),
+    ]);
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
+  });
+
+  it('reports a missing project directory', async () => {
+    const missing = join(tmpdir(), 'callops-definitely-missing-dir');
+    const loaded = await loadProject({ root: missing });
+    expect(loaded.diagnostics).toEqual([
+      error(missing, 0, 0, '', 'project directory does not exist'),
+    ]);
+    expect(loaded.callFiles).toEqual([]);
+  });
+
+  it('refuses a 5 MiB call file before reading it, and reads the others', async () => {
+    const root = await project({
+      'calls/big.yaml': `calls: []\n# ${'x'.repeat(5 * 1024 * 1024)}\n`,
+      'calls/small.yaml': CALLS,
+    });
+    const loaded = await loadProject({ root });
+    expect(loaded.diagnostics).toEqual([
+      error(
+        'calls/big.yaml',
+        0,
+        0,
+        '',
+        'file is 5.1 MiB; callops reads call files up to 4 MiB — split it',
+      ),
+    ]);
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/small.yaml']);
+  });
+
+  it('reports invalid UTF-8 at its line and column', async () => {
+    const bad = Buffer.concat([
+      Buffer.from('calls:\n  - name: x\n    from: "'),
+      Buffer.from([0xff]),
+      Buffer.from('"\n'),
+    ]);
+    const root = await project({ 'calls/bad.yaml': bad });
+    const loaded = await loadProject({ root });
+    expect(loaded.diagnostics).toEqual([
+      error('calls/bad.yaml', 3, 12, '', 'file is not valid UTF-8 (byte 0xFF); save it as UTF-8'),
+    ]);
+    expect(loaded.callFiles).toEqual([]);
+  });
+
+  it('reports YAML errors with the file name, and still returns the file', async () => {
+    const root = await project({ 'calls/tabs.yaml': 'calls:\n\t- name: a\n' });
+    const loaded = await loadProject({ root });
+    expect(loaded.diagnostics).toContainEqual(
+      error('calls/tabs.yaml', 2, 1, '', 'tabs are not allowed for indentation; use spaces'),
+    );
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/tabs.yaml']);
+  });
+
+  it('reports a directory named like the config file', async () => {
+    const root = await project({ 'callops.yaml/inner.txt': '', 'calls/a.yaml': CALLS });
+    const loaded = await loadProject({ root });
+    expect(loaded.diagnostics).toEqual([error('callops.yaml', 0, 0, '', 'is not a regular file')]);
+    expect(loaded.configFile).toBeUndefined();
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
+  });
+});

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_ALIAS_COUNT, parseSource } from '../../src/config/index.js';
+import { error, warning, yaml } from '../validate/fixtures.js';
+
+const F = 'calls/x.yaml';
+
+describe('parseSource', () => {
+  it('reads several documents; data and positions per document, lines absolute', () => {
+    const text = yaml(
+      'calls:',
+      '  - name: a',
+      '---',
+      '# second',
+      'calls:',
+      '  - name: b',
+      '    to: { type: user, name: bob }',
+    );
+    const { source, diagnostics } = parseSource(F, text);
+    expect(diagnostics).toEqual([]);
+    expect(source.file).toBe(F);
+    expect(source.text).toBe(text);
+    expect(source.documents.map((d) => [d.index, d.data])).toEqual([
+      [0, { calls: [{ name: 'a' }] }],
+      [1, { calls: [{ name: 'b', to: { type: 'user', name: 'bob' } }] }],
+    ]);
+    const second = source.documents[1];
+    expect(second?.locate(['calls', 0, 'name'])).toEqual({ line: 6, column: 11 });
+    expect(second?.locateKey(['calls', 0, 'name'])).toEqual({ line: 6, column: 5 });
+    expect(second?.locate(['calls', '0', 'to', 'name'])).toEqual({ line: 7, column: 29 });
+    expect(second?.locate(['calls', 0])).toEqual({ line: 6, column: 5 });
+  });
+
+  it('locates a missing path at its nearest existing ancestor, and a missing key at it too', () => {
+    const { source } = parseSource(F, yaml('calls:', '  - name: a', '    to: { type: phone }'));
+    const doc = source.documents[0];
+    expect(doc?.locate(['calls', 0, 'to', 'number'])).toEqual({ line: 3, column: 9 });
+    expect(doc?.locateKey(['calls', 0, 'to', 'number'])).toEqual({ line: 3, column: 9 });
+    expect(doc?.locate(['calls', 5, 'name'])).toEqual({ line: 2, column: 3 });
+    expect(doc?.locate(['nope'])).toEqual({ line: 1, column: 1 });
+    expect(doc?.locate([])).toEqual({ line: 1, column: 1 });
+  });
+
+  it('follows aliases into the anchored node', () => {
+    const text = yaml(
+      'defaults:',
+      '  to: &bob',
+      '    type: user',
+      '    name: bob',
+      'calls:',
+      '  - name: a',
+      '    to: *bob',
+    );
+    const doc = parseSource(F, text).source.documents[0];
+    expect(doc?.locate(['calls', 0, 'to'])).toEqual({ line: 7, column: 9 });
+    expect(doc?.locate(['calls', 0, 'to', 'name'])).toEqual({ line: 4, column: 11 });
+    expect(doc?.data).toEqual({
+      defaults: { to: { type: 'user', name: 'bob' } },
+      calls: [{ name: 'a', to: { type: 'user', name: 'bob' } }],
+    });
+  });
+
+  it('an empty file and a file of comments have no documents and no problems', () => {
+    expect(parseSource(F, '')).toEqual({
+      source: { file: F, text: '', documents: [] },
+      diagnostics: [],
+    });
+    const comments = parseSource(F, '# nothing\n# here\n');
+    expect(comments.source.documents).toEqual([]);
+    expect(comments.diagnostics).toEqual([]);
+  });
+
+  it('refuses tabs used for indentation, at the tab', () => {
+    const { source, diagnostics } = parseSource(F, 'calls:\n\t- name: a\n');
+    expect(diagnostics).toContainEqual(
+      error(F, 2, 1, '', 'tabs are not allowed for indentation; use spaces'),
+    );
+    expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it('reports a duplicate key at the repeat, naming the first line', () => {
+    const { source, diagnostics } = parseSource(
+      F,
+      yaml('calls:', '  - name: a', '    from: "1"', '    from: "2"'),
+    );
+    expect(diagnostics).toEqual([
+      error(F, 4, 5, '', 'duplicate key `from` (first at line 3); each key may appear once'),
+    ]);
+    expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it('reports an unclosed flow sequence in the second document with absolute lines', () => {
+    const { diagnostics } = parseSource(F, yaml('calls: []', '---', 'calls: [', '  { name: a }'));
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ file: F, line: 5, severity: 'error' });
+    expect(diagnostics[0]?.message).toMatch(/^flow sequence .* \(an unclosed \[ or \{ \?\)$/);
+  });
+
+  it('reports bad indentation of sequence items', () => {
+    const { diagnostics } = parseSource(F, yaml('calls:', '  - name: a', '   - name: b'));
+    expect(diagnostics).toEqual([
+      error(F, 3, 4, '', 'bad indentation: all sequence items must start at the same column'),
+    ]);
+    const outdented = parseSource(F, yaml('calls:', '  - name: a', ' - name: b')).diagnostics;
+    expect(outdented[0]).toEqual(
+      error(F, 3, 1, '', 'a `- ` list item is out of line here; indent it like the items above it'),
+    );
+  });
+
+  it('explains `key: value: value` on one line', () => {
+    const { diagnostics } = parseSource(F, yaml('calls:', '  - name: a: b'));
+    expect(diagnostics).toContainEqual(
+      error(
+        F,
+        2,
+        11,
+        '',
+        'unexpected nested map: a `key: value: …` on one line (quote the value), or a line indented too far?',
+      ),
+    );
+  });
+
+  it('keeps the wrong types as data (the schema judges them)', () => {
+    const { source, diagnostics } = parseSource(
+      F,
+      yaml('calls:', '  - name: 5', '    to: +15550001111', '    enabled: yes'),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(source.documents[0]?.data).toEqual({
+      calls: [{ name: 5, to: 15550001111, enabled: 'yes' }],
+    });
+  });
+
+  it('warns about an unknown tag and reads the value as text', () => {
+    const { source, diagnostics } = parseSource(F, yaml('calls:', '  - name: !secret a'));
+    expect(diagnostics).toEqual([
+      warning(F, 2, 11, '', 'unknown tag `!secret`; the value is read as plain text'),
+    ]);
+    expect(source.documents[0]?.data).toEqual({ calls: [{ name: 'a' }] });
+  });
+
+  it('refuses a map used as a key', () => {
+    const { source, diagnostics } = parseSource(F, yaml('? { a: 1 }', ': x'));
+    expect(diagnostics).toEqual([
+      error(F, 1, 3, '', 'a key must be plain text, not a list or a map'),
+    ]);
+    expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it('refuses an alias bomb (billion laughs) at the first alias, quickly', () => {
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+      const prev = String.fromCharCode(97 + i);
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const { source, diagnostics } = parseSource(F, yaml(...lines));
+    expect(diagnostics).toEqual([
+      error(
+        F,
+        2,
+        8,
+        '',
+        `too many YAML aliases (expanding them goes past ${MAX_ALIAS_COUNT} nodes) — refusing to expand`,
+      ),
+    ]);
+    expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it('accepts hundreds of ordinary aliases', () => {
+    const calls = Array.from({ length: 300 }, (_, i) => `  - { name: c${i}, from: *from }`);
+    const { source, diagnostics } = parseSource(
+      F,
+      yaml('defaults: { from: &from "+15550001111" }', 'calls:', ...calls),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(source.documents[0]?.data).toMatchObject({ calls: expect.any(Array) });
+    expect((source.documents[0]?.data as { calls: unknown[] } | undefined)?.calls).toHaveLength(
+      300,
+    );
+  });
+
+  it('reports an alias to an anchor that does not exist', () => {
+    const { diagnostics } = parseSource(F, yaml('calls:', '  - name: a', '    to: *nobody'));
+    expect(diagnostics).toEqual([
+      error(F, 3, 9, '', 'unknown alias `*nobody` (define `&nobody` before using it)'),
+    ]);
+  });
+
+  it('refuses text over the size limit without parsing it', () => {
+    const big = `calls: []\n# ${'x'.repeat(5 * 1024 * 1024)}\n`;
+    const { source, diagnostics } = parseSource(F, big);
+    expect(diagnostics).toEqual([
+      error(F, 0, 0, '', 'file is 5.1 MiB; callops reads call files up to 4 MiB — split it'),
+    ]);
+    expect(source.documents).toEqual([]);
+  });
+
+  it('refuses text with NUL characters as binary', () => {
+    const { diagnostics } = parseSource(F, 'calls: []\n\0\0');
+    expect(diagnostics).toEqual([
+      error(F, 0, 0, '', 'file is binary (it contains NUL bytes), not YAML text'),
+    ]);
+  });
+
+  it('caps the syntax problems of one file and says how many more there are', () => {
+    const lines = Array.from({ length: 80 }, (_, i) => `k${i}: "unclosed`);
+    const { diagnostics } = parseSource(F, lines.join('\n'));
+    expect(diagnostics).toHaveLength(51);
+    expect(diagnostics.at(-1)?.line).toBe(0);
+    expect(diagnostics.at(-1)?.message).toMatch(
+      /^\d+ more YAML problems in this file are not shown$/,
+    );
+  });
+
+  it('reports a deeply nested document without overflowing the stack', () => {
+    const { diagnostics } = parseSource(F, '['.repeat(20_000));
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(diagnostics.every((d) => d.file === F && d.severity === 'error')).toBe(true);
+  });
+});

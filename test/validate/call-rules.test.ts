@@ -1,0 +1,260 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { describe, expect, it } from 'vitest';
+import { error, oneCall, validate, warning, yaml } from './fixtures.js';
+
+const A = 'calls/a.yaml';
+
+describe('call names', () => {
+  it('are unique across files: the second use is an error pointing at the first', () => {
+    const result = validate({
+      'calls/a.yaml': oneCall('welcome'),
+      'calls/b.yaml': yaml('# another file', ...oneCall('welcome').trimEnd().split('\n')),
+    });
+    expect(result.diagnostics).toEqual([
+      error(
+        'calls/b.yaml',
+        3,
+        11,
+        '/calls/0/name',
+        'duplicate call name `welcome` (first defined at calls/a.yaml:2:11)',
+      ),
+    ]);
+  });
+
+  it('are unique within a file and across documents of one file', () => {
+    const text = `${oneCall('x')}---\n${oneCall('x')}`;
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(
+        A,
+        8,
+        11,
+        '/calls/0/name',
+        'duplicate call name `x` (first defined at calls/a.yaml:2:11)',
+      ),
+    ]);
+  });
+
+  it('cannot hold a reference', () => {
+    expect(validate({ [A]: oneCall('${NAME}') }).diagnostics).toContainEqual(
+      error(
+        A,
+        2,
+        11,
+        '/calls/0/name',
+        "`name` cannot use a reference (`${…}`): a call's name is its identity in the lockfile",
+      ),
+    );
+  });
+});
+
+describe('required options after merging defaults', () => {
+  const bare = (...lines: string[]) =>
+    yaml('calls:', '  - name: bare', ...lines.map((l) => `    ${l}`));
+
+  it('reports each missing option at the call name', () => {
+    expect(validate({ [A]: bare('tag: { a: b }') }).diagnostics).toEqual([
+      error(
+        A,
+        2,
+        11,
+        '/calls/0/name',
+        'call `bare` has no `application_sid` (set it on the call or in defaults, or give a `call_hook`)',
+      ),
+      error(
+        A,
+        2,
+        11,
+        '/calls/0/name',
+        'call `bare` has no `from` (set it on the call or in defaults)',
+      ),
+      error(
+        A,
+        2,
+        11,
+        '/calls/0/name',
+        'call `bare` has no `to` (set it on the call or in defaults)',
+      ),
+    ]);
+  });
+
+  it('accepts `call_hook` in place of application_sid', () => {
+    const text = bare(
+      'call_hook: https://app.example.com/hook',
+      'from: "+15550001111"',
+      'to: { type: user, name: bob }',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([]);
+  });
+
+  it('takes them from file and project defaults', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  application_sid: ${APP_SID}'),
+      [A]: yaml(
+        'defaults:',
+        '  from: "+15550001111"',
+        'calls:',
+        '  - name: ok',
+        '    to: { type: user, name: bob }',
+      ),
+    });
+    expect(result.diagnostics).toEqual([]);
+  });
+
+  it('reports a call without a name at the call item', () => {
+    const text = yaml('calls:', '  - tag: { a: b }');
+    expect(validate({ [A]: text }).diagnostics).toContainEqual(
+      error(A, 2, 5, '/calls/0', 'this call has no `from` (set it on the call or in defaults)'),
+    );
+  });
+});
+
+describe('pinned targets', () => {
+  const config = yaml(
+    'targets:',
+    '  staging:',
+    '    base_url: https://staging.example.com',
+    '    account_sid: ${SID}',
+    '    api_key: ${KEY}',
+  );
+
+  it('must be defined in callops.yaml, with a suggestion when close', () => {
+    const result = validate({ 'callops.yaml': config, [A]: oneCall('x', 'target: stagin') });
+    expect(result.diagnostics).toEqual([
+      error(
+        A,
+        6,
+        13,
+        '/calls/0/target',
+        'target `stagin` is not defined in callops.yaml — did you mean `staging`?',
+      ),
+    ]);
+  });
+
+  it('lists the defined targets when nothing is close', () => {
+    const result = validate({ 'callops.yaml': config, [A]: oneCall('x', 'target: production') });
+    expect(result.diagnostics).toEqual([
+      error(
+        A,
+        6,
+        13,
+        '/calls/0/target',
+        'target `production` is not defined in callops.yaml (it defines staging; also available: env, simulator)',
+      ),
+    ]);
+  });
+
+  it('says so when there is no callops.yaml', () => {
+    expect(validate({ [A]: oneCall('x', 'target: production') }).diagnostics).toEqual([
+      error(
+        A,
+        6,
+        13,
+        '/calls/0/target',
+        'target `production` is not defined: there is no callops.yaml (available: env, simulator)',
+      ),
+    ]);
+  });
+
+  it('accepts the reserved names env and simulator', () => {
+    expect(validate({ [A]: oneCall('x', 'target: env') }).diagnostics).toEqual([]);
+    expect(validate({ [A]: oneCall('x', 'target: simulator') }).diagnostics).toEqual([]);
+  });
+
+  it('are reported where the target was written, in file defaults too', () => {
+    const text = yaml('defaults:', '  target: stagin', ...oneCall('x').trimEnd().split('\n'));
+    expect(validate({ 'callops.yaml': config, [A]: text }).diagnostics).toEqual([
+      error(
+        A,
+        2,
+        11,
+        '/defaults/target',
+        'target `stagin` is not defined in callops.yaml — did you mean `staging`?',
+      ),
+    ]);
+  });
+
+  it('cannot hold a reference', () => {
+    expect(
+      validate({ 'callops.yaml': config, [A]: oneCall('x', 'target: ${T}') }).diagnostics,
+    ).toContainEqual(
+      error(
+        A,
+        6,
+        13,
+        '/calls/0/target',
+        '`target` cannot use a reference (`${…}`): write the target name',
+      ),
+    );
+  });
+});
+
+describe('enabled', () => {
+  it('cannot hold a reference', () => {
+    expect(validate({ [A]: oneCall('x', 'enabled: ${ON}') }).diagnostics).toContainEqual(
+      error(
+        A,
+        6,
+        14,
+        '/calls/0/enabled',
+        '`enabled` cannot use a reference (`${…}`): write true or false',
+      ),
+    );
+  });
+
+  it('defaults to true and may come from defaults', () => {
+    const result = validate({
+      [A]: yaml('defaults: { enabled: false }', ...oneCall('x').trimEnd().split('\n')),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.calls[0]?.enabled).toBe(false);
+    expect(validate({ [A]: oneCall('x') }).calls[0]?.enabled).toBe(true);
+  });
+});
+
+describe('numbers', () => {
+  it('without a leading + draw a warning at the number', () => {
+    const text = yaml(
+      'calls:',
+      '  - name: x',
+      '    application_sid: a',
+      '    from: "5550001111"',
+      '    to: { type: phone, number: "15550002222" }',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      warning(
+        A,
+        5,
+        32,
+        '/calls/0/to/number',
+        'number has no leading + — the gateway may dial it as a local number',
+      ),
+    ]);
+  });
+
+  it('are checked for teams too, where they came from (project defaults)', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  to:', '    type: teams', '    number: "4930123456"'),
+      [A]: yaml('calls:', '  - name: x', '    application_sid: a', '    from: "+15550001111"'),
+    });
+    expect(result.diagnostics).toEqual([
+      warning(
+        'callops.yaml',
+        4,
+        13,
+        '/defaults/to/number',
+        'number has no leading + — the gateway may dial it as a local number',
+      ),
+    ]);
+  });
+
+  it('are not judged when they hold a reference', () => {
+    const text = yaml(
+      'calls:',
+      '  - name: x',
+      '    application_sid: a',
+      '    from: "+1555"',
+      '    to: { type: phone, number: "${TO}" }',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([]);
+  });
+});

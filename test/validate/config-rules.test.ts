@@ -1,0 +1,231 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { describe, expect, it } from 'vitest';
+import { error, oneCall, validate, warning, yaml } from './fixtures.js';
+
+const C = 'callops.yaml';
+const CALLS = { 'calls/a.yaml': oneCall('a') };
+
+/** callops.yaml with one target `prod`; its keys from line 3, values of `base_url` at column 15. */
+const withTarget = (...keys: string[]) =>
+  validate({ [C]: yaml('targets:', '  prod:', ...keys.map((k) => `    ${k}`)), ...CALLS });
+const TARGET = ['account_sid: ${SID}', 'api_key: ${KEY}'];
+
+describe('callops.yaml', () => {
+  it('normalises to ProjectConfig with defaults', () => {
+    const result = validate({
+      [C]: yaml(
+        'targets:',
+        '  prod:',
+        '    base_url: https://vg.example.com',
+        ...TARGET.map((k) => `    ${k}`),
+        '    concurrency: 8',
+        '    rate: 5/s',
+        '    request_timeout: 15s',
+        'default_target: prod',
+      ),
+      ...CALLS,
+    });
+    expect(result.diagnostics).toEqual([]);
+    const { targets, ...rest } = result.config;
+    expect(rest).toEqual({
+      root: '/project',
+      file: C,
+      defaultTarget: 'prod',
+      calls: ['calls/**/*.yaml'],
+      lockfile: 'callops.lock',
+      defaults: {},
+    });
+    expect(targets.map(({ locate: _, ...t }) => t)).toEqual([
+      {
+        name: 'prod',
+        base_url: 'https://vg.example.com',
+        account_sid: '${SID}',
+        api_key: '${KEY}',
+        concurrency: 8,
+        rate: '5/s',
+        request_timeout: '15s',
+        file: C,
+      },
+    ]);
+    expect(targets[0]?.locate(['rate'])).toEqual({ line: 7, column: 11 });
+  });
+
+  it('is optional', () => {
+    const result = validate(CALLS);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.config).toEqual({
+      root: '/project',
+      targets: [],
+      calls: ['calls/**/*.yaml'],
+      lockfile: 'callops.lock',
+      defaults: {},
+    });
+  });
+
+  it('holds one document', () => {
+    const result = validate({ [C]: yaml('lockfile: a.lock', '---', 'lockfile: b.lock'), ...CALLS });
+    expect(result.diagnostics).toEqual([
+      error(C, 3, 1, '', 'callops.yaml holds one YAML document; remove this one (document 2)'),
+    ]);
+    expect(result.config.lockfile).toBe('a.lock');
+  });
+
+  it('calls cannot be an empty list', () => {
+    expect(validate({ [C]: yaml('calls: []'), ...CALLS }).diagnostics).toEqual([
+      error(C, 1, 8, '/calls', '`calls` is empty; list at least one glob pattern'),
+    ]);
+  });
+
+  it('default_target must name a defined or reserved target', () => {
+    const base = [
+      'targets:',
+      '  prod:',
+      '    base_url: https://vg.example.com',
+      ...TARGET.map((k) => `    ${k}`),
+    ];
+    expect(validate({ [C]: yaml(...base, 'default_target: prd'), ...CALLS }).diagnostics).toEqual([
+      error(
+        C,
+        6,
+        17,
+        '/default_target',
+        'default_target `prd` is not defined in callops.yaml — did you mean `prod`?',
+      ),
+    ]);
+    expect(
+      validate({ [C]: yaml(...base, 'default_target: simulator'), ...CALLS }).diagnostics,
+    ).toEqual([]);
+    expect(validate({ [C]: yaml(...base, 'default_target: ${T}'), ...CALLS }).diagnostics).toEqual([
+      error(
+        C,
+        6,
+        17,
+        '/default_target',
+        '`default_target` cannot use a reference (`${…}`): write the target name',
+      ),
+    ]);
+  });
+});
+
+describe('targets', () => {
+  it('cannot take a reserved name', () => {
+    const result = validate({
+      [C]: yaml(
+        'targets:',
+        '  env:',
+        '    base_url: https://x.example.com',
+        ...TARGET.map((k) => `    ${k}`),
+      ),
+      ...CALLS,
+    });
+    expect(result.diagnostics).toEqual([
+      error(C, 2, 3, '/targets/env', 'target name `env` is reserved: callops provides it'),
+    ]);
+  });
+
+  it('base_url must be https, except loopback or allow_insecure', () => {
+    expect(withTarget('base_url: http://vg.example.com', ...TARGET).diagnostics).toEqual([
+      error(
+        C,
+        3,
+        15,
+        '/targets/prod/base_url',
+        'base_url uses plain http:// to another machine; use https:// or set `allow_insecure: true`',
+      ),
+    ]);
+    expect(withTarget('base_url: http://127.0.0.1:3000', ...TARGET).diagnostics).toEqual([]);
+    expect(withTarget('base_url: http://localhost:3000', ...TARGET).diagnostics).toEqual([]);
+    expect(
+      withTarget('base_url: http://vg.lan', 'allow_insecure: true', ...TARGET).diagnostics,
+    ).toEqual([]);
+  });
+
+  it('base_url must be a URL without /v1', () => {
+    expect(withTarget('base_url: vg.example.com', ...TARGET).diagnostics).toEqual([
+      error(
+        C,
+        3,
+        15,
+        '/targets/prod/base_url',
+        'base_url `vg.example.com` is not a URL (e.g. https://vg.example.com)',
+      ),
+    ]);
+    expect(withTarget('base_url: ftp://vg.example.com', ...TARGET).diagnostics).toEqual([
+      error(C, 3, 15, '/targets/prod/base_url', 'base_url must start with https:// (found `ftp:`)'),
+    ]);
+    expect(withTarget('base_url: https://vg.example.com/v1/', ...TARGET).diagnostics).toEqual([
+      error(
+        C,
+        3,
+        15,
+        '/targets/prod/base_url',
+        'base_url must not end in /v1: callops adds /v1/Accounts/… itself',
+      ),
+    ]);
+    expect(withTarget('base_url: ${BASE_URL}', ...TARGET).diagnostics).toEqual([]);
+  });
+
+  it('warns about an api_key written in the file', () => {
+    expect(
+      withTarget('base_url: https://vg.example.com', 'account_sid: a', 'api_key: abc123')
+        .diagnostics,
+    ).toEqual([
+      warning(
+        C,
+        5,
+        14,
+        '/targets/prod/api_key',
+        '`api_key` is written in the file; use a reference such as ${VG_API_KEY} so the secret stays out of git',
+      ),
+    ]);
+  });
+
+  it('rate and durations must parse', () => {
+    const result = withTarget(
+      'base_url: https://vg.example.com',
+      ...TARGET,
+      'rate: 5 per second',
+      'request_timeout: soon',
+      'max_pause: 0m',
+    );
+    expect(result.diagnostics).toEqual([
+      error(
+        C,
+        6,
+        11,
+        '/targets/prod/rate',
+        'rate `5 per second` must be calls per time, e.g. 5/s, 600/5m or 100/1h',
+      ),
+      error(
+        C,
+        7,
+        22,
+        '/targets/prod/request_timeout',
+        'request_timeout `soon` is not a duration; write e.g. 15s, 2m or 1h',
+      ),
+      error(C, 8, 16, '/targets/prod/max_pause', 'max_pause must be longer than 0'),
+    ]);
+    expect(
+      withTarget('base_url: https://vg.example.com', ...TARGET, 'rate: ${RATE}').diagnostics,
+    ).toEqual([]);
+  });
+});
+
+describe('defaults', () => {
+  it('of the project sit under file defaults and the call', () => {
+    const result = validate({
+      [C]: yaml('defaults:', '  timeout: 45', '  tag: { team: ops, env: prod }'),
+      'calls/a.yaml': yaml(
+        'defaults:',
+        '  tag: { env: test }',
+        ...oneCall('a', 'tag: { call: a }').trimEnd().split('\n'),
+      ),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.config.defaults).toEqual({ timeout: 45, tag: { team: 'ops', env: 'prod' } });
+    expect(result.calls[0]?.options).toMatchObject({
+      timeout: 45,
+      tag: { team: 'ops', env: 'test', call: 'a' },
+    });
+  });
+});

@@ -1,0 +1,319 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { describe, expect, it } from 'vitest';
+import { error, oneCall, validate, warning, yaml } from './fixtures.js';
+
+const A = 'calls/a.yaml';
+
+/** One call with a block-style schedule: line 6 `schedule:`, its keys from line 7 at column 7. */
+const scheduled = (...keys: string[]) => ({
+  [A]: oneCall('s', 'schedule:', ...keys.map((k) => `  ${k}`)),
+});
+const diagnosticsOf = (...keys: string[]) => validate(scheduled(...keys)).diagnostics;
+const scheduleOf = (...keys: string[]) => validate(scheduled(...keys)).calls[0]?.schedule;
+
+describe('cron', () => {
+  it('accepts 5 fields, 6 with seconds first, and names', () => {
+    expect(diagnosticsOf('cron: "0 9 * * 1-5"')).toEqual([]);
+    expect(diagnosticsOf('cron: "30 0 9 * * 1-5"')).toEqual([]);
+    expect(diagnosticsOf('cron: "0 9 * * MON-FRI"')).toEqual([]);
+  });
+
+  it('refuses other field counts', () => {
+    expect(diagnosticsOf('cron: "0 9 * *"')).toEqual([
+      error(
+        A,
+        7,
+        13,
+        '/calls/0/schedule/cron',
+        'cron `0 9 * *` has 4 fields; write 5 (minute hour day month weekday) or 6 with seconds first',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "@daily"')).toEqual([
+      error(
+        A,
+        7,
+        13,
+        '/calls/0/schedule/cron',
+        'cron `@daily` has 1 field; write 5 (minute hour day month weekday) or 6 with seconds first',
+      ),
+    ]);
+  });
+
+  it('refuses values out of range, with the reason', () => {
+    expect(diagnosticsOf('cron: "61 9 * * *"')).toEqual([
+      error(
+        A,
+        7,
+        13,
+        '/calls/0/schedule/cron',
+        'cron `61 9 * * *` is invalid: field value (61) is out of range',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "*/0 * * * *"')).toEqual([
+      error(
+        A,
+        7,
+        13,
+        '/calls/0/schedule/cron',
+        'cron `*/0 * * * *` is invalid: field (minute) has a step of zero',
+      ),
+    ]);
+  });
+});
+
+describe('timezone', () => {
+  it('suggests the closest IANA name', () => {
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: Europe/Berln')).toEqual([
+      error(
+        A,
+        8,
+        17,
+        '/calls/0/schedule/timezone',
+        'unknown time zone `Europe/Berln` — did you mean `Europe/Berlin`?',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: Berlin')).toEqual([
+      error(
+        A,
+        8,
+        17,
+        '/calls/0/schedule/timezone',
+        'unknown time zone `Berlin` — did you mean `Europe/Berlin`?',
+      ),
+    ]);
+  });
+
+  it('explains what is expected when nothing is close', () => {
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: "+01:00"')).toEqual([
+      error(
+        A,
+        8,
+        17,
+        '/calls/0/schedule/timezone',
+        'unknown time zone `+01:00` (use an IANA name such as Europe/Berlin, or UTC)',
+      ),
+    ]);
+  });
+
+  it('defaults to UTC', () => {
+    expect(scheduleOf('cron: "0 9 * * *"')).toEqual({
+      cron: '0 9 * * *',
+      timezone: 'UTC',
+      deadlineMs: 600_000,
+    });
+  });
+});
+
+describe('at', () => {
+  it('needs an offset or Z unless a timezone is set', () => {
+    expect(diagnosticsOf('at: "2026-12-01T09:00:00"')).toEqual([
+      error(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        '`at` `2026-12-01T09:00:00` has no UTC offset: add one (e.g. 2026-12-01T09:00:00-05:00 or 2026-12-01T09:00:00Z) or set `timezone`',
+      ),
+    ]);
+    expect(diagnosticsOf('at: "2026-12-01T09:00:00Z"')).toEqual([]);
+    expect(diagnosticsOf('at: "2026-12-01T09:00:00-05:00"')).toEqual([]);
+    expect(diagnosticsOf('at: "2026-12-01T09:00:00"', 'timezone: America/New_York')).toEqual([]);
+  });
+
+  it('must be a date and time', () => {
+    expect(diagnosticsOf('at: "next monday"')).toEqual([
+      error(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        '`at` `next monday` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z',
+      ),
+    ]);
+    expect(diagnosticsOf('at: "2026-12-01"')).toEqual([
+      error(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        '`at` `2026-12-01` needs a time of day, e.g. 2026-12-01T09:00:00Z',
+      ),
+    ]);
+  });
+
+  it('warns about a wall time the clocks skip', () => {
+    expect(diagnosticsOf('at: "2026-03-08T02:30:00"', 'timezone: America/New_York')).toEqual([
+      warning(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks skip it); it falls at 03:30',
+      ),
+    ]);
+  });
+
+  it('with cron is one too many, also when one of them comes from defaults', () => {
+    const text = yaml(
+      'defaults:',
+      '  schedule: { cron: "0 9 * * *" }',
+      ...oneCall('x', 'schedule:', '  at: "2026-12-01T09:00:00Z"').trimEnd().split('\n'),
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 9, 7, '/calls/0/schedule', 'schedule has both `cron` and `at`; keep one'),
+    ]);
+  });
+});
+
+describe('start and end', () => {
+  it('accept dates and date-times, start before end', () => {
+    expect(
+      diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-01-01"', 'end: "2026-06-30T18:00:00+02:00"'),
+    ).toEqual([]);
+    expect(scheduleOf('cron: "0 9 * * *"', 'start: "2026-01-01"')).toMatchObject({
+      start: '2026-01-01',
+    });
+  });
+
+  it('must parse', () => {
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-02-30"')).toEqual([
+      error(
+        A,
+        8,
+        14,
+        '/calls/0/schedule/start',
+        '`start` `2026-02-30` is not a date (2026-01-31) or an ISO-8601 date-time',
+      ),
+    ]);
+  });
+
+  it('end must come after start, compared in the schedule time zone', () => {
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-06-01"', 'end: "2026-05-31"')).toEqual([
+      error(
+        A,
+        9,
+        12,
+        '/calls/0/schedule/end',
+        '`end` (2026-05-31) must be after `start` (2026-06-01)',
+      ),
+    ]);
+    // 2026-06-01 in Tokyo begins at 2026-05-31T15:00Z.
+    const tokyo = ['cron: "0 9 * * *"', 'timezone: Asia/Tokyo', 'start: "2026-06-01"'];
+    expect(diagnosticsOf(...tokyo, 'end: "2026-05-31T16:00:00Z"')).toEqual([]);
+    expect(diagnosticsOf(...tokyo, 'end: "2026-05-31T14:00:00Z"')).toEqual([
+      error(
+        A,
+        10,
+        12,
+        '/calls/0/schedule/end',
+        '`end` (2026-05-31T14:00:00Z) must be after `start` (2026-06-01)',
+      ),
+    ]);
+  });
+});
+
+describe('window', () => {
+  it('is HH:MM-HH:MM and may wrap past midnight', () => {
+    expect(diagnosticsOf('cron: "0 * * * *"', 'window: "08:00-21:00"')).toEqual([]);
+    expect(diagnosticsOf('cron: "0 * * * *"', 'window: "21:00-06:00"')).toEqual([]);
+    expect(diagnosticsOf('cron: "0 * * * *"', 'window: "8am-9pm"')).toEqual([
+      error(
+        A,
+        8,
+        15,
+        '/calls/0/schedule/window',
+        'window `8am-9pm` must be HH:MM-HH:MM in 24-hour time, e.g. 08:00-21:00',
+      ),
+    ]);
+  });
+
+  it('cannot be empty', () => {
+    expect(diagnosticsOf('cron: "0 * * * *"', 'window: "09:00-09:00"')).toEqual([
+      error(
+        A,
+        8,
+        15,
+        '/calls/0/schedule/window',
+        'window `09:00-09:00` is empty: it starts and ends at the same time',
+      ),
+    ]);
+  });
+});
+
+describe('deadline', () => {
+  it('is a duration, default 10 minutes', () => {
+    expect(scheduleOf('cron: "0 9 * * *"', 'deadline: 90s')?.deadlineMs).toBe(90_000);
+    expect(scheduleOf('cron: "0 9 * * *"')?.deadlineMs).toBe(600_000);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'deadline: 10 minutes')).toEqual([
+      error(
+        A,
+        8,
+        17,
+        '/calls/0/schedule/deadline',
+        'deadline `10 minutes` is not a duration; write e.g. 30s, 10m or 1h',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'deadline: 0s')).toEqual([
+      error(A, 8, 17, '/calls/0/schedule/deadline', 'deadline must be longer than 0'),
+    ]);
+  });
+});
+
+describe('references in a schedule', () => {
+  it('are refused, and the value is not judged further', () => {
+    expect(diagnosticsOf('cron: "${CRON}"', 'timezone: "${TZ}"')).toEqual([
+      error(
+        A,
+        7,
+        13,
+        '/calls/0/schedule/cron',
+        '`cron` cannot use a reference (`${…}`): schedules are checked before the environment is read',
+      ),
+      error(
+        A,
+        8,
+        17,
+        '/calls/0/schedule/timezone',
+        '`timezone` cannot use a reference (`${…}`): schedules are checked before the environment is read',
+      ),
+    ]);
+  });
+});
+
+describe('schedules from defaults', () => {
+  it('a partial schedule in defaults applies to scheduled calls only', () => {
+    const result = validate({
+      'callops.yaml': yaml(
+        'defaults:',
+        '  schedule:',
+        '    timezone: Europe/Paris',
+        '    window: "08:00-20:00"',
+      ),
+      [A]: `${oneCall('plain')}---\n${oneCall('daily', 'schedule: { cron: "0 9 * * *" }')}`,
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.calls.map((c) => [c.name, c.schedule])).toEqual([
+      ['plain', undefined],
+      [
+        'daily',
+        { cron: '0 9 * * *', timezone: 'Europe/Paris', window: '08:00-20:00', deadlineMs: 600_000 },
+      ],
+    ]);
+  });
+
+  it('a bad value in defaults is reported once, where it was written', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  schedule:', '    timezone: Europe/Pariss'),
+      [A]: `${oneCall('one', 'schedule: { cron: "0 9 * * *" }')}---\n${oneCall('two', 'schedule: { cron: "0 9 * * *" }')}`,
+    });
+    expect(result.diagnostics).toEqual([
+      error(
+        'callops.yaml',
+        3,
+        15,
+        '/defaults/schedule/timezone',
+        'unknown time zone `Europe/Pariss` — did you mean `Europe/Paris`?',
+      ),
+    ]);
+  });
+});
