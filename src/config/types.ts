@@ -4,6 +4,15 @@ export interface Position {
   readonly column: number;
 }
 
+/**
+ * Where a merged value came from: its file (a call file, or callops.yaml for project
+ * defaults), its position, and its JSON pointer inside that document.
+ */
+export interface Site extends Position {
+  readonly file: string;
+  readonly path: string;
+}
+
 /** Path segments as in a JSON pointer: keys and array indexes. */
 export type PathSegments = readonly (string | number)[];
 

@@ -1,4 +1,4 @@
-import type { PathSegments, Position } from '../config/types.js';
+import type { PathSegments, Position, Site } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** A schedule as written (validated; strings still raw). */
@@ -33,8 +33,8 @@ export interface CallDefinition {
   readonly options: Readonly<Record<string, unknown>>;
   /** `sha256:<hex>` of the merged definition (canonical JSON, references unresolved). */
   readonly definition: string;
-  /** Source position of a path inside the merged call, for errors found later (resolve). */
-  readonly locate: (path: PathSegments) => Position;
+  /** Where a path of the merged call came from (call, file or project defaults), for errors found later. */
+  readonly locate: (path: PathSegments) => Site;
 }
 
 /** A target as written in callops.yaml (strings may hold `${VAR}`). */

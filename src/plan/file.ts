@@ -1,0 +1,141 @@
+import { planDigest } from './digest.js';
+import type { Plan, PlanItem } from './types.js';
+
+/** One due placement in a plan file: identity only, never a resolved value. */
+export interface PlanFileItem {
+  readonly key: string;
+  readonly name: string;
+  readonly target: string;
+  readonly slot?: string;
+  readonly definition: string;
+}
+
+/**
+ * What `plan --out FILE` writes and `apply --plan FILE` executes: keys, names, definition
+ * hashes, the lockfile digest and the evaluation time. It never holds a value from the
+ * environment (destinations are not even stored).
+ */
+export interface PlanFile {
+  readonly planFileVersion: 1;
+  readonly target: string;
+  readonly now: string;
+  readonly lockDigest: string;
+  /** `planDigest` of the plan: guards the file against hand edits. */
+  readonly planDigest: string;
+  /** Call name → definition hash, for every call of the project when the plan was made. */
+  readonly definitions: Readonly<Record<string, string>>;
+  readonly due: readonly PlanFileItem[];
+  /** The plan's flags, so that apply rebuilds the current plan the same way. */
+  readonly retryUnknown?: boolean;
+  readonly only?: readonly string[];
+}
+
+export interface PlanFileContext {
+  readonly lockDigest: string;
+  readonly definitions: Readonly<Record<string, string>>;
+  readonly retryUnknown?: boolean;
+  readonly only?: readonly string[];
+}
+
+export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => ({
+  planFileVersion: 1,
+  target: plan.target,
+  now: plan.now,
+  lockDigest: context.lockDigest,
+  planDigest: planDigest(plan),
+  definitions: { ...context.definitions },
+  due: plan.due.map((item) => ({
+    key: item.key,
+    name: item.name,
+    target: item.target,
+    ...(item.slot === undefined ? {} : { slot: item.slot }),
+    definition: item.definition,
+  })),
+  ...(context.retryUnknown ? { retryUnknown: true } : {}),
+  ...(context.only ? { only: [...context.only] } : {}),
+});
+
+export type PlanFileCheck =
+  | { readonly ok: true; readonly due: readonly PlanItem[] }
+  | { readonly ok: false; readonly reason: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const isItem = (v: unknown): v is PlanFileItem =>
+  isRecord(v) &&
+  typeof v.key === 'string' &&
+  typeof v.name === 'string' &&
+  typeof v.target === 'string' &&
+  typeof v.definition === 'string' &&
+  (v.slot === undefined || typeof v.slot === 'string');
+
+const isPlanFile = (v: unknown): v is PlanFile =>
+  isRecord(v) &&
+  v.planFileVersion === 1 &&
+  typeof v.target === 'string' &&
+  typeof v.now === 'string' &&
+  typeof v.lockDigest === 'string' &&
+  typeof v.planDigest === 'string' &&
+  isRecord(v.definitions) &&
+  Object.values(v.definitions).every((d) => typeof d === 'string') &&
+  Array.isArray(v.due) &&
+  v.due.every(isItem) &&
+  (v.retryUnknown === undefined || typeof v.retryUnknown === 'boolean') &&
+  (v.only === undefined || (Array.isArray(v.only) && v.only.every((n) => typeof n === 'string')));
+
+const definitionDrift = (
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): string | undefined => {
+  for (const [name, hash] of Object.entries(before)) {
+    if (!(name in after)) return `call \`${name}\` was removed since the plan was made`;
+    if (after[name] !== hash)
+      return `the definition of \`${name}\` changed since the plan was made`;
+  }
+  const added = Object.keys(after).find((name) => !(name in before));
+  return added === undefined ? undefined : `call \`${added}\` was added since the plan was made`;
+};
+
+/**
+ * Decides whether a saved plan may still be executed exactly. `current.plan` is the plan
+ * built now (the real time, same target and flags); the file is refused when the lockfile
+ * or any definition moved on, when the file was edited, or when one of its due placements
+ * is no longer due (its deadline passed). On success, `due` is the current plan's items for
+ * exactly the file's keys — newer slots that fell due meanwhile are left to the next apply.
+ * Build `current.plan` with the file's target, `only` and `retryUnknown`.
+ */
+export const checkPlanFile = (
+  file: unknown,
+  current: {
+    readonly plan: Plan;
+    readonly lockDigest: string;
+    readonly definitions: Readonly<Record<string, string>>;
+  },
+): PlanFileCheck => {
+  const refuse = (reason: string): PlanFileCheck => ({
+    ok: false,
+    reason: `${reason}; make a new plan`,
+  });
+  if (!isPlanFile(file)) return { ok: false, reason: 'not a callops plan file (version 1)' };
+  if (planDigest(file) !== file.planDigest) return refuse('the plan file was edited');
+  if (file.target !== current.plan.target) {
+    return refuse(`the plan is for target \`${file.target}\`, not \`${current.plan.target}\``);
+  }
+  if (file.lockDigest !== current.lockDigest)
+    return refuse('the lockfile changed since the plan was made');
+  const drift = definitionDrift(file.definitions, current.definitions);
+  if (drift) return refuse(drift);
+  const dueNow = new Map(current.plan.due.map((item) => [item.key, item]));
+  const due: PlanItem[] = [];
+  for (const planned of file.due) {
+    const item = dueNow.get(planned.key);
+    if (!item || item.definition !== planned.definition) {
+      return refuse(
+        `\`${planned.key}\` is no longer due at ${current.plan.now} (its deadline passed)`,
+      );
+    }
+    due.push(item);
+  }
+  return { ok: true, due };
+};

@@ -1,0 +1,12 @@
+export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from './build.js';
+export { canonicalJson, definitionsOf, planDigest, sha256 } from './digest.js';
+export {
+  checkPlanFile,
+  type PlanFile,
+  type PlanFileCheck,
+  type PlanFileContext,
+  type PlanFileItem,
+  toPlanFile,
+} from './file.js';
+export { formatSlot, placementKey, renderTo } from './keys.js';
+export type { Plan, PlanItem } from './types.js';

@@ -1,0 +1,31 @@
+import type { PathSegments, Position, Site } from '../config/types.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+
+/** JSON pointer of path segments (`~` and `/` escaped). */
+export const pointer = (path: PathSegments): string =>
+  path.map((s) => `/${String(s).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+
+/**
+ * An error at `position`. When it is a Site — the file and JSON pointer of the layer a
+ * merged value came from (project defaults in callops.yaml, file defaults, or the call) —
+ * those win over `file` and `path`.
+ */
+export const errorAt = (
+  file: string,
+  position: Position | Site,
+  path: PathSegments,
+  message: string,
+): Diagnostic => ({
+  file: 'file' in position ? position.file : file,
+  line: position.line,
+  column: position.column,
+  path: 'path' in position ? position.path : pointer(path),
+  message,
+  severity: 'error',
+});
+
+export const missingMessage = (name: string, at: string): string =>
+  `missing environment variable ${name} (referenced at ${at || '/'})`;
+
+export const malformedMessage = (text: string): string =>
+  `malformed reference in \`${text}\`: write \${NAME} or \${NAME:-fallback}, or $\${ for a literal \${`;

@@ -1,0 +1,120 @@
+import type { PathSegments } from '../config/types.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A value that came from the environment (or is secret by nature, `always`). */
+export interface Secret {
+  /** The variable name, or a description such as `api_key of target production`. */
+  readonly name: string;
+  readonly value: string;
+  /** Redacted whatever its length (the api key). */
+  readonly always?: boolean;
+}
+
+export interface MissingReference {
+  readonly name: string;
+  readonly path: PathSegments;
+}
+
+export interface MalformedReference {
+  /** The text of the string holding the broken reference, as written (no value in it). */
+  readonly text: string;
+  readonly path: PathSegments;
+}
+
+export interface Interpolated {
+  readonly value: unknown;
+  readonly missing: readonly MissingReference[];
+  readonly malformed: readonly MalformedReference[];
+  readonly secrets: readonly Secret[];
+}
+
+const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?$/s;
+
+/** True when `text` holds at least one `${…}` (an escaped `$${` does not count). */
+export const hasReference = (text: string): boolean => text.replaceAll('$${', '').includes('${');
+
+interface StringResult {
+  readonly text: string;
+  readonly missing: readonly string[];
+  readonly malformed: boolean;
+  readonly secrets: readonly Secret[];
+}
+
+/**
+ * Expands one string:
+ * - `${NAME}` is the variable's value; unset → reported missing (an empty value is a value);
+ * - `${NAME:-fallback}` is the value when it is set and not empty, else the fallback text
+ *   (as in the shell; the fallback is plain text up to the first `}`, itself not expanded);
+ * - `$${` writes a literal `${`;
+ * - a `${` that is not a well-formed reference (bad name, no closing `}`) is malformed.
+ */
+export const interpolateString = (text: string, env: Env): StringResult => {
+  let out = '';
+  const missing: string[] = [];
+  const secrets: Secret[] = [];
+  let malformed = false;
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      out += '${';
+      i += 3;
+      continue;
+    }
+    if (!text.startsWith('${', i)) {
+      out += text[i];
+      i += 1;
+      continue;
+    }
+    const close = text.indexOf('}', i + 2);
+    const match = close < 0 ? null : REFERENCE.exec(text.slice(i + 2, close));
+    if (close < 0 || !match) {
+      malformed = true;
+      out += '${';
+      i += 2;
+      continue;
+    }
+    const [, name = '', fallback] = match;
+    const value = env[name];
+    if (fallback !== undefined && (value === undefined || value === '')) {
+      out += fallback;
+    } else if (value === undefined) {
+      missing.push(name);
+    } else {
+      out += value;
+      if (value !== '') secrets.push({ name, value });
+    }
+    i = close + 1;
+  }
+  return { text: out, missing, malformed, secrets };
+};
+
+/**
+ * Expands `${…}` references in every string of nested data (object keys are left as
+ * written). Returns new data; the input is not changed. A string that is exactly one
+ * reference stays a string: no type is guessed from a value.
+ */
+export const interpolate = (value: unknown, env: Env): Interpolated => {
+  const missing: MissingReference[] = [];
+  const malformed: MalformedReference[] = [];
+  const secrets = new Map<string, Secret>();
+  const walk = (node: unknown, path: PathSegments): unknown => {
+    if (typeof node === 'string') {
+      if (!node.includes('${')) return node;
+      const r = interpolateString(node, env);
+      for (const name of r.missing) missing.push({ name, path });
+      if (r.malformed) malformed.push({ text: node, path });
+      for (const s of r.secrets) secrets.set(`${s.name}\u0000${s.value}`, s);
+      return r.text;
+    }
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
+    if (node !== null && typeof node === 'object') {
+      return Object.fromEntries(
+        Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]),
+      );
+    }
+    return node;
+  };
+  const result = walk(value, []);
+  return { value: result, missing, malformed, secrets: [...secrets.values()] };
+};

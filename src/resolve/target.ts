@@ -1,0 +1,140 @@
+import type { PathSegments } from '../config/types.js';
+import type { ResolvedTarget } from '../execute/target.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { TargetSpec } from '../validate/model.js';
+import { parseDuration, parseRate } from '../validate/parse.js';
+import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
+import { type Env, interpolate, type Secret } from './interpolate.js';
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_PAUSE_MS = 5 * 60_000;
+
+export type TargetResolution =
+  | { readonly ok: true; readonly target: ResolvedTarget; readonly secrets: readonly Secret[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+const TEXT_KEYS = [
+  'base_url',
+  'account_sid',
+  'api_key',
+  'rate',
+  'request_timeout',
+  'max_pause',
+] as const;
+type TextKey = (typeof TEXT_KEYS)[number];
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
+
+/** The base URL without trailing slashes, or why it cannot be used. Messages show `raw`. */
+const baseUrl = (value: string, raw: string, insecureOk: boolean): string | { error: string } => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { error: `base_url \`${raw}\` is not a URL (e.g. https://vg.example.com)` };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { error: `base_url \`${raw}\` must be an https:// URL` };
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    return { error: `base_url \`${raw}\` must not carry credentials, a query or a fragment` };
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !insecureOk) {
+    return {
+      error: `base_url \`${raw}\` uses plain http:// to another machine; use https:// or set \`allow_insecure: true\``,
+    };
+  }
+  const trimmed = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  if (/\/v1$/.test(trimmed)) {
+    return {
+      error: `base_url \`${raw}\` must not end in /v1: remove it, callops adds /v1/Accounts/… itself`,
+    };
+  }
+  return trimmed;
+};
+
+/**
+ * A target ready for the gateway client: references resolved, rate and durations parsed,
+ * defaults applied (concurrency 4, request timeout 15 s, longest 429 pause 5 min), the base
+ * URL checked. The api key is always a secret, even when written literally in callops.yaml.
+ */
+export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
+  const written: Partial<Record<TextKey, string>> = {};
+  for (const key of TEXT_KEYS) {
+    const value = spec[key];
+    if (value !== undefined) written[key] = value;
+  }
+  const r = interpolate(written, env);
+  const values = r.value as Partial<Record<TextKey, string>>;
+  const diagnostics: Diagnostic[] = [];
+  const at = (key: TextKey | 'concurrency', message: string): void => {
+    const path: PathSegments = [key];
+    diagnostics.push(errorAt(spec.file, spec.locate(path), ['targets', spec.name, key], message));
+  };
+  for (const m of r.missing) {
+    const key = m.path[0] as TextKey;
+    at(key, missingMessage(m.name, pointer(['targets', spec.name, key])));
+  }
+  for (const m of r.malformed) at(m.path[0] as TextKey, malformedMessage(m.text));
+  const broken = new Set([...r.missing, ...r.malformed].map((m) => m.path[0]));
+  const usable = (key: TextKey): string | undefined => (broken.has(key) ? undefined : values[key]);
+
+  const urlValue = usable('base_url');
+  const url =
+    urlValue === undefined
+      ? undefined
+      : baseUrl(urlValue, spec.base_url, spec.allow_insecure === true);
+  if (typeof url === 'object') at('base_url', url.error);
+  for (const key of ['account_sid', 'api_key'] as const) {
+    if (usable(key) === '') at(key, `${key} \`${spec[key]}\` is empty`);
+  }
+  const concurrency = spec.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    at('concurrency', '`concurrency` must be a whole number, 1 or more');
+  }
+  const rateText = usable('rate');
+  const rate = rateText === undefined ? undefined : parseRate(rateText);
+  if (rateText !== undefined && !rate) {
+    at('rate', `rate \`${spec.rate}\` must be calls per time, e.g. 5/s, 600/5m or 100/1h`);
+  }
+  const duration = (key: 'request_timeout' | 'max_pause', fallback: number): number => {
+    const text = usable(key);
+    if (text === undefined) return fallback;
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      at(key, `${key} \`${spec[key]}\` must be a duration longer than 0, e.g. 15s, 2m or 1h`);
+      return fallback;
+    }
+    return ms;
+  };
+  const requestTimeoutMs = duration('request_timeout', DEFAULT_REQUEST_TIMEOUT_MS);
+  const maxPauseMs = duration('max_pause', DEFAULT_MAX_PAUSE_MS);
+  const accountSid = usable('account_sid');
+  const apiKey = usable('api_key');
+  if (diagnostics.length > 0 || typeof url !== 'string' || !accountSid || !apiKey) {
+    return { ok: false, diagnostics };
+  }
+  const keyName = WHOLE_REFERENCE.exec(spec.api_key)?.[1] ?? `api_key of target ${spec.name}`;
+  const target: ResolvedTarget = {
+    name: spec.name,
+    baseUrl: url,
+    accountSid,
+    apiKey,
+    concurrency,
+    ...(rate ? { rate } : {}),
+    requestTimeoutMs,
+    maxPauseMs,
+  };
+  return {
+    ok: true,
+    target,
+    secrets: [
+      ...r.secrets.filter((s) => s.value !== apiKey),
+      { name: keyName, value: apiKey, always: true },
+    ],
+  };
+};

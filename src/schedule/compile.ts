@@ -1,0 +1,61 @@
+import type { ScheduleSpec } from '../validate/model.js';
+import { cronMatcher, parseCron } from './cron.js';
+import { parseInstant, type WallZone, zoneOf } from './zone.js';
+
+/** A schedule made ready for slot computation: every string parsed once. */
+export interface CompiledSchedule {
+  readonly zone: WallZone;
+  /** First admissible instant (inclusive), if `start` is set. */
+  readonly startMs?: number;
+  /** Last admissible instant (inclusive), if `end` is set. */
+  readonly endMs?: number;
+  /** The one instant of an `at` schedule. */
+  readonly atMs?: number;
+  /** Next matching wall time strictly after wall time `w`, or undefined when none. */
+  readonly nextWall?: (w: number) => number | undefined;
+  /**
+   * True when the hour field admits every hour (`*`, `0-23`, `@hourly` …): such a schedule
+   * counts elapsed hours, so a repeated autumn hour keeps both of its occurrences.
+   */
+  readonly everyHour: boolean;
+}
+
+/**
+ * The cron expression is read by cron's own parser and matched against wall times, where no
+ * clock ever jumps; the time zone is applied afterwards by `instantsOfWall`. cron's own zone
+ * handling is not used: it invents a spurious fire on the autumn change in zones west of
+ * UTC (`30 2 * * *` in America/New_York fires at 01:30 EST as well as 02:30 EST) and behaves
+ * differently east of UTC.
+ */
+const compileCron = (
+  expr: string,
+): Pick<CompiledSchedule, 'nextWall' | 'everyHour'> | undefined => {
+  const fields = parseCron(expr);
+  if (!fields) return undefined;
+  return { nextWall: cronMatcher(fields), everyHour: fields.hour.length === 24 };
+};
+
+/** Undefined when any part of the schedule cannot be read (validation says why). */
+export const compileSchedule = (spec: ScheduleSpec): CompiledSchedule | undefined => {
+  const zone = zoneOf(spec.timezone);
+  if (!zone) return undefined;
+  const startMs = spec.start === undefined ? undefined : parseInstant(spec.start, zone);
+  const endMs = spec.end === undefined ? undefined : parseInstant(spec.end, zone, true);
+  if (spec.start !== undefined && startMs === undefined) return undefined;
+  if (spec.end !== undefined && endMs === undefined) return undefined;
+  const bounds = {
+    zone,
+    ...(startMs === undefined ? {} : { startMs }),
+    ...(endMs === undefined ? {} : { endMs }),
+  };
+  if (spec.at !== undefined && spec.cron === undefined) {
+    const atMs = parseInstant(spec.at, zone);
+    if (atMs === undefined) return undefined;
+    return { ...bounds, atMs, everyHour: false };
+  }
+  if (spec.cron !== undefined && spec.at === undefined) {
+    const cron = compileCron(spec.cron);
+    return cron ? { ...bounds, ...cron } : undefined;
+  }
+  return undefined;
+};

@@ -1,0 +1,134 @@
+import type { ScheduleSpec } from '../validate/model.js';
+import { type CompiledSchedule, compileSchedule } from './compile.js';
+import { instantsOfWall, wallOf } from './zone.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** At most this many slots come out of one scan; a denser schedule is cut here. */
+export const MAX_SLOTS = 1000;
+/**
+ * At most this many matching wall times are examined per scan: bounds the work when an
+ * `accept` filter or a skipped spring hour discards most of them (per-second schedules).
+ */
+export const MAX_STEPS = 5000;
+/** How far ahead `nextSlots` looks by default. */
+export const DEFAULT_HORIZON_MS = 366 * DAY;
+
+export interface SlotScan {
+  /** Ascending, distinct, each in (after, until] and within start/end. */
+  readonly slots: readonly Date[];
+  /** True when the scan stopped at a cap: more slots may exist later in the range. */
+  readonly truncated: boolean;
+}
+
+export interface ScanOptions {
+  /** Keep at most this many slots (default MAX_SLOTS, never more). */
+  readonly limit?: number;
+  /** Only slots for which this holds are kept (and counted toward `limit`). */
+  readonly accept?: (slot: Date) => boolean;
+}
+
+/**
+ * How one matching wall time becomes slots (the daylight-saving rule):
+ * - a wall time that occurs twice (autumn) is ONE slot, its first occurrence — unless the
+ *   hour field admits every hour (`0 * * * *`, `0,30 * * * *`): such a schedule counts
+ *   elapsed time, and the repeated hour is a real hour, so both occurrences are slots;
+ * - a wall time skipped in spring is not lost: it becomes one slot at the moment the clocks
+ *   jump (03:00 local for `30 2 * * *` in Europe/Berlin or America/New_York), merged with any
+ *   other slot at that instant.
+ * The rule depends only on the wall time, never on the range scanned, so a slot's identity
+ * (its UTC instant) is the same whichever window finds it.
+ */
+const instantsFor = (w: number, schedule: CompiledSchedule): readonly number[] => {
+  const { instants } = instantsOfWall(w, schedule.zone);
+  return schedule.everyHour ? instants : instants.slice(0, 1);
+};
+
+/** Largest backward jump of the wall clock within the three hours before `t`. */
+const fallBackBefore = (t: number, schedule: CompiledSchedule): number =>
+  Math.max(0, schedule.zone.offset(t - 3 * HOUR) - schedule.zone.offset(t));
+
+const scanCron = (
+  schedule: CompiledSchedule,
+  nextWall: (w: number) => number | undefined,
+  after: number,
+  until: number,
+  limit: number,
+  accept: (t: number) => boolean,
+): { found: number[]; truncated: boolean } => {
+  const { zone } = schedule;
+  // Wall times whose instants can fall in (after, until]; offsets change at most once in 3 h.
+  const wallLo = after + Math.min(zone.offset(after), zone.offset(after + 3 * HOUR));
+  const wallHi = until + Math.max(zone.offset(until), zone.offset(until - 3 * HOUR));
+  const found = new Set<number>();
+  let cursor = wallLo;
+  let stopWall = Number.POSITIVE_INFINITY;
+  for (let step = 0; ; step++) {
+    if (step >= MAX_STEPS) return { found: [...found], truncated: true };
+    const w = nextWall(cursor);
+    if (w === undefined || w > wallHi) return { found: [...found], truncated: false };
+    if (w > stopWall) return { found: [...found], truncated: true };
+    for (const t of instantsFor(w, schedule)) {
+      if (t > after && t <= until && accept(t)) found.add(t);
+    }
+    cursor = w;
+    if (found.size >= limit && stopWall === Number.POSITIVE_INFINITY) {
+      // Enough slots; but around an autumn change a later wall time can still map to an
+      // earlier instant, so go on until no later wall time can undercut the limit-th slot.
+      // (Slots found meanwhile only lower that slot: the first bound stays safe.)
+      const kth = [...found].sort((a, b) => a - b)[limit - 1] ?? until;
+      stopWall = wallOf(kth, zone) + fallBackBefore(kth, schedule);
+    }
+  }
+};
+
+/**
+ * The slots of `spec` in (after, until], ascending, bounded by start/end, at most `limit`.
+ * A schedule that cannot be read yields no slots (validation reports why); no call is placed
+ * for a schedule callops does not understand.
+ */
+export const scanSlots = (
+  spec: ScheduleSpec,
+  after: Date,
+  until: Date,
+  options: ScanOptions = {},
+): SlotScan => {
+  const limit = Math.max(0, Math.min(options.limit ?? MAX_SLOTS, MAX_SLOTS));
+  const schedule = compileSchedule(spec);
+  const accept = options.accept;
+  const acceptMs = accept ? (t: number) => accept(new Date(t)) : () => true;
+  if (!schedule || limit === 0) return { slots: [], truncated: false };
+  const lo = Math.max(after.getTime(), (schedule.startMs ?? Number.NEGATIVE_INFINITY) - 1);
+  const hi = Math.min(until.getTime(), schedule.endMs ?? Number.POSITIVE_INFINITY);
+  if (!(hi > lo)) return { slots: [], truncated: false };
+  if (schedule.atMs !== undefined) {
+    const t = schedule.atMs;
+    const hit = t > lo && t <= hi && acceptMs(t);
+    return { slots: hit ? [new Date(t)] : [], truncated: false };
+  }
+  if (!schedule.nextWall) return { slots: [], truncated: false };
+  const { found, truncated } = scanCron(schedule, schedule.nextWall, lo, hi, limit, acceptMs);
+  const sorted = found.sort((a, b) => a - b);
+  return {
+    slots: sorted.slice(0, limit).map((t) => new Date(t)),
+    truncated: truncated || sorted.length > limit,
+  };
+};
+
+/** Slots with after < slot <= until (at most MAX_SLOTS: the earliest ones). */
+export const slotsBetween = (spec: ScheduleSpec, after: Date, until: Date): Date[] => [
+  ...scanSlots(spec, after, until).slots,
+];
+
+/** The next `n` slots strictly after `after`, looking at most `horizonMs` ahead. */
+export const nextSlots = (
+  spec: ScheduleSpec,
+  after: Date,
+  n: number,
+  options: { readonly horizonMs?: number; readonly accept?: (slot: Date) => boolean } = {},
+): Date[] => {
+  const until = new Date(after.getTime() + (options.horizonMs ?? DEFAULT_HORIZON_MS));
+  const scanOptions = options.accept ? { limit: n, accept: options.accept } : { limit: n };
+  return [...scanSlots(spec, after, until, scanOptions).slots];
+};

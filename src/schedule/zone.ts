@@ -1,0 +1,122 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * Wall-clock arithmetic. A "wall time" is a local date and time in some zone, carried as
+ * the number of milliseconds it would be if it were UTC (so wall times compare and step
+ * like plain numbers, with no daylight-saving jumps).
+ */
+
+const HOUR = 3_600_000;
+
+export interface WallZone {
+  readonly name: string;
+  /** UTC offset in milliseconds at instant `t`. */
+  offset(t: number): number;
+}
+
+const zones = new Map<string, WallZone | undefined>();
+
+/** The zone named `name` (IANA), or undefined when the name is unknown. Cached by name. */
+export const zoneOf = (name: string): WallZone | undefined => {
+  if (zones.has(name)) return zones.get(name);
+  let wall: WallZone | undefined;
+  if (IANAZone.isValidZone(name)) {
+    const zone = IANAZone.create(name);
+    wall = { name, offset: (t) => zone.offset(t) * 60_000 };
+  }
+  zones.set(name, wall);
+  return wall;
+};
+
+/** The wall time at instant `t`. */
+export const wallOf = (t: number, zone: WallZone): number => t + zone.offset(t);
+
+/** The first instant at or after which the zone's offset is `offset(hi)`, in (lo, hi]. */
+const transitionBetween = (lo: number, hi: number, zone: WallZone): number => {
+  const target = zone.offset(hi);
+  let a = lo;
+  let b = hi;
+  while (b - a > 1) {
+    const mid = Math.floor((a + b) / 2);
+    if (zone.offset(mid) === target) b = mid;
+    else a = mid;
+  }
+  return b;
+};
+
+/**
+ * The instants at which the zone's clocks show wall time `w`, ascending:
+ * - one instant on an ordinary day;
+ * - two when the wall time occurs twice (autumn change);
+ * - none when it is skipped (spring change); then the instant the clocks jump
+ *   (the first instant after the gap) is returned alone, flagged `gap`.
+ *
+ * Offsets lie within −12 h … +14 h, so every candidate instant lies in [w − 14 h, w + 12 h];
+ * the offsets sampled there cover any zone with at most one change within those 26 hours
+ * (and two, unless the second undoes the first).
+ */
+export const instantsOfWall = (
+  w: number,
+  zone: WallZone,
+): { readonly instants: readonly number[]; readonly gap: boolean } => {
+  const before = zone.offset(w - 14 * HOUR);
+  const after = zone.offset(w + 12 * HOUR);
+  if (before === after && zone.offset(w - before) === before) {
+    return { instants: [w - before], gap: false };
+  }
+  const offsets = [...new Set([before, zone.offset(w - HOUR), zone.offset(w), after])];
+  const instants = [
+    ...new Set(offsets.map((o) => w - o).filter((t) => zone.offset(t) === w - t)),
+  ].sort((a, b) => a - b);
+  if (instants.length > 0) return { instants, gap: false };
+  const lo = w - Math.max(...offsets);
+  const hi = w - Math.min(...offsets);
+  return { instants: [transitionBetween(lo, hi, zone)], gap: true };
+};
+
+/**
+ * The one instant that stands for wall time `w`: the first occurrence when it occurs twice,
+ * the moment the clocks jump when it is skipped.
+ */
+export const instantOfWall = (w: number, zone: WallZone): number => {
+  const first = instantsOfWall(w, zone).instants[0];
+  return first ?? w - zone.offset(w);
+};
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const HAS_OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * Parses a schedule instant: a date-time with an offset or Z is absolute; one without is a
+ * wall time in `zone`; a plain date `YYYY-MM-DD` is the start of that day in `zone` (or, with
+ * `endOfDay`, the last millisecond of that day). Undefined when the text is not ISO-8601.
+ */
+export const parseInstant = (
+  text: string,
+  zone: WallZone,
+  endOfDay = false,
+): number | undefined => {
+  const trimmed = text.trim();
+  const date = DATE_ONLY.exec(trimmed);
+  if (date) {
+    const [, y, m, d] = date;
+    const wall = Date.UTC(Number(y), Number(m) - 1, Number(d) + (endOfDay ? 1 : 0));
+    const check = DateTime.fromISO(trimmed, { zone: 'utc' });
+    if (!check.isValid) return undefined;
+    const start = instantOfWall(wall, zone);
+    return endOfDay ? start - 1 : start;
+  }
+  if (HAS_OFFSET.test(trimmed)) {
+    const dt = DateTime.fromISO(trimmed, { setZone: true });
+    return dt.isValid ? dt.toMillis() : undefined;
+  }
+  const wall = DateTime.fromISO(trimmed, { zone: 'utc' });
+  return wall.isValid ? instantOfWall(wall.toMillis(), zone) : undefined;
+};
+
+/** Local time of day at instant `t`, in seconds since local midnight. */
+export const secondOfDay = (t: number, zone: WallZone): number => {
+  const wall = wallOf(t, zone);
+  const day = 86_400_000;
+  return Math.floor((((wall % day) + day) % day) / 1000);
+};

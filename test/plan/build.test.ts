@@ -1,0 +1,253 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
+import { describe, expect, it } from 'vitest';
+import { buildPlan, MISSED_PER_CALL, type PlanInput } from '../../src/plan/index.js';
+import { call, entry, lock, schedule } from './make.js';
+
+const base = {
+  lock: lock(),
+  now: new Date('2026-12-01T09:05:00Z'),
+  runTarget: 'prod',
+  explicitTarget: false,
+} satisfies Omit<PlanInput, 'calls'>;
+
+const keys = (items: readonly { key: string }[]): string[] => items.map((i) => i.key);
+
+describe('unscheduled calls', () => {
+  it('are due once, with a readable destination', () => {
+    const plan = buildPlan({ ...base, calls: [call('welcome')] });
+    expect(plan.target).toBe('prod');
+    expect(plan.now).toBe('2026-12-01T09:05:00.000Z');
+    expect(plan.due).toEqual([
+      {
+        key: 'prod/welcome',
+        name: 'welcome',
+        target: 'prod',
+        file: 'calls/welcome.yaml',
+        line: 4,
+        to: '+15550002222',
+        definition: 'sha256:welcome-v1',
+      },
+    ]);
+    expect(plan.skipped).toEqual([]);
+  });
+
+  it('are skipped once placed', () => {
+    const plan = buildPlan({
+      ...base,
+      calls: [call('welcome')],
+      lock: lock({ 'prod/welcome': entry({ sid: 'sid-1' }) }),
+    });
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped[0]?.reason).toBe('already placed sid-1 at 2026-12-01T08:00:01.123Z');
+  });
+
+  it('are due again after a failure, saying why', () => {
+    const plan = buildPlan({
+      ...base,
+      calls: [call('welcome')],
+      lock: lock({
+        'prod/welcome': entry({ status: 'failed', httpStatus: 400, message: 'Bad Request' }),
+      }),
+    });
+    expect(plan.due[0]?.reason).toBe('retrying: failed before (400 Bad Request)');
+  });
+
+  it('are skipped when unknown, unless unknown ones are retried', () => {
+    const input = {
+      ...base,
+      calls: [call('welcome')],
+      lock: lock({ 'prod/welcome': entry({ status: 'unknown', message: 'timeout' }) }),
+    };
+    const plan = buildPlan(input);
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped[0]?.reason).toBe(
+      'unknown — settle with `callops resolve prod/welcome` or apply --retry-unknown',
+    );
+    const retry = buildPlan({ ...input, retryUnknown: true });
+    expect(keys(retry.due)).toEqual(['prod/welcome']);
+    expect(retry.due[0]?.reason).toBe('retrying: outcome unknown before (timeout)');
+  });
+
+  it('are skipped when disabled', () => {
+    const plan = buildPlan({ ...base, calls: [call('welcome', { enabled: false })] });
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([['prod/welcome', 'disabled']]);
+  });
+});
+
+describe('selection and targets', () => {
+  it('lists only the calls named by `only`', () => {
+    const plan = buildPlan({
+      ...base,
+      calls: [call('a'), call('b', { enabled: false }), call('c')],
+      only: ['c', 'b'],
+    });
+    expect(keys(plan.due)).toEqual(['prod/c']);
+    expect(keys(plan.skipped)).toEqual(['prod/b']);
+  });
+
+  it('sends a pinned call to its own target when no target was chosen', () => {
+    const plan = buildPlan({ ...base, calls: [call('a', { target: 'staging' })] });
+    expect(plan.due.map((i) => [i.key, i.target])).toEqual([['staging/a', 'staging']]);
+  });
+
+  it('skips a call pinned elsewhere when the target was chosen', () => {
+    const plan = buildPlan({
+      ...base,
+      explicitTarget: true,
+      calls: [call('a', { target: 'staging' }), call('b', { target: 'prod' }), call('c')],
+    });
+    expect(keys(plan.due)).toEqual(['prod/b', 'prod/c']);
+    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
+      ['staging/a', 'pinned to target `staging`'],
+    ]);
+  });
+});
+
+describe('scheduled calls', () => {
+  const daily = call('daily', { schedule: schedule({ cron: '0 9 * * *' }) });
+
+  it('make a slot due within its deadline, keyed by the slot', () => {
+    const plan = buildPlan({ ...base, calls: [daily] });
+    expect(plan.due.map((i) => [i.key, i.slot])).toEqual([
+      ['prod/daily@2026-12-01T09:00:00Z', '2026-12-01T09:00:00Z'],
+    ]);
+    expect(plan.missed.map((i) => i.key)).toEqual(['prod/daily@2026-11-30T09:00:00Z']);
+    expect(keys(plan.upcoming)).toEqual([
+      'prod/daily@2026-12-02T09:00:00Z',
+      'prod/daily@2026-12-03T09:00:00Z',
+      'prod/daily@2026-12-04T09:00:00Z',
+    ]);
+  });
+
+  it('is due up to just before the deadline and missed at it', () => {
+    const before = buildPlan({ ...base, now: new Date('2026-12-01T09:09:59Z'), calls: [daily] });
+    expect(keys(before.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
+    const at = buildPlan({ ...base, now: new Date('2026-12-01T09:10:00Z'), calls: [daily] });
+    expect(at.due).toEqual([]);
+    expect(at.missed.map((i) => [i.key, i.reason])).toEqual([
+      [
+        'prod/daily@2026-12-01T09:00:00Z',
+        'deadline passed at 2026-12-01T09:10:00Z; never placed late',
+      ],
+    ]);
+  });
+
+  it('makes a slot due at the instant it falls due', () => {
+    const plan = buildPlan({ ...base, now: new Date('2026-12-01T09:00:00Z'), calls: [daily] });
+    expect(keys(plan.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
+  });
+
+  it('does not call a slot missed when the lockfile has it', () => {
+    const plan = buildPlan({
+      ...base,
+      now: new Date('2026-12-01T10:00:00Z'),
+      calls: [daily],
+      lock: lock({
+        'prod/daily@2026-12-01T09:00:00Z': entry({ status: 'failed', httpStatus: 503 }),
+        'prod/daily@2026-11-30T09:00:00Z': entry({ sid: 's' }),
+      }),
+    });
+    expect(plan.missed).toEqual([]);
+    expect(plan.due).toEqual([]);
+  });
+
+  it('settles due slots with the lockfile like unscheduled calls', () => {
+    const plan = buildPlan({
+      ...base,
+      calls: [daily],
+      lock: lock({ 'prod/daily@2026-12-01T09:00:00Z': entry({ sid: 'sid-9' }) }),
+    });
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped[0]?.reason).toMatch(/^already placed sid-9 at /);
+    const failed = buildPlan({
+      ...base,
+      calls: [daily],
+      lock: lock({
+        'prod/daily@2026-12-01T09:00:00Z': entry({ status: 'failed', httpStatus: 429 }),
+      }),
+    });
+    expect(failed.due[0]?.reason).toBe('retrying: failed before (429)');
+  });
+
+  it('skips slots outside the window and keeps upcoming ones inside it', () => {
+    const hourly = call('hourly', {
+      schedule: schedule({ cron: '0 * * * *', window: '08:00-21:00', timezone: 'Europe/Berlin' }),
+    });
+    // 22:05 UTC is 23:05 in Berlin.
+    const plan = buildPlan({ ...base, now: new Date('2026-12-01T22:05:00Z'), calls: [hourly] });
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
+      ['prod/hourly@2026-12-01T22:00:00Z', 'outside window 08:00-21:00'],
+    ]);
+    // The ten latest missed slots, the last at 20:00 local (21:00 is outside the window).
+    const missed = plan.missed.map((i) => i.slot);
+    expect(missed).toHaveLength(MISSED_PER_CALL);
+    expect(missed[0]).toBe('2026-12-01T10:00:00Z');
+    expect(missed.at(-1)).toBe('2026-12-01T19:00:00Z');
+    expect(plan.missed[0]?.reason).toBe(
+      'deadline passed at 2026-12-01T10:10:00Z; never placed late (earlier missed slots not listed)',
+    );
+    expect(plan.missed[1]?.reason).toBe(
+      'deadline passed at 2026-12-01T11:10:00Z; never placed late',
+    );
+    expect(keys(plan.upcoming)).toEqual([
+      'prod/hourly@2026-12-02T07:00:00Z',
+      'prod/hourly@2026-12-02T08:00:00Z',
+      'prod/hourly@2026-12-02T09:00:00Z',
+    ]);
+  });
+
+  it('lists as many upcoming slots as asked', () => {
+    const plan = buildPlan({ ...base, calls: [daily], upcomingCount: 1 });
+    expect(keys(plan.upcoming)).toEqual(['prod/daily@2026-12-02T09:00:00Z']);
+  });
+
+  it('places an at schedule once', () => {
+    const once = call('once', { schedule: schedule({ at: '2026-12-01T10:00:00+01:00' }) });
+    const plan = buildPlan({ ...base, calls: [once] });
+    expect(keys(plan.due)).toEqual(['prod/once@2026-12-01T09:00:00Z']);
+    const later = buildPlan({ ...base, now: new Date('2026-12-05T00:00:00Z'), calls: [once] });
+    expect(later.due).toEqual([]);
+    expect(later.upcoming).toEqual([]);
+  });
+
+  it('skips a schedule it cannot read, saying why', () => {
+    const bad = call('bad', { schedule: schedule({ cron: '0 9 * *' }) });
+    const plan = buildPlan({ ...base, calls: [bad] });
+    expect(plan.skipped[0]?.key).toBe('prod/bad');
+    expect(plan.skipped[0]?.reason).toBe('schedule not understood (see `callops validate`)');
+  });
+});
+
+describe('order and destinations', () => {
+  it('sorts by slot, then key; unscheduled first', () => {
+    const s = schedule({ cron: '*/5 * * * *', deadlineMs: 11 * 60_000 });
+    const plan = buildPlan({
+      ...base,
+      calls: [call('z', { schedule: s }), call('b'), call('a', { schedule: s }), call('c')],
+    });
+    expect(keys(plan.due)).toEqual([
+      'prod/b',
+      'prod/c',
+      'prod/a@2026-12-01T08:55:00Z',
+      'prod/z@2026-12-01T08:55:00Z',
+      'prod/a@2026-12-01T09:00:00Z',
+      'prod/z@2026-12-01T09:00:00Z',
+      'prod/a@2026-12-01T09:05:00Z',
+      'prod/z@2026-12-01T09:05:00Z',
+    ]);
+  });
+
+  it('renders every kind of destination without resolving references', () => {
+    const to = (value: unknown) =>
+      buildPlan({ ...base, calls: [call('x', { options: { to: value } })] }).due[0]?.to;
+    expect(to({ type: 'sip', sipUri: 'sip:probe@example.com' })).toBe('sip:probe@example.com');
+    expect(to({ type: 'user', name: 'alice' })).toBe('user alice');
+    expect(to({ type: 'teams', number: '+15550003333' })).toBe('teams +15550003333');
+    expect(to({ type: 'phone', number: '${ALICE_NUMBER}' })).toBe('${ALICE_NUMBER}');
+    expect(to({ type: 'phone', number: '+15550002222', trunk: 'carrier-a' })).toBe(
+      '+15550002222 (trunk carrier-a)',
+    );
+  });
+});

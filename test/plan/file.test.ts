@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildPlan,
+  checkPlanFile,
+  definitionsOf,
+  type Plan,
+  type PlanInput,
+  planDigest,
+  toPlanFile,
+} from '../../src/plan/index.js';
+import { lockDigest as digestLock } from '../../src/state/lockfile.js';
+import { call, entry, lock, schedule } from './make.js';
+
+const calls = [
+  call('welcome'),
+  call('daily', { schedule: schedule({ cron: '0 9 * * *' }) }),
+  call('quiet', { enabled: false }),
+];
+const input: PlanInput = {
+  calls,
+  lock: lock(),
+  now: new Date('2026-12-01T09:05:00Z'),
+  runTarget: 'prod',
+  explicitTarget: false,
+};
+const made = () => {
+  const plan = buildPlan(input);
+  const file = toPlanFile(plan, {
+    lockDigest: digestLock(input.lock),
+    definitions: definitionsOf(calls),
+  });
+  return { plan, file: JSON.parse(JSON.stringify(file)) as unknown };
+};
+const current = (over: Partial<PlanInput> = {}) => {
+  const i = { ...input, ...over };
+  return {
+    plan: buildPlan(i),
+    lockDigest: digestLock(i.lock),
+    definitions: definitionsOf(i.calls),
+  };
+};
+
+describe('plan file', () => {
+  it('holds keys, names and hashes, never destinations or values', () => {
+    const { file } = made();
+    const text = JSON.stringify(file);
+    expect(text).not.toContain('+15550002222');
+    expect(text).not.toContain('APP_SID');
+    expect(file).toMatchObject({
+      planFileVersion: 1,
+      target: 'prod',
+      now: '2026-12-01T09:05:00.000Z',
+      definitions: {
+        welcome: 'sha256:welcome-v1',
+        daily: 'sha256:daily-v1',
+        quiet: 'sha256:quiet-v1',
+      },
+      due: [
+        { key: 'prod/welcome', name: 'welcome', definition: 'sha256:welcome-v1' },
+        { key: 'prod/daily@2026-12-01T09:00:00Z', slot: '2026-12-01T09:00:00Z' },
+      ],
+    });
+  });
+
+  it('is accepted while nothing moved, a little later too', () => {
+    const { file } = made();
+    const check = checkPlanFile(file, current({ now: new Date('2026-12-01T09:08:00Z') }));
+    expect(check.ok && check.due.map((i) => i.key)).toEqual([
+      'prod/welcome',
+      'prod/daily@2026-12-01T09:00:00Z',
+    ]);
+  });
+
+  it('leaves slots that fell due after the plan to the next apply', () => {
+    const every = [call('often', { schedule: schedule({ cron: '0,5 9 * * *' }) })];
+    const plan = buildPlan({ ...input, calls: every, now: new Date('2026-12-01T09:03:00Z') });
+    const file = toPlanFile(plan, {
+      lockDigest: digestLock(lock()),
+      definitions: definitionsOf(every),
+    });
+    const later = current({ calls: every, now: new Date('2026-12-01T09:06:00Z') });
+    expect(later.plan.due.map((i) => i.key)).toEqual([
+      'prod/often@2026-12-01T09:00:00Z',
+      'prod/often@2026-12-01T09:05:00Z',
+    ]);
+    const check = checkPlanFile(file, later);
+    expect(check.ok && check.due.map((i) => i.key)).toEqual(['prod/often@2026-12-01T09:00:00Z']);
+  });
+
+  it('keeps the flags apply needs to rebuild the same plan', () => {
+    const plan = buildPlan({ ...input, only: ['welcome'], retryUnknown: true });
+    const file = toPlanFile(plan, {
+      lockDigest: digestLock(input.lock),
+      definitions: definitionsOf(calls),
+      only: ['welcome'],
+      retryUnknown: true,
+    });
+    expect(file).toMatchObject({ only: ['welcome'], retryUnknown: true });
+    const check = checkPlanFile(JSON.parse(JSON.stringify(file)), {
+      ...current(),
+      plan: buildPlan({ ...input, only: ['welcome'], retryUnknown: true }),
+    });
+    expect(check.ok && check.due.map((i) => i.key)).toEqual(['prod/welcome']);
+    expect(checkPlanFile({ ...file, only: 'welcome' }, current()).ok).toBe(false);
+  });
+
+  it('is refused when the lockfile moved on', () => {
+    const { file } = made();
+    const moved = lock({ 'prod/welcome': entry({ sid: 'sid-1' }) });
+    expect(checkPlanFile(file, current({ lock: moved }))).toEqual({
+      ok: false,
+      reason: 'the lockfile changed since the plan was made; make a new plan',
+    });
+  });
+
+  it('is refused when a definition changed, was added or removed', () => {
+    const { file } = made();
+    const changed = [call('welcome', { definition: 'sha256:welcome-v2' }), ...calls.slice(1)];
+    expect(checkPlanFile(file, current({ calls: changed }))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('the definition of `welcome` changed'),
+    });
+    // Even a call that was not due counts.
+    const quiet = [
+      ...calls.slice(0, 2),
+      call('quiet', { enabled: false, definition: 'sha256:q2' }),
+    ];
+    expect(checkPlanFile(file, current({ calls: quiet })).ok).toBe(false);
+    expect(checkPlanFile(file, current({ calls: [...calls, call('new')] }))).toMatchObject({
+      reason: expect.stringContaining('call `new` was added'),
+    });
+    expect(checkPlanFile(file, current({ calls: calls.slice(1) }))).toMatchObject({
+      reason: expect.stringContaining('call `welcome` was removed'),
+    });
+  });
+
+  it('is refused once a planned slot has passed its deadline', () => {
+    const { file } = made();
+    expect(checkPlanFile(file, current({ now: new Date('2026-12-01T09:30:00Z') }))).toEqual({
+      ok: false,
+      reason:
+        '`prod/daily@2026-12-01T09:00:00Z` is no longer due at 2026-12-01T09:30:00.000Z (its deadline passed); make a new plan',
+    });
+  });
+
+  it('is refused when edited, for another target, or not a plan file at all', () => {
+    const { file } = made();
+    const edited = JSON.parse(JSON.stringify(file)) as { due: { key: string }[] };
+    edited.due.pop();
+    expect(checkPlanFile(edited, current())).toMatchObject({
+      reason: expect.stringContaining('edited'),
+    });
+    expect(checkPlanFile(file, current({ runTarget: 'staging' }))).toMatchObject({
+      reason: expect.stringContaining('for target `prod`, not `staging`'),
+    });
+    expect(checkPlanFile({ hello: 1 }, current())).toEqual({
+      ok: false,
+      reason: 'not a callops plan file (version 1)',
+    });
+  });
+});
+
+describe('digests', () => {
+  it('planDigest changes with what would be placed, not with the other lists', () => {
+    const { plan } = made();
+    expect(planDigest(plan)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(planDigest({ ...plan, due: plan.due.slice(1) })).not.toBe(planDigest(plan));
+    const bare: Plan = { ...plan, upcoming: [], missed: [], skipped: [] };
+    expect(planDigest(bare)).toBe(planDigest(plan));
+  });
+});

@@ -1,0 +1,228 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
+import { describe, expect, it } from 'vitest';
+import type { PathSegments } from '../../src/config/types.js';
+import { interpolate, requestsFor, resolveCall, resolveCalls } from '../../src/resolve/index.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+
+describe('interpolate', () => {
+  it('expands references at any depth and collects the values as secrets', () => {
+    const input = {
+      a: '${ALPHA}',
+      list: ['x-${BETA}-y', { deep: '${GAMMA:-fallback}' }],
+      n: 5,
+      yes: true,
+      none: null,
+    };
+    const r = interpolate(input, { ALPHA: 'alpha-value', BETA: 'beta-value', GAMMA: '' });
+    expect(r.value).toEqual({
+      a: 'alpha-value',
+      list: ['x-beta-value-y', { deep: 'fallback' }],
+      n: 5,
+      yes: true,
+      none: null,
+    });
+    expect(r.missing).toEqual([]);
+    expect(r.secrets).toEqual([
+      { name: 'ALPHA', value: 'alpha-value' },
+      { name: 'BETA', value: 'beta-value' },
+    ]);
+    expect(input.a).toBe('${ALPHA}');
+  });
+
+  it('uses the fallback when unset or empty, the value otherwise', () => {
+    const v = (env: Record<string, string | undefined>) => interpolate('${X:-60}', env).value;
+    expect(v({})).toBe('60');
+    expect(v({ X: '' })).toBe('60');
+    expect(v({ X: '45' })).toBe('45');
+    expect(interpolate('${X:-}', {}).value).toBe('');
+  });
+
+  it('keeps an empty value without fallback (set is not missing)', () => {
+    const r = interpolate({ tag: '${EMPTY}' }, { EMPTY: '' });
+    expect(r.value).toEqual({ tag: '' });
+    expect(r.missing).toEqual([]);
+    expect(r.secrets).toEqual([]);
+  });
+
+  it('writes $${ as a literal ${', () => {
+    const r = interpolate('cost: $${PRICE} and ${PRICE}', { PRICE: '9.99' });
+    expect(r.value).toBe('cost: ${PRICE} and 9.99');
+    expect(interpolate('$$${A}', { A: 'xx' }).value).toBe('$${A}');
+  });
+
+  it('keeps a string a string, whatever it holds', () => {
+    expect(interpolate({ timeout: '${T}', flag: '${F}' }, { T: '45', F: 'true' }).value).toEqual({
+      timeout: '45',
+      flag: 'true',
+    });
+  });
+
+  it('reports every missing variable with its path', () => {
+    const r = interpolate(
+      { application_sid: '${APP}', to: { number: '${N1}${N2}' }, list: ['${APP}'] },
+      { N1: 'here' },
+    );
+    expect(r.missing).toEqual([
+      { name: 'APP', path: ['application_sid'] },
+      { name: 'N2', path: ['to', 'number'] },
+      { name: 'APP', path: ['list', 0] },
+    ]);
+  });
+
+  it('reports malformed references', () => {
+    const r = interpolate({ a: '${1A}', b: '${OPEN', c: '${ SPACED }', d: 'fine' }, {});
+    expect(r.malformed.map((m) => m.path)).toEqual([['a'], ['b'], ['c']]);
+    expect(r.missing).toEqual([]);
+  });
+});
+
+const positions: Record<string, { line: number; column: number }> = {
+  '': { line: 3, column: 5 },
+  application_sid: { line: 4, column: 22 },
+  'to/number': { line: 6, column: 15 },
+  timeout: { line: 7, column: 14 },
+};
+const def = (name: string, options: Record<string, unknown>): CallDefinition => ({
+  name,
+  file: `calls/${name}.yaml`,
+  line: 3,
+  column: 5,
+  enabled: true,
+  options,
+  definition: `sha256:${name}`,
+  locate: (path: PathSegments) => ({
+    file: `calls/${name}.yaml`,
+    path: path.map((p) => `/${p}`).join(''),
+    ...(positions[path.join('/')] ?? { line: 3, column: 5 }),
+  }),
+});
+
+describe('resolveCall', () => {
+  const options = {
+    application_sid: '${VG_APP_SID}',
+    from: '+15550001111',
+    to: { type: 'phone', number: '${ALICE_NUMBER}' },
+  };
+
+  it('resolves a body and its secrets', () => {
+    const r = resolveCall(def('welcome', options), {
+      VG_APP_SID: 'app-sid-1234',
+      ALICE_NUMBER: '+15550002222',
+    });
+    expect(r).toEqual({
+      ok: true,
+      body: {
+        application_sid: 'app-sid-1234',
+        from: '+15550001111',
+        to: { type: 'phone', number: '+15550002222' },
+      },
+      secrets: [
+        { name: 'VG_APP_SID', value: 'app-sid-1234' },
+        { name: 'ALICE_NUMBER', value: '+15550002222' },
+      ],
+    });
+  });
+
+  it('names each missing variable at its position', () => {
+    const r = resolveCall(def('welcome', options), {});
+    expect(r).toEqual({
+      ok: false,
+      diagnostics: [
+        {
+          file: 'calls/welcome.yaml',
+          line: 4,
+          column: 22,
+          path: '/application_sid',
+          message: 'missing environment variable VG_APP_SID (referenced at /application_sid)',
+          severity: 'error',
+        },
+        {
+          file: 'calls/welcome.yaml',
+          line: 6,
+          column: 15,
+          path: '/to/number',
+          message: 'missing environment variable ALICE_NUMBER (referenced at /to/number)',
+          severity: 'error',
+        },
+      ],
+    });
+  });
+
+  it('points into the defaults a reference was inherited from', () => {
+    const inherited: CallDefinition = {
+      ...def('welcome', options),
+      locate: (path: PathSegments) =>
+        path[0] === 'application_sid'
+          ? { file: 'callops.yaml', line: 9, column: 20, path: '/defaults/application_sid' }
+          : { line: 3, column: 5 },
+    } as CallDefinition;
+    const r = resolveCall(inherited, { ALICE_NUMBER: '+15550002222' });
+    expect(!r.ok && r.diagnostics).toEqual([
+      {
+        file: 'callops.yaml',
+        line: 9,
+        column: 20,
+        path: '/defaults/application_sid',
+        message: 'missing environment variable VG_APP_SID (referenced at /application_sid)',
+        severity: 'error',
+      },
+    ]);
+  });
+
+  it('turns an integer option given by reference into a number', () => {
+    const r = resolveCall(
+      def('t', { timeout: '${T}', timeLimit: '${L:-600}', tag: { n: '${T}' } }),
+      {
+        T: '45',
+      },
+    );
+    expect(r.ok && r.body).toEqual({ timeout: 45, timeLimit: 600, tag: { n: '45' } });
+  });
+
+  it('refuses an integer option that does not resolve to a positive integer', () => {
+    for (const value of ['4a', '0', '-3', '1.5', '']) {
+      const r = resolveCall(def('t', { timeout: '${T}' }), { T: value });
+      expect(r).toEqual({
+        ok: false,
+        diagnostics: [
+          expect.objectContaining({
+            line: 7,
+            column: 14,
+            message: 'timeout: ${T} must resolve to a positive integer',
+          }),
+        ],
+      });
+    }
+  });
+
+  it('reports a malformed reference', () => {
+    const r = resolveCall(def('m', { from: '${FROM' }), {});
+    expect(!r.ok && r.diagnostics[0]?.message).toMatch(/^malformed reference in `\$\{FROM`/);
+  });
+});
+
+describe('resolveCalls', () => {
+  it('reports every missing variable of every call at once and keeps good bodies', () => {
+    const r = resolveCalls(
+      [
+        def('a', { application_sid: '${APP}', from: '${FROM_A}' }),
+        def('b', { application_sid: '${APP}', from: '+1555' }),
+        def('c', { application_sid: '${MISSING_C}' }),
+      ],
+      { APP: 'app-secret' },
+    );
+    expect(r.diagnostics.map((d) => [d.file, d.message])).toEqual([
+      ['calls/a.yaml', 'missing environment variable FROM_A (referenced at /from)'],
+      ['calls/c.yaml', 'missing environment variable MISSING_C (referenced at /application_sid)'],
+    ]);
+    expect([...r.bodies.keys()]).toEqual(['b']);
+    expect(r.secrets).toEqual([{ name: 'APP', value: 'app-secret' }]);
+    const items = [
+      { key: 'prod/b', name: 'b', target: 'prod', file: '', line: 1, to: '', definition: '' },
+      { key: 'prod/a', name: 'a', target: 'prod', file: '', line: 1, to: '', definition: '' },
+    ];
+    expect(requestsFor(items, r.bodies)).toEqual([
+      { key: 'prod/b', target: 'prod', body: { application_sid: 'app-secret', from: '+1555' } },
+    ]);
+  });
+});

@@ -1,0 +1,230 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PathSegments } from '../../src/config/types.js';
+import { mergeEnv, readEnvFile } from '../../src/resolve/env-file.js';
+import { envTarget, resolveTarget, secretsOf } from '../../src/resolve/index.js';
+import type { TargetSpec } from '../../src/validate/model.js';
+
+const spec = (over: Partial<TargetSpec> = {}): TargetSpec => ({
+  name: 'prod',
+  base_url: 'https://vg.example.com/',
+  account_sid: '${VG_ACCOUNT_SID}',
+  api_key: '${VG_API_KEY}',
+  file: 'callops.yaml',
+  locate: (path: PathSegments) => ({ line: path[0] === 'api_key' ? 5 : 3, column: 14 }),
+  ...over,
+});
+const env = { VG_ACCOUNT_SID: 'acct-1234-5678', VG_API_KEY: 'key-abcdef' };
+
+describe('resolveTarget', () => {
+  it('resolves references and applies defaults', () => {
+    const r = resolveTarget(spec(), env);
+    expect(r).toEqual({
+      ok: true,
+      target: {
+        name: 'prod',
+        baseUrl: 'https://vg.example.com',
+        accountSid: 'acct-1234-5678',
+        apiKey: 'key-abcdef',
+        concurrency: 4,
+        requestTimeoutMs: 15_000,
+        maxPauseMs: 300_000,
+      },
+      secrets: [
+        { name: 'VG_ACCOUNT_SID', value: 'acct-1234-5678' },
+        { name: 'VG_API_KEY', value: 'key-abcdef', always: true },
+      ],
+    });
+  });
+
+  it('parses rate and durations', () => {
+    const r = resolveTarget(
+      spec({ rate: '600/5m', request_timeout: '${RT}', max_pause: '1m', concurrency: 8 }),
+      { ...env, RT: '30s' },
+    );
+    expect(r.ok && r.target).toMatchObject({
+      concurrency: 8,
+      rate: { count: 600, perMs: 300_000 },
+      requestTimeoutMs: 30_000,
+      maxPauseMs: 60_000,
+    });
+  });
+
+  it('treats a literal api key as a secret all the same', () => {
+    const r = resolveTarget(spec({ api_key: 'k1' }), env);
+    expect(r.ok && r.secrets).toContainEqual({
+      name: 'api_key of target prod',
+      value: 'k1',
+      always: true,
+    });
+  });
+
+  it('names every missing variable with its place', () => {
+    const r = resolveTarget(spec({ base_url: '${VG_URL}' }), {});
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.diagnostics.map((d) => [d.line, d.path, d.message])).toEqual([
+      [
+        3,
+        '/targets/prod/base_url',
+        'missing environment variable VG_URL (referenced at /targets/prod/base_url)',
+      ],
+      [
+        3,
+        '/targets/prod/account_sid',
+        'missing environment variable VG_ACCOUNT_SID (referenced at /targets/prod/account_sid)',
+      ],
+      [
+        5,
+        '/targets/prod/api_key',
+        'missing environment variable VG_API_KEY (referenced at /targets/prod/api_key)',
+      ],
+    ]);
+  });
+
+  it('requires https except to loopback or with allow_insecure', () => {
+    const message = (r: ReturnType<typeof resolveTarget>) =>
+      (!r.ok && r.diagnostics[0]?.message) || 'ok';
+    expect(message(resolveTarget(spec({ base_url: 'http://vg.example.com' }), env))).toContain(
+      'uses plain http:// to another machine',
+    );
+    expect(
+      message(
+        resolveTarget(spec({ base_url: 'http://vg.example.com', allow_insecure: true }), env),
+      ),
+    ).toBe('ok');
+    expect(message(resolveTarget(spec({ base_url: 'http://127.0.0.1:3000/' }), env))).toBe('ok');
+    expect(message(resolveTarget(spec({ base_url: 'http://localhost:3000' }), env))).toBe('ok');
+    expect(message(resolveTarget(spec({ base_url: 'http://[::1]:3000' }), env))).toBe('ok');
+    expect(message(resolveTarget(spec({ base_url: 'ftp://vg.example.com' }), env))).toContain(
+      'https://',
+    );
+  });
+
+  it('tells the user to remove a trailing /v1', () => {
+    const r = resolveTarget(spec({ base_url: 'https://vg.example.com/api/v1/' }), env);
+    expect(!r.ok && r.diagnostics[0]?.message).toBe(
+      'base_url `https://vg.example.com/api/v1/` must not end in /v1: remove it, callops adds /v1/Accounts/… itself',
+    );
+    const kept = resolveTarget(spec({ base_url: 'https://vg.example.com/api/' }), env);
+    expect(kept.ok && kept.target.baseUrl).toBe('https://vg.example.com/api');
+  });
+
+  it('shows the reference, not the value, when a resolved value is wrong', () => {
+    const r = resolveTarget(spec({ base_url: '${VG_URL}', rate: '${RATE}' }), {
+      ...env,
+      VG_URL: 'http://internal-gw.corp:8080',
+      RATE: 'lots',
+    });
+    const text = JSON.stringify(r);
+    expect(text).not.toContain('internal-gw');
+    expect(text).not.toContain('lots');
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'base_url `${VG_URL}` uses plain http:// to another machine; use https:// or set `allow_insecure: true`',
+      'rate `${RATE}` must be calls per time, e.g. 5/s, 600/5m or 100/1h',
+    ]);
+  });
+
+  it('refuses empty credentials and bad durations', () => {
+    const r = resolveTarget(spec({ request_timeout: '0s', max_pause: 'soon' }), {
+      VG_ACCOUNT_SID: '',
+      VG_API_KEY: 'key-abcdef',
+    });
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'account_sid `${VG_ACCOUNT_SID}` is empty',
+      'request_timeout `0s` must be a duration longer than 0, e.g. 15s, 2m or 1h',
+      'max_pause `soon` must be a duration longer than 0, e.g. 15s, 2m or 1h',
+    ]);
+  });
+});
+
+describe('envTarget', () => {
+  const full = {
+    CALLOPS_BASE_URL: 'https://gw.example.net',
+    CALLOPS_ACCOUNT_SID: 'acct-env-0001',
+    CALLOPS_API_KEY: 'env-key-0001',
+  };
+
+  it('is absent when no variable is set', () => {
+    expect(envTarget({ HOME: '/root' })).toEqual({ diagnostics: [] });
+  });
+
+  it('defines the target `env` whose values are all secrets', () => {
+    const { spec: s, diagnostics } = envTarget(full);
+    expect(diagnostics).toEqual([]);
+    expect(s?.name).toBe('env');
+    const r = s && resolveTarget(s, full);
+    expect(r?.ok && r.target.baseUrl).toBe('https://gw.example.net');
+    expect(r?.ok && r.secrets.map((x) => x.name)).toEqual([
+      'CALLOPS_BASE_URL',
+      'CALLOPS_ACCOUNT_SID',
+      'CALLOPS_API_KEY',
+    ]);
+  });
+
+  it('names the missing variables when only some are set', () => {
+    const { spec: s, diagnostics } = envTarget({
+      CALLOPS_BASE_URL: full.CALLOPS_BASE_URL,
+      CALLOPS_API_KEY: '',
+    });
+    expect(s).toBeUndefined();
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]?.severity).toBe('error');
+    expect(diagnostics[0]?.message).toMatch(/^CALLOPS_ACCOUNT_SID and CALLOPS_API_KEY are not set/);
+  });
+});
+
+describe('secretsOf', () => {
+  it('keeps each value once and remembers it is always secret', () => {
+    expect(
+      secretsOf(
+        [{ name: 'A', value: 'same-value' }],
+        [
+          { name: 'B', value: 'same-value', always: true },
+          { name: 'C', value: 'other' },
+        ],
+      ),
+    ).toEqual([
+      { name: 'A', value: 'same-value', always: true },
+      { name: 'C', value: 'other' },
+    ]);
+  });
+});
+
+describe('env files', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'callops-env-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a dotenv file without touching process.env', async () => {
+    const file = join(dir, '.env');
+    await writeFile(
+      file,
+      '# comment\nCALLOPS_TEST_ONLY_KEY=from-file\nQUOTED="two\\nlines"\nexport_NOT=1\n',
+    );
+    const read = await readEnvFile(file);
+    expect(read).toEqual({
+      env: { CALLOPS_TEST_ONLY_KEY: 'from-file', QUOTED: 'two\nlines', export_NOT: '1' },
+    });
+    expect(process.env.CALLOPS_TEST_ONLY_KEY).toBeUndefined();
+  });
+
+  it('reports a missing file with its code', async () => {
+    const read = await readEnvFile(join(dir, 'absent.env'));
+    expect(read).toMatchObject({ code: 'ENOENT', error: expect.stringContaining('absent.env') });
+  });
+
+  it('lets the real environment win', () => {
+    expect(mergeEnv({ A: 'file', B: 'file' }, { A: 'real', C: 'real', D: undefined })).toEqual({
+      A: 'real',
+      B: 'file',
+      C: 'real',
+    });
+  });
+});
