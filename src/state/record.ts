@@ -15,24 +15,39 @@ const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => (
   calls: { ...lock.calls, [key]: cleanEntry(entry) },
 });
 
-/**
- * Record an outcome. `placed` is final: an entry that is placed is never replaced, so
- * no later outcome (a replayed journal, a retry) can make a placed call look unplaced.
- * Anything else replaces a failed or unknown entry, keeping the gateway's status and message.
- */
-export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile => {
-  if (lock.calls[outcome.key]?.status === 'placed') return lock;
-  return withEntry(lock, outcome.key, {
+const entryOf = (outcome: Outcome, meta: DefinitionMeta): LockEntry =>
+  cleanEntry({
     status: outcome.status,
     sid: outcome.sid,
     callId: outcome.callId,
     at: outcome.at,
     definition: meta.definition,
     file: meta.file,
-    httpStatus: outcome.httpStatus,
-    message: outcome.message,
+    // A placed entry is the sid and callId; status and message matter only when it was not.
+    httpStatus: outcome.status === 'placed' ? undefined : outcome.httpStatus,
+    message: outcome.status === 'placed' ? undefined : outcome.message,
   });
+
+/**
+ * Record outcomes, in order. `placed` is final: an entry that is placed is never replaced,
+ * so no later outcome (a replayed journal, a retry) can make a placed call look unplaced.
+ * Anything else replaces a failed or unknown entry, keeping the gateway's status and message.
+ * One copy of the calls map for the whole batch: recording n outcomes costs O(n), not O(n²).
+ */
+export const recordOutcomes = (
+  lock: Lockfile,
+  records: Iterable<{ readonly outcome: Outcome; readonly meta: DefinitionMeta }>,
+): Lockfile => {
+  const calls: Record<string, LockEntry> = { ...lock.calls };
+  for (const { outcome, meta } of records) {
+    if (calls[outcome.key]?.status === 'placed') continue;
+    calls[outcome.key] = entryOf(outcome, meta);
+  }
+  return { lockfileVersion: lock.lockfileVersion, calls };
 };
+
+export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile =>
+  lock.calls[outcome.key]?.status === 'placed' ? lock : recordOutcomes(lock, [{ outcome, meta }]);
 
 export type Settlement =
   | { readonly placed: string; readonly callId?: string }

@@ -2,7 +2,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import type { Outcome, OutcomeStatus } from '../execute/outcome.js';
 import { isErrorCode, journalPath, syncDir } from './dir.js';
 import { serializeLockfile, writeLockfileAtomic } from './lockfile.js';
-import { recordOutcome } from './record.js';
+import { recordOutcomes } from './record.js';
 import type { Lockfile } from './types.js';
 
 export const INTERRUPTED = 'the run ended before an answer was recorded (interrupted or crashed)';
@@ -66,11 +66,9 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   const open = new Map<string, Line>();
   const folded = { placed: 0, failed: 0, unknown: 0 };
   let ignoredLines = 0;
-  let current = lock;
+  const records: { outcome: Outcome; meta: Line }[] = [];
   const record = (outcome: Outcome, line: Line): void => {
-    const next = recordOutcome(current, outcome, line);
-    if (next !== current) folded[outcome.status]++;
-    current = next;
+    records.push({ outcome, meta: line });
   };
   for (const text of lines) {
     const line = text.trim() === '' ? undefined : parseLine(text);
@@ -86,6 +84,13 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   for (const line of open.values()) {
     record({ key: line.key, status: 'unknown', at: line.at, message: INTERRUPTED }, line);
   }
+  const placed = new Set(Object.keys(lock.calls).filter((k) => lock.calls[k]?.status === 'placed'));
+  for (const { outcome } of records) {
+    if (placed.has(outcome.key)) continue;
+    folded[outcome.status]++;
+    if (outcome.status === 'placed') placed.add(outcome.key);
+  }
+  const current = recordOutcomes(lock, records);
   return { lock: current, folded, ignoredLines, tornTail: tail !== '' };
 };
 

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { instantOfWall, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
 import { parseDuration, parseWindow } from './parse.js';
@@ -133,9 +134,12 @@ const once: CallRule = {
     const zone = zoneOf(schedule);
     if (!zone) return [];
     const local = DateTime.fromISO(text, { zone });
-    const wall = DateTime.fromISO(text, { zone: 'UTC' });
-    if (local.hour === wall.hour && local.minute === wall.minute) return [];
-    const message = `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it falls at ${local.toFormat('HH:mm')}`;
+    const asWall = DateTime.fromISO(text, { zone: 'UTC' });
+    if (local.hour === asWall.hour && local.minute === asWall.minute) return [];
+    // Placed as schedule/ places it: at the first instant after the gap.
+    const wall = wallZone(zone);
+    const placed = wall && DateTime.fromMillis(instantOfWall(asWall.toMillis(), wall), { zone });
+    const message = `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it is placed at ${placed ? placed.toFormat('HH:mm') : 'the end of the gap'}`;
     return [warningAt(site, message)];
   },
 };
@@ -148,11 +152,13 @@ const validity: CallRule = {
     if (!schedule) return [];
     const zone = zoneOf(schedule) ?? DEFAULT_TIMEZONE;
     const out: Diagnostic[] = [];
+    const wall = wallZone(zone);
+    // Read exactly as schedule/ reads them: a date is a whole local day, so `end` includes it.
     const parsed = (['start', 'end'] as const).map((key) => {
       const text = literal(schedule, key);
-      if (text === undefined) return undefined;
-      const when = DateTime.fromISO(text, { zone });
-      if (when.isValid) return { text, when };
+      if (text === undefined || wall === undefined) return undefined;
+      const when = parseInstant(text, wall, key === 'end');
+      if (when !== undefined) return { text, when };
       out.push(
         errorAt(
           at(entry, key),
@@ -162,9 +168,12 @@ const validity: CallRule = {
       return undefined;
     });
     const [start, end] = parsed;
-    if (start && end && end.when.toMillis() <= start.when.toMillis()) {
+    if (start && end && end.when <= start.when) {
       out.push(
-        errorAt(at(entry, 'end'), `\`end\` (${end.text}) must be after \`start\` (${start.text})`),
+        errorAt(
+          at(entry, 'end'),
+          `\`end\` (${end.text}) must not be before \`start\` (${start.text})`,
+        ),
       );
     }
     return out;

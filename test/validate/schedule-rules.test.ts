@@ -148,7 +148,7 @@ describe('at', () => {
         7,
         11,
         '/calls/0/schedule/at',
-        '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks skip it); it falls at 03:30',
+        '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks skip it); it is placed at 03:00',
       ),
     ]);
   });
@@ -187,14 +187,18 @@ describe('start and end', () => {
     ]);
   });
 
-  it('end must come after start, compared in the schedule time zone', () => {
+  it('a one-day range (start and end on the same date) is valid: end includes its day', () => {
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-06-01"', 'end: "2026-06-01"')).toEqual([]);
+  });
+
+  it('end must not come before start, compared in the schedule time zone', () => {
     expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-06-01"', 'end: "2026-05-31"')).toEqual([
       error(
         A,
         9,
         12,
         '/calls/0/schedule/end',
-        '`end` (2026-05-31) must be after `start` (2026-06-01)',
+        '`end` (2026-05-31) must not be before `start` (2026-06-01)',
       ),
     ]);
     // 2026-06-01 in Tokyo begins at 2026-05-31T15:00Z.
@@ -206,7 +210,7 @@ describe('start and end', () => {
         10,
         12,
         '/calls/0/schedule/end',
-        '`end` (2026-05-31T14:00:00Z) must be after `start` (2026-06-01)',
+        '`end` (2026-05-31T14:00:00Z) must not be before `start` (2026-06-01)',
       ),
     ]);
   });
