@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// Throughput and start-up of callops against baselines measured in the same run, on the
+// same machine, against the same simulator on 127.0.0.1. Prints ratios; asserts nothing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'bin/callops.js');
+const N = Number(process.env.BENCH_CALLS ?? 2000);
+const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
+  join(ROOT, 'dist/simulator/index.js')
+);
+const { createGatewayClient } = await import(join(ROOT, 'dist/execute/client.js'));
+const { executeCalls } = await import(join(ROOT, 'dist/execute/run.js'));
+const { openJournal } = await import(join(ROOT, 'dist/state/journal.js'));
+
+const body = (i) => ({
+  application_sid: '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+  from: '+15550001111',
+  to: { type: 'phone', number: `+1555${String(i).padStart(7, '0')}` },
+  tag: { run: 'bench', i },
+});
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const startSimulator = () =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'simulator', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (url) => resolve({ url: url.trim(), child }));
+    child.once('exit', (code) => reject(new Error(`simulator exited ${code}`)));
+  });
+
+const rawUndici = async (url) => {
+  const pool = new Pool(url, { connections: C });
+  const path = `/v1/Accounts/${DEFAULT_ACCOUNT_SID}/Calls`;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < N) {
+      const i = next++;
+      const res = await pool.request({
+        method: 'POST',
+        path,
+        headers: { authorization: `Bearer ${DEFAULT_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body(i)),
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 201) throw new Error(`raw: ${res.statusCode} ${text}`);
+    }
+  };
+  await Promise.all(Array.from({ length: C }, worker));
+  const ms = performance.now() - started;
+  await pool.close();
+  return ms;
+};
+
+const target = (url) => ({
+  name: 'bench',
+  baseUrl: url,
+  accountSid: DEFAULT_ACCOUNT_SID,
+  apiKey: DEFAULT_API_KEY,
+  concurrency: C,
+  requestTimeoutMs: 15_000,
+  maxPauseMs: 60_000,
+});
+
+const engine = async (url, withJournal) => {
+  const client = createGatewayClient(target(url));
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-'));
+  const journal = withJournal ? await openJournal(join(dir, '.callops')) : undefined;
+  const requests = Array.from({ length: N }, (_, i) => ({
+    key: `bench/c${i}`,
+    target: 'bench',
+    body: body(i),
+  }));
+  const writes = [];
+  const started = performance.now();
+  const outcomes = await executeCalls(requests, {
+    clients: new Map([['bench', client]]),
+    targets: new Map([['bench', target(url)]]),
+    redact: (t) => t,
+    beforeSend: async (r) => {
+      if (journal)
+        await journal.intent({
+          key: r.key,
+          target: 'bench',
+          attempt: 1,
+          definition: 'sha256:x',
+          file: 'b.yaml',
+        });
+    },
+    onEvent: (e) => {
+      if (journal && e.type === 'call:done')
+        writes.push(journal.outcome({ ...e.outcome, definition: 'sha256:x', file: 'b.yaml' }));
+    },
+  });
+  await Promise.all(writes);
+  const ms = performance.now() - started;
+  await journal?.close();
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+  const placed = outcomes.filter((o) => o.status === 'placed').length;
+  if (placed !== N) throw new Error(`engine: ${placed}/${N} placed`);
+  return ms;
+};
+
+const project = (url, calls) => {
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-'));
+  mkdirSync(join(dir, 'calls'));
+  writeFileSync(
+    join(dir, 'callops.yaml'),
+    `targets:\n  bench:\n    base_url: ${url}\n    account_sid: ${DEFAULT_ACCOUNT_SID}\n    api_key: \${BENCH_API_KEY}\n    concurrency: ${C}\n`,
+  );
+  const lines = [
+    'defaults:',
+    '  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+    '  from: "+15550001111"',
+    'calls:',
+  ];
+  for (let i = 0; i < calls; i++) {
+    lines.push(
+      `  - name: call-${i}`,
+      `    to: { type: phone, number: "+1555${String(i).padStart(7, '0')}" }`,
+      `    tag: { run: bench, i: ${i} }`,
+    );
+  }
+  const text = `${lines.join('\n')}\n`;
+  writeFileSync(join(dir, 'calls/bench.yaml'), text);
+  return { dir, text };
+};
+
+const timeCommand = (args, env = {}) => {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ms = performance.now() - started;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+};
+
+const rows = [];
+const row = (what, ours, base, unit, higherIsBetter) => {
+  const ratio = higherIsBetter ? ours / base : base / ours;
+  rows.push({ what, ours, base, unit, ratio });
+};
+
+const { url, child } = await startSimulator();
+try {
+  // Warm the simulator and the JIT once, then take medians.
+  await rawUndici(url);
+  const raw = [];
+  const eng = [];
+  const engJ = [];
+  for (let r = 0; r < RUNS; r++) {
+    raw.push(await rawUndici(url));
+    eng.push(await engine(url, false));
+    engJ.push(await engine(url, true));
+  }
+  const rate = (ms) => (N * 1000) / ms;
+  row(
+    `engine, no journal (${N} calls, c=${C})`,
+    rate(median(eng)),
+    rate(median(raw)),
+    'calls/s',
+    true,
+  );
+  row(
+    `engine + fsync journal (${N} calls, c=${C})`,
+    rate(median(engJ)),
+    rate(median(raw)),
+    'calls/s',
+    true,
+  );
+
+  const cli = [];
+  for (let r = 0; r < RUNS; r++) {
+    const { dir } = project(url, N);
+    cli.push(
+      timeCommand([CLI, '-C', dir, 'apply', '--yes', '--format', 'json'], {
+        BENCH_API_KEY: DEFAULT_API_KEY,
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  row(
+    `callops apply, whole process (${N} calls)`,
+    rate(median(cli)),
+    rate(median(raw)),
+    'calls/s',
+    true,
+  );
+
+  const node0 = median(Array.from({ length: 7 }, () => timeCommand(['-e', '0'])));
+  const version = median(Array.from({ length: 7 }, () => timeCommand([CLI, '--version'])));
+  const validateExamples = median(
+    Array.from({ length: 7 }, () => timeCommand([CLI, '-C', ROOT, 'validate'])),
+  );
+  row('callops --version start-up', version, node0, 'ms', false);
+  row('callops validate calls/ (examples)', validateExamples, node0, 'ms', false);
+
+  const big = project(url, 5000);
+  const yamlMs = median(
+    Array.from({ length: 3 }, () => {
+      const s = performance.now();
+      for (const d of parseAllDocuments(big.text)) d.toJS();
+      return performance.now() - s;
+    }),
+  );
+  const validateBig = median(
+    Array.from({ length: 3 }, () => timeCommand([CLI, '-C', big.dir, 'validate'])),
+  );
+  row(
+    `callops validate, 5000 calls (${(big.text.length / 1024).toFixed(0)} KiB) vs yaml parse alone`,
+    validateBig,
+    yamlMs + node0,
+    'ms',
+    false,
+  );
+  rmSync(big.dir, { recursive: true, force: true });
+} finally {
+  child.kill('SIGTERM');
+}
+
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+console.log(
+  `callops bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPU, ${RUNS} runs (median)`,
+);
+console.log(
+  'baselines: raw undici Pool against the same simulator; `node -e 0`; yaml parseAllDocuments (+ node start-up)',
+);
+console.log('');
+console.log(['metric', 'callops', 'baseline', 'unit', 'callops/baseline'].join(' | '));
+for (const r of rows)
+  console.log([r.what, fmt(r.ours), fmt(r.base), r.unit, `${r.ratio.toFixed(2)}×`].join(' | '));
+console.log(
+  '\nratio: throughput callops/baseline (1.00 = as fast as the baseline); for times, baseline/callops.',
+);

@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { buildPlan, checkPlanFile, definitionsOf } from '../../plan/index.js';
+import type { PlanItem } from '../../plan/types.js';
+import { lockDigest } from '../../state/lockfile.js';
+import { confirm } from '../confirm.js';
+import type { CommandModule } from '../context.js';
+import { executeDue, parsePlaceFlags } from '../execute-due.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
+import { prepare } from '../prepare.js';
+import { holdState, statePaths } from '../state.js';
+import { describeTarget } from '../targets.js';
+
+export const command: CommandModule = {
+  summary: 'place every call that is due now',
+  usage: `Usage: callops apply [--yes] [--plan FILE] [--only NAME…] [--max-calls N]
+                     [--concurrency N] [--rate N/s] [--retry-unknown]
+
+Places every call that is due now and not yet placed, records each outcome in the
+lockfile, and ends with a summary. Asks before placing on a terminal; without one, --yes
+is required. Every missing environment variable is reported before anything is sent.
+
+  --yes               do not ask (required when stdin is not a terminal)
+  --plan FILE         place exactly the calls of a plan file from \`plan --out\`; refused when
+                      the lockfile or any definition changed since
+  --only NAME         place only these calls (repeatable)
+  --max-calls N       refuse, before sending anything, a run that would place more than N
+  --concurrency N     requests in flight per target (overrides the target's setting)
+  --rate N/s          new calls per second per target (overrides the target's setting)
+  --retry-unknown     place entries whose outcome is unknown again (they may have been placed)`,
+  options: {
+    yes: { type: 'boolean', short: 'y' },
+    plan: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    'max-calls': { type: 'string' },
+    concurrency: { type: 'string' },
+    rate: { type: 'string' },
+    'retry-unknown': { type: 'boolean' },
+  },
+  handlesSignals: true,
+  run: async (ctx) => {
+    const flags = parsePlaceFlags(ctx.values);
+    const planFile = typeof ctx.values.plan === 'string' ? ctx.values.plan : undefined;
+    if (planFile !== undefined && (ctx.values.only !== undefined || ctx.nowGiven)) {
+      throw new UsageError(
+        '--plan executes the plan file as it is: it takes neither --only nor --now',
+      );
+    }
+    const prepared = await prepare(ctx);
+    const { project, choice } = prepared;
+    const paths = statePaths(project.config);
+    const held = await holdState(ctx, paths, `callops apply`);
+    try {
+      const only = ctx.values.only as string[] | undefined;
+      const plan = buildPlan({
+        calls: project.calls,
+        lock: held.lock,
+        now: planFile !== undefined ? new Date() : ctx.now,
+        runTarget: choice.runTarget,
+        explicitTarget: choice.explicit,
+        ...(only ? { only } : {}),
+        retryUnknown: ctx.values['retry-unknown'] === true,
+      });
+      let due: readonly PlanItem[] = plan.due;
+      if (planFile !== undefined) {
+        const text = await readFile(resolvePath(planFile), 'utf8').catch(
+          (error: NodeJS.ErrnoException) => {
+            throw new CliError(
+              `--plan ${planFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+              EXIT.usage,
+            );
+          },
+        );
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new CliError(
+            `--plan ${planFile}: not a callops plan file (invalid JSON); nothing was sent`,
+          );
+        }
+        const check = checkPlanFile(parsed, {
+          plan,
+          lockDigest: lockDigest(held.lock),
+          definitions: definitionsOf(project.calls),
+        });
+        if (!check.ok) throw new CliError(`--plan ${planFile}: ${check.reason}; nothing was sent`);
+        due = check.due;
+      }
+      const note = describeTarget(choice.runTarget, choice.specs);
+      if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
+        throw new CliError(
+          `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; nothing was sent (see \`callops plan\`)`,
+        );
+      }
+      if (due.length > 0 && ctx.values.yes !== true) {
+        if (!ctx.stdinIsTTY) {
+          throw new CliError(
+            `${due.length} call${due.length === 1 ? ' is' : 's are'} due but stdin is not a terminal: pass --yes to place them; nothing was sent`,
+            EXIT.usage,
+          );
+        }
+        if (!(await confirm(ctx, due, note))) {
+          ctx.stderr.write('Not confirmed; nothing was sent.\n');
+          return EXIT.failed;
+        }
+      }
+      return await executeDue(ctx, { prepared, due, note, lock: held.lock, paths, flags });
+    } finally {
+      await held.release();
+    }
+  },
+};

@@ -1,0 +1,60 @@
+import { settleUnknown, writeLockfileAtomic } from '../../state/lockfile.js';
+import type { Lockfile } from '../../state/types.js';
+import type { CommandModule } from '../context.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
+import { loadAndValidate } from '../load.js';
+import { holdState, statePaths } from '../state.js';
+
+export const command: CommandModule = {
+  summary: 'settle an unknown entry by hand',
+  usage: `Usage: callops resolve KEY --placed SID [--call-id ID]
+       callops resolve KEY… --not-placed
+
+Settles lockfile entries whose outcome is unknown, after checking on the gateway (its call
+records, or the application's call_status_hook): --placed records the call as placed with
+the gateway's sid, never to be placed again; --not-placed marks it failed so that the next
+apply places it.`,
+  options: {
+    placed: { type: 'string' },
+    'call-id': { type: 'string' },
+    'not-placed': { type: 'boolean' },
+  },
+  allowPositionals: true,
+  handlesSignals: false,
+  run: async (ctx) => {
+    const keys = ctx.positionals;
+    const placed = ctx.values.placed;
+    const notPlaced = ctx.values['not-placed'] === true;
+    if (keys.length === 0)
+      throw new UsageError('name the KEY of the entry to settle (see `callops status`)');
+    if ((typeof placed === 'string') === notPlaced)
+      throw new UsageError('give exactly one of --placed SID or --not-placed');
+    if (typeof placed === 'string' && keys.length > 1)
+      throw new UsageError('--placed SID settles one KEY at a time');
+    const { project } = await loadAndValidate(ctx);
+    const paths = statePaths(project.config);
+    const held = await holdState(ctx, paths, 'callops resolve');
+    try {
+      let lock: Lockfile = held.lock;
+      for (const key of keys) {
+        const callId = ctx.values['call-id'];
+        const settlement =
+          typeof placed === 'string'
+            ? { placed, ...(typeof callId === 'string' ? { callId } : {}) }
+            : ({ notPlaced: true } as const);
+        const next = settleUnknown(lock, key, settlement, new Date());
+        if ('error' in next) throw new CliError(next.error);
+        lock = next;
+      }
+      await writeLockfileAtomic(paths.lockPath, lock);
+      for (const key of keys) {
+        ctx.stdout.write(
+          `${key}: ${typeof placed === 'string' ? `placed (sid ${placed})` : 'not placed — the next apply places it'}\n`,
+        );
+      }
+      return EXIT.ok;
+    } finally {
+      await held.release();
+    }
+  },
+};

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildPlan } from '../../plan/index.js';
+import type { CommandModule } from '../context.js';
+import { parsePlaceFlags, runDue } from '../execute-due.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
+import { prepare } from '../prepare.js';
+import { holdState, statePaths } from '../state.js';
+import { describeTarget } from '../targets.js';
+
+/** Longest sleep between two looks at the schedule. */
+const MAX_SLEEP_MS = 60_000;
+
+export const command: CommandModule = {
+  summary: 'long-running scheduler',
+  usage: `Usage: callops run --yes [--only NAME…] [--max-calls N] [--concurrency N] [--rate N/s]
+
+Holds the run lock and places calls as their slots fall due, each slot once, inside its
+window and before its deadline (a slot missed while callops was not running is reported,
+never placed late). Unscheduled calls not yet placed are placed at start. Definitions are
+read once at start: restart to pick up changes. SIGINT/SIGTERM stop it after the calls in
+flight are recorded. --yes is required: run places calls unattended.`,
+  options: {
+    yes: { type: 'boolean', short: 'y' },
+    only: { type: 'string', multiple: true },
+    'max-calls': { type: 'string' },
+    concurrency: { type: 'string' },
+    rate: { type: 'string' },
+  },
+  handlesSignals: true,
+  run: async (ctx) => {
+    if (ctx.nowGiven)
+      throw new UsageError('run follows the clock: it takes no --now (use plan --now to preview)');
+    if (ctx.values.yes !== true) throw new UsageError('run places calls unattended: pass --yes');
+    const flags = parsePlaceFlags(ctx.values);
+    const prepared = await prepare(ctx);
+    const { project, choice } = prepared;
+    const paths = statePaths(project.config);
+    const held = await holdState(ctx, paths, 'callops run');
+    const note = describeTarget(choice.runTarget, choice.specs);
+    const only = ctx.values.only as string[] | undefined;
+    let lock = held.lock;
+    let worst: number = EXIT.ok;
+    const reported = new Set<string>();
+    ctx.stderr.write(
+      `${note}\nrunning: ${project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
+    );
+    try {
+      while (!ctx.signal.aborted) {
+        const now = new Date();
+        const plan = buildPlan({
+          calls: project.calls,
+          lock,
+          now,
+          runTarget: choice.runTarget,
+          explicitTarget: choice.explicit,
+          ...(only ? { only } : {}),
+          upcomingCount: 1,
+        });
+        for (const item of plan.missed) {
+          if (reported.has(item.key)) continue;
+          reported.add(item.key);
+          ctx.stderr.write(`missed ${item.key} (deadline passed; not placed late)\n`);
+        }
+        if (plan.due.length > 0) {
+          try {
+            const result = await runDue(ctx, { prepared, due: plan.due, note, lock, paths, flags });
+            lock = result.lock;
+            if (result.code === EXIT.interrupted) return EXIT.interrupted;
+            if (result.code !== EXIT.ok) worst = result.code;
+          } catch (error) {
+            if (!(error instanceof CliError)) throw error;
+            ctx.stderr.write(`${error.message}\n`);
+            worst = EXIT.failed;
+          }
+        }
+        const next = plan.upcoming
+          .map((i) => Date.parse(i.slot ?? ''))
+          .filter((t) => t > Date.now());
+        const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
+        await sleep(Math.max(250, wake), undefined, { signal: ctx.signal }).catch(() => undefined);
+      }
+      ctx.stderr.write('stopped\n');
+      return worst;
+    } finally {
+      await held.release();
+    }
+  },
+};

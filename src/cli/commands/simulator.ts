@@ -1,0 +1,30 @@
+import {
+  formatBanner,
+  SIMULATOR_FLAGS,
+  SIMULATOR_USAGE,
+  simulatorOptionsFromValues,
+  startSimulator,
+} from '../../simulator/index.js';
+import type { CommandModule } from '../context.js';
+import { EXIT, UsageError } from '../exit.js';
+
+/** Runs until SIGINT/SIGTERM, then closes and exits 0. */
+export const command: CommandModule = {
+  summary: 'run the built-in Voice Gateway simulator',
+  usage: SIMULATOR_USAGE,
+  options: SIMULATOR_FLAGS,
+  handlesSignals: true,
+  run: async (ctx) => {
+    const parsed = simulatorOptionsFromValues(ctx.values);
+    if ('error' in parsed) throw new UsageError(parsed.error);
+    const sim = await startSimulator(parsed.options);
+    ctx.stdout.write(`${formatBanner(sim)}\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await sim.close();
+    ctx.stderr.write(`simulator stopped after ${sim.received().length} create-call requests\n`);
+    return EXIT.ok;
+  },
+};

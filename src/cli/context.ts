@@ -1,0 +1,58 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export type Format = 'human' | 'json' | 'github';
+
+export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** What every command receives: parsed flags, the project root, and the process edges. */
+export interface CommandContext {
+  readonly root: string;
+  readonly format: Format;
+  readonly color: boolean;
+  readonly verbose: boolean;
+  /** `--target`, when given. */
+  readonly target?: string;
+  readonly envFile?: string;
+  /** `--now`, when given; otherwise the clock. */
+  readonly now: Date;
+  readonly nowGiven: boolean;
+  readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly positionals: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdinIsTTY: boolean;
+  readonly stdoutIsTTY: boolean;
+  readonly signal: AbortSignal;
+}
+
+export interface CommandModule {
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: OptionsConfig;
+  readonly allowPositionals?: boolean;
+  /** The command reacts to SIGINT/SIGTERM through ctx.signal; a second signal exits 130. */
+  readonly handlesSignals?: boolean;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export const COMMON_OPTIONS: OptionsConfig = {
+  dir: { type: 'string', short: 'C' },
+  target: { type: 'string' },
+  'env-file': { type: 'string' },
+  format: { type: 'string' },
+  now: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const COMMON_USAGE = `Common flags:
+  -C DIR               project root (default: the current directory)
+  --target NAME        target to use (default: default_target, the env target, or the simulator)
+  --env-file FILE      read variables from FILE (the real environment wins)
+  --format FMT         human | json | github (github is the default when GITHUB_ACTIONS=true)
+  --now ISO            evaluate schedules as at that instant (plan, apply, status)
+  --no-color           no colours (NO_COLOR is honoured too)
+  --verbose            show stack traces of internal errors
+  -h, --help           this help`;

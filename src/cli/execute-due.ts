@@ -1,0 +1,164 @@
+import { appendFile } from 'node:fs/promises';
+import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import type { PlanItem } from '../plan/types.js';
+import {
+  type ApplyReporter,
+  applyJson,
+  applyMarkdown,
+  createJsonReporter,
+  createPlainReporter,
+} from '../report/apply.js';
+import { renderDiagnosticsGithub } from '../report/diagnostics.js';
+import { makeRedactor } from '../report/redact.js';
+import { makeStyle } from '../report/style.js';
+import type { Lockfile } from '../state/types.js';
+import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
+import { parseRate } from '../validate/parse.js';
+import type { CommandContext } from './context.js';
+import { CliError, EXIT, UsageError } from './exit.js';
+import { diagnosticsObject, reportDiagnostics } from './load.js';
+import { placeCalls } from './place.js';
+import type { Prepared } from './prepare.js';
+import { resolveRequests } from './resolve-requests.js';
+import type { StatePaths } from './state.js';
+
+export interface PlaceFlags {
+  readonly maxCalls?: number;
+  readonly concurrency?: number;
+  readonly rate?: { readonly count: number; readonly perMs: number };
+}
+
+const positiveInt = (flag: string, value: unknown): number | undefined => {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw new UsageError(`--${flag} must be a positive whole number (got "${text}")`);
+  return Number(text);
+};
+
+export const parsePlaceFlags = (values: CommandContext['values']): PlaceFlags => {
+  const rateText = values.rate;
+  const rate = rateText === undefined ? undefined : parseRate(String(rateText));
+  if (rateText !== undefined && rate === undefined) {
+    throw new UsageError(
+      `--rate must be N/s, N/m or N/WINDOW such as 600/5m (got "${String(rateText)}")`,
+    );
+  }
+  const maxCalls = positiveInt('max-calls', values['max-calls']);
+  const concurrency = positiveInt('concurrency', values.concurrency);
+  return {
+    ...(maxCalls !== undefined && { maxCalls }),
+    ...(concurrency !== undefined && { concurrency }),
+    ...(rate !== undefined && { rate }),
+  };
+};
+
+const pickReporter = (
+  ctx: CommandContext,
+  target: string,
+): Promise<ApplyReporter> | ApplyReporter => {
+  const write = (text: string) => {
+    ctx.stdout.write(text);
+  };
+  if (ctx.format === 'json') return createJsonReporter(write, target);
+  const style = makeStyle(ctx.color);
+  const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
+  if (ctx.format === 'human' && ctx.stdoutIsTTY && !ci) {
+    return import('../report/progress.js').then((m) => m.createListrReporter(write, style));
+  }
+  return createPlainReporter(write, style);
+};
+
+export interface DueRun {
+  readonly prepared: Prepared;
+  readonly due: readonly PlanItem[];
+  readonly note: string;
+  readonly lock: Lockfile;
+  readonly paths: StatePaths;
+  readonly flags: PlaceFlags;
+}
+
+export interface DueResult {
+  readonly code: number;
+  readonly lock: Lockfile;
+}
+
+/** resolve → execute → record → report, for calls already confirmed. */
+export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResult> => {
+  const { due, note } = run;
+  if (due.length === 0) {
+    if (ctx.format === 'json') {
+      ctx.stdout.write(
+        `${JSON.stringify(applyJson({ outcomes: [], notStarted: [], elapsedMs: 0, interrupted: false }, run.prepared.choice.runTarget), null, 2)}\n`,
+      );
+    } else {
+      ctx.stdout.write(
+        `${note}\nNothing is due: every call is placed, scheduled later, or skipped (see \`callops plan\`).\n`,
+      );
+    }
+    return { code: EXIT.ok, lock: run.lock };
+  }
+  const resolved = await resolveRequests(run.prepared, due, run.flags);
+  const problems: Diagnostic[] = resolved.diagnostics;
+  if (hasErrors(problems)) {
+    if (ctx.format === 'json')
+      ctx.stdout.write(`${JSON.stringify(diagnosticsObject(problems), null, 2)}\n`);
+    else reportDiagnostics(ctx, problems, run.prepared.sourceText);
+    await resolved.close();
+    throw new CliError('cannot resolve every value; nothing was sent');
+  }
+  const redact = makeRedactor(resolved.secrets);
+  try {
+    const reporter = await pickReporter(ctx, run.prepared.choice.runTarget);
+    reporter.start({ items: due, targetNote: note });
+    const result = await placeCalls({
+      items: due,
+      requests: resolved.requests as CallRequest[],
+      targets: resolved.targets as Map<string, ResolvedTarget>,
+      lock: run.lock,
+      paths: run.paths,
+      reporter,
+      redact,
+      signal: ctx.signal,
+    });
+    const summary = {
+      outcomes: result.outcomes,
+      notStarted: result.notStarted,
+      elapsedMs: result.elapsedMs,
+      interrupted: result.interrupted,
+    };
+    await reporter.finish(summary);
+    if (ctx.format === 'github') {
+      const bad = result.outcomes.filter((o) => o.status !== 'placed');
+      const annotations: Diagnostic[] = bad.map((o) => {
+        const item = due.find((i) => i.key === o.key);
+        return {
+          file: item?.file ?? '',
+          line: item?.line ?? 0,
+          column: 1,
+          path: o.key,
+          message: `${o.key} ${o.status}: ${o.httpStatus ?? ''} ${o.message ?? ''}`.trim(),
+          severity: o.status === 'failed' ? 'error' : 'warning',
+        };
+      });
+      ctx.stdout.write(renderDiagnosticsGithub(annotations));
+    }
+    const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
+    if (ctx.env.GITHUB_ACTIONS === 'true' && summaryFile) {
+      await appendFile(summaryFile, applyMarkdown(summary, run.prepared.choice.runTarget)).catch(
+        () => undefined,
+      );
+    }
+    const code = result.interrupted
+      ? EXIT.interrupted
+      : result.outcomes.some((o) => o.status !== 'placed')
+        ? EXIT.failed
+        : EXIT.ok;
+    return { code, lock: result.lock };
+  } finally {
+    await resolved.close();
+  }
+};
+
+export const executeDue = async (ctx: CommandContext, run: DueRun): Promise<number> =>
+  (await runDue(ctx, run)).code;

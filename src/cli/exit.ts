@@ -1,0 +1,27 @@
+/** Exit codes of SPEC "Commands". */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  changes: 2,
+  usage: 64,
+  locked: 75,
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error the user caused with flags or arguments: printed as one line, exit 64. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A failure that is not a bug: printed as one line with the given exit code. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = EXIT.failed,
+  ) {
+    super(message);
+  }
+}

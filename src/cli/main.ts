@@ -1,0 +1,180 @@
+import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  COMMON_OPTIONS,
+  COMMON_USAGE,
+  type CommandContext,
+  type CommandModule,
+  type Format,
+} from './context.js';
+import { CliError, EXIT, UsageError } from './exit.js';
+import { VERSION } from './version.js';
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  validate: async () => (await import('./commands/validate.js')).command,
+  plan: async () => (await import('./commands/plan.js')).command,
+  apply: async () => (await import('./commands/apply.js')).command,
+  run: async () => (await import('./commands/run.js')).command,
+  status: async () => (await import('./commands/status.js')).command,
+  resolve: async () => (await import('./commands/resolve.js')).command,
+  unlock: async () => (await import('./commands/unlock.js')).command,
+  simulator: async () => (await import('./commands/simulator.js')).command,
+  schema: async () => (await import('./commands/schema.js')).command,
+  init: async () => (await import('./commands/init.js')).command,
+  demo: async () => (await import('./commands/demo.js')).command,
+};
+
+const USAGE = `callops ${VERSION} — reviewed YAML in, outbound calls on a jambonz-compatible Voice Gateway out
+
+Usage: callops <command> [flags]
+
+Commands:
+  validate [PATH…]   parse, schema and semantic checks; no network, no environment needed
+  plan               what apply would do now, and what comes next; no network
+  apply              place every call that is due now and not yet placed
+  run                long-running scheduler: place calls as their slots fall due
+  status             the lockfile, readable: placed / failed / unknown, next slots
+  resolve KEY…       settle an unknown entry by hand (--placed SID | --not-placed)
+  unlock             clear a stale run lock
+  simulator          run the built-in Voice Gateway simulator
+  schema             print the JSON Schema of call files (--config: of callops.yaml)
+  init [DIR]         scaffold callops.yaml, calls/example.yaml and .gitignore lines
+  demo               apply the examples in calls/ against the built-in simulator
+
+Run \`callops <command> --help\` for the flags of a command.
+
+${COMMON_USAGE}`;
+
+const pickFormat = (value: unknown, env: NodeJS.ProcessEnv): Format => {
+  if (value === undefined) return env.GITHUB_ACTIONS === 'true' ? 'github' : 'human';
+  if (value === 'human' || value === 'json' || value === 'github') return value;
+  throw new UsageError(`--format must be human, json or github (got "${String(value)}")`);
+};
+
+const pickNow = (value: unknown): { now: Date; given: boolean } => {
+  if (value === undefined) return { now: new Date(), given: false };
+  const text = String(value);
+  const now = new Date(text);
+  if (
+    !/\d{4}-\d{2}-\d{2}T/.test(text) ||
+    Number.isNaN(now.getTime()) ||
+    !/(Z|[+-]\d{2}:?\d{2})$/.test(text)
+  ) {
+    throw new UsageError(
+      `--now must be an ISO-8601 instant with an offset, e.g. 2026-12-01T09:00:00Z (got "${text}")`,
+    );
+  }
+  return { now, given: true };
+};
+
+const describeParseError = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\. To specify a positional argument.*$/s, '');
+};
+
+/**
+ * callops owns the signals: the first SIGINT/SIGTERM asks the command to stop (no new calls;
+ * in-flight ones are settled and recorded); a second one exits at once with 130.
+ */
+const installSignals = (controller: AbortController, err: NodeJS.WriteStream): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      err.write(`callops: ${signal} again — exiting now\n`);
+      process.exit(EXIT.interrupted);
+    }
+    err.write(
+      `callops: ${signal} — stopping: no new calls; finishing and recording the ones in flight\n`,
+    );
+    controller.abort(new Error(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+};
+
+/** `callops -C DIR <command> …` works as `callops <command> -C DIR …`, as in git. */
+const hoistDir = (argv: readonly string[]): string[] => {
+  const args = [...argv];
+  const before: string[] = [];
+  while (args[0] === '-C' && args.length >= 2) before.push(...args.splice(0, 2));
+  const [name, ...rest] = args;
+  return name === undefined ? before : [name, ...before, ...rest];
+};
+
+export const main = async (argv: readonly string[]): Promise<number> => {
+  const [name, ...rest] = hoistDir(argv);
+  const out = process.stdout;
+  const err = process.stderr;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? err : out).write(`${USAGE}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    err.write(`callops: unknown command "${name}" — run \`callops --help\` for the list\n`);
+    return EXIT.usage;
+  }
+  const command = await load();
+  const controller = new AbortController();
+  // Every in-flight request and backoff listens on it: as many as the concurrency allows.
+  setMaxListeners(0, controller.signal);
+  if (command.handlesSignals === true) installSignals(controller, err);
+  try {
+    const parsed = parseArgs({
+      args: [...rest],
+      options: { ...COMMON_OPTIONS, ...command.options },
+      allowPositionals: command.allowPositionals ?? false,
+      strict: true,
+    });
+    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    if (values.help === true) {
+      out.write(`${command.usage}\n\n${COMMON_USAGE}\n`);
+      return EXIT.ok;
+    }
+    const format = pickFormat(values.format, process.env);
+    const { now, given } = pickNow(values.now);
+    const noColor =
+      values['no-color'] === true ||
+      (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
+    const ctx: CommandContext = {
+      root: resolve(typeof values.dir === 'string' ? values.dir : process.cwd()),
+      format,
+      color: !noColor && out.isTTY === true && format === 'human',
+      verbose: values.verbose === true,
+      target: typeof values.target === 'string' ? values.target : undefined,
+      envFile: typeof values['env-file'] === 'string' ? values['env-file'] : undefined,
+      now,
+      nowGiven: given,
+      values,
+      positionals: parsed.positionals,
+      env: process.env,
+      stdout: out,
+      stderr: err,
+      stdinIsTTY: process.stdin.isTTY === true,
+      stdoutIsTTY: out.isTTY === true,
+      signal: controller.signal,
+    };
+    return await command.run(ctx);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      err.write(`callops ${name}: ${describeParseError(error)}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      err.write(`callops ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    err.write(`callops ${name}: ${message}\n`);
+    if (process.argv.includes('--verbose') && error instanceof Error && error.stack)
+      err.write(`${error.stack}\n`);
+    return EXIT.failed;
+  }
+};

@@ -1,0 +1,90 @@
+import type { ExecuteEvent } from '../execute/context.js';
+import type { Outcome } from '../execute/outcome.js';
+import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import type { PlanItem } from '../plan/types.js';
+import type { ApplyReporter } from '../report/apply.js';
+import { openJournal } from '../state/journal.js';
+import { writeLockfileAtomic } from '../state/lockfile.js';
+import { recordOutcomes } from '../state/record.js';
+import { clearJournal } from '../state/replay.js';
+import type { Lockfile } from '../state/types.js';
+import type { StatePaths } from './state.js';
+
+export interface PlaceInput {
+  readonly items: readonly PlanItem[];
+  readonly requests: readonly CallRequest[];
+  readonly targets: ReadonlyMap<string, ResolvedTarget>;
+  readonly lock: Lockfile;
+  readonly paths: StatePaths;
+  readonly reporter: ApplyReporter;
+  readonly redact: (text: string) => string;
+  readonly signal: AbortSignal;
+}
+
+export interface PlaceResult {
+  readonly lock: Lockfile;
+  readonly outcomes: readonly Outcome[];
+  readonly notStarted: readonly PlanItem[];
+  readonly interrupted: boolean;
+  readonly elapsedMs: number;
+}
+
+/**
+ * execute → record: every attempt's intent is durable in the journal before it leaves, every
+ * outcome is journalled when it arrives, and the lockfile is replaced once at the end — then
+ * the journal is cleared. A crash anywhere leaves a journal the next command folds in.
+ */
+export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
+  const { createGatewayClient } = await import('../execute/client.js');
+  const { executeCalls } = await import('../execute/run.js');
+  const meta = new Map(input.items.map((i) => [i.key, { definition: i.definition, file: i.file }]));
+  const clients = new Map(
+    [...new Set(input.requests.map((r) => r.target))].map((name) => [
+      name,
+      createGatewayClient(input.targets.get(name) as ResolvedTarget),
+    ]),
+  );
+  const journal = await openJournal(input.paths.stateDir);
+  const attempts = new Map<string, number>();
+  const writes: Promise<void>[] = [];
+  const records: { outcome: Outcome; meta: { definition: string; file: string } }[] = [];
+  const started = Date.now();
+  let outcomes: Outcome[] = [];
+  try {
+    outcomes = await executeCalls(input.requests, {
+      clients,
+      targets: input.targets,
+      signal: input.signal,
+      redact: input.redact,
+      beforeSend: async (request) => {
+        const attempt = (attempts.get(request.key) ?? 0) + 1;
+        attempts.set(request.key, attempt);
+        const m = meta.get(request.key) ?? { definition: '', file: '' };
+        await journal.intent({ key: request.key, target: request.target, attempt, ...m });
+      },
+      onEvent: (event: ExecuteEvent) => {
+        if (event.type === 'call:done') {
+          const m = meta.get(event.outcome.key) ?? { definition: '', file: '' };
+          records.push({ outcome: event.outcome, meta: m });
+          writes.push(journal.outcome({ ...event.outcome, ...m }));
+        }
+        input.reporter.event(event);
+      },
+    });
+  } finally {
+    await Promise.allSettled(writes);
+    await journal.close();
+    await Promise.all([...clients.values()].map((c) => c.close()));
+  }
+  const lock = recordOutcomes(input.lock, records);
+  await writeLockfileAtomic(input.paths.lockPath, lock);
+  await clearJournal(input.paths.stateDir);
+  const done = new Set(outcomes.map((o) => o.key));
+  return {
+    lock,
+    outcomes,
+    notStarted: input.items.filter((i) => !done.has(i.key)),
+    interrupted: input.signal.aborted,
+    elapsedMs: Date.now() - started,
+  };
+};

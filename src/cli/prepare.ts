@@ -1,0 +1,58 @@
+import { access } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
+import { envTarget } from '../resolve/index.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { ValidatedProject } from '../validate/model.js';
+import type { CommandContext } from './context.js';
+import { CliError, EXIT } from './exit.js';
+import { diagnosticsObject, loadAndValidate, reportDiagnostics } from './load.js';
+import { chooseTarget, type TargetChoice } from './targets.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Prepared {
+  readonly project: ValidatedProject;
+  readonly env: Env;
+  readonly choice: TargetChoice;
+  readonly sourceText: (file: string) => string | undefined;
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** `--env-file FILE`, or `.env` beside callops.yaml when present; the real environment wins. */
+export const loadEnv = async (ctx: CommandContext): Promise<Env> => {
+  const file =
+    ctx.envFile !== undefined
+      ? resolvePath(ctx.envFile)
+      : (await exists(join(ctx.root, '.env')))
+        ? join(ctx.root, '.env')
+        : undefined;
+  if (file === undefined) return ctx.env;
+  const read = await readEnvFile(file);
+  if ('error' in read) throw new CliError(`--env-file: ${read.error}`, EXIT.usage);
+  return mergeEnv(read.env, ctx.env);
+};
+
+/**
+ * load → validate → environment → target. Prints diagnostics; throws CliError (exit 1) when
+ * any is an error, so nothing downstream ever sees invalid input.
+ */
+export const prepare = async (ctx: CommandContext): Promise<Prepared> => {
+  const { project, diagnostics, sourceText } = await loadAndValidate(ctx);
+  const env = await loadEnv(ctx);
+  const fromEnv = envTarget(env);
+  const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];
+  if (ctx.format === 'json' && all.some((d) => d.severity === 'error')) {
+    ctx.stdout.write(`${JSON.stringify(diagnosticsObject(all), null, 2)}\n`);
+    throw new CliError('invalid input; nothing was sent');
+  }
+  if (reportDiagnostics(ctx, all, sourceText))
+    throw new CliError('invalid input; nothing was sent');
+  const choice = chooseTarget(project.config, fromEnv.spec, ctx.target);
+  return { project, env, choice, sourceText };
+};

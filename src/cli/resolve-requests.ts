@@ -1,0 +1,89 @@
+import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import type { PlanItem } from '../plan/types.js';
+import { resolveCall, resolveTarget, type Secret } from '../resolve/index.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { PlaceFlags } from './execute-due.js';
+import type { Prepared } from './prepare.js';
+import { SIMULATOR_TARGET } from './targets.js';
+
+export interface ResolvedRequests {
+  readonly requests: readonly CallRequest[];
+  readonly targets: ReadonlyMap<string, ResolvedTarget>;
+  readonly secrets: readonly Secret[];
+  readonly diagnostics: Diagnostic[];
+  /** Stops the built-in simulator when this run started it. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_PAUSE_MS = 5 * 60_000;
+
+const withFlags = (target: ResolvedTarget, flags: PlaceFlags): ResolvedTarget => ({
+  ...target,
+  ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
+  ...(flags.rate !== undefined && { rate: flags.rate }),
+});
+
+/**
+ * Interpolates every due call and every target it goes to, reporting all missing variables
+ * at once. The built-in simulator is started in this process when a call goes to it.
+ */
+export const resolveRequests = async (
+  prepared: Prepared,
+  due: readonly PlanItem[],
+  flags: PlaceFlags,
+): Promise<ResolvedRequests> => {
+  const diagnostics: Diagnostic[] = [];
+  const secrets: Secret[] = [];
+  const targets = new Map<string, ResolvedTarget>();
+  let close = async () => {};
+  for (const name of new Set(due.map((i) => i.target))) {
+    if (name === SIMULATOR_TARGET) {
+      const { startSimulator } = await import('../simulator/index.js');
+      const sim = await startSimulator({});
+      close = () => sim.close();
+      secrets.push({ name: 'api_key of the simulator', value: sim.apiKey });
+      targets.set(
+        name,
+        withFlags(
+          {
+            name,
+            baseUrl: sim.url,
+            accountSid: sim.accountSid,
+            apiKey: sim.apiKey,
+            concurrency: DEFAULT_CONCURRENCY,
+            requestTimeoutMs: DEFAULT_TIMEOUT_MS,
+            maxPauseMs: DEFAULT_MAX_PAUSE_MS,
+            builtin: true,
+          },
+          flags,
+        ),
+      );
+      continue;
+    }
+    const spec = prepared.choice.specs.get(name);
+    if (spec === undefined) continue;
+    const result = resolveTarget(spec, prepared.env);
+    if ('diagnostics' in result) {
+      diagnostics.push(...result.diagnostics);
+      continue;
+    }
+    secrets.push(...result.secrets);
+    targets.set(name, withFlags(result.target, flags));
+  }
+  const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
+  const requests: CallRequest[] = [];
+  for (const item of due) {
+    const def = byName.get(item.name);
+    if (def === undefined) continue;
+    const result = resolveCall(def, prepared.env);
+    if ('diagnostics' in result) {
+      diagnostics.push(...result.diagnostics);
+      continue;
+    }
+    secrets.push(...result.secrets);
+    requests.push({ key: item.key, target: item.target, body: result.body });
+  }
+  return { requests, targets, secrets, diagnostics, close };
+};

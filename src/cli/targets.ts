@@ -1,0 +1,57 @@
+import type { ProjectConfig, TargetSpec } from '../validate/model.js';
+import { UsageError } from './exit.js';
+
+export const SIMULATOR_TARGET = 'simulator';
+export const ENV_TARGET = 'env';
+
+export interface TargetChoice {
+  /** The run's target: calls not pinned elsewhere go there. */
+  readonly runTarget: string;
+  /** True when the user named it with --target. */
+  readonly explicit: boolean;
+  /** Every target a call of this run may go to, by name (the simulator is implicit). */
+  readonly specs: ReadonlyMap<string, TargetSpec>;
+}
+
+/**
+ * --target, else default_target, else the env target (CALLOPS_* set), else the only target
+ * configured, else — with no targets at all — the built-in simulator. Several targets and
+ * no default is a usage error: callops never guesses where to dial.
+ */
+export const chooseTarget = (
+  config: ProjectConfig,
+  envSpec: TargetSpec | undefined,
+  flag: string | undefined,
+): TargetChoice => {
+  const specs = new Map<string, TargetSpec>(config.targets.map((t) => [t.name, t]));
+  if (envSpec !== undefined && !specs.has(ENV_TARGET)) specs.set(ENV_TARGET, envSpec);
+  const known = (name: string) => name === SIMULATOR_TARGET || specs.has(name);
+  if (flag !== undefined) {
+    if (!known(flag)) {
+      const names = [...specs.keys(), SIMULATOR_TARGET].join(', ');
+      throw new UsageError(`--target ${flag}: no such target (known: ${names})`);
+    }
+    return { runTarget: flag, explicit: true, specs };
+  }
+  if (config.defaultTarget !== undefined)
+    return { runTarget: config.defaultTarget, explicit: false, specs };
+  if (envSpec !== undefined) return { runTarget: ENV_TARGET, explicit: false, specs };
+  if (config.targets.length === 1)
+    return { runTarget: config.targets[0]?.name as string, explicit: false, specs };
+  if (config.targets.length === 0) return { runTarget: SIMULATOR_TARGET, explicit: false, specs };
+  throw new UsageError(
+    `callops.yaml has ${config.targets.length} targets and no default_target: pass --target NAME (${config.targets.map((t) => t.name).join(', ')})`,
+  );
+};
+
+/** One line that says plainly where calls go; never a resolved value. */
+export const describeTarget = (name: string, specs: ReadonlyMap<string, TargetSpec>): string => {
+  if (name === SIMULATOR_TARGET) {
+    return `target ${SIMULATOR_TARGET}: the built-in simulator — nothing real is dialled`;
+  }
+  const spec = specs.get(name);
+  if (spec === undefined) return `target ${name}`;
+  const from =
+    name === ENV_TARGET ? ' (from CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID, CALLOPS_API_KEY)' : '';
+  return `target ${name}: ${spec.base_url}${from}`;
+};

@@ -1,0 +1,141 @@
+import type { ExecuteEvent } from '../execute/context.js';
+import type { Outcome } from '../execute/outcome.js';
+import type { PlanItem } from '../plan/types.js';
+import type { Style } from './style.js';
+
+/** Reporters subscribe to the executor's events; the engine never knows which one runs. */
+export type ProgressEvent = ExecuteEvent;
+
+export interface ApplyStart {
+  readonly items: readonly PlanItem[];
+  readonly targetNote: string;
+}
+
+export interface ApplySummary {
+  readonly outcomes: readonly Outcome[];
+  /** Due calls that were never started (interrupted, refused). */
+  readonly notStarted: readonly PlanItem[];
+  readonly elapsedMs: number;
+  readonly interrupted: boolean;
+}
+
+export interface ApplyReporter {
+  start(info: ApplyStart): void;
+  event(event: ProgressEvent): void;
+  finish(summary: ApplySummary): Promise<void>;
+}
+
+export const countOutcomes = (outcomes: readonly Outcome[]) => ({
+  placed: outcomes.filter((o) => o.status === 'placed').length,
+  failed: outcomes.filter((o) => o.status === 'failed').length,
+  unknown: outcomes.filter((o) => o.status === 'unknown').length,
+});
+
+export const rateText = (count: number, elapsedMs: number): string =>
+  elapsedMs > 0 ? `${((count * 1000) / elapsedMs).toFixed(1)} calls/s` : '-';
+
+export const describeOutcome = (o: Outcome): string => {
+  if (o.status === 'placed') return `sid ${o.sid ?? '?'}${o.callId ? ` callId ${o.callId}` : ''}`;
+  const status = o.httpStatus !== undefined ? `${o.httpStatus} ` : '';
+  return `${status}${o.message ?? ''}`.trim();
+};
+
+export const summaryLine = (summary: ApplySummary, style: Style): string => {
+  const c = countOutcomes(summary.outcomes);
+  const parts = [
+    style('green', `${c.placed} placed`),
+    c.failed > 0 ? style('red', `${c.failed} failed`) : `${c.failed} failed`,
+    c.unknown > 0 ? style('yellow', `${c.unknown} unknown`) : `${c.unknown} unknown`,
+  ];
+  if (summary.notStarted.length > 0) parts.push(`${summary.notStarted.length} not started`);
+  const seconds = (summary.elapsedMs / 1000).toFixed(2);
+  const head = summary.interrupted ? 'Interrupted' : 'Done';
+  return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(summary.outcomes.length, summary.elapsedMs)})`;
+};
+
+const statusWord = (o: Outcome, style: Style): string => {
+  const word = o.status.padEnd(7);
+  if (o.status === 'placed') return style('green', word);
+  return o.status === 'failed' ? style('red', word) : style('yellow', word);
+};
+
+/** Plain lines: one per outcome, retry and pause; for pipes, CI and logs. */
+export const createPlainReporter = (
+  write: (text: string) => void,
+  style: Style,
+): ApplyReporter => ({
+  start: ({ items, targetNote }) => {
+    write(`${targetNote}\n`);
+    write(`${items.length} call${items.length === 1 ? '' : 's'} due\n`);
+  },
+  event: (e) => {
+    if (e.type === 'call:done') {
+      write(`${statusWord(e.outcome, style)} ${e.outcome.key}  ${describeOutcome(e.outcome)}\n`);
+    } else if (e.type === 'call:retry') {
+      write(
+        `${style('dim', 'retry  ')} ${e.key}  ${e.reason}; try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s\n`,
+      );
+    } else if (e.type === 'target:paused') {
+      write(
+        `${style('yellow', 'paused ')} target ${e.target} for ${(e.untilMs / 1000).toFixed(1)}s: ${e.reason}\n`,
+      );
+    } else if (e.type === 'target:stopped') {
+      write(`${style('red', 'stopped')} target ${e.target}: ${e.reason}\n`);
+    }
+  },
+  finish: async (summary) => {
+    for (const item of summary.notStarted)
+      write(`${style('dim', 'not sent')} ${item.key}  still due\n`);
+    write(`${summaryLine(summary, style)}\n`);
+  },
+});
+
+export const applyJson = (summary: ApplySummary, target: string) => {
+  const c = countOutcomes(summary.outcomes);
+  return {
+    target,
+    ...c,
+    interrupted: summary.interrupted,
+    results: summary.outcomes.map((o) => ({
+      key: o.key,
+      status: o.status,
+      ...(o.sid !== undefined && { sid: o.sid }),
+      ...(o.callId !== undefined && { callId: o.callId }),
+      ...(o.httpStatus !== undefined && { httpStatus: o.httpStatus }),
+      ...(o.message !== undefined && { message: o.message }),
+    })),
+    notStarted: summary.notStarted.map((i) => i.key),
+  };
+};
+
+/** `--format json`: silent while running, one object on stdout at the end. */
+export const createJsonReporter = (
+  write: (text: string) => void,
+  target: string,
+): ApplyReporter => ({
+  start: () => {},
+  event: () => {},
+  finish: async (summary) => {
+    write(`${JSON.stringify(applyJson(summary, target), null, 2)}\n`);
+  },
+});
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Markdown for $GITHUB_STEP_SUMMARY. */
+export const applyMarkdown = (summary: ApplySummary, target: string): string => {
+  const c = countOutcomes(summary.outcomes);
+  const lines = [
+    `### callops apply — target \`${target}\``,
+    '',
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${summary.interrupted ? ' · interrupted' : ''}`,
+    '',
+  ];
+  if (summary.outcomes.length > 0) {
+    lines.push('| call | status | sid / message |', '| --- | --- | --- |');
+    for (const o of summary.outcomes) {
+      lines.push(`| \`${cell(o.key)}\` | ${o.status} | ${cell(describeOutcome(o))} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+};

@@ -1,0 +1,57 @@
+import type { Plan, PlanItem } from '../plan/types.js';
+import type { Style } from './style.js';
+
+const line = (item: PlanItem, mark: string, extra?: string): string => {
+  const where = `${item.file}:${item.line}`;
+  const tail = extra ?? item.reason;
+  return `  ${mark} ${item.key}  → ${item.to}  (${where})${tail ? ` — ${tail}` : ''}`;
+};
+
+const until = (from: string, to: string | undefined): string | undefined => {
+  if (to === undefined) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  if (!(ms > 0)) return undefined;
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `in ${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `in ${hours}h ${minutes % 60}m`;
+  return `in ${Math.floor(hours / 24)}d ${hours % 24}h`;
+};
+
+/** Human plan: what apply would place now, and what comes next; whom each call dials. */
+export const renderPlanHuman = (plan: Plan, targetNote: string, style: Style): string => {
+  const out: string[] = [`${targetNote}`, `evaluated at ${plan.now}`, ''];
+  const section = (title: string, items: readonly PlanItem[], render: (i: PlanItem) => string) => {
+    if (items.length === 0) return;
+    out.push(style('bold', `${title} (${items.length}):`), ...items.map(render), '');
+  };
+  section('Due now — apply places these', plan.due, (i) => line(i, style('green', '+')));
+  section('Missed — deadline passed, never placed late', plan.missed, (i) =>
+    line(i, style('red', '!')),
+  );
+  section('Skipped', plan.skipped, (i) => line(i, style('dim', '=')));
+  section('Upcoming', plan.upcoming, (i) => line(i, style('cyan', '~'), until(plan.now, i.slot)));
+  const summary = `Plan: ${plan.due.length} to place, ${plan.missed.length} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming.`;
+  out.push(plan.due.length === 0 ? `${summary} Nothing to do now.` : summary);
+  return `${out.join('\n')}\n`;
+};
+
+const itemJson = (i: PlanItem) => ({
+  key: i.key,
+  name: i.name,
+  target: i.target,
+  file: i.file,
+  line: i.line,
+  ...(i.slot !== undefined && { slot: i.slot }),
+  to: i.to,
+  ...(i.reason !== undefined && { reason: i.reason }),
+});
+
+export const planJson = (plan: Plan) => ({
+  target: plan.target,
+  now: plan.now,
+  due: plan.due.map(itemJson),
+  upcoming: plan.upcoming.map(itemJson),
+  missed: plan.missed.map(itemJson),
+  skipped: plan.skipped.map(itemJson),
+});

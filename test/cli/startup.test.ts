@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'callops-startup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the built CLI and returns the module URLs it resolved. */
+const modulesLoadedBy = (args: string[], name: string): string[] => {
+  const out = join(dir, `${name}.txt`);
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      join(ROOT, 'test/fixtures/trace-imports.mjs'),
+      join(ROOT, 'bin/callops.js'),
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CALLOPS_TRACE_IMPORTS: out, NO_COLOR: '1' },
+      encoding: 'utf8',
+    },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  return readFileSync(out, 'utf8').split('\n').filter(Boolean);
+};
+
+const heavy = (urls: string[]) =>
+  urls
+    .filter((u) => /node_modules\/(undici|listr2)\//.test(u))
+    .map((u) => u.replace(/.*node_modules\//, ''));
+
+describe('start-up path', () => {
+  it('validate of the examples loads neither undici nor listr2', () => {
+    const urls = modulesLoadedBy(['validate'], 'validate');
+    expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
+    expect(heavy(urls)).toEqual([]);
+  });
+
+  it('--version loads no library at all', () => {
+    const urls = modulesLoadedBy(['--version'], 'version');
+    expect(urls.filter((u) => u.includes('node_modules'))).toEqual([]);
+  });
+
+  it('plan loads neither undici nor listr2 (it sends nothing)', () => {
+    const urls = modulesLoadedBy(['plan', '--now', '2026-11-24T10:00:00Z'], 'plan');
+    expect(urls.some((u) => u.includes('/dist/plan/'))).toBe(true);
+    expect(heavy(urls)).toEqual([]);
+  });
+});
