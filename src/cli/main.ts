@@ -101,10 +101,24 @@ const hoistDir = (argv: readonly string[]): string[] => {
   return name === undefined ? before : [name, ...before, ...rest];
 };
 
+/**
+ * A reader that goes away (`callops apply | head -1`) must not crash a run half-way: that
+ * would leave calls in flight unrecorded. Writes to a closed pipe are dropped; the command
+ * finishes and records every outcome.
+ */
+const ignoreClosedPipe = (stream: NodeJS.WriteStream): void => {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+};
+
 export const main = async (argv: readonly string[]): Promise<number> => {
   const [name, ...rest] = hoistDir(argv);
   const out = process.stdout;
   const err = process.stderr;
+  ignoreClosedPipe(out);
+  ignoreClosedPipe(err);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? err : out).write(`${USAGE}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -1,3 +1,4 @@
+import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
@@ -30,6 +31,17 @@ export interface PlaceResult {
 }
 
 /**
+ * The first SIGINT/SIGTERM stops new calls but lets the requests already on the wire finish
+ * (each bounded by the target's request timeout), so their answers are recorded rather than
+ * turned into `unknown`. A second signal exits at once; the journal then holds the rest.
+ */
+const finishInFlight = (client: GatewayClient): GatewayClient => ({
+  target: client.target,
+  post: (request) => client.post(request),
+  close: () => client.close(),
+});
+
+/**
  * execute → record: every attempt's intent is durable in the journal before it leaves, every
  * outcome is journalled when it arrives, and the lockfile is replaced once at the end — then
  * the journal is cleared. A crash anywhere leaves a journal the next command folds in.
@@ -41,7 +53,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const clients = new Map(
     [...new Set(input.requests.map((r) => r.target))].map((name) => [
       name,
-      createGatewayClient(input.targets.get(name) as ResolvedTarget),
+      finishInFlight(createGatewayClient(input.targets.get(name) as ResolvedTarget)),
     ]),
   );
   const journal = await openJournal(input.paths.stateDir);
@@ -80,11 +92,15 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   await writeLockfileAtomic(input.paths.lockPath, lock);
   await clearJournal(input.paths.stateDir);
   const done = new Set(outcomes.map((o) => o.key));
+  const notStarted = input.items.filter((i) => !done.has(i.key));
   return {
     lock,
     outcomes,
-    notStarted: input.items.filter((i) => !done.has(i.key)),
-    interrupted: input.signal.aborted,
+    notStarted,
+    // A stop that came after every call was settled cut nothing short.
+    interrupted:
+      input.signal.aborted &&
+      (notStarted.length > 0 || outcomes.some((o) => o.message?.startsWith('interrupted'))),
     elapsedMs: Date.now() - started,
   };
 };

@@ -5,7 +5,7 @@ import { envTarget } from '../resolve/index.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ValidatedProject } from '../validate/model.js';
 import type { CommandContext } from './context.js';
-import { CliError, EXIT } from './exit.js';
+import { CliError, EXIT, UsageError } from './exit.js';
 import { diagnosticsObject, loadAndValidate, reportDiagnostics } from './load.js';
 import { chooseTarget, type TargetChoice } from './targets.js';
 
@@ -54,5 +54,18 @@ export const prepare = async (ctx: CommandContext): Promise<Prepared> => {
   if (reportDiagnostics(ctx, all, sourceText))
     throw new CliError('invalid input; nothing was sent');
   const choice = chooseTarget(project.config, fromEnv.spec, ctx.target);
+  checkOnly(ctx.values.only, project);
   return { project, env, choice, sourceText };
+};
+
+/** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */
+const checkOnly = (only: unknown, project: ValidatedProject): void => {
+  if (!Array.isArray(only)) return;
+  const names = new Set(project.calls.map((c) => c.name));
+  const unknown = only.filter((name) => !names.has(String(name)));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--only ${unknown.join(', ')}: no call of that name (see \`callops plan\` for the calls)`,
+    );
+  }
 };

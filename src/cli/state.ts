@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { readLockfile } from '../state/lockfile.js';
 import { recoverJournal, replayJournal } from '../state/replay.js';
 import { acquireRunLock, describeHolder } from '../state/runlock.js';
@@ -68,6 +69,9 @@ export const holdState = async (
     );
   }
   try {
+    // `lockfile: state/callops.lock` may name a directory that does not exist yet: create it
+    // now, so that the lockfile can be written after calls were placed.
+    await mkdir(dirname(paths.lockPath), { recursive: true });
     const result = await recoverJournal(paths.stateDir, paths.lockPath, await readLock(paths));
     const { folded } = result;
     if (folded.unknown > 0 || folded.placed > 0 || folded.failed > 0) {

@@ -77,7 +77,8 @@ export const createPlainReporter = (
       );
     } else if (e.type === 'target:paused') {
       write(
-        `${style('yellow', 'paused ')} target ${e.target} for ${(e.untilMs / 1000).toFixed(1)}s: ${e.reason}\n`,
+        // untilMs is an instant (epoch ms): show how long from now.
+        `${style('yellow', 'paused ')} target ${e.target} for ${(Math.max(0, e.untilMs - Date.now()) / 1000).toFixed(1)}s: ${e.reason}\n`,
       );
     } else if (e.type === 'target:stopped') {
       write(`${style('red', 'stopped')} target ${e.target}: ${e.reason}\n`);

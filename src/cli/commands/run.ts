@@ -61,6 +61,11 @@ flight are recorded. --yes is required: run places calls unattended.`,
           reported.add(item.key);
           ctx.stderr.write(`missed ${item.key} (deadline passed; not placed late)\n`);
         }
+        if (flags.maxCalls !== undefined && plan.due.length > flags.maxCalls) {
+          throw new CliError(
+            `${plan.due.length} calls are due, more than --max-calls ${flags.maxCalls}; none of them was sent, and run stops (see \`callops plan\`)`,
+          );
+        }
         if (plan.due.length > 0) {
           try {
             const result = await runDue(ctx, { prepared, due: plan.due, note, lock, paths, flags });

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, type Project, REPO, runCli } from './helpers.js';
+
+describe('callops (process edges)', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await makeProject({});
+  });
+  afterAll(() => project.cleanup());
+
+  it('--version prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const r = await runCli(['--version'], { cwd: project.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it('--help lists the commands and exits 0', async () => {
+    const r = await runCli(['--help'], { cwd: project.dir });
+    expect(r.code).toBe(0);
+    for (const name of ['validate', 'plan', 'apply', 'run', 'status', 'resolve', 'unlock']) {
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
+    }
+  });
+
+  it('a command --help shows its flags and exits 0', async () => {
+    const r = await runCli(['apply', '--help'], { cwd: project.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--yes');
+    expect(r.stdout).toContain('--max-calls');
+  });
+
+  it('an unknown command exits 64 naming it', async () => {
+    const r = await runCli(['aply'], { cwd: project.dir });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('aply');
+    expect(r.stdout).toBe('');
+  });
+
+  it('no command at all is a usage error (64) with the usage on stderr', async () => {
+    const r = await runCli([], { cwd: project.dir });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Usage: callops');
+  });
+
+  it('an unknown flag of apply exits 64 naming the flag, and sends nothing', async () => {
+    const r = await runCli(['apply', '--yes', '--dry'], { cwd: project.dir });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--dry');
+    expect(project.exists('callops.lock')).toBe(false);
+  });
+
+  it('a bad flag value exits 64 naming the flag', async () => {
+    const bad = [
+      ['apply', '--yes', '--max-calls', 'zero'],
+      ['plan', '--now', 'tomorrow'],
+      ['plan', '--format', 'xml'],
+    ];
+    for (const args of bad) {
+      const r = await runCli(args, { cwd: project.dir });
+      expect(r.code, args.join(' ')).toBe(64);
+      expect(r.stderr).toContain(args.at(-2) as string);
+    }
+  });
+});

@@ -1,0 +1,303 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type ReceivedCall,
+  type RunningSimulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../src/simulator/index.js';
+
+/** The repository root and the built CLI the tests run (`npm test` builds dist/ first). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = join(REPO, 'bin', 'callops.js');
+
+if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) {
+  throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test does it)');
+}
+
+/** An application sid the simulator accepts (any UUID does unless it is given a list). */
+export const APP_SID = '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b';
+export const FROM = '+15550001111';
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  readonly cwd: string;
+  /** Added to a minimal environment (PATH only): no CI, GITHUB_*, CALLOPS_* or NO_COLOR leak in. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Killed with SIGKILL past this (default 15 s); the result then has signal SIGKILL. */
+  readonly timeoutMs?: number;
+}
+
+/** A minimal environment for the CLI: nothing of the test runner's own CI settings. */
+export const cliEnv = (extra: CliOptions['env'] = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
+  if (process.env.SYSTEMROOT !== undefined) env.SYSTEMROOT = process.env.SYSTEMROOT;
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) env[name] = value;
+  return env;
+};
+
+/** Starts `node bin/callops.js ARGS` with stdin closed, stdout/stderr piped (no TTY). */
+export const spawnCli = (args: readonly string[], options: CliOptions): ChildProcess =>
+  spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: cliEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+/** Collects a child's output until it exits, killing it past `timeoutMs`. */
+export const collect = (child: ChildProcess, timeoutMs = 15_000): Promise<CliResult> =>
+  new Promise((resolvePromise, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+
+/**
+ * Runs the real CLI as a child process. Asynchronous on purpose: a simulator started in the
+ * test process keeps answering while the CLI runs.
+ */
+export const runCli = (args: readonly string[], options: CliOptions): Promise<CliResult> =>
+  collect(spawnCli(args, options), options.timeoutMs);
+
+/** stdout and stderr together, for assertions about what the user saw. */
+export const output = (r: CliResult): string => `${r.stdout}\n${r.stderr}`;
+
+export interface CallSpec {
+  readonly name: string;
+  /** A YAML flow mapping for `to` (default: a phone number). */
+  readonly to?: string;
+  /** Extra YAML lines of the call, indented by the writer. */
+  readonly extra?: readonly string[];
+}
+
+/** A call file: shared defaults (application_sid, from) and the given calls. */
+export const callsYaml = (
+  calls: readonly CallSpec[],
+  defaults: readonly string[] = [`application_sid: ${APP_SID}`, `from: "${FROM}"`],
+): string =>
+  [
+    'defaults:',
+    ...defaults.map((l) => `  ${l}`),
+    'calls:',
+    ...calls.flatMap((c, i) => [
+      `  - name: ${c.name}`,
+      `    to: ${c.to ?? `{ type: phone, number: "+1555000${String(2000 + i).padStart(4, '0')}" }`}`,
+      ...(c.extra ?? []).map((l) => `    ${l}`),
+    ]),
+    '',
+  ].join('\n');
+
+/** callops.yaml with one target `sim` at `baseUrl`, its credentials taken from the environment. */
+export const configYaml = (baseUrl: string, targetExtra: readonly string[] = []): string =>
+  [
+    'targets:',
+    '  sim:',
+    `    base_url: ${baseUrl}`,
+    '    account_sid: ${VG_ACCOUNT_SID}',
+    '    api_key: ${VG_API_KEY}',
+    ...targetExtra.map((l) => `    ${l}`),
+    'default_target: sim',
+    '',
+  ].join('\n');
+
+export interface Project {
+  readonly dir: string;
+  write(rel: string, text: string): Promise<void>;
+  read(rel: string): Promise<string>;
+  exists(rel: string): boolean;
+  /** callops.lock parsed (undefined when absent). */
+  lock(): Promise<LockJson | undefined>;
+  cleanup(): Promise<void>;
+}
+
+export interface LockEntryJson {
+  readonly status: 'placed' | 'failed' | 'unknown';
+  readonly sid?: string;
+  readonly callId?: string;
+  readonly httpStatus?: number;
+  readonly message?: string;
+  readonly at: string;
+  readonly file?: string;
+}
+
+export interface LockJson {
+  readonly lockfileVersion: number;
+  readonly calls: Readonly<Record<string, LockEntryJson>>;
+}
+
+/** A fresh project directory under the OS temp dir with the given files (relative paths). */
+export const makeProject = async (files: Readonly<Record<string, string>>): Promise<Project> => {
+  const dir = await mkdtemp(join(tmpdir(), 'callops-e2e-'));
+  const write = async (rel: string, text: string) => {
+    await mkdir(dirname(join(dir, rel)), { recursive: true });
+    await writeFile(join(dir, rel), text);
+  };
+  for (const [rel, text] of Object.entries(files)) await write(rel, text);
+  return {
+    dir,
+    write,
+    read: (rel) => readFile(join(dir, rel), 'utf8'),
+    exists: (rel) => existsSync(join(dir, rel)),
+    lock: async () => {
+      const path = join(dir, 'callops.lock');
+      return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as LockJson) : undefined;
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+};
+
+/** Every file under `dir` (recursively) with its content, for leak checks. */
+export const filesUnder = async (dir: string): Promise<{ path: string; text: string }[]> => {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return Promise.all(files.map(async (path) => ({ path, text: await readFile(path, 'utf8') })));
+};
+
+/** A loopback port nothing listens on (bound, then released). */
+export const closedPort = (): Promise<number> =>
+  new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolvePromise(port));
+    });
+  });
+
+/** Polls `check` every `everyMs` until it returns a value, or throws after `timeoutMs`. */
+export const waitFor = async <T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 10_000, everyMs = 20 } = {},
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+};
+
+/** The JSON lines of a file; a missing file has none, a torn last line is left out. */
+export const jsonLines = async (path: string): Promise<Record<string, unknown>[]> => {
+  if (!existsSync(path)) return [];
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+};
+
+export interface ChildSimulator {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Stops it with SIGTERM (SIGKILL if it lingers) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** `callops simulator --port 0 ARGS` as a separate process; resolves once it printed its URL. */
+export const startChildSimulator = async (
+  args: readonly string[],
+  cwd: string,
+): Promise<ChildSimulator> => {
+  const child = spawnCli(['simulator', '--port', '0', ...args], { cwd });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    const url = await waitFor('the simulator to print its URL', () => {
+      if (child.exitCode !== null) throw new Error(`simulator exited ${child.exitCode}`);
+      return /http:\/\/127\.0\.0\.1:\d+/.exec(text)?.[0];
+    });
+    return { url, child, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+/** The account and key the tests give the in-process simulator (and the CLI's environment). */
+export const ACCOUNT_SID = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
+export const API_KEY = 'e2e-key-3b9d7c1a';
+
+export interface Gateway {
+  readonly sim: RunningSimulator;
+  readonly project: Project;
+  /** VG_ACCOUNT_SID and VG_API_KEY for the simulator, plus what the test adds. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Runs the CLI in the project with `env` (and `extraEnv` over it). */
+  run(args: readonly string[], extraEnv?: CliOptions['env']): Promise<CliResult>;
+  /** 201 answers of the simulator so far. */
+  placed(): readonly ReceivedCall[];
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process simulator and a project whose only target points at it. Each test gets its
+ * own pair, so request counts belong to that test alone.
+ */
+export const startGateway = async (
+  calls: Readonly<Record<string, string>>,
+  options: SimulatorOptions & { readonly targetExtra?: readonly string[] } = {},
+): Promise<Gateway> => {
+  const { targetExtra, ...simOptions } = options;
+  const sim = await startSimulator({ accountSid: ACCOUNT_SID, apiKey: API_KEY, ...simOptions });
+  const project = await makeProject({ 'callops.yaml': configYaml(sim.url, targetExtra), ...calls });
+  const env = { VG_ACCOUNT_SID: ACCOUNT_SID, VG_API_KEY: API_KEY };
+  return {
+    sim,
+    project,
+    env,
+    run: (args, extraEnv = {}) => runCli(args, { cwd: project.dir, env: { ...env, ...extraEnv } }),
+    placed: () => sim.received().filter((r) => r.status === 201),
+    close: async () => {
+      await sim.close();
+      await project.cleanup();
+    },
+  };
+};

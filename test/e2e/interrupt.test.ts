@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type CliResult,
+  callsYaml,
+  collect,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  waitFor,
+} from './helpers.js';
+
+const NAMES = ['n1', 'n2', 'n3', 'n4', 'n5'];
+
+let gw: Gateway | undefined;
+let release: () => void = () => {};
+afterEach(async () => {
+  release();
+  await gw?.close();
+  gw = undefined;
+});
+
+/**
+ * A gateway that holds every accepted call until the test lets it go, and a running
+ * `apply --yes` with two requests held there (concurrency 2).
+ */
+const startHeldApply = async () => {
+  const held: (() => void)[] = [];
+  let open = false;
+  release = () => {
+    open = true;
+    for (const go of held.splice(0)) go();
+  };
+  gw = await startGateway(
+    { 'calls/a.yaml': callsYaml(NAMES.map((name) => ({ name }))) },
+    {
+      targetExtra: ['concurrency: 2'],
+      latencyMs: 1,
+      wait: () => new Promise<void>((resolve) => (open ? resolve() : held.push(resolve))),
+    },
+  );
+  const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const done: Promise<CliResult> = collect(child, 15_000);
+  await waitFor('two requests at the gateway', () => (held.length === 2 ? true : undefined));
+  return { gw, child, done, stderrSoFar: () => stderr };
+};
+
+describe('apply interrupted by SIGINT', () => {
+  it('the first SIGINT sends no new call, records the answers of those in flight, exits 130', async () => {
+    const { gw, child, done, stderrSoFar } = await startHeldApply();
+    child.kill('SIGINT');
+    await waitFor('the stop to be acknowledged', () =>
+      /stopping/.test(stderrSoFar()) ? true : undefined,
+    );
+    release();
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(gw.sim.received()).toHaveLength(2);
+    const lock = await gw.project.lock();
+    const entries = Object.entries(lock?.calls ?? {});
+    expect(entries).toHaveLength(2);
+    for (const [, entry] of entries) expect(entry.status).toBe('placed');
+    expect(new Set(entries.map(([, e]) => e.sid))).toEqual(new Set(gw.placed().map((p) => p.sid)));
+    expect(r.stdout).toMatch(/2 placed, 0 failed, 0 unknown, 3 not started/);
+
+    // The calls never sent are still due, and the next apply places only them.
+    const next = await gw.run(['apply', '--yes']);
+    expect(next.code).toBe(0);
+    expect(gw.sim.received()).toHaveLength(NAMES.length);
+    const after = await gw.project.lock();
+    expect(Object.values(after?.calls ?? {}).every((e) => e.status === 'placed')).toBe(true);
+    expect(Object.keys(after?.calls ?? {})).toHaveLength(NAMES.length);
+  });
+
+  it('a second SIGINT exits 130 at once; the next command records the calls in flight unknown', async () => {
+    const { gw, child, done, stderrSoFar } = await startHeldApply();
+    child.kill('SIGINT');
+    await waitFor('the stop to be acknowledged', () =>
+      /stopping/.test(stderrSoFar()) ? true : undefined,
+    );
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    release(); // the gateway places what it had received
+    await waitFor('the held calls to be answered', () =>
+      gw.placed().length === 2 ? true : undefined,
+    );
+
+    const next = await gw.run(['apply', '--yes']);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/2 unknown/);
+    const lock = await gw.project.lock();
+    const unknown = Object.entries(lock?.calls ?? {}).filter(([, e]) => e.status === 'unknown');
+    expect(unknown).toHaveLength(2);
+    expect(gw.placed()).toHaveLength(NAMES.length);
+    const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
+    expect(new Set(numbers).size).toBe(NAMES.length);
+  });
+});

@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  callsYaml,
+  collect,
+  type Gateway,
+  makeProject,
+  type Project,
+  spawnCli,
+  startGateway,
+} from './helpers.js';
+
+let gw: Gateway | undefined;
+let project: Project | undefined;
+afterEach(async () => {
+  await gw?.close();
+  await project?.cleanup();
+  gw = undefined;
+  project = undefined;
+});
+
+describe('a reader that goes away (`callops … | head -1`)', () => {
+  it('schema: exits quietly, without a stack trace', async () => {
+    project = await makeProject({});
+    const child = spawnCli(['schema'], { cwd: project.dir });
+    child.stdout?.destroy();
+    const r = await collect(child);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
+    expect(r.code).toBe(0);
+  });
+
+  it('apply: the run still finishes and records every call as placed', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }, { name: 'three' }]),
+    });
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    child.stdout?.destroy();
+    const r = await collect(child);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
+    expect(r.code).toBe(0);
+    expect(gw.placed()).toHaveLength(3);
+    const lock = await gw.project.lock();
+    expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
+      'placed',
+      'placed',
+      'placed',
+    ]);
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+  });
+});

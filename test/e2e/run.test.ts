@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, collect, type Gateway, spawnCli, startGateway, waitFor } from './helpers.js';
+
+let gw: Gateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+const CALLS = {
+  'calls/a.yaml': callsYaml([
+    { name: 'at-start' },
+    // Every second, with a short deadline so that only the latest slots are ever due.
+    { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 2s }'] },
+  ]),
+};
+
+describe('callops run', () => {
+  it('places the unscheduled call at start and each slot as it falls due, once; SIGTERM stops it', async () => {
+    gw = await startGateway(CALLS);
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const done = collect(child, 20_000);
+    const project = gw.project;
+    // Stop it right after a batch was recorded: between batches, a stop cuts nothing short.
+    await waitFor('four slots of tick in the lockfile', async () => {
+      const keys = Object.keys((await project.lock())?.calls ?? {});
+      return keys.filter((k) => k.startsWith('sim/tick@')).length >= 4 ? true : undefined;
+    });
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/stopped/);
+    expect(gw.sim.received().every((x) => x.status === 201)).toBe(true);
+
+    const lock = await gw.project.lock();
+    const keys = Object.keys(lock?.calls ?? {});
+    expect(keys).toContain('sim/at-start');
+    const ticks = keys.filter((k) => k.startsWith('sim/tick@'));
+    for (const key of ticks) expect(key).toMatch(/^sim\/tick@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // Every placement the gateway saw is in the lockfile under its own key: none twice.
+    expect(keys).toHaveLength(gw.sim.received().length);
+    expect(new Set(Object.values(lock?.calls ?? {}).map((e) => e.sid))).toEqual(
+      new Set(gw.placed().map((p) => p.sid)),
+    );
+  });
+
+  it('without --yes is a usage error (64) and sends nothing', async () => {
+    gw = await startGateway(CALLS);
+    const r = await gw.run(['run']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--yes');
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('--max-calls refuses a batch larger than N before sending it (exit 1)', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }, { name: 'three' }]),
+    });
+    const r = await gw.run(['run', '--yes', '--max-calls', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--max-calls 2');
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+});

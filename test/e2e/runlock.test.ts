@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, type Gateway, startGateway } from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+const CALLS = { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) };
+
+/** `.callops/run.lock` as src/state/runlock.ts writes it. */
+const holder = (pid: number, command = 'callops apply') =>
+  `${JSON.stringify({ pid, host: hostname(), since: new Date(Date.now() - 5 * 60_000).toISOString(), command })}\n`;
+
+describe('the run lock', () => {
+  it('held by a live process: apply exits 75 naming the holder and sends nothing; unlock clears it', async () => {
+    const gw = await startGateway(CALLS);
+    open.push(gw);
+    await gw.project.write('.callops/run.lock', holder(process.pid, 'callops run'));
+
+    const refused = await gw.run(['apply', '--yes']);
+    expect(refused.code).toBe(75);
+    expect(refused.stderr).toContain(`pid ${process.pid}`);
+    expect(refused.stderr).toContain(hostname());
+    expect(refused.stderr).toContain('callops run');
+    expect(refused.stderr).toContain('callops unlock');
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+    expect(gw.project.exists('.callops/run.lock')).toBe(true);
+
+    // resolve takes the lock too.
+    expect((await gw.run(['resolve', 'sim/one', '--not-placed'])).code).toBe(75);
+
+    const unlocked = await gw.run(['unlock']);
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toContain(`pid ${process.pid}`);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+    expect((await gw.run(['unlock'])).stdout).toMatch(/no run lock/);
+
+    const placed = await gw.run(['apply', '--yes']);
+    expect(placed.code).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // The run released its own lock when it finished.
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+
+  it('left by a process that is gone on this host: taken over with a note', async () => {
+    const gw = await startGateway(CALLS);
+    open.push(gw);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    await gw.project.write('.callops/run.lock', holder(gone));
+    const r = await gw.run(['apply', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/took over a stale run lock/);
+    expect(r.stderr).toContain(`pid ${gone}`);
+    expect(gw.placed()).toHaveLength(2);
+  });
+});

@@ -1,0 +1,298 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
+import {
+  APP_SID,
+  type CliResult,
+  callsYaml,
+  closedPort,
+  collect,
+  filesUnder,
+  makeProject,
+  type Project,
+  runCli,
+  spawnCli,
+  waitFor,
+} from './helpers.js';
+
+// Canaries: values that reach the CLI only through the environment. None may ever show up in
+// what callops prints or writes.
+const KEY = 'canary-SECRET-8f3a1c';
+const ACCOUNT = 'ca9a21e5-5eed-4bad-8f3a-1cca9a21e500';
+const NUMBER = '+15557770123';
+const APP = 'ca9a21e5-0a99-4bad-8f3a-1cca9a21e5aa';
+/** Each canary, and fragments of it that would still identify it. */
+const PATTERNS = [KEY, 'SECRET-8f3a1c', ACCOUNT, 'ca9a21e5', '5557770123', APP];
+
+const CALLS = callsYaml(
+  ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7'].map((name) => ({
+    name,
+    to: '{ type: phone, number: "${ALICE_NUMBER}" }',
+    extra: ['tag: { who: "${ALICE_NUMBER}" }', 'headers: { X-Account: "${VG_ACCOUNT_SID}" }'],
+  })),
+);
+const APP_CALL = callsYaml([{ name: 'app', extra: ['application_sid: ${APP_SID_VAR}'] }]);
+
+const CONFIG = [
+  'targets:',
+  '  gw:',
+  '    base_url: ${VG_BASE_URL}',
+  '    account_sid: ${VG_ACCOUNT_SID}',
+  '    api_key: ${VG_API_KEY}',
+  '    concurrency: 2',
+  'default_target: gw',
+  '',
+].join('\n');
+
+/**
+ * A gateway that echoes everything back in its 400 message — the `to` it was given and the
+ * bearer token — as a careless proxy or gateway might.
+ */
+const startEchoGateway = async (): Promise<{ url: string; close(): Promise<void> }> => {
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => {
+      let to: unknown;
+      try {
+        to = (JSON.parse(body) as { to?: unknown }).to;
+      } catch {
+        to = body;
+      }
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          msg: `missing or invalid to property: ${JSON.stringify(to)} (token ${req.headers.authorization}, path ${req.url})`,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+};
+
+describe('secrets from the environment never leak', () => {
+  let project: Project;
+  let good: RunningSimulator;
+  let wrongKey: RunningSimulator;
+  let appCheck: RunningSimulator;
+  let broken: RunningSimulator;
+  let held: RunningSimulator;
+  const arrived: (() => void)[] = [];
+  let echo: Awaited<ReturnType<typeof startEchoGateway>>;
+  const seen: { what: string; result: CliResult }[] = [];
+
+  beforeAll(async () => {
+    good = await startSimulator({ accountSid: ACCOUNT, apiKey: KEY });
+    wrongKey = await startSimulator({ accountSid: ACCOUNT, apiKey: 'some-other-key-0000' });
+    appCheck = await startSimulator({
+      accountSid: ACCOUNT,
+      apiKey: KEY,
+      applicationSids: [APP_SID],
+    });
+    broken = await startSimulator({ accountSid: ACCOUNT, apiKey: KEY, failStatus: 500 });
+    // Holds each accepted call until the test lets it go, so a run can be killed mid-request.
+    held = await startSimulator({
+      accountSid: ACCOUNT,
+      apiKey: KEY,
+      latencyMs: 1,
+      wait: () => new Promise<void>((resolve) => arrived.push(resolve)),
+    });
+    echo = await startEchoGateway();
+    project = await makeProject({
+      'callops.yaml': CONFIG,
+      'calls/alice.yaml': CALLS,
+      'calls/app.yaml': APP_CALL,
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([good, wrongKey, appCheck, broken, held, echo].map((s) => s?.close()));
+    await project?.cleanup();
+  });
+
+  const env = (gatewayUrl: string, extra: Record<string, string | undefined> = {}) => ({
+    VG_BASE_URL: gatewayUrl,
+    VG_ACCOUNT_SID: ACCOUNT,
+    VG_API_KEY: KEY,
+    ALICE_NUMBER: NUMBER,
+    APP_SID_VAR: APP,
+    ...extra,
+  });
+  const run = async (what: string, args: string[], gatewayUrl: string, extra = {}) => {
+    const result = await runCli(args, { cwd: project.dir, env: env(gatewayUrl, extra) });
+    seen.push({ what, result });
+    return result;
+  };
+
+  it('runs every command and error path, and no canary appears in any output or file', async () => {
+    const summary = join(project.dir, 'step-summary.md');
+    const planFile = join(project.dir, 'reviewed.plan.json');
+    const gh = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+
+    expect((await run('validate', ['validate'], good.url)).code).toBe(0);
+    expect((await run('plan', ['plan'], good.url)).code).toBe(0);
+    expect((await run('plan json', ['plan', '--format', 'json'], good.url)).code).toBe(0);
+    expect((await run('plan --out', ['plan', '--out', planFile], good.url)).code).toBe(0);
+
+    // Missing variable: reported by name and place, nothing sent.
+    const missing = await run('missing var', ['apply', '--yes'], good.url, {
+      ALICE_NUMBER: undefined,
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('ALICE_NUMBER');
+
+    // 401: the simulator knows another key.
+    expect((await run('401', ['apply', '--yes', '--only', 'c1'], wrongKey.url)).code).toBe(1);
+    expect((await project.lock())?.calls['gw/c1']?.httpStatus).toBe(401);
+
+    // 400 whose message echoes the destination and the token.
+    const echoed = await run('400 echo', ['apply', '--yes', '--only', 'c2'], echo.url);
+    expect(echoed.code).toBe(1);
+    const echoEntry = (await project.lock())?.calls['gw/c2'];
+    expect(echoEntry?.httpStatus).toBe(400);
+    expect(echoEntry?.message).toContain('missing or invalid to property');
+    expect(echoEntry?.message).toContain('${ALICE_NUMBER}');
+
+    // 400 from the simulator naming the unknown application_sid.
+    expect((await run('400 app', ['apply', '--yes', '--only', 'app'], appCheck.url)).code).toBe(1);
+    const appEntry = (await project.lock())?.calls['gw/app'];
+    expect(appEntry?.httpStatus).toBe(400);
+    expect(appEntry?.message).toContain('application_sid not found');
+
+    // 400 echo again, as JSON and as GitHub annotations with a step summary.
+    expect(
+      (await run('400 json', ['apply', '--yes', '--only', 'c2', '--format', 'json'], echo.url))
+        .code,
+    ).toBe(1);
+    expect(
+      (
+        await run(
+          '400 github',
+          ['apply', '--yes', '--only', 'c2', '--format', 'github'],
+          echo.url,
+          gh,
+        )
+      ).code,
+    ).toBe(1);
+
+    // A dead gateway and an answer that leaves the outcome unknown.
+    expect((await run('dead', ['apply', '--yes', '--only', 'c3'], dead)).code).toBe(1);
+    expect((await run('500', ['apply', '--yes', '--only', 'c4'], broken.url)).code).toBe(1);
+    expect((await project.lock())?.calls['gw/c4']?.status).toBe('unknown');
+
+    // Successes, in each format.
+    expect((await run('apply', ['apply', '--yes', '--only', 'c1'], good.url)).code).toBe(0);
+    expect(
+      (await run('apply json', ['apply', '--yes', '--only', 'c2', '--format', 'json'], good.url))
+        .code,
+    ).toBe(0);
+    expect(
+      (
+        await run(
+          'apply github',
+          ['apply', '--yes', '--only', 'c3', '--format', 'github'],
+          good.url,
+          gh,
+        )
+      ).code,
+    ).toBe(0);
+    const planned = await run(
+      'plan --out c5',
+      ['plan', '--only', 'c5', '--out', planFile],
+      good.url,
+    );
+    expect(planned.code).toBe(0);
+    expect((await run('apply --plan', ['apply', '--yes', '--plan', planFile], good.url)).code).toBe(
+      0,
+    );
+
+    // A run killed while its request is at the gateway: the journal it leaves is scanned too.
+    const killed = spawnCli(['apply', '--yes', '--only', 'c7'], {
+      cwd: project.dir,
+      env: env(held.url),
+    });
+    const killedDone = collect(killed, 15_000);
+    await waitFor('the request to reach the gateway', () =>
+      arrived.length > 0 ? true : undefined,
+    );
+    killed.kill('SIGKILL');
+    seen.push({ what: 'killed apply', result: await killedDone });
+    const leftBehind = await filesUnder(project.dir);
+    expect(
+      leftBehind.some((f) => f.path.endsWith('journal.jsonl') && f.text.includes('gw/c7')),
+    ).toBe(true);
+    for (const release of arrived) release();
+    const heldSid = await waitFor('the held call to be answered', () => held.received()[0]?.sid);
+
+    expect((await run('status', ['status'], good.url)).code).toBe(0);
+    expect((await run('status json', ['status', '--format', 'json'], good.url)).code).toBe(0);
+    expect((await run('resolve', ['resolve', 'gw/c4', '--not-placed'], good.url)).code).toBe(0);
+    const resolved = await run(
+      'resolve placed',
+      ['resolve', 'gw/c7', '--placed', heldSid],
+      good.url,
+    );
+    expect(resolved.code).toBe(0);
+    expect((await project.lock())?.calls['gw/c7']?.sid).toBe(heldSid);
+    expect((await run('unlock', ['unlock'], good.url)).code).toBe(0);
+    const rest = ['apply', '--yes', '--only', 'app', '--only', 'c4'];
+    expect((await run('apply retried', rest, good.url)).code).toBe(0);
+
+    // The long-running scheduler, stopped with SIGTERM once it has placed what was due.
+    const child = spawnCli(['run', '--yes'], { cwd: project.dir, env: env(good.url) });
+    const done = collect(child, 15_000);
+    await waitFor('run to place c6', async () =>
+      (await project.lock())?.calls['gw/c6']?.status === 'placed' ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    const ran = await done;
+    seen.push({ what: 'run', result: ran });
+    expect(ran.code).toBe(0);
+
+    // Positive control: the canaries did reach the gateways.
+    const bodies = JSON.stringify(good.received().map((r) => r.body));
+    expect(bodies).toContain(NUMBER);
+    expect(bodies).toContain(ACCOUNT);
+    expect(good.received().filter((r) => r.status === 201).length).toBeGreaterThanOrEqual(5);
+    expect(JSON.stringify(appCheck.received())).toContain(APP);
+    expect(wrongKey.received().length).toBeGreaterThan(0);
+
+    // Every file the runs wrote exists, so the scan below covers them.
+    const files = await filesUnder(project.dir);
+    const names = files.map((f) => f.path.slice(project.dir.length + 1).replaceAll('\\', '/'));
+    expect(names).toEqual(
+      expect.arrayContaining(['callops.lock', 'reviewed.plan.json', 'step-summary.md']),
+    );
+    expect((await project.read('step-summary.md')).length).toBeGreaterThan(0);
+
+    const leaks: string[] = [];
+    for (const { what, result } of seen) {
+      for (const [stream, text] of [
+        ['stdout', result.stdout],
+        ['stderr', result.stderr],
+      ] as const) {
+        for (const p of PATTERNS)
+          if (text.includes(p)) leaks.push(`${what} ${stream}: ${p}\n${text}`);
+      }
+    }
+    for (const { path, text } of [...leftBehind, ...files]) {
+      for (const p of PATTERNS) if (text.includes(p)) leaks.push(`${path}: ${p}\n${text}`);
+    }
+    expect(leaks).toEqual([]);
+    expect(seen.length).toBeGreaterThanOrEqual(20);
+  }, 60_000);
+});

@@ -1,0 +1,156 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_SID, makeProject, output, type Project, REPO, runCli } from './helpers.js';
+
+// Three broken files: a YAML syntax error, schema and semantic errors, and a bad callops.yaml.
+const BROKEN = {
+  'callops.yaml': [
+    'targets:',
+    '  prod:',
+    '    base_url: https://vg.example.com',
+    '    account_sid: ${VG_ACCOUNT_SID}',
+    '    api_key: ${VG_API_KEY}',
+    '    concurency: 3',
+    '',
+  ].join('\n'),
+  'calls/schema.yaml': [
+    'calls:',
+    '  - name: Bad_Name',
+    `    application_sid: ${APP_SID}`,
+    '    from: "+15550001111"',
+    '    to: { type: phone, number: "12" }',
+    '    timeLimt: 5',
+    '',
+  ].join('\n'),
+  'calls/syntax.yaml': [
+    'calls:',
+    '  - name: half-open',
+    '    to: { type: phone, number: "+15550001111"',
+    '    from: x',
+    '',
+  ].join('\n'),
+  'calls/sub/pager.yml': [
+    'calls:',
+    '  - name: paged',
+    '    from: "+15550001111"',
+    '    to: { type: pager, number: "+15550001111" }',
+    '',
+  ].join('\n'),
+};
+
+interface JsonError {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+  severity?: string;
+}
+
+// Where each expected error is (file, line, column) and a word its message must contain.
+const EXPECTED: readonly [string, number, number, RegExp][] = [
+  ['callops.yaml', 6, 5, /concurrency/],
+  ['calls/schema.yaml', 2, 11, /lowercase/],
+  ['calls/schema.yaml', 5, 32, /phone number/],
+  ['calls/schema.yaml', 6, 5, /timeLimit/],
+  ['calls/syntax.yaml', 4, 5, /indent/],
+  ['calls/sub/pager.yml', 2, 11, /application_sid/],
+  ['calls/sub/pager.yml', 4, 17, /phone/],
+];
+
+describe('callops validate', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await makeProject(BROKEN);
+  });
+  afterAll(() => project.cleanup());
+
+  it('accepts the examples shipped in calls/ of the repository', async () => {
+    const r = await runCli(['validate', '-C', REPO], { cwd: REPO });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ok: \d+ calls in 3 files/);
+    expect(r.code).toBe(0);
+  });
+
+  it('reports every error of every file at file:line:column with the offending line', async () => {
+    const r = await runCli(['validate'], { cwd: project.dir });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n');
+    const source = (rel: string, line: number) =>
+      (BROKEN as Record<string, string>)[rel]?.split('\n')[line - 1] ?? '';
+    for (const [file, line, column, message] of EXPECTED) {
+      const at = lines.findIndex(
+        (l) => l.startsWith(`${file}:${line}:${column}: error: `) && message.test(l),
+      );
+      expect(at, `${file}:${line}:${column} ${message}`).toBeGreaterThanOrEqual(0);
+      // The offending line follows, numbered, then a caret under the column.
+      expect(lines[at + 1]).toBe(`${String(line).padStart(5)} | ${source(file, line)}`);
+      expect(lines[at + 2]?.indexOf('^')).toBe(8 + column - 1);
+    }
+    const errorLines = lines.filter((l) => /^\S+:\d+:\d+: error: /.test(l));
+    expect(errorLines).toHaveLength(EXPECTED.length);
+    expect(new Set(errorLines).size).toBe(errorLines.length);
+    expect(r.stderr).toMatch(new RegExp(`\\b${EXPECTED.length} errors\\b`));
+  });
+
+  it('--format json prints {ok:false, errors:[{file,line,column,path,message}]} and exits 1', async () => {
+    const r = await runCli(['validate', '--format', 'json'], { cwd: project.dir });
+    expect(r.code).toBe(1);
+    const parsed = JSON.parse(r.stdout) as { ok: boolean; errors: JsonError[] };
+    expect(parsed.ok).toBe(false);
+    const errors = parsed.errors.filter((e) => (e.severity ?? 'error') === 'error');
+    expect(errors).toHaveLength(EXPECTED.length);
+    for (const e of parsed.errors) {
+      expect(Object.keys(e)).toEqual(
+        expect.arrayContaining(['file', 'line', 'column', 'path', 'message']),
+      );
+      expect(typeof e.path).toBe('string');
+    }
+    for (const [file, line, column, message] of EXPECTED) {
+      expect(
+        errors.some(
+          (e) =>
+            e.file === file && e.line === line && e.column === column && message.test(e.message),
+        ),
+        `${file}:${line}:${column}`,
+      ).toBe(true);
+    }
+    expect(errors.find((e) => e.file === 'calls/schema.yaml' && e.line === 6)?.path).toBe(
+      '/calls/0/timeLimt',
+    );
+  });
+
+  it('--format github prints ::error annotations, and is the default under GITHUB_ACTIONS', async () => {
+    const explicit = await runCli(['validate', '--format', 'github'], { cwd: project.dir });
+    const implicit = await runCli(['validate'], {
+      cwd: project.dir,
+      env: { GITHUB_ACTIONS: 'true' },
+    });
+    for (const r of [explicit, implicit]) {
+      expect(r.code).toBe(1);
+      const text = output(r);
+      for (const [file, line, column] of EXPECTED) {
+        expect(text).toContain(`::error file=${file},line=${line},col=${column}`);
+      }
+      expect(text.match(/^::error /gm)).toHaveLength(EXPECTED.length);
+      expect(text).not.toMatch(/^\s+\d+ \| /m);
+    }
+  });
+
+  it('validates only the PATHs given', async () => {
+    const r = await runCli(['validate', 'calls/syntax.yaml', '--format', 'json'], {
+      cwd: project.dir,
+    });
+    const parsed = JSON.parse(r.stdout) as { ok: boolean; errors: JsonError[] };
+    expect(r.code).toBe(1);
+    expect(new Set(parsed.errors.map((e) => e.file))).not.toContain('calls/schema.yaml');
+    expect(parsed.errors.some((e) => e.file === 'calls/syntax.yaml')).toBe(true);
+  });
+
+  it('an unknown flag is a usage error (64) naming the flag', async () => {
+    const r = await runCli(['validate', '--bogus-flag'], { cwd: project.dir });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--bogus-flag');
+    expect(r.stdout).toBe('');
+  });
+});
