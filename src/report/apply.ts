@@ -73,7 +73,7 @@ export const createPlainReporter = (
       write(`${statusWord(e.outcome, style)} ${e.outcome.key}  ${describeOutcome(e.outcome)}\n`);
     } else if (e.type === 'call:retry') {
       write(
-        `${style('dim', 'retry  ')} ${e.key}  ${e.reason}; try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s\n`,
+        `${style('dim', 'retry  ')} ${e.key}  ${e.reason.replace(/[.;]+$/, '')}; try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s\n`,
       );
     } else if (e.type === 'target:paused') {
       write(

@@ -4,6 +4,13 @@ import type { Style } from './style.js';
 
 const where = (d: Diagnostic): string => (d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file);
 
+/**
+ * An api_key written literally in callops.yaml is a secret even there (it draws a warning):
+ * the source line shown under an error never repeats it.
+ */
+export const maskSecretLine = (text: string): string =>
+  text.replace(/^(\s*(?:-\s+)?["']?api_key["']?\s*:\s*)(?!\$\{)(\S.*)$/, '$1***');
+
 /** Human format: `file:line:col: message`, the offending line, and a caret under the column. */
 export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
@@ -17,7 +24,7 @@ export const renderDiagnosticsHuman = (
     const text = d.line > 0 ? sourceText(d.file)?.split(/\r?\n/)[d.line - 1] : undefined;
     if (text !== undefined) {
       const gutter = String(d.line).padStart(5);
-      lines.push(style('gray', `${gutter} | `) + text.replace(/\t/g, '→'));
+      lines.push(style('gray', `${gutter} | `) + maskSecretLine(text).replace(/\t/g, '→'));
       const pad = ' '.repeat(Math.max(0, d.column - 1));
       lines.push(`${style('gray', `${' '.repeat(5)} | `)}${pad}${style('red', '^')}`);
     }

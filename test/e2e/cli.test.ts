@@ -34,6 +34,25 @@ describe('callops (process edges)', () => {
     expect(r.stdout).toContain('--max-calls');
   });
 
+  it('resolve --placed refuses a sid that is not a UUID, writing nothing', async () => {
+    const r = await runCli(['resolve', 'simulator/x', '--placed', 'not-a-sid'], {
+      cwd: project.dir,
+    });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--placed not-a-sid: a call sid is a UUID');
+  });
+
+  it('init scaffolds a project that validates, and never overwrites', async () => {
+    const dir = join(project.dir, 'fresh');
+    const first = await runCli(['init', dir], { cwd: project.dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('created  callops.yaml');
+    expect((await runCli(['validate', '-C', dir], { cwd: project.dir })).code).toBe(0);
+    const again = await runCli(['init', dir], { cwd: project.dir });
+    expect(again.stdout).toContain('kept     callops.yaml (already there)');
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.callops/\n.env\n');
+  });
+
   it('an unknown command exits 64 naming it', async () => {
     const r = await runCli(['aply'], { cwd: project.dir });
     expect(r.code).toBe(64);

@@ -16,7 +16,7 @@ const CONFIG = `# yaml-language-server: $schema=./node_modules/callops/schemas/c
 #     rate: 5/s
 #     request_timeout: 15s
 # default_target: production
-calls: ["calls/**/*.yaml"]
+calls: ["calls/**/*.yaml", "calls/**/*.yml"]
 lockfile: callops.lock
 defaults:
   timeout: 45

@@ -5,6 +5,9 @@ import { CliError, EXIT, UsageError } from '../exit.js';
 import { loadAndValidate } from '../load.js';
 import { holdState, statePaths } from '../state.js';
 
+/** The gateway's call sids are UUIDs; anything else is a typo that would stay in the lockfile. */
+const SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const command: CommandModule = {
   summary: 'settle an unknown entry by hand',
   usage: `Usage: callops resolve KEY --placed SID [--call-id ID]
@@ -31,6 +34,11 @@ apply places it.`,
       throw new UsageError('give exactly one of --placed SID or --not-placed');
     if (typeof placed === 'string' && keys.length > 1)
       throw new UsageError('--placed SID settles one KEY at a time');
+    if (typeof placed === 'string' && !SID.test(placed)) {
+      throw new UsageError(
+        `--placed ${placed}: a call sid is a UUID such as 98e4dd21-b178-4af1-83b6-3c1582893890`,
+      );
+    }
     const { project } = await loadAndValidate(ctx);
     const paths = statePaths(project.config);
     const held = await holdState(ctx, paths, 'callops resolve');
