@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: literal ${VAR} references are the input here
 import { describe, expect, it } from 'vitest';
 import {
   maskSecretLine,

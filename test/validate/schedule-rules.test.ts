@@ -188,7 +188,9 @@ describe('start and end', () => {
   });
 
   it('a one-day range (start and end on the same date) is valid: end includes its day', () => {
-    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-06-01"', 'end: "2026-06-01"')).toEqual([]);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-06-01"', 'end: "2026-06-01"')).toEqual(
+      [],
+    );
   });
 
   it('end must not come before start, compared in the schedule time zone', () => {
