@@ -33,6 +33,8 @@ export interface CommandModule {
   readonly allowPositionals?: boolean;
   /** The command reacts to SIGINT/SIGTERM through ctx.signal; a second signal exits 130. */
   readonly handlesSignals?: boolean;
+  /** What the first signal does, said on stderr (default: "stopping"). */
+  readonly onStop?: string;
   run(ctx: CommandContext): Promise<number>;
 }
 

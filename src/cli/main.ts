@@ -77,15 +77,17 @@ const describeParseError = (error: unknown): string => {
  * callops owns the signals: the first SIGINT/SIGTERM asks the command to stop (no new calls;
  * in-flight ones are settled and recorded); a second one exits at once with 130.
  */
-const installSignals = (controller: AbortController, err: NodeJS.WriteStream): void => {
+const installSignals = (
+  controller: AbortController,
+  err: NodeJS.WriteStream,
+  onStop: string,
+): void => {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       err.write(`callops: ${signal} again — exiting now\n`);
       process.exit(EXIT.interrupted);
     }
-    err.write(
-      `callops: ${signal} — stopping: no new calls; finishing and recording the ones in flight\n`,
-    );
+    err.write(`callops: ${signal} — ${onStop}\n`);
     controller.abort(new Error(signal));
   };
   process.on('SIGINT', onSignal);
@@ -136,7 +138,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   const controller = new AbortController();
   // Every in-flight request and backoff listens on it: as many as the concurrency allows.
   setMaxListeners(0, controller.signal);
-  if (command.handlesSignals === true) installSignals(controller, err);
+  if (command.handlesSignals === true)
+    installSignals(controller, err, command.onStop ?? 'stopping');
   try {
     const parsed = parseArgs({
       args: [...rest],

@@ -38,6 +38,7 @@ is required. Every missing environment variable is reported before anything is s
     'retry-unknown': { type: 'boolean' },
   },
   handlesSignals: true,
+  onStop: 'stopping: no new calls; finishing and recording the ones in flight',
   run: async (ctx) => {
     const flags = parsePlaceFlags(ctx.values);
     const planFile = typeof ctx.values.plan === 'string' ? ctx.values.plan : undefined;

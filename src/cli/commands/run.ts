@@ -27,6 +27,7 @@ flight are recorded. --yes is required: run places calls unattended.`,
     rate: { type: 'string' },
   },
   handlesSignals: true,
+  onStop: 'stopping: no new calls; finishing and recording the ones in flight',
   run: async (ctx) => {
     if (ctx.nowGiven)
       throw new UsageError('run follows the clock: it takes no --now (use plan --now to preview)');
