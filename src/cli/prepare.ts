@@ -1,7 +1,10 @@
 import { access } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
+import { buildPlan } from '../plan/build.js';
+import type { Plan } from '../plan/types.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { envTarget } from '../resolve/index.js';
+import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ValidatedProject } from '../validate/model.js';
 import type { CommandContext } from './context.js';
@@ -68,4 +71,25 @@ const checkOnly = (only: unknown, project: ValidatedProject): void => {
       `--only ${unknown.join(', ')}: no call of that name (see \`callops plan\` for the calls)`,
     );
   }
+};
+
+/** The plan of this project at `now`, with the flags every planning command shares. */
+export const planAt = (
+  prepared: Prepared,
+  lock: Lockfile,
+  now: Date,
+  values: CommandContext['values'],
+  extra: { readonly upcomingCount?: number } = {},
+): Plan => {
+  const only = values.only as string[] | undefined;
+  return buildPlan({
+    calls: prepared.project.calls,
+    lock,
+    now,
+    runTarget: prepared.choice.runTarget,
+    explicitTarget: prepared.choice.explicit,
+    ...(only ? { only } : {}),
+    retryUnknown: values['retry-unknown'] === true,
+    ...extra,
+  });
 };

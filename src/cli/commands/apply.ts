@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { buildPlan, checkPlanFile, definitionsOf } from '../../plan/index.js';
+import { checkPlanFile, definitionsOf } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
 import { lockDigest } from '../../state/lockfile.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { executeDue, parsePlaceFlags } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
-import { prepare } from '../prepare.js';
+import { planAt, prepare } from '../prepare.js';
 import { holdState, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
@@ -52,16 +52,12 @@ is required. Every missing environment variable is reported before anything is s
     const paths = statePaths(project.config);
     const held = await holdState(ctx, paths, `callops apply`);
     try {
-      const only = ctx.values.only as string[] | undefined;
-      const plan = buildPlan({
-        calls: project.calls,
-        lock: held.lock,
-        now: planFile !== undefined ? new Date() : ctx.now,
-        runTarget: choice.runTarget,
-        explicitTarget: choice.explicit,
-        ...(only ? { only } : {}),
-        retryUnknown: ctx.values['retry-unknown'] === true,
-      });
+      const plan = planAt(
+        prepared,
+        held.lock,
+        planFile !== undefined ? new Date() : ctx.now,
+        ctx.values,
+      );
       let due: readonly PlanItem[] = plan.due;
       if (planFile !== undefined) {
         const text = await readFile(resolvePath(planFile), 'utf8').catch(

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { buildPlan, definitionsOf, toPlanFile } from '../../plan/index.js';
+import { definitionsOf, toPlanFile } from '../../plan/index.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { makeStyle } from '../../report/style.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { prepare } from '../prepare.js';
+import { planAt, prepare } from '../prepare.js';
 import { readStateView, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
@@ -29,18 +29,10 @@ needs no network. Destinations show \${VAR} references, never their values.
     'retry-unknown': { type: 'boolean' },
   },
   run: async (ctx) => {
-    const { project, choice } = await prepare(ctx);
+    const prepared = await prepare(ctx);
+    const { project, choice } = prepared;
     const lock = await readStateView(statePaths(project.config));
-    const only = ctx.values.only as string[] | undefined;
-    const plan = buildPlan({
-      calls: project.calls,
-      lock,
-      now: ctx.now,
-      runTarget: choice.runTarget,
-      explicitTarget: choice.explicit,
-      ...(only ? { only } : {}),
-      retryUnknown: ctx.values['retry-unknown'] === true,
-    });
+    const plan = planAt(prepared, lock, ctx.now, ctx.values);
     if (typeof ctx.values.out === 'string') {
       const file = toPlanFile(plan, {
         lockDigest: lockDigest(lock),

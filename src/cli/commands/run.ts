@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildPlan } from '../../plan/index.js';
 import type { CommandModule } from '../context.js';
 import { parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
-import { prepare } from '../prepare.js';
+import { planAt, prepare } from '../prepare.js';
 import { holdState, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
@@ -38,7 +37,6 @@ flight are recorded. --yes is required: run places calls unattended.`,
     const paths = statePaths(project.config);
     const held = await holdState(ctx, paths, 'callops run');
     const note = describeTarget(choice.runTarget, choice.specs);
-    const only = ctx.values.only as string[] | undefined;
     let lock = held.lock;
     let worst: number = EXIT.ok;
     const reported = new Set<string>();
@@ -48,15 +46,7 @@ flight are recorded. --yes is required: run places calls unattended.`,
     try {
       while (!ctx.signal.aborted) {
         const now = new Date();
-        const plan = buildPlan({
-          calls: project.calls,
-          lock,
-          now,
-          runTarget: choice.runTarget,
-          explicitTarget: choice.explicit,
-          ...(only ? { only } : {}),
-          upcomingCount: 1,
-        });
+        const plan = planAt(prepared, lock, now, ctx.values, { upcomingCount: 1 });
         for (const item of plan.missed) {
           if (reported.has(item.key)) continue;
           reported.add(item.key);

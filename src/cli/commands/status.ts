@@ -1,10 +1,9 @@
-import { buildPlan } from '../../plan/index.js';
 import { planJson } from '../../report/plan.js';
 import { renderStatusHuman, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { prepare } from '../prepare.js';
+import { planAt, prepare } from '../prepare.js';
 import { readStateView, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
@@ -17,16 +16,11 @@ failed and unknown entries with their sids and messages, how to settle unknown o
 the next slots of scheduled calls. Changes nothing.`,
   options: {},
   run: async (ctx) => {
-    const { project, choice } = await prepare(ctx);
+    const prepared = await prepare(ctx);
+    const { project, choice } = prepared;
     const paths = statePaths(project.config);
     const lock = await readStateView(paths);
-    const plan = buildPlan({
-      calls: project.calls,
-      lock,
-      now: ctx.now,
-      runTarget: choice.runTarget,
-      explicitTarget: choice.explicit,
-    });
+    const plan = planAt(prepared, lock, ctx.now, {});
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);
       ctx.stdout.write(
