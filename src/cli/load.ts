@@ -41,8 +41,9 @@ export const loadAndValidate = async (
 };
 
 /**
- * Prints diagnostics to stderr in the chosen format (json prints nothing here: the
- * command embeds them in its one JSON object). Returns true when any is an error.
+ * Prints diagnostics in the chosen format — human on stderr, github annotations on stdout;
+ * json prints nothing here (the command embeds them in its one JSON object). Returns true
+ * when any is an error.
  */
 export const reportDiagnostics = (
   ctx: CommandContext,
@@ -50,7 +51,8 @@ export const reportDiagnostics = (
   sourceText: (file: string) => string | undefined,
 ): boolean => {
   if (diagnostics.length > 0) {
-    if (ctx.format === 'github') ctx.stderr.write(renderDiagnosticsGithub(diagnostics));
+    // Annotations are the output of the github format: stdout, as apply's are.
+    if (ctx.format === 'github') ctx.stdout.write(renderDiagnosticsGithub(diagnostics));
     if (ctx.format === 'human') {
       const style = makeStyle(ctx.color || (ctx.stderr.isTTY === true && ctx.color));
       ctx.stderr.write(renderDiagnosticsHuman(diagnostics, sourceText, style));
