@@ -27,6 +27,18 @@ export interface ParsedSource {
 
 const PARSE_OPTIONS = { prettyErrors: false, logLevel: 'silent', uniqueKeys: true } as const;
 
+/**
+ * Line starts read off the text itself. The parser's own counting misses the line breaks
+ * inside some broken tokens (e.g. after a tab-indented `---`), which puts later positions
+ * on the wrong line.
+ */
+const linesOf = (text: string): LineCounter => {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
+};
+
 /** The key a DUPLICATE_KEY error at `offset` repeats, and the line of its first use. */
 const duplicateKey = (doc: Document, offset: number, lc: LineCounter) => {
   let found: { key: string; firstLine?: number } | undefined;
@@ -78,8 +90,30 @@ const firstAlias = (doc: Document, source?: string): Node | undefined => {
   return found;
 };
 
+/** An alias that sits inside the node it refers to: its data would be a cycle. */
+const cyclicAlias = (doc: Document): Node | undefined => {
+  let found: Node | undefined;
+  visit(doc, {
+    Alias: (_, alias, path) => {
+      const target = alias.resolve(doc);
+      if (target === undefined || !path.includes(target)) return undefined;
+      found = alias;
+      return visit.BREAK;
+    },
+  });
+  return found;
+};
+
 /** Plain data of a document, or a message (and where) when yaml refuses to build it. */
 const toData = (doc: Document): { data: unknown } | { message: string; node?: Node } => {
+  const cycle = cyclicAlias(doc);
+  if (cycle) {
+    const name = String(cycle.toString());
+    return {
+      message: `alias \`${name}\` refers to a node that contains it (a cycle); callops cannot read it`,
+      node: cycle,
+    };
+  }
   try {
     return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {
@@ -115,7 +149,7 @@ export const parseSource = (file: string, text: string): ParsedSource => {
     const message = 'file is binary (it contains NUL bytes), not YAML text';
     return { source: empty, diagnostics: [fileProblem(file, message)] };
   }
-  const lc = new LineCounter();
+  const lc = linesOf(text);
   const pos = (offset: number): Position => {
     const { line, col } = lc.linePos(offset);
     return { line, column: col };
@@ -132,7 +166,7 @@ export const parseSource = (file: string, text: string): ParsedSource => {
       diagnostics.push(problemAt(file, position, message, severity));
   };
   try {
-    const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lc });
+    const docs = parseAllDocuments(text, PARSE_OPTIONS);
     const documents: SourceDocument[] = [];
     if ('empty' in docs && docs.empty) {
       for (const e of docs.errors) report(pos(e.pos[0]), yamlMessage(e), 'error');

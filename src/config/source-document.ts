@@ -13,8 +13,9 @@ interface Step {
 const follow = (doc: Document, node: unknown): unknown =>
   isAlias(node) ? (node.resolve(doc) ?? node) : node;
 
+/** Whether a key node is the data key `segment` (yaml turns a null key into ""). */
 const keyMatches = (key: unknown, segment: string | number): boolean =>
-  isScalar(key) && String(key.value) === String(segment);
+  isScalar(key) && (key.value === null ? '' : String(key.value)) === String(segment);
 
 const indexOf = (segment: string | number): number =>
   typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : -1;

@@ -45,10 +45,17 @@ export const nonEmptyString = (extra: SchemaFragment = {}): SchemaFragment => ({
 
 export const boolean = (): SchemaFragment => ({ type: 'boolean' });
 
-/** A whole number of 1 or more, or a `${VAR}` string. */
+/**
+ * Seconds that fit the gateway's 32-bit timers: larger values would be sent as `1e+23`
+ * (JSON has no bigger exact integers) and mean nothing to a SIP stack.
+ */
+export const MAX_SECONDS = 2_147_483_647;
+
+/** A whole number from 1 to MAX_SECONDS, or a `${VAR}` string. */
 export const positiveInteger = (): SchemaFragment => ({
   type: ['integer', 'string'],
   minimum: 1,
+  maximum: MAX_SECONDS,
   pattern: VAR_PATTERN,
 });
 

@@ -1,15 +1,58 @@
+import { suggestKey } from '../options/suggest.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { sortDiagnostics } from '../validate/diagnostic.js';
 import type { Style } from './style.js';
 
 const where = (d: Diagnostic): string => (d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file);
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A value that is a reference (`${VG_API_KEY}`), shown as written. */
+const NOT_REFERENCE = `(?!["']?\\$\\{)`;
+
+/** `key:` opening a line (block style, or its colon forgotten): the rest of the line is the value. */
+const blockKey = (key: string) =>
+  new RegExp(`^(\\s*(?:-\\s+)?["']?${key}["']?(?:\\s*:\\s*|\\s+))${NOT_REFERENCE}(\\S.*)$`, 'i');
+
+/** `key:` inside a flow map: the value is a quoted string, or plain text up to `,` `}` `]`. */
+const flowKey = (key: string) =>
+  new RegExp(
+    `(["']?${key}["']?\\s*:\\s*)${NOT_REFERENCE}("(?:[^"\\\\]|\\\\.)*"?|'(?:[^']|'')*'?|[^\\s,}\\]][^,}\\]]*)`,
+    'gi',
+  );
+
+/** api_key and the ways it gets misspelt: apiKey, api-key, API_KEY. */
+const API_KEY = 'api[_-]?key';
+
+const mask = (text: string, key: string): string => {
+  const block = blockKey(key);
+  return block.test(text) ? text.replace(block, '$1***') : text.replace(flowKey(key), '$1***');
+};
+
 /**
  * An api_key written literally in callops.yaml is a secret even there (it draws a warning):
- * the source line shown under an error never repeats it.
+ * the source line shown under an error never repeats it, in block or flow style, nor the
+ * value of `keys` (escaped as regular expressions). A reference is shown as written.
  */
-export const maskSecretLine = (text: string): string =>
-  text.replace(/^(\s*(?:-\s+)?["']?api_key["']?\s*:\s*)(?!\$\{)(\S.*)$/, '$1***');
+export const maskSecretLine = (text: string, keys: readonly string[] = []): string =>
+  [API_KEY, ...keys].reduce(mask, text);
+
+/** A key under a target that may hold the api key under another name (api_kye, token…). */
+const secretLike = (key: string): boolean =>
+  /key|token|secret|pass|auth|bearer|cred/i.test(key) || suggestKey(key, ['api_key']) === 'api_key';
+
+/**
+ * The source line shown under a diagnostic: an api_key value on its own line is hidden
+ * whole, and so is the value of a target key that looks like a misspelt api_key.
+ */
+const shownLine = (d: Diagnostic, text: string): string => {
+  if (/\/api_key$/.test(d.path) && !/api_key/.test(text)) return text.replace(/\S.*$/, '***');
+  const key = /^\/targets\/[^/]+\/([^/]+)$/
+    .exec(d.path)?.[1]
+    ?.replaceAll('~1', '/')
+    .replaceAll('~0', '~');
+  return maskSecretLine(text, key !== undefined && secretLike(key) ? [escapeRegExp(key)] : []);
+};
 
 /** Human format: `file:line:col: message`, the offending line, and a caret under the column. */
 export const renderDiagnosticsHuman = (
@@ -24,7 +67,7 @@ export const renderDiagnosticsHuman = (
     const text = d.line > 0 ? sourceText(d.file)?.split(/\r?\n/)[d.line - 1] : undefined;
     if (text !== undefined) {
       const gutter = String(d.line).padStart(5);
-      lines.push(style('gray', `${gutter} | `) + maskSecretLine(text).replace(/\t/g, '→'));
+      lines.push(style('gray', `${gutter} | `) + shownLine(d, text).replace(/\t/g, '→'));
       const pad = ' '.repeat(Math.max(0, d.column - 1));
       lines.push(`${style('gray', `${' '.repeat(5)} | `)}${pad}${style('red', '^')}`);
     }

@@ -14,12 +14,35 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `${NAME}` for a variable; `[description]` for a secret that has no variable. */
 const marker = (name: string): string => (IDENTIFIER.test(name) ? `\${${name}}` : `[${name}]`);
 
-/** The value as written raw, inside a JSON string, and URL-encoded (both ways). */
+const hex4 = (c: string, upper: boolean): string => {
+  const code = c.charCodeAt(0).toString(16).padStart(4, '0');
+  return `\\u${upper ? code.toUpperCase() : code}`;
+};
+
+/** JSON text as strict encoders write it: non-ASCII and `<`, `>`, `&` as \u escapes. */
+const asciiJson = (json: string, upper: boolean): string =>
+  json.replace(/[<>&\u007f-\uffff]/g, (c) => hex4(c, upper));
+
+const lowerHex = (url: string): string => url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+
+/**
+ * The value as written raw, inside a JSON string (also with `\/` and \u escapes, as other
+ * encoders write it), and URL- or form-encoded (upper- or lower-case hex).
+ */
 const formsOf = (value: string): string[] => {
-  const forms = [value, JSON.stringify(value).slice(1, -1)];
+  const json = JSON.stringify(value).slice(1, -1);
+  const forms = [
+    value,
+    json,
+    json.replaceAll('/', '\\/'),
+    asciiJson(json, false),
+    asciiJson(json, true),
+    asciiJson(json, false).replaceAll('/', '\\/'),
+  ];
   try {
     const url = encodeURIComponent(value);
-    forms.push(url, url.replaceAll('%20', '+'));
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    for (const u of [url, url.replaceAll('%20', '+'), form]) forms.push(u, lowerHex(u));
   } catch {
     // A lone surrogate has no URL encoding; the raw and JSON forms still apply.
   }
@@ -28,32 +51,128 @@ const formsOf = (value: string): string[] => {
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A form as a pattern in which any run of white space matches any other (flattened, CRLF). */
+const sourceOf = (form: string): string => escapeRegExp(form).replace(/\s+/g, '\\s+');
+
 const FALLBACK = '[redacted]';
+/**
+ * The shortest start of a value that counts as the value cut off at the end of a text:
+ * shorter ones end ordinary words too often.
+ */
+const MIN_CUT_LENGTH = 6;
+/** A trailing ellipsis, as a shortened message ends. */
+const ELLIPSIS = /(?:…|\.\.\.)$/;
+
+interface Form {
+  readonly text: string;
+  /** The text with each run of white space as one space, as a shortened message has it. */
+  readonly flat: string;
+  readonly marker: string;
+}
+
+interface Hit {
+  readonly start: number;
+  readonly end: number;
+  readonly marker: string;
+}
+
+/**
+ * Every occurrence of every form, overlapping ones included: one pattern with a group per
+ * form, longest first, searched again from just after the start of each match.
+ */
+const occurrences = (text: string, forms: readonly Form[], pattern: RegExp): Hit[] => {
+  const hits: Hit[] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const group = m.findIndex((g, i) => i > 0 && g !== undefined);
+    hits.push({
+      start: m.index,
+      end: m.index + m[0].length,
+      marker: forms[group - 1]?.marker ?? FALLBACK,
+    });
+    pattern.lastIndex = m.index + 1;
+  }
+  return hits;
+};
+
+/** The start of a secret cut off at the end of the text (before an ellipsis), if any. */
+const cutOff = (text: string, forms: readonly Form[]): Hit | undefined => {
+  const end = text.length - (ELLIPSIS.exec(text)?.[0].length ?? 0);
+  const last = text[end - 1];
+  if (last === undefined) return undefined;
+  let best: Hit | undefined;
+  for (const { flat, marker } of forms) {
+    // A start of `flat` that ends the text ends in the text's last character.
+    for (let i = flat.lastIndexOf(last, flat.length - 2); i >= MIN_CUT_LENGTH - 1; ) {
+      const k = i + 1;
+      if (text.startsWith(flat.slice(0, k), end - k)) {
+        if (!best || end - k < best.start) best = { start: end - k, end, marker };
+        break;
+      }
+      i = flat.lastIndexOf(last, i - 1);
+    }
+  }
+  return best;
+};
+
+/** The text with each run of overlapping occurrences replaced by their markers, in order. */
+const replaceHits = (text: string, hits: readonly Hit[], marker?: string): string => {
+  const sorted = [...hits].sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let cursor = 0;
+  let last = '';
+  for (const hit of sorted) {
+    if (hit.end <= cursor) continue;
+    const shown = marker ?? hit.marker;
+    if (hit.start >= cursor) out += text.slice(cursor, hit.start) + shown;
+    else if (shown !== last) out += shown;
+    cursor = hit.end;
+    last = shown;
+  }
+  return out + text.slice(cursor);
+};
 
 /**
  * A function replacing every occurrence of each secret value — raw, JSON-escaped or
- * URL-encoded — with its reference (`${VG_API_KEY}`). One pass over the text, longest value
- * first, so a replacement is never rescanned. Should a value still show afterwards (it
- * would have to be built across a marker, e.g. a value containing `}`), the text is redacted
- * again with a neutral marker, and as a last resort withheld entirely.
+ * URL-encoded, with its white space changed, or cut off at the end of a shortened text —
+ * with its reference (`${VG_API_KEY}`). Overlapping values are replaced together, so no
+ * piece of either remains. Should a value still show afterwards (a marker can rebuild it,
+ * e.g. a value `PROD` under the name PROD), the text is redacted again with a neutral
+ * marker, and as a last resort withheld entirely.
  */
 export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
   const byForm = new Map<string, string>();
   for (const secret of secrets) {
-    if (secret.value === '') continue;
+    // Nothing to hide in white space, and its pattern would match every space of the output.
+    if (secret.value.trim() === '') continue;
     if (secret.value.length < MIN_REDACTED_LENGTH && !secret.always) continue;
-    for (const form of formsOf(secret.value)) {
+    // A value with white space around it also shows trimmed (as most messages print it).
+    const trimmed = secret.value.trim();
+    const values = trimmed.length >= MIN_REDACTED_LENGTH ? [secret.value, trimmed] : [secret.value];
+    for (const form of values.flatMap(formsOf)) {
       if (!byForm.has(form)) byForm.set(form, marker(secret.name));
     }
   }
   if (byForm.size === 0) return (text) => text;
-  const forms = [...byForm.keys()].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(forms.map(escapeRegExp).join('|'), 'g');
-  const leaks = (text: string): boolean => forms.some((form) => text.includes(form));
+  const forms: Form[] = [...byForm]
+    .map(([text, mark]) => ({ text, flat: text.replace(/\s+/g, ' '), marker: mark }))
+    .sort((a, b) => b.text.length - a.text.length);
+  const pattern = new RegExp(forms.map((f) => `(${sourceOf(f.text)})`).join('|'), 'g');
+  const hitsIn = (text: string): Hit[] => {
+    const hits = occurrences(text, forms, pattern);
+    const tail = cutOff(text, forms);
+    return tail ? [...hits, tail] : hits;
+  };
+  const leaks = (text: string): boolean => {
+    pattern.lastIndex = 0;
+    return pattern.test(text);
+  };
   return (text) => {
-    const named = text.replace(pattern, (form) => byForm.get(form) ?? FALLBACK);
+    const hits = hitsIn(text);
+    if (hits.length === 0) return text;
+    const named = replaceHits(text, hits);
     if (!leaks(named)) return named;
-    const neutral = text.replace(pattern, FALLBACK);
+    const neutral = replaceHits(text, hits, FALLBACK);
     return leaks(neutral) ? '' : neutral;
   };
 };

@@ -14,6 +14,7 @@ export {
   type Interpolated,
   interpolate,
   interpolateString,
+  isMalformed,
   type MalformedReference,
   type MissingReference,
   type Secret,

@@ -89,6 +89,10 @@ export const interpolateString = (text: string, env: Env): StringResult => {
   return { text: out, missing, malformed, secrets };
 };
 
+/** True when `text` holds a `${` that is not a well-formed reference (checked without any value). */
+export const isMalformed = (text: string): boolean =>
+  text.includes('${') && interpolateString(text, {}).malformed;
+
 /**
  * Expands `${…}` references in every string of nested data (object keys are left as
  * written). Returns new data; the input is not changed. A string that is exactly one

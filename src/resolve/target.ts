@@ -3,6 +3,7 @@ import type { ResolvedTarget } from '../execute/target.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { TargetSpec } from '../validate/model.js';
 import { parseDuration, parseRate } from '../validate/parse.js';
+import { shownUrl } from '../validate/targets.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, interpolate, type Secret } from './interpolate.js';
 
@@ -30,7 +31,12 @@ const isLoopback = (host: string): boolean =>
 const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
 
 /** The base URL without trailing slashes, or why it cannot be used. Messages show `raw`. */
-const baseUrl = (value: string, raw: string, insecureOk: boolean): string | { error: string } => {
+const baseUrl = (
+  value: string,
+  written: string,
+  insecureOk: boolean,
+): string | { error: string } => {
+  const raw = shownUrl(written);
   let url: URL;
   try {
     url = new URL(value);
@@ -79,7 +85,11 @@ export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
     const key = m.path[0] as TextKey;
     at(key, missingMessage(m.name, pointer(['targets', spec.name, key])));
   }
-  for (const m of r.malformed) at(m.path[0] as TextKey, malformedMessage(m.text));
+  for (const m of r.malformed) {
+    const key = m.path[0] as TextKey;
+    // The api key is a secret even when written in the file: name it, never quote it.
+    at(key, malformedMessage(key === 'api_key' ? key : m.text));
+  }
   const broken = new Set([...r.missing, ...r.malformed].map((m) => m.path[0]));
   const usable = (key: TextKey): string | undefined => (broken.has(key) ? undefined : values[key]);
 

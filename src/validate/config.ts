@@ -2,6 +2,7 @@ import type { SourceDocument, SourceFile } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
 import type { ProjectConfig, TargetSpec } from './model.js';
+import { locateIn, optionProblems, referenceProblems } from './references.js';
 import { checkConfigDocument } from './schema-check.js';
 import { errorAt, hasReference, isRecord, keySiteOf, siteOf } from './site.js';
 import {
@@ -133,12 +134,19 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
   for (const [name, spec] of Object.entries(rawTargets)) {
     structural.push(...checkTargetShape(doc, name, spec));
     semantic.push(...checkTargetName(doc, name), ...checkTargetValues(doc, name, spec));
+    if (isRecord(spec)) {
+      for (const [key, value] of Object.entries(spec)) {
+        if (typeof value === 'string')
+          semantic.push(...referenceProblems(value, ['targets', name, key], locateIn(doc)));
+      }
+    }
     const target = toTargetSpec(doc, name, spec);
     if (target) targets.push(target);
   }
   semantic.push(...checkDefaultTarget(doc, data.default_target, targetNames));
   structural.push(...checkDefaultsName(doc, data.defaults));
   const defaults = isRecord(data.defaults) ? data.defaults : {};
+  semantic.push(...optionProblems(defaults, ['defaults'], locateIn(doc)));
   const config: ProjectConfig = {
     root,
     file: file.file,

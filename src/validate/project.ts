@@ -4,11 +4,12 @@ import { readConfig } from './config.js';
 import { toCallDefinition } from './definition.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostic.js';
 import type { CallDefinition, ValidatedProject } from './model.js';
+import { referenceSyntax } from './references.js';
 import { CALL_RULES, type RuleContext } from './rules.js';
 import { SCHEDULE_RULES } from './schedule.js';
 import { errorAt, type Site } from './site.js';
 
-const RULES = [...CALL_RULES, ...SCHEDULE_RULES];
+const RULES = [...CALL_RULES, referenceSyntax, ...SCHEDULE_RULES];
 
 /**
  * Whether the schema already reported this place: the same pointer, or the parent pointer

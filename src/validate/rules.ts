@@ -66,7 +66,8 @@ const requiredOptions: CallRule = {
   kind: 'semantic',
   check: (entry) => {
     const call = typeof entry.item.name === 'string' ? `call \`${entry.item.name}\`` : 'this call';
-    return REQUIRED_OPTIONS.filter((option) => absent(entry.merged[option]))
+    // An option written but left empty (null) is the schema's to report, at the value.
+    return REQUIRED_OPTIONS.filter((option) => entry.merged[option] === undefined)
       .filter((option) => option !== 'application_sid' || absent(entry.merged.call_hook))
       .map((option) => {
         const alternative = option === 'application_sid' ? ', or give a `call_hook`' : '';

@@ -70,7 +70,15 @@ const tokenAt = (text: string, line: number, column: number): string | undefined
   return source?.slice(column - 1).match(/^[^\s,\]}#]+/)?.[0];
 };
 
-const check = (compiled: Validator, doc: SourceDocument, text?: string): Diagnostic[] => {
+/** The api_key of a target: a secret even when written in the file. */
+const isApiKey = (pointer: string): boolean => /^\/targets\/[^/]+\/api_key$/.test(pointer);
+
+const check = (
+  compiled: Validator,
+  doc: SourceDocument,
+  text?: string,
+  isSecret?: (pointer: string) => boolean,
+): Diagnostic[] => {
   try {
     if (compiled.validate(doc.data)) return [];
     const rawAt = text
@@ -82,6 +90,7 @@ const check = (compiled: Validator, doc: SourceDocument, text?: string): Diagnos
     const problems = explainErrors(compiled.validate.errors ?? [], {
       schema: compiled.schema,
       ...(rawAt ? { rawAt } : {}),
+      ...(isSecret ? { isSecret } : {}),
     });
     return problems.map((p) => toDiagnostic(doc, p));
   } catch (err) {
@@ -120,4 +129,4 @@ export const checkCallsDocument = (doc: SourceDocument, text?: string): Diagnost
 
 /** Structural errors of the callops.yaml document. */
 export const checkConfigDocument = (doc: SourceDocument, text?: string): Diagnostic[] =>
-  check(configValidator(), doc, text);
+  check(configValidator(), doc, text, isApiKey);

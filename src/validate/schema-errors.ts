@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { VAR_PATTERN } from '../options/fragments.js';
 import { suggestKey } from '../options/suggest.js';
+import { KEY_NOTES, typeHint } from './schema-hints.js';
 
 /**
  * Turns Ajv's raw errors into a few precise, readable problems: one per mistake, with the
@@ -19,6 +20,8 @@ export interface ExplainContext {
   readonly schema: unknown;
   /** Source text of the scalar at a JSON pointer, when known (to quote numbers). */
   readonly rawAt?: (pointer: string) => string | undefined;
+  /** Whether the value at a JSON pointer is a secret (an api_key): it is never shown. */
+  readonly isSecret?: (pointer: string) => boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -105,11 +108,26 @@ const quoteIt = (e: ErrorObject, ctx: ExplainContext): string => {
   return `${head} — quote it: ${JSON.stringify(token)}${note}`;
 };
 
+/** The kind of a value, without the value itself. */
+const kindOf = (v: unknown): string =>
+  v === null || Array.isArray(v) || typeof v === 'object' ? describeValue(v) : `a ${typeof v}`;
+
+/** A type error about a secret: neither the value nor the text it was written as is shown. */
+const secretTypeMessage = (types: readonly string[], e: ErrorObject): string => {
+  const quotable = typeof e.data === 'number' || typeof e.data === 'boolean';
+  if (types.length === 1 && types[0] === 'string' && quotable) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+    return 'must be a string — put it in quotes, or better, use a reference such as ${VG_API_KEY}';
+  }
+  return `must be ${orList(types.map((t) => TYPE_WORDS[t] ?? t))}, got ${kindOf(e.data)}`;
+};
+
 const typeMessage = (types: readonly string[], e: ErrorObject, ctx: ExplainContext): string => {
+  if (ctx.isSecret?.(e.instancePath)) return secretTypeMessage(types, e);
   const quotable = typeof e.data === 'number' || typeof e.data === 'boolean';
   if (types.length === 1 && types[0] === 'string' && quotable) return quoteIt(e, ctx);
   const words = types.map((t) => TYPE_WORDS[t] ?? t);
-  return `must be ${orList(words)}, got ${describeValue(e.data)}`;
+  return `must be ${orList(words)}, got ${describeValue(e.data)}${typeHint(types, e.data)}`;
 };
 
 /** " (needed when `type` is `phone`)": a `then` schema describes its condition. */
@@ -158,6 +176,7 @@ const message = (e: ErrorObject, ctx: ExplainContext): string => {
         : `must be ${String(p.comparison)} ${String(p.limit)}, got ${String(e.data)}`;
     }
     case 'maximum':
+      return `must be at most ${String(p.limit)}, got ${String(e.data)}`;
     case 'exclusiveMaximum':
       return `must be ${String(p.comparison)} ${String(p.limit)}, got ${String(e.data)}`;
     case 'minLength':
@@ -220,7 +239,7 @@ const unknownKey = (e: ErrorObject, ctx: ExplainContext): SchemaProblem => {
   const title = isObj(e.parentSchema) ? e.parentSchema.title : undefined;
   const what = OPTION_LEVELS.has(String(title)) ? 'option' : 'key';
   const hint = suggestKey(key, propertyNames(e.parentSchema, ctx.schema));
-  const message = `unknown ${what} ${code(key)}${hint ? ` — did you mean ${code(hint)}?` : ''}`;
+  const message = `unknown ${what} ${code(key)}${KEY_NOTES.get(key) ?? (hint ? ` — did you mean ${code(hint)}?` : '')}`;
   return { pointer: `${e.instancePath}/${escapePointer(key)}`, key, message };
 };
 

@@ -78,6 +78,13 @@ export const checkTargetShape = (
   return out;
 };
 
+/** A base URL as shown in messages: a password, a query and a fragment are masked. */
+export const shownUrl = (raw: string): string =>
+  raw
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^/?#@]*@/i, '$1***@')
+    .replace(/\?[^#]*/, '?***')
+    .replace(/#.*$/, '#***');
+
 const checkBaseUrl = (
   doc: SourceDocument,
   path: PathSegments,
@@ -86,16 +93,21 @@ const checkBaseUrl = (
   const text = spec.base_url;
   if (typeof text !== 'string' || hasReference(text)) return [];
   const site = siteOf(doc, [...path, 'base_url']);
+  const shown = shownUrl(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return [errorAt(site, `base_url \`${text}\` is not a URL (e.g. https://vg.example.com)`)];
+    return [errorAt(site, `base_url \`${shown}\` is not a URL (e.g. https://vg.example.com)`)];
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return [errorAt(site, `base_url must start with https:// (found \`${url.protocol}\`)`)];
   }
   const out: Diagnostic[] = [];
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    const message = `base_url \`${shown}\` must not carry credentials, a query or a fragment`;
+    out.push(errorAt(site, message));
+  }
   if (url.protocol === 'http:' && !isLoopback(url.hostname) && spec.allow_insecure !== true) {
     out.push(
       errorAt(

@@ -166,6 +166,7 @@ describe('numbers and strings', () => {
     ['abc', 'must be an integer, got string "abc"'],
     ['true', 'must be an integer, got boolean true'],
     ['', 'must be an integer, got an empty value'],
+    ['99999999999999999999999', 'must be at most 2147483647, got 1e+23'],
   ])('timeout: %s is rejected', (value, message) => {
     expect(calls(call(`timeout: ${value}`))).toEqual([`3:14 /calls/0/timeout ${message}`]);
   });
@@ -228,7 +229,7 @@ describe('nested gateway objects', () => {
     expect(calls(text)).toEqual([
       '3:37 /calls/0/transcribe/transcriptionHook must be a string — quote it: "5"',
       '3:49 /calls/0/transcribe/channel must be one of `1`, `2`, got number 3',
-      '3:64 /calls/0/transcribe/earlyMedia must be true or false, got string "yes"',
+      '3:64 /calls/0/transcribe/earlyMedia must be true or false, got string "yes" (YAML 1.2 reads `yes` as text: write true or false)',
     ]);
   });
 
@@ -290,7 +291,7 @@ calls: "calls/*.yaml"
     expect(config(text)).toEqual([
       '3:5 /targets/production must have `account_sid`',
       '5:5 /targets/production/concurency unknown key `concurency` — did you mean `concurrency`?',
-      '6:21 /targets/production/allow_insecure must be true or false, got string "yes"',
+      '6:21 /targets/production/allow_insecure must be true or false, got string "yes" (YAML 1.2 reads `yes` as text: write true or false)',
       '7:3 /targets/Bad~1Name key must be lowercase letters, digits, `.`, `_` or `-`, starting with a letter or digit, got "Bad/Name"',
       '8:1 /default_targt unknown key `default_targt` — did you mean `default_target`?',
       '9:8 /calls must be a list, got string "calls/*.yaml"',
