@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import {
@@ -76,7 +77,26 @@ export interface DueRun {
   readonly lock: Lockfile;
   readonly paths: StatePaths;
   readonly flags: PlaceFlags;
+  /**
+   * The plan's `now` minus the real time when it was made (0 unless `--now` was given): a
+   * slot's deadline is enforced on the real clock, shifted as the plan was.
+   */
+  readonly planShiftMs?: number;
+  /** Rate limiters kept across batches (`run`). */
+  readonly limiters?: Map<string, RateLimiter>;
 }
+
+/** Each scheduled request gets its slot's deadline: it is never sent from then on. */
+const withDeadlines = (requests: readonly CallRequest[], run: DueRun): CallRequest[] => {
+  const items = new Map(run.due.map((i) => [i.key, i]));
+  const calls = new Map(run.prepared.project.calls.map((c) => [c.name, c]));
+  return requests.map((request) => {
+    const item = items.get(request.key);
+    const deadlineMs = item && calls.get(item.name)?.schedule?.deadlineMs;
+    if (item?.slot === undefined || deadlineMs === undefined) return request;
+    return { ...request, notAfterMs: Date.parse(item.slot) + deadlineMs - (run.planShiftMs ?? 0) };
+  });
+};
 
 export interface DueResult {
   readonly code: number;
@@ -85,7 +105,9 @@ export interface DueResult {
 
 /** resolve → execute → record → report, for calls already confirmed. */
 export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResult> => {
-  const { due, note } = run;
+  const { note } = run;
+  // One placement per key per run, whatever the list says (a plan file naming a key twice).
+  const due = [...new Map(run.due.map((item) => [item.key, item])).values()];
   if (due.length === 0) {
     if (ctx.format === 'json') {
       ctx.stdout.write(
@@ -113,13 +135,14 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
     reporter.start({ items: due, targetNote: note });
     const result = await placeCalls({
       items: due,
-      requests: resolved.requests as CallRequest[],
+      requests: withDeadlines(resolved.requests, run),
       targets: resolved.targets as Map<string, ResolvedTarget>,
       lock: run.lock,
       paths: run.paths,
       reporter,
       redact,
       signal: ctx.signal,
+      ...(run.limiters ? { limiters: run.limiters } : {}),
     });
     const summary = {
       outcomes: result.outcomes,

@@ -1,6 +1,7 @@
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
+import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplyReporter } from '../report/apply.js';
@@ -20,6 +21,8 @@ export interface PlaceInput {
   readonly reporter: ApplyReporter;
   readonly redact: (text: string) => string;
   readonly signal: AbortSignal;
+  /** Rate limiters kept across batches (`run`). */
+  readonly limiters?: Map<string, RateLimiter>;
 }
 
 export interface PlaceResult {
@@ -50,11 +53,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const { createGatewayClient } = await import('../execute/client.js');
   const { executeCalls } = await import('../execute/run.js');
   const meta = new Map(input.items.map((i) => [i.key, { definition: i.definition, file: i.file }]));
+  // A call pinned to a target that could not be set up (`env` without CALLOPS_*) has no
+  // client: executeCalls fails it unsent, and the others still go.
   const clients = new Map(
-    [...new Set(input.requests.map((r) => r.target))].map((name) => [
-      name,
-      finishInFlight(createGatewayClient(input.targets.get(name) as ResolvedTarget)),
-    ]),
+    [...new Set(input.requests.map((r) => r.target))].flatMap((name) => {
+      const target = input.targets.get(name);
+      return target ? [[name, finishInFlight(createGatewayClient(target))] as const] : [];
+    }),
   );
   const journal = await openJournal(input.paths.stateDir);
   const attempts = new Map<string, number>();
@@ -68,6 +73,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       targets: input.targets,
       signal: input.signal,
       redact: input.redact,
+      ...(input.limiters ? { limiters: input.limiters } : {}),
       beforeSend: async (request) => {
         const attempt = (attempts.get(request.key) ?? 0) + 1;
         attempts.set(request.key, attempt);

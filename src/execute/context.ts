@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { GatewayClient } from './client.js';
 import type { Outcome } from './outcome.js';
 import { DEFAULT_MAX_ATTEMPTS } from './policy.js';
+import type { RateLimiter } from './rate.js';
 import type { CallRequest, ResolvedTarget } from './target.js';
 
 /** What the executor reports while it runs; reporters subscribe, the engine never knows which. */
@@ -43,6 +44,12 @@ export interface ExecuteContext {
   /** Resolves after `ms`; may reject when `signal` aborts. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now?: () => Date;
+  /**
+   * Rate limiters by target, kept across runs: runs back to back (the scheduler's batches)
+   * then share one rate instead of each starting with a free burst. Filled as needed; a
+   * limiter keeps the clock (`now`, `sleep`, signal) of the run that created it.
+   */
+  readonly limiters?: Map<string, RateLimiter>;
 }
 
 /** The context with its defaults filled in and its callbacks made safe to call. */
@@ -58,6 +65,7 @@ export interface Runtime {
   /** Epoch ms. */
   readonly nowMs: () => number;
   readonly nowIso: () => string;
+  readonly limiters: Map<string, RateLimiter> | undefined;
 }
 
 export function createRuntime(ctx: ExecuteContext): Runtime {
@@ -89,5 +97,6 @@ export function createRuntime(ctx: ExecuteContext): Runtime {
     },
     nowMs: () => now().getTime(),
     nowIso: () => now().toISOString(),
+    limiters: ctx.limiters,
   };
 }

@@ -33,6 +33,7 @@ export async function placeCall(
 
   for (;;) {
     const turn = await waitForTurn(state, rt);
+    const pauseSeen = state.pause?.generation;
     if (turn === 'aborted') {
       if (!progress.started) return undefined;
       const last = progress.last;
@@ -46,6 +47,15 @@ export async function placeCall(
     if (turn === 'stopped') {
       return end('failed', `${progress.started ? 'not retried' : 'not sent'}: ${state.stopReason}`);
     }
+    const { notAfterMs } = request;
+    if (notAfterMs !== undefined && rt.nowMs() >= notAfterMs) {
+      const last = progress.last ? `; last answer: ${progress.last.reason}` : '';
+      return end(
+        'failed',
+        `${progress.attempts > 0 ? 'not retried' : 'not sent'}: the deadline of its slot passed — never placed late${last}`,
+        withStatus(progress.last?.httpStatus),
+      );
+    }
     if (!progress.started) {
       progress.started = true;
       rt.emit({ type: 'call:start', key: request.key, target: state.target.name });
@@ -57,6 +67,15 @@ export async function placeCall(
       return end('failed', `not sent: the intent could not be recorded: ${why}`);
     }
     if (rt.signal?.aborted) return end('failed', 'interrupted before the request was sent');
+    // A 401/403 or a 429 may have come in while the intent was being written.
+    if (state.stopReason !== undefined) {
+      return end(
+        'failed',
+        `${progress.attempts > 0 ? 'not retried' : 'not sent'}: ${state.stopReason}`,
+      );
+    }
+    const pause = state.pause;
+    if (pause && pause.generation !== pauseSeen && pause.untilMs > rt.nowMs()) continue;
 
     progress.attempts += 1;
     const result = await state.client.post(request, rt.signal);

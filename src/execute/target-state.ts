@@ -21,9 +21,13 @@ export function createTargetState(
   client: GatewayClient,
   rt: Runtime,
 ): TargetState {
-  const limiter = target.rate
-    ? createRateLimiter(target.rate, { now: rt.nowMs, sleep: (ms) => rt.sleep(ms) })
+  const { rate } = target;
+  const shared = rate ? `${target.name} ${rate.count}/${rate.perMs}` : '';
+  const limiter = rate
+    ? (rt.limiters?.get(shared) ??
+      createRateLimiter(rate, { now: rt.nowMs, sleep: (ms) => rt.sleep(ms) }))
     : undefined;
+  if (limiter) rt.limiters?.set(shared, limiter);
   return { target, client, limiter, pause: undefined, stopReason: undefined };
 }
 

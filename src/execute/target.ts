@@ -23,4 +23,9 @@ export interface CallRequest {
   readonly key: string;
   readonly target: string;
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * Epoch ms from which no attempt may start: a scheduled slot's deadline. A call still
+   * waiting then (rate, concurrency, a pause, a backoff) ends `failed`, never placed late.
+   */
+  readonly notAfterMs?: number;
 }

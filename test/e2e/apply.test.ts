@@ -2,6 +2,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { planDigest } from '../../src/plan/digest.js';
 import {
   APP_SID,
   callsYaml,
@@ -231,6 +232,58 @@ describe('callops apply against the simulator', () => {
     expect(gw.sim.received()).toHaveLength(2);
   });
 
+  it('apply --plan FILE carries out a plan made with --retry-unknown, and only its keys', async () => {
+    const gw = await gateway(THREE);
+    const unknown = {
+      status: 'unknown',
+      at: '2026-11-24T10:00:00.000Z',
+      definition: 'sha256:0',
+      file: 'calls/welcome.yaml',
+      message: 'the run ended before an answer was recorded (interrupted or crashed)',
+    };
+    await gw.project.write(
+      'callops.lock',
+      `${JSON.stringify({ lockfileVersion: 1, calls: { 'sim/welcome-alice': unknown, 'sim/welcome-bob': unknown } }, null, 2)}\n`,
+    );
+    const file = join(gw.project.dir, 'retry.plan.json');
+    const planned = await gw.run([
+      'plan',
+      '--retry-unknown',
+      '--only',
+      'welcome-alice',
+      '--out',
+      file,
+    ]);
+    expect(planned.code).toBe(0);
+    const r = await gw.run(['apply', '--plan', file, '--yes']);
+    expect(output(r)).not.toMatch(/no longer due/);
+    expect(r.code).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    const lock = await gw.project.lock();
+    expect(lock?.calls['sim/welcome-alice']?.status).toBe('placed');
+    expect(lock?.calls['sim/welcome-bob']?.status).toBe('unknown');
+  });
+
+  it('a plan file that lists a key twice still places that call once', async () => {
+    const gw = await gateway(THREE);
+    const file = join(gw.project.dir, 'twice.plan.json');
+    expect((await gw.run(['plan', '--only', 'welcome-alice', '--out', file])).code).toBe(0);
+    const plan = JSON.parse(await readFile(file, 'utf8')) as {
+      target: string;
+      now: string;
+      due: { key: string; definition: string }[];
+      planDigest: string;
+    };
+    const [item] = plan.due;
+    plan.due = [item as (typeof plan.due)[number], item as (typeof plan.due)[number]];
+    plan.planDigest = planDigest(plan);
+    await writeFile(file, JSON.stringify(plan));
+    const r = await gw.run(['apply', '--plan', file, '--yes']);
+    expect(r.code).toBe(0);
+    expect(gw.sim.received()).toHaveLength(1);
+    expect((await gw.project.lock())?.calls['sim/welcome-alice']?.status).toBe('placed');
+  });
+
   it('429 with Retry-After: the target pauses, each call is retried and placed exactly once', async () => {
     const gw = await gateway(
       { 'calls/a.yaml': callsYaml(['r1', 'r2', 'r3', 'r4'].map((name) => ({ name }))) },
@@ -313,6 +366,19 @@ describe('callops apply against the simulator', () => {
     expect(r.stdout).not.toMatch(/built-in simulator/);
     expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['env/welcome-bob']);
     expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('a call pinned to target `env` without CALLOPS_* set is failed unsent; the others are placed', async () => {
+    const gw = await gateway({
+      'calls/a.yaml': callsYaml([{ name: 'here' }, { name: 'pinned', extra: ['target: env'] }]),
+    });
+    const r = await gw.run(['apply', '--yes']);
+    expect(r.code).toBe(1);
+    expect(gw.placed()).toHaveLength(1);
+    const lock = await gw.project.lock();
+    expect(lock?.calls['sim/here']?.status).toBe('placed');
+    expect(lock?.calls['env/pinned']).toMatchObject({ status: 'failed' });
+    expect(lock?.calls['env/pinned']?.message).toMatch(/not sent: no target named `env`/);
   });
 
   it('a lockfile in a directory not yet there, and the api key from .env', async () => {

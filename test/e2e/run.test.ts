@@ -10,8 +10,9 @@ afterEach(async () => {
 const CALLS = {
   'calls/a.yaml': callsYaml([
     { name: 'at-start' },
-    // Every second, with a short deadline so that only the latest slots are ever due.
-    { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 2s }'] },
+    // Every second, with a short deadline so that only the latest slots are ever due (a slot
+    // still unsent when its deadline passes is failed, so leave a loaded machine some room).
+    { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 3s }'] },
   ]),
 };
 
@@ -43,6 +44,42 @@ describe('callops run', () => {
       new Set(gw.placed().map((p) => p.sid)),
     );
   });
+
+  it('a batch that outlasts the next slot does not make it sleep past that slot', async () => {
+    // Each request takes 1.5 s, longer than the 1 s to the next slot: when a batch ends, the
+    // slot it had looked up as next is already due, and must be placed before its deadline.
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 3s }'] },
+        ]),
+      },
+      { latencyMs: 1_500 },
+    );
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const done = collect(child, 30_000);
+    const project = gw.project;
+    const count = async () => Object.keys((await project.lock())?.calls ?? {}).length;
+    try {
+      // The first batch: the slots of the last 3 s (the deadline), placed together.
+      const first = await waitFor('the first batch in the lockfile', async () => {
+        const n = await count();
+        return n > 0 ? n : undefined;
+      });
+      // Later batches: each slot as it falls due.
+      await waitFor(
+        'two more slots of tick in the lockfile',
+        async () => ((await count()) >= first + 2 ? true : undefined),
+        { timeoutMs: 20_000 },
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const r = await done;
+    expect(r.code).toBe(0);
+    const lock = await gw.project.lock();
+    for (const entry of Object.values(lock?.calls ?? {})) expect(entry.status).toBe('placed');
+  }, 40_000);
 
   it('without --yes is a usage error (64) and sends nothing', async () => {
     gw = await startGateway(CALLS);

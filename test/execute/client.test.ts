@@ -86,6 +86,26 @@ describe('createGatewayClient', () => {
     }
   });
 
+  it('reports a kept-alive socket cut after the request was read as sent, and sends it once', async () => {
+    const sockets = new Set<unknown>();
+    const server = await serve((_req, res, raw) => {
+      // The second request comes on the socket the first one left open: cut it there.
+      if (sockets.has(raw.socket)) return raw.socket.destroy();
+      sockets.add(raw.socket);
+      created(res);
+    });
+    const client = createGatewayClient(makeTarget('vg', server.url, { concurrency: 1 }));
+    try {
+      expect(await client.post(request)).toMatchObject({ kind: 'response', status: 201 });
+      const second = await client.post(request);
+      expect(second).toMatchObject({ kind: 'error', sent: true });
+      expect(server.received).toHaveLength(2);
+      expect(sockets.size).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('reports a refused connection as not sent', async () => {
     const port = await closedPort();
     const client = createGatewayClient(makeTarget('vg', `http://127.0.0.1:${port}`));

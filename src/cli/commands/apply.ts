@@ -52,31 +52,22 @@ is required. Every missing environment variable is reported before anything is s
     const paths = statePaths(project.config);
     const held = await holdState(ctx, paths, `callops apply`);
     try {
+      // A plan file lists the keys to place, unknown ones included when it was made with
+      // --retry-unknown; its lock digest proves they were unknown when it was reviewed. So it
+      // is checked against a plan in which unknown entries may be due, and only its keys go.
       const plan = planAt(
         prepared,
         held.lock,
         planFile !== undefined ? new Date() : ctx.now,
-        ctx.values,
+        planFile !== undefined ? { ...ctx.values, 'retry-unknown': true } : ctx.values,
       );
+      // With --now, deadlines are met on the real clock as shifted by --now: time spent from
+      // here on (the question, the queue) still counts against them.
+      const planShiftMs =
+        planFile === undefined && ctx.nowGiven ? ctx.now.getTime() - Date.now() : 0;
       let due: readonly PlanItem[] = plan.due;
       if (planFile !== undefined) {
-        const text = await readFile(resolvePath(planFile), 'utf8').catch(
-          (error: NodeJS.ErrnoException) => {
-            throw new CliError(
-              `--plan ${planFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
-              EXIT.usage,
-            );
-          },
-        );
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new CliError(
-            `--plan ${planFile}: not a callops plan file (invalid JSON); nothing was sent`,
-          );
-        }
-        const check = checkPlanFile(parsed, {
+        const check = checkPlanFile(await readPlanFile(planFile), {
           plan,
           lockDigest: lockDigest(held.lock),
           definitions: definitionsOf(project.calls),
@@ -102,9 +93,35 @@ is required. Every missing environment variable is reported before anything is s
           return EXIT.failed;
         }
       }
-      return await executeDue(ctx, { prepared, due, note, lock: held.lock, paths, flags });
+      return await executeDue(ctx, {
+        prepared,
+        due,
+        note,
+        lock: held.lock,
+        paths,
+        flags,
+        planShiftMs,
+      });
     } finally {
       await held.release();
     }
   },
+};
+
+const readPlanFile = async (planFile: string): Promise<unknown> => {
+  const text = await readFile(resolvePath(planFile), 'utf8').catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new CliError(
+        `--plan ${planFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+        EXIT.usage,
+      );
+    },
+  );
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CliError(
+      `--plan ${planFile}: not a callops plan file (invalid JSON); nothing was sent`,
+    );
+  }
 };

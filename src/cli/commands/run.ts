@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RateLimiter } from '../../execute/rate.js';
 import type { CommandModule } from '../context.js';
 import { parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
@@ -40,6 +41,8 @@ flight are recorded. --yes is required: run places calls unattended.`,
     let lock = held.lock;
     let worst: number = EXIT.ok;
     const reported = new Set<string>();
+    // One rate per target for the whole run, not a fresh one per batch.
+    const limiters = new Map<string, RateLimiter>();
     ctx.stderr.write(
       `${note}\nrunning: ${project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
     );
@@ -59,7 +62,15 @@ flight are recorded. --yes is required: run places calls unattended.`,
         }
         if (plan.due.length > 0) {
           try {
-            const result = await runDue(ctx, { prepared, due: plan.due, note, lock, paths, flags });
+            const result = await runDue(ctx, {
+              prepared,
+              due: plan.due,
+              note,
+              lock,
+              paths,
+              flags,
+              limiters,
+            });
             lock = result.lock;
             if (result.code === EXIT.interrupted) return EXIT.interrupted;
             if (result.code !== EXIT.ok) worst = result.code;
@@ -69,9 +80,11 @@ flight are recorded. --yes is required: run places calls unattended.`,
             worst = EXIT.failed;
           }
         }
+        // A slot that fell due while the batch ran is looked at without delay (not filtered
+        // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
         const next = plan.upcoming
           .map((i) => Date.parse(i.slot ?? ''))
-          .filter((t) => t > Date.now());
+          .filter((t) => !Number.isNaN(t));
         const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
         await sleep(Math.max(250, wake), undefined, { signal: ctx.signal }).catch(() => undefined);
       }
