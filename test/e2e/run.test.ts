@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, collect, type Gateway, spawnCli, startGateway, waitFor } from './helpers.js';
+import {
+  APP_SID,
+  callsYaml,
+  collect,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  waitFor,
+} from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -43,6 +51,31 @@ describe('callops run', () => {
     expect(new Set(Object.values(lock?.calls ?? {}).map((e) => e.sid))).toEqual(
       new Set(gw.placed().map((p) => p.sid)),
     );
+  });
+
+  it('a call that fails during run is not sent again by that run', async () => {
+    // The gateway knows no application but this one: `wrong-app` gets 400 every time.
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'wrong-app', extra: ['application_sid: 00000000-0000-4000-8000-0000000000ff'] },
+          { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 3s }'] },
+        ]),
+      },
+      { applicationSids: [APP_SID] },
+    );
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const done = collect(child, 20_000);
+    const sim = gw.sim;
+    // Several loops later (one per tick slot), the failed call was still sent only once.
+    await waitFor('six ticks placed: several loops', async () =>
+      sim.received().filter((r) => r.status === 201).length >= 6 ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(1);
+    expect(sim.received().filter((x) => x.status === 400)).toHaveLength(1);
+    expect((await gw.project.lock())?.calls['sim/wrong-app']?.status).toBe('failed');
   });
 
   it('a batch that outlasts the next slot does not make it sleep past that slot', async () => {

@@ -41,6 +41,9 @@ flight are recorded. --yes is required: run places calls unattended.`,
     let lock = held.lock;
     let worst: number = EXIT.ok;
     const reported = new Set<string>();
+    // A call that failed in this run is not sent again by it: a 4xx would fail again every
+    // minute. The next apply, or the next start of run, tries it again.
+    const givenUp = new Set<string>();
     // One rate per target for the whole run, not a fresh one per batch.
     const limiters = new Map<string, RateLimiter>();
     ctx.stderr.write(
@@ -50,21 +53,22 @@ flight are recorded. --yes is required: run places calls unattended.`,
       while (!ctx.signal.aborted) {
         const now = new Date();
         const plan = planAt(prepared, lock, now, ctx.values, { upcomingCount: 1 });
+        const due = plan.due.filter((item) => !givenUp.has(item.key));
         for (const item of plan.missed) {
           if (reported.has(item.key)) continue;
           reported.add(item.key);
           ctx.stderr.write(`missed ${item.key} (deadline passed; not placed late)\n`);
         }
-        if (flags.maxCalls !== undefined && plan.due.length > flags.maxCalls) {
+        if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
           throw new CliError(
-            `${plan.due.length} calls are due, more than --max-calls ${flags.maxCalls}; none of them was sent, and run stops (see \`callops plan\`)`,
+            `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; none of them was sent, and run stops (see \`callops plan\`)`,
           );
         }
-        if (plan.due.length > 0) {
+        if (due.length > 0) {
           try {
             const result = await runDue(ctx, {
               prepared,
-              due: plan.due,
+              due,
               note,
               lock,
               paths,
@@ -72,10 +76,15 @@ flight are recorded. --yes is required: run places calls unattended.`,
               limiters,
             });
             lock = result.lock;
+            for (const item of due) {
+              if (lock.calls[item.key]?.status === 'failed') givenUp.add(item.key);
+            }
             if (result.code === EXIT.interrupted) return EXIT.interrupted;
             if (result.code !== EXIT.ok) worst = result.code;
           } catch (error) {
             if (!(error instanceof CliError)) throw error;
+            // Nothing was sent (a missing variable, say): say it once, not every minute.
+            for (const item of due) givenUp.add(item.key);
             ctx.stderr.write(`${error.message}\n`);
             worst = EXIT.failed;
           }
