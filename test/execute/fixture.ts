@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 import { createGatewayClient, type GatewayClient } from '../../src/execute/client.js';
 import type { ExecuteContext, ExecuteEvent } from '../../src/execute/context.js';
 import type { Outcome } from '../../src/execute/outcome.js';
@@ -151,4 +152,20 @@ export async function run(
 /** Polls `check` on the event loop until it holds (bounded by the test timeout). */
 export async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/**
+ * `serve(handler)` starts a server that is closed after each test of the file that calls
+ * this at its top level.
+ */
+export function serverPerTest(): (handler: Handler) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return async (handler) => {
+    const server = await startServer(handler);
+    servers.push(server);
+    return server;
+  };
 }

@@ -1,28 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecuteEvent } from '../../src/execute/context.js';
-import {
-  created,
-  type Handler,
-  makeRequests,
-  makeTarget,
-  reply,
-  run,
-  startServer,
-  type TestServer,
-  until,
-} from './fixture.js';
+import { created, makeRequests, makeTarget, reply, run, serverPerTest, until } from './fixture.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Handler) {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 describe('executeCalls: pacing', () => {
   it('never has more requests in flight than the target allows', async () => {

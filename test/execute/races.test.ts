@@ -1,28 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecuteEvent } from '../../src/execute/context.js';
 import type { RateLimiter } from '../../src/execute/rate.js';
-import {
-  created,
-  type Handler,
-  makeRequests,
-  makeTarget,
-  reply,
-  run,
-  startServer,
-  type TestServer,
-  until,
-} from './fixture.js';
+import { created, makeRequests, makeTarget, reply, run, serverPerTest, until } from './fixture.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Handler) {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 describe('executeCalls: what arrives while an intent is being recorded', () => {
   it('sends nothing more once a 401 stopped the target, even a call already past its turn', async () => {

@@ -1,26 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   closedPort,
   created,
-  type Handler,
   makeRequests,
   makeTarget,
   reply,
   run,
-  startServer,
-  type TestServer,
+  serverPerTest,
 } from './fixture.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Handler) {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 describe('executeCalls: what each answer means', () => {
   it('places a call answered 201, with sid and callId, after recording its intent', async () => {
