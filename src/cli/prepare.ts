@@ -3,7 +3,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { buildPlan } from '../plan/build.js';
 import type { Plan } from '../plan/types.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
-import { envTarget } from '../resolve/index.js';
+import { type Env, envTarget } from '../resolve/index.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ValidatedProject } from '../validate/model.js';
@@ -11,8 +11,6 @@ import type { CommandContext } from './context.js';
 import { CliError, EXIT, UsageError } from './exit.js';
 import { diagnosticsObject, loadAndValidate, reportDiagnostics } from './load.js';
 import { chooseTarget, type TargetChoice } from './targets.js';
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Prepared {
   readonly project: ValidatedProject;

@@ -1,6 +1,13 @@
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
-import { resolveCall, resolveTarget, type Secret } from '../resolve/index.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_PAUSE_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  resolveCall,
+  resolveTarget,
+  type Secret,
+} from '../resolve/index.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { PlaceFlags } from './execute-due.js';
 import type { Prepared } from './prepare.js';
@@ -14,10 +21,6 @@ export interface ResolvedRequests {
   /** Stops the built-in simulator when this run started it. */
   close(): Promise<void>;
 }
-
-const DEFAULT_CONCURRENCY = 4;
-const DEFAULT_TIMEOUT_MS = 15_000;
-const DEFAULT_MAX_PAUSE_MS = 5 * 60_000;
 
 const withFlags = (target: ResolvedTarget, flags: PlaceFlags): ResolvedTarget => ({
   ...target,
@@ -53,7 +56,7 @@ export const resolveRequests = async (
             accountSid: sim.accountSid,
             apiKey: sim.apiKey,
             concurrency: DEFAULT_CONCURRENCY,
-            requestTimeoutMs: DEFAULT_TIMEOUT_MS,
+            requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
             maxPauseMs: DEFAULT_MAX_PAUSE_MS,
             builtin: true,
           },

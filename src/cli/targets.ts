@@ -1,8 +1,8 @@
+import { ENV_TARGET } from '../resolve/env-target.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
 import { UsageError } from './exit.js';
 
 export const SIMULATOR_TARGET = 'simulator';
-export const ENV_TARGET = 'env';
 
 export interface TargetChoice {
   /** The run's target: calls not pinned elsewhere go there. */

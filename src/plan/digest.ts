@@ -1,19 +1,8 @@
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256 } from '../validate/definition.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { PlanItem } from './types.js';
 
-/** JSON with object keys sorted at every depth and `undefined` members dropped. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return Object.fromEntries(entries);
-  });
-
-export const sha256 = (text: string): string =>
-  `sha256:${createHash('sha256').update(text).digest('hex')}`;
+export { canonicalJson, sha256 };
 
 /**
  * Digest of what apply would place: the target, the evaluation time and the due keys with

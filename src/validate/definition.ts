@@ -27,7 +27,11 @@ export const definitionHash = (definition: {
   readonly target?: string;
   readonly schedule?: unknown;
   readonly options: unknown;
-}): string => `sha256:${createHash('sha256').update(canonicalJson(definition)).digest('hex')}`;
+}): string => sha256(canonicalJson(definition));
+
+/** `sha256:<hex>` of a text: the form of every digest callops stores. */
+export const sha256 = (text: string): string =>
+  `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
 /** The CallDefinition of an entry with a string name; undefined without one. */
 export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined => {
