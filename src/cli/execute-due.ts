@@ -8,6 +8,7 @@ import {
   applyMarkdown,
   createJsonReporter,
   createPlainReporter,
+  isFailure,
 } from '../report/apply.js';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { makeRedactor } from '../report/redact.js';
@@ -101,6 +102,8 @@ const withDeadlines = (requests: readonly CallRequest[], run: DueRun): CallReque
 export interface DueResult {
   readonly code: number;
   readonly lock: Lockfile;
+  /** Keys whose slot's deadline passed before they could be sent (reported already). */
+  readonly missed?: readonly string[];
 }
 
 /** resolve → execute → record → report, for calls already confirmed. */
@@ -174,10 +177,11 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
     }
     const code = result.interrupted
       ? EXIT.interrupted
-      : result.outcomes.some((o) => o.status !== 'placed')
+      : result.outcomes.some(isFailure)
         ? EXIT.failed
         : EXIT.ok;
-    return { code, lock: result.lock };
+    const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
+    return { code, lock: result.lock, missed };
   } finally {
     await resolved.close();
   }

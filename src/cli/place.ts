@@ -81,7 +81,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         await journal.intent({ key: request.key, target: request.target, attempt, ...m });
       },
       onEvent: (event: ExecuteEvent) => {
-        if (event.type === 'call:done') {
+        // A missed slot sent nothing and wrote no intent: nothing to journal or record.
+        if (event.type === 'call:done' && event.outcome.status !== 'missed') {
           const m = meta.get(event.outcome.key) ?? { definition: '', file: '' };
           records.push({ outcome: event.outcome, meta: m });
           writes.push(journal.outcome({ ...event.outcome, ...m }));

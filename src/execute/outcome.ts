@@ -1,5 +1,12 @@
-/** The one result type of a placement, shared by execute, state and report. */
-export type OutcomeStatus = 'placed' | 'failed' | 'unknown';
+/** What the lockfile records of a placement. */
+export type EntryStatus = 'placed' | 'failed' | 'unknown';
+
+/**
+ * The one result type of a placement, shared by execute, state and report. `missed`: a
+ * slot whose deadline passed before its first attempt could start — nothing was sent and
+ * nothing is recorded, as for a slot that fell due while callops was not running.
+ */
+export type OutcomeStatus = EntryStatus | 'missed';
 
 export interface Outcome {
   readonly key: string;

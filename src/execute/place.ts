@@ -49,10 +49,14 @@ export async function placeCall(
     }
     const { notAfterMs } = request;
     if (notAfterMs !== undefined && rt.nowMs() >= notAfterMs) {
-      const last = progress.last ? `; last answer: ${progress.last.reason}` : '';
+      // Never sent: the slot is missed, as if callops had not been running. After an attempt
+      // the gateway refused (a retry was due), it is that refusal that stands: failed.
+      if (progress.attempts === 0) {
+        return end('missed', 'not sent: the deadline of its slot passed — never placed late');
+      }
       return end(
         'failed',
-        `${progress.attempts > 0 ? 'not retried' : 'not sent'}: the deadline of its slot passed — never placed late${last}`,
+        `not retried: the deadline of its slot passed — never placed late; last answer: ${progress.last?.reason ?? 'none'}`,
         withStatus(progress.last?.httpStatus),
       );
     }

@@ -29,7 +29,11 @@ export const countOutcomes = (outcomes: readonly Outcome[]) => ({
   placed: outcomes.filter((o) => o.status === 'placed').length,
   failed: outcomes.filter((o) => o.status === 'failed').length,
   unknown: outcomes.filter((o) => o.status === 'unknown').length,
+  missed: outcomes.filter((o) => o.status === 'missed').length,
 });
+
+/** A call that failed or may have been placed: the run did not do its job (exit 1). */
+export const isFailure = (o: Outcome): boolean => o.status === 'failed' || o.status === 'unknown';
 
 export const rateText = (count: number, elapsedMs: number): string =>
   elapsedMs > 0 ? `${((count * 1000) / elapsedMs).toFixed(1)} calls/s` : '-';
@@ -47,6 +51,7 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
     c.failed > 0 ? style('red', `${c.failed} failed`) : `${c.failed} failed`,
     c.unknown > 0 ? style('yellow', `${c.unknown} unknown`) : `${c.unknown} unknown`,
   ];
+  if (c.missed > 0) parts.push(style('yellow', `${c.missed} missed`));
   if (summary.notStarted.length > 0) parts.push(`${summary.notStarted.length} not started`);
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : 'Done';
@@ -56,6 +61,7 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
 const statusWord = (o: Outcome, style: Style): string => {
   const word = o.status.padEnd(7);
   if (o.status === 'placed') return style('green', word);
+  if (o.status === 'missed') return style('dim', word);
   return o.status === 'failed' ? style('red', word) : style('yellow', word);
 };
 
@@ -129,7 +135,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${summary.interrupted ? ' · interrupted' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.interrupted ? ' · interrupted' : ''}`,
     '',
   ];
   if (summary.outcomes.length > 0) {

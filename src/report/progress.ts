@@ -43,7 +43,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
 
   const aggregateTitle = (): string => {
     const c = countOutcomes(outcomes);
-    return `placing calls ${outcomes.length}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown — ${rateText(outcomes.length, Date.now() - startedAt)}`;
+    const missed = c.missed > 0 ? `, ${c.missed} missed` : '';
+    return `placing calls ${outcomes.length}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(outcomes.length, Date.now() - startedAt)}`;
   };
   const refresh = (): void => {
     if (titled === undefined) return;
@@ -73,7 +74,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
             task: async (_ctx, task) => {
               const outcome = await (done.get(item.key) as Deferred).promise;
               task.title = `${item.key} → ${item.to}: ${outcome.status} ${describeOutcome(outcome)}`;
-              if (outcome.status !== 'placed')
+              if (outcome.status === 'missed') task.skip(task.title);
+              else if (outcome.status !== 'placed')
                 throw new Error(`${outcome.status}: ${describeOutcome(outcome)}`);
             },
           })),

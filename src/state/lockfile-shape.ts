@@ -1,4 +1,4 @@
-import type { OutcomeStatus } from '../execute/outcome.js';
+import type { EntryStatus } from '../execute/outcome.js';
 import { escapePointer } from './json-scan.js';
 import type { LockEntry, Lockfile } from './types.js';
 
@@ -10,7 +10,7 @@ export interface ShapeProblem {
   readonly hint?: string;
 }
 
-const STATUSES: readonly OutcomeStatus[] = ['placed', 'failed', 'unknown'];
+const STATUSES: readonly EntryStatus[] = ['placed', 'failed', 'unknown'];
 const STRING_FIELDS = ['sid', 'callId', 'message'] as const;
 const ENTRY_FIELDS = new Set([
   'status',
@@ -41,7 +41,7 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
     if (!ENTRY_FIELDS.has(field)) return problem(field, `${label} has an unknown field "${field}"`);
   }
   const { status, definition, file, httpStatus, resolvedBy } = raw;
-  if (!STATUSES.includes(status as OutcomeStatus)) {
+  if (!STATUSES.includes(status as EntryStatus)) {
     return problem(
       status === undefined ? '' : 'status',
       `${label}: status must be one of ${STATUSES.join(', ')}`,

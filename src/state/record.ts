@@ -1,4 +1,4 @@
-import type { Outcome, OutcomeStatus } from '../execute/outcome.js';
+import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { cleanEntry } from './lockfile-shape.js';
 import type { LockEntry, Lockfile } from './types.js';
 
@@ -15,7 +15,10 @@ const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => (
   calls: { ...lock.calls, [key]: cleanEntry(entry) },
 });
 
-const entryOf = (outcome: Outcome, meta: DefinitionMeta): LockEntry =>
+const entryOf = (
+  outcome: Outcome & { readonly status: EntryStatus },
+  meta: DefinitionMeta,
+): LockEntry =>
   cleanEntry({
     status: outcome.status,
     sid: outcome.sid,
@@ -32,6 +35,7 @@ const entryOf = (outcome: Outcome, meta: DefinitionMeta): LockEntry =>
  * Record outcomes, in order. `placed` is final: an entry that is placed is never replaced,
  * so no later outcome (a replayed journal, a retry) can make a placed call look unplaced.
  * Anything else replaces a failed or unknown entry, keeping the gateway's status and message.
+ * A `missed` slot was never sent and leaves no entry (the plan reports it as missed).
  * One copy of the calls map for the whole batch: recording n outcomes costs O(n), not O(n²).
  */
 export const recordOutcomes = (
@@ -40,8 +44,8 @@ export const recordOutcomes = (
 ): Lockfile => {
   const calls: Record<string, LockEntry> = { ...lock.calls };
   for (const { outcome, meta } of records) {
-    if (calls[outcome.key]?.status === 'placed') continue;
-    calls[outcome.key] = entryOf(outcome, meta);
+    if (outcome.status === 'missed' || calls[outcome.key]?.status === 'placed') continue;
+    calls[outcome.key] = entryOf({ ...outcome, status: outcome.status }, meta);
   }
   return { lockfileVersion: lock.lockfileVersion, calls };
 };
@@ -103,7 +107,7 @@ export const settleUnknown = (
   });
 };
 
-export type LockSummary = Readonly<Record<OutcomeStatus, number>> & { readonly total: number };
+export type LockSummary = Readonly<Record<EntryStatus, number>> & { readonly total: number };
 
 /** How many entries have each status. */
 export const summarize = (lock: Lockfile): LockSummary => {

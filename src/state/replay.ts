@@ -1,5 +1,5 @@
 import { readFile, unlink } from 'node:fs/promises';
-import type { Outcome, OutcomeStatus } from '../execute/outcome.js';
+import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { isErrorCode, journalPath, syncDir } from './dir.js';
 import { serializeLockfile, writeLockfileAtomic } from './lockfile.js';
 import { recordOutcomes } from './record.js';
@@ -10,7 +10,7 @@ export const INTERRUPTED = 'the run ended before an answer was recorded (interru
 export interface ReplayResult {
   readonly lock: Lockfile;
   /** Entries the journal changed, by the status they now have. */
-  readonly folded: Readonly<Record<OutcomeStatus, number>>;
+  readonly folded: Readonly<Record<EntryStatus, number>>;
   /** Complete lines that were not journal records (left by a crash mid-write); skipped. */
   readonly ignoredLines: number;
   /** The journal ended in a partial line (a write cut short by a crash); skipped. */
@@ -86,7 +86,7 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   }
   const placed = new Set(Object.keys(lock.calls).filter((k) => lock.calls[k]?.status === 'placed'));
   for (const { outcome } of records) {
-    if (placed.has(outcome.key)) continue;
+    if (placed.has(outcome.key) || outcome.status === 'missed') continue;
     folded[outcome.status]++;
     if (outcome.status === 'placed') placed.add(outcome.key);
   }

@@ -1,8 +1,8 @@
-import type { OutcomeStatus } from '../execute/outcome.js';
+import type { EntryStatus } from '../execute/outcome.js';
 
 /** One entry of callops.lock, keyed by placement key. */
 export interface LockEntry {
-  readonly status: OutcomeStatus;
+  readonly status: EntryStatus;
   readonly sid?: string;
   readonly callId?: string;
   /** ISO-8601 UTC. */

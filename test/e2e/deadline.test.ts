@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 describe('apply never places a slot past its deadline', () => {
-  it('a slot whose deadline passes while it waits its turn ends failed, unsent', async () => {
+  it('a slot whose deadline passes while it waits its turn is missed: unsent, unrecorded, not an error', async () => {
     let seen = 0;
     gw = await startGateway(
       {
@@ -30,14 +30,20 @@ describe('apply never places a slot past its deadline', () => {
       },
     );
     const r = await gw.run(['apply', '--yes', '--now', '2026-03-10T09:00:01Z']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(
+      /^missed +sim\/slot@2026-03-10T09:00:00Z +not sent: the deadline of its slot passed — never placed late$/m,
+    );
+    expect(r.stdout).toMatch(/^Done: 1 placed, 0 failed, 0 unknown, 1 missed /m);
     expect(gw.sim.received()).toHaveLength(1);
     const lock = await gw.project.lock();
     expect(lock?.calls['sim/first']?.status).toBe('placed');
-    const slot = lock?.calls['sim/slot@2026-03-10T09:00:00Z'];
-    expect(slot?.status).toBe('failed');
-    expect(slot?.message).toMatch(/^not sent: the deadline of its slot passed — never placed late/);
-    // Not due again: the slot is over.
+    expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/first']);
+    // Not due again: the slot is over, and the plan says it was missed.
+    const plan = await gw.run(['plan', '--format', 'json', '--now', '2026-03-10T09:00:30Z']);
+    expect(JSON.parse(plan.stdout).missed.map((i: { key: string }) => i.key)).toEqual([
+      'sim/slot@2026-03-10T09:00:00Z',
+    ]);
     const again = await gw.run(['apply', '--yes', '--now', '2026-03-10T09:00:30Z']);
     expect(again.code).toBe(0);
     expect(gw.sim.received()).toHaveLength(1);

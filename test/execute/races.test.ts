@@ -77,7 +77,7 @@ describe('executeCalls: what arrives while an intent is being recorded', () => {
 });
 
 describe('executeCalls: a scheduled slot is never placed past its deadline', () => {
-  it('fails, unsent, a call whose deadline passed before its turn came', async () => {
+  it('misses, unsent, a call whose deadline passed before its turn came', async () => {
     const server = await serve((_req, res) => created(res));
     const clock = Date.parse('2026-11-24T10:00:00Z');
     // The first one's deadline is now (it may start only before it), the second's a ms later.
@@ -91,14 +91,14 @@ describe('executeCalls: a scheduled slot is never placed past its deadline', () 
     });
     expect(server.received.map((r) => r.key)).toEqual(['vg/call-1']);
     expect(intents).toEqual(['vg/call-1']);
-    expect(outcomes[0]).toMatchObject({ key: 'vg/call-0', status: 'failed', attempts: 0 });
+    expect(outcomes[0]).toMatchObject({ key: 'vg/call-0', status: 'missed', attempts: 0 });
     expect(outcomes[0]?.message).toMatch(
       /^not sent: the deadline of its slot passed — never placed late$/,
     );
     expect(outcomes[1]).toMatchObject({ key: 'vg/call-1', status: 'placed' });
   });
 
-  it('does not retry past the deadline', async () => {
+  it('does not retry past the deadline: the refusal it had stands (failed)', async () => {
     let clock = Date.parse('2026-11-24T10:00:00Z');
     const server = await serve((_req, res) =>
       reply(res, 503, { msg: 'busy' }, { 'retry-after': '3' }),
@@ -111,8 +111,8 @@ describe('executeCalls: a scheduled slot is never placed past its deadline', () 
       },
     });
     expect(server.received).toHaveLength(1);
-    expect(outcomes[0]).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(outcomes[0]?.message).toMatch(/deadline/);
+    expect(outcomes[0]).toMatchObject({ status: 'failed', attempts: 1, httpStatus: 503 });
+    expect(outcomes[0]?.message).toMatch(/^not retried: the deadline of its slot passed .*busy/);
   });
 });
 

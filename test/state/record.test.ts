@@ -57,6 +57,13 @@ describe('recordOutcome', () => {
     expect(lock.calls['p/a']).toEqual({ status: 'placed', at, sid: 'S2', callId: 'C2', ...meta });
   });
 
+  it('leaves no entry for a missed slot, and does not touch the one it has', () => {
+    const missed = { key: 'p/a', status: 'missed', at, message: 'not sent' } as const;
+    expect(recordOutcome(lockOf({}), missed, meta).calls).toEqual({});
+    const failed = entry({ status: 'failed', httpStatus: 400 });
+    expect(recordOutcome(lockOf({ 'p/a': failed }), missed, meta).calls['p/a']).toEqual(failed);
+  });
+
   it('does not change the lock it was given', () => {
     const lock = lockOf({ 'p/a': entry() });
     const copy = structuredClone(lock);

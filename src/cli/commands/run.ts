@@ -76,6 +76,7 @@ flight are recorded. --yes is required: run places calls unattended.`,
               limiters,
             });
             lock = result.lock;
+            for (const key of result.missed ?? []) reported.add(key);
             for (const item of due) {
               if (lock.calls[item.key]?.status === 'failed') givenUp.add(item.key);
             }

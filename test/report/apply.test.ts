@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/execute/outcome.js';
+import {
+  type ApplySummary,
+  applyJson,
+  applyMarkdown,
+  createPlainReporter,
+  isFailure,
+} from '../../src/report/apply.js';
+import { makeStyle } from '../../src/report/style.js';
+
+const at = '2026-11-24T10:00:00.000Z';
+const outcomes: Outcome[] = [
+  { key: 'vg/a', status: 'placed', at, sid: 'S1', callId: 'C1' },
+  { key: 'vg/b', status: 'failed', at, httpStatus: 400, message: 'bad from' },
+  { key: 'vg/c@2026-11-24T09:59:00Z', status: 'missed', at, message: 'not sent: deadline' },
+];
+const summary: ApplySummary = { outcomes, notStarted: [], elapsedMs: 500, interrupted: false };
+const style = makeStyle(false);
+
+describe('apply report: a missed slot', () => {
+  it('is neither a failure nor a placement', () => {
+    expect(outcomes.map(isFailure)).toEqual([false, true, false]);
+    expect(isFailure({ key: 'k', status: 'unknown', at })).toBe(true);
+  });
+
+  it('has its own line and count in plain output', () => {
+    let text = '';
+    const reporter = createPlainReporter((t) => {
+      text += t;
+    }, style);
+    for (const outcome of outcomes) reporter.event({ type: 'call:done', outcome });
+    return reporter.finish(summary).then(() => {
+      expect(text).toMatch(/^missed +vg\/c@2026-11-24T09:59:00Z +not sent: deadline$/m);
+      expect(text).toMatch(/^Done: 1 placed, 1 failed, 0 unknown, 1 missed in 0\.50s/m);
+    });
+  });
+
+  it('is counted in the JSON object and the step summary', () => {
+    const json = applyJson(summary, 'vg');
+    expect(json).toMatchObject({ placed: 1, failed: 1, unknown: 0, missed: 1 });
+    expect(json.results[2]).toEqual({
+      key: 'vg/c@2026-11-24T09:59:00Z',
+      status: 'missed',
+      message: 'not sent: deadline',
+    });
+    expect(applyMarkdown(summary, 'vg')).toContain('1 placed · 1 failed · 0 unknown · 1 missed');
+  });
+
+  it('is left out of the summary line when there is none', () => {
+    let text = '';
+    const reporter = createPlainReporter((t) => {
+      text += t;
+    }, style);
+    return reporter
+      .finish({ ...summary, outcomes: outcomes.slice(0, 1) })
+      .then(() => expect(text).toMatch(/^Done: 1 placed, 0 failed, 0 unknown in /m));
+  });
+});
