@@ -135,7 +135,7 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
   const redact = makeRedactor(resolved.secrets);
   try {
     const reporter = await pickReporter(ctx, run.prepared.choice.runTarget);
-    reporter.start({ items: due, targetNote: note });
+    reporter.start({ items: due, targetNote: note, signal: ctx.signal });
     const result = await placeCalls({
       items: due,
       requests: withDeadlines(resolved.requests, run),

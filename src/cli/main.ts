@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -84,7 +85,9 @@ const installSignals = (
 ): void => {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
-      err.write(`callops: ${signal} again — exiting now\n`);
+      // Straight to the descriptor: progress on a terminal holds back stream writes, and
+      // hides the cursor until it is done.
+      writeSync(2, `${err.isTTY ? '\x1b[?25h\n' : ''}callops: ${signal} again — exiting now\n`);
       process.exit(EXIT.interrupted);
     }
     err.write(`callops: ${signal} — ${onStop}\n`);

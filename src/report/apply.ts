@@ -9,6 +9,8 @@ export type ProgressEvent = ExecuteEvent;
 export interface ApplyStart {
   readonly items: readonly PlanItem[];
   readonly targetNote: string;
+  /** Aborted by the first Ctrl-C/SIGTERM: no new calls start from then on. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ApplySummary {

@@ -1,9 +1,11 @@
 import { Listr } from 'listr2';
 import type { Outcome } from '../execute/outcome.js';
+import type { PlanItem } from '../plan/types.js';
 import {
   type ApplyReporter,
   countOutcomes,
   describeOutcome,
+  type ProgressEvent,
   rateText,
   summaryLine,
 } from './apply.js';
@@ -13,26 +15,61 @@ import type { Style } from './style.js';
 export const PER_CALL_LIMIT = 12;
 const TITLE_INTERVAL_MS = 100;
 
+/** Shown while a stop (the first Ctrl-C) lets the calls in flight finish. */
+export const STOPPING = 'stopping: no new calls; waiting for the answers in flight';
+
+/** How a call's line ends: with its outcome, or unsent when the run stopped first. */
+type End = { readonly outcome: Outcome } | { readonly notSent: true };
+
 interface Deferred {
-  resolve(outcome: Outcome): void;
-  promise: Promise<Outcome>;
+  resolve(end: End): void;
+  promise: Promise<End>;
 }
 
 const deferred = (): Deferred => {
-  let resolve: (o: Outcome) => void = () => {};
-  const promise = new Promise<Outcome>((r) => {
+  let resolve: (end: End) => void = () => {};
+  const promise = new Promise<End>((r) => {
     resolve = r;
   });
   return { resolve, promise };
 };
 
+/** One line per call: its state in words, so a queued call never looks like one in flight. */
+class CallLine {
+  readonly done = deferred();
+  started = false;
+  note: string | undefined;
+  setTitle: ((title: string) => void) | undefined;
+
+  constructor(
+    readonly item: PlanItem,
+    private readonly style: Style,
+  ) {}
+
+  get base(): string {
+    return `${this.item.key} → ${this.item.to}`;
+  }
+
+  title(stopping: boolean): string {
+    if (!this.started) {
+      return `${this.base} ${this.style('dim', stopping ? '(not sent: stopping)' : '(queued)')}`;
+    }
+    if (stopping)
+      return `${this.base} ${this.style('yellow', '(stopping: waiting for its answer)')}`;
+    return this.note === undefined ? this.base : `${this.base} ${this.style('dim', this.note)}`;
+  }
+}
+
 /**
  * listr2 progress for a terminal. callops owns the signals, so listr2's own Ctrl-C
- * handler (which exits the process at once) is switched off.
+ * handler (which exits the process at once) is switched off. While listr2 draws, it holds
+ * back other writes to stdout and stderr until it is done, so a stop is shown in the
+ * progress itself.
  */
 export const createListrReporter = (write: (text: string) => void, style: Style): ApplyReporter => {
-  const done = new Map<string, Deferred>();
+  const lines = new Map<string, CallLine>();
   const outcomes: Outcome[] = [];
+  let stopping = false;
   let titled: ((title: string) => void) | undefined;
   let finishAll: () => void = () => {};
   let running: Promise<unknown> = Promise.resolve();
@@ -44,7 +81,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
   const aggregateTitle = (): string => {
     const c = countOutcomes(outcomes);
     const missed = c.missed > 0 ? `, ${c.missed} missed` : '';
-    return `placing calls ${outcomes.length}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(outcomes.length, Date.now() - startedAt)}`;
+    const head = stopping ? `${style('yellow', STOPPING)} — ` : '';
+    return `${head}placing calls ${outcomes.length}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(outcomes.length, Date.now() - startedAt)}`;
   };
   const refresh = (): void => {
     if (titled === undefined) return;
@@ -59,27 +97,66 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
       }, TITLE_INTERVAL_MS);
     }
   };
+  const retitle = (line: CallLine | undefined): void => {
+    line?.setTitle?.(line.title(stopping));
+  };
+  const onEvent = (e: ProgressEvent): void => {
+    if (e.type === 'call:done') {
+      outcomes.push(e.outcome);
+      lines.get(e.outcome.key)?.done.resolve({ outcome: e.outcome });
+      refresh();
+      return;
+    }
+    const line = e.type === 'call:start' || e.type === 'call:retry' ? lines.get(e.key) : undefined;
+    if (line === undefined) return;
+    line.started = true;
+    if (e.type === 'call:retry') {
+      line.note = `(try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s: ${e.reason.replace(/[.;]+$/, '')})`;
+    }
+    retitle(line);
+  };
+  const options = { concurrent: true, exitOnError: false, registerSignalListeners: false };
+  // Keep each call's own title (key → number: outcome) on failure and skip, not the message.
+  const rendererOptions = { showErrorMessage: false, showSkipMessage: false };
 
   return {
-    start: ({ items, targetNote }) => {
+    start: ({ items, targetNote, signal }) => {
       write(`${targetNote}\n`);
       total = items.length;
       startedAt = Date.now();
-      const options = { concurrent: true, exitOnError: false, registerSignalListeners: false };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          stopping = true;
+          for (const line of lines.values()) retitle(line);
+          lastTitle = 0;
+          refresh();
+        },
+        { once: true },
+      );
       if (items.length <= PER_CALL_LIMIT) {
-        for (const item of items) done.set(item.key, deferred());
+        for (const item of items) lines.set(item.key, new CallLine(item, style));
         const list = new Listr(
-          items.map((item) => ({
-            title: `${item.key} → ${item.to}`,
+          [...lines.values()].map((line) => ({
+            title: line.title(stopping),
             task: async (_ctx, task) => {
-              const outcome = await (done.get(item.key) as Deferred).promise;
-              task.title = `${item.key} → ${item.to}: ${outcome.status} ${describeOutcome(outcome)}`;
-              if (outcome.status === 'missed') task.skip(task.title);
-              else if (outcome.status !== 'placed')
-                throw new Error(`${outcome.status}: ${describeOutcome(outcome)}`);
+              line.setTitle = (t) => {
+                task.title = t;
+              };
+              const end = await line.done.promise;
+              line.setTitle = undefined;
+              if ('notSent' in end) {
+                task.title = `${line.base}: ${style('dim', 'not sent — still due')}`;
+                task.skip();
+                return;
+              }
+              const { outcome } = end;
+              task.title = `${line.base}: ${outcome.status} ${describeOutcome(outcome)}`;
+              if (outcome.status === 'missed') task.skip();
+              else if (outcome.status !== 'placed') throw new Error(outcome.status);
             },
           })),
-          options,
+          { ...options, rendererOptions },
         );
         running = list.run().catch(() => undefined);
         return;
@@ -96,6 +173,7 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
                 task.title = t;
               };
               await finished;
+              titled = undefined;
               task.title = aggregateTitle();
             },
           },
@@ -104,24 +182,10 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
       );
       running = list.run().catch(() => undefined);
     },
-    event: (e) => {
-      if (e.type !== 'call:done') return;
-      outcomes.push(e.outcome);
-      done.get(e.outcome.key)?.resolve(e.outcome);
-      refresh();
-    },
+    event: onEvent,
     finish: async (summary) => {
       if (pending !== undefined) clearTimeout(pending);
-      for (const [key, d] of done) {
-        if (!outcomes.some((o) => o.key === key)) {
-          d.resolve({
-            key,
-            status: 'failed',
-            at: new Date().toISOString(),
-            message: 'not sent — still due',
-          });
-        }
-      }
+      for (const line of lines.values()) line.done.resolve({ notSent: true });
       finishAll();
       await running;
       write(`${summaryLine(summary, style)}\n`);

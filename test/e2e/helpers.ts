@@ -85,6 +85,30 @@ export const collect = (child: ChildProcess, timeoutMs = 15_000): Promise<CliRes
 export const runCli = (args: readonly string[], options: CliOptions): Promise<CliResult> =>
   collect(spawnCli(args, options), options.timeoutMs);
 
+/**
+ * Starts the CLI on a pseudo-terminal of 200 columns (util-linux `script`), as a user at a
+ * terminal runs it: stdout and stderr both arrive on the child's stdout, with the terminal's
+ * CR LF line ends; bytes written to its stdin are typed (`\x03` is Ctrl-C).
+ */
+export const spawnOnTerminal = (args: readonly string[], options: CliOptions): ChildProcess => {
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  return spawn(
+    'script',
+    ['-q', '-e', '-c', `stty cols 200 rows 40; exec ${command}`, '/dev/null'],
+    {
+      cwd: options.cwd,
+      env: cliEnv({ TERM: 'xterm-256color', ...options.env }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+};
+
+/** Terminal output as text: escape sequences and carriage returns removed. */
+export const plainText = (text: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+  text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+
 /** stdout and stderr together, for assertions about what the user saw. */
 export const output = (r: CliResult): string => `${r.stdout}\n${r.stderr}`;
 
