@@ -14,6 +14,8 @@ export const confirm = async (
   if (due.length > shown.length)
     ctx.stderr.write(`  … and ${due.length - shown.length} more (see \`callops plan\`)\n`);
   const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  // On a terminal readline reads Ctrl-C as a key; make it the signal callops handles.
+  rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   try {
     const answer = await rl.question(
       `Place ${due.length} call${due.length === 1 ? '' : 's'}? Type yes to go on: `,

@@ -158,3 +158,45 @@ describe('apply at a terminal: listr2 progress', () => {
     expect(status.stdout).toMatch(/0 placed, 0 failed, 2 unknown/);
   });
 });
+
+describe('apply at a terminal without --yes: the confirmation', () => {
+  const ask = async (answer: string) => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml(names(2)) });
+    const child = spawnOnTerminal(['apply'], { cwd: gw.project.dir, env: gw.env });
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+    });
+    const done = collect(child, 20_000);
+    await waitFor('the question', () =>
+      /Place 2 calls\? Type yes to go on: $/.test(plainText(seen)) ? true : undefined,
+    );
+    child.stdin?.write(answer);
+    const r = await done;
+    return { gw, r, text: plainText(r.stdout) };
+  };
+
+  it('shows whom each call dials, and places them on "yes"', async () => {
+    const { gw, r, text } = await ask('yes\r');
+    expect(text).toMatch(/ {2}\+ sim\/c1 {2}→ \+15550002000\n {2}\+ sim\/c2 {2}→ \+15550002001\n/);
+    expect(r.code, text).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    expect(text).toMatch(/^Done: 2 placed, 0 failed, 0 unknown in /m);
+  });
+
+  it('sends nothing on any other answer (exit 1)', async () => {
+    const { gw, r, text } = await ask('y e s\r');
+    expect(r.code, text).toBe(1);
+    expect(text).toContain('Not confirmed; nothing was sent.');
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+  });
+
+  it('sends nothing on Ctrl-C at the question (exit 130)', async () => {
+    const { gw, r, text } = await ask('\x03');
+    expect(r.code, text).toBe(130);
+    expect(text).toMatch(/\nInterrupted; nothing was sent\.\n$/);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+  });
+});

@@ -89,8 +89,11 @@ is required. Every missing environment variable is reported before anything is s
           );
         }
         if (!(await confirm(ctx, due, note))) {
-          ctx.stderr.write('Not confirmed; nothing was sent.\n');
-          return EXIT.failed;
+          const interrupted = ctx.signal.aborted;
+          ctx.stderr.write(
+            `${interrupted ? '\nInterrupted' : 'Not confirmed'}; nothing was sent.\n`,
+          );
+          return interrupted ? EXIT.interrupted : EXIT.failed;
         }
       }
       return await executeDue(ctx, {
