@@ -39,6 +39,8 @@ export const loadEnv = async (ctx: CommandContext): Promise<Env> => {
   return mergeEnv(read.env, ctx.env);
 };
 
+export const INVALID = 'invalid input; nothing was sent';
+
 /**
  * load → validate → environment → target. Prints diagnostics; throws CliError (exit 1) when
  * any is an error, so nothing downstream ever sees invalid input.
@@ -50,10 +52,9 @@ export const prepare = async (ctx: CommandContext): Promise<Prepared> => {
   const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];
   if (ctx.format === 'json' && all.some((d) => d.severity === 'error')) {
     ctx.stdout.write(`${JSON.stringify(diagnosticsObject(all), null, 2)}\n`);
-    throw new CliError('invalid input; nothing was sent');
+    throw new CliError(INVALID);
   }
-  if (reportDiagnostics(ctx, all, sourceText))
-    throw new CliError('invalid input; nothing was sent');
+  if (reportDiagnostics(ctx, all, sourceText)) throw new CliError(INVALID);
   const choice = chooseTarget(project.config, fromEnv.spec, ctx.target);
   checkOnly(ctx.values.only, project);
   return { project, env, choice, sourceText };

@@ -6,6 +6,7 @@ export {
   type LoadedProject,
   type LoadOptions,
   loadProject,
+  projectStamp,
 } from './load.js';
 export { type ParsedSource, parseSource } from './parse.js';
 export type { PathSegments, Position, SourceDocument, SourceFile } from './types.js';

@@ -156,3 +156,22 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   }
   return { root, ...(config.source ? { configFile: config.source } : {}), callFiles, diagnostics };
 };
+
+/**
+ * A cheap fingerprint of what loadProject would read: callops.yaml's text, and the name,
+ * size and modification time of every call file its globs match. It changes when a file is
+ * edited, added or removed; `run` compares it at each wake to pick up changes.
+ */
+export const projectStamp = async (root: string): Promise<string> => {
+  const absolute = resolve(root);
+  const config = await readConfig(absolute);
+  const names = (await glob(callGlobs(config.source).globs, { cwd: absolute, ignore: IGNORE }))
+    .filter((n) => n !== config.source?.file)
+    .sort(byPath);
+  const parts = [config.source?.file ?? '', config.source?.text ?? ''];
+  for (const name of names) {
+    const info = await stat(join(absolute, name)).catch(() => undefined);
+    parts.push(`${name}\0${info?.size ?? '-'}\0${info?.mtimeMs ?? '-'}`);
+  }
+  return parts.join('\n');
+};

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadProject } from '../../src/config/index.js';
+import { loadProject, projectStamp } from '../../src/config/index.js';
 import { error, warning, yaml } from '../validate/fixtures.js';
 
 const roots: string[] = [];
@@ -162,5 +162,30 @@ describe('loadProject', () => {
     expect(loaded.diagnostics).toEqual([error('callops.yaml', 0, 0, '', 'is not a regular file')]);
     expect(loaded.configFile).toBeUndefined();
     expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
+  });
+});
+
+describe('projectStamp', () => {
+  it('changes when a call file is edited, added or removed, or callops.yaml changes', async () => {
+    const root = await project({ 'calls/a.yaml': CALLS, 'other/x.yaml': CALLS });
+    const first = await projectStamp(root);
+    expect(await projectStamp(root)).toBe(first);
+    // Same size, a later modification time: an edit.
+    await utimes(join(root, 'calls/a.yaml'), new Date(), new Date(Date.now() + 5_000));
+    const edited = await projectStamp(root);
+    expect(edited).not.toBe(first);
+    await writeFile(join(root, 'calls/b.yml'), CALLS);
+    const added = await projectStamp(root);
+    expect(added).not.toBe(edited);
+    await unlink(join(root, 'calls/b.yml'));
+    expect(await projectStamp(root)).toBe(edited);
+    await writeFile(join(root, 'callops.yaml'), yaml('calls: ["other/*.yaml"]'));
+    const configured = await projectStamp(root);
+    expect(configured).not.toBe(edited);
+    // The globs of callops.yaml decide which files count: calls/ no longer does.
+    await writeFile(join(root, 'calls/c.yaml'), CALLS);
+    expect(await projectStamp(root)).toBe(configured);
+    await writeFile(join(root, 'other/y.yaml'), CALLS);
+    expect(await projectStamp(root)).not.toBe(configured);
   });
 });

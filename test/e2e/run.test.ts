@@ -166,4 +166,98 @@ describe('callops run', () => {
     expect(gw.project.exists('callops.lock')).toBe(false);
     expect(gw.project.exists('.callops/run.lock')).toBe(false);
   });
+
+  it('picks up edited definitions at its next wake: a removed call stops, a fixed one is placed', {
+    timeout: 90_000,
+  }, async () => {
+    const wrongApp = 'application_sid: 00000000-0000-4000-8000-0000000000ff';
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'fixed-later', extra: [wrongApp] },
+          { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] },
+        ]),
+      },
+      { applicationSids: [APP_SID] },
+    );
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const done = collect(child, 60_000);
+    const project = gw.project;
+    const sim = gw.sim;
+    await waitFor(
+      'the first batch in the lockfile',
+      async () => ((await project.lock())?.calls['sim/fixed-later'] ? true : undefined),
+      SLOW,
+    );
+    expect((await project.lock())?.calls['sim/fixed-later']?.status).toBe('failed');
+    // The schedule is removed and the application fixed, as a reviewed change would.
+    await project.write('calls/a.yaml', callsYaml([{ name: 'fixed-later' }]));
+    await waitFor(
+      'the reload',
+      () => (/definitions reloaded: 1 calls \(were 2\)/.test(stderr) ? true : undefined),
+      SLOW,
+    );
+    const ticksAtReload = sim
+      .received()
+      .filter((r) => JSON.stringify(r.body).includes('+15550002001')).length;
+    await waitFor('the fixed call placed', async () =>
+      (await project.lock())?.calls['sim/fixed-later']?.status === 'placed' ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2_000));
+    child.kill('SIGTERM');
+    const r = await done;
+    // The run had a call fail (before its fix): exit 1.
+    expect(r.code, stderr).toBe(1);
+    // No slot of the removed schedule was sent after the reload.
+    expect(
+      sim.received().filter((x) => JSON.stringify(x.body).includes('+15550002001')),
+    ).toHaveLength(ticksAtReload);
+    expect(sim.received().filter((x) => x.status === 400)).toHaveLength(1);
+  });
+
+  it('places nothing while the definitions are invalid, says where, and resumes once fixed', {
+    timeout: 90_000,
+  }, async () => {
+    const tick = { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] };
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tick]) });
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const done = collect(child, 60_000);
+    const project = gw.project;
+    const sim = gw.sim;
+    await waitFor('the first batch', () => (sim.received().length > 0 ? true : undefined), SLOW);
+    await project.write('calls/a.yaml', `${callsYaml([tick])}  - name: broken\n    to: 12\n`);
+    await waitFor(
+      'the pause',
+      () => (/are invalid: no call is placed until they are fixed/.test(stderr) ? true : undefined),
+      SLOW,
+    );
+    expect(stderr).toMatch(/calls\/a\.yaml:\d+:\d+: error: /);
+    const atPause = sim.received().length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(sim.received()).toHaveLength(atPause);
+    await project.write('calls/a.yaml', callsYaml([tick]));
+    await waitFor('the resume', () => (/valid again/.test(stderr) ? true : undefined), SLOW);
+    const placedAtPause = Object.keys((await project.lock())?.calls ?? {}).length;
+    // Stopped right after a batch was recorded, so that the stop cuts nothing short.
+    await waitFor(
+      'a slot placed again, in the lockfile',
+      async () =>
+        Object.keys((await project.lock())?.calls ?? {}).length > placedAtPause ? true : undefined,
+      SLOW,
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    // The run went on, but it was not all well: exit 1.
+    expect(r.code, stderr).toBe(1);
+    const lock = await project.lock();
+    for (const entry of Object.values(lock?.calls ?? {})) expect(entry.status).toBe('placed');
+  });
 });

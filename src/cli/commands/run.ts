@@ -1,14 +1,48 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { projectStamp } from '../../config/load.js';
 import type { RateLimiter } from '../../execute/rate.js';
-import type { CommandModule } from '../context.js';
+import type { CommandContext, CommandModule } from '../context.js';
 import { parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
-import { planAt, prepare } from '../prepare.js';
-import { holdState, statePaths } from '../state.js';
+import { INVALID, type Prepared, planAt, prepare } from '../prepare.js';
+import { holdState, type StatePaths, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
-/** Longest sleep between two looks at the schedule. */
+/** Longest sleep between two looks at the schedule (and at the definitions). */
 const MAX_SLEEP_MS = 60_000;
+/** How often definitions that were left invalid are looked at again. */
+const PAUSED_SLEEP_MS = 2_000;
+
+/**
+ * The definitions as they are now, or why no call may be placed until they change again:
+ * they are invalid (the diagnostics were printed), or they move the run to another target
+ * or lockfile, which only a new start may do.
+ */
+const reload = async (
+  ctx: CommandContext,
+  current: Prepared,
+  paths: StatePaths,
+): Promise<{ readonly prepared: Prepared } | { readonly paused: string }> => {
+  const restart = 'no call is placed until run is restarted (or they change back)';
+  let next: Prepared;
+  try {
+    next = await prepare(ctx);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    const generic = error.message === INVALID;
+    return {
+      paused: `the definitions changed and are invalid${generic ? '' : ` (${error.message})`}: no call is placed until they are fixed`,
+    };
+  }
+  const [from, to] = [current.choice.runTarget, next.choice.runTarget];
+  if (from !== to) {
+    return { paused: `the definitions moved the target from \`${from}\` to \`${to}\`: ${restart}` };
+  }
+  if (statePaths(next.project.config).lockPath !== paths.lockPath) {
+    return { paused: `the definitions moved the lockfile: ${restart}` };
+  }
+  return { prepared: next };
+};
 
 export const command: CommandModule = {
   summary: 'long-running scheduler',
@@ -17,8 +51,10 @@ export const command: CommandModule = {
 Holds the run lock and places calls as their slots fall due, each slot once, inside its
 window and before its deadline (a slot missed while callops was not running is reported,
 never placed late). Unscheduled calls not yet placed are placed at start. Definitions are
-read once at start: restart to pick up changes. SIGINT/SIGTERM stop it after the calls in
-flight are recorded. --yes is required: run places calls unattended.`,
+looked at again at every wake (at least once a minute, and always before a slot is placed):
+an edited, added or removed call takes effect then; definitions left invalid place nothing
+until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded.
+--yes is required: run places calls unattended.`,
   options: {
     yes: { type: 'boolean', short: 'y' },
     only: { type: 'string', multiple: true },
@@ -33,27 +69,55 @@ flight are recorded. --yes is required: run places calls unattended.`,
       throw new UsageError('run follows the clock: it takes no --now (use plan --now to preview)');
     if (ctx.values.yes !== true) throw new UsageError('run places calls unattended: pass --yes');
     const flags = parsePlaceFlags(ctx.values);
-    const prepared = await prepare(ctx);
-    const { project, choice } = prepared;
-    const paths = statePaths(project.config);
+    // Taken before the definitions are read, so that an edit made meanwhile is seen.
+    let stamp = await projectStamp(ctx.root);
+    let prepared = await prepare(ctx);
+    const paths = statePaths(prepared.project.config);
     const held = await holdState(ctx, paths, 'callops run');
-    const note = describeTarget(choice.runTarget, choice.specs);
+    let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs);
     let lock = held.lock;
     let worst: number = EXIT.ok;
+    let paused: string | undefined;
     const reported = new Set<string>();
-    // A call that failed in this run is not sent again by it: a 4xx would fail again every
-    // minute. The next apply, or the next start of run, tries it again.
+    // A call that failed in this run is not sent again by it, as long as its definition is
+    // the same: a 4xx would fail again every minute. An edit of the call, the next apply,
+    // or the next start of run tries it again.
     const givenUp = new Set<string>();
+    const attempt = (item: { key: string; definition: string }) =>
+      `${item.key}\0${item.definition}`;
     // One rate per target for the whole run, not a fresh one per batch.
     const limiters = new Map<string, RateLimiter>();
     ctx.stderr.write(
-      `${note}\nrunning: ${project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
+      `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
     );
     try {
       while (!ctx.signal.aborted) {
+        const seen = await projectStamp(ctx.root);
+        if (seen !== stamp) {
+          stamp = seen;
+          const next = await reload(ctx, prepared, paths);
+          if ('paused' in next) {
+            paused = next.paused;
+            worst = EXIT.failed;
+            ctx.stderr.write(`${paused}\n`);
+          } else {
+            const before = prepared.project.calls.length;
+            prepared = next.prepared;
+            note = describeTarget(prepared.choice.runTarget, prepared.choice.specs);
+            if (paused !== undefined) ctx.stderr.write('the definitions are valid again\n');
+            paused = undefined;
+            ctx.stderr.write(
+              `definitions reloaded: ${prepared.project.calls.length} calls (were ${before})\n`,
+            );
+          }
+        }
+        if (paused !== undefined) {
+          await sleep(PAUSED_SLEEP_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
+          continue;
+        }
         const now = new Date();
         const plan = planAt(prepared, lock, now, ctx.values, { upcomingCount: 1 });
-        const due = plan.due.filter((item) => !givenUp.has(item.key));
+        const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
         for (const item of plan.missed) {
           if (reported.has(item.key)) continue;
           reported.add(item.key);
@@ -78,14 +142,14 @@ flight are recorded. --yes is required: run places calls unattended.`,
             lock = result.lock;
             for (const key of result.missed ?? []) reported.add(key);
             for (const item of due) {
-              if (lock.calls[item.key]?.status === 'failed') givenUp.add(item.key);
+              if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
             }
             if (result.code === EXIT.interrupted) return EXIT.interrupted;
             if (result.code !== EXIT.ok) worst = result.code;
           } catch (error) {
             if (!(error instanceof CliError)) throw error;
             // Nothing was sent (a missing variable, say): say it once, not every minute.
-            for (const item of due) givenUp.add(item.key);
+            for (const item of due) givenUp.add(attempt(item));
             ctx.stderr.write(`${error.message}\n`);
             worst = EXIT.failed;
           }
