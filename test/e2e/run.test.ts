@@ -260,4 +260,40 @@ describe('callops run', () => {
     const lock = await project.lock();
     for (const entry of Object.values(lock?.calls ?? {})) expect(entry.status).toBe('placed');
   });
+
+  it('a change that leaves --only naming no call pauses it, rather than ending it', {
+    timeout: 60_000,
+  }, async () => {
+    const tick = (name: string) => ({
+      name,
+      extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'],
+    });
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tick('tick')]) });
+    const child = spawnCli(['run', '--yes', '--only', 'tick'], {
+      cwd: gw.project.dir,
+      env: gw.env,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const done = collect(child, 40_000);
+    const sim = gw.sim;
+    await waitFor('the first batch', () => (sim.received().length > 0 ? true : undefined), SLOW);
+    await gw.project.write('calls/a.yaml', callsYaml([tick('tock')]));
+    await waitFor(
+      'the pause',
+      () =>
+        /are invalid \(--only tick: no call of that name.*\): no call is placed until they are fixed/.test(
+          stderr,
+        )
+          ? true
+          : undefined,
+      SLOW,
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, stderr).toBe(1);
+    expect(stderr).toMatch(/stopped\n$/);
+  });
 });

@@ -28,7 +28,8 @@ const reload = async (
   try {
     next = await prepare(ctx);
   } catch (error) {
-    if (!(error instanceof CliError)) throw error;
+    // A name of --only that is gone is a usage error at start; here it is a bad change.
+    if (!(error instanceof CliError || error instanceof UsageError)) throw error;
     const generic = error.message === INVALID;
     return {
       paused: `the definitions changed and are invalid${generic ? '' : ` (${error.message})`}: no call is placed until they are fixed`,
