@@ -325,3 +325,20 @@ export const startGateway = async (
     },
   };
 };
+
+/**
+ * A `wait` for the simulator that holds every accepted call until `release()` (and lets
+ * every later one through): the calls stay in flight as long as a test needs.
+ */
+export const holdCalls = () => {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  return {
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+    },
+    wait: () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve))),
+  };
+};

@@ -4,6 +4,7 @@ import {
   callsYaml,
   collect,
   type Gateway,
+  holdCalls,
   spawnCli,
   startGateway,
   waitFor,
@@ -24,18 +25,14 @@ afterEach(async () => {
  * `apply --yes` with two requests held there (concurrency 2).
  */
 const startHeldApply = async () => {
-  const held: (() => void)[] = [];
-  let open = false;
-  release = () => {
-    open = true;
-    for (const go of held.splice(0)) go();
-  };
+  const hold = holdCalls();
+  release = hold.release;
   gw = await startGateway(
     { 'calls/a.yaml': callsYaml(NAMES.map((name) => ({ name }))) },
     {
       targetExtra: ['concurrency: 2'],
       latencyMs: 1,
-      wait: () => new Promise<void>((resolve) => (open ? resolve() : held.push(resolve))),
+      wait: hold.wait,
     },
   );
   const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
@@ -44,7 +41,7 @@ const startHeldApply = async () => {
     stderr += chunk.toString('utf8');
   });
   const done: Promise<CliResult> = collect(child, 15_000);
-  await waitFor('two requests at the gateway', () => (held.length === 2 ? true : undefined));
+  await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
   return { gw, child, done, stderrSoFar: () => stderr };
 };
 

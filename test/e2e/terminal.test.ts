@@ -4,6 +4,7 @@ import {
   callsYaml,
   collect,
   type Gateway,
+  holdCalls,
   plainText,
   spawnOnTerminal,
   startGateway,
@@ -35,18 +36,14 @@ const names = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i 
 
 /** apply at a terminal against a gateway that holds every call until `release()`: two are held. */
 const startHeldApply = async () => {
-  const held: (() => void)[] = [];
-  let open = false;
-  release = () => {
-    open = true;
-    for (const go of held.splice(0)) go();
-  };
+  const hold = holdCalls();
+  release = hold.release;
   gw = await startGateway(
     { 'calls/a.yaml': callsYaml(names(5)) },
     {
       targetExtra: ['concurrency: 2'],
       latencyMs: 1,
-      wait: () => new Promise<void>((resolve) => (open ? resolve() : held.push(resolve))),
+      wait: hold.wait,
     },
   );
   const child = spawnOnTerminal(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
@@ -55,7 +52,7 @@ const startHeldApply = async () => {
     seen += chunk.toString('utf8');
   });
   const done = collect(child, 20_000);
-  await waitFor('two requests at the gateway', () => (held.length === 2 ? true : undefined));
+  await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
   return { gw, child, done, seen: () => seen };
 };
 
