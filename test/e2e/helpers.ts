@@ -12,6 +12,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '../../src/simulator/index.js';
+import { track } from './children.js';
 
 /** The repository root and the built CLI the tests run (`npm test` builds dist/ first). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,11 +51,13 @@ export const cliEnv = (extra: CliOptions['env'] = {}): NodeJS.ProcessEnv => {
 
 /** Starts `node bin/callops.js ARGS` with stdin closed, stdout/stderr piped (no TTY). */
 export const spawnCli = (args: readonly string[], options: CliOptions): ChildProcess =>
-  spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd,
-    env: cliEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  track(
+    spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: cliEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 
 /** Collects a child's output until it exits, killing it past `timeoutMs`. */
 export const collect = (child: ChildProcess, timeoutMs = 15_000): Promise<CliResult> =>
@@ -93,14 +96,12 @@ export const runCli = (args: readonly string[], options: CliOptions): Promise<Cl
 export const spawnOnTerminal = (args: readonly string[], options: CliOptions): ChildProcess => {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, BIN, ...args].map(quote).join(' ');
-  return spawn(
-    'script',
-    ['-q', '-e', '-c', `stty cols 200 rows 40; exec ${command}`, '/dev/null'],
-    {
+  return track(
+    spawn('script', ['-q', '-e', '-c', `stty cols 200 rows 40; exec ${command}`, '/dev/null'], {
       cwd: options.cwd,
       env: cliEnv({ TERM: 'xterm-256color', ...options.env }),
       stdio: ['pipe', 'pipe', 'pipe'],
-    },
+    }),
   );
 };
 
