@@ -81,6 +81,17 @@ export const collect = (child: ChildProcess, timeoutMs = 15_000): Promise<CliRes
     });
   });
 
+/** `collect`, and what the child printed so far (stdout and stderr together) while it runs. */
+export const watch = (child: ChildProcess, timeoutMs?: number) => {
+  let seen = '';
+  const add = (chunk: Buffer | string) => {
+    seen += chunk.toString();
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return { done: collect(child, timeoutMs), soFar: () => seen };
+};
+
 /**
  * Runs the real CLI as a child process. Asynchronous on purpose: a simulator started in the
  * test process keeps answering while the CLI runs.
@@ -342,4 +353,17 @@ export const holdCalls = () => {
     },
     wait: () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve))),
   };
+};
+
+/**
+ * A gateway whose simulator holds every accepted call until `hold.release()`, and a project
+ * with one call per name at concurrency 2: two calls stay in flight as long as a test needs.
+ */
+export const startHoldingGateway = async (names: readonly string[]) => {
+  const hold = holdCalls();
+  const gw = await startGateway(
+    { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+    { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait },
+  );
+  return { gw, hold };
 };

@@ -1,14 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type CliResult,
-  callsYaml,
-  collect,
-  type Gateway,
-  holdCalls,
-  spawnCli,
-  startGateway,
-  waitFor,
-} from './helpers.js';
+import { type Gateway, spawnCli, startHoldingGateway, waitFor, watch } from './helpers.js';
 
 const NAMES = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -25,24 +16,13 @@ afterEach(async () => {
  * `apply --yes` with two requests held there (concurrency 2).
  */
 const startHeldApply = async () => {
-  const hold = holdCalls();
-  release = hold.release;
-  gw = await startGateway(
-    { 'calls/a.yaml': callsYaml(NAMES.map((name) => ({ name }))) },
-    {
-      targetExtra: ['concurrency: 2'],
-      latencyMs: 1,
-      wait: hold.wait,
-    },
-  );
+  const held = await startHoldingGateway(NAMES);
+  gw = held.gw;
+  release = held.hold.release;
   const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const done: Promise<CliResult> = collect(child, 15_000);
-  await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
-  return { gw, child, done, stderrSoFar: () => stderr };
+  const { done, soFar } = watch(child, 15_000);
+  await waitFor('two requests at the gateway', () => (held.hold.held() === 2 ? true : undefined));
+  return { gw, child, done, stderrSoFar: soFar };
 };
 
 describe('apply interrupted by SIGINT', () => {

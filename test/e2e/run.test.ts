@@ -7,6 +7,7 @@ import {
   spawnCli,
   startGateway,
   waitFor,
+  watch,
 } from './helpers.js';
 
 let gw: Gateway | undefined;
@@ -181,11 +182,7 @@ describe('callops run', () => {
       { applicationSids: [APP_SID] },
     );
     const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const done = collect(child, 60_000);
+    const { done, soFar: output } = watch(child, 60_000);
     const project = gw.project;
     const sim = gw.sim;
     await waitFor(
@@ -198,7 +195,7 @@ describe('callops run', () => {
     await project.write('calls/a.yaml', callsYaml([{ name: 'fixed-later' }]));
     await waitFor(
       'the reload',
-      () => (/definitions reloaded: 1 calls \(were 2\)/.test(stderr) ? true : undefined),
+      () => (/definitions reloaded: 1 calls \(were 2\)/.test(output()) ? true : undefined),
       SLOW,
     );
     const ticksAtReload = sim
@@ -211,7 +208,7 @@ describe('callops run', () => {
     child.kill('SIGTERM');
     const r = await done;
     // The run had a call fail (before its fix): exit 1.
-    expect(r.code, stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     // No slot of the removed schedule was sent after the reload.
     expect(
       sim.received().filter((x) => JSON.stringify(x.body).includes('+15550002001')),
@@ -225,26 +222,23 @@ describe('callops run', () => {
     const tick = { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] };
     gw = await startGateway({ 'calls/a.yaml': callsYaml([tick]) });
     const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const done = collect(child, 60_000);
+    const { done, soFar: output } = watch(child, 60_000);
     const project = gw.project;
     const sim = gw.sim;
     await waitFor('the first batch', () => (sim.received().length > 0 ? true : undefined), SLOW);
     await project.write('calls/a.yaml', `${callsYaml([tick])}  - name: broken\n    to: 12\n`);
     await waitFor(
       'the pause',
-      () => (/are invalid: no call is placed until they are fixed/.test(stderr) ? true : undefined),
+      () =>
+        /are invalid: no call is placed until they are fixed/.test(output()) ? true : undefined,
       SLOW,
     );
-    expect(stderr).toMatch(/calls\/a\.yaml:\d+:\d+: error: /);
+    expect(output()).toMatch(/calls\/a\.yaml:\d+:\d+: error: /);
     const atPause = sim.received().length;
     await new Promise((r) => setTimeout(r, 2_500));
     expect(sim.received()).toHaveLength(atPause);
     await project.write('calls/a.yaml', callsYaml([tick]));
-    await waitFor('the resume', () => (/valid again/.test(stderr) ? true : undefined), SLOW);
+    await waitFor('the resume', () => (/valid again/.test(output()) ? true : undefined), SLOW);
     const placedAtPause = Object.keys((await project.lock())?.calls ?? {}).length;
     // Stopped right after a batch was recorded, so that the stop cuts nothing short.
     await waitFor(
@@ -256,7 +250,7 @@ describe('callops run', () => {
     child.kill('SIGTERM');
     const r = await done;
     // The run went on, but it was not all well: exit 1.
-    expect(r.code, stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const lock = await project.lock();
     for (const entry of Object.values(lock?.calls ?? {})) expect(entry.status).toBe('placed');
   });
@@ -273,11 +267,7 @@ describe('callops run', () => {
       cwd: gw.project.dir,
       env: gw.env,
     });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const done = collect(child, 40_000);
+    const { done, soFar: output } = watch(child, 40_000);
     const sim = gw.sim;
     await waitFor('the first batch', () => (sim.received().length > 0 ? true : undefined), SLOW);
     await gw.project.write('calls/a.yaml', callsYaml([tick('tock')]));
@@ -285,7 +275,7 @@ describe('callops run', () => {
       'the pause',
       () =>
         /are invalid \(--only tick: no call of that name.*\): no call is placed until they are fixed/.test(
-          stderr,
+          output(),
         )
           ? true
           : undefined,
@@ -293,7 +283,7 @@ describe('callops run', () => {
     );
     child.kill('SIGTERM');
     const r = await done;
-    expect(r.code, stderr).toBe(1);
-    expect(stderr).toMatch(/stopped\n$/);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/stopped\n$/);
   });
 });

@@ -4,11 +4,12 @@ import {
   callsYaml,
   collect,
   type Gateway,
-  holdCalls,
   plainText,
   spawnOnTerminal,
   startGateway,
+  startHoldingGateway,
   waitFor,
+  watch,
 } from './helpers.js';
 
 let gw: Gateway | undefined;
@@ -36,24 +37,13 @@ const names = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i 
 
 /** apply at a terminal against a gateway that holds every call until `release()`: two are held. */
 const startHeldApply = async () => {
-  const hold = holdCalls();
-  release = hold.release;
-  gw = await startGateway(
-    { 'calls/a.yaml': callsYaml(names(5)) },
-    {
-      targetExtra: ['concurrency: 2'],
-      latencyMs: 1,
-      wait: hold.wait,
-    },
-  );
+  const held = await startHoldingGateway(['c1', 'c2', 'c3', 'c4', 'c5']);
+  gw = held.gw;
+  release = held.hold.release;
   const child = spawnOnTerminal(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-  let seen = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    seen += chunk.toString('utf8');
-  });
-  const done = collect(child, 20_000);
-  await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
-  return { gw, child, done, seen: () => seen };
+  const { done, soFar } = watch(child, 20_000);
+  await waitFor('two requests at the gateway', () => (held.hold.held() === 2 ? true : undefined));
+  return { gw, child, done, seen: soFar };
 };
 
 describe('apply at a terminal: listr2 progress', () => {
