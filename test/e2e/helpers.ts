@@ -342,7 +342,7 @@ export const startGateway = async (
  * A `wait` for the simulator that holds every accepted call until `release()` (and lets
  * every later one through): the calls stay in flight as long as a test needs.
  */
-export const holdCalls = () => {
+const holdCalls = () => {
   const waiting: (() => void)[] = [];
   let open = false;
   return {
@@ -356,14 +356,21 @@ export const holdCalls = () => {
 };
 
 /**
- * A gateway whose simulator holds every accepted call until `hold.release()`, and a project
- * with one call per name at concurrency 2: two calls stay in flight as long as a test needs.
+ * A running `apply --yes` (started by `start`: spawnCli or spawnOnTerminal) against a gateway
+ * whose simulator holds every accepted call until `release()`: one call per name, at
+ * concurrency 2, and it resolves once two requests are held there.
  */
-export const startHoldingGateway = async (names: readonly string[]) => {
+export const startHeldApply = async (
+  start: (args: readonly string[], options: CliOptions) => ChildProcess,
+  names: readonly string[],
+) => {
   const hold = holdCalls();
   const gw = await startGateway(
     { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
     { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait },
   );
-  return { gw, hold };
+  const child = start(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+  const { done, soFar } = watch(child, 20_000);
+  await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
+  return { gw, release: hold.release, child, done, soFar };
 };

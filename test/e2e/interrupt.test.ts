@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Gateway, spawnCli, startHoldingGateway, waitFor, watch } from './helpers.js';
+import { type Gateway, spawnCli, startHeldApply, waitFor } from './helpers.js';
 
 const NAMES = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -11,23 +11,17 @@ afterEach(async () => {
   gw = undefined;
 });
 
-/**
- * A gateway that holds every accepted call until the test lets it go, and a running
- * `apply --yes` with two requests held there (concurrency 2).
- */
-const startHeldApply = async () => {
-  const held = await startHoldingGateway(NAMES);
+/** The held apply of the helpers, kept for afterEach to release and close. */
+const startHeld = async () => {
+  const held = await startHeldApply(spawnCli, NAMES);
   gw = held.gw;
-  release = held.hold.release;
-  const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-  const { done, soFar } = watch(child, 15_000);
-  await waitFor('two requests at the gateway', () => (held.hold.held() === 2 ? true : undefined));
-  return { gw, child, done, stderrSoFar: soFar };
+  release = held.release;
+  return { ...held, stderrSoFar: held.soFar };
 };
 
 describe('apply interrupted by SIGINT', () => {
   it('the first SIGINT sends no new call, records the answers of those in flight, exits 130', async () => {
-    const { gw, child, done, stderrSoFar } = await startHeldApply();
+    const { gw, child, done, stderrSoFar } = await startHeld();
     child.kill('SIGINT');
     await waitFor('the stop to be acknowledged', () =>
       /stopping/.test(stderrSoFar()) ? true : undefined,
@@ -53,7 +47,7 @@ describe('apply interrupted by SIGINT', () => {
   });
 
   it('a second SIGINT exits 130 at once; the next command records the calls in flight unknown', async () => {
-    const { gw, child, done, stderrSoFar } = await startHeldApply();
+    const { gw, child, done, stderrSoFar } = await startHeld();
     child.kill('SIGINT');
     await waitFor('the stop to be acknowledged', () =>
       /stopping/.test(stderrSoFar()) ? true : undefined,

@@ -7,9 +7,8 @@ import {
   plainText,
   spawnOnTerminal,
   startGateway,
-  startHoldingGateway,
+  startHeldApply,
   waitFor,
-  watch,
 } from './helpers.js';
 
 let gw: Gateway | undefined;
@@ -35,15 +34,12 @@ const finalFrame = (text: string, lines: number): string[] => {
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i + 1}` }));
 
-/** apply at a terminal against a gateway that holds every call until `release()`: two are held. */
-const startHeldApply = async () => {
-  const held = await startHoldingGateway(['c1', 'c2', 'c3', 'c4', 'c5']);
+/** The held apply of the helpers, kept for afterEach to release and close. */
+const startHeld = async () => {
+  const held = await startHeldApply(spawnOnTerminal, ['c1', 'c2', 'c3', 'c4', 'c5']);
   gw = held.gw;
-  release = held.hold.release;
-  const child = spawnOnTerminal(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-  const { done, soFar } = watch(child, 20_000);
-  await waitFor('two requests at the gateway', () => (held.hold.held() === 2 ? true : undefined));
-  return { gw, child, done, seen: soFar };
+  release = held.release;
+  return { ...held, seen: held.soFar };
 };
 
 describe('apply at a terminal: listr2 progress', () => {
@@ -95,7 +91,7 @@ describe('apply at a terminal: listr2 progress', () => {
   });
 
   it('Ctrl-C is callops’s: calls in flight finish and are recorded, no new one starts, exit 130', async () => {
-    const { gw, child, done, seen } = await startHeldApply();
+    const { gw, child, done, seen } = await startHeld();
     child.stdin?.write('\x03');
     // listr2 holds back stderr while it draws: the stop shows in the progress itself, at once.
     await waitFor('the stop shown in the progress', () => {
@@ -130,7 +126,7 @@ describe('apply at a terminal: listr2 progress', () => {
   });
 
   it('a second Ctrl-C exits at once, says so and gives the cursor back; the next command flags the calls in flight', async () => {
-    const { gw, child, done, seen } = await startHeldApply();
+    const { gw, child, done, seen } = await startHeld();
     child.stdin?.write('\x03');
     await waitFor('the first stop shown', () =>
       /\(not sent: stopping\)/.test(plainText(seen())) ? true : undefined,
