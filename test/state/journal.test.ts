@@ -278,16 +278,21 @@ describe('replay', () => {
   });
 });
 
+/** A journal a crashed run left: p/a placed, p/b sent with no answer recorded. */
+const leftJournal = async () => {
+  const root = await tempDir();
+  const dir = join(root, '.callops');
+  const journal = await openJournal(dir);
+  await journal.intent(intent('p/a'));
+  await journal.intent(intent('p/b'));
+  await journal.outcome(placed('p/a'));
+  await journal.close();
+  return { dir, lockPath: join(root, 'callops.lock') };
+};
+
 describe('recoverJournal', () => {
   it('writes the lockfile, then clears the journal; a second recovery changes nothing', async () => {
-    const root = await tempDir();
-    const dir = join(root, '.callops');
-    const lockPath = join(root, 'callops.lock');
-    const journal = await openJournal(dir);
-    await journal.intent(intent('p/a'));
-    await journal.intent(intent('p/b'));
-    await journal.outcome(placed('p/a'));
-    await journal.close();
+    const { dir, lockPath } = await leftJournal();
 
     const first = await recoverJournal(dir, lockPath, lockOf({}));
     expect(first.folded).toEqual({ placed: 1, failed: 0, unknown: 1 });
@@ -302,14 +307,7 @@ describe('recoverJournal', () => {
   });
 
   it('refolds a journal that survived a crash after the lockfile was written', async () => {
-    const root = await tempDir();
-    const dir = join(root, '.callops');
-    const lockPath = join(root, 'callops.lock');
-    const journal = await openJournal(dir);
-    await journal.intent(intent('p/a'));
-    await journal.intent(intent('p/b'));
-    await journal.outcome(placed('p/a'));
-    await journal.close();
+    const { dir, lockPath } = await leftJournal();
     // The crash: the folded lock was written, the journal was not yet cleared.
     const replayed = await replayJournal(dir, lockOf({}));
     await writeLockfileAtomic(lockPath, replayed.lock);

@@ -26,6 +26,15 @@ const deadPid = (): Promise<number> =>
 const writeHolder = (dir: string, holder: RunLockHolder): Promise<void> =>
   writeFile(join(dir, 'run.lock'), `${JSON.stringify(holder)}\n`);
 
+/** A state directory whose run.lock names a process of this host that has exited. */
+const staleLockDir = async (command: string) => {
+  const dir = join(await tempDir(), '.callops');
+  const stale = { pid: await deadPid(), host: hostname(), since: now.toISOString(), command };
+  await ensureStateDir(dir);
+  await writeHolder(dir, stale);
+  return { dir, stale };
+};
+
 describe('acquireRunLock', () => {
   it('creates the state directory, a .gitignore and run.lock naming this process', async () => {
     const dir = join(await tempDir(), 'project', '.callops');
@@ -63,15 +72,7 @@ describe('acquireRunLock', () => {
   });
 
   it('takes over a lock whose process died on this host, and says so', async () => {
-    const dir = join(await tempDir(), '.callops');
-    const stale = {
-      pid: await deadPid(),
-      host: hostname(),
-      since: now.toISOString(),
-      command: 'callops apply',
-    };
-    await ensureStateDir(dir);
-    await writeHolder(dir, stale);
+    const { dir, stale } = await staleLockDir('callops apply');
     const lock = await acquireRunLock(dir, { command: 'callops apply', now: later });
     expect(lock).toMatchObject({ ok: true, tookOver: stale });
     expect(JSON.parse(await readFile(join(dir, 'run.lock'), 'utf8')).pid).toBe(process.pid);
@@ -79,13 +80,7 @@ describe('acquireRunLock', () => {
   });
 
   it('lets exactly one of several racing runs take over a stale lock', async () => {
-    const dir = join(await tempDir(), '.callops');
-    const stale = {
-      pid: await deadPid(),
-      host: hostname(),
-      since: now.toISOString(),
-      command: 'callops run',
-    };
+    const { dir, stale } = await staleLockDir('callops run');
     // Racers start a few event-loop turns apart, so that one may finish its takeover while
     // another has already read the stale holder; several rounds vary the interleaving.
     const hops = async (n: number): Promise<void> => {
@@ -111,15 +106,7 @@ describe('acquireRunLock', () => {
   });
 
   it('does not take over a stale lock while another run is taking it over', async () => {
-    const dir = join(await tempDir(), '.callops');
-    const stale = {
-      pid: await deadPid(),
-      host: hostname(),
-      since: now.toISOString(),
-      command: 'callops run',
-    };
-    await ensureStateDir(dir);
-    await writeHolder(dir, stale);
+    const { dir, stale } = await staleLockDir('callops run');
     await writeFile(
       join(dir, 'run.lock.takeover'),
       `${JSON.stringify({ ...stale, pid: process.pid })}\n`,
