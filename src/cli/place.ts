@@ -61,7 +61,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       return target ? [[name, finishInFlight(createGatewayClient(target))] as const] : [];
     }),
   );
-  const journal = await openJournal(input.paths.stateDir);
+  const journal = await openJournal(input.paths.stateDir, { signal: input.signal });
   const attempts = new Map<string, number>();
   const writes: Promise<void>[] = [];
   const records: { outcome: Outcome; meta: { definition: string; file: string } }[] = [];

@@ -49,6 +49,7 @@ export const handleRequest = async (
   const decision = decide(facts, state.settings, state.store);
   const route = matchRoute(method, path);
   const extra = rate?.headers ?? {};
+  if (route.kind === 'create') state.settings.onCreate?.(body.text);
   if (route.kind !== 'create') {
     if (decision.kind === 'answer') send(res, decision.answer, extra);
     return;

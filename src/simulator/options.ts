@@ -46,6 +46,11 @@ export interface SimulatorOptions {
    * aborts (default: a timer per request). Lets a test hold and release requests itself.
    */
   readonly wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Test hook: called synchronously with the body text of each create-call request as soon
+   * as it has been read, before it is answered, so a test sees the moment it arrived.
+   */
+  readonly onCreate?: (body: string) => void;
 }
 
 /** Options with every default filled in. */
@@ -63,6 +68,7 @@ export interface SimulatorSettings {
   readonly applicationSids: ReadonlySet<string> | undefined;
   readonly random: () => number;
   readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly onCreate: ((body: string) => void) | undefined;
 }
 
 const isCount = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
@@ -110,5 +116,6 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
       options.applicationSids === undefined ? undefined : new Set(options.applicationSids),
     random: options.random ?? Math.random,
     wait: options.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
+    onCreate: options.onCreate,
   };
 };

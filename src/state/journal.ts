@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Outcome } from '../execute/outcome.js';
 import { ensureStateDir, journalPath, syncDir } from './dir.js';
+import { type CommitHold, commitHold } from './failpoint.js';
 import type { DefinitionMeta } from './record.js';
 
 export { clearJournal, INTERRUPTED, recoverJournal, replayJournal } from './replay.js';
@@ -35,10 +36,19 @@ export interface JournalOptions {
    * so wrapping it shows how lines are grouped.
    */
   readonly datasync?: (handle: FileHandle) => Promise<void>;
+  /**
+   * Test failpoint (default: read from CALLOPS_FAILPOINT_HOLD_SYNC once, here; see
+   * ./failpoint.ts): awaited after a batch holding an intent is written and before its
+   * fdatasync. Unset, it costs nothing per line or batch.
+   */
+  readonly holdSync?: CommitHold;
+  /** Aborts a held fdatasync (the batch then fails, and its requests are never sent). */
+  readonly signal?: AbortSignal;
 }
 
 interface Pending {
   readonly line: string;
+  readonly intent: boolean;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -61,6 +71,11 @@ const writeAll = async (handle: FileHandle, text: string): Promise<void> => {
  * and go out together in the next single write+fdatasync. Each promise resolves only after
  * the fdatasync that covers its line has returned. After a failed write or sync the
  * journal refuses every later line, because what reached the disk is then unknown.
+ *
+ * Test failpoint: with CALLOPS_FAILPOINT_HOLD_SYNC=<path> set when the journal opens, each
+ * batch holding an intent is written, then waits until `<path>` exists before its fdatasync
+ * (`<path>.reached` gets a line when it starts waiting). Unset, it does nothing: the variable
+ * is read once, here, never per line.
  */
 export const openJournal = async (
   stateDir: string,
@@ -71,6 +86,7 @@ export const openJournal = async (
   const datasync = options.datasync ?? ((h: FileHandle) => h.datasync());
   const clock = options.clock ?? (() => new Date());
   const runId = options.runId ?? randomUUID();
+  const holdSync = options.holdSync ?? commitHold();
   const handle = await open(path, 'a+');
   try {
     // A journal left by a crash may end in a torn line; start ours on a fresh line so the
@@ -101,6 +117,7 @@ export const openJournal = async (
       queue = [];
       try {
         await writeAll(handle, batch.map((p) => p.line).join(''));
+        if (holdSync && batch.some((p) => p.intent)) await holdSync(options.signal);
         await datasync(handle);
         for (const pending of batch) pending.resolve();
       } catch (error) {
@@ -117,7 +134,8 @@ export const openJournal = async (
     new Promise<void>((resolve, reject) => {
       if (broken) return reject(broken);
       if (closed) return reject(new Error(`the journal ${path} is closed`));
-      queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      const line = `${JSON.stringify(record)}\n`;
+      queue.push({ line, intent: record.type === 'intent', resolve, reject });
       running ??= Promise.resolve().then(drain);
     });
 

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SimulatorOptions } from '../../src/simulator/index.js';
+import {
+  ACCOUNT_SID,
+  API_KEY,
+  callsYaml,
+  type Gateway,
+  jsonLines,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+/**
+ * The rule every sending command keeps: when a request reaches the gateway, its intent is
+ * already durable in the journal. Checked where the commands wire the executor to the
+ * journal, with the real CLI and the real journal file.
+ */
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+
+const names = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+
+/** Each call carries its name in its tag: the gateway can tell which call a request is. */
+const calls = (list: readonly string[]) => ({
+  'calls/a.yaml': callsYaml(list.map((name) => ({ name, extra: [`tag: { call: ${name} }`] }))),
+});
+
+const keyOf = (body: string): string => {
+  const tag = (JSON.parse(body) as { tag?: { call?: string } }).tag;
+  return `sim/${tag?.call}`;
+};
+
+/** The keys with an intent line in the journal right now (read synchronously). */
+const intentsNow = (journal: string): Set<string> => {
+  if (!existsSync(journal)) return new Set();
+  const keys = readFileSync(journal, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        const record = JSON.parse(line) as { type?: string; key?: string };
+        return record.type === 'intent' ? [String(record.key)] : [];
+      } catch {
+        return []; // the line being written
+      }
+    });
+  return new Set(keys);
+};
+
+/**
+ * A gateway that, as each create-call request arrives, looks in the project's journal for
+ * that call's intent: `late` lists the requests that arrived before it.
+ */
+const checkingGateway = async (list: readonly string[], options: SimulatorOptions = {}) => {
+  const arrived: string[] = [];
+  const late: string[] = [];
+  let journal = '';
+  const gw = await startGateway(calls(list), {
+    targetExtra: ['concurrency: 16'],
+    ...options,
+    onCreate: (body) => {
+      const key = keyOf(body);
+      arrived.push(key);
+      if (!intentsNow(journal).has(key)) late.push(key);
+    },
+  });
+  open.push(gw);
+  journal = join(gw.project.dir, '.callops', 'journal.jsonl');
+  return { gw, arrived, late, journal };
+};
+
+/** Every call placed once, and in the lockfile with the sid the gateway gave it. */
+const expectAllPlacedOnce = async (gw: Gateway, list: readonly string[]) => {
+  const placed = gw.placed();
+  expect(placed).toHaveLength(list.length);
+  const lock = await gw.project.lock();
+  const entries = Object.entries(lock?.calls ?? {});
+  expect(entries.map(([key]) => key).sort()).toEqual(list.map((n) => `sim/${n}`).sort());
+  expect(entries.filter(([, e]) => e.status !== 'placed')).toEqual([]);
+  expect(new Set(entries.map(([, e]) => e.sid))).toEqual(new Set(placed.map((p) => p.sid)));
+};
+
+/** `run --yes`, stopped with SIGTERM once every call is in the lockfile. */
+const runUntilRecorded = async (gw: Gateway, count: number, env: Record<string, string> = {}) => {
+  const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: { ...gw.env, ...env } });
+  const { done } = watch(child, 30_000);
+  const project = gw.project;
+  await waitFor(
+    `${count} calls in the lockfile`,
+    async () =>
+      Object.keys((await project.lock())?.calls ?? {}).length === count ? true : undefined,
+    { timeoutMs: 25_000 },
+  );
+  child.kill('SIGTERM');
+  return done;
+};
+
+const held = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'callops-hold-'));
+  open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+  const release = join(dir, 'release');
+  return {
+    env: { CALLOPS_FAILPOINT_HOLD_SYNC: release },
+    reached: () =>
+      waitFor('the journal to hold its first sync', () =>
+        existsSync(`${release}.reached`) ? true : undefined,
+      ),
+    /** Synchronous: no request can be taken in between an assertion and the release. */
+    release: () => writeFileSync(release, ''),
+    holds: async () => (await readFile(`${release}.reached`, 'utf8')).split('\n').length - 1,
+  };
+};
+
+/**
+ * At the hold: the batch is written (not yet durable) and no request has arrived. The hold
+ * marks itself only after the CLI went round its event loop, and a round trip to the
+ * gateway after that lets a request already on the wire be taken first.
+ */
+const expectHeld = async (gw: Gateway, journal: string, arrived: readonly string[]) => {
+  const list = await fetch(`${gw.sim.url}/v1/Accounts/${ACCOUNT_SID}/Calls`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
+  expect(list.status).toBe(200);
+  await list.arrayBuffer();
+  const lines = await jsonLines(journal);
+  expect(lines.filter((l) => l.type === 'intent').length).toBeGreaterThan(0);
+  expect(arrived).toEqual([]);
+};
+
+const LIST = names(200);
+
+describe('a request reaches the gateway only once its intent is durable in the journal', () => {
+  it('apply: nothing is sent while the first fdatasync is held; then 200 calls at concurrency 16, each intent there before its request', async () => {
+    const { gw, arrived, late, journal } = await checkingGateway(LIST);
+    const hold = await held();
+    const child = spawnCli(['apply', '--yes'], {
+      cwd: gw.project.dir,
+      env: { ...gw.env, ...hold.env },
+    });
+    const { done } = watch(child, 30_000);
+    await hold.reached();
+    await expectHeld(gw, journal, arrived);
+    hold.release();
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(await hold.holds()).toBeGreaterThan(0);
+    expect(arrived).toHaveLength(LIST.length);
+    expect(late).toEqual([]);
+    await expectAllPlacedOnce(gw, LIST);
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+  });
+
+  it('run: nothing is sent while the first fdatasync is held; then 200 calls at concurrency 16, each intent there before its request', async () => {
+    const { gw, arrived, late, journal } = await checkingGateway(LIST);
+    const hold = await held();
+    const running = runUntilRecorded(gw, LIST.length, hold.env);
+    await hold.reached();
+    await expectHeld(gw, journal, arrived);
+    hold.release();
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    expect(await hold.holds()).toBeGreaterThan(0);
+    expect(arrived).toHaveLength(LIST.length);
+    expect(late).toEqual([]);
+    await expectAllPlacedOnce(gw, LIST);
+  });
+});
