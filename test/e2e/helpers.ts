@@ -357,8 +357,8 @@ const holdCalls = () => {
 
 /**
  * A running `apply --yes` (started by `start`: spawnCli or spawnOnTerminal) against a gateway
- * whose simulator holds every accepted call until `release()`: one call per name, at
- * concurrency 2, and it resolves once two requests are held there.
+ * whose simulator holds every accepted call until `release()`: one call per name (its tag
+ * `{ call: NAME }`), at concurrency 2, and it resolves once two requests are held there.
  */
 export const startHeldApply = async (
   start: (args: readonly string[], options: CliOptions) => ChildProcess,
@@ -366,7 +366,9 @@ export const startHeldApply = async (
 ) => {
   const hold = holdCalls();
   const gw = await startGateway(
-    { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+    {
+      'calls/a.yaml': callsYaml(names.map((name) => ({ name, extra: [`tag: { call: ${name} }`] }))),
+    },
     { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait },
   );
   const child = start(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });

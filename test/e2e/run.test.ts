@@ -191,11 +191,17 @@ describe('callops run', () => {
       SLOW,
     );
     expect((await project.lock())?.calls['sim/fixed-later']?.status).toBe('failed');
-    // The schedule is removed and the application fixed, as a reviewed change would.
-    await project.write('calls/a.yaml', callsYaml([{ name: 'fixed-later' }]));
+    // The schedule of tick is removed and the application fixed, as a reviewed change would;
+    // tock, every second too, shows the run still waking each second to place slots.
+    const tock = {
+      name: 'tock',
+      to: '{ type: phone, number: "+15550009999" }',
+      extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'],
+    };
+    await project.write('calls/a.yaml', callsYaml([{ name: 'fixed-later' }, tock]));
     await waitFor(
       'the reload',
-      () => (/definitions reloaded: 1 calls \(were 2\)/.test(output()) ? true : undefined),
+      () => (/definitions reloaded: 2 calls \(were 2\)/.test(output()) ? true : undefined),
       SLOW,
     );
     const ticksAtReload = sim
@@ -204,7 +210,15 @@ describe('callops run', () => {
     await waitFor('the fixed call placed', async () =>
       (await project.lock())?.calls['sim/fixed-later']?.status === 'placed' ? true : undefined,
     );
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Two later wakes that placed a slot of tock: a slot of tick would have gone with them.
+    const tocks = async () =>
+      Object.keys((await project.lock())?.calls ?? {}).filter((k) => k.startsWith('sim/tock@'));
+    const tocksAtFix = (await tocks()).length;
+    await waitFor(
+      'two more slots of tock in the lockfile',
+      async () => ((await tocks()).length >= tocksAtFix + 2 ? true : undefined),
+      SLOW,
+    );
     child.kill('SIGTERM');
     const r = await done;
     // The run had a call fail (before its fix): exit 1.
@@ -235,7 +249,14 @@ describe('callops run', () => {
     );
     expect(output()).toMatch(/calls\/a\.yaml:\d+:\d+: error: /);
     const atPause = sim.received().length;
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Another invalid edit: once the run has seen it, it has woken at least once more while
+    // paused, after ticks fell due (each second) that a run not paused would have placed.
+    await project.write('calls/a.yaml', `${callsYaml([tick])}  - name: broken-too\n    to: 12\n`);
+    await waitFor(
+      'the second pause',
+      () => (output().match(/are invalid: no call is placed/g)?.length === 2 ? true : undefined),
+      SLOW,
+    );
     expect(sim.received()).toHaveLength(atPause);
     await project.write('calls/a.yaml', callsYaml([tick]));
     await waitFor('the resume', () => (/valid again/.test(output()) ? true : undefined), SLOW);

@@ -102,13 +102,23 @@ describe('latency', () => {
   });
 
   it('does not hold up requests that are not accepted calls (real timers)', async () => {
-    const sim = await startSimulator({ latencyMs: 1000 });
+    let waiting = 0;
+    const allWaiting = deferred();
+    const sim = await startSimulator({
+      latencyMs: 1000,
+      wait: (ms, signal) => {
+        waiting += 1;
+        if (waiting === 3) allWaiting.resolve();
+        return sleep(ms, undefined, { signal });
+      },
+    });
     try {
       const events: string[] = [];
       const calls = [0, 1, 2].map((i) =>
         createCall(sim, goodCall()).then((r) => events.push(`call${i}:${r.status}`)),
       );
-      await sleep(20);
+      // The three calls are waiting their latency before the refused request is sent.
+      await allWaiting.promise;
       const refused = await createCall(sim, {});
       events.push(`refused:${refused.status}`);
       await Promise.all(calls);
