@@ -12,6 +12,7 @@ describe('the examples in calls/', () => {
     const loaded = await loadProject({ root: ROOT });
     const project = validateProject(loaded);
     expect(hasErrors(project.diagnostics), JSON.stringify(project.diagnostics)).toBe(false);
+    expect(loaded.callFiles.length).toBeGreaterThan(0);
     for (const file of loaded.callFiles) {
       expect(file.text).toContain(
         '# yaml-language-server: $schema=../schemas/callops-calls.schema.json',

@@ -161,6 +161,7 @@ describe('callops apply against the simulator', () => {
     expect(retried.code).toBe(0);
     expect(gw.placed()).toHaveLength(3);
     const after = await gw.project.lock();
+    expect(Object.keys(after?.calls ?? {})).toHaveLength(3);
     for (const entry of Object.values(after?.calls ?? {})) {
       expect(entry.status).toBe('placed');
       expect(entry.httpStatus).toBeUndefined();
@@ -208,6 +209,7 @@ describe('callops apply against the simulator', () => {
     expect(r.code).toBe(1);
     expect(gw.sim.received()).toHaveLength(3);
     const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toHaveLength(3);
     for (const entry of Object.values(lock?.calls ?? {})) {
       expect(entry.status).toBe('failed');
       expect(entry.httpStatus).toBe(400);

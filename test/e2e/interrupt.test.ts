@@ -42,8 +42,8 @@ describe('apply interrupted by SIGINT', () => {
     expect(next.code).toBe(0);
     expect(gw.sim.received()).toHaveLength(NAMES.length);
     const after = await gw.project.lock();
-    expect(Object.values(after?.calls ?? {}).every((e) => e.status === 'placed')).toBe(true);
     expect(Object.keys(after?.calls ?? {})).toHaveLength(NAMES.length);
+    expect(Object.values(after?.calls ?? {}).filter((e) => e.status !== 'placed')).toEqual([]);
   });
 
   it('a second SIGINT exits 130 at once; the next command records the calls in flight unknown', async () => {

@@ -57,7 +57,8 @@ describe('callops run', () => {
     const r = await done;
     expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
     expect(r.stderr).toMatch(/stopped/);
-    expect(gw.sim.received().every((x) => x.status === 201)).toBe(true);
+    expect(gw.sim.received().length).toBeGreaterThan(0);
+    expect(gw.sim.received().filter((x) => x.status !== 201)).toEqual([]);
 
     const lock = await gw.project.lock();
     const keys = Object.keys(lock?.calls ?? {});
@@ -145,7 +146,9 @@ describe('callops run', () => {
     const r = await done;
     expect(r.code, r.stdout).toBe(0);
     const lock = await gw.project.lock();
-    for (const entry of Object.values(lock?.calls ?? {})) expect(entry.status).toBe('placed');
+    const entries = Object.values(lock?.calls ?? {});
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    for (const entry of entries) expect(entry.status).toBe('placed');
   }, 90_000);
 
   it('without --yes is a usage error (64) and sends nothing', async () => {
@@ -273,7 +276,9 @@ describe('callops run', () => {
     // The run went on, but it was not all well: exit 1.
     expect(r.code, r.stderr).toBe(1);
     const lock = await project.lock();
-    for (const entry of Object.values(lock?.calls ?? {})) expect(entry.status).toBe('placed');
+    const entries = Object.values(lock?.calls ?? {});
+    expect(entries.length).toBeGreaterThan(placedAtPause);
+    for (const entry of entries) expect(entry.status).toBe('placed');
   });
 
   it('a change that leaves --only naming no call pauses it, rather than ending it', {

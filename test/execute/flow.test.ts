@@ -56,6 +56,7 @@ describe('executeCalls: pacing', () => {
       },
     );
     expect(outcomes.filter((o) => o.status === 'placed')).toHaveLength(7);
+    expect(sentAt).toHaveLength(7);
     for (const start of sentAt) {
       const inWindow = sentAt.filter((t) => t >= start && t < start + 1000);
       expect(inWindow.length).toBeLessThanOrEqual(2);
@@ -87,6 +88,7 @@ describe('executeCalls: pacing', () => {
     // Both workers end up waiting on the pause, the one that got 429 and the one that did not.
     await until(() => gates.length === 2 && events.some((e) => e.type === 'call:done'));
     expect(server.received).toHaveLength(2);
+    expect(gates).toHaveLength(2);
     for (const gate of gates) expect(gate.ms).toBeGreaterThan(0);
     for (const gate of gates) expect(gate.ms).toBeLessThanOrEqual(1000);
     holding = false;

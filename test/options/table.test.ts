@@ -63,6 +63,7 @@ describe('the option table', () => {
   });
 
   test('every row has a description and a type', () => {
+    expect(OPTIONS.length).toBeGreaterThan(10);
     for (const o of OPTIONS) {
       expect(o.description.length, o.name).toBeGreaterThan(20);
       expect(o.type.length, o.name).toBeGreaterThan(0);
