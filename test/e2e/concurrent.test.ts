@@ -34,7 +34,7 @@ const describeRun = (r: CliResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`
 
 describe('two apply processes started at once on one project', () => {
   it(`one places the calls, the other is refused (75) or finds nothing due; no call twice (${ROUNDS} rounds)`, {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const outcomes: string[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {

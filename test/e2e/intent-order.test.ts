@@ -110,8 +110,11 @@ const held = async () => {
   return {
     env: { CALLOPS_FAILPOINT_HOLD_SYNC: release },
     reached: () =>
-      waitFor('the journal to hold its first sync', () =>
-        existsSync(`${release}.reached`) ? true : undefined,
+      waitFor(
+        'the journal to hold its first sync',
+        () => (existsSync(`${release}.reached`) ? true : undefined),
+        // A child process on a loaded machine has been seen to take 13 s to start.
+        { timeoutMs: 30_000 },
       ),
     /** Synchronous: no request can be taken in between an assertion and the release. */
     release: () => writeFileSync(release, ''),
@@ -156,7 +159,7 @@ describe('a request reaches the gateway only once its intent is durable in the j
     expect(late).toEqual([]);
     await expectAllPlacedOnce(gw, LIST);
     expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
-  });
+  }, 60_000);
 
   it('run: nothing is sent while the first fdatasync is held; then 200 calls at concurrency 16, each intent there before its request', async () => {
     const { gw, arrived, late, journal } = await checkingGateway(LIST);
@@ -171,5 +174,5 @@ describe('a request reaches the gateway only once its intent is durable in the j
     expect(arrived).toHaveLength(LIST.length);
     expect(late).toEqual([]);
     await expectAllPlacedOnce(gw, LIST);
-  });
+  }, 60_000);
 });
