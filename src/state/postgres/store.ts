@@ -133,6 +133,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     );
     runner = rows[0]?.id ?? 0;
     await session.query('SELECT pg_advisory_lock($1, $2)', [space, runner]);
+    // Named so that an operator sees in pg_stat_activity which runner a connection serves.
+    await session.query(`SET application_name = 'callops runner ${runner} session'`);
   } catch (error) {
     await session.end().catch(() => undefined);
     throw error;
@@ -143,7 +145,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     connectionTimeoutMillis,
     max: options.poolSize ?? 10,
     keepAlive: true,
-    application_name: 'callops',
+    application_name: `callops runner ${runner}`,
   });
   // An idle pooled connection that dies is replaced on next use; the query that needs it
   // reports the failure.
