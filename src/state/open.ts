@@ -1,0 +1,32 @@
+import { openFileStore } from './file-store.js';
+import type { StateConfig, StateStore } from './store.js';
+
+export interface StoreSite {
+  /** The project's `.callops/` directory. */
+  readonly stateDir: string;
+  /** The lockfile's path, and its name as shown to users. */
+  readonly lockPath: string;
+  readonly lockName: string;
+  /** What this runner is, e.g. "callops apply": other runners see it. */
+  readonly command: string;
+}
+
+/**
+ * Open the store `state:` chooses. The Postgres client is loaded only for a Postgres store,
+ * so commands on the file store do not pay for it.
+ */
+export const openStateStore = async (config: StateConfig, site: StoreSite): Promise<StateStore> => {
+  if (config.backend === 'file') {
+    return openFileStore({
+      stateDir: site.stateDir,
+      lockPath: site.lockPath,
+      lockName: site.lockName,
+    });
+  }
+  const { openPostgresStore } = await import('./postgres/store.js');
+  return openPostgresStore({
+    url: config.url,
+    ...(config.schema === undefined ? {} : { schema: config.schema }),
+    command: site.command,
+  });
+};

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+export const DEFAULT_SCHEMA = 'callops';
+
+/**
+ * A schema name callops accepts: lower-case letters, digits and `_`, starting with a letter
+ * or `_`, at most 63 bytes (PostgreSQL's limit). It is still always quoted in SQL.
+ */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The schema name quoted as an SQL identifier, or an error saying what is accepted. */
+export const quoteSchema = (name: string): string => {
+  if (!SCHEMA_NAME.test(name)) {
+    throw new Error(
+      `state.schema ${JSON.stringify(name)} is not a schema name callops accepts: use lower-case letters, digits and _, starting with a letter or _, at most 63 characters`,
+    );
+  }
+  return `"${name}"`;
+};
+
+/**
+ * The first key of every advisory lock callops takes in this schema: 31 bits of a hash of
+ * the schema name, so that projects in other schemas of one database never share a lock.
+ * The second key says which lock: RUN_LOCK, MIGRATION_LOCK, or a runner's id (≥ 1).
+ */
+export const lockSpace = (schema: string): number =>
+  createHash('sha256').update(`callops:${schema}`).digest().readUInt32BE(0) & 0x7fffffff;
+
+export const RUN_LOCK = 0;
+export const MIGRATION_LOCK = -1;
+
+/** Each migration, in order: migration n brings the schema to version n. Never edit one. */
+const MIGRATIONS: readonly ((s: string) => string)[] = [
+  (s) => `
+    CREATE TABLE ${s}.runners (
+      id serial PRIMARY KEY,
+      command text NOT NULL,
+      host text NOT NULL,
+      pid integer NOT NULL,
+      started_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE ${s}.placements (
+      key text PRIMARY KEY,
+      target text,
+      status text NOT NULL CHECK (status IN ('claimed', 'placed', 'failed', 'unknown')),
+      sid text,
+      call_id text,
+      at text NOT NULL,
+      definition text NOT NULL,
+      file text NOT NULL,
+      http_status integer,
+      message text,
+      resolved_by text,
+      runner integer,
+      attempt integer,
+      claimed_at timestamptz,
+      outcome_at timestamptz
+    );
+    CREATE TABLE ${s}.run_lock (
+      id integer PRIMARY KEY CHECK (id = 1),
+      runner integer NOT NULL,
+      command text NOT NULL,
+      host text NOT NULL,
+      pid integer NOT NULL,
+      since text NOT NULL
+    );`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Create or migrate callops' tables in `schema`, in one transaction under an advisory lock,
+ * so two runners starting together do not race: the second waits, then finds the schema
+ * current. A schema newer than this callops knows is refused rather than used.
+ */
+export const migrate = async (client: pg.ClientBase, schema: string): Promise<void> => {
+  const s = quoteSchema(schema);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace(schema), MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.callops_schema_version (
+        version integer PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const { rows } = await client.query<{ version: number | null }>(
+      `SELECT max(version) AS version FROM ${s}.callops_schema_version`,
+    );
+    const current = rows[0]?.version ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `the state schema ${s} is at version ${current}, newer than this callops knows (${SCHEMA_VERSION}): upgrade callops`,
+      );
+    }
+    for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+      const migration = MIGRATIONS[version - 1];
+      if (migration) await client.query(migration(s));
+      await client.query(`INSERT INTO ${s}.callops_schema_version (version) VALUES ($1)`, [
+        version,
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+};

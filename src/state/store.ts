@@ -1,0 +1,155 @@
+import type { Outcome } from '../execute/outcome.js';
+import type { DefinitionMeta } from './record.js';
+import type { RunLockHolder } from './runlock.js';
+import type { Lockfile } from './types.js';
+
+/**
+ * Where a project keeps its state: small parts, each a promise the engine relies on, composed
+ * as one StateStore. Two stores implement it — the file store (callops.lock + `.callops/`)
+ * and the Postgres store — and one contract suite (test/state/contract/) runs against both.
+ *
+ * The invariant every store keeps: a call is sent only after its claim is durable, and a
+ * claim without a recorded outcome is `unknown` in the view (the request may have left), so
+ * it is never sent again without a decision.
+ */
+
+/** `state:` in callops.yaml. */
+export type StateConfig =
+  | { readonly backend: 'file' }
+  | {
+      readonly backend: 'postgres';
+      /** A `postgres://` URL, usually `${CALLOPS_DATABASE_URL}`: a secret, never shown. */
+      readonly url: string;
+      /** The schema holding callops' tables (default `callops`). */
+      readonly schema?: string;
+    };
+
+/** "This runner is about to send the call for `key`": said before every attempt. */
+export interface Claim extends DefinitionMeta {
+  readonly key: string;
+  readonly target: string;
+  /** 1 for the first HTTP attempt, 2 for the first retry, … (a runner re-claims its own key). */
+  readonly attempt: number;
+  /** ISO-8601 UTC; the store's clock when omitted. */
+  readonly at?: string;
+  /**
+   * The user chose to send an `unknown` call again (`apply --retry-unknown`): an unknown
+   * entry, or a claim whose runner is gone, may then be claimed. Never set automatically.
+   */
+  readonly retryUnknown?: boolean;
+}
+
+/** What a store knows: the lockfile view, and which of its `unknown` keys are in flight. */
+export interface StateView {
+  /**
+   * Every entry, with each claim that has no outcome folded as `unknown` (message: whether
+   * its runner is gone or still placing it).
+   */
+  readonly lock: Lockfile;
+  /** Keys claimed by a runner that is still running, whose outcome is not recorded yet. */
+  readonly inFlight: ReadonlySet<string>;
+}
+
+export interface StateReader {
+  read(): Promise<StateView>;
+}
+
+export interface ClaimWriter {
+  /**
+   * Resolves `true` only once the claim is durable: only then may the request leave.
+   * Resolves `false` when the key is not this runner's to send: placed, claimed by another
+   * runner, or `unknown` (unless `retryUnknown`). Rejects when the claim could not be made
+   * durable (database unreachable, journal unwritable): nothing may be sent.
+   */
+  claim(claim: Claim): Promise<boolean>;
+  /**
+   * Record the outcome of a key this runner claimed; resolves once it is durable. `placed`
+   * is final. A `missed` outcome (nothing sent, nothing claimed) records nothing.
+   */
+  record(outcome: Outcome & DefinitionMeta): Promise<void>;
+}
+
+/** Who holds the single-holder lock: shown in the refusal message (`describeHolder`). */
+export type LockHolder = RunLockHolder;
+
+export type LockResult =
+  | {
+      readonly ok: true;
+      readonly holder: LockHolder;
+      release(): Promise<void>;
+      /** An earlier holder that was gone, when its lock was taken over. */
+      readonly tookOver?: LockHolder;
+    }
+  | { readonly ok: false; readonly holder: LockHolder };
+
+export interface Locker {
+  /** Take the single-holder lock, or learn who holds it. Never waits for it. */
+  lock(who: { readonly command: string; readonly now: Date }): Promise<LockResult>;
+}
+
+export type ImportResult =
+  | { readonly ok: true; readonly imported: number; readonly unchanged: number }
+  | { readonly ok: false; readonly conflicts: readonly ImportConflict[] };
+
+/** A key the store already has with another status or sid than the imported lockfile. */
+export interface ImportConflict {
+  readonly key: string;
+  readonly store: { readonly status: string; readonly sid?: string };
+  readonly lockfile: { readonly status: string; readonly sid?: string };
+}
+
+export interface Transfer {
+  /** The lockfile view in callops.lock's format (serializeLockfile gives its exact text). */
+  export(): Promise<Lockfile>;
+  /**
+   * Add a lockfile's entries (`callops state push`). All or nothing: any conflict refuses
+   * the whole import. Entries the store already has alike are left as they are, so pushing
+   * the same lockfile twice changes nothing.
+   */
+  import(lock: Lockfile): Promise<ImportResult>;
+}
+
+export interface StateStore extends StateReader, ClaimWriter, Locker, Transfer {
+  /**
+   * True when several runners may claim at once (Postgres: each places only what it
+   * claimed). False when claims need the single-holder lock, held by this store (file).
+   */
+  readonly concurrentRunners: boolean;
+  /** Finish pending writes and let go of connections and files. */
+  close(): Promise<void>;
+}
+
+/**
+ * The import rule both stores share (pure): entries of `incoming` that `current` lacks are
+ * added; an entry both have with the same status and sid is left as it is; any other is a
+ * conflict, and then nothing is added.
+ */
+export const planImport = (
+  current: Lockfile,
+  incoming: Lockfile,
+):
+  | { readonly added: Lockfile['calls']; readonly unchanged: number }
+  | { readonly conflicts: readonly ImportConflict[] } => {
+  const added: Record<string, Lockfile['calls'][string]> = {};
+  const conflicts: ImportConflict[] = [];
+  let unchanged = 0;
+  for (const key of Object.keys(incoming.calls).sort()) {
+    const theirs = incoming.calls[key];
+    if (theirs === undefined) continue;
+    const ours = current.calls[key];
+    if (ours === undefined) added[key] = theirs;
+    else if (ours.status === theirs.status && ours.sid === theirs.sid) unchanged++;
+    else {
+      conflicts.push({
+        key,
+        store: { status: ours.status, ...(ours.sid ? { sid: ours.sid } : {}) },
+        lockfile: { status: theirs.status, ...(theirs.sid ? { sid: theirs.sid } : {}) },
+      });
+    }
+  }
+  return conflicts.length > 0 ? { conflicts } : { added, unchanged };
+};
+
+/** The message of an entry whose claim is still being placed by a running runner. */
+export const IN_FLIGHT =
+  'being placed by a run that is still going; its outcome is not recorded yet';

@@ -1,0 +1,374 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Outcome } from '../../../src/execute/outcome.js';
+import { serializeLockfile } from '../../../src/state/lockfile.js';
+import { INTERRUPTED } from '../../../src/state/replay.js';
+import { type Claim, IN_FLIGHT, type StateStore } from '../../../src/state/store.js';
+import type { Lockfile } from '../../../src/state/types.js';
+import { track } from '../../e2e/children.js';
+
+/** One project (a directory, or a schema of a database) that runners share. */
+export interface Project {
+  /** A new runner on the project: its own store, its own connections. */
+  open(): Promise<StateStore>;
+  /** What runner.mjs needs to open the same store in another process. */
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+export interface StoreHarness {
+  readonly name: string;
+  project(): Promise<Project>;
+}
+
+const RUNNER = fileURLToPath(new URL('./runner.mjs', import.meta.url));
+const meta = { definition: 'sha256:def', file: 'calls/welcome.yaml' };
+const AT = '2026-11-24T10:00:00.000Z';
+
+export const claimOf = (key: string, fields: Partial<Claim> = {}): Claim => ({
+  key,
+  target: 'default',
+  attempt: 1,
+  at: AT,
+  ...meta,
+  ...fields,
+});
+
+const placed = (key: string, sid = `sid-${key}`): Outcome & typeof meta => ({
+  key,
+  status: 'placed',
+  at: '2026-11-24T10:00:01.000Z',
+  sid,
+  callId: `call-${key}`,
+  attempts: 1,
+  ...meta,
+});
+
+const failed = (key: string): Outcome & typeof meta => ({
+  key,
+  status: 'failed',
+  at: '2026-11-24T10:00:02.000Z',
+  httpStatus: 480,
+  message: 'Temporarily Unavailable',
+  attempts: 1,
+  ...meta,
+});
+
+const open: StateStore[] = [];
+
+afterEach(async () => {
+  for (const store of open.splice(0).reverse()) await store.close();
+});
+
+/** A runner ready to claim: it holds the run lock when its store needs that for claims. */
+const runnerOn = async (project: Project): Promise<StateStore> => {
+  const store = await project.open();
+  open.push(store);
+  if (!store.concurrentRunners) {
+    const held = await store.lock({ command: 'callops apply', now: new Date() });
+    expect(held.ok).toBe(true);
+  }
+  return store;
+};
+
+/** A store that only reads (and takes the lock when a test says so). */
+const storeOn = async (project: Project): Promise<StateStore> => {
+  const store = await project.open();
+  open.push(store);
+  return store;
+};
+
+/** Let a runner finish: the file store's next runner can only start once it has. */
+const finish = async (store: StateStore): Promise<void> => {
+  await store.close();
+  open.splice(open.indexOf(store), 1);
+};
+
+/** Run runner.mjs until it says "ready" (its claims/lock are durable), then SIGKILL it. */
+const killedRunner = async (
+  project: Project,
+  spec: { claim?: readonly string[]; lock?: boolean },
+): Promise<void> => {
+  const child = track(
+    spawn(process.execPath, [RUNNER, JSON.stringify({ ...project.spec, ...spec })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('ready\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`runner exited ${code}: ${out}${err}`)));
+  });
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+};
+
+export const describeStoreContract = (harness: StoreHarness): void => {
+  describe(`${harness.name} store contract`, () => {
+    describe('claims', () => {
+      test('a claim is visible to any other store as soon as it resolves', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('a'))).toBe(true);
+        const other = await storeOn(project);
+        const view = await other.read();
+        expect(Object.keys(view.lock.calls)).toEqual(['a']);
+        expect(view.lock.calls.a?.status).toBe('unknown');
+        const own = await runner.read();
+        expect([...own.inFlight]).toEqual(['a']);
+        expect(own.lock.calls.a).toEqual({
+          status: 'unknown',
+          at: AT,
+          ...meta,
+          message: IN_FLIGHT,
+        });
+      });
+
+      test('a key another runner claimed and has not settled is not claimed again', async () => {
+        const project = await harness.project();
+        const first = await runnerOn(project);
+        expect(await first.claim(claimOf('a'))).toBe(true);
+        const second = await storeOn(project);
+        if (second.concurrentRunners) {
+          expect(await second.claim(claimOf('a'))).toBe(false);
+          expect(await second.claim(claimOf('a', { attempt: 2 }))).toBe(false);
+        } else {
+          // One runner at a time: the second cannot even start while the first runs.
+          const held = await second.lock({ command: 'callops run', now: new Date() });
+          expect(held.ok).toBe(false);
+        }
+        // The claiming runner may claim its own key again for a retry of the request.
+        expect(await first.claim(claimOf('a', { attempt: 2 }))).toBe(true);
+      });
+
+      test('a placed key is never claimed again, not even with retryUnknown', async () => {
+        const project = await harness.project();
+        const first = await runnerOn(project);
+        expect(await first.claim(claimOf('a'))).toBe(true);
+        await first.record(placed('a'));
+        expect(await first.claim(claimOf('a'))).toBe(false);
+        await finish(first);
+        const second = await runnerOn(project);
+        expect(await second.claim(claimOf('a'))).toBe(false);
+        expect(await second.claim(claimOf('a', { retryUnknown: true }))).toBe(false);
+        expect((await second.read()).lock.calls.a?.sid).toBe('sid-a');
+      });
+
+      test('a failed key may be claimed again, by another runner too', async () => {
+        const project = await harness.project();
+        const first = await runnerOn(project);
+        expect(await first.claim(claimOf('a'))).toBe(true);
+        await first.record(failed('a'));
+        await finish(first);
+        const second = await runnerOn(project);
+        expect(await second.claim(claimOf('a'))).toBe(true);
+        await second.record(placed('a', 'sid-second'));
+        expect((await second.read()).lock.calls.a).toMatchObject({
+          status: 'placed',
+          sid: 'sid-second',
+        });
+      });
+    });
+
+    describe('outcomes', () => {
+      test('each outcome is recorded as a lockfile entry, durably', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        for (const key of ['p', 'f']) expect(await runner.claim(claimOf(key))).toBe(true);
+        await runner.record(placed('p'));
+        await runner.record(failed('f'));
+        await runner.record({ key: 'm', status: 'missed', at: AT, ...meta });
+        const expected: Lockfile = {
+          lockfileVersion: 1,
+          calls: {
+            f: {
+              status: 'failed',
+              at: '2026-11-24T10:00:02.000Z',
+              ...meta,
+              httpStatus: 480,
+              message: 'Temporarily Unavailable',
+            },
+            p: {
+              status: 'placed',
+              sid: 'sid-p',
+              callId: 'call-p',
+              at: '2026-11-24T10:00:01.000Z',
+              ...meta,
+            },
+          },
+        };
+        const view = await runner.read();
+        expect(view.lock).toEqual(expected);
+        expect(view.inFlight.size).toBe(0);
+        await finish(runner);
+        const later = await storeOn(project);
+        expect((await later.read()).lock).toEqual(expected);
+      });
+
+      test('an outcome of a key this runner did not claim is refused', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        await expect(runner.record(placed('never-claimed'))).rejects.toThrow(/not claimed/);
+        expect((await runner.read()).lock.calls).toEqual({});
+      });
+    });
+
+    describe('crash folding', () => {
+      test('claims of a runner that died without outcomes are unknown, never re-sent by themselves', async () => {
+        const project = await harness.project();
+        await killedRunner(project, { claim: ['k1', 'k2'] });
+        const reader = await storeOn(project);
+        const view = await reader.read();
+        expect(Object.keys(view.lock.calls)).toEqual(['k1', 'k2']);
+        for (const key of ['k1', 'k2']) {
+          expect(view.lock.calls[key]).toMatchObject({ status: 'unknown', message: INTERRUPTED });
+        }
+        expect(view.inFlight.size).toBe(0);
+        await finish(reader);
+        const next = await runnerOn(project);
+        expect(await next.claim(claimOf('k1'))).toBe(false);
+        expect((await next.read()).lock.calls.k1?.status).toBe('unknown');
+        // Only a decision of the user sends it again.
+        expect(await next.claim(claimOf('k1', { retryUnknown: true }))).toBe(true);
+        await next.record(placed('k1'));
+        expect((await next.read()).lock.calls.k1?.status).toBe('placed');
+      });
+    });
+
+    describe('locks', () => {
+      test('a second holder is refused with who holds it; release lets it in', async () => {
+        const project = await harness.project();
+        const first = await storeOn(project);
+        const second = await storeOn(project);
+        const since = new Date('2026-11-24T10:00:00.000Z');
+        const held = await first.lock({ command: 'callops run', now: since });
+        if (!held.ok) throw new Error('the first lock was refused');
+        const refused = await second.lock({ command: 'callops apply', now: new Date() });
+        expect(refused.ok).toBe(false);
+        expect(refused.holder).toMatchObject({
+          command: 'callops run',
+          pid: process.pid,
+          since: since.toISOString(),
+        });
+        expect(refused.holder.host).not.toBe('');
+        await held.release();
+        const again = await second.lock({ command: 'callops apply', now: new Date() });
+        expect(again.ok).toBe(true);
+        if (again.ok) await again.release();
+      });
+
+      test('the lock of a runner that died is free again', async () => {
+        const project = await harness.project();
+        await killedRunner(project, { lock: true });
+        const store = await storeOn(project);
+        const held = await store.lock({ command: 'callops run', now: new Date() });
+        expect(held.ok).toBe(true);
+        if (held.ok) await held.release();
+      });
+    });
+
+    describe('export and import', () => {
+      const pushed: Lockfile = {
+        lockfileVersion: 1,
+        calls: {
+          'welcome@2026-11-24T10:00:00Z': {
+            status: 'placed',
+            sid: 'sid-w',
+            at: AT,
+            ...meta,
+            message: 'settled by hand: placed',
+            resolvedBy: 'hand',
+          },
+          Zeta: { status: 'unknown', at: AT, ...meta, message: INTERRUPTED },
+          alpha: { status: 'failed', at: AT, ...meta, httpStatus: 503, message: 'busy' },
+        },
+      };
+
+      test('export is the lockfile view in callops.lock format, keys in lockfile order', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        for (const key of ['b', 'B', 'a-1', 'a']) {
+          expect(await runner.claim(claimOf(key))).toBe(true);
+          await runner.record(key === 'B' ? failed(key) : placed(key));
+        }
+        const exported = await runner.export();
+        expect(Object.keys(exported.calls)).toEqual(['B', 'a', 'a-1', 'b']);
+        expect(serializeLockfile(exported)).toBe(
+          `${JSON.stringify(
+            {
+              calls: Object.fromEntries(
+                ['B', 'a', 'a-1', 'b'].map((key) => [
+                  key,
+                  key === 'B'
+                    ? {
+                        at: '2026-11-24T10:00:02.000Z',
+                        definition: meta.definition,
+                        file: meta.file,
+                        httpStatus: 480,
+                        message: 'Temporarily Unavailable',
+                        status: 'failed',
+                      }
+                    : {
+                        at: '2026-11-24T10:00:01.000Z',
+                        callId: `call-${key}`,
+                        definition: meta.definition,
+                        file: meta.file,
+                        sid: `sid-${key}`,
+                        status: 'placed',
+                      },
+                ]),
+              ),
+              lockfileVersion: 1,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      });
+
+      test('import adds a lockfile once; pushing it again changes nothing', async () => {
+        const project = await harness.project();
+        const store = await storeOn(project);
+        expect(await store.import(pushed)).toEqual({ ok: true, imported: 3, unchanged: 0 });
+        expect(serializeLockfile(await store.export())).toBe(serializeLockfile(pushed));
+        expect(await store.import(pushed)).toEqual({ ok: true, imported: 0, unchanged: 3 });
+        expect(serializeLockfile(await store.export())).toBe(serializeLockfile(pushed));
+        await finish(store);
+        // What was imported behaves like what was recorded.
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('welcome@2026-11-24T10:00:00Z'))).toBe(false);
+        expect(await runner.claim(claimOf('Zeta'))).toBe(false);
+        expect(await runner.claim(claimOf('alpha'))).toBe(true);
+      });
+
+      test('an import that conflicts with the store is refused whole', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('alpha'))).toBe(true);
+        await runner.record(placed('alpha'));
+        const before = serializeLockfile(await runner.export());
+        const result = await runner.import(pushed);
+        expect(result).toEqual({
+          ok: false,
+          conflicts: [
+            {
+              key: 'alpha',
+              store: { status: 'placed', sid: 'sid-alpha' },
+              lockfile: { status: 'failed' },
+            },
+          ],
+        });
+        expect(serializeLockfile(await runner.export())).toBe(before);
+      });
+    });
+  });
+};

@@ -1,0 +1,193 @@
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { SCHEMA_VERSION } from '../../../src/state/postgres/schema.js';
+import { openPostgresStore } from '../../../src/state/postgres/store.js';
+import { INTERRUPTED } from '../../../src/state/replay.js';
+import type { StateStore } from '../../../src/state/store.js';
+import { startPostgres, type TestPostgres } from '../../support/postgres.js';
+import { claimOf, describeStoreContract } from './contract.js';
+
+let server: TestPostgres;
+let database: string;
+let projects = 0;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  database = await server.freshDatabase();
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describeStoreContract({
+  name: 'postgres',
+  // One schema per project: projects on one database stay apart, as they do for users.
+  project: async () => {
+    const spec = { backend: 'postgres', url: database, schema: `project_${++projects}` };
+    return {
+      spec,
+      open: () =>
+        openPostgresStore({ url: spec.url, schema: spec.schema, command: 'callops apply' }),
+    };
+  },
+});
+
+const admin = async <T extends pg.QueryResultRow>(
+  sql: string,
+  values: unknown[] = [],
+  url = database,
+) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+const stores: StateStore[] = [];
+const openStore = async (schema: string, command = 'callops apply') => {
+  const store = await openPostgresStore({ url: database, schema, command });
+  stores.push(store);
+  return store;
+};
+
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
+
+/** End every connection of the runners whose application name matches `pattern`. */
+const cutConnections = async (pattern: string): Promise<number> =>
+  (
+    await admin<{ pid: number }>(
+      `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+       WHERE datname = $2 AND application_name LIKE $1`,
+      [pattern, new URL(database).pathname.slice(1)],
+      server.url,
+    )
+  ).length;
+
+describe('postgres store only', () => {
+  test('two runners claiming the same 1,000 keys at once claim each key exactly once', async () => {
+    const schema = `race_${++projects}`;
+    const [a, b] = [await openStore(schema), await openStore(schema)];
+    const keys = Array.from({ length: 1000 }, (_, i) => `call-${i}`);
+    const claimAll = (store: StateStore) =>
+      Promise.all(keys.map((key) => store.claim(claimOf(key)).then((won) => ({ key, won }))));
+    const [byA, byB] = await Promise.all([claimAll(a), claimAll(b)]);
+    expect(byA).toHaveLength(1000);
+    expect(byB).toHaveLength(1000);
+    const winners = keys.map((_, i) => Number(byA[i]?.won) + Number(byB[i]?.won));
+    expect(winners.filter((n) => n === 1)).toHaveLength(1000);
+    // Both did some of the work: the claims really overlapped.
+    expect(byA.some((r) => r.won)).toBe(true);
+    expect(byB.some((r) => r.won)).toBe(true);
+    const rows = await admin<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".placements`);
+    expect(rows[0]?.n).toBe('1000');
+  });
+
+  test('two failed-key re-claims at once: exactly one wins', async () => {
+    const schema = `reclaim_${++projects}`;
+    const first = await openStore(schema);
+    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+    for (const key of keys) expect(await first.claim(claimOf(key))).toBe(true);
+    await Promise.all(
+      keys.map((key) =>
+        first.record({ key, status: 'failed', at: 'x', definition: 'd', file: 'f' }),
+      ),
+    );
+    const [a, b] = [await openStore(schema), await openStore(schema)];
+    const [byA, byB] = await Promise.all(
+      [a, b].map((store) => Promise.all(keys.map((key) => store.claim(claimOf(key))))),
+    );
+    expect(byA).toHaveLength(200);
+    expect(byB).toHaveLength(200);
+    expect(keys.map((_, i) => Number(byA?.[i]) + Number(byB?.[i]))).toEqual(keys.map(() => 1));
+  });
+
+  test('the run lock is released when its connection dies, and that runner claims no more', async () => {
+    const schema = `cut_${++projects}`;
+    const holder = await openStore(schema, 'callops run');
+    const held = await holder.lock({ command: 'callops run', now: new Date() });
+    expect(held.ok).toBe(true);
+    const other = await openStore(schema);
+    expect((await other.lock({ command: 'callops apply', now: new Date() })).ok).toBe(false);
+    expect(await holder.claim(claimOf('before'))).toBe(true);
+    const cut = await admin<{ runner: number }>(`SELECT runner FROM "${schema}".run_lock`);
+    expect(cut).toHaveLength(1);
+    expect(await cutConnections(`callops runner ${cut[0]?.runner}%`)).toBeGreaterThan(0);
+    const again = await other.lock({ command: 'callops apply', now: new Date() });
+    expect(again.ok).toBe(true);
+    // Its claim now belongs to a runner that is gone: unknown, not claimable by others.
+    const view = await other.read();
+    expect(view.lock.calls.before).toMatchObject({ status: 'unknown', message: INTERRUPTED });
+    expect(await other.claim(claimOf('before'))).toBe(false);
+    await expect(holder.claim(claimOf('after'))).rejects.toThrow(
+      /after was not claimed: the connection to the state database was lost/,
+    );
+    expect((await other.read()).lock.calls.after).toBeUndefined();
+  });
+
+  test('a database that refuses connections fails the claim; nothing is recorded', async () => {
+    const schema = `down_${++projects}`;
+    const store = await openStore(schema);
+    await store.read(); // the pool now has a connection, which the cut below ends
+    const name = new URL(database).pathname.slice(1);
+    const runners = await admin<{ id: number }>(`SELECT id FROM "${schema}".runners`);
+    expect(runners).toHaveLength(1);
+    await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`, [], server.url);
+    try {
+      // The pool's connections go; the runner's session stays, so only the pool is cut off.
+      expect(await cutConnections(`callops runner ${runners[0]?.id}`)).toBeGreaterThan(0);
+      await expect(store.claim(claimOf('k'))).rejects.toThrow(
+        /k was not claimed: the state database failed \(.*not currently accepting connections/,
+      );
+    } finally {
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`, [], server.url);
+    }
+    expect((await store.read()).lock.calls).toEqual({});
+  });
+
+  test('an unreachable database is a clear error before anything is claimed', async () => {
+    const url = `postgres://callops:secret-pw@127.0.0.1:${await closedPort()}/none`;
+    const opening = openPostgresStore({ url, command: 'callops apply', connectTimeoutMs: 2000 });
+    await expect(opening).rejects.toThrow(
+      /the state database could not be reached \(.*ECONNREFUSED/,
+    );
+    await expect(opening).rejects.not.toThrow(/secret-pw/);
+  });
+
+  test('runners starting together create the schema once; versions are recorded', async () => {
+    const schema = `fresh_${++projects}`;
+    await Promise.all([openStore(schema), openStore(schema), openStore(schema)]);
+    const rows = await admin<{ version: number }>(
+      `SELECT version FROM "${schema}".callops_schema_version ORDER BY version`,
+    );
+    expect(rows.map((r) => r.version)).toEqual([SCHEMA_VERSION]);
+    await admin(`INSERT INTO "${schema}".callops_schema_version (version) VALUES ($1)`, [
+      SCHEMA_VERSION + 1,
+    ]);
+    await expect(openStore(schema)).rejects.toThrow(/newer than this callops knows/);
+  });
+
+  test('a schema name outside lower-case letters, digits and _ is refused', async () => {
+    await expect(openStore('Bad"; DROP')).rejects.toThrow(/is not a schema name callops accepts/);
+    const rows = await admin('SELECT 1 FROM pg_namespace WHERE nspname LIKE $1', ['Bad%']);
+    expect(rows).toHaveLength(0);
+  });
+});
+
+const closedPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(),
+      );
+    });
+  });
