@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readLockfile } from '../state/lockfile.js';
 import { recoverJournal, replayJournal } from '../state/replay.js';
-import { acquireRunLock, describeHolder } from '../state/runlock.js';
+import { acquireRunLock, describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
 import type { Lockfile } from '../state/types.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
@@ -59,7 +59,7 @@ export const holdState = async (
   const acquired = await acquireRunLock(paths.stateDir, { command, now: new Date() });
   if (!acquired.ok) {
     throw new CliError(
-      `${paths.lockName} is in use: ${describeHolder(acquired.holder, new Date())}. If that run is gone, \`callops unlock\` clears the lock.`,
+      `${paths.lockName} is in use: ${describeHolder(acquired.holder, new Date())}. ${lockAdvice(acquired.holder, livenessOf(acquired.holder))}`,
       EXIT.locked,
     );
   }
