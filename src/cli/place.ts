@@ -6,10 +6,10 @@ import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplyReporter } from '../report/apply.js';
 import { openJournal } from '../state/journal.js';
-import { writeLockfileAtomic } from '../state/lockfile.js';
 import { recordOutcomes } from '../state/record.js';
 import { clearJournal } from '../state/replay.js';
 import type { Lockfile } from '../state/types.js';
+import { saveLockfile } from '../state/written.js';
 import type { StatePaths } from './state.js';
 
 export interface PlaceInput {
@@ -96,7 +96,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
   const lock = recordOutcomes(input.lock, records);
-  await writeLockfileAtomic(input.paths.lockPath, lock);
+  await saveLockfile(input.paths.stateDir, input.paths.lockPath, lock);
   await clearJournal(input.paths.stateDir);
   const done = new Set(outcomes.map((o) => o.key));
   const notStarted = input.items.filter((i) => !done.has(i.key));

@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readLockfile } from '../state/lockfile.js';
 import { recoverJournal, replayJournal } from '../state/replay.js';
 import { acquireRunLock, describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
 import type { Lockfile } from '../state/types.js';
+import { findRegression, mergeWritten, readWritten, saveLockfile } from '../state/written.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { CliError, EXIT } from './exit.js';
@@ -32,9 +33,35 @@ const readLock = async (paths: StatePaths): Promise<Lockfile> => {
   return read.lock;
 };
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or
+ * replaced by an older one): going on would place its missing calls again.
+ */
+const refuseRegression = async (paths: StatePaths, view: Lockfile): Promise<void> => {
+  const keys = findRegression(await readWritten(paths.stateDir), view);
+  if (keys.length === 0) return;
+  const missing = await access(paths.lockPath).then(
+    () => false,
+    () => true,
+  );
+  const count = plural(keys.length, 'placement', 'placements');
+  const examples = `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+  const what = missing
+    ? `${paths.lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
+    : `${paths.lockName} has moved backwards: ${count} recorded in .callops/ ${keys.length === 1 ? 'is' : 'are'} missing from ${paths.lockName} or older there (${examples}).`;
+  throw new CliError(
+    `${what} It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache); going on would place these calls again, so nothing was sent. \`callops state pull\` writes them back into ${paths.lockName}, keeping every entry it holds; commit it then.`,
+  );
+};
+
 /** Read-only view for plan/status: the lockfile with any journal folded in memory. */
-export const readStateView = async (paths: StatePaths): Promise<Lockfile> =>
-  (await replayJournal(paths.stateDir, await readLock(paths))).lock;
+export const readStateView = async (paths: StatePaths): Promise<Lockfile> => {
+  const { lock } = await replayJournal(paths.stateDir, await readLock(paths));
+  await refuseRegression(paths, lock);
+  return lock;
+};
 
 export interface HeldState {
   readonly lock: Lockfile;
@@ -44,6 +71,8 @@ export interface HeldState {
     readonly failed: number;
     readonly unknown: number;
   };
+  /** Keys written back from `.callops/` (`pull` only). */
+  readonly restored: readonly string[];
   release(): Promise<void>;
 }
 
@@ -55,6 +84,7 @@ export const holdState = async (
   ctx: CommandContext,
   paths: StatePaths,
   command: string,
+  options: { readonly pull?: boolean } = {},
 ): Promise<HeldState> => {
   const acquired = await acquireRunLock(paths.stateDir, { command, now: new Date() });
   if (!acquired.ok) {
@@ -72,14 +102,22 @@ export const holdState = async (
     // `lockfile: state/callops.lock` may name a directory that does not exist yet: create it
     // now, so that the lockfile can be written after calls were placed.
     await mkdir(dirname(paths.lockPath), { recursive: true });
-    const result = await recoverJournal(paths.stateDir, paths.lockPath, await readLock(paths));
+    let lock = await readLock(paths);
+    let restored: readonly string[] = [];
+    if (options.pull === true) {
+      ({ lock, restored } = mergeWritten(lock, await readWritten(paths.stateDir)));
+      if (restored.length > 0) await saveLockfile(paths.stateDir, paths.lockPath, lock);
+    } else {
+      await refuseRegression(paths, (await replayJournal(paths.stateDir, lock)).lock);
+    }
+    const result = await recoverJournal(paths.stateDir, paths.lockPath, lock);
     const { folded } = result;
     if (folded.unknown > 0 || folded.placed > 0 || folded.failed > 0) {
       ctx.stderr.write(
         `note: recorded what an interrupted run left in its journal: ${folded.placed} placed, ${folded.failed} failed, ${folded.unknown} unknown${folded.unknown > 0 ? ' (settle unknown ones with `callops resolve` or `apply --retry-unknown`)' : ''}\n`,
       );
     }
-    return { lock: result.lock, recovered: folded, release: acquired.release };
+    return { lock: result.lock, recovered: folded, restored, release: acquired.release };
   } catch (error) {
     await acquired.release();
     throw error;

@@ -49,5 +49,5 @@ describe('callops resolve', () => {
       status: 'placed',
       sid: other,
     });
-  });
+  }, 40_000);
 });
