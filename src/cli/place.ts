@@ -1,3 +1,4 @@
+import { dirname, join, relative } from 'node:path';
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
@@ -5,11 +6,13 @@ import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplyReporter } from '../report/apply.js';
-import { openJournal } from '../state/journal.js';
+import { JOURNAL_FILE } from '../state/dir.js';
+import { type Journal, JournalWriteError, openJournal } from '../state/journal.js';
+import { writeLockfileAtomic } from '../state/lockfile.js';
 import { recordOutcomes } from '../state/record.js';
 import { clearJournal } from '../state/replay.js';
 import type { Lockfile } from '../state/types.js';
-import { saveLockfile } from '../state/written.js';
+import { writeCopy } from '../state/written.js';
 import type { StatePaths } from './state.js';
 
 export interface PlaceInput {
@@ -31,7 +34,48 @@ export interface PlaceResult {
   readonly notStarted: readonly PlanItem[];
   readonly interrupted: boolean;
   readonly elapsedMs: number;
+  /**
+   * The state could not be written (a full disk under the journal): one line for the user,
+   * given after the summary. What was recorded stays recorded; nothing more was sent.
+   */
+  readonly stateError?: Error;
 }
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/** "cannot write the journal .callops/journal.jsonl: no space left on device (ENOSPC); 3 calls not sent" */
+const journalFailure = (
+  paths: StatePaths,
+  error: unknown,
+  notSent: number,
+  lockError: unknown,
+): Error => {
+  const code = error instanceof JournalWriteError ? error.code : (error as { code?: string }).code;
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const why =
+    code !== undefined && SYSTEM_ERRORS[code] !== undefined
+      ? `${SYSTEM_ERRORS[code]} (${code})`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+  const journal = join(relative(dirname(paths.stateDir), paths.stateDir), JOURNAL_FILE);
+  const calls = `${notSent} call${notSent === 1 ? '' : 's'} not sent`;
+  const lock =
+    lockError === undefined
+      ? ''
+      : `; ${paths.lockName} could not be written either (${lockError instanceof Error ? lockError.message : String(lockError)}): the next command records what the journal holds`;
+  return new Error(`cannot write the journal ${journal}: ${why}; ${calls}${lock}`, {
+    cause: error,
+  });
+};
 
 /**
  * The first SIGINT/SIGTERM stops new calls but lets the requests already on the wire finish
@@ -61,11 +105,29 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       return target ? [[name, finishInFlight(createGatewayClient(target))] as const] : [];
     }),
   );
-  const journal = await openJournal(input.paths.stateDir);
+  const started = Date.now();
+  let journal: Journal;
+  try {
+    journal = await openJournal(input.paths.stateDir);
+  } catch (error) {
+    // Not even opened: nothing was sent, nothing changed.
+    await Promise.all([...clients.values()].map((c) => c.close()));
+    return {
+      lock: input.lock,
+      outcomes: [],
+      notStarted: input.items,
+      interrupted: false,
+      elapsedMs: Date.now() - started,
+      stateError: journalFailure(input.paths, error, input.items.length, undefined),
+    };
+  }
   const attempts = new Map<string, number>();
   const writes: Promise<void>[] = [];
   const records: { outcome: Outcome; meta: { definition: string; file: string } }[] = [];
-  const started = Date.now();
+  // The first failure to write the journal; from then on no request leaves.
+  let journalError: unknown;
+  // Calls whose first intent could not be written: never sent, still due, not recorded.
+  const unsent = new Set<string>();
   let outcomes: Outcome[] = [];
   try {
     outcomes = await executeCalls(input.requests, {
@@ -78,14 +140,26 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         const attempt = (attempts.get(request.key) ?? 0) + 1;
         attempts.set(request.key, attempt);
         const m = meta.get(request.key) ?? { definition: '', file: '' };
-        await journal.intent({ key: request.key, target: request.target, attempt, ...m });
+        try {
+          await journal.intent({ key: request.key, target: request.target, attempt, ...m });
+        } catch (error) {
+          journalError ??= error;
+          if (attempt === 1) unsent.add(request.key);
+          throw error;
+        }
       },
       onEvent: (event: ExecuteEvent) => {
+        if (event.type === 'call:done' && unsent.has(event.outcome.key)) return;
         // A missed slot sent nothing and wrote no intent: nothing to journal or record.
         if (event.type === 'call:done' && event.outcome.status !== 'missed') {
           const m = meta.get(event.outcome.key) ?? { definition: '', file: '' };
           records.push({ outcome: event.outcome, meta: m });
-          writes.push(journal.outcome({ ...event.outcome, ...m }));
+          // Caught at once: a rejection left for later would end the process.
+          writes.push(
+            journal.outcome({ ...event.outcome, ...m }).catch((error: unknown) => {
+              journalError ??= error;
+            }),
+          );
         }
         input.reporter.event(event);
       },
@@ -95,9 +169,28 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     await journal.close();
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
+  outcomes = outcomes.filter((o) => !unsent.has(o.key));
+  // Every answer is in `records`, whether or not its journal line made it: the lockfile gets
+  // them all. Only once it is durable is the journal cleared (which frees room for the copy).
   const lock = recordOutcomes(input.lock, records);
-  await saveLockfile(input.paths.stateDir, input.paths.lockPath, lock);
-  await clearJournal(input.paths.stateDir);
+  let lockError: unknown;
+  try {
+    // With the journal broken before any answer, nothing changed: nothing to write.
+    if (journalError === undefined || records.length > 0) {
+      await writeLockfileAtomic(input.paths.lockPath, lock);
+    }
+  } catch (error) {
+    if (journalError === undefined) throw error;
+    // The journal keeps what it holds; the next command folds it in.
+    lockError = error;
+  }
+  if (lockError === undefined) {
+    await clearJournal(input.paths.stateDir);
+    await writeCopy(input.paths.stateDir, lock).catch((error: unknown) => {
+      // An older copy only makes a newer lockfile look newer, which is accepted.
+      if (journalError === undefined) throw error;
+    });
+  }
   const done = new Set(outcomes.map((o) => o.key));
   const notStarted = input.items.filter((i) => !done.has(i.key));
   return {
@@ -109,5 +202,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       input.signal.aborted &&
       (notStarted.length > 0 || outcomes.some((o) => o.message?.startsWith('interrupted'))),
     elapsedMs: Date.now() - started,
+    ...(journalError !== undefined && {
+      stateError: journalFailure(input.paths, journalError, notStarted.length, lockError),
+    }),
   };
 };

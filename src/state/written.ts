@@ -23,6 +23,14 @@ export const saveLockfile = async (
   lock: Lockfile,
 ): Promise<void> => {
   await writeLockfileAtomic(lockPath, lock);
+  await writeCopy(stateDir, lock);
+};
+
+/**
+ * Write the copy alone: after the lockfile `lock` was written (and, for a run, after its
+ * journal was cleared, which frees the room a full disk needs for the copy).
+ */
+export const writeCopy = async (stateDir: string, lock: Lockfile): Promise<void> => {
   await ensureStateDir(stateDir);
   await writeLockfileAtomic(writtenPath(stateDir), lock);
 };
