@@ -1,4 +1,3 @@
-import { dirname, join, relative } from 'node:path';
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
@@ -6,14 +5,13 @@ import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplyReporter } from '../report/apply.js';
-import { JOURNAL_FILE } from '../state/dir.js';
-import { type Journal, JournalWriteError, openJournal } from '../state/journal.js';
+import { type Journal, openJournal } from '../state/journal.js';
 import { writeLockfileAtomic } from '../state/lockfile.js';
 import { recordOutcomes } from '../state/record.js';
 import { clearJournal } from '../state/replay.js';
 import type { Lockfile } from '../state/types.js';
 import { writeCopy } from '../state/written.js';
-import type { StatePaths } from './state.js';
+import { journalFailure, type StatePaths } from './state.js';
 
 export interface PlaceInput {
   readonly items: readonly PlanItem[];
@@ -40,42 +38,6 @@ export interface PlaceResult {
    */
   readonly stateError?: Error;
 }
-
-const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EROFS: 'read-only file system',
-  EIO: 'input/output error',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-};
-
-/** "cannot write the journal .callops/journal.jsonl: no space left on device (ENOSPC); 3 calls not sent" */
-const journalFailure = (
-  paths: StatePaths,
-  error: unknown,
-  notSent: number,
-  lockError: unknown,
-): Error => {
-  const code = error instanceof JournalWriteError ? error.code : (error as { code?: string }).code;
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const why =
-    code !== undefined && SYSTEM_ERRORS[code] !== undefined
-      ? `${SYSTEM_ERRORS[code]} (${code})`
-      : cause instanceof Error
-        ? cause.message
-        : String(cause);
-  const journal = join(relative(dirname(paths.stateDir), paths.stateDir), JOURNAL_FILE);
-  const calls = `${notSent} call${notSent === 1 ? '' : 's'} not sent`;
-  const lock =
-    lockError === undefined
-      ? ''
-      : `; ${paths.lockName} could not be written either (${lockError instanceof Error ? lockError.message : String(lockError)}): the next command records what the journal holds`;
-  return new Error(`cannot write the journal ${journal}: ${why}; ${calls}${lock}`, {
-    cause: error,
-  });
-};
 
 /**
  * The first SIGINT/SIGTERM stops new calls but lets the requests already on the wire finish

@@ -1,5 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { JOURNAL_FILE } from '../state/dir.js';
+import { JournalWriteError } from '../state/journal.js';
 import { readLockfile } from '../state/lockfile.js';
 import { recoverJournal, replayJournal } from '../state/replay.js';
 import { acquireRunLock, describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
@@ -122,4 +124,40 @@ export const holdState = async (
     await acquired.release();
     throw error;
   }
+};
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/** "cannot write the journal .callops/journal.jsonl: no space left on device (ENOSPC); 3 calls not sent" */
+export const journalFailure = (
+  paths: StatePaths,
+  error: unknown,
+  notSent: number,
+  lockError: unknown,
+): Error => {
+  const code = error instanceof JournalWriteError ? error.code : (error as { code?: string }).code;
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const why =
+    code !== undefined && SYSTEM_ERRORS[code] !== undefined
+      ? `${SYSTEM_ERRORS[code]} (${code})`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+  const journal = join(relative(dirname(paths.stateDir), paths.stateDir), JOURNAL_FILE);
+  const calls = `${notSent} call${notSent === 1 ? '' : 's'} not sent`;
+  const lock =
+    lockError === undefined
+      ? ''
+      : `; ${paths.lockName} could not be written either (${lockError instanceof Error ? lockError.message : String(lockError)}): the next command records what the journal holds`;
+  return new Error(`cannot write the journal ${journal}: ${why}; ${calls}${lock}`, {
+    cause: error,
+  });
 };
