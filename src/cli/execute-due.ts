@@ -175,6 +175,8 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
         () => undefined,
       );
     }
+    // After the summary: what was placed is reported and recorded; nothing more may go.
+    if (result.stateError) throw result.stateError;
     const code = result.interrupted
       ? EXIT.interrupted
       : result.outcomes.some(isFailure)

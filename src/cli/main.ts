@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: async () => (await import('./commands/status.js')).command,
   resolve: async () => (await import('./commands/resolve.js')).command,
   unlock: async () => (await import('./commands/unlock.js')).command,
+  state: async () => (await import('./commands/state.js')).command,
   simulator: async () => (await import('./commands/simulator.js')).command,
   schema: async () => (await import('./commands/schema.js')).command,
   init: async () => (await import('./commands/init.js')).command,
@@ -37,7 +38,8 @@ Commands:
   run                long-running scheduler: place calls as their slots fall due
   status             the lockfile, readable: placed / failed / unknown, next slots
   resolve KEY…       settle an unknown entry by hand (--placed SID | --not-placed)
-  unlock             clear a stale run lock
+  unlock             clear a stale run lock (never one whose run is alive)
+  state pull         write the placements .callops/ recorded back into the lockfile
   simulator          run the built-in Voice Gateway simulator
   schema             print the JSON Schema of call files (--config: of callops.yaml)
   init [DIR]         scaffold callops.yaml, calls/example.yaml and .gitignore lines

@@ -5,12 +5,13 @@ import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplyReporter } from '../report/apply.js';
-import { openJournal } from '../state/journal.js';
+import { type Journal, openJournal } from '../state/journal.js';
 import { writeLockfileAtomic } from '../state/lockfile.js';
 import { recordOutcomes } from '../state/record.js';
 import { clearJournal } from '../state/replay.js';
 import type { Lockfile } from '../state/types.js';
-import type { StatePaths } from './state.js';
+import { writeCopy } from '../state/written.js';
+import { journalFailure, type StatePaths } from './state.js';
 
 export interface PlaceInput {
   readonly items: readonly PlanItem[];
@@ -31,6 +32,11 @@ export interface PlaceResult {
   readonly notStarted: readonly PlanItem[];
   readonly interrupted: boolean;
   readonly elapsedMs: number;
+  /**
+   * The state could not be written (a full disk under the journal): one line for the user,
+   * given after the summary. What was recorded stays recorded; nothing more was sent.
+   */
+  readonly stateError?: Error;
 }
 
 /**
@@ -61,11 +67,29 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       return target ? [[name, finishInFlight(createGatewayClient(target))] as const] : [];
     }),
   );
-  const journal = await openJournal(input.paths.stateDir, { signal: input.signal });
+  const started = Date.now();
+  let journal: Journal;
+  try {
+    journal = await openJournal(input.paths.stateDir, { signal: input.signal });
+  } catch (error) {
+    // Not even opened: nothing was sent, nothing changed.
+    await Promise.all([...clients.values()].map((c) => c.close()));
+    return {
+      lock: input.lock,
+      outcomes: [],
+      notStarted: input.items,
+      interrupted: false,
+      elapsedMs: Date.now() - started,
+      stateError: journalFailure(input.paths, error, input.items.length, undefined),
+    };
+  }
   const attempts = new Map<string, number>();
   const writes: Promise<void>[] = [];
   const records: { outcome: Outcome; meta: { definition: string; file: string } }[] = [];
-  const started = Date.now();
+  // The first failure to write the journal; from then on no request leaves.
+  let journalError: unknown;
+  // Calls whose first intent could not be written: never sent, still due, not recorded.
+  const unsent = new Set<string>();
   let outcomes: Outcome[] = [];
   try {
     outcomes = await executeCalls(input.requests, {
@@ -78,14 +102,26 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         const attempt = (attempts.get(request.key) ?? 0) + 1;
         attempts.set(request.key, attempt);
         const m = meta.get(request.key) ?? { definition: '', file: '' };
-        await journal.intent({ key: request.key, target: request.target, attempt, ...m });
+        try {
+          await journal.intent({ key: request.key, target: request.target, attempt, ...m });
+        } catch (error) {
+          journalError ??= error;
+          if (attempt === 1) unsent.add(request.key);
+          throw error;
+        }
       },
       onEvent: (event: ExecuteEvent) => {
+        if (event.type === 'call:done' && unsent.has(event.outcome.key)) return;
         // A missed slot sent nothing and wrote no intent: nothing to journal or record.
         if (event.type === 'call:done' && event.outcome.status !== 'missed') {
           const m = meta.get(event.outcome.key) ?? { definition: '', file: '' };
           records.push({ outcome: event.outcome, meta: m });
-          writes.push(journal.outcome({ ...event.outcome, ...m }));
+          // Caught at once: a rejection left for later would end the process.
+          writes.push(
+            journal.outcome({ ...event.outcome, ...m }).catch((error: unknown) => {
+              journalError ??= error;
+            }),
+          );
         }
         input.reporter.event(event);
       },
@@ -95,9 +131,28 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     await journal.close();
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
+  outcomes = outcomes.filter((o) => !unsent.has(o.key));
+  // Every answer is in `records`, whether or not its journal line made it: the lockfile gets
+  // them all. Only once it is durable is the journal cleared (which frees room for the copy).
   const lock = recordOutcomes(input.lock, records);
-  await writeLockfileAtomic(input.paths.lockPath, lock);
-  await clearJournal(input.paths.stateDir);
+  let lockError: unknown;
+  try {
+    // With the journal broken before any answer, nothing changed: nothing to write.
+    if (journalError === undefined || records.length > 0) {
+      await writeLockfileAtomic(input.paths.lockPath, lock);
+    }
+  } catch (error) {
+    if (journalError === undefined) throw error;
+    // The journal keeps what it holds; the next command folds it in.
+    lockError = error;
+  }
+  if (lockError === undefined) {
+    await clearJournal(input.paths.stateDir);
+    await writeCopy(input.paths.stateDir, lock).catch((error: unknown) => {
+      // An older copy only makes a newer lockfile look newer, which is accepted.
+      if (journalError === undefined) throw error;
+    });
+  }
   const done = new Set(outcomes.map((o) => o.key));
   const notStarted = input.items.filter((i) => !done.has(i.key));
   return {
@@ -109,5 +164,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       input.signal.aborted &&
       (notStarted.length > 0 || outcomes.some((o) => o.message?.startsWith('interrupted'))),
     elapsedMs: Date.now() - started,
+    ...(journalError !== undefined && {
+      stateError: journalFailure(input.paths, journalError, notStarted.length, lockError),
+    }),
   };
 };

@@ -46,6 +46,20 @@ export interface JournalOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A write or fsync of the journal failed (a full disk, say): nothing more can be sent. */
+export class JournalWriteError extends Error {
+  override readonly name = 'JournalWriteError';
+  constructor(
+    readonly path: string,
+    /** The system error code, e.g. ENOSPC, when there is one. */
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`the journal ${path} could not be written (${why})`, { cause });
+  }
+}
+
 interface Pending {
   readonly line: string;
   readonly intent: boolean;
@@ -121,8 +135,8 @@ export const openJournal = async (
         await datasync(handle);
         for (const pending of batch) pending.resolve();
       } catch (error) {
-        const cause = error instanceof Error ? error.message : String(error);
-        broken = new Error(`the journal ${path} could not be written (${cause})`, { cause: error });
+        const code = (error as { code?: unknown }).code;
+        broken = new JournalWriteError(path, typeof code === 'string' ? code : undefined, error);
         for (const pending of [...batch, ...queue]) pending.reject(broken);
         queue = [];
       }

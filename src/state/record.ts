@@ -90,6 +90,15 @@ export const settleUnknown = (
   const common = { at: now.toISOString(), definition: entry.definition, file: entry.file };
   if ('placed' in settlement) {
     if (settlement.placed.trim() === '') return { error: 'the call sid must not be empty' };
+    // One call has one sid: a sid already recorded is a copy-paste from the wrong entry,
+    // and recording it would leave this call's real fate unknown under a "placed" status.
+    const sid = settlement.placed.toLowerCase();
+    const owner = Object.keys(lock.calls).find((k) => lock.calls[k]?.sid?.toLowerCase() === sid);
+    if (owner !== undefined) {
+      return {
+        error: `the sid ${settlement.placed} is already recorded for ${owner}: one call has one sid — look up the sid of ${key} on the gateway`,
+      };
+    }
     return withEntry(lock, key, {
       ...common,
       status: 'placed',

@@ -4,6 +4,7 @@ import { isErrorCode, journalPath, syncDir } from './dir.js';
 import { serializeLockfile, writeLockfileAtomic } from './lockfile.js';
 import { recordOutcomes } from './record.js';
 import type { Lockfile } from './types.js';
+import { writeCopy } from './written.js';
 
 export const INTERRUPTED = 'the run ended before an answer was recorded (interrupted or crashed)';
 
@@ -138,9 +139,9 @@ export const recoverJournal = async (
   lock: Lockfile,
 ): Promise<ReplayResult> => {
   const result = await replayJournal(stateDir, lock);
-  if (serializeLockfile(result.lock) !== serializeLockfile(lock)) {
-    await writeLockfileAtomic(lockfilePath, result.lock);
-  }
+  const changed = serializeLockfile(result.lock) !== serializeLockfile(lock);
+  if (changed) await writeLockfileAtomic(lockfilePath, result.lock);
   await clearJournal(stateDir);
+  if (changed) await writeCopy(stateDir, result.lock);
   return result;
 };

@@ -168,18 +168,77 @@ export const acquireRunLock = async (
   };
 };
 
-/** `callops unlock`: remove the run lock (and a takeover left half-way), whoever holds it. */
+/** Remove the run lock and a takeover left half-way, whoever holds them (no checks). */
 export const forceUnlock = async (
   stateDir: string,
 ): Promise<{ readonly removed: RunLockHolder | undefined }> => {
   const path = runLockPath(stateDir);
   const removed = await readHolder(path);
-  for (const file of [path, takeoverPath(stateDir)]) {
-    await unlink(file).catch((error) => {
-      if (!isErrorCode(error, 'ENOENT')) throw error;
-    });
-  }
+  for (const file of [path, takeoverPath(stateDir)]) await removeFile(file);
   return { removed };
+};
+
+const removeFile = (file: string): Promise<void> =>
+  unlink(file).catch((error) => {
+    if (!isErrorCode(error, 'ENOENT')) throw error;
+  });
+
+/**
+ * What can be known of a holder from here: alive on this host (EPERM from kill(pid, 0) is
+ * a live process of another user), gone from this host, or on another host / unreadable,
+ * where liveness cannot be checked.
+ */
+export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'unreadable';
+
+export const livenessOf = (holder: RunLockHolder): HolderLiveness => {
+  if (holder.unreadable) return 'unreadable';
+  if (holder.host !== hostname()) return 'elsewhere';
+  return pidAlive(holder.pid) ? 'alive' : 'gone';
+};
+
+export type UnlockResult =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'removed'; readonly holder: RunLockHolder; readonly liveness: HolderLiveness }
+  | { readonly kind: 'refused'; readonly holder: RunLockHolder; readonly liveness: HolderLiveness };
+
+/**
+ * `callops unlock`: remove the run lock only when its holder cannot be running. A holder
+ * alive on this host is always refused; one on another host (or an unreadable lock) only
+ * with `force`. The removal is guarded like a takeover (`run.lock.takeover`), so a run that
+ * takes the lock meanwhile is never unlocked by mistake.
+ */
+export const unlockRunLock = async (
+  stateDir: string,
+  options: { readonly force: boolean; readonly now: Date },
+): Promise<UnlockResult> => {
+  const path = runLockPath(stateDir);
+  const guard = takeoverPath(stateDir);
+  const me: RunLockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: options.now.toISOString(),
+    command: 'callops unlock',
+  };
+  // A takeover left half-way by a run that died would block every later run.
+  const taking = await readHolder(guard);
+  if (taking !== undefined && livenessOf(taking) !== 'alive') await removeFile(guard);
+  const holder = await readHolder(path);
+  if (holder === undefined) return { kind: 'none' };
+  const liveness = livenessOf(holder);
+  if (liveness === 'alive' || (liveness !== 'gone' && !options.force)) {
+    return { kind: 'refused', holder, liveness };
+  }
+  if (!(await createExclusive(guard, me))) return { kind: 'refused', holder, liveness: 'alive' };
+  try {
+    const again = await readHolder(path);
+    if (again === undefined) return { kind: 'none' };
+    if (!sameHolder(again, holder))
+      return { kind: 'refused', holder: again, liveness: livenessOf(again) };
+    await removeFile(path);
+    return { kind: 'removed', holder, liveness };
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
 };
 
 const ago = (ms: number): string => {
@@ -200,4 +259,18 @@ export const describeHolder = (holder: RunLockHolder, now: Date): string => {
     return `held by a run that could not be identified (${RUN_LOCK_FILE} is unreadable), present ${when}`;
   }
   return `held by pid ${holder.pid} on host ${holder.host} ${when}, running \`${holder.command}\``;
+};
+
+/** What a user refused because of `holder` can do: never `unlock` while it is alive here. */
+export const lockAdvice = (holder: RunLockHolder, liveness: HolderLiveness): string => {
+  switch (liveness) {
+    case 'alive':
+      return `That process is alive on this host: wait for it to finish, or stop it (kill ${holder.pid}).`;
+    case 'elsewhere':
+      return `It runs on another host, where callops cannot check it: if that run is certainly gone (its machine is down), \`callops unlock --force\` removes the lock.`;
+    case 'unreadable':
+      return 'If no callops run uses this project, `callops unlock --force` removes it.';
+    case 'gone':
+      return 'That process is gone: `callops unlock` removes the lock.';
+  }
 };

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, startGateway } from './helpers.js';
 
@@ -15,7 +17,7 @@ const holder = (pid: number, command = 'callops apply') =>
   `${JSON.stringify({ pid, host: hostname(), since: new Date(Date.now() - 5 * 60_000).toISOString(), command })}\n`;
 
 describe('the run lock', () => {
-  it('held by a live process: apply exits 75 naming the holder and sends nothing; unlock clears it', async () => {
+  it('held by a live process: apply exits 75 naming the holder, sends nothing, and unlock refuses', async () => {
     const gw = await startGateway(CALLS);
     open.push(gw);
     await gw.project.write('.callops/run.lock', holder(process.pid, 'callops run'));
@@ -25,7 +27,8 @@ describe('the run lock', () => {
     expect(refused.stderr).toContain(`pid ${process.pid}`);
     expect(refused.stderr).toContain(hostname());
     expect(refused.stderr).toContain('callops run');
-    expect(refused.stderr).toContain('callops unlock');
+    expect(refused.stderr).toContain(`kill ${process.pid}`);
+    expect(refused.stderr).not.toContain('unlock');
     expect(gw.sim.received()).toHaveLength(0);
     expect(gw.project.exists('callops.lock')).toBe(false);
     expect(gw.project.exists('.callops/run.lock')).toBe(true);
@@ -33,16 +36,17 @@ describe('the run lock', () => {
     // resolve takes the lock too.
     expect((await gw.run(['resolve', 'sim/one', '--not-placed'])).code).toBe(75);
 
-    const unlocked = await gw.run(['unlock']);
-    expect(unlocked.code).toBe(0);
-    expect(unlocked.stdout).toContain(`pid ${process.pid}`);
-    expect(gw.project.exists('.callops/run.lock')).toBe(false);
-    expect((await gw.run(['unlock'])).stdout).toMatch(/no run lock/);
+    const unlocked = await gw.run(['unlock', '--force']);
+    expect(unlocked.code).toBe(75);
+    expect(unlocked.stderr).toContain(`pid ${process.pid}`);
+    expect(gw.project.exists('.callops/run.lock')).toBe(true);
 
+    // The holder ends and removes its lock: the next apply runs and releases its own.
+    await rm(join(gw.project.dir, '.callops/run.lock'));
+    expect((await gw.run(['unlock'])).stdout).toMatch(/no run lock/);
     const placed = await gw.run(['apply', '--yes']);
     expect(placed.code).toBe(0);
     expect(gw.placed()).toHaveLength(2);
-    // The run released its own lock when it finished.
     expect(gw.project.exists('.callops/run.lock')).toBe(false);
   });
 

@@ -298,7 +298,10 @@ describe('recoverJournal', () => {
     expect(first.folded).toEqual({ placed: 1, failed: 0, unknown: 1 });
     const written = await readLockfile(lockPath);
     expect(written).toEqual({ lock: first.lock });
-    expect((await readdir(dir)).sort()).toEqual(['.gitignore']);
+    // The journal is gone; the copy of what was written stays, to catch a lockfile that
+    // later moves backwards.
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'written.lock']);
+    expect(await readLockfile(join(dir, 'written.lock'))).toEqual({ lock: first.lock });
 
     const text = await readFile(lockPath, 'utf8');
     const second = await recoverJournal(dir, lockPath, first.lock);

@@ -113,6 +113,21 @@ describe('settleUnknown', () => {
     expect(missing).toEqual({ error: 'the lockfile has no entry "p/x"; unknown entries: p/u' });
     expect(settleUnknown(lock, 'p/u', { placed: ' ' }, now)).toHaveProperty('error');
   });
+
+  it('refuses a sid already recorded for another key, in any letter case, naming that key', () => {
+    const withSid = lockOf({
+      'p/u': entry({ status: 'unknown' }),
+      'p/ok': entry({ status: 'placed', sid: '98e4dd21-b178-4af1-83b6-3c1582893890' }),
+    });
+    for (const sid of [
+      '98e4dd21-b178-4af1-83b6-3c1582893890',
+      '98E4DD21-B178-4AF1-83B6-3C1582893890',
+    ]) {
+      const result = settleUnknown(withSid, 'p/u', { placed: sid }, now);
+      expect(result).toHaveProperty('error');
+      expect('error' in result && result.error).toContain('already recorded for p/ok');
+    }
+  });
 });
 
 describe('summarize', () => {

@@ -9,6 +9,7 @@ import {
   describeHolder,
   forceUnlock,
   type RunLockHolder,
+  unlockRunLock,
 } from '../../src/state/runlock.js';
 import { tempDir } from './helpers.js';
 
@@ -164,6 +165,37 @@ describe('forceUnlock', () => {
     expect(removed).toMatchObject({ pid: process.pid, command: 'callops run' });
     expect(await readdir(dir)).toEqual(['.gitignore']);
     expect(await forceUnlock(dir)).toEqual({ removed: undefined });
+  });
+});
+
+describe('unlockRunLock', () => {
+  const unlock = (dir: string, force = false) => unlockRunLock(dir, { force, now: later });
+
+  it('never removes a holder alive on this host, even forced', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await acquireRunLock(dir, { command: 'callops run', now });
+    for (const force of [false, true]) {
+      expect(await unlock(dir, force)).toMatchObject({ kind: 'refused', liveness: 'alive' });
+    }
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'run.lock']);
+  });
+
+  it('removes a holder gone from this host, and a takeover it left half-way', async () => {
+    const { dir, stale } = await staleLockDir('callops apply');
+    await writeFile(join(dir, 'run.lock.takeover'), `${JSON.stringify(stale)}\n`);
+    expect(await unlock(dir)).toEqual({ kind: 'removed', holder: stale, liveness: 'gone' });
+    expect(await readdir(dir)).toEqual(['.gitignore']);
+    expect(await unlock(dir)).toEqual({ kind: 'none' });
+  });
+
+  it('removes a holder on another host only when forced', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const other = { pid: 1, host: `not-${hostname()}`, since: now.toISOString(), command: 'x' };
+    await ensureStateDir(dir);
+    await writeHolder(dir, other);
+    expect(await unlock(dir)).toMatchObject({ kind: 'refused', liveness: 'elsewhere' });
+    expect(await unlock(dir, true)).toMatchObject({ kind: 'removed', liveness: 'elsewhere' });
+    expect(await readdir(dir)).toEqual(['.gitignore']);
   });
 });
 

@@ -1,5 +1,6 @@
-import { settleUnknown, writeLockfileAtomic } from '../../state/lockfile.js';
+import { settleUnknown } from '../../state/lockfile.js';
 import type { Lockfile } from '../../state/types.js';
+import { saveLockfile } from '../../state/written.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { loadAndValidate } from '../load.js';
@@ -54,7 +55,7 @@ apply places it.`,
         if ('error' in next) throw new CliError(next.error);
         lock = next;
       }
-      await writeLockfileAtomic(paths.lockPath, lock);
+      await saveLockfile(paths.stateDir, paths.lockPath, lock);
       for (const key of keys) {
         ctx.stdout.write(
           `${key}: ${typeof placed === 'string' ? `placed (sid ${placed})` : 'not placed — the next apply places it'}\n`,

@@ -1,22 +1,43 @@
-import { describeHolder, forceUnlock } from '../../state/runlock.js';
+import { describeHolder, lockAdvice, unlockRunLock } from '../../state/runlock.js';
 import type { CommandModule } from '../context.js';
-import { EXIT } from '../exit.js';
+import { CliError, EXIT } from '../exit.js';
 import { stateDirOf } from '../state.js';
 
 export const command: CommandModule = {
   summary: 'clear a stale run lock',
-  usage: `Usage: callops unlock
+  usage: `Usage: callops unlock [--force]
 
-Removes .callops/run.lock. Use it only when the run named in the lock is gone (a crashed
-machine, a killed container); a dead run on the same host is detected without it.`,
-  options: {},
+Removes .callops/run.lock when the run named in it is gone. A holder alive on this host is
+never removed (exit 75): wait for it or stop it. A holder on another host cannot be
+checked from here: it is removed only with --force, when that run is certainly gone (a
+crashed machine, a killed container). A dead run on this host is also taken over by the
+next command without unlock.
+
+  --force   remove a lock held on another host (or an unreadable one)`,
+  options: { force: { type: 'boolean' } },
   run: async (ctx) => {
-    const { removed } = await forceUnlock(stateDirOf(ctx.root));
-    ctx.stdout.write(
-      removed === undefined
-        ? 'no run lock was held\n'
-        : `removed the run lock ${describeHolder(removed, new Date())}\n`,
-    );
+    const now = new Date();
+    const result = await unlockRunLock(stateDirOf(ctx.root), {
+      force: ctx.values.force === true,
+      now,
+    });
+    if (result.kind === 'none') {
+      ctx.stdout.write('no run lock was held\n');
+      return EXIT.ok;
+    }
+    const who = describeHolder(result.holder, now);
+    if (result.kind === 'refused') {
+      throw new CliError(
+        `not removed: the run lock is ${who}. ${lockAdvice(result.holder, result.liveness)}`,
+        EXIT.locked,
+      );
+    }
+    if (result.liveness !== 'gone') {
+      ctx.stderr.write(
+        `warning: removed a run lock that could not be checked (${result.liveness === 'elsewhere' ? `host ${result.holder.host}` : 'unreadable'}); if that run still goes on, two runs now share the lockfile\n`,
+      );
+    }
+    ctx.stdout.write(`removed the run lock ${who}\n`);
     return EXIT.ok;
   },
 };

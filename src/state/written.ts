@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { ensureStateDir } from './dir.js';
+import { readLockfile, writeLockfileAtomic } from './lockfile.js';
+import type { LockEntry, Lockfile } from './types.js';
+
+/**
+ * `.callops/written.lock`: a copy of the lockfile as callops last wrote it. The lockfile is
+ * committed and may be deleted or replaced by an older copy (git checkout, a revert, a stale
+ * CI cache); this copy is how callops sees that, instead of placing every call again.
+ */
+export const WRITTEN_FILE = 'written.lock';
+
+export const writtenPath = (stateDir: string): string => join(stateDir, WRITTEN_FILE);
+
+/**
+ * Replace the lockfile, then the copy of it in the state directory (both atomically and
+ * fsynced). In this order a crash between the two leaves the lockfile newer than the copy,
+ * which is accepted; the other order could make a good lockfile look older than the copy.
+ */
+export const saveLockfile = async (
+  stateDir: string,
+  lockPath: string,
+  lock: Lockfile,
+): Promise<void> => {
+  await writeLockfileAtomic(lockPath, lock);
+  await writeCopy(stateDir, lock);
+};
+
+/**
+ * Write the copy alone: after the lockfile `lock` was written (and, for a run, after its
+ * journal was cleared, which frees the room a full disk needs for the copy).
+ */
+export const writeCopy = async (stateDir: string, lock: Lockfile): Promise<void> => {
+  await ensureStateDir(stateDir);
+  await writeLockfileAtomic(writtenPath(stateDir), lock);
+};
+
+/** The copy of the lockfile callops last wrote, or undefined when there is none. */
+export const readWritten = async (stateDir: string): Promise<Lockfile | undefined> => {
+  const read = await readLockfile(writtenPath(stateDir), { file: `.callops/${WRITTEN_FILE}` });
+  if ('error' in read) {
+    const d = read.error;
+    throw new Error(
+      `${d.file}:${d.line}:${d.column}: ${d.message} (it is callops' own copy of the lockfile; remove it only if callops.lock holds every placement)`,
+    );
+  }
+  return Object.keys(read.lock.calls).length === 0 ? undefined : read.lock;
+};
+
+/**
+ * True when `current` is older than what callops wrote: a placed entry must still be
+ * placed; an unknown one must still be there, placed, or settled at or after that time.
+ * A failed entry records nothing that would stop a call, so it is never a regression.
+ */
+const isBehind = (written: LockEntry, current: LockEntry | undefined): boolean => {
+  if (written.status === 'failed') return false;
+  if (current === undefined) return true;
+  if (current.status === 'placed') return false;
+  if (written.status === 'placed') return true;
+  return Date.parse(current.at) < Date.parse(written.at);
+};
+
+/** The keys that callops recorded placed (or unknown) and the current lockfile lacks. */
+export const findRegression = (written: Lockfile | undefined, current: Lockfile): string[] =>
+  written === undefined
+    ? []
+    : Object.keys(written.calls)
+        .filter((key) => {
+          const entry = written.calls[key];
+          return entry !== undefined && isBehind(entry, current.calls[key]);
+        })
+        .sort();
+
+/**
+ * `callops state pull` for the file store: the lockfile with every entry it lacks (or holds
+ * in an older state) taken from the copy. No entry of `current` is dropped.
+ */
+export const mergeWritten = (
+  current: Lockfile,
+  written: Lockfile | undefined,
+): { readonly lock: Lockfile; readonly restored: readonly string[] } => {
+  const restored = findRegression(written, current);
+  if (written === undefined || restored.length === 0) return { lock: current, restored };
+  const calls: Record<string, LockEntry> = { ...current.calls };
+  for (const key of restored) {
+    const entry = written.calls[key];
+    if (entry !== undefined) calls[key] = entry;
+  }
+  return { lock: { lockfileVersion: current.lockfileVersion, calls }, restored };
+};

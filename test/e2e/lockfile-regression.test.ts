@@ -1,0 +1,106 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, type Gateway, startGateway } from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+const CALLS = { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) };
+
+const start = async () => {
+  const gw = await startGateway(CALLS);
+  open.push(gw);
+  return gw;
+};
+
+describe('a lockfile that moved backwards', () => {
+  it('deleted after an apply: apply, plan and status refuse; nothing is sent', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    await rm(join(gw.project.dir, 'callops.lock'));
+
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/callops\.lock is missing/);
+    expect(apply.stderr).toMatch(/2 placements recorded in \.callops\//);
+    expect(apply.stderr).toContain('sim/one');
+    expect(apply.stderr).toContain('callops state pull');
+    expect(gw.sim.received()).toHaveLength(2);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+
+    for (const command of ['plan', 'status']) {
+      const r = await gw.run([command]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('callops state pull');
+    }
+  }, 40_000);
+
+  it('replaced by an older copy: refused; state pull restores it and apply places nothing again', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes', '--only', 'one'])).code).toBe(0);
+    const older = await gw.project.read('callops.lock');
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    const newer = await gw.project.lock();
+    expect(Object.keys(newer?.calls ?? {})).toHaveLength(2);
+    expect(gw.placed()).toHaveLength(2);
+
+    // `git checkout HEAD~1 -- callops.lock`, a revert, a stale CI cache…
+    await gw.project.write('callops.lock', older);
+    const refused = await gw.run(['apply', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /1 placement recorded in \.callops\/ is missing from callops\.lock/,
+    );
+    expect(refused.stderr).toContain('sim/two');
+    expect(gw.sim.received()).toHaveLength(2);
+    expect(await gw.project.read('callops.lock')).toBe(older);
+
+    const pull = await gw.run(['state', 'pull']);
+    expect(pull.code).toBe(0);
+    expect(pull.stdout).toContain('sim/two');
+    expect(await gw.project.lock()).toEqual(newer);
+
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code).toBe(0);
+    expect(gw.sim.received()).toHaveLength(2);
+    const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
+    expect(new Set(numbers).size).toBe(2);
+  }, 40_000);
+
+  it('a newer lockfile (placed elsewhere, then pulled from git) is accepted as it is', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes', '--only', 'one'])).code).toBe(0);
+    const lock = await gw.project.lock();
+    const one = lock?.calls['sim/one'];
+    expect(one?.status).toBe('placed');
+    const two = {
+      ...one,
+      sid: '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9',
+      at: new Date().toISOString(),
+    };
+    await gw.project.write(
+      'callops.lock',
+      `${JSON.stringify({ lockfileVersion: 1, calls: { 'sim/one': one, 'sim/two': two } }, null, 2)}\n`,
+    );
+    const r = await gw.run(['apply', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('state pull');
+    expect(gw.sim.received()).toHaveLength(1);
+
+    // A fresh clone has no .callops/: nothing to compare with, nothing refused.
+    await rm(join(gw.project.dir, '.callops'), { recursive: true });
+    expect((await gw.run(['status'])).code).toBe(0);
+  }, 40_000);
+
+  it('state takes only pull', async () => {
+    const gw = await start();
+    for (const args of [['state'], ['state', 'push'], ['state', 'nope']]) {
+      const r = await gw.run(args);
+      expect(r.code).toBe(64);
+    }
+  });
+});

@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, type Gateway, spawnCli, startGateway, startHeldApply } from './helpers.js';
+
+const NAMES = ['u1', 'u2', 'u3', 'u4', 'u5'];
+
+const open: Gateway[] = [];
+let release: () => void = () => {};
+afterEach(async () => {
+  release();
+  release = () => {};
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+/** `.callops/run.lock` as src/state/runlock.ts writes it. */
+const holder = (pid: number, host = hostname()) =>
+  `${JSON.stringify({ pid, host, since: new Date(Date.now() - 5 * 60_000).toISOString(), command: 'callops run' })}\n`;
+
+describe('callops unlock', () => {
+  it('refuses the lock of a live apply on this host, even with --force; a second apply is refused too', async () => {
+    const held = await startHeldApply(spawnCli, NAMES);
+    open.push(held.gw);
+    release = held.release;
+    const { gw } = held;
+    const pid = held.child.pid as number;
+
+    for (const args of [['unlock'], ['unlock', '--force']]) {
+      const refused = await gw.run(args);
+      expect(refused.code).toBe(75);
+      expect(refused.stderr).toContain(`pid ${pid}`);
+      expect(refused.stderr).toContain(hostname());
+      expect(refused.stderr).toContain('callops apply');
+      expect(refused.stderr).toMatch(/since \d{4}-\d\d-\d\dT/);
+      expect(gw.project.exists('.callops/run.lock')).toBe(true);
+    }
+
+    const second = await gw.run(['apply', '--yes']);
+    expect(second.code).toBe(75);
+    expect(second.stderr).toContain(`pid ${pid}`);
+    // The holder is alive: the message must not send the user to `unlock`.
+    expect(second.stderr).not.toContain('unlock');
+
+    held.release();
+    const first = await held.done;
+    expect(first.code).toBe(0);
+    expect(gw.sim.received()).toHaveLength(NAMES.length);
+    const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
+    expect(new Set(numbers).size).toBe(NAMES.length);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+
+  it('removes the lock of a process that is gone on this host', async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]) });
+    open.push(gw);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    await gw.project.write('.callops/run.lock', holder(gone));
+    const r = await gw.run(['unlock']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`pid ${gone}`);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+
+  it('a holder on another host: refused without --force; --force removes it with a warning', async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]) });
+    open.push(gw);
+    await gw.project.write('.callops/run.lock', holder(4242, 'build-7.example'));
+
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).toBe(75);
+    expect(apply.stderr).toContain('callops unlock --force');
+
+    const refused = await gw.run(['unlock']);
+    expect(refused.code).toBe(75);
+    expect(refused.stderr).toContain('build-7.example');
+    expect(refused.stderr).toContain('--force');
+    expect(gw.project.exists('.callops/run.lock')).toBe(true);
+
+    const forced = await gw.run(['unlock', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/warning: .*build-7\.example/);
+    expect(forced.stdout).toContain('pid 4242');
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+});

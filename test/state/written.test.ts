@@ -1,0 +1,79 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  findRegression,
+  mergeWritten,
+  readWritten,
+  saveLockfile,
+} from '../../src/state/written.js';
+import { entry, lockOf, tempDir } from './helpers.js';
+
+const T1 = '2026-11-24T10:00:00.000Z';
+const T2 = '2026-11-24T11:00:00.000Z';
+
+describe('saveLockfile / readWritten', () => {
+  it('writes the lockfile and the same copy into the state directory', async () => {
+    const root = await tempDir();
+    const dir = join(root, '.callops');
+    const lock = lockOf({ 'p/a': entry({ status: 'placed', sid: 'S1' }) });
+    expect(await readWritten(dir)).toBeUndefined();
+    await saveLockfile(dir, join(root, 'callops.lock'), lock);
+    expect(await readFile(join(dir, 'written.lock'), 'utf8')).toBe(
+      await readFile(join(root, 'callops.lock'), 'utf8'),
+    );
+    expect(await readWritten(dir)).toEqual(lock);
+    await rm(join(root, 'callops.lock'));
+    expect(await readWritten(dir)).toEqual(lock);
+  });
+});
+
+describe('findRegression', () => {
+  const written = lockOf({
+    'p/placed': entry({ status: 'placed', sid: 'S1', at: T1 }),
+    'p/unknown': entry({ status: 'unknown', at: T2 }),
+    'p/failed': entry({ status: 'failed', at: T2 }),
+  });
+
+  it('finds nothing without a copy, or when the lockfile holds as much or more', () => {
+    expect(findRegression(undefined, lockOf({}))).toEqual([]);
+    expect(findRegression(written, written)).toEqual([]);
+    const newer = lockOf({
+      ...written.calls,
+      'p/unknown': entry({ status: 'placed', sid: 'S2', at: T2 }),
+      'p/other': entry({ status: 'placed', sid: 'S3' }),
+    });
+    expect(findRegression(written, newer)).toEqual([]);
+    // An unknown entry settled by hand as not placed, at or after the copy: newer.
+    const settled = lockOf({ ...written.calls, 'p/unknown': entry({ status: 'failed', at: T2 }) });
+    expect(findRegression(written, settled)).toEqual([]);
+  });
+
+  it('finds placed or unknown entries that are missing or older; never failed ones', () => {
+    expect(findRegression(written, lockOf({}))).toEqual(['p/placed', 'p/unknown']);
+    const older = lockOf({
+      'p/placed': entry({ status: 'unknown', at: T1 }),
+      'p/unknown': entry({ status: 'failed', at: T1 }),
+    });
+    expect(findRegression(written, older)).toEqual(['p/placed', 'p/unknown']);
+  });
+});
+
+describe('mergeWritten', () => {
+  it('takes back what the lockfile lacks and drops nothing it holds', () => {
+    const written = lockOf({
+      'p/a': entry({ status: 'placed', sid: 'S1' }),
+      'p/b': entry({ status: 'placed', sid: 'S2' }),
+    });
+    const current = lockOf({
+      'p/a': entry({ status: 'placed', sid: 'S1' }),
+      'p/b': entry({ status: 'unknown' }),
+      'p/c': entry({ status: 'placed', sid: 'S3' }),
+    });
+    const { lock, restored } = mergeWritten(current, written);
+    expect(restored).toEqual(['p/b']);
+    expect(lock.calls).toEqual({ ...current.calls, 'p/b': written.calls['p/b'] });
+    expect(mergeWritten(lock, written)).toEqual({ lock, restored: [] });
+    expect(mergeWritten(current, undefined)).toEqual({ lock: current, restored: [] });
+  });
+});
