@@ -9,7 +9,9 @@ import {
   rateText,
   summaryLine,
 } from './apply.js';
+import { renderChangedHuman } from './plan.js';
 import type { Style } from './style.js';
+import { renderUnsettledHuman } from './unsettled.js';
 
 /** Up to this many due calls get a line each; more share one aggregated line. */
 export const PER_CALL_LIMIT = 12;
@@ -189,6 +191,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
       finishAll();
       await running;
       write(`${summaryLine(summary, style)}\n`);
+      for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
+      for (const line of renderUnsettledHuman(summary.unsettled, style)) write(`${line}\n`);
     },
   };
 };

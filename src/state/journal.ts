@@ -134,6 +134,7 @@ export const openJournal = async (
         attempt: r.attempt,
         definition: r.definition,
         file: r.file,
+        ...(r.replace === true && { replace: true }),
       }),
     outcome: (o) =>
       append({
@@ -149,6 +150,7 @@ export const openJournal = async (
         attempts: o.attempts,
         definition: o.definition,
         file: o.file,
+        ...(o.replace === true && { replace: true }),
       }),
     close: async () => {
       if (closed) return;

@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../../config/load.js';
 import type { RateLimiter } from '../../execute/rate.js';
+import { makeStyle } from '../../report/style.js';
+import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
 import type { CommandContext, CommandModule } from '../context.js';
 import { parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { INVALID, type Prepared, planAt, prepare } from '../prepare.js';
 import { holdState, type StatePaths, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
+import { reportUnsettledToGithub } from '../unsettled.js';
 
 /** Longest sleep between two looks at the schedule (and at the definitions). */
 const MAX_SLEEP_MS = 60_000;
@@ -91,6 +94,12 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
     ctx.stderr.write(
       `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
     );
+    // Entries left unknown by an earlier run are never placed by run: say so at once.
+    const unsettled = unsettledEntries(lock, prepared.project.calls);
+    for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
+      ctx.stderr.write(`${line}\n`);
+    }
+    await reportUnsettledToGithub(ctx, unsettled);
     try {
       while (!ctx.signal.aborted) {
         const seen = await projectStamp(ctx.root);
@@ -145,8 +154,8 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
             for (const item of due) {
               if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
             }
-            if (result.code === EXIT.interrupted) return EXIT.interrupted;
-            if (result.code !== EXIT.ok) worst = result.code;
+            // Stopped on request once the calls in flight were recorded: the loop ends below.
+            if (result.code !== EXIT.ok && result.code !== EXIT.interrupted) worst = result.code;
           } catch (error) {
             if (!(error instanceof CliError)) throw error;
             // Nothing was sent (a missing variable, say): say it once, not every minute.
