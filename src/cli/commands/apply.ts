@@ -82,7 +82,7 @@ is required. Every missing environment variable is reported before anything is s
         if (!check.ok) throw new CliError(`--plan ${planFile}: ${check.reason}; nothing was sent`);
         due = check.due;
       }
-      const note = describeTarget(choice.runTarget, choice.specs);
+      const note = describeTarget(choice.runTarget, choice.specs, prepared.env);
       if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new CliError(
           `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; nothing was sent (see \`callops plan\`)`,

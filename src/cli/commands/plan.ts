@@ -59,7 +59,7 @@ needs no network. Destinations show \${VAR} references, never their values.
       ctx.stdout.write(
         renderPlanHuman(
           plan,
-          describeTarget(choice.runTarget, choice.specs),
+          describeTarget(choice.runTarget, choice.specs, prepared.env),
           makeStyle(ctx.color),
           unsettled,
         ),

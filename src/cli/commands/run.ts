@@ -57,7 +57,8 @@ window and before its deadline (a slot missed while callops was not running is r
 never placed late). Unscheduled calls not yet placed are placed at start. Definitions are
 looked at again at every wake (at least once a minute, and always before a slot is placed):
 an edited, added or removed call takes effect then; definitions left invalid place nothing
-until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded.
+until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
+a scheduler stopped on request).
 --yes is required: run places calls unattended.`,
   options: {
     yes: { type: 'boolean', short: 'y' },
@@ -78,7 +79,7 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
     let prepared = await prepare(ctx);
     const paths = statePaths(prepared.project.config);
     const held = await holdState(ctx, paths, 'callops run');
-    let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs);
+    let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
     let lock = held.lock;
     let worst: number = EXIT.ok;
     let paused: string | undefined;
@@ -113,7 +114,7 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
           } else {
             const before = prepared.project.calls.length;
             prepared = next.prepared;
-            note = describeTarget(prepared.choice.runTarget, prepared.choice.specs);
+            note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
             if (paused !== undefined) ctx.stderr.write('the definitions are valid again\n');
             paused = undefined;
             ctx.stderr.write(

@@ -37,7 +37,7 @@ Changes nothing. Exits 3 while an entry is unknown (a person must settle it), el
     ctx.stdout.write(
       renderStatusHuman(lock, plan, {
         lockName: paths.lockName,
-        targetNote: describeTarget(choice.runTarget, choice.specs),
+        targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
         style: makeStyle(ctx.color),
         changed,
       }),
