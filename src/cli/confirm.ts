@@ -10,7 +10,10 @@ export const confirm = async (
 ): Promise<boolean> => {
   ctx.stderr.write(`${note}\n`);
   const shown = due.slice(0, 20);
-  for (const item of shown) ctx.stderr.write(`  + ${item.key}  → ${item.to}\n`);
+  for (const item of shown) {
+    const again = item.replaces === undefined ? '' : `  (again: ${item.reason ?? 'replacement'})`;
+    ctx.stderr.write(`  + ${item.key}  → ${item.to}${again}\n`);
+  }
   if (due.length > shown.length)
     ctx.stderr.write(`  … and ${due.length - shown.length} more (see \`callops plan\`)\n`);
   const rl = createInterface({ input: process.stdin, output: ctx.stderr });

@@ -4,6 +4,7 @@ import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import {
   type ApplyReporter,
+  type ApplySummary,
   applyJson,
   applyMarkdown,
   createJsonReporter,
@@ -11,8 +12,14 @@ import {
   isFailure,
 } from '../report/apply.js';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
+import { renderChangedHuman } from '../report/plan.js';
 import { makeRedactor } from '../report/redact.js';
 import { makeStyle } from '../report/style.js';
+import {
+  renderUnsettledHuman,
+  unsettledAnnotations,
+  unsettledEntries,
+} from '../report/unsettled.js';
 import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { parseRate } from '../validate/parse.js';
@@ -85,6 +92,8 @@ export interface DueRun {
   readonly planShiftMs?: number;
   /** Rate limiters kept across batches (`run`). */
   readonly limiters?: Map<string, RateLimiter>;
+  /** Placed calls whose definition changed since (not placed again without --replace). */
+  readonly changed?: readonly PlanItem[];
 }
 
 /** Each scheduled request gets its slot's deadline: it is never sent from then on. */
@@ -106,21 +115,82 @@ export interface DueResult {
   readonly missed?: readonly string[];
 }
 
+/** Annotations, the step summary: what GitHub Actions shows of a run. */
+const reportToGithub = async (
+  ctx: CommandContext,
+  run: DueRun,
+  summary: ApplySummary,
+  due: readonly PlanItem[],
+): Promise<void> => {
+  if (ctx.format === 'github') {
+    const bad = summary.outcomes.filter((o) => o.status !== 'placed');
+    const annotations: Diagnostic[] = bad.map((o) => {
+      const item = due.find((i) => i.key === o.key);
+      return {
+        file: item?.file ?? '',
+        line: item?.line ?? 0,
+        column: 1,
+        path: o.key,
+        message: `${o.key} ${o.status}: ${o.httpStatus ?? ''} ${o.message ?? ''}`.trim(),
+        severity: o.status === 'failed' ? 'error' : 'warning',
+      };
+    });
+    // A key that became unknown in this run is annotated once, with the hint.
+    const fresh = new Set(bad.filter((o) => o.status === 'unknown').map((o) => o.key));
+    ctx.stdout.write(
+      renderDiagnosticsGithub([
+        ...annotations.filter((a) => !fresh.has(a.path)),
+        ...unsettledAnnotations(summary.unsettled),
+      ]),
+    );
+  }
+  const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
+  if (ctx.env.GITHUB_ACTIONS === 'true' && summaryFile) {
+    await appendFile(summaryFile, applyMarkdown(summary, run.prepared.choice.runTarget)).catch(
+      () => undefined,
+    );
+  }
+};
+
+/** With nothing due: say so, and still name what needs a person or a decision. */
+const reportNothingDue = async (ctx: CommandContext, run: DueRun): Promise<void> => {
+  const unsettled = unsettledEntries(run.lock, run.prepared.project.calls);
+  const changed = run.changed ?? [];
+  const summary: ApplySummary = {
+    outcomes: [],
+    notStarted: [],
+    elapsedMs: 0,
+    interrupted: false,
+    unsettled,
+    changed,
+  };
+  if (ctx.format === 'json') {
+    ctx.stdout.write(
+      `${JSON.stringify(applyJson(summary, run.prepared.choice.runTarget), null, 2)}\n`,
+    );
+  } else {
+    const style = makeStyle(ctx.color);
+    const clean = unsettled.length === 0 && changed.length === 0;
+    const lines = [
+      run.note,
+      clean
+        ? 'Nothing is due: every call is placed, scheduled later, or skipped (see `callops plan`).'
+        : 'Nothing is due now (see `callops plan`).',
+      ...renderChangedHuman(changed, style),
+      ...renderUnsettledHuman(unsettled, style),
+    ];
+    ctx.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (unsettled.length > 0) await reportToGithub(ctx, run, summary, []);
+};
+
 /** resolve → execute → record → report, for calls already confirmed. */
 export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResult> => {
   const { note } = run;
   // One placement per key per run, whatever the list says (a plan file naming a key twice).
   const due = [...new Map(run.due.map((item) => [item.key, item])).values()];
   if (due.length === 0) {
-    if (ctx.format === 'json') {
-      ctx.stdout.write(
-        `${JSON.stringify(applyJson({ outcomes: [], notStarted: [], elapsedMs: 0, interrupted: false }, run.prepared.choice.runTarget), null, 2)}\n`,
-      );
-    } else {
-      ctx.stdout.write(
-        `${note}\nNothing is due: every call is placed, scheduled later, or skipped (see \`callops plan\`).\n`,
-      );
-    }
+    await reportNothingDue(ctx, run);
     return { code: EXIT.ok, lock: run.lock };
   }
   const resolved = await resolveRequests(run.prepared, due, run.flags);
@@ -147,34 +217,16 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
       signal: ctx.signal,
       ...(run.limiters ? { limiters: run.limiters } : {}),
     });
-    const summary = {
+    const summary: ApplySummary = {
       outcomes: result.outcomes,
       notStarted: result.notStarted,
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
+      unsettled: unsettledEntries(result.lock, run.prepared.project.calls),
+      changed: run.changed ?? [],
     };
     await reporter.finish(summary);
-    if (ctx.format === 'github') {
-      const bad = result.outcomes.filter((o) => o.status !== 'placed');
-      const annotations: Diagnostic[] = bad.map((o) => {
-        const item = due.find((i) => i.key === o.key);
-        return {
-          file: item?.file ?? '',
-          line: item?.line ?? 0,
-          column: 1,
-          path: o.key,
-          message: `${o.key} ${o.status}: ${o.httpStatus ?? ''} ${o.message ?? ''}`.trim(),
-          severity: o.status === 'failed' ? 'error' : 'warning',
-        };
-      });
-      ctx.stdout.write(renderDiagnosticsGithub(annotations));
-    }
-    const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
-    if (ctx.env.GITHUB_ACTIONS === 'true' && summaryFile) {
-      await appendFile(summaryFile, applyMarkdown(summary, run.prepared.choice.runTarget)).catch(
-        () => undefined,
-      );
-    }
+    await reportToGithub(ctx, run, summary, due);
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError) throw result.stateError;
     const code = result.interrupted

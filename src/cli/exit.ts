@@ -3,6 +3,8 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   changes: 2,
+  /** `status`: an entry is unknown; a person must settle it. */
+  unsettled: 3,
   usage: 64,
   locked: 75,
   interrupted: 130,

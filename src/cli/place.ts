@@ -7,7 +7,7 @@ import type { PlanItem } from '../plan/types.js';
 import type { ApplyReporter } from '../report/apply.js';
 import { type Journal, openJournal } from '../state/journal.js';
 import { writeLockfileAtomic } from '../state/lockfile.js';
-import { recordOutcomes } from '../state/record.js';
+import { type DefinitionMeta, recordOutcomes } from '../state/record.js';
 import { clearJournal } from '../state/replay.js';
 import type { Lockfile } from '../state/types.js';
 import { writeCopy } from '../state/written.js';
@@ -50,6 +50,15 @@ const finishInFlight = (client: GatewayClient): GatewayClient => ({
   close: () => client.close(),
 });
 
+/** What the executor says of a call a stop caught after its intent, before its request left. */
+const UNSENT = 'interrupted before the request was sent';
+
+/**
+ * A call the stop caught before anything left for it: nothing happened at the gateway, so
+ * it is "not sent — still due", like a call never started, and gets no lockfile entry.
+ */
+const isUnsent = (o: Outcome): boolean => o.status === 'failed' && o.message === UNSENT;
+
 /**
  * execute → record: every attempt's intent is durable in the journal before it leaves, every
  * outcome is journalled when it arrives, and the lockfile is replaced once at the end — then
@@ -58,7 +67,16 @@ const finishInFlight = (client: GatewayClient): GatewayClient => ({
 export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const { createGatewayClient } = await import('../execute/client.js');
   const { executeCalls } = await import('../execute/run.js');
-  const meta = new Map(input.items.map((i) => [i.key, { definition: i.definition, file: i.file }]));
+  const meta = new Map(
+    input.items.map((i) => [
+      i.key,
+      {
+        definition: i.definition,
+        file: i.file,
+        ...(i.replaces === undefined ? {} : { replace: true }),
+      },
+    ]),
+  );
   // A call pinned to a target that could not be set up (`env` without CALLOPS_*) has no
   // client: executeCalls fails it unsent, and the others still go.
   const clients = new Map(
@@ -85,7 +103,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   }
   const attempts = new Map<string, number>();
   const writes: Promise<void>[] = [];
-  const records: { outcome: Outcome; meta: { definition: string; file: string } }[] = [];
+  const records: { outcome: Outcome; meta: DefinitionMeta }[] = [];
   // The first failure to write the journal; from then on no request leaves.
   let journalError: unknown;
   // Calls whose first intent could not be written: never sent, still due, not recorded.
@@ -101,7 +119,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       beforeSend: async (request) => {
         const attempt = (attempts.get(request.key) ?? 0) + 1;
         attempts.set(request.key, attempt);
-        const m = meta.get(request.key) ?? { definition: '', file: '' };
+        const m: DefinitionMeta = meta.get(request.key) ?? { definition: '', file: '' };
         try {
           await journal.intent({ key: request.key, target: request.target, attempt, ...m });
         } catch (error) {
@@ -114,14 +132,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         if (event.type === 'call:done' && unsent.has(event.outcome.key)) return;
         // A missed slot sent nothing and wrote no intent: nothing to journal or record.
         if (event.type === 'call:done' && event.outcome.status !== 'missed') {
-          const m = meta.get(event.outcome.key) ?? { definition: '', file: '' };
-          records.push({ outcome: event.outcome, meta: m });
+          const m: DefinitionMeta = meta.get(event.outcome.key) ?? { definition: '', file: '' };
           // Caught at once: a rejection left for later would end the process.
           writes.push(
             journal.outcome({ ...event.outcome, ...m }).catch((error: unknown) => {
               journalError ??= error;
             }),
           );
+          // Stopped before its request left: no entry; it stays due, as if never started.
+          if (isUnsent(event.outcome)) return;
+          records.push({ outcome: event.outcome, meta: m });
         }
         input.reporter.event(event);
       },
@@ -153,16 +173,17 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       if (journalError === undefined) throw error;
     });
   }
-  const done = new Set(outcomes.map((o) => o.key));
+  const settled = outcomes.filter((o) => !isUnsent(o));
+  const done = new Set(settled.map((o) => o.key));
   const notStarted = input.items.filter((i) => !done.has(i.key));
   return {
     lock,
-    outcomes,
+    outcomes: settled,
     notStarted,
     // A stop that came after every call was settled cut nothing short.
     interrupted:
       input.signal.aborted &&
-      (notStarted.length > 0 || outcomes.some((o) => o.message?.startsWith('interrupted'))),
+      (notStarted.length > 0 || settled.some((o) => o.message?.startsWith('interrupted'))),
     elapsedMs: Date.now() - started,
     ...(journalError !== undefined && {
       stateError: journalFailure(input.paths, journalError, notStarted.length, lockError),

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { buildPlan } from '../plan/build.js';
+import { buildPlan, checkReplace } from '../plan/build.js';
 import type { Plan } from '../plan/types.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
@@ -89,6 +89,28 @@ export const planAt = (
     explicitTarget: prepared.choice.explicit,
     ...(only ? { only } : {}),
     retryUnknown: values['retry-unknown'] === true,
+    ...(Array.isArray(values.replace) ? { replace: values.replace } : {}),
     ...extra,
   });
+};
+
+/** `--replace NAME`: each must name a placed, unscheduled call of this run (else exit 64). */
+export const checkReplaceFlags = (
+  ctx: CommandContext,
+  prepared: Prepared,
+  lock: Lockfile,
+): void => {
+  const names = ctx.values.replace;
+  if (!Array.isArray(names)) return;
+  const only = ctx.values.only;
+  for (const name of names) {
+    const why = checkReplace(name, {
+      calls: prepared.project.calls,
+      lock,
+      runTarget: prepared.choice.runTarget,
+      explicitTarget: prepared.choice.explicit,
+      ...(Array.isArray(only) ? { only } : {}),
+    });
+    if (why !== undefined) throw new UsageError(`--replace ${name}: ${why}; nothing was sent`);
+  }
 };

@@ -1,4 +1,5 @@
 import { ENV_TARGET } from '../resolve/env-target.js';
+import { hasReference, interpolateString } from '../resolve/interpolate.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
 import { UsageError } from './exit.js';
 
@@ -44,8 +45,29 @@ export const chooseTarget = (
   );
 };
 
-/** One line that says plainly where calls go; never a resolved value. */
-export const describeTarget = (name: string, specs: ReadonlyMap<string, TargetSpec>): string => {
+/**
+ * The base URL as a user reads it to see where calls go: scheme, host and path, with
+ * `${VAR}` references resolved from `env` — never userinfo, a query or a fragment, which
+ * may carry credentials. Unresolvable or not a URL: as written, references unresolved.
+ */
+const shownUrl = (written: string, env: Readonly<Record<string, string | undefined>>): string => {
+  const resolved = interpolateString(written, env);
+  if (resolved.missing.length > 0 || resolved.malformed) return written;
+  let url: URL;
+  try {
+    url = new URL(resolved.text);
+  } catch {
+    return hasReference(written) ? written : '(not a URL)';
+  }
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+};
+
+/** One line that says plainly where calls go: the target and its base URL (see shownUrl). */
+export const describeTarget = (
+  name: string,
+  specs: ReadonlyMap<string, TargetSpec>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): string => {
   if (name === SIMULATOR_TARGET) {
     return `target ${SIMULATOR_TARGET}: the built-in simulator — nothing real is dialled`;
   }
@@ -53,5 +75,5 @@ export const describeTarget = (name: string, specs: ReadonlyMap<string, TargetSp
   if (spec === undefined) return `target ${name}`;
   const from =
     name === ENV_TARGET ? ' (from CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID, CALLOPS_API_KEY)' : '';
-  return `target ${name}: ${spec.base_url}${from}`;
+  return `target ${name}: ${shownUrl(spec.base_url, env)}${from}`;
 };

@@ -22,6 +22,11 @@ export interface PlanInput {
   /** Only these call names are planned; the others are not listed at all. */
   readonly only?: readonly string[];
   readonly retryUnknown?: boolean;
+  /**
+   * Unscheduled calls to place again although placed (`apply --replace`); checked before
+   * (`checkReplace`): a name here that is not placed is simply planned as usual.
+   */
+  readonly replace?: readonly string[];
   /** Upcoming slots listed per scheduled call (default 3). */
   readonly upcomingCount?: number;
   /** How far ahead upcoming slots are looked for (default 366 days). */
@@ -133,12 +138,59 @@ const planCall = (call: CallDefinition, input: PlanInput, add: Sink): void => {
     return;
   }
   const built = item();
-  const { bucket, reason } = decide(
-    built.key,
-    input.lock.calls[built.key],
-    input.retryUnknown ?? false,
-  );
+  const entry = input.lock.calls[built.key];
+  if (entry?.status === 'placed' && entry.sid !== undefined && input.replace?.includes(call.name)) {
+    add('due', {
+      ...built,
+      reason: `replaces ${entry.sid} placed at ${entry.at} (--replace)`,
+      replaces: {
+        sid: entry.sid,
+        ...(entry.callId === undefined ? {} : { callId: entry.callId }),
+        at: entry.at,
+      },
+    });
+    return;
+  }
+  const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
+  if (entry?.status === 'placed' && entry.definition !== call.definition) {
+    add('skipped', {
+      ...built,
+      changed: true,
+      reason: `changed since placed (${reason ?? 'already placed'}); \`callops apply --replace ${call.name}\` places it again`,
+    });
+    return;
+  }
   add(bucket, reason === undefined ? built : { ...built, reason });
+};
+
+/**
+ * Why `--replace NAME` cannot place NAME again, if it cannot: only a defined, enabled,
+ * unscheduled call that is placed (on this run's target) may be replaced.
+ */
+export const checkReplace = (
+  name: string,
+  input: Pick<PlanInput, 'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only'>,
+): string | undefined => {
+  const call = input.calls.find((c) => c.name === name);
+  if (call === undefined) return 'no call of that name (see `callops plan` for the calls)';
+  if (call.schedule !== undefined) {
+    return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls';
+  }
+  if (!call.enabled) return 'it is disabled';
+  if (input.only !== undefined && !input.only.includes(name)) return 'it is not among --only';
+  if (input.explicitTarget && call.target !== undefined && call.target !== input.runTarget) {
+    return `it is pinned to target \`${call.target}\``;
+  }
+  const key = placementKey(call.target ?? input.runTarget, name);
+  const entry = input.lock.calls[key];
+  if (entry === undefined) return `${key} is not placed yet: \`callops apply\` places it`;
+  if (entry.status === 'failed')
+    return `${key} is not placed (failed): \`callops apply\` retries it`;
+  if (entry.status === 'unknown') {
+    return `${key} is unknown (it may have been placed): settle it with \`callops resolve ${key}\` first, or use --retry-unknown`;
+  }
+  if (entry.sid === undefined) return `${key} is placed without a recorded sid`;
+  return undefined;
 };
 
 const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {

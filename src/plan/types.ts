@@ -1,3 +1,5 @@
+import type { PreviousPlacement } from '../state/types.js';
+
 /** Pure plan: what apply would do at `now`. */
 export interface PlanItem {
   /** `<target>/<name>` or `<target>/<name>@<slot ISO Z, seconds>` */
@@ -13,6 +15,10 @@ export interface PlanItem {
   readonly definition: string;
   /** Why the item is skipped/missed, or what it re-does (e.g. "retrying failed (400 ...)"). */
   readonly reason?: string;
+  /** Placed, but its definition changed since (the lockfile keeps the hash it was placed with). */
+  readonly changed?: true;
+  /** Due as a deliberate replacement (`apply --replace`): the placement it repeats. */
+  readonly replaces?: PreviousPlacement;
 }
 
 export interface Plan {

@@ -1,7 +1,14 @@
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
 import type { PlanItem } from '../plan/types.js';
+import { renderChangedHuman } from './plan.js';
 import type { Style } from './style.js';
+import {
+  renderUnsettledHuman,
+  type Unsettled,
+  unsettledJson,
+  unsettledMarkdown,
+} from './unsettled.js';
 
 /** Reporters subscribe to the executor's events; the engine never knows which one runs. */
 export type ProgressEvent = ExecuteEvent;
@@ -19,6 +26,10 @@ export interface ApplySummary {
   readonly notStarted: readonly PlanItem[];
   readonly elapsedMs: number;
   readonly interrupted: boolean;
+  /** Unknown entries of the lockfile after the run: each needs a person to settle it. */
+  readonly unsettled: readonly Unsettled[];
+  /** Placed calls whose definition changed since: not placed again without --replace. */
+  readonly changed: readonly PlanItem[];
 }
 
 export interface ApplyReporter {
@@ -96,6 +107,8 @@ export const createPlainReporter = (
     for (const item of summary.notStarted)
       write(`${style('dim', 'not sent')} ${item.key}  still due\n`);
     write(`${summaryLine(summary, style)}\n`);
+    for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
+    for (const line of renderUnsettledHuman(summary.unsettled, style)) write(`${line}\n`);
   },
 });
 
@@ -114,6 +127,8 @@ export const applyJson = (summary: ApplySummary, target: string) => {
       ...(o.message !== undefined && { message: o.message }),
     })),
     notStarted: summary.notStarted.map((i) => i.key),
+    changed: summary.changed.map((i) => i.key),
+    unsettled: unsettledJson(summary.unsettled),
   };
 };
 
@@ -146,5 +161,6 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
       lines.push(`| \`${cell(o.key)}\` | ${o.status} | ${cell(describeOutcome(o))} |`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  const unsettled = unsettledMarkdown(summary.unsettled);
+  return `${lines.join('\n')}\n${unsettled === '' ? '' : `\n${unsettled}`}`;
 };

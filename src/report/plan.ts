@@ -1,5 +1,6 @@
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { Style } from './style.js';
+import { renderUnsettledHuman, type Unsettled, unsettledJson } from './unsettled.js';
 
 const line = (item: PlanItem, mark: string, extra?: string): string => {
   const where = `${item.file}:${item.line}`;
@@ -19,7 +20,12 @@ const until = (from: string, to: string | undefined): string | undefined => {
 };
 
 /** Human plan: what apply would place now, and what comes next; whom each call dials. */
-export const renderPlanHuman = (plan: Plan, targetNote: string, style: Style): string => {
+export const renderPlanHuman = (
+  plan: Plan,
+  targetNote: string,
+  style: Style,
+  unsettled: readonly Unsettled[] = [],
+): string => {
   const out: string[] = [`${targetNote}`, `evaluated at ${plan.now}`, ''];
   const section = (title: string, items: readonly PlanItem[], render: (i: PlanItem) => string) => {
     if (items.length === 0) return;
@@ -29,9 +35,25 @@ export const renderPlanHuman = (plan: Plan, targetNote: string, style: Style): s
   section('Missed — deadline passed, never placed late', plan.missed, (i) =>
     line(i, style('red', '!')),
   );
-  section('Skipped', plan.skipped, (i) => line(i, style('dim', '=')));
+  // Unknown entries get a section of their own, with how to settle them.
+  const unknown = new Set(unsettled.map((u) => u.key));
+  const changed = plan.skipped.filter((i) => i.changed === true);
+  section('Changed since placed — not placed again without --replace', changed, (i) =>
+    line(i, style('yellow', '~')),
+  );
+  section(
+    'Skipped',
+    plan.skipped.filter((i) => i.changed !== true && !unknown.has(i.key)),
+    (i) => line(i, style('dim', '=')),
+  );
   section('Upcoming', plan.upcoming, (i) => line(i, style('cyan', '~'), until(plan.now, i.slot)));
-  const summary = `Plan: ${plan.due.length} to place, ${plan.missed.length} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming.`;
+  const lines = renderUnsettledHuman(unsettled, style);
+  if (lines.length > 0) out.push(...lines, '');
+  const extra = [
+    changed.length > 0 ? `, ${changed.length} changed since placed` : '',
+    unsettled.length > 0 ? `, ${unsettled.length} unknown to settle` : '',
+  ].join('');
+  const summary = `Plan: ${plan.due.length} to place, ${plan.missed.length} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming${extra}.`;
   out.push(plan.due.length === 0 ? `${summary} Nothing to do now.` : summary);
   return `${out.join('\n')}\n`;
 };
@@ -45,13 +67,29 @@ const itemJson = (i: PlanItem) => ({
   ...(i.slot !== undefined && { slot: i.slot }),
   to: i.to,
   ...(i.reason !== undefined && { reason: i.reason }),
+  ...(i.changed === true && { changed: true }),
+  ...(i.replaces !== undefined && { replaces: i.replaces }),
 });
 
-export const planJson = (plan: Plan) => ({
+/** Apply's note on placed calls whose definition changed: they are not placed again. */
+export const renderChangedHuman = (items: readonly PlanItem[], style: Style): string[] =>
+  items.length === 0
+    ? []
+    : [
+        style(
+          'yellow',
+          `Changed since placed — not placed again without --replace (${items.length}):`,
+        ),
+        ...items.map((i) => line(i, style('yellow', '~'))),
+      ];
+
+export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
   target: plan.target,
   now: plan.now,
   due: plan.due.map(itemJson),
   upcoming: plan.upcoming.map(itemJson),
   missed: plan.missed.map(itemJson),
   skipped: plan.skipped.map(itemJson),
+  changed: plan.skipped.filter((i) => i.changed === true).map((i) => i.key),
+  unsettled: unsettledJson(unsettled),
 });

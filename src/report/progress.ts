@@ -9,7 +9,9 @@ import {
   rateText,
   summaryLine,
 } from './apply.js';
+import { renderChangedHuman } from './plan.js';
 import type { Style } from './style.js';
+import { renderUnsettledHuman } from './unsettled.js';
 
 /** Up to this many due calls get a line each; more share one aggregated line. */
 export const PER_CALL_LIMIT = 12;
@@ -78,10 +80,10 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
   let lastTitle = 0;
   let pending: ReturnType<typeof setTimeout> | undefined;
 
-  const aggregateTitle = (): string => {
+  const aggregateTitle = (ended = false): string => {
     const c = countOutcomes(outcomes);
     const missed = c.missed > 0 ? `, ${c.missed} missed` : '';
-    const head = stopping ? `${style('yellow', STOPPING)} — ` : '';
+    const head = !stopping ? '' : ended ? 'stopped — ' : `${style('yellow', STOPPING)} — `;
     return `${head}placing calls ${outcomes.length}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(outcomes.length, Date.now() - startedAt)}`;
   };
   const refresh = (): void => {
@@ -143,6 +145,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
               line.setTitle = (t) => {
                 task.title = t;
               };
+              // Its request may have started before this task ran: draw its state as it is now.
+              task.title = line.title(stopping);
               const end = await line.done.promise;
               line.setTitle = undefined;
               if ('notSent' in end) {
@@ -174,11 +178,13 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
               };
               await finished;
               titled = undefined;
-              task.title = aggregateTitle();
+              task.title = aggregateTitle(true);
+              // A stopped run did not do all it set out to: no ✔ for it.
+              if (stopping) task.skip();
             },
           },
         ],
-        options,
+        { ...options, rendererOptions },
       );
       running = list.run().catch(() => undefined);
     },
@@ -189,6 +195,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
       finishAll();
       await running;
       write(`${summaryLine(summary, style)}\n`);
+      for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
+      for (const line of renderUnsettledHuman(summary.unsettled, style)) write(`${line}\n`);
     },
   };
 };

@@ -1,33 +1,59 @@
 import type { Plan } from '../plan/types.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
+import type { CallDefinition } from '../validate/model.js';
 import type { Style } from './style.js';
+import { resolveHint, type Unsettled, unsettledJson } from './unsettled.js';
 
 const ORDER = ['unknown', 'failed', 'placed'] as const;
 
 const entries = (lock: Lockfile) =>
   Object.entries(lock.calls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-const describe = (key: string, e: LockEntry): string => {
-  if (e.status === 'placed') return `  ${key}  sid ${e.sid ?? '?'}  at ${e.at}`;
-  const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
-  const settle =
-    e.status === 'unknown'
-      ? `\n      settle: callops resolve ${key} --placed SID   or   callops resolve ${key} --not-placed`
+/**
+ * Keys of unscheduled calls placed with a definition other than the current one (the
+ * lockfile keeps the hash each was placed with). A placed slot of a scheduled call is
+ * history: a changed schedule speaks to the next slots, not to it.
+ */
+export const changedKeys = (lock: Lockfile, calls: readonly CallDefinition[]): Set<string> => {
+  const byName = new Map(calls.map((c) => [c.name, c]));
+  const keys = new Set<string>();
+  for (const [key, e] of Object.entries(lock.calls)) {
+    if (e.status !== 'placed' || key.includes('@')) continue;
+    const call = byName.get(key.slice(key.indexOf('/') + 1));
+    if (call !== undefined && call.schedule === undefined && call.definition !== e.definition)
+      keys.add(key);
+  }
+  return keys;
+};
+
+const describe = (key: string, e: LockEntry, changed: ReadonlySet<string>): string => {
+  if (e.status === 'placed') {
+    const name = key.slice(key.indexOf('/') + 1);
+    const replaced =
+      e.history !== undefined && e.history.length > 0
+        ? `  (replaced ${e.history.map((h) => h.sid).join(', ')})`
+        : '';
+    const note = changed.has(key)
+      ? `\n      changed since placed: \`callops apply --replace ${name}\` places it again`
       : '';
+    return `  ${key}  sid ${e.sid ?? '?'}  at ${e.at}${replaced}${note}`;
+  }
+  const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
+  const settle = e.status === 'unknown' ? `\n      ${resolveHint(key)}` : '';
   return `  ${key}  at ${e.at}: ${status}${e.message ?? ''}${settle}`;
 };
 
 export const renderStatusHuman = (
   lock: Lockfile,
   plan: Plan,
-  opts: { lockName: string; targetNote: string; style: Style },
+  opts: { lockName: string; targetNote: string; style: Style; changed: ReadonlySet<string> },
 ): string => {
   const { style } = opts;
   const all = entries(lock);
   const count = (s: string) => all.filter(([, e]) => e.status === s).length;
   const out = [
     opts.targetNote,
-    `${opts.lockName}: ${count('placed')} placed, ${count('failed')} failed, ${count('unknown')} unknown`,
+    `${opts.lockName}: ${count('placed')} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${count('failed')} failed, ${count('unknown')} unknown`,
   ];
   const colour = { unknown: 'yellow', failed: 'red', placed: 'green' } as const;
   for (const status of ORDER) {
@@ -36,7 +62,7 @@ export const renderStatusHuman = (
     out.push(
       '',
       style(colour[status], `${status} (${list.length}):`),
-      ...list.map(([k, e]) => describe(k, e)),
+      ...list.map(([k, e]) => describe(k, e, opts.changed)),
     );
   }
   if (plan.due.length > 0) {
@@ -53,7 +79,12 @@ export const renderStatusHuman = (
   return `${out.join('\n')}\n`;
 };
 
-export const statusJson = (lock: Lockfile, lockName: string) => {
+export const statusJson = (
+  lock: Lockfile,
+  lockName: string,
+  changed: ReadonlySet<string>,
+  unsettled: readonly Unsettled[],
+) => {
   const all = entries(lock);
   const count = (s: string) => all.filter(([, e]) => e.status === s).length;
   return {
@@ -61,6 +92,8 @@ export const statusJson = (lock: Lockfile, lockName: string) => {
     placed: count('placed'),
     failed: count('failed'),
     unknown: count('unknown'),
-    calls: all.map(([key, e]) => ({ key, ...e })),
+    calls: all.map(([key, e]) => ({ key, ...e, ...(changed.has(key) && { changed: true }) })),
+    changed: [...changed].sort(),
+    unsettled: unsettledJson(unsettled),
   };
 };

@@ -166,6 +166,7 @@ export const openJournal = async (
         attempt: r.attempt,
         definition: r.definition,
         file: r.file,
+        ...(r.replace === true && { replace: true }),
       }),
     outcome: (o) =>
       append({
@@ -181,6 +182,7 @@ export const openJournal = async (
         attempts: o.attempts,
         definition: o.definition,
         file: o.file,
+        ...(o.replace === true && { replace: true }),
       }),
     close: async () => {
       if (closed) return;

@@ -22,6 +22,7 @@ const ENTRY_FIELDS = new Set([
   'httpStatus',
   'message',
   'resolvedBy',
+  'history',
 ]);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -68,6 +69,22 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
   }
   if (resolvedBy !== undefined && resolvedBy !== 'hand') {
     return problem('resolvedBy', `${label}: resolvedBy must be "hand"`);
+  }
+  const { history } = raw;
+  if (history !== undefined) {
+    const ok =
+      Array.isArray(history) &&
+      history.every(
+        (h: unknown) =>
+          isObject(h) &&
+          typeof h.sid === 'string' &&
+          typeof h.at === 'string' &&
+          (h.callId === undefined || typeof h.callId === 'string') &&
+          Object.keys(h).every((k) => k === 'sid' || k === 'callId' || k === 'at'),
+      );
+    if (!ok) {
+      return problem('history', `${label}: history must be a list of {sid, callId?, at}`);
+    }
   }
   return { entry: cleanEntry(raw as unknown as LockEntry) };
 };

@@ -8,6 +8,8 @@ export interface DefinitionMeta {
   readonly definition: string;
   /** The call file, relative to the project root. */
   readonly file: string;
+  /** A deliberate placement of a placed key again (`apply --replace`). */
+  readonly replace?: boolean;
 }
 
 const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => ({
@@ -31,10 +33,26 @@ const entryOf = (
     message: outcome.status === 'placed' ? undefined : outcome.message,
   });
 
+/** The history an entry keeps when `outcome` follows `current`. */
+const historyAfter = (current: LockEntry | undefined): LockEntry['history'] => {
+  if (current === undefined) return undefined;
+  if (current.status !== 'placed' || current.sid === undefined) return current.history;
+  const previous = {
+    sid: current.sid,
+    ...(current.callId === undefined ? {} : { callId: current.callId }),
+    at: current.at,
+  };
+  return [...(current.history ?? []), previous];
+};
+
 /**
  * Record outcomes, in order. `placed` is final: an entry that is placed is never replaced,
- * so no later outcome (a replayed journal, a retry) can make a placed call look unplaced.
- * Anything else replaces a failed or unknown entry, keeping the gateway's status and message.
+ * so no later outcome (a replayed journal, a retry) can make a placed call look unplaced —
+ * except by a deliberate replacement (`apply --replace`, `meta.replace`), whose outcome
+ * becomes the entry while the earlier placement moves to its `history`. The same
+ * replacement recorded twice (a journal folded again) changes nothing the second time.
+ * Anything else replaces a failed or unknown entry, keeping the gateway's status and message
+ * and the entry's history.
  * A `missed` slot was never sent and leaves no entry (the plan reports it as missed).
  * One copy of the calls map for the whole batch: recording n outcomes costs O(n), not O(n²).
  */
@@ -44,14 +62,19 @@ export const recordOutcomes = (
 ): Lockfile => {
   const calls: Record<string, LockEntry> = { ...lock.calls };
   for (const { outcome, meta } of records) {
-    if (outcome.status === 'missed' || calls[outcome.key]?.status === 'placed') continue;
-    calls[outcome.key] = entryOf({ ...outcome, status: outcome.status }, meta);
+    if (outcome.status === 'missed') continue;
+    const current = calls[outcome.key];
+    if (current?.status === 'placed' && (meta.replace !== true || current.sid === outcome.sid))
+      continue;
+    const history = historyAfter(current);
+    const entry = entryOf({ ...outcome, status: outcome.status }, meta);
+    calls[outcome.key] = history === undefined ? entry : cleanEntry({ ...entry, history });
   }
   return { lockfileVersion: lock.lockfileVersion, calls };
 };
 
 export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile =>
-  lock.calls[outcome.key]?.status === 'placed' ? lock : recordOutcomes(lock, [{ outcome, meta }]);
+  recordOutcomes(lock, [{ outcome, meta }]);
 
 export type Settlement =
   | { readonly placed: string; readonly callId?: string }
@@ -87,7 +110,12 @@ export const settleUnknown = (
       error: `${key} is ${entry.status}, not unknown: only unknown entries can be settled by hand`,
     };
   }
-  const common = { at: now.toISOString(), definition: entry.definition, file: entry.file };
+  const common = {
+    at: now.toISOString(),
+    definition: entry.definition,
+    file: entry.file,
+    history: entry.history,
+  };
   if ('placed' in settlement) {
     if (settlement.placed.trim() === '') return { error: 'the call sid must not be empty' };
     // One call has one sid: a sid already recorded is a copy-paste from the wrong entry,

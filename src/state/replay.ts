@@ -26,6 +26,8 @@ interface Line {
   readonly at: string;
   readonly definition: string;
   readonly file: string;
+  /** The placement is a deliberate replacement (`apply --replace`). */
+  readonly replace?: boolean;
   readonly outcome?: Outcome;
 }
 
@@ -43,13 +45,14 @@ const parseLine = (text: string): Line | undefined => {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { type, key, at, definition, file } = raw;
   if (!str(key) || !str(at) || !str(definition) || !str(file)) return undefined;
-  if (type === 'intent') return { type, key, at, definition, file };
+  const replace = raw.replace === true ? { replace: true } : {};
+  if (type === 'intent') return { type, key, at, definition, file, ...replace };
   if (type !== 'outcome' || !STATUSES.has(raw.status)) return undefined;
   const { sid, callId, httpStatus, message, attempts } = raw;
   if (!opt(sid, 'string') || !opt(callId, 'string') || !opt(message, 'string')) return undefined;
   if (!opt(httpStatus, 'number') || !opt(attempts, 'number')) return undefined;
   const outcome = { key, at, status: raw.status, sid, callId, httpStatus, message, attempts };
-  return { type, key, at, definition, file, outcome: outcome as Outcome };
+  return { type, key, at, definition, file, ...replace, outcome: outcome as Outcome };
 };
 
 /**
@@ -86,8 +89,13 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
     record({ key: line.key, status: 'unknown', at: line.at, message: INTERRUPTED }, line);
   }
   const placed = new Set(Object.keys(lock.calls).filter((k) => lock.calls[k]?.status === 'placed'));
-  for (const { outcome } of records) {
-    if (placed.has(outcome.key) || outcome.status === 'missed') continue;
+  for (const { outcome, meta } of records) {
+    if (outcome.status === 'missed') continue;
+    if (
+      placed.has(outcome.key) &&
+      (meta.replace !== true || lock.calls[outcome.key]?.sid === outcome.sid)
+    )
+      continue;
     folded[outcome.status]++;
     if (outcome.status === 'placed') placed.add(outcome.key);
   }

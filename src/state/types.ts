@@ -13,6 +13,16 @@ export interface LockEntry {
   readonly message?: string;
   /** How the entry was settled by hand (`callops resolve`), if it was. */
   readonly resolvedBy?: 'hand';
+  /** Earlier placements of this key, oldest first, kept when `apply --replace` placed it again. */
+  readonly history?: readonly PreviousPlacement[];
+}
+
+/** A placement an `apply --replace` superseded. */
+export interface PreviousPlacement {
+  readonly sid: string;
+  readonly callId?: string;
+  /** ISO-8601 UTC: when it was placed. */
+  readonly at: string;
 }
 
 export interface Lockfile {

@@ -68,7 +68,7 @@ describe('apply killed with SIGKILL mid-run', () => {
 
     // 4. status lists the unknown ones with the commands that settle them.
     const status = await run(['status']);
-    expect(status.code).toBe(0);
+    expect(status.code).toBe(3); // an unknown entry needs a person
     for (const key of inFlight) {
       expect(status.stdout).toContain(`callops resolve ${key} --placed SID`);
       expect(status.stdout).toContain(`callops resolve ${key} --not-placed`);

@@ -35,7 +35,7 @@ describe('unscheduled calls', () => {
     const plan = buildPlan({
       ...base,
       calls: [call('welcome')],
-      lock: lock({ 'prod/welcome': entry({ sid: 'sid-1' }) }),
+      lock: lock({ 'prod/welcome': entry({ sid: 'sid-1', definition: 'sha256:welcome-v1' }) }),
     });
     expect(plan.due).toEqual([]);
     expect(plan.skipped[0]?.reason).toBe('already placed sid-1 at 2026-12-01T08:00:01.123Z');

@@ -15,7 +15,14 @@ const outcomes: Outcome[] = [
   { key: 'vg/b', status: 'failed', at, httpStatus: 400, message: 'bad from' },
   { key: 'vg/c@2026-11-24T09:59:00Z', status: 'missed', at, message: 'not sent: deadline' },
 ];
-const summary: ApplySummary = { outcomes, notStarted: [], elapsedMs: 500, interrupted: false };
+const summary: ApplySummary = {
+  outcomes,
+  notStarted: [],
+  elapsedMs: 500,
+  interrupted: false,
+  unsettled: [],
+  changed: [],
+};
 const style = makeStyle(false);
 
 describe('apply report: a missed slot', () => {

@@ -219,6 +219,34 @@ describe('replay', () => {
     expect(folded).toEqual({ placed: 1, failed: 1, unknown: 0 });
   });
 
+  it('a replacement moves the placed entry to history; folding it again changes nothing', () => {
+    const line = (o: object) => `${JSON.stringify({ run: 'r', ...meta, replace: true, ...o })}\n`;
+    const old = entry({ status: 'placed', sid: 'OLD', callId: 'C-OLD', at: 't0' });
+    const history = [{ sid: 'OLD', callId: 'C-OLD', at: 't0' }];
+    const cases = [
+      // Sent, answered: the new sid.
+      [
+        line({ type: 'intent', key: 'p/a', at: 't1', target: 'x', attempt: 1 }),
+        line({ type: 'outcome', key: 'p/a', at: 't2', status: 'placed', sid: 'NEW' }),
+      ],
+      // A crash while it was at the gateway: unknown.
+      [line({ type: 'intent', key: 'p/a', at: 't1', target: 'x', attempt: 1 })],
+    ];
+    expect(cases).toHaveLength(2);
+    const expected = [
+      { status: 'placed', sid: 'NEW', history },
+      { status: 'unknown', history },
+    ];
+    cases.forEach((lines, i) => {
+      const once = foldJournal(lines.join(''), lockOf({ 'p/a': old })).lock;
+      expect(once.calls['p/a']).toMatchObject(expected[i] as object);
+      expect(foldJournal(lines.join(''), once).lock).toEqual(once);
+    });
+    // Without the replace mark, a placed entry stays as it is.
+    const plain = `${JSON.stringify({ run: 'r', ...meta, type: 'intent', key: 'p/a', at: 't1', target: 'x', attempt: 1 })}\n`;
+    expect(foldJournal(plain, lockOf({ 'p/a': old })).lock.calls['p/a']).toEqual(old);
+  });
+
   it('skips a torn last line: a torn intent was never sent, a torn outcome leaves unknown', async () => {
     const dir = join(await tempDir(), '.callops');
     const journal = await openJournal(dir);

@@ -7,14 +7,14 @@ import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { executeDue, parsePlaceFlags } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
-import { planAt, prepare } from '../prepare.js';
+import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
 import { holdState, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
 export const command: CommandModule = {
   summary: 'place every call that is due now',
   usage: `Usage: callops apply [--yes] [--plan FILE] [--only NAME…] [--max-calls N]
-                     [--concurrency N] [--rate N/s] [--retry-unknown]
+                     [--concurrency N] [--rate N/s] [--retry-unknown] [--replace NAME…]
 
 Places every call that is due now and not yet placed, records each outcome in the
 lockfile, and ends with a summary. Asks before placing on a terminal; without one, --yes
@@ -27,7 +27,9 @@ is required. Every missing environment variable is reported before anything is s
   --max-calls N       refuse, before sending anything, a run that would place more than N
   --concurrency N     requests in flight per target (overrides the target's setting)
   --rate N/s          new calls per second per target (overrides the target's setting)
-  --retry-unknown     place entries whose outcome is unknown again (they may have been placed)`,
+  --retry-unknown     place entries whose outcome is unknown again (they may have been placed)
+  --replace NAME      place this placed, unscheduled call again, deliberately (repeatable); the
+                      earlier sid stays in the entry's history`,
   options: {
     yes: { type: 'boolean', short: 'y' },
     plan: { type: 'string' },
@@ -36,6 +38,7 @@ is required. Every missing environment variable is reported before anything is s
     concurrency: { type: 'string' },
     rate: { type: 'string' },
     'retry-unknown': { type: 'boolean' },
+    replace: { type: 'string', multiple: true },
   },
   handlesSignals: true,
   onStop: 'stopping: no new calls; finishing and recording the ones in flight',
@@ -47,11 +50,15 @@ is required. Every missing environment variable is reported before anything is s
         '--plan executes the plan file as it is: it takes neither --only nor --now',
       );
     }
+    if (planFile !== undefined && ctx.values.replace !== undefined) {
+      throw new UsageError('--plan executes the plan file as it is: it takes no --replace');
+    }
     const prepared = await prepare(ctx);
     const { project, choice } = prepared;
     const paths = statePaths(project.config);
     const held = await holdState(ctx, paths, `callops apply`);
     try {
+      checkReplaceFlags(ctx, prepared, held.lock);
       // A plan file lists the keys to place, unknown ones included when it was made with
       // --retry-unknown; its lock digest proves they were unknown when it was reviewed. So it
       // is checked against a plan in which unknown entries may be due, and only its keys go.
@@ -75,7 +82,7 @@ is required. Every missing environment variable is reported before anything is s
         if (!check.ok) throw new CliError(`--plan ${planFile}: ${check.reason}; nothing was sent`);
         due = check.due;
       }
-      const note = describeTarget(choice.runTarget, choice.specs);
+      const note = describeTarget(choice.runTarget, choice.specs, prepared.env);
       if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new CliError(
           `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; nothing was sent (see \`callops plan\`)`,
@@ -104,6 +111,7 @@ is required. Every missing environment variable is reported before anything is s
         paths,
         flags,
         planShiftMs,
+        changed: plan.skipped.filter((i) => i.changed === true),
       });
     } finally {
       await held.release();

@@ -3,16 +3,19 @@ import { resolve } from 'node:path';
 import { definitionsOf, toPlanFile } from '../../plan/index.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { makeStyle } from '../../report/style.js';
+import { unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
-import { EXIT } from '../exit.js';
-import { planAt, prepare } from '../prepare.js';
+import { EXIT, UsageError } from '../exit.js';
+import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
 import { readStateView, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
+import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
   summary: 'show what apply would do now',
   usage: `Usage: callops plan [--detailed-exitcode] [--out FILE] [--only NAME…] [--retry-unknown]
+                    [--replace NAME…]
 
 Shows what apply would do now (or at --now): the calls due and whom each dials, the missed
 and skipped ones with the reason, and the next slots of scheduled calls. Sends nothing and
@@ -21,18 +24,28 @@ needs no network. Destinations show \${VAR} references, never their values.
   --detailed-exitcode  exit 2 when calls are due, 0 when none (1 on errors)
   --out FILE           write a plan file that \`apply --plan FILE\` executes exactly
   --only NAME          plan only these calls (repeatable)
-  --retry-unknown      treat unknown entries as due, as apply --retry-unknown would`,
+  --retry-unknown      treat unknown entries as due, as apply --retry-unknown would
+  --replace NAME       show NAME placed again, as apply --replace NAME would (repeatable)`,
   options: {
     'detailed-exitcode': { type: 'boolean' },
     out: { type: 'string' },
     only: { type: 'string', multiple: true },
     'retry-unknown': { type: 'boolean' },
+    replace: { type: 'string', multiple: true },
   },
   run: async (ctx) => {
     const prepared = await prepare(ctx);
     const { project, choice } = prepared;
+    if (ctx.values.replace !== undefined && ctx.values.out !== undefined) {
+      throw new UsageError(
+        '--replace is not saved in a plan file: run `callops apply --replace NAME` instead',
+      );
+    }
     const lock = await readStateView(statePaths(project.config));
+    checkReplaceFlags(ctx, prepared, lock);
     const plan = planAt(prepared, lock, ctx.now, ctx.values);
+    // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
+    const unsettled = unsettledEntries(lock, project.calls, new Set(plan.due.map((i) => i.key)));
     if (typeof ctx.values.out === 'string') {
       const file = toPlanFile(plan, {
         lockDigest: lockDigest(lock),
@@ -41,16 +54,22 @@ needs no network. Destinations show \${VAR} references, never their values.
       await writeFile(resolve(ctx.values.out), `${JSON.stringify(file, null, 2)}\n`);
     }
     if (ctx.format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify(planJson(plan, unsettled), null, 2)}\n`);
     } else {
       ctx.stdout.write(
-        renderPlanHuman(plan, describeTarget(choice.runTarget, choice.specs), makeStyle(ctx.color)),
+        renderPlanHuman(
+          plan,
+          describeTarget(choice.runTarget, choice.specs, prepared.env),
+          makeStyle(ctx.color),
+          unsettled,
+        ),
       );
       if (typeof ctx.values.out === 'string')
         ctx.stdout.write(
           `Saved the plan to ${ctx.values.out}: \`callops apply --plan ${ctx.values.out}\` places exactly these calls.\n`,
         );
     }
+    await reportUnsettledToGithub(ctx, unsettled);
     if (ctx.values['detailed-exitcode'] === true && plan.due.length > 0) return EXIT.changes;
     return EXIT.ok;
   },

@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../../config/load.js';
 import type { RateLimiter } from '../../execute/rate.js';
+import { makeStyle } from '../../report/style.js';
+import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
 import type { CommandContext, CommandModule } from '../context.js';
 import { parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { INVALID, type Prepared, planAt, prepare } from '../prepare.js';
 import { holdState, type StatePaths, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
+import { reportUnsettledToGithub } from '../unsettled.js';
 
 /** Longest sleep between two looks at the schedule (and at the definitions). */
 const MAX_SLEEP_MS = 60_000;
@@ -54,7 +57,8 @@ window and before its deadline (a slot missed while callops was not running is r
 never placed late). Unscheduled calls not yet placed are placed at start. Definitions are
 looked at again at every wake (at least once a minute, and always before a slot is placed):
 an edited, added or removed call takes effect then; definitions left invalid place nothing
-until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded.
+until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
+a scheduler stopped on request).
 --yes is required: run places calls unattended.`,
   options: {
     yes: { type: 'boolean', short: 'y' },
@@ -75,7 +79,7 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
     let prepared = await prepare(ctx);
     const paths = statePaths(prepared.project.config);
     const held = await holdState(ctx, paths, 'callops run');
-    let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs);
+    let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
     let lock = held.lock;
     let worst: number = EXIT.ok;
     let paused: string | undefined;
@@ -91,6 +95,12 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
     ctx.stderr.write(
       `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
     );
+    // Entries left unknown by an earlier run are never placed by run: say so at once.
+    const unsettled = unsettledEntries(lock, prepared.project.calls);
+    for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
+      ctx.stderr.write(`${line}\n`);
+    }
+    await reportUnsettledToGithub(ctx, unsettled);
     try {
       while (!ctx.signal.aborted) {
         const seen = await projectStamp(ctx.root);
@@ -104,7 +114,7 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
           } else {
             const before = prepared.project.calls.length;
             prepared = next.prepared;
-            note = describeTarget(prepared.choice.runTarget, prepared.choice.specs);
+            note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
             if (paused !== undefined) ctx.stderr.write('the definitions are valid again\n');
             paused = undefined;
             ctx.stderr.write(
@@ -145,8 +155,8 @@ until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recor
             for (const item of due) {
               if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
             }
-            if (result.code === EXIT.interrupted) return EXIT.interrupted;
-            if (result.code !== EXIT.ok) worst = result.code;
+            // Stopped on request once the calls in flight were recorded: the loop ends below.
+            if (result.code !== EXIT.ok && result.code !== EXIT.interrupted) worst = result.code;
           } catch (error) {
             if (!(error instanceof CliError)) throw error;
             // Nothing was sent (a missing variable, say): say it once, not every minute.

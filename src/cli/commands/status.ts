@@ -1,11 +1,13 @@
 import { planJson } from '../../report/plan.js';
-import { renderStatusHuman, statusJson } from '../../report/status.js';
+import { changedKeys, renderStatusHuman, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
+import { unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 import { planAt, prepare } from '../prepare.js';
 import { readStateView, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
+import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
   summary: 'show the lockfile, readable',
@@ -13,7 +15,8 @@ export const command: CommandModule = {
 
 Shows the lockfile (with what an interrupted run left in the journal folded in): placed,
 failed and unknown entries with their sids and messages, how to settle unknown ones, and
-the next slots of scheduled calls. Changes nothing.`,
+the next slots of scheduled calls, and which placed calls changed since they were placed.
+Changes nothing. Exits 3 while an entry is unknown (a person must settle it), else 0.`,
   options: {},
   run: async (ctx) => {
     const prepared = await prepare(ctx);
@@ -21,20 +24,25 @@ the next slots of scheduled calls. Changes nothing.`,
     const paths = statePaths(project.config);
     const lock = await readStateView(paths);
     const plan = planAt(prepared, lock, ctx.now, {});
+    const unsettled = unsettledEntries(lock, project.calls);
+    const changed = changedKeys(lock, project.calls);
+    const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);
       ctx.stdout.write(
-        `${JSON.stringify({ ...statusJson(lock, paths.lockName), due, upcoming }, null, 2)}\n`,
+        `${JSON.stringify({ ...statusJson(lock, paths.lockName, changed, unsettled), due, upcoming }, null, 2)}\n`,
       );
-      return EXIT.ok;
+      return code;
     }
     ctx.stdout.write(
       renderStatusHuman(lock, plan, {
         lockName: paths.lockName,
-        targetNote: describeTarget(choice.runTarget, choice.specs),
+        targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
         style: makeStyle(ctx.color),
+        changed,
       }),
     );
-    return EXIT.ok;
+    await reportUnsettledToGithub(ctx, unsettled);
+    return code;
   },
 };

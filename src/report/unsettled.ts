@@ -1,0 +1,100 @@
+import type { LockEntry, Lockfile } from '../state/types.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { CallDefinition } from '../validate/model.js';
+import type { Style } from './style.js';
+
+/** An `unknown` entry: the call may have been placed; only a person can tell. */
+export interface Unsettled {
+  readonly key: string;
+  readonly at: string;
+  readonly httpStatus?: number;
+  readonly message?: string;
+  /** The call file (and line, when the call is still defined) the entry came from. */
+  readonly file: string;
+  readonly line: number;
+  readonly hint: string;
+}
+
+/** `<target>/<name>` or `<target>/<name>@<slot>` → `<name>`. */
+const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replace(/@.*$/, '');
+
+export const resolveHint = (key: string): string =>
+  `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (or callops apply --retry-unknown places it again)`;
+
+/** Every unknown entry of the lockfile, sorted by key, except `exclude` (about to be retried). */
+export const unsettledEntries = (
+  lock: Lockfile,
+  calls: readonly CallDefinition[],
+  exclude: ReadonlySet<string> = new Set(),
+): Unsettled[] => {
+  const byName = new Map(calls.map((c) => [c.name, c]));
+  return Object.entries(lock.calls)
+    .filter((pair): pair is [string, LockEntry] => pair[1].status === 'unknown')
+    .filter(([key]) => !exclude.has(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, e]) => {
+      const call = byName.get(callName(key));
+      return {
+        key,
+        at: e.at,
+        ...(e.httpStatus !== undefined && { httpStatus: e.httpStatus }),
+        ...(e.message !== undefined && { message: e.message }),
+        file: call?.file ?? e.file,
+        line: call?.line ?? 1,
+        hint: resolveHint(key),
+      };
+    });
+};
+
+const detail = (u: Unsettled): string =>
+  [u.httpStatus, u.message].filter((p) => p !== undefined && p !== '').join(' ');
+
+/** Human lines: a heading and, per entry, what is known and how to settle it. */
+export const renderUnsettledHuman = (list: readonly Unsettled[], style: Style): string[] => {
+  if (list.length === 0) return [];
+  return [
+    style(
+      'yellow',
+      `Unknown — may have been placed; a person must settle ${list.length === 1 ? 'it' : 'them'} (${list.length}):`,
+    ),
+    ...list.flatMap((u) => [
+      `  ? ${u.key}  at ${u.at}${detail(u) ? `: ${detail(u)}` : ''}`,
+      `      ${u.hint}`,
+    ]),
+  ];
+};
+
+export const unsettledJson = (list: readonly Unsettled[]) =>
+  list.map((u) => ({
+    key: u.key,
+    at: u.at,
+    ...(u.httpStatus !== undefined && { httpStatus: u.httpStatus }),
+    ...(u.message !== undefined && { message: u.message }),
+    hint: u.hint,
+  }));
+
+/** One warning annotation per entry, at the call's definition. */
+export const unsettledAnnotations = (list: readonly Unsettled[]): Diagnostic[] =>
+  list.map((u) => ({
+    file: u.file,
+    line: u.line,
+    column: 1,
+    path: u.key,
+    message: `${u.key} is unknown (it may have been placed)${detail(u) ? `: ${detail(u)}` : ''}; ${u.hint}`,
+    severity: 'warning',
+  }));
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Markdown for $GITHUB_STEP_SUMMARY ('' when nothing is unsettled). */
+export const unsettledMarkdown = (list: readonly Unsettled[]): string => {
+  if (list.length === 0) return '';
+  const lines = [
+    `#### Unknown — may have been placed; settle by hand (${list.length})`,
+    '',
+    '| call | since | how to settle |',
+    '| --- | --- | --- |',
+    ...list.map((u) => `| \`${cell(u.key)}\` | ${u.at} | \`${cell(u.hint)}\` |`),
+  ];
+  return `${lines.join('\n')}\n`;
+};
