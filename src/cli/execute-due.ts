@@ -1,6 +1,8 @@
 import { appendFile } from 'node:fs/promises';
+import type { Outcome } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import { markReported, withSchedules } from '../plan/memory.js';
 import type { PlanItem } from '../plan/types.js';
 import {
   type ApplyReporter,
@@ -13,6 +15,7 @@ import {
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { makeRedactor } from '../report/redact.js';
 import { makeStyle } from '../report/style.js';
+import { writeLockfileAtomic } from '../state/lockfile.js';
 import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { parseRate } from '../validate/parse.js';
@@ -85,7 +88,20 @@ export interface DueRun {
   readonly planShiftMs?: number;
   /** Rate limiters kept across batches (`run`). */
   readonly limiters?: Map<string, RateLimiter>;
+  /** Missed slots to report with this run's outcomes (not reported before). */
+  readonly missed?: readonly PlanItem[];
 }
+
+/** A slot the plan found missed, as an outcome: nothing was sent, nothing is recorded. */
+const missedOutcome = (item: PlanItem, at: string): Outcome => ({
+  key: item.key,
+  status: 'missed',
+  at,
+  message: item.reason ?? 'missed',
+});
+
+const missedLine = (item: PlanItem): string =>
+  `missed  ${item.key}${item.local ? ` (${item.local})` : ''}  ${item.reason ?? ''}`.trimEnd();
 
 /** Each scheduled request gets its slot's deadline: it is never sent from then on. */
 const withDeadlines = (requests: readonly CallRequest[], run: DueRun): CallRequest[] => {
@@ -111,14 +127,17 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
   const { note } = run;
   // One placement per key per run, whatever the list says (a plan file naming a key twice).
   const due = [...new Map(run.due.map((item) => [item.key, item])).values()];
+  const reportedAt = new Date().toISOString();
+  const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
+  const missedText = (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');
   if (due.length === 0) {
     if (ctx.format === 'json') {
       ctx.stdout.write(
-        `${JSON.stringify(applyJson({ outcomes: [], notStarted: [], elapsedMs: 0, interrupted: false }, run.prepared.choice.runTarget), null, 2)}\n`,
+        `${JSON.stringify(applyJson({ outcomes: before, notStarted: [], elapsedMs: 0, interrupted: false }, run.prepared.choice.runTarget), null, 2)}\n`,
       );
     } else {
       ctx.stdout.write(
-        `${note}\nNothing is due: every call is placed, scheduled later, or skipped (see \`callops plan\`).\n`,
+        `${note}\n${missedText}Nothing is due: every call is placed, scheduled later, or skipped (see \`callops plan\`).\n`,
       );
     }
     return { code: EXIT.ok, lock: run.lock };
@@ -135,7 +154,11 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
   const redact = makeRedactor(resolved.secrets);
   try {
     const reporter = await pickReporter(ctx, run.prepared.choice.runTarget);
-    reporter.start({ items: due, targetNote: note, signal: ctx.signal });
+    reporter.start({
+      items: due,
+      targetNote: missedText === '' ? note : `${note}\n${missedText.trimEnd()}`,
+      signal: ctx.signal,
+    });
     const result = await placeCalls({
       items: due,
       requests: withDeadlines(resolved.requests, run),
@@ -148,16 +171,17 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
       ...(run.limiters ? { limiters: run.limiters } : {}),
     });
     const summary = {
-      outcomes: result.outcomes,
+      outcomes: [...before, ...result.outcomes],
       notStarted: result.notStarted,
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
     };
     await reporter.finish(summary);
     if (ctx.format === 'github') {
-      const bad = result.outcomes.filter((o) => o.status !== 'placed');
+      const bad = summary.outcomes.filter((o) => o.status !== 'placed');
+      const items = [...due, ...(run.missed ?? [])];
       const annotations: Diagnostic[] = bad.map((o) => {
-        const item = due.find((i) => i.key === o.key);
+        const item = items.find((i) => i.key === o.key);
         return {
           file: item?.file ?? '',
           line: item?.line ?? 0,
@@ -181,10 +205,25 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
         ? EXIT.failed
         : EXIT.ok;
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
-    return { code, lock: result.lock, missed };
+    // A slot missed while it waited its turn was reported just now: remember it, once.
+    const lock = await rememberMissed(run, result.lock, missed);
+    return { code, lock, missed };
   } finally {
     await resolved.close();
   }
+};
+
+const rememberMissed = async (
+  run: DueRun,
+  lock: Lockfile,
+  keys: readonly string[],
+): Promise<Lockfile> => {
+  if (keys.length === 0 || lock.schedules === undefined) return lock;
+  const byKey = new Map(run.due.map((item) => [item.key, item]));
+  const items = keys.flatMap((key) => byKey.get(key) ?? []);
+  const memory = withSchedules(lock, markReported(lock.schedules, items));
+  if (memory.changed) await writeLockfileAtomic(run.paths.lockPath, memory.lock);
+  return memory.lock;
 };
 
 export const executeDue = async (ctx: CommandContext, run: DueRun): Promise<number> =>

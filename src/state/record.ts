@@ -11,7 +11,7 @@ export interface DefinitionMeta {
 }
 
 const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => ({
-  lockfileVersion: lock.lockfileVersion,
+  ...lock,
   calls: { ...lock.calls, [key]: cleanEntry(entry) },
 });
 
@@ -47,7 +47,7 @@ export const recordOutcomes = (
     if (outcome.status === 'missed' || calls[outcome.key]?.status === 'placed') continue;
     calls[outcome.key] = entryOf({ ...outcome, status: outcome.status }, meta);
   }
-  return { lockfileVersion: lock.lockfileVersion, calls };
+  return { ...lock, calls };
 };
 
 export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile =>

@@ -82,6 +82,7 @@ describe('the option table', () => {
       'end',
       'window',
       'deadline',
+      'catchup',
     ]);
     expect(KNOWN_KEYS.config).toEqual([
       'targets',
