@@ -38,10 +38,14 @@ export const MISSED_PER_CALL = 10;
 type Bucket = 'due' | 'upcoming' | 'missed' | 'skipped';
 type Sink = (bucket: Bucket, item: PlanItem) => void;
 
+/** Scans one search for the latest slots may take: bounds a plan of dense schedules. */
+const SCAN_BUDGET = 16;
+
 /**
  * The latest (at most `n`) slots in (after, until] that `accept` admits, ascending. It looks
  * back in growing steps (1 min, 1 h, 24 h, the rest), and a scan cut at its cap is split in
- * halves, the later one first: a dense schedule never hides its most recent slots.
+ * halves, the later one first, so a dense schedule does not hide its most recent slots
+ * (within SCAN_BUDGET scans; past it the list may be short, never wrong).
  */
 const latestSlots = (
   spec: ScheduleSpec,
@@ -50,10 +54,12 @@ const latestSlots = (
   accept: (slot: Date) => boolean,
   n: number,
 ): Date[] => {
+  let budget = SCAN_BUDGET;
   const collect = (lo: number, hi: number, want: number): Date[] => {
-    if (want <= 0 || hi <= lo) return [];
+    if (want <= 0 || hi <= lo || budget <= 0) return [];
+    budget -= 1;
     const scan = scanSlots(spec, new Date(lo), new Date(hi), { accept });
-    if (!scan.truncated || hi - lo <= 1000) return scan.slots.slice(-want);
+    if (!scan.truncated || hi - lo <= 1000 || budget <= 0) return scan.slots.slice(-want);
     const mid = lo + Math.floor((hi - lo) / 2);
     const upper = collect(mid, hi, want);
     return upper.length >= want ? upper : [...collect(lo, mid, want - upper.length), ...upper];
@@ -98,7 +104,8 @@ const planScheduled = (
   const window = (slot: Date) => inWindow(spec, slot);
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
-  const reportable = (slot: Date) => slot.getTime() + spec.deadlineMs > sinceMs;
+  const reportableFrom = sinceMs - spec.deadlineMs;
+  const reportable = (slot: Date) => slot.getTime() > reportableFrom;
   const entryOf = (slot: Date) => input.lock.calls[item(slot).key];
   const settle = (slot: Date) => {
     const built = item(slot);
@@ -132,7 +139,7 @@ const planScheduled = (
     const by = formatSlot(latest);
     const superseded = latestSlots(
       spec,
-      dueFrom,
+      Math.max(dueFrom, reportableFrom),
       latest.getTime() - 1,
       (slot) => window(slot) && reportable(slot) && !settled(slot),
       MISSED_PER_CALL + 1,
@@ -148,7 +155,7 @@ const planScheduled = (
   }
   const missed = latestSlots(
     spec,
-    dueFrom - MISSED_LOOKBACK_MS,
+    Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
     dueFrom,
     (slot) => window(slot) && reportable(slot) && entryOf(slot) === undefined,
     MISSED_PER_CALL + 1,

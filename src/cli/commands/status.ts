@@ -33,6 +33,11 @@ the next slots of scheduled calls. Changes nothing.`,
         lockName: paths.lockName,
         targetNote: describeTarget(choice.runTarget, choice.specs),
         style: makeStyle(ctx.color),
+        zones: new Map(
+          project.calls.flatMap((c) =>
+            c.schedule === undefined ? [] : [[c.name, c.schedule.timezone] as const],
+          ),
+        ),
       }),
     );
     return EXIT.ok;
