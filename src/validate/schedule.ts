@@ -240,7 +240,8 @@ const reach: CallRule = {
     if (expression === undefined || text === undefined || checkCron(expression)) return [];
     const window = parseWindow(text);
     const fields = parseCron(expression);
-    if (!window || !fields) return [];
+    // An empty window is an error of its own (schedule-window).
+    if (!window || !fields || window.startMinute === window.endMinute) return [];
     const reaches = fields.hour.some((h) =>
       fields.minute.some((m) => isInWindow(window, h * 60 + m)),
     );
