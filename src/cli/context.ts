@@ -54,7 +54,8 @@ export const COMMON_USAGE = `Common flags:
   --target NAME        target to use (default: default_target, the env target, or the simulator)
   --env-file FILE      read variables from FILE (the real environment wins)
   --format FMT         human | json | github (github is the default when GITHUB_ACTIONS=true)
-  --now ISO            evaluate schedules as at that instant (plan, apply, status)
+  --now ISO            evaluate schedules as at that instant (plan, status); apply: a
+                       rehearsal, only against the simulator or a loopback target
   --no-color           no colours (NO_COLOR is honoured too)
   --verbose            show stack traces of internal errors
   -h, --help           this help`;

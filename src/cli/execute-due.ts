@@ -1,6 +1,8 @@
 import { appendFile } from 'node:fs/promises';
+import type { Outcome } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import { markReported, withSchedules } from '../plan/memory.js';
 import type { PlanItem } from '../plan/types.js';
 import {
   type ApplyReporter,
@@ -20,6 +22,7 @@ import {
   unsettledAnnotations,
   unsettledEntries,
 } from '../report/unsettled.js';
+import { writeLockfileAtomic } from '../state/lockfile.js';
 import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { parseRate } from '../validate/parse.js';
@@ -94,7 +97,20 @@ export interface DueRun {
   readonly limiters?: Map<string, RateLimiter>;
   /** Placed calls whose definition changed since (not placed again without --replace). */
   readonly changed?: readonly PlanItem[];
+  /** Missed slots to report with this run's outcomes (not reported before). */
+  readonly missed?: readonly PlanItem[];
 }
+
+/** A slot the plan found missed, as an outcome: nothing was sent, nothing is recorded. */
+const missedOutcome = (item: PlanItem, at: string): Outcome => ({
+  key: item.key,
+  status: 'missed',
+  at,
+  message: item.reason ?? 'missed',
+});
+
+const missedLine = (item: PlanItem): string =>
+  `missed  ${item.key}${item.local ? ` (${item.local})` : ''}  ${item.reason ?? ''}`.trimEnd();
 
 /** Each scheduled request gets its slot's deadline: it is never sent from then on. */
 const withDeadlines = (requests: readonly CallRequest[], run: DueRun): CallRequest[] => {
@@ -124,8 +140,9 @@ const reportToGithub = async (
 ): Promise<void> => {
   if (ctx.format === 'github') {
     const bad = summary.outcomes.filter((o) => o.status !== 'placed');
+    const items = [...due, ...(run.missed ?? [])];
     const annotations: Diagnostic[] = bad.map((o) => {
-      const item = due.find((i) => i.key === o.key);
+      const item = items.find((i) => i.key === o.key);
       return {
         file: item?.file ?? '',
         line: item?.line ?? 0,
@@ -153,11 +170,16 @@ const reportToGithub = async (
 };
 
 /** With nothing due: say so, and still name what needs a person or a decision. */
-const reportNothingDue = async (ctx: CommandContext, run: DueRun): Promise<void> => {
+const reportNothingDue = async (
+  ctx: CommandContext,
+  run: DueRun,
+  missed: readonly Outcome[],
+  missedText: string,
+): Promise<void> => {
   const unsettled = unsettledEntries(run.lock, run.prepared.project.calls);
   const changed = run.changed ?? [];
   const summary: ApplySummary = {
-    outcomes: [],
+    outcomes: missed,
     notStarted: [],
     elapsedMs: 0,
     interrupted: false,
@@ -173,6 +195,7 @@ const reportNothingDue = async (ctx: CommandContext, run: DueRun): Promise<void>
     const clean = unsettled.length === 0 && changed.length === 0;
     const lines = [
       run.note,
+      ...(missedText === '' ? [] : [missedText.trimEnd()]),
       clean
         ? 'Nothing is due: every call is placed, scheduled later, or skipped (see `callops plan`).'
         : 'Nothing is due now (see `callops plan`).',
@@ -181,7 +204,7 @@ const reportNothingDue = async (ctx: CommandContext, run: DueRun): Promise<void>
     ];
     ctx.stdout.write(`${lines.join('\n')}\n`);
   }
-  if (unsettled.length > 0) await reportToGithub(ctx, run, summary, []);
+  if (unsettled.length > 0 || missed.length > 0) await reportToGithub(ctx, run, summary, []);
 };
 
 /** resolve → execute → record → report, for calls already confirmed. */
@@ -189,8 +212,11 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
   const { note } = run;
   // One placement per key per run, whatever the list says (a plan file naming a key twice).
   const due = [...new Map(run.due.map((item) => [item.key, item])).values()];
+  const reportedAt = new Date().toISOString();
+  const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
+  const missedText = (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');
   if (due.length === 0) {
-    await reportNothingDue(ctx, run);
+    await reportNothingDue(ctx, run, before, missedText);
     return { code: EXIT.ok, lock: run.lock };
   }
   const resolved = await resolveRequests(run.prepared, due, run.flags);
@@ -205,7 +231,11 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
   const redact = makeRedactor(resolved.secrets);
   try {
     const reporter = await pickReporter(ctx, run.prepared.choice.runTarget);
-    reporter.start({ items: due, targetNote: note, signal: ctx.signal });
+    reporter.start({
+      items: due,
+      targetNote: missedText === '' ? note : `${note}\n${missedText.trimEnd()}`,
+      signal: ctx.signal,
+    });
     const result = await placeCalls({
       items: due,
       requests: withDeadlines(resolved.requests, run),
@@ -218,7 +248,7 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
       ...(run.limiters ? { limiters: run.limiters } : {}),
     });
     const summary: ApplySummary = {
-      outcomes: result.outcomes,
+      outcomes: [...before, ...result.outcomes],
       notStarted: result.notStarted,
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
@@ -235,10 +265,25 @@ export const runDue = async (ctx: CommandContext, run: DueRun): Promise<DueResul
         ? EXIT.failed
         : EXIT.ok;
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
-    return { code, lock: result.lock, missed };
+    // A slot missed while it waited its turn was reported just now: remember it, once.
+    const lock = await rememberMissed(run, result.lock, missed);
+    return { code, lock, missed };
   } finally {
     await resolved.close();
   }
+};
+
+const rememberMissed = async (
+  run: DueRun,
+  lock: Lockfile,
+  keys: readonly string[],
+): Promise<Lockfile> => {
+  if (keys.length === 0 || lock.schedules === undefined) return lock;
+  const byKey = new Map(run.due.map((item) => [item.key, item]));
+  const items = keys.flatMap((key) => byKey.get(key) ?? []);
+  const memory = withSchedules(lock, markReported(lock.schedules, items));
+  if (memory.changed) await writeLockfileAtomic(run.paths.lockPath, memory.lock);
+  return memory.lock;
 };
 
 export const executeDue = async (ctx: CommandContext, run: DueRun): Promise<number> =>

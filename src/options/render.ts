@@ -1,4 +1,4 @@
-import { CALL_KEYS, type KeyRow } from './keys.js';
+import { CALL_KEYS, type KeyRow, SCHEDULE_KEYS } from './keys.js';
 import { buildCallsSchema, buildConfigSchema } from './schema.js';
 import { OPTION_GROUP_TITLES, type OptionGroup, optionsInGroup } from './table.js';
 
@@ -61,6 +61,10 @@ export const renderOptionReference = (): string => {
     '### Keys of a call besides the options',
     '',
     ...table(CALL_KEYS, 'Key'),
+    '',
+    '### Keys of a schedule',
+    '',
+    ...table(SCHEDULE_KEYS, 'Key'),
     '',
   ].join('\n');
 };

@@ -62,7 +62,7 @@ const ownDefs = (): Record<string, SchemaFragment> => ({
   schedule: objectOf(
     'schedule',
     SCHEDULE_KEYS,
-    'When a call is due: `{cron, timezone?}` or `{at}`, plus optional `start`, `end`, `window`, `deadline`.',
+    'When a call is due: `{cron, timezone?}` or `{at}`, plus optional `start`, `end`, `window`, `deadline`, `catchup`.',
   ),
   target: objectOf('target', TARGET_KEYS, 'A gateway the calls are placed on.'),
   webhook: webhookDef(),

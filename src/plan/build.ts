@@ -2,12 +2,14 @@ import {
   compileSchedule,
   DEFAULT_HORIZON_MS,
   inWindow,
+  localTime,
   nextSlots,
   scanSlots,
 } from '../schedule/index.js';
-import type { Lockfile } from '../state/types.js';
+import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { formatSlot, placementKey, renderTo } from './keys.js';
+import { memoryKey } from './memory.js';
 import { decide } from './settle.js';
 import type { Plan, PlanItem } from './types.js';
 
@@ -35,33 +37,62 @@ export interface PlanInput {
 
 /** Slots whose deadline passed less than this long ago are reported as missed… */
 export const MISSED_LOOKBACK_MS = 24 * 3_600_000;
-/** …the most recent ones, at most this many per call. */
+/** …the most recent ones, at most this many per call (and as many superseded ones). */
 export const MISSED_PER_CALL = 10;
 
 type Bucket = 'due' | 'upcoming' | 'missed' | 'skipped';
 type Sink = (bucket: Bucket, item: PlanItem) => void;
 
+/** Scans one search for the latest slots may take: bounds a plan of dense schedules. */
+const SCAN_BUDGET = 16;
+
 /**
- * The most recent missed slots (at most MISSED_PER_CALL) whose deadline passed within the
- * last MISSED_LOOKBACK_MS. The look-back grows in steps (10 min, 1 h, 24 h) so a dense
- * schedule fills the list without a scan of a whole day.
+ * The latest (at most `n`) slots in (after, until] that `accept` admits, ascending. It looks
+ * back in growing steps (1 min, 1 h, 24 h, the rest), and a scan cut at its cap is split in
+ * halves, the later one first, so a dense schedule does not hide its most recent slots
+ * (within SCAN_BUDGET scans; past it the list may be short, never wrong).
  */
-const recentMissed = (
+const latestSlots = (
   spec: ScheduleSpec,
-  until: Date,
-  missedSlot: (slot: Date) => boolean,
-): { slots: Date[]; more: boolean } => {
-  const end = until.getTime();
+  after: number,
+  until: number,
+  accept: (slot: Date) => boolean,
+  n: number,
+): Date[] => {
+  let budget = SCAN_BUDGET;
+  const collect = (lo: number, hi: number, want: number): Date[] => {
+    if (want <= 0 || hi <= lo || budget <= 0) return [];
+    budget -= 1;
+    const scan = scanSlots(spec, new Date(lo), new Date(hi), { accept });
+    if (!scan.truncated || hi - lo <= 1000 || budget <= 0) return scan.slots.slice(-want);
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const upper = collect(mid, hi, want);
+    return upper.length >= want ? upper : [...collect(lo, mid, want - upper.length), ...upper];
+  };
   let found: Date[] = [];
-  let scannedTo = end;
-  for (const back of [600_000, 3_600_000, MISSED_LOOKBACK_MS]) {
-    const from = end - back;
-    const scan = scanSlots(spec, new Date(from), new Date(scannedTo), { accept: missedSlot });
-    found = [...scan.slots, ...found];
-    scannedTo = from;
-    if (found.length >= MISSED_PER_CALL) break;
+  let hi = until;
+  for (const back of [60_000, 3_600_000, MISSED_LOOKBACK_MS, Number.POSITIVE_INFINITY]) {
+    const lo = Math.max(after, until - back);
+    found = [...collect(lo, hi, n - found.length), ...found];
+    hi = lo;
+    if (found.length >= n || lo <= after) break;
   }
-  return { slots: found.slice(-MISSED_PER_CALL), more: found.length > MISSED_PER_CALL };
+  return found;
+};
+
+/** The latest MISSED_PER_CALL of `slots` as missed items; the first says when more exist. */
+const addMissed = (
+  slots: readonly Date[],
+  item: (slot?: Date, reason?: string) => PlanItem,
+  reason: (slot: Date) => string,
+  add: Sink,
+  earlier: string,
+): void => {
+  const shown = slots.slice(-MISSED_PER_CALL);
+  const more = slots.length > MISSED_PER_CALL;
+  shown.forEach((slot, index) => {
+    add('missed', item(slot, `${reason(slot)}${index === 0 && more ? ` (${earlier})` : ''}`));
+  });
 };
 
 const planScheduled = (
@@ -69,21 +100,19 @@ const planScheduled = (
   item: (slot?: Date, reason?: string) => PlanItem,
   input: PlanInput,
   add: Sink,
+  sinceMs: number,
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
-  if (!compileSchedule(spec)) {
-    add('skipped', item(undefined, 'schedule not understood (see `callops validate`)'));
-    return;
-  }
   const now = input.now.getTime();
-  const dueFrom = new Date(now - spec.deadlineMs);
+  const dueFrom = now - spec.deadlineMs;
   const window = (slot: Date) => inWindow(spec, slot);
-  for (const slot of scanSlots(spec, dueFrom, input.now).slots) {
-    if (!window(slot)) {
-      add('skipped', item(slot, `outside window ${spec.window ?? ''}`.trim()));
-      continue;
-    }
+  // A slot is reported missed only when it could still have been placed once callops knew
+  // the call: never for slots that were over before it first saw it.
+  const reportableFrom = sinceMs - spec.deadlineMs;
+  const reportable = (slot: Date) => slot.getTime() > reportableFrom;
+  const entryOf = (slot: Date) => input.lock.calls[item(slot).key];
+  const settle = (slot: Date) => {
     const built = item(slot);
     const { bucket, reason } = decide(
       built.key,
@@ -91,20 +120,59 @@ const planScheduled = (
       input.retryUnknown ?? false,
     );
     add(bucket, reason === undefined ? built : { ...built, reason });
+  };
+  // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
+  // most recent is placed; the older ones are superseded. `catchup: all` places every one.
+  const latest = spec.catchup === 'all' ? undefined : latestSlots(spec, dueFrom, now, window, 1)[0];
+  const isLatest = (slot: Date) => latest === undefined || slot.getTime() === latest.getTime();
+  // Placed and unknown entries are shown as such, superseded or not: they are not missed.
+  const settled = (slot: Date) => {
+    const status = entryOf(slot)?.status;
+    return status === 'placed' || status === 'unknown';
+  };
+  let latestSeen = false;
+  for (const slot of scanSlots(spec, new Date(dueFrom), input.now).slots) {
+    if (!window(slot)) {
+      add('skipped', item(slot, `outside window ${spec.window ?? ''}`.trim()));
+      continue;
+    }
+    if (isLatest(slot)) latestSeen = true;
+    if (isLatest(slot) || settled(slot)) settle(slot);
   }
-  const missed = recentMissed(
+  if (latest !== undefined) {
+    if (!latestSeen) settle(latest);
+    const by = formatSlot(latest);
+    const superseded = latestSlots(
+      spec,
+      Math.max(dueFrom, reportableFrom),
+      latest.getTime() - 1,
+      (slot) => window(slot) && reportable(slot) && !settled(slot),
+      MISSED_PER_CALL + 1,
+    );
+    addMissed(
+      superseded,
+      item,
+      () =>
+        `superseded by ${by}: catch-up places only the most recent slot (schedule.catchup: all places every one)`,
+      add,
+      'earlier superseded slots not listed',
+    );
+  }
+  const missed = latestSlots(
     spec,
+    Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
     dueFrom,
-    (slot) => window(slot) && input.lock.calls[item(slot).key] === undefined,
+    (slot) => window(slot) && reportable(slot) && entryOf(slot) === undefined,
+    MISSED_PER_CALL + 1,
   );
-  missed.slots.forEach((slot, index) => {
-    const expired = formatSlot(new Date(slot.getTime() + spec.deadlineMs));
-    const more = index === 0 && missed.more ? ' (earlier missed slots not listed)' : '';
-    add('missed', {
-      ...item(slot),
-      reason: `deadline passed at ${expired}; never placed late${more}`,
-    });
-  });
+  addMissed(
+    missed,
+    item,
+    (slot) =>
+      `deadline passed at ${formatSlot(new Date(slot.getTime() + spec.deadlineMs))}; never placed late`,
+    add,
+    'earlier missed slots not listed',
+  );
   const upcoming = nextSlots(spec, input.now, input.upcomingCount ?? 3, {
     horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
     accept: window,
@@ -112,8 +180,14 @@ const planScheduled = (
   for (const slot of upcoming) add('upcoming', item(slot));
 };
 
-const planCall = (call: CallDefinition, input: PlanInput, add: Sink): void => {
+const planCall = (
+  call: CallDefinition,
+  input: PlanInput,
+  add: Sink,
+  seen: Map<string, ScheduleMemory>,
+): void => {
   const target = call.target ?? input.runTarget;
+  const zone = call.schedule?.timezone;
   const item = (slot?: Date, reason?: string): PlanItem => ({
     key: placementKey(target, call.name, slot),
     name: call.name,
@@ -121,6 +195,9 @@ const planCall = (call: CallDefinition, input: PlanInput, add: Sink): void => {
     file: call.file,
     line: call.line,
     ...(slot === undefined ? {} : { slot: formatSlot(slot) }),
+    ...(slot === undefined || zone === undefined || zone === 'UTC'
+      ? {}
+      : { local: localTime(slot, zone) }),
     to: renderTo(call.options.to),
     definition: call.definition,
     ...(reason === undefined ? {} : { reason }),
@@ -134,7 +211,15 @@ const planCall = (call: CallDefinition, input: PlanInput, add: Sink): void => {
     return;
   }
   if (call.schedule) {
-    planScheduled(call, item, input, add);
+    if (!compileSchedule(call.schedule)) {
+      add('skipped', item(undefined, 'schedule not understood (see `callops validate`)'));
+      return;
+    }
+    const key = memoryKey(target, call.name);
+    const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
+    seen.set(key, known);
+    const sinceMs = Date.parse(known.since);
+    planScheduled(call, item, input, add, Number.isNaN(sinceMs) ? input.now.getTime() : sinceMs);
     return;
   }
   const built = item();
@@ -206,11 +291,15 @@ const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  *
  * - unscheduled call: due once; skipped when placed or unknown (due again with
  *   `retryUnknown`); a failed one is due again;
- * - scheduled call: each slot in (now − deadline, now] inside the window is due unless the
- *   lockfile settles it as above; slots outside the window are skipped; slots whose deadline
- *   passed within the last 24 h without a lockfile entry are missed (never placed late; the
- *   latest ten per call are listed);
- *   upcoming lists the next slots (inside the window) after `now`.
+ * - scheduled call: of the slots in (now − deadline, now] inside the window, the most recent
+ *   is due unless the lockfile settles it as above, and the older ones are missed
+ *   (superseded) unless placed or unknown — with `catchup: all` each of them is due; slots
+ *   outside the window are skipped; slots whose deadline passed within the last 24 h without
+ *   a lockfile entry are missed (never placed late; the latest ten per call are listed). A
+ *   slot is never missed when its deadline passed before callops first saw the call (the
+ *   lockfile's `schedules` memory; `now` when it has none). Upcoming lists the next slots
+ *   (inside the window) after `now`. `memory` is that memory with every scheduled call
+ *   planned here remembered (apply and run write it).
  */
 export const buildPlan = (input: PlanInput): Plan => {
   const lists: Record<Bucket, PlanItem[]> = { due: [], upcoming: [], missed: [], skipped: [] };
@@ -218,9 +307,10 @@ export const buildPlan = (input: PlanInput): Plan => {
   const add: Sink = (bucket, item) => {
     lists[bucket].push(item);
   };
+  const seen = new Map<string, ScheduleMemory>();
   for (const call of input.calls) {
     if (only && !only.has(call.name)) continue;
-    planCall(call, input, add);
+    planCall(call, input, add, seen);
   }
   return {
     target: input.runTarget,
@@ -229,5 +319,6 @@ export const buildPlan = (input: PlanInput): Plan => {
     upcoming: lists.upcoming.sort(bySlotThenKey),
     missed: lists.missed.sort(bySlotThenKey),
     skipped: lists.skipped.sort(bySlotThenKey),
+    memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
   };
 };

@@ -127,12 +127,14 @@ export const checkPlanFile = (
   const drift = definitionDrift(file.definitions, current.definitions);
   if (drift) return refuse(drift);
   const dueNow = new Map(current.plan.due.map((item) => [item.key, item]));
+  const missedNow = new Map(current.plan.missed.map((item) => [item.key, item]));
   const due: PlanItem[] = [];
   for (const planned of file.due) {
     const item = dueNow.get(planned.key);
     if (!item || item.definition !== planned.definition) {
+      const why = missedNow.get(planned.key)?.reason;
       return refuse(
-        `\`${planned.key}\` is no longer due at ${current.plan.now} (its deadline passed)`,
+        `\`${planned.key}\` is no longer due at ${current.plan.now}${why ? `: ${why}` : ' (its deadline passed)'}`,
       );
     }
     due.push(item);

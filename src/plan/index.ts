@@ -9,4 +9,5 @@ export {
   toPlanFile,
 } from './file.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';
+export { markReported, memoryKey, type Schedules, unreported, withSchedules } from './memory.js';
 export type { Plan, PlanItem } from './types.js';

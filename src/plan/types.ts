@@ -1,4 +1,4 @@
-import type { PreviousPlacement } from '../state/types.js';
+import type { PreviousPlacement, ScheduleMemory } from '../state/types.js';
 
 /** Pure plan: what apply would do at `now`. */
 export interface PlanItem {
@@ -10,6 +10,8 @@ export interface PlanItem {
   readonly line: number;
   /** ISO-8601 UTC, seconds precision, for scheduled calls. */
   readonly slot?: string;
+  /** The slot in the schedule's time zone, when that is not UTC: `09:00 Europe/Berlin`. */
+  readonly local?: string;
   /** Whom the call dials, as written (references like `${VAR}` unresolved). */
   readonly to: string;
   readonly definition: string;
@@ -28,4 +30,9 @@ export interface Plan {
   readonly upcoming: readonly PlanItem[];
   readonly missed: readonly PlanItem[];
   readonly skipped: readonly PlanItem[];
+  /**
+   * The lockfile's `schedules` memory with every scheduled call of this plan remembered
+   * (`since` = now for one seen for the first time). apply and run write it; plan reads only.
+   */
+  readonly memory?: Readonly<Record<string, ScheduleMemory>>;
 }

@@ -2,10 +2,14 @@ import type { Plan, PlanItem } from '../plan/types.js';
 import type { Style } from './style.js';
 import { renderUnsettledHuman, type Unsettled, unsettledJson } from './unsettled.js';
 
+/** The key, and the slot's local time beside it when the call has a time zone. */
+export const keyText = (item: Pick<PlanItem, 'key' | 'local'>): string =>
+  item.local === undefined ? item.key : `${item.key} (${item.local})`;
+
 const line = (item: PlanItem, mark: string, extra?: string): string => {
   const where = `${item.file}:${item.line}`;
   const tail = extra ?? item.reason;
-  return `  ${mark} ${item.key}  → ${item.to}  (${where})${tail ? ` — ${tail}` : ''}`;
+  return `  ${mark} ${keyText(item)}  → ${item.to}  (${where})${tail ? ` — ${tail}` : ''}`;
 };
 
 const until = (from: string, to: string | undefined): string | undefined => {
@@ -65,6 +69,7 @@ const itemJson = (i: PlanItem) => ({
   file: i.file,
   line: i.line,
   ...(i.slot !== undefined && { slot: i.slot }),
+  ...(i.local !== undefined && { local: i.local }),
   to: i.to,
   ...(i.reason !== undefined && { reason: i.reason }),
   ...(i.changed === true && { changed: true }),

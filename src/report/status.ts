@@ -1,6 +1,8 @@
 import type { Plan } from '../plan/types.js';
+import { localTime } from '../schedule/zone.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { keyText } from './plan.js';
 import type { Style } from './style.js';
 import { resolveHint, type Unsettled, unsettledJson } from './unsettled.js';
 
@@ -26,7 +28,22 @@ export const changedKeys = (lock: Lockfile, calls: readonly CallDefinition[]): S
   return keys;
 };
 
-const describe = (key: string, e: LockEntry, changed: ReadonlySet<string>): string => {
+/** `<target>/<name>@<slot>` with the slot's local time, when its call has a time zone. */
+const withLocal = (key: string, zones: ReadonlyMap<string, string>): string => {
+  const match = /^[^/]+\/([^@]+)@(.+)$/.exec(key);
+  const zone = match?.[1] === undefined ? undefined : zones.get(match[1]);
+  const slot = match?.[2] === undefined ? Number.NaN : Date.parse(match[2]);
+  if (zone === undefined || zone === 'UTC' || Number.isNaN(slot)) return key;
+  return `${key} (${localTime(new Date(slot), zone)})`;
+};
+
+const describe = (
+  key: string,
+  e: LockEntry,
+  changed: ReadonlySet<string>,
+  zones: ReadonlyMap<string, string>,
+): string => {
+  const shown = withLocal(key, zones);
   if (e.status === 'placed') {
     const name = key.slice(key.indexOf('/') + 1);
     const replaced =
@@ -36,18 +53,26 @@ const describe = (key: string, e: LockEntry, changed: ReadonlySet<string>): stri
     const note = changed.has(key)
       ? `\n      changed since placed: \`callops apply --replace ${name}\` places it again`
       : '';
-    return `  ${key}  sid ${e.sid ?? '?'}  at ${e.at}${replaced}${note}`;
+    return `  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${replaced}${note}`;
   }
   const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
   const settle = e.status === 'unknown' ? `\n      ${resolveHint(key)}` : '';
-  return `  ${key}  at ${e.at}: ${status}${e.message ?? ''}${settle}`;
+  return `  ${shown}  at ${e.at}: ${status}${e.message ?? ''}${settle}`;
 };
 
 export const renderStatusHuman = (
   lock: Lockfile,
   plan: Plan,
-  opts: { lockName: string; targetNote: string; style: Style; changed: ReadonlySet<string> },
+  opts: {
+    lockName: string;
+    targetNote: string;
+    style: Style;
+    changed: ReadonlySet<string>;
+    /** Call name → time zone of its schedule, for local times beside UTC. */
+    zones?: ReadonlyMap<string, string>;
+  },
 ): string => {
+  const zones = opts.zones ?? new Map<string, string>();
   const { style } = opts;
   const all = entries(lock);
   const count = (s: string) => all.filter(([, e]) => e.status === s).length;
@@ -62,18 +87,18 @@ export const renderStatusHuman = (
     out.push(
       '',
       style(colour[status], `${status} (${list.length}):`),
-      ...list.map(([k, e]) => describe(k, e, opts.changed)),
+      ...list.map(([k, e]) => describe(k, e, opts.changed, zones)),
     );
   }
   if (plan.due.length > 0) {
     out.push('', style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`));
-    out.push(...plan.due.map((i) => `  ${i.key}  → ${i.to}`));
+    out.push(...plan.due.map((i) => `  ${keyText(i)}  → ${i.to}`));
   }
   if (plan.upcoming.length > 0) {
     out.push(
       '',
       style('bold', 'next slots:'),
-      ...plan.upcoming.map((i) => `  ${i.key}  → ${i.to}`),
+      ...plan.upcoming.map((i) => `  ${keyText(i)}  → ${i.to}`),
     );
   }
   return `${out.join('\n')}\n`;

@@ -10,4 +10,4 @@ export {
   slotsBetween,
 } from './slots.js';
 export { inWindow } from './window.js';
-export { instantOfWall, parseInstant, zoneOf } from './zone.js';
+export { instantOfWall, localTime, parseInstant, zoneOf } from './zone.js';

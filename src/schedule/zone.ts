@@ -120,3 +120,15 @@ export const secondOfDay = (t: number, zone: WallZone): number => {
   const day = 86_400_000;
   return Math.floor((((wall % day) + day) % day) / 1000);
 };
+
+/**
+ * Instant `t` as a wall clock in zone `name`, for output beside the UTC time: `09:00
+ * Europe/Berlin`, with the date when it differs from the UTC date, with seconds when not 0.
+ */
+export const localTime = (t: Date, name: string): string => {
+  const local = DateTime.fromJSDate(t, { zone: name });
+  if (!local.isValid) return name;
+  const time = local.second === 0 ? local.toFormat('HH:mm') : local.toFormat('HH:mm:ss');
+  const sameDay = local.toISODate() === t.toISOString().slice(0, 10);
+  return `${sameDay ? '' : `${local.toISODate()} `}${time} ${name}`;
+};

@@ -1,6 +1,6 @@
 import type { EntryStatus } from '../execute/outcome.js';
 import { escapePointer } from './json-scan.js';
-import type { LockEntry, Lockfile } from './types.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /** Where a shape problem is: a JSON pointer into the lockfile, and what is wrong there. */
 export interface ShapeProblem {
@@ -109,7 +109,7 @@ export const checkLockfileShape = (
     };
   }
   for (const key of Object.keys(data)) {
-    if (key !== 'lockfileVersion' && key !== 'calls') {
+    if (key !== 'lockfileVersion' && key !== 'calls' && key !== 'schedules') {
       return {
         problem: { pointer: `/${escapePointer(key)}`, message: `unknown top-level field "${key}"` },
       };
@@ -141,5 +141,71 @@ export const checkLockfileShape = (
     if ('problem' in result) return result;
     calls.push([key, result.entry]);
   }
-  return { lock: { lockfileVersion: 1, calls: Object.fromEntries(calls) } };
+  const schedules = schedulesOf(data.schedules);
+  if ('problem' in schedules) return schedules;
+  return {
+    lock: {
+      lockfileVersion: 1,
+      calls: Object.fromEntries(calls),
+      ...(schedules.schedules === undefined ? {} : { schedules: schedules.schedules }),
+    },
+  };
+};
+
+const isInstant = (value: unknown): value is string =>
+  typeof value === 'string' && !Number.isNaN(Date.parse(value));
+
+/** The optional `schedules` section: `<target>/<call>` → `{since, reportedThrough?}`. */
+const schedulesOf = (
+  raw: unknown,
+): { schedules?: Record<string, ScheduleMemory> } | { problem: ShapeProblem } => {
+  if (raw === undefined) return {};
+  if (!isObject(raw)) {
+    return {
+      problem: {
+        pointer: '/schedules',
+        message: `schedules must be an object, not ${kindOf(raw)}`,
+      },
+    };
+  }
+  const out: Record<string, ScheduleMemory> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const at = `/schedules/${escapePointer(key)}`;
+    const label = `schedules entry ${JSON.stringify(key)}`;
+    if (!isObject(value)) {
+      return {
+        problem: { pointer: at, message: `${label} must be an object, not ${kindOf(value)}` },
+      };
+    }
+    const unknown = Object.keys(value).find((f) => f !== 'since' && f !== 'reportedThrough');
+    if (unknown !== undefined) {
+      return {
+        problem: {
+          pointer: `${at}/${escapePointer(unknown)}`,
+          message: `${label} has an unknown field "${unknown}"`,
+        },
+      };
+    }
+    if (!isInstant(value.since)) {
+      return {
+        problem: {
+          pointer: value.since === undefined ? at : `${at}/since`,
+          message: `${label}: since must be an ISO-8601 time`,
+        },
+      };
+    }
+    if (value.reportedThrough !== undefined && !isInstant(value.reportedThrough)) {
+      return {
+        problem: {
+          pointer: `${at}/reportedThrough`,
+          message: `${label}: reportedThrough must be an ISO-8601 time`,
+        },
+      };
+    }
+    out[key] = {
+      since: value.since,
+      ...(value.reportedThrough === undefined ? {} : { reportedThrough: value.reportedThrough }),
+    };
+  }
+  return { schedules: out };
 };

@@ -105,12 +105,19 @@ export const serializeLockfile = (lock: Lockfile): string => {
   const calls = Object.fromEntries(
     Object.entries(lock.calls).map(([key, entry]) => [key, cleanEntry(entry)]),
   );
-  return `${emit({ lockfileVersion: lock.lockfileVersion, calls }, '')}\n`;
+  const schedules =
+    lock.schedules && Object.keys(lock.schedules).length > 0 ? lock.schedules : undefined;
+  return `${emit({ lockfileVersion: lock.lockfileVersion, calls, schedules }, '')}\n`;
 };
 
-/** "sha256:<hex>" of the serialized lockfile: a plan file uses it to see the lock moved on. */
+/**
+ * "sha256:<hex>" of the serialized placements: a plan file uses it to see the lock moved on.
+ * The `schedules` memory is left out: it changes what is reported, never what is placed.
+ */
 export const lockDigest = (lock: Lockfile): string =>
-  `sha256:${createHash('sha256').update(serializeLockfile(lock)).digest('hex')}`;
+  `sha256:${createHash('sha256')
+    .update(serializeLockfile({ lockfileVersion: lock.lockfileVersion, calls: lock.calls }))
+    .digest('hex')}`;
 
 /**
  * Replace the lockfile atomically: a temporary file in the same directory is written and

@@ -13,7 +13,7 @@ export interface DefinitionMeta {
 }
 
 const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => ({
-  lockfileVersion: lock.lockfileVersion,
+  ...lock,
   calls: { ...lock.calls, [key]: cleanEntry(entry) },
 });
 
@@ -70,7 +70,7 @@ export const recordOutcomes = (
     const entry = entryOf({ ...outcome, status: outcome.status }, meta);
     calls[outcome.key] = history === undefined ? entry : cleanEntry({ ...entry, history });
   }
-  return { lockfileVersion: lock.lockfileVersion, calls };
+  return { ...lock, calls };
 };
 
 export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile =>

@@ -25,7 +25,20 @@ export interface PreviousPlacement {
   readonly at: string;
 }
 
+/**
+ * What callops remembers of a scheduled call on a target (`<target>/<call>`), so that a
+ * missed slot is reported once and never for a time before callops knew the call.
+ */
+export interface ScheduleMemory {
+  /** ISO-8601: when apply or run first planned the call on that target. */
+  readonly since: string;
+  /** ISO-8601: missed slots up to this instant (inclusive) were reported already. */
+  readonly reportedThrough?: string;
+}
+
 export interface Lockfile {
   readonly lockfileVersion: 1;
   readonly calls: Readonly<Record<string, LockEntry>>;
+  /** Optional section; absent in lockfiles written before it existed. */
+  readonly schedules?: Readonly<Record<string, ScheduleMemory>>;
 }

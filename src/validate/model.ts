@@ -14,6 +14,8 @@ export interface ScheduleSpec {
   readonly window?: string;
   /** Milliseconds after a slot falls due during which it may still be placed. Default 10 min. */
   readonly deadlineMs: number;
+  /** After downtime: place only the most recent slot still due (default), or every one. */
+  readonly catchup?: 'latest' | 'all';
 }
 
 /**

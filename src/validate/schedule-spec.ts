@@ -20,13 +20,65 @@ export const checkCron = (expression: string): string | undefined => {
   return cronProblems.get(expression);
 };
 
+/** The 5-field equivalent of each shortcut cron's parser would accept. */
+const SHORTCUTS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+  '@minutely': '* * * * *',
+  '@secondly': '* * * * * *',
+};
+
+const shortcutProblem = (expression: string): string | undefined => {
+  const word = expression.trim();
+  if (!word.startsWith('@')) return undefined;
+  const equivalent = SHORTCUTS[word.toLowerCase()];
+  const hint = equivalent
+    ? `write its 5-field equivalent, \`${equivalent}\``
+    : 'write 5 fields (minute hour day month weekday), or 6 with seconds first';
+  return `cron shortcuts such as \`${word}\` are not supported: ${hint}`;
+};
+
+const FIELDS_5 = [
+  ['minute', 0, 59],
+  ['hour', 0, 23],
+  ['day of month', 1, 31],
+  ['month', 1, 12],
+  ['day of week', 0, 7],
+] as const;
+const FIELDS_6 = [['second', 0, 59], ...FIELDS_5] as const;
+
+/** `minute 61 is out of range 0–59`: the first number of a field outside that field's range. */
+const rangeProblem = (parts: readonly string[]): string | undefined => {
+  const fields = parts.length === 6 ? FIELDS_6 : FIELDS_5;
+  for (const [index, [name, lo, hi]] of fields.entries()) {
+    for (const item of (parts[index] ?? '').split(',')) {
+      for (const bound of (item.split('/')[0] ?? '').split('-')) {
+        if (!/^\d+$/.test(bound)) continue;
+        const value = Number(bound);
+        if (value < lo || value > hi) return `${name} ${value} is out of range ${lo}–${hi}`;
+      }
+    }
+  }
+  return undefined;
+};
+
 const cronProblem = (expression: string): string | undefined => {
-  const fields = expression.trim().split(/\s+/).filter(Boolean).length;
+  const shortcut = shortcutProblem(expression);
+  if (shortcut) return shortcut;
+  const parts = expression.trim().split(/\s+/).filter(Boolean);
+  const fields = parts.length;
   if (fields !== 5 && fields !== 6) {
     return `cron \`${expression}\` has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 with seconds first`;
   }
   const result = validateCronExpression(expression);
   if (result.valid) return undefined;
+  const range = rangeProblem(parts);
+  if (range) return `cron \`${expression}\`: ${range}`;
   const reason = result.error?.message ? `: ${lowerFirst(result.error.message)}` : '';
   return `cron \`${expression}\` is invalid${reason}`;
 };
@@ -46,5 +98,6 @@ export const toScheduleSpec = (schedule: unknown): ScheduleSpec | undefined => {
     ...text('end'),
     ...text('window'),
     deadlineMs: deadlineMs || DEFAULT_DEADLINE_MS,
+    ...(schedule.catchup === 'all' ? { catchup: 'all' as const } : {}),
   };
 };

@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
+import { parseCron } from '../schedule/cron.js';
 import { instantOfWall, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
-import { parseDuration, parseWindow } from './parse.js';
+import { isInWindow, parseDuration, parseWindow } from './parse.js';
 import type { CallRule } from './rules.js';
 import { checkCron, DEFAULT_TIMEZONE, TEXT_KEYS, type TextKey } from './schedule-spec.js';
 import { errorAt, hasReference, isRecord, warningAt } from './site.js';
@@ -227,6 +228,34 @@ const deadline: CallRule = {
   },
 };
 
+/** A cron whose every time of day lies outside its window would never place a call. */
+const reach: CallRule = {
+  name: 'schedule-window-reach',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    if (!schedule) return [];
+    const expression = literal(schedule, 'cron');
+    const text = literal(schedule, 'window');
+    if (expression === undefined || text === undefined || checkCron(expression)) return [];
+    const window = parseWindow(text);
+    const fields = parseCron(expression);
+    // An empty window is an error of its own (schedule-window).
+    if (!window || !fields || window.startMinute === window.endMinute) return [];
+    const reaches = fields.hour.some((h) =>
+      fields.minute.some((m) => isInWindow(window, h * 60 + m)),
+    );
+    if (reaches) return [];
+    const zone = literal(schedule, 'timezone') ?? DEFAULT_TIMEZONE;
+    return [
+      warningAt(
+        at(entry, 'cron'),
+        `cron \`${expression}\` never falls inside window ${text} (${zone} time): no slot of it is ever placed`,
+      ),
+    ];
+  },
+};
+
 export const SCHEDULE_RULES: readonly CallRule[] = [
   shape,
   kind,
@@ -237,4 +266,5 @@ export const SCHEDULE_RULES: readonly CallRule[] = [
   validity,
   window,
   deadline,
+  reach,
 ];

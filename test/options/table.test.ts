@@ -83,6 +83,7 @@ describe('the option table', () => {
       'end',
       'window',
       'deadline',
+      'catchup',
     ]);
     expect(KNOWN_KEYS.config).toEqual([
       'targets',

@@ -104,11 +104,16 @@ describe('selection and targets', () => {
   });
 });
 
+/** callops has known every call of these tests since long before their slots. */
+const known = (...names: string[]) =>
+  Object.fromEntries(names.map((n) => [`prod/${n}`, { since: '2026-01-01T00:00:00.000Z' }]));
+
 describe('scheduled calls', () => {
   const daily = call('daily', { schedule: schedule({ cron: '0 9 * * *' }) });
+  const seen = { ...base, lock: lock({}, known('daily', 'hourly')) };
 
   it('make a slot due within its deadline, keyed by the slot', () => {
-    const plan = buildPlan({ ...base, calls: [daily] });
+    const plan = buildPlan({ ...seen, calls: [daily] });
     expect(plan.due.map((i) => [i.key, i.slot])).toEqual([
       ['prod/daily@2026-12-01T09:00:00Z', '2026-12-01T09:00:00Z'],
     ]);
@@ -121,9 +126,9 @@ describe('scheduled calls', () => {
   });
 
   it('is due up to just before the deadline and missed at it', () => {
-    const before = buildPlan({ ...base, now: new Date('2026-12-01T09:09:59Z'), calls: [daily] });
+    const before = buildPlan({ ...seen, now: new Date('2026-12-01T09:09:59Z'), calls: [daily] });
     expect(keys(before.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
-    const at = buildPlan({ ...base, now: new Date('2026-12-01T09:10:00Z'), calls: [daily] });
+    const at = buildPlan({ ...seen, now: new Date('2026-12-01T09:10:00Z'), calls: [daily] });
     expect(at.due).toEqual([]);
     expect(at.missed.map((i) => [i.key, i.reason])).toEqual([
       [
@@ -175,7 +180,7 @@ describe('scheduled calls', () => {
       schedule: schedule({ cron: '0 * * * *', window: '08:00-21:00', timezone: 'Europe/Berlin' }),
     });
     // 22:05 UTC is 23:05 in Berlin.
-    const plan = buildPlan({ ...base, now: new Date('2026-12-01T22:05:00Z'), calls: [hourly] });
+    const plan = buildPlan({ ...seen, now: new Date('2026-12-01T22:05:00Z'), calls: [hourly] });
     expect(plan.due).toEqual([]);
     expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
       ['prod/hourly@2026-12-01T22:00:00Z', 'outside window 08:00-21:00'],
@@ -220,9 +225,83 @@ describe('scheduled calls', () => {
   });
 });
 
+describe('catch-up (Kubernetes CronJob rule)', () => {
+  const perMinute = call('pm', { schedule: schedule({ cron: '* * * * *' }) });
+  const late = { ...base, now: new Date('2026-12-01T09:09:30Z'), calls: [perMinute] };
+
+  it('makes only the most recent slot due; the older ones within the deadline are superseded', () => {
+    const plan = buildPlan({ ...late, lock: lock({}, known('pm')) });
+    expect(keys(plan.due)).toEqual(['prod/pm@2026-12-01T09:09:00Z']);
+    const superseded = plan.missed.filter((i) => i.reason?.startsWith('superseded'));
+    expect(superseded.map((i) => i.slot)).toHaveLength(9);
+    expect(superseded[0]?.slot).toBe('2026-12-01T09:00:00Z');
+    expect(plan.missed.at(-1)?.reason).toBe(
+      'superseded by 2026-12-01T09:09:00Z: catch-up places only the most recent slot (schedule.catchup: all places every one)',
+    );
+    expect(plan.missed.at(-1)?.slot).toBe('2026-12-01T09:08:00Z');
+  });
+
+  it('with catchup: all makes every slot within the deadline due', () => {
+    const all = call('pm', { schedule: schedule({ cron: '* * * * *', catchup: 'all' }) });
+    const plan = buildPlan({ ...late, calls: [all] });
+    expect(plan.due).toHaveLength(10);
+    expect(plan.missed).toEqual([]);
+  });
+
+  it('a per-second schedule seen after 10 minutes has one slot due, not 600', () => {
+    const tick = call('tick', { schedule: schedule({ cron: '* * * * * *' }) });
+    const plan = buildPlan({ ...base, calls: [tick] });
+    expect(keys(plan.due)).toEqual(['prod/tick@2026-12-01T09:05:00Z']);
+    expect(plan.missed).toHaveLength(MISSED_PER_CALL);
+    expect(plan.missed[0]?.reason).toMatch(/\(earlier superseded slots not listed\)$/);
+  });
+
+  it('never reports a slot that was over before callops first saw the call', () => {
+    const fresh = buildPlan(late);
+    // 09:00…09:08 were still placeable at first sight (now): superseded, listed.
+    expect(fresh.missed.map((i) => i.slot)).toHaveLength(9);
+    expect(fresh.missed.every((i) => i.reason?.startsWith('superseded'))).toBe(true);
+    expect(fresh.memory).toEqual({ 'prod/pm': { since: '2026-12-01T09:09:30.000Z' } });
+    // Seen at 11:55: an apply at 12:00:30 lists the slots that were placeable since then.
+    const later = buildPlan({
+      ...late,
+      now: new Date('2026-12-01T12:00:30Z'),
+      lock: lock({}, { 'prod/pm': { since: '2026-12-01T11:55:00.000Z' } }),
+    });
+    const deadlinePassed = later.missed.filter((i) => i.reason?.startsWith('deadline'));
+    expect(deadlinePassed.map((i) => i.slot)).toEqual([
+      '2026-12-01T11:46:00Z',
+      '2026-12-01T11:47:00Z',
+      '2026-12-01T11:48:00Z',
+      '2026-12-01T11:49:00Z',
+      '2026-12-01T11:50:00Z',
+    ]);
+  });
+
+  it('keeps a placed or unknown older slot as it is, and supersedes a failed one', () => {
+    const plan = buildPlan({
+      ...late,
+      lock: lock(
+        {
+          'prod/pm@2026-12-01T09:07:00Z': entry({ sid: 's7' }),
+          'prod/pm@2026-12-01T09:06:00Z': entry({ status: 'unknown' }),
+          'prod/pm@2026-12-01T09:05:00Z': entry({ status: 'failed', httpStatus: 400 }),
+        },
+        known('pm'),
+      ),
+    });
+    expect(keys(plan.due)).toEqual(['prod/pm@2026-12-01T09:09:00Z']);
+    expect(keys(plan.skipped)).toEqual([
+      'prod/pm@2026-12-01T09:06:00Z',
+      'prod/pm@2026-12-01T09:07:00Z',
+    ]);
+    expect(keys(plan.missed)).toContain('prod/pm@2026-12-01T09:05:00Z');
+  });
+});
+
 describe('order and destinations', () => {
   it('sorts by slot, then key; unscheduled first', () => {
-    const s = schedule({ cron: '*/5 * * * *', deadlineMs: 11 * 60_000 });
+    const s = schedule({ cron: '*/5 * * * *', deadlineMs: 11 * 60_000, catchup: 'all' });
     const plan = buildPlan({
       ...base,
       calls: [call('z', { schedule: s }), call('b'), call('a', { schedule: s }), call('c')],

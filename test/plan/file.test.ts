@@ -72,7 +72,7 @@ describe('plan file', () => {
   });
 
   it('leaves slots that fell due after the plan to the next apply', () => {
-    const every = [call('often', { schedule: schedule({ cron: '0,5 9 * * *' }) })];
+    const every = [call('often', { schedule: schedule({ cron: '0,5 9 * * *', catchup: 'all' }) })];
     const plan = buildPlan({ ...input, calls: every, now: new Date('2026-12-01T09:03:00Z') });
     const file = toPlanFile(plan, {
       lockDigest: digestLock(lock()),
@@ -85,6 +85,21 @@ describe('plan file', () => {
     ]);
     const check = checkPlanFile(file, later);
     expect(check.ok && check.due.map((i) => i.key)).toEqual(['prod/often@2026-12-01T09:00:00Z']);
+  });
+
+  it('is refused when a newer slot superseded a planned one (catch-up places only the latest)', () => {
+    const every = [call('often', { schedule: schedule({ cron: '0,5 9 * * *' }) })];
+    const plan = buildPlan({ ...input, calls: every, now: new Date('2026-12-01T09:03:00Z') });
+    const file = toPlanFile(plan, {
+      lockDigest: digestLock(lock()),
+      definitions: definitionsOf(every),
+    });
+    const later = current({ calls: every, now: new Date('2026-12-01T09:06:00Z') });
+    const check = checkPlanFile(file, later);
+    expect(check.ok).toBe(false);
+    expect(!check.ok && check.reason).toMatch(
+      /^`prod\/often@2026-12-01T09:00:00Z` is no longer due at .*: superseded by 2026-12-01T09:05:00Z/,
+    );
   });
 
   it('keeps the flags apply needs to rebuild the same plan', () => {

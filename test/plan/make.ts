@@ -24,9 +24,13 @@ export const schedule = (s: Partial<ScheduleSpec>): ScheduleSpec => ({
   ...s,
 });
 
-export const lock = (calls: Record<string, LockEntry> = {}): Lockfile => ({
+export const lock = (
+  calls: Record<string, LockEntry> = {},
+  schedules?: Lockfile['schedules'],
+): Lockfile => ({
   lockfileVersion: 1,
   calls,
+  ...(schedules === undefined ? {} : { schedules }),
 });
 
 export const entry = (e: Partial<LockEntry>): LockEntry => ({

@@ -198,6 +198,42 @@ describe('readLockfile', () => {
     }
   });
 
+  it('keeps the optional schedules memory: sorted, read back, checked strictly', () => {
+    const lock: Lockfile = {
+      ...lockOf({ 'prod/a': entry() }),
+      schedules: {
+        'prod/z': { since: '2026-03-10T09:00:00.000Z' },
+        'prod/b': { since: '2026-03-10T09:00:00.000Z', reportedThrough: '2026-03-10T09:08:00Z' },
+      },
+    };
+    const text = serializeLockfile(lock);
+    expect(text.indexOf('"prod/b"')).toBeLessThan(text.indexOf('"prod/z"'));
+    expect(text.indexOf('"calls"')).toBeLessThan(text.indexOf('"schedules"'));
+    const read = parseLockfile(text, 'callops.lock');
+    expect('lock' in read && read.lock).toEqual(lock);
+    // The memory changes what is reported, never what is placed: a plan file still holds.
+    expect(lockDigest(lock)).toBe(lockDigest(lockOf({ 'prod/a': entry() })));
+    // A lockfile without it (as older versions wrote) reads as before, and is written so.
+    expect(serializeLockfile(lockOf({}))).not.toContain('schedules');
+    const bad: [string, string][] = [
+      ['{"lockfileVersion": 1, "calls": {}, "schedules": []}', 'schedules must be an object'],
+      ['{"lockfileVersion": 1, "calls": {}, "schedules": {"p/a": {}}}', 'since must be'],
+      [
+        '{"lockfileVersion": 1, "calls": {}, "schedules": {"p/a": {"since": "2026-01-01T00:00:00Z", "x": 1}}}',
+        'unknown field "x"',
+      ],
+      [
+        '{"lockfileVersion": 1, "calls": {}, "schedules": {"p/a": {"since": "2026-01-01T00:00:00Z", "reportedThrough": "soon"}}}',
+        'reportedThrough must be',
+      ],
+    ];
+    for (const [json, message] of bad) {
+      const result = parseLockfile(json, 'callops.lock');
+      if (!('error' in result)) throw new Error(`expected an error for ${json}`);
+      expect(result.error.message).toContain(message);
+    }
+  });
+
   it('accepts a byte order mark', () => {
     const text = `\uFEFF${serializeLockfile(lockOf({ 'p/a': entry() }))}`;
     expect(parseLockfile(text, 'callops.lock')).toEqual({ lock: lockOf({ 'p/a': entry() }) });

@@ -34,7 +34,7 @@ describe('cron', () => {
         7,
         13,
         '/calls/0/schedule/cron',
-        'cron `@daily` has 1 field; write 5 (minute hour day month weekday) or 6 with seconds first',
+        'cron shortcuts such as `@daily` are not supported: write its 5-field equivalent, `0 0 * * *`',
       ),
     ]);
   });
@@ -46,7 +46,7 @@ describe('cron', () => {
         7,
         13,
         '/calls/0/schedule/cron',
-        'cron `61 9 * * *` is invalid: field value (61) is out of range',
+        'cron `61 9 * * *`: minute 61 is out of range 0–59',
       ),
     ]);
     expect(diagnosticsOf('cron: "*/0 * * * *"')).toEqual([

@@ -1,13 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { checkPlanFile, definitionsOf } from '../../plan/index.js';
+import {
+  checkPlanFile,
+  definitionsOf,
+  markReported,
+  unreported,
+  withSchedules,
+} from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
-import { lockDigest } from '../../state/lockfile.js';
+import { lockDigest, writeLockfileAtomic } from '../../state/lockfile.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { executeDue, parsePlaceFlags } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
+import { checkRehearsal, rehearsalNote } from '../rehearsal.js';
 import { holdState, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 
@@ -55,6 +62,8 @@ is required. Every missing environment variable is reported before anything is s
     }
     const prepared = await prepare(ctx);
     const { project, choice } = prepared;
+    const rehearsal = planFile === undefined && ctx.nowGiven;
+    if (rehearsal) checkRehearsal([choice.runTarget], choice, prepared.env, ctx.now);
     const paths = statePaths(project.config);
     const held = await holdState(ctx, paths, `callops apply`);
     try {
@@ -68,10 +77,17 @@ is required. Every missing environment variable is reported before anything is s
         planFile !== undefined ? new Date() : ctx.now,
         planFile !== undefined ? { ...ctx.values, 'retry-unknown': true } : ctx.values,
       );
-      // With --now, deadlines are met on the real clock as shifted by --now: time spent from
-      // here on (the question, the queue) still counts against them.
-      const planShiftMs =
-        planFile === undefined && ctx.nowGiven ? ctx.now.getTime() - Date.now() : 0;
+      if (rehearsal)
+        checkRehearsal(
+          plan.due.map((i) => i.target),
+          choice,
+          prepared.env,
+          ctx.now,
+        );
+      // In a rehearsal (--now, simulator or loopback only), deadlines are met on the real clock
+      // as shifted by --now: time spent from here on (the question, the queue) still counts.
+      // Otherwise there is no shift: windows and deadlines hold on the real clock.
+      const planShiftMs = rehearsal ? ctx.now.getTime() - Date.now() : 0;
       let due: readonly PlanItem[] = plan.due;
       if (planFile !== undefined) {
         const check = checkPlanFile(await readPlanFile(planFile), {
@@ -82,7 +98,8 @@ is required. Every missing environment variable is reported before anything is s
         if (!check.ok) throw new CliError(`--plan ${planFile}: ${check.reason}; nothing was sent`);
         due = check.due;
       }
-      const note = describeTarget(choice.runTarget, choice.specs, prepared.env);
+      const target = describeTarget(choice.runTarget, choice.specs, prepared.env);
+      const note = rehearsal ? `${target}\n${rehearsalNote(ctx.now)}` : target;
       if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new CliError(
           `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; nothing was sent (see \`callops plan\`)`,
@@ -103,15 +120,22 @@ is required. Every missing environment variable is reported before anything is s
           return interrupted ? EXIT.interrupted : EXIT.failed;
         }
       }
+      if (rehearsal && ctx.format === 'json') ctx.stderr.write(`${rehearsalNote(ctx.now)}\n`);
+      // Missed slots are reported once: those reported by an earlier apply or run are not.
+      const missed = unreported(plan.missed, held.lock.schedules);
+      const memory = withSchedules(held.lock, markReported(plan.memory ?? {}, missed));
+      if (memory.changed && due.length === 0)
+        await writeLockfileAtomic(paths.lockPath, memory.lock);
       return await executeDue(ctx, {
         prepared,
         due,
         note,
-        lock: held.lock,
+        lock: memory.lock,
         paths,
         flags,
         planShiftMs,
         changed: plan.skipped.filter((i) => i.changed === true),
+        missed,
       });
     } finally {
       await held.release();

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../../config/load.js';
 import type { RateLimiter } from '../../execute/rate.js';
+import { markReported, unreported, withSchedules } from '../../plan/index.js';
 import { makeStyle } from '../../report/style.js';
 import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
+import { writeLockfileAtomic } from '../../state/lockfile.js';
 import type { CommandContext, CommandModule } from '../context.js';
 import { parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
@@ -53,11 +55,12 @@ export const command: CommandModule = {
   usage: `Usage: callops run --yes [--only NAME…] [--max-calls N] [--concurrency N] [--rate N/s]
 
 Holds the run lock and places calls as their slots fall due, each slot once, inside its
-window and before its deadline (a slot missed while callops was not running is reported,
-never placed late). Unscheduled calls not yet placed are placed at start. Definitions are
-looked at again at every wake (at least once a minute, and always before a slot is placed):
-an edited, added or removed call takes effect then; definitions left invalid place nothing
-until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
+window and before its deadline (a slot missed while callops was not running is reported
+once, never placed late; after downtime only the most recent slot still due is placed unless
+the schedule says \`catchup: all\`). Unscheduled calls not yet placed are placed at start.
+Definitions are looked at again at every wake (at least once a minute, and always before a
+slot is placed): an edited, added or removed call takes effect then; definitions left
+invalid place nothing until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
 a scheduler stopped on request).
 --yes is required: run places calls unattended.`,
   options: {
@@ -129,10 +132,18 @@ a scheduler stopped on request).
         const now = new Date();
         const plan = planAt(prepared, lock, now, ctx.values, { upcomingCount: 1 });
         const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
-        for (const item of plan.missed) {
-          if (reported.has(item.key)) continue;
+        // Each missed slot is reported once, also across restarts: the lockfile remembers
+        // through which slot each call's missed ones were reported.
+        const missed = unreported(plan.missed, lock.schedules).filter((i) => !reported.has(i.key));
+        for (const item of missed) {
           reported.add(item.key);
-          ctx.stderr.write(`missed ${item.key} (deadline passed; not placed late)\n`);
+          const local = item.local ? ` (${item.local})` : '';
+          ctx.stderr.write(`missed ${item.key}${local} — ${item.reason ?? 'not placed'}\n`);
+        }
+        const memory = withSchedules(lock, markReported(plan.memory ?? {}, missed));
+        if (memory.changed) {
+          lock = memory.lock;
+          await writeLockfileAtomic(paths.lockPath, lock);
         }
         if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
           throw new CliError(

@@ -40,6 +40,11 @@ Changes nothing. Exits 3 while an entry is unknown (a person must settle it), el
         targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
         style: makeStyle(ctx.color),
         changed,
+        zones: new Map(
+          project.calls.flatMap((c) =>
+            c.schedule === undefined ? [] : [[c.name, c.schedule.timezone] as const],
+          ),
+        ),
       }),
     );
     await reportUnsettledToGithub(ctx, unsettled);

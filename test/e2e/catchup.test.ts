@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+
+let gw: Gateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+/** A per-minute call (default deadline 10m) whose schedule begins at 09:00. */
+const perMinute = (extra = '') => ({
+  'calls/m.yaml': callsYaml([
+    {
+      name: 'every-minute',
+      extra: [`schedule: { cron: "* * * * *", start: "2026-03-10T09:00:00Z"${extra} }`],
+    },
+  ]),
+});
+
+interface LockWithMemory {
+  calls: Record<string, unknown>;
+  schedules?: Record<string, { since: string; reportedThrough?: string }>;
+}
+
+const missedLines = (text: string): string[] =>
+  text.split('\n').filter((l) => /^missed +sim\/every-minute@/.test(l));
+
+describe('catch-up after a late start', () => {
+  it('places only the most recent slot still due; the older ones are missed (superseded), reported once', async () => {
+    gw = await startGateway(perMinute());
+    // callops first sees the call nine minutes after its first slot.
+    const r = await gw.run(['apply', '--yes', '--now', '2026-03-10T09:09:00Z']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    const lock = (await gw.project.lock()) as unknown as LockWithMemory;
+    expect(Object.keys(lock.calls)).toEqual(['sim/every-minute@2026-03-10T09:09:00Z']);
+    const missed = missedLines(r.stdout);
+    expect(missed).toHaveLength(9);
+    expect(missed[0]).toMatch(/@2026-03-10T09:00:00Z .*superseded by 2026-03-10T09:09:00Z/);
+    expect(missed[8]).toMatch(/@2026-03-10T09:08:00Z /);
+    expect(r.stdout).toMatch(/^Done: 1 placed, 0 failed, 0 unknown, 9 missed /m);
+    // The memory that makes "once" survive a fresh checkout is in the lockfile.
+    expect(lock.schedules).toEqual({
+      'sim/every-minute': {
+        since: '2026-03-10T09:09:00.000Z',
+        reportedThrough: '2026-03-10T09:08:00Z',
+      },
+    });
+
+    // The next apply reports none of them again, and places nothing.
+    const again = await gw.run(['apply', '--yes', '--now', '2026-03-10T09:09:30Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(missedLines(again.stdout)).toEqual([]);
+    expect(gw.sim.received()).toHaveLength(1);
+
+    // plan, a view, still lists them, with the reason.
+    const plan = await gw.run(['plan', '--format', 'json', '--now', '2026-03-10T09:09:30Z']);
+    const json = JSON.parse(plan.stdout) as { missed: { key: string; reason: string }[] };
+    expect(json.missed).toHaveLength(9);
+    expect(json.missed[0]?.reason).toMatch(/superseded/);
+  });
+
+  it('schedule.catchup: all places every slot still within its deadline', async () => {
+    gw = await startGateway(perMinute(', catchup: all'));
+    const r = await gw.run(['apply', '--yes', '--now', '2026-03-10T09:09:00Z']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(10);
+    expect(missedLines(r.stdout)).toEqual([]);
+  });
+
+  it('never reports slots whose deadline had passed before callops first saw the call', async () => {
+    gw = await startGateway(perMinute());
+    const r = await gw.run(['apply', '--yes', '--now', '2026-03-10T12:00:30Z']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    // 11:51…11:59 were still within their deadline at first sight: superseded, reported.
+    const missed = missedLines(r.stdout);
+    expect(missed).toHaveLength(9);
+    expect(missed[0]).toMatch(/@2026-03-10T11:51:00Z /);
+    const plan = await gw.run(['plan', '--format', 'json', '--now', '2026-03-10T12:00:30Z']);
+    const json = JSON.parse(plan.stdout) as { missed: { key: string; reason: string }[] };
+    expect(json.missed).toHaveLength(9);
+    for (const item of json.missed) expect(item.reason).toMatch(/superseded/);
+  });
+
+  it('run started on a per-second schedule places one slot, not every slot of the deadline; a restart does not report them again', {
+    timeout: 90_000,
+  }, async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] },
+      ]),
+    });
+    const startRun = async () => {
+      const child = spawnCli(['run', '--yes'], { cwd: gw?.project.dir ?? '', env: gw?.env });
+      const { done, soFar } = watch(child, 60_000);
+      await waitFor('the first batch', () => (/^Done: /m.test(soFar()) ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      child.kill('SIGTERM');
+      return done;
+    };
+    const first = await startRun();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^Done: 1 placed, 0 failed, 0 unknown/m);
+    const reported = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => /^missed sim\/tick@/.test(l))
+        .map((l) => l.split(' ')[1]);
+    const firstMissed = reported(first.stderr);
+    expect(firstMissed.length).toBeGreaterThan(0);
+    expect(first.stderr).toMatch(/superseded/);
+    const second = await startRun();
+    expect(second.code, second.stderr).toBe(0);
+    const again = reported(second.stderr).filter((k) => firstMissed.includes(k));
+    expect(again).toEqual([]);
+    // The lockfile remembers the call for the next start, on whichever machine.
+    const lock = (await gw.project.lock()) as unknown as LockWithMemory;
+    expect(Object.keys(lock.schedules ?? {})).toEqual(['sim/tick']);
+  });
+});
