@@ -49,13 +49,16 @@ export const readWritten = async (stateDir: string): Promise<Lockfile | undefine
 
 /**
  * True when `current` is older than what callops wrote: a placed entry must still be
- * placed; an unknown one must still be there, placed, or settled at or after that time.
- * A failed entry records nothing that would stop a call, so it is never a regression.
+ * placed, or replaced since (`apply --replace` keeps its sid in the history); an unknown one
+ * must still be there, placed, or settled at or after that time. A failed entry records
+ * nothing that would stop a call, so it is never a regression.
  */
 const isBehind = (written: LockEntry, current: LockEntry | undefined): boolean => {
   if (written.status === 'failed') return false;
   if (current === undefined) return true;
   if (current.status === 'placed') return false;
+  if (written.sid !== undefined && current.history?.some((h) => h.sid === written.sid))
+    return false;
   if (written.status === 'placed') return true;
   return Date.parse(current.at) < Date.parse(written.at);
 };
@@ -86,5 +89,5 @@ export const mergeWritten = (
     const entry = written.calls[key];
     if (entry !== undefined) calls[key] = entry;
   }
-  return { lock: { lockfileVersion: current.lockfileVersion, calls }, restored };
+  return { lock: { ...current, calls }, restored };
 };
