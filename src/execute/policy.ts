@@ -43,6 +43,11 @@ export interface ClassifyOptions {
   readonly nowMs: number;
 }
 
+/**
+ * The most of an answer that is read: a create-call answer is a few hundred bytes, and a
+ * gateway (or a proxy) sending megabytes must not cost the run its memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 export const DEFAULT_MAX_ATTEMPTS = 4;
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_CAP_MS = 10_000;
@@ -106,6 +111,14 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
 }
 
 function classifySuccess(result: AttemptResult & { kind: 'response' }, label: string): Verdict {
+  if (result.truncated) {
+    // Whatever the answer says, its sid cannot be read with confidence from a cut body.
+    return {
+      kind: 'unknown',
+      httpStatus: result.status,
+      message: `the gateway answered ${label} with an answer larger than ${MAX_ANSWER_BYTES / 1024} KiB, not read — the call may have been placed`,
+    };
+  }
   const body = parseJson(result.bodyText);
   const sid = body?.sid;
   if (typeof sid === 'string' && sid !== '') {

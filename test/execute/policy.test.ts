@@ -47,6 +47,23 @@ describe('classifyAttempt', () => {
     expect(cut.kind === 'unknown' && cut.message).toContain('other side closed');
   });
 
+  it('calls a 2xx whose answer passed the cap unknown, even with a sid at its start', () => {
+    const cut = { ...response(201, '{"sid":"s-1"}   '), truncated: true } as AttemptResult;
+    const verdict = classify(cut);
+    expect(verdict).toMatchObject({ kind: 'unknown', httpStatus: 201 });
+    expect(verdict.kind === 'unknown' && verdict.message).toContain('larger than 64 KiB');
+  });
+
+  it('keeps the class of an error answer that passed the cap, its message cut short', () => {
+    const long = (status: number) =>
+      ({ ...response(status, `no: ${'x'.repeat(5000)}`), truncated: true }) as AttemptResult;
+    const failed = classify(long(400));
+    expect(failed).toMatchObject({ kind: 'failed', httpStatus: 400 });
+    expect(failed.kind === 'failed' && failed.message.length).toBeLessThanOrEqual(300);
+    expect(classify(long(503))).toMatchObject({ kind: 'retry', httpStatus: 503 });
+    expect(classify(long(500))).toMatchObject({ kind: 'unknown', httpStatus: 500 });
+  });
+
   it('fails other 4xx with the gateway message', () => {
     expect(classify(response(400, '{"msg":"missing from parameter"}'))).toEqual({
       kind: 'failed',
