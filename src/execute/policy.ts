@@ -16,8 +16,11 @@ export type Verdict =
       readonly httpStatus?: number;
       /** From Retry-After, when the gateway sent one. */
       readonly retryAfterMs?: number;
-      /** 429: the whole target waits, not only this call. */
-      readonly signal?: 'pause-target';
+      /**
+       * 429: the whole target waits, not only this call. 480 (no feature server): the whole
+       * target waits out the outage, with a backoff growing to tens of seconds.
+       */
+      readonly signal?: 'pause-target' | 'unavailable';
     }
   | {
       /** Definitely not placed. */
@@ -76,6 +79,7 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
       httpStatus: status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...(status === 429 ? { signal: 'pause-target' as const } : {}),
+      ...(status === 480 ? { signal: 'unavailable' as const } : {}),
     };
   }
   if (status === 401 || status === 403) {
@@ -162,6 +166,43 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   const random = options.random ?? Math.random;
   const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
+}
+
+export const OUTAGE_BASE_MS = 1_000;
+export const OUTAGE_CAP_MS = 30_000;
+
+/** A run of 480 answers from one target with no other answer between them. */
+export interface Outage {
+  /** Epoch ms of the first 480 of the run. */
+  readonly sinceMs: number;
+  /** How many pauses it has cost so far. */
+  readonly rounds: number;
+}
+
+export type OutageStep =
+  | { readonly kind: 'pause'; readonly delayMs: number; readonly outage: Outage }
+  /** Waiting `delayMs` more would take the outage past `max_pause`. */
+  | { readonly kind: 'stop'; readonly waitedMs: number; readonly delayMs: number };
+
+/**
+ * The pause after one more 480: 1, 2, 4, 8, 16, then 30 s (Retry-After when given), each
+ * with equal jitter (half fixed, half random) so that a restart is ridden out rather than
+ * hammered; `stop` once the outage would outlast `maxPauseMs`.
+ */
+export function nextOutageStep(
+  outage: Outage | undefined,
+  nowMs: number,
+  maxPauseMs: number,
+  options: { readonly retryAfterMs?: number; readonly random?: () => number } = {},
+): OutageStep {
+  const sinceMs = outage?.sinceMs ?? nowMs;
+  const rounds = (outage?.rounds ?? 0) + 1;
+  const ceiling = Math.min(OUTAGE_CAP_MS, OUTAGE_BASE_MS * 2 ** (rounds - 1));
+  const random = options.random ?? Math.random;
+  const delayMs = options.retryAfterMs ?? Math.floor(ceiling / 2 + random() * (ceiling / 2));
+  const waitedMs = Math.max(0, nowMs - sinceMs);
+  if (waitedMs + delayMs > maxPauseMs) return { kind: 'stop', waitedMs, delayMs };
+  return { kind: 'pause', delayMs, outage: { sinceMs, rounds } };
 }
 
 /** How long to wait before the next attempt: Retry-After when given, else backoff. */

@@ -6,10 +6,12 @@ import {
   API_KEY,
   callsYaml,
   configYaml,
+  type Gateway,
   makeProject,
   output,
   type Project,
   runCli,
+  startGateway,
 } from './helpers.js';
 
 /** A hand-written gateway on 127.0.0.1 that answers every request with `handle`. */
@@ -156,4 +158,65 @@ describe('request_timeout bounds the whole request', () => {
     expect(entry?.message).toMatch(/^bad request: y+…$/);
     expect(entry?.message?.length).toBeLessThan(400);
   });
+});
+describe('480: no feature server pauses the whole target', () => {
+  /** A simulator answering 480 to the first `n` create-call requests, then placing calls. */
+  const unavailableFor = async (
+    n: number,
+    names: readonly string[],
+    targetExtra: readonly string[],
+  ): Promise<Gateway> => {
+    let draws = 0;
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+      {
+        failStatus: 480,
+        failRate: 0.5,
+        random: () => (draws++ < n ? 0 : 0.99),
+        targetExtra,
+      },
+    );
+    cleanups.push(() => gw.close());
+    return gw;
+  };
+
+  it('stops sending once the outage outlasts max_pause; the rest end failed, not sent', async () => {
+    const names = ['c1', 'c2', 'c3', 'c4'];
+    const gw = await unavailableFor(1_000, names, ['concurrency: 1', 'max_pause: 3s']);
+
+    const result = await gw.run(['apply', '--yes', '--format', 'json']);
+
+    expect(result.code, output(result)).toBe(1);
+    const requests = gw.sim.received();
+    // The target waits out the outage as a whole: not 4 quick attempts per call (16).
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    expect(requests.length).toBeLessThanOrEqual(3);
+    expect(requests.every((r) => r.status === 480)).toBe(true);
+    const lock = await gw.project.lock();
+    const entries = names.map((name) => lock?.calls[`sim/${name}`]);
+    expect(entries).toHaveLength(4);
+    for (const entry of entries) {
+      expect(entry?.status).toBe('failed');
+      expect(entry?.message).toMatch(/max_pause/);
+      expect(entry?.message).toMatch(/480/);
+    }
+    const notSent = entries.filter((e) => e?.message?.startsWith('not sent'));
+    expect(notSent.length).toBeGreaterThanOrEqual(3);
+  }, 20_000);
+
+  it('rides out a short outage: every call placed, each sent until accepted', async () => {
+    const names = ['c1', 'c2', 'c3'];
+    const gw = await unavailableFor(2, names, ['concurrency: 1', 'max_pause: 30s']);
+
+    const result = await gw.run(['apply', '--yes']);
+
+    expect(result.code, output(result)).toBe(0);
+    expect(gw.sim.received().map((r) => r.status)).toEqual([480, 480, 201, 201, 201]);
+    const lock = await gw.project.lock();
+    expect(names.map((name) => lock?.calls[`sim/${name}`]?.status)).toEqual([
+      'placed',
+      'placed',
+      'placed',
+    ]);
+  }, 20_000);
 });

@@ -85,7 +85,7 @@ describe('executeCalls: what each answer means', () => {
     ]);
   });
 
-  it('retries 503 and 480, then places the call', async () => {
+  it('retries 503 after a backoff and 480 after a target pause, then places the call', async () => {
     const server = await serve((_req, res) => {
       const n = server.received.length;
       if (n === 1) reply(res, 503, 'Service Unavailable');
@@ -106,11 +106,12 @@ describe('executeCalls: what each answer means', () => {
     expect(outcomes[0]).toMatchObject({ status: 'placed', attempts: 3 });
     expect(server.received).toHaveLength(3);
     expect(intents).toHaveLength(3);
-    expect(sleeps).toEqual([125, 250]);
+    expect(sleeps).toEqual([125, 750]);
     expect(events.filter((e) => e.type === 'call:retry')).toMatchObject([
       { attempt: 2, delayMs: 125, reason: '503 Service Unavailable: Service Unavailable' },
-      { attempt: 3, delayMs: 250, reason: '480: no available feature servers at this time' },
+      { attempt: 3, delayMs: 750, reason: '480: no available feature servers at this time' },
     ]);
+    expect(events.filter((e) => e.type === 'target:paused')).toHaveLength(1);
   });
 
   it('fails a call whose retries ran out, with the last answer', async () => {
