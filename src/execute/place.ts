@@ -119,21 +119,21 @@ export async function placeCall(
       case 'retry': {
         if (verdict.signal === 'unavailable') {
           // Not bound by the attempt count: the target's max_pause bounds the outage.
-          const stopped = targetUnavailable(
+          const next = targetUnavailable(
             state,
             rt,
             verdict.reason,
             sentGeneration,
             verdict.retryAfterMs,
           );
-          if (stopped !== undefined) {
-            return end('failed', `not retried: ${stopped}`, withStatus(verdict.httpStatus));
+          if ('stopped' in next) {
+            return end('failed', `not retried: ${next.stopped}`, withStatus(verdict.httpStatus));
           }
           rt.emit({
             type: 'call:retry',
             key: request.key,
             attempt: progress.attempts + 1,
-            delayMs: Math.max(0, (state.pause?.untilMs ?? rt.nowMs()) - rt.nowMs()),
+            delayMs: next.delayMs,
             reason: rt.redact(verdict.reason),
           });
           progress.last = verdict;

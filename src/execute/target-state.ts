@@ -81,8 +81,8 @@ export function stopTarget(state: TargetState, rt: Runtime, reason: string) {
  * A 480 (no feature server) came back for a request sent while pause `sentGeneration` was
  * the latest: the whole target pauses, longer with each round of the outage, and stops once
  * the outage would outlast `max_pause`. Answers to requests sent before the latest pause
- * began add no round (they belong to the round already paused for). Returns the stop
- * reason when the target stopped.
+ * began add no round (they belong to the round already paused for). Returns why the
+ * target stopped, or how long it pauses from now.
  */
 export function targetUnavailable(
   state: TargetState,
@@ -90,9 +90,11 @@ export function targetUnavailable(
   reason: string,
   sentGeneration: number,
   retryAfterMs?: number,
-): string | undefined {
-  if (state.stopReason !== undefined) return state.stopReason;
-  if ((state.pause?.generation ?? 0) !== sentGeneration) return undefined;
+): { readonly stopped: string } | { readonly delayMs: number } {
+  if (state.stopReason !== undefined) return { stopped: state.stopReason };
+  if ((state.pause?.generation ?? 0) !== sentGeneration) {
+    return { delayMs: Math.max(0, (state.pause?.untilMs ?? 0) - rt.nowMs()) };
+  }
   const { target } = state;
   const step = nextOutageStep(state.outage, rt.nowMs(), target.maxPauseMs, {
     random: rt.random,
@@ -104,11 +106,11 @@ export function targetUnavailable(
       rt,
       `target \`${target.name}\` has had no feature server for ${seconds(step.waitedMs)}; waiting ${seconds(step.delayMs)} more would pass its max_pause of ${seconds(target.maxPauseMs)} (${reason})`,
     );
-    return state.stopReason;
+    return { stopped: state.stopReason ?? reason };
   }
   state.outage = step.outage;
   pauseTarget(state, rt, step.delayMs, reason);
-  return undefined;
+  return { delayMs: step.delayMs };
 }
 
 /** Any answer but a 480 ends the outage: the next one starts from a short pause again. */

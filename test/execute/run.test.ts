@@ -93,13 +93,16 @@ describe('executeCalls: what each answer means', () => {
       else created(res);
     });
     const sleeps: number[] = [];
+    let clock = Date.parse('2026-11-24T10:00:00Z');
     const { outcomes, events, intents } = await run(
       makeRequests('vg', 1),
       [makeTarget('vg', server.url)],
       {
         sleep: async (ms) => {
           sleeps.push(ms);
+          clock += ms;
         },
+        now: () => new Date(clock),
         random: () => 0.5,
       },
     );
