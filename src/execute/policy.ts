@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { AttemptResult } from './client.js';
+import { decodeHtmlEntities } from './html.js';
 
 /** What an attempt means for the call, and for the target it was sent to. */
 export type Verdict =
@@ -214,12 +215,16 @@ export function retryDelay(
   return verdict.retryAfterMs ?? backoffDelay(attempt, options);
 }
 
-/** The gateway's `msg` when the body is JSON carrying one, else the body as short plain text. */
+/**
+ * The gateway's `msg` when the body is JSON carrying one, else the body as short plain text
+ * (an HTML page without its tags). Character references are decoded, so that a value the
+ * page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads, and is redacted, as itself.
+ */
 export function gatewayMessage(bodyText: string): string {
   const msg = parseJson(bodyText)?.msg;
-  if (typeof msg === 'string') return shorten(msg);
+  if (typeof msg === 'string') return shorten(decodeHtmlEntities(msg));
   const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(/<[^>]*>/g, ' ') : bodyText;
-  return shorten(text);
+  return shorten(decodeHtmlEntities(text));
 }
 
 /** `401 Unauthorized`; a bare `480` when the reason phrase says nothing. */

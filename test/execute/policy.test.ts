@@ -150,6 +150,14 @@ describe('classifyAttempt', () => {
 });
 
 describe('gatewayMessage', () => {
+  it('decodes HTML character references in the message, named, decimal and hex', () => {
+    const page =
+      '<html><body><p>token &quot;a&amp;b&#39;&#x2F;&uuml;&lt;&gt;&quot; &#8230; &bogus;</p></body></html>';
+    expect(gatewayMessage(page)).toBe(`token "a&b'/ü<>" … &bogus;`);
+    expect(gatewayMessage('{"msg":"bad &quot;to&quot;"}')).toBe('bad "to"');
+    expect(gatewayMessage('&#0; &#x110000; &#xD800;')).toBe('&#0; &#x110000; &#xD800;');
+  });
+
   it('reads msg from JSON, plain text as is, and HTML without its tags', () => {
     expect(gatewayMessage('{"msg":"Bad request"}')).toBe('Bad request');
     expect(gatewayMessage('Unauthorized\n')).toBe('Unauthorized');
