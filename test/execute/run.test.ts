@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import {
   closedPort,
@@ -115,6 +116,62 @@ describe('executeCalls: what each answer means', () => {
       { attempt: 3, delayMs: 750, reason: '480: no available feature servers at this time' },
     ]);
     expect(events.filter((e) => e.type === 'target:paused')).toHaveLength(1);
+  });
+
+  it('pauses the target once for 480s answered to requests in flight together', async () => {
+    const waiting: ServerResponse[] = [];
+    const server = await serve((_req, res) => {
+      if (server.received.length > 2) return created(res);
+      waiting.push(res);
+      // Both requests are at the gateway before either is answered.
+      if (waiting.length === 2) {
+        for (const held of waiting) reply(held, 480, { msg: 'no available feature servers' });
+      }
+    });
+    let clock = Date.parse('2026-11-24T10:00:00Z');
+    const { outcomes, events } = await run(
+      makeRequests('vg', 2),
+      [makeTarget('vg', server.url, { concurrency: 2 })],
+      {
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now: () => new Date(clock),
+        random: () => 0,
+      },
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['placed', 'placed']);
+    expect(server.received).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'target:paused')).toMatchObject([
+      { target: 'vg', reason: '480: no available feature servers' },
+    ]);
+  });
+
+  it('ends an outage longer than max_pause: the rest are not sent, whatever maxAttempts', async () => {
+    const server = await serve((_req, res) => reply(res, 480, { msg: 'no feature server' }));
+    let clock = Date.parse('2026-11-24T10:00:00Z');
+    const { outcomes, events } = await run(
+      makeRequests('vg', 3),
+      [makeTarget('vg', server.url, { concurrency: 1, maxPauseMs: 20_000 })],
+      {
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now: () => new Date(clock),
+        random: () => 0,
+        maxAttempts: 2,
+      },
+    );
+    // Pauses of 0.5, 1, 2, 4 and 8 s fit in 20 s; the next, 15 s, would not.
+    expect(server.received).toHaveLength(6);
+    expect(events.filter((e) => e.type === 'target:paused')).toHaveLength(5);
+    const reason =
+      'target `vg` has had no feature server for 16 s; waiting 15 s more would pass its max_pause of 20 s (480: no feature server)';
+    expect(outcomes).toMatchObject([
+      { status: 'failed', httpStatus: 480, attempts: 6, message: `not retried: ${reason}` },
+      { status: 'failed', attempts: 0, message: `not sent: ${reason}` },
+      { status: 'failed', attempts: 0, message: `not sent: ${reason}` },
+    ]);
   });
 
   it('fails a call whose retries ran out, with the last answer', async () => {
