@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
 import { Pool } from 'undici';
+import { MAX_ANSWER_BYTES } from './policy.js';
 import type { CallRequest, ResolvedTarget } from './target.js';
 
 /** What one HTTP attempt came to, before any interpretation. */
@@ -12,9 +13,12 @@ export type AttemptResult =
       readonly statusText: string;
       /** Response headers, names lower-cased, repeated values joined with `, `. */
       readonly headers: Readonly<Record<string, string>>;
+      /** The body as text, at most its first MAX_ANSWER_BYTES. */
       readonly bodyText: string;
       /** Set when the status arrived but the body could not be read whole. */
       readonly bodyError?: string;
+      /** Set when the body was longer than MAX_ANSWER_BYTES: the rest was not read. */
+      readonly truncated?: true;
     }
   | {
       readonly kind: 'error';
@@ -34,6 +38,8 @@ export interface GatewayClient {
 
 export const ATTEMPT_HEADER = 'x-callops-attempt';
 const CONNECT_TIMEOUT_MS = 10_000;
+/** undici's own per-phase timeouts, behind the timer that bounds the whole attempt. */
+const BACKSTOP_MS = 1_000;
 const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 const ATTEMPT_PATTERN = new RegExp(`\\r\\n${ATTEMPT_HEADER}: ([^\\r\\n]+)\\r\\n`, 'i');
 const REGISTRY = Symbol.for('callops.execute.sent-attempts');
@@ -75,12 +81,27 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
     pipelining: 1,
     connectTimeout: CONNECT_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    headersTimeout: target.requestTimeoutMs,
-    bodyTimeout: target.requestTimeoutMs,
+    headersTimeout: target.requestTimeoutMs + BACKSTOP_MS,
+    bodyTimeout: target.requestTimeoutMs + BACKSTOP_MS,
   });
+  const timeoutMessage = `the request timeout of ${seconds(target.requestTimeoutMs)} passed`;
 
+  /**
+   * One attempt, bounded as a whole by the target's request timeout — connecting, sending,
+   * the headers and the whole body (undici's own timeouts only bound the gap between two
+   * chunks, which a gateway trickling bytes never exceeds).
+   */
   async function post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult> {
     const attemptId = randomUUID();
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, target.requestTimeoutMs);
+    const forward = () => attempt.abort();
+    if (signal?.aborted) attempt.abort();
+    else signal?.addEventListener('abort', forward, { once: true });
     try {
       const response = await pool.request({
         method: 'POST',
@@ -92,26 +113,29 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
           [ATTEMPT_HEADER]: attemptId,
         },
         body: JSON.stringify(request.body),
-        signal,
+        signal: attempt.signal,
       });
-      let bodyText = '';
-      let bodyError: string | undefined;
-      try {
-        bodyText = await response.body.text();
-      } catch (error) {
-        bodyError = describeError(error).message;
-      }
+      const body = await readCapped(response.body, MAX_ANSWER_BYTES);
+      const bodyError =
+        body.error === undefined ? undefined : timedOut ? timeoutMessage : body.error;
       return {
         kind: 'response',
         status: response.statusCode,
         statusText: response.statusText ?? '',
         headers: flattenHeaders(response.headers),
-        bodyText,
+        bodyText: body.text,
         ...(bodyError === undefined ? {} : { bodyError }),
+        ...(body.truncated ? { truncated: true as const } : {}),
       };
     } catch (error) {
-      return { kind: 'error', sent: sent.has(attemptId), ...describeError(error) };
+      const sentNow = sent.has(attemptId);
+      if (timedOut && !signal?.aborted) {
+        return { kind: 'error', sent: sentNow, code: 'TIMEOUT', message: timeoutMessage };
+      }
+      return { kind: 'error', sent: sentNow, ...describeError(error) };
     } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
       sent.delete(attemptId);
     }
   }
@@ -123,6 +147,39 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       if (!pool.destroyed) await pool.destroy();
     },
   };
+}
+
+/** Reads a body up to `cap` bytes; past it the stream is destroyed (the socket goes with it). */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  cap: number,
+): Promise<{ text: string; truncated: boolean; error?: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  let error: string | undefined;
+  try {
+    for await (const chunk of body) {
+      if (size + chunk.length > cap) {
+        chunks.push(chunk.subarray(0, cap - size));
+        size = cap;
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } catch (cause) {
+    error = describeError(cause).message;
+  } finally {
+    if (truncated) body.destroy();
+  }
+  const text = Buffer.concat(chunks, size).toString('utf8');
+  return { text, truncated, ...(error === undefined ? {} : { error }) };
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>) {

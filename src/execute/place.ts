@@ -2,7 +2,14 @@ import type { Runtime } from './context.js';
 import type { Outcome, OutcomeStatus } from './outcome.js';
 import { classifyAttempt, retryDelay, type Verdict } from './policy.js';
 import type { CallRequest } from './target.js';
-import { pauseTarget, stopTarget, type TargetState, waitForTurn } from './target-state.js';
+import {
+  pauseTarget,
+  stopTarget,
+  type TargetState,
+  targetAnswered,
+  targetUnavailable,
+  waitForTurn,
+} from './target-state.js';
 
 interface Progress {
   attempts: number;
@@ -82,6 +89,7 @@ export async function placeCall(
     if (pause && pause.generation !== pauseSeen && pause.untilMs > rt.nowMs()) continue;
 
     progress.attempts += 1;
+    const sentGeneration = state.pause?.generation ?? 0;
     const result = await state.client.post(request, rt.signal);
     if (result.kind === 'error' && rt.signal?.aborted) {
       return result.sent
@@ -89,6 +97,7 @@ export async function placeCall(
         : end('failed', 'interrupted before the request was sent');
     }
     const verdict = classifyAttempt(result, { target: state.target.name, nowMs: rt.nowMs() });
+    if (result.kind === 'response' && result.status !== 480) targetAnswered(state);
     switch (verdict.kind) {
       case 'placed':
         return {
@@ -108,6 +117,28 @@ export async function placeCall(
         }
         return end('failed', verdict.message, withStatus(verdict.httpStatus));
       case 'retry': {
+        if (verdict.signal === 'unavailable') {
+          // Not bound by the attempt count: the target's max_pause bounds the outage.
+          const next = targetUnavailable(
+            state,
+            rt,
+            verdict.reason,
+            sentGeneration,
+            verdict.retryAfterMs,
+          );
+          if ('stopped' in next) {
+            return end('failed', `not retried: ${next.stopped}`, withStatus(verdict.httpStatus));
+          }
+          rt.emit({
+            type: 'call:retry',
+            key: request.key,
+            attempt: progress.attempts + 1,
+            delayMs: next.delayMs,
+            reason: rt.redact(verdict.reason),
+          });
+          progress.last = verdict;
+          break;
+        }
         const outcome = await scheduleRetry(request, verdict, state, rt, progress);
         if (outcome) return end('failed', outcome, withStatus(verdict.httpStatus));
         progress.last = verdict;

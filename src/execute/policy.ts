@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { AttemptResult } from './client.js';
+import { decodeHtmlEntities } from './html.js';
 
 /** What an attempt means for the call, and for the target it was sent to. */
 export type Verdict =
@@ -16,8 +17,11 @@ export type Verdict =
       readonly httpStatus?: number;
       /** From Retry-After, when the gateway sent one. */
       readonly retryAfterMs?: number;
-      /** 429: the whole target waits, not only this call. */
-      readonly signal?: 'pause-target';
+      /**
+       * 429: the whole target waits, not only this call. 480 (no feature server): the whole
+       * target waits out the outage, with a backoff growing to tens of seconds.
+       */
+      readonly signal?: 'pause-target' | 'unavailable';
     }
   | {
       /** Definitely not placed. */
@@ -43,6 +47,11 @@ export interface ClassifyOptions {
   readonly nowMs: number;
 }
 
+/**
+ * The most of an answer that is read: a create-call answer is a few hundred bytes, and a
+ * gateway (or a proxy) sending megabytes must not cost the run its memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 export const DEFAULT_MAX_ATTEMPTS = 4;
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_CAP_MS = 10_000;
@@ -71,6 +80,7 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
       httpStatus: status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...(status === 429 ? { signal: 'pause-target' as const } : {}),
+      ...(status === 480 ? { signal: 'unavailable' as const } : {}),
     };
   }
   if (status === 401 || status === 403) {
@@ -106,6 +116,14 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
 }
 
 function classifySuccess(result: AttemptResult & { kind: 'response' }, label: string): Verdict {
+  if (result.truncated) {
+    // Whatever the answer says, its sid cannot be read with confidence from a cut body.
+    return {
+      kind: 'unknown',
+      httpStatus: result.status,
+      message: `the gateway answered ${label} with an answer larger than ${MAX_ANSWER_BYTES / 1024} KiB, not read — the call may have been placed`,
+    };
+  }
   const body = parseJson(result.bodyText);
   const sid = body?.sid;
   if (typeof sid === 'string' && sid !== '') {
@@ -151,6 +169,43 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   return Math.floor(random() * ceiling);
 }
 
+export const OUTAGE_BASE_MS = 1_000;
+export const OUTAGE_CAP_MS = 30_000;
+
+/** A run of 480 answers from one target with no other answer between them. */
+export interface Outage {
+  /** Epoch ms of the first 480 of the run. */
+  readonly sinceMs: number;
+  /** How many pauses it has cost so far. */
+  readonly rounds: number;
+}
+
+export type OutageStep =
+  | { readonly kind: 'pause'; readonly delayMs: number; readonly outage: Outage }
+  /** Waiting `delayMs` more would take the outage past `max_pause`. */
+  | { readonly kind: 'stop'; readonly waitedMs: number; readonly delayMs: number };
+
+/**
+ * The pause after one more 480: 1, 2, 4, 8, 16, then 30 s (Retry-After when given), each
+ * with equal jitter (half fixed, half random) so that a restart is ridden out rather than
+ * hammered; `stop` once the outage would outlast `maxPauseMs`.
+ */
+export function nextOutageStep(
+  outage: Outage | undefined,
+  nowMs: number,
+  maxPauseMs: number,
+  options: { readonly retryAfterMs?: number; readonly random?: () => number } = {},
+): OutageStep {
+  const sinceMs = outage?.sinceMs ?? nowMs;
+  const rounds = (outage?.rounds ?? 0) + 1;
+  const ceiling = Math.min(OUTAGE_CAP_MS, OUTAGE_BASE_MS * 2 ** (rounds - 1));
+  const random = options.random ?? Math.random;
+  const delayMs = options.retryAfterMs ?? Math.floor(ceiling / 2 + random() * (ceiling / 2));
+  const waitedMs = Math.max(0, nowMs - sinceMs);
+  if (waitedMs + delayMs > maxPauseMs) return { kind: 'stop', waitedMs, delayMs };
+  return { kind: 'pause', delayMs, outage: { sinceMs, rounds } };
+}
+
 /** How long to wait before the next attempt: Retry-After when given, else backoff. */
 export function retryDelay(
   verdict: Verdict & { kind: 'retry' },
@@ -160,12 +215,16 @@ export function retryDelay(
   return verdict.retryAfterMs ?? backoffDelay(attempt, options);
 }
 
-/** The gateway's `msg` when the body is JSON carrying one, else the body as short plain text. */
+/**
+ * The gateway's `msg` when the body is JSON carrying one, else the body as short plain text
+ * (an HTML page without its tags). Character references are decoded, so that a value the
+ * page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads, and is redacted, as itself.
+ */
 export function gatewayMessage(bodyText: string): string {
   const msg = parseJson(bodyText)?.msg;
-  if (typeof msg === 'string') return shorten(msg);
+  if (typeof msg === 'string') return shorten(decodeHtmlEntities(msg));
   const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(/<[^>]*>/g, ' ') : bodyText;
-  return shorten(text);
+  return shorten(decodeHtmlEntities(text));
 }
 
 /** `401 Unauthorized`; a bare `480` when the reason phrase says nothing. */

@@ -1,5 +1,6 @@
 import type { GatewayClient } from './client.js';
 import type { Runtime } from './context.js';
+import { nextOutageStep, type Outage } from './policy.js';
 import { createRateLimiter, type RateLimiter } from './rate.js';
 import type { ResolvedTarget } from './target.js';
 
@@ -12,6 +13,8 @@ export interface TargetState {
   pause: { readonly untilMs: number; readonly generation: number } | undefined;
   /** Set by 401/403 or a pause too long to wait: why nothing more is sent (already redacted). */
   stopReason: string | undefined;
+  /** The 480 answers since the target last answered anything else. */
+  outage: Outage | undefined;
 }
 
 export type Turn = 'go' | 'stopped' | 'aborted';
@@ -28,7 +31,7 @@ export function createTargetState(
       createRateLimiter(rate, { now: rt.nowMs, sleep: (ms) => rt.sleep(ms) }))
     : undefined;
   if (limiter) rt.limiters?.set(shared, limiter);
-  return { target, client, limiter, pause: undefined, stopReason: undefined };
+  return { target, client, limiter, pause: undefined, stopReason: undefined, outage: undefined };
 }
 
 /**
@@ -72,4 +75,49 @@ export function stopTarget(state: TargetState, rt: Runtime, reason: string) {
   if (state.stopReason !== undefined) return;
   state.stopReason = rt.redact(reason);
   rt.emit({ type: 'target:stopped', target: state.target.name, reason: state.stopReason });
+}
+
+/**
+ * A 480 (no feature server) came back for a request sent while pause `sentGeneration` was
+ * the latest: the whole target pauses, longer with each round of the outage, and stops once
+ * the outage would outlast `max_pause`. Answers to requests sent before the latest pause
+ * began add no round (they belong to the round already paused for). Returns why the
+ * target stopped, or how long it pauses from now.
+ */
+export function targetUnavailable(
+  state: TargetState,
+  rt: Runtime,
+  reason: string,
+  sentGeneration: number,
+  retryAfterMs?: number,
+): { readonly stopped: string } | { readonly delayMs: number } {
+  if (state.stopReason !== undefined) return { stopped: state.stopReason };
+  if ((state.pause?.generation ?? 0) !== sentGeneration) {
+    return { delayMs: Math.max(0, (state.pause?.untilMs ?? 0) - rt.nowMs()) };
+  }
+  const { target } = state;
+  const step = nextOutageStep(state.outage, rt.nowMs(), target.maxPauseMs, {
+    random: rt.random,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+  if (step.kind === 'stop') {
+    stopTarget(
+      state,
+      rt,
+      `target \`${target.name}\` has had no feature server for ${seconds(step.waitedMs)}; waiting ${seconds(step.delayMs)} more would pass its max_pause of ${seconds(target.maxPauseMs)} (${reason})`,
+    );
+    return { stopped: state.stopReason ?? reason };
+  }
+  state.outage = step.outage;
+  pauseTarget(state, rt, step.delayMs, reason);
+  return { delayMs: step.delayMs };
+}
+
+/** Any answer but a 480 ends the outage: the next one starts from a short pause again. */
+export function targetAnswered(state: TargetState) {
+  state.outage = undefined;
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -59,9 +59,9 @@ export const TARGET_KEYS: readonly KeyRow[] = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
   key('concurrency', 'positive integer', positiveInteger(), 'Requests in flight at most (default 4). A `${VAR}` reference is accepted.'),
   key('rate', 'string', nonEmptyString(), 'Most new calls per time: `5/s`, `600/5m` (default: no limit).'),
-  key('request_timeout', 'string', nonEmptyString(), 'How long to wait for the gateway to answer a request, e.g. `15s`.'),
+  key('request_timeout', 'string', nonEmptyString(), 'Longest time for one whole request — connecting, sending, the answer headers and body — before the call is `unknown`, e.g. `15s`.'),
   key('allow_insecure', 'boolean', boolean(), 'Allow a plain http base URL that is not loopback.'),
-  key('max_pause', 'string', nonEmptyString(), 'Longest pause when the gateway answers 429 before the remaining calls fail, e.g. `5m`.'),
+  key('max_pause', 'string', nonEmptyString(), 'Longest pause when the gateway answers 429, or longest outage it answers 480 (no feature server), before the remaining calls fail, e.g. `5m`.'),
 ];
 
 // biome-ignore format: one row per line reads as a table

@@ -1,3 +1,4 @@
+import { decodeHtmlEntitiesMapped } from '../execute/html.js';
 import type { Secret } from '../resolve/interpolate.js';
 
 /**
@@ -23,11 +24,36 @@ const hex4 = (c: string, upper: boolean): string => {
 const asciiJson = (json: string, upper: boolean): string =>
   json.replace(/[<>&\u007f-\uffff]/g, (c) => hex4(c, upper));
 
+/** JSON text with only non-ASCII as \u escapes (Python's `ensure_ascii`). */
+const nonAsciiJson = (json: string, upper: boolean): string =>
+  json.replace(/[\u007f-\uffff]/g, (c) => hex4(c, upper));
+
 const lowerHex = (url: string): string => url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+
+/** Shorter base64 runs are not searched for: they turn up in ordinary text by chance. */
+const MIN_BASE64_LENGTH = 8;
+
+/**
+ * The base64 (and base64url) runs that encode the value wherever it sits in a longer base64
+ * text — one per alignment of its first byte, without the characters that share bits with
+ * what comes before or after (a Basic credential `user:key` holds the key at alignment 2).
+ */
+const base64Forms = (value: string): string[] => {
+  const bytes = Buffer.from(value, 'utf8');
+  const forms: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const all = Buffer.concat([Buffer.alloc(offset), bytes]);
+    const skip = [0, 2, 3][offset] ?? 0;
+    const run = all.toString('base64').slice(skip, Math.floor((all.length * 8) / 6));
+    if (run.length < MIN_BASE64_LENGTH) continue;
+    forms.push(run, run.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return forms;
+};
 
 /**
  * The value as written raw, inside a JSON string (also with `\/` and \u escapes, as other
- * encoders write it), and URL- or form-encoded (upper- or lower-case hex).
+ * encoders write it), URL- or form-encoded (upper- or lower-case hex), and in base64.
  */
 const formsOf = (value: string): string[] => {
   const json = JSON.stringify(value).slice(1, -1);
@@ -38,6 +64,8 @@ const formsOf = (value: string): string[] => {
     asciiJson(json, false),
     asciiJson(json, true),
     asciiJson(json, false).replaceAll('/', '\\/'),
+    nonAsciiJson(json, false),
+    nonAsciiJson(json, true),
   ];
   try {
     const url = encodeURIComponent(value);
@@ -46,6 +74,7 @@ const formsOf = (value: string): string[] => {
   } catch {
     // A lone surrogate has no URL encoding; the raw and JSON forms still apply.
   }
+  forms.push(...base64Forms(value));
   return [...new Set(forms)];
 };
 
@@ -133,8 +162,9 @@ const replaceHits = (text: string, hits: readonly Hit[], marker?: string): strin
 };
 
 /**
- * A function replacing every occurrence of each secret value — raw, JSON-escaped or
- * URL-encoded, with its white space changed, or cut off at the end of a shortened text —
+ * A function replacing every occurrence of each secret value — raw, JSON-escaped,
+ * URL-encoded, HTML-escaped or in base64, with its white space changed, or cut off at the
+ * end of a shortened text —
  * with its reference (`${VG_API_KEY}`). Overlapping values are replaced together, so no
  * piece of either remains. Should a value still show afterwards (a marker can rebuild it,
  * e.g. a value `PROD` under the name PROD), the text is redacted again with a neutral
@@ -158,14 +188,29 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     .map(([text, mark]) => ({ text, flat: text.replace(/\s+/g, ' '), marker: mark }))
     .sort((a, b) => b.text.length - a.text.length);
   const pattern = new RegExp(forms.map((f) => `(${sourceOf(f.text)})`).join('|'), 'g');
+  /**
+   * Occurrences in the text as written, and in the text with its HTML character references
+   * decoded (a page echoing a value escaped, `&quot;` or `&#x2F;`), mapped back.
+   */
   const hitsIn = (text: string): Hit[] => {
     const hits = occurrences(text, forms, pattern);
+    if (text.includes('&')) {
+      const decoded = decodeHtmlEntitiesMapped(text);
+      for (const hit of occurrences(decoded.text, forms, pattern)) {
+        const start = decoded.offsets[hit.start] ?? 0;
+        const end = decoded.offsets[hit.end] ?? text.length;
+        hits.push({ start, end, marker: hit.marker });
+      }
+    }
     const tail = cutOff(text, forms);
     return tail ? [...hits, tail] : hits;
   };
   const leaks = (text: string): boolean => {
     pattern.lastIndex = 0;
-    return pattern.test(text);
+    if (pattern.test(text)) return true;
+    if (!text.includes('&')) return false;
+    pattern.lastIndex = 0;
+    return pattern.test(decodeHtmlEntitiesMapped(text).text);
   };
   return (text) => {
     const hits = hitsIn(text);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliEnv } from '../e2e/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'callops-startup-'));
@@ -22,7 +23,7 @@ const modulesLoadedBy = (args: string[], name: string): string[] => {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, CALLOPS_TRACE_IMPORTS: out, NO_COLOR: '1' },
+      env: cliEnv({ CALLOPS_TRACE_IMPORTS: out, NO_COLOR: '1' }),
       encoding: 'utf8',
     },
   );

@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
-import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
@@ -19,19 +21,49 @@ import {
 } from './helpers.js';
 
 // Canaries: values that reach the CLI only through the environment. None may ever show up in
-// what callops prints or writes.
-const KEY = 'canary-SECRET-8f3a1c';
+// what callops prints or writes, in any encoding. The key and the note hold every character
+// that JSON, URL, HTML and base64 encodings change (the key no space: a bearer token has
+// none); each starts and ends with a run of letters and digits found nowhere else, so any
+// encoding of it that keeps letters still shows them.
+const KEY = 'Zq8Xv3/+"&<>\'ü-Kd7Wm2';
+const NOTE = 'Np4Rt6 /+ "&<>\' ü Hy2Bc9';
 const ACCOUNT = 'ca9a21e5-5eed-4bad-8f3a-1cca9a21e500';
 const NUMBER = '+15557770123';
 const APP = 'ca9a21e5-0a99-4bad-8f3a-1cca9a21e5aa';
-/** Each canary, and fragments of it that would still identify it. */
-const PATTERNS = [KEY, 'SECRET-8f3a1c', ACCOUNT, 'ca9a21e5', '5557770123', APP];
+
+/** The runs of base64 that encode `value` wherever it sits inside a longer base64 text. */
+const base64Runs = (value: string): string[] =>
+  [0, 1, 2].map((offset) => {
+    const bytes = Buffer.concat([Buffer.alloc(offset), Buffer.from(value, 'utf8')]);
+    const text = bytes.toString('base64');
+    // Skip the characters that share bits with what precedes; keep only whole 6-bit groups.
+    return text.slice([0, 2, 3][offset], Math.floor((bytes.length * 8) / 6));
+  });
+
+/** Each canary, fragments of it that would still identify it, and its base64 forms. */
+const PATTERNS = [
+  'Zq8Xv3',
+  'Kd7Wm2',
+  'Np4Rt6',
+  'Hy2Bc9',
+  ACCOUNT,
+  'ca9a21e5',
+  '5557770123',
+  APP,
+  ...base64Runs(KEY),
+  ...base64Runs(NOTE),
+];
+/** What the simulator's log must not hold (it legitimately holds request bodies). */
+const KEY_PATTERNS = ['Zq8Xv3', 'Kd7Wm2', ...base64Runs(KEY)];
 
 const CALLS = callsYaml(
-  ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7'].map((name) => ({
+  ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8'].map((name) => ({
     name,
     to: '{ type: phone, number: "${ALICE_NUMBER}" }',
-    extra: ['tag: { who: "${ALICE_NUMBER}" }', 'headers: { X-Account: "${VG_ACCOUNT_SID}" }'],
+    extra: [
+      'tag: { who: "${ALICE_NUMBER}", note: "${NOTE}" }',
+      'headers: { X-Account: "${VG_ACCOUNT_SID}", X-Note: "${NOTE}" }',
+    ],
   })),
 );
 const APP_CALL = callsYaml([{ name: 'app', extra: ['application_sid: ${APP_SID_VAR}'] }]);
@@ -47,18 +79,36 @@ const CONFIG = [
   '',
 ].join('\n');
 
-/**
- * A gateway that echoes everything back in its 400 message — the `to` it was given and the
- * bearer token — as a careless proxy or gateway might.
- */
-const startEchoGateway = async (): Promise<{ url: string; close(): Promise<void> }> => {
-  const server: Server = createServer((req, res) => {
+const bodyOf = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => {
       body += c;
     });
-    req.on('end', () => {
+    req.on('end', () => resolve(body));
+  });
+
+const listen = async (server: Server): Promise<{ url: string; close(): Promise<void> }> => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+};
+
+/**
+ * A gateway that echoes everything back in its 400 message — the `to` it was given and the
+ * bearer token — as a careless proxy or gateway might.
+ */
+const startEchoGateway = () =>
+  listen(
+    createServer(async (req, res) => {
+      const body = await bodyOf(req);
       let to: unknown;
       try {
         to = (JSON.parse(body) as { to?: unknown }).to;
@@ -71,18 +121,64 @@ const startEchoGateway = async (): Promise<{ url: string; close(): Promise<void>
           msg: `missing or invalid to property: ${JSON.stringify(to)} (token ${req.headers.authorization}, path ${req.url})`,
         }),
       );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+    }),
+  );
+
+const named: Record<string, string> = {
+  '"': '&quot;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  "'": '&#39;',
+  ü: '&uuml;',
 };
+/** HTML escapes as different servers write them. */
+const ESCAPES: Record<string, (text: string) => string> = {
+  named: (t) => t.replace(/["&<>'ü]/g, (c) => named[c] ?? c),
+  decimal: (t) => t.replace(/[^A-Za-z0-9 -]/g, (c) => `&#${c.codePointAt(0)};`),
+  hex: (t) =>
+    t.replace(/[^A-Za-z0-9-]/g, (c) => `&#x${(c.codePointAt(0) ?? 0).toString(16).toUpperCase()};`),
+};
+
+/**
+ * A gateway whose error pages echo the token and the note of the request in one encoding,
+ * chosen by the first segment of the path (`/named/500/v1/…`; `cycle`: each request the next
+ * one), with the status of the second:
+ * HTML entities (named, decimal, hex), base64 at each alignment (as a Basic credential
+ * would), URL and form encoding, and JSON escapes in a plain-text answer.
+ */
+const STYLES = ['named', 'decimal', 'hex', 'b64', 'url', 'json'];
+let served = 0;
+const startPageGateway = () =>
+  listen(
+    createServer(async (req, res) => {
+      const body = await bodyOf(req);
+      const [, path = '', status = '400'] = (req.url ?? '').split('/');
+      const style = path === 'cycle' ? (STYLES[served++ % STYLES.length] ?? '') : path;
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      let note = '';
+      try {
+        note = String((JSON.parse(body) as { tag?: { note?: unknown } }).tag?.note ?? '');
+      } catch {}
+      const escapeHtml = ESCAPES[style];
+      const b64 = (t: string) => Buffer.from(t, 'utf8').toString('base64');
+      let text: string;
+      let type = 'text/html';
+      if (escapeHtml) {
+        text = `<html><head><title>${status} Error</title></head><body><h1>Bad request</h1><p>token ${escapeHtml(token)}</p><p>note ${escapeHtml(note)}</p></body></html>`;
+      } else if (style === 'b64') {
+        text = `<p>Authorization: Basic ${b64(`callops:${token}`)}</p><p>id ${b64(`x${note}`)} ${b64(note)}</p>`;
+      } else if (style === 'url') {
+        type = 'text/plain';
+        text = `rejected /Calls?token=${encodeURIComponent(token)}&note=${new URLSearchParams({ n: note }).toString().slice(2)}`;
+      } else {
+        type = 'text/plain';
+        text = `rejected ${JSON.stringify({ token, note })}`;
+      }
+      res.writeHead(Number(status), { 'content-type': type });
+      res.end(text);
+    }),
+  );
 
 describe('secrets from the environment never leak', () => {
   let project: Project;
@@ -93,10 +189,17 @@ describe('secrets from the environment never leak', () => {
   let held: RunningSimulator;
   const arrived: (() => void)[] = [];
   let echo: Awaited<ReturnType<typeof startEchoGateway>>;
+  let pages: Awaited<ReturnType<typeof startPageGateway>>;
+  let logDir: string;
   const seen: { what: string; result: CliResult }[] = [];
 
   beforeAll(async () => {
-    good = await startSimulator({ accountSid: ACCOUNT, apiKey: KEY });
+    logDir = await mkdtemp(join(tmpdir(), 'callops-simlog-'));
+    good = await startSimulator({
+      accountSid: ACCOUNT,
+      apiKey: KEY,
+      logFile: join(logDir, 'sim.jsonl'),
+    });
     wrongKey = await startSimulator({ accountSid: ACCOUNT, apiKey: 'some-other-key-0000' });
     appCheck = await startSimulator({
       accountSid: ACCOUNT,
@@ -112,6 +215,7 @@ describe('secrets from the environment never leak', () => {
       wait: () => new Promise<void>((resolve) => arrived.push(resolve)),
     });
     echo = await startEchoGateway();
+    pages = await startPageGateway();
     project = await makeProject({
       'callops.yaml': CONFIG,
       'calls/alice.yaml': CALLS,
@@ -119,8 +223,9 @@ describe('secrets from the environment never leak', () => {
     });
   });
   afterAll(async () => {
-    await Promise.all([good, wrongKey, appCheck, broken, held, echo].map((s) => s?.close()));
+    await Promise.all([good, wrongKey, appCheck, broken, held, echo, pages].map((s) => s?.close()));
     await project?.cleanup();
+    if (logDir) await rm(logDir, { recursive: true, force: true });
   });
 
   const env = (gatewayUrl: string, extra: Record<string, string | undefined> = {}) => ({
@@ -129,6 +234,7 @@ describe('secrets from the environment never leak', () => {
     VG_API_KEY: KEY,
     ALICE_NUMBER: NUMBER,
     APP_SID_VAR: APP,
+    NOTE,
     ...extra,
   });
   const run = async (what: string, args: string[], gatewayUrl: string, extra = {}) => {
@@ -143,10 +249,17 @@ describe('secrets from the environment never leak', () => {
     const gh = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
     const dead = `http://127.0.0.1:${await closedPort()}`;
 
-    expect((await run('validate', ['validate'], good.url)).code).toBe(0);
-    expect((await run('plan', ['plan'], good.url)).code).toBe(0);
-    expect((await run('plan json', ['plan', '--format', 'json'], good.url)).code).toBe(0);
-    expect((await run('plan --out', ['plan', '--out', planFile], good.url)).code).toBe(0);
+    // Commands that take no run lock, side by side.
+    const readOnly = await Promise.all([
+      run('validate', ['validate'], good.url),
+      run('validate json', ['validate', '--format', 'json'], good.url),
+      run('validate github', ['validate', '--format', 'github'], good.url, gh),
+      run('plan', ['plan'], good.url),
+      run('plan json', ['plan', '--format', 'json'], good.url),
+      run('plan github', ['plan', '--format', 'github'], good.url, gh),
+      run('plan --out', ['plan', '--out', planFile], good.url),
+    ]);
+    expect(readOnly.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0]);
 
     // Missing variable: reported by name and place, nothing sent.
     const missing = await run('missing var', ['apply', '--yes'], good.url, {
@@ -154,6 +267,16 @@ describe('secrets from the environment never leak', () => {
     });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('ALICE_NUMBER');
+    const missingNote = await run(
+      'missing var verbose',
+      ['apply', '--yes', '--verbose'],
+      good.url,
+      {
+        NOTE: undefined,
+      },
+    );
+    expect(missingNote.code).toBe(1);
+    expect(missingNote.stderr).toContain('NOTE');
 
     // 401: the simulator knows another key.
     expect((await run('401', ['apply', '--yes', '--only', 'c1'], wrongKey.url)).code).toBe(1);
@@ -188,6 +311,45 @@ describe('secrets from the environment never leak', () => {
         )
       ).code,
     ).toBe(1);
+
+    // Error pages echoing the token and the note HTML-escaped, base64-, URL- or JSON-encoded
+    // (each request gets the next encoding), for every call, in each output format.
+    const formats: string[][] = [[], ['--format', 'json'], ['--format', 'github']];
+    for (const format of formats) {
+      const paged = await run(
+        `400 pages ${format.join(' ')}`,
+        ['apply', '--yes', ...format],
+        `${pages.url}/cycle/400`,
+        format.includes('github') ? gh : {},
+      );
+      expect(paged.code).toBe(1);
+      const entries = Object.values((await project.lock())?.calls ?? {});
+      expect(entries).toHaveLength(9);
+      for (const entry of entries) {
+        expect(entry.httpStatus).toBe(400);
+        // The page's words are kept; only the secrets are replaced.
+        expect(entry.message).toContain('${VG_API_KEY}');
+      }
+    }
+    // A 500 page echoing them: unknown, with --verbose, then retried on two more pages.
+    const pageRuns: [string, string[]][] = [
+      ['named', ['--verbose']],
+      ['hex', ['--retry-unknown', '--format', 'json', '--verbose']],
+    ];
+    for (const [style, flags] of pageRuns) {
+      const paged = await run(
+        `500 ${style} page ${flags.join(' ')}`,
+        ['apply', '--yes', '--only', 'c8', ...flags],
+        `${pages.url}/${style}/500`,
+        flags.includes('github') ? gh : {},
+      );
+      expect(paged.code).toBe(1);
+      const entry = (await project.lock())?.calls['gw/c8'];
+      expect(entry?.status).toBe('unknown');
+      expect(entry?.message).toContain('${VG_API_KEY}');
+      expect(entry?.message).toContain('${NOTE}');
+    }
+    expect((await run('resolve c8', ['resolve', 'gw/c8', '--not-placed'], good.url)).code).toBe(0);
 
     // A dead gateway and an answer that leaves the outcome unknown.
     expect((await run('dead', ['apply', '--yes', '--only', 'c3'], dead)).code).toBe(1);
@@ -241,6 +403,9 @@ describe('secrets from the environment never leak', () => {
     // Unknown entries (the killed apply's) make status exit 3.
     expect((await run('status', ['status'], good.url)).code).toBe(3);
     expect((await run('status json', ['status', '--format', 'json'], good.url)).code).toBe(3);
+    expect((await run('status github', ['status', '--format', 'github'], good.url, gh)).code).toBe(
+      3,
+    );
     expect((await run('resolve', ['resolve', 'gw/c4', '--not-placed'], good.url)).code).toBe(0);
     const resolved = await run(
       'resolve placed',
@@ -264,10 +429,18 @@ describe('secrets from the environment never leak', () => {
     seen.push({ what: 'run', result: ran });
     expect(ran.code).toBe(0);
 
+    // The simulator logs request bodies (the note, the number), never the key.
+    const simLog = await readFile(join(logDir, 'sim.jsonl'), 'utf8');
+    expect(simLog).toContain('Np4Rt6');
+    expect(KEY_PATTERNS.filter((p) => simLog.includes(p))).toEqual([]);
+
     // Positive control: the canaries did reach the gateways.
     const bodies = JSON.stringify(good.received().map((r) => r.body));
     expect(bodies).toContain(NUMBER);
     expect(bodies).toContain(ACCOUNT);
+    expect(good.received().some((r) => JSON.stringify(r.body).includes(JSON.stringify(NOTE)))).toBe(
+      true,
+    );
     expect(good.received().filter((r) => r.status === 201).length).toBeGreaterThanOrEqual(5);
     expect(JSON.stringify(appCheck.received())).toContain(APP);
     expect(wrongKey.received().length).toBeGreaterThan(0);
@@ -294,6 +467,6 @@ describe('secrets from the environment never leak', () => {
       for (const p of PATTERNS) if (text.includes(p)) leaks.push(`${path}: ${p}\n${text}`);
     }
     expect(leaks).toEqual([]);
-    expect(seen.length).toBeGreaterThanOrEqual(20);
-  }, 60_000);
+    expect(seen.length).toBeGreaterThanOrEqual(30);
+  }, 180_000);
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ATTEMPT_HEADER, createGatewayClient } from '../../src/execute/client.js';
+import { MAX_ANSWER_BYTES } from '../../src/execute/policy.js';
 import type { CallRequest } from '../../src/execute/target.js';
 import { closedPort, created, makeTarget, reply, startServer, type TestServer } from './fixture.js';
 
@@ -117,19 +118,64 @@ describe('createGatewayClient', () => {
     }
   });
 
-  it('reports a headers timeout as sent', async () => {
+  it('reports a request timeout before the headers as sent', async () => {
     const server = await serve(() => {});
-    const client = createGatewayClient(makeTarget('vg', server.url, { requestTimeoutMs: 1000 }));
+    const client = createGatewayClient(makeTarget('vg', server.url, { requestTimeoutMs: 300 }));
     try {
       const result = await client.post(request);
-      expect(result).toMatchObject({
+      expect(result).toEqual({
         kind: 'error',
         sent: true,
-        code: 'UND_ERR_HEADERS_TIMEOUT',
+        code: 'TIMEOUT',
+        message: 'the request timeout of 300 ms passed',
       });
       expect(server.received).toHaveLength(1);
     } finally {
       await client.close();
+    }
+  });
+
+  it('bounds the whole body by the request timeout, however steadily it trickles', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const server = await serve((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.write('{"sid":');
+      // A byte every 50 ms: far within any gap a per-chunk timeout would allow.
+      const timer = setInterval(() => res.write(' '), 50);
+      timers.push(timer);
+      res.on('close', () => clearInterval(timer));
+    });
+    const client = createGatewayClient(makeTarget('vg', server.url, { requestTimeoutMs: 400 }));
+    try {
+      const result = await client.post(request);
+      expect(result).toMatchObject({
+        kind: 'response',
+        status: 201,
+        bodyError: 'the request timeout of 400 ms passed',
+      });
+      expect(result.kind === 'response' && result.bodyText.startsWith('{"sid":')).toBe(true);
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      await client.close();
+    }
+  });
+
+  it('reads an answer up to the cap and marks the rest unread', async () => {
+    const big = 'z'.repeat(MAX_ANSWER_BYTES * 4);
+    const server = await serve((_req, res) => reply(res, 201, big));
+    const small = await serve((_req, res) => reply(res, 201, 'y'.repeat(MAX_ANSWER_BYTES)));
+    const client = createGatewayClient(makeTarget('vg', server.url));
+    const exact = createGatewayClient(makeTarget('vg', small.url));
+    try {
+      const result = await client.post(request);
+      expect(result.kind === 'response' && result.bodyText.length).toBe(MAX_ANSWER_BYTES);
+      expect(result).toMatchObject({ kind: 'response', status: 201, truncated: true });
+      const whole = await exact.post(request);
+      expect(whole.kind === 'response' && whole.bodyText.length).toBe(MAX_ANSWER_BYTES);
+      expect(whole).not.toHaveProperty('truncated');
+    } finally {
+      await client.close();
+      await exact.close();
     }
   });
 

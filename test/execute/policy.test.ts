@@ -5,6 +5,8 @@ import {
   backoffDelay,
   classifyAttempt,
   gatewayMessage,
+  nextOutageStep,
+  type Outage,
   parseRetryAfter,
   retryDelay,
 } from '../../src/execute/policy.js';
@@ -47,6 +49,23 @@ describe('classifyAttempt', () => {
     expect(cut.kind === 'unknown' && cut.message).toContain('other side closed');
   });
 
+  it('calls a 2xx whose answer passed the cap unknown, even with a sid at its start', () => {
+    const cut = { ...response(201, '{"sid":"s-1"}   '), truncated: true } as AttemptResult;
+    const verdict = classify(cut);
+    expect(verdict).toMatchObject({ kind: 'unknown', httpStatus: 201 });
+    expect(verdict.kind === 'unknown' && verdict.message).toContain('larger than 64 KiB');
+  });
+
+  it('keeps the class of an error answer that passed the cap, its message cut short', () => {
+    const long = (status: number) =>
+      ({ ...response(status, `no: ${'x'.repeat(5000)}`), truncated: true }) as AttemptResult;
+    const failed = classify(long(400));
+    expect(failed).toMatchObject({ kind: 'failed', httpStatus: 400 });
+    expect(failed.kind === 'failed' && failed.message.length).toBeLessThanOrEqual(300);
+    expect(classify(long(503))).toMatchObject({ kind: 'retry', httpStatus: 503 });
+    expect(classify(long(500))).toMatchObject({ kind: 'unknown', httpStatus: 500 });
+  });
+
   it('fails other 4xx with the gateway message', () => {
     expect(classify(response(400, '{"msg":"missing from parameter"}'))).toEqual({
       kind: 'failed',
@@ -80,7 +99,7 @@ describe('classifyAttempt', () => {
     );
   });
 
-  it('retries 429 with a target pause, and 480 and 503 without', () => {
+  it('retries 429 with a target pause, 480 as an outage of the target, and 503 alone', () => {
     expect(classify(response(429, 'Too many', { 'retry-after': '300' }))).toMatchObject({
       kind: 'retry',
       httpStatus: 429,
@@ -92,6 +111,7 @@ describe('classifyAttempt', () => {
       kind: 'retry',
       httpStatus: 480,
       reason: '480: no available feature servers at this time',
+      signal: 'unavailable',
     });
     expect(classify(response(503, 'down', { 'retry-after': '2' }))).toEqual({
       kind: 'retry',
@@ -130,6 +150,14 @@ describe('classifyAttempt', () => {
 });
 
 describe('gatewayMessage', () => {
+  it('decodes HTML character references in the message, named, decimal and hex', () => {
+    const page =
+      '<html><body><p>token &quot;a&amp;b&#39;&#x2F;&uuml;&lt;&gt;&quot; &#8230; &bogus;</p></body></html>';
+    expect(gatewayMessage(page)).toBe(`token "a&b'/ü<>" … &bogus;`);
+    expect(gatewayMessage('{"msg":"bad &quot;to&quot;"}')).toBe('bad "to"');
+    expect(gatewayMessage('&#0; &#x110000; &#xD800;')).toBe('&#0; &#x110000; &#xD800;');
+  });
+
   it('reads msg from JSON, plain text as is, and HTML without its tags', () => {
     expect(gatewayMessage('{"msg":"Bad request"}')).toBe('Bad request');
     expect(gatewayMessage('Unauthorized\n')).toBe('Unauthorized');
@@ -181,5 +209,75 @@ describe('backoff', () => {
     const bare = classify(response(503, ''));
     if (bare.kind !== 'retry') throw new Error('expected a retry');
     expect(retryDelay(bare, 2, { random: () => 0.5 })).toBe(250);
+  });
+});
+
+describe('nextOutageStep (480: no feature server)', () => {
+  const MINUTE = 60_000;
+  /** The pauses of an outage that never ends, at a fixed draw, until it stops. */
+  const pauses = (draw: number, maxPauseMs: number) => {
+    const delays: number[] = [];
+    let outage: Outage | undefined;
+    let now = NOW;
+    for (let round = 0; round < 100; round++) {
+      const step = nextOutageStep(outage, now, maxPauseMs, { random: () => draw });
+      if (step.kind === 'stop') return { delays, stop: step };
+      delays.push(step.delayMs);
+      outage = step.outage;
+      now += step.delayMs;
+    }
+    throw new Error('never stopped');
+  };
+
+  it('grows 1, 2, 4, 8, 16, then 30 s, each between half and the whole', () => {
+    // 15.5 s, then 15 s pauses while the outage stays within 3 minutes.
+    expect(pauses(0, 3 * MINUTE).delays).toEqual([
+      500,
+      1_000,
+      2_000,
+      4_000,
+      8_000,
+      ...Array<number>(10).fill(15_000),
+    ]);
+    expect(pauses(0.999_999, 3 * MINUTE).delays.slice(0, 7)).toEqual([
+      999, 1_999, 3_999, 7_999, 15_999, 29_999, 29_999,
+    ]);
+  });
+
+  it('stops once waiting more would take the outage past max_pause', () => {
+    const { delays, stop } = pauses(0.5, 10_000);
+    expect(delays).toEqual([750, 1_500, 3_000]);
+    expect(stop).toEqual({ kind: 'stop', waitedMs: 5_250, delayMs: 6_000 });
+    expect(pauses(0.5, 100).delays).toEqual([]);
+  });
+
+  it('counts the outage from its first 480 and honours Retry-After', () => {
+    const first = nextOutageStep(undefined, NOW, MINUTE, { random: () => 0 });
+    expect(first).toEqual({ kind: 'pause', delayMs: 500, outage: { sinceMs: NOW, rounds: 1 } });
+    const later = nextOutageStep({ sinceMs: NOW, rounds: 1 }, NOW + 50_000, MINUTE, {
+      retryAfterMs: 20_000,
+    });
+    expect(later).toEqual({ kind: 'stop', waitedMs: 50_000, delayMs: 20_000 });
+  });
+
+  it('never waits past max_pause in all, for any draws', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 0.999_999, noNaN: true }), { minLength: 1 }),
+        fc.integer({ min: 1, max: 10 * MINUTE }),
+        (draws, maxPauseMs) => {
+          let outage: Outage | undefined;
+          let now = NOW;
+          for (const draw of draws) {
+            const step = nextOutageStep(outage, now, maxPauseMs, { random: () => draw });
+            if (step.kind === 'stop') return;
+            expect(step.delayMs).toBeGreaterThan(0);
+            now += step.delayMs;
+            outage = step.outage;
+            expect(now - NOW).toBeLessThanOrEqual(maxPauseMs);
+          }
+        },
+      ),
+    );
   });
 });

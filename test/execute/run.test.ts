@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import {
   closedPort,
@@ -85,7 +86,7 @@ describe('executeCalls: what each answer means', () => {
     ]);
   });
 
-  it('retries 503 and 480, then places the call', async () => {
+  it('retries 503 after a backoff and 480 after a target pause, then places the call', async () => {
     const server = await serve((_req, res) => {
       const n = server.received.length;
       if (n === 1) reply(res, 503, 'Service Unavailable');
@@ -93,23 +94,83 @@ describe('executeCalls: what each answer means', () => {
       else created(res);
     });
     const sleeps: number[] = [];
+    let clock = Date.parse('2026-11-24T10:00:00Z');
     const { outcomes, events, intents } = await run(
       makeRequests('vg', 1),
       [makeTarget('vg', server.url)],
       {
         sleep: async (ms) => {
           sleeps.push(ms);
+          clock += ms;
         },
+        now: () => new Date(clock),
         random: () => 0.5,
       },
     );
     expect(outcomes[0]).toMatchObject({ status: 'placed', attempts: 3 });
     expect(server.received).toHaveLength(3);
     expect(intents).toHaveLength(3);
-    expect(sleeps).toEqual([125, 250]);
+    expect(sleeps).toEqual([125, 750]);
     expect(events.filter((e) => e.type === 'call:retry')).toMatchObject([
       { attempt: 2, delayMs: 125, reason: '503 Service Unavailable: Service Unavailable' },
-      { attempt: 3, delayMs: 250, reason: '480: no available feature servers at this time' },
+      { attempt: 3, delayMs: 750, reason: '480: no available feature servers at this time' },
+    ]);
+    expect(events.filter((e) => e.type === 'target:paused')).toHaveLength(1);
+  });
+
+  it('pauses the target once for 480s answered to requests in flight together', async () => {
+    const waiting: ServerResponse[] = [];
+    const server = await serve((_req, res) => {
+      if (server.received.length > 2) return created(res);
+      waiting.push(res);
+      // Both requests are at the gateway before either is answered.
+      if (waiting.length === 2) {
+        for (const held of waiting) reply(held, 480, { msg: 'no available feature servers' });
+      }
+    });
+    let clock = Date.parse('2026-11-24T10:00:00Z');
+    const { outcomes, events } = await run(
+      makeRequests('vg', 2),
+      [makeTarget('vg', server.url, { concurrency: 2 })],
+      {
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now: () => new Date(clock),
+        random: () => 0,
+      },
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['placed', 'placed']);
+    expect(server.received).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'target:paused')).toMatchObject([
+      { target: 'vg', reason: '480: no available feature servers' },
+    ]);
+  });
+
+  it('ends an outage longer than max_pause: the rest are not sent, whatever maxAttempts', async () => {
+    const server = await serve((_req, res) => reply(res, 480, { msg: 'no feature server' }));
+    let clock = Date.parse('2026-11-24T10:00:00Z');
+    const { outcomes, events } = await run(
+      makeRequests('vg', 3),
+      [makeTarget('vg', server.url, { concurrency: 1, maxPauseMs: 20_000 })],
+      {
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now: () => new Date(clock),
+        random: () => 0,
+        maxAttempts: 2,
+      },
+    );
+    // Pauses of 0.5, 1, 2, 4 and 8 s fit in 20 s; the next, 15 s, would not.
+    expect(server.received).toHaveLength(6);
+    expect(events.filter((e) => e.type === 'target:paused')).toHaveLength(5);
+    const reason =
+      'target `vg` has had no feature server for 16 s; waiting 15 s more would pass its max_pause of 20 s (480: no feature server)';
+    expect(outcomes).toMatchObject([
+      { status: 'failed', httpStatus: 480, attempts: 6, message: `not retried: ${reason}` },
+      { status: 'failed', attempts: 0, message: `not sent: ${reason}` },
+      { status: 'failed', attempts: 0, message: `not sent: ${reason}` },
     ]);
   });
 
@@ -154,7 +215,7 @@ describe('executeCalls: what each answer means', () => {
     const target = makeTarget('vg', server.url, { requestTimeoutMs: 1000 });
     const { outcomes } = await run(makeRequests('vg', 1), [target]);
     expect(outcomes[0]).toMatchObject({ status: 'unknown', attempts: 1 });
-    expect(outcomes[0]?.message).toContain('UND_ERR_HEADERS_TIMEOUT');
+    expect(outcomes[0]?.message).toContain('the request timeout of 1 s passed');
     expect(server.received).toHaveLength(1);
   });
 

@@ -49,6 +49,39 @@ describe('a secret as other programs write it', () => {
     expect(b64('k=ab%2fcd%2bef%3d%3d')).toBe('k=${K}');
   });
 
+  it('HTML-escaped with named, decimal or hex references, in either case', () => {
+    const r = makeRedactor([{ name: 'K', value: `ab/"&<>'ü-cd` }]);
+    expect(r('<p>ab/&quot;&amp;&lt;&gt;&#39;&uuml;-cd</p>')).toBe('<p>${K}</p>');
+    expect(r('ab&#47;&#34;&#38;&#60;&#62;&#039;&#252;&#45;cd!')).toBe('${K}!');
+    expect(r('ab&#x2F;&#x22;&#x26;&#x3c;&#x3E;&#x27;&#xFC;-cd')).toBe('${K}');
+    expect(r('ab&sol;&quot;&amp;&lt;&gt;&apos;ü-cd')).toBe('${K}');
+    // A JSON-escaped value inside an HTML page.
+    expect(r('{&quot;k&quot;:&quot;ab/\\&quot;&amp;&lt;&gt;&#39;\\u00fc-cd&quot;}')).toBe(
+      '{&quot;k&quot;:&quot;${K}&quot;}',
+    );
+    expect(r('a &amp; b &lt;ok&gt;')).toBe('a &amp; b &lt;ok&gt;');
+  });
+
+  it('in base64 at any alignment inside a longer base64 text, and in base64url', () => {
+    const value = `Zq8/+"&<>'ü-Kd`;
+    const r = makeRedactor([{ name: 'K', value }]);
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    for (const prefix of ['', 'u', 'us', 'user:', 'callops:']) {
+      for (const suffix of ['', '!', '!?', '!?#']) {
+        const text = `Authorization: Basic ${b64(`${prefix}${value}${suffix}`)}`;
+        const out = r(text);
+        expect(out, text).toContain('${K}');
+        expect(Buffer.from(out.split(' ').at(-1) ?? '', 'base64').toString('utf8')).not.toContain(
+          'Kd',
+        );
+      }
+    }
+    const url = Buffer.from(`x${value}`, 'utf8').toString('base64url');
+    expect(r(`token=${url}`)).toContain('${K}');
+    // A value too short for a distinctive base64 run is left alone there.
+    expect(makeRedactor([{ name: 'S', value: 'abcd' }])(`x ${b64('abcd')}`)).toBe('x YWJjZA==');
+  });
+
   it('cut off at the end of a shortened message', () => {
     const r = makeRedactor([{ name: 'K', value: 'sk-live-0123456789abcdef' }]);
     expect(r('invalid token sk-live-01234567…')).toBe('invalid token ${K}…');
