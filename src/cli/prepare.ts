@@ -25,17 +25,28 @@ const exists = (path: string) =>
     () => false,
   );
 
-/** `--env-file FILE`, or `.env` beside callops.yaml when present; the real environment wins. */
+/**
+ * `--env-file FILE` (relative to the working directory, as the user typed it), or `.env` in
+ * the project root when present; the real environment wins. The file's variables are only
+ * used for `${VAR}` references: they never enter process.env. A FILE that cannot be read is a
+ * usage error naming the flag; an unreadable `.env` is an error naming the file.
+ */
 export const loadEnv = async (ctx: CommandContext): Promise<Env> => {
+  const implicit = join(ctx.root, '.env');
+  const given = ctx.envFile !== undefined;
   const file =
     ctx.envFile !== undefined
       ? resolvePath(ctx.envFile)
-      : (await exists(join(ctx.root, '.env')))
-        ? join(ctx.root, '.env')
+      : (await exists(implicit))
+        ? implicit
         : undefined;
   if (file === undefined) return ctx.env;
   const read = await readEnvFile(file);
-  if ('error' in read) throw new CliError(`--env-file: ${read.error}`, EXIT.usage);
+  if ('error' in read) {
+    const at = read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`;
+    if (given) throw new UsageError(`--env-file ${ctx.envFile}${at}: ${read.error}`);
+    throw new CliError(`.env${at}: ${read.error}`, EXIT.failed);
+  }
   return mergeEnv(read.env, ctx.env);
 };
 
