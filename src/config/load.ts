@@ -55,7 +55,9 @@ const readSource = async (absolute: string, file: string): Promise<Read> => {
     const info = await stat(absolute);
     if (!info.isFile()) return { diagnostics: [fileProblem(file, 'is not a regular file')] };
     if (info.size > MAX_FILE_BYTES)
-      return { diagnostics: [fileProblem(file, tooLargeMessage(info.size))] };
+      return {
+        diagnostics: [problemAt(file, { line: 1, column: 1 }, tooLargeMessage(info.size))],
+      };
     const decoded = decodeText(file, await readFile(absolute));
     if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
     return parseSource(file, decoded.text);
