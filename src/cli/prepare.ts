@@ -17,6 +17,8 @@ export interface Prepared {
   readonly env: Env;
   readonly choice: TargetChoice;
   readonly sourceText: (file: string) => string | undefined;
+  /** The warnings found so far (already printed, except in the json format). */
+  readonly warnings: readonly Diagnostic[];
 }
 
 const exists = (path: string) =>
@@ -68,7 +70,8 @@ export const prepare = async (ctx: CommandContext): Promise<Prepared> => {
   if (reportDiagnostics(ctx, all, sourceText)) throw new CliError(INVALID);
   const choice = chooseTarget(project.config, fromEnv.spec, ctx.target);
   checkOnly(ctx.values.only, project);
-  return { project, env, choice, sourceText };
+  const warnings = all.filter((d) => d.severity === 'warning');
+  return { project, env, choice, sourceText, warnings };
 };
 
 /** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */
