@@ -159,6 +159,24 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   return { root, ...(config.source ? { configFile: config.source } : {}), callFiles, diagnostics };
 };
 
+/** callops.yaml (or .yml) when present, and the call files its `calls` patterns match. */
+export const findProjectFiles = async (
+  root: string,
+): Promise<{ readonly configFile?: string; readonly callFiles: readonly string[] }> => {
+  const absolute = resolve(root);
+  const config = await readConfig(absolute);
+  const names = await glob(callGlobs(config.source).globs, { cwd: absolute, ignore: IGNORE });
+  const configFile =
+    config.source?.file ??
+    (await Promise.all(CONFIG_FILES.map((n) => exists(join(absolute, n))))).reduce<
+      string | undefined
+    >((found, kind, i) => found ?? (kind ? CONFIG_FILES[i] : undefined), undefined);
+  return {
+    ...(configFile ? { configFile } : {}),
+    callFiles: names.filter((n) => n !== configFile).sort(byPath),
+  };
+};
+
 /**
  * A cheap fingerprint of what loadProject would read: callops.yaml's text, and the name,
  * size and modification time of every call file its globs match. It changes when a file is
