@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
+import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
@@ -30,7 +31,8 @@ export interface LoadedProject {
 }
 
 export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
-export const DEFAULT_CALL_GLOBS = ['calls/**/*.yaml'] as const;
+export { DEFAULT_CALL_GLOBS } from './defaults.js';
+
 const YAML_GLOBS = ['**/*.yaml', '**/*.yml'];
 const IGNORE = ['**/node_modules/**', '**/.git/**'];
 
@@ -89,7 +91,7 @@ const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean 
   if (Array.isArray(calls) && calls.length > 0 && calls.every((c) => typeof c === 'string')) {
     return { globs: calls, fromConfig: true };
   }
-  return { globs: [...DEFAULT_CALL_GLOBS, 'calls/**/*.yml'], fromConfig: false };
+  return { globs: [...DEFAULT_CALL_GLOBS], fromConfig: false };
 };
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
