@@ -35,6 +35,11 @@ export interface CommandModule {
   readonly handlesSignals?: boolean;
   /** What the first signal does, said on stderr (default: "stopping"). */
   readonly onStop?: string;
+  /**
+   * Common flags the command refuses, each with the message saying why (exit 64). Its help
+   * does not list them, and they are refused even beside --help.
+   */
+  readonly refuses?: Readonly<Record<string, string>>;
   run(ctx: CommandContext): Promise<number>;
 }
 
@@ -58,3 +63,11 @@ export const COMMON_USAGE = `Common flags:
   --no-color           no colours (NO_COLOR is honoured too)
   --verbose            show stack traces of internal errors
   -h, --help           this help`;
+
+/** COMMON_USAGE without the lines of the flags a command refuses. */
+export const commonUsageFor = (command: Pick<CommandModule, 'refuses'>): string => {
+  const refused = Object.keys(command.refuses ?? {});
+  return COMMON_USAGE.split('\n')
+    .filter((line) => !refused.some((flag) => line.startsWith(`  --${flag} `)))
+    .join('\n');
+};

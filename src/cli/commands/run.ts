@@ -56,6 +56,7 @@ looked at again at every wake (at least once a minute, and always before a slot 
 an edited, added or removed call takes effect then; definitions left invalid place nothing
 until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded.
 --yes is required: run places calls unattended.`,
+  refuses: { now: 'run follows the clock: it takes no --now (use plan --now to preview)' },
   options: {
     yes: { type: 'boolean', short: 'y' },
     only: { type: 'string', multiple: true },
