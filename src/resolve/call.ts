@@ -37,8 +37,9 @@ const resolvedMessage = (where: string, written: readonly string[], message: str
   const rule = message.replace(/(, got | — quote it).*$/s, '');
   const what = `${where}: ${written.join(', ')}`;
   if (rule === 'must not be empty') return `${what} must not resolve to an empty value`;
-  if (rule.startsWith('must be '))
+  if (/^must be (a|an|one of) /.test(rule)) {
     return `${what} must resolve to ${rule.slice('must be '.length)}`;
+  }
   return `${what} resolves to a value that ${rule}`;
 };
 
