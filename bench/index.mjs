@@ -33,7 +33,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const startSimulator = () =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'simulator', '--port', '0'], {
+    const child = spawn(process.execPath, ['--', CLI, 'simulator', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout });
@@ -189,7 +189,7 @@ try {
   for (let r = 0; r < RUNS; r++) {
     const { dir } = project(url, N);
     cli.push(
-      timeCommand([CLI, '-C', dir, 'apply', '--yes', '--format', 'json'], {
+      timeCommand(['--', CLI, '-C', dir, 'apply', '--yes', '--format', 'json'], {
         BENCH_API_KEY: DEFAULT_API_KEY,
       }),
     );
@@ -204,9 +204,9 @@ try {
   );
 
   const node0 = median(Array.from({ length: 7 }, () => timeCommand(['-e', '0'])));
-  const version = median(Array.from({ length: 7 }, () => timeCommand([CLI, '--version'])));
+  const version = median(Array.from({ length: 7 }, () => timeCommand(['--', CLI, '--version'])));
   const validateExamples = median(
-    Array.from({ length: 7 }, () => timeCommand([CLI, '-C', ROOT, 'validate'])),
+    Array.from({ length: 7 }, () => timeCommand(['--', CLI, '-C', ROOT, 'validate'])),
   );
   row('callops --version start-up', version, node0, 'ms', false);
   row('callops validate calls/ (examples)', validateExamples, node0, 'ms', false);
@@ -220,7 +220,7 @@ try {
     }),
   );
   const validateBig = median(
-    Array.from({ length: 3 }, () => timeCommand([CLI, '-C', big.dir, 'validate'])),
+    Array.from({ length: 3 }, () => timeCommand(['--', CLI, '-C', big.dir, 'validate'])),
   );
   row(
     `callops validate, 5000 calls (${(big.text.length / 1024).toFixed(0)} KiB) vs yaml parse alone`,

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(

@@ -35,6 +35,11 @@ export interface CommandModule {
   readonly handlesSignals?: boolean;
   /** What the first signal does, said on stderr (default: "stopping"). */
   readonly onStop?: string;
+  /**
+   * Common flags the command refuses, each with the message saying why (exit 64). Its help
+   * does not list them, and they are refused even beside --help.
+   */
+  readonly refuses?: Readonly<Record<string, string>>;
   run(ctx: CommandContext): Promise<number>;
 }
 
@@ -52,10 +57,19 @@ export const COMMON_OPTIONS: OptionsConfig = {
 export const COMMON_USAGE = `Common flags:
   -C DIR               project root (default: the current directory)
   --target NAME        target to use (default: default_target, the env target, or the simulator)
-  --env-file FILE      read variables from FILE (the real environment wins)
+  --env-file FILE      read variables from FILE, relative to the working directory
+                       (for \${VAR} references only; the real environment wins)
   --format FMT         human | json | github (github is the default when GITHUB_ACTIONS=true)
   --now ISO            evaluate schedules as at that instant (plan, status); apply: a
                        rehearsal, only against the simulator or a loopback target
   --no-color           no colours (NO_COLOR is honoured too)
   --verbose            show stack traces of internal errors
   -h, --help           this help`;
+
+/** COMMON_USAGE without the lines of the flags a command refuses. */
+export const commonUsageFor = (command: Pick<CommandModule, 'refuses'>): string => {
+  const refused = Object.keys(command.refuses ?? {});
+  return COMMON_USAGE.split('\n')
+    .filter((line) => !refused.some((flag) => line.startsWith(`  --${flag} `)))
+    .join('\n');
+};

@@ -7,6 +7,7 @@ import {
   COMMON_USAGE,
   type CommandContext,
   type CommandModule,
+  commonUsageFor,
   type Format,
 } from './context.js';
 import { CliError, EXIT, UsageError } from './exit.js';
@@ -153,8 +154,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       strict: true,
     });
     const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    for (const [flag, why] of Object.entries(command.refuses ?? {})) {
+      if (values[flag] !== undefined) throw new UsageError(why);
+    }
     if (values.help === true) {
-      out.write(`${command.usage}\n\n${COMMON_USAGE}\n`);
+      out.write(`${command.usage}\n\n${commonUsageFor(command)}\n`);
       return EXIT.ok;
     }
     const format = pickFormat(values.format, process.env);

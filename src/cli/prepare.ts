@@ -17,6 +17,8 @@ export interface Prepared {
   readonly env: Env;
   readonly choice: TargetChoice;
   readonly sourceText: (file: string) => string | undefined;
+  /** The warnings found so far (already printed, except in the json format). */
+  readonly warnings: readonly Diagnostic[];
 }
 
 const exists = (path: string) =>
@@ -25,17 +27,28 @@ const exists = (path: string) =>
     () => false,
   );
 
-/** `--env-file FILE`, or `.env` beside callops.yaml when present; the real environment wins. */
+/**
+ * `--env-file FILE` (relative to the working directory, as the user typed it), or `.env` in
+ * the project root when present; the real environment wins. The file's variables are only
+ * used for `${VAR}` references: they never enter process.env. A FILE that cannot be read is a
+ * usage error naming the flag; an unreadable `.env` is an error naming the file.
+ */
 export const loadEnv = async (ctx: CommandContext): Promise<Env> => {
+  const implicit = join(ctx.root, '.env');
+  const given = ctx.envFile !== undefined;
   const file =
     ctx.envFile !== undefined
       ? resolvePath(ctx.envFile)
-      : (await exists(join(ctx.root, '.env')))
-        ? join(ctx.root, '.env')
+      : (await exists(implicit))
+        ? implicit
         : undefined;
   if (file === undefined) return ctx.env;
   const read = await readEnvFile(file);
-  if ('error' in read) throw new CliError(`--env-file: ${read.error}`, EXIT.usage);
+  if ('error' in read) {
+    const at = read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`;
+    if (given) throw new UsageError(`--env-file ${ctx.envFile}${at}: ${read.error}`);
+    throw new CliError(`.env${at}: ${read.error}`, EXIT.failed);
+  }
   return mergeEnv(read.env, ctx.env);
 };
 
@@ -57,7 +70,8 @@ export const prepare = async (ctx: CommandContext): Promise<Prepared> => {
   if (reportDiagnostics(ctx, all, sourceText)) throw new CliError(INVALID);
   const choice = chooseTarget(project.config, fromEnv.spec, ctx.target);
   checkOnly(ctx.values.only, project);
-  return { project, env, choice, sourceText };
+  const warnings = all.filter((d) => d.severity === 'warning');
+  return { project, env, choice, sourceText, warnings };
 };
 
 /** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */

@@ -88,5 +88,40 @@ export const resolveRequests = async (
     secrets.push(...result.secrets);
     requests.push({ key: item.key, target: item.target, body: result.body });
   }
-  return { requests, targets, secrets, diagnostics, close };
+  return { requests, targets, secrets, diagnostics: unique(diagnostics), close };
+};
+
+/**
+ * Drops repeats: a bad or missing value in defaults is found once per call that inherits it,
+ * at the same place with the same words; it is reported once.
+ */
+const unique = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const id = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+};
+
+/**
+ * What `apply` would find wrong when resolving these items now (missing variables, values
+ * that break a rule), without starting anything: for `plan`, as warnings.
+ */
+export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] => {
+  const found: Diagnostic[] = [];
+  for (const name of new Set(due.map((i) => i.target))) {
+    const spec = prepared.choice.specs.get(name);
+    if (name === SIMULATOR_TARGET || spec === undefined) continue;
+    const result = resolveTarget(spec, prepared.env);
+    if ('diagnostics' in result) found.push(...result.diagnostics);
+  }
+  const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
+  for (const name of new Set(due.map((i) => i.name))) {
+    const def = byName.get(name);
+    const result = def && resolveCall(def, prepared.env);
+    if (result && 'diagnostics' in result) found.push(...result.diagnostics);
+  }
+  return unique(found).map((d) => ({ ...d, severity: 'warning' }));
 };

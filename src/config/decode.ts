@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../validate/diagnostic.js';
-import { fileProblem, problemAt } from './diagnostics.js';
+import { problemAt } from './diagnostics.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
+import type { Position } from './types.js';
 
 export interface DecodedText {
   /** The text, absent when the bytes are not readable as UTF-8 YAML. */
@@ -43,31 +44,39 @@ export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
 
 const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
 
+/** Line and column (1-based, in characters) of a byte offset of UTF-8 text. */
+export const positionOfByte = (bytes: Uint8Array, offset: number): Position => {
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: before.length - lineStart + 1 };
+};
+
+/** A NUL byte: what text editors never write. Located at the first one. */
+export const BINARY_MESSAGE = 'file is binary (it contains a NUL byte here), not text';
+
+const START: Position = { line: 1, column: 1 };
+
 /**
  * Turns the bytes of a file into text, refusing (as diagnostics, never by throwing) files
- * that are too large, binary, UTF-16, or not valid UTF-8. A UTF-8 byte order mark is dropped.
+ * that are too large, binary, UTF-16, or not valid UTF-8, each at 1:1 or at the offending
+ * byte. A UTF-8 byte order mark is dropped.
  */
 export const decodeText = (file: string, bytes: Uint8Array): DecodedText => {
   if (bytes.length > MAX_FILE_BYTES) {
-    return { diagnostics: [fileProblem(file, tooLargeMessage(bytes.length))] };
+    return { diagnostics: [problemAt(file, START, tooLargeMessage(bytes.length))] };
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return { diagnostics: [fileProblem(file, 'file is UTF-16 text; save it as UTF-8')] };
+    return { diagnostics: [problemAt(file, START, 'file is UTF-16 text; save it as UTF-8')] };
   }
-  if (bytes.includes(0)) {
-    return {
-      diagnostics: [fileProblem(file, 'file is binary (it contains NUL bytes), not YAML text')],
-    };
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    return { diagnostics: [problemAt(file, positionOfByte(bytes, nul), BINARY_MESSAGE)] };
   }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), diagnostics: [] };
   } catch {
     const offset = Math.max(0, firstInvalidUtf8(bytes));
-    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
-    const lineStart = before.lastIndexOf('\n') + 1;
-    const line = before.split('\n').length;
-    const column = before.length - lineStart + 1;
     const message = `file is not valid UTF-8 (byte ${hex(bytes[offset] ?? 0)}); save it as UTF-8`;
-    return { diagnostics: [problemAt(file, { line, column }, message)] };
+    return { diagnostics: [problemAt(file, positionOfByte(bytes, offset), message)] };
   }
 };

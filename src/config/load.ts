@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
+import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
@@ -30,7 +31,8 @@ export interface LoadedProject {
 }
 
 export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
-export const DEFAULT_CALL_GLOBS = ['calls/**/*.yaml'] as const;
+export { DEFAULT_CALL_GLOBS } from './defaults.js';
+
 const YAML_GLOBS = ['**/*.yaml', '**/*.yml'];
 const IGNORE = ['**/node_modules/**', '**/.git/**'];
 
@@ -55,7 +57,9 @@ const readSource = async (absolute: string, file: string): Promise<Read> => {
     const info = await stat(absolute);
     if (!info.isFile()) return { diagnostics: [fileProblem(file, 'is not a regular file')] };
     if (info.size > MAX_FILE_BYTES)
-      return { diagnostics: [fileProblem(file, tooLargeMessage(info.size))] };
+      return {
+        diagnostics: [problemAt(file, { line: 1, column: 1 }, tooLargeMessage(info.size))],
+      };
     const decoded = decodeText(file, await readFile(absolute));
     if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
     return parseSource(file, decoded.text);
@@ -87,7 +91,7 @@ const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean 
   if (Array.isArray(calls) && calls.length > 0 && calls.every((c) => typeof c === 'string')) {
     return { globs: calls, fromConfig: true };
   }
-  return { globs: [...DEFAULT_CALL_GLOBS, 'calls/**/*.yml'], fromConfig: false };
+  return { globs: [...DEFAULT_CALL_GLOBS], fromConfig: false };
 };
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -155,6 +159,24 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     if (read.source) callFiles.push(read.source);
   }
   return { root, ...(config.source ? { configFile: config.source } : {}), callFiles, diagnostics };
+};
+
+/** callops.yaml (or .yml) when present, and the call files its `calls` patterns match. */
+export const findProjectFiles = async (
+  root: string,
+): Promise<{ readonly configFile?: string; readonly callFiles: readonly string[] }> => {
+  const absolute = resolve(root);
+  const config = await readConfig(absolute);
+  const names = await glob(callGlobs(config.source).globs, { cwd: absolute, ignore: IGNORE });
+  const configFile =
+    config.source?.file ??
+    (await Promise.all(CONFIG_FILES.map((n) => exists(join(absolute, n))))).reduce<
+      string | undefined
+    >((found, kind, i) => found ?? (kind ? CONFIG_FILES[i] : undefined), undefined);
+  return {
+    ...(configFile ? { configFile } : {}),
+    callFiles: names.filter((n) => n !== configFile).sort(byPath),
+  };
 };
 
 /**

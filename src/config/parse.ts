@@ -9,6 +9,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { Diagnostic } from '../validate/diagnostic.js';
+import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import {
   MAX_ALIAS_COUNT,
@@ -142,12 +143,15 @@ export const parseSource = (file: string, text: string): ParsedSource => {
   if (bytes > MAX_FILE_BYTES) {
     return {
       source: { ...empty, text: '' },
-      diagnostics: [fileProblem(file, tooLargeMessage(bytes))],
+      diagnostics: [problemAt(file, { line: 1, column: 1 }, tooLargeMessage(bytes))],
     };
   }
-  if (text.includes('\0')) {
-    const message = 'file is binary (it contains NUL bytes), not YAML text';
-    return { source: empty, diagnostics: [fileProblem(file, message)] };
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const before = text.slice(0, nul);
+    const line = before.split('\n').length;
+    const column = nul - (before.lastIndexOf('\n') + 1) + 1;
+    return { source: empty, diagnostics: [problemAt(file, { line, column }, BINARY_MESSAGE)] };
   }
   const lc = linesOf(text);
   const pos = (offset: number): Position => {

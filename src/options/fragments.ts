@@ -19,6 +19,10 @@ export const VAR_RULE =
 export const PHONE_PATTERN = `^\\+?[0-9]{3,15}$|${VAR_PATTERN}`;
 export const PHONE_MESSAGE = 'must be a phone number: an optional + and 3–15 digits';
 
+/** A SIP URI (`sip:` or `sips:`, any case, no spaces), or a `${VAR}` reference. */
+export const SIP_URI_PATTERN = `^[Ss][Ii][Pp][Ss]?:[^\\s]+$|${VAR_PATTERN}`;
+export const SIP_URI_MESSAGE = 'must be a sip: or sips: URI, e.g. sip:alice@example.com';
+
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 export const NAME_MESSAGE =
   'must be lowercase letters, digits, `.`, `_` or `-`, starting with a letter or digit';

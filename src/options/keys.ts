@@ -68,7 +68,7 @@ export const TARGET_KEYS: readonly KeyRow[] = [
 export const CONFIG_KEYS: readonly KeyRow[] = [
   key('targets', 'map of targets', { type: 'object', propertyNames: { pattern: NAME_PATTERN, patternErrorMessage: NAME_MESSAGE }, additionalProperties: { $ref: defRef('target') } }, 'Named gateways: name to `{base_url, account_sid, api_key, …}`.'),
   key('default_target', 'string', nonEmptyString(), 'Target used when a call names none and no `--target` is given.'),
-  key('calls', 'array of strings', { type: 'array', items: nonEmptyString() }, 'Glob patterns of the call files, relative to callops.yaml (default `["calls/**/*.yaml"]`).'),
+  key('calls', 'array of strings', { type: 'array', items: nonEmptyString() }, 'Glob patterns of the call files, relative to callops.yaml (default `["calls/**/*.yaml", "calls/**/*.yml"]`).'),
   key('lockfile', 'string', nonEmptyString(), 'Path of the lockfile (default `callops.lock`).'),
   key('defaults', 'object', { allOf: [{ $ref: defRef('defaults') }] }, 'Options merged under every call of the project (a file\'s and the call\'s own values win).'),
 ];

@@ -1,13 +1,12 @@
+import type { PathSegments } from '../config/types.js';
 import type { CallRequest } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
+import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, hasReference, interpolate, type Secret } from './interpolate.js';
 import { secretsOf } from './secrets.js';
-
-/** Options that are whole numbers: a reference in them must resolve to digits. */
-export const INTEGER_OPTIONS: readonly string[] = ['timeLimit', 'timeout'];
 
 export type Body = Readonly<Record<string, unknown>>;
 
@@ -15,11 +14,41 @@ export type CallResolution =
   | { readonly ok: true; readonly body: Body; readonly secrets: readonly Secret[] }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
+/** Every string holding a reference at or below `path` of the options as written. */
+const referencesBelow = (value: unknown): string[] => {
+  if (typeof value === 'string') return hasReference(value) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap(referencesBelow);
+  if (value !== null && typeof value === 'object')
+    return Object.values(value).flatMap(referencesBelow);
+  return [];
+};
+
+const valueAt = (data: unknown, path: PathSegments): unknown =>
+  path.reduce<unknown>(
+    (node, seg) =>
+      node !== null && typeof node === 'object'
+        ? (node as Record<string | number, unknown>)[seg]
+        : undefined,
+    data,
+  );
+
+/** The schema's words about a resolved value, without the value ("…, got "x"" is cut). */
+const resolvedMessage = (where: string, written: readonly string[], message: string): string => {
+  const rule = message.replace(/(, got | — quote it).*$/s, '');
+  const what = `${where}: ${written.join(', ')}`;
+  if (rule === 'must not be empty') return `${what} must not resolve to an empty value`;
+  if (/^must be (a|an|one of) /.test(rule)) {
+    return `${what} must resolve to ${rule.slice('must be '.length)}`;
+  }
+  return `${what} resolves to a value that ${rule}`;
+};
+
 /**
  * The request body of a call with every `${VAR}` resolved from `env`. Each missing variable
  * is a Diagnostic at the place it is referenced; messages name the reference, never a value.
- * An integer option written as a reference (`timeout: ${T}`) becomes a number when the value
- * is digits, else it is an error — no other value changes type.
+ * The resolved call then passes the same schema as a literal one: a value that breaks it is
+ * an error at the reference, naming it, never quoting the value. Where the schema takes a
+ * number, a reference that resolves to digits becomes that number; no other value changes type.
  */
 export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
   const r = interpolate(def.options, env);
@@ -29,21 +58,25 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
     ...r.missing.map((m) => at(m.path, missingMessage(m.name, pointer(m.path)))),
     ...r.malformed.map((m) => at(m.path, malformedMessage(m.text))),
   ];
-  const body: Record<string, unknown> = { ...(r.value as Body) };
-  for (const key of INTEGER_OPTIONS) {
-    const raw = def.options[key];
-    if (typeof raw !== 'string' || !hasReference(raw)) continue;
-    if (r.missing.some((m) => m.path[0] === key) || r.malformed.some((m) => m.path[0] === key)) {
-      continue;
-    }
-    const text = String(body[key]);
-    const n = Number(text);
-    if (/^\d+$/.test(text) && Number.isSafeInteger(n) && n > 0) body[key] = n;
-    else diagnostics.push(at([key], `${key}: ${raw} must resolve to a positive integer`));
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  const checked = checkResolvedOptions(r.value as Body);
+  for (const problem of checked.problems) {
+    const path = pointerSegments(def.options, problem.pointer);
+    const written = referencesBelow(valueAt(def.options, path));
+    // Only references can break a call that validated: a problem elsewhere is not ours to word.
+    const where = path.join('.') || 'the call';
+    diagnostics.push(
+      at(
+        path,
+        written.length > 0
+          ? resolvedMessage(where, written, problem.message)
+          : `${where}: ${problem.message.replace(/(, got | — quote it).*$/s, '')} once references are resolved`,
+      ),
+    );
   }
   return diagnostics.length > 0
     ? { ok: false, diagnostics }
-    : { ok: true, body, secrets: r.secrets };
+    : { ok: true, body: checked.options, secrets: r.secrets };
 };
 
 export interface CallsResolution {

@@ -2,7 +2,6 @@ export {
   type Body,
   type CallResolution,
   type CallsResolution,
-  INTEGER_OPTIONS,
   requestsFor,
   resolveCall,
   resolveCalls,

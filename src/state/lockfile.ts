@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { decodeText } from '../config/decode.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
 import { positionOf, scanJson } from './json-scan.js';
@@ -21,7 +22,7 @@ const diagnostic = (
   path: string,
   message: string,
 ): Diagnostic => {
-  const { line, column } = offset === undefined ? { line: 0, column: 0 } : positionOf(text, offset);
+  const { line, column } = offset === undefined ? { line: 1, column: 1 } : positionOf(text, offset);
   return { file, line, column, path, message, severity: 'error' };
 };
 
@@ -69,14 +70,27 @@ export const readLockfile = async (
   path: string,
   options: { readonly file?: string } = {},
 ): Promise<{ lock: Lockfile } | { error: Diagnostic }> => {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     if (isErrorCode(error, 'ENOENT')) return { lock: emptyLockfile() };
     throw error;
   }
-  return parseLockfile(text, options.file ?? basename(path));
+  const file = options.file ?? basename(path);
+  // Binary, UTF-16, not UTF-8 or too large: located as a YAML file's would be.
+  const decoded = decodeText(file, bytes);
+  const [problem] = decoded.diagnostics;
+  if (decoded.text === undefined || problem) {
+    const why = problem?.message ?? 'not readable as text';
+    return {
+      error: {
+        ...(problem ?? { file, line: 1, column: 1, path: '', severity: 'error' }),
+        message: `${why} — ${FIX}`,
+      },
+    };
+  }
+  return parseLockfile(decoded.text, file);
 };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

@@ -1,3 +1,4 @@
+import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
@@ -13,7 +14,7 @@ import {
   unknownTarget,
 } from './targets.js';
 
-export const DEFAULT_CALLS: readonly string[] = ['calls/**/*.yaml'];
+export const DEFAULT_CALLS: readonly string[] = DEFAULT_CALL_GLOBS;
 export const DEFAULT_LOCKFILE = 'callops.lock';
 
 /** callops.yaml read into ProjectConfig, with its problems sorted by kind. */

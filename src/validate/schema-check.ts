@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { newAjv } from '../options/ajv.js';
+import { VAR_PATTERN } from '../options/fragments.js';
 import { buildCallsSchema, buildConfigSchema } from '../options/schema.js';
 import { VALIDATOR_FILES } from '../options/standalone.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -130,3 +131,60 @@ export const checkCallsDocument = (doc: SourceDocument, text?: string): Diagnost
 /** Structural errors of the callops.yaml document. */
 export const checkConfigDocument = (doc: SourceDocument, text?: string): Diagnostic[] =>
   check(configValidator(), doc, text, isApiKey);
+
+/** A schema problem of a call's options, its pointer relative to the options. */
+export interface OptionProblem {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+const numeric = /^-?\d+(\.\d+)?$/;
+const CALL_POINTER = /^\/calls\/0(?=\/|$)/;
+
+/**
+ * Checks the options of one call after its `${VAR}` references were resolved, against the
+ * same schema as literals. Where the schema takes a number or a reference (`timeout`,
+ * nested numbers of `amd`…), a resolved string of digits becomes that number first; any
+ * other value keeps its type. Returns the options so converted and what is still wrong.
+ */
+export const checkResolvedOptions = (
+  options: Readonly<Record<string, unknown>>,
+): { readonly options: Record<string, unknown>; readonly problems: readonly OptionProblem[] } => {
+  const compiled = callsValidator();
+  const call: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    Object.defineProperty(call, key, { value, enumerable: true, writable: true });
+  }
+  const doc = { calls: [{ ...call, name: 'resolved' }] };
+  const run = () => (compiled.validate(doc) ? [] : [...(compiled.validate.errors ?? [])]);
+  let errors = run();
+  // A number written as a reference: the schema allowed the `${…}` string in its place.
+  const numberSlots = errors.filter(
+    (e) =>
+      e.keyword === 'pattern' &&
+      (e.params as { pattern?: string }).pattern === VAR_PATTERN &&
+      typeof e.data === 'string' &&
+      numeric.test(e.data),
+  );
+  if (numberSlots.length > 0) {
+    for (const e of numberSlots) setAt(doc, pointerSegments(doc, e.instancePath), Number(e.data));
+    errors = run();
+  }
+  const { name: _name, ...converted } = doc.calls[0] as Record<string, unknown>;
+  const problems = explainErrors(errors, { schema: compiled.schema }).map((p) => ({
+    pointer: p.pointer.replace(CALL_POINTER, ''),
+    message: p.message,
+  }));
+  return { options: converted, problems };
+};
+
+const setAt = (root: unknown, path: PathSegments, value: unknown): void => {
+  const parent = path
+    .slice(0, -1)
+    .reduce<unknown>(
+      (node, seg) => (node as Record<string | number, unknown>)[seg],
+      root,
+    ) as Record<string | number, unknown>;
+  const last = path.at(-1);
+  if (last !== undefined) parent[last] = value;
+};

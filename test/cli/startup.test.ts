@@ -18,6 +18,7 @@ const modulesLoadedBy = (args: string[], name: string): string[] => {
     [
       '--import',
       join(ROOT, 'test/fixtures/trace-imports.mjs'),
+      '--',
       join(ROOT, 'bin/callops.js'),
       ...args,
     ],

@@ -34,20 +34,20 @@ describe('decodeText', () => {
   it('refuses UTF-16 with a clear message', () => {
     const utf16 = Buffer.from('\ufeffcalls: []\n', 'utf16le');
     expect(decodeText(F, utf16).diagnostics).toEqual([
-      error(F, 0, 0, '', 'file is UTF-16 text; save it as UTF-8'),
+      error(F, 1, 1, '', 'file is UTF-16 text; save it as UTF-8'),
     ]);
   });
 
   it('refuses binary content', () => {
     expect(decodeText(F, bytes([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01])).diagnostics).toEqual([
-      error(F, 0, 0, '', 'file is binary (it contains NUL bytes), not YAML text'),
+      error(F, 1, 5, '', 'file is binary (it contains a NUL byte here), not text'),
     ]);
   });
 
   it('refuses more than the size limit', () => {
     const result = decodeText(F, new Uint8Array(MAX_FILE_BYTES + 1).fill(0x20));
     expect(result.diagnostics).toEqual([
-      error(F, 0, 0, '', 'file is 4.1 MiB; callops reads call files up to 4 MiB — split it'),
+      error(F, 1, 1, '', 'file is 4.1 MiB; callops reads call files up to 4 MiB — split it'),
     ]);
   });
 });

@@ -124,8 +124,8 @@ describe('loadProject', () => {
     expect(loaded.diagnostics).toEqual([
       error(
         'calls/big.yaml',
-        0,
-        0,
+        1,
+        1,
         '',
         'file is 5.1 MiB; callops reads call files up to 4 MiB — split it',
       ),

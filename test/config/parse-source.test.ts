@@ -189,7 +189,7 @@ describe('parseSource', () => {
     const big = `calls: []\n# ${'x'.repeat(5 * 1024 * 1024)}\n`;
     const { source, diagnostics } = parseSource(F, big);
     expect(diagnostics).toEqual([
-      error(F, 0, 0, '', 'file is 5.1 MiB; callops reads call files up to 4 MiB — split it'),
+      error(F, 1, 1, '', 'file is 5.1 MiB; callops reads call files up to 4 MiB — split it'),
     ]);
     expect(source.documents).toEqual([]);
   });
@@ -197,7 +197,7 @@ describe('parseSource', () => {
   it('refuses text with NUL characters as binary', () => {
     const { diagnostics } = parseSource(F, 'calls: []\n\0\0');
     expect(diagnostics).toEqual([
-      error(F, 0, 0, '', 'file is binary (it contains NUL bytes), not YAML text'),
+      error(F, 2, 1, '', 'file is binary (it contains a NUL byte here), not text'),
     ]);
   });
 

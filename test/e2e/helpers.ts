@@ -49,10 +49,10 @@ export const cliEnv = (extra: CliOptions['env'] = {}): NodeJS.ProcessEnv => {
   return env;
 };
 
-/** Starts `node bin/callops.js ARGS` with stdin closed, stdout/stderr piped (no TTY). */
+/** Starts `node -- bin/callops.js ARGS` (the `--` keeps node from reading the flags) with stdin closed, stdout/stderr piped (no TTY). */
 export const spawnCli = (args: readonly string[], options: CliOptions): ChildProcess =>
   track(
-    spawn(process.execPath, [BIN, ...args], {
+    spawn(process.execPath, ['--', BIN, ...args], {
       cwd: options.cwd,
       env: cliEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +106,7 @@ export const runCli = (args: readonly string[], options: CliOptions): Promise<Cl
  */
 export const spawnOnTerminal = (args: readonly string[], options: CliOptions): ChildProcess => {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  const command = [process.execPath, '--', BIN, ...args].map(quote).join(' ');
   return track(
     spawn('script', ['-q', '-e', '-c', `stty cols 200 rows 40; exec ${command}`, '/dev/null'], {
       cwd: options.cwd,

@@ -188,11 +188,43 @@ describe('resolveCall', () => {
           expect.objectContaining({
             line: 7,
             column: 14,
-            message: 'timeout: ${T} must resolve to a positive integer',
+            message: expect.stringMatching(
+              /^timeout: \$\{T\} must resolve to (a positive integer|an integer)$/,
+            ),
           }),
         ],
       });
     }
+  });
+
+  it('checks resolved values against the schema of literals, naming the reference only', () => {
+    const r = resolveCall(
+      def('v', {
+        from: '${F}',
+        to: { type: 'phone', number: '${N}' },
+        amd: { actionHook: '/amd', thresholdWordCount: '${W}' },
+      }),
+      { F: 'x'.repeat(300), N: '+49 151 1234; DROP', W: 'five' },
+    );
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'from: ${F} resolves to a value that must be at most 256 characters long',
+      'to.number: ${N} must resolve to a phone number: an optional + and 3–15 digits',
+      'amd.thresholdWordCount: ${W} must resolve to a number',
+    ]);
+  });
+
+  it('sends a nested number given by reference as a number, other strings as written', () => {
+    const r = resolveCall(
+      def('n', {
+        amd: { actionHook: '/amd', thresholdWordCount: '${W}' },
+        headers: { 'X-A': '${W}' },
+      }),
+      { W: '5' },
+    );
+    expect(r.ok && r.body).toEqual({
+      amd: { actionHook: '/amd', thresholdWordCount: 5 },
+      headers: { 'X-A': '5' },
+    });
   });
 
   it('reports a malformed reference', () => {

@@ -217,7 +217,7 @@ describe('env files', () => {
 
   it('reports a missing file with its code', async () => {
     const read = await readEnvFile(join(dir, 'absent.env'));
-    expect(read).toMatchObject({ code: 'ENOENT', error: expect.stringContaining('absent.env') });
+    expect(read).toEqual({ code: 'ENOENT', error: 'no such file' });
   });
 
   it('lets the real environment win', () => {

@@ -31,7 +31,7 @@ describe('callops.yaml', () => {
       root: '/project',
       file: C,
       defaultTarget: 'prod',
-      calls: ['calls/**/*.yaml'],
+      calls: ['calls/**/*.yaml', 'calls/**/*.yml'],
       lockfile: 'callops.lock',
       defaults: {},
     });
@@ -56,7 +56,7 @@ describe('callops.yaml', () => {
     expect(result.config).toEqual({
       root: '/project',
       targets: [],
-      calls: ['calls/**/*.yaml'],
+      calls: ['calls/**/*.yaml', 'calls/**/*.yml'],
       lockfile: 'callops.lock',
       defaults: {},
     });

@@ -1,9 +1,32 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findProjectFiles } from '../../config/load.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 
-const CONFIG = `# yaml-language-server: $schema=./node_modules/callops/schemas/callops-config.schema.json
+/** The schemas of this callops (repo root is three levels above dist/cli/commands/). */
+const SCHEMAS = fileURLToPath(new URL('../../../schemas/', import.meta.url));
+const SCHEMA_FILES = {
+  config: 'callops-config.schema.json',
+  calls: 'callops-calls.schema.json',
+} as const;
+
+/**
+ * The `$schema` path for a file of the project: callops in the project's node_modules when
+ * it is installed there (a path that works for everyone who clones the project), else the
+ * schema of the callops that runs (`npm link`, a global install): right on this machine.
+ */
+const schemaPath = async (projectDir: string, file: string, schema: string): Promise<string> => {
+  const installed = join(projectDir, 'node_modules', 'callops', 'schemas', schema);
+  const target = (await exists(installed)) ? installed : join(SCHEMAS, schema);
+  const rel = relative(dirname(join(projectDir, file)), target)
+    .split(sep)
+    .join('/');
+  return rel.startsWith('.') || rel.startsWith('/') ? rel : `./${rel}`;
+};
+
+const config = (schema: string) => `# yaml-language-server: $schema=${schema}
 # callops project configuration — \`callops schema --config\` prints every key.
 #
 # Without targets, commands use the built-in simulator: nothing real is dialled.
@@ -18,16 +41,19 @@ const CONFIG = `# yaml-language-server: $schema=./node_modules/callops/schemas/c
 # default_target: production
 calls: ["calls/**/*.yaml", "calls/**/*.yml"]
 lockfile: callops.lock
-defaults:
-  timeout: 45
+# defaults:                                   # merged under every call
+#   timeout: 45
 `;
 
-const EXAMPLE = `# yaml-language-server: $schema=../node_modules/callops/schemas/callops-calls.schema.json
+const example = (schema: string) => `# yaml-language-server: $schema=${schema}
+# An example: pinned to the built-in simulator, so it dials nobody whatever target you add.
+# Copy it into a call of your own (without \`target: simulator\`) to place real calls.
 defaults:
   application_sid: \${APP_SID:-00000000-0000-4000-8000-000000000000}
   from: "+15550001111"
 calls:
   - name: example-call
+    target: simulator
     to: { type: phone, number: "+15550002222" }
     tag: { purpose: example }
 `;
@@ -40,28 +66,45 @@ const exists = async (path: string): Promise<boolean> =>
     () => false,
   );
 
+const shortList = (names: readonly string[]): string =>
+  names.length <= 3
+    ? names.join(', ')
+    : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+
 export const command: CommandModule = {
   summary: 'scaffold a project',
-  usage:
-    'Usage: callops init [DIR]\n\nWrites callops.yaml, calls/example.yaml and .gitignore lines; never overwrites a file.',
+  usage: `Usage: callops init [DIR]
+
+Writes what a new project lacks: callops.yaml, calls/example.yaml and .gitignore lines.
+Never overwrites a file, and adds no call to a project that has callops.yaml or call
+files already. The example call is pinned to the built-in simulator: it dials nobody.`,
   options: {},
   allowPositionals: true,
   run: async (ctx) => {
     const dir = resolve(ctx.root, ctx.positionals[0] ?? '.');
-    await mkdir(join(dir, 'calls'), { recursive: true });
-    const written: string[] = [];
-    for (const [name, text] of [
-      ['callops.yaml', CONFIG],
-      ['calls/example.yaml', EXAMPLE],
-    ] as const) {
-      const path = join(dir, name);
-      if (await exists(path)) {
-        ctx.stdout.write(`kept     ${name} (already there)\n`);
-        continue;
-      }
-      await writeFile(path, text, { flag: 'wx' });
-      written.push(name);
-      ctx.stdout.write(`created  ${name}\n`);
+    await mkdir(dir, { recursive: true });
+    const found = await findProjectFiles(dir);
+    const say = (verb: string, text: string) => ctx.stdout.write(`${verb.padEnd(8)} ${text}\n`);
+    if (found.configFile !== undefined) {
+      say('kept', `${found.configFile} (already there)`);
+    } else {
+      const schema = await schemaPath(dir, 'callops.yaml', SCHEMA_FILES.config);
+      await writeFile(join(dir, 'callops.yaml'), config(schema), { flag: 'wx' });
+      say('created', 'callops.yaml');
+    }
+    const existing = found.configFile !== undefined || found.callFiles.length > 0;
+    if (existing) {
+      const why =
+        found.callFiles.length > 0
+          ? `this project has call files: ${shortList(found.callFiles)}`
+          : `this project has ${found.configFile}`;
+      say('skipped', `calls/example.yaml (${why}; init adds no call to an existing project)`);
+    } else {
+      const file = 'calls/example.yaml';
+      await mkdir(join(dir, 'calls'), { recursive: true });
+      const schema = await schemaPath(dir, file, SCHEMA_FILES.calls);
+      await writeFile(join(dir, file), example(schema), { flag: 'wx' });
+      say('created', `${file} (pinned to the built-in simulator: it dials nobody)`);
     }
     const ignorePath = join(dir, '.gitignore');
     const current = (await exists(ignorePath)) ? await readFile(ignorePath, 'utf8') : '';
@@ -70,7 +113,7 @@ export const command: CommandModule = {
     if (add.length > 0) {
       const prefix = current === '' || current.endsWith('\n') ? '' : '\n';
       await writeFile(ignorePath, `${current}${prefix}${add.join('\n')}\n`);
-      ctx.stdout.write(`updated  .gitignore (${add.join(', ')})\n`);
+      say('updated', `.gitignore (${add.join(', ')})`);
     }
     ctx.stdout.write('Next: callops validate && callops plan\n');
     return EXIT.ok;

@@ -1,13 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { definitionsOf, toPlanFile } from '../../plan/index.js';
+import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
+import { reportDiagnostics } from '../load.js';
 import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
+import { resolutionWarnings } from '../resolve-requests.js';
 import { readStateView, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
@@ -19,7 +22,8 @@ export const command: CommandModule = {
 
 Shows what apply would do now (or at --now): the calls due and whom each dials, the missed
 and skipped ones with the reason, and the next slots of scheduled calls. Sends nothing and
-needs no network. Destinations show \${VAR} references, never their values.
+needs no network. Destinations show \${VAR} references, never their values; a variable
+that apply would find missing, or a value it would refuse, is a warning here.
 
   --detailed-exitcode  exit 2 when calls are due, 0 when none (1 on errors)
   --out FILE           write a plan file that \`apply --plan FILE\` executes exactly
@@ -46,6 +50,9 @@ needs no network. Destinations show \${VAR} references, never their values.
     const plan = planAt(prepared, lock, ctx.now, ctx.values);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
     const unsettled = unsettledEntries(lock, project.calls, new Set(plan.due.map((i) => i.key)));
+    // What apply would refuse once it resolves the due calls: said now, as warnings.
+    const unresolved = resolutionWarnings(prepared, plan.due);
+    reportDiagnostics(ctx, unresolved, prepared.sourceText);
     if (typeof ctx.values.out === 'string') {
       const file = toPlanFile(plan, {
         lockDigest: lockDigest(lock),
@@ -54,7 +61,8 @@ needs no network. Destinations show \${VAR} references, never their values.
       await writeFile(resolve(ctx.values.out), `${JSON.stringify(file, null, 2)}\n`);
     }
     if (ctx.format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(planJson(plan, unsettled), null, 2)}\n`);
+      const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
+      ctx.stdout.write(`${JSON.stringify({ ...planJson(plan, unsettled), warnings }, null, 2)}\n`);
     } else {
       ctx.stdout.write(
         renderPlanHuman(

@@ -63,6 +63,7 @@ slot is placed): an edited, added or removed call takes effect then; definitions
 invalid place nothing until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
 a scheduler stopped on request).
 --yes is required: run places calls unattended.`,
+  refuses: { now: 'run follows the clock: it takes no --now (use plan --now to preview)' },
   options: {
     yes: { type: 'boolean', short: 'y' },
     only: { type: 'string', multiple: true },

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, output, type Project, runCli } from './helpers.js';
+
+const COMMANDS = [
+  'validate',
+  'plan',
+  'apply',
+  'run',
+  'status',
+  'resolve',
+  'unlock',
+  'simulator',
+  'schema',
+  'init',
+  'demo',
+] as const;
+
+interface Flag {
+  readonly name: string;
+  /** The placeholder of its value (FILE, N, …), when it takes one. */
+  readonly value?: string;
+}
+
+/**
+ * The flags a help text lists: in its usage lines (`[--only NAME…]`) and in its flag lines
+ * (`  --out FILE   …`, `  -C DIR   …`), with the placeholder of the value they take.
+ */
+const flagsOf = (help: string): Flag[] => {
+  const flags = new Map<string, Flag>();
+  const add = (name: string, value: string | undefined) => {
+    if (!flags.has(name) || value) flags.set(name, { name, ...(value ? { value } : {}) });
+  };
+  for (const line of help.split('\n')) {
+    const definition = /^\s{2}(?:-[A-Za-z], )?(-{1,2}[A-Za-z][a-z-]*)(?: (\S+))?(?:\s{2,}|$)/.exec(
+      line,
+    );
+    if (definition?.[1]) add(definition[1], definition[2]);
+    if (/^\s*(Usage:|callops )/.test(line)) {
+      for (const m of line.matchAll(/(--[a-z][a-z-]*)(?: ([A-Z][A-Za-z/]*))?/g)) {
+        if (m[1]) add(m[1], m[2]);
+      }
+    }
+  }
+  return [...flags.values()];
+};
+
+const SAMPLE: Readonly<Record<string, string>> = {
+  ISO: '2026-12-01T09:00:00Z',
+  FMT: 'json',
+  N: '2',
+  'N/s': '5/s',
+  'N/WIN': '10/s',
+};
+
+describe('every command accepts each flag its --help lists', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await makeProject({ 'callops.yaml': 'lockfile: callops.lock\n' });
+  });
+  afterAll(async () => {
+    await project?.cleanup();
+  });
+
+  it('parses the help of every command, and each command takes all the flags listed', async () => {
+    expect(COMMANDS).toHaveLength(11);
+    const checked = await Promise.all(
+      COMMANDS.map(async (command) => {
+        const help = await runCli([command, '--help'], { cwd: project.dir });
+        const flags = flagsOf(help.stdout);
+        // Every listed flag at once, before --help: a flag the command does not know, or one
+        // it refuses, is a usage error (64) naming it.
+        const args = flags
+          .filter((f) => f.name !== '--help' && f.name !== '-h')
+          .flatMap((f) => (f.value ? [f.name, SAMPLE[f.value] ?? 'x'] : [f.name]));
+        const r = await runCli([command, ...args, '--help'], { cwd: project.dir });
+        return { command, help, flags, args, r };
+      }),
+    );
+    expect(checked).toHaveLength(11);
+    for (const { command, help, flags, args, r } of checked) {
+      expect(help.code, output(help)).toBe(0);
+      expect(
+        flags.map((f) => f.name),
+        command,
+      ).toEqual(expect.arrayContaining(['-C', '--format', '--help']));
+      expect(r.code, `${command} ${args.join(' ')}\n${output(r)}`).toBe(0);
+    }
+  }, 60_000);
+
+  it('a flag a command refuses is not in its help, and is refused even beside --help', async () => {
+    const help = await runCli(['run', '--help'], { cwd: project.dir });
+    expect(flagsOf(help.stdout).map((f) => f.name)).not.toContain('--now');
+    const r = await runCli(['run', '--now', '2026-12-01T09:00:00Z', '--help'], {
+      cwd: project.dir,
+    });
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr).toContain('--now');
+  });
+});

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ACCOUNT_SID,
+  API_KEY,
+  callsYaml,
+  type Gateway,
+  makeProject,
+  output,
+  type Project,
+  runCli,
+  startGateway,
+} from './helpers.js';
+
+describe('callops init', () => {
+  let project: Project | undefined;
+  let gw: Gateway | undefined;
+  afterEach(async () => {
+    await project?.cleanup();
+    await gw?.close();
+    project = undefined;
+    gw = undefined;
+  });
+
+  it('adds no call to a project that has call files: it says what it skipped', async () => {
+    project = await makeProject({ 'calls/mine.yaml': callsYaml([{ name: 'mine' }]) });
+    const before = await runCli(['plan', '--format', 'json'], { cwd: project.dir });
+    const r = await runCli(['init'], { cwd: project.dir });
+    expect(r.code, output(r)).toBe(0);
+    expect(project.exists('calls/example.yaml')).toBe(false);
+    expect(r.stdout).toMatch(/skipped\s+calls\/example\.yaml .*calls\/mine\.yaml/);
+    expect(r.stdout).toContain('created  callops.yaml');
+    // The callops.yaml it wrote changes no call: the plan is the same as before.
+    const after = await runCli(['plan', '--format', 'json'], { cwd: project.dir });
+    expect(after.code, output(after)).toBe(0);
+    const due = (text: string) => (JSON.parse(text) as { due: unknown[] }).due;
+    expect(due(after.stdout)).toEqual(due(before.stdout));
+  });
+
+  it('adds no call to a project that has callops.yaml, whatever its patterns', async () => {
+    project = await makeProject({
+      'callops.yaml': 'calls: ["flows/*.yaml"]\n',
+      'flows/a.yaml': callsYaml([{ name: 'a' }]),
+    });
+    const r = await runCli(['init'], { cwd: project.dir });
+    expect(r.code, output(r)).toBe(0);
+    expect(project.exists('calls/example.yaml')).toBe(false);
+    expect(r.stdout).toContain('kept     callops.yaml');
+    expect(r.stdout).toMatch(/skipped\s+calls\/example\.yaml/);
+    expect(await project.read('callops.yaml')).toBe('calls: ["flows/*.yaml"]\n');
+  });
+
+  it('writes an example that a real target never dials', async () => {
+    gw = await startGateway({});
+    const dir = gw.project.dir;
+    const config = await gw.project.read('callops.yaml');
+    await writeFile(join(dir, 'callops.yaml'), '');
+    const r = await runCli(['init'], { cwd: dir, env: gw.env });
+    // callops.yaml is there (empty): kept; a project with it gets no example call.
+    expect(r.stdout).toContain('kept     callops.yaml');
+    expect(existsSync(join(dir, 'calls/example.yaml'))).toBe(false);
+
+    // A fresh project: init, then point it at a real target as a user would.
+    project = await makeProject({});
+    const fresh = await runCli(['init'], { cwd: project.dir });
+    expect(fresh.code, output(fresh)).toBe(0);
+    expect(project.exists('calls/example.yaml')).toBe(true);
+    await project.write('callops.yaml', config);
+    const apply = await runCli(['apply', '--yes'], {
+      cwd: project.dir,
+      env: { VG_ACCOUNT_SID: ACCOUNT_SID, VG_API_KEY: API_KEY },
+    });
+    expect(apply.code, output(apply)).toBe(0);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('points $schema at a schema file that exists, without callops in node_modules', async () => {
+    project = await makeProject({});
+    const r = await runCli(['init'], { cwd: project.dir });
+    expect(r.code, output(r)).toBe(0);
+    const schemaOf = async (rel: string) => {
+      const first = (await project?.read(rel))?.split('\n')[0] ?? '';
+      const path = /\$schema=(\S+)/.exec(first)?.[1];
+      expect(path, first).toBeDefined();
+      return resolve(dirname(join(project?.dir ?? '', rel)), path ?? '');
+    };
+    const calls = await schemaOf('calls/example.yaml');
+    const config = await schemaOf('callops.yaml');
+    expect(existsSync(calls), calls).toBe(true);
+    expect(existsSync(config), config).toBe(true);
+    expect(JSON.parse(await readFile(calls, 'utf8')).title).toMatch(/call file/);
+  });
+});

@@ -1,0 +1,133 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { afterEach, describe, expect, it } from 'vitest';
+import { APP_SID, type Gateway, output, startGateway } from './helpers.js';
+
+/** line:column (1-based) of the first occurrence of `needle` in `text`. */
+const at = (text: string, needle: string): string => {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`${needle} not in the file`);
+  const before = text.slice(0, index).split('\n');
+  return `${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
+};
+
+const FILE = [
+  'defaults:',
+  `  application_sid: ${APP_SID}`,
+  '  from: "${CALLER}"',
+  'calls:',
+  '  - name: phone',
+  '    to: { type: phone, number: "${TO}" }',
+  '    timeout: ${RING}',
+  '  - name: sip',
+  '    to: { type: sip, sipUri: "${SIP}" }',
+  '    actionHook: "${HOOK}"',
+  '',
+].join('\n');
+
+const GOOD = {
+  CALLER: '+15550001111',
+  TO: '+15550002222',
+  RING: '30',
+  SIP: 'sip:probe@example.com',
+  HOOK: 'https://hooks.example.com/end',
+};
+
+describe('resolved values pass the rules of literals', () => {
+  let gw: Gateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+  });
+
+  it('places the calls when every value is well-formed', async () => {
+    gw = await startGateway({ 'calls/a.yaml': FILE });
+    const r = await gw.run(['apply', '--yes'], GOOD);
+    expect(r.code, output(r)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+  });
+
+  const BAD: readonly [string, string, string][] = [
+    ['TO', '', '"${TO}"'],
+    ['TO', 'hello', '"${TO}"'],
+    ['TO', '+49 151 1234; DROP', '"${TO}"'],
+    ['CALLER', '', '"${CALLER}"'],
+    ['RING', 'soon', '${RING}'],
+    ['SIP', 'not a uri', '"${SIP}"'],
+    ['HOOK', 'http://exa mple.com/ x', '"${HOOK}"'],
+  ];
+
+  for (const [name, value, written] of BAD) {
+    it(`${name}=${JSON.stringify(value)} is an error at the reference, naming ${name}, and nothing is sent`, async () => {
+      gw = await startGateway({ 'calls/a.yaml': FILE });
+      const r = await gw.run(['apply', '--yes'], { ...GOOD, [name]: value });
+      expect(r.code, output(r)).toBe(1);
+      expect(r.stderr).toContain(`calls/a.yaml:${at(FILE, written)}: error:`);
+      expect(r.stderr).toMatch(new RegExp(`\\$\\{${name}\\}`));
+      if (value.length >= 4) expect(output(r)).not.toContain(value);
+      expect(r.stdout).not.toContain('placed');
+      expect(gw.sim.received()).toHaveLength(0);
+    });
+  }
+
+  it('a sipUri that is not a sip: or sips: URI is refused by validate', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': FILE.replace('"${SIP}"', '"not a uri"'),
+    });
+    const r = await gw.run(['validate']);
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toMatch(/calls\/a\.yaml:9:\d+: error: .*sip: or sips:/);
+  });
+
+  it('target values are checked once resolved, at the reference', async () => {
+    gw = await startGateway({ 'calls/a.yaml': FILE });
+    const r = await gw.run(['apply', '--yes'], { ...GOOD, VG_ACCOUNT_SID: '' });
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toMatch(/callops\.yaml:4:\d+: error: .*VG_ACCOUNT_SID/);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a variable missing from defaults is reported once, at the defaults, by apply and plan', async () => {
+    const file = [
+      'defaults:',
+      `  application_sid: ${APP_SID}`,
+      '  from: "${NO_SUCH_CALLER}"',
+      'calls:',
+      '  - { name: one, to: { type: phone, number: "+15550002001" } }',
+      '  - { name: two, to: { type: phone, number: "+15550002002" } }',
+      '  - { name: three, to: { type: phone, number: "${NO_SUCH_NUMBER}" } }',
+      '',
+    ].join('\n');
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(
+      apply.stderr.match(/error: missing environment variable NO_SUCH_CALLER/g) ?? [],
+    ).toHaveLength(1);
+    expect(apply.stderr).toContain(
+      'calls/a.yaml:3:9: error: missing environment variable NO_SUCH_CALLER',
+    );
+    expect(apply.stderr).toContain(
+      `calls/a.yaml:${at(file, '"${NO_SUCH_NUMBER}')}: error: missing environment variable NO_SUCH_NUMBER`,
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(
+      plan.stderr.match(/warning: missing environment variable NO_SUCH_CALLER/g) ?? [],
+    ).toHaveLength(1);
+    expect(plan.stderr).toContain(
+      'calls/a.yaml:3:9: warning: missing environment variable NO_SUCH_CALLER',
+    );
+    expect(plan.stderr).toContain(
+      `calls/a.yaml:${at(file, '"${NO_SUCH_NUMBER}')}: warning: missing environment variable NO_SUCH_NUMBER`,
+    );
+    const json = await gw.run(['plan', '--format', 'json']);
+    expect(json.code, output(json)).toBe(0);
+    const warnings = (JSON.parse(json.stdout) as { warnings?: { message: string }[] }).warnings;
+    expect(warnings?.map((w) => w.message)).toEqual([
+      expect.stringContaining('NO_SUCH_CALLER'),
+      expect.stringContaining('NO_SUCH_NUMBER'),
+    ]);
+  });
+});
