@@ -75,6 +75,9 @@ const kubernetes = async () => {
  */
 const BACKENDS: readonly StateBackend[] = [STATE_BACKENDS.file];
 
+/** A run starts its backend too: PostgreSQL takes about 10 s to start on a busy machine. */
+const RUN_TIMEOUT_MS = 60_000;
+
 /** A slot three days ahead, seconds precision: listed as upcoming. */
 const SOON = `${new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 16)}:00Z`;
 
@@ -156,69 +159,80 @@ describe('the recipes are what they say', () => {
 });
 
 describe.each(BACKENDS)('the recipes run, state on $name', (backend) => {
-  it('GitHub Actions: the pull request is validated and planned, then merges apply each call once', async () => {
-    const { review, apply } = await workflow();
-    const { gw, env } = await setUp(backend);
-    const summary = join(gw.project.dir, 'step-summary.md');
-    const actions = { ...env, GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_STEP_SUMMARY: summary };
+  it(
+    'GitHub Actions: the pull request is validated and planned, then merges apply each call once',
+    async () => {
+      const { review, apply } = await workflow();
+      const { gw, env } = await setUp(backend);
+      const summary = join(gw.project.dir, 'step-summary.md');
+      const actions = { ...env, GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_STEP_SUMMARY: summary };
 
-    expect(review).toHaveLength(2);
-    const [validate, plan] = review as [string[], string[]];
-    const checked = await gw.run(validate, actions);
-    expect(checked.stdout).toBe('');
-    expect(checked.code).toBe(0);
-    const comment = await gw.run(plan, actions);
-    expect(comment.code).toBe(0);
-    expect(comment.stdout.split('\n')[0]).toBe('<!-- callops-plan -->');
-    expect(comment.stdout).toContain('### Due on merge: 2 calls');
-    expect(comment.stdout).toContain('| `welcome-bob` | `sip:bob@example.com` |');
-    const soon = `| \`follow-up\` | \`+15550002002\` | ${SOON.slice(0, 10)} ${SOON.slice(11, 16)} UTC |`;
-    expect(comment.stdout).toContain(soon);
-    expect(comment.stdout).toContain('**New (3)** — never placed:');
-    expect(gw.sim.received()).toHaveLength(0);
+      expect(review).toHaveLength(2);
+      const [validate, plan] = review as [string[], string[]];
+      const checked = await gw.run(validate, actions);
+      expect(checked.stdout).toBe('');
+      expect(checked.code).toBe(0);
+      const comment = await gw.run(plan, actions);
+      expect(comment.code).toBe(0);
+      expect(comment.stdout.split('\n')[0]).toBe('<!-- callops-plan -->');
+      expect(comment.stdout).toContain('### Due on merge: 2 calls');
+      expect(comment.stdout).toContain('| `welcome-bob` | `sip:bob@example.com` |');
+      const soon = `| \`follow-up\` | \`+15550002002\` | ${SOON.slice(0, 10)} ${SOON.slice(11, 16)} UTC |`;
+      expect(comment.stdout).toContain(soon);
+      expect(comment.stdout).toContain('**New (3)** — never placed:');
+      expect(gw.sim.received()).toHaveLength(0);
 
-    expect(apply).toHaveLength(1);
-    const [applyArgs] = apply as [string[]];
-    const first = await gw.run(applyArgs, actions);
-    expect(first.code).toBe(0);
-    expect(gw.placed().map((c) => (c.body as Json).to)).toEqual(
-      expect.arrayContaining([
-        { type: 'phone', number: '+15550002000' },
-        { type: 'sip', sipUri: 'sip:bob@example.com' },
-      ]),
-    );
-    expect(gw.placed()).toHaveLength(2);
-    expect(await readFile(summary, 'utf8')).toContain('welcome-bob');
-    const lock = await gw.project.lock();
-    expect(Object.keys(lock?.calls ?? {}).sort()).toEqual(['sim/welcome-alice', 'sim/welcome-bob']);
+      expect(apply).toHaveLength(1);
+      const [applyArgs] = apply as [string[]];
+      const first = await gw.run(applyArgs, actions);
+      expect(first.code).toBe(0);
+      expect(gw.placed().map((c) => (c.body as Json).to)).toEqual(
+        expect.arrayContaining([
+          { type: 'phone', number: '+15550002000' },
+          { type: 'sip', sipUri: 'sip:bob@example.com' },
+        ]),
+      );
+      expect(gw.placed()).toHaveLength(2);
+      expect(await readFile(summary, 'utf8')).toContain('welcome-bob');
+      const lock = await gw.project.lock();
+      expect(Object.keys(lock?.calls ?? {}).sort()).toEqual([
+        'sim/welcome-alice',
+        'sim/welcome-bob',
+      ]);
 
-    // The next scheduled run, and the comment on the next pull request.
-    const again = await gw.run(applyArgs, actions);
-    expect(again.code).toBe(0);
-    expect(gw.placed()).toHaveLength(2);
-    const after = await gw.run(plan, actions);
-    expect(after.stdout).toContain('### Due on merge: 0 calls');
-    expect(after.stdout).toContain('**New (1)** — never placed:\n- `follow-up`');
-    const shown = [checked, comment, first, again, after].map((r) => r.stdout + r.stderr);
-    expect(shown).toHaveLength(5);
-    for (const text of shown) expect(text).not.toContain(API_KEY);
-  });
+      // The next scheduled run, and the comment on the next pull request.
+      const again = await gw.run(applyArgs, actions);
+      expect(again.code).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      const after = await gw.run(plan, actions);
+      expect(after.stdout).toContain('### Due on merge: 0 calls');
+      expect(after.stdout).toContain('**New (1)** — never placed:\n- `follow-up`');
+      const shown = [checked, comment, first, again, after].map((r) => r.stdout + r.stderr);
+      expect(shown).toHaveLength(5);
+      for (const text of shown) expect(text).not.toContain(API_KEY);
+    },
+    RUN_TIMEOUT_MS,
+  );
 
-  it('Kubernetes CronJob: each run applies what is due, once', async () => {
-    const { argv } = await kubernetes();
-    const { gw, env } = await setUp(backend);
-    expect(argv[0]).toBe('callops');
-    const args = argv.slice(1);
-    const first = await gw.run(args, env);
-    expect(first.code).toBe(0);
-    expect(gw.placed()).toHaveLength(2);
-    const next = await gw.run(args, env);
-    expect(next.code).toBe(0);
-    expect(gw.placed()).toHaveLength(2);
-    const lock = await gw.project.lock();
-    const entries = Object.values(lock?.calls ?? {});
-    expect(entries).toHaveLength(2);
-    for (const entry of entries) expect(entry.status).toBe('placed');
-    expect(first.stdout + first.stderr + next.stdout + next.stderr).not.toContain(API_KEY);
-  });
+  it(
+    'Kubernetes CronJob: each run applies what is due, once',
+    async () => {
+      const { argv } = await kubernetes();
+      const { gw, env } = await setUp(backend);
+      expect(argv[0]).toBe('callops');
+      const args = argv.slice(1);
+      const first = await gw.run(args, env);
+      expect(first.code).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      const next = await gw.run(args, env);
+      expect(next.code).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      const lock = await gw.project.lock();
+      const entries = Object.values(lock?.calls ?? {});
+      expect(entries).toHaveLength(2);
+      for (const entry of entries) expect(entry.status).toBe('placed');
+      expect(first.stdout + first.stderr + next.stdout + next.stderr).not.toContain(API_KEY);
+    },
+    RUN_TIMEOUT_MS,
+  );
 });
