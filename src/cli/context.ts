@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 
-export type Format = 'human' | 'json' | 'github';
+/** `markdown` is only for `plan` (a pull-request comment). */
+export type Format = 'human' | 'json' | 'github' | 'markdown';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -59,7 +60,8 @@ export const COMMON_USAGE = `Common flags:
   --target NAME        target to use (default: default_target, the env target, or the simulator)
   --env-file FILE      read variables from FILE, relative to the working directory
                        (for \${VAR} references only; the real environment wins)
-  --format FMT         human | json | github (github is the default when GITHUB_ACTIONS=true)
+  --format FMT         human | json | github (github is the default when GITHUB_ACTIONS=true);
+                       plan also takes markdown (a pull-request comment)
   --now ISO            evaluate schedules as at that instant (plan, status); apply: a
                        rehearsal, only against the simulator or a loopback target
   --no-color           no colours (NO_COLOR is honoured too)

@@ -41,7 +41,7 @@ export const loadAndValidate = async (
 };
 
 /**
- * Prints diagnostics in the chosen format — human on stderr, github annotations on stdout;
+ * Prints diagnostics in the chosen format — human on stderr (also under markdown), github annotations on stdout;
  * json prints nothing here (the command embeds them in its one JSON object). Returns true
  * when any is an error.
  */
@@ -53,7 +53,8 @@ export const reportDiagnostics = (
   if (diagnostics.length > 0) {
     // Annotations are the output of the github format: stdout, as apply's are.
     if (ctx.format === 'github') ctx.stdout.write(renderDiagnosticsGithub(diagnostics));
-    if (ctx.format === 'human') {
+    // Markdown is plan's pull-request comment on stdout: the problems go to stderr.
+    if (ctx.format === 'human' || ctx.format === 'markdown') {
       const style = makeStyle(ctx.color || (ctx.stderr.isTTY === true && ctx.color));
       ctx.stderr.write(renderDiagnosticsHuman(diagnostics, sourceText, style));
       ctx.stderr.write(`${summarizeDiagnostics(diagnostics)}\n`);

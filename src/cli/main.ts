@@ -50,9 +50,13 @@ Run \`callops <command> --help\` for the flags of a command.
 
 ${COMMON_USAGE}`;
 
-const pickFormat = (value: unknown, env: NodeJS.ProcessEnv): Format => {
+const pickFormat = (value: unknown, env: NodeJS.ProcessEnv, command: string): Format => {
   if (value === undefined) return env.GITHUB_ACTIONS === 'true' ? 'github' : 'human';
   if (value === 'human' || value === 'json' || value === 'github') return value;
+  if (value === 'markdown') {
+    if (command === 'plan') return value;
+    throw new UsageError('--format markdown is only for plan');
+  }
   throw new UsageError(`--format must be human, json or github (got "${String(value)}")`);
 };
 
@@ -161,7 +165,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       out.write(`${command.usage}\n\n${commonUsageFor(command)}\n`);
       return EXIT.ok;
     }
-    const format = pickFormat(values.format, process.env);
+    const format = pickFormat(values.format, process.env, name);
     const { now, given } = pickNow(values.now);
     const noColor =
       values['no-color'] === true ||

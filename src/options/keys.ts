@@ -71,6 +71,20 @@ export const CONFIG_KEYS: readonly KeyRow[] = [
   key('calls', 'array of strings', { type: 'array', items: nonEmptyString() }, 'Glob patterns of the call files, relative to callops.yaml (default `["calls/**/*.yaml", "calls/**/*.yml"]`).'),
   key('lockfile', 'string', nonEmptyString(), 'Path of the lockfile (default `callops.lock`).'),
   key('defaults', 'object', { allOf: [{ $ref: defRef('defaults') }] }, 'Options merged under every call of the project (a file\'s and the call\'s own values win).'),
+  key('state', 'state', { allOf: [{ $ref: defRef('state') }] }, 'Where the project keeps what was placed: `{backend: file}` (default: the lockfile and `.callops/`) or `{backend: postgres, url}`, and `keep`.'),
+];
+
+/** A schema name callops accepts for the Postgres store (an unquoted SQL identifier). */
+export const STATE_SCHEMA_PATTERN = '^[a-z_][a-z0-9_]{0,62}$';
+
+/** Keys of `state:` in callops.yaml. */
+// biome-ignore format: one row per line reads as a table
+export const STATE_KEYS: readonly KeyRow[] = [
+  key('backend', '`file` or `postgres`', { enum: ['file', 'postgres'] }, 'The store: `file` (default; the lockfile and `.callops/`, one runner at a time) or `postgres` (several runners on any hosts share one project).'),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+  key('url', 'string', nonEmptyString(), 'With `backend: postgres` (required): the `postgres://` URL of the database. A secret like an api key: write a reference such as `${CALLOPS_DATABASE_URL}`.'),
+  key('schema', 'string', { type: 'string', pattern: STATE_SCHEMA_PATTERN, patternErrorMessage: 'must be lower-case letters, digits and `_`, starting with a letter or `_` (at most 63)' }, 'With `backend: postgres`: the database schema holding callops\' tables (default `callops`).'),
+  key('keep', 'string', nonEmptyString(), 'How long entries of recurring calls past their deadline stay in the lockfile view, e.g. `30d` (default), `12h`.'),
 ];
 
 /** Keys of a call file document. */
@@ -96,4 +110,5 @@ export const KNOWN_KEYS = {
   schedule: names(SCHEDULE_KEYS),
   config: names(CONFIG_KEYS),
   target: names(TARGET_KEYS),
+  state: names(STATE_KEYS),
 } as const satisfies Record<string, readonly string[]>;

@@ -7,6 +7,7 @@ import {
   DOCUMENT_KEYS,
   type KeyRow,
   SCHEDULE_KEYS,
+  STATE_KEYS,
   TARGET_KEYS,
 } from './keys.js';
 import { OPTIONS } from './table.js';
@@ -65,6 +66,11 @@ const ownDefs = (): Record<string, SchemaFragment> => ({
     'When a call is due: `{cron, timezone?}` or `{at}`, plus optional `start`, `end`, `window`, `deadline`, `catchup`.',
   ),
   target: objectOf('target', TARGET_KEYS, 'A gateway the calls are placed on.'),
+  state: objectOf(
+    'state',
+    STATE_KEYS,
+    'Where the project keeps what was placed: `backend: file` (default) or `backend: postgres` with `url`, optional `schema`, and `keep`.',
+  ),
   webhook: webhookDef(),
 });
 
@@ -94,14 +100,14 @@ export const buildCallsSchema = (): Record<string, unknown> => {
 };
 
 export const buildConfigSchema = (): Record<string, unknown> => {
-  const defs = pick(ownDefs(), ['defaults', 'schedule', 'target', 'webhook']);
+  const defs = pick(ownDefs(), ['defaults', 'schedule', 'state', 'target', 'webhook']);
   return {
     $schema: DRAFT,
     $comment: GENERATED,
     ...objectOf(
       'callops.yaml',
       CONFIG_KEYS,
-      `callops project configuration: targets (gateways), the default target, where call files are, and project-wide defaults. ${VAR_RULE}`,
+      `callops project configuration: targets (gateways), the default target, where call files are, project-wide defaults, and where state is kept. ${VAR_RULE}`,
     ),
     $defs: withJambonz(defs),
   };

@@ -19,6 +19,7 @@ export {
   type Secret,
 } from './interpolate.js';
 export { secretsOf } from './secrets.js';
+export { resolveState, type StateResolution } from './state.js';
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_PAUSE_MS,

@@ -6,6 +6,7 @@ import type { ProjectConfig, TargetSpec } from './model.js';
 import { locateIn, optionProblems, referenceProblems } from './references.js';
 import { checkConfigDocument } from './schema-check.js';
 import { errorAt, hasReference, isRecord, keySiteOf, siteOf } from './site.js';
+import { defaultState, readState } from './state.js';
 import {
   checkTargetName,
   checkTargetShape,
@@ -98,6 +99,7 @@ const emptyConfig = (root: string, file?: string): ProjectConfig => ({
   calls: DEFAULT_CALLS,
   lockfile: DEFAULT_LOCKFILE,
   defaults: {},
+  state: defaultState(file),
 });
 
 /** Reads callops.yaml (when present) into ProjectConfig; pure. */
@@ -118,7 +120,7 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
   }
   const schema = checkConfigDocument(doc, file.text);
   if (!isRecord(doc.data)) {
-    const message = `${file.file} must be a map of settings (targets, default_target, calls, lockfile, defaults)`;
+    const message = `${file.file} must be a map of settings (targets, default_target, calls, lockfile, defaults, state)`;
     return {
       config: emptyConfig(root, file.file),
       ...none,
@@ -148,6 +150,9 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
   structural.push(...checkDefaultsName(doc, data.defaults));
   const defaults = isRecord(data.defaults) ? data.defaults : {};
   semantic.push(...optionProblems(defaults, ['defaults'], locateIn(doc)));
+  const state = readState(doc, data.state);
+  structural.push(...state.structural);
+  semantic.push(...state.semantic);
   const config: ProjectConfig = {
     root,
     file: file.file,
@@ -157,6 +162,7 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
     lockfile:
       typeof data.lockfile === 'string' && data.lockfile !== '' ? data.lockfile : DEFAULT_LOCKFILE,
     defaults,
+    state: state.state,
   };
   const layer: Layer = { data: defaults, doc, base: ['defaults'] };
   return { config, defaults: layer, targetNames, schema, structural, semantic };

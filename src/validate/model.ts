@@ -1,4 +1,5 @@
 import type { PathSegments, Position, Site } from '../config/types.js';
+import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** A schedule as written (validated; strings still raw). */
@@ -57,6 +58,19 @@ export interface TargetSpec {
   readonly locate: (path: PathSegments) => Position;
 }
 
+/**
+ * `state:` as validated: the StateConfig the store is opened with (its url still holding
+ * `${VAR}` — resolve/state.ts makes it a secret), plus `keep` in milliseconds.
+ */
+export type StateSpec = StateConfig & {
+  /** How long entries of recurring calls past their deadline stay in the lockfile view. */
+  readonly keepMs: number;
+  /** callops.yaml, when `state:` is written there. */
+  readonly file?: string;
+  /** Where a key of `state:` is written, for errors found when it is resolved. */
+  readonly locate: (path: PathSegments) => Position;
+};
+
 export interface ProjectConfig {
   /** Absolute project root. */
   readonly root: string;
@@ -67,6 +81,8 @@ export interface ProjectConfig {
   readonly calls: readonly string[];
   readonly lockfile: string;
   readonly defaults: Readonly<Record<string, unknown>>;
+  /** `state:`; the file store, keeping 30 days, when callops.yaml does not say. */
+  readonly state: StateSpec;
 }
 
 export interface ValidatedProject {

@@ -71,8 +71,9 @@ const tokenAt = (text: string, line: number, column: number): string | undefined
   return source?.slice(column - 1).match(/^[^\s,\]}#]+/)?.[0];
 };
 
-/** The api_key of a target: a secret even when written in the file. */
-const isApiKey = (pointer: string): boolean => /^\/targets\/[^/]+\/api_key$/.test(pointer);
+/** The api_key of a target and the state url: secrets even when written in the file. */
+const isSecretKey = (pointer: string): boolean =>
+  /^\/targets\/[^/]+\/api_key$/.test(pointer) || pointer === '/state/url';
 
 const check = (
   compiled: Validator,
@@ -130,7 +131,7 @@ export const checkCallsDocument = (doc: SourceDocument, text?: string): Diagnost
 
 /** Structural errors of the callops.yaml document. */
 export const checkConfigDocument = (doc: SourceDocument, text?: string): Diagnostic[] =>
-  check(configValidator(), doc, text, isApiKey);
+  check(configValidator(), doc, text, isSecretKey);
 
 /** A schema problem of a call's options, its pointer relative to the options. */
 export interface OptionProblem {

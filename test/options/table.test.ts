@@ -91,7 +91,9 @@ describe('the option table', () => {
       'calls',
       'lockfile',
       'defaults',
+      'state',
     ]);
+    expect(KNOWN_KEYS.state).toEqual(['backend', 'url', 'schema', 'keep']);
     expect(KNOWN_KEYS.target).toContain('max_pause');
   });
 });

@@ -34,6 +34,7 @@ describe('callops.yaml', () => {
       calls: ['calls/**/*.yaml', 'calls/**/*.yml'],
       lockfile: 'callops.lock',
       defaults: {},
+      state: expect.objectContaining({ backend: 'file', keepMs: 30 * 86_400_000, file: C }),
     });
     expect(targets.map(({ locate: _, ...t }) => t)).toEqual([
       {
@@ -59,6 +60,7 @@ describe('callops.yaml', () => {
       calls: ['calls/**/*.yaml', 'calls/**/*.yml'],
       lockfile: 'callops.lock',
       defaults: {},
+      state: expect.objectContaining({ backend: 'file', keepMs: 30 * 86_400_000 }),
     });
   });
 

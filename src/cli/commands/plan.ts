@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { definitionsOf, toPlanFile } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
+import { renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
@@ -24,6 +25,8 @@ Shows what apply would do now (or at --now): the calls due and whom each dials, 
 and skipped ones with the reason, and the next slots of scheduled calls. Sends nothing and
 needs no network. Destinations show \${VAR} references, never their values; a variable
 that apply would find missing, or a value it would refuse, is a warning here.
+\`--format markdown\` renders it as a pull-request comment, with what changed against the
+lockfile.
 
   --detailed-exitcode  exit 2 when calls are due, 0 when none (1 on errors)
   --out FILE           write a plan file that \`apply --plan FILE\` executes exactly
@@ -45,7 +48,8 @@ that apply would find missing, or a value it would refuse, is a warning here.
         '--replace is not saved in a plan file: run `callops apply --replace NAME` instead',
       );
     }
-    const lock = await readStateView(statePaths(project.config));
+    const paths = statePaths(project.config);
+    const lock = await readStateView(paths);
     checkReplaceFlags(ctx, prepared, lock);
     const plan = planAt(prepared, lock, ctx.now, ctx.values);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
@@ -63,6 +67,23 @@ that apply would find missing, or a value it would refuse, is a warning here.
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
       ctx.stdout.write(`${JSON.stringify({ ...planJson(plan, unsettled), warnings }, null, 2)}\n`);
+    } else if (ctx.format === 'markdown') {
+      ctx.stdout.write(
+        renderPlanMarkdown({
+          plan,
+          lock,
+          calls: project.calls.map((c) => ({
+            name: c.name,
+            file: c.file,
+            line: c.line,
+            definition: c.definition,
+            enabled: c.enabled,
+            ...(c.schedule === undefined ? {} : { timezone: c.schedule.timezone }),
+          })),
+          targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
+          lockName: paths.lockName,
+        }),
+      );
     } else {
       ctx.stdout.write(
         renderPlanHuman(

@@ -1,0 +1,67 @@
+import type { StateConfig } from '../state/store.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { StateSpec } from '../validate/model.js';
+import { errorAt, malformedMessage, missingMessage } from './diagnostics.js';
+import { type Env, interpolateString, type Secret } from './interpolate.js';
+
+export type StateResolution =
+  | { readonly ok: true; readonly state: StateConfig; readonly secrets: readonly Secret[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
+const PROTOCOLS = ['postgres:', 'postgresql:'];
+
+/**
+ * The StateConfig a store is opened with: the Postgres url's `${VAR}` references resolved.
+ * The url is a secret like an api key, even when written in callops.yaml: the whole url and
+ * its password are returned as secrets to redact, and no message quotes it. Pure.
+ */
+export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
+  if (spec.backend === 'file') return { ok: true, state: { backend: 'file' }, secrets: [] };
+  const file = spec.file ?? 'callops.yaml';
+  const at = (message: string): StateResolution => ({
+    ok: false,
+    diagnostics: [errorAt(file, spec.locate(['url']), ['state', 'url'], message)],
+  });
+  const r = interpolateString(spec.url, env);
+  if (r.missing.length > 0 || r.malformed) {
+    const messages = [
+      ...r.missing.map((name) => missingMessage(name, '/state/url')),
+      ...(r.malformed ? [malformedMessage('state.url')] : []),
+    ];
+    return {
+      ok: false,
+      diagnostics: messages.map((m) => errorAt(file, spec.locate(['url']), ['state', 'url'], m)),
+    };
+  }
+  const from = WHOLE_REFERENCE.exec(spec.url)?.[1];
+  const said = from === undefined ? '`state.url`' : `\`state.url\` (from ${from})`;
+  if (r.text === '') return at(`${said} is empty`);
+  let url: URL;
+  try {
+    url = new URL(r.text);
+  } catch {
+    return at(`${said} is not a URL; it must be postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+  }
+  if (!PROTOCOLS.includes(url.protocol)) {
+    return at(`${said} must start with postgres:// or postgresql://`);
+  }
+  const name = from ?? 'state.url';
+  const password = decodeURIComponent(url.password);
+  const secrets: Secret[] = [
+    { name, value: r.text, always: true },
+    ...(password === '' ? [] : [{ name: `password of ${name}`, value: password, always: true }]),
+    ...(url.password === '' || url.password === password
+      ? []
+      : [{ name: `password of ${name}`, value: url.password, always: true }]),
+  ];
+  return {
+    ok: true,
+    state: {
+      backend: 'postgres',
+      url: r.text,
+      ...(spec.schema === undefined ? {} : { schema: spec.schema }),
+    },
+    secrets,
+  };
+};

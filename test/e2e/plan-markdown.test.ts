@@ -1,0 +1,57 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, makeProject, type Project, runCli } from './helpers.js';
+
+let project: Project | undefined;
+afterEach(async () => {
+  await project?.cleanup();
+  project = undefined;
+});
+
+describe('plan --format markdown', () => {
+  it('prints the pull-request comment on stdout, destinations as references', async () => {
+    project = await makeProject({
+      'calls/a.yaml': callsYaml([
+        { name: 'welcome', to: '{ type: phone, number: "${CUSTOMER}" }' },
+        {
+          name: 'daily',
+          extra: ['schedule: { cron: "0 9 * * *", timezone: Europe/Berlin }'],
+        },
+      ]),
+    });
+    const r = await runCli(['plan', '--format', 'markdown', '--now', '2026-11-24T08:30:00Z'], {
+      cwd: project.dir,
+      env: { CUSTOMER: '+15559998888' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('<!-- callops-plan -->');
+    expect(r.stdout).toContain('### Due on merge: 1 call');
+    expect(r.stdout).toContain('| `welcome` | `${CUSTOMER}` | on merge (unscheduled) |');
+    expect(r.stdout).toContain(
+      '| `daily` | `+15550002001` | 2026-11-25 08:00 UTC | 2026-11-25 09:00 GMT+1 (Europe/Berlin) |',
+    );
+    expect(r.stdout).toContain('**New (2)** — never placed:');
+    expect(r.stdout).not.toContain('+15559998888');
+  });
+
+  it('sends input problems to stderr, leaving stdout empty', async () => {
+    project = await makeProject({ 'calls/a.yaml': 'calls:\n  - name: Bad\n' });
+    const r = await runCli(['plan', '--format', 'markdown'], { cwd: project.dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('calls/a.yaml:2:');
+  });
+
+  it('is a usage error for any other command', async () => {
+    project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'a' }]) });
+    const commands = [['apply', '--yes'], ['validate'], ['status']];
+    expect(commands).toHaveLength(3);
+    for (const args of commands) {
+      const r = await runCli([...args, '--format', 'markdown'], { cwd: project.dir });
+      expect(r.code, args[0]).toBe(64);
+      expect(r.stderr).toBe(`callops ${args[0]}: --format markdown is only for plan\n`);
+    }
+    expect(project.exists('callops.lock')).toBe(false);
+  });
+});

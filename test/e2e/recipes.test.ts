@@ -1,0 +1,238 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { STATE_BACKENDS, type StateBackend } from '../support/state-backends.js';
+import {
+  API_KEY,
+  callsYaml,
+  type Gateway,
+  makeProject,
+  REPO,
+  runCli,
+  startGateway,
+} from './helpers.js';
+
+/**
+ * The recipes in examples/ run these exact commands: they are read from the workflow and the
+ * CronJob, never written out here, and run with the real CLI against the simulator.
+ */
+
+type Json = Record<string, unknown>;
+
+/** The words of a shell line up to its first operator (`>`, `|`, `&&`, `;`), quotes removed. */
+const words = (line: string): string[] => {
+  const out: string[] = [];
+  for (const [, dq, sq, bare] of line.matchAll(/"([^"]*)"|'([^']*)'|([^\s"']+)/g)) {
+    if (bare !== undefined && /^(?:[<>|;&]|>>|&&|\|\|)/.test(bare)) break;
+    out.push(dq ?? sq ?? bare ?? '');
+  }
+  return out;
+};
+
+/** The callops command lines of a `run:` script, each as its arguments (without `callops`). */
+const callopsLines = (script: string): string[][] =>
+  script
+    .split('\n')
+    .map((line) => words(line.trim()))
+    .filter((argv) => argv[0] === 'callops')
+    .map((argv) => argv.slice(1));
+
+const readExample = (path: string): Promise<string> =>
+  readFile(join(REPO, 'examples', path), 'utf8');
+
+const workflow = async () => {
+  const doc = parse(await readExample('github/callops.yml')) as Json;
+  const jobs = doc.jobs as Record<string, Json>;
+  const commandsOf = (job: string): string[][] =>
+    ((jobs[job]?.steps ?? []) as Json[]).flatMap((step) =>
+      typeof step.run === 'string' ? callopsLines(step.run) : [],
+    );
+  return { doc, jobs, review: commandsOf('review'), apply: commandsOf('apply') };
+};
+
+const kubernetes = async () => {
+  const docs = parseAllDocuments(await readExample('kubernetes/cronjob.yaml')).map(
+    (d) => d.toJS() as Json,
+  );
+  const of = (kind: string) => docs.find((d) => d.kind === kind) as Json;
+  const cron = of('CronJob');
+  const spec = cron.spec as Json;
+  const pod = ((spec.jobTemplate as Json).spec as Json).template as Json;
+  const [container] = (pod.spec as Json).containers as Json[];
+  const argv = [
+    ...((container?.command ?? []) as string[]),
+    ...((container?.args ?? []) as string[]),
+  ];
+  return { secret: of('Secret'), configMap: of('ConfigMap'), spec, pod, container, argv };
+};
+
+/**
+ * The stores the recipes' commands run on. The recipes themselves use postgres: it joins this
+ * list once the Postgres store is wired into the commands (until then they would use the
+ * file store whatever `state:` says).
+ */
+const BACKENDS: readonly StateBackend[] = [STATE_BACKENDS.file];
+
+/** A run starts its backend too: PostgreSQL takes about 10 s to start on a busy machine. */
+const RUN_TIMEOUT_MS = 60_000;
+
+/** A slot three days ahead, seconds precision: listed as upcoming. */
+const SOON = `${new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 16)}:00Z`;
+
+/** Two calls due now, one upcoming: what a merge of a pull request would bring. */
+const CALLS = {
+  'calls/team.yaml': callsYaml([
+    { name: 'welcome-alice' },
+    { name: 'welcome-bob', to: '{ type: sip, sipUri: "sip:bob@example.com" }' },
+    { name: 'follow-up', extra: [`schedule: { at: "${SOON}" }`] },
+  ]),
+};
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+/** A gateway (simulator + project) whose callops.yaml keeps its state in `backend`. */
+const setUp = async (
+  backend: StateBackend,
+): Promise<{ gw: Gateway; env: Readonly<Record<string, string>> }> => {
+  const state = await backend.start();
+  stops.push(state.stop);
+  const gw = await startGateway(CALLS);
+  stops.push(gw.close);
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write('callops.yaml', `${config}${state.state.join('\n')}\n`);
+  return { gw, env: state.env };
+};
+
+describe('the recipes are what they say', () => {
+  it('the workflow validates and comments on pull requests, applies one at a time with the shared state', async () => {
+    const { doc, jobs, review, apply } = await workflow();
+    expect(Object.keys(doc.on as Json).sort()).toEqual(['pull_request', 'push', 'schedule']);
+    expect(jobs.review?.permissions).toMatchObject({ 'pull-requests': 'write' });
+    expect(jobs.apply?.concurrency).toEqual({
+      group: 'callops-apply',
+      'cancel-in-progress': false,
+    });
+    expect(jobs.apply?.env).toEqual({
+      CALLOPS_DATABASE_URL: '${{ secrets.CALLOPS_DATABASE_URL }}',
+      VG_ACCOUNT_SID: '${{ secrets.VG_ACCOUNT_SID }}',
+      VG_API_KEY: '${{ secrets.VG_API_KEY }}',
+    });
+    expect(review).toEqual([
+      ['validate', '--format', 'github'],
+      ['plan', '--format', 'markdown'],
+    ]);
+    expect(apply).toEqual([['apply', '--yes']]);
+  });
+
+  it('the CronJob never overlaps, never starts late, and reads its secrets from a Secret', async () => {
+    const k8s = await kubernetes();
+    expect(k8s.spec).toMatchObject({ concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 120 });
+    expect(Object.keys(k8s.secret.stringData as Json).sort()).toEqual([
+      'CALLOPS_DATABASE_URL',
+      'VG_ACCOUNT_SID',
+      'VG_API_KEY',
+    ]);
+    expect(k8s.container?.envFrom).toEqual([{ secretRef: { name: 'callops' } }]);
+    expect(k8s.argv).toEqual(['callops', 'apply', '--yes']);
+  });
+
+  it("the CronJob's project is valid as written, with the Postgres state", async () => {
+    const k8s = await kubernetes();
+    const data = k8s.configMap.data as Record<string, string>;
+    const [volume] = (k8s.pod.spec as Json).volumes as Json[];
+    const items = ((volume?.configMap as Json | undefined)?.items ?? []) as Json[];
+    expect(items.map((i) => i.path)).toEqual(['callops.yaml', 'calls/reminders.yaml']);
+    const project = await makeProject(
+      Object.fromEntries(items.map((i) => [String(i.path), data[String(i.key)] ?? ''])),
+    );
+    stops.push(project.cleanup);
+    expect(await project.read('callops.yaml')).toContain('backend: postgres');
+    const r = await runCli(['validate'], { cwd: project.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe.each(BACKENDS)('the recipes run, state on $name', (backend) => {
+  it(
+    'GitHub Actions: the pull request is validated and planned, then merges apply each call once',
+    async () => {
+      const { review, apply } = await workflow();
+      const { gw, env } = await setUp(backend);
+      const summary = join(gw.project.dir, 'step-summary.md');
+      const actions = { ...env, GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_STEP_SUMMARY: summary };
+
+      expect(review).toHaveLength(2);
+      const [validate, plan] = review as [string[], string[]];
+      const checked = await gw.run(validate, actions);
+      expect(checked.stdout).toBe('');
+      expect(checked.code).toBe(0);
+      const comment = await gw.run(plan, actions);
+      expect(comment.code).toBe(0);
+      expect(comment.stdout.split('\n')[0]).toBe('<!-- callops-plan -->');
+      expect(comment.stdout).toContain('### Due on merge: 2 calls');
+      expect(comment.stdout).toContain('| `welcome-bob` | `sip:bob@example.com` |');
+      const soon = `| \`follow-up\` | \`+15550002002\` | ${SOON.slice(0, 10)} ${SOON.slice(11, 16)} UTC |`;
+      expect(comment.stdout).toContain(soon);
+      expect(comment.stdout).toContain('**New (3)** — never placed:');
+      expect(gw.sim.received()).toHaveLength(0);
+
+      expect(apply).toHaveLength(1);
+      const [applyArgs] = apply as [string[]];
+      const first = await gw.run(applyArgs, actions);
+      expect(first.code).toBe(0);
+      expect(gw.placed().map((c) => (c.body as Json).to)).toEqual(
+        expect.arrayContaining([
+          { type: 'phone', number: '+15550002000' },
+          { type: 'sip', sipUri: 'sip:bob@example.com' },
+        ]),
+      );
+      expect(gw.placed()).toHaveLength(2);
+      expect(await readFile(summary, 'utf8')).toContain('welcome-bob');
+      const lock = await gw.project.lock();
+      expect(Object.keys(lock?.calls ?? {}).sort()).toEqual([
+        'sim/welcome-alice',
+        'sim/welcome-bob',
+      ]);
+
+      // The next scheduled run, and the comment on the next pull request.
+      const again = await gw.run(applyArgs, actions);
+      expect(again.code).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      const after = await gw.run(plan, actions);
+      expect(after.stdout).toContain('### Due on merge: 0 calls');
+      expect(after.stdout).toContain('**New (1)** — never placed:\n- `follow-up`');
+      const shown = [checked, comment, first, again, after].map((r) => r.stdout + r.stderr);
+      expect(shown).toHaveLength(5);
+      for (const text of shown) expect(text).not.toContain(API_KEY);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'Kubernetes CronJob: each run applies what is due, once',
+    async () => {
+      const { argv } = await kubernetes();
+      const { gw, env } = await setUp(backend);
+      expect(argv[0]).toBe('callops');
+      const args = argv.slice(1);
+      const first = await gw.run(args, env);
+      expect(first.code).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      const next = await gw.run(args, env);
+      expect(next.code).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      const lock = await gw.project.lock();
+      const entries = Object.values(lock?.calls ?? {});
+      expect(entries).toHaveLength(2);
+      for (const entry of entries) expect(entry.status).toBe('placed');
+      expect(first.stdout + first.stderr + next.stdout + next.stderr).not.toContain(API_KEY);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,193 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: destinations hold literal ${VAR} references
+import { describe, expect, it } from 'vitest';
+import type { Plan, PlanItem } from '../../src/plan/types.js';
+import {
+  code,
+  lockChanges,
+  type MarkdownCall,
+  PLAN_COMMENT_MARKER,
+  renderPlanMarkdown,
+} from '../../src/report/plan-markdown.js';
+import type { LockEntry, Lockfile } from '../../src/state/types.js';
+
+const H = (n: number) => `sha256:${String(n).repeat(64)}`;
+
+const call = (
+  name: string,
+  definition: string,
+  extra: Partial<MarkdownCall> = {},
+): MarkdownCall => ({
+  name,
+  file: `calls/${name}.yaml`,
+  line: 3,
+  definition,
+  enabled: true,
+  ...extra,
+});
+
+const item = (name: string, to: string, extra: Partial<PlanItem> = {}): PlanItem => ({
+  key: extra.slot === undefined ? `prod/${name}` : `prod/${name}@${extra.slot}`,
+  name,
+  target: 'prod',
+  file: `calls/${name}.yaml`,
+  line: 3,
+  to,
+  definition: H(1),
+  ...extra,
+});
+
+const entry = (status: LockEntry['status'], definition: string, at: string): LockEntry => ({
+  status,
+  ...(status === 'placed' ? { sid: 'sid-1' } : {}),
+  at,
+  definition,
+  file: 'calls/x.yaml',
+});
+
+const lock = (calls: Record<string, LockEntry>): Lockfile => ({ lockfileVersion: 1, calls });
+
+const plan = (parts: Partial<Plan>): Plan => ({
+  target: 'prod',
+  now: '2026-11-24T08:30:00.000Z',
+  due: [],
+  upcoming: [],
+  missed: [],
+  skipped: [],
+  ...parts,
+});
+
+const render = (p: Plan, calls: readonly MarkdownCall[], l: Lockfile = lock({})) =>
+  renderPlanMarkdown({
+    plan: p,
+    lock: l,
+    calls,
+    targetNote: 'target prod: https://vg.example.com',
+    lockName: 'callops.lock',
+  });
+
+describe('plan --format markdown', () => {
+  it('lists whom merging calls, when in UTC and in the call zone, destinations as written', () => {
+    const text = render(
+      plan({
+        due: [
+          item('welcome', '${CUSTOMER_NUMBER}'),
+          item('check', 'sip:probe@example.com', { slot: '2026-11-24T08:00:00Z' }),
+        ],
+        upcoming: [
+          item('check', 'sip:probe@example.com', { slot: '2026-11-25T08:00:00Z' }),
+          item('pinned', '+15550003333', {
+            target: 'eu',
+            key: 'eu/pinned@2026-11-26T09:00:00Z',
+            slot: '2026-11-26T09:00:00Z',
+          }),
+        ],
+      }),
+      [
+        call('welcome', H(1)),
+        call('check', H(1), { timezone: 'Europe/Berlin' }),
+        call('pinned', H(1), { timezone: 'UTC' }),
+      ],
+    );
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(PLAN_COMMENT_MARKER);
+    expect(lines).toContain(
+      'target prod: https://vg.example.com · evaluated at 2026-11-24 08:30 UTC',
+    );
+    expect(lines).toContain('### Due on merge: 2 calls');
+    expect(lines).toContain(
+      '| `welcome` | `${CUSTOMER_NUMBER}` | on merge (unscheduled) |  | `calls/welcome.yaml:3` |',
+    );
+    expect(lines).toContain(
+      '| `check` | `sip:probe@example.com` | 2026-11-24 08:00 UTC | 2026-11-24 09:00 GMT+1 (Europe/Berlin) | `calls/check.yaml:3` |',
+    );
+    expect(lines).toContain('### Upcoming: 2 slots');
+    expect(lines).toContain(
+      '| `pinned` on `eu` | `+15550003333` | 2026-11-26 09:00 UTC | (UTC) | `calls/pinned.yaml:3` |',
+    );
+  });
+
+  it('says plainly when merging calls no one, and lists missed and skipped with the reason', () => {
+    const text = render(
+      plan({
+        missed: [
+          item('late', '+15550001', {
+            slot: '2026-11-24T07:00:00Z',
+            reason: 'deadline passed at 07:10',
+          }),
+        ],
+        skipped: [item('off', '+15550002', { reason: 'disabled' })],
+      }),
+      [call('late', H(1)), call('off', H(1), { enabled: false })],
+    );
+    expect(text).toContain(
+      '### Due on merge: 0 calls\n\nNothing is due: merging places no call now.\n',
+    );
+    expect(text).not.toContain('### Upcoming');
+    expect(text).toContain(
+      '### Missed: 1\n\nTheir deadline passed; they are never placed late.\n\n- `prod/late@2026-11-24T07:00:00Z` → `+15550001` — deadline passed at 07:10\n',
+    );
+    expect(text).toContain('### Skipped: 1\n\n- `prod/off` → `+15550002` — disabled\n');
+  });
+
+  it('shows what changed against the lockfile: changed, new, no longer defined', () => {
+    const calls = [
+      call('same', H(1)),
+      call('edited', H(2)),
+      call('fresh', H(3), { enabled: false }),
+      call('only-failed', H(4)),
+    ];
+    const l = lock({
+      'prod/same': entry('placed', H(1), '2026-11-01T00:00:00.000Z'),
+      'prod/edited@2026-11-01T08:00:00Z': entry('placed', H(1), '2026-11-01T08:00:01.000Z'),
+      'prod/edited@2026-11-02T08:00:00Z': entry('placed', H(5), '2026-11-02T08:00:01.000Z'),
+      'prod/only-failed': entry('failed', H(9), '2026-11-02T08:00:01.000Z'),
+      'prod/gone@2026-11-01T08:00:00Z': entry('placed', H(6), '2026-11-01T08:00:01.000Z'),
+      'eu/gone@2026-11-02T08:00:00Z': entry('unknown', H(6), '2026-11-02T08:00:01.000Z'),
+      'prod/gone-too': entry('failed', H(7), '2026-11-02T08:00:01.000Z'),
+    });
+    const changes = lockChanges(calls, l);
+    expect(changes.changed.map((c) => [c.call.name, c.placed])).toEqual([['edited', H(5)]]);
+    expect(changes.added.map((c) => c.name)).toEqual(['fresh']);
+    expect(changes.removed).toEqual([
+      { name: 'gone', entries: 2 },
+      { name: 'gone-too', entries: 1 },
+    ]);
+    const text = render(plan({}), calls, l);
+    expect(text).toContain(
+      [
+        '### Changes against `callops.lock`',
+        '',
+        '**Changed since placed (1)** — later slots use the new definition:',
+        '- `edited` at `calls/edited.yaml:3`: placed as `555555555555`, now `222222222222`',
+        '',
+        '**New (1)** — never placed:',
+        '- `fresh` (disabled) at `calls/fresh.yaml:3`',
+        '',
+        '**No longer defined (2)** — their entries stay in the lockfile:',
+        '- `gone` (2 entries)',
+        '- `gone-too` (1 entry)',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when nothing changed against the lockfile', () => {
+    const text = render(
+      plan({}),
+      [call('same', H(1))],
+      lock({ 'prod/same': entry('placed', H(1), '2026-11-01T00:00:00.000Z') }),
+    );
+    expect(text).toContain('No call was added, changed or removed since it was last placed.');
+  });
+
+  it('destinations cannot break out of their table cell or code span', () => {
+    expect(code('a|b')).toBe('`a\\|b`');
+    expect(code('x`y')).toBe('``x`y``');
+    expect(code('`edge')).toBe('`` `edge ``');
+    expect(code('two\nlines')).toBe('`two lines`');
+    const text = render(plan({ due: [item('odd', 'sip:a|b`c\n| x |')] }), [call('odd', H(1))]);
+    const row = text.split('\n').find((l) => l.startsWith('| ``odd') || l.startsWith('| `odd'));
+    expect(row).toBe(
+      '| `odd` | ``sip:a\\|b`c \\| x \\|`` | on merge (unscheduled) |  | `calls/odd.yaml:3` |',
+    );
+  });
+});

@@ -1,0 +1,99 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: state urls hold literal ${VAR} references
+import { describe, expect, it } from 'vitest';
+import { resolveState } from '../../src/resolve/state.js';
+import type { StateSpec } from '../../src/validate/model.js';
+
+const postgres = (url: string, schema?: string): StateSpec => ({
+  backend: 'postgres',
+  url,
+  ...(schema === undefined ? {} : { schema }),
+  keepMs: 1,
+  file: 'callops.yaml',
+  locate: (path) => ({ line: 4, column: path[0] === 'url' ? 8 : 3 }),
+});
+
+const URL_VALUE = 'postgres://ops:p%40ss@db.internal:5432/ops';
+
+describe('resolveState', () => {
+  it('the file store needs nothing from the environment', () => {
+    const spec: StateSpec = { backend: 'file', keepMs: 1, locate: () => ({ line: 1, column: 1 }) };
+    expect(resolveState(spec, {})).toEqual({ ok: true, state: { backend: 'file' }, secrets: [] });
+  });
+
+  it('resolves the url reference into a secret, with its password', () => {
+    const r = resolveState(postgres('${CALLOPS_DATABASE_URL}', 'ops'), {
+      CALLOPS_DATABASE_URL: URL_VALUE,
+    });
+    expect(r).toEqual({
+      ok: true,
+      state: { backend: 'postgres', url: URL_VALUE, schema: 'ops' },
+      secrets: [
+        { name: 'CALLOPS_DATABASE_URL', value: URL_VALUE, always: true },
+        { name: 'password of CALLOPS_DATABASE_URL', value: 'p@ss', always: true },
+        { name: 'password of CALLOPS_DATABASE_URL', value: 'p%40ss', always: true },
+      ],
+    });
+  });
+
+  it('a url built from several references is one secret named after the key', () => {
+    const r = resolveState(postgres('postgres://ops:${PGPASS}@${PGHOST}/ops'), {
+      PGPASS: 'pw',
+      PGHOST: 'db',
+    });
+    expect(r).toEqual({
+      ok: true,
+      state: { backend: 'postgres', url: 'postgres://ops:pw@db/ops' },
+      secrets: [
+        { name: 'state.url', value: 'postgres://ops:pw@db/ops', always: true },
+        { name: 'password of state.url', value: 'pw', always: true },
+      ],
+    });
+  });
+
+  it('a missing variable is an error at the url, naming the variable', () => {
+    expect(resolveState(postgres('${CALLOPS_DATABASE_URL}'), {})).toEqual({
+      ok: false,
+      diagnostics: [
+        {
+          file: 'callops.yaml',
+          line: 4,
+          column: 8,
+          path: '/state/url',
+          message: 'missing environment variable CALLOPS_DATABASE_URL (referenced at /state/url)',
+          severity: 'error',
+        },
+      ],
+    });
+  });
+
+  it('a value that is not a postgres url is an error that never shows the value', () => {
+    const cases: [string, string][] = [
+      ['', '`state.url` (from DB) is empty'],
+      [
+        'not a url s3cret',
+        '`state.url` (from DB) is not a URL; it must be postgres://USER:PASSWORD@HOST:PORT/DATABASE',
+      ],
+      [
+        'mysql://root:s3cret@db/ops',
+        '`state.url` (from DB) must start with postgres:// or postgresql://',
+      ],
+    ];
+    expect(cases).toHaveLength(3);
+    for (const [value, message] of cases) {
+      const r = resolveState(postgres('${DB}'), { DB: value });
+      expect(r).toEqual({
+        ok: false,
+        diagnostics: [expect.objectContaining({ line: 4, column: 8, path: '/state/url', message })],
+      });
+      expect(JSON.stringify(r)).not.toContain('s3cret');
+    }
+  });
+
+  it('a literal url is a secret too', () => {
+    const r = resolveState(postgres('postgresql://db.internal/ops'), {});
+    expect(r).toMatchObject({
+      ok: true,
+      secrets: [{ name: 'state.url', value: 'postgresql://db.internal/ops', always: true }],
+    });
+  });
+});

@@ -1,0 +1,39 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
+import { startPostgres } from './postgres.js';
+
+/** Where an end-to-end project keeps its state: the `state:` of its callops.yaml. */
+export interface StateBackend {
+  readonly name: 'file' | 'postgres';
+  /** Starts what the backend needs (a PostgreSQL server for postgres). */
+  start(): Promise<{
+    /** The `state:` lines of callops.yaml. */
+    readonly state: readonly string[];
+    /** What the commands need in their environment (the database URL). */
+    readonly env: Readonly<Record<string, string>>;
+    stop(): Promise<void>;
+  }>;
+}
+
+export const STATE_BACKENDS: Readonly<Record<StateBackend['name'], StateBackend>> = {
+  file: {
+    name: 'file',
+    start: async () => ({ state: ['state:', '  backend: file'], env: {}, stop: async () => {} }),
+  },
+  postgres: {
+    name: 'postgres',
+    start: async () => {
+      const server = await startPostgres();
+      try {
+        const url = await server.freshDatabase();
+        return {
+          state: ['state:', '  backend: postgres', '  url: ${CALLOPS_DATABASE_URL}'],
+          env: { CALLOPS_DATABASE_URL: url },
+          stop: () => server.stop(),
+        };
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+    },
+  },
+};
