@@ -2,11 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderOptionReference, renderSchemaFiles, replaceOptionReference } from './render.js';
+import { REST_DIAL_FILE, renderRestDial } from './rest-dial-source.js';
 import { renderValidatorModules } from './standalone.js';
 
 /**
  * Writes the generated artefacts: schemas/*.schema.json, the standalone validators beside
- * them, and the README's option reference. `--check` writes nothing and exits 1 listing the
+ * them, the README's option reference, and the `rest:dial` properties of the gateway's
+ * verb specifications (src/options/rest-dial.ts). `--check` writes nothing and exits 1 listing the
  * files that are stale. Run as `npm run schema` (or `npm run schema -- --check`).
  */
 
@@ -22,6 +24,7 @@ const read = (path: string): string | undefined =>
 export const renderAll = (root = REPO_ROOT): Record<string, string> => ({
   ...renderSchemaFiles(),
   ...renderValidatorModules(),
+  [REST_DIAL_FILE]: renderRestDial(),
   'README.md': replaceOptionReference(read(join(root, 'README.md')) ?? '', renderOptionReference()),
 });
 

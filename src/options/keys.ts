@@ -1,3 +1,4 @@
+import { FLAVORS } from './flavor.js';
 import {
   boolean,
   defRef,
@@ -62,6 +63,7 @@ export const TARGET_KEYS: readonly KeyRow[] = [
   key('request_timeout', 'string', nonEmptyString(), 'Longest time for one whole request — connecting, sending, the answer headers and body — before the call is `unknown`, e.g. `15s`.'),
   key('allow_insecure', 'boolean', boolean(), 'Allow a plain http base URL that is not loopback.'),
   key('max_pause', 'string', nonEmptyString(), 'Longest pause when the gateway answers 429, or longest outage it answers 480 (no feature server), before the remaining calls fail, e.g. `5m`.'),
+  key('flavor', '`cognigy` or `jambonz`', { enum: [...FLAVORS] }, 'What the gateway is: `cognigy` (default), a Cognigy Voice Gateway, which takes every documented option; `jambonz`, a stock jambonz feature server, which refuses create-call options that are not properties of its `rest:dial` verb (`validate` reports them).'),
 ];
 
 // biome-ignore format: one row per line reads as a table

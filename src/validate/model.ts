@@ -1,4 +1,5 @@
 import type { PathSegments, Position, Site } from '../config/types.js';
+import type { Flavor } from '../options/flavor.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from './diagnostic.js';
 
@@ -54,6 +55,8 @@ export interface TargetSpec {
   readonly allow_insecure?: boolean;
   /** Longest pause on 429 before the remaining calls fail, e.g. "5m". */
   readonly max_pause?: string;
+  /** What the gateway is (default `cognigy`); `jambonz` refuses options rest:dial lacks. */
+  readonly flavor?: Flavor;
   readonly file: string;
   readonly locate: (path: PathSegments) => Position;
 }

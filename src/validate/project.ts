@@ -3,13 +3,14 @@ import { collectCalls, nameSite } from './calls.js';
 import { readConfig } from './config.js';
 import { toCallDefinition } from './definition.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostic.js';
+import { GATEWAY_RULES } from './gateway-rules.js';
 import type { CallDefinition, ValidatedProject } from './model.js';
 import { referenceSyntax } from './references.js';
 import { CALL_RULES, type RuleContext } from './rules.js';
 import { SCHEDULE_RULES } from './schedule.js';
 import { errorAt, type Site } from './site.js';
 
-const RULES = [...CALL_RULES, referenceSyntax, ...SCHEDULE_RULES];
+const RULES = [...CALL_RULES, ...GATEWAY_RULES, referenceSyntax, ...SCHEDULE_RULES];
 
 /**
  * Whether the schema already reported this place: the same pointer, or the parent pointer
@@ -62,9 +63,13 @@ const checkUniqueNames = (
  */
 export const validateProject = (loaded: LoadedProject): ValidatedProject => {
   const found = readConfig(loaded.root, loaded.configFile);
+  const { targets, defaultTarget } = found.config;
+  const routed = defaultTarget ?? (targets.length === 1 ? targets[0]?.name : undefined);
   const context: RuleContext = {
     targetNames: found.targetNames,
     ...(found.config.file === undefined ? {} : { configFile: found.config.file }),
+    ...(routed === undefined ? {} : { defaultTarget: routed }),
+    flavors: new Map(targets.flatMap((t) => (t.flavor === undefined ? [] : [[t.name, t.flavor]]))),
   };
   const schema: Diagnostic[] = [...found.schema];
   const structural: Diagnostic[] = [...found.structural];

@@ -1,3 +1,4 @@
+import type { Flavor } from '../options/flavor.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -9,6 +10,10 @@ export interface RuleContext {
   readonly targetNames: ReadonlySet<string>;
   /** 'callops.yaml' (or .yml) when the project has one. */
   readonly configFile?: string;
+  /** Where a call that names no target goes: default_target, else the only target. */
+  readonly defaultTarget?: string;
+  /** The flavor of each well-formed target that sets one. */
+  readonly flavors?: ReadonlyMap<string, Flavor>;
 }
 
 /**

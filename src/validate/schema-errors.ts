@@ -185,8 +185,18 @@ const message = (e: ErrorObject, ctx: ExplainContext): string => {
         : `must be at least ${String(p.limit)} characters long`;
     case 'maxLength':
       return `must be at most ${String(p.limit)} characters long, got ${String(e.data).length}`;
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).map(code).join(', ')}, got ${got}`;
+    case 'enum': {
+      const allowed = p.allowedValues as unknown[];
+      const hint =
+        typeof e.data === 'string'
+          ? suggestKey(
+              e.data,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : undefined;
+      const suffix = hint === undefined ? '' : ` — did you mean \`${hint}\`?`;
+      return `must be one of ${allowed.map(code).join(', ')}, got ${got}${suffix}`;
+    }
     case 'const':
       return `must be ${code(p.allowedValue)}, got ${got}`;
     case 'oneOf': {

@@ -1,4 +1,5 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
+import { FLAVORS, isFlavor } from '../options/flavor.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './hint.js';
 import type { TargetSpec } from './model.js';
@@ -62,6 +63,16 @@ export const checkTargetShape = (
   if (spec.allow_insecure !== undefined && typeof spec.allow_insecure !== 'boolean') {
     out.push(
       errorAt(siteOf(doc, [...path, 'allow_insecure']), '`allow_insecure` must be true or false'),
+    );
+  }
+  if (spec.flavor !== undefined && !isFlavor(spec.flavor)) {
+    const shown = typeof spec.flavor === 'string' ? `\`${spec.flavor}\`` : 'this';
+    const hint = typeof spec.flavor === 'string' ? didYouMean(spec.flavor, FLAVORS) : '';
+    out.push(
+      errorAt(
+        siteOf(doc, [...path, 'flavor']),
+        `unknown flavor ${shown}: use \`cognigy\` (Cognigy Voice Gateway, the default) or \`jambonz\` (a stock jambonz server)${hint}`,
+      ),
     );
   }
   const concurrency = spec.concurrency;
@@ -191,6 +202,7 @@ export const toTargetSpec = (
     ...(requestTimeout === undefined ? {} : { request_timeout: requestTimeout }),
     ...(typeof spec.allow_insecure === 'boolean' ? { allow_insecure: spec.allow_insecure } : {}),
     ...(maxPause === undefined ? {} : { max_pause: maxPause }),
+    ...(isFlavor(spec.flavor) ? { flavor: spec.flavor } : {}),
     file: doc.file,
     locate: (path) => doc.locate(['targets', name, ...path]),
   };
