@@ -13,6 +13,7 @@ import { checkBearer } from './auth.js';
 import { type ParsedBody, parseJsonBody, type ReceivedBody } from './body.js';
 import type { CallStore } from './calls.js';
 import { faultAnswer, injectFault } from './faults.js';
+import { featureServerRefusal } from './flavor.js';
 import type { SimulatorSettings } from './options.js';
 import type { RateDecision } from './rate-limit.js';
 import { matchRoute, needsAuth, type Route } from './routes.js';
@@ -62,6 +63,8 @@ const decideCreate = (
   const problem = createCallProblem(parsed, applicationExists(settings));
   if (problem !== undefined) return answer(msgAnswer(400, problem));
   const body = typeof parsed === 'object' && parsed !== null ? parsed : {};
+  const refused = featureServerRefusal(settings.flavor, body);
+  if (refused !== undefined) return answer(refused);
   return { kind: 'accept', body: { ...body, account_sid: accountSid } };
 };
 

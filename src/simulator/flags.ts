@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { FLAVORS, isFlavor } from '../options/flavor.js';
 import { DEFAULT_ACCOUNT_SID, type RateLimit, type SimulatorOptions } from './options.js';
 import { isUuid } from './uuid.js';
 
@@ -20,6 +21,7 @@ export const SIMULATOR_FLAGS = {
   'retry-after': { type: 'string' },
   'rate-limit': { type: 'string' },
   log: { type: 'string' },
+  flavor: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const SIMULATOR_USAGE = `Usage: callops simulator [flags]
@@ -36,7 +38,9 @@ of calls) as a real jambonz API server does, and places no real calls.
   --fail-rate P        for a share P (0..1) of create-call requests (default 1)
   --retry-after S      Retry-After of an injected 429 or 503 (default 1)
   --rate-limit N/WIN   answer 429 past N requests per window, e.g. 600/5m or 10/s
-  --log FILE           append every create-call request to FILE as a JSON line`;
+  --log FILE           append every create-call request to FILE as a JSON line
+  --flavor NAME        cognigy (default) or jambonz: a stock jambonz feature server, which
+                       answers 500 to create-call keys its rest:dial verb lacks (e.g. listen)`;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -119,6 +123,11 @@ const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
     (t) => orError(parseRateLimit(t), '--rate-limit must be N/WINDOW, e.g. 600/5m or 10/s'),
   ],
   ['log', 'logFile', (t) => orError(t || undefined, '--log must name a file')],
+  [
+    'flavor',
+    'flavor',
+    (t) => (isFlavor(t) ? ok(t) : { error: `--flavor must be ${FLAVORS.join(' or ')}` }),
+  ],
 ];
 
 /** Simulator options from already parsed flag values (other keys are ignored). */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_FLAVOR, FLAVORS, type Flavor, isFlavor } from '../options/flavor.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -39,6 +40,8 @@ export interface SimulatorOptions {
   readonly logFile?: string;
   /** The applications that exist; when absent any UUID-shaped application_sid exists. */
   readonly applicationSids?: readonly string[];
+  /** The feature server: `jambonz` refuses keys rest:dial lacks with a 500 (default `cognigy`). */
+  readonly flavor?: Flavor;
   /** Source of randomness for fault injection, [0, 1) (default Math.random). */
   readonly random?: () => number;
   /**
@@ -66,6 +69,7 @@ export interface SimulatorSettings {
   readonly rateLimit: RateLimit | undefined;
   readonly logFile: string | undefined;
   readonly applicationSids: ReadonlySet<string> | undefined;
+  readonly flavor: Flavor;
   readonly random: () => number;
   readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly onCreate: ((body: string) => void) | undefined;
@@ -84,6 +88,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     failStatus,
     retryAfterS = 1,
     rateLimit,
+    flavor = DEFAULT_FLAVOR,
   } = options;
   const failRate = options.failRate ?? (failStatus === undefined ? 0 : 1);
   const problems = [
@@ -99,6 +104,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     rateLimit === undefined || (isCount(rateLimit.count, 1) && isCount(rateLimit.windowMs, 1))
       ? ''
       : 'rateLimit needs a positive integer count and windowMs',
+    isFlavor(flavor) ? '' : `flavor must be ${FLAVORS.join(' or ')}`,
   ].filter((p) => p !== '');
   if (problems.length > 0) throw new RangeError(`simulator: ${problems.join('; ')}`);
   return {
@@ -114,6 +120,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     logFile: options.logFile,
     applicationSids:
       options.applicationSids === undefined ? undefined : new Set(options.applicationSids),
+    flavor,
     random: options.random ?? Math.random,
     wait: options.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     onCreate: options.onCreate,
