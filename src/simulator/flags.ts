@@ -20,6 +20,7 @@ export const SIMULATOR_FLAGS = {
   'retry-after': { type: 'string' },
   'rate-limit': { type: 'string' },
   log: { type: 'string' },
+  applications: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const SIMULATOR_USAGE = `Usage: callops simulator [flags]
@@ -36,7 +37,10 @@ of calls) as a real jambonz API server does, and places no real calls.
   --fail-rate P        for a share P (0..1) of create-call requests (default 1)
   --retry-after S      Retry-After of an injected 429 or 503 (default 1)
   --rate-limit N/WIN   answer 429 past N requests per window, e.g. 600/5m or 10/s
-  --log FILE           append every create-call request to FILE as a JSON line`;
+  --log FILE           append every create-call request to FILE as a JSON line
+  --applications SID[,SID…]
+                       the applications that exist: any other application_sid is answered
+                       400 "application_sid not found <sid>" (default: any UUID exists)`;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -119,6 +123,16 @@ const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
     (t) => orError(parseRateLimit(t), '--rate-limit must be N/WINDOW, e.g. 600/5m or 10/s'),
   ],
   ['log', 'logFile', (t) => orError(t || undefined, '--log must name a file')],
+  [
+    'applications',
+    'applicationSids',
+    (t) => {
+      const sids = t.split(',').map((s) => s.trim());
+      return sids.every(isUuid)
+        ? ok(sids)
+        : { error: '--applications must be application sids (UUIDs) separated by commas' };
+    },
+  ],
 ];
 
 /** Simulator options from already parsed flag values (other keys are ignored). */

@@ -37,7 +37,7 @@ export const handleRequest = async (
   const body = await readBody(req);
   const method = req.method ?? 'GET';
   const path = pathOf(req.url);
-  const rate = state.limiter?.hit(Date.now());
+  const rate = state.limiter?.hit(state.settings.clock.now());
   const facts = {
     method,
     path,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { realClock, type SimulatorClock } from './clock.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -51,6 +52,8 @@ export interface SimulatorOptions {
    * as it has been read, before it is answered, so a test sees the moment it arrived.
    */
   readonly onCreate?: (body: string) => void;
+  /** The simulator's time (rate-limit windows, call progress, record expiry); default real. */
+  readonly clock?: SimulatorClock;
 }
 
 /** Options with every default filled in. */
@@ -69,6 +72,7 @@ export interface SimulatorSettings {
   readonly random: () => number;
   readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly onCreate: ((body: string) => void) | undefined;
+  readonly clock: SimulatorClock;
 }
 
 const isCount = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
@@ -117,5 +121,6 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     random: options.random ?? Math.random,
     wait: options.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     onCreate: options.onCreate,
+    clock: options.clock ?? realClock,
   };
 };

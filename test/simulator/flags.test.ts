@@ -98,6 +98,20 @@ describe('parseSimulatorFlags', () => {
     expect(error(argv)).toBe(message);
   });
 
+  it('reads --applications as a list of application sids', () => {
+    const a = '5d3f0d1c-7a3e-4c59-9b5e-2f1a6f0e8c11';
+    const b = '9e8d7c6b-5a49-4838-a726-150f4e3d2c1b';
+    expect(parseSimulatorFlags(['--applications', `${a}, ${b}`])).toEqual({
+      options: { applicationSids: [a, b] },
+    });
+    expect(error(['--applications', `${a},,${b}`])).toBe(
+      '--applications must be application sids (UUIDs) separated by commas',
+    );
+    expect(error(['--applications', 'my-app'])).toBe(
+      '--applications must be application sids (UUIDs) separated by commas',
+    );
+  });
+
   it('names an unknown flag and a missing value', () => {
     expect(error(['--fail-ratio', '1'])).toMatch(/--fail-ratio/);
     expect(error(['--port'])).toMatch(/--port/);
