@@ -56,9 +56,9 @@ of calls) as a real jambonz API server does, and places no real calls.
                        the applications that exist: any other application_sid is answered
                        400 "application_sid not found <sid>" (default: any UUID exists)
 
-Accepted calls then live: trying → ringing → in-progress → completed, or busy, no-answer,
-failed. GET /v1/Accounts/{sid}/Calls[/{call_sid}] reads their records, GET
-/v1/Accounts/{sid}/RecentCalls?page=1&count=N their call detail records once ended.
+Accepted calls then live: trying → ringing → in-progress → completed, or they end
+busy, no-answer or failed. GET /v1/Accounts/{sid}/Calls[/{call_sid}] reads their records,
+GET /v1/Accounts/{sid}/RecentCalls?page=1&count=N their call detail records once ended.
 
   --outcomes LIST      how calls end, e.g. answered=0.7,busy=0.1,no-answer=0.15,failed=0.05
                        (shares 0..1 summing to 1; default answered=1)
