@@ -46,13 +46,19 @@ export const tooManyRequests = (retryAfterS: number): Answer =>
     'retry-after': String(retryAfterS),
   });
 
-/** passport-http-bearer's challenge: realm "Users", `invalid_token` for a wrong token. */
-export const unauthorized = (wrongToken: boolean): Answer =>
-  withHeaders(textAnswer(401, 'Unauthorized'), {
+/**
+ * passport-http-bearer's challenge: realm "Users", `invalid_token` for a wrong token. Passport
+ * ends the response with the bare text, so there is no Content-Type header at all.
+ */
+export const unauthorized = (wrongToken: boolean): Answer => ({
+  status: 401,
+  headers: {
     'www-authenticate': wrongToken
       ? 'Bearer realm="Users", error="invalid_token"'
       : 'Bearer realm="Users"',
-  });
+  },
+  body: 'Unauthorized',
+});
 
 export const noFeatureServer = (): Answer => ({
   ...msgAnswer(480, 'no available feature servers at this time'),

@@ -1,59 +1,215 @@
-/** A call the simulator accepted, as GET /Calls shows it (jambonz' snake_case call info). */
-export interface AcceptedCall {
+import { type CallStatus, FINAL_STATUSES, type Step, talkSeconds } from './lifecycle.js';
+import type { Outcome } from './outcomes.js';
+
+/** A live call record as GET /Calls/{call_sid} shows it (the feature server's snake_case). */
+export interface CallRecord {
   readonly call_sid: string;
+  readonly direction: 'outbound';
+  readonly from: string;
+  /** The address called: the number, the sipUri or the user name. */
+  readonly to: string;
   readonly call_id: string;
+  readonly sbc_callid: string;
+  readonly sip_status: number;
+  readonly sip_reason: string;
+  readonly call_status: CallStatus;
   readonly account_sid: string;
   readonly application_sid?: string;
+  readonly service_url: string;
+  readonly fs_sip_address: string;
+  /** Whole seconds talked: 0 until the call completes. */
+  readonly duration: number;
+  /** Only once an answered call hung up. */
+  readonly call_termination_by?: string;
+}
+
+/** A call detail record as GET /RecentCalls lists it; written when the call ends. */
+export interface CallDetailRecord {
+  readonly call_sid: string;
+  readonly from: string;
+  readonly to: string;
+  readonly sip_callid: string;
+  readonly sip_status: number;
+  readonly duration: number;
+  readonly attempted_at: string;
+  readonly terminated_at: string;
+  readonly termination_reason: string;
+  readonly answered: boolean;
   readonly direction: 'outbound';
-  readonly from: unknown;
-  readonly to: unknown;
-  /** jambonz' name for the call state: a simulated call never leaves "queued". */
-  readonly call_status: 'queued';
-  /** The same as call_status, under a shorter name. */
-  readonly status: 'queued';
-  readonly created_at: string;
-  readonly tag?: unknown;
+  readonly trunk: string;
+  readonly application_sid?: string;
+}
+
+/** What the simulator knows of one accepted call (for tests: its draw and where it is). */
+export interface SimulatedCall {
+  /** 1 for the first call accepted, 2 for the next… (the draw's index). */
+  readonly k: number;
+  readonly call_sid: string;
+  readonly account_sid: string;
+  readonly outcome: Outcome;
+  /** Every status so far, in order. */
+  readonly statuses: readonly CallStatus[];
+  /** Undefined until the first status (and the gateway answers 404 until then). */
+  readonly record: CallRecord | undefined;
+  /** Undefined until the call ended. */
+  readonly cdr: CallDetailRecord | undefined;
+  /** The body's tag, sent as `customerData` to the status hook. */
+  readonly tag: unknown;
+}
+
+/** What the store needs of an accepted create-call. */
+export interface Acceptance {
+  readonly sid: string;
+  readonly callId: string;
+  readonly sbcCallId: string;
+  readonly accountSid: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly atMs: number;
+  readonly outcome: Outcome;
+}
+
+interface Entry {
+  call: SimulatedCall;
+  readonly base: Omit<CallRecord, 'sip_status' | 'sip_reason' | 'call_status' | 'duration'>;
+  readonly attemptedAt: string;
+  readonly trunk: string;
+  /** When the record is gone (ttl after the final status). */
+  expiresAtMs: number;
 }
 
 export interface CallStore {
-  add(call: AcceptedCall): void;
-  list(accountSid: string): readonly AcceptedCall[];
-  get(accountSid: string, callSid: string): AcceptedCall | undefined;
+  /** Records an accepted call; it gets the next k. */
+  accept(acceptance: Acceptance): SimulatedCall;
+  /** Applies a status change; returns the record as it now is. */
+  advance(callSid: string, step: Step, talkMs: number, nowMs: number): CallRecord | undefined;
+  /** The records of the account that exist at `nowMs`, in acceptance order. */
+  records(accountSid: string, nowMs: number): readonly CallRecord[];
+  record(accountSid: string, callSid: string, nowMs: number): CallRecord | undefined;
+  /** The account's call detail records, newest attempt first. */
+  cdrs(accountSid: string): readonly CallDetailRecord[];
+  calls(): readonly SimulatedCall[];
+  /** How many calls were accepted. */
+  count(): number;
 }
 
-export const createCallStore = (): CallStore => {
-  const calls = new Map<string, AcceptedCall>();
-  return {
-    add: (call) => {
-      calls.set(call.call_sid, call);
-    },
-    list: (accountSid) => [...calls.values()].filter((c) => c.account_sid === accountSid),
-    get: (accountSid, callSid) => {
-      const call = calls.get(callSid);
-      return call?.account_sid === accountSid ? call : undefined;
-    },
-  };
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
+/** The `to` of a record: the address inside the body's `to` object. */
+export const toAddress = (to: unknown): string => {
+  const address = field(to, 'number') ?? field(to, 'sipUri') ?? field(to, 'name');
+  return typeof address === 'string' ? address : '';
 };
 
-/** The stored call for an accepted body; the gateway puts the path's account in the body. */
-export const acceptedCall = (
-  body: Readonly<Record<string, unknown>>,
-  ids: {
-    readonly sid: string;
-    readonly callId: string;
-    readonly accountSid: string;
-    readonly at: string;
-  },
-): AcceptedCall => ({
-  call_sid: ids.sid,
-  call_id: ids.callId,
-  account_sid: ids.accountSid,
-  ...(typeof body.application_sid === 'string' ? { application_sid: body.application_sid } : {}),
-  direction: 'outbound',
-  from: body.from,
-  to: body.to,
-  call_status: 'queued',
-  status: 'queued',
-  created_at: ids.at,
-  ...(body.tag === undefined ? {} : { tag: body.tag }),
-});
+const hookUrl = (hook: unknown): string => {
+  const url = typeof hook === 'string' ? hook : field(hook, 'url');
+  return typeof url === 'string' ? url : '';
+};
+
+const TERMINATION: Readonly<Record<Outcome, string>> = {
+  answered: 'called party hungup',
+  busy: 'failed',
+  'no-answer': 'caller abandoned',
+  failed: 'failed',
+};
+
+export const createCallStore = (recordTtlMs: number): CallStore => {
+  const entries = new Map<string, Entry>();
+  const visible = (entry: Entry | undefined, accountSid: string, nowMs: number) =>
+    entry !== undefined &&
+    entry.call.account_sid === accountSid &&
+    entry.call.record !== undefined &&
+    nowMs < entry.expiresAtMs;
+  return {
+    accept({ sid, callId, sbcCallId, accountSid, body, atMs, outcome }) {
+      const applicationSid =
+        typeof body.application_sid === 'string' ? body.application_sid : undefined;
+      const call: SimulatedCall = {
+        k: entries.size + 1,
+        call_sid: sid,
+        account_sid: accountSid,
+        outcome,
+        statuses: [],
+        record: undefined,
+        cdr: undefined,
+        tag: body.tag,
+      };
+      const trunk = field(body.to, 'trunk');
+      entries.set(sid, {
+        call,
+        base: {
+          call_sid: sid,
+          direction: 'outbound',
+          from: typeof body.from === 'string' ? body.from : String(body.from),
+          to: toAddress(body.to),
+          call_id: callId,
+          sbc_callid: sbcCallId,
+          account_sid: accountSid,
+          ...(applicationSid === undefined ? {} : { application_sid: applicationSid }),
+          service_url: hookUrl(body.call_hook),
+          fs_sip_address: '127.0.0.1:5070',
+        },
+        attemptedAt: new Date(atMs).toISOString(),
+        trunk: typeof trunk === 'string' ? trunk : 'simulated',
+        expiresAtMs: Number.POSITIVE_INFINITY,
+      });
+      return call;
+    },
+    advance(callSid, step, talkMs, nowMs) {
+      const entry = entries.get(callSid);
+      if (entry === undefined) return undefined;
+      const final = FINAL_STATUSES.has(step.call_status);
+      const completed = step.call_status === 'completed';
+      const record: CallRecord = {
+        ...entry.base,
+        sip_status: step.sip_status,
+        sip_reason: step.sip_reason,
+        call_status: step.call_status,
+        duration: completed ? talkSeconds(talkMs) : 0,
+        ...(completed ? { call_termination_by: 'caller' } : {}),
+      };
+      const cdr: CallDetailRecord | undefined = final
+        ? {
+            call_sid: callSid,
+            from: record.from,
+            to: record.to,
+            sip_callid: record.call_id,
+            sip_status: record.sip_status,
+            duration: record.duration,
+            attempted_at: entry.attemptedAt,
+            terminated_at: new Date(nowMs).toISOString(),
+            termination_reason: TERMINATION[entry.call.outcome],
+            answered: completed,
+            direction: 'outbound',
+            trunk: entry.trunk,
+            ...(record.application_sid === undefined
+              ? {}
+              : { application_sid: record.application_sid }),
+          }
+        : undefined;
+      entry.call = {
+        ...entry.call,
+        statuses: [...entry.call.statuses, step.call_status],
+        record,
+        cdr: cdr ?? entry.call.cdr,
+      };
+      if (final) entry.expiresAtMs = nowMs + recordTtlMs;
+      return record;
+    },
+    records: (accountSid, nowMs) =>
+      [...entries.values()]
+        .filter((e) => visible(e, accountSid, nowMs))
+        .flatMap((e) => (e.call.record === undefined ? [] : [e.call.record])),
+    record(accountSid, callSid, nowMs) {
+      const entry = entries.get(callSid);
+      return visible(entry, accountSid, nowMs) ? entry?.call.record : undefined;
+    },
+    cdrs: (accountSid) =>
+      [...entries.values()]
+        .filter((e) => e.call.account_sid === accountSid && e.call.cdr !== undefined)
+        .sort((a, b) => b.call.k - a.call.k)
+        .flatMap((e) => (e.call.cdr === undefined ? [] : [e.call.cdr])),
+    calls: () => [...entries.values()].map((e) => e.call),
+    count: () => entries.size,
+  };
+};

@@ -16,6 +16,7 @@ import { faultAnswer, injectFault } from './faults.js';
 import { featureServerRefusal } from './flavor.js';
 import type { SimulatorSettings } from './options.js';
 import type { RateDecision } from './rate-limit.js';
+import { filterRecords, recentCalls } from './reads.js';
 import { matchRoute, needsAuth, type Route } from './routes.js';
 import { isUuid } from './uuid.js';
 import { createCallProblem } from './validate-call.js';
@@ -23,6 +24,9 @@ import { createCallProblem } from './validate-call.js';
 export interface RequestFacts {
   readonly method: string;
   readonly path: string;
+  readonly query: URLSearchParams;
+  /** The simulator clock's time of the request (records expire by it). */
+  readonly nowMs: number;
   readonly authorization: string | undefined;
   readonly contentType: string | undefined;
   readonly body: ReceivedBody;
@@ -80,15 +84,21 @@ const decideRoute = (
       return decideCreate(route.accountSid, parsed, settings);
     case 'list':
       return answer(
-        accountProblem(route.accountSid, settings) ?? jsonAnswer(200, store.list(route.accountSid)),
+        accountProblem(route.accountSid, settings) ??
+          jsonAnswer(200, filterRecords(store.records(route.accountSid, facts.nowMs), facts.query)),
       );
     case 'get': {
       const problem = accountProblem(route.accountSid, settings);
       if (problem !== undefined) return answer(problem);
       if (!isUuid(route.callSid)) return answer(badRequest());
-      const call = store.get(route.accountSid, route.callSid);
-      return answer(call === undefined ? textAnswer(404, 'Not Found') : jsonAnswer(200, call));
+      const record = store.record(route.accountSid, route.callSid, facts.nowMs);
+      return answer(record === undefined ? textAnswer(404, 'Not Found') : jsonAnswer(200, record));
     }
+    case 'recent':
+      return answer(
+        accountProblem(route.accountSid, settings) ??
+          recentCalls(store.cdrs(route.accountSid), facts.query),
+      );
     case 'none':
       return answer(noSuchRoute(facts.method, facts.path));
   }

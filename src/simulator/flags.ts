@@ -1,6 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { FLAVORS, isFlavor } from '../options/flavor.js';
-import { DEFAULT_ACCOUNT_SID, type RateLimit, type SimulatorOptions } from './options.js';
+import {
+  DEFAULT_ACCOUNT_SID,
+  localHookUrl,
+  MAX_SEED,
+  type RateLimit,
+  type SimulatorOptions,
+} from './options.js';
+import { parseOutcomeMix } from './outcomes.js';
 import { isUuid } from './uuid.js';
 
 type FlagValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
@@ -22,6 +29,14 @@ export const SIMULATOR_FLAGS = {
   'rate-limit': { type: 'string' },
   log: { type: 'string' },
   flavor: { type: 'string' },
+  applications: { type: 'string' },
+  outcomes: { type: 'string' },
+  seed: { type: 'string' },
+  'ring-time': { type: 'string' },
+  'talk-time': { type: 'string' },
+  'record-ttl': { type: 'string' },
+  'status-hook': { type: 'string' },
+  'webhook-secret': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const SIMULATOR_USAGE = `Usage: callops simulator [flags]
@@ -40,7 +55,27 @@ of calls) as a real jambonz API server does, and places no real calls.
   --rate-limit N/WIN   answer 429 past N requests per window, e.g. 600/5m or 10/s
   --log FILE           append every create-call request to FILE as a JSON line
   --flavor NAME        cognigy (default) or jambonz: a stock jambonz feature server, which
-                       answers 500 to create-call keys its rest:dial verb lacks (e.g. listen)`;
+                       answers 500 to create-call keys its rest:dial verb lacks (e.g. listen)
+  --applications SID[,SID…]
+                       the applications that exist: any other application_sid is answered
+                       400 "application_sid not found <sid>" (default: any UUID exists)
+
+Accepted calls then live: trying → ringing → in-progress → completed, or they end
+busy, no-answer or failed. GET /v1/Accounts/{sid}/Calls[/{call_sid}] reads their records,
+GET /v1/Accounts/{sid}/RecentCalls?page=1&count=N their call detail records once ended.
+
+  --outcomes LIST      how calls end, e.g. answered=0.7,busy=0.1,no-answer=0.15,failed=0.05
+                       (shares 0..1 summing to 1; default answered=1)
+  --seed N             repeatable outcomes: the k-th accepted call's outcome depends only
+                       on N and k (default: a random seed)
+  --ring-time D        ringing before answer, busy or no-answer (default 2s; 0 in tests)
+  --talk-time D        talk time of an answered call (default 5s); its duration in seconds
+  --record-ttl D       how long a call record stays readable after it ended (default 1h)
+  --status-hook URL    POST every status change as JSON here (http on 127.0.0.1 or
+                       localhost only: the simulator never posts off this machine)
+  --webhook-secret S   sign those requests: Jambonz-Signature: t=<unix>,v1=<hex HMAC-SHA256>
+  Durations: 0, 500ms, 2s, 1m, 1h. --log also gets one line per status change
+  ({"at","event":"status","call_sid","call_status","sip_status","duration"}).`;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -52,6 +87,21 @@ export const parseRateLimit = (text: string): RateLimit | undefined => {
   const windowMs = (times === '' || times === undefined ? 1 : Number(times)) * (UNIT_MS[unit] ?? 0);
   return Number(count) >= 1 && windowMs >= 1 ? { count: Number(count), windowMs } : undefined;
 };
+
+/** `0`, `500ms`, `2s`, `1.5s`, `1m`, `1h` in milliseconds. */
+export const parseDurationMs = (text: string): number | undefined => {
+  const trimmed = text.trim();
+  if (trimmed === '0') return 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);
+  const [, amount, unit] = match ?? [];
+  if (amount === undefined || unit === undefined) return undefined;
+  return Math.round(Number(amount) * (UNIT_MS[unit] ?? 0));
+};
+
+const duration =
+  (flag: string): Check =>
+  (t) =>
+    orError(parseDurationMs(t), `--${flag} must be a duration such as 0, 500ms, 2s, 1m or 1h`);
 
 const wholeNumber = (text: string): number | undefined =>
   /^\d+$/.test(text.trim()) ? Number(text) : undefined;
@@ -128,6 +178,51 @@ const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
     'flavor',
     (t) => (isFlavor(t) ? ok(t) : { error: `--flavor must be ${FLAVORS.join(' or ')}` }),
   ],
+  [
+    'applications',
+    'applicationSids',
+    (t) => {
+      const sids = t.split(',').map((s) => s.trim());
+      return sids.every(isUuid)
+        ? ok(sids)
+        : { error: '--applications must be application sids (UUIDs) separated by commas' };
+    },
+  ],
+  [
+    'outcomes',
+    'outcomes',
+    (t) => {
+      const parsed = parseOutcomeMix(t);
+      return 'mix' in parsed ? ok(parsed.mix) : { error: `--outcomes: ${parsed.error}` };
+    },
+  ],
+  [
+    'seed',
+    'seed',
+    (t) => {
+      const n = wholeNumber(t);
+      return orError(
+        n !== undefined && n <= MAX_SEED ? n : undefined,
+        `--seed must be a whole number between 0 and ${MAX_SEED}`,
+      );
+    },
+  ],
+  ['ring-time', 'ringMs', duration('ring-time')],
+  ['talk-time', 'talkMs', duration('talk-time')],
+  ['record-ttl', 'recordTtlMs', duration('record-ttl')],
+  [
+    'status-hook',
+    'statusHook',
+    (t) =>
+      localHookUrl(t) === undefined
+        ? { error: '--status-hook must be an http URL on 127.0.0.1 or localhost' }
+        : ok(t),
+  ],
+  [
+    'webhook-secret',
+    'webhookSecret',
+    (t) => (t === '' ? { error: '--webhook-secret must not be empty' } : ok(t)),
+  ],
 ];
 
 /** Simulator options from already parsed flag values (other keys are ignored). */
@@ -144,6 +239,9 @@ export const simulatorOptionsFromValues = (values: FlagValues): SimulatorFlagRes
   }
   if (options.failRate !== undefined && options.failStatus === undefined) {
     return { error: '--fail-rate needs --fail-status CODE (the status to answer)' };
+  }
+  if (options.webhookSecret !== undefined && options.statusHook === undefined) {
+    return { error: '--webhook-secret needs --status-hook URL (where to send signed requests)' };
   }
   return { options: options as SimulatorOptions };
 };

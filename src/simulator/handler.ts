@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonAnswer, send } from './answer.js';
 import { bodyForLog, readBody } from './body.js';
-import { acceptedCall, type CallStore } from './calls.js';
+import type { CallStore } from './calls.js';
 import { decide } from './decide.js';
 import type { CallLog } from './log.js';
 import type { SimulatorSettings } from './options.js';
+import { outcomeFor } from './outcomes.js';
+import type { CallProgress } from './progress.js';
 import type { RateLimiter } from './rate-limit.js';
-import { matchRoute, pathOf } from './routes.js';
+import { matchRoute, pathOf, queryOf } from './routes.js';
 import { newUuid } from './uuid.js';
 
 export interface SimulatorState {
@@ -14,6 +16,7 @@ export interface SimulatorState {
   readonly limiter: RateLimiter | undefined;
   readonly log: CallLog;
   readonly store: CallStore;
+  readonly progress: CallProgress;
   /** Aborted when the simulator closes: pending latency waits end without an answer. */
   readonly closing: AbortSignal;
 }
@@ -37,10 +40,13 @@ export const handleRequest = async (
   const body = await readBody(req);
   const method = req.method ?? 'GET';
   const path = pathOf(req.url);
-  const rate = state.limiter?.hit(Date.now());
+  const nowMs = state.settings.clock.now();
+  const rate = state.limiter?.hit(nowMs);
   const facts = {
     method,
     path,
+    query: queryOf(req.url),
+    nowMs,
     authorization: req.headers.authorization,
     contentType: req.headers['content-type'],
     body,
@@ -58,7 +64,8 @@ export const handleRequest = async (
   const logged = bodyForLog(body.text);
   if (decision.kind === 'answer') {
     const { status } = decision.answer;
-    state.log.append({ at: new Date().toISOString(), account_sid, status, body: logged });
+    const at = new Date(state.settings.clock.now()).toISOString();
+    state.log.append({ at, account_sid, status, body: logged });
     send(res, decision.answer, extra);
     return;
   }
@@ -66,9 +73,25 @@ export const handleRequest = async (
     res.destroy();
     return;
   }
-  const at = new Date().toISOString();
+  const { settings } = state;
+  const atMs = settings.clock.now();
   const ids = { sid: newUuid(), callId: newUuid() };
-  state.store.add(acceptedCall(decision.body, { ...ids, accountSid: account_sid, at }));
-  state.log.append({ at, account_sid, status: 201, ...ids, body: logged });
+  // The k-th accepted call draws outcome k: counted here, with its log line, in one step.
+  const call = state.store.accept({
+    ...ids,
+    sbcCallId: newUuid(),
+    accountSid: account_sid,
+    body: decision.body,
+    atMs,
+    outcome: outcomeFor(settings.seed, state.store.count() + 1, settings.outcomes),
+  });
+  state.log.append({
+    at: new Date(atMs).toISOString(),
+    account_sid,
+    status: 201,
+    ...ids,
+    body: logged,
+  });
   send(res, jsonAnswer(201, ids), extra);
+  state.progress.start(call);
 };

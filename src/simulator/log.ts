@@ -16,8 +16,20 @@ export interface ReceivedCall {
   readonly body: unknown;
 }
 
+/** One status change of an accepted call: a line of the `--log` file (never in `records`). */
+export interface StatusLine {
+  readonly at: string;
+  readonly event: 'status';
+  readonly call_sid: string;
+  readonly call_status: string;
+  readonly sip_status: number;
+  readonly duration: number;
+}
+
 export interface CallLog {
   append(record: ReceivedCall): void;
+  /** Writes a status line to the file (when there is one and it is still open). */
+  appendStatus(line: StatusLine): void;
   records(): readonly ReceivedCall[];
   close(): void;
 }
@@ -34,6 +46,9 @@ export const createCallLog = (file: string | undefined): CallLog => {
     append(record) {
       kept.push(record);
       if (fd !== undefined) writeSync(fd, `${JSON.stringify(record)}\n`);
+    },
+    appendStatus(line) {
+      if (fd !== undefined) writeSync(fd, `${JSON.stringify(line)}\n`);
     },
     records: () => [...kept],
     close() {

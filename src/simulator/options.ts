@@ -1,5 +1,9 @@
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_FLAVOR, FLAVORS, type Flavor, isFlavor } from '../options/flavor.js';
+import { realClock, type SimulatorClock } from './clock.js';
+import type { CallStatus } from './lifecycle.js';
+import { DEFAULT_MIX, mixProblem, type OutcomeMix } from './outcomes.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -54,6 +58,35 @@ export interface SimulatorOptions {
    * as it has been read, before it is answered, so a test sees the moment it arrived.
    */
   readonly onCreate?: (body: string) => void;
+  /** The simulator's time (rate-limit windows, call progress, record expiry); default real. */
+  readonly clock?: SimulatorClock;
+  /** How accepted calls end (shares summing to 1); default every call answered. */
+  readonly outcomes?: OutcomeMix;
+  /** Seed of the outcome draws: the k-th accepted call's outcome depends on it and k only. */
+  readonly seed?: number;
+  /** Ringing time before answer, busy or no-answer (default 2000). */
+  readonly ringMs?: number;
+  /** Talk time of an answered call (default 5000); its duration is this in whole seconds. */
+  readonly talkMs?: number;
+  /** How long a call record stays readable after its final status (default one hour). */
+  readonly recordTtlMs?: number;
+  /** POST every status change here (http on 127.0.0.1 or localhost only). */
+  readonly statusHook?: string;
+  /** Signs status-hook requests (Jambonz-Signature) when given. */
+  readonly webhookSecret?: string;
+  /** Test hook: called synchronously with every status change, after it is recorded. */
+  readonly onStatus?: (change: StatusChange) => void;
+}
+
+/** One status change of a simulated call. */
+export interface StatusChange {
+  readonly call_sid: string;
+  /** The call's index in acceptance order (1 for the first). */
+  readonly k: number;
+  readonly call_status: CallStatus;
+  readonly sip_status: number;
+  readonly duration: number;
+  readonly final: boolean;
 }
 
 /** Options with every default filled in. */
@@ -73,7 +106,34 @@ export interface SimulatorSettings {
   readonly random: () => number;
   readonly wait: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly onCreate: ((body: string) => void) | undefined;
+  readonly clock: SimulatorClock;
+  readonly outcomes: OutcomeMix;
+  readonly seed: number;
+  readonly ringMs: number;
+  readonly talkMs: number;
+  readonly recordTtlMs: number;
+  readonly statusHook: URL | undefined;
+  readonly webhookSecret: string | undefined;
+  readonly onStatus: ((change: StatusChange) => void) | undefined;
 }
+
+export const DEFAULT_RING_MS = 2000;
+export const DEFAULT_TALK_MS = 5000;
+export const DEFAULT_RECORD_TTL_MS = 3_600_000;
+/** Seeds are unsigned 32-bit integers. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+/** The hook URL when it is http on this machine (the simulator never posts elsewhere). */
+export const localHookUrl = (text: string): URL | undefined => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const isCount = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
 
@@ -89,7 +149,15 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     retryAfterS = 1,
     rateLimit,
     flavor = DEFAULT_FLAVOR,
+    outcomes = DEFAULT_MIX,
+    seed = randomInt(MAX_SEED),
+    ringMs = DEFAULT_RING_MS,
+    talkMs = DEFAULT_TALK_MS,
+    recordTtlMs = DEFAULT_RECORD_TTL_MS,
   } = options;
+  const statusHook =
+    options.statusHook === undefined ? undefined : localHookUrl(options.statusHook);
+  const mix = mixProblem(outcomes);
   const failRate = options.failRate ?? (failStatus === undefined ? 0 : 1);
   const problems = [
     !isCount(port, 0) || port > 65535 ? 'port must be an integer 0..65535' : '',
@@ -105,6 +173,15 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
       ? ''
       : 'rateLimit needs a positive integer count and windowMs',
     isFlavor(flavor) ? '' : `flavor must be ${FLAVORS.join(' or ')}`,
+    mix === undefined ? '' : `outcomes: ${mix}`,
+    isCount(seed, 0) && seed <= MAX_SEED ? '' : `seed must be an integer 0..${MAX_SEED}`,
+    Number.isFinite(ringMs) && ringMs >= 0 ? '' : 'ringMs must be >= 0',
+    Number.isFinite(talkMs) && talkMs >= 0 ? '' : 'talkMs must be >= 0',
+    Number.isFinite(recordTtlMs) && recordTtlMs >= 0 ? '' : 'recordTtlMs must be >= 0',
+    options.statusHook === undefined || statusHook !== undefined
+      ? ''
+      : 'statusHook must be an http URL on 127.0.0.1 or localhost',
+    options.webhookSecret === '' ? 'webhookSecret must not be empty' : '',
   ].filter((p) => p !== '');
   if (problems.length > 0) throw new RangeError(`simulator: ${problems.join('; ')}`);
   return {
@@ -124,5 +201,14 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     random: options.random ?? Math.random,
     wait: options.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     onCreate: options.onCreate,
+    clock: options.clock ?? realClock,
+    outcomes,
+    seed,
+    ringMs,
+    talkMs,
+    recordTtlMs,
+    statusHook,
+    webhookSecret: options.webhookSecret,
+    onStatus: options.onStatus,
   };
 };

@@ -109,6 +109,7 @@ describe('fault injection', () => {
     await withSim({ failStatus: 401 }, async (sim) => {
       const reply = await createCall(sim, goodCall());
       expect(reply.text).toBe('Unauthorized');
+      expect(reply.headers['content-type']).toBeUndefined();
       expect(reply.headers['www-authenticate']).toBe('Bearer realm="Users", error="invalid_token"');
     });
   });

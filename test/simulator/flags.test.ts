@@ -98,6 +98,86 @@ describe('parseSimulatorFlags', () => {
     expect(error(argv)).toBe(message);
   });
 
+  it('reads --applications as a list of application sids', () => {
+    const a = '5d3f0d1c-7a3e-4c59-9b5e-2f1a6f0e8c11';
+    const b = '9e8d7c6b-5a49-4838-a726-150f4e3d2c1b';
+    expect(parseSimulatorFlags(['--applications', `${a}, ${b}`])).toEqual({
+      options: { applicationSids: [a, b] },
+    });
+    expect(error(['--applications', `${a},,${b}`])).toBe(
+      '--applications must be application sids (UUIDs) separated by commas',
+    );
+    expect(error(['--applications', 'my-app'])).toBe(
+      '--applications must be application sids (UUIDs) separated by commas',
+    );
+  });
+
+  it('reads the call-life flags', () => {
+    expect(
+      parseSimulatorFlags([
+        '--outcomes',
+        'answered=0.7,busy=0.1,no-answer=0.15,failed=0.05',
+        '--seed',
+        '7',
+        '--ring-time',
+        '2s',
+        '--talk-time',
+        '0',
+        '--record-ttl',
+        '90m',
+        '--status-hook',
+        'http://localhost:8080/status',
+        '--webhook-secret',
+        'shh',
+      ]),
+    ).toEqual({
+      options: {
+        outcomes: { answered: 0.7, busy: 0.1, 'no-answer': 0.15, failed: 0.05 },
+        seed: 7,
+        ringMs: 2000,
+        talkMs: 0,
+        recordTtlMs: 5_400_000,
+        statusHook: 'http://localhost:8080/status',
+        webhookSecret: 'shh',
+      },
+    });
+    expect(parseSimulatorFlags(['--ring-time', '500ms', '--talk-time', '1.5s'])).toEqual({
+      options: { ringMs: 500, talkMs: 1500 },
+    });
+  });
+
+  it.each([
+    [
+      ['--outcomes', 'answered=0.7,voicemail=0.3'],
+      '--outcomes: unknown outcome "voicemail" (known: answered, busy, no-answer, failed)',
+    ],
+    [['--outcomes', 'answered=0.7'], '--outcomes: the shares must sum to 1 (they sum to 0.7)'],
+    [['--outcomes', 'busy=2'], '--outcomes: busy must be a share between 0 and 1'],
+    [['--seed=-1'], '--seed must be a whole number between 0 and 4294967295'],
+    [['--seed', '4294967296'], '--seed must be a whole number between 0 and 4294967295'],
+    [['--ring-time', '2'], '--ring-time must be a duration such as 0, 500ms, 2s, 1m or 1h'],
+    [['--talk-time', 'long'], '--talk-time must be a duration such as 0, 500ms, 2s, 1m or 1h'],
+    [['--record-ttl=-1h'], '--record-ttl must be a duration such as 0, 500ms, 2s, 1m or 1h'],
+    [
+      ['--status-hook', 'http://example.com/x'],
+      '--status-hook must be an http URL on 127.0.0.1 or localhost',
+    ],
+    [
+      ['--status-hook', 'http://192.168.1.2/x'],
+      '--status-hook must be an http URL on 127.0.0.1 or localhost',
+    ],
+    [
+      ['--webhook-secret', 's'],
+      '--webhook-secret needs --status-hook URL (where to send signed requests)',
+    ],
+    [
+      ['--status-hook', 'http://127.0.0.1:1/x', '--webhook-secret', ''],
+      '--webhook-secret must not be empty',
+    ],
+  ])('refuses %j', (argv, message) => {
+    expect(error(argv)).toBe(message);
+  });
+
   it('names an unknown flag and a missing value', () => {
     expect(error(['--fail-ratio', '1'])).toMatch(/--fail-ratio/);
     expect(error(['--port'])).toMatch(/--port/);

@@ -38,7 +38,8 @@ describe('401: no, wrong or non-Bearer token', () => {
   it('answers a missing token with the bare Bearer challenge', async () => {
     const reply = await createCall(sim, goodCall(), { headers: { authorization: '' } });
     expect(reply.status).toBe(401);
-    expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
+    // passport answers with res.end('Unauthorized'): no Content-Type header at all
+    expect(reply.headers['content-type']).toBeUndefined();
     expect(reply.text).toBe('Unauthorized');
     expect(reply.headers['www-authenticate']).toBe('Bearer realm="Users"');
   });
@@ -57,6 +58,7 @@ describe('401: no, wrong or non-Bearer token', () => {
   it('adds error="invalid_token" for a wrong token', async () => {
     const reply = await createCall(sim, goodCall(), { headers: { authorization: 'Bearer nope' } });
     expect(reply.status).toBe(401);
+    expect(reply.headers['content-type']).toBeUndefined();
     expect(reply.text).toBe('Unauthorized');
     expect(reply.headers['www-authenticate']).toBe('Bearer realm="Users", error="invalid_token"');
   });
@@ -241,11 +243,7 @@ describe('accepted', () => {
     const reply = await createCall(sim, goodCall({ account_sid: OTHER_ACCOUNT }));
     expect(reply.status).toBe(201);
     const { sid } = json(reply) as { sid: string };
-    const call = await send(sim.url, {
-      path: `/v1/Accounts/${sim.accountSid}/Calls/${sid}`,
-      headers: { authorization: `Bearer ${sim.apiKey}` },
-    });
-    expect((json(call) as { account_sid: string }).account_sid).toBe(sim.accountSid);
+    expect(sim.calls().find((c) => c.call_sid === sid)?.account_sid).toBe(sim.accountSid);
   });
 });
 

@@ -20,7 +20,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const logLines = async (): Promise<Record<string, unknown>[]> => {
+const allLines = async (): Promise<Record<string, unknown>[]> => {
   const text = await readFile(logFile, 'utf8');
   expect(text.endsWith('\n')).toBe(true);
   return text
@@ -28,6 +28,10 @@ const logLines = async (): Promise<Record<string, unknown>[]> => {
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 };
+
+/** The create-call lines (status lines carry `event`, create-call lines never do). */
+const logLines = async (): Promise<Record<string, unknown>[]> =>
+  (await allLines()).filter((line) => !('event' in line));
 
 describe('the call log', () => {
   it('records an accepted call with its ids and the body as received', async () => {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
 import { createCall, goodCall, send } from './client.js';
+import { manualClock } from './clock.js';
 
 describe('rate limit', () => {
   it('is off by default: no RateLimit headers', async () => {
@@ -59,6 +60,47 @@ describe('rate limit', () => {
       expect(limited.headers['retry-after']).toBe('1');
       await sleep(Number(limited.headers['retry-after']) * 1000);
       expect((await createCall(sim, goodCall())).status).toBe(201);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('gives as Retry-After the seconds left in the current fixed window', async () => {
+    const time = manualClock();
+    const sim = await startSimulator({
+      rateLimit: { count: 1, windowMs: 300_000 },
+      clock: time.clock,
+    });
+    try {
+      expect((await createCall(sim, goodCall())).status).toBe(201);
+      time.advance(116_000);
+      const limited = await createCall(sim, goodCall());
+      expect(limited.status).toBe(429);
+      expect(limited.headers['retry-after']).toBe('184');
+      time.advance(183_500);
+      const last = await send(sim.url, { path: `/v1/Accounts/${sim.accountSid}/Calls` });
+      expect(last.status).toBe(429);
+      expect(last.headers['retry-after']).toBe('1');
+      time.advance(500);
+      expect((await createCall(sim, goodCall())).status).toBe(201);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('counts reads of calls and call records like create-call', async () => {
+    const sim = await startSimulator({ rateLimit: { count: 3, windowMs: 60_000 } });
+    try {
+      const auth = { authorization: `Bearer ${sim.apiKey}` };
+      const base = `/v1/Accounts/${sim.accountSid}`;
+      expect((await send(sim.url, { path: `${base}/Calls`, headers: auth })).status).toBe(200);
+      const recent = `${base}/RecentCalls?page=1&count=25`;
+      expect((await send(sim.url, { path: recent, headers: auth })).status).toBe(200);
+      const one = await send(sim.url, { path: `${base}/Calls/${sim.accountSid}`, headers: auth });
+      expect(one.status).toBe(404);
+      const limited = await send(sim.url, { path: `${base}/Calls`, headers: auth });
+      expect(limited.status).toBe(429);
+      expect((await createCall(sim, goodCall())).status).toBe(429);
     } finally {
       await sim.close();
     }
