@@ -9,12 +9,17 @@ import type { Ajv2020, Options } from 'ajv/dist/2020.js';
 
 const require = createRequire(import.meta.url);
 
-/** Keywords our schemas carry for editors and the gateway's own bookkeeping. */
+/**
+ * Keywords our schemas carry for editors and the gateway's own bookkeeping: annotations to
+ * Ajv. `errorMessage` and `patternErrorMessage` are yaml-language-server's messages; callops
+ * words its own from the failing keyword (src/validate/schema-errors.ts).
+ */
 export const ANNOTATION_KEYWORDS = [
   'minVersion',
   'discriminator',
   'markdownDescription',
   'patternErrorMessage',
+  'errorMessage',
 ] as const;
 
 export const AJV_OPTIONS: Options = {

@@ -23,6 +23,19 @@ export const PHONE_MESSAGE = 'must be a phone number: an optional + and 3–15 d
 export const SIP_URI_PATTERN = `^[Ss][Ii][Pp][Ss]?:[^\\s]+$|${VAR_PATTERN}`;
 export const SIP_URI_MESSAGE = 'must be a sip: or sips: URI, e.g. sip:alice@example.com';
 
+/**
+ * Messages editors show (yaml-language-server reads `errorMessage` for a wrong type and
+ * `patternErrorMessage` for a pattern or format mismatch). They are added to the generated
+ * schema by editor-messages.ts; callops's own messages come from src/validate/.
+ */
+export const STRING_MESSAGE =
+  'must be a string — quote it, e.g. "+15550001111": unquoted, YAML reads a number (dropping a leading + or 0), true or false as another type';
+export const URL_MESSAGE = 'must be a URL or a path such as "/hook"';
+export const WEBHOOK_MESSAGE =
+  'must be a string or an object: a URL or a path such as "/hook", or {url, method?, username?, password?}';
+/** `kind` is e.g. "an integer", "a positive integer", "a number". */
+export const numberMessage = (kind: string): string => `must be ${kind}, or a \${VAR} reference`;
+
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 export const NAME_MESSAGE =
   'must be lowercase letters, digits, `.`, `_` or `-`, starting with a letter or digit';
@@ -75,8 +88,14 @@ export const stringMap = (): SchemaFragment => ({
 
 export const freeObject = (): SchemaFragment => ({ type: 'object' });
 
+/**
+ * A bare `$ref` beside the row's description: an editor then shows the option's own
+ * description on hover, not that of the referenced schema.
+ */
+const ref = (name: string): SchemaFragment => ({ $ref: defRef(name) });
+
 /** A webhook: a URL (absolute or a path relative to the application) or `{url, method?, …}`. */
-export const webhook = (): SchemaFragment => ({ allOf: [{ $ref: defRef('webhook') }] });
+export const webhook = (): SchemaFragment => ref('webhook');
 
 /**
  * A nested gateway object described by @jambonz/schema (looked up by `$id` path, e.g.
@@ -84,35 +103,69 @@ export const webhook = (): SchemaFragment => ({ allOf: [{ $ref: defRef('webhook'
  * know are errors.
  */
 export const jambonz = (idPath: string, ...extra: SchemaFragment[]): SchemaFragment => ({
-  type: 'object',
-  allOf: [{ $ref: defRef(jambonzDefName(idPath)) }, ...extra],
+  ...ref(jambonzDefName(idPath)),
+  ...(extra.length > 0 ? { allOf: extra } : {}),
   unevaluatedProperties: false,
 });
 
-/** `$defs.webhook`, shared by every webhook option. */
+/**
+ * `required` kept apart from `properties`: an editor offers a schema listing both as one
+ * more completion item (named after its title) that inserts the required keys. One key per
+ * schema, so that its `errorMessage` (what editors show) names it as callops does.
+ */
+export const requiredKeys = (keys: readonly string[]): SchemaFragment => ({
+  allOf: keys.map((k) => ({ required: [k], errorMessage: `must have \`${k}\`` })),
+});
+
+/**
+ * Exactly one of two keys. Both present fails a `then` that no object satisfies, so that
+ * the message (`errorMessage`, read by editors and by callops) sits on the object itself:
+ * editors have no message of their own for `oneOf` and `not`.
+ */
+export const exactlyOneOf = (a: string, b: string): SchemaFragment => ({
+  anyOf: [a, b].map((k) => ({ required: [k], errorMessage: `must have \`${a}\` or \`${b}\`` })),
+  ...notBoth(a, b, `must have only one of \`${a}\` and \`${b}\``),
+});
+
+/** Never both keys (`message` shown when they are). */
+export const notBoth = (
+  a: string,
+  b: string,
+  message = `must not have both \`${a}\` and \`${b}\``,
+): SchemaFragment => ({
+  if: { type: 'object', required: [a, b] },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+  then: { type: 'null', errorMessage: message },
+});
+
+/**
+ * `$defs.webhook`, shared by every webhook option. The type is checked once, on the whole
+ * (a `oneOf` of a string and an object would give editors a type message per branch).
+ */
 export const webhookDef = (): SchemaFragment => ({
   description:
     'A webhook: a URL (https://…) or a path relative to the application (/hook), or an object {url, method, username, password}.',
-  oneOf: [
-    { type: 'string', minLength: 1, format: 'uri-reference' },
-    {
-      type: 'object',
-      properties: {
-        url: {
-          type: 'string',
-          minLength: 1,
-          format: 'uri-reference',
-          description: 'The URL (or a path relative to the application) to invoke.',
-        },
-        method: {
-          enum: ['GET', 'POST'],
-          description: 'HTTP method used to invoke the webhook (default POST).',
-        },
-        username: { type: 'string', description: 'Username for HTTP basic authentication.' },
-        password: { type: 'string', description: 'Password for HTTP basic authentication.' },
+  type: ['string', 'object'],
+  errorMessage: WEBHOOK_MESSAGE,
+  if: { type: 'string' },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+  then: { minLength: 1, format: 'uri-reference' },
+  else: {
+    properties: {
+      url: {
+        type: 'string',
+        minLength: 1,
+        format: 'uri-reference',
+        description: 'The URL (or a path relative to the application) to invoke.',
       },
-      required: ['url'],
-      additionalProperties: false,
+      method: {
+        enum: ['GET', 'POST'],
+        description: 'HTTP method used to invoke the webhook (default POST).',
+      },
+      username: { type: 'string', description: 'Username for HTTP basic authentication.' },
+      password: { type: 'string', description: 'Password for HTTP basic authentication.' },
     },
-  ],
+    ...requiredKeys(['url']),
+    additionalProperties: false,
+  },
 });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { JAMBONZ_DEF_PREFIX, jambonzDefName, VAR_PATTERN } from './fragments.js';
+import { JAMBONZ_DEF_PREFIX, jambonzDefName, requiredKeys, VAR_PATTERN } from './fragments.js';
 
 /**
  * The gateway's published schemas (@jambonz/schema), looked up by `$id` and bundled into
@@ -11,7 +11,8 @@ import { JAMBONZ_DEF_PREFIX, jambonzDefName, VAR_PATTERN } from './fragments.js'
  * - format `uri` becomes `uri-reference`: the gateway accepts relative hooks ("/hook");
  * - numbers also accept a `${VAR}` string (see fragments.ts);
  * - objects listing their properties reject unknown keys (`unevaluatedProperties: false`),
- *   except the vendor-specific recognizer option bags, which the gateway passes through.
+ *   except the vendor-specific recognizer option bags, which the gateway passes through;
+ * - `required` beside `properties` moves into an `allOf` (see `requiredKeys` in fragments.ts).
  */
 
 const ID_BASE = 'https://jambonz.org/schema/';
@@ -109,28 +110,48 @@ const rewrite = (node: Json, base: string, open: boolean, refs: Set<string>): Js
     (k) => k in out,
   );
   if (!open && isObject(out.properties) && !closed) out.unevaluatedProperties = false;
+  if (isObject(out.properties) && Array.isArray(out.required)) {
+    const { required, ...rest } = out;
+    const split = requiredKeys(required.map(String)).allOf as Json[];
+    return { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), ...split] };
+  }
   return out;
 };
 
-const bundleOne = (idPath: string, refs: Set<string>): JsonObject => {
+/**
+ * Words of a schema an editor would show instead of the referring option's own: a schema
+ * referenced by a callops option describes itself as a verb of jambonz's (title, text and
+ * `verb: listen` examples), which an editor shows on hover and as a completion item.
+ */
+const SHOWN_BY_EDITORS = ['title', 'description', 'examples'];
+
+const bundleOne = (idPath: string, refs: Set<string>, entry: boolean): JsonObject => {
   const { version, byId } = loadPackage();
   const id = ID_BASE + idPath;
   const schema = byId.get(id);
   if (!schema) throw new Error(`@jambonz/schema has no schema with $id ${id}`);
   const { $schema: _s, $id: _i, ...rest } = schema;
   const copy = rewrite(rest, id, OPEN_OBJECTS.test(idPath), refs) as JsonObject;
-  return { $comment: `From @jambonz/schema ${version}: ${id}`, ...copy };
+  const shown = entry ? SHOWN_BY_EDITORS : [];
+  return {
+    $comment: `From @jambonz/schema ${version}: ${id}`,
+    ...Object.fromEntries(Object.entries(copy).filter(([k]) => !shown.includes(k))),
+  };
 };
 
-/** `$defs` entries for the given jambonz `$id` paths and everything they reference. */
+/**
+ * `$defs` entries for the given jambonz `$id` paths (referenced by callops options, which
+ * describe them: see SHOWN_BY_EDITORS) and everything they reference.
+ */
 export const bundleJambonz = (idPaths: Iterable<string>): Record<string, JsonObject> => {
   const defs: Record<string, JsonObject> = {};
-  const pending = [...idPaths];
+  const entries = new Set(idPaths);
+  const pending = [...entries];
   for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
     const name = jambonzDefName(next);
     if (defs[name]) continue;
     const refs = new Set<string>();
-    defs[name] = bundleOne(next, refs);
+    defs[name] = bundleOne(next, refs, entries.has(next));
     pending.push(...refs);
   }
   return Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b)));

@@ -2,9 +2,11 @@ import { FLAVORS } from './flavor.js';
 import {
   boolean,
   defRef,
+  exactlyOneOf,
   NAME_MESSAGE,
   NAME_PATTERN,
   nonEmptyString,
+  notBoth,
   positiveInteger,
   type SchemaFragment,
 } from './fragments.js';
@@ -33,7 +35,7 @@ const key = (
 // biome-ignore format: one row per line reads as a table
 export const CALL_KEYS: readonly KeyRow[] = [
   key('name', 'string', { type: 'string', pattern: NAME_PATTERN, patternErrorMessage: NAME_MESSAGE }, 'Name of the call, unique across the project: lowercase letters, digits, `.`, `_`, `-`. Part of the key under which a placement is recorded in the lockfile.', true),
-  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], oneOf: [{ required: ['cron'] }, { required: ['at'] }] }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied.'),
+  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], ...exactlyOneOf('cron', 'at') }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied.'),
   key('target', 'string', nonEmptyString(), 'Name of the target (gateway) in callops.yaml the call is placed on; default: the default target.'),
   key('enabled', 'boolean', boolean(), 'Set to `false` to keep the call in the file without placing it (default `true`).'),
 ];
@@ -99,7 +101,7 @@ export const DOCUMENT_KEYS: readonly KeyRow[] = [
 /** In defaults a schedule may be partial (e.g. only a timezone), but never both cron and at. */
 export const DEFAULTS_SCHEDULE: SchemaFragment = {
   allOf: [{ $ref: defRef('schedule') }],
-  not: { type: 'object', required: ['cron', 'at'] },
+  ...notBoth('cron', 'at'),
 };
 
 const names = (rows: readonly KeyRow[]): readonly string[] => rows.map((r) => r.name);

@@ -1,4 +1,5 @@
-import { type SchemaFragment, VAR_RULE, webhookDef } from './fragments.js';
+import { withEditorMessages } from './editor-messages.js';
+import { requiredKeys, type SchemaFragment, VAR_RULE, webhookDef } from './fragments.js';
 import { bundleJambonz, jambonzRefsIn } from './jambonz.js';
 import {
   CALL_KEYS,
@@ -36,7 +37,7 @@ const objectOf = (title: string, rows: readonly Row[], markdown: string) => ({
   type: 'object',
   ...describe(markdown),
   properties: properties(rows),
-  ...(required(rows).length > 0 ? { required: required(rows) } : {}),
+  ...(required(rows).length > 0 ? requiredKeys(required(rows)) : {}),
   additionalProperties: false,
 });
 
@@ -87,7 +88,7 @@ const pick = (
 
 export const buildCallsSchema = (): Record<string, unknown> => {
   const defs = pick(ownDefs(), ['call', 'defaults', 'schedule', 'webhook']);
-  return {
+  return withEditorMessages({
     $schema: DRAFT,
     $comment: GENERATED,
     ...objectOf(
@@ -96,12 +97,12 @@ export const buildCallsSchema = (): Record<string, unknown> => {
       `A callops call file: \`defaults\` and a list of \`calls\`. ${VAR_RULE}`,
     ),
     $defs: withJambonz(defs),
-  };
+  });
 };
 
 export const buildConfigSchema = (): Record<string, unknown> => {
   const defs = pick(ownDefs(), ['defaults', 'schedule', 'state', 'target', 'webhook']);
-  return {
+  return withEditorMessages({
     $schema: DRAFT,
     $comment: GENERATED,
     ...objectOf(
@@ -110,5 +111,5 @@ export const buildConfigSchema = (): Record<string, unknown> => {
       `callops project configuration: targets (gateways), the default target, where call files are, project-wide defaults, and where state is kept. ${VAR_RULE}`,
     ),
     $defs: withJambonz(defs),
-  };
+  });
 };

@@ -40,14 +40,17 @@ export const OPTION_GROUP_TITLES: Readonly<Record<OptionGroup, string>> = {
   extension: 'Gateway extensions',
 };
 
-/** `key` is required for these target types; `then` describes its condition for messages. */
-const targetNeeds = (types: readonly string[], key: string, extra: SchemaFragment = {}) => ({
+/**
+ * `key` is required for these target types; the `then` says so in its `errorMessage` (read
+ * by editors and callops). `extra` sits in an `allOf` of its own: see `requiredKeys`.
+ */
+const targetNeeds = (types: readonly string[], key: string, extra?: SchemaFragment) => ({
   if: { properties: { type: { enum: types } }, required: ['type'] },
   // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
   then: {
-    description: `needed when \`type\` is ${types.map((t) => `\`${t}\``).join(' or ')}`,
+    errorMessage: `must have \`${key}\` (needed when \`type\` is ${types.map((t) => `\`${t}\``).join(' or ')})`,
     required: [key],
-    ...extra,
+    ...(extra ? { allOf: [extra] } : {}),
   },
 });
 

@@ -130,13 +130,18 @@ const typeMessage = (types: readonly string[], e: ErrorObject, ctx: ExplainConte
   return `must be ${orList(words)}, got ${describeValue(e.data)}${typeHint(types, e.data)}`;
 };
 
-/** " (needed when `type` is `phone`)": a `then` schema describes its condition. */
-const whenClause = (e: ErrorObject): string => {
+/**
+ * The message a `then` schema gives for its own `required` or `type` failing, e.g. "must
+ * have `number` (needed when `type` is `phone` or `teams`)": its `errorMessage`, which
+ * editors show too. Messages of other keywords and deeper schemas are worded here.
+ */
+const conditionMessage = (e: ErrorObject): string | undefined => {
   const parent = e.parentSchema;
-  const condition = isObj(parent) ? parent.description : undefined;
-  return e.schemaPath.endsWith('/then/required') && typeof condition === 'string'
-    ? ` (${condition})`
-    : '';
+  return /\/then\/(?:required|type)$/.test(e.schemaPath) &&
+    isObj(parent) &&
+    typeof parent.errorMessage === 'string'
+    ? parent.errorMessage
+    : undefined;
 };
 
 /** The keys of a schema that only requires keys (`{required: […]}`, maybe typed object). */
@@ -155,7 +160,7 @@ const message = (e: ErrorObject, ctx: ExplainContext): string => {
     case 'type':
       return typeMessage(expectedTypes(typesOf(p.type), parent), e, ctx);
     case 'required':
-      return `must have ${code(p.missingProperty)}${whenClause(e)}`;
+      return `must have ${code(p.missingProperty)}`;
     case 'pattern': {
       if (p.pattern === VAR_PATTERN && isObj(parent)) {
         return typeMessage(expectedTypes(typesOf(parent.type), parent), e, ctx);
@@ -280,7 +285,10 @@ export const explainErrors = (
   const once = (id: string) => !done.has(id) && Boolean(done.add(id));
   for (const e of errs) {
     const path = e.instancePath;
-    if (e.keyword === 'type') {
+    const condition = conditionMessage(e);
+    if (condition !== undefined) {
+      out.push({ pointer: path, message: condition });
+    } else if (e.keyword === 'type') {
       if (precise.has(path) || !once(`type|${path}`)) continue;
       const expected = (typesAt.get(path) ?? []).flatMap((t) =>
         expectedTypes(typesOf(t.params.type), t.parentSchema),

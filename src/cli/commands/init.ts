@@ -54,8 +54,11 @@ defaults:
 calls:
   - name: example-call
     target: simulator
-    to: { type: phone, number: "+15550002222" }
-    tag: { purpose: example }
+    to:
+      type: phone
+      number: "+15550002222"
+    tag:
+      purpose: example
 `;
 
 const IGNORE_LINES = ['.callops/', '.env'];
