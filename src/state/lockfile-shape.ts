@@ -1,5 +1,6 @@
 import type { EntryStatus } from '../execute/outcome.js';
 import { escapePointer } from './json-scan.js';
+import { checkOutcome } from './outcome.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /** Where a shape problem is: a JSON pointer into the lockfile, and what is wrong there. */
@@ -23,6 +24,7 @@ const ENTRY_FIELDS = new Set([
   'message',
   'resolvedBy',
   'history',
+  'outcome',
 ]);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -85,6 +87,12 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
     if (!ok) {
       return problem('history', `${label}: history must be a list of {sid, callId?, at}`);
     }
+  }
+  if (raw.outcome !== undefined) {
+    const why = checkOutcome(raw.outcome);
+    if (why !== undefined) return problem('outcome', `${label}: outcome ${why}`);
+    if (status !== 'placed')
+      return problem('outcome', `${label}: only a placed entry has an outcome`);
   }
   return { entry: cleanEntry(raw as unknown as LockEntry) };
 };

@@ -15,6 +15,32 @@ export interface LockEntry {
   readonly resolvedBy?: 'hand';
   /** Earlier placements of this key, oldest first, kept when `apply --replace` placed it again. */
   readonly history?: readonly PreviousPlacement[];
+  /** What became of a placed call, as the gateway reported it (placed entries only). */
+  readonly outcome?: CallOutcome;
+}
+
+/** How a placed call ended, or `in-progress` while it has not ended yet. */
+export type CallOutcomeStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'in-progress';
+
+export const FINAL_OUTCOMES: readonly CallOutcomeStatus[] = [
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+];
+
+export const OUTCOME_STATUSES: readonly CallOutcomeStatus[] = [...FINAL_OUTCOMES, 'in-progress'];
+
+/** A placed call's outcome: the gateway's words, snake_case as it writes them. */
+export interface CallOutcome {
+  readonly status: CallOutcomeStatus;
+  /** The last SIP status the gateway saw (200 answered, 486 busy, 487 no answer, …). */
+  readonly sip_status: number;
+  /** Whole seconds talked (0 unless answered). */
+  readonly duration: number;
+  readonly answered: boolean;
+  /** ISO-8601 UTC: when the call ended; absent while in progress. */
+  readonly ended_at?: string;
 }
 
 /** A placement an `apply --replace` superseded. */

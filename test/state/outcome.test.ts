@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseLockfile, serializeLockfile } from '../../src/state/lockfile.js';
+import { countOutcomes, withOutcome, withOutcomes } from '../../src/state/outcome.js';
+import type { CallOutcome } from '../../src/state/types.js';
+import { entry, lockOf } from './helpers.js';
+
+const SID = '98e4dd21-b178-4af1-83b6-3c1582893890';
+const completed: CallOutcome = {
+  status: 'completed',
+  sip_status: 200,
+  duration: 42,
+  answered: true,
+  ended_at: '2026-11-24T10:01:00.000Z',
+};
+const ringing: CallOutcome = {
+  status: 'in-progress',
+  sip_status: 180,
+  duration: 0,
+  answered: false,
+};
+const busy: CallOutcome = {
+  status: 'busy',
+  sip_status: 486,
+  duration: 0,
+  answered: false,
+  ended_at: '2026-11-24T10:00:05.000Z',
+};
+
+const placedLock = () =>
+  lockOf({
+    'p/a': entry({ status: 'placed', sid: SID }),
+    'p/b': entry({ status: 'unknown' }),
+    'p/c': entry({ status: 'failed', httpStatus: 400 }),
+  });
+
+describe('withOutcome', () => {
+  it('records the outcome beside a placed entry', () => {
+    const lock = withOutcome(placedLock(), 'p/a', completed);
+    expect(lock.calls['p/a']?.outcome).toEqual(completed);
+    expect(lock.calls['p/a']?.sid).toBe(SID);
+  });
+
+  it('never touches an entry that is not placed, nor a missing one', () => {
+    const before = placedLock();
+    for (const key of ['p/b', 'p/c', 'p/none']) {
+      expect(withOutcome(before, key, completed)).toBe(before);
+    }
+  });
+
+  it('never moves a call that ended back to in-progress', () => {
+    const ended = withOutcome(placedLock(), 'p/a', busy);
+    expect(withOutcome(ended, 'p/a', ringing)).toBe(ended);
+    expect(ended.calls['p/a']?.outcome?.status).toBe('busy');
+  });
+
+  it('moves in-progress on to a final status', () => {
+    const live = withOutcome(placedLock(), 'p/a', ringing);
+    expect(live.calls['p/a']?.outcome).toEqual(ringing);
+    expect(withOutcome(live, 'p/a', completed).calls['p/a']?.outcome).toEqual(completed);
+  });
+
+  it('drops fields an outcome does not have, and ended_at of an in-progress call', () => {
+    const odd = { ...ringing, ended_at: 'x', secret: 'k' } as unknown as CallOutcome;
+    expect(withOutcome(placedLock(), 'p/a', odd).calls['p/a']?.outcome).toEqual(ringing);
+  });
+
+  it('is idempotent, whatever sequence of outcomes came before', () => {
+    const outcomeArb = fc.constantFrom(completed, ringing, busy);
+    fc.assert(
+      fc.property(fc.array(outcomeArb, { maxLength: 6 }), outcomeArb, (before, last) => {
+        let lock = placedLock();
+        for (const o of before) lock = withOutcome(lock, 'p/a', o);
+        const once = withOutcome(lock, 'p/a', last);
+        expect(withOutcome(once, 'p/a', last)).toBe(once);
+        // once ended, the call stays ended
+        if (before.some((o) => o.status !== 'in-progress')) {
+          expect(once.calls['p/a']?.outcome?.status).not.toBe('in-progress');
+        }
+      }),
+    );
+  });
+
+  it('withOutcomes applies many updates and names the keys it changed', () => {
+    const { lock, changed } = withOutcomes(placedLock(), [
+      { key: 'p/a', outcome: busy },
+      { key: 'p/b', outcome: busy },
+      { key: 'p/a', outcome: busy },
+    ]);
+    expect(changed).toEqual(['p/a']);
+    expect(lock.calls['p/a']?.outcome).toEqual(busy);
+    expect(countOutcomes(lock)).toEqual({
+      completed: 0,
+      busy: 1,
+      'no-answer': 0,
+      failed: 0,
+      'in-progress': 0,
+      none: 0,
+    });
+  });
+});
+
+describe('the lockfile outcome field', () => {
+  it('survives a write and a read, keys sorted', () => {
+    const lock = withOutcome(placedLock(), 'p/a', completed);
+    const text = serializeLockfile(lock);
+    expect(text).toContain(
+      '"outcome": {\n        "answered": true,\n        "duration": 42,\n        "ended_at": "2026-11-24T10:01:00.000Z",\n        "sip_status": 200,\n        "status": "completed"\n      }',
+    );
+    const read = parseLockfile(text, 'callops.lock');
+    expect('lock' in read && read.lock).toEqual(lock);
+  });
+
+  it.each([
+    [{ ...completed, status: 'answered' }, 'outcome status must be one of completed'],
+    [{ ...completed, sip_status: '200' }, 'outcome sip_status must be an integer'],
+    [{ ...completed, duration: -1 }, 'outcome duration must be a whole number of seconds'],
+    [{ ...completed, answered: 'yes' }, 'outcome answered must be true or false'],
+    [{ ...completed, ended_at: undefined }, 'outcome ended_at must be an ISO-8601 time'],
+    [
+      { ...ringing, ended_at: completed.ended_at },
+      'outcome ended_at is only for a call that ended',
+    ],
+    [{ ...completed, extra: 1 }, 'outcome has an unknown field "extra"'],
+    ['completed', 'outcome must be an object'],
+  ])('refuses a malformed outcome at its line: %j', (outcome, message) => {
+    const text = JSON.stringify(
+      {
+        lockfileVersion: 1,
+        calls: { 'p/a': { ...entry({ status: 'placed', sid: SID }), outcome } },
+      },
+      null,
+      2,
+    );
+    const read = parseLockfile(text, 'callops.lock');
+    expect('error' in read && read.error.message).toContain(message);
+    expect('error' in read && read.error.line).toBe(10);
+  });
+
+  it('refuses an outcome on an entry that is not placed', () => {
+    const text = JSON.stringify({
+      lockfileVersion: 1,
+      calls: { 'p/a': { ...entry({ status: 'unknown' }), outcome: completed } },
+    });
+    const read = parseLockfile(text, 'callops.lock');
+    expect('error' in read && read.error.message).toContain('only a placed entry has an outcome');
+  });
+});
