@@ -37,10 +37,10 @@ export interface GatewayClient {
 }
 
 export const ATTEMPT_HEADER = 'x-callops-attempt';
-const CONNECT_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** undici's own per-phase timeouts, behind the timer that bounds the whole attempt. */
-const BACKSTOP_MS = 1_000;
-const KEEP_ALIVE_TIMEOUT_MS = 4_000;
+export const BACKSTOP_MS = 1_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 const ATTEMPT_PATTERN = new RegExp(`\\r\\n${ATTEMPT_HEADER}: ([^\\r\\n]+)\\r\\n`, 'i');
 const REGISTRY = Symbol.for('callops.execute.sent-attempts');
 
@@ -150,7 +150,7 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
 }
 
 /** Reads a body up to `cap` bytes; past it the stream is destroyed (the socket goes with it). */
-async function readCapped(
+export async function readCapped(
   body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
   cap: number,
 ): Promise<{ text: string; truncated: boolean; error?: string }> {
@@ -178,11 +178,11 @@ async function readCapped(
   return { text, truncated, ...(error === undefined ? {} : { error }) };
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>) {
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>) {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
@@ -191,7 +191,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>) 
   return flat;
 }
 
-function describeError(error: unknown): { code: string; message: string } {
+export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     if (error.name === 'AbortError' || code === 'UND_ERR_ABORTED') {

@@ -1,0 +1,217 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { observeCycle, waitForOutcomes } from '../../src/execute/observe.js';
+import { createGatewayReader } from '../../src/execute/reader.js';
+import type { ResolvedTarget } from '../../src/execute/target.js';
+import { makeRedactor } from '../../src/report/redact.js';
+import {
+  type OutcomeMix,
+  outcomeFor,
+  type RunningSimulator,
+  startSimulator,
+} from '../../src/simulator/index.js';
+import { createCall, goodCall, json } from '../simulator/client.js';
+
+const ACCOUNT = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
+const KEY = 'reader-key-canary-7d1e2f';
+const MIX: OutcomeMix = { answered: 0.5, busy: 0.2, 'no-answer': 0.2, failed: 0.1 };
+const FINAL = { answered: 'completed', busy: 'busy', 'no-answer': 'no-answer', failed: 'failed' };
+const redact = makeRedactor([{ name: 'VG_API_KEY', value: KEY, always: true }]);
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const targetAt = (url: string, extra: Partial<ResolvedTarget> = {}): ResolvedTarget => ({
+  name: 'sim',
+  baseUrl: url,
+  accountSid: ACCOUNT,
+  apiKey: KEY,
+  concurrency: 1,
+  requestTimeoutMs: 2_000,
+  maxPauseMs: 60_000,
+  ...extra,
+});
+
+const simulator = async (options: Parameters<typeof startSimulator>[0] = {}) => {
+  const sim = await startSimulator({
+    accountSid: ACCOUNT,
+    apiKey: KEY,
+    outcomes: MIX,
+    seed: 11,
+    ringMs: 0,
+    talkMs: 0,
+    ...options,
+  });
+  cleanups.push(() => sim.close());
+  return sim;
+};
+
+const reader = (url: string, extra: Partial<ResolvedTarget> = {}) => {
+  const r = createGatewayReader(targetAt(url, extra), { redact });
+  cleanups.push(() => r.close());
+  return r;
+};
+
+/** Places n calls; resolves once the simulator has ended each of them. */
+const place = async (sim: RunningSimulator, n: number) => {
+  const at = new Date().toISOString();
+  const watched = [];
+  for (let i = 0; i < n; i++) {
+    const reply = await createCall(
+      { url: sim.url, accountSid: ACCOUNT, apiKey: KEY },
+      goodCall({ to: { type: 'phone', number: `+1555000${String(3000 + i)}` } }),
+    );
+    expect(reply.status).toBe(201);
+    watched.push({ key: `sim/call-${i}`, sid: (json(reply) as { sid: string }).sid, at });
+  }
+  for (let tries = 0; sim.calls().some((c) => c.cdr === undefined); tries++) {
+    if (tries > 200) throw new Error('calls did not end');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return watched;
+};
+
+/** A server on 127.0.0.1 answering every request with `handler`. */
+const fakeGateway = async (handler: Parameters<typeof createServer>[1]): Promise<string> => {
+  const server: Server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+describe('gateway reader against the simulator', () => {
+  it('reads every ended call in one cycle of two requests, as the seed drew it', async () => {
+    const n = 30;
+    // create-calls plus exactly two GETs fit the limit: a third GET would be refused
+    const sim = await simulator({ rateLimit: { count: n + 2, windowMs: 60_000 } });
+    const watched = await place(sim, n);
+    const cycle = await observeCycle(reader(sim.url), watched, new Date());
+    expect(cycle.problem).toBeUndefined();
+    expect(cycle.requests).toBe(2);
+    expect(cycle.observations).toHaveLength(n);
+    const bySid = new Map(sim.calls().map((c) => [c.call_sid, c]));
+    for (const [i, o] of cycle.observations.entries()) {
+      const call = bySid.get(watched[i]?.sid ?? '');
+      expect(o.key).toBe(watched[i]?.key);
+      expect(o.outcome.status).toBe(FINAL[outcomeFor(11, call?.k ?? 0, MIX)]);
+      expect(o.outcome.sip_status).toBe(call?.cdr?.sip_status);
+      expect(o.outcome.ended_at).toBe(call?.cdr?.terminated_at);
+      expect(o.outcome.answered).toBe(call?.cdr?.answered);
+    }
+    // a mix of this size shows each outcome
+    expect(new Set(cycle.observations.map((o) => o.outcome.status)).size).toBe(4);
+  });
+
+  it('calls still ringing are in progress, and need no CDR page', async () => {
+    const sim = await simulator({ ringMs: 3_600_000 });
+    const reply = await createCall({ url: sim.url, accountSid: ACCOUNT, apiKey: KEY }, goodCall());
+    const sid = (json(reply) as { sid: string }).sid;
+    const cycle = await observeCycle(
+      reader(sim.url),
+      [{ key: 'sim/a', sid, at: new Date().toISOString() }],
+      new Date(),
+    );
+    expect(cycle.requests).toBe(1);
+    expect(cycle.observations).toEqual([
+      {
+        key: 'sim/a',
+        outcome: { status: 'in-progress', sip_status: 180, duration: 0, answered: false },
+      },
+    ]);
+  });
+
+  it('a 429 ends the cycle at once and says when to come back', async () => {
+    const sim = await simulator({ rateLimit: { count: 1, windowMs: 60_000 } });
+    const watched = await place(sim, 1);
+    const cycle = await observeCycle(reader(sim.url), watched, new Date());
+    expect(cycle.requests).toBe(1);
+    expect(cycle.observations).toEqual([]);
+    expect(cycle.problem?.kind).toBe('rate-limited');
+    expect(cycle.problem?.kind === 'rate-limited' && cycle.problem.retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('a wait records each outcome once and ends when every call ended', async () => {
+    const sim = await simulator({ ringMs: 200 });
+    const watched = await place(sim, 0);
+    for (let i = 0; i < 3; i++) {
+      const reply = await createCall(
+        { url: sim.url, accountSid: ACCOUNT, apiKey: KEY },
+        goodCall(),
+      );
+      watched.push({
+        key: `sim/w${i}`,
+        sid: (json(reply) as { sid: string }).sid,
+        at: new Date().toISOString(),
+      });
+    }
+    const recorded: string[] = [];
+    const result = await waitForOutcomes({
+      reader: reader(sim.url),
+      watched,
+      forMs: 10_000,
+      everyMs: 50,
+      record: async (updates) => {
+        for (const u of updates) recorded.push(`${u.key} ${u.outcome.status}`);
+      },
+    });
+    expect(result.pending).toEqual([]);
+    expect(result.outcomes.size).toBe(3);
+    const finals = recorded.filter((r) => !r.endsWith('in-progress'));
+    expect(finals).toHaveLength(3);
+  });
+});
+
+describe('gateway reader bounds', () => {
+  it('bounds a request that never ends by the request timeout', async () => {
+    const url = await fakeGateway((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+    });
+    const started = Date.now();
+    const read = await reader(url, { requestTimeoutMs: 300 }).listCalls();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(read.ok === false && read.message).toContain('the request timeout of 300 ms passed');
+  });
+
+  it('refuses an answer larger than the cap without reading it whole', async () => {
+    const url = await fakeGateway((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < 64 && res.write(chunk)) sent++;
+        if (sent < 64) res.once('drain', more);
+        else res.end();
+      };
+      more();
+    });
+    const read = await reader(url).listCalls();
+    expect(read.ok === false && read.message).toContain('larger than');
+  });
+
+  it('never lets the api key out in a message, whatever the gateway echoes', async () => {
+    const url = await fakeGateway((req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ msg: `bad token ${req.headers.authorization}` }));
+    });
+    const read = await reader(url).listCalls();
+    expect(read.ok).toBe(false);
+    expect(read.ok === false && read.message).toContain('500');
+    expect(read.ok === false && read.message).not.toContain(KEY);
+  });
+
+  it('says which credential to check on a 401', async () => {
+    const sim = await simulator();
+    const read = await reader(sim.url, { apiKey: 'wrong-key-1234' }).listCalls();
+    expect(read.ok === false && read.message).toContain('check the api_key and account_sid');
+  });
+});
