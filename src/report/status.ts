@@ -1,6 +1,7 @@
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
-import type { LockEntry, Lockfile } from '../state/types.js';
+import { countOutcomes } from '../state/outcome.js';
+import type { CallOutcome, LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { keyText } from './plan.js';
 import type { Style } from './style.js';
@@ -53,11 +54,27 @@ const describe = (
     const note = changed.has(key)
       ? `\n      changed since placed: \`callops apply --replace ${name}\` places it again`
       : '';
-    return `  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${replaced}${note}`;
+    const outcome = e.outcome === undefined ? '' : `  ${outcomeText(e.outcome)}`;
+    return `  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}${note}`;
   }
   const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
   const settle = e.status === 'unknown' ? `\n      ${resolveHint(key)}` : '';
   return `  ${shown}  at ${e.at}: ${status}${e.message ?? ''}${settle}`;
+};
+
+/** `completed 31 s`, `busy (SIP 486)`, `in progress (answered)`. */
+export const outcomeText = (o: CallOutcome): string => {
+  if (o.status === 'completed') return `completed ${o.duration} s`;
+  if (o.status === 'in-progress') return `in progress${o.answered ? ' (answered)' : ''}`;
+  return `${o.status} (SIP ${o.sip_status})`;
+};
+
+/** `outcomes: 70 completed, 10 busy, 15 no-answer, 5 failed, 0 in progress, 0 not known yet` */
+export const outcomesLine = (lock: Lockfile): string | undefined => {
+  const c = countOutcomes(lock);
+  const placed = Object.values(c).reduce((a, b) => a + b, 0);
+  if (placed === 0 || c.none === placed) return undefined;
+  return `outcomes: ${c.completed} completed, ${c.busy} busy, ${c['no-answer']} no-answer, ${c.failed} failed, ${c['in-progress']} in progress, ${c.none} not known yet`;
 };
 
 export const renderStatusHuman = (
@@ -80,6 +97,8 @@ export const renderStatusHuman = (
     opts.targetNote,
     `${opts.lockName}: ${count('placed')} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${count('failed')} failed, ${count('unknown')} unknown`,
   ];
+  const outcomes = outcomesLine(lock);
+  if (outcomes !== undefined) out.push(outcomes);
   const colour = { unknown: 'yellow', failed: 'red', placed: 'green' } as const;
   for (const status of ORDER) {
     const list = all.filter(([, e]) => e.status === status);
@@ -117,6 +136,7 @@ export const statusJson = (
     placed: count('placed'),
     failed: count('failed'),
     unknown: count('unknown'),
+    outcomes: countOutcomes(lock),
     calls: all.map(([key, e]) => ({ key, ...e, ...(changed.has(key) && { changed: true }) })),
     changed: [...changed].sort(),
     unsettled: unsettledJson(unsettled),

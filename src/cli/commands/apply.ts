@@ -11,17 +11,19 @@ import type { PlanItem } from '../../plan/types.js';
 import { lockDigest, writeLockfileAtomic } from '../../state/lockfile.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
-import { executeDue, parsePlaceFlags } from '../execute-due.js';
+import { executeDue, parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
 import { checkRehearsal, rehearsalNote } from '../rehearsal.js';
 import { holdState, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
+import { applyAndWait, parseWaitFlag } from '../wait.js';
 
 export const command: CommandModule = {
   summary: 'place every call that is due now',
   usage: `Usage: callops apply [--yes] [--plan FILE] [--only NAME…] [--max-calls N]
                      [--concurrency N] [--rate N/s] [--retry-unknown] [--replace NAME…]
+                     [--wait DURATION]
 
 Places every call that is due now and not yet placed, records each outcome in the
 lockfile, and ends with a summary. Asks before placing on a terminal; without one, --yes
@@ -36,7 +38,10 @@ is required. Every missing environment variable is reported before anything is s
   --rate N/s          new calls per second per target (overrides the target's setting)
   --retry-unknown     place entries whose outcome is unknown again (they may have been placed)
   --replace NAME      place this placed, unscheduled call again, deliberately (repeatable); the
-                      earlier sid stays in the entry's history`,
+                      earlier sid stays in the entry's history
+  --wait DURATION     then wait up to DURATION (e.g. 30s, at most 1h) for the outcomes of the
+                      calls placed, asking the gateway every 2 s, and record them; busy or
+                      unanswered calls do not change the exit code`,
   options: {
     yes: { type: 'boolean', short: 'y' },
     plan: { type: 'string' },
@@ -46,11 +51,13 @@ is required. Every missing environment variable is reported before anything is s
     rate: { type: 'string' },
     'retry-unknown': { type: 'boolean' },
     replace: { type: 'string', multiple: true },
+    wait: { type: 'string' },
   },
   handlesSignals: true,
   onStop: 'stopping: no new calls; finishing and recording the ones in flight',
   run: async (ctx) => {
     const flags = parsePlaceFlags(ctx.values);
+    const waitMs = parseWaitFlag(ctx.values);
     const planFile = typeof ctx.values.plan === 'string' ? ctx.values.plan : undefined;
     if (planFile !== undefined && (ctx.values.only !== undefined || ctx.nowGiven)) {
       throw new UsageError(
@@ -126,7 +133,7 @@ is required. Every missing environment variable is reported before anything is s
       const memory = withSchedules(held.lock, markReported(plan.memory ?? {}, missed));
       if (memory.changed && due.length === 0)
         await writeLockfileAtomic(paths.lockPath, memory.lock);
-      return await executeDue(ctx, {
+      const run = {
         prepared,
         due,
         note,
@@ -136,7 +143,9 @@ is required. Every missing environment variable is reported before anything is s
         planShiftMs,
         changed: plan.skipped.filter((i) => i.changed === true),
         missed,
-      });
+      };
+      if (waitMs !== undefined) return await applyAndWait(ctx, run, waitMs, runDue);
+      return await executeDue(ctx, run);
     } finally {
       await held.release();
     }

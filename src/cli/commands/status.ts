@@ -4,6 +4,7 @@ import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
+import { fileRecorder, refreshOutcomes } from '../outcomes.js';
 import { planAt, prepare } from '../prepare.js';
 import { readStateView, statePaths } from '../state.js';
 import { describeTarget } from '../targets.js';
@@ -11,17 +12,26 @@ import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
   summary: 'show the lockfile, readable',
-  usage: `Usage: callops status
+  usage: `Usage: callops status [--refresh]
 
 Shows the lockfile (with what an interrupted run left in the journal folded in): placed,
 failed and unknown entries with their sids and messages, how to settle unknown ones, and
 the next slots of scheduled calls, and which placed calls changed since they were placed.
-Changes nothing. Exits 3 while an entry is unknown (a person must settle it), else 0.`,
-  options: {},
+Changes nothing, except with --refresh. Exits 3 while an entry is unknown (a person must
+settle it), else 0.
+
+  --refresh   first ask the gateway what became of placed calls without a final outcome
+              (one list request per target, and call detail records for calls that ended)
+              and record each outcome beside its entry in the lockfile`,
+  options: { refresh: { type: 'boolean' } },
   run: async (ctx) => {
     const prepared = await prepare(ctx);
     const { project, choice } = prepared;
     const paths = statePaths(project.config);
+    if (ctx.values.refresh === true) {
+      const record = fileRecorder(ctx, paths, 'callops status --refresh');
+      await refreshOutcomes(ctx, prepared, await readStateView(paths), record);
+    }
     const lock = await readStateView(paths);
     const plan = planAt(prepared, lock, ctx.now, {});
     const unsettled = unsettledEntries(lock, project.calls);

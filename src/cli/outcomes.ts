@@ -1,0 +1,153 @@
+import { observeCycle, type RecordObservations, watchedEntries } from '../execute/observe.js';
+import { createGatewayReader, type GatewayReader } from '../execute/reader.js';
+import type { ResolvedTarget } from '../execute/target.js';
+import { makeRedactor, type Redactor } from '../report/redact.js';
+import { resolveTarget, type Secret } from '../resolve/index.js';
+import { withOutcomes } from '../state/outcome.js';
+import type { Lockfile } from '../state/types.js';
+import { saveLockfile } from '../state/written.js';
+import type { CommandContext } from './context.js';
+import type { Prepared } from './prepare.js';
+import { holdState, readStateView, type StatePaths } from './state.js';
+import { SIMULATOR_TARGET } from './targets.js';
+
+/**
+ * Outcomes read from the gateway, recorded in today's file state: the run lock is taken
+ * (refused at once, exit 75, while another run holds it), the journal an earlier run left is
+ * folded, and the lockfile is written atomically — only when an outcome changed.
+ * `alreadyHeld`: the caller holds the run lock itself (apply --wait); the lockfile (with any
+ * journal folded) is read afresh and written back.
+ */
+export const fileRecorder =
+  (
+    ctx: CommandContext,
+    paths: StatePaths,
+    command: string,
+    options: { readonly alreadyHeld?: boolean } = {},
+  ): RecordObservations =>
+  async (updates) => {
+    if (updates.length === 0) return;
+    const held = options.alreadyHeld === true ? undefined : await holdState(ctx, paths, command);
+    try {
+      const lock = held?.lock ?? (await readStateView(paths));
+      const next = withOutcomes(lock, updates);
+      if (next.changed.length > 0) await saveLockfile(paths.stateDir, paths.lockPath, next.lock);
+    } finally {
+      await held?.release();
+    }
+  };
+
+/** Readers for targets, with what may not leave them (their secrets) in one redactor. */
+export interface Readers {
+  readonly readers: ReadonlyMap<
+    string,
+    { readonly target: ResolvedTarget; readonly reader: GatewayReader }
+  >;
+  /** Targets that cannot be asked, with why. */
+  readonly skipped: readonly { readonly target: string; readonly why: string }[];
+  readonly redact: Redactor;
+  close(): Promise<void>;
+}
+
+/** The target name of a placement key (`<target>/<name>…`). */
+export const targetOfKey = (key: string): string => key.slice(0, key.indexOf('/'));
+
+/** A reader per named target that can be asked: configured, with every value resolved. */
+export const openReaders = (prepared: Prepared, names: Iterable<string>): Readers => {
+  const secrets: Secret[] = [];
+  const resolved = new Map<string, ResolvedTarget>();
+  const skipped: { target: string; why: string }[] = [];
+  for (const name of new Set(names)) {
+    if (name === SIMULATOR_TARGET) {
+      skipped.push({
+        target: name,
+        why: 'the built-in simulator lives only as long as the command that started it; nothing to ask',
+      });
+      continue;
+    }
+    const spec = prepared.choice.specs.get(name);
+    if (spec === undefined) {
+      skipped.push({ target: name, why: 'no such target in callops.yaml any more' });
+      continue;
+    }
+    const result = resolveTarget(spec, prepared.env);
+    if (!result.ok) {
+      const why = result.diagnostics.map((d) => d.message).join('; ');
+      skipped.push({ target: name, why: `cannot resolve it: ${why}` });
+      continue;
+    }
+    secrets.push(...result.secrets);
+    resolved.set(name, result.target);
+  }
+  const redact = makeRedactor(secrets);
+  const readers = new Map(
+    [...resolved].map(([name, target]) => [
+      name,
+      { target, reader: createGatewayReader(target, { redact }) },
+    ]),
+  );
+  return {
+    readers,
+    skipped: skipped.map((s) => ({ target: s.target, why: redact(s.why) })),
+    redact,
+    close: async () => {
+      await Promise.all([...readers.values()].map((r) => r.reader.close()));
+    },
+  };
+};
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * `status --refresh`: one cycle per target for its placed calls without a final outcome,
+ * recorded through `record`. Says on stderr what was asked and what came of it; a gateway
+ * that cannot be read is reported there and changes nothing.
+ */
+export const refreshOutcomes = async (
+  ctx: CommandContext,
+  prepared: Prepared,
+  lock: Lockfile,
+  record: RecordObservations,
+): Promise<{ readonly recorded: number; readonly problems: number }> => {
+  const now = new Date();
+  const byTarget = new Map<string, ReturnType<typeof watchedEntries>>();
+  for (const key of Object.keys(lock.calls)) byTarget.set(targetOfKey(key), []);
+  for (const name of byTarget.keys()) byTarget.set(name, watchedEntries(lock, name, now));
+  const asked = [...byTarget].filter(([, watched]) => watched.length > 0);
+  if (asked.length === 0) {
+    ctx.stderr.write('refresh: every placed call has its final outcome; nothing to ask\n');
+    return { recorded: 0, problems: 0 };
+  }
+  const readers = openReaders(
+    prepared,
+    asked.map(([name]) => name),
+  );
+  let recorded = 0;
+  let problems = 0;
+  try {
+    for (const s of readers.skipped) {
+      problems += 1;
+      ctx.stderr.write(`refresh: target ${s.target} not asked: ${s.why}\n`);
+    }
+    for (const [name, watched] of asked) {
+      const open = readers.readers.get(name);
+      if (open === undefined) continue;
+      const cycle = await observeCycle(open.reader, watched, new Date(), ctx.signal);
+      await record(cycle.observations);
+      recorded += cycle.observations.length;
+      const finals = cycle.observations.filter((o) => o.outcome.status !== 'in-progress').length;
+      ctx.stderr.write(
+        `refresh: asked target ${name} about ${plural(watched.length, 'call')} (${plural(cycle.requests, 'request')}): ${finals} ended, ${cycle.observations.length - finals} in progress, ${watched.length - cycle.observations.length} not found\n`,
+      );
+      if (cycle.problem) {
+        problems += 1;
+        ctx.stderr.write(
+          `refresh: ${cycle.problem.kind === 'rate-limited' ? 'the gateway is rate limiting; stopped asking' : 'could not read the gateway'}: ${cycle.problem.message}\n`,
+        );
+      }
+    }
+  } finally {
+    await readers.close();
+  }
+  return { recorded, problems };
+};

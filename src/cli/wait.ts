@@ -1,0 +1,153 @@
+import { type Watched, waitForOutcomes } from '../execute/observe.js';
+import type { CallOutcome, CallOutcomeStatus, Lockfile } from '../state/types.js';
+import { parseDuration } from '../validate/parse.js';
+import type { CommandContext } from './context.js';
+import type { DueResult, DueRun } from './execute-due.js';
+import { UsageError } from './exit.js';
+import { fileRecorder, openReaders, targetOfKey } from './outcomes.js';
+
+/** The longest `--wait`: a CI job waits for its calls, not for a day. */
+export const MAX_WAIT_MS = 3_600_000;
+/** One cycle (one list request per target) every this often, at most. */
+export const WAIT_POLL_MS = 2_000;
+
+/** `--wait DURATION` in ms, or undefined when not given; a bad value is a usage error. */
+export const parseWaitFlag = (values: CommandContext['values']): number | undefined => {
+  const text = values.wait;
+  if (text === undefined) return undefined;
+  const ms = parseDuration(String(text));
+  if (ms === undefined || ms <= 0 || ms > MAX_WAIT_MS) {
+    throw new UsageError(
+      `--wait must be a duration from 1s to 1h such as 30s or 5m (got "${String(text)}")`,
+    );
+  }
+  return ms;
+};
+
+/** Keys this run placed: placed now, and not with the same sid before. */
+export const placedBy = (before: Lockfile, after: Lockfile): Watched[] =>
+  Object.entries(after.calls).flatMap(([key, e]) =>
+    e.status === 'placed' && e.sid !== undefined && before.calls[key]?.sid !== e.sid
+      ? [{ key, sid: e.sid, at: e.at }]
+      : [],
+  );
+
+type Counts = Record<CallOutcomeStatus | 'none', number>;
+
+const countsOf = (keys: readonly string[], outcomes: ReadonlyMap<string, CallOutcome>): Counts => {
+  const counts: Counts = {
+    completed: 0,
+    busy: 0,
+    'no-answer': 0,
+    failed: 0,
+    'in-progress': 0,
+    none: 0,
+  };
+  for (const key of keys) counts[outcomes.get(key)?.status ?? 'none'] += 1;
+  return counts;
+};
+
+/** stdout kept in memory: the run's one JSON object gets the outcomes before it is printed. */
+const captured = (ctx: CommandContext) => {
+  let text = '';
+  const stdout = {
+    write: (chunk: string | Uint8Array) => {
+      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    },
+    isTTY: false,
+    on: () => stdout,
+  };
+  return { ctx: { ...ctx, stdout: stdout as unknown as NodeJS.WriteStream }, text: () => text };
+};
+
+/**
+ * `apply --wait`: the run as usual, then a bounded wait for the outcomes of the calls it
+ * placed, recorded beside their entries while the run lock is still held, and counted in
+ * the summary. The exit code is the run's: a busy or unanswered call is an outcome, not a
+ * failure of callops.
+ */
+export const applyAndWait = async (
+  ctx: CommandContext,
+  run: DueRun,
+  waitMs: number,
+  runDue: (ctx: CommandContext, run: DueRun) => Promise<DueResult>,
+): Promise<number> => {
+  const json = ctx.format === 'json';
+  const capture = json ? captured(ctx) : undefined;
+  const result = await runDue(capture?.ctx ?? ctx, run);
+  if (ctx.signal.aborted) {
+    // Interrupted: the run's own summary and exit code, no waiting.
+    if (capture) ctx.stdout.write(capture.text());
+    return result.code;
+  }
+  const watched = placedBy(run.lock, result.lock);
+  const keys = watched.map((w) => w.key);
+  const outcomes = new Map<string, CallOutcome>();
+  let pending: readonly string[] = keys;
+  const notes: string[] = [];
+  const readers = openReaders(
+    run.prepared,
+    watched.map((w) => targetOfKey(w.key)),
+  );
+  try {
+    for (const s of readers.skipped) notes.push(`--wait: target ${s.target} not asked: ${s.why}`);
+    if (watched.length > 0 && !json) {
+      ctx.stderr.write(
+        `Waiting up to ${Math.round(waitMs / 1000)} s for the outcomes of ${watched.length} call${watched.length === 1 ? '' : 's'}…\n`,
+      );
+    }
+    const record = fileRecorder(ctx, run.paths, 'callops apply --wait', { alreadyHeld: true });
+    const deadline = Date.now() + waitMs;
+    for (const [name, open] of readers.readers) {
+      const mine = watched.filter((w) => targetOfKey(w.key) === name);
+      const waited = await waitForOutcomes({
+        reader: open.reader,
+        watched: mine,
+        record,
+        forMs: Math.max(0, deadline - Date.now()),
+        everyMs: WAIT_POLL_MS,
+        signal: ctx.signal,
+      });
+      for (const [key, o] of waited.outcomes) outcomes.set(key, o);
+      if (waited.problem) notes.push(`--wait: target ${name}: ${waited.problem.message}`);
+    }
+    pending = keys.filter((k) => (outcomes.get(k)?.status ?? 'in-progress') === 'in-progress');
+  } finally {
+    await readers.close();
+  }
+  const counts = countsOf(keys, outcomes);
+  if (json && capture) {
+    ctx.stdout.write(mergeJson(capture.text(), outcomes, counts, pending));
+  } else {
+    ctx.stdout.write(
+      `Outcomes: ${counts.completed} completed, ${counts.busy} busy, ${counts['no-answer']} no-answer, ${counts.failed} failed${pending.length > 0 ? `; ${pending.length} without a final outcome when the wait ended (\`callops status --refresh\` asks again)` : ''}\n`,
+    );
+  }
+  for (const note of notes) ctx.stderr.write(`${note}\n`);
+  return result.code;
+};
+
+/** The run's JSON object with each result's outcome and the counts; other text as it was. */
+const mergeJson = (
+  text: string,
+  outcomes: ReadonlyMap<string, CallOutcome>,
+  counts: Counts,
+  pending: readonly string[],
+): string => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return text;
+  const object = parsed as { results?: { key: string }[] };
+  const results = Array.isArray(object.results)
+    ? object.results.map((r) => {
+        const outcome = outcomes.get(r.key);
+        return outcome === undefined ? r : { ...r, outcome };
+      })
+    : object.results;
+  return `${JSON.stringify({ ...object, results, outcomes: counts, pending: [...pending] }, null, 2)}\n`;
+};
