@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   run: async () => (await import('./commands/run.js')).command,
   status: async () => (await import('./commands/status.js')).command,
   resolve: async () => (await import('./commands/resolve.js')).command,
+  receive: async () => (await import('./commands/receive.js')).command,
   unlock: async () => (await import('./commands/unlock.js')).command,
   state: async () => (await import('./commands/state.js')).command,
   simulator: async () => (await import('./commands/simulator.js')).command,
@@ -38,7 +39,9 @@ Commands:
   apply              place every call that is due now and not yet placed
   run                long-running scheduler: place calls as their slots fall due
   status             the lockfile, readable: placed / failed / unknown, next slots
-  resolve KEY…       settle an unknown entry by hand (--placed SID | --not-placed)
+  resolve KEY…       settle an unknown entry by hand (--placed SID | --not-placed), or
+                     from the gateway's records on unambiguous evidence (--check)
+  receive            record outcomes from signed call_status_hook requests
   unlock             clear a stale run lock (never one whose run is alive)
   state pull         write the placements .callops/ recorded back into the lockfile
   simulator          run the built-in Voice Gateway simulator

@@ -10,7 +10,8 @@ import {
 /**
  * What became of placed calls is recorded beside their entries, and only there: an outcome
  * never touches an entry that is not placed, never moves a call that ended back to
- * `in-progress`, and recording the same outcome twice changes nothing.
+ * `in-progress` (nor rewrites how it ended), and recording the same outcome twice changes
+ * nothing.
  */
 
 export const isFinalOutcome = (status: CallOutcomeStatus): boolean =>
@@ -66,17 +67,16 @@ const entryWith = (entry: LockEntry | undefined, outcome: CallOutcome): LockEntr
   if (entry === undefined || entry.status !== 'placed') return undefined;
   const next = cleanOutcome(outcome);
   const current = entry.outcome;
-  if (current !== undefined && isFinalOutcome(current.status) && !isFinalOutcome(next.status)) {
-    return undefined;
-  }
+  // How a call ended is settled once: a late or repeated status never changes it.
+  if (current !== undefined && isFinalOutcome(current.status)) return undefined;
   return same(current, next) ? undefined : { ...entry, outcome: next };
 };
 
 /**
  * The lockfile with `outcome` beside the placed entry `key`. Unchanged (the same object)
- * when the entry is missing or not placed, when it already ended and `outcome` is only
- * `in-progress`, or when it already holds this outcome. A final outcome may refine another
- * final one (a call detail record's end time after the live record's).
+ * when the entry is missing or not placed, when it already holds a final outcome (how a
+ * call ended is settled once: never back to `in-progress`, never rewritten by a late or
+ * forged-looking repeat), or when it already holds this outcome.
  */
 export const withOutcome = (lock: Lockfile, key: string, outcome: CallOutcome): Lockfile => {
   const entry = entryWith(lock.calls[key], outcome);

@@ -54,6 +54,11 @@ describe('withOutcome', () => {
     expect(ended.calls['p/a']?.outcome?.status).toBe('busy');
   });
 
+  it('keeps the first final outcome: how a call ended is settled once', () => {
+    const ended = withOutcome(placedLock(), 'p/a', busy);
+    expect(withOutcome(ended, 'p/a', completed)).toBe(ended);
+  });
+
   it('moves in-progress on to a final status', () => {
     const live = withOutcome(placedLock(), 'p/a', ringing);
     expect(live.calls['p/a']?.outcome).toEqual(ringing);

@@ -1,0 +1,78 @@
+import { startReceiver } from '../../receive/server.js';
+import { webhookSecrets } from '../../receive/signature.js';
+import type { CommandModule } from '../context.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
+import { fileRecorder } from '../outcomes.js';
+import { prepare } from '../prepare.js';
+import { readStateView, statePaths } from '../state.js';
+
+export const DEFAULT_RECEIVE_PORT = 8077;
+
+export const command: CommandModule = {
+  summary: 'record outcomes from signed call_status_hook requests',
+  usage: `Usage: callops receive [--port N] [--host 127.0.0.1]
+
+Listens for the application's call_status_hook and records each call's outcome beside its
+placed entry in the lockfile (as \`status --refresh\` does). Only requests signed with
+Jambonz-Signature by one of the secrets in CALLOPS_WEBHOOK_SECRET or CALLOPS_WEBHOOK_SECRETS
+(comma-separated: the new and the old while rotating) are looked at; others get 401 and
+change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (exit 0).
+
+  --port N      port to listen on (default ${DEFAULT_RECEIVE_PORT}; 0: any free port)
+  --host HOST   address to listen on (default 127.0.0.1; put a TLS proxy in front to
+                expose it)`,
+  options: { port: { type: 'string' }, host: { type: 'string' } },
+  handlesSignals: true,
+  onStop: 'stopping: recording what was received',
+  run: async (ctx) => {
+    const portText =
+      ctx.values.port === undefined ? String(DEFAULT_RECEIVE_PORT) : String(ctx.values.port);
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65_535) {
+      throw new UsageError(`--port must be a port number from 0 to 65535 (got "${portText}")`);
+    }
+    const host = typeof ctx.values.host === 'string' ? ctx.values.host : '127.0.0.1';
+    const prepared = await prepare(ctx);
+    const secrets = webhookSecrets(prepared.env);
+    if (secrets.length === 0) {
+      throw new CliError(
+        'set CALLOPS_WEBHOOK_SECRET (or CALLOPS_WEBHOOK_SECRETS, comma-separated) to the webhook secret of the gateway account: unsigned requests are refused',
+        EXIT.usage,
+      );
+    }
+    const paths = statePaths(prepared.project.config);
+    const log = (line: string) => {
+      ctx.stderr.write(`receive: ${line}\n`);
+    };
+    const receiver = await startReceiver({
+      host,
+      port: Number(portText),
+      secrets,
+      keysOf: async (sids) => {
+        const wanted = new Set(sids);
+        const lock = await readStateView(paths);
+        const keys = new Map<string, string>();
+        for (const [key, e] of Object.entries(lock.calls)) {
+          if (e.status === 'placed' && e.sid !== undefined && wanted.has(e.sid))
+            keys.set(e.sid, key);
+        }
+        return keys;
+      },
+      record: fileRecorder(ctx, paths, 'callops receive'),
+      log,
+    });
+    ctx.stdout.write(
+      `${receiver.url} — callops receive: point the application's call_status_hook here\n`,
+    );
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const left = await receiver.close();
+    if (left > 0) {
+      log(
+        `${left} status${left === 1 ? '' : 'es'} could not be recorded; \`callops status --refresh\` asks the gateway for them`,
+      );
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,229 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { outcomeFromRecord, recordOf } from '../execute/evidence.js';
+import type { Observation, RecordObservations } from '../execute/observe.js';
+import { isFinalOutcome } from '../state/outcome.js';
+import type { CallOutcome } from '../state/types.js';
+import { SIGNATURE_HEADER, verifySignature } from './signature.js';
+
+/**
+ * A receiver for the application's call_status_hook. Only a request signed with one of the
+ * secrets is looked at; its status is queued by call sid and recorded through the same path
+ * as `status --refresh`, in batches. A sid the state does not know yet (the run that placed
+ * it has not recorded it) waits in the queue for a while; the state being busy (another run
+ * holds the lock) is waited out.
+ */
+
+/** The largest body read: a status hook body is a few hundred bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** An unknown sid waits this long for its entry before it is dropped. */
+export const UNMATCHED_TTL_MS = 10 * 60_000;
+/** Statuses waiting at most (the oldest go first past it). */
+export const MAX_QUEUED = 10_000;
+
+export interface ReceiverOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly secrets: readonly string[];
+  /** The lockfile keys of these sids, where known. */
+  readonly keysOf: (sids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  readonly record: RecordObservations;
+  /** One line for the person watching (never a secret, never a body). */
+  readonly log: (line: string) => void;
+  readonly nowMs?: () => number;
+  /** Between a status arriving and its batch being recorded (default 200 ms). */
+  readonly batchMs?: number;
+  /** Between tries while statuses wait (default 1 s). */
+  readonly retryMs?: number;
+}
+
+export interface Receiver {
+  readonly url: string;
+  /** Stops listening, records what is queued one last time; how many stayed unrecorded. */
+  close(): Promise<number>;
+}
+
+interface Queued {
+  readonly outcome: CallOutcome;
+  readonly sinceMs: number;
+}
+
+const answer = (res: ServerResponse, status: number, text?: string): void => {
+  if (text === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
+};
+
+/** The body, or undefined when it is larger than MAX_BODY_BYTES (the rest is not read). */
+const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+export const startReceiver = async (options: ReceiverOptions): Promise<Receiver> => {
+  const nowMs = options.nowMs ?? Date.now;
+  const queue = new Map<string, Queued>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let busyNoted = false;
+
+  const schedule = (ms: number) => {
+    if (timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, ms);
+  };
+
+  const flushOnce = async (): Promise<void> => {
+    if (queue.size === 0) return;
+    const sids = [...queue.keys()];
+    const keys = await options.keysOf(sids);
+    const batch: Observation[] = [];
+    const sent = new Map<string, Queued>();
+    for (const sid of sids) {
+      const key = keys.get(sid);
+      const queued = queue.get(sid);
+      if (queued === undefined) continue;
+      if (key !== undefined) {
+        batch.push({ key, outcome: queued.outcome });
+        sent.set(sid, queued);
+      } else if (nowMs() - queued.sinceMs > UNMATCHED_TTL_MS) {
+        queue.delete(sid);
+        options.log(`dropped the status of call ${sid}: no placed entry has that sid`);
+      }
+    }
+    if (batch.length === 0) return;
+    await options.record(batch);
+    busyNoted = false;
+    for (const [sid, queued] of sent) {
+      // A newer status that arrived meanwhile stays queued.
+      if (queue.get(sid) === queued) queue.delete(sid);
+    }
+    const shown = batch.slice(0, 5).map((o) => `${o.key} ${o.outcome.status}`);
+    options.log(
+      `recorded ${batch.length} outcome${batch.length === 1 ? '' : 's'}: ${shown.join(', ')}${batch.length > 5 ? ', …' : ''}`,
+    );
+  };
+
+  const flush = (): Promise<void> => {
+    flushing ??= flushOnce()
+      .catch((error: unknown) => {
+        if (!busyNoted) {
+          busyNoted = true;
+          options.log(
+            `cannot record yet (${error instanceof Error ? error.message : String(error)}); trying again`,
+          );
+        }
+      })
+      .finally(() => {
+        flushing = undefined;
+        if (queue.size > 0) schedule(options.retryMs ?? 1_000);
+      });
+    return flushing;
+  };
+
+  const enqueue = (sid: string, outcome: CallOutcome): void => {
+    const current = queue.get(sid);
+    // A status that arrives late never moves a call that ended back to in progress.
+    if (current && isFinalOutcome(current.outcome.status) && !isFinalOutcome(outcome.status))
+      return;
+    if (!current && queue.size >= MAX_QUEUED) {
+      const oldest = queue.keys().next().value;
+      if (oldest !== undefined) queue.delete(oldest);
+    }
+    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? nowMs() });
+    schedule(options.batchMs ?? 200);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      answer(res, 405, 'only POST');
+      req.resume();
+      return;
+    }
+    const body = await readBody(req);
+    if (body === undefined) {
+      answer(res, 413, 'body too large');
+      return;
+    }
+    const header = req.headers[SIGNATURE_HEADER];
+    const verdict = verifySignature(
+      Array.isArray(header) ? header[0] : header,
+      body,
+      options.secrets,
+      Math.floor(nowMs() / 1000),
+    );
+    if (!verdict.ok) {
+      options.log(
+        `refused a request from ${req.socket.remoteAddress ?? '?'}: ${verdict.reason} signature`,
+      );
+      answer(res, 401, 'bad or missing Jambonz-Signature');
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      answer(res, 400, 'the body is not JSON');
+      return;
+    }
+    const record = recordOf(parsed);
+    const outcome = record && outcomeFromRecord(record, new Date(nowMs()));
+    if (record === undefined || outcome === undefined) {
+      answer(res, 400, 'the body has no call_sid, known call_status and sip_status');
+      return;
+    }
+    enqueue(record.call_sid, outcome);
+    answer(res, 204);
+  };
+
+  let closed = false;
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) answer(res, 400, 'unreadable request');
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await flushing;
+      await flush();
+      return queue.size;
+    },
+  };
+};

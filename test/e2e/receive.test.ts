@@ -1,0 +1,186 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jambonzSignature } from '../../src/simulator/index.js';
+import { send } from '../simulator/client.js';
+import {
+  ACCOUNT_SID,
+  callsYaml,
+  collect,
+  configYaml,
+  filesUnder,
+  jsonLines,
+  makeProject,
+  runCli,
+  spawnCli,
+  startChildSimulator,
+  waitFor,
+} from './helpers.js';
+
+const SECRET = 'whsec-e2e-canary-4b7c1d9e';
+const KEY_CANARY = 'receive-key-canary-2c9d8e7f';
+const FINALS = ['completed', 'busy', 'no-answer', 'failed'];
+const N = 12;
+
+interface Entry {
+  readonly status: string;
+  readonly sid?: string;
+  readonly outcome?: { status: string; sip_status: number; answered: boolean };
+}
+
+/** `callops receive --port 0` in the project; resolves once it printed its URL. */
+const startReceive = async (dir: string, env: Record<string, string>) => {
+  const child = spawnCli(['receive', '--port', '0'], { cwd: dir, env });
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  const done = collect(child, 60_000);
+  const url = await waitFor('the receiver to print its URL', () => {
+    if (child.exitCode !== null) throw new Error(`receive exited ${child.exitCode}`);
+    return /^(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+  });
+  return { child, url, done };
+};
+
+const names = Array.from({ length: N }, (_, i) => `call-${i}`);
+
+describe('callops receive', () => {
+  it('records the outcomes of signed status hook requests, as the simulator sent them', async () => {
+    const project = await makeProject({
+      'calls/a.yaml': callsYaml(names.map((name) => ({ name }))),
+    });
+    const env = {
+      VG_ACCOUNT_SID: ACCOUNT_SID,
+      VG_API_KEY: KEY_CANARY,
+      CALLOPS_WEBHOOK_SECRETS: `${SECRET},whsec-old-0000`,
+    };
+    const receiver = await startReceive(project.dir, env);
+    const logFile = join(project.dir, 'sim.jsonl');
+    const sim = await startChildSimulator(
+      [
+        ...['--outcomes', 'answered=0.5,busy=0.2,no-answer=0.2,failed=0.1', '--seed', '3'],
+        ...['--ring-time', '0', '--talk-time', '0', '--log', logFile],
+        ...['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
+        ...['--status-hook', `${receiver.url}/status`, '--webhook-secret', SECRET],
+      ],
+      project.dir,
+    );
+    try {
+      await project.write('callops.yaml', configYaml(sim.url));
+      const applied = await runCli(['apply', '--yes'], {
+        cwd: project.dir,
+        env,
+        timeoutMs: 60_000,
+      });
+      expect(applied.code).toBe(0);
+      const finals = await waitFor(
+        `${N} final statuses in the simulator's log`,
+        async () => {
+          const done = (await jsonLines(logFile)).filter(
+            (l) => l.event === 'status' && FINALS.includes(String(l.call_status)),
+          );
+          return done.length >= N ? done : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      const bySid = new Map(finals.map((f) => [String(f.call_sid), f]));
+      const calls = await waitFor(
+        `${N} outcomes in the lockfile`,
+        async () => {
+          const all = Object.entries(
+            ((await project.lock())?.calls ?? {}) as Record<string, Entry>,
+          );
+          const ended = all.filter(([, e]) => FINALS.includes(String(e.outcome?.status)));
+          return ended.length === N ? all : undefined;
+        },
+        { timeoutMs: 20_000, everyMs: 100 },
+      );
+      expect(calls).toHaveLength(N);
+      for (const [key, e] of calls) {
+        const final = bySid.get(String(e.sid));
+        expect(e.outcome?.status, key).toBe(final?.call_status);
+        expect(e.outcome?.sip_status, key).toBe(final?.sip_status);
+      }
+      receiver.child.kill('SIGTERM');
+      const result = await receiver.done;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('recorded');
+      for (const text of [result.stdout, result.stderr, applied.stdout, applied.stderr]) {
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain(KEY_CANARY);
+      }
+      const files = (await filesUnder(project.dir)).filter((f) => !f.path.endsWith('sim.jsonl'));
+      expect(files.length).toBeGreaterThan(2);
+      for (const f of files) {
+        expect(f.text, f.path).not.toContain(SECRET);
+        expect(f.text, f.path).not.toContain(KEY_CANARY);
+      }
+    } finally {
+      receiver.child.kill('SIGKILL');
+      await sim.stop();
+      await project.cleanup();
+    }
+  }, 90_000);
+
+  it('refuses forged and unsigned requests with 401 and records nothing from them', async () => {
+    const project = await makeProject({
+      'calls/a.yaml': callsYaml(names.slice(0, 2).map((name) => ({ name }))),
+    });
+    const env = {
+      VG_ACCOUNT_SID: ACCOUNT_SID,
+      VG_API_KEY: KEY_CANARY,
+      CALLOPS_WEBHOOK_SECRET: SECRET,
+    };
+    // calls placed on a gateway with no status hook: their entries have no outcome
+    const sim = await startChildSimulator(
+      ['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
+      project.dir,
+    );
+    try {
+      await project.write('callops.yaml', configYaml(sim.url));
+      expect((await runCli(['apply', '--yes'], { cwd: project.dir, env })).code).toBe(0);
+      const before = await project.read('callops.lock');
+      const sid = Object.values(((await project.lock())?.calls ?? {}) as Record<string, Entry>)[0]
+        ?.sid;
+      expect(sid).toMatch(/^[0-9a-f-]{36}$/);
+      const receiver = await startReceive(project.dir, env);
+      const body = JSON.stringify({
+        call_sid: sid,
+        call_status: 'failed',
+        sip_status: 503,
+        duration: 0,
+      });
+      const now = Math.floor(Date.now() / 1000);
+      for (const headers of [
+        {} as Record<string, string>,
+        { 'jambonz-signature': jambonzSignature('not-the-secret', now, body) },
+        { 'jambonz-signature': jambonzSignature(SECRET, now - 3600, body) },
+      ]) {
+        const reply = await send(receiver.url, { method: 'POST', path: '/', body, headers });
+        expect(reply.status).toBe(401);
+      }
+      // stopping records whatever was accepted: nothing was
+      receiver.child.kill('SIGTERM');
+      const result = await receiver.done;
+      expect(result.code).toBe(0);
+      expect(result.stderr.match(/refused a request/g)).toHaveLength(3);
+      expect(await project.read('callops.lock')).toBe(before);
+      expect(`${result.stdout}${result.stderr}`).not.toContain(SECRET);
+    } finally {
+      await sim.stop();
+      await project.cleanup();
+    }
+  }, 60_000);
+
+  it('refuses to start without a webhook secret, listening on nothing', async () => {
+    const project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'a' }]) });
+    try {
+      const result = await runCli(['receive', '--port', '0'], { cwd: project.dir });
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain('set CALLOPS_WEBHOOK_SECRET');
+      expect(result.stdout).not.toMatch(/http:\/\//);
+    } finally {
+      await project.cleanup();
+    }
+  });
+});

@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/execute/observe.js';
+import { MAX_BODY_BYTES, type Receiver, startReceiver } from '../../src/receive/server.js';
+import { verifySignature, webhookSecrets } from '../../src/receive/signature.js';
+import { jambonzSignature } from '../../src/simulator/index.js';
+import { send } from '../simulator/client.js';
+
+const SECRET = 'whsec-canary-1f2e3d4c';
+const OLD_SECRET = 'whsec-old-9a8b7c6d';
+const SID = '98e4dd21-b178-4af1-83b6-3c1582893890';
+const NOW_S = 1_790_000_000;
+const body = (fields: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    call_sid: SID,
+    call_status: 'busy',
+    sip_status: 486,
+    duration: 0,
+    from: '+15550001111',
+    to: '+15550002222',
+    ...fields,
+  });
+
+describe('Jambonz-Signature', () => {
+  const raw = Buffer.from(body());
+  const check = (header: string | undefined, secrets = [SECRET], now = NOW_S) =>
+    verifySignature(header, raw, secrets, now);
+
+  it('accepts a request signed with the secret', () => {
+    expect(check(jambonzSignature(SECRET, NOW_S, body()))).toEqual({ ok: true });
+  });
+
+  it('refuses one signed with another secret, or over another body', () => {
+    expect(check(jambonzSignature('another-secret', NOW_S, body()))).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(check(jambonzSignature(SECRET, NOW_S, body({ call_status: 'completed' })))).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+  });
+
+  it('refuses a timestamp more than 300 s away, either way; accepts one within', () => {
+    expect(check(jambonzSignature(SECRET, NOW_S - 301, body()))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(check(jambonzSignature(SECRET, NOW_S + 301, body()))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(check(jambonzSignature(SECRET, NOW_S - 300, body()))).toEqual({ ok: true });
+  });
+
+  it('accepts either secret while one is rotated', () => {
+    const secrets = [SECRET, OLD_SECRET];
+    expect(check(jambonzSignature(OLD_SECRET, NOW_S, body()), secrets)).toEqual({ ok: true });
+    expect(check(jambonzSignature(SECRET, NOW_S, body()), secrets)).toEqual({ ok: true });
+    expect(check(jambonzSignature(OLD_SECRET, NOW_S, body()), [SECRET])).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+  });
+
+  it.each([
+    [undefined, 'unsigned'],
+    ['', 'unsigned'],
+    ['garbage', 'malformed'],
+    [`t=${NOW_S}`, 'malformed'],
+    [`v1=${'a'.repeat(64)}`, 'malformed'],
+    [`t=soon,v1=${'a'.repeat(64)}`, 'malformed'],
+    [`t=${NOW_S},v1=zz`, 'malformed'],
+  ])('refuses the header %j as %s', (header, reason) => {
+    expect(check(header)).toEqual({ ok: false, reason });
+  });
+
+  it('reads secrets from both variables, comma-separated, without blanks or repeats', () => {
+    expect(
+      webhookSecrets({
+        CALLOPS_WEBHOOK_SECRETS: ` ${SECRET} ,${OLD_SECRET},`,
+        CALLOPS_WEBHOOK_SECRET: SECRET,
+      }),
+    ).toEqual([SECRET, OLD_SECRET]);
+    expect(webhookSecrets({})).toEqual([]);
+  });
+});
+
+describe('the receiver', () => {
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  const start = async (known: Record<string, string> = { [SID]: 'sim/a' }) => {
+    const recorded: Observation[] = [];
+    const batches: (() => void)[] = [];
+    const logs: string[] = [];
+    receiver = await startReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      secrets: [SECRET, OLD_SECRET],
+      keysOf: async (sids) =>
+        new Map(
+          sids.flatMap((sid) =>
+            known[sid] === undefined ? [] : [[sid, known[sid] as string] as const],
+          ),
+        ),
+      record: async (updates) => {
+        recorded.push(...updates);
+        for (const done of batches.splice(0)) done();
+      },
+      log: (line) => logs.push(line),
+      batchMs: 5,
+      retryMs: 20,
+    });
+    const url = receiver.url;
+    const post = (text: string, headers: Record<string, string> = {}) =>
+      send(url, {
+        method: 'POST',
+        path: '/status',
+        body: text,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    const signed = (text: string, secret = SECRET) =>
+      post(text, {
+        'jambonz-signature': jambonzSignature(secret, Math.floor(Date.now() / 1000), text),
+      });
+    const nextBatch = () => new Promise<void>((r) => batches.push(r));
+    return { recorded, logs, post, signed, nextBatch };
+  };
+
+  it('records a signed status (204) and refuses unsigned and forged ones (401), recording nothing of them', async () => {
+    const r = await start();
+    expect((await r.post(body())).status).toBe(401);
+    expect((await r.signed(body(), 'forged-secret')).status).toBe(401);
+    const batch = r.nextBatch();
+    expect((await r.signed(body(), OLD_SECRET)).status).toBe(204);
+    await batch;
+    expect(r.recorded).toHaveLength(1);
+    expect(r.recorded[0]?.key).toBe('sim/a');
+    expect(r.recorded[0]?.outcome).toMatchObject({
+      status: 'busy',
+      sip_status: 486,
+      answered: false,
+    });
+    expect(r.logs.filter((l) => l.includes('refused'))).toHaveLength(2);
+    for (const line of r.logs) expect(line).not.toContain(SECRET);
+  });
+
+  it('survives malformed bodies with 400 and 413, and still records the next good one', async () => {
+    const r = await start();
+    for (const [text, status] of [
+      ['{not json', 400],
+      ['[]', 400],
+      [JSON.stringify({ call_sid: SID }), 400],
+      [body({ call_status: 'exploded' }), 400],
+      [body({ sip_status: 'x' }), 400],
+    ] as const) {
+      expect((await r.signed(text)).status, text).toBe(status);
+    }
+    const huge = body({ pad: 'x'.repeat(MAX_BODY_BYTES) });
+    expect((await r.signed(huge)).status).toBe(413);
+    expect((await send(receiver?.url ?? '', { path: '/status' })).status).toBe(405);
+    const batch = r.nextBatch();
+    expect(
+      (await r.signed(body({ call_status: 'completed', sip_status: 200, duration: 7 }))).status,
+    ).toBe(204);
+    await batch;
+    expect(r.recorded.map((o) => o.outcome.status)).toEqual(['completed']);
+  });
+
+  it('a status that arrives late never moves a call that ended back to in progress', async () => {
+    const known: Record<string, string> = {};
+    const r = await start(known);
+    // the sid is not in the state yet (its run has not recorded it): both wait in the queue
+    expect((await r.signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
+    expect((await r.signed(body({ call_status: 'ringing', sip_status: 180 }))).status).toBe(204);
+    const batch = r.nextBatch();
+    known[SID] = 'sim/a';
+    await batch;
+    expect(r.recorded.map((o) => o.outcome.status)).toEqual(['completed']);
+  });
+
+  it('keeps what it cannot record while the state is busy, and says so once', async () => {
+    let busy = 2;
+    const recorded: Observation[] = [];
+    const logs: string[] = [];
+    let done: () => void = () => {};
+    const recordedOnce = new Promise<void>((r) => {
+      done = r;
+    });
+    receiver = await startReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      secrets: [SECRET],
+      keysOf: async () => new Map([[SID, 'sim/a']]),
+      record: async (updates) => {
+        if (busy-- > 0) throw new Error('callops.lock is in use');
+        recorded.push(...updates);
+        done();
+      },
+      log: (line) => logs.push(line),
+      batchMs: 5,
+      retryMs: 10,
+    });
+    const text = body();
+    const reply = await send(receiver.url, {
+      method: 'POST',
+      path: '/',
+      body: text,
+      headers: {
+        'jambonz-signature': jambonzSignature(SECRET, Math.floor(Date.now() / 1000), text),
+      },
+    });
+    expect(reply.status).toBe(204);
+    await recordedOnce;
+    expect(recorded).toHaveLength(1);
+    expect(logs.filter((l) => l.startsWith('cannot record yet'))).toHaveLength(1);
+  });
+});
