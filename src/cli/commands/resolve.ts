@@ -4,6 +4,7 @@ import { saveLockfile } from '../../state/written.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { loadAndValidate } from '../load.js';
+import { resolveCheck } from '../resolve-check.js';
 import { holdState, statePaths } from '../state.js';
 
 /** The gateway's call sids are UUIDs; anything else is a typo that would stay in the lockfile. */
@@ -13,19 +14,29 @@ export const command: CommandModule = {
   summary: 'settle an unknown entry by hand',
   usage: `Usage: callops resolve KEY --placed SID [--call-id ID]
        callops resolve KEY… --not-placed
+       callops resolve --check [KEY…]
 
 Settles lockfile entries whose outcome is unknown, after checking on the gateway (its call
 records, or the application's call_status_hook): --placed records the call as placed with
 the gateway's sid, never to be placed again; --not-placed marks it failed so that the next
-apply places it.`,
+apply places it.
+
+--check looks each unknown entry (all of them when no KEY is given) up on the gateway: its
+calls list and call detail records, matching to, from and the time of the attempt (the
+entry's time ± the request timeout and a minute). Exactly one such call settles the entry
+as placed with that sid and records its outcome; several, or one whose time is not known
+yet, are shown for you to decide; none settles nothing. Exits 0 when every entry checked
+was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
   options: {
     placed: { type: 'string' },
     'call-id': { type: 'string' },
     'not-placed': { type: 'boolean' },
+    check: { type: 'boolean' },
   },
   allowPositionals: true,
   handlesSignals: false,
   run: async (ctx) => {
+    if (ctx.values.check === true) return resolveCheck(ctx);
     const keys = ctx.positionals;
     const placed = ctx.values.placed;
     const notPlaced = ctx.values['not-placed'] === true;

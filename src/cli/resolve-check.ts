@@ -1,0 +1,230 @@
+import { addressOf, outcomeFromEvidence } from '../execute/evidence.js';
+import {
+  type Candidate,
+  type CheckVerdict,
+  candidatesFor,
+  decide,
+  type Intent,
+} from '../execute/match.js';
+import { gatherEvidence } from '../execute/observe.js';
+import { resolveCall } from '../resolve/index.js';
+import { settleUnknown } from '../state/lockfile.js';
+import { withOutcome } from '../state/outcome.js';
+import type { Lockfile } from '../state/types.js';
+import { saveLockfile } from '../state/written.js';
+import type { CommandContext } from './context.js';
+import { CliError, EXIT, UsageError } from './exit.js';
+import { openReaders, targetOfKey } from './outcomes.js';
+import { prepare } from './prepare.js';
+import { holdState, readStateView, statePaths } from './state.js';
+
+/** Clocks and queues differ: an attempt is looked for this far beyond the request timeout. */
+export const CHECK_MARGIN_MS = 60_000;
+export const SETTLED_FROM_GATEWAY = "settled from the gateway's records (resolve --check)";
+
+/** The call name of a placement key: `<target>/<name>[@slot]`. */
+const nameOfKey = (key: string): string => key.slice(key.indexOf('/') + 1).split('@')[0] ?? '';
+
+interface Checked {
+  readonly key: string;
+  readonly verdict: CheckVerdict | { readonly kind: 'skipped'; readonly why: string };
+  readonly intent?: Intent;
+}
+
+const candidateLine = (c: Candidate): string =>
+  `    ${c.sid}  to ${c.to}  from ${c.from}  ${c.at ?? 'time not known yet (no call detail record)'}  ${c.status}`;
+
+const plainWindow = (i: Intent): string =>
+  `${new Date(i.atMs - i.windowMs).toISOString()} and ${new Date(i.atMs + i.windowMs).toISOString()}`;
+
+/**
+ * `callops resolve --check [KEY…]`: looks each unknown entry up on the gateway (the calls
+ * list and call detail records, one cycle per target), settles it `placed` on exactly one
+ * match, and otherwise shows what was found for a person to decide.
+ */
+export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
+  if (ctx.values.placed !== undefined || ctx.values['not-placed'] !== undefined) {
+    throw new UsageError(
+      '--check looks the entries up on the gateway: it takes neither --placed nor --not-placed',
+    );
+  }
+  const prepared = await prepare(ctx);
+  const paths = statePaths(prepared.project.config);
+  const view = await readStateView(paths);
+  const unknown = Object.keys(view.calls).filter((k) => view.calls[k]?.status === 'unknown');
+  const keys = ctx.positionals.length > 0 ? [...ctx.positionals] : unknown.sort();
+  for (const key of keys) {
+    const entry = view.calls[key];
+    if (entry === undefined) throw new CliError(`the lockfile has no entry ${JSON.stringify(key)}`);
+    if (entry.status !== 'unknown') {
+      throw new CliError(
+        `${key} is ${entry.status}, not unknown: only unknown entries are checked`,
+      );
+    }
+  }
+  if (keys.length === 0) {
+    ctx.stdout.write(
+      ctx.format === 'json'
+        ? `${JSON.stringify({ results: [] })}\n`
+        : 'No unknown entries to check.\n',
+    );
+    return EXIT.ok;
+  }
+  const known = new Set<string>();
+  for (const e of Object.values(view.calls)) {
+    if (e.sid) known.add(e.sid.toLowerCase());
+    for (const h of e.history ?? []) known.add(h.sid.toLowerCase());
+  }
+  const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
+  const readers = openReaders(prepared, keys.map(targetOfKey));
+  const checked: Checked[] = [];
+  const evidenceOf = new Map<string, Awaited<ReturnType<typeof gatherEvidence>>>();
+  let problems = 0;
+  try {
+    const intents: Intent[] = [];
+    for (const key of keys) {
+      const target = targetOfKey(key);
+      const skipped = readers.skipped.find((s) => s.target === target);
+      const open = readers.readers.get(target);
+      const def = byName.get(nameOfKey(key));
+      const resolved = def && resolveCall(def, prepared.env);
+      if (skipped || open === undefined) {
+        checked.push({
+          key,
+          verdict: { kind: 'skipped', why: skipped?.why ?? 'target not known' },
+        });
+      } else if (resolved === undefined || !resolved.ok) {
+        checked.push({
+          key,
+          verdict: {
+            kind: 'skipped',
+            why: 'its call definition is gone or cannot be resolved: to and from are not known',
+          },
+        });
+      } else {
+        const at = Date.parse(view.calls[key]?.at ?? '');
+        intents.push({
+          key,
+          to: addressOf(resolved.body.to),
+          from: String(resolved.body.from ?? ''),
+          atMs: at,
+          windowMs: open.target.requestTimeoutMs + CHECK_MARGIN_MS,
+        });
+      }
+    }
+    for (const target of new Set(intents.map((i) => targetOfKey(i.key)))) {
+      const open = readers.readers.get(target);
+      if (open === undefined) continue;
+      const mine = intents.filter((i) => targetOfKey(i.key) === target);
+      const evidence = await gatherEvidence(open.reader, {
+        needed: undefined,
+        sinceMs: Math.min(...mine.map((i) => i.atMs - i.windowMs)),
+        now: new Date(),
+        signal: ctx.signal,
+      });
+      evidenceOf.set(target, evidence);
+      if (evidence.problem) {
+        problems += 1;
+        ctx.stderr.write(`resolve --check: target ${target}: ${evidence.problem.message}\n`);
+      }
+      for (const intent of mine) {
+        const verdict: CheckVerdict | { kind: 'skipped'; why: string } = evidence.problem
+          ? { kind: 'skipped', why: 'the gateway could not be read whole' }
+          : decide(candidatesFor(intent, evidence, known));
+        checked.push({ key: intent.key, verdict, intent });
+      }
+    }
+  } finally {
+    await readers.close();
+  }
+  // One sid settles one entry: a call two entries could claim is for a person to decide.
+  const claims = new Map<string, number>();
+  for (const c of checked) {
+    if (c.verdict.kind === 'settle')
+      claims.set(c.verdict.candidate.sid, (claims.get(c.verdict.candidate.sid) ?? 0) + 1);
+  }
+  const final: Checked[] = checked.map((c) =>
+    c.verdict.kind === 'settle' && (claims.get(c.verdict.candidate.sid) ?? 0) > 1
+      ? { ...c, verdict: { kind: 'undecided', candidates: [c.verdict.candidate] } }
+      : c,
+  );
+  const settle = final.filter((c) => c.verdict.kind === 'settle');
+  if (settle.length > 0) {
+    const held = await holdState(ctx, paths, 'callops resolve --check');
+    try {
+      let lock: Lockfile = held.lock;
+      for (const c of settle) {
+        if (c.verdict.kind !== 'settle') continue;
+        const sid = c.verdict.candidate.sid;
+        const next = settleUnknown(lock, c.key, { placed: sid }, new Date());
+        if ('error' in next) throw new CliError(next.error);
+        const entry = next.calls[c.key];
+        lock =
+          entry === undefined
+            ? next
+            : {
+                ...next,
+                calls: { ...next.calls, [c.key]: { ...entry, message: SETTLED_FROM_GATEWAY } },
+              };
+        const evidence = evidenceOf.get(targetOfKey(c.key));
+        const record = evidence?.records.find((r) => r.call_sid === sid);
+        const cdr = evidence?.cdrs.find((r) => r.call_sid === sid);
+        const outcome = outcomeFromEvidence(
+          { ...(record ? { record } : {}), ...(cdr ? { cdr } : {}) },
+          new Date(),
+        );
+        if (outcome) lock = withOutcome(lock, c.key, outcome);
+      }
+      await saveLockfile(paths.stateDir, paths.lockPath, lock);
+    } finally {
+      await held.release();
+    }
+  }
+  report(ctx, final);
+  if (problems > 0) return EXIT.failed;
+  return final.every((c) => c.verdict.kind === 'settle') ? EXIT.ok : EXIT.unsettled;
+};
+
+const report = (ctx: CommandContext, checked: readonly Checked[]): void => {
+  if (ctx.format === 'json') {
+    const results = checked.map((c) => ({
+      key: c.key,
+      result:
+        c.verdict.kind === 'settle'
+          ? 'placed'
+          : c.verdict.kind === 'none'
+            ? 'not-found'
+            : c.verdict.kind,
+      ...(c.verdict.kind === 'settle' ? { sid: c.verdict.candidate.sid } : {}),
+      ...(c.verdict.kind === 'undecided' ? { candidates: c.verdict.candidates } : {}),
+      ...(c.verdict.kind === 'skipped' ? { message: c.verdict.why } : {}),
+    }));
+    ctx.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
+    return;
+  }
+  const lines: string[] = [];
+  for (const c of checked) {
+    const v = c.verdict;
+    const settleByHand = `decide, then \`callops resolve ${c.key} --placed SID\` or \`--not-placed\``;
+    if (v.kind === 'settle') {
+      lines.push(
+        `${c.key}: placed (sid ${v.candidate.sid}: to ${v.candidate.to} from ${v.candidate.from} at ${v.candidate.at}, ${v.candidate.status})`,
+      );
+    } else if (v.kind === 'none') {
+      const where = c.intent
+        ? ` to ${c.intent.to} from ${c.intent.from} between ${plainWindow(c.intent)}`
+        : '';
+      lines.push(
+        `${c.key}: still unknown — the gateway's records show no call${where}. That does not mean it was not placed (records expire, call detail records arrive late): check the gateway, then ${settleByHand}`,
+      );
+    } else if (v.kind === 'undecided') {
+      lines.push(
+        `${c.key}: still unknown — ${v.candidates.length === 1 ? 'one candidate, not certain' : `${v.candidates.length} candidates`}; ${settleByHand}:`,
+        ...v.candidates.map(candidateLine),
+      );
+    } else {
+      lines.push(`${c.key}: not checked — ${v.why}`);
+    }
+  }
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+};

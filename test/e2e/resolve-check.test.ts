@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { createCall } from '../simulator/client.js';
+import {
+  ACCOUNT_SID,
+  API_KEY,
+  APP_SID,
+  callsYaml,
+  FROM,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+interface Entry {
+  readonly status: string;
+  readonly sid?: string;
+  readonly message?: string;
+  readonly outcome?: { status: string };
+}
+
+const entries = async (gw: Gateway) =>
+  ((await gw.project.lock())?.calls ?? {}) as Record<string, Entry>;
+
+/** The number callsYaml gives the i-th call. */
+const numberOf = (i: number) => `+1555000${String(2000 + i).padStart(4, '0')}`;
+
+describe('callops resolve --check', () => {
+  it('settles entries a killed apply left unknown, each on the one call the gateway shows for it', async () => {
+    // The gateway holds every request until released; apply is killed with two in flight.
+    const waiting: (() => void)[] = [];
+    let open = false;
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(['a', 'b', 'c'].map((name) => ({ name }))) },
+      {
+        targetExtra: ['concurrency: 2'],
+        latencyMs: 1,
+        ringMs: 0,
+        talkMs: 0,
+        wait: () => new Promise<void>((r) => (open ? r() : waiting.push(r))),
+      },
+    );
+    try {
+      const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+      const { done } = watch(child, 20_000);
+      await waitFor('two requests held at the gateway', () =>
+        waiting.length === 2 ? true : undefined,
+      );
+      child.kill('SIGKILL');
+      expect((await done).signal).toBe('SIGKILL');
+      open = true;
+      for (const go of waiting.splice(0)) go();
+      await waitFor('both calls placed and ended', () =>
+        gw.sim.calls().filter((c) => c.cdr !== undefined).length === 2 ? true : undefined,
+      );
+
+      const checked = await gw.run(['resolve', '--check']);
+      expect(checked.code, checked.stderr).toBe(0);
+      const lock = await entries(gw);
+      const placed = Object.entries(lock).filter(([, e]) => e.status === 'placed');
+      expect(placed).toHaveLength(2);
+      const sims = new Map(gw.sim.calls().map((c) => [c.call_sid, c]));
+      for (const [key, e] of placed) {
+        const call = sims.get(String(e.sid));
+        expect(call, key).toBeDefined();
+        // the call the gateway placed for this entry went to this entry's number
+        expect(call?.record?.to).toBe(numberOf(['sim/a', 'sim/b', 'sim/c'].indexOf(key)));
+        expect(e.message).toContain('resolve --check');
+        expect(e.outcome?.status).toBe('completed');
+        expect(checked.stdout).toContain(`${key}: placed (sid ${e.sid}`);
+      }
+      expect(checked.stdout + checked.stderr).not.toContain(API_KEY);
+      // nothing unknown is left: a second check has nothing to do
+      const again = await gw.run(['resolve', '--check']);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('No unknown entries');
+    } finally {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+      await gw.close();
+    }
+  }, 60_000);
+
+  it('leaves the entry unknown when the gateway shows two calls that could be it, or none', async () => {
+    // The first create-call is answered 500 (not placed); later ones are accepted.
+    const draws = [0];
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'a' }]) },
+      { failStatus: 500, failRate: 0.5, random: () => draws.shift() ?? 1, ringMs: 0, talkMs: 0 },
+    );
+    try {
+      const applied = await gw.run(['apply', '--yes']);
+      expect(applied.code).toBe(1);
+      expect((await entries(gw))['sim/a']?.status).toBe('unknown');
+
+      // none: absence of evidence settles nothing
+      const none = await gw.run(['resolve', '--check', 'sim/a']);
+      expect(none.code).toBe(3);
+      expect(none.stdout).toContain(
+        `sim/a: still unknown — the gateway's records show no call to ${numberOf(0)} from ${FROM}`,
+      );
+      expect((await entries(gw))['sim/a']?.status).toBe('unknown');
+
+      // two calls to the same number from the same caller, placed by someone else meanwhile
+      const sim = { url: gw.sim.url, accountSid: ACCOUNT_SID, apiKey: API_KEY };
+      const body = {
+        application_sid: APP_SID,
+        from: FROM,
+        to: { type: 'phone', number: numberOf(0) },
+      };
+      const sids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const reply = await createCall(sim, body);
+        expect(reply.status).toBe(201);
+        sids.push((JSON.parse(reply.text) as { sid: string }).sid);
+      }
+      await waitFor('both calls ended', () =>
+        gw.sim.calls().filter((c) => c.cdr !== undefined).length === 2 ? true : undefined,
+      );
+      const before = await gw.project.read('callops.lock');
+      const two = await gw.run(['resolve', '--check', '--format', 'json']);
+      expect(two.code).toBe(3);
+      const report = JSON.parse(two.stdout) as {
+        results: {
+          key: string;
+          result: string;
+          candidates: { sid: string; to: string; from: string }[];
+        }[];
+      };
+      expect(report.results).toHaveLength(1);
+      expect(report.results[0]?.result).toBe('undecided');
+      expect(report.results[0]?.candidates.map((c) => c.sid).sort()).toEqual([...sids].sort());
+      expect(await gw.project.read('callops.lock')).toBe(before);
+      const human = await gw.run(['resolve', '--check']);
+      expect(human.stdout).toContain('sim/a: still unknown — 2 candidates');
+      for (const sid of sids) expect(human.stdout).toContain(sid);
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it('refuses --check beside --placed, and a key that is not unknown', async () => {
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'a' }]) },
+      { ringMs: 0, talkMs: 0 },
+    );
+    try {
+      expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+      const both = await gw.run(['resolve', '--check', '--not-placed', 'sim/a']);
+      expect(both.code).toBe(64);
+      const placed = await gw.run(['resolve', '--check', 'sim/a']);
+      expect(placed.code).toBe(1);
+      expect(placed.stderr).toContain('sim/a is placed, not unknown');
+    } finally {
+      await gw.close();
+    }
+  }, 30_000);
+});
