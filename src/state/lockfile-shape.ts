@@ -186,7 +186,7 @@ export const checkLockfileShape = (
     if (isGoodEntry(raw)) continue;
     const result = entryOf(key, raw);
     if ('problem' in result) return result;
-    calls[key] = result.entry;
+    Object.defineProperty(calls, key, { value: result.entry, enumerable: true, writable: true });
   }
   const schedules = schedulesOf(data.schedules);
   if ('problem' in schedules) return schedules;

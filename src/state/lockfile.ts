@@ -195,7 +195,8 @@ const sortedCopy = (value: unknown): unknown => {
     return items;
   }
   if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  // No prototype: a key "__proto__" is a member like any other.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value).sort()) {
     const field = value[key];
     if (field === undefined) continue;
@@ -227,7 +228,7 @@ const sortedEntry = (entry: LockEntry): unknown => {
 };
 
 export const serializeLockfile = (lock: Lockfile): string => {
-  const calls: Record<string, unknown> = {};
+  const calls: Record<string, unknown> = Object.create(null);
   let native = true;
   for (const key of Object.keys(lock.calls).sort()) {
     if (INDEX_LIKE.test(key)) native = false;
