@@ -167,9 +167,11 @@ const colonsIn = (text: string): number => {
   return n;
 };
 
+const colonsOf = (text: string): number => (text.includes(':') ? colonsIn(text) : 0);
+
 /** Object members in a parsed JSON value, plus the colons inside its strings and keys. */
 const tally = (value: unknown): number => {
-  if (typeof value === 'string') return colonsIn(value);
+  if (typeof value === 'string') return colonsOf(value);
   if (typeof value !== 'object' || value === null) return 0;
   let n = 0;
   if (Array.isArray(value)) {
@@ -177,7 +179,12 @@ const tally = (value: unknown): number => {
     return n;
   }
   const record = value as Record<string, unknown>;
-  for (const key in record) n += 1 + colonsIn(key) + tally(record[key]);
+  for (const key in record) {
+    const member = record[key];
+    n += 1 + colonsOf(key);
+    if (typeof member === 'string') n += colonsOf(member);
+    else if (typeof member === 'object' && member !== null) n += tally(member);
+  }
   return n;
 };
 
