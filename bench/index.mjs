@@ -15,12 +15,16 @@ const CLI = join(ROOT, 'bin/callops.js');
 const N = Number(process.env.BENCH_CALLS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LOCK_ENTRIES = Number(process.env.BENCH_LOCK_ENTRIES ?? 100_000);
+// BENCH_ONLY=lockfile runs the large-lockfile comparison alone.
+const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
 );
 const { createGatewayClient } = await import(join(ROOT, 'dist/execute/client.js'));
 const { executeCalls } = await import(join(ROOT, 'dist/execute/run.js'));
 const { openJournal } = await import(join(ROOT, 'dist/state/journal.js'));
+const { serializeLockfile } = await import(join(ROOT, 'dist/state/lockfile.js'));
 
 const body = (i) => ({
   application_sid: '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
@@ -151,6 +155,48 @@ const timeCommand = (args, env = {}) => {
   return ms;
 };
 
+/**
+ * Two projects with the same three calls, placed already on the built-in simulator (the
+ * default target): one with an otherwise empty lockfile, one whose lockfile also holds
+ * `entries` placed slots of a per-minute call (built once). A no-op apply and a plan of
+ * each are timed in turn, so the ratio is measured on one machine state.
+ */
+const lockfileProjects = (entries) => {
+  const make = (n) => {
+    const dir = mkdtempSync(join(tmpdir(), 'callops-bench-lock-'));
+    mkdirSync(join(dir, 'calls'));
+    const calls = [0, 1, 2].map(
+      (i) => `  - name: c${i}\n    to: { type: phone, number: "+1555000000${i}" }\n`,
+    );
+    writeFileSync(
+      join(dir, 'calls/a.yaml'),
+      `defaults:\n  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n  from: "+15550001111"\ncalls:\n${calls.join('')}`,
+    );
+    const lock = { lockfileVersion: 1, calls: {} };
+    const start = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < n; i++) {
+      const slot = new Date(start + i * 60_000).toISOString().replace('.000Z', 'Z');
+      lock.calls[`simulator/minutely@${slot}`] = {
+        status: 'placed',
+        sid: `0b6c6a4e-${String(i).padStart(4, '0').slice(-4)}-4c1e-9a57-${String(i).padStart(12, '0')}`,
+        callId: `c5f2a0d4-${String(i).padStart(4, '0').slice(-4)}-4b8e-8f1a-${String(i).padStart(12, '0')}`,
+        at: slot,
+        definition: `sha256:${'0123456789abcdef'.repeat(4)}`,
+        file: 'calls/minutely.yaml',
+      };
+    }
+    const text = serializeLockfile(lock);
+    writeFileSync(join(dir, 'callops.lock'), text);
+    // The first apply places the three calls and writes the lockfile and its copy.
+    timeCommand(['--', CLI, '-C', dir, 'apply', '--yes']);
+    return { dir, bytes: Buffer.byteLength(text) };
+  };
+  return { big: make(entries), empty: make(0) };
+};
+
+/** Thrown to end the measuring early (BENCH_ONLY). */
+class Done extends Error {}
+
 const rows = [];
 const row = (what, ours, base, unit, higherIsBetter) => {
   const ratio = higherIsBetter ? ours / base : base / ours;
@@ -159,6 +205,32 @@ const row = (what, ours, base, unit, higherIsBetter) => {
 
 const { url, child } = await startSimulator();
 try {
+  if (ONLY === undefined || ONLY === 'lockfile') {
+    const { big, empty } = lockfileProjects(LOCK_ENTRIES);
+    const times = { apply: { big: [], empty: [] }, plan: { big: [], empty: [] } };
+    for (let r = 0; r < RUNS; r++) {
+      for (const [size, project] of [
+        ['big', big],
+        ['empty', empty],
+      ]) {
+        times.apply[size].push(timeCommand(['--', CLI, '-C', project.dir, 'apply', '--yes']));
+        times.plan[size].push(timeCommand(['--', CLI, '-C', project.dir, 'plan']));
+      }
+    }
+    const label = `${LOCK_ENTRIES.toLocaleString('en')} entries, ${(big.bytes / 1024 / 1024).toFixed(0)} MiB`;
+    for (const command of ['apply', 'plan']) {
+      row(
+        `no-op ${command === 'apply' ? 'apply --yes' : 'plan'}, lockfile of ${label} vs empty`,
+        median(times[command].big),
+        median(times[command].empty),
+        'ms',
+        false,
+      );
+    }
+    rmSync(big.dir, { recursive: true, force: true });
+    rmSync(empty.dir, { recursive: true, force: true });
+  }
+  if (ONLY !== undefined) throw new Done();
   // Warm the simulator and the JIT once, then take medians.
   await rawUndici(url);
   const raw = [];
@@ -230,6 +302,8 @@ try {
     false,
   );
   rmSync(big.dir, { recursive: true, force: true });
+} catch (error) {
+  if (!(error instanceof Done)) throw error;
 } finally {
   child.kill('SIGTERM');
 }
@@ -248,3 +322,8 @@ for (const r of rows)
 console.log(
   '\nratio: throughput callops/baseline (1.00 = as fast as the baseline); for times, baseline/callops.',
 );
+const lockRows = rows.filter((r) => r.what.startsWith('no-op'));
+if (lockRows.length > 0) {
+  console.log('large lockfile: time with it / time with an empty one (goal ≤ 1.5×):');
+  for (const r of lockRows) console.log(`  ${r.what}: ${(r.ours / r.base).toFixed(2)}×`);
+}

@@ -56,14 +56,26 @@ export const BINARY_MESSAGE = 'file is binary (it contains a NUL byte here), not
 
 const START: Position = { line: 1, column: 1 };
 
+/** How large a file may be, and what to say when it is larger (call files: 4 MiB). */
+export interface SizeLimit {
+  readonly maxBytes: number;
+  readonly message: (bytes: number) => string;
+}
+
+const CALL_FILE_LIMIT: SizeLimit = { maxBytes: MAX_FILE_BYTES, message: tooLargeMessage };
+
 /**
  * Turns the bytes of a file into text, refusing (as diagnostics, never by throwing) files
  * that are too large, binary, UTF-16, or not valid UTF-8, each at 1:1 or at the offending
  * byte. A UTF-8 byte order mark is dropped.
  */
-export const decodeText = (file: string, bytes: Uint8Array): DecodedText => {
-  if (bytes.length > MAX_FILE_BYTES) {
-    return { diagnostics: [problemAt(file, START, tooLargeMessage(bytes.length))] };
+export const decodeText = (
+  file: string,
+  bytes: Uint8Array,
+  limit: SizeLimit = CALL_FILE_LIMIT,
+): DecodedText => {
+  if (bytes.length > limit.maxBytes) {
+    return { diagnostics: [problemAt(file, START, limit.message(bytes.length))] };
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { diagnostics: [problemAt(file, START, 'file is UTF-16 text; save it as UTF-8')] };

@@ -28,9 +28,13 @@ export const unsettledEntries = (
   exclude: ReadonlySet<string> = new Set(),
 ): Unsettled[] => {
   const byName = new Map(calls.map((c) => [c.name, c]));
-  return Object.entries(lock.calls)
-    .filter((pair): pair is [string, LockEntry] => pair[1].status === 'unknown')
-    .filter(([key]) => !exclude.has(key))
+  // One pass without copying: a large lockfile holds few unknown entries.
+  const unknown: [string, LockEntry][] = [];
+  for (const key in lock.calls) {
+    const entry = lock.calls[key] as LockEntry;
+    if (entry.status === 'unknown' && !exclude.has(key)) unknown.push([key, entry]);
+  }
+  return unknown
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, e]) => {
       const call = byName.get(callName(key));

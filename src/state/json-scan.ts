@@ -160,3 +160,43 @@ export const positionOf = (text: string, offset: number): { line: number; column
   }
   return { line, column: offset - lineStart + 1 };
 };
+
+const colonsIn = (text: string): number => {
+  let n = 0;
+  for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) n++;
+  return n;
+};
+
+const colonsOf = (text: string): number => (text.includes(':') ? colonsIn(text) : 0);
+
+/** Object members in a parsed JSON value, plus the colons inside its strings and keys. */
+const tally = (value: unknown): number => {
+  if (typeof value === 'string') return colonsOf(value);
+  if (typeof value !== 'object' || value === null) return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) n += tally(item);
+    return n;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const member = record[key];
+    n += 1 + colonsOf(key);
+    if (typeof member === 'string') n += colonsOf(member);
+    else if (typeof member === 'object' && member !== null) n += tally(member);
+  }
+  return n;
+};
+
+/**
+ * False when `text` (which JSON.parse turned into `value`) has no duplicate key, proven
+ * without scanning it: outside strings a colon only ends a key, so the text's colons are
+ * its members plus the colons inside its strings. JSON.parse keeps one member per key, and
+ * drops a duplicate's strings too; with no escaped colon (`\u003a`) in the text, the parsed
+ * value's tally equals the text's colons only when nothing was dropped. True means "maybe":
+ * scanJson then finds the duplicate and where it is.
+ */
+export const mayHoldDuplicates = (text: string, value: unknown): boolean => {
+  if (text.includes('\\u003a') || text.includes('\\u003A')) return true;
+  return colonsIn(text) !== tally(value);
+};

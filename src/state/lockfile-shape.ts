@@ -27,6 +27,18 @@ const ENTRY_FIELDS = new Set([
   'outcome',
 ]);
 
+/** What toISOString writes (a subset of what Date.parse takes): checked without parsing. */
+const CANONICAL_INSTANT =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3})?Z$/;
+
+const isInstant = (value: unknown): value is string =>
+  typeof value === 'string' && (CANONICAL_INSTANT.test(value) || !Number.isNaN(Date.parse(value)));
+
+const FIELD_ORDER: readonly string[] = [...ENTRY_FIELDS];
+
+/** The fields an entry may have, in the order the lockfile writes them (sorted). */
+export const SORTED_ENTRY_FIELDS: readonly string[] = [...ENTRY_FIELDS].sort();
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -34,43 +46,45 @@ const kindOf = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 
 const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: ShapeProblem } => {
-  const at = `/calls/${escapePointer(key)}`;
-  const problem = (field: string, message: string) => ({
-    problem: { pointer: field === '' ? at : `${at}/${escapePointer(field)}`, message },
-  });
-  const label = `entry ${JSON.stringify(key)}`;
-  if (!isObject(raw)) return problem('', `${label} must be an object, not ${kindOf(raw)}`);
-  for (const field of Object.keys(raw)) {
-    if (!ENTRY_FIELDS.has(field)) return problem(field, `${label} has an unknown field "${field}"`);
+  // Built only for a problem: a good entry costs no string work.
+  const problem = (field: string, message: string) => {
+    const at = `/calls/${escapePointer(key)}`;
+    return { problem: { pointer: field === '' ? at : `${at}/${escapePointer(field)}`, message } };
+  };
+  const label = (): string => `entry ${JSON.stringify(key)}`;
+  if (!isObject(raw)) return problem('', `${label()} must be an object, not ${kindOf(raw)}`);
+  for (const field in raw) {
+    if (!ENTRY_FIELDS.has(field))
+      return problem(field, `${label()} has an unknown field "${field}"`);
   }
   const { status, definition, file, httpStatus, resolvedBy } = raw;
   if (!STATUSES.includes(status as EntryStatus)) {
     return problem(
       status === undefined ? '' : 'status',
-      `${label}: status must be one of ${STATUSES.join(', ')}`,
+      `${label()}: status must be one of ${STATUSES.join(', ')}`,
     );
   }
   if (typeof raw.at !== 'string' || Number.isNaN(Date.parse(raw.at))) {
-    return problem(raw.at === undefined ? '' : 'at', `${label}: at must be an ISO-8601 time`);
+    return problem(raw.at === undefined ? '' : 'at', `${label()}: at must be an ISO-8601 time`);
   }
   for (const [name, value] of [
     ['definition', definition],
     ['file', file],
   ] as const) {
     if (typeof value !== 'string') {
-      return problem(value === undefined ? '' : name, `${label}: ${name} must be a string`);
+      return problem(value === undefined ? '' : name, `${label()}: ${name} must be a string`);
     }
   }
   for (const name of STRING_FIELDS) {
     if (raw[name] !== undefined && typeof raw[name] !== 'string') {
-      return problem(name, `${label}: ${name} must be a string`);
+      return problem(name, `${label()}: ${name} must be a string`);
     }
   }
   if (httpStatus !== undefined && !Number.isInteger(httpStatus)) {
-    return problem('httpStatus', `${label}: httpStatus must be an integer`);
+    return problem('httpStatus', `${label()}: httpStatus must be an integer`);
   }
   if (resolvedBy !== undefined && resolvedBy !== 'hand') {
-    return problem('resolvedBy', `${label}: resolvedBy must be "hand"`);
+    return problem('resolvedBy', `${label()}: resolvedBy must be "hand"`);
   }
   const { history } = raw;
   if (history !== undefined) {
@@ -85,7 +99,7 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
           Object.keys(h).every((k) => k === 'sid' || k === 'callId' || k === 'at'),
       );
     if (!ok) {
-      return problem('history', `${label}: history must be a list of {sid, callId?, at}`);
+      return problem('history', `${label()}: history must be a list of {sid, callId?, at}`);
     }
   }
   if (raw.outcome !== undefined) {
@@ -97,11 +111,41 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
   return { entry: cleanEntry(raw as unknown as LockEntry) };
 };
 
+const isOptional = (value: unknown, kind: 'string'): boolean =>
+  value === undefined || typeof value === kind;
+
+const isPrevious = (h: unknown): boolean => {
+  if (!isObject(h) || typeof h.sid !== 'string' || typeof h.at !== 'string') return false;
+  if (!isOptional(h.callId, 'string')) return false;
+  for (const k in h) if (k !== 'sid' && k !== 'callId' && k !== 'at') return false;
+  return true;
+};
+
+/**
+ * The checks of entryOf, without building anything: what a good entry of a large lockfile
+ * costs. entryOf runs only for an entry this refuses, to say what is wrong.
+ */
+const isGoodEntry = (raw: unknown): raw is LockEntry => {
+  if (!isObject(raw)) return false;
+  for (const field in raw) if (!ENTRY_FIELDS.has(field)) return false;
+  const { status, at, history } = raw;
+  if (status !== 'placed' && status !== 'failed' && status !== 'unknown') return false;
+  if (!isInstant(at)) return false;
+  if (typeof raw.definition !== 'string' || typeof raw.file !== 'string') return false;
+  if (!isOptional(raw.sid, 'string') || !isOptional(raw.callId, 'string')) return false;
+  if (!isOptional(raw.message, 'string')) return false;
+  if (raw.httpStatus !== undefined && !Number.isInteger(raw.httpStatus)) return false;
+  if (raw.resolvedBy !== undefined && raw.resolvedBy !== 'hand') return false;
+  return history === undefined || (Array.isArray(history) && history.every(isPrevious));
+};
+
 /** A copy of an entry holding only the fields that are defined, in a fixed order. */
 export const cleanEntry = (entry: LockEntry): LockEntry => {
   const out: Record<string, unknown> = {};
-  for (const field of ENTRY_FIELDS) {
-    const value = (entry as unknown as Record<string, unknown>)[field];
+  const from = entry as unknown as Record<string, unknown>;
+  for (let i = 0; i < FIELD_ORDER.length; i++) {
+    const field = FIELD_ORDER[i] as string;
+    const value = from[field];
     if (value !== undefined) out[field] = value;
   }
   return out as unknown as LockEntry;
@@ -143,25 +187,25 @@ export const checkLockfileShape = (
       },
     };
   }
-  const calls: [string, LockEntry][] = [];
-  for (const [key, raw] of Object.entries(data.calls)) {
+  // JSON.parse made these objects for this lock alone: good entries are used as they are.
+  const calls = data.calls as Record<string, LockEntry>;
+  for (const key in calls) {
+    const raw: unknown = calls[key];
+    if (isGoodEntry(raw)) continue;
     const result = entryOf(key, raw);
     if ('problem' in result) return result;
-    calls.push([key, result.entry]);
+    Object.defineProperty(calls, key, { value: result.entry, enumerable: true, writable: true });
   }
   const schedules = schedulesOf(data.schedules);
   if ('problem' in schedules) return schedules;
   return {
     lock: {
       lockfileVersion: 1,
-      calls: Object.fromEntries(calls),
+      calls,
       ...(schedules.schedules === undefined ? {} : { schedules: schedules.schedules }),
     },
   };
 };
-
-const isInstant = (value: unknown): value is string =>
-  typeof value === 'string' && !Number.isNaN(Date.parse(value));
 
 /** The optional `schedules` section: `<target>/<call>` → `{since, reportedThrough?}`. */
 const schedulesOf = (

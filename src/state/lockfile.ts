@@ -1,18 +1,32 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { decodeText } from '../config/decode.js';
+import { decodeText, type SizeLimit } from '../config/decode.js';
+import { formatMiB } from '../config/limits.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
-import { positionOf, scanJson } from './json-scan.js';
-import { checkLockfileShape, cleanEntry } from './lockfile-shape.js';
-import type { Lockfile } from './types.js';
+import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
+import { checkLockfileShape, cleanEntry, SORTED_ENTRY_FIELDS } from './lockfile-shape.js';
+import type { LockEntry, Lockfile } from './types.js';
 
 export { recordOutcome, settleUnknown, summarize } from './record.js';
 
 export const emptyLockfile = (): Lockfile => ({ lockfileVersion: 1, calls: {} });
 
 const FIX = 'fix it or restore it from git';
+
+/**
+ * Largest lockfile read (bytes): about 800,000 entries, far above what `state.keep` lets a
+ * per-minute schedule grow to (43,200 entries in 30 days), well below V8's string limit.
+ */
+export const MAX_LOCKFILE_BYTES = 256 * 1024 * 1024;
+
+const LOCKFILE_LIMIT: SizeLimit = {
+  maxBytes: MAX_LOCKFILE_BYTES,
+  message: (bytes) =>
+    `file is ${formatMiB(bytes)}; callops reads lockfiles up to ${MAX_LOCKFILE_BYTES / 1024 / 1024} MiB — shorten state.keep, or move settled entries out`,
+};
 const CONFLICT_MARKER = /^(?:<{7}|={7}|>{7})(?: |\r?$)/m;
 
 const diagnostic = (
@@ -27,14 +41,11 @@ const diagnostic = (
 };
 
 /**
- * Parse lockfile text. `file` is the name used in diagnostics (relative to the project).
- * Never throws for bad content: the problem comes back as a positioned Diagnostic.
+ * Where the problem of a lockfile that JSON.parse, the shape check or the duplicate count
+ * refused is: the whole text is scanned for positions (slow, but only when something is
+ * wrong). Returns the lock when the scan finds nothing after all.
  */
-export const parseLockfile = (
-  text: string,
-  file: string,
-): { lock: Lockfile } | { error: Diagnostic } => {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+const locateProblem = (body: string, file: string): { lock: Lockfile } | { error: Diagnostic } => {
   const scan = scanJson(body);
   if (!scan.ok) {
     const marker = CONFLICT_MARKER.exec(body);
@@ -63,14 +74,52 @@ export const parseLockfile = (
 };
 
 /**
+ * Parse lockfile text. `file` is the name used in diagnostics (relative to the project).
+ * Never throws for bad content: the problem comes back as a positioned Diagnostic.
+ *
+ * JSON.parse and the shape check read a good lockfile; a count of its members against the
+ * text's (mayHoldDuplicates) proves it has no duplicate key. Only when one of them refuses
+ * is the text scanned for the position of the problem, so a good lockfile costs little more
+ * than JSON.parse.
+ */
+export const parseLockfile = (
+  text: string,
+  file: string,
+): { lock: Lockfile } | { error: Diagnostic } => {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return locateProblem(body, file);
+  }
+  if (mayHoldDuplicates(body, data)) return locateProblem(body, file);
+  const shape = checkLockfileShape(data);
+  return 'lock' in shape ? shape : locateProblem(body, file);
+};
+
+/** The last lockfile read: the same bytes read again (the copy in `.callops/`) parse once. */
+let lastRead: { readonly bytes: Uint8Array; readonly lock: Lockfile } | undefined;
+
+/** Bytes as text when they are plain UTF-8 (no NUL, no UTF-16 mark); else undefined. */
+const plainText = (bytes: Buffer): string | undefined => {
+  if (bytes.length > MAX_LOCKFILE_BYTES || bytes.indexOf(0) !== -1 || !isUtf8(bytes))
+    return undefined;
+  return bytes.toString('utf8');
+};
+
+/**
  * Read the lockfile at `path`. A missing file is an empty lockfile; a broken one is a
  * Diagnostic. `options.file` names it in diagnostics (default: its base name).
+ *
+ * The result is shared (it is never to be changed in place): reading the same bytes again,
+ * as the copy in `.callops/` usually is, returns the lock read before without parsing.
  */
 export const readLockfile = async (
   path: string,
   options: { readonly file?: string } = {},
 ): Promise<{ lock: Lockfile } | { error: Diagnostic }> => {
-  let bytes: Uint8Array;
+  let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
@@ -78,8 +127,15 @@ export const readLockfile = async (
     throw error;
   }
   const file = options.file ?? basename(path);
+  if (lastRead !== undefined && bytes.equals(lastRead.bytes)) return { lock: lastRead.lock };
+  const plain = plainText(bytes);
+  if (plain !== undefined) {
+    const parsed = parseLockfile(plain, file);
+    if ('lock' in parsed) lastRead = { bytes, lock: parsed.lock };
+    return parsed;
+  }
   // Binary, UTF-16, not UTF-8 or too large: located as a YAML file's would be.
-  const decoded = decodeText(file, bytes);
+  const decoded = decodeText(file, bytes, LOCKFILE_LIMIT);
   const [problem] = decoded.diagnostics;
   if (decoded.text === undefined || problem) {
     const why = problem?.message ?? 'not readable as text';
@@ -114,14 +170,100 @@ const emit = (value: unknown, indent: string): string => {
   return JSON.stringify(value);
 };
 
+const schedulesOf = (lock: Lockfile): Lockfile['schedules'] =>
+  lock.schedules && Object.keys(lock.schedules).length > 0 ? lock.schedules : undefined;
+
+/** One entry as serializeLockfile writes it (compared by lockfileChanged). */
+const emitEntry = (entry: LockEntry): string => emit(cleanEntry(entry), '    ');
+
+/** A key JSON.stringify would put first whatever its order (an array index). */
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * A copy with the keys of every object inserted in sorted order, so that JSON.stringify
+ * (native, fast) writes what emit writes; undefined when a key looks like an array index,
+ * which JavaScript objects always list first (emit then writes it).
+ */
+const sortedCopy = (value: unknown): unknown => {
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value) {
+      const copy = sortedCopy(item);
+      if (copy === undefined) return undefined;
+      items.push(copy);
+    }
+    return items;
+  }
+  if (!isPlainObject(value)) return value;
+  // No prototype: a key "__proto__" is a member like any other.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value).sort()) {
+    const field = value[key];
+    if (field === undefined) continue;
+    if (INDEX_LIKE.test(key)) return undefined;
+    const copy = sortedCopy(field);
+    if (copy === undefined) return undefined;
+    out[key] = copy;
+  }
+  return out;
+};
+
 /** The lockfile as committed: keys sorted at every level, 2-space indent, trailing newline. */
+const sortedHistory = (entry: LockEntry): unknown =>
+  entry.history?.map((h) => ({
+    at: h.at,
+    ...(h.callId === undefined ? {} : { callId: h.callId }),
+    sid: h.sid,
+  }));
+
+/** An entry as the lockfile holds it: its known, defined fields, in sorted order. */
+const sortedEntry = (entry: LockEntry): unknown => {
+  const out: Record<string, unknown> = {};
+  const from = entry as unknown as Record<string, unknown>;
+  for (const field of SORTED_ENTRY_FIELDS) {
+    const value = from[field];
+    if (value !== undefined) out[field] = field === 'history' ? sortedHistory(entry) : value;
+  }
+  return out;
+};
+
 export const serializeLockfile = (lock: Lockfile): string => {
-  const calls = Object.fromEntries(
-    Object.entries(lock.calls).map(([key, entry]) => [key, cleanEntry(entry)]),
-  );
-  const schedules =
-    lock.schedules && Object.keys(lock.schedules).length > 0 ? lock.schedules : undefined;
+  const calls: Record<string, unknown> = Object.create(null);
+  let native = true;
+  for (const key of Object.keys(lock.calls).sort()) {
+    if (INDEX_LIKE.test(key)) native = false;
+    calls[key] = sortedEntry(lock.calls[key] as LockEntry);
+  }
+  const schedules = schedulesOf(lock);
+  const sortedSchedules = schedules === undefined ? undefined : sortedCopy(schedules);
+  if (native && (schedules === undefined || sortedSchedules !== undefined)) {
+    const value = { calls, lockfileVersion: lock.lockfileVersion, schedules: sortedSchedules };
+    return `${JSON.stringify(value, null, 2)}\n`;
+  }
   return `${emit({ lockfileVersion: lock.lockfileVersion, calls, schedules }, '')}\n`;
+};
+
+/**
+ * Whether `serializeLockfile(after)` differs from `serializeLockfile(before)`, in time
+ * proportional to what changed: entries are compared by identity first (recording replaces
+ * an entry, never changes one in place), and only entries that are not the same object are
+ * serialized. A writer skips writing when it is false.
+ */
+export const lockfileChanged = (before: Lockfile, after: Lockfile): boolean => {
+  if (before === after) return false;
+  if (before.lockfileVersion !== after.lockfileVersion) return true;
+  const [was, is] = [schedulesOf(before), schedulesOf(after)];
+  if (was !== is && (was === undefined || is === undefined || emit(was, '') !== emit(is, '')))
+    return true;
+  if (before.calls === after.calls) return false;
+  let count = 0;
+  for (const key in after.calls) {
+    count++;
+    const old = before.calls[key];
+    const now = after.calls[key] as LockEntry;
+    if (old !== now && (old === undefined || emitEntry(old) !== emitEntry(now))) return true;
+  }
+  return count !== Object.keys(before.calls).length;
 };
 
 /**

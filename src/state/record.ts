@@ -45,6 +45,61 @@ const historyAfter = (current: LockEntry | undefined): LockEntry['history'] => {
   return [...(current.history ?? []), previous];
 };
 
+/** The entry `key` has after `outcome`, or undefined when the outcome changes nothing. */
+const nextEntry = (
+  current: LockEntry | undefined,
+  outcome: Outcome,
+  meta: DefinitionMeta,
+): LockEntry | undefined => {
+  if (outcome.status === 'missed') return undefined;
+  if (current?.status === 'placed' && (meta.replace !== true || current.sid === outcome.sid))
+    return undefined;
+  const history = historyAfter(current);
+  const entry = entryOf({ ...outcome, status: outcome.status }, meta);
+  return history === undefined ? entry : cleanEntry({ ...entry, history });
+};
+
+/**
+ * Outcomes recorded into a lockfile one by one, the calls map copied once per batch: the
+ * first change after a `lock` snapshot copies it, later ones change that copy in place. So
+ * recording n outcomes into a lockfile of N entries costs O(N + n), not O(N·n), and a batch
+ * that changes nothing copies nothing. Snapshots are never changed afterwards.
+ */
+export interface LockDraft {
+  /** Record one outcome (the rules of recordOutcomes); true when it changed the lock. */
+  record(outcome: Outcome, meta: DefinitionMeta): boolean;
+  /** The lockfile as recorded so far: the given lock itself while nothing changed. */
+  readonly lock: Lockfile;
+  /** Whether any outcome changed the lock since the draft began. */
+  readonly changed: boolean;
+}
+
+export const draftLock = (base: Lockfile): LockDraft => {
+  let snapshot = base;
+  let calls: Record<string, LockEntry> | undefined;
+  let changed = false;
+  return {
+    record(outcome, meta) {
+      const entry = nextEntry((calls ?? snapshot.calls)[outcome.key], outcome, meta);
+      if (entry === undefined) return false;
+      calls ??= { ...snapshot.calls };
+      calls[outcome.key] = entry;
+      changed = true;
+      return true;
+    },
+    get lock() {
+      if (calls !== undefined) {
+        snapshot = { ...snapshot, calls };
+        calls = undefined;
+      }
+      return snapshot;
+    },
+    get changed() {
+      return changed;
+    },
+  };
+};
+
 /**
  * Record outcomes, in order. `placed` is final: an entry that is placed is never replaced,
  * so no later outcome (a replayed journal, a retry) can make a placed call look unplaced —
@@ -54,23 +109,16 @@ const historyAfter = (current: LockEntry | undefined): LockEntry['history'] => {
  * Anything else replaces a failed or unknown entry, keeping the gateway's status and message
  * and the entry's history.
  * A `missed` slot was never sent and leaves no entry (the plan reports it as missed).
- * One copy of the calls map for the whole batch: recording n outcomes costs O(n), not O(n²).
+ * One copy of the calls map for the whole batch (none when nothing changes: `lock` itself
+ * comes back), so recording n outcomes costs O(n), not O(n²).
  */
 export const recordOutcomes = (
   lock: Lockfile,
   records: Iterable<{ readonly outcome: Outcome; readonly meta: DefinitionMeta }>,
 ): Lockfile => {
-  const calls: Record<string, LockEntry> = { ...lock.calls };
-  for (const { outcome, meta } of records) {
-    if (outcome.status === 'missed') continue;
-    const current = calls[outcome.key];
-    if (current?.status === 'placed' && (meta.replace !== true || current.sid === outcome.sid))
-      continue;
-    const history = historyAfter(current);
-    const entry = entryOf({ ...outcome, status: outcome.status }, meta);
-    calls[outcome.key] = history === undefined ? entry : cleanEntry({ ...entry, history });
-  }
-  return { ...lock, calls };
+  const draft = draftLock(lock);
+  for (const { outcome, meta } of records) draft.record(outcome, meta);
+  return draft.lock;
 };
 
 export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: DefinitionMeta): Lockfile =>

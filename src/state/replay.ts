@@ -1,8 +1,8 @@
 import { readFile, unlink } from 'node:fs/promises';
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { isErrorCode, journalPath, syncDir } from './dir.js';
-import { serializeLockfile, writeLockfileAtomic } from './lockfile.js';
-import { recordOutcomes } from './record.js';
+import { lockfileChanged, writeLockfileAtomic } from './lockfile.js';
+import { draftLock } from './record.js';
 import type { Lockfile } from './types.js';
 import { writeCopy } from './written.js';
 
@@ -88,19 +88,12 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   for (const line of open.values()) {
     record({ key: line.key, status: 'unknown', at: line.at, message: INTERRUPTED }, line);
   }
-  const placed = new Set(Object.keys(lock.calls).filter((k) => lock.calls[k]?.status === 'placed'));
+  // The lock itself when nothing changes; else one copy of its calls for the whole journal.
+  const draft = draftLock(lock);
   for (const { outcome, meta } of records) {
-    if (outcome.status === 'missed') continue;
-    if (
-      placed.has(outcome.key) &&
-      (meta.replace !== true || lock.calls[outcome.key]?.sid === outcome.sid)
-    )
-      continue;
-    folded[outcome.status]++;
-    if (outcome.status === 'placed') placed.add(outcome.key);
+    if (outcome.status !== 'missed' && draft.record(outcome, meta)) folded[outcome.status]++;
   }
-  const current = recordOutcomes(lock, records);
-  return { lock: current, folded, ignoredLines, tornTail: tail !== '' };
+  return { lock: draft.lock, folded, ignoredLines, tornTail: tail !== '' };
 };
 
 /** Fold `.callops/journal.jsonl` (if any) into `lock`. Reads only; writes nothing. */
@@ -147,7 +140,7 @@ export const recoverJournal = async (
   lock: Lockfile,
 ): Promise<ReplayResult> => {
   const result = await replayJournal(stateDir, lock);
-  const changed = serializeLockfile(result.lock) !== serializeLockfile(lock);
+  const changed = lockfileChanged(lock, result.lock);
   if (changed) await writeLockfileAtomic(lockfilePath, result.lock);
   await clearJournal(stateDir);
   if (changed) await writeCopy(stateDir, result.lock);

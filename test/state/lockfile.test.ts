@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scanJson } from '../../src/state/json-scan.js';
 import {
   lockDigest,
+  lockfileChanged,
   parseLockfile,
   readLockfile,
   serializeLockfile,
@@ -261,5 +262,105 @@ describe('writeLockfileAtomic', () => {
     await writeFile(join(path, 'keep'), 'x');
     await expect(writeLockfileAtomic(path, lockOf({}))).rejects.toThrow();
     expect(await readdir(dir)).toEqual(['callops.lock']);
+  });
+});
+
+describe('a large lockfile', () => {
+  /** 100,000 entries, one a line, with `edit` applied to the lines (0-based entry index). */
+  const bigText = (edit: (lines: string[]) => void = () => {}): string => {
+    const lines = Array.from(
+      { length: 100_000 },
+      (_, i) =>
+        `"p/c@${new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString()}": {"at": "2026-01-01T00:00:00Z", "definition": "sha256:d", "file": "f", "sid": "S${i}", "status": "placed"},`,
+    );
+    edit(lines);
+    const last = lines.length - 1;
+    lines[last] = (lines[last] as string).replace(/,$/, '');
+    return `{"lockfileVersion": 1, "calls": {\n${lines.join('\n')}\n}}\n`;
+  };
+
+  it('reads 100,000 entries', () => {
+    const result = parseLockfile(bigText(), 'callops.lock');
+    if (!('lock' in result)) throw new Error(result.error.message);
+    expect(Object.keys(result.lock.calls)).toHaveLength(100_000);
+  });
+
+  it('refuses a duplicate entry deep in it with file:line:column', { timeout: 60_000 }, () => {
+    const text = bigText((lines) => {
+      // Entry 97,001 gets the key of entry 3.
+      const key = (lines[3] as string).slice(0, (lines[3] as string).indexOf('": ') + 1);
+      lines[97_001] = (lines[97_001] as string).replace(/^"[^"]*"/, key);
+    });
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error).toMatchObject({ file: 'callops.lock', line: 97_003, column: 1 });
+    expect(result.error.message).toContain('appears twice (also at line 5)');
+  });
+
+  it('refuses a duplicate field deep in it with file:line:column', { timeout: 60_000 }, () => {
+    const text = bigText((lines) => {
+      lines[88_888] = (lines[88_888] as string).replace('"file": "f"', '"file": "f", "file": "g"');
+    });
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    const line = 88_890;
+    const column = (text.split('\n')[line - 1] as string).lastIndexOf('"file"') + 1;
+    expect(result.error).toMatchObject({ line, column });
+    expect(result.error.message).toContain('field "file" appears twice');
+  });
+
+  it('refuses a duplicate hidden behind an escaped colon', () => {
+    // \u003a is a colon JSON.parse decodes: the count of colons alone would balance here.
+    const text =
+      '{"lockfileVersion": 1, "calls": {\n"p/a": {"status": "placed", "at": "2026-01-01T00:00:00Z", "definition": "x\\u003a", "file": "f", "file": "f"}}}\n';
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error).toMatchObject({ line: 2, path: '/calls/p~1a/file' });
+  });
+
+  it('reads a lockfile over the 4 MiB limit of call files', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'callops.lock');
+    await writeFile(path, bigText());
+    const result = await readLockfile(path);
+    if (!('lock' in result)) throw new Error(result.error.message);
+    expect(Object.keys(result.lock.calls)).toHaveLength(100_000);
+    expect(serializeLockfile(result.lock)).toBe(
+      serializeLockfile(JSON.parse(await readFile(path, 'utf8')) as Lockfile),
+    );
+  });
+});
+
+describe('lockfileChanged', () => {
+  const lock: Lockfile = {
+    lockfileVersion: 1,
+    calls: { 'p/a': entry({ status: 'placed', sid: 'A' }), 'p/b': entry() },
+    schedules: { 'p/s': { since: '2026-01-01T00:00:00Z' } },
+  };
+
+  it('is false for the same lock, a copy, and entries equal but not the same object', () => {
+    expect(lockfileChanged(lock, lock)).toBe(false);
+    expect(lockfileChanged(lock, structuredClone(lock))).toBe(false);
+    expect(lockfileChanged(lock, { ...lock, schedules: { ...lock.schedules } })).toBe(false);
+    expect(lockfileChanged(lockOf({}), { ...lockOf({}), schedules: {} })).toBe(false);
+  });
+
+  it('is true exactly when the serialized lockfile differs', () => {
+    const variants: Lockfile[] = [
+      { ...lock, calls: { ...lock.calls, 'p/c': entry() } },
+      { ...lock, calls: { 'p/a': lock.calls['p/a'] as LockEntry } },
+      { ...lock, calls: { ...lock.calls, 'p/b': entry({ message: 'm' }) } },
+      { ...lock, schedules: { 'p/s': { since: '2026-01-02T00:00:00Z' } } },
+      { lockfileVersion: 1, calls: lock.calls },
+      // Same count, another key.
+      { ...lock, calls: { 'p/a': lock.calls['p/a'] as LockEntry, 'p/z': entry() } },
+    ];
+    expect(variants).toHaveLength(6);
+    for (const after of variants) {
+      expect(lockfileChanged(lock, after)).toBe(
+        serializeLockfile(after) !== serializeLockfile(lock),
+      );
+      expect(lockfileChanged(lock, after)).toBe(true);
+    }
   });
 });

@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/execute/outcome.js';
-import { recordOutcome, settleUnknown, summarize } from '../../src/state/lockfile.js';
-import { SETTLED_NOT_PLACED } from '../../src/state/record.js';
+import {
+  recordOutcome,
+  serializeLockfile,
+  settleUnknown,
+  summarize,
+} from '../../src/state/lockfile.js';
+import { draftLock, recordOutcomes, SETTLED_NOT_PLACED } from '../../src/state/record.js';
 import { entry, lockOf } from './helpers.js';
 
 const meta = { definition: 'sha256:def2', file: 'calls/b.yaml' };
@@ -138,5 +143,51 @@ describe('summarize', () => {
       c: entry({ status: 'unknown' }),
     });
     expect(summarize(lock)).toEqual({ placed: 2, failed: 0, unknown: 1, total: 3 });
+  });
+});
+
+describe('draftLock', () => {
+  const lock = lockOf({ 'p/a': entry({ status: 'placed', sid: 'A' }), 'p/b': entry() });
+
+  it('copies the calls once per batch and leaves earlier snapshots as they were', () => {
+    const draft = draftLock(lock);
+    expect(draft.record({ key: 'p/b', status: 'placed', at, sid: 'B' }, meta)).toBe(true);
+    expect(draft.record({ key: 'p/c', status: 'failed', at }, meta)).toBe(true);
+    const first = draft.lock;
+    expect(Object.keys(first.calls).sort()).toEqual(['p/a', 'p/b', 'p/c']);
+    // No change since: the same snapshot, nothing copied.
+    expect(draft.lock).toBe(first);
+    // After a snapshot, the next change copies again: the snapshot never changes.
+    draft.record({ key: 'p/d', status: 'unknown', at }, meta);
+    expect(Object.keys(first.calls).sort()).toEqual(['p/a', 'p/b', 'p/c']);
+    expect(Object.keys(draft.lock.calls).sort()).toEqual(['p/a', 'p/b', 'p/c', 'p/d']);
+    expect(Object.keys(lock.calls).sort()).toEqual(['p/a', 'p/b']);
+    expect(draft.lock.calls['p/a']).toBe(lock.calls['p/a']);
+  });
+
+  it('changes nothing and copies nothing for outcomes that change nothing', () => {
+    const draft = draftLock(lock);
+    expect(draft.record({ key: 'p/a', status: 'failed', at }, meta)).toBe(false);
+    expect(draft.record({ key: 'p/z', status: 'missed', at }, meta)).toBe(false);
+    expect(draft.changed).toBe(false);
+    expect(draft.lock).toBe(lock);
+    expect(recordOutcomes(lock, [])).toBe(lock);
+  });
+
+  it('records a batch exactly as recordOutcome does one by one', () => {
+    fc.assert(
+      fc.property(fc.array(outcomeArb, { maxLength: 12 }), (outcomes) => {
+        const oneByOne = outcomes.reduce((l, o) => recordOutcome(l, o, meta), lock);
+        const draft = draftLock(lock);
+        for (const o of outcomes) draft.record(o, meta);
+        expect(serializeLockfile(draft.lock)).toBe(serializeLockfile(oneByOne));
+        expect(
+          recordOutcomes(
+            lock,
+            outcomes.map((outcome) => ({ outcome, meta })),
+          ),
+        ).toEqual(oneByOne);
+      }),
+    );
   });
 });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { pruneExpired } from '../../src/state/retention.js';
+import { entry, lockOf } from './helpers.js';
+
+const DAY = 86_400_000;
+const now = new Date('2026-03-01T12:00:00Z');
+const keepMs = 30 * DAY;
+const minutely = { name: 'minutely', schedule: { deadlineMs: 10 * 60_000 } };
+const calls = [minutely, { name: 'welcome' }];
+
+/** The key of a slot `ago` before now. */
+const slotKey = (name: string, agoMs: number): string =>
+  `prod/${name}@${new Date(now.getTime() - agoMs).toISOString().replace('.000Z', 'Z')}`;
+
+describe('pruneExpired', () => {
+  it('drops entries of recurring calls whose slot + deadline is older than now - keep', () => {
+    const old = slotKey('minutely', 31 * DAY);
+    const recent = slotKey('minutely', 29 * DAY);
+    const lock = lockOf({
+      [old]: entry({ status: 'placed', sid: 'S1' }),
+      [slotKey('minutely', 32 * DAY)]: entry({ status: 'failed' }),
+      [recent]: entry({ status: 'placed', sid: 'S2' }),
+    });
+    const pruned = pruneExpired(lock, { calls, now, keepMs });
+    expect(Object.keys(pruned.calls)).toEqual([recent]);
+    expect(pruned.calls[recent]).toBe(lock.calls[recent]);
+  });
+
+  it('measures from the deadline: a slot whose deadline ends inside the keep period stays', () => {
+    // The slot is 30 days and 5 minutes old; its 10-minute deadline ended 30 days - 5 min ago.
+    const edge = slotKey('minutely', keepMs + 5 * 60_000);
+    const past = slotKey('minutely', keepMs + 11 * 60_000);
+    const lock = lockOf({ [edge]: entry({ status: 'placed' }), [past]: entry() });
+    expect(Object.keys(pruneExpired(lock, { calls, now, keepMs }).calls)).toEqual([edge]);
+  });
+
+  it('keeps every unknown entry, however old: a person must settle it', () => {
+    const key = slotKey('minutely', 400 * DAY);
+    const lock = lockOf({ [key]: entry({ status: 'unknown' }) });
+    expect(pruneExpired(lock, { calls, now, keepMs })).toBe(lock);
+  });
+
+  it("keeps every unscheduled call's entry, however old", () => {
+    const lock = lockOf({
+      'prod/welcome': entry({ status: 'placed', at: '2020-01-01T00:00:00.000Z' }),
+      'prod/gone': entry({ status: 'failed', at: '2020-01-01T00:00:00.000Z' }),
+    });
+    expect(pruneExpired(lock, { calls, now, keepMs })).toBe(lock);
+  });
+
+  it('drops an old slot of a call no longer defined, from the slot itself', () => {
+    const gone = slotKey('removed', keepMs + 1);
+    const young = slotKey('removed', keepMs - 1);
+    const lock = lockOf({ [gone]: entry({ status: 'placed' }), [young]: entry() });
+    expect(Object.keys(pruneExpired(lock, { calls, now, keepMs }).calls)).toEqual([young]);
+  });
+
+  it('returns the lock itself when nothing expired, and never changes the one it was given', () => {
+    const lock = lockOf({
+      [slotKey('minutely', 40 * DAY)]: entry({ status: 'placed' }),
+      [slotKey('minutely', DAY)]: entry({ status: 'placed' }),
+      'prod/welcome': entry(),
+    });
+    const copy = structuredClone(lock);
+    const pruned = pruneExpired(lock, { calls, now, keepMs });
+    expect(Object.keys(pruned.calls)).toHaveLength(2);
+    expect(lock).toEqual(copy);
+    expect(pruneExpired(pruned, { calls, now, keepMs })).toBe(pruned);
+  });
+
+  it('keeps the schedules memory', () => {
+    const lock = {
+      ...lockOf({ [slotKey('minutely', 40 * DAY)]: entry({ status: 'placed' }) }),
+      schedules: { 'prod/minutely': { since: '2025-01-01T00:00:00Z' } },
+    };
+    const pruned = pruneExpired(lock, { calls, now, keepMs });
+    expect(pruned.calls).toEqual({});
+    expect(pruned.schedules).toEqual(lock.schedules);
+  });
+});
