@@ -104,9 +104,9 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
   }
   if (raw.outcome !== undefined) {
     const why = checkOutcome(raw.outcome);
-    if (why !== undefined) return problem('outcome', `${label}: outcome ${why}`);
+    if (why !== undefined) return problem('outcome', `${label()}: outcome ${why}`);
     if (status !== 'placed')
-      return problem('outcome', `${label}: only a placed entry has an outcome`);
+      return problem('outcome', `${label()}: only a placed entry has an outcome`);
   }
   return { entry: cleanEntry(raw as unknown as LockEntry) };
 };
@@ -136,6 +136,8 @@ const isGoodEntry = (raw: unknown): raw is LockEntry => {
   if (!isOptional(raw.message, 'string')) return false;
   if (raw.httpStatus !== undefined && !Number.isInteger(raw.httpStatus)) return false;
   if (raw.resolvedBy !== undefined && raw.resolvedBy !== 'hand') return false;
+  if (raw.outcome !== undefined && (status !== 'placed' || checkOutcome(raw.outcome) !== undefined))
+    return false;
   return history === undefined || (Array.isArray(history) && history.every(isPrevious));
 };
 

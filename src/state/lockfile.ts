@@ -222,7 +222,9 @@ const sortedEntry = (entry: LockEntry): unknown => {
   const from = entry as unknown as Record<string, unknown>;
   for (const field of SORTED_ENTRY_FIELDS) {
     const value = from[field];
-    if (value !== undefined) out[field] = field === 'history' ? sortedHistory(entry) : value;
+    if (value === undefined) continue;
+    out[field] =
+      field === 'history' ? sortedHistory(entry) : field === 'outcome' ? sortedCopy(value) : value;
   }
   return out;
 };
