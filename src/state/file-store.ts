@@ -63,6 +63,8 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
 interface Held {
   lock: Lockfile;
   journal: Journal | undefined;
+  /** The journal being opened (claims that come together share one). */
+  opening?: Promise<Journal>;
   /** Keys claimed in this run whose outcome is not recorded yet. */
   readonly open: Map<string, Claim>;
   /** Changes since the lockfile was last written. */
@@ -248,10 +250,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
     }
     try {
-      h.journal ??= await openJournal(stateDir, {
-        clock,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      if (h.journal === undefined) {
+        h.opening ??= openJournal(stateDir, {
+          clock,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const opening = h.opening;
+        h.journal = await opening.finally(() => {
+          if (h.opening === opening) h.opening = undefined;
+        });
+      }
       await h.journal.intent({
         key: c.key,
         target: c.target,

@@ -1,12 +1,14 @@
+import { planAt } from '../../engine/prepare.js';
+import { readState } from '../../engine/state.js';
+import { describeTarget } from '../../engine/targets.js';
 import { planJson } from '../../report/plan.js';
 import { changedKeys, renderStatusHuman, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { planAt, prepare } from '../prepare.js';
-import { readStateView, statePaths } from '../state.js';
-import { describeTarget } from '../targets.js';
+import { prepareProject } from '../load.js';
+import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
@@ -19,10 +21,11 @@ the next slots of scheduled calls, and which placed calls changed since they wer
 Changes nothing. Exits 3 while an entry is unknown (a person must settle it), else 0.`,
   options: {},
   run: async (ctx) => {
-    const prepared = await prepare(ctx);
+    const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
-    const paths = statePaths(project.config);
-    const lock = await readStateView(paths);
+    const lockName = project.config.lockfile;
+    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status');
+    const lock = await readState(store).finally(() => store.close());
     const plan = planAt(prepared, lock, ctx.now, {});
     const unsettled = unsettledEntries(lock, project.calls);
     const changed = changedKeys(lock, project.calls);
@@ -30,13 +33,13 @@ Changes nothing. Exits 3 while an entry is unknown (a person must settle it), el
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);
       ctx.stdout.write(
-        `${JSON.stringify({ ...statusJson(lock, paths.lockName, changed, unsettled), due, upcoming }, null, 2)}\n`,
+        `${JSON.stringify({ ...statusJson(lock, lockName, changed, unsettled), due, upcoming }, null, 2)}\n`,
       );
       return code;
     }
     ctx.stdout.write(
       renderStatusHuman(lock, plan, {
-        lockName: paths.lockName,
+        lockName: lockName,
         targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
         style: makeStyle(ctx.color),
         changed,

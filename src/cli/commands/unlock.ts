@@ -1,7 +1,7 @@
+import { stateDirOf } from '../../engine/state.js';
 import { describeHolder, lockAdvice, unlockRunLock } from '../../state/runlock.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
-import { stateDirOf } from '../state.js';
 
 export const command: CommandModule = {
   summary: 'clear a stale run lock',
