@@ -170,6 +170,10 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         reporter = await pickReporter(ctx, target);
         reporter.start({ items: event.items, targetNote: event.targetNote, signal: ctx.signal });
         return;
+      case 'run:claimed-elsewhere':
+        for (const key of event.keys)
+          ctx.stderr.write(`skipped  ${key}  being placed by another runner\n`);
+        return;
       case 'run:finish':
         await reporter?.finish(event.summary);
         reporter = undefined;

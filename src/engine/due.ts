@@ -136,6 +136,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       unsettled: unsettledEntries(result.lock, run.prepared.project.calls),
       changed: run.changed ?? [],
     };
+    if (result.claimedElsewhere.length > 0)
+      await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });
     await sink({ type: 'run:finish', summary, items: [...due, ...(run.missed ?? [])] });
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError) throw result.stateError;

@@ -34,6 +34,8 @@ export type EngineEvent =
       /** The batch's items and its missed slots, to place annotations. */
       readonly items: readonly PlanItem[];
     }
+  /** Keys another runner claimed first (a database store): skipped, sent by that runner. */
+  | { readonly type: 'run:claimed-elsewhere'; readonly keys: readonly string[] }
   /** Nothing was due: what was missed, and what still needs a person or a decision. */
   | {
       readonly type: 'run:nothing-due';

@@ -3,7 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { rememberSchedules, runDue } from '../../engine/due.js';
 import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
-import { holdState } from '../../engine/state.js';
+import { holdState, readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import {
   checkPlanFile,
@@ -77,12 +77,15 @@ is required. Every missing environment variable is reported before anything is s
       prepared.env,
       'callops apply',
     );
-    const held = await holdState(store, project.config.lockfile, 'callops apply', sink).catch(
-      async (error: unknown) => {
-        await store.close();
-        throw error;
-      },
-    );
+    // Several runners may share a database store: each places only what it claims, so
+    // apply takes no single-holder lock there. The file store needs its run lock.
+    const held = await (store.concurrentRunners
+      ? readState(store).then((lock) => ({ lock, release: async () => {} }))
+      : holdState(store, project.config.lockfile, 'callops apply', sink)
+    ).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
     try {
       checkReplaceNames(prepared, held.lock, {
         ...(only ? { only } : {}),

@@ -46,7 +46,8 @@ a scheduler stopped on request).
     const { config } = prepared.project;
     const sink = runReporter(ctx, prepared.choice.runTarget);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run');
-    const held = await holdState(store, config.lockfile, 'callops run', sink).catch(
+    const lockName = store.backend === 'file' ? config.lockfile : 'the state database';
+    const held = await holdState(store, lockName, 'callops run', sink).catch(
       async (error: unknown) => {
         await store.close();
         throw error;
