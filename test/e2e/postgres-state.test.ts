@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_BACKENDS } from '../support/state-backends.js';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
 
 let backend: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>>;
 const gateways: Gateway[] = [];
@@ -140,6 +140,38 @@ describe('state on postgres', () => {
       'conflicts with the state database in 1 entry; nothing was imported',
     );
     expect(await rows('settle')).toEqual([{ key: 'sim/c1', status: 'placed', sid }]);
+  });
+
+  it('a second run is refused with 75 naming the first; apply still works beside it; unlock refuses a live holder', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('two_runs', ['c1']);
+    const env = { ...gw.env, ...backend.env };
+    const first = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env });
+    const running = watch(first, 50_000);
+    await waitFor(
+      'the first run to start',
+      () => (running.soFar().includes('running:') ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    const second = await gw.run(['run', '--yes'], backend.env);
+    expect(second.code, second.stderr).toBe(75);
+    expect(second.stderr).toContain('callops run');
+    expect(second.stderr).toContain(`pid ${first.pid}`);
+    const unlock = await gw.run(['unlock'], backend.env);
+    expect(unlock.code, unlock.stderr).toBe(75);
+    expect(unlock.stderr).toContain(`pid ${first.pid}`);
+    // apply takes no single-holder lock on the database: it runs beside run.
+    const apply = await gw.run(['apply', '--yes'], backend.env);
+    expect(apply.code, apply.stderr).toBe(0);
+    first.kill('SIGTERM');
+    const stopped = await running.done;
+    expect(stopped.code, stopped.stderr).toBe(0);
+    // Placed once, by whichever runner claimed it.
+    expect(gw.placed()).toHaveLength(1);
+    // The holder gone, unlock has nothing to clear, and a new run starts.
+    const after = await gw.run(['unlock'], backend.env);
+    expect(after.code, after.stderr).toBe(0);
   });
 
   it('state push on the file store is a usage error', { timeout: 30_000 }, async () => {
