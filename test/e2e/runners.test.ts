@@ -3,7 +3,15 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_BACKENDS } from '../support/state-backends.js';
-import { callsYaml, collect, type Gateway, spawnCli, startGateway } from './helpers.js';
+import {
+  callsYaml,
+  collect,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
 
 /**
  * Several runners on one project and one database, killed at random moments: each key is
@@ -142,5 +150,70 @@ describe('three runners (run and apply) on one database', () => {
     const sids = new Set(accepted.map((r) => r.sid));
     const invented = rows.filter((r) => r.status === 'placed' && !sids.has(r.sid ?? ''));
     expect(invented, why).toEqual([]);
+  });
+
+  it('the database cut off mid-apply: a clear error, nothing sent twice, every accepted call recorded or unknown', {
+    timeout: 90_000,
+  }, async () => {
+    const names = NAMES.slice(0, 300);
+    const gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml(
+          names.map((name) => ({ name, extra: [`tag: { call: ${name} }`] })),
+        ),
+      },
+      { targetExtra: ['concurrency: 4'], latencyMs: 20 },
+    );
+    gateways.push(gw);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write(
+      'callops.yaml',
+      `${config}${[...backend.state, '  schema: cut'].join('\n')}\n`,
+    );
+    const env = { ...gw.env, ...backend.env };
+    const url = backend.env.CALLOPS_DATABASE_URL as string;
+    const database = new URL(url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
+    await admin.connect();
+    try {
+      const { done } = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 60_000);
+      await waitFor('50 calls accepted', () => (gw.placed().length >= 50 ? true : undefined), {
+        timeoutMs: 40_000,
+      });
+      // As a restart does: every connection ends, and none is taken for a while.
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [database],
+      );
+      const cut = await done;
+      expect(cut.code, cut.stderr).toBe(1);
+      expect(cut.stderr).toMatch(/state database/);
+      expect(cut.stderr).not.toContain('callops-test');
+    } finally {
+      await admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    const before = gw.placed().length;
+    expect(before).toBeLessThan(names.length);
+    const final = await collect(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 60_000);
+    expect([0, 1], final.stderr).toContain(final.code);
+    const accepted = gw.placed();
+    const keys = accepted.map((r) => keyOf(r.body));
+    expect(new Set(keys).size).toBe(keys.length);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const rows = await client
+      .query<{ key: string; status: string; sid: string | null }>(
+        'SELECT key, status, sid FROM cut.placements',
+      )
+      .finally(() => client.end());
+    const byKey = new Map(rows.rows.map((r) => [r.key, r]));
+    expect(rows.rows).toHaveLength(names.length);
+    const unrecorded = accepted.filter((r) => {
+      const row = byKey.get(keyOf(r.body));
+      return !(row?.status === 'placed' ? row.sid === r.sid : row?.status !== 'failed');
+    });
+    expect(unrecorded).toEqual([]);
   });
 });

@@ -375,7 +375,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       ));
     } catch (error) {
       throw new Error(
-        `the outcome of ${o.key} could not be recorded (${causeOf(error)}): it stays unknown`,
+        `the outcome of ${o.key} could not be recorded: the state database failed (${causeOf(error)}); it stays unknown`,
       );
     }
     if (updated !== 1) {
