@@ -1,3 +1,5 @@
+import type { EngineError } from '../engine/errors.js';
+
 /** Exit codes of SPEC "Commands". */
 export const EXIT = {
   ok: 0,
@@ -27,3 +29,15 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** The exit code of each way the engine stops. */
+export const exitCodeOf = (error: EngineError): ExitCode => {
+  switch (error.kind) {
+    case 'usage':
+      return EXIT.usage;
+    case 'locked':
+      return EXIT.locked;
+    default:
+      return EXIT.failed;
+  }
+};

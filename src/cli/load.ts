@@ -1,5 +1,6 @@
-import { loadProject } from '../config/index.js';
-import type { SourceFile } from '../config/types.js';
+import { EngineError, INVALID } from '../engine/errors.js';
+import { loadAndValidate } from '../engine/load.js';
+import { loadEnv, type Prepared, type PrepareInput, prepare } from '../engine/prepare.js';
 import {
   diagnosticsJson,
   renderDiagnosticsGithub,
@@ -7,37 +8,52 @@ import {
   summarizeDiagnostics,
 } from '../report/diagnostics.js';
 import { makeStyle } from '../report/style.js';
+import type { Env } from '../resolve/index.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
-import type { ValidatedProject } from '../validate/model.js';
-import { validateProject } from '../validate/project.js';
+import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 
-export interface LoadedAndValidated {
-  readonly project: ValidatedProject;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly sourceText: (file: string) => string | undefined;
-  readonly fileCount: number;
-}
+export { INVALID } from '../engine/errors.js';
 
-/** load → validate: every problem of every file, never an exception for bad input. */
-export const loadAndValidate = async (
-  ctx: CommandContext,
-  paths?: readonly string[],
-): Promise<LoadedAndValidated> => {
-  const loaded = await loadProject({
-    root: ctx.root,
-    ...(paths && paths.length > 0 ? { paths } : {}),
-  });
-  const project = validateProject(loaded);
-  const files = new Map<string, SourceFile>();
-  for (const f of [loaded.configFile, ...loaded.callFiles]) if (f) files.set(f.file, f);
+/** What the engine's prepare needs of a command's context. */
+export const prepareInput = (ctx: CommandContext): PrepareInput => {
+  const only = ctx.values.only;
   return {
-    project,
-    // validateProject already carries the loader's diagnostics (sorted, without repeats).
-    diagnostics: project.diagnostics,
-    sourceText: (file) => files.get(file)?.text,
-    fileCount: files.size,
+    root: ctx.root,
+    env: ctx.env,
+    ...(ctx.envFile === undefined ? {} : { envFile: ctx.envFile }),
+    ...(ctx.target === undefined ? {} : { target: ctx.target }),
+    ...(Array.isArray(only) ? { only } : {}),
   };
+};
+
+/**
+ * The engine's prepare, its diagnostics shown in the chosen format; invalid definitions end
+ * the command (exit 1) with nothing sent.
+ */
+export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => {
+  const result = await prepare(prepareInput(ctx));
+  const { diagnostics, sourceText } = result;
+  if (ctx.format === 'json' && hasErrors(diagnostics)) {
+    ctx.stdout.write(`${JSON.stringify(diagnosticsObject(diagnostics), null, 2)}\n`);
+    throw new EngineError('invalid', INVALID);
+  }
+  if (reportDiagnostics(ctx, diagnostics, sourceText)) throw new EngineError('invalid', INVALID);
+  if (result.refused) throw result.refused;
+  if (result.prepared === undefined) throw new EngineError('invalid', INVALID);
+  return result.prepared;
+};
+/**
+ * The project's configuration for commands that only touch the state (resolve, state,
+ * unlock): the environment is read only when the state needs it (a database URL).
+ */
+export const projectState = async (
+  ctx: CommandContext,
+): Promise<{ readonly config: ProjectConfig; readonly env: Env }> => {
+  const { project } = await loadAndValidate(ctx.root);
+  const { config } = project;
+  const env = config.state.backend === 'file' ? ctx.env : await loadEnv(prepareInput(ctx));
+  return { config, env };
 };
 
 /**

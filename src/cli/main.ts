@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { EngineError } from '../engine/errors.js';
 import {
   COMMON_OPTIONS,
   COMMON_USAGE,
@@ -10,7 +11,7 @@ import {
   commonUsageFor,
   type Format,
 } from './context.js';
-import { CliError, EXIT, UsageError } from './exit.js';
+import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
@@ -203,6 +204,12 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     if (error instanceof CliError) {
       err.write(`callops ${name}: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof EngineError) {
+      err.write(
+        `callops ${name}: ${error.kind === 'usage' ? describeParseError(error) : error.message}\n`,
+      );
+      return exitCodeOf(error);
     }
     const message = error instanceof Error ? error.message : String(error);
     err.write(`callops ${name}: ${message}\n`);

@@ -1,40 +1,36 @@
+import { recordObservations } from '../engine/observe.js';
+import type { Prepared } from '../engine/prepare.js';
+import { SIMULATOR_TARGET } from '../engine/targets.js';
 import { observeCycle, type RecordObservations, watchedEntries } from '../execute/observe.js';
 import { createGatewayReader, type GatewayReader } from '../execute/reader.js';
 import type { ResolvedTarget } from '../execute/target.js';
 import { makeRedactor, type Redactor } from '../report/redact.js';
 import { resolveTarget, type Secret } from '../resolve/index.js';
-import { withOutcomes } from '../state/outcome.js';
+import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
-import { saveLockfile } from '../state/written.js';
 import type { CommandContext } from './context.js';
-import type { Prepared } from './prepare.js';
-import { holdState, readStateView, type StatePaths } from './state.js';
-import { SIMULATOR_TARGET } from './targets.js';
+import { stateNotes } from './run-report.js';
 
 /**
- * Outcomes read from the gateway, recorded in today's file state: the run lock is taken
- * (refused at once, exit 75, while another run holds it), the journal an earlier run left is
- * folded, and the lockfile is written atomically — only when an outcome changed.
- * `alreadyHeld`: the caller holds the run lock itself (apply --wait); the lockfile (with any
- * journal folded) is read afresh and written back.
+ * Outcomes read from the gateway, recorded through the project's state store (see
+ * recordObservations): the file store takes its run lock (refused at once, exit 75, while
+ * another run holds it) unless the caller holds it already (`apply --wait`).
  */
-export const fileRecorder =
+export const storeRecorder =
   (
     ctx: CommandContext,
-    paths: StatePaths,
+    store: StateStore,
+    lockName: string,
     command: string,
-    options: { readonly alreadyHeld?: boolean } = {},
+    options: { readonly held?: boolean } = {},
   ): RecordObservations =>
   async (updates) => {
-    if (updates.length === 0) return;
-    const held = options.alreadyHeld === true ? undefined : await holdState(ctx, paths, command);
-    try {
-      const lock = held?.lock ?? (await readStateView(paths));
-      const next = withOutcomes(lock, updates);
-      if (next.changed.length > 0) await saveLockfile(paths.stateDir, paths.lockPath, next.lock);
-    } finally {
-      await held?.release();
-    }
+    await recordObservations(store, updates, {
+      lockName,
+      command,
+      sink: stateNotes(ctx),
+      ...(options.held === true && { held: true }),
+    });
   };
 
 /** Readers for targets, with what may not leave them (their secrets) in one redactor. */

@@ -1,3 +1,6 @@
+import { EngineError } from '../engine/errors.js';
+import type { Prepared } from '../engine/prepare.js';
+import { holdState, readState } from '../engine/state.js';
 import { addressOf, outcomeFromEvidence } from '../execute/evidence.js';
 import {
   type Candidate,
@@ -8,15 +11,13 @@ import {
 } from '../execute/match.js';
 import { gatherEvidence } from '../execute/observe.js';
 import { resolveCall } from '../resolve/index.js';
-import { settleUnknown } from '../state/lockfile.js';
-import { withOutcome } from '../state/outcome.js';
-import type { Lockfile } from '../state/types.js';
-import { saveLockfile } from '../state/written.js';
+import type { Observation, StateStore } from '../state/store.js';
 import type { CommandContext } from './context.js';
-import { CliError, EXIT, UsageError } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
+import { prepareProject } from './load.js';
 import { openReaders, targetOfKey } from './outcomes.js';
-import { prepare } from './prepare.js';
-import { holdState, readStateView, statePaths } from './state.js';
+import { stateNotes } from './run-report.js';
+import { openProjectState } from './state.js';
 
 /** Clocks and queues differ: an attempt is looked for this far beyond the request timeout. */
 export const CHECK_MARGIN_MS = 60_000;
@@ -48,16 +49,37 @@ export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
       '--check looks the entries up on the gateway: it takes neither --placed nor --not-placed',
     );
   }
-  const prepared = await prepare(ctx);
-  const paths = statePaths(prepared.project.config);
-  const view = await readStateView(paths);
+  const prepared = await prepareProject(ctx);
+  const lockName = prepared.project.config.lockfile;
+  const { store } = await openProjectState(
+    ctx,
+    prepared.project.config,
+    prepared.env,
+    'callops resolve --check',
+  );
+  try {
+    return await checkWith(ctx, prepared, store, lockName);
+  } finally {
+    await store.close();
+  }
+};
+
+const checkWith = async (
+  ctx: CommandContext,
+  prepared: Prepared,
+  store: StateStore,
+  lockName: string,
+): Promise<number> => {
+  const view = await readState(store);
   const unknown = Object.keys(view.calls).filter((k) => view.calls[k]?.status === 'unknown');
   const keys = ctx.positionals.length > 0 ? [...ctx.positionals] : unknown.sort();
   for (const key of keys) {
     const entry = view.calls[key];
-    if (entry === undefined) throw new CliError(`the lockfile has no entry ${JSON.stringify(key)}`);
+    if (entry === undefined)
+      throw new EngineError('failed', `the lockfile has no entry ${JSON.stringify(key)}`);
     if (entry.status !== 'unknown') {
-      throw new CliError(
+      throw new EngineError(
+        'failed',
         `${key} is ${entry.status}, not unknown: only unknown entries are checked`,
       );
     }
@@ -150,22 +172,19 @@ export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
   );
   const settle = final.filter((c) => c.verdict.kind === 'settle');
   if (settle.length > 0) {
-    const held = await holdState(ctx, paths, 'callops resolve --check');
+    const held = store.concurrentRunners
+      ? undefined
+      : await holdState(store, lockName, 'callops resolve --check', stateNotes(ctx));
     try {
-      let lock: Lockfile = held.lock;
+      const observed: Observation[] = [];
       for (const c of settle) {
         if (c.verdict.kind !== 'settle') continue;
         const sid = c.verdict.candidate.sid;
-        const next = settleUnknown(lock, c.key, { placed: sid }, new Date());
-        if ('error' in next) throw new CliError(next.error);
-        const entry = next.calls[c.key];
-        lock =
-          entry === undefined
-            ? next
-            : {
-                ...next,
-                calls: { ...next.calls, [c.key]: { ...entry, message: SETTLED_FROM_GATEWAY } },
-              };
+        await store
+          .settle(c.key, { placed: sid, note: SETTLED_FROM_GATEWAY })
+          .catch((error: unknown) => {
+            throw new EngineError('failed', error instanceof Error ? error.message : String(error));
+          });
         const evidence = evidenceOf.get(targetOfKey(c.key));
         const record = evidence?.records.find((r) => r.call_sid === sid);
         const cdr = evidence?.cdrs.find((r) => r.call_sid === sid);
@@ -173,11 +192,12 @@ export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
           { ...(record ? { record } : {}), ...(cdr ? { cdr } : {}) },
           new Date(),
         );
-        if (outcome) lock = withOutcome(lock, c.key, outcome);
+        if (outcome) observed.push({ key: c.key, outcome });
       }
-      await saveLockfile(paths.stateDir, paths.lockPath, lock);
+      await store.observe(observed);
+      await store.persist();
     } finally {
-      await held.release();
+      await held?.release();
     }
   }
   report(ctx, final);

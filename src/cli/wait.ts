@@ -1,10 +1,11 @@
+import type { Prepared } from '../engine/prepare.js';
 import { type Watched, waitForOutcomes } from '../execute/observe.js';
+import type { StateStore } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, Lockfile } from '../state/types.js';
 import { parseDuration } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
-import type { DueResult, DueRun } from './execute-due.js';
 import { UsageError } from './exit.js';
-import { fileRecorder, openReaders, targetOfKey } from './outcomes.js';
+import { openReaders, storeRecorder, targetOfKey } from './outcomes.js';
 
 /** The longest `--wait`: a CI job waits for its calls, not for a day. */
 export const MAX_WAIT_MS = 3_600_000;
@@ -47,8 +48,13 @@ const countsOf = (keys: readonly string[], outcomes: ReadonlyMap<string, CallOut
   return counts;
 };
 
+export interface Captured {
+  readonly ctx: CommandContext;
+  text(): string;
+}
+
 /** stdout kept in memory: the run's one JSON object gets the outcomes before it is printed. */
-const captured = (ctx: CommandContext) => {
+export const captured = (ctx: CommandContext): Captured => {
   let text = '';
   const stdout = {
     write: (chunk: string | Uint8Array) => {
@@ -62,32 +68,32 @@ const captured = (ctx: CommandContext) => {
 };
 
 /**
- * `apply --wait`: the run as usual, then a bounded wait for the outcomes of the calls it
- * placed, recorded beside their entries while the run lock is still held, and counted in
- * the summary. The exit code is the run's: a busy or unanswered call is an outcome, not a
- * failure of callops.
+ * `apply --wait`: after the run, a bounded wait for the outcomes of the calls it placed,
+ * recorded beside their entries while the run still holds its state (the file store's run
+ * lock), and counted in the summary. The exit code stays the run's: a busy or unanswered
+ * call is an outcome, not a failure of callops.
  */
-export const applyAndWait = async (
+export const waitForPlaced = async (
   ctx: CommandContext,
-  run: DueRun,
-  waitMs: number,
-  runDue: (ctx: CommandContext, run: DueRun) => Promise<DueResult>,
-): Promise<number> => {
+  input: {
+    readonly prepared: Prepared;
+    readonly store: StateStore;
+    readonly lockName: string;
+    readonly before: Lockfile;
+    readonly after: Lockfile;
+    readonly waitMs: number;
+    readonly capture?: Captured;
+  },
+): Promise<void> => {
+  const { waitMs, capture } = input;
   const json = ctx.format === 'json';
-  const capture = json ? captured(ctx) : undefined;
-  const result = await runDue(capture?.ctx ?? ctx, run);
-  if (ctx.signal.aborted) {
-    // Interrupted: the run's own summary and exit code, no waiting.
-    if (capture) ctx.stdout.write(capture.text());
-    return result.code;
-  }
-  const watched = placedBy(run.lock, result.lock);
+  const watched = placedBy(input.before, input.after);
   const keys = watched.map((w) => w.key);
   const outcomes = new Map<string, CallOutcome>();
   let pending: readonly string[] = keys;
   const notes: string[] = [];
   const readers = openReaders(
-    run.prepared,
+    input.prepared,
     watched.map((w) => targetOfKey(w.key)),
   );
   try {
@@ -97,7 +103,9 @@ export const applyAndWait = async (
         `Waiting up to ${Math.round(waitMs / 1000)} s for the outcomes of ${watched.length} call${watched.length === 1 ? '' : 's'}…\n`,
       );
     }
-    const record = fileRecorder(ctx, run.paths, 'callops apply --wait', { alreadyHeld: true });
+    const record = storeRecorder(ctx, input.store, input.lockName, 'callops apply --wait', {
+      held: true,
+    });
     const deadline = Date.now() + waitMs;
     for (const [name, open] of readers.readers) {
       const mine = watched.filter((w) => targetOfKey(w.key) === name);
@@ -125,7 +133,6 @@ export const applyAndWait = async (
     );
   }
   for (const note of notes) ctx.stderr.write(`${note}\n`);
-  return result.code;
 };
 
 /** The run's JSON object with each result's outcome and the counts; other text as it was. */

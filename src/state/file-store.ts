@@ -1,9 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { access, mkdir } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Outcome } from '../execute/outcome.js';
-import { type Journal, openJournal } from './journal.js';
+import { JOURNAL_FILE } from './dir.js';
+import { type Journal, JournalWriteError, openJournal } from './journal.js';
 import { readLockfile, writeLockfileAtomic } from './lockfile.js';
-import { type DefinitionMeta, recordOutcome, recordOutcomes } from './record.js';
+import { withOutcomes } from './outcome.js';
+import { type DefinitionMeta, recordOutcome, recordOutcomes, settleUnknown } from './record.js';
 import { clearJournal, recoverJournal, replayJournal } from './replay.js';
 import { acquireRunLock, describeHolder } from './runlock.js';
 import {
@@ -11,33 +13,35 @@ import {
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
+  type Observation,
   planImport,
+  type Settlement,
   type StateStore,
   type StateView,
 } from './store.js';
-import type { LockEntry, Lockfile } from './types.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+import { findRegression, mergeWritten, readWritten, saveLockfile, writeCopy } from './written.js';
 
 export interface FileStoreOptions {
-  /** The project's `.callops/` directory (journal and run lock). */
+  /** The project's `.callops/` directory (journal, run lock, the copy of the lockfile). */
   readonly stateDir: string;
   /** The lockfile's path. */
   readonly lockPath: string;
   /** The lockfile's name in messages (relative to the project; default its base name). */
   readonly lockName?: string;
   readonly clock?: () => Date;
-}
-
-export interface FileStore extends StateStore {
   /**
-   * Write the recorded outcomes into the lockfile (atomically) and, when no claim is open,
-   * clear the journal. `release()` of the run lock does it; `run` may call it between batches.
+   * `callops state pull`: taking the lock writes back into the lockfile what the copy in
+   * `.callops/` holds and it lacks, instead of refusing a lockfile that moved backwards.
    */
-  persist(): Promise<void>;
+  readonly restore?: boolean;
+  /** Aborts a journal commit held by the test failpoint (its requests are then never sent). */
+  readonly signal?: AbortSignal;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
 const sortedLock = (lock: Lockfile): Lockfile => ({
-  lockfileVersion: lock.lockfileVersion,
+  ...lock,
   calls: Object.fromEntries(
     Object.keys(lock.calls)
       .sort()
@@ -45,26 +49,49 @@ const sortedLock = (lock: Lockfile): Lockfile => ({
   ),
 });
 
-/** What this store has while it holds the run lock. */
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/** What the store has while it holds the run lock. */
 interface Held {
   lock: Lockfile;
   journal: Journal | undefined;
+  /** The journal being opened (claims that come together share one). */
+  opening?: Promise<Journal>;
   /** Keys claimed in this run whose outcome is not recorded yet. */
   readonly open: Map<string, Claim>;
-  /** Outcomes recorded since the lockfile was last written. */
+  /** Changes since the lockfile was last written. */
   dirty: boolean;
+  /** The first failure to write the journal; from then on nothing is claimed. */
+  journalError?: Error;
 }
 
 /**
  * The file store: callops.lock is the view, `.callops/journal.jsonl` the durable claims and
- * outcomes, `.callops/run.lock` the single-holder lock. Only one runner at a time: claims and
- * outcomes need the run lock, held by this store. Taking it folds a journal an earlier run
- * left into the lockfile first (recoverJournal), so the view starts from what happened.
+ * outcomes, `.callops/run.lock` the single-holder lock, `.callops/written.lock` the copy of
+ * the lockfile as callops last wrote it. Only one runner at a time: claims and outcomes need
+ * the run lock, held by this store. Taking it refuses a lockfile that moved backwards
+ * (deleted, or replaced by an older copy), then folds a journal an earlier run left into the
+ * lockfile (recoverJournal), so the view starts from what happened.
+ *
+ * A journal that cannot be written (a full disk) fails the claim and every later one: no
+ * request leaves without its intent on disk. Outcomes recorded until then stay in memory and
+ * reach the lockfile on persist(); the journal is cleared only once they are there.
  */
-export const openFileStore = (options: FileStoreOptions): FileStore => {
+export const openFileStore = (options: FileStoreOptions): StateStore => {
   const { stateDir, lockPath } = options;
   const lockName = options.lockName ?? basename(lockPath);
   const clock = options.clock ?? (() => new Date());
+  const journalName = join(relative(dirname(stateDir), stateDir), JOURNAL_FILE);
   let held: Held | undefined;
   let releaseHeld: (() => Promise<void>) | undefined;
 
@@ -75,6 +102,41 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
       throw new Error(`${d.file}:${d.line}:${d.column}: ${d.message}`);
     }
     return read.lock;
+  };
+
+  /**
+   * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or
+   * replaced by an older one): going on would place its missing calls again.
+   */
+  const refuseRegression = async (view: Lockfile): Promise<void> => {
+    const keys = findRegression(await readWritten(stateDir), view);
+    if (keys.length === 0) return;
+    const missing = await access(lockPath).then(
+      () => false,
+      () => true,
+    );
+    const count = plural(keys.length, 'placement', 'placements');
+    const examples = `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+    const what = missing
+      ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
+      : `${lockName} has moved backwards: ${count} recorded in .callops/ ${keys.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples}).`;
+    throw new Error(
+      `${what} It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache); going on would place these calls again, so nothing was sent. \`callops state pull\` writes them back into ${lockName}, keeping every entry it holds; commit it then.`,
+    );
+  };
+
+  /** "cannot write the journal .callops/journal.jsonl: no space left on device (ENOSPC)" */
+  const journalFailure = (error: unknown): Error => {
+    const code =
+      error instanceof JournalWriteError ? error.code : (error as { code?: string }).code;
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const why =
+      code !== undefined && SYSTEM_ERRORS[code] !== undefined
+        ? `${SYSTEM_ERRORS[code]} (${code})`
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    return new Error(`cannot write the journal ${journalName}: ${why}`, { cause: error });
   };
 
   const mustHold = (what: string): Held => {
@@ -88,26 +150,52 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
     const h = held;
     if (h === undefined) return;
     if (h.dirty) {
-      await writeLockfileAtomic(lockPath, h.lock);
+      try {
+        await writeLockfileAtomic(lockPath, h.lock);
+      } catch (error) {
+        if (h.journalError === undefined) throw error;
+        // The journal keeps what it holds; the next command folds it in.
+        throw new Error(
+          `${lockName} could not be written either (${error instanceof Error ? error.message : String(error)}): the next command records what the journal holds`,
+          { cause: error },
+        );
+      }
       h.dirty = false;
     }
     // An open claim's intent must stay on disk until its outcome is: keep the journal then.
-    if (h.journal && h.open.size === 0) {
-      await h.journal.close();
+    if (h.open.size > 0) return;
+    if (h.journal) {
+      const journal = h.journal;
       h.journal = undefined;
-      await clearJournal(stateDir);
+      await journal.close().catch(() => undefined);
     }
+    await clearJournal(stateDir);
+    // After the journal is cleared (which frees the room a full disk needs for the copy).
+    await writeCopy(stateDir, h.lock).catch((error: unknown) => {
+      // An older copy only makes a newer lockfile look newer, which is accepted.
+      if (h.journalError === undefined) throw error;
+    });
   };
 
   const lock = async (who: { command: string; now: Date }): Promise<LockResult> => {
     if (held) throw new Error('the file store already holds the run lock');
     const acquired = await acquireRunLock(stateDir, who);
     if (!acquired.ok) return acquired;
+    let restored: readonly string[] = [];
+    let recovered: { placed: number; failed: number; unknown: number };
     try {
       // `lockfile: state/callops.lock` may name a folder that does not exist yet.
       await mkdir(dirname(lockPath), { recursive: true });
-      const { lock: recovered } = await recoverJournal(stateDir, lockPath, await readLock());
-      held = { lock: recovered, journal: undefined, open: new Map(), dirty: false };
+      let current = await readLock();
+      if (options.restore === true) {
+        ({ lock: current, restored } = mergeWritten(current, await readWritten(stateDir)));
+        if (restored.length > 0) await saveLockfile(stateDir, lockPath, current);
+      } else {
+        await refuseRegression((await replayJournal(stateDir, current)).lock);
+      }
+      const result = await recoverJournal(stateDir, lockPath, current);
+      recovered = result.folded;
+      held = { lock: result.lock, journal: undefined, open: new Map(), dirty: false };
     } catch (error) {
       await acquired.release();
       throw error;
@@ -116,8 +204,8 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
       if (held === undefined) return;
       try {
         await persist();
-        await held.journal?.close();
       } finally {
+        await held?.journal?.close().catch(() => undefined);
         held = undefined;
         releaseHeld = undefined;
         await acquired.release();
@@ -128,6 +216,8 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
       ok: true,
       holder: acquired.holder,
       ...(acquired.tookOver ? { tookOver: acquired.tookOver } : {}),
+      recovered,
+      restored,
       release,
     };
   };
@@ -149,38 +239,101 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
     if (held) return viewOf(held);
     // Read-only: a journal left by another run is folded in memory, its open intents unknown.
     const { lock: folded } = await replayJournal(stateDir, await readLock());
+    await refuseRegression(folded);
     return { lock: folded, inFlight: new Set() };
   };
 
   const claim = async (c: Claim): Promise<boolean> => {
     const h = mustHold('claims calls');
+    if (h.journalError) throw h.journalError;
     const entry = h.lock.calls[c.key];
     if (!h.open.has(c.key)) {
-      if (entry?.status === 'placed') return false;
+      if (entry?.status === 'placed' && c.replace !== true) return false;
       if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
     }
-    h.journal ??= await openJournal(stateDir, { clock });
-    await h.journal.intent({
-      key: c.key,
-      target: c.target,
-      attempt: c.attempt,
-      definition: c.definition,
-      file: c.file,
-      at: c.at ?? clock().toISOString(),
-    });
+    try {
+      if (h.journal === undefined) {
+        h.opening ??= openJournal(stateDir, {
+          clock,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const opening = h.opening;
+        h.journal = await opening.finally(() => {
+          if (h.opening === opening) h.opening = undefined;
+        });
+      }
+      await h.journal.intent({
+        key: c.key,
+        target: c.target,
+        attempt: c.attempt,
+        definition: c.definition,
+        file: c.file,
+        ...(c.replace === true && { replace: true }),
+        at: c.at ?? clock().toISOString(),
+      });
+    } catch (error) {
+      h.journalError ??= journalFailure(error);
+      throw h.journalError;
+    }
     h.open.set(c.key, c);
     return true;
+  };
+
+  /** Write the outcome line; a failure is kept (it ends claiming) and reported. */
+  const journalOutcome = async (h: Held, outcome: Outcome & DefinitionMeta): Promise<void> => {
+    if (h.journal === undefined) return;
+    try {
+      await h.journal.outcome(outcome);
+    } catch (error) {
+      h.journalError ??= journalFailure(error);
+      throw h.journalError;
+    }
   };
 
   const record = async (outcome: Outcome & DefinitionMeta): Promise<void> => {
     const h = mustHold('records outcomes');
     if (outcome.status === 'missed') return;
-    if (!h.open.has(outcome.key) || h.journal === undefined) {
+    if (!h.open.has(outcome.key)) {
       throw new Error(`${outcome.key} was not claimed by this run: its outcome is not recorded`);
     }
-    await h.journal.outcome(outcome);
+    // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.lock = recordOutcome(h.lock, outcome, outcome);
     h.open.delete(outcome.key);
+    h.dirty = true;
+    await journalOutcome(h, outcome);
+  };
+
+  const abandon = async (outcome: Outcome & DefinitionMeta): Promise<void> => {
+    const h = mustHold('abandons claims');
+    if (!h.open.delete(outcome.key)) return;
+    // Closes the intent in the journal; the lockfile gets no entry: the call is still due.
+    await journalOutcome(h, outcome);
+  };
+
+  const remember = async (
+    schedules: Readonly<Record<string, ScheduleMemory>> | undefined,
+  ): Promise<void> => {
+    const h = mustHold('remembers schedules');
+    if (schedules === undefined) return;
+    h.lock = { ...h.lock, schedules };
+    h.dirty = true;
+  };
+
+  const observe = async (updates: readonly Observation[]): Promise<readonly string[]> => {
+    const h = mustHold('records what became of calls');
+    const next = withOutcomes(h.lock, updates);
+    if (next.changed.length > 0) {
+      h.lock = next.lock;
+      h.dirty = true;
+    }
+    return next.changed;
+  };
+
+  const settle = async (key: string, settlement: Settlement): Promise<void> => {
+    const h = mustHold('settles entries');
+    const next = settleUnknown(h.lock, key, settlement, clock());
+    if ('error' in next) throw new Error(next.error);
+    h.lock = next;
     h.dirty = true;
   };
 
@@ -189,9 +342,9 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
     if ('conflicts' in planned) return { ok: false, conflicts: planned.conflicts };
     const imported = Object.keys(planned.added).length;
     if (imported > 0) {
-      h.lock = { lockfileVersion: 1, calls: { ...h.lock.calls, ...planned.added } };
-      await writeLockfileAtomic(lockPath, h.lock);
-      h.dirty = false;
+      h.lock = { ...h.lock, calls: { ...h.lock.calls, ...planned.added } };
+      h.dirty = true;
+      await persist();
     }
     return { ok: true, imported, unchanged: planned.unchanged };
   };
@@ -211,10 +364,15 @@ export const openFileStore = (options: FileStoreOptions): FileStore => {
   };
 
   return {
+    backend: 'file',
     concurrentRunners: false,
     read,
     claim,
     record,
+    abandon,
+    observe,
+    remember,
+    settle,
     lock,
     persist,
     export: async () => sortedLock((await read()).lock),

@@ -9,6 +9,10 @@ export interface StoreSite {
   readonly lockName: string;
   /** What this runner is, e.g. "callops apply": other runners see it. */
   readonly command: string;
+  /** `callops state pull` on the file store: write back what `.callops/` holds. */
+  readonly restore?: boolean;
+  /** Aborts a commit held by the test failpoint. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -21,6 +25,8 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       stateDir: site.stateDir,
       lockPath: site.lockPath,
       lockName: site.lockName,
+      ...(site.restore === true && { restore: true }),
+      ...(site.signal ? { signal: site.signal } : {}),
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');
@@ -28,5 +34,6 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     url: config.url,
     ...(config.schema === undefined ? {} : { schema: config.schema }),
     command: site.command,
+    ...(site.signal ? { signal: site.signal } : {}),
   });
 };

@@ -125,7 +125,12 @@ export const recordOutcome = (lock: Lockfile, outcome: Outcome, meta: Definition
   recordOutcomes(lock, [{ outcome, meta }]);
 
 export type Settlement =
-  | { readonly placed: string; readonly callId?: string }
+  | {
+      readonly placed: string;
+      readonly callId?: string;
+      /** How the sid was found, kept as the entry's message (default: by hand). */
+      readonly note?: string;
+    }
   | { readonly notPlaced: true };
 
 export const SETTLED_NOT_PLACED = 'settled by hand: not placed';
@@ -180,7 +185,7 @@ export const settleUnknown = (
       status: 'placed',
       sid: settlement.placed,
       callId: settlement.callId,
-      message: SETTLED_PLACED,
+      message: settlement.note ?? SETTLED_PLACED,
       resolvedBy: 'hand',
     });
   }

@@ -1,7 +1,9 @@
 import type { Outcome } from '../execute/outcome.js';
-import type { DefinitionMeta } from './record.js';
+import type { DefinitionMeta, Settlement } from './record.js';
 import type { RunLockHolder } from './runlock.js';
-import type { Lockfile } from './types.js';
+import type { CallOutcome, Lockfile, ScheduleMemory } from './types.js';
+
+export type { Settlement } from './record.js';
 
 /**
  * Where a project keeps its state: small parts, each a promise the engine relies on, composed
@@ -67,6 +69,39 @@ export interface ClaimWriter {
    * is final. A `missed` outcome (nothing sent, nothing claimed) records nothing.
    */
   record(outcome: Outcome & DefinitionMeta): Promise<void>;
+  /**
+   * Give up a claim whose request never left (a stop came between the claim and the send):
+   * the key gets no entry and stays due, as if it had never been started.
+   */
+  abandon(outcome: Outcome & DefinitionMeta): Promise<void>;
+}
+
+export interface StateWriter {
+  /**
+   * Settle an `unknown` entry by hand (`callops resolve`): placed with the sid the user found
+   * on the gateway, or not placed (then `failed`, so that the next apply places it). Rejects
+   * with a message for the user when the key is not unknown or the sid is recorded already.
+   */
+  settle(key: string, settlement: Settlement): Promise<void>;
+  /**
+   * Record what the gateway says became of placed calls, beside their entries: only placed
+   * entries take one, and a final outcome is never changed. Resolves with the keys changed.
+   */
+  observe(updates: readonly Observation[]): Promise<readonly string[]>;
+  /** Keep what apply and run remember of scheduled calls (the lockfile's `schedules`). */
+  remember(schedules: Readonly<Record<string, ScheduleMemory>> | undefined): Promise<void>;
+  /**
+   * Make every change so far durable. The file store writes the lockfile (and its copy in
+   * `.callops/`) here, once per batch rather than once per outcome, and clears the journal
+   * when no claim is open; the Postgres store wrote each change when it was made.
+   */
+  persist(): Promise<void>;
+}
+
+/** What the gateway says became of a placed call (`status --refresh`, `receive`, …). */
+export interface Observation {
+  readonly key: string;
+  readonly outcome: CallOutcome;
 }
 
 /** Who holds the single-holder lock: shown in the refusal message (`describeHolder`). */
@@ -79,6 +114,14 @@ export type LockResult =
       release(): Promise<void>;
       /** An earlier holder that was gone, when its lock was taken over. */
       readonly tookOver?: LockHolder;
+      /** Entries a crashed earlier run left in the file store's journal, folded now. */
+      readonly recovered?: {
+        readonly placed: number;
+        readonly failed: number;
+        readonly unknown: number;
+      };
+      /** Keys written back into the lockfile from `.callops/` (file store opened to restore). */
+      readonly restored?: readonly string[];
     }
   | { readonly ok: false; readonly holder: LockHolder };
 
@@ -109,7 +152,8 @@ export interface Transfer {
   import(lock: Lockfile): Promise<ImportResult>;
 }
 
-export interface StateStore extends StateReader, ClaimWriter, Locker, Transfer {
+export interface StateStore extends StateReader, ClaimWriter, StateWriter, Locker, Transfer {
+  readonly backend: StateConfig['backend'];
   /**
    * True when several runners may claim at once (Postgres: each places only what it
    * claimed). False when claims need the single-holder lock, held by this store (file).

@@ -52,11 +52,14 @@ describe('two apply processes started at once on one project', () => {
       expect(runs).toHaveLength(2);
       const seen = runs.map((r) => describeRun(r.result)).join('\n---\n');
 
-      const winners = runs.filter((r) => r.result.code === 0 && /placed/.test(r.result.stdout));
-      const refused = runs.filter((r) => r.result.code === 75);
+      // "Nothing is due" is on stdout (and says "placed" too): a late second apply is idle.
       const idle = runs.filter(
-        (r) => r.result.code === 0 && /Nothing is due/.test(r.result.stderr),
+        (r) => r.result.code === 0 && /Nothing is due/.test(r.result.stdout),
       );
+      const winners = runs.filter(
+        (r) => r.result.code === 0 && /placed/.test(r.result.stdout) && !idle.includes(r),
+      );
+      const refused = runs.filter((r) => r.result.code === 75);
       expect(winners, seen).toHaveLength(1);
       expect(refused.length + idle.length, seen).toBe(1);
       for (const loser of refused) {

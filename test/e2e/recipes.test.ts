@@ -68,12 +68,8 @@ const kubernetes = async () => {
   return { secret: of('Secret'), configMap: of('ConfigMap'), spec, pod, container, argv };
 };
 
-/**
- * The stores the recipes' commands run on. The recipes themselves use postgres: it joins this
- * list once the Postgres store is wired into the commands (until then they would use the
- * file store whatever `state:` says).
- */
-const BACKENDS: readonly StateBackend[] = [STATE_BACKENDS.file];
+/** The stores the recipes' commands run on (the recipes themselves use postgres). */
+const BACKENDS: readonly StateBackend[] = [STATE_BACKENDS.file, STATE_BACKENDS.postgres];
 
 /** A run starts its backend too: PostgreSQL takes about 10 s to start on a busy machine. */
 const RUN_TIMEOUT_MS = 60_000;
@@ -94,6 +90,23 @@ const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
+
+/**
+ * The lockfile view of what was recorded: the file store's callops.lock; with postgres the
+ * commands write no lockfile, and `state pull` writes it from the database.
+ */
+const recorded = async (
+  backend: StateBackend,
+  gw: Gateway,
+  env: Readonly<Record<string, string>>,
+) => {
+  if (backend.name === 'postgres') {
+    expect(gw.project.exists('callops.lock')).toBe(false);
+    const pulled = await gw.run(['state', 'pull'], env);
+    expect(pulled.code, pulled.stderr).toBe(0);
+  }
+  return gw.project.lock();
+};
 
 /** A gateway (simulator + project) whose callops.yaml keeps its state in `backend`. */
 const setUp = async (
@@ -194,7 +207,7 @@ describe.each(BACKENDS)('the recipes run, state on $name', (backend) => {
       );
       expect(gw.placed()).toHaveLength(2);
       expect(await readFile(summary, 'utf8')).toContain('welcome-bob');
-      const lock = await gw.project.lock();
+      const lock = await recorded(backend, gw, env);
       expect(Object.keys(lock?.calls ?? {}).sort()).toEqual([
         'sim/welcome-alice',
         'sim/welcome-bob',
@@ -227,7 +240,7 @@ describe.each(BACKENDS)('the recipes run, state on $name', (backend) => {
       const next = await gw.run(args, env);
       expect(next.code).toBe(0);
       expect(gw.placed()).toHaveLength(2);
-      const lock = await gw.project.lock();
+      const lock = await recorded(backend, gw, env);
       const entries = Object.values(lock?.calls ?? {});
       expect(entries).toHaveLength(2);
       for (const entry of entries) expect(entry.status).toBe('placed');

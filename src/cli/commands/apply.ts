@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import { rememberSchedules, runDue } from '../../engine/due.js';
+import { checkReplaceNames, planAt } from '../../engine/prepare.js';
+import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
+import { holdState, readState } from '../../engine/state.js';
+import { describeTarget } from '../../engine/targets.js';
 import {
   checkPlanFile,
   definitionsOf,
@@ -8,16 +13,14 @@ import {
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
-import { lockDigest, writeLockfileAtomic } from '../../state/lockfile.js';
+import { lockDigest } from '../../state/lockfile.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
-import { executeDue, parsePlaceFlags, runDue } from '../execute-due.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
-import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
-import { checkRehearsal, rehearsalNote } from '../rehearsal.js';
-import { holdState, statePaths } from '../state.js';
-import { describeTarget } from '../targets.js';
-import { applyAndWait, parseWaitFlag } from '../wait.js';
+import { prepareProject } from '../load.js';
+import { parsePlaceFlags, runReporter } from '../run-report.js';
+import { openProjectState } from '../state.js';
+import { captured, parseWaitFlag, waitForPlaced } from '../wait.js';
 
 export const command: CommandModule = {
   summary: 'place every call that is due now',
@@ -67,23 +70,44 @@ is required. Every missing environment variable is reported before anything is s
     if (planFile !== undefined && ctx.values.replace !== undefined) {
       throw new UsageError('--plan executes the plan file as it is: it takes no --replace');
     }
-    const prepared = await prepare(ctx);
+    const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
     const rehearsal = planFile === undefined && ctx.nowGiven;
     if (rehearsal) checkRehearsal([choice.runTarget], choice, prepared.env, ctx.now);
-    const paths = statePaths(project.config);
-    const held = await holdState(ctx, paths, `callops apply`);
+    const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
+    const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
+    const retryUnknown = planFile !== undefined || ctx.values['retry-unknown'] === true;
+    // With --wait in JSON, the run's one object gets the outcomes before it is printed.
+    const capture = waitMs !== undefined && ctx.format === 'json' ? captured(ctx) : undefined;
+    const sink = runReporter(capture?.ctx ?? ctx, choice.runTarget);
+    const { store, secrets } = await openProjectState(
+      ctx,
+      project.config,
+      prepared.env,
+      'callops apply',
+    );
+    // Several runners may share a database store: each places only what it claims, so
+    // apply takes no single-holder lock there. The file store needs its run lock.
+    const held = await (store.concurrentRunners
+      ? readState(store).then((lock) => ({ lock, release: async () => {} }))
+      : holdState(store, project.config.lockfile, 'callops apply', sink)
+    ).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
     try {
-      checkReplaceFlags(ctx, prepared, held.lock);
+      checkReplaceNames(prepared, held.lock, {
+        ...(only ? { only } : {}),
+        ...(replace ? { replace } : {}),
+      });
       // A plan file lists the keys to place, unknown ones included when it was made with
       // --retry-unknown; its lock digest proves they were unknown when it was reviewed. So it
       // is checked against a plan in which unknown entries may be due, and only its keys go.
-      const plan = planAt(
-        prepared,
-        held.lock,
-        planFile !== undefined ? new Date() : ctx.now,
-        planFile !== undefined ? { ...ctx.values, 'retry-unknown': true } : ctx.values,
-      );
+      const plan = planAt(prepared, held.lock, planFile !== undefined ? new Date() : ctx.now, {
+        ...(only && planFile === undefined ? { only } : {}),
+        ...(replace ? { replace } : {}),
+        retryUnknown,
+      });
       if (rehearsal)
         checkRehearsal(
           plan.due.map((i) => i.target),
@@ -131,23 +155,44 @@ is required. Every missing environment variable is reported before anything is s
       // Missed slots are reported once: those reported by an earlier apply or run are not.
       const missed = unreported(plan.missed, held.lock.schedules);
       const memory = withSchedules(held.lock, markReported(plan.memory ?? {}, missed));
-      if (memory.changed && due.length === 0)
-        await writeLockfileAtomic(paths.lockPath, memory.lock);
-      const run = {
+      if (memory.changed) await rememberSchedules(store, memory.lock);
+      const result = await runDue({
         prepared,
         due,
         note,
+        store,
         lock: memory.lock,
-        paths,
         flags,
         planShiftMs,
+        signal: ctx.signal,
+        sink,
+        secrets,
+        retryUnknown,
         changed: plan.skipped.filter((i) => i.changed === true),
         missed,
-      };
-      if (waitMs !== undefined) return await applyAndWait(ctx, run, waitMs, runDue);
-      return await executeDue(ctx, run);
+      });
+      const code =
+        result.status === 'interrupted'
+          ? EXIT.interrupted
+          : result.status === 'failed'
+            ? EXIT.failed
+            : EXIT.ok;
+      if (capture !== undefined && (waitMs === undefined || ctx.signal.aborted))
+        ctx.stdout.write(capture.text());
+      if (waitMs === undefined || ctx.signal.aborted) return code;
+      await waitForPlaced(ctx, {
+        prepared,
+        store,
+        lockName: project.config.lockfile,
+        before: memory.lock,
+        after: result.lock,
+        waitMs,
+        ...(capture ? { capture } : {}),
+      });
+      return code;
     } finally {
       await held.release();
+      await store.close();
     }
   },
 };

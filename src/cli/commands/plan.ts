@@ -1,5 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { checkReplaceNames, planAt } from '../../engine/prepare.js';
+import { resolutionWarnings } from '../../engine/resolve.js';
+import { readState } from '../../engine/state.js';
+import { describeTarget } from '../../engine/targets.js';
 import { definitionsOf, toPlanFile } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
@@ -9,11 +13,8 @@ import { unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
-import { reportDiagnostics } from '../load.js';
-import { checkReplaceFlags, planAt, prepare } from '../prepare.js';
-import { resolutionWarnings } from '../resolve-requests.js';
-import { readStateView, statePaths } from '../state.js';
-import { describeTarget } from '../targets.js';
+import { prepareProject, reportDiagnostics } from '../load.js';
+import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
@@ -41,17 +42,24 @@ lockfile.
     replace: { type: 'string', multiple: true },
   },
   run: async (ctx) => {
-    const prepared = await prepare(ctx);
+    const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
     if (ctx.values.replace !== undefined && ctx.values.out !== undefined) {
       throw new UsageError(
         '--replace is not saved in a plan file: run `callops apply --replace NAME` instead',
       );
     }
-    const paths = statePaths(project.config);
-    const lock = await readStateView(paths);
-    checkReplaceFlags(ctx, prepared, lock);
-    const plan = planAt(prepared, lock, ctx.now, ctx.values);
+    const lockName = project.config.lockfile;
+    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan');
+    const lock = await readState(store).finally(() => store.close());
+    const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
+    const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
+    const options = { ...(only ? { only } : {}), ...(replace ? { replace } : {}) };
+    checkReplaceNames(prepared, lock, options);
+    const plan = planAt(prepared, lock, ctx.now, {
+      ...options,
+      retryUnknown: ctx.values['retry-unknown'] === true,
+    });
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
     const unsettled = unsettledEntries(lock, project.calls, new Set(plan.due.map((i) => i.key)));
     // What apply would refuse once it resolves the due calls: said now, as warnings.
@@ -81,7 +89,7 @@ lockfile.
             ...(c.schedule === undefined ? {} : { timezone: c.schedule.timezone }),
           })),
           targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
-          lockName: paths.lockName,
+          lockName: lockName,
         }),
       );
     } else {

@@ -1,10 +1,12 @@
+import { readState } from '../../engine/state.js';
 import { startReceiver } from '../../receive/server.js';
 import { webhookSecrets } from '../../receive/signature.js';
-import type { CommandModule } from '../context.js';
+import type { StateStore } from '../../state/store.js';
+import type { CommandContext, CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
-import { fileRecorder } from '../outcomes.js';
-import { prepare } from '../prepare.js';
-import { readStateView, statePaths } from '../state.js';
+import { prepareProject } from '../load.js';
+import { storeRecorder } from '../outcomes.js';
+import { openProjectState } from '../state.js';
 
 export const DEFAULT_RECEIVE_PORT = 8077;
 
@@ -31,7 +33,7 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
       throw new UsageError(`--port must be a port number from 0 to 65535 (got "${portText}")`);
     }
     const host = typeof ctx.values.host === 'string' ? ctx.values.host : '127.0.0.1';
-    const prepared = await prepare(ctx);
+    const prepared = await prepareProject(ctx);
     const secrets = webhookSecrets(prepared.env);
     if (secrets.length === 0) {
       throw new CliError(
@@ -39,40 +41,64 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
         EXIT.usage,
       );
     }
-    const paths = statePaths(prepared.project.config);
-    const log = (line: string) => {
-      ctx.stderr.write(`receive: ${line}\n`);
-    };
-    const receiver = await startReceiver({
-      host,
-      port: Number(portText),
-      secrets,
-      keysOf: async (sids) => {
-        const wanted = new Set(sids);
-        const lock = await readStateView(paths);
-        const keys = new Map<string, string>();
-        for (const [key, e] of Object.entries(lock.calls)) {
-          if (e.status === 'placed' && e.sid !== undefined && wanted.has(e.sid))
-            keys.set(e.sid, key);
-        }
-        return keys;
-      },
-      record: fileRecorder(ctx, paths, 'callops receive'),
-      log,
-    });
-    ctx.stdout.write(
-      `${receiver.url} — callops receive: point the application's call_status_hook here\n`,
-    );
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    const left = await receiver.close();
-    if (left > 0) {
-      log(
-        `${left} status${left === 1 ? '' : 'es'} could not be recorded; \`callops status --refresh\` asks the gateway for them`,
-      );
+    const { config } = prepared.project;
+    const { store } = await openProjectState(ctx, config, prepared.env, 'callops receive');
+    try {
+      return await receive(ctx, {
+        host,
+        port: Number(portText),
+        secrets,
+        store,
+        lockName: config.lockfile,
+      });
+    } finally {
+      await store.close();
     }
-    return EXIT.ok;
   },
+};
+
+const receive = async (
+  ctx: CommandContext,
+  input: {
+    readonly host: string;
+    readonly port: number;
+    readonly secrets: readonly string[];
+    readonly store: StateStore;
+    readonly lockName: string;
+  },
+): Promise<number> => {
+  const { host, secrets, store } = input;
+  const log = (line: string) => {
+    ctx.stderr.write(`receive: ${line}\n`);
+  };
+  const receiver = await startReceiver({
+    host,
+    port: input.port,
+    secrets,
+    keysOf: async (sids) => {
+      const wanted = new Set(sids);
+      const lock = await readState(store);
+      const keys = new Map<string, string>();
+      for (const [key, e] of Object.entries(lock.calls)) {
+        if (e.status === 'placed' && e.sid !== undefined && wanted.has(e.sid)) keys.set(e.sid, key);
+      }
+      return keys;
+    },
+    record: storeRecorder(ctx, store, input.lockName, 'callops receive'),
+    log,
+  });
+  ctx.stdout.write(
+    `${receiver.url} — callops receive: point the application's call_status_hook here\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const left = await receiver.close();
+  if (left > 0) {
+    log(
+      `${left} status${left === 1 ? '' : 'es'} could not be recorded; \`callops status --refresh\` asks the gateway for them`,
+    );
+  }
+  return EXIT.ok;
 };

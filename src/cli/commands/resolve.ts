@@ -1,11 +1,10 @@
-import { settleUnknown } from '../../state/lockfile.js';
-import type { Lockfile } from '../../state/types.js';
-import { saveLockfile } from '../../state/written.js';
+import { settleKeys } from '../../engine/settle.js';
 import type { CommandModule } from '../context.js';
-import { CliError, EXIT, UsageError } from '../exit.js';
-import { loadAndValidate } from '../load.js';
+import { EXIT, UsageError } from '../exit.js';
+import { projectState } from '../load.js';
 import { resolveCheck } from '../resolve-check.js';
-import { holdState, statePaths } from '../state.js';
+import { stateNotes } from '../run-report.js';
+import { openProjectState } from '../state.js';
 
 /** The gateway's call sids are UUIDs; anything else is a typo that would stay in the lockfile. */
 const SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,30 +50,23 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
         `--placed ${placed}: a call sid is a UUID such as 98e4dd21-b178-4af1-83b6-3c1582893890`,
       );
     }
-    const { project } = await loadAndValidate(ctx);
-    const paths = statePaths(project.config);
-    const held = await holdState(ctx, paths, 'callops resolve');
+    const callId = ctx.values['call-id'];
+    const settlement =
+      typeof placed === 'string'
+        ? { placed, ...(typeof callId === 'string' ? { callId } : {}) }
+        : ({ notPlaced: true } as const);
+    const { config, env } = await projectState(ctx);
+    const { store } = await openProjectState(ctx, config, env, 'callops resolve');
     try {
-      let lock: Lockfile = held.lock;
-      for (const key of keys) {
-        const callId = ctx.values['call-id'];
-        const settlement =
-          typeof placed === 'string'
-            ? { placed, ...(typeof callId === 'string' ? { callId } : {}) }
-            : ({ notPlaced: true } as const);
-        const next = settleUnknown(lock, key, settlement, new Date());
-        if ('error' in next) throw new CliError(next.error);
-        lock = next;
-      }
-      await saveLockfile(paths.stateDir, paths.lockPath, lock);
-      for (const key of keys) {
-        ctx.stdout.write(
-          `${key}: ${typeof placed === 'string' ? `placed (sid ${placed})` : 'not placed — the next apply places it'}\n`,
-        );
-      }
-      return EXIT.ok;
+      await settleKeys(store, config.lockfile, keys, settlement, stateNotes(ctx));
     } finally {
-      await held.release();
+      await store.close();
     }
+    for (const key of keys) {
+      ctx.stdout.write(
+        `${key}: ${typeof placed === 'string' ? `placed (sid ${placed})` : 'not placed — the next apply places it'}\n`,
+      );
+    }
+    return EXIT.ok;
   },
 };

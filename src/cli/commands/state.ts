@@ -1,53 +1,85 @@
+import { pullState, pushState } from '../../engine/transfer.js';
 import type { CommandModule } from '../context.js';
-import { EXIT, UsageError } from '../exit.js';
-import { loadAndValidate } from '../load.js';
-import { holdState, statePaths } from '../state.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
+import { projectState } from '../load.js';
+import { stateNotes } from '../run-report.js';
+import { openProjectState } from '../state.js';
 
 export const command: CommandModule = {
-  summary: 'bring the lockfile view up to date with the state store',
+  summary: 'bring the lockfile view and the state store together',
   usage: `Usage: callops state pull
+       callops state push
 
 pull   writes the lockfile view from the store. With the file store (callops.lock and
        .callops/), every placement recorded in .callops/ that callops.lock lacks, or holds
        in an older state, is written back into callops.lock; no entry of callops.lock is
        dropped. It is the way on when callops.lock was deleted or replaced by an older
-       copy (git checkout, a revert, a stale CI cache). Commit callops.lock afterwards.`,
+       copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
+       callops.lock from the database (same format and order), for review or commit.
+push   imports callops.lock into the postgres store, once: entries the database lacks are
+       added, and any entry it holds otherwise refuses the whole import. With the file
+       store the lockfile already is the state: nothing to push.`,
   options: {},
   allowPositionals: true,
   handlesSignals: false,
   run: async (ctx) => {
     const [sub, ...rest] = ctx.positionals;
-    if (sub !== 'pull' || rest.length > 0) {
+    if ((sub !== 'pull' && sub !== 'push') || rest.length > 0) {
       throw new UsageError(
         sub === undefined
-          ? 'name a subcommand: `callops state pull`'
-          : `unknown subcommand "${[sub, ...rest].join(' ')}" (the state command takes: pull)`,
+          ? 'name a subcommand: `callops state pull` or `callops state push`'
+          : `unknown subcommand "${[sub, ...rest].join(' ')}" (the state command takes: pull, push)`,
       );
     }
-    const { project } = await loadAndValidate(ctx);
-    const paths = statePaths(project.config);
-    const held = await holdState(ctx, paths, 'callops state pull', { pull: true });
+    const { config, env } = await projectState(ctx);
+    const lockName = config.lockfile;
+    const { store } = await openProjectState(ctx, config, env, `callops state ${sub}`, {
+      restore: sub === 'pull',
+    });
     try {
-      const { restored } = held;
+      if (sub === 'push') {
+        const pushed = await pushState(store, config);
+        if (!pushed.ok) {
+          const lines = pushed.conflicts.map(
+            (c) =>
+              `  ${c.key}: the database has ${c.store.status}${c.store.sid ? ` (sid ${c.store.sid})` : ''}, ${lockName} has ${c.lockfile.status}${c.lockfile.sid ? ` (sid ${c.lockfile.sid})` : ''}`,
+          );
+          throw new CliError(
+            `${lockName} conflicts with the state database in ${pushed.conflicts.length} entr${pushed.conflicts.length === 1 ? 'y' : 'ies'}; nothing was imported:\n${lines.join('\n')}`,
+          );
+        }
+        ctx.stdout.write(
+          `imported ${pushed.imported} entr${pushed.imported === 1 ? 'y' : 'ies'} of ${lockName} into the state database${pushed.unchanged > 0 ? ` (${pushed.unchanged} already there)` : ''}\n`,
+        );
+        return EXIT.ok;
+      }
+      const pulled = await pullState(store, config, stateNotes(ctx));
+      if (pulled.backend === 'postgres') {
+        ctx.stdout.write(
+          `wrote ${lockName} from the state database: ${pulled.entries} entr${pulled.entries === 1 ? 'y' : 'ies'}\n`,
+        );
+        return EXIT.ok;
+      }
+      const { restored } = pulled;
       if (restored.length === 0) {
         ctx.stdout.write(
-          `${paths.lockName} already holds every placement recorded in .callops/; nothing to write\n`,
+          `${lockName} already holds every placement recorded in .callops/; nothing to write\n`,
         );
         return EXIT.ok;
       }
       ctx.stdout.write(
-        `wrote ${restored.length} entr${restored.length === 1 ? 'y' : 'ies'} recorded in .callops/ back into ${paths.lockName}:\n`,
+        `wrote ${restored.length} entr${restored.length === 1 ? 'y' : 'ies'} recorded in .callops/ back into ${lockName}:\n`,
       );
       for (const key of restored) {
-        const entry = held.lock.calls[key];
+        const entry = pulled.lock.calls[key];
         ctx.stdout.write(
           `  ${key}: ${entry?.status ?? '?'}${entry?.sid ? ` (sid ${entry.sid})` : ''}\n`,
         );
       }
-      ctx.stdout.write(`commit ${paths.lockName}, so that the placements are not lost again\n`);
+      ctx.stdout.write(`commit ${lockName}, so that the placements are not lost again\n`);
       return EXIT.ok;
     } finally {
-      await held.release();
+      await store.close();
     }
   },
 };

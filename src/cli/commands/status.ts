@@ -1,13 +1,15 @@
+import { planAt } from '../../engine/prepare.js';
+import { readState } from '../../engine/state.js';
+import { describeTarget } from '../../engine/targets.js';
 import { planJson } from '../../report/plan.js';
 import { changedKeys, renderStatusHuman, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { fileRecorder, refreshOutcomes } from '../outcomes.js';
-import { planAt, prepare } from '../prepare.js';
-import { readStateView, statePaths } from '../state.js';
-import { describeTarget } from '../targets.js';
+import { prepareProject } from '../load.js';
+import { refreshOutcomes, storeRecorder } from '../outcomes.js';
+import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
@@ -25,14 +27,17 @@ settle it), else 0.
               and record each outcome beside its entry in the lockfile`,
   options: { refresh: { type: 'boolean' } },
   run: async (ctx) => {
-    const prepared = await prepare(ctx);
+    const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
-    const paths = statePaths(project.config);
-    if (ctx.values.refresh === true) {
-      const record = fileRecorder(ctx, paths, 'callops status --refresh');
-      await refreshOutcomes(ctx, prepared, await readStateView(paths), record);
-    }
-    const lock = await readStateView(paths);
+    const lockName = project.config.lockfile;
+    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status');
+    const lock = await (async () => {
+      if (ctx.values.refresh === true) {
+        const record = storeRecorder(ctx, store, lockName, 'callops status --refresh');
+        await refreshOutcomes(ctx, prepared, await readState(store), record);
+      }
+      return readState(store);
+    })().finally(() => store.close());
     const plan = planAt(prepared, lock, ctx.now, {});
     const unsettled = unsettledEntries(lock, project.calls);
     const changed = changedKeys(lock, project.calls);
@@ -40,13 +45,13 @@ settle it), else 0.
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);
       ctx.stdout.write(
-        `${JSON.stringify({ ...statusJson(lock, paths.lockName, changed, unsettled), due, upcoming }, null, 2)}\n`,
+        `${JSON.stringify({ ...statusJson(lock, lockName, changed, unsettled), due, upcoming }, null, 2)}\n`,
       );
       return code;
     }
     ctx.stdout.write(
       renderStatusHuman(lock, plan, {
-        lockName: paths.lockName,
+        lockName: lockName,
         targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
         style: makeStyle(ctx.color),
         changed,

@@ -1,7 +1,11 @@
+import { lockedError, stateDirOf } from '../../engine/state.js';
+import type { Env } from '../../resolve/index.js';
 import { describeHolder, lockAdvice, unlockRunLock } from '../../state/runlock.js';
-import type { CommandModule } from '../context.js';
+import type { ProjectConfig } from '../../validate/model.js';
+import type { CommandContext, CommandModule } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
-import { stateDirOf } from '../state.js';
+import { projectState } from '../load.js';
+import { openProjectState } from '../state.js';
 
 export const command: CommandModule = {
   summary: 'clear a stale run lock',
@@ -17,6 +21,10 @@ next command without unlock.
   options: { force: { type: 'boolean' } },
   run: async (ctx) => {
     const now = new Date();
+    const postgres = await projectState(ctx).catch(() => undefined);
+    if (postgres !== undefined && postgres.config.state.backend !== 'file') {
+      return unlockDatabase(ctx, postgres.config, postgres.env, now);
+    }
     const result = await unlockRunLock(stateDirOf(ctx.root), {
       force: ctx.values.force === true,
       now,
@@ -40,4 +48,32 @@ next command without unlock.
     ctx.stdout.write(`removed the run lock ${who}\n`);
     return EXIT.ok;
   },
+};
+
+/**
+ * A database store's run lock is a PostgreSQL advisory lock: the server lets go of it the
+ * moment its holder's session ends (process killed, host gone), so a dead holder never
+ * blocks. unlock refuses a live holder (75) and clears the row a dead one left.
+ */
+const unlockDatabase = async (
+  ctx: CommandContext,
+  config: ProjectConfig,
+  env: Env,
+  now: Date,
+): Promise<number> => {
+  const { store } = await openProjectState(ctx, config, env, 'callops unlock');
+  try {
+    const taken = await store.lock({ command: 'callops unlock', now });
+    if (!taken.ok) {
+      const refused = lockedError('the state database', taken.holder, now);
+      throw new CliError(`not removed: ${refused.message}`, EXIT.locked);
+    }
+    await taken.release();
+    ctx.stdout.write(
+      'no run lock was held (the database frees the lock of a runner that is gone)\n',
+    );
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
 };

@@ -1,6 +1,7 @@
+import { loadAndValidate } from '../../engine/load.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { diagnosticsObject, loadAndValidate, reportDiagnostics } from '../load.js';
+import { diagnosticsObject, reportDiagnostics } from '../load.js';
 
 export const command: CommandModule = {
   summary: 'check call files and callops.yaml',
@@ -14,7 +15,7 @@ Exit 0 when valid (warnings allowed), 1 when any error.`,
   allowPositionals: true,
   run: async (ctx) => {
     const { project, diagnostics, sourceText, fileCount } = await loadAndValidate(
-      ctx,
+      ctx.root,
       ctx.positionals,
     );
     if (ctx.format === 'json') {

@@ -65,6 +65,17 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       pid integer NOT NULL,
       since text NOT NULL
     );`,
+  // Replacements (`apply --replace`) keep earlier sids; a claim keeps the entry it replaced,
+  // so that a claim given up before its request left restores it; schedule memory.
+  (s) => `
+    ALTER TABLE ${s}.placements ADD COLUMN history jsonb, ADD COLUMN previous jsonb;
+    CREATE TABLE ${s}.schedules (
+      key text PRIMARY KEY,
+      since text NOT NULL,
+      reported_through text
+    );`,
+  // What the gateway says became of a placed call (`status --refresh`, `callops receive`).
+  (s) => `ALTER TABLE ${s}.placements ADD COLUMN outcome jsonb;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

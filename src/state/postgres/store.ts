@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import type { EntryStatus, Outcome } from '../../execute/outcome.js';
+import { commitHold } from '../failpoint.js';
 import { cleanEntry } from '../lockfile-shape.js';
-import type { DefinitionMeta } from '../record.js';
+import { withOutcomes } from '../outcome.js';
+import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { INTERRUPTED } from '../replay.js';
 import {
   type Claim,
@@ -10,11 +12,13 @@ import {
   IN_FLIGHT,
   type LockHolder,
   type LockResult,
+  type Observation,
   planImport,
+  type Settlement,
   type StateStore,
   type StateView,
 } from '../store.js';
-import type { LockEntry, Lockfile } from '../types.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
 import { DEFAULT_SCHEMA, lockSpace, migrate, quoteSchema, RUN_LOCK } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -29,6 +33,8 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   /** Pooled connections for claims and outcomes (default 10). */
   readonly poolSize?: number;
+  /** Aborts a claim's commit held by the test failpoint. */
+  readonly signal?: AbortSignal;
 }
 
 interface Row {
@@ -42,7 +48,15 @@ interface Row {
   http_status: number | null;
   message: string | null;
   resolved_by: string | null;
+  history: LockEntry['history'] | null;
+  outcome: LockEntry['outcome'] | null;
   live: boolean;
+}
+
+interface ScheduleRow {
+  key: string;
+  since: string;
+  reported_through: string | null;
 }
 
 const causeOf = (error: unknown): string =>
@@ -52,9 +66,18 @@ const opt = <T>(value: T | null): T | undefined => (value === null ? undefined :
 
 /** A row as a lockfile entry: a claim without an outcome is `unknown`. */
 const entryOf = (row: Row): LockEntry => {
-  const common = { at: row.at, definition: row.definition, file: row.file };
+  const common = {
+    at: row.at,
+    definition: row.definition,
+    file: row.file,
+    ...(row.history == null || row.history.length === 0 ? {} : { history: row.history }),
+  };
   if (row.status === 'claimed') {
-    return { ...common, status: 'unknown', message: row.live ? IN_FLIGHT : INTERRUPTED };
+    return cleanEntry({
+      ...common,
+      status: 'unknown',
+      message: row.live ? IN_FLIGHT : INTERRUPTED,
+    });
   }
   return cleanEntry({
     ...common,
@@ -64,16 +87,34 @@ const entryOf = (row: Row): LockEntry => {
     httpStatus: opt(row.http_status),
     message: opt(row.message),
     resolvedBy: row.resolved_by === 'hand' ? 'hand' : undefined,
+    outcome: opt(row.outcome),
   });
 };
 
-const viewOf = (rows: readonly Row[]): StateView => {
-  const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+const byKey = (a: { key: string }, b: { key: string }) =>
+  a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+
+const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): StateView => {
+  const sorted = [...rows].sort(byKey);
   const inFlight = new Set(
     sorted.filter((r) => r.status === 'claimed' && r.live).map((r) => r.key),
   );
   const calls = Object.fromEntries(sorted.map((row) => [row.key, entryOf(row)]));
-  return { lock: { lockfileVersion: 1, calls }, inFlight };
+  const memory = Object.fromEntries(
+    [...schedules].sort(byKey).map((r) => [
+      r.key,
+      {
+        since: r.since,
+        ...(r.reported_through === null ? {} : { reportedThrough: r.reported_through }),
+      },
+    ]),
+  );
+  const lock: Lockfile = {
+    lockfileVersion: 1,
+    calls,
+    ...(schedules.length > 0 ? { schedules: memory } : {}),
+  };
+  return { lock, inFlight };
 };
 
 /**
@@ -152,42 +193,185 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   pool.on('error', () => undefined);
 
   const selectRows = `SELECT key, status, sid, call_id, at, definition, file, http_status,
-      message, resolved_by, (status = 'claimed' AND ${alive('runner')}) AS live
+      message, resolved_by, history, outcome, (status = 'claimed' AND ${alive('runner')}) AS live
     FROM ${s}.placements`;
+  const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
 
-  const read = async (): Promise<StateView> => viewOf((await pool.query<Row>(selectRows)).rows);
+  const read = async (): Promise<StateView> => {
+    const [rows, schedules] = await Promise.all([
+      pool.query<Row>(selectRows),
+      pool.query<ScheduleRow>(selectSchedules),
+    ]);
+    return viewOf(rows.rows, schedules.rows);
+  };
+
+  // The failpoint of every store (./failpoint.ts): holds each claim's commit.
+  const hold = commitHold();
+  /** Run `work` in a transaction on one pooled connection. */
+  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
 
   const claim = async (c: Claim): Promise<boolean> => {
     if (lost) throw new Error(`${c.key} was not claimed: ${lost.message}`);
     const at = c.at ?? clock().toISOString();
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
     try {
-      const inserted = await pool.query(
-        `INSERT INTO ${s}.placements
-           (key, target, status, at, definition, file, runner, attempt, claimed_at)
-         VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now())
-         ON CONFLICT (key) DO NOTHING
-         RETURNING key`,
-        values,
-      );
-      if (inserted.rowCount === 1) return true;
-      const reclaimed = await pool.query(
-        `UPDATE ${s}.placements
-         SET target = $2, status = 'claimed', at = $3, definition = $4, file = $5, runner = $6,
-             attempt = $7, claimed_at = now(), outcome_at = NULL, sid = NULL, call_id = NULL,
-             http_status = NULL, message = NULL, resolved_by = NULL
-         WHERE key = $1 AND (
-           status = 'failed'
-           OR (status = 'claimed' AND runner = $6)
-           OR ($8 AND (status = 'unknown' OR (status = 'claimed' AND NOT ${alive('runner')})))
-         )
-         RETURNING key`,
-        [...values, c.retryUnknown === true],
-      );
-      return reclaimed.rowCount === 1;
+      // Each statement commits by itself; under the failpoint both wait in one transaction.
+      const run =
+        hold === undefined ? (work: (q: pg.Pool) => Promise<boolean>) => work(pool) : transaction;
+      return await run(async (client: pg.Pool | pg.PoolClient) => {
+        const inserted = await client.query(
+          `INSERT INTO ${s}.placements
+             (key, target, status, at, definition, file, runner, attempt, claimed_at)
+           VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now())
+           ON CONFLICT (key) DO NOTHING
+           RETURNING key`,
+          values,
+        );
+        let won = inserted.rowCount === 1;
+        if (!won) {
+          // The entry being replaced is kept in `previous` (an abandoned claim restores it);
+          // a placed one's sid joins the history, as the file store records a replacement.
+          const reclaimed = await client.query(
+            `UPDATE ${s}.placements
+             SET target = $2, status = 'claimed', at = $3, definition = $4, file = $5,
+                 runner = $6, attempt = $7, claimed_at = now(), outcome_at = NULL,
+                 previous = CASE WHEN status = 'claimed' THEN previous ELSE jsonb_strip_nulls(
+                   jsonb_build_object('status', status, 'sid', sid, 'callId', call_id, 'at', at,
+                     'definition', definition, 'file', file, 'httpStatus', http_status,
+                     'message', message, 'resolvedBy', resolved_by, 'history', history)) END,
+                 history = CASE WHEN status = 'placed' AND sid IS NOT NULL
+                   THEN coalesce(history, '[]'::jsonb) || jsonb_build_array(jsonb_strip_nulls(
+                     jsonb_build_object('sid', sid, 'callId', call_id, 'at', at)))
+                   ELSE history END,
+                 sid = NULL, call_id = NULL, http_status = NULL, message = NULL,
+                 resolved_by = NULL
+             WHERE key = $1 AND (
+               status = 'failed'
+               OR (status = 'claimed' AND runner = $6)
+               OR ($8 AND (status = 'unknown' OR (status = 'claimed' AND NOT ${alive('runner')})))
+               OR ($9 AND status = 'placed')
+             )
+             RETURNING key`,
+            [...values, c.retryUnknown === true, c.replace === true],
+          );
+          won = reclaimed.rowCount === 1;
+        }
+        if (won && hold) await hold(options.signal);
+        return won;
+      });
     } catch (error) {
       throw new Error(`${c.key} was not claimed: the state database failed (${causeOf(error)})`);
     }
+  };
+
+  const abandon = async (o: Outcome & DefinitionMeta): Promise<void> => {
+    await transaction(async (client) => {
+      const { rows } = await client.query<{ previous: LockEntry | null }>(
+        `SELECT previous FROM ${s}.placements
+         WHERE key = $1 AND status = 'claimed' AND runner = $2 FOR UPDATE`,
+        [o.key, runner],
+      );
+      const row = rows[0];
+      if (row === undefined) return;
+      if (row.previous === null) {
+        await client.query(`DELETE FROM ${s}.placements WHERE key = $1`, [o.key]);
+        return;
+      }
+      const e = row.previous;
+      await client.query(
+        `UPDATE ${s}.placements
+         SET status = $2, sid = $3, call_id = $4, at = $5, definition = $6, file = $7,
+             http_status = $8, message = $9, resolved_by = $10, history = $11, previous = NULL,
+             runner = NULL
+         WHERE key = $1`,
+        [
+          o.key,
+          e.status,
+          e.sid ?? null,
+          e.callId ?? null,
+          e.at,
+          e.definition,
+          e.file,
+          e.httpStatus ?? null,
+          e.message ?? null,
+          e.resolvedBy ?? null,
+          e.history === undefined ? null : JSON.stringify(e.history),
+        ],
+      );
+    });
+  };
+
+  const observe = async (updates: readonly Observation[]): Promise<readonly string[]> => {
+    if (updates.length === 0) return [];
+    const keys = [...new Set(updates.map((u) => u.key))];
+    return transaction(async (client) => {
+      const { rows } = await client.query<Row>(
+        `${selectRows} WHERE key = ANY($1::text[]) FOR UPDATE`,
+        [keys],
+      );
+      const current = viewOf(rows).lock;
+      const next = withOutcomes(current, updates);
+      for (const key of next.changed) {
+        await client.query(`UPDATE ${s}.placements SET outcome = $2 WHERE key = $1`, [
+          key,
+          JSON.stringify(next.lock.calls[key]?.outcome),
+        ]);
+      }
+      return next.changed;
+    });
+  };
+
+  const settle = async (key: string, settlement: Settlement): Promise<void> => {
+    await transaction(async (client) => {
+      await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
+      const view = viewOf((await client.query<Row>(selectRows)).rows);
+      if (view.inFlight.has(key)) {
+        throw new Error(
+          `${key} is being placed by another runner right now: wait for its outcome (see \`callops status\`)`,
+        );
+      }
+      const next = settleUnknown(view.lock, key, settlement, clock());
+      if ('error' in next) throw new Error(next.error);
+      const e = next.calls[key] as LockEntry;
+      await client.query(
+        `UPDATE ${s}.placements
+         SET status = $2, sid = $3, call_id = $4, at = $5, message = $6, resolved_by = 'hand',
+             outcome_at = now(), previous = NULL
+         WHERE key = $1`,
+        [key, e.status, e.sid ?? null, e.callId ?? null, e.at, e.message ?? null],
+      );
+    });
+  };
+
+  const remember = async (
+    schedules: Readonly<Record<string, ScheduleMemory>> | undefined,
+  ): Promise<void> => {
+    const entries = Object.entries(schedules ?? {});
+    if (entries.length === 0) return;
+    await pool.query(
+      `INSERT INTO ${s}.schedules (key, since, reported_through)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT (key) DO UPDATE SET since = EXCLUDED.since,
+         reported_through = EXCLUDED.reported_through`,
+      [
+        entries.map(([key]) => key),
+        entries.map(([, m]) => m.since),
+        entries.map(([, m]) => m.reportedThrough ?? null),
+      ],
+    );
   };
 
   const record = async (o: Outcome & DefinitionMeta): Promise<void> => {
@@ -198,7 +382,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       ({ rowCount: updated } = await pool.query(
         `UPDATE ${s}.placements
          SET status = $2, sid = $3, call_id = $4, at = $5, definition = $6, file = $7,
-             http_status = $8, message = $9, outcome_at = now()
+             http_status = $8, message = $9, outcome_at = now(), previous = NULL
          WHERE key = $1 AND status = 'claimed' AND runner = $10`,
         [
           o.key,
@@ -215,7 +399,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       ));
     } catch (error) {
       throw new Error(
-        `the outcome of ${o.key} could not be recorded (${causeOf(error)}): it stays unknown`,
+        `the outcome of ${o.key} could not be recorded: the state database failed (${causeOf(error)}); it stays unknown`,
       );
     }
     if (updated !== 1) {
@@ -299,9 +483,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         entries.map(([, e]) => pick(e) ?? null);
       await client.query(
         `INSERT INTO ${s}.placements
-           (key, status, sid, call_id, at, definition, file, http_status, message, resolved_by)
+           (key, status, sid, call_id, at, definition, file, http_status, message, resolved_by,
+            history, outcome)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-           $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[])`,
+           $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::jsonb[],
+           $12::jsonb[])`,
         [
           entries.map(([key]) => key),
           column((e) => e.status),
@@ -313,8 +499,24 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           column((e) => e.httpStatus),
           column((e) => e.message),
           column((e) => e.resolvedBy),
+          column((e) => (e.history === undefined ? undefined : JSON.stringify(e.history))),
+          column((e) => (e.outcome === undefined ? undefined : JSON.stringify(e.outcome))),
         ],
       );
+      // Schedule memory the store lacks comes along; what it has stays.
+      const memory = Object.entries(incoming.schedules ?? {});
+      if (memory.length > 0) {
+        await client.query(
+          `INSERT INTO ${s}.schedules (key, since, reported_through)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+           ON CONFLICT (key) DO NOTHING`,
+          [
+            memory.map(([key]) => key),
+            memory.map(([, m]) => m.since),
+            memory.map(([, m]) => m.reportedThrough ?? null),
+          ],
+        );
+      }
       await client.query('COMMIT');
       return { ok: true, imported: entries.length, unchanged: planned.unchanged };
     } catch (error) {
@@ -326,10 +528,16 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   return {
+    backend: 'postgres',
     concurrentRunners: true,
     read,
     claim,
     record,
+    abandon,
+    settle,
+    observe,
+    remember,
+    persist: async () => {},
     lock,
     export: async () => (await read()).lock,
     import: importLock,

@@ -222,6 +222,114 @@ export const describeStoreContract = (harness: StoreHarness): void => {
       });
     });
 
+    describe('settle, replace, abandon, schedule memory, persist', () => {
+      const unknownKey = async (project: Project, key: string): Promise<void> => {
+        await killedRunner(project, { claim: [key] });
+      };
+
+      test('settle records an unknown key placed with its sid, or not placed (then failed, due again)', async () => {
+        const project = await harness.project();
+        await unknownKey(project, 'u1');
+        await unknownKey(project, 'u2');
+        const runner = await runnerOn(project);
+        await runner.settle('u1', { placed: 'sid-by-hand' });
+        await runner.settle('u2', { notPlaced: true });
+        await runner.persist();
+        await finish(runner);
+        const reader = await storeOn(project);
+        const { calls } = (await reader.read()).lock;
+        expect(calls.u1).toMatchObject({
+          status: 'placed',
+          sid: 'sid-by-hand',
+          resolvedBy: 'hand',
+        });
+        expect(calls.u2).toMatchObject({ status: 'failed', resolvedBy: 'hand' });
+        await finish(reader);
+        const next = await runnerOn(project);
+        expect(await next.claim(claimOf('u1'))).toBe(false);
+        expect(await next.claim(claimOf('u2'))).toBe(true);
+      });
+
+      test('settle refuses a key that is not unknown, and a sid recorded for another key', async () => {
+        const project = await harness.project();
+        await unknownKey(project, 'u');
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('p'))).toBe(true);
+        await runner.record(placed('p'));
+        await expect(runner.settle('p', { notPlaced: true })).rejects.toThrow(/not unknown/);
+        await expect(runner.settle('u', { placed: 'sid-p' })).rejects.toThrow(
+          /already recorded for p/,
+        );
+        expect((await runner.read()).lock.calls.u?.status).toBe('unknown');
+      });
+
+      test('a replacement claims a placed key; the earlier sid moves to the history', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('r'))).toBe(true);
+        await runner.record(placed('r', 'sid-1'));
+        expect(await runner.claim(claimOf('r', { replace: true }))).toBe(true);
+        await runner.record({ ...placed('r', 'sid-2'), replace: true });
+        await runner.persist();
+        await finish(runner);
+        const reader = await storeOn(project);
+        expect((await reader.read()).lock.calls.r).toMatchObject({
+          status: 'placed',
+          sid: 'sid-2',
+          history: [{ sid: 'sid-1', callId: 'call-r', at: '2026-11-24T10:00:01.000Z' }],
+        });
+      });
+
+      test('an abandoned claim leaves the key as it was: no entry, or the entry it had', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('kept'))).toBe(true);
+        await runner.record(placed('kept'));
+        const unsent = { key: 'x', status: 'failed' as const, at: AT, message: 'unsent', ...meta };
+        expect(await runner.claim(claimOf('x'))).toBe(true);
+        await runner.abandon(unsent);
+        expect(await runner.claim(claimOf('kept', { replace: true }))).toBe(true);
+        await runner.abandon({ ...unsent, key: 'kept', replace: true });
+        await runner.persist();
+        await finish(runner);
+        const reader = await storeOn(project);
+        const view = await reader.read();
+        expect(Object.keys(view.lock.calls)).toEqual(['kept']);
+        expect(view.lock.calls.kept).toMatchObject({ status: 'placed', sid: 'sid-kept' });
+        expect(view.lock.calls.kept?.history).toBeUndefined();
+      });
+
+      test('schedule memory is kept, exported, and survives the next runner', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        const schedules = {
+          'default/b': { since: AT },
+          'default/a': { since: AT, reportedThrough: '2026-11-24T11:00:00.000Z' },
+        };
+        await runner.remember(schedules);
+        expect(await runner.claim(claimOf('k'))).toBe(true);
+        await runner.record(placed('k'));
+        await runner.persist();
+        await finish(runner);
+        const reader = await storeOn(project);
+        const exported = await reader.export();
+        expect(exported.schedules).toEqual(schedules);
+        expect(Object.keys(exported.schedules ?? {})).toEqual(['default/a', 'default/b']);
+        expect(Object.keys(exported.calls)).toEqual(['k']);
+      });
+
+      test('persist makes every outcome so far visible to a store opened afterwards', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('a'))).toBe(true);
+        await runner.record(placed('a'));
+        await runner.persist();
+        // Still running (still holding the file store's lock): a reader sees the outcome.
+        const reader = await storeOn(project);
+        expect((await reader.read()).lock.calls.a).toMatchObject({ status: 'placed' });
+      });
+    });
+
     describe('crash folding', () => {
       test('claims of a runner that died without outcomes are unknown, never re-sent by themselves', async () => {
         const project = await harness.project();

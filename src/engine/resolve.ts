@@ -9,9 +9,15 @@ import {
   type Secret,
 } from '../resolve/index.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
-import type { PlaceFlags } from './execute-due.js';
 import type { Prepared } from './prepare.js';
 import { SIMULATOR_TARGET } from './targets.js';
+
+/** Overrides of the targets' settings for one run (apply's and run's flags). */
+export interface PlaceFlags {
+  readonly maxCalls?: number;
+  readonly concurrency?: number;
+  readonly rate?: { readonly count: number; readonly perMs: number };
+}
 
 export interface ResolvedRequests {
   readonly requests: readonly CallRequest[];

@@ -1,7 +1,7 @@
 import { ENV_TARGET } from '../resolve/env-target.js';
 import { hasReference, interpolateString } from '../resolve/interpolate.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
-import { UsageError } from './exit.js';
+import { EngineError } from './errors.js';
 
 export const SIMULATOR_TARGET = 'simulator';
 
@@ -30,7 +30,7 @@ export const chooseTarget = (
   if (flag !== undefined) {
     if (!known(flag)) {
       const names = [...specs.keys(), SIMULATOR_TARGET].join(', ');
-      throw new UsageError(`--target ${flag}: no such target (known: ${names})`);
+      throw new EngineError('usage', `--target ${flag}: no such target (known: ${names})`);
     }
     return { runTarget: flag, explicit: true, specs };
   }
@@ -40,7 +40,8 @@ export const chooseTarget = (
   if (config.targets.length === 1)
     return { runTarget: config.targets[0]?.name as string, explicit: false, specs };
   if (config.targets.length === 0) return { runTarget: SIMULATOR_TARGET, explicit: false, specs };
-  throw new UsageError(
+  throw new EngineError(
+    'usage',
     `callops.yaml has ${config.targets.length} targets and no default_target: pass --target NAME (${config.targets.map((t) => t.name).join(', ')})`,
   );
 };

@@ -1,6 +1,6 @@
 import type { Env } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
-import { UsageError } from './exit.js';
+import { EngineError } from './errors.js';
 import { SIMULATOR_TARGET, type TargetChoice } from './targets.js';
 
 /** True for a URL whose host is loopback: 127.0.0.0/8, ::1 or localhost. */
@@ -33,7 +33,8 @@ export const checkRehearsal = (
     const ok = url !== undefined && url.missing.length === 0 && !url.malformed;
     if (ok && isLoopbackUrl(url.text)) continue;
     const where = spec === undefined ? '' : ` (${spec.base_url})`;
-    throw new UsageError(
+    throw new EngineError(
+      'usage',
       `apply --now is a rehearsal, allowed only against the built-in simulator or a loopback target; target \`${name}\`${where} is neither. To see what would be due at that instant, use \`callops plan --now ${now.toISOString()}\`; nothing was sent`,
     );
   }

@@ -1,0 +1,214 @@
+import { appendFile } from 'node:fs/promises';
+import type { EngineEvent, EventSink } from '../engine/events.js';
+import type { PlaceFlags } from '../engine/resolve.js';
+import type { PlanItem } from '../plan/types.js';
+import {
+  type ApplyReporter,
+  type ApplySummary,
+  applyJson,
+  applyMarkdown,
+  createJsonReporter,
+  createPlainReporter,
+} from '../report/apply.js';
+import { renderDiagnosticsGithub } from '../report/diagnostics.js';
+import { renderChangedHuman } from '../report/plan.js';
+import { makeStyle } from '../report/style.js';
+import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
+import { describeHolder } from '../state/runlock.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { parseRate } from '../validate/parse.js';
+import type { CommandContext } from './context.js';
+import { UsageError } from './exit.js';
+import { diagnosticsObject, reportDiagnostics } from './load.js';
+
+const positiveInt = (flag: string, value: unknown): number | undefined => {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw new UsageError(`--${flag} must be a positive whole number (got "${text}")`);
+  return Number(text);
+};
+
+export const parsePlaceFlags = (values: CommandContext['values']): PlaceFlags => {
+  const rateText = values.rate;
+  const rate = rateText === undefined ? undefined : parseRate(String(rateText));
+  if (rateText !== undefined && rate === undefined) {
+    throw new UsageError(
+      `--rate must be N/s, N/m or N/WINDOW such as 600/5m (got "${String(rateText)}")`,
+    );
+  }
+  const maxCalls = positiveInt('max-calls', values['max-calls']);
+  const concurrency = positiveInt('concurrency', values.concurrency);
+  return {
+    ...(maxCalls !== undefined && { maxCalls }),
+    ...(concurrency !== undefined && { concurrency }),
+    ...(rate !== undefined && { rate }),
+  };
+};
+
+const pickReporter = (
+  ctx: CommandContext,
+  target: string,
+): Promise<ApplyReporter> | ApplyReporter => {
+  const write = (text: string) => {
+    ctx.stdout.write(text);
+  };
+  if (ctx.format === 'json') return createJsonReporter(write, target);
+  const style = makeStyle(ctx.color);
+  const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
+  if (ctx.format === 'human' && ctx.stdoutIsTTY && !ci) {
+    return import('../report/progress.js').then((m) => m.createListrReporter(write, style));
+  }
+  return createPlainReporter(write, style);
+};
+
+/** Annotations, the step summary: what GitHub Actions shows of a run. */
+const reportToGithub = async (
+  ctx: CommandContext,
+  target: string,
+  summary: ApplySummary,
+  items: readonly PlanItem[],
+): Promise<void> => {
+  if (ctx.format === 'github') {
+    const bad = summary.outcomes.filter((o) => o.status !== 'placed');
+    const annotations: Diagnostic[] = bad.map((o) => {
+      const item = items.find((i) => i.key === o.key);
+      return {
+        file: item?.file ?? '',
+        line: item?.line ?? 0,
+        column: 1,
+        path: o.key,
+        message: `${o.key} ${o.status}: ${o.httpStatus ?? ''} ${o.message ?? ''}`.trim(),
+        severity: o.status === 'failed' ? 'error' : 'warning',
+      };
+    });
+    // A key that became unknown in this run is annotated once, with the hint.
+    const fresh = new Set(bad.filter((o) => o.status === 'unknown').map((o) => o.key));
+    ctx.stdout.write(
+      renderDiagnosticsGithub([
+        ...annotations.filter((a) => !fresh.has(a.path)),
+        ...unsettledAnnotations(summary.unsettled),
+      ]),
+    );
+  }
+  const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
+  if (ctx.env.GITHUB_ACTIONS === 'true' && summaryFile) {
+    await appendFile(summaryFile, applyMarkdown(summary, target)).catch(() => undefined);
+  }
+};
+
+/** With nothing due: say so, and still name what needs a person or a decision. */
+const reportNothingDue = async (
+  ctx: CommandContext,
+  target: string,
+  event: Extract<EngineEvent, { type: 'run:nothing-due' }>,
+): Promise<void> => {
+  const { summary, note, missedText } = event;
+  const { unsettled, changed } = summary;
+  if (ctx.format === 'json') {
+    ctx.stdout.write(`${JSON.stringify(applyJson(summary, target), null, 2)}\n`);
+  } else {
+    const style = makeStyle(ctx.color);
+    const clean = unsettled.length === 0 && changed.length === 0;
+    const lines = [
+      note,
+      ...(missedText === '' ? [] : [missedText.trimEnd()]),
+      clean
+        ? 'Nothing is due: every call is placed, scheduled later, or skipped (see `callops plan`).'
+        : 'Nothing is due now (see `callops plan`).',
+      ...renderChangedHuman(changed, style),
+      ...renderUnsettledHuman(unsettled, style),
+    ];
+    ctx.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (unsettled.length > 0 || summary.outcomes.length > 0)
+    await reportToGithub(ctx, target, summary, event.items);
+};
+
+/** What the state said while it was opened: on stderr, as notes. */
+export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boolean => {
+  if (event.type === 'state:took-over') {
+    ctx.stderr.write(
+      `note: took over a stale run lock (${describeHolder(event.holder, new Date())}; that process is gone)\n`,
+    );
+    return true;
+  }
+  if (event.type === 'state:recovered') {
+    ctx.stderr.write(
+      `note: recorded what an interrupted run left in its journal: ${event.placed} placed, ${event.failed} failed, ${event.unknown} unknown${event.unknown > 0 ? ' (settle unknown ones with `callops resolve` or `apply --retry-unknown`)' : ''}\n`,
+    );
+    return true;
+  }
+  return false;
+};
+
+/** A sink for commands that only open the state: its notes on stderr. */
+export const stateNotes =
+  (ctx: CommandContext): EventSink =>
+  (event) => {
+    renderStateEvent(ctx, event);
+  };
+
+/**
+ * The reporter of apply and run: the progress (listr2 on a terminal, plain lines, or JSON),
+ * the summary, GitHub annotations and the step summary, all from the engine's events.
+ */
+export const runReporter = (ctx: CommandContext, target: string): EventSink => {
+  let reporter: ApplyReporter | undefined;
+  return async (event) => {
+    if (renderStateEvent(ctx, event)) return;
+    switch (event.type) {
+      case 'diagnostics':
+        if (ctx.format === 'json')
+          ctx.stdout.write(`${JSON.stringify(diagnosticsObject(event.diagnostics), null, 2)}\n`);
+        else reportDiagnostics(ctx, event.diagnostics, event.sourceText);
+        return;
+      case 'run:nothing-due':
+        await reportNothingDue(ctx, target, event);
+        return;
+      case 'run:start':
+        reporter = await pickReporter(ctx, target);
+        reporter.start({ items: event.items, targetNote: event.targetNote, signal: ctx.signal });
+        return;
+      case 'run:claimed-elsewhere':
+        for (const key of event.keys)
+          ctx.stderr.write(`skipped  ${key}  being placed by another runner\n`);
+        return;
+      case 'run:finish':
+        await reporter?.finish(event.summary);
+        reporter = undefined;
+        await reportToGithub(ctx, target, event.summary, event.items);
+        return;
+      case 'call:start':
+      case 'call:retry':
+      case 'call:done':
+      case 'target:paused':
+      case 'target:stopped':
+        reporter?.event(event);
+        return;
+      case 'scheduler:missed': {
+        const { item } = event;
+        const local = item.local ? ` (${item.local})` : '';
+        ctx.stderr.write(`missed ${item.key}${local} — ${item.reason ?? 'not placed'}\n`);
+        return;
+      }
+      case 'scheduler:paused':
+        ctx.stderr.write(`${event.reason}\n`);
+        return;
+      case 'scheduler:resumed':
+        ctx.stderr.write('the definitions are valid again\n');
+        return;
+      case 'scheduler:reloaded':
+        ctx.stderr.write(`definitions reloaded: ${event.calls} calls (were ${event.were})\n`);
+        return;
+      case 'scheduler:batch-failed':
+        ctx.stderr.write(`${event.message}\n`);
+        return;
+      case 'scheduler:stopped':
+        ctx.stderr.write('stopped\n');
+        return;
+      default:
+        return;
+    }
+  };
+};

@@ -1,0 +1,179 @@
+import type { Outcome } from '../execute/outcome.js';
+import type { RateLimiter } from '../execute/rate.js';
+import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import { markReported, withSchedules } from '../plan/memory.js';
+import type { PlanItem } from '../plan/types.js';
+import { type ApplySummary, isFailure } from '../report/apply.js';
+import { makeRedactor } from '../report/redact.js';
+import { unsettledEntries } from '../report/unsettled.js';
+import type { Secret } from '../resolve/index.js';
+import type { StateStore } from '../state/store.js';
+import type { Lockfile } from '../state/types.js';
+import { hasErrors } from '../validate/diagnostic.js';
+import { EngineError } from './errors.js';
+import type { EventSink } from './events.js';
+import { placeCalls } from './place.js';
+import type { Prepared } from './prepare.js';
+import { type PlaceFlags, resolveRequests } from './resolve.js';
+import { stateError } from './state.js';
+
+export interface DueRun {
+  readonly prepared: Prepared;
+  readonly due: readonly PlanItem[];
+  readonly note: string;
+  readonly store: StateStore;
+  readonly lock: Lockfile;
+  readonly flags: PlaceFlags;
+  readonly signal: AbortSignal;
+  readonly sink: EventSink;
+  /** Secrets known before the run (the state database URL): redacted like the others. */
+  readonly secrets?: readonly Secret[];
+  /** `--retry-unknown`: unknown keys in `due` may be claimed. */
+  readonly retryUnknown?: boolean;
+  /**
+   * The plan's `now` minus the real time when it was made (0 unless `--now` was given): a
+   * slot's deadline is enforced on the real clock, shifted as the plan was.
+   */
+  readonly planShiftMs?: number;
+  /** Rate limiters kept across batches (`run`). */
+  readonly limiters?: Map<string, RateLimiter>;
+  /** Placed calls whose definition changed since (not placed again without --replace). */
+  readonly changed?: readonly PlanItem[];
+  /** Missed slots to report with this run's outcomes (not reported before). */
+  readonly missed?: readonly PlanItem[];
+}
+
+export interface DueResult {
+  /** `failed`: a call failed or is unknown; `interrupted`: a stop cut the run short. */
+  readonly status: 'ok' | 'failed' | 'interrupted';
+  readonly lock: Lockfile;
+  /** Keys whose slot's deadline passed before they could be sent (reported already). */
+  readonly missed?: readonly string[];
+}
+
+/** A slot the plan found missed, as an outcome: nothing was sent, nothing is recorded. */
+const missedOutcome = (item: PlanItem, at: string): Outcome => ({
+  key: item.key,
+  status: 'missed',
+  at,
+  message: item.reason ?? 'missed',
+});
+
+const missedLine = (item: PlanItem): string =>
+  `missed  ${item.key}${item.local ? ` (${item.local})` : ''}  ${item.reason ?? ''}`.trimEnd();
+
+/** Each scheduled request gets its slot's deadline: it is never sent from then on. */
+const withDeadlines = (requests: readonly CallRequest[], run: DueRun): CallRequest[] => {
+  const items = new Map(run.due.map((i) => [i.key, i]));
+  const calls = new Map(run.prepared.project.calls.map((c) => [c.name, c]));
+  return requests.map((request) => {
+    const item = items.get(request.key);
+    const deadlineMs = item && calls.get(item.name)?.schedule?.deadlineMs;
+    if (item?.slot === undefined || deadlineMs === undefined) return request;
+    return { ...request, notAfterMs: Date.parse(item.slot) + deadlineMs - (run.planShiftMs ?? 0) };
+  });
+};
+
+/** resolve → place → record, for calls already confirmed; reported through `run.sink`. */
+export const runDue = async (run: DueRun): Promise<DueResult> => {
+  const { note, sink } = run;
+  // One placement per key per run, whatever the list says (a plan file naming a key twice).
+  const due = [...new Map(run.due.map((item) => [item.key, item])).values()];
+  const reportedAt = new Date().toISOString();
+  const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
+  const missedText = (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');
+  if (due.length === 0) {
+    await sink({
+      type: 'run:nothing-due',
+      note,
+      missedText,
+      items: run.missed ?? [],
+      summary: {
+        outcomes: before,
+        notStarted: [],
+        elapsedMs: 0,
+        interrupted: false,
+        unsettled: unsettledEntries(run.lock, run.prepared.project.calls),
+        changed: run.changed ?? [],
+      },
+    });
+    return { status: 'ok', lock: run.lock };
+  }
+  const resolved = await resolveRequests(run.prepared, due, run.flags);
+  try {
+    if (hasErrors(resolved.diagnostics)) {
+      await sink({
+        type: 'diagnostics',
+        diagnostics: resolved.diagnostics,
+        sourceText: run.prepared.sourceText,
+      });
+      throw new EngineError('invalid', 'cannot resolve every value; nothing was sent');
+    }
+    const redact = makeRedactor([...(run.secrets ?? []), ...resolved.secrets]);
+    await sink({
+      type: 'run:start',
+      items: due,
+      targetNote: missedText === '' ? note : `${note}\n${missedText.trimEnd()}`,
+    });
+    const result = await placeCalls({
+      items: due,
+      requests: withDeadlines(resolved.requests, run),
+      targets: resolved.targets as Map<string, ResolvedTarget>,
+      store: run.store,
+      onEvent: (event) => {
+        void sink(event);
+      },
+      redact,
+      signal: run.signal,
+      ...(run.retryUnknown === true && { retryUnknown: true }),
+      ...(run.limiters ? { limiters: run.limiters } : {}),
+    });
+    const summary: ApplySummary = {
+      outcomes: [...before, ...result.outcomes],
+      notStarted: result.notStarted,
+      elapsedMs: result.elapsedMs,
+      interrupted: result.interrupted,
+      unsettled: unsettledEntries(result.lock, run.prepared.project.calls),
+      changed: run.changed ?? [],
+    };
+    if (result.claimedElsewhere.length > 0)
+      await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });
+    await sink({ type: 'run:finish', summary, items: [...due, ...(run.missed ?? [])] });
+    // After the summary: what was placed is reported and recorded; nothing more may go.
+    if (result.stateError) throw result.stateError;
+    const status = result.interrupted
+      ? 'interrupted'
+      : result.outcomes.some(isFailure)
+        ? 'failed'
+        : 'ok';
+    const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
+    // A slot missed while it waited its turn was reported just now: remember it, once.
+    const lock = await rememberMissed(run, result.lock, missed);
+    return { status, lock, missed };
+  } finally {
+    await resolved.close();
+  }
+};
+
+const rememberMissed = async (
+  run: DueRun,
+  lock: Lockfile,
+  keys: readonly string[],
+): Promise<Lockfile> => {
+  if (keys.length === 0 || lock.schedules === undefined) return lock;
+  const byKey = new Map(run.due.map((item) => [item.key, item]));
+  const items = keys.flatMap((key) => byKey.get(key) ?? []);
+  const memory = withSchedules(lock, markReported(lock.schedules, items));
+  if (memory.changed) await rememberSchedules(run.store, memory.lock);
+  return memory.lock;
+};
+
+/** Keep the schedules memory of `lock` in the store, durably. */
+export const rememberSchedules = async (store: StateStore, lock: Lockfile): Promise<void> => {
+  try {
+    await store.remember(lock.schedules);
+    await store.persist();
+  } catch (error) {
+    throw stateError(error);
+  }
+};

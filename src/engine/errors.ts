@@ -1,0 +1,21 @@
+/**
+ * Why the engine stopped, for the caller to turn into an exit code: the engine never knows
+ * exit codes. `invalid`: the definitions or a value are wrong (nothing was sent); `usage`: a
+ * flag or argument the caller passed is wrong; `locked`: another runner holds what this one
+ * needs; `state`: the state could not be read or written; `failed`: anything else a user can act on.
+ */
+export type EngineErrorKind = 'invalid' | 'usage' | 'locked' | 'state' | 'failed';
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly kind: EngineErrorKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The message of a run stopped by invalid definitions. */
+export const INVALID = 'invalid input; nothing was sent';

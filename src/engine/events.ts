@@ -1,0 +1,59 @@
+import type { ExecuteEvent } from '../execute/context.js';
+import type { PlanItem } from '../plan/types.js';
+import type { ApplySummary } from '../report/apply.js';
+import type { LockHolder } from '../state/store.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+
+/**
+ * What the engine says while it works. Reporters subscribe; the engine never knows which one
+ * runs, nor where (a terminal, JSON on stdout, GitHub annotations) its words go.
+ */
+export type EngineEvent =
+  | ExecuteEvent
+  /** An earlier run's journal was folded before anything else read the state. */
+  | {
+      readonly type: 'state:recovered';
+      readonly placed: number;
+      readonly failed: number;
+      readonly unknown: number;
+    }
+  /** The run lock of a run that is gone was taken over. */
+  | { readonly type: 'state:took-over'; readonly holder: LockHolder }
+  /** Problems found resolving the due calls (nothing is sent when one is an error). */
+  | {
+      readonly type: 'diagnostics';
+      readonly diagnostics: readonly Diagnostic[];
+      readonly sourceText: (file: string) => string | undefined;
+    }
+  /** Calls are about to be placed. */
+  | { readonly type: 'run:start'; readonly items: readonly PlanItem[]; readonly targetNote: string }
+  /** Every call of the batch is settled (or was stopped); the summary of the batch. */
+  | {
+      readonly type: 'run:finish';
+      readonly summary: ApplySummary;
+      /** The batch's items and its missed slots, to place annotations. */
+      readonly items: readonly PlanItem[];
+    }
+  /** Keys another runner claimed first (a database store): skipped, sent by that runner. */
+  | { readonly type: 'run:claimed-elsewhere'; readonly keys: readonly string[] }
+  /** Nothing was due: what was missed, and what still needs a person or a decision. */
+  | {
+      readonly type: 'run:nothing-due';
+      readonly summary: ApplySummary;
+      readonly note: string;
+      /** One line per missed slot ('' when none). */
+      readonly missedText: string;
+      readonly items: readonly PlanItem[];
+    }
+  /** `run`: a slot missed while callops was not running (reported once). */
+  | { readonly type: 'scheduler:missed'; readonly item: PlanItem }
+  /** `run`: definitions changed in a way that stops placing until they change again. */
+  | { readonly type: 'scheduler:paused'; readonly reason: string }
+  | { readonly type: 'scheduler:resumed' }
+  | { readonly type: 'scheduler:reloaded'; readonly calls: number; readonly were: number }
+  /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
+  | { readonly type: 'scheduler:batch-failed'; readonly message: string }
+  | { readonly type: 'scheduler:stopped' };
+
+/** Awaited for the run's start and finish (a reporter may need to set itself up). */
+export type EventSink = (event: EngineEvent) => void | Promise<void>;

@@ -1,0 +1,155 @@
+import { access } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import { buildPlan, checkReplace } from '../plan/build.js';
+import type { Plan } from '../plan/types.js';
+import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
+import { type Env, envTarget } from '../resolve/index.js';
+import type { Lockfile } from '../state/types.js';
+import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
+import type { ValidatedProject } from '../validate/model.js';
+import { EngineError } from './errors.js';
+import { loadAndValidate } from './load.js';
+import { chooseTarget, type TargetChoice } from './targets.js';
+
+export interface Prepared {
+  readonly project: ValidatedProject;
+  readonly env: Env;
+  readonly choice: TargetChoice;
+  readonly sourceText: (file: string) => string | undefined;
+  /** The warnings found (the caller shows them). */
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** What a command says of the project it runs on. */
+export interface PrepareInput {
+  readonly root: string;
+  /** The real environment; it wins over the env file. */
+  readonly env: Env;
+  /** `--env-file FILE` as the user typed it (relative to the working directory). */
+  readonly envFile?: string;
+  /** `--target`, when given. */
+  readonly target?: string;
+  /** `--only NAME…`, when given. */
+  readonly only?: readonly string[];
+}
+
+/** Every diagnostic found; `prepared` only when none is an error. */
+export interface PrepareResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sourceText: (file: string) => string | undefined;
+  readonly prepared?: Prepared;
+  /** Why the run cannot go on although the definitions are valid (an unknown --target). */
+  readonly refused?: EngineError;
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * `--env-file FILE` (relative to the working directory, as the user typed it), or `.env` in
+ * the project root when present; the real environment wins. The file's variables are only
+ * used for `${VAR}` references: they never enter process.env. A FILE that cannot be read is a
+ * usage error naming the flag; an unreadable `.env` is an error naming the file.
+ */
+export const loadEnv = async (input: PrepareInput): Promise<Env> => {
+  const implicit = join(input.root, '.env');
+  const file =
+    input.envFile !== undefined
+      ? resolvePath(input.envFile)
+      : (await exists(implicit))
+        ? implicit
+        : undefined;
+  if (file === undefined) return input.env;
+  const read = await readEnvFile(file);
+  if ('error' in read) {
+    const at = read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`;
+    if (input.envFile !== undefined)
+      throw new EngineError('usage', `--env-file ${input.envFile}${at}: ${read.error}`);
+    throw new EngineError('invalid', `.env${at}: ${read.error}`);
+  }
+  return mergeEnv(read.env, input.env);
+};
+
+/**
+ * load → validate → environment → target. Returns every diagnostic, and the prepared project
+ * only when none is an error, so nothing downstream ever sees invalid input. Prints nothing.
+ */
+export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
+  const { project, diagnostics, sourceText } = await loadAndValidate(input.root);
+  const env = await loadEnv(input);
+  const fromEnv = envTarget(env);
+  const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];
+  if (hasErrors(all)) return { diagnostics: all, sourceText };
+  let choice: TargetChoice;
+  try {
+    choice = chooseTarget(project.config, fromEnv.spec, input.target);
+    checkOnly(input.only, project);
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    return { diagnostics: all, sourceText, refused: error };
+  }
+  const warnings = all.filter((d) => d.severity === 'warning');
+  return { diagnostics: all, sourceText, prepared: { project, env, choice, sourceText, warnings } };
+};
+
+/** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */
+const checkOnly = (only: readonly string[] | undefined, project: ValidatedProject): void => {
+  if (only === undefined) return;
+  const names = new Set(project.calls.map((c) => c.name));
+  const unknown = only.filter((name) => !names.has(name));
+  if (unknown.length > 0) {
+    throw new EngineError(
+      'usage',
+      `--only ${unknown.join(', ')}: no call of that name (see \`callops plan\` for the calls)`,
+    );
+  }
+};
+
+/** What a planning command asks of the plan, beside the definitions and the state. */
+export interface PlanOptions {
+  readonly only?: readonly string[];
+  readonly retryUnknown?: boolean;
+  readonly replace?: readonly string[];
+  readonly upcomingCount?: number;
+}
+
+/** The plan of this project at `now`. */
+export const planAt = (
+  prepared: Prepared,
+  lock: Lockfile,
+  now: Date,
+  options: PlanOptions = {},
+): Plan =>
+  buildPlan({
+    calls: prepared.project.calls,
+    lock,
+    now,
+    runTarget: prepared.choice.runTarget,
+    explicitTarget: prepared.choice.explicit,
+    ...(options.only ? { only: [...options.only] } : {}),
+    retryUnknown: options.retryUnknown === true,
+    ...(options.replace ? { replace: [...options.replace] } : {}),
+    ...(options.upcomingCount === undefined ? {} : { upcomingCount: options.upcomingCount }),
+  });
+
+/** `--replace NAME`: each must name a placed, unscheduled call of this run (else a usage error). */
+export const checkReplaceNames = (
+  prepared: Prepared,
+  lock: Lockfile,
+  options: Pick<PlanOptions, 'only' | 'replace'>,
+): void => {
+  for (const name of options.replace ?? []) {
+    const why = checkReplace(name, {
+      calls: prepared.project.calls,
+      lock,
+      runTarget: prepared.choice.runTarget,
+      explicitTarget: prepared.choice.explicit,
+      ...(options.only ? { only: [...options.only] } : {}),
+    });
+    if (why !== undefined)
+      throw new EngineError('usage', `--replace ${name}: ${why}; nothing was sent`);
+  }
+};

@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { projectStamp } from '../config/load.js';
+import type { RateLimiter } from '../execute/rate.js';
+import { markReported, unreported, withSchedules } from '../plan/index.js';
+import type { Secret } from '../resolve/index.js';
+import type { StateStore } from '../state/store.js';
+import type { Lockfile } from '../state/types.js';
+import { rememberSchedules, runDue } from './due.js';
+import { EngineError, INVALID } from './errors.js';
+import type { EventSink } from './events.js';
+import { type PlanOptions, type Prepared, planAt } from './prepare.js';
+import type { PlaceFlags } from './resolve.js';
+import { describeTarget } from './targets.js';
+
+/** Longest sleep between two looks at the schedule (and at the definitions). */
+const MAX_SLEEP_MS = 60_000;
+/** How often definitions that were left invalid are looked at again. */
+const PAUSED_SLEEP_MS = 2_000;
+
+export interface SchedulerInput {
+  readonly root: string;
+  /** The definitions as they were when the run started (and its stamp, taken before). */
+  readonly prepared: Prepared;
+  readonly stamp: string;
+  /** Loads the definitions again; throws an EngineError when they are invalid. */
+  readonly reload: () => Promise<Prepared>;
+  readonly store: StateStore;
+  readonly lock: Lockfile;
+  readonly lockPath: string;
+  readonly lockPathOf: (prepared: Prepared) => string;
+  readonly flags: PlaceFlags;
+  readonly plan: Pick<PlanOptions, 'only'>;
+  readonly secrets?: readonly Secret[];
+  readonly signal: AbortSignal;
+  readonly sink: EventSink;
+}
+
+export interface SchedulerResult {
+  /** A batch failed, or definitions were left invalid, at some point of the run. */
+  readonly failed: boolean;
+}
+
+/**
+ * The definitions as they are now, or why no call may be placed until they change again:
+ * they are invalid, or they move the run to another target or lockfile, which only a new
+ * start may do.
+ */
+const reloaded = async (
+  input: SchedulerInput,
+  current: Prepared,
+): Promise<{ readonly prepared: Prepared } | { readonly paused: string }> => {
+  const restart = 'no call is placed until run is restarted (or they change back)';
+  let next: Prepared;
+  try {
+    next = await input.reload();
+  } catch (error) {
+    // A name of --only that is gone is a usage error at start; here it is a bad change.
+    if (!(error instanceof EngineError)) throw error;
+    const generic = error.message === INVALID;
+    return {
+      paused: `the definitions changed and are invalid${generic ? '' : ` (${error.message})`}: no call is placed until they are fixed`,
+    };
+  }
+  const [from, to] = [current.choice.runTarget, next.choice.runTarget];
+  if (from !== to) {
+    return { paused: `the definitions moved the target from \`${from}\` to \`${to}\`: ${restart}` };
+  }
+  if (input.lockPathOf(next) !== input.lockPath) {
+    return { paused: `the definitions moved the lockfile: ${restart}` };
+  }
+  return { prepared: next };
+};
+
+/**
+ * `run`: places calls as their slots fall due, each slot once, until `signal` aborts. Wakes
+ * at the next slot (at least once a minute), looks at the definitions again first, and
+ * reports each missed slot once (the state remembers through which slot).
+ */
+export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResult> => {
+  const { sink, signal, flags } = input;
+  let { prepared, stamp, lock } = input;
+  let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
+  let failed = false;
+  let paused: string | undefined;
+  const reported = new Set<string>();
+  // A call that failed in this run is not sent again by it, as long as its definition is
+  // the same: a 4xx would fail again every minute. An edit of the call, the next apply,
+  // or the next start of run tries it again.
+  const givenUp = new Set<string>();
+  const attempt = (item: { key: string; definition: string }) => `${item.key}\0${item.definition}`;
+  // One rate per target for the whole run, not a fresh one per batch.
+  const limiters = new Map<string, RateLimiter>();
+  while (!signal.aborted) {
+    const seen = await projectStamp(input.root);
+    if (seen !== stamp) {
+      stamp = seen;
+      const next = await reloaded(input, prepared);
+      if ('paused' in next) {
+        paused = next.paused;
+        failed = true;
+        await sink({ type: 'scheduler:paused', reason: paused });
+      } else {
+        const were = prepared.project.calls.length;
+        prepared = next.prepared;
+        note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
+        if (paused !== undefined) await sink({ type: 'scheduler:resumed' });
+        paused = undefined;
+        await sink({ type: 'scheduler:reloaded', calls: prepared.project.calls.length, were });
+      }
+    }
+    if (paused !== undefined) {
+      await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
+      continue;
+    }
+    const now = new Date();
+    const plan = planAt(prepared, lock, now, { ...input.plan, upcomingCount: 1 });
+    const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
+    // Each missed slot is reported once, also across restarts: the state remembers through
+    // which slot each call's missed ones were reported.
+    const missed = unreported(plan.missed, lock.schedules).filter((i) => !reported.has(i.key));
+    for (const item of missed) {
+      reported.add(item.key);
+      await sink({ type: 'scheduler:missed', item });
+    }
+    const memory = withSchedules(lock, markReported(plan.memory ?? {}, missed));
+    if (memory.changed) {
+      lock = memory.lock;
+      await rememberSchedules(input.store, lock);
+    }
+    if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
+      throw new EngineError(
+        'failed',
+        `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; none of them was sent, and run stops (see \`callops plan\`)`,
+      );
+    }
+    if (due.length > 0) {
+      try {
+        const result = await runDue({
+          prepared,
+          due,
+          note,
+          store: input.store,
+          lock,
+          flags,
+          limiters,
+          signal,
+          sink,
+          ...(input.secrets ? { secrets: input.secrets } : {}),
+        });
+        lock = result.lock;
+        for (const key of result.missed ?? []) reported.add(key);
+        for (const item of due) {
+          if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
+        }
+        // Stopped on request once the calls in flight were recorded: the loop ends below.
+        if (result.status === 'failed') failed = true;
+      } catch (error) {
+        if (!(error instanceof EngineError) || error.kind === 'state') throw error;
+        // Nothing was sent (a missing variable, say): say it once, not every minute.
+        for (const item of due) givenUp.add(attempt(item));
+        await sink({ type: 'scheduler:batch-failed', message: error.message });
+        failed = true;
+      }
+    }
+    // A slot that fell due while the batch ran is looked at without delay (not filtered
+    // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
+    const next = plan.upcoming.map((i) => Date.parse(i.slot ?? '')).filter((t) => !Number.isNaN(t));
+    const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
+    await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
+  }
+  await sink({ type: 'scheduler:stopped' });
+  return { failed };
+};

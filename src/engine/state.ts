@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import type { Env, Secret } from '../resolve/index.js';
+import { resolveState } from '../resolve/state.js';
+import { openStateStore } from '../state/open.js';
+import { describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
+import type { LockHolder, StateStore } from '../state/store.js';
+import type { Lockfile } from '../state/types.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { ProjectConfig } from '../validate/model.js';
+import { EngineError } from './errors.js';
+import type { EventSink } from './events.js';
+
+export const stateDirOf = (root: string): string => join(root, '.callops');
+
+/** The lockfile's name as users read it (relative to the project root). */
+export const lockNameOf = (config: Pick<ProjectConfig, 'lockfile'>): string => config.lockfile;
+
+export interface OpenedState {
+  readonly store: StateStore;
+  /** The database URL and its password: the caller's redactor must know them. */
+  readonly secrets: readonly Secret[];
+}
+
+/**
+ * The store `state:` names, its `${VAR}` references resolved from `env`. A reference that
+ * cannot be resolved is a diagnostic (nothing was sent); a database that cannot be reached
+ * is a state error naming neither the URL nor its password.
+ */
+export const openState = async (
+  config: ProjectConfig,
+  env: Env,
+  site: {
+    readonly command: string;
+    readonly signal?: AbortSignal;
+    readonly restore?: boolean;
+    /** Called with the diagnostics of a `state:` that cannot be resolved. */
+    readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
+  },
+): Promise<OpenedState> => {
+  const resolved = resolveState(config.state, env);
+  if (!resolved.ok) {
+    site.onDiagnostics?.(resolved.diagnostics);
+    throw new EngineError('invalid', 'the state store cannot be opened; nothing was sent');
+  }
+  try {
+    const store = await openStateStore(resolved.state, {
+      stateDir: stateDirOf(config.root),
+      lockPath: join(config.root, config.lockfile),
+      lockName: config.lockfile,
+      command: site.command,
+      ...(site.signal ? { signal: site.signal } : {}),
+      ...(site.restore === true && { restore: true }),
+    });
+    return { store, secrets: resolved.secrets };
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
+    throw new EngineError('state', error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  }
+};
+
+/** A state error as the engine throws it: one line, whatever the store said. */
+export const stateError = (error: unknown): EngineError =>
+  error instanceof EngineError
+    ? error
+    : new EngineError('state', error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+
+export interface HeldState {
+  readonly lock: Lockfile;
+  /** Keys written back from `.callops/` (`state pull` on the file store). */
+  readonly restored: readonly string[];
+  release(): Promise<void>;
+}
+
+/** "callops.lock is in use: callops run (pid 12, host a, since …). …" */
+export const lockedError = (lockName: string, holder: LockHolder, now: Date): EngineError =>
+  new EngineError(
+    'locked',
+    `${lockName} is in use: ${describeHolder(holder, now)}. ${lockAdvice(holder, livenessOf(holder))}`,
+  );
+
+/**
+ * Takes the store's single-holder lock (refused at once when another runner holds it), which
+ * on the file store also folds a journal an earlier run left. Said through `sink`: what was
+ * recovered, and a stale lock taken over.
+ */
+export const holdState = async (
+  store: StateStore,
+  lockName: string,
+  command: string,
+  sink: EventSink,
+): Promise<HeldState> => {
+  const now = new Date();
+  let taken: Awaited<ReturnType<StateStore['lock']>>;
+  try {
+    taken = await store.lock({ command, now });
+  } catch (error) {
+    throw stateError(error);
+  }
+  if (!taken.ok) throw lockedError(lockName, taken.holder, now);
+  try {
+    if (taken.tookOver) await sink({ type: 'state:took-over', holder: taken.tookOver });
+    const folded = taken.recovered;
+    if (folded && folded.placed + folded.failed + folded.unknown > 0) {
+      await sink({ type: 'state:recovered', ...folded });
+    }
+    const view = await store.read();
+    return { lock: view.lock, restored: taken.restored ?? [], release: taken.release };
+  } catch (error) {
+    await taken.release();
+    throw stateError(error);
+  }
+};
+
+/** Read-only view for plan/status: what the store holds, claims without outcomes unknown. */
+export const readState = async (store: StateStore): Promise<Lockfile> => {
+  try {
+    return (await store.read()).lock;
+  } catch (error) {
+    throw stateError(error);
+  }
+};

@@ -1,0 +1,184 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_BACKENDS } from '../support/state-backends.js';
+import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+
+let backend: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>>;
+const gateways: Gateway[] = [];
+
+beforeAll(async () => {
+  backend = await STATE_BACKENDS.postgres.start();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+  await backend?.stop();
+});
+
+const url = (): string => backend.env.CALLOPS_DATABASE_URL as string;
+
+/** A project on the simulator whose state is in its own schema of the test database. */
+const project = async (schema: string, names: readonly string[]): Promise<Gateway> => {
+  const gw = await startGateway({ 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) });
+  gateways.push(gw);
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write(
+    'callops.yaml',
+    `${config}${[...backend.state, `  schema: ${schema}`].join('\n')}\n`,
+  );
+  return gw;
+};
+
+const rows = async (schema: string) => {
+  const client = new pg.Client({ connectionString: url() });
+  await client.connect();
+  try {
+    return (
+      await client.query<{ key: string; status: string; sid: string | null }>(
+        `SELECT key, status, sid FROM "${schema}".placements ORDER BY key`,
+      )
+    ).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+describe('state on postgres', () => {
+  it('apply, plan, status, resolve, state pull and state push go through the database', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('round_trip', ['c1', 'c2']);
+    const env = backend.env;
+    const plan = await gw.run(['plan', '--detailed-exitcode'], env);
+    expect(plan.code, plan.stderr).toBe(2);
+
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // The database holds the state: no lockfile is written by the commands.
+    expect(gw.project.exists('callops.lock')).toBe(false);
+    const stored = await rows('round_trip');
+    expect(stored.map((r) => [r.key, r.status])).toEqual([
+      ['sim/c1', 'placed'],
+      ['sim/c2', 'placed'],
+    ]);
+    expect(new Set(stored.map((r) => r.sid))).toEqual(new Set(gw.placed().map((r) => r.sid)));
+
+    // A second apply finds nothing due: the database says they are placed.
+    const again = await gw.run(['apply', '--yes'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Nothing is due');
+    expect(gw.placed()).toHaveLength(2);
+    const replan = await gw.run(['plan', '--detailed-exitcode'], env);
+    expect(replan.code, replan.stderr).toBe(0);
+
+    const status = await gw.run(['status', '--format', 'json'], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(stored[0]?.sid as string);
+
+    // state pull writes the lockfile view, in callops.lock's format.
+    const pull = await gw.run(['state', 'pull'], env);
+    expect(pull.code, pull.stderr).toBe(0);
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/c1', 'sim/c2']);
+    expect(lock?.calls['sim/c1']?.sid).toBe(stored[0]?.sid);
+
+    // That lockfile pushed into a fresh schema is imported once; again, nothing changes.
+    const other = await project('pushed', ['c1', 'c2']);
+    await other.project.write('callops.lock', await gw.project.read('callops.lock'));
+    const push = await other.run(['state', 'push'], env);
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stdout).toContain('imported 2 entries');
+    const twice = await other.run(['state', 'push'], env);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stdout).toContain('imported 0 entries');
+    expect((await rows('pushed')).map((r) => r.status)).toEqual(['placed', 'placed']);
+    const none = await other.run(['apply', '--yes'], env);
+    expect(none.code, none.stderr).toBe(0);
+    expect(other.placed()).toHaveLength(0);
+
+    // The url and its password are never shown.
+    for (const out of [plan, apply, again, status, pull, push, twice, none]) {
+      expect(out.stdout + out.stderr).not.toContain('callops-test');
+    }
+  });
+
+  it('resolve settles an unknown row; push refuses a conflicting lockfile whole', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('settle', ['c1']);
+    const env = backend.env;
+    const client = new pg.Client({ connectionString: url() });
+    await client.connect();
+    try {
+      // Bring the schema up, then leave a claim without an outcome, as a killed runner does.
+      expect((await gw.run(['plan'], env)).code).toBe(0);
+      await client.query(
+        `INSERT INTO settle.placements (key, status, at, definition, file, runner)
+         VALUES ('sim/c1', 'unknown', '2026-01-01T00:00:00.000Z', 'sha256:x', 'calls/a.yaml', NULL)`,
+      );
+    } finally {
+      await client.end();
+    }
+    const status = await gw.run(['status'], env);
+    expect(status.code, status.stdout).toBe(3);
+    const sid = '98e4dd21-b178-4af1-83b6-3c1582893890';
+    const resolve = await gw.run(['resolve', 'sim/c1', '--placed', sid], env);
+    expect(resolve.code, resolve.stderr).toBe(0);
+    expect(await rows('settle')).toEqual([{ key: 'sim/c1', status: 'placed', sid }]);
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(0);
+
+    await gw.project.write(
+      'callops.lock',
+      `${JSON.stringify({ calls: { 'sim/c1': { at: '2026-01-01T00:00:00.000Z', definition: 'sha256:x', file: 'calls/a.yaml', status: 'failed' } }, lockfileVersion: 1 }, null, 2)}\n`,
+    );
+    const push = await gw.run(['state', 'push'], env);
+    expect(push.code).toBe(1);
+    expect(push.stderr).toContain(
+      'conflicts with the state database in 1 entry; nothing was imported',
+    );
+    expect(await rows('settle')).toEqual([{ key: 'sim/c1', status: 'placed', sid }]);
+  });
+
+  it('a second run is refused with 75 naming the first; apply still works beside it; unlock refuses a live holder', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('two_runs', ['c1']);
+    const env = { ...gw.env, ...backend.env };
+    const first = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env });
+    const running = watch(first, 50_000);
+    await waitFor(
+      'the first run to start',
+      () => (running.soFar().includes('running:') ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    const second = await gw.run(['run', '--yes'], backend.env);
+    expect(second.code, second.stderr).toBe(75);
+    expect(second.stderr).toContain('callops run');
+    expect(second.stderr).toContain(`pid ${first.pid}`);
+    const unlock = await gw.run(['unlock'], backend.env);
+    expect(unlock.code, unlock.stderr).toBe(75);
+    expect(unlock.stderr).toContain(`pid ${first.pid}`);
+    // apply takes no single-holder lock on the database: it runs beside run.
+    const apply = await gw.run(['apply', '--yes'], backend.env);
+    expect(apply.code, apply.stderr).toBe(0);
+    first.kill('SIGTERM');
+    const stopped = await running.done;
+    expect(stopped.code, stopped.stderr).toBe(0);
+    // Placed once, by whichever runner claimed it.
+    expect(gw.placed()).toHaveLength(1);
+    // The holder gone, unlock has nothing to clear, and a new run starts.
+    const after = await gw.run(['unlock'], backend.env);
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  it('state push on the file store is a usage error', { timeout: 30_000 }, async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'c1' }]) });
+    gateways.push(gw);
+    const push = await gw.run(['state', 'push']);
+    expect(push.code).toBe(64);
+    expect(push.stderr).toContain('already is the state');
+  });
+});
