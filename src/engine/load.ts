@@ -15,9 +15,10 @@ export interface LoadedAndValidated {
 export const loadAndValidate = async (
   root: string,
   paths?: readonly string[],
+  options: { readonly target?: string } = {},
 ): Promise<LoadedAndValidated> => {
   const loaded = await loadProject({ root, ...(paths && paths.length > 0 ? { paths } : {}) });
-  const project = validateProject(loaded);
+  const project = validateProject(loaded, options);
   const files = new Map<string, SourceFile>();
   for (const f of [loaded.configFile, ...loaded.callFiles]) if (f) files.set(f.file, f);
   return {

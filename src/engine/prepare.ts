@@ -78,7 +78,11 @@ export const loadEnv = async (input: PrepareInput): Promise<Env> => {
  * only when none is an error, so nothing downstream ever sees invalid input. Prints nothing.
  */
 export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
-  const { project, diagnostics, sourceText } = await loadAndValidate(input.root);
+  const { project, diagnostics, sourceText } = await loadAndValidate(
+    input.root,
+    undefined,
+    input.target === undefined ? {} : { target: input.target },
+  );
   const env = await loadEnv(input);
   const fromEnv = envTarget(env);
   const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];

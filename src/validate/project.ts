@@ -61,10 +61,17 @@ const checkUniqueNames = (
  * Schema checks, normalisation and semantic rules over a loaded project. Pure. Every call
  * with a name becomes a CallDefinition, whatever its problems: callers stop on errors.
  */
-export const validateProject = (loaded: LoadedProject): ValidatedProject => {
+export const validateProject = (
+  loaded: LoadedProject,
+  options: {
+    /** `--target NAME`: where calls not pinned elsewhere go in this run (its flavor applies). */
+    readonly target?: string;
+  } = {},
+): ValidatedProject => {
   const found = readConfig(loaded.root, loaded.configFile);
   const { targets, defaultTarget } = found.config;
-  const routed = defaultTarget ?? (targets.length === 1 ? targets[0]?.name : undefined);
+  const routed =
+    options.target ?? defaultTarget ?? (targets.length === 1 ? targets[0]?.name : undefined);
   const context: RuleContext = {
     targetNames: found.targetNames,
     ...(found.config.file === undefined ? {} : { configFile: found.config.file }),

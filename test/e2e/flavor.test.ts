@@ -62,6 +62,29 @@ describe('target flavor', () => {
     expect((await unset.run(['validate'])).code).toBe(0);
   });
 
+  it('--target naming a jambonz target checks the calls that go there; nothing is sent', async () => {
+    const gw = await gateway(LISTENING);
+    const config = await gw.project.read('callops.yaml');
+    const lab = config
+      .split('\n')
+      .filter((l) => l.startsWith('    '))
+      .join('\n');
+    await gw.project.write(
+      'callops.yaml',
+      config.replace(
+        'default_target: sim',
+        `  lab:\n${lab}\n    flavor: jambonz\ndefault_target: sim`,
+      ),
+    );
+    expect((await gw.run(['validate'])).code).toBe(0);
+    const applied = await gw.run(['apply', '--yes', '--target', 'lab']);
+    expect(applied.code, output(applied)).toBe(1);
+    expect(plainText(applied.stderr)).toContain(
+      'calls/a.yaml:7:5: error: target `lab` has flavor: jambonz',
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('refuses an unknown flavor at its place, with a suggestion', async () => {
     const gw = await gateway(LISTENING, { targetExtra: ['flavor: jambnoz'] });
     const r = await gw.run(['validate']);
