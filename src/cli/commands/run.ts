@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { projectStamp } from '../../config/load.js';
+import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
@@ -80,7 +81,12 @@ a scheduler stopped on request).
         plan: Array.isArray(only) ? { only } : {},
         secrets,
         signal: ctx.signal,
-        sink,
+        sink: (event) =>
+          event.type === 'scheduler:refresh-problem'
+            ? void ctx.stderr.write(`refresh: target ${event.target}: ${event.message}\n`)
+            : sink(event),
+        refreshEveryMs: refreshEveryMs(ctx.env),
+        lockName,
       });
       // Stopped on request once the calls in flight were recorded: exit 0 unless a batch failed.
       return result.failed ? EXIT.failed : EXIT.ok;
