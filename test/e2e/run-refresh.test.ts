@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -90,6 +92,67 @@ describe('run refreshes outcomes on its own', () => {
       expect(r.stderr).not.toContain('refresh:');
       expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
     } finally {
+      await sim.stop();
+      await project.cleanup();
+    }
+  }, 90_000);
+
+  it('a gateway that fails is reported once and asked again later, less often; run goes on', async () => {
+    const names = ['one', 'two'];
+    const project = await makeProject({
+      'calls/a.yaml': callsYaml(names.map((name) => ({ name }))),
+    });
+    // Calls that ring for an hour: every refresh finds them in progress and asks again.
+    const sim = await startChildSimulator(
+      ['--ring-time', '1h', '--account-sid', ACCOUNT_SID, '--api-key', KEY],
+      project.dir,
+    );
+    const lists: number[] = [];
+    const broken = createServer((req, res) => {
+      if (req.method === 'GET' && /\/Calls(\?|$)/.test(req.url ?? '')) lists.push(Date.now());
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"msg":"boom"}');
+    });
+    try {
+      await project.write('callops.yaml', configYaml(sim.url));
+      const child = spawnCli(['run', '--yes'], {
+        cwd: project.dir,
+        env: { VG_ACCOUNT_SID: ACCOUNT_SID, VG_API_KEY: KEY, CALLOPS_RUN_REFRESH_SECONDS: '1' },
+      });
+      const { done, soFar } = watch(child, 60_000);
+      await waitFor(
+        'both calls placed and refreshed as in progress',
+        async () => {
+          const entries = Object.values(
+            ((await project.lock())?.calls ?? {}) as Record<string, Entry>,
+          );
+          return entries.length === 2 && entries.every((e) => e.outcome?.status === 'in-progress')
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 20_000, everyMs: 100 },
+      );
+      // The gateway now answers 500 to everything, on the same address.
+      await sim.stop();
+      broken.listen(Number(new URL(sim.url).port), '127.0.0.1');
+      await once(broken, 'listening');
+      await waitFor('two refreshes that failed', () => (lists.length >= 2 ? true : undefined), {
+        timeoutMs: 20_000,
+        everyMs: 50,
+      });
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGTERM');
+      const r = await done;
+      expect(r.code, soFar()).toBe(0);
+      const said = r.stderr.split('\n').filter((l) => l.startsWith('refresh: target sim: '));
+      expect(said, r.stderr).toHaveLength(1);
+      expect(said[0]).toContain('could not read the gateway');
+      expect(said[0]).toContain('asking again later, less often');
+      // Backed off: the second failing cycle came at least twice the pace after the first.
+      expect(lists.length).toBeGreaterThanOrEqual(2);
+      expect((lists[1] ?? 0) - (lists[0] ?? 0)).toBeGreaterThanOrEqual(1_900);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
+    } finally {
+      broken.close();
       await sim.stop();
       await project.cleanup();
     }
