@@ -1,15 +1,13 @@
 import { recordObservations } from '../engine/observe.js';
 import type { Prepared } from '../engine/prepare.js';
-import { SIMULATOR_TARGET } from '../engine/targets.js';
+import { openReaders, targetOfKey } from '../engine/readers.js';
 import { observeCycle, type RecordObservations, watchedEntries } from '../execute/observe.js';
-import { createGatewayReader, type GatewayReader } from '../execute/reader.js';
-import type { ResolvedTarget } from '../execute/target.js';
-import { makeRedactor, type Redactor } from '../report/redact.js';
-import { resolveTarget, type Secret } from '../resolve/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { CommandContext } from './context.js';
 import { stateNotes } from './run-report.js';
+
+export { openReaders, type Readers, targetOfKey } from '../engine/readers.js';
 
 /**
  * Outcomes read from the gateway, recorded through the project's state store (see
@@ -32,65 +30,6 @@ export const storeRecorder =
       ...(options.held === true && { held: true }),
     });
   };
-
-/** Readers for targets, with what may not leave them (their secrets) in one redactor. */
-export interface Readers {
-  readonly readers: ReadonlyMap<
-    string,
-    { readonly target: ResolvedTarget; readonly reader: GatewayReader }
-  >;
-  /** Targets that cannot be asked, with why. */
-  readonly skipped: readonly { readonly target: string; readonly why: string }[];
-  readonly redact: Redactor;
-  close(): Promise<void>;
-}
-
-/** The target name of a placement key (`<target>/<name>…`). */
-export const targetOfKey = (key: string): string => key.slice(0, key.indexOf('/'));
-
-/** A reader per named target that can be asked: configured, with every value resolved. */
-export const openReaders = (prepared: Prepared, names: Iterable<string>): Readers => {
-  const secrets: Secret[] = [];
-  const resolved = new Map<string, ResolvedTarget>();
-  const skipped: { target: string; why: string }[] = [];
-  for (const name of new Set(names)) {
-    if (name === SIMULATOR_TARGET) {
-      skipped.push({
-        target: name,
-        why: 'the built-in simulator lives only as long as the command that started it; nothing to ask',
-      });
-      continue;
-    }
-    const spec = prepared.choice.specs.get(name);
-    if (spec === undefined) {
-      skipped.push({ target: name, why: 'no such target in callops.yaml any more' });
-      continue;
-    }
-    const result = resolveTarget(spec, prepared.env);
-    if (!result.ok) {
-      const why = result.diagnostics.map((d) => d.message).join('; ');
-      skipped.push({ target: name, why: `cannot resolve it: ${why}` });
-      continue;
-    }
-    secrets.push(...result.secrets);
-    resolved.set(name, result.target);
-  }
-  const redact = makeRedactor(secrets);
-  const readers = new Map(
-    [...resolved].map(([name, target]) => [
-      name,
-      { target, reader: createGatewayReader(target, { redact }) },
-    ]),
-  );
-  return {
-    readers,
-    skipped: skipped.map((s) => ({ target: s.target, why: redact(s.why) })),
-    redact,
-    close: async () => {
-      await Promise.all([...readers.values()].map((r) => r.reader.close()));
-    },
-  };
-};
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

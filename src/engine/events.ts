@@ -53,6 +53,12 @@ export type EngineEvent =
   | { readonly type: 'scheduler:reloaded'; readonly calls: number; readonly were: number }
   /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
   | { readonly type: 'scheduler:batch-failed'; readonly message: string }
+  /** `run`: a target's outcomes could not be refreshed (said once until a refresh works). */
+  | {
+      readonly type: 'scheduler:refresh-problem';
+      readonly target: string;
+      readonly message: string;
+    }
   | { readonly type: 'scheduler:stopped' };
 
 /** Awaited for the run's start and finish (a reporter may need to set itself up). */

@@ -9,6 +9,7 @@ import { rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
+import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
 import { describeTarget } from './targets.js';
 
@@ -16,6 +17,8 @@ import { describeTarget } from './targets.js';
 const MAX_SLEEP_MS = 60_000;
 /** How often definitions that were left invalid are looked at again. */
 const PAUSED_SLEEP_MS = 2_000;
+/** Calls a batch placed are first asked about this long after it (or at the pace, if sooner). */
+const FIRST_REFRESH_MS = 2_000;
 
 export interface SchedulerInput {
   readonly root: string;
@@ -33,6 +36,10 @@ export interface SchedulerInput {
   readonly secrets?: readonly Secret[];
   readonly signal: AbortSignal;
   readonly sink: EventSink;
+  /** How often each target is asked about outcomes (see OutcomeRefresher). */
+  readonly refreshEveryMs: number;
+  /** The state as the user knows it (the lockfile's name, or the state database). */
+  readonly lockName: string;
 }
 
 export interface SchedulerResult {
@@ -90,6 +97,14 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   const attempt = (item: { key: string; definition: string }) => `${item.key}\0${item.definition}`;
   // One rate per target for the whole run, not a fresh one per batch.
   const limiters = new Map<string, RateLimiter>();
+  const refresher = new OutcomeRefresher({
+    store: input.store,
+    lockName: input.lockName,
+    everyMs: input.refreshEveryMs,
+    sink,
+    signal,
+    held: !input.store.concurrentRunners,
+  });
   while (!signal.aborted) {
     const seen = await projectStamp(input.root);
     if (seen !== stamp) {
@@ -154,6 +169,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         }
         // Stopped on request once the calls in flight were recorded: the loop ends below.
         if (result.status === 'failed') failed = true;
+        refresher.defer(lock, new Date(), Math.min(FIRST_REFRESH_MS, input.refreshEveryMs));
       } catch (error) {
         if (!(error instanceof EngineError) || error.kind === 'state') throw error;
         // Nothing was sent (a missing variable, say): say it once, not every minute.
@@ -162,9 +178,16 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         failed = true;
       }
     }
+    // Outcomes of placed calls, at each target's pace; a gateway that cannot be read is
+    // reported and asked again later, never stopping run.
+    if (!signal.aborted && (await refresher.refresh(prepared, lock))) {
+      lock = (await input.store.read()).lock;
+    }
     // A slot that fell due while the batch ran is looked at without delay (not filtered
     // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
     const next = plan.upcoming.map((i) => Date.parse(i.slot ?? '')).filter((t) => !Number.isNaN(t));
+    const refreshAt = refresher.dueAt(lock, new Date());
+    if (refreshAt !== undefined) next.push(refreshAt);
     const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
     await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
   }

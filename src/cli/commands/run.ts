@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { projectStamp } from '../../config/load.js';
+import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
@@ -22,7 +23,9 @@ once, never placed late; after downtime only the most recent slot still due is p
 the schedule says \`catchup: all\`). Unscheduled calls not yet placed are placed at start.
 Definitions are looked at again at every wake (at least once a minute, and always before a
 slot is placed): an edited, added or removed call takes effect then; definitions left
-invalid place nothing until they are fixed. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
+invalid place nothing until they are fixed. Outcomes of placed calls are asked of each
+target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS), first 2 s after a batch; a
+gateway error is said once and backs off. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
 a scheduler stopped on request).
 --yes is required: run places calls unattended.`,
   refuses: { now: 'run follows the clock: it takes no --now (use plan --now to preview)' },
@@ -80,7 +83,12 @@ a scheduler stopped on request).
         plan: Array.isArray(only) ? { only } : {},
         secrets,
         signal: ctx.signal,
-        sink,
+        sink: (event) =>
+          event.type === 'scheduler:refresh-problem'
+            ? void ctx.stderr.write(`refresh: target ${event.target}: ${event.message}\n`)
+            : sink(event),
+        refreshEveryMs: refreshEveryMs(ctx.env),
+        lockName,
       });
       // Stopped on request once the calls in flight were recorded: exit 0 unless a batch failed.
       return result.failed ? EXIT.failed : EXIT.ok;

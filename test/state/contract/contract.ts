@@ -222,6 +222,101 @@ export const describeStoreContract = (harness: StoreHarness): void => {
       });
     });
 
+    describe('observed outcomes', () => {
+      const ENDED = '2026-11-24T10:01:00.000Z';
+      const answered = {
+        status: 'completed',
+        sip_status: 200,
+        duration: 42,
+        answered: true,
+        ended_at: ENDED,
+      } as const;
+      const ringing = {
+        status: 'in-progress',
+        sip_status: 180,
+        duration: 0,
+        answered: false,
+      } as const;
+      const busy = {
+        status: 'busy',
+        sip_status: 486,
+        duration: 0,
+        answered: false,
+        ended_at: ENDED,
+      } as const;
+
+      /** A runner with `p` placed, `f` failed and `u` left unknown (its runner killed). */
+      const placedFailedUnknown = async (project: Project): Promise<StateStore> => {
+        await killedRunner(project, { claim: ['u'] });
+        const runner = await runnerOn(project);
+        for (const key of ['p', 'f']) expect(await runner.claim(claimOf(key))).toBe(true);
+        await runner.record(placed('p'));
+        await runner.record(failed('f'));
+        return runner;
+      };
+
+      test('observe records an outcome beside a placed entry: in read() and export(), durably', async () => {
+        const project = await harness.project();
+        const runner = await placedFailedUnknown(project);
+        expect(await runner.observe([{ key: 'p', outcome: answered }])).toEqual(['p']);
+        await runner.persist();
+        expect((await runner.read()).lock.calls.p?.outcome).toEqual(answered);
+        expect((await runner.export()).calls.p?.outcome).toEqual(answered);
+        // The same outcome again changes nothing.
+        expect(await runner.observe([{ key: 'p', outcome: answered }])).toEqual([]);
+        await finish(runner);
+        const later = await storeOn(project);
+        expect((await later.read()).lock.calls.p?.outcome).toEqual(answered);
+        expect((await later.export()).calls.p?.outcome).toEqual(answered);
+      });
+
+      test('an in-progress outcome moves on to a final one, and a final one never changes', async () => {
+        const project = await harness.project();
+        const runner = await placedFailedUnknown(project);
+        expect(await runner.observe([{ key: 'p', outcome: ringing }])).toEqual(['p']);
+        expect((await runner.read()).lock.calls.p?.outcome).toEqual(ringing);
+        expect(await runner.observe([{ key: 'p', outcome: answered }])).toEqual(['p']);
+        expect(await runner.observe([{ key: 'p', outcome: ringing }])).toEqual([]);
+        expect(await runner.observe([{ key: 'p', outcome: busy }])).toEqual([]);
+        await runner.persist();
+        expect((await runner.read()).lock.calls.p?.outcome).toEqual(answered);
+        await finish(runner);
+        expect((await (await storeOn(project)).export()).calls.p?.outcome).toEqual(answered);
+      });
+
+      test('a failed or unknown entry takes no outcome', async () => {
+        const project = await harness.project();
+        const runner = await placedFailedUnknown(project);
+        const before = await runner.export();
+        expect(before.calls.u?.status).toBe('unknown');
+        expect(
+          await runner.observe([
+            { key: 'f', outcome: answered },
+            { key: 'u', outcome: busy },
+            { key: 'absent', outcome: answered },
+          ]),
+        ).toEqual([]);
+        await runner.persist();
+        expect(await runner.export()).toEqual(before);
+        for (const key of ['f', 'u'])
+          expect((await runner.read()).lock.calls[key]?.outcome).toBeUndefined();
+      });
+
+      test('an outcome survives an export and import into another project', async () => {
+        const from = await harness.project();
+        const runner = await placedFailedUnknown(from);
+        expect(await runner.observe([{ key: 'p', outcome: busy }])).toEqual(['p']);
+        await runner.persist();
+        const exported = await runner.export();
+        expect(exported.calls.p?.outcome).toEqual(busy);
+        const to = await storeOn(await harness.project());
+        expect(await to.import(exported)).toEqual({ ok: true, imported: 3, unchanged: 0 });
+        const back = await to.export();
+        expect(back.calls.p?.outcome).toEqual(busy);
+        expect(serializeLockfile(back)).toBe(serializeLockfile(exported));
+      });
+    });
+
     describe('settle, replace, abandon, schedule memory, persist', () => {
       const unknownKey = async (project: Project, key: string): Promise<void> => {
         await killedRunner(project, { claim: [key] });
