@@ -158,7 +158,7 @@ describe('callops apply against the simulator', () => {
     expect(output(denied)).toMatch(/401/);
 
     const retried = await gw.run(['apply', '--yes']);
-    expect(retried.code).toBe(0);
+    expect(retried.code, output(retried)).toBe(0);
     expect(gw.placed()).toHaveLength(3);
     const after = await gw.project.lock();
     expect(Object.keys(after?.calls ?? {})).toHaveLength(3);
