@@ -79,6 +79,8 @@ interface Held {
   lastWritten: Lockfile;
   /** The lock `.callops/written.lock` holds (empty when there is none). */
   copy: Lockfile;
+  /** The lock retention was last applied to (not pruned again while it is current). */
+  pruned: Lockfile;
   journal: Journal | undefined;
   /** The journal being opened (claims that come together share one). */
   opening?: Promise<Journal>;
@@ -173,8 +175,10 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const persist = async (): Promise<void> => {
     const h = held;
     if (h === undefined) return;
-    const current = prune(lockOf(h));
-    if (current !== lockOf(h)) setLock(h, current);
+    const base = lockOf(h);
+    const current = base === h.pruned ? base : prune(base);
+    if (current !== base) setLock(h, current);
+    h.pruned = current;
     if (lockfileChanged(h.lastWritten, current)) {
       try {
         await writeLockfileAtomic(lockPath, current);
@@ -234,8 +238,10 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       recovered = result.folded;
       // recoverJournal writes both files only when the journal changed the lock.
       const changed = result.lock !== current && lockfileChanged(current, result.lock);
+      const pruned = prune(result.lock);
       held = {
-        draft: draftLock(prune(result.lock)),
+        draft: draftLock(pruned),
+        pruned,
         lastWritten: changed ? result.lock : current,
         copy: changed ? result.lock : (copy ?? emptyLockfile()),
         journal: undefined,
