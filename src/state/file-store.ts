@@ -297,7 +297,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const claim = async (c: Claim): Promise<boolean> => {
     const h = mustHold('claims calls');
     if (h.journalError) throw h.journalError;
-    const entry = lockOf(h).calls[c.key];
+    // Not lockOf(h): that ends the draft's batch, and the next outcome would copy every entry.
+    const entry = h.draft.entry(c.key);
     if (!h.open.has(c.key)) {
       if (entry?.status === 'placed' && c.replace !== true) return false;
       if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
