@@ -1,8 +1,18 @@
 import { type OpenedState, openState } from '../engine/state.js';
 import type { Env } from '../resolve/index.js';
-import type { ProjectConfig } from '../validate/model.js';
+import type { CallDefinition, ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { reportDiagnostics } from './load.js';
+
+/**
+ * `state.keep` under `--now`: the given instant as the clock moves on from it, but never
+ * later than the clock itself, so a rehearsal in the future drops nothing a real run
+ * could still place.
+ */
+const retentionClock = (now: Date): (() => Date) => {
+  const shiftMs = now.getTime() - Date.now();
+  return () => new Date(Math.min(Date.now(), Date.now() + shiftMs));
+};
 
 /** The project's state store; a `state.url` that cannot be resolved is shown at its place. */
 export const openProjectState = (
@@ -10,12 +20,17 @@ export const openProjectState = (
   config: ProjectConfig,
   env: Env,
   command: string,
-  options: { readonly restore?: boolean } = {},
+  options: {
+    readonly restore?: boolean;
+    /** The validated calls: the view then drops what `state.keep` lets go. */
+    readonly calls?: readonly CallDefinition[];
+  } = {},
 ): Promise<OpenedState> =>
   openState(config, env, {
     command,
     signal: ctx.signal,
     ...options,
+    ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
     onDiagnostics: (diagnostics) => {
       reportDiagnostics(ctx, diagnostics, () => undefined);
     },

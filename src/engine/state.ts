@@ -6,7 +6,7 @@ import { describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
 import type { LockHolder, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
-import type { ProjectConfig } from '../validate/model.js';
+import type { CallDefinition, ProjectConfig } from '../validate/model.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 
@@ -33,6 +33,10 @@ export const openState = async (
     readonly command: string;
     readonly signal?: AbortSignal;
     readonly restore?: boolean;
+    /** The project's calls: with them the view drops what `state.keep` lets go. */
+    readonly calls?: readonly CallDefinition[];
+    /** The instant `state.keep` is judged at (default: the clock). */
+    readonly now?: () => Date;
     /** Called with the diagnostics of a `state:` that cannot be resolved. */
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
   },
@@ -50,6 +54,13 @@ export const openState = async (
       command: site.command,
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.restore === true && { restore: true }),
+      ...(site.calls && {
+        retention: {
+          calls: site.calls,
+          keepMs: config.state.keepMs,
+          ...(site.now ? { now: site.now } : {}),
+        },
+      }),
     });
     return { store, secrets: resolved.secrets };
   } catch (error) {

@@ -3,10 +3,17 @@ import { basename, dirname, join, relative } from 'node:path';
 import type { Outcome } from '../execute/outcome.js';
 import { JOURNAL_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import { readLockfile, writeLockfileAtomic } from './lockfile.js';
+import { emptyLockfile, lockfileChanged, readLockfile, writeLockfileAtomic } from './lockfile.js';
 import { withOutcomes } from './outcome.js';
-import { type DefinitionMeta, recordOutcome, recordOutcomes, settleUnknown } from './record.js';
+import {
+  type DefinitionMeta,
+  draftLock,
+  type LockDraft,
+  recordOutcomes,
+  settleUnknown,
+} from './record.js';
 import { clearJournal, recoverJournal, replayJournal } from './replay.js';
+import { pruneExpired } from './retention.js';
 import { acquireRunLock, describeHolder } from './runlock.js';
 import {
   type Claim,
@@ -15,6 +22,7 @@ import {
   type LockResult,
   type Observation,
   planImport,
+  type Retention,
   type Settlement,
   type StateStore,
   type StateView,
@@ -37,6 +45,8 @@ export interface FileStoreOptions {
   readonly restore?: boolean;
   /** Aborts a journal commit held by the test failpoint (its requests are then never sent). */
   readonly signal?: AbortSignal;
+  /** `state.keep`: expired entries of recurring calls are dropped from the view and files. */
+  readonly retention?: Retention;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
@@ -63,14 +73,19 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
 
 /** What the store has while it holds the run lock. */
 interface Held {
-  lock: Lockfile;
+  /** The lockfile as recorded so far (one copy of its calls per batch of outcomes). */
+  draft: LockDraft;
+  /** The lock last read from or written to the lockfile (shared: never changed in place). */
+  lastWritten: Lockfile;
+  /** The lock `.callops/written.lock` holds (empty when there is none). */
+  copy: Lockfile;
+  /** The lock retention was last applied to (not pruned again while it is current). */
+  pruned: Lockfile;
   journal: Journal | undefined;
   /** The journal being opened (claims that come together share one). */
   opening?: Promise<Journal>;
   /** Keys claimed in this run whose outcome is not recorded yet. */
   readonly open: Map<string, Claim>;
-  /** Changes since the lockfile was last written. */
-  dirty: boolean;
   /** The first failure to write the journal; from then on nothing is claimed. */
   journalError?: Error;
 }
@@ -93,6 +108,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const clock = options.clock ?? (() => new Date());
   const journalName = join(relative(dirname(stateDir), stateDir), JOURNAL_FILE);
   let held: Held | undefined;
+  /** The view without the entries `state.keep` lets go (the lock itself when none). */
+  const prune = (lock: Lockfile): Lockfile =>
+    options.retention === undefined
+      ? lock
+      : pruneExpired(lock, { ...options.retention, now: (options.retention.now ?? clock)() });
+  const lockOf = (h: Held): Lockfile => h.draft.lock;
+  const setLock = (h: Held, lock: Lockfile): void => {
+    h.draft = draftLock(lock);
+  };
   let releaseHeld: (() => Promise<void>) | undefined;
 
   const readLock = async (): Promise<Lockfile> => {
@@ -106,11 +130,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
 
   /**
    * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or
-   * replaced by an older one): going on would place its missing calls again.
+   * replaced by an older one): going on would place its missing calls again. Entries that
+   * `state.keep` lets go are not missing. Returns the copy as read.
    */
-  const refuseRegression = async (view: Lockfile): Promise<void> => {
-    const keys = findRegression(await readWritten(stateDir), view);
-    if (keys.length === 0) return;
+  const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
+    const written = await readWritten(stateDir);
+    const keys = findRegression(written && prune(written), view);
+    if (keys.length === 0) return written;
     const missing = await access(lockPath).then(
       () => false,
       () => true,
@@ -149,9 +175,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const persist = async (): Promise<void> => {
     const h = held;
     if (h === undefined) return;
-    if (h.dirty) {
+    const base = lockOf(h);
+    const current = base === h.pruned ? base : prune(base);
+    if (current !== base) setLock(h, current);
+    h.pruned = current;
+    if (lockfileChanged(h.lastWritten, current)) {
       try {
-        await writeLockfileAtomic(lockPath, h.lock);
+        await writeLockfileAtomic(lockPath, current);
       } catch (error) {
         if (h.journalError === undefined) throw error;
         // The journal keeps what it holds; the next command folds it in.
@@ -160,7 +190,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
           { cause: error },
         );
       }
-      h.dirty = false;
+      h.lastWritten = current;
     }
     // An open claim's intent must stay on disk until its outcome is: keep the journal then.
     if (h.open.size > 0) return;
@@ -171,10 +201,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     }
     await clearJournal(stateDir);
     // After the journal is cleared (which frees the room a full disk needs for the copy).
-    await writeCopy(stateDir, h.lock).catch((error: unknown) => {
-      // An older copy only makes a newer lockfile look newer, which is accepted.
-      if (h.journalError === undefined) throw error;
-    });
+    if (!lockfileChanged(h.copy, current)) return;
+    await writeCopy(stateDir, current).then(
+      () => {
+        h.copy = current;
+      },
+      (error: unknown) => {
+        // An older copy only makes a newer lockfile look newer, which is accepted.
+        if (h.journalError === undefined) throw error;
+      },
+    );
   };
 
   const lock = async (who: { command: string; now: Date }): Promise<LockResult> => {
@@ -187,15 +223,30 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       // `lockfile: state/callops.lock` may name a folder that does not exist yet.
       await mkdir(dirname(lockPath), { recursive: true });
       let current = await readLock();
+      let copy: Lockfile | undefined;
       if (options.restore === true) {
-        ({ lock: current, restored } = mergeWritten(current, await readWritten(stateDir)));
-        if (restored.length > 0) await saveLockfile(stateDir, lockPath, current);
+        copy = await readWritten(stateDir);
+        ({ lock: current, restored } = mergeWritten(current, copy));
+        if (restored.length > 0) {
+          await saveLockfile(stateDir, lockPath, current);
+          copy = current;
+        }
       } else {
-        await refuseRegression((await replayJournal(stateDir, current)).lock);
+        copy = await refuseRegression((await replayJournal(stateDir, current)).lock);
       }
       const result = await recoverJournal(stateDir, lockPath, current);
       recovered = result.folded;
-      held = { lock: result.lock, journal: undefined, open: new Map(), dirty: false };
+      // recoverJournal writes both files only when the journal changed the lock.
+      const changed = result.lock !== current && lockfileChanged(current, result.lock);
+      const pruned = prune(result.lock);
+      held = {
+        draft: draftLock(pruned),
+        pruned,
+        lastWritten: changed ? result.lock : current,
+        copy: changed ? result.lock : (copy ?? emptyLockfile()),
+        journal: undefined,
+        open: new Map(),
+      };
     } catch (error) {
       await acquired.release();
       throw error;
@@ -232,7 +283,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       },
       meta: { definition: c.definition, file: c.file },
     }));
-    return { lock: recordOutcomes(h.lock, inFlight), inFlight: new Set(h.open.keys()) };
+    return { lock: recordOutcomes(lockOf(h), inFlight), inFlight: new Set(h.open.keys()) };
   };
 
   const read = async (): Promise<StateView> => {
@@ -240,13 +291,14 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // Read-only: a journal left by another run is folded in memory, its open intents unknown.
     const { lock: folded } = await replayJournal(stateDir, await readLock());
     await refuseRegression(folded);
-    return { lock: folded, inFlight: new Set() };
+    return { lock: prune(folded), inFlight: new Set() };
   };
 
   const claim = async (c: Claim): Promise<boolean> => {
     const h = mustHold('claims calls');
     if (h.journalError) throw h.journalError;
-    const entry = h.lock.calls[c.key];
+    // Not lockOf(h): that ends the draft's batch, and the next outcome would copy every entry.
+    const entry = h.draft.entry(c.key);
     if (!h.open.has(c.key)) {
       if (entry?.status === 'placed' && c.replace !== true) return false;
       if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
@@ -297,9 +349,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       throw new Error(`${outcome.key} was not claimed by this run: its outcome is not recorded`);
     }
     // In the view at once, whether or not its journal line makes it: persist() writes it.
-    h.lock = recordOutcome(h.lock, outcome, outcome);
+    h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
-    h.dirty = true;
     await journalOutcome(h, outcome);
   };
 
@@ -315,35 +366,30 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   ): Promise<void> => {
     const h = mustHold('remembers schedules');
     if (schedules === undefined) return;
-    h.lock = { ...h.lock, schedules };
-    h.dirty = true;
+    setLock(h, { ...lockOf(h), schedules });
   };
 
   const observe = async (updates: readonly Observation[]): Promise<readonly string[]> => {
     const h = mustHold('records what became of calls');
-    const next = withOutcomes(h.lock, updates);
-    if (next.changed.length > 0) {
-      h.lock = next.lock;
-      h.dirty = true;
-    }
+    const next = withOutcomes(lockOf(h), updates);
+    if (next.changed.length > 0) setLock(h, next.lock);
     return next.changed;
   };
 
   const settle = async (key: string, settlement: Settlement): Promise<void> => {
     const h = mustHold('settles entries');
-    const next = settleUnknown(h.lock, key, settlement, clock());
+    const next = settleUnknown(lockOf(h), key, settlement, clock());
     if ('error' in next) throw new Error(next.error);
-    h.lock = next;
-    h.dirty = true;
+    setLock(h, next);
   };
 
   const importInto = async (h: Held, incoming: Lockfile): Promise<ImportResult> => {
-    const planned = planImport(h.lock, incoming);
+    const planned = planImport(lockOf(h), incoming);
     if ('conflicts' in planned) return { ok: false, conflicts: planned.conflicts };
     const imported = Object.keys(planned.added).length;
     if (imported > 0) {
-      h.lock = { ...h.lock, calls: { ...h.lock.calls, ...planned.added } };
-      h.dirty = true;
+      const before = lockOf(h);
+      setLock(h, { ...before, calls: { ...before.calls, ...planned.added } });
       await persist();
     }
     return { ok: true, imported, unchanged: planned.unchanged };

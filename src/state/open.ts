@@ -1,5 +1,5 @@
 import { openFileStore } from './file-store.js';
-import type { StateConfig, StateStore } from './store.js';
+import type { Retention, StateConfig, StateStore } from './store.js';
 
 export interface StoreSite {
   /** The project's `.callops/` directory. */
@@ -13,6 +13,8 @@ export interface StoreSite {
   readonly restore?: boolean;
   /** Aborts a commit held by the test failpoint. */
   readonly signal?: AbortSignal;
+  /** `state.keep` with the project's calls; commands that do not load the calls leave it out. */
+  readonly retention?: Retention;
 }
 
 /**
@@ -27,6 +29,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       lockName: site.lockName,
       ...(site.restore === true && { restore: true }),
       ...(site.signal ? { signal: site.signal } : {}),
+      ...(site.retention ? { retention: site.retention } : {}),
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');
@@ -35,5 +38,6 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     ...(config.schema === undefined ? {} : { schema: config.schema }),
     command: site.command,
     ...(site.signal ? { signal: site.signal } : {}),
+    ...(site.retention ? { retention: site.retention } : {}),
   });
 };

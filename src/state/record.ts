@@ -68,6 +68,8 @@ const nextEntry = (
 export interface LockDraft {
   /** Record one outcome (the rules of recordOutcomes); true when it changed the lock. */
   record(outcome: Outcome, meta: DefinitionMeta): boolean;
+  /** The entry `key` has so far (without ending the batch, as reading `lock` does). */
+  entry(key: string): LockEntry | undefined;
   /** The lockfile as recorded so far: the given lock itself while nothing changed. */
   readonly lock: Lockfile;
   /** Whether any outcome changed the lock since the draft began. */
@@ -86,6 +88,9 @@ export const draftLock = (base: Lockfile): LockDraft => {
       calls[outcome.key] = entry;
       changed = true;
       return true;
+    },
+    entry(key) {
+      return (calls ?? snapshot.calls)[key];
     },
     get lock() {
       if (calls !== undefined) {

@@ -1,5 +1,6 @@
 import type { Outcome } from '../execute/outcome.js';
 import type { DefinitionMeta, Settlement } from './record.js';
+import type { RetainedCall } from './retention.js';
 import type { RunLockHolder } from './runlock.js';
 import type { CallOutcome, Lockfile, ScheduleMemory } from './types.js';
 
@@ -25,6 +26,18 @@ export type StateConfig =
       /** The schema holding callops' tables (default `callops`). */
       readonly schema?: string;
     };
+
+/**
+ * `state.keep`: entries of recurring calls whose deadline passed more than `keepMs` ago are
+ * dropped from the lockfile view and export (src/state/retention.ts). Without it, none is.
+ */
+export interface Retention {
+  /** The project's calls: each recurring call's deadline. */
+  readonly calls: readonly RetainedCall[];
+  readonly keepMs: number;
+  /** The instant retention is judged at (default: the store's clock). */
+  readonly now?: () => Date;
+}
 
 /** "This runner is about to send the call for `key`": said before every attempt. */
 export interface Claim extends DefinitionMeta {

@@ -165,6 +165,16 @@ describe('draftLock', () => {
     expect(draft.lock.calls['p/a']).toBe(lock.calls['p/a']);
   });
 
+  it('shows an entry recorded in the batch, the given lock untouched', () => {
+    const draft = draftLock(lock);
+    expect(draft.entry('p/b')).toBe(lock.calls['p/b']);
+    draft.record({ key: 'p/b', status: 'placed', at, sid: 'B' }, meta);
+    expect(draft.entry('p/b')).toMatchObject({ status: 'placed', sid: 'B' });
+    expect(draft.entry('p/c')).toBeUndefined();
+    expect(lock.calls['p/b']?.status).toBe('failed');
+    expect(draft.lock.calls['p/b']).toBe(draft.entry('p/b'));
+  });
+
   it('changes nothing and copies nothing for outcomes that change nothing', () => {
     const draft = draftLock(lock);
     expect(draft.record({ key: 'p/a', status: 'failed', at }, meta)).toBe(false);

@@ -50,7 +50,9 @@ lockfile.
       );
     }
     const lockName = project.config.lockfile;
-    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan');
+    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan', {
+      calls: project.calls,
+    });
     const lock = await readState(store).finally(() => store.close());
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;

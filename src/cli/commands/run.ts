@@ -48,7 +48,9 @@ a scheduler stopped on request).
     const prepared = await prepareProject(ctx);
     const { config } = prepared.project;
     const sink = runReporter(ctx, prepared.choice.runTarget);
-    const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run');
+    const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
+      calls: prepared.project.calls,
+    });
     const lockName = store.backend === 'file' ? config.lockfile : 'the state database';
     const held = await holdState(store, lockName, 'callops run', sink).catch(
       async (error: unknown) => {

@@ -30,7 +30,9 @@ settle it), else 0.
     const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
     const lockName = project.config.lockfile;
-    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status');
+    const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status', {
+      calls: project.calls,
+    });
     const lock = await (async () => {
       if (ctx.values.refresh === true) {
         const record = storeRecorder(ctx, store, lockName, 'callops status --refresh');

@@ -6,6 +6,7 @@ import { cleanEntry } from '../lockfile-shape.js';
 import { withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { INTERRUPTED } from '../replay.js';
+import { pruneExpired } from '../retention.js';
 import {
   type Claim,
   type ImportResult,
@@ -14,6 +15,7 @@ import {
   type LockResult,
   type Observation,
   planImport,
+  type Retention,
   type Settlement,
   type StateStore,
   type StateView,
@@ -35,6 +37,8 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** Aborts a claim's commit held by the test failpoint. */
   readonly signal?: AbortSignal;
+  /** `state.keep`: expired entries of recurring calls are left out of the view and export. */
+  readonly retention?: Retention;
 }
 
 interface Row {
@@ -202,7 +206,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       pool.query<Row>(selectRows),
       pool.query<ScheduleRow>(selectSchedules),
     ]);
-    return viewOf(rows.rows, schedules.rows);
+    const view = viewOf(rows.rows, schedules.rows);
+    const { retention } = options;
+    if (retention === undefined) return view;
+    const now = (retention.now ?? clock)();
+    return { ...view, lock: pruneExpired(view.lock, { ...retention, now }) };
   };
 
   // The failpoint of every store (./failpoint.ts): holds each claim's commit.

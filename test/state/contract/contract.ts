@@ -5,14 +5,19 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Outcome } from '../../../src/execute/outcome.js';
 import { serializeLockfile } from '../../../src/state/lockfile.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
-import { type Claim, IN_FLIGHT, type StateStore } from '../../../src/state/store.js';
+import {
+  type Claim,
+  IN_FLIGHT,
+  type Retention,
+  type StateStore,
+} from '../../../src/state/store.js';
 import type { Lockfile } from '../../../src/state/types.js';
 import { track } from '../../e2e/children.js';
 
 /** One project (a directory, or a schema of a database) that runners share. */
 export interface Project {
   /** A new runner on the project: its own store, its own connections. */
-  open(): Promise<StateStore>;
+  open(options?: { readonly retention?: Retention }): Promise<StateStore>;
   /** What runner.mjs needs to open the same store in another process. */
   readonly spec: Readonly<Record<string, unknown>>;
 }
@@ -476,6 +481,63 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const held = await store.lock({ command: 'callops run', now: new Date() });
         expect(held.ok).toBe(true);
         if (held.ok) await held.release();
+      });
+    });
+
+    describe('retention (state.keep)', () => {
+      const DAY = 24 * 60 * 60 * 1000;
+      const old = 'default/daily@2020-01-01T09:00:00.000Z';
+      const oldUnknown = 'default/daily@2020-01-02T09:00:00.000Z';
+      const recent = `default/daily@${new Date(Date.now() - DAY / 2).toISOString()}`;
+      const gone = 'default/removed@2020-01-03T09:00:00.000Z';
+      const retention: Retention = {
+        calls: [{ name: 'daily', schedule: { deadlineMs: 60 * 60 * 1000 } }],
+        keepMs: DAY,
+      };
+
+      test('an expired recurring entry leaves the view and export; unknown, recent and unscheduled ones stay', async () => {
+        const project = await harness.project();
+        const pusher = await project.open();
+        const imported = await pusher.import({
+          lockfileVersion: 1,
+          calls: {
+            [old]: { status: 'placed', sid: 'sid-old', at: AT, ...meta },
+            [oldUnknown]: { status: 'unknown', at: AT, ...meta, message: INTERRUPTED },
+            [recent]: { status: 'placed', sid: 'sid-recent', at: AT, ...meta },
+            [gone]: { status: 'failed', at: AT, ...meta, message: 'busy' },
+            'default/welcome': { status: 'placed', sid: 'sid-w', at: AT, ...meta },
+          },
+        });
+        expect(imported).toMatchObject({ ok: true, imported: 5 });
+        await pusher.close();
+        const kept = ['default/welcome', oldUnknown, recent].sort();
+        const reader = await project.open({ retention });
+        open.push(reader);
+        expect(Object.keys((await reader.read()).lock.calls).sort()).toEqual(kept);
+        expect(Object.keys((await reader.export()).calls)).toEqual(kept);
+        // Without retention (a command that does not load the calls) nothing is dropped
+        // from a store that kept the rows; the file store has them until it is written.
+        const plain = await storeOn(project);
+        expect(Object.keys((await plain.read()).lock.calls)).toHaveLength(5);
+      });
+
+      test('a runner holding the state with retention records on top of the pruned view', async () => {
+        const project = await harness.project();
+        const pusher = await project.open();
+        await pusher.import({
+          lockfileVersion: 1,
+          calls: { [old]: { status: 'placed', sid: 'sid-old', at: AT, ...meta } },
+        });
+        await pusher.close();
+        const runner = await project.open({ retention });
+        open.push(runner);
+        if (!runner.concurrentRunners) {
+          expect((await runner.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+        }
+        expect(await runner.claim(claimOf('default/welcome'))).toBe(true);
+        await runner.record(placed('default/welcome'));
+        await runner.persist();
+        expect(Object.keys((await runner.export()).calls)).toEqual(['default/welcome']);
       });
     });
 

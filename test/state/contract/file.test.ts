@@ -12,6 +12,6 @@ describeStoreContract({
       stateDir: join(root, '.callops'),
       lockPath: join(root, 'callops.lock'),
     };
-    return { spec, open: async () => openFileStore(spec) };
+    return { spec, open: async (options = {}) => openFileStore({ ...spec, ...options }) };
   },
 });

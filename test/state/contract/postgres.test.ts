@@ -28,8 +28,13 @@ describeStoreContract({
     const spec = { backend: 'postgres', url: database, schema: `project_${++projects}` };
     return {
       spec,
-      open: () =>
-        openPostgresStore({ url: spec.url, schema: spec.schema, command: 'callops apply' }),
+      open: (options = {}) =>
+        openPostgresStore({
+          url: spec.url,
+          schema: spec.schema,
+          command: 'callops apply',
+          ...options,
+        }),
     };
   },
 });

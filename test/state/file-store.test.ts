@@ -1,0 +1,81 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { openFileStore } from '../../src/state/file-store.js';
+import { serializeLockfile, writeLockfileAtomic } from '../../src/state/lockfile.js';
+import type { Retention } from '../../src/state/store.js';
+import { writeCopy, writtenPath } from '../../src/state/written.js';
+import { entry, lockOf, tempDir } from './helpers.js';
+
+const siteIn = async () => {
+  const root = await tempDir();
+  return { stateDir: join(root, '.callops'), lockPath: join(root, 'callops.lock') };
+};
+
+const fileTimes = async (path: string) => {
+  const s = await stat(path, { bigint: true });
+  return { ino: s.ino, mtime: s.mtimeNs, ctime: s.ctimeNs };
+};
+
+test('a persist that changes nothing rewrites neither callops.lock nor its copy', async () => {
+  const site = await siteIn();
+  const first = openFileStore(site);
+  expect((await first.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await first.claim({ key: 'a', target: 'default', attempt: 1, definition: 'sha256:d', file: 'f' });
+  await first.record({
+    key: 'a',
+    status: 'placed',
+    sid: 'sid-a',
+    at: '2026-11-24T10:00:00.000Z',
+    attempts: 1,
+    definition: 'sha256:d',
+    file: 'f',
+  });
+  await first.close();
+  const [lockBefore, copyBefore] = [
+    await fileTimes(site.lockPath),
+    await fileTimes(writtenPath(site.stateDir)),
+  ];
+  const second = openFileStore(site);
+  expect((await second.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await second.remember(undefined);
+  await second.persist();
+  await second.close();
+  expect(await fileTimes(site.lockPath)).toEqual(lockBefore);
+  expect(await fileTimes(writtenPath(site.stateDir))).toEqual(copyBefore);
+});
+
+test('state.keep: the pruned lock is written to both files, and is not taken for a regression', async () => {
+  const site = await siteIn();
+  const old = 'default/daily@2020-01-01T09:00:00.000Z';
+  const welcome = entry({ status: 'placed', sid: 'sid-w' });
+  const full = lockOf({
+    [old]: entry({ status: 'placed', sid: 'sid-old' }),
+    'default/welcome': welcome,
+  });
+  // As an earlier run without retention left them: the lockfile and its copy alike.
+  await writeLockfileAtomic(site.lockPath, full);
+  await writeCopy(site.stateDir, full);
+  const retention: Retention = {
+    calls: [{ name: 'daily', schedule: { deadlineMs: 60_000 } }],
+    keepMs: 24 * 60 * 60 * 1000,
+  };
+  const store = openFileStore({ ...site, retention });
+  expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await store.close();
+  const pruned = serializeLockfile(lockOf({ 'default/welcome': welcome }));
+  expect(await readFile(site.lockPath, 'utf8')).toBe(pruned);
+  expect(await readFile(writtenPath(site.stateDir), 'utf8')).toBe(pruned);
+  // A crash between the two writes leaves the copy unpruned: its expired entry is not missing.
+  await writeCopy(site.stateDir, full);
+  const next = openFileStore({ ...site, retention });
+  expect((await next.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  expect(Object.keys((await next.read()).lock.calls)).toEqual(['default/welcome']);
+  await next.close();
+  // Without retention the same copy is a regression: the check is what the pruning relaxes.
+  await writeCopy(site.stateDir, full);
+  const strict = openFileStore(site);
+  await expect(strict.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
+    /moved backwards/,
+  );
+});
