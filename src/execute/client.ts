@@ -45,6 +45,30 @@ const ATTEMPT_PATTERN = new RegExp(`\\r\\n${ATTEMPT_HEADER}: ([^\\r\\n]+)\\r\\n`
 const REGISTRY = Symbol.for('callops.execute.sent-attempts');
 
 /**
+ * The bound of one request as a whole: its signal aborts when `timeoutMs` passes (then
+ * `timedOut()` is true) or when the run's `signal` aborts. `end()` once the request settled.
+ */
+export function boundAttempt(timeoutMs: number, signal?: AbortSignal) {
+  const attempt = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    attempt.abort();
+  }, timeoutMs);
+  const forward = () => attempt.abort();
+  if (signal?.aborted) attempt.abort();
+  else signal?.addEventListener('abort', forward, { once: true });
+  return {
+    signal: attempt.signal,
+    timedOut: () => timedOut,
+    end: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
+    },
+  };
+}
+
+/**
  * Attempt ids whose request headers undici has written to a socket. Filled from the
  * `undici:client:sendHeaders` diagnostics channel, subscribed once per process (the set
  * lives on globalThis so that a second copy of this module shares it).
@@ -93,15 +117,7 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
    */
   async function post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult> {
     const attemptId = randomUUID();
-    const attempt = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, target.requestTimeoutMs);
-    const forward = () => attempt.abort();
-    if (signal?.aborted) attempt.abort();
-    else signal?.addEventListener('abort', forward, { once: true });
+    const bound = boundAttempt(target.requestTimeoutMs, signal);
     try {
       const response = await pool.request({
         method: 'POST',
@@ -113,11 +129,11 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
           [ATTEMPT_HEADER]: attemptId,
         },
         body: JSON.stringify(request.body),
-        signal: attempt.signal,
+        signal: bound.signal,
       });
       const body = await readCapped(response.body, MAX_ANSWER_BYTES);
       const bodyError =
-        body.error === undefined ? undefined : timedOut ? timeoutMessage : body.error;
+        body.error === undefined ? undefined : bound.timedOut() ? timeoutMessage : body.error;
       return {
         kind: 'response',
         status: response.statusCode,
@@ -129,13 +145,12 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       };
     } catch (error) {
       const sentNow = sent.has(attemptId);
-      if (timedOut && !signal?.aborted) {
+      if (bound.timedOut() && !signal?.aborted) {
         return { kind: 'error', sent: sentNow, code: 'TIMEOUT', message: timeoutMessage };
       }
       return { kind: 'error', sent: sentNow, ...describeError(error) };
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
+      bound.end();
       sent.delete(attemptId);
     }
   }

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import {
   BACKSTOP_MS,
+  boundAttempt,
   CONNECT_TIMEOUT_MS,
   callsPath,
   describeError,
@@ -84,21 +85,13 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
   /** One GET, bounded as a whole by the target's request timeout; the body parsed as JSON. */
   async function get(path: string, signal?: AbortSignal): Promise<ReadResult<unknown>> {
     const what = `GET ${path.slice(calls.length - '/Calls'.length).split('?')[0]}`;
-    const attempt = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, target.requestTimeoutMs);
-    const forward = () => attempt.abort();
-    if (signal?.aborted) attempt.abort();
-    else signal?.addEventListener('abort', forward, { once: true });
+    const bound = boundAttempt(target.requestTimeoutMs, signal);
     try {
       const response = await pool.request({
         method: 'GET',
         path,
         headers: { authorization: `Bearer ${target.apiKey}`, accept: 'application/json' },
-        signal: attempt.signal,
+        signal: bound.signal,
       });
       const body = await readCapped(response.body, MAX_LIST_BYTES);
       const status = response.statusCode;
@@ -116,7 +109,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         };
       }
       if (body.error !== undefined) {
-        return fail(`${what}: ${timedOut ? timeoutMessage : body.error}`);
+        return fail(`${what}: ${bound.timedOut() ? timeoutMessage : body.error}`);
       }
       if (body.truncated) {
         return fail(
@@ -137,11 +130,10 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         return fail(`${what}: the answer is not JSON`);
       }
     } catch (error) {
-      if (timedOut && !signal?.aborted) return fail(`${what}: ${timeoutMessage}`);
+      if (bound.timedOut() && !signal?.aborted) return fail(`${what}: ${timeoutMessage}`);
       return fail(`${what}: ${describeError(error).message}`);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
+      bound.end();
     }
   }
 

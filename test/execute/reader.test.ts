@@ -112,9 +112,20 @@ describe('gateway reader against the simulator', () => {
   });
 
   it('calls still ringing are in progress, and need no CDR page', async () => {
-    const sim = await simulator({ ringMs: 3_600_000 });
+    let rang: () => void = () => {};
+    const ringing = new Promise<void>((resolve) => {
+      rang = resolve;
+    });
+    const sim = await simulator({
+      ringMs: 3_600_000,
+      onStatus: (change) => {
+        if (change.call_status === 'ringing') rang();
+      },
+    });
     const reply = await createCall({ url: sim.url, accountSid: ACCOUNT, apiKey: KEY }, goodCall());
     const sid = (json(reply) as { sid: string }).sid;
+    // The call is trying (100) until its next tick; what is asked of is a ringing call.
+    await ringing;
     const cycle = await observeCycle(
       reader(sim.url),
       [{ key: 'sim/a', sid, at: new Date().toISOString() }],
