@@ -14,23 +14,9 @@ import { numberMessage, STRING_MESSAGE, URL_MESSAGE, VAR_PATTERN } from './fragm
 
 type Node = Record<string, unknown>;
 
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_SINGLES } from './subschemas.js';
 
-/** Keywords whose value is a map of schemas, a list of schemas, or one schema. */
-const MAPS = new Set(['properties', 'patternProperties', '$defs', 'dependentSchemas']);
-const LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
-const SINGLES = new Set([
-  'items',
-  'additionalProperties',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-  'contains',
-  'propertyNames',
-  'not',
-  'if',
-  'then',
-  'else',
-]);
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const URL_FORMATS = new Set(['uri', 'uri-reference']);
 
@@ -76,10 +62,10 @@ const visit = (value: unknown): unknown => {
   if (!isNode(value)) return value;
   const out: Node = {};
   for (const [k, v] of Object.entries(value)) {
-    if (MAPS.has(k) && isNode(v)) {
+    if (SCHEMA_MAPS.has(k) && isNode(v)) {
       out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, visit(s)]));
-    } else if (LISTS.has(k) && Array.isArray(v)) out[k] = v.map(visit);
-    else if (SINGLES.has(k)) out[k] = visit(v);
+    } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) out[k] = v.map(visit);
+    else if (SCHEMA_SINGLES.has(k)) out[k] = visit(v);
     else out[k] = v;
   }
   return { ...out, ...messagesFor(value) };

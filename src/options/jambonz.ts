@@ -15,6 +15,8 @@ import { JAMBONZ_DEF_PREFIX, jambonzDefName, requiredKeys, VAR_PATTERN } from '.
  * - `required` beside `properties` moves into an `allOf` (see `requiredKeys` in fragments.ts).
  */
 
+import { SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_SINGLES } from './subschemas.js';
+
 const ID_BASE = 'https://jambonz.org/schema/';
 const OPEN_OBJECTS = /^components\/recognizer-\w+Options$/;
 
@@ -58,21 +60,6 @@ const idPathOf = (ref: string, base: string): string => {
   return href.slice(ID_BASE.length);
 };
 
-const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
-const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const SCHEMA_SINGLES = [
-  'items',
-  'additionalProperties',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-  'contains',
-  'propertyNames',
-  'not',
-  'if',
-  'then',
-  'else',
-];
-
 const isNumeric = (type: Json): boolean =>
   type === 'number' ||
   type === 'integer' ||
@@ -87,13 +74,13 @@ const rewrite = (node: Json, base: string, open: boolean, refs: Set<string>): Js
       const target = idPathOf(v, base);
       refs.add(target);
       out.$ref = `#/$defs/${jambonzDefName(target)}`;
-    } else if (SCHEMA_MAPS.includes(k) && isObject(v)) {
+    } else if (SCHEMA_MAPS.has(k) && isObject(v)) {
       out[k] = Object.fromEntries(
         Object.entries(v).map(([name, s]) => [name, rewrite(s, base, open, refs)]),
       );
-    } else if (SCHEMA_LISTS.includes(k) && Array.isArray(v)) {
+    } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) {
       out[k] = v.map((s) => rewrite(s, base, open, refs));
-    } else if (SCHEMA_SINGLES.includes(k)) {
+    } else if (SCHEMA_SINGLES.has(k)) {
       out[k] = rewrite(v, base, open, refs);
     } else if (k === 'format' && v === 'uri') {
       out[k] = 'uri-reference';
