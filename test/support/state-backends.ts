@@ -10,6 +10,8 @@ export interface StateBackend {
     readonly state: readonly string[];
     /** What the commands need in their environment (the database URL). */
     readonly env: Readonly<Record<string, string>>;
+    /** Restart the server keeping its data (postgres only), as an operator's restart does. */
+    restart?(downMs?: number): Promise<void>;
     stop(): Promise<void>;
   }>;
 }
@@ -28,6 +30,7 @@ export const STATE_BACKENDS: Readonly<Record<StateBackend['name'], StateBackend>
         return {
           state: ['state:', '  backend: postgres', '  url: ${CALLOPS_DATABASE_URL}'],
           env: { CALLOPS_DATABASE_URL: url },
+          restart: (downMs?: number) => server.restart(downMs),
           stop: () => server.stop(),
         };
       } catch (error) {
