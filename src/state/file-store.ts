@@ -3,7 +3,14 @@ import { basename, dirname, join, relative } from 'node:path';
 import type { Outcome } from '../execute/outcome.js';
 import { JOURNAL_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import { emptyLockfile, lockfileChanged, readLockfile, writeLockfileAtomic } from './lockfile.js';
+import { forgetIndex, indexedLockfile } from './lock-index.js';
+import {
+  emptyLockfile,
+  type LockfileWrite,
+  lockfileChanged,
+  readLockfile,
+  writeLockfileAtomic,
+} from './lockfile.js';
 import { withOutcomes } from './outcome.js';
 import {
   type DefinitionMeta,
@@ -77,6 +84,8 @@ interface Held {
   draft: LockDraft;
   /** The lock last read from or written to the lockfile (shared: never changed in place). */
   lastWritten: Lockfile;
+  /** The lockfile this run wrote last, and what writing it gave (to index it with its copy). */
+  lastWrite?: { readonly lock: Lockfile; readonly write: LockfileWrite };
   /** The lock `.callops/written.lock` holds (empty when there is none). */
   copy: Lockfile;
   /** The lock retention was last applied to (not pruned again while it is current). */
@@ -120,6 +129,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   let releaseHeld: (() => Promise<void>) | undefined;
 
   const readLock = async (): Promise<Lockfile> => {
+    const indexed = await indexedLockfile(stateDir, lockPath);
+    if (indexed !== undefined) return indexed;
     const read = await readLockfile(lockPath, { file: lockName });
     if ('error' in read) {
       const d = read.error;
@@ -134,7 +145,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
    * `state.keep` lets go are not missing. Returns the copy as read.
    */
   const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
-    const written = await readWritten(stateDir);
+    const written = await readWritten(stateDir, lockPath);
     const keys = findRegression(written && prune(written), view);
     if (keys.length === 0) return written;
     const missing = await access(lockPath).then(
@@ -181,7 +192,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     h.pruned = current;
     if (lockfileChanged(h.lastWritten, current)) {
       try {
-        await writeLockfileAtomic(lockPath, current);
+        await forgetIndex(stateDir);
+        h.lastWrite = { lock: current, write: await writeLockfileAtomic(lockPath, current) };
       } catch (error) {
         if (h.journalError === undefined) throw error;
         // The journal keeps what it holds; the next command folds it in.
@@ -202,7 +214,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     await clearJournal(stateDir);
     // After the journal is cleared (which frees the room a full disk needs for the copy).
     if (!lockfileChanged(h.copy, current)) return;
-    await writeCopy(stateDir, current).then(
+    const lockfile = h.lastWrite?.lock === current ? h.lastWrite.write : undefined;
+    await writeCopy(stateDir, current, lockfile).then(
       () => {
         h.copy = current;
       },
@@ -225,7 +238,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       let current = await readLock();
       let copy: Lockfile | undefined;
       if (options.restore === true) {
-        copy = await readWritten(stateDir);
+        copy = await readWritten(stateDir, lockPath);
         ({ lock: current, restored } = mergeWritten(current, copy));
         if (restored.length > 0) {
           await saveLockfile(stateDir, lockPath, current);

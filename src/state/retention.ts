@@ -1,3 +1,4 @@
+import { summaryOf } from './lock-index.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /** What pruneExpired needs of a call definition: its name and, when recurring, its deadline. */
@@ -15,7 +16,7 @@ export interface RetentionInput {
 }
 
 /** `<target>/<name>@<slot>` → its name and slot; undefined for an unscheduled call's key. */
-const recurringKey = (key: string): { name: string; slotMs: number } | undefined => {
+export const recurringKey = (key: string): { name: string; slotMs: number } | undefined => {
   const at = key.lastIndexOf('@');
   const slash = key.indexOf('/');
   if (at === -1 || slash === -1 || at < slash) return undefined;
@@ -33,6 +34,14 @@ const recurringKey = (key: string): { name: string; slotMs: number } | undefined
 export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile => {
   const deadlines = new Map(input.calls.map((c) => [c.name, c.schedule?.deadlineMs ?? 0]));
   const cutoff = input.now.getTime() - input.keepMs;
+  // Read through the index: its earliest slot of each call says whether any entry expired.
+  const summary = summaryOf(lock.calls);
+  if (summary !== undefined) {
+    const names = Object.keys(summary.earliest);
+    const expires = (name: string): boolean =>
+      (summary.earliest[name] as number) + (deadlines.get(name) ?? 0) < cutoff;
+    if (!names.some(expires)) return lock;
+  }
   let kept: Record<string, LockEntry> | undefined;
   let index = 0;
   const keys = Object.keys(lock.calls);
