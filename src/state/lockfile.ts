@@ -304,9 +304,15 @@ export interface LockfileWrite {
 /**
  * Replace the lockfile atomically: a temporary file in the same directory is written and
  * fsynced, renamed over the lockfile, and the directory is fsynced so the rename itself
- * survives a crash. A reader sees the old file or the new one, never a mix.
+ * survives a crash. A reader sees the old file or the new one, never a mix. `serialized`,
+ * when given, is what serializeLockfile(lock) gave as UTF-8 (writing a copy of a lockfile
+ * just written does not serialise it again).
  */
-export const writeLockfileAtomic = async (path: string, lock: Lockfile): Promise<LockfileWrite> => {
+export const writeLockfileAtomic = async (
+  path: string,
+  lock: Lockfile,
+  serialized?: Buffer,
+): Promise<LockfileWrite> => {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let mode = 0o666;
@@ -315,7 +321,7 @@ export const writeLockfileAtomic = async (path: string, lock: Lockfile): Promise
   } catch (error) {
     if (!isErrorCode(error, 'ENOENT')) throw error;
   }
-  const bytes = Buffer.from(serializeLockfile(lock), 'utf8');
+  const bytes = serialized ?? Buffer.from(serializeLockfile(lock), 'utf8');
   let identity: FileIdentity;
   try {
     const handle = await open(temp, 'wx', mode);

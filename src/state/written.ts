@@ -40,7 +40,7 @@ export const writeCopy = async (
 ): Promise<void> => {
   await ensureStateDir(stateDir);
   await forgetIndex(stateDir);
-  const copy = await writeLockfileAtomic(writtenPath(stateDir), lock);
+  const copy = await writeLockfileAtomic(writtenPath(stateDir), lock, lockfile?.bytes);
   if (lockfile !== undefined) await writeIndex(stateDir, lock, lockfile, copy);
 };
 
