@@ -3,12 +3,14 @@ import { basename, dirname, join, relative } from 'node:path';
 import type { Outcome } from '../execute/outcome.js';
 import { JOURNAL_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import { forgetIndex, indexedLockfile } from './lock-index.js';
+import { forgetIndex, identityAt, indexedLockfile, sameFile, writeIndex } from './lock-index.js';
 import {
+  bytesRead,
   emptyLockfile,
   type LockfileWrite,
   lockfileChanged,
   readLockfile,
+  serializeLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
 import { withOutcomes } from './outcome.js';
@@ -35,7 +37,14 @@ import {
   type StateView,
 } from './store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
-import { findRegression, mergeWritten, readWritten, saveLockfile, writeCopy } from './written.js';
+import {
+  findRegression,
+  mergeWritten,
+  readWritten,
+  saveLockfile,
+  writeCopy,
+  writtenPath,
+} from './written.js';
 
 export interface FileStoreOptions {
   /** The project's `.callops/` directory (journal, run lock, the copy of the lockfile). */
@@ -128,15 +137,41 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   };
   let releaseHeld: (() => Promise<void>) | undefined;
 
+  /**
+   * The lockfile as last read in full and the file it was read from (unchanged while it was
+   * read): what lets a run index it with the copy when both hold the same bytes.
+   */
+  let readFrom: { readonly lock: Lockfile; readonly write: LockfileWrite } | undefined;
+
   const readLock = async (): Promise<Lockfile> => {
     const indexed = await indexedLockfile(stateDir, lockPath);
     if (indexed !== undefined) return indexed;
+    const before = await identityAt(lockPath);
     const read = await readLockfile(lockPath, { file: lockName });
     if ('error' in read) {
       const d = read.error;
       throw new Error(`${d.file}:${d.line}:${d.column}: ${d.message}`);
     }
+    const bytes = bytesRead(read.lock);
+    const after = await identityAt(lockPath);
+    readFrom =
+      bytes !== undefined && before !== undefined && after !== undefined && sameFile(before, after)
+        ? { lock: read.lock, write: { bytes, identity: after } }
+        : undefined;
     return read.lock;
+  };
+
+  /**
+   * Index the lockfile as read in full with the copy, when the copy holds the same bytes
+   * and neither changed since (a large lockfile rewritten by git, or an index removed).
+   */
+  const indexAsRead = async (lock: Lockfile): Promise<void> => {
+    const copy = await identityAt(writtenPath(stateDir));
+    if (readFrom?.lock !== lock || copy === undefined) return;
+    await writeIndex(stateDir, lock, readFrom.write, {
+      bytes: readFrom.write.bytes,
+      identity: copy,
+    });
   };
 
   /**
@@ -214,7 +249,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     await clearJournal(stateDir);
     // After the journal is cleared (which frees the room a full disk needs for the copy).
     if (!lockfileChanged(h.copy, current)) return;
-    const lockfile = h.lastWrite?.lock === current ? h.lastWrite.write : undefined;
+    // The lockfile this run wrote, else the one it read and left as it is when it holds the
+    // bytes the copy is to hold: both are indexed then.
+    let lockfile = h.lastWrite?.lock === current ? h.lastWrite.write : undefined;
+    if (lockfile === undefined && h.lastWrite === undefined && readFrom?.lock === h.lastWritten) {
+      const bytes = Buffer.from(serializeLockfile(current), 'utf8');
+      if (bytes.equals(readFrom.write.bytes)) lockfile = readFrom.write;
+    }
     await writeCopy(stateDir, current, lockfile).then(
       () => {
         h.copy = current;
@@ -260,6 +301,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         journal: undefined,
         open: new Map(),
       };
+      // The copy read as the very lock read from the lockfile: the same bytes.
+      if (!changed && copy === current) await indexAsRead(current);
     } catch (error) {
       await acquired.release();
       throw error;

@@ -67,7 +67,7 @@ export const summaryOf = (calls: object): CallsSummary | undefined => summaries.
 
 const indexPath = (stateDir: string): string => join(stateDir, INDEX_FILE);
 
-const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
+export const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
   a.dev === b.dev &&
   a.ino === b.ino &&
   a.size === b.size &&
@@ -221,6 +221,15 @@ const loadIndex = async (stateDir: string): Promise<typeof loaded> => {
   if (heads === undefined || starts === undefined || lengths === undefined) return undefined;
   loaded = { path, identity, index, located: { count, heads, starts, lengths }, locks: new Map() };
   return loaded;
+};
+
+/** The identity of the file at `path`; undefined when there is none. */
+export const identityAt = async (path: string): Promise<FileIdentity | undefined> => {
+  try {
+    return identityOf(await stat(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
 };
 
 const fileIs = async (path: string, identity: FileIdentity): Promise<boolean> => {

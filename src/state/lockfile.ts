@@ -100,7 +100,11 @@ export const parseLockfile = (
 };
 
 /** The last lockfile read: the same bytes read again (the copy in `.callops/`) parse once. */
-let lastRead: { readonly bytes: Uint8Array; readonly lock: Lockfile } | undefined;
+let lastRead: { readonly bytes: Buffer; readonly lock: Lockfile } | undefined;
+
+/** The bytes `lock` was parsed from, when it is the lock readLockfile returned last. */
+export const bytesRead = (lock: Lockfile): Buffer | undefined =>
+  lastRead?.lock === lock ? lastRead.bytes : undefined;
 
 /** Bytes as text when they are plain UTF-8 (no NUL, no UTF-16 mark); else undefined. */
 const plainText = (bytes: Buffer): string | undefined => {

@@ -105,4 +105,46 @@ describe('a large lockfile, read through its index in .callops/', () => {
     ]);
     expect(gw.sim.received()).toHaveLength(2);
   }, 60_000);
+
+  it('rewritten by something else, or its index removed: the next apply indexes it again', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    /** Whether the index describes the lockfile as it is now. */
+    const indexed = async (): Promise<boolean> => {
+      if (!gw.project.exists(INDEX)) return false;
+      const index = JSON.parse(await gw.project.read(INDEX)) as {
+        lockfile: Record<string, string>;
+      };
+      const now = await stat(join(gw.project.dir, 'callops.lock'), { bigint: true });
+      const { ino, size, mtimeNs, ctimeNs } = index.lockfile;
+      return (
+        ino === String(now.ino) &&
+        size === String(now.size) &&
+        mtimeNs === String(now.mtimeNs) &&
+        ctimeNs === String(now.ctimeNs)
+      );
+    };
+    expect(await indexed()).toBe(true);
+
+    // Removed: a no-op apply reads the lockfile in full and, the copy being the same bytes,
+    // indexes both again.
+    await rm(join(gw.project.dir, INDEX));
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(await indexed()).toBe(true);
+
+    // `git pull` of a lockfile with a placement made elsewhere: newer, accepted; the copy is
+    // brought up to it and both are indexed.
+    const lock = await gw.project.lock();
+    const calls = { ...(lock?.calls as Record<string, LockEntry>) };
+    calls['sim/elsewhere'] = { ...(calls['sim/one'] as LockEntry), sid: 'elsewhere-sid' };
+    await gw.project.write('callops.lock', serializeLockfile({ lockfileVersion: 1, calls }));
+    expect(await indexed()).toBe(false);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(await indexed()).toBe(true);
+    expect(await gw.project.read('.callops/written.lock')).toBe(
+      await gw.project.read('callops.lock'),
+    );
+    expect((await gw.run(['plan'])).stdout).toMatch(/0 to place/);
+    expect(gw.sim.received()).toHaveLength(2);
+  }, 60_000);
 });
