@@ -1,3 +1,4 @@
+import { summaryOf } from '../state/lock-index.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -30,7 +31,9 @@ export const unsettledEntries = (
   const byName = new Map(calls.map((c) => [c.name, c]));
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
-  for (const key in lock.calls) {
+  // Read through the index, which lists them: only those entries are read.
+  const keys = summaryOf(lock.calls)?.unknown;
+  for (const key of keys ?? Object.keys(lock.calls)) {
     const entry = lock.calls[key] as LockEntry;
     if (entry.status === 'unknown' && !exclude.has(key)) unknown.push([key, entry]);
   }

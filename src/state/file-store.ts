@@ -3,7 +3,16 @@ import { basename, dirname, join, relative } from 'node:path';
 import type { Outcome } from '../execute/outcome.js';
 import { JOURNAL_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import { emptyLockfile, lockfileChanged, readLockfile, writeLockfileAtomic } from './lockfile.js';
+import { forgetIndex, identityAt, indexedLockfile, sameFile, writeIndex } from './lock-index.js';
+import {
+  bytesRead,
+  emptyLockfile,
+  type LockfileWrite,
+  lockfileChanged,
+  readLockfile,
+  serializeLockfile,
+  writeLockfileAtomic,
+} from './lockfile.js';
 import { withOutcomes } from './outcome.js';
 import {
   type DefinitionMeta,
@@ -28,7 +37,14 @@ import {
   type StateView,
 } from './store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
-import { findRegression, mergeWritten, readWritten, saveLockfile, writeCopy } from './written.js';
+import {
+  findRegression,
+  mergeWritten,
+  readWritten,
+  saveLockfile,
+  writeCopy,
+  writtenPath,
+} from './written.js';
 
 export interface FileStoreOptions {
   /** The project's `.callops/` directory (journal, run lock, the copy of the lockfile). */
@@ -77,6 +93,8 @@ interface Held {
   draft: LockDraft;
   /** The lock last read from or written to the lockfile (shared: never changed in place). */
   lastWritten: Lockfile;
+  /** The lockfile this run wrote last, and what writing it gave (to index it with its copy). */
+  lastWrite?: { readonly lock: Lockfile; readonly write: LockfileWrite };
   /** The lock `.callops/written.lock` holds (empty when there is none). */
   copy: Lockfile;
   /** The lock retention was last applied to (not pruned again while it is current). */
@@ -119,13 +137,41 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   };
   let releaseHeld: (() => Promise<void>) | undefined;
 
+  /**
+   * The lockfile as last read in full and the file it was read from (unchanged while it was
+   * read): what lets a run index it with the copy when both hold the same bytes.
+   */
+  let readFrom: { readonly lock: Lockfile; readonly write: LockfileWrite } | undefined;
+
   const readLock = async (): Promise<Lockfile> => {
+    const indexed = await indexedLockfile(stateDir, lockPath);
+    if (indexed !== undefined) return indexed;
+    const before = await identityAt(lockPath);
     const read = await readLockfile(lockPath, { file: lockName });
     if ('error' in read) {
       const d = read.error;
       throw new Error(`${d.file}:${d.line}:${d.column}: ${d.message}`);
     }
+    const bytes = bytesRead(read.lock);
+    const after = await identityAt(lockPath);
+    readFrom =
+      bytes !== undefined && before !== undefined && after !== undefined && sameFile(before, after)
+        ? { lock: read.lock, write: { bytes, identity: after } }
+        : undefined;
     return read.lock;
+  };
+
+  /**
+   * Index the lockfile as read in full with the copy, when the copy holds the same bytes
+   * and neither changed since (a large lockfile rewritten by git, or an index removed).
+   */
+  const indexAsRead = async (lock: Lockfile): Promise<void> => {
+    const copy = await identityAt(writtenPath(stateDir));
+    if (readFrom?.lock !== lock || copy === undefined) return;
+    await writeIndex(stateDir, lock, readFrom.write, {
+      bytes: readFrom.write.bytes,
+      identity: copy,
+    });
   };
 
   /**
@@ -134,7 +180,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
    * `state.keep` lets go are not missing. Returns the copy as read.
    */
   const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
-    const written = await readWritten(stateDir);
+    const written = await readWritten(stateDir, lockPath);
     const keys = findRegression(written && prune(written), view);
     if (keys.length === 0) return written;
     const missing = await access(lockPath).then(
@@ -181,7 +227,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     h.pruned = current;
     if (lockfileChanged(h.lastWritten, current)) {
       try {
-        await writeLockfileAtomic(lockPath, current);
+        await forgetIndex(stateDir);
+        h.lastWrite = { lock: current, write: await writeLockfileAtomic(lockPath, current) };
       } catch (error) {
         if (h.journalError === undefined) throw error;
         // The journal keeps what it holds; the next command folds it in.
@@ -202,7 +249,14 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     await clearJournal(stateDir);
     // After the journal is cleared (which frees the room a full disk needs for the copy).
     if (!lockfileChanged(h.copy, current)) return;
-    await writeCopy(stateDir, current).then(
+    // The lockfile this run wrote, else the one it read and left as it is when it holds the
+    // bytes the copy is to hold: both are indexed then.
+    let lockfile = h.lastWrite?.lock === current ? h.lastWrite.write : undefined;
+    if (lockfile === undefined && h.lastWrite === undefined && readFrom?.lock === h.lastWritten) {
+      const bytes = Buffer.from(serializeLockfile(current), 'utf8');
+      if (bytes.equals(readFrom.write.bytes)) lockfile = readFrom.write;
+    }
+    await writeCopy(stateDir, current, lockfile).then(
       () => {
         h.copy = current;
       },
@@ -225,7 +279,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       let current = await readLock();
       let copy: Lockfile | undefined;
       if (options.restore === true) {
-        copy = await readWritten(stateDir);
+        copy = await readWritten(stateDir, lockPath);
         ({ lock: current, restored } = mergeWritten(current, copy));
         if (restored.length > 0) {
           await saveLockfile(stateDir, lockPath, current);
@@ -247,6 +301,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         journal: undefined,
         open: new Map(),
       };
+      // The copy read as the very lock read from the lockfile: the same bytes.
+      if (!changed && copy === current) await indexAsRead(current);
     } catch (error) {
       await acquired.release();
       throw error;

@@ -125,7 +125,7 @@ const isPrevious = (h: unknown): boolean => {
  * The checks of entryOf, without building anything: what a good entry of a large lockfile
  * costs. entryOf runs only for an entry this refuses, to say what is wrong.
  */
-const isGoodEntry = (raw: unknown): raw is LockEntry => {
+export const isGoodEntry = (raw: unknown): raw is LockEntry => {
   if (!isObject(raw)) return false;
   for (const field in raw) if (!ENTRY_FIELDS.has(field)) return false;
   const { status, at, history } = raw;

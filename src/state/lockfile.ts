@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeText, type SizeLimit } from '../config/decode.js';
@@ -99,7 +100,11 @@ export const parseLockfile = (
 };
 
 /** The last lockfile read: the same bytes read again (the copy in `.callops/`) parse once. */
-let lastRead: { readonly bytes: Uint8Array; readonly lock: Lockfile } | undefined;
+let lastRead: { readonly bytes: Buffer; readonly lock: Lockfile } | undefined;
+
+/** The bytes `lock` was parsed from, when it is the lock readLockfile returned last. */
+export const bytesRead = (lock: Lockfile): Buffer | undefined =>
+  lastRead?.lock === lock ? lastRead.bytes : undefined;
 
 /** Bytes as text when they are plain UTF-8 (no NUL, no UTF-16 mark); else undefined. */
 const plainText = (bytes: Buffer): string | undefined => {
@@ -277,12 +282,41 @@ export const lockDigest = (lock: Lockfile): string =>
     .update(serializeLockfile({ lockfileVersion: lock.lockfileVersion, calls: lock.calls }))
     .digest('hex')}`;
 
+/** Which file a path named when it was written: a rewrite (or a rename over it) changes it. */
+export interface FileIdentity {
+  readonly dev: string;
+  readonly ino: string;
+  readonly size: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
+}
+
+export const identityOf = (s: BigIntStats): FileIdentity => ({
+  dev: String(s.dev),
+  ino: String(s.ino),
+  size: String(s.size),
+  mtimeNs: String(s.mtimeNs),
+  ctimeNs: String(s.ctimeNs),
+});
+
+/** What writeLockfileAtomic wrote: the bytes, and the file they are in. */
+export interface LockfileWrite {
+  readonly bytes: Buffer;
+  readonly identity: FileIdentity;
+}
+
 /**
  * Replace the lockfile atomically: a temporary file in the same directory is written and
  * fsynced, renamed over the lockfile, and the directory is fsynced so the rename itself
- * survives a crash. A reader sees the old file or the new one, never a mix.
+ * survives a crash. A reader sees the old file or the new one, never a mix. `serialized`,
+ * when given, is what serializeLockfile(lock) gave as UTF-8 (writing a copy of a lockfile
+ * just written does not serialise it again).
  */
-export const writeLockfileAtomic = async (path: string, lock: Lockfile): Promise<void> => {
+export const writeLockfileAtomic = async (
+  path: string,
+  lock: Lockfile,
+  serialized?: Buffer,
+): Promise<LockfileWrite> => {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let mode = 0o666;
@@ -291,18 +325,23 @@ export const writeLockfileAtomic = async (path: string, lock: Lockfile): Promise
   } catch (error) {
     if (!isErrorCode(error, 'ENOENT')) throw error;
   }
+  const bytes = serialized ?? Buffer.from(serializeLockfile(lock), 'utf8');
+  let identity: FileIdentity;
   try {
     const handle = await open(temp, 'wx', mode);
     try {
-      await handle.writeFile(serializeLockfile(lock), 'utf8');
+      await handle.writeFile(bytes);
       await handle.sync();
+      await rename(temp, path);
+      // After the rename (which changes the file's ctime), of the file this handle wrote.
+      identity = identityOf(await handle.stat({ bigint: true }));
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
   await syncDir(dir);
+  return { bytes, identity };
 };

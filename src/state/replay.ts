@@ -1,6 +1,7 @@
 import { readFile, unlink } from 'node:fs/promises';
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { isErrorCode, journalPath, syncDir } from './dir.js';
+import { forgetIndex } from './lock-index.js';
 import { lockfileChanged, writeLockfileAtomic } from './lockfile.js';
 import { draftLock } from './record.js';
 import type { Lockfile } from './types.js';
@@ -141,8 +142,9 @@ export const recoverJournal = async (
 ): Promise<ReplayResult> => {
   const result = await replayJournal(stateDir, lock);
   const changed = lockfileChanged(lock, result.lock);
-  if (changed) await writeLockfileAtomic(lockfilePath, result.lock);
+  if (changed) await forgetIndex(stateDir);
+  const written = changed ? await writeLockfileAtomic(lockfilePath, result.lock) : undefined;
   await clearJournal(stateDir);
-  if (changed) await writeCopy(stateDir, result.lock);
+  if (changed) await writeCopy(stateDir, result.lock, written);
   return result;
 };

@@ -1,3 +1,4 @@
+import { summaryOf } from './lock-index.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /** What pruneExpired needs of a call definition: its name and, when recurring, its deadline. */
@@ -14,8 +15,11 @@ export interface RetentionInput {
   readonly keepMs: number;
 }
 
+/** A slot as callops writes it: whole seconds, UTC (`2026-01-01T09:00:00Z`). */
+const WHOLE_SECOND_SLOT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
 /** `<target>/<name>@<slot>` → its name and slot; undefined for an unscheduled call's key. */
-const recurringKey = (key: string): { name: string; slotMs: number } | undefined => {
+export const recurringKey = (key: string): { name: string; slotMs: number } | undefined => {
   const at = key.lastIndexOf('@');
   const slash = key.indexOf('/');
   if (at === -1 || slash === -1 || at < slash) return undefined;
@@ -33,13 +37,47 @@ const recurringKey = (key: string): { name: string; slotMs: number } | undefined
 export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile => {
   const deadlines = new Map(input.calls.map((c) => [c.name, c.schedule?.deadlineMs ?? 0]));
   const cutoff = input.now.getTime() - input.keepMs;
+  // Read through the index: its earliest slot of each call says whether any entry expired.
+  const summary = summaryOf(lock.calls);
+  if (summary !== undefined) {
+    const names = Object.keys(summary.earliest);
+    const expires = (name: string): boolean =>
+      (summary.earliest[name] as number) + (deadlines.get(name) ?? 0) < cutoff;
+    if (!names.some(expires)) return lock;
+  }
+  // Per call: the slot (as callops writes slots) before which a slot is expired, so that a
+  // large lockfile's slots are compared as strings rather than each parsed as a date.
+  const limits = new Map<string, string | undefined>();
+  const limitOf = (name: string): string | undefined => {
+    if (limits.has(name)) return limits.get(name);
+    // Expired: slotMs < cutoff - deadline; for a whole-second slot, < that rounded up.
+    const ms = Math.ceil((cutoff - (deadlines.get(name) ?? 0)) / 1000) * 1000;
+    const date = new Date(ms);
+    const year = date.getUTCFullYear();
+    const limit =
+      Number.isNaN(ms) || year < 0 || year > 9999
+        ? undefined
+        : `${date.toISOString().slice(0, 19)}Z`;
+    limits.set(name, limit);
+    return limit;
+  };
+  const isExpired = (key: string): boolean => {
+    const at = key.lastIndexOf('@');
+    const slash = key.indexOf('/');
+    if (at === -1 || slash === -1 || at < slash) return false;
+    const name = key.slice(slash + 1, at);
+    const limit = limitOf(name);
+    if (limit !== undefined && key.length - at === 21 && WHOLE_SECOND_SLOT.test(key.slice(at + 1)))
+      return key.slice(at + 1) < limit;
+    const slot = recurringKey(key);
+    return slot !== undefined && slot.slotMs + (deadlines.get(slot.name) ?? 0) < cutoff;
+  };
   let kept: Record<string, LockEntry> | undefined;
   let index = 0;
   const keys = Object.keys(lock.calls);
   for (const key of keys) {
     const entry = lock.calls[key] as LockEntry;
-    const slot = entry.status === 'unknown' ? undefined : recurringKey(key);
-    const expired = slot !== undefined && slot.slotMs + (deadlines.get(slot.name) ?? 0) < cutoff;
+    const expired = entry.status !== 'unknown' && isExpired(key);
     if (expired && kept === undefined) {
       // The first dropped entry: copy the ones kept before it, once.
       kept = Object.create(null) as Record<string, LockEntry>;

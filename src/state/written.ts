@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ensureStateDir } from './dir.js';
-import { readLockfile, writeLockfileAtomic } from './lockfile.js';
+import { forgetIndex, indexedCopy, summaryOf, writeIndex } from './lock-index.js';
+import { type LockfileWrite, readLockfile, writeLockfileAtomic } from './lockfile.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /**
@@ -22,21 +23,40 @@ export const saveLockfile = async (
   lockPath: string,
   lock: Lockfile,
 ): Promise<void> => {
-  await writeLockfileAtomic(lockPath, lock);
-  await writeCopy(stateDir, lock);
+  await forgetIndex(stateDir);
+  const written = await writeLockfileAtomic(lockPath, lock);
+  await writeCopy(stateDir, lock, written);
 };
 
 /**
  * Write the copy alone: after the lockfile `lock` was written (and, for a run, after its
- * journal was cleared, which frees the room a full disk needs for the copy).
+ * journal was cleared, which frees the room a full disk needs for the copy). `lockfile`,
+ * what writing the lockfile from this same `lock` gave, lets both files be indexed.
  */
-export const writeCopy = async (stateDir: string, lock: Lockfile): Promise<void> => {
+export const writeCopy = async (
+  stateDir: string,
+  lock: Lockfile,
+  lockfile?: LockfileWrite,
+): Promise<void> => {
   await ensureStateDir(stateDir);
-  await writeLockfileAtomic(writtenPath(stateDir), lock);
+  await forgetIndex(stateDir);
+  const copy = await writeLockfileAtomic(writtenPath(stateDir), lock, lockfile?.bytes);
+  if (lockfile !== undefined) await writeIndex(stateDir, lock, lockfile, copy);
 };
 
-/** The copy of the lockfile callops last wrote, or undefined when there is none. */
-export const readWritten = async (stateDir: string): Promise<Lockfile | undefined> => {
+/**
+ * The copy of the lockfile callops last wrote, or undefined when there is none. Given the
+ * lockfile's path, a copy still as indexed is the lock read from the lockfile when that is
+ * still as indexed too (the same bytes: nothing is behind), else read through the index.
+ */
+export const readWritten = async (
+  stateDir: string,
+  lockPath?: string,
+): Promise<Lockfile | undefined> => {
+  if (lockPath !== undefined) {
+    const indexed = await indexedCopy(stateDir, writtenPath(stateDir), lockPath);
+    if (indexed !== undefined) return summaryOf(indexed.calls)?.count === 0 ? undefined : indexed;
+  }
   const read = await readLockfile(writtenPath(stateDir), { file: `.callops/${WRITTEN_FILE}` });
   if ('error' in read) {
     const d = read.error;

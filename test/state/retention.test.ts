@@ -77,4 +77,32 @@ describe('pruneExpired', () => {
     expect(pruned.calls).toEqual({});
     expect(pruned.schedules).toEqual(lock.schedules);
   });
+
+  it('decides as the slot times do to the second, for slots written any way', () => {
+    // now with a fraction of a second: the limit falls between two whole seconds.
+    const at = new Date('2026-03-01T12:00:00.400Z');
+    const limit = at.getTime() - keepMs - minutely.schedule.deadlineMs;
+    const written = new Set<string>();
+    for (const offset of [-2000, -1000, -400, 0, 600, 1000, 2000]) {
+      const iso = new Date(limit + offset).toISOString();
+      // As toISOString writes it, in whole seconds as callops writes slots, with an offset.
+      written
+        .add(iso)
+        .add(iso.replace(/\.\d{3}Z$/, 'Z'))
+        .add(iso.replace('Z', '+00:00'));
+    }
+    const slots = [...written];
+    const lock = lockOf(
+      Object.fromEntries(
+        slots.map((slot) => [`prod/minutely@${slot}`, entry({ status: 'placed' })]),
+      ),
+    );
+    const kept = Object.keys(pruneExpired(lock, { calls, now: at, keepMs }).calls);
+    const expected = slots
+      .filter((slot) => Date.parse(slot) >= limit)
+      .map((slot) => `prod/minutely@${slot}`);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(slots.length);
+    expect(kept.sort()).toEqual(expected.sort());
+  });
 });

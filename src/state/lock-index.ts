@@ -1,0 +1,394 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrorCode } from './dir.js';
+import type { FileIdentity, LockfileWrite } from './lockfile.js';
+import { identityOf } from './lockfile.js';
+import { isGoodEntry } from './lockfile-shape.js';
+import { recurringKey } from './retention.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+
+/**
+ * `.callops/lock-index.json`: where each entry of a large lockfile sits, written when
+ * callops writes the lockfile and its copy `.callops/written.lock` (the same bytes). While
+ * both files are still the ones callops wrote (same device, inode, size, mtime and ctime),
+ * a command reads the index instead of the lockfile: an entry is read from its byte range
+ * when it is looked up, and the whole file is parsed only when every entry is needed. So a
+ * command that changes nothing costs what the project's calls cost, not what the lockfile
+ * holds. A lockfile changed by anything else (git, an editor) is read and checked in full.
+ */
+export const INDEX_FILE = 'lock-index.json';
+
+/** Smaller lockfiles are read in full: parsing them costs less than the index would. */
+export const INDEX_MIN_BYTES = 1024 * 1024;
+
+interface LockIndex {
+  readonly version: 1;
+  /** The lockfile as callops wrote it. */
+  readonly lockfile: FileIdentity;
+  /** `.callops/written.lock` as callops wrote it, holding the same bytes. */
+  readonly copy: FileIdentity;
+  readonly schedules?: Record<string, ScheduleMemory>;
+  /** How many entries the lockfile holds. */
+  readonly count: number;
+  /**
+   * Of each entry, in lockfile order (sorted by key, by UTF-16 code unit), as base64 of
+   * 32-bit unsigned integers: the byte offset of the line of its key, of its `{`, and its
+   * length in bytes up to its `}`. A key is looked up by binary search of those lines.
+   */
+  readonly heads: string;
+  readonly starts: string;
+  readonly lengths: string;
+  /** Keys of the `unknown` entries. */
+  readonly unknown: readonly string[];
+  /** Call name → earliest slot (ms) of its settled entries of recurring calls. */
+  readonly earliest: Readonly<Record<string, number>>;
+}
+
+/** The offsets of an index, decoded. */
+interface Located {
+  readonly count: number;
+  readonly heads: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly lengths: Uint32Array;
+}
+
+/** What the index tells about a lock's calls without reading them. */
+export interface CallsSummary {
+  readonly count: number;
+  readonly unknown: readonly string[];
+  readonly earliest: Readonly<Record<string, number>>;
+}
+
+const summaries = new WeakMap<object, CallsSummary>();
+
+/** The summary of `calls` when they are read through the index; undefined otherwise. */
+export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
+
+const indexPath = (stateDir: string): string => join(stateDir, INDEX_FILE);
+
+export const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
+  a.dev === b.dev &&
+  a.ino === b.ino &&
+  a.size === b.size &&
+  a.mtimeNs === b.mtimeNs &&
+  a.ctimeNs === b.ctimeNs;
+
+/**
+ * Where each entry of `bytes` (serializeLockfile of `lock`) sits; undefined when the text
+ * is not laid out as expected, so that it is read in full.
+ */
+const locate = (
+  bytes: Buffer,
+  keys: readonly string[],
+): { heads: string; starts: string; lengths: string } | undefined => {
+  const heads = new Uint32Array(keys.length);
+  const starts = new Uint32Array(keys.length);
+  const lengths = new Uint32Array(keys.length);
+  const head = '{\n  "calls": {';
+  if (bytes.toString('utf8', 0, head.length) !== head) return undefined;
+  let at = head.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const line = Buffer.from(`\n    ${JSON.stringify(key)}: {`, 'utf8');
+    if (bytes.compare(line, 0, line.length, at, at + line.length) !== 0) return undefined;
+    const start = at + line.length - 1;
+    const close = bytes.indexOf('\n    }', start);
+    if (close === -1) return undefined;
+    const end = close + 6;
+    heads[i] = at;
+    starts[i] = start;
+    lengths[i] = end - start;
+    at = bytes[end] === 0x2c ? end + 1 : end;
+  }
+  const base64 = (a: Uint32Array): string =>
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  return { heads: base64(heads), starts: base64(starts), lengths: base64(lengths) };
+};
+
+/** The index last read, with the locks read through it (one per file). */
+let loaded:
+  | {
+      readonly path: string;
+      readonly identity: FileIdentity;
+      readonly index: LockIndex;
+      readonly located: Located;
+      readonly locks: Map<string, Lockfile>;
+    }
+  | undefined;
+
+/** Forget the index: before callops replaces the lockfile or its copy. */
+export const forgetIndex = async (stateDir: string): Promise<void> => {
+  loaded = undefined;
+  await unlink(indexPath(stateDir)).catch((error: unknown) => {
+    if (!isErrorCode(error, 'ENOENT')) throw error;
+  });
+};
+
+/**
+ * Index the lockfile and its copy just written with the same bytes (`lockfile`, `copy`)
+ * from `lock`. Small lockfiles are not indexed. The index is a cache: it is not fsynced
+ * (a torn one is not used), and failing to write it fails nothing.
+ */
+export const writeIndex = async (
+  stateDir: string,
+  lock: Lockfile,
+  lockfile: LockfileWrite,
+  copy: LockfileWrite,
+): Promise<void> => {
+  if (lockfile.bytes.length < INDEX_MIN_BYTES || !lockfile.bytes.equals(copy.bytes)) return;
+  const keys = Object.keys(lock.calls).sort();
+  const located = locate(lockfile.bytes, keys);
+  if (located === undefined) return;
+  const unknown: string[] = [];
+  const earliest: Record<string, number> = Object.create(null);
+  for (const key of keys) {
+    if (lock.calls[key]?.status === 'unknown') {
+      unknown.push(key);
+      continue;
+    }
+    const slot = recurringKey(key);
+    if (slot === undefined) continue;
+    const was = earliest[slot.name];
+    if (was === undefined || slot.slotMs < was) earliest[slot.name] = slot.slotMs;
+  }
+  const index: LockIndex = {
+    version: 1,
+    lockfile: lockfile.identity,
+    copy: copy.identity,
+    ...(lock.schedules === undefined ? {} : { schedules: { ...lock.schedules } }),
+    count: keys.length,
+    ...located,
+    unknown,
+    earliest: { ...earliest },
+  };
+  const path = indexPath(stateDir);
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify(index));
+    await rename(temp, path);
+  } catch {
+    await unlink(temp).catch(() => undefined);
+  }
+};
+
+const isIdentity = (v: unknown): v is FileIdentity => {
+  const o = v as Record<string, unknown> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    ['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'].every((k) => typeof o[k] === 'string')
+  );
+};
+
+const isIndex = (v: unknown): v is LockIndex => {
+  const o = v as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null || o.version !== 1) return false;
+  const { count, heads, starts, lengths, unknown, earliest } = o;
+  return (
+    isIdentity(o.lockfile) &&
+    isIdentity(o.copy) &&
+    Number.isInteger(count) &&
+    typeof heads === 'string' &&
+    typeof starts === 'string' &&
+    typeof lengths === 'string' &&
+    Array.isArray(unknown) &&
+    typeof earliest === 'object' &&
+    earliest !== null
+  );
+};
+
+const loadIndex = async (stateDir: string): Promise<typeof loaded> => {
+  const path = indexPath(stateDir);
+  let identity: FileIdentity;
+  try {
+    identity = identityOf(await stat(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
+  if (loaded?.path === path && sameFile(loaded.identity, identity)) return loaded;
+  let index: unknown;
+  try {
+    index = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isIndex(index)) return undefined;
+  const { count } = index;
+  const heads = offsets(index.heads, count);
+  const starts = offsets(index.starts, count);
+  const lengths = offsets(index.lengths, count);
+  if (heads === undefined || starts === undefined || lengths === undefined) return undefined;
+  loaded = { path, identity, index, located: { count, heads, starts, lengths }, locks: new Map() };
+  return loaded;
+};
+
+/** The identity of the file at `path`; undefined when there is none. */
+export const identityAt = async (path: string): Promise<FileIdentity | undefined> => {
+  try {
+    return identityOf(await stat(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
+};
+
+const fileIs = async (path: string, identity: FileIdentity): Promise<boolean> => {
+  try {
+    return sameFile(identityOf(await stat(path, { bigint: true })), identity);
+  } catch {
+    return false;
+  }
+};
+
+/** Offsets as written by locate; undefined when they are not `count` of them. */
+const offsets = (base64: string, count: number): Uint32Array | undefined => {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length !== count * 4) return undefined;
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; i++) out[i] = bytes.readUInt32LE(i * 4);
+  return out;
+};
+
+/** Reads of one file that is to be still `identity` (refused if it is not). */
+const withFile = <T>(path: string, identity: FileIdentity, use: (fd: number) => T): T => {
+  const fd = openSync(path, 'r');
+  try {
+    if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), identity)) {
+      throw new Error(`${path} changed while callops was reading it: run the command again`);
+    }
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+};
+
+const readAt = (fd: number, start: number, length: number): Buffer => {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, start + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buffer.subarray(0, done);
+};
+
+/**
+ * The calls of `path` (the bytes the index describes) as an object read on demand: a
+ * looked-up entry is read from its byte range and checked; listing the keys (Object.keys,
+ * for…in, a spread) parses the whole file once. Never changed in place (as every lock).
+ */
+const lazyCalls = (path: string, identity: FileIdentity, at: Located): object => {
+  const { count, heads, starts, lengths } = at;
+  const broken = (what: string): Error =>
+    new Error(`${path}: ${what} does not match .callops/${INDEX_FILE} — remove that file`);
+  const read = new Map<string, LockEntry | undefined>();
+  let all: Record<string, LockEntry> | undefined;
+  const whole = (): Record<string, LockEntry> => {
+    if (all === undefined) {
+      const text = withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
+      const calls = (JSON.parse(text.toString('utf8')) as Lockfile).calls;
+      if (Object.keys(calls).length !== count) throw broken('its number of entries');
+      all = calls as Record<string, LockEntry>;
+    }
+    return all;
+  };
+  /** The key of entry `i`, read from its line `\n    "<key>": {`. */
+  const keyAt = (fd: number, i: number): string => {
+    const head = heads[i] as number;
+    const line = readAt(fd, head, (starts[i] as number) + 1 - head).toString('utf8');
+    if (!line.startsWith('\n    "') || !line.endsWith('": {')) throw broken(`line ${i + 1}`);
+    return JSON.parse(line.slice(5, -3)) as string;
+  };
+  const lookUp = (key: string): LockEntry | undefined =>
+    withFile(path, identity, (fd) => {
+      let low = 0;
+      let high = count - 1;
+      while (low <= high) {
+        const mid = (low + high) >>> 1;
+        const at = keyAt(fd, mid);
+        if (at < key) low = mid + 1;
+        else if (at > key) high = mid - 1;
+        else {
+          let value: unknown;
+          try {
+            value = JSON.parse(
+              readAt(fd, starts[mid] as number, lengths[mid] as number).toString(),
+            );
+          } catch {
+            value = undefined;
+          }
+          if (!isGoodEntry(value)) throw broken(`entry ${JSON.stringify(key)}`);
+          return value;
+        }
+      }
+      return undefined;
+    });
+  const entry = (key: string): LockEntry | undefined => {
+    if (all !== undefined) return all[key];
+    if (read.has(key)) return read.get(key);
+    const value = lookUp(key);
+    read.set(key, value);
+    return value;
+  };
+  const target: Record<string, LockEntry> = Object.create(null);
+  return new Proxy(target, {
+    get: (_, key) => (typeof key === 'string' ? entry(key) : undefined),
+    has: (_, key) => typeof key === 'string' && entry(key) !== undefined,
+    ownKeys: () => Reflect.ownKeys(whole()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const value = typeof key === 'string' ? entry(key) : undefined;
+      return value === undefined
+        ? undefined
+        : { value, writable: true, enumerable: true, configurable: true };
+    },
+    set: (_, key, value) => Reflect.set(whole(), key, value),
+    defineProperty: (_, key, descriptor) => Reflect.defineProperty(whole(), key, descriptor),
+    deleteProperty: (_, key) => Reflect.deleteProperty(whole(), key),
+  });
+};
+
+const lockThrough = (
+  state: NonNullable<typeof loaded>,
+  path: string,
+  identity: FileIdentity,
+): Lockfile => {
+  const known = state.locks.get(path);
+  if (known !== undefined) return known;
+  const { index } = state;
+  const calls = lazyCalls(path, identity, state.located);
+  summaries.set(calls, { count: index.count, unknown: index.unknown, earliest: index.earliest });
+  const lock: Lockfile = {
+    lockfileVersion: 1,
+    calls: calls as Lockfile['calls'],
+    ...(index.schedules === undefined ? {} : { schedules: index.schedules }),
+  };
+  state.locks.set(path, lock);
+  return lock;
+};
+
+/** The lockfile at `lockPath` through the index, when it is still the file callops wrote. */
+export const indexedLockfile = async (
+  stateDir: string,
+  lockPath: string,
+): Promise<Lockfile | undefined> => {
+  const state = await loadIndex(stateDir);
+  if (state === undefined || !(await fileIs(lockPath, state.index.lockfile))) return undefined;
+  return lockThrough(state, lockPath, state.index.lockfile);
+};
+
+/**
+ * The copy `.callops/written.lock` through the index, when it is still the file callops
+ * wrote: the lock read from the lockfile itself when that is too (the same bytes).
+ */
+export const indexedCopy = async (
+  stateDir: string,
+  copyPath: string,
+  lockPath: string,
+): Promise<Lockfile | undefined> => {
+  const state = await loadIndex(stateDir);
+  if (state === undefined || !(await fileIs(copyPath, state.index.copy))) return undefined;
+  const lockfile = state.locks.get(lockPath);
+  if (lockfile !== undefined && (await fileIs(lockPath, state.index.lockfile))) return lockfile;
+  return lockThrough(state, copyPath, state.index.copy);
+};

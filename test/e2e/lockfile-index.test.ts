@@ -1,0 +1,150 @@
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serializeLockfile } from '../../src/state/lockfile.js';
+import type { LockEntry } from '../../src/state/types.js';
+import { callsYaml, type Gateway, startGateway } from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+const ENTRIES = 4000;
+const START = Date.UTC(2026, 0, 1);
+
+/** A lockfile above 1 MiB: placed per-minute slots of a call no longer defined. */
+const seed = (): string => {
+  const calls: Record<string, LockEntry> = {};
+  for (let i = 0; i < ENTRIES; i++) {
+    const slot = new Date(START + i * 60_000).toISOString().replace('.000Z', 'Z');
+    const n = String(i).padStart(12, '0');
+    calls[`sim/minutely@${slot}`] = {
+      status: 'placed',
+      sid: `0b6c6a4e-0000-4c1e-9a57-${n}`,
+      callId: `c5f2a0d4-0000-4b8e-8f1a-${n}`,
+      at: slot,
+      definition: `sha256:${'0123456789abcdef'.repeat(4)}`,
+      file: 'calls/minutely.yaml',
+    };
+  }
+  return serializeLockfile({ lockfileVersion: 1, calls });
+};
+
+const start = async () => {
+  const gw = await startGateway({
+    'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]),
+  });
+  open.push(gw);
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write('callops.yaml', `${config}state:\n  keep: 36500d\n`);
+  await gw.project.write('callops.lock', seed());
+  return gw;
+};
+
+const INDEX = '.callops/lock-index.json';
+
+describe('a large lockfile, read through its index in .callops/', () => {
+  it('replaced by an older copy: still refused; state pull restores it', async () => {
+    const gw = await start();
+    expect((await stat(join(gw.project.dir, 'callops.lock'))).size).toBeGreaterThan(1024 * 1024);
+    expect((await gw.run(['apply', '--yes', '--only', 'one'])).code).toBe(0);
+    expect(gw.project.exists(INDEX)).toBe(true);
+    const older = await gw.project.read('callops.lock');
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    const newer = await gw.project.lock();
+    expect(Object.keys(newer?.calls ?? {})).toHaveLength(ENTRIES + 2);
+
+    // Through the index: both calls are placed already, nothing is sent.
+    const plan = await gw.run(['plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/0 to place/);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.sim.received()).toHaveLength(2);
+
+    await gw.project.write('callops.lock', older);
+    for (const command of [['apply', '--yes'], ['plan']]) {
+      const refused = await gw.run(command);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /1 placement recorded in \.callops\/ is missing from callops\.lock/,
+      );
+      expect(refused.stderr).toContain('sim/two');
+    }
+    expect(gw.sim.received()).toHaveLength(2);
+
+    expect((await gw.run(['state', 'pull'])).code).toBe(0);
+    expect(await gw.project.lock()).toEqual(newer);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.sim.received()).toHaveLength(2);
+  }, 60_000);
+
+  it('deleted: refused, nothing sent', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.project.exists(INDEX)).toBe(true);
+    await rm(join(gw.project.dir, 'callops.lock'));
+    const refused = await gw.run(['apply', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/callops\.lock is missing/);
+    expect(refused.stderr).toMatch(/4,?002 placements recorded in \.callops\//);
+    expect(gw.sim.received()).toHaveLength(2);
+  }, 60_000);
+
+  it('state.keep shortened: the expired entries go at the next apply', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.project.exists(INDEX)).toBe(true);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', config.replace('keep: 36500d', 'keep: 30d'));
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {}).sort()).toEqual([
+      'sim/one',
+      'sim/two',
+    ]);
+    expect(gw.sim.received()).toHaveLength(2);
+  }, 60_000);
+
+  it('rewritten by something else, or its index removed: the next apply indexes it again', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    /** Whether the index describes the lockfile as it is now. */
+    const indexed = async (): Promise<boolean> => {
+      if (!gw.project.exists(INDEX)) return false;
+      const index = JSON.parse(await gw.project.read(INDEX)) as {
+        lockfile: Record<string, string>;
+      };
+      const now = await stat(join(gw.project.dir, 'callops.lock'), { bigint: true });
+      const { ino, size, mtimeNs, ctimeNs } = index.lockfile;
+      return (
+        ino === String(now.ino) &&
+        size === String(now.size) &&
+        mtimeNs === String(now.mtimeNs) &&
+        ctimeNs === String(now.ctimeNs)
+      );
+    };
+    expect(await indexed()).toBe(true);
+
+    // Removed: a no-op apply reads the lockfile in full and, the copy being the same bytes,
+    // indexes both again.
+    await rm(join(gw.project.dir, INDEX));
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(await indexed()).toBe(true);
+
+    // `git pull` of a lockfile with a placement made elsewhere: newer, accepted; the copy is
+    // brought up to it and both are indexed.
+    const lock = await gw.project.lock();
+    const calls = { ...(lock?.calls as Record<string, LockEntry>) };
+    calls['sim/elsewhere'] = { ...(calls['sim/one'] as LockEntry), sid: 'elsewhere-sid' };
+    await gw.project.write('callops.lock', serializeLockfile({ lockfileVersion: 1, calls }));
+    expect(await indexed()).toBe(false);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(await indexed()).toBe(true);
+    expect(await gw.project.read('.callops/written.lock')).toBe(
+      await gw.project.read('callops.lock'),
+    );
+    expect((await gw.run(['plan'])).stdout).toMatch(/0 to place/);
+    expect(gw.sim.received()).toHaveLength(2);
+  }, 60_000);
+});

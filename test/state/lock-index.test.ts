@@ -1,0 +1,141 @@
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { unsettledEntries } from '../../src/report/unsettled.js';
+import {
+  INDEX_FILE,
+  INDEX_MIN_BYTES,
+  indexedLockfile,
+  summaryOf,
+} from '../../src/state/lock-index.js';
+import { readLockfile, serializeLockfile } from '../../src/state/lockfile.js';
+import { pruneExpired } from '../../src/state/retention.js';
+import type { LockEntry, Lockfile } from '../../src/state/types.js';
+import { readWritten, saveLockfile } from '../../src/state/written.js';
+import { entry, lockOf, tempDir } from './helpers.js';
+
+const START = Date.UTC(2026, 0, 1);
+const slotOf = (i: number): string =>
+  new Date(START + i * 60_000).toISOString().replace('.000Z', 'Z');
+
+/** A lockfile above INDEX_MIN_BYTES: per-minute slots, one unknown, odd keys among them. */
+const bigLock = (n = 8000): Lockfile => {
+  const calls: Record<string, LockEntry> = {};
+  for (let i = 0; i < n; i++) {
+    calls[`p/minutely@${slotOf(i)}`] = entry({
+      status: 'placed',
+      sid: `sid-${i}`,
+      at: slotOf(i),
+      file: 'calls/minutely.yaml',
+    });
+  }
+  calls['p/ünïcode "quoted" \\ key'] = entry({ status: 'placed', sid: 'S-u' });
+  calls['p/0'] = entry({ status: 'failed' });
+  calls['p/maybe'] = entry({ status: 'unknown', message: 'timed out' });
+  calls['p/replaced'] = entry({
+    status: 'placed',
+    sid: 'S-new',
+    history: [{ sid: 'S-old', at: '2026-11-24T09:00:00.000Z' }],
+    outcome: {
+      status: 'completed',
+      sip_status: 200,
+      duration: 3,
+      answered: true,
+      ended_at: '2026-11-24T10:01:00.000Z',
+    },
+  });
+  return lockOf(calls);
+};
+
+const project = async () => {
+  const root = await tempDir();
+  return { stateDir: join(root, '.callops'), lockPath: join(root, 'callops.lock') };
+};
+
+describe('the lockfile index', () => {
+  it('reads a large lockfile callops wrote through the index: the same lock', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    expect((await stat(lockPath)).size).toBeGreaterThan(INDEX_MIN_BYTES);
+    const indexed = await indexedLockfile(stateDir, lockPath);
+    expect(indexed).toBeDefined();
+    const calls = indexed?.calls as Lockfile['calls'];
+    expect(summaryOf(calls)).toEqual({
+      count: Object.keys(lock.calls).length,
+      unknown: ['p/maybe'],
+      earliest: { minutely: START },
+    });
+    // Looked up one by one, before anything lists the keys.
+    for (const key of [
+      'p/ünïcode "quoted" \\ key',
+      'p/0',
+      'p/replaced',
+      `p/minutely@${slotOf(17)}`,
+    ])
+      expect(calls[key]).toEqual(lock.calls[key]);
+    expect(calls['p/absent']).toBeUndefined();
+    expect(calls.constructor).toBeUndefined();
+    expect('p/maybe' in calls).toBe(true);
+    expect('p/absent' in calls).toBe(false);
+    // Listed: the whole file.
+    expect(Object.keys(calls)).toEqual(Object.keys(lock.calls).sort());
+    expect(serializeLockfile(indexed as Lockfile)).toBe(await readFile(lockPath, 'utf8'));
+    // The copy is the same bytes: the same lock, so nothing can be behind.
+    expect(await readWritten(stateDir, lockPath)).toBe(indexed);
+  });
+
+  it('reports unknown entries and lets expired ones go as a full read does', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const indexed = (await indexedLockfile(stateDir, lockPath)) as Lockfile;
+    expect(unsettledEntries(indexed, []).map((u) => u.key)).toEqual(['p/maybe']);
+    const calls = [{ name: 'minutely', schedule: { deadlineMs: 60_000 } }];
+    const keep = (days: number) => ({
+      calls,
+      now: new Date(START + 10 * 86_400_000),
+      keepMs: days * 86_400_000,
+    });
+    expect(pruneExpired(indexed, keep(30))).toBe(indexed);
+    // 10 days after the first slot, keeping 9 days: the slots of the first day go.
+    const pruned = pruneExpired(indexed, keep(9));
+    expect(Object.keys(pruned.calls).length).toBeLessThan(Object.keys(lock.calls).length);
+    expect(pruned).toEqual(pruneExpired(lock, keep(9)));
+  });
+
+  it('is not used once either file changed behind it, or when it is broken', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const text = await readFile(lockPath, 'utf8');
+    // The same bytes, written by something else (git checkout): read in full.
+    await writeFile(lockPath, text);
+    expect(await indexedLockfile(stateDir, lockPath)).toBeUndefined();
+    const full = await readLockfile(lockPath);
+    expect('lock' in full && summaryOf(full.lock.calls)).toBe(undefined);
+    // The copy is still as indexed: read through the index, from the copy itself.
+    const copy = await readWritten(stateDir, lockPath);
+    expect(copy && summaryOf(copy.calls)).toBeDefined();
+    expect(copy && Object.keys(copy.calls)).toEqual(Object.keys(lock.calls).sort());
+
+    await saveLockfile(stateDir, lockPath, lock);
+    await writeFile(join(stateDir, INDEX_FILE), '{"version":1');
+    expect(await indexedLockfile(stateDir, lockPath)).toBeUndefined();
+    await rm(join(stateDir, INDEX_FILE));
+    expect(await indexedLockfile(stateDir, lockPath)).toBeUndefined();
+  });
+
+  it('is not written for a small lockfile, and forgotten when the files are written again', async () => {
+    const { stateDir, lockPath } = await project();
+    await saveLockfile(stateDir, lockPath, bigLock());
+    expect(await indexedLockfile(stateDir, lockPath)).toBeDefined();
+    await saveLockfile(
+      stateDir,
+      lockPath,
+      lockOf({ 'p/a': entry({ status: 'placed', sid: 'S' }) }),
+    );
+    await expect(stat(join(stateDir, INDEX_FILE))).rejects.toThrow(/ENOENT/);
+    expect(await indexedLockfile(stateDir, lockPath)).toBeUndefined();
+  });
+});
