@@ -7,7 +7,7 @@ import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
 import { interpolate } from '../resolve/interpolate.js';
 import { findListed } from '../screen/list.js';
-import { loadSuppression, type Suppression } from '../screen/load.js';
+import type { Suppression } from '../screen/load.js';
 import { destinationNumber } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
@@ -85,7 +85,7 @@ export const loadEnv = async (input: PrepareInput): Promise<Env> => {
  * only when none is an error, so nothing downstream ever sees invalid input. Prints nothing.
  */
 export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
-  const { project, diagnostics, sourceText } = await loadAndValidate(
+  const { project, diagnostics, sourceText, suppression } = await loadAndValidate(
     input.root,
     undefined,
     input.target === undefined ? {} : { target: input.target },
@@ -94,14 +94,6 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
   const fromEnv = envTarget(env);
   const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];
   if (hasErrors(all)) return { diagnostics: all, sourceText };
-  let suppression: Suppression | undefined;
-  const lists = project.config.suppress ?? [];
-  if (lists.length > 0) {
-    const loaded = await loadSuppression(project.config.root, lists);
-    if ('diagnostics' in loaded)
-      return { diagnostics: [...all, ...loaded.diagnostics], sourceText };
-    suppression = loaded.suppression;
-  }
   let choice: TargetChoice;
   try {
     choice = chooseTarget(project.config, fromEnv.spec, input.target);

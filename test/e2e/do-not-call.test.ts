@@ -145,6 +145,9 @@ describe('do-not-call lists (suppress:)', () => {
     const plan = await gw.run(['plan']);
     expect(plan.code).not.toBe(0);
     expect(plan.stderr).toMatch(/lists\/dnc\.csv:3:1/);
+    const validate = await gw.run(['validate']);
+    expect(validate.code).not.toBe(0);
+    expect(output(validate)).toMatch(/lists\/dnc\.csv:4:\d+\b.*3 fields, but the header has 2/);
   });
 
   it('a list that does not exist is an error at its line in callops.yaml', async () => {
