@@ -69,6 +69,9 @@ describe('do-not-call lists (suppress:)', () => {
     expect(json.due).toHaveLength(4);
     expect(json.suppressed).toHaveLength(1);
     expect(json.suppressed[0]?.key).toBe('sim/n3-listed');
+    const markdown = await gw.run(['plan', '--format', 'markdown']);
+    expect(markdown.stdout).toMatch(/### Suppressed: 1/);
+    expect(markdown.stdout).toMatch(/sim\/n3-listed.*do-not-call: asked not to be called/);
 
     const apply = await gw.run(['apply', '--yes']);
     expect(output(apply)).toMatch(/4 placed, 0 failed, 0 unknown, 1 suppressed/);
