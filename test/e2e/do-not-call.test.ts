@@ -1,6 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
+import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import {
   callsYaml,
   filesUnder,
@@ -217,13 +221,26 @@ describe('per-number limits (limits.per_number)', () => {
     const env = { PATIENT_PHONE: canary };
     const plan = await gw.run(['plan'], env);
     expect(plan.stdout).toMatch(/sim\/secret-2 .*per-number limit 1\/24h reached/);
-    const apply = await gw.run(['apply', '--yes'], env);
+    // The claim's journal line is held before its fdatasync: read it while it is there.
+    const gate = join(gw.project.dir, 'gate');
+    const child = spawnCli(['apply', '--yes'], {
+      cwd: gw.project.dir,
+      env: { ...gw.env, ...env, [HOLD_SYNC_ENV]: gate },
+    });
+    const { done } = watch(child, 20_000);
+    await waitFor('the claim held before its fdatasync', () =>
+      existsSync(`${gate}.reached`) ? true : undefined,
+    );
+    const journal = await gw.project.read('.callops/journal.jsonl');
+    expect(journal).toContain(`"number":"${numberDigest(canary)}"`);
+    await writeFile(gate, '');
+    const apply = await done;
     expect(output(apply)).toMatch(/1 placed, 0 failed, 0 unknown, 1 waiting/);
     expect(dialled(gw)).toEqual([canary]);
     const lockText = await gw.project.read('callops.lock');
     expect(lockText).toContain(numberDigest(canary));
     const digits = canary.slice(1);
-    for (const text of [plan.stdout, plan.stderr, apply.stdout, apply.stderr])
+    for (const text of [plan.stdout, plan.stderr, apply.stdout, apply.stderr, journal])
       expect(text).not.toContain(digits);
     const files = (await filesUnder(gw.project.dir)).filter((f) => !f.path.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
