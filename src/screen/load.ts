@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
-import { findListed, type Listed, parseSuppressList, type SuppressList } from './list.js';
+import { findListed, type Listed, type SuppressList } from './list.js';
 
 /** A `suppress:` entry of callops.yaml: the list's path and where callops.yaml names it. */
 export interface SuppressSpec {
@@ -48,6 +48,8 @@ const readList = async (
       ],
     };
   }
+  // csv-parse is loaded only by projects that have lists.
+  const { parseSuppressList } = await import('./parse-list.js');
   const parsed = parseSuppressList(text, file);
   return 'list' in parsed ? { read: { list: parsed.list, stamp } } : parsed;
 };

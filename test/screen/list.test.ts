@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSuppressList, suppressedReason } from '../../src/screen/list.js';
+import { suppressedReason } from '../../src/screen/list.js';
 import { destinationNumber, normaliseNumber, numberDigest } from '../../src/screen/number.js';
+import { parseSuppressList } from '../../src/screen/parse-list.js';
 
 const parse = (text: string) => parseSuppressList(text, 'lists/dnc.csv');
 
@@ -41,6 +42,13 @@ describe('a do-not-call list', () => {
     ]);
     const first = read.list.numbers.get('+15550100001');
     expect(first && suppressedReason(first)).toBe('do-not-call: asked (lists/dnc.csv:2)');
+  });
+
+  it('locates a row after a quoted cell that spans lines at the line it starts on', () => {
+    const read = parse('number,reason\n+15550100001,"two\nlines"\nnope,x\n');
+    expect('diagnostics' in read && read.diagnostics.map((d) => [d.line, d.column])).toEqual([
+      [4, 1],
+    ]);
   });
 
   it('takes a list without a reason column, and a byte-order mark', () => {
