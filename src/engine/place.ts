@@ -162,8 +162,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           }
         }
         attempts.set(request.key, attempt);
-        if (number !== undefined && screen?.perNumber !== undefined)
-          numbers.set(request.key, numberDigest(number));
+        // Recorded whether or not a limit is set now: a limit set later counts these calls.
+        if (number !== undefined) numbers.set(request.key, numberDigest(number));
         let won: ClaimResult;
         try {
           won = await store.claim({

@@ -90,6 +90,9 @@ describe('do-not-call lists (suppress:)', () => {
       'sim/n2-first',
       'sim/n2-second',
     ]);
+    // Each entry holds the digest of its number, without a limit set: one set later counts it.
+    const entries = lock?.calls as Record<string, { number?: string }> | undefined;
+    expect(entries?.['sim/n1-first']?.number).toBe(numberDigest('+15550001001'));
     // A second apply still does not send it.
     const again = await gw.run(['apply', '--yes']);
     expect(again.code).toBe(0);
