@@ -159,8 +159,9 @@ export const planAt = (
   });
 
 /**
- * The plan's do-not-call and per-number screen: a placement's number is its call's `to`
- * with `${VAR}` resolved from the environment (a secret stays in memory only).
+ * The plan's do-not-call and per-number screen. A placement's number is its `to` as the plan
+ * shows it when that is a phone number already (a literal, or a recipient row's value), else
+ * its call's `to` with `${VAR}` resolved from the environment (a secret stays in memory only).
  */
 export const screenOf = (prepared: Prepared): { screen?: PlanScreen } => {
   const { suppression } = prepared;
@@ -168,8 +169,9 @@ export const screenOf = (prepared: Prepared): { screen?: PlanScreen } => {
   if (suppression === undefined && perNumber === undefined) return {};
   const calls = new Map(prepared.project.calls.map((c) => [c.name, c]));
   const numberOf = (item: PlanItem): string | undefined => {
+    const shown = destinationNumber(item.to);
     const call = calls.get(item.name);
-    if (call === undefined) return destinationNumber(item.to);
+    if (shown !== undefined || call === undefined) return shown;
     const resolved = interpolate(call.options.to, prepared.env);
     return resolved.missing.length > 0 || resolved.malformed.length > 0
       ? undefined
