@@ -9,6 +9,7 @@ import {
   applyMarkdown,
   createJsonReporter,
   createPlainReporter,
+  renderHeldHuman,
 } from '../report/apply.js';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { renderChangedHuman } from '../report/plan.js';
@@ -113,9 +114,11 @@ const reportNothingDue = async (
     const lines = [
       note,
       ...(missedText === '' ? [] : [missedText.trimEnd()]),
-      clean
+      ...renderHeldHuman(summary, style),
+      clean && (summary.waiting?.length ?? 0) === 0
         ? 'Nothing is due: every call is placed, scheduled later, or skipped (see `callops plan`).'
         : 'Nothing is due now (see `callops plan`).',
+      ...heldCounts(summary),
       ...renderChangedHuman(changed, style),
       ...renderUnsettledHuman(unsettled, style),
     ];
@@ -126,6 +129,15 @@ const reportNothingDue = async (
 };
 
 /** What the state said while it was opened: on stderr, as notes. */
+/** `N suppressed, M waiting`, when any placement was held back. */
+const heldCounts = (summary: ApplySummary): string[] => {
+  const parts = [
+    summary.suppressed?.length ? `${summary.suppressed.length} suppressed` : '',
+    summary.waiting?.length ? `${summary.waiting.length} waiting` : '',
+  ].filter((p) => p !== '');
+  return parts.length === 0 ? [] : [`Held back: ${parts.join(', ')}.`];
+};
+
 export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boolean => {
   if (event.type === 'state:took-over') {
     ctx.stderr.write(

@@ -12,7 +12,7 @@ import type { Lockfile } from '../state/types.js';
 import { hasErrors } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
-import { placeCalls } from './place.js';
+import { type HeldBack, placeCalls, type SendScreen } from './place.js';
 import type { Prepared } from './prepare.js';
 import { type PlaceFlags, resolveRequests } from './resolve.js';
 import { stateError } from './state.js';
@@ -41,7 +41,24 @@ export interface DueRun {
   readonly changed?: readonly PlanItem[];
   /** Missed slots to report with this run's outcomes (not reported before). */
   readonly missed?: readonly PlanItem[];
+  /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
+  readonly suppressed?: readonly PlanItem[];
+  readonly waiting?: readonly PlanItem[];
 }
+
+const heldOf = (items: readonly PlanItem[] | undefined): HeldBack[] =>
+  (items ?? []).map((i) => ({ key: i.key, reason: i.reason ?? '' }));
+
+/** The do-not-call lists and the per-number limit, checked again before each request. */
+const sendScreen = (run: DueRun): SendScreen | undefined => {
+  const { suppression } = run.prepared;
+  const { perNumber } = run.prepared.project.config;
+  if (suppression === undefined && perNumber === undefined) return undefined;
+  return {
+    ...(suppression === undefined ? {} : { suppression }),
+    ...(perNumber === undefined ? {} : { perNumber }),
+  };
+};
 
 export interface DueResult {
   /** `failed`: a call failed or is unknown; `interrupted`: a stop cut the run short. */
@@ -95,6 +112,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         interrupted: false,
         unsettled: unsettledEntries(run.lock, run.prepared.project.calls),
         changed: run.changed ?? [],
+        suppressed: heldOf(run.suppressed),
+        waiting: heldOf(run.waiting),
       },
     });
     return { status: 'ok', lock: run.lock };
@@ -127,6 +146,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       signal: run.signal,
       ...(run.retryUnknown === true && { retryUnknown: true }),
       ...(run.limiters ? { limiters: run.limiters } : {}),
+      ...withScreen(run),
     });
     const summary: ApplySummary = {
       outcomes: [...before, ...result.outcomes],
@@ -135,6 +155,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       interrupted: result.interrupted,
       unsettled: unsettledEntries(result.lock, run.prepared.project.calls),
       changed: run.changed ?? [],
+      suppressed: [...heldOf(run.suppressed), ...result.suppressed],
+      waiting: [...heldOf(run.waiting), ...result.waiting],
     };
     if (result.claimedElsewhere.length > 0)
       await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });
@@ -153,6 +175,11 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
   } finally {
     await resolved.close();
   }
+};
+
+const withScreen = (run: DueRun): { screen?: SendScreen } => {
+  const screen = sendScreen(run);
+  return screen === undefined ? {} : { screen };
 };
 
 const rememberMissed = async (

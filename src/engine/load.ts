@@ -1,6 +1,7 @@
 import { loadProject } from '../config/index.js';
 import type { SourceFile } from '../config/types.js';
-import type { Diagnostic } from '../validate/diagnostic.js';
+import { loadSuppression, type Suppression } from '../screen/load.js';
+import { type Diagnostic, sortDiagnostics } from '../validate/diagnostic.js';
 import type { ValidatedProject } from '../validate/model.js';
 import { validateProject } from '../validate/project.js';
 
@@ -9,6 +10,8 @@ export interface LoadedAndValidated {
   readonly diagnostics: readonly Diagnostic[];
   readonly sourceText: (file: string) => string | undefined;
   readonly fileCount: number;
+  /** The do-not-call lists of `suppress:`, when there are some and every one reads well. */
+  readonly suppression?: Suppression;
 }
 
 /** load → validate: every problem of every file, never an exception for bad input. */
@@ -18,11 +21,22 @@ export const loadAndValidate = async (
   options: { readonly target?: string } = {},
 ): Promise<LoadedAndValidated> => {
   const loaded = await loadProject({ root, ...(paths && paths.length > 0 ? { paths } : {}) });
-  const project = validateProject(loaded, options);
+  const validated = validateProject(loaded, options);
   const files = new Map<string, SourceFile>();
   for (const f of [loaded.configFile, ...loaded.callFiles]) if (f) files.set(f.file, f);
+  // The do-not-call lists are read with the definitions: a bad one is an error like theirs.
+  const lists = validated.config.suppress ?? [];
+  const read = lists.length === 0 ? undefined : await loadSuppression(validated.config.root, lists);
+  const project =
+    read !== undefined && 'diagnostics' in read
+      ? {
+          ...validated,
+          diagnostics: sortDiagnostics([...validated.diagnostics, ...read.diagnostics]),
+        }
+      : validated;
   return {
     project,
+    ...(read !== undefined && 'suppression' in read ? { suppression: read.suppression } : {}),
     // validateProject already carries the loader's diagnostics (sorted, without repeats).
     diagnostics: project.diagnostics,
     sourceText: (file) => files.get(file)?.text,

@@ -4,8 +4,12 @@ import type { Outcome } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
+import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
+import { type Listed, suppressedReason } from '../screen/list.js';
+import type { Suppression } from '../screen/load.js';
+import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { DefinitionMeta } from '../state/record.js';
-import type { StateStore } from '../state/store.js';
+import type { ClaimResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
 
@@ -21,6 +25,22 @@ export interface PlaceInput {
   readonly retryUnknown?: boolean;
   /** Rate limiters kept across batches (`run`). */
   readonly limiters?: Map<string, RateLimiter>;
+  /** Do-not-call lists and the per-number limit, checked again just before each request. */
+  readonly screen?: SendScreen;
+}
+
+/** What is checked just before each request, on the number it is about to dial. */
+export interface SendScreen {
+  /** The do-not-call lists, read again when their file changed since. */
+  readonly suppression?: Suppression;
+  /** `limits.per_number`: enforced by the store, inside the claim. */
+  readonly perNumber?: PerNumberLimit;
+}
+
+/** A placement the screen held back just before its request: never sent, no entry. */
+export interface HeldBack {
+  readonly key: string;
+  readonly reason: string;
 }
 
 export interface PlaceResult {
@@ -32,6 +52,10 @@ export interface PlaceResult {
   readonly elapsedMs: number;
   /** Keys another runner claimed first (Postgres store): skipped, not sent by this one. */
   readonly claimedElsewhere: readonly string[];
+  /** On a do-not-call list when their request was about to leave: not sent, no entry. */
+  readonly suppressed: readonly HeldBack[];
+  /** Held back by the per-number limit at their claim: not sent, no entry, still due. */
+  readonly waiting: readonly HeldBack[];
   /**
    * The state could not be written (a full disk under the journal, a database gone): one
    * line for the user, given after the summary. What was recorded stays recorded; nothing
@@ -63,6 +87,9 @@ const isUnsent = (o: Outcome): boolean => o.status === 'failed' && o.message ===
 /** A claim refused because another runner has the key: not an error, not sent. */
 class ClaimedElsewhere extends Error {}
 
+/** A request the screen held back (do-not-call, per-number limit): not an error, not sent. */
+class Held extends Error {}
+
 /**
  * execute → record: every attempt is claimed in the store (durably) before its request
  * leaves, every outcome is recorded when it arrives, and the store persists once at the end.
@@ -82,7 +109,14 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       },
     ]),
   );
-  const metaOf = (key: string): DefinitionMeta => meta.get(key) ?? { definition: '', file: '' };
+  // The digest of the number each request dials: recorded with its claim and outcome.
+  const numbers = new Map<string, string>();
+  const metaOf = (key: string): DefinitionMeta => {
+    const m = meta.get(key) ?? { definition: '', file: '' };
+    const number = numbers.get(key);
+    return number === undefined ? m : { ...m, number };
+  };
+  const { screen } = input;
   // A call pinned to a target that could not be set up (`env` without CALLOPS_*) has no
   // client: executeCalls fails it unsent, and the others still go.
   const clients = new Map(
@@ -100,6 +134,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // Calls whose first claim failed or went to another runner: never sent, not recorded here.
   const unsent = new Set<string>();
   const elsewhere = new Set<string>();
+  const suppressed = new Map<string, string>();
+  const waiting = new Map<string, string>();
   let outcomes: Outcome[] = [];
   try {
     outcomes = await executeCalls(input.requests, {
@@ -110,8 +146,25 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       ...(input.limiters ? { limiters: input.limiters } : {}),
       beforeSend: async (request) => {
         const attempt = (attempts.get(request.key) ?? 0) + 1;
+        const number = destinationNumber(request.body.to);
+        if (number !== undefined && screen?.suppression !== undefined) {
+          let listed: Listed | undefined;
+          try {
+            listed = await screen.suppression.check(number);
+          } catch (error) {
+            claimError ??= error;
+            if (attempt === 1) unsent.add(request.key);
+            throw error;
+          }
+          if (listed !== undefined) {
+            suppressed.set(request.key, suppressedReason(listed));
+            throw new Held('on a do-not-call list');
+          }
+        }
         attempts.set(request.key, attempt);
-        let won: boolean;
+        // Recorded whether or not a limit is set now: a limit set later counts these calls.
+        if (number !== undefined) numbers.set(request.key, numberDigest(number));
+        let won: ClaimResult;
         try {
           won = await store.claim({
             key: request.key,
@@ -119,13 +172,21 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             attempt,
             ...metaOf(request.key),
             ...(input.retryUnknown === true && { retryUnknown: true }),
+            ...(screen?.perNumber !== undefined && {
+              limit: { count: screen.perNumber.count, windowMs: screen.perNumber.windowMs },
+            }),
           });
         } catch (error) {
           claimError ??= error;
           if (attempt === 1) unsent.add(request.key);
           throw error;
         }
-        if (!won) {
+        if (won === 'limited' && screen?.perNumber !== undefined) {
+          attempts.delete(request.key);
+          waiting.set(request.key, limitedReason(screen.perNumber));
+          throw new Held('per-number limit reached');
+        }
+        if (won !== true) {
           elsewhere.add(request.key);
           throw new ClaimedElsewhere('being placed by another runner');
         }
@@ -134,6 +195,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         if (event.type === 'call:done') {
           const { outcome } = event;
           if (unsent.has(outcome.key) || elsewhere.has(outcome.key)) return;
+          if (suppressed.has(outcome.key) || waiting.has(outcome.key)) {
+            // A retry the list now refuses: its earlier attempt's claim is given up (the
+            // gateway certainly did not place that one), so the key gets no entry.
+            if (attempts.has(outcome.key)) {
+              writes.push(
+                store.abandon({ ...outcome, ...metaOf(outcome.key) }).catch((error: unknown) => {
+                  claimError ??= error;
+                }),
+              );
+            }
+            return;
+          }
           // A missed slot sent nothing and claimed nothing: nothing to record.
           if (outcome.status !== 'missed') {
             const m = metaOf(outcome.key);
@@ -168,7 +241,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     await Promise.allSettled(writes);
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
-  outcomes = outcomes.filter((o) => !unsent.has(o.key) && !elsewhere.has(o.key));
+  const heldBack = (key: string) => suppressed.has(key) || waiting.has(key);
+  outcomes = outcomes.filter(
+    (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key),
+  );
   let persistError: unknown;
   try {
     await store.persist();
@@ -178,7 +254,14 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   }
   const lock = (await store.read().catch(() => undefined))?.lock;
   const settled = outcomes.filter((o) => !isUnsent(o));
-  const done = new Set([...settled.map((o) => o.key), ...elsewhere]);
+  const done = new Set([
+    ...settled.map((o) => o.key),
+    ...elsewhere,
+    ...suppressed.keys(),
+    ...waiting.keys(),
+  ]);
+  const listOf = (m: Map<string, string>): HeldBack[] =>
+    [...m].map(([key, reason]) => ({ key, reason })).sort((a, b) => (a.key < b.key ? -1 : 1));
   const notStarted = input.items.filter((i) => !done.has(i.key));
   const notSent = notStarted.length;
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -187,6 +270,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     outcomes: settled,
     notStarted,
     claimedElsewhere: [...elsewhere].sort(),
+    suppressed: listOf(suppressed),
+    waiting: listOf(waiting),
     // A stop that came after every call was settled cut nothing short.
     interrupted:
       input.signal.aborted &&

@@ -1,9 +1,14 @@
 import { access } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { buildPlan, checkReplace } from '../plan/build.js';
-import type { Plan } from '../plan/types.js';
+import type { PlanScreen } from '../plan/screen.js';
+import type { Plan, PlanItem } from '../plan/types.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
+import { interpolate } from '../resolve/interpolate.js';
+import { findListed } from '../screen/list.js';
+import type { Suppression } from '../screen/load.js';
+import { destinationNumber } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ValidatedProject } from '../validate/model.js';
@@ -18,6 +23,8 @@ export interface Prepared {
   readonly sourceText: (file: string) => string | undefined;
   /** The warnings found (the caller shows them). */
   readonly warnings: readonly Diagnostic[];
+  /** The do-not-call lists of `suppress:` (read and checked; absent when there are none). */
+  readonly suppression?: Suppression;
 }
 
 /** What a command says of the project it runs on. */
@@ -78,7 +85,7 @@ export const loadEnv = async (input: PrepareInput): Promise<Env> => {
  * only when none is an error, so nothing downstream ever sees invalid input. Prints nothing.
  */
 export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
-  const { project, diagnostics, sourceText } = await loadAndValidate(
+  const { project, diagnostics, sourceText, suppression } = await loadAndValidate(
     input.root,
     undefined,
     input.target === undefined ? {} : { target: input.target },
@@ -96,7 +103,18 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
     return { diagnostics: all, sourceText, refused: error };
   }
   const warnings = all.filter((d) => d.severity === 'warning');
-  return { diagnostics: all, sourceText, prepared: { project, env, choice, sourceText, warnings } };
+  return {
+    diagnostics: all,
+    sourceText,
+    prepared: {
+      project,
+      env,
+      choice,
+      sourceText,
+      warnings,
+      ...(suppression === undefined ? {} : { suppression }),
+    },
+  };
 };
 
 /** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */
@@ -137,7 +155,37 @@ export const planAt = (
     retryUnknown: options.retryUnknown === true,
     ...(options.replace ? { replace: [...options.replace] } : {}),
     ...(options.upcomingCount === undefined ? {} : { upcomingCount: options.upcomingCount }),
+    ...screenOf(prepared),
   });
+
+/**
+ * The plan's do-not-call and per-number screen. A placement's number is its `to` as the plan
+ * shows it when that is a phone number already (a literal, or a recipient row's value), else
+ * its call's `to` with `${VAR}` resolved from the environment (a secret stays in memory only).
+ */
+export const screenOf = (prepared: Prepared): { screen?: PlanScreen } => {
+  const { suppression } = prepared;
+  const perNumber = prepared.project.config.perNumber;
+  if (suppression === undefined && perNumber === undefined) return {};
+  const calls = new Map(prepared.project.calls.map((c) => [c.name, c]));
+  const numberOf = (item: PlanItem): string | undefined => {
+    const shown = destinationNumber(item.to);
+    const call = calls.get(item.name);
+    if (shown !== undefined || call === undefined) return shown;
+    const resolved = interpolate(call.options.to, prepared.env);
+    return resolved.missing.length > 0 || resolved.malformed.length > 0
+      ? undefined
+      : destinationNumber(resolved.value);
+  };
+  const lists = suppression?.lists ?? [];
+  return {
+    screen: {
+      numberOf,
+      listed: (number) => findListed(lists, number),
+      ...(perNumber === undefined ? {} : { perNumber }),
+    },
+  };
+};
 
 /** `--replace NAME`: each must name a placed, unscheduled call of this run (else a usage error). */
 export const checkReplaceNames = (

@@ -76,6 +76,8 @@ export const CONFIG_KEYS: readonly KeyRow[] = [
   key('lockfile', 'string', nonEmptyString(), 'Path of the lockfile (default `callops.lock`).'),
   key('defaults', 'object', { allOf: [{ $ref: defRef('defaults') }] }, 'Options merged under every call of the project (a file\'s and the call\'s own values win).'),
   key('state', 'state', { allOf: [{ $ref: defRef('state') }] }, 'Where the project keeps what was placed: `{backend: file}` (default: the lockfile and `.callops/`) or `{backend: postgres, url}`, and `keep`.'),
+  key('suppress', 'array of strings', { type: 'array', items: nonEmptyString() }, 'Do-not-call lists: CSV files (relative to callops.yaml) with a header, a `number` column and optionally `reason`. A phone number listed there is never called, by any call of the project.'),
+  key('limits', 'limits', { type: 'object', properties: { per_number: nonEmptyString() }, additionalProperties: false }, 'Limits across every call, run and runner: `per_number: 3/24h` — at most 3 calls to one number within any trailing 24 hours.'),
 ];
 
 /** A schema name callops accepts for the Postgres store (an unquoted SQL identifier). */

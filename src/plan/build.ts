@@ -10,6 +10,7 @@ import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { formatSlot, placementKey, renderTo } from './keys.js';
 import { memoryKey } from './memory.js';
+import { type PlanScreen, screenDue } from './screen.js';
 import { decide } from './settle.js';
 import type { Plan, PlanItem } from './types.js';
 
@@ -33,6 +34,8 @@ export interface PlanInput {
   readonly upcomingCount?: number;
   /** How far ahead upcoming slots are looked for (default 366 days). */
   readonly upcomingHorizonMs?: number;
+  /** Do-not-call lists and per-number limits, applied to every due placement. */
+  readonly screen?: PlanScreen;
 }
 
 /** Slots whose deadline passed less than this long ago are reported as missed… */
@@ -312,10 +315,16 @@ export const buildPlan = (input: PlanInput): Plan => {
     if (only && !only.has(call.name)) continue;
     planCall(call, input, add, seen);
   }
+  const due = lists.due.sort(bySlotThenKey);
+  const screened =
+    input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);
   return {
     target: input.runTarget,
     now: input.now.toISOString(),
-    due: lists.due.sort(bySlotThenKey),
+    due: screened?.due ?? due,
+    ...(screened === undefined
+      ? {}
+      : { suppressed: screened.suppressed, waiting: screened.waiting }),
     upcoming: lists.upcoming.sort(bySlotThenKey),
     missed: lists.missed.sort(bySlotThenKey),
     skipped: lists.skipped.sort(bySlotThenKey),

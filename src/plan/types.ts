@@ -30,6 +30,10 @@ export interface Plan {
   readonly upcoming: readonly PlanItem[];
   readonly missed: readonly PlanItem[];
   readonly skipped: readonly PlanItem[];
+  /** Due placements to a number on a do-not-call list: never sent (reason: list file:line). */
+  readonly suppressed?: readonly PlanItem[];
+  /** Due placements the per-number limit holds back: due again once the window allows. */
+  readonly waiting?: readonly PlanItem[];
   /**
    * The lockfile's `schedules` memory with every scheduled call of this plan remembered
    * (`since` = now for one seen for the first time). apply and run write it; plan reads only.

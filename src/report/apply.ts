@@ -30,6 +30,16 @@ export interface ApplySummary {
   readonly unsettled: readonly Unsettled[];
   /** Placed calls whose definition changed since: not placed again without --replace. */
   readonly changed: readonly PlanItem[];
+  /** Due placements to a number on a do-not-call list: not sent, no entry. */
+  readonly suppressed?: readonly Held[];
+  /** Due placements the per-number limit held back: not sent, no entry, still due. */
+  readonly waiting?: readonly Held[];
+}
+
+/** A placement held back before its request: its key and why. */
+export interface Held {
+  readonly key: string;
+  readonly reason: string;
 }
 
 export interface ApplyReporter {
@@ -66,6 +76,10 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   ];
   if (c.missed > 0) parts.push(style('yellow', `${c.missed} missed`));
   if (summary.notStarted.length > 0) parts.push(`${summary.notStarted.length} not started`);
+  const suppressed = summary.suppressed?.length ?? 0;
+  const waiting = summary.waiting?.length ?? 0;
+  if (suppressed > 0) parts.push(style('yellow', `${suppressed} suppressed`));
+  if (waiting > 0) parts.push(style('yellow', `${waiting} waiting`));
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : 'Done';
   return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(summary.outcomes.length, summary.elapsedMs)})`;
@@ -106,17 +120,28 @@ export const createPlainReporter = (
   finish: async (summary) => {
     for (const item of summary.notStarted)
       write(`${style('dim', 'not sent')} ${item.key}  still due\n`);
+    for (const line of renderHeldHuman(summary, style)) write(`${line}\n`);
     write(`${summaryLine(summary, style)}\n`);
     for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
     for (const line of renderUnsettledHuman(summary.unsettled, style)) write(`${line}\n`);
   },
 });
 
+/** One line per placement held back (do-not-call, per-number limit), before the summary. */
+export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] => [
+  ...(summary.suppressed ?? []).map(
+    (h) => `${style('yellow', 'suppressed')} ${h.key}  ${h.reason}`,
+  ),
+  ...(summary.waiting ?? []).map((h) => `${style('yellow', 'waiting')} ${h.key}  ${h.reason}`),
+];
+
 export const applyJson = (summary: ApplySummary, target: string) => {
   const c = countOutcomes(summary.outcomes);
   return {
     target,
     ...c,
+    suppressed: summary.suppressed?.length ?? 0,
+    waiting: summary.waiting?.length ?? 0,
     interrupted: summary.interrupted,
     results: summary.outcomes.map((o) => ({
       key: o.key,
@@ -129,6 +154,10 @@ export const applyJson = (summary: ApplySummary, target: string) => {
     notStarted: summary.notStarted.map((i) => i.key),
     changed: summary.changed.map((i) => i.key),
     unsettled: unsettledJson(summary.unsettled),
+    held: [
+      ...(summary.suppressed ?? []).map((h) => ({ ...h, status: 'suppressed' })),
+      ...(summary.waiting ?? []).map((h) => ({ ...h, status: 'waiting' })),
+    ],
   };
 };
 
@@ -152,7 +181,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.interrupted ? ' · interrupted' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : ''}`,
     '',
   ];
   if (summary.outcomes.length > 0) {

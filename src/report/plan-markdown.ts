@@ -207,6 +207,21 @@ export const renderPlanMarkdown = (input: PlanMarkdownInput): string => {
       '',
     );
   }
+  const suppressed = plan.suppressed ?? [];
+  if (suppressed.length > 0) {
+    out.push(
+      `### Suppressed: ${suppressed.length}`,
+      '',
+      'On a do-not-call list: never sent.',
+      '',
+      ...reasonList(suppressed),
+      '',
+    );
+  }
+  const waiting = plan.waiting ?? [];
+  if (waiting.length > 0) {
+    out.push(`### Waiting: ${waiting.length}`, '', ...reasonList(waiting), '');
+  }
   if (plan.skipped.length > 0) {
     out.push(`### Skipped: ${plan.skipped.length}`, '', ...reasonList(plan.skipped), '');
   }

@@ -39,6 +39,14 @@ export const renderPlanHuman = (
   section('Missed — deadline passed, never placed late', plan.missed, (i) =>
     line(i, style('red', '!')),
   );
+  const suppressed = plan.suppressed ?? [];
+  const waiting = plan.waiting ?? [];
+  section('Suppressed — on a do-not-call list, never sent', suppressed, (i) =>
+    line(i, style('yellow', 'x')),
+  );
+  section('Waiting — held back by a limit, due later', waiting, (i) =>
+    line(i, style('yellow', '.')),
+  );
   // Unknown entries get a section of their own, with how to settle them.
   const unknown = new Set(unsettled.map((u) => u.key));
   const changed = plan.skipped.filter((i) => i.changed === true);
@@ -56,6 +64,8 @@ export const renderPlanHuman = (
   const extra = [
     changed.length > 0 ? `, ${changed.length} changed since placed` : '',
     unsettled.length > 0 ? `, ${unsettled.length} unknown to settle` : '',
+    suppressed.length > 0 ? `, ${suppressed.length} suppressed` : '',
+    waiting.length > 0 ? `, ${waiting.length} waiting` : '',
   ].join('');
   const summary = `Plan: ${plan.due.length} to place, ${plan.missed.length} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming${extra}.`;
   out.push(plan.due.length === 0 ? `${summary} Nothing to do now.` : summary);
@@ -95,6 +105,8 @@ export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
   upcoming: plan.upcoming.map(itemJson),
   missed: plan.missed.map(itemJson),
   skipped: plan.skipped.map(itemJson),
+  suppressed: (plan.suppressed ?? []).map(itemJson),
+  waiting: (plan.waiting ?? []).map(itemJson),
   changed: plan.skipped.filter((i) => i.changed === true).map((i) => i.key),
   unsettled: unsettledJson(unsettled),
 });

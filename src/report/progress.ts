@@ -7,6 +7,7 @@ import {
   describeOutcome,
   type ProgressEvent,
   rateText,
+  renderHeldHuman,
   summaryLine,
 } from './apply.js';
 import { renderChangedHuman } from './plan.js';
@@ -194,6 +195,7 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
       for (const line of lines.values()) line.done.resolve({ notSent: true });
       finishAll();
       await running;
+      for (const line of renderHeldHuman(summary, style)) write(`${line}\n`);
       write(`${summaryLine(summary, style)}\n`);
       for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
       for (const line of renderUnsettledHuman(summary.unsettled, style)) write(`${line}\n`);

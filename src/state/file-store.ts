@@ -1,6 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Outcome } from '../execute/outcome.js';
+import { countsTowardLimit } from '../screen/limit.js';
 import { JOURNAL_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
 import { forgetIndex, identityAt, indexedLockfile, sameFile, writeIndex } from './lock-index.js';
@@ -26,6 +27,7 @@ import { pruneExpired } from './retention.js';
 import { acquireRunLock, describeHolder } from './runlock.js';
 import {
   type Claim,
+  type ClaimResult,
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
@@ -106,6 +108,11 @@ interface Held {
   readonly open: Map<string, Claim>;
   /** The first failure to write the journal; from then on nothing is claimed. */
   journalError?: Error;
+  /**
+   * Per-number limits: number digest → key → epoch ms of each entry that may have rung
+   * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
+   */
+  numbers?: Map<string, Map<string, number>>;
 }
 
 /**
@@ -337,7 +344,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         at: c.at ?? clock().toISOString(),
         message: IN_FLIGHT,
       },
-      meta: { definition: c.definition, file: c.file },
+      meta: {
+        definition: c.definition,
+        file: c.file,
+        ...(c.number === undefined ? {} : { number: c.number }),
+      },
     }));
     return { lock: recordOutcomes(lockOf(h), inFlight), inFlight: new Set(h.open.keys()) };
   };
@@ -350,7 +361,28 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     return { lock: prune(folded), inFlight: new Set() };
   };
 
-  const claim = async (c: Claim): Promise<boolean> => {
+  const numbersOf = (h: Held): Map<string, Map<string, number>> => {
+    if (h.numbers) return h.numbers;
+    const index = new Map<string, Map<string, number>>();
+    for (const [key, entry] of Object.entries(viewOf(h).lock.calls)) {
+      if (entry.number === undefined || !countsTowardLimit(entry.status)) continue;
+      const keys = index.get(entry.number) ?? new Map<string, number>();
+      keys.set(key, Date.parse(entry.at));
+      index.set(entry.number, keys);
+    }
+    h.numbers = index;
+    return index;
+  };
+  /** Keep the per-number index in step with a key's entry (or its absence). */
+  const track = (h: Held, key: string, number: string | undefined, atMs?: number): void => {
+    if (h.numbers === undefined || number === undefined) return;
+    const keys = h.numbers.get(number) ?? new Map<string, number>();
+    if (atMs === undefined) keys.delete(key);
+    else keys.set(key, atMs);
+    h.numbers.set(number, keys);
+  };
+
+  const claim = async (c: Claim): Promise<ClaimResult> => {
     const h = mustHold('claims calls');
     if (h.journalError) throw h.journalError;
     // Not lockOf(h): that ends the draft's batch, and the next outcome would copy every entry.
@@ -359,6 +391,19 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       if (entry?.status === 'placed' && c.replace !== true) return false;
       if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
     }
+    const at = c.at ?? clock().toISOString();
+    if (c.limit !== undefined && c.number !== undefined) {
+      const since = Date.parse(at) - c.limit.windowMs;
+      let taken = 0;
+      for (const [key, atMs] of numbersOf(h).get(c.number) ?? []) {
+        if (key !== c.key && atMs > since) taken++;
+      }
+      if (taken >= c.limit.count) return 'limited';
+    }
+    // The slot is taken before the journal is awaited, so that claims made together count
+    // each other; it is given back when the claim cannot be made durable.
+    const before = c.number === undefined ? undefined : h.numbers?.get(c.number)?.get(c.key);
+    track(h, c.key, c.number, Date.parse(at));
     try {
       if (h.journal === undefined) {
         h.opening ??= openJournal(stateDir, {
@@ -376,14 +421,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         attempt: c.attempt,
         definition: c.definition,
         file: c.file,
+        ...(c.number !== undefined && { number: c.number }),
         ...(c.replace === true && { replace: true }),
-        at: c.at ?? clock().toISOString(),
+        at,
       });
     } catch (error) {
+      track(h, c.key, c.number, before);
       h.journalError ??= journalFailure(error);
       throw h.journalError;
     }
-    h.open.set(c.key, c);
+    h.open.set(c.key, { ...c, at });
     return true;
   };
 
@@ -407,12 +454,29 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
+    const now = h.draft.entry(outcome.key);
+    track(
+      h,
+      outcome.key,
+      outcome.number,
+      now !== undefined && countsTowardLimit(now.status) ? Date.parse(now.at) : undefined,
+    );
     await journalOutcome(h, outcome);
   };
 
   const abandon = async (outcome: Outcome & DefinitionMeta): Promise<void> => {
     const h = mustHold('abandons claims');
+    const open = h.open.get(outcome.key);
     if (!h.open.delete(outcome.key)) return;
+    const before = h.draft.entry(outcome.key);
+    track(
+      h,
+      outcome.key,
+      open?.number,
+      before?.number === open?.number && before !== undefined && countsTowardLimit(before.status)
+        ? Date.parse(before.at)
+        : undefined,
+    );
     // Closes the intent in the journal; the lockfile gets no entry: the call is still due.
     await journalOutcome(h, outcome);
   };

@@ -166,6 +166,7 @@ export const openJournal = async (
         attempt: r.attempt,
         definition: r.definition,
         file: r.file,
+        ...(r.number !== undefined && { number: r.number }),
         ...(r.replace === true && { replace: true }),
       }),
     outcome: (o) =>
@@ -182,6 +183,7 @@ export const openJournal = async (
         attempts: o.attempts,
         definition: o.definition,
         file: o.file,
+        ...(o.number !== undefined && { number: o.number }),
         ...(o.replace === true && { replace: true }),
       }),
     close: async () => {

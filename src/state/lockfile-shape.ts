@@ -12,7 +12,7 @@ export interface ShapeProblem {
 }
 
 const STATUSES: readonly EntryStatus[] = ['placed', 'failed', 'unknown'];
-const STRING_FIELDS = ['sid', 'callId', 'message'] as const;
+const STRING_FIELDS = ['sid', 'callId', 'message', 'number'] as const;
 const ENTRY_FIELDS = new Set([
   'status',
   'sid',
@@ -20,6 +20,7 @@ const ENTRY_FIELDS = new Set([
   'at',
   'definition',
   'file',
+  'number',
   'httpStatus',
   'message',
   'resolvedBy',
@@ -133,7 +134,7 @@ export const isGoodEntry = (raw: unknown): raw is LockEntry => {
   if (!isInstant(at)) return false;
   if (typeof raw.definition !== 'string' || typeof raw.file !== 'string') return false;
   if (!isOptional(raw.sid, 'string') || !isOptional(raw.callId, 'string')) return false;
-  if (!isOptional(raw.message, 'string')) return false;
+  if (!isOptional(raw.message, 'string') || !isOptional(raw.number, 'string')) return false;
   if (raw.httpStatus !== undefined && !Number.isInteger(raw.httpStatus)) return false;
   if (raw.resolvedBy !== undefined && raw.resolvedBy !== 'hand') return false;
   if (raw.outcome !== undefined && (status !== 'placed' || checkOutcome(raw.outcome) !== undefined))

@@ -10,6 +10,8 @@ export interface DefinitionMeta {
   readonly file: string;
   /** A deliberate placement of a placed key again (`apply --replace`). */
   readonly replace?: boolean;
+  /** `sha256:<hex16>` of the normalised number the placement dials (per-number limits). */
+  readonly number?: string;
 }
 
 const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => ({
@@ -28,6 +30,7 @@ const entryOf = (
     at: outcome.at,
     definition: meta.definition,
     file: meta.file,
+    number: meta.number,
     // A placed entry is the sid and callId; status and message matter only when it was not.
     httpStatus: outcome.status === 'placed' ? undefined : outcome.httpStatus,
     message: outcome.status === 'placed' ? undefined : outcome.message,

@@ -29,6 +29,8 @@ interface Line {
   readonly file: string;
   /** The placement is a deliberate replacement (`apply --replace`). */
   readonly replace?: boolean;
+  /** The number digest the placement dials (per-number limits). */
+  readonly number?: string;
   readonly outcome?: Outcome;
 }
 
@@ -46,7 +48,10 @@ const parseLine = (text: string): Line | undefined => {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { type, key, at, definition, file } = raw;
   if (!str(key) || !str(at) || !str(definition) || !str(file)) return undefined;
-  const replace = raw.replace === true ? { replace: true } : {};
+  const replace = {
+    ...(raw.replace === true && { replace: true }),
+    ...(typeof raw.number === 'string' && { number: raw.number }),
+  };
   if (type === 'intent') return { type, key, at, definition, file, ...replace };
   if (type !== 'outcome' || !STATUSES.has(raw.status)) return undefined;
   const { sid, callId, httpStatus, message, attempts } = raw;

@@ -52,7 +52,19 @@ export interface Claim extends DefinitionMeta {
    * entry, or a claim whose runner is gone, may then be claimed. Never set automatically.
    */
   readonly retryUnknown?: boolean;
+  /**
+   * `limits.per_number`: with `number` (the digest in DefinitionMeta), the claim is refused
+   * (`'limited'`) when `count` claims to that number whose `at` lies within the trailing
+   * `windowMs` already exist (placed, unknown or in flight, other keys than this one).
+   */
+  readonly limit?: { readonly count: number; readonly windowMs: number };
 }
+
+/**
+ * `true`: the claim is durable, the request may leave. `false`: the key is not this runner's
+ * to send. `'limited'`: the number's per-number limit is reached; nothing is recorded.
+ */
+export type ClaimResult = boolean | 'limited';
 
 /** What a store knows: the lockfile view, and which of its `unknown` keys are in flight. */
 export interface StateView {
@@ -74,9 +86,10 @@ export interface ClaimWriter {
    * Resolves `true` only once the claim is durable: only then may the request leave.
    * Resolves `false` when the key is not this runner's to send: placed, claimed by another
    * runner, or `unknown` (unless `retryUnknown`). Rejects when the claim could not be made
-   * durable (database unreachable, journal unwritable): nothing may be sent.
+   * durable (database unreachable, journal unwritable): nothing may be sent. Resolves
+   * `'limited'` when `claim.limit` refuses it: no entry, the key stays due.
    */
-  claim(claim: Claim): Promise<boolean>;
+  claim(claim: Claim): Promise<ClaimResult>;
   /**
    * Record the outcome of a key this runner claimed; resolves once it is durable. `placed`
    * is final. A `missed` outcome (nothing sent, nothing claimed) records nothing.

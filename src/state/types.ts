@@ -9,6 +9,8 @@ export interface LockEntry {
   readonly at: string;
   readonly definition: string;
   readonly file: string;
+  /** `sha256:<hex16>` of the normalised number dialled (per-number limits); never the number. */
+  readonly number?: string;
   readonly httpStatus?: number;
   readonly message?: string;
   /** How the entry was settled by hand (`callops resolve`), if it was. */

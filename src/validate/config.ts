@@ -5,6 +5,7 @@ import type { Layer } from './merge.js';
 import type { ProjectConfig, TargetSpec } from './model.js';
 import { locateIn, optionProblems, referenceProblems } from './references.js';
 import { checkConfigDocument } from './schema-check.js';
+import { readLimits, readSuppress } from './screen.js';
 import { errorAt, hasReference, isRecord, keySiteOf, siteOf } from './site.js';
 import { defaultState, readState } from './state.js';
 import {
@@ -120,7 +121,7 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
   }
   const schema = checkConfigDocument(doc, file.text);
   if (!isRecord(doc.data)) {
-    const message = `${file.file} must be a map of settings (targets, default_target, calls, lockfile, defaults, state)`;
+    const message = `${file.file} must be a map of settings (targets, default_target, calls, lockfile, defaults, state, suppress, limits)`;
     return {
       config: emptyConfig(root, file.file),
       ...none,
@@ -153,6 +154,9 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
   const state = readState(doc, data.state);
   structural.push(...state.structural);
   semantic.push(...state.semantic);
+  const suppress = readSuppress(doc, data.suppress);
+  const limits = readLimits(doc, data.limits);
+  semantic.push(...suppress.diagnostics, ...limits.diagnostics);
   const config: ProjectConfig = {
     root,
     file: file.file,
@@ -163,6 +167,8 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
       typeof data.lockfile === 'string' && data.lockfile !== '' ? data.lockfile : DEFAULT_LOCKFILE,
     defaults,
     state: state.state,
+    ...(suppress.specs.length > 0 ? { suppress: suppress.specs } : {}),
+    ...(limits.perNumber === undefined ? {} : { perNumber: limits.perNumber }),
   };
   const layer: Layer = { data: defaults, doc, base: ['defaults'] };
   return { config, defaults: layer, targetNames, schema, structural, semantic };

@@ -1,5 +1,7 @@
 import type { PathSegments, Position, Site } from '../config/types.js';
 import type { Flavor } from '../options/flavor.js';
+import type { PerNumberLimit } from '../screen/limit.js';
+import type { SuppressSpec } from '../screen/load.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from './diagnostic.js';
 
@@ -86,6 +88,10 @@ export interface ProjectConfig {
   readonly defaults: Readonly<Record<string, unknown>>;
   /** `state:`; the file store, keeping 30 days, when callops.yaml does not say. */
   readonly state: StateSpec;
+  /** `suppress:`: the do-not-call lists, in the order written (none when absent). */
+  readonly suppress?: readonly SuppressSpec[];
+  /** `limits.per_number`, when written. */
+  readonly perNumber?: PerNumberLimit;
 }
 
 export interface ValidatedProject {

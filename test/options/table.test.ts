@@ -92,6 +92,8 @@ describe('the option table', () => {
       'lockfile',
       'defaults',
       'state',
+      'suppress',
+      'limits',
     ]);
     expect(KNOWN_KEYS.state).toEqual(['backend', 'url', 'schema', 'keep']);
     expect(KNOWN_KEYS.target).toContain('max_pause');

@@ -171,6 +171,8 @@ is required. Every missing environment variable is reported before anything is s
         retryUnknown,
         changed: plan.skipped.filter((i) => i.changed === true),
         missed,
+        ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
+        ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
       });
       const code =
         result.status === 'interrupted'

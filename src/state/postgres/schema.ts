@@ -27,6 +27,17 @@ export const quoteSchema = (name: string): string => {
 export const lockSpace = (schema: string): number =>
   createHash('sha256').update(`callops:${schema}`).digest().readUInt32BE(0) & 0x7fffffff;
 
+/**
+ * The advisory lock of one number digest (per-number limits), in the one-bigint key space,
+ * which never overlaps the two-key locks above: claims to one number queue behind it.
+ */
+export const numberLock = (schema: string, digest: string): string =>
+  createHash('sha256')
+    .update(`callops:${schema}:number:${digest}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
+
 export const RUN_LOCK = 0;
 export const MIGRATION_LOCK = -1;
 
@@ -76,6 +87,10 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     );`,
   // What the gateway says became of a placed call (`status --refresh`, `callops receive`).
   (s) => `ALTER TABLE ${s}.placements ADD COLUMN outcome jsonb;`,
+  // Per-number limits: the digest of the number each placement dials (never the number).
+  (s) => `
+    ALTER TABLE ${s}.placements ADD COLUMN number text;
+    CREATE INDEX placements_number ON ${s}.placements (number) WHERE number IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,6 +9,7 @@ import { INTERRUPTED } from '../replay.js';
 import { pruneExpired } from '../retention.js';
 import {
   type Claim,
+  type ClaimResult,
   type ImportResult,
   IN_FLIGHT,
   type LockHolder,
@@ -21,7 +22,7 @@ import {
   type StateView,
 } from '../store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
-import { DEFAULT_SCHEMA, lockSpace, migrate, quoteSchema, RUN_LOCK } from './schema.js';
+import { DEFAULT_SCHEMA, lockSpace, migrate, numberLock, quoteSchema, RUN_LOCK } from './schema.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://…`: holds a password; never part of a message. */
@@ -54,6 +55,7 @@ interface Row {
   resolved_by: string | null;
   history: LockEntry['history'] | null;
   outcome: LockEntry['outcome'] | null;
+  number: string | null;
   live: boolean;
 }
 
@@ -74,6 +76,7 @@ const entryOf = (row: Row): LockEntry => {
     at: row.at,
     definition: row.definition,
     file: row.file,
+    ...(row.number == null ? {} : { number: row.number }),
     ...(row.history == null || row.history.length === 0 ? {} : { history: row.history }),
   };
   if (row.status === 'claimed') {
@@ -197,7 +200,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   pool.on('error', () => undefined);
 
   const selectRows = `SELECT key, status, sid, call_id, at, definition, file, http_status,
-      message, resolved_by, history, outcome, (status = 'claimed' AND ${alive('runner')}) AS live
+      message, resolved_by, history, outcome, number, (status = 'claimed' AND ${alive('runner')}) AS live
     FROM ${s}.placements`;
   const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
 
@@ -231,22 +234,42 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     }
   };
 
-  const claim = async (c: Claim): Promise<boolean> => {
+  const claim = async (c: Claim): Promise<ClaimResult> => {
     if (lost) throw new Error(`${c.key} was not claimed: ${lost.message}`);
     const at = c.at ?? clock().toISOString();
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
+    const number = c.number ?? null;
+    const limited = c.limit !== undefined && c.number !== undefined;
     try {
-      // Each statement commits by itself; under the failpoint both wait in one transaction.
+      // Each statement commits by itself; under the failpoint, or with a per-number limit,
+      // they run in one transaction.
       const run =
-        hold === undefined ? (work: (q: pg.Pool) => Promise<boolean>) => work(pool) : transaction;
+        hold === undefined && !limited
+          ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
+          : transaction;
       return await run(async (client: pg.Pool | pg.PoolClient) => {
+        if (limited && c.limit !== undefined && c.number !== undefined) {
+          // One claim per number at a time, to the end of its transaction: two runners can
+          // never both count the same free slot.
+          await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+            numberLock(schema, c.number),
+          ]);
+          const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();
+          const counted = await client.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM ${s}.placements
+             WHERE number = $1 AND key <> $2 AND status IN ('placed', 'unknown', 'claimed')
+               AND at::timestamptz > $3::timestamptz`,
+            [c.number, c.key, since],
+          );
+          if ((counted.rows[0]?.n ?? 0) >= c.limit.count) return 'limited';
+        }
         const inserted = await client.query(
           `INSERT INTO ${s}.placements
-             (key, target, status, at, definition, file, runner, attempt, claimed_at)
-           VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now())
+             (key, target, status, at, definition, file, runner, attempt, claimed_at, number)
+           VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now(), $8)
            ON CONFLICT (key) DO NOTHING
            RETURNING key`,
-          values,
+          [...values, number],
         );
         let won = inserted.rowCount === 1;
         if (!won) {
@@ -265,7 +288,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                      jsonb_build_object('sid', sid, 'callId', call_id, 'at', at)))
                    ELSE history END,
                  sid = NULL, call_id = NULL, http_status = NULL, message = NULL,
-                 resolved_by = NULL
+                 resolved_by = NULL, number = $10
              WHERE key = $1 AND (
                status = 'failed'
                OR (status = 'claimed' AND runner = $6)
@@ -273,7 +296,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                OR ($9 AND status = 'placed')
              )
              RETURNING key`,
-            [...values, c.retryUnknown === true, c.replace === true],
+            [...values, c.retryUnknown === true, c.replace === true, number],
           );
           won = reclaimed.rowCount === 1;
         }
@@ -492,10 +515,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       await client.query(
         `INSERT INTO ${s}.placements
            (key, status, sid, call_id, at, definition, file, http_status, message, resolved_by,
-            history, outcome)
+            history, outcome, number)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
            $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::jsonb[],
-           $12::jsonb[])`,
+           $12::jsonb[], $13::text[])`,
         [
           entries.map(([key]) => key),
           column((e) => e.status),
@@ -509,6 +532,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           column((e) => e.resolvedBy),
           column((e) => (e.history === undefined ? undefined : JSON.stringify(e.history))),
           column((e) => (e.outcome === undefined ? undefined : JSON.stringify(e.outcome))),
+          column((e) => e.number),
         ],
       );
       // Schedule memory the store lacks comes along; what it has stays.

@@ -635,5 +635,78 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(serializeLockfile(await runner.export())).toBe(before);
       });
     });
+
+    describe('per-number limits', () => {
+      const D = 'sha256:00000000000000d1';
+      const E = 'sha256:00000000000000e2';
+      const HOUR = 3_600_000;
+      const limited = (key: string, number: string, count: number, fields: Partial<Claim> = {}) =>
+        claimOf(key, { number, limit: { count, windowMs: HOUR }, ...fields });
+
+      test('claims beyond the limit are refused, with no entry; other numbers are not', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(limited('a', D, 2))).toBe(true);
+        await runner.record({ ...placed('a'), number: D });
+        expect(await runner.claim(limited('b', D, 2))).toBe(true);
+        expect(await runner.claim(limited('c', D, 2))).toBe('limited');
+        expect(await runner.claim(limited('d', E, 2))).toBe(true);
+        // A retry of a key this runner claimed is the same placement: never refused.
+        expect(await runner.claim(limited('b', D, 2, { attempt: 2 }))).toBe(true);
+        const other = await storeOn(project);
+        const { calls } = (await other.read()).lock;
+        expect(Object.keys(calls).sort()).toEqual(['a', 'b', 'd']);
+        expect(calls.a?.number).toBe(D);
+        expect(calls.b?.number).toBe(D);
+        expect(calls.d?.number).toBe(E);
+        // The limit holds for every runner of the project, not only the one that claimed.
+        await finish(runner);
+        const next = await runnerOn(project);
+        expect(await next.claim(limited('c', D, 2))).toBe('limited');
+        expect(await next.claim(limited('c', D, 3))).toBe(true);
+      });
+
+      test('claims older than the window and failed entries are not counted', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        const old = '2026-11-24T08:00:00.000Z';
+        expect(await runner.claim(limited('old', D, 1, { at: old }))).toBe(true);
+        await runner.record({ ...placed('old'), at: old, number: D });
+        expect(await runner.claim(limited('refused', D, 1))).toBe(true);
+        await runner.record({ ...failed('refused'), number: D });
+        expect(await runner.claim(limited('now', D, 1))).toBe(true);
+        expect(await runner.claim(limited('later', D, 1))).toBe('limited');
+        const { calls } = (await runner.read()).lock;
+        expect(Object.keys(calls).sort()).toEqual(['now', 'old', 'refused']);
+      });
+
+      test('an unknown entry counts: it may have rung', async () => {
+        const project = await harness.project();
+        await killedRunner(project, { claim: ['gone'] });
+        const runner = await runnerOn(project);
+        // runner.mjs claims without a number: give the entry one through a new claim's view.
+        expect((await runner.read()).lock.calls.gone?.status).toBe('unknown');
+        expect(await runner.claim(limited('x', D, 1))).toBe(true);
+        await runner.record({ ...placed('x'), status: 'unknown', sid: undefined, number: D });
+        expect(await runner.claim(limited('y', D, 1))).toBe('limited');
+      });
+
+      test('claims made at once for the last slot: exactly one wins', async () => {
+        const project = await harness.project();
+        const first = await runnerOn(project);
+        // Two runners where the store allows them; else one runner claiming at once.
+        const second = first.concurrentRunners ? await runnerOn(project) : first;
+        expect(await first.claim(limited('a', D, 2))).toBe(true);
+        const keys = ['p', 'q', 'r', 's', 't', 'u', 'v', 'w'];
+        const results = await Promise.all(
+          keys.map((key, i) => (i % 2 === 0 ? first : second).claim(limited(key, D, 2))),
+        );
+        expect(results).toHaveLength(keys.length);
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+        expect(results.filter((r) => r === 'limited')).toHaveLength(keys.length - 1);
+        const { calls } = (await first.read()).lock;
+        expect(Object.keys(calls).filter((k) => calls[k]?.number === D)).toHaveLength(2);
+      });
+    });
   });
 };

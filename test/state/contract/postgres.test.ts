@@ -94,6 +94,34 @@ describe('postgres store only', () => {
     expect(rows[0]?.n).toBe('1000');
   });
 
+  test('per-number limit: two runners claiming 100 numbers three times each at once take one slot per number', async () => {
+    const schema = `numbers_${++projects}`;
+    const [a, b] = [await openStore(schema), await openStore(schema)];
+    const numbers = Array.from({ length: 100 }, (_, i) => `sha256:${String(i).padStart(16, '0')}`);
+    const claimAll = (store: StateStore, side: string) =>
+      Promise.all(
+        numbers.flatMap((number, n) =>
+          [0, 1, 2].map((j) =>
+            store
+              .claim(
+                claimOf(`${side}-${n}-${j}`, { number, limit: { count: 1, windowMs: 3_600_000 } }),
+              )
+              .then((won) => ({ number, won })),
+          ),
+        ),
+      );
+    const [byA, byB] = await Promise.all([claimAll(a, 'a'), claimAll(b, 'b')]);
+    expect(byA).toHaveLength(300);
+    expect(byB).toHaveLength(300);
+    const wins = new Map<string, number>();
+    for (const r of [...byA, ...byB])
+      if (r.won === true) wins.set(r.number, (wins.get(r.number) ?? 0) + 1);
+    expect(wins.size).toBe(100);
+    expect([...wins.values()].filter((n) => n !== 1)).toEqual([]);
+    const rows = await admin<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".placements`);
+    expect(rows[0]?.n).toBe('100');
+  });
+
   test('two failed-key re-claims at once: exactly one wins', async () => {
     const schema = `reclaim_${++projects}`;
     const first = await openStore(schema);

@@ -1,0 +1,82 @@
+import { countsTowardLimit, limitedReason, type PerNumberLimit } from '../screen/limit.js';
+import type { Listed } from '../screen/list.js';
+import { suppressedReason } from '../screen/list.js';
+import { numberDigest } from '../screen/number.js';
+import type { Lockfile } from '../state/types.js';
+import type { PlanItem } from './types.js';
+
+/** Do-not-call lists and per-number limits, as the plan applies them to due placements. */
+export interface PlanScreen {
+  /**
+   * The normalised phone number a placement dials (its resolved destination), or undefined
+   * when it dials no phone number. The one place a placement's destination is looked up.
+   */
+  readonly numberOf: (item: PlanItem) => string | undefined;
+  /** Where a normalised number is listed on a do-not-call list, if it is. */
+  readonly listed: (number: string) => Listed | undefined;
+  readonly perNumber?: PerNumberLimit;
+}
+
+export interface Screened {
+  readonly due: PlanItem[];
+  readonly suppressed: PlanItem[];
+  /** Held back by the per-number limit: still due, later. */
+  readonly waiting: PlanItem[];
+}
+
+/**
+ * Due placements through the do-not-call lists and the per-number limit (pure), in the
+ * order given (earliest slot first): a listed number's placement is suppressed, with the
+ * list's reason and file:line; of the placements to one number, those beyond the limit
+ * (counting the lockfile's entries that may have rung within the window before `now`, and
+ * the placements due before them in this plan) wait.
+ */
+export const screenDue = (
+  due: readonly PlanItem[],
+  screen: PlanScreen,
+  lock: Lockfile,
+  now: Date,
+): Screened => {
+  const out: Screened = { due: [], suppressed: [], waiting: [] };
+  const limit = screen.perNumber;
+  let taken: Map<string, number> | undefined;
+  // Built once, on the first placement to a number: the lockfile's entries per digest.
+  const takenOf = (digest: string, windowMs: number): Map<string, number> => {
+    if (taken === undefined) {
+      taken = new Map();
+      const dueKeys = new Set(due.map((i) => i.key));
+      const since = now.getTime() - windowMs;
+      for (const [key, entry] of Object.entries(lock.calls)) {
+        if (entry.number === undefined || !countsTowardLimit(entry.status)) continue;
+        if (Date.parse(entry.at) <= since || dueKeys.has(key)) continue;
+        taken.set(entry.number, (taken.get(entry.number) ?? 0) + 1);
+      }
+    }
+    if (!taken.has(digest)) taken.set(digest, 0);
+    return taken;
+  };
+  for (const item of due) {
+    const number = screen.numberOf(item);
+    if (number === undefined) {
+      out.due.push(item);
+      continue;
+    }
+    const listed = screen.listed(number);
+    if (listed !== undefined) {
+      out.suppressed.push({ ...item, reason: suppressedReason(listed) });
+      continue;
+    }
+    if (limit !== undefined) {
+      const digest = numberDigest(number);
+      const counts = takenOf(digest, limit.windowMs);
+      const count = counts.get(digest) ?? 0;
+      if (count >= limit.count) {
+        out.waiting.push({ ...item, reason: limitedReason(limit) });
+        continue;
+      }
+      counts.set(digest, count + 1);
+    }
+    out.due.push(item);
+  }
+  return out;
+};

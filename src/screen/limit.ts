@@ -1,0 +1,15 @@
+/** `limits.per_number` of callops.yaml: at most `count` claims to one number per `windowMs`. */
+export interface PerNumberLimit {
+  readonly count: number;
+  readonly windowMs: number;
+  /** As written, e.g. `3/24h`. */
+  readonly text: string;
+}
+
+/** How a plan and a run word a placement the limit holds back. */
+export const limitedReason = (limit: PerNumberLimit): string =>
+  `per-number limit ${limit.text} reached: waits until an earlier call to this number leaves the window`;
+
+/** What counts toward the limit: every entry that may have rung (placed, unknown, in flight). */
+export const countsTowardLimit = (status: string): boolean =>
+  status === 'placed' || status === 'unknown' || status === 'claimed';

@@ -1,0 +1,109 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { findListed, type Listed, type SuppressList } from './list.js';
+
+/** A `suppress:` entry of callops.yaml: the list's path and where callops.yaml names it. */
+export interface SuppressSpec {
+  /** As written, relative to the project root. */
+  readonly path: string;
+  readonly site: { readonly file: string; readonly line: number; readonly column: number };
+}
+
+interface Read {
+  readonly list: SuppressList;
+  /** mtime and size when read: a change makes the list be read again. */
+  readonly stamp: string;
+}
+
+const stampOf = async (path: string): Promise<string> => {
+  const s = await stat(path);
+  return `${s.mtimeMs}:${s.size}:${s.ino}`;
+};
+
+const readList = async (
+  root: string,
+  spec: SuppressSpec,
+): Promise<{ read: Read } | { diagnostics: readonly Diagnostic[] }> => {
+  const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
+  const file = relative(root, full).split('\\').join('/');
+  let text: string;
+  let stamp: string;
+  try {
+    stamp = await stampOf(full);
+    text = await readFile(full, 'utf8');
+  } catch (error) {
+    const why =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : (error as Error).message;
+    return {
+      diagnostics: [
+        {
+          ...spec.site,
+          path: '/suppress',
+          message: `do-not-call list ${spec.path}: ${why}`,
+          severity: 'error',
+        },
+      ],
+    };
+  }
+  // csv-parse is loaded only by projects that have lists.
+  const { parseSuppressList } = await import('./parse-list.js');
+  const parsed = parseSuppressList(text, file);
+  return 'list' in parsed ? { read: { list: parsed.list, stamp } } : parsed;
+};
+
+/**
+ * The project's do-not-call lists, read once when a command starts and again, just before a
+ * request, for each list whose file changed since (mtime, size or inode). A list that turns
+ * bad while a run goes on stops the run: `check` rejects, and nothing more is sent.
+ */
+export interface Suppression {
+  readonly lists: readonly SuppressList[];
+  /** Whether a number is listed, by the lists as they are on disk now. */
+  check(number: string): Promise<Listed | undefined>;
+}
+
+export const loadSuppression = async (
+  root: string,
+  specs: readonly SuppressSpec[],
+): Promise<{ suppression: Suppression } | { diagnostics: readonly Diagnostic[] }> => {
+  const diagnostics: Diagnostic[] = [];
+  const reads: Read[] = [];
+  for (const spec of specs) {
+    const r = await readList(root, spec);
+    if ('read' in r) reads.push(r.read);
+    else diagnostics.push(...r.diagnostics);
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  const current = [...reads];
+  const check = async (number: string): Promise<Listed | undefined> => {
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i] as SuppressSpec;
+      const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
+      const stamp = await stampOf(full).catch(() => 'gone');
+      if (stamp === current[i]?.stamp) continue;
+      const again = await readList(root, spec);
+      if (!('read' in again)) {
+        const d = again.diagnostics[0];
+        throw new Error(
+          `the do-not-call list changed and cannot be read: ${d ? `${d.file}:${d.line}:${d.column}: ${d.message}` : spec.path}`,
+        );
+      }
+      current[i] = again.read;
+    }
+    return findListed(
+      current.map((r) => r.list),
+      number,
+    );
+  };
+  return {
+    suppression: {
+      get lists() {
+        return current.map((r) => r.list);
+      },
+      check,
+    },
+  };
+};

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Phone numbers as do-not-call lists and per-number limits compare them: a leading `+` kept,
+ * then the digits alone (`+1 (555) 010-0001` → `+15550100001`). Undefined when no digit is left.
+ */
+export const normaliseNumber = (text: string): string | undefined => {
+  const trimmed = text.trim();
+  const digits = trimmed.replace(/\D/g, '');
+  if (digits === '') return undefined;
+  return trimmed.startsWith('+') ? `+${digits}` : digits;
+};
+
+/**
+ * What state records of a number: `sha256:` and 16 hex digits of the normalised number's
+ * digest. The number itself may come from a secret `${VAR}`: it is never stored.
+ */
+export const numberDigest = (normalised: string): string =>
+  `sha256:${createHash('sha256').update(normalised).digest('hex').slice(0, 16)}`;
+
+/** A plain-string destination that is a phone number (not a SIP URI, user or Teams name). */
+const PHONE_TEXT = /^\+?[\d\s().-]+$/;
+
+/**
+ * The normalised phone number a destination dials: `to.type: phone` or a plain string
+ * number. Undefined for SIP, user and Teams destinations, and for text with references left.
+ */
+export const destinationNumber = (to: unknown): string | undefined => {
+  if (typeof to === 'string') return PHONE_TEXT.test(to.trim()) ? normaliseNumber(to) : undefined;
+  if (to === null || typeof to !== 'object' || Array.isArray(to)) return undefined;
+  const t = to as Readonly<Record<string, unknown>>;
+  if (t.type !== 'phone' || typeof t.number !== 'string') return undefined;
+  return PHONE_TEXT.test(t.number.trim()) ? normaliseNumber(t.number) : undefined;
+};

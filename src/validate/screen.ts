@@ -1,0 +1,58 @@
+import type { SourceDocument } from '../config/types.js';
+import type { PerNumberLimit } from '../screen/limit.js';
+import type { SuppressSpec } from '../screen/load.js';
+import type { Diagnostic } from './diagnostic.js';
+import { parseDuration } from './parse.js';
+import { errorAt, hasReference, isRecord, siteOf } from './site.js';
+
+/** `suppress:` of callops.yaml: a list of CSV paths (read later, in engine/prepare). */
+export const readSuppress = (
+  doc: SourceDocument,
+  raw: unknown,
+): { readonly specs: readonly SuppressSpec[]; readonly diagnostics: readonly Diagnostic[] } => {
+  if (raw === undefined || raw === null) return { specs: [], diagnostics: [] };
+  const message = '`suppress` must be a list of CSV files, e.g. [lists/dnc.csv]';
+  if (!Array.isArray(raw))
+    return { specs: [], diagnostics: [errorAt(siteOf(doc, ['suppress']), message)] };
+  const specs: SuppressSpec[] = [];
+  const diagnostics: Diagnostic[] = [];
+  raw.forEach((path: unknown, index) => {
+    const site = siteOf(doc, ['suppress', index]);
+    if (typeof path !== 'string' || path.trim() === '') diagnostics.push(errorAt(site, message));
+    else if (hasReference(path))
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
+      diagnostics.push(errorAt(site, '`suppress` cannot use a reference (`${…}`): write the path'));
+    else specs.push({ path, site: { file: site.file, line: site.line, column: site.column } });
+  });
+  return { specs, diagnostics };
+};
+
+const LIMIT = /^\s*(\d+)\s*\/\s*(\S+)\s*$/;
+
+/** `limits:` of callops.yaml: `{per_number: N/DURATION}`. */
+export const readLimits = (
+  doc: SourceDocument,
+  raw: unknown,
+): { readonly perNumber?: PerNumberLimit; readonly diagnostics: readonly Diagnostic[] } => {
+  if (raw === undefined || raw === null) return { diagnostics: [] };
+  if (!isRecord(raw)) {
+    return {
+      diagnostics: [
+        errorAt(siteOf(doc, ['limits']), '`limits` must be a map, e.g. {per_number: 3/24h}'),
+      ],
+    };
+  }
+  const text = raw.per_number;
+  if (text === undefined) return { diagnostics: [] };
+  const site = siteOf(doc, ['limits', 'per_number']);
+  const bad = `limits.per_number must be N/DURATION, e.g. 3/24h (at most 3 calls to one number in any 24 hours)`;
+  // Not a string: the schema says so ("quote it").
+  if (typeof text !== 'string') return { diagnostics: [] };
+  const m = LIMIT.exec(text);
+  const count = m ? Number(m[1]) : Number.NaN;
+  const windowMs = m ? parseDuration(m[2] ?? '') : undefined;
+  if (!Number.isSafeInteger(count) || count < 1 || windowMs === undefined || windowMs <= 0) {
+    return { diagnostics: [errorAt(site, `${bad}; got \`${text}\``)] };
+  }
+  return { perNumber: { count, windowMs, text: text.trim() }, diagnostics: [] };
+};

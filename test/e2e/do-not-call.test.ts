@@ -1,0 +1,252 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { numberDigest } from '../../src/screen/number.js';
+import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
+import {
+  callsYaml,
+  filesUnder,
+  type Gateway,
+  output,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+
+const phone = (number: string) => `{ type: phone, number: "${number}" }`;
+
+/** A gateway whose callops.yaml gets `extra` lines (suppress:, limits:) appended. */
+const gateway = async (
+  files: Readonly<Record<string, string>>,
+  extra: readonly string[],
+  options: Parameters<typeof startGateway>[1] = {},
+): Promise<Gateway> => {
+  const gw = await startGateway(files, options);
+  open.push(gw);
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write('callops.yaml', `${config}${extra.join('\n')}\n`);
+  return gw;
+};
+
+/** The destination numbers the simulator received, in order. */
+const dialled = (gw: Gateway): string[] =>
+  gw.sim.received().map((r) => (r.body as { to: { number: string } }).to.number);
+
+const FIVE = callsYaml([
+  { name: 'n1-first', to: phone('+15550001001') },
+  { name: 'n1-second', to: phone('+15550001001') },
+  { name: 'n2-first', to: phone('+15550001002') },
+  { name: 'n2-second', to: phone('+15550001002') },
+  { name: 'n3-listed', to: phone('+15550001003') },
+]);
+
+describe('do-not-call lists (suppress:)', () => {
+  it('plan lists a listed number with its reason and file:line; apply never sends it and records no entry', async () => {
+    const gw = await gateway(
+      {
+        'calls/five.yaml': FIVE,
+        // Written otherwise than in the call: numbers compare normalised (+ and digits).
+        'lists/dnc.csv':
+          'number,reason\n+1 555 000 9999,moved away\n+1 (555) 000-1003,asked not to be called\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+    );
+    const plan = await gw.run(['plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/Suppressed — on a do-not-call list, never sent \(1\):/);
+    expect(plan.stdout).toMatch(
+      /x sim\/n3-listed .*do-not-call: asked not to be called \(lists\/dnc\.csv:3\)/,
+    );
+    expect(plan.stdout).toMatch(/Plan: 4 to place, .*1 suppressed/);
+    const json = JSON.parse((await gw.run(['plan', '--format', 'json'])).stdout) as {
+      suppressed: { key: string; reason: string }[];
+      due: unknown[];
+    };
+    expect(json.due).toHaveLength(4);
+    expect(json.suppressed).toHaveLength(1);
+    expect(json.suppressed[0]?.key).toBe('sim/n3-listed');
+    const markdown = await gw.run(['plan', '--format', 'markdown']);
+    expect(markdown.stdout).toMatch(/### Suppressed: 1/);
+    expect(markdown.stdout).toMatch(/sim\/n3-listed.*do-not-call: asked not to be called/);
+
+    const apply = await gw.run(['apply', '--yes']);
+    expect(output(apply)).toMatch(/4 placed, 0 failed, 0 unknown, 1 suppressed/);
+    expect(apply.code).toBe(0);
+    const numbers = dialled(gw);
+    expect(numbers).toHaveLength(4);
+    expect(numbers).not.toContain('+15550001003');
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {}).sort()).toEqual([
+      'sim/n1-first',
+      'sim/n1-second',
+      'sim/n2-first',
+      'sim/n2-second',
+    ]);
+    // Each entry holds the digest of its number, without a limit set: one set later counts it.
+    const entries = lock?.calls as Record<string, { number?: string }> | undefined;
+    expect(entries?.['sim/n1-first']?.number).toBe(numberDigest('+15550001001'));
+    // A second apply still does not send it.
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code).toBe(0);
+    expect(dialled(gw)).toHaveLength(4);
+  });
+
+  it('a list that changed while apply was running is read again before each request', async () => {
+    // The first call is held at the gateway; meanwhile the list gains the later numbers.
+    const waiting: (() => void)[] = [];
+    let released = false;
+    const gw = await gateway(
+      {
+        'calls/three.yaml': callsYaml([
+          { name: 'a-first', to: phone('+15550002001') },
+          { name: 'b-second', to: phone('+15550002002') },
+          { name: 'c-third', to: phone('+15550002003') },
+        ]),
+        'lists/dnc.csv': 'number\n+15550009999\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+      {
+        targetExtra: ['concurrency: 1'],
+        latencyMs: 1,
+        wait: () => new Promise<void>((go) => (released ? go() : waiting.push(go))),
+      },
+    );
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done } = watch(child, 20_000);
+    await waitFor('the first call held at the gateway', () =>
+      waiting.length === 1 ? true : undefined,
+    );
+    await gw.project.write(
+      'lists/dnc.csv',
+      'number,reason\n+15550009999,\n+15550002002,complaint\n+15550002003,complaint\n',
+    );
+    released = true;
+    for (const go of waiting.splice(0)) go();
+    const result = await done;
+    expect(output(result)).toMatch(/1 placed, 0 failed, 0 unknown, 2 suppressed/);
+    expect(output(result)).toMatch(/suppressed sim\/b-second .*complaint \(lists\/dnc\.csv:3\)/);
+    expect(result.code).toBe(0);
+    expect(dialled(gw)).toEqual(['+15550002001']);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['sim/a-first']);
+  });
+
+  it('a malformed list is an error at its file:line:column, and nothing is sent', async () => {
+    const gw = await gateway(
+      {
+        'calls/five.yaml': FIVE,
+        'lists/dnc.csv': 'number,reason\n+15550001003,ok\nnot-a-number,typo\n+1555,a,b\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+    );
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).not.toBe(0);
+    expect(apply.stderr).toMatch(/lists\/dnc\.csv:3:1\b.*not a phone number/);
+    expect(apply.stderr).toMatch(/lists\/dnc\.csv:4:\d+\b.*3 fields, but the header has 2/);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+    const plan = await gw.run(['plan']);
+    expect(plan.code).not.toBe(0);
+    expect(plan.stderr).toMatch(/lists\/dnc\.csv:3:1/);
+    const validate = await gw.run(['validate']);
+    expect(validate.code).not.toBe(0);
+    expect(output(validate)).toMatch(/lists\/dnc\.csv:4:\d+\b.*3 fields, but the header has 2/);
+  });
+
+  it('a list that does not exist is an error at its line in callops.yaml', async () => {
+    const gw = await gateway({ 'calls/five.yaml': FIVE }, ['suppress: [lists/missing.csv]']);
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).not.toBe(0);
+    expect(apply.stderr).toMatch(/callops\.yaml:\d+:\d+\b.*lists\/missing\.csv: no such file/);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+});
+
+describe('per-number limits (limits.per_number)', () => {
+  const THREE_TO_ONE = callsYaml([
+    { name: 'remind-1', to: phone('+15550003001') },
+    { name: 'remind-2', to: phone('+15550003001') },
+    { name: 'remind-3', to: phone('+15550003001') },
+    { name: 'other', to: phone('+15550003002') },
+  ]);
+
+  it('places at most N calls to one number within the window; the rest wait, across applies', async () => {
+    const gw = await gateway({ 'calls/remind.yaml': THREE_TO_ONE }, [
+      'limits: { per_number: 2/24h }',
+    ]);
+    const plan = await gw.run(['plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/Waiting — held back by a limit, due later \(1\):/);
+    expect(plan.stdout).toMatch(/sim\/remind-3 .*per-number limit 2\/24h reached/);
+
+    const first = await gw.run(['apply', '--yes']);
+    expect(output(first)).toMatch(/3 placed, 0 failed, 0 unknown, 1 waiting/);
+    expect(first.code).toBe(0);
+    expect(dialled(gw).sort()).toEqual(['+15550003001', '+15550003001', '+15550003002']);
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {}).sort()).toEqual([
+      'sim/other',
+      'sim/remind-1',
+      'sim/remind-2',
+    ]);
+    const digest = numberDigest('+15550003001');
+    const entries = lock?.calls as Record<string, { number?: string }> | undefined;
+    expect(entries?.['sim/remind-1']?.number).toBe(digest);
+    expect(entries?.['sim/remind-2']?.number).toBe(digest);
+
+    const second = await gw.run(['apply', '--yes']);
+    expect(second.code).toBe(0);
+    expect(output(second)).toMatch(/1 waiting/);
+    expect(dialled(gw)).toHaveLength(3);
+    const replan = await gw.run(['plan', '--format', 'json']);
+    const json = JSON.parse(replan.stdout) as { waiting: { key: string; reason: string }[] };
+    expect(json.waiting.map((w) => w.key)).toEqual(['sim/remind-3']);
+  });
+
+  it('a number from a secret ${VAR} never appears in the lockfile, the state files or the output', async () => {
+    const canary = '+15557770123';
+    const gw = await gateway(
+      {
+        'calls/secret.yaml': callsYaml([
+          { name: 'secret-1', to: phone('${PATIENT_PHONE}') },
+          { name: 'secret-2', to: phone('${PATIENT_PHONE}') },
+        ]),
+      },
+      ['limits: { per_number: 1/24h }'],
+    );
+    const env = { PATIENT_PHONE: canary };
+    const plan = await gw.run(['plan'], env);
+    expect(plan.stdout).toMatch(/sim\/secret-2 .*per-number limit 1\/24h reached/);
+    // The claim's journal line is held before its fdatasync: read it while it is there.
+    const gate = join(gw.project.dir, 'gate');
+    const child = spawnCli(['apply', '--yes'], {
+      cwd: gw.project.dir,
+      env: { ...gw.env, ...env, [HOLD_SYNC_ENV]: gate },
+    });
+    const { done } = watch(child, 20_000);
+    await waitFor('the claim held before its fdatasync', () =>
+      existsSync(`${gate}.reached`) ? true : undefined,
+    );
+    const journal = await gw.project.read('.callops/journal.jsonl');
+    expect(journal).toContain(`"number":"${numberDigest(canary)}"`);
+    await writeFile(gate, '');
+    const apply = await done;
+    expect(output(apply)).toMatch(/1 placed, 0 failed, 0 unknown, 1 waiting/);
+    expect(dialled(gw)).toEqual([canary]);
+    const lockText = await gw.project.read('callops.lock');
+    expect(lockText).toContain(numberDigest(canary));
+    const digits = canary.slice(1);
+    for (const text of [plan.stdout, plan.stderr, apply.stdout, apply.stderr, journal])
+      expect(text).not.toContain(digits);
+    const files = (await filesUnder(gw.project.dir)).filter((f) => !f.path.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(file.text).not.toContain(digits);
+  });
+});

@@ -1,0 +1,102 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { numberDigest } from '../../src/screen/number.js';
+import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
+import { STATE_BACKENDS } from '../support/state-backends.js';
+import {
+  type CliResult,
+  callsYaml,
+  type Gateway,
+  output,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+let backend: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>>;
+const gateways: Gateway[] = [];
+
+beforeAll(async () => {
+  backend = await STATE_BACKENDS.postgres.start();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+  await backend?.stop();
+});
+
+const NUMBER = '+15550004001';
+
+describe('per-number limits on the postgres store', () => {
+  it('two runners placing calls to one number at once take its last slot once', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml(
+        ['r1', 'r2', 'r3'].map((name) => ({ name, to: `{ type: phone, number: "${NUMBER}" }` })),
+      ),
+    });
+    gateways.push(gw);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write(
+      'callops.yaml',
+      `${config}${[...backend.state, '  schema: per_number', 'limits: { per_number: 1/24h }'].join('\n')}\n`,
+    );
+    // Each claim's commit is held until the gate file exists: the first runner holds the
+    // slot uncommitted while the second, whose plan saw the number free, claims too.
+    const gate = join(gw.project.dir, 'gate');
+    const env = { ...gw.env, ...backend.env, [HOLD_SYNC_ENV]: gate };
+    const reached = async () =>
+      (await readFile(`${gate}.reached`, 'utf8').catch(() => '')).split('\n').filter(Boolean)
+        .length;
+    const start = (only: string) =>
+      watch(spawnCli(['apply', '--yes', '--only', only], { cwd: gw.project.dir, env }), 30_000);
+    const first = start('r1');
+    await waitFor('the first claim held before its commit', async () =>
+      (await reached()) === 1 ? true : undefined,
+    );
+    const second = start('r2');
+    // The second claim now waits for the number's lock (or, were there none, reaches the hold).
+    await waitFor('the second claim to wait for the first', async () =>
+      (await reached()) === 2 || (await advisoryWaiters()) > 0 ? true : undefined,
+    );
+    await writeFile(gate, '');
+    const results = await Promise.all([first.done, second.done]);
+    for (const r of results) expect(r.code, output(r)).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    expect(output(results[0] as CliResult)).toMatch(/1 placed/);
+    expect(output(results[1] as CliResult)).toMatch(/0 placed, 0 failed, 0 unknown, 1 waiting/);
+    const { rows } = await query<{ key: string; number: string }>(
+      'SELECT key, number FROM "per_number".placements ORDER BY key',
+    );
+    expect(rows).toEqual([{ key: 'sim/r1', number: numberDigest(NUMBER) }]);
+    // Later applies wait too: the slot is taken for 24 hours.
+    const again = await gw.run(['apply', '--yes'], backend.env);
+    expect(again.code, output(again)).toBe(0);
+    expect(output(again)).toMatch(/2 waiting/);
+    expect(gw.placed()).toHaveLength(1);
+  });
+});
+
+const query = async <T extends pg.QueryResultRow>(sql: string) => {
+  const client = new pg.Client({ connectionString: backend.env.CALLOPS_DATABASE_URL as string });
+  await client.connect();
+  try {
+    return await client.query<T>(sql);
+  } finally {
+    await client.end();
+  }
+};
+
+/** Sessions of this database waiting for an advisory lock. */
+const advisoryWaiters = async (): Promise<number> =>
+  (
+    await query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks
+       WHERE locktype = 'advisory' AND NOT granted
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    )
+  ).rows[0]?.n ?? 0;

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { type PlanScreen, screenDue } from '../../src/plan/screen.js';
+import type { PlanItem } from '../../src/plan/types.js';
+import { numberDigest } from '../../src/screen/number.js';
+import type { Lockfile } from '../../src/state/types.js';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const item = (key: string, to: string): PlanItem => ({
+  key,
+  name: key,
+  target: 'sim',
+  file: 'calls/a.yaml',
+  line: 1,
+  to,
+  definition: 'sha256:d',
+});
+const screen = (over: Partial<PlanScreen> = {}): PlanScreen => ({
+  numberOf: (i) => (i.to.startsWith('+') ? i.to : undefined),
+  listed: () => undefined,
+  ...over,
+});
+const lock = (
+  entries: Record<string, { status: 'placed' | 'failed' | 'unknown'; at: string; number?: string }>,
+): Lockfile => ({
+  lockfileVersion: 1,
+  calls: Object.fromEntries(
+    Object.entries(entries).map(([k, e]) => [k, { ...e, definition: 'sha256:d', file: 'f' }]),
+  ),
+});
+
+describe('screenDue', () => {
+  it('suppresses a listed number with the list reason and file:line; others stay due', () => {
+    const out = screenDue(
+      [item('a', '+1'), item('b', '+2'), item('c', 'sip:x')],
+      screen({
+        listed: (n) => (n === '+2' ? { file: 'dnc.csv', line: 7, reason: 'asked' } : undefined),
+      }),
+      lock({}),
+      NOW,
+    );
+    expect(out.due.map((i) => i.key)).toEqual(['a', 'c']);
+    expect(out.suppressed).toHaveLength(1);
+    expect(out.suppressed[0]).toMatchObject({ key: 'b', reason: 'do-not-call: asked (dnc.csv:7)' });
+    expect(out.waiting).toEqual([]);
+  });
+
+  it('holds back placements beyond the limit, counting entries within the window that may have rung', () => {
+    const d = numberDigest('+1');
+    const out = screenDue(
+      [item('x', '+1'), item('y', '+1'), item('z', '+2')],
+      screen({ perNumber: { count: 2, windowMs: 3_600_000, text: '2/1h' } }),
+      lock({
+        recent: { status: 'placed', at: '2026-11-24T11:30:00.000Z', number: d },
+        old: { status: 'placed', at: '2026-11-24T10:30:00.000Z', number: d },
+        refused: { status: 'failed', at: '2026-11-24T11:50:00.000Z', number: d },
+      }),
+      NOW,
+    );
+    expect(out.due.map((i) => i.key)).toEqual(['x', 'z']);
+    expect(out.waiting.map((i) => [i.key, i.reason])).toEqual([
+      [
+        'y',
+        'per-number limit 2/1h reached: waits until an earlier call to this number leaves the window',
+      ],
+    ]);
+  });
+
+  it('an unknown entry counts; a due key does not count against itself', () => {
+    const d = numberDigest('+1');
+    const out = screenDue(
+      [item('retry', '+1')],
+      screen({ perNumber: { count: 1, windowMs: 3_600_000, text: '1/1h' } }),
+      lock({ retry: { status: 'unknown', at: '2026-11-24T11:59:00.000Z', number: d } }),
+      NOW,
+    );
+    expect(out.due.map((i) => i.key)).toEqual(['retry']);
+    const held = screenDue(
+      [item('next', '+1')],
+      screen({ perNumber: { count: 1, windowMs: 3_600_000, text: '1/1h' } }),
+      lock({ other: { status: 'unknown', at: '2026-11-24T11:59:00.000Z', number: d } }),
+      NOW,
+    );
+    expect(held.waiting.map((i) => i.key)).toEqual(['next']);
+  });
+});
