@@ -49,6 +49,14 @@ describe('start-up path', () => {
     expect(urls.filter((u) => u.includes('node_modules'))).toEqual([]);
   });
 
+  it('--version (also after -C DIR) loads no command and no part of the CLI but the version', () => {
+    for (const args of [['--version'], ['-C', ROOT, '-V']]) {
+      const urls = modulesLoadedBy(args, `version-${args.length}`);
+      const ours = urls.filter((u) => u.includes('/dist/'));
+      expect(ours.map((u) => u.replace(/.*\/dist\//, ''))).toEqual(['cli/version.js']);
+    }
+  });
+
   it('plan loads neither undici nor listr2 (it sends nothing)', () => {
     const urls = modulesLoadedBy(['plan', '--now', '2026-11-24T10:00:00Z'], 'plan');
     expect(urls.some((u) => u.includes('/dist/plan/'))).toBe(true);
