@@ -34,11 +34,11 @@ const modulesLoadedBy = (args: string[], name: string): string[] => {
 
 const heavy = (urls: string[]) =>
   urls
-    .filter((u) => /node_modules\/(undici|listr2)\//.test(u))
+    .filter((u) => /node_modules\/(undici|listr2|tinyglobby)\//.test(u))
     .map((u) => u.replace(/.*node_modules\//, ''));
 
 describe('start-up path', () => {
-  it('validate of the examples loads neither undici nor listr2', () => {
+  it('validate of the examples loads neither undici, listr2 nor a glob library', () => {
     const urls = modulesLoadedBy(['validate'], 'validate');
     expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
     expect(heavy(urls)).toEqual([]);
