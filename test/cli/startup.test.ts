@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,23 @@ describe('start-up path', () => {
       const ours = urls.filter((u) => u.includes('/dist/'));
       expect(ours.map((u) => u.replace(/.*\/dist\//, ''))).toEqual(['cli/version.js']);
     }
+  });
+
+  it('validate of a project without schedules loads neither cron nor luxon', () => {
+    const project = join(dir, 'unscheduled');
+    mkdirSync(join(project, 'calls'), { recursive: true });
+    writeFileSync(
+      join(project, 'calls/a.yaml'),
+      'calls:\n  - name: a\n    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n    from: "+15550001111"\n    to: { type: phone, number: "+15550002222" }\n',
+    );
+    const urls = modulesLoadedBy(['-C', project, 'validate'], 'unscheduled');
+    expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
+    expect(urls.filter((u) => /node_modules\/(cron|luxon)\//.test(u))).toEqual([]);
+  });
+
+  it('validate of the examples (which have schedules) loads luxon once, not two builds', () => {
+    const urls = modulesLoadedBy(['validate'], 'validate-luxon');
+    expect(new Set(urls.filter((u) => /node_modules\/luxon\/build\//.test(u))).size).toBe(1);
   });
 
   it('plan loads neither undici nor listr2 (it sends nothing)', () => {
