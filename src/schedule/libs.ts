@@ -9,14 +9,19 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 let luxonModule: typeof import('luxon') | undefined;
-let cronModule: typeof import('cron') | undefined;
+type Cron = Pick<typeof import('cron'), 'CronTime' | 'validateCronExpression'>;
+let cronModule: Cron | undefined;
 
 export const luxon = (): typeof import('luxon') => {
   luxonModule ??= require('luxon') as typeof import('luxon');
   return luxonModule;
 };
 
-export const cron = (): typeof import('cron') => {
-  cronModule ??= require('cron') as typeof import('cron');
+/** cron's parser alone: its index also loads its job runner, and with it child_process. */
+export const cron = (): Cron => {
+  if (cronModule === undefined) {
+    const { CronTime } = require('cron/dist/time.js') as typeof import('cron/dist/time.js');
+    cronModule = { CronTime, validateCronExpression: CronTime.validateCronExpression };
+  }
   return cronModule;
 };

@@ -72,6 +72,8 @@ describe('start-up path', () => {
   it('validate of the examples (which have schedules) loads luxon once, not two builds', () => {
     const urls = modulesLoadedBy(['validate'], 'validate-luxon');
     expect(new Set(urls.filter((u) => /node_modules\/luxon\/build\//.test(u))).size).toBe(1);
+    // cron's parser alone: its job runner would bring child_process, and net with it.
+    expect(urls.filter((u) => /^(node:)?(child_process|net|readline)$/.test(u))).toEqual([]);
   });
 
   it('plan loads neither undici nor listr2 (it sends nothing)', () => {
