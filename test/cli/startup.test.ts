@@ -42,6 +42,9 @@ describe('start-up path', () => {
     const urls = modulesLoadedBy(['validate'], 'validate');
     expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
     expect(heavy(urls)).toEqual([]);
+    // Nor what only commands that send or plan need: the engine's prepare, resolve, plan.
+    const ours = urls.filter((u) => /\/dist\/(plan\/|engine\/prepare|resolve\/index)/.test(u));
+    expect(ours.map((u) => u.replace(/.*\/dist\//, ''))).toEqual([]);
   });
 
   it('--version loads no library at all', () => {
