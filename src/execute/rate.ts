@@ -45,9 +45,10 @@ export const windowOpens = (rate: Rate, pacing: Pacing): number => {
  * timer that fires late delays that grant only, and the next ones catch up (the achieved
  * rate is the configured one, not one lowered by every late timer). It never goes above
  * the rate: a grant also waits until `perMs` has passed since the grant `count` before it,
- * so no window of `perMs` ever holds more than `count` grants, however the timers fire. A
- * waiter that arrives after its slot (nobody asked meanwhile) starts a new grid at its
- * arrival: unused slots are not saved up for a burst. Waiters are served in arrival order.
+ * so no window of `perMs` ever holds more than `count` grants, however the timers fire.
+ * Requests held up for less than a window (a slow intent write, a busy event loop) catch
+ * up too; a waiter that comes more than `perMs` after its slot (nobody asked meanwhile)
+ * starts a new grid at its arrival: idle time is not saved up. Served in arrival order.
  */
 export function createRateLimiter(rate: Rate, clock: LimiterClock = systemClock): RateLimiter {
   if (!(rate.count > 0) || !(rate.perMs > 0)) {
@@ -67,7 +68,7 @@ export function createRateLimiter(rate: Rate, clock: LimiterClock = systemClock)
 
   async function take(arrived: number, signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return false;
-    if (arrived > gridSlot(rate, pacing)) {
+    if (arrived - gridSlot(rate, pacing) > rate.perMs) {
       pacing.anchor = arrived;
       pacing.index = 0;
     }

@@ -139,6 +139,21 @@ describe('createRateLimiter', () => {
     expect(grants.slice(1).map((t, i) => t - (grants[i] as number))).toEqual([250, 250]);
   });
 
+  it('lets a waiter held up for less than a window catch up its slot', async () => {
+    const clock = fakeClock(0);
+    const limiter = createRateLimiter({ count: 4, perMs: 1000 }, clock);
+    const grants: number[] = [];
+    await limiter.acquire();
+    grants.push(clock.now());
+    await clock.sleep(400);
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire();
+      grants.push(clock.now());
+    }
+    // Slot 1 (250) came late, at 400; slots 2 and 3 keep their places on the grid.
+    expect(grants).toEqual([0, 400, 500, 750]);
+  });
+
   it('puts grant i on the grid at anchor + i × perMs / count', () => {
     const rate = { count: 3, perMs: 1000 };
     expect(gridSlot(rate, { anchor: 500, index: 0, recent: [] })).toBe(500);
