@@ -2,7 +2,7 @@
 // Throughput and start-up of callops against baselines measured in the same run, on the
 // same machine, against the same simulator on 127.0.0.1. Prints ratios; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +16,8 @@ const N = Number(process.env.BENCH_CALLS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOCK_ENTRIES = Number(process.env.BENCH_LOCK_ENTRIES ?? 100_000);
-// BENCH_ONLY=lockfile runs the large-lockfile comparison alone.
+// BENCH_ONLY=lockfile runs the large-lockfile comparison alone; =rate the rate limiter
+// alone; =startup the start-up ratios alone.
 const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
@@ -35,9 +36,9 @@ const body = (i) => ({
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const startSimulator = () =>
+const startSimulator = (extra = []) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--', CLI, 'simulator', '--port', '0'], {
+    const child = spawn(process.execPath, ['--', CLI, 'simulator', '--port', '0', ...extra], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout });
@@ -197,6 +198,79 @@ const lockfileProjects = (entries) => {
   return { big: make(entries), empty: make(0) };
 };
 
+/**
+ * `callops apply --rate 100/s` of 1,000 calls, whole process, against a simulator that logs
+ * the instant it receives each create-call request: the achieved rate is the pace of those
+ * arrivals (start-up and the last answer excluded), beside (n − 1) over the span from the
+ * first to the last; and the busiest window of one second as the simulator saw it.
+ */
+const RATE_CALLS = Number(process.env.BENCH_RATE_CALLS ?? 1000);
+const RATE = 100;
+const rateRun = async () => {
+  const logDir = mkdtempSync(join(tmpdir(), 'callops-bench-rate-'));
+  const log = join(logDir, 'sim.log');
+  const sim = await startSimulator(['--log', log]);
+  try {
+    const { dir } = project(sim.url, RATE_CALLS);
+    timeCommand(
+      ['--', CLI, '-C', dir, 'apply', '--yes', '--rate', `${RATE}/s`, '--format', 'json'],
+      { BENCH_API_KEY: DEFAULT_API_KEY },
+    );
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    sim.child.kill('SIGTERM');
+  }
+  const times = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.event === undefined && r.status === 201)
+    .map((r) => Date.parse(r.at))
+    .sort((a, b) => a - b);
+  rmSync(logDir, { recursive: true, force: true });
+  if (times.length !== RATE_CALLS) throw new Error(`rate: ${times.length}/${RATE_CALLS} received`);
+  let busiest = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 1000) j++;
+    busiest = Math.max(busiest, i - j + 1);
+  }
+  // The pace is the slope of arrival time over request number (least squares): one late
+  // first or last request (its intent's fsync) does not stretch or shrink the whole span.
+  const n = times.length;
+  const meanI = (n - 1) / 2;
+  const meanT = times.reduce((a, t) => a + t, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (i - meanI) * (times[i] - meanT);
+    den += (i - meanI) ** 2;
+  }
+  const achieved = 1000 / (num / den);
+  const span = ((n - 1) * 1000) / (times.at(-1) - times[0]);
+  return { achieved, span, busiest };
+};
+
+/**
+ * Start-up of a callops command against `node -e 0`, the two in turn (A B A B …) so that a
+ * change in the machine's speed touches both: the ratio is taken pair by pair.
+ */
+const startupRatio = (args, pairs = 9) => {
+  const ratios = [];
+  const ours = [];
+  const base = [];
+  for (let i = 0; i < pairs; i++) {
+    const b = timeCommand(['-e', '0']);
+    const a = timeCommand(['--', CLI, ...args]);
+    ratios.push(a / b);
+    ours.push(a);
+    base.push(b);
+  }
+  return { ratio: median(ratios), ours: median(ours), base: median(base) };
+};
+
+/** The goals of the performance issue, each as a ratio callops / floor (or achieved / ideal). */
+const goals = [];
+
 /** Thrown to end the measuring early (BENCH_ONLY). */
 class Done extends Error {}
 
@@ -232,6 +306,24 @@ try {
     }
     rmSync(big.dir, { recursive: true, force: true });
     rmSync(empty.dir, { recursive: true, force: true });
+  }
+  if (ONLY === undefined || ONLY === 'rate') {
+    const runs = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await rateRun());
+    const achieved = median(runs.map((r) => r.achieved));
+    const busiest = Math.max(...runs.map((r) => r.busiest));
+    row(`apply --rate ${RATE}/s, ${RATE_CALLS} calls (achieved)`, achieved, RATE, 'calls/s', true);
+    goals.push(
+      `--rate ${RATE}/s over ${RATE_CALLS} calls, achieved / ideal: ${(achieved / RATE).toFixed(3)} (goal ≥ 0.99, never above; runs ${runs.map((r) => (r.achieved / RATE).toFixed(3)).join(', ')}; first to last: ${runs.map((r) => (r.span / RATE).toFixed(3)).join(', ')}); busiest 1 s window at the simulator: ${busiest}`,
+    );
+  }
+  if (ONLY === undefined || ONLY === 'startup') {
+    const validate = startupRatio(['-C', ROOT, 'validate']);
+    const version = startupRatio(['--version']);
+    goals.push(
+      `validate of the examples / node -e 0: ${validate.ratio.toFixed(2)}× (${validate.ours.toFixed(0)} vs ${validate.base.toFixed(0)} ms; goal ≤ 2×)`,
+      `--version / node -e 0: ${version.ratio.toFixed(2)}× (${version.ours.toFixed(0)} vs ${version.base.toFixed(0)} ms; goal ≤ 1.3×)`,
+    );
   }
   if (ONLY !== undefined) throw new Done();
   // Warm the simulator and the JIT once, then take medians.
@@ -325,6 +417,10 @@ for (const r of rows)
 console.log(
   '\nratio: throughput callops/baseline (1.00 = as fast as the baseline); for times, baseline/callops.',
 );
+if (goals.length > 0) {
+  console.log('performance goals (median of pairs/runs):');
+  for (const g of goals) console.log(`  ${g}`);
+}
 const lockRows = rows.filter((r) => r.what.startsWith('no-op'));
 if (lockRows.length > 0) {
   console.log('large lockfile: time with it / time with an empty one (goal ≤ 1.5×):');

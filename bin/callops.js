@@ -1,12 +1,22 @@
 #!/usr/bin/env -S node --
-import { main } from '../dist/cli/main.js';
+// `--version` is answered before the CLI loads: it needs only package.json.
+const args = process.argv.slice(2);
+let first = 0;
+while (args[first] === '-C' && args.length - first >= 2) first += 2;
+const asked = args[first];
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`callops: internal error: ${error?.stack ?? error}\n`);
-    process.exitCode = 70;
-  },
-);
+if (asked === '--version' || asked === '-V' || asked === 'version') {
+  const { VERSION } = await import('../dist/cli/version.js');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import('../dist/cli/main.js');
+  await main(args).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`callops: internal error: ${error?.stack ?? error}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,6 +1,6 @@
 import { EngineError, INVALID } from '../engine/errors.js';
 import { loadAndValidate } from '../engine/load.js';
-import { loadEnv, type Prepared, type PrepareInput, prepare } from '../engine/prepare.js';
+import type { Prepared, PrepareInput } from '../engine/prepare.js';
 import {
   diagnosticsJson,
   renderDiagnosticsGithub,
@@ -31,7 +31,11 @@ export const prepareInput = (ctx: CommandContext): PrepareInput => {
  * The engine's prepare, its diagnostics shown in the chosen format; invalid definitions end
  * the command (exit 1) with nothing sent.
  */
+/** The engine's prepare (resolve, plan), loaded by the commands that use it: validate does not. */
+const engine = () => import('../engine/prepare.js');
+
 export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => {
+  const { prepare } = await engine();
   const result = await prepare(prepareInput(ctx));
   const { diagnostics, sourceText } = result;
   if (ctx.format === 'json' && hasErrors(diagnostics)) {
@@ -52,7 +56,8 @@ export const projectState = async (
 ): Promise<{ readonly config: ProjectConfig; readonly env: Env }> => {
   const { project } = await loadAndValidate(ctx.root);
   const { config } = project;
-  const env = config.state.backend === 'file' ? ctx.env : await loadEnv(prepareInput(ctx));
+  const env =
+    config.state.backend === 'file' ? ctx.env : await (await engine()).loadEnv(prepareInput(ctx));
   return { config, env };
 };
 

@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { glob } from 'tinyglobby';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
 import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
+import { findFiles } from './find.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
 import type { SourceFile } from './types.js';
@@ -34,7 +34,6 @@ export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
 export { DEFAULT_CALL_GLOBS } from './defaults.js';
 
 const YAML_GLOBS = ['**/*.yaml', '**/*.yml'];
-const IGNORE = ['**/node_modules/**', '**/.git/**'];
 
 interface Read {
   readonly source?: SourceFile;
@@ -111,7 +110,7 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
     } else if (kind === 'file') {
       files.push(shown);
     } else {
-      const found = await glob(YAML_GLOBS, { cwd: absolute, ignore: IGNORE });
+      const found = await findFiles(YAML_GLOBS, absolute);
       if (found.length === 0)
         diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
       files.push(...found.map((f) => (shown === '.' ? f : `${shown}/${f}`)));
@@ -139,7 +138,7 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     names = expanded.files;
   } else {
     const { globs, fromConfig } = callGlobs(config.source);
-    names = await glob(globs, { cwd: root, ignore: IGNORE });
+    names = await findFiles(globs, root);
     if (names.length === 0) {
       const message = `no call files match ${globs.join(', ')}`;
       const where = fromConfig ? config.source?.documents[0]?.locate(['calls']) : undefined;
@@ -167,7 +166,7 @@ export const findProjectFiles = async (
 ): Promise<{ readonly configFile?: string; readonly callFiles: readonly string[] }> => {
   const absolute = resolve(root);
   const config = await readConfig(absolute);
-  const names = await glob(callGlobs(config.source).globs, { cwd: absolute, ignore: IGNORE });
+  const names = await findFiles(callGlobs(config.source).globs, absolute);
   const configFile =
     config.source?.file ??
     (await Promise.all(CONFIG_FILES.map((n) => exists(join(absolute, n))))).reduce<
@@ -187,7 +186,7 @@ export const findProjectFiles = async (
 export const projectStamp = async (root: string): Promise<string> => {
   const absolute = resolve(root);
   const config = await readConfig(absolute);
-  const names = (await glob(callGlobs(config.source).globs, { cwd: absolute, ignore: IGNORE }))
+  const names = (await findFiles(callGlobs(config.source).globs, absolute))
     .filter((n) => n !== config.source?.file)
     .sort(byPath);
   const parts = [config.source?.file ?? '', config.source?.text ?? ''];

@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import type { Plan, PlanItem } from '../plan/types.js';
+import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
 
 /**
@@ -51,7 +51,7 @@ const utc = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} U
 /** The instant in the call's zone, e.g. `2026-11-24 10:00 CET (Europe/Berlin)`. */
 const local = (iso: string, zone: string | undefined): string => {
   if (zone === undefined || zone === 'UTC') return '';
-  const at = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
+  const at = luxon().DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
   if (!at.isValid) return '';
   return `${at.toFormat('yyyy-MM-dd HH:mm ZZZZ')} (${zone})`;
 };

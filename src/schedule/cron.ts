@@ -1,4 +1,5 @@
-import { CronTime } from 'cron';
+import type { CronTime } from 'cron';
+import { cron as cronLib } from './libs.js';
 
 /** The values each field of a cron expression admits, as cron itself parsed them. */
 export interface CronFields {
@@ -23,7 +24,7 @@ const UNITS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] a
 export const parseCron = (expression: string): CronFields | undefined => {
   let cron: CronTime;
   try {
-    cron = new CronTime(expression, 'UTC');
+    cron = new (cronLib().CronTime)(expression, 'UTC');
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { luxon } from './libs.js';
 
 /**
  * Wall-clock arithmetic. A "wall time" is a local date and time in some zone, carried as
@@ -20,8 +20,8 @@ const zones = new Map<string, WallZone | undefined>();
 export const zoneOf = (name: string): WallZone | undefined => {
   if (zones.has(name)) return zones.get(name);
   let wall: WallZone | undefined;
-  if (IANAZone.isValidZone(name)) {
-    const zone = IANAZone.create(name);
+  if (luxon().IANAZone.isValidZone(name)) {
+    const zone = luxon().IANAZone.create(name);
     wall = { name, offset: (t) => zone.offset(t) * 60_000 };
   }
   zones.set(name, wall);
@@ -101,16 +101,16 @@ export const parseInstant = (
   if (date) {
     const [, y, m, d] = date;
     const wall = Date.UTC(Number(y), Number(m) - 1, Number(d) + (endOfDay ? 1 : 0));
-    const check = DateTime.fromISO(trimmed, { zone: 'utc' });
+    const check = luxon().DateTime.fromISO(trimmed, { zone: 'utc' });
     if (!check.isValid) return undefined;
     const start = instantOfWall(wall, zone);
     return endOfDay ? start - 1 : start;
   }
   if (HAS_OFFSET.test(trimmed)) {
-    const dt = DateTime.fromISO(trimmed, { setZone: true });
+    const dt = luxon().DateTime.fromISO(trimmed, { setZone: true });
     return dt.isValid ? dt.toMillis() : undefined;
   }
-  const wall = DateTime.fromISO(trimmed, { zone: 'utc' });
+  const wall = luxon().DateTime.fromISO(trimmed, { zone: 'utc' });
   return wall.isValid ? instantOfWall(wall.toMillis(), zone) : undefined;
 };
 
@@ -126,7 +126,7 @@ export const secondOfDay = (t: number, zone: WallZone): number => {
  * Europe/Berlin`, with the date when it differs from the UTC date, with seconds when not 0.
  */
 export const localTime = (t: Date, name: string): string => {
-  const local = DateTime.fromJSDate(t, { zone: name });
+  const local = luxon().DateTime.fromJSDate(t, { zone: name });
   if (!local.isValid) return name;
   const time = local.second === 0 ? local.toFormat('HH:mm') : local.toFormat('HH:mm:ss');
   const sameDay = local.toISODate() === t.toISOString().slice(0, 10);

@@ -1,4 +1,4 @@
-import { validateCronExpression } from 'cron';
+import { cron } from '../schedule/libs.js';
 import type { ScheduleSpec } from './model.js';
 import { parseDuration } from './parse.js';
 import { isRecord } from './site.js';
@@ -75,7 +75,7 @@ const cronProblem = (expression: string): string | undefined => {
   if (fields !== 5 && fields !== 6) {
     return `cron \`${expression}\` has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 with seconds first`;
   }
-  const result = validateCronExpression(expression);
+  const result = cron().validateCronExpression(expression);
   if (result.valid) return undefined;
   const range = rangeProblem(parts);
   if (range) return `cron \`${expression}\`: ${range}`;

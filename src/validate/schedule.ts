@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import { parseCron } from '../schedule/cron.js';
+import { luxon } from '../schedule/libs.js';
 import { instantOfWall, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -117,7 +117,7 @@ const once: CallRule = {
     const text = schedule && literal(schedule, 'at');
     if (!schedule || text === undefined) return [];
     const site = at(entry, 'at');
-    if (!DateTime.fromISO(text, { setZone: true }).isValid) {
+    if (!luxon().DateTime.fromISO(text, { setZone: true }).isValid) {
       return [
         errorAt(
           site,
@@ -134,12 +134,13 @@ const once: CallRule = {
     }
     const zone = zoneOf(schedule);
     if (!zone) return [];
-    const local = DateTime.fromISO(text, { zone });
-    const asWall = DateTime.fromISO(text, { zone: 'UTC' });
+    const local = luxon().DateTime.fromISO(text, { zone });
+    const asWall = luxon().DateTime.fromISO(text, { zone: 'UTC' });
     if (local.hour === asWall.hour && local.minute === asWall.minute) return [];
     // Placed as schedule/ places it: at the first instant after the gap.
     const wall = wallZone(zone);
-    const placed = wall && DateTime.fromMillis(instantOfWall(asWall.toMillis(), wall), { zone });
+    const placed =
+      wall && luxon().DateTime.fromMillis(instantOfWall(asWall.toMillis(), wall), { zone });
     const message = `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it is placed at ${placed ? placed.toFormat('HH:mm') : 'the end of the gap'}`;
     return [warningAt(site, message)];
   },

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,19 +34,49 @@ const modulesLoadedBy = (args: string[], name: string): string[] => {
 
 const heavy = (urls: string[]) =>
   urls
-    .filter((u) => /node_modules\/(undici|listr2)\//.test(u))
+    .filter((u) => /node_modules\/(undici|listr2|tinyglobby)\//.test(u))
     .map((u) => u.replace(/.*node_modules\//, ''));
 
 describe('start-up path', () => {
-  it('validate of the examples loads neither undici nor listr2', () => {
+  it('validate of the examples loads neither undici, listr2 nor a glob library', () => {
     const urls = modulesLoadedBy(['validate'], 'validate');
     expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
     expect(heavy(urls)).toEqual([]);
+    // Nor what only commands that send or plan need: the engine's prepare, resolve, plan.
+    const ours = urls.filter((u) => /\/dist\/(plan\/|engine\/prepare|resolve\/index)/.test(u));
+    expect(ours.map((u) => u.replace(/.*\/dist\//, ''))).toEqual([]);
   });
 
   it('--version loads no library at all', () => {
     const urls = modulesLoadedBy(['--version'], 'version');
     expect(urls.filter((u) => u.includes('node_modules'))).toEqual([]);
+  });
+
+  it('--version (also after -C DIR) loads no command and no part of the CLI but the version', () => {
+    for (const args of [['--version'], ['-C', ROOT, '-V']]) {
+      const urls = modulesLoadedBy(args, `version-${args.length}`);
+      const ours = urls.filter((u) => u.includes('/dist/'));
+      expect(ours.map((u) => u.replace(/.*\/dist\//, ''))).toEqual(['cli/version.js']);
+    }
+  });
+
+  it('validate of a project without schedules loads neither cron nor luxon', () => {
+    const project = join(dir, 'unscheduled');
+    mkdirSync(join(project, 'calls'), { recursive: true });
+    writeFileSync(
+      join(project, 'calls/a.yaml'),
+      'calls:\n  - name: a\n    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n    from: "+15550001111"\n    to: { type: phone, number: "+15550002222" }\n',
+    );
+    const urls = modulesLoadedBy(['-C', project, 'validate'], 'unscheduled');
+    expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
+    expect(urls.filter((u) => /node_modules\/(cron|luxon)\//.test(u))).toEqual([]);
+  });
+
+  it('validate of the examples (which have schedules) loads luxon once, not two builds', () => {
+    const urls = modulesLoadedBy(['validate'], 'validate-luxon');
+    expect(new Set(urls.filter((u) => /node_modules\/luxon\/build\//.test(u))).size).toBe(1);
+    // cron's parser alone: its job runner would bring child_process, and net with it.
+    expect(urls.filter((u) => /^(node:)?(child_process|net|readline)$/.test(u))).toEqual([]);
   });
 
   it('plan loads neither undici nor listr2 (it sends nothing)', () => {

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter, type LimiterClock } from '../../src/execute/rate.js';
+import {
+  createRateLimiter,
+  gridSlot,
+  type LimiterClock,
+  windowOpens,
+} from '../../src/execute/rate.js';
 
 /** A clock that only moves when someone sleeps on it. */
 function fakeClock(start = 1_000_000): LimiterClock & { sleeps: number[] } {
@@ -12,6 +17,23 @@ function fakeClock(start = 1_000_000): LimiterClock & { sleeps: number[] } {
     sleep: async (ms) => {
       sleeps.push(ms);
       now += ms;
+    },
+  };
+}
+
+/**
+ * A clock whose timers fire late (or early) by the next of `drifts` ms, in turn: like
+ * Node's timers on a busy machine. Time never goes back, and a timer that fires early
+ * still lets some time pass.
+ */
+function driftingClock(drifts: readonly number[], start = 1_000_000): LimiterClock {
+  let now = start;
+  let turn = 0;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      const drift = drifts.length === 0 ? 0 : (drifts[turn++ % drifts.length] as number);
+      now += ms <= 0 ? 0 : Math.max(1, ms + drift);
     },
   };
 }
@@ -81,6 +103,95 @@ describe('createRateLimiter', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('catches up after late timers: 1,000 grants at 100/s take 9.99 s, not 13', async () => {
+    // Every timer fires 3 ms late; a limiter that spaces each grant after the previous one
+    // would achieve 100 / 1.3 ≈ 77/s.
+    const clock = driftingClock([3]);
+    const limiter = createRateLimiter({ count: 100, perMs: 1000 }, clock);
+    const grants: number[] = [];
+    await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        await limiter.acquire();
+        grants.push(clock.now());
+      }),
+    );
+    expect(grants).toHaveLength(1000);
+    const span = (grants[999] as number) - (grants[0] as number);
+    const achieved = (999 * 1000) / span;
+    expect(achieved).toBeGreaterThanOrEqual(99);
+    expect(achieved).toBeLessThanOrEqual(100);
+    expect(busiestWindow(grants, 1000)).toBeLessThanOrEqual(100);
+  });
+
+  it('saves no unused slots for a burst after a pause in demand', async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ count: 4, perMs: 1000 }, clock);
+    await limiter.acquire();
+    await clock.sleep(5000);
+    const grants: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire();
+      grants.push(clock.now());
+    }
+    expect(grants.slice(1).map((t, i) => t - (grants[i] as number))).toEqual([250, 250]);
+  });
+
+  it('lets a waiter held up for less than a window catch up its slot', async () => {
+    const clock = fakeClock(0);
+    const limiter = createRateLimiter({ count: 4, perMs: 1000 }, clock);
+    const grants: number[] = [];
+    await limiter.acquire();
+    grants.push(clock.now());
+    await clock.sleep(400);
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire();
+      grants.push(clock.now());
+    }
+    // Slot 1 (250) came late, at 400; slots 2 and 3 keep their places on the grid.
+    expect(grants).toEqual([0, 400, 500, 750]);
+  });
+
+  it('puts grant i on the grid at anchor + i × perMs / count', () => {
+    const rate = { count: 3, perMs: 1000 };
+    expect(gridSlot(rate, { anchor: 500, index: 0, recent: [] })).toBe(500);
+    expect(gridSlot(rate, { anchor: 500, index: 3, recent: [] })).toBe(1500);
+    expect(gridSlot(rate, { anchor: 0, index: 1, recent: [] })).toBeCloseTo(333.33, 2);
+  });
+
+  it('opens the window perMs after the grant count places back, not before', () => {
+    const rate = { count: 3, perMs: 1000 };
+    expect(windowOpens(rate, { anchor: 0, index: 2, recent: [0, 10] })).toBe(
+      Number.NEGATIVE_INFINITY,
+    );
+    expect(windowOpens(rate, { anchor: 0, index: 3, recent: [0, 10, 20] })).toBe(1000);
+    expect(windowOpens(rate, { anchor: 0, index: 4, recent: [10, 20, 30] })).toBe(1010);
+  });
+
+  it('never goes above the rate, however late or early the timers fire and waiters come', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.array(fc.integer({ min: -3, max: 400 }), { maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 30 }),
+        async (count, perMs, drifts, arrivals) => {
+          const clock = driftingClock(drifts);
+          const limiter = createRateLimiter({ count, perMs }, clock);
+          const grants: number[] = [];
+          await Promise.all(
+            arrivals.map(async (after) => {
+              if (after > 0) await clock.sleep(after);
+              await limiter.acquire();
+              grants.push(clock.now());
+            }),
+          );
+          return grants.length === arrivals.length && busiestWindow(grants, perMs) <= count;
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
