@@ -7,6 +7,7 @@ import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
+import { type RecipientsFile, readAllRecipients } from './recipients.js';
 import type { SourceFile } from './types.js';
 
 export interface LoadOptions {
@@ -28,6 +29,8 @@ export interface LoadedProject {
   readonly callFiles: readonly SourceFile[];
   /** Problems found while finding, reading and parsing files. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The recipients CSVs the calls name, by project-relative path. */
+  readonly recipients?: ReadonlyMap<string, RecipientsFile>;
 }
 
 export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
@@ -158,7 +161,14 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     diagnostics.push(...read.diagnostics);
     if (read.source) callFiles.push(read.source);
   }
-  return { root, ...(config.source ? { configFile: config.source } : {}), callFiles, diagnostics };
+  const recipients = await readAllRecipients(root, callFiles);
+  return {
+    root,
+    ...(config.source ? { configFile: config.source } : {}),
+    callFiles,
+    diagnostics,
+    recipients,
+  };
 };
 
 /** callops.yaml (or .yml) when present, and the call files its `calls` patterns match. */

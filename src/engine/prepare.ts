@@ -102,7 +102,9 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
 /** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */
 const checkOnly = (only: readonly string[] | undefined, project: ValidatedProject): void => {
   if (only === undefined) return;
+  // A campaign's name selects all its rows, `<campaign>/<row id>` one of them.
   const names = new Set(project.calls.map((c) => c.name));
+  for (const campaign of project.campaigns ?? []) names.add(campaign.name);
   const unknown = only.filter((name) => !names.has(name));
   if (unknown.length > 0) {
     throw new EngineError(

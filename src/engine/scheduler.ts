@@ -185,7 +185,10 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     }
     // A slot that fell due while the batch ran is looked at without delay (not filtered
     // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
-    const next = plan.upcoming.map((i) => Date.parse(i.slot ?? '')).filter((t) => !Number.isNaN(t));
+    // Campaign rows waiting for their calling hours wake it at their next opening.
+    const next = plan.upcoming
+      .map((i) => Date.parse(i.slot ?? i.opens ?? ''))
+      .filter((t) => !Number.isNaN(t));
     const refreshAt = refresher.dueAt(lock, new Date());
     if (refreshAt !== undefined) next.push(refreshAt);
     const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));

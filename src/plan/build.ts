@@ -1,3 +1,4 @@
+import { type HoursCache, hoursAt } from '../schedule/hours.js';
 import {
   compileSchedule,
   DEFAULT_HORIZON_MS,
@@ -180,11 +181,53 @@ const planScheduled = (
   for (const slot of upcoming) add('upcoming', item(slot));
 };
 
+/**
+ * A campaign row whose schedule has neither cron nor at: due once, as soon as its calling
+ * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
+ * `end` passed without it being placed, expired (missed). Placed or unknown rows are settled
+ * as an unscheduled call is.
+ */
+const planRow = (
+  call: CallDefinition,
+  built: PlanItem,
+  input: PlanInput,
+  add: Sink,
+  cache: HoursCache,
+): void => {
+  const entry = input.lock.calls[built.key];
+  const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
+  if (bucket !== 'due') {
+    add(bucket, reason === undefined ? built : { ...built, reason });
+    return;
+  }
+  const spec = call.schedule;
+  const hours = spec ? hoursAt(spec, input.now.getTime(), cache) : ({ state: 'open' } as const);
+  if (hours.state === 'expired') {
+    add('missed', {
+      ...built,
+      expired: true,
+      reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
+    });
+    return;
+  }
+  if (hours.state === 'waiting') {
+    add('upcoming', {
+      ...built,
+      waiting: true,
+      ...(hours.opens === undefined ? {} : { opens: formatSlot(new Date(hours.opens)) }),
+      reason: `waiting: ${hours.why}${hours.opens === undefined ? '' : `; opens ${formatSlot(new Date(hours.opens))}${spec && spec.timezone !== 'UTC' ? ` (${localTime(new Date(hours.opens), spec.timezone)})` : ''}`}`,
+    });
+    return;
+  }
+  add('due', reason === undefined ? built : { ...built, reason });
+};
+
 const planCall = (
   call: CallDefinition,
   input: PlanInput,
   add: Sink,
   seen: Map<string, ScheduleMemory>,
+  hours: HoursCache,
 ): void => {
   const target = call.target ?? input.runTarget;
   const zone = call.schedule?.timezone;
@@ -200,6 +243,7 @@ const planCall = (
       : { local: localTime(slot, zone) }),
     to: renderTo(call.options.to),
     definition: call.definition,
+    ...(call.campaign ? { campaign: call.campaign.name, row: call.campaign.id } : {}),
     ...(reason === undefined ? {} : { reason }),
   });
   if (!call.enabled) {
@@ -208,6 +252,10 @@ const planCall = (
   }
   if (input.explicitTarget && call.target !== undefined && call.target !== input.runTarget) {
     add('skipped', item(undefined, `pinned to target \`${call.target}\``));
+    return;
+  }
+  if (call.schedule && call.campaign && !call.schedule.cron && !call.schedule.at) {
+    planRow(call, item(), input, add, hours);
     return;
   }
   if (call.schedule) {
@@ -308,9 +356,10 @@ export const buildPlan = (input: PlanInput): Plan => {
     lists[bucket].push(item);
   };
   const seen = new Map<string, ScheduleMemory>();
+  const hours: HoursCache = new Map();
   for (const call of input.calls) {
-    if (only && !only.has(call.name)) continue;
-    planCall(call, input, add, seen);
+    if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
+    planCall(call, input, add, seen, hours);
   }
   return {
     target: input.runTarget,
