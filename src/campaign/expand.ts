@@ -132,6 +132,41 @@ const columnsOf = (slot: Slot): number[] =>
 const isSlotPath = (slotPath: PathSegments, path: PathSegments): boolean =>
   slotPath.length <= path.length && slotPath.every((seg, i) => String(seg) === String(path[i]));
 
+/** Whether the header repeats a name or leaves one out (readCsv reports it). */
+const headerProblems = (columns: readonly string[]): boolean =>
+  new Set(columns).size !== columns.length || columns.some((c) => c.trim() === '');
+
+/** Texts no constraint but "a string" admits together. */
+const PROBES = ['', ' x\u0000:%/\\"<>{}[]@#-+.,;', 'x'.repeat(4096)];
+
+/**
+ * Whether the schema takes any text where `slot` is (a tag value, a header): then a row's
+ * cell needs no check there. Decided once per campaign, by validating the template with
+ * texts that any narrower rule (a pattern, a format, an enum, a length) refuses.
+ */
+const takesAnyText = (options: Readonly<Record<string, unknown>>, slot: Slot): boolean => {
+  const key = String(slot.path[0]);
+  return PROBES.every((probe) => {
+    const filled = substitute(options, [{ ...slot, parts: [probe] }], []);
+    const found = checkResolvedOptions(pick(filled, [key])).problems;
+    return found.every(
+      (p) =>
+        !pointerSegments(filled, p.pointer).every((seg, i) => String(seg) === String(slot.path[i])),
+    );
+  });
+};
+
+const pick = (
+  options: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    Object.defineProperty(out, key, { value: options[key], enumerable: true, writable: true });
+  }
+  return out;
+};
+
 /** What a campaign's schedule says of the rows' zone. */
 const zoneSlot = (
   written: Readonly<Record<string, unknown>> | undefined,
@@ -161,6 +196,8 @@ export const expandCampaign = (
   let template: CampaignTemplate | undefined;
   let idColumn: number | undefined;
   let referenced: readonly number[] = [];
+  let filled: readonly string[] = [];
+  let checked: readonly Slot[] = [];
   let header: readonly string[] = [];
   const ids = new Map<string, number>();
   const spec = call.schedule;
@@ -168,12 +205,17 @@ export const expandCampaign = (
     spec !== undefined &&
     (spec.window !== undefined || spec.cron !== undefined || spec.at !== undefined);
 
+  let before = 0;
   const onHeader = (columns: readonly string[]) => {
     header = columns;
     const index = new Map(columns.map((c, i) => [c, i]));
     idColumn = index.get('id');
     const zone = zoneSlot(written, index);
-    diagnostics.push(...unknownColumns(call, columns, written));
+    const unknown = unknownColumns(call, columns, written);
+    diagnostics.push(...unknown);
+    // Rows are read against a header only when it names each column once and has every
+    // column the call uses: otherwise each row would repeat the header's problem.
+    if (unknown.length > 0 || diagnostics.length > before) return;
     if (spec?.window !== undefined && zone === undefined && typeof written?.timezone !== 'string') {
       const site = call.locate(['schedule', 'window']);
       diagnostics.push({
@@ -186,6 +228,8 @@ export const expandCampaign = (
       });
     }
     const slots = compileSlots(call.options, index);
+    checked = slots.filter((slot) => !takesAnyText(call.options, slot));
+    filled = [...new Set(checked.map((slot) => String(slot.path[0])))];
     referenced = [...new Set([...slots, ...(zone ? [zone] : [])].flatMap(columnsOf))];
     template = {
       call,
@@ -241,8 +285,10 @@ export const expandCampaign = (
         );
       }
     }
-    if (t.slots.length > 0) {
-      const options = substitute(call.options, t.slots, cells);
+    if (checked.length > 0) {
+      // Only the options a row fills are checked again (the rest passed as the template),
+      // and of those only where the schema does not take any text at all.
+      const options = pick(substitute(call.options, checked, cells), filled);
       for (const problem of checkResolvedOptions(options).problems) {
         const path = pointerSegments(options, problem.pointer);
         const slot = t.slots.find((s) => isSlotPath(s.path, path) || isSlotPath(path, s.path));
@@ -258,7 +304,11 @@ export const expandCampaign = (
     if (!bad) rows.push(new RowDefinition(t, id, cells, site.line));
   };
 
-  const read = readCsv(file, csv, onRow, onHeader);
+  const read = readCsv(file, csv, onRow, (columns) => {
+    before = diagnostics.length;
+    if (headerProblems(columns)) header = columns;
+    else onHeader(columns);
+  });
   return { rows, diagnostics: [...read.diagnostics, ...diagnostics], columns: read.header };
 };
 

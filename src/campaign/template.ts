@@ -76,7 +76,7 @@ export const compileSlots = (value: unknown, columns: ReadonlyMap<string, number
 
 /** A cell's text put into a call: a `${` in it is written `$${`, so no cell is ever read as a reference. */
 const literalCell = (cell: string): string =>
-  cell.includes('${') ? cell.replaceAll('${', '$${') : cell;
+  cell.includes('${') ? cell.replaceAll('${', () => '$${') : cell;
 
 /** The text of a slot for a row. */
 export const fill = (slot: Slot, cells: readonly string[]): string => {
@@ -94,36 +94,56 @@ export const rawFill = (slot: Slot, cells: readonly string[]): string => {
   return out;
 };
 
-const setPath = (root: unknown, path: PathSegments, value: string): unknown => {
-  if (path.length === 0) return value;
-  const [head, ...rest] = path;
-  if (Array.isArray(root)) {
-    const copy = [...root];
-    copy[head as number] = setPath(copy[head as number], rest, value);
+/** The slots below one node of the call, by key, compiled once per campaign. */
+interface Trie {
+  readonly slot?: Slot;
+  readonly children: Map<string, Trie>;
+}
+
+const tries = new WeakMap<readonly Slot[], Trie>();
+
+const trieOf = (slots: readonly Slot[]): Trie => {
+  const known = tries.get(slots);
+  if (known) return known;
+  const root: { slot?: Slot; children: Map<string, Trie> } = { children: new Map() };
+  for (const slot of slots) {
+    let node = root;
+    for (const segment of slot.path) {
+      const key = String(segment);
+      let next = node.children.get(key) as typeof root | undefined;
+      if (next === undefined) {
+        next = { children: new Map() };
+        node.children.set(key, next);
+      }
+      node = next;
+    }
+    node.slot = slot;
+  }
+  tries.set(slots, root);
+  return root;
+};
+
+const build = (value: unknown, trie: Trie, cells: readonly string[]): unknown => {
+  if (trie.slot) return fill(trie.slot, cells);
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    for (const [key, child] of trie.children)
+      copy[Number(key)] = build(copy[Number(key)], child, cells);
     return copy;
   }
-  const record = root as Record<string, unknown>;
-  const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) {
-    Object.defineProperty(copy, k, {
-      value: v,
+  // Spread copies own keys as data properties (a `__proto__` key stays a plain key).
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [key, child] of trie.children) {
+    Object.defineProperty(copy, key, {
+      value: build((value as Record<string, unknown>)[key], child, cells),
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
-  Object.defineProperty(copy, String(head), {
-    value: setPath(record[String(head)], rest, value),
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
   return copy;
 };
 
 /** `value` with each slot filled from the row; parts without a slot are shared, not copied. */
-export const substitute = <T>(value: T, slots: readonly Slot[], cells: readonly string[]): T => {
-  let out: unknown = value;
-  for (const slot of slots) out = setPath(out, slot.path, fill(slot, cells));
-  return out as T;
-};
+export const substitute = <T>(value: T, slots: readonly Slot[], cells: readonly string[]): T =>
+  slots.length === 0 ? value : (build(value, trieOf(slots), cells) as T);
