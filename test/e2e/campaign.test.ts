@@ -73,4 +73,85 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(second.stdout).toMatch(/Nothing is due/);
     expect(gw.sim.received()).toHaveLength(50);
   });
+
+  it('a CSV with broken rows is refused, every bad row named at file:line:column, nothing sent', async () => {
+    const csv = [
+      'id,name,phone',
+      'r1,Ann,+15557000001',
+      'r2,Bob,12ab',
+      'r3,Cy',
+      'r1,Dup,+15557000004',
+      'r5,,+15557000005',
+      'r6,Eve,+15557000006',
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': csv,
+    });
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code).not.toBe(0);
+    const text = output(applied);
+    expect(text).toContain(
+      'lists/reminders.csv:3:8: error: `to.number` (`${row.phone}`) is `12ab` here',
+    );
+    expect(text).toContain('lists/reminders.csv:4:6: error: row has 2 cells, the header 3');
+    expect(text).toContain(
+      'lists/reminders.csv:5:1: error: id `r1` is used twice (first on line 2)',
+    );
+    expect(text).toContain('lists/reminders.csv:6:4: error: `name` is empty, and the call uses it');
+    expect(text).toMatch(/4 errors/);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+  });
+
+  it('rows in three time zones: only those inside their calling hours are placed now, the others wait', async () => {
+    // Zones chosen from the clock so that, for two hours from now, one row's local time is
+    // inside 10:00-14:00 and the others are not (Etc/GMT-N is UTC+N).
+    const zoneAt = (localHour: number): string => {
+      const offset = ((((localHour - new Date().getUTCHours()) % 24) + 24 + 12) % 24) - 12;
+      return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    };
+    const zones = [zoneAt(11), zoneAt(2), zoneAt(18)];
+    const csv = [
+      'id,name,phone,timezone',
+      `inside,In,${number(1)},${zones[0]}`,
+      `night,Night,${number(2)},${zones[1]}`,
+      `evening,Eve,${number(3)},${zones[2]}`,
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "10:00-14:00" }']),
+      'lists/reminders.csv': csv,
+    });
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 3 rows — 1 due, 2 waiting/);
+    expect(plan.stdout).toMatch(
+      new RegExp(
+        `sim/reminders/night .*waiting: outside calling hours 10:00-14:00 ${zones[1]?.replace('+', '\\+')}; opens \\d{4}-`,
+      ),
+    );
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    const placed = gw.placed();
+    expect(placed).toHaveLength(1);
+    expect((placed[0]?.body as { to?: { number?: string } }).to?.number).toBe(number(1));
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/reminders/inside']);
+  });
+
+  it('after `end`, rows not reached are expired: listed as such, nothing sent', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { end: "2020-01-31", timezone: UTC }']),
+      'lists/reminders.csv': rows(3),
+    });
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 3 rows — 3 expired/);
+    expect(plan.stdout).toMatch(/sim\/reminders\/r1 .*expired: end 2020-01-31 passed/);
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
 });
