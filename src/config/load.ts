@@ -7,7 +7,11 @@ import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
-import { type RecipientsFile, readAllRecipients } from './recipients.js';
+import { type RecipientsFile, readAllRecipients, recipientsPath } from './recipients.js';
+
+/** `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV). */
+const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(\S+)/gm;
+
 import type { SourceFile } from './types.js';
 
 export interface LoadOptions {
@@ -201,9 +205,18 @@ export const projectStamp = async (root: string): Promise<string> => {
     .filter((n) => n !== config.source?.file)
     .sort(byPath);
   const parts = [config.source?.file ?? '', config.source?.text ?? ''];
-  for (const name of names) {
+  const seen = async (name: string) => {
     const info = await stat(join(absolute, name)).catch(() => undefined);
     parts.push(`${name}\0${info?.size ?? '-'}\0${info?.mtimeMs ?? '-'}`);
+  };
+  for (const name of names) {
+    await seen(name);
+    // A campaign's recipients CSV is part of its definition.
+    const text = await readFile(join(absolute, name), 'utf8').catch(() => '');
+    for (const match of text.matchAll(RECIPIENTS_LINE)) {
+      const value = (match[1] ?? '').replace(/^["']|["']$/g, '');
+      if (value !== '') await seen(recipientsPath(name, value));
+    }
   }
   return parts.join('\n');
 };

@@ -263,7 +263,8 @@ const planCall = (
       add('skipped', item(undefined, 'schedule not understood (see `callops validate`)'));
       return;
     }
-    const key = memoryKey(target, call.name);
+    // A campaign's rows share its memory: one entry per campaign, not per row.
+    const key = memoryKey(target, call.campaign?.name ?? call.name);
     const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);

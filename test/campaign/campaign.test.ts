@@ -283,4 +283,14 @@ describe('calling hours in the row zone', () => {
     expect(expired.missed).toHaveLength(3);
     for (const item of expired.missed) expect(item.expired).toBe(true);
   });
+
+  it('with cron, each row has its slots, keyed <target>/<call>/<row id>@<slot>, windows read in the row zone; one memory per campaign', () => {
+    const plan = planAt('2026-06-01T13:00:30Z', '{ cron: "0 * * * *", window: "08:00-21:00" }');
+    expect(plan.due.map((i) => i.key)).toEqual([
+      'sim/remind/berlin@2026-06-01T13:00:00Z',
+      'sim/remind/ny@2026-06-01T13:00:00Z',
+    ]);
+    expect(plan.skipped.map((i) => i.key)).toEqual(['sim/remind/tokyo@2026-06-01T13:00:00Z']);
+    expect(Object.keys(plan.memory ?? {})).toEqual(['sim/remind']);
+  });
 });

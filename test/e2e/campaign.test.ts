@@ -136,7 +136,9 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(applied.code, output(applied)).toBe(0);
     const placed = gw.placed();
     expect(placed).toHaveLength(1);
-    expect((placed[0]?.body as { to?: { number?: string } }).to?.number).toBe(number(1));
+    expect((placed[0]?.body as { to?: { number?: string } } | undefined)?.to?.number).toBe(
+      number(1),
+    );
     const lock = await gw.project.lock();
     expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/reminders/inside']);
   });
