@@ -1,4 +1,4 @@
-import { type HoursCache, hoursAt } from '../schedule/hours.js';
+import { type Hours, type HoursCache, hoursAt } from '../schedule/hours.js';
 import {
   compileSchedule,
   DEFAULT_HORIZON_MS,
@@ -181,6 +181,34 @@ const planScheduled = (
   for (const slot of upcoming) add('upcoming', item(slot));
 };
 
+const wordsCache = new WeakMap<HoursCache, Map<Hours, { opens?: string; reason: string }>>();
+
+/** The `opens` and `reason` of a waiting row, the same strings for every row of its zone. */
+const hoursWords = (
+  hours: Extract<Hours, { state: 'waiting' }>,
+  spec: CallDefinition['schedule'],
+  cache: HoursCache,
+): { opens?: string; reason: string } => {
+  let byHours = wordsCache.get(cache);
+  if (byHours === undefined) {
+    byHours = new Map();
+    wordsCache.set(cache, byHours);
+  }
+  const known = byHours.get(hours);
+  if (known) return known;
+  const opens = hours.opens === undefined ? undefined : formatSlot(new Date(hours.opens));
+  const local =
+    hours.opens !== undefined && spec && spec.timezone !== 'UTC'
+      ? ` (${localTime(new Date(hours.opens), spec.timezone)})`
+      : '';
+  const words = {
+    ...(opens === undefined ? {} : { opens }),
+    reason: `waiting: ${hours.why}${opens === undefined ? '' : `; opens ${opens}${local}`}`,
+  };
+  byHours.set(hours, words);
+  return words;
+};
+
 /**
  * A campaign row whose schedule has neither cron nor at: due once, as soon as its calling
  * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
@@ -211,12 +239,9 @@ const planRow = (
     return;
   }
   if (hours.state === 'waiting') {
-    add('upcoming', {
-      ...built,
-      waiting: true,
-      ...(hours.opens === undefined ? {} : { opens: formatSlot(new Date(hours.opens)) }),
-      reason: `waiting: ${hours.why}${hours.opens === undefined ? '' : `; opens ${formatSlot(new Date(hours.opens))}${spec && spec.timezone !== 'UTC' ? ` (${localTime(new Date(hours.opens), spec.timezone)})` : ''}`}`,
-    });
+    // Rows of one zone share the words (built once per plan, not once per row).
+    const words = hoursWords(hours, spec, cache);
+    add('upcoming', { ...built, waiting: true, ...words });
     return;
   }
   add('due', reason === undefined ? built : { ...built, reason });
