@@ -47,6 +47,10 @@ export interface CampaignTemplate {
   readonly slots: readonly Slot[];
   /** Each row's zone, when it comes from the CSV (`${row.X}`, or the `timezone` column). */
   readonly zone?: Slot;
+  /** The slots of each option, their paths relative to it. */
+  readonly slotsByKey: ReadonlyMap<string, readonly Slot[]>;
+  /** The schedule of each zone, shared by the rows of that zone. */
+  readonly schedules: Map<string, ScheduleSpec>;
   /** Whether the zone decides anything (a window, or a cron/at read in it). */
   readonly zoneMatters: boolean;
 }
@@ -63,10 +67,9 @@ export class RowDefinition implements CallDefinition {
     this.#cells = cells;
     this.id = id;
     this.line = line;
+    this.name = `${template.call.name}/${id}`;
   }
-  get name(): string {
-    return `${this.#template.call.name}/${this.id}`;
-  }
+  readonly name: string;
   get campaign(): CampaignRef {
     return { name: this.#template.call.name, id: this.id, recipients: this.#template.file };
   }
@@ -86,11 +89,22 @@ export class RowDefinition implements CallDefinition {
     const spec = this.#template.call.schedule;
     const zone = this.#template.zone;
     if (spec === undefined || zone === undefined) return spec;
-    const timezone = rawFill(zone, this.#cells);
-    return timezone === '' ? { ...spec, timezone: 'UTC' } : { ...spec, timezone };
+    const timezone = rawFill(zone, this.#cells) || 'UTC';
+    // Rows of one zone share one schedule object.
+    const known = this.#template.schedules.get(timezone);
+    if (known) return known;
+    const made = { ...spec, timezone };
+    this.#template.schedules.set(timezone, made);
+    return made;
   }
   get options(): Readonly<Record<string, unknown>> {
     return substitute(this.#template.call.options, this.#template.slots, this.#cells);
+  }
+  /** One option of the row (only that option is filled in). */
+  optionAt(key: string): unknown {
+    const value = this.#template.call.options[key];
+    const slots = this.#template.slotsByKey.get(key);
+    return slots === undefined ? value : substitute(value, slots, this.#cells);
   }
   get definition(): string {
     this.#definition ??= sha256(
@@ -198,6 +212,9 @@ export const expandCampaign = (
   let referenced: readonly number[] = [];
   let filled: readonly string[] = [];
   let checked: readonly Slot[] = [];
+  // Numbers without a leading +: a literal call's warning, said once per campaign.
+  let numberSlot: Slot | undefined;
+  const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
   let header: readonly string[] = [];
   const ids = new Map<string, number>();
   const spec = call.schedule;
@@ -229,12 +246,26 @@ export const expandCampaign = (
     }
     const slots = compileSlots(call.options, index);
     checked = slots.filter((slot) => !takesAnyText(call.options, slot));
+    const to = call.options.to as { type?: unknown } | undefined;
+    numberSlot =
+      to?.type === 'phone' || to?.type === 'teams'
+        ? slots.find(
+            (slot) => slot.path.length === 2 && slot.path[0] === 'to' && slot.path[1] === 'number',
+          )
+        : undefined;
     filled = [...new Set(checked.map((slot) => String(slot.path[0])))];
     referenced = [...new Set([...slots, ...(zone ? [zone] : [])].flatMap(columnsOf))];
+    const slotsByKey = new Map<string, Slot[]>();
+    for (const slot of slots) {
+      const key = String(slot.path[0]);
+      slotsByKey.set(key, [...(slotsByKey.get(key) ?? []), { ...slot, path: slot.path.slice(1) }]);
+    }
     template = {
       call,
       file,
       slots,
+      slotsByKey,
+      schedules: new Map(),
       ...(zone === undefined ? {} : { zone }),
       zoneMatters,
     };
@@ -301,7 +332,12 @@ export const expandCampaign = (
         );
       }
     }
-    if (!bad) rows.push(new RowDefinition(t, id, cells, site.line));
+    if (bad) return;
+    if (numberSlot !== undefined && /^\d+$/.test(rawFill(numberSlot, cells))) {
+      local.count += 1;
+      local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
+    }
+    rows.push(new RowDefinition(t, id, cells, site.line));
   };
 
   const read = readCsv(file, csv, onRow, (columns) => {
@@ -309,6 +345,16 @@ export const expandCampaign = (
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);
   });
+  if (local.first !== undefined) {
+    diagnostics.push({
+      ...errorAt(
+        file,
+        local.first,
+        `${local.count} row${local.count === 1 ? '' : 's'} dial a number with no leading + (the first here) — the gateway may dial it as a local number`,
+      ),
+      severity: 'warning',
+    });
+  }
   return { rows, diagnostics: [...read.diagnostics, ...diagnostics], columns: read.header };
 };
 

@@ -266,7 +266,7 @@ const planCall = (
     ...(slot === undefined || zone === undefined || zone === 'UTC'
       ? {}
       : { local: localTime(slot, zone) }),
-    to: renderTo(call.options.to),
+    to: renderTo(call.optionAt ? call.optionAt('to') : call.options.to),
     definition: call.definition,
     ...(call.campaign ? { campaign: call.campaign.name, row: call.campaign.id } : {}),
     ...(reason === undefined ? {} : { reason }),

@@ -39,6 +39,8 @@ export interface CallDefinition {
   readonly definition: string;
   /** Where a path of the merged call came from (call, file or project defaults), for errors found later. */
   readonly locate: (path: PathSegments) => Site;
+  /** One option, when it can be had without the others (a campaign row fills in only that one). */
+  readonly optionAt?: (key: string) => unknown;
   /** A row of a campaign: its name is `<campaign>/<row id>`, its file the recipients CSV. */
   readonly campaign?: {
     readonly name: string;

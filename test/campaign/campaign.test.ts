@@ -126,6 +126,16 @@ describe('reading a recipients CSV', () => {
     expect(rowsOf(csv, ['tag: { who: "${row.name}" }']).map((r) => r.name)).toEqual(['remind/a']);
   });
 
+  it('numbers without a leading + are one warning per campaign, at the first', () => {
+    const found = project('id,phone\na,15550000001\nb,+15550000002\nc,15550000003\n');
+    expect(
+      found.diagnostics.map((d) => `${d.severity} ${d.line}:${d.column}: ${d.message}`),
+    ).toEqual([
+      'warning 2:3: 2 rows dial a number with no leading + (the first here) — the gateway may dial it as a local number',
+    ]);
+    expect(found.calls).toHaveLength(3);
+  });
+
   it('a column the call names that the header lacks is an error at the reference, naming the columns', () => {
     expect(errors('id,phone\n1,+15550000001\n', ['tag: { who: "${row.nmae}" }'])).toEqual([
       'calls/remind.yaml:7:17: `${row.nmae}`: the recipients CSV has no column `nmae` (its columns: `id`, `phone`)',
