@@ -156,4 +156,42 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(applied.code, output(applied)).toBe(0);
     expect(gw.sim.received()).toHaveLength(0);
   });
+
+  it('plan --now: New York, Berlin and Tokyo rows judged in their own hours, the waiting one with its next opening', async () => {
+    const csv = [
+      'id,name,phone,timezone',
+      `ny,A,${number(1)},America/New_York`,
+      `berlin,B,${number(2)},Europe/Berlin`,
+      `tokyo,C,${number(3)},Asia/Tokyo`,
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "08:00-21:00" }']),
+      'lists/reminders.csv': csv,
+    });
+    // 13:00 UTC on 1 June: 09:00 in New York, 15:00 in Berlin, 22:00 in Tokyo.
+    const plan = await gw.run(['plan', '--now', '2026-06-01T13:00:00Z', '--format', 'json']);
+    expect(plan.code, output(plan)).toBe(0);
+    const json = JSON.parse(plan.stdout) as {
+      due: { key: string }[];
+      upcoming: { key: string; waiting?: boolean; opens?: string }[];
+      campaigns: { name: string; rows: number; due: number; waiting: number }[];
+    };
+    expect(json.due.map((i) => i.key)).toEqual(['sim/reminders/berlin', 'sim/reminders/ny']);
+    expect(json.upcoming).toEqual([
+      expect.objectContaining({
+        key: 'sim/reminders/tokyo',
+        waiting: true,
+        opens: '2026-06-01T23:00:00Z',
+      }),
+    ]);
+    expect(json.campaigns).toEqual([
+      expect.objectContaining({ name: 'reminders', rows: 3, due: 2, waiting: 1 }),
+    ]);
+    const human = await gw.run(['plan', '--now', '2026-06-01T13:00:00Z']);
+    expect(human.stdout).toContain(
+      'sim/reminders/tokyo  → +15557000003  (lists/reminders.csv:4) — waiting: outside calling hours 08:00-21:00 Asia/Tokyo; opens 2026-06-01T23:00:00Z (2026-06-02 08:00 Asia/Tokyo)',
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+  });
 });
