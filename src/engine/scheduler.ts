@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../config/load.js';
 import type { RateLimiter } from '../execute/rate.js';
 import { markReported, unreported, withSchedules } from '../plan/index.js';
+import { wakeTimes } from '../plan/wake.js';
 import type { Secret } from '../resolve/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -186,9 +187,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     // A slot that fell due while the batch ran is looked at without delay (not filtered
     // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
     // Campaign rows waiting for their calling hours wake it at their next opening.
-    const next = plan.upcoming
-      .map((i) => Date.parse(i.slot ?? i.opens ?? ''))
-      .filter((t) => !Number.isNaN(t));
+    const next = wakeTimes(plan.upcoming);
     const refreshAt = refresher.dueAt(lock, new Date());
     if (refreshAt !== undefined) next.push(refreshAt);
     const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));

@@ -8,6 +8,7 @@ import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
 import { readRecipients } from '../../src/config/recipients.js';
 import { buildPlan } from '../../src/plan/build.js';
+import { wakeTimes } from '../../src/plan/wake.js';
 import type { Diagnostic } from '../../src/validate/diagnostic.js';
 import { validateProject } from '../../src/validate/index.js';
 
@@ -275,6 +276,11 @@ describe('calling hours in the row zone', () => {
     const text = 'id,phone,tz\na,+15550000001,Asia/Tokyo\n';
     const [row] = rowsOf(text, ['schedule: { window: "08:00-21:00", timezone: "${row.tz}" }']);
     expect(row?.schedule?.timezone).toBe('Asia/Tokyo');
+  });
+
+  it('run wakes at the next opening of a waiting row, as at a slot', () => {
+    const plan = planAt('2026-06-01T13:00:00Z', '{ window: "08:00-21:00" }');
+    expect(wakeTimes(plan.upcoming)).toEqual([Date.parse('2026-06-01T23:00:00Z')]);
   });
 
   it('before start the rows wait; after end they are expired, never due', () => {
