@@ -194,4 +194,28 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     );
     expect(gw.sim.received()).toHaveLength(0);
   });
+
+  it('--only takes one row (<call>/<row id>) or the whole campaign; an unknown row is a usage error', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': rows(4),
+    });
+    const unknown = await gw.run(['apply', '--yes', '--only', 'reminders/r9']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('--only reminders/r9: campaign `reminders` has no row `r9`');
+    const one = await gw.run(['apply', '--yes', '--only', 'reminders/r2']);
+    expect(one.code, output(one)).toBe(0);
+    expect(gw.placed().map((r) => (r.body as { to?: { number?: string } }).to?.number)).toEqual([
+      number(2),
+    ]);
+    const rest = await gw.run(['apply', '--yes', '--only', 'reminders']);
+    expect(rest.code, output(rest)).toBe(0);
+    expect(gw.placed()).toHaveLength(4);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {}).sort()).toEqual([
+      'sim/reminders/r1',
+      'sim/reminders/r2',
+      'sim/reminders/r3',
+      'sim/reminders/r4',
+    ]);
+  });
 });
