@@ -256,6 +256,7 @@ const planCall = (
 ): void => {
   const target = call.target ?? input.runTarget;
   const zone = call.schedule?.timezone;
+  const campaign = call.campaign;
   const item = (slot?: Date, reason?: string): PlanItem => ({
     key: placementKey(target, call.name, slot),
     name: call.name,
@@ -268,7 +269,7 @@ const planCall = (
       : { local: localTime(slot, zone) }),
     to: renderTo(call.optionAt ? call.optionAt('to') : call.options.to),
     definition: call.definition,
-    ...(call.campaign ? { campaign: call.campaign.name, row: call.campaign.id } : {}),
+    ...(campaign ? { campaign: campaign.name, row: campaign.id } : {}),
     ...(reason === undefined ? {} : { reason }),
   });
   if (!call.enabled) {
