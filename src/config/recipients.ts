@@ -10,8 +10,12 @@ export const MAX_RECIPIENTS_BYTES = 256 * 1024 * 1024;
 export type RecipientsFile = { readonly text: string } | { readonly problem: string };
 
 /** The project-relative path of `recipients: value` written in the call file `file`. */
-export const recipientsPath = (file: string, value: string): string =>
-  posix.normalize(posix.join(posix.dirname(file), value.replaceAll('\\', '/')));
+export const recipientsPath = (file: string, value: string): string => {
+  const path = value.replaceAll('\\', '/');
+  return posix.isAbsolute(path)
+    ? posix.normalize(path)
+    : posix.normalize(posix.join(posix.dirname(file), path));
+};
 
 /** Every `recipients:` string of the calls of a file (defaults do not take one). */
 export const recipientsOf = (file: SourceFile): string[] =>

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cellPositions, readCsv } from '../../src/campaign/csv.js';
 import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
-import { readRecipients } from '../../src/config/recipients.js';
+import { readRecipients, recipientsPath } from '../../src/config/recipients.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { wakeTimes } from '../../src/plan/wake.js';
 import type { Diagnostic } from '../../src/validate/diagnostic.js';
@@ -159,6 +159,13 @@ describe('reading a recipients CSV', () => {
     expect(found.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)).toContain(
       '5:32: `${row.phone}` needs a campaign: this call has no `recipients` CSV whose rows fill it',
     );
+  });
+
+  it('the path is relative to the call file (or absolute), with / or \\', () => {
+    expect(recipientsPath('calls/a.yaml', '../lists/x.csv')).toBe('lists/x.csv');
+    expect(recipientsPath('calls/sub/a.yaml', 'x.csv')).toBe('calls/sub/x.csv');
+    expect(recipientsPath('calls/a.yaml', '..\\lists\\x.csv')).toBe('lists/x.csv');
+    expect(recipientsPath('calls/a.yaml', '/data/x.csv')).toBe('/data/x.csv');
   });
 
   it('a file too large is refused by size, before reading', async () => {
