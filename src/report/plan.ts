@@ -26,23 +26,33 @@ const until = (from: string, to: string | undefined): string | undefined => {
 /** Rows of each campaign listed per section; the rest are counted. */
 export const ROWS_SHOWN = 5;
 
-/** Items of a section, each campaign's first ROWS_SHOWN rows, and a count of the others. */
-const firstRows = (items: readonly PlanItem[], render: (i: PlanItem) => string): string[] => {
-  const shown = new Map<string, number>();
-  const out: string[] = [];
+/** Of a section's items, each campaign's first ROWS_SHOWN rows; and how many rows of each are left out. */
+export const collapseRows = (
+  items: readonly PlanItem[],
+): { readonly shown: PlanItem[]; readonly hidden: [string, number][] } => {
+  const seen = new Map<string, number>();
+  const shown: PlanItem[] = [];
   for (const item of items) {
     if (item.campaign === undefined) {
-      out.push(render(item));
+      shown.push(item);
       continue;
     }
-    const n = shown.get(item.campaign) ?? 0;
-    shown.set(item.campaign, n + 1);
-    if (n < ROWS_SHOWN) out.push(render(item));
+    const n = seen.get(item.campaign) ?? 0;
+    seen.set(item.campaign, n + 1);
+    if (n < ROWS_SHOWN) shown.push(item);
   }
-  for (const [name, n] of shown) {
-    if (n > ROWS_SHOWN) out.push(`  … and ${n - ROWS_SHOWN} more rows of campaign ${name}`);
-  }
-  return out;
+  const hidden = [...seen]
+    .filter(([, n]) => n > ROWS_SHOWN)
+    .map(([name, n]): [string, number] => [name, n - ROWS_SHOWN]);
+  return { shown, hidden };
+};
+
+const firstRows = (items: readonly PlanItem[], render: (i: PlanItem) => string): string[] => {
+  const { shown, hidden } = collapseRows(items);
+  return [
+    ...shown.map(render),
+    ...hidden.map(([name, n]) => `  … and ${n} more rows of campaign ${name}`),
+  ];
 };
 
 export interface CampaignCounts {
