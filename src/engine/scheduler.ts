@@ -133,7 +133,11 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
     // Each missed slot is reported once, also across restarts: the state remembers through
     // which slot each call's missed ones were reported.
-    const missed = unreported(plan.missed, lock.schedules).filter((i) => !reported.has(i.key));
+    // Expired campaign rows are not slots: plan lists them; run does not repeat each one.
+    const missed = unreported(
+      plan.missed.filter((i) => i.expired !== true),
+      lock.schedules,
+    ).filter((i) => !reported.has(i.key));
     for (const item of missed) {
       reported.add(item.key);
       await sink({ type: 'scheduler:missed', item });
