@@ -7,7 +7,7 @@ import { cellPositions, readCsv } from '../../src/campaign/csv.js';
 import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
 import { readRecipients, recipientsPath } from '../../src/config/recipients.js';
-import { buildPlan } from '../../src/plan/build.js';
+import { buildPlan, checkReplace } from '../../src/plan/build.js';
 import { wakeTimes } from '../../src/plan/wake.js';
 import type { Diagnostic } from '../../src/validate/diagnostic.js';
 import { validateProject } from '../../src/validate/index.js';
@@ -214,6 +214,35 @@ describe('rows as calls', () => {
     const [a2, b2] = rowsOf('id,phone\na,+15550000001\nb,+15550000009\n');
     expect(a1?.definition).toBe(a2?.definition);
     expect(b1?.definition).not.toBe(b2?.definition);
+  });
+
+  it('an edited row is changed since placed, and --replace names it by <call>/<row id>', () => {
+    const [placed] = rowsOf('id,phone\na,+15550000001\n');
+    const [edited] = rowsOf('id,phone\na,+15550000009\n');
+    if (placed === undefined || edited === undefined) throw new Error('no rows');
+    const lock = {
+      lockfileVersion: 1 as const,
+      calls: {
+        'sim/remind/a': {
+          status: 'placed' as const,
+          sid: 'sid-a',
+          at: '2026-06-01T11:00:00Z',
+          definition: placed.definition,
+          file: CSV,
+        },
+      },
+    };
+    const input = { calls: [edited], lock, runTarget: 'sim', explicitTarget: false };
+    const plan = buildPlan({ ...input, now: new Date('2026-06-01T12:00:00Z') });
+    expect(plan.skipped).toEqual([expect.objectContaining({ key: 'sim/remind/a', changed: true })]);
+    expect(plan.skipped[0]?.reason).toContain('callops apply --replace remind/a');
+    expect(checkReplace('remind/a', input)).toBeUndefined();
+    const again = buildPlan({
+      ...input,
+      now: new Date('2026-06-01T12:00:00Z'),
+      replace: ['remind/a'],
+    });
+    expect(again.due.map((i) => i.key)).toEqual(['sim/remind/a']);
   });
 
   it('plans rows under <target>/<call>/<row id>; --only takes the campaign or one row', () => {
