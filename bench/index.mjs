@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the campaign bench writes literal ${row.X} references
 // Throughput and start-up of callops against baselines measured in the same run, on the
 // same machine, against the same simulator on 127.0.0.1. Prints ratios; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOCK_ENTRIES = Number(process.env.BENCH_LOCK_ENTRIES ?? 100_000);
 // BENCH_ONLY=lockfile runs the large-lockfile comparison alone; =rate the rate limiter
-// alone; =startup the start-up ratios alone.
+// alone; =startup the start-up ratios alone; =campaign the recipients-CSV one.
 const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
@@ -271,9 +272,65 @@ const startupRatio = (args, pairs = 9) => {
 /** The goals of the performance issue, each as a ratio callops / floor (or achieved / ideal). */
 const goals = [];
 
+/**
+ * A campaign project of `n` rows (three zones, a window) on the built-in simulator, and a
+ * script that reads the same CSV with csv-parse alone: the baseline.
+ */
+const campaignProject = (n) => {
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-campaign-'));
+  mkdirSync(join(dir, 'calls'));
+  mkdirSync(join(dir, 'lists'));
+  const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];
+  const lines = ['id,name,phone,timezone'];
+  for (let i = 0; i < n; i++)
+    lines.push(`r${i},Patient ${i},+1555${String(i).padStart(7, '0')},${zones[i % 3]}`);
+  writeFileSync(join(dir, 'lists/people.csv'), `${lines.join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'calls/remind.yaml'),
+    [
+      'calls:',
+      '  - name: remind',
+      '    recipients: ../lists/people.csv',
+      '    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+      '    from: "+15550001111"',
+      '    to: { type: phone, number: "${row.phone}" }',
+      '    tag: { patient: "${row.name}", row: "${row.id}" }',
+      '    schedule: { window: "08:00-21:00" }',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+};
+
+const CSV_ALONE = [
+  `import { readFileSync } from 'node:fs';`,
+  `import { parse } from ${JSON.stringify(join(ROOT, 'node_modules/csv-parse/dist/esm/sync.js'))};`,
+  `const rows = parse(readFileSync(process.argv[2], 'utf8'), { bom: true });`,
+  `if (rows.length < 2) process.exit(1);`,
+].join('\n');
+
+/**
+ * Peak RSS (bytes) and CPU time (user + system, ms) of a node child: an --import hook writes
+ * them to a file as the process exits. CPU time is the measure on a shared machine, where
+ * the wall time of a child moves with the load of other work.
+ */
+const USAGE_HOOK = `data:text/javascript,${encodeURIComponent(
+  `import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ rss: u.maxRSS * 1024, cpu: (u.userCPUTime + u.systemCPUTime) / 1000 })); });`,
+)}`;
+
+const timeWithUsage = (args) => {
+  const file = join(tmpdir(), `callops-bench-usage-${process.pid}`);
+  const ms = timeCommand(['--import', USAGE_HOOK, ...args], { BENCH_USAGE_FILE: file });
+  const usage = JSON.parse(readFileSync(file, 'utf8'));
+  rmSync(file, { force: true });
+  return { ms, ...usage };
+};
+
 /** Thrown to end the measuring early (BENCH_ONLY). */
 class Done extends Error {}
 
+const CAMPAIGN_ROWS = [20_000, 100_000];
+const campaign = [];
 const rows = [];
 const row = (what, ours, base, unit, higherIsBetter) => {
   const ratio = higherIsBetter ? ours / base : base / ours;
@@ -324,6 +381,35 @@ try {
       `validate of the examples / node -e 0: ${validate.ratio.toFixed(2)}× (${validate.ours.toFixed(0)} vs ${validate.base.toFixed(0)} ms; goal ≤ 2×)`,
       `--version / node -e 0: ${version.ratio.toFixed(2)}× (${version.ours.toFixed(0)} vs ${version.base.toFixed(0)} ms; goal ≤ 1.3×)`,
     );
+  }
+  if (ONLY === undefined || ONLY === 'campaign') {
+    for (const n of CAMPAIGN_ROWS) {
+      const dir = campaignProject(n);
+      const script = join(dir, 'csv-alone.mjs');
+      writeFileSync(script, CSV_ALONE);
+      const ours = [];
+      const base = [];
+      for (let r = 0; r < RUNS; r++) {
+        base.push(timeWithUsage(['--', script, join(dir, 'lists/people.csv')]));
+        ours.push(timeWithUsage(['--', CLI, '-C', dir, 'plan']));
+      }
+      const mid = (xs, key) => median(xs.map((x) => x[key]));
+      campaign.push({
+        n,
+        ours: mid(ours, 'cpu'),
+        base: mid(base, 'cpu'),
+        rss: mid(ours, 'rss'),
+        baseRss: mid(base, 'rss'),
+      });
+      row(
+        `callops plan, campaign of ${n.toLocaleString('en')} rows vs csv-parse reading the CSV (CPU time)`,
+        mid(ours, 'cpu'),
+        mid(base, 'cpu'),
+        'ms',
+        false,
+      );
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   if (ONLY !== undefined) throw new Done();
   // Warm the simulator and the JIT once, then take medians.
@@ -425,4 +511,13 @@ const lockRows = rows.filter((r) => r.what.startsWith('no-op'));
 if (lockRows.length > 0) {
   console.log('large lockfile: time with it / time with an empty one (goal ≤ 1.5×):');
   for (const r of lockRows) console.log(`  ${r.what}: ${(r.ours / r.base).toFixed(2)}×`);
+}
+if (campaign.length > 0) {
+  console.log(
+    'campaign: validate+plan CPU time / csv-parse alone (goal ≤ 2×); peak RSS of callops plan (of csv-parse alone):',
+  );
+  for (const c of campaign)
+    console.log(
+      `  ${c.n.toLocaleString('en')} rows: ${(c.ours / c.base).toFixed(2)}×, ${(c.rss / 1024 / 1024).toFixed(0)} MiB (${(c.baseRss / 1024 / 1024).toFixed(0)} MiB)`,
+    );
 }

@@ -7,6 +7,11 @@ import { fileProblem, problemAt } from './diagnostics.js';
 import { findFiles } from './find.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
+import { type RecipientsFile, readAllRecipients, recipientsPath } from './recipients.js';
+
+/** `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV). */
+const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(\S+)/gm;
+
 import type { SourceFile } from './types.js';
 
 export interface LoadOptions {
@@ -28,6 +33,8 @@ export interface LoadedProject {
   readonly callFiles: readonly SourceFile[];
   /** Problems found while finding, reading and parsing files. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The recipients CSVs the calls name, by project-relative path. */
+  readonly recipients?: ReadonlyMap<string, RecipientsFile>;
 }
 
 export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
@@ -157,7 +164,14 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     diagnostics.push(...read.diagnostics);
     if (read.source) callFiles.push(read.source);
   }
-  return { root, ...(config.source ? { configFile: config.source } : {}), callFiles, diagnostics };
+  const recipients = await readAllRecipients(root, callFiles);
+  return {
+    root,
+    ...(config.source ? { configFile: config.source } : {}),
+    callFiles,
+    diagnostics,
+    recipients,
+  };
 };
 
 /** callops.yaml (or .yml) when present, and the call files its `calls` patterns match. */
@@ -190,9 +204,18 @@ export const projectStamp = async (root: string): Promise<string> => {
     .filter((n) => n !== config.source?.file)
     .sort(byPath);
   const parts = [config.source?.file ?? '', config.source?.text ?? ''];
-  for (const name of names) {
+  const seen = async (name: string) => {
     const info = await stat(join(absolute, name)).catch(() => undefined);
     parts.push(`${name}\0${info?.size ?? '-'}\0${info?.mtimeMs ?? '-'}`);
+  };
+  for (const name of names) {
+    await seen(name);
+    // A campaign's recipients CSV is part of its definition.
+    const text = await readFile(join(absolute, name), 'utf8').catch(() => '');
+    for (const match of text.matchAll(RECIPIENTS_LINE)) {
+      const value = (match[1] ?? '').replace(/^["']|["']$/g, '');
+      if (value !== '') await seen(recipientsPath(name, value));
+    }
   }
   return parts.join('\n');
 };

@@ -120,14 +120,22 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
 /** `--only NAME` must name a call: a misspelt name would otherwise select nothing, silently. */
 const checkOnly = (only: readonly string[] | undefined, project: ValidatedProject): void => {
   if (only === undefined) return;
+  // A campaign's name selects all its rows, `<campaign>/<row id>` one of them.
   const names = new Set(project.calls.map((c) => c.name));
+  for (const campaign of project.campaigns ?? []) names.add(campaign.name);
   const unknown = only.filter((name) => !names.has(name));
-  if (unknown.length > 0) {
+  if (unknown.length === 0) return;
+  const campaign = (project.campaigns ?? []).find((c) => unknown[0]?.startsWith(`${c.name}/`));
+  if (unknown.length === 1 && campaign !== undefined) {
     throw new EngineError(
       'usage',
-      `--only ${unknown.join(', ')}: no call of that name (see \`callops plan\` for the calls)`,
+      `--only ${unknown[0]}: campaign \`${campaign.name}\` has no row \`${unknown[0]?.slice(campaign.name.length + 1)}\` (its ids: the \`id\` column of ${campaign.recipients}, else the row numbers)`,
     );
   }
+  throw new EngineError(
+    'usage',
+    `--only ${unknown.join(', ')}: no call of that name (see \`callops plan\` for the calls)`,
+  );
 };
 
 /** What a planning command asks of the plan, beside the definitions and the state. */

@@ -124,7 +124,18 @@ export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[])
     if ('diagnostics' in result) found.push(...result.diagnostics);
   }
   const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
-  for (const name of new Set(due.map((i) => i.name))) {
+  // A campaign's rows were checked when read: the environment is the same for each, so
+  // one row per campaign says what resolving would find.
+  const names = new Set<string>();
+  const campaigns = new Set<string>();
+  for (const item of due) {
+    if (item.campaign !== undefined) {
+      if (campaigns.has(item.campaign)) continue;
+      campaigns.add(item.campaign);
+    }
+    names.add(item.name);
+  }
+  for (const name of names) {
     const def = byName.get(name);
     const result = def && resolveCall(def, prepared.env);
     if (result && 'diagnostics' in result) found.push(...result.diagnostics);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../config/load.js';
 import type { RateLimiter } from '../execute/rate.js';
 import { markReported, unreported, withSchedules } from '../plan/index.js';
+import { wakeTimes } from '../plan/wake.js';
 import type { Secret } from '../resolve/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -132,7 +133,11 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
     // Each missed slot is reported once, also across restarts: the state remembers through
     // which slot each call's missed ones were reported.
-    const missed = unreported(plan.missed, lock.schedules).filter((i) => !reported.has(i.key));
+    // Expired campaign rows are not slots: plan lists them; run does not repeat each one.
+    const missed = unreported(
+      plan.missed.filter((i) => i.expired !== true),
+      lock.schedules,
+    ).filter((i) => !reported.has(i.key));
     for (const item of missed) {
       reported.add(item.key);
       await sink({ type: 'scheduler:missed', item });
@@ -185,7 +190,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     }
     // A slot that fell due while the batch ran is looked at without delay (not filtered
     // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
-    const next = plan.upcoming.map((i) => Date.parse(i.slot ?? '')).filter((t) => !Number.isNaN(t));
+    // Campaign rows waiting for their calling hours wake it at their next opening.
+    const next = wakeTimes(plan.upcoming);
     const refreshAt = refresher.dueAt(lock, new Date());
     if (refreshAt !== undefined) next.push(refreshAt);
     const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));

@@ -35,10 +35,22 @@ const key = (
 // biome-ignore format: one row per line reads as a table
 export const CALL_KEYS: readonly KeyRow[] = [
   key('name', 'string', { type: 'string', pattern: NAME_PATTERN, patternErrorMessage: NAME_MESSAGE }, 'Name of the call, unique across the project: lowercase letters, digits, `.`, `_`, `-`. Part of the key under which a placement is recorded in the lockfile.', true),
-  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], ...exactlyOneOf('cron', 'at') }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied.'),
+  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], ...notBoth('cron', 'at', 'must have only one of `cron` and `at`') }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied. A campaign (`recipients`) may leave out both: `{start?, end?, window?, timezone?}` places each row once, as soon as it may be called.'),
   key('target', 'string', nonEmptyString(), 'Name of the target (gateway) in callops.yaml the call is placed on; default: the default target.'),
   key('enabled', 'boolean', boolean(), 'Set to `false` to keep the call in the file without placing it (default `true`).'),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${row.COLUMN} reference
+  key('recipients', 'string', nonEmptyString(), 'Makes the call a campaign: a CSV file (relative to this file) with a header row and one recipient per row. Each row is placed once under `<target>/<call>/<row id>` (the `id` column, else the row number); `${row.COLUMN}` in the call is that row\'s cell.'),
 ];
+
+/** A call without `recipients` needs `cron` or `at` in its schedule. */
+export const SCHEDULE_KIND: SchemaFragment = {
+  if: { type: 'object', required: ['schedule'], not: { required: ['recipients'] } },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+  then: { properties: { schedule: exactlyOneOf('cron', 'at') } },
+};
+
+/** Call keys that defaults do not take. */
+export const CALL_ONLY_KEYS: readonly string[] = ['name', 'recipients'];
 
 // biome-ignore format: one row per line reads as a table
 export const SCHEDULE_KEYS: readonly KeyRow[] = [
@@ -112,7 +124,7 @@ const names = (rows: readonly KeyRow[]): readonly string[] => rows.map((r) => r.
 export const KNOWN_KEYS = {
   callsDocument: names(DOCUMENT_KEYS),
   call: [...names(CALL_KEYS), ...OPTION_NAMES],
-  defaults: [...OPTION_NAMES, ...names(CALL_KEYS).filter((n) => n !== 'name')],
+  defaults: [...OPTION_NAMES, ...names(CALL_KEYS).filter((n) => !CALL_ONLY_KEYS.includes(n))],
   schedule: names(SCHEDULE_KEYS),
   config: names(CONFIG_KEYS),
   target: names(TARGET_KEYS),

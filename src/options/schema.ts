@@ -3,11 +3,13 @@ import { requiredKeys, type SchemaFragment, VAR_RULE, webhookDef } from './fragm
 import { bundleJambonz, jambonzRefsIn } from './jambonz.js';
 import {
   CALL_KEYS,
+  CALL_ONLY_KEYS,
   CONFIG_KEYS,
   DEFAULTS_SCHEDULE,
   DOCUMENT_KEYS,
   type KeyRow,
   SCHEDULE_KEYS,
+  SCHEDULE_KIND,
   STATE_KEYS,
   TARGET_KEYS,
 } from './keys.js';
@@ -43,18 +45,29 @@ const objectOf = (title: string, rows: readonly Row[], markdown: string) => ({
 
 const optionRows = (): Row[] => OPTIONS.map((o) => ({ ...o, required: false }));
 
-const withoutName = (): Row[] => CALL_KEYS.filter((k) => k.name !== 'name');
+const withoutName = (): Row[] => CALL_KEYS.filter((k) => !CALL_ONLY_KEYS.includes(k.name));
 
 const defaultsRows = (): Row[] => [
   ...optionRows(),
   ...withoutName().map((k) => (k.name === 'schedule' ? { ...k, schema: DEFAULTS_SCHEDULE } : k)),
 ];
 
+const withRule = (
+  object: Record<string, unknown>,
+  rule: SchemaFragment,
+): Record<string, unknown> => ({
+  ...object,
+  allOf: [...((object.allOf as SchemaFragment[] | undefined) ?? []), rule],
+});
+
 const ownDefs = (): Record<string, SchemaFragment> => ({
-  call: objectOf(
-    'call',
-    [...CALL_KEYS, ...optionRows()],
-    `One call: a \`name\`, the options sent to the gateway, and optionally \`schedule\`, \`target\`, \`enabled\`. Options may also come from defaults. ${VAR_RULE}`,
+  call: withRule(
+    objectOf(
+      'call',
+      [...CALL_KEYS, ...optionRows()],
+      `One call: a \`name\`, the options sent to the gateway, and optionally \`schedule\`, \`target\`, \`enabled\`, \`recipients\`. Options may also come from defaults. ${VAR_RULE}`,
+    ),
+    SCHEDULE_KIND,
   ),
   defaults: objectOf(
     'defaults',

@@ -1,3 +1,4 @@
+import { type Hours, type HoursCache, hoursAt } from '../schedule/hours.js';
 import {
   compileSchedule,
   DEFAULT_HORIZON_MS,
@@ -183,14 +184,82 @@ const planScheduled = (
   for (const slot of upcoming) add('upcoming', item(slot));
 };
 
+const wordsCache = new WeakMap<HoursCache, Map<Hours, { opens?: string; reason: string }>>();
+
+/** The `opens` and `reason` of a waiting row, the same strings for every row of its zone. */
+const hoursWords = (
+  hours: Extract<Hours, { state: 'waiting' }>,
+  spec: CallDefinition['schedule'],
+  cache: HoursCache,
+): { opens?: string; reason: string } => {
+  let byHours = wordsCache.get(cache);
+  if (byHours === undefined) {
+    byHours = new Map();
+    wordsCache.set(cache, byHours);
+  }
+  const known = byHours.get(hours);
+  if (known) return known;
+  const opens = hours.opens === undefined ? undefined : formatSlot(new Date(hours.opens));
+  const local =
+    hours.opens !== undefined && spec && spec.timezone !== 'UTC'
+      ? ` (${localTime(new Date(hours.opens), spec.timezone)})`
+      : '';
+  const words = {
+    ...(opens === undefined ? {} : { opens }),
+    reason: `waiting: ${hours.why}${opens === undefined ? '' : `; opens ${opens}${local}`}`,
+  };
+  byHours.set(hours, words);
+  return words;
+};
+
+/**
+ * A campaign row whose schedule has neither cron nor at: due once, as soon as its calling
+ * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
+ * `end` passed without it being placed, expired (missed). Placed or unknown rows are settled
+ * as an unscheduled call is.
+ */
+const planRow = (
+  call: CallDefinition,
+  built: PlanItem,
+  input: PlanInput,
+  add: Sink,
+  cache: HoursCache,
+): void => {
+  const entry = input.lock.calls[built.key];
+  const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
+  if (bucket !== 'due') {
+    add(bucket, reason === undefined ? built : { ...built, reason });
+    return;
+  }
+  const spec = call.schedule;
+  const hours = spec ? hoursAt(spec, input.now.getTime(), cache) : ({ state: 'open' } as const);
+  if (hours.state === 'expired') {
+    add('missed', {
+      ...built,
+      expired: true,
+      reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
+    });
+    return;
+  }
+  if (hours.state === 'waiting') {
+    // Rows of one zone share the words (built once per plan, not once per row).
+    const words = hoursWords(hours, spec, cache);
+    add('upcoming', { ...built, waiting: true, ...words });
+    return;
+  }
+  add('due', reason === undefined ? built : { ...built, reason });
+};
+
 const planCall = (
   call: CallDefinition,
   input: PlanInput,
   add: Sink,
   seen: Map<string, ScheduleMemory>,
+  hours: HoursCache,
 ): void => {
   const target = call.target ?? input.runTarget;
   const zone = call.schedule?.timezone;
+  const campaign = call.campaign;
   const item = (slot?: Date, reason?: string): PlanItem => ({
     key: placementKey(target, call.name, slot),
     name: call.name,
@@ -201,8 +270,9 @@ const planCall = (
     ...(slot === undefined || zone === undefined || zone === 'UTC'
       ? {}
       : { local: localTime(slot, zone) }),
-    to: renderTo(call.options.to),
+    to: renderTo(call.optionAt ? call.optionAt('to') : call.options.to),
     definition: call.definition,
+    ...(campaign ? { campaign: campaign.name, row: campaign.id } : {}),
     ...(reason === undefined ? {} : { reason }),
   });
   if (!call.enabled) {
@@ -213,12 +283,17 @@ const planCall = (
     add('skipped', item(undefined, `pinned to target \`${call.target}\``));
     return;
   }
+  if (call.schedule && call.campaign && !call.schedule.cron && !call.schedule.at) {
+    planRow(call, item(), input, add, hours);
+    return;
+  }
   if (call.schedule) {
     if (!compileSchedule(call.schedule)) {
       add('skipped', item(undefined, 'schedule not understood (see `callops validate`)'));
       return;
     }
-    const key = memoryKey(target, call.name);
+    // A campaign's rows share its memory: one entry per campaign, not per row.
+    const key = memoryKey(target, call.campaign?.name ?? call.name);
     const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
@@ -311,9 +386,10 @@ export const buildPlan = (input: PlanInput): Plan => {
     lists[bucket].push(item);
   };
   const seen = new Map<string, ScheduleMemory>();
+  const hours: HoursCache = new Map();
   for (const call of input.calls) {
-    if (only && !only.has(call.name)) continue;
-    planCall(call, input, add, seen);
+    if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
+    planCall(call, input, add, seen, hours);
   }
   const due = lists.due.sort(bySlotThenKey);
   const screened =

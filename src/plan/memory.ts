@@ -6,7 +6,10 @@ export type Schedules = Readonly<Record<string, ScheduleMemory>>;
 /** The memory of a scheduled call on a target: `<target>/<call>`. */
 export const memoryKey = (target: string, name: string): string => `${target}/${name}`;
 
-type Slotted = Pick<PlanItem, 'target' | 'name' | 'slot'>;
+type Slotted = Pick<PlanItem, 'target' | 'name' | 'slot' | 'campaign'>;
+
+/** The memory a plan item belongs to: its call's, or its campaign's for a row. */
+const keyOf = (item: Slotted): string => memoryKey(item.target, item.campaign ?? item.name);
 
 /** Missed items not reported before: their slot is later than their call's `reportedThrough`. */
 export const unreported = <T extends Slotted>(
@@ -14,7 +17,7 @@ export const unreported = <T extends Slotted>(
   schedules: Schedules = {},
 ): T[] =>
   items.filter((item) => {
-    const through = schedules[memoryKey(item.target, item.name)]?.reportedThrough;
+    const through = schedules[keyOf(item)]?.reportedThrough;
     return through === undefined || item.slot === undefined || item.slot > through;
   });
 
@@ -25,7 +28,7 @@ export const unreported = <T extends Slotted>(
 export const markReported = (schedules: Schedules, items: readonly Slotted[]): Schedules => {
   const out: Record<string, ScheduleMemory> = { ...schedules };
   for (const item of items) {
-    const key = memoryKey(item.target, item.name);
+    const key = keyOf(item);
     const known = out[key];
     if (known === undefined || item.slot === undefined) continue;
     if (known.reportedThrough !== undefined && known.reportedThrough >= item.slot) continue;

@@ -19,6 +19,14 @@ export interface PlanItem {
   readonly reason?: string;
   /** Placed, but its definition changed since (the lockfile keeps the hash it was placed with). */
   readonly changed?: true;
+  /** A campaign row: the campaign (call) it belongs to and its row id. */
+  readonly campaign?: string;
+  readonly row?: string;
+  /** A campaign row outside its calling hours (listed as upcoming): the next instant it may be called (ISO-8601 UTC). */
+  readonly waiting?: true;
+  readonly opens?: string;
+  /** A campaign row whose `end` passed before it was reached (listed as missed). */
+  readonly expired?: true;
   /** Due as a deliberate replacement (`apply --replace`): the placement it repeats. */
   readonly replaces?: PreviousPlacement;
 }

@@ -1,6 +1,7 @@
 import type { Plan, PlanItem } from '../plan/types.js';
 import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
+import { collapseRows } from './plan.js';
 
 /**
  * `plan --format markdown`: the plan as a pull-request comment. It says whom merging will
@@ -68,21 +69,38 @@ const when = (item: PlanItem, ctx: Ctx, dueNow: boolean): [string, string] => {
   return [utc(item.slot), local(item.slot, zone) || (zone === 'UTC' ? '(UTC)' : '')];
 };
 
-const itemTable = (items: readonly PlanItem[], ctx: Ctx, dueNow: boolean): string[] => [
-  '| Call | To | When (UTC) | Local time | Defined at |',
-  '| --- | --- | --- | --- | --- |',
-  ...items.map((i) => {
-    const [at, zoned] = when(i, ctx, dueNow);
-    const target = i.target === ctx.target ? '' : ` on ${code(i.target)}`;
-    return `| ${code(i.name)}${target} | ${code(i.to)} | ${cell(at)} | ${cell(zoned)} | ${code(`${i.file}:${i.line}`)} |`;
-  }),
-];
-
-const reasonList = (items: readonly PlanItem[]): string[] =>
-  items.map(
-    (i) =>
-      `- ${code(i.key)} → ${code(i.to)}${i.reason === undefined ? '' : ` — ${cell(i.reason)}`}`,
+/** A line per campaign whose rows were left out of a list (only its first rows are shown). */
+const moreRows = (hidden: readonly [string, number][], table: boolean): string[] =>
+  hidden.map(([name, n]) =>
+    table
+      ? `| … and ${n} more rows of campaign ${code(name)} | | | | |`
+      : `- … and ${n} more rows of campaign ${code(name)}`,
   );
+
+const itemTable = (items: readonly PlanItem[], ctx: Ctx, dueNow: boolean): string[] => {
+  const { shown, hidden } = collapseRows(items);
+  return [
+    '| Call | To | When (UTC) | Local time | Defined at |',
+    '| --- | --- | --- | --- | --- |',
+    ...shown.map((i) => {
+      const [at, zoned] = when(i, ctx, dueNow);
+      const target = i.target === ctx.target ? '' : ` on ${code(i.target)}`;
+      return `| ${code(i.name)}${target} | ${code(i.to)} | ${cell(at)} | ${cell(zoned)} | ${code(`${i.file}:${i.line}`)} |`;
+    }),
+    ...moreRows(hidden, true),
+  ];
+};
+
+const reasonList = (items: readonly PlanItem[]): string[] => {
+  const { shown, hidden } = collapseRows(items);
+  return [
+    ...shown.map(
+      (i) =>
+        `- ${code(i.key)} → ${code(i.to)}${i.reason === undefined ? '' : ` — ${cell(i.reason)}`}`,
+    ),
+    ...moreRows(hidden, false),
+  ];
+};
 
 /** `<target>/<name>[@slot]` → name. */
 const nameOfKey = (key: string): string => {

@@ -23,6 +23,89 @@ const until = (from: string, to: string | undefined): string | undefined => {
   return `in ${Math.floor(hours / 24)}d ${hours % 24}h`;
 };
 
+/** Rows of each campaign listed per section; the rest are counted. */
+export const ROWS_SHOWN = 5;
+
+/** Of a section's items, each campaign's first ROWS_SHOWN rows; and how many rows of each are left out. */
+export const collapseRows = (
+  items: readonly PlanItem[],
+): { readonly shown: PlanItem[]; readonly hidden: [string, number][] } => {
+  const seen = new Map<string, number>();
+  const shown: PlanItem[] = [];
+  for (const item of items) {
+    if (item.campaign === undefined) {
+      shown.push(item);
+      continue;
+    }
+    const n = seen.get(item.campaign) ?? 0;
+    seen.set(item.campaign, n + 1);
+    if (n < ROWS_SHOWN) shown.push(item);
+  }
+  const hidden = [...seen]
+    .filter(([, n]) => n > ROWS_SHOWN)
+    .map(([name, n]): [string, number] => [name, n - ROWS_SHOWN]);
+  return { shown, hidden };
+};
+
+const firstRows = (items: readonly PlanItem[], render: (i: PlanItem) => string): string[] => {
+  const { shown, hidden } = collapseRows(items);
+  return [
+    ...shown.map(render),
+    ...hidden.map(([name, n]) => `  … and ${n} more rows of campaign ${name}`),
+  ];
+};
+
+export interface CampaignCounts {
+  readonly name: string;
+  readonly rows: number;
+  readonly due: number;
+  readonly waiting: number;
+  readonly expired: number;
+  readonly upcoming: number;
+  readonly missed: number;
+  readonly skipped: number;
+}
+
+/** Per campaign, how many of its rows are in each state of the plan. */
+export const campaignCounts = (plan: Plan): CampaignCounts[] => {
+  const by = new Map<string, Record<Exclude<keyof CampaignCounts, 'name'>, number>>();
+  const bump = (item: PlanItem, kind: Exclude<keyof CampaignCounts, 'name' | 'rows'>) => {
+    if (item.campaign === undefined) return;
+    const c = by.get(item.campaign) ?? {
+      rows: 0,
+      due: 0,
+      waiting: 0,
+      expired: 0,
+      upcoming: 0,
+      missed: 0,
+      skipped: 0,
+    };
+    c.rows += 1;
+    c[kind] += 1;
+    by.set(item.campaign, c);
+  };
+  for (const i of plan.due) bump(i, 'due');
+  for (const i of plan.upcoming) bump(i, i.waiting ? 'waiting' : 'upcoming');
+  for (const i of plan.missed) bump(i, i.expired ? 'expired' : 'missed');
+  for (const i of plan.skipped) bump(i, 'skipped');
+  return [...by].map(([name, c]) => ({ name, ...c }));
+};
+
+const countsText = (c: CampaignCounts): string =>
+  (
+    [
+      [c.due, 'due'],
+      [c.waiting, 'waiting'],
+      [c.upcoming, 'upcoming'],
+      [c.expired, 'expired'],
+      [c.missed, 'missed'],
+      [c.skipped, 'skipped (placed, unknown or disabled)'],
+    ] as const
+  )
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}`)
+    .join(', ') || 'nothing';
+
 /** Human plan: what apply would place now, and what comes next; whom each call dials. */
 export const renderPlanHuman = (
   plan: Plan,
@@ -31,9 +114,19 @@ export const renderPlanHuman = (
   unsettled: readonly Unsettled[] = [],
 ): string => {
   const out: string[] = [`${targetNote}`, `evaluated at ${plan.now}`, ''];
+  const counts = campaignCounts(plan);
+  if (counts.length > 0) {
+    out.push(
+      style('bold', `Campaigns (${counts.length}):`),
+      ...counts.map(
+        (c) => `  ${c.name}: ${c.rows} row${c.rows === 1 ? '' : 's'} — ${countsText(c)}`,
+      ),
+      '',
+    );
+  }
   const section = (title: string, items: readonly PlanItem[], render: (i: PlanItem) => string) => {
     if (items.length === 0) return;
-    out.push(style('bold', `${title} (${items.length}):`), ...items.map(render), '');
+    out.push(style('bold', `${title} (${items.length}):`), ...firstRows(items, render), '');
   };
   section('Due now — apply places these', plan.due, (i) => line(i, style('green', '+')));
   section('Missed — deadline passed, never placed late', plan.missed, (i) =>
@@ -58,7 +151,9 @@ export const renderPlanHuman = (
     plan.skipped.filter((i) => i.changed !== true && !unknown.has(i.key)),
     (i) => line(i, style('dim', '=')),
   );
-  section('Upcoming', plan.upcoming, (i) => line(i, style('cyan', '~'), until(plan.now, i.slot)));
+  section('Upcoming', plan.upcoming, (i) =>
+    line(i, style('cyan', '~'), i.waiting ? i.reason : until(plan.now, i.slot)),
+  );
   const lines = renderUnsettledHuman(unsettled, style);
   if (lines.length > 0) out.push(...lines, '');
   const extra = [
@@ -84,6 +179,10 @@ const itemJson = (i: PlanItem) => ({
   ...(i.reason !== undefined && { reason: i.reason }),
   ...(i.changed === true && { changed: true }),
   ...(i.replaces !== undefined && { replaces: i.replaces }),
+  ...(i.campaign !== undefined && { campaign: i.campaign, row: i.row }),
+  ...(i.waiting === true && { waiting: true }),
+  ...(i.opens !== undefined && { opens: i.opens }),
+  ...(i.expired === true && { expired: true }),
 });
 
 /** Apply's note on placed calls whose definition changed: they are not placed again. */
@@ -109,4 +208,5 @@ export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
   waiting: (plan.waiting ?? []).map(itemJson),
   changed: plan.skipped.filter((i) => i.changed === true).map((i) => i.key),
   unsettled: unsettledJson(unsettled),
+  campaigns: campaignCounts(plan),
 });

@@ -30,6 +30,7 @@ export interface Interpolated {
 }
 
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?$/s;
+const ROW = /^row\.[A-Za-z0-9_][A-Za-z0-9_ .-]*$/;
 
 /** True when `text` holds at least one `${…}` (an escaped `$${` does not count). */
 export const hasReference = (text: string): boolean => text.replaceAll('$${', '').includes('${');
@@ -67,7 +68,14 @@ export const interpolateString = (text: string, env: Env): StringResult => {
       continue;
     }
     const close = text.indexOf('}', i + 2);
-    const match = close < 0 ? null : REFERENCE.exec(text.slice(i + 2, close));
+    const inner = close < 0 ? '' : text.slice(i + 2, close);
+    // `${row.COLUMN}` belongs to a campaign's rows: filled in before the environment is read.
+    if (close >= 0 && ROW.test(inner)) {
+      out += text.slice(i, close + 1);
+      i = close + 1;
+      continue;
+    }
+    const match = close < 0 ? null : REFERENCE.exec(inner);
     if (close < 0 || !match) {
       malformed = true;
       out += '${';

@@ -18,7 +18,7 @@ export const canonicalJson = (value: unknown): string => {
 };
 
 /** Keys of a call that callops reads itself; everything else is a gateway option. */
-export const CALL_KEYS: readonly string[] = ['name', 'schedule', 'target', 'enabled'];
+export const CALL_KEYS: readonly string[] = ['name', 'schedule', 'target', 'enabled', 'recipients'];
 
 /** `sha256:<hex>` of the merged call: name, schedule, target, enabled and options, references unresolved. */
 export const definitionHash = (definition: {

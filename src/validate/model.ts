@@ -41,6 +41,23 @@ export interface CallDefinition {
   readonly definition: string;
   /** Where a path of the merged call came from (call, file or project defaults), for errors found later. */
   readonly locate: (path: PathSegments) => Site;
+  /** One option, when it can be had without the others (a campaign row fills in only that one). */
+  readonly optionAt?: (key: string) => unknown;
+  /** A row of a campaign: its name is `<campaign>/<row id>`, its file the recipients CSV. */
+  readonly campaign?: {
+    readonly name: string;
+    readonly id: string;
+    readonly recipients: string;
+  };
+}
+
+/** A call with `recipients`: its rows are among the calls. */
+export interface CampaignSummary {
+  readonly name: string;
+  /** The recipients CSV (project-relative). */
+  readonly recipients: string;
+  /** Rows read without a problem. */
+  readonly rows: number;
 }
 
 /** A target as written in callops.yaml (strings may hold `${VAR}`). */
@@ -96,6 +113,8 @@ export interface ProjectConfig {
 
 export interface ValidatedProject {
   readonly config: ProjectConfig;
+  /** Every call; a campaign appears as its rows (see `campaigns`). */
   readonly calls: readonly CallDefinition[];
+  readonly campaigns?: readonly CampaignSummary[];
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -1,16 +1,23 @@
 import type { LoadedProject } from '../config/load.js';
 import { collectCalls, nameSite } from './calls.js';
+import { CAMPAIGN_RULES, campaignRows } from './campaign.js';
 import { readConfig } from './config.js';
 import { toCallDefinition } from './definition.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostic.js';
 import { GATEWAY_RULES } from './gateway-rules.js';
-import type { CallDefinition, ValidatedProject } from './model.js';
+import type { CallDefinition, CampaignSummary, ValidatedProject } from './model.js';
 import { referenceSyntax } from './references.js';
 import { CALL_RULES, type RuleContext } from './rules.js';
 import { SCHEDULE_RULES } from './schedule.js';
 import { errorAt, type Site } from './site.js';
 
-const RULES = [...CALL_RULES, ...GATEWAY_RULES, referenceSyntax, ...SCHEDULE_RULES];
+const RULES = [
+  ...CALL_RULES,
+  ...GATEWAY_RULES,
+  referenceSyntax,
+  ...SCHEDULE_RULES,
+  ...CAMPAIGN_RULES,
+];
 
 /**
  * Whether the schema already reported this place: the same pointer, or the parent pointer
@@ -82,6 +89,7 @@ export const validateProject = (
   const structural: Diagnostic[] = [...found.structural];
   const semantic: Diagnostic[] = [...found.semantic];
   const calls: CallDefinition[] = [];
+  const campaigns: CampaignSummary[] = [];
   const named: { name: string; site: Site }[] = [];
   for (const file of loaded.callFiles) {
     const collected = collectCalls(file, found.defaults);
@@ -94,8 +102,18 @@ export const validateProject = (
       }
       const definition = toCallDefinition(entry);
       if (definition) {
-        calls.push(definition);
         named.push({ name: definition.name, site: nameSite(entry) });
+        const recipients = entry.merged.recipients;
+        if (typeof recipients === 'string' && recipients !== '') {
+          const found = campaignRows(entry, definition, recipients, loaded.recipients);
+          semantic.push(...found.diagnostics);
+          for (const row of found.rows) calls.push(row);
+          campaigns.push({
+            name: definition.name,
+            recipients: found.file,
+            rows: found.rows.length,
+          });
+        } else calls.push(definition);
       }
     }
   }
@@ -106,5 +124,10 @@ export const validateProject = (
     ...structural.filter((d) => !coveredBy(schema)(d)),
     ...semantic,
   ];
-  return { config: found.config, calls, diagnostics: sortDiagnostics(unique(all)) };
+  return {
+    config: found.config,
+    calls,
+    ...(campaigns.length > 0 ? { campaigns } : {}),
+    diagnostics: sortDiagnostics(unique(all)),
+  };
 };

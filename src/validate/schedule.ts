@@ -61,7 +61,7 @@ const kind: CallRule = {
     const hasAt = schedule.at !== undefined;
     if (hasCron && hasAt)
       return [errorAt(siteIn(entry, ['schedule']), 'schedule has both `cron` and `at`; keep one')];
-    if (!hasCron && !hasAt) {
+    if (!hasCron && !hasAt && entry.merged.recipients === undefined) {
       return [
         errorAt(siteIn(entry, ['schedule']), 'schedule needs `cron` (recurring) or `at` (once)'),
       ];
@@ -77,7 +77,13 @@ const references: CallRule = {
     const schedule = scheduleOf(entry);
     if (!schedule) return [];
     const why = 'schedules are checked before the environment is read';
-    return TEXT_KEYS.filter((key) => hasReference(schedule[key])).map((key) =>
+    // A campaign's rows may each bring their zone: `timezone: ${row.COLUMN}`.
+    const rowZone = (key: TextKey) =>
+      key === 'timezone' &&
+      entry.merged.recipients !== undefined &&
+      typeof schedule[key] === 'string' &&
+      /^\$\{row\.[^}]+\}$/.test(schedule[key]);
+    return TEXT_KEYS.filter((key) => hasReference(schedule[key]) && !rowZone(key)).map((key) =>
       errorAt(at(entry, key), `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`),
     );
   },

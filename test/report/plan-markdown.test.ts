@@ -190,4 +190,14 @@ describe('plan --format markdown', () => {
       '| `odd` | ``sip:a\\|b`c \\| x \\|`` | on merge (unscheduled) |  | `calls/odd.yaml:3` |',
     );
   });
+
+  it("lists a campaign's first 5 rows per section and counts the rest", () => {
+    const rows = Array.from({ length: 8 }, (_, i) =>
+      item(`remind/r${i + 1}`, `+1555000000${i + 1}`, { campaign: 'remind', row: `r${i + 1}` }),
+    );
+    const text = render(plan({ due: rows }), []);
+    expect(text).toContain('`remind/r5`');
+    expect(text).not.toContain('`remind/r6`');
+    expect(text).toContain('| … and 3 more rows of campaign `remind` | | | | |');
+  });
 });

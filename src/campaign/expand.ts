@@ -1,0 +1,389 @@
+import type { PathSegments } from '../config/types.js';
+import { sha256 } from '../validate/definition.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
+import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
+import type { Site } from '../validate/site.js';
+import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
+import { cellPositions, type RowSite, readCsv } from './csv.js';
+import {
+  compileSlots,
+  findRowReferences,
+  hasRowReference,
+  rawFill,
+  type Slot,
+  substitute,
+} from './template.js';
+
+/**
+ * A campaign: one call (the template) and a recipients CSV, expanded into one definition per
+ * row named `<call>/<row id>`, so its key is `<target>/<call>/<row id>` and everything
+ * downstream (plan, resolve, place, state) treats a row as a call. The template was validated
+ * once as a literal call (its `${row.X}` counting as references); here each row is checked
+ * for the values it puts into it, every problem at the CSV cell that holds it.
+ *
+ * A row keeps its cells and a pointer to the template, nothing more: its options, schedule and
+ * definition hash are computed when asked for (prototype getters, no closure per row).
+ */
+
+/** A row id written in an `id` column. */
+export const ROW_ID = /^[A-Za-z0-9._-]+$/;
+
+/** The name of the column whose cell is a row's zone when `schedule.timezone` does not say. */
+export const ZONE_COLUMN = 'timezone';
+
+/** Which campaign a row belongs to. */
+export interface CampaignRef {
+  readonly name: string;
+  readonly id: string;
+  /** The recipients CSV (project-relative). */
+  readonly recipients: string;
+}
+
+export interface CampaignTemplate {
+  readonly call: CallDefinition;
+  /** The recipients CSV as named in diagnostics (project-relative). */
+  readonly file: string;
+  readonly slots: readonly Slot[];
+  /** Each row's zone, when it comes from the CSV (`${row.X}`, or the `timezone` column). */
+  readonly zone?: Slot;
+  /** The slots of each option, their paths relative to it. */
+  readonly slotsByKey: ReadonlyMap<string, readonly Slot[]>;
+  /** The schedule of each zone, shared by the rows of that zone. */
+  readonly schedules: Map<string, ScheduleSpec>;
+  /** Whether the zone decides anything (a window, or a cron/at read in it). */
+  readonly zoneMatters: boolean;
+}
+
+/** One recipient row as a call definition (see the module comment). */
+export class RowDefinition implements CallDefinition {
+  readonly #template: CampaignTemplate;
+  readonly #cells: readonly string[];
+  #definition: string | undefined;
+  readonly id: string;
+  readonly line: number;
+  constructor(template: CampaignTemplate, id: string, cells: readonly string[], line: number) {
+    this.#template = template;
+    this.#cells = cells;
+    this.id = id;
+    this.line = line;
+    this.name = `${template.call.name}/${id}`;
+  }
+  readonly name: string;
+  get campaign(): CampaignRef {
+    return { name: this.#template.call.name, id: this.id, recipients: this.#template.file };
+  }
+  get file(): string {
+    return this.#template.file;
+  }
+  get column(): number {
+    return 1;
+  }
+  get target(): string | undefined {
+    return this.#template.call.target;
+  }
+  get enabled(): boolean {
+    return this.#template.call.enabled;
+  }
+  get schedule(): ScheduleSpec | undefined {
+    const spec = this.#template.call.schedule;
+    const zone = this.#template.zone;
+    if (spec === undefined || zone === undefined) return spec;
+    const timezone = rawFill(zone, this.#cells) || 'UTC';
+    // Rows of one zone share one schedule object.
+    const known = this.#template.schedules.get(timezone);
+    if (known) return known;
+    const made = { ...spec, timezone };
+    this.#template.schedules.set(timezone, made);
+    return made;
+  }
+  get options(): Readonly<Record<string, unknown>> {
+    return substitute(this.#template.call.options, this.#template.slots, this.#cells);
+  }
+  /** One option of the row (only that option is filled in). */
+  optionAt(key: string): unknown {
+    const value = this.#template.call.options[key];
+    const slots = this.#template.slotsByKey.get(key);
+    return slots === undefined ? value : substitute(value, slots, this.#cells);
+  }
+  get definition(): string {
+    this.#definition ??= sha256(
+      `${this.#template.call.definition}\0${JSON.stringify(this.#cells)}`,
+    );
+    return this.#definition;
+  }
+  locate(path: PathSegments): Site {
+    return this.#template.call.locate(path);
+  }
+}
+
+export interface Expanded {
+  readonly rows: readonly RowDefinition[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** The header's columns. */
+  readonly columns: readonly string[];
+}
+
+const errorAt = (
+  file: string,
+  at: { line: number; column: number },
+  message: string,
+): Diagnostic => ({
+  file,
+  line: at.line,
+  column: at.column,
+  path: '',
+  message,
+  severity: 'error',
+});
+
+const looksLikeData = (columns: readonly string[]): boolean =>
+  columns.some((c) => /^\+?[\d\s().-]{5,}$/.test(c));
+
+const columnsOf = (slot: Slot): number[] =>
+  slot.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.column]));
+
+const isSlotPath = (slotPath: PathSegments, path: PathSegments): boolean =>
+  slotPath.length <= path.length && slotPath.every((seg, i) => String(seg) === String(path[i]));
+
+/** Whether the header repeats a name or leaves one out (readCsv reports it). */
+const headerProblems = (columns: readonly string[]): boolean =>
+  new Set(columns).size !== columns.length || columns.some((c) => c.trim() === '');
+
+/** Texts no constraint but "a string" admits together. */
+const PROBES = ['', ' x\u0000:%/\\"<>{}[]@#-+.,;', 'x'.repeat(4096)];
+
+/**
+ * Whether the schema takes any text where `slot` is (a tag value, a header): then a row's
+ * cell needs no check there. Decided once per campaign, by validating the template with
+ * texts that any narrower rule (a pattern, a format, an enum, a length) refuses.
+ */
+const takesAnyText = (options: Readonly<Record<string, unknown>>, slot: Slot): boolean => {
+  const key = String(slot.path[0]);
+  return PROBES.every((probe) => {
+    const filled = substitute(options, [{ ...slot, parts: [probe] }], []);
+    const found = checkResolvedOptions(pick(filled, [key])).problems;
+    return found.every(
+      (p) =>
+        !pointerSegments(filled, p.pointer).every((seg, i) => String(seg) === String(slot.path[i])),
+    );
+  });
+};
+
+const pick = (
+  options: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    Object.defineProperty(out, key, { value: options[key], enumerable: true, writable: true });
+  }
+  return out;
+};
+
+/** What a campaign's schedule says of the rows' zone. */
+const zoneSlot = (
+  written: Readonly<Record<string, unknown>> | undefined,
+  index: ReadonlyMap<string, number>,
+): Slot | undefined => {
+  const timezone = written?.timezone;
+  if (typeof timezone === 'string') {
+    return hasRowReference(timezone) ? compileSlots({ timezone }, index)[0] : undefined;
+  }
+  const column = index.get(ZONE_COLUMN);
+  return column === undefined ? undefined : { path: [], parts: [{ column }], written: ZONE_COLUMN };
+};
+
+/**
+ * The rows of a campaign. `call` is the template's definition (`schedule.timezone` may still
+ * be `${row.X}`), `csv` the file's text, `written` the merged schedule as written. Every
+ * problem of the file and of each row is returned at once; a row with a problem is left out.
+ */
+export const expandCampaign = (
+  call: CallDefinition,
+  file: string,
+  csv: string,
+  written: Readonly<Record<string, unknown>> | undefined,
+): Expanded => {
+  const diagnostics: Diagnostic[] = [];
+  const rows: RowDefinition[] = [];
+  let template: CampaignTemplate | undefined;
+  let idColumn: number | undefined;
+  let referenced: readonly number[] = [];
+  let filled: readonly string[] = [];
+  let checked: readonly Slot[] = [];
+  // Numbers without a leading +: a literal call's warning, said once per campaign.
+  let numberSlot: Slot | undefined;
+  const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
+  let header: readonly string[] = [];
+  const ids = new Map<string, number>();
+  const spec = call.schedule;
+  const zoneMatters =
+    spec !== undefined &&
+    (spec.window !== undefined || spec.cron !== undefined || spec.at !== undefined);
+
+  let before = 0;
+  const onHeader = (columns: readonly string[]) => {
+    header = columns;
+    const index = new Map(columns.map((c, i) => [c, i]));
+    idColumn = index.get('id');
+    const zone = zoneSlot(written, index);
+    const unknown = unknownColumns(call, columns, written);
+    diagnostics.push(...unknown);
+    // Rows are read against a header only when it names each column once and has every
+    // column the call uses: otherwise each row would repeat the header's problem.
+    if (unknown.length > 0 || diagnostics.length > before) return;
+    if (spec?.window !== undefined && zone === undefined && typeof written?.timezone !== 'string') {
+      const site = call.locate(['schedule', 'window']);
+      diagnostics.push({
+        ...errorAt(
+          site.file,
+          site,
+          `a campaign with a \`window\` needs each recipient's time zone: add a \`${ZONE_COLUMN}\` column to ${file}, or set \`schedule.timezone\` (an IANA name, or \`\${row.COLUMN}\`)`,
+        ),
+        path: site.path,
+      });
+    }
+    const slots = compileSlots(call.options, index);
+    checked = slots.filter((slot) => !takesAnyText(call.options, slot));
+    const to = call.options.to as { type?: unknown } | undefined;
+    numberSlot =
+      to?.type === 'phone' || to?.type === 'teams'
+        ? slots.find(
+            (slot) => slot.path.length === 2 && slot.path[0] === 'to' && slot.path[1] === 'number',
+          )
+        : undefined;
+    filled = [...new Set(checked.map((slot) => String(slot.path[0])))];
+    referenced = [...new Set([...slots, ...(zone ? [zone] : [])].flatMap(columnsOf))];
+    const slotsByKey = new Map<string, Slot[]>();
+    for (const slot of slots) {
+      const key = String(slot.path[0]);
+      slotsByKey.set(key, [...(slotsByKey.get(key) ?? []), { ...slot, path: slot.path.slice(1) }]);
+    }
+    template = {
+      call,
+      file,
+      slots,
+      slotsByKey,
+      schedules: new Map(),
+      ...(zone === undefined ? {} : { zone }),
+      zoneMatters,
+    };
+  };
+
+  const onRow = (cells: readonly string[], site: RowSite) => {
+    const t = template;
+    if (t === undefined) return;
+    let bad = false;
+    const cellAt = (column: number) =>
+      cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
+    const fail = (column: number, message: string) => {
+      bad = true;
+      diagnostics.push(errorAt(file, cellAt(column), message));
+    };
+    let id = String(site.index);
+    if (idColumn !== undefined) {
+      id = cells[idColumn] ?? '';
+      if (!ROW_ID.test(id)) {
+        fail(
+          idColumn,
+          id === ''
+            ? 'the row has no `id`'
+            : `id \`${id}\` must be letters, digits, \`.\`, \`_\` or \`-\``,
+        );
+      } else {
+        const first = ids.get(id);
+        if (first !== undefined)
+          fail(idColumn, `id \`${id}\` is used twice (first on line ${first})`);
+        else ids.set(id, site.line);
+      }
+    }
+    for (const column of referenced) {
+      if ((cells[column] ?? '').trim() === '')
+        fail(
+          column,
+          `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
+        );
+    }
+    if (bad) return;
+    if (t.zone !== undefined && t.zoneMatters) {
+      const zone = rawFill(t.zone, cells);
+      if (!isTimeZone(zone)) {
+        const suggestion = suggestTimeZone(zone);
+        fail(
+          columnsOf(t.zone)[0] ?? 0,
+          `unknown time zone \`${zone}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ' (use an IANA name such as America/New_York)'}`,
+        );
+      }
+    }
+    if (checked.length > 0) {
+      // Only the options a row fills are checked again (the rest passed as the template),
+      // and of those only where the schema does not take any text at all.
+      const options = pick(substitute(call.options, checked, cells), filled);
+      for (const problem of checkResolvedOptions(options).problems) {
+        const path = pointerSegments(options, problem.pointer);
+        const slot = t.slots.find((s) => isSlotPath(s.path, path) || isSlotPath(path, s.path));
+        if (slot === undefined) continue;
+        const rule = problem.message.replace(/(, got | — quote it).*$/s, '');
+        const value = rawFill(slot, cells);
+        fail(
+          columnsOf(slot)[0] ?? 0,
+          `\`${slot.path.join('.')}\` (\`${slot.written}\`) is \`${value}\` here, and ${rule.startsWith('must') ? `it ${rule}` : rule}`,
+        );
+      }
+    }
+    if (bad) return;
+    if (numberSlot !== undefined && /^\d+$/.test(rawFill(numberSlot, cells))) {
+      local.count += 1;
+      local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
+    }
+    rows.push(new RowDefinition(t, id, cells, site.line));
+  };
+
+  const read = readCsv(file, csv, onRow, (columns) => {
+    before = diagnostics.length;
+    if (headerProblems(columns)) header = columns;
+    else onHeader(columns);
+  });
+  if (local.first !== undefined) {
+    diagnostics.push({
+      ...errorAt(
+        file,
+        local.first,
+        `${local.count} row${local.count === 1 ? '' : 's'} dial a number with no leading + (the first here) — the gateway may dial it as a local number`,
+      ),
+      severity: 'warning',
+    });
+  }
+  return { rows, diagnostics: [...read.diagnostics, ...diagnostics], columns: read.header };
+};
+
+/** For the header check: each `${row.X}` of the call that names no column, at its YAML reference. */
+export const unknownColumns = (
+  call: CallDefinition,
+  columns: readonly string[],
+  writtenSchedule: Readonly<Record<string, unknown>> | undefined,
+): Diagnostic[] => {
+  const known = new Set(columns);
+  const refs = [
+    ...findRowReferences(call.options),
+    ...findRowReferences(writtenSchedule ?? {}, ['schedule']),
+  ];
+  const listed = columns.length > 0 ? columns.map((c) => `\`${c}\``).join(', ') : 'none';
+  const hint = looksLikeData(columns)
+    ? ' — its first line looks like data: the first line of a recipients CSV must name the columns'
+    : '';
+  return refs
+    .filter((r) => !known.has(r.name))
+    .map((r) => {
+      const site = call.locate(r.path);
+      return {
+        file: site.file,
+        line: site.line,
+        column: site.column,
+        path: site.path,
+        message: `\`\${row.${r.name}}\`: the recipients CSV has no column \`${r.name}\` (its columns: ${listed})${hint}`,
+        severity: 'error' as const,
+      };
+    });
+};

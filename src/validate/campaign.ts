@@ -1,0 +1,72 @@
+import { expandCampaign } from '../campaign/expand.js';
+import { findRowReferences } from '../campaign/template.js';
+import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
+import { type CallEntry, siteIn } from './calls.js';
+import type { Diagnostic } from './diagnostic.js';
+import type { CallDefinition } from './model.js';
+import type { CallRule } from './rules.js';
+import { errorAt, isRecord } from './site.js';
+
+/** `${row.X}` needs rows: in a call without `recipients` it is an error where it is written. */
+const rowsWithoutRecipients: CallRule = {
+  name: 'row-reference-without-recipients',
+  kind: 'semantic',
+  check: (entry) => {
+    if (entry.merged.recipients !== undefined) return [];
+    const { name: _name, ...rest } = entry.merged;
+    return findRowReferences(rest).map((ref) =>
+      errorAt(
+        siteIn(entry, ref.path),
+        `\`\${row.${ref.name}}\` needs a campaign: this call has no \`recipients\` CSV whose rows fill it`,
+      ),
+    );
+  },
+};
+
+/** `${row.X}` in a schedule key other than `timezone` (checked per row nowhere else). */
+const rowsInSchedule: CallRule = {
+  name: 'row-reference-in-schedule',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = entry.merged.schedule;
+    if (entry.merged.recipients === undefined || !isRecord(schedule)) return [];
+    return findRowReferences(schedule, ['schedule'])
+      .filter((ref) => ref.path[1] !== 'timezone')
+      .map((ref) =>
+        errorAt(
+          siteIn(entry, ref.path),
+          `\`${String(ref.path[1])}\` cannot use \`\${row.${ref.name}}\`: only \`schedule.timezone\` may differ per row`,
+        ),
+      );
+  },
+};
+
+export const CAMPAIGN_RULES: readonly CallRule[] = [rowsWithoutRecipients, rowsInSchedule];
+
+/** The rows of a campaign call, or why there are none. */
+export const campaignRows = (
+  entry: CallEntry,
+  definition: CallDefinition,
+  recipients: string,
+  files: ReadonlyMap<string, RecipientsFile> | undefined,
+): {
+  readonly file: string;
+  readonly rows: readonly CallDefinition[];
+  readonly diagnostics: readonly Diagnostic[];
+} => {
+  const file = recipientsPath(entry.doc.file, recipients);
+  const read = files?.get(file);
+  if (read === undefined || 'problem' in read) {
+    const why = read === undefined ? 'file was not read' : read.problem;
+    return {
+      file,
+      rows: [],
+      diagnostics: [
+        errorAt(siteIn(entry, ['recipients']), `recipients \`${recipients}\` (${file}): ${why}`),
+      ],
+    };
+  }
+  const schedule = isRecord(entry.merged.schedule) ? entry.merged.schedule : undefined;
+  const expanded = expandCampaign(definition, file, read.text, schedule);
+  return { file, rows: expanded.rows, diagnostics: expanded.diagnostics };
+};

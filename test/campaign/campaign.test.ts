@@ -1,0 +1,348 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cellPositions, readCsv } from '../../src/campaign/csv.js';
+import { parseSource } from '../../src/config/index.js';
+import type { LoadedProject } from '../../src/config/load.js';
+import { readRecipients, recipientsPath } from '../../src/config/recipients.js';
+import { buildPlan, checkReplace } from '../../src/plan/build.js';
+import { wakeTimes } from '../../src/plan/wake.js';
+import type { Diagnostic } from '../../src/validate/diagnostic.js';
+import { validateProject } from '../../src/validate/index.js';
+
+const CSV = 'lists/people.csv';
+const APP = '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b';
+
+const callFile = (extra: readonly string[] = [], to = '"${row.phone}"') =>
+  [
+    'calls:',
+    '  - name: remind',
+    '    recipients: ../lists/people.csv',
+    `    application_sid: ${APP}`,
+    '    from: "+15550001111"',
+    `    to: { type: phone, number: ${to} }`,
+    ...extra.map((l) => `    ${l}`),
+    '',
+  ].join('\n');
+
+/** Validates a project of one campaign call file and one CSV, in memory. */
+const project = (csv: string, extra: readonly string[] = [], to?: string) => {
+  const source = parseSource('calls/remind.yaml', callFile(extra, to)).source;
+  const loaded: LoadedProject = {
+    root: '/nowhere',
+    callFiles: [source],
+    diagnostics: [],
+    recipients: new Map([[CSV, { text: csv }]]),
+  };
+  return validateProject(loaded);
+};
+
+const errors = (csv: string, extra: readonly string[] = []) =>
+  project(csv, extra)
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d: Diagnostic) => `${d.file}:${d.line}:${d.column}: ${d.message}`);
+
+const rowsOf = (csv: string, extra: readonly string[] = []) =>
+  project(csv, extra).calls.filter((c) => c.campaign !== undefined);
+
+describe('reading a recipients CSV', () => {
+  it('hands over each data row with the line it starts on, a BOM and CRLF read as plain text', () => {
+    const seen: [readonly string[], number, number][] = [];
+    const read = readCsv('f.csv', '\ufeffid,phone\r\na,+1\r\n\r\n"b\nc",+2\r\n', (cells, site) =>
+      seen.push([cells, site.line, site.index]),
+    );
+    expect(read.diagnostics).toEqual([]);
+    expect(read.header).toEqual(['id', 'phone']);
+    expect(seen).toEqual([
+      [['a', '+1'], 2, 1],
+      [['b\nc', '+2'], 4, 2],
+    ]);
+  });
+
+  it('locates each cell, quotes and newlines inside a cell understood', () => {
+    expect(cellPositions('a,"x,y",c', 3)).toEqual([
+      { line: 3, column: 1 },
+      { line: 3, column: 3 },
+      { line: 3, column: 9 },
+    ]);
+    expect(cellPositions('"a\nbc",d', 7)).toEqual([
+      { line: 7, column: 1 },
+      { line: 8, column: 5 },
+    ]);
+  });
+
+  it('an empty file, a header without rows, a broken quote', () => {
+    expect(errors('')).toEqual([
+      'lists/people.csv:1:1: the file is empty: a recipients CSV needs a header row naming its columns, then one row per recipient',
+    ]);
+    expect(errors('id,phone\n')).toEqual([]);
+    expect(rowsOf('id,phone\n')).toHaveLength(0);
+    expect(errors('id,phone\n1,"+1555\n')).toEqual([
+      expect.stringMatching(/^lists\/people\.csv:2:1: not a readable CSV: .*quote/i),
+    ]);
+  });
+
+  it('a header that repeats or leaves out a name, every problem at its cell', () => {
+    expect(errors('id,phone,phone,\n1,+15550000001,x,y\n')).toEqual([
+      'lists/people.csv:1:10: column `phone` appears twice in the header (first as column 2)',
+      'lists/people.csv:1:16: column 4 of the header has no name',
+    ]);
+  });
+
+  it('a file without a header: its first line looks like data, said at the reference', () => {
+    expect(errors('1,+15550000001\n2,+15550000002\n')).toEqual([
+      'calls/remind.yaml:6:32: `${row.phone}`: the recipients CSV has no column `phone` (its columns: `1`, `+15550000001`) — its first line looks like data: the first line of a recipients CSV must name the columns',
+    ]);
+  });
+
+  it('a tab-separated file is named as such', () => {
+    expect(errors('id\tphone\n1\t+15550000001\n')).toContain(
+      'lists/people.csv:1:1: the header has one column holding tabs: callops reads comma-separated files (save it as CSV, not tab-separated)',
+    );
+  });
+
+  it('ragged rows, duplicate ids, bad numbers and empty cells: all at once, each at its cell', () => {
+    const csv = [
+      'id,phone,name',
+      'a,+15550000001,Ann',
+      'b,+15550000002',
+      'c,+15550000003,Cy,extra',
+      'a,+15550000004,Al',
+      'd,not-a-number,Di',
+      'e,,Ed',
+      'f g,+15550000006,Fa',
+      '',
+    ].join('\n');
+    expect(errors(csv, ['tag: { who: "${row.name}" }'])).toEqual([
+      'lists/people.csv:3:15: row has 2 cells, the header 3 (id, phone, name)',
+      'lists/people.csv:4:19: row has 4 cells, the header 3 (id, phone, name)',
+      'lists/people.csv:5:1: id `a` is used twice (first on line 2)',
+      'lists/people.csv:6:3: `to.number` (`${row.phone}`) is `not-a-number` here, and it must be a phone number: an optional + and 3–15 digits',
+      'lists/people.csv:7:3: `phone` is empty, and the call uses it (`${row.phone}`)',
+      'lists/people.csv:8:1: id `f g` must be letters, digits, `.`, `_` or `-`',
+    ]);
+    // Good rows are still read (and never placed: the run stops on errors).
+    expect(rowsOf(csv, ['tag: { who: "${row.name}" }']).map((r) => r.name)).toEqual(['remind/a']);
+  });
+
+  it('numbers without a leading + are one warning per campaign, at the first', () => {
+    const found = project('id,phone\na,15550000001\nb,+15550000002\nc,15550000003\n');
+    expect(
+      found.diagnostics.map((d) => `${d.severity} ${d.line}:${d.column}: ${d.message}`),
+    ).toEqual([
+      'warning 2:3: 2 rows dial a number with no leading + (the first here) — the gateway may dial it as a local number',
+    ]);
+    expect(found.calls).toHaveLength(3);
+  });
+
+  it('a column the call names that the header lacks is an error at the reference, naming the columns', () => {
+    expect(errors('id,phone\n1,+15550000001\n', ['tag: { who: "${row.nmae}" }'])).toEqual([
+      'calls/remind.yaml:7:17: `${row.nmae}`: the recipients CSV has no column `nmae` (its columns: `id`, `phone`)',
+    ]);
+  });
+
+  it('`${row.X}` in a call without recipients is an error', () => {
+    const source = parseSource(
+      'calls/a.yaml',
+      [
+        'calls:',
+        '  - name: one',
+        `    application_sid: ${APP}`,
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "${row.phone}" }',
+        '',
+      ].join('\n'),
+    ).source;
+    const found = validateProject({ root: '/x', callFiles: [source], diagnostics: [] });
+    expect(found.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)).toContain(
+      '5:32: `${row.phone}` needs a campaign: this call has no `recipients` CSV whose rows fill it',
+    );
+  });
+
+  it('the path is relative to the call file (or absolute), with / or \\', () => {
+    expect(recipientsPath('calls/a.yaml', '../lists/x.csv')).toBe('lists/x.csv');
+    expect(recipientsPath('calls/sub/a.yaml', 'x.csv')).toBe('calls/sub/x.csv');
+    expect(recipientsPath('calls/a.yaml', '..\\lists\\x.csv')).toBe('lists/x.csv');
+    expect(recipientsPath('calls/a.yaml', '/data/x.csv')).toBe('/data/x.csv');
+  });
+
+  it('a file too large is refused by size, before reading', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'callops-csv-'));
+    try {
+      await writeFile(join(dir, 'big.csv'), `id,phone\n${'1,+15550000001\n'.repeat(100)}`);
+      expect(await readRecipients(dir, 'big.csv', 1000)).toEqual({
+        problem: expect.stringMatching(
+          /^file is 0\.1 MiB; callops reads recipients files up to 0\.1 MiB/,
+        ),
+      });
+      expect(await readRecipients(dir, 'missing.csv')).toEqual({ problem: 'file does not exist' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a huge file: 100,000 rows are read, each once, in order', () => {
+    const lines = ['id,phone'];
+    for (let i = 0; i < 100_000; i += 1) lines.push(`r${i},+1555${String(i).padStart(7, '0')}`);
+    const rows = rowsOf(`${lines.join('\n')}\n`);
+    expect(rows).toHaveLength(100_000);
+    expect(rows[99_999]?.name).toBe('remind/r99999');
+    expect(rows[99_999]?.line).toBe(100_001);
+  });
+});
+
+describe('rows as calls', () => {
+  it('fills ${row.X} everywhere, ids from the id column else the row number, a ${ in a cell stays text', () => {
+    const [row] = rowsOf('phone,name\n+15550000001,${VG_API_KEY}\n', [
+      'tag: { who: "Dear ${row.name}" }',
+      'headers: { X-Row: "${row.phone}" }',
+    ]);
+    expect(row?.name).toBe('remind/1');
+    expect(row?.options).toMatchObject({
+      to: { type: 'phone', number: '+15550000001' },
+      tag: { who: 'Dear $${VG_API_KEY}' },
+      headers: { 'X-Row': '+15550000001' },
+    });
+    expect(row?.file).toBe(CSV);
+    expect(row?.line).toBe(2);
+  });
+
+  it("a row's definition hash changes with its cells, not with other rows", () => {
+    const [a1, b1] = rowsOf('id,phone\na,+15550000001\nb,+15550000002\n');
+    const [a2, b2] = rowsOf('id,phone\na,+15550000001\nb,+15550000009\n');
+    expect(a1?.definition).toBe(a2?.definition);
+    expect(b1?.definition).not.toBe(b2?.definition);
+  });
+
+  it('an edited row is changed since placed, and --replace names it by <call>/<row id>', () => {
+    const [placed] = rowsOf('id,phone\na,+15550000001\n');
+    const [edited] = rowsOf('id,phone\na,+15550000009\n');
+    if (placed === undefined || edited === undefined) throw new Error('no rows');
+    const lock = {
+      lockfileVersion: 1 as const,
+      calls: {
+        'sim/remind/a': {
+          status: 'placed' as const,
+          sid: 'sid-a',
+          at: '2026-06-01T11:00:00Z',
+          definition: placed.definition,
+          file: CSV,
+        },
+      },
+    };
+    const input = { calls: [edited], lock, runTarget: 'sim', explicitTarget: false };
+    const plan = buildPlan({ ...input, now: new Date('2026-06-01T12:00:00Z') });
+    expect(plan.skipped).toEqual([expect.objectContaining({ key: 'sim/remind/a', changed: true })]);
+    expect(plan.skipped[0]?.reason).toContain('callops apply --replace remind/a');
+    expect(checkReplace('remind/a', input)).toBeUndefined();
+    const again = buildPlan({
+      ...input,
+      now: new Date('2026-06-01T12:00:00Z'),
+      replace: ['remind/a'],
+    });
+    expect(again.due.map((i) => i.key)).toEqual(['sim/remind/a']);
+  });
+
+  it('plans rows under <target>/<call>/<row id>; --only takes the campaign or one row', () => {
+    const calls = rowsOf('id,phone\na,+15550000001\nb,+15550000002\n');
+    const plan = (only?: string[]) =>
+      buildPlan({
+        calls,
+        lock: { lockfileVersion: 1, calls: {} },
+        now: new Date('2026-06-01T12:00:00Z'),
+        runTarget: 'sim',
+        explicitTarget: false,
+        ...(only ? { only } : {}),
+      }).due.map((i) => i.key);
+    expect(plan()).toEqual(['sim/remind/a', 'sim/remind/b']);
+    expect(plan(['remind'])).toEqual(['sim/remind/a', 'sim/remind/b']);
+    expect(plan(['remind/b'])).toEqual(['sim/remind/b']);
+  });
+});
+
+describe('calling hours in the row zone', () => {
+  const csv = [
+    'id,phone,timezone',
+    'ny,+15550000001,America/New_York',
+    'berlin,+15550000002,Europe/Berlin',
+    'tokyo,+15550000003,Asia/Tokyo',
+    '',
+  ].join('\n');
+  const planAt = (iso: string, schedule: string) =>
+    buildPlan({
+      calls: rowsOf(csv, [`schedule: ${schedule}`]),
+      lock: { lockfileVersion: 1, calls: {} },
+      now: new Date(iso),
+      runTarget: 'sim',
+      explicitTarget: false,
+    });
+
+  it('places only the rows inside their own hours; the others wait for their next opening', () => {
+    // 13:00 UTC in June: 09:00 New York, 15:00 Berlin, 22:00 Tokyo.
+    const plan = planAt('2026-06-01T13:00:00Z', '{ window: "08:00-21:00" }');
+    expect(plan.due.map((i) => i.row)).toEqual(['berlin', 'ny']);
+    expect(plan.upcoming).toHaveLength(1);
+    expect(plan.upcoming[0]).toMatchObject({
+      row: 'tokyo',
+      waiting: true,
+      opens: '2026-06-01T23:00:00Z',
+    });
+    expect(plan.upcoming[0]?.reason).toMatch(/outside calling hours 08:00-21:00 Asia\/Tokyo/);
+  });
+
+  it('a campaign with a window and no zone is an error; a bad zone is an error at its cell', () => {
+    expect(errors('id,phone\na,+15550000001\n', ['schedule: { window: "08:00-21:00" }'])).toEqual([
+      expect.stringMatching(
+        /^calls\/remind\.yaml:7:\d+: a campaign with a `window` needs each recipient's time zone/,
+      ),
+    ]);
+    expect(
+      errors('id,phone,timezone\na,+15550000001,Mars/Base\nb,+15550000002,\n', [
+        'schedule: { window: "08:00-21:00" }',
+      ]),
+    ).toEqual([
+      'lists/people.csv:2:16: unknown time zone `Mars/Base` (use an IANA name such as America/New_York)',
+      'lists/people.csv:3:16: `timezone` is empty, and the call uses it (`${row.timezone}`)',
+    ]);
+  });
+
+  it('schedule.timezone: ${row.X} names the zone column', () => {
+    const text = 'id,phone,tz\na,+15550000001,Asia/Tokyo\n';
+    const [row] = rowsOf(text, ['schedule: { window: "08:00-21:00", timezone: "${row.tz}" }']);
+    expect(row?.schedule?.timezone).toBe('Asia/Tokyo');
+  });
+
+  it('run wakes at the next opening of a waiting row, as at a slot', () => {
+    const plan = planAt('2026-06-01T13:00:00Z', '{ window: "08:00-21:00" }');
+    expect(wakeTimes(plan.upcoming)).toEqual([Date.parse('2026-06-01T23:00:00Z')]);
+  });
+
+  it('before start the rows wait; after end they are expired, never due', () => {
+    const waiting = planAt(
+      '2026-06-01T13:00:00Z',
+      '{ start: "2026-06-02", end: "2026-06-05", window: "08:00-21:00" }',
+    );
+    expect(waiting.due).toEqual([]);
+    expect(waiting.upcoming.map((i) => i.reason)).toEqual([
+      expect.stringMatching(/^waiting: waiting for start 2026-06-02; opens/),
+      expect.stringMatching(/^waiting: waiting for start 2026-06-02; opens/),
+      expect.stringMatching(/^waiting: waiting for start 2026-06-02; opens/),
+    ]);
+    const expired = planAt('2026-06-06T13:00:00Z', '{ end: "2026-06-05", window: "08:00-21:00" }');
+    expect(expired.due).toEqual([]);
+    expect(expired.missed).toHaveLength(3);
+    for (const item of expired.missed) expect(item.expired).toBe(true);
+  });
+
+  it('with cron, each row has its slots, keyed <target>/<call>/<row id>@<slot>, windows read in the row zone; one memory per campaign', () => {
+    const plan = planAt('2026-06-01T13:00:30Z', '{ cron: "0 * * * *", window: "08:00-21:00" }');
+    expect(plan.due.map((i) => i.key)).toEqual([
+      'sim/remind/berlin@2026-06-01T13:00:00Z',
+      'sim/remind/ny@2026-06-01T13:00:00Z',
+    ]);
+    expect(plan.skipped.map((i) => i.key)).toEqual(['sim/remind/tokyo@2026-06-01T13:00:00Z']);
+    expect(Object.keys(plan.memory ?? {})).toEqual(['sim/remind']);
+  });
+});

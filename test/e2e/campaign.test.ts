@@ -1,0 +1,267 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  APP_SID,
+  FROM,
+  type Gateway,
+  output,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+const gateway = async (files: Readonly<Record<string, string>>): Promise<Gateway> => {
+  const gw = await startGateway(files);
+  open.push(gw);
+  return gw;
+};
+
+const campaignYaml = (extra: readonly string[] = []): string =>
+  [
+    'calls:',
+    '  - name: reminders',
+    '    recipients: ../lists/reminders.csv',
+    `    application_sid: ${APP_SID}`,
+    `    from: "${FROM}"`,
+    '    to: { type: phone, number: "${row.phone}" }',
+    '    tag: { patient: "${row.name}", row: "${row.id}" }',
+    ...extra.map((l) => `    ${l}`),
+    '',
+  ].join('\n');
+
+const number = (i: number) => `+1555${String(7000000 + i)}`;
+
+const rows = (n: number, extra: (i: number) => string = () => ''): string =>
+  [
+    `id,name,phone${extra(-1) === '' ? '' : ',timezone'}`,
+    ...Array.from({ length: n }, (_, i) => {
+      const z = extra(i);
+      return `r${i + 1},Patient ${i + 1},${number(i + 1)}${z === '' ? '' : `,${z}`}`;
+    }),
+    '',
+  ].join('\n');
+
+describe('campaigns: a recipients CSV, one placement per row', () => {
+  it('places each of 50 rows once with its own number and keys <target>/<call>/<row id>; a second apply places nothing', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': rows(50),
+    });
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 50 rows/);
+    expect(plan.stdout).toContain(`sim/reminders/r1  → ${number(1)}`);
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, output(first)).toBe(0);
+    const placed = gw.placed();
+    expect(placed).toHaveLength(50);
+    const byNumber = new Map(
+      placed.map((r) => [(r.body as { to: { number: string } }).to.number, r]),
+    );
+    expect(byNumber.size).toBe(50);
+    const lock = await gw.project.lock();
+    const keys = Object.keys(lock?.calls ?? {}).sort();
+    expect(keys).toHaveLength(50);
+    for (let i = 1; i <= 50; i += 1) {
+      const entry = lock?.calls[`sim/reminders/r${i}`];
+      expect(entry?.status).toBe('placed');
+      const request = byNumber.get(number(i));
+      expect(request?.sid).toBe(entry?.sid);
+      expect((request?.body as { tag?: Record<string, string> } | undefined)?.tag).toEqual({
+        patient: `Patient ${i}`,
+        row: `r${i}`,
+      });
+    }
+    const second = await gw.run(['apply', '--yes']);
+    expect(second.code, output(second)).toBe(0);
+    expect(second.stdout).toMatch(/Nothing is due/);
+    expect(gw.sim.received()).toHaveLength(50);
+  });
+
+  it('a CSV with broken rows is refused, every bad row named at file:line:column, nothing sent', async () => {
+    const csv = [
+      'id,name,phone',
+      'r1,Ann,+15557000001',
+      'r2,Bob,12ab',
+      'r3,Cy',
+      'r1,Dup,+15557000004',
+      'r5,,+15557000005',
+      'r6,Eve,+15557000006',
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': csv,
+    });
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code).not.toBe(0);
+    const text = output(applied);
+    expect(text).toContain(
+      'lists/reminders.csv:3:8: error: `to.number` (`${row.phone}`) is `12ab` here',
+    );
+    expect(text).toContain('lists/reminders.csv:4:6: error: row has 2 cells, the header 3');
+    expect(text).toContain(
+      'lists/reminders.csv:5:1: error: id `r1` is used twice (first on line 2)',
+    );
+    expect(text).toContain('lists/reminders.csv:6:4: error: `name` is empty, and the call uses it');
+    expect(text).toMatch(/4 errors/);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+  });
+
+  it('rows in three time zones: only those inside their calling hours are placed now, the others wait', async () => {
+    // Zones chosen from the clock so that, for two hours from now, one row's local time is
+    // inside 10:00-14:00 and the others are not (Etc/GMT-N is UTC+N).
+    const zoneAt = (localHour: number): string => {
+      const offset = ((((localHour - new Date().getUTCHours()) % 24) + 24 + 12) % 24) - 12;
+      return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    };
+    const zones = [zoneAt(11), zoneAt(2), zoneAt(18)];
+    const csv = [
+      'id,name,phone,timezone',
+      `inside,In,${number(1)},${zones[0]}`,
+      `night,Night,${number(2)},${zones[1]}`,
+      `evening,Eve,${number(3)},${zones[2]}`,
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "10:00-14:00" }']),
+      'lists/reminders.csv': csv,
+    });
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 3 rows — 1 due, 2 waiting/);
+    expect(plan.stdout).toMatch(
+      new RegExp(
+        `sim/reminders/night .*waiting: outside calling hours 10:00-14:00 ${zones[1]?.replace('+', '\\+')}; opens \\d{4}-`,
+      ),
+    );
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    const placed = gw.placed();
+    expect(placed).toHaveLength(1);
+    expect((placed[0]?.body as { to?: { number?: string } } | undefined)?.to?.number).toBe(
+      number(1),
+    );
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/reminders/inside']);
+  });
+
+  it('after `end`, rows not reached are expired: listed as such, nothing sent', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { end: "2020-01-31", timezone: UTC }']),
+      'lists/reminders.csv': rows(3),
+    });
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 3 rows — 3 expired/);
+    expect(plan.stdout).toMatch(/sim\/reminders\/r1 .*expired: end 2020-01-31 passed/);
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('plan --now: New York, Berlin and Tokyo rows judged in their own hours, the waiting one with its next opening', async () => {
+    const csv = [
+      'id,name,phone,timezone',
+      `ny,A,${number(1)},America/New_York`,
+      `berlin,B,${number(2)},Europe/Berlin`,
+      `tokyo,C,${number(3)},Asia/Tokyo`,
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "08:00-21:00" }']),
+      'lists/reminders.csv': csv,
+    });
+    // 13:00 UTC on 1 June: 09:00 in New York, 15:00 in Berlin, 22:00 in Tokyo.
+    const plan = await gw.run(['plan', '--now', '2026-06-01T13:00:00Z', '--format', 'json']);
+    expect(plan.code, output(plan)).toBe(0);
+    const json = JSON.parse(plan.stdout) as {
+      due: { key: string }[];
+      upcoming: { key: string; waiting?: boolean; opens?: string }[];
+      campaigns: { name: string; rows: number; due: number; waiting: number }[];
+    };
+    expect(json.due.map((i) => i.key)).toEqual(['sim/reminders/berlin', 'sim/reminders/ny']);
+    expect(json.upcoming).toEqual([
+      expect.objectContaining({
+        key: 'sim/reminders/tokyo',
+        waiting: true,
+        opens: '2026-06-01T23:00:00Z',
+      }),
+    ]);
+    expect(json.campaigns).toEqual([
+      expect.objectContaining({ name: 'reminders', rows: 3, due: 2, waiting: 1 }),
+    ]);
+    const human = await gw.run(['plan', '--now', '2026-06-01T13:00:00Z']);
+    expect(human.stdout).toContain(
+      'sim/reminders/tokyo  → +15557000003  (lists/reminders.csv:4) — waiting: outside calling hours 08:00-21:00 Asia/Tokyo; opens 2026-06-01T23:00:00Z (2026-06-02 08:00 Asia/Tokyo)',
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('--only takes one row (<call>/<row id>) or the whole campaign; an unknown row is a usage error', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': rows(4),
+    });
+    const unknown = await gw.run(['apply', '--yes', '--only', 'reminders/r9']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('--only reminders/r9: campaign `reminders` has no row `r9`');
+    const one = await gw.run(['apply', '--yes', '--only', 'reminders/r2']);
+    expect(one.code, output(one)).toBe(0);
+    expect(gw.placed().map((r) => (r.body as { to?: { number?: string } }).to?.number)).toEqual([
+      number(2),
+    ]);
+    const rest = await gw.run(['apply', '--yes', '--only', 'reminders']);
+    expect(rest.code, output(rest)).toBe(0);
+    expect(gw.placed()).toHaveLength(4);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {}).sort()).toEqual([
+      'sim/reminders/r1',
+      'sim/reminders/r2',
+      'sim/reminders/r3',
+      'sim/reminders/r4',
+    ]);
+  });
+
+  it('run places the rows that may be called and does not report expired rows one by one', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'calls/old.yaml': [
+        'calls:',
+        '  - name: late',
+        '    recipients: ../lists/reminders.csv',
+        `    application_sid: ${APP_SID}`,
+        `    from: "${FROM}"`,
+        '    to: { type: phone, number: "${row.phone}" }',
+        '    schedule: { end: "2020-01-31" }',
+        '',
+      ].join('\n'),
+      'lists/reminders.csv': rows(3),
+    });
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done, soFar } = watch(child, 40_000);
+    await waitFor(
+      'the three rows of the open campaign placed and recorded',
+      async () =>
+        Object.keys((await gw.project.lock())?.calls ?? {}).length === 3 ? true : undefined,
+      { timeoutMs: 20_000 },
+    );
+    // Missed slots are reported before the batch that follows them is placed.
+    await waitFor(
+      'run to say it placed them',
+      () => (/3 placed/.test(soFar()) ? true : undefined),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(gw.placed()).toHaveLength(3);
+    expect(output(r)).not.toContain('late/');
+  });
+});
