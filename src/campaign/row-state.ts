@@ -49,8 +49,7 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
       if (context.suppressed) return 'suppressed';
       return context.ended ? 'expired' : 'waiting';
     case 'retry':
-      if (context.suppressed)
-        return progress.n === 1 ? 'suppressed' : (context.lastOutcome ?? 'failed');
+      if (context.suppressed) return progress.n === 1 ? 'suppressed' : ended(context);
       return context.ended ? 'expired' : 'waiting';
     case 'redial':
       if (context.suppressed) return ended(context);
