@@ -1,0 +1,101 @@
+import type { CallOutcome, LockEntry } from '../state/types.js';
+
+/** The outcomes a campaign may redial after. Never an answered call, never a decline. */
+export const REDIAL_ON = ['no-answer', 'busy', 'failed'] as const;
+export type RedialOn = (typeof REDIAL_ON)[number];
+
+/** SIP 603 Decline: the callee refused the call; it is never redialled. */
+export const SIP_DECLINE = 603;
+
+/** `redial:` of a campaign call, validated. */
+export interface RedialPolicy {
+  readonly on: readonly RedialOn[];
+  /** Wait after an attempt ended before the next one. */
+  readonly afterMs: number;
+  /** Each further wait is the previous one times this (≥ 1). */
+  readonly backoff: number;
+  /** Attempts in all, the first call included (≥ 1). */
+  readonly maxAttempts: number;
+}
+
+/** Without `redial:` a row is called once. */
+export const NO_REDIAL: RedialPolicy = { on: [], afterMs: 0, backoff: 1, maxAttempts: 1 };
+
+/** The key of attempt `n` of a row: the row's key for the first, `KEY#n` for later ones. */
+export const attemptKey = (rowKey: string, n: number): string =>
+  n <= 1 ? rowKey : `${rowKey}#${n}`;
+
+/** The row key and attempt number of a key (`KEY#3` → KEY, 3; `KEY` → KEY, 1). */
+export const splitAttemptKey = (key: string): { readonly rowKey: string; readonly n: number } => {
+  const match = /^(.*)#([1-9][0-9]*)$/.exec(key);
+  return match?.[1] !== undefined && match[2] !== undefined
+    ? { rowKey: match[1], n: Number(match[2]) }
+    : { rowKey: key, n: 1 };
+};
+
+/** What the state knows of one attempt of a row. */
+export interface AttemptState {
+  readonly entry?: LockEntry;
+  /** Claimed by a runner that is still placing it (no outcome recorded yet). */
+  readonly inFlight?: boolean;
+}
+
+/**
+ * Where a row stands, judged from its attempts (pure):
+ * - `first`: never attempted — the first attempt is due (subject to hours, end, limits);
+ * - `retry`: the latest attempt's request failed (HTTP) — the same key is tried again;
+ * - `redial`: attempt `n` may be placed from `notBefore` on;
+ * - `pending`: the latest attempt is in flight, unknown, or its outcome is not final yet:
+ *   nothing is redialled until it is known;
+ * - `done`: nothing more will be placed; `result` says why.
+ */
+export type RowProgress =
+  | { readonly kind: 'first' }
+  | { readonly kind: 'retry'; readonly n: number }
+  | { readonly kind: 'redial'; readonly n: number; readonly notBefore: Date }
+  | { readonly kind: 'pending'; readonly n: number; readonly why: PendingWhy }
+  | { readonly kind: 'done'; readonly n: number; readonly result: DoneResult };
+
+export type PendingWhy = 'in-flight' | 'unknown' | 'awaiting-outcome' | 'in-progress';
+export type DoneResult = 'answered' | 'declined' | 'exhausted' | 'final';
+
+const isFinal = (outcome: CallOutcome | undefined): outcome is CallOutcome =>
+  outcome !== undefined && outcome.status !== 'in-progress';
+
+/** When attempt `n` (≥ 2) may start, after attempt `n - 1` ended at `endedMs`. */
+export const redialAt = (policy: RedialPolicy, endedMs: number, n: number): Date =>
+  new Date(endedMs + policy.afterMs * policy.backoff ** Math.max(0, n - 2));
+
+/**
+ * `attempts[i]` is attempt i + 1; the list ends at the latest attempt the state knows
+ * (an attempt without entry and not in flight ends it).
+ */
+export const rowProgress = (
+  attempts: readonly AttemptState[],
+  policy: RedialPolicy,
+): RowProgress => {
+  let n = 0;
+  while (n < attempts.length && (attempts[n]?.entry !== undefined || attempts[n]?.inFlight)) n++;
+  if (n === 0) return { kind: 'first' };
+  const latest = attempts[n - 1];
+  if (latest === undefined) return { kind: 'first' };
+  if (latest.inFlight) return { kind: 'pending', n, why: 'in-flight' };
+  const entry = latest.entry;
+  if (entry === undefined) return { kind: 'first' };
+  if (entry.status === 'unknown') return { kind: 'pending', n, why: 'unknown' };
+  if (entry.status === 'failed') return { kind: 'retry', n };
+  const outcome = entry.outcome;
+  if (outcome === undefined) return { kind: 'pending', n, why: 'awaiting-outcome' };
+  if (!isFinal(outcome)) return { kind: 'pending', n, why: 'in-progress' };
+  if (outcome.answered || outcome.status === 'completed') {
+    return { kind: 'done', n, result: 'answered' };
+  }
+  if (outcome.sip_status === SIP_DECLINE) return { kind: 'done', n, result: 'declined' };
+  if (!(policy.on as readonly string[]).includes(outcome.status)) {
+    return { kind: 'done', n, result: 'final' };
+  }
+  if (n >= policy.maxAttempts) return { kind: 'done', n, result: 'exhausted' };
+  const ended = Date.parse(outcome.ended_at ?? entry.at);
+  const endedMs = Number.isFinite(ended) ? ended : Date.parse(entry.at);
+  return { kind: 'redial', n: n + 1, notBefore: redialAt(policy, endedMs, n + 1) };
+};

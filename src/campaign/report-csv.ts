@@ -1,0 +1,55 @@
+import type { RowState } from './row-state.js';
+
+/** One line of `callops report NAME --format csv`: a recipient row and where it stands. */
+export interface ReportLine {
+  readonly id: string;
+  /** Whom the row dials, as the plan shows it. */
+  readonly to: string;
+  readonly state: RowState;
+  /** Attempts the state knows of (placed, failed or unknown). */
+  readonly attempts: number;
+  /** The latest attempt's call sid. */
+  readonly sid?: string;
+  readonly sipStatus?: number;
+  /** Seconds talked on the answered (or latest) attempt. */
+  readonly duration?: number;
+  /** ISO-8601 UTC: when the latest attempt was placed. */
+  readonly lastAttemptAt?: string;
+}
+
+export const REPORT_COLUMNS = [
+  'id',
+  'to',
+  'state',
+  'attempts',
+  'sid',
+  'sip_status',
+  'duration',
+  'last_attempt_at',
+] as const;
+
+/** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
+const field = (value: string | number | undefined): string => {
+  const text = value === undefined ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+/** A spreadsheet must not run a cell as a formula (CSV injection): prefix such text with '. */
+const cell = (value: string | undefined): string | undefined =>
+  value !== undefined && /^[=+\-@\t\r]/.test(value) && !/^\+[0-9]/.test(value)
+    ? `'${value}`
+    : value;
+
+export const reportHeader = (): string => `${REPORT_COLUMNS.join(',')}\r\n`;
+
+export const reportLine = (line: ReportLine): string =>
+  `${[
+    field(cell(line.id)),
+    field(cell(line.to)),
+    field(line.state),
+    field(line.attempts),
+    field(line.sid),
+    field(line.sipStatus),
+    field(line.duration),
+    field(line.lastAttemptAt),
+  ].join(',')}\r\n`;

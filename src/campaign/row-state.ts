@@ -1,0 +1,65 @@
+import type { RowProgress } from './redial.js';
+
+/**
+ * A recipient row's state in `status --campaign` and `report`, by its latest attempt:
+ * - answered: an attempt was answered;
+ * - busy / no-answer / failed: the latest attempt ended so and no further one will be placed;
+ * - placed: an attempt is placed (or in flight) and its outcome is not known yet;
+ * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
+ * - suppressed: on a do-not-call list and never called;
+ * - expired: the campaign's `end` passed before the row was reached;
+ * - waiting: a first call, retry or redial is still to come.
+ */
+export const ROW_STATES = [
+  'placed',
+  'answered',
+  'busy',
+  'no-answer',
+  'failed',
+  'unknown',
+  'suppressed',
+  'expired',
+  'waiting',
+] as const;
+export type RowState = (typeof ROW_STATES)[number];
+
+export interface RowContext {
+  /** On a do-not-call list now. */
+  readonly suppressed: boolean;
+  /** The campaign's `end` has passed. */
+  readonly ended: boolean;
+  /** The latest attempt's final outcome status, when it has one. */
+  readonly lastOutcome?: 'completed' | 'busy' | 'no-answer' | 'failed';
+}
+
+/** The state a row ended in after its latest outcome (a `completed` unanswered call: failed). */
+const ended = (context: RowContext): RowState =>
+  context.lastOutcome === undefined || context.lastOutcome === 'completed'
+    ? 'failed'
+    : context.lastOutcome;
+
+/** Where a row stands for the people who read the report (pure). */
+export const rowState = (progress: RowProgress, context: RowContext): RowState => {
+  switch (progress.kind) {
+    case 'done':
+      return progress.result === 'answered' ? 'answered' : ended(context);
+    case 'pending':
+      return progress.why === 'unknown' ? 'unknown' : 'placed';
+    case 'first':
+      if (context.suppressed) return 'suppressed';
+      return context.ended ? 'expired' : 'waiting';
+    case 'retry':
+      if (context.suppressed) return progress.n === 1 ? 'suppressed' : ended(context);
+      return context.ended ? 'expired' : 'waiting';
+    case 'redial':
+      if (context.suppressed) return ended(context);
+      return context.ended ? 'expired' : 'waiting';
+  }
+};
+
+/** Counts of every state, all present (0 when none), in ROW_STATES order. */
+export const countStates = (states: Iterable<RowState>): Record<RowState, number> => {
+  const counts = Object.fromEntries(ROW_STATES.map((s) => [s, 0])) as Record<RowState, number>;
+  for (const state of states) counts[state]++;
+  return counts;
+};

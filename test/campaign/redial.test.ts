@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import {
+  attemptKey,
+  NO_REDIAL,
+  type RedialPolicy,
+  rowProgress,
+  splitAttemptKey,
+} from '../../src/campaign/redial.js';
+import type { CallOutcome, LockEntry } from '../../src/state/types.js';
+
+const POLICY: RedialPolicy = {
+  on: ['no-answer', 'busy', 'failed'],
+  afterMs: 30 * 60_000,
+  backoff: 2,
+  maxAttempts: 3,
+};
+
+const placed = (outcome?: Partial<CallOutcome>, at = '2026-12-01T09:00:00Z'): LockEntry => ({
+  status: 'placed',
+  sid: 'sid',
+  at,
+  definition: 'sha256:x',
+  file: 'calls/a.yaml',
+  ...(outcome === undefined
+    ? {}
+    : {
+        outcome: {
+          status: 'no-answer',
+          sip_status: 487,
+          duration: 0,
+          answered: false,
+          ended_at: '2026-12-01T09:01:00Z',
+          ...outcome,
+        },
+      }),
+});
+
+describe('attempt keys', () => {
+  it('the first attempt is the row key, later ones carry #n, and split back', () => {
+    expect(attemptKey('sim/rem/17', 1)).toBe('sim/rem/17');
+    expect(attemptKey('sim/rem/17', 3)).toBe('sim/rem/17#3');
+    expect(splitAttemptKey('sim/rem/17#3')).toEqual({ rowKey: 'sim/rem/17', n: 3 });
+    expect(splitAttemptKey('sim/rem/17')).toEqual({ rowKey: 'sim/rem/17', n: 1 });
+    expect(splitAttemptKey('sim/rem/a#0')).toEqual({ rowKey: 'sim/rem/a#0', n: 1 });
+  });
+});
+
+describe('rowProgress', () => {
+  it('a row never attempted is first', () => {
+    expect(rowProgress([], POLICY)).toEqual({ kind: 'first' });
+  });
+
+  it('redials after the wait, growing by the backoff', () => {
+    const one = rowProgress([{ entry: placed({}) }], POLICY);
+    expect(one).toEqual({ kind: 'redial', n: 2, notBefore: new Date('2026-12-01T09:31:00Z') });
+    const two = rowProgress(
+      [
+        { entry: placed({}) },
+        { entry: placed({ status: 'busy', sip_status: 486, ended_at: '2026-12-01T10:00:00Z' }) },
+      ],
+      POLICY,
+    );
+    expect(two).toEqual({ kind: 'redial', n: 3, notBefore: new Date('2026-12-01T11:00:00Z') });
+  });
+
+  it('never beyond max_attempts', () => {
+    const three = [{ entry: placed({}) }, { entry: placed({}) }, { entry: placed({}) }];
+    expect(rowProgress(three, POLICY)).toEqual({ kind: 'done', n: 3, result: 'exhausted' });
+    expect(rowProgress([{ entry: placed({}) }], NO_REDIAL)).toEqual({
+      kind: 'done',
+      n: 1,
+      result: 'final',
+    });
+  });
+
+  it('never after an answer or a decline', () => {
+    expect(
+      rowProgress(
+        [{ entry: placed({ status: 'completed', answered: true, sip_status: 200 }) }],
+        POLICY,
+      ),
+    ).toEqual({ kind: 'done', n: 1, result: 'answered' });
+    expect(rowProgress([{ entry: placed({ status: 'failed', sip_status: 603 }) }], POLICY)).toEqual(
+      { kind: 'done', n: 1, result: 'declined' },
+    );
+  });
+
+  it('only on the outcomes the policy names', () => {
+    const busyOnly: RedialPolicy = { ...POLICY, on: ['busy'] };
+    expect(rowProgress([{ entry: placed({}) }], busyOnly)).toEqual({
+      kind: 'done',
+      n: 1,
+      result: 'final',
+    });
+  });
+
+  it('never while the latest outcome is not known', () => {
+    expect(rowProgress([{ entry: placed() }], POLICY)).toEqual({
+      kind: 'pending',
+      n: 1,
+      why: 'awaiting-outcome',
+    });
+    expect(rowProgress([{ entry: placed({ status: 'in-progress' }) }], POLICY)).toMatchObject({
+      kind: 'pending',
+      why: 'in-progress',
+    });
+    expect(rowProgress([{ entry: { ...placed({}), status: 'unknown' } }], POLICY)).toMatchObject({
+      kind: 'pending',
+      why: 'unknown',
+    });
+    expect(rowProgress([{ entry: placed({}) }, { inFlight: true }], POLICY)).toMatchObject({
+      kind: 'pending',
+      n: 2,
+      why: 'in-flight',
+    });
+  });
+
+  it('a request that failed is tried again under the same key', () => {
+    expect(
+      rowProgress([{ entry: placed({}) }, { entry: { ...placed(), status: 'failed' } }], POLICY),
+    ).toEqual({
+      kind: 'retry',
+      n: 2,
+    });
+  });
+
+  it('waits from when the attempt was placed when the gateway gave no end time', () => {
+    const { ended_at: _, ...noEnd } = placed({}).outcome as CallOutcome;
+    const entry: LockEntry = { ...placed(), outcome: noEnd };
+    expect(rowProgress([{ entry }], POLICY)).toEqual({
+      kind: 'redial',
+      n: 2,
+      notBefore: new Date('2026-12-01T09:30:00Z'),
+    });
+  });
+});
