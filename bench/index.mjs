@@ -37,9 +37,9 @@ const body = benchBody;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const startSimulator = () =>
+const startSimulator = (extra = []) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--', CLI, 'simulator', '--port', '0'], {
+    const child = spawn(process.execPath, ['--', CLI, 'simulator', '--port', '0', ...extra], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout });
@@ -262,23 +262,40 @@ const measureChild = (args, env = {}, limitMs = 600_000) =>
     });
   });
 
-/** One `callops apply --yes` of a fresh project of `calls` calls; the raw floor beside it. */
-const applyPair = async (url, calls) => {
-  const dir = applyProject(url, calls, APPLY_CONCURRENCY);
+const rawPost = (url, calls) =>
+  measureChild([join(ROOT, 'bench/raw-post.mjs'), url, String(calls), String(APPLY_CONCURRENCY)]);
+
+/**
+ * `measure(url)` against a simulator of its own, started for it and warmed by 1,000 raw
+ * calls: neither side meets a simulator slowed by the records of the other's calls (kept
+ * 5 s after they end, not the default hour).
+ */
+const onFreshSimulator = async (measure) => {
+  const sim = await startSimulator(['--record-ttl', '5s']);
   try {
-    const ours = await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], {
-      BENCH_API_KEY: DEFAULT_API_KEY,
-    });
-    const raw = await measureChild([
-      join(ROOT, 'bench/raw-post.mjs'),
-      url,
-      String(calls),
-      String(APPLY_CONCURRENCY),
-    ]);
-    return { ours, raw };
+    await rawPost(sim.url, 1000);
+    return await measure(sim.url);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const exited = new Promise((resolve) => sim.child.once('exit', resolve));
+    sim.child.kill('SIGTERM');
+    await exited;
   }
+};
+
+/** One `callops apply --yes` of a fresh project of `calls` calls; the raw floor beside it. */
+const applyPair = async (calls) => {
+  const ours = await onFreshSimulator(async (url) => {
+    const dir = applyProject(url, calls, APPLY_CONCURRENCY);
+    try {
+      return await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], {
+        BENCH_API_KEY: DEFAULT_API_KEY,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  const raw = await onFreshSimulator((url) => rawPost(url, calls));
+  return { ours, raw };
 };
 
 /** Thrown to end the measuring early (BENCH_ONLY). */
@@ -322,9 +339,9 @@ try {
   if (ONLY === undefined || ONLY === 'apply') {
     const best = (xs, f) => Math.min(...xs.map(f));
     const small = [];
-    for (let r = 0; r < RUNS; r++) small.push(await applyPair(url, APPLY_CALLS));
+    for (let r = 0; r < RUNS; r++) small.push(await applyPair(APPLY_CALLS));
     const large = [];
-    for (let r = 0; r < RSS_RUNS; r++) large.push(await applyPair(url, RSS_CALLS));
+    for (let r = 0; r < RSS_RUNS; r++) large.push(await applyPair(RSS_CALLS));
     applyRows.push({
       what: `apply ${APPLY_CALLS.toLocaleString('en')} calls, journal on, concurrency ${APPLY_CONCURRENCY}`,
       ours: `${(best(small, (p) => p.ours.ms) / 1000).toFixed(2)} s`,
