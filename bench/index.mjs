@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { parseAllDocuments } from 'yaml';
+import { benchBody } from './body.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/callops.js');
@@ -17,8 +18,14 @@ const N = Number(process.env.BENCH_CALLS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOCK_ENTRIES = Number(process.env.BENCH_LOCK_ENTRIES ?? 100_000);
+const APPLY_CALLS = Number(process.env.BENCH_APPLY_CALLS ?? 10_000);
+const APPLY_CONCURRENCY = Number(process.env.BENCH_APPLY_CONCURRENCY ?? 32);
+const RSS_CALLS = Number(process.env.BENCH_RSS_CALLS ?? 100_000);
+const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 1);
+const CALLS_PER_FILE = 50;
 // BENCH_ONLY=lockfile runs the large-lockfile comparison alone; =rate the rate limiter
-// alone; =startup the start-up ratios alone; =campaign the recipients-CSV one.
+// alone; =startup the start-up ratios alone; =campaign the recipients-CSV one; =apply the
+// whole-process apply against raw undici (time at APPLY_CALLS, peak RSS at RSS_CALLS).
 const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
@@ -28,12 +35,7 @@ const { executeCalls } = await import(join(ROOT, 'dist/execute/run.js'));
 const { openJournal } = await import(join(ROOT, 'dist/state/journal.js'));
 const { serializeLockfile } = await import(join(ROOT, 'dist/state/lockfile.js'));
 
-const body = (i) => ({
-  application_sid: '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
-  from: '+15550001111',
-  to: { type: 'phone', number: `+1555${String(i).padStart(7, '0')}` },
-  tag: { run: 'bench', i },
-});
+const body = benchBody;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -326,12 +328,113 @@ const timeWithUsage = (args) => {
   return { ms, ...usage };
 };
 
+/**
+ * A project of `calls` calls in files of CALLS_PER_FILE, going to `url` with the given
+ * concurrency: the calls whose bodies are benchBody(0 … calls-1).
+ */
+const applyProject = (url, calls, concurrency) => {
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-apply-'));
+  mkdirSync(join(dir, 'calls'));
+  writeFileSync(
+    join(dir, 'callops.yaml'),
+    `targets:\n  bench:\n    base_url: ${url}\n    account_sid: ${DEFAULT_ACCOUNT_SID}\n    api_key: \${BENCH_API_KEY}\n    concurrency: ${concurrency}\n`,
+  );
+  const head = [
+    'defaults:',
+    '  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+    '  from: "+15550001111"',
+    'calls:',
+  ];
+  for (let first = 0; first < calls; first += CALLS_PER_FILE) {
+    const lines = [...head];
+    for (let i = first; i < Math.min(calls, first + CALLS_PER_FILE); i++) {
+      lines.push(
+        `  - name: call-${i}`,
+        `    to: { type: phone, number: "+1555${String(i).padStart(7, '0')}" }`,
+        `    tag: { run: bench, i: ${i} }`,
+      );
+    }
+    const name = `f${String(first / CALLS_PER_FILE).padStart(5, '0')}.yaml`;
+    writeFileSync(join(dir, 'calls', name), `${lines.join('\n')}\n`);
+  }
+  return dir;
+};
+
+let measured = 0;
+/**
+ * Runs `node …args` as a child under /usr/bin/time, its stdout drained through a pipe (as a
+ * CI log reads it). Resolves with its wall time (ms) and peak RSS (KB); rejects when it
+ * fails or runs past `limitMs`.
+ */
+const measureChild = (args, env = {}, limitMs = 600_000) =>
+  new Promise((resolve, reject) => {
+    const rssFile = join(tmpdir(), `callops-bench-rss-${process.pid}-${measured++}`);
+    const started = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail = '';
+    child.stdout.resume();
+    child.stderr.on('data', (chunk) => {
+      tail = (tail + chunk).slice(-4000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      const rss = Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1), 10);
+      rmSync(rssFile, { force: true });
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${tail}`));
+      else resolve({ ms, rssKB: rss });
+    });
+  });
+
+const rawPost = (url, calls) =>
+  measureChild([join(ROOT, 'bench/raw-post.mjs'), url, String(calls), String(APPLY_CONCURRENCY)]);
+
+/**
+ * `measure(url)` against a simulator of its own, started for it and warmed by 1,000 raw
+ * calls: neither side meets a simulator slowed by the records of the other's calls (kept
+ * 5 s after they end, not the default hour).
+ */
+const onFreshSimulator = async (measure) => {
+  const sim = await startSimulator(['--record-ttl', '5s']);
+  try {
+    await rawPost(sim.url, 1000);
+    return await measure(sim.url);
+  } finally {
+    const exited = new Promise((resolve) => sim.child.once('exit', resolve));
+    sim.child.kill('SIGTERM');
+    await exited;
+  }
+};
+
+/** One `callops apply --yes` of a fresh project of `calls` calls; the raw floor beside it. */
+const applyPair = async (calls) => {
+  const ours = await onFreshSimulator(async (url) => {
+    const dir = applyProject(url, calls, APPLY_CONCURRENCY);
+    try {
+      return await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], {
+        BENCH_API_KEY: DEFAULT_API_KEY,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  const raw = await onFreshSimulator((url) => rawPost(url, calls));
+  return { ours, raw };
+};
+
 /** Thrown to end the measuring early (BENCH_ONLY). */
 class Done extends Error {}
 
 const CAMPAIGN_ROWS = [20_000, 100_000];
 const campaign = [];
 const rows = [];
+/** The issue's rows, as it states them: measure, callops, floor, ratio, goal. */
+const applyRows = [];
 const row = (what, ours, base, unit, higherIsBetter) => {
   const ratio = higherIsBetter ? ours / base : base / ours;
   rows.push({ what, ours, base, unit, ratio });
@@ -410,6 +513,31 @@ try {
       );
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  if (ONLY === undefined || ONLY === 'apply') {
+    const best = (xs, f) => Math.min(...xs.map(f));
+    const small = [];
+    for (let r = 0; r < RUNS; r++) small.push(await applyPair(APPLY_CALLS));
+    const large = [];
+    for (let r = 0; r < RSS_RUNS; r++) large.push(await applyPair(RSS_CALLS));
+    applyRows.push({
+      what: `apply ${APPLY_CALLS.toLocaleString('en')} calls, journal on, concurrency ${APPLY_CONCURRENCY}`,
+      ours: `${(best(small, (p) => p.ours.ms) / 1000).toFixed(2)} s`,
+      floor: `raw undici Pool, same bodies: ${(best(small, (p) => p.raw.ms) / 1000).toFixed(2)} s`,
+      ratio: `${(best(small, (p) => p.ours.ms) / best(small, (p) => p.raw.ms)).toFixed(2)}×`,
+      goal: '≤ 1.3×',
+    });
+    const mb = (kb) => `${Math.round(kb / 1024).toLocaleString('en')} MB`;
+    const oursLarge = best(large, (p) => p.ours.rssKB);
+    const oursSmall = best(small, (p) => p.ours.rssKB);
+    const perCall = (oursLarge - oursSmall) / (RSS_CALLS - APPLY_CALLS);
+    applyRows.push({
+      what: `peak RSS, apply ${RSS_CALLS.toLocaleString('en')} calls`,
+      ours: mb(oursLarge),
+      floor: `raw: ${mb(best(large, (p) => p.raw.rssKB))}`,
+      ratio: `${(oursLarge / best(large, (p) => p.raw.rssKB)).toFixed(2)}×; ${mb(oursSmall)} at ${APPLY_CALLS.toLocaleString('en')}: ${perCall.toFixed(2)} KB/call`,
+      goal: '≤ 250 MB, flat',
+    });
   }
   if (ONLY !== undefined) throw new Done();
   // Warm the simulator and the JIT once, then take medians.
@@ -506,6 +634,15 @@ console.log(
 if (goals.length > 0) {
   console.log('performance goals (median of pairs/runs):');
   for (const g of goals) console.log(`  ${g}`);
+}
+if (applyRows.length > 0) {
+  console.log(
+    `\napply, whole process, best of ${RUNS} (peak RSS: best of ${RSS_RUNS}); ${CALLS_PER_FILE} calls a file:`,
+  );
+  console.log('| measure | callops | floor | ratio | goal |');
+  console.log('|---|---|---|---|---|');
+  for (const r of applyRows)
+    console.log(`| ${[r.what, r.ours, r.floor, r.ratio, r.goal].join(' | ')} |`);
 }
 const lockRows = rows.filter((r) => r.what.startsWith('no-op'));
 if (lockRows.length > 0) {

@@ -47,9 +47,44 @@ export const parsePlaceFlags = (values: CommandContext['values']): PlaceFlags =>
   };
 };
 
+/** Text held for stdout, written as one write per turn of the event loop. */
+export interface BatchedWriter {
+  write(text: string): void;
+  /** Write what is held now (before any other write to the stream, and at the end). */
+  flush(): void;
+}
+
+/**
+ * The plain lines of a run go out batched: the lines of one turn of the event loop (every
+ * outcome that turn brought) in one write at the next `setImmediate`, not one write per
+ * call. Held text is written before the process exits, however it exits (a second
+ * Ctrl-C exits at once), so no line of a recorded outcome is lost.
+ */
+export const batchedWriter = (stream: NodeJS.WritableStream): BatchedWriter => {
+  let held: string[] = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (held.length === 0) return;
+    const text = held.length === 1 ? (held[0] as string) : held.join('');
+    held = [];
+    stream.write(text);
+  };
+  process.once('exit', flush);
+  return {
+    write: (text) => {
+      held.push(text);
+      scheduled ??= setImmediate(flush);
+    },
+    flush,
+  };
+};
+
 const pickReporter = (
   ctx: CommandContext,
   target: string,
+  out: BatchedWriter,
 ): Promise<ApplyReporter> | ApplyReporter => {
   const write = (text: string) => {
     ctx.stdout.write(text);
@@ -60,7 +95,7 @@ const pickReporter = (
   if (ctx.format === 'human' && ctx.stdoutIsTTY && !ci) {
     return import('../report/progress.js').then((m) => m.createListrReporter(write, style));
   }
-  return createPlainReporter(write, style);
+  return createPlainReporter(out.write, style);
 };
 
 /** Annotations, the step summary: what GitHub Actions shows of a run. */
@@ -167,7 +202,16 @@ export const stateNotes =
  */
 export const runReporter = (ctx: CommandContext, target: string): EventSink => {
   let reporter: ApplyReporter | undefined;
+  let out: BatchedWriter | undefined;
   return async (event) => {
+    // Held lines first: whatever else is written keeps its place among them.
+    if (
+      out !== undefined &&
+      event.type !== 'call:start' &&
+      event.type !== 'call:retry' &&
+      event.type !== 'call:done'
+    )
+      out.flush();
     if (renderStateEvent(ctx, event)) return;
     switch (event.type) {
       case 'diagnostics':
@@ -179,7 +223,8 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         await reportNothingDue(ctx, target, event);
         return;
       case 'run:start':
-        reporter = await pickReporter(ctx, target);
+        out ??= batchedWriter(ctx.stdout);
+        reporter = await pickReporter(ctx, target, out);
         reporter.start({ items: event.items, targetNote: event.targetNote, signal: ctx.signal });
         return;
       case 'run:claimed-elsewhere':
@@ -189,6 +234,7 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
       case 'run:finish':
         await reporter?.finish(event.summary);
         reporter = undefined;
+        out?.flush();
         await reportToGithub(ctx, target, event.summary, event.items);
         return;
       case 'call:start':

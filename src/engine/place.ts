@@ -128,7 +128,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const targetOf = new Map(input.requests.map((r) => [r.key, r.target]));
   const started = Date.now();
   const attempts = new Map<string, number>();
-  const writes: Promise<void>[] = [];
+  // Writes still pending: each leaves the set once settled, so none is held for the run.
+  const writes = new Set<Promise<void>>();
   // The first failure to write the state; from then on no request leaves.
   let claimError: unknown;
   // Calls whose first claim failed or went to another runner: never sent, not recorded here.
@@ -199,11 +200,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             // A retry the list now refuses: its earlier attempt's claim is given up (the
             // gateway certainly did not place that one), so the key gets no entry.
             if (attempts.has(outcome.key)) {
-              writes.push(
-                store.abandon({ ...outcome, ...metaOf(outcome.key) }).catch((error: unknown) => {
+              const given: Promise<void> = store
+                .abandon({ ...outcome, ...metaOf(outcome.key) })
+                .catch((error: unknown) => {
                   claimError ??= error;
-                }),
-              );
+                })
+                .finally(() => writes.delete(given));
+              writes.add(given);
             }
             return;
           }
@@ -226,11 +229,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                     })
                     .then((won) => (won ? store.record(entry) : undefined));
             // Caught at once: a rejection left for later would end the process.
-            writes.push(
-              write.catch((error: unknown) => {
+            const pending: Promise<void> = write
+              .catch((error: unknown) => {
                 claimError ??= error;
-              }),
-            );
+              })
+              .finally(() => writes.delete(pending));
+            writes.add(pending);
             if (isUnsent(outcome)) return;
           }
         }
@@ -238,7 +242,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       },
     });
   } finally {
-    await Promise.allSettled(writes);
+    await Promise.allSettled([...writes]);
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
   const heldBack = (key: string) => suppressed.has(key) || waiting.has(key);

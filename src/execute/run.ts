@@ -16,9 +16,10 @@ export async function executeCalls(
   ctx: ExecuteContext,
 ): Promise<Outcome[]> {
   const rt = createRuntime(ctx);
-  const outcomes = new Map<number, Outcome>();
+  // By request index: the order they are returned in, without a map or a sort.
+  const outcomes: (Outcome | undefined)[] = new Array(requests.length);
   const record = (index: number, outcome: Outcome) => {
-    outcomes.set(index, outcome);
+    outcomes[index] = outcome;
     rt.emit({ type: 'call:done', outcome });
   };
 
@@ -45,7 +46,7 @@ export async function executeCalls(
   }
   await Promise.all(runs);
 
-  return [...outcomes.entries()].sort(([a], [b]) => a - b).map(([, outcome]) => outcome);
+  return outcomes.filter((o) => o !== undefined);
 }
 
 /** `concurrency` workers share the target's queue; each takes one call at a time. */
@@ -56,9 +57,10 @@ async function runTarget(
   rt: Runtime,
   record: (index: number, outcome: Outcome) => void,
 ): Promise<void> {
-  const queue = [...indexes];
+  let next = 0;
   const worker = async () => {
-    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+    while (next < indexes.length) {
+      const index = indexes[next++] as number;
       if (rt.signal?.aborted) return;
       const outcome = await placeCall(requests[index] as CallRequest, state, rt);
       if (outcome) record(index, outcome);
@@ -66,7 +68,7 @@ async function runTarget(
   };
   const { concurrency } = state.target;
   const limit = Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 1;
-  const workers = Math.min(limit, queue.length);
+  const workers = Math.min(limit, indexes.length);
   await Promise.all(Array.from({ length: workers }, worker));
 }
 

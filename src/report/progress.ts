@@ -3,7 +3,6 @@ import type { Outcome } from '../execute/outcome.js';
 import type { PlanItem } from '../plan/types.js';
 import {
   type ApplyReporter,
-  countOutcomes,
   describeOutcome,
   type ProgressEvent,
   rateText,
@@ -71,7 +70,8 @@ class CallLine {
  */
 export const createListrReporter = (write: (text: string) => void, style: Style): ApplyReporter => {
   const lines = new Map<string, CallLine>();
-  const outcomes: Outcome[] = [];
+  // Folded as they arrive: the title needs the counts, not the outcomes.
+  const counts = { done: 0, placed: 0, failed: 0, unknown: 0, missed: 0 };
   let stopping = false;
   let titled: ((title: string) => void) | undefined;
   let finishAll: () => void = () => {};
@@ -82,10 +82,10 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
   let pending: ReturnType<typeof setTimeout> | undefined;
 
   const aggregateTitle = (ended = false): string => {
-    const c = countOutcomes(outcomes);
+    const c = counts;
     const missed = c.missed > 0 ? `, ${c.missed} missed` : '';
     const head = !stopping ? '' : ended ? 'stopped — ' : `${style('yellow', STOPPING)} — `;
-    return `${head}placing calls ${outcomes.length}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(outcomes.length, Date.now() - startedAt)}`;
+    return `${head}placing calls ${c.done}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(c.done, Date.now() - startedAt)}`;
   };
   const refresh = (): void => {
     if (titled === undefined) return;
@@ -105,7 +105,8 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
   };
   const onEvent = (e: ProgressEvent): void => {
     if (e.type === 'call:done') {
-      outcomes.push(e.outcome);
+      counts.done++;
+      counts[e.outcome.status]++;
       lines.get(e.outcome.key)?.done.resolve({ outcome: e.outcome });
       refresh();
       return;
