@@ -3,6 +3,7 @@
 // same machine, against the same simulator on 127.0.0.1. Prints ratios; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,7 +18,7 @@ const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOCK_ENTRIES = Number(process.env.BENCH_LOCK_ENTRIES ?? 100_000);
 // BENCH_ONLY=lockfile runs the large-lockfile comparison alone; =rate the rate limiter
-// alone; =startup the start-up ratios alone.
+// alone; =startup the start-up ratios alone; =validate the large validate against yaml.parse.
 const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
@@ -268,6 +269,54 @@ const startupRatio = (args, pairs = 9) => {
   return { ratio: median(ratios), ours: median(ours), base: median(base) };
 };
 
+/**
+ * `callops validate` of 10,000 calls in 200 files, whole process, against a process that
+ * reads the same files and `yaml.parse`s each one (the floor: the same parser, no
+ * positions kept, no checks), in turn, best of RUNS each.
+ */
+const VALIDATE_FILES = 200;
+const VALIDATE_PER_FILE = 50;
+const validateRatio = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-validate-'));
+  mkdirSync(join(dir, 'calls'));
+  let bytes = 0;
+  for (let f = 0; f < VALIDATE_FILES; f++) {
+    const lines = [
+      'defaults:',
+      '  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+      '  from: "+15550001111"',
+      'calls:',
+    ];
+    for (let c = 0; c < VALIDATE_PER_FILE; c++) {
+      const i = f * VALIDATE_PER_FILE + c;
+      lines.push(
+        `  - name: call-${i}`,
+        `    to: { type: phone, number: "+1555${String(i).padStart(7, '0')}" }`,
+        `    tag: { run: bench, i: ${i} }`,
+      );
+    }
+    const text = `${lines.join('\n')}\n`;
+    bytes += text.length;
+    writeFileSync(join(dir, `calls/f${String(f).padStart(3, '0')}.yaml`), text);
+  }
+  const yamlPath = createRequire(join(ROOT, 'package.json')).resolve('yaml');
+  const floor = [
+    `const { parse } = require(${JSON.stringify(yamlPath)});`,
+    `const { readdirSync, readFileSync } = require('node:fs');`,
+    `const d = ${JSON.stringify(join(dir, 'calls'))};`,
+    `for (const f of readdirSync(d).sort()) parse(readFileSync(d + '/' + f, 'utf8'));`,
+  ].join('\n');
+  const ours = [];
+  const base = [];
+  for (let r = 0; r < RUNS; r++) {
+    base.push(timeCommand(['-e', floor]));
+    ours.push(timeCommand(['--', CLI, '-C', dir, 'validate']));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const best = (xs) => Math.min(...xs);
+  return { ours: best(ours), base: best(base), bytes, runs: { ours, base } };
+};
+
 /** The goals of the performance issue, each as a ratio callops / floor (or achieved / ideal). */
 const goals = [];
 
@@ -323,6 +372,14 @@ try {
     goals.push(
       `validate of the examples / node -e 0: ${validate.ratio.toFixed(2)}× (${validate.ours.toFixed(0)} vs ${validate.base.toFixed(0)} ms; goal ≤ 2×)`,
       `--version / node -e 0: ${version.ratio.toFixed(2)}× (${version.ours.toFixed(0)} vs ${version.base.toFixed(0)} ms; goal ≤ 1.3×)`,
+    );
+  }
+  if (ONLY === undefined || ONLY === 'validate') {
+    const v = validateRatio();
+    const calls = (VALIDATE_FILES * VALIDATE_PER_FILE).toLocaleString('en');
+    const ms = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+    goals.push(
+      `validate ${calls} calls in ${VALIDATE_FILES} files (${(v.bytes / 1024).toFixed(0)} KiB) / yaml.parse of the same files, whole processes: ${(v.ours / v.base).toFixed(2)}× (${v.ours.toFixed(0)} vs ${v.base.toFixed(0)} ms, best of ${RUNS}; runs ${ms(v.runs.ours)} vs ${ms(v.runs.base)}; goal ≤ 1.2×, moonshot ≤ 1.0×)`,
     );
   }
   if (ONLY !== undefined) throw new Done();
