@@ -4,7 +4,6 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { VAR_PATTERN } from '../options/fragments.js';
 import { VALIDATOR_FILES } from '../options/validator-files.js';
-import { requireCached } from './code-cache.js';
 import type { Diagnostic } from './diagnostic.js';
 import { explainErrors, type SchemaProblem, unescapePointer } from './schema-errors.js';
 
@@ -42,7 +41,7 @@ const fallback = Object.values(VALIDATOR_FILES).every(present)
 
 const load = (which: keyof typeof VALIDATOR_FILES): Validator => {
   try {
-    const mod = requireCached(generated(VALIDATOR_FILES[which])) as ValidateFunction & {
+    const mod = require(generated(VALIDATOR_FILES[which])) as ValidateFunction & {
       schema: Record<string, unknown>;
     };
     return { validate: mod, schema: mod.schema };
