@@ -4,6 +4,7 @@
 // same machine, against the same simulator on 127.0.0.1. Prints ratios; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,7 +26,8 @@ const RSS_RUNS = Number(process.env.BENCH_RSS_RUNS ?? 1);
 const CALLS_PER_FILE = 50;
 // BENCH_ONLY=lockfile runs the large-lockfile comparison alone; =rate the rate limiter
 // alone; =startup the start-up ratios alone; =campaign the recipients-CSV one; =apply the
-// whole-process apply against raw undici (time at APPLY_CALLS, peak RSS at RSS_CALLS).
+// whole-process apply against raw undici (time at APPLY_CALLS, peak RSS at RSS_CALLS);
+// =validate the large validate against yaml.parse.
 const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
@@ -269,6 +271,79 @@ const startupRatio = (args, pairs = 9) => {
     base.push(b);
   }
   return { ratio: median(ratios), ours: median(ours), base: median(base) };
+};
+
+/**
+ * `callops validate` of 10,000 calls in 200 files, whole process, against a process that
+ * reads the same files and `yaml.parse`s each one (the floor: the same parser, no
+ * positions kept, no checks), in turn, best of RUNS each.
+ */
+const VALIDATE_FILES = 200;
+const VALIDATE_PER_FILE = 50;
+const validateRatio = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-validate-'));
+  mkdirSync(join(dir, 'calls'));
+  let bytes = 0;
+  for (let f = 0; f < VALIDATE_FILES; f++) {
+    const lines = [
+      'defaults:',
+      '  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+      '  from: "+15550001111"',
+      'calls:',
+    ];
+    for (let c = 0; c < VALIDATE_PER_FILE; c++) {
+      const i = f * VALIDATE_PER_FILE + c;
+      lines.push(
+        `  - name: call-${i}`,
+        `    to: { type: phone, number: "+1555${String(i).padStart(7, '0')}" }`,
+        `    tag: { run: bench, i: ${i} }`,
+      );
+    }
+    const text = `${lines.join('\n')}\n`;
+    bytes += text.length;
+    writeFileSync(join(dir, `calls/f${String(f).padStart(3, '0')}.yaml`), text);
+  }
+  const yamlPath = createRequire(join(ROOT, 'package.json')).resolve('yaml');
+  const floor = [
+    `const { parse } = require(${JSON.stringify(yamlPath)});`,
+    `const { readdirSync, readFileSync } = require('node:fs');`,
+    `const d = ${JSON.stringify(join(dir, 'calls'))};`,
+    `for (const f of readdirSync(d).sort()) parse(readFileSync(d + '/' + f, 'utf8'));`,
+  ].join('\n');
+  const ours = [];
+  const base = [];
+  for (let r = 0; r < RUNS; r++) {
+    base.push(timeWithCpu(['-e', floor]));
+    ours.push(timeWithCpu(['--', CLI, '-C', dir, 'validate']));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const best = (xs, k) => Math.min(...xs.map((x) => x[k]));
+  return {
+    ours: best(ours, 'ms'),
+    base: best(base, 'ms'),
+    oursCpu: best(ours, 'cpu'),
+    baseCpu: best(base, 'cpu'),
+    bytes,
+    runs: { ours: ours.map((x) => x.ms), base: base.map((x) => x.ms) },
+  };
+};
+
+/**
+ * Wall time and CPU time (user + system, as the process itself counts it at exit) of a
+ * node process. On a machine shared with other work the CPU time moves far less than the
+ * wall time.
+ */
+const CPU_AT_EXIT =
+  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("\\ncpu-us "+(u.user+u.system)+"\\n")})';
+const timeWithCpu = (args) => {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, ['--import', CPU_AT_EXIT, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ms = performance.now() - started;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const cpu = Number(/cpu-us (\d+)/.exec(String(r.stderr))?.[1]) / 1000;
+  return { ms, cpu };
 };
 
 /** The goals of the performance issue, each as a ratio callops / floor (or achieved / ideal). */
@@ -538,6 +613,14 @@ try {
       ratio: `${(oursLarge / best(large, (p) => p.raw.rssKB)).toFixed(2)}×; ${mb(oursSmall)} at ${APPLY_CALLS.toLocaleString('en')}: ${perCall.toFixed(2)} KB/call`,
       goal: '≤ 250 MB, flat',
     });
+  }
+  if (ONLY === undefined || ONLY === 'validate') {
+    const v = validateRatio();
+    const calls = (VALIDATE_FILES * VALIDATE_PER_FILE).toLocaleString('en');
+    const ms = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+    goals.push(
+      `validate ${calls} calls in ${VALIDATE_FILES} files (${(v.bytes / 1024).toFixed(0)} KiB) / yaml.parse of the same files, whole processes: ${(v.ours / v.base).toFixed(2)}× wall (${v.ours.toFixed(0)} vs ${v.base.toFixed(0)} ms, best of ${RUNS}; runs ${ms(v.runs.ours)} vs ${ms(v.runs.base)}), ${(v.oursCpu / v.baseCpu).toFixed(2)}× CPU (${v.oursCpu.toFixed(0)} vs ${v.baseCpu.toFixed(0)} ms); goal ≤ 1.2×, moonshot ≤ 1.0×`,
+    );
   }
   if (ONLY !== undefined) throw new Done();
   // Warm the simulator and the JIT once, then take medians.

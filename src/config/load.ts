@@ -57,8 +57,8 @@ const ioMessage = (error: unknown): string => {
   return `cannot read file (${code ?? String(error)})`;
 };
 
-/** Reads and parses one file; `file` is the name used in diagnostics. */
-const readSource = async (absolute: string, file: string): Promise<Read> => {
+/** Reads one file: its bytes, or the problem that stops it being read. */
+const readBytes = async (absolute: string, file: string): Promise<Buffer | Read> => {
   try {
     const info = await stat(absolute);
     if (!info.isFile()) return { diagnostics: [fileProblem(file, 'is not a regular file')] };
@@ -66,13 +66,26 @@ const readSource = async (absolute: string, file: string): Promise<Read> => {
       return {
         diagnostics: [problemAt(file, { line: 1, column: 1 }, tooLargeMessage(info.size))],
       };
-    const decoded = decodeText(file, await readFile(absolute));
-    if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
-    return parseSource(file, decoded.text);
+    return await readFile(absolute);
   } catch (error) {
     return { diagnostics: [fileProblem(file, ioMessage(error))] };
   }
 };
+
+/** Decodes and parses what readBytes gave. */
+const parseBytes = (bytes: Buffer | Read, file: string): Read => {
+  if (!Buffer.isBuffer(bytes)) return bytes;
+  const decoded = decodeText(file, bytes);
+  if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
+  return parseSource(file, decoded.text);
+};
+
+/** Reads and parses one file; `file` is the name used in diagnostics. */
+const readSource = async (absolute: string, file: string): Promise<Read> =>
+  parseBytes(await readBytes(absolute, file), file);
+
+/** Files read ahead of the one being parsed: the disk works while the parser does. */
+const READ_AHEAD = 8;
 
 const exists = async (path: string): Promise<'file' | 'dir' | undefined> => {
   try {
@@ -159,8 +172,12 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   }
   const unique = [...new Set(names)].filter((n) => n !== config.source?.file).sort(byPath);
   const callFiles: SourceFile[] = [];
-  for (const name of unique) {
-    const read = await readSource(resolve(root, name), name);
+  // readBytes never rejects, so a read waiting in the queue cannot go unhandled.
+  const queue = unique.slice(0, READ_AHEAD).map((n) => readBytes(resolve(root, n), n));
+  for (const [i, name] of unique.entries()) {
+    const ahead = unique[i + READ_AHEAD];
+    if (ahead !== undefined) queue.push(readBytes(resolve(root, ahead), ahead));
+    const read = parseBytes(await (queue.shift() as Promise<Buffer | Read>), name);
     diagnostics.push(...read.diagnostics);
     if (read.source) callFiles.push(read.source);
   }

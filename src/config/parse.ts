@@ -1,6 +1,7 @@
 import {
   type Document,
   isCollection,
+  isPair,
   isScalar,
   LineCounter,
   type Node,
@@ -68,14 +69,28 @@ const syntaxMessage = (doc: Document, error: YAMLError, lc: LineCounter): string
   return `duplicate key \`${dup.key}\`${first}; each key may appear once`;
 };
 
-/** Keys that are maps or lists would be silently stringified; callops refuses them. */
-const collectionKeys = (doc: Document): Node[] => {
+/**
+ * Keys that are maps or lists would be silently stringified; callops refuses them. Such a
+ * key is written with `?` or as a flow collection (`[`, `{`), so a text without those
+ * characters cannot hold one and is not walked. A plain recursive walk: `visit` builds a
+ * path per node, and this runs over every document.
+ */
+const collectionKeys = (doc: Document, text: string): Node[] => {
   const keys: Node[] = [];
-  visit(doc, {
-    Pair: (_, pair) => {
-      if (isCollection(pair.key)) keys.push(pair.key);
-    },
-  });
+  if (!/[?[{]/.test(text)) return keys;
+  const walkNode = (node: unknown): void => {
+    if (!isCollection(node)) return;
+    for (const item of node.items) {
+      if (isPair(item)) {
+        if (isCollection(item.key)) keys.push(item.key);
+        walkNode(item.key);
+        walkNode(item.value);
+      } else {
+        walkNode(item);
+      }
+    }
+  };
+  walkNode(doc.contents);
   return keys;
 };
 
@@ -106,8 +121,11 @@ const cyclicAlias = (doc: Document): Node | undefined => {
 };
 
 /** Plain data of a document, or a message (and where) when yaml refuses to build it. */
-const toData = (doc: Document): { data: unknown } | { message: string; node?: Node } => {
-  const cycle = cyclicAlias(doc);
+const toData = (
+  doc: Document,
+  mayAlias: boolean,
+): { data: unknown } | { message: string; node?: Node } => {
+  const cycle = mayAlias ? cyclicAlias(doc) : undefined;
   if (cycle) {
     const name = String(cycle.toString());
     return {
@@ -169,6 +187,9 @@ export const parseSource = (file: string, text: string): ParsedSource => {
     if (syntaxCount <= MAX_SYNTAX_DIAGNOSTICS)
       diagnostics.push(problemAt(file, position, message, severity));
   };
+  // An alias is written `*name`: a text without `*` has none, and its documents need no
+  // walk for cycles.
+  const mayAlias = text.includes('*');
   try {
     const docs = parseAllDocuments(text, PARSE_OPTIONS);
     const documents: SourceDocument[] = [];
@@ -179,13 +200,13 @@ export const parseSource = (file: string, text: string): ParsedSource => {
     docs.forEach((doc, index) => {
       for (const e of doc.errors) report(pos(e.pos[0]), syntaxMessage(doc, e, lc), 'error');
       for (const w of doc.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
-      const badKeys = collectionKeys(doc);
+      const badKeys = collectionKeys(doc, text);
       for (const key of badKeys) {
         report(pos(key.range?.[0] ?? 0), 'a key must be plain text, not a list or a map', 'error');
       }
       let data: unknown;
       if (doc.errors.length === 0 && badKeys.length === 0) {
-        const built = toData(doc);
+        const built = toData(doc, mayAlias);
         if ('data' in built) data = built.data;
         else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
       }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { newAjv } from './ajv.js';
 import { buildCallsSchema, buildConfigSchema } from './schema.js';
+import { VALIDATOR_FILES } from './validator-files.js';
 
 /**
  * Standalone validator modules: Ajv's generated code for each schema, so `validate` loads a
@@ -10,10 +11,7 @@ import { buildCallsSchema, buildConfigSchema } from './schema.js';
 
 const require = createRequire(import.meta.url);
 
-export const VALIDATOR_FILES = {
-  calls: 'schemas/callops-calls.validate.cjs',
-  config: 'schemas/callops-config.validate.cjs',
-} as const;
+export { VALIDATOR_FILES } from './validator-files.js';
 
 const HEADER = '// Generated from src/options/ by `npm run schema`; do not edit by hand.\n';
 

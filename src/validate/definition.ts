@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Position } from '../config/types.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { CallDefinition } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
@@ -6,13 +7,23 @@ import { isRecord, siteOf } from './site.js';
 
 /** JSON with object keys sorted at every level (undefined members left out), for hashing. */
 export const canonicalJson = (value: unknown): string => {
-  if (Array.isArray(value))
-    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      out += `${i === 0 ? '' : ','}${canonicalJson(item === undefined ? null : item)}`;
+    }
+    return `${out}]`;
+  }
   if (isRecord(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+    let out = '{';
+    for (const key of Object.keys(value).sort()) {
+      const item = value[key];
+      if (item === undefined) continue;
+      out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value) ?? 'null';
 };
@@ -44,23 +55,32 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
   const target = typeof merged.target === 'string' ? merged.target : undefined;
   const enabled = merged.enabled !== false;
   const schedule = toScheduleSpec(merged.schedule);
-  const position = siteOf(entry.doc, entry.itemPath);
+  // The position and the digest are worked out on first use: `validate` reads neither for
+  // a call without problems, and they cost more than the rest of the definition.
+  let position: Position | undefined;
+  const where = (): Position => {
+    position ??= siteOf(entry.doc, entry.itemPath);
+    return position;
+  };
+  let digest: string | undefined;
+  const name = merged.name;
   return {
-    name: merged.name,
+    name,
     file: entry.doc.file,
-    line: position.line,
-    column: position.column,
+    get line() {
+      return where().line;
+    },
+    get column() {
+      return where().column;
+    },
     ...(target === undefined ? {} : { target }),
     enabled,
     ...(schedule ? { schedule } : {}),
     options,
-    definition: definitionHash({
-      name: merged.name,
-      enabled,
-      target,
-      schedule: merged.schedule,
-      options,
-    }),
+    get definition() {
+      digest ??= definitionHash({ name, enabled, target, schedule: merged.schedule, options });
+      return digest;
+    },
     locate: (path) => siteIn(entry, path),
   };
 };

@@ -46,20 +46,23 @@ const unique = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
   });
 };
 
-/** Names must be unique across the project; the second and later uses are errors. */
+/**
+ * Names must be unique across the project; the second and later uses are errors. A site is
+ * looked up only for a repeated name: positions cost more than the check.
+ */
 const checkUniqueNames = (
-  calls: readonly { readonly name: string; readonly site: Site }[],
+  calls: readonly { readonly name: string; readonly site: () => Site }[],
 ): Diagnostic[] => {
-  const first = new Map<string, Site>();
+  const first = new Map<string, () => Site>();
   const out: Diagnostic[] = [];
   for (const { name, site } of calls) {
-    const earlier = first.get(name);
+    const earlier = first.get(name)?.();
     if (!earlier) {
       first.set(name, site);
       continue;
     }
     const where = `${earlier.file}:${earlier.line}:${earlier.column}`;
-    out.push(errorAt(site, `duplicate call name \`${name}\` (first defined at ${where})`));
+    out.push(errorAt(site(), `duplicate call name \`${name}\` (first defined at ${where})`));
   }
   return out;
 };
@@ -90,7 +93,7 @@ export const validateProject = (
   const semantic: Diagnostic[] = [...found.semantic];
   const calls: CallDefinition[] = [];
   const campaigns: CampaignSummary[] = [];
-  const named: { name: string; site: Site }[] = [];
+  const named: { name: string; site: () => Site }[] = [];
   for (const file of loaded.callFiles) {
     const collected = collectCalls(file, found.defaults);
     schema.push(...collected.schema);
@@ -102,7 +105,7 @@ export const validateProject = (
       }
       const definition = toCallDefinition(entry);
       if (definition) {
-        named.push({ name: definition.name, site: nameSite(entry) });
+        named.push({ name: definition.name, site: () => nameSite(entry) });
         const recipients = entry.merged.recipients;
         if (typeof recipients === 'string' && recipients !== '') {
           const found = campaignRows(entry, definition, recipients, loaded.recipients);

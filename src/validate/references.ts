@@ -53,15 +53,29 @@ export const referenceProblems = (
   ]);
 };
 
+/** Whether any string or key below `value` holds `${`: without one there is nothing to report. */
+const mentionsReference = (value: unknown): boolean => {
+  if (typeof value === 'string') return value.includes('${');
+  if (Array.isArray(value)) return value.some(mentionsReference);
+  if (!isRecord(value)) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes('${') || mentionsReference(value[key])) return true;
+  }
+  return false;
+};
+
 /** The problems in the options of a call or of defaults (their own keys are option names). */
 export const optionProblems = (
   options: Readonly<Record<string, unknown>>,
   base: PathSegments,
   locate: Locate,
 ): Diagnostic[] =>
-  Object.entries(options)
-    .filter(([key]) => !CALL_KEYS.includes(key))
-    .flatMap(([key, value]) => referenceProblems(value, [...base, key], locate));
+  !mentionsReference(options)
+    ? []
+    : Object.entries(options)
+        .filter(([key]) => !CALL_KEYS.includes(key))
+        .flatMap(([key, value]) => referenceProblems(value, [...base, key], locate));
 
 /** Where a path of a document, or its key, was written. */
 export const locateIn =

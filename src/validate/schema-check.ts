@@ -1,10 +1,9 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
-import { newAjv } from '../options/ajv.js';
 import { VAR_PATTERN } from '../options/fragments.js';
-import { buildCallsSchema, buildConfigSchema } from '../options/schema.js';
-import { VALIDATOR_FILES } from '../options/standalone.js';
+import { VALIDATOR_FILES } from '../options/validator-files.js';
 import type { Diagnostic } from './diagnostic.js';
 import { explainErrors, type SchemaProblem, unescapePointer } from './schema-errors.js';
 
@@ -21,14 +20,35 @@ interface Validator {
 
 const require = createRequire(import.meta.url);
 
-/** The generated module (repo root is two levels above src/validate/ and dist/validate/). */
-const load = (file: string, build: () => Record<string, unknown>): Validator => {
+/** A generated module's path (repo root is two levels above src/validate/ and dist/validate/). */
+const generated = (file: string): string => require.resolve(`../../${file}`);
+
+const present = (file: string): boolean => {
   try {
-    const mod = require(`../../${file}`) as ValidateFunction & { schema: Record<string, unknown> };
-    return { validate: mod, schema: mod.schema };
+    return existsSync(generated(file));
   } catch {
-    const schema = build();
-    return { validate: newAjv().compile(schema), schema };
+    return false;
+  }
+};
+
+/**
+ * The compile fallback (Ajv, the option table, the schema builders) is loaded only when a
+ * generated module is missing; with both present, `validate` never needs it.
+ */
+const fallback = Object.values(VALIDATOR_FILES).every(present)
+  ? undefined
+  : await import('./schema-compile.js');
+
+const load = (which: keyof typeof VALIDATOR_FILES): Validator => {
+  try {
+    const mod = require(generated(VALIDATOR_FILES[which])) as ValidateFunction & {
+      schema: Record<string, unknown>;
+    };
+    return { validate: mod, schema: mod.schema };
+  } catch (error) {
+    const compile = fallback?.compileValidator;
+    if (compile === undefined) throw error;
+    return compile(which);
   }
 };
 
@@ -36,12 +56,12 @@ let calls: Validator | undefined;
 let config: Validator | undefined;
 
 const callsValidator = (): Validator => {
-  calls ??= load(VALIDATOR_FILES.calls, buildCallsSchema);
+  calls ??= load('calls');
   return calls;
 };
 
 const configValidator = (): Validator => {
-  config ??= load(VALIDATOR_FILES.config, buildConfigSchema);
+  config ??= load('config');
   return config;
 };
 

@@ -60,6 +60,18 @@ describe('start-up path', () => {
     }
   });
 
+  it('validate loads the generated validators, not Ajv nor the schema builders', () => {
+    const urls = modulesLoadedBy(['validate'], 'validate-schema');
+    expect(urls.filter((u) => u.endsWith('/schemas/callops-calls.validate.cjs')).length).toBe(1);
+    const builders = urls.filter((u) =>
+      /\/dist\/(options\/(schema|standalone|jambonz|ajv|editor-messages|subschemas)|validate\/schema-compile)\.js$/.test(
+        u,
+      ),
+    );
+    expect(builders.map((u) => u.replace(/.*\/dist\//, ''))).toEqual([]);
+    expect(urls.filter((u) => /node_modules\/ajv\/dist\/(2020|core|ajv)\.js$/.test(u))).toEqual([]);
+  });
+
   it('validate of a project without schedules loads neither cron nor luxon', () => {
     const project = join(dir, 'unscheduled');
     mkdirSync(join(project, 'calls'), { recursive: true });
