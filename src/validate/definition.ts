@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { redialPolicyOf } from '../campaign/redial.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { CallDefinition } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
@@ -18,7 +19,14 @@ export const canonicalJson = (value: unknown): string => {
 };
 
 /** Keys of a call that callops reads itself; everything else is a gateway option. */
-export const CALL_KEYS: readonly string[] = ['name', 'schedule', 'target', 'enabled', 'recipients'];
+export const CALL_KEYS: readonly string[] = [
+  'name',
+  'schedule',
+  'target',
+  'enabled',
+  'recipients',
+  'redial',
+];
 
 /** `sha256:<hex>` of the merged call: name, schedule, target, enabled and options, references unresolved. */
 export const definitionHash = (definition: {
@@ -26,6 +34,7 @@ export const definitionHash = (definition: {
   readonly enabled: boolean;
   readonly target?: string;
   readonly schedule?: unknown;
+  readonly redial?: unknown;
   readonly options: unknown;
 }): string => sha256(canonicalJson(definition));
 
@@ -44,6 +53,7 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
   const target = typeof merged.target === 'string' ? merged.target : undefined;
   const enabled = merged.enabled !== false;
   const schedule = toScheduleSpec(merged.schedule);
+  const redial = redialPolicyOf(merged.redial);
   const position = siteOf(entry.doc, entry.itemPath);
   return {
     name: merged.name,
@@ -53,12 +63,14 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
     ...(target === undefined ? {} : { target }),
     enabled,
     ...(schedule ? { schedule } : {}),
+    ...(redial ? { redial } : {}),
     options,
     definition: definitionHash({
       name: merged.name,
       enabled,
       target,
       schedule: merged.schedule,
+      redial: merged.redial,
       options,
     }),
     locate: (path) => siteIn(entry, path),
