@@ -110,7 +110,50 @@ describe('campaign redial by outcome', () => {
     expect(attemptsSeen).toBe(placed.length);
     expect(redialled).toBeGreaterThan(0);
     expect(Object.keys(calls)).toHaveLength(placed.length);
-  }, 40_000);
+
+    // The report: one line per row, its attempts, latest sid and state as the simulator says.
+    const report = await gw.run(['report', 'reminders', '--format', 'csv']);
+    expect(report.code, output(report)).toBe(0);
+    const lines = report.stdout.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('id,to,state,attempts,sid,sip_status,duration,last_attempt_at');
+    expect(lines).toHaveLength(N + 1);
+    const expected = new Map<string, number>();
+    for (let i = 1; i <= N; i++) {
+      const toRow = placed.filter(
+        (r) => (r.body as { to?: { number?: string } } | undefined)?.to?.number === number(i),
+      );
+      const last = toRow.at(-1);
+      const final = finals.get(last?.sid ?? '');
+      const state = final?.call_status === 'completed' ? 'answered' : (final?.call_status ?? '?');
+      expected.set(state, (expected.get(state) ?? 0) + 1);
+      expect(lines[i]?.split(',').slice(0, 6)).toEqual([
+        `r${i}`,
+        number(i),
+        state,
+        String(toRow.length),
+        last?.sid,
+        String(final?.sip_status),
+      ]);
+    }
+    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(status.code, output(status)).toBe(0);
+    const counts = JSON.parse(status.stdout) as {
+      rows: number;
+      attempts: number;
+      states: Record<string, number>;
+    };
+    expect(counts.rows).toBe(N);
+    expect(counts.attempts).toBe(placed.length);
+    for (const state of ['answered', 'busy', 'no-answer', 'failed']) {
+      expect(counts.states[state], state).toBe(expected.get(state) ?? 0);
+    }
+    expect(counts.states.waiting).toBe(0);
+    const human = await gw.run(['status', '--campaign', 'reminders']);
+    expect(human.stdout).toContain(`campaign reminders: ${N} rows, ${placed.length} attempts`);
+    const unknown = await gw.run(['report', 'nope']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('no campaign `nope`: campaigns: reminders');
+  }, 50_000);
 
   it('a bad redial policy is refused at its place in the file, nothing sent', async () => {
     const bad = campaignYaml().replace(
