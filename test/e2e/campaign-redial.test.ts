@@ -3,7 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AttemptState, attemptKey, rowProgress } from '../../src/campaign/redial.js';
 import type { StatusChange } from '../../src/simulator/options.js';
 import type { LockEntry } from '../../src/state/types.js';
-import { APP_SID, FROM, type Gateway, output, startGateway } from './helpers.js';
+import {
+  APP_SID,
+  FROM,
+  type Gateway,
+  output,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
 
 const open: Gateway[] = [];
 afterEach(async () => {
@@ -196,4 +205,159 @@ describe('campaign redial by outcome', () => {
     expect(text).toMatch(/5 errors/);
     expect(gw.sim.received()).toHaveLength(0);
   });
+
+  it('500 rows, 20 suppressed, three zones (one outside its hours), redial, a SIGKILL mid-campaign: exactly the expected attempts, no duplicate, and the report matches the simulator', async () => {
+    const N = 500;
+    // Zones from the clock: local 11:xx and 12:xx are inside 09:00-15:00, 02:xx is not,
+    // for at least two hours from now (Etc/GMT-N is UTC+N).
+    const zoneAt = (localHour: number): string => {
+      const offset = ((((localHour - new Date().getUTCHours()) % 24) + 24 + 12) % 24) - 12;
+      return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    };
+    const zones = [zoneAt(11), zoneAt(12), zoneAt(2)];
+    const group = (i: number) => i % 3;
+    const closed = (i: number) => group(i) === 2;
+    const rowsInHours = Array.from({ length: N }, (_, k) => k + 1).filter((i) => !closed(i));
+    const listed = new Set(rowsInHours.filter((_, k) => k % 16 === 5).slice(0, 20));
+    expect(listed.size).toBe(20);
+    const csv = [
+      'id,phone,timezone',
+      ...Array.from({ length: N }, (_, k) => `r${k + 1},${number(k + 1)},${zones[group(k + 1)]}`),
+      '',
+    ].join('\n');
+    const dnc = ['number,reason', ...[...listed].map((i) => `${number(i)},asked us not to`), ''];
+    const { gw, finals } = await gatewayWithOutcomes(
+      {
+        'calls/reminders.yaml': campaignYaml(['schedule: { window: "09:00-15:00" }']),
+        'lists/reminders.csv': csv,
+        'lists/dnc.csv': dnc.join('\n'),
+      },
+      23,
+    );
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}suppress: [lists/dnc.csv]\n`);
+    const numberOf = (body: unknown) =>
+      (body as { to?: { number?: string } } | undefined)?.to?.number ?? '';
+
+    // 1. The first apply is killed outright once 100 calls were accepted.
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done } = watch(child, 30_000);
+    await waitFor('100 calls accepted', () => (gw.placed().length >= 100 ? true : undefined));
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    const atKill = gw.sim.received().length;
+    expect(atKill).toBeLessThan(rowsInHours.length - listed.size);
+
+    // 2. apply → refresh → apply … until nothing is due and every outcome is known; the
+    //    attempts the kill left unknown are settled from the gateway's records.
+    const entries = async () =>
+      ((await gw.project.lock())?.calls ?? {}) as unknown as Record<string, LockEntry>;
+    let rounds = 0;
+    let settled = false;
+    for (; rounds < 8; rounds++) {
+      const applied = await gw.run(['apply', '--yes']);
+      expect(applied.code, output(applied)).toBe(0);
+      const nothing = /Nothing is due/.test(applied.stdout);
+      const refreshed = await gw.run(['status', '--refresh']);
+      expect([0, 3]).toContain(refreshed.code);
+      if (!settled) {
+        settled = true;
+        const check = await gw.run(['resolve', '--check']);
+        expect([0, 3], output(check)).toContain(check.code);
+        const left = Object.entries(await entries())
+          .filter(([, e]) => e.status === 'unknown')
+          .map(([key]) => key);
+        if (left.length > 0) {
+          // Never reached the gateway: a number with no call in its log beyond the lock's.
+          const sids = new Set(Object.values(await entries()).map((e) => e.sid));
+          for (const key of left) {
+            const row = Number(/\/r(\d+)/.exec(key)?.[1]);
+            const extra = gw
+              .placed()
+              .filter((r) => numberOf(r.body) === number(row) && !sids.has(r.sid));
+            expect(extra, key).toHaveLength(0);
+          }
+          const notPlaced = await gw.run(['resolve', ...left, '--not-placed']);
+          expect(notPlaced.code, output(notPlaced)).toBe(0);
+        }
+        continue;
+      }
+      const open = Object.values(await entries()).filter(
+        (e) =>
+          e.status !== 'placed' || e.outcome === undefined || e.outcome.status === 'in-progress',
+      );
+      if (nothing && open.length === 0) break;
+    }
+    expect(rounds).toBeLessThan(8);
+
+    const calls = await entries();
+    const placed = gw.placed();
+    expect(gw.sim.received()).toHaveLength(placed.length);
+    // No duplicate: every accepted call is exactly one entry, every entry one accepted call.
+    const sids = Object.values(calls).map((e) => e.sid);
+    expect(new Set(sids).size).toBe(sids.length);
+    expect(new Set(sids)).toEqual(new Set(placed.map((r) => r.sid)));
+    expect(placed.length).toBeGreaterThan(rowsInHours.length - listed.size);
+
+    const report = await gw.run(['report', 'reminders', '--format', 'csv']);
+    expect(report.code, output(report)).toBe(0);
+    const lines = report.stdout.trimEnd().split('\r\n').slice(1);
+    expect(lines).toHaveLength(N);
+    const states = new Map<string, number>();
+    for (let i = 1; i <= N; i++) {
+      const toRow = placed.filter((r) => numberOf(r.body) === number(i));
+      const cells = lines[i - 1]?.split(',') ?? [];
+      if (closed(i) || listed.has(i)) {
+        // None to a suppressed number, none outside a recipient's hours.
+        expect(toRow, `r${i}`).toHaveLength(0);
+        expect(cells.slice(0, 4)).toEqual([
+          `r${i}`,
+          number(i),
+          listed.has(i) ? 'suppressed' : 'waiting',
+          '0',
+        ]);
+        continue;
+      }
+      // Attempts exactly as the policy says from the outcomes: every one but the last was
+      // busy or no-answer (none after an answer), the last ended otherwise or was the 3rd.
+      const outcomes = toRow.map((r) => finals.get(r.sid ?? '')?.call_status);
+      expect(outcomes.length, `r${i}`).toBeGreaterThanOrEqual(1);
+      expect(outcomes.length, `r${i}`).toBeLessThanOrEqual(3);
+      for (const o of outcomes.slice(0, -1)) expect(['busy', 'no-answer']).toContain(o);
+      const last = outcomes.at(-1);
+      if (outcomes.length < 3) expect(['completed', 'failed']).toContain(last);
+      // The lockfile holds them as KEY, KEY#2, KEY#3, each with its sid, in order.
+      expect(attemptsOf(calls, `sim/reminders/r${i}`).map((e) => e.sid)).toEqual(
+        toRow.map((r) => r.sid),
+      );
+      const state = last === 'completed' ? 'answered' : String(last);
+      states.set(state, (states.get(state) ?? 0) + 1);
+      expect(cells.slice(0, 5), `r${i}`).toEqual([
+        `r${i}`,
+        number(i),
+        state,
+        String(toRow.length),
+        toRow.at(-1)?.sid,
+      ]);
+    }
+    expect(states.get('answered')).toBeGreaterThan(0);
+    expect([...placed.values()].length).toBeGreaterThan(rowsInHours.length);
+
+    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    const counts = JSON.parse(status.stdout) as { rows: number; states: Record<string, number> };
+    expect(counts.rows).toBe(N);
+    expect(counts.states).toEqual(
+      expect.objectContaining({
+        answered: states.get('answered') ?? 0,
+        busy: states.get('busy') ?? 0,
+        'no-answer': states.get('no-answer') ?? 0,
+        failed: states.get('failed') ?? 0,
+        suppressed: 20,
+        waiting: N - rowsInHours.length,
+        placed: 0,
+        unknown: 0,
+        expired: 0,
+      }),
+    );
+  }, 90_000);
 });
