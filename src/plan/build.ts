@@ -453,6 +453,9 @@ export const checkReplace = (
   if (call.schedule !== undefined) {
     return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls';
   }
+  if (call.redial !== undefined) {
+    return 'its campaign redials by outcome: each attempt is its own placement, placed once';
+  }
   if (!call.enabled) return 'it is disabled';
   if (input.only !== undefined && !input.only.includes(name)) return 'it is not among --only';
   if (input.explicitTarget && call.target !== undefined && call.target !== input.runTarget) {

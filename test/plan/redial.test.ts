@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RedialPolicy } from '../../src/campaign/redial.js';
+import { checkReplace } from '../../src/plan/build.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import { wakeTimes } from '../../src/plan/wake.js';
 import type { CallOutcome } from '../../src/state/types.js';
@@ -127,5 +128,17 @@ describe('campaign redial in the plan', () => {
     });
     expect(over.due).toEqual([]);
     expect(over.missed[0]).toMatchObject({ key: `${K}#2`, expired: true });
+  });
+});
+
+describe('--replace and redial', () => {
+  it('a row of a campaign that redials cannot be replaced: each attempt is placed once', () => {
+    const why = checkReplace('reminders/r1', {
+      calls: [row()],
+      lock: lock({ [K]: entry({ sid: 's1' }) }),
+      runTarget: 'prod',
+      explicitTarget: false,
+    });
+    expect(why).toMatch(/redials by outcome/);
   });
 });
