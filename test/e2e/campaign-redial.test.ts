@@ -360,4 +360,44 @@ describe('campaign redial by outcome', () => {
       }),
     );
   }, 90_000);
+
+  it('the per-number limit holds back a redial like any call: it waits, nothing more is sent', async () => {
+    const csv = ['id,phone', ...[1, 2, 3].map((i) => `r${i},${number(i)}`), ''].join('\n');
+    const gw = await startGateway(
+      { 'calls/reminders.yaml': campaignYaml(), 'lists/reminders.csv': csv },
+      {
+        outcomes: { answered: 0, busy: 1, 'no-answer': 0, failed: 0 },
+        seed: 1,
+        ringMs: 0,
+        talkMs: 0,
+      },
+    );
+    open.push(gw);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}limits: { per_number: 2/24h }\n`);
+    for (let round = 0; round < 3; round++) {
+      const applied = await gw.run(['apply', '--yes']);
+      expect(applied.code, output(applied)).toBe(0);
+      const refreshed = await gw.run(['status', '--refresh']);
+      expect(refreshed.code, output(refreshed)).toBe(0);
+    }
+    // Two attempts per number, the third held back by the limit (not sent, no entry).
+    expect(gw.placed()).toHaveLength(6);
+    const calls = Object.keys((await gw.project.lock())?.calls ?? {}).sort();
+    expect(calls).toEqual(
+      [1, 2, 3].flatMap((i) => [`sim/reminders/r${i}`, `sim/reminders/r${i}#2`]),
+    );
+    const plan = await gw.run(['plan', '--format', 'json']);
+    const json = JSON.parse(plan.stdout) as { waiting: { key: string; reason: string }[] };
+    expect(json.waiting.map((i) => i.key).sort()).toEqual(
+      [1, 2, 3].map((i) => `sim/reminders/r${i}#3`),
+    );
+    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    const counts = JSON.parse(status.stdout) as {
+      attempts: number;
+      states: Record<string, number>;
+    };
+    expect(counts.attempts).toBe(6);
+    expect(counts.states.waiting).toBe(3);
+  }, 40_000);
 });
