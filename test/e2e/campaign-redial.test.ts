@@ -400,4 +400,61 @@ describe('campaign redial by outcome', () => {
     expect(counts.attempts).toBe(6);
     expect(counts.states.waiting).toBe(3);
   }, 40_000);
+
+  it('run places the redial when its wait is over: it learns the outcome, wakes at the instant, stops at max_attempts', async () => {
+    const csv = ['id,phone', ...[1, 2].map((i) => `r${i},${number(i)}`), ''].join('\n');
+    const yaml = campaignYaml().replace(
+      'redial: { on: [no-answer, busy], after: 0s, max_attempts: 3 }',
+      'redial: { on: [busy], after: 3s, max_attempts: 2 }',
+    );
+    // Every call ends busy at once.
+    const busy = await startGateway(
+      { 'calls/reminders.yaml': yaml, 'lists/reminders.csv': csv },
+      {
+        outcomes: { answered: 0, busy: 1, 'no-answer': 0, failed: 0 },
+        seed: 1,
+        ringMs: 0,
+        talkMs: 0,
+      },
+    );
+    open.push(busy);
+    const child = spawnCli(['run', '--yes'], {
+      cwd: busy.project.dir,
+      env: { ...busy.env, CALLOPS_RUN_REFRESH_SECONDS: '1' },
+    });
+    const { done, soFar } = watch(child, 40_000);
+    await waitFor(
+      'two attempts to each number',
+      () => (busy.placed().length >= 4 ? true : undefined),
+      {
+        timeoutMs: 12_000,
+      },
+    );
+    const lock = await waitFor(
+      'every attempt with its outcome',
+      async () => {
+        const calls = ((await busy.project.lock())?.calls ?? {}) as unknown as Record<
+          string,
+          LockEntry
+        >;
+        const all = Object.values(calls);
+        return all.length === 4 && all.every((e) => e.outcome?.status === 'busy')
+          ? calls
+          : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    for (const i of [1, 2]) {
+      const [first, second] = attemptsOf(lock, `sim/reminders/r${i}`);
+      expect(second?.sid).toBeDefined();
+      // Not before `after` from the end of the first attempt.
+      const endedAt = Date.parse(first?.outcome?.ended_at ?? '');
+      expect(Date.parse(second?.at ?? '') - endedAt).toBeGreaterThanOrEqual(3000);
+    }
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, soFar()).toBe(0);
+    // max_attempts 2: nothing more was sent while run went on.
+    expect(busy.placed()).toHaveLength(4);
+  }, 60_000);
 });
