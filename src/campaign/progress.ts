@@ -1,23 +1,10 @@
 import { placementKey } from '../plan/keys.js';
 import type { Plan } from '../plan/types.js';
-import type { LockEntry, Lockfile } from '../state/types.js';
+import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
-import { attemptKey, NO_REDIAL, rowProgress } from './redial.js';
+import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
-
-/** The attempts the state holds of a row, in order: `KEY`, `KEY#2`, … up to the first gap. */
-export const attemptsIn = (
-  calls: Readonly<Record<string, LockEntry>>,
-  rowKey: string,
-): LockEntry[] => {
-  const out: LockEntry[] = [];
-  for (let n = 1; ; n++) {
-    const entry = calls[attemptKey(rowKey, n)];
-    if (entry === undefined) return out;
-    out.push(entry);
-  }
-};
 
 const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
 

@@ -119,3 +119,16 @@ export const redialPolicyOf = (value: unknown): RedialPolicy | undefined => {
     return undefined;
   return { on, afterMs, backoff: backoff ?? 1, maxAttempts: max_attempts };
 };
+
+/** The attempts the state holds of a row, in order: `KEY`, `KEY#2`, … up to the first gap. */
+export const attemptsIn = (
+  calls: Readonly<Record<string, LockEntry>>,
+  rowKey: string,
+): LockEntry[] => {
+  const out: LockEntry[] = [];
+  for (let n = 1; ; n++) {
+    const entry = calls[attemptKey(rowKey, n)];
+    if (entry === undefined) return out;
+    out.push(entry);
+  }
+};

@@ -1,6 +1,7 @@
 import {
   type AttemptState,
   attemptKey,
+  attemptsIn,
   type DoneResult,
   type RedialPolicy,
   rowProgress,
@@ -240,16 +241,6 @@ const planRow = (
   planAttempt(call, next.item, next.notBefore, input, add, cache);
 };
 
-/** The attempts the state knows of a row: attempt 1 under its key, attempt n under `KEY#n`. */
-const attemptsOf = (lock: Lockfile, rowKey: string): AttemptState[] => {
-  const out: AttemptState[] = [];
-  for (let n = 1; ; n++) {
-    const entry = lock.calls[attemptKey(rowKey, n)];
-    if (entry === undefined) return out;
-    out.push({ entry });
-  }
-};
-
 const OUTCOME_WORDS: Record<DoneResult, string> = {
   answered: 'answered',
   declined: 'declined (SIP 603): never redialled',
@@ -268,7 +259,9 @@ const nextAttempt = (
 ):
   | { readonly item: PlanItem; readonly notBefore?: Date }
   | { readonly bucket: Bucket; readonly item: PlanItem } => {
-  const attempts = attemptsOf(input.lock, built.key);
+  const attempts = attemptsIn(input.lock.calls, built.key).map(
+    (entry): AttemptState => ({ entry }),
+  );
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;
   switch (progress.kind) {
