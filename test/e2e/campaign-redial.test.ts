@@ -162,6 +162,16 @@ describe('campaign redial by outcome', () => {
     const unknown = await gw.run(['report', 'nope']);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain('no campaign `nope`: campaigns: reminders');
+    const unknownStatus = await gw.run(['status', '--campaign', 'nope']);
+    expect(unknownStatus.code).toBe(64);
+    expect(unknownStatus.stderr).toContain('no campaign `nope`: campaigns: reminders');
+    const toFile = await gw.run(['report', 'reminders', '--output', 'out/report.csv']);
+    expect(toFile.code, output(toFile)).toBe(1);
+    expect(toFile.stderr).toContain('--output out/report.csv: cannot write it (ENOENT)');
+    const written = await gw.run(['report', 'reminders', '--output', 'report.csv']);
+    expect(written.code, output(written)).toBe(0);
+    expect(written.stdout).toBe('');
+    expect(await gw.project.read('report.csv')).toBe(report.stdout);
   }, 50_000);
 
   it('a bad redial policy is refused at its place in the file, nothing sent', async () => {

@@ -5,7 +5,7 @@ import { reportHeader, reportLine } from '../../campaign/report-csv.js';
 import { planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import type { CommandModule } from '../context.js';
-import { EXIT, UsageError } from '../exit.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
 import { openProjectState } from '../state.js';
 
@@ -49,7 +49,9 @@ from \`status --refresh\`, \`apply --wait\` or \`receive\`.
         : `${reportHeader()}${lines.map(reportLine).join('')}`;
     const output = ctx.values.output;
     if (typeof output === 'string') {
-      await writeFile(resolve(output), text);
+      await writeFile(resolve(output), text).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`--output ${output}: cannot write it (${error.code ?? error.message})`);
+      });
       ctx.stderr.write(`wrote ${lines.length} rows of campaign ${name} to ${output}\n`);
     } else ctx.stdout.write(text);
     return EXIT.ok;
