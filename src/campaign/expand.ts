@@ -6,6 +6,7 @@ import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.
 import type { Site } from '../validate/site.js';
 import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
 import { cellPositions, type RowSite, readCsv } from './csv.js';
+import type { RedialPolicy } from './redial.js';
 import {
   compileSlots,
   findRowReferences,
@@ -84,6 +85,9 @@ export class RowDefinition implements CallDefinition {
   }
   get enabled(): boolean {
     return this.#template.call.enabled;
+  }
+  get redial(): RedialPolicy | undefined {
+    return this.#template.call.redial;
   }
   get schedule(): ScheduleSpec | undefined {
     const spec = this.#template.call.schedule;

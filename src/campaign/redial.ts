@@ -1,4 +1,5 @@
 import type { CallOutcome, LockEntry } from '../state/types.js';
+import { parseDuration } from '../validate/parse.js';
 
 /** The outcomes a campaign may redial after. Never an answered call, never a decline. */
 export const REDIAL_ON = ['no-answer', 'busy', 'failed'] as const;
@@ -98,4 +99,36 @@ export const rowProgress = (
   const ended = Date.parse(outcome.ended_at ?? entry.at);
   const endedMs = Number.isFinite(ended) ? ended : Date.parse(entry.at);
   return { kind: 'redial', n: n + 1, notBefore: redialAt(policy, endedMs, n + 1) };
+};
+
+const isRedialOn = (value: unknown): value is RedialOn =>
+  (REDIAL_ON as readonly unknown[]).includes(value);
+
+/**
+ * The policy of a `redial:` value as written, when every part of it is valid (the schema and
+ * the campaign rules report what is not); undefined otherwise.
+ */
+export const redialPolicyOf = (value: unknown): RedialPolicy | undefined => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { on, after, backoff, max_attempts } = value as Readonly<Record<string, unknown>>;
+  if (!Array.isArray(on) || on.length === 0 || !on.every(isRedialOn)) return undefined;
+  const afterMs = typeof after === 'string' ? parseDuration(after) : undefined;
+  if (afterMs === undefined) return undefined;
+  if (backoff !== undefined && !(typeof backoff === 'number' && backoff >= 1)) return undefined;
+  if (!(typeof max_attempts === 'number' && Number.isInteger(max_attempts) && max_attempts >= 1))
+    return undefined;
+  return { on, afterMs, backoff: backoff ?? 1, maxAttempts: max_attempts };
+};
+
+/** The attempts the state holds of a row, in order: `KEY`, `KEY#2`, … up to the first gap. */
+export const attemptsIn = (
+  calls: Readonly<Record<string, LockEntry>>,
+  rowKey: string,
+): LockEntry[] => {
+  const out: LockEntry[] = [];
+  for (let n = 1; ; n++) {
+    const entry = calls[attemptKey(rowKey, n)];
+    if (entry === undefined) return out;
+    out.push(entry);
+  }
 };

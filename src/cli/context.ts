@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 
-/** `markdown` is only for `plan` (a pull-request comment). */
-export type Format = 'human' | 'json' | 'github' | 'markdown';
+/** `markdown` is only for `plan` (a pull-request comment), `csv` only for `report`. */
+export type Format = 'human' | 'json' | 'github' | 'markdown' | 'csv';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 

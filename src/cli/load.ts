@@ -1,6 +1,7 @@
 import { EngineError, INVALID } from '../engine/errors.js';
 import { loadAndValidate } from '../engine/load.js';
 import type { Prepared, PrepareInput } from '../engine/prepare.js';
+import { knownCampaigns } from '../report/campaign.js';
 import {
   diagnosticsJson,
   renderDiagnosticsGithub,
@@ -12,6 +13,7 @@ import type { Env } from '../resolve/index.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
+import { UsageError } from './exit.js';
 
 export { INVALID } from '../engine/errors.js';
 
@@ -88,3 +90,10 @@ export const diagnosticsObject = (diagnostics: readonly Diagnostic[]) => ({
   ok: !hasErrors(diagnostics),
   errors: diagnosticsJson(diagnostics),
 });
+
+/** A campaign of the project by name; any other name is a usage error naming the known ones. */
+export const campaignNamed = (prepared: Prepared, name: string): string => {
+  const names = (prepared.project.campaigns ?? []).map((c) => c.name);
+  if (names.includes(name)) return name;
+  throw new UsageError(`no campaign \`${name}\`: ${knownCampaigns(names)}`);
+};

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   run: async () => (await import('./commands/run.js')).command,
   status: async () => (await import('./commands/status.js')).command,
   resolve: async () => (await import('./commands/resolve.js')).command,
+  report: async () => (await import('./commands/report.js')).command,
   receive: async () => (await import('./commands/receive.js')).command,
   unlock: async () => (await import('./commands/unlock.js')).command,
   state: async () => (await import('./commands/state.js')).command,
@@ -42,6 +43,7 @@ Commands:
   status             the lockfile, readable: placed / failed / unknown, next slots
   resolve KEY…       settle an unknown entry by hand (--placed SID | --not-placed), or
                      from the gateway's records on unambiguous evidence (--check)
+  report NAME        one line per recipient of a campaign with its final state (CSV)
   receive            record outcomes from signed call_status_hook requests
   unlock             clear a stale run lock (never one whose run is alive)
   state pull         write the placements .callops/ recorded back into the lockfile
@@ -57,6 +59,10 @@ ${COMMON_USAGE}`;
 const pickFormat = (value: unknown, env: NodeJS.ProcessEnv, command: string): Format => {
   if (value === undefined) return env.GITHUB_ACTIONS === 'true' ? 'github' : 'human';
   if (value === 'human' || value === 'json' || value === 'github') return value;
+  if (value === 'csv') {
+    if (command === 'report') return value;
+    throw new UsageError('--format csv is only for report');
+  }
   if (value === 'markdown') {
     if (command === 'plan') return value;
     throw new UsageError('--format markdown is only for plan');

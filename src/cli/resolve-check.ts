@@ -23,8 +23,8 @@ import { openProjectState } from './state.js';
 export const CHECK_MARGIN_MS = 60_000;
 export const SETTLED_FROM_GATEWAY = "settled from the gateway's records (resolve --check)";
 
-/** The call name of a placement key: `<target>/<name>[@slot]`. */
-const nameOfKey = (key: string): string => key.slice(key.indexOf('/') + 1).split('@')[0] ?? '';
+/** The call name of a placement key: `<target>/<name>[@slot][#attempt]`. */
+const nameOfKey = (key: string): string => key.slice(key.indexOf('/') + 1).split(/[@#]/)[0] ?? '';
 
 interface Checked {
   readonly key: string;

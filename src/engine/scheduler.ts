@@ -185,16 +185,16 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     }
     // Outcomes of placed calls, at each target's pace; a gateway that cannot be read is
     // reported and asked again later, never stopping run.
-    if (!signal.aborted && (await refresher.refresh(prepared, lock))) {
-      lock = (await input.store.read()).lock;
-    }
+    // New outcomes may make a redial due (or start its wait): plan again without delay.
+    const recorded = !signal.aborted && (await refresher.refresh(prepared, lock));
+    if (recorded) lock = (await input.store.read()).lock;
     // A slot that fell due while the batch ran is looked at without delay (not filtered
     // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
     // Campaign rows waiting for their calling hours wake it at their next opening.
     const next = wakeTimes(plan.upcoming);
     const refreshAt = refresher.dueAt(lock, new Date());
     if (refreshAt !== undefined) next.push(refreshAt);
-    const wake = Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
+    const wake = recorded ? 0 : Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
     await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
   }
   await sink({ type: 'scheduler:stopped' });

@@ -40,6 +40,7 @@ export const CALL_KEYS: readonly KeyRow[] = [
   key('enabled', 'boolean', boolean(), 'Set to `false` to keep the call in the file without placing it (default `true`).'),
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${row.COLUMN} reference
   key('recipients', 'string', nonEmptyString(), 'Makes the call a campaign: a CSV file (relative to this file) with a header row and one recipient per row. Each row is placed once under `<target>/<call>/<row id>` (the `id` column, else the row number); `${row.COLUMN}` in the call is that row\'s cell.'),
+  key('redial', 'redial', { type: 'object', properties: { on: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['no-answer', 'busy', 'failed'] } }, after: nonEmptyString(), backoff: { type: 'number', minimum: 1 }, max_attempts: { type: 'integer', minimum: 1 } }, required: ['on', 'after', 'max_attempts'], additionalProperties: false }, 'A campaign only: call a row again when an attempt ended so: `{on: [no-answer, busy, failed], after: 30m, backoff: 2, max_attempts: 3}`. Attempt n+1 waits `after × backoff^(n−1)` from the end of attempt n (backoff default 1); `max_attempts` counts the first call. Never after an answered call or a decline (SIP 603), never while an attempt\'s outcome is not known. Attempt n ≥ 2 is recorded under `<target>/<call>/<row id>#n`.'),
 ];
 
 /** A call without `recipients` needs `cron` or `at` in its schedule. */
@@ -50,7 +51,7 @@ export const SCHEDULE_KIND: SchemaFragment = {
 };
 
 /** Call keys that defaults do not take. */
-export const CALL_ONLY_KEYS: readonly string[] = ['name', 'recipients'];
+export const CALL_ONLY_KEYS: readonly string[] = ['name', 'recipients', 'redial'];
 
 // biome-ignore format: one row per line reads as a table
 export const SCHEDULE_KEYS: readonly KeyRow[] = [

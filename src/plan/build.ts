@@ -1,3 +1,11 @@
+import {
+  type AttemptState,
+  attemptKey,
+  attemptsIn,
+  type DoneResult,
+  type RedialPolicy,
+  rowProgress,
+} from '../campaign/redial.js';
 import { type Hours, type HoursCache, hoursAt } from '../schedule/hours.js';
 import {
   compileSchedule,
@@ -225,8 +233,95 @@ const planRow = (
   add: Sink,
   cache: HoursCache,
 ): void => {
+  const next = call.redial === undefined ? { item: built } : nextAttempt(call.redial, built, input);
+  if ('bucket' in next) {
+    add(next.bucket, next.item);
+    return;
+  }
+  planAttempt(call, next.item, next.notBefore, input, add, cache);
+};
+
+const OUTCOME_WORDS: Record<DoneResult, string> = {
+  answered: 'answered',
+  declined: 'declined (SIP 603): never redialled',
+  exhausted: 'max_attempts reached',
+  final: 'ended with an outcome redial.on does not name',
+};
+
+/**
+ * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
+ * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now.
+ */
+const nextAttempt = (
+  policy: RedialPolicy,
+  built: PlanItem,
+  input: PlanInput,
+):
+  | { readonly item: PlanItem; readonly notBefore?: Date }
+  | { readonly bucket: Bucket; readonly item: PlanItem } => {
+  const attempts = attemptsIn(input.lock.calls, built.key).map(
+    (entry): AttemptState => ({ entry }),
+  );
+  const progress = rowProgress(attempts, policy);
+  const latest = (n: number) => attempts[n - 1]?.entry;
+  switch (progress.kind) {
+    case 'first':
+      return { item: built };
+    case 'retry':
+      return { item: { ...built, key: attemptKey(built.key, progress.n) } };
+    case 'pending': {
+      const key = attemptKey(built.key, progress.n);
+      const entry = latest(progress.n);
+      if (progress.why === 'unknown') return { item: { ...built, key } };
+      return {
+        bucket: 'skipped',
+        item: {
+          ...built,
+          key,
+          reason: `attempt ${progress.n} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}; its outcome is not known yet (status --refresh, apply --wait): no redial before it is`,
+        },
+      };
+    }
+    case 'done': {
+      const key = attemptKey(built.key, progress.n);
+      const entry = latest(progress.n);
+      const status = entry?.outcome?.status ?? entry?.status ?? '?';
+      return {
+        bucket: 'skipped',
+        item: {
+          ...built,
+          key,
+          reason: `done after attempt ${progress.n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): ${OUTCOME_WORDS[progress.result]}`,
+        },
+      };
+    }
+    case 'redial': {
+      const before = latest(progress.n - 1);
+      return {
+        item: {
+          ...built,
+          key: attemptKey(built.key, progress.n),
+          reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'})`,
+        },
+        notBefore: progress.notBefore,
+      };
+    }
+  }
+};
+
+/** One attempt of a row, its key settled: due, waiting (redial wait or hours), or expired. */
+const planAttempt = (
+  call: CallDefinition,
+  built: PlanItem,
+  notBefore: Date | undefined,
+  input: PlanInput,
+  add: Sink,
+  cache: HoursCache,
+): void => {
   const entry = input.lock.calls[built.key];
-  const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
+  const decided = decide(built.key, entry, input.retryUnknown ?? false);
+  const bucket = decided.bucket;
+  const reason = decided.reason ?? built.reason;
   if (bucket !== 'due') {
     add(bucket, reason === undefined ? built : { ...built, reason });
     return;
@@ -238,6 +333,16 @@ const planRow = (
       ...built,
       expired: true,
       reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
+    });
+    return;
+  }
+  if (notBefore !== undefined && notBefore.getTime() > input.now.getTime()) {
+    const opens = notBefore.toISOString();
+    add('upcoming', {
+      ...built,
+      waiting: true,
+      opens,
+      reason: `waiting: ${built.reason ?? 'redial'}; from ${opens}`,
     });
     return;
   }
@@ -283,7 +388,9 @@ const planCall = (
     add('skipped', item(undefined, `pinned to target \`${call.target}\``));
     return;
   }
-  if (call.schedule && call.campaign && !call.schedule.cron && !call.schedule.at) {
+  // Rows placed once each: with calling hours or `end`, or with a redial policy.
+  const once = call.campaign && !call.schedule?.cron && !call.schedule?.at;
+  if (once && (call.schedule !== undefined || call.redial !== undefined)) {
     planRow(call, item(), input, add, hours);
     return;
   }
@@ -338,6 +445,9 @@ export const checkReplace = (
   if (call === undefined) return 'no call of that name (see `callops plan` for the calls)';
   if (call.schedule !== undefined) {
     return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls';
+  }
+  if (call.redial !== undefined) {
+    return 'its campaign redials by outcome: each attempt is its own placement, placed once';
   }
   if (!call.enabled) return 'it is disabled';
   if (input.only !== undefined && !input.only.includes(name)) return 'it is not among --only';

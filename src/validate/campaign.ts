@@ -4,6 +4,7 @@ import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { CallDefinition } from './model.js';
+import { parseDuration } from './parse.js';
 import type { CallRule } from './rules.js';
 import { errorAt, isRecord } from './site.js';
 
@@ -41,7 +42,53 @@ const rowsInSchedule: CallRule = {
   },
 };
 
-export const CAMPAIGN_RULES: readonly CallRule[] = [rowsWithoutRecipients, rowsInSchedule];
+/**
+ * `redial:` needs rows placed once each: a call without `recipients`, or a campaign with
+ * `cron`/`at`, is an error; so is an `after` that is not a duration (the schema checks the rest).
+ */
+const redialRule: CallRule = {
+  name: 'redial',
+  kind: 'semantic',
+  check: (entry) => {
+    const redial = entry.merged.redial;
+    if (redial === undefined) return [];
+    if (entry.merged.recipients === undefined) {
+      return [
+        errorAt(
+          siteIn(entry, ['redial']),
+          '`redial` needs a campaign: this call has no `recipients` CSV whose rows are called again',
+        ),
+      ];
+    }
+    const out: Diagnostic[] = [];
+    const schedule = entry.merged.schedule;
+    if (isRecord(schedule) && (schedule.cron !== undefined || schedule.at !== undefined)) {
+      out.push(
+        errorAt(
+          siteIn(entry, ['redial']),
+          '`redial` is for a campaign whose rows are each called once (a schedule without `cron` or `at`)',
+        ),
+      );
+    }
+    if (isRecord(redial) && typeof redial.after === 'string') {
+      if (parseDuration(redial.after) === undefined) {
+        out.push(
+          errorAt(
+            siteIn(entry, ['redial', 'after']),
+            `\`after\` must be a duration such as 30m, 2h or 0s, not \`${redial.after}\``,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
+export const CAMPAIGN_RULES: readonly CallRule[] = [
+  rowsWithoutRecipients,
+  rowsInSchedule,
+  redialRule,
+];
 
 /** The rows of a campaign call, or why there are none. */
 export const campaignRows = (

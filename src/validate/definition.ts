@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { redialPolicyOf } from '../campaign/redial.js';
 import type { Position } from '../config/types.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { CallDefinition } from './model.js';
@@ -29,7 +30,14 @@ export const canonicalJson = (value: unknown): string => {
 };
 
 /** Keys of a call that callops reads itself; everything else is a gateway option. */
-export const CALL_KEYS: readonly string[] = ['name', 'schedule', 'target', 'enabled', 'recipients'];
+export const CALL_KEYS: readonly string[] = [
+  'name',
+  'schedule',
+  'target',
+  'enabled',
+  'recipients',
+  'redial',
+];
 
 /** `sha256:<hex>` of the merged call: name, schedule, target, enabled and options, references unresolved. */
 export const definitionHash = (definition: {
@@ -37,6 +45,7 @@ export const definitionHash = (definition: {
   readonly enabled: boolean;
   readonly target?: string;
   readonly schedule?: unknown;
+  readonly redial?: unknown;
   readonly options: unknown;
 }): string => sha256(canonicalJson(definition));
 
@@ -55,6 +64,7 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
   const target = typeof merged.target === 'string' ? merged.target : undefined;
   const enabled = merged.enabled !== false;
   const schedule = toScheduleSpec(merged.schedule);
+  const redial = redialPolicyOf(merged.redial);
   // The position and the digest are worked out on first use: `validate` reads neither for
   // a call without problems, and they cost more than the rest of the definition.
   let position: Position | undefined;
@@ -76,9 +86,17 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
     ...(target === undefined ? {} : { target }),
     enabled,
     ...(schedule ? { schedule } : {}),
+    ...(redial ? { redial } : {}),
     options,
     get definition() {
-      digest ??= definitionHash({ name, enabled, target, schedule: merged.schedule, options });
+      digest ??= definitionHash({
+        name,
+        enabled,
+        target,
+        schedule: merged.schedule,
+        redial: merged.redial,
+        options,
+      });
       return digest;
     },
     locate: (path) => siteIn(entry, path),

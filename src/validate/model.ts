@@ -1,3 +1,4 @@
+import type { RedialPolicy } from '../campaign/redial.js';
 import type { PathSegments, Position, Site } from '../config/types.js';
 import type { Flavor } from '../options/flavor.js';
 import type { PerNumberLimit } from '../screen/limit.js';
@@ -36,6 +37,8 @@ export interface CallDefinition {
   readonly target?: string;
   readonly enabled: boolean;
   readonly schedule?: ScheduleSpec;
+  /** `redial:` of a campaign call (its rows share it), when written and valid. */
+  readonly redial?: RedialPolicy;
   readonly options: Readonly<Record<string, unknown>>;
   /** `sha256:<hex>` of the merged definition (canonical JSON, references unresolved). */
   readonly definition: string;

@@ -8,6 +8,7 @@ const COMMANDS = [
   'run',
   'status',
   'resolve',
+  'report',
   'unlock',
   'simulator',
   'schema',
@@ -62,7 +63,7 @@ describe('every command accepts each flag its --help lists', () => {
   });
 
   it('parses the help of every command, and each command takes all the flags listed', async () => {
-    expect(COMMANDS).toHaveLength(11);
+    expect(COMMANDS).toHaveLength(12);
     const checked = await Promise.all(
       COMMANDS.map(async (command) => {
         const help = await runCli([command, '--help'], { cwd: project.dir });
@@ -76,7 +77,7 @@ describe('every command accepts each flag its --help lists', () => {
         return { command, help, flags, args, r };
       }),
     );
-    expect(checked).toHaveLength(11);
+    expect(checked).toHaveLength(12);
     for (const { command, help, flags, args, r } of checked) {
       expect(help.code, output(help)).toBe(0);
       expect(

@@ -1,20 +1,22 @@
+import { campaignCounts, campaignLines } from '../../campaign/progress.js';
 import { planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
+import { renderCampaignCounts } from '../../report/campaign.js';
 import { planJson } from '../../report/plan.js';
 import { changedKeys, renderStatusHuman, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { prepareProject } from '../load.js';
+import { campaignNamed, prepareProject } from '../load.js';
 import { refreshOutcomes, storeRecorder } from '../outcomes.js';
 import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
 
 export const command: CommandModule = {
   summary: 'show the lockfile, readable',
-  usage: `Usage: callops status [--refresh]
+  usage: `Usage: callops status [--refresh] [--campaign NAME]
 
 Shows the lockfile (with what an interrupted run left in the journal folded in): placed,
 failed and unknown entries with their sids and messages, how to settle unknown ones, and
@@ -24,11 +26,19 @@ settle it), else 0.
 
   --refresh   first ask the gateway what became of placed calls without a final outcome
               (one list request per target, and call detail records for calls that ended)
-              and record each outcome beside its entry in the lockfile`,
-  options: { refresh: { type: 'boolean' } },
+              and record each outcome beside its entry in the lockfile
+  --campaign NAME
+              only campaign NAME: how many of its rows are placed (outcome not known
+              yet), answered, busy, no-answer, failed, unknown, suppressed, expired and
+              waiting, each row counted by its latest attempt`,
+  options: { refresh: { type: 'boolean' }, campaign: { type: 'string' } },
   run: async (ctx) => {
     const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
+    const campaign =
+      typeof ctx.values.campaign === 'string'
+        ? campaignNamed(prepared, ctx.values.campaign)
+        : undefined;
     const lockName = project.config.lockfile;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status', {
       calls: project.calls,
@@ -41,6 +51,15 @@ settle it), else 0.
       return readState(store);
     })().finally(() => store.close());
     const plan = planAt(prepared, lock, ctx.now, {});
+    if (campaign !== undefined) {
+      const counts = campaignCounts(campaign, campaignLines(campaign, project.calls, lock, plan));
+      ctx.stdout.write(
+        ctx.format === 'json'
+          ? `${JSON.stringify(counts, null, 2)}\n`
+          : renderCampaignCounts(counts),
+      );
+      return EXIT.ok;
+    }
     const unsettled = unsettledEntries(lock, project.calls);
     const changed = changedKeys(lock, project.calls);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;

@@ -1,0 +1,78 @@
+import { placementKey } from '../plan/keys.js';
+import type { Plan } from '../plan/types.js';
+import type { Lockfile } from '../state/types.js';
+import type { CallDefinition } from '../validate/model.js';
+import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
+import type { ReportLine } from './report-csv.js';
+import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
+
+const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
+
+/**
+ * One report line per row of campaign `name` (pure): its attempts in the state, and its
+ * state by the latest one (rowProgress, then rowState); `plan` (made at the same instant)
+ * says which rows are suppressed now and which expired, `to` is the row's destination as the
+ * plan shows it.
+ */
+export const campaignLines = (
+  name: string,
+  calls: readonly CallDefinition[],
+  lock: Lockfile,
+  plan: Plan,
+): ReportLine[] => {
+  const suppressed = new Set((plan.suppressed ?? []).map((i) => i.name));
+  const expired = new Set(plan.missed.filter((i) => i.expired).map((i) => i.name));
+  const toOf = new Map(
+    [...plan.due, ...plan.upcoming, ...plan.missed, ...plan.skipped, ...(plan.suppressed ?? [])]
+      .concat(plan.waiting ?? [])
+      .map((i) => [i.name, i.to]),
+  );
+  const lines: ReportLine[] = [];
+  for (const call of calls) {
+    if (call.campaign?.name !== name) continue;
+    const rowKey = placementKey(call.target ?? plan.target, call.name);
+    const attempts = attemptsIn(lock.calls, rowKey);
+    const progress = rowProgress(
+      attempts.map((entry) => ({ entry })),
+      call.redial ?? NO_REDIAL,
+    );
+    const latest = attempts.at(-1);
+    const status = latest?.outcome?.status;
+    const context: RowContext = {
+      suppressed: suppressed.has(call.name),
+      ended: expired.has(call.name),
+      ...(status !== undefined && FINAL.has(status)
+        ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }
+        : {}),
+    };
+    lines.push({
+      id: call.campaign.id,
+      to: toOf.get(call.name) ?? '',
+      state: rowState(progress, context),
+      attempts: attempts.length,
+      ...(latest?.sid === undefined ? {} : { sid: latest.sid }),
+      ...(latest?.outcome?.sip_status === undefined
+        ? {}
+        : { sipStatus: latest.outcome.sip_status }),
+      ...(latest?.outcome?.duration === undefined ? {} : { duration: latest.outcome.duration }),
+      ...(latest === undefined ? {} : { lastAttemptAt: latest.at }),
+    });
+  }
+  return lines;
+};
+
+/** `status --campaign`: how many rows stand where, and how many calls were placed. */
+export interface CampaignCounts {
+  readonly campaign: string;
+  readonly rows: number;
+  /** Attempts made (entries in the state), every row together. */
+  readonly attempts: number;
+  readonly states: Record<RowState, number>;
+}
+
+export const campaignCounts = (name: string, lines: readonly ReportLine[]): CampaignCounts => ({
+  campaign: name,
+  rows: lines.length,
+  attempts: lines.reduce((sum, l) => sum + l.attempts, 0),
+  states: countStates(lines.map((l) => l.state)),
+});

@@ -1,0 +1,59 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { campaignLines } from '../../campaign/progress.js';
+import { reportHeader, reportLine } from '../../campaign/report-csv.js';
+import { planAt } from '../../engine/prepare.js';
+import { readState } from '../../engine/state.js';
+import type { CommandModule } from '../context.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
+import { campaignNamed, prepareProject } from '../load.js';
+import { openProjectState } from '../state.js';
+
+export const command: CommandModule = {
+  summary: 'one line per recipient of a campaign with its final state',
+  usage: `Usage: callops report NAME [--format csv|json] [--output FILE]
+
+Writes one line per recipient row of campaign NAME (a call with \`recipients\`), in the order
+of its CSV: id, to, state (answered, busy, no-answer, failed, placed, unknown, suppressed,
+expired, waiting), attempts, sid and sip_status of the latest attempt, its duration in
+seconds, and when it was placed. CSV (RFC 4180; a cell that a spreadsheet would run as a
+formula starts with ') by default, --format json an array. Changes nothing; outcomes come
+from \`status --refresh\`, \`apply --wait\` or \`receive\`.
+
+  --output FILE   write to FILE (relative to the working directory) instead of stdout`,
+  options: { output: { type: 'string' } },
+  allowPositionals: true,
+  run: async (ctx) => {
+    const [wanted, ...extra] = ctx.positionals;
+    if (wanted === undefined)
+      throw new UsageError('report needs a campaign name: callops report NAME');
+    if (extra.length > 0)
+      throw new UsageError(`report takes one campaign name (got ${ctx.positionals.length})`);
+    const prepared = await prepareProject(ctx);
+    const name = campaignNamed(prepared, wanted);
+    const { store } = await openProjectState(
+      ctx,
+      prepared.project.config,
+      prepared.env,
+      'callops report',
+      {
+        calls: prepared.project.calls,
+      },
+    );
+    const lock = await readState(store).finally(() => store.close());
+    const plan = planAt(prepared, lock, ctx.now, {});
+    const lines = campaignLines(name, prepared.project.calls, lock, plan);
+    const text =
+      ctx.format === 'json'
+        ? `${JSON.stringify(lines, null, 2)}\n`
+        : `${reportHeader()}${lines.map(reportLine).join('')}`;
+    const output = ctx.values.output;
+    if (typeof output === 'string') {
+      await writeFile(resolve(output), text).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`--output ${output}: cannot write it (${error.code ?? error.message})`);
+      });
+      ctx.stderr.write(`wrote ${lines.length} rows of campaign ${name} to ${output}\n`);
+    } else ctx.stdout.write(text);
+    return EXIT.ok;
+  },
+};

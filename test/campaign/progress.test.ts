@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
+import type { Plan, PlanItem } from '../../src/plan/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, entry, lock } from '../plan/make.js';
+
+const POLICY = { on: ['busy', 'no-answer'] as const, afterMs: 0, backoff: 1, maxAttempts: 2 };
+const row = (id: string): CallDefinition =>
+  call(`reminders/${id}`, {
+    campaign: { name: 'reminders', id, recipients: 'lists/r.csv' },
+    redial: { ...POLICY, on: [...POLICY.on] },
+  });
+const item = (id: string, extra: Partial<PlanItem> = {}): PlanItem => ({
+  key: `sim/reminders/${id}`,
+  name: `reminders/${id}`,
+  target: 'sim',
+  file: 'lists/r.csv',
+  line: 2,
+  to: `+1555000${id.slice(1)}`,
+  definition: 'sha256:x',
+  campaign: 'reminders',
+  row: id,
+  ...extra,
+});
+const outcome = (status: 'busy' | 'completed', sip: number) => ({
+  status,
+  sip_status: sip,
+  duration: status === 'completed' ? 12 : 0,
+  answered: status === 'completed',
+  ended_at: '2026-12-01T10:00:05Z',
+});
+
+describe('campaign report lines and counts', () => {
+  it('each row by its latest attempt: answered, exhausted busy, placed, unknown, suppressed, expired, waiting', () => {
+    const ids = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
+    const calls = lock({
+      'sim/reminders/r1': entry({ sid: 'a1', outcome: outcome('busy', 486) }),
+      'sim/reminders/r1#2': entry({ sid: 'a2', outcome: outcome('completed', 200) }),
+      'sim/reminders/r2': entry({ sid: 'b1', outcome: outcome('busy', 486) }),
+      'sim/reminders/r2#2': entry({ sid: 'b2', outcome: outcome('busy', 486) }),
+      'sim/reminders/r3': entry({ sid: 'c1' }),
+      'sim/reminders/r4': entry({ status: 'unknown' }),
+    });
+    const plan: Plan = {
+      target: 'sim',
+      now: '2026-12-01T11:00:00Z',
+      due: [],
+      upcoming: [item('r7', { waiting: true, opens: '2026-12-01T14:00:00Z' })],
+      missed: [item('r6', { expired: true })],
+      skipped: ['r1', 'r2', 'r3', 'r4'].map((id) => item(id)),
+      suppressed: [item('r5')],
+    };
+    const lines = campaignLines('reminders', ids.map(row), calls, plan);
+    expect(lines.map((l) => [l.id, l.state, l.attempts, l.sid ?? ''])).toEqual([
+      ['r1', 'answered', 2, 'a2'],
+      ['r2', 'busy', 2, 'b2'],
+      ['r3', 'placed', 1, 'c1'],
+      ['r4', 'unknown', 1, ''],
+      ['r5', 'suppressed', 0, ''],
+      ['r6', 'expired', 0, ''],
+      ['r7', 'waiting', 0, ''],
+    ]);
+    expect(lines[0]).toMatchObject({ to: '+15550001', sipStatus: 200, duration: 12 });
+    const counts = campaignCounts('reminders', lines);
+    expect(counts.attempts).toBe(6);
+    expect(counts.states).toEqual({
+      placed: 1,
+      answered: 1,
+      busy: 1,
+      'no-answer': 0,
+      failed: 0,
+      unknown: 1,
+      suppressed: 1,
+      expired: 1,
+      waiting: 1,
+    });
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import type { RedialPolicy } from '../../src/campaign/redial.js';
+import { checkReplace } from '../../src/plan/build.js';
+import { buildPlan, type PlanInput } from '../../src/plan/index.js';
+import { wakeTimes } from '../../src/plan/wake.js';
+import type { CallOutcome } from '../../src/state/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, entry, lock, schedule } from './make.js';
+
+const NOW = new Date('2026-12-01T12:00:00Z');
+const POLICY: RedialPolicy = {
+  on: ['no-answer', 'busy'],
+  afterMs: 30 * 60_000,
+  backoff: 2,
+  maxAttempts: 3,
+};
+
+/** Row r1 of campaign `reminders`, with the policy (and a schedule when given). */
+const row = (extra: Partial<CallDefinition> = {}): CallDefinition =>
+  call('reminders/r1', {
+    campaign: { name: 'reminders', id: 'r1', recipients: 'lists/r.csv' },
+    redial: POLICY,
+    ...extra,
+  });
+
+const ended = (status: CallOutcome['status'], endedAt: string, sip = 487): CallOutcome => ({
+  status,
+  sip_status: sip,
+  duration: 0,
+  answered: false,
+  ended_at: endedAt,
+});
+
+const plan = (calls: Record<string, ReturnType<typeof entry>>, extra: Partial<PlanInput> = {}) =>
+  buildPlan({
+    calls: [row()],
+    lock: lock(calls),
+    now: NOW,
+    runTarget: 'prod',
+    explicitTarget: false,
+    ...extra,
+  });
+
+const K = 'prod/reminders/r1';
+
+describe('campaign redial in the plan', () => {
+  it('first attempt due under the row key', () => {
+    expect(plan({}).due.map((i) => i.key)).toEqual([K]);
+  });
+
+  it('attempt 2 waits `after` from the end of attempt 1, listed with its instant, and run wakes then', () => {
+    const p = plan({
+      [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T11:50:00Z') }),
+    });
+    expect(p.due).toEqual([]);
+    expect(p.upcoming).toHaveLength(1);
+    expect(p.upcoming[0]).toMatchObject({
+      key: `${K}#2`,
+      waiting: true,
+      opens: '2026-12-01T12:20:00.000Z',
+    });
+    expect(p.upcoming[0]?.reason).toMatch(/redial 2 of 3/);
+    expect(wakeTimes(p.upcoming)).toEqual([Date.parse('2026-12-01T12:20:00Z')]);
+  });
+
+  it('attempt 3 is due once after × backoff passed since attempt 2 ended', () => {
+    const calls = {
+      [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T10:00:00Z', 486) }),
+      [`${K}#2`]: entry({ sid: 's2', outcome: ended('no-answer', '2026-12-01T11:00:00Z') }),
+    };
+    expect(plan(calls).due.map((i) => i.key)).toEqual([`${K}#3`]);
+    expect(plan(calls, { now: new Date('2026-12-01T11:59:59Z') }).upcoming[0]?.opens).toBe(
+      '2026-12-01T12:00:00.000Z',
+    );
+  });
+
+  it('never beyond max_attempts, never after an answer or a 603, never while an outcome is not known', () => {
+    const three = {
+      [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T09:00:00Z', 486) }),
+      [`${K}#2`]: entry({ sid: 's2', outcome: ended('busy', '2026-12-01T10:00:00Z', 486) }),
+      [`${K}#3`]: entry({ sid: 's3', outcome: ended('busy', '2026-12-01T11:00:00Z', 486) }),
+    };
+    const cases = [
+      three,
+      {
+        [K]: entry({
+          sid: 's1',
+          outcome: { ...ended('completed', '2026-12-01T09:00:00Z', 200), answered: true },
+        }),
+      },
+      { [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T09:00:00Z', 603) }) },
+      { [K]: entry({ sid: 's1', outcome: ended('failed', '2026-12-01T09:00:00Z', 503) }) },
+      { [K]: entry({ sid: 's1' }) },
+      {
+        [K]: entry({
+          sid: 's1',
+          outcome: { ...ended('in-progress', '2026-12-01T09:00:00Z'), ended_at: undefined },
+        }),
+      },
+      { [K]: entry({ status: 'unknown' }) },
+    ];
+    expect(cases).toHaveLength(7);
+    for (const calls of cases) {
+      const p = plan(calls);
+      expect(p.due, JSON.stringify(calls)).toEqual([]);
+      expect(p.upcoming).toEqual([]);
+      expect(p.skipped).toHaveLength(1);
+    }
+  });
+
+  it('a refused request (failed entry) of attempt 2 is retried under KEY#2', () => {
+    const calls = {
+      [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T09:00:00Z', 486) }),
+      [`${K}#2`]: entry({ status: 'failed', httpStatus: 503 }),
+    };
+    expect(plan(calls).due.map((i) => i.key)).toEqual([`${K}#2`]);
+  });
+
+  it('a redial due outside the row hours waits for the opening; after end the row is expired', () => {
+    const calls = {
+      [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T09:00:00Z') }),
+    };
+    const night = plan(calls, { calls: [row({ schedule: schedule({ window: '14:00-18:00' }) })] });
+    expect(night.due).toEqual([]);
+    expect(night.upcoming[0]).toMatchObject({ key: `${K}#2`, opens: '2026-12-01T14:00:00Z' });
+    const over = plan(calls, {
+      calls: [row({ schedule: schedule({ end: '2026-12-01T11:00:00Z' }) })],
+    });
+    expect(over.due).toEqual([]);
+    expect(over.missed[0]).toMatchObject({ key: `${K}#2`, expired: true });
+  });
+});
+
+describe('--replace and redial', () => {
+  it('a row of a campaign that redials cannot be replaced: each attempt is placed once', () => {
+    const why = checkReplace('reminders/r1', {
+      calls: [row()],
+      lock: lock({ [K]: entry({ sid: 's1' }) }),
+      runTarget: 'prod',
+      explicitTarget: false,
+    });
+    expect(why).toMatch(/redials by outcome/);
+  });
+});
