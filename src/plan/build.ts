@@ -19,7 +19,7 @@ import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { formatSlot, placementKey, renderTo } from './keys.js';
 import { memoryKey } from './memory.js';
-import { type PlanScreen, screenDue } from './screen.js';
+import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
 import type { Plan, PlanItem } from './types.js';
 
@@ -466,10 +466,14 @@ export const checkReplace = (
   return undefined;
 };
 
+/** Earliest slot first; a campaign's rows in the order of its CSV; then by key. */
 const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
   const sa = a.slot ?? '';
   const sb = b.slot ?? '';
   if (sa !== sb) return sa < sb ? -1 : 1;
+  if (a.campaign !== undefined && a.campaign === b.campaign && a.line !== b.line) {
+    return a.line - b.line;
+  }
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 };
 
@@ -502,16 +506,21 @@ export const buildPlan = (input: PlanInput): Plan => {
     planCall(call, input, add, seen, hours);
   }
   const due = lists.due.sort(bySlotThenKey);
+  const upcoming = lists.upcoming.sort(bySlotThenKey);
   const screened =
     input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);
+  const later = input.screen === undefined ? undefined : screenUpcoming(upcoming, input.screen);
   return {
     target: input.runTarget,
     now: input.now.toISOString(),
     due: screened?.due ?? due,
     ...(screened === undefined
       ? {}
-      : { suppressed: screened.suppressed, waiting: screened.waiting }),
-    upcoming: lists.upcoming.sort(bySlotThenKey),
+      : {
+          suppressed: [...screened.suppressed, ...(later?.suppressed ?? [])],
+          waiting: screened.waiting,
+        }),
+    upcoming: later?.upcoming ?? upcoming,
     missed: lists.missed.sort(bySlotThenKey),
     skipped: lists.skipped.sort(bySlotThenKey),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },

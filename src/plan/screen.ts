@@ -80,3 +80,23 @@ export const screenDue = (
   }
   return out;
 };
+
+/**
+ * Upcoming placements through the do-not-call lists (pure): a listed number's placement is
+ * listed as suppressed now, though it is not due yet (a campaign row outside its hours, a
+ * later slot), so that the plan never shows as waiting a call that will not be made. The
+ * per-number limit is judged only when a placement falls due.
+ */
+export const screenUpcoming = (
+  upcoming: readonly PlanItem[],
+  screen: PlanScreen,
+): { readonly upcoming: PlanItem[]; readonly suppressed: PlanItem[] } => {
+  const out = { upcoming: [] as PlanItem[], suppressed: [] as PlanItem[] };
+  for (const item of upcoming) {
+    const number = screen.numberOf(item);
+    const listed = number === undefined ? undefined : screen.listed(number);
+    if (listed === undefined) out.upcoming.push(item);
+    else out.suppressed.push({ ...item, reason: suppressedReason(listed) });
+  }
+  return out;
+};

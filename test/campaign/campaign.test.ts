@@ -282,7 +282,8 @@ describe('calling hours in the row zone', () => {
   it('places only the rows inside their own hours; the others wait for their next opening', () => {
     // 13:00 UTC in June: 09:00 New York, 15:00 Berlin, 22:00 Tokyo.
     const plan = planAt('2026-06-01T13:00:00Z', '{ window: "08:00-21:00" }');
-    expect(plan.due.map((i) => i.row)).toEqual(['berlin', 'ny']);
+    // In the order of the CSV, not of the keys.
+    expect(plan.due.map((i) => i.row)).toEqual(['ny', 'berlin']);
     expect(plan.upcoming).toHaveLength(1);
     expect(plan.upcoming[0]).toMatchObject({
       row: 'tokyo',
@@ -339,8 +340,8 @@ describe('calling hours in the row zone', () => {
   it('with cron, each row has its slots, keyed <target>/<call>/<row id>@<slot>, windows read in the row zone; one memory per campaign', () => {
     const plan = planAt('2026-06-01T13:00:30Z', '{ cron: "0 * * * *", window: "08:00-21:00" }');
     expect(plan.due.map((i) => i.key)).toEqual([
-      'sim/remind/berlin@2026-06-01T13:00:00Z',
       'sim/remind/ny@2026-06-01T13:00:00Z',
+      'sim/remind/berlin@2026-06-01T13:00:00Z',
     ]);
     expect(plan.skipped.map((i) => i.key)).toEqual(['sim/remind/tokyo@2026-06-01T13:00:00Z']);
     expect(Object.keys(plan.memory ?? {})).toEqual(['sim/remind']);

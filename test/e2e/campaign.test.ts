@@ -186,7 +186,7 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
       upcoming: { key: string; waiting?: boolean; opens?: string }[];
       campaigns: { name: string; rows: number; due: number; waiting: number }[];
     };
-    expect(json.due.map((i) => i.key)).toEqual(['sim/reminders/berlin', 'sim/reminders/ny']);
+    expect(json.due.map((i) => i.key)).toEqual(['sim/reminders/ny', 'sim/reminders/berlin']);
     expect(json.upcoming).toEqual([
       expect.objectContaining({
         key: 'sim/reminders/tokyo',
@@ -202,6 +202,38 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
       'sim/reminders/tokyo  → +15557000003  (lists/reminders.csv:4) — waiting: outside calling hours 08:00-21:00 Asia/Tokyo; opens 2026-06-01T23:00:00Z (2026-06-02 08:00 Asia/Tokyo)',
     );
     expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a listed number outside its hours is suppressed in the plan, not shown as waiting', async () => {
+    const csv = [
+      'id,name,phone,timezone',
+      `ny,A,${number(1)},America/New_York`,
+      `tokyo,C,${number(3)},Asia/Tokyo`,
+      '',
+    ].join('\n');
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "08:00-21:00" }']),
+      'lists/reminders.csv': csv,
+      'lists/dnc.csv': `number,reason\n${number(3)},asked\n`,
+    });
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}suppress: [lists/dnc.csv]\n`);
+    // 13:00 UTC on 1 June: 09:00 in New York, 22:00 in Tokyo.
+    const plan = await gw.run(['plan', '--now', '2026-06-01T13:00:00Z', '--format', 'json']);
+    expect(plan.code, output(plan)).toBe(0);
+    const json = JSON.parse(plan.stdout) as {
+      due: { key: string }[];
+      upcoming: { key: string }[];
+      suppressed: { key: string; reason: string }[];
+    };
+    expect(json.due.map((i) => i.key)).toEqual(['sim/reminders/ny']);
+    expect(json.upcoming).toEqual([]);
+    expect(json.suppressed).toEqual([
+      expect.objectContaining({
+        key: 'sim/reminders/tokyo',
+        reason: 'do-not-call: asked (lists/dnc.csv:2)',
+      }),
+    ]);
   });
 
   it('--only takes one row (<call>/<row id>) or the whole campaign; an unknown row is a usage error', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PlanScreen, screenDue } from '../../src/plan/screen.js';
+import { type PlanScreen, screenDue, screenUpcoming } from '../../src/plan/screen.js';
 import type { PlanItem } from '../../src/plan/types.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { Lockfile } from '../../src/state/types.js';
@@ -81,5 +81,20 @@ describe('screenDue', () => {
       NOW,
     );
     expect(held.waiting.map((i) => i.key)).toEqual(['next']);
+  });
+});
+
+describe('screenUpcoming', () => {
+  it('lists a listed number as suppressed before it falls due; the limit waits until then', () => {
+    const out = screenUpcoming(
+      [item('a', '+1'), item('b', '+2'), item('c', 'sip:x')],
+      screen({
+        listed: (n) => (n === '+2' ? { file: 'dnc.csv', line: 7, reason: 'asked' } : undefined),
+        perNumber: { count: 0, windowMs: 60_000, text: '0/1m' },
+      }),
+    );
+    expect(out.upcoming.map((i) => i.key)).toEqual(['a', 'c']);
+    expect(out.suppressed).toHaveLength(1);
+    expect(out.suppressed[0]).toMatchObject({ key: 'b', reason: 'do-not-call: asked (dnc.csv:7)' });
   });
 });
