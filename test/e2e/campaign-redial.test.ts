@@ -288,6 +288,9 @@ describe('campaign redial by outcome', () => {
           (e) => e.status === 'unknown',
         );
         expect(unknownAfterKill.length).toBeGreaterThan(0);
+        // A person must settle them: the campaign's status says so by its exit code.
+        const unsettled = await gw.run(['status', '--campaign', 'reminders']);
+        expect(unsettled.code, output(unsettled)).toBe(3);
         const check = await gw.run(['resolve', '--check']);
         expect([0, 3], output(check)).toContain(check.code);
         const left = Object.entries(await entries())

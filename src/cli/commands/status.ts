@@ -30,7 +30,8 @@ settle it), else 0.
   --campaign NAME
               only campaign NAME: how many of its rows are placed (outcome not known
               yet), answered, busy, no-answer, failed, unknown, suppressed, expired and
-              waiting, each row counted by its latest attempt`,
+              waiting, each row counted by its latest attempt (exit 3 while a row's
+              latest attempt is unknown)`,
   options: { refresh: { type: 'boolean' }, campaign: { type: 'string' } },
   run: async (ctx) => {
     const prepared = await prepareProject(ctx);
@@ -58,7 +59,8 @@ settle it), else 0.
           ? `${JSON.stringify(counts, null, 2)}\n`
           : renderCampaignCounts(counts),
       );
-      return EXIT.ok;
+      // As for the whole lockfile: a row whose latest attempt is unknown needs a person.
+      return counts.states.unknown > 0 ? EXIT.unsettled : EXIT.ok;
     }
     const unsettled = unsettledEntries(lock, project.calls);
     const changed = changedKeys(lock, project.calls);
