@@ -1,3 +1,4 @@
+import { cellPositions, type RowSite, readCsv } from '../config/csv.js';
 import type { PathSegments } from '../config/types.js';
 import { sha256 } from '../validate/definition.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -5,7 +6,6 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import type { Site } from '../validate/site.js';
 import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
-import { cellPositions, type RowSite, readCsv } from './csv.js';
 import type { RedialPolicy } from './redial.js';
 import {
   compileSlots,

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cellPositions, readCsv } from '../../src/campaign/csv.js';
+import { cellPositions, readCsv } from '../../src/config/csv.js';
 import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
 import { readRecipients, recipientsPath } from '../../src/config/recipients.js';

@@ -149,7 +149,9 @@ describe('do-not-call lists (suppress:)', () => {
     const apply = await gw.run(['apply', '--yes']);
     expect(apply.code).not.toBe(0);
     expect(apply.stderr).toMatch(/lists\/dnc\.csv:3:1\b.*not a phone number/);
-    expect(apply.stderr).toMatch(/lists\/dnc\.csv:4:\d+\b.*3 fields, but the header has 2/);
+    expect(apply.stderr).toMatch(
+      /lists\/dnc\.csv:4:\d+\b.*row has 3 cells, the header 2 \(number, reason\)/,
+    );
     expect(gw.sim.received()).toHaveLength(0);
     expect(await gw.project.lock()).toBeUndefined();
     const plan = await gw.run(['plan']);
@@ -157,7 +159,9 @@ describe('do-not-call lists (suppress:)', () => {
     expect(plan.stderr).toMatch(/lists\/dnc\.csv:3:1/);
     const validate = await gw.run(['validate']);
     expect(validate.code).not.toBe(0);
-    expect(output(validate)).toMatch(/lists\/dnc\.csv:4:\d+\b.*3 fields, but the header has 2/);
+    expect(output(validate)).toMatch(
+      /lists\/dnc\.csv:4:\d+\b.*row has 3 cells, the header 2 \(number, reason\)/,
+    );
   });
 
   it('a list that does not exist is an error at its line in callops.yaml', async () => {

@@ -63,7 +63,7 @@ describe('a do-not-call list', () => {
     ).toEqual([
       [3, 1, 'not a phone number: write digits, optionally with a leading +'],
       [4, 1, 'the number is empty'],
-      [5, 9, '3 fields, but the header has 2'],
+      [5, 9, 'row has 3 cells, the header 2 (number, reason)'],
     ]);
   });
 
@@ -83,6 +83,6 @@ describe('a do-not-call list', () => {
   it('reports a CSV syntax error at its line', () => {
     const read = parse('number,reason\n+15550100001,"open\n');
     expect('diagnostics' in read && read.diagnostics[0]?.file).toBe('lists/dnc.csv');
-    expect('diagnostics' in read && read.diagnostics[0]?.message).toMatch(/^not a CSV list: /);
+    expect('diagnostics' in read && read.diagnostics[0]?.message).toMatch(/^not a readable CSV: /);
   });
 });

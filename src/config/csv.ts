@@ -2,7 +2,7 @@ import { CsvError, parse } from 'csv-parse/sync';
 import type { Diagnostic } from '../validate/diagnostic.js';
 
 /**
- * A recipients CSV read one record at a time (csv-parse's sync parser with `on_record`
+ * A CSV with a header row (a campaign's recipients, a do-not-call list) read one record at a time (csv-parse's sync parser with `on_record`
  * returning nothing, so no record is kept): the header, then each data row handed to the
  * caller with where it was written. Every problem of the file is a Diagnostic at its
  * file:line:column; the caller decides what a row means.
@@ -84,6 +84,8 @@ export const readCsv = (
   onRow: (cells: readonly string[], site: RowSite) => void,
   /** Called once the header is read (before any row). */
   onHeader?: (header: readonly string[], line: number) => void,
+  /** What an empty file is told: what its header should name. */
+  emptyMessage = 'the file is empty: a recipients CSV needs a header row naming its columns, then one row per recipient',
 ): CsvRead => {
   const diagnostics: Diagnostic[] = [];
   let header: string[] = [];
@@ -172,14 +174,7 @@ export const readCsv = (
     diagnostics.push(error(file, at.lines ?? 1, 1, `not a readable CSV: ${message}`));
   }
   if (!seenHeader && diagnostics.length === 0) {
-    diagnostics.push(
-      error(
-        file,
-        1,
-        1,
-        'the file is empty: a recipients CSV needs a header row naming its columns, then one row per recipient',
-      ),
-    );
+    diagnostics.push(error(file, 1, 1, emptyMessage));
   }
   return { header, headerLine, diagnostics, rows };
 };
