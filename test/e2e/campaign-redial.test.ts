@@ -5,9 +5,11 @@ import type { StatusChange } from '../../src/simulator/options.js';
 import type { LockEntry } from '../../src/state/types.js';
 import {
   APP_SID,
+  campaignYaml as campaign,
   FROM,
   type Gateway,
   output,
+  recipientNumber,
   spawnCli,
   startGateway,
   waitFor,
@@ -22,20 +24,12 @@ afterEach(async () => {
 const POLICY = { on: ['no-answer', 'busy'] as const, afterMs: 0, backoff: 1, maxAttempts: 3 };
 
 const campaignYaml = (extra: readonly string[] = []): string =>
-  [
-    'calls:',
-    '  - name: reminders',
-    '    recipients: ../lists/reminders.csv',
-    `    application_sid: ${APP_SID}`,
-    `    from: "${FROM}"`,
-    '    to: { type: phone, number: "${row.phone}" }',
-    '    tag: { row: "${row.id}" }',
-    '    redial: { on: [no-answer, busy], after: 0s, max_attempts: 3 }',
-    ...extra.map((l) => `    ${l}`),
-    '',
-  ].join('\n');
+  campaign(
+    ['redial: { on: [no-answer, busy], after: 0s, max_attempts: 3 }', ...extra],
+    '{ row: "${row.id}" }',
+  );
 
-const number = (i: number) => `+1555${String(7000000 + i)}`;
+const number = recipientNumber;
 
 /** A simulator ending calls at once with a seeded mix, and the final status of every call. */
 const gatewayWithOutcomes = async (

@@ -2,9 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APP_SID,
+  campaignYaml,
   FROM,
   type Gateway,
   output,
+  recipientNumber,
   spawnCli,
   startGateway,
   waitFor,
@@ -21,20 +23,7 @@ const gateway = async (files: Readonly<Record<string, string>>): Promise<Gateway
   return gw;
 };
 
-const campaignYaml = (extra: readonly string[] = []): string =>
-  [
-    'calls:',
-    '  - name: reminders',
-    '    recipients: ../lists/reminders.csv',
-    `    application_sid: ${APP_SID}`,
-    `    from: "${FROM}"`,
-    '    to: { type: phone, number: "${row.phone}" }',
-    '    tag: { patient: "${row.name}", row: "${row.id}" }',
-    ...extra.map((l) => `    ${l}`),
-    '',
-  ].join('\n');
-
-const number = (i: number) => `+1555${String(7000000 + i)}`;
+const number = recipientNumber;
 
 const rows = (n: number, extra: (i: number) => string = () => ''): string =>
   [

@@ -26,6 +26,29 @@ if (!existsSync(join(REPO, 'dist', 'cli', 'main.js'))) {
 export const APP_SID = '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b';
 export const FROM = '+15550001111';
 
+/**
+ * A call file with one campaign, `reminders`, over lists/reminders.csv: `to` from the row's
+ * `phone`, the given tag, and `extra` lines under the call.
+ */
+export const campaignYaml = (
+  extra: readonly string[] = [],
+  tag = '{ patient: "${row.name}", row: "${row.id}" }',
+): string =>
+  [
+    'calls:',
+    '  - name: reminders',
+    '    recipients: ../lists/reminders.csv',
+    `    application_sid: ${APP_SID}`,
+    `    from: "${FROM}"`,
+    '    to: { type: phone, number: "${row.phone}" }',
+    `    tag: ${tag}`,
+    ...extra.map((l) => `    ${l}`),
+    '',
+  ].join('\n');
+
+/** The phone number of recipient row `i` in the campaign tests. */
+export const recipientNumber = (i: number): string => `+1555${String(7000000 + i)}`;
+
 export interface CliResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
