@@ -1,5 +1,6 @@
 import type { Prepared } from '../engine/prepare.js';
 import { type Watched, waitForOutcomes } from '../execute/observe.js';
+import { emptyOutcomeCounts } from '../state/outcome.js';
 import type { StateStore } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, Lockfile } from '../state/types.js';
 import { parseDuration } from '../validate/parse.js';
@@ -36,14 +37,7 @@ export const placedBy = (before: Lockfile, after: Lockfile): Watched[] =>
 type Counts = Record<CallOutcomeStatus | 'none', number>;
 
 const countsOf = (keys: readonly string[], outcomes: ReadonlyMap<string, CallOutcome>): Counts => {
-  const counts: Counts = {
-    completed: 0,
-    busy: 0,
-    'no-answer': 0,
-    failed: 0,
-    'in-progress': 0,
-    none: 0,
-  };
+  const counts: Counts = emptyOutcomeCounts();
   for (const key of keys) counts[outcomes.get(key)?.status ?? 'none'] += 1;
   return counts;
 };

@@ -8,7 +8,7 @@ import {
   resolveTarget,
   type Secret,
 } from '../resolve/index.js';
-import type { Diagnostic } from '../validate/diagnostic.js';
+import { type Diagnostic, uniqueDiagnostics } from '../validate/diagnostic.js';
 import type { Prepared } from './prepare.js';
 import { SIMULATOR_TARGET } from './targets.js';
 
@@ -94,21 +94,7 @@ export const resolveRequests = async (
     secrets.push(...result.secrets);
     requests.push({ key: item.key, target: item.target, body: result.body });
   }
-  return { requests, targets, secrets, diagnostics: unique(diagnostics), close };
-};
-
-/**
- * Drops repeats: a bad or missing value in defaults is found once per call that inherits it,
- * at the same place with the same words; it is reported once.
- */
-const unique = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const id = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  return { requests, targets, secrets, diagnostics: uniqueDiagnostics(diagnostics), close };
 };
 
 /**
@@ -140,5 +126,5 @@ export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[])
     const result = def && resolveCall(def, prepared.env);
     if (result && 'diagnostics' in result) found.push(...result.diagnostics);
   }
-  return unique(found).map((d) => ({ ...d, severity: 'warning' }));
+  return uniqueDiagnostics(found).map((d) => ({ ...d, severity: 'warning' }));
 };

@@ -99,18 +99,21 @@ export const withOutcomes = (
   }
   return { lock: calls === undefined ? lock : { ...lock, calls }, changed: [...changed] };
 };
+/** Outcome counts, each 0 (`none`: no outcome recorded yet). */
+export const emptyOutcomeCounts = (): Record<CallOutcomeStatus | 'none', number> => ({
+  completed: 0,
+  busy: 0,
+  'no-answer': 0,
+  failed: 0,
+  'in-progress': 0,
+  none: 0,
+});
+
 /** Counts of placed entries by outcome (`none`: no outcome recorded yet). */
 export const countOutcomes = (
   lock: Lockfile,
 ): Readonly<Record<CallOutcomeStatus | 'none', number>> => {
-  const counts: Record<CallOutcomeStatus | 'none', number> = {
-    completed: 0,
-    busy: 0,
-    'no-answer': 0,
-    failed: 0,
-    'in-progress': 0,
-    none: 0,
-  };
+  const counts = emptyOutcomeCounts();
   for (const entry of Object.values(lock.calls)) {
     if (entry.status !== 'placed') continue;
     counts[entry.outcome?.status ?? 'none'] += 1;

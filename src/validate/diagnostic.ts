@@ -24,3 +24,17 @@ export const sortDiagnostics = (diagnostics: readonly Diagnostic[]): Diagnostic[
       a.column - b.column ||
       a.message.localeCompare(b.message),
   );
+
+/**
+ * Drops repeats: a bad or missing value in defaults is found once per call that inherits it,
+ * at the same place with the same words; it is reported once.
+ */
+export const uniqueDiagnostics = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const id = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+};

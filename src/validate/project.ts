@@ -3,7 +3,7 @@ import { collectCalls, nameSite } from './calls.js';
 import { CAMPAIGN_RULES, campaignRows } from './campaign.js';
 import { readConfig } from './config.js';
 import { toCallDefinition } from './definition.js';
-import { type Diagnostic, sortDiagnostics } from './diagnostic.js';
+import { type Diagnostic, sortDiagnostics, uniqueDiagnostics } from './diagnostic.js';
 import { GATEWAY_RULES } from './gateway-rules.js';
 import type { CallDefinition, CampaignSummary, ValidatedProject } from './model.js';
 import { referenceSyntax } from './references.js';
@@ -34,17 +34,6 @@ const coveredBy = (schema: readonly Diagnostic[]) => (d: Diagnostic) =>
       s.message.includes(`\`${d.path.slice(cut + 1)}\``)
     );
   });
-
-/** Drops repeats: a bad value in defaults is found once per call that inherits it. */
-const unique = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const id = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-};
 
 /**
  * Names must be unique across the project; the second and later uses are errors. A site is
@@ -131,6 +120,6 @@ export const validateProject = (
     config: found.config,
     calls,
     ...(campaigns.length > 0 ? { campaigns } : {}),
-    diagnostics: sortDiagnostics(unique(all)),
+    diagnostics: sortDiagnostics(uniqueDiagnostics(all)),
   };
 };
