@@ -172,11 +172,14 @@ export const checkResolvedOptions = (
   options: Readonly<Record<string, unknown>>,
 ): { readonly options: Record<string, unknown>; readonly problems: readonly OptionProblem[] } => {
   const compiled = callsValidator();
+  // Own properties defined one by one (a `__proto__` key stays a key), never spread: the
+  // generated validator reads a spread object about 20 times slower.
   const call: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     Object.defineProperty(call, key, { value, enumerable: true, writable: true });
   }
-  const doc = { calls: [{ ...call, name: 'resolved' }] };
+  Object.defineProperty(call, 'name', { value: 'resolved', enumerable: true, writable: true });
+  const doc = { calls: [call] };
   const run = () => (compiled.validate(doc) ? [] : [...(compiled.validate.errors ?? [])]);
   let errors = run();
   // A number written as a reference: the schema allowed the `${…}` string in its place.
@@ -192,6 +195,7 @@ export const checkResolvedOptions = (
     errors = run();
   }
   const { name: _name, ...converted } = doc.calls[0] as Record<string, unknown>;
+  if (errors.length === 0) return { options: converted, problems: [] };
   const problems = explainErrors(errors, { schema: compiled.schema }).map((p) => ({
     pointer: p.pointer.replace(CALL_POINTER, ''),
     message: p.message,
