@@ -1,6 +1,6 @@
 import type { Outcome } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
-import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import type { ResolvedTarget } from '../execute/target.js';
 import { markReported, withSchedules } from '../plan/memory.js';
 import type { PlanItem } from '../plan/types.js';
 import { type ApplySummary, isFailure } from '../report/apply.js';
@@ -79,18 +79,6 @@ const missedOutcome = (item: PlanItem, at: string): Outcome => ({
 const missedLine = (item: PlanItem): string =>
   `missed  ${item.key}${item.local ? ` (${item.local})` : ''}  ${item.reason ?? ''}`.trimEnd();
 
-/** Each scheduled request gets its slot's deadline: it is never sent from then on. */
-const withDeadlines = (requests: readonly CallRequest[], run: DueRun): CallRequest[] => {
-  const items = new Map(run.due.map((i) => [i.key, i]));
-  const calls = new Map(run.prepared.project.calls.map((c) => [c.name, c]));
-  return requests.map((request) => {
-    const item = items.get(request.key);
-    const deadlineMs = item && calls.get(item.name)?.schedule?.deadlineMs;
-    if (item?.slot === undefined || deadlineMs === undefined) return request;
-    return { ...request, notAfterMs: Date.parse(item.slot) + deadlineMs - (run.planShiftMs ?? 0) };
-  });
-};
-
 /** resolve → place → record, for calls already confirmed; reported through `run.sink`. */
 export const runDue = async (run: DueRun): Promise<DueResult> => {
   const { note, sink } = run;
@@ -118,7 +106,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     });
     return { status: 'ok', lock: run.lock };
   }
-  const resolved = await resolveRequests(run.prepared, due, run.flags);
+  const resolved = await resolveRequests(run.prepared, due, run.flags, run.planShiftMs ?? 0);
   try {
     if (hasErrors(resolved.diagnostics)) {
       await sink({
@@ -135,8 +123,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       targetNote: missedText === '' ? note : `${note}\n${missedText.trimEnd()}`,
     });
     const result = await placeCalls({
-      items: due,
-      requests: withDeadlines(resolved.requests, run),
+      items: resolved.items,
+      request: resolved.request,
       targets: resolved.targets as Map<string, ResolvedTarget>,
       store: run.store,
       onEvent: (event) => {

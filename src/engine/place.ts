@@ -2,6 +2,7 @@ import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
+import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
@@ -14,8 +15,10 @@ import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
 
 export interface PlaceInput {
+  /** The due items, in the order their requests go. */
   readonly items: readonly PlanItem[];
-  readonly requests: readonly CallRequest[];
+  /** The request of an item, built when its turn comes (not held for the whole run). */
+  readonly request: (item: PlanItem) => CallRequest;
   readonly targets: ReadonlyMap<string, ResolvedTarget>;
   readonly store: StateStore;
   readonly onEvent: (event: ExecuteEvent) => void;
@@ -84,6 +87,17 @@ const UNSENT = 'interrupted before the request was sent';
  */
 const isUnsent = (o: Outcome): boolean => o.status === 'failed' && o.message === UNSENT;
 
+/** A call between its turn and its outcome. */
+interface Live {
+  readonly item: PlanItem;
+  /** Its place in the run's items. */
+  readonly index: number;
+  /** Attempts claimed so far (0: none, or the last was held back by the per-number limit). */
+  attempts: number;
+  /** The digest of the number it dials, once known. */
+  number: string | undefined;
+}
+
 /** A claim refused because another runner has the key: not an error, not sent. */
 class ClaimedElsewhere extends Error {}
 
@@ -98,36 +112,41 @@ class Held extends Error {}
 export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const { createGatewayClient } = await import('../execute/client.js');
   const { executeCalls } = await import('../execute/run.js');
-  const { store } = input;
-  const meta = new Map<string, DefinitionMeta>(
-    input.items.map((i) => [
-      i.key,
-      {
-        definition: i.definition,
-        file: i.file,
-        ...(i.replaces === undefined ? {} : { replace: true }),
-      },
-    ]),
-  );
-  // The digest of the number each request dials: recorded with its claim and outcome.
-  const numbers = new Map<string, string>();
-  const metaOf = (key: string): DefinitionMeta => {
-    const m = meta.get(key) ?? { definition: '', file: '' };
-    const number = numbers.get(key);
-    return number === undefined ? m : { ...m, number };
+  const { store, items } = input;
+  // What the run knows of a call from its turn to its outcome, and only then: nothing per
+  // call is kept for the whole run but whether it was settled.
+  const live = new Map<string, Live>();
+  const settled = new Uint8Array(items.length);
+  const metaOf = (l: Live | undefined): DefinitionMeta => {
+    if (l === undefined) return { definition: '', file: '' };
+    const { item, number } = l;
+    return {
+      definition: item.definition,
+      file: item.file,
+      ...(item.replaces === undefined ? {} : { replace: true }),
+      ...(number === undefined ? {} : { number }),
+    };
   };
   const { screen } = input;
   // A call pinned to a target that could not be set up (`env` without CALLOPS_*) has no
   // client: executeCalls fails it unsent, and the others still go.
   const clients = new Map(
-    [...new Set(input.requests.map((r) => r.target))].flatMap((name) => {
+    [...new Set(items.map((i) => i.target))].flatMap((name) => {
       const target = input.targets.get(name);
       return target ? [[name, unabortable(createGatewayClient(target))] as const] : [];
     }),
   );
-  const targetOf = new Map(input.requests.map((r) => [r.key, r.target]));
+  const source: RequestSource = {
+    length: items.length,
+    target: (index) => (items[index] as PlanItem).target,
+    request: (index) => {
+      const item = items[index] as PlanItem;
+      const request = input.request(item);
+      live.set(item.key, { item, index, attempts: 0, number: undefined });
+      return request;
+    },
+  };
   const started = Date.now();
-  const attempts = new Map<string, number>();
   // Writes still pending: each leaves the set once settled, so none is held for the run.
   const writes = new Set<Promise<void>>();
   // The first failure to write the state; from then on no request leaves.
@@ -139,14 +158,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const waiting = new Map<string, string>();
   let outcomes: Outcome[] = [];
   try {
-    outcomes = await executeCalls(input.requests, {
+    outcomes = await executeCalls(source, {
       clients,
       targets: input.targets,
       signal: input.signal,
       redact: input.redact,
       ...(input.limiters ? { limiters: input.limiters } : {}),
       beforeSend: async (request) => {
-        const attempt = (attempts.get(request.key) ?? 0) + 1;
+        const l = live.get(request.key);
+        if (l === undefined) throw new Error(`${request.key} is not being placed by this run`);
+        const attempt = l.attempts + 1;
         const number = destinationNumber(request.body.to);
         if (number !== undefined && screen?.suppression !== undefined) {
           let listed: Listed | undefined;
@@ -162,16 +183,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             throw new Held('on a do-not-call list');
           }
         }
-        attempts.set(request.key, attempt);
+        l.attempts = attempt;
         // Recorded whether or not a limit is set now: a limit set later counts these calls.
-        if (number !== undefined) numbers.set(request.key, numberDigest(number));
+        if (number !== undefined) l.number = numberDigest(number);
         let won: ClaimResult;
         try {
           won = await store.claim({
             key: request.key,
             target: request.target,
             attempt,
-            ...metaOf(request.key),
+            ...metaOf(l),
             ...(input.retryUnknown === true && { retryUnknown: true }),
             ...(screen?.perNumber !== undefined && {
               limit: { count: screen.perNumber.count, windowMs: screen.perNumber.windowMs },
@@ -183,7 +204,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           throw error;
         }
         if (won === 'limited' && screen?.perNumber !== undefined) {
-          attempts.delete(request.key);
+          l.attempts = 0;
           waiting.set(request.key, limitedReason(screen.perNumber));
           throw new Held('per-number limit reached');
         }
@@ -195,13 +216,17 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       onEvent: (event: ExecuteEvent) => {
         if (event.type === 'call:done') {
           const { outcome } = event;
+          const l = live.get(outcome.key);
+          live.delete(outcome.key);
+          const held = suppressed.has(outcome.key) || waiting.has(outcome.key);
+          if (l !== undefined && (held || elsewhere.has(outcome.key))) settled[l.index] = 1;
           if (unsent.has(outcome.key) || elsewhere.has(outcome.key)) return;
-          if (suppressed.has(outcome.key) || waiting.has(outcome.key)) {
+          if (held) {
             // A retry the list now refuses: its earlier attempt's claim is given up (the
             // gateway certainly did not place that one), so the key gets no entry.
-            if (attempts.has(outcome.key)) {
+            if (l !== undefined && l.attempts > 0) {
               const given: Promise<void> = store
-                .abandon({ ...outcome, ...metaOf(outcome.key) })
+                .abandon({ ...outcome, ...metaOf(l) })
                 .catch((error: unknown) => {
                   claimError ??= error;
                 })
@@ -210,20 +235,22 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             }
             return;
           }
+          // Stopped before its request left: the claim is given up; it stays due.
+          if (l !== undefined && !isUnsent(outcome)) settled[l.index] = 1;
           // A missed slot sent nothing and claimed nothing: nothing to record.
           if (outcome.status !== 'missed') {
-            const m = metaOf(outcome.key);
+            const m = metaOf(l);
             const entry = { ...outcome, ...m };
-            // Stopped before its request left: the claim is given up; it stays due. Failed
-            // before any claim (a target that could not be set up): claimed now, to record it.
+            // Failed before any claim (a target that could not be set up): claimed now, to
+            // record it.
             const write = isUnsent(outcome)
               ? store.abandon(entry)
-              : attempts.has(outcome.key)
+              : l !== undefined && l.attempts > 0
                 ? store.record(entry)
                 : store
                     .claim({
                       key: outcome.key,
-                      target: targetOf.get(outcome.key) ?? '',
+                      target: l?.item.target ?? '',
                       attempt: 1,
                       ...m,
                     })
@@ -247,7 +274,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   }
   const heldBack = (key: string) => suppressed.has(key) || waiting.has(key);
   outcomes = outcomes.filter(
-    (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key),
+    (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key) && !isUnsent(o),
   );
   let persistError: unknown;
   try {
@@ -257,21 +284,14 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     persistError = error;
   }
   const lock = (await store.read().catch(() => undefined))?.lock;
-  const settled = outcomes.filter((o) => !isUnsent(o));
-  const done = new Set([
-    ...settled.map((o) => o.key),
-    ...elsewhere,
-    ...suppressed.keys(),
-    ...waiting.keys(),
-  ]);
   const listOf = (m: Map<string, string>): HeldBack[] =>
     [...m].map(([key, reason]) => ({ key, reason })).sort((a, b) => (a.key < b.key ? -1 : 1));
-  const notStarted = input.items.filter((i) => !done.has(i.key));
+  const notStarted = items.filter((_, index) => settled[index] === 0);
   const notSent = notStarted.length;
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
-    outcomes: settled,
+    outcomes,
     notStarted,
     claimedElsewhere: [...elsewhere].sort(),
     suppressed: listOf(suppressed),
@@ -279,7 +299,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     // A stop that came after every call was settled cut nothing short.
     interrupted:
       input.signal.aborted &&
-      (notStarted.length > 0 || settled.some((o) => o.message?.startsWith('interrupted'))),
+      (notStarted.length > 0 || outcomes.some((o) => o.message?.startsWith('interrupted'))),
     elapsedMs: Date.now() - started,
     ...(claimError !== undefined && {
       stateError: new EngineError(

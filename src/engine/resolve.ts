@@ -20,10 +20,17 @@ export interface PlaceFlags {
 }
 
 export interface ResolvedRequests {
-  readonly requests: readonly CallRequest[];
   readonly targets: ReadonlyMap<string, ResolvedTarget>;
   readonly secrets: readonly Secret[];
   readonly diagnostics: Diagnostic[];
+  /** The due items that have a call to send (every one, unless a call is gone). */
+  readonly items: readonly PlanItem[];
+  /**
+   * The request of a due item, resolved again when its turn comes: the check found that it
+   * resolves, and resolving is pure, so it gives the body the check saw. Nothing resolved
+   * is kept for the whole run.
+   */
+  request(item: PlanItem): CallRequest;
   /** Stops the built-in simulator when this run started it. */
   close(): Promise<void>;
 }
@@ -36,12 +43,15 @@ const withFlags = (target: ResolvedTarget, flags: PlaceFlags): ResolvedTarget =>
 
 /**
  * Interpolates every due call and every target it goes to, reporting all missing variables
- * at once. The built-in simulator is started in this process when a call goes to it.
+ * at once; each call's request is built again when its turn comes (`request`). The built-in
+ * simulator is started in this process when a call goes to it.
  */
 export const resolveRequests = async (
   prepared: Prepared,
   due: readonly PlanItem[],
   flags: PlaceFlags,
+  /** The plan's `now` minus the real time when it was made (a slot's deadline moves with it). */
+  shiftMs = 0,
 ): Promise<ResolvedRequests> => {
   const diagnostics: Diagnostic[] = [];
   const secrets: Secret[] = [];
@@ -82,19 +92,49 @@ export const resolveRequests = async (
     targets.set(name, withFlags(result.target, flags));
   }
   const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
-  const requests: CallRequest[] = [];
+  // Every call is resolved once here, to report every problem before anything is sent;
+  // only its problems and secrets are kept (each secret once, in the order first met).
+  const seen = new Set<string>();
   for (const item of due) {
     const def = byName.get(item.name);
     if (def === undefined) continue;
     const result = resolveCall(def, prepared.env);
-    if ('diagnostics' in result) {
+    if (!result.ok) {
       diagnostics.push(...result.diagnostics);
       continue;
     }
-    secrets.push(...result.secrets);
-    requests.push({ key: item.key, target: item.target, body: result.body });
+    for (const secret of result.secrets) {
+      const id = `${secret.name}\u0000${secret.value}\u0000${secret.always === true}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      secrets.push(secret);
+    }
   }
-  return { requests, targets, secrets, diagnostics: uniqueDiagnostics(diagnostics), close };
+  const request = (item: PlanItem): CallRequest => {
+    const def = byName.get(item.name);
+    const result = def && resolveCall(def, prepared.env);
+    if (!result?.ok) throw new Error(`${item.key} did not resolve as it did when checked`);
+    const deadlineMs = item.slot === undefined ? undefined : def?.schedule?.deadlineMs;
+    return deadlineMs === undefined
+      ? { key: item.key, target: item.target, body: result.body }
+      : {
+          key: item.key,
+          target: item.target,
+          body: result.body,
+          notAfterMs: Date.parse(item.slot as string) + deadlineMs - shiftMs,
+        };
+  };
+  const items = due.every((item) => byName.has(item.name))
+    ? due
+    : due.filter((item) => byName.has(item.name));
+  return {
+    targets,
+    secrets,
+    diagnostics: uniqueDiagnostics(diagnostics),
+    items,
+    request,
+    close,
+  };
 };
 
 /**

@@ -18,5 +18,5 @@ export {
   type Verdict,
 } from './policy.js';
 export { createRateLimiter, type Rate, type RateLimiter } from './rate.js';
-export { executeCalls } from './run.js';
+export { executeCalls, type RequestSource } from './run.js';
 export type { CallRequest, ResolvedTarget } from './target.js';

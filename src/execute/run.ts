@@ -7,28 +7,50 @@ import { createTargetState, type TargetState } from './target-state.js';
 export type { ExecuteContext, ExecuteEvent } from './context.js';
 
 /**
+ * Requests built one at a time, when their turn comes: the executor then holds only the
+ * requests in flight, not every resolved body of the run.
+ */
+export interface RequestSource {
+  readonly length: number;
+  /** The target of request `index`, known before it is built. */
+  target(index: number): string;
+  /** Request `index`, built now. */
+  request(index: number): CallRequest;
+}
+
+const arraySource = (requests: readonly CallRequest[]): RequestSource => ({
+  length: requests.length,
+  target: (index) => (requests[index] as CallRequest).target,
+  request: (index) => requests[index] as CallRequest,
+});
+
+/**
  * Sends every request to its target: per target at most `concurrency` in flight and at
  * most `rate` new requests; targets run side by side. Returns the outcomes in request
  * order. A call the run never started (aborted before its first intent) has no outcome.
  */
 export async function executeCalls(
-  requests: readonly CallRequest[],
+  requests: readonly CallRequest[] | RequestSource,
   ctx: ExecuteContext,
 ): Promise<Outcome[]> {
+  const source = Array.isArray(requests)
+    ? arraySource(requests as readonly CallRequest[])
+    : (requests as RequestSource);
   const rt = createRuntime(ctx);
   // By request index: the order they are returned in, without a map or a sort.
-  const outcomes: (Outcome | undefined)[] = new Array(requests.length);
+  const outcomes: (Outcome | undefined)[] = new Array(source.length);
   const record = (index: number, outcome: Outcome) => {
     outcomes[index] = outcome;
     rt.emit({ type: 'call:done', outcome });
   };
 
   const byTarget = new Map<string, number[]>();
-  requests.forEach((request, index) => {
-    const list = byTarget.get(request.target) ?? [];
-    list.push(index);
-    byTarget.set(request.target, list);
-  });
+  for (let index = 0; index < source.length; index++) {
+    const name = source.target(index);
+    const list = byTarget.get(name);
+    if (list === undefined) byTarget.set(name, [index]);
+    else list.push(index);
+  }
 
   const runs: Promise<void>[] = [];
   for (const [name, indexes] of byTarget) {
@@ -36,13 +58,13 @@ export async function executeCalls(
     const client = ctx.clients.get(name);
     if (!target || !client) {
       for (const index of indexes) {
-        const request = requests[index] as CallRequest;
+        const request = source.request(index);
         record(index, notSent(request, rt, `not sent: no target named \`${name}\``));
       }
       continue;
     }
     const state = createTargetState(target, client, rt);
-    runs.push(runTarget(requests, indexes, state, rt, record));
+    runs.push(runTarget(source, indexes, state, rt, record));
   }
   await Promise.all(runs);
 
@@ -51,7 +73,7 @@ export async function executeCalls(
 
 /** `concurrency` workers share the target's queue; each takes one call at a time. */
 async function runTarget(
-  requests: readonly CallRequest[],
+  source: RequestSource,
   indexes: readonly number[],
   state: TargetState,
   rt: Runtime,
@@ -62,7 +84,7 @@ async function runTarget(
     while (next < indexes.length) {
       const index = indexes[next++] as number;
       if (rt.signal?.aborted) return;
-      const outcome = await placeCall(requests[index] as CallRequest, state, rt);
+      const outcome = await placeCall(source.request(index), state, rt);
       if (outcome) record(index, outcome);
     }
   };
