@@ -41,7 +41,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 /** undici's own per-phase timeouts, behind the timer that bounds the whole attempt. */
 export const BACKSTOP_MS = 1_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 4_000;
-const ATTEMPT_PATTERN = new RegExp(`\\r\\n${ATTEMPT_HEADER}: ([^\\r\\n]+)\\r\\n`, 'i');
+const ATTEMPT_LINE = `\r\n${ATTEMPT_HEADER}: `;
 const REGISTRY = Symbol.for('callops.execute.sent-attempts');
 
 /**
@@ -82,7 +82,12 @@ function sentAttempts(): Set<string> {
   subscribe('undici:client:sendHeaders', (message) => {
     const headers = (message as { headers?: unknown }).headers;
     if (typeof headers !== 'string') return;
-    const id = ATTEMPT_PATTERN.exec(headers)?.[1];
+    // Our own header, written as given: found without a regular expression per request.
+    const at = headers.indexOf(ATTEMPT_LINE);
+    if (at < 0) return;
+    const from = at + ATTEMPT_LINE.length;
+    const end = headers.indexOf('\r\n', from);
+    const id = headers.slice(from, end < 0 ? undefined : end).trim();
     if (id) sent.add(id);
   });
   return sent;
@@ -164,33 +169,50 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
   };
 }
 
-/** Reads a body up to `cap` bytes; past it the stream is destroyed (the socket goes with it). */
-export async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+/** What readCapped reads from: a Node stream (undici's response body). */
+export interface CappedBody {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  destroy(error?: Error): unknown;
+}
+
+/**
+ * Reads a body up to `cap` bytes; past it the stream is destroyed (the socket goes with it).
+ * Listens to the stream's events rather than iterating it: the same chunks, without an
+ * async iterator per response.
+ */
+export function readCapped(
+  body: CappedBody,
   cap: number,
 ): Promise<{ text: string; truncated: boolean; error?: string }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  let error: string | undefined;
-  try {
-    for await (const chunk of body) {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (truncated: boolean, error?: string): void => {
+      if (done) return;
+      done = true;
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      resolve({ text, truncated, ...(error === undefined ? {} : { error }) });
+    };
+    body.on('data', (chunk) => {
+      if (done) return;
       if (size + chunk.length > cap) {
         chunks.push(chunk.subarray(0, cap - size));
         size = cap;
-        truncated = true;
-        break;
+        finish(true);
+        body.destroy();
+        return;
       }
       chunks.push(chunk);
       size += chunk.length;
-    }
-  } catch (cause) {
-    error = describeError(cause).message;
-  } finally {
-    if (truncated) body.destroy();
-  }
-  const text = Buffer.concat(chunks, size).toString('utf8');
-  return { text, truncated, ...(error === undefined ? {} : { error }) };
+    });
+    body.on('end', () => finish(false));
+    body.on('error', (cause) => finish(false, describeError(cause).message));
+    // Closed before its end without an error: cut short, as iterating it would say.
+    body.on('close', () => finish(false, 'Premature close'));
+  });
 }
 
 export function seconds(ms: number): string {
