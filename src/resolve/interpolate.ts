@@ -110,23 +110,51 @@ export const interpolate = (value: unknown, env: Env): Interpolated => {
   const missing: MissingReference[] = [];
   const malformed: MalformedReference[] = [];
   const secrets = new Map<string, Secret>();
-  const walk = (node: unknown, path: PathSegments): unknown => {
+  // The path of the node being walked, copied only where a problem is reported: most
+  // strings hold no reference, and a path per node was most of what resolving allocated.
+  const path: (string | number)[] = [];
+  const walk = (node: unknown): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
       const r = interpolateString(node, env);
-      for (const name of r.missing) missing.push({ name, path });
-      if (r.malformed) malformed.push({ text: node, path });
+      if (r.missing.length > 0 || r.malformed) {
+        const at = [...path];
+        for (const name of r.missing) missing.push({ name, path: at });
+        if (r.malformed) malformed.push({ text: node, path: at });
+      }
       for (const s of r.secrets) secrets.set(`${s.name}\u0000${s.value}`, s);
       return r.text;
     }
-    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
+    if (Array.isArray(node)) {
+      const out = new Array<unknown>(node.length);
+      for (let index = 0; index < node.length; index++) {
+        path.push(index);
+        out[index] = walk(node[index]);
+        path.pop();
+      }
+      return out;
+    }
     if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(
-        Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]),
-      );
+      // Own properties defined one by one, as Object.fromEntries defines them (a
+      // `__proto__` key stays a key), in the same order.
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(node)) {
+        path.push(key);
+        const item = walk((node as Record<string, unknown>)[key]);
+        path.pop();
+        if (key === '__proto__') {
+          Object.defineProperty(out, key, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else out[key] = item;
+      }
+      return out;
     }
     return node;
   };
-  const result = walk(value, []);
+  const result = walk(value);
   return { value: result, missing, malformed, secrets: [...secrets.values()] };
 };
