@@ -438,17 +438,22 @@ const applyProject = (url, calls, concurrency) => {
 let measured = 0;
 /**
  * Runs `node …args` as a child under /usr/bin/time, its stdout drained through a pipe (as a
- * CI log reads it). Resolves with its wall time (ms) and peak RSS (KB); rejects when it
- * fails or runs past `limitMs`.
+ * CI log reads it). Resolves with its wall time (ms), peak RSS (KB) and CPU time (user +
+ * system, ms: steadier than the wall time on a machine shared with other work); rejects
+ * when it fails or runs past `limitMs`.
  */
 const measureChild = (args, env = {}, limitMs = 600_000) =>
   new Promise((resolve, reject) => {
     const rssFile = join(tmpdir(), `callops-bench-rss-${process.pid}-${measured++}`);
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let tail = '';
     child.stdout.resume();
     child.stderr.on('data', (chunk) => {
@@ -459,10 +464,15 @@ const measureChild = (args, env = {}, limitMs = 600_000) =>
     child.once('close', (code) => {
       clearTimeout(timer);
       const ms = performance.now() - started;
-      const rss = Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1), 10);
+      const [rss, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1).split(' ');
       rmSync(rssFile, { force: true });
       if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${tail}`));
-      else resolve({ ms, rssKB: rss });
+      else
+        resolve({
+          ms,
+          rssKB: Number.parseInt(rss, 10),
+          cpuMs: (Number(user) + Number(sys)) * 1000,
+        });
     });
   });
 
@@ -601,6 +611,14 @@ try {
       floor: `raw undici Pool, same bodies: ${(best(small, (p) => p.raw.ms) / 1000).toFixed(2)} s`,
       ratio: `${(best(small, (p) => p.ours.ms) / best(small, (p) => p.raw.ms)).toFixed(2)}×`,
       goal: '≤ 1.3×',
+    });
+    const cpu = (xs) => `${(best(xs, (p) => p) / 1000).toFixed(2)} s`;
+    applyRows.push({
+      what: `CPU time (user + sys) of the same, ${APPLY_CALLS.toLocaleString('en')} calls`,
+      ours: cpu(small.map((p) => p.ours.cpuMs)),
+      floor: `raw: ${cpu(small.map((p) => p.raw.cpuMs))}`,
+      ratio: `${(best(small, (p) => p.ours.cpuMs) / best(small, (p) => p.raw.cpuMs)).toFixed(2)}×`,
+      goal: '(the steadier measure)',
     });
     const mb = (kb) => `${Math.round(kb / 1024).toLocaleString('en')} MB`;
     const oursLarge = best(large, (p) => p.ours.rssKB);
