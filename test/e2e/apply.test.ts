@@ -418,6 +418,28 @@ describe('callops apply against the simulator', () => {
     expect(gw.sim.received()).toHaveLength(0);
     expect(gw.project.exists('callops.lock')).toBe(false);
   });
+
+  it('a reference that cannot resolve in the last of many calls stops the run before the first is sent', async () => {
+    // Requests are resolved again when their turn comes: the first pass must still have
+    // found every problem, however far down the list, before anything left.
+    const calls = Array.from({ length: 80 }, (_, i) => ({ name: `c${i}` }));
+    const gw = await gateway({
+      'calls/a.yaml': callsYaml([
+        ...calls,
+        { name: 'needs-middle', to: '{ type: phone, number: "${MIDDLE_NUMBER}" }' },
+      ]),
+      'calls/z.yaml': callsYaml([
+        ...calls.map((c) => ({ name: `z-${c.name}` })),
+        { name: 'needs-last', to: '{ type: phone, number: "${LAST_NUMBER}" }' },
+      ]),
+    });
+    const r = await gw.run(['apply', '--yes', '--concurrency', '4']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/calls\/a\.yaml:\d+:\d+: .*MIDDLE_NUMBER/);
+    expect(r.stderr).toMatch(/calls\/z\.yaml:\d+:\d+: .*LAST_NUMBER/);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+  });
 });
 
 describe('callops apply without a gateway', () => {
