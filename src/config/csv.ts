@@ -16,6 +16,8 @@ export interface RowSite {
   readonly index: number;
   /** The row's raw text, for locating a cell only when one is wrong. */
   readonly raw: string;
+  /** Where `raw` starts in the text read (a string index), or -1 when it was not found there. */
+  readonly start: number;
 }
 
 export interface CsvRead {
@@ -66,6 +68,20 @@ export const cellPositions = (
 export const cellSite = (row: RowSite, index: number): { line: number; column: number } =>
   cellPositions(row.raw, row.line)[index] ?? { line: row.line, column: 1 };
 
+/**
+ * Where the record `raw` starts in `text`, reading on from `from`: there, or after the empty
+ * lines (and the BOM) csv-parse skipped; -1 when not found so near (never a search of the rest).
+ */
+const recordStart = (text: string, raw: string, from: number): number => {
+  let at = from;
+  for (;;) {
+    if (text.startsWith(raw, at)) return at;
+    const ch = text.charCodeAt(at);
+    if (ch !== 10 && ch !== 13 && ch !== 0xfeff) return -1;
+    at += 1;
+  }
+};
+
 const newlines = (text: string): number => {
   let n = 0;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
@@ -93,6 +109,8 @@ export const readCsv = (
   let seenHeader = false;
   let rows = 0;
   let index = 0;
+  // Where the next record starts in `text`.
+  let cursor = 0;
   try {
     parse(text, {
       bom: true,
@@ -106,6 +124,8 @@ export const readCsv = (
         // The raw text ends with the record delimiter (not with the file's last record).
         const raw = given2.raw.replace(/\r?\n$|\r$/, '');
         const line = context.lines - newlines(raw);
+        const start = recordStart(text, raw, cursor);
+        if (start >= 0) cursor = start + raw.length;
         if (!seenHeader) {
           seenHeader = true;
           headerLine = line;
@@ -146,7 +166,7 @@ export const readCsv = (
           return undefined;
         }
         index += 1;
-        const site: RowSite = { line, index, raw };
+        const site: RowSite = { line, index, raw, start };
         if (cells.length !== header.length) {
           const at =
             cells.length > header.length

@@ -1,0 +1,106 @@
+import type { RowSite } from '../config/csv.js';
+
+/**
+ * The rows of one recipients CSV, kept as the file's text and four numbers a row (where its
+ * record starts and ends in the text, its line, its data-row number) instead of an array of
+ * cells: a campaign's memory then grows by a few bytes a row beyond its file. A row's cells
+ * are cut from the text again when asked for. A record whose cells are not simply its text
+ * split at each comma (quotes, a comma or a line break inside a cell) keeps the cells the
+ * CSV reader gave, so a cell is always exactly what the reader read.
+ */
+export class RowTable {
+  readonly #text: string;
+  #starts = new Int32Array(64);
+  #ends = new Int32Array(64);
+  #lines = new Int32Array(64);
+  #numbers = new Int32Array(64);
+  /** The cells of records that are not their text split at commas. */
+  readonly #kept = new Map<number, readonly string[]>();
+  #count = 0;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds a row read as `cells` at `site`; its ordinal. */
+  add(cells: readonly string[], site: RowSite): number {
+    const i = this.#count;
+    if (i === this.#starts.length) this.#grow(i * 2);
+    const end = site.start + site.raw.length;
+    this.#starts[i] = site.start;
+    this.#ends[i] = end;
+    this.#lines[i] = site.line;
+    this.#numbers[i] = site.index;
+    if (site.start < 0 || !this.#isPlain(cells, site.start, end)) this.#kept.set(i, cells);
+    this.#count = i + 1;
+    return i;
+  }
+
+  /** Frees the room reserved for rows not read (once every row is added). */
+  trim(): void {
+    if (this.#count < this.#starts.length) this.#grow(this.#count);
+  }
+
+  #grow(size: number): void {
+    const copy = (from: Int32Array) => {
+      const to = new Int32Array(size);
+      to.set(from.subarray(0, Math.min(size, this.#count)));
+      return to;
+    };
+    this.#starts = copy(this.#starts);
+    this.#ends = copy(this.#ends);
+    this.#lines = copy(this.#lines);
+    this.#numbers = copy(this.#numbers);
+  }
+
+  /** Whether the text from `start` to `end` is the cells joined by commas, none holding a comma. */
+  #isPlain(cells: readonly string[], start: number, end: number): boolean {
+    const text = this.#text;
+    let at = start;
+    for (let c = 0; c < cells.length; c += 1) {
+      const cell = cells[c] as string;
+      if (c > 0) {
+        if (text.charCodeAt(at) !== 44) return false;
+        at += 1;
+      }
+      if (cell.includes(',') || !text.startsWith(cell, at)) return false;
+      at += cell.length;
+    }
+    return at === end;
+  }
+
+  /** The cells of row `i`. */
+  cells(i: number): readonly string[] {
+    return this.#kept.get(i) ?? this.#text.slice(this.#starts[i], this.#ends[i]).split(',');
+  }
+
+  /** Cell `column` of row `i` ('' past the last). */
+  cell(i: number, column: number): string {
+    const kept = this.#kept.get(i);
+    if (kept !== undefined) return kept[column] ?? '';
+    const text = this.#text;
+    const end = this.#ends[i] as number;
+    let at = this.#starts[i] as number;
+    for (let c = 0; c < column; c += 1) {
+      const comma = text.indexOf(',', at);
+      if (comma < 0 || comma >= end) return '';
+      at = comma + 1;
+    }
+    const comma = text.indexOf(',', at);
+    return text.slice(at, comma < 0 || comma > end ? end : comma);
+  }
+
+  /** The line row `i` starts on. */
+  line(i: number): number {
+    return this.#lines[i] as number;
+  }
+
+  /** The 1-based data-row number of row `i` (its id when the CSV has no `id` column). */
+  number(i: number): number {
+    return this.#numbers[i] as number;
+  }
+}
