@@ -63,7 +63,7 @@ lockfile.
       retryUnknown: ctx.values['retry-unknown'] === true,
     });
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
-    const unsettled = unsettledEntries(lock, project.calls, new Set(plan.due.map((i) => i.key)));
+    const unsettled = unsettledEntries(lock, project.calls, plan.due);
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);
     reportDiagnostics(ctx, unresolved, prepared.sourceText);
