@@ -7,7 +7,7 @@ import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.
 import type { Site } from '../validate/site.js';
 import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
 import type { RedialPolicy } from './redial.js';
-import { RowTable } from './rows.js';
+import { RowIds, RowTable } from './rows.js';
 import {
   compileSlots,
   findRowReferences,
@@ -238,7 +238,8 @@ export const expandCampaign = (
   let numberSlot: Slot | undefined;
   const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
   let header: readonly string[] = [];
-  const ids = new Map<string, number>();
+  // The rows' ids (when the header has an `id` column), to find one used twice.
+  let ids: RowIds | undefined;
   const spec = call.schedule;
   const zoneMatters =
     spec !== undefined &&
@@ -298,6 +299,8 @@ export const expandCampaign = (
   const onRow = (cells: readonly string[], site: RowSite) => {
     const t = template;
     if (t === undefined) return;
+    // Every row read is in the table (a row with a problem too: its line is where an id was first used).
+    const ordinal = t.table.add(cells, site);
     let bad = false;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
@@ -305,9 +308,9 @@ export const expandCampaign = (
       bad = true;
       diagnostics.push(errorAt(file, cellAt(column), message));
     };
-    let id = String(site.index);
+    // Without an `id` column a row's id is its number, computed when asked for.
     if (idColumn !== undefined) {
-      id = cells[idColumn] ?? '';
+      const id = cells[idColumn] ?? '';
       if (!ROW_ID.test(id)) {
         fail(
           idColumn,
@@ -316,10 +319,11 @@ export const expandCampaign = (
             : `id \`${id}\` must be letters, digits, \`.\`, \`_\` or \`-\``,
         );
       } else {
-        const first = ids.get(id);
-        if (first !== undefined)
-          fail(idColumn, `id \`${id}\` is used twice (first on line ${first})`);
-        else ids.set(id, site.line);
+        ids ??= new RowIds(t.table, idColumn);
+        const first = ids.firstOrAdd(id, ordinal);
+        if (first >= 0) {
+          fail(idColumn, `id \`${id}\` is used twice (first on line ${t.table.line(first)})`);
+        }
       }
     }
     for (const column of referenced) {
@@ -361,7 +365,7 @@ export const expandCampaign = (
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
     }
-    rows.push(new RowDefinition(t, t.table.add(cells, site)));
+    rows.push(new RowDefinition(t, ordinal));
   };
 
   const read = readCsv(file, csv, onRow, (columns) => {

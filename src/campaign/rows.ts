@@ -104,3 +104,66 @@ export class RowTable {
     return this.#numbers[i] as number;
   }
 }
+
+/** FNV-1a of a string's UTF-16 code units. */
+const hashOf = (text: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+};
+
+/**
+ * The ids of a table's rows, for the check that each is used once, without a string kept per
+ * row: an open-addressing table of row ordinals keyed by the id's hash (typed arrays), the id
+ * itself read back from the row's cell when hashes agree.
+ */
+export class RowIds {
+  readonly #table: RowTable;
+  readonly #column: number;
+  /** Row ordinal + 1 per slot; 0 is an empty slot. */
+  #slots = new Int32Array(1024);
+  #hashes = new Int32Array(1024);
+  #count = 0;
+
+  constructor(table: RowTable, column: number) {
+    this.#table = table;
+    this.#column = column;
+  }
+
+  /** The ordinal of the first row whose id is `id`; when there is none, -1, and row `ordinal` is recorded as it. */
+  firstOrAdd(id: string, ordinal: number): number {
+    const hash = hashOf(id);
+    const mask = this.#slots.length - 1;
+    let at = hash & mask;
+    for (;;) {
+      const held = this.#slots[at] as number;
+      if (held === 0) break;
+      if (this.#hashes[at] === hash && this.#table.cell(held - 1, this.#column) === id) {
+        return held - 1;
+      }
+      at = (at + 1) & mask;
+    }
+    this.#slots[at] = ordinal + 1;
+    this.#hashes[at] = hash;
+    this.#count += 1;
+    if (this.#count * 2 > this.#slots.length) this.#grow();
+    return -1;
+  }
+
+  #grow(): void {
+    const slots = this.#slots;
+    const hashes = this.#hashes;
+    this.#slots = new Int32Array(slots.length * 2);
+    this.#hashes = new Int32Array(slots.length * 2);
+    const mask = this.#slots.length - 1;
+    for (let i = 0; i < slots.length; i += 1) {
+      const held = slots[i] as number;
+      if (held === 0) continue;
+      const hash = hashes[i] as number;
+      let at = hash & mask;
+      while (this.#slots[at] !== 0) at = (at + 1) & mask;
+      this.#slots[at] = held;
+      this.#hashes[at] = hash;
+    }
+  }
+}

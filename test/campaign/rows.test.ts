@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RowTable } from '../../src/campaign/rows.js';
+import { RowIds, RowTable } from '../../src/campaign/rows.js';
 import { readCsv } from '../../src/config/csv.js';
 
 /** Reads `text` as readCsv does, each row also into a RowTable; the cells of both. */
@@ -90,6 +90,48 @@ describe('RowTable: rows kept as the CSV text and a few numbers', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('RowIds: each id once, without a string kept per row', () => {
+  /** The first earlier row of each row's id (-1 when none), as RowIds and as a Map find it. */
+  const firsts = (ids: readonly string[]) => {
+    const text = `id\n${ids.join('\n')}\n`;
+    const table = new RowTable(text);
+    const index = new RowIds(table, 0);
+    const seen = new Map<string, number>();
+    const found: number[] = [];
+    const expected: number[] = [];
+    readCsv('f.csv', text, (cells, site) => {
+      const i = table.add(cells, site);
+      const id = cells[0] as string;
+      found.push(index.firstOrAdd(id, i));
+      expected.push(seen.get(id) ?? -1);
+      if (!seen.has(id)) seen.set(id, i);
+    });
+    return { found, expected };
+  };
+
+  it('finds the first row of a repeated id, past its first room (5,000 ids)', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `r${i % 3000}`);
+    const { found, expected } = firsts(ids);
+    expect(found).toHaveLength(5000);
+    expect(found).toEqual(expected);
+    expect(found[3000]).toBe(0);
+    expect(found[2999]).toBe(-1);
+  });
+
+  it('agrees with a Map on any list of ids (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[A-Za-z0-9._-]{1,3}$/), { minLength: 1, maxLength: 3000 }),
+        (ids) => {
+          const { found, expected } = firsts(ids);
+          expect(found).toEqual(expected);
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });
