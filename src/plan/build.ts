@@ -15,7 +15,8 @@ import {
   nextSlots,
   scanSlots,
 } from '../schedule/index.js';
-import type { Lockfile, ScheduleMemory } from '../state/types.js';
+import { summaryOf } from '../state/lock-index.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey, renderTo } from './keys.js';
@@ -54,6 +55,27 @@ export const MISSED_LOOKBACK_MS = 24 * 3_600_000;
 export const MISSED_PER_CALL = 10;
 
 type Bucket = 'due' | 'upcoming' | 'missed' | 'skipped';
+
+const emptiness = new WeakMap<object, boolean>();
+
+/** Whether the lockfile has no entry at all (its index says so, else one key is looked for). */
+const isEmpty = (calls: Lockfile['calls']): boolean => {
+  let empty = emptiness.get(calls);
+  if (empty === undefined) {
+    const summary = summaryOf(calls);
+    empty = summary === undefined ? Object.keys(calls).length === 0 : summary.count === 0;
+    emptiness.set(calls, empty);
+  }
+  return empty;
+};
+
+/**
+ * The lockfile's entry of `key`. A campaign's rows look up keys the lockfile does not hold, and
+ * V8 keeps what each such lookup makes beyond the young generation: with no entries at all
+ * nothing is looked up.
+ */
+const entryAt = (calls: Lockfile['calls'], key: string): LockEntry | undefined =>
+  isEmpty(calls) ? undefined : calls[key];
 type Sink = (bucket: Bucket, item: PlanItem) => void;
 
 /** Scans one search for the latest slots may take: bounds a plan of dense schedules. */
@@ -269,7 +291,7 @@ const nextAttempt = (
 ):
   | { readonly item: PlanItem; readonly notBefore?: Date }
   | { readonly bucket: Bucket; readonly item: PlanItem } => {
-  const attempts = attemptsIn(input.lock.calls, built.key).map(
+  const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
     (entry): AttemptState => ({ entry }),
   );
   const progress = rowProgress(attempts, policy);
@@ -326,7 +348,7 @@ const planAttempt = (
   cache: HoursCache,
 ): void => {
   const key = built.key;
-  const entry = input.lock.calls[key];
+  const entry = entryAt(input.lock.calls, key);
   const decided = decide(key, entry, input.retryUnknown ?? false);
   const bucket = decided.bucket;
   const reason = decided.reason ?? built.reason;
@@ -457,7 +479,7 @@ const planCall = (
     return;
   }
   const built = item();
-  const entry = input.lock.calls[built.key];
+  const entry = entryAt(input.lock.calls, built.key);
   if (entry?.status === 'placed' && entry.sid !== undefined && input.replace?.includes(call.name)) {
     add(
       'due',
