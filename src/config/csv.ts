@@ -99,6 +99,7 @@ interface RawRecord {
 const eachRecord = (
   text: string,
   options: Options,
+  chunkChars: number,
   emit: (given: RawRecord, lines: number) => void,
 ): void => {
   const parser = new Parser(options);
@@ -116,13 +117,24 @@ const eachRecord = (
   ).api;
   if (typeof api?.parse === 'function') {
     const info = parser.info;
-    const error = api.parse(
-      Buffer.from(text),
-      true,
-      (given) => emit(given, info.lines),
-      () => undefined,
-    );
-    if (error !== undefined) throw error;
+    const push = (given: RawRecord) => emit(given, info.lines);
+    // The text is handed over in pieces, as a stream would be: each piece's bytes are let go
+    // at once instead of a copy of the whole file living as long as the reading.
+    let at = 0;
+    do {
+      let end = Math.min(text.length, at + chunkChars);
+      // Never between the two halves of a surrogate pair.
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += end - at > 1 ? -1 : 1;
+      const error = api.parse(
+        Buffer.from(text.slice(at, end)),
+        end === text.length,
+        push,
+        () => undefined,
+      );
+      if (error !== undefined) throw error;
+      at = end;
+    } while (at < text.length);
     return;
   }
   parse(text, {
@@ -133,6 +145,9 @@ const eachRecord = (
     },
   });
 };
+
+/** Characters handed to csv-parse at a time. */
+export const CSV_CHUNK_CHARS = 64 * 1024;
 
 const newlines = (text: string): number => {
   let n = 0;
@@ -154,6 +169,8 @@ export const readCsv = (
   onHeader?: (header: readonly string[], line: number) => void,
   /** What an empty file is told: what its header should name. */
   emptyMessage = 'the file is empty: a recipients CSV needs a header row naming its columns, then one row per recipient',
+  /** How many characters are handed to csv-parse at a time. */
+  chunkChars: number = CSV_CHUNK_CHARS,
 ): CsvRead => {
   const diagnostics: Diagnostic[] = [];
   let header: string[] = [];
@@ -165,7 +182,7 @@ export const readCsv = (
   let cursor = 0;
   try {
     const options = { bom: true, raw: true, relax_column_count: true, skip_empty_lines: true };
-    eachRecord(text, options, (given, lines) => {
+    eachRecord(text, options, chunkChars, (given, lines) => {
       const cells = given.record;
       // The raw text ends with the record delimiter (not with the file's last record).
       const raw = given.raw.replace(/\r?\n$|\r$/, '');

@@ -4,23 +4,30 @@ import { RowIds, RowTable } from '../../src/campaign/rows.js';
 import { readCsv } from '../../src/config/csv.js';
 
 /** Reads `text` as readCsv does, each row also into a RowTable; the cells of both. */
-const both = (text: string) => {
+const both = (text: string, chunkChars?: number) => {
   const table = new RowTable(text);
   const read: (readonly string[])[] = [];
   const lines: number[] = [];
   const numbers: number[] = [];
-  readCsv('f.csv', text, (cells, site) => {
-    read.push(cells);
-    lines.push(site.line);
-    numbers.push(site.index);
-    table.add(cells, site);
-  });
+  const diagnostics = readCsv(
+    'f.csv',
+    text,
+    (cells, site) => {
+      read.push(cells);
+      lines.push(site.line);
+      numbers.push(site.index);
+      table.add(cells, site);
+    },
+    undefined,
+    undefined,
+    chunkChars,
+  ).diagnostics;
   table.trim();
-  return { table, read, lines, numbers };
+  return { table, read, lines, numbers, diagnostics };
 };
 
-const sameAsReader = (text: string): void => {
-  const { table, read, lines, numbers } = both(text);
+const sameAsReader = (text: string, chunkChars?: number): void => {
+  const { table, read, lines, numbers } = both(text, chunkChars);
   expect(table.count).toBe(read.length);
   read.forEach((cells, i) => {
     expect(table.cells(i)).toEqual(cells);
@@ -49,9 +56,26 @@ describe('RowTable: rows kept as the CSV text and a few numbers', () => {
     sameAsReader('id,name\r\na,x\rb\r\nc,y\r\n');
   });
 
-  it('grows past its first room, and trims to the rows read', () => {
+  it('grows past its first room (lines ending in CR alone), and trims to the rows read', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => `r${i},"n ${i}",${i % 7 === 0 ? '' : i}`);
+    sameAsReader(`id,name,n\r${rows.join('\r')}\r`);
     sameAsReader(`id,name,n\n${rows.join('\n')}\n`);
+  });
+
+  it('the text handed to csv-parse in pieces reads as in one: records, lines, cells, errors', () => {
+    const text =
+      '\ufeffid,name,phone\r\na,"Doe, Jane",+1\r\n\r\nb,"Sato ""Ken""",+2\r\nc,"Two\r\nLines 😀",+3\r\nd,😀😀,+4\r\n';
+    const whole = both(text);
+    expect(whole.read).toHaveLength(4);
+    for (const chunk of [1, 2, 3, 5, 7, 64]) {
+      const pieces = both(text, chunk);
+      expect(pieces.read, `chunk ${chunk}`).toEqual(whole.read);
+      expect(pieces.lines).toEqual(whole.lines);
+      sameAsReader(text, chunk);
+    }
+    const broken = 'id,name\na,"open\nb,c\n';
+    expect(both(broken).diagnostics).toHaveLength(1);
+    expect(both(broken, 3).diagnostics).toEqual(both(broken).diagnostics);
   });
 
   it('any CSV the reader reads: each row, each cell, the same (property)', () => {
@@ -87,6 +111,7 @@ describe('RowTable: rows kept as the CSV text and a few numbers', () => {
           );
           const text = `${bom ? '\ufeff' : ''}${[header, ...body].join(blank ? eol + eol : eol)}${eol}`;
           sameAsReader(text);
+          sameAsReader(text, 3);
         },
       ),
       { numRuns: 300 },
