@@ -10,16 +10,29 @@ import type { RowSite } from '../config/csv.js';
  */
 export class RowTable {
   readonly #text: string;
-  #starts = new Int32Array(64);
-  #ends = new Int32Array(64);
-  #lines = new Int32Array(64);
-  #numbers = new Int32Array(64);
+  #starts: Int32Array;
+  #ends: Int32Array;
+  #lines: Int32Array;
+  #numbers: Int32Array;
   /** The cells of records that are not their text split at commas. */
   readonly #kept = new Map<number, readonly string[]>();
   #count = 0;
 
   constructor(text: string) {
     this.#text = text;
+    // Room for a row per line (the header's included), so the arrays are rarely copied.
+    let lines = 1;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines += 1;
+    const room = Math.max(16, lines);
+    this.#starts = new Int32Array(room);
+    this.#ends = new Int32Array(room);
+    this.#lines = new Int32Array(room);
+    this.#numbers = new Int32Array(room);
+  }
+
+  /** How many rows the table has room for without growing. */
+  get room(): number {
+    return this.#starts.length;
   }
 
   get count(): number {
@@ -121,13 +134,18 @@ export class RowIds {
   readonly #table: RowTable;
   readonly #column: number;
   /** Row ordinal + 1 per slot; 0 is an empty slot. */
-  #slots = new Int32Array(1024);
-  #hashes = new Int32Array(1024);
+  #slots: Int32Array;
+  #hashes: Int32Array;
   #count = 0;
 
   constructor(table: RowTable, column: number) {
     this.#table = table;
     this.#column = column;
+    // At most half full for as many rows as the table has room for.
+    let size = 1024;
+    while (size < table.room * 2) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#hashes = new Int32Array(size);
   }
 
   /** The ordinal of the first row whose id is `id`; when there is none, -1, and row `ordinal` is recorded as it. */
