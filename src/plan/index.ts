@@ -6,6 +6,7 @@ export {
   type PlanFileCheck,
   type PlanFileContext,
   type PlanFileItem,
+  planFileText,
   toPlanFile,
 } from './file.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';

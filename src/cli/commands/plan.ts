@@ -4,7 +4,7 @@ import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
-import { definitionsOf, toPlanFile } from '../../plan/index.js';
+import { definitionsOf, planFileText, toPlanFile } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
@@ -72,7 +72,7 @@ lockfile.
         lockDigest: lockDigest(lock),
         definitions: definitionsOf(project.calls),
       });
-      await writeFile(resolve(ctx.values.out), `${JSON.stringify(file, null, 2)}\n`);
+      await writeFile(resolve(ctx.values.out), planFileText(file));
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
