@@ -198,11 +198,14 @@ export function* chunked(pieces: Iterable<string>, size = 64 * 1024): Generator<
   if (out !== '') yield out;
 }
 
-/** The text of a plan file, `${JSON.stringify(file, null, 2)}\n`, in chunks. */
-export const planFileText = (file: PlanFile): Iterable<string> =>
+/** `${JSON.stringify(value, null, 2)}\n` in chunks (a plan's items one at a time). */
+export const jsonText = (value: unknown): Iterable<string> =>
   chunked(
     (function* () {
-      yield* jsonPieces(file);
+      yield* jsonPieces(value);
       yield '\n';
     })(),
   );
+
+/** The text of a plan file, `${JSON.stringify(file, null, 2)}\n`, in chunks. */
+export const planFileText = (file: PlanFile): Iterable<string> => jsonText(file);

@@ -2,6 +2,7 @@ export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from '
 export { canonicalJson, definitionsOf, planDigest, sha256 } from './digest.js';
 export {
   checkPlanFile,
+  jsonText,
   type PlanFile,
   type PlanFileCheck,
   type PlanFileContext,

@@ -4,7 +4,7 @@ import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
-import { definitionsOf, planFileText, toPlanFile } from '../../plan/index.js';
+import { definitionsOf, jsonText, planFileText, toPlanFile } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
@@ -76,7 +76,10 @@ lockfile.
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
-      ctx.stdout.write(`${JSON.stringify({ ...planJson(plan, unsettled), warnings }, null, 2)}\n`);
+      // Written in pieces: a campaign's plan is large.
+      for (const chunk of jsonText({ ...planJson(plan, unsettled), warnings })) {
+        ctx.stdout.write(chunk);
+      }
     } else if (ctx.format === 'markdown') {
       ctx.stdout.write(
         renderPlanMarkdown({
