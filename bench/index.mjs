@@ -515,7 +515,7 @@ const applyPair = async (calls) => {
 /** Thrown to end the measuring early (BENCH_ONLY). */
 class Done extends Error {}
 
-const CAMPAIGN_ROWS = [20_000, 100_000];
+const CAMPAIGN_ROWS = [20_000, 50_000, 100_000];
 const campaign = [];
 const rows = [];
 /** The issue's rows, as it states them: measure, callops, floor, ratio, goal. */
@@ -758,4 +758,14 @@ if (campaign.length > 0) {
     console.log(
       `  ${c.n.toLocaleString('en')} rows: ${(c.ours / c.base).toFixed(2)}×, ${(c.rss / 1024 / 1024).toFixed(0)} MiB (${(c.baseRss / 1024 / 1024).toFixed(0)} MiB)`,
     );
+  // Memory flat in rows: the peak RSS each row adds, between the smallest and largest run.
+  const first = campaign[0];
+  const last = campaign[campaign.length - 1];
+  if (first !== undefined && last !== undefined && last.n > first.n) {
+    const per = (last.rss - first.rss) / (last.n - first.n);
+    const basePer = (last.baseRss - first.baseRss) / (last.n - first.n);
+    console.log(
+      `  peak RSS growth per row, ${first.n.toLocaleString('en')} → ${last.n.toLocaleString('en')} rows: ${per.toFixed(0)} bytes (csv-parse alone: ${basePer.toFixed(0)} bytes); ${last.n.toLocaleString('en')} rows / ${first.n.toLocaleString('en')} rows: ${(last.rss / first.rss).toFixed(2)}×`,
+    );
+  }
 }

@@ -7,6 +7,7 @@ import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.
 import type { Site } from '../validate/site.js';
 import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
 import type { RedialPolicy } from './redial.js';
+import { RowIds, RowTable } from './rows.js';
 import {
   compileSlots,
   findRowReferences,
@@ -23,8 +24,10 @@ import {
  * once as a literal call (its `${row.X}` counting as references); here each row is checked
  * for the values it puts into it, every problem at the CSV cell that holds it.
  *
- * A row keeps its cells and a pointer to the template, nothing more: its options, schedule and
- * definition hash are computed when asked for (prototype getters, no closure per row).
+ * A row keeps a pointer to the template and its ordinal in the campaign's RowTable (the CSV's
+ * text, a few numbers a row), nothing more: its cells, id, name, options, schedule and
+ * definition hash are computed when asked for (prototype getters, no closure per row), so a
+ * campaign's memory stays nearly flat in its rows.
  */
 
 /** A row id written in an `id` column. */
@@ -54,23 +57,34 @@ export interface CampaignTemplate {
   readonly schedules: Map<string, ScheduleSpec>;
   /** Whether the zone decides anything (a window, or a cron/at read in it). */
   readonly zoneMatters: boolean;
+  /** The rows read. */
+  readonly table: RowTable;
+  /** The `id` column, when the header has one. */
+  readonly idColumn?: number;
 }
 
 /** One recipient row as a call definition (see the module comment). */
 export class RowDefinition implements CallDefinition {
   readonly #template: CampaignTemplate;
-  readonly #cells: readonly string[];
-  #definition: string | undefined;
-  readonly id: string;
-  readonly line: number;
-  constructor(template: CampaignTemplate, id: string, cells: readonly string[], line: number) {
+  /** The row's ordinal in the template's table. */
+  readonly #i: number;
+  constructor(template: CampaignTemplate, i: number) {
     this.#template = template;
-    this.#cells = cells;
-    this.id = id;
-    this.line = line;
-    this.name = `${template.call.name}/${id}`;
+    this.#i = i;
   }
-  readonly name: string;
+  /** The row id: its `id` cell, else its data-row number. */
+  get id(): string {
+    const t = this.#template;
+    return t.idColumn === undefined
+      ? String(t.table.number(this.#i))
+      : t.table.cell(this.#i, t.idColumn);
+  }
+  get line(): number {
+    return this.#template.table.line(this.#i);
+  }
+  get name(): string {
+    return `${this.#template.call.name}/${this.id}`;
+  }
   get campaign(): CampaignRef {
     return { name: this.#template.call.name, id: this.id, recipients: this.#template.file };
   }
@@ -89,11 +103,18 @@ export class RowDefinition implements CallDefinition {
   get redial(): RedialPolicy | undefined {
     return this.#template.call.redial;
   }
+  get #cells(): readonly string[] {
+    return this.#template.table.cells(this.#i);
+  }
   get schedule(): ScheduleSpec | undefined {
     const spec = this.#template.call.schedule;
     const zone = this.#template.zone;
     if (spec === undefined || zone === undefined) return spec;
-    const timezone = rawFill(zone, this.#cells) || 'UTC';
+    const column = zone.parts.length === 1 ? zone.parts[0] : undefined;
+    const timezone =
+      (typeof column === 'object'
+        ? this.#template.table.cell(this.#i, column.column)
+        : rawFill(zone, this.#cells)) || 'UTC';
     // Rows of one zone share one schedule object.
     const known = this.#template.schedules.get(timezone);
     if (known) return known;
@@ -111,10 +132,7 @@ export class RowDefinition implements CallDefinition {
     return slots === undefined ? value : substitute(value, slots, this.#cells);
   }
   get definition(): string {
-    this.#definition ??= sha256(
-      `${this.#template.call.definition}\0${JSON.stringify(this.#cells)}`,
-    );
-    return this.#definition;
+    return sha256(`${this.#template.call.definition}\0${JSON.stringify(this.#cells)}`);
   }
   locate(path: PathSegments): Site {
     return this.#template.call.locate(path);
@@ -220,7 +238,8 @@ export const expandCampaign = (
   let numberSlot: Slot | undefined;
   const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
   let header: readonly string[] = [];
-  const ids = new Map<string, number>();
+  // The rows' ids (when the header has an `id` column), to find one used twice.
+  let ids: RowIds | undefined;
   const spec = call.schedule;
   const zoneMatters =
     spec !== undefined &&
@@ -272,12 +291,16 @@ export const expandCampaign = (
       schedules: new Map(),
       ...(zone === undefined ? {} : { zone }),
       zoneMatters,
+      table: new RowTable(csv),
+      ...(idColumn === undefined ? {} : { idColumn }),
     };
   };
 
   const onRow = (cells: readonly string[], site: RowSite) => {
     const t = template;
     if (t === undefined) return;
+    // Every row read is in the table (a row with a problem too: its line is where an id was first used).
+    const ordinal = t.table.add(cells, site);
     let bad = false;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
@@ -285,9 +308,9 @@ export const expandCampaign = (
       bad = true;
       diagnostics.push(errorAt(file, cellAt(column), message));
     };
-    let id = String(site.index);
+    // Without an `id` column a row's id is its number, computed when asked for.
     if (idColumn !== undefined) {
-      id = cells[idColumn] ?? '';
+      const id = cells[idColumn] ?? '';
       if (!ROW_ID.test(id)) {
         fail(
           idColumn,
@@ -296,10 +319,11 @@ export const expandCampaign = (
             : `id \`${id}\` must be letters, digits, \`.\`, \`_\` or \`-\``,
         );
       } else {
-        const first = ids.get(id);
-        if (first !== undefined)
-          fail(idColumn, `id \`${id}\` is used twice (first on line ${first})`);
-        else ids.set(id, site.line);
+        ids ??= new RowIds(t.table, idColumn);
+        const first = ids.firstOrAdd(id, ordinal);
+        if (first >= 0) {
+          fail(idColumn, `id \`${id}\` is used twice (first on line ${t.table.line(first)})`);
+        }
       }
     }
     for (const column of referenced) {
@@ -341,7 +365,7 @@ export const expandCampaign = (
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
     }
-    rows.push(new RowDefinition(t, id, cells, site.line));
+    rows.push(new RowDefinition(t, ordinal));
   };
 
   const read = readCsv(file, csv, onRow, (columns) => {
@@ -349,6 +373,7 @@ export const expandCampaign = (
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);
   });
+  template?.table.trim();
   if (local.first !== undefined) {
     diagnostics.push({
       ...errorAt(

@@ -9,6 +9,7 @@ import {
   type Secret,
 } from '../resolve/index.js';
 import { type Diagnostic, uniqueDiagnostics } from '../validate/diagnostic.js';
+import type { CallDefinition } from '../validate/model.js';
 import type { Prepared } from './prepare.js';
 import { SIMULATOR_TARGET } from './targets.js';
 
@@ -149,7 +150,6 @@ export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[])
     const result = resolveTarget(spec, prepared.env);
     if ('diagnostics' in result) found.push(...result.diagnostics);
   }
-  const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
   // A campaign's rows were checked when read: the environment is the same for each, so
   // one row per campaign says what resolving would find.
   const names = new Set<string>();
@@ -160,6 +160,12 @@ export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[])
       campaigns.add(item.campaign);
     }
     names.add(item.name);
+  }
+  // Only the calls named above are looked up (a campaign has many rows).
+  const byName = new Map<string, CallDefinition>();
+  for (const call of prepared.project.calls) {
+    const name = call.name;
+    if (names.has(name)) byName.set(name, call);
   }
   for (const name of names) {
     const def = byName.get(name);

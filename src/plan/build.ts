@@ -15,8 +15,10 @@ import {
   nextSlots,
   scanSlots,
 } from '../schedule/index.js';
-import type { Lockfile, ScheduleMemory } from '../state/types.js';
+import { summaryOf } from '../state/lock-index.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
+import { amendItem, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey, renderTo } from './keys.js';
 import { memoryKey } from './memory.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
@@ -53,6 +55,27 @@ export const MISSED_LOOKBACK_MS = 24 * 3_600_000;
 export const MISSED_PER_CALL = 10;
 
 type Bucket = 'due' | 'upcoming' | 'missed' | 'skipped';
+
+const emptiness = new WeakMap<object, boolean>();
+
+/** Whether the lockfile has no entry at all (its index says so, else one key is looked for). */
+const isEmpty = (calls: Lockfile['calls']): boolean => {
+  let empty = emptiness.get(calls);
+  if (empty === undefined) {
+    const summary = summaryOf(calls);
+    empty = summary === undefined ? Object.keys(calls).length === 0 : summary.count === 0;
+    emptiness.set(calls, empty);
+  }
+  return empty;
+};
+
+/**
+ * The lockfile's entry of `key`. A campaign's rows look up keys the lockfile does not hold, and
+ * V8 keeps what each such lookup makes beyond the young generation: with no entries at all
+ * nothing is looked up.
+ */
+const entryAt = (calls: Lockfile['calls'], key: string): LockEntry | undefined =>
+  isEmpty(calls) ? undefined : calls[key];
 type Sink = (bucket: Bucket, item: PlanItem) => void;
 
 /** Scans one search for the latest slots may take: bounds a plan of dense schedules. */
@@ -131,7 +154,7 @@ const planScheduled = (
       input.lock.calls[built.key],
       input.retryUnknown ?? false,
     );
-    add(bucket, reason === undefined ? built : { ...built, reason });
+    add(bucket, reason === undefined ? built : amendItem(built, { reason }));
   };
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
   // most recent is placed; the older ones are superseded. `catchup: all` places every one.
@@ -192,14 +215,21 @@ const planScheduled = (
   for (const slot of upcoming) add('upcoming', item(slot));
 };
 
-const wordsCache = new WeakMap<HoursCache, Map<Hours, { opens?: string; reason: string }>>();
+/** What a row waiting for its hours is told: one object for every row of its zone. */
+interface Words {
+  readonly waiting: true;
+  readonly opens?: string;
+  readonly reason: string;
+}
+
+const wordsCache = new WeakMap<HoursCache, Map<Hours, Words>>();
 
 /** The `opens` and `reason` of a waiting row, the same strings for every row of its zone. */
 const hoursWords = (
   hours: Extract<Hours, { state: 'waiting' }>,
   spec: CallDefinition['schedule'],
   cache: HoursCache,
-): { opens?: string; reason: string } => {
+): Words => {
   let byHours = wordsCache.get(cache);
   if (byHours === undefined) {
     byHours = new Map();
@@ -212,7 +242,8 @@ const hoursWords = (
     hours.opens !== undefined && spec && spec.timezone !== 'UTC'
       ? ` (${localTime(new Date(hours.opens), spec.timezone)})`
       : '';
-  const words = {
+  const words: Words = {
+    waiting: true,
     ...(opens === undefined ? {} : { opens }),
     reason: `waiting: ${hours.why}${opens === undefined ? '' : `; opens ${opens}${local}`}`,
   };
@@ -228,6 +259,7 @@ const hoursWords = (
  */
 const planRow = (
   call: CallDefinition,
+  spec: ScheduleSpec | undefined,
   built: PlanItem,
   input: PlanInput,
   add: Sink,
@@ -238,7 +270,7 @@ const planRow = (
     add(next.bucket, next.item);
     return;
   }
-  planAttempt(call, next.item, next.notBefore, input, add, cache);
+  planAttempt(spec, next.item, next.notBefore, input, add, cache);
 };
 
 const OUTCOME_WORDS: Record<DoneResult, string> = {
@@ -259,7 +291,7 @@ const nextAttempt = (
 ):
   | { readonly item: PlanItem; readonly notBefore?: Date }
   | { readonly bucket: Bucket; readonly item: PlanItem } => {
-  const attempts = attemptsIn(input.lock.calls, built.key).map(
+  const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
     (entry): AttemptState => ({ entry }),
   );
   const progress = rowProgress(attempts, policy);
@@ -268,18 +300,17 @@ const nextAttempt = (
     case 'first':
       return { item: built };
     case 'retry':
-      return { item: { ...built, key: attemptKey(built.key, progress.n) } };
+      return { item: amendItem(built, { key: attemptKey(built.key, progress.n) }) };
     case 'pending': {
       const key = attemptKey(built.key, progress.n);
       const entry = latest(progress.n);
-      if (progress.why === 'unknown') return { item: { ...built, key } };
+      if (progress.why === 'unknown') return { item: amendItem(built, { key }) };
       return {
         bucket: 'skipped',
-        item: {
-          ...built,
+        item: amendItem(built, {
           key,
           reason: `attempt ${progress.n} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}; its outcome is not known yet (status --refresh, apply --wait): no redial before it is`,
-        },
+        }),
       };
     }
     case 'done': {
@@ -288,21 +319,19 @@ const nextAttempt = (
       const status = entry?.outcome?.status ?? entry?.status ?? '?';
       return {
         bucket: 'skipped',
-        item: {
-          ...built,
+        item: amendItem(built, {
           key,
           reason: `done after attempt ${progress.n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): ${OUTCOME_WORDS[progress.result]}`,
-        },
+        }),
       };
     }
     case 'redial': {
       const before = latest(progress.n - 1);
       return {
-        item: {
-          ...built,
+        item: amendItem(built, {
           key: attemptKey(built.key, progress.n),
           reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'})`,
-        },
+        }),
         notBefore: progress.notBefore,
       };
     }
@@ -311,48 +340,80 @@ const nextAttempt = (
 
 /** One attempt of a row, its key settled: due, waiting (redial wait or hours), or expired. */
 const planAttempt = (
-  call: CallDefinition,
+  spec: ScheduleSpec | undefined,
   built: PlanItem,
   notBefore: Date | undefined,
   input: PlanInput,
   add: Sink,
   cache: HoursCache,
 ): void => {
-  const entry = input.lock.calls[built.key];
-  const decided = decide(built.key, entry, input.retryUnknown ?? false);
+  const key = built.key;
+  const entry = entryAt(input.lock.calls, key);
+  const decided = decide(key, entry, input.retryUnknown ?? false);
   const bucket = decided.bucket;
   const reason = decided.reason ?? built.reason;
   if (bucket !== 'due') {
-    add(bucket, reason === undefined ? built : { ...built, reason });
+    add(bucket, reason === undefined ? built : amendItem(built, { reason }));
     return;
   }
-  const spec = call.schedule;
   const hours = spec ? hoursAt(spec, input.now.getTime(), cache) : ({ state: 'open' } as const);
   if (hours.state === 'expired') {
-    add('missed', {
-      ...built,
-      expired: true,
-      reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
-    });
+    add(
+      'missed',
+      amendItem(built, {
+        expired: true,
+        reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
+      }),
+    );
     return;
   }
   if (notBefore !== undefined && notBefore.getTime() > input.now.getTime()) {
     const opens = notBefore.toISOString();
-    add('upcoming', {
-      ...built,
-      waiting: true,
-      opens,
-      reason: `waiting: ${built.reason ?? 'redial'}; from ${opens}`,
-    });
+    add(
+      'upcoming',
+      amendItem(built, {
+        waiting: true,
+        opens,
+        reason: `waiting: ${built.reason ?? 'redial'}; from ${opens}`,
+      }),
+    );
     return;
   }
   if (hours.state === 'waiting') {
     // Rows of one zone share the words (built once per plan, not once per row).
-    const words = hoursWords(hours, spec, cache);
-    add('upcoming', { ...built, waiting: true, ...words });
+    add('upcoming', amendItem(built, hoursWords(hours, spec, cache), true));
     return;
   }
-  add('due', reason === undefined ? built : { ...built, reason });
+  add('due', reason === undefined ? built : amendItem(built, { reason }));
+};
+
+/**
+ * The fields of a campaign row's item that it does not take from its row, one object for all
+ * the rows they agree for (made once per plan).
+ */
+const rowFields = (
+  cache: Map<string, RowItemFields>,
+  target: string,
+  campaign: string,
+  slot: string | undefined,
+  local: string | undefined,
+  reason: string | undefined,
+): RowItemFields => {
+  const id =
+    slot === undefined && reason === undefined
+      ? `${target}\0${campaign}`
+      : JSON.stringify([target, campaign, slot ?? null, local ?? null, reason ?? null]);
+  const known = cache.get(id);
+  if (known) return known;
+  const made: RowItemFields = {
+    target,
+    campaign,
+    ...(slot === undefined ? {} : { slot }),
+    ...(local === undefined ? {} : { local }),
+    ...(reason === undefined ? {} : { reason }),
+  };
+  cache.set(id, made);
+  return made;
 };
 
 const planCall = (
@@ -361,25 +422,35 @@ const planCall = (
   add: Sink,
   seen: Map<string, ScheduleMemory>,
   hours: HoursCache,
+  fields: Map<string, RowItemFields>,
 ): void => {
   const target = call.target ?? input.runTarget;
-  const zone = call.schedule?.timezone;
-  const campaign = call.campaign;
-  const item = (slot?: Date, reason?: string): PlanItem => ({
-    key: placementKey(target, call.name, slot),
-    name: call.name,
-    target,
-    file: call.file,
-    line: call.line,
-    ...(slot === undefined ? {} : { slot: formatSlot(slot) }),
-    ...(slot === undefined || zone === undefined || zone === 'UTC'
-      ? {}
-      : { local: localTime(slot, zone) }),
-    to: renderTo(call.optionAt ? call.optionAt('to') : call.options.to),
-    definition: call.definition,
-    ...(campaign ? { campaign: campaign.name, row: campaign.id } : {}),
-    ...(reason === undefined ? {} : { reason }),
-  });
+  // Read once: a campaign row computes it from its cells.
+  const spec = call.schedule;
+  const zone = spec?.timezone;
+  const campaign = call.campaign?.name;
+  const item = (slot?: Date, reason?: string): PlanItem => {
+    const local =
+      slot === undefined || zone === undefined || zone === 'UTC'
+        ? undefined
+        : localTime(slot, zone);
+    if (campaign !== undefined) {
+      const at = slot === undefined ? undefined : formatSlot(slot);
+      return new RowItem(call, rowFields(fields, target, campaign, at, local, reason));
+    }
+    return {
+      key: placementKey(target, call.name, slot),
+      name: call.name,
+      target,
+      file: call.file,
+      line: call.line,
+      ...(slot === undefined ? {} : { slot: formatSlot(slot) }),
+      ...(local === undefined ? {} : { local }),
+      to: renderTo(call.optionAt ? call.optionAt('to') : call.options.to),
+      definition: call.definition,
+      ...(reason === undefined ? {} : { reason }),
+    };
+  };
   if (!call.enabled) {
     add('skipped', item(undefined, 'disabled'));
     return;
@@ -389,18 +460,18 @@ const planCall = (
     return;
   }
   // Rows placed once each: with calling hours or `end`, or with a redial policy.
-  const once = call.campaign && !call.schedule?.cron && !call.schedule?.at;
-  if (once && (call.schedule !== undefined || call.redial !== undefined)) {
-    planRow(call, item(), input, add, hours);
+  const once = campaign !== undefined && !spec?.cron && !spec?.at;
+  if (once && (spec !== undefined || call.redial !== undefined)) {
+    planRow(call, spec, item(), input, add, hours);
     return;
   }
-  if (call.schedule) {
-    if (!compileSchedule(call.schedule)) {
+  if (spec) {
+    if (!compileSchedule(spec)) {
       add('skipped', item(undefined, 'schedule not understood (see `callops validate`)'));
       return;
     }
     // A campaign's rows share its memory: one entry per campaign, not per row.
-    const key = memoryKey(target, call.campaign?.name ?? call.name);
+    const key = memoryKey(target, campaign ?? call.name);
     const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
@@ -408,29 +479,33 @@ const planCall = (
     return;
   }
   const built = item();
-  const entry = input.lock.calls[built.key];
+  const entry = entryAt(input.lock.calls, built.key);
   if (entry?.status === 'placed' && entry.sid !== undefined && input.replace?.includes(call.name)) {
-    add('due', {
-      ...built,
-      reason: `replaces ${entry.sid} placed at ${entry.at} (--replace)`,
-      replaces: {
-        sid: entry.sid,
-        ...(entry.callId === undefined ? {} : { callId: entry.callId }),
-        at: entry.at,
-      },
-    });
+    add(
+      'due',
+      amendItem(built, {
+        reason: `replaces ${entry.sid} placed at ${entry.at} (--replace)`,
+        replaces: {
+          sid: entry.sid,
+          ...(entry.callId === undefined ? {} : { callId: entry.callId }),
+          at: entry.at,
+        },
+      }),
+    );
     return;
   }
   const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
   if (entry?.status === 'placed' && entry.definition !== call.definition) {
-    add('skipped', {
-      ...built,
-      changed: true,
-      reason: `changed since placed (${reason ?? 'already placed'}); \`callops apply --replace ${call.name}\` places it again`,
-    });
+    add(
+      'skipped',
+      amendItem(built, {
+        changed: true,
+        reason: `changed since placed (${reason ?? 'already placed'}); \`callops apply --replace ${call.name}\` places it again`,
+      }),
+    );
     return;
   }
-  add(bucket, reason === undefined ? built : { ...built, reason });
+  add(bucket, reason === undefined ? built : amendItem(built, { reason }));
 };
 
 /**
@@ -501,9 +576,10 @@ export const buildPlan = (input: PlanInput): Plan => {
   };
   const seen = new Map<string, ScheduleMemory>();
   const hours: HoursCache = new Map();
+  const fields = new Map<string, RowItemFields>();
   for (const call of input.calls) {
     if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
-    planCall(call, input, add, seen, hours);
+    planCall(call, input, add, seen, hours, fields);
   }
   const due = lists.due.sort(bySlotThenKey);
   const upcoming = lists.upcoming.sort(bySlotThenKey);

@@ -21,6 +21,10 @@ export const planDigest = (plan: {
     }),
   );
 
-/** Call name → definition hash, for every call of the project. */
+/** Call name → definition hash, for every call of the project (entries made one at a time). */
 export const definitionsOf = (calls: readonly CallDefinition[]): Record<string, string> =>
-  Object.fromEntries(calls.map((call) => [call.name, call.definition]));
+  Object.fromEntries(
+    (function* () {
+      for (const call of calls) yield [call.name, call.definition] as const;
+    })(),
+  );

@@ -43,7 +43,8 @@ export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => ({
   now: plan.now,
   lockDigest: context.lockDigest,
   planDigest: planDigest(plan),
-  definitions: { ...context.definitions },
+  // Used as given (a campaign's rows make it large): the caller does not change it afterwards.
+  definitions: context.definitions,
   due: plan.due.map((item) => ({
     key: item.key,
     name: item.name,
@@ -141,3 +142,70 @@ export const checkPlanFile = (
   }
   return { ok: true, due };
 };
+
+const isSkipped = (v: unknown): boolean =>
+  v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+/**
+ * `JSON.stringify(value, null, 2)` in pieces: the members of objects and arrays down to
+ * `depth` levels one at a time, the rest whole. A plan of many rows is then written without
+ * its text ever held whole (the same bytes).
+ */
+export function* jsonPieces(value: unknown, depth = 2, pad = ''): Generator<string> {
+  if (depth > 0 && value !== null && typeof value === 'object' && !('toJSON' in value)) {
+    const inner = `${pad}  `;
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        yield '[]';
+        return;
+      }
+      yield '[';
+      for (let i = 0; i < value.length; i += 1) {
+        yield `${i === 0 ? '' : ','}\n${inner}`;
+        const item: unknown = value[i];
+        if (isSkipped(item)) yield 'null';
+        else yield* jsonPieces(item, depth - 1, inner);
+      }
+      yield `\n${pad}]`;
+      return;
+    }
+    const record = value as Readonly<Record<string, unknown>>;
+    let first = true;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      if (isSkipped(item)) continue;
+      yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
+      first = false;
+      yield* jsonPieces(item, depth - 1, inner);
+    }
+    yield first ? '{}' : `\n${pad}}`;
+    return;
+  }
+  const text = JSON.stringify(value, null, 2) ?? 'null';
+  yield pad === '' ? text : text.replaceAll('\n', `\n${pad}`);
+}
+
+/** Pieces joined into chunks of about `size` characters (one write each). */
+export function* chunked(pieces: Iterable<string>, size = 64 * 1024): Generator<string> {
+  let out = '';
+  for (const piece of pieces) {
+    out += piece;
+    if (out.length >= size) {
+      yield out;
+      out = '';
+    }
+  }
+  if (out !== '') yield out;
+}
+
+/** `${JSON.stringify(value, null, 2)}\n` in chunks (a plan's items one at a time). */
+export const jsonText = (value: unknown): Iterable<string> =>
+  chunked(
+    (function* () {
+      yield* jsonPieces(value);
+      yield '\n';
+    })(),
+  );
+
+/** The text of a plan file, `${JSON.stringify(file, null, 2)}\n`, in chunks. */
+export const planFileText = (file: PlanFile): Iterable<string> => jsonText(file);

@@ -2,10 +2,12 @@ export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from '
 export { canonicalJson, definitionsOf, planDigest, sha256 } from './digest.js';
 export {
   checkPlanFile,
+  jsonText,
   type PlanFile,
   type PlanFileCheck,
   type PlanFileContext,
   type PlanFileItem,
+  planFileText,
   toPlanFile,
 } from './file.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';

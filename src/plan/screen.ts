@@ -3,6 +3,7 @@ import type { Listed } from '../screen/list.js';
 import { suppressedReason } from '../screen/list.js';
 import { numberDigest } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
+import { amendItem } from './item.js';
 import type { PlanItem } from './types.js';
 
 /** Do-not-call lists and per-number limits, as the plan applies them to due placements. */
@@ -63,7 +64,7 @@ export const screenDue = (
     }
     const listed = screen.listed(number);
     if (listed !== undefined) {
-      out.suppressed.push({ ...item, reason: suppressedReason(listed) });
+      out.suppressed.push(amendItem(item, { reason: suppressedReason(listed) }));
       continue;
     }
     if (limit !== undefined) {
@@ -71,7 +72,7 @@ export const screenDue = (
       const counts = takenOf(digest, limit.windowMs);
       const count = counts.get(digest) ?? 0;
       if (count >= limit.count) {
-        out.waiting.push({ ...item, reason: limitedReason(limit) });
+        out.waiting.push(amendItem(item, { reason: limitedReason(limit) }));
         continue;
       }
       counts.set(digest, count + 1);
@@ -96,7 +97,7 @@ export const screenUpcoming = (
     const number = screen.numberOf(item);
     const listed = number === undefined ? undefined : screen.listed(number);
     if (listed === undefined) out.upcoming.push(item);
-    else out.suppressed.push({ ...item, reason: suppressedReason(listed) });
+    else out.suppressed.push(amendItem(item, { reason: suppressedReason(listed) }));
   }
   return out;
 };

@@ -22,22 +22,43 @@ const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replac
 export const resolveHint = (key: string): string =>
   `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (or callops apply --retry-unknown places it again)`;
 
-/** Every unknown entry of the lockfile, sorted by key, except `exclude` (about to be retried). */
+/**
+ * Every unknown entry of the lockfile, sorted by key, except those `exclude` names (about to
+ * be retried: a set of keys, or the due items themselves, whose keys are read only when an
+ * entry is unknown). The calls are looked through only for the few unknown entries' names.
+ */
 export const unsettledEntries = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
-  exclude: ReadonlySet<string> = new Set(),
+  exclude: ReadonlySet<string> | readonly { readonly key: string }[] = new Set(),
 ): Unsettled[] => {
-  const byName = new Map(calls.map((c) => [c.name, c]));
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
   // Read through the index, which lists them: only those entries are read.
   const keys = summaryOf(lock.calls)?.unknown;
   for (const key of keys ?? Object.keys(lock.calls)) {
     const entry = lock.calls[key] as LockEntry;
-    if (entry.status === 'unknown' && !exclude.has(key)) unknown.push([key, entry]);
+    if (entry.status === 'unknown') unknown.push([key, entry]);
   }
-  return unknown
+  if (unknown.length === 0) return [];
+  let excluded: ReadonlySet<string>;
+  if (exclude instanceof Set) excluded = exclude;
+  else {
+    const keysOf = new Set(unknown.map(([key]) => key));
+    excluded = new Set(
+      (exclude as readonly { readonly key: string }[])
+        .map((item) => item.key)
+        .filter((key) => keysOf.has(key)),
+    );
+  }
+  const kept = unknown.filter(([key]) => !excluded.has(key));
+  const names = new Set(kept.map(([key]) => callName(key)));
+  const byName = new Map<string, CallDefinition>();
+  for (const call of calls) {
+    const name = call.name;
+    if (names.has(name)) byName.set(name, call);
+  }
+  return kept
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, e]) => {
       const call = byName.get(callName(key));

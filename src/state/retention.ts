@@ -35,7 +35,14 @@ export const recurringKey = (key: string): { name: string; slotMs: number } | un
  * from being placed twice). Pure; returns `lock` itself when nothing is dropped.
  */
 export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile => {
-  const deadlines = new Map(input.calls.map((c) => [c.name, c.schedule?.deadlineMs ?? 0]));
+  // Built only when an entry may have expired: a campaign's calls are many.
+  let byName: Map<string, number> | undefined;
+  const deadlines = {
+    get: (name: string): number | undefined => {
+      byName ??= new Map(input.calls.map((c) => [c.name, c.schedule?.deadlineMs ?? 0]));
+      return byName.get(name);
+    },
+  };
   const cutoff = input.now.getTime() - input.keepMs;
   // Read through the index: its earliest slot of each call says whether any entry expired.
   const summary = summaryOf(lock.calls);

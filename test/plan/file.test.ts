@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jsonPieces } from '../../src/plan/file.js';
 import {
   buildPlan,
   checkPlanFile,
@@ -6,6 +8,7 @@ import {
   type Plan,
   type PlanInput,
   planDigest,
+  planFileText,
   toPlanFile,
 } from '../../src/plan/index.js';
 import { lockDigest as digestLock } from '../../src/state/lockfile.js';
@@ -182,5 +185,42 @@ describe('digests', () => {
     expect(planDigest({ ...plan, due: plan.due.slice(1) })).not.toBe(planDigest(plan));
     const bare: Plan = { ...plan, upcoming: [], missed: [], skipped: [] };
     expect(planDigest(bare)).toBe(planDigest(plan));
+  });
+});
+
+describe('a plan file written in pieces', () => {
+  it('is byte for byte JSON.stringify(file, null, 2) and a newline', () => {
+    const file = toPlanFile(buildPlan(input), {
+      lockDigest: digestLock(input.lock),
+      definitions: definitionsOf(calls),
+    });
+    expect(file.due.length).toBeGreaterThan(0);
+    expect([...planFileText(file)].join('')).toBe(`${JSON.stringify(file, null, 2)}\n`);
+    const big = {
+      ...file,
+      definitions: Object.fromEntries(
+        Array.from({ length: 5000 }, (_, i) => [`c/${i}`, `sha256:${i}`]),
+      ),
+      retryUnknown: true,
+      only: ['c'],
+    };
+    const chunks = [...planFileText(big)];
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.join('')).toBe(`${JSON.stringify(big, null, 2)}\n`);
+  });
+
+  it('jsonPieces joins to what JSON.stringify(value, null, 2) gives, for any value (property)', () => {
+    const value = fc.oneof(
+      fc.jsonValue(),
+      fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), fc.constant(undefined))),
+      fc.array(fc.oneof(fc.jsonValue(), fc.constant(undefined))),
+      fc.record({ a: fc.array(fc.dictionary(fc.string(), fc.jsonValue())), b: fc.date() }),
+    );
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 4 }), (v, depth) => {
+        expect([...jsonPieces(v, depth)].join('')).toBe(JSON.stringify(v, null, 2));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -4,7 +4,7 @@ import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
-import { definitionsOf, toPlanFile } from '../../plan/index.js';
+import { definitionsOf, jsonText, planFileText, toPlanFile } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { renderPlanMarkdown } from '../../report/plan-markdown.js';
@@ -63,7 +63,7 @@ lockfile.
       retryUnknown: ctx.values['retry-unknown'] === true,
     });
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
-    const unsettled = unsettledEntries(lock, project.calls, new Set(plan.due.map((i) => i.key)));
+    const unsettled = unsettledEntries(lock, project.calls, plan.due);
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);
     reportDiagnostics(ctx, unresolved, prepared.sourceText);
@@ -72,11 +72,14 @@ lockfile.
         lockDigest: lockDigest(lock),
         definitions: definitionsOf(project.calls),
       });
-      await writeFile(resolve(ctx.values.out), `${JSON.stringify(file, null, 2)}\n`);
+      await writeFile(resolve(ctx.values.out), planFileText(file));
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
-      ctx.stdout.write(`${JSON.stringify({ ...planJson(plan, unsettled), warnings }, null, 2)}\n`);
+      // Written in pieces: a campaign's plan is large.
+      for (const chunk of jsonText({ ...planJson(plan, unsettled), warnings })) {
+        ctx.stdout.write(chunk);
+      }
     } else if (ctx.format === 'markdown') {
       ctx.stdout.write(
         renderPlanMarkdown({

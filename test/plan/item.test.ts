@@ -1,0 +1,83 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import { describe, expect, it } from 'vitest';
+import { parseSource } from '../../src/config/index.js';
+import type { LoadedProject } from '../../src/config/load.js';
+import { buildPlan } from '../../src/plan/build.js';
+import { amendItem, plainItem, RowItem } from '../../src/plan/item.js';
+import { validateProject } from '../../src/validate/index.js';
+
+const plan = () => {
+  const source = parseSource(
+    'calls/remind.yaml',
+    [
+      'calls:',
+      '  - name: remind',
+      '    recipients: ../lists/people.csv',
+      '    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+      '    from: "+15550001111"',
+      '    to: { type: phone, number: "${row.phone}" }',
+      '',
+    ].join('\n'),
+  ).source;
+  const loaded: LoadedProject = {
+    root: '/nowhere',
+    callFiles: [source],
+    diagnostics: [],
+    recipients: new Map([
+      ['lists/people.csv', { text: 'id,phone\na,+15550000001\n"b",+15550000002\n' }],
+    ]),
+  };
+  const project = validateProject(loaded);
+  expect(project.diagnostics).toEqual([]);
+  return buildPlan({
+    calls: project.calls,
+    lock: { lockfileVersion: 1, calls: {} },
+    now: new Date('2026-06-01T12:00:00Z'),
+    runTarget: 'sim',
+    explicitTarget: false,
+  });
+};
+
+describe("a campaign row's plan item", () => {
+  it('reads its fields from its row; JSON has the fields a plain item has', () => {
+    const due = plan().due;
+    expect(due).toHaveLength(2);
+    const [a, b] = due as [RowItem, RowItem];
+    expect(a).toBeInstanceOf(RowItem);
+    const plain = {
+      key: 'sim/remind/a',
+      name: 'remind/a',
+      target: 'sim',
+      file: 'lists/people.csv',
+      line: 2,
+      to: '+15550000001',
+      definition: a.definition,
+      campaign: 'remind',
+      row: 'a',
+    };
+    expect(plainItem(a)).toEqual(plain);
+    expect(JSON.parse(JSON.stringify(a))).toEqual(plain);
+    expect(a.definition).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(b.key).toBe('sim/remind/b');
+    expect(b.definition).not.toBe(a.definition);
+  });
+
+  it('amendItem keeps the row: a spread would lose every field the row gives', () => {
+    const [a] = plan().due as [RowItem];
+    const amended = amendItem(a, { reason: 'why', key: 'sim/remind/a#2' });
+    expect(plainItem(amended)).toEqual({ ...plainItem(a), key: 'sim/remind/a#2', reason: 'why' });
+    expect(Object.keys({ ...a })).toEqual([]);
+    const plain = amendItem(plainItem(a), { reason: 'why' });
+    expect(plain).toEqual({ ...plainItem(a), reason: 'why' });
+  });
+
+  it("items given one shared object (a zone's hours) each read it, and each keeps its own row", () => {
+    const [a, b] = plan().due as [RowItem, RowItem];
+    const words = { waiting: true as const, reason: 'waiting: closed' };
+    const x = amendItem(a, words, true);
+    const y = amendItem(b, words, true);
+    expect(x.reason).toBe('waiting: closed');
+    expect(y.waiting).toBe(true);
+    expect(y.key).toBe('sim/remind/b');
+  });
+});
