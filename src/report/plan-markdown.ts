@@ -19,6 +19,8 @@ export interface MarkdownCall {
   /** IANA zone of its schedule; absent for an unscheduled call. */
   readonly timezone?: string;
   readonly enabled: boolean;
+  /** The campaign a recipient row belongs to: its rows are listed ROWS_SHOWN at a time. */
+  readonly campaign?: string;
 }
 
 export interface PlanMarkdownInput {
@@ -102,11 +104,26 @@ const reasonList = (items: readonly PlanItem[]): string[] => {
   ];
 };
 
-/** `<target>/<name>[@slot]` → name. */
+/** `<target>/<name>[@slot][#attempt]` → name (a campaign row's name is `<call>/<row id>`). */
 const nameOfKey = (key: string): string => {
   const rest = key.slice(key.indexOf('/') + 1);
-  const at = rest.indexOf('@');
-  return at < 0 ? rest : rest.slice(0, at);
+  const end = rest.search(/[@#]/);
+  return end < 0 ? rest : rest.slice(0, end);
+};
+
+/** The campaign of a name, when it is a row's `<call>/<row id>` (call names have no `/`). */
+const campaignOfName = (name: string): string | undefined => {
+  const slash = name.indexOf('/');
+  return slash < 0 ? undefined : name.slice(0, slash);
+};
+
+/** A list whose campaign rows are shown ROWS_SHOWN per campaign, the rest counted. */
+const rowsList = <T extends { readonly campaign?: string | undefined }>(
+  items: readonly T[],
+  render: (item: T) => string,
+): string[] => {
+  const { shown, hidden } = collapseRows(items);
+  return [...shown.map(render), ...moreRows(hidden, false)];
 };
 
 export interface LockChanges {
@@ -158,7 +175,8 @@ const changesSection = (changes: LockChanges, lockName: string): string[] => {
   if (changes.changed.length > 0) {
     out.push(
       `**Changed since placed (${changes.changed.length})** — later slots use the new definition:`,
-      ...changes.changed.map(
+      ...rowsList(
+        changes.changed.map((c) => ({ ...c, campaign: c.call.campaign })),
         ({ call, placed }) =>
           `- ${code(call.name)}${disabled(call)} at ${where(call)}: placed as ${code(short(placed))}, now ${code(short(call.definition))}`,
       ),
@@ -168,14 +186,15 @@ const changesSection = (changes: LockChanges, lockName: string): string[] => {
   if (changes.added.length > 0) {
     out.push(
       `**New (${changes.added.length})** — never placed:`,
-      ...changes.added.map((c) => `- ${code(c.name)}${disabled(c)} at ${where(c)}`),
+      ...rowsList(changes.added, (c) => `- ${code(c.name)}${disabled(c)} at ${where(c)}`),
       '',
     );
   }
   if (changes.removed.length > 0) {
     out.push(
       `**No longer defined (${changes.removed.length})** — their entries stay in the lockfile:`,
-      ...changes.removed.map(
+      ...rowsList(
+        changes.removed.map((r) => ({ ...r, campaign: campaignOfName(r.name) })),
         (r) => `- ${code(r.name)} (${r.entries} ${r.entries === 1 ? 'entry' : 'entries'})`,
       ),
       '',

@@ -27,11 +27,11 @@ const until = (from: string, to: string | undefined): string | undefined => {
 export const ROWS_SHOWN = 5;
 
 /** Of a section's items, each campaign's first ROWS_SHOWN rows; and how many rows of each are left out. */
-export const collapseRows = (
-  items: readonly PlanItem[],
-): { readonly shown: PlanItem[]; readonly hidden: [string, number][] } => {
+export const collapseRows = <T extends { readonly campaign?: string | undefined }>(
+  items: readonly T[],
+): { readonly shown: T[]; readonly hidden: [string, number][] } => {
   const seen = new Map<string, number>();
-  const shown: PlanItem[] = [];
+  const shown: T[] = [];
   for (const item of items) {
     if (item.campaign === undefined) {
       shown.push(item);

@@ -200,4 +200,42 @@ describe('plan --format markdown', () => {
     expect(text).not.toContain('`remind/r6`');
     expect(text).toContain('| … and 3 more rows of campaign `remind` | | | | |');
   });
+
+  it("lists a campaign's first 5 new, changed and removed rows against the lockfile and counts the rest", () => {
+    const rows = Array.from({ length: 9 }, (_, i) =>
+      call(`remind/r${i + 1}`, H(2), { campaign: 'remind', file: 'lists/people.csv' }),
+    );
+    const entries: Record<string, LockEntry> = {};
+    // Three rows placed under another definition (changed), six never placed (new).
+    for (const i of [1, 2, 3])
+      entries[`prod/remind/r${i}`] = entry('placed', H(1), '2026-11-01T00:00:00.000Z');
+    // A campaign no longer defined: seven rows, one of them with a second attempt.
+    for (let i = 1; i <= 7; i++)
+      entries[`prod/old/r${i}`] = entry('placed', H(3), '2026-11-01T00:00:00.000Z');
+    entries['prod/old/r1#2'] = entry('placed', H(3), '2026-11-01T01:00:00.000Z');
+    const changes = lockChanges(rows, lock(entries));
+    expect(changes.removed).toHaveLength(7);
+    expect(changes.removed[0]).toEqual({ name: 'old/r1', entries: 2 });
+    const text = render(plan({}), rows, lock(entries));
+    expect(text).toContain(
+      [
+        '**New (6)** — never placed:',
+        '- `remind/r4` at `lists/people.csv:3`',
+        '- `remind/r5` at `lists/people.csv:3`',
+        '- `remind/r6` at `lists/people.csv:3`',
+        '- `remind/r7` at `lists/people.csv:3`',
+        '- `remind/r8` at `lists/people.csv:3`',
+        '- … and 1 more rows of campaign `remind`',
+        '',
+        '**No longer defined (7)** — their entries stay in the lockfile:',
+        '- `old/r1` (2 entries)',
+        '- `old/r2` (1 entry)',
+        '- `old/r3` (1 entry)',
+        '- `old/r4` (1 entry)',
+        '- `old/r5` (1 entry)',
+        '- … and 2 more rows of campaign `old`',
+      ].join('\n'),
+    );
+    expect(text).toContain('**Changed since placed (3)**');
+  });
 });

@@ -92,6 +92,7 @@ lockfile.
             definition: c.definition,
             enabled: c.enabled,
             ...(c.schedule === undefined ? {} : { timezone: c.schedule.timezone }),
+            ...(c.campaign === undefined ? {} : { campaign: c.campaign.name }),
           })),
           targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
           lockName: lockName,
