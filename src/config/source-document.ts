@@ -1,5 +1,70 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { PathSegments, Position, SourceDocument } from './types.js';
+import { yamlLib } from './yaml-lib.js';
+
+export const PARSE_OPTIONS = { prettyErrors: false, logLevel: 'silent', uniqueKeys: true } as const;
+
+/**
+ * Line starts read off the text itself. The parser's own counting misses the line breaks
+ * inside some broken tokens (e.g. after a tab-indented `---`), which puts later positions
+ * on the wrong line.
+ */
+export const linesOf = (text: string): LineCounter => {
+  const lc = new (yamlLib().LineCounter)();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
+};
+
+/** A file's documents as the `yaml` library parses them, and its line starts. */
+export interface YamlDocuments {
+  readonly docs: readonly Document[];
+  readonly lines: LineCounter;
+}
+
+/** The text of one file, from which positions are worked out when one is asked for. */
+export interface TextSource {
+  readonly text: string;
+}
+
+/**
+ * Parsed files kept for the positions asked for next. Positions are wanted in bursts (the
+ * problems of one file, one error report), so a few files are kept, and only until the
+ * current task ends: no parsed document outlives the report that needed it.
+ */
+const RECENT_FILES = 4;
+const recent = new Map<TextSource, YamlDocuments>();
+let clearing = false;
+
+export const rememberParsed = (source: TextSource, parsed: YamlDocuments): void => {
+  recent.delete(source);
+  recent.set(source, parsed);
+  if (recent.size > RECENT_FILES) {
+    const oldest = recent.keys().next();
+    if (!oldest.done) recent.delete(oldest.value);
+  }
+  if (!clearing) {
+    clearing = true;
+    setImmediate(() => {
+      clearing = false;
+      recent.clear();
+    }).unref();
+  }
+};
+
+const parsedOf = (source: TextSource): YamlDocuments => {
+  const kept = recent.get(source);
+  if (kept) return kept;
+  let docs: readonly Document[];
+  try {
+    docs = yamlLib().parseAllDocuments(source.text, PARSE_OPTIONS);
+  } catch {
+    docs = [];
+  }
+  const parsed = { docs, lines: linesOf(source.text) };
+  rememberParsed(source, parsed);
+  return parsed;
+};
 
 interface Step {
   /** The node reached (the last one that exists along the path). */
@@ -11,17 +76,18 @@ interface Step {
 }
 
 const follow = (doc: Document, node: unknown): unknown =>
-  isAlias(node) ? (node.resolve(doc) ?? node) : node;
+  yamlLib().isAlias(node) ? (node.resolve(doc) ?? node) : node;
 
 /** Whether a key node is the data key `segment` (yaml turns a null key into ""). */
 const keyMatches = (key: unknown, segment: string | number): boolean =>
-  isScalar(key) && (key.value === null ? '' : String(key.value)) === String(segment);
+  yamlLib().isScalar(key) && (key.value === null ? '' : String(key.value)) === String(segment);
 
 const indexOf = (segment: string | number): number =>
   typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : -1;
 
 /** Walks the node tree along `path`, through aliases, stopping at the last node that exists. */
 export const walk = (doc: Document, path: PathSegments): Step => {
+  const { isMap, isSeq } = yamlLib();
   let node = (doc.contents ?? null) as Node | null;
   let key: Node | null = null;
   for (const segment of path) {
@@ -44,31 +110,40 @@ export const walk = (doc: Document, path: PathSegments): Step => {
   return { node, key, complete: true };
 };
 
+const START: Position = { line: 1, column: 1 };
+
+/** Where the node at `path` (or, with `key`, its key) of one document is written. */
+const positionIn = (
+  source: TextSource,
+  index: number,
+  path: PathSegments,
+  key: boolean,
+): Position => {
+  const { docs, lines } = parsedOf(source);
+  const doc = docs[index];
+  if (!doc) return START;
+  const step = walk(doc, path);
+  const node = key && step.complete && step.key ? step.key : step.node;
+  const offset = node?.range?.[0] ?? doc.range?.[0] ?? 0;
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+};
+
 /**
- * A parsed YAML document as plain data plus positions. `data` is undefined when the
- * document could not be read (its errors are reported by parseSource).
+ * A YAML document as plain data, and a way back to where each value is written. `data` is
+ * undefined when the document could not be read (its errors are reported by parseSource).
+ * It holds the file's text, not a parsed document: a position is worked out by parsing the
+ * text again with `yaml` when one is asked for, which only a problem does.
  */
 export const createSourceDocument = (
   file: string,
   index: number,
-  doc: Document,
-  lineCounter: LineCounter,
+  source: TextSource,
   data: unknown,
-): SourceDocument => {
-  const documentStart = doc.range?.[0] ?? 0;
-  const at = (node: Node | null): Position => {
-    const offset = node?.range?.[0] ?? documentStart;
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  return {
-    file,
-    index,
-    data,
-    locate: (path) => at(walk(doc, path).node),
-    locateKey: (path) => {
-      const step = walk(doc, path);
-      return at(step.complete && step.key ? step.key : step.node);
-    },
-  };
-};
+): SourceDocument => ({
+  file,
+  index,
+  data,
+  locate: (path) => positionIn(source, index, path, false),
+  locateKey: (path) => positionIn(source, index, path, true),
+});
