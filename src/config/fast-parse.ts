@@ -5,6 +5,7 @@ import {
   defineScalarTag,
   EVENT_ID,
   type Event,
+  getScalarValue,
   mapTag,
   NOT_RESOLVED,
   parseEvents,
@@ -127,14 +128,86 @@ const SCHEMA = CORE_SCHEMA.withTags(intTag, floatTag, textKeyMapTag);
 
 const PARSER_OPTIONS = { maxDepth: 64 } as const;
 
+/** What the fast parser read: each document's data, and where its calls start. */
+export interface FastRead {
+  readonly data: readonly unknown[];
+  /**
+   * Per document, the offset in the text of each item of its top-level `calls` list that is
+   * a map (-1 for other items): where `plan` and `apply` say each call is, without parsing
+   * the file again.
+   */
+  readonly callStarts: readonly (readonly number[])[];
+}
+
+interface Frame {
+  readonly map: boolean;
+  readonly role: 'root' | 'calls' | 'other';
+  /** In a map: whether the next node is a key. In a list: the next item's index. */
+  key: boolean;
+  index: number;
+  /** In the root map: whether the value that comes next is the one of `calls`. */
+  calls: boolean;
+}
+
+/** The start of each map item of each document's top-level `calls` list. */
+const callStartsOf = (events: readonly Event[], text: string): number[][] => {
+  const documents: number[][] = [];
+  let starts: number[] = [];
+  const stack: Frame[] = [];
+  for (const event of events) {
+    if (event.type === EVENT_ID.DOCUMENT) {
+      starts = [];
+      documents.push(starts);
+      continue;
+    }
+    if (event.type === EVENT_ID.POP) {
+      stack.pop();
+      continue;
+    }
+    const parent = stack.at(-1);
+    let role: Frame['role'] = 'other';
+    if (parent === undefined) {
+      if (event.type === EVENT_ID.MAPPING) role = 'root';
+    } else if (parent.map) {
+      if (parent.key) {
+        const isCalls =
+          parent.role === 'root' &&
+          event.type === EVENT_ID.SCALAR &&
+          getScalarValue(text, event) === 'calls';
+        parent.calls = isCalls;
+      } else if (parent.calls && event.type === EVENT_ID.SEQUENCE) role = 'calls';
+      parent.key = !parent.key;
+    } else {
+      if (parent.role === 'calls')
+        starts[parent.index] = event.type === EVENT_ID.MAPPING ? event.start : -1;
+      parent.index += 1;
+    }
+    if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
+      stack.push({
+        map: event.type === EVENT_ID.MAPPING,
+        role,
+        key: true,
+        index: 0,
+        calls: false,
+      });
+    }
+  }
+  return documents;
+};
+
 /** The documents of `text` as plain data, or undefined when `yaml` must read it. */
-export const fastDocuments = (text: string): unknown[] | undefined => {
+export const fastRead = (text: string): FastRead | undefined => {
   if (UNSAFE_TEXT.test(text)) return undefined;
   try {
     const events = parseEvents(text, PARSER_OPTIONS);
     if (!plainEvents(events, text)) return undefined;
-    return constructFromEvents(events, { source: text, schema: SCHEMA, maxAliases: 0 });
+    const data = constructFromEvents(events, { source: text, schema: SCHEMA, maxAliases: 0 });
+    const callStarts = callStartsOf(events, text);
+    return callStarts.length === data.length ? { data, callStarts } : undefined;
   } catch {
     return undefined;
   }
 };
+
+/** The documents of `text` as plain data, or undefined when `yaml` must read it. */
+export const fastDocuments = (text: string): readonly unknown[] | undefined => fastRead(text)?.data;

@@ -2,7 +2,7 @@ import type { Document, LineCounter, Node, YAMLError } from 'yaml';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
-import { fastDocuments } from './fast-parse.js';
+import { fastRead } from './fast-parse.js';
 import {
   MAX_ALIAS_COUNT,
   MAX_FILE_BYTES,
@@ -164,10 +164,10 @@ export const parseSource = (file: string, text: string): ParsedSource => {
     const column = nul - (before.lastIndexOf('\n') + 1) + 1;
     return { source: empty, diagnostics: [problemAt(file, { line, column }, BINARY_MESSAGE)] };
   }
-  const fast = fastDocuments(text);
+  const fast = fastRead(text);
   if (fast === undefined) return parseWithYaml(file, text);
-  const source: TextSource = { text };
-  const documents = fast.map((data, index) => createSourceDocument(file, index, source, data));
+  const source: TextSource = { text, callStarts: fast.callStarts };
+  const documents = fast.data.map((data, index) => createSourceDocument(file, index, source, data));
   return { source: { file, text, documents }, diagnostics: [] };
 };
 

@@ -25,7 +25,43 @@ export interface YamlDocuments {
 /** The text of one file, from which positions are worked out when one is asked for. */
 export interface TextSource {
   readonly text: string;
+  /** Per document, where each map item of `calls` starts (-1 for other items), when known. */
+  readonly callStarts?: readonly (readonly number[])[];
+  /** Offsets of the line starts, worked out on first use. */
+  lineStarts?: Uint32Array;
 }
+
+const lineStartsOf = (text: string): Uint32Array => {
+  let count = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count += 1;
+  const starts = new Uint32Array(count);
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+  return starts;
+};
+
+/** Line and column of an offset, as yaml's LineCounter gives them for linesOf(text). */
+const linePosition = (source: TextSource, offset: number): Position => {
+  source.lineStarts ??= lineStartsOf(source.text);
+  const starts = source.lineStarts;
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((starts[mid] ?? 0) < offset) low = mid + 1;
+    else high = mid;
+  }
+  if (starts[low] === offset) return { line: low + 1, column: 1 };
+  if (low === 0) return { line: 0, column: offset };
+  return { line: low, column: offset - (starts[low - 1] ?? 0) + 1 };
+};
+
+/** Where call `path[1]` of a document starts, when the fast parser noted it. */
+const callStart = (source: TextSource, index: number, path: PathSegments): number | undefined => {
+  if (path.length !== 2 || path[0] !== 'calls' || typeof path[1] !== 'number') return undefined;
+  const start = source.callStarts?.[index]?.[path[1]];
+  return start === undefined || start < 0 ? undefined : start;
+};
 
 /**
  * Parsed files kept for the positions asked for next. Positions are wanted in bursts (the
@@ -119,6 +155,8 @@ const positionIn = (
   path: PathSegments,
   key: boolean,
 ): Position => {
+  const start = key ? undefined : callStart(source, index, path);
+  if (start !== undefined) return linePosition(source, start);
   const { docs, lines } = parsedOf(source);
   const doc = docs[index];
   if (!doc) return START;
