@@ -10,6 +10,7 @@ import {
   tooLargeMessage,
 } from './limits.js';
 import {
+  callStartsIn,
   createSourceDocument,
   linesOf,
   PARSE_OPTIONS,
@@ -199,7 +200,8 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
   const mayAlias = text.includes('*');
   try {
     const docs = yamlLib().parseAllDocuments(text, PARSE_OPTIONS);
-    const source: TextSource = { text };
+    // Where each call starts, so that plan and apply need not parse the file again.
+    const source: TextSource = { text, callStarts: callStartsIn(docs) };
     // The positions of this file's problems are asked for soon: keep what was parsed.
     rememberParsed(source, { docs, lines: lc });
     const documents: SourceDocument[] = [];

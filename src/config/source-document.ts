@@ -146,6 +146,21 @@ export const walk = (doc: Document, path: PathSegments): Step => {
   return { node, key, complete: true };
 };
 
+/**
+ * Where each map item of each document's top-level `calls` list starts (-1 for other
+ * items), read off documents `yaml` parsed: the node walk() reaches for ['calls', i].
+ */
+export const callStartsIn = (docs: readonly Document[]): number[][] =>
+  docs.map((doc) => {
+    const { isMap, isSeq } = yamlLib();
+    const root = follow(doc, doc.contents);
+    if (!isMap(root)) return [];
+    const pair = root.items.findLast((item) => keyMatches(item.key, 'calls'));
+    const calls = follow(doc, pair?.value);
+    if (!isSeq(calls)) return [];
+    return calls.items.map((item) => (isMap(item) ? (item.range?.[0] ?? -1) : -1));
+  });
+
 const START: Position = { line: 1, column: 1 };
 
 /** Where the node at `path` (or, with `key`, its key) of one document is written. */
