@@ -1,25 +1,24 @@
-import {
-  type Document,
-  isCollection,
-  isPair,
-  isScalar,
-  LineCounter,
-  type Node,
-  parseAllDocuments,
-  visit,
-  type YAMLError,
-} from 'yaml';
+import type { Document, LineCounter, Node, YAMLError } from 'yaml';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
+import { fastRead } from './fast-parse.js';
 import {
   MAX_ALIAS_COUNT,
   MAX_FILE_BYTES,
   MAX_SYNTAX_DIAGNOSTICS,
   tooLargeMessage,
 } from './limits.js';
-import { createSourceDocument } from './source-document.js';
+import {
+  callStartsIn,
+  createSourceDocument,
+  linesOf,
+  PARSE_OPTIONS,
+  rememberParsed,
+  type TextSource,
+} from './source-document.js';
 import type { Position, SourceDocument, SourceFile } from './types.js';
+import { yamlLib } from './yaml-lib.js';
 import { yamlMessage } from './yaml-messages.js';
 
 export interface ParsedSource {
@@ -27,22 +26,9 @@ export interface ParsedSource {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const PARSE_OPTIONS = { prettyErrors: false, logLevel: 'silent', uniqueKeys: true } as const;
-
-/**
- * Line starts read off the text itself. The parser's own counting misses the line breaks
- * inside some broken tokens (e.g. after a tab-indented `---`), which puts later positions
- * on the wrong line.
- */
-const linesOf = (text: string): LineCounter => {
-  const lc = new LineCounter();
-  lc.addNewLine(0);
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
-  return lc;
-};
-
 /** The key a DUPLICATE_KEY error at `offset` repeats, and the line of its first use. */
 const duplicateKey = (doc: Document, offset: number, lc: LineCounter) => {
+  const { isScalar, visit } = yamlLib();
   let found: { key: string; firstLine?: number } | undefined;
   visit(doc, {
     Map: (_, map) => {
@@ -78,6 +64,7 @@ const syntaxMessage = (doc: Document, error: YAMLError, lc: LineCounter): string
 const collectionKeys = (doc: Document, text: string): Node[] => {
   const keys: Node[] = [];
   if (!/[?[{]/.test(text)) return keys;
+  const { isCollection, isPair } = yamlLib();
   const walkNode = (node: unknown): void => {
     if (!isCollection(node)) return;
     for (const item of node.items) {
@@ -95,6 +82,7 @@ const collectionKeys = (doc: Document, text: string): Node[] => {
 };
 
 const firstAlias = (doc: Document, source?: string): Node | undefined => {
+  const { visit } = yamlLib();
   let found: Node | undefined;
   visit(doc, {
     Alias: (_, alias) => {
@@ -108,6 +96,7 @@ const firstAlias = (doc: Document, source?: string): Node | undefined => {
 
 /** An alias that sits inside the node it refers to: its data would be a cycle. */
 const cyclicAlias = (doc: Document): Node | undefined => {
+  const { visit } = yamlLib();
   let found: Node | undefined;
   visit(doc, {
     Alias: (_, alias, path) => {
@@ -154,6 +143,11 @@ const toData = (
  * Parses the text of one YAML file (several documents allowed) into a SourceFile.
  * Pure; never throws for bad input: every problem becomes a Diagnostic. A document with
  * errors keeps `data: undefined` so later stages skip it.
+ *
+ * Most files are read by the fast, position-free parser; a file it does not take (anything
+ * that might be a problem, or that `yaml` reads its own way) is parsed with `yaml`, which
+ * reports every problem at its line and column. Either way the documents keep only the
+ * text: a position is worked out again from it when one is asked for.
  */
 export const parseSource = (file: string, text: string): ParsedSource => {
   const empty: SourceFile = { file, text, documents: [] };
@@ -171,6 +165,20 @@ export const parseSource = (file: string, text: string): ParsedSource => {
     const column = nul - (before.lastIndexOf('\n') + 1) + 1;
     return { source: empty, diagnostics: [problemAt(file, { line, column }, BINARY_MESSAGE)] };
   }
+  const fast = fastRead(text);
+  if (fast === undefined) return parseWithYaml(file, text);
+  const source: TextSource = { text, callStarts: fast.callStarts };
+  const documents = fast.data.map((data, index) => createSourceDocument(file, index, source, data));
+  return { source: { file, text, documents }, diagnostics: [] };
+};
+
+/**
+ * parseSource by the `yaml` library alone: what it does with every file the fast parser
+ * does not take (and what the fast path is tested against). `text` is within the size
+ * limit and holds no NUL.
+ */
+export const parseWithYaml = (file: string, text: string): ParsedSource => {
+  const empty: SourceFile = { file, text, documents: [] };
   const lc = linesOf(text);
   const pos = (offset: number): Position => {
     const { line, col } = lc.linePos(offset);
@@ -191,7 +199,11 @@ export const parseSource = (file: string, text: string): ParsedSource => {
   // walk for cycles.
   const mayAlias = text.includes('*');
   try {
-    const docs = parseAllDocuments(text, PARSE_OPTIONS);
+    const docs = yamlLib().parseAllDocuments(text, PARSE_OPTIONS);
+    // Where each call starts, so that plan and apply need not parse the file again.
+    const source: TextSource = { text, callStarts: callStartsIn(docs) };
+    // The positions of this file's problems are asked for soon: keep what was parsed.
+    rememberParsed(source, { docs, lines: lc });
     const documents: SourceDocument[] = [];
     if ('empty' in docs && docs.empty) {
       for (const e of docs.errors) report(pos(e.pos[0]), yamlMessage(e), 'error');
@@ -210,7 +222,7 @@ export const parseSource = (file: string, text: string): ParsedSource => {
         if ('data' in built) data = built.data;
         else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
       }
-      documents.push(createSourceDocument(file, index, doc, lc, data));
+      documents.push(createSourceDocument(file, index, source, data));
     });
     if (syntaxCount > MAX_SYNTAX_DIAGNOSTICS) {
       const more = syntaxCount - MAX_SYNTAX_DIAGNOSTICS;

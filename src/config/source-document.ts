@@ -1,5 +1,106 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { PathSegments, Position, SourceDocument } from './types.js';
+import { yamlLib } from './yaml-lib.js';
+
+export const PARSE_OPTIONS = { prettyErrors: false, logLevel: 'silent', uniqueKeys: true } as const;
+
+/**
+ * Line starts read off the text itself. The parser's own counting misses the line breaks
+ * inside some broken tokens (e.g. after a tab-indented `---`), which puts later positions
+ * on the wrong line.
+ */
+export const linesOf = (text: string): LineCounter => {
+  const lc = new (yamlLib().LineCounter)();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
+};
+
+/** A file's documents as the `yaml` library parses them, and its line starts. */
+export interface YamlDocuments {
+  readonly docs: readonly Document[];
+  readonly lines: LineCounter;
+}
+
+/** The text of one file, from which positions are worked out when one is asked for. */
+export interface TextSource {
+  readonly text: string;
+  /** Per document, where each map item of `calls` starts (-1 for other items), when known. */
+  readonly callStarts?: readonly (readonly number[])[];
+  /** Offsets of the line starts, worked out on first use. */
+  lineStarts?: Uint32Array;
+}
+
+const lineStartsOf = (text: string): Uint32Array => {
+  let count = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count += 1;
+  const starts = new Uint32Array(count);
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+  return starts;
+};
+
+/** Line and column of an offset, as yaml's LineCounter gives them for linesOf(text). */
+const linePosition = (source: TextSource, offset: number): Position => {
+  source.lineStarts ??= lineStartsOf(source.text);
+  const starts = source.lineStarts;
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((starts[mid] ?? 0) < offset) low = mid + 1;
+    else high = mid;
+  }
+  if (starts[low] === offset) return { line: low + 1, column: 1 };
+  if (low === 0) return { line: 0, column: offset };
+  return { line: low, column: offset - (starts[low - 1] ?? 0) + 1 };
+};
+
+/** Where call `path[1]` of a document starts, when the fast parser noted it. */
+const callStart = (source: TextSource, index: number, path: PathSegments): number | undefined => {
+  if (path.length !== 2 || path[0] !== 'calls' || typeof path[1] !== 'number') return undefined;
+  const start = source.callStarts?.[index]?.[path[1]];
+  return start === undefined || start < 0 ? undefined : start;
+};
+
+/**
+ * Parsed files kept for the positions asked for next. Positions are wanted in bursts (the
+ * problems of one file, one error report), so a few files are kept, and only until the
+ * current task ends: no parsed document outlives the report that needed it.
+ */
+const RECENT_FILES = 4;
+const recent = new Map<TextSource, YamlDocuments>();
+let clearing = false;
+
+export const rememberParsed = (source: TextSource, parsed: YamlDocuments): void => {
+  recent.delete(source);
+  recent.set(source, parsed);
+  if (recent.size > RECENT_FILES) {
+    const oldest = recent.keys().next();
+    if (!oldest.done) recent.delete(oldest.value);
+  }
+  if (!clearing) {
+    clearing = true;
+    setImmediate(() => {
+      clearing = false;
+      recent.clear();
+    }).unref();
+  }
+};
+
+const parsedOf = (source: TextSource): YamlDocuments => {
+  const kept = recent.get(source);
+  if (kept) return kept;
+  let docs: readonly Document[];
+  try {
+    docs = yamlLib().parseAllDocuments(source.text, PARSE_OPTIONS);
+  } catch {
+    docs = [];
+  }
+  const parsed = { docs, lines: linesOf(source.text) };
+  rememberParsed(source, parsed);
+  return parsed;
+};
 
 interface Step {
   /** The node reached (the last one that exists along the path). */
@@ -11,17 +112,18 @@ interface Step {
 }
 
 const follow = (doc: Document, node: unknown): unknown =>
-  isAlias(node) ? (node.resolve(doc) ?? node) : node;
+  yamlLib().isAlias(node) ? (node.resolve(doc) ?? node) : node;
 
 /** Whether a key node is the data key `segment` (yaml turns a null key into ""). */
 const keyMatches = (key: unknown, segment: string | number): boolean =>
-  isScalar(key) && (key.value === null ? '' : String(key.value)) === String(segment);
+  yamlLib().isScalar(key) && (key.value === null ? '' : String(key.value)) === String(segment);
 
 const indexOf = (segment: string | number): number =>
   typeof segment === 'number' ? segment : /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : -1;
 
 /** Walks the node tree along `path`, through aliases, stopping at the last node that exists. */
 export const walk = (doc: Document, path: PathSegments): Step => {
+  const { isMap, isSeq } = yamlLib();
   let node = (doc.contents ?? null) as Node | null;
   let key: Node | null = null;
   for (const segment of path) {
@@ -45,30 +147,56 @@ export const walk = (doc: Document, path: PathSegments): Step => {
 };
 
 /**
- * A parsed YAML document as plain data plus positions. `data` is undefined when the
- * document could not be read (its errors are reported by parseSource).
+ * Where each map item of each document's top-level `calls` list starts (-1 for other
+ * items), read off documents `yaml` parsed: the node walk() reaches for ['calls', i].
+ */
+export const callStartsIn = (docs: readonly Document[]): number[][] =>
+  docs.map((doc) => {
+    const { isMap, isSeq } = yamlLib();
+    const root = follow(doc, doc.contents);
+    if (!isMap(root)) return [];
+    const pair = root.items.findLast((item) => keyMatches(item.key, 'calls'));
+    const calls = follow(doc, pair?.value);
+    if (!isSeq(calls)) return [];
+    return calls.items.map((item) => (isMap(item) ? (item.range?.[0] ?? -1) : -1));
+  });
+
+const START: Position = { line: 1, column: 1 };
+
+/** Where the node at `path` (or, with `key`, its key) of one document is written. */
+const positionIn = (
+  source: TextSource,
+  index: number,
+  path: PathSegments,
+  key: boolean,
+): Position => {
+  const start = key ? undefined : callStart(source, index, path);
+  if (start !== undefined) return linePosition(source, start);
+  const { docs, lines } = parsedOf(source);
+  const doc = docs[index];
+  if (!doc) return START;
+  const step = walk(doc, path);
+  const node = key && step.complete && step.key ? step.key : step.node;
+  const offset = node?.range?.[0] ?? doc.range?.[0] ?? 0;
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+};
+
+/**
+ * A YAML document as plain data, and a way back to where each value is written. `data` is
+ * undefined when the document could not be read (its errors are reported by parseSource).
+ * It holds the file's text, not a parsed document: a position is worked out by parsing the
+ * text again with `yaml` when one is asked for, which only a problem does.
  */
 export const createSourceDocument = (
   file: string,
   index: number,
-  doc: Document,
-  lineCounter: LineCounter,
+  source: TextSource,
   data: unknown,
-): SourceDocument => {
-  const documentStart = doc.range?.[0] ?? 0;
-  const at = (node: Node | null): Position => {
-    const offset = node?.range?.[0] ?? documentStart;
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  return {
-    file,
-    index,
-    data,
-    locate: (path) => at(walk(doc, path).node),
-    locateKey: (path) => {
-      const step = walk(doc, path);
-      return at(step.complete && step.key ? step.key : step.node);
-    },
-  };
-};
+): SourceDocument => ({
+  file,
+  index,
+  data,
+  locate: (path) => positionIn(source, index, path, false),
+  locateKey: (path) => positionIn(source, index, path, true),
+});

@@ -90,8 +90,8 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
         return;
       }
       const all = [...layers, { data: item, doc, base: itemPath }];
-      const merged: Record<string, unknown> = { ...mergeLayers(all), name: item.name };
-      if (item.name === undefined) delete merged.name;
+      // `name` comes from the call alone: the other layers were taken without it.
+      const merged = mergeLayers(all);
       if (item.schedule === undefined && !isSchedule(merged.schedule)) delete merged.schedule;
       entries.push({ doc, itemPath, item, layers: all, merged });
     });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { redialPolicyOf } from '../campaign/redial.js';
-import type { Position } from '../config/types.js';
+import { type RedialPolicy, redialPolicyOf } from '../campaign/redial.js';
+import type { PathSegments, Position, Site } from '../config/types.js';
 import { type CallEntry, siteIn } from './calls.js';
-import type { CallDefinition } from './model.js';
+import type { CallDefinition, ScheduleSpec } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
 import { isRecord, siteOf } from './site.js';
 
@@ -53,6 +53,105 @@ export const definitionHash = (definition: {
 export const sha256 = (text: string): string =>
   `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
+/**
+ * A call's definition. Its position and digest are worked out on first use: `validate` reads
+ * neither for a call without problems, and they cost more than the rest of the definition.
+ * A class whose `line`, `column` and `definition` are own accessors sharing one getter each
+ * (they spread and compare like plain fields): an object literal with per-call getters
+ * lands in V8's slow dictionary mode, 430 bytes a call, and its closures as much again.
+ */
+class Definition implements CallDefinition {
+  // Declared only: the constructor defines them in this order.
+  declare readonly name: string;
+  declare readonly file: string;
+  declare readonly line: number;
+  declare readonly column: number;
+  declare readonly target?: string;
+  declare readonly enabled: boolean;
+  declare readonly schedule?: ScheduleSpec;
+  declare readonly redial?: RedialPolicy;
+  declare readonly options: Readonly<Record<string, unknown>>;
+  declare readonly definition: string;
+  declare readonly locate: (path: PathSegments) => Site;
+  readonly #entry: CallEntry;
+  #position: Position | undefined;
+  #digest: string | undefined;
+
+  static readonly #line: PropertyDescriptor = {
+    get(this: Definition) {
+      return this.#where().line;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+  static readonly #column: PropertyDescriptor = {
+    get(this: Definition) {
+      return this.#where().column;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+  static readonly #hash: PropertyDescriptor = {
+    get(this: Definition) {
+      this.#digest ??= definitionHash({
+        name: this.name,
+        enabled: this.enabled,
+        target: this.target,
+        schedule: this.#entry.merged.schedule,
+        redial: this.#entry.merged.redial,
+        options: this.options,
+      });
+      return this.#digest;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  /** A function of its own (it may be taken off the definition), made when asked for. */
+  static readonly #locate: PropertyDescriptor = {
+    get(this: Definition) {
+      const entry = this.#entry;
+      return (path: PathSegments): Site => siteIn(entry, path);
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  constructor(
+    entry: CallEntry,
+    name: string,
+    options: Readonly<Record<string, unknown>>,
+    target: string | undefined,
+    schedule: ScheduleSpec | undefined,
+    redial: RedialPolicy | undefined,
+  ) {
+    this.#entry = entry;
+    Object.defineProperty(this, 'name', own(name));
+    Object.defineProperty(this, 'file', own(entry.doc.file));
+    Object.defineProperty(this, 'line', Definition.#line);
+    Object.defineProperty(this, 'column', Definition.#column);
+    if (target !== undefined) Object.defineProperty(this, 'target', own(target));
+    Object.defineProperty(this, 'enabled', own(entry.merged.enabled !== false));
+    if (schedule) Object.defineProperty(this, 'schedule', own(schedule));
+    if (redial) Object.defineProperty(this, 'redial', own(redial));
+    Object.defineProperty(this, 'options', own(options));
+    Object.defineProperty(this, 'definition', Definition.#hash);
+    Object.defineProperty(this, 'locate', Definition.#locate);
+  }
+
+  #where(): Position {
+    this.#position ??= siteOf(this.#entry.doc, this.#entry.itemPath);
+    return this.#position;
+  }
+}
+
+const own = (value: unknown): PropertyDescriptor => ({
+  value,
+  enumerable: true,
+  writable: true,
+  configurable: true,
+});
+
 /** The CallDefinition of an entry with a string name; undefined without one. */
 export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined => {
   const { merged } = entry;
@@ -62,43 +161,12 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
     if (!CALL_KEYS.includes(key)) Object.defineProperty(options, key, { value, enumerable: true });
   }
   const target = typeof merged.target === 'string' ? merged.target : undefined;
-  const enabled = merged.enabled !== false;
-  const schedule = toScheduleSpec(merged.schedule);
-  const redial = redialPolicyOf(merged.redial);
-  // The position and the digest are worked out on first use: `validate` reads neither for
-  // a call without problems, and they cost more than the rest of the definition.
-  let position: Position | undefined;
-  const where = (): Position => {
-    position ??= siteOf(entry.doc, entry.itemPath);
-    return position;
-  };
-  let digest: string | undefined;
-  const name = merged.name;
-  return {
-    name,
-    file: entry.doc.file,
-    get line() {
-      return where().line;
-    },
-    get column() {
-      return where().column;
-    },
-    ...(target === undefined ? {} : { target }),
-    enabled,
-    ...(schedule ? { schedule } : {}),
-    ...(redial ? { redial } : {}),
+  return new Definition(
+    entry,
+    merged.name,
     options,
-    get definition() {
-      digest ??= definitionHash({
-        name,
-        enabled,
-        target,
-        schedule: merged.schedule,
-        redial: merged.redial,
-        options,
-      });
-      return digest;
-    },
-    locate: (path) => siteIn(entry, path),
-  };
+    target,
+    toScheduleSpec(merged.schedule),
+    redialPolicyOf(merged.redial),
+  );
 };

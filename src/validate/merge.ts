@@ -32,9 +32,20 @@ export const deepMerge = (
   return out;
 };
 
-/** Merges layers given from lowest to highest precedence. */
-export const mergeLayers = (layers: readonly Layer[]): Record<string, unknown> =>
-  layers.reduce<Record<string, unknown>>((acc, layer) => deepMerge(acc, layer.data), {});
+/**
+ * Merges layers given from lowest to highest precedence: what folding deepMerge over them
+ * gives, built in one object instead of a copy per layer.
+ */
+export const mergeLayers = (layers: readonly Layer[]): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer.data)) {
+      const current = Object.hasOwn(out, key) ? out[key] : undefined;
+      setOwn(out, key, isRecord(current) && isRecord(value) ? deepMerge(current, value) : value);
+    }
+  }
+  return out;
+};
 
 const lookup = (data: unknown, path: PathSegments): { found: boolean; value?: unknown } => {
   let current = data;

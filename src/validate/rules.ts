@@ -123,11 +123,10 @@ const targetDefined: CallRule = {
   check: (entry, context) => {
     const { target } = entry.merged;
     if (typeof target !== 'string' || target === '') return [];
-    const site = siteIn(entry, ['target']);
     if (hasReference(target))
-      return [errorAt(site, noReference('target', 'write the target name'))];
+      return [errorAt(siteIn(entry, ['target']), noReference('target', 'write the target name'))];
     const unknown = unknownTarget(target, context.targetNames, context.configFile);
-    return unknown ? [errorAt(site, unknown)] : [];
+    return unknown ? [errorAt(siteIn(entry, ['target']), unknown)] : [];
   },
 };
 

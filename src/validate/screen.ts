@@ -22,7 +22,19 @@ export const readSuppress = (
     else if (hasReference(path))
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
       diagnostics.push(errorAt(site, '`suppress` cannot use a reference (`${…}`): write the path'));
-    else specs.push({ path, site: { file: site.file, line: site.line, column: site.column } });
+    else {
+      // Its position is wanted only if the list cannot be read.
+      const where = {
+        file: site.file,
+        get line() {
+          return site.line;
+        },
+        get column() {
+          return site.column;
+        },
+      };
+      specs.push({ path, site: where });
+    }
   });
   return { specs, diagnostics };
 };

@@ -1,4 +1,4 @@
-import type { PathSegments, SourceDocument } from '../config/types.js';
+import type { PathSegments, Position, SourceDocument } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** A place in a file: where a value was written, with its JSON pointer inside the document. */
@@ -13,19 +13,35 @@ export interface Site {
 export const toPointer = (path: PathSegments): string =>
   path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 
+/**
+ * A site whose line and column are worked out when first read: finding a position parses
+ * the file again, and most sites a rule takes are never read (the value was fine).
+ */
+const lazySite = (file: string, path: PathSegments, find: () => Position): Site => {
+  let position: Position | undefined;
+  const at = (): Position => {
+    position ??= find();
+    return position;
+  };
+  return {
+    file,
+    get line() {
+      return at().line;
+    },
+    get column() {
+      return at().column;
+    },
+    path: toPointer(path),
+  };
+};
+
 /** Where the value at `path` of a document is (or its nearest existing ancestor). */
-export const siteOf = (doc: SourceDocument, path: PathSegments): Site => ({
-  file: doc.file,
-  ...doc.locate(path),
-  path: toPointer(path),
-});
+export const siteOf = (doc: SourceDocument, path: PathSegments): Site =>
+  lazySite(doc.file, path, () => doc.locate(path));
 
 /** Where the key at `path` is written (falls back to the value, then to the nearest ancestor). */
-export const keySiteOf = (doc: SourceDocument, path: PathSegments): Site => ({
-  file: doc.file,
-  ...doc.locateKey(path),
-  path: toPointer(path),
-});
+export const keySiteOf = (doc: SourceDocument, path: PathSegments): Site =>
+  lazySite(doc.file, path, () => doc.locateKey(path));
 
 export const errorAt = (site: Site, message: string): Diagnostic => ({
   file: site.file,

@@ -1,0 +1,489 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fastDocuments } from '../../src/config/fast-parse.js';
+import { parseSource, parseWithYaml } from '../../src/config/parse.js';
+import { createSourceDocument } from '../../src/config/source-document.js';
+import type { PathSegments } from '../../src/config/types.js';
+
+/** Plain scalars that YAML 1.2, YAML 1.1 and other parsers read in different ways. */
+const TRICKY = [
+  '1',
+  '-1',
+  '+1',
+  '0',
+  '-0',
+  '+0',
+  '007',
+  '0o17',
+  '0o8',
+  '0x1F',
+  '0X1F',
+  '-0x1',
+  '0xg',
+  '0b101',
+  '1_000',
+  '1.5',
+  '1.',
+  '.5',
+  '-.5',
+  '1.50',
+  '1e3',
+  '1E-3',
+  '.1e+2',
+  '1e',
+  '1e400',
+  '-1e400',
+  '99999999999999999999999',
+  '1'.repeat(400),
+  '.inf',
+  '-.Inf',
+  '+.INF',
+  '.NaN',
+  '.nan',
+  '-.nan',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'nUll',
+  'true',
+  'True',
+  'TRUE',
+  'tRue',
+  'false',
+  'FALSE',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'Y',
+  '2026-11-30',
+  '2026-11-30T09:00:00Z',
+  '2026-11-30 09:00:00 +01:00',
+  '12:30',
+  '1:20:30',
+  '${VAR}',
+  '${env:X}',
+  '$${X}',
+  'x-${A}-${B}',
+  '+15551234567',
+  'https://example.test/a?b=1&c=2',
+  'tel:+1555',
+  'a b',
+  'a  b',
+  'é',
+  '😀',
+  'a#b',
+  'a #b',
+  '-',
+  '- a',
+  'a:b',
+  'a: b',
+  '<<',
+  '=',
+  '[a]',
+  '{a: 1}',
+  'a,b',
+  'a]',
+  "it's",
+  'say "hi"',
+  'back\\slash',
+  '%x',
+  '@x',
+  '`x`',
+  '&a',
+  '*a',
+  '!x',
+  '?x',
+  '|x',
+  '>x',
+  '#x',
+  '&a 1',
+  '&b [1, 2]',
+  '&c { k: v }',
+  '!!str 1',
+  '!!int "3"',
+  '!local x',
+  '!!map { a: 1 }',
+  '? x',
+  '"x',
+  "'x",
+  '',
+];
+
+const KEYS = [
+  'name',
+  'to',
+  'number',
+  'type',
+  'tag',
+  'calls',
+  'defaults',
+  'from',
+  'a b',
+  'a:b',
+  '1',
+  '-1',
+  '0x1',
+  '1.5',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '<<',
+  '__proto__',
+  'constructor',
+  'toString',
+  '${KEY}',
+  'é',
+  '"quoted"',
+  "'single'",
+  '"a\\tb"',
+  '',
+  'x'.repeat(300),
+];
+
+const DOUBLE_QUOTED_EXTRAS = [
+  '"\\x41"',
+  '"\\u00e9"',
+  '"\\U0001F600"',
+  '"\\N\\_\\L\\P"',
+  '"\\0\\a\\b\\e\\f\\v"',
+  '"\\ "',
+  '"\\/"',
+  '"\\q"',
+  '"\\x4"',
+  '"a\\\nb"',
+];
+
+const str = fc.string({ maxLength: 12, unit: 'grapheme' });
+const anyChars = fc.string({ maxLength: 8, unit: 'binary' });
+
+/** A scalar as written in a file. */
+const scalar = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...TRICKY) },
+  { weight: 2, arbitrary: str },
+  { weight: 1, arbitrary: anyChars },
+  { weight: 2, arbitrary: str.map((s) => `'${s.replaceAll("'", "''")}'`) },
+  { weight: 1, arbitrary: fc.constantFrom(...TRICKY).map((s) => `'${s.replaceAll("'", "''")}'`) },
+  { weight: 2, arbitrary: fc.oneof(str, anyChars).map((s) => JSON.stringify(s)) },
+  { weight: 1, arbitrary: fc.constantFrom(...TRICKY).map((s) => JSON.stringify(s)) },
+  { weight: 1, arbitrary: fc.constantFrom(...DOUBLE_QUOTED_EXTRAS) },
+);
+
+const key = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 1, arbitrary: str },
+  { weight: 1, arbitrary: fc.constantFrom(...TRICKY) },
+);
+
+type Tree =
+  | { kind: 'scalar'; text: string }
+  | { kind: 'block'; header: string; lines: string[] }
+  | { kind: 'map'; flow: boolean; pairs: [string, Tree][] }
+  | { kind: 'seq'; flow: boolean; items: Tree[] };
+
+const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { weight: 5, arbitrary: scalar.map((text) => ({ kind: 'scalar' as const, text })) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('block' as const),
+        header: fc.constantFrom('|', '>', '|-', '>+', '|2', '&t |', '!!str >'),
+        lines: fc.array(fc.oneof(str, fc.constantFrom(...TRICKY)), { maxLength: 3 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('map' as const),
+        flow: fc.boolean(),
+        pairs: fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('seq' as const),
+        flow: fc.boolean(),
+        items: fc.array(tie('node'), { maxLength: 4 }),
+      }),
+    },
+  ),
+})).node;
+
+/** Flow style, on one line: `{ a: 1, b: [x, y] }`. */
+const flow = (node: Tree): string => {
+  if (node.kind === 'scalar') return node.text;
+  if (node.kind === 'block') return JSON.stringify(node.lines.join('\n'));
+  if (node.kind === 'seq') return `[${node.items.map(flow).join(', ')}]`;
+  return `{ ${node.pairs.map(([k, v]) => `${k}: ${flow(v)}`).join(', ')} }`;
+};
+
+/** Block style, each line indented by `indent` (flow collections and scalars: one line). */
+const block = (node: Tree, indent: number, style: Style): string[] => {
+  const pad = ' '.repeat(indent);
+  if (node.kind === 'block') return [node.header, ...node.lines.map((l) => `${pad}${l}`)];
+  if (node.kind === 'scalar' || node.flow) return [flow(node)];
+  if (node.kind === 'seq') {
+    if (node.items.length === 0) return ['[]'];
+    return node.items.flatMap((item) => {
+      const [first = '', ...rest] = block(item, indent + 2, style);
+      return [`${pad}- ${first.trimStart()}`, ...rest];
+    });
+  }
+  if (node.pairs.length === 0) return ['{}'];
+  return node.pairs.flatMap(([k, v]) => {
+    const inner = block(v, indent + style.step, style);
+    const nested =
+      v.kind !== 'scalar' &&
+      v.kind !== 'block' &&
+      !v.flow &&
+      inner.length > 0 &&
+      inner[0] !== '[]' &&
+      inner[0] !== '{}';
+    const comment = style.comments ? ' # note' : '';
+    return nested
+      ? [`${pad}${k}:${comment}`, ...inner]
+      : [`${pad}${k}: ${inner[0] ?? ''}${comment}`, ...inner.slice(1)];
+  });
+};
+
+interface Style {
+  readonly step: number;
+  readonly comments: boolean;
+}
+
+/** A call file: `defaults` and a list of `calls`, each a map written in block style. */
+const callFile = fc
+  .record({
+    defaults: fc.array(fc.tuple(key, tree), { maxLength: 3 }),
+    calls: fc.array(fc.array(fc.tuple(key, tree), { minLength: 1, maxLength: 4 }), {
+      maxLength: 4,
+    }),
+    step: fc.constantFrom(1, 2, 4),
+    comments: fc.boolean(),
+    trailing: fc.constantFrom('\n', '', '\n\n', '\n# end\n'),
+  })
+  .map(({ defaults, calls, step, comments, trailing }) => {
+    const style = { step, comments };
+    const root: Tree = {
+      kind: 'map',
+      flow: false,
+      pairs: [
+        ...(defaults.length > 0
+          ? ([['defaults', { kind: 'map', flow: false, pairs: defaults }]] as [string, Tree][])
+          : []),
+        [
+          'calls',
+          {
+            kind: 'seq',
+            flow: false,
+            items: calls.map((pairs) => ({ kind: 'map' as const, flow: false, pairs })),
+          },
+        ],
+      ],
+    };
+    return `${block(root, 0, style).join('\n')}${trailing}`;
+  });
+
+/** Fragments that break a file in the ways people do. */
+const BREAKS = [
+  '\t',
+  ' ',
+  '  ',
+  '\n',
+  '\r\n',
+  ':',
+  ': ',
+  '- ',
+  '"',
+  "'",
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '#',
+  ' #',
+  '&a ',
+  '*a',
+  '!x ',
+  '? ',
+  '|\n',
+  '---\n',
+  '...\n',
+  '%YAML 1.2\n',
+  '\ufeff',
+  '\u0085',
+  '\u2028',
+  '\\',
+  'a: b: c',
+];
+
+/** One to three call files as the documents of one file, `---` between them. */
+const documents = fc
+  .tuple(
+    fc.array(callFile, { minLength: 1, maxLength: 3 }),
+    fc.constantFrom('---\n', '--- # next\n', '---\n# only a comment\n---\n', '---\n\n'),
+    fc.constantFrom('', '---\n', '# head\n---\n', '--- '),
+    fc.constantFrom('', '---\n', '---'),
+  )
+  .map(([files, between, head, tail]) => `${head}${files.join(between)}${tail}`);
+
+/** A call file, sometimes with fragments inserted at random places. */
+const fileText = fc.oneof(
+  { weight: 3, arbitrary: callFile },
+  { weight: 1, arbitrary: documents },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.oneof(callFile, documents),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(...BREAKS)), { minLength: 1, maxLength: 3 }),
+      )
+      .map(([text, edits]) =>
+        edits.reduce((t, [at, piece]) => {
+          const i = t.length === 0 ? 0 : at % (t.length + 1);
+          return `${t.slice(0, i)}${piece}${t.slice(i)}`;
+        }, text),
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.array(tree, { maxLength: 3 }).map((nodes) => nodes.map(flow).join('\n')),
+  },
+);
+
+/** A value as data, comparable exactly: key order, -0, NaN and prototypes included. */
+const shape = (value: unknown): unknown => {
+  if (Array.isArray(value)) return ['seq', value.map(shape)];
+  if (typeof value === 'object' && value !== null) {
+    return [
+      'map',
+      Object.getPrototypeOf(value) === Object.prototype,
+      Object.entries(value).map(([k, v]) => [k, shape(v)]),
+    ];
+  }
+  if (typeof value === 'number') return ['number', Object.is(value, -0) ? '-0' : String(value)];
+  return [typeof value, value];
+};
+
+/** Every path into a value (its maps' keys and lists' indexes), the value itself first. */
+const pathsOf = (value: unknown, base: PathSegments = []): PathSegments[] => {
+  const out: PathSegments[] = [base];
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      out.push(...pathsOf(v, [...base, i]));
+    });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...base, k]));
+  }
+  return out;
+};
+
+const F = 'calls/f.yaml';
+const RUNS = Number(process.env.FAST_PARSE_RUNS ?? 1500);
+
+describe('the fast parser against yaml', () => {
+  it('reads a file only when yaml reads it without a problem, and to the same data', () => {
+    let taken = 0;
+    let clean = 0;
+    fc.assert(
+      fc.property(fileText, (text) => {
+        const fast = fastDocuments(text);
+        const slow = parseWithYaml(F, text);
+        if (slow.diagnostics.length === 0) clean += 1;
+        if (fast === undefined) return;
+        taken += 1;
+        expect(slow.diagnostics).toEqual([]);
+        expect(shape(fast)).toEqual(shape(slow.source.documents.map((d) => d.data)));
+      }),
+      { numRuns: RUNS },
+    );
+    // The property says something only if the fast path is taken often.
+    expect(clean).toBeGreaterThan(RUNS / 4);
+    expect(taken).toBeGreaterThan(clean / 3);
+  });
+
+  it('gives parseSource the same diagnostics, data and positions as yaml alone', () => {
+    fc.assert(
+      fc.property(fileText, (text) => {
+        // A NUL is refused before either parser sees the text.
+        if (text.includes('\0')) return;
+        const ours = parseSource(F, text);
+        const slow = parseWithYaml(F, text);
+        expect(ours.diagnostics).toEqual(slow.diagnostics);
+        expect(ours.source.text).toBe(slow.source.text);
+        const docs = ours.source.documents;
+        expect(docs.length).toBe(slow.source.documents.length);
+        docs.forEach((doc, i) => {
+          const other = slow.source.documents[i];
+          expect(shape(doc.data)).toEqual(shape(other?.data));
+          const paths = [...pathsOf(doc.data), ['calls', 9, 'absent'], ['nothing']];
+          expect(paths.length).toBeGreaterThan(0);
+          // Positions by walking yaml's document alone, without the noted call starts.
+          const walked = createSourceDocument(F, i, { text }, doc.data);
+          for (const path of paths) {
+            expect(doc.locate(path)).toEqual(walked.locate(path));
+            expect(other?.locate(path)).toEqual(walked.locate(path));
+            expect(doc.locateKey(path)).toEqual(walked.locateKey(path));
+            expect(other?.locateKey(path)).toEqual(walked.locateKey(path));
+          }
+        });
+      }),
+      { numRuns: RUNS / 3 },
+    );
+  });
+
+  it('takes an ordinary call file, and leaves anchors, tags, tabs and block text to yaml', () => {
+    const ordinary = [
+      'defaults:',
+      '  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+      '  from: "+15550001111"',
+      'calls:',
+      '  - name: call-1 # first',
+      '    to: { type: phone, number: "+15550000001" }',
+      "    tag: { run: bench, i: 1, when: 2026-11-30, url: 'https://x.test/?a=1&b=2' }",
+      '',
+    ].join('\n');
+    expect(fastDocuments(ordinary)).toEqual([
+      {
+        defaults: {
+          application_sid: '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+          from: '+15550001111',
+        },
+        calls: [
+          {
+            name: 'call-1',
+            to: { type: 'phone', number: '+15550000001' },
+            tag: { run: 'bench', i: 1, when: '2026-11-30', url: 'https://x.test/?a=1&b=2' },
+          },
+        ],
+      },
+    ]);
+    for (const text of [
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      'a:\n\t- b\n',
+      'a: |\n  text\n',
+      'a: 1\n...\n',
+      '%YAML 1.2\n---\na: 1\n',
+      '? a\n: b\n',
+      'a: 1\r\nb: 2\r\n',
+      '\ufeffa: 1\n',
+      'a: 1\na: 2\n',
+      '~: 1\n',
+      '1: a\n',
+      '[a]: b\n',
+      `${'k'.repeat(300)}: v\n`,
+    ]) {
+      expect(fastDocuments(text), JSON.stringify(text)).toBeUndefined();
+    }
+  });
+});
