@@ -139,8 +139,12 @@ class Definition implements CallDefinition {
     Object.defineProperty(this, 'locate', Definition.#locate);
   }
 
+  /** Two numbers, kept once read (a lazy site would keep its closures for every call). */
   #where(): Position {
-    this.#position ??= siteOf(this.#entry.doc, this.#entry.itemPath);
+    if (this.#position === undefined) {
+      const at = siteOf(this.#entry.doc, this.#entry.itemPath);
+      this.#position = { line: at.line, column: at.column };
+    }
     return this.#position;
   }
 }
