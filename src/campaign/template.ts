@@ -44,6 +44,19 @@ export const hasRowReference = (value: unknown): boolean =>
 
 export const isColumnName = (name: string): boolean => COLUMN_NAME.test(name);
 
+/** Whether any string in nested data holds `${row.` (a walk that allocates nothing). */
+export const mayHoldRowReference = (value: unknown): boolean => {
+  if (typeof value === 'string') return value.includes('${row.');
+  if (Array.isArray(value)) return value.some(mayHoldRowReference);
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) {
+      if (Object.hasOwn(value, key) && mayHoldRowReference((value as Record<string, unknown>)[key]))
+        return true;
+    }
+  }
+  return false;
+};
+
 /** Every `${row.X}` reference in nested data, with its path. */
 export const findRowReferences = (value: unknown, path: PathSegments = []): RowReference[] => {
   if (typeof value === 'string')

@@ -1,5 +1,5 @@
 import { expandCampaign } from '../campaign/expand.js';
-import { findRowReferences } from '../campaign/template.js';
+import { findRowReferences, mayHoldRowReference } from '../campaign/template.js';
 import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -13,7 +13,7 @@ const rowsWithoutRecipients: CallRule = {
   name: 'row-reference-without-recipients',
   kind: 'semantic',
   check: (entry) => {
-    if (entry.merged.recipients !== undefined) return [];
+    if (entry.merged.recipients !== undefined || !mayHoldRowReference(entry.merged)) return [];
     const { name: _name, ...rest } = entry.merged;
     return findRowReferences(rest).map((ref) =>
       errorAt(
