@@ -72,6 +72,31 @@ describe('callops validate', () => {
     expect(r.code).toBe(0);
   });
 
+  it('counts a campaign as one call and its recipient rows apart', async () => {
+    const p = await makeProject({
+      'calls/a.yaml': [
+        'defaults:',
+        `  application_sid: ${APP_SID}`,
+        '  from: "+15550001111"',
+        'calls:',
+        '  - name: one',
+        '    to: { type: phone, number: "+15550000001" }',
+        '  - name: remind',
+        '    recipients: people.csv',
+        '    to: { type: phone, number: "${row.phone}" }',
+        '',
+      ].join('\n'),
+      'calls/people.csv': 'id,phone\nr1,+15550000011\nr2,+15550000012\nr3,+15550000013\n',
+    });
+    try {
+      const r = await runCli(['validate'], { cwd: p.dir });
+      expect(r.stdout).toBe('ok: 2 calls in 1 file (1 campaign, 3 recipient rows)\n');
+      expect(r.code).toBe(0);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   it('reports every error of every file at file:line:column with the offending line', async () => {
     const r = await runCli(['validate'], { cwd: project.dir });
     expect(r.code).toBe(1);

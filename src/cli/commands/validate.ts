@@ -1,7 +1,25 @@
 import { loadAndValidate } from '../../engine/load.js';
+import type { CallDefinition } from '../../validate/model.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 import { diagnosticsObject, reportDiagnostics } from '../load.js';
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `ok: 9 calls in 4 files (1 campaign, 3 recipient rows)`: a campaign counts once, its rows apart. */
+const okLine = (calls: readonly CallDefinition[], fileCount: number): string => {
+  const rows = new Map<string, number>();
+  let literal = 0;
+  for (const call of calls) {
+    const campaign = call.campaign?.name;
+    if (campaign === undefined) literal += 1;
+    else rows.set(campaign, (rows.get(campaign) ?? 0) + 1);
+  }
+  const total = [...rows.values()].reduce((a, b) => a + b, 0);
+  const campaigns =
+    rows.size === 0 ? '' : ` (${plural(rows.size, 'campaign')}, ${plural(total, 'recipient row')})`;
+  return `ok: ${plural(literal + rows.size, 'call')} in ${plural(fileCount, 'file')}${campaigns}\n`;
+};
 
 export const command: CommandModule = {
   summary: 'check call files and callops.yaml',
@@ -23,12 +41,7 @@ Exit 0 when valid (warnings allowed), 1 when any error.`,
       return diagnosticsObject(diagnostics).ok ? EXIT.ok : EXIT.failed;
     }
     const failed = reportDiagnostics(ctx, diagnostics, sourceText);
-    if (!failed && ctx.format === 'human') {
-      const n = project.calls.length;
-      ctx.stdout.write(
-        `ok: ${n} call${n === 1 ? '' : 's'} in ${fileCount} file${fileCount === 1 ? '' : 's'}\n`,
-      );
-    }
+    if (!failed && ctx.format === 'human') ctx.stdout.write(okLine(project.calls, fileCount));
     return failed ? EXIT.failed : EXIT.ok;
   },
 };
