@@ -23,14 +23,14 @@ export const resolveHint = (key: string): string =>
   `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (or callops apply --retry-unknown places it again)`;
 
 /**
- * Every unknown entry of the lockfile, sorted by key, except those `exclude` names (about to
- * be retried: a set of keys, or the due items themselves, whose keys are read only when an
- * entry is unknown). The calls are looked through only for the few unknown entries' names.
+ * Every unknown entry of the lockfile, sorted by key, except those of the items `exclude`
+ * (due items about to be retried, whose keys are read only when an entry is unknown). The
+ * calls are looked through only for the few unknown entries' names.
  */
 export const unsettledEntries = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
-  exclude: ReadonlySet<string> | readonly { readonly key: string }[] = new Set(),
+  exclude: readonly { readonly key: string }[] = [],
 ): Unsettled[] => {
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
@@ -41,16 +41,8 @@ export const unsettledEntries = (
     if (entry.status === 'unknown') unknown.push([key, entry]);
   }
   if (unknown.length === 0) return [];
-  let excluded: ReadonlySet<string>;
-  if (exclude instanceof Set) excluded = exclude;
-  else {
-    const keysOf = new Set(unknown.map(([key]) => key));
-    excluded = new Set(
-      (exclude as readonly { readonly key: string }[])
-        .map((item) => item.key)
-        .filter((key) => keysOf.has(key)),
-    );
-  }
+  const unknownKeys = new Set(unknown.map(([key]) => key));
+  const excluded = new Set(exclude.map((item) => item.key).filter((key) => unknownKeys.has(key)));
   const kept = unknown.filter(([key]) => !excluded.has(key));
   const names = new Set(kept.map(([key]) => callName(key)));
   const byName = new Map<string, CallDefinition>();
