@@ -7,6 +7,7 @@ import {
   resolveCall,
   resolveTarget,
   type Secret,
+  secretsOf,
 } from '../resolve/index.js';
 import { type Diagnostic, uniqueDiagnostics } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -94,8 +95,8 @@ export const resolveRequests = async (
   }
   const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
   // Every call is resolved once here, to report every problem before anything is sent;
-  // only its problems and secrets are kept (each secret once, in the order first met).
-  const seen = new Set<string>();
+  // only its problems and secrets are kept (each secret once).
+  let callSecrets: Secret[] = [];
   for (const item of due) {
     const def = byName.get(item.name);
     if (def === undefined) continue;
@@ -104,13 +105,9 @@ export const resolveRequests = async (
       diagnostics.push(...result.diagnostics);
       continue;
     }
-    for (const secret of result.secrets) {
-      const id = `${secret.name}\u0000${secret.value}\u0000${secret.always === true}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      secrets.push(secret);
-    }
+    if (result.secrets.length > 0) callSecrets = secretsOf(callSecrets, result.secrets);
   }
+  secrets.push(...callSecrets);
   const request = (item: PlanItem): CallRequest => {
     const def = byName.get(item.name);
     const result = def && resolveCall(def, prepared.env);
