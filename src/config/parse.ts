@@ -1,4 +1,4 @@
-import type { Document, LineCounter, Node, YAMLError } from 'yaml';
+import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
@@ -12,8 +12,9 @@ import {
 import {
   callStartsIn,
   createSourceDocument,
-  linesOf,
+  lineStartsOf,
   PARSE_OPTIONS,
+  positionAt,
   rememberParsed,
   type TextSource,
 } from './source-document.js';
@@ -27,7 +28,7 @@ export interface ParsedSource {
 }
 
 /** The key a DUPLICATE_KEY error at `offset` repeats, and the line of its first use. */
-const duplicateKey = (doc: Document, offset: number, lc: LineCounter) => {
+const duplicateKey = (doc: Document, offset: number, pos: (offset: number) => Position) => {
   const { isScalar, visit } = yamlLib();
   let found: { key: string; firstLine?: number } | undefined;
   visit(doc, {
@@ -39,7 +40,7 @@ const duplicateKey = (doc: Document, offset: number, lc: LineCounter) => {
       const start = (first?.key as Node | undefined)?.range?.[0];
       found = {
         key: String(value),
-        ...(start !== undefined && start !== offset ? { firstLine: lc.linePos(start).line } : {}),
+        ...(start !== undefined && start !== offset ? { firstLine: pos(start).line } : {}),
       };
       return visit.BREAK;
     },
@@ -47,9 +48,13 @@ const duplicateKey = (doc: Document, offset: number, lc: LineCounter) => {
   return found;
 };
 
-const syntaxMessage = (doc: Document, error: YAMLError, lc: LineCounter): string => {
+const syntaxMessage = (
+  doc: Document,
+  error: YAMLError,
+  pos: (offset: number) => Position,
+): string => {
   if (error.code !== 'DUPLICATE_KEY') return yamlMessage(error);
-  const dup = duplicateKey(doc, error.pos[0], lc);
+  const dup = duplicateKey(doc, error.pos[0], pos);
   if (!dup) return 'duplicate key; each key may appear once in a map';
   const first = dup.firstLine === undefined ? '' : ` (first at line ${dup.firstLine})`;
   return `duplicate key \`${dup.key}\`${first}; each key may appear once`;
@@ -179,11 +184,8 @@ export const parseSource = (file: string, text: string): ParsedSource => {
  */
 export const parseWithYaml = (file: string, text: string): ParsedSource => {
   const empty: SourceFile = { file, text, documents: [] };
-  const lc = linesOf(text);
-  const pos = (offset: number): Position => {
-    const { line, col } = lc.linePos(offset);
-    return { line, column: col };
-  };
+  const lines: TextSource = { text, lineStarts: lineStartsOf(text) };
+  const pos = (offset: number): Position => positionAt(lines, offset);
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   let syntaxCount = 0;
@@ -201,16 +203,16 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
   try {
     const docs = yamlLib().parseAllDocuments(text, PARSE_OPTIONS);
     // Where each call starts, so that plan and apply need not parse the file again.
-    const source: TextSource = { text, callStarts: callStartsIn(docs) };
+    const source: TextSource = { ...lines, callStarts: callStartsIn(docs) };
     // The positions of this file's problems are asked for soon: keep what was parsed.
-    rememberParsed(source, { docs, lines: lc });
+    rememberParsed(source, { docs });
     const documents: SourceDocument[] = [];
     if ('empty' in docs && docs.empty) {
       for (const e of docs.errors) report(pos(e.pos[0]), yamlMessage(e), 'error');
       for (const w of docs.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
     }
     docs.forEach((doc, index) => {
-      for (const e of doc.errors) report(pos(e.pos[0]), syntaxMessage(doc, e, lc), 'error');
+      for (const e of doc.errors) report(pos(e.pos[0]), syntaxMessage(doc, e, pos), 'error');
       for (const w of doc.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
       const badKeys = collectionKeys(doc, text);
       for (const key of badKeys) {

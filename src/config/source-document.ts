@@ -1,25 +1,12 @@
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { PathSegments, Position, SourceDocument } from './types.js';
 import { yamlLib } from './yaml-lib.js';
 
 export const PARSE_OPTIONS = { prettyErrors: false, logLevel: 'silent', uniqueKeys: true } as const;
 
-/**
- * Line starts read off the text itself. The parser's own counting misses the line breaks
- * inside some broken tokens (e.g. after a tab-indented `---`), which puts later positions
- * on the wrong line.
- */
-export const linesOf = (text: string): LineCounter => {
-  const lc = new (yamlLib().LineCounter)();
-  lc.addNewLine(0);
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
-  return lc;
-};
-
-/** A file's documents as the `yaml` library parses them, and its line starts. */
+/** A file's documents as the `yaml` library parses them. */
 export interface YamlDocuments {
   readonly docs: readonly Document[];
-  readonly lines: LineCounter;
 }
 
 /** The text of one file, from which positions are worked out when one is asked for. */
@@ -31,7 +18,12 @@ export interface TextSource {
   lineStarts?: Uint32Array;
 }
 
-const lineStartsOf = (text: string): Uint32Array => {
+/**
+ * Offsets of the line starts, read off the text itself. The parser's own counting misses the
+ * line breaks inside some broken tokens (e.g. after a tab-indented `---`), which puts later
+ * positions on the wrong line.
+ */
+export const lineStartsOf = (text: string): Uint32Array => {
   let count = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count += 1;
   const starts = new Uint32Array(count);
@@ -40,8 +32,8 @@ const lineStartsOf = (text: string): Uint32Array => {
   return starts;
 };
 
-/** Line and column of an offset, as yaml's LineCounter gives them for linesOf(text). */
-const linePosition = (source: TextSource, offset: number): Position => {
+/** Line and column of an offset (as yaml's LineCounter gives them for the line starts). */
+export const positionAt = (source: TextSource, offset: number): Position => {
   source.lineStarts ??= lineStartsOf(source.text);
   const starts = source.lineStarts;
   let low = 0;
@@ -97,7 +89,7 @@ const parsedOf = (source: TextSource): YamlDocuments => {
   } catch {
     docs = [];
   }
-  const parsed = { docs, lines: linesOf(source.text) };
+  const parsed = { docs };
   rememberParsed(source, parsed);
   return parsed;
 };
@@ -171,15 +163,13 @@ const positionIn = (
   key: boolean,
 ): Position => {
   const start = key ? undefined : callStart(source, index, path);
-  if (start !== undefined) return linePosition(source, start);
-  const { docs, lines } = parsedOf(source);
+  if (start !== undefined) return positionAt(source, start);
+  const { docs } = parsedOf(source);
   const doc = docs[index];
   if (!doc) return START;
   const step = walk(doc, path);
   const node = key && step.complete && step.key ? step.key : step.node;
-  const offset = node?.range?.[0] ?? doc.range?.[0] ?? 0;
-  const { line, col } = lines.linePos(offset);
-  return { line, column: col };
+  return positionAt(source, node?.range?.[0] ?? doc.range?.[0] ?? 0);
 };
 
 /**
