@@ -1,21 +1,22 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { VAR_PATTERN } from '../options/fragments.js';
-import { VALIDATOR_FILES } from '../options/validator-files.js';
+import { VALIDATOR_FILES, VALIDATOR_SCHEMAS } from '../options/validator-files.js';
 import type { Diagnostic } from './diagnostic.js';
 import { explainErrors, type SchemaProblem, unescapePointer } from './schema-errors.js';
 
 /**
  * Structural checks of call files and callops.yaml against the JSON Schemas generated from
  * the option table. The validators are the standalone modules generated beside the schema
- * files (loaded once, on first use); compiling the schema instead costs about half a second.
+ * files (loaded once, on first use); compiling the schema instead costs about half a
+ * second. The schema itself is read only to explain errors.
  */
 
 interface Validator {
   readonly validate: ValidateFunction;
-  readonly schema: Record<string, unknown>;
+  readonly schema: () => Record<string, unknown>;
 }
 
 const require = createRequire(import.meta.url);
@@ -33,22 +34,35 @@ const present = (file: string): boolean => {
 
 /**
  * The compile fallback (Ajv, the option table, the schema builders) is loaded only when a
- * generated module is missing; with both present, `validate` never needs it.
+ * generated module or schema file is missing; with all present, `validate` never needs it.
  */
-const fallback = Object.values(VALIDATOR_FILES).every(present)
+const fallback = [...Object.values(VALIDATOR_FILES), ...Object.values(VALIDATOR_SCHEMAS)].every(
+  present,
+)
   ? undefined
   : await import('./schema-compile.js');
 
+/** Reads a generated schema file once, when an error is first explained. */
+const schemaFile = (which: keyof typeof VALIDATOR_SCHEMAS): (() => Record<string, unknown>) => {
+  let schema: Record<string, unknown> | undefined;
+  return () => {
+    schema ??= JSON.parse(readFileSync(generated(VALIDATOR_SCHEMAS[which]), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    return schema;
+  };
+};
+
 const load = (which: keyof typeof VALIDATOR_FILES): Validator => {
   try {
-    const mod = require(generated(VALIDATOR_FILES[which])) as ValidateFunction & {
-      schema: Record<string, unknown>;
-    };
-    return { validate: mod, schema: mod.schema };
+    const validate = require(generated(VALIDATOR_FILES[which])) as ValidateFunction;
+    return { validate, schema: schemaFile(which) };
   } catch (error) {
     const compile = fallback?.compileValidator;
     if (compile === undefined) throw error;
-    return compile(which);
+    const compiled = compile(which);
+    return { validate: compiled.validate, schema: () => compiled.schema };
   }
 };
 
@@ -110,7 +124,7 @@ const check = (
         }
       : undefined;
     const problems = explainErrors(compiled.validate.errors ?? [], {
-      schema: compiled.schema,
+      schema: compiled.schema(),
       ...(rawAt ? { rawAt } : {}),
       ...(isSecret ? { isSecret } : {}),
     });
@@ -196,7 +210,7 @@ export const checkResolvedOptions = (
   }
   const { name: _name, ...converted } = doc.calls[0] as Record<string, unknown>;
   if (errors.length === 0) return { options: converted, problems: [] };
-  const problems = explainErrors(errors, { schema: compiled.schema }).map((p) => ({
+  const problems = explainErrors(errors, { schema: compiled.schema() }).map((p) => ({
     pointer: p.pointer.replace(CALL_POINTER, ''),
     message: p.message,
   }));

@@ -11,8 +11,15 @@ import {
   renderSchemaFiles,
 } from '../../src/options/generate.js';
 import { replaceOptionReference, SCHEMA_FILES } from '../../src/options/render.js';
-import { buildCallsSchema, buildConfigSchema } from '../../src/options/schema.js';
-import { renderValidatorModules, VALIDATOR_FILES } from '../../src/options/standalone.js';
+import { buildCallsSchema } from '../../src/options/schema.js';
+import {
+  asciiOnly,
+  renderValidatorModules,
+  VALIDATOR_FILES,
+  withoutProse,
+} from '../../src/options/standalone.js';
+import { VALIDATOR_SCHEMAS } from '../../src/options/validator-files.js';
+import { explainErrors } from '../../src/validate/schema-errors.js';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
@@ -61,6 +68,22 @@ describe('committed generated files', () => {
     }
   });
 
+  test('the standalone validators are pure ASCII (Node decodes them on its fast path)', () => {
+    const paths = Object.values(VALIDATOR_FILES);
+    expect(paths).toHaveLength(2);
+    for (const path of paths) {
+      const bytes = readFileSync(join(REPO_ROOT, path));
+      expect(
+        bytes.findIndex((b) => b > 0x7f),
+        path,
+      ).toBe(-1);
+    }
+  });
+
+  test('each validator names the schema file it was built from', () => {
+    expect(VALIDATOR_SCHEMAS).toEqual(SCHEMA_FILES);
+  });
+
   test('`generate --check` finds nothing stale', () => {
     expect(main(['--check'])).toBe(0);
   });
@@ -102,19 +125,12 @@ describe.each(Object.values(SCHEMA_FILES))('%s', (path) => {
 describe('standalone validator modules', () => {
   const require = createRequire(import.meta.url);
   test.each([
-    [
-      VALIDATOR_FILES.calls,
-      buildCallsSchema,
-      { calls: [] },
-      { calls: [{ name: 'a', timelimit: 1 }] },
-    ],
-    [VALIDATOR_FILES.config, buildConfigSchema, {}, { targetz: {} }],
-  ] as const)('%s loads, carries its schema, and validates', (path, build, good, bad) => {
+    [VALIDATOR_FILES.calls, { calls: [] }, { calls: [{ name: 'a', timelimit: 1 }] }],
+    [VALIDATOR_FILES.config, {}, { targetz: {} }],
+  ] as const)('%s loads and validates', (path, good, bad) => {
     const validate = require(join(REPO_ROOT, path)) as ((d: unknown) => boolean) & {
-      schema: unknown;
       errors?: { keyword: string }[];
     };
-    expect(validate.schema).toEqual(build());
     expect(validate(good)).toBe(true);
     expect(validate(bad)).toBe(false);
     expect(validate.errors?.map((e) => e.keyword)).toEqual(['additionalProperties']);
@@ -142,6 +158,49 @@ describe('standalone validator modules', () => {
     expect(compiled(bad)).toBe(false);
     expect(brief(standalone.errors)).toEqual(brief(compiled.errors));
     expect(brief(standalone.errors).length).toBeGreaterThan(5);
+    // Compiled without prose, explained against the full schema file: the same words.
+    const schema = JSON.parse(read(VALIDATOR_SCHEMAS.calls)) as unknown;
+    const explained = explainErrors((standalone.errors ?? []) as never, { schema });
+    expect(explained.length).toBeGreaterThan(3);
+    expect(explained).toEqual(explainErrors(compiled.errors ?? [], { schema }));
+  });
+});
+
+describe('withoutProse', () => {
+  test('drops annotations, keeps property names, definitions and data', () => {
+    const schema = {
+      description: 'd',
+      $comment: 'c',
+      title: 't',
+      properties: {
+        description: { type: 'string', description: 'x', markdownDescription: 'y' },
+        examples: { enum: [{ description: 'kept' }], examples: ['e'], default: 'z' },
+      },
+      $defs: { $comment: { const: { $comment: 'kept' } } },
+      required: ['description'],
+      errorMessage: 'kept',
+    };
+    expect(withoutProse(schema)).toEqual({
+      title: 't',
+      properties: {
+        description: { type: 'string' },
+        examples: { enum: [{ description: 'kept' }], default: 'z' },
+      },
+      $defs: { $comment: { const: { $comment: 'kept' } } },
+      required: ['description'],
+      errorMessage: 'kept',
+    });
+  });
+});
+
+describe('asciiOnly', () => {
+  test('writes every other character as an escape with the same meaning', () => {
+    const code = 'const s = "a\\u2014b — é 😀"; const r = /—/;';
+    const escaped = asciiOnly(code);
+    expect(/[\u0080-\uffff]/.test(escaped)).toBe(false);
+    const run = (text: string) => new Function(`${text} return [s, r.test('—')];`)() as unknown;
+    expect(run(escaped)).toEqual(run(code));
+    expect(run(escaped)).toEqual(['a—b — é 😀', true]);
   });
 });
 
