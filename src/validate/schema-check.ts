@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { requireWithCodeCache } from '../config/compile-cache.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { VAR_PATTERN } from '../options/fragments.js';
 import { VALIDATOR_FILES, VALIDATOR_SCHEMAS } from '../options/validator-files.js';
@@ -10,8 +11,9 @@ import { explainErrors, type SchemaProblem, unescapePointer } from './schema-err
 /**
  * Structural checks of call files and callops.yaml against the JSON Schemas generated from
  * the option table. The validators are the standalone modules generated beside the schema
- * files (loaded once, on first use); compiling the schema instead costs about half a
- * second. The schema itself is read only to explain errors.
+ * files (loaded once, on first use, through the code cache of compile-cache.ts); compiling
+ * the schema instead costs about half a second. The schema itself is read only to explain
+ * errors.
  */
 
 interface Validator {
@@ -56,8 +58,8 @@ const schemaFile = (which: keyof typeof VALIDATOR_SCHEMAS): (() => Record<string
 
 const load = (which: keyof typeof VALIDATOR_FILES): Validator => {
   try {
-    const validate = require(generated(VALIDATOR_FILES[which])) as ValidateFunction;
-    return { validate, schema: schemaFile(which) };
+    const mod = requireWithCodeCache(generated(VALIDATOR_FILES[which]));
+    return { validate: mod.exports as ValidateFunction, schema: schemaFile(which) };
   } catch (error) {
     const compile = fallback?.compileValidator;
     if (compile === undefined) throw error;

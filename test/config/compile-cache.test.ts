@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileCacheDir } from '../../src/config/compile-cache.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MODULE = pathToFileURL(join(ROOT, 'dist/config/compile-cache.js')).href;
+const work = mkdtempSync(join(tmpdir(), 'callops-compile-cache-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// A CommonJS module with a lazily compiled function, its own require and a non-ASCII string.
+const SOURCE = [
+  '"use strict";',
+  'const { join } = require("node:path");',
+  'module.exports = (x) => ({ doubled: x * 2, joined: join("a", String(x)), dash: "—", file: __filename.endsWith(".cjs") });',
+  '',
+].join('\n');
+const file = join(work, 'module.cjs');
+writeFileSync(file, SOURCE);
+
+interface Loaded {
+  readonly cache: string;
+  readonly result: unknown;
+}
+
+/** Loads `file` through the cache in a fresh process (the entry is written at its exit). */
+const load = (dir: string | null): Loaded => {
+  const script = `const { requireWithCodeCache } = await import(${JSON.stringify(MODULE)});
+const loaded = requireWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(dir)});
+process.stdout.write(JSON.stringify({ cache: loaded.cache, result: loaded.exports(21) }));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  return JSON.parse(run.stdout) as Loaded;
+};
+
+const RESULT = { doubled: 42, joined: join('a', '21'), dash: '—', file: true };
+
+const entriesIn = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8'));
+
+describe('requireWithCodeCache', () => {
+  it('writes an entry on a miss, private to the user, and reads it on the next start', () => {
+    const dir = join(work, 'fresh', 'cache');
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    const entries = entriesIn(dir);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatch(/^module\.cjs-[0-9a-f]{40}\.v8$/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, entries[0] ?? '')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
+  });
+
+  it('ignores an entry whose bytes were damaged, and writes it again', () => {
+    const dir = join(work, 'corrupt');
+    load(dir);
+    const entries = entriesIn(dir);
+    expect(entries).toHaveLength(1);
+    const path = join(dir, entries[0] ?? '');
+    const bytes = readFileSync(path);
+    for (let i = 40; i < bytes.length; i += 7) bytes[i] = (bytes[i] ?? 0) ^ 0x5a;
+    writeFileSync(path, bytes);
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
+  });
+
+  it('compiles afresh when V8 rejects an entry (made for other code), and writes it again', () => {
+    const dir = join(work, 'rejected');
+    load(dir);
+    const entries = entriesIn(dir);
+    expect(entries).toHaveLength(1);
+    const path = join(dir, entries[0] ?? '');
+    // A well-formed entry (digest right) whose payload is V8 data of another source.
+    const other = join(work, 'other.cjs');
+    writeFileSync(other, 'module.exports = 1;\n');
+    const made = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const vm = require('node:vm'); const crypto = require('node:crypto');
+const s = new vm.Script('(function () { return 1; })', { filename: ${JSON.stringify(other)} });
+const data = s.createCachedData();
+process.stdout.write(Buffer.concat([crypto.createHash('sha1').update(data).digest(), data]).toString('base64'));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(made.status).toBe(0);
+    writeFileSync(path, Buffer.from(made.stdout, 'base64'));
+    expect(load(dir)).toEqual({ cache: 'rejected', result: RESULT });
+    expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
+  });
+
+  it('never reads a directory that others may write, and works without writing', () => {
+    const dir = join(work, 'shared');
+    load(dir);
+    expect(entriesIn(dir)).toHaveLength(1);
+    chmodSync(dir, 0o777);
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+  });
+
+  it('loads the module all the same when the cache directory cannot be made', () => {
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'not a directory\n');
+    const dir = join(blocker, 'cache');
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    expect(readFileSync(blocker, 'utf8')).toBe('not a directory\n');
+  });
+
+  it('is off without a directory', () => {
+    expect(load(null)).toEqual({ cache: 'off', result: RESULT });
+  });
+
+  it('keys an entry by the exact text: a changed module never runs old code', () => {
+    const dir = join(work, 'changed');
+    mkdirSync(dir, { recursive: true });
+    load(dir);
+    writeFileSync(file, SOURCE.replace('x * 2', 'x * 3'));
+    try {
+      expect(load(dir)).toEqual({ cache: 'miss', result: { ...RESULT, doubled: 63 } });
+      expect(entriesIn(dir)).toHaveLength(2);
+    } finally {
+      writeFileSync(file, SOURCE);
+    }
+  });
+});
+
+describe('compileCacheDir', () => {
+  it('is CALLOPS_CACHE_DIR, else under XDG_CACHE_HOME, else per user under the temp dir', () => {
+    expect(compileCacheDir({ CALLOPS_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c');
+    expect(compileCacheDir({ CALLOPS_CACHE_DIR: 'off', XDG_CACHE_HOME: '/x' })).toBeNull();
+    expect(compileCacheDir({ CALLOPS_CACHE_DIR: '', XDG_CACHE_HOME: '/x' })).toBe(
+      join('/x', 'callops'),
+    );
+    const uid = process.getuid?.() ?? 'user';
+    expect(compileCacheDir({})).toBe(join(tmpdir(), `callops-compile-cache-${uid}`));
+  });
+});
