@@ -1,5 +1,4 @@
-import type { CronTime } from 'cron';
-import { cron as cronLib } from './libs.js';
+import { CRON_UNITS, type ParsedCron, parseCronExpression } from './libs.js';
 
 /** The values each field of a cron expression admits, as cron itself parsed them. */
 export interface CronFields {
@@ -12,8 +11,6 @@ export interface CronFields {
   readonly dayOfWeek: readonly number[];
 }
 
-const UNITS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const;
-
 /**
  * Parses with cron's own parser (5 fields, 6 with seconds first, names, presets) and reads the
  * admitted values it keeps per field. cron has no public accessor for them (its toJSON()
@@ -22,15 +19,14 @@ const UNITS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] a
  * becomes unreadable — no slot at all, never a wrong one — and the tests say so.
  */
 export const parseCron = (expression: string): CronFields | undefined => {
-  let cron: CronTime;
+  let parsed: ParsedCron;
   try {
-    cron = new (cronLib().CronTime)(expression, 'UTC');
+    parsed = parseCronExpression(expression);
   } catch {
     return undefined;
   }
-  const parsed = cron as unknown as Readonly<Record<string, unknown>>;
-  const fields: Partial<Record<(typeof UNITS)[number], number[]>> = {};
-  for (const unit of UNITS) {
+  const fields: Partial<Record<(typeof CRON_UNITS)[number], number[]>> = {};
+  for (const unit of CRON_UNITS) {
     const field = parsed[unit];
     if (field === null || typeof field !== 'object') return undefined;
     const values = Object.keys(field)

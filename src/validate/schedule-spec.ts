@@ -1,4 +1,4 @@
-import { cron } from '../schedule/libs.js';
+import { parseCronExpression } from '../schedule/libs.js';
 import type { ScheduleSpec } from './model.js';
 import { parseDuration } from './parse.js';
 import { isRecord } from './site.js';
@@ -75,11 +75,17 @@ const cronProblem = (expression: string): string | undefined => {
   if (fields !== 5 && fields !== 6) {
     return `cron \`${expression}\` has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 with seconds first`;
   }
-  const result = cron().validateCronExpression(expression);
-  if (result.valid) return undefined;
+  let error: unknown;
+  try {
+    parseCronExpression(expression);
+    return undefined;
+  } catch (thrown) {
+    error = thrown;
+  }
   const range = rangeProblem(parts);
   if (range) return `cron \`${expression}\`: ${range}`;
-  const reason = result.error?.message ? `: ${lowerFirst(result.error.message)}` : '';
+  const message = error instanceof Error ? error.message : undefined;
+  const reason = message ? `: ${lowerFirst(message)}` : '';
   return `cron \`${expression}\` is invalid${reason}`;
 };
 

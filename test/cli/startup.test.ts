@@ -95,6 +95,45 @@ describe('start-up path', () => {
     expect(urls.filter((u) => /^(node:)?(child_process|net|readline)$/.test(u))).toEqual([]);
   });
 
+  it('validate of the examples (a cron, a zone, an `at`) makes no Intl.DateTimeFormat', () => {
+    const out = join(dir, 'intl.txt');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        join(ROOT, 'test/fixtures/trace-intl.cjs'),
+        '--',
+        join(ROOT, 'bin/callops.js'),
+        'validate',
+      ],
+      { cwd: ROOT, env: cliEnv({ CALLOPS_TRACE_INTL: out, NO_COLOR: '1' }), encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('0');
+    // The counter works: a zone that is not a canonical name takes Intl's own check.
+    const alias = join(dir, 'alias');
+    mkdirSync(join(alias, 'calls'), { recursive: true });
+    writeFileSync(
+      join(alias, 'calls/a.yaml'),
+      'calls:\n  - name: a\n    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n    from: "+15550001111"\n    to: { type: phone, number: "+15550002222" }\n    schedule: { cron: "0 9 * * *", timezone: US/Eastern }\n',
+    );
+    const other = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        join(ROOT, 'test/fixtures/trace-intl.cjs'),
+        '--',
+        join(ROOT, 'bin/callops.js'),
+        '-C',
+        alias,
+        'validate',
+      ],
+      { cwd: ROOT, env: cliEnv({ CALLOPS_TRACE_INTL: out, NO_COLOR: '1' }), encoding: 'utf8' },
+    );
+    expect(other.status, other.stderr).toBe(0);
+    expect(Number(readFileSync(out, 'utf8'))).toBeGreaterThan(0);
+  });
+
   it('plan loads neither undici nor listr2 (it sends nothing)', () => {
     const urls = modulesLoadedBy(['plan', '--now', '2026-11-24T10:00:00Z'], 'plan');
     expect(urls.some((u) => u.includes('/dist/plan/'))).toBe(true);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { cronMatcher, parseCron } from '../../src/schedule/cron.js';
+import { CRON_UNITS, parseCronExpression } from '../../src/schedule/libs.js';
 
 const viaCron = (expression: string, after: number): number | undefined => {
   try {
@@ -87,5 +88,71 @@ describe('cronMatcher', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('parseCronExpression (cron parser without CronTime constructor)', () => {
+  // What `new CronTime(expression)` keeps or throws: the reference.
+  const viaConstructor = (expression: string, zone?: string) => {
+    try {
+      const cron = new CronTime(expression, zone) as unknown as Record<string, unknown>;
+      return { fields: CRON_UNITS.map((unit) => cron[unit]) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  const viaParser = (expression: string) => {
+    try {
+      const parsed = parseCronExpression(expression);
+      return { fields: CRON_UNITS.map((unit) => parsed[unit]) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  const token = fc.constantFrom(
+    '*',
+    '*/5',
+    '*/0',
+    '0',
+    '7',
+    '59',
+    '60',
+    '1-5',
+    '5-1',
+    '1--2',
+    '-1',
+    '1,2,3',
+    '1,,2',
+    '5/2',
+    '1-10/3',
+    'mon',
+    'MON-FRI',
+    'jan',
+    'sun-sat',
+    'xyz',
+    'L',
+    '?',
+    '1#2',
+    '@daily',
+    '@hourly',
+    '',
+  );
+  const expression = fc.oneof(
+    fc.array(token, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(' ')),
+    fc.string({ maxLength: 30 }),
+  );
+
+  it('keeps and refuses exactly what CronTime does, with its words', () => {
+    fc.assert(
+      fc.property(expression, (e) => {
+        const parsed = viaParser(e);
+        expect(parsed).toEqual(viaConstructor(e));
+        expect(parsed).toEqual(viaConstructor(e, 'UTC'));
+      }),
+      { numRuns: 2000, seed: 20261130 },
+    );
+    expect(viaParser('0 9 * * MON-FRI')).toEqual(viaConstructor('0 9 * * MON-FRI'));
+    expect(viaParser('61 * * * *').error).toBe(viaConstructor('61 * * * *').error);
+    expect(viaParser('61 * * * *').error).toMatch(/range/i);
   });
 });

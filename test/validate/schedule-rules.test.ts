@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
+import { isTimeZone } from '../../src/validate/timezone.js';
 import { error, oneCall, validate, warning, yaml } from './fixtures.js';
 
 const A = 'calls/a.yaml';
@@ -93,6 +94,25 @@ describe('timezone', () => {
         'unknown time zone `+01:00` (use an IANA name such as Europe/Berlin, or UTC)',
       ),
     ]);
+  });
+
+  it('knows a zone exactly when Intl.DateTimeFormat takes it (canonical names by a faster list)', () => {
+    const byIntl = (zone: string): boolean => {
+      if (zone.trim() === '' || /^[+-]/.test(zone)) return false;
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const canonical = Intl.supportedValuesOf('timeZone');
+    expect(canonical.length).toBeGreaterThan(300);
+    const others = ['UTC', 'utc', 'Etc/GMT+5', 'US/Eastern', 'Asia/Calcutta', 'europe/berlin'];
+    const wrong = ['Europe/Berln', 'Mars/Olympus', '+01:00', '', ' ', 'UTC+1', 'Europe'];
+    const zones = [...canonical, ...others, ...wrong];
+    expect(zones.map(isTimeZone)).toEqual(zones.map(byIntl));
+    expect(zones.filter(isTimeZone)).toHaveLength(canonical.length + others.length);
   });
 
   it('defaults to UTC', () => {
