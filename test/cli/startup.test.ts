@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliEnv } from '../e2e/helpers.js';
 
@@ -10,7 +10,26 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'callops-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the built CLI and returns the module URLs it resolved. */
+/** Which modules of dist/ each file of dist/bundle/ holds (esbuild's metafile). */
+const bundled = (): ReadonlyMap<string, string[]> => {
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle/meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return new Map(
+    Object.entries(meta.outputs).map(([output, { inputs }]) => [
+      pathToFileURL(join(ROOT, output)).href,
+      Object.keys(inputs).map((input) => pathToFileURL(join(ROOT, input)).href),
+    ]),
+  );
+};
+
+/** Module URLs with each loaded file of the bundle replaced by the modules it holds. */
+const unbundled = (urls: readonly string[]): string[] => {
+  const chunks = bundled();
+  return urls.flatMap((url) => chunks.get(url) ?? [url]);
+};
+
+/** Runs the built CLI and returns the module URLs it resolved (bundle chunks unfolded). */
 const modulesLoadedBy = (args: string[], name: string): string[] => {
   const out = join(dir, `${name}.txt`);
   const run = spawnSync(
@@ -29,7 +48,14 @@ const modulesLoadedBy = (args: string[], name: string): string[] => {
     },
   );
   expect(run.status, run.stderr).toBe(0);
-  return readFileSync(out, 'utf8').split('\n').filter(Boolean);
+  const urls = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+  // The CLI runs from the bundle: no module of dist/ outside it loads on its own.
+  const dist = `${pathToFileURL(join(ROOT, 'dist')).href}/`;
+  const loose = urls.filter((u) => u.startsWith(dist) && !u.startsWith(`${dist}bundle/`));
+  expect(loose.map((u) => u.slice(dist.length))).toEqual(
+    args.some((a) => /^(--version|-V|version)$/.test(a)) ? ['cli/version.js'] : [],
+  );
+  return unbundled(urls);
 };
 
 const heavy = (urls: string[]) =>

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Bundles the CLI's own modules, as tsc compiled them into dist/, into dist/bundle/ (run by
+// `npm run build` after tsc): the modules every command needs in main.js, and the rest in
+// chunks that the commands' dynamic imports load only when they run. Loading a few chunks
+// instead of some seventy modules saves the ES module loader's per-module resolution and
+// bookkeeping at every start. Dependencies stay external (node_modules). Tests and the
+// bench still import the modules of dist/ themselves; bin/callops.js imports the bundle.
+//
+// Each module's `import.meta.url` is rewritten to the URL of its own file in dist/, so that
+// paths relative to it (schemas/, package.json, createRequire) resolve as they do unbundled.
+// dist/bundle/meta.json (esbuild's metafile) says which modules each chunk holds.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const OUT = join(DIST, 'bundle');
+
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
+      const own = relative(OUT, args.path).split(sep).join('/');
+      const url = `new URL(${JSON.stringify(own)}, import.meta.url).href`;
+      return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
+    });
+  },
+};
+
+await rm(OUT, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: ROOT,
+  entryPoints: { main: join(DIST, 'cli/main.js') },
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  chunkNames: 'chunk-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [ownImportMetaUrl],
+});
+await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(result.metafile, null, 1)}\n`);
