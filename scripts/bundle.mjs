@@ -3,8 +3,9 @@
 // `npm run build` after tsc): the modules every command needs in main.js, and the rest in
 // chunks that the commands' dynamic imports load only when they run. Loading a few chunks
 // instead of some seventy modules saves the ES module loader's per-module resolution and
-// bookkeeping at every start. Dependencies stay external (node_modules). Tests and the
-// bench still import the modules of dist/ themselves; bin/callops.js imports the bundle.
+// bookkeeping at every start. Dependencies stay external (node_modules), but for csv-parse:
+// eleven small ES modules, which need nothing of their own location. Tests and the bench
+// still import the modules of dist/ themselves; bin/callops.js imports the bundle.
 //
 // Each module's `import.meta.url` is rewritten to the URL of its own file in dist/, so that
 // paths relative to it (schemas/, package.json, createRequire) resolve as they do unbundled.
@@ -17,6 +18,9 @@ import { build } from 'esbuild';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const OUT = join(DIST, 'bundle');
+const BUNDLED = new Set(['csv-parse']);
+const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
@@ -41,7 +45,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external,
   chunkNames: 'chunk-[hash]',
   metafile: true,
   logLevel: 'warning',
