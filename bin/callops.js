@@ -1,7 +1,5 @@
 #!/usr/bin/env -S node --
 // `--version` is answered before the CLI loads: it needs only package.json.
-import * as nodeModule from 'node:module';
-
 const args = process.argv.slice(2);
 let first = 0;
 while (args[first] === '-C' && args.length - first >= 2) first += 2;
@@ -15,6 +13,7 @@ if (asked === '--version' || asked === '-V' || asked === 'version') {
   // have their own cache on any version: src/config/compile-cache.ts). CALLOPS_CACHE_DIR
   // places it (under node/), `off` turns it off.
   const cacheDir = process.env.CALLOPS_CACHE_DIR;
+  const nodeModule = await import('node:module');
   if (typeof nodeModule.enableCompileCache === 'function' && cacheDir !== 'off') {
     try {
       nodeModule.enableCompileCache(cacheDir ? `${cacheDir}/node` : undefined);
