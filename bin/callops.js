@@ -9,7 +9,7 @@ if (asked === '--version' || asked === '-V' || asked === 'version') {
   const { VERSION } = await import('../dist/cli/version.js');
   process.stdout.write(`${VERSION}\n`);
 } else {
-  // Node ≥ 22.1 caches the compiled code of every module itself (the generated validators
+  // Node >= 22.1 caches the compiled code of every module itself (the generated validators
   // have their own cache on any version: src/config/compile-cache.ts). CALLOPS_CACHE_DIR
   // places it (under node/), `off` turns it off.
   const cacheDir = process.env.CALLOPS_CACHE_DIR;

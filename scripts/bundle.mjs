@@ -3,14 +3,20 @@
 // `npm run build` after tsc): the modules every command needs in main.js, and the rest in
 // chunks that the commands' dynamic imports load only when they run. Loading a few chunks
 // instead of some seventy modules saves the ES module loader's per-module resolution and
-// bookkeeping at every start. Dependencies stay external (node_modules), but for csv-parse:
-// eleven small ES modules, which need nothing of their own location. Tests and the bench
-// still import the modules of dist/ themselves; bin/callops.js imports the bundle.
+// bookkeeping at every start. Dependencies stay external (node_modules), but for two that
+// need nothing of their own location: csv-parse (eleven small ES modules) and js-yaml (one
+// module with three non-ASCII characters, which made Node read all 130 KB of it as a
+// two-byte string). Tests and the bench still import the modules of dist/ themselves;
+// bin/callops.js imports the bundle.
+//
+// The output is pure ASCII: esbuild escapes strings, and the few characters left in regular
+// expressions and comments are written as \uXXXX too (the same meaning there), so that V8
+// reads every chunk as a one-byte string.
 //
 // Each module's `import.meta.url` is rewritten to the URL of its own file in dist/, so that
 // paths relative to it (schemas/, package.json, createRequire) resolve as they do unbundled.
 // dist/bundle/meta.json (esbuild's metafile) says which modules each chunk holds.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,7 +24,7 @@ import { build } from 'esbuild';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const OUT = join(DIST, 'bundle');
-const BUNDLED = new Set(['csv-parse']);
+const BUNDLED = new Set(['csv-parse', 'js-yaml']);
 const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
@@ -35,6 +41,10 @@ const ownImportMetaUrl = {
   },
 };
 
+/** Every non-ASCII UTF-16 unit as a `\uXXXX` escape. */
+const ascii = (text) =>
+  text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 await rm(OUT, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: ROOT,
@@ -48,7 +58,10 @@ const result = await build({
   external,
   chunkNames: 'chunk-[hash]',
   metafile: true,
+  write: false,
   logLevel: 'warning',
   plugins: [ownImportMetaUrl],
 });
+await mkdir(OUT, { recursive: true });
+for (const file of result.outputFiles) await writeFile(file.path, ascii(file.text));
 await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(result.metafile, null, 1)}\n`);

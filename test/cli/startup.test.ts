@@ -64,6 +64,24 @@ const heavy = (urls: string[]) =>
     .map((u) => u.replace(/.*node_modules\//, ''));
 
 describe('start-up path', () => {
+  it('the bundle is pure ASCII (V8 reads it as one-byte strings)', () => {
+    const files = [...bundled().keys()].map((url) => fileURLToPath(url));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of [...files, join(ROOT, 'bin/callops.js')]) {
+      expect(
+        readFileSync(file).findIndex((b) => b > 0x7f),
+        file,
+      ).toBe(-1);
+    }
+    // js-yaml and csv-parse are inside it; every other dependency stays in node_modules.
+    const inputs = [...bundled().values()].flat();
+    expect(inputs.some((u) => u.includes('/node_modules/js-yaml/'))).toBe(true);
+    expect(inputs.some((u) => u.includes('/node_modules/csv-parse/'))).toBe(true);
+    expect(
+      inputs.filter((u) => u.includes('/node_modules/') && !/\/(js-yaml|csv-parse)\//.test(u)),
+    ).toEqual([]);
+  });
+
   it('validate of the examples loads neither undici, listr2 nor a glob library', () => {
     const urls = modulesLoadedBy(['validate'], 'validate');
     expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
