@@ -415,14 +415,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
           if (h.opening === opening) h.opening = undefined;
         });
       }
+      // One shape for every intent (absent fields undefined): the line leaves them out.
       await h.journal.intent({
         key: c.key,
         target: c.target,
         attempt: c.attempt,
         definition: c.definition,
         file: c.file,
-        ...(c.number !== undefined && { number: c.number }),
-        ...(c.replace === true && { replace: true }),
+        number: c.number,
+        replace: c.replace === true ? true : undefined,
         at,
       });
     } catch (error) {
@@ -430,7 +431,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       h.journalError ??= journalFailure(error);
       throw h.journalError;
     }
-    h.open.set(c.key, { ...c, at });
+    h.open.set(c.key, c.at === at ? c : { ...c, at });
     return true;
   };
 

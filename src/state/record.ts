@@ -58,7 +58,8 @@ const nextEntry = (
   if (current?.status === 'placed' && (meta.replace !== true || current.sid === outcome.sid))
     return undefined;
   const history = historyAfter(current);
-  const entry = entryOf({ ...outcome, status: outcome.status }, meta);
+  // Not `missed` (returned above): an entry's status.
+  const entry = entryOf(outcome as Outcome & { readonly status: EntryStatus }, meta);
   return history === undefined ? entry : cleanEntry({ ...entry, history });
 };
 
