@@ -280,11 +280,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                     })
                     .then((won) => (won ? store.record(entry) : undefined));
             // Caught at once: a rejection left for later would end the process.
-            const pending: Promise<void> = write
-              .catch((error: unknown) => {
+            // One handler pair: settled, the write leaves the set either way.
+            const pending: Promise<void> = write.then(
+              () => {
+                writes.delete(pending);
+              },
+              (error: unknown) => {
                 claimError ??= error;
-              })
-              .finally(() => writes.delete(pending));
+                writes.delete(pending);
+              },
+            );
             writes.add(pending);
             if (isUnsent(outcome)) return;
           }

@@ -403,7 +403,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // The slot is taken before the journal is awaited, so that claims made together count
     // each other; it is given back when the claim cannot be made durable.
     const before = c.number === undefined ? undefined : h.numbers?.get(c.number)?.get(c.key);
-    track(h, c.key, c.number, Date.parse(at));
+    if (h.numbers !== undefined) track(h, c.key, c.number, Date.parse(at));
     try {
       if (h.journal === undefined) {
         h.opening ??= openJournal(stateDir, {
@@ -455,13 +455,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
-    const now = h.draft.entry(outcome.key);
-    track(
-      h,
-      outcome.key,
-      outcome.number,
-      now !== undefined && countsTowardLimit(now.status) ? Date.parse(now.at) : undefined,
-    );
+    // The per-number index exists only once a limited claim was made.
+    if (h.numbers !== undefined) {
+      const now = h.draft.entry(outcome.key);
+      track(
+        h,
+        outcome.key,
+        outcome.number,
+        now !== undefined && countsTowardLimit(now.status) ? Date.parse(now.at) : undefined,
+      );
+    }
     await journalOutcome(h, outcome);
   };
 
