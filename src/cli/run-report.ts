@@ -47,35 +47,49 @@ export const parsePlaceFlags = (values: CommandContext['values']): PlaceFlags =>
   };
 };
 
-/** Text held for stdout, written as one write per turn of the event loop. */
+/** Text held for stdout, written in few large writes. */
 export interface BatchedWriter {
   write(text: string): void;
   /** Write what is held now (before any other write to the stream, and at the end). */
   flush(): void;
 }
 
+/** How long a line may be held before it is written, at most. */
+export const FLUSH_AFTER_MS = 50;
+/** Held text of this many characters is written at once. */
+const FLUSH_AT_CHARS = 32 * 1024;
+
 /**
- * The plain lines of a run go out batched: the lines of one turn of the event loop (every
- * outcome that turn brought) in one write at the next `setImmediate`, not one write per
- * call. Held text is written before the process exits, however it exits (a second
- * Ctrl-C exits at once), so no line of a recorded outcome is lost.
+ * The plain lines of a run go out batched: every line of up to FLUSH_AFTER_MS (or 32 KiB
+ * of them) in one write, not one write per call nor per turn of the event loop — each
+ * write to a pipe wakes its reader. Lines keep their order. Held text is written before
+ * the process exits, however it exits (a second Ctrl-C exits at once), so no line of a
+ * recorded outcome is lost; after a SIGKILL the journal, not stdout, holds what happened.
  */
 export const batchedWriter = (stream: NodeJS.WritableStream): BatchedWriter => {
   let held: string[] = [];
-  let scheduled: NodeJS.Immediate | undefined;
+  let chars = 0;
+  let timer: NodeJS.Timeout | undefined;
   const flush = (): void => {
-    if (scheduled !== undefined) clearImmediate(scheduled);
-    scheduled = undefined;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     if (held.length === 0) return;
     const text = held.length === 1 ? (held[0] as string) : held.join('');
     held = [];
+    chars = 0;
     stream.write(text);
   };
   process.once('exit', flush);
   return {
     write: (text) => {
       held.push(text);
-      scheduled ??= setImmediate(flush);
+      chars += text.length;
+      if (chars >= FLUSH_AT_CHARS) flush();
+      else if (timer === undefined) {
+        timer = setTimeout(flush, FLUSH_AFTER_MS);
+        // Never what keeps the process alive: the exit handler writes what is held.
+        timer.unref();
+      }
     },
     flush,
   };

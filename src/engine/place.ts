@@ -117,17 +117,39 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // call is kept for the whole run but whether it was settled.
   const live = new Map<string, Live>();
   const settled = new Uint8Array(items.length);
+  // Built with every field in one order (absent ones undefined, which every store reads as
+  // absent): objects of one shape, not one per combination of optional fields.
   const metaOf = (l: Live | undefined): DefinitionMeta => {
-    if (l === undefined) return { definition: '', file: '' };
+    if (l === undefined) return { definition: '', file: '', replace: undefined, number: undefined };
     const { item, number } = l;
     return {
       definition: item.definition,
       file: item.file,
-      ...(item.replaces === undefined ? {} : { replace: true }),
-      ...(number === undefined ? {} : { number }),
+      replace: item.replaces === undefined ? undefined : true,
+      number,
     };
   };
+  /** An outcome with where its definition came from, in one shape. */
+  const recordOf = (o: Outcome, l: Live | undefined): Outcome & DefinitionMeta => ({
+    key: o.key,
+    status: o.status,
+    at: o.at,
+    sid: o.sid,
+    callId: o.callId,
+    httpStatus: o.httpStatus,
+    message: o.message,
+    attempts: o.attempts,
+    definition: l === undefined ? '' : l.item.definition,
+    file: l === undefined ? '' : l.item.file,
+    replace: l === undefined || l.item.replaces === undefined ? undefined : true,
+    number: l?.number,
+  });
   const { screen } = input;
+  const limit =
+    screen?.perNumber === undefined
+      ? undefined
+      : { count: screen.perNumber.count, windowMs: screen.perNumber.windowMs };
+  const retryUnknown = input.retryUnknown === true ? true : undefined;
   // A call pinned to a target that could not be set up (`env` without CALLOPS_*) has no
   // client: executeCalls fails it unsent, and the others still go.
   const clients = new Map(
@@ -188,15 +210,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         if (number !== undefined) l.number = numberDigest(number);
         let won: ClaimResult;
         try {
+          const { item } = l;
           won = await store.claim({
             key: request.key,
             target: request.target,
             attempt,
-            ...metaOf(l),
-            ...(input.retryUnknown === true && { retryUnknown: true }),
-            ...(screen?.perNumber !== undefined && {
-              limit: { count: screen.perNumber.count, windowMs: screen.perNumber.windowMs },
-            }),
+            definition: item.definition,
+            file: item.file,
+            replace: item.replaces === undefined ? undefined : true,
+            number: l.number,
+            at: undefined,
+            retryUnknown,
+            limit,
           });
         } catch (error) {
           claimError ??= error;
@@ -226,7 +251,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             // gateway certainly did not place that one), so the key gets no entry.
             if (l !== undefined && l.attempts > 0) {
               const given: Promise<void> = store
-                .abandon({ ...outcome, ...metaOf(l) })
+                .abandon(recordOf(outcome, l))
                 .catch((error: unknown) => {
                   claimError ??= error;
                 })
@@ -239,8 +264,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           if (l !== undefined && !isUnsent(outcome)) settled[l.index] = 1;
           // A missed slot sent nothing and claimed nothing: nothing to record.
           if (outcome.status !== 'missed') {
-            const m = metaOf(l);
-            const entry = { ...outcome, ...m };
+            const entry = recordOf(outcome, l);
             // Failed before any claim (a target that could not be set up): claimed now, to
             // record it.
             const write = isUnsent(outcome)
@@ -252,15 +276,20 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                       key: outcome.key,
                       target: l?.item.target ?? '',
                       attempt: 1,
-                      ...m,
+                      ...metaOf(l),
                     })
                     .then((won) => (won ? store.record(entry) : undefined));
             // Caught at once: a rejection left for later would end the process.
-            const pending: Promise<void> = write
-              .catch((error: unknown) => {
+            // One handler pair: settled, the write leaves the set either way.
+            const pending: Promise<void> = write.then(
+              () => {
+                writes.delete(pending);
+              },
+              (error: unknown) => {
                 claimError ??= error;
-              })
-              .finally(() => writes.delete(pending));
+                writes.delete(pending);
+              },
+            );
             writes.add(pending);
             if (isUnsent(outcome)) return;
           }

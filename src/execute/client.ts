@@ -69,6 +69,117 @@ export function boundAttempt(timeoutMs: number, signal?: AbortSignal) {
 }
 
 /**
+ * What undici is given as an attempt's `signal`: the one listener undici adds, called once
+ * when the attempt is cut short. Far lighter than an AbortController and an EventTarget
+ * listener for every request; undici takes any object with add/removeEventListener.
+ */
+class AttemptSignal {
+  aborted = false;
+  /** Left undefined: undici then aborts with its own RequestAbortedError. */
+  readonly reason: undefined = undefined;
+  /** Epoch-free monotonic ms (performance.now) when the request timeout passes. */
+  readonly deadline: number;
+  timedOut = false;
+  /** Settled: nothing is aborted any more. */
+  done = false;
+  #listener: (() => void) | undefined;
+
+  constructor(deadline: number) {
+    this.deadline = deadline;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.#listener === listener) this.#listener = undefined;
+  }
+
+  abort(timedOut: boolean): void {
+    if (this.aborted || this.done) return;
+    this.aborted = true;
+    this.timedOut = timedOut;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
+}
+
+/**
+ * The request timeouts of one client's attempts, by one timer: every attempt has the same
+ * timeout, so deadlines come in the order attempts start, and the timer is armed for the
+ * oldest attempt still in flight only. An attempt that settles leaves the front at once, so
+ * the queue holds about as many attempts as are in flight.
+ */
+export function deadlineQueue(timeoutMs: number, now: () => number = () => performance.now()) {
+  let queue: AttemptSignal[] = [];
+  let head = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor = Number.POSITIVE_INFINITY;
+
+  const dropSettled = (): void => {
+    while (head < queue.length && (queue[head] as AttemptSignal).done) head++;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+  };
+
+  const arm = (): void => {
+    const first = queue[head];
+    if (first === undefined) {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      armedFor = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (timer !== undefined && armedFor <= first.deadline) return;
+    if (timer !== undefined) clearTimeout(timer);
+    armedFor = first.deadline;
+    timer = setTimeout(fire, Math.max(1, Math.ceil(first.deadline - now())));
+  };
+
+  function fire(): void {
+    timer = undefined;
+    armedFor = Number.POSITIVE_INFINITY;
+    const at = now();
+    while (head < queue.length) {
+      const first = queue[head] as AttemptSignal;
+      if (!first.done && first.deadline > at) break;
+      head++;
+      first.abort(true);
+    }
+    dropSettled();
+    arm();
+  }
+
+  return {
+    /** A signal that aborts when the timeout passes; `settle` it once the attempt is over. */
+    start(): AttemptSignal {
+      const signal = new AttemptSignal(now() + timeoutMs);
+      queue.push(signal);
+      if (timer === undefined) arm();
+      return signal;
+    },
+    settle(signal: AttemptSignal): void {
+      signal.done = true;
+      if (queue[head] === signal) {
+        dropSettled();
+        if (queue.length === 0) arm();
+      }
+    },
+    /** Attempts still held (for tests): about the number in flight. */
+    size: (): number => queue.length - head,
+    /** Whether a timer is armed (for tests): none once every attempt settled. */
+    armed: (): boolean => timer !== undefined,
+  };
+}
+
+/**
  * Attempt ids whose request headers undici has written to a socket. Filled from the
  * `undici:client:sendHeaders` diagnostics channel, subscribed once per process (the set
  * lives on globalThis so that a second copy of this module shares it).
@@ -114,6 +225,8 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
     bodyTimeout: target.requestTimeoutMs + BACKSTOP_MS,
   });
   const timeoutMessage = `the request timeout of ${seconds(target.requestTimeoutMs)} passed`;
+  const deadlines = deadlineQueue(target.requestTimeoutMs);
+  const authorization = `Bearer ${target.apiKey}`;
 
   /**
    * One attempt, bounded as a whole by the target's request timeout — connecting, sending,
@@ -122,23 +235,27 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
    */
   async function post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult> {
     const attemptId = randomUUID();
-    const bound = boundAttempt(target.requestTimeoutMs, signal);
+    const bound = deadlines.start();
+    // The run's own signal, when one is given, cuts the attempt short too.
+    const forward = signal === undefined ? undefined : () => bound.abort(false);
+    if (signal?.aborted) bound.abort(false);
+    else if (forward !== undefined) signal?.addEventListener('abort', forward, { once: true });
     try {
       const response = await pool.request({
         method: 'POST',
         path,
         headers: {
-          authorization: `Bearer ${target.apiKey}`,
+          authorization,
           'content-type': 'application/json',
           accept: 'application/json',
           [ATTEMPT_HEADER]: attemptId,
         },
         body: JSON.stringify(request.body),
-        signal: bound.signal,
+        signal: bound,
       });
       const body = await readCapped(response.body, MAX_ANSWER_BYTES);
       const bodyError =
-        body.error === undefined ? undefined : bound.timedOut() ? timeoutMessage : body.error;
+        body.error === undefined ? undefined : bound.timedOut ? timeoutMessage : body.error;
       return {
         kind: 'response',
         status: response.statusCode,
@@ -150,12 +267,13 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       };
     } catch (error) {
       const sentNow = sent.has(attemptId);
-      if (bound.timedOut() && !signal?.aborted) {
+      if (bound.timedOut && !signal?.aborted) {
         return { kind: 'error', sent: sentNow, code: 'TIMEOUT', message: timeoutMessage };
       }
       return { kind: 'error', sent: sentNow, ...describeError(error) };
     } finally {
-      bound.end();
+      deadlines.settle(bound);
+      if (forward !== undefined) signal?.removeEventListener('abort', forward);
       sent.delete(attemptId);
     }
   }

@@ -95,7 +95,8 @@ export function createRuntime(ctx: ExecuteContext): Runtime {
         // Aborted: the caller looks at the signal.
       }
     },
-    nowMs: () => now().getTime(),
+    // Without a clock of its own, no Date per reading.
+    nowMs: ctx.now === undefined ? Date.now : () => now().getTime(),
     nowIso: () => now().toISOString(),
     limiters: ctx.limiters,
   };

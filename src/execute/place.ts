@@ -8,6 +8,7 @@ import {
   type TargetState,
   targetAnswered,
   targetUnavailable,
+  turnNow,
   waitForTurn,
 } from './target-state.js';
 
@@ -39,7 +40,7 @@ export async function placeCall(
   });
 
   for (;;) {
-    const turn = await waitForTurn(state, rt);
+    const turn = turnNow(state, rt) ?? (await waitForTurn(state, rt));
     const pauseSeen = state.pause?.generation;
     if (turn === 'aborted') {
       if (!progress.started) return undefined;

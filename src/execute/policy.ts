@@ -70,8 +70,9 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
   }
   const { status } = result;
   const label = statusLabel(status, result.statusText);
-  const msg = gatewayMessage(result.bodyText);
   if (status >= 200 && status < 300) return classifySuccess(result, label);
+  // Read only from an answer that is not a success: a success is read once, for its sid.
+  const msg = gatewayMessage(result.bodyText);
   if (RETRIABLE_STATUSES.has(status)) {
     const retryAfterMs = parseRetryAfter(result.headers['retry-after'], options.nowMs);
     return {

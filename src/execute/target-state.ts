@@ -35,6 +35,16 @@ export function createTargetState(
 }
 
 /**
+ * The turn, when nothing could make it wait (no pause, no rate limit): taken at once, without
+ * the promise of waitForTurn. Undefined when waitForTurn must decide.
+ */
+export function turnNow(state: TargetState, rt: Runtime): Turn | undefined {
+  if (state.pause !== undefined || state.limiter !== undefined) return undefined;
+  if (rt.signal?.aborted) return 'aborted';
+  return state.stopReason === undefined ? 'go' : 'stopped';
+}
+
+/**
  * Waits until the target may take one more request: no pause running, a rate slot free.
  * Each pause is waited out once (so a fake clock cannot spin this loop).
  */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Phone numbers as do-not-call lists and per-number limits compare them: a leading `+` kept,
@@ -16,7 +16,8 @@ export const normaliseNumber = (text: string): string | undefined => {
  * digest. The number itself may come from a secret `${VAR}`: it is never stored.
  */
 export const numberDigest = (normalised: string): string =>
-  `sha256:${createHash('sha256').update(normalised).digest('hex').slice(0, 16)}`;
+  // One-shot: no Hash object per number (one is taken before every request).
+  `sha256:${hash('sha256', normalised, 'hex').slice(0, 16)}`;
 
 /** A plain-string destination that is a phone number (not a SIP URI, user or Teams name). */
 const PHONE_TEXT = /^\+?[\d\s().-]+$/;

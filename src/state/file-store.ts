@@ -403,7 +403,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // The slot is taken before the journal is awaited, so that claims made together count
     // each other; it is given back when the claim cannot be made durable.
     const before = c.number === undefined ? undefined : h.numbers?.get(c.number)?.get(c.key);
-    track(h, c.key, c.number, Date.parse(at));
+    if (h.numbers !== undefined) track(h, c.key, c.number, Date.parse(at));
     try {
       if (h.journal === undefined) {
         h.opening ??= openJournal(stateDir, {
@@ -415,14 +415,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
           if (h.opening === opening) h.opening = undefined;
         });
       }
+      // One shape for every intent (absent fields undefined): the line leaves them out.
       await h.journal.intent({
         key: c.key,
         target: c.target,
         attempt: c.attempt,
         definition: c.definition,
         file: c.file,
-        ...(c.number !== undefined && { number: c.number }),
-        ...(c.replace === true && { replace: true }),
+        number: c.number,
+        replace: c.replace === true ? true : undefined,
         at,
       });
     } catch (error) {
@@ -430,7 +431,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       h.journalError ??= journalFailure(error);
       throw h.journalError;
     }
-    h.open.set(c.key, { ...c, at });
+    h.open.set(c.key, c.at === at ? c : { ...c, at });
     return true;
   };
 
@@ -454,13 +455,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
-    const now = h.draft.entry(outcome.key);
-    track(
-      h,
-      outcome.key,
-      outcome.number,
-      now !== undefined && countsTowardLimit(now.status) ? Date.parse(now.at) : undefined,
-    );
+    // The per-number index exists only once a limited claim was made.
+    if (h.numbers !== undefined) {
+      const now = h.draft.entry(outcome.key);
+      track(
+        h,
+        outcome.key,
+        outcome.number,
+        now !== undefined && countsTowardLimit(now.status) ? Date.parse(now.at) : undefined,
+      );
+    }
     await journalOutcome(h, outcome);
   };
 

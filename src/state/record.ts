@@ -19,22 +19,30 @@ const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => (
   calls: { ...lock.calls, [key]: cleanEntry(entry) },
 });
 
-const entryOf = (
+/**
+ * The entry an outcome makes: what cleanEntry gives for the same fields (in its order, absent
+ * ones left out), built by named assignments instead of a walk over every field name.
+ */
+export const entryOf = (
   outcome: Outcome & { readonly status: EntryStatus },
   meta: DefinitionMeta,
-): LockEntry =>
-  cleanEntry({
+): LockEntry => {
+  const entry: { -readonly [K in keyof LockEntry]: LockEntry[K] } = {
     status: outcome.status,
-    sid: outcome.sid,
-    callId: outcome.callId,
-    at: outcome.at,
-    definition: meta.definition,
-    file: meta.file,
-    number: meta.number,
-    // A placed entry is the sid and callId; status and message matter only when it was not.
-    httpStatus: outcome.status === 'placed' ? undefined : outcome.httpStatus,
-    message: outcome.status === 'placed' ? undefined : outcome.message,
-  });
+  } as LockEntry;
+  if (outcome.sid !== undefined) entry.sid = outcome.sid;
+  if (outcome.callId !== undefined) entry.callId = outcome.callId;
+  if (outcome.at !== undefined) entry.at = outcome.at;
+  if (meta.definition !== undefined) entry.definition = meta.definition;
+  if (meta.file !== undefined) entry.file = meta.file;
+  if (meta.number !== undefined) entry.number = meta.number;
+  // A placed entry is the sid and callId; status and message matter only when it was not.
+  if (outcome.status !== 'placed') {
+    if (outcome.httpStatus !== undefined) entry.httpStatus = outcome.httpStatus;
+    if (outcome.message !== undefined) entry.message = outcome.message;
+  }
+  return entry;
+};
 
 /** The history an entry keeps when `outcome` follows `current`. */
 const historyAfter = (current: LockEntry | undefined): LockEntry['history'] => {
@@ -58,7 +66,8 @@ const nextEntry = (
   if (current?.status === 'placed' && (meta.replace !== true || current.sid === outcome.sid))
     return undefined;
   const history = historyAfter(current);
-  const entry = entryOf({ ...outcome, status: outcome.status }, meta);
+  // Not `missed` (returned above): an entry's status.
+  const entry = entryOf(outcome as Outcome & { readonly status: EntryStatus }, meta);
   return history === undefined ? entry : cleanEntry({ ...entry, history });
 };
 

@@ -85,12 +85,14 @@ export const validateProject = (
   const named: { name: string; site: () => Site }[] = [];
   for (const file of loaded.callFiles) {
     const collected = collectCalls(file, found.defaults);
-    schema.push(...collected.schema);
-    structural.push(...collected.structural);
-    semantic.push(...collected.semantic);
+    if (collected.schema.length > 0) schema.push(...collected.schema);
+    if (collected.structural.length > 0) structural.push(...collected.structural);
+    if (collected.semantic.length > 0) semantic.push(...collected.semantic);
     for (const entry of collected.entries) {
       for (const rule of RULES) {
-        (rule.kind === 'structural' ? structural : semantic).push(...rule.check(entry, context));
+        const found = rule.check(entry, context);
+        // Most calls have no problem: nothing to spread.
+        if (found.length > 0) (rule.kind === 'structural' ? structural : semantic).push(...found);
       }
       const definition = toCallDefinition(entry);
       if (definition) {

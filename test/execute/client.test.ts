@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ATTEMPT_HEADER, createGatewayClient } from '../../src/execute/client.js';
+import { ATTEMPT_HEADER, createGatewayClient, deadlineQueue } from '../../src/execute/client.js';
 import { MAX_ANSWER_BYTES } from '../../src/execute/policy.js';
 import type { CallRequest } from '../../src/execute/target.js';
 import { closedPort, created, makeTarget, reply, startServer, type TestServer } from './fixture.js';
@@ -189,5 +189,51 @@ describe('createGatewayClient', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('deadlineQueue', () => {
+  it('times out each attempt at its own deadline, by one timer, and lets go when none is left', async () => {
+    const deadlines = deadlineQueue(40);
+    const aborted: string[] = [];
+    const start = (name: string) => {
+      const signal = deadlines.start();
+      signal.addEventListener('abort', () => aborted.push(name));
+      return signal;
+    };
+    const first = start('first');
+    const second = start('second');
+    const third = start('third');
+    expect(deadlines.armed()).toBe(true);
+    expect(deadlines.size()).toBe(3);
+    deadlines.settle(first);
+    expect(deadlines.size()).toBe(2);
+    const thirdDone = new Promise<void>((resolve) => {
+      third.addEventListener('abort', () => {
+        aborted.push('third');
+        resolve();
+      });
+    });
+    // The second settles while the third waits: only the third times out.
+    deadlines.settle(second);
+    await thirdDone;
+    expect(aborted).toEqual(['third']);
+    expect([first.timedOut, second.timedOut, third.timedOut]).toEqual([false, false, true]);
+    expect(deadlines.size()).toBe(0);
+    expect(deadlines.armed()).toBe(false);
+  });
+
+  it('keeps no timer once every attempt settled before its deadline', () => {
+    const deadlines = deadlineQueue(60_000);
+    const signals = Array.from({ length: 5 }, () => deadlines.start());
+    expect(deadlines.armed()).toBe(true);
+    // Settled out of order: the front leaves only once it is settled, and what is behind it
+    // with it.
+    for (const i of [3, 1, 4, 0]) deadlines.settle(signals[i] as (typeof signals)[number]);
+    expect(deadlines.size()).toBe(3);
+    deadlines.settle(signals[2] as (typeof signals)[number]);
+    expect(deadlines.size()).toBe(0);
+    expect(deadlines.armed()).toBe(false);
+    expect(signals.every((s) => !s.aborted)).toBe(true);
   });
 });

@@ -134,16 +134,17 @@ describe('group commit', () => {
     first.open();
     await Promise.all([a, ...rest]);
     await journal.close();
-    expect(events).toEqual([
+    // The next batch may start before a's callback runs: a is durable either way.
+    expect(events.filter((e) => e !== 'a durable')).toEqual([
       'sync 1 start',
       'sync 1 end',
-      'a durable',
       'sync 2 start',
       'sync 2 end',
       'p/b durable',
       'p/c durable',
       'p/d durable',
     ]);
+    expect(events.indexOf('a durable')).toBeGreaterThan(events.indexOf('sync 1 end'));
     expect((await journalLines(dir)).map((l) => l.key)).toEqual(['p/a', 'p/b', 'p/c', 'p/d']);
   });
 

@@ -7,7 +7,8 @@ import {
   settleUnknown,
   summarize,
 } from '../../src/state/lockfile.js';
-import { draftLock, recordOutcomes, SETTLED_NOT_PLACED } from '../../src/state/record.js';
+import { cleanEntry } from '../../src/state/lockfile-shape.js';
+import { draftLock, entryOf, recordOutcomes, SETTLED_NOT_PLACED } from '../../src/state/record.js';
 import { entry, lockOf } from './helpers.js';
 
 const meta = { definition: 'sha256:def2', file: 'calls/b.yaml' };
@@ -25,6 +26,45 @@ const outcomeArb: fc.Arbitrary<Outcome> = fc.record(
   },
   { requiredKeys: ['key', 'status', 'at'] },
 );
+
+describe('entryOf', () => {
+  it('gives what cleanEntry gives for the same fields, in the same order', () => {
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const outcome = fc.record({
+      key: fc.string(),
+      status: fc.constantFrom('placed' as const, 'failed' as const, 'unknown' as const),
+      at: fc.constantFrom(at, '2026-01-01T00:00:00.000Z'),
+      sid: maybe(fc.string()),
+      callId: maybe(fc.string()),
+      httpStatus: maybe(fc.integer({ min: 100, max: 599 })),
+      message: maybe(fc.string()),
+      attempts: maybe(fc.nat()),
+    });
+    const metaArb = fc.record({
+      definition: fc.string(),
+      file: fc.string(),
+      number: maybe(fc.string()),
+      replace: maybe(fc.constant(true)),
+    });
+    fc.assert(
+      fc.property(outcome, metaArb, (o, m) => {
+        const expected = cleanEntry({
+          status: o.status,
+          sid: o.sid,
+          callId: o.callId,
+          at: o.at,
+          definition: m.definition,
+          file: m.file,
+          number: m.number,
+          httpStatus: o.status === 'placed' ? undefined : o.httpStatus,
+          message: o.status === 'placed' ? undefined : o.message,
+        });
+        expect(Object.entries(entryOf(o, m))).toEqual(Object.entries(expected));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('recordOutcome', () => {
   it('records a new outcome with its definition, status and message', () => {
