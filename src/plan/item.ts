@@ -180,6 +180,11 @@ class CallItem implements PlanItem {
     Object.defineProperty(this, 'definition', CallItem.#definition);
     if (reason !== undefined) Object.defineProperty(this, 'reason', own(reason));
   }
+
+  /** The definition a call's item was made from; undefined for any other item. */
+  static callOf(item: PlanItem): CallDefinition | undefined {
+    return item instanceof CallItem ? item.#call : undefined;
+  }
 }
 
 const own = (value: unknown): PropertyDescriptor => ({
@@ -188,6 +193,12 @@ const own = (value: unknown): PropertyDescriptor => ({
   writable: true,
   configurable: true,
 });
+
+/**
+ * The definition a call's plan item was made from (not a campaign row's, nor an item read
+ * from a plan file): its request is built from it without looking the name up.
+ */
+export const callOf = (item: PlanItem): CallDefinition | undefined => CallItem.callOf(item);
 
 /** The plan item of `call` (not a campaign row) with these fields of its own. */
 export const callItem = (
