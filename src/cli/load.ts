@@ -14,6 +14,7 @@ import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
+import { tightenHeap } from './heap.js';
 
 export { INVALID } from '../engine/errors.js';
 
@@ -47,6 +48,7 @@ export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => 
   if (reportDiagnostics(ctx, diagnostics, sourceText)) throw new EngineError('invalid', INVALID);
   if (result.refused) throw result.refused;
   if (result.prepared === undefined) throw new EngineError('invalid', INVALID);
+  tightenHeap(result.prepared.project.calls.length);
   return result.prepared;
 };
 /**

@@ -82,8 +82,12 @@ const missedLine = (item: PlanItem): string =>
 /** resolve → place → record, for calls already confirmed; reported through `run.sink`. */
 export const runDue = async (run: DueRun): Promise<DueResult> => {
   const { note, sink } = run;
-  // One placement per key per run, whatever the list says (a plan file naming a key twice).
-  const due = [...new Map(run.due.map((item) => [item.key, item])).values()];
+  // One placement per key per run, whatever the list says (a plan file naming a key twice):
+  // the key's first place, its last item. Without a repeat, the list itself (no copy).
+  const byKey = new Map<string, PlanItem>();
+  for (const item of run.due) byKey.set(item.key, item);
+  const due = byKey.size === run.due.length ? run.due : [...byKey.values()];
+  byKey.clear();
   const reportedAt = new Date().toISOString();
   const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
   const missedText = (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');

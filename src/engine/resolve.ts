@@ -1,4 +1,5 @@
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import { callOf } from '../plan/item.js';
 import type { PlanItem } from '../plan/types.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -93,13 +94,25 @@ export const resolveRequests = async (
     secrets.push(...result.secrets);
     targets.set(name, withFlags(result.target, flags));
   }
-  const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
+  // A call's item holds its definition; others (a campaign's rows, a plan file's items) are
+  // looked up by name, in a map made only when one is met.
+  let byName: Map<string, CallDefinition> | undefined;
+  const definitionOf = (item: PlanItem): CallDefinition | undefined => {
+    const call = callOf(item);
+    if (call !== undefined) return call;
+    byName ??= new Map(prepared.project.calls.map((c) => [c.name, c]));
+    return byName.get(item.name);
+  };
   // Every call is resolved once here, to report every problem before anything is sent;
   // only its problems and secrets are kept (each secret once).
   let callSecrets: Secret[] = [];
+  let missing = false;
   for (const item of due) {
-    const def = byName.get(item.name);
-    if (def === undefined) continue;
+    const def = definitionOf(item);
+    if (def === undefined) {
+      missing = true;
+      continue;
+    }
     const result = resolveCall(def, prepared.env);
     if (!result.ok) {
       diagnostics.push(...result.diagnostics);
@@ -109,7 +122,7 @@ export const resolveRequests = async (
   }
   secrets.push(...callSecrets);
   const request = (item: PlanItem): CallRequest => {
-    const def = byName.get(item.name);
+    const def = definitionOf(item);
     const result = def && resolveCall(def, prepared.env);
     if (!result?.ok) throw new Error(`${item.key} did not resolve as it did when checked`);
     const deadlineMs = item.slot === undefined ? undefined : def?.schedule?.deadlineMs;
@@ -122,9 +135,7 @@ export const resolveRequests = async (
           notAfterMs: Date.parse(item.slot as string) + deadlineMs - shiftMs,
         };
   };
-  const items = due.every((item) => byName.has(item.name))
-    ? due
-    : due.filter((item) => byName.has(item.name));
+  const items = missing ? due.filter((item) => definitionOf(item) !== undefined) : due;
   return {
     targets,
     secrets,

@@ -18,8 +18,8 @@ import {
 import { summaryOf } from '../state/lock-index.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
-import { amendItem, RowItem, type RowItemFields } from './item.js';
-import { formatSlot, placementKey, renderTo } from './keys.js';
+import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
+import { formatSlot, placementKey } from './keys.js';
 import { memoryKey } from './memory.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
@@ -438,18 +438,14 @@ const planCall = (
       const at = slot === undefined ? undefined : formatSlot(slot);
       return new RowItem(call, rowFields(fields, target, campaign, at, local, reason));
     }
-    return {
-      key: placementKey(target, call.name, slot),
-      name: call.name,
+    return callItem(
+      call,
+      placementKey(target, call.name, slot),
       target,
-      file: call.file,
-      line: call.line,
-      ...(slot === undefined ? {} : { slot: formatSlot(slot) }),
-      ...(local === undefined ? {} : { local }),
-      to: renderTo(call.optionAt ? call.optionAt('to') : call.options.to),
-      definition: call.definition,
-      ...(reason === undefined ? {} : { reason }),
-    };
+      slot === undefined ? undefined : formatSlot(slot),
+      local,
+      reason,
+    );
   };
   if (!call.enabled) {
     add('skipped', item(undefined, 'disabled'));

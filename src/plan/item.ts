@@ -121,6 +121,95 @@ export class RowItem implements PlanItem {
   }
 }
 
+/** `to` as a plan shows it: a campaign row fills in only that option. */
+const toOf = (call: CallDefinition): string =>
+  renderTo(call.optionAt ? call.optionAt('to') : call.options.to);
+
+/**
+ * A call's plan item (not a campaign row's): its key and target, and the fields it reads
+ * from its definition when asked for (name, file, line, to, definition), instead of a copy
+ * of each for the whole run. Those are own accessors sharing one descriptor each, so it
+ * spreads, compares and serialises as the plain item it stands for (same keys, same order).
+ */
+class CallItem implements PlanItem {
+  declare readonly key: string;
+  declare readonly name: string;
+  declare readonly target: string;
+  declare readonly file: string;
+  declare readonly line: number;
+  declare readonly slot?: string;
+  declare readonly local?: string;
+  declare readonly to: string;
+  declare readonly definition: string;
+  declare readonly reason?: string;
+  readonly #call: CallDefinition;
+
+  /** An own accessor's descriptor, one for every item: reads `get` of the item's call. */
+  static #reading(get: (call: CallDefinition) => unknown): PropertyDescriptor {
+    return {
+      get(this: CallItem) {
+        return get(this.#call);
+      },
+      enumerable: true,
+      configurable: true,
+    };
+  }
+  static readonly #name = CallItem.#reading((call) => call.name);
+  static readonly #file = CallItem.#reading((call) => call.file);
+  static readonly #line = CallItem.#reading((call) => call.line);
+  static readonly #to = CallItem.#reading(toOf);
+  static readonly #definition = CallItem.#reading((call) => call.definition);
+
+  constructor(
+    call: CallDefinition,
+    key: string,
+    target: string,
+    slot: string | undefined,
+    local: string | undefined,
+    reason: string | undefined,
+  ) {
+    this.#call = call;
+    Object.defineProperty(this, 'key', own(key));
+    Object.defineProperty(this, 'name', CallItem.#name);
+    Object.defineProperty(this, 'target', own(target));
+    Object.defineProperty(this, 'file', CallItem.#file);
+    Object.defineProperty(this, 'line', CallItem.#line);
+    if (slot !== undefined) Object.defineProperty(this, 'slot', own(slot));
+    if (local !== undefined) Object.defineProperty(this, 'local', own(local));
+    Object.defineProperty(this, 'to', CallItem.#to);
+    Object.defineProperty(this, 'definition', CallItem.#definition);
+    if (reason !== undefined) Object.defineProperty(this, 'reason', own(reason));
+  }
+
+  /** The definition a call's item was made from; undefined for any other item. */
+  static callOf(item: PlanItem): CallDefinition | undefined {
+    return item instanceof CallItem ? item.#call : undefined;
+  }
+}
+
+const own = (value: unknown): PropertyDescriptor => ({
+  value,
+  enumerable: true,
+  writable: true,
+  configurable: true,
+});
+
+/**
+ * The definition a call's plan item was made from (not a campaign row's, nor an item read
+ * from a plan file): its request is built from it without looking the name up.
+ */
+export const callOf = (item: PlanItem): CallDefinition | undefined => CallItem.callOf(item);
+
+/** The plan item of `call` (not a campaign row) with these fields of its own. */
+export const callItem = (
+  call: CallDefinition,
+  key: string,
+  target: string,
+  slot?: string,
+  local?: string,
+  reason?: string,
+): PlanItem => new CallItem(call, key, target, slot, local, reason);
+
 /** Any plan item as a plain object with the same fields (a RowItem's getters read once). */
 export const plainItem = (item: PlanItem): PlanItem => ({
   key: item.key,

@@ -250,6 +250,43 @@ export const serializeLockfile = (lock: Lockfile): string => {
   return `${emit({ lockfileVersion: lock.lockfileVersion, calls, schedules }, '')}\n`;
 };
 
+/** JSON.stringify with 2-space indent, as written `depth` levels deep (its lines indented). */
+const nested = (value: unknown, indent: string): string =>
+  JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
+
+/**
+ * serializeLockfile(lock) as UTF-8, written entry by entry into one buffer of the exact size
+ * (each entry is serialised twice: once to measure, once to write). The whole text as one
+ * string, and the pieces JSON.stringify joins it from, are never held beside the bytes: for
+ * 100,000 entries that was some 80 MB more at the end of a run.
+ */
+export const lockfileBytes = (lock: Lockfile): Buffer => {
+  const keys = Object.keys(lock.calls).sort();
+  const schedules = schedulesOf(lock);
+  const sortedSchedules = schedules === undefined ? undefined : sortedCopy(schedules);
+  if (
+    keys.some((key) => INDEX_LIKE.test(key)) ||
+    (schedules !== undefined && sortedSchedules === undefined)
+  )
+    return Buffer.from(serializeLockfile(lock), 'utf8');
+  const member = (i: number): string => {
+    const key = keys[i] as string;
+    const entry = nested(sortedEntry(lock.calls[key] as LockEntry), '    ');
+    return `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(key)}: ${entry}`;
+  };
+  const head = '{\n  "calls": {';
+  const version = JSON.stringify(lock.lockfileVersion);
+  const tail = `${keys.length === 0 ? '}' : '\n  }'}${version === undefined ? '' : `,\n  "lockfileVersion": ${version}`}${sortedSchedules === undefined ? '' : `,\n  "schedules": ${nested(sortedSchedules, '  ')}`}\n}\n`;
+  let size = Buffer.byteLength(head) + Buffer.byteLength(tail);
+  for (let i = 0; i < keys.length; i += 1) size += Buffer.byteLength(member(i));
+  const bytes = Buffer.allocUnsafe(size);
+  let at = bytes.write(head, 0);
+  for (let i = 0; i < keys.length; i += 1) at += bytes.write(member(i), at);
+  at += bytes.write(tail, at);
+  if (at !== size) throw new Error(`lockfile serialised to ${at} bytes, measured ${size}`);
+  return bytes;
+};
+
 /**
  * Whether `serializeLockfile(after)` differs from `serializeLockfile(before)`, in time
  * proportional to what changed: entries are compared by identity first (recording replaces
@@ -325,7 +362,7 @@ export const writeLockfileAtomic = async (
   } catch (error) {
     if (!isErrorCode(error, 'ENOENT')) throw error;
   }
-  const bytes = serialized ?? Buffer.from(serializeLockfile(lock), 'utf8');
+  const bytes = serialized ?? lockfileBytes(lock);
   let identity: FileIdentity;
   try {
     const handle = await open(temp, 'wx', mode);

@@ -16,6 +16,10 @@ export interface CallEntry {
   readonly layers: readonly Layer[];
   /** The merged call: `name` only from the call itself. */
   readonly merged: Readonly<Record<string, unknown>>;
+  /** The layers below the call (one array shared by every call of its document). */
+  readonly below: readonly Layer[];
+  /** Its index in the document's `calls`. */
+  readonly index: number;
 }
 
 export interface CallFindings {
@@ -93,7 +97,7 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
       // `name` comes from the call alone: the other layers were taken without it.
       const merged = mergeLayers(all);
       if (item.schedule === undefined && !isSchedule(merged.schedule)) delete merged.schedule;
-      entries.push({ doc, itemPath, item, layers: all, merged });
+      entries.push({ doc, itemPath, item, layers: all, merged, below: layers, index: i });
     });
   }
   const hasErrors = [...schema, ...structural, ...semantic].some((d) => d.severity === 'error');

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type RedialPolicy, redialPolicyOf } from '../campaign/redial.js';
-import type { PathSegments, Position, Site } from '../config/types.js';
-import { type CallEntry, siteIn } from './calls.js';
+import type { PathSegments, Site, SourceDocument } from '../config/types.js';
+import type { CallEntry } from './calls.js';
+import { type Layer, siteInLayers } from './merge.js';
 import type { CallDefinition, ScheduleSpec } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
-import { isRecord, siteOf } from './site.js';
+import { isRecord } from './site.js';
 
 /** JSON with object keys sorted at every level (undefined members left out), for hashing. */
 export const canonicalJson = (value: unknown): string => {
@@ -53,12 +54,22 @@ export const definitionHash = (definition: {
 export const sha256 = (text: string): string =>
   `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
+/** The raw `schedule` and `redial` of a merged call, for its digest, when it has either. */
+interface Hashed {
+  readonly schedule: unknown;
+  readonly redial: unknown;
+}
+
 /**
  * A call's definition. Its position and digest are worked out on first use: `validate` reads
  * neither for a call without problems, and they cost more than the rest of the definition.
- * A class whose `line`, `column` and `definition` are own accessors sharing one getter each
- * (they spread and compare like plain fields): an object literal with per-call getters
- * lands in V8's slow dictionary mode, 430 bytes a call, and its closures as much again.
+ * A class whose `line`, `column`, `definition` and `locate` are own accessors sharing one
+ * getter each (they spread and compare like plain fields): an object literal with per-call
+ * getters lands in V8's slow dictionary mode, 430 bytes a call, and its closures as much again.
+ *
+ * It keeps what later stages read and a way back to the call as written: its document, its
+ * index there, the call's own map and the layers below it (one array per document). The
+ * merged call and the validation's entry are not kept: a definition lives for the whole run.
  */
 class Definition implements CallDefinition {
   // Declared only: the constructor defines them in this order.
@@ -73,20 +84,28 @@ class Definition implements CallDefinition {
   declare readonly options: Readonly<Record<string, unknown>>;
   declare readonly definition: string;
   declare readonly locate: (path: PathSegments) => Site;
-  readonly #entry: CallEntry;
-  #position: Position | undefined;
+  readonly #doc: SourceDocument;
+  readonly #index: number;
+  readonly #item: Readonly<Record<string, unknown>>;
+  readonly #below: readonly Layer[];
+  readonly #hashed: Hashed | undefined;
+  /** Worked out on first read; -1 before. */
+  #line = -1;
+  #column = -1;
   #digest: string | undefined;
 
-  static readonly #line: PropertyDescriptor = {
+  static readonly #lineOf: PropertyDescriptor = {
     get(this: Definition) {
-      return this.#where().line;
+      if (this.#line < 0) this.#where();
+      return this.#line;
     },
     enumerable: true,
     configurable: true,
   };
-  static readonly #column: PropertyDescriptor = {
+  static readonly #columnOf: PropertyDescriptor = {
     get(this: Definition) {
-      return this.#where().column;
+      if (this.#column < 0) this.#where();
+      return this.#column;
     },
     enumerable: true,
     configurable: true,
@@ -97,8 +116,8 @@ class Definition implements CallDefinition {
         name: this.name,
         enabled: this.enabled,
         target: this.target,
-        schedule: this.#entry.merged.schedule,
-        redial: this.#entry.merged.redial,
+        schedule: this.#hashed?.schedule,
+        redial: this.#hashed?.redial,
         options: this.options,
       });
       return this.#digest;
@@ -110,8 +129,11 @@ class Definition implements CallDefinition {
   /** A function of its own (it may be taken off the definition), made when asked for. */
   static readonly #locate: PropertyDescriptor = {
     get(this: Definition) {
-      const entry = this.#entry;
-      return (path: PathSegments): Site => siteIn(entry, path);
+      const layers = [
+        ...this.#below,
+        { data: this.#item, doc: this.#doc, base: ['calls', this.#index] },
+      ];
+      return (path: PathSegments): Site => siteInLayers(layers, path);
     },
     enumerable: true,
     configurable: true,
@@ -125,13 +147,21 @@ class Definition implements CallDefinition {
     schedule: ScheduleSpec | undefined,
     redial: RedialPolicy | undefined,
   ) {
-    this.#entry = entry;
+    const { merged } = entry;
+    this.#doc = entry.doc;
+    this.#index = entry.index;
+    this.#item = entry.item;
+    this.#below = entry.below;
+    this.#hashed =
+      merged.schedule === undefined && merged.redial === undefined
+        ? undefined
+        : { schedule: merged.schedule, redial: merged.redial };
     Object.defineProperty(this, 'name', own(name));
     Object.defineProperty(this, 'file', own(entry.doc.file));
-    Object.defineProperty(this, 'line', Definition.#line);
-    Object.defineProperty(this, 'column', Definition.#column);
+    Object.defineProperty(this, 'line', Definition.#lineOf);
+    Object.defineProperty(this, 'column', Definition.#columnOf);
     if (target !== undefined) Object.defineProperty(this, 'target', own(target));
-    Object.defineProperty(this, 'enabled', own(entry.merged.enabled !== false));
+    Object.defineProperty(this, 'enabled', own(merged.enabled !== false));
     if (schedule) Object.defineProperty(this, 'schedule', own(schedule));
     if (redial) Object.defineProperty(this, 'redial', own(redial));
     Object.defineProperty(this, 'options', own(options));
@@ -139,13 +169,11 @@ class Definition implements CallDefinition {
     Object.defineProperty(this, 'locate', Definition.#locate);
   }
 
-  /** Two numbers, kept once read (a lazy site would keep its closures for every call). */
-  #where(): Position {
-    if (this.#position === undefined) {
-      const at = siteOf(this.#entry.doc, this.#entry.itemPath);
-      this.#position = { line: at.line, column: at.column };
-    }
-    return this.#position;
+  /** Where the call's map starts: two numbers, kept once read. */
+  #where(): void {
+    const at = this.#doc.locate(['calls', this.#index]);
+    this.#line = at.line;
+    this.#column = at.column;
   }
 }
 

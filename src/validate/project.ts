@@ -1,5 +1,5 @@
 import type { LoadedProject } from '../config/load.js';
-import { collectCalls, nameSite } from './calls.js';
+import { collectCalls } from './calls.js';
 import { CAMPAIGN_RULES, campaignRows } from './campaign.js';
 import { readConfig } from './config.js';
 import { toCallDefinition } from './definition.js';
@@ -35,23 +35,27 @@ const coveredBy = (schema: readonly Diagnostic[]) => (d: Diagnostic) =>
     );
   });
 
+/** Where a call is named: its `name` comes from the call alone, never from defaults. */
+const nameSite = (call: CallDefinition): Site => call.locate(['name']);
+
 /**
  * Names must be unique across the project; the second and later uses are errors. A site is
  * looked up only for a repeated name: positions cost more than the check.
  */
-const checkUniqueNames = (
-  calls: readonly { readonly name: string; readonly site: () => Site }[],
-): Diagnostic[] => {
-  const first = new Map<string, () => Site>();
+const checkUniqueNames = (calls: readonly CallDefinition[]): Diagnostic[] => {
+  const first = new Map<string, CallDefinition>();
   const out: Diagnostic[] = [];
-  for (const { name, site } of calls) {
-    const earlier = first.get(name)?.();
+  for (const call of calls) {
+    const earlier = first.get(call.name);
     if (!earlier) {
-      first.set(name, site);
+      first.set(call.name, call);
       continue;
     }
-    const where = `${earlier.file}:${earlier.line}:${earlier.column}`;
-    out.push(errorAt(site(), `duplicate call name \`${name}\` (first defined at ${where})`));
+    const at = nameSite(earlier);
+    const where = `${at.file}:${at.line}:${at.column}`;
+    out.push(
+      errorAt(nameSite(call), `duplicate call name \`${call.name}\` (first defined at ${where})`),
+    );
   }
   return out;
 };
@@ -82,7 +86,7 @@ export const validateProject = (
   const semantic: Diagnostic[] = [...found.semantic];
   const calls: CallDefinition[] = [];
   const campaigns: CampaignSummary[] = [];
-  const named: { name: string; site: () => Site }[] = [];
+  const named: CallDefinition[] = [];
   for (const file of loaded.callFiles) {
     const collected = collectCalls(file, found.defaults);
     if (collected.schema.length > 0) schema.push(...collected.schema);
@@ -96,7 +100,7 @@ export const validateProject = (
       }
       const definition = toCallDefinition(entry);
       if (definition) {
-        named.push({ name: definition.name, site: () => nameSite(entry) });
+        named.push(definition);
         const recipients = entry.merged.recipients;
         if (typeof recipients === 'string' && recipients !== '') {
           const found = campaignRows(entry, definition, recipients, loaded.recipients);

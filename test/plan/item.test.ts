@@ -4,6 +4,7 @@ import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { amendItem, plainItem, RowItem } from '../../src/plan/item.js';
+import type { PlanItem } from '../../src/plan/types.js';
 import { validateProject } from '../../src/validate/index.js';
 
 const plan = () => {
@@ -79,5 +80,68 @@ describe("a campaign row's plan item", () => {
     expect(x.reason).toBe('waiting: closed');
     expect(y.waiting).toBe(true);
     expect(y.key).toBe('sim/remind/b');
+  });
+});
+
+describe("a call's plan item", () => {
+  const planOf = (lines: readonly string[]) => {
+    const source = parseSource('calls/a.yaml', [...lines, ''].join('\n')).source;
+    const project = validateProject({ root: '/nowhere', callFiles: [source], diagnostics: [] });
+    expect(project.diagnostics).toEqual([]);
+    return buildPlan({
+      calls: project.calls,
+      lock: { lockfileVersion: 1, calls: {} },
+      now: new Date('2026-06-01T12:00:30Z'),
+      runTarget: 'sim',
+      explicitTarget: false,
+    });
+  };
+
+  it('spreads, compares and serialises as a plain item, its keys in the same order', () => {
+    const plan = planOf([
+      'defaults:',
+      '  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+      '  from: "+15550001111"',
+      'calls:',
+      '  - name: hello',
+      '    to: { type: phone, number: "+15550000001", trunk: t1 }',
+      '  - name: tick',
+      '    to: { type: sip, sipUri: "sip:a@b.example" }',
+      '    schedule: { cron: "* * * * *", timezone: Europe/Berlin }',
+    ]);
+    expect(plan.due).toHaveLength(2);
+    const [hello, tick] = plan.due as [PlanItem, PlanItem];
+    const plain = {
+      key: 'sim/hello',
+      name: 'hello',
+      target: 'sim',
+      file: 'calls/a.yaml',
+      line: 5,
+      to: '+15550000001 (trunk t1)',
+      definition: hello.definition,
+    };
+    expect(hello.definition).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(hello).toEqual(plain);
+    expect({ ...hello }).toEqual(plain);
+    expect(JSON.stringify(hello)).toBe(JSON.stringify(plain));
+    expect(JSON.stringify(plainItem(hello))).toBe(JSON.stringify(plain));
+    expect(Object.keys(tick)).toEqual([
+      'key',
+      'name',
+      'target',
+      'file',
+      'line',
+      'slot',
+      'local',
+      'to',
+      'definition',
+    ]);
+    expect(tick).toMatchObject({
+      key: 'sim/tick@2026-06-01T12:00:00Z',
+      line: 7,
+      local: '14:00 Europe/Berlin',
+    });
+    const amended = amendItem(hello, { reason: 'why' });
+    expect(JSON.stringify(amended)).toBe(JSON.stringify({ ...plain, reason: 'why' }));
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scanJson } from '../../src/state/json-scan.js';
 import {
   lockDigest,
+  lockfileBytes,
   lockfileChanged,
   parseLockfile,
   readLockfile,
@@ -108,6 +109,43 @@ describe('serializeLockfile', () => {
         expect(lockDigest(reversed)).toBe(lockDigest(lock));
       }),
     );
+  });
+});
+
+describe('lockfileBytes', () => {
+  const keyArb = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc.nat({ max: 20 }).map(String),
+    fc.constantFrom('__proto__', 'a/b', 'é'),
+  );
+  const withSchedules: fc.Arbitrary<Lockfile> = fc
+    .record({
+      calls: fc.dictionary(keyArb, entryArb),
+      schedules: fc.option(
+        fc.dictionary(
+          keyArb,
+          fc.record(
+            { since: fc.constant('2026-01-01T00:00:00.000Z'), reportedThrough: fc.string() },
+            { requiredKeys: ['since'] },
+          ),
+        ),
+        { nil: undefined },
+      ),
+    })
+    .map(({ calls, schedules }) => ({
+      lockfileVersion: 1 as const,
+      calls,
+      ...(schedules === undefined ? {} : { schedules }),
+    }));
+
+  it('are the UTF-8 of serializeLockfile, byte for byte, whatever the lockfile holds', () => {
+    fc.assert(
+      fc.property(fc.oneof(lockArb, withSchedules), (lock) => {
+        expect(lockfileBytes(lock).equals(Buffer.from(serializeLockfile(lock), 'utf8'))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(lockfileBytes(lockOf({})).toString()).toBe(serializeLockfile(lockOf({})));
   });
 });
 
