@@ -1,4 +1,11 @@
 import { cellPositions, type RowSite, readCsv } from '../config/csv.js';
+import {
+  RecipientsChanged,
+  type RecipientsFile,
+  RecipientsUnreadable,
+  recipientsChunks,
+  rowBytes,
+} from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
 import { sha256 } from '../validate/definition.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -24,8 +31,8 @@ import {
  * once as a literal call (its `${row.X}` counting as references); here each row is checked
  * for the values it puts into it, every problem at the CSV cell that holds it.
  *
- * A row keeps a pointer to the template and its ordinal in the campaign's RowTable (the CSV's
- * text, a few numbers a row), nothing more: its cells, id, name, options, schedule and
+ * A row keeps a pointer to the template and its ordinal in the campaign's RowTable (a few
+ * numbers a row; its cells are read from the file again when asked for), nothing more: its cells, id, name, options, schedule and
  * definition hash are computed when asked for (prototype getters, no closure per row), so a
  * campaign's memory stays nearly flat in its rows.
  */
@@ -144,6 +151,8 @@ export interface Expanded {
   readonly diagnostics: readonly Diagnostic[];
   /** The header's columns. */
   readonly columns: readonly string[];
+  /** Why the file could not be read to its end (then rows and diagnostics are empty). */
+  readonly problem?: string;
 }
 
 const errorAt = (
@@ -218,13 +227,28 @@ const zoneSlot = (
 
 /**
  * The rows of a campaign. `call` is the template's definition (`schedule.timezone` may still
- * be `${row.X}`), `csv` the file's text, `written` the merged schedule as written. Every
- * problem of the file and of each row is returned at once; a row with a problem is left out.
+ * be `${row.X}`), `found` the file as found (its bytes are read here), `written` the merged
+ * schedule as written. Every problem of the file and of each row is returned at once; a row
+ * with a problem is left out.
  */
 export const expandCampaign = (
   call: CallDefinition,
   file: string,
-  csv: string,
+  found: RecipientsFile,
+  written: Readonly<Record<string, unknown>> | undefined,
+): Expanded => {
+  try {
+    return readCampaign(call, file, found, written);
+  } catch (error) {
+    if (!(error instanceof RecipientsUnreadable || error instanceof RecipientsChanged)) throw error;
+    return { rows: [], diagnostics: [], columns: [], problem: error.message };
+  }
+};
+
+const readCampaign = (
+  call: CallDefinition,
+  file: string,
+  found: RecipientsFile,
   written: Readonly<Record<string, unknown>> | undefined,
 ): Expanded => {
   const diagnostics: Diagnostic[] = [];
@@ -291,7 +315,7 @@ export const expandCampaign = (
       schedules: new Map(),
       ...(zone === undefined ? {} : { zone }),
       zoneMatters,
-      table: new RowTable(csv),
+      table: new RowTable(file, rowBytes(file, found)),
       ...(idColumn === undefined ? {} : { idColumn }),
     };
   };
@@ -368,7 +392,7 @@ export const expandCampaign = (
     rows.push(new RowDefinition(t, ordinal));
   };
 
-  const read = readCsv(file, csv, onRow, (columns) => {
+  const read = readCsv(file, recipientsChunks(file, found), onRow, (columns) => {
     before = diagnostics.length;
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);

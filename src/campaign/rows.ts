@@ -1,31 +1,39 @@
-import type { RowSite } from '../config/csv.js';
+import { parse } from 'csv-parse/sync';
+import { bytesHash, type RowSite } from '../config/csv.js';
+import { RecipientsChanged, type RowBytes } from '../config/recipients.js';
 
 /**
- * The rows of one recipients CSV, kept as the file's text and four numbers a row (where its
- * record starts and ends in the text, its line, its data-row number) instead of an array of
- * cells: a campaign's memory then grows by a few bytes a row beyond its file. A row's cells
- * are cut from the text again when asked for. A record whose cells are not simply its text
- * split at each comma (quotes, a comma or a line break inside a cell) keeps the cells the
- * CSV reader gave, so a cell is always exactly what the reader read.
+ * The rows of one recipients CSV, kept as a few numbers a row in typed arrays (where its bytes
+ * are in the file, a hash of them, its line, its data-row number) instead of its text or
+ * cells: a campaign's memory then grows by ~20 bytes a row. A row's cells are read from the
+ * file again when asked for (its bytes checked against the hash: a file changed since it was
+ * read is an error naming it, never a row nobody validated), split at commas, or parsed again
+ * when the row holds quotes or line breaks. A record whose cells the CSV reader gave otherwise
+ * (an edge of its line-end rules) keeps them, so a cell is always exactly what it read.
  */
 export class RowTable {
-  readonly #text: string;
+  readonly #file: string;
+  readonly #bytes: RowBytes;
   #starts: Int32Array;
   #ends: Int32Array;
+  #hashes: Int32Array;
   #lines: Int32Array;
   #numbers: Int32Array;
-  /** The cells of records that are not their text split at commas. */
+  /** Rows whose bytes hold a quote, CR or LF: their cells are parsed again, not split. */
+  readonly #special = new Set<number>();
+  /** The cells of records that reading their bytes again would not give. */
   readonly #kept = new Map<number, readonly string[]>();
   #count = 0;
+  /** The last row read again, and its cells (a row's getters ask one after another). */
+  #last = -1;
+  #lastCells: readonly string[] = [];
 
-  constructor(text: string) {
-    this.#text = text;
-    // Room for a row per line (the header's included), so the arrays are rarely copied.
-    let lines = 1;
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines += 1;
-    const room = Math.max(16, lines);
+  constructor(file: string, bytes: RowBytes, room = 1024) {
+    this.#file = file;
+    this.#bytes = bytes;
     this.#starts = new Int32Array(room);
     this.#ends = new Int32Array(room);
+    this.#hashes = new Int32Array(room);
     this.#lines = new Int32Array(room);
     this.#numbers = new Int32Array(room);
   }
@@ -43,13 +51,20 @@ export class RowTable {
   add(cells: readonly string[], site: RowSite): number {
     const i = this.#count;
     if (i === this.#starts.length) this.#grow(i * 2);
-    const end = site.start + site.raw.length;
     this.#starts[i] = site.start;
-    this.#ends[i] = end;
+    this.#ends[i] = site.end;
+    this.#hashes[i] = site.hash;
     this.#lines[i] = site.line;
     this.#numbers[i] = site.index;
-    if (site.start < 0 || !this.#isPlain(cells, site.start, end)) this.#kept.set(i, cells);
     this.#count = i + 1;
+    if (site.special) {
+      this.#special.add(i);
+      // Rare rows: the cells parsed again from the bytes must be the reader's.
+      const again = this.#decode(i);
+      if (again.length !== cells.length || again.some((cell, c) => cell !== cells[c])) {
+        this.#kept.set(i, cells);
+      }
+    }
     return i;
   }
 
@@ -66,45 +81,36 @@ export class RowTable {
     };
     this.#starts = copy(this.#starts);
     this.#ends = copy(this.#ends);
+    this.#hashes = copy(this.#hashes);
     this.#lines = copy(this.#lines);
     this.#numbers = copy(this.#numbers);
   }
 
-  /** Whether the text from `start` to `end` is the cells joined by commas, none holding a comma. */
-  #isPlain(cells: readonly string[], start: number, end: number): boolean {
-    const text = this.#text;
-    let at = start;
-    for (let c = 0; c < cells.length; c += 1) {
-      const cell = cells[c] as string;
-      if (c > 0) {
-        if (text.charCodeAt(at) !== 44) return false;
-        at += 1;
-      }
-      if (cell.includes(',') || !text.startsWith(cell, at)) return false;
-      at += cell.length;
+  /** The cells of row `i` read from its bytes. */
+  #decode(i: number): readonly string[] {
+    const bytes = this.#bytes.read(this.#starts[i] as number, this.#ends[i] as number);
+    if (bytesHash(bytes) !== this.#hashes[i]) {
+      throw new RecipientsChanged(
+        `${this.#file} changed after callops read it (line ${this.#lines[i]} is no longer the row validated): nothing is placed from rows that were not validated — run the command again`,
+      );
     }
-    return at === end;
+    const text = bytes.toString('utf8');
+    if (!this.#special.has(i)) return text.split(',');
+    return (parse(text, { relax_column_count: true }) as string[][])[0] ?? [''];
   }
 
   /** The cells of row `i`. */
   cells(i: number): readonly string[] {
-    return this.#kept.get(i) ?? this.#text.slice(this.#starts[i], this.#ends[i]).split(',');
+    if (i === this.#last) return this.#lastCells;
+    const cells = this.#kept.get(i) ?? this.#decode(i);
+    this.#last = i;
+    this.#lastCells = cells;
+    return cells;
   }
 
   /** Cell `column` of row `i` ('' past the last). */
   cell(i: number, column: number): string {
-    const kept = this.#kept.get(i);
-    if (kept !== undefined) return kept[column] ?? '';
-    const text = this.#text;
-    const end = this.#ends[i] as number;
-    let at = this.#starts[i] as number;
-    for (let c = 0; c < column; c += 1) {
-      const comma = text.indexOf(',', at);
-      if (comma < 0 || comma >= end) return '';
-      at = comma + 1;
-    }
-    const comma = text.indexOf(',', at);
-    return text.slice(at, comma < 0 || comma > end ? end : comma);
+    return this.cells(i)[column] ?? '';
   }
 
   /** The line row `i` starts on. */

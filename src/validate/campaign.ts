@@ -114,6 +114,18 @@ export const campaignRows = (
     };
   }
   const schedule = isRecord(entry.merged.schedule) ? entry.merged.schedule : undefined;
-  const expanded = expandCampaign(definition, file, read.text, schedule);
+  const expanded = expandCampaign(definition, file, read, schedule);
+  if (expanded.problem !== undefined) {
+    return {
+      file,
+      rows: [],
+      diagnostics: [
+        errorAt(
+          siteIn(entry, ['recipients']),
+          `recipients \`${recipients}\` (${file}): ${expanded.problem}`,
+        ),
+      ],
+    };
+  }
   return { file, rows: expanded.rows, diagnostics: expanded.diagnostics };
 };

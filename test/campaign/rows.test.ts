@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RowIds, RowTable } from '../../src/campaign/rows.js';
 import { readCsv } from '../../src/config/csv.js';
+import { rowBytes } from '../../src/config/recipients.js';
 
 /** Reads `text` as readCsv does, each row also into a RowTable; the cells of both. */
 const both = (text: string, chunkChars?: number) => {
-  const table = new RowTable(text);
+  const table = new RowTable('f.csv', rowBytes('f.csv', { text }));
   const read: (readonly string[])[] = [];
   const lines: number[] = [];
   const numbers: number[] = [];
@@ -37,7 +38,7 @@ const sameAsReader = (text: string, chunkChars?: number): void => {
   });
 };
 
-describe('RowTable: rows kept as the CSV text and a few numbers', () => {
+describe('RowTable: rows kept as a few numbers, their cells read again from the bytes', () => {
   it('gives back each cell exactly as the CSV reader read it: quotes, BOM, CRLF, empty lines', () => {
     const text =
       '\ufeffid,name,phone\r\na,"Doe, Jane",+1\r\n\r\nb,"Sato ""Ken""",+2\r\nc,"Two\r\nLines",+3\r\nd,,+4\r\ne,plain,"+5"\r\n';
@@ -119,11 +120,25 @@ describe('RowTable: rows kept as the CSV text and a few numbers', () => {
   });
 });
 
+describe('RowTable: a row read again is the row read', () => {
+  it('bytes that no longer hash as read are an error naming the file, never cells', () => {
+    const text = 'id,phone\na,+15550000001\nb,+15550000002\n';
+    let bytes = Buffer.from(text);
+    const table = new RowTable('lists/r.csv', { read: (start, end) => bytes.subarray(start, end) });
+    readCsv('lists/r.csv', text, (cells, site) => table.add(cells, site));
+    expect(table.cells(1)).toEqual(['b', '+15550000002']);
+    bytes = Buffer.from(text.replace('+15550000001', '+15550000009'));
+    expect(() => table.cell(0, 1)).toThrow(
+      'lists/r.csv changed after callops read it (line 2 is no longer the row validated): nothing is placed from rows that were not validated — run the command again',
+    );
+  });
+});
+
 describe('RowIds: each id once, without a string kept per row', () => {
   /** The first earlier row of each row's id (-1 when none), as RowIds and as a Map find it. */
   const firsts = (ids: readonly string[]) => {
     const text = `id\n${ids.join('\n')}\n`;
-    const table = new RowTable(text);
+    const table = new RowTable('f.csv', rowBytes('f.csv', { text }));
     const index = new RowIds(table, 0);
     const seen = new Map<string, number>();
     const found: number[] = [];
