@@ -13,6 +13,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import type { Site } from '../validate/site.js';
 import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
+import { Numbers, Run } from './lazy-list.js';
 import type { RedialPolicy } from './redial.js';
 import { RowIds, RowTable } from './rows.js';
 import {
@@ -78,6 +79,14 @@ export class RowDefinition implements CallDefinition {
   constructor(template: CampaignTemplate, i: number) {
     this.#template = template;
     this.#i = i;
+  }
+  /** The campaign this row is of. */
+  get template(): CampaignTemplate {
+    return this.#template;
+  }
+  /** The row's ordinal in its template's table. */
+  get ordinal(): number {
+    return this.#i;
   }
   /** The row id: its `id` cell, else its data-row number. */
   get id(): string {
@@ -147,7 +156,8 @@ export class RowDefinition implements CallDefinition {
 }
 
 export interface Expanded {
-  readonly rows: readonly RowDefinition[];
+  /** The rows without a problem, made when read (see lazy-list.ts). */
+  readonly rows: Run<RowDefinition>;
   readonly diagnostics: readonly Diagnostic[];
   /** The header's columns. */
   readonly columns: readonly string[];
@@ -241,8 +251,33 @@ export const expandCampaign = (
     return readCampaign(call, file, found, written);
   } catch (error) {
     if (!(error instanceof RecipientsUnreadable || error instanceof RecipientsChanged)) throw error;
-    return { rows: [], diagnostics: [], columns: [], problem: error.message };
+    return { rows: NO_ROWS, diagnostics: [], columns: [], problem: error.message };
   }
+};
+
+const NO_ROWS = new Run<RowDefinition>(0, () => {
+  throw new RangeError('no rows');
+});
+
+/**
+ * The rows of `template` but those whose ordinals are `bad` (ascending), made when read: the
+ * row at `index` is the first ordinal o with o − (bad ordinals before o) = index.
+ */
+const rowRun = (template: CampaignTemplate, bad: Numbers): Run<RowDefinition> => {
+  if (bad.length === 0) {
+    return new Run(template.table.count, (index) => new RowDefinition(template, index));
+  }
+  return new Run(template.table.count - bad.length, (index) => {
+    // The number of bad ordinals before the row: bad[j] − j only grows with j.
+    let lo = 0;
+    let hi = bad.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (bad.at(mid) - mid <= index) lo = mid + 1;
+      else hi = mid;
+    }
+    return new RowDefinition(template, index + lo);
+  });
 };
 
 const readCampaign = (
@@ -252,7 +287,8 @@ const readCampaign = (
   written: Readonly<Record<string, unknown>> | undefined,
 ): Expanded => {
   const diagnostics: Diagnostic[] = [];
-  const rows: RowDefinition[] = [];
+  // The ordinals of the rows with a problem (the others are made from their ordinal when read).
+  const bad = new Numbers();
   let template: CampaignTemplate | undefined;
   let idColumn: number | undefined;
   let referenced: readonly number[] = [];
@@ -325,11 +361,11 @@ const readCampaign = (
     if (t === undefined) return;
     // Every row read is in the table (a row with a problem too: its line is where an id was first used).
     const ordinal = t.table.add(cells, site);
-    let bad = false;
+    let failed = false;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
     const fail = (column: number, message: string) => {
-      bad = true;
+      failed = true;
       diagnostics.push(errorAt(file, cellAt(column), message));
     };
     // Without an `id` column a row's id is its number, computed when asked for.
@@ -357,7 +393,7 @@ const readCampaign = (
           `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
         );
     }
-    if (bad) return;
+    if (failed) return bad.push(ordinal);
     if (t.zone !== undefined && t.zoneMatters) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
@@ -384,12 +420,11 @@ const readCampaign = (
         );
       }
     }
-    if (bad) return;
+    if (failed) return bad.push(ordinal);
     if (numberSlot !== undefined && /^\d+$/.test(rawFill(numberSlot, cells))) {
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
     }
-    rows.push(new RowDefinition(t, ordinal));
   };
 
   const read = readCsv(file, recipientsChunks(file, found), onRow, (columns) => {
@@ -397,7 +432,6 @@ const readCampaign = (
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);
   });
-  template?.table.trim();
   if (local.first !== undefined) {
     diagnostics.push({
       ...errorAt(
@@ -408,7 +442,11 @@ const readCampaign = (
       severity: 'warning',
     });
   }
-  return { rows, diagnostics: [...read.diagnostics, ...diagnostics], columns: read.header };
+  return {
+    rows: template === undefined ? NO_ROWS : rowRun(template, bad),
+    diagnostics: [...read.diagnostics, ...diagnostics],
+    columns: read.header,
+  };
 };
 
 /** For the header check: each `${row.X}` of the call that names no column, at its YAML reference. */

@@ -1,11 +1,13 @@
 import { parse } from 'csv-parse/sync';
 import { bytesHash, type RowSite } from '../config/csv.js';
 import { RecipientsChanged, type RowBytes } from '../config/recipients.js';
+import { Numbers } from './lazy-list.js';
 
 /**
  * The rows of one recipients CSV, kept as a few numbers a row in typed arrays (where its bytes
- * are in the file, a hash of them, its line, its data-row number) instead of its text or
- * cells: a campaign's memory then grows by ~20 bytes a row. A row's cells are read from the
+ * are in the file, how many, a hash of them; its line and data-row number only where they are
+ * not the previous row's plus one) instead of its text or cells: a campaign's memory then
+ * grows by ~10 bytes a row. A row's cells are read from the
  * file again when asked for (its bytes checked against the hash: a file changed since it was
  * read is an error naming it, never a row nobody validated), split at commas, or parsed again
  * when the row holds quotes or line breaks. A record whose cells the CSV reader gave otherwise
@@ -14,11 +16,17 @@ import { RecipientsChanged, type RowBytes } from '../config/recipients.js';
 export class RowTable {
   readonly #file: string;
   readonly #bytes: RowBytes;
-  #starts: Int32Array;
-  #ends: Int32Array;
-  #hashes: Int32Array;
-  #lines: Int32Array;
-  #numbers: Int32Array;
+  readonly #starts = new Numbers();
+  /** Byte lengths below 65535; a longer row's length is in #long. */
+  readonly #lengths = new Numbers(16);
+  readonly #long = new Map<number, number>();
+  readonly #hashes = new Numbers();
+  /** Where a row's line stops being its ordinal plus the last offset (lines are rarely other). */
+  readonly #lineAt = new Numbers();
+  readonly #lineOffset = new Numbers();
+  /** The same for its data-row number (a ragged row is numbered but not added). */
+  readonly #numberAt = new Numbers();
+  readonly #numberOffset = new Numbers();
   /** Rows whose bytes hold a quote, CR or LF: their cells are parsed again, not split. */
   readonly #special = new Set<number>();
   /** The cells of records that reading their bytes again would not give. */
@@ -28,19 +36,9 @@ export class RowTable {
   #last = -1;
   #lastCells: readonly string[] = [];
 
-  constructor(file: string, bytes: RowBytes, room = 1024) {
+  constructor(file: string, bytes: RowBytes) {
     this.#file = file;
     this.#bytes = bytes;
-    this.#starts = new Int32Array(room);
-    this.#ends = new Int32Array(room);
-    this.#hashes = new Int32Array(room);
-    this.#lines = new Int32Array(room);
-    this.#numbers = new Int32Array(room);
-  }
-
-  /** How many rows the table has room for without growing. */
-  get room(): number {
-    return this.#starts.length;
   }
 
   get count(): number {
@@ -50,12 +48,19 @@ export class RowTable {
   /** Adds a row read as `cells` at `site`; its ordinal. */
   add(cells: readonly string[], site: RowSite): number {
     const i = this.#count;
-    if (i === this.#starts.length) this.#grow(i * 2);
-    this.#starts[i] = site.start;
-    this.#ends[i] = site.end;
-    this.#hashes[i] = site.hash;
-    this.#lines[i] = site.line;
-    this.#numbers[i] = site.index;
+    const length = site.end - site.start;
+    this.#starts.push(site.start);
+    this.#lengths.push(Math.min(length, 0xffff));
+    if (length >= 0xffff) this.#long.set(i, length);
+    this.#hashes.push(site.hash);
+    if (i === 0 || this.line(i - 1) + 1 !== site.line) {
+      this.#lineAt.push(i);
+      this.#lineOffset.push(site.line - i);
+    }
+    if (i === 0 || this.number(i - 1) + 1 !== site.index) {
+      this.#numberAt.push(i);
+      this.#numberOffset.push(site.index - i);
+    }
     this.#count = i + 1;
     if (site.special) {
       this.#special.add(i);
@@ -68,30 +73,14 @@ export class RowTable {
     return i;
   }
 
-  /** Frees the room reserved for rows not read (once every row is added). */
-  trim(): void {
-    if (this.#count < this.#starts.length) this.#grow(this.#count);
-  }
-
-  #grow(size: number): void {
-    const copy = (from: Int32Array) => {
-      const to = new Int32Array(size);
-      to.set(from.subarray(0, Math.min(size, this.#count)));
-      return to;
-    };
-    this.#starts = copy(this.#starts);
-    this.#ends = copy(this.#ends);
-    this.#hashes = copy(this.#hashes);
-    this.#lines = copy(this.#lines);
-    this.#numbers = copy(this.#numbers);
-  }
-
   /** The cells of row `i` read from its bytes. */
   #decode(i: number): readonly string[] {
-    const bytes = this.#bytes.read(this.#starts[i] as number, this.#ends[i] as number);
-    if (bytesHash(bytes) !== this.#hashes[i]) {
+    const start = this.#starts.at(i);
+    const length = this.#long.get(i) ?? this.#lengths.at(i);
+    const bytes = this.#bytes.read(start, start + length);
+    if (bytesHash(bytes) !== this.#hashes.at(i)) {
       throw new RecipientsChanged(
-        `${this.#file} changed after callops read it (line ${this.#lines[i]} is no longer the row validated): nothing is placed from rows that were not validated — run the command again`,
+        `${this.#file} changed after callops read it (line ${this.line(i)} is no longer the row validated): nothing is placed from rows that were not validated — run the command again`,
       );
     }
     const text = bytes.toString('utf8');
@@ -115,12 +104,12 @@ export class RowTable {
 
   /** The line row `i` starts on. */
   line(i: number): number {
-    return this.#lines[i] as number;
+    return i + this.#lineOffset.at(this.#lineAt.floor(i));
   }
 
   /** The 1-based data-row number of row `i` (its id when the CSV has no `id` column). */
   number(i: number): number {
-    return this.#numbers[i] as number;
+    return i + this.#numberOffset.at(this.#numberAt.floor(i));
   }
 }
 
@@ -147,11 +136,8 @@ export class RowIds {
   constructor(table: RowTable, column: number) {
     this.#table = table;
     this.#column = column;
-    // At most half full for as many rows as the table has room for.
-    let size = 1024;
-    while (size < table.room * 2) size *= 2;
-    this.#slots = new Int32Array(size);
-    this.#hashes = new Int32Array(size);
+    this.#slots = new Int32Array(1024);
+    this.#hashes = new Int32Array(1024);
   }
 
   /** The ordinal of the first row whose id is `id`; when there is none, -1, and row `ordinal` is recorded as it. */
@@ -170,7 +156,8 @@ export class RowIds {
     this.#slots[at] = ordinal + 1;
     this.#hashes[at] = hash;
     this.#count += 1;
-    if (this.#count * 2 > this.#slots.length) this.#grow();
+    // At most three quarters full (a probe then takes a few steps).
+    if (this.#count * 4 > this.#slots.length * 3) this.#grow();
     return -1;
   }
 

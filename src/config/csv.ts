@@ -107,15 +107,25 @@ class HeldBytes {
     this.#held += piece.length;
   }
 
-  /** Lets go of the pieces wholly before `offset`. */
-  release(offset: number): void {
-    for (;;) {
-      const piece = this.#pieces[0];
-      if (piece === undefined || this.#first + piece.length > offset) return;
-      this.#pieces.shift();
-      this.#first += piece.length;
-      this.#held -= piece.length;
+  /**
+   * Keeps a copy of the bytes from `offset` on (the start of a record not read to its end)
+   * and lets go of the pieces: the source may then fill them again.
+   */
+  keepFrom(offset: number): void {
+    const end = this.#first + this.#held;
+    const from = Math.max(offset, this.#first);
+    const tail = Buffer.allocUnsafeSlow(end - from);
+    let base = this.#first;
+    let at = 0;
+    for (const piece of this.#pieces) {
+      const lo = Math.max(from - base, 0);
+      if (lo < piece.length) at += piece.copy(tail, at, lo);
+      base += piece.length;
     }
+    this.#pieces.length = 0;
+    this.#first = from;
+    this.#held = 0;
+    if (tail.length > 0) this.add(tail);
   }
 
   /** The byte at `offset` (-1 past the held ones). */
@@ -185,7 +195,8 @@ function* textPieces(text: string, chunkChars: number): Generator<Buffer> {
  * count at that moment and where its bytes are, synchronously. The parser's own push is used
  * (as its sync API does), not `on_record`: csv-parse builds a fresh info object per record for
  * `on_record`, objects V8 keeps in old space, which made a large file's reading grow the heap
- * by ~0.3 KiB a row. Each piece is let go once the records in it were handed over.
+ * by ~0.3 KiB a row. Each piece is let go once parsed (the start of a record it ends inside is
+ * copied), so a source may hand over the same buffers again and again.
  */
 const eachRecord = (
   pieces: Iterable<Buffer>,
@@ -222,7 +233,7 @@ const eachRecord = (
     held.add(piece);
     const error = api.parse(piece, false, push, () => undefined);
     if (error !== undefined) throw error;
-    held.release(cursor);
+    held.keepFrom(cursor);
   }
   const error = api.parse(undefined, true, push, () => undefined);
   if (error !== undefined) throw error;

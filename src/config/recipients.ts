@@ -125,10 +125,13 @@ export function* recipientsChunks(
       throw changed(file, 'its size or modification time');
     }
     const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    // Two buffers, filled in turn: the reader is done with a piece once it asks for the next
+    // but one (csv-parse may keep the end of the last piece until it has the next), so a file
+    // of any size is read without a new buffer a piece.
+    const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
     let at = 0;
-    for (;;) {
-      // A fresh buffer each time: the reader may hold a piece until its last record ends.
-      const chunk = Buffer.allocUnsafe(chunkBytes);
+    for (let turn = 0; ; turn += 1) {
+      const chunk = buffers[turn % 2] as Buffer;
       const n = readSync(fd, chunk, 0, chunkBytes, at);
       if (n === 0) break;
       at += n;
