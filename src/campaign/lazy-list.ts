@@ -126,14 +126,58 @@ export const lazyList = <T>(runs: readonly Run<T>[]): readonly T[] => {
     }
     return (parts[r] as Run<T>).at(index - (starts[r] as number));
   };
+  // The usual walks read by number: an array method reads each index as a string key (V8
+  // makes and caches a string per index, garbage that outlives the young generation).
+  function* values(): Generator<T> {
+    for (let i = 0; i < length; i += 1) yield at(i);
+  }
+  type Visit<R> = (value: T, index: number, list: readonly T[]) => R;
+  const walks = (list: readonly T[]): Partial<Record<PropertyKey, unknown>> => ({
+    [Symbol.iterator]: values,
+    values,
+    forEach: (visit: Visit<unknown>, self?: unknown) => {
+      for (let i = 0; i < length; i += 1) visit.call(self, at(i), i, list);
+    },
+    map: <R>(visit: Visit<R>, self?: unknown): R[] => {
+      const out: R[] = [];
+      for (let i = 0; i < length; i += 1) out.push(visit.call(self, at(i), i, list));
+      return out;
+    },
+    filter: (visit: Visit<unknown>, self?: unknown): T[] => {
+      const out: T[] = [];
+      for (let i = 0; i < length; i += 1) {
+        const value = at(i);
+        if (visit.call(self, value, i, list)) out.push(value);
+      }
+      return out;
+    },
+    find: (visit: Visit<unknown>, self?: unknown): T | undefined => {
+      for (let i = 0; i < length; i += 1) {
+        const value = at(i);
+        if (visit.call(self, value, i, list)) return value;
+      }
+      return undefined;
+    },
+    some: (visit: Visit<unknown>, self?: unknown): boolean => {
+      for (let i = 0; i < length; i += 1) if (visit.call(self, at(i), i, list)) return true;
+      return false;
+    },
+    every: (visit: Visit<unknown>, self?: unknown): boolean => {
+      for (let i = 0; i < length; i += 1) if (!visit.call(self, at(i), i, list)) return false;
+      return true;
+    },
+  });
+  let own: Partial<Record<PropertyKey, unknown>> | undefined;
   const target: T[] = [];
-  return new Proxy(target, {
+  const list: readonly T[] = new Proxy(target, {
     get(t, key, receiver) {
       if (isIndex(key)) {
         const index = Number(key as string);
         return index < length ? at(index) : undefined;
       }
       if (key === 'length') return length;
+      own ??= walks(list);
+      if (Object.hasOwn(own, key)) return own[key];
       return Reflect.get(t, key, receiver);
     },
     has(t, key) {
@@ -162,4 +206,5 @@ export const lazyList = <T>(runs: readonly Run<T>[]): readonly T[] => {
     deleteProperty: readOnly,
     setPrototypeOf: readOnly,
   });
+  return list;
 };

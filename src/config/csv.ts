@@ -229,15 +229,42 @@ const eachRecord = (
     cursor = end;
     emit(given, info.lines, bytes);
   };
-  for (const piece of pieces) {
+  // csv-parse keeps the last bytes of a piece (a line end may follow) and joins them to the
+  // next piece in a new buffer, one a piece, which V8 frees late: they are joined here instead,
+  // in two buffers used in turn (the kept bytes are a view of the one used before).
+  const state = (parser as unknown as { state?: { previousBuf?: Buffer } }).state;
+  const joined: Buffer[] = [];
+  for (const [turn, piece] of enumerate(pieces)) {
     held.add(piece);
-    const error = api.parse(piece, false, push, () => undefined);
+    let given = piece;
+    const kept = state?.previousBuf;
+    if (state !== undefined && kept !== undefined && kept.length <= KEPT_BYTES) {
+      joined[turn % 2] ??= Buffer.allocUnsafeSlow(piece.length + KEPT_BYTES);
+      const into = joined[turn % 2] as Buffer;
+      given =
+        into.length < kept.length + piece.length
+          ? Buffer.concat([kept, piece])
+          : into.subarray(0, kept.copy(into, 0) + piece.copy(into, kept.length));
+      state.previousBuf = undefined;
+    }
+    const error = api.parse(given, false, push, () => undefined);
     if (error !== undefined) throw error;
     held.keepFrom(cursor);
   }
   const error = api.parse(undefined, true, push, () => undefined);
   if (error !== undefined) throw error;
 };
+
+/** The most bytes of a piece csv-parse keeps for the next that are joined to it here. */
+const KEPT_BYTES = 64;
+
+function* enumerate<T>(items: Iterable<T>): Generator<[number, T]> {
+  let i = 0;
+  for (const item of items) {
+    yield [i, item];
+    i += 1;
+  }
+}
 
 /** Characters handed to csv-parse at a time. */
 export const CSV_CHUNK_CHARS = 64 * 1024;
