@@ -53,6 +53,30 @@ describe('lazyList: a read-only array made when read', () => {
     expect(count).toBe(8);
   });
 
+  it('walks by number as an array walks, `this` given or not; other methods are those of an array', () => {
+    const l = list();
+    const self = { prefix: '>' };
+    expect(
+      l.map(function (this: typeof self, x, i) {
+        return `${this.prefix}${x}${i}`;
+      }, self),
+    ).toEqual(['>a0', '>r01', '>r12', '>r23', '>b4', '>c5', '>s06', '>s17']);
+    const seen: string[] = [];
+    l.forEach((x, i, all) => {
+      expect(all).toBe(l);
+      seen.push(`${i}${x}`);
+    });
+    expect(seen).toEqual(['0a', '1r0', '2r1', '3r2', '4b', '5c', '6s0', '7s1']);
+    expect(l.some((x) => x === 's1')).toBe(true);
+    expect(l.every((x) => x.length <= 2)).toBe(true);
+    expect(l.find((x) => x === 'zz')).toBeUndefined();
+    expect([...l.values()]).toHaveLength(8);
+    expect(l.constructor).toBe(Array);
+    expect(String(l)).toBe('a,r0,r1,r2,b,c,s0,s1');
+    expect(l.join('|')).toBe('a|r0|r1|r2|b|c|s0|s1');
+    expect(l.includes('r2')).toBe(true);
+  });
+
   it('refuses writes', () => {
     const l = list() as string[];
     expect(() => {
