@@ -300,6 +300,8 @@ const readCampaign = (
   let header: readonly string[] = [];
   // The rows' ids (when the header has an `id` column), to find one used twice.
   let ids: RowIds | undefined;
+  // How far the file is read (bytes), for the number of rows to expect.
+  let readTo = 0;
   const spec = call.schedule;
   const zoneMatters =
     spec !== undefined &&
@@ -361,6 +363,7 @@ const readCampaign = (
     if (t === undefined) return;
     // Every row read is in the table (a row with a problem too: its line is where an id was first used).
     const ordinal = t.table.add(cells, site);
+    readTo = site.end;
     let failed = false;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
@@ -379,7 +382,9 @@ const readCampaign = (
             : `id \`${id}\` must be letters, digits, \`.\`, \`_\` or \`-\``,
         );
       } else {
-        ids ??= new RowIds(t.table, idColumn);
+        ids ??= new RowIds(t.table, idColumn, () =>
+          'size' in found && readTo > 0 ? Math.ceil((found.size / readTo) * t.table.count) : 0,
+        );
         const first = ids.firstOrAdd(id, ordinal);
         if (first >= 0) {
           fail(idColumn, `id \`${id}\` is used twice (first on line ${t.table.line(first)})`);

@@ -133,9 +133,17 @@ export class RowIds {
   #hashes: Int32Array;
   #count = 0;
 
-  constructor(table: RowTable, column: number) {
+  readonly #expected: () => number;
+
+  /**
+   * `expected`: how many ids there will be, as far as can be told so far (the file's size over
+   * the bytes a row took until now): a table that must grow grows to that at once, instead of
+   * doubling through sizes that are garbage as soon as made.
+   */
+  constructor(table: RowTable, column: number, expected: () => number = () => 0) {
     this.#table = table;
     this.#column = column;
+    this.#expected = expected;
     this.#slots = new Int32Array(1024);
     this.#hashes = new Int32Array(1024);
   }
@@ -164,8 +172,12 @@ export class RowIds {
   #grow(): void {
     const slots = this.#slots;
     const hashes = this.#hashes;
-    this.#slots = new Int32Array(slots.length * 2);
-    this.#hashes = new Int32Array(slots.length * 2);
+    let size = slots.length * 2;
+    // A guess is trusted up to 16 times the ids so far (a file of a few long rows first).
+    const expected = Math.min(this.#expected(), this.#count * 16);
+    while (size * 3 < expected * 4) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#hashes = new Int32Array(size);
     const mask = this.#slots.length - 1;
     for (let i = 0; i < slots.length; i += 1) {
       const held = slots[i] as number;

@@ -135,10 +135,10 @@ describe('RowTable: a row read again is the row read', () => {
 
 describe('RowIds: each id once, without a string kept per row', () => {
   /** The first earlier row of each row's id (-1 when none), as RowIds and as a Map find it. */
-  const firsts = (ids: readonly string[]) => {
+  const firsts = (ids: readonly string[], guess?: () => number) => {
     const text = `id\n${ids.join('\n')}\n`;
     const table = new RowTable('f.csv', rowBytes('f.csv', { text }));
-    const index = new RowIds(table, 0);
+    const index = new RowIds(table, 0, guess);
     const seen = new Map<string, number>();
     const found: number[] = [];
     const expected: number[] = [];
@@ -159,6 +159,15 @@ describe('RowIds: each id once, without a string kept per row', () => {
     expect(found).toEqual(expected);
     expect(found[3000]).toBe(0);
     expect(found[2999]).toBe(-1);
+  });
+
+  it('grows to the number of ids expected at once, or past a wrong guess, finding the same', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `r${i % 3000}`);
+    for (const guess of [0, 1, 4000, 100_000, 2 ** 40]) {
+      const { found, expected } = firsts(ids, () => guess);
+      expect(found).toHaveLength(5000);
+      expect(found).toEqual(expected);
+    }
   });
 
   it('agrees with a Map on any list of ids (property)', () => {
