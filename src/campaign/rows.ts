@@ -1,4 +1,3 @@
-import { parse } from 'csv-parse/sync';
 import { bytesHash, type RowSite } from '../config/csv.js';
 import { RecipientsChanged, type RowBytes } from '../config/recipients.js';
 import { Numbers } from './lazy-list.js';
@@ -27,8 +26,8 @@ export class RowTable {
   /** The same for its data-row number (a ragged row is numbered but not added). */
   readonly #numberAt = new Numbers();
   readonly #numberOffset = new Numbers();
-  /** Rows whose bytes hold a quote, CR or LF: their cells are parsed again, not split. */
-  readonly #special = new Set<number>();
+  /** Rows whose bytes hold a quote, CR or LF (ascending): their cells are parsed again, not split. */
+  readonly #special = new Numbers();
   /** The cells of records that reading their bytes again would not give. */
   readonly #kept = new Map<number, readonly string[]>();
   #count = 0;
@@ -63,7 +62,7 @@ export class RowTable {
     }
     this.#count = i + 1;
     if (site.special) {
-      this.#special.add(i);
+      this.#special.push(i);
       // Rare rows: the cells parsed again from the bytes must be the reader's.
       const again = this.#decode(i);
       if (again.length !== cells.length || again.some((cell, c) => cell !== cells[c])) {
@@ -84,8 +83,9 @@ export class RowTable {
       );
     }
     const text = bytes.toString('utf8');
-    if (!this.#special.has(i)) return text.split(',');
-    return (parse(text, { relax_column_count: true }) as string[][])[0] ?? [''];
+    const special = this.#special.floor(i);
+    if (special < 0 || this.#special.at(special) !== i) return text.split(',');
+    return splitRecord(text);
   }
 
   /** The cells of row `i`. */
@@ -112,6 +112,42 @@ export class RowTable {
     return i + this.#numberOffset.at(this.#numberAt.floor(i));
   }
 }
+
+/**
+ * The cells of one CSV record's text with quotes (RFC 4180: a quoted cell may hold commas,
+ * line breaks and doubled quotes). What a malformed record gives does not matter: a row's
+ * cells are checked against the CSV reader's when the row is added, and kept when they differ.
+ */
+export const splitRecord = (text: string): string[] => {
+  const cells: string[] = [];
+  let at = 0;
+  for (;;) {
+    let cell = '';
+    if (text.charCodeAt(at) === 34) {
+      at += 1;
+      for (;;) {
+        const quote = text.indexOf('"', at);
+        if (quote < 0) {
+          cell += text.slice(at);
+          at = text.length;
+          break;
+        }
+        cell += text.slice(at, quote);
+        at = quote + 1;
+        if (text.charCodeAt(at) !== 34) break;
+        cell += '"';
+        at += 1;
+      }
+    }
+    const comma = text.indexOf(',', at);
+    if (comma < 0) {
+      cells.push(cell + text.slice(at));
+      return cells;
+    }
+    cells.push(cell + text.slice(at, comma));
+    at = comma + 1;
+  }
+};
 
 /** FNV-1a of a string's UTF-16 code units. */
 const hashOf = (text: string): number => {

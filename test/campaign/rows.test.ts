@@ -1,6 +1,7 @@
+import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RowIds, RowTable } from '../../src/campaign/rows.js';
+import { RowIds, RowTable, splitRecord } from '../../src/campaign/rows.js';
 import { readCsv } from '../../src/config/csv.js';
 import { rowBytes } from '../../src/config/recipients.js';
 
@@ -116,6 +117,29 @@ describe('RowTable: rows kept as a few numbers, their cells read again from the 
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('splitRecord: a quoted record read again', () => {
+  it('gives the cells csv-parse gives for any record it reads (property)', () => {
+    const cell = fc.oneof(
+      fc.stringMatching(/^[^",\r\n]*$/),
+      fc
+        .string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r\n', ' ', 'é', '😀') })
+        .map((text) => `"${text.replaceAll('"', '""')}"`),
+    );
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
+        const text = cells.join(',');
+        const read = parse(text, { relax_column_count: true }) as string[][];
+        fc.pre(read.length === 1);
+        expect(splitRecord(text)).toEqual(read[0]);
+      }),
+      { numRuns: 500 },
+    );
+    expect(splitRecord('')).toEqual(['']);
+    expect(splitRecord('a,')).toEqual(['a', '']);
+    expect(splitRecord('"x ""y""",z')).toEqual(['x "y"', 'z']);
   });
 });
 
