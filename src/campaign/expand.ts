@@ -1,4 +1,11 @@
 import { cellPositions, type RowSite, readCsv } from '../config/csv.js';
+import {
+  RecipientsChanged,
+  type RecipientsFile,
+  RecipientsUnreadable,
+  recipientsChunks,
+  rowBytes,
+} from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
 import { sha256 } from '../validate/definition.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -6,6 +13,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import type { Site } from '../validate/site.js';
 import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
+import { Numbers, Run } from './lazy-list.js';
 import type { RedialPolicy } from './redial.js';
 import { RowIds, RowTable } from './rows.js';
 import {
@@ -24,8 +32,8 @@ import {
  * once as a literal call (its `${row.X}` counting as references); here each row is checked
  * for the values it puts into it, every problem at the CSV cell that holds it.
  *
- * A row keeps a pointer to the template and its ordinal in the campaign's RowTable (the CSV's
- * text, a few numbers a row), nothing more: its cells, id, name, options, schedule and
+ * A row keeps a pointer to the template and its ordinal in the campaign's RowTable (a few
+ * numbers a row; its cells are read from the file again when asked for), nothing more: its cells, id, name, options, schedule and
  * definition hash are computed when asked for (prototype getters, no closure per row), so a
  * campaign's memory stays nearly flat in its rows.
  */
@@ -71,6 +79,14 @@ export class RowDefinition implements CallDefinition {
   constructor(template: CampaignTemplate, i: number) {
     this.#template = template;
     this.#i = i;
+  }
+  /** The campaign this row is of. */
+  get template(): CampaignTemplate {
+    return this.#template;
+  }
+  /** The row's ordinal in its template's table. */
+  get ordinal(): number {
+    return this.#i;
   }
   /** The row id: its `id` cell, else its data-row number. */
   get id(): string {
@@ -140,10 +156,13 @@ export class RowDefinition implements CallDefinition {
 }
 
 export interface Expanded {
-  readonly rows: readonly RowDefinition[];
+  /** The rows without a problem, made when read (see lazy-list.ts). */
+  readonly rows: Run<RowDefinition>;
   readonly diagnostics: readonly Diagnostic[];
   /** The header's columns. */
   readonly columns: readonly string[];
+  /** Why the file could not be read to its end (then rows and diagnostics are empty). */
+  readonly problem?: string;
 }
 
 const errorAt = (
@@ -218,17 +237,58 @@ const zoneSlot = (
 
 /**
  * The rows of a campaign. `call` is the template's definition (`schedule.timezone` may still
- * be `${row.X}`), `csv` the file's text, `written` the merged schedule as written. Every
- * problem of the file and of each row is returned at once; a row with a problem is left out.
+ * be `${row.X}`), `found` the file as found (its bytes are read here), `written` the merged
+ * schedule as written. Every problem of the file and of each row is returned at once; a row
+ * with a problem is left out.
  */
 export const expandCampaign = (
   call: CallDefinition,
   file: string,
-  csv: string,
+  found: RecipientsFile,
+  written: Readonly<Record<string, unknown>> | undefined,
+): Expanded => {
+  try {
+    return readCampaign(call, file, found, written);
+  } catch (error) {
+    if (!(error instanceof RecipientsUnreadable || error instanceof RecipientsChanged)) throw error;
+    return { rows: NO_ROWS, diagnostics: [], columns: [], problem: error.message };
+  }
+};
+
+const NO_ROWS = new Run<RowDefinition>(0, () => {
+  throw new RangeError('no rows');
+});
+
+/**
+ * The rows of `template` but those whose ordinals are `bad` (ascending), made when read: the
+ * row at `index` is the first ordinal o with o − (bad ordinals before o) = index.
+ */
+const rowRun = (template: CampaignTemplate, bad: Numbers): Run<RowDefinition> => {
+  if (bad.length === 0) {
+    return new Run(template.table.count, (index) => new RowDefinition(template, index));
+  }
+  return new Run(template.table.count - bad.length, (index) => {
+    // The number of bad ordinals before the row: bad[j] − j only grows with j.
+    let lo = 0;
+    let hi = bad.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (bad.at(mid) - mid <= index) lo = mid + 1;
+      else hi = mid;
+    }
+    return new RowDefinition(template, index + lo);
+  });
+};
+
+const readCampaign = (
+  call: CallDefinition,
+  file: string,
+  found: RecipientsFile,
   written: Readonly<Record<string, unknown>> | undefined,
 ): Expanded => {
   const diagnostics: Diagnostic[] = [];
-  const rows: RowDefinition[] = [];
+  // The ordinals of the rows with a problem (the others are made from their ordinal when read).
+  const bad = new Numbers();
   let template: CampaignTemplate | undefined;
   let idColumn: number | undefined;
   let referenced: readonly number[] = [];
@@ -240,6 +300,8 @@ export const expandCampaign = (
   let header: readonly string[] = [];
   // The rows' ids (when the header has an `id` column), to find one used twice.
   let ids: RowIds | undefined;
+  // How far the file is read (bytes), for the number of rows to expect.
+  let readTo = 0;
   const spec = call.schedule;
   const zoneMatters =
     spec !== undefined &&
@@ -291,7 +353,7 @@ export const expandCampaign = (
       schedules: new Map(),
       ...(zone === undefined ? {} : { zone }),
       zoneMatters,
-      table: new RowTable(csv),
+      table: new RowTable(file, rowBytes(file, found)),
       ...(idColumn === undefined ? {} : { idColumn }),
     };
   };
@@ -301,11 +363,12 @@ export const expandCampaign = (
     if (t === undefined) return;
     // Every row read is in the table (a row with a problem too: its line is where an id was first used).
     const ordinal = t.table.add(cells, site);
-    let bad = false;
+    readTo = site.end;
+    let failed = false;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
     const fail = (column: number, message: string) => {
-      bad = true;
+      failed = true;
       diagnostics.push(errorAt(file, cellAt(column), message));
     };
     // Without an `id` column a row's id is its number, computed when asked for.
@@ -319,7 +382,9 @@ export const expandCampaign = (
             : `id \`${id}\` must be letters, digits, \`.\`, \`_\` or \`-\``,
         );
       } else {
-        ids ??= new RowIds(t.table, idColumn);
+        ids ??= new RowIds(t.table, idColumn, () =>
+          'size' in found && readTo > 0 ? Math.ceil((found.size / readTo) * t.table.count) : 0,
+        );
         const first = ids.firstOrAdd(id, ordinal);
         if (first >= 0) {
           fail(idColumn, `id \`${id}\` is used twice (first on line ${t.table.line(first)})`);
@@ -333,7 +398,7 @@ export const expandCampaign = (
           `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
         );
     }
-    if (bad) return;
+    if (failed) return bad.push(ordinal);
     if (t.zone !== undefined && t.zoneMatters) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
@@ -360,20 +425,18 @@ export const expandCampaign = (
         );
       }
     }
-    if (bad) return;
+    if (failed) return bad.push(ordinal);
     if (numberSlot !== undefined && /^\d+$/.test(rawFill(numberSlot, cells))) {
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
     }
-    rows.push(new RowDefinition(t, ordinal));
   };
 
-  const read = readCsv(file, csv, onRow, (columns) => {
+  const read = readCsv(file, recipientsChunks(file, found), onRow, (columns) => {
     before = diagnostics.length;
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);
   });
-  template?.table.trim();
   if (local.first !== undefined) {
     diagnostics.push({
       ...errorAt(
@@ -384,7 +447,11 @@ export const expandCampaign = (
       severity: 'warning',
     });
   }
-  return { rows, diagnostics: [...read.diagnostics, ...diagnostics], columns: read.header };
+  return {
+    rows: template === undefined ? NO_ROWS : rowRun(template, bad),
+    diagnostics: [...read.diagnostics, ...diagnostics],
+    columns: read.header,
+  };
 };
 
 /** For the header check: each `${row.X}` of the call that names no column, at its YAML reference. */

@@ -1,38 +1,43 @@
-import type { RowSite } from '../config/csv.js';
+import { bytesHash, type RowSite } from '../config/csv.js';
+import { RecipientsChanged, type RowBytes } from '../config/recipients.js';
+import { Numbers } from './lazy-list.js';
 
 /**
- * The rows of one recipients CSV, kept as the file's text and four numbers a row (where its
- * record starts and ends in the text, its line, its data-row number) instead of an array of
- * cells: a campaign's memory then grows by a few bytes a row beyond its file. A row's cells
- * are cut from the text again when asked for. A record whose cells are not simply its text
- * split at each comma (quotes, a comma or a line break inside a cell) keeps the cells the
- * CSV reader gave, so a cell is always exactly what the reader read.
+ * The rows of one recipients CSV, kept as a few numbers a row in typed arrays (where its bytes
+ * are in the file, how many, a hash of them; its line and data-row number only where they are
+ * not the previous row's plus one) instead of its text or cells: a campaign's memory then
+ * grows by ~10 bytes a row. A row's cells are read from the
+ * file again when asked for (its bytes checked against the hash: a file changed since it was
+ * read is an error naming it, never a row nobody validated), split at commas, or parsed again
+ * when the row holds quotes or line breaks. A record whose cells the CSV reader gave otherwise
+ * (an edge of its line-end rules) keeps them, so a cell is always exactly what it read.
  */
 export class RowTable {
-  readonly #text: string;
-  #starts: Int32Array;
-  #ends: Int32Array;
-  #lines: Int32Array;
-  #numbers: Int32Array;
-  /** The cells of records that are not their text split at commas. */
+  readonly #file: string;
+  readonly #bytes: RowBytes;
+  readonly #starts = new Numbers();
+  /** Byte lengths below 65535; a longer row's length is in #long. */
+  readonly #lengths = new Numbers(16);
+  readonly #long = new Map<number, number>();
+  readonly #hashes = new Numbers();
+  /** Where a row's line stops being its ordinal plus the last offset (lines are rarely other). */
+  readonly #lineAt = new Numbers();
+  readonly #lineOffset = new Numbers();
+  /** The same for its data-row number (a ragged row is numbered but not added). */
+  readonly #numberAt = new Numbers();
+  readonly #numberOffset = new Numbers();
+  /** Rows whose bytes hold a quote, CR or LF (ascending): their cells are parsed again, not split. */
+  readonly #special = new Numbers();
+  /** The cells of records that reading their bytes again would not give. */
   readonly #kept = new Map<number, readonly string[]>();
   #count = 0;
+  /** The last row read again, and its cells (a row's getters ask one after another). */
+  #last = -1;
+  #lastCells: readonly string[] = [];
 
-  constructor(text: string) {
-    this.#text = text;
-    // Room for a row per line (the header's included), so the arrays are rarely copied.
-    let lines = 1;
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines += 1;
-    const room = Math.max(16, lines);
-    this.#starts = new Int32Array(room);
-    this.#ends = new Int32Array(room);
-    this.#lines = new Int32Array(room);
-    this.#numbers = new Int32Array(room);
-  }
-
-  /** How many rows the table has room for without growing. */
-  get room(): number {
-    return this.#starts.length;
+  constructor(file: string, bytes: RowBytes) {
+    this.#file = file;
+    this.#bytes = bytes;
   }
 
   get count(): number {
@@ -42,81 +47,107 @@ export class RowTable {
   /** Adds a row read as `cells` at `site`; its ordinal. */
   add(cells: readonly string[], site: RowSite): number {
     const i = this.#count;
-    if (i === this.#starts.length) this.#grow(i * 2);
-    const end = site.start + site.raw.length;
-    this.#starts[i] = site.start;
-    this.#ends[i] = end;
-    this.#lines[i] = site.line;
-    this.#numbers[i] = site.index;
-    if (site.start < 0 || !this.#isPlain(cells, site.start, end)) this.#kept.set(i, cells);
+    const length = site.end - site.start;
+    this.#starts.push(site.start);
+    this.#lengths.push(Math.min(length, 0xffff));
+    if (length >= 0xffff) this.#long.set(i, length);
+    this.#hashes.push(site.hash);
+    if (i === 0 || this.line(i - 1) + 1 !== site.line) {
+      this.#lineAt.push(i);
+      this.#lineOffset.push(site.line - i);
+    }
+    if (i === 0 || this.number(i - 1) + 1 !== site.index) {
+      this.#numberAt.push(i);
+      this.#numberOffset.push(site.index - i);
+    }
     this.#count = i + 1;
+    if (site.special) {
+      this.#special.push(i);
+      // Rare rows: the cells parsed again from the bytes must be the reader's.
+      const again = this.#decode(i);
+      if (again.length !== cells.length || again.some((cell, c) => cell !== cells[c])) {
+        this.#kept.set(i, cells);
+      }
+    }
     return i;
   }
 
-  /** Frees the room reserved for rows not read (once every row is added). */
-  trim(): void {
-    if (this.#count < this.#starts.length) this.#grow(this.#count);
-  }
-
-  #grow(size: number): void {
-    const copy = (from: Int32Array) => {
-      const to = new Int32Array(size);
-      to.set(from.subarray(0, Math.min(size, this.#count)));
-      return to;
-    };
-    this.#starts = copy(this.#starts);
-    this.#ends = copy(this.#ends);
-    this.#lines = copy(this.#lines);
-    this.#numbers = copy(this.#numbers);
-  }
-
-  /** Whether the text from `start` to `end` is the cells joined by commas, none holding a comma. */
-  #isPlain(cells: readonly string[], start: number, end: number): boolean {
-    const text = this.#text;
-    let at = start;
-    for (let c = 0; c < cells.length; c += 1) {
-      const cell = cells[c] as string;
-      if (c > 0) {
-        if (text.charCodeAt(at) !== 44) return false;
-        at += 1;
-      }
-      if (cell.includes(',') || !text.startsWith(cell, at)) return false;
-      at += cell.length;
+  /** The cells of row `i` read from its bytes. */
+  #decode(i: number): readonly string[] {
+    const start = this.#starts.at(i);
+    const length = this.#long.get(i) ?? this.#lengths.at(i);
+    const bytes = this.#bytes.read(start, start + length);
+    if (bytesHash(bytes) !== this.#hashes.at(i)) {
+      throw new RecipientsChanged(
+        `${this.#file} changed after callops read it (line ${this.line(i)} is no longer the row validated): nothing is placed from rows that were not validated — run the command again`,
+      );
     }
-    return at === end;
+    const text = bytes.toString('utf8');
+    const special = this.#special.floor(i);
+    if (special < 0 || this.#special.at(special) !== i) return text.split(',');
+    return splitRecord(text);
   }
 
   /** The cells of row `i`. */
   cells(i: number): readonly string[] {
-    return this.#kept.get(i) ?? this.#text.slice(this.#starts[i], this.#ends[i]).split(',');
+    if (i === this.#last) return this.#lastCells;
+    const cells = this.#kept.get(i) ?? this.#decode(i);
+    this.#last = i;
+    this.#lastCells = cells;
+    return cells;
   }
 
   /** Cell `column` of row `i` ('' past the last). */
   cell(i: number, column: number): string {
-    const kept = this.#kept.get(i);
-    if (kept !== undefined) return kept[column] ?? '';
-    const text = this.#text;
-    const end = this.#ends[i] as number;
-    let at = this.#starts[i] as number;
-    for (let c = 0; c < column; c += 1) {
-      const comma = text.indexOf(',', at);
-      if (comma < 0 || comma >= end) return '';
-      at = comma + 1;
-    }
-    const comma = text.indexOf(',', at);
-    return text.slice(at, comma < 0 || comma > end ? end : comma);
+    return this.cells(i)[column] ?? '';
   }
 
   /** The line row `i` starts on. */
   line(i: number): number {
-    return this.#lines[i] as number;
+    return i + this.#lineOffset.at(this.#lineAt.floor(i));
   }
 
   /** The 1-based data-row number of row `i` (its id when the CSV has no `id` column). */
   number(i: number): number {
-    return this.#numbers[i] as number;
+    return i + this.#numberOffset.at(this.#numberAt.floor(i));
   }
 }
+
+/**
+ * The cells of one CSV record's text with quotes (RFC 4180: a quoted cell may hold commas,
+ * line breaks and doubled quotes). What a malformed record gives does not matter: a row's
+ * cells are checked against the CSV reader's when the row is added, and kept when they differ.
+ */
+export const splitRecord = (text: string): string[] => {
+  const cells: string[] = [];
+  let at = 0;
+  for (;;) {
+    let cell = '';
+    if (text.charCodeAt(at) === 34) {
+      at += 1;
+      for (;;) {
+        const quote = text.indexOf('"', at);
+        if (quote < 0) {
+          cell += text.slice(at);
+          at = text.length;
+          break;
+        }
+        cell += text.slice(at, quote);
+        at = quote + 1;
+        if (text.charCodeAt(at) !== 34) break;
+        cell += '"';
+        at += 1;
+      }
+    }
+    const comma = text.indexOf(',', at);
+    if (comma < 0) {
+      cells.push(cell + text.slice(at));
+      return cells;
+    }
+    cells.push(cell + text.slice(at, comma));
+    at = comma + 1;
+  }
+};
 
 /** FNV-1a of a string's UTF-16 code units. */
 const hashOf = (text: string): number => {
@@ -138,14 +169,19 @@ export class RowIds {
   #hashes: Int32Array;
   #count = 0;
 
-  constructor(table: RowTable, column: number) {
+  readonly #expected: () => number;
+
+  /**
+   * `expected`: how many ids there will be, as far as can be told so far (the file's size over
+   * the bytes a row took until now): a table that must grow grows to that at once, instead of
+   * doubling through sizes that are garbage as soon as made.
+   */
+  constructor(table: RowTable, column: number, expected: () => number = () => 0) {
     this.#table = table;
     this.#column = column;
-    // At most half full for as many rows as the table has room for.
-    let size = 1024;
-    while (size < table.room * 2) size *= 2;
-    this.#slots = new Int32Array(size);
-    this.#hashes = new Int32Array(size);
+    this.#expected = expected;
+    this.#slots = new Int32Array(1024);
+    this.#hashes = new Int32Array(1024);
   }
 
   /** The ordinal of the first row whose id is `id`; when there is none, -1, and row `ordinal` is recorded as it. */
@@ -164,15 +200,20 @@ export class RowIds {
     this.#slots[at] = ordinal + 1;
     this.#hashes[at] = hash;
     this.#count += 1;
-    if (this.#count * 2 > this.#slots.length) this.#grow();
+    // At most three quarters full (a probe then takes a few steps).
+    if (this.#count * 4 > this.#slots.length * 3) this.#grow();
     return -1;
   }
 
   #grow(): void {
     const slots = this.#slots;
     const hashes = this.#hashes;
-    this.#slots = new Int32Array(slots.length * 2);
-    this.#hashes = new Int32Array(slots.length * 2);
+    let size = slots.length * 2;
+    // A guess is trusted up to 16 times the ids so far (a file of a few long rows first).
+    const expected = Math.min(this.#expected(), this.#count * 16);
+    while (size * 3 < expected * 4) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#hashes = new Int32Array(size);
     const mask = this.#slots.length - 1;
     for (let i = 0; i < slots.length; i += 1) {
       const held = slots[i] as number;

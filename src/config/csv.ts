@@ -1,5 +1,4 @@
 import { CsvError, type Options, Parser } from 'csv-parse';
-import { parse } from 'csv-parse/sync';
 import type { Diagnostic } from '../validate/diagnostic.js';
 
 /**
@@ -17,8 +16,14 @@ export interface RowSite {
   readonly index: number;
   /** The row's raw text, for locating a cell only when one is wrong. */
   readonly raw: string;
-  /** Where `raw` starts in the text read (a string index), or -1 when it was not found there. */
+  /** Where the row's bytes start in the input (UTF-8 bytes; empty lines and BOM before it skipped). */
   readonly start: number;
+  /** Where they end (its line end not included). */
+  readonly end: number;
+  /** FNV-1a of those bytes (bytesHash). */
+  readonly hash: number;
+  /** Whether they hold a quote, CR or LF: else the row's cells are its text split at commas. */
+  readonly special: boolean;
 }
 
 export interface CsvRead {
@@ -69,45 +74,141 @@ export const cellPositions = (
 export const cellSite = (row: RowSite, index: number): { line: number; column: number } =>
   cellPositions(row.raw, row.line)[index] ?? { line: row.line, column: 1 };
 
-/**
- * Where the record `raw` starts in `text`, reading on from `from`: there, or after the empty
- * lines (and the BOM) csv-parse skipped; -1 when not found so near (never a search of the rest).
- */
-const recordStart = (text: string, raw: string, from: number): number => {
-  let at = from;
-  for (;;) {
-    if (text.startsWith(raw, at)) return at;
-    const ch = text.charCodeAt(at);
-    if (ch !== 10 && ch !== 13 && ch !== 0xfeff) return -1;
-    at += 1;
-  }
-};
-
 /** A record as csv-parse gives it with `raw`: its cells and its text. */
 interface RawRecord {
   readonly record: string[];
   readonly raw: string;
 }
 
+/** Where a record's bytes are in the input, and what they are. */
+interface RecordBytes {
+  /** Its first byte (after the empty lines and the BOM skipped before it). */
+  readonly start: number;
+  /** After its last byte (its line end not included). */
+  readonly end: number;
+  /** FNV-1a of its bytes. */
+  readonly hash: number;
+  /** Whether its bytes hold a quote, CR or LF (else its cells are its text split at commas). */
+  readonly special: boolean;
+}
+
 /**
- * Runs csv-parse over `text`, handing each record over with the parser's line count at that
- * moment, synchronously. The parser's own push is used (as its sync API does), not
- * `on_record`: csv-parse builds a fresh info object per record for `on_record`, objects V8
- * keeps in old space, which made a large file's reading grow the heap by ~0.3 KiB a row.
- * When a csv-parse release no longer has that push, the sync API with `on_record` is used.
+ * The pieces of input handed to the parser and not yet read past: the bytes of the records it
+ * hands over, located by the parser's byte count, without a copy of the whole input.
+ */
+class HeldBytes {
+  readonly #pieces: Buffer[] = [];
+  /** The offset of the first held piece in the input. */
+  #first = 0;
+  #held = 0;
+
+  add(piece: Buffer): void {
+    this.#pieces.push(piece);
+    this.#held += piece.length;
+  }
+
+  /**
+   * Keeps a copy of the bytes from `offset` on (the start of a record not read to its end)
+   * and lets go of the pieces: the source may then fill them again.
+   */
+  keepFrom(offset: number): void {
+    const end = this.#first + this.#held;
+    const from = Math.max(offset, this.#first);
+    const tail = Buffer.allocUnsafeSlow(end - from);
+    let base = this.#first;
+    let at = 0;
+    for (const piece of this.#pieces) {
+      const lo = Math.max(from - base, 0);
+      if (lo < piece.length) at += piece.copy(tail, at, lo);
+      base += piece.length;
+    }
+    this.#pieces.length = 0;
+    this.#first = from;
+    this.#held = 0;
+    if (tail.length > 0) this.add(tail);
+  }
+
+  /** The byte at `offset` (-1 past the held ones). */
+  at(offset: number): number {
+    let base = this.#first;
+    for (const piece of this.#pieces) {
+      if (offset < base + piece.length)
+        return offset < base ? -1 : (piece[offset - base] as number);
+      base += piece.length;
+    }
+    return -1;
+  }
+
+  /** The record whose bytes run from `from` (its start after skipped empty lines) to `end`. */
+  record(from: number, end: number, bom: boolean): RecordBytes {
+    let start = from;
+    if (bom && start === 0 && this.at(0) === 0xef && this.at(1) === 0xbb && this.at(2) === 0xbf) {
+      start = 3;
+    }
+    for (let b = this.at(start); (b === 10 || b === 13) && start < end; b = this.at(start)) {
+      start += 1;
+    }
+    // Its line end: LF, CRLF or CR (none at the end of the input).
+    let stop = end;
+    if (stop > start && this.at(stop - 1) === 10) stop -= 1;
+    if (stop > start && this.at(stop - 1) === 13) stop -= 1;
+    let hash = 0x811c9dc5;
+    let special = false;
+    let base = this.#first;
+    for (const piece of this.#pieces) {
+      const lo = Math.max(start - base, 0);
+      const hi = Math.min(stop - base, piece.length);
+      for (let i = lo; i < hi; i += 1) {
+        const b = piece[i] as number;
+        if (b === 34 || b === 13 || b === 10) special = true;
+        hash = Math.imul(hash ^ b, 0x01000193);
+      }
+      base += piece.length;
+    }
+    return { start, end: stop, hash: hash | 0, special };
+  }
+}
+
+/** FNV-1a of bytes, as the reader computes it for a record. */
+export const bytesHash = (bytes: Uint8Array): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i += 1)
+    hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  return hash | 0;
+};
+
+/** The input `text` as pieces of UTF-8 of about `chunkChars` characters each. */
+function* textPieces(text: string, chunkChars: number): Generator<Buffer> {
+  let at = 0;
+  while (at < text.length) {
+    let end = Math.min(text.length, at + chunkChars);
+    // Never between the two halves of a surrogate pair.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += end - at > 1 ? -1 : 1;
+    yield Buffer.from(text.slice(at, end));
+    at = end;
+  }
+}
+
+/**
+ * Runs csv-parse over the pieces of input, handing each record over with the parser's line
+ * count at that moment and where its bytes are, synchronously. The parser's own push is used
+ * (as its sync API does), not `on_record`: csv-parse builds a fresh info object per record for
+ * `on_record`, objects V8 keeps in old space, which made a large file's reading grow the heap
+ * by ~0.3 KiB a row. Each piece is let go once parsed (the start of a record it ends inside is
+ * copied), so a source may hand over the same buffers again and again.
  */
 const eachRecord = (
-  text: string,
+  pieces: Iterable<Buffer>,
   options: Options,
-  chunkChars: number,
-  emit: (given: RawRecord, lines: number) => void,
+  emit: (given: RawRecord, lines: number, bytes: RecordBytes) => void,
 ): void => {
   const parser = new Parser(options);
   const api = (
     parser as unknown as {
       readonly api?: {
         readonly parse?: (
-          buf: Buffer,
+          buf: Buffer | undefined,
           end: boolean,
           push: (record: RawRecord) => void,
           close: () => void,
@@ -115,36 +216,55 @@ const eachRecord = (
       };
     }
   ).api;
-  if (typeof api?.parse === 'function') {
-    const info = parser.info;
-    const push = (given: RawRecord) => emit(given, info.lines);
-    // The text is handed over in pieces, as a stream would be: each piece's bytes are let go
-    // at once instead of a copy of the whole file living as long as the reading.
-    let at = 0;
-    do {
-      let end = Math.min(text.length, at + chunkChars);
-      // Never between the two halves of a surrogate pair.
-      const last = text.charCodeAt(end - 1);
-      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += end - at > 1 ? -1 : 1;
-      const error = api.parse(
-        Buffer.from(text.slice(at, end)),
-        end === text.length,
-        push,
-        () => undefined,
-      );
-      if (error !== undefined) throw error;
-      at = end;
-    } while (at < text.length);
-    return;
+  if (typeof api?.parse !== 'function') {
+    throw new Error('csv-parse has no api.parse: this release of csv-parse is not supported');
   }
-  parse(text, {
-    ...options,
-    on_record: (given, context) => {
-      emit(given as unknown as RawRecord, context.lines);
-      return undefined;
-    },
-  });
+  const info = parser.info;
+  const held = new HeldBytes();
+  // Where the next record's bytes begin (after the last one's line end).
+  let cursor = 0;
+  const push = (given: RawRecord) => {
+    const end = info.bytes;
+    const bytes = held.record(cursor, end, options.bom === true);
+    cursor = end;
+    emit(given, info.lines, bytes);
+  };
+  // csv-parse keeps the last bytes of a piece (a line end may follow) and joins them to the
+  // next piece in a new buffer, one a piece, which V8 frees late: they are joined here instead,
+  // in two buffers used in turn (the kept bytes are a view of the one used before).
+  const state = (parser as unknown as { state?: { previousBuf?: Buffer } }).state;
+  const joined: Buffer[] = [];
+  for (const [turn, piece] of enumerate(pieces)) {
+    held.add(piece);
+    let given = piece;
+    const kept = state?.previousBuf;
+    if (state !== undefined && kept !== undefined && kept.length <= KEPT_BYTES) {
+      joined[turn % 2] ??= Buffer.allocUnsafeSlow(piece.length + KEPT_BYTES);
+      const into = joined[turn % 2] as Buffer;
+      given =
+        into.length < kept.length + piece.length
+          ? Buffer.concat([kept, piece])
+          : into.subarray(0, kept.copy(into, 0) + piece.copy(into, kept.length));
+      state.previousBuf = undefined;
+    }
+    const error = api.parse(given, false, push, () => undefined);
+    if (error !== undefined) throw error;
+    held.keepFrom(cursor);
+  }
+  const error = api.parse(undefined, true, push, () => undefined);
+  if (error !== undefined) throw error;
 };
+
+/** The most bytes of a piece csv-parse keeps for the next that are joined to it here. */
+const KEPT_BYTES = 64;
+
+function* enumerate<T>(items: Iterable<T>): Generator<[number, T]> {
+  let i = 0;
+  for (const item of items) {
+    yield [i, item];
+    i += 1;
+  }
+}
 
 /** Characters handed to csv-parse at a time. */
 export const CSV_CHUNK_CHARS = 64 * 1024;
@@ -156,20 +276,21 @@ const newlines = (text: string): number => {
 };
 
 /**
- * Reads `text` (the CSV file `file`): a header row, then data rows. A BOM is dropped and
- * CRLF line ends are read like LF. Empty lines are ignored. Problems: an empty file, a
- * header with an empty or repeated name, a row with more or fewer cells than the header,
- * and CSV syntax (an unclosed quote…), which stops the reading at that place.
+ * Reads `input` (the CSV file `file`: its text, or its bytes in pieces): a header row, then
+ * data rows. A BOM is dropped and CRLF line ends are read like LF. Empty lines are ignored.
+ * Problems: an empty file, a header with an empty or repeated name, a row with more or fewer
+ * cells than the header, and CSV syntax (an unclosed quote…), which stops the reading at that
+ * place.
  */
 export const readCsv = (
   file: string,
-  text: string,
+  input: string | Iterable<Buffer>,
   onRow: (cells: readonly string[], site: RowSite) => void,
   /** Called once the header is read (before any row). */
   onHeader?: (header: readonly string[], line: number) => void,
   /** What an empty file is told: what its header should name. */
   emptyMessage = 'the file is empty: a recipients CSV needs a header row naming its columns, then one row per recipient',
-  /** How many characters are handed to csv-parse at a time. */
+  /** How many characters of a text are handed to csv-parse at a time. */
   chunkChars: number = CSV_CHUNK_CHARS,
 ): CsvRead => {
   const diagnostics: Diagnostic[] = [];
@@ -178,17 +299,14 @@ export const readCsv = (
   let seenHeader = false;
   let rows = 0;
   let index = 0;
-  // Where the next record starts in `text`.
-  let cursor = 0;
+  const pieces = typeof input === 'string' ? textPieces(input, chunkChars) : input;
   try {
     const options = { bom: true, raw: true, relax_column_count: true, skip_empty_lines: true };
-    eachRecord(text, options, chunkChars, (given, lines) => {
+    eachRecord(pieces, options, (given, lines, bytes) => {
       const cells = given.record;
       // The raw text ends with the record delimiter (not with the file's last record).
       const raw = given.raw.replace(/\r?\n$|\r$/, '');
       const line = lines - newlines(raw);
-      const start = recordStart(text, raw, cursor);
-      if (start >= 0) cursor = start + raw.length;
       if (!seenHeader) {
         seenHeader = true;
         headerLine = line;
@@ -229,7 +347,15 @@ export const readCsv = (
         return undefined;
       }
       index += 1;
-      const site: RowSite = { line, index, raw, start };
+      const site: RowSite = {
+        line,
+        index,
+        raw,
+        start: bytes.start,
+        end: bytes.end,
+        hash: bytes.hash,
+        special: bytes.special,
+      };
       if (cells.length !== header.length) {
         const at =
           cells.length > header.length

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { formatMiB } from './limits.js';
 import type { SourceFile } from './types.js';
@@ -6,8 +7,15 @@ import type { SourceFile } from './types.js';
 /** Largest recipients CSV callops reads (bytes). */
 export const MAX_RECIPIENTS_BYTES = 256 * 1024 * 1024;
 
-/** A recipients CSV as read: its text, or why it could not be read. */
-export type RecipientsFile = { readonly text: string } | { readonly problem: string };
+/**
+ * A recipients CSV as found: where it is and what it was when found (its bytes are read when
+ * the campaign is validated, and a row's bytes again when the row is asked for: the text is
+ * never kept), the text itself (a CSV given in memory), or why it cannot be read.
+ */
+export type RecipientsFile =
+  | { readonly absolute: string; readonly size: number; readonly mtimeMs: number }
+  | { readonly text: string }
+  | { readonly problem: string };
 
 /** The project-relative path of `recipients: value` written in the call file `file`. */
 export const recipientsPath = (file: string, value: string): string => {
@@ -28,7 +36,14 @@ export const recipientsOf = (file: SourceFile): string[] =>
     });
   });
 
-/** Reads one recipients CSV (a BOM is left for the CSV reader). */
+const readProblem = (error: unknown): string => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'file does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read file: permission denied';
+  return `cannot read file (${code ?? String(error)})`;
+};
+
+/** Finds one recipients CSV: a regular file within the size limit (its bytes are read later). */
 export const readRecipients = async (
   root: string,
   path: string,
@@ -42,20 +57,13 @@ export const readRecipients = async (
       return {
         problem: `file is ${formatMiB(info.size)}; callops reads recipients files up to ${formatMiB(limit)} — split the campaign`,
       };
-    const bytes = await readFile(absolute);
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    return { text };
+    return { absolute, size: info.size, mtimeMs: info.mtimeMs };
   } catch (error) {
-    if (error instanceof TypeError) return { problem: 'is not UTF-8 text' };
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') return { problem: 'file does not exist' };
-    if (code === 'EACCES' || code === 'EPERM')
-      return { problem: 'cannot read file: permission denied' };
-    return { problem: `cannot read file (${code ?? String(error)})` };
+    return { problem: readProblem(error) };
   }
 };
 
-/** Reads the recipients CSVs of the call files (each once). */
+/** Finds the recipients CSVs of the call files (each once). */
 export const readAllRecipients = async (
   root: string,
   files: readonly SourceFile[],
@@ -67,4 +75,147 @@ export const readAllRecipients = async (
     }
   }
   return out;
+};
+
+/** Bytes read from a recipients CSV at a time. */
+export const RECIPIENTS_CHUNK_BYTES = 64 * 1024;
+
+/** A recipients CSV whose bytes are not UTF-8, or that could not be read to its end. */
+export class RecipientsUnreadable extends Error {
+  override readonly name = 'RecipientsUnreadable';
+}
+
+/** A recipients CSV that changed after callops read it: a row's bytes are no longer those read. */
+export class RecipientsChanged extends Error {
+  override readonly name = 'RecipientsChanged';
+}
+
+const changed = (file: string, what: string): RecipientsChanged =>
+  new RecipientsChanged(
+    `${file} changed after callops read it (${what}): nothing is placed from rows that were not validated — run the command again`,
+  );
+
+/**
+ * The bytes of a recipients CSV in pieces, checked to be UTF-8 as they go (a BOM is left for
+ * the CSV reader). Throws RecipientsUnreadable when they are not, or the file cannot be read,
+ * and RecipientsChanged when its size or time is no longer what was found.
+ */
+export function* recipientsChunks(
+  file: string,
+  found: RecipientsFile,
+  chunkBytes = RECIPIENTS_CHUNK_BYTES,
+): Generator<Buffer> {
+  if ('problem' in found) throw new RecipientsUnreadable(found.problem);
+  if ('text' in found) {
+    const bytes = Buffer.from(found.text);
+    for (let at = 0; at < bytes.length; at += chunkBytes) {
+      yield bytes.subarray(at, at + chunkBytes);
+    }
+    return;
+  }
+  let fd: number;
+  try {
+    fd = openSync(found.absolute, 'r');
+  } catch (error) {
+    throw new RecipientsUnreadable(readProblem(error));
+  }
+  try {
+    const info = fstatSync(fd);
+    if (info.size !== found.size || info.mtimeMs !== found.mtimeMs) {
+      throw changed(file, 'its size or modification time');
+    }
+    const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    // Two buffers, filled in turn: the reader is done with a piece once it asks for the next
+    // but one (csv-parse may keep the end of the last piece until it has the next), so a file
+    // of any size is read without a new buffer a piece.
+    const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
+    let at = 0;
+    for (let turn = 0; ; turn += 1) {
+      const chunk = buffers[turn % 2] as Buffer;
+      const n = readSync(fd, chunk, 0, chunkBytes, at);
+      if (n === 0) break;
+      at += n;
+      const piece = n === chunkBytes ? chunk : chunk.subarray(0, n);
+      try {
+        utf8.decode(piece, { stream: true });
+      } catch {
+        throw new RecipientsUnreadable('is not UTF-8 text');
+      }
+      yield piece;
+    }
+    try {
+      utf8.decode();
+    } catch {
+      throw new RecipientsUnreadable('is not UTF-8 text');
+    }
+    if (at !== found.size) throw changed(file, 'its size');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads byte ranges of a recipients CSV again. */
+export interface RowBytes {
+  /** The bytes from `start` to `end` (a view valid until the next call). */
+  read(start: number, end: number): Buffer;
+}
+
+/** The byte ranges of a CSV given in memory. */
+const textBytes = (text: string): RowBytes => {
+  const bytes = Buffer.from(text);
+  return { read: (start, end) => bytes.subarray(start, end) };
+};
+
+/**
+ * The byte ranges of a recipients file, read where they are (positional reads of a block at a
+ * time, so rows asked for in order cost one read a block). Each block read checks that the
+ * file still has the size and time it had when it was read.
+ */
+class FileBytes implements RowBytes {
+  #block = Buffer.alloc(0);
+  #blockStart = 0;
+  #blockEnd = 0;
+  constructor(
+    readonly file: string,
+    readonly found: { readonly absolute: string; readonly size: number; readonly mtimeMs: number },
+  ) {}
+
+  read(start: number, end: number): Buffer {
+    if (start < this.#blockStart || end > this.#blockEnd) this.#load(start, end);
+    return this.#block.subarray(start - this.#blockStart, end - this.#blockStart);
+  }
+
+  #load(start: number, end: number): void {
+    const size = Math.min(Math.max(RECIPIENTS_CHUNK_BYTES, end - start), this.found.size - start);
+    if (size < end - start) throw changed(this.file, 'a row lies past its end');
+    if (this.#block.length < size) this.#block = Buffer.allocUnsafe(size);
+    let fd: number;
+    try {
+      fd = openSync(this.found.absolute, 'r');
+    } catch (error) {
+      throw changed(this.file, readProblem(error));
+    }
+    try {
+      const info = fstatSync(fd);
+      if (info.size !== this.found.size || info.mtimeMs !== this.found.mtimeMs) {
+        throw changed(this.file, 'its size or modification time');
+      }
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, this.#block, got, size - got, start + got);
+        if (n === 0) throw changed(this.file, 'it is shorter');
+        got += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.#blockStart = start;
+    this.#blockEnd = start + size;
+  }
+}
+
+/** Where a campaign's rows are read again from. */
+export const rowBytes = (file: string, found: RecipientsFile): RowBytes => {
+  if ('problem' in found) throw new RecipientsUnreadable(found.problem);
+  return 'text' in found ? textBytes(found.text) : new FileBytes(file, found);
 };

@@ -21,6 +21,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
 import { memoryKey } from './memory.js';
+import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
 import type { Plan, PlanItem } from './types.js';
@@ -538,7 +539,7 @@ export const checkReplace = (
 };
 
 /** Earliest slot first; a campaign's rows in the order of its CSV; then by key. */
-const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
+export const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
   const sa = a.slot ?? '';
   const sb = b.slot ?? '';
   if (sa !== sb) return sa < sb ? -1 : 1;
@@ -565,7 +566,13 @@ const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  *   planned here remembered (apply and run write it).
  */
 export const buildPlan = (input: PlanInput): Plan => {
-  const lists: Record<Bucket, PlanItem[]> = { due: [], upcoming: [], missed: [], skipped: [] };
+  // A campaign's rows are kept as a few numbers each in these lists (see rows.ts).
+  const lists: Record<Bucket, PlanList> = {
+    due: new PlanList(true, bySlotThenKey),
+    upcoming: new PlanList(true, bySlotThenKey),
+    missed: new PlanList(true, bySlotThenKey),
+    skipped: new PlanList(true, bySlotThenKey),
+  };
   const only = input.only === undefined ? undefined : new Set(input.only);
   const add: Sink = (bucket, item) => {
     lists[bucket].push(item);
@@ -577,8 +584,8 @@ export const buildPlan = (input: PlanInput): Plan => {
     if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
     planCall(call, input, add, seen, hours, fields);
   }
-  const due = lists.due.sort(bySlotThenKey);
-  const upcoming = lists.upcoming.sort(bySlotThenKey);
+  const due = lists.due.items();
+  const upcoming = lists.upcoming.items();
   const screened =
     input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);
   const later = input.screen === undefined ? undefined : screenUpcoming(upcoming, input.screen);
@@ -593,8 +600,8 @@ export const buildPlan = (input: PlanInput): Plan => {
           waiting: screened.waiting,
         }),
     upcoming: later?.upcoming ?? upcoming,
-    missed: lists.missed.sort(bySlotThenKey),
-    skipped: lists.skipped.sort(bySlotThenKey),
+    missed: lists.missed.items(),
+    skipped: lists.skipped.items(),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
   };
 };

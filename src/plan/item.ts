@@ -40,6 +40,14 @@ export class RowItem implements PlanItem {
     this.#call = call;
     this.#fields = fields;
   }
+  /** The row this item places. */
+  get rowCall(): CallDefinition {
+    return this.#call;
+  }
+  /** The fields it does not take from its row (shared). */
+  get rowFields(): RowItemFields {
+    return this.#fields;
+  }
   get key(): string {
     const f = this.#fields;
     if (f.key !== undefined) return f.key;

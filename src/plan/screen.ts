@@ -4,6 +4,7 @@ import { suppressedReason } from '../screen/list.js';
 import { numberDigest } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import { amendItem } from './item.js';
+import { PlanList } from './rows.js';
 import type { PlanItem } from './types.js';
 
 /** Do-not-call lists and per-number limits, as the plan applies them to due placements. */
@@ -19,10 +20,10 @@ export interface PlanScreen {
 }
 
 export interface Screened {
-  readonly due: PlanItem[];
-  readonly suppressed: PlanItem[];
+  readonly due: readonly PlanItem[];
+  readonly suppressed: readonly PlanItem[];
   /** Held back by the per-number limit: still due, later. */
-  readonly waiting: PlanItem[];
+  readonly waiting: readonly PlanItem[];
 }
 
 /**
@@ -38,7 +39,12 @@ export const screenDue = (
   lock: Lockfile,
   now: Date,
 ): Screened => {
-  const out: Screened = { due: [], suppressed: [], waiting: [] };
+  // A campaign's rows kept as numbers (rows.ts), in the order given.
+  const out = {
+    due: new PlanList(false),
+    suppressed: new PlanList(false),
+    waiting: new PlanList(false),
+  };
   const limit = screen.perNumber;
   let taken: Map<string, number> | undefined;
   // Built once, on the first placement to a number: the lockfile's entries per digest.
@@ -79,7 +85,7 @@ export const screenDue = (
     }
     out.due.push(item);
   }
-  return out;
+  return { due: out.due.items(), suppressed: out.suppressed.items(), waiting: out.waiting.items() };
 };
 
 /**
@@ -91,13 +97,13 @@ export const screenDue = (
 export const screenUpcoming = (
   upcoming: readonly PlanItem[],
   screen: PlanScreen,
-): { readonly upcoming: PlanItem[]; readonly suppressed: PlanItem[] } => {
-  const out = { upcoming: [] as PlanItem[], suppressed: [] as PlanItem[] };
+): { readonly upcoming: readonly PlanItem[]; readonly suppressed: readonly PlanItem[] } => {
+  const out = { upcoming: new PlanList(false), suppressed: new PlanList(false) };
   for (const item of upcoming) {
     const number = screen.numberOf(item);
     const listed = number === undefined ? undefined : screen.listed(number);
     if (listed === undefined) out.upcoming.push(item);
     else out.suppressed.push(amendItem(item, { reason: suppressedReason(listed) }));
   }
-  return out;
+  return { upcoming: out.upcoming.items(), suppressed: out.suppressed.items() };
 };

@@ -1,4 +1,5 @@
 import { expandCampaign } from '../campaign/expand.js';
+import { Run } from '../campaign/lazy-list.js';
 import { findRowReferences, mayHoldRowReference } from '../campaign/template.js';
 import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
 import { type CallEntry, siteIn } from './calls.js';
@@ -90,6 +91,10 @@ export const CAMPAIGN_RULES: readonly CallRule[] = [
   redialRule,
 ];
 
+const NO_ROWS = new Run<CallDefinition>(0, () => {
+  throw new RangeError('no rows');
+});
+
 /** The rows of a campaign call, or why there are none. */
 export const campaignRows = (
   entry: CallEntry,
@@ -98,7 +103,8 @@ export const campaignRows = (
   files: ReadonlyMap<string, RecipientsFile> | undefined,
 ): {
   readonly file: string;
-  readonly rows: readonly CallDefinition[];
+  /** The rows without a problem, each made when read. */
+  readonly rows: Run<CallDefinition>;
   readonly diagnostics: readonly Diagnostic[];
 } => {
   const file = recipientsPath(entry.doc.file, recipients);
@@ -107,13 +113,25 @@ export const campaignRows = (
     const why = read === undefined ? 'file was not read' : read.problem;
     return {
       file,
-      rows: [],
+      rows: NO_ROWS,
       diagnostics: [
         errorAt(siteIn(entry, ['recipients']), `recipients \`${recipients}\` (${file}): ${why}`),
       ],
     };
   }
   const schedule = isRecord(entry.merged.schedule) ? entry.merged.schedule : undefined;
-  const expanded = expandCampaign(definition, file, read.text, schedule);
+  const expanded = expandCampaign(definition, file, read, schedule);
+  if (expanded.problem !== undefined) {
+    return {
+      file,
+      rows: NO_ROWS,
+      diagnostics: [
+        errorAt(
+          siteIn(entry, ['recipients']),
+          `recipients \`${recipients}\` (${file}): ${expanded.problem}`,
+        ),
+      ],
+    };
+  }
   return { file, rows: expanded.rows, diagnostics: expanded.diagnostics };
 };

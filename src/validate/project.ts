@@ -1,3 +1,4 @@
+import { joinRuns, type Run } from '../campaign/lazy-list.js';
 import type { LoadedProject } from '../config/load.js';
 import { collectCalls } from './calls.js';
 import { CAMPAIGN_RULES, campaignRows } from './campaign.js';
@@ -84,7 +85,8 @@ export const validateProject = (
   const schema: Diagnostic[] = [...found.schema];
   const structural: Diagnostic[] = [...found.structural];
   const semantic: Diagnostic[] = [...found.semantic];
-  const calls: CallDefinition[] = [];
+  // A campaign's rows are one run, each row made when read (no object kept per row).
+  const calls: (CallDefinition | Run<CallDefinition>)[] = [];
   const campaigns: CampaignSummary[] = [];
   const named: CallDefinition[] = [];
   for (const file of loaded.callFiles) {
@@ -105,7 +107,7 @@ export const validateProject = (
         if (typeof recipients === 'string' && recipients !== '') {
           const found = campaignRows(entry, definition, recipients, loaded.recipients);
           semantic.push(...found.diagnostics);
-          for (const row of found.rows) calls.push(row);
+          calls.push(found.rows);
           campaigns.push({
             name: definition.name,
             recipients: found.file,
@@ -124,7 +126,7 @@ export const validateProject = (
   ];
   return {
     config: found.config,
-    calls,
+    calls: joinRuns(calls),
     ...(campaigns.length > 0 ? { campaigns } : {}),
     diagnostics: sortDiagnostics(uniqueDiagnostics(all)),
   };

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,6 +180,104 @@ describe('reading a recipients CSV', () => {
       expect(await readRecipients(dir, 'missing.csv')).toEqual({ problem: 'file does not exist' });
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Validates the campaign of `csv` written to a file in a fresh directory (then removed). */
+  const fromFile = async (
+    csv: string | Buffer,
+    use: (validated: ReturnType<typeof validateProject>, path: string) => Promise<void> | void,
+  ) => {
+    const dir = await mkdtemp(join(tmpdir(), 'callops-csv-'));
+    try {
+      await mkdir(join(dir, 'lists'));
+      const path = join(dir, CSV);
+      await writeFile(path, csv);
+      const source = parseSource(
+        'calls/remind.yaml',
+        callFile(['tag: { who: "${row.name}" }']),
+      ).source;
+      const loaded: LoadedProject = {
+        root: dir,
+        callFiles: [source],
+        diagnostics: [],
+        recipients: new Map([[CSV, await readRecipients(dir, CSV)]]),
+      };
+      await use(validateProject(loaded), path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('a file is read in pieces and its rows again from it: the same cells as read from text', async () => {
+    const rows = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `r${i},${i % 5 === 0 ? `"Doe, ""J"" ${i}\r\nx"` : `Näme ${i} 😀`},+1555${String(i).padStart(7, '0')}`,
+    );
+    const csv = `\ufeffid,name,phone\r\n${rows.join('\r\n')}\r\n\r\n`;
+    const fromText = rowsOf(csv, ['tag: { who: "${row.name}" }']);
+    expect(fromText).toHaveLength(3000);
+    await fromFile(csv, (validated) => {
+      expect(validated.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const read = validated.calls.filter((c) => c.campaign !== undefined);
+      expect(read).toHaveLength(3000);
+      // Backwards too, so rows are read again from places already passed.
+      for (let i = read.length - 1; i >= 0; i -= 1) {
+        expect(read[i]?.options).toEqual(fromText[i]?.options);
+        expect(read[i]?.name).toBe(fromText[i]?.name);
+        expect(read[i]?.line).toBe(fromText[i]?.line);
+        expect(read[i]?.definition).toBe(fromText[i]?.definition);
+      }
+    });
+  });
+
+  it('a file edited after it was read: a row asked for again is an error naming the file, never other data', async () => {
+    const csv = 'id,name,phone\na,Ann,+15550000001\nb,Bob,+15550000002\n';
+    // Larger than a block read at a time: its first and last rows are not read together.
+    const long = `${csv}${Array.from({ length: 4000 }, (_, i) => `r${i},N,+1555${String(i).padStart(7, '0')}\n`).join('')}`;
+    await fromFile(long, async (validated, path) => {
+      const rows = validated.calls.filter((c) => c.campaign !== undefined);
+      expect(rows).toHaveLength(4002);
+      await writeFile(path, `${long}x,Xavier,+15550000003\n`);
+      expect(() => [rows[0]?.options, rows[4001]?.options]).toThrow(
+        /^lists\/people\.csv changed after callops read it \(its size or modification time\)/,
+      );
+    });
+    await fromFile(csv, async (validated, path) => {
+      const rows = validated.calls.filter((c) => c.campaign !== undefined);
+      // Bytes read again once are those used after: a later edit cannot reach a row.
+      expect(rows[1]?.options.to).toEqual({ type: 'phone', number: '+15550000002' });
+      await writeFile(path, csv.replace('+15550000001', '+15550000009'));
+      expect(rows[0]?.options.to).toEqual({ type: 'phone', number: '+15550000001' });
+    });
+  });
+
+  it('a file that is not UTF-8 is an error at `recipients`, whichever piece holds the bad byte', async () => {
+    const head = Buffer.from(
+      `id,name,phone\n${'a,Ann,+15550000001\n'.replace('a,', 'x,').repeat(1)}`,
+    );
+    const filler = Buffer.from(
+      Array.from({ length: 5000 }, (_, i) => `r${i},N,+1555${String(i).padStart(7, '0')}\n`).join(
+        '',
+      ),
+    );
+    for (const csv of [
+      Buffer.concat([head, Buffer.from([0xff, 0x0a])]),
+      Buffer.concat([
+        head,
+        filler,
+        Buffer.from('z,\xc3'),
+        Buffer.from([0xc3]),
+        Buffer.from(',+1\n'),
+      ]),
+    ]) {
+      await fromFile(csv, (validated) => {
+        const found = validated.diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`);
+        expect(found).toEqual([
+          'calls/remind.yaml:3: recipients `../lists/people.csv` (lists/people.csv): is not UTF-8 text',
+        ]);
+      });
     }
   });
 

@@ -1,11 +1,13 @@
+import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RowIds, RowTable } from '../../src/campaign/rows.js';
+import { RowIds, RowTable, splitRecord } from '../../src/campaign/rows.js';
 import { readCsv } from '../../src/config/csv.js';
+import { rowBytes } from '../../src/config/recipients.js';
 
 /** Reads `text` as readCsv does, each row also into a RowTable; the cells of both. */
 const both = (text: string, chunkChars?: number) => {
-  const table = new RowTable(text);
+  const table = new RowTable('f.csv', rowBytes('f.csv', { text }));
   const read: (readonly string[])[] = [];
   const lines: number[] = [];
   const numbers: number[] = [];
@@ -22,7 +24,6 @@ const both = (text: string, chunkChars?: number) => {
     undefined,
     chunkChars,
   ).diagnostics;
-  table.trim();
   return { table, read, lines, numbers, diagnostics };
 };
 
@@ -37,7 +38,7 @@ const sameAsReader = (text: string, chunkChars?: number): void => {
   });
 };
 
-describe('RowTable: rows kept as the CSV text and a few numbers', () => {
+describe('RowTable: rows kept as a few numbers, their cells read again from the bytes', () => {
   it('gives back each cell exactly as the CSV reader read it: quotes, BOM, CRLF, empty lines', () => {
     const text =
       '\ufeffid,name,phone\r\na,"Doe, Jane",+1\r\n\r\nb,"Sato ""Ken""",+2\r\nc,"Two\r\nLines",+3\r\nd,,+4\r\ne,plain,"+5"\r\n';
@@ -56,7 +57,7 @@ describe('RowTable: rows kept as the CSV text and a few numbers', () => {
     sameAsReader('id,name\r\na,x\rb\r\nc,y\r\n');
   });
 
-  it('grows past its first room (lines ending in CR alone), and trims to the rows read', () => {
+  it('grows past its first blocks (lines ending in CR alone)', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => `r${i},"n ${i}",${i % 7 === 0 ? '' : i}`);
     sameAsReader(`id,name,n\r${rows.join('\r')}\r`);
     sameAsReader(`id,name,n\n${rows.join('\n')}\n`);
@@ -119,12 +120,49 @@ describe('RowTable: rows kept as the CSV text and a few numbers', () => {
   });
 });
 
+describe('splitRecord: a quoted record read again', () => {
+  it('gives the cells csv-parse gives for any record it reads (property)', () => {
+    const cell = fc.oneof(
+      fc.stringMatching(/^[^",\r\n]*$/),
+      fc
+        .string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r\n', ' ', 'é', '😀') })
+        .map((text) => `"${text.replaceAll('"', '""')}"`),
+    );
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
+        const text = cells.join(',');
+        const read = parse(text, { relax_column_count: true }) as string[][];
+        fc.pre(read.length === 1);
+        expect(splitRecord(text)).toEqual(read[0]);
+      }),
+      { numRuns: 500 },
+    );
+    expect(splitRecord('')).toEqual(['']);
+    expect(splitRecord('a,')).toEqual(['a', '']);
+    expect(splitRecord('"x ""y""",z')).toEqual(['x "y"', 'z']);
+  });
+});
+
+describe('RowTable: a row read again is the row read', () => {
+  it('bytes that no longer hash as read are an error naming the file, never cells', () => {
+    const text = 'id,phone\na,+15550000001\nb,+15550000002\n';
+    let bytes = Buffer.from(text);
+    const table = new RowTable('lists/r.csv', { read: (start, end) => bytes.subarray(start, end) });
+    readCsv('lists/r.csv', text, (cells, site) => table.add(cells, site));
+    expect(table.cells(1)).toEqual(['b', '+15550000002']);
+    bytes = Buffer.from(text.replace('+15550000001', '+15550000009'));
+    expect(() => table.cell(0, 1)).toThrow(
+      'lists/r.csv changed after callops read it (line 2 is no longer the row validated): nothing is placed from rows that were not validated — run the command again',
+    );
+  });
+});
+
 describe('RowIds: each id once, without a string kept per row', () => {
   /** The first earlier row of each row's id (-1 when none), as RowIds and as a Map find it. */
-  const firsts = (ids: readonly string[]) => {
+  const firsts = (ids: readonly string[], guess?: () => number) => {
     const text = `id\n${ids.join('\n')}\n`;
-    const table = new RowTable(text);
-    const index = new RowIds(table, 0);
+    const table = new RowTable('f.csv', rowBytes('f.csv', { text }));
+    const index = new RowIds(table, 0, guess);
     const seen = new Map<string, number>();
     const found: number[] = [];
     const expected: number[] = [];
@@ -145,6 +183,15 @@ describe('RowIds: each id once, without a string kept per row', () => {
     expect(found).toEqual(expected);
     expect(found[3000]).toBe(0);
     expect(found[2999]).toBe(-1);
+  });
+
+  it('grows to the number of ids expected at once, or past a wrong guess, finding the same', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `r${i % 3000}`);
+    for (const guess of [0, 1, 4000, 100_000, 2 ** 40]) {
+      const { found, expected } = firsts(ids, () => guess);
+      expect(found).toHaveLength(5000);
+      expect(found).toEqual(expected);
+    }
   });
 
   it('agrees with a Map on any list of ids (property)', () => {
