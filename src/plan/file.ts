@@ -1,4 +1,5 @@
-import { planDigest } from './digest.js';
+import type { CallDefinition } from '../validate/model.js';
+import { definitionEntries, planDigest } from './digest.js';
 import type { Plan, PlanItem } from './types.js';
 
 /** One due placement in a plan file: identity only, never a resolved value. */
@@ -37,6 +38,15 @@ export interface PlanFileContext {
   readonly only?: readonly string[];
 }
 
+/** A due item as the plan file holds it. */
+const fileItem = (item: PlanItem): PlanFileItem => ({
+  key: item.key,
+  name: item.name,
+  target: item.target,
+  ...(item.slot === undefined ? {} : { slot: item.slot }),
+  definition: item.definition,
+});
+
 export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => ({
   planFileVersion: 1,
   target: plan.target,
@@ -45,13 +55,29 @@ export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => ({
   planDigest: planDigest(plan),
   // Used as given (a campaign's rows make it large): the caller does not change it afterwards.
   definitions: context.definitions,
-  due: plan.due.map((item) => ({
-    key: item.key,
-    name: item.name,
-    target: item.target,
-    ...(item.slot === undefined ? {} : { slot: item.slot }),
-    definition: item.definition,
-  })),
+  due: plan.due.map(fileItem),
+  ...(context.retryUnknown ? { retryUnknown: true } : {}),
+  ...(context.only ? { only: [...context.only] } : {}),
+});
+
+/**
+ * `toPlanFile(plan, { ...context, definitions: definitionsOf(calls) })` as a value for
+ * `jsonText`, the same text: its due items and definitions are made one at a time while
+ * written (the definitions in `definitionEntries` order), so a campaign's plan file is
+ * written without an object, or a hash string, held per row.
+ */
+export const planFileJson = (
+  plan: Plan,
+  context: Omit<PlanFileContext, 'definitions'>,
+  calls: readonly CallDefinition[],
+): Readonly<Record<string, unknown>> => ({
+  planFileVersion: 1,
+  target: plan.target,
+  now: plan.now,
+  lockDigest: context.lockDigest,
+  planDigest: planDigest(plan),
+  definitions: new JsonEntries(() => definitionEntries(calls)),
+  due: new JsonItems(() => mapped(plan.due, fileItem)),
   ...(context.retryUnknown ? { retryUnknown: true } : {}),
   ...(context.only ? { only: [...context.only] } : {}),
 });
@@ -147,18 +173,83 @@ const isSkipped = (v: unknown): boolean =>
   v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 /**
+ * An array for `jsonPieces` whose items are made while they are written (a campaign's rows):
+ * the same text as the array of them, without that array. `JSON.stringify` sees the array.
+ */
+export class JsonItems {
+  constructor(readonly items: () => Iterable<unknown>) {}
+  toJSON(): unknown[] {
+    return [...this.items()];
+  }
+}
+
+/** An object for `jsonPieces` whose entries are made while written, in the order given. */
+export class JsonEntries {
+  constructor(readonly entries: () => Iterable<readonly [string, unknown]>) {}
+  toJSON(): Record<string, unknown> {
+    return Object.fromEntries(this.entries());
+  }
+}
+
+/** `items` mapped, one at a time. */
+export function* mapped<T, R>(items: Iterable<T>, map: (item: T) => R): Generator<R> {
+  for (const item of items) yield map(item);
+}
+
+function* arrayPieces(items: Iterable<unknown>, depth: number, pad: string): Generator<string> {
+  const inner = `${pad}  `;
+  let first = true;
+  for (const item of items) {
+    yield `${first ? '[' : ','}\n${inner}`;
+    first = false;
+    if (isSkipped(item)) yield 'null';
+    else yield* jsonPieces(item, depth - 1, inner);
+  }
+  yield first ? '[]' : `\n${pad}]`;
+}
+
+function* objectPieces(
+  entries: Iterable<readonly [string, unknown]>,
+  depth: number,
+  pad: string,
+): Generator<string> {
+  const inner = `${pad}  `;
+  let first = true;
+  for (const [key, item] of entries) {
+    if (isSkipped(item)) continue;
+    yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
+    first = false;
+    yield* jsonPieces(item, depth - 1, inner);
+  }
+  yield first ? '{}' : `\n${pad}}`;
+}
+
+function* recordEntries(record: Readonly<Record<string, unknown>>): Generator<[string, unknown]> {
+  for (const key of Object.keys(record)) yield [key, record[key]];
+}
+
+/**
  * `JSON.stringify(value, null, 2)` in pieces: the members of objects and arrays down to
  * `depth` levels one at a time, the rest whole. A plan of many rows is then written without
- * its text ever held whole (the same bytes).
+ * its text ever held whole (the same bytes). JsonItems and JsonEntries are written as the
+ * array and object they stand for, their members made one at a time.
  */
 export function* jsonPieces(value: unknown, depth = 2, pad = ''): Generator<string> {
+  if (depth > 0 && value instanceof JsonItems) {
+    yield* arrayPieces(value.items(), depth, pad);
+    return;
+  }
+  if (depth > 0 && value instanceof JsonEntries) {
+    yield* objectPieces(value.entries(), depth, pad);
+    return;
+  }
   if (depth > 0 && value !== null && typeof value === 'object' && !('toJSON' in value)) {
-    const inner = `${pad}  `;
     if (Array.isArray(value)) {
       if (value.length === 0) {
         yield '[]';
         return;
       }
+      const inner = `${pad}  `;
       yield '[';
       for (let i = 0; i < value.length; i += 1) {
         yield `${i === 0 ? '' : ','}\n${inner}`;
@@ -169,16 +260,7 @@ export function* jsonPieces(value: unknown, depth = 2, pad = ''): Generator<stri
       yield `\n${pad}]`;
       return;
     }
-    const record = value as Readonly<Record<string, unknown>>;
-    let first = true;
-    for (const key of Object.keys(record)) {
-      const item = record[key];
-      if (isSkipped(item)) continue;
-      yield `${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `;
-      first = false;
-      yield* jsonPieces(item, depth - 1, inner);
-    }
-    yield first ? '{}' : `\n${pad}}`;
+    yield* objectPieces(recordEntries(value as Readonly<Record<string, unknown>>), depth, pad);
     return;
   }
   const text = JSON.stringify(value, null, 2) ?? 'null';

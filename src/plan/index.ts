@@ -1,12 +1,15 @@
 export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from './build.js';
-export { canonicalJson, definitionsOf, planDigest, sha256 } from './digest.js';
+export { canonicalJson, definitionEntries, definitionsOf, planDigest, sha256 } from './digest.js';
 export {
   checkPlanFile,
+  JsonEntries,
+  JsonItems,
   jsonText,
   type PlanFile,
   type PlanFileCheck,
   type PlanFileContext,
   type PlanFileItem,
+  planFileJson,
   planFileText,
   toPlanFile,
 } from './file.js';
