@@ -1,7 +1,8 @@
 import type { Plan, PlanItem } from '../plan/types.js';
 import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
-import { collapseRows } from './plan.js';
+import type { CallDefinition } from '../validate/model.js';
+import { collapseRows, ROWS_SHOWN } from './plan.js';
 
 /**
  * `plan --format markdown`: the plan as a pull-request comment. It says whom merging will
@@ -23,11 +24,49 @@ export interface MarkdownCall {
   readonly campaign?: string;
 }
 
+/**
+ * A call's definition as the comment reads it: each field read from the definition when
+ * asked for (a campaign row's from its CSV row), none copied; its hash made only for a call
+ * the lockfile has placed.
+ */
+class DefinedCall implements MarkdownCall {
+  readonly #call: CallDefinition;
+  constructor(call: CallDefinition) {
+    this.#call = call;
+  }
+  get name(): string {
+    return this.#call.name;
+  }
+  get file(): string {
+    return this.#call.file;
+  }
+  get line(): number {
+    return this.#call.line;
+  }
+  get definition(): string {
+    return this.#call.definition;
+  }
+  get timezone(): string | undefined {
+    return this.#call.schedule?.timezone;
+  }
+  get enabled(): boolean {
+    return this.#call.enabled;
+  }
+  get campaign(): string | undefined {
+    return this.#call.campaign?.name;
+  }
+}
+
+/** The project's calls for `renderPlanMarkdown`, each made when read. */
+export function* markdownCalls(calls: Iterable<CallDefinition>): Generator<MarkdownCall> {
+  for (const call of calls) yield new DefinedCall(call);
+}
+
 export interface PlanMarkdownInput {
   readonly plan: Plan;
   readonly lock: Lockfile;
-  /** Every call defined now. */
-  readonly calls: readonly MarkdownCall[];
+  /** Every call defined now (read once, one at a time: a campaign's rows need not be held). */
+  readonly calls: Iterable<MarkdownCall>;
   /** Where calls go, one line (e.g. from describeTarget). */
   readonly targetNote: string;
   /** The lockfile's name as shown (e.g. `callops.lock`). */
@@ -79,19 +118,20 @@ const moreRows = (hidden: readonly [string, number][], table: boolean): string[]
       : `- … and ${n} more rows of campaign ${code(name)}`,
   );
 
-const itemTable = (items: readonly PlanItem[], ctx: Ctx, dueNow: boolean): string[] => {
-  const { shown, hidden } = collapseRows(items);
-  return [
-    '| Call | To | When (UTC) | Local time | Defined at |',
-    '| --- | --- | --- | --- | --- |',
-    ...shown.map((i) => {
-      const [at, zoned] = when(i, ctx, dueNow);
-      const target = i.target === ctx.target ? '' : ` on ${code(i.target)}`;
-      return `| ${code(i.name)}${target} | ${code(i.to)} | ${cell(at)} | ${cell(zoned)} | ${code(`${i.file}:${i.line}`)} |`;
-    }),
-    ...moreRows(hidden, true),
-  ];
-};
+const itemTable = (
+  { shown, hidden }: ReturnType<typeof collapseRows<PlanItem>>,
+  ctx: Ctx,
+  dueNow: boolean,
+): string[] => [
+  '| Call | To | When (UTC) | Local time | Defined at |',
+  '| --- | --- | --- | --- | --- |',
+  ...shown.map((i) => {
+    const [at, zoned] = when(i, ctx, dueNow);
+    const target = i.target === ctx.target ? '' : ` on ${code(i.target)}`;
+    return `| ${code(i.name)}${target} | ${code(i.to)} | ${cell(at)} | ${cell(zoned)} | ${code(`${i.file}:${i.line}`)} |`;
+  }),
+  ...moreRows(hidden, true),
+];
 
 const reasonList = (items: readonly PlanItem[]): string[] => {
   const { shown, hidden } = collapseRows(items);
@@ -126,18 +166,106 @@ const rowsList = <T extends { readonly campaign?: string | undefined }>(
   return [...shown.map(render), ...moreRows(hidden, false)];
 };
 
+/** Names in the order `localeCompare` gives (one collator, not one a comparison). */
+let collator: Intl.Collator | undefined;
+const compareNames = (a: string, b: string): number => {
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
+};
+
+interface Ranked<T> {
+  readonly value: T;
+  readonly name: string;
+  /** Its place among the calls: equal names keep it (a stable sort). */
+  readonly index: number;
+}
+
+const ranksBefore = <T>(a: Ranked<T>, b: Ranked<T>): boolean => {
+  const c = compareNames(a.name, b.name);
+  return c === 0 ? a.index < b.index : c < 0;
+};
+
+/**
+ * Calls met one at a time, listed as `collapseRows` lists them once sorted by name (stably):
+ * every call not of a campaign, each campaign's first ROWS_SHOWN rows, in name order; and
+ * how many rows of each campaign are left out. Holds ROWS_SHOWN rows a campaign, whatever
+ * its size.
+ */
+class FirstByName<T> {
+  readonly #plain: Ranked<T>[] = [];
+  readonly #rows = new Map<string, { readonly best: Ranked<T>[]; count: number }>();
+  count = 0;
+
+  add(value: T, name: string, campaign: string | undefined, index: number): void {
+    this.count += 1;
+    const ranked = { value, name, index };
+    if (campaign === undefined) {
+      this.#plain.push(ranked);
+      return;
+    }
+    let rows = this.#rows.get(campaign);
+    if (rows === undefined) {
+      rows = { best: [], count: 0 };
+      this.#rows.set(campaign, rows);
+    }
+    rows.count += 1;
+    const { best } = rows;
+    const worst = best[best.length - 1];
+    if (best.length >= ROWS_SHOWN && worst !== undefined && !ranksBefore(ranked, worst)) return;
+    let at = best.length;
+    while (at > 0 && ranksBefore(ranked, best[at - 1] as Ranked<T>)) at -= 1;
+    best.splice(at, 0, ranked);
+    if (best.length > ROWS_SHOWN) best.pop();
+  }
+
+  listed(): Listed<T> {
+    const order = (a: Ranked<T>, b: Ranked<T>): number =>
+      ranksBefore(a, b) ? -1 : ranksBefore(b, a) ? 1 : 0;
+    const shown = [...this.#plain];
+    for (const rows of this.#rows.values()) shown.push(...rows.best);
+    shown.sort(order);
+    // A campaign's line comes where its first row is.
+    const hidden = [...this.#rows]
+      .filter(([, rows]) => rows.count > ROWS_SHOWN)
+      .sort(([, a], [, b]) => order(a.best[0] as Ranked<T>, b.best[0] as Ranked<T>))
+      .map(([name, rows]): [string, number] => [name, rows.count - ROWS_SHOWN]);
+    return { shown: shown.map((r) => r.value), hidden, count: this.count };
+  }
+}
+
+/** A list as the comment shows it: its first rows of each campaign, and the rest counted. */
+export interface Listed<T> {
+  /** In name order: every call not of a campaign, and each campaign's first ROWS_SHOWN rows. */
+  readonly shown: readonly T[];
+  /** Per campaign with more rows, how many are left out (where its first row is listed). */
+  readonly hidden: readonly [string, number][];
+  /** How many the list has, shown or not. */
+  readonly count: number;
+}
+
 export interface LockChanges {
   /** Defined calls whose latest placed entry was placed under another definition. */
-  readonly changed: readonly { readonly call: MarkdownCall; readonly placed: string }[];
+  readonly changed: Listed<{ readonly call: MarkdownCall; readonly placed: string }>;
   /** Defined calls the lockfile has no entry for. */
-  readonly added: readonly MarkdownCall[];
+  readonly added: Listed<MarkdownCall>;
   /** Names in the lockfile no call is defined under now, with their entry count. */
   readonly removed: readonly { readonly name: string; readonly entries: number }[];
 }
 
-/** What changed between the definitions and the lockfile (pure). */
-export const lockChanges = (calls: readonly MarkdownCall[], lock: Lockfile): LockChanges => {
-  const byName = new Map<string, { entries: number; placedAt: string; placed?: string }>();
+/**
+ * What changed between the definitions and the lockfile, and the time zones of the calls
+ * named in `zonesOf`: one walk over the calls, each read once, none kept but those listed
+ * (a campaign's rows are read one at a time).
+ */
+const scanCalls = (
+  calls: Iterable<MarkdownCall>,
+  lock: Lockfile,
+  zonesOf: ReadonlySet<string>,
+): { readonly changes: LockChanges; readonly zones: Map<string, string | undefined> } => {
+  const byName = new Map<
+    string,
+    { entries: number; placedAt: string; placed?: string; defined?: true }
+  >();
   for (const [key, entry] of Object.entries(lock.calls)) {
     const name = nameOfKey(key);
     const seen = byName.get(name) ?? { entries: 0, placedAt: '' };
@@ -148,45 +276,63 @@ export const lockChanges = (calls: readonly MarkdownCall[], lock: Lockfile): Loc
     }
     byName.set(name, seen);
   }
-  const defined = new Set(calls.map((c) => c.name));
-  const sorted = [...calls].sort((a, b) => a.name.localeCompare(b.name));
-  return {
-    changed: sorted.flatMap((call) => {
-      const placed = byName.get(call.name)?.placed;
-      return placed !== undefined && placed !== call.definition ? [{ call, placed }] : [];
-    }),
-    added: sorted.filter((c) => !byName.has(c.name)),
-    removed: [...byName.entries()]
-      .filter(([name]) => !defined.has(name))
-      .map(([name, seen]) => ({ name, entries: seen.entries }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
-  };
+  const changed = new FirstByName<{ readonly call: MarkdownCall; readonly placed: string }>();
+  const added = new FirstByName<MarkdownCall>();
+  const zones = new Map<string, string | undefined>();
+  let index = 0;
+  for (const call of calls) {
+    const name = call.name;
+    if (zonesOf.has(name)) zones.set(name, call.timezone);
+    const seen = byName.get(name);
+    if (seen === undefined) added.add(call, name, call.campaign, index);
+    else {
+      seen.defined = true;
+      const placed = seen.placed;
+      if (placed !== undefined && placed !== call.definition)
+        changed.add({ call, placed }, name, call.campaign, index);
+    }
+    index += 1;
+  }
+  const removed = [...byName.entries()]
+    .filter(([, seen]) => seen.defined !== true)
+    .map(([name, seen]) => ({ name, entries: seen.entries }))
+    .sort((a, b) => compareNames(a.name, b.name));
+  return { changes: { changed: changed.listed(), added: added.listed(), removed }, zones };
 };
+
+/**
+ * What changed between the definitions and the lockfile (pure). The calls are read one at a
+ * time: a campaign's rows are never all held.
+ */
+export const lockChanges = (calls: Iterable<MarkdownCall>, lock: Lockfile): LockChanges =>
+  scanCalls(calls, lock, new Set()).changes;
 
 const short = (hash: string): string => hash.replace(/^sha256:/, '').slice(0, 12);
 
 const changesSection = (changes: LockChanges, lockName: string): string[] => {
   const out = [`### Changes against ${code(lockName)}`, ''];
-  if (changes.changed.length + changes.added.length + changes.removed.length === 0) {
+  if (changes.changed.count + changes.added.count + changes.removed.length === 0) {
     return [...out, 'No call was added, changed or removed since it was last placed.', ''];
   }
   const where = (c: MarkdownCall) => code(`${c.file}:${c.line}`);
   const disabled = (c: MarkdownCall) => (c.enabled ? '' : ' (disabled)');
-  if (changes.changed.length > 0) {
+  const { changed, added } = changes;
+  if (changed.count > 0) {
     out.push(
-      `**Changed since placed (${changes.changed.length})** — later slots use the new definition:`,
-      ...rowsList(
-        changes.changed.map((c) => ({ ...c, campaign: c.call.campaign })),
+      `**Changed since placed (${changed.count})** — later slots use the new definition:`,
+      ...changed.shown.map(
         ({ call, placed }) =>
           `- ${code(call.name)}${disabled(call)} at ${where(call)}: placed as ${code(short(placed))}, now ${code(short(call.definition))}`,
       ),
+      ...moreRows(changed.hidden, false),
       '',
     );
   }
-  if (changes.added.length > 0) {
+  if (added.count > 0) {
     out.push(
-      `**New (${changes.added.length})** — never placed:`,
-      ...rowsList(changes.added, (c) => `- ${code(c.name)}${disabled(c)} at ${where(c)}`),
+      `**New (${added.count})** — never placed:`,
+      ...added.shown.map((c) => `- ${code(c.name)}${disabled(c)} at ${where(c)}`),
+      ...moreRows(added.hidden, false),
       '',
     );
   }
@@ -205,10 +351,14 @@ const changesSection = (changes: LockChanges, lockName: string): string[] => {
 
 export const renderPlanMarkdown = (input: PlanMarkdownInput): string => {
   const { plan } = input;
-  const ctx: Ctx = {
-    target: plan.target,
-    zones: new Map(input.calls.map((c) => [c.name, c.timezone])),
-  };
+  // The rows listed (a campaign's first ones): the calls are read once, for their zones and
+  // for what changed, and none is kept but those shown.
+  const due = plan.due.length > 0 ? collapseRows(plan.due) : undefined;
+  const upcoming = plan.upcoming.length > 0 ? collapseRows(plan.upcoming) : undefined;
+  const named = new Set<string>();
+  for (const i of [...(due?.shown ?? []), ...(upcoming?.shown ?? [])]) named.add(i.name);
+  const { changes, zones } = scanCalls(input.calls, input.lock, named);
+  const ctx: Ctx = { target: plan.target, zones };
   const out: string[] = [
     PLAN_COMMENT_MARKER,
     '## callops plan',
@@ -218,19 +368,19 @@ export const renderPlanMarkdown = (input: PlanMarkdownInput): string => {
   ];
   const count = (n: number) => `${n} ${n === 1 ? 'call' : 'calls'}`;
   out.push(`### Due on merge: ${count(plan.due.length)}`, '');
-  if (plan.due.length === 0) out.push('Nothing is due: merging places no call now.', '');
+  if (due === undefined) out.push('Nothing is due: merging places no call now.', '');
   else
     out.push(
       '`callops apply` places these once this is merged:',
       '',
-      ...itemTable(plan.due, ctx, true),
+      ...itemTable(due, ctx, true),
       '',
     );
-  if (plan.upcoming.length > 0) {
+  if (upcoming !== undefined) {
     out.push(
       `### Upcoming: ${plan.upcoming.length} slots`,
       '',
-      ...itemTable(plan.upcoming, ctx, false),
+      ...itemTable(upcoming, ctx, false),
       '',
     );
   }
@@ -262,7 +412,7 @@ export const renderPlanMarkdown = (input: PlanMarkdownInput): string => {
   if (plan.skipped.length > 0) {
     out.push(`### Skipped: ${plan.skipped.length}`, '', ...reasonList(plan.skipped), '');
   }
-  out.push(...changesSection(lockChanges(input.calls, input.lock), input.lockName));
+  out.push(...changesSection(changes, input.lockName));
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
   out.push('<sub>Destinations are shown as written: `${…}` references, never their values.</sub>');
   return `${out.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { Style } from './style.js';
 import { renderUnsettledHuman, type Unsettled, unsettledJson } from './unsettled.js';
@@ -207,6 +208,31 @@ export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
   suppressed: (plan.suppressed ?? []).map(itemJson),
   waiting: (plan.waiting ?? []).map(itemJson),
   changed: plan.skipped.filter((i) => i.changed === true).map((i) => i.key),
+  unsettled: unsettledJson(unsettled),
+  campaigns: campaignCounts(plan),
+});
+
+function* changedKeys(skipped: readonly PlanItem[]): Generator<string> {
+  for (const i of skipped) if (i.changed === true) yield i.key;
+}
+
+const streamed = (items: readonly PlanItem[]): JsonItems =>
+  new JsonItems(() => mapped(items, itemJson));
+
+/**
+ * `planJson(plan, unsettled)` for `jsonText`, the same text: each item's fields are read and
+ * its object made only while it is written, so a campaign's plan is never held as objects.
+ */
+export const planJsonStream = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
+  target: plan.target,
+  now: plan.now,
+  due: streamed(plan.due),
+  upcoming: streamed(plan.upcoming),
+  missed: streamed(plan.missed),
+  skipped: streamed(plan.skipped),
+  suppressed: streamed(plan.suppressed ?? []),
+  waiting: streamed(plan.waiting ?? []),
+  changed: new JsonItems(() => changedKeys(plan.skipped)),
   unsettled: unsettledJson(unsettled),
   campaigns: campaignCounts(plan),
 });

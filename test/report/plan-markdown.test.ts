@@ -146,8 +146,8 @@ describe('plan --format markdown', () => {
       'prod/gone-too': entry('failed', H(7), '2026-11-02T08:00:01.000Z'),
     });
     const changes = lockChanges(calls, l);
-    expect(changes.changed.map((c) => [c.call.name, c.placed])).toEqual([['edited', H(5)]]);
-    expect(changes.added.map((c) => c.name)).toEqual(['fresh']);
+    expect(changes.changed.shown.map((c) => [c.call.name, c.placed])).toEqual([['edited', H(5)]]);
+    expect(changes.added.shown.map((c) => c.name)).toEqual(['fresh']);
     expect(changes.removed).toEqual([
       { name: 'gone', entries: 2 },
       { name: 'gone-too', entries: 1 },

@@ -4,16 +4,17 @@ import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
-import { definitionsOf, jsonText, planFileText, toPlanFile } from '../../plan/index.js';
+import { jsonText, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
-import { planJson, renderPlanHuman } from '../../report/plan.js';
-import { renderPlanMarkdown } from '../../report/plan-markdown.js';
+import { planJsonStream, renderPlanHuman } from '../../report/plan.js';
+import { markdownCalls, renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject, reportDiagnostics } from '../load.js';
+import { writeChunks } from '../output.js';
 import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
 
@@ -68,32 +69,21 @@ lockfile.
     const unresolved = resolutionWarnings(prepared, plan.due);
     reportDiagnostics(ctx, unresolved, prepared.sourceText);
     if (typeof ctx.values.out === 'string') {
-      const file = toPlanFile(plan, {
-        lockDigest: lockDigest(lock),
-        definitions: definitionsOf(project.calls),
-      });
-      await writeFile(resolve(ctx.values.out), planFileText(file));
+      // Its due items and definitions made as they are written: a campaign's are many.
+      const file = planFileJson(plan, { lockDigest: lockDigest(lock) }, project.calls);
+      await writeFile(resolve(ctx.values.out), jsonText(file));
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
-      // Written in pieces: a campaign's plan is large.
-      for (const chunk of jsonText({ ...planJson(plan, unsettled), warnings })) {
-        ctx.stdout.write(chunk);
-      }
+      // Each item made as it is written, in chunks the reader takes in turn: a campaign's
+      // plan is large.
+      await writeChunks(ctx.stdout, jsonText({ ...planJsonStream(plan, unsettled), warnings }));
     } else if (ctx.format === 'markdown') {
       ctx.stdout.write(
         renderPlanMarkdown({
           plan,
           lock,
-          calls: project.calls.map((c) => ({
-            name: c.name,
-            file: c.file,
-            line: c.line,
-            definition: c.definition,
-            enabled: c.enabled,
-            ...(c.schedule === undefined ? {} : { timezone: c.schedule.timezone }),
-            ...(c.campaign === undefined ? {} : { campaign: c.campaign.name }),
-          })),
+          calls: markdownCalls(project.calls),
           targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
           lockName: lockName,
         }),

@@ -1,0 +1,29 @@
+/** Until `stream` drains, closes or fails: whichever comes first. */
+const settled = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
+
+/**
+ * Writes `chunks` one after another, waiting whenever the stream holds more than it wants
+ * (a pipe whose reader is slower: Node buffers such writes without bound): a large output
+ * then takes a chunk or two of memory, not its whole text. A stream that closed (its reader
+ * went away) gets no more.
+ */
+export const writeChunks = async (
+  stream: NodeJS.WriteStream,
+  chunks: Iterable<string>,
+): Promise<void> => {
+  for (const chunk of chunks) {
+    if (stream.destroyed) return;
+    if (!stream.write(chunk) && !stream.destroyed) await settled(stream);
+  }
+};
