@@ -20,7 +20,7 @@ const settled = (stream: NodeJS.WriteStream): Promise<void> =>
  */
 export const writeChunks = async (
   stream: NodeJS.WriteStream,
-  chunks: Iterable<string>,
+  chunks: Iterable<string | Uint8Array>,
 ): Promise<void> => {
   for (const chunk of chunks) {
     if (stream.destroyed) return;

@@ -289,5 +289,43 @@ export const jsonText = (value: unknown): Iterable<string> =>
     })(),
   );
 
+/**
+ * Pieces encoded (UTF-8) into buffers of `size` bytes (a piece longer than that is a buffer
+ * of its own). Each piece is copied in as it comes and can go at once: text joined into a
+ * chunk instead lives on through collections until the chunk is written, and V8 answers
+ * that survival by growing its young generation (~25 MB more at 100k rows of a plan).
+ */
+export function* byteChunks(pieces: Iterable<string>, size = 64 * 1024): Generator<Buffer> {
+  let buffer = Buffer.allocUnsafe(size);
+  let at = 0;
+  // A character takes at most 3 bytes (a surrogate pair's 2 characters take 4).
+  const fits = (piece: string, room: number): boolean =>
+    piece.length * 3 <= room || Buffer.byteLength(piece) <= room;
+  for (const piece of pieces) {
+    if (!fits(piece, size - at)) {
+      if (at > 0) {
+        yield buffer.subarray(0, at);
+        buffer = Buffer.allocUnsafe(size);
+        at = 0;
+      }
+      if (!fits(piece, size)) {
+        yield Buffer.from(piece);
+        continue;
+      }
+    }
+    at += buffer.write(piece, at);
+  }
+  if (at > 0) yield buffer.subarray(0, at);
+}
+
+/** `${JSON.stringify(value, null, 2)}\n` as UTF-8, in buffers (a plan's items one at a time). */
+export const jsonBytes = (value: unknown): Iterable<Buffer> =>
+  byteChunks(
+    (function* () {
+      yield* jsonPieces(value);
+      yield '\n';
+    })(),
+  );
+
 /** The text of a plan file, `${JSON.stringify(file, null, 2)}\n`, in chunks. */
 export const planFileText = (file: PlanFile): Iterable<string> => jsonText(file);

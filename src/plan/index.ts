@@ -1,9 +1,11 @@
 export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from './build.js';
 export { canonicalJson, definitionEntries, definitionsOf, planDigest, sha256 } from './digest.js';
 export {
+  byteChunks,
   checkPlanFile,
   JsonEntries,
   JsonItems,
+  jsonBytes,
   jsonText,
   type PlanFile,
   type PlanFileCheck,

@@ -4,7 +4,7 @@ import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
-import { jsonText, planFileJson } from '../../plan/index.js';
+import { jsonBytes, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planJsonStream, renderPlanHuman } from '../../report/plan.js';
 import { markdownCalls, renderPlanMarkdown } from '../../report/plan-markdown.js';
@@ -71,13 +71,13 @@ lockfile.
     if (typeof ctx.values.out === 'string') {
       // Its due items and definitions made as they are written: a campaign's are many.
       const file = planFileJson(plan, { lockDigest: lockDigest(lock) }, project.calls);
-      await writeFile(resolve(ctx.values.out), jsonText(file));
+      await writeFile(resolve(ctx.values.out), jsonBytes(file));
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
       // Each item made as it is written, in chunks the reader takes in turn: a campaign's
       // plan is large.
-      await writeChunks(ctx.stdout, jsonText({ ...planJsonStream(plan, unsettled), warnings }));
+      await writeChunks(ctx.stdout, jsonBytes({ ...planJsonStream(plan, unsettled), warnings }));
     } else if (ctx.format === 'markdown') {
       ctx.stdout.write(
         renderPlanMarkdown({
