@@ -150,11 +150,12 @@ const project = (url, calls) => {
   return { dir, text };
 };
 
-const timeCommand = (args, env = {}) => {
+/** `stdout: 'ignore'` sends a large output to /dev/null (a pipe's buffer here holds 1 MB). */
+const timeCommand = (args, env = {}, stdout = 'pipe') => {
   const started = performance.now();
   const r = spawnSync(process.execPath, args, {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
   const ms = performance.now() - started;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
@@ -395,9 +396,9 @@ const USAGE_HOOK = `data:text/javascript,${encodeURIComponent(
   `import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ rss: u.maxRSS * 1024, cpu: (u.userCPUTime + u.systemCPUTime) / 1000 })); });`,
 )}`;
 
-const timeWithUsage = (args) => {
+const timeWithUsage = (args, stdout = 'pipe') => {
   const file = join(tmpdir(), `callops-bench-usage-${process.pid}`);
-  const ms = timeCommand(['--import', USAGE_HOOK, ...args], { BENCH_USAGE_FILE: file });
+  const ms = timeCommand(['--import', USAGE_HOOK, ...args], { BENCH_USAGE_FILE: file }, stdout);
   const usage = JSON.parse(readFileSync(file, 'utf8'));
   rmSync(file, { force: true });
   return { ms, ...usage };
@@ -577,9 +578,12 @@ try {
       writeFileSync(script, CSV_ALONE);
       const ours = [];
       const base = [];
+      // plan --format json writes every row (~370 bytes each): its memory must stay flat too.
+      const json = [];
       for (let r = 0; r < RUNS; r++) {
         base.push(timeWithUsage(['--', script, join(dir, 'lists/people.csv')]));
         ours.push(timeWithUsage(['--', CLI, '-C', dir, 'plan']));
+        json.push(timeWithUsage(['--', CLI, '-C', dir, 'plan', '--format', 'json'], 'ignore'));
       }
       const mid = (xs, key) => median(xs.map((x) => x[key]));
       campaign.push({
@@ -588,6 +592,8 @@ try {
         base: mid(base, 'cpu'),
         rss: mid(ours, 'rss'),
         baseRss: mid(base, 'rss'),
+        jsonRss: mid(json, 'rss'),
+        jsonCpu: mid(json, 'cpu'),
       });
       row(
         `callops plan, campaign of ${n.toLocaleString('en')} rows vs csv-parse reading the CSV (CPU time)`,
@@ -756,7 +762,7 @@ if (campaign.length > 0) {
   );
   for (const c of campaign)
     console.log(
-      `  ${c.n.toLocaleString('en')} rows: ${(c.ours / c.base).toFixed(2)}×, ${(c.rss / 1024 / 1024).toFixed(0)} MiB (${(c.baseRss / 1024 / 1024).toFixed(0)} MiB)`,
+      `  ${c.n.toLocaleString('en')} rows: ${(c.ours / c.base).toFixed(2)}×, ${(c.rss / 1024 / 1024).toFixed(0)} MiB (${(c.baseRss / 1024 / 1024).toFixed(0)} MiB); plan --format json: ${(c.jsonRss / 1024 / 1024).toFixed(0)} MiB, ${(c.jsonCpu / 1000).toFixed(2)} s CPU`,
     );
   // Memory flat in rows: the peak RSS each row adds, between the smallest and largest run.
   const first = campaign[0];
@@ -766,6 +772,10 @@ if (campaign.length > 0) {
     const basePer = (last.baseRss - first.baseRss) / (last.n - first.n);
     console.log(
       `  peak RSS growth per row, ${first.n.toLocaleString('en')} → ${last.n.toLocaleString('en')} rows: ${per.toFixed(0)} bytes (csv-parse alone: ${basePer.toFixed(0)} bytes); ${last.n.toLocaleString('en')} rows / ${first.n.toLocaleString('en')} rows: ${(last.rss / first.rss).toFixed(2)}×`,
+    );
+    const jsonPer = (last.jsonRss - first.jsonRss) / (last.n - first.n);
+    console.log(
+      `  plan --format json, peak RSS growth per row: ${jsonPer.toFixed(0)} bytes; ${last.n.toLocaleString('en')} rows / ${first.n.toLocaleString('en')} rows: ${(last.jsonRss / first.jsonRss).toFixed(2)}×`,
     );
   }
 }
