@@ -176,8 +176,9 @@ describe('lockfileBytes', () => {
       const calls = JSON.parse(serializeLockfile(lock)).calls;
       keys.forEach((key, i) => {
         const line = Buffer.from(`\n    ${JSON.stringify(key)}: `);
-        expect(bytes.subarray(heads[i], heads[i] + line.length).equals(line)).toBe(true);
-        expect(starts[i]).toBe((heads[i] as number) + line.length);
+        const head = heads[i] as number;
+        expect(bytes.subarray(head, head + line.length).equals(line)).toBe(true);
+        expect(starts[i]).toBe(head + line.length);
         const text = bytes.toString(
           'utf8',
           starts[i],
