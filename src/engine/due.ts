@@ -1,9 +1,9 @@
-import type { Outcome } from '../execute/outcome.js';
+import { type Outcome, tallyOutcomes } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { ResolvedTarget } from '../execute/target.js';
 import { markReported, withSchedules } from '../plan/memory.js';
 import type { PlanItem } from '../plan/types.js';
-import { type ApplySummary, isFailure } from '../report/apply.js';
+import type { ApplySummary } from '../report/apply.js';
 import { makeRedactor } from '../report/redact.js';
 import { unsettledEntries } from '../report/unsettled.js';
 import type { Secret } from '../resolve/index.js';
@@ -44,6 +44,12 @@ export interface DueRun {
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
   readonly suppressed?: readonly PlanItem[];
   readonly waiting?: readonly PlanItem[];
+  /**
+   * Whether the summary lists every placed call (default true): the JSON output and the
+   * step summary do; the plain and live output need only the counts, and so not an outcome
+   * object a call for the whole run.
+   */
+  readonly listPlaced?: boolean;
 }
 
 const heldOf = (items: readonly PlanItem[] | undefined): HeldBack[] =>
@@ -139,9 +145,11 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...(run.retryUnknown === true && { retryUnknown: true }),
       ...(run.limiters ? { limiters: run.limiters } : {}),
       ...withScreen(run),
+      ...(run.listPlaced === false && { listPlaced: false }),
     });
     const summary: ApplySummary = {
-      outcomes: [...before, ...result.outcomes],
+      outcomes: before.length === 0 ? result.outcomes : [...before, ...result.outcomes],
+      counts: tallyOutcomes(before, { ...result.counts }),
       notStarted: result.notStarted,
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
@@ -157,7 +165,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     if (result.stateError) throw result.stateError;
     const status = result.interrupted
       ? 'interrupted'
-      : result.outcomes.some(isFailure)
+      : result.counts.failed + result.counts.unknown > 0
         ? 'failed'
         : 'ok';
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);

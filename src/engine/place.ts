@@ -1,6 +1,6 @@
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
-import type { Outcome } from '../execute/outcome.js';
+import { noOutcomes, type Outcome, type OutcomeCounts } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
@@ -30,6 +30,12 @@ export interface PlaceInput {
   readonly limiters?: Map<string, RateLimiter>;
   /** Do-not-call lists and the per-number limit, checked again just before each request. */
   readonly screen?: SendScreen;
+  /**
+   * Whether `outcomes` lists the placed calls too (default true). Without, only the others
+   * are listed (failed, unknown, missed: those a report names one by one) and `counts` says
+   * how many were placed: no object a call is kept for the whole run.
+   */
+  readonly listPlaced?: boolean;
 }
 
 /** What is checked just before each request, on the number it is about to dial. */
@@ -49,7 +55,10 @@ export interface HeldBack {
 export interface PlaceResult {
   /** The state's view once the outcomes are recorded. */
   readonly lock: Lockfile;
+  /** The outcomes reported, in request order (placed ones only with `listPlaced`). */
   readonly outcomes: readonly Outcome[];
+  /** How many outcomes of each status were reported, listed or not. */
+  readonly counts: OutcomeCounts;
   readonly notStarted: readonly PlanItem[];
   readonly interrupted: boolean;
   readonly elapsedMs: number;
@@ -179,8 +188,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const suppressed = new Map<string, string>();
   const waiting = new Map<string, string>();
   let outcomes: Outcome[] = [];
+  // Folded as the outcomes are reported: the list need not hold them all.
+  const counts = noOutcomes();
+  let stoppedCall = false;
+  const listPlaced = input.listPlaced !== false;
   try {
     outcomes = await executeCalls(source, {
+      ...(listPlaced ? {} : { keep: (o: Outcome) => o.status !== 'placed' }),
       clients,
       targets: input.targets,
       signal: input.signal,
@@ -293,6 +307,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             writes.add(pending);
             if (isUnsent(outcome)) return;
           }
+          counts[outcome.status] += 1;
+          if (outcome.message?.startsWith('interrupted')) stoppedCall = true;
         }
         input.onEvent(event);
       },
@@ -321,14 +337,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
     outcomes,
+    counts,
     notStarted,
     claimedElsewhere: [...elsewhere].sort(),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
     // A stop that came after every call was settled cut nothing short.
-    interrupted:
-      input.signal.aborted &&
-      (notStarted.length > 0 || outcomes.some((o) => o.message?.startsWith('interrupted'))),
+    interrupted: input.signal.aborted && (notStarted.length > 0 || stoppedCall),
     elapsedMs: Date.now() - started,
     ...(claimError !== undefined && {
       stateError: new EngineError(

@@ -50,6 +50,11 @@ export interface ExecuteContext {
    * limiter keeps the clock (`now`, `sleep`, signal) of the run that created it.
    */
   readonly limiters?: Map<string, RateLimiter>;
+  /**
+   * Which outcomes executeCalls returns (default all): a caller that folds them from the
+   * `call:done` events keeps only those it must list, not one object per call of the run.
+   */
+  readonly keep?: (outcome: Outcome) => boolean;
 }
 
 /** The context with its defaults filled in and its callbacks made safe to call. */

@@ -21,3 +21,22 @@ export interface Outcome {
   /** How many HTTP attempts were made. */
   readonly attempts?: number;
 }
+
+/** How many outcomes of a run had each status. */
+export type OutcomeCounts = Readonly<Record<OutcomeStatus, number>>;
+
+export const noOutcomes = (): Record<OutcomeStatus, number> => ({
+  placed: 0,
+  failed: 0,
+  unknown: 0,
+  missed: 0,
+});
+
+/** The counts of `outcomes`, added to `to` (a fresh count by default). */
+export const tallyOutcomes = (
+  outcomes: readonly Outcome[],
+  to: Record<OutcomeStatus, number> = noOutcomes(),
+): Record<OutcomeStatus, number> => {
+  for (const o of outcomes) to[o.status] += 1;
+  return to;
+};

@@ -27,7 +27,7 @@ const arraySource = (requests: readonly CallRequest[]): RequestSource => ({
 /**
  * Sends every request to its target: per target at most `concurrency` in flight and at
  * most `rate` new requests; targets run side by side. Returns the outcomes in request
- * order. A call the run never started (aborted before its first intent) has no outcome.
+ * order (those `ctx.keep` keeps). A call the run never started (aborted before its first intent) has no outcome.
  */
 export async function executeCalls(
   requests: readonly CallRequest[] | RequestSource,
@@ -39,8 +39,9 @@ export async function executeCalls(
   const rt = createRuntime(ctx);
   // By request index: the order they are returned in, without a map or a sort.
   const outcomes: (Outcome | undefined)[] = new Array(source.length);
+  const { keep } = ctx;
   const record = (index: number, outcome: Outcome) => {
-    outcomes[index] = outcome;
+    if (keep === undefined || keep(outcome)) outcomes[index] = outcome;
     rt.emit({ type: 'call:done', outcome });
   };
 

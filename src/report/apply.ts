@@ -1,5 +1,5 @@
 import type { ExecuteEvent } from '../execute/context.js';
-import type { Outcome } from '../execute/outcome.js';
+import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
 import type { PlanItem } from '../plan/types.js';
 import { renderChangedHuman } from './plan.js';
 import type { Style } from './style.js';
@@ -21,7 +21,10 @@ export interface ApplyStart {
 }
 
 export interface ApplySummary {
+  /** The outcomes, in request order; without the placed ones when `counts` says how many. */
   readonly outcomes: readonly Outcome[];
+  /** How many outcomes had each status (default: those of `outcomes`). */
+  readonly counts?: OutcomeCounts;
   /** Due calls that were never started (interrupted, refused). */
   readonly notStarted: readonly PlanItem[];
   readonly elapsedMs: number;
@@ -48,12 +51,9 @@ export interface ApplyReporter {
   finish(summary: ApplySummary): Promise<void>;
 }
 
-export const countOutcomes = (outcomes: readonly Outcome[]) => ({
-  placed: outcomes.filter((o) => o.status === 'placed').length,
-  failed: outcomes.filter((o) => o.status === 'failed').length,
-  unknown: outcomes.filter((o) => o.status === 'unknown').length,
-  missed: outcomes.filter((o) => o.status === 'missed').length,
-});
+/** How many outcomes of each status the run had: its counts, or those of its list. */
+export const summaryCounts = (summary: ApplySummary): OutcomeCounts =>
+  summary.counts ?? tallyOutcomes(summary.outcomes);
 
 /** A call that failed or may have been placed: the run did not do its job (exit 1). */
 export const isFailure = (o: Outcome): boolean => o.status === 'failed' || o.status === 'unknown';
@@ -68,7 +68,7 @@ export const describeOutcome = (o: Outcome): string => {
 };
 
 export const summaryLine = (summary: ApplySummary, style: Style): string => {
-  const c = countOutcomes(summary.outcomes);
+  const c = summaryCounts(summary);
   const parts = [
     style('green', `${c.placed} placed`),
     c.failed > 0 ? style('red', `${c.failed} failed`) : `${c.failed} failed`,
@@ -82,7 +82,7 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   if (waiting > 0) parts.push(style('yellow', `${waiting} waiting`));
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : 'Done';
-  return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(summary.outcomes.length, summary.elapsedMs)})`;
+  return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(c.placed + c.failed + c.unknown + c.missed, summary.elapsedMs)})`;
 };
 
 const statusWord = (o: Outcome, style: Style): string => {
@@ -136,7 +136,7 @@ export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] =
 ];
 
 export const applyJson = (summary: ApplySummary, target: string) => {
-  const c = countOutcomes(summary.outcomes);
+  const c = summaryCounts(summary);
   return {
     target,
     ...c,
@@ -177,7 +177,7 @@ const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g,
 
 /** Markdown for $GITHUB_STEP_SUMMARY. */
 export const applyMarkdown = (summary: ApplySummary, target: string): string => {
-  const c = countOutcomes(summary.outcomes);
+  const c = summaryCounts(summary);
   const lines = [
     `### callops apply — target \`${target}\``,
     '',

@@ -259,11 +259,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // The lockfile this run wrote, else the one it read and left as it is when it holds the
     // bytes the copy is to hold: both are indexed then.
     let lockfile = h.lastWrite?.lock === current ? h.lastWrite.write : undefined;
-    if (lockfile === undefined && h.lastWrite === undefined && readFrom?.lock === h.lastWritten) {
+    if (
+      lockfile === undefined &&
+      h.lastWrite === undefined &&
+      readFrom?.lock === h.lastWritten &&
+      readFrom.write.bytes !== undefined
+    ) {
       const bytes = Buffer.from(serializeLockfile(current), 'utf8');
       if (bytes.equals(readFrom.write.bytes)) lockfile = readFrom.write;
     }
-    await writeCopy(stateDir, current, lockfile).then(
+    await writeCopy(stateDir, current, lockfile, lockPath).then(
       () => {
         h.copy = current;
       },

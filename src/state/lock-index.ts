@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrorCode } from './dir.js';
-import type { FileIdentity, LockfileWrite } from './lockfile.js';
+import type { EntryLayout, FileIdentity, LockfileWrite } from './lockfile.js';
 import { identityOf } from './lockfile.js';
 import { isGoodEntry } from './lockfile-shape.js';
 import { recurringKey } from './retention.js';
@@ -101,10 +101,24 @@ const locate = (
     lengths[i] = end - start;
     at = bytes[end] === 0x2c ? end + 1 : end;
   }
-  const base64 = (a: Uint32Array): string =>
-    Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-  return { heads: base64(heads), starts: base64(starts), lengths: base64(lengths) };
+  return encodeLayout({ heads, starts, lengths }, keys.length);
 };
+
+const base64 = (a: Uint32Array): string =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+/** Offsets as the index keeps them; undefined when they are not of `count` entries. */
+const encodeLayout = (
+  layout: EntryLayout,
+  count: number,
+): { heads: string; starts: string; lengths: string } | undefined =>
+  layout.heads.length !== count
+    ? undefined
+    : {
+        heads: base64(layout.heads),
+        starts: base64(layout.starts),
+        lengths: base64(layout.lengths),
+      };
 
 /** The index last read, with the locks read through it (one per file). */
 let loaded:
@@ -136,9 +150,20 @@ export const writeIndex = async (
   lockfile: LockfileWrite,
   copy: LockfileWrite,
 ): Promise<void> => {
-  if (lockfile.bytes.length < INDEX_MIN_BYTES || !lockfile.bytes.equals(copy.bytes)) return;
+  if (Number(lockfile.identity.size) < INDEX_MIN_BYTES) return;
+  const same =
+    copy.copyOf === lockfile ||
+    (lockfile.bytes !== undefined &&
+      copy.bytes !== undefined &&
+      (copy.bytes === lockfile.bytes || lockfile.bytes.equals(copy.bytes)));
+  if (!same) return;
   const keys = Object.keys(lock.calls).sort();
-  const located = locate(lockfile.bytes, keys);
+  const located =
+    lockfile.layout !== undefined
+      ? encodeLayout(lockfile.layout, keys.length)
+      : lockfile.bytes === undefined
+        ? undefined
+        : locate(lockfile.bytes, keys);
   if (located === undefined) return;
   const unknown: string[] = [];
   const earliest: Record<string, number> = Object.create(null);

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeText, type SizeLimit } from '../config/decode.js';
 import { formatMiB } from '../config/limits.js';
@@ -255,12 +255,22 @@ const nested = (value: unknown, indent: string): string =>
   JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
 
 /**
- * serializeLockfile(lock) as UTF-8, written entry by entry into one buffer of the exact size
- * (each entry is serialised twice: once to measure, once to write). The whole text as one
- * string, and the pieces JSON.stringify joins it from, are never held beside the bytes: for
- * 100,000 entries that was some 80 MB more at the end of a run.
+ * serializeLockfile(lock) as pieces: its head, each entry's member (the line of its key and
+ * the entry) and its tail. Undefined when a key looks like an array index or the schedules
+ * cannot be sorted natively: serializeLockfile's slow path writes those.
  */
-export const lockfileBytes = (lock: Lockfile): Buffer => {
+interface LockfileParts {
+  readonly head: string;
+  readonly count: number;
+  /** Member `i`: what comes before its entry (`,` and the line of its key), and the entry. */
+  prefix(i: number): string;
+  entry(i: number): string;
+  readonly tail: string;
+}
+
+const HEAD = '{\n  "calls": {';
+
+const lockfileParts = (lock: Lockfile): LockfileParts | undefined => {
   const keys = Object.keys(lock.calls).sort();
   const schedules = schedulesOf(lock);
   const sortedSchedules = schedules === undefined ? undefined : sortedCopy(schedules);
@@ -268,23 +278,99 @@ export const lockfileBytes = (lock: Lockfile): Buffer => {
     keys.some((key) => INDEX_LIKE.test(key)) ||
     (schedules !== undefined && sortedSchedules === undefined)
   )
-    return Buffer.from(serializeLockfile(lock), 'utf8');
-  const member = (i: number): string => {
-    const key = keys[i] as string;
-    const entry = nested(sortedEntry(lock.calls[key] as LockEntry), '    ');
-    return `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(key)}: ${entry}`;
-  };
-  const head = '{\n  "calls": {';
+    return undefined;
   const version = JSON.stringify(lock.lockfileVersion);
-  const tail = `${keys.length === 0 ? '}' : '\n  }'}${version === undefined ? '' : `,\n  "lockfileVersion": ${version}`}${sortedSchedules === undefined ? '' : `,\n  "schedules": ${nested(sortedSchedules, '  ')}`}\n}\n`;
+  return {
+    head: HEAD,
+    count: keys.length,
+    prefix: (i) => `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(keys[i] as string)}: `,
+    entry: (i) => nested(sortedEntry(lock.calls[keys[i] as string] as LockEntry), '    '),
+    tail: `${keys.length === 0 ? '}' : '\n  }'}${version === undefined ? '' : `,\n  "lockfileVersion": ${version}`}${sortedSchedules === undefined ? '' : `,\n  "schedules": ${nested(sortedSchedules, '  ')}`}\n}\n`,
+  };
+};
+
+/**
+ * serializeLockfile(lock) as UTF-8, written entry by entry into one buffer of the exact size
+ * (each entry is serialised twice: once to measure, once to write). The whole text as one
+ * string, and the pieces JSON.stringify joins it from, are never held beside the bytes.
+ */
+export const lockfileBytes = (lock: Lockfile): Buffer => {
+  const parts = lockfileParts(lock);
+  if (parts === undefined) return Buffer.from(serializeLockfile(lock), 'utf8');
+  const { head, count, tail } = parts;
+  const member = (i: number): string => parts.prefix(i) + parts.entry(i);
   let size = Buffer.byteLength(head) + Buffer.byteLength(tail);
-  for (let i = 0; i < keys.length; i += 1) size += Buffer.byteLength(member(i));
+  for (let i = 0; i < count; i += 1) size += Buffer.byteLength(member(i));
   const bytes = Buffer.allocUnsafe(size);
   let at = bytes.write(head, 0);
-  for (let i = 0; i < keys.length; i += 1) at += bytes.write(member(i), at);
+  for (let i = 0; i < count; i += 1) at += bytes.write(member(i), at);
   at += bytes.write(tail, at);
   if (at !== size) throw new Error(`lockfile serialised to ${at} bytes, measured ${size}`);
   return bytes;
+};
+
+/**
+ * Where each entry of a written lockfile sits, in lockfile order (by key): the byte offset
+ * of the line of its key (its leading newline), of its `{`, and its length up to its `}`.
+ */
+export interface EntryLayout {
+  readonly heads: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly lengths: Uint32Array;
+}
+
+/** How much text a streamed write gathers before it writes it (characters). */
+const PIECE = 256 * 1024;
+
+/** Write all of `bytes` at the handle's position. */
+const writeAll = async (handle: FileHandle, bytes: Buffer): Promise<void> => {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+    done += bytesWritten;
+  }
+};
+
+/**
+ * Write serializeLockfile(lock) to `handle` in pieces of about PIECE characters, noting
+ * where each entry goes as it is written: neither the text nor its bytes are ever held
+ * whole (for 100,000 entries they were 38 MB at the end of a run, on top of everything the
+ * run held). Each entry is serialised once. Returns the bytes instead when the lock takes
+ * serializeLockfile's slow path (a key like an array index).
+ */
+const streamLockfile = async (
+  handle: FileHandle,
+  lock: Lockfile,
+): Promise<{ readonly layout: EntryLayout } | { readonly bytes: Buffer }> => {
+  const parts = lockfileParts(lock);
+  if (parts === undefined) {
+    const bytes = Buffer.from(serializeLockfile(lock), 'utf8');
+    await writeAll(handle, bytes);
+    return { bytes };
+  }
+  const { count } = parts;
+  const heads = new Uint32Array(count);
+  const starts = new Uint32Array(count);
+  const lengths = new Uint32Array(count);
+  let pending = parts.head;
+  let at = Buffer.byteLength(pending);
+  for (let i = 0; i < count; i += 1) {
+    const prefix = parts.prefix(i);
+    const entry = parts.entry(i);
+    heads[i] = i === 0 ? at : at + 1;
+    at += Buffer.byteLength(prefix);
+    starts[i] = at;
+    const length = Buffer.byteLength(entry);
+    lengths[i] = length;
+    at += length;
+    pending += prefix + entry;
+    if (pending.length >= PIECE) {
+      await writeAll(handle, Buffer.from(pending, 'utf8'));
+      pending = '';
+    }
+  }
+  await writeAll(handle, Buffer.from(pending + parts.tail, 'utf8'));
+  return { layout: { heads, starts, lengths } };
 };
 
 /**
@@ -336,24 +422,26 @@ export const identityOf = (s: BigIntStats): FileIdentity => ({
   ctimeNs: String(s.ctimeNs),
 });
 
-/** What writeLockfileAtomic wrote: the bytes, and the file they are in. */
+/** What writeLockfileAtomic wrote: the file, and its bytes or where its entries are. */
 export interface LockfileWrite {
-  readonly bytes: Buffer;
+  /** The bytes, when they were held whole (read, given, or a lockfile of the slow path). */
+  readonly bytes?: Buffer;
   readonly identity: FileIdentity;
+  /** Where each entry is, when the bytes were written in pieces. */
+  readonly layout?: EntryLayout;
+  /** The write whose file this one copied: the same bytes. */
+  readonly copyOf?: LockfileWrite;
 }
 
 /**
- * Replace the lockfile atomically: a temporary file in the same directory is written and
- * fsynced, renamed over the lockfile, and the directory is fsynced so the rename itself
- * survives a crash. A reader sees the old file or the new one, never a mix. `serialized`,
- * when given, is what serializeLockfile(lock) gave as UTF-8 (writing a copy of a lockfile
- * just written does not serialise it again).
+ * Replace the file at `path` atomically with what `fill` writes: a temporary file in the
+ * same directory is written and fsynced, renamed over it, and the directory is fsynced so
+ * the rename itself survives a crash. A reader sees the old file or the new one, never a mix.
  */
-export const writeLockfileAtomic = async (
+const replaceAtomic = async <T>(
   path: string,
-  lock: Lockfile,
-  serialized?: Buffer,
-): Promise<LockfileWrite> => {
+  fill: (handle: FileHandle) => Promise<T>,
+): Promise<{ readonly filled: T; readonly identity: FileIdentity }> => {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let mode = 0o666;
@@ -362,12 +450,12 @@ export const writeLockfileAtomic = async (
   } catch (error) {
     if (!isErrorCode(error, 'ENOENT')) throw error;
   }
-  const bytes = serialized ?? lockfileBytes(lock);
+  let filled: T;
   let identity: FileIdentity;
   try {
     const handle = await open(temp, 'wx', mode);
     try {
-      await handle.writeFile(bytes);
+      filled = await fill(handle);
       await handle.sync();
       await rename(temp, path);
       // After the rename (which changes the file's ctime), of the file this handle wrote.
@@ -380,5 +468,70 @@ export const writeLockfileAtomic = async (
     throw error;
   }
   await syncDir(dir);
-  return { bytes, identity };
+  return { filled, identity };
 };
+
+/**
+ * Replace the lockfile atomically (see replaceAtomic) with serializeLockfile(lock), written
+ * in pieces. `serialized`, when given, is what serializeLockfile(lock) gave as UTF-8.
+ */
+export const writeLockfileAtomic = async (
+  path: string,
+  lock: Lockfile,
+  serialized?: Buffer,
+): Promise<LockfileWrite> => {
+  if (serialized !== undefined) {
+    const { identity } = await replaceAtomic(path, (handle) => writeAll(handle, serialized));
+    return { bytes: serialized, identity };
+  }
+  const { filled, identity } = await replaceAtomic(path, (handle) => streamLockfile(handle, lock));
+  return { ...filled, identity };
+};
+
+/** How much of a file a copy reads at a time. */
+const COPY_PIECE = 1024 * 1024;
+
+/**
+ * Replace the file at `path` atomically (see replaceAtomic) with a copy of the file
+ * `written` wrote at `from`, read in pieces. Undefined, and nothing replaced, when the file
+ * at `from` is no longer the one written (the caller then writes from the lock).
+ */
+export const copyLockfileAtomic = async (
+  path: string,
+  from: string,
+  written: LockfileWrite,
+): Promise<LockfileWrite | undefined> => {
+  let source: FileHandle;
+  try {
+    source = await open(from, 'r');
+  } catch (error) {
+    if (isErrorCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  try {
+    if (!sameIdentity(identityOf(await source.stat({ bigint: true })), written.identity))
+      return undefined;
+    const size = Number(written.identity.size);
+    const { identity } = await replaceAtomic(path, async (handle) => {
+      const piece = Buffer.allocUnsafe(Math.min(COPY_PIECE, Math.max(size, 1)));
+      let at = 0;
+      while (at < size) {
+        const { bytesRead } = await source.read(piece, 0, Math.min(piece.length, size - at), at);
+        if (bytesRead === 0)
+          throw new Error(`${from} ended at ${at} bytes of ${size} while it was copied`);
+        await writeAll(handle, piece.subarray(0, bytesRead));
+        at += bytesRead;
+      }
+    });
+    return { identity, copyOf: written };
+  } finally {
+    await source.close();
+  }
+};
+
+const sameIdentity = (a: FileIdentity, b: FileIdentity): boolean =>
+  a.dev === b.dev &&
+  a.ino === b.ino &&
+  a.size === b.size &&
+  a.mtimeNs === b.mtimeNs &&
+  a.ctimeNs === b.ctimeNs;

@@ -27,6 +27,23 @@ export const entryOf = (
   outcome: Outcome & { readonly status: EntryStatus },
   meta: DefinitionMeta,
 ): LockEntry => {
+  // The usual placement, built as one literal: its fields sit in the object itself. Added
+  // one by one to `{ status }`, they went to a separate array of properties, some 30 bytes
+  // more an entry, and a run keeps an entry for each of its calls.
+  const { sid, callId, at } = outcome;
+  const { definition, file, number } = meta;
+  if (
+    outcome.status === 'placed' &&
+    sid !== undefined &&
+    callId !== undefined &&
+    at !== undefined &&
+    definition !== undefined &&
+    file !== undefined
+  ) {
+    return number === undefined
+      ? { status: 'placed', sid, callId, at, definition, file }
+      : { status: 'placed', sid, callId, at, definition, file, number };
+  }
   const entry: { -readonly [K in keyof LockEntry]: LockEntry[K] } = {
     status: outcome.status,
   } as LockEntry;

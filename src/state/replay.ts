@@ -150,6 +150,6 @@ export const recoverJournal = async (
   if (changed) await forgetIndex(stateDir);
   const written = changed ? await writeLockfileAtomic(lockfilePath, result.lock) : undefined;
   await clearJournal(stateDir);
-  if (changed) await writeCopy(stateDir, result.lock, written);
+  if (changed) await writeCopy(stateDir, result.lock, written, lockfilePath);
   return result;
 };

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { ensureStateDir } from './dir.js';
 import { forgetIndex, indexedCopy, summaryOf, writeIndex } from './lock-index.js';
-import { type LockfileWrite, readLockfile, writeLockfileAtomic } from './lockfile.js';
+import {
+  copyLockfileAtomic,
+  type LockfileWrite,
+  readLockfile,
+  writeLockfileAtomic,
+} from './lockfile.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /**
@@ -25,22 +30,34 @@ export const saveLockfile = async (
 ): Promise<void> => {
   await forgetIndex(stateDir);
   const written = await writeLockfileAtomic(lockPath, lock);
-  await writeCopy(stateDir, lock, written);
+  await writeCopy(stateDir, lock, written, lockPath);
 };
 
 /**
  * Write the copy alone: after the lockfile `lock` was written (and, for a run, after its
  * journal was cleared, which frees the room a full disk needs for the copy). `lockfile`,
- * what writing the lockfile from this same `lock` gave, lets both files be indexed.
+ * what writing the lockfile from this same `lock` gave, lets both files be indexed;
+ * `lockPath`, where it was written, lets the copy be made from its file.
  */
 export const writeCopy = async (
   stateDir: string,
   lock: Lockfile,
   lockfile?: LockfileWrite,
+  lockPath?: string,
 ): Promise<void> => {
   await ensureStateDir(stateDir);
   await forgetIndex(stateDir);
-  const copy = await writeLockfileAtomic(writtenPath(stateDir), lock, lockfile?.bytes);
+  const path = writtenPath(stateDir);
+  // The lockfile's bytes when they are at hand; else its file, copied in pieces (its bytes
+  // were written in pieces, never held whole); else, when that file changed since, the lock.
+  const copy =
+    lockfile === undefined
+      ? await writeLockfileAtomic(path, lock)
+      : lockfile.bytes !== undefined
+        ? await writeLockfileAtomic(path, lock, lockfile.bytes)
+        : ((lockPath !== undefined
+            ? await copyLockfileAtomic(path, lockPath, lockfile)
+            : undefined) ?? (await writeLockfileAtomic(path, lock)));
   if (lockfile !== undefined) await writeIndex(stateDir, lock, lockfile, copy);
 };
 

@@ -64,3 +64,22 @@ describe('apply report: a missed slot', () => {
       .then(() => expect(text).toMatch(/^Done: 1 placed, 0 failed, 0 unknown in /m));
   });
 });
+
+describe('apply report: a summary that counts its placed calls without listing them', () => {
+  it('says how many were placed, and at what rate, from its counts', () => {
+    let text = '';
+    const reporter = createPlainReporter((t) => {
+      text += t;
+    }, style);
+    const counted: ApplySummary = {
+      ...summary,
+      outcomes: outcomes.filter((o) => o.status !== 'placed'),
+      counts: { placed: 998, failed: 1, unknown: 0, missed: 1 },
+    };
+    return reporter.finish(counted).then(() => {
+      expect(text).toMatch(
+        /^Done: 998 placed, 1 failed, 0 unknown, 1 missed in 0\.50s \(2000\.0 calls\/s\)$/m,
+      );
+    });
+  });
+});

@@ -147,6 +147,49 @@ describe('lockfileBytes', () => {
     );
     expect(lockfileBytes(lockOf({})).toString()).toBe(serializeLockfile(lockOf({})));
   });
+
+  it('are what writeLockfileAtomic writes in pieces, with where each entry is', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'callops.lock');
+    // Many entries with multi-byte text: the pieces and the offsets (bytes, not characters)
+    // cross many piece boundaries.
+    const big = lockOf(
+      Object.fromEntries(
+        Array.from({ length: 3000 }, (_, i) => [
+          `p/é-${i}`,
+          entry({ status: 'failed', message: `ü${'x'.repeat(i % 200)}`, file: 'calls/ß.yaml' }),
+        ]),
+      ),
+    );
+    const check = async (lock: Lockfile) => {
+      const written = await writeLockfileAtomic(path, lock);
+      const bytes = await readFile(path);
+      expect(bytes.equals(lockfileBytes(lock))).toBe(true);
+      expect(Number(written.identity.size)).toBe(bytes.length);
+      const keys = Object.keys(lock.calls).sort();
+      if (written.layout === undefined) {
+        expect(written.bytes?.equals(bytes)).toBe(true);
+        return;
+      }
+      const { heads, starts, lengths } = written.layout;
+      expect(heads.length).toBe(keys.length);
+      const calls = JSON.parse(serializeLockfile(lock)).calls;
+      keys.forEach((key, i) => {
+        const line = Buffer.from(`\n    ${JSON.stringify(key)}: `);
+        const head = heads[i] as number;
+        expect(bytes.subarray(head, head + line.length).equals(line)).toBe(true);
+        expect(starts[i]).toBe(head + line.length);
+        const text = bytes.toString(
+          'utf8',
+          starts[i],
+          (starts[i] as number) + (lengths[i] as number),
+        );
+        expect(JSON.parse(text)).toEqual(calls[key]);
+      });
+    };
+    await check(big);
+    await fc.assert(fc.asyncProperty(fc.oneof(lockArb, withSchedules), check), { numRuns: 40 });
+  });
 });
 
 describe('lockDigest', () => {

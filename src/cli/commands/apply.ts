@@ -173,6 +173,9 @@ is required. Every missing environment variable is reported before anything is s
         missed,
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
         ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
+        // The JSON object and GitHub's step summary list every placed call; the plain and
+        // live output say how many.
+        listPlaced: ctx.format === 'json' || ctx.env.GITHUB_ACTIONS === 'true',
       });
       const code =
         result.status === 'interrupted'
