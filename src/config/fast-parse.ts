@@ -195,9 +195,229 @@ const callStartsOf = (events: readonly Event[], text: string): number[][] => {
   return documents;
 };
 
+/**
+ * The common shape of a call file read by hand, line by line: one document, a block map at
+ * its root, block maps and lists below it, one-line flow maps and lists of scalars, plain
+ * scalars of a few characters and quoted ones without escapes. Several times faster than
+ * the event parser on a cold start. Anything else (comments after a value, `---`, keys that
+ * are not identifiers, a scalar over several lines, indentation it does not expect…) throws
+ * NOT_SIMPLE and the event parser reads the file instead.
+ */
+const NOT_SIMPLE = new Error('not the simple shape');
+
+const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/;
+/** Keys the core schema reads as something other than text. */
+const NON_TEXT_KEYS = new Set([
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  'null',
+  'Null',
+  'NULL',
+]);
+const PLAIN_BLOCK = /^(?:[A-Za-z0-9_.+/$~]|-[0-9.])[A-Za-z0-9_.+/$~:@=()\-{} ]*$/;
+const PLAIN_FLOW = /^(?:[A-Za-z0-9_.+/$~]|-[0-9.])[A-Za-z0-9_.+/$~@=()\- ]*$/;
+const QUOTED_BLOCK = /^"[^"\\]*"$|^'[^']*'$/;
+const QUOTED_FLOW = /^"[^"\\,[\]{}]*"$|^'[^',[\]{}]*'$/;
+const CORE_NULL = new Set(['null', 'Null', 'NULL', '~']);
+
+/** A plain scalar as the core schema resolves it (the same rules as the tags above). */
+const plainValue = (source: string): unknown => {
+  if (CORE_NULL.has(source)) return null;
+  if (source === 'true' || source === 'True' || source === 'TRUE') return true;
+  if (source === 'false' || source === 'False' || source === 'FALSE') return false;
+  const first = source.charCodeAt(0);
+  // Only text starting with a digit, a sign or a dot can be a number.
+  if ((first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46) {
+    if (INT.test(source)) return Number.parseInt(source, 10);
+    if (INT_OCT.test(source)) return Number.parseInt(source.slice(2), 8);
+    if (INT_HEX.test(source)) return Number.parseInt(source.slice(2), 16);
+    if (FLOAT_SPECIAL.test(source)) {
+      if (source.slice(-3).toLowerCase() === 'nan') return Number.NaN;
+      return source.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    }
+    if (FLOAT_EXP.test(source) || FLOAT.test(source)) return Number.parseFloat(source);
+  }
+  return source;
+};
+
+/**
+ * `text` without the spaces around it: spaces only, as YAML reads them (String#trim would
+ * also take a no-break space and the like, which YAML keeps as text).
+ */
+const spaceTrim = (text: string): string => {
+  let from = 0;
+  let to = text.length;
+  while (from < to && text.charCodeAt(from) === 32) from += 1;
+  while (to > from && text.charCodeAt(to - 1) === 32) to -= 1;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
+};
+
+const scalarOf = (source: string, flow: boolean): unknown => {
+  const first = source[0];
+  if (first === '"' || first === "'") {
+    if (!(flow ? QUOTED_FLOW : QUOTED_BLOCK).test(source)) throw NOT_SIMPLE;
+    return source.slice(1, -1);
+  }
+  if (!(flow ? PLAIN_FLOW : PLAIN_BLOCK).test(source)) throw NOT_SIMPLE;
+  // `: ` would start a map; a trailing `:` or space is not plain text either.
+  if (source.includes(': ') || source.endsWith(':') || source.endsWith(' ')) throw NOT_SIMPLE;
+  return plainValue(source);
+};
+
+const setKey = (map: Record<string, unknown>, key: string, value: unknown): void => {
+  if (key.length > MAX_KEY || NON_TEXT_KEYS.has(key) || key === '__proto__') throw NOT_SIMPLE;
+  if (Object.hasOwn(map, key)) throw NOT_SIMPLE;
+  map[key] = value;
+};
+
+/** `{ a: 1, b: "x" }` or `[a, 1]` on one line, of scalars only. */
+const flowOf = (source: string): unknown => {
+  const close = source[0] === '{' ? '}' : ']';
+  if (!source.endsWith(close)) throw NOT_SIMPLE;
+  const inner = spaceTrim(source.slice(1, -1));
+  if (close === ']')
+    return inner === '' ? [] : inner.split(',').map((p) => scalarOf(spaceTrim(p), true));
+  const map: Record<string, unknown> = {};
+  if (inner === '') return map;
+  for (const part of inner.split(',')) {
+    const item = spaceTrim(part);
+    const key = KEY_LINE.exec(item);
+    if (key === null || key[0].length === item.length) throw NOT_SIMPLE;
+    setKey(map, key[1] as string, scalarOf(item.slice(key[0].length), true));
+  }
+  return map;
+};
+
+const inlineOf = (source: string): unknown =>
+  source[0] === '{' || source[0] === '[' ? flowOf(source) : scalarOf(source, false);
+
+/** The content lines of a text: indentation, text after it (right-trimmed), offset. */
+interface Lines {
+  readonly indent: number[];
+  readonly body: string[];
+  readonly start: number[];
+}
+
+const linesOf = (text: string): Lines => {
+  const lines: Lines = { indent: [], body: [], start: [] };
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    let first = at;
+    while (first < end && text.charCodeAt(first) === 32) first += 1;
+    if (first < end && text.charCodeAt(first) !== 35) {
+      const body = spaceTrim(text.slice(first, end));
+      // A comment after a value, or a document marker: the event parser's.
+      if (
+        body.includes('#') ||
+        (first === at && (body.startsWith('---') || body.startsWith('...')))
+      )
+        throw NOT_SIMPLE;
+      lines.indent.push(first - at);
+      lines.body.push(body);
+      lines.start.push(at);
+    }
+    at = end + 1;
+  }
+  return lines;
+};
+
+interface Cursor {
+  readonly lines: Lines;
+  i: number;
+  /** Offsets of the map items of the root's `calls` list, when it is a block list. */
+  callStarts?: number[];
+}
+
+const isItem = (body: string): boolean => body === '-' || body.startsWith('- ');
+
+/** A block node whose first line is the cursor's, at indentation `n`. */
+const blockAt = (c: Cursor, n: number, starts?: number[]): unknown =>
+  isItem(c.lines.body[c.i] as string) ? listAt(c, n, starts) : mapAt(c, n);
+
+/** After a value that ends on its own line, the next line may not be indented more. */
+const endOfValue = (c: Cursor, n: number): void => {
+  if (c.i < c.lines.body.length && (c.lines.indent[c.i] as number) > n) throw NOT_SIMPLE;
+};
+
+const mapAt = (c: Cursor, n: number): Record<string, unknown> => {
+  const { indent, body } = c.lines;
+  const map: Record<string, unknown> = {};
+  while (c.i < body.length && indent[c.i] === n) {
+    const line = body[c.i] as string;
+    const key = KEY_LINE.exec(line);
+    if (key === null) throw NOT_SIMPLE;
+    const name = key[1] as string;
+    const rest = line.slice(key[0].length);
+    c.i += 1;
+    let value: unknown = null;
+    if (rest !== '') {
+      value = inlineOf(rest);
+      endOfValue(c, n);
+    } else if (c.i < body.length) {
+      const next = indent[c.i] as number;
+      const starts = n === 0 && name === 'calls' ? [] : undefined;
+      if (next > n) value = blockAt(c, next, starts);
+      else if (next === n && isItem(body[c.i] as string)) value = listAt(c, n, starts);
+      if (starts !== undefined && Array.isArray(value)) c.callStarts = starts;
+    }
+    setKey(map, name, value);
+  }
+  if (c.i < body.length && (indent[c.i] as number) > n) throw NOT_SIMPLE;
+  return map;
+};
+
+const listAt = (c: Cursor, n: number, starts?: number[]): unknown[] => {
+  const { indent, body, start } = c.lines;
+  const list: unknown[] = [];
+  while (c.i < body.length && indent[c.i] === n && isItem(body[c.i] as string)) {
+    const line = body[c.i] as string;
+    let skip = 1;
+    while (line.charCodeAt(skip) === 32) skip += 1;
+    const rest = line.slice(skip);
+    if (rest === '' || isItem(rest)) throw NOT_SIMPLE;
+    const m = n + skip;
+    if (KEY_LINE.test(rest)) {
+      // `- key: value`: a map whose keys line up with this first one.
+      starts?.push((start[c.i] as number) + m);
+      indent[c.i] = m;
+      body[c.i] = rest;
+      list.push(mapAt(c, m));
+    } else {
+      starts?.push(rest[0] === '{' ? (start[c.i] as number) + m : -1);
+      c.i += 1;
+      list.push(inlineOf(rest));
+    }
+    endOfValue(c, n);
+  }
+  return list;
+};
+
+/** The one document of `text` in the simple shape, or undefined when it is not. */
+export const simpleRead = (text: string): FastRead | undefined => {
+  try {
+    const lines = linesOf(text);
+    if (lines.body.length === 0 || lines.indent[0] !== 0) return undefined;
+    const cursor: Cursor = { lines, i: 0 };
+    if (isItem(lines.body[0] as string)) return undefined;
+    const data = mapAt(cursor, 0);
+    if (cursor.i !== lines.body.length) return undefined;
+    return { data: [data], callStarts: [cursor.callStarts ?? []] };
+  } catch (error) {
+    if (error === NOT_SIMPLE) return undefined;
+    throw error;
+  }
+};
+
 /** The documents of `text` as plain data, or undefined when `yaml` must read it. */
 export const fastRead = (text: string): FastRead | undefined => {
   if (UNSAFE_TEXT.test(text)) return undefined;
+  const simple = simpleRead(text);
+  if (simple !== undefined) return simple;
   try {
     const events = parseEvents(text, PARSER_OPTIONS);
     if (!plainEvents(events, text)) return undefined;

@@ -1,6 +1,7 @@
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { callOf } from '../plan/item.js';
 import type { PlanItem } from '../plan/types.js';
+import type { Body } from '../resolve/call.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_PAUSE_MS,
@@ -107,31 +108,42 @@ export const resolveRequests = async (
   // only its problems and secrets are kept (each secret once).
   let callSecrets: Secret[] = [];
   let missing = false;
+  // Definitions whose options hold no `${` and passed the check as they are: their body is
+  // their options, sent as checked without checking them again (resolving is pure). A weak
+  // set: no definition is kept alive by it.
+  const literal = new WeakSet<CallDefinition>();
   for (const item of due) {
     const def = definitionOf(item);
     if (def === undefined) {
       missing = true;
       continue;
     }
+    if (literal.has(def)) continue;
     const result = resolveCall(def, prepared.env);
     if (!result.ok) {
       diagnostics.push(...result.diagnostics);
       continue;
     }
     if (result.secrets.length > 0) callSecrets = secretsOf(callSecrets, result.secrets);
+    else if (result.literal === true) literal.add(def);
   }
   secrets.push(...callSecrets);
   const request = (item: PlanItem): CallRequest => {
     const def = definitionOf(item);
-    const result = def && resolveCall(def, prepared.env);
-    if (!result?.ok) throw new Error(`${item.key} did not resolve as it did when checked`);
+    let body: Body | undefined;
+    if (def !== undefined && literal.has(def)) body = def.options;
+    else {
+      const result = def && resolveCall(def, prepared.env);
+      if (!result?.ok) throw new Error(`${item.key} did not resolve as it did when checked`);
+      body = result.body;
+    }
     const deadlineMs = item.slot === undefined ? undefined : def?.schedule?.deadlineMs;
     return deadlineMs === undefined
-      ? { key: item.key, target: item.target, body: result.body }
+      ? { key: item.key, target: item.target, body }
       : {
           key: item.key,
           target: item.target,
-          body: result.body,
+          body,
           notAfterMs: Date.parse(item.slot as string) + deadlineMs - shiftMs,
         };
   };

@@ -3,7 +3,11 @@ import type { CallRequest } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
-import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
+import {
+  checkLiteralOptions,
+  checkResolvedOptions,
+  pointerSegments,
+} from '../validate/schema-check.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, hasReference, interpolate, type Secret } from './interpolate.js';
 import { secretsOf } from './secrets.js';
@@ -11,7 +15,13 @@ import { secretsOf } from './secrets.js';
 export type Body = Readonly<Record<string, unknown>>;
 
 export type CallResolution =
-  | { readonly ok: true; readonly body: Body; readonly secrets: readonly Secret[] }
+  | {
+      readonly ok: true;
+      readonly body: Body;
+      readonly secrets: readonly Secret[];
+      /** The body holds the definition's options as they are (no `${`, nothing converted). */
+      readonly literal?: true;
+    }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** Every string holding a reference at or below `path` of the options as written. */
@@ -21,6 +31,21 @@ const referencesBelow = (value: unknown): string[] => {
   if (value !== null && typeof value === 'object')
     return Object.values(value).flatMap(referencesBelow);
   return [];
+};
+
+/** True when no string anywhere in `value` holds `${` (a reference, escaped or malformed). */
+export const isLiteral = (value: unknown): boolean => {
+  if (typeof value === 'string') return !value.includes('${');
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isLiteral(item)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !isLiteral((value as Record<string, unknown>)[key]))
+      return false;
+  }
+  return true;
 };
 
 const valueAt = (data: unknown, path: PathSegments): unknown =>
@@ -51,6 +76,14 @@ const resolvedMessage = (where: string, written: readonly string[], message: str
  * number, a reference that resolves to digits becomes that number; no other value changes type.
  */
 export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
+  // Options without a `${` resolve to themselves: checked as they are, without a copy of
+  // every nested value. Anything else found (a problem, a number written as digits in
+  // text) is left to the full path below.
+  if (isLiteral(def.options)) {
+    const checked = checkLiteralOptions(def.options);
+    if (checked !== undefined && checked.problems.length === 0)
+      return { ok: true, body: checked.options, secrets: [], literal: true };
+  }
   const r = interpolate(def.options, env);
   const at = (path: readonly (string | number)[], message: string): Diagnostic =>
     errorAt(def.file, def.locate(path), path, message);

@@ -9,13 +9,20 @@ export interface Layer {
   readonly base: PathSegments;
 }
 
+/**
+ * An own, enumerable, writable property, as Object.defineProperty makes it. A plain
+ * assignment makes the same property several times faster, for every key but `__proto__`
+ * (the one accessor a fresh object inherits).
+ */
 const setOwn = (target: Record<string, unknown>, key: string, value: unknown): void => {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else target[key] = value;
 };
 
 /** Objects merge key by key (recursively); arrays and scalars of `higher` replace. Inputs are not changed. */
@@ -39,7 +46,9 @@ export const deepMerge = (
 export const mergeLayers = (layers: readonly Layer[]): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
   for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer.data)) {
+    const data = layer.data;
+    for (const key of Object.keys(data)) {
+      const value = data[key];
       const current = Object.hasOwn(out, key) ? out[key] : undefined;
       setOwn(out, key, isRecord(current) && isRecord(value) ? deepMerge(current, value) : value);
     }

@@ -184,17 +184,40 @@ const CALL_POINTER = /^\/calls\/0(?=\/|$)/;
  * nested numbers of `amd`…), a resolved string of digits becomes that number first; any
  * other value keeps its type. Returns the options so converted and what is still wrong.
  */
-export const checkResolvedOptions = (
+export const checkResolvedOptions = (options: Readonly<Record<string, unknown>>): OptionsCheck =>
+  checkOptions(options, false) as OptionsCheck;
+
+/**
+ * checkResolvedOptions of a definition's own options, holding no reference (not a copy):
+ * undefined, with nothing changed, when a string of digits would have to become a number
+ * in place (the caller then checks a copy).
+ */
+export const checkLiteralOptions = (
   options: Readonly<Record<string, unknown>>,
-): { readonly options: Record<string, unknown>; readonly problems: readonly OptionProblem[] } => {
+): OptionsCheck | undefined => checkOptions(options, true);
+
+export interface OptionsCheck {
+  readonly options: Record<string, unknown>;
+  readonly problems: readonly OptionProblem[];
+  /** Whether a string of digits became a number. */
+  readonly converted: boolean;
+}
+
+const checkOptions = (
+  options: Readonly<Record<string, unknown>>,
+  shared: boolean,
+): OptionsCheck | undefined => {
   const compiled = callsValidator();
-  // Own properties defined one by one (a `__proto__` key stays a key), never spread: the
-  // generated validator reads a spread object about 20 times slower.
+  // Own properties set one by one (a `__proto__` key defined, so that it stays a key), never
+  // spread: the generated validator reads a spread object about 20 times slower.
   const call: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    Object.defineProperty(call, key, { value, enumerable: true, writable: true });
+  for (const key of Object.keys(options)) {
+    const value = options[key];
+    if (key === '__proto__')
+      Object.defineProperty(call, key, { value, enumerable: true, writable: true });
+    else call[key] = value;
   }
-  Object.defineProperty(call, 'name', { value: 'resolved', enumerable: true, writable: true });
+  call.name = 'resolved';
   const doc = { calls: [call] };
   const run = () => (compiled.validate(doc) ? [] : [...(compiled.validate.errors ?? [])]);
   let errors = run();
@@ -207,16 +230,20 @@ export const checkResolvedOptions = (
       numeric.test(e.data),
   );
   if (numberSlots.length > 0) {
+    if (shared) return undefined;
     for (const e of numberSlots) setAt(doc, pointerSegments(doc, e.instancePath), Number(e.data));
     errors = run();
   }
+  // Options checked as they are: nothing to copy.
+  if (shared && errors.length === 0) return { options: options, problems: [], converted: false };
   const { name: _name, ...converted } = doc.calls[0] as Record<string, unknown>;
-  if (errors.length === 0) return { options: converted, problems: [] };
+  const wasConverted = numberSlots.length > 0;
+  if (errors.length === 0) return { options: converted, problems: [], converted: wasConverted };
   const problems = explainErrors(errors, { schema: compiled.schema() }).map((p) => ({
     pointer: p.pointer.replace(CALL_POINTER, ''),
     message: p.message,
   }));
-  return { options: converted, problems };
+  return { options: converted, problems, converted: wasConverted };
 };
 
 const setAt = (root: unknown, path: PathSegments, value: unknown): void => {

@@ -1,9 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastDocuments } from '../../src/config/fast-parse.js';
+import { parseAllDocuments } from 'yaml';
+import { fastDocuments, simpleRead } from '../../src/config/fast-parse.js';
 import { parseSource, parseWithYaml } from '../../src/config/parse.js';
-import { createSourceDocument } from '../../src/config/source-document.js';
+import { callStartsIn, createSourceDocument } from '../../src/config/source-document.js';
 import type { PathSegments } from '../../src/config/types.js';
 
 /** Plain scalars that YAML 1.2, YAML 1.1 and other parsers read in different ways. */
@@ -485,5 +486,104 @@ describe('the fast parser against yaml', () => {
     ]) {
       expect(fastDocuments(text), JSON.stringify(text)).toBeUndefined();
     }
+  });
+});
+
+/** Call files of the shape the line reader takes, with scalars chosen to trip it up. */
+const TOKENS = [
+  'call-1',
+  '+15550001111',
+  '"+15550001111"',
+  "'x, y'",
+  '"a: b"',
+  '""',
+  "''",
+  'null',
+  'Null',
+  '~',
+  'True',
+  'FALSE',
+  'yes',
+  '0x1F',
+  '0o17',
+  '0b1',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  '-5',
+  '-.5',
+  '1e3',
+  '1.',
+  '1_000',
+  '007',
+  '12345678901234567890',
+  'a:b',
+  'a b',
+  'a  b',
+  '${PHONE}',
+  '$${X}',
+  'http://x.test:9/p',
+  'x=1',
+  'f(x)',
+  '2026-11-30',
+  '-',
+  'a\u00a0b',
+  '"é"',
+  'a}',
+  '{}',
+  '[]',
+  '[a, 1]',
+  '[ ]',
+  '{ a: 1 }',
+  '{a: 1,b: x}',
+  '{ a: b c, d: "e" }',
+  '[a,]',
+  '{a:1}',
+];
+const tokenArb = fc.constantFrom(...TOKENS);
+const keyArb = fc.constantFrom('name', 'to', 'from', 'tag', 'number', 'a-b', '_x', 'true', 'on');
+const simpleFile = fc
+  .record({
+    defaults: fc.option(fc.array(fc.tuple(keyArb, tokenArb), { maxLength: 3 }), { nil: undefined }),
+    calls: fc.array(
+      fc.tuple(
+        fc.constantFrom('  - ', '- ', '  -   '),
+        fc.array(fc.tuple(keyArb, tokenArb), { minLength: 1, maxLength: 4 }),
+      ),
+      { maxLength: 4 },
+    ),
+    tail: fc.constantFrom('', '\n', '\n# done\n', '\n\n'),
+  })
+  .map(({ defaults, calls, tail }) => {
+    const lines: string[] = [];
+    if (defaults !== undefined) {
+      lines.push('defaults:');
+      for (const [k, v] of defaults) lines.push(`  ${k}: ${v}`);
+    }
+    lines.push('calls:');
+    for (const [dash, pairs] of calls) {
+      pairs.forEach(([k, v], i) => {
+        lines.push(`${i === 0 ? dash : ' '.repeat(dash.length)}${k}: ${v}`);
+      });
+    }
+    return lines.join('\n') + tail;
+  });
+
+describe('the line reader of the common shape', () => {
+  it('gives what yaml gives, call starts included, whenever it reads a file', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(simpleFile, (text) => {
+        const fast = simpleRead(text);
+        if (fast === undefined) return;
+        taken += 1;
+        const slow = parseWithYaml(F, text);
+        expect(slow.diagnostics).toEqual([]);
+        expect(shape(fast.data)).toEqual(shape(slow.source.documents.map((d) => d.data)));
+        expect(fast.callStarts).toEqual(callStartsIn(parseAllDocuments(text)));
+      }),
+      { numRuns: RUNS },
+    );
+    expect(taken).toBeGreaterThan(RUNS / 10);
   });
 });
