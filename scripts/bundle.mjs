@@ -16,7 +16,14 @@
 // Each module's `import.meta.url` is rewritten to the URL of its own file in dist/, so that
 // paths relative to it (schemas/, package.json, createRequire) resolve as they do unbundled.
 // dist/bundle/meta.json (esbuild's metafile) says which modules each chunk holds.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+//
+// cron's parser and luxon (the schedule checks' libraries, CommonJS, 270 KB in five files)
+// are bundled apart, into one CommonJS file, dist/bundle/schedule-libs.cjs, that
+// src/schedule/libs.ts loads through the compile cache (src/config/compile-cache.ts) on first
+// use: V8's cached code instead of their resolution, reads and compilation at every start.
+//
+// The licences of the bundled packages are copied into dist/bundle/THIRD-PARTY-LICENSES.txt.
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -65,3 +72,40 @@ const result = await build({
 await mkdir(OUT, { recursive: true });
 for (const file of result.outputFiles) await writeFile(file.path, ascii(file.text));
 await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(result.metafile, null, 1)}\n`);
+
+const SCHEDULE_LIBS = ['cron', 'luxon'];
+const scheduleLibs = await build({
+  absWorkingDir: ROOT,
+  stdin: {
+    contents: [
+      "exports.CronTime = require('cron/dist/time.js').CronTime;",
+      "exports.luxon = require('luxon');",
+      '',
+    ].join('\n'),
+    resolveDir: ROOT,
+    sourcefile: 'schedule-libs.cjs',
+    loader: 'js',
+  },
+  outfile: join(OUT, 'schedule-libs.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  write: false,
+  logLevel: 'warning',
+});
+for (const file of scheduleLibs.outputFiles) await writeFile(file.path, ascii(file.text));
+
+/** The licence file of an installed package, as it ships it. */
+const licence = async (name) => {
+  const dir = join(ROOT, 'node_modules', name);
+  const file = (await readdir(dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  if (file === undefined) throw new Error(`bundle: no licence file in node_modules/${name}`);
+  const { version, license } = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+  return `${name}@${version} (${license})\n\n${(await readFile(join(dir, file), 'utf8')).trim()}\n`;
+};
+const licences = await Promise.all([...BUNDLED, ...SCHEDULE_LIBS].sort().map(licence));
+await writeFile(
+  join(OUT, 'THIRD-PARTY-LICENSES.txt'),
+  `Packages bundled into this directory, with their licences.\n\n${licences.join('\n\n')}`,
+);

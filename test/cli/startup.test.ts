@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,7 +30,11 @@ const unbundled = (urls: readonly string[]): string[] => {
 };
 
 /** Runs the built CLI and returns the module URLs it resolved (bundle chunks unfolded). */
-const modulesLoadedBy = (args: string[], name: string): string[] => {
+const modulesLoadedBy = (
+  args: string[],
+  name: string,
+  env: Record<string, string> = {},
+): string[] => {
   const out = join(dir, `${name}.txt`);
   const run = spawnSync(
     process.execPath,
@@ -43,7 +47,7 @@ const modulesLoadedBy = (args: string[], name: string): string[] => {
     ],
     {
       cwd: ROOT,
-      env: cliEnv({ CALLOPS_TRACE_IMPORTS: out, NO_COLOR: '1' }),
+      env: cliEnv({ CALLOPS_TRACE_IMPORTS: out, NO_COLOR: '1', ...env }),
       encoding: 'utf8',
     },
   );
@@ -127,14 +131,25 @@ describe('start-up path', () => {
       join(project, 'calls/a.yaml'),
       'calls:\n  - name: a\n    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n    from: "+15550001111"\n    to: { type: phone, number: "+15550002222" }\n',
     );
-    const urls = modulesLoadedBy(['-C', project, 'validate'], 'unscheduled');
+    const cache = join(dir, 'unscheduled-cache');
+    const urls = modulesLoadedBy(['-C', project, 'validate'], 'unscheduled', {
+      CALLOPS_CACHE_DIR: cache,
+    });
     expect(urls.some((u) => u.includes('/dist/validate/'))).toBe(true);
     expect(urls.filter((u) => /node_modules\/(cron|luxon)\//.test(u))).toEqual([]);
+    // Nor their bundle (loaded through the compile cache, so it would have an entry there).
+    const entries = readdirSync(cache);
+    expect(entries.some((f) => f.startsWith('callops-calls.validate.cjs-'))).toBe(true);
+    expect(entries.filter((f) => f.startsWith('schedule-libs'))).toEqual([]);
   });
 
-  it('validate of the examples (which have schedules) loads luxon once, not two builds', () => {
+  it('validate of the examples (which have schedules) takes cron and luxon from the bundle', () => {
     const urls = modulesLoadedBy(['validate'], 'validate-luxon');
-    expect(new Set(urls.filter((u) => /node_modules\/luxon\/build\//.test(u))).size).toBe(1);
+    // dist/bundle/schedule-libs.cjs, through the compile cache (which `require` does not
+    // see): neither library from node_modules, so no second build of luxon either.
+    expect(urls.filter((u) => /node_modules\/(cron|luxon)\//.test(u))).toEqual([]);
+    const libs = readFileSync(join(ROOT, 'dist/bundle/schedule-libs.cjs'));
+    expect(libs.findIndex((b) => b > 0x7f)).toBe(-1);
     // cron's parser alone: its job runner would bring child_process, and net with it.
     expect(urls.filter((u) => /^(node:)?(child_process|net|readline)$/.test(u))).toEqual([]);
   });
