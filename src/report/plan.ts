@@ -198,20 +198,6 @@ export const renderChangedHuman = (items: readonly PlanItem[], style: Style): st
         ...items.map((i) => line(i, style('yellow', '~'))),
       ];
 
-export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
-  target: plan.target,
-  now: plan.now,
-  due: plan.due.map(itemJson),
-  upcoming: plan.upcoming.map(itemJson),
-  missed: plan.missed.map(itemJson),
-  skipped: plan.skipped.map(itemJson),
-  suppressed: (plan.suppressed ?? []).map(itemJson),
-  waiting: (plan.waiting ?? []).map(itemJson),
-  changed: plan.skipped.filter((i) => i.changed === true).map((i) => i.key),
-  unsettled: unsettledJson(unsettled),
-  campaigns: campaignCounts(plan),
-});
-
 function* changedKeys(skipped: readonly PlanItem[]): Generator<string> {
   for (const i of skipped) if (i.changed === true) yield i.key;
 }
@@ -220,10 +206,11 @@ const streamed = (items: readonly PlanItem[]): JsonItems =>
   new JsonItems(() => mapped(items, itemJson));
 
 /**
- * `planJson(plan, unsettled)` for `jsonText`, the same text: each item's fields are read and
- * its object made only while it is written, so a campaign's plan is never held as objects.
+ * The plan as JSON (`plan --format json`, `status`): JSON.stringify writes it whole, and
+ * jsonPieces writes it with each item's fields read and its object made only while it is
+ * written, so a campaign's plan is never held as objects.
  */
-export const planJsonStream = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
+export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
   target: plan.target,
   now: plan.now,
   due: streamed(plan.due),

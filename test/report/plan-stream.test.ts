@@ -10,7 +10,7 @@ import {
   planFileJson,
   toPlanFile,
 } from '../../src/plan/index.js';
-import { collapseRows, planJson, planJsonStream } from '../../src/report/plan.js';
+import { collapseRows, planJson } from '../../src/report/plan.js';
 import {
   lockChanges,
   type MarkdownCall,
@@ -138,7 +138,7 @@ describe("a campaign's plan written as it is made", () => {
     const unsettled = unsettledEntries(lock, calls, plan.due);
     expect(unsettled.length).toBeGreaterThan(0);
     const warnings = [{ message: 'a warning' }];
-    const out = text(jsonBytes({ ...planJsonStream(plan, unsettled), warnings }));
+    const out = text(jsonBytes({ ...planJson(plan, unsettled), warnings }));
     expect(out.length).toBeGreaterThan(64 * 1024);
     expect(out).toBe(`${JSON.stringify({ ...planJson(plan, unsettled), warnings }, null, 2)}\n`);
   });

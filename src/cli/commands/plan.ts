@@ -6,7 +6,7 @@ import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
-import { planJsonStream, renderPlanHuman } from '../../report/plan.js';
+import { planJson, renderPlanHuman } from '../../report/plan.js';
 import { markdownCalls, renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
@@ -77,7 +77,7 @@ lockfile.
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
       // Each item made as it is written, in chunks the reader takes in turn: a campaign's
       // plan is large.
-      await writeChunks(ctx.stdout, jsonBytes({ ...planJsonStream(plan, unsettled), warnings }));
+      await writeChunks(ctx.stdout, jsonBytes({ ...planJson(plan, unsettled), warnings }));
     } else if (ctx.format === 'markdown') {
       ctx.stdout.write(
         renderPlanMarkdown({
