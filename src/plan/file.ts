@@ -62,7 +62,7 @@ export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => ({
 
 /**
  * `toPlanFile(plan, { ...context, definitions: definitionsOf(calls) })` as a value for
- * `jsonText`, the same text: its due items and definitions are made one at a time while
+ * `jsonBytes`, the same text: its due items and definitions are made one at a time while
  * written (the definitions in `definitionEntries` order), so a campaign's plan file is
  * written without an object, or a hash string, held per row.
  */
@@ -267,28 +267,6 @@ export function* jsonPieces(value: unknown, depth = 2, pad = ''): Generator<stri
   yield pad === '' ? text : text.replaceAll('\n', `\n${pad}`);
 }
 
-/** Pieces joined into chunks of about `size` characters (one write each). */
-export function* chunked(pieces: Iterable<string>, size = 64 * 1024): Generator<string> {
-  let out = '';
-  for (const piece of pieces) {
-    out += piece;
-    if (out.length >= size) {
-      yield out;
-      out = '';
-    }
-  }
-  if (out !== '') yield out;
-}
-
-/** `${JSON.stringify(value, null, 2)}\n` in chunks (a plan's items one at a time). */
-export const jsonText = (value: unknown): Iterable<string> =>
-  chunked(
-    (function* () {
-      yield* jsonPieces(value);
-      yield '\n';
-    })(),
-  );
-
 /**
  * Pieces encoded (UTF-8) into buffers of `size` bytes (a piece longer than that is a buffer
  * of its own). Each piece is copied in as it comes and can go at once: text joined into a
@@ -326,6 +304,3 @@ export const jsonBytes = (value: unknown): Iterable<Buffer> =>
       yield '\n';
     })(),
   );
-
-/** The text of a plan file, `${JSON.stringify(file, null, 2)}\n`, in chunks. */
-export const planFileText = (file: PlanFile): Iterable<string> => jsonText(file);

@@ -6,13 +6,11 @@ export {
   JsonEntries,
   JsonItems,
   jsonBytes,
-  jsonText,
   type PlanFile,
   type PlanFileCheck,
   type PlanFileContext,
   type PlanFileItem,
   planFileJson,
-  planFileText,
   toPlanFile,
 } from './file.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';

@@ -5,10 +5,10 @@ import {
   buildPlan,
   checkPlanFile,
   definitionsOf,
+  jsonBytes,
   type Plan,
   type PlanInput,
   planDigest,
-  planFileText,
   toPlanFile,
 } from '../../src/plan/index.js';
 import { lockDigest as digestLock } from '../../src/state/lockfile.js';
@@ -195,7 +195,9 @@ describe('a plan file written in pieces', () => {
       definitions: definitionsOf(calls),
     });
     expect(file.due.length).toBeGreaterThan(0);
-    expect([...planFileText(file)].join('')).toBe(`${JSON.stringify(file, null, 2)}\n`);
+    expect(Buffer.concat([...jsonBytes(file)]).toString()).toBe(
+      `${JSON.stringify(file, null, 2)}\n`,
+    );
     const big = {
       ...file,
       definitions: Object.fromEntries(
@@ -204,9 +206,9 @@ describe('a plan file written in pieces', () => {
       retryUnknown: true,
       only: ['c'],
     };
-    const chunks = [...planFileText(big)];
+    const chunks = [...jsonBytes(big)];
     expect(chunks.length).toBeGreaterThan(1);
-    expect(chunks.join('')).toBe(`${JSON.stringify(big, null, 2)}\n`);
+    expect(Buffer.concat(chunks).toString()).toBe(`${JSON.stringify(big, null, 2)}\n`);
   });
 
   it('jsonPieces joins to what JSON.stringify(value, null, 2) gives, for any value (property)', () => {
