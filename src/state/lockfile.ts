@@ -290,26 +290,6 @@ const lockfileParts = (lock: Lockfile): LockfileParts | undefined => {
 };
 
 /**
- * serializeLockfile(lock) as UTF-8, written entry by entry into one buffer of the exact size
- * (each entry is serialised twice: once to measure, once to write). The whole text as one
- * string, and the pieces JSON.stringify joins it from, are never held beside the bytes.
- */
-export const lockfileBytes = (lock: Lockfile): Buffer => {
-  const parts = lockfileParts(lock);
-  if (parts === undefined) return Buffer.from(serializeLockfile(lock), 'utf8');
-  const { head, count, tail } = parts;
-  const member = (i: number): string => parts.prefix(i) + parts.entry(i);
-  let size = Buffer.byteLength(head) + Buffer.byteLength(tail);
-  for (let i = 0; i < count; i += 1) size += Buffer.byteLength(member(i));
-  const bytes = Buffer.allocUnsafe(size);
-  let at = bytes.write(head, 0);
-  for (let i = 0; i < count; i += 1) at += bytes.write(member(i), at);
-  at += bytes.write(tail, at);
-  if (at !== size) throw new Error(`lockfile serialised to ${at} bytes, measured ${size}`);
-  return bytes;
-};
-
-/**
  * Where each entry of a written lockfile sits, in lockfile order (by key): the byte offset
  * of the line of its key (its leading newline), of its `{`, and its length up to its `}`.
  */
@@ -422,6 +402,14 @@ export const identityOf = (s: BigIntStats): FileIdentity => ({
   ctimeNs: String(s.ctimeNs),
 });
 
+/** Whether two identities are of the same file, unchanged (device, inode, size and times). */
+export const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
+  a.dev === b.dev &&
+  a.ino === b.ino &&
+  a.size === b.size &&
+  a.mtimeNs === b.mtimeNs &&
+  a.ctimeNs === b.ctimeNs;
+
 /** What writeLockfileAtomic wrote: the file, and its bytes or where its entries are. */
 export interface LockfileWrite {
   /** The bytes, when they were held whole (read, given, or a lockfile of the slow path). */
@@ -509,7 +497,7 @@ export const copyLockfileAtomic = async (
     throw error;
   }
   try {
-    if (!sameIdentity(identityOf(await source.stat({ bigint: true })), written.identity))
+    if (!sameFile(identityOf(await source.stat({ bigint: true })), written.identity))
       return undefined;
     const size = Number(written.identity.size);
     const { identity } = await replaceAtomic(path, async (handle) => {
@@ -528,10 +516,3 @@ export const copyLockfileAtomic = async (
     await source.close();
   }
 };
-
-const sameIdentity = (a: FileIdentity, b: FileIdentity): boolean =>
-  a.dev === b.dev &&
-  a.ino === b.ino &&
-  a.size === b.size &&
-  a.mtimeNs === b.mtimeNs &&
-  a.ctimeNs === b.ctimeNs;
