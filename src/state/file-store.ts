@@ -4,13 +4,14 @@ import type { Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
 import { JOURNAL_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import { forgetIndex, identityAt, indexedLockfile, sameFile, writeIndex } from './lock-index.js';
+import { forgetIndex, identityAt, indexedLockfile, writeIndex } from './lock-index.js';
 import {
   bytesRead,
   emptyLockfile,
   type LockfileWrite,
   lockfileChanged,
   readLockfile,
+  sameFile,
   serializeLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';

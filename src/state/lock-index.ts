@@ -3,7 +3,7 @@ import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrorCode } from './dir.js';
 import type { EntryLayout, FileIdentity, LockfileWrite } from './lockfile.js';
-import { identityOf } from './lockfile.js';
+import { identityOf, sameFile } from './lockfile.js';
 import { isGoodEntry } from './lockfile-shape.js';
 import { recurringKey } from './retention.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
@@ -66,13 +66,6 @@ const summaries = new WeakMap<object, CallsSummary>();
 export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
 
 const indexPath = (stateDir: string): string => join(stateDir, INDEX_FILE);
-
-export const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
-  a.dev === b.dev &&
-  a.ino === b.ino &&
-  a.size === b.size &&
-  a.mtimeNs === b.mtimeNs &&
-  a.ctimeNs === b.ctimeNs;
 
 /**
  * Where each entry of `bytes` (serializeLockfile of `lock`) sits; undefined when the text
