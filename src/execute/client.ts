@@ -45,30 +45,6 @@ const ATTEMPT_LINE = `\r\n${ATTEMPT_HEADER}: `;
 const REGISTRY = Symbol.for('callops.execute.sent-attempts');
 
 /**
- * The bound of one request as a whole: its signal aborts when `timeoutMs` passes (then
- * `timedOut()` is true) or when the run's `signal` aborts. `end()` once the request settled.
- */
-export function boundAttempt(timeoutMs: number, signal?: AbortSignal) {
-  const attempt = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    attempt.abort();
-  }, timeoutMs);
-  const forward = () => attempt.abort();
-  if (signal?.aborted) attempt.abort();
-  else signal?.addEventListener('abort', forward, { once: true });
-  return {
-    signal: attempt.signal,
-    timedOut: () => timedOut,
-    end: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
-    },
-  };
-}
-
-/**
  * What undici is given as an attempt's `signal`: the one listener undici adds, called once
  * when the attempt is cut short. Far lighter than an AbortController and an EventTarget
  * listener for every request; undici takes any object with add/removeEventListener.
@@ -83,9 +59,28 @@ class AttemptSignal {
   /** Settled: nothing is aborted any more. */
   done = false;
   #listener: (() => void) | undefined;
+  /** The run's signal, when one was given, and what it is told to call on abort. */
+  #run: AbortSignal | undefined;
+  #forward: (() => void) | undefined;
 
-  constructor(deadline: number) {
+  constructor(deadline: number, run?: AbortSignal) {
     this.deadline = deadline;
+    if (run === undefined) return;
+    if (run.aborted) {
+      this.aborted = true;
+      return;
+    }
+    this.#run = run;
+    this.#forward = () => this.abort(false);
+    run.addEventListener('abort', this.#forward, { once: true });
+  }
+
+  /** Over: the run's signal no longer reaches it. */
+  end(): void {
+    this.done = true;
+    if (this.#forward !== undefined) this.#run?.removeEventListener('abort', this.#forward);
+    this.#forward = undefined;
+    this.#run = undefined;
   }
 
   addEventListener(_type: 'abort', listener: () => void): void {
@@ -158,16 +153,19 @@ export function deadlineQueue(timeoutMs: number, now: () => number = () => perfo
   }
 
   return {
-    /** A signal that aborts when the timeout passes; `settle` it once the attempt is over. */
-    start(): AttemptSignal {
-      const signal = new AttemptSignal(now() + timeoutMs);
-      queue.push(signal);
+    /**
+     * A signal that aborts when the timeout passes (then `timedOut`) or when the run's
+     * `signal` aborts; `settle` it once the attempt is over.
+     */
+    start(signal?: AbortSignal): AttemptSignal {
+      const attempt = new AttemptSignal(now() + timeoutMs, signal);
+      queue.push(attempt);
       if (timer === undefined) arm();
-      return signal;
+      return attempt;
     },
-    settle(signal: AttemptSignal): void {
-      signal.done = true;
-      if (queue[head] === signal) {
+    settle(attempt: AttemptSignal): void {
+      attempt.end();
+      if (queue[head] === attempt) {
         dropSettled();
         if (queue.length === 0) arm();
       }
@@ -235,11 +233,8 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
    */
   async function post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult> {
     const attemptId = randomUUID();
-    const bound = deadlines.start();
     // The run's own signal, when one is given, cuts the attempt short too.
-    const forward = signal === undefined ? undefined : () => bound.abort(false);
-    if (signal?.aborted) bound.abort(false);
-    else if (forward !== undefined) signal?.addEventListener('abort', forward, { once: true });
+    const bound = deadlines.start(signal);
     try {
       const response = await pool.request({
         method: 'POST',
@@ -273,7 +268,6 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       return { kind: 'error', sent: sentNow, ...describeError(error) };
     } finally {
       deadlines.settle(bound);
-      if (forward !== undefined) signal?.removeEventListener('abort', forward);
       sent.delete(attemptId);
     }
   }

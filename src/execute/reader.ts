@@ -1,9 +1,9 @@
 import { Pool } from 'undici';
 import {
   BACKSTOP_MS,
-  boundAttempt,
   CONNECT_TIMEOUT_MS,
   callsPath,
+  deadlineQueue,
   describeError,
   KEEP_ALIVE_TIMEOUT_MS,
   readCapped,
@@ -81,17 +81,18 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
     bodyTimeout: target.requestTimeoutMs + BACKSTOP_MS,
   });
   const timeoutMessage = `the request timeout of ${seconds(target.requestTimeoutMs)} passed`;
+  const deadlines = deadlineQueue(target.requestTimeoutMs);
 
   /** One GET, bounded as a whole by the target's request timeout; the body parsed as JSON. */
   async function get(path: string, signal?: AbortSignal): Promise<ReadResult<unknown>> {
     const what = `GET ${path.slice(calls.length - '/Calls'.length).split('?')[0]}`;
-    const bound = boundAttempt(target.requestTimeoutMs, signal);
+    const bound = deadlines.start(signal);
     try {
       const response = await pool.request({
         method: 'GET',
         path,
         headers: { authorization: `Bearer ${target.apiKey}`, accept: 'application/json' },
-        signal: bound.signal,
+        signal: bound,
       });
       const body = await readCapped(response.body, MAX_LIST_BYTES);
       const status = response.statusCode;
@@ -109,7 +110,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         };
       }
       if (body.error !== undefined) {
-        return fail(`${what}: ${bound.timedOut() ? timeoutMessage : body.error}`);
+        return fail(`${what}: ${bound.timedOut ? timeoutMessage : body.error}`);
       }
       if (body.truncated) {
         return fail(
@@ -130,10 +131,10 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         return fail(`${what}: the answer is not JSON`);
       }
     } catch (error) {
-      if (bound.timedOut() && !signal?.aborted) return fail(`${what}: ${timeoutMessage}`);
+      if (bound.timedOut && !signal?.aborted) return fail(`${what}: ${timeoutMessage}`);
       return fail(`${what}: ${describeError(error).message}`);
     } finally {
-      bound.end();
+      deadlines.settle(bound);
     }
   }
 
