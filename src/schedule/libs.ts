@@ -16,15 +16,12 @@ const require = createRequire(import.meta.url);
 
 const BUNDLED = fileURLToPath(new URL('../bundle/schedule-libs.cjs', import.meta.url));
 
-type Cron = Pick<typeof import('cron'), 'CronTime' | 'validateCronExpression'>;
-
 interface Libs {
   readonly CronTime: typeof import('cron/dist/time.js').CronTime;
   readonly luxon: typeof import('luxon');
 }
 
 let libs: Libs | undefined;
-let cronModule: Cron | undefined;
 
 const load = (): Libs => {
   if (libs === undefined) {
@@ -44,14 +41,6 @@ const load = (): Libs => {
 
 export const luxon = (): typeof import('luxon') => load().luxon;
 
-/** cron's parser alone: its index also loads its job runner, and with it child_process. */
-export const cron = (): Cron => {
-  if (cronModule === undefined) {
-    const { CronTime } = load();
-    cronModule = { CronTime, validateCronExpression: CronTime.validateCronExpression };
-  }
-  return cronModule;
-};
 /** The fields in which cron's parser keeps the values a field admits (as object keys). */
 export const CRON_UNITS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const;
 
@@ -70,7 +59,9 @@ interface Parser {
  * expression never needs. A property test holds this equal to `new CronTime(expression)`.
  */
 export const parseCronExpression = (expression: string): ParsedCron => {
-  const parsed = Object.create(cron().CronTime.prototype) as Record<string, unknown> & Parser;
+  // cron's parser alone (cron/dist/time.js): its index also loads its job runner, and with it
+  // child_process.
+  const parsed = Object.create(load().CronTime.prototype) as Record<string, unknown> & Parser;
   for (const unit of CRON_UNITS) parsed[unit] = {};
   parsed.realDate = false;
   parsed.source = expression;
