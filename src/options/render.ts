@@ -1,13 +1,11 @@
 import { CALL_KEYS, type KeyRow, SCHEDULE_KEYS } from './keys.js';
 import { buildCallsSchema, buildConfigSchema } from './schema.js';
 import { OPTION_GROUP_TITLES, type OptionGroup, optionsInGroup } from './table.js';
+import { SCHEMA_FILES } from './validator-files.js';
 
 /** The generated artefacts: schema files and the README's option reference. */
 
-export const SCHEMA_FILES = {
-  calls: 'schemas/callops-calls.schema.json',
-  config: 'schemas/callops-config.schema.json',
-} as const;
+export { SCHEMA_FILES };
 
 export const README_START = '<!-- options:start -->';
 export const README_END = '<!-- options:end -->';

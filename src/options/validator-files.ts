@@ -5,11 +5,11 @@ export const VALIDATOR_FILES = {
 } as const;
 
 /**
- * The schema file each validator was generated from (the same paths as render.ts's
- * SCHEMA_FILES, kept here so that `validate` reads them without loading the renderer): read
- * only to explain errors.
+ * The generated JSON Schema files, each the source of the validator of the same name (and
+ * read by `validate` only to explain errors): here, so that `validate` reads them without
+ * loading the renderer that writes them.
  */
-export const VALIDATOR_SCHEMAS = {
+export const SCHEMA_FILES = {
   calls: 'schemas/callops-calls.schema.json',
   config: 'schemas/callops-config.schema.json',
 } as const;

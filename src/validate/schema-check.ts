@@ -4,7 +4,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { requireWithCodeCache } from '../config/compile-cache.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { VAR_PATTERN } from '../options/fragments.js';
-import { VALIDATOR_FILES, VALIDATOR_SCHEMAS } from '../options/validator-files.js';
+import { SCHEMA_FILES, VALIDATOR_FILES } from '../options/validator-files.js';
 import type { Diagnostic } from './diagnostic.js';
 import { explainErrors, type SchemaProblem, unescapePointer } from './schema-errors.js';
 
@@ -38,17 +38,15 @@ const present = (file: string): boolean => {
  * The compile fallback (Ajv, the option table, the schema builders) is loaded only when a
  * generated module or schema file is missing; with all present, `validate` never needs it.
  */
-const fallback = [...Object.values(VALIDATOR_FILES), ...Object.values(VALIDATOR_SCHEMAS)].every(
-  present,
-)
+const fallback = [...Object.values(VALIDATOR_FILES), ...Object.values(SCHEMA_FILES)].every(present)
   ? undefined
   : await import('./schema-compile.js');
 
 /** Reads a generated schema file once, when an error is first explained. */
-const schemaFile = (which: keyof typeof VALIDATOR_SCHEMAS): (() => Record<string, unknown>) => {
+const schemaFile = (which: keyof typeof SCHEMA_FILES): (() => Record<string, unknown>) => {
   let schema: Record<string, unknown> | undefined;
   return () => {
-    schema ??= JSON.parse(readFileSync(generated(VALIDATOR_SCHEMAS[which]), 'utf8')) as Record<
+    schema ??= JSON.parse(readFileSync(generated(SCHEMA_FILES[which]), 'utf8')) as Record<
       string,
       unknown
     >;
