@@ -48,9 +48,10 @@ const ownImportMetaUrl = {
   },
 };
 
-/** Every non-ASCII UTF-16 unit as a `\uXXXX` escape. */
-const ascii = (text) =>
-  text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Every non-ASCII UTF-16 unit as a `\uXXXX` escape (tsc has just compiled it into dist/). */
+const { asciiOnly: ascii } = await import(
+  new URL('../dist/options/ascii.js', import.meta.url).href
+);
 
 await rm(OUT, { recursive: true, force: true });
 const result = await build({

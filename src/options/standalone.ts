@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { newAjv } from './ajv.js';
+import { asciiOnly } from './ascii.js';
 import { buildCallsSchema, buildConfigSchema } from './schema.js';
 import { VALIDATOR_FILES } from './validator-files.js';
 
@@ -18,6 +19,7 @@ import { VALIDATOR_FILES } from './validator-files.js';
 
 const require = createRequire(import.meta.url);
 
+export { asciiOnly } from './ascii.js';
 export { VALIDATOR_FILES } from './validator-files.js';
 
 const HEADER = '// Generated from src/options/ by `npm run schema`; do not edit by hand.\n';
@@ -47,10 +49,6 @@ export const withoutProse = (schema: Json): Json => {
   }
   return out;
 };
-
-/** Source text with every non-ASCII UTF-16 unit written as `\uXXXX` (same meaning in JS). */
-export const asciiOnly = (code: string): string =>
-  code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const renderModule = (schema: Record<string, unknown>): string => {
   const standalone =
