@@ -70,29 +70,35 @@ const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
+/** A core-schema integer's value, or NOT_RESOLVED. */
+const resolveInt = (source: string): number | typeof NOT_RESOLVED => {
+  if (INT.test(source)) return Number.parseInt(source, 10);
+  if (INT_OCT.test(source)) return Number.parseInt(source.slice(2), 8);
+  if (INT_HEX.test(source)) return Number.parseInt(source.slice(2), 16);
+  return NOT_RESOLVED;
+};
+
+/** A core-schema float's value, or NOT_RESOLVED. */
+const resolveFloat = (source: string): number | typeof NOT_RESOLVED => {
+  if (FLOAT_SPECIAL.test(source)) {
+    if (source.slice(-3).toLowerCase() === 'nan') return Number.NaN;
+    return source.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  if (FLOAT_EXP.test(source) || FLOAT.test(source)) return Number.parseFloat(source);
+  return NOT_RESOLVED;
+};
+
 const intTag = defineScalarTag<number>('tag:yaml.org,2002:int', {
   implicit: true,
   implicitFirstChars: ['-', '+', ...'0123456789'],
-  resolve: (source) => {
-    if (INT.test(source)) return Number.parseInt(source, 10);
-    if (INT_OCT.test(source)) return Number.parseInt(source.slice(2), 8);
-    if (INT_HEX.test(source)) return Number.parseInt(source.slice(2), 16);
-    return NOT_RESOLVED;
-  },
+  resolve: resolveInt,
   identify: (value) => Number.isInteger(value),
 });
 
 const floatTag = defineScalarTag<number>('tag:yaml.org,2002:float', {
   implicit: true,
   implicitFirstChars: ['-', '+', '.', ...'0123456789'],
-  resolve: (source) => {
-    if (FLOAT_SPECIAL.test(source)) {
-      if (source.slice(-3).toLowerCase() === 'nan') return Number.NaN;
-      return source.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-    }
-    if (FLOAT_EXP.test(source) || FLOAT.test(source)) return Number.parseFloat(source);
-    return NOT_RESOLVED;
-  },
+  resolve: resolveFloat,
   identify: (value) => typeof value === 'number',
 });
 
@@ -232,14 +238,10 @@ const plainValue = (source: string): unknown => {
   const first = source.charCodeAt(0);
   // Only text starting with a digit, a sign or a dot can be a number.
   if ((first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46) {
-    if (INT.test(source)) return Number.parseInt(source, 10);
-    if (INT_OCT.test(source)) return Number.parseInt(source.slice(2), 8);
-    if (INT_HEX.test(source)) return Number.parseInt(source.slice(2), 16);
-    if (FLOAT_SPECIAL.test(source)) {
-      if (source.slice(-3).toLowerCase() === 'nan') return Number.NaN;
-      return source.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-    }
-    if (FLOAT_EXP.test(source) || FLOAT.test(source)) return Number.parseFloat(source);
+    const int = resolveInt(source);
+    if (int !== NOT_RESOLVED) return int;
+    const float = resolveFloat(source);
+    if (float !== NOT_RESOLVED) return float;
   }
   return source;
 };
