@@ -6,6 +6,7 @@ import { decodeText } from './decode.js';
 import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { findFiles } from './find.js';
+import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
 import { type RecipientsFile, readAllRecipients, recipientsPath } from './recipients.js';
@@ -49,14 +50,6 @@ interface Read {
 }
 
 const posix = (path: string): string => path.split(sep).join('/');
-
-const ioMessage = (error: unknown): string => {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'file does not exist';
-  if (code === 'EACCES' || code === 'EPERM') return 'cannot read file: permission denied';
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  return `cannot read file (${code ?? String(error)})`;
-};
 
 /**
  * Reads one file: its bytes, or the problem that stops it being read. Synchronously: a call

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
+import { ioMessage } from './io-message.js';
 import { formatMiB } from './limits.js';
 import type { SourceFile } from './types.js';
 
@@ -36,13 +37,6 @@ export const recipientsOf = (file: SourceFile): string[] =>
     });
   });
 
-const readProblem = (error: unknown): string => {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'file does not exist';
-  if (code === 'EACCES' || code === 'EPERM') return 'cannot read file: permission denied';
-  return `cannot read file (${code ?? String(error)})`;
-};
-
 /** Finds one recipients CSV: a regular file within the size limit (its bytes are read later). */
 export const readRecipients = async (
   root: string,
@@ -59,7 +53,7 @@ export const readRecipients = async (
       };
     return { absolute, size: info.size, mtimeMs: info.mtimeMs };
   } catch (error) {
-    return { problem: readProblem(error) };
+    return { problem: ioMessage(error) };
   }
 };
 
@@ -117,7 +111,7 @@ export function* recipientsChunks(
   try {
     fd = openSync(found.absolute, 'r');
   } catch (error) {
-    throw new RecipientsUnreadable(readProblem(error));
+    throw new RecipientsUnreadable(ioMessage(error));
   }
   try {
     const info = fstatSync(fd);
@@ -193,7 +187,7 @@ class FileBytes implements RowBytes {
     try {
       fd = openSync(this.found.absolute, 'r');
     } catch (error) {
-      throw changed(this.file, readProblem(error));
+      throw changed(this.file, ioMessage(error));
     }
     try {
       const info = fstatSync(fd);
