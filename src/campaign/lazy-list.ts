@@ -66,15 +66,20 @@ export class Numbers {
   }
 }
 
-const isIndex = (key: string | symbol): boolean => {
-  if (typeof key !== 'string' || key.length === 0) return false;
+/**
+ * Whether `key` is an array index as JavaScript has them (digits without a leading zero,
+ * below 2^32 - 1): the keys an array's elements are read by, and those JSON.stringify writes
+ * first in an object.
+ */
+export const isArrayIndex = (key: string | symbol): boolean => {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 10) return false;
   const first = key.charCodeAt(0);
   if (first < 48 || first > 57 || (first === 48 && key.length > 1)) return false;
   for (let i = 1; i < key.length; i += 1) {
     const c = key.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
-  return true;
+  return key.length < 10 || Number(key) < 2 ** 32 - 1;
 };
 
 const readOnly = (): never => {
@@ -171,7 +176,7 @@ export const lazyList = <T>(runs: readonly Run<T>[]): readonly T[] => {
   const target: T[] = [];
   const list: readonly T[] = new Proxy(target, {
     get(t, key, receiver) {
-      if (isIndex(key)) {
+      if (isArrayIndex(key)) {
         const index = Number(key as string);
         return index < length ? at(index) : undefined;
       }
@@ -181,11 +186,11 @@ export const lazyList = <T>(runs: readonly Run<T>[]): readonly T[] => {
       return Reflect.get(t, key, receiver);
     },
     has(t, key) {
-      if (isIndex(key)) return Number(key as string) < length;
+      if (isArrayIndex(key)) return Number(key as string) < length;
       return Reflect.has(t, key);
     },
     getOwnPropertyDescriptor(t, key) {
-      if (isIndex(key)) {
+      if (isArrayIndex(key)) {
         const index = Number(key as string);
         return index < length
           ? { value: at(index), writable: false, enumerable: true, configurable: true }

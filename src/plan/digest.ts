@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RowDefinition } from '../campaign/expand.js';
+import { isArrayIndex } from '../campaign/lazy-list.js';
 import { canonicalJson, sha256 } from '../validate/definition.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { PlanItem } from './types.js';
@@ -48,10 +49,6 @@ export const definitionsOf = (calls: readonly CallDefinition[]): Record<string, 
       for (const call of calls) yield [call.name, call.definition] as const;
     })(),
   );
-
-/** A key that JSON.stringify writes before the others: an array index, in ascending order. */
-const isArrayIndex = (key: string): boolean =>
-  /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 
 /**
  * `definitionsOf(calls)`'s entries in the order `JSON.stringify` writes them (array-index
