@@ -52,6 +52,14 @@ const RESULT = { doubled: 42, joined: join('a', '21'), dash: '—', file: true }
 
 const entriesIn = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8'));
 
+/** Loads once into `dir`, and the path of the one entry that wrote. */
+const firstEntry = (dir: string): string => {
+  load(dir);
+  const entries = entriesIn(dir);
+  expect(entries).toHaveLength(1);
+  return join(dir, entries[0] ?? '');
+};
+
 describe('requireWithCodeCache', () => {
   it('writes an entry on a miss, private to the user, and reads it on the next start', () => {
     const dir = join(work, 'fresh', 'cache');
@@ -67,10 +75,7 @@ describe('requireWithCodeCache', () => {
 
   it('ignores an entry whose bytes were damaged, and writes it again', () => {
     const dir = join(work, 'corrupt');
-    load(dir);
-    const entries = entriesIn(dir);
-    expect(entries).toHaveLength(1);
-    const path = join(dir, entries[0] ?? '');
+    const path = firstEntry(dir);
     const bytes = readFileSync(path);
     for (let i = 40; i < bytes.length; i += 7) bytes[i] = (bytes[i] ?? 0) ^ 0x5a;
     writeFileSync(path, bytes);
@@ -80,10 +85,7 @@ describe('requireWithCodeCache', () => {
 
   it('compiles afresh when V8 rejects an entry (made for other code), and writes it again', () => {
     const dir = join(work, 'rejected');
-    load(dir);
-    const entries = entriesIn(dir);
-    expect(entries).toHaveLength(1);
-    const path = join(dir, entries[0] ?? '');
+    const path = firstEntry(dir);
     // A well-formed entry (digest right) whose payload is V8 data of another source.
     const other = join(work, 'other.cjs');
     writeFileSync(other, 'module.exports = 1;\n');
