@@ -22,8 +22,9 @@ import {
  *
  * Never read here: text with tabs, carriage returns, control and other special characters
  * (BOM, NEL, line and paragraph separators), document end markers (`...`), directives,
- * `?` keys; documents with anchors, aliases, tags or block scalars (`|`, `>`), and plain
- * text starting with a reserved indicator (`@`, backquote, `%`).
+ * `?` keys; documents with anchors, aliases, tags or block scalars (`|`, `>`), keys whose
+ * `:` is far from their start, and plain text starting with a reserved indicator (`@`,
+ * backquote, `%`).
  */
 const UNSAFE_TEXT =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
@@ -31,16 +32,54 @@ const UNSAFE_TEXT =
 
 const RESERVED_START = new Set(['@', '`', '%']);
 
+/**
+ * How far the `:` after a key may be from the key's start. `yaml` refuses an implicit key
+ * whose `:` is more than 1024 characters after its start (in a block map or a flow list);
+ * the event parser has no such limit. A key's text is at most MAX_KEY characters, but its
+ * source can be several times longer (`"\x41"` is one character) and spaces may stand
+ * before its `:`. Checked for every key (flow maps too) and kept under 1024, so that the two
+ * never disagree at the edge.
+ */
+const MAX_KEY_SOURCE = 1000;
+
+/**
+ * Whether the key scalar `event` is followed, after spaces only, by a `:` at most
+ * MAX_KEY_SOURCE characters after its start. A key with anything else before its `:` (a
+ * line break, a comment; or no `:` at all, as in `{ a, b }`) is left to `yaml` too.
+ */
+const shortKey = (event: Event, text: string): boolean => {
+  if (event.type !== EVENT_ID.SCALAR || event.valueStart < 0) return false;
+  const quoted =
+    event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+  const start = quoted ? event.valueStart - 1 : event.valueStart;
+  let at = quoted ? event.valueEnd + 1 : event.valueEnd;
+  while (text.charCodeAt(at) === 32) at += 1;
+  return text.charCodeAt(at) === 58 && at - start <= MAX_KEY_SOURCE;
+};
+
 /** Whether the parsed events hold only what `yaml` and this parser read alike. */
 const plainEvents = (events: readonly Event[], text: string): boolean => {
+  // Per open collection: null for a list; for a map, whether its next node is a key.
+  const open: (boolean | null)[] = [];
   for (const event of events) {
+    if (event.type === EVENT_ID.POP) {
+      open.pop();
+      continue;
+    }
+    if (event.type === EVENT_ID.DOCUMENT) {
+      if (event.explicitEnd || event.directives.length > 0) return false;
+      open.length = 0;
+      continue;
+    }
+    const last = open.length - 1;
+    const top = open[last];
+    if (top === true && !shortKey(event, text)) return false;
+    if (top !== undefined && top !== null) open[last] = !top;
     switch (event.type) {
-      case EVENT_ID.DOCUMENT:
-        if (event.explicitEnd || event.directives.length > 0) return false;
-        break;
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING:
         if (event.anchorStart !== -1 || event.tagStart !== -1) return false;
+        open.push(event.type === EVENT_ID.MAPPING ? true : null);
         break;
       case EVENT_ID.SCALAR:
         if (event.anchorStart !== -1 || event.tagStart !== -1) return false;
@@ -58,7 +97,7 @@ const plainEvents = (events: readonly Event[], text: string): boolean => {
   return true;
 };
 
-/** Keys this long are left to `yaml`, which refuses implicit keys over 1024 characters. */
+/** Keys longer than this are left to `yaml` (and see MAX_KEY_SOURCE for their source). */
 const MAX_KEY = 256;
 
 // The YAML 1.2 core schema's numbers exactly as `yaml` resolves them (js-yaml's own core
