@@ -1,19 +1,29 @@
 #!/usr/bin/env -S node --
+// CommonJS (bin/package.json), as is everything a command loads: an ES module entry would
+// start Node's ES module loader, which costs a start about as much as loading the CLI.
 // `--version` is answered before the CLI loads: it needs only package.json.
+'use strict';
+
 const args = process.argv.slice(2);
 let first = 0;
 while (args[first] === '-C' && args.length - first >= 2) first += 2;
 const asked = args[first];
+const COMMANDS = new Set(
+  'validate plan apply run status resolve report receive unlock state simulator schema init demo'.split(
+    ' ',
+  ),
+);
 
 if (asked === '--version' || asked === '-V' || asked === 'version') {
-  const { VERSION } = await import('../dist/cli/version.js');
+  // src/cli/version.ts, bundled (scripts/bundle.mjs).
+  const { VERSION } = require('../dist/bundle/version.cjs');
   process.stdout.write(`${VERSION}\n`);
 } else {
   // Node >= 22.1 caches the compiled code of every module itself (the generated validators
   // have their own cache on any version: src/config/compile-cache.ts). CALLOPS_CACHE_DIR
   // places it (under node/), `off` turns it off.
   const cacheDir = process.env.CALLOPS_CACHE_DIR;
-  const nodeModule = await import('node:module');
+  const nodeModule = require('node:module');
   if (typeof nodeModule.enableCompileCache === 'function' && cacheDir !== 'off') {
     try {
       nodeModule.enableCompileCache(cacheDir ? `${cacheDir}/node` : undefined);
@@ -21,9 +31,17 @@ if (asked === '--version' || asked === '-V' || asked === 'version') {
       // No cache: the same modules, compiled as usual.
     }
   }
-  // The bundle of dist/ (scripts/bundle.mjs): one module and lazily loaded chunks.
-  const { main } = await import('../dist/bundle/main.js');
-  await main(args).then(
+  // The bundle of dist/ as one CommonJS file (scripts/bundle.mjs), compiled from V8's code
+  // cache (src/config/compile-cache.ts, bundled), which Node 20 keeps for no ES module: one
+  // entry per command, holding the functions that command runs.
+  const { requireWithCodeCache } = require('../dist/bundle/loader.cjs');
+  const bundle = require('node:path').join(__dirname, '../dist/bundle/cli.cjs');
+  const { main } = requireWithCodeCache(
+    bundle,
+    undefined,
+    COMMANDS.has(asked) ? asked : 'other',
+  ).exports;
+  main(args).then(
     (code) => {
       process.exitCode = code;
     },

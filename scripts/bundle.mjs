@@ -1,26 +1,32 @@
 #!/usr/bin/env node
-// Bundles the CLI's own modules, as tsc compiled them into dist/, into dist/bundle/ (run by
-// `npm run build` after tsc): the modules every command needs in main.js, and the rest in
-// chunks that the commands' dynamic imports load only when they run. Loading a few chunks
-// instead of some seventy modules saves the ES module loader's per-module resolution and
-// bookkeeping at every start. Dependencies stay external (node_modules), but for two that
-// need nothing of their own location: csv-parse (eleven small ES modules) and js-yaml (one
-// module with three non-ASCII characters, which made Node read all 130 KB of it as a
-// two-byte string). Tests and the bench still import the modules of dist/ themselves;
-// bin/callops.js imports the bundle.
+// Bundles the CLI's own modules, as tsc compiled them into dist/, into one CommonJS file,
+// dist/bundle/cli.cjs (run by `npm run build` after tsc), that bin/callops.js loads through the
+// compile cache (src/config/compile-cache.ts): Node 20 keeps no code cache for ES modules, so
+// an ES module bundle is parsed and the functions a command calls are compiled at every start,
+// while V8's cached code for this file needs neither. One file instead of some seventy modules
+// also saves the ES module loader's per-module resolution and bookkeeping. Every module is in
+// it; a dynamic import becomes a call of the module's initialiser, which runs that module only
+// when a command needs it, as the import did. Dependencies stay external (node_modules, all of
+// which ship CommonJS, required where the modules imported them), but for two that need
+// nothing of their own location: csv-parse (eleven small ES modules) and js-yaml (one module
+// with three non-ASCII characters, which made Node read all 130 KB of it as a two-byte
+// string). Tests and the bench still import the modules of dist/ themselves.
 //
 // The output is pure ASCII: esbuild escapes strings, and the few characters left in regular
 // expressions and comments are written as \uXXXX too (the same meaning there), so that V8
-// reads every chunk as a one-byte string.
+// reads every file as a one-byte string.
 //
-// Each module's `import.meta.url` is rewritten to the URL of its own file in dist/, so that
-// paths relative to it (schemas/, package.json, createRequire) resolve as they do unbundled.
-// dist/bundle/meta.json (esbuild's metafile) says which modules each chunk holds.
+// Each module's `import.meta.url` is rewritten to the URL of its own file in dist/ (from the
+// bundle's own location), so that paths relative to it (schemas/, package.json,
+// createRequire) resolve as they do unbundled; the one top-level `await import()` (the
+// validators' compile fallback) becomes a `require`, the same module loaded synchronously,
+// and so do the others, inside async functions. dist/bundle/meta.json (esbuild's metafile)
+// says which modules the bundle holds.
 //
 // cron's parser and luxon (the schedule checks' libraries, CommonJS, 270 KB in five files)
 // are bundled apart, into one CommonJS file, dist/bundle/schedule-libs.cjs, that
-// src/schedule/libs.ts loads through the compile cache (src/config/compile-cache.ts) on first
-// use: V8's cached code instead of their resolution, reads and compilation at every start.
+// src/schedule/libs.ts loads through the compile cache on first use: V8's cached code instead
+// of their resolution, reads and compilation at every start.
 //
 // The licences of the bundled packages are copied into dist/bundle/THIRD-PARTY-LICENSES.txt.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,44 +41,121 @@ const BUNDLED = new Set(['csv-parse', 'js-yaml']);
 const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
-const ownImportMetaUrl = {
-  name: 'own-import-meta-url',
-  setup(b) {
-    b.onLoad({ filter: /\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
-      const own = relative(OUT, args.path).split(sep).join('/');
-      const url = `new URL(${JSON.stringify(own)}, import.meta.url).href`;
-      return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
-    });
-  },
-};
-
 /** Every non-ASCII UTF-16 unit as a `\uXXXX` escape (tsc has just compiled it into dist/). */
 const { asciiOnly: ascii } = await import(
   new URL('../dist/options/ascii.js', import.meta.url).href
 );
 
+/** The bundle's own URL, set at its top (its `__filename` is where it was loaded from). */
+const BUNDLE_URL = '__callopsBundleUrl';
+const BANNER = `'use strict';\nvar ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;`;
+const ownModules = {
+  name: 'own-modules',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (args.path.includes(`${sep}node_modules${sep}`)) return { contents: text, loader: 'js' };
+      const own = relative(OUT, args.path).split(sep).join('/');
+      const url = `new URL(${JSON.stringify(own)}, ${BUNDLE_URL}).href`;
+      return {
+        contents: text.replaceAll('import.meta.url', url).replaceAll('await import(', 'require('),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// undici (the gateway client's HTTP library, CommonJS, some ninety files) is bundled apart, into
+// dist/bundle/undici.cjs, loaded through the compile cache when a command first sends a
+// request: the bundle's `undici` is this small module. Should the file be missing, undici
+// loads from node_modules as before.
+const cachedUndici = {
+  name: 'cached-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      args.namespace === 'cached-undici'
+        ? { path: 'undici', external: true }
+        : { path: 'undici', namespace: 'cached-undici' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'cached-undici' }, () => ({
+      contents: [
+        "const { requireWithCodeCache } = require('./compile-cache.js');",
+        'let undici;',
+        'try {',
+        "  undici = requireWithCodeCache(require('node:path').join(__dirname, 'undici.cjs')).exports;",
+        '} catch {',
+        "  undici = require('undici');",
+        '}',
+        'module.exports = undici;',
+        '',
+      ].join('\n'),
+      resolveDir: join(DIST, 'config'),
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(OUT, { recursive: true, force: true });
-const result = await build({
+await mkdir(OUT, { recursive: true });
+const cli = await build({
   absWorkingDir: ROOT,
-  entryPoints: { main: join(DIST, 'cli/main.js') },
-  outdir: OUT,
+  entryPoints: [join(DIST, 'cli/main.js')],
+  outfile: join(OUT, 'cli.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external,
-  chunkNames: 'chunk-[hash]',
+  // A dynamic import that is left (not awaited at once) is a require in a promise too.
+  supported: { 'dynamic-import': false },
+  banner: { js: BANNER },
   metafile: true,
   write: false,
   logLevel: 'warning',
-  plugins: [ownImportMetaUrl],
+  plugins: [ownModules, cachedUndici],
 });
-await mkdir(OUT, { recursive: true });
-for (const file of result.outputFiles) await writeFile(file.path, ascii(file.text));
-await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(result.metafile, null, 1)}\n`);
+for (const file of cli.outputFiles) await writeFile(file.path, ascii(file.text));
+await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(cli.metafile, null, 1)}\n`);
+
+// What bin/callops.js loads before the CLI, as CommonJS too: the version alone (for
+// `--version`), and the compile cache's loader (which then loads dist/bundle/cli.cjs).
+const entries = await build({
+  absWorkingDir: ROOT,
+  entryPoints: {
+    version: join(DIST, 'cli/version.js'),
+    loader: join(DIST, 'config/compile-cache.js'),
+  },
+  outdir: OUT,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  banner: { js: BANNER },
+  write: false,
+  logLevel: 'warning',
+  plugins: [ownModules],
+});
+for (const file of entries.outputFiles) await writeFile(file.path, ascii(file.text));
+
+const undici = await build({
+  absWorkingDir: ROOT,
+  stdin: {
+    contents: "module.exports = require('undici');\n",
+    resolveDir: ROOT,
+    sourcefile: 'undici.cjs',
+    loader: 'js',
+  },
+  outfile: join(OUT, 'undici.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  write: false,
+  logLevel: 'warning',
+});
+for (const file of undici.outputFiles) await writeFile(file.path, ascii(file.text));
 
 const SCHEDULE_LIBS = ['cron', 'luxon'];
 const scheduleLibs = await build({
@@ -105,7 +188,7 @@ const licence = async (name) => {
   const { version, license } = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
   return `${name}@${version} (${license})\n\n${(await readFile(join(dir, file), 'utf8')).trim()}\n`;
 };
-const licences = await Promise.all([...BUNDLED, ...SCHEDULE_LIBS].sort().map(licence));
+const licences = await Promise.all([...BUNDLED, ...SCHEDULE_LIBS, 'undici'].sort().map(licence));
 await writeFile(
   join(OUT, 'THIRD-PARTY-LICENSES.txt'),
   `Packages bundled into this directory, with their licences.\n\n${licences.join('\n\n')}`,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import {
   closeSync,
   constants,
@@ -15,13 +15,19 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 
 /**
- * A cache of V8's compiled code for the large generated modules (the schema validators), so
- * that a later start reads bytecode instead of parsing and compiling half a megabyte of
+ * A cache of V8's compiled code for the large CommonJS files a command runs (the CLI's own
+ * bundle, the generated schema validators, the bundled schedule libraries and undici), so
+ * that a later start reads bytecode instead of parsing and compiling megabytes of
  * JavaScript again. It holds compiled code only, never a result: a cache entry is keyed by
- * the module's exact text, the Node version and the architecture, and a missing, rejected,
- * corrupt or unwritable cache changes nothing but the time taken.
+ * the module's exact text (its CRC-32 and length, as Node's own compile cache keys a module),
+ * the Node version and the architecture, and a missing, rejected, corrupt or unwritable cache
+ * changes nothing but the time taken. CRC-32 rather than a cryptographic hash: the text and
+ * the entries are hashed at every start (over two megabytes for the CLI's bundle and the calls
+ * validator), and zlib's is several times faster than SHA-1; who could forge a collision could
+ * write the cache directory or dist/ themselves, and neither is read then.
  *
  * Where: `$CALLOPS_CACHE_DIR`, else `$XDG_CACHE_HOME/callops`, else
  * `<os.tmpdir()>/callops-compile-cache-<uid>`; `CALLOPS_CACHE_DIR=off` turns it off. The
@@ -55,14 +61,14 @@ const privateTo = (stat: { uid: number; mode: number }): boolean => {
   return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0);
 };
 
-const sha1 = (...parts: (string | Buffer)[]): Buffer => {
-  const hash = createHash('sha1');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
-};
+/** Entry layout: the CRC-32 of the payload (4 bytes, big-endian), then V8's cached data. */
+const DIGEST = 4;
 
-/** Entry layout: 20 bytes of SHA-1 over the payload, then V8's cached data. */
-const DIGEST = 20;
+const digest = (payload: Buffer): Buffer => {
+  const head = Buffer.allocUnsafe(DIGEST);
+  head.writeUInt32BE(crc32(payload));
+  return head;
+};
 
 const readEntry = (dir: string, path: string): Buffer | undefined => {
   let fd: number | undefined;
@@ -74,7 +80,7 @@ const readEntry = (dir: string, path: string): Buffer | undefined => {
     if (!stat.isFile() || !privateTo(stat) || stat.size <= DIGEST) return undefined;
     const entry = readFileSync(fd);
     const payload = entry.subarray(DIGEST);
-    return sha1(payload).equals(entry.subarray(0, DIGEST)) ? payload : undefined;
+    return entry.readUInt32BE(0) === crc32(payload) ? payload : undefined;
   } catch {
     return undefined;
   } finally {
@@ -88,7 +94,7 @@ const writeEntry = (dir: string, path: string, payload: Buffer): void => {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!privateTo(lstatSync(dir))) return;
-    writeFileSync(temporary, Buffer.concat([sha1(payload), payload]), { mode: 0o600 });
+    writeFileSync(temporary, Buffer.concat([digest(payload), payload]), { mode: 0o600 });
     renameSync(temporary, path);
   } catch {
     try {
@@ -107,20 +113,24 @@ const wrap = (source: string): string =>
  * Loads a CommonJS module file as `require` would (its own `require`, `module`, `exports`),
  * compiled from the code cache when there is a valid entry for this exact text. Without
  * one, the entry is written when the process exits: by then the functions the run called
- * have been compiled too, and a later start skips their compilation as well.
+ * have been compiled too, and a later start skips their compilation as well. A `variant`
+ * keeps entries apart for the same file (the CLI's bundle, one entry per command: each holds
+ * the functions its command runs).
  */
 export const requireWithCodeCache = (
   file: string,
   dir: string | null = compileCacheDir(),
+  variant = '',
 ): LoadedModule => {
   const bytes = readFileSync(file);
-  const source = wrap(bytes.toString('utf8'));
+  // Pure ASCII (the bundles are): read as Latin-1, the same text without UTF-8 decoding.
+  const source = wrap(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'));
   const entryPath =
     dir === null
       ? undefined
       : join(
           dir,
-          `${basename(file)}-${sha1(bytes, '\0', process.version, '\0', process.arch).toString('hex')}.v8`,
+          `${basename(file)}${variant === '' ? '' : `.${variant}`}-${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.length}-${process.version}-${process.arch}.v8`,
         );
   const cachedData = dir !== null && entryPath ? readEntry(dir, entryPath) : undefined;
   const script = new Script(source, {

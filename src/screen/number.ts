@@ -1,5 +1,3 @@
-import { hash } from 'node:crypto';
-
 /**
  * Phone numbers as do-not-call lists and per-number limits compare them: a leading `+` kept,
  * then the digits alone (`+1 (555) 010-0001` → `+15550100001`). Undefined when no digit is left.
@@ -17,7 +15,7 @@ export const normaliseNumber = (text: string): string | undefined => {
  */
 export const numberDigest = (normalised: string): string =>
   // One-shot: no Hash object per number (one is taken before every request).
-  `sha256:${hash('sha256', normalised, 'hex').slice(0, 16)}`;
+  `sha256:${process.getBuiltinModule('node:crypto').hash('sha256', normalised, 'hex').slice(0, 16)}`;
 
 /** A plain-string destination that is a phone number (not a SIP URI, user or Teams name). */
 const PHONE_TEXT = /^\+?[\d\s().-]+$/;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type RedialPolicy, redialPolicyOf } from '../campaign/redial.js';
 import type { PathSegments, Site, SourceDocument } from '../config/types.js';
 import type { CallEntry } from './calls.js';
@@ -52,7 +51,10 @@ export const definitionHash = (definition: {
 
 /** `sha256:<hex>` of a text: the form of every digest callops stores. */
 export const sha256 = (text: string): string =>
-  `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  `sha256:${crypto().createHash('sha256').update(text).digest('hex')}`;
+
+/** node:crypto on first use: `validate` computes no digest, and loading it costs a start. */
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 
 /** The raw `schedule` and `redial` of a merged call, for its digest, when it has either. */
 interface Hashed {

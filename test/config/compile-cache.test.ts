@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileCacheDir } from '../../src/config/compile-cache.js';
 
@@ -36,9 +37,9 @@ interface Loaded {
 }
 
 /** Loads `file` through the cache in a fresh process (the entry is written at its exit). */
-const load = (dir: string | null): Loaded => {
+const load = (dir: string | null, variant = ''): Loaded => {
   const script = `const { requireWithCodeCache } = await import(${JSON.stringify(MODULE)});
-const loaded = requireWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(dir)});
+const loaded = requireWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(dir)}, ${JSON.stringify(variant)});
 process.stdout.write(JSON.stringify({ cache: loaded.cache, result: loaded.exports(21) }));`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -66,7 +67,10 @@ describe('requireWithCodeCache', () => {
     expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
     const entries = entriesIn(dir);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatch(/^module\.cjs-[0-9a-f]{40}\.v8$/);
+    // The text's CRC-32 and length, the Node version and the architecture.
+    expect(entries[0]).toBe(
+      `module.cjs-${crc32(readFileSync(file)).toString(16).padStart(8, '0')}-${readFileSync(file).length}-${process.version}-${process.arch}.v8`,
+    );
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, entries[0] ?? '')).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -93,10 +97,11 @@ describe('requireWithCodeCache', () => {
       process.execPath,
       [
         '-e',
-        `const vm = require('node:vm'); const crypto = require('node:crypto');
+        `const vm = require('node:vm'); const zlib = require('node:zlib');
 const s = new vm.Script('(function () { return 1; })', { filename: ${JSON.stringify(other)} });
 const data = s.createCachedData();
-process.stdout.write(Buffer.concat([crypto.createHash('sha1').update(data).digest(), data]).toString('base64'));`,
+const head = Buffer.alloc(4); head.writeUInt32BE(zlib.crc32(data));
+process.stdout.write(Buffer.concat([head, data]).toString('base64'));`,
       ],
       { encoding: 'utf8' },
     );
@@ -139,6 +144,20 @@ process.stdout.write(Buffer.concat([crypto.createHash('sha1').update(data).diges
     } finally {
       writeFileSync(file, SOURCE);
     }
+  });
+});
+
+describe('requireWithCodeCache variants', () => {
+  it('keeps the entries of variants of one file apart', () => {
+    const dir = join(work, 'variants');
+    expect(load(dir, 'validate')).toEqual({ cache: 'miss', result: RESULT });
+    expect(load(dir, 'plan')).toEqual({ cache: 'miss', result: RESULT });
+    expect(load(dir, 'validate')).toEqual({ cache: 'hit', result: RESULT });
+    expect(
+      entriesIn(dir)
+        .map((f) => f.replace(/-.*/, ''))
+        .sort(),
+    ).toEqual(['module.cjs.plan', 'module.cjs.validate']);
   });
 });
 

@@ -57,8 +57,10 @@ describe('the compile cache never changes what validate answers', () => {
       if (dir !== REPO) expect(off[0]?.stderr).toMatch(/bad\.yaml:2:11: error: .*lowercase/);
       if (dir !== REPO) expect(off[0]?.stderr).toMatch(/callops\.yaml:4:5: error: .*concurrency/);
       expect(await validate(dir, cache)).toEqual(off);
-      // The two validators, and cron with luxon (dist/bundle/schedule-libs.cjs).
-      expect(entries()).toHaveLength(3);
+      // The two validators, cron with luxon (dist/bundle/schedule-libs.cjs), and the CLI's
+      // bundle (dist/bundle/cli.cjs) with the functions of validate.
+      expect(entries()).toHaveLength(4);
+      expect(entries().filter((f) => f.startsWith('cli.cjs.validate-'))).toHaveLength(1);
       expect(await validate(dir, cache)).toEqual(off);
       for (const entry of entries()) {
         const path = join(cache, entry);
