@@ -2,7 +2,7 @@ import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
-import { fastRead } from './fast-parse.js';
+import { fastDocuments, fastRead } from './fast-parse.js';
 import {
   MAX_ALIAS_COUNT,
   MAX_FILE_BYTES,
@@ -172,7 +172,7 @@ export const parseSource = (file: string, text: string): ParsedSource => {
   }
   const fast = fastRead(text);
   if (fast === undefined) return parseWithYaml(file, text);
-  const source: TextSource = { text, callStarts: fast.callStarts };
+  const source: TextSource = { text, callStarts: fast.callStarts, reread: fastDocuments };
   const documents = fast.data.map((data, index) => createSourceDocument(file, index, source, data));
   return { source: { file, text, documents }, diagnostics: [] };
 };

@@ -16,6 +16,11 @@ export interface TextSource {
   readonly callStarts?: readonly (readonly number[])[];
   /** Offsets of the line starts, worked out on first use. */
   lineStarts?: Uint32Array;
+  /**
+   * Reads the text's documents again, as the parser that first read them did: a document
+   * read so may let go of its data (SourceDocument.release). Absent: the data is kept.
+   */
+  readonly reread?: (text: string) => readonly unknown[] | undefined;
 }
 
 /**
@@ -173,20 +178,48 @@ const positionIn = (
 };
 
 /**
+ * The documents of the file read again last: the calls of one file are placed one after the
+ * other, so a file is read again once for them, and only one file's data is held.
+ */
+let rereadFrom: TextSource | undefined;
+let reread: readonly unknown[] | undefined;
+
+const dataAgain = (source: TextSource, index: number): unknown => {
+  if (rereadFrom !== source) {
+    reread = source.reread?.(source.text);
+    rereadFrom = source;
+  }
+  return reread?.[index];
+};
+
+/**
  * A YAML document as plain data, and a way back to where each value is written. `data` is
  * undefined when the document could not be read (its errors are reported by parseSource).
  * It holds the file's text, not a parsed document: a position is worked out by parsing the
- * text again with `yaml` when one is asked for, which only a problem does.
+ * text again with `yaml` when one is asked for, which only a problem does. Once released,
+ * its data is read again from the text whenever asked for (the same parser, the same data).
  */
 export const createSourceDocument = (
   file: string,
   index: number,
   source: TextSource,
   data: unknown,
-): SourceDocument => ({
-  file,
-  index,
-  data,
-  locate: (path) => positionIn(source, index, path, false),
-  locateKey: (path) => positionIn(source, index, path, true),
-});
+): SourceDocument => {
+  let kept = data;
+  let released = false;
+  return {
+    file,
+    index,
+    get data() {
+      return released ? dataAgain(source, index) : kept;
+    },
+    locate: (path) => positionIn(source, index, path, false),
+    locateKey: (path) => positionIn(source, index, path, true),
+    release: () => {
+      if (source.reread === undefined) return false;
+      released = true;
+      kept = undefined;
+      return true;
+    },
+  };
+};

@@ -28,6 +28,11 @@ export interface SourceDocument {
   readonly data: unknown;
   locate(path: PathSegments): Position;
   locateKey(path: PathSegments): Position;
+  /**
+   * Lets go of `data` when it can be read again from the file's text (then read again each
+   * time it is asked for): true when it was let go of. For a document whose calls are placed.
+   */
+  release?(): boolean;
 }
 
 export interface SourceFile {

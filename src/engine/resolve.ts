@@ -137,6 +137,9 @@ export const resolveRequests = async (
       if (!result?.ok) throw new Error(`${item.key} did not resolve as it did when checked`);
       body = result.body;
     }
+    // Its request made, the call lets go of what its file can give again: the run keeps no
+    // parsed call for the calls it has placed.
+    def?.release?.();
     const deadlineMs = item.slot === undefined ? undefined : def?.schedule?.deadlineMs;
     return deadlineMs === undefined
       ? { key: item.key, target: item.target, body }

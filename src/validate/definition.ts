@@ -1,7 +1,7 @@
 import { type RedialPolicy, redialPolicyOf } from '../campaign/redial.js';
 import type { PathSegments, Site, SourceDocument } from '../config/types.js';
 import type { CallEntry } from './calls.js';
-import { type Layer, siteInLayers } from './merge.js';
+import { type Layer, mergeLayers, siteInLayers } from './merge.js';
 import type { CallDefinition, ScheduleSpec } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
 import { isRecord } from './site.js';
@@ -72,6 +72,8 @@ interface Hashed {
  * It keeps what later stages read and a way back to the call as written: its document, its
  * index there, the call's own map and the layers below it (one array per document). The
  * merged call and the validation's entry are not kept: a definition lives for the whole run.
+ * Once its request is made (`release`), it lets go of its own map and options, and of its
+ * document's data: they are read again from the file's text when asked for.
  */
 class Definition implements CallDefinition {
   // Declared only: the constructor defines them in this order.
@@ -88,7 +90,9 @@ class Definition implements CallDefinition {
   declare readonly locate: (path: PathSegments) => Site;
   readonly #doc: SourceDocument;
   readonly #index: number;
-  readonly #item: Readonly<Record<string, unknown>>;
+  /** The call's own map and its options; undefined once released (read again when asked). */
+  #item: Readonly<Record<string, unknown>> | undefined;
+  #options: Readonly<Record<string, unknown>> | undefined;
   readonly #below: readonly Layer[];
   readonly #hashed: Hashed | undefined;
   /** Worked out on first read; -1 before. */
@@ -128,13 +132,18 @@ class Definition implements CallDefinition {
     configurable: true,
   };
 
+  static readonly #optionsOf: PropertyDescriptor = {
+    get(this: Definition) {
+      return this.#options ?? optionsOf(mergeLayers(this.#layers()));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
   /** A function of its own (it may be taken off the definition), made when asked for. */
   static readonly #locate: PropertyDescriptor = {
     get(this: Definition) {
-      const layers = [
-        ...this.#below,
-        { data: this.#item, doc: this.#doc, base: ['calls', this.#index] },
-      ];
+      const layers = this.#layers();
       return (path: PathSegments): Site => siteInLayers(layers, path);
     },
     enumerable: true,
@@ -153,6 +162,7 @@ class Definition implements CallDefinition {
     this.#doc = entry.doc;
     this.#index = entry.index;
     this.#item = entry.item;
+    this.#options = options;
     this.#below = entry.below;
     this.#hashed =
       merged.schedule === undefined && merged.redial === undefined
@@ -166,9 +176,31 @@ class Definition implements CallDefinition {
     Object.defineProperty(this, 'enabled', own(merged.enabled !== false));
     if (schedule) Object.defineProperty(this, 'schedule', own(schedule));
     if (redial) Object.defineProperty(this, 'redial', own(redial));
-    Object.defineProperty(this, 'options', own(options));
+    Object.defineProperty(this, 'options', Definition.#optionsOf);
     Object.defineProperty(this, 'definition', Definition.#hash);
     Object.defineProperty(this, 'locate', Definition.#locate);
+  }
+
+  /**
+   * Lets go of the call's own map and options and of its document's data, when the document
+   * can read them again from its file's text: for a call whose request is made. Its name,
+   * digest, position and schedule stay; its options are merged again whenever asked for.
+   */
+  release(): void {
+    if (this.#item === undefined || this.#doc.release?.() !== true) return;
+    this.#item = undefined;
+    this.#options = undefined;
+  }
+
+  /** The layers the call is merged from, its own map (read again when released) last. */
+  #layers(): Layer[] {
+    let item: unknown = this.#item;
+    if (item === undefined) {
+      const calls = (this.#doc.data as { calls?: unknown } | undefined)?.calls;
+      item = Array.isArray(calls) ? calls[this.#index] : undefined;
+    }
+    const data = (item ?? {}) as Readonly<Record<string, unknown>>;
+    return [...this.#below, { data, doc: this.#doc, base: ['calls', this.#index] }];
   }
 
   /** Where the call's map starts: two numbers, kept once read. */
@@ -186,14 +218,20 @@ const own = (value: unknown): PropertyDescriptor => ({
   configurable: true,
 });
 
-/** The CallDefinition of an entry with a string name; undefined without one. */
-export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined => {
-  const { merged } = entry;
-  if (typeof merged.name !== 'string') return undefined;
+/** The gateway options of a merged call: every key callops does not read itself. */
+const optionsOf = (merged: Readonly<Record<string, unknown>>): Record<string, unknown> => {
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(merged)) {
     if (!CALL_KEYS.includes(key)) Object.defineProperty(options, key, { value, enumerable: true });
   }
+  return options;
+};
+
+/** The CallDefinition of an entry with a string name; undefined without one. */
+export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined => {
+  const { merged } = entry;
+  if (typeof merged.name !== 'string') return undefined;
+  const options = optionsOf(merged);
   const target = typeof merged.target === 'string' ? merged.target : undefined;
   return new Definition(
     entry,

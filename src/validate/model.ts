@@ -46,6 +46,11 @@ export interface CallDefinition {
   readonly locate: (path: PathSegments) => Site;
   /** One option, when it can be had without the others (a campaign row fills in only that one). */
   readonly optionAt?: (key: string) => unknown;
+  /**
+   * Lets go of what can be read again from the call's file (its parsed map and options),
+   * once its request is made: `options` is then merged again whenever asked for.
+   */
+  readonly release?: () => void;
   /** A row of a campaign: its name is `<campaign>/<row id>`, its file the recipients CSV. */
   readonly campaign?: {
     readonly name: string;
