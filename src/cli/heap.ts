@@ -1,4 +1,4 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** From this many calls on, a run keeps its heap close to what it holds. */
@@ -22,7 +22,7 @@ let tightened = false;
  * V8 still starts its collections late while requests allocate fast (their short-lived
  * objects outlive the young generation, and what is allocated while it marks waits for the
  * next collection): so, while the run goes on, a full collection is made whenever the heap
- * holds a quarter more than the last one kept (see pace).
+ * holds a quarter more in its old generation than the last one kept (see pace).
  */
 export const tightenHeap = (calls: number): void => {
   if (tightened || calls < LARGE_PROJECT_CALLS) return;
@@ -31,15 +31,22 @@ export const tightenHeap = (calls: number): void => {
   pace();
 };
 
-/** Every PACE_MS, a full collection when the heap grew by PACE_GROWTH since the last one. */
+/** What the old generation holds (the young one comes and goes between scavenges). */
+const oldSpaceUsed = (): number =>
+  getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? 0;
+
+/**
+ * Every PACE_MS, a full collection when the old generation grew by PACE_GROWTH since the last
+ * one: what the young generation holds is left to its scavenges.
+ */
 const pace = (): void => {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as unknown;
   if (typeof collect !== 'function') return;
-  let kept = getHeapStatistics().used_heap_size;
+  let kept = oldSpaceUsed();
   setInterval(() => {
-    if (getHeapStatistics().used_heap_size < kept * PACE_GROWTH) return;
+    if (oldSpaceUsed() < kept * PACE_GROWTH) return;
     collect();
-    kept = getHeapStatistics().used_heap_size;
+    kept = oldSpaceUsed();
   }, PACE_MS).unref();
 };

@@ -118,15 +118,7 @@ class Definition implements CallDefinition {
   };
   static readonly #hash: PropertyDescriptor = {
     get(this: Definition) {
-      this.#digest ??= definitionHash({
-        name: this.name,
-        enabled: this.enabled,
-        target: this.target,
-        schedule: this.#hashed?.schedule,
-        redial: this.#hashed?.redial,
-        options: this.options,
-      });
-      return this.#digest;
+      return this.#digestOf();
     },
     enumerable: true,
     configurable: true,
@@ -187,9 +179,26 @@ class Definition implements CallDefinition {
    * digest, position and schedule stay; its options are merged again whenever asked for.
    */
   release(): void {
-    if (this.#item === undefined || this.#doc.release?.() !== true) return;
+    if (this.#item === undefined) return;
+    // The digest is what its lockfile entry and journal lines need next: made from the
+    // options at hand, not from the file read again.
+    this.#digestOf();
+    if (this.#doc.release?.() !== true) return;
     this.#item = undefined;
     this.#options = undefined;
+  }
+
+  /** The digest, worked out once. */
+  #digestOf(): string {
+    this.#digest ??= definitionHash({
+      name: this.name,
+      enabled: this.enabled,
+      target: this.target,
+      schedule: this.#hashed?.schedule,
+      redial: this.#hashed?.redial,
+      options: this.options,
+    });
+    return this.#digest;
   }
 
   /** The layers the call is merged from, its own map (read again when released) last. */
