@@ -139,46 +139,32 @@ const entries = await build({
 });
 for (const file of entries.outputFiles) await writeFile(file.path, ascii(file.text));
 
-const undici = await build({
-  absWorkingDir: ROOT,
-  stdin: {
-    contents: "module.exports = require('undici');\n",
-    resolveDir: ROOT,
-    sourcefile: 'undici.cjs',
-    loader: 'js',
-  },
-  outfile: join(OUT, 'undici.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  write: false,
-  logLevel: 'warning',
-});
-for (const file of undici.outputFiles) await writeFile(file.path, ascii(file.text));
+/** A CommonJS file of dependencies alone, `contents` requiring them (loaded through the cache). */
+const libraries = async (name, contents) => {
+  const built = await build({
+    absWorkingDir: ROOT,
+    stdin: { contents, resolveDir: ROOT, sourcefile: name, loader: 'js' },
+    outfile: join(OUT, name),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    write: false,
+    logLevel: 'warning',
+  });
+  for (const file of built.outputFiles) await writeFile(file.path, ascii(file.text));
+};
 
+await libraries('undici.cjs', "module.exports = require('undici');\n");
 const SCHEDULE_LIBS = ['cron', 'luxon'];
-const scheduleLibs = await build({
-  absWorkingDir: ROOT,
-  stdin: {
-    contents: [
-      "exports.CronTime = require('cron/dist/time.js').CronTime;",
-      "exports.luxon = require('luxon');",
-      '',
-    ].join('\n'),
-    resolveDir: ROOT,
-    sourcefile: 'schedule-libs.cjs',
-    loader: 'js',
-  },
-  outfile: join(OUT, 'schedule-libs.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  write: false,
-  logLevel: 'warning',
-});
-for (const file of scheduleLibs.outputFiles) await writeFile(file.path, ascii(file.text));
+await libraries(
+  'schedule-libs.cjs',
+  [
+    "exports.CronTime = require('cron/dist/time.js').CronTime;",
+    "exports.luxon = require('luxon');",
+    '',
+  ].join('\n'),
+);
 
 /** The licence file of an installed package, as it ships it. */
 const licence = async (name) => {
