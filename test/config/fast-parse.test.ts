@@ -145,10 +145,13 @@ const KEYS = [
   '"a\\tb"',
   '',
   'x'.repeat(300),
-  // Short keys whose `:` is over 1024 characters from their start, which yaml refuses.
-  `"${'\\x41'.repeat(256)}"`,
-  `k${' '.repeat(1030)}`,
 ];
+
+/**
+ * Short keys whose `:` is over 1024 characters from their start, which yaml refuses. Drawn
+ * rarely: a file holds many keys, and each of these makes the whole file one yaml refuses.
+ */
+const FAR_COLON_KEYS = [`"${'\\x41'.repeat(256)}"`, `k${' '.repeat(1030)}`];
 
 const DOUBLE_QUOTED_EXTRAS = [
   '"\\x41"',
@@ -179,9 +182,10 @@ const scalar = fc.oneof(
 );
 
 const key = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...KEYS) },
-  { weight: 1, arbitrary: str },
-  { weight: 1, arbitrary: fc.constantFrom(...TRICKY) },
+  { weight: 50, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 10, arbitrary: str },
+  { weight: 10, arbitrary: fc.constantFrom(...TRICKY) },
+  { weight: 1, arbitrary: fc.constantFrom(...FAR_COLON_KEYS) },
 );
 
 type Tree =
@@ -428,8 +432,10 @@ describe('the fast parser against yaml', () => {
       }),
       { numRuns: RUNS },
     );
-    // The property says something only if the fast path is taken often.
-    expect(clean).toBeGreaterThan(RUNS / 4);
+    // The property says something only if the fast path is taken often. About 28% of the
+    // generated files are clean (17 files a standard deviation at 1,500 runs): a fifth is
+    // well below any run's count, a quarter was not.
+    expect(clean).toBeGreaterThan(RUNS / 5);
     expect(taken).toBeGreaterThan(clean / 3);
   });
 
