@@ -12,6 +12,10 @@
 // with three non-ASCII characters, which made Node read all 130 KB of it as a two-byte
 // string). Tests and the bench still import the modules of dist/ themselves.
 //
+// Whitespace and syntax are minified (names are kept, so a stack trace still names its
+// functions): a third less text to read, check and hand to V8 at every start (validate of the
+// examples: 6% less time, paired runs).
+//
 // The output is pure ASCII: esbuild escapes strings, and the few characters left in regular
 // expressions and comments are written as \uXXXX too (the same meaning there), so that V8
 // reads every file as a one-byte string.
@@ -113,6 +117,8 @@ const cli = await build({
   write: false,
   logLevel: 'warning',
   plugins: [ownModules, cachedUndici],
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
 for (const file of cli.outputFiles) await writeFile(file.path, ascii(file.text));
 await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(cli.metafile, null, 1)}\n`);
@@ -146,6 +152,8 @@ const libraries = async (name, contents) => {
     stdin: { contents, resolveDir: ROOT, sourcefile: name, loader: 'js' },
     outfile: join(OUT, name),
     bundle: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
