@@ -6,6 +6,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
@@ -88,14 +89,43 @@ const readEntry = (dir: string, path: string): Buffer | undefined => {
   }
 };
 
-/** Writes an entry whole or not at all (temporary file, then rename); failures are ignored. */
-const writeEntry = (dir: string, path: string, payload: Buffer): void => {
+/**
+ * How old an entry for another text of the same file must be before a new entry replaces it.
+ * Each build or upgrade of callops makes new entries (several hundred kilobytes a command);
+ * an entry is written only on a miss, so one older than this that another installed version
+ * still uses is written again at its next start.
+ */
+const STALE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Removes the entries of `prefix` (one file and variant) other than `kept` that were written
+ * more than STALE_MS ago: the cache holds what the versions in use need, not every build's.
+ */
+const removeStale = (dir: string, prefix: string, kept: string): void => {
+  const before = Date.now() - STALE_MS;
+  for (const name of readdirSync(dir)) {
+    if (name === kept || !name.startsWith(prefix) || !name.endsWith('.v8')) continue;
+    try {
+      const stat = lstatSync(join(dir, name));
+      if (stat.isFile() && privateTo(stat) && stat.mtimeMs < before) unlinkSync(join(dir, name));
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+};
+
+/**
+ * Writes an entry whole or not at all (temporary file, then rename), then removes the stale
+ * entries of the same file and variant (`prefix`); failures are ignored.
+ */
+const writeEntry = (dir: string, path: string, payload: Buffer, prefix: string): void => {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!privateTo(lstatSync(dir))) return;
     writeFileSync(temporary, Buffer.concat([digest(payload), payload]), { mode: 0o600 });
     renameSync(temporary, path);
+    removeStale(dir, prefix, basename(path));
   } catch {
     try {
       unlinkSync(temporary);
@@ -125,12 +155,13 @@ export const requireWithCodeCache = (
   const bytes = readFileSync(file);
   // Pure ASCII (the bundles are): read as Latin-1, the same text without UTF-8 decoding.
   const source = wrap(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'));
+  const prefix = `${basename(file)}${variant === '' ? '' : `.${variant}`}-`;
   const entryPath =
     dir === null
       ? undefined
       : join(
           dir,
-          `${basename(file)}${variant === '' ? '' : `.${variant}`}-${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.length}-${process.version}-${process.arch}.v8`,
+          `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.length}-${process.version}-${process.arch}.v8`,
         );
   const cachedData = dir !== null && entryPath ? readEntry(dir, entryPath) : undefined;
   const script = new Script(source, {
@@ -148,7 +179,7 @@ export const requireWithCodeCache = (
   if (dir !== null && entryPath !== undefined && cache !== 'hit') {
     process.once('exit', () => {
       try {
-        writeEntry(dir, entryPath, script.createCachedData());
+        writeEntry(dir, entryPath, script.createCachedData(), prefix);
       } catch {
         // No cache this time; the module ran all the same.
       }

@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,35 @@ describe('requireWithCodeCache', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, entries[0] ?? '')).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
+  });
+
+  it('removes the week-old entries of other texts of the same file and variant as it writes one', () => {
+    const dir = join(work, 'stale', 'cache');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = new Date(Date.now() - 8 * 24 * 60 * 60 * 1000);
+    const entry = (name: string, mtime?: Date): string => {
+      writeFileSync(join(dir, name), 'old code', { mode: 0o600 });
+      if (mtime !== undefined) utimesSync(join(dir, name), mtime, mtime);
+      return name;
+    };
+    const gone = [
+      entry(`module.cjs-0badc0de-10-${process.version}-${process.arch}.v8`, old),
+      entry('module.cjs-cb7e6a0cd90b2aafc9617fd670725b77fd0508b0.v8', old),
+    ];
+    const kept = [
+      // Another text written this week: perhaps another installed version's, still in use.
+      entry(`module.cjs-0badcafe-10-${process.version}-${process.arch}.v8`),
+      // Another variant, another file, and what is not an entry.
+      entry(`module.cjs.plan-0badc0de-10-${process.version}-${process.arch}.v8`, old),
+      entry(`other.cjs-0badc0de-10-${process.version}-${process.arch}.v8`, old),
+      entry('module.cjs-notes.txt', old),
+    ];
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    const now = readdirSync(dir);
+    for (const name of gone) expect(now).not.toContain(name);
+    for (const name of kept) expect(now).toContain(name);
+    expect(now).toHaveLength(kept.length + 1);
     expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
   });
 
