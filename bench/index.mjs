@@ -27,7 +27,8 @@ const CALLS_PER_FILE = 50;
 // BENCH_ONLY=lockfile runs the large-lockfile comparison alone; =rate the rate limiter
 // alone; =startup the start-up ratios alone; =campaign the recipients-CSV one; =apply the
 // whole-process apply against raw undici (time at APPLY_CALLS, peak RSS at RSS_CALLS);
-// =validate the large validate against yaml.parse.
+// =validate the large validate against yaml.parse; =rss callops' peak RSS alone, each of
+// BENCH_RSS_RUNS runs of `apply --yes` of BENCH_RSS_CALLS calls printed, then the best.
 const ONLY = process.env.BENCH_ONLY;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
@@ -497,9 +498,9 @@ const onFreshSimulator = async (measure) => {
   }
 };
 
-/** One `callops apply --yes` of a fresh project of `calls` calls; the raw floor beside it. */
-const applyPair = async (calls) => {
-  const ours = await onFreshSimulator(async (url) => {
+/** One `callops apply --yes` of a fresh project of `calls` calls, on a fresh simulator. */
+const applyOnce = (calls) =>
+  onFreshSimulator(async (url) => {
     const dir = applyProject(url, calls, APPLY_CONCURRENCY);
     try {
       return await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], {
@@ -509,6 +510,10 @@ const applyPair = async (calls) => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+/** One `callops apply --yes` of `calls` calls; the raw floor beside it. */
+const applyPair = async (calls) => {
+  const ours = await applyOnce(calls);
   const raw = await onFreshSimulator((url) => rawPost(url, calls));
   return { ours, raw };
 };
@@ -637,6 +642,17 @@ try {
       ratio: `${(oursLarge / best(large, (p) => p.raw.rssKB)).toFixed(2)}×; ${mb(oursSmall)} at ${APPLY_CALLS.toLocaleString('en')}: ${perCall.toFixed(2)} KB/call`,
       goal: '≤ 250 MB, flat',
     });
+  }
+  if (ONLY === 'rss') {
+    const runs = [];
+    for (let r = 0; r < RSS_RUNS; r++) {
+      const m = await applyOnce(RSS_CALLS);
+      runs.push(m.rssKB);
+      console.log(
+        `apply ${RSS_CALLS} calls, run ${r + 1}: ${(m.rssKB / 1024).toFixed(1)} MB peak RSS, ${(m.cpuMs / 1000).toFixed(2)} s CPU, ${(m.ms / 1000).toFixed(2)} s wall`,
+      );
+    }
+    console.log(`best of ${RSS_RUNS}: ${(Math.min(...runs) / 1024).toFixed(1)} MB`);
   }
   if (ONLY === undefined || ONLY === 'validate') {
     const v = validateRatio();
