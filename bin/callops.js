@@ -8,11 +8,6 @@ const args = process.argv.slice(2);
 let first = 0;
 while (args[first] === '-C' && args.length - first >= 2) first += 2;
 const asked = args[first];
-const COMMANDS = new Set(
-  'validate plan apply run status resolve report receive unlock state simulator schema init demo'.split(
-    ' ',
-  ),
-);
 
 if (asked === '--version' || asked === '-V' || asked === 'version') {
   // src/cli/version.ts, bundled (scripts/bundle.mjs).
@@ -35,11 +30,12 @@ if (asked === '--version' || asked === '-V' || asked === 'version') {
   // cache (src/config/compile-cache.ts, bundled), which Node 20 keeps for no ES module: one
   // entry per command, holding the functions that command runs.
   const { requireWithCodeCache } = require('../dist/bundle/loader.cjs');
+  const { isCommandName } = require('../dist/bundle/commands.cjs');
   const bundle = require('node:path').join(__dirname, '../dist/bundle/cli.cjs');
   const { main } = requireWithCodeCache(
     bundle,
     undefined,
-    COMMANDS.has(asked) ? asked : 'other',
+    isCommandName(asked) ? asked : 'other',
   ).exports;
   main(args).then(
     (code) => {

@@ -124,11 +124,13 @@ for (const file of cli.outputFiles) await writeFile(file.path, ascii(file.text))
 await writeFile(join(OUT, 'meta.json'), `${JSON.stringify(cli.metafile, null, 1)}\n`);
 
 // What bin/callops.js loads before the CLI, as CommonJS too: the version alone (for
-// `--version`), and the compile cache's loader (which then loads dist/bundle/cli.cjs).
+// `--version`), the command names (a cache entry each), and the compile cache's loader
+// (which then loads dist/bundle/cli.cjs).
 const entries = await build({
   absWorkingDir: ROOT,
   entryPoints: {
     version: join(DIST, 'cli/version.js'),
+    commands: join(DIST, 'cli/command-names.js'),
     loader: join(DIST, 'config/compile-cache.js'),
   },
   outdir: OUT,

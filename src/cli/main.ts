@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineError } from '../engine/errors.js';
+import { type CommandName, isCommandName } from './command-names.js';
 import {
   COMMON_OPTIONS,
   COMMON_USAGE,
@@ -14,7 +15,7 @@ import {
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
 import { VERSION } from './version.js';
 
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   validate: async () => (await import('./commands/validate.js')).command,
   plan: async () => (await import('./commands/plan.js')).command,
   apply: async () => (await import('./commands/apply.js')).command,
@@ -149,12 +150,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     out.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const load = COMMANDS[name];
-  if (load === undefined) {
+  if (!isCommandName(name)) {
     err.write(`callops: unknown command "${name}" — run \`callops --help\` for the list\n`);
     return EXIT.usage;
   }
-  const command = await load();
+  const command = await COMMANDS[name]();
   const controller = new AbortController();
   // Every in-flight request and backoff listens on it: as many as the concurrency allows.
   setMaxListeners(0, controller.signal);

@@ -71,6 +71,7 @@ describe('start-up path', () => {
       .map((f) => join(ROOT, 'dist/bundle', f));
     expect(files.map((f) => f.replace(/.*\//, '')).sort()).toEqual([
       'cli.cjs',
+      'commands.cjs',
       'loader.cjs',
       'schedule-libs.cjs',
       'undici.cjs',

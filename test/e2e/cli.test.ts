@@ -60,6 +60,14 @@ describe('callops (process edges)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a name every object has (toString, constructor) is an unknown command too', async () => {
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      const r = await runCli([name], { cwd: project.dir });
+      expect(r.code).toBe(64);
+      expect(r.stderr).toContain(`unknown command "${name}"`);
+    }
+  });
+
   it('no command at all is a usage error (64) with the usage on stderr', async () => {
     const r = await runCli([], { cwd: project.dir });
     expect(r.code).toBe(64);
