@@ -9,7 +9,12 @@ import { findFiles } from './find.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
-import { type RecipientsFile, readAllRecipients, recipientsPath } from './recipients.js';
+import {
+  type RecipientsFile,
+  readAllRecipients,
+  recipientsOf,
+  recipientsPath,
+} from './recipients.js';
 
 /** `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV). */
 const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(\S+)/gm;
@@ -24,6 +29,13 @@ export interface LoadOptions {
    * absolute. A directory means every *.yaml / *.yml file below it.
    */
   readonly paths?: readonly string[];
+  /**
+   * Characters of call-file text whose parsed data is held (default: all of it). Past them,
+   * each file read by the fast parser lets go of its data once read, and reads it again
+   * from its text whenever asked for: a large project is held as its text, not as parsed
+   * data (about four times the size), and what is parsed again one file at a time dies young.
+   */
+  readonly keepParsed?: number;
 }
 
 export interface LoadedProject {
@@ -168,12 +180,21 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   }
   const unique = [...new Set(names)].filter((n) => n !== config.source?.file).sort(byPath);
   const callFiles: SourceFile[] = [];
+  // Noted while a file's data is at hand: a file that lets go of it would be read again.
+  const named = new Set<string>();
+  const keep = options.keepParsed ?? Number.POSITIVE_INFINITY;
+  let held = 0;
   for (const name of unique) {
     const read = readSource(resolve(root, name), name);
     if (read.diagnostics.length > 0) diagnostics.push(...read.diagnostics);
-    if (read.source) callFiles.push(read.source);
+    const { source } = read;
+    if (source === undefined) continue;
+    callFiles.push(source);
+    for (const path of recipientsOf(source)) named.add(path);
+    held += source.text.length;
+    if (held > keep) for (const doc of source.documents) doc.release?.();
   }
-  const recipients = await readAllRecipients(root, callFiles);
+  const recipients = await readAllRecipients(root, named);
   return {
     root,
     ...(config.source ? { configFile: config.source } : {}),

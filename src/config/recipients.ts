@@ -57,16 +57,14 @@ export const readRecipients = async (
   }
 };
 
-/** Finds the recipients CSVs of the call files (each once). */
+/** Finds the recipients CSVs at these project-relative paths (recipientsOf the call files). */
 export const readAllRecipients = async (
   root: string,
-  files: readonly SourceFile[],
+  paths: Iterable<string>,
 ): Promise<ReadonlyMap<string, RecipientsFile>> => {
   const out = new Map<string, RecipientsFile>();
-  for (const file of files) {
-    for (const path of recipientsOf(file)) {
-      if (!out.has(path)) out.set(path, await readRecipients(root, path));
-    }
+  for (const path of paths) {
+    if (!out.has(path)) out.set(path, await readRecipients(root, path));
   }
   return out;
 };

@@ -213,6 +213,9 @@ export const createSourceDocument = (
     get data() {
       return released ? dataAgain(source, index) : kept;
     },
+    get released() {
+      return released;
+    },
     locate: (path) => positionIn(source, index, path, false),
     locateKey: (path) => positionIn(source, index, path, true),
     release: () => {

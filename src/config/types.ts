@@ -33,6 +33,8 @@ export interface SourceDocument {
    * time it is asked for): true when it was let go of. For a document whose calls are placed.
    */
   release?(): boolean;
+  /** True once `release` let go of `data`. */
+  readonly released?: boolean;
 }
 
 export interface SourceFile {

@@ -94,6 +94,9 @@ export const validateProject = (
     if (collected.schema.length > 0) schema.push(...collected.schema);
     if (collected.structural.length > 0) structural.push(...collected.structural);
     if (collected.semantic.length > 0) semantic.push(...collected.semantic);
+    // A file that let go of its data at load (a large project) was read again for this:
+    // its calls (not a campaign's, whose rows read it) let go of theirs once made, digested.
+    const letGo = file.documents.some((doc) => doc.released === true);
     for (const entry of collected.entries) {
       for (const rule of RULES) {
         const found = rule.check(entry, context);
@@ -113,7 +116,10 @@ export const validateProject = (
             recipients: found.file,
             rows: found.rows.length,
           });
-        } else calls.push(definition);
+        } else {
+          calls.push(definition);
+          if (letGo) definition.release?.();
+        }
       }
     }
   }
