@@ -51,7 +51,8 @@ export const definitionHash = (definition: {
 
 /** `sha256:<hex>` of a text: the form of every digest callops stores. */
 export const sha256 = (text: string): string =>
-  `sha256:${crypto().createHash('sha256').update(text).digest('hex')}`;
+  // One-shot: no Hash object per digest (one is made for every call a run places).
+  `sha256:${crypto().hash('sha256', text, 'hex')}`;
 
 /** node:crypto on first use: `validate` computes no digest, and loading it costs a start. */
 const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
