@@ -139,6 +139,24 @@ const writeEntry = (dir: string, path: string, payload: Buffer, prefix: string):
 const wrap = (source: string): string =>
   `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
+export interface CacheOptions {
+  /**
+   * Compile every function of the module when there is no entry, so that the entry written
+   * holds them all, not only those the first run happened to call: for a module any part of
+   * which a later run may need (the schema validators, one function per option of the
+   * gateway's verbs). Without it, an entry written by a run that checked a call with two
+   * options left every later run compiling the rest of a 600 KB validator as it met them.
+   * Done with V8's `--no-lazy` for that one compilation (Node does not promise that flags set
+   * at run time take effect: without it, the entry is what the run compiled, as before).
+   */
+  readonly eager?: boolean;
+}
+
+/** Turns V8's lazy compilation off or back on (see CacheOptions.eager). */
+const setLazy = (lazy: boolean): void => {
+  process.getBuiltinModule('node:v8').setFlagsFromString(lazy ? '--lazy' : '--no-lazy');
+};
+
 /**
  * Loads a CommonJS module file as `require` would (its own `require`, `module`, `exports`),
  * compiled from the code cache when there is a valid entry for this exact text. Without
@@ -151,6 +169,7 @@ export const requireWithCodeCache = (
   file: string,
   dir: string | null = compileCacheDir(),
   variant = '',
+  options: CacheOptions = {},
 ): LoadedModule => {
   const bytes = readFileSync(file);
   // Pure ASCII (the bundles are): read as Latin-1, the same text without UTF-8 decoding.
@@ -164,10 +183,17 @@ export const requireWithCodeCache = (
           `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.length}-${process.version}-${process.arch}.v8`,
         );
   const cachedData = dir !== null && entryPath ? readEntry(dir, entryPath) : undefined;
-  const script = new Script(source, {
-    filename: file,
-    ...(cachedData !== undefined ? { cachedData } : {}),
-  });
+  const eager = options.eager === true && dir !== null && cachedData === undefined;
+  if (eager) setLazy(false);
+  let script: Script;
+  try {
+    script = new Script(source, {
+      filename: file,
+      ...(cachedData !== undefined ? { cachedData } : {}),
+    });
+  } finally {
+    if (eager) setLazy(true);
+  }
   const cache: CacheOutcome =
     dir === null
       ? 'off'

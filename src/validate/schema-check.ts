@@ -56,7 +56,9 @@ const schemaFile = (which: keyof typeof SCHEMA_FILES): (() => Record<string, unk
 
 const load = (which: keyof typeof VALIDATOR_FILES): Validator => {
   try {
-    const mod = requireWithCodeCache(generated(VALIDATOR_FILES[which]));
+    const mod = requireWithCodeCache(generated(VALIDATOR_FILES[which]), undefined, '', {
+      eager: true,
+    });
     return { validate: mod.exports as ValidateFunction, schema: schemaFile(which) };
   } catch (error) {
     const compile = fallback?.compileValidator;

@@ -191,6 +191,40 @@ describe('requireWithCodeCache variants', () => {
   });
 });
 
+describe('requireWithCodeCache eager', () => {
+  // Functions the module's first run never calls: what a lazy entry leaves out.
+  const unused = Array.from(
+    { length: 40 },
+    (_, i) =>
+      `exports.f${i} = function f${i}(o) { const out = []; for (const k of Object.keys(o)) { if (k.length > ${i}) out.push({ k, v: o[k], i: ${i} }); else if (typeof o[k] === 'object') out.push(...exports.f${i}(o[k])); } return out; };`,
+  );
+  const big = join(work, 'big.cjs');
+  writeFileSync(big, `${unused.join('\n')}\nexports.used = (x) => x + 1;\n`);
+
+  const loadBig = (dir: string, eager: boolean): string => {
+    const script = `const { requireWithCodeCache } = await import(${JSON.stringify(MODULE)});
+const loaded = requireWithCodeCache(${JSON.stringify(big)}, ${JSON.stringify(dir)}, '', { eager: ${eager} });
+process.stdout.write(JSON.stringify({ cache: loaded.cache, result: loaded.exports.used(1) }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    return run.stdout;
+  };
+
+  it('writes on a miss an entry that holds the functions the run never called', () => {
+    const lazy = join(work, 'lazy');
+    const eager = join(work, 'eager');
+    expect(JSON.parse(loadBig(lazy, false))).toEqual({ cache: 'miss', result: 2 });
+    expect(JSON.parse(loadBig(eager, true))).toEqual({ cache: 'miss', result: 2 });
+    const size = (dir: string) => statSync(join(dir, entriesIn(dir)[0] ?? '')).size;
+    // Each of the 40 functions' bytecode is in the eager entry only.
+    expect(size(eager)).toBeGreaterThan(size(lazy) + 40 * 100);
+    // And it is read as any other entry; lazy compilation is back on for the rest of the run.
+    expect(JSON.parse(loadBig(eager, true))).toEqual({ cache: 'hit', result: 2 });
+  });
+});
+
 describe('compileCacheDir', () => {
   it('is CALLOPS_CACHE_DIR, else under XDG_CACHE_HOME, else per user under the temp dir', () => {
     expect(compileCacheDir({ CALLOPS_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c');
