@@ -179,11 +179,11 @@ class Definition implements CallDefinition {
    * can read them again from its file's text: for a call whose request is made. Its name,
    * digest, position and schedule stay; its options are merged again whenever asked for.
    */
-  release(): void {
+  release(digest = true): void {
     if (this.#item === undefined) return;
     // The digest is what its lockfile entry and journal lines need next: made from the
     // options at hand, not from the file read again.
-    this.#digestOf();
+    if (digest) this.#digestOf();
     if (this.#doc.release?.() !== true) return;
     this.#item = undefined;
     this.#options = undefined;

@@ -48,9 +48,11 @@ export interface CallDefinition {
   readonly optionAt?: (key: string) => unknown;
   /**
    * Lets go of what can be read again from the call's file (its parsed map and options),
-   * once its request is made: `options` is then merged again whenever asked for.
+   * once its request is made: `options` is then merged again whenever asked for. Its digest
+   * is made first, from the options at hand, unless `digest` is false (then made from the
+   * file's text if ever asked for: `validate` asks for none).
    */
-  readonly release?: () => void;
+  readonly release?: (digest?: boolean) => void;
   /** A row of a campaign: its name is `<campaign>/<row id>`, its file the recipients CSV. */
   readonly campaign?: {
     readonly name: string;

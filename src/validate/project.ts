@@ -95,7 +95,8 @@ export const validateProject = (
     if (collected.structural.length > 0) structural.push(...collected.structural);
     if (collected.semantic.length > 0) semantic.push(...collected.semantic);
     // A file that let go of its data at load (a large project) was read again for this:
-    // its calls (not a campaign's, whose rows read it) let go of theirs once made, digested.
+    // its calls (not a campaign's, whose rows read it) let go of theirs once made. Not
+    // digested now: `validate` needs no digest, and apply makes each from the text.
     const letGo = file.documents.some((doc) => doc.released === true);
     for (const entry of collected.entries) {
       for (const rule of RULES) {
@@ -118,7 +119,7 @@ export const validateProject = (
           });
         } else {
           calls.push(definition);
-          if (letGo) definition.release?.();
+          if (letGo) definition.release?.(false);
         }
       }
     }
