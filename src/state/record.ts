@@ -1,5 +1,6 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { cleanEntry } from './lockfile-shape.js';
+import { packedEntry } from './packed-entry.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /** Where a placement's definition came from, recorded beside its outcome. */
@@ -40,9 +41,12 @@ export const entryOf = (
     definition !== undefined &&
     file !== undefined
   ) {
-    return number === undefined
-      ? { status: 'placed', sid, callId, at, definition, file }
-      : { status: 'placed', sid, callId, at, definition, file, number };
+    return (
+      packedEntry(sid, callId, at, definition, file, number) ??
+      (number === undefined
+        ? { status: 'placed', sid, callId, at, definition, file }
+        : { status: 'placed', sid, callId, at, definition, file, number })
+    );
   }
   const entry: { -readonly [K in keyof LockEntry]: LockEntry[K] } = {
     status: outcome.status,
