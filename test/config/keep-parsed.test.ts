@@ -1,29 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/index.js';
 import { loadAndValidate } from '../../src/engine/load.js';
 import type { CallDefinition } from '../../src/validate/model.js';
 import { validateProject } from '../../src/validate/project.js';
+import { projectDirs } from '../support/project-dir.js';
 import { yaml } from '../validate/fixtures.js';
 
-const roots: string[] = [];
-
-const project = async (files: Readonly<Record<string, string>>): Promise<string> => {
-  const root = await mkdtemp(join(tmpdir(), 'callops-keep-'));
-  roots.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return root;
-};
-
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
-});
+const project = projectDirs('callops-keep-');
 
 const call = (name: string, ...extra: string[]): string[] => [
   `  - name: ${name}`,

@@ -1,26 +1,12 @@
-import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { loadProject, projectStamp } from '../../src/config/index.js';
+import { projectDirs } from '../support/project-dir.js';
 import { error, warning, yaml } from '../validate/fixtures.js';
 
-const roots: string[] = [];
-
-/** A project directory holding `files` (path → text or bytes). */
-const project = async (files: Readonly<Record<string, string | Uint8Array>>): Promise<string> => {
-  const root = await mkdtemp(join(tmpdir(), 'callops-load-'));
-  roots.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return root;
-};
-
-afterEach(async () => {
-  await Promise.all(roots.splice(0).map((root) => rm(root, { recursive: true, force: true })));
-});
+const project = projectDirs('callops-load-');
 
 const CALLS = yaml('calls:', '  - name: a');
 
