@@ -16,9 +16,9 @@ export interface LoadedAndValidated {
 
 /**
  * Characters of call-file text (about 18,000 calls of a few options) whose parsed data a
- * command holds; the calls of the files past them hold only their text, name and digest
- * from validation on, and are read again from the text, one file at a time, when their
- * requests are made: memory then stops growing with the parsed calls.
+ * command holds; the calls of the files past them hold only their file's text and their
+ * name from validation on, and are read again from the text, one file at a time, when
+ * their digests and requests are made: memory then stops growing with the parsed calls.
  */
 export const KEEP_PARSED_CHARS = 2 * 1024 * 1024;
 
