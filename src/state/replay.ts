@@ -61,6 +61,13 @@ const parseLine = (text: string): Line | undefined => {
   return { type, key, at, definition, file, ...replace, outcome: outcome as Outcome };
 };
 
+/** The journal's text without the zeros of room it claimed ahead and did not use. */
+const withoutRoom = (text: string): string => {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return end === text.length ? text : text.slice(0, end);
+};
+
 /**
  * Fold journal text into a lockfile (pure). An outcome line is recorded; an intent with
  * no outcome after it becomes `unknown`, since its request may have reached the gateway.
@@ -71,7 +78,7 @@ const parseLine = (text: string): Line | undefined => {
  * without an outcome, so the key becomes `unknown`, never retried without a decision.
  */
 export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
-  const lines = text.split('\n');
+  const lines = withoutRoom(text).split('\n');
   const tail = lines.pop() ?? '';
   const open = new Map<string, Line>();
   const folded = { placed: 0, failed: 0, unknown: 0 };

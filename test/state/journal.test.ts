@@ -353,3 +353,84 @@ describe('recoverJournal', () => {
     });
   });
 });
+
+describe('room claimed ahead', () => {
+  it('writes most batches over zeros the file already holds, so they change no size', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const sizes: number[] = [];
+    const journal = await openJournal(dir, {
+      datasync: async (handle) => {
+        sizes.push((await handle.stat()).size);
+        await handle.datasync();
+      },
+    });
+    for (let i = 0; i < 300; i++) {
+      await journal.intent(intent(`p/${i}`));
+      await journal.outcome(placed(`p/${i}`));
+    }
+    const path = join(dir, 'journal.jsonl');
+    const held = await readFile(path);
+    await journal.close();
+    const text = await readFile(path, 'utf8');
+    // 600 commits over about 150 KiB of lines: the size changed with three of them.
+    expect(sizes).toHaveLength(600);
+    expect(new Set(sizes).size).toBeLessThanOrEqual(3);
+    expect(held.length).toBeGreaterThan(text.length);
+    expect(held.subarray(text.length).every((byte) => byte === 0)).toBe(true);
+    expect(held.subarray(0, text.length).toString('utf8')).toBe(text);
+    // Closed, the file is its lines and nothing else.
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(await journalLines(dir)).toHaveLength(600);
+  });
+
+  it('a crashed run leaves zeros after its lines: replay skips them, the next run writes over them', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const path = join(dir, 'journal.jsonl');
+    const first = await openJournal(dir);
+    await first.intent(intent('p/a'));
+    await first.outcome(placed('p/a'));
+    await first.intent(intent('p/b'));
+    // The crash: what is on disk while the run is still open, room and all.
+    const left = await readFile(path);
+    await first.close();
+    expect(left.at(-1)).toBe(0);
+    await writeFile(path, left);
+
+    const crashed = await replayJournal(dir, lockOf({}));
+    expect([crashed.tornTail, crashed.ignoredLines]).toEqual([false, 0]);
+    expect(crashed.lock.calls['p/a']?.status).toBe('placed');
+    expect(crashed.lock.calls['p/b']?.status).toBe('unknown');
+
+    const next = await openJournal(dir);
+    await next.intent(intent('p/c'));
+    await next.close();
+    const lines = await journalLines(dir);
+    expect(lines.map((l) => `${l.type} ${l.key}`)).toEqual([
+      'intent p/a',
+      'outcome p/a',
+      'intent p/b',
+      'intent p/c',
+    ]);
+  });
+
+  it('a torn line before the zeros: the next run starts on a fresh line', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const path = join(dir, 'journal.jsonl');
+    const done = `${JSON.stringify({ type: 'intent', run: 'r', key: 'p/a', at: 't', target: 'x', attempt: 1, ...meta })}\n`;
+    await (await openJournal(dir)).close();
+    await writeFile(
+      path,
+      Buffer.concat([Buffer.from(`${done}{"type":"intent","key":"p/to`), Buffer.alloc(5000)]),
+    );
+    const torn = await replayJournal(dir, lockOf({}));
+    expect([torn.tornTail, Object.keys(torn.lock.calls)]).toEqual([true, ['p/a']]);
+
+    const journal = await openJournal(dir);
+    await journal.intent(intent('p/next'));
+    await journal.close();
+    const result = await replayJournal(dir, lockOf({}));
+    expect(Object.keys(result.lock.calls).sort()).toEqual(['p/a', 'p/next']);
+    expect([result.tornTail, result.ignoredLines]).toEqual([false, 1]);
+    expect((await readFile(path, 'utf8')).includes('\0')).toBe(false);
+  });
+});
