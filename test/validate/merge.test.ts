@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/config/index.js';
 import { canonicalJson, definitionHash } from '../../src/validate/index.js';
@@ -148,6 +149,68 @@ describe('definitions', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe(
       '{"a":{"c":null,"d":[1,{"z":1}]},"b":1}',
     );
+  });
+
+  it('canonical JSON is the JSON of the value, its keys sorted as strings (property)', () => {
+    /** The reference, written the plain way: keys sorted as strings, then joined. */
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value))
+        return `[${value.map((item) => reference(item === undefined ? null : item)).join(',')}]`;
+      if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+      const record = value as Record<string, unknown>;
+      const members = Object.keys(record)
+        .sort()
+        .filter((key) => record[key] !== undefined)
+        .map((key) => `${JSON.stringify(key)}:${reference(record[key])}`);
+      return `{${members.join(',')}}`;
+    };
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('"', '\\', '\u2028', 'é'),
+    );
+    const key = fc.oneof(
+      text,
+      fc.nat({ max: 12 }).map(String),
+      fc.constantFrom('__proto__', 'a', 'B'),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.double(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 5 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = canonicalJson(v);
+        expect(text).toBe(reference(v));
+        // The same data as JSON.stringify gives, whatever the order.
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(v) ?? 'null'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a definition digest is the one earlier versions wrote to lockfiles', () => {
+    const digest = definitionHash({
+      name: 'welcome',
+      enabled: true,
+      target: undefined,
+      options: {
+        to: { type: 'phone', number: '+15550002222' },
+        from: '+15550001111',
+        tag: { n: 1.5, ok: false, note: 'é "x"' },
+        timeout: 30,
+      },
+    });
+    expect(digest).toBe('sha256:161336936d130adff7d6285c4c5e808965d5153f1585c4b379222e96a2c51cf3');
   });
 
   it('hash the merged call: the same whatever the key order or where a value came from', () => {
