@@ -1,5 +1,6 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { packPlacedEntries } from '../state/packed-entry.js';
 
 /** From this many calls on, a run keeps its heap close to what it holds. */
 export const LARGE_PROJECT_CALLS = 20_000;
@@ -27,6 +28,7 @@ let tightened = false;
 export const tightenHeap = (calls: number): void => {
   if (tightened || calls < LARGE_PROJECT_CALLS) return;
   tightened = true;
+  packPlacedEntries(true);
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   pace();
 };

@@ -8,6 +8,18 @@ const CHUNK_SLOTS = 2048;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NUMBER = /^sha256:[0-9a-f]{16}$/;
 
+let packing = false;
+
+/**
+ * Whether entryOf packs placed entries from now on: a run of many calls does (its entries
+ * are held until the lockfile is written), a small one does not (packing an entry, and
+ * reading it back as the lockfile is written, costs more time than its bytes are worth).
+ */
+export const packPlacedEntries = (on: boolean): void => {
+  packing = on;
+};
+export const packingPlacedEntries = (): boolean => packing;
+
 let chunk: Buffer = Buffer.alloc(0);
 let used = CHUNK_SLOTS;
 

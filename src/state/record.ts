@@ -1,6 +1,6 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { cleanEntry } from './lockfile-shape.js';
-import { packedEntry } from './packed-entry.js';
+import { packedEntry, packingPlacedEntries } from './packed-entry.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /** Where a placement's definition came from, recorded beside its outcome. */
@@ -42,7 +42,9 @@ export const entryOf = (
     file !== undefined
   ) {
     return (
-      packedEntry(sid, callId, at, definition, file, number) ??
+      (packingPlacedEntries()
+        ? packedEntry(sid, callId, at, definition, file, number)
+        : undefined) ??
       (number === undefined
         ? { status: 'placed', sid, callId, at, definition, file }
         : { status: 'placed', sid, callId, at, definition, file, number })

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/state/lockfile.js';
-import { packedEntry } from '../../src/state/packed-entry.js';
+import { packedEntry, packPlacedEntries } from '../../src/state/packed-entry.js';
 import { entryOf } from '../../src/state/record.js';
 import type { LockEntry } from '../../src/state/types.js';
 
@@ -36,6 +36,9 @@ const expectSame = (packed: LockEntry | undefined, expected: LockEntry): void =>
 };
 
 describe('packedEntry', () => {
+  beforeEach(() => packPlacedEntries(true));
+  afterEach(() => packPlacedEntries(false));
+
   it('stands for the plain placed entry, with and without a number digest', () => {
     expectSame(packedEntry(SID, CALL_ID, AT, DEFINITION, 'calls/a.yaml', undefined), plain());
     expectSame(packedEntry(SID, CALL_ID, AT, DEFINITION, 'calls/a.yaml', NUMBER), plain(NUMBER));
@@ -47,6 +50,18 @@ describe('packedEntry', () => {
     const entry = entryOf(outcome, meta);
     expect(entry.constructor).not.toBe(Object);
     expectSame(entry, plain(NUMBER));
+  });
+
+  it('is not made while packing is off (a small run): entryOf gives the plain entry', () => {
+    packPlacedEntries(false);
+    const outcome = { key: 'main/a', status: 'placed' as const, sid: SID, callId: CALL_ID, at: AT };
+    const entry = entryOf(outcome, {
+      definition: DEFINITION,
+      file: 'calls/a.yaml',
+      number: NUMBER,
+    });
+    expect(entry.constructor).toBe(Object);
+    expect(Object.entries(entry)).toEqual(Object.entries(plain(NUMBER)));
   });
 
   it('leaves values it could not give back the same to the plain entry', () => {
