@@ -254,6 +254,29 @@ export const serializeLockfile = (lock: Lockfile): string => {
 const nested = (value: unknown, indent: string): string =>
   JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
 
+/** Printable ASCII without `"` and `\\`: the same text inside quotes in JSON. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * `nested(sortedEntry(entry), '    ')`, the text of an entry in the calls map, written field
+ * by field for an entry of text and number fields (every entry but one with a history or an
+ * outcome): no sorted copy and no JSON.stringify of it, then a pass to indent its lines.
+ */
+export const entryText = (entry: LockEntry): string => {
+  const from = entry as unknown as Record<string, unknown>;
+  let out = '{';
+  for (const field of SORTED_ENTRY_FIELDS) {
+    const value = from[field];
+    if (value === undefined) continue;
+    let text: string;
+    if (typeof value === 'string') text = PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+    else if (typeof value === 'number') text = JSON.stringify(value);
+    else return nested(sortedEntry(entry), '    ');
+    out += `${out.length === 1 ? '' : ','}\n      "${field}": ${text}`;
+  }
+  return out.length === 1 ? '{}' : `${out}\n    }`;
+};
+
 /**
  * serializeLockfile(lock) as pieces: its head, each entry's member (the line of its key and
  * the entry) and its tail. Undefined when a key looks like an array index or the schedules
@@ -284,7 +307,7 @@ const lockfileParts = (lock: Lockfile): LockfileParts | undefined => {
     head: HEAD,
     count: keys.length,
     prefix: (i) => `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(keys[i] as string)}: `,
-    entry: (i) => nested(sortedEntry(lock.calls[keys[i] as string] as LockEntry), '    '),
+    entry: (i) => entryText(lock.calls[keys[i] as string] as LockEntry),
     tail: `${keys.length === 0 ? '}' : '\n  }'}${version === undefined ? '' : `,\n  "lockfileVersion": ${version}`}${sortedSchedules === undefined ? '' : `,\n  "schedules": ${nested(sortedSchedules, '  ')}`}\n}\n`,
   };
 };

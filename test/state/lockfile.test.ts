@@ -11,6 +11,7 @@ import {
   serializeLockfile,
   writeLockfileAtomic,
 } from '../../src/state/lockfile.js';
+import { packedEntry } from '../../src/state/packed-entry.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 import { entry, lockOf, tempDir } from './helpers.js';
 
@@ -137,6 +138,57 @@ describe('the bytes of a written lockfile', () => {
       ...(schedules === undefined ? {} : { schedules }),
     }));
 
+  const iso = fc
+    .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+    .map((d) => d.toISOString());
+  /** Entries with every field: a number digest, a history, an outcome; some packed. */
+  const richEntryArb: fc.Arbitrary<LockEntry> = fc.oneof(
+    fc
+      .tuple(
+        entryArb,
+        fc.record(
+          {
+            number: fc.string({ unit: 'binary' }).map((s) => `sha256:${s}`),
+            history: fc.array(
+              fc.record(
+                { sid: fc.uuid(), callId: fc.string(), at: iso },
+                { requiredKeys: ['sid', 'at'] },
+              ),
+              { minLength: 1, maxLength: 2 },
+            ),
+            outcome: fc.record(
+              {
+                status: fc.constantFrom('completed', 'busy', 'in-progress'),
+                sip_status: fc.integer({ min: 100, max: 699 }),
+                duration: fc.nat(),
+                answered: fc.boolean(),
+                ended_at: iso,
+              },
+              { requiredKeys: ['status'] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+      )
+      .map(([base, more]) => ({ ...base, ...more }) as LockEntry),
+    fc
+      .tuple(
+        fc.uuid(),
+        fc.uuid(),
+        iso,
+        fc.string(),
+        fc.option(fc.constant('sha256:0123456789abcdef'), { nil: undefined }),
+      )
+      .map(
+        ([sid, callId, at, file, number]) =>
+          packedEntry(sid, callId, at, `sha256:${'ab'.repeat(32)}`, file, number) ??
+          ({ status: 'placed', sid, callId, at, definition: 'sha256:x', file } as LockEntry),
+      ),
+  );
+  const richLockArb: fc.Arbitrary<Lockfile> = fc
+    .dictionary(fc.string({ unit: 'binary' }), richEntryArb)
+    .map((calls) => ({ lockfileVersion: 1 as const, calls }));
+
   it('are the UTF-8 of serializeLockfile, byte for byte, whatever the lockfile holds', async () => {
     const path = join(await tempDir(), 'callops.lock');
     const written = async (lock: Lockfile): Promise<Buffer> => {
@@ -144,7 +196,7 @@ describe('the bytes of a written lockfile', () => {
       return readFile(path);
     };
     await fc.assert(
-      fc.asyncProperty(fc.oneof(lockArb, withSchedules), async (lock) => {
+      fc.asyncProperty(fc.oneof(lockArb, withSchedules, richLockArb), async (lock) => {
         expect((await written(lock)).equals(Buffer.from(serializeLockfile(lock), 'utf8'))).toBe(
           true,
         );
@@ -194,7 +246,9 @@ describe('the bytes of a written lockfile', () => {
       });
     };
     await check(big);
-    await fc.assert(fc.asyncProperty(fc.oneof(lockArb, withSchedules), check), { numRuns: 40 });
+    await fc.assert(fc.asyncProperty(fc.oneof(lockArb, withSchedules, richLockArb), check), {
+      numRuns: 60,
+    });
   });
 });
 
