@@ -19,6 +19,8 @@ const N = Number(process.env.BENCH_CALLS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOCK_ENTRIES = Number(process.env.BENCH_LOCK_ENTRIES ?? 100_000);
+/** Runs of each no-op command with the large and the empty lockfile, interleaved. */
+const LOCK_RUNS = Number(process.env.BENCH_LOCK_RUNS ?? 7);
 const APPLY_CALLS = Number(process.env.BENCH_APPLY_CALLS ?? 10_000);
 const APPLY_CONCURRENCY = Number(process.env.BENCH_APPLY_CONCURRENCY ?? 32);
 const RSS_CALLS = Number(process.env.BENCH_RSS_CALLS ?? 100_000);
@@ -539,7 +541,8 @@ try {
   if (ONLY === undefined || ONLY === 'lockfile') {
     const { big, empty } = lockfileProjects(LOCK_ENTRIES);
     const times = { apply: { big: [], empty: [] }, plan: { big: [], empty: [] } };
-    for (let r = 0; r < RUNS; r++) {
+    // Commands of 150-250 ms on a machine whose speed moves: more runs than elsewhere.
+    for (let r = 0; r < LOCK_RUNS; r++) {
       for (const [size, project] of [
         ['big', big],
         ['empty', empty],
@@ -782,7 +785,9 @@ if (applyRows.length > 0) {
 }
 const lockRows = rows.filter((r) => r.what.startsWith('no-op'));
 if (lockRows.length > 0) {
-  console.log('large lockfile: time with it / time with an empty one (goal ≤ 1.5×):');
+  console.log(
+    `large lockfile: time with it / time with an empty one, medians of ${LOCK_RUNS} interleaved runs (goal ≤ 1.5×):`,
+  );
   for (const r of lockRows) console.log(`  ${r.what}: ${(r.ours / r.base).toFixed(2)}×`);
 }
 if (campaign.length > 0) {
