@@ -9,13 +9,18 @@ export const normaliseNumber = (text: string): string | undefined => {
   return trimmed.startsWith('+') ? `+${digits}` : digits;
 };
 
+let hasher: typeof import('node:crypto').hash | undefined;
+
 /**
  * What state records of a number: `sha256:` and 16 hex digits of the normalised number's
  * digest. The number itself may come from a secret `${VAR}`: it is never stored.
  */
-export const numberDigest = (normalised: string): string =>
-  // One-shot: no Hash object per number (one is taken before every request).
-  `sha256:${process.getBuiltinModule('node:crypto').hash('sha256', normalised, 'hex').slice(0, 16)}`;
+export const numberDigest = (normalised: string): string => {
+  // Looked up once (process.getBuiltinModule costs some microseconds a call); one-shot
+  // hash: no Hash object per number (one is taken before every request).
+  hasher ??= process.getBuiltinModule('node:crypto').hash;
+  return `sha256:${hasher('sha256', normalised, 'hex').slice(0, 16)}`;
+};
 
 /** A plain-string destination that is a phone number (not a SIP URI, user or Teams name). */
 const PHONE_TEXT = /^\+?[\d\s().-]+$/;

@@ -6,62 +6,14 @@ import type { CallDefinition, ScheduleSpec } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
 import { isRecord } from './site.js';
 
-/**
- * JSON with object keys sorted at every level (undefined members left out), for hashing.
- * Usually one JSON.stringify of a copy whose maps hold their keys in sorted order (a map
- * whose keys already come in order is not sorted); a value that copy cannot stand for (a
- * key like an array index, which JSON.stringify writes first, `__proto__`, a function or
- * symbol member) is written member by member instead, giving the same text.
- */
+/** JSON with object keys sorted at every level (undefined members left out), for hashing. */
 export const canonicalJson = (value: unknown): string => {
-  const copy = sortedCopy(value);
-  return copy === UNSORTABLE ? memberwiseJson(value) : (JSON.stringify(copy) ?? 'null');
-};
-
-const UNSORTABLE: unique symbol = Symbol('unsortable');
-const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
-
-/** The value with every map's keys inserted in sorted order, or UNSORTABLE. */
-const sortedCopy = (value: unknown): unknown => {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const item of value as readonly unknown[]) {
-      const copy = item === undefined ? null : sortedCopy(item);
-      if (copy === UNSORTABLE) return UNSORTABLE;
-      out.push(copy);
-    }
-    return out;
-  }
-  const record = value as Readonly<Record<string, unknown>>;
-  let keys = Object.keys(record);
-  for (let i = 1; i < keys.length; i += 1) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      keys = keys.sort();
-      break;
-    }
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    const item = record[key];
-    if (item === undefined) continue;
-    if (typeof item === 'function' || typeof item === 'symbol') return UNSORTABLE;
-    if (key === '__proto__' || INDEX_LIKE.test(key)) return UNSORTABLE;
-    const copy = sortedCopy(item);
-    if (copy === UNSORTABLE) return UNSORTABLE;
-    out[key] = copy;
-  }
-  return out;
-};
-
-/** canonicalJson written member by member: for any value. */
-const memberwiseJson = (value: unknown): string => {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i += 1) {
       const item: unknown = value[i];
-      out += `${i === 0 ? '' : ','}${memberwiseJson(item === undefined ? null : item)}`;
+      out += `${i === 0 ? '' : ','}${canonicalJson(item === undefined ? null : item)}`;
     }
     return `${out}]`;
   }
@@ -70,7 +22,7 @@ const memberwiseJson = (value: unknown): string => {
     for (const key of Object.keys(value).sort()) {
       const item = value[key];
       if (item === undefined) continue;
-      out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${memberwiseJson(item)}`;
+      out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
     }
     return `${out}}`;
   }
@@ -102,8 +54,15 @@ export const sha256 = (text: string): string =>
   // One-shot: no Hash object per digest (one is made for every call a run places).
   `sha256:${crypto().hash('sha256', text, 'hex')}`;
 
-/** node:crypto on first use: `validate` computes no digest, and loading it costs a start. */
-const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
+let cryptoModule: typeof import('node:crypto') | undefined;
+/**
+ * node:crypto on first use: `validate` computes no digest, and loading it costs a start.
+ * Kept once loaded: process.getBuiltinModule is a lookup of some microseconds, per digest.
+ */
+const crypto = (): typeof import('node:crypto') => {
+  cryptoModule ??= process.getBuiltinModule('node:crypto');
+  return cryptoModule;
+};
 
 /** The raw `schedule` and `redial` of a merged call, for its digest, when it has either. */
 interface Hashed {
