@@ -4,6 +4,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import type { Outcome } from '../execute/outcome.js';
 import { ensureStateDir, journalPath, syncDir } from './dir.js';
 import { type CommitHold, commitHold } from './failpoint.js';
+import { jsonString as str } from './json-text.js';
 import type { DefinitionMeta } from './record.js';
 
 export { clearJournal, INTERRUPTED, recoverJournal, replayJournal } from './replay.js';
@@ -149,10 +150,6 @@ const journalFile = (handle: FileHandle, size: number, end: number) => {
   };
 };
 
-/** A JSON string: JSON.stringify of one string, without the call for the common plain one. */
-const str = (value: string): string => (PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));
-/** Printable ASCII without `"` and `\\`: the same text inside quotes in JSON. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** `,"name":value` for a field JSON.stringify writes (left out when undefined). */
 const optStr = (name: string, value: string | undefined): string =>
   value === undefined ? '' : `,"${name}":${str(value)}`;

@@ -8,6 +8,7 @@ import { formatMiB } from '../config/limits.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
 import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
+import { jsonString } from './json-text.js';
 import { checkLockfileShape, cleanEntry, SORTED_ENTRY_FIELDS } from './lockfile-shape.js';
 import type { LockEntry, Lockfile } from './types.js';
 
@@ -254,22 +255,19 @@ export const serializeLockfile = (lock: Lockfile): string => {
 const nested = (value: unknown, indent: string): string =>
   JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
 
-/** Printable ASCII without `"` and `\\`: the same text inside quotes in JSON. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
 /**
  * `nested(sortedEntry(entry), '    ')`, the text of an entry in the calls map, written field
  * by field for an entry of text and number fields (every entry but one with a history or an
  * outcome): no sorted copy and no JSON.stringify of it, then a pass to indent its lines.
  */
-export const entryText = (entry: LockEntry): string => {
+const entryText = (entry: LockEntry): string => {
   const from = entry as unknown as Record<string, unknown>;
   let out = '{';
   for (const field of SORTED_ENTRY_FIELDS) {
     const value = from[field];
     if (value === undefined) continue;
     let text: string;
-    if (typeof value === 'string') text = PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+    if (typeof value === 'string') text = jsonString(value);
     else if (typeof value === 'number') text = JSON.stringify(value);
     else return nested(sortedEntry(entry), '    ');
     out += `${out.length === 1 ? '' : ','}\n      "${field}": ${text}`;
