@@ -203,10 +203,12 @@ const own = (value: unknown): PropertyDescriptor => ({
 });
 
 /**
- * The definition a call's plan item was made from (not a campaign row's, nor an item read
- * from a plan file): its request is built from it without looking the name up.
+ * The definition a call's or a campaign row's plan item was made from (not an item read from
+ * a plan file): its request is built from it without looking the name up, and a campaign's
+ * rows are never all made at once to build a map of them.
  */
-export const callOf = (item: PlanItem): CallDefinition | undefined => CallItem.callOf(item);
+export const callOf = (item: PlanItem): CallDefinition | undefined =>
+  item instanceof RowItem ? item.rowCall : CallItem.callOf(item);
 
 /** The plan item of `call` (not a campaign row) with these fields of its own. */
 export const callItem = (

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
 import { buildPlan } from '../../src/plan/build.js';
-import { amendItem, plainItem, RowItem } from '../../src/plan/item.js';
+import { amendItem, callOf, plainItem, RowItem } from '../../src/plan/item.js';
 import type { PlanItem } from '../../src/plan/types.js';
 import { validateProject } from '../../src/validate/index.js';
 
@@ -40,6 +40,16 @@ const plan = () => {
 };
 
 describe("a campaign row's plan item", () => {
+  it('gives the definition of its row to callOf (no row is looked up by name)', () => {
+    const [a, b] = plan().due as [RowItem, RowItem];
+    expect(callOf(a)).toBe(a.rowCall);
+    expect(callOf(b)).toBe(b.rowCall);
+    expect(callOf(a)?.name).toBe('remind/a');
+    expect(callOf(b)?.campaign?.id).toBe('b');
+    expect(callOf(amendItem(a, { reason: 'x' }))).toBe(a.rowCall);
+    expect(callOf(plainItem(a))).toBeUndefined();
+  });
+
   it('reads its fields from its row; JSON has the fields a plain item has', () => {
     const due = plan().due;
     expect(due).toHaveLength(2);
