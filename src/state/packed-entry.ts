@@ -1,12 +1,16 @@
 import type { LockEntry } from './types.js';
 
-/** Bytes of one entry in the pool: sid, callId (16 each), time (8), number digest (8). */
-const SLOT = 48;
-/** Entries a pool chunk holds (96 KiB a chunk). */
+/**
+ * Bytes of one entry in the pool: sid, callId (16 each), time (8), number digest (8),
+ * definition digest (32).
+ */
+const SLOT = 80;
+/** Entries a pool chunk holds (160 KiB a chunk). */
 const CHUNK_SLOTS = 2048;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NUMBER = /^sha256:[0-9a-f]{16}$/;
+const DEFINITION = /^sha256:[0-9a-f]{64}$/;
 
 let packing = false;
 
@@ -40,10 +44,11 @@ const own = (value: unknown): PropertyDescriptor => ({
 });
 
 /**
- * A placed entry whose sid, callId, time and number digest are 48 bytes of a shared pool
- * instead of four strings (about 190 bytes more): a run holds an entry for each call it
- * places until the lockfile is written. Its fields are own properties in the order of the
- * plain entry (`sid`, `callId`, `at` and `number` accessors sharing one getter each), so it
+ * A placed entry whose sid, callId, time, number digest and definition digest are 80 bytes of
+ * a shared pool instead of five strings (about 280 bytes more when its definition digest is
+ * its own, as a campaign row's is): a run holds an entry for each call it places until the
+ * lockfile is written. Its fields are own properties in the order of the plain entry (`sid`,
+ * `callId`, `at`, `definition` and `number` accessors sharing one getter each), so it
  * spreads, serialises and compares as the plain entry it stands for.
  */
 class PackedEntry {
@@ -71,6 +76,13 @@ class PackedEntry {
     enumerable: true,
     configurable: true,
   };
+  static readonly #definition: PropertyDescriptor = {
+    get(this: PackedEntry) {
+      return `sha256:${this.#bytes.toString('hex', this.#at + 48, this.#at + 80)}`;
+    },
+    enumerable: true,
+    configurable: true,
+  };
   static readonly #number: PropertyDescriptor = {
     get(this: PackedEntry) {
       return `sha256:${this.#bytes.toString('hex', this.#at + 40, this.#at + 48)}`;
@@ -79,20 +91,14 @@ class PackedEntry {
     configurable: true,
   };
 
-  constructor(
-    bytes: Buffer,
-    at: number,
-    definition: string,
-    file: string,
-    number: string | undefined,
-  ) {
+  constructor(bytes: Buffer, at: number, file: string, number: string | undefined) {
     this.#bytes = bytes;
     this.#at = at;
     Object.defineProperty(this, 'status', own('placed'));
     Object.defineProperty(this, 'sid', PackedEntry.#sid);
     Object.defineProperty(this, 'callId', PackedEntry.#callId);
     Object.defineProperty(this, 'at', PackedEntry.#time);
-    Object.defineProperty(this, 'definition', own(definition));
+    Object.defineProperty(this, 'definition', PackedEntry.#definition);
     Object.defineProperty(this, 'file', own(file));
     if (number !== undefined) Object.defineProperty(this, 'number', PackedEntry.#number);
   }
@@ -101,7 +107,8 @@ class PackedEntry {
 /**
  * The placed entry `{ status: 'placed', sid, callId, at, definition, file, number }` packed,
  * or undefined when a value would not come back the same (a sid that is not a lower-case
- * UUID, a time that is not what toISOString writes): the caller keeps the plain entry then.
+ * UUID, a time that is not what toISOString writes, a digest not of sha256's form): the
+ * caller keeps the plain entry then.
  */
 export const packedEntry = (
   sid: string,
@@ -113,6 +120,7 @@ export const packedEntry = (
 ): LockEntry | undefined => {
   if (!UUID.test(sid) || !UUID.test(callId)) return undefined;
   if (number !== undefined && !NUMBER.test(number)) return undefined;
+  if (!DEFINITION.test(definition)) return undefined;
   const ms = Date.parse(at);
   if (!Number.isFinite(ms) || new Date(ms).toISOString() !== at) return undefined;
   if (used === CHUNK_SLOTS) {
@@ -125,5 +133,6 @@ export const packedEntry = (
   writeUuid(chunk, offset + 16, callId);
   chunk.writeDoubleLE(ms, offset + 32);
   if (number !== undefined) chunk.write(number.slice('sha256:'.length), offset + 40, 8, 'hex');
-  return new PackedEntry(chunk, offset, definition, file, number) as unknown as LockEntry;
+  chunk.write(definition.slice('sha256:'.length), offset + 48, 32, 'hex');
+  return new PackedEntry(chunk, offset, file, number) as unknown as LockEntry;
 };

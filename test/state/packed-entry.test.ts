@@ -81,6 +81,18 @@ describe('packedEntry', () => {
       expect(entry.constructor).toBe(Object);
       expect(entry).toMatchObject({ sid, callId, at, ...(number === undefined ? {} : { number }) });
     }
+    for (const definition of [
+      'd',
+      DEFINITION.toUpperCase(),
+      `${DEFINITION}0`,
+      DEFINITION.slice(1),
+    ]) {
+      expect(packedEntry(SID, CALL_ID, AT, definition, 'f', NUMBER)).toBeUndefined();
+      const outcome = { key: 'k', status: 'placed' as const, sid: SID, callId: CALL_ID, at: AT };
+      const entry = entryOf(outcome, { definition, file: 'f', number: NUMBER });
+      expect(entry.constructor).toBe(Object);
+      expect(entry.definition).toBe(definition);
+    }
   });
 
   it('gives back every value it packs, across pool chunks (property)', () => {
@@ -93,24 +105,29 @@ describe('packedEntry', () => {
       hex(16).map((h) => `sha256:${h}`),
       { nil: undefined },
     );
+    const digest = hex(64).map((h) => `sha256:${h}`);
     fc.assert(
-      fc.property(fc.array(fc.tuple(uuid, uuid, time, number), { maxLength: 300 }), (rows) => {
-        // Packed one after the other, so that some share a chunk and later ones start another.
-        const packed = rows.map(([sid, callId, at, n]) =>
-          packedEntry(sid, callId, at, 'd', 'f', n),
-        );
-        rows.forEach(([sid, callId, at, n], i) => {
-          expect({ ...packed[i] }).toEqual({
-            status: 'placed',
-            sid,
-            callId,
-            at,
-            definition: 'd',
-            file: 'f',
-            ...(n === undefined ? {} : { number: n }),
+      fc.property(
+        fc.array(fc.tuple(uuid, uuid, time, number, digest), { maxLength: 300 }),
+        (rows) => {
+          // Packed one after the other, so that some share a chunk and later ones start another.
+          const packed = rows.map(([sid, callId, at, n, d]) =>
+            packedEntry(sid, callId, at, d, 'f', n),
+          );
+          rows.forEach(([sid, callId, at, n, d], i) => {
+            expect(packed[i]?.constructor).not.toBe(Object);
+            expect({ ...packed[i] }).toEqual({
+              status: 'placed',
+              sid,
+              callId,
+              at,
+              definition: d,
+              file: 'f',
+              ...(n === undefined ? {} : { number: n }),
+            });
           });
-        });
-      }),
+        },
+      ),
       { numRuns: 40 },
     );
   });
