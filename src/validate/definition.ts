@@ -107,6 +107,8 @@ class Definition implements CallDefinition {
   #line = -1;
   #column = -1;
   #digest: string | undefined;
+  /** Set by markLiteral: a bit of the definition, not an entry of a set of them. */
+  #literal = false;
 
   static readonly #lineOf: PropertyDescriptor = {
     get(this: Definition) {
@@ -194,6 +196,14 @@ class Definition implements CallDefinition {
     if (this.#doc.release?.() !== true) return;
     this.#item = undefined;
     this.#options = undefined;
+  }
+
+  markLiteral(): void {
+    this.#literal = true;
+  }
+
+  get literal(): boolean {
+    return this.#literal;
   }
 
   /** The digest, worked out once. */

@@ -53,6 +53,13 @@ export interface CallDefinition {
    * file's text if ever asked for: `validate` asks for none).
    */
   readonly release?: (digest?: boolean) => void;
+  /**
+   * Notes that the call's options hold no `${` and passed apply's check as written (see
+   * `literal`): a definition that can keep the mark has it, on its prototype.
+   */
+  readonly markLiteral?: () => void;
+  /** Whether markLiteral was called: its request is its options, not resolved again. */
+  readonly literal?: boolean;
   /** A row of a campaign: its name is `<campaign>/<row id>`, its file the recipients CSV. */
   readonly campaign?: {
     readonly name: string;

@@ -136,3 +136,23 @@ describe('a project held as its text past keepParsed', () => {
     expect(definitions(asText.project.calls)).toEqual(definitions(byDefault.project.calls));
   });
 });
+
+describe("a call's literal mark", () => {
+  it('is a bit of the definition, set once by markLiteral, and no field a spread or JSON sees', async () => {
+    const root = await project(FILES);
+    const [first, second] = validateProject(await loadProject({ root })).calls as CallDefinition[];
+    const def = first as CallDefinition;
+    const keys = Object.keys({ ...def });
+    const json = JSON.stringify(def);
+    expect(def.literal).toBe(false);
+    def.markLiteral?.();
+    expect(def.literal).toBe(true);
+    expect(second?.literal).toBe(false);
+    expect(Object.keys(def)).not.toContain('literal');
+    expect(Object.keys({ ...def })).toEqual(keys);
+    expect(JSON.stringify(def)).toBe(json);
+    // Its request made, the call lets go of its parsed data: the mark stays.
+    def.release?.();
+    expect(def.literal).toBe(true);
+  });
+});
