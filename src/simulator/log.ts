@@ -31,26 +31,32 @@ export interface CallLog {
   /** Writes a status line to the file (when there is one and it is still open). */
   appendStatus(line: StatusLine): void;
   records(): readonly ReceivedCall[];
+  /** How many records were appended (kept or not). */
+  count(): number;
   close(): void;
 }
 
 /**
- * Keeps every record in memory and, given a file, appends it as one JSON line with a single
- * O_APPEND write before the answer is sent: whoever got the answer can read the line, and
- * concurrent requests never interleave. Headers are never recorded.
+ * Keeps every record in memory (unless `keep` is false: then only their count) and, given a
+ * file, appends it as one JSON line with a single O_APPEND write before the answer is sent:
+ * whoever got the answer can read the line, and concurrent requests never interleave.
+ * Headers are never recorded.
  */
-export const createCallLog = (file: string | undefined): CallLog => {
+export const createCallLog = (file: string | undefined, keep = true): CallLog => {
   const kept: ReceivedCall[] = [];
+  let count = 0;
   let fd = file === undefined ? undefined : openSync(file, 'a');
   return {
     append(record) {
-      kept.push(record);
+      count += 1;
+      if (keep) kept.push(record);
       if (fd !== undefined) writeSync(fd, `${JSON.stringify(record)}\n`);
     },
     appendStatus(line) {
       if (fd !== undefined) writeSync(fd, `${JSON.stringify(line)}\n`);
     },
     records: () => [...kept],
+    count: () => count,
     close() {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;

@@ -42,6 +42,12 @@ export interface SimulatorOptions {
   readonly rateLimit?: RateLimit;
   /** Append one JSON line per create-call request to this file. */
   readonly logFile?: string;
+  /**
+   * Whether `received()` lists the create-call requests (default true). The `simulator`
+   * command and the embedded simulator of `apply` keep none in memory: the log file is their
+   * record, and a long run would otherwise hold every request body it was sent.
+   */
+  readonly keepReceived?: boolean;
   /** The applications that exist; when absent any UUID-shaped application_sid exists. */
   readonly applicationSids?: readonly string[];
   /** The feature server: `jambonz` refuses keys rest:dial lacks with a 500 (default `cognigy`). */
@@ -101,6 +107,7 @@ export interface SimulatorSettings {
   readonly retryAfterS: number;
   readonly rateLimit: RateLimit | undefined;
   readonly logFile: string | undefined;
+  readonly keepReceived: boolean;
   readonly applicationSids: ReadonlySet<string> | undefined;
   readonly flavor: Flavor;
   readonly random: () => number;
@@ -195,6 +202,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     retryAfterS,
     rateLimit,
     logFile: options.logFile,
+    keepReceived: options.keepReceived !== false,
     applicationSids:
       options.applicationSids === undefined ? undefined : new Set(options.applicationSids),
     flavor,

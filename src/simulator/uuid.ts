@@ -8,4 +8,14 @@ const UUID =
 export const isUuid = (value: unknown): value is string =>
   typeof value === 'string' && UUID.test(value);
 
-export const newUuid = (): string => randomUUID();
+/**
+ * A new random UUID as one flat string. Node 20's randomUUID builds it by joining 20 pieces,
+ * which V8 keeps as a tree of joins (about 490 bytes) until something reads its characters;
+ * reading one makes it one flat string of 36 bytes (about 67 in all). The simulator keeps
+ * three for every call it accepts.
+ */
+export const newUuid = (): string => {
+  const uuid = randomUUID();
+  uuid.charCodeAt(0);
+  return uuid;
+};

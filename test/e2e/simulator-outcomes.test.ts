@@ -126,10 +126,17 @@ describe('callops simulator --outcomes --seed', () => {
     try {
       const target = { url: sim.url, accountSid: DEFAULT_ACCOUNT_SID, apiKey: DEFAULT_API_KEY };
       expect((await createCall(target, goodCall())).status).toBe(201);
+      expect((await createCall(target, goodCall({ from: '' }))).status).toBe(400);
+      let stderr = '';
+      sim.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
       const exited = new Promise<number | null>((r) => sim.child.once('exit', (code) => r(code)));
       sim.child.kill('SIGTERM');
       // stop() would SIGKILL after 3 s: a clean exit 0 means the process ended by itself
       expect(await exited).toBe(0);
+      // Counted, though the command keeps no request in memory.
+      expect(stderr).toContain('simulator stopped after 2 create-call requests');
     } finally {
       await sim.stop();
       await project.cleanup();

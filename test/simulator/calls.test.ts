@@ -79,6 +79,23 @@ describe('a simulated call lives', () => {
       duration: 0,
     });
     expect(ringing).not.toHaveProperty('tag');
+    // In the order the record is written: the call's fields, then its status.
+    expect(Object.keys(ringing)).toEqual([
+      'call_sid',
+      'direction',
+      'from',
+      'to',
+      'call_id',
+      'sbc_callid',
+      'account_sid',
+      'application_sid',
+      'service_url',
+      'fs_sip_address',
+      'sip_status',
+      'sip_reason',
+      'call_status',
+      'duration',
+    ]);
     expect(sim.calls()[0]?.statuses).toEqual(['trying', 'ringing']);
 
     time.advance(1999);

@@ -53,6 +53,25 @@ describe('the call log', () => {
     expect(sim.received()).toEqual([line]);
   });
 
+  it('keeps no request in memory with keepReceived: false, and still counts and logs each', async () => {
+    const file = join(dir, 'unkept.jsonl');
+    const unkept = await startSimulator({ logFile: file, keepReceived: false });
+    try {
+      await createCall(unkept, goodCall());
+      await createCall(unkept, goodCall({ from: '' }));
+      expect(unkept.received()).toEqual([]);
+      expect(unkept.receivedCount()).toBe(2);
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      const requests = lines
+        .map((l) => JSON.parse(l) as { status?: number; event?: string })
+        .filter((l) => l.event === undefined);
+      expect(requests.map((l) => l.status)).toEqual([201, 400]);
+    } finally {
+      await unkept.close();
+    }
+    expect(sim.receivedCount()).toBe(0);
+  });
+
   it('records refused requests without ids, and unparsable bodies as text', async () => {
     await createCall(sim, goodCall({ from: '' }));
     await createCall(sim, undefined, { raw: '{"from": ' });

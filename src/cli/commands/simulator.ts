@@ -17,14 +17,14 @@ export const command: CommandModule = {
   run: async (ctx) => {
     const parsed = simulatorOptionsFromValues(ctx.values);
     if ('error' in parsed) throw new UsageError(parsed.error);
-    const sim = await startSimulator(parsed.options);
+    const sim = await startSimulator({ ...parsed.options, keepReceived: false });
     ctx.stdout.write(`${formatBanner(sim)}\n`);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await sim.close();
-    ctx.stderr.write(`simulator stopped after ${sim.received().length} create-call requests\n`);
+    ctx.stderr.write(`simulator stopped after ${sim.receivedCount()} create-call requests\n`);
     return EXIT.ok;
   },
 };
