@@ -359,8 +359,18 @@ const goals = [];
  * A campaign project of `n` rows (three zones, a window) on the built-in simulator, and a
  * script that reads the same CSV with csv-parse alone: the baseline.
  */
-const campaignProject = (n) => {
+/**
+ * A campaign of `n` rows. With `url`, one `apply` places every row of now: no window, and a
+ * target at that simulator.
+ */
+const campaignProject = (n, url) => {
   const dir = mkdtempSync(join(tmpdir(), 'callops-bench-campaign-'));
+  if (url !== undefined) {
+    writeFileSync(
+      join(dir, 'callops.yaml'),
+      `targets:\n  bench:\n    base_url: ${url}\n    account_sid: ${DEFAULT_ACCOUNT_SID}\n    api_key: \${BENCH_API_KEY}\n    concurrency: ${APPLY_CONCURRENCY}\n`,
+    );
+  }
   mkdirSync(join(dir, 'calls'));
   mkdirSync(join(dir, 'lists'));
   const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];
@@ -378,7 +388,7 @@ const campaignProject = (n) => {
       '    from: "+15550001111"',
       '    to: { type: phone, number: "${row.phone}" }',
       '    tag: { patient: "${row.name}", row: "${row.id}" }',
-      '    schedule: { window: "08:00-21:00" }',
+      ...(url === undefined ? ['    schedule: { window: "08:00-21:00" }'] : []),
       '',
     ].join('\n'),
   );
@@ -515,6 +525,19 @@ const applyOnce = (calls) =>
     }
   });
 
+/** One `callops apply --yes` of a campaign of `n` rows, every row placed, on a fresh simulator. */
+const campaignApplyOnce = (n) =>
+  onFreshSimulator(async (url) => {
+    const dir = campaignProject(n, url);
+    try {
+      return await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], {
+        BENCH_API_KEY: DEFAULT_API_KEY,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
 /** One `callops apply --yes` of `calls` calls and the raw floor beside it (raw first if asked). */
 const applyPair = async (calls, rawFirst = false) => {
   const rawRun = () => onFreshSimulator((url) => rawPost(url, calls));
@@ -528,6 +551,8 @@ class Done extends Error {}
 
 const CAMPAIGN_ROWS = [20_000, 50_000, 100_000];
 const campaign = [];
+/** Peak RSS of `apply --yes` of a campaign, every row placed, at the fewest and most rows. */
+const campaignApply = [];
 const rows = [];
 /** The issue's rows, as it states them: measure, callops, floor, ratio, goal. */
 const applyRows = [];
@@ -614,6 +639,11 @@ try {
         false,
       );
       rmSync(dir, { recursive: true, force: true });
+    }
+    // Placing every row: what a run holds for each call it places shows here.
+    for (const n of [CAMPAIGN_ROWS[0], CAMPAIGN_ROWS[CAMPAIGN_ROWS.length - 1]]) {
+      const m = await campaignApplyOnce(n);
+      campaignApply.push({ n, rssKB: m.rssKB, ms: m.ms });
     }
   }
   if (ONLY === undefined || ONLY === 'apply') {
@@ -810,6 +840,13 @@ if (campaign.length > 0) {
     const jsonPer = (last.jsonRss - first.jsonRss) / (last.n - first.n);
     console.log(
       `  plan --format json, peak RSS growth per row: ${jsonPer.toFixed(0)} bytes; ${last.n.toLocaleString('en')} rows / ${first.n.toLocaleString('en')} rows: ${(last.jsonRss / first.jsonRss).toFixed(2)}×`,
+    );
+  }
+  const [few, most] = campaignApply;
+  if (few !== undefined && most !== undefined) {
+    const per = ((most.rssKB - few.rssKB) * 1024) / (most.n - few.n);
+    console.log(
+      `  apply --yes, every row placed: ${(few.rssKB / 1024).toFixed(0)} MiB at ${few.n.toLocaleString('en')} rows (${(few.ms / 1000).toFixed(1)} s), ${(most.rssKB / 1024).toFixed(0)} MiB at ${most.n.toLocaleString('en')} (${(most.ms / 1000).toFixed(1)} s); peak RSS growth per row ${per.toFixed(0)} bytes; ${(most.rssKB / few.rssKB).toFixed(2)}×`,
     );
   }
 }
