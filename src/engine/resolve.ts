@@ -64,7 +64,7 @@ export const resolveRequests = async (
   for (const name of new Set(due.map((i) => i.target))) {
     if (name === SIMULATOR_TARGET) {
       const { startSimulator } = await import('../simulator/index.js');
-      const sim = await startSimulator({ keepReceived: false });
+      const sim = await startSimulator({ keepHistory: false });
       close = () => sim.close();
       secrets.push({ name: 'api_key of the simulator', value: sim.apiKey });
       targets.set(

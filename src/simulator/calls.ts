@@ -88,7 +88,7 @@ export interface CallStore {
   /** The account's call detail records, newest attempt first. */
   cdrs(accountSid: string): readonly CallDetailRecord[];
   calls(): readonly SimulatedCall[];
-  /** How many calls were accepted. */
+  /** How many calls were accepted (forgotten ones too). */
   count(): number;
 }
 
@@ -115,6 +115,16 @@ const TERMINATION: Readonly<Record<Outcome, string>> = {
 
 type RecordBase = Entry['base'];
 
+/** An ended call's CDR, with what RecentCalls sorts and filters it by. */
+interface Ended {
+  readonly k: number;
+  readonly account: string;
+  readonly cdr: CallDetailRecord;
+}
+
+const endedOf = ({ call }: Entry): Ended[] =>
+  call.cdr === undefined ? [] : [{ k: call.k, account: call.account_sid, cdr: call.cdr }];
+
 /**
  * A call's record: its base fields, then its status. Copied field by field: a spread of the
  * base followed by a spread of an optional field gave each record a hidden class of its own
@@ -138,8 +148,37 @@ const recordOf = (
   return record;
 };
 
-export const createCallStore = (recordTtlMs: number): CallStore => {
+/**
+ * The accepted calls. With `keepAll` false, a call is forgotten once its record has expired
+ * and only its call detail record stays (for RecentCalls): records expire in the order
+ * their calls ended (one ttl after), so the oldest are looked at, and dropped, first.
+ */
+export const createCallStore = (recordTtlMs: number, keepAll = true): CallStore => {
   const entries = new Map<string, Entry>();
+  let accepted = 0;
+  /** Ended calls not yet forgotten, in the order they ended (their expiry order). */
+  const ended: string[] = [];
+  let endedHead = 0;
+  /** The CDRs of forgotten calls, oldest first, with their k and account. */
+  const kept: Ended[] = [];
+  const forget = (nowMs: number): void => {
+    if (keepAll) return;
+    while (endedHead < ended.length) {
+      const sid = ended[endedHead] as string;
+      const entry = entries.get(sid);
+      if (entry !== undefined && nowMs < entry.expiresAtMs) break;
+      endedHead += 1;
+      if (entry === undefined) continue;
+      entries.delete(sid);
+      const { k, account_sid, cdr } = entry.call;
+      if (cdr !== undefined) kept.push({ k, account: account_sid, cdr });
+    }
+    // The queue's head is cut off now and then, not at every call.
+    if (endedHead > 1024 && endedHead * 2 > ended.length) {
+      ended.splice(0, endedHead);
+      endedHead = 0;
+    }
+  };
   const visible = (entry: Entry | undefined, accountSid: string, nowMs: number) =>
     entry !== undefined &&
     entry.call.account_sid === accountSid &&
@@ -149,8 +188,10 @@ export const createCallStore = (recordTtlMs: number): CallStore => {
     accept({ sid, callId, sbcCallId, accountSid, body, atMs, outcome }) {
       const applicationSid =
         typeof body.application_sid === 'string' ? body.application_sid : undefined;
+      forget(atMs);
+      accepted += 1;
       const call: SimulatedCall = {
-        k: entries.size + 1,
+        k: accepted,
         call_sid: sid,
         account_sid: accountSid,
         outcome,
@@ -211,7 +252,10 @@ export const createCallStore = (recordTtlMs: number): CallStore => {
         record,
         cdr: cdr ?? entry.call.cdr,
       };
-      if (final) entry.expiresAtMs = nowMs + recordTtlMs;
+      if (final) {
+        entry.expiresAtMs = nowMs + recordTtlMs;
+        if (!keepAll) ended.push(callSid);
+      }
       return record;
     },
     records: (accountSid, nowMs) =>
@@ -223,11 +267,11 @@ export const createCallStore = (recordTtlMs: number): CallStore => {
       return visible(entry, accountSid, nowMs) ? entry?.call.record : undefined;
     },
     cdrs: (accountSid) =>
-      [...entries.values()]
-        .filter((e) => e.call.account_sid === accountSid && e.call.cdr !== undefined)
-        .sort((a, b) => b.call.k - a.call.k)
-        .flatMap((e) => (e.call.cdr === undefined ? [] : [e.call.cdr])),
+      [...kept, ...[...entries.values()].flatMap(endedOf)]
+        .filter((e) => e.account === accountSid)
+        .sort((a, b) => b.k - a.k)
+        .map((e) => e.cdr),
     calls: () => [...entries.values()].map((e) => e.call),
-    count: () => entries.size,
+    count: () => accepted,
   };
 };

@@ -53,12 +53,15 @@ export interface RunningSimulator {
   readonly defaultApiKey: boolean;
   /**
    * Every create-call request so far, in answer order (the log file's lines); none when
-   * started with `keepReceived: false`.
+   * started with `keepHistory: false`.
    */
   received(): readonly ReceivedCall[];
   /** How many create-call requests were answered so far (kept or not). */
   receivedCount(): number;
-  /** Every accepted call: its index k, drawn outcome, statuses so far, record and CDR. */
+  /**
+   * Every accepted call: its index k, drawn outcome, statuses so far, record and CDR (with
+   * `keepHistory: false`, those whose record has not expired yet).
+   */
   calls(): readonly SimulatedCall[];
   /** The seed of the outcome draws (drawn at random when none was given). */
   readonly seed: number;
@@ -89,9 +92,9 @@ const statusReporter = (settings: SimulatorSettings, log: ReturnType<typeof crea
 /** Starts the Voice Gateway simulator; resolves once it listens. */
 export const startSimulator = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const settings = settingsFrom(options);
-  const log = createCallLog(settings.logFile, settings.keepReceived);
+  const log = createCallLog(settings.logFile, settings.keepHistory);
   const closing = new AbortController();
-  const store = createCallStore(settings.recordTtlMs);
+  const store = createCallStore(settings.recordTtlMs, settings.keepHistory);
   const reporter = statusReporter(settings, log);
   const progress = createCallProgress({
     clock: settings.clock,

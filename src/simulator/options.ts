@@ -43,11 +43,13 @@ export interface SimulatorOptions {
   /** Append one JSON line per create-call request to this file. */
   readonly logFile?: string;
   /**
-   * Whether `received()` lists the create-call requests (default true). The `simulator`
-   * command and the embedded simulator of `apply` keep none in memory: the log file is their
-   * record, and a long run would otherwise hold every request body it was sent.
+   * Whether `received()` lists the create-call requests and `calls()` every accepted call
+   * (default true). Without, the simulator keeps no request in memory (the log file is the
+   * record) and forgets a call once its record has expired (`recordTtlMs` after its final
+   * status), keeping only its call detail record: the `simulator` command and the embedded
+   * simulator of `apply` run so, as a long run would otherwise hold every request and call.
    */
-  readonly keepReceived?: boolean;
+  readonly keepHistory?: boolean;
   /** The applications that exist; when absent any UUID-shaped application_sid exists. */
   readonly applicationSids?: readonly string[];
   /** The feature server: `jambonz` refuses keys rest:dial lacks with a 500 (default `cognigy`). */
@@ -107,7 +109,7 @@ export interface SimulatorSettings {
   readonly retryAfterS: number;
   readonly rateLimit: RateLimit | undefined;
   readonly logFile: string | undefined;
-  readonly keepReceived: boolean;
+  readonly keepHistory: boolean;
   readonly applicationSids: ReadonlySet<string> | undefined;
   readonly flavor: Flavor;
   readonly random: () => number;
@@ -202,7 +204,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     retryAfterS,
     rateLimit,
     logFile: options.logFile,
-    keepReceived: options.keepReceived !== false,
+    keepHistory: options.keepHistory !== false,
     applicationSids:
       options.applicationSids === undefined ? undefined : new Set(options.applicationSids),
     flavor,

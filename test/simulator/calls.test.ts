@@ -174,6 +174,40 @@ describe('a simulated call lives', () => {
     expect(recent.total).toBe(1);
   });
 
+  it('without keepHistory, forgets a call once its record expired, keeping its CDR and the draw count', async () => {
+    const { sim, time } = await start({
+      recordTtlMs: 1000,
+      keepHistory: false,
+      outcomes: MIX,
+      seed: 7,
+    });
+    const first = [await place(sim), await place(sim), await place(sim)];
+    time.advance(0);
+    expect(sim.calls().map((c) => c.k)).toEqual([1, 2, 3]);
+    time.advance(999);
+    await place(sim);
+    // Not expired yet: nothing forgotten.
+    expect(sim.calls().map((c) => c.k)).toEqual([1, 2, 3, 4]);
+    time.advance(1);
+    const { sid } = await place(sim);
+    // The first three expired before the fifth was accepted; the fourth ended at 999.
+    expect(sim.calls().map((c) => c.k)).toEqual([4, 5]);
+    expect(sim.calls().map((c) => c.outcome)).toEqual([
+      outcomeFor(7, 4, MIX),
+      outcomeFor(7, 5, MIX),
+    ]);
+    expect((await get(sim, `/Calls/${first[0]?.sid}`)).status).toBe(404);
+    time.advance(0);
+    expect((await get(sim, `/Calls/${sid}`)).status).toBe(200);
+    const recent = json(await get(sim, '/RecentCalls?page=1&count=25')) as {
+      total: number;
+      data: { call_sid: string }[];
+    };
+    expect(recent.total).toBe(5);
+    expect(recent.data.map((c) => c.call_sid).slice(2)).toEqual(first.map((c) => c.sid).reverse());
+    expect(recent.data[0]?.call_sid).toBe(sid);
+  });
+
   it('defaults the record lifetime to one hour', async () => {
     const { sim, time } = await start({});
     const { sid } = await place(sim);

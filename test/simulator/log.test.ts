@@ -53,9 +53,9 @@ describe('the call log', () => {
     expect(sim.received()).toEqual([line]);
   });
 
-  it('keeps no request in memory with keepReceived: false, and still counts and logs each', async () => {
+  it('keeps no request in memory with keepHistory: false, and still counts and logs each', async () => {
     const file = join(dir, 'unkept.jsonl');
-    const unkept = await startSimulator({ logFile: file, keepReceived: false });
+    const unkept = await startSimulator({ logFile: file, keepHistory: false });
     try {
       await createCall(unkept, goodCall());
       await createCall(unkept, goodCall({ from: '' }));

@@ -17,7 +17,7 @@ export const command: CommandModule = {
   run: async (ctx) => {
     const parsed = simulatorOptionsFromValues(ctx.values);
     if ('error' in parsed) throw new UsageError(parsed.error);
-    const sim = await startSimulator({ ...parsed.options, keepReceived: false });
+    const sim = await startSimulator({ ...parsed.options, keepHistory: false });
     ctx.stdout.write(`${formatBanner(sim)}\n`);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
