@@ -292,6 +292,14 @@ const readAt = (fd: number, start: number, length: number): Buffer => {
 };
 
 /**
+ * Lookups one by one cost a file opened and about log2(count) short reads each. Past this
+ * many (a plan of a campaign whose rows are all in the lockfile looks up every one of them),
+ * the whole file is read at once and its keys decoded once: later lookups are searches in
+ * memory (100,000 lookups: 2 million system calls before, about 10 s).
+ */
+const MANY_LOOKUPS = 256;
+
+/**
  * The calls of `path` (the bytes the index describes) as an object read on demand: a
  * looked-up entry is read from its byte range and checked; listing the keys (Object.keys,
  * for…in, a spread) parses the whole file once. Never changed in place (as every lock).
@@ -302,49 +310,83 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     new Error(`${path}: ${what} does not match .callops/${INDEX_FILE} — remove that file`);
   const read = new Map<string, LockEntry | undefined>();
   let all: Record<string, LockEntry> | undefined;
+  /** The file's bytes and its keys in order, once lookups are many. */
+  let bulk: { readonly bytes: Buffer; readonly keys: readonly string[] } | undefined;
+  let lookups = 0;
+  const wholeBytes = (): Buffer =>
+    bulk?.bytes ?? withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
   const whole = (): Record<string, LockEntry> => {
     if (all === undefined) {
-      const text = withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
-      const calls = (JSON.parse(text.toString('utf8')) as Lockfile).calls;
+      const calls = (JSON.parse(wholeBytes().toString('utf8')) as Lockfile).calls;
       if (Object.keys(calls).length !== count) throw broken('its number of entries');
       all = calls as Record<string, LockEntry>;
     }
     return all;
   };
-  /** The key of entry `i`, read from its line `\n    "<key>": {`. */
-  const keyAt = (fd: number, i: number): string => {
-    const head = heads[i] as number;
-    const line = readAt(fd, head, (starts[i] as number) + 1 - head).toString('utf8');
+  /** The key of entry `i`, from its line `\n    "<key>": {`. */
+  const keyOf = (line: string, i: number): string => {
     if (!line.startsWith('\n    "') || !line.endsWith('": {')) throw broken(`line ${i + 1}`);
     return JSON.parse(line.slice(5, -3)) as string;
   };
+  const keyAt = (fd: number, i: number): string => {
+    const head = heads[i] as number;
+    return keyOf(readAt(fd, head, (starts[i] as number) + 1 - head).toString('utf8'), i);
+  };
+  /** The position of `key` among the keys (sorted as the lockfile is), -1 when absent. */
+  const search = (keyAtIndex: (i: number) => string, key: string): number => {
+    let low = 0;
+    let high = count - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const at = keyAtIndex(mid);
+      if (at < key) low = mid + 1;
+      else if (at > key) high = mid - 1;
+      else return mid;
+    }
+    return -1;
+  };
+  const entryOf = (bytes: Buffer, key: string): LockEntry => {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString());
+    } catch {
+      value = undefined;
+    }
+    if (!isGoodEntry(value)) throw broken(`entry ${JSON.stringify(key)}`);
+    return value;
+  };
   const lookUp = (key: string): LockEntry | undefined =>
     withFile(path, identity, (fd) => {
-      let low = 0;
-      let high = count - 1;
-      while (low <= high) {
-        const mid = (low + high) >>> 1;
-        const at = keyAt(fd, mid);
-        if (at < key) low = mid + 1;
-        else if (at > key) high = mid - 1;
-        else {
-          let value: unknown;
-          try {
-            value = JSON.parse(
-              readAt(fd, starts[mid] as number, lengths[mid] as number).toString(),
-            );
-          } catch {
-            value = undefined;
-          }
-          if (!isGoodEntry(value)) throw broken(`entry ${JSON.stringify(key)}`);
-          return value;
-        }
-      }
-      return undefined;
+      const i = search((j) => keyAt(fd, j), key);
+      return i < 0
+        ? undefined
+        : entryOf(readAt(fd, starts[i] as number, lengths[i] as number), key);
     });
+  const inBulk = (): NonNullable<typeof bulk> => {
+    if (bulk === undefined) {
+      const bytes = wholeBytes();
+      const keys = new Array<string>(count);
+      for (let i = 0; i < count; i++) {
+        const head = heads[i] as number;
+        const end = (starts[i] as number) + 1;
+        if (end > bytes.length) throw broken(`line ${i + 1}`);
+        keys[i] = keyOf(bytes.toString('utf8', head, end), i);
+      }
+      bulk = { bytes, keys };
+    }
+    return bulk;
+  };
   const entry = (key: string): LockEntry | undefined => {
     if (all !== undefined) return all[key];
     if (read.has(key)) return read.get(key);
+    if (bulk !== undefined || ++lookups > MANY_LOOKUPS) {
+      // Not kept: parsing an entry again costs less than holding every one looked up.
+      const { bytes, keys } = inBulk();
+      const i = search((j) => keys[j] as string, key);
+      if (i < 0) return undefined;
+      const start = starts[i] as number;
+      return entryOf(bytes.subarray(start, start + (lengths[i] as number)), key);
+    }
     const value = lookUp(key);
     read.set(key, value);
     return value;

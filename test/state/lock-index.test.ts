@@ -85,6 +85,44 @@ describe('the lockfile index', () => {
     expect(await readWritten(stateDir, lockPath)).toBe(indexed);
   });
 
+  it('answers every lookup of a run that looks up thousands as the lock does (the file read once)', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
+    const keys = Object.keys(lock.calls);
+    // Looked up in an order unlike the file's, with absent keys between them, each twice.
+    const order = [...keys].reverse().flatMap((k, i) => [k, `${k}~`, i % 7 === 0 ? 'p/' : k]);
+    for (const key of order) expect(calls[key]).toEqual(lock.calls[key]);
+    expect('p/maybe' in calls).toBe(true);
+    expect(calls['p/absent']).toBeUndefined();
+    expect(Object.keys(calls)).toEqual([...keys].sort());
+  });
+
+  it('refuses an entry that is not where the index says, one lookup or many', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const sorted = Object.keys(lock.calls).sort();
+    // The index of another lockfile of the same size: its offsets point into other lines.
+    const index = JSON.parse(await readFile(join(stateDir, INDEX_FILE), 'utf8')) as {
+      heads: string;
+    };
+    const heads = Buffer.from(index.heads, 'base64');
+    heads.writeUInt32LE(heads.readUInt32LE(4 * 4000) + 1, 4 * 4000);
+    await writeFile(
+      join(stateDir, INDEX_FILE),
+      JSON.stringify({ ...index, heads: heads.toString('base64') }),
+    );
+    const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
+    // Looked up alone: the search reads that line.
+    expect(() => calls[sorted[4000] as string]).toThrow(/line 4001 does not match/);
+    // Among many: every key is read once, that one too.
+    expect(() => {
+      for (const key of sorted.slice(0, 1000)) void calls[key];
+    }).toThrow(/line 4001 does not match .*lock-index\.json/);
+  });
+
   it('reports unknown entries and lets expired ones go as a full read does', async () => {
     const { stateDir, lockPath } = await project();
     const lock = bigLock();
