@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CallRecord, createCallStore, type SimulatedCall } from './calls.js';
@@ -94,6 +95,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Ru
   const settings = settingsFrom(options);
   const log = createCallLog(settings.logFile, settings.keepHistory);
   const closing = new AbortController();
+  // Every request waiting out its latency listens for the close: more than Node's default of
+  // 10 at once is the usual case (a client with 32 connections), not a leak to warn about.
+  setMaxListeners(0, closing.signal);
   const store = createCallStore(settings.recordTtlMs, settings.keepHistory);
   const reporter = statusReporter(settings, log);
   const progress = createCallProgress({

@@ -51,6 +51,27 @@ describe('listening', () => {
 });
 
 describe('latency', () => {
+  it('lets 32 requests wait at once without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const sim = await startSimulator({ latencyMs: 50 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 32 }, () => createCall(sim, goodCall(), { agent })),
+      );
+      expect(replies.every((r) => r.status === 201)).toBe(true);
+      // Warnings are emitted on the next tick.
+      await sleep(10);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      agent.destroy();
+      await sim.close();
+    }
+  });
+
   it('lets accepted calls wait side by side, each answered when its own wait ends', async () => {
     const held: { ms: number; release: () => void }[] = [];
     const allHeld = deferred();
