@@ -1,3 +1,5 @@
+import { sha256Hex } from '../validate/definition.js';
+
 /**
  * Phone numbers as do-not-call lists and per-number limits compare them: a leading `+` kept,
  * then the digits alone (`+1 (555) 010-0001` → `+15550100001`). Undefined when no digit is left.
@@ -9,18 +11,12 @@ export const normaliseNumber = (text: string): string | undefined => {
   return trimmed.startsWith('+') ? `+${digits}` : digits;
 };
 
-let hasher: typeof import('node:crypto').hash | undefined;
-
 /**
  * What state records of a number: `sha256:` and 16 hex digits of the normalised number's
  * digest. The number itself may come from a secret `${VAR}`: it is never stored.
  */
-export const numberDigest = (normalised: string): string => {
-  // Looked up once (process.getBuiltinModule costs some microseconds a call); one-shot
-  // hash: no Hash object per number (one is taken before every request).
-  hasher ??= process.getBuiltinModule('node:crypto').hash;
-  return `sha256:${hasher('sha256', normalised, 'hex').slice(0, 16)}`;
-};
+export const numberDigest = (normalised: string): string =>
+  `sha256:${sha256Hex(normalised).slice(0, 16)}`;
 
 /** A plain-string destination that is a phone number (not a SIP URI, user or Teams name). */
 const PHONE_TEXT = /^\+?[\d\s().-]+$/;

@@ -49,10 +49,11 @@ export const definitionHash = (definition: {
   readonly options: unknown;
 }): string => sha256(canonicalJson(definition));
 
+/** The SHA-256 of a text, in hex. One-shot: no Hash object per digest (a run makes two a call). */
+export const sha256Hex = (text: string): string => crypto().hash('sha256', text, 'hex');
+
 /** `sha256:<hex>` of a text: the form of every digest callops stores. */
-export const sha256 = (text: string): string =>
-  // One-shot: no Hash object per digest (one is made for every call a run places).
-  `sha256:${crypto().hash('sha256', text, 'hex')}`;
+export const sha256 = (text: string): string => `sha256:${sha256Hex(text)}`;
 
 let cryptoModule: typeof import('node:crypto') | undefined;
 /**
