@@ -82,20 +82,19 @@ const writeAt = (fd: number, buffer: Buffer, position: number): void => {
 };
 
 /**
- * Writes `zeros` at `position` as far as the disk allows; returns how many bytes it wrote.
- * Claiming room is only a saving: on a full disk the lines go out as they would without it
- * (and fail there, or fit in what was claimed).
+ * Writes `zeros` at `position`; returns how many bytes of room that claimed (none when the
+ * disk refused them). Claiming room is only a saving: on a full disk the lines go out as they
+ * would without it (and fail there, or fit in the zeros already written).
  */
 const claim = (fd: number, zeros: Buffer, position: number): number => {
-  let claimed = 0;
   try {
-    while (claimed < zeros.length) {
-      claimed += writeSync(fd, zeros, claimed, zeros.length - claimed, position + claimed);
-    }
+    writeAt(fd, zeros, position);
+    return zeros.length;
   } catch {
-    // ENOSPC, EFBIG, EDQUOT …: the batch's own write says what is wrong, if anything is.
+    // ENOSPC, EFBIG, EDQUOT …: the batch's own write says what is wrong, if anything is. Zeros
+    // written before the failure and not counted are no record either (replay skips them).
+    return 0;
   }
-  return claimed;
 };
 
 /**
