@@ -251,12 +251,17 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       const body = await readCapped(response.body, MAX_ANSWER_BYTES);
       const bodyError =
         body.error === undefined ? undefined : bound.timedOut ? timeoutMessage : body.error;
-      return {
-        kind: 'response',
+      const answer = {
+        kind: 'response' as const,
         status: response.statusCode,
         statusText: response.statusText ?? '',
         headers: flattenHeaders(response.headers),
         bodyText: body.text,
+      };
+      // The usual answer is that literal alone (spreads after it cost an object each).
+      if (bodyError === undefined && !body.truncated) return answer;
+      return {
+        ...answer,
         ...(bodyError === undefined ? {} : { bodyError }),
         ...(body.truncated ? { truncated: true as const } : {}),
       };
@@ -306,7 +311,7 @@ export function readCapped(
       if (done) return;
       done = true;
       const text = Buffer.concat(chunks, size).toString('utf8');
-      resolve({ text, truncated, ...(error === undefined ? {} : { error }) });
+      resolve(error === undefined ? { text, truncated } : { text, truncated, error });
     };
     body.on('data', (chunk) => {
       if (done) return;

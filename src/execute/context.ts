@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GatewayClient } from './client.js';
+import { isoClock } from './clock.js';
 import type { Outcome } from './outcome.js';
 import { DEFAULT_MAX_ATTEMPTS } from './policy.js';
 import type { RateLimiter } from './rate.js';
@@ -102,7 +103,7 @@ export function createRuntime(ctx: ExecuteContext): Runtime {
     },
     // Without a clock of its own, no Date per reading.
     nowMs: ctx.now === undefined ? Date.now : () => now().getTime(),
-    nowIso: () => now().toISOString(),
+    nowIso: ctx.now === undefined ? isoClock() : () => now().toISOString(),
     limiters: ctx.limiters,
   };
 }

@@ -101,15 +101,25 @@ export async function placeCall(
     if (result.kind === 'response' && result.status !== 480) targetAnswered(state);
     switch (verdict.kind) {
       case 'placed':
-        return {
-          key: request.key,
-          status: 'placed',
-          at: rt.nowIso(),
-          attempts: progress.attempts,
-          httpStatus: verdict.httpStatus,
-          sid: verdict.sid,
-          ...(verdict.callId === undefined ? {} : { callId: verdict.callId }),
-        };
+        // One literal for each shape (a spread of the optional callId costs an object).
+        return verdict.callId === undefined
+          ? {
+              key: request.key,
+              status: 'placed',
+              at: rt.nowIso(),
+              attempts: progress.attempts,
+              httpStatus: verdict.httpStatus,
+              sid: verdict.sid,
+            }
+          : {
+              key: request.key,
+              status: 'placed',
+              at: rt.nowIso(),
+              attempts: progress.attempts,
+              httpStatus: verdict.httpStatus,
+              sid: verdict.sid,
+              callId: verdict.callId,
+            };
       case 'unknown':
         return end('unknown', verdict.message, withStatus(verdict.httpStatus));
       case 'failed':

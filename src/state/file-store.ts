@@ -1,5 +1,6 @@
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
+import { isoClock } from '../execute/clock.js';
 import type { Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
 import { JOURNAL_FILE } from './dir.js';
@@ -132,6 +133,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const { stateDir, lockPath } = options;
   const lockName = options.lockName ?? basename(lockPath);
   const clock = options.clock ?? (() => new Date());
+  // A claim's time, without a Date for each while the millisecond is the same.
+  const claimTime = options.clock === undefined ? isoClock() : () => clock().toISOString();
   const journalName = join(relative(dirname(stateDir), stateDir), JOURNAL_FILE);
   let held: Held | undefined;
   /** The view without the entries `state.keep` lets go (the lock itself when none). */
@@ -397,7 +400,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       if (entry?.status === 'placed' && c.replace !== true) return false;
       if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
     }
-    const at = c.at ?? clock().toISOString();
+    const at = c.at ?? claimTime();
     if (c.limit !== undefined && c.number !== undefined) {
       const since = Date.parse(at) - c.limit.windowMs;
       let taken = 0;

@@ -1,14 +1,38 @@
 import { type RedialPolicy, redialPolicyOf } from '../campaign/redial.js';
 import type { PathSegments, Site, SourceDocument } from '../config/types.js';
+import { jsonString } from '../state/json-text.js';
 import type { CallEntry } from './calls.js';
 import { type Layer, mergeLayers, siteInLayers } from './merge.js';
 import type { CallDefinition, ScheduleSpec } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
-import { isRecord } from './site.js';
 
-/** JSON with object keys sorted at every level (undefined members left out), for hashing. */
+/** Object keys sorted as `sort()` sorts them; the array itself when already in order. */
+const sortedKeys = (keys: string[]): string[] => {
+  for (let i = 1; i < keys.length; i += 1) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
+  }
+  return keys;
+};
+
+/** Quoted keys, kept: a project's definitions share a few dozen key names. */
+const quotedKeys = new Map<string, string>();
+const quotedKey = (key: string): string => {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = jsonString(key);
+    if (quotedKeys.size < 4096) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+};
+
+/**
+ * JSON with object keys sorted at every level (undefined members left out), for hashing.
+ * Every call's digest is made from it, so it sorts only keys out of order and quotes a plain
+ * string without JSON.stringify (the same text).
+ */
 export const canonicalJson = (value: unknown): string => {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return jsonString(value);
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i += 1) {
@@ -17,16 +41,16 @@ export const canonicalJson = (value: unknown): string => {
     }
     return `${out}]`;
   }
-  if (isRecord(value)) {
-    let out = '{';
-    for (const key of Object.keys(value).sort()) {
-      const item = value[key];
-      if (item === undefined) continue;
-      out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
-    }
-    return `${out}}`;
+  const record = value as Readonly<Record<string, unknown>>;
+  const keys = sortedKeys(Object.keys(record));
+  let out = '{';
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${quotedKey(key)}:${canonicalJson(item)}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return `${out}}`;
 };
 
 /** Keys of a call that callops reads itself; everything else is a gateway option. */
