@@ -233,13 +233,14 @@ class Definition implements CallDefinition {
 
   /** The digest, worked out once. */
   #digestOf(): string {
+    // Its keys in sorted order (the digest sorts them anyway): nothing to sort a call.
     this.#digest ??= definitionHash({
-      name: this.name,
       enabled: this.enabled,
-      target: this.target,
-      schedule: this.#hashed?.schedule,
-      redial: this.#hashed?.redial,
+      name: this.name,
       options: this.options,
+      redial: this.#hashed?.redial,
+      schedule: this.#hashed?.schedule,
+      target: this.target,
     });
     return this.#digest;
   }
