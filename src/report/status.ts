@@ -1,7 +1,8 @@
+import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
-import { countOutcomes } from '../state/outcome.js';
-import type { CallOutcome, LockEntry, Lockfile } from '../state/types.js';
+import { countOutcomes, emptyOutcomeCounts } from '../state/outcome.js';
+import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { keyText } from './plan.js';
 import type { Style } from './style.js';
@@ -9,8 +10,32 @@ import { resolveHint, type Unsettled, unsettledJson } from './unsettled.js';
 
 const ORDER = ['unknown', 'failed', 'placed'] as const;
 
-const entries = (lock: Lockfile) =>
-  Object.entries(lock.calls).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The lockfile's keys in its own order (an indexed lockfile lists them so already). */
+const sortedKeys = (lock: Lockfile): string[] => Object.keys(lock.calls).sort(byCodeUnit);
+
+/**
+ * One pass over the entries: how many have each status, the outcomes of the placed ones,
+ * and the unknown and failed entries themselves (listed first, and few: a placed entry is
+ * not kept).
+ */
+const tally = (lock: Lockfile, keys: readonly string[]) => {
+  const counts = { unknown: 0, failed: 0, placed: 0 };
+  const outcomes = emptyOutcomeCounts();
+  const early: Record<'unknown' | 'failed', [string, LockEntry][]> = { unknown: [], failed: [] };
+  for (const key of keys) {
+    const e = lock.calls[key] as LockEntry;
+    if (e.status === 'placed') {
+      counts.placed += 1;
+      outcomes[e.outcome?.status ?? 'none'] += 1;
+    } else if (e.status === 'unknown' || e.status === 'failed') {
+      counts[e.status] += 1;
+      early[e.status].push([key, e]);
+    }
+  }
+  return { counts, outcomes, early };
+};
 
 /**
  * Keys of unscheduled calls placed with a definition other than the current one (the
@@ -18,20 +43,58 @@ const entries = (lock: Lockfile) =>
  * history: a changed schedule speaks to the next slots, not to it.
  */
 export const changedKeys = (lock: Lockfile, calls: readonly CallDefinition[]): Set<string> => {
-  const byName = new Map(calls.map((c) => [c.name, c]));
+  // The targets the keys name (before their first `/`; a key without one is a bare name):
+  // each call is then looked up under each, so that no map of every call is made (a
+  // campaign's rows are made one at a time) and no entry but a call's own is read.
+  const targets = new Set<string | undefined>();
+  for (const key of Object.keys(lock.calls)) {
+    const slash = key.indexOf('/');
+    targets.add(slash < 0 ? undefined : key.slice(0, slash));
+  }
   const keys = new Set<string>();
-  for (const [key, e] of Object.entries(lock.calls)) {
-    if (e.status !== 'placed' || key.includes('@')) continue;
-    const call = byName.get(key.slice(key.indexOf('/') + 1));
-    if (call !== undefined && call.schedule === undefined && call.definition !== e.definition)
-      keys.add(key);
+  if (targets.size === 0) return keys;
+  for (const call of calls) {
+    if (call.schedule !== undefined || call.name.includes('@')) continue;
+    for (const target of targets) {
+      // A bare key is a name without a `/` (a key's name is what follows its first one).
+      if (target === undefined && call.name.includes('/')) continue;
+      const key = target === undefined ? call.name : `${target}/${call.name}`;
+      const e = lock.calls[key];
+      if (e?.status === 'placed' && call.definition !== e.definition) keys.add(key);
+    }
   }
   return keys;
 };
 
+/** A slot's key: `<target>/<name>@<slot>`. */
+const SLOT_KEY = /^[^/]+\/([^@]+)@(.+)$/;
+
+/**
+ * Call name → time zone of its schedule, for the calls that name a slot key of the lockfile
+ * (`<target>/<name>@<slot>`): the only keys shown with a local time. No map of every
+ * scheduled call (a campaign with calling hours has a schedule on each of its rows).
+ */
+export const slotZones = (
+  lock: Lockfile,
+  calls: readonly CallDefinition[],
+): Map<string, string> => {
+  const names = new Set<string>();
+  for (const key of Object.keys(lock.calls)) {
+    const match = SLOT_KEY.exec(key);
+    if (match?.[1] !== undefined) names.add(match[1]);
+  }
+  const zones = new Map<string, string>();
+  if (names.size === 0) return zones;
+  for (const call of calls) {
+    if (call.schedule !== undefined && names.has(call.name))
+      zones.set(call.name, call.schedule.timezone);
+  }
+  return zones;
+};
+
 /** `<target>/<name>@<slot>` with the slot's local time, when its call has a time zone. */
 const withLocal = (key: string, zones: ReadonlyMap<string, string>): string => {
-  const match = /^[^/]+\/([^@]+)@(.+)$/.exec(key);
+  const match = SLOT_KEY.exec(key);
   const zone = match?.[1] === undefined ? undefined : zones.get(match[1]);
   const slot = match?.[2] === undefined ? Number.NaN : Date.parse(match[2]);
   if (zone === undefined || zone === 'UTC' || Number.isNaN(slot)) return key;
@@ -70,14 +133,27 @@ export const outcomeText = (o: CallOutcome): string => {
 };
 
 /** `outcomes: 70 completed, 10 busy, 15 no-answer, 5 failed, 0 in progress, 0 not known yet` */
-export const outcomesLine = (lock: Lockfile): string | undefined => {
-  const c = countOutcomes(lock);
+export const outcomesLine = (lock: Lockfile): string | undefined =>
+  outcomesLineOf(countOutcomes(lock));
+
+const outcomesLineOf = (
+  c: Readonly<Record<CallOutcomeStatus | 'none', number>>,
+): string | undefined => {
   const placed = Object.values(c).reduce((a, b) => a + b, 0);
   if (placed === 0 || c.none === placed) return undefined;
   return `outcomes: ${c.completed} completed, ${c.busy} busy, ${c['no-answer']} no-answer, ${c.failed} failed, ${c['in-progress']} in progress, ${c.none} not known yet`;
 };
 
-export const renderStatusHuman = (
+/** Characters of status text gathered before they are handed on. */
+const PIECE = 64 * 1024;
+
+/**
+ * renderStatusHuman's text in pieces, made as they are read: the entries are read twice
+ * (to count them, then to list the placed ones; unknown and failed ones, which come first,
+ * are kept from the first pass), so a lockfile of many entries is never held as one list
+ * of them, nor its text as one string.
+ */
+export function* statusHumanPieces(
   lock: Lockfile,
   plan: Plan,
   opts: {
@@ -88,56 +164,91 @@ export const renderStatusHuman = (
     /** Call name → time zone of its schedule, for local times beside UTC. */
     zones?: ReadonlyMap<string, string>;
   },
-): string => {
+): Generator<string> {
   const zones = opts.zones ?? new Map<string, string>();
   const { style } = opts;
-  const all = entries(lock);
-  const count = (s: string) => all.filter(([, e]) => e.status === s).length;
-  const out = [
+  const keys = sortedKeys(lock);
+  const { counts, outcomes, early } = tally(lock, keys);
+  let text = '';
+  const line = (value: string): string | undefined => {
+    text += `${value}\n`;
+    if (text.length < PIECE) return undefined;
+    const piece = text;
+    text = '';
+    return piece;
+  };
+  const lines = function* (values: Iterable<string>): Generator<string> {
+    for (const value of values) {
+      const piece = line(value);
+      if (piece !== undefined) yield piece;
+    }
+  };
+  yield* lines([
     opts.targetNote,
-    `${opts.lockName}: ${count('placed')} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${count('failed')} failed, ${count('unknown')} unknown`,
-  ];
-  const outcomes = outcomesLine(lock);
-  if (outcomes !== undefined) out.push(outcomes);
+    `${opts.lockName}: ${counts.placed} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${counts.failed} failed, ${counts.unknown} unknown`,
+  ]);
+  const outcomesText = outcomesLineOf(outcomes);
+  if (outcomesText !== undefined) yield* lines([outcomesText]);
   const colour = { unknown: 'yellow', failed: 'red', placed: 'green' } as const;
   for (const status of ORDER) {
-    const list = all.filter(([, e]) => e.status === status);
-    if (list.length === 0) continue;
-    out.push(
-      '',
-      style(colour[status], `${status} (${list.length}):`),
-      ...list.map(([k, e]) => describe(k, e, opts.changed, zones)),
-    );
+    if (counts[status] === 0) continue;
+    yield* lines(['', style(colour[status], `${status} (${counts[status]}):`)]);
+    if (status !== 'placed') {
+      yield* lines(early[status].map(([k, e]) => describe(k, e, opts.changed, zones)));
+      continue;
+    }
+    for (const key of keys) {
+      const e = lock.calls[key] as LockEntry;
+      if (e.status !== 'placed') continue;
+      const piece = line(describe(key, e, opts.changed, zones));
+      if (piece !== undefined) yield piece;
+    }
   }
   if (plan.due.length > 0) {
-    out.push('', style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`));
-    out.push(...plan.due.map((i) => `  ${keyText(i)}  → ${i.to}`));
+    yield* lines([
+      '',
+      style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`),
+    ]);
+    yield* lines(plan.due.map((i) => `  ${keyText(i)}  → ${i.to}`));
   }
   if (plan.upcoming.length > 0) {
-    out.push(
-      '',
-      style('bold', 'next slots:'),
-      ...plan.upcoming.map((i) => `  ${keyText(i)}  → ${i.to}`),
-    );
+    yield* lines(['', style('bold', 'next slots:')]);
+    yield* lines(plan.upcoming.map((i) => `  ${keyText(i)}  → ${i.to}`));
   }
-  return `${out.join('\n')}\n`;
-};
+  if (text.length > 0) yield text;
+}
 
+export const renderStatusHuman = (
+  lock: Lockfile,
+  plan: Plan,
+  opts: Parameters<typeof statusHumanPieces>[2],
+): string => [...statusHumanPieces(lock, plan, opts)].join('');
+
+/**
+ * The status as JSON: `calls` lists every entry, each made while it is written (jsonPieces),
+ * so that a lockfile of many entries is never held as one list of them.
+ */
 export const statusJson = (
   lock: Lockfile,
   lockName: string,
   changed: ReadonlySet<string>,
   unsettled: readonly Unsettled[],
 ) => {
-  const all = entries(lock);
-  const count = (s: string) => all.filter(([, e]) => e.status === s).length;
+  const keys = sortedKeys(lock);
+  const { counts, outcomes } = tally(lock, keys);
   return {
     lockfile: lockName,
-    placed: count('placed'),
-    failed: count('failed'),
-    unknown: count('unknown'),
-    outcomes: countOutcomes(lock),
-    calls: all.map(([key, e]) => ({ key, ...e, ...(changed.has(key) && { changed: true }) })),
+    placed: counts.placed,
+    failed: counts.failed,
+    unknown: counts.unknown,
+    outcomes,
+    calls: new JsonItems(() =>
+      mapped(keys, (key) => ({
+        key,
+        ...(lock.calls[key] as LockEntry),
+        ...(changed.has(key) && { changed: true }),
+      })),
+    ),
     changed: [...changed].sort(),
     unsettled: unsettledJson(unsettled),
   };

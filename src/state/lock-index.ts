@@ -376,16 +376,21 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     }
     return bulk;
   };
+  /** The entry last read in bulk: a listing reads each key's descriptor, then its value. */
+  let last: { readonly key: string; readonly entry: LockEntry | undefined } | undefined;
   const entry = (key: string): LockEntry | undefined => {
     if (all !== undefined) return all[key];
     if (read.has(key)) return read.get(key);
     if (bulk !== undefined || ++lookups > MANY_LOOKUPS) {
+      if (last?.key === key) return last.entry;
       // Not kept: parsing an entry again costs less than holding every one looked up.
       const { bytes, keys } = inBulk();
       const i = search((j) => keys[j] as string, key);
-      if (i < 0) return undefined;
       const start = starts[i] as number;
-      return entryOf(bytes.subarray(start, start + (lengths[i] as number)), key);
+      const found =
+        i < 0 ? undefined : entryOf(bytes.subarray(start, start + (lengths[i] as number)), key);
+      last = { key, entry: found };
+      return found;
     }
     const value = lookUp(key);
     read.set(key, value);
@@ -395,8 +400,21 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
   return new Proxy(target, {
     get: (_, key) => (typeof key === 'string' ? entry(key) : undefined),
     has: (_, key) => typeof key === 'string' && entry(key) !== undefined,
-    ownKeys: () => Reflect.ownKeys(whole()),
+    // Many entries are listed from the keys the index locates (in the lockfile's order, which
+    // JSON.parse keeps: no key is an array index), each entry then read when asked for: the
+    // whole file is never parsed into objects held at once (100,000 entries: ~100 MB).
+    ownKeys: () =>
+      all === undefined && count > MANY_LOOKUPS ? [...inBulk().keys] : Reflect.ownKeys(whole()),
     getOwnPropertyDescriptor: (_, key) => {
+      // Listed from the index: whether the key is there is a search among its keys, and its
+      // entry is read only when it is read (Object.keys asks this of every key it lists).
+      if (all === undefined && bulk !== undefined) {
+        if (typeof key !== 'string') return undefined;
+        const { keys } = bulk;
+        return search((j) => keys[j] as string, key) < 0
+          ? undefined
+          : { get: () => entry(key), enumerable: true, configurable: true };
+      }
       const value = typeof key === 'string' ? entry(key) : undefined;
       return value === undefined
         ? undefined

@@ -99,6 +99,34 @@ describe('the lockfile index', () => {
     expect(Object.keys(calls)).toEqual([...keys].sort());
   });
 
+  it('lists a large lockfile from its index: keys without reading entries, each read when read', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const sorted = Object.keys(lock.calls).sort();
+    // Entry 4000 made unreadable through the index: its length cut short of its `}`.
+    const index = JSON.parse(await readFile(join(stateDir, INDEX_FILE), 'utf8')) as {
+      lengths: string;
+    };
+    const lengths = Buffer.from(index.lengths, 'base64');
+    lengths.writeUInt32LE(lengths.readUInt32LE(4 * 4000) - 3, 4 * 4000);
+    await writeFile(
+      join(stateDir, INDEX_FILE),
+      JSON.stringify({ ...index, lengths: lengths.toString('base64') }),
+    );
+    const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
+    // Listing reads no entry: the broken one is not met.
+    expect(Object.keys(calls)).toEqual(sorted);
+    expect(Object.keys(calls)).toEqual(sorted);
+    // Each entry is what the lock holds, read when it is read.
+    for (const key of sorted.slice(0, 4000)) expect(calls[key]).toEqual(lock.calls[key]);
+    expect(Object.getOwnPropertyDescriptor(calls, 'p/absent')).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(calls, sorted[1] as string)?.enumerable).toBe(true);
+    // Reading them all meets the broken one.
+    expect(() => Object.entries(calls)).toThrow(/entry .* does not match .*lock-index\.json/);
+    expect(() => ({ ...calls })).toThrow(/does not match/);
+  });
+
   it('refuses an entry that is not where the index says, one lookup or many', async () => {
     const { stateDir, lockPath } = await project();
     const lock = bigLock();

@@ -2,15 +2,17 @@ import { campaignCounts, campaignLines } from '../../campaign/progress.js';
 import { planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
+import { jsonBytes } from '../../plan/index.js';
 import { renderCampaignCounts } from '../../report/campaign.js';
 import { planJson } from '../../report/plan.js';
-import { changedKeys, renderStatusHuman, statusJson } from '../../report/status.js';
+import { changedKeys, slotZones, statusHumanPieces, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
 import { refreshOutcomes, storeRecorder } from '../outcomes.js';
+import { writeChunks } from '../output.js';
 import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
 
@@ -67,24 +69,22 @@ settle it), else 0.
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);
-      ctx.stdout.write(
-        `${JSON.stringify({ ...statusJson(lock, lockName, changed, unsettled), due, upcoming }, null, 2)}\n`,
+      // Written as it is made (its entries one at a time), as plan's is.
+      await writeChunks(
+        ctx.stdout,
+        jsonBytes({ ...statusJson(lock, lockName, changed, unsettled), due, upcoming }),
       );
       return code;
     }
-    ctx.stdout.write(
-      renderStatusHuman(lock, plan, {
-        lockName: lockName,
-        targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
-        style: makeStyle(ctx.color),
-        changed,
-        zones: new Map(
-          project.calls.flatMap((c) =>
-            c.schedule === undefined ? [] : [[c.name, c.schedule.timezone] as const],
-          ),
-        ),
-      }),
-    );
+    // Written a piece at a time: a lockfile of many entries is never one string of text.
+    const pieces = statusHumanPieces(lock, plan, {
+      lockName: lockName,
+      targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
+      style: makeStyle(ctx.color),
+      changed,
+      zones: slotZones(lock, project.calls),
+    });
+    await writeChunks(ctx.stdout, pieces);
     await reportUnsettledToGithub(ctx, unsettled);
     return code;
   },

@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jsonBytes } from '../../src/plan/file.js';
+import type { Plan } from '../../src/plan/types.js';
+import {
+  changedKeys,
+  renderStatusHuman,
+  slotZones,
+  statusHumanPieces,
+  statusJson,
+} from '../../src/report/status.js';
+import { makeStyle } from '../../src/report/style.js';
+import type { LockEntry, Lockfile } from '../../src/state/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+
+const AT = '2026-11-24T10:00:00.000Z';
+const lockOf = (calls: Record<string, LockEntry>): Lockfile => ({ lockfileVersion: 1, calls });
+const entry = (fields: Partial<LockEntry> & Pick<LockEntry, 'status'>): LockEntry => ({
+  at: AT,
+  definition: 'sha256:1',
+  file: 'calls/x.yaml',
+  ...fields,
+});
+const emptyPlan: Plan = { target: 'prod', now: AT, due: [], upcoming: [], missed: [], skipped: [] };
+const call = (name: string, definition: string, scheduled = false): CallDefinition =>
+  ({
+    name,
+    definition,
+    ...(scheduled ? { schedule: { timezone: 'Europe/Berlin' } } : {}),
+  }) as unknown as CallDefinition;
+
+/** The plain reading: every entry's call found by the name after the key's first `/`. */
+const referenceChanged = (lock: Lockfile, calls: readonly CallDefinition[]): Set<string> => {
+  const byName = new Map(calls.map((c) => [c.name, c]));
+  const keys = new Set<string>();
+  for (const [key, e] of Object.entries(lock.calls)) {
+    if (e.status !== 'placed' || key.includes('@')) continue;
+    const c = byName.get(key.slice(key.indexOf('/') + 1));
+    if (c !== undefined && c.schedule === undefined && c.definition !== e.definition) keys.add(key);
+  }
+  return keys;
+};
+
+describe('changedKeys', () => {
+  it('finds the placed unscheduled calls whose definition changed, on every target (property)', () => {
+    const name = fc.constantFrom('a', 'b', 'c/r1', 'c/r2', 'x@y', 'd');
+    const key = fc.oneof(
+      fc.tuple(fc.constantFrom('prod', 'staging', 'a', 'c'), name).map(([t, n]) => `${t}/${n}`),
+      fc.tuple(name, fc.constantFrom('@2026-11-24T10:00Z', '')).map(([n, s]) => `prod/${n}${s}`),
+      name,
+    );
+    const digest = fc.constantFrom('sha256:1', 'sha256:2');
+    const lock = fc
+      .dictionary(
+        key,
+        fc.record({ status: fc.constantFrom('placed', 'failed', 'unknown'), definition: digest }),
+        { maxKeys: 12 },
+      )
+      .map((calls) =>
+        lockOf(
+          Object.fromEntries(
+            Object.entries(calls).map(([k, e]) => [k, { ...e, at: AT, file: 'calls/x.yaml' }]),
+          ) as Record<string, LockEntry>,
+        ),
+      );
+    const calls = fc.uniqueArray(fc.tuple(name, digest, fc.boolean()), {
+      selector: ([n]) => n,
+      maxLength: 6,
+    });
+    fc.assert(
+      fc.property(lock, calls, (l, defs) => {
+        const list = defs.map(([n, d, s]) => call(n, d, s));
+        expect(changedKeys(l, list)).toEqual(referenceChanged(l, list));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('slotZones', () => {
+  it('gives the zones of the calls that name a slot key, and only those', () => {
+    const lock = lockOf({
+      'prod/daily@2026-11-24T09:00Z': entry({ status: 'placed' }),
+      'prod/once': entry({ status: 'placed' }),
+    });
+    const zones = slotZones(lock, [
+      call('daily', 'sha256:1', true),
+      call('weekly', 'sha256:1', true),
+      call('once', 'sha256:1'),
+    ]);
+    expect([...zones]).toEqual([['daily', 'Europe/Berlin']]);
+  });
+});
+
+describe('status text', () => {
+  const opts = {
+    lockName: 'callops.lock',
+    targetNote: 'target prod: https://gw.example',
+    style: makeStyle(false),
+    changed: new Set(['prod/b']),
+  };
+
+  it('lists unknown, failed, then placed entries, each by key, with counts and outcomes', () => {
+    const lock = lockOf({
+      'prod/c': entry({ status: 'failed', httpStatus: 400, message: 'bad' }),
+      'prod/b': entry({ status: 'placed', sid: 'S-b' }),
+      'prod/a': entry({
+        status: 'placed',
+        sid: 'S-a',
+        outcome: {
+          status: 'completed',
+          sip_status: 200,
+          duration: 31,
+          answered: true,
+          ended_at: AT,
+        },
+      }),
+      'prod/d': entry({ status: 'unknown', message: 'timed out' }),
+    });
+    expect(renderStatusHuman(lock, emptyPlan, opts)).toBe(
+      [
+        'target prod: https://gw.example',
+        'callops.lock: 2 placed (1 changed since), 1 failed, 1 unknown',
+        'outcomes: 1 completed, 0 busy, 0 no-answer, 0 failed, 0 in progress, 1 not known yet',
+        '',
+        'unknown (1):',
+        `  prod/d  at ${AT}: timed out`,
+        '      settle: callops resolve prod/d --placed SID, or callops resolve prod/d --not-placed (or callops apply --retry-unknown places it again)',
+        '',
+        'failed (1):',
+        `  prod/c  at ${AT}: 400 bad`,
+        '',
+        'placed (2):',
+        `  prod/a  sid S-a  at ${AT}  completed 31 s`,
+        `  prod/b  sid S-b  at ${AT}`,
+        '      changed since placed: `callops apply --replace b` places it again',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('comes in pieces of bounded size that make the same text', () => {
+    const calls: Record<string, LockEntry> = {};
+    for (let i = 0; i < 3000; i++)
+      calls[`prod/call-${String(i).padStart(5, '0')}`] = entry({ status: 'placed', sid: `S-${i}` });
+    const lock = lockOf(calls);
+    const pieces = [...statusHumanPieces(lock, emptyPlan, opts)];
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces) expect(piece.length).toBeLessThan(70 * 1024);
+    const text = pieces.join('');
+    expect(text.split('\n')).toHaveLength(2 + 2 + 3000 + 1);
+    expect(text).toContain(`\n  prod/call-02999  sid S-2999  at ${AT}\n`);
+  });
+});
+
+describe('status JSON', () => {
+  it('counts and lists every entry by key, written in pieces as JSON.stringify writes it', () => {
+    const lock = lockOf({
+      'prod/b': entry({ status: 'placed', sid: 'S-b' }),
+      'prod/a': entry({ status: 'failed', message: 'bad' }),
+      'prod/c': entry({
+        status: 'placed',
+        sid: 'S-c',
+        outcome: { status: 'busy', sip_status: 486, duration: 0, answered: false, ended_at: AT },
+      }),
+    });
+    const json = statusJson(lock, 'callops.lock', new Set(['prod/b']), []);
+    const text = Buffer.concat([...jsonBytes(json)]).toString('utf8');
+    expect(text).toBe(`${JSON.stringify(json, null, 2)}\n`);
+    const read = JSON.parse(text) as Record<string, unknown>;
+    expect(read).toMatchObject({ lockfile: 'callops.lock', placed: 2, failed: 1, unknown: 0 });
+    expect(read.outcomes).toMatchObject({ busy: 1, none: 1, completed: 0 });
+    expect(read.calls).toEqual([
+      { key: 'prod/a', ...lock.calls['prod/a'] },
+      { key: 'prod/b', ...lock.calls['prod/b'], changed: true },
+      { key: 'prod/c', ...lock.calls['prod/c'] },
+    ]);
+    expect(read.changed).toEqual(['prod/b']);
+  });
+});
