@@ -4,6 +4,7 @@ import { localTime } from '../schedule/zone.js';
 import { countOutcomes, emptyOutcomeCounts } from '../state/outcome.js';
 import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { linePieces } from './pieces.js';
 import { keyText } from './plan.js';
 import type { Style } from './style.js';
 import { resolveHint, type Unsettled, unsettledJson } from './unsettled.js';
@@ -144,16 +145,13 @@ const outcomesLineOf = (
   return `outcomes: ${c.completed} completed, ${c.busy} busy, ${c['no-answer']} no-answer, ${c.failed} failed, ${c['in-progress']} in progress, ${c.none} not known yet`;
 };
 
-/** Characters of status text gathered before they are handed on. */
-const PIECE = 64 * 1024;
-
 /**
  * renderStatusHuman's text in pieces, made as they are read: the entries are read twice
  * (to count them, then to list the placed ones; unknown and failed ones, which come first,
  * are kept from the first pass), so a lockfile of many entries is never held as one list
  * of them, nor its text as one string.
  */
-export function* statusHumanPieces(
+export const statusHumanPieces = (
   lock: Lockfile,
   plan: Plan,
   opts: {
@@ -164,58 +162,45 @@ export function* statusHumanPieces(
     /** Call name → time zone of its schedule, for local times beside UTC. */
     zones?: ReadonlyMap<string, string>;
   },
+): Generator<string> => linePieces(statusLines(lock, plan, opts));
+
+function* statusLines(
+  lock: Lockfile,
+  plan: Plan,
+  opts: Parameters<typeof statusHumanPieces>[2],
 ): Generator<string> {
   const zones = opts.zones ?? new Map<string, string>();
   const { style } = opts;
   const keys = sortedKeys(lock);
   const { counts, outcomes, early } = tally(lock, keys);
-  let text = '';
-  const line = (value: string): string | undefined => {
-    text += `${value}\n`;
-    if (text.length < PIECE) return undefined;
-    const piece = text;
-    text = '';
-    return piece;
-  };
-  const lines = function* (values: Iterable<string>): Generator<string> {
-    for (const value of values) {
-      const piece = line(value);
-      if (piece !== undefined) yield piece;
-    }
-  };
-  yield* lines([
-    opts.targetNote,
-    `${opts.lockName}: ${counts.placed} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${counts.failed} failed, ${counts.unknown} unknown`,
-  ]);
+  yield opts.targetNote;
+  yield `${opts.lockName}: ${counts.placed} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${counts.failed} failed, ${counts.unknown} unknown`;
   const outcomesText = outcomesLineOf(outcomes);
-  if (outcomesText !== undefined) yield* lines([outcomesText]);
+  if (outcomesText !== undefined) yield outcomesText;
   const colour = { unknown: 'yellow', failed: 'red', placed: 'green' } as const;
   for (const status of ORDER) {
     if (counts[status] === 0) continue;
-    yield* lines(['', style(colour[status], `${status} (${counts[status]}):`)]);
+    yield '';
+    yield style(colour[status], `${status} (${counts[status]}):`);
     if (status !== 'placed') {
-      yield* lines(early[status].map(([k, e]) => describe(k, e, opts.changed, zones)));
+      for (const [k, e] of early[status]) yield describe(k, e, opts.changed, zones);
       continue;
     }
     for (const key of keys) {
       const e = lock.calls[key] as LockEntry;
-      if (e.status !== 'placed') continue;
-      const piece = line(describe(key, e, opts.changed, zones));
-      if (piece !== undefined) yield piece;
+      if (e.status === 'placed') yield describe(key, e, opts.changed, zones);
     }
   }
   if (plan.due.length > 0) {
-    yield* lines([
-      '',
-      style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`),
-    ]);
-    yield* lines(plan.due.map((i) => `  ${keyText(i)}  → ${i.to}`));
+    yield '';
+    yield style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`);
+    for (const i of plan.due) yield `  ${keyText(i)}  → ${i.to}`;
   }
   if (plan.upcoming.length > 0) {
-    yield* lines(['', style('bold', 'next slots:')]);
-    yield* lines(plan.upcoming.map((i) => `  ${keyText(i)}  → ${i.to}`));
+    yield '';
+    yield style('bold', 'next slots:');
+    for (const i of plan.upcoming) yield `  ${keyText(i)}  → ${i.to}`;
   }
-  if (text.length > 0) yield text;
 }
 
 export const renderStatusHuman = (

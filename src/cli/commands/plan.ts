@@ -6,7 +6,7 @@ import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
-import { planJson, renderPlanHuman } from '../../report/plan.js';
+import { planHumanPieces, planJson } from '../../report/plan.js';
 import { markdownCalls, renderPlanMarkdown } from '../../report/plan-markdown.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
@@ -89,8 +89,10 @@ lockfile.
         }),
       );
     } else {
-      ctx.stdout.write(
-        renderPlanHuman(
+      // Written a piece at a time: a plan of many calls is never one string of text.
+      await writeChunks(
+        ctx.stdout,
+        planHumanPieces(
           plan,
           describeTarget(choice.runTarget, choice.specs, prepared.env),
           makeStyle(ctx.color),

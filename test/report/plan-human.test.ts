@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan, PlanItem } from '../../src/plan/types.js';
+import { planHumanPieces, renderPlanHuman } from '../../src/report/plan.js';
+import { makeStyle } from '../../src/report/style.js';
+
+const NOW = '2026-11-24T10:00:00.000Z';
+const item = (name: string, fields: Partial<PlanItem> = {}): PlanItem => ({
+  key: `prod/${name}`,
+  name,
+  target: 'prod',
+  file: 'calls/a.yaml',
+  line: 3,
+  to: '+15550001111',
+  definition: 'sha256:1',
+  ...fields,
+});
+const plan = (fields: Partial<Plan>): Plan => ({
+  target: 'prod',
+  now: NOW,
+  due: [],
+  upcoming: [],
+  missed: [],
+  skipped: [],
+  ...fields,
+});
+const style = makeStyle(false);
+
+describe('human plan', () => {
+  it('lists each section with its items, campaign rows cut to five, then the summary', () => {
+    const rows = Array.from({ length: 7 }, (_, i) =>
+      item(`remind/r${i}`, { campaign: 'remind', row: `r${i}` }),
+    );
+    const text = renderPlanHuman(
+      plan({
+        due: [item('welcome'), ...rows],
+        skipped: [
+          item('old', { reason: 'already placed S-1 at 2026-11-23T10:00:00.000Z' }),
+          item('edited', { changed: true, reason: 'changed since placed' }),
+        ],
+      }),
+      'target prod: https://gw.example',
+      style,
+    );
+    expect(text).toBe(
+      [
+        'target prod: https://gw.example',
+        `evaluated at ${NOW}`,
+        '',
+        'Campaigns (1):',
+        '  remind: 7 rows — 7 due',
+        '',
+        'Due now — apply places these (8):',
+        '  + prod/welcome  → +15550001111  (calls/a.yaml:3)',
+        ...rows.slice(0, 5).map((r) => `  + ${r.key}  → +15550001111  (calls/a.yaml:3)`),
+        '  … and 2 more rows of campaign remind',
+        '',
+        'Changed since placed — not placed again without --replace (1):',
+        '  ~ prod/edited  → +15550001111  (calls/a.yaml:3) — changed since placed',
+        '',
+        'Skipped (1):',
+        '  = prod/old  → +15550001111  (calls/a.yaml:3) — already placed S-1 at 2026-11-23T10:00:00.000Z',
+        '',
+        'Plan: 8 to place, 0 missed, 2 skipped, 0 upcoming, 1 changed since placed.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('comes in pieces of bounded size, however many calls it lists', () => {
+    const skipped = Array.from({ length: 3000 }, (_, i) =>
+      item(`call-${i}`, { reason: 'already placed' }),
+    );
+    const pieces = [...planHumanPieces(plan({ skipped }), 'target prod', style)];
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces) expect(piece.length).toBeLessThan(70 * 1024);
+    const text = pieces.join('');
+    expect(text.split('\n')).toHaveLength(3 + 1 + 3000 + 1 + 1 + 1);
+    expect(
+      text.endsWith('Plan: 0 to place, 0 missed, 3000 skipped, 0 upcoming. Nothing to do now.\n'),
+    ).toBe(true);
+  });
+});
