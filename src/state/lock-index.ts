@@ -294,10 +294,25 @@ const readAt = (fd: number, start: number, length: number): Buffer => {
 /**
  * Lookups one by one cost a file opened and about log2(count) short reads each. Past this
  * many (a plan of a campaign whose rows are all in the lockfile looks up every one of them),
- * the whole file is read at once and its keys decoded once: later lookups are searches in
- * memory (100,000 lookups: 2 million system calls before, about 10 s).
+ * the file is kept open and its keys decoded once: later lookups are searches in memory and
+ * one read of the entry found (100,000 lookups: 2 million system calls before, about 10 s).
  */
 const MANY_LOOKUPS = 256;
+
+/** Bytes read at a time while the keys are decoded. */
+const KEYS_CHUNK = 1024 * 1024;
+
+/**
+ * Files kept open for many lookups, closed once their lock is gone (a command's process
+ * closes them as it ends; a long-running scheduler makes a lock at every turn).
+ */
+const keptOpen = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closed already: nothing to do.
+  }
+});
 
 /**
  * The calls of `path` (the bytes the index describes) as an object read on demand: a
@@ -309,12 +324,20 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
   const broken = (what: string): Error =>
     new Error(`${path}: ${what} does not match .callops/${INDEX_FILE} — remove that file`);
   const read = new Map<string, LockEntry | undefined>();
+  /** What the proxy stands on (empty: every answer comes from the file). */
+  const target: Record<string, LockEntry> = Object.create(null);
   let all: Record<string, LockEntry> | undefined;
-  /** The file's bytes and its keys in order, once lookups are many. */
-  let bulk: { readonly bytes: Buffer; readonly keys: readonly string[] } | undefined;
+  /**
+   * Once lookups are many: the file, kept open (a lockfile is replaced by a rename, never
+   * written in place, so it reads as it was when opened), and its keys in order. Its bytes
+   * are not held (38 MB for 100,000 entries): each entry is read when looked up.
+   */
+  let bulk: { readonly fd: number; readonly keys: readonly string[] } | undefined;
   let lookups = 0;
   const wholeBytes = (): Buffer =>
-    bulk?.bytes ?? withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
+    bulk !== undefined
+      ? readAt(bulk.fd, 0, Number(identity.size))
+      : withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
   const whole = (): Record<string, LockEntry> => {
     if (all === undefined) {
       const calls = (JSON.parse(wholeBytes().toString('utf8')) as Lockfile).calls;
@@ -362,17 +385,49 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
         ? undefined
         : entryOf(readAt(fd, starts[i] as number, lengths[i] as number), key);
     });
+  /** The keys in order, from their lines (read a chunk at a time: the heads ascend). */
+  const keysOf = (fd: number): string[] => {
+    const keys = new Array<string>(count);
+    let chunk: Buffer = Buffer.alloc(0);
+    let from = 0;
+    for (let i = 0; i < count; i++) {
+      const head = heads[i] as number;
+      const end = (starts[i] as number) + 1;
+      if (head < from || end > from + chunk.length) {
+        chunk = readAt(fd, head, Math.max(KEYS_CHUNK, end - head));
+        from = head;
+        if (end > from + chunk.length) throw broken(`line ${i + 1}`);
+      }
+      keys[i] = keyOf(chunk.toString('utf8', head - from, end - from), i);
+    }
+    return keys;
+  };
+  /** One buffer for the entries read in bulk: each is decoded before the next is read. */
+  let scratch = Buffer.allocUnsafe(4096);
+  const readEntry = (fd: number, i: number): Buffer => {
+    const length = lengths[i] as number;
+    if (length > scratch.length) scratch = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, scratch, done, length - done, (starts[i] as number) + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return scratch.subarray(0, done);
+  };
   const inBulk = (): NonNullable<typeof bulk> => {
     if (bulk === undefined) {
-      const bytes = wholeBytes();
-      const keys = new Array<string>(count);
-      for (let i = 0; i < count; i++) {
-        const head = heads[i] as number;
-        const end = (starts[i] as number) + 1;
-        if (end > bytes.length) throw broken(`line ${i + 1}`);
-        keys[i] = keyOf(bytes.toString('utf8', head, end), i);
+      const fd = openSync(path, 'r');
+      try {
+        if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), identity)) {
+          throw new Error(`${path} changed while callops was reading it: run the command again`);
+        }
+        bulk = { fd, keys: keysOf(fd) };
+      } catch (error) {
+        closeSync(fd);
+        throw error;
       }
-      bulk = { bytes, keys };
+      keptOpen.register(target, fd);
     }
     return bulk;
   };
@@ -383,12 +438,10 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     if (read.has(key)) return read.get(key);
     if (bulk !== undefined || ++lookups > MANY_LOOKUPS) {
       if (last?.key === key) return last.entry;
-      // Not kept: parsing an entry again costs less than holding every one looked up.
-      const { bytes, keys } = inBulk();
+      // Not kept: reading an entry again costs less than holding every one looked up.
+      const { fd, keys } = inBulk();
       const i = search((j) => keys[j] as string, key);
-      const start = starts[i] as number;
-      const found =
-        i < 0 ? undefined : entryOf(bytes.subarray(start, start + (lengths[i] as number)), key);
+      const found = i < 0 ? undefined : entryOf(readEntry(fd, i), key);
       last = { key, entry: found };
       return found;
     }
@@ -396,7 +449,6 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     read.set(key, value);
     return value;
   };
-  const target: Record<string, LockEntry> = Object.create(null);
   return new Proxy(target, {
     get: (_, key) => (typeof key === 'string' ? entry(key) : undefined),
     has: (_, key) => typeof key === 'string' && entry(key) !== undefined,

@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unsettledEntries } from '../../src/report/unsettled.js';
@@ -125,6 +125,21 @@ describe('the lockfile index', () => {
     // Reading them all meets the broken one.
     expect(() => Object.entries(calls)).toThrow(/entry .* does not match .*lock-index\.json/);
     expect(() => ({ ...calls })).toThrow(/does not match/);
+  });
+
+  it('answers many lookups from the file as it was, though it is replaced meanwhile', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
+    const keys = Object.keys(lock.calls).sort();
+    for (const key of keys.slice(0, 300)) expect(calls[key]).toEqual(lock.calls[key]);
+    // A newer lockfile takes its place, as every write does (a rename).
+    const other = join(stateDir, 'other.lock');
+    await writeFile(other, serializeLockfile(bigLock(10)));
+    await rename(other, lockPath);
+    for (const key of keys.slice(300)) expect(calls[key]).toEqual(lock.calls[key]);
+    expect(Object.keys(calls)).toEqual(keys);
   });
 
   it('refuses an entry that is not where the index says, one lookup or many', async () => {
