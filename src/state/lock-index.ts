@@ -302,17 +302,28 @@ const MANY_LOOKUPS = 256;
 /** Bytes read at a time while the keys are decoded. */
 const KEYS_CHUNK = 1024 * 1024;
 
+/** Lockfiles kept open for many lookups at most: the one opened longest ago is closed first. */
+const KEPT_OPEN = 4;
+const keptOpen: (() => void)[] = [];
+
 /**
- * Files kept open for many lookups, closed once their lock is gone (a command's process
- * closes them as it ends; a long-running scheduler makes a lock at every turn).
+ * What closes a kept file: made out here, so that it holds the lock's file only weakly and
+ * nothing else of it (a lock no longer read is not kept alive by the list of open files).
  */
-const keptOpen = new FinalizationRegistry<number>((fd) => {
-  try {
-    closeSync(fd);
-  } catch {
-    // Closed already: nothing to do.
-  }
-});
+const closer = (fd: number, held: WeakRef<{ fd: number | undefined }>) => (): void => {
+  const file = held.deref();
+  if (file?.fd === fd) file.fd = undefined;
+  closeSync(fd);
+};
+
+/**
+ * Keeps a file open among the last KEPT_OPEN, closing the oldest: a long-running `run`
+ * reads a lock at every turn, and a lock closed so is opened (and checked) again if read.
+ */
+const keepOpen = (close: () => void): void => {
+  keptOpen.push(close);
+  if (keptOpen.length > KEPT_OPEN) keptOpen.shift()?.();
+};
 
 /**
  * The calls of `path` (the bytes the index describes) as an object read on demand: a
@@ -332,11 +343,13 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
    * written in place, so it reads as it was when opened), and its keys in order. Its bytes
    * are not held (38 MB for 100,000 entries): each entry is read when looked up.
    */
-  let bulk: { readonly fd: number; readonly keys: readonly string[] } | undefined;
+  let bulk: { readonly keys: readonly string[] } | undefined;
+  /** The file while it is kept open (keepOpen may close it: it is then opened again). */
+  const file: { fd: number | undefined } = { fd: undefined };
   let lookups = 0;
   const wholeBytes = (): Buffer =>
-    bulk !== undefined
-      ? readAt(bulk.fd, 0, Number(identity.size))
+    file.fd !== undefined
+      ? readAt(file.fd, 0, Number(identity.size))
       : withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
   const whole = (): Record<string, LockEntry> => {
     if (all === undefined) {
@@ -415,21 +428,26 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     }
     return scratch.subarray(0, done);
   };
-  const inBulk = (): NonNullable<typeof bulk> => {
-    if (bulk === undefined) {
-      const fd = openSync(path, 'r');
-      try {
-        if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), identity)) {
-          throw new Error(`${path} changed while callops was reading it: run the command again`);
-        }
-        bulk = { fd, keys: keysOf(fd) };
-      } catch (error) {
-        closeSync(fd);
-        throw error;
+  /** The file, open: opened (and checked to be the one indexed) when it is not. */
+  const openFile = (): number => {
+    if (file.fd !== undefined) return file.fd;
+    const fd = openSync(path, 'r');
+    try {
+      if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), identity)) {
+        throw new Error(`${path} changed while callops was reading it: run the command again`);
       }
-      keptOpen.register(target, fd);
+      bulk ??= { keys: keysOf(fd) };
+    } catch (error) {
+      closeSync(fd);
+      throw error;
     }
-    return bulk;
+    file.fd = fd;
+    keepOpen(closer(fd, new WeakRef(file)));
+    return fd;
+  };
+  const inBulk = (): NonNullable<typeof bulk> => {
+    if (bulk === undefined) openFile();
+    return bulk as NonNullable<typeof bulk>;
   };
   /** The entry last read in bulk: a listing reads each key's descriptor, then its value. */
   let last: { readonly key: string; readonly entry: LockEntry | undefined } | undefined;
@@ -439,9 +457,9 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     if (bulk !== undefined || ++lookups > MANY_LOOKUPS) {
       if (last?.key === key) return last.entry;
       // Not kept: reading an entry again costs less than holding every one looked up.
-      const { fd, keys } = inBulk();
+      const { keys } = inBulk();
       const i = search((j) => keys[j] as string, key);
-      const found = i < 0 ? undefined : entryOf(readEntry(fd, i), key);
+      const found = i < 0 ? undefined : entryOf(readEntry(openFile(), i), key);
       last = { key, entry: found };
       return found;
     }

@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +141,46 @@ describe('the lockfile index', () => {
     await rename(other, lockPath);
     for (const key of keys.slice(300)) expect(calls[key]).toEqual(lock.calls[key]);
     expect(Object.keys(calls)).toEqual(keys);
+  });
+
+  it('keeps few lockfiles open however many are read, and opens one again when it is read', async () => {
+    // Each project's lockfile its own: 'p/0' says which, and shifts every entry after it.
+    const lockFor = (n: number): Lockfile => {
+      const base = bigLock(6000);
+      return lockOf({
+        ...base.calls,
+        'p/0': entry({ status: 'failed', message: 'x'.repeat(n + 1) }),
+      });
+    };
+    const keys = Object.keys(lockFor(0).calls).sort();
+    const paths: string[] = [];
+    const views: Lockfile['calls'][] = [];
+    for (let n = 0; n < 6; n++) {
+      const { stateDir, lockPath } = await project();
+      const lock = lockFor(n);
+      await saveLockfile(stateDir, lockPath, lock);
+      paths.push(lockPath);
+      const indexed = await indexedLockfile(stateDir, lockPath);
+      expect(indexed).toBeDefined();
+      const calls = indexed?.calls as Lockfile['calls'];
+      for (const key of keys.slice(0, 300)) expect(calls[key]).toEqual(lock.calls[key]);
+      views.push(calls);
+    }
+    const openLockfiles = (): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return paths.includes(readlinkSync(`/proc/self/fd/${fd}`));
+        } catch {
+          return false;
+        }
+      }).length;
+    expect(openLockfiles()).toBe(4);
+    // The first was closed to keep that bound: read again, it is opened again.
+    const first = views[0] as Lockfile['calls'];
+    const lock = lockFor(0);
+    for (const key of keys.slice(-300)) expect(first[key]).toEqual(lock.calls[key]);
+    expect(first['p/0']?.message).toBe('x');
+    expect(openLockfiles()).toBe(4);
   });
 
   it('refuses an entry that is not where the index says, one lookup or many', async () => {
