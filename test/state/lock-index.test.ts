@@ -53,6 +53,20 @@ const project = async () => {
   return { stateDir: join(root, '.callops'), lockPath: join(root, 'callops.lock') };
 };
 
+/** Moves number `i` of one of the index's lists by `delta`: an index that lies about one entry. */
+const shiftInIndex = async (
+  stateDir: string,
+  list: 'heads' | 'lengths',
+  i: number,
+  delta: number,
+): Promise<void> => {
+  const path = join(stateDir, INDEX_FILE);
+  const index = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
+  const numbers = Buffer.from(index[list] as string, 'base64');
+  numbers.writeUInt32LE(numbers.readUInt32LE(4 * i) + delta, 4 * i);
+  await writeFile(path, JSON.stringify({ ...index, [list]: numbers.toString('base64') }));
+};
+
 describe('the lockfile index', () => {
   it('reads a large lockfile callops wrote through the index: the same lock', async () => {
     const { stateDir, lockPath } = await project();
@@ -106,15 +120,7 @@ describe('the lockfile index', () => {
     await saveLockfile(stateDir, lockPath, lock);
     const sorted = Object.keys(lock.calls).sort();
     // Entry 4000 made unreadable through the index: its length cut short of its `}`.
-    const index = JSON.parse(await readFile(join(stateDir, INDEX_FILE), 'utf8')) as {
-      lengths: string;
-    };
-    const lengths = Buffer.from(index.lengths, 'base64');
-    lengths.writeUInt32LE(lengths.readUInt32LE(4 * 4000) - 3, 4 * 4000);
-    await writeFile(
-      join(stateDir, INDEX_FILE),
-      JSON.stringify({ ...index, lengths: lengths.toString('base64') }),
-    );
+    await shiftInIndex(stateDir, 'lengths', 4000, -3);
     const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
     // Listing reads no entry: the broken one is not met.
     expect(Object.keys(calls)).toEqual(sorted);
@@ -189,15 +195,7 @@ describe('the lockfile index', () => {
     await saveLockfile(stateDir, lockPath, lock);
     const sorted = Object.keys(lock.calls).sort();
     // The index of another lockfile of the same size: its offsets point into other lines.
-    const index = JSON.parse(await readFile(join(stateDir, INDEX_FILE), 'utf8')) as {
-      heads: string;
-    };
-    const heads = Buffer.from(index.heads, 'base64');
-    heads.writeUInt32LE(heads.readUInt32LE(4 * 4000) + 1, 4 * 4000);
-    await writeFile(
-      join(stateDir, INDEX_FILE),
-      JSON.stringify({ ...index, heads: heads.toString('base64') }),
-    );
+    await shiftInIndex(stateDir, 'heads', 4000, 1);
     const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
     // Looked up alone: the search reads that line.
     expect(() => calls[sorted[4000] as string]).toThrow(/line 4001 does not match/);
