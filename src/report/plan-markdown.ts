@@ -2,6 +2,7 @@ import type { Plan, PlanItem } from '../plan/types.js';
 import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { linePieces } from './pieces.js';
 import { collapseRows, ROWS_SHOWN } from './plan.js';
 
 /**
@@ -133,16 +134,13 @@ const itemTable = (
   ...moreRows(hidden, true),
 ];
 
-const reasonList = (items: readonly PlanItem[]): string[] => {
+/** The items' lines, each made as it is read (a plan may skip 100,000 calls). */
+function* reasonList(items: readonly PlanItem[]): Generator<string> {
   const { shown, hidden } = collapseRows(items);
-  return [
-    ...shown.map(
-      (i) =>
-        `- ${code(i.key)} → ${code(i.to)}${i.reason === undefined ? '' : ` — ${cell(i.reason)}`}`,
-    ),
-    ...moreRows(hidden, false),
-  ];
-};
+  for (const i of shown)
+    yield `- ${code(i.key)} → ${code(i.to)}${i.reason === undefined ? '' : ` — ${cell(i.reason)}`}`;
+  yield* moreRows(hidden, false);
+}
 
 /** `<target>/<name>[@slot][#attempt]` → name (a campaign row's name is `<call>/<row id>`). */
 const nameOfKey = (key: string): string => {
@@ -349,7 +347,17 @@ const changesSection = (changes: LockChanges, lockName: string): string[] => {
   return out;
 };
 
-export const renderPlanMarkdown = (input: PlanMarkdownInput): string => {
+export const renderPlanMarkdown = (input: PlanMarkdownInput): string =>
+  [...planMarkdownPieces(input)].join('');
+
+/**
+ * renderPlanMarkdown's text in pieces, its long lists made as they are written: a plan that
+ * skips many calls is never held as one string.
+ */
+export const planMarkdownPieces = (input: PlanMarkdownInput): Generator<string> =>
+  linePieces(planMarkdownLines(input));
+
+function* planMarkdownLines(input: PlanMarkdownInput): Generator<string> {
   const { plan } = input;
   // The rows listed (a campaign's first ones): the calls are read once, for their zones and
   // for what changed, and none is kept but those shown.
@@ -409,11 +417,14 @@ export const renderPlanMarkdown = (input: PlanMarkdownInput): string => {
   if (waiting.length > 0) {
     out.push(`### Waiting: ${waiting.length}`, '', ...reasonList(waiting), '');
   }
+  yield* out;
   if (plan.skipped.length > 0) {
-    out.push(`### Skipped: ${plan.skipped.length}`, '', ...reasonList(plan.skipped), '');
+    yield `### Skipped: ${plan.skipped.length}`;
+    yield '';
+    yield* reasonList(plan.skipped);
+    yield '';
   }
-  out.push(...changesSection(changes, input.lockName));
+  yield* changesSection(changes, input.lockName);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
-  out.push('<sub>Destinations are shown as written: `${…}` references, never their values.</sub>');
-  return `${out.join('\n')}\n`;
-};
+  yield '<sub>Destinations are shown as written: `${…}` references, never their values.</sub>';
+}

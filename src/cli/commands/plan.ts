@@ -7,7 +7,7 @@ import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planHumanPieces, planJson } from '../../report/plan.js';
-import { markdownCalls, renderPlanMarkdown } from '../../report/plan-markdown.js';
+import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
@@ -79,8 +79,9 @@ lockfile.
       // plan is large.
       await writeChunks(ctx.stdout, jsonBytes({ ...planJson(plan, unsettled), warnings }));
     } else if (ctx.format === 'markdown') {
-      ctx.stdout.write(
-        renderPlanMarkdown({
+      await writeChunks(
+        ctx.stdout,
+        planMarkdownPieces({
           plan,
           lock,
           calls: markdownCalls(project.calls),
