@@ -302,8 +302,11 @@ const MANY_LOOKUPS = 256;
 /** Bytes read at a time while the keys are decoded. */
 const KEYS_CHUNK = 1024 * 1024;
 
-/** Lockfiles kept open for many lookups at most: the one opened longest ago is closed first. */
-const KEPT_OPEN = 4;
+/**
+ * Lockfiles kept open for many lookups at most: the one opened longest ago is closed first.
+ * A command reads two at most (the lockfile and its copy), a long-running `run` two a turn.
+ */
+export const KEPT_OPEN = 8;
 const keptOpen: (() => void)[] = [];
 
 /**
@@ -328,7 +331,9 @@ const keepOpen = (close: () => void): void => {
 /**
  * The calls of `path` (the bytes the index describes) as an object read on demand: a
  * looked-up entry is read from its byte range and checked; listing the keys (Object.keys,
- * for…in, a spread) parses the whole file once. Never changed in place (as every lock).
+ * for…in, a spread) gives the keys the index locates for a file of many entries (each entry
+ * read when it is read) and parses a smaller file whole once. Never changed in place (as
+ * every lock).
  */
 const lazyCalls = (path: string, identity: FileIdentity, at: Located): object => {
   const { count, heads, starts, lengths } = at;

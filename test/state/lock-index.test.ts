@@ -7,6 +7,7 @@ import {
   INDEX_FILE,
   INDEX_MIN_BYTES,
   indexedLockfile,
+  KEPT_OPEN,
   summaryOf,
 } from '../../src/state/lock-index.js';
 import { readLockfile, serializeLockfile } from '../../src/state/lockfile.js';
@@ -161,7 +162,7 @@ describe('the lockfile index', () => {
     const keys = Object.keys(lockFor(0).calls).sort();
     const paths: string[] = [];
     const views: Lockfile['calls'][] = [];
-    for (let n = 0; n < 6; n++) {
+    for (let n = 0; n < KEPT_OPEN + 2; n++) {
       const { stateDir, lockPath } = await project();
       const lock = lockFor(n);
       await saveLockfile(stateDir, lockPath, lock);
@@ -180,13 +181,13 @@ describe('the lockfile index', () => {
           return false;
         }
       }).length;
-    expect(openLockfiles()).toBe(4);
+    expect(openLockfiles()).toBe(KEPT_OPEN);
     // The first was closed to keep that bound: read again, it is opened again.
     const first = views[0] as Lockfile['calls'];
     const lock = lockFor(0);
     for (const key of keys.slice(-300)) expect(first[key]).toEqual(lock.calls[key]);
     expect(first['p/0']?.message).toBe('x');
-    expect(openLockfiles()).toBe(4);
+    expect(openLockfiles()).toBe(KEPT_OPEN);
   });
 
   it('refuses an entry that is not where the index says, one lookup or many', async () => {
