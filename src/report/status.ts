@@ -1,7 +1,7 @@
 import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
-import { countOutcomes, emptyOutcomeCounts } from '../state/outcome.js';
+import { emptyOutcomeCounts } from '../state/outcome.js';
 import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { linePieces } from './pieces.js';
@@ -134,10 +134,7 @@ export const outcomeText = (o: CallOutcome): string => {
 };
 
 /** `outcomes: 70 completed, 10 busy, 15 no-answer, 5 failed, 0 in progress, 0 not known yet` */
-export const outcomesLine = (lock: Lockfile): string | undefined =>
-  outcomesLineOf(countOutcomes(lock));
-
-const outcomesLineOf = (
+const outcomesLine = (
   c: Readonly<Record<CallOutcomeStatus | 'none', number>>,
 ): string | undefined => {
   const placed = Object.values(c).reduce((a, b) => a + b, 0);
@@ -175,7 +172,7 @@ function* statusLines(
   const { counts, outcomes, early } = tally(lock, keys);
   yield opts.targetNote;
   yield `${opts.lockName}: ${counts.placed} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${counts.failed} failed, ${counts.unknown} unknown`;
-  const outcomesText = outcomesLineOf(outcomes);
+  const outcomesText = outcomesLine(outcomes);
   if (outcomesText !== undefined) yield outcomesText;
   const colour = { unknown: 'yellow', failed: 'red', placed: 'green' } as const;
   for (const status of ORDER) {

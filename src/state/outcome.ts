@@ -108,15 +108,3 @@ export const emptyOutcomeCounts = (): Record<CallOutcomeStatus | 'none', number>
   'in-progress': 0,
   none: 0,
 });
-
-/** Counts of placed entries by outcome (`none`: no outcome recorded yet). */
-export const countOutcomes = (
-  lock: Lockfile,
-): Readonly<Record<CallOutcomeStatus | 'none', number>> => {
-  const counts = emptyOutcomeCounts();
-  for (const entry of Object.values(lock.calls)) {
-    if (entry.status !== 'placed') continue;
-    counts[entry.outcome?.status ?? 'none'] += 1;
-  }
-  return counts;
-};
