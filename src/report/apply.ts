@@ -1,6 +1,7 @@
 import type { ExecuteEvent } from '../execute/context.js';
 import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
 import type { PlanItem } from '../plan/types.js';
+import { TextBudget } from './budget.js';
 import { renderChangedHuman } from './plan.js';
 import type { Style } from './style.js';
 import {
@@ -175,7 +176,34 @@ export const createJsonReporter = (
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** Markdown for $GITHUB_STEP_SUMMARY. */
+const outcomeRow = (o: Outcome): string =>
+  `| \`${cell(o.key)}\` | ${o.status} | ${cell(describeOutcome(o))} |`;
+
+/**
+ * The outcomes a step summary lists: every one when they fit in its budget; else the failed
+ * and unknown ones first (they need someone), then placed ones, while they fit.
+ */
+const listedOutcomes = (outcomes: readonly Outcome[], budget: TextBudget): Set<Outcome> => {
+  const listed = new Set<Outcome>();
+  const take = (o: Outcome): boolean => {
+    const row = outcomeRow(o);
+    if (!budget.fits(row)) return false;
+    budget.spend(row);
+    listed.add(o);
+    return true;
+  };
+  for (const failures of [true, false])
+    for (const o of outcomes) {
+      if (isFailure(o) !== failures) continue;
+      if (!take(o)) return listed;
+    }
+  return listed;
+};
+
+/**
+ * Markdown for $GITHUB_STEP_SUMMARY, under GitHub's limits however many calls the run
+ * placed: the outcomes it cannot list are counted in its last row.
+ */
 export const applyMarkdown = (summary: ApplySummary, target: string): string => {
   const c = summaryCounts(summary);
   const lines = [
@@ -184,12 +212,20 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
     `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : ''}`,
     '',
   ];
+  const budget = new TextBudget();
+  for (const line of lines) budget.spend(line);
   if (summary.outcomes.length > 0) {
     lines.push('| call | status | sid / message |', '| --- | --- | --- |');
-    for (const o of summary.outcomes) {
-      lines.push(`| \`${cell(o.key)}\` | ${o.status} | ${cell(describeOutcome(o))} |`);
+    const listed = listedOutcomes(summary.outcomes, budget);
+    for (const o of summary.outcomes) if (listed.has(o)) lines.push(outcomeRow(o));
+    const left = summary.outcomes.length - listed.size;
+    if (left > 0) {
+      const problems = summary.outcomes.filter((o) => isFailure(o) && !listed.has(o));
+      const line = `| ${listed.size > 0 ? `… and ${left} more` : `${left} calls`}${problems.length > 0 ? ` (${problems.length} failed or unknown)` : ''}, not listed here | | see \`callops status\` |`;
+      budget.spend(line);
+      lines.push(line);
     }
   }
-  const unsettled = unsettledMarkdown(summary.unsettled);
+  const unsettled = unsettledMarkdown(summary.unsettled, budget);
   return `${lines.join('\n')}\n${unsettled === '' ? '' : `\n${unsettled}`}`;
 };

@@ -2,6 +2,7 @@ import type { Plan, PlanItem } from '../plan/types.js';
 import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
 import { linePieces } from './pieces.js';
 import { collapseRows, ROWS_SHOWN } from './plan.js';
 
@@ -103,6 +104,8 @@ interface Ctx {
   /** The run's target: items going elsewhere (pinned calls) name theirs. */
   readonly target: string;
   readonly zones: ReadonlyMap<string, string | undefined>;
+  /** What the comment's lists may still take. */
+  readonly budget: TextBudget;
 }
 
 const when = (item: PlanItem, ctx: Ctx, dueNow: boolean): [string, string] => {
@@ -112,33 +115,58 @@ const when = (item: PlanItem, ctx: Ctx, dueNow: boolean): [string, string] => {
 };
 
 /** A line per campaign whose rows were left out of a list (only its first rows are shown). */
-const moreRows = (hidden: readonly [string, number][], table: boolean): string[] =>
-  hidden.map(([name, n]) =>
+const moreRows = (hidden: readonly [string, number][], table: boolean): ListLine[] =>
+  hidden.map(([name, n]) => [
     table
       ? `| … and ${n} more rows of campaign ${code(name)} | | | | |`
       : `- … and ${n} more rows of campaign ${code(name)}`,
-  );
+    n,
+  ]);
 
-const itemTable = (
+const NOT_LISTED = 'not listed here (`callops plan` lists every one)';
+const notListed = (n: number, listed: boolean): string =>
+  listed ? `… and ${n} more, ${NOT_LISTED}` : `${n}, ${NOT_LISTED}`;
+const moreInTable = (n: number, listed: boolean): string => `| ${notListed(n, listed)} | | | | |`;
+const moreInList = (n: number, listed: boolean): string => `- ${notListed(n, listed)}`;
+
+function* itemTable(
   { shown, hidden }: ReturnType<typeof collapseRows<PlanItem>>,
   ctx: Ctx,
   dueNow: boolean,
-): string[] => [
-  '| Call | To | When (UTC) | Local time | Defined at |',
-  '| --- | --- | --- | --- | --- |',
-  ...shown.map((i) => {
+): Generator<string> {
+  yield '| Call | To | When (UTC) | Local time | Defined at |';
+  yield '| --- | --- | --- | --- | --- |';
+  yield* linesWithin(itemRows(shown, hidden, ctx, dueNow), ctx.budget, moreInTable);
+}
+
+function* itemRows(
+  shown: readonly PlanItem[],
+  hidden: readonly [string, number][],
+  ctx: Ctx,
+  dueNow: boolean,
+): Generator<ListLine> {
+  for (const i of shown) {
     const [at, zoned] = when(i, ctx, dueNow);
     const target = i.target === ctx.target ? '' : ` on ${code(i.target)}`;
-    return `| ${code(i.name)}${target} | ${code(i.to)} | ${cell(at)} | ${cell(zoned)} | ${code(`${i.file}:${i.line}`)} |`;
-  }),
-  ...moreRows(hidden, true),
-];
+    yield [
+      `| ${code(i.name)}${target} | ${code(i.to)} | ${cell(at)} | ${cell(zoned)} | ${code(`${i.file}:${i.line}`)} |`,
+      1,
+    ];
+  }
+  yield* moreRows(hidden, true);
+}
 
 /** The items' lines, each made as it is read (a plan may skip 100,000 calls). */
-function* reasonList(items: readonly PlanItem[]): Generator<string> {
+const reasonList = (items: readonly PlanItem[], budget: TextBudget): Generator<string> =>
+  linesWithin(reasonLines(items), budget, moreInList);
+
+function* reasonLines(items: readonly PlanItem[]): Generator<ListLine> {
   const { shown, hidden } = collapseRows(items);
   for (const i of shown)
-    yield `- ${code(i.key)} → ${code(i.to)}${i.reason === undefined ? '' : ` — ${cell(i.reason)}`}`;
+    yield [
+      `- ${code(i.key)} → ${code(i.to)}${i.reason === undefined ? '' : ` — ${cell(i.reason)}`}`,
+      1,
+    ];
   yield* moreRows(hidden, false);
 }
 
@@ -156,13 +184,14 @@ const campaignOfName = (name: string): string | undefined => {
 };
 
 /** A list whose campaign rows are shown ROWS_SHOWN per campaign, the rest counted. */
-const rowsList = <T extends { readonly campaign?: string | undefined }>(
+function* rowsList<T extends { readonly campaign?: string | undefined }>(
   items: readonly T[],
   render: (item: T) => string,
-): string[] => {
+): Generator<ListLine> {
   const { shown, hidden } = collapseRows(items);
-  return [...shown.map(render), ...moreRows(hidden, false)];
-};
+  for (const item of shown) yield [render(item), 1];
+  yield* moreRows(hidden, false);
+}
 
 /** Names in the order `localeCompare` gives (one collator, not one a comparison). */
 let collator: Intl.Collator | undefined;
@@ -307,45 +336,62 @@ export const lockChanges = (calls: Iterable<MarkdownCall>, lock: Lockfile): Lock
 
 const short = (hash: string): string => hash.replace(/^sha256:/, '').slice(0, 12);
 
-const changesSection = (changes: LockChanges, lockName: string): string[] => {
-  const out = [`### Changes against ${code(lockName)}`, ''];
+/** A list met one at a time by FirstByName: its lines, and its campaigns' left-out rows. */
+function* listedLines<T>(listed: Listed<T>, render: (item: T) => string): Generator<ListLine> {
+  for (const item of listed.shown) yield [render(item), 1];
+  yield* moreRows(listed.hidden, false);
+}
+
+function* changesSection(
+  changes: LockChanges,
+  lockName: string,
+  budget: TextBudget,
+): Generator<string> {
+  yield `### Changes against ${code(lockName)}`;
+  yield '';
   if (changes.changed.count + changes.added.count + changes.removed.length === 0) {
-    return [...out, 'No call was added, changed or removed since it was last placed.', ''];
+    yield 'No call was added, changed or removed since it was last placed.';
+    yield '';
+    return;
   }
   const where = (c: MarkdownCall) => code(`${c.file}:${c.line}`);
   const disabled = (c: MarkdownCall) => (c.enabled ? '' : ' (disabled)');
   const { changed, added } = changes;
   if (changed.count > 0) {
-    out.push(
-      `**Changed since placed (${changed.count})** — later slots use the new definition:`,
-      ...changed.shown.map(
+    yield `**Changed since placed (${changed.count})** — later slots use the new definition:`;
+    yield* linesWithin(
+      listedLines(
+        changed,
         ({ call, placed }) =>
           `- ${code(call.name)}${disabled(call)} at ${where(call)}: placed as ${code(short(placed))}, now ${code(short(call.definition))}`,
       ),
-      ...moreRows(changed.hidden, false),
-      '',
+      budget,
+      moreInList,
     );
+    yield '';
   }
   if (added.count > 0) {
-    out.push(
-      `**New (${added.count})** — never placed:`,
-      ...added.shown.map((c) => `- ${code(c.name)}${disabled(c)} at ${where(c)}`),
-      ...moreRows(added.hidden, false),
-      '',
+    yield `**New (${added.count})** — never placed:`;
+    yield* linesWithin(
+      listedLines(added, (c) => `- ${code(c.name)}${disabled(c)} at ${where(c)}`),
+      budget,
+      moreInList,
     );
+    yield '';
   }
   if (changes.removed.length > 0) {
-    out.push(
-      `**No longer defined (${changes.removed.length})** — their entries stay in the lockfile:`,
-      ...rowsList(
+    yield `**No longer defined (${changes.removed.length})** — their entries stay in the lockfile:`;
+    yield* linesWithin(
+      rowsList(
         changes.removed.map((r) => ({ ...r, campaign: campaignOfName(r.name) })),
         (r) => `- ${code(r.name)} (${r.entries} ${r.entries === 1 ? 'entry' : 'entries'})`,
       ),
-      '',
+      budget,
+      moreInList,
     );
+    yield '';
   }
-  return out;
-};
+}
 
 export const renderPlanMarkdown = (input: PlanMarkdownInput): string =>
   [...planMarkdownPieces(input)].join('');
@@ -358,6 +404,16 @@ export const planMarkdownPieces = (input: PlanMarkdownInput): Generator<string> 
   linePieces(planMarkdownLines(input));
 
 function* planMarkdownLines(input: PlanMarkdownInput): Generator<string> {
+  const budget = new TextBudget();
+  yield* spending(commentLines(input, budget), budget);
+}
+
+/**
+ * The comment's lines. Its lists take what the budget leaves, in the order they come: a
+ * plan of many calls lists its first ones and counts the rest, with every heading and count
+ * still there.
+ */
+function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<string> {
   const { plan } = input;
   // The rows listed (a campaign's first ones): the calls are read once, for their zones and
   // for what changed, and none is kept but those shown.
@@ -366,65 +422,56 @@ function* planMarkdownLines(input: PlanMarkdownInput): Generator<string> {
   const named = new Set<string>();
   for (const i of [...(due?.shown ?? []), ...(upcoming?.shown ?? [])]) named.add(i.name);
   const { changes, zones } = scanCalls(input.calls, input.lock, named);
-  const ctx: Ctx = { target: plan.target, zones };
-  const out: string[] = [
-    PLAN_COMMENT_MARKER,
-    '## callops plan',
-    '',
-    `${cell(input.targetNote)} · evaluated at ${utc(plan.now)}`,
-    '',
-  ];
+  const ctx: Ctx = { target: plan.target, zones, budget };
+  yield PLAN_COMMENT_MARKER;
+  yield '## callops plan';
+  yield '';
+  yield `${cell(input.targetNote)} · evaluated at ${utc(plan.now)}`;
+  yield '';
   const count = (n: number) => `${n} ${n === 1 ? 'call' : 'calls'}`;
-  out.push(`### Due on merge: ${count(plan.due.length)}`, '');
-  if (due === undefined) out.push('Nothing is due: merging places no call now.', '');
-  else
-    out.push(
-      '`callops apply` places these once this is merged:',
-      '',
-      ...itemTable(due, ctx, true),
-      '',
-    );
+  yield `### Due on merge: ${count(plan.due.length)}`;
+  yield '';
+  if (due === undefined) {
+    yield 'Nothing is due: merging places no call now.';
+    yield '';
+  } else {
+    yield '`callops apply` places these once this is merged:';
+    yield '';
+    yield* itemTable(due, ctx, true);
+    yield '';
+  }
   if (upcoming !== undefined) {
-    out.push(
-      `### Upcoming: ${plan.upcoming.length} slots`,
-      '',
-      ...itemTable(upcoming, ctx, false),
-      '',
-    );
+    yield `### Upcoming: ${plan.upcoming.length} slots`;
+    yield '';
+    yield* itemTable(upcoming, ctx, false);
+    yield '';
   }
-  if (plan.missed.length > 0) {
-    out.push(
-      `### Missed: ${plan.missed.length}`,
-      '',
+  const held: [string, readonly PlanItem[], string | undefined][] = [
+    [
+      `Missed: ${plan.missed.length}`,
+      plan.missed,
       'Their deadline passed; they are never placed late.',
-      '',
-      ...reasonList(plan.missed),
-      '',
-    );
-  }
-  const suppressed = plan.suppressed ?? [];
-  if (suppressed.length > 0) {
-    out.push(
-      `### Suppressed: ${suppressed.length}`,
-      '',
+    ],
+    [
+      `Suppressed: ${plan.suppressed?.length ?? 0}`,
+      plan.suppressed ?? [],
       'On a do-not-call list: never sent.',
-      '',
-      ...reasonList(suppressed),
-      '',
-    );
-  }
-  const waiting = plan.waiting ?? [];
-  if (waiting.length > 0) {
-    out.push(`### Waiting: ${waiting.length}`, '', ...reasonList(waiting), '');
-  }
-  yield* out;
-  if (plan.skipped.length > 0) {
-    yield `### Skipped: ${plan.skipped.length}`;
+    ],
+    [`Waiting: ${plan.waiting?.length ?? 0}`, plan.waiting ?? [], undefined],
+    [`Skipped: ${plan.skipped.length}`, plan.skipped, undefined],
+  ];
+  for (const [heading, items, note] of held) {
+    if (items.length === 0) continue;
+    yield `### ${heading}`;
     yield '';
-    yield* reasonList(plan.skipped);
+    if (note !== undefined) {
+      yield note;
+      yield '';
+    }
+    yield* reasonList(items, budget);
     yield '';
   }
-  yield* changesSection(changes, input.lockName);
+  yield* changesSection(changes, input.lockName, budget);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
   yield '<sub>Destinations are shown as written: `${…}` references, never their values.</sub>';
 }

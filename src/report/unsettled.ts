@@ -2,6 +2,7 @@ import { summaryOf } from '../state/lock-index.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
+import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
 import type { Style } from './style.js';
 
 /** An `unknown` entry: the call may have been placed; only a person can tell. */
@@ -106,15 +107,34 @@ export const unsettledAnnotations = (list: readonly Unsettled[]): Diagnostic[] =
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** Markdown for $GITHUB_STEP_SUMMARY ('' when nothing is unsettled). */
-export const unsettledMarkdown = (list: readonly Unsettled[]): string => {
+/**
+ * Markdown for $GITHUB_STEP_SUMMARY ('' when nothing is unsettled): the entries that fit in
+ * `budget` (what the summary may still take), and a row counting the rest.
+ */
+export const unsettledMarkdown = (
+  list: readonly Unsettled[],
+  budget = new TextBudget(),
+): string => {
   if (list.length === 0) return '';
   const lines = [
-    `#### Unknown — may have been placed; settle by hand (${list.length})`,
-    '',
-    '| call | since | how to settle |',
-    '| --- | --- | --- |',
-    ...list.map((u) => `| \`${cell(u.key)}\` | ${u.at} | \`${cell(u.hint)}\` |`),
+    ...spending(
+      [
+        `#### Unknown — may have been placed; settle by hand (${list.length})`,
+        '',
+        '| call | since | how to settle |',
+        '| --- | --- | --- |',
+      ],
+      budget,
+    ),
+    ...spending(
+      linesWithin(
+        list.map((u): ListLine => [`| \`${cell(u.key)}\` | ${u.at} | \`${cell(u.hint)}\` |`, 1]),
+        budget,
+        (n, listed) =>
+          `| ${listed ? `… and ${n} more` : `${n} entries`}, not listed here | | see \`callops status\` |`,
+      ),
+      budget,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 };

@@ -83,3 +83,61 @@ describe('apply report: a summary that counts its placed calls without listing t
     });
   });
 });
+
+describe('apply report: the step summary of a large run', () => {
+  const row = /^\| `[^`]+` \| (placed|failed|unknown|missed) \|/;
+
+  it('stays under the 65,536 characters GitHub shows, failures listed before placed calls', () => {
+    const many: Outcome[] = [
+      ...Array.from(
+        { length: 2900 },
+        (_, i): Outcome => ({
+          key: `vg/reminder-${i}-${'x'.repeat(30)}`,
+          status: 'placed',
+          at,
+          sid: `8d3c2a1e-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          callId: `c-${i}`,
+        }),
+      ),
+      ...Array.from(
+        { length: 100 },
+        (_, i): Outcome => ({
+          key: `vg/late-${i}`,
+          status: i % 2 === 0 ? 'failed' : 'unknown',
+          at,
+          httpStatus: 503,
+          message: 'Service Unavailable',
+        }),
+      ),
+    ];
+    const unsettled = Array.from({ length: 4000 }, (_, i) => ({
+      key: `vg/late-${i}`,
+      at,
+      hint: `callops resolve vg/late-${i} --placed SID | --not-placed`,
+      file: 'calls/a.yaml',
+      line: 3,
+    }));
+    const text = applyMarkdown({ ...summary, outcomes: many, unsettled }, 'vg');
+    expect(text.length).toBeLessThanOrEqual(65_536);
+    const rows = text.split('\n').filter((l) => row.test(l));
+    // Every failure is there, in run order after the placed calls that fitted.
+    expect(rows.filter((l) => !l.includes('| placed |'))).toHaveLength(100);
+    expect(rows.at(-1)).toContain('`vg/late-99`');
+    const placed = rows.filter((l) => l.includes('| placed |')).length;
+    expect(placed).toBeGreaterThan(0);
+    expect(text).toContain(
+      `| … and ${3000 - rows.length} more, not listed here | | see \`callops status\` |`,
+    );
+    // The unknown entries' table gets what is left, and its heading counts them all.
+    expect(text).toContain('#### Unknown — may have been placed; settle by hand (4000)');
+    expect(text).toMatch(
+      /^\| (… and \d+ more|4000 entries), not listed here \| \| see `callops status` \|$/m,
+    );
+  });
+
+  it('lists every outcome when they fit', () => {
+    const text = applyMarkdown(summary, 'vg');
+    expect(text.split('\n').filter((l) => row.test(l))).toHaveLength(3);
+    expect(text).not.toContain('not listed here');
+  });
+});

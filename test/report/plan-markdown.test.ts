@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: destinations hold literal ${VAR} references
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
+import { MARKDOWN_LIMIT } from '../../src/report/budget.js';
 import {
   code,
   lockChanges,
@@ -237,5 +239,97 @@ describe('plan --format markdown', () => {
       ].join('\n'),
     );
     expect(text).toContain('**Changed since placed (3)**');
+  });
+});
+
+/** The lines of a section: from its heading to the next heading (or the comment's end). */
+const section = (text: string, heading: string): string[] => {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => l.startsWith(heading));
+  expect(from, heading).toBeGreaterThanOrEqual(0);
+  const rest = lines.slice(from + 1);
+  const to = rest.findIndex((l) => l.startsWith('###') || l.startsWith('**'));
+  return to < 0 ? rest : rest.slice(0, to);
+};
+
+/** How many entries a section's lines stand for: one a listed line, N an "… and N more" line. */
+const entriesShown = (lines: readonly string[], prefix: string): number => {
+  let n = 0;
+  for (const line of lines) {
+    const more = /^[-|] (?:… and )?(\d+)(?: more)?(?:, not listed here| rows of campaign)/.exec(
+      line,
+    );
+    if (more) n += Number(more[1]);
+    else if (line.startsWith(prefix)) n += 1;
+  }
+  return n;
+};
+
+describe('plan --format markdown of a large project', () => {
+  it('stays under the 65,536 characters GitHub takes in a comment, every list counted in full', () => {
+    const name = (i: number) => `reminder-${String(i).padStart(6, '0')}-${'x'.repeat(40)}`;
+    const due = Array.from({ length: 3000 }, (_, i) => item(name(i), `+1555${i}`));
+    const skipped = Array.from({ length: 2000 }, (_, i) =>
+      item(name(10_000 + i), '+15550000001', { reason: 'placed before' }),
+    );
+    const calls = [...due, ...skipped].map((i) => call(i.name, H(2)));
+    const text = render(plan({ due, skipped }), calls);
+    expect(text.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    // Due first: as many of its rows as fit, in order, then one line counting the rest.
+    const dueLines = section(text, '### Due on merge: 3000 calls');
+    expect(dueLines.some((l) => l.includes(name(0)))).toBe(true);
+    expect(dueLines).toContain(
+      `| … and ${3000 - dueLines.filter((l) => l.startsWith('| `')).length} more, not listed here (\`callops plan\` lists every one) | | | | |`,
+    );
+    expect(entriesShown(dueLines, '| `')).toBe(3000);
+    // Later lists keep their heading and count, whatever the first ones took.
+    expect(entriesShown(section(text, '### Skipped: 2000'), '- `')).toBe(2000);
+    expect(entriesShown(section(text, '**New (5000)**'), '- `')).toBe(5000);
+    expect(text.endsWith('never their values.</sub>\n')).toBe(true);
+  });
+
+  it('lists everything when it fits, and nothing more than it must leaves out', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 1500 }),
+        fc.nat({ max: 1500 }),
+        fc.integer({ min: 1, max: 300 }),
+        (dueCount, skippedCount, nameLength) => {
+          const name = (i: number) => `c${i}-${'n'.repeat(nameLength)}`;
+          const due = Array.from({ length: dueCount }, (_, i) => item(name(i), '+15550000001'));
+          const skipped = Array.from({ length: skippedCount }, (_, i) =>
+            item(name(dueCount + i), '+15550000002', { reason: 'placed before' }),
+          );
+          const text = render(plan({ due, skipped }), []);
+          expect(text.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+          const dueLines = section(text, '### Due on merge');
+          if (dueCount > 0) expect(entriesShown(dueLines, '| `')).toBe(dueCount);
+          if (skippedCount > 0)
+            expect(entriesShown(section(text, '### Skipped'), '- `')).toBe(skippedCount);
+          // A list is cut only where its next line would not have fitted.
+          if (text.includes('more, not listed here'))
+            expect(text.length).toBeGreaterThan(MARKDOWN_LIMIT - 8192 - 2 * (nameLength + 80));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("counts a campaign's left-out rows in the list's last line once the list is cut", () => {
+    const skipped = Array.from({ length: 2000 }, (_, c) =>
+      Array.from({ length: 7 }, (_, r) =>
+        item(`camp${c}/row${r}`, '+15550000001', {
+          campaign: `camp${c}`,
+          row: `row${r}`,
+          reason: 'placed before',
+        }),
+      ),
+    ).flat();
+    const text = render(plan({ skipped }), []);
+    expect(text.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    const lines = section(text, '### Skipped: 14000');
+    expect(lines.some((l) => l.startsWith('- `prod/camp0/row4`'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('- `prod/camp0/row5`'))).toBe(false);
+    expect(entriesShown(lines, '- `')).toBe(14_000);
   });
 });
