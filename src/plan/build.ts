@@ -137,15 +137,18 @@ const planScheduled = (
   input: PlanInput,
   add: Sink,
   sinceMs: number,
+  prunedMs: number,
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
   const now = input.now.getTime();
-  const dueFrom = now - spec.deadlineMs;
+  // Slots whose entries `state.keep` let go are never due again, nor missed: a raised
+  // deadline, or a call defined again, cannot reach back past them.
+  const dueFrom = Math.max(now - spec.deadlineMs, prunedMs);
   const window = (slot: Date) => inWindow(spec, slot);
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
-  const reportableFrom = sinceMs - spec.deadlineMs;
+  const reportableFrom = Math.max(sinceMs - spec.deadlineMs, prunedMs);
   const reportable = (slot: Date) => slot.getTime() > reportableFrom;
   const entryOf = (slot: Date) => input.lock.calls[item(slot).key];
   const settle = (slot: Date) => {
@@ -472,7 +475,16 @@ const planCall = (
     const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
-    planScheduled(call, item, input, add, Number.isNaN(sinceMs) ? input.now.getTime() : sinceMs);
+    const prunedMs =
+      known.prunedThrough === undefined ? Number.NaN : Date.parse(known.prunedThrough);
+    planScheduled(
+      call,
+      item,
+      input,
+      add,
+      Number.isNaN(sinceMs) ? input.now.getTime() : sinceMs,
+      Number.isNaN(prunedMs) ? Number.NEGATIVE_INFINITY : prunedMs,
+    );
     return;
   }
   const built = item();

@@ -232,7 +232,9 @@ const schedulesOf = (
         problem: { pointer: at, message: `${label} must be an object, not ${kindOf(value)}` },
       };
     }
-    const unknown = Object.keys(value).find((f) => f !== 'since' && f !== 'reportedThrough');
+    const unknown = Object.keys(value).find(
+      (f) => f !== 'since' && f !== 'reportedThrough' && f !== 'prunedThrough',
+    );
     if (unknown !== undefined) {
       return {
         problem: {
@@ -257,9 +259,18 @@ const schedulesOf = (
         },
       };
     }
+    if (value.prunedThrough !== undefined && !isInstant(value.prunedThrough)) {
+      return {
+        problem: {
+          pointer: `${at}/prunedThrough`,
+          message: `${label}: prunedThrough must be an ISO-8601 time`,
+        },
+      };
+    }
     out[key] = {
       since: value.since,
       ...(value.reportedThrough === undefined ? {} : { reportedThrough: value.reportedThrough }),
+      ...(value.prunedThrough === undefined ? {} : { prunedThrough: value.prunedThrough }),
     };
   }
   return { schedules: out };

@@ -399,7 +399,8 @@ export const lockfileChanged = (before: Lockfile, after: Lockfile): boolean => {
 
 /**
  * "sha256:<hex>" of the serialized placements: a plan file uses it to see the lock moved on.
- * The `schedules` memory is left out: it changes what is reported, never what is placed.
+ * The `schedules` memory is left out: it changes what is reported, and its `prunedThrough`
+ * (what is never due again) moves only when entries are let go, which the digest sees.
  */
 export const lockDigest = (lock: Lockfile): string =>
   `sha256:${createHash('sha256')

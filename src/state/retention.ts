@@ -1,5 +1,5 @@
 import { summaryOf } from './lock-index.js';
-import type { LockEntry, Lockfile } from './types.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /** What pruneExpired needs of a call definition: its name and, when recurring, its deadline. */
 export interface RetainedCall {
@@ -28,11 +28,48 @@ export const recurringKey = (key: string): { name: string; slotMs: number } | un
 };
 
 /**
+ * The memory key a slot entry's call keeps its schedule under: `<target>/<call>`, a campaign
+ * row's (`<target>/<campaign>/<row>@<slot>`) its campaign's.
+ */
+const memoryKeyOf = (key: string): string => {
+  const slash = key.indexOf('/');
+  const next = key.indexOf('/', slash + 1);
+  const at = key.lastIndexOf('@');
+  return key.slice(0, next !== -1 && next < at ? next : at);
+};
+
+/**
+ * The schedules memory once the entries `dropped` were let go: each call's `prunedThrough`
+ * moves up to the latest slot dropped (never back). Its slots up to there are then never
+ * due again, whatever its deadline becomes and even if it was undefined for a while: the
+ * entry that said a slot was placed is gone, so the memory says it instead.
+ */
+const withPruned = (
+  schedules: Lockfile['schedules'],
+  dropped: readonly string[],
+): Record<string, ScheduleMemory> => {
+  const out: Record<string, ScheduleMemory> = { ...schedules };
+  for (const key of dropped) {
+    const slot = recurringKey(key);
+    if (slot === undefined) continue;
+    const through = new Date(slot.slotMs).toISOString();
+    const memory = memoryKeyOf(key);
+    const known = out[memory];
+    const was = known?.prunedThrough;
+    if (was !== undefined && Date.parse(was) >= slot.slotMs) continue;
+    out[memory] = { ...(known ?? { since: through }), prunedThrough: through };
+  }
+  return out;
+};
+
+/**
  * The lockfile view without the entries of recurring calls whose slot's deadline passed
  * more than `keepMs` ago: such a slot can never be placed again (never late), so its entry
  * only grows the lockfile. Kept always: every `unknown` entry (only a person can settle it)
  * and every unscheduled call's entry (its key has no `@<slot>`; it is what stops the call
- * from being placed twice). Pure; returns `lock` itself when nothing is dropped.
+ * from being placed twice). What the dropped entries said is kept in the schedules memory
+ * (withPruned): a deadline raised later, or a call defined again, never makes their slots
+ * due again. Pure; returns `lock` itself when nothing is dropped.
  */
 export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile => {
   // Built only when an entry may have expired: a campaign's calls are many.
@@ -80,6 +117,7 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
     return slot !== undefined && slot.slotMs + (deadlines.get(slot.name) ?? 0) < cutoff;
   };
   let kept: Record<string, LockEntry> | undefined;
+  const dropped: string[] = [];
   let index = 0;
   const keys = Object.keys(lock.calls);
   for (const key of keys) {
@@ -90,8 +128,11 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
       kept = Object.create(null) as Record<string, LockEntry>;
       for (const before of keys.slice(0, index)) kept[before] = lock.calls[before] as LockEntry;
     }
-    if (!expired && kept !== undefined) kept[key] = entry;
+    if (expired) dropped.push(key);
+    else if (kept !== undefined) kept[key] = entry;
     index++;
   }
-  return kept === undefined ? lock : { ...lock, calls: kept };
+  return kept === undefined
+    ? lock
+    : { ...lock, calls: kept, schedules: withPruned(lock.schedules, dropped) };
 };

@@ -62,6 +62,11 @@ export interface ScheduleMemory {
   readonly since: string;
   /** ISO-8601: missed slots up to this instant (inclusive) were reported already. */
   readonly reportedThrough?: string;
+  /**
+   * ISO-8601: the latest slot whose entry `state.keep` let go. No slot up to this instant
+   * (inclusive) is due again: its entry, which said whether it was placed, is gone.
+   */
+  readonly prunedThrough?: string;
 }
 
 export interface Lockfile {

@@ -208,6 +208,9 @@ export interface LockEntryJson {
 export interface LockJson {
   readonly lockfileVersion: number;
   readonly calls: Readonly<Record<string, LockEntryJson>>;
+  readonly schedules?: Readonly<
+    Record<string, { since: string; reportedThrough?: string; prunedThrough?: string }>
+  >;
 }
 
 /** A fresh project directory under the OS temp dir with the given files (relative paths). */

@@ -125,6 +125,34 @@ describe('scheduled calls', () => {
     ]);
   });
 
+  it('never makes due, nor reports missed, a slot up to the last one state.keep let go', () => {
+    const lenient = call('daily', {
+      schedule: schedule({ cron: '0 9 * * *', deadlineMs: 3 * 86_400_000 }),
+    });
+    const remembered = { since: '2026-01-01T00:00:00.000Z' };
+    const without = buildPlan({
+      ...base,
+      lock: lock({}, { 'prod/daily': remembered }),
+      calls: [lenient],
+    });
+    expect(keys(without.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
+    expect(keys(without.missed).sort()).toEqual([
+      'prod/daily@2026-11-28T09:00:00Z',
+      'prod/daily@2026-11-29T09:00:00Z',
+      'prod/daily@2026-11-30T09:00:00Z',
+    ]);
+    // The entries up to 11-30 were let go: none of those slots is due or missed again.
+    const pruned = { ...remembered, prunedThrough: '2026-11-30T09:00:00.000Z' };
+    const plan = buildPlan({ ...base, lock: lock({}, { 'prod/daily': pruned }), calls: [lenient] });
+    expect(keys(plan.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
+    expect(plan.missed).toEqual([]);
+    // Up to the latest: nothing due at all.
+    const all = { ...remembered, prunedThrough: '2026-12-01T09:00:00.000Z' };
+    const none = buildPlan({ ...base, lock: lock({}, { 'prod/daily': all }), calls: [lenient] });
+    expect(none.due).toEqual([]);
+    expect(none.missed).toEqual([]);
+  });
+
   it('is due up to just before the deadline and missed at it', () => {
     const before = buildPlan({ ...seen, now: new Date('2026-12-01T09:09:59Z'), calls: [daily] });
     expect(keys(before.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);

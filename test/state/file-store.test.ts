@@ -63,7 +63,12 @@ test('state.keep: the pruned lock is written to both files, and is not taken for
   const store = openFileStore({ ...site, retention });
   expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
   await store.close();
-  const pruned = serializeLockfile(lockOf({ 'default/welcome': welcome }));
+  // What the dropped entry said stays as the call's prunedThrough.
+  const memory = { since: '2020-01-01T09:00:00.000Z', prunedThrough: '2020-01-01T09:00:00.000Z' };
+  const pruned = serializeLockfile({
+    ...lockOf({ 'default/welcome': welcome }),
+    schedules: { 'default/daily': memory },
+  });
   expect(await readFile(site.lockPath, 'utf8')).toBe(pruned);
   expect(await readFile(writtenPath(site.stateDir), 'utf8')).toBe(pruned);
   // A crash between the two writes leaves the copy unpruned: its expired entry is not missing.

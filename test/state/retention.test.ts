@@ -68,14 +68,19 @@ describe('pruneExpired', () => {
     expect(pruneExpired(pruned, { calls, now, keepMs })).toBe(pruned);
   });
 
-  it('keeps the schedules memory', () => {
+  it('keeps the schedules memory, adding the slot it let go', () => {
     const lock = {
       ...lockOf({ [slotKey('minutely', 40 * DAY)]: entry({ status: 'placed' }) }),
       schedules: { 'prod/minutely': { since: '2025-01-01T00:00:00Z' } },
     };
     const pruned = pruneExpired(lock, { calls, now, keepMs });
     expect(pruned.calls).toEqual({});
-    expect(pruned.schedules).toEqual(lock.schedules);
+    expect(pruned.schedules).toEqual({
+      'prod/minutely': {
+        since: '2025-01-01T00:00:00Z',
+        prunedThrough: new Date(now.getTime() - 40 * DAY).toISOString(),
+      },
+    });
   });
 
   it('decides as the slot times do to the second, for slots written any way', () => {
@@ -104,5 +109,40 @@ describe('pruneExpired', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(slots.length);
     expect(kept.sort()).toEqual(expected.sort());
+  });
+
+  it('remembers the latest slot it let go of each call, and of each campaign for its rows', () => {
+    const lock = {
+      ...lockOf({
+        [slotKey('minutely', 40 * DAY)]: entry({ status: 'placed' }),
+        [slotKey('minutely', 35 * DAY)]: entry({ status: 'failed' }),
+        [slotKey('minutely', DAY)]: entry({ status: 'placed' }),
+        [slotKey('remind/r1', 50 * DAY)]: entry({ status: 'placed' }),
+        [slotKey('remind/r2', 45 * DAY)]: entry({ status: 'placed' }),
+      }),
+      schedules: {
+        'prod/minutely': {
+          since: '2025-01-01T00:00:00.000Z',
+          reportedThrough: '2025-06-01T00:00:00.000Z',
+        },
+      },
+    };
+    const pruned = pruneExpired(lock, { calls, now, keepMs });
+    const slot = (ago: number) => new Date(now.getTime() - ago).toISOString();
+    expect(pruned.schedules).toEqual({
+      'prod/minutely': {
+        since: '2025-01-01T00:00:00.000Z',
+        reportedThrough: '2025-06-01T00:00:00.000Z',
+        prunedThrough: slot(35 * DAY),
+      },
+      // Known from its first slot let go.
+      'prod/remind': { since: slot(50 * DAY), prunedThrough: slot(45 * DAY) },
+    });
+    // Never moved back by a later prune that lets go of an older slot only.
+    const later = pruneExpired(
+      { ...pruned, calls: { ...pruned.calls, [slotKey('minutely', 60 * DAY)]: entry() } },
+      { calls, now, keepMs },
+    );
+    expect(later.schedules?.['prod/minutely']?.prunedThrough).toBe(slot(35 * DAY));
   });
 });
