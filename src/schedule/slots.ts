@@ -12,8 +12,11 @@ export const MAX_SLOTS = 1000;
  * `accept` filter or a skipped spring hour discards most of them (per-second schedules).
  */
 export const MAX_STEPS = 5000;
-/** How far ahead `nextSlots` looks by default. */
-export const DEFAULT_HORIZON_MS = 366 * DAY;
+/**
+ * How far ahead `nextSlots` looks by default: eight years, as far as a cron's own search
+ * goes (src/schedule/cron.ts), so that a 29 February slot is always found.
+ */
+export const DEFAULT_HORIZON_MS = 8 * 366 * DAY;
 
 export interface SlotScan {
   /** Ascending, distinct, each in (after, until] and within start/end. */

@@ -1,4 +1,4 @@
-import { parseCron } from '../schedule/cron.js';
+import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
 import { instantOfWall, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
@@ -267,6 +267,31 @@ const reach: CallRule = {
   },
 };
 
+/**
+ * Where the search for a date a cron admits starts: a leap year, so that eight years from it
+ * hold every day of month of every month and every weekday of each (29 February included).
+ */
+const DATES_FROM = Date.UTC(2000, 0, 1);
+
+/** A cron that admits no date at all (31 February, 31 April) would never place a call. */
+const dates: CallRule = {
+  name: 'schedule-cron-dates',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const expression = schedule && literal(schedule, 'cron');
+    if (expression === undefined || checkCron(expression)) return [];
+    const fields = parseCron(expression);
+    if (!fields || cronMatcher(fields)(DATES_FROM) !== undefined) return [];
+    return [
+      warningAt(
+        at(entry, 'cron'),
+        `cron \`${expression}\` matches no date of any year (its days of month never come in its months): no slot of it is ever placed`,
+      ),
+    ];
+  },
+};
+
 export const SCHEDULE_RULES: readonly CallRule[] = [
   shape,
   kind,
@@ -278,4 +303,5 @@ export const SCHEDULE_RULES: readonly CallRule[] = [
   window,
   deadline,
   reach,
+  dates,
 ];

@@ -125,6 +125,15 @@ describe('scheduled calls', () => {
     ]);
   });
 
+  it('shows the next slots of a leap-day cron, years ahead', () => {
+    const leap = call('leap', { schedule: schedule({ cron: '0 9 29 2 *' }) });
+    const plan = buildPlan({ ...seen, calls: [leap] });
+    expect(keys(plan.upcoming)).toEqual([
+      'prod/leap@2028-02-29T09:00:00Z',
+      'prod/leap@2032-02-29T09:00:00Z',
+    ]);
+  });
+
   it('never makes due, nor reports missed, a slot up to the last one state.keep let go', () => {
     const lenient = call('daily', {
       schedule: schedule({ cron: '0 9 * * *', deadlineMs: 3 * 86_400_000 }),

@@ -13,6 +13,23 @@ const diagnosticsOf = (...keys: string[]) => validate(scheduled(...keys)).diagno
 const scheduleOf = (...keys: string[]) => validate(scheduled(...keys)).calls[0]?.schedule;
 
 describe('cron', () => {
+  it('warns of a cron that matches no date of any year, never of 29 February', () => {
+    for (const impossible of ['0 3 31 2 *', '0 9 30 2 *', '0 9 31 4,6,9,11 *']) {
+      expect(diagnosticsOf(`cron: "${impossible}"`)).toEqual([
+        warning(
+          A,
+          7,
+          13,
+          '/calls/0/schedule/cron',
+          `cron \`${impossible}\` matches no date of any year (its days of month never come in its months): no slot of it is ever placed`,
+        ),
+      ]);
+    }
+    // Rare but real: a leap day, the 31st of the months that have one, or a weekday instead.
+    for (const rare of ['0 9 29 2 *', '0 9 31 * *', '0 9 31 2 1', '0 9 30 2 MON'])
+      expect(diagnosticsOf(`cron: "${rare}"`)).toEqual([]);
+  });
+
   it('accepts 5 fields, 6 with seconds first, and names', () => {
     expect(diagnosticsOf('cron: "0 9 * * 1-5"')).toEqual([]);
     expect(diagnosticsOf('cron: "30 0 9 * * 1-5"')).toEqual([]);
