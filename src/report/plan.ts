@@ -18,6 +18,8 @@ const until = (from: string, to: string | undefined): string | undefined => {
   if (to === undefined) return undefined;
   const ms = Date.parse(to) - Date.parse(from);
   if (!(ms > 0)) return undefined;
+  // Under a minute in seconds: `in 0m` said nothing.
+  if (ms < 59_500) return `in ${Math.max(1, Math.round(ms / 1000))}s`;
   const minutes = Math.round(ms / 60_000);
   if (minutes < 60) return `in ${minutes}m`;
   const hours = Math.floor(minutes / 60);

@@ -26,6 +26,25 @@ const plan = (fields: Partial<Plan>): Plan => ({
 const style = makeStyle(false);
 
 describe('human plan', () => {
+  it('says how long until each upcoming slot, in seconds under a minute', () => {
+    const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString().replace('.000Z', 'Z');
+    const slots = [30_000, 59_000, 90_000, 3 * 3_600_000 + 5 * 60_000, 3 * 86_400_000];
+    const text = renderPlanHuman(
+      plan({
+        upcoming: slots.map((ms, i) => item(`s${i}@${at(ms)}`, { slot: at(ms) })),
+      }),
+      'target prod: https://gw.example',
+      style,
+    );
+    expect(text.match(/— in [^\n]+/g)).toEqual([
+      '— in 30s',
+      '— in 59s',
+      '— in 2m',
+      '— in 3h 5m',
+      '— in 3d 0h',
+    ]);
+  });
+
   it('lists each section with its items, campaign rows cut to five, then the summary', () => {
     const rows = Array.from({ length: 7 }, (_, i) =>
       item(`remind/r${i}`, { campaign: 'remind', row: `r${i}` }),
