@@ -1,6 +1,7 @@
 import { readFile, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
-import { isErrorCode, journalPath, syncDir } from './dir.js';
+import { isErrorCode, JOURNAL_FILE, journalPath, syncDir } from './dir.js';
 import { forgetIndex } from './lock-index.js';
 import { lockfileChanged, writeLockfileAtomic } from './lockfile.js';
 import { draftLock } from './record.js';
@@ -17,12 +18,27 @@ export interface ReplayResult {
   readonly ignoredLines: number;
   /** The journal ended in a partial line (a write cut short by a crash); skipped. */
   readonly tornTail: boolean;
+  /**
+   * The first line that is not a record and cannot be a write cut short (the run that
+   * wrote it wrote more after it): the journal is damaged, and which call it recorded
+   * cannot be known. Nothing may be sent until a person looks.
+   */
+  readonly damaged?: Damage;
+}
+
+export interface Damage {
+  /** 1-based. */
+  readonly line: number;
+  /** When the records around it were written, as far as they say. */
+  readonly between: readonly [before: string | undefined, after: string | undefined];
 }
 
 const STATUSES = new Set<unknown>(['placed', 'failed', 'unknown']);
 
 interface Line {
   readonly type: 'intent' | 'outcome';
+  /** The run that wrote it. */
+  readonly run?: string;
   readonly key: string;
   readonly at: string;
   readonly definition: string;
@@ -49,6 +65,7 @@ const parseLine = (text: string): Line | undefined => {
   const { type, key, at, definition, file } = raw;
   if (!str(key) || !str(at) || !str(definition) || !str(file)) return undefined;
   const replace = {
+    ...(typeof raw.run === 'string' && { run: raw.run }),
     ...(raw.replace === true && { replace: true }),
     ...(typeof raw.number === 'string' && { number: raw.number }),
   };
@@ -68,6 +85,21 @@ const withoutRoom = (text: string): string => {
   return end === text.length ? text : text.slice(0, end);
 };
 
+/** How a journal line begins when callops writes it: a line cut short begins so too. */
+const RECORD_HEADS = ['{"type":"intent",', '{"type":"outcome",'];
+
+/** Whether `text` can be a line cut short: the start of a record, and not a whole one. */
+const mayBeTorn = (text: string): boolean => {
+  const head = RECORD_HEADS.some((h) => h.startsWith(text) || text.startsWith(h));
+  if (!head || text.includes('\0')) return false;
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
 /**
  * Fold journal text into a lockfile (pure). An outcome line is recorded; an intent with
  * no outcome after it becomes `unknown`, since its request may have reached the gateway.
@@ -75,7 +107,11 @@ const withoutRoom = (text: string): string => {
  * A partial last line is skipped. That is safe whichever record it was: the journal
  * resolves an intent only after its write+fdatasync completes, and the request leaves only
  * then, so a torn intent is a request that was never sent; a torn outcome leaves its intent
- * without an outcome, so the key becomes `unknown`, never retried without a decision.
+ * without an outcome, so the key becomes `unknown`, never retried without a decision. So is
+ * a partial line that a later run wrote after (it starts on a fresh line): its run ended
+ * there. Any other line that is not a record — garbage, zeros, a record of no known type,
+ * or a partial line its own run wrote more after — is damage: the call it recorded cannot
+ * be known, and the result says where (`damaged`).
  */
 export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   const lines = withoutRoom(text).split('\n');
@@ -83,21 +119,40 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   const open = new Map<string, Line>();
   const folded = { placed: 0, failed: 0, unknown: 0 };
   let ignoredLines = 0;
+  let damaged: Damage | undefined;
+  /** An unreadable line waiting for the next record to say whether its run went on. */
+  let pending: { readonly line: number; readonly torn: boolean } | undefined;
+  let last: Line | undefined;
   const records: { outcome: Outcome; meta: Line }[] = [];
   const record = (outcome: Outcome, line: Line): void => {
     records.push({ outcome, meta: line });
   };
-  for (const text of lines) {
+  for (const [index, text] of lines.entries()) {
     const line = text.trim() === '' ? undefined : parseLine(text);
     if (line === undefined) {
-      if (text.trim() !== '') ignoredLines++;
-    } else if (line.outcome === undefined) {
+      if (text.trim() === '') continue;
+      ignoredLines++;
+      pending ??= { line: index + 1, torn: mayBeTorn(text) };
+      continue;
+    }
+    if (pending !== undefined) {
+      const sameRun = last !== undefined && last.run === line.run;
+      if (!pending.torn || sameRun)
+        damaged ??= { line: pending.line, between: [last?.at, line.at] };
+      pending = undefined;
+    }
+    last = line;
+    if (line.outcome === undefined) {
       open.set(line.key, line);
     } else {
       open.delete(line.key);
       record(line.outcome, line);
     }
   }
+  // Unreadable lines at the end, before a torn tail or none: a run cut short, unless
+  // nothing in them could be the start of a record.
+  if (pending !== undefined && !pending.torn)
+    damaged ??= { line: pending.line, between: [last?.at, undefined] };
   for (const line of open.values()) {
     record({ key: line.key, status: 'unknown', at: line.at, message: INTERRUPTED }, line);
   }
@@ -106,8 +161,33 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   for (const { outcome, meta } of records) {
     if (outcome.status !== 'missed' && draft.record(outcome, meta)) folded[outcome.status]++;
   }
-  return { lock: draft.lock, folded, ignoredLines, tornTail: tail !== '' };
+  return {
+    lock: draft.lock,
+    folded,
+    ignoredLines,
+    tornTail: tail !== '',
+    ...(damaged === undefined ? {} : { damaged }),
+  };
 };
+
+/** The journal is damaged: a line that is not a record, where no crash could have left one. */
+export class JournalDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly damage: Damage,
+  ) {
+    const [before, after] = damage.between;
+    const when =
+      before !== undefined && after !== undefined
+        ? ` (the records around it were written at ${before} and ${after})`
+        : before !== undefined
+          ? ` (the record before it was written at ${before})`
+          : '';
+    super(
+      `${file}:${damage.line}:1: error: not a journal record, and no crash leaves a line like it here: the journal is damaged, and the call this line recorded cannot be known, so nothing was sent. Compare the calls the gateway placed then${when} with the lockfile, record any it is missing, then delete the line`,
+    );
+  }
+}
 
 /** Fold `.callops/journal.jsonl` (if any) into `lock`. Reads only; writes nothing. */
 export const replayJournal = async (stateDir: string, lock: Lockfile): Promise<ReplayResult> => {
@@ -118,7 +198,10 @@ export const replayJournal = async (stateDir: string, lock: Lockfile): Promise<R
     if (!isErrorCode(error, 'ENOENT')) throw error;
     text = '';
   }
-  return foldJournal(text, lock);
+  const result = foldJournal(text, lock);
+  if (result.damaged !== undefined)
+    throw new JournalDamagedError(join(basename(stateDir), JOURNAL_FILE), result.damaged);
+  return result;
 };
 
 /** Remove the journal, durably. Only once the lockfile holding its contents is durable. */

@@ -274,11 +274,50 @@ describe('replay', () => {
     expect([result.tornTail, result.ignoredLines]).toEqual([false, 1]);
   });
 
-  it('skips complete lines that are not records, such as zeros left by a crash', () => {
-    const text = `${JSON.stringify({ type: 'intent', run: 'r', key: 'p/a', at: 't', target: 'x', attempt: 1, ...meta })}\n\0\0\0\0\n{"type":"outcome"}\n`;
-    const result = foldJournal(text, lockOf({}));
-    expect(result.ignoredLines).toBe(2);
-    expect(result.lock.calls['p/a']?.status).toBe('unknown');
+  it('says where a line that is not a record sits among records: the journal is damaged', () => {
+    const line = (key: string, run = 'r', type = 'intent') =>
+      JSON.stringify({ type, run, key, at: `at-${key}`, target: 'x', attempt: 1, ...meta });
+    const fold = (...lines: string[]) => foldJournal(`${lines.join('\n')}\n`, lockOf({}));
+    // Garbage, zeros, a whole record of no known type, a line cut short its run wrote past.
+    for (const bad of [
+      'X"type":"intent"}',
+      '\0\0\0\0',
+      line('p/b', 'r', 'intenT'),
+      '{"type":"intent","ke',
+    ]) {
+      const result = fold(line('p/a'), bad, line('p/c'));
+      expect(result.damaged, bad).toEqual({ line: 2, between: ['at-p/a', 'at-p/c'] });
+      expect(result.ignoredLines).toBe(1);
+    }
+    // Garbage as the last line: damaged too; the first line: nothing before it.
+    expect(fold(line('p/a'), 'garbage').damaged).toEqual({
+      line: 2,
+      between: ['at-p/a', undefined],
+    });
+    expect(fold('garbage', line('p/a')).damaged).toEqual({
+      line: 1,
+      between: [undefined, 'at-p/a'],
+    });
+    // A line cut short that a later run (or no one) wrote past: its run ended there.
+    expect(
+      fold(line('p/a', 'r1'), '{"type":"intent","ke', line('p/c', 'r2')).damaged,
+    ).toBeUndefined();
+    expect(fold(line('p/a'), '{"type":"outc').damaged).toBeUndefined();
+    expect(fold('{"ty', line('p/a')).damaged).toBeUndefined();
+  });
+
+  it('refuses a damaged journal, naming its line, before anything reads the lock', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const journal = await openJournal(dir);
+    for (const key of ['p/a', 'p/b', 'p/c']) await journal.intent(intent(key));
+    await journal.close();
+    const path = join(dir, 'journal.jsonl');
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    lines[1] = `X${(lines[1] as string).slice(1)}`;
+    await writeFile(path, lines.join('\n'));
+    await expect(replayJournal(dir, lockOf({}))).rejects.toThrow(
+      /^\.callops\/journal\.jsonl:2:1: error: not a journal record, .* nothing was sent/,
+    );
   });
 
   it('folds the same journal to the same lock however often it is folded', () => {
