@@ -58,8 +58,9 @@ const exists = (path: string) =>
 /**
  * `--env-file FILE` (relative to the working directory, as the user typed it), or `.env` in
  * the project root when present; the real environment wins. The file's variables are only
- * used for `${VAR}` references: they never enter process.env. A FILE that cannot be read is a
- * usage error naming the flag; an unreadable `.env` is an error naming the file.
+ * used for `${VAR}` references: they never enter process.env. A FILE that cannot be read, or
+ * with lines that are not variables, is a usage error naming the flag; such a `.env` is an
+ * error naming the file. Every bad line is reported, at its line:column.
  */
 export const loadEnv = async (input: PrepareInput): Promise<Env> => {
   const implicit = join(input.root, '.env');
@@ -71,13 +72,19 @@ export const loadEnv = async (input: PrepareInput): Promise<Env> => {
         : undefined;
   if (file === undefined) return input.env;
   const read = await readEnvFile(file);
-  if ('error' in read) {
-    const at = read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`;
-    if (input.envFile !== undefined)
-      throw new EngineError('usage', `--env-file ${input.envFile}${at}: ${read.error}`);
-    throw new EngineError('invalid', `.env${at}: ${read.error}`);
-  }
-  return mergeEnv(read.env, input.env);
+  if ('env' in read) return mergeEnv(read.env, input.env);
+  const problems =
+    'problems' in read
+      ? read.problems.map((p) => ({ at: `:${p.line}:${p.column}`, why: p.message }))
+      : [
+          {
+            at: read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`,
+            why: read.error,
+          },
+        ];
+  const named = input.envFile !== undefined ? `--env-file ${input.envFile}` : '.env';
+  const message = problems.map((p) => `${named}${p.at}: ${p.why}`).join('\n');
+  throw new EngineError(input.envFile !== undefined ? 'usage' : 'invalid', message);
 };
 
 /**

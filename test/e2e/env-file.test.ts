@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { track } from './children.js';
 import {
+  APP_SID,
   BIN,
   type CliResult,
   callsYaml,
@@ -95,5 +96,53 @@ describe('--env-file', () => {
       expect(r.stderr).not.toMatch(/^node:/m);
     }
     expect(g.sim.received()).toHaveLength(0);
+  });
+
+  describe('a line that is not a variable', () => {
+    const CALL = callsYaml(
+      [{ name: 'one', to: '{ type: phone, number: "${TO:-+15550009999}" }' }],
+      [`application_sid: ${APP_SID}`, 'from: "${FROM}"'],
+    );
+
+    const cases: readonly [string, string, RegExp][] = [
+      [
+        'FROM=+15550001111\n# numbers for the test\nreal customer line\nTO=+15550002222\n',
+        '3:1',
+        /not a variable: write NAME=value/,
+      ],
+      ['=novar\nFROM=+15550001111\nTO=+15550002222\n', '1:1', /not a variable/],
+      ['FROM="+15550001111\nTO=+15550002222\n', '1:6', /opening " is never closed/],
+    ];
+
+    for (const [text, where, message] of cases) {
+      it(`${JSON.stringify(text.split('\n')[0])}… is refused at ${where}, and nothing is sent`, async () => {
+        gw = await startGateway({ 'calls/a.yaml': CALL, 's.env': text });
+        const r = await gw.run(['apply', '--yes', '--env-file', 's.env']);
+        expect(r.code, output(r)).toBe(64);
+        expect(r.stderr).toMatch(new RegExp(`--env-file s\\.env:${where}: `));
+        expect(r.stderr).toMatch(message);
+        expect(output(r)).not.toContain('+15550001111');
+        expect(gw.sim.received()).toHaveLength(0);
+        // The same lines in .env: invalid input (1), at the file's place.
+        await gw.project.write('.env', text);
+        const implicit = await gw.run(['apply', '--yes']);
+        expect(implicit.code, output(implicit)).toBe(1);
+        expect(implicit.stderr).toMatch(new RegExp(`\\.env:${where}: `));
+        expect(gw.sim.received()).toHaveLength(0);
+      });
+    }
+
+    it('every such line is reported at once', async () => {
+      const text = 'oops\nFROM=+15550001111\nA="x" y\nTO=+15550002222\n=z\n';
+      gw = await startGateway({ 'calls/a.yaml': CALL, 's.env': text });
+      const r = await gw.run(['apply', '--yes', '--env-file', 's.env']);
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stderr.match(/--env-file s\.env:\d+:\d+/g)).toEqual([
+        '--env-file s.env:1:1',
+        '--env-file s.env:3:7',
+        '--env-file s.env:5:1',
+      ]);
+      expect(gw.sim.received()).toHaveLength(0);
+    });
   });
 });
