@@ -17,6 +17,7 @@ export type TargetResolution =
 
 const TEXT_KEYS = [
   'base_url',
+  'concurrency',
   'account_sid',
   'api_key',
   'rate',
@@ -64,7 +65,7 @@ const baseUrl = (
 };
 
 /**
- * A target ready for the gateway client: references resolved, rate and durations parsed,
+ * A target ready for the gateway client: references resolved, concurrency, rate and durations parsed,
  * defaults applied (concurrency 4, request timeout 15 s, longest 429 pause 5 min), the base
  * URL checked. The api key is always a secret, even when written literally in callops.yaml.
  */
@@ -72,12 +73,12 @@ export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
   const written: Partial<Record<TextKey, string>> = {};
   for (const key of TEXT_KEYS) {
     const value = spec[key];
-    if (value !== undefined) written[key] = value;
+    if (typeof value === 'string') written[key] = value;
   }
   const r = interpolate(written, env);
   const values = r.value as Partial<Record<TextKey, string>>;
   const diagnostics: Diagnostic[] = [];
-  const at = (key: TextKey | 'concurrency', message: string): void => {
+  const at = (key: TextKey, message: string): void => {
     const path: PathSegments = [key];
     diagnostics.push(errorAt(spec.file, spec.locate(path), ['targets', spec.name, key], message));
   };
@@ -102,9 +103,19 @@ export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
   for (const key of ['account_sid', 'api_key'] as const) {
     if (usable(key) === '') at(key, `${key} \`${spec[key]}\` is empty`);
   }
-  const concurrency = spec.concurrency ?? DEFAULT_CONCURRENCY;
+  // A number as written, or a reference resolving to digits (a broken one is reported above).
+  const concurrencyText = usable('concurrency');
+  let concurrency = DEFAULT_CONCURRENCY;
+  if (typeof spec.concurrency === 'number') concurrency = spec.concurrency;
+  else if (concurrencyText !== undefined)
+    concurrency = /^\d+$/.test(concurrencyText) ? Number(concurrencyText) : Number.NaN;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    at('concurrency', '`concurrency` must be a whole number, 1 or more');
+    at(
+      'concurrency',
+      typeof spec.concurrency === 'string'
+        ? `concurrency \`${spec.concurrency}\` must resolve to a whole number, 1 or more`
+        : '`concurrency` must be a whole number, 1 or more',
+    );
   }
   const rateText = usable('rate');
   const rate = rateText === undefined ? undefined : parseRate(rateText);

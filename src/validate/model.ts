@@ -83,7 +83,8 @@ export interface TargetSpec {
   readonly base_url: string;
   readonly account_sid: string;
   readonly api_key: string;
-  readonly concurrency?: number;
+  /** A whole number, or a string holding `${VAR}` that must resolve to one. */
+  readonly concurrency?: number | string;
   /** e.g. "5/s", "600/5m" */
   readonly rate?: string;
   /** e.g. "15s" */

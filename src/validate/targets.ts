@@ -188,7 +188,10 @@ export const toTargetSpec = (
   ) {
     return undefined;
   }
-  const concurrency = typeof spec.concurrency === 'number' ? spec.concurrency : undefined;
+  const concurrency =
+    typeof spec.concurrency === 'number' || typeof spec.concurrency === 'string'
+      ? spec.concurrency
+      : undefined;
   const rate = optionalString(spec.rate);
   const requestTimeout = optionalString(spec.request_timeout);
   const maxPause = optionalString(spec.max_pause);

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
-import { APP_SID, type Gateway, output, startGateway } from './helpers.js';
+import { APP_SID, callsYaml, type Gateway, output, startGateway, waitFor } from './helpers.js';
 
 /** line:column (1-based) of the first occurrence of `needle` in `text`. */
 const at = (text: string, needle: string): string => {
@@ -129,5 +129,51 @@ describe('resolved values pass the rules of literals', () => {
       expect.stringContaining('NO_SUCH_CALLER'),
       expect.stringContaining('NO_SUCH_NUMBER'),
     ]);
+  });
+
+  it('concurrency given by reference is resolved and checked like rate', async () => {
+    const file = callsYaml([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    const target = ['concurrency: ${CONC}'];
+    gw = await startGateway({ 'calls/a.yaml': file }, { targetExtra: target });
+    for (const bad of ['abc', '0', '-3', '2.5']) {
+      const r = await gw.run(['apply', '--yes'], { CONC: bad });
+      expect(r.code, output(r)).toBe(1);
+      expect(r.stderr).toMatch(
+        /callops\.yaml:6:18: error: concurrency `\$\{CONC\}` must resolve to a whole number, 1 or more/,
+      );
+    }
+    await gw.project.write(
+      'calls/b.yaml',
+      callsYaml([{ name: 'd', extra: ['timeout: ${NO_RING}'] }]),
+    );
+    const unset = await gw.run(['apply', '--yes']);
+    expect(unset.code, output(unset)).toBe(1);
+    expect(unset.stderr).toMatch(/callops\.yaml:6:18: error: missing environment variable CONC/);
+    expect(unset.stderr).toMatch(
+      /calls\/b\.yaml:\d+:\d+: error: missing environment variable NO_RING/,
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+    await gw.close();
+
+    // CONC=1: one request at a time, while the gateway holds each call.
+    const waiting: (() => void)[] = [];
+    let open = false;
+    gw = await startGateway(
+      { 'calls/a.yaml': file },
+      {
+        targetExtra: target,
+        latencyMs: 1,
+        wait: () => new Promise<void>((go) => (open ? go() : waiting.push(go))),
+      },
+    );
+    const run = gw.run(['apply', '--yes'], { CONC: '1' });
+    await waitFor('a request at the gateway', () => (waiting.length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(waiting).toHaveLength(1);
+    open = true;
+    for (const go of waiting.splice(0)) go();
+    const r = await run;
+    expect(r.code, output(r)).toBe(0);
+    expect(gw.placed()).toHaveLength(3);
   });
 });

@@ -53,6 +53,32 @@ describe('resolveTarget', () => {
     });
   });
 
+  it('resolves concurrency given by reference, and checks it as rate is checked', () => {
+    const withConcurrency = (value: string | undefined) =>
+      resolveTarget(spec({ concurrency: '${CONC}', rate: '${RATE}' }), {
+        ...env,
+        RATE: '5/s',
+        CONC: value,
+      });
+    const r = withConcurrency('1');
+    expect(r.ok && r.target.concurrency).toBe(1);
+    expect(r.ok && r.secrets).toContainEqual({ name: 'CONC', value: '1' });
+    for (const bad of ['abc', '0', '-3', '2.5', '', '99999999999999999999']) {
+      const wrong = withConcurrency(bad);
+      expect(!wrong.ok && wrong.diagnostics.map((d) => [d.path, d.message])).toEqual([
+        [
+          '/targets/prod/concurrency',
+          'concurrency `${CONC}` must resolve to a whole number, 1 or more',
+        ],
+      ]);
+    }
+    const missing = resolveTarget(spec({ concurrency: '${CONC}', rate: '${RATE}' }), env);
+    expect(!missing.ok && missing.diagnostics.map((d) => d.message)).toEqual([
+      'missing environment variable CONC (referenced at /targets/prod/concurrency)',
+      'missing environment variable RATE (referenced at /targets/prod/rate)',
+    ]);
+  });
+
   it('treats a literal api key as a secret all the same', () => {
     const r = resolveTarget(spec({ api_key: 'k1' }), env);
     expect(r.ok && r.secrets).toContainEqual({
