@@ -9,7 +9,7 @@ import {
   pointerSegments,
 } from '../validate/schema-check.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
-import { type Env, hasReference, interpolate, type Secret } from './interpolate.js';
+import { type Env, interpolate, type Secret } from './interpolate.js';
 import { secretsOf } from './secrets.js';
 
 export type Body = Readonly<Record<string, unknown>>;
@@ -24,9 +24,9 @@ export type CallResolution =
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-/** Every string holding a reference at or below `path` of the options as written. */
+/** Every string holding `${` (a reference, or `$${`) at or below `path` of the options as written. */
 const referencesBelow = (value: unknown): string[] => {
-  if (typeof value === 'string') return hasReference(value) ? [value] : [];
+  if (typeof value === 'string') return value.includes('${') ? [value] : [];
   if (Array.isArray(value)) return value.flatMap(referencesBelow);
   if (value !== null && typeof value === 'object')
     return Object.values(value).flatMap(referencesBelow);
@@ -47,6 +47,42 @@ export const isLiteral = (value: unknown): boolean => {
   }
   return true;
 };
+
+/**
+ * Resolved data with each `${` in its strings written `$\u0000{`, for the check: the schema
+ * accepts a string holding `${` where a number, a phone number or a URL belongs (a reference
+ * not yet resolved), and a resolved value holding one (from `$${`, a variable's value, a
+ * fallback) must pass as a literal does. Undefined when no string holds `${`.
+ */
+const withoutReferenceText = (value: unknown): unknown => {
+  if (typeof value === 'string')
+    return value.includes('${') ? value.replaceAll('${', '$\u0000{') : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    const changed = withoutReferenceText(item);
+    if (changed === undefined) continue;
+    copy ??= Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) };
+    Object.defineProperty(copy, key, {
+      value: changed,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+};
+
+/** True when `path` is at, above or below one of `paths`. */
+const touches = (path: PathSegments, paths: readonly PathSegments[]): boolean =>
+  paths.some((other) => {
+    const n = Math.min(path.length, other.length);
+    for (let i = 0; i < n; i++) if (String(path[i]) !== String(other[i])) return false;
+    return true;
+  });
 
 const valueAt = (data: unknown, path: PathSegments): unknown =>
   path.reduce<unknown>(
@@ -71,8 +107,9 @@ const resolvedMessage = (where: string, written: readonly string[], message: str
 /**
  * The request body of a call with every `${VAR}` resolved from `env`. Each missing variable
  * is a Diagnostic at the place it is referenced; messages name the reference, never a value.
- * The resolved call then passes the same schema as a literal one: a value that breaks it is
- * an error at the reference, naming it, never quoting the value. Where the schema takes a
+ * The resolved call then passes the same schema as a literal one, whatever its values hold
+ * (a `${` in them is text): a value that breaks it is an error at the reference, naming it,
+ * never quoting the value, reported with the missing variables. Where the schema takes a
  * number, a reference that resolves to digits becomes that number; no other value changes type.
  */
 export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
@@ -91,10 +128,14 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
     ...r.missing.map((m) => at(m.path, missingMessage(m.name, pointer(m.path)))),
     ...r.malformed.map((m) => at(m.path, malformedMessage(m.text))),
   ];
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
-  const checked = checkResolvedOptions(r.value as Body);
+  // Values that resolved are checked even when others did not, so one run reports both; a
+  // problem where a reference is missing or malformed is that reference's, reported above.
+  const broken = [...r.missing, ...r.malformed].map((m) => m.path);
+  const masked = isLiteral(r.value) ? undefined : withoutReferenceText(r.value);
+  const checked = checkResolvedOptions((masked ?? r.value) as Body);
   for (const problem of checked.problems) {
     const path = pointerSegments(def.options, problem.pointer);
+    if (touches(path, broken)) continue;
     const written = referencesBelow(valueAt(def.options, path));
     // Only references can break a call that validated: a problem elsewhere is not ours to word.
     const where = path.join('.') || 'the call';
@@ -107,9 +148,11 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
       ),
     );
   }
-  return diagnostics.length > 0
-    ? { ok: false, diagnostics }
-    : { ok: true, body: checked.options, secrets: r.secrets };
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  // Checked as literals, the values are sent as they resolved.
+  const body =
+    masked === undefined ? checked.options : checkResolvedOptions(r.value as Body).options;
+  return { ok: true, body, secrets: r.secrets };
 };
 
 export interface CallsResolution {

@@ -29,8 +29,11 @@ export interface Interpolated {
   readonly secrets: readonly Secret[];
 }
 
-const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?$/s;
-const ROW = /^row\.[A-Za-z0-9_][A-Za-z0-9_ .-]*$/;
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+const ROW = /row\.[A-Za-z0-9_][A-Za-z0-9_ .-]*\}/y;
+
+/** How deep fallbacks may nest (`${A:-${B:-${C}}}` is 3): deeper is malformed, not a stack overflow. */
+export const MAX_FALLBACK_DEPTH = 8;
 
 /** True when `text` holds at least one `${…}` (an escaped `$${` does not count). */
 export const hasReference = (text: string): boolean => text.replaceAll('$${', '').includes('${');
@@ -42,59 +45,101 @@ interface StringResult {
   readonly secrets: readonly Secret[];
 }
 
+interface Scan {
+  text: string;
+  missing: string[];
+  malformed: boolean;
+  secrets: Secret[];
+  /** Where a fallback's closing `}` is; -1 when the text ended first. */
+  end: number;
+}
+
+/**
+ * Expands `text` from `start`: to its end, or — inside a fallback (`depth` > 0) — to the
+ * first `}` of this level, returned as `end`.
+ */
+const scan = (text: string, start: number, env: Env, depth: number): Scan => {
+  const r: Scan = { text: '', missing: [], malformed: false, secrets: [], end: -1 };
+  let i = start;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      r.text += '${';
+      i += 3;
+      continue;
+    }
+    if (depth > 0 && text[i] === '}') {
+      r.end = i;
+      return r;
+    }
+    if (!text.startsWith('${', i)) {
+      r.text += text[i];
+      i += 1;
+      continue;
+    }
+    // `${row.COLUMN}` belongs to a campaign's rows: filled in before the environment is read.
+    ROW.lastIndex = i + 2;
+    if (ROW.test(text)) {
+      r.text += text.slice(i, ROW.lastIndex);
+      i = ROW.lastIndex;
+      continue;
+    }
+    NAME.lastIndex = i + 2;
+    const name = NAME.exec(text)?.[0];
+    const after = i + 2 + (name?.length ?? 0);
+    const plain = name !== undefined && text[after] === '}';
+    const withFallback =
+      name !== undefined && text.startsWith(':-', after) && depth < MAX_FALLBACK_DEPTH;
+    if (!plain && !withFallback) {
+      r.malformed = true;
+      r.text += '${';
+      i += 2;
+      continue;
+    }
+    const value = env[name as string];
+    if (plain) {
+      if (value === undefined) r.missing.push(name as string);
+      else {
+        r.text += value;
+        if (value !== '') r.secrets.push({ name: name as string, value });
+      }
+      i = after + 1;
+      continue;
+    }
+    // The fallback is read whether or not it is used, so a broken one is found without values.
+    const fallback = scan(text, after + 2, env, depth + 1);
+    if (fallback.end < 0) {
+      // Nothing is left to close it: the rest is taken as written (read once, not again
+      // from each `${` in it).
+      r.malformed = true;
+      r.text += text.slice(i);
+      return r;
+    }
+    if (fallback.malformed) r.malformed = true;
+    if (value === undefined || value === '') {
+      r.text += fallback.text;
+      r.missing.push(...fallback.missing);
+      r.secrets.push(...fallback.secrets);
+    } else {
+      r.text += value;
+      r.secrets.push({ name: name as string, value });
+    }
+    i = fallback.end + 1;
+  }
+  return r;
+};
+
 /**
  * Expands one string:
  * - `${NAME}` is the variable's value; unset → reported missing (an empty value is a value);
- * - `${NAME:-fallback}` is the value when it is set and not empty, else the fallback text
- *   (as in the shell; the fallback is plain text up to the first `}`, itself not expanded);
+ * - `${NAME:-fallback}` is the value when it is set and not empty, else the fallback (as in
+ *   the shell): text up to its `}`, which may itself hold references (`${A:-${B}}`), nested
+ *   up to MAX_FALLBACK_DEPTH deep; a variable in a fallback is missing only when it is used;
  * - `$${` writes a literal `${`;
  * - a `${` that is not a well-formed reference (bad name, no closing `}`) is malformed.
  */
 export const interpolateString = (text: string, env: Env): StringResult => {
-  let out = '';
-  const missing: string[] = [];
-  const secrets: Secret[] = [];
-  let malformed = false;
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith('$${', i)) {
-      out += '${';
-      i += 3;
-      continue;
-    }
-    if (!text.startsWith('${', i)) {
-      out += text[i];
-      i += 1;
-      continue;
-    }
-    const close = text.indexOf('}', i + 2);
-    const inner = close < 0 ? '' : text.slice(i + 2, close);
-    // `${row.COLUMN}` belongs to a campaign's rows: filled in before the environment is read.
-    if (close >= 0 && ROW.test(inner)) {
-      out += text.slice(i, close + 1);
-      i = close + 1;
-      continue;
-    }
-    const match = close < 0 ? null : REFERENCE.exec(inner);
-    if (close < 0 || !match) {
-      malformed = true;
-      out += '${';
-      i += 2;
-      continue;
-    }
-    const [, name = '', fallback] = match;
-    const value = env[name];
-    if (fallback !== undefined && (value === undefined || value === '')) {
-      out += fallback;
-    } else if (value === undefined) {
-      missing.push(name);
-    } else {
-      out += value;
-      if (value !== '') secrets.push({ name, value });
-    }
-    i = close + 1;
-  }
-  return { text: out, missing, malformed, secrets };
+  const { end: _end, ...r } = scan(text, 0, env, 0);
+  return r;
 };
 
 /** True when `text` holds a `${` that is not a well-formed reference (checked without any value). */

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
+import { numberDigest } from '../../src/screen/number.js';
 import { APP_SID, callsYaml, type Gateway, output, startGateway, waitFor } from './helpers.js';
 
 /** line:column (1-based) of the first occurrence of `needle` in `text`. */
@@ -129,6 +130,78 @@ describe('resolved values pass the rules of literals', () => {
       expect.stringContaining('NO_SUCH_CALLER'),
       expect.stringContaining('NO_SUCH_NUMBER'),
     ]);
+  });
+
+  it('a value still holding ${ once resolved is checked as a literal, and nothing is sent', async () => {
+    const file = callsYaml([
+      { name: 'escaped', to: '{ type: phone, number: "$${LIT}" }' },
+      { name: 'ring', extra: ['timeout: "$${X}"'] },
+      { name: 'from-env', to: '{ type: phone, number: "${TO}" }' },
+    ]);
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const env = { TO: '+1555${x}' };
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(apply.stderr).toContain(
+      `calls/a.yaml:${at(file, '"$${LIT}"')}: error: to.number: $\${LIT} must resolve to a phone number`,
+    );
+    expect(apply.stderr).toContain(
+      `calls/a.yaml:${at(file, '"$${X}"')}: error: timeout: $\${X} must resolve to`,
+    );
+    expect(apply.stderr).toContain(
+      `calls/a.yaml:${at(file, '"${TO}"')}: error: to.number: \${TO} must resolve to a phone number`,
+    );
+    expect(output(apply)).not.toContain('+1555${x}');
+    expect(gw.sim.received()).toHaveLength(0);
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stderr.match(/warning: /g) ?? []).toHaveLength(3);
+  });
+
+  it('a fallback naming a variable dials that variable, and the number is counted', async () => {
+    const file = callsYaml([
+      { name: 'backup', to: '{ type: phone, number: "${PRIMARY:-${BACKUP}}" }' },
+    ]);
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const missing = await gw.run(['apply', '--yes']);
+    expect(missing.code, output(missing)).toBe(1);
+    expect(missing.stderr).toContain(
+      `calls/a.yaml:${at(file, '"${PRIMARY')}: error: missing environment variable BACKUP`,
+    );
+    expect(missing.stderr).not.toMatch(/variable PRIMARY/);
+    expect(gw.sim.received()).toHaveLength(0);
+    const r = await gw.run(['apply', '--yes'], { BACKUP: '+15550003333' });
+    expect(r.code, output(r)).toBe(0);
+    expect(gw.placed().map((p) => (p.body as { to: { number: string } }).to.number)).toEqual([
+      '+15550003333',
+    ]);
+    expect(output(r)).not.toContain('+15550003333');
+    const lock = (await gw.project.lock()) as unknown as {
+      calls: Record<string, { number?: string }>;
+    };
+    expect(lock.calls['sim/backup']?.number).toBe(numberDigest('+15550003333'));
+  });
+
+  it('reports values that break a rule together with the missing variables, in one run', async () => {
+    const file = callsYaml([
+      {
+        name: 'both',
+        to: '{ type: phone, number: "${TO2:-}" }',
+        extra: ['timeout: ${TMO}', 'timeLimit: ${NO_LIMIT}'],
+      },
+      { name: 'other', to: '{ type: phone, number: "${NO_NUMBER}" }' },
+    ]);
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const r = await gw.run(['apply', '--yes'], { TO2: '', TMO: 'abc' });
+    expect(r.code, output(r)).toBe(1);
+    const errors = r.stderr.match(/^calls\/a\.yaml:\d+:\d+: error: .*$/gm) ?? [];
+    expect(errors).toEqual([
+      `calls/a.yaml:${at(file, '"${TO2')}: error: to.number: \${TO2:-} must resolve to a phone number: an optional + and 3–15 digits`,
+      `calls/a.yaml:${at(file, '${TMO}')}: error: timeout: \${TMO} must resolve to an integer`,
+      `calls/a.yaml:${at(file, '${NO_LIMIT}')}: error: missing environment variable NO_LIMIT (referenced at /timeLimit)`,
+      `calls/a.yaml:${at(file, '"${NO_NUMBER}')}: error: missing environment variable NO_NUMBER (referenced at /to/number)`,
+    ]);
+    expect(gw.sim.received()).toHaveLength(0);
   });
 
   it('concurrency given by reference is resolved and checked like rate', async () => {

@@ -37,6 +37,32 @@ describe('interpolate', () => {
     expect(interpolate('${X:-}', {}).value).toBe('');
   });
 
+  it('resolves references in a fallback, as the shell does, when the fallback is used', () => {
+    const v = (env: Record<string, string | undefined>) => interpolate('${A:-${B}}', env);
+    expect(v({ B: '+15550003333' }).value).toBe('+15550003333');
+    expect(v({ B: '+15550003333' }).secrets).toEqual([{ name: 'B', value: '+15550003333' }]);
+    expect(v({ A: '+15550001111' }).value).toBe('+15550001111');
+    // B is needed only when A is unset or empty.
+    expect(v({ A: '+15550001111' }).missing).toEqual([]);
+    expect(v({}).missing).toEqual([{ name: 'B', path: [] }]);
+    expect(interpolate('x${A:-${B:-${C:-deep}}-b}y', {}).value).toBe('xdeep-by');
+    expect(interpolate('${A:-$${B}}', {}).value).toBe('${B}');
+    expect(interpolate('${A:-a}b}', {}).value).toBe('ab}');
+  });
+
+  it('finds a malformed fallback whether or not it is used', () => {
+    for (const text of ['${A:-${1B}}', '${A:-${B}', '${A:-x']) {
+      expect(interpolate(text, { A: 'set' }).malformed).toHaveLength(1);
+      expect(interpolate(text, {}).malformed).toHaveLength(1);
+    }
+    const nested = (depth: number) => `${'${A:-'.repeat(depth)}x${'}'.repeat(depth)}`;
+    expect(interpolate(nested(8), {})).toMatchObject({ value: 'x', malformed: [] });
+    expect(interpolate(nested(9), {}).malformed).toHaveLength(1);
+    expect(interpolate(nested(100_000), {}).malformed).toHaveLength(1);
+    // Unclosed, each level is read once: read again from each `${`, this would not end.
+    expect(interpolate('${A:-'.repeat(200_000), {}).malformed).toHaveLength(1);
+  });
+
   it('keeps an empty value without fallback (set is not missing)', () => {
     const r = interpolate({ tag: '${EMPTY}' }, { EMPTY: '' });
     expect(r.value).toEqual({ tag: '' });
@@ -225,6 +251,53 @@ describe('resolveCall', () => {
       amd: { actionHook: '/amd', thresholdWordCount: 5 },
       headers: { 'X-A': '5' },
     });
+  });
+
+  it('checks a resolved value holding ${ as a literal, wherever the ${ came from', () => {
+    const cases: [Record<string, unknown>, Record<string, string>, string][] = [
+      [{ to: { type: 'phone', number: '$${LIT}' } }, {}, 'to.number: $${LIT} must resolve to'],
+      [{ to: { type: 'phone', number: '${TO}' } }, { TO: '+1555${x}' }, 'to.number: ${TO} must'],
+      [{ to: { type: 'phone', number: '${A:-$${B}}' } }, {}, 'to.number: ${A:-$${B}} must'],
+      [{ timeout: '$${X}' }, {}, 'timeout: $${X} must resolve to'],
+      [{ timeout: '${T}' }, { T: '${X}' }, 'timeout: ${T} must resolve to'],
+      [{ actionHook: '${H}' }, { H: 'https://x.example.com/${a}' }, 'actionHook: ${H} must'],
+    ];
+    for (const [options, env, message] of cases) {
+      const r = resolveCall(def('lit', options), env);
+      expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+        expect.stringContaining(message),
+      ]);
+    }
+  });
+
+  it('sends a resolved ${ as it is where any text is allowed', () => {
+    const r = resolveCall(def('tag', { tag: { note: '$${NOT_A_VAR}', v: '${V}' } }), {
+      V: 'a${b}',
+    });
+    expect(r.ok && r.body).toEqual({ tag: { note: '${NOT_A_VAR}', v: 'a${b}' } });
+  });
+
+  it('dials the variable a fallback names', () => {
+    const r = resolveCall(def('f', { to: { type: 'phone', number: '${PRIMARY:-${BACKUP}}' } }), {
+      BACKUP: '+15550003333',
+    });
+    expect(r.ok && r.body).toEqual({ to: { type: 'phone', number: '+15550003333' } });
+  });
+
+  it('reports values that break a rule together with the missing variables', () => {
+    const r = resolveCall(
+      def('both', {
+        application_sid: '${VG_APP_SID}',
+        to: { type: 'phone', number: '${TO2:-}' },
+        timeout: '${TMO}',
+      }),
+      { TO2: '', TMO: 'abc' },
+    );
+    expect(!r.ok && r.diagnostics.map((d) => [d.line, d.message])).toEqual([
+      [4, 'missing environment variable VG_APP_SID (referenced at /application_sid)'],
+      [6, expect.stringMatching(/^to\.number: \$\{TO2:-\} must resolve to a phone number/)],
+      [7, expect.stringMatching(/^timeout: \$\{TMO\} must resolve to/)],
+    ]);
   });
 
   it('reports a malformed reference', () => {
