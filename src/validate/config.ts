@@ -1,3 +1,4 @@
+import { posix, win32 } from 'node:path';
 import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -37,6 +38,13 @@ const isGlobList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '');
 
 /** Problems with keys of the config map itself (targets are checked one by one elsewhere). */
+/** Whether a path, relative to the project root, names the root itself or a file outside it. */
+const leavesProject = (path: string): boolean => {
+  if (posix.isAbsolute(path) || win32.isAbsolute(path)) return true;
+  const normal = posix.normalize(path.replaceAll('\\', '/'));
+  return normal === '.' || normal === '..' || normal.startsWith('../') || normal.endsWith('/');
+};
+
 const checkTopLevel = (
   doc: SourceDocument,
   data: Readonly<Record<string, unknown>>,
@@ -58,6 +66,13 @@ const checkTopLevel = (
   }
   if (data.lockfile !== undefined && (typeof data.lockfile !== 'string' || data.lockfile === '')) {
     out.push(errorAt(siteOf(doc, ['lockfile']), '`lockfile` must be a file path'));
+  } else if (typeof data.lockfile === 'string' && leavesProject(data.lockfile)) {
+    out.push(
+      errorAt(
+        siteOf(doc, ['lockfile']),
+        '`lockfile` must be a file inside the project directory: its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)',
+      ),
+    );
   }
   if (data.defaults !== undefined && data.defaults !== null && !isRecord(data.defaults)) {
     out.push(errorAt(siteOf(doc, ['defaults']), '`defaults` must be a map of call options'));

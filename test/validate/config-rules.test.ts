@@ -72,6 +72,31 @@ describe('callops.yaml', () => {
     expect(result.config.lockfile).toBe('a.lock');
   });
 
+  it('the lockfile stays inside the project, where its run lock and journal are', () => {
+    for (const outside of [
+      '../shared/callops.lock',
+      '/var/lib/callops.lock',
+      'a/../../x.lock',
+      '.',
+      'state/',
+    ]) {
+      const [d] = validate({ [C]: yaml(`lockfile: "${outside}"`), ...CALLS }).diagnostics;
+      expect(d, outside).toMatchObject({
+        file: C,
+        line: 1,
+        column: 11,
+        path: '/lockfile',
+        severity: 'error',
+      });
+      expect(d?.message).toMatch(/^`lockfile` must be a file inside the project directory: /);
+    }
+    for (const inside of ['callops.lock', 'state/prod.lock', './x.lock', 'a/../x.lock'])
+      expect(
+        validate({ [C]: yaml(`lockfile: "${inside}"`), ...CALLS }).diagnostics,
+        inside,
+      ).toEqual([]);
+  });
+
   it('calls cannot be an empty list', () => {
     expect(validate({ [C]: yaml('calls: []'), ...CALLS }).diagnostics).toEqual([
       error(C, 1, 8, '/calls', '`calls` is empty; list at least one glob pattern'),
