@@ -16,6 +16,15 @@ const PROTOCOLS = ['postgres:', 'postgresql:'];
  * The url is a secret like an api key, even when written in callops.yaml: the whole url and
  * its password are returned as secrets to redact, and no message quotes it. Pure.
  */
+/** A URL part %-decoded, or undefined when an escape is broken (`%zz`, a lone `%`). */
+const decoded = (part: string): string | undefined => {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+};
+
 export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
   if (spec.backend === 'file') return { ok: true, state: { backend: 'file' }, secrets: [] };
   const file = spec.file ?? 'callops.yaml';
@@ -47,7 +56,12 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
     return at(`${said} must start with postgres:// or postgresql://`);
   }
   const name = from ?? 'state.url';
-  const password = decodeURIComponent(url.password);
+  const password = decoded(url.password);
+  if (password === undefined || decoded(url.username) === undefined) {
+    return at(
+      `${said} has a user or password with a % not followed by two hex digits (the database client could not read it): write a literal % as %25`,
+    );
+  }
   const secrets: Secret[] = [
     { name, value: r.text, always: true },
     ...(password === '' ? [] : [{ name: `password of ${name}`, value: password, always: true }]),

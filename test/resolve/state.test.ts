@@ -77,8 +77,14 @@ describe('resolveState', () => {
         'mysql://root:s3cret@db/ops',
         '`state.url` (from DB) must start with postgres:// or postgresql://',
       ],
+      ...['postgres://ops:s3cret%zz@db/ops', 'postgres://ops%:s3cret@db/ops'].map(
+        (url): [string, string] => [
+          url,
+          '`state.url` (from DB) has a user or password with a % not followed by two hex digits (the database client could not read it): write a literal % as %25',
+        ],
+      ),
     ];
-    expect(cases).toHaveLength(3);
+    expect(cases).toHaveLength(5);
     for (const [value, message] of cases) {
       const r = resolveState(postgres('${DB}'), { DB: value });
       expect(r).toEqual({
