@@ -15,3 +15,7 @@ export const problemAt = (
   severity: Diagnostic['severity'] = 'error',
   path = '',
 ): Diagnostic => ({ file, line: position.line, column: position.column, path, message, severity });
+
+/** Where a diagnostic is, as printed: `file:line:column`, or the file alone for a whole-file problem. */
+export const whereOf = (d: Diagnostic): string =>
+  d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;

@@ -1,6 +1,7 @@
-import type { Dirent } from 'node:fs';
+import { type Dirent, lstat, realpath, type Stats, stat } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { GlobOptions } from 'tinyglobby';
 
 /** Never searched: dependencies and version control. */
 export const IGNORE = ['**/node_modules/**', '**/.git/**'];
@@ -48,8 +49,39 @@ const walk = async (root: string, dir: string, exts: readonly string[], out: Set
   }
 };
 
+type Done<T> = (error: NodeJS.ErrnoException | null, value?: T) => void;
+
 /**
- * The files under `cwd` the glob patterns match, relative to it with `/`. The default
+ * The file system as the glob library sees it, but for one thing: a symbolic link that
+ * cannot be followed (to a missing file, or in a loop) stands as what it is, a link, where
+ * the library would drop it unseen. It is matched by its name as a file is, and reading it
+ * then says what is wrong: a call file that is a broken link is an error, not no call file.
+ */
+const showingBrokenLinks = (): GlobOptions['fs'] => {
+  const broken = new Map<string, Stats>();
+  const fs = {
+    realpath: (path: string, done: Done<string>) =>
+      realpath(path, (error, resolved) => {
+        if (error === null) return done(null, resolved);
+        lstat(path, (notThere, info) => {
+          if (notThere !== null || !info.isSymbolicLink()) return done(error);
+          broken.set(path, info);
+          done(null, path);
+        });
+      }),
+    stat: (path: string, done: Done<Stats>) => {
+      const link = broken.get(path);
+      if (link !== undefined) return done(null, link);
+      stat(path, done);
+    },
+  };
+  // Node's own functions carry overloads and extras the library does not call.
+  return fs as unknown as GlobOptions['fs'];
+};
+
+/**
+ * The files under `cwd` the glob patterns match, relative to it with `/`, with the symbolic
+ * links among them that cannot be followed (for the reader to report). The default
  * patterns (`calls/**\/*.yaml`…) are walked with readdir; any other pattern, or a tree with
  * symbolic links, goes to tinyglobby, loaded only then: a command that needs only the
  * defaults does not pay for loading a glob library at start-up.
@@ -68,5 +100,5 @@ export const findFiles = async (globs: readonly string[], cwd: string): Promise<
     }
   }
   const { glob } = await import('tinyglobby');
-  return glob([...globs], { cwd, ignore: IGNORE });
+  return glob([...globs], { cwd, ignore: IGNORE, fs: showingBrokenLinks() });
 };

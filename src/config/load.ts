@@ -5,6 +5,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
 import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
+import { lookUp } from './exists.js';
 import { findFiles } from './find.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
@@ -95,18 +96,17 @@ const parseBytes = (bytes: Buffer | Read, file: string): Read => {
 const readSource = (absolute: string, file: string): Read =>
   parseBytes(readBytes(absolute, file), file);
 
-const exists = async (path: string): Promise<'file' | 'dir' | undefined> => {
-  try {
-    const info = await stat(path);
-    return info.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return undefined;
-  }
-};
-
+/**
+ * callops.yaml, else callops.yml, when there. One that is there but cannot be looked at (a
+ * link to a missing file) is an error, never "no callops.yaml": without it, calls would go to
+ * the env target or the simulator, unscreened by its do-not-call lists.
+ */
 const readConfig = async (root: string): Promise<Read> => {
   for (const name of CONFIG_FILES) {
-    if (await exists(join(root, name))) return readSource(join(root, name), name);
+    const found = await lookUp(join(root, name));
+    if (found === 'absent') continue;
+    if (typeof found === 'object') return { diagnostics: [fileProblem(name, found.problem)] };
+    return readSource(join(root, name), name);
   }
   return { diagnostics: [] };
 };
@@ -132,10 +132,12 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
     const rel = relative(root, absolute);
     const shown =
       rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? posix(path) : posix(rel);
-    const kind = await exists(absolute);
-    if (kind === undefined) {
+    const found = await lookUp(absolute);
+    if (found === 'absent') {
       diagnostics.push(fileProblem(posix(path), 'no such file or directory'));
-    } else if (kind === 'file') {
+    } else if (typeof found === 'object') {
+      diagnostics.push(fileProblem(posix(path), found.problem));
+    } else if (found !== 'dir') {
       files.push(shown);
     } else {
       const found = await findFiles(YAML_GLOBS, absolute);
@@ -153,7 +155,7 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
  */
 export const loadProject = async (options: LoadOptions): Promise<LoadedProject> => {
   const root = resolve(options.root);
-  if ((await exists(root)) !== 'dir') {
+  if ((await lookUp(root)) !== 'dir') {
     const problem = fileProblem(posix(options.root), 'project directory does not exist');
     return { root, callFiles: [], diagnostics: [problem] };
   }
@@ -213,9 +215,9 @@ export const findProjectFiles = async (
   const names = await findFiles(callGlobs(config.source).globs, absolute);
   const configFile =
     config.source?.file ??
-    (await Promise.all(CONFIG_FILES.map((n) => exists(join(absolute, n))))).reduce<
+    (await Promise.all(CONFIG_FILES.map((n) => lookUp(join(absolute, n))))).reduce<
       string | undefined
-    >((found, kind, i) => found ?? (kind ? CONFIG_FILES[i] : undefined), undefined);
+    >((found, kind, i) => found ?? (kind !== 'absent' ? CONFIG_FILES[i] : undefined), undefined);
   return {
     ...(configFile ? { configFile } : {}),
     callFiles: names.filter((n) => n !== configFile).sort(byPath),

@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
+import { lookUp } from '../config/exists.js';
 import { buildPlan, checkReplace } from '../plan/build.js';
 import type { PlanScreen } from '../plan/screen.js';
 import type { Plan, PlanItem } from '../plan/types.js';
@@ -49,12 +49,6 @@ export interface PrepareResult {
   readonly refused?: EngineError;
 }
 
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * `--env-file FILE` (relative to the working directory, as the user typed it), or `.env` in
  * the project root when present; the real environment wins. The file's variables are only
@@ -64,10 +58,12 @@ const exists = (path: string) =>
  */
 export const loadEnv = async (input: PrepareInput): Promise<Env> => {
   const implicit = join(input.root, '.env');
+  // A `.env` that is there but cannot be followed (a link to a missing file) is read, and
+  // its error said: only a `.env` truly absent is no `.env`.
   const file =
     input.envFile !== undefined
       ? resolvePath(input.envFile)
-      : (await exists(implicit))
+      : (await lookUp(implicit)) !== 'absent'
         ? implicit
         : undefined;
   if (file === undefined) return input.env;

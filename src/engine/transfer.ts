@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { whereOf } from '../config/diagnostics.js';
 import { readLockfile, writeLockfileAtomic } from '../state/lockfile.js';
 import type { ImportConflict, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -54,7 +55,7 @@ export const pushState = async (store: StateStore, config: ProjectConfig): Promi
   const read = await readLockfile(join(config.root, config.lockfile), { file: config.lockfile });
   if ('error' in read) {
     const d = read.error;
-    throw new EngineError('invalid', `${d.file}:${d.line}:${d.column}: ${d.message}`);
+    throw new EngineError('invalid', `${whereOf(d)}: ${d.message}`);
   }
   try {
     return await store.import(read.lock);

@@ -1,9 +1,8 @@
+import { whereOf } from '../config/diagnostics.js';
 import { suggestKey } from '../options/suggest.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { sortDiagnostics } from '../validate/diagnostic.js';
 import type { Style } from './style.js';
-
-const where = (d: Diagnostic): string => (d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file);
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -63,7 +62,7 @@ export const renderDiagnosticsHuman = (
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
-    lines.push(`${style('bold', where(d))}: ${label}: ${d.message}`);
+    lines.push(`${style('bold', whereOf(d))}: ${label}: ${d.message}`);
     const text = d.line > 0 ? sourceText(d.file)?.split(/\r?\n/)[d.line - 1] : undefined;
     if (text !== undefined) {
       const gutter = String(d.line).padStart(5);

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { decodeText } from '../config/decode.js';
+import { brokenLink } from '../config/exists.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from '../config/limits.js';
 import type { Env } from './interpolate.js';
 
@@ -143,7 +144,9 @@ export const readEnvFile = async (path: string): Promise<EnvFileRead> => {
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? 'unreadable'})`;
+    const why =
+      brokenLink(path) ??
+      (code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? 'unreadable'})`);
     return { error: why, ...(code ? { code } : {}) };
   }
   const decoded = decodeText(path, bytes);

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { brokenLink } from '../config/exists.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { findListed, type Listed, type SuppressList } from './list.js';
 
@@ -34,9 +35,10 @@ const readList = async (
     text = await readFile(full, 'utf8');
   } catch (error) {
     const why =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
+      brokenLink(full) ??
+      ((error as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'no such file'
-        : (error as Error).message;
+        : (error as Error).message);
     return {
       diagnostics: [
         {

@@ -1,5 +1,6 @@
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
+import { whereOf } from '../config/diagnostics.js';
 import { isoClock } from '../execute/clock.js';
 import type { Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
@@ -161,7 +162,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const read = await readLockfile(lockPath, { file: lockName });
     if ('error' in read) {
       const d = read.error;
-      throw new Error(`${d.file}:${d.line}:${d.column}: ${d.message}`);
+      throw new Error(`${whereOf(d)}: ${d.message}`);
     }
     const bytes = bytesRead(read.lock);
     const after = await identityAt(lockPath);

@@ -4,6 +4,8 @@ import type { BigIntStats } from 'node:fs';
 import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeText, type SizeLimit } from '../config/decode.js';
+import { fileProblem } from '../config/diagnostics.js';
+import { brokenLink } from '../config/exists.js';
 import { formatMiB } from '../config/limits.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
@@ -125,14 +127,18 @@ export const readLockfile = async (
   path: string,
   options: { readonly file?: string } = {},
 ): Promise<{ lock: Lockfile } | { error: Diagnostic }> => {
+  const file = options.file ?? basename(path);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
+    // A link that cannot be followed is not "no lockfile": read as empty, every call in it
+    // would be placed again.
+    const broken = brokenLink(path);
+    if (broken !== undefined) return { error: fileProblem(file, broken) };
     if (isErrorCode(error, 'ENOENT')) return { lock: emptyLockfile() };
     throw error;
   }
-  const file = options.file ?? basename(path);
   if (lastRead !== undefined && bytes.equals(lastRead.bytes)) return { lock: lastRead.lock };
   const plain = plainText(bytes);
   if (plain !== undefined) {

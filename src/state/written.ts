@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { whereOf } from '../config/diagnostics.js';
 import { ensureStateDir } from './dir.js';
 import { forgetIndex, indexedCopy, summaryOf, writeIndex } from './lock-index.js';
 import {
@@ -78,7 +79,7 @@ export const readWritten = async (
   if ('error' in read) {
     const d = read.error;
     throw new Error(
-      `${d.file}:${d.line}:${d.column}: ${d.message} (it is callops' own copy of the lockfile; remove it only if callops.lock holds every placement)`,
+      `${whereOf(d)}: ${d.message} (it is callops' own copy of the lockfile; remove it only if callops.lock holds every placement)`,
     );
   }
   return Object.keys(read.lock.calls).length === 0 ? undefined : read.lock;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import { brokenLink } from '../../config/exists.js';
 import { rememberSchedules, runDue } from '../../engine/due.js';
 import { checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
@@ -206,10 +207,10 @@ is required. Every missing environment variable is reported before anything is s
 const readPlanFile = async (planFile: string): Promise<unknown> => {
   const text = await readFile(resolvePath(planFile), 'utf8').catch(
     (error: NodeJS.ErrnoException) => {
-      throw new CliError(
-        `--plan ${planFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
-        EXIT.usage,
-      );
+      const why =
+        brokenLink(resolvePath(planFile)) ??
+        (error.code === 'ENOENT' ? 'no such file' : error.message);
+      throw new CliError(`--plan ${planFile}: ${why}`, EXIT.usage);
     },
   );
   try {
