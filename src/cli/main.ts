@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { lookUp } from '../config/exists.js';
 import { EngineError } from '../engine/errors.js';
 import { type CommandName, isCommandName } from './command-names.js';
 import {
@@ -85,6 +86,21 @@ const pickNow = (value: unknown): { now: Date; given: boolean } => {
     );
   }
   return { now, given: true };
+};
+
+/** `-C DIR` as an absolute path, else the working directory; a DIR that is not a directory is a usage error. */
+const projectRoot = async (value: unknown): Promise<string> => {
+  if (typeof value !== 'string') return process.cwd();
+  const root = resolve(value);
+  const found = await lookUp(root);
+  if (found === 'dir') return root;
+  const why =
+    found === 'absent'
+      ? 'no such directory'
+      : typeof found === 'object'
+        ? found.problem
+        : 'not a directory';
+  throw new UsageError(`-C ${value}: ${why}`);
 };
 
 const describeParseError = (error: unknown): string => {
@@ -175,13 +191,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       out.write(`${command.usage}\n\n${commonUsageFor(command)}\n`);
       return EXIT.ok;
     }
+    const root = await projectRoot(values.dir);
     const format = pickFormat(values.format, process.env, name);
     const { now, given } = pickNow(values.now);
     const noColor =
       values['no-color'] === true ||
       (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
     const ctx: CommandContext = {
-      root: resolve(typeof values.dir === 'string' ? values.dir : process.cwd()),
+      root,
       format,
       color: !noColor && out.isTTY === true && format === 'human',
       verbose: values.verbose === true,

@@ -93,4 +93,22 @@ describe('callops (process edges)', () => {
       expect(r.stderr).toContain(args.at(-2) as string);
     }
   });
+  it('-C naming no directory is a usage error (64) naming the flag, before or after the command', async () => {
+    await project.write('notes.txt', '');
+    const cases = [
+      [
+        ['-C', '/nonexistent-callops-dir', 'plan'],
+        '-C /nonexistent-callops-dir: no such directory',
+      ],
+      [['plan', '-C', 'notes.txt'], '-C notes.txt: not a directory'],
+      [['-C', 'notes.txt', 'apply', '--yes'], '-C notes.txt: not a directory'],
+      [['validate', '-C', 'notes.txt'], '-C notes.txt: not a directory'],
+    ] as const;
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { cwd: project.dir });
+      expect(r.stderr, args.join(' ')).toContain(message);
+      expect(r.stderr, args.join(' ')).not.toMatch(/does not exist/);
+      expect(r.code, args.join(' ')).toBe(64);
+    }
+  });
 });
