@@ -15,6 +15,16 @@ export interface TargetChoice {
 }
 
 /**
+ * `--target NAME` must be one of `names` (the targets of this run besides the simulator,
+ * which is always there): any other is a usage error listing them.
+ */
+export const checkTargetFlag = (names: Iterable<string>, flag: string): void => {
+  const known = [...names, SIMULATOR_TARGET];
+  if (!known.includes(flag))
+    throw new EngineError('usage', `--target ${flag}: no such target (known: ${known.join(', ')})`);
+};
+
+/**
  * --target, else default_target, else the env target (CALLOPS_* set), else the only target
  * configured, else — with no targets at all — the built-in simulator. Several targets and
  * no default is a usage error: callops never guesses where to dial.
@@ -26,12 +36,8 @@ export const chooseTarget = (
 ): TargetChoice => {
   const specs = new Map<string, TargetSpec>(config.targets.map((t) => [t.name, t]));
   if (envSpec !== undefined && !specs.has(ENV_TARGET)) specs.set(ENV_TARGET, envSpec);
-  const known = (name: string) => name === SIMULATOR_TARGET || specs.has(name);
   if (flag !== undefined) {
-    if (!known(flag)) {
-      const names = [...specs.keys(), SIMULATOR_TARGET].join(', ');
-      throw new EngineError('usage', `--target ${flag}: no such target (known: ${names})`);
-    }
+    checkTargetFlag(specs.keys(), flag);
     return { runTarget: flag, explicit: true, specs };
   }
   if (config.defaultTarget !== undefined)

@@ -77,6 +77,15 @@ describe('target flavor', () => {
       ),
     );
     expect((await gw.run(['validate'])).code).toBe(0);
+    // validate takes --target as plan and apply do.
+    for (const command of [['validate'], ['plan']]) {
+      const r = await gw.run([...command, '--target', 'lab']);
+      expect(r.code, `${command[0]} ${output(r)}`).toBe(1);
+      expect(plainText(r.stderr)).toContain(
+        'calls/a.yaml:7:5: error: target `lab` has flavor: jambonz',
+      );
+    }
+    expect((await gw.run(['validate', '--target', 'sim'])).code).toBe(0);
     const applied = await gw.run(['apply', '--yes', '--target', 'lab']);
     expect(applied.code, output(applied)).toBe(1);
     expect(plainText(applied.stderr)).toContain(

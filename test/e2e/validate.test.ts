@@ -178,4 +178,42 @@ describe('callops validate', () => {
     expect(r.stderr).toContain('--bogus-flag');
     expect(r.stdout).toBe('');
   });
+  it('--target naming no target is a usage error (64), as for plan; `env` and the simulator are known', async () => {
+    const p = await makeProject({
+      'callops.yaml': [
+        'targets:',
+        '  prod:',
+        '    base_url: https://vg.example.com',
+        '    account_sid: ${VG_ACCOUNT_SID}',
+        '    api_key: ${VG_API_KEY}',
+        '',
+      ].join('\n'),
+      'calls/a.yaml': [
+        'calls:',
+        '  - name: one',
+        `    application_sid: ${APP_SID}`,
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "+15550000001" }',
+        '',
+      ].join('\n'),
+    });
+    try {
+      for (const format of ['human', 'json']) {
+        const r = await runCli(['validate', '--target', 'nope', '--format', format], {
+          cwd: p.dir,
+        });
+        expect(r.stderr, format).toContain(
+          '--target nope: no such target (known: prod, env, simulator)',
+        );
+        expect(r.stdout, format).toBe('');
+        expect(r.code, format).toBe(64);
+      }
+      for (const target of ['prod', 'env', 'simulator']) {
+        const r = await runCli(['validate', '--target', target], { cwd: p.dir });
+        expect(r.code, `${target}: ${output(r)}`).toBe(0);
+      }
+    } finally {
+      await p.cleanup();
+    }
+  });
 });

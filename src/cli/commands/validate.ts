@@ -1,4 +1,6 @@
 import { loadAndValidate } from '../../engine/load.js';
+import { checkTargetFlag } from '../../engine/targets.js';
+import { ENV_TARGET } from '../../resolve/env-target.js';
 import type { CallDefinition } from '../../validate/model.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -28,20 +30,35 @@ export const command: CommandModule = {
 Parses every call file (or the PATHs given: files, or directories of *.yaml/*.yml) and
 callops.yaml, checks them against the JSON Schema and the semantic rules, and reports every
 problem at file:line:column. Needs no network and no environment variables.
-Exit 0 when valid (warnings allowed), 1 when any error.`,
+--target NAME: the calls not pinned to a target are checked as going to NAME (its flavor's
+rules), as plan --target takes them; a NAME callops.yaml does not define is a usage error.
+Exit 0 when valid (warnings allowed), 1 when any error, 64 for a usage error.`,
   options: {},
   allowPositionals: true,
   run: async (ctx) => {
+    const { target } = ctx;
     const { project, diagnostics, sourceText, fileCount } = await loadAndValidate(
       ctx.root,
       ctx.positionals,
+      target === undefined ? {} : { target },
     );
+    // As plan takes it, once the definitions are valid. The `env` target is known: validate
+    // reads no environment, and its rules are those of any cognigy target.
+    const checkTarget = () => {
+      if (target === undefined) return;
+      const names = project.config.targets.map((t) => t.name);
+      checkTargetFlag(names.includes(ENV_TARGET) ? names : [...names, ENV_TARGET], target);
+    };
     if (ctx.format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(diagnosticsObject(diagnostics), null, 2)}\n`);
-      return diagnosticsObject(diagnostics).ok ? EXIT.ok : EXIT.failed;
+      const result = diagnosticsObject(diagnostics);
+      if (result.ok) checkTarget();
+      ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return result.ok ? EXIT.ok : EXIT.failed;
     }
     const failed = reportDiagnostics(ctx, diagnostics, sourceText);
-    if (!failed && ctx.format === 'human') ctx.stdout.write(okLine(project.calls, fileCount));
-    return failed ? EXIT.failed : EXIT.ok;
+    if (failed) return EXIT.failed;
+    checkTarget();
+    if (ctx.format === 'human') ctx.stdout.write(okLine(project.calls, fileCount));
+    return EXIT.ok;
   },
 };
