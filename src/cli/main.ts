@@ -72,20 +72,23 @@ const pickFormat = (value: unknown, env: NodeJS.ProcessEnv, command: string): Fo
   throw new UsageError(`--format must be human, json or github (got "${String(value)}")`);
 };
 
-const pickNow = (value: unknown): { now: Date; given: boolean } => {
+/**
+ * `--now`: a date and time with an offset, read as a call file's `at:` is (a day not on the
+ * calendar is refused, never rolled over). The schedule module is loaded only when it is given.
+ */
+const pickNow = async (value: unknown): Promise<{ now: Date; given: boolean }> => {
   if (value === undefined) return { now: new Date(), given: false };
   const text = String(value);
-  const now = new Date(text);
-  if (
-    !/\d{4}-\d{2}-\d{2}T/.test(text) ||
-    Number.isNaN(now.getTime()) ||
-    !/(Z|[+-]\d{2}:?\d{2})$/.test(text)
-  ) {
+  const ms =
+    /^\d{4}-\d{2}-\d{2}T/.test(text) && /(Z|[+-]\d{2}:?\d{2})$/.test(text)
+      ? (await import('../schedule/zone.js')).isoDateTime(text)
+      : undefined;
+  if (ms === undefined) {
     throw new UsageError(
       `--now must be an ISO-8601 instant with an offset, e.g. 2026-12-01T09:00:00Z (got "${text}")`,
     );
   }
-  return { now, given: true };
+  return { now: new Date(ms), given: true };
 };
 
 /** `-C DIR` as an absolute path, else the working directory; a DIR that is not a directory is a usage error. */
@@ -193,7 +196,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     }
     const root = await projectRoot(values.dir);
     const format = pickFormat(values.format, process.env, name);
-    const { now, given } = pickNow(values.now);
+    const { now, given } = await pickNow(values.now);
     const noColor =
       values['no-color'] === true ||
       (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');

@@ -83,6 +83,19 @@ export const instantOfWall = (w: number, zone: WallZone): number => {
   return first ?? w - zone.offset(w);
 };
 
+/**
+ * An ISO-8601 date and time as `at:` and `--now` are read: its instant in milliseconds (an
+ * offset written is kept; without one the wall time is read as UTC), or undefined when the
+ * text is not one — a day not on the calendar (2026-02-30) or an hour not on the clock (25:00)
+ * included, never rolled over into the next month or day.
+ */
+export const isoDateTime = (text: string): number | undefined => {
+  // A locale named, so that luxon does not ask Intl for the system's (the first
+  // Intl.DateTimeFormat costs tens of milliseconds); validity does not depend on it.
+  const dt = luxon().DateTime.fromISO(text, { setZone: true, locale: 'en-US' });
+  return dt.isValid ? dt.toMillis() : undefined;
+};
+
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const HAS_OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 

@@ -1,6 +1,6 @@
 import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
-import { instantOfWall, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
+import { instantOfWall, isoDateTime, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
 import { isInWindow, parseDuration, parseWindow } from './parse.js';
@@ -123,9 +123,7 @@ const once: CallRule = {
     const text = schedule && literal(schedule, 'at');
     if (!schedule || text === undefined) return [];
     const site = at(entry, 'at');
-    // A locale named, so that luxon does not ask Intl for the system's (the first
-    // Intl.DateTimeFormat costs tens of milliseconds); validity does not depend on it.
-    if (!luxon().DateTime.fromISO(text, { setZone: true, locale: 'en-US' }).isValid) {
+    if (isoDateTime(text) === undefined) {
       return [
         errorAt(
           site,

@@ -85,6 +85,10 @@ describe('callops (process edges)', () => {
     const bad = [
       ['apply', '--yes', '--max-calls', 'zero'],
       ['plan', '--now', 'tomorrow'],
+      // Not on the calendar or the clock: refused as `at:` refuses them, never rolled over.
+      ['plan', '--now', '2026-02-30T00:00:00Z'],
+      ['status', '--now', '2027-02-29T09:00:00+01:00'],
+      ['plan', '--now', '2026-12-01T25:00:00Z'],
       ['plan', '--format', 'xml'],
     ];
     for (const args of bad) {
