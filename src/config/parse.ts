@@ -48,6 +48,26 @@ const duplicateKey = (doc: Document, offset: number, pos: (offset: number) => Po
   return found;
 };
 
+/**
+ * Where a YAML error is shown. yaml reports an unclosed quote where it gave up reading the
+ * string, often past the last line; the quote that opened it is the place to fix.
+ */
+const errorOffset = (doc: Document, error: YAMLError): number => {
+  const at = error.pos[0];
+  if (error.code !== 'MISSING_CHAR' || !/^Missing closing ["']quote/.test(error.message)) return at;
+  const { visit } = yamlLib();
+  let open: number | undefined;
+  visit(doc, {
+    Scalar: (_, node) => {
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (!quoted || node.range?.[1] !== at) return undefined;
+      open = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  return open ?? at;
+};
+
 const syntaxMessage = (
   doc: Document,
   error: YAMLError,
@@ -212,7 +232,8 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
       for (const w of docs.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
     }
     docs.forEach((doc, index) => {
-      for (const e of doc.errors) report(pos(e.pos[0]), syntaxMessage(doc, e, pos), 'error');
+      for (const e of doc.errors)
+        report(pos(errorOffset(doc, e)), syntaxMessage(doc, e, pos), 'error');
       for (const w of doc.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
       const badKeys = collectionKeys(doc, text);
       for (const key of badKeys) {

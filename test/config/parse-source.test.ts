@@ -95,6 +95,17 @@ describe('parseSource', () => {
     expect(diagnostics[0]?.message).toMatch(/^flow sequence .* \(an unclosed \[ or \{ \?\)$/);
   });
 
+  it('reports an unclosed quote at the quote that opens it, not past the last line', () => {
+    const text = yaml('calls:', '  - name: a', '    from: "+1555', '    to: x');
+    expect(parseSource(F, text).diagnostics).toEqual([
+      error(F, 3, 11, '', 'missing closing "quote'),
+    ]);
+    const single = yaml('calls: []', '---', 'calls:', "  - { name: 'b, to: x }");
+    expect(parseSource(F, single).diagnostics).toContainEqual(
+      error(F, 4, 13, '', "missing closing 'quote"),
+    );
+  });
+
   it('reports bad indentation of sequence items', () => {
     const { diagnostics } = parseSource(F, yaml('calls:', '  - name: a', '   - name: b'));
     expect(diagnostics).toEqual([
