@@ -4,6 +4,7 @@ import type { SourceDocument, SourceFile } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
 import type { ProjectConfig, TargetSpec } from './model.js';
+import { optionNumberProblems } from './numbers.js';
 import { locateIn, optionProblems, referenceProblems } from './references.js';
 import { checkConfigDocument } from './schema-check.js';
 import { readLimits, readSuppress } from './screen.js';
@@ -166,6 +167,7 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
   structural.push(...checkDefaultsName(doc, data.defaults));
   const defaults = isRecord(data.defaults) ? data.defaults : {};
   semantic.push(...optionProblems(defaults, ['defaults'], locateIn(doc)));
+  structural.push(...optionNumberProblems(defaults, ['defaults'], locateIn(doc)));
   const state = readState(doc, data.state);
   structural.push(...state.structural);
   semantic.push(...state.semantic);

@@ -7,6 +7,7 @@ import { toCallDefinition } from './definition.js';
 import { type Diagnostic, sortDiagnostics, uniqueDiagnostics } from './diagnostic.js';
 import { GATEWAY_RULES } from './gateway-rules.js';
 import type { CallDefinition, CampaignSummary, ValidatedProject } from './model.js';
+import { jsonNumbers } from './numbers.js';
 import { referenceSyntax } from './references.js';
 import { CALL_RULES, type RuleContext } from './rules.js';
 import { SCHEDULE_RULES } from './schedule.js';
@@ -16,6 +17,7 @@ const RULES = [
   ...CALL_RULES,
   ...GATEWAY_RULES,
   referenceSyntax,
+  jsonNumbers,
   ...SCHEDULE_RULES,
   ...CAMPAIGN_RULES,
 ];

@@ -258,3 +258,58 @@ describe('numbers', () => {
     expect(validate({ [A]: text }).diagnostics).toEqual([]);
   });
 });
+
+describe('numbers JSON cannot carry', () => {
+  const INF =
+    '`.inf` cannot be sent: JSON has no infinity or NaN (it would go as null); write a number, or quote it to send text';
+  const big = (sent: string) =>
+    `this integer is beyond 2^53 and loses digits: it would be sent as ${sent}; quote it to send its digits as text`;
+
+  it('infinity and NaN are errors, anywhere in the options, at the value', () => {
+    const text = oneCall('x', 'tag: { d: .inf, list: [1, .nan], deep: { n: -.inf } }');
+    const messages = validate({ [A]: text }).diagnostics.map((d) => [
+      d.line,
+      d.column,
+      d.path,
+      d.message,
+    ]);
+    expect(messages).toEqual([
+      [6, 15, '/calls/0/tag/d', INF],
+      [6, 31, '/calls/0/tag/list/1', INF.replace('.inf', '.nan')],
+      [6, 49, '/calls/0/tag/deep/n', INF.replace('.inf', '-.inf')],
+    ]);
+  });
+
+  it('an integer beyond 2^53 draws a warning with a hint to quote it', () => {
+    const text = oneCall(
+      'x',
+      'tag: { i: 12345678901234567890, ok: 9007199254740991, q: "12345678901234567890" }',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      warning(A, 6, 15, '/calls/0/tag/i', big('12345678901234567000')),
+    ]);
+  });
+
+  it('are found in file and project defaults, once at the place that wrote them', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  tag: { n: .nan }'),
+      [A]: yaml(
+        'defaults:',
+        '  tag: { big: 9007199254740993 }',
+        ...oneCall('x').split('\n').slice(0, -1),
+        ...oneCall('y').split('\n').slice(1, -1),
+      ),
+    });
+    expect(result.diagnostics).toEqual([
+      error('callops.yaml', 2, 13, '/defaults/tag/n', INF.replace('.inf', '.nan')),
+      warning(A, 2, 15, '/defaults/tag/big', big('9007199254740992')),
+    ]);
+  });
+
+  it('a value the schema refuses is reported once, by the schema', () => {
+    const text = oneCall('x', 'timeLimit: .inf');
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 6, 16, '/calls/0/timeLimit', 'must be an integer, got number Infinity'),
+    ]);
+  });
+});
