@@ -2,6 +2,7 @@ import { whereOf } from '../config/diagnostics.js';
 import { suggestKey } from '../options/suggest.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { sortDiagnostics } from '../validate/diagnostic.js';
+import { excerpt } from './excerpt.js';
 import type { Style } from './style.js';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -53,21 +54,31 @@ const shownLine = (d: Diagnostic, text: string): string => {
   return maskSecretLine(text, key !== undefined && secretLike(key) ? [escapeRegExp(key)] : []);
 };
 
-/** Human format: `file:line:col: message`, the offending line, and a caret under the column. */
+/**
+ * Human format: `file:line:col: message`, the offending line (a window of it around the
+ * column when long) and a caret under the column.
+ */
 export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
   sourceText: (file: string) => string | undefined,
   style: Style,
 ): string => {
+  // Each file's text split into lines once, however many of its diagnostics are shown.
+  const split = new Map<string, readonly string[] | undefined>();
+  const sourceLine = (file: string, line: number): string | undefined => {
+    if (!split.has(file)) split.set(file, sourceText(file)?.split(/\r?\n/));
+    return split.get(file)?.[line - 1];
+  };
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
     lines.push(`${style('bold', whereOf(d))}: ${label}: ${d.message}`);
-    const text = d.line > 0 ? sourceText(d.file)?.split(/\r?\n/)[d.line - 1] : undefined;
+    const text = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
     if (text !== undefined) {
       const gutter = String(d.line).padStart(5);
-      lines.push(style('gray', `${gutter} | `) + shownLine(d, text).replace(/\t/g, '→'));
-      const pad = ' '.repeat(Math.max(0, d.column - 1));
+      const shown = excerpt(shownLine(d, text), d.column);
+      lines.push(style('gray', `${gutter} | `) + shown.text);
+      const pad = ' '.repeat(shown.caret);
       lines.push(`${style('gray', `${' '.repeat(5)} | `)}${pad}${style('red', '^')}`);
     }
   }

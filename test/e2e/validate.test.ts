@@ -118,6 +118,27 @@ describe('callops validate', () => {
     expect(r.stderr).toMatch(new RegExp(`\\b${EXPECTED.length} errors\\b`));
   });
 
+  it('shows a window of a line of 400 kB, the position exact and the caret under it', async () => {
+    const call = (name: string, timeout: string) =>
+      `{name: ${name}, application_sid: ${APP_SID}, from: "+15550001111", to: {type: user, name: bob}, timeout: ${timeout}}`;
+    const calls = Array.from({ length: 3000 }, (_, i) => call(`c${i}`, '45'));
+    const text = `{calls: [${[...calls, call('last', '4x5')].join(', ')}]}\n`;
+    const p = await makeProject({ 'calls/one.yaml': text });
+    try {
+      const r = await runCli(['validate'], { cwd: p.dir });
+      expect(r.code).toBe(1);
+      const column = text.indexOf('4x5') + 1;
+      const lines = r.stderr.split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^calls/one\\.yaml:1:${column}: error: `));
+      expect(lines[1]).toMatch(/^ {4}1 \| …\S.*timeout: 4x5\}\]\}$/);
+      expect(lines[1]?.length).toBeLessThanOrEqual(130);
+      expect(lines[1]?.slice(lines[2]?.indexOf('^'))).toBe('4x5}]}');
+      expect(r.stderr.length).toBeLessThan(1000);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   it('--format json prints {ok:false, errors:[{file,line,column,path,message}]} and exits 1', async () => {
     const r = await runCli(['validate', '--format', 'json'], { cwd: project.dir });
     expect(r.code).toBe(1);

@@ -5,6 +5,7 @@ import {
   renderDiagnosticsGithub,
   renderDiagnosticsHuman,
 } from '../../src/report/diagnostics.js';
+import { EXCERPT_WIDTH, excerpt } from '../../src/report/excerpt.js';
 import { makeStyle } from '../../src/report/style.js';
 import type { Diagnostic } from '../../src/validate/diagnostic.js';
 
@@ -16,6 +17,36 @@ const d = (over: Partial<Diagnostic>): Diagnostic => ({
   message: 'bad',
   severity: 'error',
   ...over,
+});
+
+describe('excerpt of a source line', () => {
+  const at = (line: string, column: number, width?: number) => {
+    const { text, caret } = excerpt(line, column, width);
+    return `${text.slice(0, caret)}|${text.slice(caret)}`;
+  };
+
+  it('is the whole line when it fits', () => {
+    expect(at('  - nmae: x', 5)).toBe('  - |nmae: x');
+    expect(at('abc', 4)).toBe('abc|');
+  });
+
+  it('cuts a long line on the side(s) away from the column, marked with …', () => {
+    const line = 'abcdefghijklmnopqrstuvwxyz';
+    expect(at(line, 1, 10)).toBe('|abcdefghi…');
+    expect(at(line, 26, 10)).toBe('…rstuvwxy|z');
+    expect(at(line, 14, 10)).toBe('…hijklm|no…');
+  });
+
+  it('escapes unprintable characters and keeps the caret under the one the column names', () => {
+    expect(at('a\u001b[2Jb', 2)).toBe('a|\\u001b[2Jb');
+    expect(at('x\ty\u202ez', 4)).toBe('x→y|\\u202ez');
+  });
+
+  it('never splits a surrogate pair', () => {
+    const line = `${'😀'.repeat(20)}x`;
+    const { text } = excerpt(line, line.length, 11);
+    expect(text).toBe(`…${'😀'.repeat(4)}x`);
+  });
 });
 
 describe('human diagnostics', () => {
@@ -47,6 +78,24 @@ describe('human diagnostics', () => {
       makeStyle(false),
     );
     expect(out).toBe('b.yaml: warning: file has no calls\ncalls/a.yaml:1:1: error: bad\n');
+  });
+
+  it('shows a window of a long line around the column, the caret under its character', () => {
+    const line = `{calls: [${'{name: c, timeout: 45}, '.repeat(100_000)}{name: z, timeout: 4x5}]}`;
+    const column = line.indexOf('4x5') + 1;
+    const out = renderDiagnosticsHuman(
+      [d({ line: 1, column, message: 'must be an integer' })],
+      () => `${line}\n`,
+      makeStyle(false),
+    );
+    const [head, shown, caret] = out.split('\n');
+    expect(head).toBe(`calls/a.yaml:1:${column}: error: must be an integer`);
+    expect(out.length).toBeLessThan(400);
+    expect(shown?.length).toBeLessThanOrEqual('    1 | '.length + EXCERPT_WIDTH);
+    expect(shown).toMatch(
+      /^ {4}1 \| ….*, \{name: c, timeout: 45\}, \{name: z, timeout: 4x5\}\]\}$/,
+    );
+    expect(shown?.slice(caret?.indexOf('^'))).toMatch(/^4x5\}\]\}$/);
   });
 
   it('never repeats a literal api_key from the source line', () => {

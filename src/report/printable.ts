@@ -1,0 +1,32 @@
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (newline, ESC…), DEL, C1
+ * controls, the line and paragraph separators, and the bidi embeddings, overrides and
+ * isolates that reorder what follows them.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const EVERY_UNPRINTABLE = new RegExp(UNPRINTABLE.source, 'g');
+
+const SHORT: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One unprintable character as written in a JSON string: `\n`, `\t`, `\u001b`. */
+const escapeChar = (c: string): string =>
+  SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Text from a user's files, the gateway or the lockfile (names, keys, destinations, values,
+ * file names, messages), as human output shows it: every unprintable character escaped, so
+ * it can neither move the cursor, recolour or clear the screen, nor start a line of its own
+ * that looks like callops's. JSON output carries the text exact and needs none of this.
+ */
+export const printable = (text: string): string =>
+  UNPRINTABLE.test(text) ? text.replace(EVERY_UNPRINTABLE, escapeChar) : text;
+
+/** Whether `text` holds a character that printable escapes. */
+export const hasUnprintable = (text: string): boolean => UNPRINTABLE.test(text);
+
+/** The first character of `text` that printable escapes, as it escapes it. */
+export const firstUnprintable = (text: string): string | undefined => {
+  const c = UNPRINTABLE.exec(text)?.[0];
+  return c === undefined ? undefined : escapeChar(c);
+};
