@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { PlanItem } from '../plan/types.js';
+import { printable } from '../report/printable.js';
 import type { CommandContext } from './context.js';
 
 /** On a terminal: show whom each due call dials and ask; only "yes" or "y" places them. */
@@ -12,7 +13,7 @@ export const confirm = async (
   const shown = due.slice(0, 20);
   for (const item of shown) {
     const again = item.replaces === undefined ? '' : `  (again: ${item.reason ?? 'replacement'})`;
-    ctx.stderr.write(`  + ${item.key}  → ${item.to}${again}\n`);
+    ctx.stderr.write(`  + ${printable(`${item.key}  → ${item.to}${again}`)}\n`);
   }
   if (due.length > shown.length)
     ctx.stderr.write(`  … and ${due.length - shown.length} more (see \`callops plan\`)\n`);

@@ -13,6 +13,7 @@ import {
 } from '../report/apply.js';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { renderChangedHuman } from '../report/plan.js';
+import { printable } from '../report/printable.js';
 import { makeStyle } from '../report/style.js';
 import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
 import { describeHolder } from '../state/runlock.js';
@@ -243,7 +244,7 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         return;
       case 'run:claimed-elsewhere':
         for (const key of event.keys)
-          ctx.stderr.write(`skipped  ${key}  being placed by another runner\n`);
+          ctx.stderr.write(`skipped  ${printable(key)}  being placed by another runner\n`);
         return;
       case 'run:finish':
         await reporter?.finish(event.summary);
@@ -261,7 +262,9 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
       case 'scheduler:missed': {
         const { item } = event;
         const local = item.local ? ` (${item.local})` : '';
-        ctx.stderr.write(`missed ${item.key}${local} — ${item.reason ?? 'not placed'}\n`);
+        ctx.stderr.write(
+          `${printable(`missed ${item.key}${local} — ${item.reason ?? 'not placed'}`)}\n`,
+        );
         return;
       }
       case 'scheduler:paused':

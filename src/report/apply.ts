@@ -3,6 +3,7 @@ import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outc
 import type { PlanItem } from '../plan/types.js';
 import { TextBudget } from './budget.js';
 import { renderChangedHuman } from './plan.js';
+import { printable } from './printable.js';
 import type { Style } from './style.js';
 import {
   renderUnsettledHuman,
@@ -104,23 +105,24 @@ export const createPlainReporter = (
   },
   event: (e) => {
     if (e.type === 'call:done') {
-      write(`${statusWord(e.outcome, style)} ${e.outcome.key}  ${describeOutcome(e.outcome)}\n`);
+      const text = printable(`${e.outcome.key}  ${describeOutcome(e.outcome)}`);
+      write(`${statusWord(e.outcome, style)} ${text}\n`);
     } else if (e.type === 'call:retry') {
       write(
-        `${style('dim', 'retry  ')} ${e.key}  ${e.reason.replace(/[.;]+$/, '')}; try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s\n`,
+        `${style('dim', 'retry  ')} ${printable(`${e.key}  ${e.reason.replace(/[.;]+$/, '')}`)}; try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s\n`,
       );
     } else if (e.type === 'target:paused') {
       write(
         // untilMs is an instant (epoch ms): show how long from now.
-        `${style('yellow', 'paused ')} target ${e.target} for ${(Math.max(0, e.untilMs - Date.now()) / 1000).toFixed(1)}s: ${e.reason}\n`,
+        `${style('yellow', 'paused ')} target ${e.target} for ${(Math.max(0, e.untilMs - Date.now()) / 1000).toFixed(1)}s: ${printable(e.reason)}\n`,
       );
     } else if (e.type === 'target:stopped') {
-      write(`${style('red', 'stopped')} target ${e.target}: ${e.reason}\n`);
+      write(`${style('red', 'stopped')} target ${e.target}: ${printable(e.reason)}\n`);
     }
   },
   finish: async (summary) => {
     for (const item of summary.notStarted)
-      write(`${style('dim', 'not sent')} ${item.key}  still due\n`);
+      write(`${style('dim', 'not sent')} ${printable(item.key)}  still due\n`);
     for (const line of renderHeldHuman(summary, style)) write(`${line}\n`);
     write(`${summaryLine(summary, style)}\n`);
     for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
@@ -131,9 +133,11 @@ export const createPlainReporter = (
 /** One line per placement held back (do-not-call, per-number limit), before the summary. */
 export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] => [
   ...(summary.suppressed ?? []).map(
-    (h) => `${style('yellow', 'suppressed')} ${h.key}  ${h.reason}`,
+    (h) => `${style('yellow', 'suppressed')} ${printable(`${h.key}  ${h.reason}`)}`,
   ),
-  ...(summary.waiting ?? []).map((h) => `${style('yellow', 'waiting')} ${h.key}  ${h.reason}`),
+  ...(summary.waiting ?? []).map(
+    (h) => `${style('yellow', 'waiting')} ${printable(`${h.key}  ${h.reason}`)}`,
+  ),
 ];
 
 export const applyJson = (summary: ApplySummary, target: string) => {

@@ -3,6 +3,7 @@ import { suggestKey } from '../options/suggest.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { sortDiagnostics } from '../validate/diagnostic.js';
 import { excerpt } from './excerpt.js';
+import { printable } from './printable.js';
 import type { Style } from './style.js';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -56,7 +57,8 @@ const shownLine = (d: Diagnostic, text: string): string => {
 
 /**
  * Human format: `file:line:col: message`, the offending line (a window of it around the
- * column when long) and a caret under the column.
+ * column when long) and a caret under the column. File names, messages and the line are
+ * shown as printable shows them: they hold what the user wrote.
  */
 export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
@@ -72,7 +74,7 @@ export const renderDiagnosticsHuman = (
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
-    lines.push(`${style('bold', whereOf(d))}: ${label}: ${d.message}`);
+    lines.push(`${style('bold', printable(whereOf(d)))}: ${label}: ${printable(d.message)}`);
     const text = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
     if (text !== undefined) {
       const gutter = String(d.line).padStart(5);

@@ -1,6 +1,7 @@
 import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { linePieces } from './pieces.js';
+import { printable } from './printable.js';
 import type { Style } from './style.js';
 import { renderUnsettledHuman, type Unsettled, unsettledJson } from './unsettled.js';
 
@@ -11,7 +12,7 @@ export const keyText = (item: Pick<PlanItem, 'key' | 'local'>): string =>
 const line = (item: PlanItem, mark: string, extra?: string): string => {
   const where = `${item.file}:${item.line}`;
   const tail = extra ?? item.reason;
-  return `  ${mark} ${keyText(item)}  → ${item.to}  (${where})${tail ? ` — ${tail}` : ''}`;
+  return `  ${mark} ${printable(`${keyText(item)}  → ${item.to}  (${where})${tail ? ` — ${tail}` : ''}`)}`;
 };
 
 const until = (from: string, to: string | undefined): string | undefined => {
@@ -57,7 +58,7 @@ function* firstRows(
 ): Generator<string> {
   const { shown, hidden } = collapseRows(items);
   for (const item of shown) yield render(item);
-  for (const [name, n] of hidden) yield `  … and ${n} more rows of campaign ${name}`;
+  for (const [name, n] of hidden) yield `  … and ${n} more rows of campaign ${printable(name)}`;
 }
 
 export interface CampaignCounts {
@@ -143,7 +144,7 @@ function* planLines(
   if (counts.length > 0) {
     yield style('bold', `Campaigns (${counts.length}):`);
     for (const c of counts)
-      yield `  ${c.name}: ${c.rows} row${c.rows === 1 ? '' : 's'} — ${countsText(c)}`;
+      yield `  ${printable(c.name)}: ${c.rows} row${c.rows === 1 ? '' : 's'} — ${countsText(c)}`;
     yield '';
   }
   function* section(

@@ -10,6 +10,7 @@ import {
   summaryLine,
 } from './apply.js';
 import { renderChangedHuman } from './plan.js';
+import { printable } from './printable.js';
 import type { Style } from './style.js';
 import { renderUnsettledHuman } from './unsettled.js';
 
@@ -49,7 +50,7 @@ class CallLine {
   ) {}
 
   get base(): string {
-    return `${this.item.key} → ${this.item.to}`;
+    return printable(`${this.item.key} → ${this.item.to}`);
   }
 
   title(stopping: boolean): string {
@@ -115,7 +116,9 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
     if (line === undefined) return;
     line.started = true;
     if (e.type === 'call:retry') {
-      line.note = `(try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s: ${e.reason.replace(/[.;]+$/, '')})`;
+      line.note = printable(
+        `(try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s: ${e.reason.replace(/[.;]+$/, '')})`,
+      );
     }
     retitle(line);
   };
@@ -157,7 +160,7 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
                 return;
               }
               const { outcome } = end;
-              task.title = `${line.base}: ${outcome.status} ${describeOutcome(outcome)}`;
+              task.title = `${line.base}: ${outcome.status} ${printable(describeOutcome(outcome))}`;
               if (outcome.status === 'missed') task.skip();
               else if (outcome.status !== 'placed') throw new Error(outcome.status);
             },

@@ -6,6 +6,7 @@ import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../sta
 import type { CallDefinition } from '../validate/model.js';
 import { linePieces } from './pieces.js';
 import { keyText } from './plan.js';
+import { printable } from './printable.js';
 import type { Style } from './style.js';
 import { resolveHint, type Unsettled, unsettledJson } from './unsettled.js';
 
@@ -116,14 +117,14 @@ const describe = (
         ? `  (replaced ${e.history.map((h) => h.sid).join(', ')})`
         : '';
     const note = changed.has(key)
-      ? `\n      changed since placed: \`callops apply --replace ${name}\` places it again`
+      ? `\n      changed since placed: \`callops apply --replace ${printable(name)}\` places it again`
       : '';
     const outcome = e.outcome === undefined ? '' : `  ${outcomeText(e.outcome)}`;
-    return `  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}${note}`;
+    return `${printable(`  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}`)}${note}`;
   }
   const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
-  const settle = e.status === 'unknown' ? `\n      ${resolveHint(key)}` : '';
-  return `  ${shown}  at ${e.at}: ${status}${e.message ?? ''}${settle}`;
+  const settle = e.status === 'unknown' ? `\n      ${printable(resolveHint(key))}` : '';
+  return `${printable(`  ${shown}  at ${e.at}: ${status}${e.message ?? ''}`)}${settle}`;
 };
 
 /** `completed 31 s`, `busy (SIP 486)`, `in progress (answered)`. */
@@ -191,12 +192,12 @@ function* statusLines(
   if (plan.due.length > 0) {
     yield '';
     yield style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`);
-    for (const i of plan.due) yield `  ${keyText(i)}  → ${i.to}`;
+    for (const i of plan.due) yield printable(`  ${keyText(i)}  → ${i.to}`);
   }
   if (plan.upcoming.length > 0) {
     yield '';
     yield style('bold', 'next slots:');
-    for (const i of plan.upcoming) yield `  ${keyText(i)}  → ${i.to}`;
+    for (const i of plan.upcoming) yield printable(`  ${keyText(i)}  → ${i.to}`);
   }
 }
 

@@ -3,6 +3,7 @@ import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
+import { printable } from './printable.js';
 import type { Style } from './style.js';
 
 /** An `unknown` entry: the call may have been placed; only a person can tell. */
@@ -79,8 +80,8 @@ export const renderUnsettledHuman = (list: readonly Unsettled[], style: Style): 
       `Unknown — may have been placed; a person must settle ${list.length === 1 ? 'it' : 'them'} (${list.length}):`,
     ),
     ...list.flatMap((u) => [
-      `  ? ${u.key}  at ${u.at}${detail(u) ? `: ${detail(u)}` : ''}`,
-      `      ${u.hint}`,
+      printable(`  ? ${u.key}  at ${u.at}${detail(u) ? `: ${detail(u)}` : ''}`),
+      `      ${printable(u.hint)}`,
     ]),
   ];
 };

@@ -1,5 +1,7 @@
+import type { PathSegments } from '../config/types.js';
 import type { Flavor } from '../options/flavor.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
+import { firstUnprintable } from '../report/printable.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
 import { errorAt, hasReference, isRecord, siteOf, toPointer, warningAt } from './site.js';
@@ -144,6 +146,30 @@ const numberPrefix: CallRule = {
   },
 };
 
+/**
+ * Control characters in `from` or a destination: a user named `bob<ESC>[2J<newline>…` is
+ * surely a slip, and is sent (and dialled) as written, so it is refused before anything is
+ * sent. Secrets (`to.auth`) are not looked at, and a reference is judged when resolved.
+ */
+const destinationText: CallRule = {
+  name: 'destination-text',
+  kind: 'semantic',
+  check: (entry) => {
+    const { from, to } = entry.merged;
+    const fields: [PathSegments, unknown][] = [[['from'], from]];
+    if (isRecord(to))
+      for (const [key, value] of Object.entries(to))
+        if (key !== 'auth') fields.push([['to', key], value]);
+    return fields.flatMap(([path, value]) => {
+      if (typeof value !== 'string') return [];
+      const found = firstUnprintable(value);
+      if (found === undefined) return [];
+      const message = `\`${path.join('.')}\` holds ${found}, a character that does not print: it would be sent and dialled as written`;
+      return [errorAt(siteIn(entry, path), message)];
+    });
+  },
+};
+
 export const CALL_RULES: readonly CallRule[] = [
   nameShape,
   nameReference,
@@ -153,4 +179,5 @@ export const CALL_RULES: readonly CallRule[] = [
   targetShape,
   targetDefined,
   numberPrefix,
+  destinationText,
 ];

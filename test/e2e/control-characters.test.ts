@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeProject, type Project, runCli } from './helpers.js';
+
+const ESC = '\u001b';
+/** A line callops could have printed, faked by a value that holds a newline. */
+const FAKE = 'placed  simulator-x  sid 123';
+
+/** No raw control character (a newline ends a line), and no line that is the faked one. */
+const expectNoRawControl = (text: string): void => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+  expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+  expect(text.split('\n').some((line) => line.startsWith(FAKE))).toBe(false);
+};
+
+const call = (lines: readonly string[]) => ['calls:', ...lines, ''].join('\n');
+
+describe('text from call files and the gateway in human output', () => {
+  let project: Project | undefined;
+  afterEach(async () => {
+    await project?.cleanup();
+    project = undefined;
+  });
+
+  it('validate shows an unknown key escaped, and JSON keeps it exact', async () => {
+    project = await makeProject({
+      'calls/a.yaml': call([
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+15550001111"',
+        '    to: { type: user, name: bob }',
+        '    "\\e[31mRED\\e[0m\\u202e": 1',
+      ]),
+    });
+    const r = await runCli(['validate'], { cwd: project.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown option `\\u001b[31mRED\\u001b[0m\\u202e`');
+    expect(r.stderr).toContain('    6 |     "\\e[31mRED\\e[0m\\u202e": 1');
+    expectNoRawControl(r.stderr);
+    const json = await runCli(['validate', '--format', 'json'], { cwd: project.dir });
+    const { errors } = JSON.parse(json.stdout) as { errors: { message: string }[] };
+    expect(errors[0]?.message).toBe(`unknown option \`${ESC}[31mRED${ESC}[0m\u202e\``);
+  });
+
+  it('validate refuses a destination or from with a control character, at the value', async () => {
+    project = await makeProject({
+      'calls/a.yaml': call([
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+1555\\t0001111"',
+        `    to: { type: user, name: "bob\\e[2J\\n${FAKE}" }`,
+      ]),
+    });
+    const r = await runCli(['validate'], { cwd: project.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'calls/a.yaml:4:11: error: `from` holds \\t, a character that does not print',
+    );
+    expect(r.stderr).toContain(
+      'calls/a.yaml:5:29: error: `to.name` holds \\u001b, a character that does not print',
+    );
+    expectNoRawControl(r.stderr);
+  });
+
+  it('plan, apply and status show file names and gateway messages escaped', async () => {
+    const file = `calls/x${ESC}[2J\n${FAKE}.yaml`;
+    project = await makeProject({
+      [file]: call([
+        '  - name: a',
+        // The simulator answers an unknown application_sid with a 400 that repeats it.
+        `    application_sid: "app\\e[2J\\n${FAKE}"`,
+        '    from: "+15550001111"',
+        '    to: { type: user, name: bob }',
+      ]),
+    });
+    const plan = await runCli(['plan'], { cwd: project.dir });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(`(calls/x\\u001b[2J\\n${FAKE}.yaml:2)`);
+    expectNoRawControl(plan.stdout + plan.stderr);
+
+    const apply = await runCli(['apply', '--yes'], { cwd: project.dir });
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toMatch(/^failed {2}simulator\/a {2}400 .*app\\u001b\[2J /m);
+    expectNoRawControl(apply.stdout + apply.stderr);
+
+    const status = await runCli(['status'], { cwd: project.dir });
+    expect(status.stdout).toMatch(/ {2}simulator\/a {2}at \S+: 400 .*app\\u001b\[2J /);
+    expectNoRawControl(status.stdout + status.stderr);
+
+    const json = await runCli(['status', '--format', 'json'], { cwd: project.dir });
+    expect(json.stdout).toContain('app\\u001b[2J');
+  });
+});
