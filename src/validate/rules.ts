@@ -150,10 +150,11 @@ const numberPrefix: CallRule = {
  * Control characters in `from` or a destination: a user named `bob<ESC>[2J<newline>…` is
  * surely a slip, and is sent (and dialled) as written, so it is refused before anything is
  * sent. Secrets (`to.auth`) are not looked at, and a reference is judged when resolved.
+ * Structural so that a value the schema already refused (a `number`) is reported once.
  */
 const destinationText: CallRule = {
   name: 'destination-text',
-  kind: 'semantic',
+  kind: 'structural',
   check: (entry) => {
     const { from, to } = entry.merged;
     const fields: [PathSegments, unknown][] = [[['from'], from]];

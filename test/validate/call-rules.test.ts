@@ -313,3 +313,35 @@ describe('numbers JSON cannot carry', () => {
     ]);
   });
 });
+
+describe('characters that do not print in from and to', () => {
+  const call = (from: string, to: string) =>
+    yaml('calls:', '  - name: x', '    application_sid: a', `    from: ${from}`, `    to: ${to}`);
+
+  it('are errors at the value, named as printed', () => {
+    const text = call('"+1555\\t0001111"', '{ type: user, name: "bob\\e[2J\\nplaced" }');
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(
+        A,
+        4,
+        11,
+        '/calls/0/from',
+        '`from` holds \\t, a character that does not print: it would be sent and dialled as written',
+      ),
+      error(
+        A,
+        5,
+        29,
+        '/calls/0/to/name',
+        '`to.name` holds \\u001b, a character that does not print: it would be sent and dialled as written',
+      ),
+    ]);
+  });
+
+  it('are reported once where the schema already refuses the value', () => {
+    const text = call('"+15550001111"', '{ type: phone, number: "+1555000\\n1111" }');
+    const found = validate({ [A]: text }).diagnostics;
+    expect(found).toHaveLength(1);
+    expect(found[0]?.message).toMatch(/^must be a phone number/);
+  });
+});
