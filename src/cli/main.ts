@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookUp } from '../config/exists.js';
 import { EngineError } from '../engine/errors.js';
+import { printableLines } from '../report/printable.js';
 import { type CommandName, isCommandName } from './command-names.js';
 import {
   COMMON_OPTIONS,
@@ -224,21 +225,21 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       error instanceof UsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      err.write(`callops ${name}: ${describeParseError(error)}\n`);
+      err.write(`callops ${name}: ${printableLines(describeParseError(error))}\n`);
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      err.write(`callops ${name}: ${error.message}\n`);
+      err.write(`callops ${name}: ${printableLines(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof EngineError) {
       err.write(
-        `callops ${name}: ${error.kind === 'usage' ? describeParseError(error) : error.message}\n`,
+        `callops ${name}: ${printableLines(error.kind === 'usage' ? describeParseError(error) : error.message)}\n`,
       );
       return exitCodeOf(error);
     }
     const message = error instanceof Error ? error.message : String(error);
-    err.write(`callops ${name}: ${message}\n`);
+    err.write(`callops ${name}: ${printableLines(message)}\n`);
     if (process.argv.includes('--verbose') && error instanceof Error && error.stack)
       err.write(`${error.stack}\n`);
     return EXIT.failed;

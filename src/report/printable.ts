@@ -22,6 +22,12 @@ const escapeChar = (c: string): string =>
 export const printable = (text: string): string =>
   UNPRINTABLE.test(text) ? text.replace(EVERY_UNPRINTABLE, escapeChar) : text;
 
+/**
+ * A message that may quote user input and may run over several lines of its own (an error
+ * listing conflicts): each line as printable shows it, the line breaks kept.
+ */
+export const printableLines = (text: string): string => text.split('\n').map(printable).join('\n');
+
 /** Whether `text` holds a character that printable escapes. */
 export const hasUnprintable = (text: string): boolean => UNPRINTABLE.test(text);
 

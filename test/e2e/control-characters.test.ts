@@ -89,4 +89,19 @@ describe('text from call files and the gateway in human output', () => {
     const json = await runCli(['status', '--format', 'json'], { cwd: project.dir });
     expect(json.stdout).toContain('app\\u001b[2J');
   });
+
+  it('an error quoting a flag value shows it escaped', async () => {
+    project = await makeProject({
+      'calls/a.yaml': call([
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+15550001111"',
+        '    to: { type: user, name: bob }',
+      ]),
+    });
+    const r = await runCli(['plan', '--only', `z${ESC}[2J\u202eq`], { cwd: project.dir });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--only z\\u001b[2J\\u202eq: no call of that name');
+    expectNoRawControl(r.stderr);
+  });
 });

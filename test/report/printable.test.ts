@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstUnprintable, printable } from '../../src/report/printable.js';
+import { firstUnprintable, printable, printableLines } from '../../src/report/printable.js';
 
 describe('printable', () => {
   it('escapes C0, DEL, C1, line separators and bidi controls as JSON writes them', () => {
@@ -19,5 +19,9 @@ describe('printable', () => {
   it('names the first such character', () => {
     expect(firstUnprintable('bob\u001b[2J\n')).toBe('\\u001b');
     expect(firstUnprintable('bob')).toBeUndefined();
+  });
+
+  it('keeps the line breaks of a message of several lines, escaping the rest', () => {
+    expect(printableLines('conflicts:\n  a\u001b[2J: x\r')).toBe('conflicts:\n  a\\u001b[2J: x\\r');
   });
 });
