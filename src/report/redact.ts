@@ -15,75 +15,100 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `${NAME}` for a variable; `[description]` for a secret that has no variable. */
 const marker = (name: string): string => (IDENTIFIER.test(name) ? `\${${name}}` : `[${name}]`);
 
-const hex4 = (c: string, upper: boolean): string => {
-  const code = c.charCodeAt(0).toString(16).padStart(4, '0');
-  return `\\u${upper ? code.toUpperCase() : code}`;
-};
+const hex4 = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** JSON text as strict encoders write it: non-ASCII and `<`, `>`, `&` as \u escapes. */
-const asciiJson = (json: string, upper: boolean): string =>
-  json.replace(/[<>&\u007f-\uffff]/g, (c) => hex4(c, upper));
+const asciiJson = (json: string): string => json.replace(/[<>&\u007f-\uffff]/g, hex4);
 
 /** JSON text with only non-ASCII as \u escapes (Python's `ensure_ascii`). */
-const nonAsciiJson = (json: string, upper: boolean): string =>
-  json.replace(/[\u007f-\uffff]/g, (c) => hex4(c, upper));
-
-const lowerHex = (url: string): string => url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+const nonAsciiJson = (json: string): string => json.replace(/[\u007f-\uffff]/g, hex4);
 
 /** Shorter base64 runs are not searched for: they turn up in ordinary text by chance. */
 const MIN_BASE64_LENGTH = 8;
 
 /**
- * The base64 (and base64url) runs that encode the value wherever it sits in a longer base64
+ * The base64 (and base64url) runs that encode the text wherever it sits in a longer base64
  * text — one per alignment of its first byte, without the characters that share bits with
  * what comes before or after (a Basic credential `user:key` holds the key at alignment 2).
  */
-const base64Forms = (value: string): string[] => {
-  const bytes = Buffer.from(value, 'utf8');
-  const forms: string[] = [];
+const base64Runs = (text: string): string[] => {
+  const bytes = Buffer.from(text, 'utf8');
+  const runs: string[] = [];
   for (const offset of [0, 1, 2]) {
     const all = Buffer.concat([Buffer.alloc(offset), bytes]);
     const skip = [0, 2, 3][offset] ?? 0;
     const run = all.toString('base64').slice(skip, Math.floor((all.length * 8) / 6));
     if (run.length < MIN_BASE64_LENGTH) continue;
-    forms.push(run, run.replaceAll('+', '-').replaceAll('/', '_'));
+    runs.push(run, run.replaceAll('+', '-').replaceAll('/', '_'));
   }
-  return forms;
+  return runs;
 };
 
 /**
- * The value as written raw, inside a JSON string (also with `\/` and \u escapes, as other
- * encoders write it), URL- or form-encoded (upper- or lower-case hex), and in base64.
+ * The value as text: raw, inside a JSON string (as callops sends it in a body, and with
+ * `\/` or \u escapes as other encoders write it), URL- or form-encoded (as in a URL). Hex
+ * digits of escapes in either case: these forms are searched case-insensitively.
  */
-const formsOf = (value: string): string[] => {
+const textForms = (value: string): string[] => {
   const json = JSON.stringify(value).slice(1, -1);
   const forms = [
     value,
     json,
     json.replaceAll('/', '\\/'),
-    asciiJson(json, false),
-    asciiJson(json, true),
-    asciiJson(json, false).replaceAll('/', '\\/'),
-    nonAsciiJson(json, false),
-    nonAsciiJson(json, true),
+    asciiJson(json),
+    asciiJson(json).replaceAll('/', '\\/'),
+    nonAsciiJson(json),
   ];
   try {
     const url = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    for (const u of [url, url.replaceAll('%20', '+'), form]) forms.push(u, lowerHex(u));
+    forms.push(
+      url,
+      url.replaceAll('%20', '+'),
+      new URLSearchParams({ v: value }).toString().slice(2),
+    );
   } catch {
     // A lone surrogate has no URL encoding; the raw and JSON forms still apply.
   }
-  forms.push(...base64Forms(value));
   return [...new Set(forms)];
+};
+
+/**
+ * Characters an echo may carry inside a value without meaning: white space (a wrapped
+ * line, a flattened message, MIME base64 at 76 columns), control and format characters
+ * (zero-width spaces, soft hyphens). Every form and every text is searched without them.
+ */
+const INVISIBLE = /[\s\p{Cc}\p{Cf}]/u;
+const invisible = (c: string): boolean => {
+  const code = c.charCodeAt(0);
+  return code > 0x20 && code < 0x7f ? false : INVISIBLE.test(c);
+};
+const squeeze = (text: string): string => {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (!invisible(c)) out += c;
+  }
+  return out;
+};
+
+/** JSON string escapes, as a JSON text (not parsed as such) shows an echoed value. */
+const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
+const JSON_CHARS: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
 };
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A form as a pattern in which any run of white space matches any other (flattened, CRLF). */
-const sourceOf = (form: string): string => escapeRegExp(form).replace(/\s+/g, '\\s+');
-
 const FALLBACK = '[redacted]';
+/** What is left of a text that no replacement made safe. */
+const WITHHELD = '[withheld: it held a secret]';
 /**
  * The shortest start of a value that counts as the value cut off at the end of a text:
  * shorter ones end ordinary words too often.
@@ -92,13 +117,6 @@ const MIN_CUT_LENGTH = 6;
 /** A trailing ellipsis, as a shortened message ends. */
 const ELLIPSIS = /(?:…|\.\.\.)$/;
 
-interface Form {
-  readonly text: string;
-  /** The text with each run of white space as one space, as a shortened message has it. */
-  readonly flat: string;
-  readonly marker: string;
-}
-
 interface Hit {
   readonly start: number;
   readonly end: number;
@@ -106,43 +124,179 @@ interface Hit {
 }
 
 /**
- * Every occurrence of every form, overlapping ones included: one pattern with a group per
- * form, longest first, searched again from just after the start of each match.
+ * A reading of the text and, for each of its code units, the span of the original text it
+ * came from: a match in it maps back exactly.
  */
-const occurrences = (text: string, forms: readonly Form[], pattern: RegExp): Hit[] => {
-  const hits: Hit[] = [];
+interface View {
+  readonly text: string;
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
+const plainView = (text: string): View => ({
+  text,
+  starts: Array.from({ length: text.length }, (_, i) => i),
+  ends: Array.from({ length: text.length }, (_, i) => i + 1),
+});
+
+/** The view with each match of `pattern` replaced by `decode(match)`, spans carried over. */
+const rewrite = (view: View, pattern: RegExp, decode: (m: RegExpExecArray) => string): View => {
+  let text = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let cursor = 0;
+  const copy = (from: number, to: number) => {
+    text += view.text.slice(from, to);
+    for (let i = from; i < to; i++) {
+      starts.push(view.starts[i] ?? 0);
+      ends.push(view.ends[i] ?? 0);
+    }
+  };
   pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    const group = m.findIndex((g, i) => i > 0 && g !== undefined);
-    hits.push({
-      start: m.index,
-      end: m.index + m[0].length,
-      marker: forms[group - 1]?.marker ?? FALLBACK,
-    });
-    pattern.lastIndex = m.index + 1;
+  for (let m = pattern.exec(view.text); m; m = pattern.exec(view.text)) {
+    copy(cursor, m.index);
+    const out = decode(m);
+    const start = view.starts[m.index] ?? 0;
+    const end = view.ends[m.index + m[0].length - 1] ?? start;
+    text += out;
+    for (let i = 0; i < out.length; i++) {
+      starts.push(start);
+      ends.push(end);
+    }
+    cursor = m.index + m[0].length;
   }
-  return hits;
+  copy(cursor, view.text.length);
+  return { text, starts, ends };
 };
 
-/** The start of a secret cut off at the end of the text (before an ellipsis), if any. */
-const cutOff = (text: string, forms: readonly Form[]): Hit | undefined => {
-  const end = text.length - (ELLIPSIS.exec(text)?.[0].length ?? 0);
-  const last = text[end - 1];
-  if (last === undefined) return undefined;
-  let best: Hit | undefined;
-  for (const { flat, marker } of forms) {
-    // A start of `flat` that ends the text ends in the text's last character.
-    for (let i = flat.lastIndexOf(last, flat.length - 2); i >= MIN_CUT_LENGTH - 1; ) {
-      const k = i + 1;
-      if (text.startsWith(flat.slice(0, k), end - k)) {
-        if (!best || end - k < best.start) best = { start: end - k, end, marker };
-        break;
-      }
-      i = flat.lastIndexOf(last, i - 1);
+/** The view with HTML character references decoded (`&quot;`, `&#x2F;`). */
+const htmlView = (view: View): View => {
+  const decoded = decodeHtmlEntitiesMapped(view.text);
+  const { offsets } = decoded;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < decoded.text.length; i++) {
+    const from = offsets[i] ?? 0;
+    let next = i + 1;
+    while (next < decoded.text.length && offsets[next] === from) next++;
+    const to = Math.max(from + 1, offsets[next] ?? view.text.length);
+    starts.push(view.starts[from] ?? 0);
+    ends.push(view.ends[to - 1] ?? 0);
+  }
+  return { text: decoded.text, starts, ends };
+};
+
+/** The view with JSON string escapes decoded (`\"`, `\/`, `\u002B`, `\r\n`). */
+const jsonView = (view: View): View =>
+  rewrite(view, JSON_ESCAPE, (m) =>
+    m[1] ? String.fromCharCode(Number.parseInt(m[1], 16)) : (JSON_CHARS[m[2] ?? ''] ?? ''),
+  );
+
+/** The view without invisible characters. */
+const squeezedView = (view: View): View => {
+  let text = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < view.text.length; i++) {
+    const c = view.text[i] ?? '';
+    if (invisible(c)) continue;
+    text += c;
+    starts.push(view.starts[i] ?? 0);
+    ends.push(view.ends[i] ?? 0);
+  }
+  return { text, starts, ends };
+};
+
+/** Lower case, code unit by code unit (so that positions stay): for forms searched in any case. */
+const fold = (text: string): string => {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  let out = '';
+  for (const c of text) {
+    const l = c.toLowerCase();
+    out += l.length === c.length ? l : c;
+  }
+  return out;
+};
+
+/**
+ * Every reading of the text in which a secret is searched for: as written, with HTML
+ * references decoded, with JSON escapes decoded, and both.
+ */
+const viewsOf = (text: string): View[] => {
+  const plain = plainView(text);
+  const views = [plain];
+  if (text.includes('&')) views.push(htmlView(plain));
+  if (text.includes('\\')) for (const v of [...views]) views.push(jsonView(v));
+  return views;
+};
+
+/** Forms are looked up by their first characters: one lookup per position of a text. */
+const KEY_LENGTH = 4;
+
+/** Forms to find in a text, indexed by their start. */
+interface FormSet {
+  readonly byKey: ReadonlyMap<string, readonly { text: string; marker: string }[]>;
+  /** Forms shorter than the key (an `always` api key of a few characters). */
+  readonly short: readonly { text: string; marker: string }[];
+  readonly longest: number;
+}
+
+const formSet = (forms: ReadonlyMap<string, string>): FormSet => {
+  const byKey = new Map<string, { text: string; marker: string }[]>();
+  const short: { text: string; marker: string }[] = [];
+  let longest = 0;
+  const sorted = [...forms].sort(([a], [b]) => b.length - a.length);
+  for (const [text, marker] of sorted) {
+    longest = Math.max(longest, text.length);
+    if (text.length < KEY_LENGTH) {
+      short.push({ text, marker });
+      continue;
+    }
+    const key = text.slice(0, KEY_LENGTH);
+    const list = byKey.get(key) ?? [];
+    list.push({ text, marker });
+    byKey.set(key, list);
+  }
+  return { byKey, short, longest };
+};
+
+/** Every occurrence (overlapping ones included) of the set's forms in `text`, longest first. */
+const findIn = (text: string, set: FormSet): { start: number; end: number; marker: string }[] => {
+  const found: { start: number; end: number; marker: string }[] = [];
+  for (let i = 0; i + KEY_LENGTH <= text.length; i++) {
+    const candidates = set.byKey.get(text.slice(i, i + KEY_LENGTH));
+    const form = candidates?.find((f) => text.startsWith(f.text, i));
+    if (form) found.push({ start: i, end: i + form.text.length, marker: form.marker });
+  }
+  for (const form of set.short) {
+    for (let i = text.indexOf(form.text); i >= 0; i = text.indexOf(form.text, i + 1)) {
+      found.push({ start: i, end: i + form.text.length, marker: form.marker });
     }
   }
-  return best;
+  return found;
 };
+
+/** The longest start of a form that ends the text (before an ellipsis), if any. */
+const cutIn = (
+  text: string,
+  set: FormSet,
+): { start: number; end: number; marker: string } | undefined => {
+  const end = text.length - (ELLIPSIS.exec(text)?.[0].length ?? 0);
+  for (let k = Math.min(end, set.longest - 1); k >= MIN_CUT_LENGTH; k--) {
+    const piece = text.slice(end - k, end);
+    const form = set.byKey.get(piece.slice(0, KEY_LENGTH))?.find((f) => f.text.startsWith(piece));
+    if (form) return { start: end - k, end, marker: form.marker };
+  }
+  return undefined;
+};
+
+/** A match in a view, as a span of the original text. */
+const mapped = (view: View, m: { start: number; end: number; marker: string }): Hit => ({
+  start: view.starts[m.start] ?? 0,
+  end: view.ends[m.end - 1] ?? 0,
+  marker: m.marker,
+});
 
 /** The text with each run of overlapping occurrences replaced by their markers, in order. */
 const replaceHits = (text: string, hits: readonly Hit[], marker?: string): string => {
@@ -161,64 +315,92 @@ const replaceHits = (text: string, hits: readonly Hit[], marker?: string): strin
   return out + text.slice(cursor);
 };
 
+/** Forms too short once squeezed (`a  aa`): any run of white space matches any other. */
+const spacedPattern = (forms: ReadonlyMap<string, string>): RegExp | undefined =>
+  forms.size === 0
+    ? undefined
+    : new RegExp(
+        [...forms.keys()]
+          .sort((a, b) => b.length - a.length)
+          .map((f) => escapeRegExp(f).replace(/\s+/g, '\\s+'))
+          .join('|'),
+        'gi',
+      );
+
 /**
- * A function replacing every occurrence of each secret value — raw, JSON-escaped,
- * URL-encoded, HTML-escaped or in base64, with its white space changed, or cut off at the
- * end of a shortened text —
- * with its reference (`${VG_API_KEY}`). Overlapping values are replaced together, so no
- * piece of either remains. Should a value still show afterwards (a marker can rebuild it,
- * e.g. a value `PROD` under the name PROD), the text is redacted again with a neutral
- * marker, and as a last resort withheld entirely.
+ * A function replacing every occurrence of each secret value with its reference
+ * (`${VG_API_KEY}`): raw, JSON-escaped, URL-encoded, HTML-escaped, in base64 or base64url
+ * of any of those at any alignment, in any case (base64 excepted), with white space or
+ * invisible characters anywhere inside it (a wrapped line, MIME base64), or cut off at the
+ * end of a shortened text. Each reading of the text maps back to the characters it came
+ * from, so exactly the echo is replaced, white space inside it included. Overlapping values
+ * are replaced together, so no piece of either remains. Should a value still show
+ * afterwards (a marker can rebuild it, e.g. a value `PROD` under the name PROD), the text is
+ * redacted again with a neutral marker, and as a last resort withheld entirely.
  */
 export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
-  const byForm = new Map<string, string>();
+  const texts = new Map<string, string>();
+  const runs = new Map<string, string>();
+  const spaced = new Map<string, string>();
   for (const secret of secrets) {
+    const shortest = secret.always ? 1 : MIN_REDACTED_LENGTH;
     // Nothing to hide in white space, and its pattern would match every space of the output.
-    if (secret.value.trim() === '') continue;
+    if (squeeze(secret.value) === '') continue;
     if (secret.value.length < MIN_REDACTED_LENGTH && !secret.always) continue;
     // A value with white space around it also shows trimmed (as most messages print it).
     const trimmed = secret.value.trim();
     const values = trimmed.length >= MIN_REDACTED_LENGTH ? [secret.value, trimmed] : [secret.value];
-    for (const form of values.flatMap(formsOf)) {
-      if (!byForm.has(form)) byForm.set(form, marker(secret.name));
+    const forms = [...new Set(values.flatMap(textForms))];
+    const mark = marker(secret.name);
+    for (const form of forms) {
+      const text = fold(squeeze(form));
+      if (text.length >= shortest) {
+        if (!texts.has(text)) texts.set(text, mark);
+      } else if (form.length >= shortest && !spaced.has(form)) spaced.set(form, mark);
+    }
+    // What callops sends (the body's JSON, the URL, the header) and case-changed copies,
+    // each as base64 inside a longer base64 text (an echoed request or credential).
+    const encoded = [...forms, ...values.flatMap((v) => [v.toUpperCase(), v.toLowerCase()])];
+    for (const run of new Set(encoded.flatMap(base64Runs))) {
+      if (!runs.has(run)) runs.set(run, mark);
     }
   }
-  if (byForm.size === 0) return (text) => text;
-  const forms: Form[] = [...byForm]
-    .map(([text, mark]) => ({ text, flat: text.replace(/\s+/g, ' '), marker: mark }))
-    .sort((a, b) => b.text.length - a.text.length);
-  const pattern = new RegExp(forms.map((f) => `(${sourceOf(f.text)})`).join('|'), 'g');
-  /**
-   * Occurrences in the text as written, and in the text with its HTML character references
-   * decoded (a page echoing a value escaped, `&quot;` or `&#x2F;`), mapped back.
-   */
+  if (texts.size + runs.size + spaced.size === 0) return (text) => text;
+  const textSet = formSet(texts);
+  const runSet = formSet(runs);
+  const spacedRe = spacedPattern(spaced);
+  const spacedKey = (form: string) => fold(form.replace(/\s+/g, ' '));
+  const spacedMarks = new Map([...spaced].map(([f, m]) => [spacedKey(f), m]));
   const hitsIn = (text: string): Hit[] => {
-    const hits = occurrences(text, forms, pattern);
-    if (text.includes('&')) {
-      const decoded = decodeHtmlEntitiesMapped(text);
-      for (const hit of occurrences(decoded.text, forms, pattern)) {
-        const start = decoded.offsets[hit.start] ?? 0;
-        const end = decoded.offsets[hit.end] ?? text.length;
-        hits.push({ start, end, marker: hit.marker });
+    const hits: Hit[] = [];
+    for (const view of viewsOf(text)) {
+      if (spacedRe) {
+        for (const m of view.text.matchAll(spacedRe)) {
+          const marker = spacedMarks.get(spacedKey(m[0])) ?? FALLBACK;
+          hits.push(mapped(view, { start: m.index, end: m.index + m[0].length, marker }));
+        }
+      }
+      const squeezed = squeezedView(view);
+      const folded = fold(squeezed.text);
+      for (const [where, set] of [
+        [folded, textSet],
+        [squeezed.text, runSet],
+      ] as const) {
+        for (const m of findIn(where, set)) hits.push(mapped(squeezed, m));
+        const tail = cutIn(where, set);
+        if (tail) hits.push(mapped(squeezed, tail));
       }
     }
-    const tail = cutOff(text, forms);
-    return tail ? [...hits, tail] : hits;
-  };
-  const leaks = (text: string): boolean => {
-    pattern.lastIndex = 0;
-    if (pattern.test(text)) return true;
-    if (!text.includes('&')) return false;
-    pattern.lastIndex = 0;
-    return pattern.test(decodeHtmlEntitiesMapped(text).text);
+    return hits;
   };
   return (text) => {
     const hits = hitsIn(text);
     if (hits.length === 0) return text;
     const named = replaceHits(text, hits);
-    if (!leaks(named)) return named;
+    if (hitsIn(named).length === 0) return named;
     const neutral = replaceHits(text, hits, FALLBACK);
-    return leaks(neutral) ? '' : neutral;
+    if (hitsIn(neutral).length === 0) return neutral;
+    return hitsIn(WITHHELD).length === 0 ? WITHHELD : '';
   };
 };
 

@@ -155,3 +155,151 @@ describe('a value of white space only', () => {
     expect(r('a b    c\n')).toBe('a b    c\n');
   });
 });
+
+describe('property: no echo of a secret survives, wrapped, split, encoded or case-changed', () => {
+  // Secrets from letters and symbols; the text around them from digits, '~', '.' and spaces.
+  const secret = fc.string({
+    unit: fc.constantFrom('a', 'b', 'X', 'Y', 'é', '/', '+', '"', '\\', '<', '&', "'", ' '),
+    minLength: 8,
+    maxLength: 16,
+  });
+  const filler = fc.string({ unit: fc.constantFrom('0', '1', '~', '.', ' '), maxLength: 8 });
+  const BREAKS = [' ', '\n', '\r\n', '\t', '\u200b', '\u00ad'];
+  const b64 = (text: string, url: boolean) =>
+    Buffer.from(text, 'utf8').toString(url ? 'base64url' : 'base64');
+  const FORMS = ['raw', 'upper', 'json', 'url', 'html', 'b64', 'b64json', 'b64url'] as const;
+  const json = (value: string) => JSON.stringify(value).slice(1, -1);
+  const write = (value: string, form: (typeof FORMS)[number], lead: string): string => {
+    if (form === 'upper') return value.toUpperCase();
+    if (form === 'json') return json(value);
+    if (form === 'url') return encodeURIComponent(value);
+    if (form === 'html') return value.replace(/[&<"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    // Inside a longer base64 text, at the alignment `lead` gives it.
+    if (form === 'b64') return b64(`${lead}${value}${lead}`, false);
+    if (form === 'b64json') return b64(`{"note":"${lead}${json(value)}"}`, false);
+    if (form === 'b64url') return b64(`${lead}${encodeURIComponent(value)}`, true);
+    return value;
+  };
+  /** The text with breaks put in at the given places (as a wrapped line or MIME base64). */
+  const wrap = (text: string, cuts: readonly [number, number][]): string => {
+    let out = text;
+    for (const [at, which] of [...cuts].sort((a, b) => b[0] - a[0])) {
+      const i = at % (out.length + 1);
+      out = out.slice(0, i) + (BREAKS[which % BREAKS.length] ?? ' ') + out.slice(i);
+    }
+    return out;
+  };
+  const squeezed = (text: string) => text.replace(/[\s\u200b\u00ad]/g, '');
+  /** Whether any base64 or base64url run of the text, at any alignment, decodes to a needle. */
+  const decodesTo = (text: string, needles: readonly Buffer[]): boolean => {
+    for (const run of squeezed(text).match(/[A-Za-z0-9+/_-]{8,}/g) ?? []) {
+      const std = run.replaceAll('-', '+').replaceAll('_', '/');
+      for (let skip = 0; skip < 4; skip++) {
+        const bytes = Buffer.from(std.slice(skip), 'base64');
+        if (needles.some((n) => bytes.includes(n))) return true;
+      }
+    }
+    return false;
+  };
+
+  it('the output never holds a secret, nor base64 that decodes to one', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(secret, { minLength: 1, maxLength: 3 }),
+        fc.array(
+          fc.record({
+            before: filler,
+            which: fc.nat(),
+            form: fc.constantFrom(...FORMS),
+            lead: fc.constantFrom('', '0', '01'),
+            cuts: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 4 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        filler,
+        (values, parts, end) => {
+          fc.pre(values.every((v) => squeezed(v).length >= 4));
+          const r = makeRedactor(values.map((value, i) => ({ name: `S${i}`, value })));
+          const text =
+            parts
+              .map(
+                (p) =>
+                  p.before +
+                  wrap(write(values[p.which % values.length] ?? '', p.form, p.lead), p.cuts),
+              )
+              .join('') + end;
+          const out = r(text);
+          const flat = squeezed(out).toLowerCase();
+          for (const value of values) {
+            for (const shown of [value, json(value), encodeURIComponent(value)]) {
+              expect(flat, text).not.toContain(squeezed(shown).toLowerCase());
+            }
+            const needles = [value, json(value), encodeURIComponent(value)].map((v) =>
+              Buffer.from(v, 'utf8'),
+            );
+            expect(decodesTo(out, needles), `${text}\n${out}`).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('echoes a gateway may send back', () => {
+  const KEY = 'CanaryKey0123456789abcdefXYZ';
+  const r = makeRedactor([
+    { name: 'VG_API_KEY', value: KEY, always: true },
+    { name: 'NOTE', value: 'Tok"enSecret42' },
+    { name: 'VG_ACCOUNT_SID', value: 'ca9a21e5-5eed-4bad-8f3a-1cca9a21e500' },
+  ]);
+  const mime = (text: string) =>
+    (
+      Buffer.from(text, 'utf8')
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []
+    ).join('\r\n');
+
+  it('base64 wrapped at 76 columns with CRLF, and as a message flattens it', () => {
+    const body = mime(`Request headers: authorization=Bearer ${KEY}`);
+    expect(body).toContain('\r\n');
+    for (const text of [body, body.replace(/\s+/g, ' ')]) {
+      const out = r(`bad request, you sent: ${text}`);
+      expect(out).toContain('${VG_API_KEY}');
+      expect(
+        Buffer.from(out.replace(/\s+/g, '').split(':').at(-1) ?? '', 'base64').toString(),
+      ).not.toContain('Canary');
+    }
+  });
+
+  it('a value wrapped across lines, or split by invisible characters', () => {
+    expect(r(`Authorization: Bearer ${KEY.slice(0, 17)}\n${KEY.slice(17)} end`)).toBe(
+      'Authorization: Bearer ${VG_API_KEY} end',
+    );
+    expect(r(`Bearer ${KEY.slice(0, 17)} ${KEY.slice(17)}`)).toBe('Bearer ${VG_API_KEY}');
+    expect(r(`k=${KEY.slice(0, 5)}\u200b${KEY.slice(5, 9)}\u00ad${KEY.slice(9)}.`)).toBe(
+      'k=${VG_API_KEY}.',
+    );
+  });
+
+  it('the JSON-escaped value in a base64 request body, also inside a JSON text', () => {
+    const body = Buffer.from(JSON.stringify({ tag: { note: 'Tok"enSecret42' } })).toString(
+      'base64',
+    );
+    expect(r(`echo ${body}`)).toContain('${NOTE}');
+    const wrapped = JSON.stringify({
+      debug: mime(`${'request '.repeat(8)}${JSON.stringify({ n: 'Tok"enSecret42' })}`),
+    });
+    expect(wrapped).toContain('\\r\\n');
+    expect(r(wrapped)).toContain('${NOTE}');
+  });
+
+  it('a value upper-cased (a UUID as some servers print it)', () => {
+    expect(r('account CA9A21E5-5EED-4BAD-8F3A-1CCA9A21E500 unknown')).toBe(
+      'account ${VG_ACCOUNT_SID} unknown',
+    );
+    expect(r(`/Accounts/${'ca9a21e5-5eed-4bad-8f3a-1cca9a21e500'.toUpperCase()}/Calls`)).toContain(
+      '${VG_ACCOUNT_SID}',
+    );
+  });
+});

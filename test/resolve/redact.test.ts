@@ -121,6 +121,8 @@ describe('properties', () => {
         fc.constantFrom<'raw' | 'json' | 'url'>('raw', 'json', 'url'),
         name,
         (secret, around, form, varName) => {
+          // A value of white space only is not redacted: it would match every space.
+          fc.pre(secret.trim() !== '');
           const shown =
             form === 'raw'
               ? secret
