@@ -97,7 +97,11 @@ export async function placeCall(
         ? end('unknown', 'interrupted after the request was sent — the call may have been placed')
         : end('failed', 'interrupted before the request was sent');
     }
-    const verdict = classifyAttempt(result, { target: state.target.name, nowMs: rt.nowMs() });
+    const verdict = classifyAttempt(result, {
+      target: state.target.name,
+      nowMs: rt.nowMs(),
+      redact: rt.redact,
+    });
     if (result.kind === 'response' && result.status !== 480) targetAnswered(state);
     switch (verdict.kind) {
       case 'placed':

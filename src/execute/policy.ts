@@ -45,6 +45,11 @@ export interface ClassifyOptions {
   readonly target: string;
   /** Epoch ms, to read a Retry-After given as an HTTP date. */
   readonly nowMs: number;
+  /**
+   * Applied to what the answer says before it is cut short (so that no start of a secret
+   * survives the cut), and to the sid and callId of a success.
+   */
+  readonly redact: (text: string) => string;
 }
 
 /**
@@ -70,9 +75,9 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
   }
   const { status } = result;
   const label = statusLabel(status, result.statusText);
-  if (status >= 200 && status < 300) return classifySuccess(result, label);
+  if (status >= 200 && status < 300) return classifySuccess(result, label, options.redact);
   // Read only from an answer that is not a success: a success is read once, for its sid.
-  const msg = gatewayMessage(result.bodyText);
+  const msg = gatewayMessage(result.bodyText, options.redact);
   if (RETRIABLE_STATUSES.has(status)) {
     const retryAfterMs = parseRetryAfter(result.headers['retry-after'], options.nowMs);
     return {
@@ -116,7 +121,16 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
   };
 }
 
-function classifySuccess(result: AttemptResult & { kind: 'response' }, label: string): Verdict {
+/** A call sid as the gateway writes it (and as `resolve --placed` takes it). */
+const CALL_SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A SIP Call-ID: a word of at most 256 visible ASCII characters. */
+const CALL_ID = /^[\x21-\x7e]{1,256}$/;
+
+function classifySuccess(
+  result: AttemptResult & { kind: 'response' },
+  label: string,
+  redact: (text: string) => string,
+): Verdict {
   if (result.truncated) {
     // Whatever the answer says, its sid cannot be read with confidence from a cut body.
     return {
@@ -128,12 +142,28 @@ function classifySuccess(result: AttemptResult & { kind: 'response' }, label: st
   const body = parseJson(result.bodyText);
   const sid = body?.sid;
   if (typeof sid === 'string' && sid !== '') {
+    // An answer like any other: a sid that is no call sid, or that echoes a secret, is not
+    // recorded; the call may still have been placed.
+    const odd = !CALL_SID.test(sid)
+      ? `a sid that is not a call sid (${quote(sid, redact)})`
+      : redact(sid) !== sid
+        ? 'a sid that holds a secret'
+        : undefined;
+    if (odd !== undefined) {
+      return {
+        kind: 'unknown',
+        httpStatus: result.status,
+        message: `the gateway answered ${label} with ${odd} — the call may have been placed`,
+      };
+    }
+    // The callId only helps to find the call: one that is not a Call-ID is left out.
     const callId = body?.callId;
+    const keep = typeof callId === 'string' && CALL_ID.test(callId) && redact(callId) === callId;
     return {
       kind: 'placed',
       httpStatus: result.status,
       sid,
-      ...(typeof callId === 'string' && callId !== '' ? { callId } : {}),
+      ...(keep ? { callId } : {}),
     };
   }
   const why = result.bodyError ? ` (the body was cut: ${result.bodyError})` : '';
@@ -221,11 +251,11 @@ export function retryDelay(
  * (an HTML page without its tags). Character references are decoded, so that a value the
  * page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads, and is redacted, as itself.
  */
-export function gatewayMessage(bodyText: string): string {
+export function gatewayMessage(bodyText: string, redact: (text: string) => string): string {
   const msg = parseJson(bodyText)?.msg;
-  if (typeof msg === 'string') return shorten(decodeHtmlEntities(msg));
+  if (typeof msg === 'string') return shorten(decodeHtmlEntities(msg), redact);
   const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(/<[^>]*>/g, ' ') : bodyText;
-  return shorten(decodeHtmlEntities(text));
+  return shorten(decodeHtmlEntities(text), redact);
 }
 
 /** `401 Unauthorized`; a bare `480` when the reason phrase says nothing. */
@@ -250,7 +280,26 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function shorten(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+/**
+ * How far past the cut a message is read, and redacted, before it is cut: a secret that
+ * starts before the cut is then whole in it, or (a very long one) ends the part read, where
+ * its start is found as a secret cut off.
+ */
+const REDACT_LOOKAHEAD = 1_000;
+
+/** The text on one line, redacted whole, then cut to MAX_MESSAGE_LENGTH. */
+function shorten(text: string, redact: (text: string) => string): string {
+  const flat = redact(
+    text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, MAX_MESSAGE_LENGTH + REDACT_LOOKAHEAD),
+  );
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : flat;
+}
+
+/** Untrusted text in a message: redacted whole, then cut short, as JSON. */
+function quote(text: string, redact: (text: string) => string): string {
+  const shown = redact(text.slice(0, 64 + REDACT_LOOKAHEAD));
+  return JSON.stringify(shown.length > 64 ? `${shown.slice(0, 63)}…` : shown);
 }

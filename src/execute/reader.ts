@@ -118,7 +118,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         );
       }
       if (status !== 200) {
-        const msg = gatewayMessage(body.text);
+        const msg = gatewayMessage(body.text, redact);
         const hint =
           status === 401 || status === 403
             ? ` — check the api_key and account_sid of target \`${target.name}\``

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
@@ -83,7 +84,13 @@ export function reply(
   res.end(text);
 }
 
-export function created(res: ServerResponse, sid = 'sid-1', callId = 'call-1'): void {
+/** A call sid (a UUID, as the gateway answers) made from a label, the same for the same label. */
+export function sidOf(label: string | number): string {
+  const hex = createHash('sha256').update(String(label)).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function created(res: ServerResponse, sid = sidOf(1), callId = 'call-1'): void {
   reply(res, 201, { sid, callId });
 }
 

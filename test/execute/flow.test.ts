@@ -1,7 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { ExecuteEvent } from '../../src/execute/context.js';
-import { created, makeRequests, makeTarget, reply, run, serverPerTest, until } from './fixture.js';
+import {
+  created,
+  makeRequests,
+  makeTarget,
+  reply,
+  run,
+  serverPerTest,
+  sidOf,
+  until,
+} from './fixture.js';
 
 const serve = serverPerTest();
 
@@ -69,7 +78,7 @@ describe('executeCalls: pacing', () => {
       const n = server.received.length;
       if (n === 1) reply(res, 429, 'Too many requests', { 'retry-after': '1' });
       else if (n === 2) heldRes = res;
-      else created(res, `sid-${n}`);
+      else created(res, sidOf(n));
     });
     const gates: { ms: number; release: () => void }[] = [];
     let holding = true;

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} markers are the expected redacted text
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AttemptResult } from '../../src/execute/client.js';
@@ -10,9 +11,12 @@ import {
   parseRetryAfter,
   retryDelay,
 } from '../../src/execute/policy.js';
+import { makeRedactor } from '../../src/report/redact.js';
 
 const NOW = Date.parse('2026-11-24T10:00:00Z');
-const options = { target: 'prod', nowMs: NOW };
+const same = (text: string) => text;
+const options = { target: 'prod', nowMs: NOW, redact: same };
+const SID = '98e4dd21-b178-4af1-83b6-3c1582893890';
 
 function response(
   status: number,
@@ -27,17 +31,47 @@ const classify = (result: AttemptResult) => classifyAttempt(result, options);
 
 describe('classifyAttempt', () => {
   it('places a 2xx that carries a sid, keeping the callId', () => {
-    expect(classify(response(201, '{"sid":"s-1","callId":"c-1"}'))).toEqual({
+    expect(classify(response(201, `{"sid":"${SID}","callId":"c-1@10.0.0.1"}`))).toEqual({
       kind: 'placed',
       httpStatus: 201,
-      sid: 's-1',
-      callId: 'c-1',
+      sid: SID,
+      callId: 'c-1@10.0.0.1',
     });
-    expect(classify(response(200, '{"sid":"s-2"}'))).toEqual({
+    expect(classify(response(200, `{"sid":"${SID.toUpperCase()}"}`))).toEqual({
       kind: 'placed',
       httpStatus: 200,
-      sid: 's-2',
+      sid: SID.toUpperCase(),
     });
+  });
+
+  it('calls a 2xx whose sid is not a call sid, or echoes a secret, unknown, and says why', () => {
+    const KEY = 'Zq8Xv3-api-key-Kd7Wm2';
+    const redact = makeRedactor([{ name: 'VG_API_KEY', value: KEY, always: true }]);
+    const withKey = (result: AttemptResult) => classifyAttempt(result, { ...options, redact });
+    const echoed = withKey(response(201, JSON.stringify({ sid: KEY, callId: KEY })));
+    expect(echoed).toMatchObject({ kind: 'unknown', httpStatus: 201 });
+    expect(JSON.stringify(echoed)).not.toContain('Zq8Xv3');
+    expect(echoed.kind === 'unknown' && echoed.message).toBe(
+      'the gateway answered 201 Created with a sid that is not a call sid ("${VG_API_KEY}") — the call may have been placed',
+    );
+    // A UUID key, echoed as the sid.
+    const uuidKey = makeRedactor([{ name: 'VG_API_KEY', value: SID, always: true }]);
+    const asSid = classifyAttempt(response(201, JSON.stringify({ sid: SID })), {
+      ...options,
+      redact: uuidKey,
+    });
+    expect(asSid.kind === 'unknown' && asSid.message).toBe(
+      'the gateway answered 201 Created with a sid that holds a secret — the call may have been placed',
+    );
+    expect(classify(response(201, '{"sid":"s-1"}'))).toMatchObject({ kind: 'unknown' });
+    // A callId that echoes a secret, or is no Call-ID, is left out; the call is placed.
+    for (const callId of [KEY, 'a b', 'x'.repeat(300)]) {
+      expect(withKey(response(201, JSON.stringify({ sid: SID, callId })))).toEqual({
+        kind: 'placed',
+        httpStatus: 201,
+        sid: SID,
+      });
+    }
   });
 
   it('calls a 2xx without a sid unknown', () => {
@@ -153,18 +187,30 @@ describe('gatewayMessage', () => {
   it('decodes HTML character references in the message, named, decimal and hex', () => {
     const page =
       '<html><body><p>token &quot;a&amp;b&#39;&#x2F;&uuml;&lt;&gt;&quot; &#8230; &bogus;</p></body></html>';
-    expect(gatewayMessage(page)).toBe(`token "a&b'/ü<>" … &bogus;`);
-    expect(gatewayMessage('{"msg":"bad &quot;to&quot;"}')).toBe('bad "to"');
-    expect(gatewayMessage('&#0; &#x110000; &#xD800;')).toBe('&#0; &#x110000; &#xD800;');
+    expect(gatewayMessage(page, same)).toBe(`token "a&b'/ü<>" … &bogus;`);
+    expect(gatewayMessage('{"msg":"bad &quot;to&quot;"}', same)).toBe('bad "to"');
+    expect(gatewayMessage('&#0; &#x110000; &#xD800;', same)).toBe('&#0; &#x110000; &#xD800;');
   });
 
   it('reads msg from JSON, plain text as is, and HTML without its tags', () => {
-    expect(gatewayMessage('{"msg":"Bad request"}')).toBe('Bad request');
-    expect(gatewayMessage('Unauthorized\n')).toBe('Unauthorized');
-    expect(gatewayMessage('<html><body><h1>Too many</h1>\n<p>later</p></body></html>')).toBe(
+    expect(gatewayMessage('{"msg":"Bad request"}', same)).toBe('Bad request');
+    expect(gatewayMessage('Unauthorized\n', same)).toBe('Unauthorized');
+    expect(gatewayMessage('<html><body><h1>Too many</h1>\n<p>later</p></body></html>', same)).toBe(
       'Too many later',
     );
-    expect(gatewayMessage('x'.repeat(1000)).length).toBeLessThanOrEqual(300);
+    expect(gatewayMessage('x'.repeat(1000), same).length).toBeLessThanOrEqual(300);
+  });
+
+  it('redacts the whole message before cutting it: no start of a secret survives the cut', () => {
+    const KEY = 'CanaryKey0123456789abcdefXYZ';
+    const redact = makeRedactor([{ name: 'VG_API_KEY', value: KEY, always: true }]);
+    for (let at = 280; at <= 300; at++) {
+      const body = `${'x'.repeat(at)}${KEY} tail`;
+      const msg = gatewayMessage(body, redact);
+      expect(msg.length).toBeLessThanOrEqual(300);
+      for (let n = 1; n <= 5; n++) expect(msg.endsWith(`${KEY.slice(0, n)}…`), msg).toBe(false);
+      expect(msg).not.toContain('Canar');
+    }
   });
 });
 

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecuteEvent } from '../../src/execute/context.js';
 import type { RateLimiter } from '../../src/execute/rate.js';
-import { created, makeRequests, makeTarget, reply, run, serverPerTest, until } from './fixture.js';
+import {
+  created,
+  makeRequests,
+  makeTarget,
+  reply,
+  run,
+  serverPerTest,
+  sidOf,
+  until,
+} from './fixture.js';
 
 const serve = serverPerTest();
 
@@ -36,7 +45,7 @@ describe('executeCalls: what arrives while an intent is being recorded', () => {
     const server = await serve((_req, res) => {
       receivedAt.push(clock);
       if (server.received.length === 1) reply(res, 429, 'Too many', { 'retry-after': '5' });
-      else created(res, `sid-${server.received.length}`);
+      else created(res, sidOf(server.received.length));
     });
     const events: ExecuteEvent[] = [];
     // Waits are held until both calls wait on the pause, or the second one went out anyway.

@@ -8,13 +8,14 @@ import {
   reply,
   run,
   serverPerTest,
+  sidOf,
 } from './fixture.js';
 
 const serve = serverPerTest();
 
 describe('executeCalls: what each answer means', () => {
   it('places a call answered 201, with sid and callId, after recording its intent', async () => {
-    const server = await serve((_req, res) => created(res, 'sid-7', 'cid-7'));
+    const server = await serve((_req, res) => created(res, sidOf(7), 'cid-7'));
     const requests = makeRequests('vg', 1);
     const at = new Date('2026-11-24T10:00:01.123Z');
     const { outcomes, events, intents } = await run(requests, [makeTarget('vg', server.url)], {
@@ -24,7 +25,7 @@ describe('executeCalls: what each answer means', () => {
       {
         key: 'vg/call-0',
         status: 'placed',
-        sid: 'sid-7',
+        sid: sidOf(7),
         callId: 'cid-7',
         httpStatus: 201,
         attempts: 1,
@@ -62,7 +63,7 @@ describe('executeCalls: what each answer means', () => {
     const refusing = await serve((_req, res) =>
       res.writeHead(status, { 'content-type': 'text/plain' }).end(body),
     );
-    const healthy = await serve((req, res) => created(res, `sid-${req.key}`));
+    const healthy = await serve((req, res) => created(res, sidOf(req.key)));
     const requests = [...makeRequests('bad', 4), ...makeRequests('good', 3)];
     const { outcomes, events } = await run(requests, [
       makeTarget('bad', refusing.url, { concurrency: 1 }),
