@@ -49,8 +49,24 @@ export interface ClassifyOptions {
    * Applied to what the answer says before it is cut short (so that no start of a secret
    * survives the cut), and to the sid and callId of a success.
    */
-  readonly redact: (text: string) => string;
+  readonly redact: Redact;
 }
+
+/** A call sid as the gateway writes it (and as `resolve --placed` takes it). */
+const CALL_SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A SIP Call-ID: a word of at most 256 visible ASCII characters. */
+const CALL_ID = /^[\x21-\x7e]{1,256}$/;
+
+/** A redactor, and (when it can tell cheaply) whether a short text is or holds a secret. */
+type Redact = ((text: string) => string) & { readonly holds?: (text: string) => boolean };
+
+/**
+ * Whether a sid or Call-ID of a success is, or holds, a secret: asked of every placed call.
+ * A UUID, as the gateway writes both, can hold no encoded form of one, only a value as
+ * written: the redactor's quick answer (0.4 µs against 28 µs). Anything else is redacted.
+ */
+const holdsSecret = (text: string, redact: Redact): boolean =>
+  redact.holds !== undefined && CALL_SID.test(text) ? redact.holds(text) : redact(text) !== text;
 
 /**
  * The most of an answer that is read: a create-call answer is a few hundred bytes, and a
@@ -121,15 +137,10 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
   };
 }
 
-/** A call sid as the gateway writes it (and as `resolve --placed` takes it). */
-const CALL_SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A SIP Call-ID: a word of at most 256 visible ASCII characters. */
-const CALL_ID = /^[\x21-\x7e]{1,256}$/;
-
 function classifySuccess(
   result: AttemptResult & { kind: 'response' },
   label: string,
-  redact: (text: string) => string,
+  redact: Redact,
 ): Verdict {
   if (result.truncated) {
     // Whatever the answer says, its sid cannot be read with confidence from a cut body.
@@ -146,7 +157,7 @@ function classifySuccess(
     // recorded; the call may still have been placed.
     const odd = !CALL_SID.test(sid)
       ? `a sid that is not a call sid (${quote(sid, redact)})`
-      : redact(sid) !== sid
+      : holdsSecret(sid, redact)
         ? 'a sid that holds a secret'
         : undefined;
     if (odd !== undefined) {
@@ -158,7 +169,7 @@ function classifySuccess(
     }
     // The callId only helps to find the call: one that is not a Call-ID is left out.
     const callId = body?.callId;
-    const keep = typeof callId === 'string' && CALL_ID.test(callId) && redact(callId) === callId;
+    const keep = typeof callId === 'string' && CALL_ID.test(callId) && !holdsSecret(callId, redact);
     return {
       kind: 'placed',
       httpStatus: result.status,

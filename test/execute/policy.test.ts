@@ -74,6 +74,21 @@ describe('classifyAttempt', () => {
     }
   });
 
+  it('never takes a sid for a secret because a short value turns up inside it by chance', () => {
+    // A 4-digit value from the environment sits inside about 1 in 2,000 random sids.
+    const redact = makeRedactor([
+      { name: 'YEAR', value: '2024' },
+      { name: 'VG_API_KEY', value: 'Zq8Xv3-api-key-Kd7Wm2', always: true },
+    ]);
+    const sid = '8d3c2024-0000-4000-8000-000000000001';
+    const callId = 'c0ffee00-2024-4000-8000-000000000002';
+    expect(
+      classifyAttempt(response(201, JSON.stringify({ sid, callId })), { ...options, redact }),
+    ).toEqual({ kind: 'placed', httpStatus: 201, sid, callId });
+    expect(redact.holds?.('2024')).toBe(true);
+    expect(redact.holds?.(sid)).toBe(false);
+  });
+
   it('calls a 2xx without a sid unknown', () => {
     for (const body of ['', '{}', '{"sid":""}', '{"sid":42}', 'OK', '{"sid":"s-1"']) {
       expect(classify(response(201, body)).kind).toBe('unknown');
