@@ -55,19 +55,41 @@ export const cellPositions = (
   delimiter = ',',
 ): { readonly line: number; readonly column: number }[] => {
   const out = [{ line, column: 1 }];
+  walkRecord(raw, line, (ch, l, c, quoted) => {
+    if (ch === delimiter && !quoted) out.push({ line: l, column: c + 1 });
+  });
+  return out;
+};
+
+/** The 1-based line and column just past the last character of a record written as `raw` at `line`. */
+export const recordEnd = (raw: string, line: number): { line: number; column: number } =>
+  walkRecord(raw, line, () => undefined);
+
+/**
+ * Steps through `raw` (a record's text starting at `line`, column 1), handing each character
+ * over with its line, column and whether it is inside quotes; where the text ends. A line ends
+ * at LF, CRLF (one line end, as an editor shows it) or a lone CR.
+ */
+const walkRecord = (
+  raw: string,
+  line: number,
+  each: (ch: string, line: number, column: number, quoted: boolean) => void,
+): { line: number; column: number } => {
   let quoted = false;
   let l = line;
   let c = 1;
   for (let i = 0; i < raw.length; i += 1) {
-    const ch = raw[i];
-    if (ch === '"') quoted = !quoted;
-    else if (ch === '\n') {
+    const ch = raw[i] as string;
+    if (ch === '\n' || (ch === '\r' && raw[i + 1] !== '\n')) {
       l += 1;
-      c = 0;
-    } else if (ch === delimiter && !quoted) out.push({ line: l, column: c + 1 });
+      c = 1;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    each(ch, l, c, quoted);
     c += 1;
   }
-  return out;
+  return { line: l, column: c };
 };
 
 /** The position of cell `index` of a row. */
@@ -90,6 +112,10 @@ interface RecordBytes {
   readonly hash: number;
   /** Whether its bytes hold a quote, CR or LF (else its cells are its text split at commas). */
   readonly special: boolean;
+  /** The empty lines skipped before it. */
+  readonly blankLines: number;
+  /** The line ends from where it was looked for to after its own line end (each CRLF one). */
+  readonly lineEnds: number;
 }
 
 /**
@@ -145,7 +171,12 @@ class HeldBytes {
     if (bom && start === 0 && this.at(0) === 0xef && this.at(1) === 0xbb && this.at(2) === 0xbf) {
       start = 3;
     }
+    // A line ends at LF, CRLF or a lone CR: a CR counts, an LF only when no CR is before it.
+    let blankLines = 0;
+    let before = -1;
     for (let b = this.at(start); (b === 10 || b === 13) && start < end; b = this.at(start)) {
+      if (b === 13 || before !== 13) blankLines += 1;
+      before = b;
       start += 1;
     }
     // Its line end: LF, CRLF or CR (none at the end of the input).
@@ -154,18 +185,52 @@ class HeldBytes {
     if (stop > start && this.at(stop - 1) === 13) stop -= 1;
     let hash = 0x811c9dc5;
     let special = false;
+    let lineEnds = blankLines + (stop < end ? 1 : 0);
     let base = this.#first;
     for (const piece of this.#pieces) {
       const lo = Math.max(start - base, 0);
       const hi = Math.min(stop - base, piece.length);
       for (let i = lo; i < hi; i += 1) {
         const b = piece[i] as number;
-        if (b === 34 || b === 13 || b === 10) special = true;
+        if (b === 34 || b === 13 || b === 10) {
+          special = true;
+          if (b === 13 || (b === 10 && before !== 13)) lineEnds += 1;
+        }
+        before = b;
         hash = Math.imul(hash ^ b, 0x01000193);
       }
       base += piece.length;
     }
-    return { start, end: stop, hash: hash | 0, special };
+    return { start, end: stop, hash: hash | 0, special, blankLines, lineEnds };
+  }
+
+  /**
+   * The line ends from `from` to where csv-parse stopped with an error, given the lines it
+   * counted there since `from`: it counts the CR and the LF of a CRLF inside quotes as two
+   * lines (and every CRLF elsewhere as one), so its count is walked back to the file's lines.
+   */
+  lineEndsTo(from: number, parserLines: number): number {
+    let counted = 0;
+    let lineEnds = 0;
+    let quoted = false;
+    for (let at = from; counted < parserLines; at += 1) {
+      const b = this.at(at);
+      if (b < 0) break;
+      if (b === 34) quoted = !quoted;
+      else if (b === 10) {
+        counted += 1;
+        lineEnds += 1;
+      } else if (b === 13) {
+        counted += 1;
+        if (this.at(at + 1) !== 10) lineEnds += 1;
+        // A CRLF outside quotes is one line end to csv-parse too; inside, its LF counts again.
+        else if (!quoted) {
+          lineEnds += 1;
+          at += 1;
+        }
+      }
+    }
+    return lineEnds;
   }
 }
 
@@ -190,9 +255,19 @@ function* textPieces(text: string, chunkChars: number): Generator<Buffer> {
   }
 }
 
+/** A CSV syntax error (an unclosed quote…) and the line of the file csv-parse stopped on. */
+class CsvSyntax extends Error {
+  readonly line: number;
+  constructor(error: CsvError, line: number) {
+    super(error.message);
+    this.line = line;
+  }
+}
+
 /**
- * Runs csv-parse over the pieces of input, handing each record over with the parser's line
- * count at that moment and where its bytes are, synchronously. The parser's own push is used
+ * Runs csv-parse over the pieces of input, handing each record over with the line it starts
+ * on and where its bytes are, synchronously. Lines are counted here, from the bytes: an LF, a
+ * CRLF or a lone CR ends one (csv-parse counts a CRLF inside quotes as two). The parser's own push is used
  * (as its sync API does), not `on_record`: csv-parse builds a fresh info object per record for
  * `on_record`, objects V8 keeps in old space, which made a large file's reading grow the heap
  * by ~0.3 KiB a row. Each piece is let go once parsed (the start of a record it ends inside is
@@ -201,7 +276,7 @@ function* textPieces(text: string, chunkChars: number): Generator<Buffer> {
 const eachRecord = (
   pieces: Iterable<Buffer>,
   options: Options,
-  emit: (given: RawRecord, lines: number, bytes: RecordBytes) => void,
+  emit: (given: RawRecord, line: number, bytes: RecordBytes) => void,
 ): void => {
   const parser = new Parser(options);
   const api = (
@@ -221,14 +296,24 @@ const eachRecord = (
   }
   const info = parser.info;
   const held = new HeldBytes();
-  // Where the next record's bytes begin (after the last one's line end).
+  // Where the next record's bytes begin (after the last one's line end), the file's line
+  // there, and csv-parse's line count there.
   let cursor = 0;
+  let line = 1;
+  let parserLine = 1;
   const push = (given: RawRecord) => {
     const end = info.bytes;
     const bytes = held.record(cursor, end, options.bom === true);
     cursor = end;
-    emit(given, info.lines, bytes);
+    emit(given, line + bytes.blankLines, bytes);
+    line += bytes.lineEnds;
+    // csv-parse counts the record's line end when it reads the next character.
+    parserLine = info.lines + 1;
   };
+  const located = (error: Error): Error =>
+    error instanceof CsvError
+      ? new CsvSyntax(error, line + held.lineEndsTo(cursor, info.lines - parserLine))
+      : error;
   // csv-parse keeps the last bytes of a piece (a line end may follow) and joins them to the
   // next piece in a new buffer, one a piece, which V8 frees late: they are joined here instead,
   // in two buffers used in turn (the kept bytes are a view of the one used before).
@@ -248,11 +333,11 @@ const eachRecord = (
       state.previousBuf = undefined;
     }
     const error = api.parse(given, false, push, () => undefined);
-    if (error !== undefined) throw error;
+    if (error !== undefined) throw located(error);
     held.keepFrom(cursor);
   }
   const error = api.parse(undefined, true, push, () => undefined);
-  if (error !== undefined) throw error;
+  if (error !== undefined) throw located(error);
 };
 
 /** The most bytes of a piece csv-parse keeps for the next that are joined to it here. */
@@ -268,12 +353,6 @@ function* enumerate<T>(items: Iterable<T>): Generator<[number, T]> {
 
 /** Characters handed to csv-parse at a time. */
 export const CSV_CHUNK_CHARS = 64 * 1024;
-
-const newlines = (text: string): number => {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
-  return n;
-};
 
 /**
  * Reads `input` (the CSV file `file`: its text, or its bytes in pieces): a header row, then
@@ -302,11 +381,11 @@ export const readCsv = (
   const pieces = typeof input === 'string' ? textPieces(input, chunkChars) : input;
   try {
     const options = { bom: true, raw: true, relax_column_count: true, skip_empty_lines: true };
-    eachRecord(pieces, options, (given, lines, bytes) => {
+    eachRecord(pieces, options, (given, line, bytes) => {
       const cells = given.record;
-      // The raw text ends with the record delimiter (not with the file's last record).
-      const raw = given.raw.replace(/\r?\n$|\r$/, '');
-      const line = lines - newlines(raw);
+      // The raw text starts with the empty lines skipped before the record, and ends with its
+      // line end (not with the file's last record).
+      const raw = given.raw.replace(/^[\r\n]+/, '').replace(/\r?\n$|\r$/, '');
       if (!seenHeader) {
         seenHeader = true;
         headerLine = line;
@@ -360,7 +439,7 @@ export const readCsv = (
         const at =
           cells.length > header.length
             ? (cellPositions(raw, line)[header.length] ?? { line, column: 1 })
-            : { line, column: raw.replace(/\r$/, '').length + 1 };
+            : recordEnd(raw, line);
         diagnostics.push(
           error(
             file,
@@ -376,10 +455,9 @@ export const readCsv = (
       return undefined;
     });
   } catch (caught) {
-    if (!(caught instanceof CsvError)) throw caught;
-    const at = caught as CsvError & { lines?: number; column?: number };
+    if (!(caught instanceof CsvSyntax)) throw caught;
     const message = caught.message.replace(/^[^:]*:\s*/, '').replace(/ at line \d+.*$/, '');
-    diagnostics.push(error(file, at.lines ?? 1, 1, `not a readable CSV: ${message}`));
+    diagnostics.push(error(file, caught.line, 1, `not a readable CSV: ${message}`));
   }
   if (!seenHeader && diagnostics.length === 0) {
     diagnostics.push(error(file, 1, 1, emptyMessage));

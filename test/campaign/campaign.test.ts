@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cellPositions, readCsv } from '../../src/config/csv.js';
 import { parseSource } from '../../src/config/index.js';
@@ -125,6 +126,79 @@ describe('reading a recipients CSV', () => {
     ]);
     // Good rows are still read (and never placed: the run stops on errors).
     expect(rowsOf(csv, ['tag: { who: "${row.name}" }']).map((r) => r.name)).toEqual(['remind/a']);
+  });
+
+  it('CRLF and lone CR line ends: each one line, wherever it is, as with LF', () => {
+    const phone = (at: string) =>
+      `lists/people.csv:${at}: \`to.number\` (\`\${row.phone}\`) is \`+1555x\` here, and it must be a phone number: an optional + and 3–15 digits`;
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const csv = (...lines: string[]) => lines.join(eol);
+      // A line end inside a quoted cell.
+      expect(errors(csv('id,name,phone', 'a1,"A', 'B', 'C', 'D",+1555x', ''))).toEqual([
+        phone('5:4'),
+      ]);
+      // Rows after one.
+      expect(errors(csv('id,name,phone', 'a1,"Ann', 'Smith",+15550001001', 'a2,Bob', ''))).toEqual([
+        'lists/people.csv:4:7: row has 2 cells, the header 3 (id, name, phone)',
+      ]);
+      // Empty lines before a row: its line, and its cells' columns.
+      expect(errors(csv('id,name,phone', '', '', 'a1,Ann,+1555x', ''))).toEqual([phone('4:8')]);
+      expect(
+        errors(csv('id,name,phone', 'a1,Ann,+15550001001', '', 'a1,Bo,+15550001002', '')),
+      ).toEqual(['lists/people.csv:4:1: id `a1` is used twice (first on line 2)']);
+      // A row with too few cells ends on the last line of its quoted cell.
+      expect(errors(csv('id,name,phone', 'a1,"Ann', 'Smith"', ''))).toEqual([
+        'lists/people.csv:3:7: row has 2 cells, the header 3 (id, name, phone)',
+      ]);
+      // csv-parse's own errors.
+      expect(errors(csv('id,name,phone', 'a1,"Ann', 'Smith,+15550001001', 'a2,Bob', ''))).toEqual([
+        expect.stringMatching(/^lists\/people\.csv:4:1: not a readable CSV: .*opening quote/),
+      ]);
+      expect(errors(csv('id,name,phone', 'a1,"An', 'n"x,+15550001001', ''))).toEqual([
+        expect.stringMatching(/^lists\/people\.csv:3:1: not a readable CSV: /),
+      ]);
+    }
+  });
+
+  it('an error is at the same line and column whether the file ends its lines with LF, CRLF or CR (property)', () => {
+    const cell = fc.oneof(
+      fc.constantFrom('', 'a', '+15550000001', '+1555x', 'x y', 'Zürich', '😀'),
+      fc.string({ unit: fc.constantFrom('a', '1', '+', ',', '"', '\n', ' ', 'é'), maxLength: 6 }),
+    );
+    const encode = (value: string, quote: boolean) =>
+      quote ? `"${value.replaceAll('"', '""')}"` : value;
+    const row = fc.record({
+      cells: fc.array(fc.tuple(cell, fc.boolean()), { minLength: 2, maxLength: 4 }),
+      blank: fc.nat({ max: 2 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(row, { maxLength: 6 }),
+        fc.boolean(),
+        fc.boolean(),
+        (rows, bom, lastEnd) => {
+          const body = rows.map(
+            (r) => '\n'.repeat(r.blank) + r.cells.map(([v, q]) => encode(v, q)).join(','),
+          );
+          const lf = `${bom ? '\ufeff' : ''}id,name,phone\n${body.join('\n')}${lastEnd ? '\n' : ''}`;
+          const at = (text: string) =>
+            project(text, ['tag: { who: "${row.name}" }']).diagnostics.map(
+              (d) => `${d.line}:${d.column}`,
+            );
+          const read = (text: string, chunk: number) =>
+            readCsv(CSV, text, () => undefined, undefined, undefined, chunk).diagnostics.map(
+              (d) => `${d.line}:${d.column}`,
+            );
+          const expected = at(lf);
+          expect(at(lf.replaceAll('\n', '\r\n'))).toEqual(expected);
+          expect(at(lf.replaceAll('\n', '\r'))).toEqual(expected);
+          for (const chunk of [3, 7]) {
+            expect(read(lf.replaceAll('\n', '\r\n'), chunk)).toEqual(read(lf, chunk));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('numbers without a leading + are one warning per campaign, at the first', () => {
