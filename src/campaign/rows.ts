@@ -79,7 +79,8 @@ export class RowTable {
     const bytes = this.#bytes.read(start, start + length);
     if (bytesHash(bytes) !== this.#hashes.at(i)) {
       throw new RecipientsChanged(
-        `${this.#file} changed after callops read it (line ${this.line(i)} is no longer the row validated): nothing is placed from rows that were not validated — run the command again`,
+        this.#file,
+        `line ${this.line(i)} is no longer the row validated`,
       );
     }
     const text = bytes.toString('utf8');

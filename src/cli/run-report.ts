@@ -242,6 +242,11 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         reporter = await pickReporter(ctx, target, out);
         reporter.start({ items: event.items, targetNote: event.targetNote, signal: ctx.signal });
         return;
+      case 'run:stopping':
+        ctx.stderr.write(
+          `stopping: ${event.reason} — no new calls; finishing and recording the ones in flight\n`,
+        );
+        return;
       case 'run:claimed-elsewhere':
         for (const key of event.keys)
           ctx.stderr.write(`skipped  ${printable(key)}  being placed by another runner\n`);

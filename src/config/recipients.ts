@@ -80,12 +80,20 @@ export class RecipientsUnreadable extends Error {
 /** A recipients CSV that changed after callops read it: a row's bytes are no longer those read. */
 export class RecipientsChanged extends Error {
   override readonly name = 'RecipientsChanged';
+  constructor(
+    /** The file, as the project names it. */
+    readonly file: string,
+    /** What no longer is as read (`its size`, `line 12 is no longer the row validated`…). */
+    readonly what: string,
+  ) {
+    super(
+      `${file} changed after callops read it (${what}): nothing is placed from rows that were not validated — run the command again`,
+    );
+  }
 }
 
 const changed = (file: string, what: string): RecipientsChanged =>
-  new RecipientsChanged(
-    `${file} changed after callops read it (${what}): nothing is placed from rows that were not validated — run the command again`,
-  );
+  new RecipientsChanged(file, what);
 
 /**
  * The bytes of a recipients CSV in pieces, checked to be UTF-8 as they go (a BOM is left for

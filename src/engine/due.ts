@@ -72,6 +72,13 @@ export interface DueResult {
   readonly lock: Lockfile;
   /** Keys whose slot's deadline passed before they could be sent (reported already). */
   readonly missed?: readonly string[];
+  /**
+   * Why the batch stopped before its end (a campaign's CSV changed), once what it placed was
+   * recorded: the calls it did not send are still due.
+   */
+  readonly stopped?: EngineError;
+  /** The campaign CSV whose change stopped it: its rows can no longer be named. */
+  readonly changedFile?: string;
 }
 
 /** A slot the plan found missed, as an outcome: nothing was sent, nothing is recorded. */
@@ -147,31 +154,43 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...withScreen(run),
       ...(run.listPlaced === false && { listPlaced: false }),
     });
+    // The rows of a CSV that changed are not named again: their ids are in that file.
+    const changedFile = result.changedRows?.file;
+    const named = <T extends { readonly file: string }>(list: readonly T[]): readonly T[] =>
+      changedFile === undefined ? list : list.filter((i) => i.file !== changedFile);
     const summary: ApplySummary = {
       outcomes: before.length === 0 ? result.outcomes : [...before, ...result.outcomes],
       counts: tallyOutcomes(before, { ...result.counts }),
       notStarted: result.notStarted,
+      ...(result.changedRows && { changedRows: result.changedRows }),
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
-      unsettled: unsettledEntries(result.lock, run.prepared.project.calls),
+      ...(result.stopped && { stopped: true }),
+      unsettled: unsettledEntries(result.lock, named(run.prepared.project.calls)),
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],
     };
     if (result.claimedElsewhere.length > 0)
       await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });
-    await sink({ type: 'run:finish', summary, items: [...due, ...(run.missed ?? [])] });
+    await sink({ type: 'run:finish', summary, items: [...named(due), ...(run.missed ?? [])] });
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError) throw result.stateError;
     const status = result.interrupted
       ? 'interrupted'
-      : result.counts.failed + result.counts.unknown > 0
+      : result.counts.failed + result.counts.unknown > 0 || result.stopped
         ? 'failed'
         : 'ok';
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
     // A slot missed while it waited its turn was reported just now: remember it, once.
-    const lock = await rememberMissed(run, result.lock, missed);
-    return { status, lock, missed };
+    const lock = await rememberMissed(run.store, named(run.due), result.lock, missed);
+    return {
+      status,
+      lock,
+      missed,
+      ...(result.stopped && { stopped: result.stopped }),
+      ...(changedFile !== undefined && { changedFile }),
+    };
   } finally {
     await resolved.close();
   }
@@ -183,15 +202,16 @@ const withScreen = (run: DueRun): { screen?: SendScreen } => {
 };
 
 const rememberMissed = async (
-  run: DueRun,
+  store: StateStore,
+  due: readonly PlanItem[],
   lock: Lockfile,
   keys: readonly string[],
 ): Promise<Lockfile> => {
   if (keys.length === 0 || lock.schedules === undefined) return lock;
-  const byKey = new Map(run.due.map((item) => [item.key, item]));
+  const byKey = new Map(due.map((item) => [item.key, item]));
   const items = keys.flatMap((key) => byKey.get(key) ?? []);
   const memory = withSchedules(lock, markReported(lock.schedules, items));
-  if (memory.changed) await rememberSchedules(run.store, memory.lock);
+  if (memory.changed) await rememberSchedules(store, memory.lock);
   return memory.lock;
 };
 

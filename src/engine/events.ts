@@ -34,6 +34,11 @@ export type EngineEvent =
       /** The batch's items and its missed slots, to place annotations. */
       readonly items: readonly PlanItem[];
     }
+  /**
+   * The run stops before its end (a campaign's CSV changed): no new call; those in flight
+   * finish and are recorded, then `run:finish`.
+   */
+  | { readonly type: 'run:stopping'; readonly reason: string }
   /** Keys another runner claimed first (a database store): skipped, sent by that runner. */
   | { readonly type: 'run:claimed-elsewhere'; readonly keys: readonly string[] }
   /** Nothing was due: what was missed, and what still needs a person or a decision. */

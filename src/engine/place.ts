@@ -1,3 +1,4 @@
+import { RecipientsChanged } from '../config/recipients.js';
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import { noOutcomes, type Outcome, type OutcomeCounts } from '../execute/outcome.js';
@@ -13,15 +14,19 @@ import type { DefinitionMeta } from '../state/record.js';
 import type { ClaimResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
+import type { EngineEvent } from './events.js';
 
 export interface PlaceInput {
   /** The due items, in the order their requests go. */
   readonly items: readonly PlanItem[];
-  /** The request of an item, built when its turn comes (not held for the whole run). */
+  /**
+   * The request of an item, built when its turn comes (not held for the whole run). One that
+   * cannot be built (a campaign's CSV changed since it was read) stops the run.
+   */
   readonly request: (item: PlanItem) => CallRequest;
   readonly targets: ReadonlyMap<string, ResolvedTarget>;
   readonly store: StateStore;
-  readonly onEvent: (event: ExecuteEvent) => void;
+  readonly onEvent: (event: EngineEvent) => void;
   readonly redact: (text: string) => string;
   readonly signal: AbortSignal;
   /** `apply --retry-unknown` (or a plan file made with it): unknown keys may be claimed. */
@@ -59,7 +64,13 @@ export interface PlaceResult {
   readonly outcomes: readonly Outcome[];
   /** How many outcomes of each status were reported, listed or not. */
   readonly counts: OutcomeCounts;
+  /** The calls not sent, still due; without the rows of `changedRows.file`. */
   readonly notStarted: readonly PlanItem[];
+  /**
+   * The rows not sent of the campaign CSV that changed during the run: counted, not listed
+   * (their ids are in the file that changed).
+   */
+  readonly changedRows?: { readonly file: string; readonly notStarted: number };
   readonly interrupted: boolean;
   readonly elapsedMs: number;
   /** Keys another runner claimed first (Postgres store): skipped, not sent by this one. */
@@ -74,6 +85,11 @@ export interface PlaceResult {
    * more was sent.
    */
   readonly stateError?: EngineError;
+  /**
+   * A request could not be built (its campaign's CSV changed): the run stopped there, as on a
+   * first SIGINT, and says why after the summary. What was placed is recorded.
+   */
+  readonly stopped?: EngineError;
 }
 
 /**
@@ -101,6 +117,11 @@ interface Live {
   readonly item: PlanItem;
   /** Its place in the run's items. */
   readonly index: number;
+  /**
+   * Its definition hash, read with its request: a campaign row's is read from its CSV, which
+   * may have changed by the time its outcome is recorded.
+   */
+  readonly definition: string;
   /** Attempts claimed so far (0: none, or the last was held back by the per-number limit). */
   attempts: number;
   /** The digest of the number it dials, once known. */
@@ -132,7 +153,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     if (l === undefined) return { definition: '', file: '', replace: undefined, number: undefined };
     const { item, number } = l;
     return {
-      definition: item.definition,
+      definition: l.definition,
       file: item.file,
       replace: item.replaces === undefined ? undefined : true,
       number,
@@ -148,7 +169,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     httpStatus: o.httpStatus,
     message: o.message,
     attempts: o.attempts,
-    definition: l === undefined ? '' : l.item.definition,
+    definition: l === undefined ? '' : l.definition,
     file: l === undefined ? '' : l.item.file,
     replace: l === undefined || l.item.replaces === undefined ? undefined : true,
     number: l?.number,
@@ -172,8 +193,20 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     target: (index) => (items[index] as PlanItem).target,
     request: (index) => {
       const item = items[index] as PlanItem;
-      const request = input.request(item);
-      live.set(item.key, { item, index, attempts: 0, number: undefined });
+      let request: CallRequest;
+      let definition: string;
+      try {
+        request = input.request(item);
+        definition = item.definition;
+      } catch (error) {
+        if (stopError === undefined) {
+          stopError = error;
+          input.onEvent({ type: 'run:stopping', reason: input.redact(stopReason(error)) });
+        }
+        stop.abort();
+        return undefined;
+      }
+      live.set(request.key, { item, index, definition, attempts: 0, number: undefined });
       return request;
     },
   };
@@ -192,12 +225,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const counts = noOutcomes();
   let stoppedCall = false;
   const listPlaced = input.listPlaced !== false;
+  // A request that cannot be built stops the run as a first SIGINT does: no new request
+  // leaves, those on the wire finish and are recorded, a call caught before its request left
+  // gets no entry; the store is written once every call is settled.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([input.signal, stop.signal]);
+  let stopError: unknown;
   try {
     outcomes = await executeCalls(source, {
       ...(listPlaced ? {} : { keep: (o: Outcome) => o.status !== 'placed' }),
       clients,
       targets: input.targets,
-      signal: input.signal,
+      signal,
       redact: input.redact,
       ...(input.limiters ? { limiters: input.limiters } : {}),
       beforeSend: async (request) => {
@@ -229,7 +268,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             key: request.key,
             target: request.target,
             attempt,
-            definition: item.definition,
+            definition: l.definition,
             file: item.file,
             replace: item.replaces === undefined ? undefined : true,
             number: l.number,
@@ -331,19 +370,25 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const lock = (await store.read().catch(() => undefined))?.lock;
   const listOf = (m: Map<string, string>): HeldBack[] =>
     [...m].map(([key, reason]) => ({ key, reason })).sort((a, b) => (a.key < b.key ? -1 : 1));
-  const notStarted = items.filter((_, index) => settled[index] === 0);
-  const notSent = notStarted.length;
+  const unsettled = items.filter((_, index) => settled[index] === 0);
+  const notSent = unsettled.length;
+  const changedFile = stopError instanceof RecipientsChanged ? stopError.file : undefined;
+  const notStarted =
+    changedFile === undefined ? unsettled : unsettled.filter((i) => i.file !== changedFile);
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
     outcomes,
     counts,
     notStarted,
+    ...(changedFile !== undefined && {
+      changedRows: { file: changedFile, notStarted: notSent - notStarted.length },
+    }),
     claimedElsewhere: [...elsewhere].sort(),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
     // A stop that came after every call was settled cut nothing short.
-    interrupted: input.signal.aborted && (notStarted.length > 0 || stoppedCall),
+    interrupted: input.signal.aborted && (notSent > 0 || stoppedCall),
     elapsedMs: Date.now() - started,
     ...(claimError !== undefined && {
       stateError: new EngineError(
@@ -352,5 +397,22 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         { cause: claimError },
       ),
     }),
+    ...(stopError !== undefined && {
+      stopped: new EngineError(
+        'failed',
+        input.redact(
+          `the run stopped: ${stopReason(stopError)}; ${notSent} call${notSent === 1 ? '' : 's'} not sent, still due`,
+        ),
+        { cause: stopError },
+      ),
+    }),
   };
 };
+
+/** Why a request could not be built. */
+const stopReason = (error: unknown): string =>
+  error instanceof RecipientsChanged
+    ? `${error.file} changed after callops read it (${error.what})`
+    : error instanceof Error
+      ? error.message
+      : String(error);

@@ -170,10 +170,17 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         lock = result.lock;
         for (const key of result.missed ?? []) reported.add(key);
         for (const item of due) {
+          // A row of a CSV that changed cannot be named: it is read again at the next wake.
+          if (item.file === result.changedFile) continue;
           if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
         }
         // Stopped on request once the calls in flight were recorded: the loop ends below.
         if (result.status === 'failed') failed = true;
+        // A campaign's CSV changed: the calls not sent stay due, read from the file again
+        // once the next wake sees it changed.
+        if (result.stopped) {
+          await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
+        }
         refresher.defer(lock, new Date(), Math.min(FIRST_REFRESH_MS, input.refreshEveryMs));
       } catch (error) {
         if (!(error instanceof EngineError) || error.kind === 'state') throw error;

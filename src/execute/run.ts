@@ -14,8 +14,11 @@ export interface RequestSource {
   readonly length: number;
   /** The target of request `index`, known before it is built. */
   target(index: number): string;
-  /** Request `index`, built now. */
-  request(index: number): CallRequest;
+  /**
+   * Request `index`, built now; undefined when it is not to be started (the source stops the
+   * run so, aborting the run's signal: the calls already started are finished as on a stop).
+   */
+  request(index: number): CallRequest | undefined;
 }
 
 const arraySource = (requests: readonly CallRequest[]): RequestSource => ({
@@ -58,7 +61,7 @@ export async function executeCalls(
     if (!target || !client) {
       for (const index of indexes) {
         const request = source.request(index);
-        record(index, notSent(request, rt, `not sent: no target named \`${name}\``));
+        if (request) record(index, notSent(request, rt, `not sent: no target named \`${name}\``));
       }
       continue;
     }
@@ -103,7 +106,9 @@ async function runTarget(
     while (next < indexes.length) {
       const index = indexes[next++] as number;
       if (rt.signal?.aborted) return;
-      const outcome = await placeCall(source.request(index), state, rt);
+      const request = source.request(index);
+      if (request === undefined) continue;
+      const outcome = await placeCall(request, state, rt);
       if (outcome) record(index, outcome);
     }
   };

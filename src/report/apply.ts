@@ -29,8 +29,15 @@ export interface ApplySummary {
   readonly counts?: OutcomeCounts;
   /** Due calls that were never started (interrupted, refused). */
   readonly notStarted: readonly PlanItem[];
+  /**
+   * Rows of a campaign CSV that changed during the run, never started: counted, not in
+   * `notStarted` (their ids are in the file that changed).
+   */
+  readonly changedRows?: { readonly file: string; readonly notStarted: number };
   readonly elapsedMs: number;
   readonly interrupted: boolean;
+  /** Stopped before its end because a campaign's CSV changed (why is said after the summary). */
+  readonly stopped?: boolean;
   /** Unknown entries of the lockfile after the run: each needs a person to settle it. */
   readonly unsettled: readonly Unsettled[];
   /** Placed calls whose definition changed since: not placed again without --replace. */
@@ -77,13 +84,14 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
     c.unknown > 0 ? style('yellow', `${c.unknown} unknown`) : `${c.unknown} unknown`,
   ];
   if (c.missed > 0) parts.push(style('yellow', `${c.missed} missed`));
-  if (summary.notStarted.length > 0) parts.push(`${summary.notStarted.length} not started`);
+  const notStarted = summary.notStarted.length + (summary.changedRows?.notStarted ?? 0);
+  if (notStarted > 0) parts.push(`${notStarted} not started`);
   const suppressed = summary.suppressed?.length ?? 0;
   const waiting = summary.waiting?.length ?? 0;
   if (suppressed > 0) parts.push(style('yellow', `${suppressed} suppressed`));
   if (waiting > 0) parts.push(style('yellow', `${waiting} waiting`));
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
-  const head = summary.interrupted ? 'Interrupted' : 'Done';
+  const head = summary.interrupted ? 'Interrupted' : summary.stopped ? 'Stopped' : 'Done';
   return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(c.placed + c.failed + c.unknown + c.missed, summary.elapsedMs)})`;
 };
 
@@ -123,6 +131,11 @@ export const createPlainReporter = (
   finish: async (summary) => {
     for (const item of summary.notStarted)
       write(`${style('dim', 'not sent')} ${printable(item.key)}  still due\n`);
+    const rows = summary.changedRows;
+    if (rows !== undefined && rows.notStarted > 0)
+      write(
+        `${style('dim', 'not sent')} ${rows.notStarted} row${rows.notStarted === 1 ? '' : 's'} of ${printable(rows.file)}  still due\n`,
+      );
     for (const line of renderHeldHuman(summary, style)) write(`${line}\n`);
     write(`${summaryLine(summary, style)}\n`);
     for (const line of renderChangedHuman(summary.changed, style)) write(`${line}\n`);
@@ -157,6 +170,7 @@ export const applyJson = (summary: ApplySummary, target: string) => {
       ...(o.message !== undefined && { message: o.message }),
     })),
     notStarted: summary.notStarted.map((i) => i.key),
+    ...(summary.changedRows && { changedRows: summary.changedRows }),
     changed: summary.changed.map((i) => i.key),
     unsettled: unsettledJson(summary.unsettled),
     held: [
@@ -213,7 +227,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
     '',
   ];
   const budget = new TextBudget();

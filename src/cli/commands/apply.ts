@@ -184,8 +184,10 @@ is required. Every missing environment variable is reported before anything is s
           : result.status === 'failed'
             ? EXIT.failed
             : EXIT.ok;
-      if (capture !== undefined && (waitMs === undefined || ctx.signal.aborted))
+      if (capture !== undefined && (waitMs === undefined || ctx.signal.aborted || result.stopped))
         ctx.stdout.write(capture.text());
+      // After the summary: what was placed is recorded; the calls not sent are still due.
+      if (result.stopped) throw new CliError(`${result.stopped.message} — run the command again`);
       if (waitMs === undefined || ctx.signal.aborted) return code;
       await waitForPlaced(ctx, {
         prepared,

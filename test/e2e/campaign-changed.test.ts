@@ -1,0 +1,105 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  campaignYaml,
+  type Gateway,
+  output,
+  recipientNumber,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+let gw: Gateway | undefined;
+let releaseAll: () => void = () => {};
+afterEach(async () => {
+  releaseAll();
+  await gw?.close();
+  gw = undefined;
+});
+
+/** A CSV of `n` rows of about 10 KB each: callops reads it again 64 KiB (6 rows) at a time. */
+const bigRows = (n: number): string =>
+  [
+    'id,name,phone,note',
+    ...Array.from(
+      { length: n },
+      (_, i) => `r${i + 1},Patient ${i + 1},${recipientNumber(i + 1)},${'x'.repeat(10_000)}`,
+    ),
+    '',
+  ].join('\n');
+
+describe('a campaign CSV edited while apply places its rows', () => {
+  it('stops as a first SIGINT does: no new call, the ones in flight recorded as placed, the rest still due', async () => {
+    // The simulator holds the first three requests until the test lets each go.
+    const held: (() => void)[] = [];
+    releaseAll = () => {
+      for (const go of held) go();
+    };
+    gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaignYaml(),
+        'lists/reminders.csv': bigRows(40),
+      },
+      {
+        targetExtra: ['concurrency: 3', 'rate: 100/s'],
+        latencyMs: 1,
+        wait: () =>
+          held.length < 3 ? new Promise<void>((go) => held.push(go)) : Promise.resolve(),
+      },
+    );
+    const { dir } = gw.project;
+    const child = spawnCli(['apply', '--yes'], { cwd: dir, env: gw.env });
+    const { done, soFar } = watch(child, 30_000);
+    await waitFor('three requests at the gateway', () => (held.length === 3 ? true : undefined));
+    // The first rows were read before the edit; the next ones read from the file are not.
+    await appendFile(join(dir, 'lists/reminders.csv'), `r99,Late,${recipientNumber(99)},x\n`);
+    // One worker goes on (rows 4–6 are in the piece already read), reaches row 7 and stops
+    // the run while the other two requests are still at the gateway.
+    held[2]?.();
+    await waitFor('the stop to be said', () => (/stopping: /.test(soFar()) ? true : undefined));
+    releaseAll();
+    const r = await done;
+
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toMatch(
+      /stopping: lists\/reminders\.csv changed after callops read it \(.*\) — no new calls; finishing and recording the ones in flight/,
+    );
+    expect(r.stderr).toMatch(
+      /the run stopped: lists\/reminders\.csv changed after callops read it \(.*\); 34 calls not sent, still due — run the command again/,
+    );
+    expect(r.stderr).not.toMatch(/run lock|lock\(\) first|UND_ERR/);
+    expect(r.stdout).toMatch(/Stopped: 6 placed, 0 failed, 0 unknown, 34 not started/);
+    expect(r.stdout).toMatch(/not sent 34 rows of lists\/reminders\.csv {2}still due/);
+
+    // Every call the gateway accepted is recorded placed; nothing else has an entry.
+    const placed = gw.placed();
+    expect(placed).toHaveLength(6);
+    expect(gw.sim.received()).toHaveLength(6);
+    const lock = await gw.project.lock();
+    const entries = Object.values(lock?.calls ?? {});
+    expect(entries.filter((e) => e.status !== 'placed')).toEqual([]);
+    expect(new Set(entries.map((e) => e.sid))).toEqual(new Set(placed.map((p) => p.sid)));
+    expect(Object.keys(lock?.calls ?? {}).sort()).toEqual(
+      placed.map((p) => `sim/reminders/${(p.body as { tag: { row: string } }).tag.row}`).sort(),
+    );
+    // The journal was folded into the lockfile, and its copy written.
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+    expect(gw.project.exists('.callops/written.lock')).toBe(true);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+
+    const status = await gw.run(['status']);
+    expect(status.code, output(status)).toBe(0);
+    expect(status.stdout).toMatch(/6 placed, 0 failed, 0 unknown/);
+
+    // The rows not sent are still due: the next apply places them, and the row added.
+    const next = await gw.run(['apply', '--yes']);
+    expect(next.code, output(next)).toBe(0);
+    expect(next.stdout).toMatch(/Done: 35 placed, 0 failed, 0 unknown/);
+    const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
+    expect(numbers).toHaveLength(41);
+    expect(new Set(numbers).size).toBe(41);
+  });
+});
