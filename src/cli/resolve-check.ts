@@ -10,7 +10,10 @@ import {
   type Intent,
 } from '../execute/match.js';
 import { gatherEvidence } from '../execute/observe.js';
+import { printable } from '../report/printable.js';
+import { makeRedactor, type Redactor, redactDeep } from '../report/redact.js';
 import { resolveCall } from '../resolve/index.js';
+import type { Secret } from '../resolve/interpolate.js';
 import type { Observation, StateStore } from '../state/store.js';
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit.js';
@@ -100,6 +103,8 @@ const checkWith = async (
   const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
   const readers = openReaders(prepared, keys.map(targetOfKey));
   const checked: Checked[] = [];
+  /** The secrets of the calls looked up (a destination from the environment): never shown. */
+  const callSecrets: Secret[] = [];
   const evidenceOf = new Map<string, Awaited<ReturnType<typeof gatherEvidence>>>();
   let problems = 0;
   try {
@@ -124,6 +129,7 @@ const checkWith = async (
           },
         });
       } else {
+        callSecrets.push(...resolved.secrets);
         const at = Date.parse(view.calls[key]?.at ?? '');
         intents.push({
           key,
@@ -200,12 +206,20 @@ const checkWith = async (
       await held?.release();
     }
   }
-  report(ctx, final);
+  report(
+    ctx,
+    final,
+    callSecrets.length === 0 ? readers.redact : makeRedactor([...readers.secrets, ...callSecrets]),
+  );
   if (problems > 0) return EXIT.failed;
   return final.every((c) => c.verdict.kind === 'settle') ? EXIT.ok : EXIT.unsettled;
 };
 
-const report = (ctx: CommandContext, checked: readonly Checked[]): void => {
+/**
+ * What the check found, as the gateway's records say it: their fields (sids, numbers,
+ * statuses) pass through the redactor and, in human output, are shown printable.
+ */
+const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redactor): void => {
   if (ctx.format === 'json') {
     const results = checked.map((c) => ({
       key: c.key,
@@ -219,7 +233,7 @@ const report = (ctx: CommandContext, checked: readonly Checked[]): void => {
       ...(c.verdict.kind === 'undecided' ? { candidates: c.verdict.candidates } : {}),
       ...(c.verdict.kind === 'skipped' ? { message: c.verdict.why } : {}),
     }));
-    ctx.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify(redactDeep({ results }, redact), null, 2)}\n`);
     return;
   }
   const lines: string[] = [];
@@ -246,5 +260,5 @@ const report = (ctx: CommandContext, checked: readonly Checked[]): void => {
       lines.push(`${c.key}: not checked — ${v.why}`);
     }
   }
-  ctx.stdout.write(`${lines.join('\n')}\n`);
+  ctx.stdout.write(`${lines.map((line) => printable(redact(line))).join('\n')}\n`);
 };

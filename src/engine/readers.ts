@@ -14,6 +14,8 @@ export interface Readers {
   /** Targets that cannot be asked, with why. */
   readonly skipped: readonly { readonly target: string; readonly why: string }[];
   readonly redact: Redactor;
+  /** What `redact` hides: the targets' secrets (a caller may add its own to them). */
+  readonly secrets: readonly Secret[];
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export const openReaders = (prepared: Prepared, names: Iterable<string>): Reader
     readers,
     skipped: skipped.map((s) => ({ target: s.target, why: redact(s.why) })),
     redact,
+    secrets,
     close: async () => {
       await Promise.all([...readers.values()].map((r) => r.reader.close()));
     },

@@ -1,4 +1,5 @@
 import type { CallRecordEvidence, CdrEvidence } from './evidence.js';
+import { isCallSid } from './policy.js';
 
 /**
  * Which calls on the gateway could be the one an `unknown` entry may have placed: same `to`
@@ -44,8 +45,12 @@ export const candidatesFor = (
   },
   knownSids: ReadonlySet<string>,
 ): Candidate[] => {
+  // A record whose sid is no call sid cannot settle an entry: that sid would be recorded.
   const same = (c: { to: string; from: string; call_sid: string }) =>
-    c.to === intent.to && c.from === intent.from && !knownSids.has(c.call_sid.toLowerCase());
+    c.to === intent.to &&
+    c.from === intent.from &&
+    isCallSid(c.call_sid) &&
+    !knownSids.has(c.call_sid.toLowerCase());
   const withCdr = new Set(evidence.cdrs.map((c) => c.call_sid));
   const out = new Map<string, Candidate>();
   for (const cdr of evidence.cdrs) {

@@ -54,6 +54,8 @@ export interface ClassifyOptions {
 
 /** A call sid as the gateway writes it (and as `resolve --placed` takes it). */
 const CALL_SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether `text` is a call sid as the gateway writes one: a UUID. */
+export const isCallSid = (text: string): boolean => CALL_SID.test(text);
 /** A SIP Call-ID: a word of at most 256 visible ASCII characters. */
 const CALL_ID = /^[\x21-\x7e]{1,256}$/;
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { candidatesFor, decide, type Intent } from '../../src/execute/match.js';
 
+/** A call sid, as the gateway writes one. */
+const sid = (n: number) => `8d3c2a1e-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
 const AT = Date.parse('2026-11-24T10:00:00.000Z');
 const intent: Intent = {
   key: 'p/a',
@@ -33,41 +36,44 @@ const none = new Set<string>();
 
 describe('resolve --check matching', () => {
   it('one call to the same number from the same caller within the window settles it', () => {
-    const found = candidatesFor(intent, { records: [], cdrs: [cdr('s1', 2_000)] }, none);
+    const found = candidatesFor(intent, { records: [], cdrs: [cdr(sid(1), 2_000)] }, none);
     expect(found).toHaveLength(1);
     expect(decide(found)).toEqual({ kind: 'settle', candidate: found[0] });
   });
 
-  it('leaves out other numbers, other callers, other times and sids the lockfile holds', () => {
+  it('leaves out other numbers, other callers, other times, sids the lockfile holds, and what is no call sid', () => {
     const cdrs = [
-      cdr('s1', 0, { to: '+15550009999' }),
-      cdr('s2', 0, { from: '+15550008888' }),
-      cdr('s3', 76_000),
-      cdr('s4', -76_000),
-      cdr('s5', 0),
+      cdr(sid(1), 0, { to: '+15550009999' }),
+      cdr(sid(2), 0, { from: '+15550008888' }),
+      cdr(sid(3), 76_000),
+      cdr(sid(4), -76_000),
+      cdr(sid(5), 0),
+      // A sid that would be recorded as it is: the api key, an id of another kind.
+      cdr('Zq8Xv3-api-key-Kd7Wm2', 0),
+      cdr('CA1234', 0),
     ];
-    expect(candidatesFor(intent, { records: [], cdrs }, new Set(['s5']))).toEqual([]);
+    expect(candidatesFor(intent, { records: [], cdrs }, new Set([sid(5)]))).toEqual([]);
     expect(decide([])).toEqual({ kind: 'none' });
   });
 
   it('two calls that could be it are for a person to decide', () => {
     const found = candidatesFor(
       intent,
-      { records: [], cdrs: [cdr('s1', 0), cdr('s2', 30_000)] },
+      { records: [], cdrs: [cdr(sid(1), 0), cdr(sid(2), 30_000)] },
       none,
     );
     expect(decide(found)).toEqual({ kind: 'undecided', candidates: found });
   });
 
   it('a live record without a CDR has no time: a candidate that settles nothing alone', () => {
-    const found = candidatesFor(intent, { records: [record('s1')], cdrs: [] }, none);
+    const found = candidatesFor(intent, { records: [record(sid(1))], cdrs: [] }, none);
     expect(found).toEqual([
-      { sid: 's1', to: '+15550002222', from: '+15550001111', status: 'ringing' },
+      { sid: sid(1), to: '+15550002222', from: '+15550001111', status: 'ringing' },
     ]);
     expect(decide(found).kind).toBe('undecided');
     // with its CDR out of the window, the record is out too
     expect(
-      candidatesFor(intent, { records: [record('s1')], cdrs: [cdr('s1', 600_000)] }, none),
+      candidatesFor(intent, { records: [record(sid(1))], cdrs: [cdr(sid(1), 600_000)] }, none),
     ).toEqual([]);
   });
 });

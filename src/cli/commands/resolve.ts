@@ -1,4 +1,5 @@
 import { settleKeys } from '../../engine/settle.js';
+import { isCallSid } from '../../execute/policy.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { projectState } from '../load.js';
@@ -7,7 +8,6 @@ import { stateNotes } from '../run-report.js';
 import { openProjectState } from '../state.js';
 
 /** The gateway's call sids are UUIDs; anything else is a typo that would stay in the lockfile. */
-const SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const command: CommandModule = {
   summary: 'settle an unknown entry by hand',
@@ -45,7 +45,7 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
       throw new UsageError('give exactly one of --placed SID or --not-placed');
     if (typeof placed === 'string' && keys.length > 1)
       throw new UsageError('--placed SID settles one KEY at a time');
-    if (typeof placed === 'string' && !SID.test(placed)) {
+    if (typeof placed === 'string' && !isCallSid(placed)) {
       throw new UsageError(
         `--placed ${placed}: a call sid is a UUID such as 98e4dd21-b178-4af1-83b6-3c1582893890`,
       );
