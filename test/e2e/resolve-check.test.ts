@@ -26,75 +26,76 @@ const entries = async (gw: Gateway) =>
 /** The number callsYaml gives the i-th call. */
 const numberOf = (i: number) => `+1555000${String(2000 + i).padStart(4, '0')}`;
 
+/**
+ * A project whose apply was killed with `held` requests in flight at the gateway, which then
+ * let them through: each is a placed call the lockfile has as unknown.
+ */
+const killedInFlight = async (
+  files: Readonly<Record<string, string>>,
+  held: number,
+  targetExtra: readonly string[] = [],
+): Promise<Gateway> => {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  const release = () => {
+    open = true;
+    for (const go of waiting.splice(0)) go();
+  };
+  const gw = await startGateway(files, {
+    targetExtra,
+    latencyMs: 1,
+    ringMs: 0,
+    talkMs: 0,
+    wait: () => new Promise<void>((r) => (open ? r() : waiting.push(r))),
+  });
+  try {
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done } = watch(child, 20_000);
+    await waitFor(`${held} requests held at the gateway`, () =>
+      waiting.length === held ? true : undefined,
+    );
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    release();
+    await waitFor('the calls placed and ended', () =>
+      gw.sim.calls().filter((c) => c.cdr !== undefined).length === held ? true : undefined,
+    );
+    return gw;
+  } catch (error) {
+    release();
+    await gw.close();
+    throw error;
+  }
+};
+
 describe('callops resolve --check', () => {
   it('shows what the gateway recorded through the redactor: a destination from the environment stays a reference', async () => {
-    const waiting: (() => void)[] = [];
-    let open = false;
-    const gw = await startGateway(
+    const gw = await killedInFlight(
       {
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
         'calls/a.yaml': callsYaml([{ name: 'a', to: '{ type: phone, number: "${TO}" }' }]),
         '.env': 'TO=+15550004444\n',
       },
-      {
-        latencyMs: 1,
-        ringMs: 0,
-        talkMs: 0,
-        wait: () => new Promise<void>((r) => (open ? r() : waiting.push(r))),
-      },
+      1,
     );
     try {
-      const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-      const { done } = watch(child, 20_000);
-      await waitFor('the request held at the gateway', () =>
-        waiting.length === 1 ? true : undefined,
-      );
-      child.kill('SIGKILL');
-      await done;
-      open = true;
-      for (const go of waiting.splice(0)) go();
-      await waitFor('the call placed and ended', () =>
-        gw.sim.calls().some((c) => c.cdr !== undefined) ? true : undefined,
-      );
       const checked = await gw.run(['resolve', '--check']);
       expect(checked.code, checked.stderr).toBe(0);
       expect(checked.stdout).toMatch(/^sim\/a: placed \(sid [0-9a-f-]{36}: to \$\{TO\} from /m);
       expect(checked.stdout + checked.stderr).not.toContain('5550004444');
     } finally {
-      open = true;
-      for (const go of waiting.splice(0)) go();
       await gw.close();
     }
   });
 
   it('settles entries a killed apply left unknown, each on the one call the gateway shows for it', async () => {
     // The gateway holds every request until released; apply is killed with two in flight.
-    const waiting: (() => void)[] = [];
-    let open = false;
-    const gw = await startGateway(
+    const gw = await killedInFlight(
       { 'calls/a.yaml': callsYaml(['a', 'b', 'c'].map((name) => ({ name }))) },
-      {
-        targetExtra: ['concurrency: 2'],
-        latencyMs: 1,
-        ringMs: 0,
-        talkMs: 0,
-        wait: () => new Promise<void>((r) => (open ? r() : waiting.push(r))),
-      },
+      2,
+      ['concurrency: 2'],
     );
     try {
-      const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-      const { done } = watch(child, 20_000);
-      await waitFor('two requests held at the gateway', () =>
-        waiting.length === 2 ? true : undefined,
-      );
-      child.kill('SIGKILL');
-      expect((await done).signal).toBe('SIGKILL');
-      open = true;
-      for (const go of waiting.splice(0)) go();
-      await waitFor('both calls placed and ended', () =>
-        gw.sim.calls().filter((c) => c.cdr !== undefined).length === 2 ? true : undefined,
-      );
-
       const checked = await gw.run(['resolve', '--check']);
       expect(checked.code, checked.stderr).toBe(0);
       const lock = await entries(gw);
@@ -116,8 +117,6 @@ describe('callops resolve --check', () => {
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('No unknown entries');
     } finally {
-      open = true;
-      for (const go of waiting.splice(0)) go();
       await gw.close();
     }
   }, 60_000);
