@@ -2,7 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -401,4 +402,30 @@ export const startHeldApply = async (
   const { done, soFar } = watch(child, 20_000);
   await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
   return { gw, release: hold.release, child, done, soFar };
+};
+
+/** The whole body of a request to a fake gateway, as text. */
+export const bodyOf = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => resolve(body));
+  });
+
+/** A fake gateway listening on a free loopback port, and how to stop it (connections too). */
+export const listenLoopback = async (
+  server: Server,
+): Promise<{ url: string; close(): Promise<void> }> => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 };

@@ -1,13 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
 import {
+  bodyOf,
   type CliResult,
   callsYaml,
   filesUnder,
+  listenLoopback,
   makeProject,
   type Project,
   runCli,
@@ -39,16 +40,6 @@ const CONFIG = [
   'default_target: gw',
   '',
 ].join('\n');
-
-const bodyOf = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      body += c;
-    });
-    req.on('end', () => resolve(body));
-  });
 
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /** base64 wrapped at 76 columns with CRLF, as MIME writes it. */
@@ -107,15 +98,7 @@ const startEchoGateway = async () => {
     }
     text(404, 'no such shape');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLoopback(server);
 };
 
 /** Each canary as it may show: raw, JSON-escaped, URL-encoded. */

@@ -1,18 +1,19 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
 import {
   APP_SID,
+  bodyOf,
   type CliResult,
   callsYaml,
   closedPort,
   collect,
   filesUnder,
+  listenLoopback,
   makeProject,
   type Project,
   runCli,
@@ -79,34 +80,12 @@ const CONFIG = [
   '',
 ].join('\n');
 
-const bodyOf = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      body += c;
-    });
-    req.on('end', () => resolve(body));
-  });
-
-const listen = async (server: Server): Promise<{ url: string; close(): Promise<void> }> => {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-};
-
 /**
  * A gateway that echoes everything back in its 400 message — the `to` it was given and the
  * bearer token — as a careless proxy or gateway might.
  */
 const startEchoGateway = () =>
-  listen(
+  listenLoopback(
     createServer(async (req, res) => {
       const body = await bodyOf(req);
       let to: unknown;
@@ -150,7 +129,7 @@ const ESCAPES: Record<string, (text: string) => string> = {
 const STYLES = ['named', 'decimal', 'hex', 'b64', 'url', 'json'];
 let served = 0;
 const startPageGateway = () =>
-  listen(
+  listenLoopback(
     createServer(async (req, res) => {
       const body = await bodyOf(req);
       const [, path = '', status = '400'] = (req.url ?? '').split('/');
