@@ -324,7 +324,7 @@ const replaceHits = (text: string, hits: readonly Hit[], marker?: string): strin
 };
 
 /** Forms too short once squeezed (`a  aa`): any run of white space matches any other. */
-const spacedPattern = (forms: ReadonlyMap<string, string>): RegExp | undefined =>
+const spacedPattern = (forms: ReadonlyMap<string, string>, flags = 'gi'): RegExp | undefined =>
   forms.size === 0
     ? undefined
     : new RegExp(
@@ -332,8 +332,16 @@ const spacedPattern = (forms: ReadonlyMap<string, string>): RegExp | undefined =
           .sort((a, b) => b.length - a.length)
           .map((f) => escapeRegExp(f).replace(/\s+/g, '\\s+'))
           .join('|'),
-        'gi',
+        flags,
       );
+
+/**
+ * A value shorter than this (once white space is left out) is found only as written, in its
+ * own case, white space only where it has some: a case-blind, space-blind search for `prod`
+ * or `4000` finds them in "Product", "name invalid" and every other sid, and shreds ordinary
+ * text. The api key is searched for in every way whatever its length.
+ */
+const STRONG_LENGTH = 8;
 
 /**
  * A function replacing every occurrence of each secret value with its reference
@@ -350,6 +358,8 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
   const texts = new Map<string, string>();
   const runs = new Map<string, string>();
   const spaced = new Map<string, string>();
+  /** Forms of short values: found as written (STRONG_LENGTH). */
+  const weak = new Map<string, string>();
   for (const secret of secrets) {
     const shortest = secret.always ? 1 : MIN_REDACTED_LENGTH;
     // Nothing to hide in white space, and its pattern would match every space of the output.
@@ -360,7 +370,12 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     const values = trimmed.length >= MIN_REDACTED_LENGTH ? [secret.value, trimmed] : [secret.value];
     const forms = [...new Set(values.flatMap(textForms))];
     const mark = marker(secret.name);
+    const strong = secret.always === true || squeeze(trimmed).length >= STRONG_LENGTH;
     for (const form of forms) {
+      if (!strong) {
+        if (form.length >= shortest && !weak.has(form)) weak.set(form, mark);
+        continue;
+      }
       const text = fold(squeeze(form));
       if (text.length >= shortest) {
         if (!texts.has(text)) texts.set(text, mark);
@@ -382,16 +397,30 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     const folded = text.toLowerCase();
     return held.some((v) => (v.length >= HELD_LENGTH ? folded.includes(v) : folded === v));
   };
-  if (texts.size + runs.size + spaced.size === 0)
+  if (texts.size + runs.size + spaced.size + weak.size === 0)
     return Object.assign((text: string) => text, { holds });
   const textSet = formSet(texts);
   const runSet = formSet(runs);
   const spacedRe = spacedPattern(spaced);
   const spacedKey = (form: string) => fold(form.replace(/\s+/g, ' '));
   const spacedMarks = new Map([...spaced].map(([f, m]) => [spacedKey(f), m]));
+  // Short values: looked for at every position as written (overlaps too); those with white
+  // space inside, with any white space there.
+  const weakSet = formSet(new Map([...weak].filter(([f]) => !/\s/.test(f))));
+  const weakSpaced = new Map([...weak].filter(([f]) => /\s/.test(f)));
+  const weakRe = spacedPattern(weakSpaced, 'g');
+  const weakKey = (form: string) => form.replace(/\s+/g, ' ');
+  const weakMarks = new Map([...weakSpaced].map(([f, m]) => [weakKey(f), m]));
   const hitsIn = (text: string): Hit[] => {
     const hits: Hit[] = [];
     for (const view of viewsOf(text)) {
+      for (const m of findIn(view.text, weakSet)) hits.push(mapped(view, m));
+      if (weakRe) {
+        for (const m of view.text.matchAll(weakRe)) {
+          const marker = weakMarks.get(weakKey(m[0])) ?? FALLBACK;
+          hits.push(mapped(view, { start: m.index, end: m.index + m[0].length, marker }));
+        }
+      }
       if (spacedRe) {
         for (const m of view.text.matchAll(spacedRe)) {
           const marker = spacedMarks.get(spacedKey(m[0])) ?? FALLBACK;
