@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { ioMessage } from './io-message.js';
@@ -182,7 +182,25 @@ class FileBytes implements RowBytes {
 
   read(start: number, end: number): Buffer {
     if (start < this.#blockStart || end > this.#blockEnd) this.#load(start, end);
+    else this.#unchanged();
     return this.#block.subarray(start - this.#blockStart, end - this.#blockStart);
+  }
+
+  /**
+   * A row read from the block in memory is checked against the file as it is now (a stat,
+   * about 3 µs): the block says only what the file held when it was loaded, and a file of one
+   * block is never loaded again, so an edit made while its rows are placed went unseen.
+   */
+  #unchanged(): void {
+    let info: { readonly size: number; readonly mtimeMs: number };
+    try {
+      info = statSync(this.found.absolute);
+    } catch (error) {
+      throw changed(this.file, ioMessage(error));
+    }
+    if (info.size !== this.found.size || info.mtimeMs !== this.found.mtimeMs) {
+      throw changed(this.file, 'its size or modification time');
+    }
   }
 
   #load(start: number, end: number): void {
