@@ -4,6 +4,7 @@ import type { RateLimiter } from '../execute/rate.js';
 import { markReported, unreported, withSchedules } from '../plan/index.js';
 import { wakeTimes } from '../plan/wake.js';
 import type { Secret } from '../resolve/index.js';
+import { interpolateString } from '../resolve/interpolate.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { rememberSchedules, runDue } from './due.js';
@@ -76,7 +77,32 @@ const reloaded = async (
   if (input.lockPathOf(next) !== input.lockPath) {
     return { paused: `the definitions moved the lockfile: ${restart}` };
   }
+  if (gatewayOf(next) !== gatewayOf(current)) {
+    return {
+      paused: `the definitions changed where target \`${to}\` places calls (its base_url, account_sid or flavor): ${restart}`,
+    };
+  }
   return { prepared: next };
+};
+
+/**
+ * Where the run's target places calls: its base_url, account_sid and flavor as written and
+ * as they resolve (a reload reads the environment and .env again). A change is as much a
+ * change of gateway as another target is; its api_key may change (a key rotated).
+ */
+const gatewayOf = (prepared: Prepared): string => {
+  const { runTarget, specs } = prepared.choice;
+  const spec = specs.get(runTarget);
+  if (spec === undefined) return runTarget;
+  const resolved = (text: string) => interpolateString(text, prepared.env);
+  const account = resolved(spec.account_sid);
+  return JSON.stringify([
+    spec.base_url,
+    spec.account_sid,
+    spec.flavor ?? '',
+    describeTarget(runTarget, specs, prepared.env),
+    account.missing.length > 0 || account.malformed ? '' : account.text,
+  ]);
 };
 
 /**

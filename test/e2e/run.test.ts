@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/simulator/index.js';
 import {
+  ACCOUNT_SID,
+  API_KEY,
   APP_SID,
   callsYaml,
   collect,
@@ -279,6 +282,55 @@ describe('callops run', () => {
     const entries = Object.values(lock?.calls ?? {});
     expect(entries.length).toBeGreaterThan(placedAtPause);
     for (const entry of entries) expect(entry.status).toBe('placed');
+  });
+
+  it('a changed base_url of its target pauses it until it changes back, as another target does', {
+    timeout: 90_000,
+  }, async () => {
+    const tick = { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] };
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tick]) });
+    const other = await startSimulator({ accountSid: ACCOUNT_SID, apiKey: API_KEY });
+    try {
+      const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+      const { done, soFar: output } = watch(child, 60_000);
+      const { project, sim } = gw;
+      await waitFor('the first batch', () => (sim.received().length > 0 ? true : undefined), SLOW);
+      const config = await project.read('callops.yaml');
+      await project.write('callops.yaml', config.replace(sim.url, other.url));
+      await waitFor(
+        'the pause',
+        () =>
+          /changed where target `sim` places calls \(its base_url, account_sid or flavor\): no call is placed until run is restarted/.test(
+            output(),
+          )
+            ? true
+            : undefined,
+        SLOW,
+      );
+      const atPause = sim.received().length;
+      // Ticks fall due each second: a run not paused would place them at the other gateway.
+      await project.write('calls/a.yaml', `${callsYaml([tick])}# touched\n`);
+      await waitFor(
+        'the pause seen again',
+        () =>
+          (output().match(/changed where target `sim`/g)?.length ?? 0) >= 2 ? true : undefined,
+        SLOW,
+      );
+      expect(other.received()).toHaveLength(0);
+      expect(sim.received()).toHaveLength(atPause);
+      await project.write('callops.yaml', config);
+      await waitFor(
+        'a slot placed again',
+        () => (sim.received().length > atPause ? true : undefined),
+        SLOW,
+      );
+      child.kill('SIGTERM');
+      const r = await done;
+      expect(r.code, r.stderr).toBe(1);
+      expect(other.received()).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a change that leaves --only naming no call pauses it, rather than ending it', {
