@@ -6,12 +6,25 @@ import type { Locate } from './references.js';
 import type { CallRule } from './rules.js';
 import { errorAt, isRecord, warningAt } from './site.js';
 
-/** How YAML writes a number JSON has no word for. */
+/** What a number JSON has no word for is, as YAML writes it (or reads it from too large a number). */
 const yamlWord = (value: number): string =>
-  Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+  Number.isNaN(value)
+    ? 'not a number (`.nan`)'
+    : `${value > 0 ? '' : 'minus '}infinity (\`${value > 0 ? '' : '-'}.inf\`, or a number too large for a double)`;
 
 const notJson = (value: number): string =>
-  `\`${yamlWord(value)}\` cannot be sent: JSON has no infinity or NaN (it would go as null); write a number, or quote it to send text`;
+  `this value is ${yamlWord(value)} and cannot be sent: JSON has no infinity or NaN (it would go as null); write a number, or quote it to send text`;
+
+/** Significant digits a double is written with: 17 at most, fewer for a round number. */
+const significantDigits = (value: number): number =>
+  value.toExponential().replace(/e.*$/, '').replace(/[-.]/g, '').replace(/0+$/, '').length;
+
+/**
+ * An integer beyond 2^53 written with more digits than a double keeps: YAML read it into a
+ * double and its last digits are gone. A round one (`1e16`, `6.02e23`) loses nothing.
+ */
+const losesDigits = (value: number): boolean =>
+  Number.isInteger(value) && !Number.isSafeInteger(value) && significantDigits(value) >= 16;
 
 const unsafe = (value: number): string =>
   `this integer is beyond 2^53 and loses digits: it would be sent as ${value}; quote it to send its digits as text`;
@@ -28,8 +41,7 @@ export const numberProblems = (
 ): Diagnostic[] => {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return [errorAt(locate(path, false), notJson(value))];
-    if (Number.isInteger(value) && !Number.isSafeInteger(value))
-      return [warningAt(locate(path, false), unsafe(value))];
+    if (losesDigits(value)) return [warningAt(locate(path, false), unsafe(value))];
     return [];
   }
   if (Array.isArray(value))
@@ -42,8 +54,7 @@ export const numberProblems = (
 
 /** Whether anything below `value` is a number not safe to send: most calls hold none. */
 const holdsUnsafeNumber = (value: unknown): boolean => {
-  if (typeof value === 'number')
-    return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+  if (typeof value === 'number') return !Number.isFinite(value) || losesDigits(value);
   if (Array.isArray(value)) return value.some(holdsUnsafeNumber);
   if (!isRecord(value)) return false;
   for (const key in value)

@@ -260,8 +260,9 @@ describe('numbers', () => {
 });
 
 describe('numbers JSON cannot carry', () => {
-  const INF =
-    '`.inf` cannot be sent: JSON has no infinity or NaN (it would go as null); write a number, or quote it to send text';
+  const not = (what: string) =>
+    `this value is ${what} and cannot be sent: JSON has no infinity or NaN (it would go as null); write a number, or quote it to send text`;
+  const INF = not('infinity (`.inf`, or a number too large for a double)');
   const big = (sent: string) =>
     `this integer is beyond 2^53 and loses digits: it would be sent as ${sent}; quote it to send its digits as text`;
 
@@ -275,8 +276,13 @@ describe('numbers JSON cannot carry', () => {
     ]);
     expect(messages).toEqual([
       [6, 15, '/calls/0/tag/d', INF],
-      [6, 31, '/calls/0/tag/list/1', INF.replace('.inf', '.nan')],
-      [6, 49, '/calls/0/tag/deep/n', INF.replace('.inf', '-.inf')],
+      [6, 31, '/calls/0/tag/list/1', not('not a number (`.nan`)')],
+      [
+        6,
+        49,
+        '/calls/0/tag/deep/n',
+        not('minus infinity (`-.inf`, or a number too large for a double)'),
+      ],
     ]);
   });
 
@@ -290,6 +296,13 @@ describe('numbers JSON cannot carry', () => {
     ]);
   });
 
+  it('a round number beyond 2^53 (scientific notation) loses nothing: no warning', () => {
+    const text = oneCall('x', 'tag: { a: 1e16, b: 1.5e300, c: 2.5E+20, e: -1e20, s: 6.02e23 }');
+    expect(validate({ [A]: text }).diagnostics).toEqual([]);
+    const huge = validate({ [A]: oneCall('x', 'tag: { h: 1e400 }') }).diagnostics;
+    expect(huge.map((d) => d.message)).toEqual([INF]);
+  });
+
   it('are found in file and project defaults, once at the place that wrote them', () => {
     const result = validate({
       'callops.yaml': yaml('defaults:', '  tag: { n: .nan }'),
@@ -301,7 +314,7 @@ describe('numbers JSON cannot carry', () => {
       ),
     });
     expect(result.diagnostics).toEqual([
-      error('callops.yaml', 2, 13, '/defaults/tag/n', INF.replace('.inf', '.nan')),
+      error('callops.yaml', 2, 13, '/defaults/tag/n', not('not a number (`.nan`)')),
       warning(A, 2, 15, '/defaults/tag/big', big('9007199254740992')),
     ]);
   });
