@@ -175,6 +175,8 @@ class FileBytes implements RowBytes {
   #block = Buffer.alloc(0);
   #blockStart = 0;
   #blockEnd = 0;
+  /** When the file was last looked at (ms), for #unchanged. */
+  #checkedAt = 0;
   constructor(
     readonly file: string,
     readonly found: { readonly absolute: string; readonly size: number; readonly mtimeMs: number },
@@ -189,9 +191,14 @@ class FileBytes implements RowBytes {
   /**
    * A row read from the block in memory is checked against the file as it is now (a stat,
    * about 3 µs): the block says only what the file held when it was loaded, and a file of one
-   * block is never loaded again, so an edit made while its rows are placed went unseen.
+   * block is never loaded again, so an edit made while its rows are placed went unseen. At
+   * most once a millisecond: `plan` reads 100,000 rows in about a second (a stat each cost it
+   * 0.35 s), while `apply` builds a request every millisecond at most.
    */
   #unchanged(): void {
+    const now = Date.now();
+    if (now === this.#checkedAt) return;
+    this.#checkedAt = now;
     let info: { readonly size: number; readonly mtimeMs: number };
     try {
       info = statSync(this.found.absolute);
