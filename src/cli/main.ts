@@ -113,8 +113,10 @@ const describeParseError = (error: unknown): string => {
 };
 
 /**
- * callops owns the signals: the first SIGINT/SIGTERM asks the command to stop (no new calls;
- * in-flight ones are settled and recorded); a second one exits at once with 130.
+ * callops owns the signals: the first SIGINT/SIGTERM/SIGHUP asks the command to stop (no new
+ * calls; in-flight ones are settled and recorded); a second one exits at once with 130.
+ * SIGHUP is a terminal or SSH session closing under a run: by default it kills the process,
+ * calls in flight then end unknown and the run lock stays behind.
  */
 const installSignals = (
   controller: AbortController,
@@ -133,6 +135,7 @@ const installSignals = (
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 };
 
 /** `callops -C DIR <command> …` works as `callops <command> -C DIR …`, as in git. */
@@ -151,7 +154,9 @@ const hoistDir = (argv: readonly string[]): string[] => {
  */
 const ignoreClosedPipe = (stream: NodeJS.WriteStream): void => {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    // EIO: the terminal went away (its session closed, SIGHUP).
+    if (error.code === 'EPIPE' || error.code === 'EIO' || error.code === 'ERR_STREAM_DESTROYED')
+      return;
     throw error;
   });
 };

@@ -71,3 +71,20 @@ describe('apply interrupted by SIGINT', () => {
     expect(new Set(numbers).size).toBe(NAMES.length);
   });
 });
+
+describe('apply whose terminal goes away (SIGHUP)', () => {
+  it('stops as on a first SIGINT: the calls in flight are recorded placed, none unknown', async () => {
+    const { gw, child, done, stderrSoFar } = await startHeld();
+    child.kill('SIGHUP');
+    await waitFor('the stop to be acknowledged', () =>
+      /SIGHUP — stopping/.test(stderrSoFar()) ? true : undefined,
+    );
+    release();
+    const r = await done;
+    expect(r.code).toBe(130);
+    const entries = Object.values((await gw.project.lock())?.calls ?? {});
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) expect(entry.status).toBe('placed');
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+});
