@@ -1,4 +1,3 @@
-import { appendFile } from 'node:fs/promises';
 import type { EngineEvent, EventSink } from '../engine/events.js';
 import type { PlaceFlags } from '../engine/resolve.js';
 import type { PlanItem } from '../plan/types.js';
@@ -22,6 +21,7 @@ import { parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, reportDiagnostics } from './load.js';
+import { appendStepSummary } from './step-summary.js';
 
 const positiveInt = (flag: string, value: unknown): number | undefined => {
   if (value === undefined) return undefined;
@@ -142,10 +142,7 @@ const reportToGithub = async (
       ]),
     );
   }
-  const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
-  if (ctx.env.GITHUB_ACTIONS === 'true' && summaryFile) {
-    await appendFile(summaryFile, applyMarkdown(summary, target)).catch(() => undefined);
-  }
+  await appendStepSummary(ctx, applyMarkdown(summary, target));
 };
 
 /** With nothing due: say so, and still name what needs a person or a decision. */

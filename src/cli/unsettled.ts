@@ -1,7 +1,7 @@
-import { appendFile } from 'node:fs/promises';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { type Unsettled, unsettledAnnotations, unsettledMarkdown } from '../report/unsettled.js';
 import type { CommandContext } from './context.js';
+import { appendStepSummary } from './step-summary.js';
 
 /**
  * Under GitHub Actions an unknown entry is a warning annotation (format github) and a row
@@ -14,8 +14,5 @@ export const reportUnsettledToGithub = async (
   if (unsettled.length === 0) return;
   if (ctx.format === 'github')
     ctx.stdout.write(renderDiagnosticsGithub(unsettledAnnotations(unsettled)));
-  const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
-  if (ctx.env.GITHUB_ACTIONS === 'true' && summaryFile) {
-    await appendFile(summaryFile, unsettledMarkdown(unsettled)).catch(() => undefined);
-  }
+  await appendStepSummary(ctx, unsettledMarkdown(unsettled));
 };
