@@ -1,5 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { brokenLink } from '../config/exists.js';
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { isErrorCode, JOURNAL_FILE, journalPath, syncDir } from './dir.js';
 import { forgetIndex } from './lock-index.js';
@@ -196,6 +197,13 @@ export const replayJournal = async (stateDir: string, lock: Lockfile): Promise<R
     text = await readFile(journalPath(stateDir), 'utf8');
   } catch (error) {
     if (!isErrorCode(error, 'ENOENT')) throw error;
+    // A link to a journal that is gone is not "no journal": what it held is unknown.
+    const broken = brokenLink(journalPath(stateDir));
+    if (broken !== undefined) {
+      throw new Error(
+        `${join(basename(stateDir), JOURNAL_FILE)}: error: ${broken}: it may hold calls placed and not in the lockfile yet, so nothing was sent; restore what it points to`,
+      );
+    }
     text = '';
   }
   const result = foldJournal(text, lock);

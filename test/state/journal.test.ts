@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -304,6 +304,15 @@ describe('replay', () => {
     ).toBeUndefined();
     expect(fold(line('p/a'), '{"type":"outc').damaged).toBeUndefined();
     expect(fold('{"ty', line('p/a')).damaged).toBeUndefined();
+  });
+
+  it('refuses a journal that is a link to a missing file: what it held is not known', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await mkdir(dir);
+    await symlink(join(dir, 'gone.jsonl'), join(dir, 'journal.jsonl'));
+    await expect(replayJournal(dir, lockOf({}))).rejects.toThrow(
+      /^\.callops\/journal\.jsonl: error: is a symbolic link to a missing file .*nothing was sent/,
+    );
   });
 
   it('refuses a damaged journal, naming its line, before anything reads the lock', async () => {
