@@ -323,8 +323,8 @@ const replaceHits = (text: string, hits: readonly Hit[], marker?: string): strin
   return out + text.slice(cursor);
 };
 
-/** Forms too short once squeezed (`a  aa`): any run of white space matches any other. */
-const spacedPattern = (forms: ReadonlyMap<string, string>, flags = 'gi'): RegExp | undefined =>
+/** Forms with white space inside (`a  aa`): any run of white space matches any other. */
+const spacedPattern = (forms: ReadonlyMap<string, string>): RegExp | undefined =>
   forms.size === 0
     ? undefined
     : new RegExp(
@@ -332,7 +332,7 @@ const spacedPattern = (forms: ReadonlyMap<string, string>, flags = 'gi'): RegExp
           .sort((a, b) => b.length - a.length)
           .map((f) => escapeRegExp(f).replace(/\s+/g, '\\s+'))
           .join('|'),
-        flags,
+        'g',
       );
 
 /**
@@ -357,7 +357,6 @@ const STRONG_LENGTH = 8;
 export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
   const texts = new Map<string, string>();
   const runs = new Map<string, string>();
-  const spaced = new Map<string, string>();
   /** Forms of short values: found as written (STRONG_LENGTH). */
   const weak = new Map<string, string>();
   for (const secret of secrets) {
@@ -376,10 +375,9 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
         if (form.length >= shortest && !weak.has(form)) weak.set(form, mark);
         continue;
       }
+      // Long enough once squeezed: STRONG_LENGTH, or the api key's (never empty).
       const text = fold(squeeze(form));
-      if (text.length >= shortest) {
-        if (!texts.has(text)) texts.set(text, mark);
-      } else if (form.length >= shortest && !spaced.has(form)) spaced.set(form, mark);
+      if (!texts.has(text)) texts.set(text, mark);
     }
     // What callops sends (the body's JSON, the URL, the header) and case-changed copies,
     // each as base64 inside a longer base64 text (an echoed request or credential).
@@ -397,18 +395,15 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     const folded = text.toLowerCase();
     return held.some((v) => (v.length >= HELD_LENGTH ? folded.includes(v) : folded === v));
   };
-  if (texts.size + runs.size + spaced.size + weak.size === 0)
+  if (texts.size + runs.size + weak.size === 0)
     return Object.assign((text: string) => text, { holds });
   const textSet = formSet(texts);
   const runSet = formSet(runs);
-  const spacedRe = spacedPattern(spaced);
-  const spacedKey = (form: string) => fold(form.replace(/\s+/g, ' '));
-  const spacedMarks = new Map([...spaced].map(([f, m]) => [spacedKey(f), m]));
   // Short values: looked for at every position as written (overlaps too); those with white
   // space inside, with any white space there.
   const weakSet = formSet(new Map([...weak].filter(([f]) => !/\s/.test(f))));
   const weakSpaced = new Map([...weak].filter(([f]) => /\s/.test(f)));
-  const weakRe = spacedPattern(weakSpaced, 'g');
+  const weakRe = spacedPattern(weakSpaced);
   const weakKey = (form: string) => form.replace(/\s+/g, ' ');
   const weakMarks = new Map([...weakSpaced].map(([f, m]) => [weakKey(f), m]));
   const hitsIn = (text: string): Hit[] => {
@@ -418,12 +413,6 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
       if (weakRe) {
         for (const m of view.text.matchAll(weakRe)) {
           const marker = weakMarks.get(weakKey(m[0])) ?? FALLBACK;
-          hits.push(mapped(view, { start: m.index, end: m.index + m[0].length, marker }));
-        }
-      }
-      if (spacedRe) {
-        for (const m of view.text.matchAll(spacedRe)) {
-          const marker = spacedMarks.get(spacedKey(m[0])) ?? FALLBACK;
           hits.push(mapped(view, { start: m.index, end: m.index + m[0].length, marker }));
         }
       }
