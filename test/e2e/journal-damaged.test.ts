@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { intentLine } from '../../src/state/journal.js';
 import { callsYaml, type Gateway, startGateway } from './helpers.js';
 
 let gw: Gateway | undefined;
@@ -7,17 +8,15 @@ afterEach(async () => {
   gw = undefined;
 });
 
+/** An intent line of one run, as the journal writes it (without its newline). */
 const intent = (key: string, at: string) =>
-  JSON.stringify({
-    type: 'intent',
-    run: '"run-1"',
-    at,
+  intentLine(JSON.stringify('run-1'), at, {
     key,
     target: 'sim',
     attempt: 1,
     definition: `sha256:${'0'.repeat(64)}`,
     file: 'calls/a.yaml',
-  });
+  }).trimEnd();
 
 describe('a journal damaged between two records of its run', () => {
   it('is refused at its line by every command that reads it, and nothing is sent', async () => {
