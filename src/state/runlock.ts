@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, runLockPath } from './dir.js';
 
@@ -64,13 +64,33 @@ const createExclusive = async (path: string, holder: RunLockHolder): Promise<boo
   }
 };
 
+/** A lock whose holder cannot be known; `since` is when the file (or link) was last changed. */
+const unreadableHolder = (mtime: Date): RunLockHolder => ({
+  pid: 0,
+  host: '',
+  since: mtime.toISOString(),
+  command: '',
+  unreadable: true,
+});
+
+/**
+ * Who holds the lock at `path`, undefined when nothing is there. A symbolic link that
+ * cannot be followed (to a missing file, or in a loop) is there: it reads as a lock that
+ * cannot be read, never as no lock, so that runs are refused and `unlock --force` removes
+ * the link itself.
+ */
 const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (isErrorCode(error, 'ENOENT')) return undefined;
-    throw error;
+    if (!isErrorCode(error, 'ENOENT', 'ENOTDIR', 'ELOOP')) throw error;
+    try {
+      return unreadableHolder((await lstat(path)).mtime);
+    } catch (lstatError) {
+      if (isErrorCode(lstatError, 'ENOENT')) return undefined;
+      throw lstatError;
+    }
   }
   try {
     const raw = JSON.parse(text) as Record<string, unknown>;
@@ -83,11 +103,12 @@ const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
   } catch {
     // falls through: unreadable
   }
-  const mtime = await stat(path).then(
-    (s) => s.mtime.toISOString(),
-    () => new Date(0).toISOString(),
+  return unreadableHolder(
+    await stat(path).then(
+      (s) => s.mtime,
+      () => new Date(0),
+    ),
   );
-  return { pid: 0, host: '', since: mtime, command: '', unreadable: true };
 };
 
 const sameHolder = (a: RunLockHolder, b: RunLockHolder): boolean =>

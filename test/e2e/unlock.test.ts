@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { lstat, lutimes, mkdir, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, spawnCli, startGateway, startHeldApply } from './helpers.js';
 
@@ -82,5 +84,39 @@ describe('callops unlock', () => {
     expect(forced.stdout).toContain('pid 4242');
     expect(gw.project.exists('.callops/run.lock')).toBe(false);
     expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a run lock that is a broken link: apply refused as unidentified; --force removes the link', async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]) });
+    open.push(gw);
+    const link = join(gw.project.dir, '.callops', 'run.lock');
+    await mkdir(join(gw.project.dir, '.callops'));
+    await symlink('/nonexistent/run.lock', link);
+    const changed = new Date(Date.now() - 5 * 60_000);
+    await lutimes(link, changed, changed);
+
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).toBe(75);
+    expect(apply.stderr).toContain('could not be identified (run.lock is unreadable)');
+    expect(apply.stderr).toContain('(5 minutes ago)');
+    expect(apply.stderr).toContain('callops unlock --force');
+    expect(gw.sim.received()).toHaveLength(0);
+
+    const refused = await gw.run(['unlock']);
+    expect(refused.code).toBe(75);
+    expect(refused.stderr).toContain('could not be identified');
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+
+    const forced = await gw.run(['unlock', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/warning: .*unreadable/);
+    expect(forced.stdout).toContain(
+      'removed the run lock held by a run that could not be identified',
+    );
+    await expect(lstat(link)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { lutimes, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,18 @@ const staleLockDir = async (command: string) => {
   await ensureStateDir(dir);
   await writeHolder(dir, stale);
   return { dir, stale };
+};
+
+/**
+ * A state directory whose run.lock is a symbolic link to `target` (in it), changed at `now`:
+ * `gone.lock` is a missing file, `run.lock` the link itself (a loop).
+ */
+const linkedLockDir = async (target: string) => {
+  const dir = join(await tempDir(), '.callops');
+  await ensureStateDir(dir);
+  await symlink(target, join(dir, 'run.lock'));
+  await lutimes(join(dir, 'run.lock'), now, now);
+  return { dir, since: now.toISOString() };
 };
 
 describe('acquireRunLock', () => {
@@ -146,6 +158,19 @@ describe('acquireRunLock', () => {
     expect(describeHolder(result.holder, later)).toContain('run.lock is unreadable');
   });
 
+  it('refuses a run lock that is a broken link (missing file, loop) as unreadable, not as no lock', async () => {
+    for (const target of ['gone.lock', 'run.lock']) {
+      const { dir, since } = await linkedLockDir(target);
+      const result = await acquireRunLock(dir, { command: 'callops apply', now: later });
+      expect(result).toEqual({
+        ok: false,
+        holder: { pid: 0, host: '', since, command: '', unreadable: true },
+      });
+      expect(describeHolder(result.holder, later)).toContain('could not be identified');
+      expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'run.lock']);
+    }
+  });
+
   it('release leaves alone a lock that another run took after an unlock', async () => {
     const dir = join(await tempDir(), '.callops');
     const first = await acquireRunLock(dir, { command: 'callops run', now });
@@ -165,6 +190,14 @@ describe('forceUnlock', () => {
     expect(removed).toMatchObject({ pid: process.pid, command: 'callops run' });
     expect(await readdir(dir)).toEqual(['.gitignore']);
     expect(await forceUnlock(dir)).toEqual({ removed: undefined });
+  });
+
+  it('removes a run lock that is a broken link, saying it could not be read', async () => {
+    const { dir, since } = await linkedLockDir('gone.lock');
+    expect(await forceUnlock(dir)).toEqual({
+      removed: { pid: 0, host: '', since, command: '', unreadable: true },
+    });
+    expect(await readdir(dir)).toEqual(['.gitignore']);
   });
 });
 
@@ -186,6 +219,24 @@ describe('unlockRunLock', () => {
     expect(await unlock(dir)).toEqual({ kind: 'removed', holder: stale, liveness: 'gone' });
     expect(await readdir(dir)).toEqual(['.gitignore']);
     expect(await unlock(dir)).toEqual({ kind: 'none' });
+  });
+
+  it('removes a run lock that is a broken link only when forced, the link itself', async () => {
+    for (const target of ['gone.lock', 'run.lock']) {
+      const { dir, since } = await linkedLockDir(target);
+      const holder = { pid: 0, host: '', since, command: '', unreadable: true };
+      expect(await unlock(dir)).toEqual({ kind: 'refused', holder, liveness: 'unreadable' });
+      expect(await unlock(dir, true)).toEqual({ kind: 'removed', holder, liveness: 'unreadable' });
+      expect(await readdir(dir)).toEqual(['.gitignore']);
+      expect((await acquireRunLock(dir, { command: 'callops apply', now: later })).ok).toBe(true);
+    }
+  });
+
+  it('removes a takeover left half-way as a broken link', async () => {
+    const { dir } = await staleLockDir('callops apply');
+    await symlink('gone.lock', join(dir, 'run.lock.takeover'));
+    expect(await unlock(dir)).toMatchObject({ kind: 'removed', liveness: 'gone' });
+    expect(await readdir(dir)).toEqual(['.gitignore']);
   });
 
   it('removes a holder on another host only when forced', async () => {
