@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
 import { DEFAULT_CALL_GLOBS } from './defaults.js';
@@ -50,6 +50,11 @@ export interface LoadedProject {
   readonly diagnostics: readonly Diagnostic[];
   /** The recipients CSVs the calls name, by project-relative path. */
   readonly recipients?: ReadonlyMap<string, RecipientsFile>;
+  /**
+   * The config file (project-relative, e.g. `sub/callops.yaml`) of another project whose
+   * folder holds the `lockfile` of callops.yaml, when there is one (lockfileInProject).
+   */
+  readonly lockfileInProject?: string;
 }
 
 export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
@@ -122,6 +127,34 @@ const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean 
 };
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The config file of another project the `lockfile` of callops.yaml lies in: a callops.yaml
+ * (or .yml) in a folder between the root (not the root itself) and the lockfile's folder
+ * (that folder too). That project keeps its own run lock and journal in its own .callops/,
+ * so both could write the one lockfile at once. Anything there counts, as for the root's
+ * own config file (readConfig): a link to a missing file is still that project's config.
+ * A lockfile that leaves the project is an error of its own (validate), not looked at here.
+ */
+const lockfileInProject = async (
+  root: string,
+  config?: SourceFile,
+): Promise<string | undefined> => {
+  const data = config?.documents[0]?.data as { lockfile?: unknown } | null | undefined;
+  const lockfile = data?.lockfile;
+  if (typeof lockfile !== 'string' || lockfile === '' || isAbsolute(lockfile)) return undefined;
+  const folder = relative(root, dirname(resolve(root, lockfile)));
+  if (folder === '' || folder === '..' || folder.startsWith(`..${sep}`) || isAbsolute(folder))
+    return undefined;
+  const parts = folder.split(sep);
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const dir = join(...parts.slice(0, depth));
+    for (const name of CONFIG_FILES) {
+      if ((await lookUp(join(root, dir, name))) !== 'absent') return posix(join(dir, name));
+    }
+  }
+  return undefined;
+};
 
 /** Files named on the command line: files as they are, directories expanded to their YAML files. */
 const expandPaths = async (root: string, paths: readonly string[]) => {
@@ -197,12 +230,14 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     if (held > keep) for (const doc of source.documents) doc.release?.();
   }
   const recipients = await readAllRecipients(root, named);
+  const nested = await lockfileInProject(root, config.source);
   return {
     root,
     ...(config.source ? { configFile: config.source } : {}),
     callFiles,
     diagnostics,
     recipients,
+    ...(nested === undefined ? {} : { lockfileInProject: nested }),
   };
 };
 

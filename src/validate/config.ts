@@ -46,9 +46,16 @@ const leavesProject = (path: string): boolean => {
   return normal === '.' || normal === '..' || normal.startsWith('../') || normal.endsWith('/');
 };
 
+/** What the loader found on disk that the config checks need (see LoadedProject). */
+export interface ConfigFacts {
+  /** The config file of another project whose folder holds the lockfile, e.g. `sub/callops.yaml`. */
+  readonly lockfileInProject?: string;
+}
+
 const checkTopLevel = (
   doc: SourceDocument,
   data: Readonly<Record<string, unknown>>,
+  facts: ConfigFacts,
 ): Diagnostic[] => {
   const out: Diagnostic[] = [];
   if (data.targets !== undefined && data.targets !== null && !isRecord(data.targets)) {
@@ -72,6 +79,13 @@ const checkTopLevel = (
       errorAt(
         siteOf(doc, ['lockfile']),
         '`lockfile` must be a file inside the project directory: its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)',
+      ),
+    );
+  } else if (typeof data.lockfile === 'string' && facts.lockfileInProject !== undefined) {
+    out.push(
+      errorAt(
+        siteOf(doc, ['lockfile']),
+        `\`lockfile\` must not be inside another project (${facts.lockfileInProject}): the two projects would share one lockfile without sharing a run lock (each has its own .callops/), so both could write it at once and one run's records could be lost; keep each project's lockfile in its own folder, outside the other project (to share state, use \`state: { backend: postgres }\`)`,
       ),
     );
   }
@@ -119,8 +133,12 @@ const emptyConfig = (root: string, file?: string): ProjectConfig => ({
   state: defaultState(file),
 });
 
-/** Reads callops.yaml (when present) into ProjectConfig; pure. */
-export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
+/** Reads callops.yaml (when present) into ProjectConfig; pure: `facts` are what the loader found. */
+export const readConfig = (
+  root: string,
+  file?: SourceFile,
+  facts: ConfigFacts = {},
+): ConfigFindings => {
   const none = { targetNames: new Set<string>(), schema: [], structural: [], semantic: [] };
   if (!file) return { config: emptyConfig(root), ...none };
   const [doc, ...extra] = file.documents;
@@ -147,7 +165,7 @@ export const readConfig = (root: string, file?: SourceFile): ConfigFindings => {
     };
   }
   const data = doc.data;
-  const structural = checkTopLevel(doc, data);
+  const structural = checkTopLevel(doc, data, facts);
   const rawTargets = isRecord(data.targets) ? data.targets : {};
   const targetNames = new Set(Object.keys(rawTargets));
   const targets: TargetSpec[] = [];

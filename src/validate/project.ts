@@ -74,7 +74,11 @@ export const validateProject = (
     readonly target?: string;
   } = {},
 ): ValidatedProject => {
-  const found = readConfig(loaded.root, loaded.configFile);
+  const found = readConfig(
+    loaded.root,
+    loaded.configFile,
+    loaded.lockfileInProject === undefined ? {} : { lockfileInProject: loaded.lockfileInProject },
+  );
   const { targets, defaultTarget } = found.config;
   const routed =
     options.target ?? defaultTarget ?? (targets.length === 1 ? targets[0]?.name : undefined);

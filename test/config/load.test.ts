@@ -149,6 +149,29 @@ describe('loadProject', () => {
     expect(loaded.configFile).toBeUndefined();
     expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
   });
+
+  it('names the project a lockfile lies in: a callops.yaml or .yml below the root, on its way', async () => {
+    const inside = async (lockfile: string, files: Readonly<Record<string, string>>) => {
+      const root = await project({
+        'callops.yaml': yaml(`lockfile: "${lockfile}"`),
+        'calls/a.yaml': CALLS,
+        ...files,
+      });
+      return (await loadProject({ root })).lockfileInProject;
+    };
+    const sub = { 'sub/callops.yaml': yaml('lockfile: callops.lock') };
+    expect(await inside('sub/callops.lock', sub)).toBe('sub/callops.yaml');
+    expect(await inside('./sub/../sub/deep/x.lock', sub)).toBe('sub/callops.yaml');
+    expect(await inside('sub/deep/x.lock', { 'sub/deep/callops.yml': '' })).toBe(
+      'sub/deep/callops.yml',
+    );
+    // The root's own callops.yaml, a folder beside the lockfile's, and one below it are not on its way.
+    expect(await inside('callops.lock', sub)).toBeUndefined();
+    expect(await inside('state/callops.lock', sub)).toBeUndefined();
+    expect(await inside('sub/x.lock', { 'sub/deep/callops.yaml': '' })).toBeUndefined();
+    expect(await inside('new/folder/x.lock', {})).toBeUndefined();
+    expect(await inside('../x.lock', {})).toBeUndefined();
+  });
 });
 
 describe('projectStamp', () => {

@@ -404,6 +404,29 @@ describe('callops apply against the simulator', () => {
     expect(gw.sim.received().at(-1)?.status).toBe(401);
   });
 
+  it('a lockfile inside another project is an error at its value; nothing is sent', async () => {
+    const gw = await gateway(THREE);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}lockfile: sub/callops.lock\n`);
+    // sub/ is a project of its own, with its own .callops/ run lock and journal.
+    await gw.project.write('sub/callops.yaml', config);
+    const line = config.split('\n').length;
+    const at = `callops.yaml:${line}:11: error: \`lockfile\` must not be inside another project (sub/callops.yaml): the two projects would share one lockfile without sharing a run lock`;
+
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toContain(at);
+    expect(apply.stderr).toContain("one run's records could be lost");
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('sub/callops.lock')).toBe(false);
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+
+    const validate = await gw.run(['validate']);
+    expect(validate.code).toBe(1);
+    expect(output(validate)).toContain(at);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('a missing environment variable is reported with its place before anything is sent', async () => {
     const gw = await gateway({
       'calls/a.yaml': callsYaml([

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
-import { error, oneCall, validate, warning, yaml } from './fixtures.js';
+import { validateProject } from '../../src/validate/index.js';
+import { error, loadedFrom, oneCall, validate, warning, yaml } from './fixtures.js';
 
 const C = 'callops.yaml';
 const CALLS = { 'calls/a.yaml': oneCall('a') };
@@ -95,6 +96,25 @@ describe('callops.yaml', () => {
         validate({ [C]: yaml(`lockfile: "${inside}"`), ...CALLS }).diagnostics,
         inside,
       ).toEqual([]);
+  });
+
+  it('the lockfile is not inside another project, which has its own run lock', () => {
+    const loaded = loadedFrom({
+      [C]: yaml('calls: ["calls/*.yaml"]', 'lockfile: sub/x.lock'),
+      ...CALLS,
+    });
+    expect(
+      validateProject({ ...loaded, lockfileInProject: 'sub/callops.yaml' }).diagnostics,
+    ).toEqual([
+      error(
+        C,
+        2,
+        11,
+        '/lockfile',
+        "`lockfile` must not be inside another project (sub/callops.yaml): the two projects would share one lockfile without sharing a run lock (each has its own .callops/), so both could write it at once and one run's records could be lost; keep each project's lockfile in its own folder, outside the other project (to share state, use `state: { backend: postgres }`)",
+      ),
+    ]);
+    expect(validateProject(loaded).diagnostics).toEqual([]);
   });
 
   it('calls cannot be an empty list', () => {
