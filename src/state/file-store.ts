@@ -27,7 +27,7 @@ import {
 } from './record.js';
 import { clearJournal, recoverJournal, replayJournal } from './replay.js';
 import { pruneExpired } from './retention.js';
-import { acquireRunLock, describeHolder } from './runlock.js';
+import { acquireRunLock, describeHolder, runGoingOn } from './runlock.js';
 import {
   type Claim,
   type ClaimResult,
@@ -365,10 +365,12 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
 
   const read = async (): Promise<StateView> => {
     if (held) return viewOf(held);
-    // Read-only: a journal left by another run is folded in memory, its open intents unknown.
-    const { lock: folded } = await replayJournal(stateDir, await readLock());
+    // Read-only: a journal left by another run is folded in memory, its open intents unknown:
+    // in flight while that run still holds the run lock, else left by a crash.
+    const live = await runGoingOn(stateDir);
+    const { lock: folded, inFlight } = await replayJournal(stateDir, await readLock(), { live });
     await refuseRegression(folded);
-    return { lock: prune(folded), inFlight: new Set() };
+    return { lock: prune(folded), inFlight: inFlight ?? new Set() };
   };
 
   const numbersOf = (h: Held): Map<string, Map<string, number>> => {

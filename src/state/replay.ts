@@ -6,6 +6,7 @@ import { isErrorCode, JOURNAL_FILE, journalPath, syncDir } from './dir.js';
 import { forgetIndex } from './lock-index.js';
 import { lockfileChanged, writeLockfileAtomic } from './lockfile.js';
 import { draftLock } from './record.js';
+import { IN_FLIGHT } from './store.js';
 import type { Lockfile } from './types.js';
 import { writeCopy } from './written.js';
 
@@ -25,6 +26,8 @@ export interface ReplayResult {
    * cannot be known. Nothing may be sent until a person looks.
    */
   readonly damaged?: Damage;
+  /** With `live`: the keys whose intent has no outcome yet (their run is still placing them). */
+  readonly inFlight?: ReadonlySet<string>;
 }
 
 export interface Damage {
@@ -114,7 +117,11 @@ const mayBeTorn = (text: string): boolean => {
  * or a partial line its own run wrote more after — is damage: the call it recorded cannot
  * be known, and the result says where (`damaged`).
  */
-export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
+export const foldJournal = (
+  text: string,
+  lock: Lockfile,
+  options: { readonly live?: boolean } = {},
+): ReplayResult => {
   const lines = withoutRoom(text).split('\n');
   const tail = lines.pop() ?? '';
   const open = new Map<string, Line>();
@@ -154,8 +161,11 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
   // nothing in them could be the start of a record.
   if (pending !== undefined && !pending.torn)
     damaged ??= { line: pending.line, between: [last?.at, undefined] };
+  // A run still going (it holds the run lock) is placing its open intents: in flight, not
+  // left behind by a crash.
+  const message = options.live === true ? IN_FLIGHT : INTERRUPTED;
   for (const line of open.values()) {
-    record({ key: line.key, status: 'unknown', at: line.at, message: INTERRUPTED }, line);
+    record({ key: line.key, status: 'unknown', at: line.at, message }, line);
   }
   // The lock itself when nothing changes; else one copy of its calls for the whole journal.
   const draft = draftLock(lock);
@@ -168,6 +178,7 @@ export const foldJournal = (text: string, lock: Lockfile): ReplayResult => {
     ignoredLines,
     tornTail: tail !== '',
     ...(damaged === undefined ? {} : { damaged }),
+    ...(options.live === true ? { inFlight: new Set(open.keys()) } : {}),
   };
 };
 
@@ -191,7 +202,11 @@ export class JournalDamagedError extends Error {
 }
 
 /** Fold `.callops/journal.jsonl` (if any) into `lock`. Reads only; writes nothing. */
-export const replayJournal = async (stateDir: string, lock: Lockfile): Promise<ReplayResult> => {
+export const replayJournal = async (
+  stateDir: string,
+  lock: Lockfile,
+  options: { readonly live?: boolean } = {},
+): Promise<ReplayResult> => {
   let text: string;
   try {
     text = await readFile(journalPath(stateDir), 'utf8');
@@ -206,7 +221,7 @@ export const replayJournal = async (stateDir: string, lock: Lockfile): Promise<R
     }
     text = '';
   }
-  const result = foldJournal(text, lock);
+  const result = foldJournal(text, lock, options);
   if (result.damaged !== undefined)
     throw new JournalDamagedError(join(basename(stateDir), JOURNAL_FILE), result.damaged);
   return result;

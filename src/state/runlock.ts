@@ -211,6 +211,17 @@ const removeFile = (file: string): Promise<void> =>
  */
 export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'unreadable';
 
+/**
+ * Whether a run may be going on now: the run lock has a holder that is alive on this host,
+ * or one on another host (whose liveness cannot be checked from here).
+ */
+export const runGoingOn = async (stateDir: string): Promise<boolean> => {
+  const holder = await readHolder(runLockPath(stateDir));
+  if (holder === undefined) return false;
+  const liveness = livenessOf(holder);
+  return liveness === 'alive' || liveness === 'elsewhere';
+};
+
 export const livenessOf = (holder: RunLockHolder): HolderLiveness => {
   if (holder.unreadable) return 'unreadable';
   if (holder.host !== hostname()) return 'elsewhere';

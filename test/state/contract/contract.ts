@@ -128,6 +128,9 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const view = await other.read();
         expect(Object.keys(view.lock.calls)).toEqual(['a']);
         expect(view.lock.calls.a?.status).toBe('unknown');
+        // Its runner is still going: in flight for every reader, not left by a crash.
+        expect([...view.inFlight]).toEqual(['a']);
+        expect(view.lock.calls.a?.message).toBe(IN_FLIGHT);
         const own = await runner.read();
         expect([...own.inFlight]).toEqual(['a']);
         expect(own.lock.calls.a).toEqual({
