@@ -15,6 +15,7 @@ import type { ClaimResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
 import type { EngineEvent } from './events.js';
+import { sidLedger } from './sids.js';
 
 export interface PlaceInput {
   /** The due items, in the order their requests go. */
@@ -210,6 +211,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       return request;
     },
   };
+  // One call has one sid: a 201 with a sid the state has for another key is not trusted.
+  const sids = sidLedger(async () => (await store.read()).lock);
   const started = Date.now();
   // Writes still pending: each leaves the set once settled, so none is held for the run.
   const writes = new Set<Promise<void>>();
@@ -239,6 +242,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       signal,
       redact: input.redact,
       ...(input.limiters ? { limiters: input.limiters } : {}),
+      sidHolder: sids.holder,
       beforeSend: async (request) => {
         const l = live.get(request.key);
         if (l === undefined) throw new Error(`${request.key} is not being placed by this run`);
@@ -334,13 +338,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                     .then((won) => (won ? store.record(entry) : undefined));
             // Caught at once: a rejection left for later would end the process.
             // One handler pair: settled, the write leaves the set either way.
+            const { sid } = outcome;
             const pending: Promise<void> = write.then(
               () => {
                 writes.delete(pending);
+                if (sid !== undefined) sids.recorded(sid);
               },
               (error: unknown) => {
                 claimError ??= error;
                 writes.delete(pending);
+                if (sid !== undefined) sids.recorded(sid);
               },
             );
             writes.add(pending);

@@ -56,6 +56,11 @@ export interface ExecuteContext {
    * `call:done` events keeps only those it must list, not one object per call of the run.
    */
   readonly keep?: (outcome: Outcome) => boolean;
+  /**
+   * The key the state already records a 201's sid for, when another than the call's: the
+   * answer is then not trusted (the call is `unknown`). Undefined: the sid is the call's.
+   */
+  readonly sidHolder?: (key: string, sid: string) => Promise<string | undefined>;
 }
 
 /** The context with its defaults filled in and its callbacks made safe to call. */
@@ -72,6 +77,8 @@ export interface Runtime {
   readonly nowMs: () => number;
   readonly nowIso: () => string;
   readonly limiters: Map<string, RateLimiter> | undefined;
+  /** Never rejects: a holder that cannot be told is none (the sid is recorded). */
+  readonly sidHolder: ((key: string, sid: string) => Promise<string | undefined>) | undefined;
 }
 
 export function createRuntime(ctx: ExecuteContext): Runtime {
@@ -105,5 +112,13 @@ export function createRuntime(ctx: ExecuteContext): Runtime {
     nowMs: ctx.now === undefined ? Date.now : () => now().getTime(),
     nowIso: ctx.now === undefined ? isoClock() : () => now().toISOString(),
     limiters: ctx.limiters,
+    sidHolder: sidHolderOf(ctx),
   };
 }
+
+const sidHolderOf = (ctx: ExecuteContext): Runtime['sidHolder'] => {
+  const { sidHolder } = ctx;
+  return sidHolder === undefined
+    ? undefined
+    : (key, sid) => sidHolder(key, sid).catch(() => undefined);
+};

@@ -1,6 +1,6 @@
 import type { Runtime } from './context.js';
 import type { Outcome, OutcomeStatus } from './outcome.js';
-import { classifyAttempt, retryDelay, type Verdict } from './policy.js';
+import { classifyAttempt, retryDelay, reusedSidMessage, type Verdict } from './policy.js';
 import type { CallRequest } from './target.js';
 import {
   pauseTarget,
@@ -104,7 +104,12 @@ export async function placeCall(
     });
     if (result.kind === 'response' && result.status !== 480) targetAnswered(state);
     switch (verdict.kind) {
-      case 'placed':
+      case 'placed': {
+        // One call has one sid: a sid another key has is not this call's.
+        const holder = await rt.sidHolder?.(request.key, verdict.sid);
+        if (holder !== undefined) {
+          return end('unknown', reusedSidMessage(verdict, holder), withStatus(verdict.httpStatus));
+        }
         // One literal, callId undefined when the gateway sent none (left out of every line
         // and file an outcome is written to): a spread of it would cost an object a call.
         return {
@@ -116,6 +121,7 @@ export async function placeCall(
           sid: verdict.sid,
           callId: verdict.callId,
         };
+      }
       case 'unknown':
         return end('unknown', verdict.message, withStatus(verdict.httpStatus));
       case 'failed':

@@ -187,6 +187,13 @@ function classifySuccess(
   };
 }
 
+/**
+ * A 201 whose sid the state already records for `holder`: one call has one sid, so the
+ * answer is not this call's, and whether this call was placed cannot be told from it.
+ */
+export const reusedSidMessage = (verdict: Verdict & { kind: 'placed' }, holder: string): string =>
+  `the gateway answered ${statusLabel(verdict.httpStatus)} with sid ${verdict.sid}, which it already gave to ${holder} — the call may have been placed`;
+
 /** Retry-After as delay-seconds or an HTTP date, in ms from `nowMs` (never negative). */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
