@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isFinalOutcome } from '../state/outcome.js';
+import { sharedSids } from '../state/sids.js';
 import type { CallOutcome, Lockfile } from '../state/types.js';
 import { type CallRecordEvidence, type CdrEvidence, outcomeFromEvidence } from './evidence.js';
 import {
@@ -35,18 +36,25 @@ export type RecordObservations = (updates: readonly Observation[]) => Promise<vo
 export const CLOCK_MARGIN_MS = 5 * 60_000;
 const DAY_MS = 24 * 3_600_000;
 
-/** Placed entries of `target` with a sid, no final outcome, placed within the CDR horizon. */
-export const watchedEntries = (lock: Lockfile, target: string, now: Date): Watched[] =>
-  Object.entries(lock.calls)
+/**
+ * Placed entries of `target` with a sid, no final outcome, placed within the CDR horizon.
+ * Not those whose sid another entry of the target holds too: which of them a record of the
+ * gateway is about cannot be told, and one record is never recorded on several calls.
+ */
+export const watchedEntries = (lock: Lockfile, target: string, now: Date): Watched[] => {
+  const entries = Object.entries(lock.calls).filter(([key]) => key.startsWith(`${target}/`));
+  const shared = sharedSids(entries);
+  return entries
     .filter(
-      ([key, e]) =>
-        key.startsWith(`${target}/`) &&
+      ([, e]) =>
         e.status === 'placed' &&
         e.sid !== undefined &&
         (e.outcome === undefined || !isFinalOutcome(e.outcome.status)) &&
-        now.getTime() - Date.parse(e.at) <= CDR_HORIZON_MS,
+        now.getTime() - Date.parse(e.at) <= CDR_HORIZON_MS &&
+        (shared.size === 0 || !shared.has(e.sid.toLowerCase())),
     )
     .map(([key, e]) => ({ key, sid: e.sid as string, at: e.at }));
+};
 
 /** What one cycle read of the gateway. */
 export interface Evidence {
@@ -138,7 +146,10 @@ export const observeCycle = async (
   });
   const records = new Map(evidence.records.map((r) => [r.call_sid, r]));
   const cdrs = new Map(evidence.cdrs.map((c) => [c.call_sid, c]));
+  // Two watched calls with one sid (`apply --wait` watches what the run placed): neither.
+  const shared = sharedSids(watched.map((w) => [w.key, { sid: w.sid }] as const));
   const observations = watched.flatMap((w) => {
+    if (shared.size > 0 && shared.has(w.sid.toLowerCase())) return [];
     const record = records.get(w.sid);
     const cdr = cdrs.get(w.sid);
     const outcome = outcomeFromEvidence(

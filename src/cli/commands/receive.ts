@@ -1,6 +1,7 @@
 import { readState } from '../../engine/state.js';
 import { startReceiver } from '../../receive/server.js';
 import { webhookSecrets } from '../../receive/signature.js';
+import { keysOfSids } from '../../state/sids.js';
 import type { StateStore } from '../../state/store.js';
 import type { CommandContext, CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
@@ -71,16 +72,18 @@ const receive = async (
   const log = (line: string) => {
     ctx.stderr.write(`receive: ${line}\n`);
   };
+  // Sids said once to be held by several entries (a few at most).
+  const noted = new Set<string>();
   const receiver = await startReceiver({
     host,
     port: input.port,
     secrets,
     keysOf: async (sids) => {
-      const wanted = new Set(sids);
-      const lock = await readState(store);
-      const keys = new Map<string, string>();
-      for (const [key, e] of Object.entries(lock.calls)) {
-        if (e.status === 'placed' && e.sid !== undefined && wanted.has(e.sid)) keys.set(e.sid, key);
+      const { keys, shared } = keysOfSids(await readState(store), sids);
+      for (const sid of shared) {
+        if (noted.has(sid)) continue;
+        noted.add(sid);
+        log(`the status of call ${sid} is not recorded: more than one entry has that sid`);
       }
       return keys;
     },
