@@ -1,8 +1,8 @@
-import { type Outcome, tallyOutcomes } from '../execute/outcome.js';
+import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { ResolvedTarget } from '../execute/target.js';
 import { markReported, withSchedules } from '../plan/memory.js';
-import type { PlanItem } from '../plan/types.js';
+import type { MissedCount, PlanItem } from '../plan/types.js';
 import type { ApplySummary } from '../report/apply.js';
 import { makeRedactor } from '../report/redact.js';
 import { unsettledEntries } from '../report/unsettled.js';
@@ -39,8 +39,10 @@ export interface DueRun {
   readonly limiters?: Map<string, RateLimiter>;
   /** Placed calls whose definition changed since (not placed again without --replace). */
   readonly changed?: readonly PlanItem[];
-  /** Missed slots to report with this run's outcomes (not reported before). */
+  /** Missed slots to report with this run's outcomes (not reported before): those listed. */
   readonly missed?: readonly PlanItem[];
+  /** How many slots `missed` stands for, listed or not (default: as many as it lists). */
+  readonly missedCount?: MissedCount;
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
   readonly suppressed?: readonly PlanItem[];
   readonly waiting?: readonly PlanItem[];
@@ -92,6 +94,9 @@ const missedOutcome = (item: PlanItem, at: string): Outcome => ({
 const missedLine = (item: PlanItem): string =>
   `missed  ${item.key}${item.local ? ` (${item.local})` : ''}  ${item.reason ?? ''}`.trimEnd();
 
+const withUnlisted = (counts: OutcomeCounts, unlisted: number): OutcomeCounts =>
+  unlisted === 0 ? counts : { ...counts, missed: counts.missed + unlisted };
+
 /** resolve → place → record, for calls already confirmed; reported through `run.sink`. */
 export const runDue = async (run: DueRun): Promise<DueResult> => {
   const { note, sink } = run;
@@ -104,6 +109,9 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
   const reportedAt = new Date().toISOString();
   const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
   const missedText = (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');
+  // The missed slots not listed count as much as those listed.
+  const unlisted = Math.max(0, (run.missedCount?.count ?? before.length) - before.length);
+  const missedAtLeast = run.missedCount?.atLeast === true && { missedAtLeast: true as const };
   if (due.length === 0) {
     await sink({
       type: 'run:nothing-due',
@@ -112,6 +120,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       items: run.missed ?? [],
       summary: {
         outcomes: before,
+        counts: withUnlisted(tallyOutcomes(before), unlisted),
+        ...missedAtLeast,
         notStarted: [],
         elapsedMs: 0,
         interrupted: false,
@@ -160,7 +170,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       changedFile === undefined ? list : list.filter((i) => i.file !== changedFile);
     const summary: ApplySummary = {
       outcomes: before.length === 0 ? result.outcomes : [...before, ...result.outcomes],
-      counts: tallyOutcomes(before, { ...result.counts }),
+      counts: withUnlisted(tallyOutcomes(before, { ...result.counts }), unlisted),
+      ...missedAtLeast,
       notStarted: result.notStarted,
       ...(result.changedRows && { changedRows: result.changedRows }),
       elapsedMs: result.elapsedMs,

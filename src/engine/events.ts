@@ -52,6 +52,16 @@ export type EngineEvent =
     }
   /** `run`: a slot missed while callops was not running (reported once). */
   | { readonly type: 'scheduler:missed'; readonly item: PlanItem }
+  /** `run`: more slots of a call were missed than its `scheduler:missed` lines list. */
+  | {
+      readonly type: 'scheduler:missed-count';
+      /** The call (or campaign): `<target>/<name>`. */
+      readonly memory: string;
+      readonly count: number;
+      readonly listed: number;
+      /** Counting stopped at its bound: at least `count`. */
+      readonly atLeast?: true;
+    }
   /** `run`: definitions changed in a way that stops placing until they change again. */
   | { readonly type: 'scheduler:paused'; readonly reason: string }
   | { readonly type: 'scheduler:resumed' }

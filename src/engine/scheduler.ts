@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../config/load.js';
 import type { RateLimiter } from '../execute/rate.js';
-import { markReported, unreported, withSchedules } from '../plan/index.js';
+import { markChecked, withSchedules } from '../plan/index.js';
 import { wakeTimes } from '../plan/wake.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
@@ -160,15 +160,23 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     // Each missed slot is reported once, also across restarts: the state remembers through
     // which slot each call's missed ones were reported.
     // Expired campaign rows are not slots: plan lists them; run does not repeat each one.
-    const missed = unreported(
-      plan.missed.filter((i) => i.expired !== true),
-      lock.schedules,
-    ).filter((i) => !reported.has(i.key));
-    for (const item of missed) {
-      reported.add(item.key);
-      await sink({ type: 'scheduler:missed', item });
+    for (const report of plan.unreported ?? []) {
+      const items = report.items.filter((i) => !reported.has(i.key));
+      for (const item of items) {
+        reported.add(item.key);
+        await sink({ type: 'scheduler:missed', item });
+      }
+      if (report.count > report.items.length) {
+        await sink({
+          type: 'scheduler:missed-count',
+          memory: report.memory,
+          count: report.count,
+          listed: report.items.length,
+          ...(report.atLeast && { atLeast: true }),
+        });
+      }
     }
-    const memory = withSchedules(lock, markReported(plan.memory ?? {}, missed));
+    const memory = withSchedules(lock, markChecked(plan.memory ?? {}, plan.unreported ?? []));
     if (memory.changed) {
       lock = memory.lock;
       await rememberSchedules(input.store, lock);

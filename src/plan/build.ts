@@ -9,6 +9,7 @@ import {
 import { type Hours, type HoursCache, hoursAt } from '../schedule/hours.js';
 import {
   compileSchedule,
+  countSlots,
   DEFAULT_HORIZON_MS,
   inWindow,
   localTime,
@@ -24,7 +25,7 @@ import { memoryKey } from './memory.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
-import type { Plan, PlanItem } from './types.js';
+import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export interface PlanInput {
   readonly calls: readonly CallDefinition[];
@@ -50,7 +51,7 @@ export interface PlanInput {
   readonly screen?: PlanScreen;
 }
 
-/** Slots whose deadline passed less than this long ago are reported as missed… */
+/** Slots whose deadline passed less than this long ago are listed as missed by plan… */
 export const MISSED_LOOKBACK_MS = 24 * 3_600_000;
 /** …the most recent ones, at most this many per call (and as many superseded ones). */
 export const MISSED_PER_CALL = 10;
@@ -116,18 +117,85 @@ const latestSlots = (
   return found;
 };
 
-/** The latest MISSED_PER_CALL of `slots` as missed items; the first says when more exist. */
+/** `slots` (the latest of their kind) as missed items; the first says when `more` exist. */
 const addMissed = (
   slots: readonly Date[],
   item: (slot?: Date, reason?: string) => PlanItem,
   reason: (slot: Date) => string,
-  add: Sink,
+  add: (item: PlanItem) => void,
   earlier: string,
+  more: boolean,
 ): void => {
-  const shown = slots.slice(-MISSED_PER_CALL);
-  const more = slots.length > MISSED_PER_CALL;
-  shown.forEach((slot, index) => {
-    add('missed', item(slot, `${reason(slot)}${index === 0 && more ? ` (${earlier})` : ''}`));
+  slots.forEach((slot, index) => {
+    add(item(slot, `${reason(slot)}${index === 0 && more ? ` (${earlier})` : ''}`));
+  });
+};
+
+/** Where the missed slots of the scheduled calls are counted, beyond those listed. */
+interface MissedSink {
+  /** Slots the plan's view counts as missed without listing them. */
+  unlisted(count: number, atLeast: boolean): void;
+  report(report: MissedReport): void;
+}
+
+/** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */
+interface MissedKind {
+  /** No slot up to this instant is of this kind. */
+  readonly floor: number;
+  /** The plan lists those after this instant (and counts those after the lower of it and `reportedThrough`). */
+  readonly listFrom: number;
+  readonly until: number;
+  readonly accept: (slot: Date) => boolean;
+  readonly reason: (slot: Date) => string;
+  readonly earlier: string;
+}
+
+/**
+ * The missed slots of one call: the plan lists the latest of each kind (of the last 24
+ * hours, reported or not) and counts those it does not list, and reports apply's: every
+ * missed slot after `reportedThrough`, counted (up to COUNT_SCANS scans, from the earliest
+ * on), the latest listed, and through which slot it looked.
+ */
+const planMissed = (
+  spec: ScheduleSpec,
+  kinds: readonly MissedKind[],
+  item: (slot?: Date, reason?: string) => PlanItem,
+  add: Sink,
+  memory: string,
+  reportedMs: number,
+  sink: MissedSink,
+): void => {
+  let count = 0;
+  let atLeast = false;
+  let through: number | undefined;
+  const items: PlanItem[] = [];
+  for (const kind of kinds) {
+    const { until, accept, reason, earlier } = kind;
+    const shown = latestSlots(spec, kind.listFrom, until, accept, MISSED_PER_CALL);
+    const countFrom = Math.max(kind.floor, Math.min(kind.listFrom, reportedMs));
+    const reportFrom = Math.max(kind.floor, reportedMs);
+    const seen = countSlots(spec, countFrom, until, accept);
+    // A count cut short may not reach the slots listed: they are at least as many.
+    const total = Math.max(seen.count, shown.length);
+    addMissed(shown, item, reason, (i) => add('missed', i), earlier, total > shown.length);
+    sink.unlisted(total - shown.length, seen.partial);
+    // What apply reports: after the earlier kind's count stopped, nothing of a later kind.
+    if (atLeast) continue;
+    const counted = reportFrom === countFrom ? seen : countSlots(spec, reportFrom, until, accept);
+    const listed = latestSlots(spec, reportFrom, counted.through, accept, MISSED_PER_CALL);
+    addMissed(listed, item, reason, (i) => items.push(i), earlier, counted.count > listed.length);
+    count += counted.count;
+    atLeast = counted.partial;
+    const last = latestSlots(spec, reportFrom, counted.through, () => true, 1)[0]?.getTime();
+    if (last !== undefined) through = Math.max(through ?? last, last);
+  }
+  if (through === undefined && count === 0) return;
+  sink.report({
+    memory,
+    count,
+    ...(atLeast && { atLeast: true }),
+    items,
+    ...(through === undefined ? {} : { through: formatSlot(new Date(through)) }),
   });
 };
 
@@ -138,6 +206,9 @@ const planScheduled = (
   add: Sink,
   sinceMs: number,
   prunedMs: number,
+  memory: string,
+  reportedMs: number,
+  missedSink: MissedSink,
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
@@ -178,40 +249,33 @@ const planScheduled = (
     if (isLatest(slot)) latestSeen = true;
     if (isLatest(slot) || settled(slot)) settle(slot);
   }
+  if (latest !== undefined && !latestSeen) settle(latest);
+  // Deadline passed first (the earlier slots), then superseded ones.
+  const kinds: MissedKind[] = [
+    {
+      floor: reportableFrom,
+      listFrom: Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
+      until: dueFrom,
+      accept: (slot) => window(slot) && reportable(slot) && entryOf(slot) === undefined,
+      reason: (slot) =>
+        `deadline passed at ${formatSlot(new Date(slot.getTime() + spec.deadlineMs))}; never placed late`,
+      earlier: 'earlier missed slots not listed',
+    },
+  ];
   if (latest !== undefined) {
-    if (!latestSeen) settle(latest);
     const by = formatSlot(latest);
-    const superseded = latestSlots(
-      spec,
-      Math.max(dueFrom, reportableFrom),
-      latest.getTime() - 1,
-      (slot) => window(slot) && reportable(slot) && !settled(slot),
-      MISSED_PER_CALL + 1,
-    );
-    addMissed(
-      superseded,
-      item,
-      () =>
+    const floor = Math.max(dueFrom, reportableFrom);
+    kinds.push({
+      floor,
+      listFrom: floor,
+      until: latest.getTime() - 1,
+      accept: (slot) => window(slot) && reportable(slot) && !settled(slot),
+      reason: () =>
         `superseded by ${by}: catch-up places only the most recent slot (schedule.catchup: all places every one)`,
-      add,
-      'earlier superseded slots not listed',
-    );
+      earlier: 'earlier superseded slots not listed',
+    });
   }
-  const missed = latestSlots(
-    spec,
-    Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
-    dueFrom,
-    (slot) => window(slot) && reportable(slot) && entryOf(slot) === undefined,
-    MISSED_PER_CALL + 1,
-  );
-  addMissed(
-    missed,
-    item,
-    (slot) =>
-      `deadline passed at ${formatSlot(new Date(slot.getTime() + spec.deadlineMs))}; never placed late`,
-    add,
-    'earlier missed slots not listed',
-  );
+  planMissed(spec, kinds, item, add, memory, reportedMs, missedSink);
   const upcoming = nextSlots(spec, input.now, input.upcomingCount ?? 3, {
     horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
     accept: window,
@@ -427,6 +491,7 @@ const planCall = (
   seen: Map<string, ScheduleMemory>,
   hours: HoursCache,
   fields: Map<string, RowItemFields>,
+  missed: MissedSink,
 ): void => {
   const target = call.target ?? input.runTarget;
   // Read once: a campaign row computes it from its cells.
@@ -475,15 +540,20 @@ const planCall = (
     const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
-    const prunedMs =
-      known.prunedThrough === undefined ? Number.NaN : Date.parse(known.prunedThrough);
+    const instant = (text: string | undefined): number => {
+      const ms = text === undefined ? Number.NaN : Date.parse(text);
+      return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+    };
     planScheduled(
       call,
       item,
       input,
       add,
       Number.isNaN(sinceMs) ? input.now.getTime() : sinceMs,
-      Number.isNaN(prunedMs) ? Number.NEGATIVE_INFINITY : prunedMs,
+      instant(known.prunedThrough),
+      key,
+      instant(known.reportedThrough),
+      missed,
     );
     return;
   }
@@ -570,8 +640,10 @@ export const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  * - scheduled call: of the slots in (now − deadline, now] inside the window, the most recent
  *   is due unless the lockfile settles it as above, and the older ones are missed
  *   (superseded) unless placed or unknown — with `catchup: all` each of them is due; slots
- *   outside the window are skipped; slots whose deadline passed within the last 24 h without
- *   a lockfile entry are missed (never placed late; the latest ten per call are listed). A
+ *   outside the window are skipped; slots whose deadline passed without a lockfile entry
+ *   are missed (never placed late): the latest ten per call of the last 24 h are listed,
+ *   the others counted (`missedCount`); `unreported` counts, lists and bounds per call those
+ *   after its `reportedThrough`, which apply and run report. A
  *   slot is never missed when its deadline passed before callops first saw the call (the
  *   lockfile's `schedules` memory; `now` when it has none). Upcoming lists the next slots
  *   (inside the window) after `now`. `memory` is that memory with every scheduled call
@@ -592,10 +664,27 @@ export const buildPlan = (input: PlanInput): Plan => {
   const seen = new Map<string, ScheduleMemory>();
   const hours: HoursCache = new Map();
   const fields = new Map<string, RowItemFields>();
+  let unlisted = 0;
+  let atLeast = false;
+  const reports: MissedReport[] = [];
+  const missed: MissedSink = {
+    unlisted: (count, partial) => {
+      unlisted += count;
+      atLeast ||= partial;
+    },
+    report: (report) => {
+      reports.push(report);
+    },
+  };
   for (const call of input.calls) {
     if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
-    planCall(call, input, add, seen, hours, fields);
+    planCall(call, input, add, seen, hours, fields, missed);
   }
+  const missedItems = lists.missed.items();
+  const missedCount: MissedCount = {
+    count: missedItems.length + unlisted,
+    ...(atLeast ? { atLeast: true } : {}),
+  };
   const due = lists.due.items();
   const upcoming = lists.upcoming.items();
   const screened =
@@ -612,7 +701,9 @@ export const buildPlan = (input: PlanInput): Plan => {
           waiting: screened.waiting,
         }),
     upcoming: later?.upcoming ?? upcoming,
-    missed: lists.missed.items(),
+    missed: missedItems,
+    missedCount,
+    unreported: reports,
     skipped: lists.skipped.items(),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
   };

@@ -14,5 +14,12 @@ export {
   toPlanFile,
 } from './file.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';
-export { markReported, memoryKey, type Schedules, unreported, withSchedules } from './memory.js';
-export type { Plan, PlanItem } from './types.js';
+export {
+  markChecked,
+  markReported,
+  memoryKey,
+  missedToReport,
+  type Schedules,
+  withSchedules,
+} from './memory.js';
+export type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';

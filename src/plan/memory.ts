@@ -1,5 +1,5 @@
 import type { Lockfile, ScheduleMemory } from '../state/types.js';
-import type { PlanItem } from './types.js';
+import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export type Schedules = Readonly<Record<string, ScheduleMemory>>;
 
@@ -10,16 +10,6 @@ type Slotted = Pick<PlanItem, 'target' | 'name' | 'slot' | 'campaign'>;
 
 /** The memory a plan item belongs to: its call's, or its campaign's for a row. */
 const keyOf = (item: Slotted): string => memoryKey(item.target, item.campaign ?? item.name);
-
-/** Missed items not reported before: their slot is later than their call's `reportedThrough`. */
-export const unreported = <T extends Slotted>(
-  items: readonly T[],
-  schedules: Schedules = {},
-): T[] =>
-  items.filter((item) => {
-    const through = schedules[keyOf(item)]?.reportedThrough;
-    return through === undefined || item.slot === undefined || item.slot > through;
-  });
 
 /**
  * The memory after `items` were reported as missed: each call's `reportedThrough` moves up to
@@ -33,6 +23,42 @@ export const markReported = (schedules: Schedules, items: readonly Slotted[]): S
     if (known === undefined || item.slot === undefined) continue;
     if (known.reportedThrough !== undefined && known.reportedThrough >= item.slot) continue;
     out[key] = { ...known, reportedThrough: item.slot };
+  }
+  return out;
+};
+
+/**
+ * What apply reports as missed: every expired campaign row, and the missed slots of each
+ * scheduled call not reported before (the latest listed, all counted).
+ */
+export const missedToReport = (
+  plan: Pick<Plan, 'missed' | 'unreported'>,
+): { readonly missed: readonly PlanItem[]; readonly missedCount: MissedCount } => {
+  const expired = plan.missed.filter((i) => i.expired === true);
+  const reports = plan.unreported ?? [];
+  const count = reports.reduce((sum, r) => sum + r.count, expired.length);
+  return {
+    missed: [...expired, ...reports.flatMap((r) => r.items)],
+    missedCount: { count, ...(reports.some((r) => r.atLeast) ? { atLeast: true } : {}) },
+  };
+};
+
+/**
+ * The memory after the plan's `reports` were reported: each call's `reportedThrough` moves
+ * up to the latest slot its report looked at (never back), over the slots it counted only.
+ */
+export const markChecked = (
+  schedules: Schedules,
+  reports: readonly Pick<MissedReport, 'memory' | 'through'>[],
+): Schedules => {
+  const out: Record<string, ScheduleMemory> = { ...schedules };
+  for (const { memory, through } of reports) {
+    const known = out[memory];
+    if (known === undefined || through === undefined) continue;
+    const before =
+      known.reportedThrough === undefined ? Number.NaN : Date.parse(known.reportedThrough);
+    if (before >= Date.parse(through)) continue;
+    out[memory] = { ...known, reportedThrough: through };
   }
   return out;
 };

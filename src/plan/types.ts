@@ -31,12 +31,43 @@ export interface PlanItem {
   readonly replaces?: PreviousPlacement;
 }
 
+/** A number of missed slots: exact, or a lower bound when counting stopped at its bound. */
+export interface MissedCount {
+  readonly count: number;
+  /** Counting stopped at its bound (COUNT_SCANS): at least `count` were missed. */
+  readonly atLeast?: true;
+}
+
+/**
+ * One scheduled call's missed slots not reported yet: what apply and run report, and how far
+ * they looked. `count` counts every one of them; `items` lists the latest (at most
+ * MISSED_PER_CALL missed and as many superseded), the first saying when earlier ones are
+ * not listed.
+ */
+export interface MissedReport extends MissedCount {
+  /** The call's (or campaign's) key in the `schedules` memory. */
+  readonly memory: string;
+  readonly items: readonly PlanItem[];
+  /**
+   * The latest slot looked at (missed or not), ISO-8601 UTC: the call's `reportedThrough`
+   * once reported. Every missed slot up to it is counted; none after it (when `atLeast`).
+   */
+  readonly through?: string;
+}
+
 export interface Plan {
   readonly target: string;
   readonly now: string;
   readonly due: readonly PlanItem[];
   readonly upcoming: readonly PlanItem[];
   readonly missed: readonly PlanItem[];
+  /**
+   * How many slots `missed` stands for: its items, and the missed slots it does not list
+   * (older than those listed per call, of the last 24 hours or not reported yet).
+   */
+  readonly missedCount?: MissedCount;
+  /** Per scheduled call with missed slots not reported yet: what apply and run report. */
+  readonly unreported?: readonly MissedReport[];
   readonly skipped: readonly PlanItem[];
   /** Due placements to a number on a do-not-call list: never sent (reason: list file:line). */
   readonly suppressed?: readonly PlanItem[];

@@ -25,8 +25,13 @@ export interface ApplyStart {
 export interface ApplySummary {
   /** The outcomes, in request order; without the placed ones when `counts` says how many. */
   readonly outcomes: readonly Outcome[];
-  /** How many outcomes had each status (default: those of `outcomes`). */
+  /**
+   * How many outcomes had each status (default: those of `outcomes`); `missed` counts the
+   * missed slots not listed in `outcomes` too.
+   */
   readonly counts?: OutcomeCounts;
+  /** The missed count is a lower bound: counting stopped at its bound. */
+  readonly missedAtLeast?: true;
   /** Due calls that were never started (interrupted, refused). */
   readonly notStarted: readonly PlanItem[];
   /**
@@ -76,6 +81,10 @@ export const describeOutcome = (o: Outcome): string => {
   return `${status}${o.message ?? ''}`.trim();
 };
 
+/** `4 missed`, or `at least 10000 missed` when counting stopped at its bound. */
+export const missedText = (summary: ApplySummary, c: OutcomeCounts = summaryCounts(summary)) =>
+  `${summary.missedAtLeast ? 'at least ' : ''}${c.missed} missed`;
+
 export const summaryLine = (summary: ApplySummary, style: Style): string => {
   const c = summaryCounts(summary);
   const parts = [
@@ -83,7 +92,7 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
     c.failed > 0 ? style('red', `${c.failed} failed`) : `${c.failed} failed`,
     c.unknown > 0 ? style('yellow', `${c.unknown} unknown`) : `${c.unknown} unknown`,
   ];
-  if (c.missed > 0) parts.push(style('yellow', `${c.missed} missed`));
+  if (c.missed > 0) parts.push(style('yellow', missedText(summary, c)));
   const notStarted = summary.notStarted.length + (summary.changedRows?.notStarted ?? 0);
   if (notStarted > 0) parts.push(`${notStarted} not started`);
   const suppressed = summary.suppressed?.length ?? 0;
@@ -158,6 +167,8 @@ export const applyJson = (summary: ApplySummary, target: string) => {
   return {
     target,
     ...c,
+    missedListed: summary.outcomes.filter((o) => o.status === 'missed').length,
+    ...(summary.missedAtLeast && { missedAtLeast: true }),
     suppressed: summary.suppressed?.length ?? 0,
     waiting: summary.waiting?.length ?? 0,
     interrupted: summary.interrupted,
@@ -227,7 +238,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${c.missed} missed` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
     '',
   ];
   const budget = new TextBudget();

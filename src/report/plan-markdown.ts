@@ -4,7 +4,7 @@ import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
 import { linePieces } from './pieces.js';
-import { collapseRows, ROWS_SHOWN } from './plan.js';
+import { collapseRows, missedCountText, ROWS_SHOWN } from './plan.js';
 
 /**
  * `plan --format markdown`: the plan as a pull-request comment. It says whom merging will
@@ -448,7 +448,7 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
   }
   const held: [string, readonly PlanItem[], string | undefined][] = [
     [
-      `Missed: ${plan.missed.length}`,
+      `Missed: ${missedCountText(plan)}`,
       plan.missed,
       'Their deadline passed; they are never placed late.',
     ],

@@ -112,6 +112,15 @@ const countsText = (c: CampaignCounts): string =>
     .map(([n, what]) => `${n} ${what}`)
     .join(', ') || 'nothing';
 
+/**
+ * How many slots the plan found missed, listed or not: `4`, or `at least 10000` when
+ * counting stopped at its bound.
+ */
+export const missedCountText = (plan: Plan): string => {
+  const counted = plan.missedCount ?? { count: plan.missed.length };
+  return `${counted.atLeast ? 'at least ' : ''}${counted.count}`;
+};
+
 /** Human plan: what apply would place now, and what comes next; whom each call dials. */
 export const renderPlanHuman = (
   plan: Plan,
@@ -151,15 +160,20 @@ function* planLines(
     title: string,
     items: readonly PlanItem[],
     render: (i: PlanItem) => string,
+    count = `${items.length}`,
   ): Generator<string> {
     if (items.length === 0) return;
-    yield style('bold', `${title} (${items.length}):`);
+    yield style('bold', `${title} (${count}):`);
     yield* firstRows(items, render);
     yield '';
   }
   yield* section('Due now — apply places these', plan.due, (i) => line(i, style('green', '+')));
-  yield* section('Missed — deadline passed, never placed late', plan.missed, (i) =>
-    line(i, style('red', '!')),
+  const missed = missedCountText(plan);
+  yield* section(
+    'Missed — deadline passed, never placed late',
+    plan.missed,
+    (i) => line(i, style('red', '!')),
+    missed,
   );
   const suppressed = plan.suppressed ?? [];
   const waiting = plan.waiting ?? [];
@@ -194,7 +208,7 @@ function* planLines(
     suppressed.length > 0 ? `, ${suppressed.length} suppressed` : '',
     waiting.length > 0 ? `, ${waiting.length} waiting` : '',
   ].join('');
-  const summary = `Plan: ${plan.due.length} to place, ${plan.missed.length} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming${extra}.`;
+  const summary = `Plan: ${plan.due.length} to place, ${missed} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming${extra}.`;
   yield plan.due.length === 0 ? `${summary} Nothing to do now.` : summary;
 }
 
@@ -246,6 +260,13 @@ export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
   due: streamed(plan.due),
   upcoming: streamed(plan.upcoming),
   missed: streamed(plan.missed),
+  // Only when it says more than `missed` lists: older plans' consumers see what they knew.
+  ...(plan.missedCount !== undefined && plan.missedCount.count > plan.missed.length
+    ? {
+        missedCount: plan.missedCount.count,
+        ...(plan.missedCount.atLeast && { missedCountAtLeast: true }),
+      }
+    : {}),
   skipped: streamed(plan.skipped),
   suppressed: streamed(plan.suppressed ?? []),
   waiting: streamed(plan.waiting ?? []),

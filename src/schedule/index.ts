@@ -1,10 +1,13 @@
 export { type CompiledSchedule, compileSchedule } from './compile.js';
 export {
+  COUNT_SCANS,
+  countSlots,
   DEFAULT_HORIZON_MS,
   MAX_SLOTS,
   MAX_STEPS,
   nextSlots,
   type ScanOptions,
+  type SlotCount,
   type SlotScan,
   scanSlots,
   slotsBetween,

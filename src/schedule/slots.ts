@@ -135,3 +135,57 @@ export const nextSlots = (
   const scanOptions = options.accept ? { limit: n, accept: options.accept } : { limit: n };
   return [...scanSlots(spec, after, until, scanOptions).slots];
 };
+
+/**
+ * At most this many scans one count takes (each of at most MAX_SLOTS slots and MAX_STEPS
+ * wall times): a count stops after some 10,000 slots, so a dense schedule missed for a long
+ * time cannot hang a command.
+ */
+export const COUNT_SCANS = 10;
+
+export interface SlotCount {
+  /** How many slots in (after, through] `accept` admits. */
+  readonly count: number;
+  /** Up to where they were counted: `until`, or earlier when the count stopped at its bound. */
+  readonly through: number;
+  /** True when the count stopped before `until`: more slots may follow `through`. */
+  readonly partial: boolean;
+}
+
+/**
+ * How many slots of `spec` in (after, until] `accept` admits, counted from the earliest on
+ * without keeping them: scans of at most MAX_SLOTS each, a scan cut short by its steps
+ * (most wall times discarded) tried again on half its range. Past `scans` scans the count
+ * stops at a slot: every slot up to `through` is counted, none after it.
+ */
+export const countSlots = (
+  spec: ScheduleSpec,
+  after: number,
+  until: number,
+  accept?: (slot: Date) => boolean,
+  scans = COUNT_SCANS,
+): SlotCount => {
+  let count = 0;
+  let lo = after;
+  let span = until - after;
+  let left = scans;
+  const options = accept ? { accept } : {};
+  while (lo < until) {
+    if (left <= 0) return { count, through: lo, partial: true };
+    left -= 1;
+    const hi = Math.min(until, lo + span);
+    const scan = scanSlots(spec, new Date(lo), new Date(hi), options);
+    const last = scan.slots.at(-1);
+    if (!scan.truncated) {
+      count += scan.slots.length;
+      lo = hi;
+      span *= 2;
+    } else if (scan.slots.length === MAX_SLOTS && last !== undefined) {
+      count += MAX_SLOTS;
+      lo = last.getTime();
+    } else {
+      span = Math.max(1000, Math.floor((hi - lo) / 2));
+    }
+  }
+  return { count, through: until, partial: false };
+};

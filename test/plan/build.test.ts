@@ -1,6 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
 import { describe, expect, it } from 'vitest';
-import { buildPlan, MISSED_PER_CALL, type PlanInput } from '../../src/plan/index.js';
+import {
+  buildPlan,
+  MISSED_PER_CALL,
+  markChecked,
+  missedToReport,
+  type PlanInput,
+} from '../../src/plan/index.js';
+import { COUNT_SCANS, MAX_SLOTS } from '../../src/schedule/index.js';
 import { call, entry, lock, schedule } from './make.js';
 
 const base = {
@@ -167,10 +174,11 @@ describe('scheduled calls', () => {
     expect(keys(before.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
     const at = buildPlan({ ...seen, now: new Date('2026-12-01T09:10:00Z'), calls: [daily] });
     expect(at.due).toEqual([]);
+    // Known since January and never reported: every slot since was missed, counted.
     expect(at.missed.map((i) => [i.key, i.reason])).toEqual([
       [
         'prod/daily@2026-12-01T09:00:00Z',
-        'deadline passed at 2026-12-01T09:10:00Z; never placed late',
+        'deadline passed at 2026-12-01T09:10:00Z; never placed late (earlier missed slots not listed)',
       ],
     ]);
   });
@@ -365,5 +373,120 @@ describe('order and destinations', () => {
     expect(to({ type: 'phone', number: '+15550002222', trunk: 'carrier-a' })).toBe(
       '+15550002222 (trunk carrier-a)',
     );
+  });
+});
+
+describe('missed slots: every one counted, reported once', () => {
+  const daily = call('daily', { schedule: schedule({ cron: '0 9 * * *' }) });
+  const firstSeen = { since: '2027-01-01T09:01:00.000Z' };
+  const placed = lock(
+    { 'prod/daily@2027-01-01T09:00:00Z': entry({ sid: 's1' }) },
+    { 'prod/daily': firstSeen },
+  );
+
+  it('counts and lists the slots missed since callops first saw the call, older than 24 hours too', () => {
+    const plan = buildPlan({
+      ...base,
+      now: new Date('2027-01-06T08:00:00Z'),
+      lock: placed,
+      calls: [daily],
+    });
+    const missed = [
+      'prod/daily@2027-01-02T09:00:00Z',
+      'prod/daily@2027-01-03T09:00:00Z',
+      'prod/daily@2027-01-04T09:00:00Z',
+      'prod/daily@2027-01-05T09:00:00Z',
+    ];
+    // plan lists the last 24 hours, and counts the rest.
+    expect(keys(plan.missed)).toEqual(missed.slice(-1));
+    expect(plan.missed[0]?.reason).toMatch(/\(earlier missed slots not listed\)$/);
+    expect(plan.missedCount).toEqual({ count: 4 });
+    expect(plan.unreported?.map((r) => [r.memory, r.count, keys(r.items), r.through])).toEqual([
+      ['prod/daily', 4, missed, '2027-01-05T09:00:00Z'],
+    ]);
+    const report = missedToReport(plan);
+    expect(report.missedCount).toEqual({ count: 4 });
+    expect(keys(report.missed)).toEqual(missed);
+    const memory = markChecked(plan.memory ?? {}, plan.unreported ?? []);
+    expect(memory['prod/daily']).toEqual({ ...firstSeen, reportedThrough: '2027-01-05T09:00:00Z' });
+    // Reported once: the next apply has nothing more to report.
+    const again = buildPlan({
+      ...base,
+      now: new Date('2027-01-06T08:00:00Z'),
+      lock: lock(placed.calls, memory),
+      calls: [daily],
+    });
+    expect(missedToReport(again).missedCount).toEqual({ count: 0 });
+  });
+
+  it('counts the missed slots it does not list, and lists the latest with a note', () => {
+    const hourly = call('daily', { schedule: schedule({ cron: '0 * * * *' }) });
+    const plan = buildPlan({
+      ...base,
+      now: new Date('2027-01-02T15:30:00Z'),
+      lock: placed,
+      calls: [hourly],
+    });
+    // 01-01 10:00 … 01-02 15:00: 14 + 16 slots.
+    const [report] = plan.unreported ?? [];
+    expect(report?.count).toBe(30);
+    expect(report?.atLeast).toBeUndefined();
+    expect(report?.items).toHaveLength(MISSED_PER_CALL);
+    expect(report?.items[0]?.slot).toBe('2027-01-02T06:00:00Z');
+    expect(report?.items[0]?.reason).toMatch(/\(earlier missed slots not listed\)$/);
+    expect(report?.through).toBe('2027-01-02T15:00:00Z');
+    expect(plan.missedCount).toEqual({ count: 30 });
+    expect(missedToReport(plan).missedCount).toEqual({ count: 30 });
+  });
+
+  it('moves reportedThrough over the slots it looked at, placed ones too, never over uncounted ones', () => {
+    // Placed on 01-02, missed on 01-03: only 01-03 is reported; reportedThrough reaches it.
+    const plan = buildPlan({
+      ...base,
+      now: new Date('2027-01-04T08:00:00Z'),
+      lock: lock(
+        { 'prod/daily@2027-01-02T09:00:00Z': entry({ sid: 's2' }) },
+        { 'prod/daily': { ...firstSeen, reportedThrough: '2027-01-01T09:00:00Z' } },
+      ),
+      calls: [daily],
+    });
+    expect(plan.unreported?.map((r) => [r.count, keys(r.items), r.through])).toEqual([
+      [1, ['prod/daily@2027-01-03T09:00:00Z'], '2027-01-03T09:00:00Z'],
+    ]);
+    // Nothing missed since: the memory still moves, so the next count starts there.
+    const quiet = buildPlan({
+      ...base,
+      now: new Date('2027-01-05T08:00:00Z'),
+      lock: lock(
+        { 'prod/daily@2027-01-04T09:00:00Z': entry({ sid: 's4' }) },
+        { 'prod/daily': { ...firstSeen, reportedThrough: '2027-01-03T09:00:00Z' } },
+      ),
+      calls: [daily],
+    });
+    expect(quiet.unreported?.map((r) => [r.count, r.items.length, r.through])).toEqual([
+      [0, 0, '2027-01-04T09:00:00Z'],
+    ]);
+  });
+
+  it('bounds the count of a dense schedule missed for long: at least N, and the next report goes on from there', () => {
+    const tick = call('tick', { schedule: schedule({ cron: '* * * * * *' }) });
+    const memory = { 'prod/tick': { since: '2026-11-01T00:00:00.000Z' } };
+    const plan = buildPlan({ ...base, lock: lock({}, memory), calls: [tick] });
+    const [report] = plan.unreported ?? [];
+    expect(report?.atLeast).toBe(true);
+    expect(report?.count).toBeGreaterThanOrEqual(MAX_SLOTS);
+    expect(report?.count).toBeLessThanOrEqual(COUNT_SCANS * MAX_SLOTS);
+    // Only counted slots are listed and marked reported: the latest listed is `through`.
+    expect(report?.items.at(-1)?.slot).toBe(report?.through);
+    expect((report?.through ?? '') < '2026-11-02T00:00:00Z').toBe(true);
+    expect(missedToReport(plan).missedCount).toEqual({ count: report?.count, atLeast: true });
+    expect(plan.missedCount?.atLeast).toBe(true);
+    const next = buildPlan({
+      ...base,
+      lock: lock({}, markChecked(plan.memory ?? {}, plan.unreported ?? [])),
+      calls: [tick],
+    });
+    const [rest] = next.unreported ?? [];
+    expect((rest?.items[0]?.slot ?? '') > (report?.through ?? '')).toBe(true);
   });
 });

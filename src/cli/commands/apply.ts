@@ -9,8 +9,8 @@ import { describeTarget } from '../../engine/targets.js';
 import {
   checkPlanFile,
   definitionsOf,
-  markReported,
-  unreported,
+  markChecked,
+  missedToReport,
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
@@ -155,8 +155,11 @@ is required. Every missing environment variable is reported before anything is s
       }
       if (rehearsal && ctx.format === 'json') ctx.stderr.write(`${rehearsalNote(ctx.now)}\n`);
       // Missed slots are reported once: those reported by an earlier apply or run are not.
-      const missed = unreported(plan.missed, held.lock.schedules);
-      const memory = withSchedules(held.lock, markReported(plan.memory ?? {}, missed));
+      const { missed, missedCount } = missedToReport(plan);
+      const memory = withSchedules(
+        held.lock,
+        markChecked(plan.memory ?? {}, plan.unreported ?? []),
+      );
       if (memory.changed) await rememberSchedules(store, memory.lock);
       const result = await runDue({
         prepared,
@@ -172,6 +175,7 @@ is required. Every missing environment variable is reported before anything is s
         retryUnknown,
         changed: plan.skipped.filter((i) => i.changed === true),
         missed,
+        missedCount,
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
         ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
         // The JSON object and GitHub's step summary list every placed call; the plain and
