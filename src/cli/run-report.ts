@@ -8,7 +8,9 @@ import {
   applyMarkdown,
   createJsonReporter,
   createPlainReporter,
+  missedText as missedCount,
   renderHeldHuman,
+  summaryCounts,
 } from '../report/apply.js';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { renderChangedHuman } from '../report/plan.js';
@@ -157,11 +159,14 @@ const reportNothingDue = async (
     ctx.stdout.write(`${JSON.stringify(applyJson(summary, target), null, 2)}\n`);
   } else {
     const style = makeStyle(ctx.color);
-    const clean = unsettled.length === 0 && changed.length === 0;
+    const missed = summaryCounts(summary).missed;
+    const clean = unsettled.length === 0 && changed.length === 0 && missed === 0;
     const lines = [
       note,
       ...(missedText === '' ? [] : [missedText.trimEnd()]),
       ...renderHeldHuman(summary, style),
+      // Missed slots are counted as in any summary, never hidden behind "nothing to do".
+      ...(missed > 0 ? [`${style('yellow', missedCount(summary))}, never placed late.`] : []),
       clean && (summary.waiting?.length ?? 0) === 0
         ? 'Nothing is due: every call is placed, scheduled later, or skipped (see `callops plan`).'
         : 'Nothing is due now (see `callops plan`).',
@@ -266,6 +271,13 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         const local = item.local ? ` (${item.local})` : '';
         ctx.stderr.write(
           `${printable(`missed ${item.key}${local} — ${item.reason ?? 'not placed'}`)}\n`,
+        );
+        return;
+      }
+      case 'scheduler:missed-count': {
+        const { memory, count, listed, atLeast } = event;
+        ctx.stderr.write(
+          `${printable(`missed ${atLeast ? 'at least ' : ''}${count} slots of ${memory} in all (the ${count - listed} earlier ones not listed)`)}\n`,
         );
         return;
       }
