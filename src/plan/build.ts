@@ -221,7 +221,9 @@ const planScheduled = (
   // the call: never for slots that were over before it first saw it.
   const reportableFrom = Math.max(sinceMs - spec.deadlineMs, prunedMs);
   const reportable = (slot: Date) => slot.getTime() > reportableFrom;
-  const entryOf = (slot: Date) => input.lock.calls[item(slot).key];
+  // The key alone (an item's key is the same): counting missed slots asks for many.
+  const target = call.target ?? input.runTarget;
+  const entryOf = (slot: Date) => input.lock.calls[placementKey(target, call.name, slot)];
   const settle = (slot: Date) => {
     const built = item(slot);
     const { bucket, reason } = decide(

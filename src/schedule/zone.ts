@@ -14,7 +14,46 @@ export interface WallZone {
   offset(t: number): number;
 }
 
+const DAY = 24 * HOUR;
+
 const zones = new Map<string, WallZone | undefined>();
+
+/** A zone's offsets over one UTC day: `start` until `at` (when it changes that day), then `end`. */
+interface DayOffsets {
+  readonly start: number;
+  readonly end: number;
+  readonly at?: number;
+}
+
+/** UTC days whose offsets a zone keeps (about 11 years; cleared past it). */
+const DAYS_KEPT = 4096;
+
+/**
+ * `offset` answered by UTC day: each day's offsets are read twice (its start and its end)
+ * and, on a day the clocks change, the instant of the change is searched for once. Exact for
+ * zones whose offset changes at most once a day, as instantsOfWall assumes; reading the
+ * offset from Intl costs tens of microseconds, and counting a call's missed slots asks for
+ * it several times a slot.
+ */
+export const offsetByDay = (offset: (t: number) => number): ((t: number) => number) => {
+  const days = new Map<number, DayOffsets>();
+  return (t) => {
+    const d = Math.floor(t / DAY);
+    let day = days.get(d);
+    if (day === undefined) {
+      const lo = d * DAY;
+      const start = offset(lo);
+      const end = offset(lo + DAY);
+      day =
+        start === end
+          ? { start, end }
+          : { start, end, at: transitionBetween(lo, lo + DAY, { name: '', offset }) };
+      if (days.size >= DAYS_KEPT) days.clear();
+      days.set(d, day);
+    }
+    return day.at === undefined || t < day.at ? day.start : day.end;
+  };
+};
 
 /** The zone named `name` (IANA), or undefined when the name is unknown. Cached by name. */
 export const zoneOf = (name: string): WallZone | undefined => {
@@ -22,7 +61,7 @@ export const zoneOf = (name: string): WallZone | undefined => {
   let wall: WallZone | undefined;
   if (luxon().IANAZone.isValidZone(name)) {
     const zone = luxon().IANAZone.create(name);
-    wall = { name, offset: (t) => zone.offset(t) * 60_000 };
+    wall = { name, offset: offsetByDay((t) => zone.offset(t) * 60_000) };
   }
   zones.set(name, wall);
   return wall;
