@@ -11,48 +11,98 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
 /** A value that is a reference (`${VG_API_KEY}`), shown as written. */
 const NOT_REFERENCE = `(?!["']?\\$\\{)`;
 
+/** A source line as shown, and the column (1-based) its caret goes under. */
+interface Shown {
+  readonly text: string;
+  readonly column: number;
+}
+
+/** Characters a hidden value is shown as. */
+const HIDDEN = '***';
+
+/**
+ * Each match of `pattern` (global) with what follows its first group shown as ***, the
+ * column moved with the text: one after a hidden value keeps naming its character, one
+ * inside it names the ***.
+ */
+const hide = (shown: Shown, pattern: RegExp): Shown => {
+  const at = shown.column - 1;
+  let text = '';
+  let cursor = 0;
+  let column = shown.column;
+  for (const m of shown.text.matchAll(pattern)) {
+    const start = m.index + (m[1] ?? '').length;
+    const end = m.index + m[0].length;
+    if (end <= start) continue;
+    text += `${shown.text.slice(cursor, start)}${HIDDEN}`;
+    if (at >= end) column -= end - start - HIDDEN.length;
+    else if (at > start) column = text.length - HIDDEN.length + 1;
+    cursor = end;
+  }
+  return cursor === 0 ? shown : { text: text + shown.text.slice(cursor), column };
+};
+
 /** `key:` opening a line (block style, or its colon forgotten): the rest of the line is the value. */
 const blockKey = (key: string) =>
-  new RegExp(`^(\\s*(?:-\\s+)?["']?${key}["']?(?:\\s*:\\s*|\\s+))${NOT_REFERENCE}(\\S.*)$`, 'i');
+  new RegExp(`^(\\s*(?:-\\s+)?["']?${key}["']?(?:\\s*:\\s*|\\s+))${NOT_REFERENCE}\\S.*$`, 'gi');
 
 /** `key:` inside a flow map: the value is a quoted string, or plain text up to `,` `}` `]`. */
 const flowKey = (key: string) =>
   new RegExp(
-    `(["']?${key}["']?\\s*:\\s*)${NOT_REFERENCE}("(?:[^"\\\\]|\\\\.)*"?|'(?:[^']|'')*'?|[^\\s,}\\]][^,}\\]]*)`,
+    `(["']?${key}["']?\\s*:\\s*)${NOT_REFERENCE}(?:"(?:[^"\\\\]|\\\\.)*"?|'(?:[^']|'')*'?|[^\\s,}\\]][^,}\\]]*)`,
     'gi',
   );
 
 /** api_key and the ways it gets misspelt: apiKey, api-key, API_KEY. */
 const API_KEY = 'api[_-]?key';
 
-const mask = (text: string, key: string): string => {
-  const block = blockKey(key);
-  return block.test(text) ? text.replace(block, '$1***') : text.replace(flowKey(key), '$1***');
+const maskKey = (shown: Shown, key: string): Shown => {
+  const block = hide(shown, blockKey(key));
+  return block !== shown ? block : hide(shown, flowKey(key));
 };
 
 /**
- * An api_key written literally in callops.yaml is a secret even there (it draws a warning):
- * the source line shown under an error never repeats it, in block or flow style, nor the
- * value of `keys` (escaped as regular expressions). A reference is shown as written.
+ * The password of a URL written in the line (`postgres://ops:PASSWORD@db/ops`, a base_url
+ * with `user:password@`), up to the last `@` before white space: one holding `/`, `:` or `@`
+ * unescaped (then not a URL at all) is hidden whole. Failing that (a password with a space,
+ * quoted or not), up to the last `@` before the next `,` `{` `}` `[` `]` (a flow map's next
+ * key), and failing that up to the last `@` of the line: more is hidden rather than less.
+ */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)(?:\S+|[^,{}[\]]+|.+)(?=@)/gi;
+
+/** A `password=` parameter, as a PostgreSQL URL takes one (`?sslmode=require&password=…`). */
+const PASSWORD_PARAMETER = /([?&]password=)[^&#\s'",}\]]+/gi;
+
+const maskShown = (shown: Shown, keys: readonly string[]): Shown =>
+  [URL_PASSWORD, PASSWORD_PARAMETER].reduce(hide, [API_KEY, ...keys].reduce(maskKey, shown));
+
+/**
+ * Secrets written literally in callops.yaml are secrets even there (they draw a warning):
+ * the source line shown under an error never repeats them, in block or flow style — an
+ * api_key, the value of `keys` (escaped as regular expressions), the password of a URL
+ * (a database url, a base_url) or its `password=` parameter. A reference is shown as written.
  */
 export const maskSecretLine = (text: string, keys: readonly string[] = []): string =>
-  [API_KEY, ...keys].reduce(mask, text);
+  maskShown({ text, column: 1 }, keys).text;
 
 /** A key under a target that may hold the api key under another name (api_kye, token…). */
 const secretLike = (key: string): boolean =>
   /key|token|secret|pass|auth|bearer|cred/i.test(key) || suggestKey(key, ['api_key']) === 'api_key';
 
 /**
- * The source line shown under a diagnostic: an api_key value on its own line is hidden
- * whole, and so is the value of a target key that looks like a misspelt api_key.
+ * The source line shown under a diagnostic and its column: an api_key value on its own line
+ * is hidden whole, and so is the value of a target key that looks like a misspelt api_key.
  */
-const shownLine = (d: Diagnostic, text: string): string => {
-  if (/\/api_key$/.test(d.path) && !/api_key/.test(text)) return text.replace(/\S.*$/, '***');
+const shownLine = (d: Diagnostic, text: string): Shown => {
+  const line = { text, column: d.column };
+  if (/\/api_key$/.test(d.path) && !/api_key/.test(text)) {
+    return maskShown(hide(line, /^(\s*)\S.*$/g), []);
+  }
   const key = /^\/targets\/[^/]+\/([^/]+)$/
     .exec(d.path)?.[1]
     ?.replaceAll('~1', '/')
     .replaceAll('~0', '~');
-  return maskSecretLine(text, key !== undefined && secretLike(key) ? [escapeRegExp(key)] : []);
+  return maskShown(line, key !== undefined && secretLike(key) ? [escapeRegExp(key)] : []);
 };
 
 /**
@@ -78,7 +128,8 @@ export const renderDiagnosticsHuman = (
     const text = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
     if (text !== undefined) {
       const gutter = String(d.line).padStart(5);
-      const shown = excerpt(shownLine(d, text), d.column);
+      const line = shownLine(d, text);
+      const shown = excerpt(line.text, line.column);
       lines.push(style('gray', `${gutter} | `) + shown.text);
       const pad = ' '.repeat(shown.caret);
       lines.push(`${style('gray', `${' '.repeat(5)} | `)}${pad}${style('red', '^')}`);

@@ -68,6 +68,11 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
     ...(url.password === '' || url.password === password
       ? []
       : [{ name: `password of ${name}`, value: url.password, always: true }]),
+    // libpq (and pg) also take the password as a `password=` parameter.
+    ...url.searchParams
+      .getAll('password')
+      .filter((value) => value !== '')
+      .map((value) => ({ name: `password of ${name}`, value, always: true })),
   ];
   return {
     ok: true,

@@ -55,7 +55,8 @@ const literalUrlProblems = (doc: SourceDocument, url: string): Diagnostic[] => {
   if (!PROTOCOLS.includes(parsed.protocol)) {
     return [errorAt(site, '`state.url` must start with postgres:// or postgresql://')];
   }
-  if (parsed.password === '') return [];
+  // libpq (and pg) also take the password as a `password=` parameter.
+  if (parsed.password === '' && !parsed.searchParams.get('password')) return [];
   return [
     warningAt(
       site,

@@ -3,8 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import {
   APP_SID,
   bodyOf,
@@ -448,4 +450,118 @@ describe('secrets from the environment never leak', () => {
     expect(leaks).toEqual([]);
     expect(seen.length).toBeGreaterThanOrEqual(30);
   }, 180_000);
+});
+
+// Canaries written in callops.yaml itself: a database password and an api key. Each draws a
+// warning, and the line that warning (or any other problem) shows must never repeat them.
+const DB_PASSWORD = 'Zq9SekritPgPw7741';
+const LITERAL_KEY = 'Lk3LiteralKey9Vb';
+const WRITTEN = [DB_PASSWORD, 'Zq9Sek', 'Pw7741', LITERAL_KEY, 'Lk3Lit', 'Key9Vb'];
+
+describe('secrets written in callops.yaml are never quoted back', () => {
+  let server: TestPostgres;
+  let gateway: RunningSimulator;
+  let project: Project;
+  let dbUrl: string;
+  const seen: { what: string; result: CliResult }[] = [];
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE canary LOGIN SUPERUSER PASSWORD '${DB_PASSWORD}'`);
+    } finally {
+      await admin.end();
+    }
+    dbUrl = (await server.freshDatabase()).replace(/\/\/[^@]*@/, `//canary:${DB_PASSWORD}@`);
+    gateway = await startSimulator({ accountSid: ACCOUNT, apiKey: LITERAL_KEY });
+    project = await makeProject({
+      'callops.yaml': [
+        'targets:',
+        '  gw:',
+        `    base_url: ${gateway.url}`,
+        `    account_sid: ${ACCOUNT}`,
+        `    api_key: ${LITERAL_KEY}`,
+        'default_target: gw',
+        'state:',
+        '  backend: postgres',
+        `  url: ${dbUrl}`,
+        '',
+      ].join('\n'),
+      'calls/a.yaml': callsYaml([{ name: 'c1' }, { name: 'c2' }]),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await project?.cleanup();
+    await server?.stop();
+  });
+
+  const run = async (what: string, args: string[], extra: Record<string, string> = {}) => {
+    const result = await runCli(args, { cwd: project.dir, env: extra });
+    seen.push({ what, result });
+    return result;
+  };
+
+  it('validate, plan, apply, run, status and state pull warn without showing them, in every format', async () => {
+    const gh = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(project.dir, 'summary.md') };
+    const formats: [string, string[], Record<string, string>][] = [
+      ['human', [], {}],
+      ['json', ['--format', 'json'], {}],
+      ['github', ['--format', 'github'], gh],
+    ];
+    for (const [name, flags, extra] of formats) {
+      expect((await run(`validate ${name}`, ['validate', ...flags], extra)).code).toBe(0);
+      expect((await run(`plan ${name}`, ['plan', ...flags], extra)).code).toBe(0);
+    }
+    expect((await run('plan markdown', ['plan', '--format', 'markdown'])).code).toBe(0);
+    const applied = await run('apply', ['apply', '--yes', '--only', 'c1']);
+    expect(applied.code, applied.stderr).toBe(0);
+    for (const [name, flags, extra] of formats) {
+      expect((await run(`status ${name}`, ['status', ...flags], extra)).code).toBe(0);
+    }
+    expect((await run('state pull', ['state', 'pull'])).code).toBe(0);
+
+    const child = spawnCli(['run', '--yes'], { cwd: project.dir, env: {} });
+    const done = collect(child, 30_000);
+    await waitFor('run to place c2', () => (gateway.received().length >= 2 ? true : undefined));
+    child.kill('SIGTERM');
+    seen.push({ what: 'run', result: await done });
+
+    // A flow-style state whose other key is wrong: the url's line is shown under that error.
+    const config = await project.read('callops.yaml');
+    await project.write(
+      'callops.yaml',
+      config.replace(/state:[\s\S]*$/, `state: {backend: postgres, url: "${dbUrl}", keep: 3x}\n`),
+    );
+    const broken = await run('validate broken', ['validate']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('keep: 3x}');
+
+    // Positive controls: the warnings were printed with their source lines, the key was used.
+    const human = seen.find((s) => s.what === 'validate human')?.result.stderr ?? '';
+    expect(human).toContain('holds a password written in the file');
+    expect(human).toContain('`api_key` is written in the file');
+    expect(human).toContain(`url: ${dbUrl.replace(DB_PASSWORD, '***')}`);
+    expect(human).toContain('api_key: ***');
+    for (const what of ['plan human', 'apply', 'status human', 'run']) {
+      expect(seen.find((s) => s.what === what)?.result.stderr, what).toContain(
+        'holds a password written in the file',
+      );
+    }
+    expect(gateway.received().filter((r) => r.status === 201)).toHaveLength(2);
+
+    const leaks: string[] = [];
+    for (const { what, result } of seen) {
+      for (const text of [result.stdout, result.stderr]) {
+        for (const p of WRITTEN) if (text.includes(p)) leaks.push(`${what}: ${p}\n${text}`);
+      }
+    }
+    for (const { path, text } of await filesUnder(project.dir)) {
+      if (path.endsWith('callops.yaml')) continue;
+      for (const p of WRITTEN) if (text.includes(p)) leaks.push(`${path}: ${p}\n${text}`);
+    }
+    expect(leaks).toEqual([]);
+  }, 120_000);
 });

@@ -110,6 +110,45 @@ describe('human diagnostics', () => {
     expect(maskSecretLine('    api_key: ${VG_API_KEY}')).toBe('    api_key: ${VG_API_KEY}');
     expect(maskSecretLine('    "api_key": "abc"')).toBe('    "api_key": ***');
   });
+
+  it('never repeats the password of a url written in the file, whatever points at the line', () => {
+    const PW = 'Zq9SekritPgPw7741';
+    const show = (line: string, column: number, path = '/state/url') => {
+      const out = renderDiagnosticsHuman(
+        [d({ file: 'callops.yaml', line: 1, column, path, severity: 'warning' })],
+        () => line,
+        makeStyle(false),
+      );
+      const [, source = '', caret = ''] = out.split('\n');
+      // What the caret points at, from the column on.
+      return source.slice(caret.indexOf('^'));
+    };
+    // The state url's warning (block style), as validate, plan, apply and status print it.
+    expect(show(`  url: postgres://postgres:${PW}@127.0.0.1:33583/postgres`, 8)).toBe(
+      'postgres://postgres:***@127.0.0.1:33583/postgres',
+    );
+    // Quoted, with a `password=` parameter, and with a password a URL cannot hold unescaped.
+    expect(show(`  url: "postgres://ops:${PW}@db/ops"`, 8)).toBe('"postgres://ops:***@db/ops"');
+    expect(show(`  url: postgres://ops@db/ops?sslmode=require&password=${PW}`, 8)).toBe(
+      'postgres://ops@db/ops?sslmode=require&password=***',
+    );
+    expect(show(`  url: postgres://ops:a/${PW}@b@db/ops`, 8)).toBe('postgres://ops:***@db/ops');
+    expect(show(`  url: "postgres://ops:my ${PW}@db/ops"`, 8)).toBe('"postgres://ops:***@db/ops"');
+    // Another problem on the same flow-style line: hidden too, the caret still under it.
+    const flow = `state: {backend: postgres, url: "postgres://ops:${PW}@db/ops", keep: 3x}`;
+    expect(show(flow, flow.indexOf('3x') + 1, '/state/keep')).toBe('3x}');
+    // A base_url with credentials, and a literal api_key beside it.
+    const target = `  prod: {base_url: "https://u:${PW}@vg.example.com", api_key: ${PW}, rate: x}`;
+    expect(show(target, target.indexOf('rate') + 1, '/targets/prod/rate')).toBe('rate: x}');
+    for (const line of [flow, target]) {
+      const out = renderDiagnosticsHuman([d({ line: 1, column: 1 })], () => line, makeStyle(false));
+      expect(out).not.toContain(PW.slice(0, 6));
+    }
+    // A url without a password is shown whole.
+    expect(maskSecretLine('  url: postgres://ops@db:5432/ops')).toBe(
+      '  url: postgres://ops@db:5432/ops',
+    );
+  });
 });
 
 describe('github annotations', () => {

@@ -50,6 +50,15 @@ describe('resolveState', () => {
     });
   });
 
+  it('a `password=` parameter is a secret too', () => {
+    const url = 'postgres://ops@db/ops?sslmode=require&password=p%2Bw+x';
+    const r = resolveState(postgres(url), {});
+    expect(r.ok && r.secrets).toEqual([
+      { name: 'state.url', value: url, always: true },
+      { name: 'password of state.url', value: 'p+w x', always: true },
+    ]);
+  });
+
   it('a missing variable is an error at the url, naming the variable', () => {
     expect(resolveState(postgres('${CALLOPS_DATABASE_URL}'), {})).toEqual({
       ok: false,

@@ -99,6 +99,19 @@ describe('state: in callops.yaml', () => {
     expect(result.config.state).toMatchObject({ backend: 'postgres' });
   });
 
+  it('a password given as a `password=` parameter of a literal url is warned about too', () => {
+    const result = withState('backend: postgres', 'url: postgres://ops@db/ops?password=hunter2');
+    expect(result.diagnostics.map((d) => [d.severity, d.line, d.column, d.message])).toEqual([
+      [
+        'warning',
+        3,
+        8,
+        '`state.url` holds a password written in the file; use a reference such as ${CALLOPS_DATABASE_URL} so the secret stays out of git',
+      ],
+    ]);
+    expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2');
+  });
+
   it('a literal url without a password is fine; one of another scheme is an error, unquoted', () => {
     expect(withState('backend: postgres', 'url: postgresql://db.internal/ops').diagnostics).toEqual(
       [],
