@@ -1,3 +1,4 @@
+import { sslModeOf } from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { StateSpec } from '../validate/model.js';
@@ -55,6 +56,8 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
   if (!PROTOCOLS.includes(url.protocol)) {
     return at(`${said} must start with postgres:// or postgresql://`);
   }
+  const ssl = sslModeOf(url.searchParams);
+  if ('problem' in ssl) return at(`${said} ${ssl.problem}`);
   const name = from ?? 'state.url';
   const password = decoded(url.password);
   if (password === undefined || decoded(url.username) === undefined) {

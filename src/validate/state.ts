@@ -1,6 +1,7 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { malformedMessage } from '../resolve/diagnostics.js';
 import { isMalformed } from '../resolve/interpolate.js';
+import { sslModeOf } from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './hint.js';
@@ -55,9 +56,12 @@ const literalUrlProblems = (doc: SourceDocument, url: string): Diagnostic[] => {
   if (!PROTOCOLS.includes(parsed.protocol)) {
     return [errorAt(site, '`state.url` must start with postgres:// or postgresql://')];
   }
+  const ssl = sslModeOf(parsed.searchParams);
+  const problems = 'problem' in ssl ? [errorAt(site, `\`state.url\` ${ssl.problem}`)] : [];
   // libpq (and pg) also take the password as a `password=` parameter.
-  if (parsed.password === '' && !parsed.searchParams.get('password')) return [];
+  if (parsed.password === '' && !parsed.searchParams.get('password')) return problems;
   return [
+    ...problems,
     warningAt(
       site,
       `\`state.url\` holds a password written in the file; use a reference such as \${CALLOPS_DATABASE_URL} so the secret stays out of git`,

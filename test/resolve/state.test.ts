@@ -59,6 +59,26 @@ describe('resolveState', () => {
     ]);
   });
 
+  it('an sslmode callops cannot honour as libpq does is an error at the url', () => {
+    const told = (query: string) => {
+      const r = resolveState(postgres('${DB}'), { DB: `postgres://ops:s3cret@db/ops?${query}` });
+      return r.ok ? 'ok' : r.diagnostics.map((d) => [d.line, d.column, d.message]);
+    };
+    expect(told('sslmode=require')).toBe('ok');
+    expect(told('sslmode=verify-full')).toBe('ok');
+    expect(told('sslmode=requried')).toEqual([
+      [
+        4,
+        8,
+        '`state.url` (from DB) has an unknown sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full',
+      ],
+    ]);
+    expect(JSON.stringify(told('sslmode=verify-ca'))).toContain(
+      'has sslmode=verify-ca without sslrootcert=FILE',
+    );
+    expect(JSON.stringify(told('sslmode=verify-ca'))).not.toContain('s3cret');
+  });
+
   it('a missing variable is an error at the url, naming the variable', () => {
     expect(resolveState(postgres('${CALLOPS_DATABASE_URL}'), {})).toEqual({
       ok: false,

@@ -123,6 +123,21 @@ describe('state: in callops.yaml', () => {
     expect(JSON.stringify(result.diagnostics)).not.toContain('s3cret');
   });
 
+  it('a literal url with an unknown sslmode is an error at the url', () => {
+    const result = withState('backend: postgres', 'url: postgres://db.internal/ops?sslmode=on');
+    expect(result.diagnostics.map((d) => [d.severity, d.line, d.column, d.message])).toEqual([
+      [
+        'error',
+        3,
+        8,
+        '`state.url` has an unknown sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full',
+      ],
+    ]);
+    expect(
+      withState('backend: postgres', 'url: postgres://db.internal/ops?sslmode=require').diagnostics,
+    ).toEqual([]);
+  });
+
   it('a malformed reference in the url is an error naming the key, not the text', () => {
     const result = withState('backend: postgres', 'url: postgres://u:pw@h/${DB');
     expect(result.diagnostics.map((d) => [d.line, d.column, d.path, d.message])).toEqual([

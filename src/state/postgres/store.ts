@@ -22,6 +22,7 @@ import {
   type StateView,
 } from '../store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
+import { connectionConfig } from './connection.js';
 import { DEFAULT_SCHEMA, lockSpace, migrate, numberLock, quoteSchema, RUN_LOCK } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -153,11 +154,18 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND l.classid = ${space}::bigint::oid AND l.objid = ${runner}::bigint::oid)`;
 
+  let connection: pg.ClientConfig;
+  try {
+    connection = connectionConfig(options.url);
+  } catch (error) {
+    throw new Error(`the state database could not be reached (${causeOf(error)})`);
+  }
+  // What the url says wins, as when the client parses it (its application_name…).
   const session = new pg.Client({
-    connectionString: options.url,
     connectionTimeoutMillis,
     keepAlive: true,
     application_name: 'callops',
+    ...connection,
   });
   let lost: Error | undefined;
   const markLost = (error?: Error) => {
@@ -189,11 +197,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   }
 
   const pool = new pg.Pool({
-    connectionString: options.url,
     connectionTimeoutMillis,
     max: options.poolSize ?? 10,
     keepAlive: true,
     application_name: `callops runner ${runner}`,
+    ...connection,
   });
   // An idle pooled connection that dies is replaced on next use; the query that needs it
   // reports the failure.
