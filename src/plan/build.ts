@@ -216,6 +216,9 @@ const planScheduled = (
   // Slots whose entries `state.keep` let go are never due again, nor missed: a raised
   // deadline, or a call defined again, cannot reach back past them.
   const dueFrom = Math.max(now - spec.deadlineMs, prunedMs);
+  // Nor are slots already reported missed ("never placed late") due: a deadline raised
+  // since cannot place them late.
+  const placeFrom = Math.max(dueFrom, reportedMs);
   const window = (slot: Date) => inWindow(spec, slot);
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
@@ -235,7 +238,8 @@ const planScheduled = (
   };
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
   // most recent is placed; the older ones are superseded. `catchup: all` places every one.
-  const latest = spec.catchup === 'all' ? undefined : latestSlots(spec, dueFrom, now, window, 1)[0];
+  const latest =
+    spec.catchup === 'all' ? undefined : latestSlots(spec, placeFrom, now, window, 1)[0];
   const isLatest = (slot: Date) => latest === undefined || slot.getTime() === latest.getTime();
   // Placed and unknown entries are shown as such, superseded or not: they are not missed.
   const settled = (slot: Date) => {
@@ -243,7 +247,7 @@ const planScheduled = (
     return status === 'placed' || status === 'unknown';
   };
   let latestSeen = false;
-  for (const slot of scanSlots(spec, new Date(dueFrom), input.now).slots) {
+  for (const slot of scanSlots(spec, new Date(placeFrom), input.now).slots) {
     if (!window(slot)) {
       add('skipped', item(slot, `outside window ${spec.window ?? ''}`.trim()));
       continue;

@@ -169,6 +169,27 @@ describe('scheduled calls', () => {
     expect(none.missed).toEqual([]);
   });
 
+  it('never makes due a slot already reported missed, whatever the deadline became since', () => {
+    const lenient = call('daily', {
+      schedule: schedule({ cron: '0 9 * * *', deadlineMs: 3 * 86_400_000 }),
+    });
+    // An earlier apply reported 11-30 missed (then its deadline was 10 minutes).
+    const reported = {
+      since: '2026-01-01T00:00:00.000Z',
+      reportedThrough: '2026-11-30T09:00:00.000Z',
+    };
+    const plan = buildPlan({
+      ...base,
+      lock: lock({}, { 'prod/daily': reported }),
+      calls: [lenient],
+    });
+    expect(keys(plan.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
+    // Reported through the latest slot: nothing is due.
+    const all = { ...reported, reportedThrough: '2026-12-01T09:00:00.000Z' };
+    const none = buildPlan({ ...base, lock: lock({}, { 'prod/daily': all }), calls: [lenient] });
+    expect(none.due).toEqual([]);
+  });
+
   it('is due up to just before the deadline and missed at it', () => {
     const before = buildPlan({ ...seen, now: new Date('2026-12-01T09:09:59Z'), calls: [daily] });
     expect(keys(before.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
