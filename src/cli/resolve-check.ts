@@ -187,7 +187,7 @@ const checkWith = async (
         if (c.verdict.kind !== 'settle') continue;
         const sid = c.verdict.candidate.sid;
         await store
-          .settle(c.key, { placed: sid, note: SETTLED_FROM_GATEWAY })
+          .settle(c.key, { placed: sid, note: SETTLED_FROM_GATEWAY, resolvedBy: 'gateway' })
           .catch((error: unknown) => {
             throw new EngineError('failed', error instanceof Error ? error.message : String(error));
           });

@@ -24,7 +24,7 @@ export const settleKeys = async (
     // Every key is checked first, so that one bad key settles none.
     let lock: Lockfile = held?.lock ?? (await readState(store));
     for (const key of keys) {
-      const next = settleUnknown(lock, key, settlement, new Date());
+      const next = settleUnknown(lock, key, settlement);
       if ('error' in next) throw new EngineError('failed', next.error);
       lock = next;
     }

@@ -514,9 +514,18 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
 
   const settle = async (key: string, settlement: Settlement): Promise<void> => {
     const h = mustHold('settles entries');
-    const next = settleUnknown(lockOf(h), key, settlement, clock());
+    const next = settleUnknown(lockOf(h), key, settlement);
     if ('error' in next) throw new Error(next.error);
     setLock(h, next);
+    // Placed keeps counting toward per-number limits at the attempt's time; failed does not.
+    const settled = next.calls[key];
+    if (settled !== undefined)
+      track(
+        h,
+        key,
+        settled.number,
+        countsTowardLimit(settled.status) ? Date.parse(settled.at) : undefined,
+      );
   };
 
   const importInto = async (h: Held, incoming: Lockfile): Promise<ImportResult> => {

@@ -1,7 +1,13 @@
 import type { EntryStatus } from '../execute/outcome.js';
 import { escapePointer } from './json-scan.js';
 import { checkOutcome } from './outcome.js';
-import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+import {
+  type LockEntry,
+  type Lockfile,
+  RESOLVED_BY,
+  type ResolvedBy,
+  type ScheduleMemory,
+} from './types.js';
 
 /** Where a shape problem is: a JSON pointer into the lockfile, and what is wrong there. */
 export interface ShapeProblem {
@@ -84,8 +90,8 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
   if (httpStatus !== undefined && !Number.isInteger(httpStatus)) {
     return problem('httpStatus', `${label()}: httpStatus must be an integer`);
   }
-  if (resolvedBy !== undefined && resolvedBy !== 'hand') {
-    return problem('resolvedBy', `${label()}: resolvedBy must be "hand"`);
+  if (resolvedBy !== undefined && !RESOLVED_BY.includes(resolvedBy as ResolvedBy)) {
+    return problem('resolvedBy', `${label()}: resolvedBy must be "hand" or "gateway"`);
   }
   const { history } = raw;
   if (history !== undefined) {
@@ -136,7 +142,8 @@ export const isGoodEntry = (raw: unknown): raw is LockEntry => {
   if (!isOptional(raw.sid, 'string') || !isOptional(raw.callId, 'string')) return false;
   if (!isOptional(raw.message, 'string') || !isOptional(raw.number, 'string')) return false;
   if (raw.httpStatus !== undefined && !Number.isInteger(raw.httpStatus)) return false;
-  if (raw.resolvedBy !== undefined && raw.resolvedBy !== 'hand') return false;
+  if (raw.resolvedBy !== undefined && raw.resolvedBy !== 'hand' && raw.resolvedBy !== 'gateway')
+    return false;
   if (raw.outcome !== undefined && (status !== 'placed' || checkOutcome(raw.outcome) !== undefined))
     return false;
   return history === undefined || (Array.isArray(history) && history.every(isPrevious));

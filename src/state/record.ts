@@ -1,7 +1,7 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { cleanEntry } from './lockfile-shape.js';
 import { packedEntry, packingPlacedEntries } from './packed-entry.js';
-import type { LockEntry, Lockfile } from './types.js';
+import type { LockEntry, Lockfile, ResolvedBy } from './types.js';
 
 /** Where a placement's definition came from, recorded beside its outcome. */
 export interface DefinitionMeta {
@@ -170,6 +170,8 @@ export type Settlement =
       readonly callId?: string;
       /** How the sid was found, kept as the entry's message (default: by hand). */
       readonly note?: string;
+      /** Who found it, kept as the entry's resolvedBy (default: `hand`). */
+      readonly resolvedBy?: ResolvedBy;
     }
   | { readonly notPlaced: true };
 
@@ -177,14 +179,16 @@ export const SETTLED_NOT_PLACED = 'settled by hand: not placed';
 export const SETTLED_PLACED = 'settled by hand: placed';
 
 /**
- * Settle an `unknown` entry by hand (`callops resolve`). As placed it records the sid the
- * user found on the gateway; as not placed it becomes `failed`, so a later apply retries it.
+ * Settle an `unknown` entry (`callops resolve`). As placed it records the sid the user (or
+ * `--check`, from the gateway's records) found; as not placed it becomes `failed`, so a later
+ * apply retries it. Either way the entry stays the attempt it was: its `at` is when the
+ * request went out and its `number` digest stays, so a placed call keeps counting toward
+ * `limits.per_number` in the window of the call it was.
  */
 export const settleUnknown = (
   lock: Lockfile,
   key: string,
   settlement: Settlement,
-  now: Date,
 ): Lockfile | { error: string } => {
   const entry = lock.calls[key];
   if (entry === undefined) {
@@ -204,9 +208,10 @@ export const settleUnknown = (
     };
   }
   const common = {
-    at: now.toISOString(),
+    at: entry.at,
     definition: entry.definition,
     file: entry.file,
+    number: entry.number,
     history: entry.history,
   };
   if ('placed' in settlement) {
@@ -226,7 +231,7 @@ export const settleUnknown = (
       sid: settlement.placed,
       callId: settlement.callId,
       message: settlement.note ?? SETTLED_PLACED,
-      resolvedBy: 'hand',
+      resolvedBy: settlement.resolvedBy ?? 'hand',
     });
   }
   return withEntry(lock, key, {

@@ -13,13 +13,21 @@ export interface LockEntry {
   readonly number?: string;
   readonly httpStatus?: number;
   readonly message?: string;
-  /** How the entry was settled by hand (`callops resolve`), if it was. */
-  readonly resolvedBy?: 'hand';
+  /** How an unknown entry was settled, if it was: `callops resolve` by hand, or `--check`. */
+  readonly resolvedBy?: ResolvedBy;
   /** Earlier placements of this key, oldest first, kept when `apply --replace` placed it again. */
   readonly history?: readonly PreviousPlacement[];
   /** What became of a placed call, as the gateway reported it (placed entries only). */
   readonly outcome?: CallOutcome;
 }
+
+/**
+ * Who settled an unknown entry: a person (`callops resolve KEY --placed SID | --not-placed`)
+ * or the gateway's own records (`callops resolve --check`).
+ */
+export type ResolvedBy = 'hand' | 'gateway';
+
+export const RESOLVED_BY: readonly ResolvedBy[] = ['hand', 'gateway'];
 
 /** How a placed call ended, or `in-progress` while it has not ended yet. */
 export type CallOutcomeStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'in-progress';

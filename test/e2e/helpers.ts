@@ -204,6 +204,8 @@ export interface LockEntryJson {
   readonly message?: string;
   readonly at: string;
   readonly file?: string;
+  readonly number?: string;
+  readonly resolvedBy?: string;
 }
 
 export interface LockJson {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { numberDigest } from '../../src/screen/number.js';
 import { createCall } from '../simulator/client.js';
 import {
   ACCOUNT_SID,
@@ -15,9 +16,12 @@ import {
 
 interface Entry {
   readonly status: string;
+  readonly at: string;
+  readonly number?: string;
+  readonly resolvedBy?: string;
   readonly sid?: string;
   readonly message?: string;
-  readonly outcome?: { status: string };
+  readonly outcome?: { status: string; ended_at?: string };
 }
 
 const entries = async (gw: Gateway) =>
@@ -108,6 +112,11 @@ describe('callops resolve --check', () => {
         // the call the gateway placed for this entry went to this entry's number
         expect(call?.record?.to).toBe(numberOf(['sim/a', 'sim/b', 'sim/c'].indexOf(key)));
         expect(e.message).toContain('resolve --check');
+        // Still the attempt it was (its time, its number for per-number limits), found on
+        // the gateway rather than by hand.
+        expect(Date.parse(e.at)).toBeLessThan(Date.parse(String(e.outcome?.ended_at)));
+        expect(e.number).toBe(numberDigest(String(call?.record?.to)));
+        expect(e.resolvedBy).toBe('gateway');
         expect(e.outcome?.status).toBe('completed');
         expect(checked.stdout).toContain(`${key}: placed (sid ${e.sid}`);
       }

@@ -50,4 +50,49 @@ describe('callops resolve', () => {
       sid: other,
     });
   }, 40_000);
+
+  it('keeps a call settled --placed counting toward limits.per_number', async () => {
+    const limits = 'limits: { per_number: 1/24h }\n';
+    const to = '{ type: phone, number: "+15550002222" }';
+    const failing = await startSimulator({
+      accountSid: ACCOUNT_SID,
+      apiKey: API_KEY,
+      failStatus: 500,
+    });
+    closers.push(() => failing.close());
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'c1', to },
+        { name: 'c2', to },
+      ]),
+    });
+    open.push(gw);
+    // The gateway answers 500: c1 may have rung, so c2 to the same number waits.
+    await gw.project.write('callops.yaml', `${configYaml(failing.url)}${limits}`);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+    const before = (await gw.project.lock())?.calls['sim/c1'];
+    expect(before).toMatchObject({ status: 'unknown', number: expect.stringMatching(/^sha256:/) });
+    expect((await gw.project.lock())?.calls['sim/c2']).toBeUndefined();
+
+    await gw.project.write('callops.yaml', `${configYaml(gw.sim.url)}${limits}`);
+    const sid = '11111111-2222-4333-8444-555555555556';
+    const settled = await gw.run(['resolve', 'sim/c1', '--placed', sid, '--call-id', 'abc@host']);
+    expect(settled.code).toBe(0);
+    expect((await gw.project.lock())?.calls['sim/c1']).toMatchObject({
+      status: 'placed',
+      sid,
+      callId: 'abc@host',
+      at: before?.at,
+      number: before?.number,
+      resolvedBy: 'hand',
+    });
+
+    // c1 rang: the limit of one call a day to that number still holds c2 back.
+    const plan = await gw.run(['plan']);
+    expect(plan.stdout).toMatch(/sim\/c2 .*per-number limit 1\/24h reached/);
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).toBe(0);
+    expect(gw.placed()).toHaveLength(0);
+    expect((await gw.project.lock())?.calls['sim/c2']).toBeUndefined();
+  }, 40_000);
 });

@@ -27,7 +27,7 @@ const entryArb: fc.Arbitrary<LockEntry> = fc.record(
     file: fc.string({ unit: 'binary' }),
     httpStatus: fc.integer({ min: 100, max: 599 }),
     message: fc.string({ unit: 'binary' }),
-    resolvedBy: fc.constant('hand' as const),
+    resolvedBy: fc.constantFrom('hand' as const, 'gateway' as const),
   },
   { requiredKeys: ['status', 'at', 'definition', 'file'] },
 );

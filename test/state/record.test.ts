@@ -13,7 +13,6 @@ import { entry, lockOf } from './helpers.js';
 
 const meta = { definition: 'sha256:def2', file: 'calls/b.yaml' };
 const at = '2026-11-24T11:00:00.000Z';
-const now = new Date('2026-11-25T08:30:00.000Z');
 
 const outcomeArb: fc.Arbitrary<Outcome> = fc.record(
   {
@@ -118,45 +117,74 @@ describe('recordOutcome', () => {
 });
 
 describe('settleUnknown', () => {
+  const attempt = '2026-11-24T10:00:00.000Z';
+  const digest = 'sha256:00000000000000d1';
   const lock = lockOf({
-    'p/u': entry({ status: 'unknown', message: 'timeout after sending' }),
+    'p/u': entry({
+      status: 'unknown',
+      at: attempt,
+      number: digest,
+      httpStatus: 502,
+      message: 'timeout after sending',
+    }),
     'p/ok': entry({ status: 'placed', sid: 'S' }),
   });
 
-  it('settles as placed with the sid the user found', () => {
-    const result = settleUnknown(lock, 'p/u', { placed: 'SID-9', callId: 'CID' }, now);
+  it('settles as placed with the sid the user found, still the attempt it was', () => {
+    const result = settleUnknown(lock, 'p/u', { placed: 'SID-9', callId: 'CID' });
     if ('error' in result) throw new Error(result.error);
+    // `at` and `number` stay: the call rang at that time, and per-number limits count it.
     expect(result.calls['p/u']).toEqual({
       status: 'placed',
       sid: 'SID-9',
       callId: 'CID',
-      at: now.toISOString(),
+      at: attempt,
       definition: 'sha256:abc',
       file: 'calls/welcome.yaml',
+      number: digest,
       message: 'settled by hand: placed',
       resolvedBy: 'hand',
     });
   });
 
-  it('settles as not placed: failed, so that a later apply retries it', () => {
-    const result = settleUnknown(lock, 'p/u', { notPlaced: true }, now);
+  it('says who settled it: the gateway, when its records gave the sid', () => {
+    const result = settleUnknown(lock, 'p/u', {
+      placed: 'SID-9',
+      note: "settled from the gateway's records",
+      resolvedBy: 'gateway',
+    });
     if ('error' in result) throw new Error(result.error);
     expect(result.calls['p/u']).toMatchObject({
+      status: 'placed',
+      at: attempt,
+      number: digest,
+      message: "settled from the gateway's records",
+      resolvedBy: 'gateway',
+    });
+  });
+
+  it('settles as not placed: failed, so that a later apply retries it', () => {
+    const result = settleUnknown(lock, 'p/u', { notPlaced: true });
+    if ('error' in result) throw new Error(result.error);
+    expect(result.calls['p/u']).toEqual({
       status: 'failed',
+      at: attempt,
+      definition: 'sha256:abc',
+      file: 'calls/welcome.yaml',
+      number: digest,
       message: SETTLED_NOT_PLACED,
       resolvedBy: 'hand',
-      at: now.toISOString(),
     });
     expect(SETTLED_NOT_PLACED).toBe('settled by hand: not placed');
   });
 
   it('settles only unknown entries, and names the unknown ones when the key is wrong', () => {
-    expect(settleUnknown(lock, 'p/ok', { notPlaced: true }, now)).toEqual({
+    expect(settleUnknown(lock, 'p/ok', { notPlaced: true })).toEqual({
       error: 'p/ok is placed, not unknown: only unknown entries can be settled by hand',
     });
-    const missing = settleUnknown(lock, 'p/x', { placed: 'S' }, now);
+    const missing = settleUnknown(lock, 'p/x', { placed: 'S' });
     expect(missing).toEqual({ error: 'the lockfile has no entry "p/x"; unknown entries: p/u' });
-    expect(settleUnknown(lock, 'p/u', { placed: ' ' }, now)).toHaveProperty('error');
+    expect(settleUnknown(lock, 'p/u', { placed: ' ' })).toHaveProperty('error');
   });
 
   it('refuses a sid already recorded for another key, in any letter case, naming that key', () => {
@@ -168,7 +196,7 @@ describe('settleUnknown', () => {
       '98e4dd21-b178-4af1-83b6-3c1582893890',
       '98E4DD21-B178-4AF1-83B6-3C1582893890',
     ]) {
-      const result = settleUnknown(withSid, 'p/u', { placed: sid }, now);
+      const result = settleUnknown(withSid, 'p/u', { placed: sid });
       expect(result).toHaveProperty('error');
       expect('error' in result && result.error).toContain('already recorded for p/ok');
     }

@@ -21,7 +21,7 @@ import {
   type StateStore,
   type StateView,
 } from '../store.js';
-import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
+import { type LockEntry, type Lockfile, RESOLVED_BY, type ScheduleMemory } from '../types.js';
 import { connectionConfig } from './connection.js';
 import { DEFAULT_SCHEMA, lockSpace, migrate, numberLock, quoteSchema, RUN_LOCK } from './schema.js';
 
@@ -94,7 +94,7 @@ const entryOf = (row: Row): LockEntry => {
     callId: opt(row.call_id),
     httpStatus: opt(row.http_status),
     message: opt(row.message),
-    resolvedBy: row.resolved_by === 'hand' ? 'hand' : undefined,
+    resolvedBy: RESOLVED_BY.find((by) => by === row.resolved_by),
     outcome: opt(row.outcome),
   });
 };
@@ -382,15 +382,27 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           `${key} is being placed by another runner right now: wait for its outcome (see \`callops status\`)`,
         );
       }
-      const next = settleUnknown(view.lock, key, settlement, clock());
+      const next = settleUnknown(view.lock, key, settlement);
       if ('error' in next) throw new Error(next.error);
+      // Every field settleUnknown gives, as the file store keeps them: the attempt's time and
+      // number digest stay (per-number limits count a placed entry), a 5xx status goes.
       const e = next.calls[key] as LockEntry;
       await client.query(
         `UPDATE ${s}.placements
-         SET status = $2, sid = $3, call_id = $4, at = $5, message = $6, resolved_by = 'hand',
-             outcome_at = now(), previous = NULL
+         SET status = $2, sid = $3, call_id = $4, at = $5, message = $6, resolved_by = $7,
+             http_status = $8, number = $9, outcome_at = now(), previous = NULL
          WHERE key = $1`,
-        [key, e.status, e.sid ?? null, e.callId ?? null, e.at, e.message ?? null],
+        [
+          key,
+          e.status,
+          e.sid ?? null,
+          e.callId ?? null,
+          e.at,
+          e.message ?? null,
+          e.resolvedBy ?? null,
+          e.httpStatus ?? null,
+          e.number ?? null,
+        ],
       );
     });
   };

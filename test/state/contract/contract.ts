@@ -694,6 +694,42 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(await runner.claim(limited('y', D, 1))).toBe('limited');
       });
 
+      test('a settled entry stays the attempt it was: placed keeps counting, not placed stops', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        const unknown = { status: 'unknown' as const, sid: undefined, callId: undefined };
+        expect(await runner.claim(limited('x', D, 1))).toBe(true);
+        await runner.record({ ...placed('x'), ...unknown, number: D });
+        expect(await runner.claim(limited('z', E, 1))).toBe(true);
+        await runner.record({ ...placed('z'), ...unknown, number: E });
+        await runner.settle('x', { placed: 'sid-found', note: 'found', resolvedBy: 'gateway' });
+        await runner.settle('z', { notPlaced: true });
+        // In the same run: the call that rang still fills its number's slot, the other not.
+        expect(await runner.claim(limited('y', D, 1))).toBe('limited');
+        expect(await runner.claim(limited('w', E, 1))).toBe(true);
+        await runner.record({ ...placed('w'), number: E });
+        await runner.persist();
+        await finish(runner);
+        const next = await runnerOn(project);
+        expect(await next.claim(limited('y', D, 1))).toBe('limited');
+        const { calls } = (await next.read()).lock;
+        expect(calls.x).toEqual({
+          status: 'placed',
+          sid: 'sid-found',
+          at: placed('x').at,
+          ...meta,
+          number: D,
+          message: 'found',
+          resolvedBy: 'gateway',
+        });
+        expect(calls.z).toMatchObject({
+          status: 'failed',
+          at: placed('z').at,
+          number: E,
+          resolvedBy: 'hand',
+        });
+      });
+
       test('claims made at once for the last slot: exactly one wins', async () => {
         const project = await harness.project();
         const first = await runnerOn(project);
