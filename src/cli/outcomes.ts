@@ -22,14 +22,13 @@ export const storeRecorder =
     command: string,
     options: { readonly held?: boolean } = {},
   ): RecordObservations =>
-  async (updates) => {
-    await recordObservations(store, updates, {
+  (updates) =>
+    recordObservations(store, updates, {
       lockName,
       command,
       sink: stateNotes(ctx),
       ...(options.held === true && { held: true }),
     });
-  };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

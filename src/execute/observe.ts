@@ -28,9 +28,11 @@ export interface Observation {
 /**
  * The one way outcomes reach the state: recorded beside placed entries (see withOutcome:
  * placed entries only, never back to in-progress, idempotent). Today's file state takes the
- * run lock for it; a store of another kind records them its own way.
+ * run lock for it; a store of another kind records them its own way. Gives the keys whose
+ * entry changed: an update left out changed nothing (its entry holds that outcome already,
+ * or a final one, which is never changed).
  */
-export type RecordObservations = (updates: readonly Observation[]) => Promise<void>;
+export type RecordObservations = (updates: readonly Observation[]) => Promise<readonly string[]>;
 
 /** Clocks differ: call detail records are looked for this far before a call's intent. */
 export const CLOCK_MARGIN_MS = 5 * 60_000;

@@ -75,6 +75,12 @@ const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
     req.on('error', reject);
   });
 
+/** `2 outcomes: sim/a busy, sim/b completed`, the first five named. */
+const listed = (batch: readonly Observation[], one: string, many = `${one}s`): string => {
+  const shown = batch.slice(0, 5).map((o) => `${o.key} ${o.outcome.status}`);
+  return `${batch.length} ${batch.length === 1 ? one : many}: ${shown.join(', ')}${batch.length > 5 ? ', …' : ''}`;
+};
+
 export const startReceiver = async (options: ReceiverOptions): Promise<Receiver> => {
   const nowMs = options.nowMs ?? Date.now;
   const queue = new Map<string, Queued>();
@@ -109,16 +115,22 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       }
     }
     if (batch.length === 0) return;
-    await options.record(batch);
+    const changed = new Set(await options.record(batch));
     busyNoted = false;
     for (const [sid, queued] of sent) {
       // A newer status that arrived meanwhile stays queued.
       if (queue.get(sid) === queued) queue.delete(sid);
     }
-    const shown = batch.slice(0, 5).map((o) => `${o.key} ${o.outcome.status}`);
-    options.log(
-      `recorded ${batch.length} outcome${batch.length === 1 ? '' : 's'}: ${shown.join(', ')}${batch.length > 5 ? ', …' : ''}`,
-    );
+    // Only what changed an entry was recorded: a final outcome is never changed, and the
+    // same outcome twice changes nothing.
+    const recorded = batch.filter((o) => changed.has(o.key));
+    const ignored = batch.filter((o) => !changed.has(o.key));
+    if (recorded.length > 0) options.log(`recorded ${listed(recorded, 'outcome')}`);
+    if (ignored.length > 0) {
+      options.log(
+        `ignored ${listed(ignored, 'status', 'statuses')} (its entry holds a final outcome, which never changes, or this one already)`,
+      );
+    }
   };
 
   const flush = (): Promise<void> => {

@@ -172,6 +172,48 @@ describe('callops receive', () => {
     }
   }, 60_000);
 
+  it('says it recorded only what it recorded: a status after a final outcome is ignored', async () => {
+    const project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'a' }]) });
+    const env = {
+      VG_ACCOUNT_SID: ACCOUNT_SID,
+      VG_API_KEY: KEY_CANARY,
+      CALLOPS_WEBHOOK_SECRET: SECRET,
+    };
+    const sim = await startChildSimulator(
+      ['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
+      project.dir,
+    );
+    try {
+      await project.write('callops.yaml', configYaml(sim.url));
+      expect((await runCli(['apply', '--yes'], { cwd: project.dir, env })).code).toBe(0);
+      const entry = async () => (await project.lock())?.calls['sim/a'] as Entry;
+      const sid = (await entry()).sid;
+      const receiver = await startReceive(project.dir, env);
+      const post = async (fields: Record<string, unknown>) => {
+        const body = JSON.stringify({ call_sid: sid, duration: 0, ...fields });
+        const now = Math.floor(Date.now() / 1000);
+        const headers = { 'jambonz-signature': jambonzSignature(SECRET, now, body) };
+        return (await send(receiver.url, { method: 'POST', path: '/', body, headers })).status;
+      };
+      expect(await post({ call_status: 'busy', sip_status: 486 })).toBe(204);
+      await waitFor('the busy outcome in the lockfile', async () =>
+        (await entry()).outcome?.status === 'busy' ? true : undefined,
+      );
+      // Signed and well formed, so accepted; but the call ended busy, and that never changes.
+      expect(await post({ call_status: 'completed', sip_status: 200 })).toBe(204);
+      receiver.child.kill('SIGTERM');
+      const result = await receiver.done;
+      expect(result.code).toBe(0);
+      expect((await entry()).outcome?.status).toBe('busy');
+      expect(result.stderr).toContain('receive: recorded 1 outcome: sim/a busy\n');
+      expect(result.stderr).not.toContain('sim/a completed\n');
+      expect(result.stderr).toMatch(/^receive: ignored 1 status: sim\/a completed \(/m);
+    } finally {
+      await sim.stop();
+      await project.cleanup();
+    }
+  }, 60_000);
+
   it('refuses to start without a webhook secret, listening on nothing', async () => {
     const project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'a' }]) });
     try {

@@ -172,6 +172,7 @@ describe('gateway reader against the simulator', () => {
       everyMs: 50,
       record: async (updates) => {
         for (const u of updates) recorded.push(`${u.key} ${u.outcome.status}`);
+        return updates.map((u) => u.key);
       },
     });
     expect(result.pending).toEqual([]);

@@ -3,6 +3,8 @@ import type { Observation } from '../../src/execute/observe.js';
 import { MAX_BODY_BYTES, type Receiver, startReceiver } from '../../src/receive/server.js';
 import { verifySignature, webhookSecrets } from '../../src/receive/signature.js';
 import { jambonzSignature } from '../../src/simulator/index.js';
+import { withOutcomes } from '../../src/state/outcome.js';
+import type { Lockfile } from '../../src/state/types.js';
 import { send } from '../simulator/client.js';
 
 const SECRET = 'whsec-canary-1f2e3d4c';
@@ -96,6 +98,17 @@ describe('the receiver', () => {
     const recorded: Observation[] = [];
     const batches: (() => void)[] = [];
     const logs: string[] = [];
+    const logWaiters: ((line: string) => void)[] = [];
+    // The state the statuses land in: a placed entry for each known sid.
+    let lock: Lockfile = {
+      lockfileVersion: 1,
+      calls: Object.fromEntries(
+        Object.entries(known).map(([sid, key]) => [
+          key,
+          { status: 'placed', sid, at: '2026-11-24T10:00:00.000Z', definition: 'd', file: 'f' },
+        ]),
+      ),
+    };
     receiver = await startReceiver({
       host: '127.0.0.1',
       port: 0,
@@ -108,9 +121,15 @@ describe('the receiver', () => {
         ),
       record: async (updates) => {
         recorded.push(...updates);
+        const next = withOutcomes(lock, updates);
+        lock = next.lock;
         for (const done of batches.splice(0)) done();
+        return next.changed;
       },
-      log: (line) => logs.push(line),
+      log: (line) => {
+        logs.push(line);
+        for (const seen of logWaiters.splice(0)) seen(line);
+      },
       batchMs: 5,
       retryMs: 20,
     });
@@ -127,7 +146,8 @@ describe('the receiver', () => {
         'jambonz-signature': jambonzSignature(secret, Math.floor(Date.now() / 1000), text),
       });
     const nextBatch = () => new Promise<void>((r) => batches.push(r));
-    return { recorded, logs, post, signed, nextBatch };
+    const nextLog = () => new Promise<string>((r) => logWaiters.push(r));
+    return { recorded, logs, post, signed, nextBatch, nextLog };
   };
 
   it('records a signed status (204) and refuses unsigned and forged ones (401), recording nothing of them', async () => {
@@ -170,6 +190,23 @@ describe('the receiver', () => {
     expect(r.recorded.map((o) => o.outcome.status)).toEqual(['completed']);
   });
 
+  it('says recorded only of what changed an entry: a status after a final one is ignored', async () => {
+    const r = await start();
+    let logged = r.nextLog();
+    expect((await r.signed(body())).status).toBe(204);
+    expect(await logged).toBe('recorded 1 outcome: sim/a busy');
+    // Signed and well formed, so 204; but the call ended busy, and that never changes.
+    logged = r.nextLog();
+    expect((await r.signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
+    expect(await logged).toBe(
+      'ignored 1 status: sim/a completed (its entry holds a final outcome, which never changes, or this one already)',
+    );
+    expect(r.recorded.map((o) => o.outcome.status)).toEqual(['busy', 'completed']);
+    expect(r.logs.filter((l) => l.startsWith('recorded'))).toEqual([
+      'recorded 1 outcome: sim/a busy',
+    ]);
+  });
+
   it('a status that arrives late never moves a call that ended back to in progress', async () => {
     const known: Record<string, string> = {};
     const r = await start(known);
@@ -199,6 +236,7 @@ describe('the receiver', () => {
         if (busy-- > 0) throw new Error('callops.lock is in use');
         recorded.push(...updates);
         done();
+        return updates.map((u) => u.key);
       },
       log: (line) => logs.push(line),
       batchMs: 5,
