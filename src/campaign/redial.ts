@@ -22,6 +22,13 @@ export interface RedialPolicy {
 /** Without `redial:` a row is called once. */
 export const NO_REDIAL: RedialPolicy = { on: [], afterMs: 0, backoff: 1, maxAttempts: 1 };
 
+/**
+ * How a row of a campaign that redials by outcome is called again on purpose (an edited row
+ * is not redialled, and `apply --replace` does not apply to its rows).
+ */
+export const REDIAL_EDITED_HINT =
+  'to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)';
+
 /** The key of attempt `n` of a row: the row's key for the first, `KEY#n` for later ones. */
 export const attemptKey = (rowKey: string, n: number): string =>
   n <= 1 ? rowKey : `${rowKey}#${n}`;

@@ -3,6 +3,7 @@ import {
   attemptKey,
   attemptsIn,
   type DoneResult,
+  REDIAL_EDITED_HINT,
   type RedialPolicy,
   rowProgress,
 } from '../campaign/redial.js';
@@ -355,6 +356,28 @@ const OUTCOME_WORDS: Record<DoneResult, string> = {
 };
 
 /**
+ * A row whose latest placed attempt was placed under another definition (its cells were
+ * edited since): no attempt is placed from the edited row — a redial would reach whom the
+ * row names now, not whom the earlier attempts called. Its item, marked changed, keyed by
+ * that attempt; undefined when the row is as it was placed (or never placed).
+ */
+const editedSincePlaced = (
+  attempts: readonly AttemptState[],
+  built: PlanItem,
+): PlanItem | undefined => {
+  let n = attempts.length;
+  while (n > 0 && attempts[n - 1]?.entry?.status !== 'placed') n--;
+  const entry = attempts[n - 1]?.entry;
+  if (entry === undefined || entry.definition === built.definition) return undefined;
+  const outcome = entry.outcome?.status;
+  return amendItem(built, {
+    key: attemptKey(built.key, n),
+    changed: true,
+    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${entry.sid ?? '(no sid)'} at ${entry.at}); not redialled: ${REDIAL_EDITED_HINT}`,
+  });
+};
+
+/**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
  * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now.
  */
@@ -368,6 +391,8 @@ const nextAttempt = (
   const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
     (entry): AttemptState => ({ entry }),
   );
+  const edited = editedSincePlaced(attempts, built);
+  if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;
   switch (progress.kind) {
@@ -607,7 +632,7 @@ export const checkReplace = (
     return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls';
   }
   if (call.redial !== undefined) {
-    return 'its campaign redials by outcome: each attempt is its own placement, placed once';
+    return `its campaign redials by outcome: each attempt is its own placement, placed once; ${REDIAL_EDITED_HINT}`;
   }
   if (!call.enabled) return 'it is disabled';
   if (input.only !== undefined && !input.only.includes(name)) return 'it is not among --only';

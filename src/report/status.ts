@@ -1,3 +1,4 @@
+import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
@@ -41,10 +42,15 @@ const tally = (lock: Lockfile, keys: readonly string[]) => {
 
 /**
  * Keys of unscheduled calls placed with a definition other than the current one (the
- * lockfile keeps the hash each was placed with). A placed slot of a scheduled call is
- * history: a changed schedule speaks to the next slots, not to it.
+ * lockfile keeps the hash each was placed with), each with how it is placed again. A placed
+ * slot of a scheduled call is history: a changed schedule speaks to the next slots, not to
+ * it. A row of a campaign that redials by outcome is judged by its latest placed attempt
+ * (`KEY#n`), the key plan shows it under.
  */
-export const changedKeys = (lock: Lockfile, calls: readonly CallDefinition[]): Set<string> => {
+export const changedKeys = (
+  lock: Lockfile,
+  calls: readonly CallDefinition[],
+): Map<string, string> => {
   // The targets the keys name (before their first `/`; a key without one is a bare name):
   // each call is then looked up under each, so that no map of every call is made (a
   // campaign's rows are made one at a time) and no entry but a call's own is read.
@@ -53,19 +59,35 @@ export const changedKeys = (lock: Lockfile, calls: readonly CallDefinition[]): S
     const slash = key.indexOf('/');
     targets.add(slash < 0 ? undefined : key.slice(0, slash));
   }
-  const keys = new Set<string>();
+  const keys = new Map<string, string>();
   if (targets.size === 0) return keys;
   for (const call of calls) {
     if (call.schedule !== undefined || call.name.includes('@')) continue;
     for (const target of targets) {
       // A bare key is a name without a `/` (a key's name is what follows its first one).
       if (target === undefined && call.name.includes('/')) continue;
-      const key = target === undefined ? call.name : `${target}/${call.name}`;
-      const e = lock.calls[key];
-      if (e?.status === 'placed' && call.definition !== e.definition) keys.add(key);
+      const rowKey = target === undefined ? call.name : `${target}/${call.name}`;
+      const key = call.redial === undefined ? rowKey : latestPlacedAttempt(lock, rowKey);
+      const e = key === undefined ? undefined : lock.calls[key];
+      if (key !== undefined && e?.status === 'placed' && call.definition !== e.definition) {
+        keys.set(
+          key,
+          call.redial === undefined
+            ? `\`callops apply --replace ${call.name}\` places it again`
+            : `not redialled; ${REDIAL_EDITED_HINT}`,
+        );
+      }
     }
   }
   return keys;
+};
+
+/** The key of a row's latest placed attempt (`KEY`, `KEY#2`, …), if one is placed. */
+const latestPlacedAttempt = (lock: Lockfile, rowKey: string): string | undefined => {
+  const attempts = attemptsIn(lock.calls, rowKey);
+  let n = attempts.length;
+  while (n > 0 && attempts[n - 1]?.status !== 'placed') n--;
+  return n === 0 ? undefined : attemptKey(rowKey, n);
 };
 
 /** A slot's key: `<target>/<name>@<slot>`. */
@@ -106,19 +128,17 @@ const withLocal = (key: string, zones: ReadonlyMap<string, string>): string => {
 const describe = (
   key: string,
   e: LockEntry,
-  changed: ReadonlySet<string>,
+  changed: ReadonlyMap<string, string>,
   zones: ReadonlyMap<string, string>,
 ): string => {
   const shown = withLocal(key, zones);
   if (e.status === 'placed') {
-    const name = key.slice(key.indexOf('/') + 1);
     const replaced =
       e.history !== undefined && e.history.length > 0
         ? `  (replaced ${e.history.map((h) => h.sid).join(', ')})`
         : '';
-    const note = changed.has(key)
-      ? `\n      changed since placed: \`callops apply --replace ${printable(name)}\` places it again`
-      : '';
+    const again = changed.get(key);
+    const note = again === undefined ? '' : `\n      changed since placed: ${printable(again)}`;
     const outcome = e.outcome === undefined ? '' : `  ${outcomeText(e.outcome)}`;
     return `${printable(`  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}`)}${note}`;
   }
@@ -156,7 +176,8 @@ export const statusHumanPieces = (
     lockName: string;
     targetNote: string;
     style: Style;
-    changed: ReadonlySet<string>;
+    /** Keys placed under another definition than now, each with how it is placed again. */
+    changed: ReadonlyMap<string, string>;
     /** Call name → time zone of its schedule, for local times beside UTC. */
     zones?: ReadonlyMap<string, string>;
   },
@@ -214,7 +235,7 @@ export const renderStatusHuman = (
 export const statusJson = (
   lock: Lockfile,
   lockName: string,
-  changed: ReadonlySet<string>,
+  changed: ReadonlyMap<string, string>,
   unsettled: readonly Unsettled[],
 ) => {
   const keys = sortedKeys(lock);
@@ -232,7 +253,7 @@ export const statusJson = (
         ...(changed.has(key) && { changed: true }),
       })),
     ),
-    changed: [...changed].sort(),
+    changed: [...changed.keys()].sort(),
     unsettled: unsettledJson(unsettled),
   };
 };

@@ -60,7 +60,7 @@ const FILES: Readonly<Record<string, string>> = {
           status: 'placed',
           sid: 'CA-f1',
           at: '2026-06-01T12:40:00.000Z',
-          definition: 'sha256:0',
+          definition: 'sha256:47e89e3a189a7b4f0d7f41bde2935264b77f6dcdc930aabb16df7a4112245101',
           file: 'lists/followups.csv',
           outcome: {
             status: 'no-answer',
@@ -74,7 +74,7 @@ const FILES: Readonly<Record<string, string>> = {
           status: 'placed',
           sid: 'CA-f2',
           at: '2026-06-01T12:40:00.000Z',
-          definition: 'sha256:0',
+          definition: 'sha256:e8eee328b8b8c90d06400df1057d387b164b3641badf009d4e3891e72d3e6fe7',
           file: 'lists/followups.csv',
           outcome: {
             status: 'completed',

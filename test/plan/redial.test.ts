@@ -5,7 +5,7 @@ import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import { wakeTimes } from '../../src/plan/wake.js';
 import type { CallOutcome } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, entry, lock, schedule } from './make.js';
+import { entry as anyEntry, call, lock, schedule } from './make.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const POLICY: RedialPolicy = {
@@ -22,6 +22,10 @@ const row = (extra: Partial<CallDefinition> = {}): CallDefinition =>
     redial: POLICY,
     ...extra,
   });
+
+/** An attempt of row r1 as it is defined now. */
+const entry = (e: Parameters<typeof anyEntry>[0]) =>
+  anyEntry({ definition: row().definition, ...e });
 
 const ended = (status: CallOutcome['status'], endedAt: string, sip = 487): CallOutcome => ({
   status,
@@ -131,6 +135,49 @@ describe('campaign redial in the plan', () => {
   });
 });
 
+describe('an edited row of a campaign that redials', () => {
+  const edited = row({ definition: 'sha256:reminders/r1-v2' });
+  const noAnswer = (sid: string, endedAt: string) =>
+    entry({ sid, outcome: ended('no-answer', endedAt) });
+
+  it('is not redialled: listed as changed since placed under its latest placed attempt', () => {
+    const p = plan({ [K]: noAnswer('s1', '2026-12-01T09:00:00Z') }, { calls: [edited] });
+    expect(p.due).toEqual([]);
+    expect(p.upcoming).toEqual([]);
+    expect(p.skipped).toEqual([expect.objectContaining({ key: K, changed: true })]);
+    expect(p.skipped[0]?.reason).toMatch(
+      /^changed since placed \(attempt 1 no-answer s1 at .*\); not redialled: to call the row as it is now, give it a new id in its CSV/,
+    );
+    // A later attempt, refused by the gateway, is not tried again from the edited row.
+    const retry = plan(
+      {
+        [K]: noAnswer('s1', '2026-12-01T09:00:00Z'),
+        [`${K}#2`]: entry({ status: 'failed', httpStatus: 400 }),
+      },
+      { calls: [edited] },
+    );
+    expect(retry.due).toEqual([]);
+    expect(retry.skipped).toEqual([expect.objectContaining({ key: K, changed: true })]);
+    const second = plan(
+      {
+        [K]: noAnswer('s1', '2026-12-01T09:00:00Z'),
+        [`${K}#2`]: noAnswer('s2', '2026-12-01T10:00:00Z'),
+      },
+      { calls: [edited] },
+    );
+    expect(second.skipped).toEqual([expect.objectContaining({ key: `${K}#2`, changed: true })]);
+  });
+
+  it('a row never placed, or whose first request was refused, is placed as it is now', () => {
+    expect(plan({}, { calls: [edited] }).due.map((i) => i.key)).toEqual([K]);
+    const refused = plan(
+      { [K]: entry({ status: 'failed', httpStatus: 400 }) },
+      { calls: [edited] },
+    );
+    expect(refused.due.map((i) => i.key)).toEqual([K]);
+  });
+});
+
 describe('--replace and redial', () => {
   it('a row of a campaign that redials cannot be replaced: each attempt is placed once', () => {
     const why = checkReplace('reminders/r1', {
@@ -140,5 +187,6 @@ describe('--replace and redial', () => {
       explicitTarget: false,
     });
     expect(why).toMatch(/redials by outcome/);
+    expect(why).toMatch(/give it a new id in its CSV/);
   });
 });

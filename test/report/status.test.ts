@@ -70,10 +70,32 @@ describe('changedKeys', () => {
     fc.assert(
       fc.property(lock, calls, (l, defs) => {
         const list = defs.map(([n, d, s]) => call(n, d, s));
-        expect(changedKeys(l, list)).toEqual(referenceChanged(l, list));
+        expect(new Set(changedKeys(l, list).keys())).toEqual(referenceChanged(l, list));
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('changedKeys of a campaign that redials', () => {
+  it('judges a row by its latest placed attempt, and says it is not redialled', () => {
+    const row = {
+      ...call('c/r1', 'sha256:2'),
+      redial: { on: ['no-answer'], afterMs: 0, backoff: 1, maxAttempts: 3 },
+    } as CallDefinition;
+    const attempts = (second: string) =>
+      lockOf({
+        'prod/c/r1': entry({ status: 'placed', definition: 'sha256:1' }),
+        'prod/c/r1#2': entry({ status: 'placed', definition: second }),
+        'prod/c/r1#3': entry({ status: 'failed', definition: 'sha256:2' }),
+      });
+    expect([...changedKeys(attempts('sha256:1'), [row])]).toEqual([
+      [
+        'prod/c/r1#2',
+        'not redialled; to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)',
+      ],
+    ]);
+    expect([...changedKeys(attempts('sha256:2'), [row])]).toEqual([]);
   });
 });
 
@@ -97,7 +119,7 @@ describe('status text', () => {
     lockName: 'callops.lock',
     targetNote: 'target prod: https://gw.example',
     style: makeStyle(false),
-    changed: new Set(['prod/b']),
+    changed: new Map([['prod/b', '`callops apply --replace b` places it again']]),
   };
 
   it('lists unknown, failed, then placed entries, each by key, with counts and outcomes', () => {
@@ -164,7 +186,7 @@ describe('status JSON', () => {
         outcome: { status: 'busy', sip_status: 486, duration: 0, answered: false, ended_at: AT },
       }),
     });
-    const json = statusJson(lock, 'callops.lock', new Set(['prod/b']), []);
+    const json = statusJson(lock, 'callops.lock', new Map([['prod/b', 'again']]), []);
     const text = Buffer.concat([...jsonBytes(json)]).toString('utf8');
     expect(text).toBe(`${JSON.stringify(json, null, 2)}\n`);
     const read = JSON.parse(text) as Record<string, unknown>;
