@@ -70,9 +70,15 @@ export interface CampaignCounts {
   readonly upcoming: number;
   readonly missed: number;
   readonly skipped: number;
+  /** On a do-not-call list: never sent. */
+  readonly suppressed: number;
 }
 
-/** Per campaign, how many of its rows are in each state of the plan. */
+/**
+ * Per campaign, how many of its rows are in each state of the plan: every row once.
+ * `waiting` counts the rows outside their hours or waiting for a redial, and those the
+ * per-number limit holds back (the plan's `waiting` list).
+ */
 export const campaignCounts = (plan: Plan): CampaignCounts[] => {
   const by = new Map<string, Record<Exclude<keyof CampaignCounts, 'name'>, number>>();
   const bump = (item: PlanItem, kind: Exclude<keyof CampaignCounts, 'name' | 'rows'>) => {
@@ -85,6 +91,7 @@ export const campaignCounts = (plan: Plan): CampaignCounts[] => {
       upcoming: 0,
       missed: 0,
       skipped: 0,
+      suppressed: 0,
     };
     c.rows += 1;
     c[kind] += 1;
@@ -94,6 +101,8 @@ export const campaignCounts = (plan: Plan): CampaignCounts[] => {
   for (const i of plan.upcoming) bump(i, i.waiting ? 'waiting' : 'upcoming');
   for (const i of plan.missed) bump(i, i.expired ? 'expired' : 'missed');
   for (const i of plan.skipped) bump(i, 'skipped');
+  for (const i of plan.suppressed ?? []) bump(i, 'suppressed');
+  for (const i of plan.waiting ?? []) bump(i, 'waiting');
   return [...by].map(([name, c]) => ({ name, ...c }));
 };
 
@@ -105,6 +114,7 @@ const countsText = (c: CampaignCounts): string =>
       [c.upcoming, 'upcoming'],
       [c.expired, 'expired'],
       [c.missed, 'missed'],
+      [c.suppressed, 'suppressed'],
       [c.skipped, 'skipped (placed, unknown or disabled)'],
     ] as const
   )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
-import { planHumanPieces, renderPlanHuman } from '../../src/report/plan.js';
+import { campaignCounts, planHumanPieces, renderPlanHuman } from '../../src/report/plan.js';
 import { makeStyle } from '../../src/report/style.js';
 
 const NOW = '2026-11-24T10:00:00.000Z';
@@ -82,6 +82,33 @@ describe('human plan', () => {
         'Plan: 8 to place, 0 missed, 2 skipped, 0 upcoming, 1 changed since placed.',
         '',
       ].join('\n'),
+    );
+  });
+
+  it('counts every row of a campaign: the suppressed ones and those the per-number limit holds back too', () => {
+    const row = (id: string, fields: Partial<PlanItem> = {}) =>
+      item(`camp/${id}`, { campaign: 'camp', row: id, ...fields });
+    const p = plan({
+      due: [row('r1'), row('r4')],
+      suppressed: [row('r3', { reason: 'on lists/dnc.csv:2' })],
+      waiting: [row('r2', { reason: 'per_number 1/24h' })],
+      upcoming: [row('r5', { waiting: true, opens: NOW })],
+    });
+    expect(campaignCounts(p)).toEqual([
+      {
+        name: 'camp',
+        rows: 5,
+        due: 2,
+        waiting: 2,
+        expired: 0,
+        upcoming: 0,
+        missed: 0,
+        skipped: 0,
+        suppressed: 1,
+      },
+    ]);
+    expect(renderPlanHuman(p, 'target prod', style)).toContain(
+      '  camp: 5 rows — 2 due, 2 waiting, 1 suppressed\n',
     );
   });
 
