@@ -1,12 +1,24 @@
 import { placementKey } from '../plan/keys.js';
 import type { Plan } from '../plan/types.js';
-import type { Lockfile } from '../state/types.js';
+import { destinationNumber, numberDigest } from '../screen/number.js';
+import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
 
 const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
+
+/**
+ * Whether the latest attempt dialled a number other than the one the row names now (its
+ * cells edited since): the lockfile keeps a digest of the number each attempt dialled.
+ * False when either is not known (no digest recorded, a destination that is not a number).
+ */
+const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): boolean => {
+  if (latest?.number === undefined) return false;
+  const now = destinationNumber(call.optionAt ? call.optionAt('to') : call.options.to);
+  return now !== undefined && numberDigest(now) !== latest.number;
+};
 
 /**
  * One report line per row of campaign `name` (pure): its attempts in the state, and its
@@ -38,16 +50,21 @@ export const campaignLines = (
     );
     const latest = attempts.at(-1);
     const status = latest?.outcome?.status;
+    const placed = attempts.findLast((entry) => entry.status === 'placed');
+    const toChanged = dialledOther(latest, call);
     const context: RowContext = {
       suppressed: suppressed.has(call.name),
       ended: expired.has(call.name),
+      edited: placed !== undefined && placed.definition !== call.definition,
       ...(status !== undefined && FINAL.has(status)
         ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }
         : {}),
     };
     lines.push({
       id: call.campaign.id,
-      to: toOf.get(call.name) ?? '',
+      // Never beside the sid of a call that went to another number.
+      to: toChanged ? '' : (toOf.get(call.name) ?? ''),
+      ...(toChanged ? { toChanged: true } : {}),
       state: rowState(progress, context),
       attempts: attempts.length,
       ...(latest?.sid === undefined ? {} : { sid: latest.sid }),

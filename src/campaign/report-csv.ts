@@ -3,8 +3,13 @@ import type { RowState } from './row-state.js';
 /** One line of `callops report NAME --format csv`: a recipient row and where it stands. */
 export interface ReportLine {
   readonly id: string;
-  /** Whom the row dials, as the plan shows it. */
+  /**
+   * Whom the row dials, as the plan shows it; empty when the latest attempt dialled another
+   * number (`toChanged`): the sid beside it is never paired with a number it did not call.
+   */
   readonly to: string;
+  /** The latest attempt dialled a number other than the row's now (the row was edited since). */
+  readonly toChanged?: true;
   readonly state: RowState;
   /** Attempts the state knows of (placed, failed or unknown). */
   readonly attempts: number;
@@ -26,6 +31,7 @@ export const REPORT_COLUMNS = [
   'sip_status',
   'duration',
   'last_attempt_at',
+  'to_changed',
 ] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
@@ -52,4 +58,5 @@ export const reportLine = (line: ReportLine): string =>
     field(line.sipStatus),
     field(line.duration),
     field(line.lastAttemptAt),
+    field(line.toChanged ? 'yes' : undefined),
   ].join(',')}\r\n`;

@@ -8,7 +8,8 @@ import type { RowProgress } from './redial.js';
  * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
  * - suppressed: on a do-not-call list and never called;
  * - expired: the campaign's `end` passed before the row was reached;
- * - waiting: a first call, retry or redial is still to come.
+ * - waiting: a first call, retry or redial is still to come (a row edited since its latest
+ *   placed attempt is not redialled: it stands at that attempt's outcome).
  */
 export const ROW_STATES = [
   'placed',
@@ -28,6 +29,8 @@ export interface RowContext {
   readonly suppressed: boolean;
   /** The campaign's `end` has passed. */
   readonly ended: boolean;
+  /** Its latest placed attempt was placed under another definition: it is not redialled. */
+  readonly edited?: boolean;
   /** The latest attempt's final outcome status, when it has one. */
   readonly lastOutcome?: 'completed' | 'busy' | 'no-answer' | 'failed';
 }
@@ -50,9 +53,10 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
       return context.ended ? 'expired' : 'waiting';
     case 'retry':
       if (context.suppressed) return progress.n === 1 ? 'suppressed' : ended(context);
+      if (context.edited) return ended(context);
       return context.ended ? 'expired' : 'waiting';
     case 'redial':
-      if (context.suppressed) return ended(context);
+      if (context.suppressed || context.edited) return ended(context);
       return context.ended ? 'expired' : 'waiting';
   }
 };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { campaignLines } from '../../src/campaign/progress.js';
 import { reportHeader, reportLine } from '../../src/campaign/report-csv.js';
 import { countStates, rowState } from '../../src/campaign/row-state.js';
+import { numberDigest } from '../../src/screen/number.js';
+import { call, entry, lock } from '../plan/make.js';
 
 describe('rowState', () => {
   const open = { suppressed: false, ended: false };
@@ -49,7 +52,9 @@ describe('rowState', () => {
 
 describe('report CSV', () => {
   it('quotes what needs quoting and never lets a cell run as a formula', () => {
-    expect(reportHeader()).toBe('id,to,state,attempts,sid,sip_status,duration,last_attempt_at\r\n');
+    expect(reportHeader()).toBe(
+      'id,to,state,attempts,sid,sip_status,duration,last_attempt_at,to_changed\r\n',
+    );
     expect(
       reportLine({
         id: '=cmd',
@@ -61,9 +66,76 @@ describe('report CSV', () => {
         duration: 31,
         lastAttemptAt: '2026-12-01T09:00:00Z',
       }),
-    ).toBe("'=cmd,+15550001111,answered,2,abc,200,31,2026-12-01T09:00:00Z\r\n");
+    ).toBe("'=cmd,+15550001111,answered,2,abc,200,31,2026-12-01T09:00:00Z,\r\n");
     expect(reportLine({ id: 'a,"b"', to: 'sip:x@y', state: 'waiting', attempts: 0 })).toBe(
-      '"a,""b""",sip:x@y,waiting,0,,,,\r\n',
+      '"a,""b""",sip:x@y,waiting,0,,,,,\r\n',
     );
+  });
+});
+
+describe('report lines of edited rows', () => {
+  const POLICY = { on: ['no-answer'] as const, afterMs: 0, backoff: 1, maxAttempts: 3 };
+  const row = (id: string, number: string, definition: string) =>
+    call(`camp/${id}`, {
+      campaign: { name: 'camp', id, recipients: 'lists/r.csv' },
+      redial: POLICY,
+      definition,
+      options: { application_sid: 'x', from: '+15550001111', to: { type: 'phone', number } },
+    });
+  const noAnswer = (sid: string, number: string, definition: string) =>
+    entry({
+      sid,
+      number: numberDigest(number),
+      definition,
+      outcome: {
+        status: 'no-answer',
+        sip_status: 487,
+        duration: 0,
+        answered: false,
+        ended_at: '2026-12-01T09:00:00Z',
+      },
+    });
+  const planned = (id: string) => ({
+    key: `prod/camp/${id}`,
+    name: `camp/${id}`,
+    target: 'prod',
+    file: 'lists/r.csv',
+    line: 2,
+    definition: 'sha256:x',
+  });
+  const lines = campaignLines(
+    'camp',
+    [row('same', '+15550000001', 'sha256:a'), row('moved', '+15550000999', 'sha256:b2')],
+    lock({
+      'prod/camp/same': noAnswer('S1', '+15550000001', 'sha256:a'),
+      'prod/camp/moved': noAnswer('S2', '+15550000002', 'sha256:b1'),
+    }),
+    {
+      target: 'prod',
+      now: '2026-12-01T10:00:00Z',
+      due: [],
+      upcoming: [],
+      missed: [],
+      // Whom each row dials now, as the plan shows it.
+      skipped: [
+        { ...planned('same'), to: '+15550000001' },
+        { ...planned('moved'), to: '+15550000999' },
+      ],
+    },
+  );
+
+  it('never pairs a sid with a number it did not dial: the number is left out, the row marked', () => {
+    expect(lines.map((l) => [l.id, l.toChanged ?? false, l.sid])).toEqual([
+      ['same', false, 'S1'],
+      ['moved', true, 'S2'],
+    ]);
+    expect(lines.map((l) => l.to)).toEqual(['+15550000001', '']);
+    expect(reportLine(lines[1] as (typeof lines)[number])).toBe(
+      `moved,,no-answer,1,S2,487,0,${entry({}).at},yes\r\n`,
+    );
+  });
+
+  it('an edited row of a redial campaign stands at its latest outcome: it is not redialled', () => {
+    expect(lines.map((l) => l.state)).toEqual(['waiting', 'no-answer']);
   });
 });

@@ -77,6 +77,20 @@ describe('a row of a redial campaign edited after it was dialled', () => {
     );
     expect(dialled(gw)).toEqual([number(1)]);
 
+    // The report never shows the new number beside the sid of the call to the old one, and
+    // the row stands at its outcome: it is not waiting for a redial.
+    const sid = gw.placed()[0]?.sid;
+    const report = await gw.run(['report', 'reminders']);
+    expect(report.code, output(report)).toBe(0);
+    expect(report.stdout.split('\r\n')[1]).toMatch(
+      new RegExp(`^r1,,no-answer,1,${sid},487,0,[^,]+,yes$`),
+    );
+    const counts = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(JSON.parse(counts.stdout)).toMatchObject({
+      rows: 1,
+      states: { 'no-answer': 1, waiting: 0 },
+    });
+
     // Under a new id it is a new row: called at its new number, from its first attempt.
     await gw.project.write('lists/reminders.csv', `id,name,phone\nr1-new,Ann,${number(999)}\n`);
     const again = await gw.run(['apply', '--yes']);

@@ -123,7 +123,9 @@ describe('campaign redial by outcome', () => {
     const report = await gw.run(['report', 'reminders', '--format', 'csv']);
     expect(report.code, output(report)).toBe(0);
     const lines = report.stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('id,to,state,attempts,sid,sip_status,duration,last_attempt_at');
+    expect(lines[0]).toBe(
+      'id,to,state,attempts,sid,sip_status,duration,last_attempt_at,to_changed',
+    );
     expect(lines).toHaveLength(N + 1);
     const expected = new Map<string, number>();
     for (let i = 1; i <= N; i++) {
