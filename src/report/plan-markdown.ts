@@ -213,50 +213,43 @@ const ranksBefore = <T>(a: Ranked<T>, b: Ranked<T>): boolean => {
 };
 
 /**
- * Calls met one at a time, listed as `collapseRows` lists them once sorted by name (stably):
- * every call not of a campaign, each campaign's first ROWS_SHOWN rows, in name order; and
- * how many rows of each campaign are left out. Holds ROWS_SHOWN rows a campaign, whatever
- * its size.
+ * Calls met one at a time (in the order of their files, a campaign's rows in the order of its
+ * CSV), listed in name order: every call not of a campaign by its name, each campaign by its
+ * name with its first ROWS_SHOWN rows in CSV order (a call before a campaign of the same
+ * name); and how many rows of each campaign are left out. Holds ROWS_SHOWN rows a campaign,
+ * whatever its size.
  */
 class FirstByName<T> {
   readonly #plain: Ranked<T>[] = [];
-  readonly #rows = new Map<string, { readonly best: Ranked<T>[]; count: number }>();
+  readonly #rows = new Map<string, { readonly first: T[]; count: number }>();
   count = 0;
 
   add(value: T, name: string, campaign: string | undefined, index: number): void {
     this.count += 1;
-    const ranked = { value, name, index };
     if (campaign === undefined) {
-      this.#plain.push(ranked);
+      this.#plain.push({ value, name, index });
       return;
     }
     let rows = this.#rows.get(campaign);
     if (rows === undefined) {
-      rows = { best: [], count: 0 };
+      rows = { first: [], count: 0 };
       this.#rows.set(campaign, rows);
     }
     rows.count += 1;
-    const { best } = rows;
-    const worst = best[best.length - 1];
-    if (best.length >= ROWS_SHOWN && worst !== undefined && !ranksBefore(ranked, worst)) return;
-    let at = best.length;
-    while (at > 0 && ranksBefore(ranked, best[at - 1] as Ranked<T>)) at -= 1;
-    best.splice(at, 0, ranked);
-    if (best.length > ROWS_SHOWN) best.pop();
+    if (rows.first.length < ROWS_SHOWN) rows.first.push(value);
   }
 
   listed(): Listed<T> {
-    const order = (a: Ranked<T>, b: Ranked<T>): number =>
-      ranksBefore(a, b) ? -1 : ranksBefore(b, a) ? 1 : 0;
-    const shown = [...this.#plain];
-    for (const rows of this.#rows.values()) shown.push(...rows.best);
-    shown.sort(order);
-    // A campaign's line comes where its first row is.
+    const units: Ranked<readonly T[]>[] = this.#plain.map((r) => ({ ...r, value: [r.value] }));
+    for (const [campaign, rows] of this.#rows) {
+      units.push({ value: rows.first, name: campaign, index: Number.POSITIVE_INFINITY });
+    }
+    units.sort((a, b) => (ranksBefore(a, b) ? -1 : ranksBefore(b, a) ? 1 : 0));
     const hidden = [...this.#rows]
       .filter(([, rows]) => rows.count > ROWS_SHOWN)
-      .sort(([, a], [, b]) => order(a.best[0] as Ranked<T>, b.best[0] as Ranked<T>))
+      .sort(([a], [b]) => compareNames(a, b))
       .map(([name, rows]): [string, number] => [name, rows.count - ROWS_SHOWN]);
-    return { shown: shown.map((r) => r.value), hidden, count: this.count };
+    return { shown: units.flatMap((u) => u.value), hidden, count: this.count };
   }
 }
 

@@ -240,6 +240,32 @@ describe('plan --format markdown', () => {
     );
     expect(text).toContain('**Changed since placed (3)**');
   });
+
+  it("lists a campaign's new and changed rows in the order of its CSV, not of their ids", () => {
+    const ids = ['r9', 'r10', 'a7', 'r2', 'b1', 'r1', 'z0'];
+    const rows = ids.map((id, i) =>
+      call(`remind/${id}`, H(2), { campaign: 'remind', file: 'lists/people.csv', line: i + 2 }),
+    );
+    const entries: Record<string, LockEntry> = {};
+    for (const id of ['r2', 'b1', 'r1'])
+      entries[`prod/remind/${id}`] = entry('placed', H(1), '2026-11-01T00:00:00.000Z');
+    const text = render(
+      plan({}),
+      [call('zeta', H(2)), ...rows, call('alpha', H(2))],
+      lock(entries),
+    );
+    expect(section(text, '**New (6)**').slice(0, 6)).toEqual([
+      '- `alpha` at `calls/alpha.yaml:3`',
+      '- `remind/r9` at `lists/people.csv:2`',
+      '- `remind/r10` at `lists/people.csv:3`',
+      '- `remind/a7` at `lists/people.csv:4`',
+      '- `remind/z0` at `lists/people.csv:8`',
+      '- `zeta` at `calls/zeta.yaml:3`',
+    ]);
+    expect(section(text, '**Changed since placed (3)**').slice(0, 3)).toEqual(
+      ['r2', 'b1', 'r1'].map((id) => expect.stringContaining(`\`remind/${id}\``)),
+    );
+  });
 });
 
 /** The lines of a section: from its heading to the next heading (or the comment's end). */

@@ -181,7 +181,10 @@ describe("a campaign's plan written as it is made", () => {
   });
 });
 
-/** What the comment listed before: every call sorted by name (stably), then collapsed. */
+/**
+ * What the comment lists: every call sorted by name, a campaign's rows by the campaign's name
+ * (after a call of that name) and among themselves in CSV order (stably), then collapsed.
+ */
 const wholeChanges = (calls: readonly MarkdownCall[], lock: Lockfile) => {
   const placedDef = new Map<string, { at: string; definition: string }>();
   const known = new Set<string>();
@@ -192,7 +195,11 @@ const wholeChanges = (calls: readonly MarkdownCall[], lock: Lockfile) => {
     if (entry.status === 'placed' && (seen === undefined || entry.at >= seen.at))
       placedDef.set(name, { at: entry.at, definition: entry.definition });
   }
-  const sorted = [...calls].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...calls].sort(
+    (a, b) =>
+      (a.campaign ?? a.name).localeCompare(b.campaign ?? b.name) ||
+      Number(a.campaign !== undefined) - Number(b.campaign !== undefined),
+  );
   const changed = sorted.flatMap((call) => {
     const p = placedDef.get(call.name)?.definition;
     return p !== undefined && p !== call.definition
