@@ -358,7 +358,9 @@ const readCampaign = (
     };
   };
 
+  let rowsRead = 0;
   const onRow = (cells: readonly string[], site: RowSite) => {
+    rowsRead += 1;
     const t = template;
     if (t === undefined) return;
     // Every row read is in the table (a row with a problem too: its line is where an id was first used).
@@ -442,8 +444,17 @@ const readCampaign = (
       ...errorAt(
         file,
         local.first,
-        `${local.count} row${local.count === 1 ? '' : 's'} dial a number with no leading + (the first here) — the gateway may dial it as a local number`,
+        `${local.count} ${local.count === 1 ? 'row dials' : 'rows dial'} a number with no leading + (the first here) — the gateway may dial it as a local number`,
       ),
+      severity: 'warning',
+    });
+  }
+  if (rowsRead === 0 && read.header.length > 0 && read.diagnostics.length === 0) {
+    // A header alone is a campaign that calls nobody: most likely the wrong file.
+    const site = call.locate(['recipients']);
+    diagnostics.push({
+      ...errorAt(site.file, site, `${file} has a header and no rows: this campaign calls nobody`),
+      path: site.path,
       severity: 'warning',
     });
   }

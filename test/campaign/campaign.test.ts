@@ -210,6 +210,20 @@ describe('reading a recipients CSV', () => {
       'warning 2:3: 2 rows dial a number with no leading + (the first here) — the gateway may dial it as a local number',
     ]);
     expect(found.calls).toHaveLength(3);
+    const one = project('id,phone\na,15550000001\n');
+    expect(one.diagnostics.map((d) => d.message)).toEqual([
+      '1 row dials a number with no leading + (the first here) — the gateway may dial it as a local number',
+    ]);
+  });
+
+  it('a CSV with a header and no rows is a warning at the `recipients` value', () => {
+    const found = project('id,phone\n\n');
+    expect(
+      found.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line}:${d.column}: ${d.message}`),
+    ).toEqual([
+      'warning calls/remind.yaml:3:17: lists/people.csv has a header and no rows: this campaign calls nobody',
+    ]);
+    expect(project('id,phone\na,+15550000001\n').diagnostics).toEqual([]);
   });
 
   it('a column the call names that the header lacks is an error at the reference, naming the columns', () => {
