@@ -404,11 +404,16 @@ const nextAttempt = (
       const key = attemptKey(built.key, progress.n);
       const entry = latest(progress.n);
       if (progress.why === 'unknown') return { item: amendItem(built, { key }) };
+      // The last attempt max_attempts allows is never followed by a redial, whatever its outcome.
+      const after =
+        progress.n >= policy.maxAttempts
+          ? `no redial after it (max_attempts ${policy.maxAttempts})`
+          : 'no redial before it is';
       return {
         bucket: 'skipped',
         item: amendItem(built, {
           key,
-          reason: `attempt ${progress.n} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}; its outcome is not known yet (status --refresh, apply --wait): no redial before it is`,
+          reason: `attempt ${progress.n} of ${policy.maxAttempts} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}; its outcome is not known yet (status --refresh, apply --wait): ${after}`,
         }),
       };
     }

@@ -112,6 +112,23 @@ describe('campaign redial in the plan', () => {
     }
   });
 
+  it('an attempt whose outcome is not known: a redial waits for it, unless it is the last one allowed', () => {
+    const busy = (sid: string, at: string) => entry({ sid, outcome: ended('busy', at, 486) });
+    const first = plan({ [K]: entry({ sid: 's1' }) });
+    expect(first.skipped[0]?.reason).toMatch(
+      /^attempt 1 of 3 placed s1 at .*; its outcome is not known yet \(status --refresh, apply --wait\): no redial before it is$/,
+    );
+    const last = plan({
+      [K]: busy('s1', '2026-12-01T09:00:00Z'),
+      [`${K}#2`]: busy('s2', '2026-12-01T10:00:00Z'),
+      [`${K}#3`]: entry({ sid: 's3' }),
+    });
+    expect(last.skipped[0]).toMatchObject({ key: `${K}#3` });
+    expect(last.skipped[0]?.reason).toMatch(
+      /^attempt 3 of 3 placed s3 at .*; its outcome is not known yet \(status --refresh, apply --wait\): no redial after it \(max_attempts 3\)$/,
+    );
+  });
+
   it('a refused request (failed entry) of attempt 2 is retried under KEY#2', () => {
     const calls = {
       [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T09:00:00Z', 486) }),
