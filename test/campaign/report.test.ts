@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { campaignLines } from '../../src/campaign/progress.js';
+import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
 import { reportHeader, reportLine } from '../../src/campaign/report-csv.js';
 import { countStates, rowState } from '../../src/campaign/row-state.js';
+import { renderCampaignCounts } from '../../src/report/campaign.js';
 import { numberDigest } from '../../src/screen/number.js';
 import { call, entry, lock } from '../plan/make.js';
 
@@ -137,5 +138,27 @@ describe('report lines of edited rows', () => {
 
   it('an edited row of a redial campaign stands at its latest outcome: it is not redialled', () => {
     expect(lines.map((l) => l.state)).toEqual(['waiting', 'no-answer']);
+  });
+});
+
+describe('status --campaign text', () => {
+  it('says one row and one attempt in the singular, and what waiting counts', () => {
+    const text = renderCampaignCounts(
+      campaignCounts('camp', [{ id: 'r1', to: '+15550000001', state: 'waiting', attempts: 1 }]),
+    );
+    expect(text.split('\n')[0]).toBe(
+      'campaign camp: 1 row, 1 attempt recorded (each row counted once, where it stands now)',
+    );
+    expect(text).toContain('  waiting     1\n');
+    expect(text).toContain(
+      '\nwaiting: a first call, a retry or a redial is still to come (a row whose latest attempt ended no-answer, busy or failed and will be redialled counts here)\n',
+    );
+    const two = renderCampaignCounts(
+      campaignCounts('camp', [
+        { id: 'r1', to: '', state: 'answered', attempts: 2 },
+        { id: 'r2', to: '', state: 'busy', attempts: 1 },
+      ]),
+    );
+    expect(two).toMatch(/^campaign camp: 2 rows, 3 attempts recorded/);
   });
 });

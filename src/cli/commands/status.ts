@@ -32,8 +32,9 @@ settle it), else 0.
   --campaign NAME
               only campaign NAME: how many of its rows are placed (outcome not known
               yet), answered, busy, no-answer, failed, unknown, suppressed, expired and
-              waiting, each row counted by its latest attempt (exit 3 while a row's
-              latest attempt is unknown)`,
+              waiting, each row counted once: by its latest attempt, or as waiting
+              while a first call, retry or redial is still to come (exit 3 while a
+              row's latest attempt is unknown)`,
   options: { refresh: { type: 'boolean' }, campaign: { type: 'string' } },
   run: async (ctx) => {
     const prepared = await prepareProject(ctx);
