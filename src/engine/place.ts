@@ -218,6 +218,9 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const writes = new Set<Promise<void>>();
   // The first failure to write the state; from then on no request leaves.
   let claimError: unknown;
+  // Calls whose outcome the store refused to record: their line waits for the end, when the
+  // state says whether it holds them (the file store still writes them into the lockfile).
+  const unrecorded = new Map<string, Unrecorded>();
   // Calls whose first claim failed or went to another runner: never sent, not recorded here.
   const unsent = new Set<string>();
   const elsewhere = new Set<string>();
@@ -322,12 +325,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           // A missed slot sent nothing and claimed nothing: nothing to record.
           if (outcome.status !== 'missed') {
             const entry = recordOf(outcome, l);
+            // A claim this run holds whose outcome could not be written: it stays claimed.
+            const record = () =>
+              store.record(entry).catch((error: unknown) => {
+                unrecorded.set(outcome.key, { event, error });
+                throw error;
+              });
             // Failed before any claim (a target that could not be set up): claimed now, to
             // record it.
             const write = isUnsent(outcome)
               ? store.abandon(entry)
               : l !== undefined && l.attempts > 0
-                ? store.record(entry)
+                ? record()
                 : store
                     .claim({
                       key: outcome.key,
@@ -335,26 +344,31 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                       attempt: 1,
                       ...metaOf(l),
                     })
-                    .then((won) => (won ? store.record(entry) : undefined));
+                    .then((won) => (won ? record() : undefined));
             // Caught at once: a rejection left for later would end the process.
-            // One handler pair: settled, the write leaves the set either way.
+            // One handler pair: settled, the write leaves the set either way. The call's
+            // line is given once its outcome is recorded, never before.
             const { sid } = outcome;
             const pending: Promise<void> = write.then(
               () => {
                 writes.delete(pending);
                 if (sid !== undefined) sids.recorded(sid);
+                if (!isUnsent(outcome)) input.onEvent(event);
               },
               (error: unknown) => {
                 claimError ??= error;
                 writes.delete(pending);
                 if (sid !== undefined) sids.recorded(sid);
+                if (!isUnsent(outcome) && !unrecorded.has(outcome.key)) input.onEvent(event);
               },
             );
             writes.add(pending);
             if (isUnsent(outcome)) return;
+            counts[outcome.status] += 1;
+            if (outcome.message?.startsWith('interrupted')) stoppedCall = true;
+            return;
           }
           counts[outcome.status] += 1;
-          if (outcome.message?.startsWith('interrupted')) stoppedCall = true;
         }
         input.onEvent(event);
       },
@@ -375,6 +389,22 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     persistError = error;
   }
   const lock = (await store.read().catch(() => undefined))?.lock;
+  // What the state holds decides: an outcome it lacks is lost, and the call is unknown.
+  const lost = new Map<string, Outcome>();
+  for (const [key, u] of unrecorded) {
+    const { outcome } = u.event;
+    const entry = lock?.calls[key];
+    const held =
+      persistError === undefined && entry?.status === outcome.status && entry.sid === outcome.sid;
+    const shown = held ? outcome : unrecordedOutcome(outcome, u.error, store.backend, input.redact);
+    if (!held) {
+      lost.set(key, shown);
+      counts[outcome.status] -= 1;
+      counts.unknown += 1;
+    }
+    input.onEvent({ type: 'call:done', outcome: shown });
+  }
+  if (lost.size > 0) outcomes = withLost(outcomes, lost, items);
   const listOf = (m: Map<string, string>): HeldBack[] =>
     [...m].map(([key, reason]) => ({ key, reason })).sort((a, b) => (a.key < b.key ? -1 : 1));
   const unsettled = items.filter((_, index) => settled[index] === 0);
@@ -414,6 +444,74 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       ),
     }),
   };
+};
+
+/** A call whose outcome the store refused to record, its line held until the end. */
+interface Unrecorded {
+  readonly event: Extract<ExecuteEvent, { type: 'call:done' }>;
+  readonly error: unknown;
+}
+
+/**
+ * A call whose outcome the state does not hold: its claim stands without an outcome, so it
+ * is `unknown` there. What the gateway said is kept (sid and callId), and the message gives
+ * the command that settles it once the state can be written again.
+ */
+export const unrecordedOutcome = (
+  o: Outcome,
+  error: unknown,
+  backend: string,
+  redact: (text: string) => string = (t) => t,
+): Outcome => {
+  const cause = error instanceof Error ? error.message : String(error);
+  const when =
+    backend === 'postgres'
+      ? 'once the state database is back'
+      : 'once the state can be written again';
+  const ids = `sid ${o.sid ?? '?'}${o.callId === undefined ? '' : ` callId ${o.callId}`}`;
+  const said =
+    o.status === 'placed'
+      ? `the gateway placed it (${ids})`
+      : o.status === 'failed'
+        ? `it was not placed (${[o.httpStatus, o.message].filter((p) => p !== undefined && p !== '').join(' ')})`
+        : (o.message ?? 'its outcome is not known');
+  const settle =
+    o.status === 'placed'
+      ? `; ${when}, settle it: callops resolve ${o.key} --placed ${o.sid ?? 'SID'}`
+      : o.status === 'failed'
+        ? `; ${when}, settle it: callops resolve ${o.key} --not-placed`
+        : '';
+  return {
+    key: o.key,
+    status: 'unknown',
+    at: o.at,
+    sid: o.sid,
+    callId: o.callId,
+    httpStatus: undefined,
+    message: redact(
+      `${said}, but ${cause.includes('could not be recorded') ? cause : `its outcome could not be recorded (${cause})`}${settle}`,
+    ),
+    attempts: o.attempts,
+  };
+};
+
+/** The run's outcomes with each lost one shown unknown, in request order. */
+const withLost = (
+  outcomes: readonly Outcome[],
+  lost: ReadonlyMap<string, Outcome>,
+  items: readonly PlanItem[],
+): Outcome[] => {
+  const listed = new Set<string>();
+  const shown = outcomes.map((o) => {
+    listed.add(o.key);
+    return lost.get(o.key) ?? o;
+  });
+  // Placed calls are not listed without `listPlaced`: a lost one is, at its place.
+  const missing = [...lost.values()].filter((o) => !listed.has(o.key));
+  if (missing.length === 0) return shown;
+  const indexOf = new Map(items.map((item, index) => [item.key, index]));
+  const at = (o: Outcome) => indexOf.get(o.key) ?? -1;
+  return [...shown, ...missing].sort((a, b) => at(a) - at(b));
 };
 
 /** Why a request could not be built. */

@@ -19,6 +19,10 @@ export interface TestPostgres {
    * `downMs` keeps it stopped that long first.
    */
   restart(downMs?: number): Promise<void>;
+  /** Stop the server (fast shutdown: every connection ends), keeping its data. */
+  halt(): Promise<void>;
+  /** Start a halted server again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -97,6 +101,8 @@ export const startPostgres = async (): Promise<TestPostgres> => {
       if (downMs > 0) await delay(downMs);
       await server.start();
     },
+    halt: () => server.stop(),
+    resume: () => server.start(),
     stop: async () => {
       await server.stop();
       await rm(databaseDir, { recursive: true, force: true });

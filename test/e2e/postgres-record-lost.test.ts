@@ -1,0 +1,132 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+
+/**
+ * The state database stops while two requests are at the gateway: their answers come back
+ * and cannot be recorded. Neither may be reported placed: each is unknown, named with its
+ * sid and the command that settles it once the database is back.
+ */
+
+let server: TestPostgres;
+let url: string;
+const gateways: Gateway[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.freshDatabase();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+  await server?.stop();
+});
+
+/** Holds every accepted call at the simulator until `release()`. */
+const holdCalls = () => {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  return {
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+    },
+    wait: () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve))),
+  };
+};
+
+const rows = async (schema: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (
+      await client.query<{ key: string; status: string; sid: string | null }>(
+        `SELECT key, status, sid FROM "${schema}".placements ORDER BY key`,
+      )
+    ).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+/** Three calls at concurrency 2; the database stops while the first two are at the gateway. */
+const applyWhileDatabaseStops = async (schema: string, args: readonly string[]) => {
+  const hold = holdCalls();
+  const gw = await startGateway(
+    { 'calls/a.yaml': callsYaml(['c00', 'c01', 'c02'].map((name) => ({ name }))) },
+    { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait },
+  );
+  gateways.push(gw);
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write(
+    'callops.yaml',
+    `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: ${schema}\n`,
+  );
+  const env = { ...gw.env, CALLOPS_DATABASE_URL: url };
+  const { done } = watch(spawnCli(['apply', '--yes', ...args], { cwd: gw.project.dir, env }), 40_000);
+  await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined), {
+    timeoutMs: 20_000,
+  });
+  await server.halt();
+  hold.release();
+  const result = await done;
+  await server.resume();
+  return { gw, env, result };
+};
+
+describe('the state database gone while calls are at the gateway', () => {
+  it('their calls are unknown, not placed, each named with its sid and the resolve command', {
+    timeout: 90_000,
+  }, async () => {
+    const { gw, result } = await applyWhileDatabaseStops('lost_human', []);
+    expect(result.code, result.stderr).toBe(1);
+    const sids = gw.placed().map((r) => r.sid);
+    expect(sids).toHaveLength(2);
+    // Nothing is reported placed: the database never saw those answers.
+    expect(result.stdout).not.toMatch(/^placed\s/m);
+    expect(result.stdout).toMatch(/Done: 0 placed, 0 failed, 2 unknown, 1 not started/);
+    const commands = [...result.stdout.matchAll(/callops resolve (\S+) --placed (\S+)/g)];
+    expect(commands.map((m) => m[2]).sort()).toEqual([...sids].sort());
+    for (const [, key, sid] of commands)
+      expect(result.stdout).toMatch(new RegExp(`^unknown\\s+${key}\\s.*sid ${sid}`, 'm'));
+    expect(result.stderr).toMatch(/state database/);
+    expect(result.stdout + result.stderr).not.toContain('callops-test');
+
+    // Back up, the database holds both claims without an outcome.
+    const before = await rows('lost_human');
+    expect(before.filter((r) => r.status === 'claimed' && r.sid === null)).toHaveLength(2);
+    // The printed command settles each one.
+    for (const [, key, sid] of commands) {
+      const settle = await gw.run(['resolve', key as string, '--placed', sid as string], {
+        CALLOPS_DATABASE_URL: url,
+      });
+      expect(settle.code, settle.stderr).toBe(0);
+    }
+    const after = await rows('lost_human');
+    expect(after.filter((r) => r.status === 'placed').map((r) => r.sid).sort()).toEqual(
+      [...sids].sort(),
+    );
+    const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: url });
+    expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('--format json counts them unknown, with their sids', { timeout: 90_000 }, async () => {
+    const { gw, result } = await applyWhileDatabaseStops('lost_json', ['--format', 'json']);
+    expect(result.code, result.stderr).toBe(1);
+    const out = JSON.parse(result.stdout) as {
+      placed: number;
+      unknown: number;
+      results: { key: string; status: string; sid?: string; message?: string }[];
+    };
+    expect(out.placed).toBe(0);
+    expect(out.unknown).toBe(2);
+    const sids = gw.placed().map((r) => r.sid);
+    expect(out.results.map((r) => r.status)).toEqual(['unknown', 'unknown']);
+    expect(out.results.map((r) => r.sid).sort()).toEqual([...sids].sort());
+    for (const r of out.results)
+      expect(r.message).toContain(`callops resolve ${r.key} --placed ${r.sid}`);
+  });
+});
