@@ -1,3 +1,4 @@
+import { isInFlight } from '../state/store.js';
 import type { CallOutcome, LockEntry } from '../state/types.js';
 import { parseDuration } from '../validate/parse.js';
 
@@ -90,7 +91,8 @@ export const rowProgress = (
   if (latest.inFlight) return { kind: 'pending', n, why: 'in-flight' };
   const entry = latest.entry;
   if (entry === undefined) return { kind: 'first' };
-  if (entry.status === 'unknown') return { kind: 'pending', n, why: 'unknown' };
+  if (entry.status === 'unknown')
+    return { kind: 'pending', n, why: isInFlight(entry) ? 'in-flight' : 'unknown' };
   if (entry.status === 'failed') return { kind: 'retry', n };
   const outcome = entry.outcome;
   if (outcome === undefined) return { kind: 'pending', n, why: 'awaiting-outcome' };

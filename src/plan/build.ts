@@ -18,6 +18,7 @@ import {
   scanSlots,
 } from '../schedule/index.js';
 import { summaryOf } from '../state/lock-index.js';
+import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
@@ -403,7 +404,9 @@ const nextAttempt = (
     case 'pending': {
       const key = attemptKey(built.key, progress.n);
       const entry = latest(progress.n);
-      if (progress.why === 'unknown') return { item: amendItem(built, { key }) };
+      // Settled as any key is (decide): unknown, or being placed by another runner.
+      if (progress.why === 'unknown' || progress.why === 'in-flight')
+        return { item: amendItem(built, { key }) };
       // The last attempt max_attempts allows is never followed by a redial, whatever its outcome.
       const after =
         progress.n >= policy.maxAttempts
@@ -649,6 +652,7 @@ export const checkReplace = (
   if (entry === undefined) return `${key} is not placed yet: \`callops apply\` places it`;
   if (entry.status === 'failed')
     return `${key} is not placed (failed): \`callops apply\` retries it`;
+  if (isInFlight(entry)) return `${key} is being placed by another runner right now`;
   if (entry.status === 'unknown') {
     return `${key} is unknown (it may have been placed): settle it with \`callops resolve ${key}\` first, or use --retry-unknown`;
   }

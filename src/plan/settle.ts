@@ -1,3 +1,4 @@
+import { isInFlight } from '../state/store.js';
 import type { LockEntry } from '../state/types.js';
 
 const MESSAGE_MAX = 120;
@@ -11,7 +12,8 @@ const detail = (entry: LockEntry): string => {
 /**
  * What the lockfile says about a key that would otherwise be due: nothing yet → due;
  * placed → skipped for good; failed → due again; unknown → skipped until settled by hand,
- * or due again with `--retry-unknown`. The reason says which, in the user's terms.
+ * or due again with `--retry-unknown`; being placed by another runner right now → skipped,
+ * whatever the flags (that runner records it). The reason says which, in the user's terms.
  */
 export const decide = (
   key: string,
@@ -28,6 +30,8 @@ export const decide = (
     case 'failed':
       return { bucket: 'due', reason: `retrying: failed before (${detail(entry) || entry.at})` };
     case 'unknown':
+      if (isInFlight(entry))
+        return { bucket: 'skipped', reason: 'being placed by another runner right now' };
       return retryUnknown
         ? {
             bucket: 'due',

@@ -3,6 +3,7 @@ import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
+import { isInFlight } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { linePieces } from './pieces.js';
@@ -20,18 +21,25 @@ const sortedKeys = (lock: Lockfile): string[] => Object.keys(lock.calls).sort(by
 
 /**
  * One pass over the entries: how many have each status, the outcomes of the placed ones,
- * and the unknown and failed entries themselves (listed first, and few: a placed entry is
- * not kept).
+ * and the unknown, failed and in-flight entries themselves (listed first, and few: a placed
+ * entry is not kept). A claim another runner is placing right now is in flight, not unknown.
  */
 const tally = (lock: Lockfile, keys: readonly string[]) => {
-  const counts = { unknown: 0, failed: 0, placed: 0 };
+  const counts = { unknown: 0, failed: 0, placed: 0, inFlight: 0 };
   const outcomes = emptyOutcomeCounts();
-  const early: Record<'unknown' | 'failed', [string, LockEntry][]> = { unknown: [], failed: [] };
+  const early: Record<'unknown' | 'failed' | 'inFlight', [string, LockEntry][]> = {
+    unknown: [],
+    failed: [],
+    inFlight: [],
+  };
   for (const key of keys) {
     const e = lock.calls[key] as LockEntry;
     if (e.status === 'placed') {
       counts.placed += 1;
       outcomes[e.outcome?.status ?? 'none'] += 1;
+    } else if (isInFlight(e)) {
+      counts.inFlight += 1;
+      early.inFlight.push([key, e]);
     } else if (e.status === 'unknown' || e.status === 'failed') {
       counts[e.status] += 1;
       early[e.status].push([key, e]);
@@ -143,7 +151,9 @@ const describe = (
     return `${printable(`  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}`)}${note}`;
   }
   const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
-  const settle = e.status === 'unknown' ? `\n      ${printable(resolveHint(key))}` : '';
+  // A claim another runner is placing is that runner's to record: nothing to settle.
+  const settle =
+    e.status === 'unknown' && !isInFlight(e) ? `\n      ${printable(resolveHint(key))}` : '';
   return `${printable(`  ${shown}  at ${e.at}: ${status}${e.message ?? ''}`)}${settle}`;
 };
 
@@ -173,6 +183,7 @@ export const statusHumanPieces = (
   lock: Lockfile,
   plan: Plan,
   opts: {
+    /** Where the state is: the lockfile's name, or `postgres (schema NAME)`. */
     lockName: string;
     targetNote: string;
     style: Style;
@@ -193,10 +204,15 @@ function* statusLines(
   const keys = sortedKeys(lock);
   const { counts, outcomes, early } = tally(lock, keys);
   yield opts.targetNote;
-  yield `${opts.lockName}: ${counts.placed} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${counts.failed} failed, ${counts.unknown} unknown`;
+  yield `${opts.lockName}: ${counts.placed} placed${opts.changed.size > 0 ? ` (${opts.changed.size} changed since)` : ''}, ${counts.failed} failed, ${counts.unknown} unknown${counts.inFlight > 0 ? `, ${counts.inFlight} in flight` : ''}`;
   const outcomesText = outcomesLine(outcomes);
   if (outcomesText !== undefined) yield outcomesText;
   const colour = { unknown: 'yellow', failed: 'red', placed: 'green' } as const;
+  if (counts.inFlight > 0) {
+    yield '';
+    yield style('bold', `in flight (${counts.inFlight}) — being placed by another runner now:`);
+    for (const [k, e] of early.inFlight) yield printable(`  ${withLocal(k, zones)}  at ${e.at}`);
+  }
   for (const status of ORDER) {
     if (counts[status] === 0) continue;
     yield '';
@@ -237,21 +253,29 @@ export const statusJson = (
   lockName: string,
   changed: ReadonlyMap<string, string>,
   unsettled: readonly Unsettled[],
+  /** Where the state is (`postgres (schema NAME)`); the lockfile's name by default. */
+  state: string = lockName,
 ) => {
   const keys = sortedKeys(lock);
   const { counts, outcomes } = tally(lock, keys);
   return {
     lockfile: lockName,
+    state,
     placed: counts.placed,
     failed: counts.failed,
     unknown: counts.unknown,
+    inFlight: counts.inFlight,
     outcomes,
     calls: new JsonItems(() =>
-      mapped(keys, (key) => ({
-        key,
-        ...(lock.calls[key] as LockEntry),
-        ...(changed.has(key) && { changed: true }),
-      })),
+      mapped(keys, (key) => {
+        const entry = lock.calls[key] as LockEntry;
+        return {
+          key,
+          ...entry,
+          ...(changed.has(key) && { changed: true }),
+          ...(isInFlight(entry) && { inFlight: true }),
+        };
+      }),
     ),
     changed: [...changed.keys()].sort(),
     unsettled: unsettledJson(unsettled),

@@ -1,4 +1,5 @@
 import { summaryOf } from '../state/lock-index.js';
+import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -25,7 +26,8 @@ export const resolveHint = (key: string): string =>
   `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (or callops apply --retry-unknown places it again)`;
 
 /**
- * Every unknown entry of the lockfile, sorted by key, except those of the items `exclude`
+ * Every unknown entry of the lockfile, sorted by key, except claims a live runner is placing
+ * right now (its runner records their outcome) and those of the items `exclude`
  * (due items about to be retried, whose keys are read only when an entry is unknown). The
  * calls are looked through only for the few unknown entries' names.
  */
@@ -40,7 +42,7 @@ export const unsettledEntries = (
   const keys = summaryOf(lock.calls)?.unknown;
   for (const key of keys ?? Object.keys(lock.calls)) {
     const entry = lock.calls[key] as LockEntry;
-    if (entry.status === 'unknown') unknown.push([key, entry]);
+    if (entry.status === 'unknown' && !isInFlight(entry)) unknown.push([key, entry]);
   }
   if (unknown.length === 0) return [];
   const unknownKeys = new Set(unknown.map(([key]) => key));

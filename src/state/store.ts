@@ -2,7 +2,7 @@ import type { Outcome } from '../execute/outcome.js';
 import type { DefinitionMeta, Settlement } from './record.js';
 import type { RetainedCall } from './retention.js';
 import type { RunLockHolder } from './runlock.js';
-import type { CallOutcome, Lockfile, ScheduleMemory } from './types.js';
+import type { CallOutcome, LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 export type { Settlement } from './record.js';
 
@@ -223,3 +223,10 @@ export const planImport = (
 /** The message of an entry whose claim is still being placed by a running runner. */
 export const IN_FLIGHT =
   'being placed by a run that is still going; its outcome is not recorded yet';
+
+/**
+ * Whether an entry of a view is a claim a live runner is placing right now: folded as
+ * `unknown` (it may be on the wire), yet nobody's to settle — its runner records its outcome.
+ */
+export const isInFlight = (entry: LockEntry | undefined): boolean =>
+  entry?.status === 'unknown' && entry.message === IN_FLIGHT;

@@ -66,7 +66,10 @@ const applyWhileDatabaseStops = async (schema: string, args: readonly string[]) 
     `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: ${schema}\n`,
   );
   const env = { ...gw.env, CALLOPS_DATABASE_URL: url };
-  const { done } = watch(spawnCli(['apply', '--yes', ...args], { cwd: gw.project.dir, env }), 40_000);
+  const { done } = watch(
+    spawnCli(['apply', '--yes', ...args], { cwd: gw.project.dir, env }),
+    40_000,
+  );
   await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined), {
     timeoutMs: 20_000,
   });
@@ -106,9 +109,12 @@ describe('the state database gone while calls are at the gateway', () => {
       expect(settle.code, settle.stderr).toBe(0);
     }
     const after = await rows('lost_human');
-    expect(after.filter((r) => r.status === 'placed').map((r) => r.sid).sort()).toEqual(
-      [...sids].sort(),
-    );
+    expect(
+      after
+        .filter((r) => r.status === 'placed')
+        .map((r) => r.sid)
+        .sort(),
+    ).toEqual([...sids].sort());
     const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: url });
     expect(status.code, status.stdout).toBe(0);
   });

@@ -18,8 +18,15 @@ afterAll(async () => {
 const url = (): string => backend.env.CALLOPS_DATABASE_URL as string;
 
 /** A project on the simulator whose state is in its own schema of the test database. */
-const project = async (schema: string, names: readonly string[]): Promise<Gateway> => {
-  const gw = await startGateway({ 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) });
+const project = async (
+  schema: string,
+  names: readonly string[],
+  options: Parameters<typeof startGateway>[1] = {},
+): Promise<Gateway> => {
+  const gw = await startGateway(
+    { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+    options,
+  );
   gateways.push(gw);
   const config = await gw.project.read('callops.yaml');
   await gw.project.write(
@@ -172,6 +179,63 @@ describe('state on postgres', () => {
     // The holder gone, unlock has nothing to clear, and a new run starts.
     const after = await gw.run(['unlock'], backend.env);
     expect(after.code, after.stderr).toBe(0);
+  });
+
+  it('a call another runner is placing now is in flight: not unknown, not due, nothing to settle', {
+    timeout: 60_000,
+  }, async () => {
+    // The simulator holds the first runner's request until released.
+    const waiting: (() => void)[] = [];
+    let open = false;
+    const wait = () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve)));
+    const gw = await project('busy', ['c1'], { latencyMs: 1, wait });
+    const env = { ...gw.env, ...backend.env };
+    const first = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 50_000);
+    await waitFor('the request at the gateway', () => (waiting.length === 1 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    try {
+      const status = await gw.run(['status'], backend.env);
+      expect(status.code, status.stdout).toBe(0);
+      // Counted for the database, which writes no callops.lock.
+      expect(status.stdout).toContain(
+        'postgres (schema busy): 0 placed, 0 failed, 0 unknown, 1 in flight',
+      );
+      expect(status.stdout).not.toContain('callops.lock');
+      expect(status.stdout).toMatch(/in flight \(1\)[^\n]*\n {2}sim\/c1 {2}at /);
+      expect(status.stdout).not.toMatch(/^unknown|callops resolve/m);
+      const json = await gw.run(['status', '--format', 'json'], backend.env);
+      expect(json.code, json.stdout).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        lockfile: 'callops.lock',
+        state: 'postgres (schema busy)',
+        unknown: 0,
+        inFlight: 1,
+        unsettled: [],
+        calls: [{ key: 'sim/c1', inFlight: true }],
+      });
+      // Not due, even with --retry-unknown: its runner records its outcome.
+      const plan = await gw.run(['plan', '--retry-unknown', '--detailed-exitcode'], backend.env);
+      expect(plan.code, plan.stdout).toBe(0);
+      expect(plan.stdout).toContain('being placed by another runner right now');
+      for (const args of [
+        ['apply', '--yes'],
+        ['apply', '--yes', '--retry-unknown'],
+      ]) {
+        const second = await gw.run(args, backend.env);
+        expect(second.code, second.stdout + second.stderr).toBe(0);
+        expect(second.stdout).not.toMatch(/Unknown|callops resolve/);
+      }
+      // No second request reached the gateway.
+      expect(waiting).toHaveLength(1);
+    } finally {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+    }
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    expect((await rows('busy')).map((r) => r.status)).toEqual(['placed']);
   });
 
   it('state push on the file store is a usage error', { timeout: 30_000 }, async () => {

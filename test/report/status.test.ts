@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonBytes } from '../../src/plan/file.js';
+import { decide } from '../../src/plan/settle.js';
 import type { Plan } from '../../src/plan/types.js';
 import {
   changedKeys,
@@ -10,6 +11,9 @@ import {
   statusJson,
 } from '../../src/report/status.js';
 import { makeStyle } from '../../src/report/style.js';
+import { unsettledEntries } from '../../src/report/unsettled.js';
+import { INTERRUPTED } from '../../src/state/replay.js';
+import { IN_FLIGHT } from '../../src/state/store.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
 
@@ -198,5 +202,51 @@ describe('status JSON', () => {
       { key: 'prod/c', ...lock.calls['prod/c'] },
     ]);
     expect(read.changed).toEqual(['prod/b']);
+  });
+});
+
+describe('a claim another runner is placing now', () => {
+  const lock = lockOf({
+    'prod/a': entry({ status: 'unknown', message: INTERRUPTED }),
+    'prod/b': entry({ status: 'unknown', message: IN_FLIGHT }),
+  });
+
+  it('is in flight in the status: counted apart, listed without a way to settle it', () => {
+    const text = renderStatusHuman(lock, emptyPlan, {
+      lockName: 'postgres (schema callops)',
+      targetNote: 'target prod',
+      style: makeStyle(false),
+      changed: new Set(),
+    });
+    expect(text).toContain('postgres (schema callops): 0 placed, 0 failed, 1 unknown, 1 in flight');
+    expect(text).toContain(
+      `in flight (1) — being placed by another runner now:\n  prod/b  at ${AT}\n`,
+    );
+    expect(text).toContain('callops resolve prod/a');
+    expect(text).not.toContain('callops resolve prod/b');
+    const read = JSON.parse(
+      Buffer.concat([
+        ...jsonBytes(statusJson(lock, 'callops.lock', new Set(), [], 'postgres (schema callops)')),
+      ]).toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(read).toMatchObject({
+      lockfile: 'callops.lock',
+      state: 'postgres (schema callops)',
+      unknown: 1,
+      inFlight: 1,
+    });
+    expect(read.calls).toEqual([
+      { key: 'prod/a', ...lock.calls['prod/a'] },
+      { key: 'prod/b', ...lock.calls['prod/b'], inFlight: true },
+    ]);
+  });
+
+  it('needs no person, and is not due even with --retry-unknown', () => {
+    expect(unsettledEntries(lock, []).map((u) => u.key)).toEqual(['prod/a']);
+    expect(decide('prod/b', lock.calls['prod/b'], true)).toEqual({
+      bucket: 'skipped',
+      reason: 'being placed by another runner right now',
+    });
+    expect(decide('prod/a', lock.calls['prod/a'], true).bucket).toBe('due');
   });
 });

@@ -8,6 +8,7 @@ import { planJson } from '../../report/plan.js';
 import { changedKeys, slotZones, statusHumanPieces, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
+import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
@@ -44,6 +45,12 @@ settle it), else 0.
         ? campaignNamed(prepared, ctx.values.campaign)
         : undefined;
     const lockName = project.config.lockfile;
+    const { state } = project.config;
+    // What the counts are of: the lockfile, or the database (which writes no lockfile).
+    const stateName =
+      state.backend === 'postgres'
+        ? `postgres (schema ${state.schema ?? DEFAULT_SCHEMA})`
+        : lockName;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status', {
       calls: project.calls,
     });
@@ -73,13 +80,13 @@ settle it), else 0.
       // Written as it is made (its entries one at a time), as plan's is.
       await writeChunks(
         ctx.stdout,
-        jsonBytes({ ...statusJson(lock, lockName, changed, unsettled), due, upcoming }),
+        jsonBytes({ ...statusJson(lock, lockName, changed, unsettled, stateName), due, upcoming }),
       );
       return code;
     }
     // Written a piece at a time: a lockfile of many entries is never one string of text.
     const pieces = statusHumanPieces(lock, plan, {
-      lockName: lockName,
+      lockName: stateName,
       targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
       style: makeStyle(ctx.color),
       changed,
