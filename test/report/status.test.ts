@@ -216,7 +216,7 @@ describe('a claim another runner is placing now', () => {
       lockName: 'postgres (schema callops)',
       targetNote: 'target prod',
       style: makeStyle(false),
-      changed: new Set(),
+      changed: new Map(),
     });
     expect(text).toContain('postgres (schema callops): 0 placed, 0 failed, 1 unknown, 1 in flight');
     expect(text).toContain(
@@ -226,7 +226,7 @@ describe('a claim another runner is placing now', () => {
     expect(text).not.toContain('callops resolve prod/b');
     const read = JSON.parse(
       Buffer.concat([
-        ...jsonBytes(statusJson(lock, 'callops.lock', new Set(), [], 'postgres (schema callops)')),
+        ...jsonBytes(statusJson(lock, 'callops.lock', new Map(), [], 'postgres (schema callops)')),
       ]).toString('utf8'),
     ) as Record<string, unknown>;
     expect(read).toMatchObject({
