@@ -198,7 +198,10 @@ export const screenOf = (prepared: Prepared): { screen?: PlanScreen } => {
   };
 };
 
-/** `--replace NAME`: each must name a placed, unscheduled call of this run (else a usage error). */
+/**
+ * `--replace NAME`: each must name a placed, unscheduled call, or row of a campaign without
+ * cron/at nor redial, of this run (else a usage error).
+ */
 export const checkReplaceNames = (
   prepared: Prepared,
   lock: Lockfile,

@@ -327,6 +327,11 @@ const hoursWords = (
   return words;
 };
 
+/** What a row places next (its item, from when), or the bucket it settles in now. */
+type RowNext =
+  | { readonly item: PlanItem; readonly notBefore?: Date }
+  | { readonly bucket: Bucket; readonly item: PlanItem };
+
 /**
  * A campaign row whose schedule has neither cron nor at: due once, as soon as its calling
  * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
@@ -341,13 +346,41 @@ const planRow = (
   add: Sink,
   cache: HoursCache,
 ): void => {
-  const next = call.redial === undefined ? { item: built } : nextAttempt(call.redial, built, input);
+  const next =
+    call.redial === undefined
+      ? onceRow(call, built, input)
+      : nextAttempt(call, call.redial, built, input);
   if ('bucket' in next) {
     add(next.bucket, next.item);
     return;
   }
   planAttempt(spec, next.item, next.notBefore, input, add, cache);
 };
+
+/**
+ * A campaign row without cron/at that is called once (no redial): placed again only when
+ * `--replace` names it (its item then replaces the earlier placement, within the row's
+ * hours); edited since it was placed, it is changed since placed and not placed again.
+ */
+const onceRow = (call: CallDefinition, built: PlanItem, input: PlanInput): RowNext => {
+  const entry = entryAt(input.lock.calls, built.key);
+  if (entry?.status === 'placed' && entry.sid !== undefined && input.replace?.includes(call.name)) {
+    return { item: replacementOf(built, entry, entry.sid) };
+  }
+  const edited = editedSincePlaced(call, entry === undefined ? [] : [{ entry }], built);
+  return edited === undefined ? { item: built } : { bucket: 'skipped', item: edited };
+};
+
+/** `built` placed again in place of `entry` (`apply --replace`). */
+const replacementOf = (built: PlanItem, entry: LockEntry, sid: string): PlanItem =>
+  amendItem(built, {
+    reason: `replaces ${sid} placed at ${entry.at} (--replace)`,
+    replaces: {
+      sid,
+      ...(entry.callId === undefined ? {} : { callId: entry.callId }),
+      at: entry.at,
+    },
+  });
 
 const OUTCOME_WORDS: Record<DoneResult, string> = {
   answered: 'answered',
@@ -359,10 +392,12 @@ const OUTCOME_WORDS: Record<DoneResult, string> = {
 /**
  * A row whose latest placed attempt was placed under another definition (its cells were
  * edited since): no attempt is placed from the edited row — a redial would reach whom the
- * row names now, not whom the earlier attempts called. Its item, marked changed, keyed by
- * that attempt; undefined when the row is as it was placed (or never placed).
+ * row names now, not whom the earlier attempts called; a row called once is placed again
+ * only with `--replace`, as an edited call is. Its item, marked changed, keyed by that
+ * attempt; undefined when the row is as it was placed (or never placed).
  */
 const editedSincePlaced = (
+  call: Pick<CallDefinition, 'name' | 'redial'>,
   attempts: readonly AttemptState[],
   built: PlanItem,
 ): PlanItem | undefined => {
@@ -370,29 +405,39 @@ const editedSincePlaced = (
   while (n > 0 && attempts[n - 1]?.entry?.status !== 'placed') n--;
   const entry = attempts[n - 1]?.entry;
   if (entry === undefined || entry.definition === built.definition) return undefined;
+  const sid = entry.sid ?? '(no sid)';
+  if (call.redial === undefined) {
+    return amendItem(built, {
+      changed: true,
+      reason: `changed since placed (already placed ${sid} at ${entry.at}); ${replaceHint(call.name)}`,
+    });
+  }
   const outcome = entry.outcome?.status;
   return amendItem(built, {
     key: attemptKey(built.key, n),
     changed: true,
-    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${entry.sid ?? '(no sid)'} at ${entry.at}); not redialled: ${REDIAL_EDITED_HINT}`,
+    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${sid} at ${entry.at}); not redialled: ${REDIAL_EDITED_HINT}`,
   });
 };
+
+/** How a call or row changed since placed is placed again. */
+export const replaceHint = (name: string): string =>
+  `\`callops apply --replace ${name}\` places it again`;
 
 /**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
  * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now.
  */
 const nextAttempt = (
+  call: CallDefinition,
   policy: RedialPolicy,
   built: PlanItem,
   input: PlanInput,
-):
-  | { readonly item: PlanItem; readonly notBefore?: Date }
-  | { readonly bucket: Bucket; readonly item: PlanItem } => {
+): RowNext => {
   const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
     (entry): AttemptState => ({ entry }),
   );
-  const edited = editedSincePlaced(attempts, built);
+  const edited = editedSincePlaced(call, attempts, built);
   if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;
@@ -455,8 +500,11 @@ const planAttempt = (
   cache: HoursCache,
 ): void => {
   const key = built.key;
-  const entry = entryAt(input.lock.calls, key);
-  const decided = decide(key, entry, input.retryUnknown ?? false);
+  // A replacement (`--replace`) is due again although placed: only its hours may hold it.
+  const decided =
+    built.replaces === undefined
+      ? decide(key, entryAt(input.lock.calls, key), input.retryUnknown ?? false)
+      : { bucket: 'due' as const };
   const bucket = decided.bucket;
   const reason = decided.reason ?? built.reason;
   if (bucket !== 'due') {
@@ -469,7 +517,7 @@ const planAttempt = (
       'missed',
       amendItem(built, {
         expired: true,
-        reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
+        reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} ${built.replaces === undefined ? 'before the row was reached; never placed' : `(--replace places no row after its end; ${built.replaces.sid} stays its placement)`}`,
       }),
     );
     return;
@@ -564,8 +612,7 @@ const planCall = (
     return;
   }
   // Rows placed once each: with calling hours or `end`, or with a redial policy.
-  const once = campaign !== undefined && !spec?.cron && !spec?.at;
-  if (once && (spec !== undefined || call.redial !== undefined)) {
+  if (isRowPlacedOnce(call) && (spec !== undefined || call.redial !== undefined)) {
     planRow(call, spec, item(), input, add, hours);
     return;
   }
@@ -599,17 +646,7 @@ const planCall = (
   const built = item();
   const entry = entryAt(input.lock.calls, built.key);
   if (entry?.status === 'placed' && entry.sid !== undefined && input.replace?.includes(call.name)) {
-    add(
-      'due',
-      amendItem(built, {
-        reason: `replaces ${entry.sid} placed at ${entry.at} (--replace)`,
-        replaces: {
-          sid: entry.sid,
-          ...(entry.callId === undefined ? {} : { callId: entry.callId }),
-          at: entry.at,
-        },
-      }),
-    );
+    add('due', replacementOf(built, entry, entry.sid));
     return;
   }
   const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
@@ -618,7 +655,7 @@ const planCall = (
       'skipped',
       amendItem(built, {
         changed: true,
-        reason: `changed since placed (${reason ?? 'already placed'}); \`callops apply --replace ${call.name}\` places it again`,
+        reason: `changed since placed (${reason ?? 'already placed'}); ${replaceHint(call.name)}`,
       }),
     );
     return;
@@ -626,9 +663,14 @@ const planCall = (
   add(bucket, reason === undefined ? built : amendItem(built, { reason }));
 };
 
+/** A campaign row without cron/at: placed once (each attempt, with redial), not per slot. */
+export const isRowPlacedOnce = (call: Pick<CallDefinition, 'campaign' | 'schedule'>): boolean =>
+  call.campaign !== undefined && !call.schedule?.cron && !call.schedule?.at;
+
 /**
  * Why `--replace NAME` cannot place NAME again, if it cannot: only a defined, enabled,
- * unscheduled call that is placed (on this run's target) may be replaced.
+ * unscheduled call, or a row of a campaign without cron/at nor redial, that is placed (on
+ * this run's target) may be replaced.
  */
 export const checkReplace = (
   name: string,
@@ -636,14 +678,17 @@ export const checkReplace = (
 ): string | undefined => {
   const call = input.calls.find((c) => c.name === name);
   if (call === undefined) return 'no call of that name (see `callops plan` for the calls)';
-  if (call.schedule !== undefined) {
-    return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls';
-  }
   if (call.redial !== undefined) {
     return `its campaign redials by outcome: each attempt is its own placement, placed once; ${REDIAL_EDITED_HINT}`;
   }
+  if (call.schedule !== undefined && !isRowPlacedOnce(call)) {
+    return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls and rows of campaigns without cron/at';
+  }
   if (!call.enabled) return 'it is disabled';
-  if (input.only !== undefined && !input.only.includes(name)) return 'it is not among --only';
+  const selected = (n: string | undefined) => n !== undefined && input.only?.includes(n) === true;
+  if (input.only !== undefined && !selected(name) && !selected(call.campaign?.name)) {
+    return 'it is not among --only';
+  }
   if (input.explicitTarget && call.target !== undefined && call.target !== input.runTarget) {
     return `it is pinned to target \`${call.target}\``;
   }

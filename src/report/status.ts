@@ -1,4 +1,5 @@
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
+import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
@@ -50,9 +51,9 @@ const tally = (lock: Lockfile, keys: readonly string[]) => {
 
 /**
  * Keys of unscheduled calls placed with a definition other than the current one (the
- * lockfile keeps the hash each was placed with), each with how it is placed again. A placed
- * slot of a scheduled call is history: a changed schedule speaks to the next slots, not to
- * it. A row of a campaign that redials by outcome is judged by its latest placed attempt
+ * lockfile keeps the hash each was placed with), and campaign rows without cron/at, each
+ * with how it is placed again. A placed slot of a scheduled call is history: a changed
+ * schedule speaks to the next slots, not to it. A row of a campaign that redials by outcome is judged by its latest placed attempt
  * (`KEY#n`), the key plan shows it under.
  */
 export const changedKeys = (
@@ -70,7 +71,8 @@ export const changedKeys = (
   const keys = new Map<string, string>();
   if (targets.size === 0) return keys;
   for (const call of calls) {
-    if (call.schedule !== undefined || call.name.includes('@')) continue;
+    if ((call.schedule !== undefined && !isRowPlacedOnce(call)) || call.name.includes('@'))
+      continue;
     for (const target of targets) {
       // A bare key is a name without a `/` (a key's name is what follows its first one).
       if (target === undefined && call.name.includes('/')) continue;
@@ -81,7 +83,7 @@ export const changedKeys = (
         keys.set(
           key,
           call.redial === undefined
-            ? `\`callops apply --replace ${call.name}\` places it again`
+            ? replaceHint(call.name)
             : `not redialled; ${REDIAL_EDITED_HINT}`,
         );
       }

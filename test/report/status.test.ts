@@ -103,6 +103,21 @@ describe('changedKeys of a campaign that redials', () => {
   });
 });
 
+describe('changedKeys of a campaign with calling hours only', () => {
+  it('finds an edited row that was placed, with the --replace that places it again', () => {
+    const row = {
+      ...call('c/r1', 'sha256:2', true),
+      campaign: { name: 'c', id: 'r1', recipients: 'r.csv' },
+    } as CallDefinition;
+    const placed = (definition: string) =>
+      lockOf({ 'prod/c/r1': entry({ status: 'placed', definition }) });
+    expect([...changedKeys(placed('sha256:1'), [row])]).toEqual([
+      ['prod/c/r1', '`callops apply --replace c/r1` places it again'],
+    ]);
+    expect([...changedKeys(placed('sha256:2'), [row])]).toEqual([]);
+  });
+});
+
 describe('slotZones', () => {
   it('gives the zones of the calls that name a slot key, and only those', () => {
     const lock = lockOf({

@@ -41,8 +41,9 @@ is required. Every missing environment variable is reported before anything is s
   --concurrency N     requests in flight per target (overrides the target's setting)
   --rate N/s          new calls per second per target (overrides the target's setting)
   --retry-unknown     place entries whose outcome is unknown again (they may have been placed)
-  --replace NAME      place this placed, unscheduled call again, deliberately (repeatable); the
-                      earlier sid stays in the entry's history
+  --replace NAME      place this placed, unscheduled call (or campaign row without cron/at nor
+                      redial) again, deliberately (repeatable); the earlier sid stays in the
+                      entry's history
   --wait DURATION     then wait up to DURATION (e.g. 30s, at most 1h) for the outcomes of the
                       calls placed, asking the gateway every 2 s, and record them; busy or
                       unanswered calls do not change the exit code`,

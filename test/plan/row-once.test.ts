@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { checkReplace } from '../../src/plan/build.js';
+import { buildPlan, type PlanInput } from '../../src/plan/index.js';
+import type { LockEntry } from '../../src/state/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, entry, lock, schedule } from './make.js';
+
+const NOW = new Date('2026-12-01T12:00:00Z');
+const K = 'prod/reminders/r1';
+
+/** Row r1 of campaign `reminders`: calling hours only (no redial, no cron/at). */
+const row = (extra: Partial<CallDefinition> = {}): CallDefinition =>
+  call('reminders/r1', {
+    campaign: { name: 'reminders', id: 'r1', recipients: 'lists/r.csv' },
+    schedule: schedule({ window: '00:00-23:59' }),
+    definition: 'sha256:row-now',
+    ...extra,
+  });
+
+const placed = (definition: string): LockEntry =>
+  entry({ sid: 'S-1', callId: 'C-1', definition, at: '2026-12-01T08:00:00.000Z' });
+
+const plan = (calls: Record<string, LockEntry>, extra: Partial<PlanInput> = {}) =>
+  buildPlan({
+    calls: [row()],
+    lock: lock(calls),
+    now: NOW,
+    runTarget: 'prod',
+    explicitTarget: false,
+    ...extra,
+  });
+
+describe('a campaign row with calling hours only, placed', () => {
+  it('as it was placed: skipped, not changed', () => {
+    const p = plan({ [K]: placed('sha256:row-now') });
+    expect(p.due).toEqual([]);
+    expect(p.skipped).toHaveLength(1);
+    expect(p.skipped[0]?.changed).toBeUndefined();
+    expect(p.skipped[0]?.reason).toBe('already placed S-1 at 2026-12-01T08:00:00.000Z');
+  });
+
+  it('edited since: changed since placed, with the --replace that places it again, not due', () => {
+    const p = plan({ [K]: placed('sha256:row-before') });
+    expect(p.due).toEqual([]);
+    expect(p.skipped).toHaveLength(1);
+    expect(p.skipped[0]).toMatchObject({ key: K, changed: true });
+    expect(p.skipped[0]?.reason).toBe(
+      'changed since placed (already placed S-1 at 2026-12-01T08:00:00.000Z); `callops apply --replace reminders/r1` places it again',
+    );
+  });
+
+  it('with --replace: due as a replacement of the earlier placement, inside its hours', () => {
+    const p = plan({ [K]: placed('sha256:row-before') }, { replace: ['reminders/r1'] });
+    expect(p.due).toHaveLength(1);
+    expect(p.due[0]).toMatchObject({
+      key: K,
+      reason: 'replaces S-1 placed at 2026-12-01T08:00:00.000Z (--replace)',
+      replaces: { sid: 'S-1', callId: 'C-1', at: '2026-12-01T08:00:00.000Z' },
+    });
+    // Outside its hours the replacement waits for them.
+    const closed = plan(
+      { [K]: placed('sha256:row-before') },
+      { replace: ['reminders/r1'], now: new Date('2026-12-01T23:59:30Z') },
+    );
+    expect(closed.due).toEqual([]);
+    expect(closed.upcoming[0]).toMatchObject({ key: K, waiting: true });
+    expect(closed.upcoming[0]?.replaces?.sid).toBe('S-1');
+  });
+
+  it('--replace is accepted for it, refused for a row of a redial or cron campaign', () => {
+    const input = (c: CallDefinition, only?: string[]) => ({
+      calls: [c],
+      lock: lock({ [K]: placed('sha256:row-before') }),
+      runTarget: 'prod',
+      explicitTarget: false,
+      ...(only === undefined ? {} : { only }),
+    });
+    expect(checkReplace('reminders/r1', input(row()))).toBeUndefined();
+    expect(checkReplace('reminders/r1', input(row(), ['reminders']))).toBeUndefined();
+    expect(checkReplace('reminders/r1', input(row(), ['other']))).toBe('it is not among --only');
+    const redial = row({ redial: { on: ['no-answer'], afterMs: 0, backoff: 1, maxAttempts: 2 } });
+    expect(checkReplace('reminders/r1', input(redial))).toMatch(
+      /^its campaign redials by outcome: .*give it a new id in its CSV/,
+    );
+    const cron = row({ schedule: schedule({ cron: '0 9 * * *' }) });
+    expect(checkReplace('reminders/r1', input(cron))).toMatch(/^it is scheduled/);
+  });
+});
