@@ -152,9 +152,14 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
 
   const enqueue = (sid: string, outcome: CallOutcome): void => {
     const current = queue.get(sid);
-    // A status that arrives late never moves a call that ended back to in progress.
-    if (current && isFinalOutcome(current.outcome.status) && !isFinalOutcome(outcome.status))
+    // How a call ended is settled by its first final status, as in the lockfile: a later one
+    // in the same batch (a retried or forged hook) neither replaces it nor moves it back.
+    if (current && isFinalOutcome(current.outcome.status)) {
+      options.log(
+        `ignored 1 status: call ${sid} ${outcome.status} (a final status of it came first: ${current.outcome.status})`,
+      );
       return;
+    }
     if (!current && queue.size >= MAX_QUEUED) {
       const oldest = queue.keys().next().value;
       if (oldest !== undefined) queue.delete(oldest);

@@ -219,6 +219,21 @@ describe('the receiver', () => {
     expect(r.recorded.map((o) => o.outcome.status)).toEqual(['completed']);
   });
 
+  it('two final statuses of a call in one batch: the first is recorded, the later ignored', async () => {
+    const known: Record<string, string> = {};
+    const r = await start(known);
+    // Both wait in the queue (the sid is not in the state yet), so they share a batch.
+    expect((await r.signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
+    expect((await r.signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
+    const batch = r.nextBatch();
+    known[SID] = 'sim/a';
+    await batch;
+    expect(r.recorded.map((o) => o.outcome.status)).toEqual(['completed']);
+    expect(r.logs).toContain(
+      `ignored 1 status: call ${SID} no-answer (a final status of it came first: completed)`,
+    );
+  });
+
   it('keeps what it cannot record while the state is busy, and says so once', async () => {
     let busy = 2;
     const recorded: Observation[] = [];
