@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, runLockPath } from './dir.js';
 
@@ -84,7 +84,8 @@ const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (!isErrorCode(error, 'ENOENT', 'ENOTDIR', 'ELOOP')) throw error;
+    // A folder (or a link to one) there is a lock that cannot be read as well.
+    if (!isErrorCode(error, 'ENOENT', 'ENOTDIR', 'ELOOP', 'EISDIR')) throw error;
     try {
       return unreadableHolder((await lstat(path)).mtime);
     } catch (lstatError) {
@@ -199,8 +200,10 @@ export const forceUnlock = async (
   return { removed };
 };
 
+/** Remove `file`: a link itself, not what it points to; a folder made there, with its content. */
 const removeFile = (file: string): Promise<void> =>
   unlink(file).catch((error) => {
+    if (isErrorCode(error, 'EISDIR', 'EPERM')) return rm(file, { recursive: true, force: true });
     if (!isErrorCode(error, 'ENOENT')) throw error;
   });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lutimes, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -230,6 +230,20 @@ describe('unlockRunLock', () => {
       expect(await readdir(dir)).toEqual(['.gitignore']);
       expect((await acquireRunLock(dir, { command: 'callops apply', now: later })).ok).toBe(true);
     }
+  });
+
+  it('treats a folder made at run.lock as a lock that cannot be read: refused, removed when forced', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await ensureStateDir(dir);
+    await mkdir(join(dir, 'run.lock'));
+    await writeFile(join(dir, 'run.lock', 'x'), 'x');
+    const refused = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    expect(refused.ok).toBe(false);
+    expect(refused.holder.unreadable).toBe(true);
+    expect(await unlock(dir)).toMatchObject({ kind: 'refused', liveness: 'unreadable' });
+    expect(await unlock(dir, true)).toMatchObject({ kind: 'removed', liveness: 'unreadable' });
+    expect(await readdir(dir)).toEqual(['.gitignore']);
+    expect((await acquireRunLock(dir, { command: 'callops apply', now: later })).ok).toBe(true);
   });
 
   it('removes a takeover left half-way as a broken link', async () => {
