@@ -14,7 +14,7 @@ import { printable } from '../report/printable.js';
 import { makeRedactor, type Redactor, redactDeep } from '../report/redact.js';
 import { resolveCall } from '../resolve/index.js';
 import type { Secret } from '../resolve/interpolate.js';
-import type { Observation, StateStore } from '../state/store.js';
+import { isInFlight, type Observation, type StateStore } from '../state/store.js';
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit.js';
 import { prepareProject } from './load.js';
@@ -74,12 +74,21 @@ const checkWith = async (
   lockName: string,
 ): Promise<number> => {
   const view = await readState(store);
-  const unknown = Object.keys(view.calls).filter((k) => view.calls[k]?.status === 'unknown');
+  // A key a live run is placing is not unknown: that run records its outcome.
+  const unknown = Object.keys(view.calls).filter(
+    (k) => view.calls[k]?.status === 'unknown' && !isInFlight(view.calls[k]),
+  );
   const keys = ctx.positionals.length > 0 ? [...ctx.positionals] : unknown.sort();
   for (const key of keys) {
     const entry = view.calls[key];
     if (entry === undefined)
       throw new EngineError('failed', `the lockfile has no entry ${JSON.stringify(key)}`);
+    if (isInFlight(entry)) {
+      throw new EngineError(
+        'failed',
+        `${key} is being placed by a run that is still going: that run records its outcome, nothing to check`,
+      );
+    }
     if (entry.status !== 'unknown') {
       throw new EngineError(
         'failed',

@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('status beside a run that is placing calls (file store)', () => {
-  it('shows its requests in flight, not unknown, and exits 0; crashed ones stay unknown', {
+  it('shows its requests in flight, not unknown, and exits 0; resolve --check leaves them; crashed ones are unknown', {
     timeout: 60_000,
   }, async () => {
     const held = await startHeldApply(spawnCli, NAMES);
@@ -26,6 +26,13 @@ describe('status beside a run that is placing calls (file store)', () => {
     const json = await gw.run(['status', '--format', 'json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ unknown: 0, inFlight: 2, unsettled: [] });
+    // Nothing for resolve --check to look up either: the run records those outcomes.
+    const check = await gw.run(['resolve', '--check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('No unknown entries to check.');
+    const named = await gw.run(['resolve', '--check', 'sim/f1']);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain('sim/f1 is being placed by a run that is still going');
     // Killed with its two requests held: nothing records them, so they are unknown now.
     held.child.kill('SIGKILL');
     await held.done;
