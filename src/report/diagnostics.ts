@@ -70,8 +70,13 @@ const maskKey = (shown: Shown, key: string): Shown => {
  */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)(?:\S+|[^,{}[\]]+|.+)(?=@)/gi;
 
-/** A `password=` parameter, as a PostgreSQL URL takes one (`?sslmode=require&password=…`). */
-const PASSWORD_PARAMETER = /([?&]password=)[^&#\s'",}\]]+/gi;
+/**
+ * A `password=` parameter, as a PostgreSQL URL takes one (`?sslmode=require&password=…`), or
+ * a keyword of a libpq connection string (`host=db password=… dbname=ops`, its value quoted
+ * or not).
+ */
+const PASSWORD_PARAMETER =
+  /((?:^|[\s?&'"{,])password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^&#\s'",}\]]+)/gi;
 
 const maskShown = (shown: Shown, keys: readonly string[]): Shown =>
   [URL_PASSWORD, PASSWORD_PARAMETER].reduce(hide, [API_KEY, ...keys].reduce(maskKey, shown));

@@ -144,6 +144,14 @@ describe('human diagnostics', () => {
       const out = renderDiagnosticsHuman([d({ line: 1, column: 1 })], () => line, makeStyle(false));
       expect(out).not.toContain(PW.slice(0, 6));
     }
+    // A libpq keyword string (not a url: its own error points at it), quoted value or not.
+    expect(show(`  url: "host=db port=5999 dbname=app password=${PW} sslmode=require"`, 8)).toBe(
+      '"host=db port=5999 dbname=app password=*** sslmode=require"',
+    );
+    expect(show(`  url: host=db password = '${PW} x\\' y' dbname=app`, 8)).toBe(
+      'host=db password = *** dbname=app',
+    );
+    expect(maskSecretLine('  note: mypassword=shown')).toBe('  note: mypassword=shown');
     // A url without a password is shown whole.
     expect(maskSecretLine('  url: postgres://ops@db:5432/ops')).toBe(
       '  url: postgres://ops@db:5432/ops',
