@@ -44,6 +44,11 @@ export const defaultState = (
   locate,
 });
 
+const PASSWORD_IN_FILE = `\`state.url\` holds a password written in the file; use a reference such as \${CALLOPS_DATABASE_URL} so the secret stays out of git`;
+
+/** A password written out in a url (`://user:password@`) or as a `password=` parameter. */
+const WRITTEN_PASSWORD = /:\/\/[^\s/?#@:]*:[^\s@$]+@|[?&\s]password=[^&\s$]/i;
+
 /** Problems of a url written out in the file (no reference): never quoting it back. */
 const literalUrlProblems = (doc: SourceDocument, url: string): Diagnostic[] => {
   const site = siteOf(doc, [...PATH, 'url']);
@@ -60,13 +65,7 @@ const literalUrlProblems = (doc: SourceDocument, url: string): Diagnostic[] => {
   const problems = 'problem' in ssl ? [errorAt(site, `\`state.url\` ${ssl.problem}`)] : [];
   // libpq (and pg) also take the password as a `password=` parameter.
   if (parsed.password === '' && !parsed.searchParams.get('password')) return problems;
-  return [
-    ...problems,
-    warningAt(
-      site,
-      `\`state.url\` holds a password written in the file; use a reference such as \${CALLOPS_DATABASE_URL} so the secret stays out of git`,
-    ),
-  ];
+  return [...problems, warningAt(site, PASSWORD_IN_FILE)];
 };
 
 const keepProblems = (doc: SourceDocument, keep: unknown): Diagnostic[] => {
@@ -126,6 +125,9 @@ export const readState = (doc: SourceDocument, raw: unknown): StateFindings => {
       semantic.push(errorAt(siteOf(doc, [...PATH, 'url']), malformedMessage('state.url')));
     } else if (url !== '' && !hasReference(url)) {
       semantic.push(...literalUrlProblems(doc, url));
+    } else if (WRITTEN_PASSWORD.test(url)) {
+      // A reference whose fallback (`${DB_URL:-postgres://ops:…@db/ops}`) writes one out.
+      semantic.push(warningAt(siteOf(doc, [...PATH, 'url']), PASSWORD_IN_FILE));
     }
   }
   semantic.push(...keepProblems(doc, raw.keep));

@@ -112,6 +112,23 @@ describe('state: in callops.yaml', () => {
     expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2');
   });
 
+  it('a password written in the fallback of a reference is warned about; references are not', () => {
+    const fallback = withState(
+      'backend: postgres',
+      'url: "${DB_URL:-postgres://ops:hunter2@db/ops}"',
+    ).diagnostics;
+    expect(fallback.map((d) => [d.severity, d.line, d.column])).toEqual([['warning', 3, 8]]);
+    expect(fallback[0]?.message).toContain('holds a password written in the file');
+    expect(JSON.stringify(fallback)).not.toContain('hunter2');
+    for (const url of [
+      'url: ${DB_URL}',
+      'url: "postgres://${DB_USER}:${DB_PASSWORD}@db/ops"',
+      'url: "${DB_URL:-postgres://ops@db/ops}"',
+    ]) {
+      expect(withState('backend: postgres', url).diagnostics).toEqual([]);
+    }
+  });
+
   it('a literal url without a password is fine; one of another scheme is an error, unquoted', () => {
     expect(withState('backend: postgres', 'url: postgresql://db.internal/ops').diagnostics).toEqual(
       [],
