@@ -7,9 +7,12 @@ import type { LockEntry, Lockfile } from './types.js';
  * Sids compare without regard to case, as `resolve --placed` compares them.
  */
 
-/** 30 bits of a sid: FNV-1a of its text with A–Z folded to lower case. */
-export const sidBits = (sid: string): number => {
-  let hash = 0x811c9dc5;
+/**
+ * 30 bits of a sid: FNV-1a of its text with A–Z folded to lower case. Another `basis` gives
+ * 30 other bits, about independent of the first.
+ */
+export const sidBits = (sid: string, basis = 0x811c9dc5): number => {
+  let hash = basis;
   for (let i = 0; i < sid.length; i++) {
     const c = sid.charCodeAt(i);
     hash = Math.imul(hash ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);

@@ -71,11 +71,28 @@ describe('sidLedger', () => {
     expect(await ledger.holder('sim/old', sid(1))).toBeUndefined();
   });
 
+  it('keeps every sid of a large run apart without reading the state again', async () => {
+    const state = stateOf({ 'sim/old': placed(sid(0)) });
+    const ledger = sidLedger(state.read);
+    for (let n = 1; n <= 20_000; n++) {
+      expect(await ledger.holder(`sim/k${n}`, sid(n))).toBeUndefined();
+      state.calls[`sim/k${n}`] = placed(sid(n));
+      ledger.recorded(sid(n));
+    }
+    expect(state.reads()).toBe(1);
+    // Each is still known, the first as well as the last, and the state's own.
+    for (const n of [0, 1, 4097, 20_000]) {
+      expect(await ledger.holder('sim/new', sid(n))).toBe(n === 0 ? 'sim/old' : `sim/k${n}`);
+    }
+  });
+
   it('tells two sids with the same 30 bits apart by their text', async () => {
     const [first, second] = collision();
     const state = stateOf({ 'sim/old': placed(first) });
     const ledger = sidLedger(state.read);
     expect(await ledger.holder('sim/new', second)).toBeUndefined();
+    // Its other 30 bits differ: no scan of the view (a file store's read copies its entries).
+    expect(state.reads()).toBe(1);
     expect(await ledger.holder('sim/other', first)).toBe('sim/old');
     expect(await ledger.holder('sim/again', second)).toBe('sim/new');
   });
