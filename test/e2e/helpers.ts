@@ -371,7 +371,7 @@ export const startGateway = async (
  * A `wait` for the simulator that holds every accepted call until `release()` (and lets
  * every later one through): the calls stay in flight as long as a test needs.
  */
-const holdCalls = () => {
+export const holdCalls = () => {
   const waiting: (() => void)[] = [];
   let open = false;
   return {

@@ -1,8 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
-import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+import { placementRows, startPostgres, type TestPostgres } from '../support/postgres.js';
+import {
+  callsYaml,
+  type Gateway,
+  holdCalls,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
 
 /**
  * The state database stops while two requests are at the gateway: their answers come back
@@ -24,33 +31,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Holds every accepted call at the simulator until `release()`. */
-const holdCalls = () => {
-  const waiting: (() => void)[] = [];
-  let open = false;
-  return {
-    held: () => waiting.length,
-    release: () => {
-      open = true;
-      for (const go of waiting.splice(0)) go();
-    },
-    wait: () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve))),
-  };
-};
-
-const rows = async (schema: string) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (
-      await client.query<{ key: string; status: string; sid: string | null }>(
-        `SELECT key, status, sid FROM "${schema}".placements ORDER BY key`,
-      )
-    ).rows;
-  } finally {
-    await client.end();
-  }
-};
+const rows = (schema: string) => placementRows(url, schema);
 
 /** Three calls at concurrency 2; the database stops while the first two are at the gateway. */
 const applyWhileDatabaseStops = async (schema: string, args: readonly string[]) => {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placementRows } from '../support/postgres.js';
 import { STATE_BACKENDS } from '../support/state-backends.js';
 import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
 
@@ -36,19 +37,7 @@ const project = async (
   return gw;
 };
 
-const rows = async (schema: string) => {
-  const client = new pg.Client({ connectionString: url() });
-  await client.connect();
-  try {
-    return (
-      await client.query<{ key: string; status: string; sid: string | null }>(
-        `SELECT key, status, sid FROM "${schema}".placements ORDER BY key`,
-      )
-    ).rows;
-  } finally {
-    await client.end();
-  }
-};
+const rows = (schema: string) => placementRows(url(), schema);
 
 describe('state on postgres', () => {
   it('apply, plan, status, resolve, state pull and state push go through the database', {

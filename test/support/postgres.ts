@@ -109,3 +109,19 @@ export const startPostgres = async (): Promise<TestPostgres> => {
     },
   };
 };
+
+/** The key, status and sid of every placement row of `schema`, by key. */
+export const placementRows = async (connectionString: string, schema: string) => {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (
+      await client.query<{ key: string; status: string; sid: string | null }>(
+        `SELECT key, status, sid FROM "${schema}".placements ORDER BY key`,
+      )
+    ).rows;
+  } finally {
+    await client.end();
+  }
+};
