@@ -44,6 +44,35 @@ const startReceive = async (dir: string, env: Record<string, string>) => {
 
 const names = Array.from({ length: N }, (_, i) => `call-${i}`);
 
+/**
+ * A project whose calls `apply` placed on a simulator with no status hook (their entries
+ * have no outcome yet), and the environment `receive` takes the secret from.
+ */
+const appliedProject = async (calls: readonly string[]) => {
+  const project = await makeProject({ 'calls/a.yaml': callsYaml(calls.map((name) => ({ name }))) });
+  const env = {
+    VG_ACCOUNT_SID: ACCOUNT_SID,
+    VG_API_KEY: KEY_CANARY,
+    CALLOPS_WEBHOOK_SECRET: SECRET,
+  };
+  const sim = await startChildSimulator(
+    ['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
+    project.dir,
+  );
+  const cleanup = async () => {
+    await sim.stop();
+    await project.cleanup();
+  };
+  try {
+    await project.write('callops.yaml', configYaml(sim.url));
+    expect((await runCli(['apply', '--yes'], { cwd: project.dir, env })).code).toBe(0);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { project, env, cleanup };
+};
+
 describe('callops receive', () => {
   it('records the outcomes of signed status hook requests, as the simulator sent them', async () => {
     const project = await makeProject({
@@ -123,22 +152,8 @@ describe('callops receive', () => {
   }, 90_000);
 
   it('refuses forged and unsigned requests with 401 and records nothing from them', async () => {
-    const project = await makeProject({
-      'calls/a.yaml': callsYaml(names.slice(0, 2).map((name) => ({ name }))),
-    });
-    const env = {
-      VG_ACCOUNT_SID: ACCOUNT_SID,
-      VG_API_KEY: KEY_CANARY,
-      CALLOPS_WEBHOOK_SECRET: SECRET,
-    };
-    // calls placed on a gateway with no status hook: their entries have no outcome
-    const sim = await startChildSimulator(
-      ['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
-      project.dir,
-    );
+    const { project, env, cleanup } = await appliedProject(names.slice(0, 2));
     try {
-      await project.write('callops.yaml', configYaml(sim.url));
-      expect((await runCli(['apply', '--yes'], { cwd: project.dir, env })).code).toBe(0);
       const before = await project.read('callops.lock');
       const sid = Object.values(((await project.lock())?.calls ?? {}) as Record<string, Entry>)[0]
         ?.sid;
@@ -167,25 +182,13 @@ describe('callops receive', () => {
       expect(await project.read('callops.lock')).toBe(before);
       expect(`${result.stdout}${result.stderr}`).not.toContain(SECRET);
     } finally {
-      await sim.stop();
-      await project.cleanup();
+      await cleanup();
     }
   }, 60_000);
 
   it('says it recorded only what it recorded: a status after a final outcome is ignored', async () => {
-    const project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'a' }]) });
-    const env = {
-      VG_ACCOUNT_SID: ACCOUNT_SID,
-      VG_API_KEY: KEY_CANARY,
-      CALLOPS_WEBHOOK_SECRET: SECRET,
-    };
-    const sim = await startChildSimulator(
-      ['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
-      project.dir,
-    );
+    const { project, env, cleanup } = await appliedProject(['a']);
     try {
-      await project.write('callops.yaml', configYaml(sim.url));
-      expect((await runCli(['apply', '--yes'], { cwd: project.dir, env })).code).toBe(0);
       const entry = async () => (await project.lock())?.calls['sim/a'] as Entry;
       const sid = (await entry()).sid;
       const receiver = await startReceive(project.dir, env);
@@ -209,8 +212,7 @@ describe('callops receive', () => {
       expect(result.stderr).not.toContain('sim/a completed\n');
       expect(result.stderr).toMatch(/^receive: ignored 1 status: sim\/a completed \(/m);
     } finally {
-      await sim.stop();
-      await project.cleanup();
+      await cleanup();
     }
   }, 60_000);
 
