@@ -46,6 +46,8 @@ export interface Receiver {
 interface Queued {
   readonly outcome: CallOutcome;
   readonly sinceMs: number;
+  /** Statuses that came after a final one: ignored, and said so once the call is named. */
+  readonly later: CallOutcome[];
 }
 
 const answer = (res: ServerResponse, status: number, text?: string): void => {
@@ -111,7 +113,10 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
         sent.set(sid, queued);
       } else if (nowMs() - queued.sinceMs > UNMATCHED_TTL_MS) {
         queue.delete(sid);
-        options.log(`dropped the status of call ${sid}: no placed entry has that sid`);
+        const count = 1 + queued.later.length;
+        options.log(
+          `dropped ${count === 1 ? 'the status' : `${count} statuses`} of call ${sid}: no placed entry has that sid`,
+        );
       }
     }
     if (batch.length === 0) return;
@@ -129,6 +134,15 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     if (ignored.length > 0) {
       options.log(
         `ignored ${listed(ignored, 'status', 'statuses')} (its entry holds a final outcome, which never changes, or this one already)`,
+      );
+    }
+    // Named by key, as above, also when the later status came while the batch was recorded.
+    for (const [sid, queued] of sent) {
+      const key = keys.get(sid);
+      if (key === undefined || queued.later.length === 0) continue;
+      const later = queued.later.splice(0).map((outcome) => ({ key, outcome }));
+      options.log(
+        `ignored ${listed(later, 'status', 'statuses')} (a final status of it came first: ${queued.outcome.status})`,
       );
     }
   };
@@ -155,16 +169,14 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     // How a call ended is settled by its first final status, as in the lockfile: a later one
     // in the same batch (a retried or forged hook) neither replaces it nor moves it back.
     if (current && isFinalOutcome(current.outcome.status)) {
-      options.log(
-        `ignored 1 status: call ${sid} ${outcome.status} (a final status of it came first: ${current.outcome.status})`,
-      );
+      current.later.push(outcome);
       return;
     }
     if (!current && queue.size >= MAX_QUEUED) {
       const oldest = queue.keys().next().value;
       if (oldest !== undefined) queue.delete(oldest);
     }
-    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? nowMs() });
+    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? nowMs(), later: [] });
     schedule(options.batchMs ?? 200);
   };
 

@@ -225,13 +225,61 @@ describe('the receiver', () => {
     // Both wait in the queue (the sid is not in the state yet), so they share a batch.
     expect((await r.signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
     expect((await r.signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
-    const batch = r.nextBatch();
     known[SID] = 'sim/a';
-    await batch;
+    while (!r.logs.some((line) => line.startsWith('ignored'))) await r.nextLog();
     expect(r.recorded.map((o) => o.outcome.status)).toEqual(['completed']);
     expect(r.logs).toContain(
-      `ignored 1 status: call ${SID} no-answer (a final status of it came first: completed)`,
+      'ignored 1 status: sim/a no-answer (a final status of it came first: completed)',
     );
+  });
+
+  it('a final status that arrives while the first is being recorded is ignored, named by its key', async () => {
+    const recorded: Observation[] = [];
+    const logs: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered: () => void = () => {};
+    const recording = new Promise<void>((r) => {
+      entered = r;
+    });
+    receiver = await startReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      secrets: [SECRET],
+      keysOf: async (sids) => new Map(sids.map((sid) => [sid, 'sim/a'] as const)),
+      record: async (updates) => {
+        entered();
+        await held;
+        recorded.push(...updates);
+        return updates.map((o) => o.key);
+      },
+      log: (line) => logs.push(line),
+      batchMs: 5,
+    });
+    const url = receiver.url;
+    const signed = (text: string) =>
+      send(url, {
+        method: 'POST',
+        path: '/status',
+        body: text,
+        headers: {
+          'jambonz-signature': jambonzSignature(SECRET, Math.floor(Date.now() / 1000), text),
+        },
+      });
+    expect((await signed(body())).status).toBe(204);
+    await recording;
+    // the busy outcome is being written: this one waits behind it and is then ignored
+    expect((await signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
+    release();
+    await receiver.close();
+    receiver = undefined;
+    expect(recorded.map((o) => o.outcome.status)).toEqual(['busy']);
+    expect(logs).toEqual([
+      'recorded 1 outcome: sim/a busy',
+      'ignored 1 status: sim/a completed (a final status of it came first: busy)',
+    ]);
   });
 
   it('keeps what it cannot record while the state is busy, and says so once', async () => {
