@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, runLockPath } from './dir.js';
+import { currentBootId, ownStart, startTimeOf } from './process-start.js';
 
 /** Who holds `.callops/run.lock`. */
 export interface RunLockHolder {
@@ -11,6 +12,13 @@ export interface RunLockHolder {
   readonly since: string;
   /** The command line that took it, e.g. "callops apply". */
   readonly command: string;
+  /**
+   * When the holder's process started (Linux: /proc/PID/stat field 22) and the boot it
+   * counts from: tells it from a later process given the same pid. Absent where the OS does
+   * not say, and in locks written by older callops.
+   */
+  readonly startTime?: number;
+  readonly bootId?: string;
   /** The file exists but could not be read as a holder; pid/host/command are then blank. */
   readonly unreadable?: true;
 }
@@ -95,10 +103,15 @@ const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
   }
   try {
     const raw = JSON.parse(text) as Record<string, unknown>;
-    const { pid, host, since, command } = raw;
+    const { pid, host, since, command, startTime, bootId } = raw;
     if (Number.isInteger(pid) && (pid as number) > 0 && typeof host === 'string') {
       if (typeof since === 'string' && typeof command === 'string') {
-        return { pid: pid as number, host, since, command };
+        const holder = { pid: pid as number, host, since, command };
+        // A start identity that is not whole is ignored: the pid alone is checked then.
+        if (Number.isSafeInteger(startTime) && typeof bootId === 'string' && bootId !== '') {
+          return { ...holder, startTime: startTime as number, bootId };
+        }
+        return holder;
       }
     }
   } catch {
@@ -125,9 +138,26 @@ const pidAlive = (pid: number): boolean => {
   }
 };
 
+/**
+ * Whether the holder's process still runs on this host. Its pid must exist, and when the
+ * lock says when that process started, the process with that pid now must have started
+ * then, in this boot: after a crash or a reboot the pid may name an unrelated process.
+ * Where /proc cannot tell (another OS, a lock from older callops), the pid alone decides.
+ */
+const holderAlive = (holder: RunLockHolder): boolean => {
+  if (!pidAlive(holder.pid)) return false;
+  if (holder.startTime === undefined || holder.bootId === undefined) return true;
+  const bootId = currentBootId();
+  if (bootId === undefined) return true;
+  if (bootId !== holder.bootId) return false;
+  // Unreadable (hidden by the mount, or exited just now): cannot tell, so it counts as alive.
+  const startTime = startTimeOf(holder.pid);
+  return startTime === undefined || startTime === holder.startTime;
+};
+
 /** Stale: written on this host by a process that no longer exists. Other hosts never are. */
 const isStale = (holder: RunLockHolder): boolean =>
-  !holder.unreadable && holder.host === hostname() && !pidAlive(holder.pid);
+  !holder.unreadable && holder.host === hostname() && !holderAlive(holder);
 
 /**
  * Take `.callops/run.lock`, so that one run at a time uses the lockfile. A lock left by a
@@ -149,6 +179,7 @@ export const acquireRunLock = async (
     host: hostname(),
     since: options.now.toISOString(),
     command: options.command,
+    ...ownStart(),
   };
   let released = false;
   const granted = (tookOver?: RunLockHolder): RunLockResult => ({
@@ -186,7 +217,7 @@ export const acquireRunLock = async (
   const holder = await readHolder(path);
   return {
     ok: false,
-    holder: holder ?? { ...me, pid: 0, host: '', command: '', unreadable: true },
+    holder: holder ?? { pid: 0, host: '', since: me.since, command: '', unreadable: true },
   };
 };
 
@@ -209,7 +240,8 @@ const removeFile = (file: string): Promise<void> =>
 
 /**
  * What can be known of a holder from here: alive on this host (EPERM from kill(pid, 0) is
- * a live process of another user), gone from this host, or on another host / unreadable,
+ * a live process of another user), gone from this host (also when its pid now names a
+ * process that started later), or on another host / unreadable,
  * where liveness cannot be checked.
  */
 export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'unreadable';
@@ -228,7 +260,7 @@ export const runGoingOn = async (stateDir: string): Promise<boolean> => {
 export const livenessOf = (holder: RunLockHolder): HolderLiveness => {
   if (holder.unreadable) return 'unreadable';
   if (holder.host !== hostname()) return 'elsewhere';
-  return pidAlive(holder.pid) ? 'alive' : 'gone';
+  return holderAlive(holder) ? 'alive' : 'gone';
 };
 
 export type UnlockResult =
@@ -253,6 +285,7 @@ export const unlockRunLock = async (
     host: hostname(),
     since: options.now.toISOString(),
     command: 'callops unlock',
+    ...ownStart(),
   };
   // A takeover left half-way by a run that died would block every later run.
   const taking = await readHolder(guard);

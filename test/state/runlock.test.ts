@@ -4,11 +4,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureStateDir } from '../../src/state/dir.js';
+import { ownStart } from '../../src/state/process-start.js';
 import {
   acquireRunLock,
   describeHolder,
   forceUnlock,
+  livenessOf,
   type RunLockHolder,
+  runGoingOn,
   unlockRunLock,
 } from '../../src/state/runlock.js';
 import { tempDir } from './helpers.js';
@@ -49,7 +52,7 @@ const linkedLockDir = async (target: string) => {
 };
 
 describe('acquireRunLock', () => {
-  it('creates the state directory, a .gitignore and run.lock naming this process', async () => {
+  it('creates the state directory, a .gitignore and run.lock naming this process and its start', async () => {
     const dir = join(await tempDir(), 'project', '.callops');
     const lock = await acquireRunLock(dir, { command: 'callops apply', now });
     expect(lock.ok).toBe(true);
@@ -58,6 +61,8 @@ describe('acquireRunLock', () => {
       host: hostname(),
       since: '2026-11-24T10:00:00.000Z',
       command: 'callops apply',
+      startTime: ownStart()?.startTime,
+      bootId: ownStart()?.bootId,
     });
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
     if (lock.ok) await lock.release();
@@ -75,6 +80,7 @@ describe('acquireRunLock', () => {
         host: hostname(),
         since: now.toISOString(),
         command: 'callops run',
+        ...ownStart(),
       },
     });
     if (!first.ok) throw new Error('first acquire refused');
@@ -261,6 +267,92 @@ describe('unlockRunLock', () => {
     expect(await unlock(dir)).toMatchObject({ kind: 'refused', liveness: 'elsewhere' });
     expect(await unlock(dir, true)).toMatchObject({ kind: 'removed', liveness: 'elsewhere' });
     expect(await readdir(dir)).toEqual(['.gitignore']);
+  });
+});
+
+describe('a holder whose pid now names another process', () => {
+  /** A lock on this host naming this (live) process, with `start` for its start identity. */
+  const lockOfThisPid = async (start: Partial<Pick<RunLockHolder, 'startTime' | 'bootId'>>) => {
+    const dir = join(await tempDir(), '.callops');
+    const holder: RunLockHolder = {
+      pid: process.pid,
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops run',
+      ...start,
+    };
+    await ensureStateDir(dir);
+    await writeHolder(dir, holder);
+    return { dir, holder };
+  };
+  const mine = (): { startTime: number; bootId: string } => {
+    const start = ownStart();
+    if (start === undefined) throw new Error('/proc does not tell this process start');
+    return start;
+  };
+
+  it('is gone when the process with that pid started at another time', async () => {
+    const { dir, holder } = await lockOfThisPid({ ...mine(), startTime: mine().startTime + 1 });
+    expect(livenessOf(holder)).toBe('gone');
+    expect(await runGoingOn(dir)).toBe(false);
+    expect(await unlockRunLock(dir, { force: false, now: later })).toEqual({
+      kind: 'removed',
+      holder,
+      liveness: 'gone',
+    });
+    await writeHolder(dir, holder);
+    const lock = await acquireRunLock(dir, { command: 'callops apply', now: later });
+    expect(lock).toMatchObject({ ok: true, tookOver: holder });
+  });
+
+  it('is gone when the lock was written in another boot', async () => {
+    const { dir, holder } = await lockOfThisPid({ ...mine(), bootId: 'another-boot' });
+    expect(livenessOf(holder)).toBe('gone');
+    expect(await runGoingOn(dir)).toBe(false);
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toMatchObject({
+      ok: true,
+      tookOver: holder,
+    });
+  });
+
+  it('is alive when that process started when the lock says, in this boot', async () => {
+    const { dir, holder } = await lockOfThisPid(mine());
+    expect(livenessOf(holder)).toBe('alive');
+    expect(await runGoingOn(dir)).toBe(true);
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+      ok: false,
+      holder,
+    });
+    expect(await unlockRunLock(dir, { force: true, now: later })).toMatchObject({
+      kind: 'refused',
+      liveness: 'alive',
+    });
+  });
+
+  it('a lock written without a start (older callops) is checked by its pid alone', async () => {
+    const { dir, holder } = await lockOfThisPid({});
+    expect(livenessOf(holder)).toBe('alive');
+    expect(await runGoingOn(dir)).toBe(true);
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+      ok: false,
+      holder,
+    });
+    const gone = { ...holder, pid: await deadPid() };
+    expect(livenessOf(gone)).toBe('gone');
+  });
+
+  it('a start that is not whole (a bad start time, no boot id) is ignored: the pid alone decides', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await ensureStateDir(dir);
+    const base = { pid: process.pid, host: hostname(), since: now.toISOString(), command: 'x' };
+    for (const start of [{ startTime: '12', bootId: 'b' }, { startTime: 1 }, { bootId: 'b' }]) {
+      await writeFile(join(dir, 'run.lock'), `${JSON.stringify({ ...base, ...start })}\n`);
+      expect(await runGoingOn(dir)).toBe(true);
+      expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+        ok: false,
+        holder: base,
+      });
+    }
   });
 });
 

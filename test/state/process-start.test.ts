@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { currentBootId, ownStart, startTimeOfStat } from '../../src/state/process-start.js';
+
+/** A /proc/PID/stat line with command name `comm` and starttime (field 22) `start`. */
+const statLine = (comm: string, start: string): string => {
+  // Fields 3 to 21, then 22 (starttime), then the rest up to field 52.
+  const before = ['S', ...Array.from({ length: 18 }, (_, i) => String(i + 1))];
+  const after = Array.from({ length: 30 }, (_, i) => String(1000 + i));
+  return `4242 (${comm}) ${[...before, start, ...after].join(' ')}\n`;
+};
+
+describe('startTimeOfStat', () => {
+  it('reads field 22 of a plain line', () => {
+    expect(startTimeOfStat(statLine('node', '987654'))).toBe(987654);
+  });
+
+  it('reads field 22 after a command name holding spaces and parentheses', () => {
+    expect(startTimeOfStat(statLine('a) b (c) 7 8 9', '123456'))).toBe(123456);
+    expect(startTimeOfStat(statLine(') ) )', '55'))).toBe(55);
+    expect(startTimeOfStat(statLine('', '3'))).toBe(3);
+  });
+
+  it('says nothing of a line it cannot read', () => {
+    expect(startTimeOfStat('')).toBeUndefined();
+    expect(startTimeOfStat('4242 node S 1 2 3')).toBeUndefined();
+    expect(startTimeOfStat('4242 (node) S 1 2 3')).toBeUndefined();
+    expect(startTimeOfStat(statLine('node', '12x'))).toBeUndefined();
+  });
+});
+
+describe('ownStart', () => {
+  it('is this process’s starttime in /proc/self/stat and this boot’s id', () => {
+    const start = ownStart();
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    expect(start).toEqual({
+      startTime: Number(fields[19]),
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    });
+    expect(currentBootId()).toBe(start?.bootId);
+  });
+});
