@@ -1,12 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, startGateway } from './helpers.js';
 
 const open: Gateway[] = [];
+const sleepers: ChildProcess[] = [];
 afterEach(async () => {
+  for (const sleeper of sleepers.splice(0)) sleeper.kill('SIGKILL');
   await Promise.all(open.splice(0).map((g) => g.close()));
 });
 
@@ -60,5 +62,25 @@ describe('the run lock', () => {
     expect(r.stderr).toMatch(/took over a stale run lock/);
     expect(r.stderr).toContain(`pid ${gone}`);
     expect(gw.placed()).toHaveLength(2);
+  });
+
+  it('left by a crashed run whose pid now names another live process: taken over with a note', async () => {
+    const gw = await startGateway(CALLS);
+    open.push(gw);
+    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], {
+      stdio: 'ignore',
+    });
+    sleepers.push(sleeper);
+    const pid = sleeper.pid as number;
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+    // The crashed run started 1 tick after boot: not when the process now holding its pid did.
+    const lock = JSON.parse(holder(pid));
+    await gw.project.write('.callops/run.lock', JSON.stringify({ ...lock, startTime: 1, bootId }));
+    const r = await gw.run(['apply', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/took over a stale run lock/);
+    expect(r.stderr).toContain(`pid ${pid}`);
+    expect(gw.placed()).toHaveLength(2);
+    expect(sleeper.exitCode).toBeNull();
   });
 });

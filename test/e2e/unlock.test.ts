@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { lstat, lutimes, mkdir, symlink } from 'node:fs/promises';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { lstat, lutimes, mkdir, readFile, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,8 +8,10 @@ import { callsYaml, type Gateway, spawnCli, startGateway, startHeldApply } from 
 const NAMES = ['u1', 'u2', 'u3', 'u4', 'u5'];
 
 const open: Gateway[] = [];
+const sleepers: ChildProcess[] = [];
 let release: () => void = () => {};
 afterEach(async () => {
+  for (const sleeper of sleepers.splice(0)) sleeper.kill('SIGKILL');
   release();
   release = () => {};
   await Promise.all(open.splice(0).map((g) => g.close()));
@@ -61,6 +63,43 @@ describe('callops unlock', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`pid ${gone}`);
     expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+
+  it('a crashed apply whose pid now names another live process: status says unknown, unlock removes the lock', {
+    timeout: 60_000,
+  }, async () => {
+    const held = await startHeldApply(spawnCli, NAMES);
+    open.push(held.gw);
+    release = held.release;
+    const { gw } = held;
+    // Killed with two requests held; its lock says when it started, in which boot.
+    held.child.kill('SIGKILL');
+    await held.done;
+    const path = join(gw.project.dir, '.callops', 'run.lock');
+    const left = JSON.parse(await readFile(path, 'utf8'));
+    expect(left).toMatchObject({ pid: held.child.pid, command: 'callops apply' });
+    expect(left.startTime).toEqual(expect.any(Number));
+    expect(left.bootId).toEqual(expect.any(String));
+    // After the crash the OS gives its pid to an unrelated process that started later.
+    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], {
+      stdio: 'ignore',
+    });
+    sleepers.push(sleeper);
+    const pid = sleeper.pid as number;
+    await gw.project.write('.callops/run.lock', JSON.stringify({ ...left, pid }));
+
+    const status = await gw.run(['status']);
+    expect(status.code, status.stdout + status.stderr).toBe(3);
+    expect(status.stdout).toContain('2 unknown');
+    expect(status.stdout).not.toContain('in flight');
+    expect(status.stdout).toContain('interrupted or crashed');
+
+    const unlocked = await gw.run(['unlock']);
+    expect(unlocked.code, unlocked.stderr).toBe(0);
+    expect(unlocked.stdout).toContain(`removed the run lock held by pid ${pid}`);
+    expect(unlocked.stderr).toBe('');
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+    expect(sleeper.exitCode).toBeNull();
   });
 
   it('a holder on another host: refused without --force; --force removes it with a warning', async () => {
