@@ -2,6 +2,7 @@ import { cellPositions, type RowSite, readCsv } from '../config/csv.js';
 import {
   RecipientsChanged,
   type RecipientsFile,
+  RecipientsNotUtf8,
   RecipientsUnreadable,
   recipientsChunks,
   rowBytes,
@@ -250,6 +251,11 @@ export const expandCampaign = (
   try {
     return readCampaign(call, file, found, written);
   } catch (error) {
+    if (error instanceof RecipientsNotUtf8) {
+      // Located in the file, as its other problems are; the rows before it are not kept.
+      const diagnostics = [errorAt(error.file, error, error.message)];
+      return { rows: NO_ROWS, diagnostics, columns: [] };
+    }
     if (!(error instanceof RecipientsUnreadable || error instanceof RecipientsChanged)) throw error;
     return { rows: NO_ROWS, diagnostics: [], columns: [], problem: error.message };
   }

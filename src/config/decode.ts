@@ -42,7 +42,9 @@ export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
   return -1;
 };
 
-const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+/** A byte as `0xFF`, as messages about a file's bytes show it. */
+export const hex = (byte: number): string =>
+  `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
 
 /** Line and column (1-based, in characters) of a byte offset of UTF-8 text. */
 export const positionOfByte = (bytes: Uint8Array, offset: number): Position => {

@@ -1,6 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
+import { recordEnd } from './csv.js';
+import { firstInvalidUtf8, hex } from './decode.js';
 import { ioMessage } from './io-message.js';
 import { formatMiB } from './limits.js';
 import type { SourceFile } from './types.js';
@@ -72,7 +74,7 @@ export const readAllRecipients = async (
 /** Bytes read from a recipients CSV at a time. */
 export const RECIPIENTS_CHUNK_BYTES = 64 * 1024;
 
-/** A recipients CSV whose bytes are not UTF-8, or that could not be read to its end. */
+/** A recipients CSV that could not be read to its end. */
 export class RecipientsUnreadable extends Error {
   override readonly name = 'RecipientsUnreadable';
 }
@@ -96,8 +98,131 @@ const changed = (file: string, what: string): RecipientsChanged =>
   new RecipientsChanged(file, what);
 
 /**
+ * A recipients CSV holding bytes that are not UTF-8: where the first one is (line and column
+ * as other CSV problems are located, the column in characters of the line before it) and
+ * what it is.
+ */
+export class RecipientsNotUtf8 extends Error {
+  override readonly name = 'RecipientsNotUtf8';
+  constructor(
+    /** The file, as the project names it. */
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    /** The offset of the first byte that is not UTF-8 (0-based). */
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Where text given in pieces ends: the 1-based line and column just past it, lines ending
+ * at LF, CRLF or a lone CR as in the CSV reader (recordEnd). A CR that ends a piece is held
+ * until the next, which may start with its LF.
+ */
+class TextEnd {
+  line = 1;
+  column = 1;
+  #cr = false;
+
+  add(text: string): void {
+    let all = this.#cr ? `\r${text}` : text;
+    this.#cr = all.endsWith('\r');
+    if (this.#cr) all = all.slice(0, -1);
+    const end = recordEnd(all, this.line);
+    this.column = end.line === this.line ? this.column + end.column - 1 : end.column;
+    this.line = end.line;
+  }
+
+  /** The position once the text has ended (a CR held is a line end). */
+  close(): { line: number; column: number } {
+    if (this.#cr) {
+      this.#cr = false;
+      this.line += 1;
+      this.column = 1;
+    }
+    return { line: this.line, column: this.column };
+  }
+}
+
+/** Whether `bytes` begin a UTF-8 character that more bytes could complete. */
+const startsCharacter = (bytes: Uint8Array): boolean => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true }) === '';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * What is wrong with the bytes at `offset`, the first that are not UTF-8 (`bytes` from there
+ * to the end of the file, or its next few bytes).
+ */
+const notUtf8Message = (bytes: Uint8Array, atEnd: boolean, offset: number): string => {
+  const lead = bytes[0] ?? 0;
+  if (lead < 0xc2 || lead > 0xf4) {
+    return `byte ${hex(lead)} (byte offset ${offset}) is not UTF-8: save the file as UTF-8`;
+  }
+  // The lead byte and those after it that continue its character, then the one that breaks it.
+  let n = 1;
+  while (n < 4 && n < bytes.length && startsCharacter(bytes.subarray(0, n + 1))) n += 1;
+  if (atEnd && n === bytes.length) {
+    const shown = [...bytes.subarray(0, n)].map(hex).join(' ');
+    return `the file ends inside a character: bytes ${shown} (byte offset ${offset}) begin one and nothing completes it — save the file as UTF-8`;
+  }
+  const shown = [...bytes.subarray(0, Math.min(n + 1, bytes.length))].map(hex).join(' ');
+  return `bytes ${shown} (byte offset ${offset}) are not UTF-8: save the file as UTF-8`;
+};
+
+/**
+ * Finds the first bytes of `fd` before `end` that are not UTF-8 (the decoder said there are;
+ * `end` is the end of the piece it failed on, or of the file when it ends inside a character)
+ * by reading the file again from its start: run only when the check failed.
+ */
+const locateNotUtf8 = (file: string, fd: number, end: number, fileSize: number): Error => {
+  const buffer = Buffer.allocUnsafe(RECIPIENTS_CHUNK_BYTES + 4);
+  const decoder = new TextDecoder('utf-8');
+  const position = new TextEnd();
+  // Bytes of a character the last piece ended inside, put before the next piece.
+  let carried = 0;
+  let at = 0;
+  while (at < end) {
+    const n = readSync(fd, buffer, carried, Math.min(RECIPIENTS_CHUNK_BYTES, end - at), at);
+    if (n === 0) break;
+    at += n;
+    const piece = buffer.subarray(0, carried + n);
+    const bad = firstInvalidUtf8(piece);
+    const last = at >= end;
+    if (bad < 0 || (!last && startsCharacter(piece.subarray(bad)))) {
+      const good = bad < 0 ? piece.length : bad;
+      position.add(decoder.decode(piece.subarray(0, good), { stream: true }));
+      carried = piece.length - good;
+      piece.copy(buffer, 0, good);
+      continue;
+    }
+    position.add(decoder.decode(piece.subarray(0, bad), { stream: true }));
+    const offset = at - piece.length + bad;
+    const after = Buffer.alloc(Math.min(4, fileSize - offset));
+    readSync(fd, after, 0, after.length, offset);
+    const { line, column } = position.close();
+    return new RecipientsNotUtf8(
+      file,
+      line,
+      column,
+      offset,
+      notUtf8Message(after, offset + after.length >= fileSize, offset),
+    );
+  }
+  // Read again, the bytes are UTF-8: the file was changed while it was read.
+  return changed(file, 'its bytes');
+};
+
+/**
  * The bytes of a recipients CSV in pieces, checked to be UTF-8 as they go (a BOM is left for
- * the CSV reader). Throws RecipientsUnreadable when they are not, or the file cannot be read,
+ * the CSV reader). Throws RecipientsNotUtf8 at the first bytes that are not UTF-8 (located
+ * only then, by reading the file again), RecipientsUnreadable when the file cannot be read,
  * and RecipientsChanged when its size or time is no longer what was found.
  */
 export function* recipientsChunks(
@@ -139,14 +264,14 @@ export function* recipientsChunks(
       try {
         utf8.decode(piece, { stream: true });
       } catch {
-        throw new RecipientsUnreadable('is not UTF-8 text');
+        throw locateNotUtf8(file, fd, at, found.size);
       }
       yield piece;
     }
     try {
       utf8.decode();
     } catch {
-      throw new RecipientsUnreadable('is not UTF-8 text');
+      throw locateNotUtf8(file, fd, at, found.size);
     }
     if (at !== found.size) throw changed(file, 'its size');
   } finally {

@@ -346,30 +346,36 @@ describe('reading a recipients CSV', () => {
     });
   });
 
-  it('a file that is not UTF-8 is an error at `recipients`, whichever piece holds the bad byte', async () => {
-    const head = Buffer.from(
-      `id,name,phone\n${'a,Ann,+15550000001\n'.replace('a,', 'x,').repeat(1)}`,
-    );
+  it('a file that is not UTF-8 is an error at the bad byte in the CSV, whichever piece holds it', async () => {
+    const head = Buffer.from('id,name,phone\nx,Ann,+15550000001\n');
     const filler = Buffer.from(
       Array.from({ length: 5000 }, (_, i) => `r${i},N,+1555${String(i).padStart(7, '0')}\n`).join(
         '',
       ),
     );
-    for (const csv of [
-      Buffer.concat([head, Buffer.from([0xff, 0x0a])]),
-      Buffer.concat([
-        head,
-        filler,
-        Buffer.from('z,\xc3'),
-        Buffer.from([0xc3]),
-        Buffer.from(',+1\n'),
-      ]),
-    ]) {
+    const cases: [Buffer, string][] = [
+      [
+        Buffer.concat([head, Buffer.from([0xff, 0x0a])]),
+        'lists/people.csv:3:1: byte 0xFF (byte offset 33) is not UTF-8: save the file as UTF-8',
+      ],
+      [
+        Buffer.concat([
+          head,
+          filler,
+          Buffer.from('z,Ã'),
+          Buffer.from([0xc3]),
+          Buffer.from(',+1\n'),
+        ]),
+        `lists/people.csv:5003:4: bytes 0xC3 0x2C (byte offset ${head.length + filler.length + 4}) are not UTF-8: save the file as UTF-8`,
+      ],
+    ];
+    for (const [csv, expected] of cases) {
       await fromFile(csv, (validated) => {
-        const found = validated.diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`);
-        expect(found).toEqual([
-          'calls/remind.yaml:3: recipients `../lists/people.csv` (lists/people.csv): is not UTF-8 text',
-        ]);
+        const found = validated.diagnostics.map(
+          (d) => `${d.file}:${d.line}:${d.column}: ${d.message}`,
+        );
+        expect(found).toEqual([expected]);
+        expect(validated.calls.filter((c) => c.campaign !== undefined)).toEqual([]);
       });
     }
   });

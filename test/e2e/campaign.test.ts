@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APP_SID,
@@ -99,6 +101,29 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     );
     expect(text).toContain('lists/reminders.csv:6:4: error: `name` is empty, and the call uses it');
     expect(text).toMatch(/4 errors/);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+  });
+
+  it('a CSV with a byte that is not UTF-8 is refused at its file:line:column, nothing sent', async () => {
+    const gw = await gateway({ 'calls/reminders.yaml': campaignYaml(), 'lists/reminders.csv': '' });
+    await writeFile(
+      join(gw.project.dir, 'lists/reminders.csv'),
+      Buffer.concat([
+        Buffer.from('id,name,phone\nr1,Zoë,+15557000001\nr2,Jos'),
+        Buffer.from([0xe9]),
+        Buffer.from(',+15557000002\n'),
+      ]),
+    );
+    const validated = await gw.run(['validate']);
+    expect(validated.code, output(validated)).toBe(1);
+    expect(validated.stderr).toContain(
+      'lists/reminders.csv:3:7: error: bytes 0xE9 0x2C (byte offset 41) are not UTF-8: save the file as UTF-8',
+    );
+    expect(validated.stderr).not.toContain('calls/reminders.yaml');
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(1);
+    expect(applied.stderr).toContain('lists/reminders.csv:3:7: error:');
     expect(gw.sim.received()).toHaveLength(0);
     expect(await gw.project.lock()).toBeUndefined();
   });
