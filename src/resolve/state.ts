@@ -1,8 +1,10 @@
-import { sslModeOf } from '../state/postgres/sslmode.js';
+import { fileProblem } from '../config/diagnostics.js';
+import { envSslModeOf, PGSSLMODE, sslModeOf } from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { StateSpec } from '../validate/model.js';
 import { errorAt, malformedMessage, missingMessage } from './diagnostics.js';
+import { ENV_TARGET_FILE } from './env-target.js';
 import { type Env, interpolateString, type Secret } from './interpolate.js';
 
 export type StateResolution =
@@ -12,11 +14,6 @@ export type StateResolution =
 const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
 const PROTOCOLS = ['postgres:', 'postgresql:'];
 
-/**
- * The StateConfig a store is opened with: the Postgres url's `${VAR}` references resolved.
- * The url is a secret like an api key, even when written in callops.yaml: the whole url and
- * its password are returned as secrets to redact, and no message quotes it. Pure.
- */
 /** A URL part %-decoded, or undefined when an escape is broken (`%zz`, a lone `%`). */
 const decoded = (part: string): string | undefined => {
   try {
@@ -26,6 +23,13 @@ const decoded = (part: string): string | undefined => {
   }
 };
 
+/**
+ * The StateConfig a store is opened with: the Postgres url's `${VAR}` references resolved,
+ * and PGSSLMODE's mode for a url without its own sslmode (a bad one is a problem of the
+ * environment, as one of CALLOPS_BASE_URL…). The url is a secret like an api key, even when
+ * written in callops.yaml: the whole url and its password are returned as secrets to redact,
+ * and no message quotes it. Pure.
+ */
 export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
   if (spec.backend === 'file') return { ok: true, state: { backend: 'file' }, secrets: [] };
   const file = spec.file ?? 'callops.yaml';
@@ -65,6 +69,10 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
       `${said} has a user or password with a % not followed by two hex digits (the database client could not read it): write a literal % as %25`,
     );
   }
+  const fromEnv = envSslModeOf(url.searchParams, env[PGSSLMODE]);
+  if ('problem' in fromEnv) {
+    return { ok: false, diagnostics: [fileProblem(ENV_TARGET_FILE, fromEnv.problem)] };
+  }
   const secrets: Secret[] = [
     { name, value: r.text, always: true },
     ...(password === '' ? [] : [{ name: `password of ${name}`, value: password, always: true }]),
@@ -83,6 +91,7 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
       backend: 'postgres',
       url: r.text,
       ...(spec.schema === undefined ? {} : { schema: spec.schema }),
+      ...(fromEnv.mode === undefined ? {} : { pgsslmode: fromEnv.mode }),
     },
     secrets,
   };

@@ -36,6 +36,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
   return openPostgresStore({
     url: config.url,
     ...(config.schema === undefined ? {} : { schema: config.schema }),
+    ...(config.pgsslmode === undefined ? {} : { pgsslmode: config.pgsslmode }),
     command: site.command,
     ...(site.signal ? { signal: site.signal } : {}),
     ...(site.retention ? { retention: site.retention } : {}),

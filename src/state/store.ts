@@ -1,4 +1,5 @@
 import type { Outcome } from '../execute/outcome.js';
+import type { SslMode } from './postgres/sslmode.js';
 import type { DefinitionMeta, Settlement } from './record.js';
 import type { RetainedCall } from './retention.js';
 import type { RunLockHolder } from './runlock.js';
@@ -25,6 +26,8 @@ export type StateConfig =
       readonly url: string;
       /** The schema holding callops' tables (default `callops`). */
       readonly schema?: string;
+      /** PGSSLMODE's mode, which a url without its own sslmode takes (postgres/sslmode.ts). */
+      readonly pgsslmode?: SslMode;
     };
 
 /**

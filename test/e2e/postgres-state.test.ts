@@ -227,6 +227,39 @@ describe('state on postgres', () => {
     expect((await rows('busy')).map((r) => r.status)).toEqual(['placed']);
   });
 
+  it('PGSSLMODE is read as the url sslmode is: disable connects, an unknown mode is refused naming it', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('pgsslmode', ['c1']);
+    const disable = await gw.run(['apply', '--yes'], { ...backend.env, PGSSLMODE: 'disable' });
+    expect(disable.code, disable.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+
+    // The pg client alone would take it as no TLS and connect: callops refuses it, sends nothing.
+    const other = await project('pgsslmode_bogus', ['c1']);
+    const bogus = await other.run(['apply', '--yes'], { ...backend.env, PGSSLMODE: 'bogus' });
+    expect(bogus.code).toBe(1);
+    expect(bogus.stderr).toContain(
+      'environment: error: PGSSLMODE is not an sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full, or unset it',
+    );
+    expect(bogus.stderr).toContain('nothing was sent');
+    expect(other.placed()).toHaveLength(0);
+    expect(await rows('pgsslmode_bogus').catch((error: Error) => error.message)).toMatch(
+      /does not exist/,
+    );
+
+    // The test server has no TLS: require, encrypted without checks as in libpq, cannot connect
+    // and says so in callops' own words, without the pg client's warnings.
+    const require = await other.run(['plan'], { ...backend.env, PGSSLMODE: 'require' });
+    expect(require.code).toBe(1);
+    expect(require.stderr).toContain('the state database could not be reached');
+    expect(require.stderr).toContain('does not support SSL');
+    for (const out of [disable, bogus, require]) {
+      expect(out.stdout + out.stderr).not.toContain('callops-test');
+      expect(out.stderr).not.toMatch(/SECURITY WARNING|Warning/);
+    }
+  });
+
   it('state push on the file store is a usage error', { timeout: 30_000 }, async () => {
     const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'c1' }]) });
     gateways.push(gw);

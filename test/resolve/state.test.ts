@@ -79,6 +79,52 @@ describe('resolveState', () => {
     expect(JSON.stringify(told('sslmode=verify-ca'))).not.toContain('s3cret');
   });
 
+  it('PGSSLMODE gives the sslmode of a url without one; a bad one is a problem of the environment', () => {
+    const stateOf = (query: string, PGSSLMODE: string | undefined) => {
+      const r = resolveState(postgres('${DB}'), {
+        DB: `postgres://ops:s3cret@db/ops${query}`,
+        PGSSLMODE,
+      });
+      return r.ok ? r.state : r.diagnostics;
+    };
+    const url = 'postgres://ops:s3cret@db/ops';
+    expect(stateOf('', 'require')).toEqual({ backend: 'postgres', url, pgsslmode: 'require' });
+    expect(stateOf('', 'verify-full')).toMatchObject({ pgsslmode: 'verify-full' });
+    // Unset or empty: none; the url's own sslmode (or pg's ssl=) wins, whatever the variable says.
+    expect(stateOf('', undefined)).toEqual({ backend: 'postgres', url });
+    expect(stateOf('', '')).toEqual({ backend: 'postgres', url });
+    expect(stateOf('?sslmode=disable', 'bogus')).toEqual({
+      backend: 'postgres',
+      url: `${url}?sslmode=disable`,
+    });
+    expect(stateOf('?ssl=true', 'require')).toEqual({
+      backend: 'postgres',
+      url: `${url}?ssl=true`,
+    });
+
+    const bogus = stateOf('', 'bogus');
+    expect(bogus).toEqual([
+      {
+        file: 'environment',
+        line: 0,
+        column: 0,
+        path: '',
+        message:
+          'PGSSLMODE is not an sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full, or unset it',
+        severity: 'error',
+      },
+    ]);
+    expect(JSON.stringify(stateOf('', 'verify-ca'))).toContain(
+      'PGSSLMODE=verify-ca needs sslrootcert=FILE in the state url',
+    );
+    expect(stateOf('?sslrootcert=%2Fca.crt', 'verify-ca')).toMatchObject({
+      pgsslmode: 'verify-ca',
+    });
+    for (const r of [bogus, stateOf('', 'verify-ca')]) {
+      expect(JSON.stringify(r)).not.toContain('s3cret');
+    }
+  });
+
   it('a missing variable is an error at the url, naming the variable', () => {
     expect(resolveState(postgres('${CALLOPS_DATABASE_URL}'), {})).toEqual({
       ok: false,

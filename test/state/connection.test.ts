@@ -39,7 +39,8 @@ describe('sslmode of the state url, read as libpq reads it', () => {
       port: 5433,
       database: 'ops',
     });
-    expect(config.ssl).toBeUndefined();
+    // Said to the client, so that it reads no PGSSLMODE by its own rules.
+    expect(config.ssl).toBe(false);
   });
 
   it('maps each mode to what libpq does, with no warning from the client', async () => {
@@ -89,5 +90,80 @@ describe('sslmode of the state url, read as libpq reads it', () => {
     expect(refused('uselibpqcompat=false&sslmode=require')).toMatch(
       /^the state url has uselibpqcompat other than true/,
     );
+  });
+
+  describe('PGSSLMODE, for a url without its own sslmode', () => {
+    /** The TLS settings for `query` with PGSSLMODE set to `mode`. */
+    const withEnv = (mode: string, query = '') => {
+      const { ssl } = connectionConfig(`${BASE}${query === '' ? '' : `?${query}`}`, mode);
+      if (typeof ssl !== 'object') return ssl;
+      const { checkServerIdentity, ...rest } = ssl;
+      return checkServerIdentity === undefined ? rest : { ...rest, hostChecked: false };
+    };
+
+    it('means what the same sslmode in the url means', async () => {
+      expect(withEnv('disable')).toBe(false);
+      expect(withEnv('allow')).toBe(false);
+      // Encrypted, the certificate not checked: not pg's verify-full.
+      expect(withEnv('prefer')).toEqual({ rejectUnauthorized: false });
+      expect(withEnv('require')).toEqual({ rejectUnauthorized: false });
+      expect(withEnv('no-verify')).toEqual({ rejectUnauthorized: false });
+      expect(withEnv('verify-full')).toEqual({});
+      const ca = join(await tempDir(), 'root.crt');
+      await writeFile(ca, 'ROOT CA');
+      const root = `sslrootcert=${encodeURIComponent(ca)}`;
+      expect(withEnv('verify-ca', root)).toEqual({ ca: 'ROOT CA', hostChecked: false });
+      expect(withEnv('require', root)).toEqual({ ca: 'ROOT CA', hostChecked: false });
+      // Unset or empty: no TLS, as without it.
+      expect(withEnv('')).toBe(false);
+    });
+
+    it("loses to the url's sslmode, and to pg's ssl= in the url", () => {
+      expect(withEnv('require', 'sslmode=disable')).toBe(false);
+      expect(withEnv('disable', 'sslmode=require')).toEqual({ rejectUnauthorized: false });
+      expect(withEnv('bogus', 'sslmode=disable')).toBe(false);
+      expect(withEnv('require', 'ssl=true')).toBe(true);
+      expect(withEnv('verify-full', 'ssl=0')).toBe(false);
+    });
+
+    it('refuses an unknown mode and verify-ca without sslrootcert, naming the variable', () => {
+      const refused = (mode: string) => {
+        try {
+          connectionConfig(BASE, mode);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'accepted';
+      };
+      expect(refused('bogus')).toBe(
+        'PGSSLMODE is not an sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full, or unset it',
+      );
+      expect(refused('verify-ca')).toMatch(
+        /^PGSSLMODE=verify-ca needs sslrootcert=FILE in the state url/,
+      );
+      expect(refused('verify-ca')).not.toContain('pw');
+    });
+
+    it('is never read by the client itself', async () => {
+      const saved = process.env.PGSSLMODE;
+      process.env.PGSSLMODE = 'require';
+      try {
+        // What the client would do with it: verify-full, where libpq (and callops) encrypt only.
+        const client = new pg.Client(connectionConfig(BASE));
+        expect(
+          (client as unknown as { connectionParameters: { ssl: unknown } }).connectionParameters
+            .ssl,
+        ).toBe(false);
+        const told = new pg.Client(connectionConfig(BASE, 'require'));
+        expect(
+          (told as unknown as { connectionParameters: { ssl: unknown } }).connectionParameters.ssl,
+        ).toEqual({ rejectUnauthorized: false });
+      } finally {
+        if (saved === undefined) delete process.env.PGSSLMODE;
+        else process.env.PGSSLMODE = saved;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.message)).toEqual([]);
+    });
   });
 });

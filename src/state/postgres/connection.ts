@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type ConnectionOptions, parse, toClientConfig } from 'pg-connection-string';
-import { sslModeOf } from './sslmode.js';
+import { envSslModeOf, sslModeOf } from './sslmode.js';
 
 /** The TLS files a url names (`sslrootcert`, `sslcert`, `sslkey`), as the parser read them. */
 const filesOf = (ssl: ConnectionOptions['ssl']) =>
@@ -20,14 +20,20 @@ const anyHost = (): undefined => undefined;
  * (see sslmode.ts): disable and allow connect without TLS; prefer, require and no-verify
  * with TLS, the certificate unchecked (require with sslrootcert checks it as verify-ca
  * does); verify-ca checks the chain against sslrootcert, verify-full also the host name,
- * against sslrootcert or Node's built-in CAs. Parsed here, so that the client parses nothing and
- * prints none of its warnings about modes. Throws on a url resolve/state.ts refuses, and
- * when a TLS file it names cannot be read.
+ * against sslrootcert or Node's built-in CAs. A url without sslmode (nor pg's `ssl=`) takes
+ * `pgsslmode`, PGSSLMODE's value, in the same way. Parsed here, so that the client parses
+ * nothing and prints none of its warnings about modes, and `ssl` is always set, so that it
+ * never reads PGSSLMODE by its own rules (require as verify-full, an unknown mode as none).
+ * Throws on a url or a PGSSLMODE resolve/state.ts refuses, and when a TLS file the url names
+ * cannot be read.
  */
-export const connectionConfig = (url: string): pg.ClientConfig => {
+export const connectionConfig = (url: string, pgsslmode?: string): pg.ClientConfig => {
   const params = new URL(url).searchParams;
-  const found = sslModeOf(params);
-  if ('problem' in found) throw new Error(`the state url ${found.problem}`);
+  const inUrl = sslModeOf(params);
+  if ('problem' in inUrl) throw new Error(`the state url ${inUrl.problem}`);
+  const fromEnv = envSslModeOf(params, pgsslmode);
+  if ('problem' in fromEnv) throw new Error(fromEnv.problem);
+  const mode = inUrl.mode ?? fromEnv.mode;
   // libpq semantics, never the parser's own (which warn about modes); a url holding
   // uselibpqcompat=true asks for them itself.
   const parsed = parse(url, params.has('uselibpqcompat') ? {} : { useLibpqCompat: true });
@@ -36,8 +42,8 @@ export const connectionConfig = (url: string): pg.ClientConfig => {
   const verifyCa = { ...files, checkServerIdentity: anyHost };
   const unchecked = { ...files, rejectUnauthorized: false };
   const ssl: pg.ClientConfig['ssl'] =
-    found.mode === undefined
-      ? toClientConfig({ ...rest, ssl: asParsed }).ssl
+    mode === undefined
+      ? (toClientConfig({ ...rest, ssl: asParsed }).ssl ?? false)
       : {
           disable: false,
           allow: false,
@@ -46,7 +52,6 @@ export const connectionConfig = (url: string): pg.ClientConfig => {
           require: params.get('sslrootcert') === null ? unchecked : verifyCa,
           'verify-ca': verifyCa,
           'verify-full': files,
-        }[found.mode];
-  const config = toClientConfig(rest);
-  return ssl === undefined ? config : { ...config, ssl };
+        }[mode];
+  return { ...toClientConfig(rest), ssl };
 };

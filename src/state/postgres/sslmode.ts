@@ -21,6 +21,12 @@ export type SslMode = (typeof SSL_MODES)[number];
 const isSslMode = (mode: string): mode is SslMode =>
   (SSL_MODES as readonly string[]).includes(mode);
 
+/** The variable libpq (and callops) take the sslmode from when the url names none. */
+export const PGSSLMODE = 'PGSSLMODE';
+
+/** The modes libpq documents, as a message lists them (pg's `no-verify` is left out). */
+const KNOWN = SSL_MODES.slice(0, 6).join(', ');
+
 /**
  * The url's sslmode (undefined when it names none), or the problem with its TLS parameters,
  * in words that never quote the url: an unknown mode, verify-ca without the CA to verify
@@ -39,7 +45,7 @@ export const sslModeOf = (
   const mode = params.get('sslmode');
   if (mode === null) return {};
   if (!isSslMode(mode)) {
-    return { problem: `has an unknown sslmode: use one of ${SSL_MODES.slice(0, 6).join(', ')}` };
+    return { problem: `has an unknown sslmode: use one of ${KNOWN}` };
   }
   if (mode === 'verify-ca' && !params.get('sslrootcert')) {
     return {
@@ -48,4 +54,28 @@ export const sslModeOf = (
     };
   }
   return { mode };
+};
+
+/**
+ * The sslmode PGSSLMODE gives (`value`, read from the environment), or the problem with it in
+ * a message naming the variable and never quoting it. As in libpq the url's own sslmode wins,
+ * and so does pg's `ssl=` of the url: the variable is then not read at all. Unset or empty,
+ * it gives none. Its modes mean what they mean in the url, with the same checks.
+ */
+export const envSslModeOf = (
+  params: URLSearchParams,
+  value: string | undefined,
+): { readonly mode?: SslMode } | { readonly problem: string } => {
+  if (value === undefined || value === '' || params.has('sslmode') || params.has('ssl')) {
+    return {};
+  }
+  if (!isSslMode(value)) {
+    return { problem: `${PGSSLMODE} is not an sslmode: use one of ${KNOWN}, or unset it` };
+  }
+  if (value === 'verify-ca' && !params.get('sslrootcert')) {
+    return {
+      problem: `${PGSSLMODE}=verify-ca needs sslrootcert=FILE in the state url, the CA certificate to verify the server against (PGSSLROOTCERT is not read; verify-full checks against the CAs built into Node)`,
+    };
+  }
+  return { mode: value };
 };

@@ -30,6 +30,8 @@ export interface PostgresStoreOptions {
   readonly url: string;
   /** Schema of callops' tables (default `callops`); created and migrated on open. */
   readonly schema?: string;
+  /** PGSSLMODE's value, for a url without its own sslmode; the client never reads the variable. */
+  readonly pgsslmode?: string;
   /** What this runner is, e.g. "callops apply": shown to other runners. */
   readonly command: string;
   readonly clock?: () => Date;
@@ -156,7 +158,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
 
   let connection: pg.ClientConfig;
   try {
-    connection = connectionConfig(options.url);
+    connection = connectionConfig(options.url, options.pgsslmode);
   } catch (error) {
     throw new Error(`the state database could not be reached (${causeOf(error)})`);
   }
