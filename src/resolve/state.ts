@@ -1,5 +1,10 @@
 import { fileProblem } from '../config/diagnostics.js';
-import { envSslModeOf, PGSSLMODE, sslModeOf } from '../state/postgres/sslmode.js';
+import {
+  envSslModeOf,
+  PGSSLMODE,
+  sslModeOf,
+  unreadTlsVariable,
+} from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { StateSpec } from '../validate/model.js';
@@ -72,6 +77,10 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
   const fromEnv = envSslModeOf(url.searchParams, env[PGSSLMODE]);
   if ('problem' in fromEnv) {
     return { ok: false, diagnostics: [fileProblem(ENV_TARGET_FILE, fromEnv.problem)] };
+  }
+  const unread = unreadTlsVariable(url.searchParams, ssl.mode ?? fromEnv.mode, env);
+  if (unread !== undefined) {
+    return { ok: false, diagnostics: [fileProblem(ENV_TARGET_FILE, unread)] };
   }
   const secrets: Secret[] = [
     { name, value: r.text, always: true },

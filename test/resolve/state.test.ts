@@ -79,6 +79,31 @@ describe('resolveState', () => {
     expect(JSON.stringify(told('sslmode=verify-ca'))).not.toContain('s3cret');
   });
 
+  it('PGSSLROOTCERT, PGSSLCERT and PGSSLKEY, which callops does not read, are refused on a TLS connection', () => {
+    const told = (query: string, env: Record<string, string>) => {
+      const r = resolveState(postgres('${DB}'), {
+        DB: `postgres://ops:s3cret@db/ops${query}`,
+        ...env,
+      });
+      return r.ok ? 'ok' : r.diagnostics.map((d) => `${d.file}: ${d.message}`).join('\n');
+    };
+    // libpq would check the server against this CA; callops would leave it unchecked.
+    expect(told('?sslmode=require', { PGSSLROOTCERT: '/ca.crt' })).toBe(
+      'environment: PGSSLROOTCERT is set, but callops does not read it: name the file in the state url (sslrootcert=FILE), or unset PGSSLROOTCERT',
+    );
+    expect(told('', { PGSSLMODE: 'verify-full', PGSSLKEY: '/k.pem' })).toContain(
+      'PGSSLKEY is set, but callops does not read it',
+    );
+    expect(told('?ssl=true', { PGSSLCERT: '/c.pem' })).toContain('PGSSLCERT is set');
+    // The url names the file (it wins, as in libpq), no TLS is asked for, or the variable is empty.
+    expect(told('?sslmode=require&sslrootcert=%2Fca.crt', { PGSSLROOTCERT: '/other.crt' })).toBe(
+      'ok',
+    );
+    expect(told('?sslmode=disable', { PGSSLROOTCERT: '/ca.crt' })).toBe('ok');
+    expect(told('', { PGSSLROOTCERT: '/ca.crt' })).toBe('ok');
+    expect(told('?sslmode=require', { PGSSLROOTCERT: '' })).toBe('ok');
+  });
+
   it('PGSSLMODE gives the sslmode of a url without one; a bad one is a problem of the environment', () => {
     const stateOf = (query: string, PGSSLMODE: string | undefined) => {
       const r = resolveState(postgres('${DB}'), {
