@@ -1,8 +1,10 @@
 import { placementKey } from '../plan/keys.js';
 import type { Plan } from '../plan/types.js';
+import type { HoursCache } from '../schedule/hours.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { rowEndedAt } from './end.js';
 import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
@@ -23,8 +25,8 @@ const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): bool
 /**
  * One report line per row of campaign `name` (pure): its attempts in the state, and its
  * state by the latest one (rowProgress, then rowState); `plan` (made at the same instant)
- * says which rows are suppressed now and which expired, `to` is the row's destination as the
- * plan shows it.
+ * says which rows are suppressed now, `to` is the row's destination as the plan shows it.
+ * Whether a row's `end` passed is judged at the plan's instant.
  */
 export const campaignLines = (
   name: string,
@@ -33,7 +35,8 @@ export const campaignLines = (
   plan: Plan,
 ): ReportLine[] => {
   const suppressed = new Set((plan.suppressed ?? []).map((i) => i.name));
-  const expired = new Set(plan.missed.filter((i) => i.expired).map((i) => i.name));
+  const now = Date.parse(plan.now);
+  const hours: HoursCache = new Map();
   const toOf = new Map(
     [...plan.due, ...plan.upcoming, ...plan.missed, ...plan.skipped, ...(plan.suppressed ?? [])]
       .concat(plan.waiting ?? [])
@@ -49,12 +52,13 @@ export const campaignLines = (
       call.redial ?? NO_REDIAL,
     );
     const latest = attempts.at(-1);
-    const status = latest?.outcome?.status;
     const placed = attempts.findLast((entry) => entry.status === 'placed');
+    // A refused request (failed entry) reached nobody: the row stands at the call before it.
+    const status = (latest?.status === 'failed' ? placed : latest)?.outcome?.status;
     const toChanged = dialledOther(latest, call);
     const context: RowContext = {
       suppressed: suppressed.has(call.name),
-      ended: expired.has(call.name),
+      ended: rowEndedAt(call, now, hours) !== undefined,
       edited: placed !== undefined && placed.definition !== call.definition,
       ...(status !== undefined && FINAL.has(status)
         ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }

@@ -7,9 +7,11 @@ import type { RowProgress } from './redial.js';
  * - placed: an attempt is placed (or in flight) and its outcome is not known yet;
  * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
  * - suppressed: on a do-not-call list and never called;
- * - expired: the campaign's `end` passed before the row was reached;
+ * - expired: the campaign's `end` passed before the row was reached (never placed);
  * - waiting: a first call, retry or redial is still to come (a row edited since its latest
  *   placed attempt is not redialled: it stands at that attempt's outcome).
+ * A row reached before `end` is never expired: once `end` passed, a redial it waited for is
+ * not placed and it stands at its latest attempt's outcome.
  */
 export const ROW_STATES = [
   'placed',
@@ -31,7 +33,7 @@ export interface RowContext {
   readonly ended: boolean;
   /** Its latest placed attempt was placed under another definition: it is not redialled. */
   readonly edited?: boolean;
-  /** The latest attempt's final outcome status, when it has one. */
+  /** The latest call's final outcome status, when it has one (a refused request is no call). */
   readonly lastOutcome?: 'completed' | 'busy' | 'no-answer' | 'failed';
 }
 
@@ -54,10 +56,12 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
     case 'retry':
       if (context.suppressed) return progress.n === 1 ? 'suppressed' : ended(context);
       if (context.edited) return ended(context);
-      return context.ended ? 'expired' : 'waiting';
+      // Attempt n's request failed: the row was reached by attempt n - 1 when n ≥ 2.
+      if (context.ended) return progress.n === 1 ? 'expired' : ended(context);
+      return 'waiting';
     case 'redial':
-      if (context.suppressed || context.edited) return ended(context);
-      return context.ended ? 'expired' : 'waiting';
+      if (context.suppressed || context.edited || context.ended) return ended(context);
+      return 'waiting';
   }
 };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, entry, lock } from '../plan/make.js';
+import { call, entry, lock, schedule } from '../plan/make.js';
 
 const POLICY = { on: ['busy', 'no-answer'] as const, afterMs: 0, backoff: 1, maxAttempts: 2 };
 const row = (id: string): CallDefinition =>
@@ -10,6 +10,11 @@ const row = (id: string): CallDefinition =>
     campaign: { name: 'reminders', id, recipients: 'lists/r.csv' },
     redial: { ...POLICY, on: [...POLICY.on] },
   });
+/** A row of a campaign whose `end` passed before the plans below (made at 11:00). */
+const endedRow = (id: string): CallDefinition => ({
+  ...row(id),
+  schedule: schedule({ end: '2026-12-01T10:30:00Z' }),
+});
 const item = (id: string, extra: Partial<PlanItem> = {}): PlanItem => ({
   key: `sim/reminders/${id}`,
   name: `reminders/${id}`,
@@ -22,7 +27,7 @@ const item = (id: string, extra: Partial<PlanItem> = {}): PlanItem => ({
   row: id,
   ...extra,
 });
-const outcome = (status: 'busy' | 'completed', sip: number) => ({
+const outcome = (status: 'busy' | 'no-answer' | 'completed', sip: number) => ({
   status,
   sip_status: sip,
   duration: status === 'completed' ? 12 : 0,
@@ -50,7 +55,12 @@ describe('campaign report lines and counts', () => {
       skipped: ['r1', 'r2', 'r3', 'r4'].map((id) => item(id)),
       suppressed: [item('r5')],
     };
-    const lines = campaignLines('reminders', ids.map(row), calls, plan);
+    const lines = campaignLines(
+      'reminders',
+      ids.map((id) => (id === 'r6' ? endedRow(id) : row(id))),
+      calls,
+      plan,
+    );
     expect(lines.map((l) => [l.id, l.state, l.attempts, l.sid ?? ''])).toEqual([
       ['r1', 'answered', 2, 'a2'],
       ['r2', 'busy', 2, 'b2'],
@@ -74,5 +84,60 @@ describe('campaign report lines and counts', () => {
       expired: 1,
       waiting: 1,
     });
+  });
+});
+
+describe('campaign report lines once the end passed', () => {
+  const plan: Plan = {
+    target: 'sim',
+    now: '2026-12-01T11:00:00Z',
+    due: [],
+    upcoming: [],
+    missed: [item('r4', { expired: true })],
+    skipped: ['r1', 'r2', 'r3'].map((id) => item(id)),
+  };
+
+  /** An attempt of row `id` as it is defined now (not edited since). */
+  const attempt = (id: string, e: Parameters<typeof entry>[0]) =>
+    entry({ definition: row(id).definition, ...e });
+
+  it('a row reached before the end keeps its latest outcome (its redial is not placed); only a row never reached is expired', () => {
+    const calls = lock({
+      // Attempt 1 ended no-answer; its redial was still to come when the end passed.
+      'sim/reminders/r1': attempt('r1', { sid: 'a1', outcome: outcome('no-answer', 487) }),
+      // Attempt 1 busy; attempt 2's request was refused: it is not retried after the end.
+      'sim/reminders/r2': attempt('r2', { sid: 'b1', outcome: outcome('busy', 486) }),
+      'sim/reminders/r2#2': attempt('r2', { status: 'failed', httpStatus: 503 }),
+      'sim/reminders/r3': attempt('r3', { sid: 'c1', outcome: outcome('completed', 200) }),
+    });
+    const lines = campaignLines('reminders', ['r1', 'r2', 'r3', 'r4'].map(endedRow), calls, plan);
+    expect(lines.map((l) => [l.id, l.state, l.attempts, l.sid ?? ''])).toEqual([
+      ['r1', 'no-answer', 1, 'a1'],
+      ['r2', 'busy', 2, ''],
+      ['r3', 'answered', 1, 'c1'],
+      ['r4', 'expired', 0, ''],
+    ]);
+    expect(campaignCounts('reminders', lines).states).toMatchObject({
+      'no-answer': 1,
+      busy: 1,
+      answered: 1,
+      expired: 1,
+      waiting: 0,
+    });
+  });
+
+  it('before the end the same rows wait for their redial and first call', () => {
+    const calls = lock({
+      'sim/reminders/r1': attempt('r1', { sid: 'a1', outcome: outcome('no-answer', 487) }),
+    });
+    const early: Plan = {
+      ...plan,
+      now: '2026-12-01T10:00:00Z',
+      due: [item('r4')],
+      missed: [],
+      skipped: [item('r1')],
+    };
+    const lines = campaignLines('reminders', ['r1', 'r4'].map(endedRow), calls, early);
+    expect(lines.map((l) => l.state)).toEqual(['waiting', 'waiting']);
   });
 });

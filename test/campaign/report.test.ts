@@ -28,11 +28,27 @@ describe('rowState', () => {
     );
     const redial = { kind: 'redial', n: 2, notBefore: new Date(0) } as const;
     expect(rowState(redial, { ...open, lastOutcome: 'no-answer' })).toBe('waiting');
-    expect(rowState(redial, { ...open, ended: true, lastOutcome: 'no-answer' })).toBe('expired');
     expect(rowState(redial, { ...open, suppressed: true, lastOutcome: 'no-answer' })).toBe(
       'no-answer',
     );
     expect(rowState({ kind: 'retry', n: 1 }, { ...open, suppressed: true })).toBe('suppressed');
+    // The first attempt's request was refused and the end passed: never reached.
+    expect(rowState({ kind: 'retry', n: 1 }, { ...open, ended: true })).toBe('expired');
+  });
+
+  it('a row reached before the end is never expired: it stands at its latest outcome', () => {
+    const ended = { ...open, ended: true };
+    const redial = { kind: 'redial', n: 2, notBefore: new Date(0) } as const;
+    expect(rowState(redial, { ...ended, lastOutcome: 'no-answer' })).toBe('no-answer');
+    expect(rowState(redial, { ...ended, lastOutcome: 'busy' })).toBe('busy');
+    // Attempt 2's request was refused: attempt 1 reached the row.
+    expect(rowState({ kind: 'retry', n: 2 }, { ...ended, lastOutcome: 'busy' })).toBe('busy');
+    expect(rowState({ kind: 'done', n: 1, result: 'answered' }, ended)).toBe('answered');
+    expect(
+      rowState({ kind: 'done', n: 1, result: 'final' }, { ...ended, lastOutcome: 'busy' }),
+    ).toBe('busy');
+    expect(rowState({ kind: 'pending', n: 1, why: 'awaiting-outcome' }, ended)).toBe('placed');
+    expect(rowState({ kind: 'pending', n: 1, why: 'unknown' }, ended)).toBe('unknown');
   });
 
   it('counts every state, zero included', () => {
