@@ -200,17 +200,19 @@ export const screenOf = (prepared: Prepared): { screen?: PlanScreen } => {
 
 /**
  * `--replace NAME`: each must name a placed, unscheduled call, or row of a campaign without
- * cron/at nor redial, of this run (else a usage error).
+ * cron/at nor redial whose `end` has not passed at `now`, of this run (else a usage error).
  */
 export const checkReplaceNames = (
   prepared: Prepared,
   lock: Lockfile,
+  now: Date,
   options: Pick<PlanOptions, 'only' | 'replace'>,
 ): void => {
   for (const name of options.replace ?? []) {
     const why = checkReplace(name, {
       calls: prepared.project.calls,
       lock,
+      now,
       runTarget: prepared.choice.runTarget,
       explicitTarget: prepared.choice.explicit,
       ...(options.only ? { only: [...options.only] } : {}),

@@ -1,3 +1,4 @@
+import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import {
   type AttemptState,
   attemptKey,
@@ -335,8 +336,9 @@ type RowNext =
 /**
  * A campaign row whose schedule has neither cron nor at: due once, as soon as its calling
  * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
- * `end` passed without it being placed, expired (missed). Placed or unknown rows are settled
- * as an unscheduled call is.
+ * `end` passed without it being reached, expired (missed). Placed or unknown rows are settled
+ * as an unscheduled call is; a row reached before `end` is never expired: after it, it is
+ * neither redialled nor placed again (`--replace`), and says so.
  */
 const planRow = (
   call: CallDefinition,
@@ -346,10 +348,11 @@ const planRow = (
   add: Sink,
   cache: HoursCache,
 ): void => {
+  const ended = spec === undefined ? undefined : rowEndedAt(call, input.now.getTime(), cache);
   const next =
     call.redial === undefined
-      ? onceRow(call, built, input)
-      : nextAttempt(call, call.redial, built, input);
+      ? onceRow(call, built, input, ended)
+      : nextAttempt(call, call.redial, built, input, ended);
   if ('bucket' in next) {
     add(next.bucket, next.item);
     return;
@@ -360,14 +363,25 @@ const planRow = (
 /**
  * A campaign row without cron/at that is called once (no redial): placed again only when
  * `--replace` names it (its item then replaces the earlier placement, within the row's
- * hours); edited since it was placed, it is changed since placed and not placed again.
+ * hours; never once its `end`, at `ended`, passed); edited since it was placed, it is
+ * changed since placed and not placed again.
  */
-const onceRow = (call: CallDefinition, built: PlanItem, input: PlanInput): RowNext => {
+const onceRow = (
+  call: CallDefinition,
+  built: PlanItem,
+  input: PlanInput,
+  ended: number | undefined,
+): RowNext => {
   const entry = entryAt(input.lock.calls, built.key);
-  if (entry?.status === 'placed' && entry.sid !== undefined && input.replace?.includes(call.name)) {
+  if (
+    ended === undefined &&
+    entry?.status === 'placed' &&
+    entry.sid !== undefined &&
+    input.replace?.includes(call.name)
+  ) {
     return { item: replacementOf(built, entry, entry.sid) };
   }
-  const edited = editedSincePlaced(call, entry === undefined ? [] : [{ entry }], built);
+  const edited = editedSincePlaced(call, entry === undefined ? [] : [{ entry }], built, ended);
   return edited === undefined ? { item: built } : { bucket: 'skipped', item: edited };
 };
 
@@ -393,13 +407,15 @@ const OUTCOME_WORDS: Record<DoneResult, string> = {
  * A row whose latest placed attempt was placed under another definition (its cells were
  * edited since): no attempt is placed from the edited row — a redial would reach whom the
  * row names now, not whom the earlier attempts called; a row called once is placed again
- * only with `--replace`, as an edited call is. Its item, marked changed, keyed by that
- * attempt; undefined when the row is as it was placed (or never placed).
+ * only with `--replace`, as an edited call is, and not at all once its campaign's `end`
+ * passed (at `ended`). Its item, marked changed, keyed by that attempt; undefined when the
+ * row is as it was placed (or never placed).
  */
 const editedSincePlaced = (
-  call: Pick<CallDefinition, 'name' | 'redial'>,
+  call: Pick<CallDefinition, 'name' | 'redial' | 'campaign' | 'schedule'>,
   attempts: readonly AttemptState[],
   built: PlanItem,
+  ended?: number,
 ): PlanItem | undefined => {
   let n = attempts.length;
   while (n > 0 && attempts[n - 1]?.entry?.status !== 'placed') n--;
@@ -409,14 +425,14 @@ const editedSincePlaced = (
   if (call.redial === undefined) {
     return amendItem(built, {
       changed: true,
-      reason: `changed since placed (already placed ${sid} at ${entry.at}); ${replaceHint(call.name)}`,
+      reason: `changed since placed (already placed ${sid} at ${entry.at}); ${ended === undefined ? replaceHint(call.name) : `not placed again: ${campaignEndedWords(call, ended)}`}`,
     });
   }
   const outcome = entry.outcome?.status;
   return amendItem(built, {
     key: attemptKey(built.key, n),
     changed: true,
-    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${sid} at ${entry.at}); not redialled: ${REDIAL_EDITED_HINT}`,
+    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${sid} at ${entry.at}); not redialled: ${ended === undefined ? REDIAL_EDITED_HINT : campaignEndedWords(call, ended)}`,
   });
 };
 
@@ -426,25 +442,42 @@ export const replaceHint = (name: string): string =>
 
 /**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
- * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now.
+ * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now. Once
+ * the campaign's `end` passed (at `ended`), a row reached before it is not redialled: it
+ * stands at its latest placed attempt, never expired.
  */
 const nextAttempt = (
   call: CallDefinition,
   policy: RedialPolicy,
   built: PlanItem,
   input: PlanInput,
+  ended: number | undefined,
 ): RowNext => {
   const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
     (entry): AttemptState => ({ entry }),
   );
-  const edited = editedSincePlaced(call, attempts, built);
+  const edited = editedSincePlaced(call, attempts, built, ended);
   if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;
+  /** Attempt `n` (placed, with its outcome) is the row's last: the campaign ended. */
+  const noRedial = (n: number, end: number): RowNext => {
+    const entry = latest(n);
+    const status = entry?.outcome?.status ?? entry?.status ?? '?';
+    return {
+      bucket: 'skipped',
+      item: amendItem(built, {
+        key: attemptKey(built.key, n),
+        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): no redial: ${campaignEndedWords(call, end)}`,
+      }),
+    };
+  };
   switch (progress.kind) {
     case 'first':
       return { item: built };
     case 'retry':
+      // Attempt n's request failed: attempt n - 1 (if any) reached the row.
+      if (ended !== undefined && progress.n >= 2) return noRedial(progress.n - 1, ended);
       return { item: amendItem(built, { key: attemptKey(built.key, progress.n) }) };
     case 'pending': {
       const key = attemptKey(built.key, progress.n);
@@ -478,6 +511,7 @@ const nextAttempt = (
       };
     }
     case 'redial': {
+      if (ended !== undefined) return noRedial(progress.n - 1, ended);
       const before = latest(progress.n - 1);
       return {
         item: amendItem(built, {
@@ -490,7 +524,10 @@ const nextAttempt = (
   }
 };
 
-/** One attempt of a row, its key settled: due, waiting (redial wait or hours), or expired. */
+/**
+ * One attempt of a row, its key settled: due, waiting (redial wait or hours), or expired (a
+ * row not reached before `end`: planRow settles one that was reached).
+ */
 const planAttempt = (
   spec: ScheduleSpec | undefined,
   built: PlanItem,
@@ -517,7 +554,7 @@ const planAttempt = (
       'missed',
       amendItem(built, {
         expired: true,
-        reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} ${built.replaces === undefined ? 'before the row was reached; never placed' : `(--replace places no row after its end; ${built.replaces.sid} stays its placement)`}`,
+        reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
       }),
     );
     return;
@@ -669,12 +706,12 @@ export const isRowPlacedOnce = (call: Pick<CallDefinition, 'campaign' | 'schedul
 
 /**
  * Why `--replace NAME` cannot place NAME again, if it cannot: only a defined, enabled,
- * unscheduled call, or a row of a campaign without cron/at nor redial, that is placed (on
- * this run's target) may be replaced.
+ * unscheduled call, or a row of a campaign without cron/at nor redial whose `end` has not
+ * passed at `now`, that is placed (on this run's target) may be replaced.
  */
 export const checkReplace = (
   name: string,
-  input: Pick<PlanInput, 'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only'>,
+  input: Pick<PlanInput, 'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now'>,
 ): string | undefined => {
   const call = input.calls.find((c) => c.name === name);
   if (call === undefined) return 'no call of that name (see `callops plan` for the calls)';
@@ -694,6 +731,10 @@ export const checkReplace = (
   }
   const key = placementKey(call.target ?? input.runTarget, name);
   const entry = input.lock.calls[key];
+  const ended = rowEndedAt(call, input.now.getTime());
+  if (ended !== undefined && (entry === undefined || entry.status === 'failed')) {
+    return `${key} was never placed and ${campaignEndedWords(call, ended)}: it is expired, never placed`;
+  }
   if (entry === undefined) return `${key} is not placed yet: \`callops apply\` places it`;
   if (entry.status === 'failed')
     return `${key} is not placed (failed): \`callops apply\` retries it`;
@@ -702,6 +743,9 @@ export const checkReplace = (
     return `${key} is unknown (it may have been placed): settle it with \`callops resolve ${key}\` first, or use --retry-unknown`;
   }
   if (entry.sid === undefined) return `${key} is placed without a recorded sid`;
+  if (ended !== undefined) {
+    return `${key} was placed (${entry.sid} at ${entry.at}) and is not placed again: ${campaignEndedWords(call, ended)}`;
+  }
   return undefined;
 };
 

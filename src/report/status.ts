@@ -1,3 +1,4 @@
+import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
 import { JsonItems, mapped } from '../plan/file.js';
@@ -52,13 +53,15 @@ const tally = (lock: Lockfile, keys: readonly string[]) => {
 /**
  * Keys of unscheduled calls placed with a definition other than the current one (the
  * lockfile keeps the hash each was placed with), and campaign rows without cron/at, each
- * with how it is placed again. A placed slot of a scheduled call is history: a changed
- * schedule speaks to the next slots, not to it. A row of a campaign that redials by outcome is judged by its latest placed attempt
- * (`KEY#n`), the key plan shows it under.
+ * with how it is placed again (a row whose campaign's `end` passed at `now`: that it is
+ * not). A placed slot of a scheduled call is history: a changed schedule speaks to the next
+ * slots, not to it. A row of a campaign that redials by outcome is judged by its latest
+ * placed attempt (`KEY#n`), the key plan shows it under.
  */
 export const changedKeys = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
+  now: Date,
 ): Map<string, string> => {
   // The targets the keys name (before their first `/`; a key without one is a bare name):
   // each call is then looked up under each, so that no map of every call is made (a
@@ -80,12 +83,14 @@ export const changedKeys = (
       const key = call.redial === undefined ? rowKey : latestPlacedAttempt(lock, rowKey);
       const e = key === undefined ? undefined : lock.calls[key];
       if (key !== undefined && e?.status === 'placed' && call.definition !== e.definition) {
-        keys.set(
-          key,
+        const ended = rowEndedAt(call, now.getTime());
+        const how =
           call.redial === undefined
-            ? replaceHint(call.name)
-            : `not redialled; ${REDIAL_EDITED_HINT}`,
-        );
+            ? ended === undefined
+              ? replaceHint(call.name)
+              : `not placed again: ${campaignEndedWords(call, ended)}`
+            : `not redialled; ${ended === undefined ? REDIAL_EDITED_HINT : campaignEndedWords(call, ended)}`;
+        keys.set(key, how);
       }
     }
   }

@@ -429,8 +429,14 @@ describe('rows as calls', () => {
         },
       },
     };
-    const input = { calls: [edited], lock, runTarget: 'sim', explicitTarget: false };
-    const plan = buildPlan({ ...input, now: new Date('2026-06-01T12:00:00Z') });
+    const input = {
+      calls: [edited],
+      lock,
+      now: new Date('2026-06-01T12:00:00Z'),
+      runTarget: 'sim',
+      explicitTarget: false,
+    };
+    const plan = buildPlan(input);
     expect(plan.skipped).toEqual([expect.objectContaining({ key: 'sim/remind/a', changed: true })]);
     expect(plan.skipped[0]?.reason).toContain('callops apply --replace remind/a');
     expect(checkReplace('remind/a', input)).toBeUndefined();

@@ -137,18 +137,74 @@ describe('campaign redial in the plan', () => {
     expect(plan(calls).due.map((i) => i.key)).toEqual([`${K}#2`]);
   });
 
-  it('a redial due outside the row hours waits for the opening; after end the row is expired', () => {
+  it('a redial due outside the row hours waits for the opening', () => {
     const calls = {
       [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T09:00:00Z') }),
     };
     const night = plan(calls, { calls: [row({ schedule: schedule({ window: '14:00-18:00' }) })] });
     expect(night.due).toEqual([]);
     expect(night.upcoming[0]).toMatchObject({ key: `${K}#2`, opens: '2026-12-01T14:00:00Z' });
-    const over = plan(calls, {
-      calls: [row({ schedule: schedule({ end: '2026-12-01T11:00:00Z' }) })],
+  });
+});
+
+describe('a row that redials, once its campaign ended', () => {
+  const over = { calls: [row({ schedule: schedule({ end: '2026-12-01T11:00:00Z' }) })] };
+  const words =
+    'no redial: campaign reminders ended at 2026-12-01T11:00:00Z (end 2026-12-01T11:00:00Z)';
+
+  it('reached before the end: not expired, done at its latest attempt with no redial', () => {
+    const p = plan(
+      { [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T09:00:00Z') }) },
+      over,
+    );
+    expect(p.due).toEqual([]);
+    expect(p.missed).toEqual([]);
+    expect(p.upcoming).toEqual([]);
+    expect(p.skipped).toHaveLength(1);
+    expect(p.skipped[0]?.key).toBe(K);
+    expect(p.skipped[0]?.expired).toBeUndefined();
+    expect(p.skipped[0]?.reason).toBe(`done after attempt 1 (no-answer s1): ${words}`);
+  });
+
+  it('a refused redial request is not retried: the row stands at the attempt before it', () => {
+    const p = plan(
+      {
+        [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T09:00:00Z', 486) }),
+        [`${K}#2`]: entry({ status: 'failed', httpStatus: 503 }),
+      },
+      over,
+    );
+    expect(p.due).toEqual([]);
+    expect(p.missed).toEqual([]);
+    expect(p.skipped[0]?.key).toBe(K);
+    expect(p.skipped[0]?.reason).toBe(`done after attempt 1 (busy s1): ${words}`);
+  });
+
+  it('an edited row says the campaign ended instead of how to call it again', () => {
+    const edited = row({
+      definition: 'sha256:reminders/r1-v2',
+      schedule: schedule({ end: '2026-12-01T11:00:00Z' }),
     });
-    expect(over.due).toEqual([]);
-    expect(over.missed[0]).toMatchObject({ key: `${K}#2`, expired: true });
+    const p = plan(
+      { [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T09:00:00Z') }) },
+      { calls: [edited] },
+    );
+    expect(p.skipped[0]).toMatchObject({ key: K, changed: true });
+    expect(p.skipped[0]?.reason).toMatch(
+      /^changed since placed \(attempt 1 no-answer s1 at .*\); not redialled: campaign reminders ended at 2026-12-01T11:00:00Z/,
+    );
+  });
+
+  it('never reached (no attempt, or its first request refused): expired, never placed', () => {
+    const refused: Record<string, ReturnType<typeof entry>> = {
+      [K]: entry({ status: 'failed', httpStatus: 503 }),
+    };
+    for (const calls of [{}, refused]) {
+      const p = plan(calls, over);
+      expect(p.skipped).toEqual([]);
+      expect(p.missed[0]).toMatchObject({ key: K, expired: true });
+      expect(p.missed[0]?.reason).toMatch(/before the row was reached; never placed$/);
+    }
   });
 });
 
@@ -200,6 +256,7 @@ describe('--replace and redial', () => {
     const why = checkReplace('reminders/r1', {
       calls: [row()],
       lock: lock({ [K]: entry({ sid: 's1' }) }),
+      now: NOW,
       runTarget: 'prod',
       explicitTarget: false,
     });

@@ -71,6 +71,7 @@ describe('a campaign row with calling hours only, placed', () => {
     const input = (c: CallDefinition, only?: string[]) => ({
       calls: [c],
       lock: lock({ [K]: placed('sha256:row-before') }),
+      now: NOW,
       runTarget: 'prod',
       explicitTarget: false,
       ...(only === undefined ? {} : { only }),
@@ -84,5 +85,55 @@ describe('a campaign row with calling hours only, placed', () => {
     );
     const cron = row({ schedule: schedule({ cron: '0 9 * * *' }) });
     expect(checkReplace('reminders/r1', input(cron))).toMatch(/^it is scheduled/);
+  });
+});
+
+describe('a campaign row with calling hours only, once its campaign ended', () => {
+  const over = row({ schedule: schedule({ window: '00:00-23:59', end: '2026-12-01T11:00:00Z' }) });
+  const words = 'campaign reminders ended at 2026-12-01T11:00:00Z (end 2026-12-01T11:00:00Z)';
+  const input = (calls: Record<string, LockEntry>) => ({
+    calls: [over],
+    lock: lock(calls),
+    now: NOW,
+    runTarget: 'prod',
+    explicitTarget: false,
+  });
+
+  it('placed and edited since: changed since placed, not placed again because it ended, never expired', () => {
+    const p = plan({ [K]: placed('sha256:row-before') }, { calls: [over] });
+    expect(p.missed).toEqual([]);
+    expect(p.skipped).toHaveLength(1);
+    expect(p.skipped[0]).toMatchObject({ key: K, changed: true });
+    expect(p.skipped[0]?.expired).toBeUndefined();
+    expect(p.skipped[0]?.reason).toBe(
+      `changed since placed (already placed S-1 at 2026-12-01T08:00:00.000Z); not placed again: ${words}`,
+    );
+  });
+
+  it('--replace is refused: it was placed and the campaign ended (nothing planned to send)', () => {
+    expect(checkReplace('reminders/r1', input({ [K]: placed('sha256:row-before') }))).toBe(
+      `${K} was placed (S-1 at 2026-12-01T08:00:00.000Z) and is not placed again: ${words}`,
+    );
+    const p = plan(
+      { [K]: placed('sha256:row-before') },
+      { calls: [over], replace: ['reminders/r1'] },
+    );
+    expect(p.due).toEqual([]);
+    expect(p.missed).toEqual([]);
+    expect(p.skipped[0]?.replaces).toBeUndefined();
+    // Before the end it is replaced as usual.
+    const before = {
+      ...input({ [K]: placed('sha256:row-before') }),
+      now: new Date('2026-12-01T10:00:00Z'),
+    };
+    expect(checkReplace('reminders/r1', before)).toBeUndefined();
+  });
+
+  it('never placed: --replace says it expired', () => {
+    expect(checkReplace('reminders/r1', input({}))).toBe(
+      `${K} was never placed and ${words}: it is expired, never placed`,
+    );
+    const p = plan({}, { calls: [over] });
+    expect(p.missed[0]).toMatchObject({ key: K, expired: true });
   });
 });

@@ -74,7 +74,9 @@ describe('changedKeys', () => {
     fc.assert(
       fc.property(lock, calls, (l, defs) => {
         const list = defs.map(([n, d, s]) => call(n, d, s));
-        expect(new Set(changedKeys(l, list).keys())).toEqual(referenceChanged(l, list));
+        expect(new Set(changedKeys(l, list, new Date(AT)).keys())).toEqual(
+          referenceChanged(l, list),
+        );
       }),
       { numRuns: 1000 },
     );
@@ -93,13 +95,13 @@ describe('changedKeys of a campaign that redials', () => {
         'prod/c/r1#2': entry({ status: 'placed', definition: second }),
         'prod/c/r1#3': entry({ status: 'failed', definition: 'sha256:2' }),
       });
-    expect([...changedKeys(attempts('sha256:1'), [row])]).toEqual([
+    expect([...changedKeys(attempts('sha256:1'), [row], new Date(AT))]).toEqual([
       [
         'prod/c/r1#2',
         'not redialled; to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)',
       ],
     ]);
-    expect([...changedKeys(attempts('sha256:2'), [row])]).toEqual([]);
+    expect([...changedKeys(attempts('sha256:2'), [row], new Date(AT))]).toEqual([]);
   });
 });
 
@@ -111,10 +113,29 @@ describe('changedKeys of a campaign with calling hours only', () => {
     } as CallDefinition;
     const placed = (definition: string) =>
       lockOf({ 'prod/c/r1': entry({ status: 'placed', definition }) });
-    expect([...changedKeys(placed('sha256:1'), [row])]).toEqual([
+    expect([...changedKeys(placed('sha256:1'), [row], new Date(AT))]).toEqual([
       ['prod/c/r1', '`callops apply --replace c/r1` places it again'],
     ]);
-    expect([...changedKeys(placed('sha256:2'), [row])]).toEqual([]);
+    expect([...changedKeys(placed('sha256:2'), [row], new Date(AT))]).toEqual([]);
+  });
+
+  it('once its end passed, says it is not placed again because the campaign ended', () => {
+    const row = {
+      ...call('c/r1', 'sha256:2'),
+      schedule: { timezone: 'UTC', end: '2026-11-24T09:00:00Z' },
+      campaign: { name: 'c', id: 'r1', recipients: 'r.csv' },
+    } as CallDefinition;
+    const lock = lockOf({ 'prod/c/r1': entry({ status: 'placed', definition: 'sha256:1' }) });
+    expect([...changedKeys(lock, [row], new Date(AT))]).toEqual([
+      [
+        'prod/c/r1',
+        'not placed again: campaign c ended at 2026-11-24T09:00:00Z (end 2026-11-24T09:00:00Z)',
+      ],
+    ]);
+    // Before its end, --replace places it again.
+    expect([...changedKeys(lock, [row], new Date('2026-11-24T08:00:00Z'))]).toEqual([
+      ['prod/c/r1', '`callops apply --replace c/r1` places it again'],
+    ]);
   });
 });
 

@@ -99,7 +99,7 @@ is required. Every missing environment variable is reported before anything is s
       throw error;
     });
     try {
-      checkReplaceNames(prepared, held.lock, {
+      checkReplaceNames(prepared, held.lock, planFile !== undefined ? new Date() : ctx.now, {
         ...(only ? { only } : {}),
         ...(replace ? { replace } : {}),
       });

@@ -58,7 +58,7 @@ lockfile.
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     const options = { ...(only ? { only } : {}), ...(replace ? { replace } : {}) };
-    checkReplaceNames(prepared, lock, options);
+    checkReplaceNames(prepared, lock, ctx.now, options);
     const plan = planAt(prepared, lock, ctx.now, {
       ...options,
       retryUnknown: ctx.values['retry-unknown'] === true,

@@ -73,7 +73,7 @@ settle it), else 0.
       return counts.states.unknown > 0 ? EXIT.unsettled : EXIT.ok;
     }
     const unsettled = unsettledEntries(lock, project.calls);
-    const changed = changedKeys(lock, project.calls);
+    const changed = changedKeys(lock, project.calls, ctx.now);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);

@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  campaignYaml,
+  type Gateway,
+  recipientNumber as number,
+  output,
+  startGateway,
+} from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+/** Inside the campaign's hours, then after its `end` (2026-06-30, UTC). */
+const BEFORE = '2026-06-10T12:00:00Z';
+const AFTER = '2026-07-05T12:00:00Z';
+const ENDED = 'campaign reminders ended at 2026-06-30T23:59:59Z (end 2026-06-30)';
+const CSV = (r1: string) => `id,name,phone\nr1,Ann,${r1}\nr2,Bob,${number(2)}\n`;
+
+/** Two rows; every call ends no-answer at once. r1 is placed before the end, r2 never. */
+const campaign = async (extra: readonly string[] = []): Promise<Gateway> => {
+  const gw = await startGateway(
+    {
+      'calls/reminders.yaml': campaignYaml([
+        'schedule: { end: "2026-06-30", window: "00:00-23:59", timezone: UTC }',
+        ...extra,
+      ]),
+      'lists/reminders.csv': CSV(number(1)),
+    },
+    {
+      outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 },
+      seed: 1,
+      ringMs: 0,
+      talkMs: 0,
+    },
+  );
+  open.push(gw);
+  const first = await gw.run([
+    'apply',
+    '--yes',
+    '--now',
+    BEFORE,
+    '--only',
+    'reminders/r1',
+    '--wait',
+    '10s',
+  ]);
+  expect(first.code, output(first)).toBe(0);
+  expect(gw.placed()).toHaveLength(1);
+  return gw;
+};
+
+interface PlanItemJson {
+  readonly key: string;
+  readonly reason?: string;
+  readonly changed?: boolean;
+  readonly expired?: boolean;
+}
+interface PlanJson {
+  readonly due: PlanItemJson[];
+  readonly missed: PlanItemJson[];
+  readonly skipped: PlanItemJson[];
+  readonly campaigns: { expired: number; skipped: number }[];
+}
+
+/** `status --campaign` and `report` agree: r1 stands at its outcome, only r2 is expired. */
+const expectReachedNotExpired = async (gw: Gateway, sid: string | undefined) => {
+  const counts = await gw.run([
+    'status',
+    '--campaign',
+    'reminders',
+    '--format',
+    'json',
+    '--now',
+    AFTER,
+  ]);
+  expect(counts.code, output(counts)).toBe(0);
+  expect((JSON.parse(counts.stdout) as { states: Record<string, number> }).states).toMatchObject({
+    'no-answer': 1,
+    expired: 1,
+    waiting: 0,
+  });
+  const report = await gw.run(['report', 'reminders', '--now', AFTER]);
+  expect(report.code, output(report)).toBe(0);
+  const rows = report.stdout.trim().split('\r\n').slice(1);
+  expect(rows[0]).toMatch(new RegExp(`^r1,[^,]*,no-answer,1,${sid},487,`));
+  expect(rows[1]).toBe(`r2,${number(2)},expired,0,,,,,`);
+};
+
+describe('a campaign whose end has passed', () => {
+  it('a row placed before the end and edited since is never expired: plan, apply --replace, status and report say it was placed and is not placed again', async () => {
+    const gw = await campaign();
+    const sid = gw.placed()[0]?.sid;
+    await gw.project.write('lists/reminders.csv', CSV(number(999)));
+
+    const plan = await gw.run(['plan', '--now', AFTER]);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      `~ sim/reminders/r1  → ${number(999)}  (lists/reminders.csv:2) — changed since placed (already placed ${sid} at `,
+    );
+    expect(plan.stdout).toContain(`; not placed again: ${ENDED}`);
+    expect(plan.stdout).not.toContain('callops apply --replace reminders/r1');
+    expect(plan.stdout).toMatch(
+      /Missed — deadline passed, never placed late \(1\):\n {2}! sim\/reminders\/r2 /,
+    );
+    expect(plan.stdout).toContain('reminders: 2 rows — 1 expired, 1 skipped');
+
+    const json = JSON.parse(
+      (await gw.run(['plan', '--format', 'json', '--now', AFTER])).stdout,
+    ) as PlanJson;
+    expect(json.missed.map((i) => i.key)).toEqual(['sim/reminders/r2']);
+    expect(json.skipped).toEqual([
+      expect.objectContaining({ key: 'sim/reminders/r1', changed: true }),
+    ]);
+    expect(json.skipped[0]?.expired).toBeUndefined();
+    expect(json.skipped[0]?.reason).toContain(`not placed again: ${ENDED}`);
+    expect(json.campaigns[0]).toMatchObject({ expired: 1, skipped: 1 });
+
+    const markdown = await gw.run(['plan', '--format', 'markdown', '--now', AFTER]);
+    expect(markdown.stdout).toContain('### Missed: 1');
+    expect(markdown.stdout).toMatch(
+      new RegExp(
+        `### Skipped: 1\\n\\n- \`sim/reminders/r1\` .*not placed again: ${ENDED.replace(/[()]/g, '\\$&')}`,
+      ),
+    );
+
+    for (const format of ['human', 'json']) {
+      const replaced = await gw.run([
+        'apply',
+        '--yes',
+        '--replace',
+        'reminders/r1',
+        '--format',
+        format,
+        '--now',
+        AFTER,
+      ]);
+      expect(replaced.code, output(replaced)).toBe(64);
+      expect(replaced.stderr).toContain(
+        `--replace reminders/r1: sim/reminders/r1 was placed (${sid} at `,
+      );
+      expect(replaced.stderr).toContain(`) and is not placed again: ${ENDED}; nothing was sent`);
+      expect(replaced.stderr).not.toMatch(/expired/);
+    }
+    const preview = await gw.run(['plan', '--replace', 'reminders/r1', '--now', AFTER]);
+    expect(preview.code).toBe(64);
+    expect(preview.stderr).toContain(`is not placed again: ${ENDED}`);
+    expect(gw.placed()).toHaveLength(1);
+    expect((await gw.project.lock())?.calls['sim/reminders/r1']?.sid).toBe(sid);
+
+    const status = await gw.run(['status', '--now', AFTER]);
+    expect(status.stdout).toContain(`changed since placed: not placed again: ${ENDED}`);
+    const statusJson = JSON.parse(
+      (await gw.run(['status', '--format', 'json', '--now', AFTER])).stdout,
+    ) as {
+      changed: string[];
+    };
+    expect(statusJson.changed).toEqual(['sim/reminders/r1']);
+    await expectReachedNotExpired(gw, sid);
+  }, 60_000);
+
+  it('a row whose redial was still to come stands at its last outcome with no redial, not expired', async () => {
+    const gw = await campaign(['redial: { on: [no-answer], after: 1h, max_attempts: 3 }']);
+    const sid = gw.placed()[0]?.sid;
+    const words = `done after attempt 1 (no-answer ${sid}): no redial: ${ENDED}`;
+
+    const plan = await gw.run(['plan', '--now', AFTER]);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      `= sim/reminders/r1  → ${number(1)}  (lists/reminders.csv:2) — ${words}`,
+    );
+    expect(plan.stdout).toMatch(
+      /Missed — deadline passed, never placed late \(1\):\n {2}! sim\/reminders\/r2 /,
+    );
+    const json = JSON.parse(
+      (await gw.run(['plan', '--format', 'json', '--now', AFTER])).stdout,
+    ) as PlanJson;
+    expect(json.missed.map((i) => i.key)).toEqual(['sim/reminders/r2']);
+    expect(json.skipped).toEqual([
+      expect.objectContaining({ key: 'sim/reminders/r1', reason: words }),
+    ]);
+    const markdown = await gw.run(['plan', '--format', 'markdown', '--now', AFTER]);
+    expect(markdown.stdout).toContain(`- \`sim/reminders/r1\` → \`${number(1)}\` — ${words}`);
+
+    const applied = await gw.run(['apply', '--yes', '--now', AFTER]);
+    expect(applied.code, output(applied)).toBe(0);
+    expect(applied.stdout).toContain('1 missed, never placed late.');
+    expect(applied.stdout).not.toContain('sim/reminders/r1');
+    expect(gw.placed()).toHaveLength(1);
+    await expectReachedNotExpired(gw, sid);
+  }, 60_000);
+});
