@@ -15,7 +15,7 @@ export const command: CommandModule = {
 
 Writes one line per recipient row of campaign NAME (a call with \`recipients\`), in the order
 of its CSV: id, to, state (answered, busy, no-answer, failed, placed, unknown, suppressed,
-expired, waiting), attempts, sid and sip_status of the latest attempt, its duration in
+expired: never reached before the campaign's end, waiting), attempts, sid and sip_status of the latest attempt, its duration in
 seconds, when it was placed, and to_changed: \`yes\` when that attempt dialled another
 number than the row names now (the row was edited since; \`to\` is then left empty). CSV
 (RFC 4180; a cell that a spreadsheet would run as a formula starts with ') by default,
