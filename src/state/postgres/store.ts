@@ -319,6 +319,16 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   const abandon = async (o: Outcome & DefinitionMeta): Promise<void> => {
+    try {
+      await giveUp(o);
+    } catch (error) {
+      throw new Error(
+        `the claim of ${o.key} could not be given up: the state database failed (${causeOf(error)})`,
+      );
+    }
+  };
+
+  const giveUp = async (o: Outcome & DefinitionMeta): Promise<void> => {
     await transaction(async (client) => {
       const { rows } = await client.query<{ previous: LockEntry | null }>(
         `SELECT previous FROM ${s}.placements
