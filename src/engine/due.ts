@@ -181,6 +181,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],
+      ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
     };
     if (result.claimedElsewhere.length > 0)
       await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });

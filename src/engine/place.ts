@@ -81,6 +81,12 @@ export interface PlaceResult {
   /** Held back by the per-number limit at their claim: not sent, no entry, still due. */
   readonly waiting: readonly HeldBack[];
   /**
+   * Never sent, but their claim could not be given up (a database gone): the state holds it
+   * without an outcome, `unknown` there until `callops resolve KEY --not-placed`. Each reason
+   * says why it was not sent and gives that command. Not in the lists above.
+   */
+  readonly stillClaimed: readonly HeldBack[];
+  /**
    * The state could not be written (a full disk under the journal, a database gone): one
    * line for the user, given after the summary. What was recorded stays recorded; nothing
    * more was sent.
@@ -221,6 +227,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // Calls whose outcome the store refused to record: their line waits for the end, when the
   // state says whether it holds them (the file store still writes them into the lockfile).
   const unrecorded = new Map<string, Unrecorded>();
+  // Claims this run could not give up, though their request never left: tried again at the
+  // end; those the state may still hold are listed with the command that settles them.
+  const kept = new Map<string, KeptClaim>();
+  /** Give up the claim of a call whose request never left; a failure is kept for the end. */
+  const giveUp = (entry: Outcome & DefinitionMeta, l: Live | undefined): Promise<void> =>
+    store.abandon(entry).catch((error: unknown) => {
+      // Only a claim this run made is held in the state (attempts 0: none).
+      if (l !== undefined && l.attempts > 0) kept.set(entry.key, { entry, error, given: false });
+      throw error;
+    });
   // Calls whose first claim failed or went to another runner: never sent, not recorded here.
   const unsent = new Set<string>();
   const elsewhere = new Set<string>();
@@ -310,8 +326,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             // A retry the list now refuses: its earlier attempt's claim is given up (the
             // gateway certainly did not place that one), so the key gets no entry.
             if (l !== undefined && l.attempts > 0) {
-              const given: Promise<void> = store
-                .abandon(recordOf(outcome, l))
+              const given: Promise<void> = giveUp(recordOf(outcome, l), l)
                 .catch((error: unknown) => {
                   claimError ??= error;
                 })
@@ -334,7 +349,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             // Failed before any claim (a target that could not be set up): claimed now, to
             // record it.
             const write = isUnsent(outcome)
-              ? store.abandon(entry)
+              ? giveUp(entry, l)
               : l !== undefined && l.attempts > 0
                 ? record()
                 : store
@@ -377,6 +392,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     await Promise.allSettled([...writes]);
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
+  // Once more, now that the other writes are settled (a database back by then), briefly.
+  await Promise.all(
+    [...kept.values()].map(async (k) => {
+      // A failure again keeps the first one's cause: why the claim could not be given up.
+      k.given = await within(store.abandon(k.entry), GIVE_UP_AGAIN_MS).then(
+        () => true,
+        () => false,
+      );
+    }),
+  );
   const heldBack = (key: string) => suppressed.has(key) || waiting.has(key);
   outcomes = outcomes.filter(
     (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key) && !isUnsent(o),
@@ -405,13 +430,33 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     input.onEvent({ type: 'call:done', outcome: shown });
   }
   if (lost.size > 0) outcomes = withLost(outcomes, lost, items);
+  // A give-up the file store took in memory reaches its files only with persist(): when that
+  // failed, its journal still holds the claim.
+  const stillClaimed = [...kept.values()]
+    .filter((k) => !k.given || persistError !== undefined)
+    .map(({ entry, error }) => ({
+      key: entry.key,
+      reason: keptClaimReason(
+        entry.key,
+        suppressed.get(entry.key) ?? waiting.get(entry.key) ?? entry.message ?? UNSENT,
+        error,
+        store.backend,
+        input.redact,
+      ),
+    }))
+    .sort(byKey);
+  const claimed = new Set(stillClaimed.map((c) => c.key));
   const listOf = (m: Map<string, string>): HeldBack[] =>
-    [...m].map(([key, reason]) => ({ key, reason })).sort((a, b) => (a.key < b.key ? -1 : 1));
+    [...m]
+      .filter(([key]) => !claimed.has(key))
+      .map(([key, reason]) => ({ key, reason }))
+      .sort(byKey);
   const unsettled = items.filter((_, index) => settled[index] === 0);
   const notSent = unsettled.length;
   const changedFile = stopError instanceof RecipientsChanged ? stopError.file : undefined;
-  const notStarted =
-    changedFile === undefined ? unsettled : unsettled.filter((i) => i.file !== changedFile);
+  const notStarted = unsettled.filter(
+    (i) => !claimed.has(i.key) && (changedFile === undefined || i.file !== changedFile),
+  );
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
@@ -424,6 +469,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     claimedElsewhere: [...elsewhere].sort(),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
+    stillClaimed,
     // A stop that came after every call was settled cut nothing short.
     interrupted: input.signal.aborted && (notSent > 0 || stoppedCall),
     elapsedMs: Date.now() - started,
@@ -446,6 +492,54 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   };
 };
 
+const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : 1);
+
+/** A claim whose request never left, which the store refused to give up. */
+interface KeptClaim {
+  readonly entry: Outcome & DefinitionMeta;
+  readonly error: unknown;
+  /** Given up when tried again at the end of the run. */
+  given: boolean;
+}
+
+/** How long the end of a run tries again to give up the claims it could not. */
+const GIVE_UP_AGAIN_MS = 3_000;
+
+/** `work`, or a rejection once `ms` passed without its answer. */
+const within = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
+
+/** When the state can take a `callops resolve` again. */
+const settleWhen = (backend: string): string =>
+  backend === 'postgres'
+    ? 'once the state database is back'
+    : 'once the state can be written again';
+
+/**
+ * Why a claim stands though its request never left, and the command that settles it: the
+ * state shows it `unknown` ("may have been placed") until then.
+ */
+export const keptClaimReason = (
+  key: string,
+  why: string,
+  error: unknown,
+  backend: string,
+  redact: (text: string) => string = (t) => t,
+): string => {
+  const cause = error instanceof Error ? error.message : String(error);
+  const failed = cause.includes('could not be given up')
+    ? cause
+    : `its claim could not be given up (${cause})`;
+  return redact(
+    `${why}; never sent, but ${failed}; the state still holds its claim: ${settleWhen(backend)}, settle it: callops resolve ${key} --not-placed`,
+  );
+};
+
 /** A call whose outcome the store refused to record, its line held until the end. */
 interface Unrecorded {
   readonly event: Extract<ExecuteEvent, { type: 'call:done' }>;
@@ -464,10 +558,7 @@ export const unrecordedOutcome = (
   redact: (text: string) => string = (t) => t,
 ): Outcome => {
   const cause = error instanceof Error ? error.message : String(error);
-  const when =
-    backend === 'postgres'
-      ? 'once the state database is back'
-      : 'once the state can be written again';
+  const when = settleWhen(backend);
   const ids = `sid ${o.sid ?? '?'}${o.callId === undefined ? '' : ` callId ${o.callId}`}`;
   const said =
     o.status === 'placed'

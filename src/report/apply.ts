@@ -51,6 +51,11 @@ export interface ApplySummary {
   readonly suppressed?: readonly Held[];
   /** Due placements the per-number limit held back: not sent, no entry, still due. */
   readonly waiting?: readonly Held[];
+  /**
+   * Never sent, but the state still holds their claim (it could not be given up): each
+   * reason gives the `callops resolve KEY --not-placed` that settles it.
+   */
+  readonly stillClaimed?: readonly Held[];
 }
 
 /** A placement held back before its request: its key and why. */
@@ -99,6 +104,8 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   const waiting = summary.waiting?.length ?? 0;
   if (suppressed > 0) parts.push(style('yellow', `${suppressed} suppressed`));
   if (waiting > 0) parts.push(style('yellow', `${waiting} waiting`));
+  const claimed = summary.stillClaimed?.length ?? 0;
+  if (claimed > 0) parts.push(style('yellow', `${claimed} not sent, still claimed`));
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : summary.stopped ? 'Stopped' : 'Done';
   return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(c.placed + c.failed + c.unknown + c.missed, summary.elapsedMs)})`;
@@ -152,13 +159,19 @@ export const createPlainReporter = (
   },
 });
 
-/** One line per placement held back (do-not-call, per-number limit), before the summary. */
+/**
+ * One line per placement held back (do-not-call, per-number limit) and per claim the state
+ * still holds of a call never sent, before the summary.
+ */
 export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] => [
   ...(summary.suppressed ?? []).map(
     (h) => `${style('yellow', 'suppressed')} ${printable(`${h.key}  ${h.reason}`)}`,
   ),
   ...(summary.waiting ?? []).map(
     (h) => `${style('yellow', 'waiting')} ${printable(`${h.key}  ${h.reason}`)}`,
+  ),
+  ...(summary.stillClaimed ?? []).map(
+    (h) => `${style('yellow', 'claimed')} ${printable(`${h.key}  ${h.reason}`)}`,
   ),
 ];
 
@@ -171,6 +184,7 @@ export const applyJson = (summary: ApplySummary, target: string) => {
     ...(summary.missedAtLeast && { missedAtLeast: true }),
     suppressed: summary.suppressed?.length ?? 0,
     waiting: summary.waiting?.length ?? 0,
+    stillClaimed: summary.stillClaimed?.length ?? 0,
     interrupted: summary.interrupted,
     results: summary.outcomes.map((o) => ({
       key: o.key,
@@ -187,6 +201,7 @@ export const applyJson = (summary: ApplySummary, target: string) => {
     held: [
       ...(summary.suppressed ?? []).map((h) => ({ ...h, status: 'suppressed' })),
       ...(summary.waiting ?? []).map((h) => ({ ...h, status: 'waiting' })),
+      ...(summary.stillClaimed ?? []).map((h) => ({ ...h, status: 'claimed' })),
     ],
   };
 };
@@ -238,7 +253,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
     '',
   ];
   const budget = new TextBudget();

@@ -141,3 +141,38 @@ describe('apply report: the step summary of a large run', () => {
     expect(text).not.toContain('not listed here');
   });
 });
+
+describe('apply report: a claim the state still holds of a call never sent', () => {
+  const claimed: ApplySummary = {
+    ...summary,
+    stillClaimed: [{ key: 'vg/d', reason: 'why; settle it: callops resolve vg/d --not-placed' }],
+  };
+
+  it('has its own line and count in plain output', () => {
+    let text = '';
+    const reporter = createPlainReporter((t) => {
+      text += t;
+    }, style);
+    return reporter.finish(claimed).then(() => {
+      expect(text).toMatch(
+        /^claimed vg\/d {2}why; settle it: callops resolve vg\/d --not-placed$/m,
+      );
+      expect(text).toMatch(
+        /^Done: 1 placed, 1 failed, 0 unknown, 1 missed, 1 not sent, still claimed in /m,
+      );
+    });
+  });
+
+  it('is counted and listed in the JSON object, and counted in the step summary', () => {
+    const json = applyJson(claimed, 'vg');
+    expect(json.stillClaimed).toBe(1);
+    expect(json.held).toEqual([
+      {
+        key: 'vg/d',
+        reason: 'why; settle it: callops resolve vg/d --not-placed',
+        status: 'claimed',
+      },
+    ]);
+    expect(applyMarkdown(claimed, 'vg')).toContain('· 1 not sent, still claimed');
+  });
+});
