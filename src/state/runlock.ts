@@ -253,8 +253,8 @@ export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'unreadable';
 export const runGoingOn = async (stateDir: string): Promise<boolean> => {
   const holder = await readHolder(runLockPath(stateDir));
   if (holder === undefined) return false;
-  const liveness = livenessOf(holder);
-  return liveness === 'alive' || liveness === 'elsewhere';
+  // An unreadable lock is refused by runners as a holder that may be alive: so here too.
+  return livenessOf(holder) !== 'gone';
 };
 
 export const livenessOf = (holder: RunLockHolder): HolderLiveness => {

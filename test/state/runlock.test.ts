@@ -356,6 +356,20 @@ describe('a holder whose pid now names another process', () => {
   });
 });
 
+describe('runGoingOn', () => {
+  it('is true for a lock that cannot be read (runners refuse it as possibly alive), false for none', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await ensureStateDir(dir);
+    expect(await runGoingOn(dir)).toBe(false);
+    await writeFile(join(dir, 'run.lock'), 'not json\n');
+    expect(await runGoingOn(dir)).toBe(true);
+    expect(await acquireRunLock(dir, { command: 'callops apply', now })).toMatchObject({
+      ok: false,
+      holder: { unreadable: true },
+    });
+  });
+});
+
 describe('describeHolder', () => {
   it('says who, where, since when and what', () => {
     const holder = {
