@@ -17,7 +17,7 @@ import { renderChangedHuman } from '../report/plan.js';
 import { printable } from '../report/printable.js';
 import { makeStyle } from '../report/style.js';
 import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
-import { describeHolder } from '../state/runlock.js';
+import { describeHolder, goneWords } from '../state/runlock.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
@@ -193,7 +193,7 @@ const heldCounts = (summary: ApplySummary): string[] => {
 export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boolean => {
   if (event.type === 'state:took-over') {
     ctx.stderr.write(
-      `note: took over a stale run lock (${describeHolder(event.holder, new Date())}; that process is gone)\n`,
+      `note: took over a stale run lock (${describeHolder(event.holder, new Date())}; ${goneWords(event.holder)})\n`,
     );
     return true;
   }

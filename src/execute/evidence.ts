@@ -116,9 +116,9 @@ export const recordOf = (raw: unknown): CallRecordEvidence | undefined => {
   const call_sid = str(raw.call_sid);
   const call_status = str(raw.call_status);
   const sip_status = num(raw.sip_status);
-  if (call_sid === undefined || call_status === undefined || sip_status === undefined) {
-    return undefined;
-  }
+  // A blank sid names no call: it could never be matched, only held until dropped.
+  if (call_sid === undefined || call_sid.trim() === '') return undefined;
+  if (call_status === undefined || sip_status === undefined) return undefined;
   return {
     call_sid,
     call_status,

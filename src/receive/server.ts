@@ -77,6 +77,14 @@ const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
     req.on('error', reject);
   });
 
+/** Why a request was refused, as the log says it. */
+const REFUSALS = {
+  unsigned: 'no Jambonz-Signature',
+  malformed: 'a malformed Jambonz-Signature',
+  expired: 'a Jambonz-Signature more than 300 s away from now',
+  mismatch: 'a Jambonz-Signature that does not match the body with any secret',
+} as const;
+
 /** `2 outcomes: sim/a busy, sim/b completed`, the first five named. */
 const listed = (batch: readonly Observation[], one: string, many = `${one}s`): string => {
   const shown = batch.slice(0, 5).map((o) => `${o.key} ${o.outcome.status}`);
@@ -201,7 +209,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     );
     if (!verdict.ok) {
       options.log(
-        `refused a request from ${req.socket.remoteAddress ?? '?'}: ${verdict.reason} signature`,
+        `refused a request from ${req.socket.remoteAddress ?? '?'}: ${REFUSALS[verdict.reason]}`,
       );
       answer(res, 401, 'bad or missing Jambonz-Signature');
       return;

@@ -155,6 +155,15 @@ const holderAlive = (holder: RunLockHolder): boolean => {
   return startTime === undefined || startTime === holder.startTime;
 };
 
+/**
+ * Why a stale holder on this host counts as gone, in words: its process ended, or its pid
+ * now names a process that started later (after a crash or a reboot).
+ */
+export const goneWords = (holder: RunLockHolder): string =>
+  pidAlive(holder.pid)
+    ? `pid ${holder.pid} now belongs to another process, started after it`
+    : 'that process is gone';
+
 /** Stale: written on this host by a process that no longer exists. Other hosts never are. */
 const isStale = (holder: RunLockHolder): boolean =>
   !holder.unreadable && holder.host === hostname() && !holderAlive(holder);

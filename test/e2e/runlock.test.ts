@@ -61,6 +61,7 @@ describe('the run lock', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/took over a stale run lock/);
     expect(r.stderr).toContain(`pid ${gone}`);
+    expect(r.stderr).toContain('; that process is gone)');
     expect(gw.placed()).toHaveLength(2);
   });
 
@@ -79,7 +80,8 @@ describe('the run lock', () => {
     const r = await gw.run(['apply', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/took over a stale run lock/);
-    expect(r.stderr).toContain(`pid ${pid}`);
+    expect(r.stderr).toContain(`; pid ${pid} now belongs to another process, started after it)`);
+    expect(r.stderr).not.toContain('that process is gone');
     expect(gw.placed()).toHaveLength(2);
     expect(sleeper.exitCode).toBeNull();
   });

@@ -164,7 +164,10 @@ describe('the receiver', () => {
       sip_status: 486,
       answered: false,
     });
-    expect(r.logs.filter((l) => l.includes('refused'))).toHaveLength(2);
+    expect(r.logs.filter((l) => l.includes('refused'))).toEqual([
+      'refused a request from 127.0.0.1: no Jambonz-Signature',
+      'refused a request from 127.0.0.1: a Jambonz-Signature that does not match the body with any secret',
+    ]);
     for (const line of r.logs) expect(line).not.toContain(SECRET);
   });
 
@@ -176,6 +179,8 @@ describe('the receiver', () => {
       [JSON.stringify({ call_sid: SID }), 400],
       [body({ call_status: 'exploded' }), 400],
       [body({ sip_status: 'x' }), 400],
+      [body({ call_sid: '' }), 400],
+      [body({ call_sid: '   ' }), 400],
     ] as const) {
       expect((await r.signed(text)).status, text).toBe(status);
     }

@@ -1,0 +1,83 @@
+import { RowDefinition } from '../campaign/expand.js';
+import { countsTowardLimit } from '../screen/limit.js';
+import { destinationNumber, numberDigest } from '../screen/number.js';
+import type { LockEntry, Lockfile } from '../state/types.js';
+import { amendItem, RowItem } from './item.js';
+import { PlanList } from './rows.js';
+import type { PlanItem } from './types.js';
+
+/** A row's key without its attempt (`#n`) and slot (`@…`): the row itself. */
+const rowBase = (key: string): string => {
+  const end = key.search(/[#@]/);
+  return end < 0 ? key : key.slice(0, end);
+};
+
+interface Dialled {
+  readonly key: string;
+  readonly entry: LockEntry;
+}
+
+/** The campaign row an item places, when its CSV has no `id` column (rows keyed by position). */
+const positionalRow = (item: PlanItem): RowDefinition | undefined => {
+  if (!(item instanceof RowItem)) return undefined;
+  const row = item.rowCall;
+  return row instanceof RowDefinition && row.template.idColumn === undefined ? row : undefined;
+};
+
+/**
+ * Due rows of a campaign whose CSV has no `id` column, held back when they dial a number the
+ * campaign already dialled under another row's key (pure). Such rows are keyed by their
+ * position: a row added, removed or moved above others shifts every key below it, and the
+ * row now at a new position (never placed under that key) may be someone already called.
+ * An edited row at a placed key is settled as changed since placed; this catches the person
+ * who moved to a key with no entry, or to one `--replace` names. Numbers are compared by the
+ * digest every entry keeps of the number it dialled (placed, unknown, or claimed: it may
+ * have rung). Returns the lists unchanged (the same arrays) when no row is so keyed.
+ */
+export const holdShiftedRows = (
+  due: readonly PlanItem[],
+  lock: Lockfile,
+): { readonly due: readonly PlanItem[]; readonly held: readonly PlanItem[] } => {
+  const byPrefix = new Map<string, Map<string, Dialled>>();
+  const dialledIn = (prefix: string): Map<string, Dialled> => {
+    let found = byPrefix.get(prefix);
+    if (found === undefined) {
+      found = new Map();
+      for (const [key, entry] of Object.entries(lock.calls)) {
+        if (!key.startsWith(prefix) || entry.number === undefined) continue;
+        if (!countsTowardLimit(entry.status) || found.has(entry.number)) continue;
+        found.set(entry.number, { key, entry });
+      }
+      byPrefix.set(prefix, found);
+    }
+    return found;
+  };
+  let out: { due: PlanList; held: PlanList } | undefined;
+  for (let i = 0; i < due.length; i++) {
+    const item = due[i] as PlanItem;
+    const row = positionalRow(item);
+    const number = row === undefined ? undefined : destinationNumber(item.to);
+    const campaign = row?.campaign.name;
+    const dialled =
+      number === undefined || campaign === undefined
+        ? undefined
+        : dialledIn(`${item.target}/${campaign}/`).get(numberDigest(number));
+    const shifted = dialled !== undefined && rowBase(dialled.key) !== rowBase(item.key);
+    if (shifted && out === undefined) {
+      out = { due: new PlanList(false), held: new PlanList(false) };
+      for (let j = 0; j < i; j++) out.due.push(due[j] as PlanItem);
+    }
+    if (out === undefined) continue;
+    if (!shifted) {
+      out.due.push(item);
+      continue;
+    }
+    const { entry } = dialled;
+    out.held.push(
+      amendItem(item, {
+        reason: `not placed: this campaign already dialled ${number} as ${dialled.key} (${entry.status}${entry.sid === undefined ? '' : ` ${entry.sid}`} at ${entry.at}); ${row?.file ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
+      }),
+    );
+  }
+  return out === undefined ? { due, held: [] } : { due: out.due.items(), held: out.held.items() };
+};
