@@ -3,7 +3,7 @@ import {
   envSslModeOf,
   PGSSLMODE,
   sslModeOf,
-  unreadTlsVariable,
+  unreadTlsVariables,
 } from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -78,9 +78,12 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
   if ('problem' in fromEnv) {
     return { ok: false, diagnostics: [fileProblem(ENV_TARGET_FILE, fromEnv.problem)] };
   }
-  const unread = unreadTlsVariable(url.searchParams, ssl.mode ?? fromEnv.mode, env);
-  if (unread !== undefined) {
-    return { ok: false, diagnostics: [fileProblem(ENV_TARGET_FILE, unread)] };
+  const unread = unreadTlsVariables(url.searchParams, ssl.mode ?? fromEnv.mode, env);
+  if (unread.length > 0) {
+    return {
+      ok: false,
+      diagnostics: unread.map((problem) => fileProblem(ENV_TARGET_FILE, problem)),
+    };
   }
   const secrets: Secret[] = [
     { name, value: r.text, always: true },

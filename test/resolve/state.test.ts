@@ -89,8 +89,15 @@ describe('resolveState', () => {
     };
     // libpq would check the server against this CA; callops would leave it unchecked.
     expect(told('?sslmode=require', { PGSSLROOTCERT: '/ca.crt' })).toBe(
-      'environment: PGSSLROOTCERT is set, but callops does not read it: name the file in the state url (sslrootcert=FILE), or unset PGSSLROOTCERT',
+      'environment: PGSSLROOTCERT is set (in the environment or .env), but callops does not read it: name the file in the state url (sslrootcert=FILE), or unset PGSSLROOTCERT',
     );
+    // Every one at once, not one a run.
+    const all = { PGSSLROOTCERT: '/a', PGSSLCERT: '/b', PGSSLKEY: '/c' };
+    expect(
+      told('?sslmode=require', all)
+        .split('\n')
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY']);
     expect(told('', { PGSSLMODE: 'verify-full', PGSSLKEY: '/k.pem' })).toContain(
       'PGSSLKEY is set, but callops does not read it',
     );

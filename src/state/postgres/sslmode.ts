@@ -88,21 +88,21 @@ const FILE_VARIABLES = [
 ] as const;
 
 /**
- * A TLS file variable libpq would read and callops does not, on a connection that may use
+ * The TLS file variables libpq would read and callops does not, on a connection that may use
  * TLS (any mode but disable; none given counts, as it may be pg's `ssl=`): a problem, since
  * libpq would verify with PGSSLROOTCERT what callops would then leave unchecked. A url that
  * names the file itself wins, as in libpq.
  */
-export const unreadTlsVariable = (
+export const unreadTlsVariables = (
   params: URLSearchParams,
   mode: SslMode | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): string | undefined => {
-  if (mode === 'disable' || (mode === undefined && !params.has('ssl'))) return undefined;
-  for (const [variable, parameter] of FILE_VARIABLES) {
-    if ((env[variable] ?? '') !== '' && !params.has(parameter)) {
-      return `${variable} is set, but callops does not read it: name the file in the state url (${parameter}=FILE), or unset ${variable}`;
-    }
-  }
-  return undefined;
+): string[] => {
+  if (mode === 'disable' || (mode === undefined && !params.has('ssl'))) return [];
+  return FILE_VARIABLES.filter(
+    ([variable, parameter]) => (env[variable] ?? '') !== '' && !params.has(parameter),
+  ).map(
+    ([variable, parameter]) =>
+      `${variable} is set (in the environment or .env), but callops does not read it: name the file in the state url (${parameter}=FILE), or unset ${variable}`,
+  );
 };
