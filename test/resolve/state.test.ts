@@ -99,7 +99,7 @@ describe('resolveState', () => {
         .map((l) => l.split(' ')[1]),
     ).toEqual(['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY']);
     expect(told('', { PGSSLMODE: 'verify-full', PGSSLKEY: '/k.pem' })).toContain(
-      'PGSSLKEY is set, but callops does not read it',
+      'PGSSLKEY is set (in the environment or .env), but callops does not read it',
     );
     expect(told('?ssl=true', { PGSSLCERT: '/c.pem' })).toContain('PGSSLCERT is set');
     // The url names the file (it wins, as in libpq), no TLS is asked for, or the variable is empty.
