@@ -454,9 +454,15 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const unsettled = items.filter((_, index) => settled[index] === 0);
   const notSent = unsettled.length;
   const changedFile = stopError instanceof RecipientsChanged ? stopError.file : undefined;
-  const notStarted = unsettled.filter(
-    (i) => !claimed.has(i.key) && (changedFile === undefined || i.file !== changedFile),
-  );
+  // Its file first: a row of a CSV that changed is never read again (its key included).
+  const notStarted =
+    changedFile === undefined && claimed.size === 0
+      ? unsettled
+      : unsettled.filter(
+          (i) =>
+            (changedFile === undefined || i.file !== changedFile) &&
+            (claimed.size === 0 || !claimed.has(i.key)),
+        );
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
