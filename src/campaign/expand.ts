@@ -51,6 +51,8 @@ export interface CampaignRef {
   readonly id: string;
   /** The recipients CSV (project-relative). */
   readonly recipients: string;
+  /** The CSV has no `id` column: the row id is its position, which edits above shift. */
+  readonly positional?: true;
 }
 
 export interface CampaignTemplate {
@@ -103,7 +105,10 @@ export class RowDefinition implements CallDefinition {
     return `${this.#template.call.name}/${this.id}`;
   }
   get campaign(): CampaignRef {
-    return { name: this.#template.call.name, id: this.id, recipients: this.#template.file };
+    const t = this.#template;
+    return t.idColumn === undefined
+      ? { name: t.call.name, id: this.id, recipients: t.file, positional: true }
+      : { name: t.call.name, id: this.id, recipients: t.file };
   }
   get file(): string {
     return this.#template.file;

@@ -28,6 +28,7 @@ import { memoryKey } from './memory.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
+import { holdShiftedRows } from './shifted.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export interface PlanInput {
@@ -814,7 +815,10 @@ export const buildPlan = (input: PlanInput): Plan => {
     count: missedItems.length + unlisted,
     ...(atLeast ? { atLeast: true } : {}),
   };
-  const due = lists.due.items();
+  // Rows keyed by position that now dial someone the campaign already called: held.
+  const shifted = holdShiftedRows(lists.due.items(), input.lock);
+  for (const item of shifted.held) lists.skipped.push(item);
+  const due = shifted.due;
   const upcoming = lists.upcoming.items();
   const screened =
     input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);

@@ -1,8 +1,7 @@
-import { RowDefinition } from '../campaign/expand.js';
 import { countsTowardLimit } from '../screen/limit.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
-import { amendItem, RowItem } from './item.js';
+import { amendItem, callOf } from './item.js';
 import { PlanList } from './rows.js';
 import type { PlanItem } from './types.js';
 
@@ -17,11 +16,10 @@ interface Dialled {
   readonly entry: LockEntry;
 }
 
-/** The campaign row an item places, when its CSV has no `id` column (rows keyed by position). */
-const positionalRow = (item: PlanItem): RowDefinition | undefined => {
-  if (!(item instanceof RowItem)) return undefined;
-  const row = item.rowCall;
-  return row instanceof RowDefinition && row.template.idColumn === undefined ? row : undefined;
+/** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
+const positionalCampaign = (item: PlanItem): { name: string; recipients: string } | undefined => {
+  const campaign = callOf(item)?.campaign;
+  return campaign?.positional === true ? campaign : undefined;
 };
 
 /**
@@ -55,13 +53,12 @@ export const holdShiftedRows = (
   let out: { due: PlanList; held: PlanList } | undefined;
   for (let i = 0; i < due.length; i++) {
     const item = due[i] as PlanItem;
-    const row = positionalRow(item);
-    const number = row === undefined ? undefined : destinationNumber(item.to);
-    const campaign = row?.campaign.name;
+    const campaign = positionalCampaign(item);
+    const number = campaign === undefined ? undefined : destinationNumber(item.to);
     const dialled =
       number === undefined || campaign === undefined
         ? undefined
-        : dialledIn(`${item.target}/${campaign}/`).get(numberDigest(number));
+        : dialledIn(`${item.target}/${campaign.name}/`).get(numberDigest(number));
     const shifted = dialled !== undefined && rowBase(dialled.key) !== rowBase(item.key);
     if (shifted && out === undefined) {
       out = { due: new PlanList(false), held: new PlanList(false) };
@@ -75,7 +72,7 @@ export const holdShiftedRows = (
     const { entry } = dialled;
     out.held.push(
       amendItem(item, {
-        reason: `not placed: this campaign already dialled ${number} as ${dialled.key} (${entry.status}${entry.sid === undefined ? '' : ` ${entry.sid}`} at ${entry.at}); ${row?.file ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
+        reason: `not placed: this campaign already dialled ${number} as ${dialled.key} (${entry.status}${entry.sid === undefined ? '' : ` ${entry.sid}`} at ${entry.at}); ${campaign?.recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
       }),
     );
   }

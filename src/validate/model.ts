@@ -65,6 +65,8 @@ export interface CallDefinition {
     readonly name: string;
     readonly id: string;
     readonly recipients: string;
+    /** The CSV has no `id` column: the row id is its position, which edits above shift. */
+    readonly positional?: true;
   };
 }
 

@@ -311,3 +311,34 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(output(r)).not.toContain('late/');
   });
 });
+
+describe('campaigns whose CSV has no id column (rows keyed by position)', () => {
+  it('a row put above others never calls again whom the campaign already called', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+      'lists/reminders.csv': `name,phone\nAnn,${number(1)}\nBob,${number(2)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, output(first)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // Zed is put first: Ann is now row 2, Bob row 3 (a key with no entry).
+    await writeFile(
+      join(gw.project.dir, 'lists/reminders.csv'),
+      `name,phone\nZed,${number(9)}\nAnn,${number(1)}\nBob,${number(2)}\n`,
+    );
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).not.toMatch(/^\+ sim\/reminders\/3/m);
+    expect(plan.stdout).toContain(
+      `not placed: this campaign already dialled ${number(2)} as sim/reminders/2`,
+    );
+    const second = await gw.run(['apply', '--yes']);
+    expect(second.code, output(second)).toBe(0);
+    // Nobody is called twice; --replace of row 2 (now Ann, called as row 1) is held too.
+    const replaced = await gw.run(['apply', '--yes', '--replace', 'reminders/2']);
+    expect(output(replaced)).not.toMatch(/placed sim\/reminders\/2/);
+    const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
+    expect(dialled.sort()).toEqual([number(1), number(2)]);
+    expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();
+  });
+});

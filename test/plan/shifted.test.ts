@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/index.js';
+import { numberDigest } from '../../src/screen/number.js';
+import type { LockEntry } from '../../src/state/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, entry, lock } from './make.js';
+
+const NOW = new Date('2026-12-01T12:00:00Z');
+
+/** Row `id` of campaign `nid`, dialling `number`; keyed by position unless `withIds`. */
+const row = (id: string, number: string, withIds = false): CallDefinition =>
+  call(`nid/${id}`, {
+    campaign: {
+      name: 'nid',
+      id,
+      recipients: 'lists/r.csv',
+      ...(withIds ? {} : { positional: true as const }),
+    },
+    options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
+    definition: `sha256:nid-${id}-${number}`,
+  });
+
+const dialled = (number: string, extra: Partial<LockEntry> = {}): LockEntry =>
+  entry({ sid: `S-${number.slice(-1)}`, number: numberDigest(number), ...extra });
+
+const plan = (calls: CallDefinition[], entries: Record<string, LockEntry>) =>
+  buildPlan({
+    calls,
+    lock: lock(entries),
+    now: NOW,
+    runTarget: 'sim',
+    explicitTarget: false,
+  });
+
+// Ann and Bob were called as rows 1 and 2; then Zed was put above them.
+const ANN = '+15550400001';
+const BOB = '+15550400002';
+const ZED = '+15550400009';
+const placedBefore = {
+  'sim/nid/1': dialled(ANN, { definition: `sha256:nid-1-${ANN}` }),
+  'sim/nid/2': dialled(BOB, { definition: `sha256:nid-2-${BOB}` }),
+};
+
+describe('rows keyed by position (a CSV without an id column)', () => {
+  it('a row that moved to a new position is not placed again: the campaign dialled its number', () => {
+    const p = plan([row('1', ZED), row('2', ANN), row('3', BOB)], placedBefore);
+    expect(p.due).toEqual([]);
+    const held = p.skipped.find((i) => i.key === 'sim/nid/3');
+    expect(held?.reason).toBe(
+      `not placed: this campaign already dialled ${BOB} as sim/nid/2 (placed S-2 at 2026-12-01T08:00:01.123Z); lists/r.csv has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
+    );
+    // Rows 1 and 2 now name other people: changed since placed, as before.
+    expect(p.skipped.filter((i) => i.changed === true).map((i) => i.key)).toEqual([
+      'sim/nid/1',
+      'sim/nid/2',
+    ]);
+  });
+
+  it('--replace of a row that now names someone already called is held as well', () => {
+    const p = buildPlan({
+      calls: [row('1', ZED), row('2', ANN), row('3', BOB)],
+      lock: lock(placedBefore),
+      now: NOW,
+      runTarget: 'sim',
+      explicitTarget: false,
+      replace: ['nid/2'],
+    });
+    expect(p.due.map((i) => i.key)).toEqual([]);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/2')?.reason).toMatch(
+      /^not placed: this campaign already dialled \+15550400001 as sim\/nid\/1 /,
+    );
+  });
+
+  it('a new row with a new number is due; so is one whose earlier call may not have rung', () => {
+    const p = plan([row('1', ANN), row('2', BOB), row('3', ZED)], {
+      ...placedBefore,
+      'sim/nid/9': dialled(ZED, { status: 'failed' }),
+    });
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/3']);
+  });
+
+  it('an unknown or claimed entry counts (it may have rung); another campaign does not', () => {
+    const unknown = plan([row('1', ZED), row('2', ANN)], {
+      'sim/nid/1': dialled(ANN, { status: 'unknown', definition: `sha256:nid-1-${ANN}` }),
+    });
+    expect(unknown.due).toEqual([]);
+    expect(unknown.skipped.find((i) => i.key === 'sim/nid/2')?.reason).toContain(
+      'as sim/nid/1 (unknown S-1 at',
+    );
+    const other = plan([row('1', ANN)], { 'sim/other/7': dialled(ANN) });
+    expect(other.due.map((i) => i.key)).toEqual(['sim/nid/1']);
+  });
+
+  it('with an id column, two rows may dial one number: nothing is held', () => {
+    const p = plan([row('ann', ANN, true), row('ann-2', ANN, true)], {
+      'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }),
+    });
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/ann-2']);
+  });
+
+  it('a redial of the same row is that row: not held', () => {
+    const p = plan([row('1', ANN), row('2', BOB)], {
+      'sim/nid/1': dialled(ANN, { definition: `sha256:nid-1-${ANN}` }),
+      'sim/nid/2#2': dialled(BOB, { definition: `sha256:nid-2-${BOB}`, status: 'placed' }),
+    });
+    expect(p.due.map((i) => i.key)).not.toContain('sim/nid/1');
+    expect(p.skipped.map((i) => i.reason ?? '').join('\n')).not.toContain('already dialled');
+  });
+});
