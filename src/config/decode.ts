@@ -9,6 +9,43 @@ export interface DecodedText {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/**
+ * The second byte a lead byte allows (the bytes after it are 0x80–0xBF), and how many bytes
+ * its character has: the Unicode table of well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF). Undefined for a byte that cannot start a character.
+ */
+const sequenceOf = (lead: number): { low: number; high: number; length: number } | undefined => {
+  if (lead >= 0xc2 && lead <= 0xdf) return { low: 0x80, high: 0xbf, length: 2 };
+  if (lead === 0xe0) return { low: 0xa0, high: 0xbf, length: 3 };
+  if (lead === 0xed) return { low: 0x80, high: 0x9f, length: 3 };
+  if (lead >= 0xe1 && lead <= 0xef) return { low: 0x80, high: 0xbf, length: 3 };
+  if (lead === 0xf0) return { low: 0x90, high: 0xbf, length: 4 };
+  if (lead === 0xf4) return { low: 0x80, high: 0x8f, length: 4 };
+  if (lead >= 0xf1 && lead <= 0xf3) return { low: 0x80, high: 0xbf, length: 4 };
+  return undefined;
+};
+
+/**
+ * How many bytes from `at` are a maximal ill-formed subsequence of UTF-8 (the bytes a decoder
+ * replaces with one U+FFFD): a lead byte and the bytes after it that still continue its
+ * character, or one byte that cannot start a character. 0 when a whole character starts at
+ * `at`, or the bytes end there.
+ */
+export const illFormedLength = (bytes: Uint8Array, at = 0): number => {
+  const lead = bytes[at];
+  if (lead === undefined || lead < 0x80) return 0;
+  const sequence = sequenceOf(lead);
+  if (sequence === undefined) return 1;
+  let n = 1;
+  while (n < sequence.length) {
+    const next = bytes[at + n];
+    const [low, high] = n === 1 ? [sequence.low, sequence.high] : [0x80, 0xbf];
+    if (next === undefined || next < low || next > high) return n;
+    n += 1;
+  }
+  return 0;
+};
+
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence, or -1. */
 export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
   let i = 0;
@@ -18,26 +55,8 @@ export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
       i += 1;
       continue;
     }
-    const extra =
-      lead >= 0xc2 && lead <= 0xdf
-        ? 1
-        : lead >= 0xe0 && lead <= 0xef
-          ? 2
-          : lead >= 0xf0 && lead <= 0xf4
-            ? 3
-            : 0;
-    if (extra === 0 || i + extra >= bytes.length) return i;
-    let codePoint = lead & (0x3f >> extra);
-    for (let k = 1; k <= extra; k += 1) {
-      const next = bytes[i + k] ?? 0;
-      if ((next & 0xc0) !== 0x80) return i;
-      codePoint = (codePoint << 6) | (next & 0x3f);
-    }
-    const min = extra === 1 ? 0x80 : extra === 2 ? 0x800 : 0x10000;
-    if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) {
-      return i;
-    }
-    i += extra + 1;
+    if (illFormedLength(bytes, i) > 0) return i;
+    i += sequenceOf(lead)?.length ?? 1;
   }
   return -1;
 };

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { recordEnd } from './csv.js';
-import { firstInvalidUtf8, hex } from './decode.js';
+import { firstInvalidUtf8, hex, illFormedLength } from './decode.js';
 import { ioMessage } from './io-message.js';
 import { formatMiB } from './limits.js';
 import type { SourceFile } from './types.js';
@@ -158,22 +158,22 @@ const startsCharacter = (bytes: Uint8Array): boolean => {
 
 /**
  * What is wrong with the bytes at `offset`, the first that are not UTF-8 (`bytes` from there
- * to the end of the file, or its next few bytes).
+ * to the end of the file, or its next few bytes): exactly the bytes a decoder replaces with
+ * one U+FFFD (illFormedLength), never a valid byte after them.
  */
 const notUtf8Message = (bytes: Uint8Array, atEnd: boolean, offset: number): string => {
+  const n = Math.max(1, illFormedLength(bytes));
+  const shown = [...bytes.subarray(0, n)].map(hex).join(' ');
   const lead = bytes[0] ?? 0;
-  if (lead < 0xc2 || lead > 0xf4) {
-    return `byte ${hex(lead)} (byte offset ${offset}) is not UTF-8: save the file as UTF-8`;
+  if (atEnd && n === bytes.length && lead >= 0xc2 && lead <= 0xf4) {
+    const begin =
+      n === 1
+        ? `byte ${shown} (byte offset ${offset}) begins`
+        : `bytes ${shown} (byte offset ${offset}) begin`;
+    return `the file ends inside a character: ${begin} one and nothing completes it — save the file as UTF-8`;
   }
-  // The lead byte and those after it that continue its character, then the one that breaks it.
-  let n = 1;
-  while (n < 4 && n < bytes.length && startsCharacter(bytes.subarray(0, n + 1))) n += 1;
-  if (atEnd && n === bytes.length) {
-    const shown = [...bytes.subarray(0, n)].map(hex).join(' ');
-    return `the file ends inside a character: bytes ${shown} (byte offset ${offset}) begin one and nothing completes it — save the file as UTF-8`;
-  }
-  const shown = [...bytes.subarray(0, Math.min(n + 1, bytes.length))].map(hex).join(' ');
-  return `bytes ${shown} (byte offset ${offset}) are not UTF-8: save the file as UTF-8`;
+  if (n === 1) return `byte ${shown} (byte offset ${offset}) is not UTF-8: save the file as UTF-8`;
+  return `bytes ${shown} (byte offset ${offset}) begin a character that the next byte ${hex(bytes[n] ?? 0)} does not complete: save the file as UTF-8`;
 };
 
 /**

@@ -366,7 +366,7 @@ describe('reading a recipients CSV', () => {
           Buffer.from([0xc3]),
           Buffer.from(',+1\n'),
         ]),
-        `lists/people.csv:5003:4: bytes 0xC3 0x2C (byte offset ${head.length + filler.length + 4}) are not UTF-8: save the file as UTF-8`,
+        `lists/people.csv:5003:4: byte 0xC3 (byte offset ${head.length + filler.length + 4}) is not UTF-8: save the file as UTF-8`,
       ],
     ];
     for (const [csv, expected] of cases) {

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { illFormedLength } from '../../src/config/decode.js';
 import { decodeText, firstInvalidUtf8, MAX_FILE_BYTES } from '../../src/config/index.js';
 import { error } from '../validate/fixtures.js';
 
@@ -63,5 +65,45 @@ describe('firstInvalidUtf8', () => {
     ['above U+10FFFF', bytes([0xf4, 0x90, 0x80, 0x80]), 0],
   ])('%s', (_, input, expected) => {
     expect(firstInvalidUtf8(input)).toBe(expected);
+  });
+});
+
+describe('illFormedLength', () => {
+  it.each([
+    ['a whole character', bytes('é'), 0],
+    ['Latin-1 é before e', bytes([0xe9], 'e'), 1],
+    ['a 4-byte character cut before a comma', bytes([0xf0, 0x9f, 0x98], ','), 3],
+    ['a 4-byte character cut by the end', bytes([0xf0, 0x9f, 0x98]), 3],
+    ['an overlong NUL', bytes([0xc0, 0x80]), 1],
+    ['an overlong 3-byte form', bytes([0xe0, 0x80, 0x80]), 1],
+    ['a surrogate', bytes([0xed, 0xa0, 0x80]), 1],
+    ['above U+10FFFF', bytes([0xf4, 0x90, 0x80, 0x80]), 1],
+    ['a lone continuation byte', bytes([0x80]), 1],
+  ])('%s', (_, input, expected) => {
+    expect(illFormedLength(input)).toBe(expected);
+  });
+
+  it('names the bytes TextDecoder replaces with one U+FFFD, whatever follows them', () => {
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    const tails = fc.uint8Array({ maxLength: 6 }).chain((rest) =>
+      fc.oneof(
+        fc.constant(rest),
+        fc.constantFrom('é', '€', '😀', ',').map((ch) => bytes(ch, [...rest])),
+      ),
+    );
+    const lead = fc.integer({ min: 0x80, max: 0xff });
+    const more = fc.array(fc.integer({ min: 0x80, max: 0xbf }), { maxLength: 3 });
+    fc.assert(
+      fc.property(lead, more, tails, (first, continuation, tail) => {
+        const input = bytes([first, ...continuation], [...tail]);
+        const bad = firstInvalidUtf8(input);
+        fc.pre(bad >= 0);
+        const n = illFormedLength(input, bad);
+        expect(n).toBeGreaterThan(0);
+        const from = input.subarray(bad);
+        expect(decode(from)).toBe(`\uFFFD${decode(from.subarray(n))}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -63,7 +63,7 @@ describe('a recipients CSV that is not UTF-8 is located at its first bad byte', 
       line: 5,
       column: 12,
       offset: 79,
-      message: 'bytes 0xC3 0x28 (byte offset 79) are not UTF-8: save the file as UTF-8',
+      message: 'byte 0xC3 (byte offset 79) is not UTF-8: save the file as UTF-8',
     });
   });
 
@@ -77,7 +77,8 @@ describe('a recipients CSV that is not UTF-8 is located at its first bad byte', 
         line: 2,
         column: 7,
         offset: 14,
-        message: 'bytes 0xE2 0x82 0x2C (byte offset 14) are not UTF-8: save the file as UTF-8',
+        message:
+          'bytes 0xE2 0x82 (byte offset 14) begin a character that the next byte 0x2C does not complete: save the file as UTF-8',
       });
     }
     // A valid character split the same way is read.
@@ -104,5 +105,73 @@ describe('a recipients CSV that is not UTF-8 is located at its first bad byte', 
     expect(where(await readAll(content))).toMatchObject({ line: 3, column: 1, offset: 65536 });
     const crlf = bytes(head, '\r\n', [0x80], '\n');
     expect(where(await readAll(crlf))).toMatchObject({ line: 3, column: 1, offset: 65537 });
+  });
+});
+
+describe('the message names exactly the bytes a decoder replaces with one U+FFFD', () => {
+  // Each case: the bytes from the first bad one to the end of the file, and the bytes named.
+  it.each([
+    ['Latin-1 é before e', [0xe9, 0x65, 0x0a], [0xe9]],
+    [
+      'a 4-byte character cut before a comma',
+      [0xf0, 0x9f, 0x98, 0x2c, 0x78, 0x0a],
+      [0xf0, 0x9f, 0x98],
+    ],
+    [
+      'a 3-byte character cut before a lead byte',
+      [0xe2, 0x82, 0xe2, 0x82, 0xac, 0x0a],
+      [0xe2, 0x82],
+    ],
+    ['an overlong NUL', [0xc0, 0x80, 0x0a], [0xc0]],
+    ['a surrogate', [0xed, 0xa0, 0x80, 0x0a], [0xed]],
+    ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80, 0x0a], [0xf4]],
+    ['a lone continuation byte', [0x80, 0x80, 0x0a], [0x80]],
+  ])('%s', async (_, tail, named) => {
+    const content = bytes('id,name\nr1,', tail);
+    // What TextDecoder makes of the tail: one U+FFFD for the bytes named, then the rest.
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    const rest = Buffer.from(tail).subarray(named.length);
+    expect(decode(Buffer.from(tail))).toBe(`\uFFFD${decode(rest)}`);
+    const shown = named.map((b) => `0x${b.toString(16).toUpperCase()}`).join(' ');
+    const next = `0x${(tail[named.length] ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;
+    expect(where(await readAll(content))).toEqual({
+      file: FILE,
+      line: 2,
+      column: 4,
+      offset: 11,
+      message:
+        named.length === 1
+          ? `byte ${shown} (byte offset 11) is not UTF-8: save the file as UTF-8`
+          : `bytes ${shown} (byte offset 11) begin a character that the next byte ${next} does not complete: save the file as UTF-8`,
+    });
+  });
+
+  it('a 4-byte character cut before a comma, in words', async () => {
+    const content = bytes('id,name\nr1,', [0xf0, 0x9f, 0x98], ',x\n');
+    expect(where(await readAll(content)).message).toBe(
+      'bytes 0xF0 0x9F 0x98 (byte offset 11) begin a character that the next byte 0x2C does not complete: save the file as UTF-8',
+    );
+  });
+
+  it('Latin-1 é before e, in words', async () => {
+    const content = bytes('id,name\nr1,Jos', [0xe9], 'e\n');
+    expect(where(await readAll(content)).message).toBe(
+      'byte 0xE9 (byte offset 14) is not UTF-8: save the file as UTF-8',
+    );
+  });
+
+  it('a file that ends after the lead byte of a character, or after a byte that starts none', async () => {
+    expect(where(await readAll(bytes('id,name\nr1,', [0xe2]))).message).toBe(
+      'the file ends inside a character: byte 0xE2 (byte offset 11) begins one and nothing completes it — save the file as UTF-8',
+    );
+    expect(where(await readAll(bytes('id,name\nr1,', [0xe2, 0x82]))).message).toBe(
+      'the file ends inside a character: bytes 0xE2 0x82 (byte offset 11) begin one and nothing completes it — save the file as UTF-8',
+    );
+    expect(where(await readAll(bytes('id,name\nr1,', [0xed, 0xa0]))).message).toBe(
+      'byte 0xED (byte offset 11) is not UTF-8: save the file as UTF-8',
+    );
+    expect(where(await readAll(bytes('id,name\nr1,', [0xc0]))).message).toBe(
+      'byte 0xC0 (byte offset 11) is not UTF-8: save the file as UTF-8',
+    );
   });
 });

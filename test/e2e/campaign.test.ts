@@ -118,7 +118,7 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     const validated = await gw.run(['validate']);
     expect(validated.code, output(validated)).toBe(1);
     expect(validated.stderr).toContain(
-      'lists/reminders.csv:3:7: error: bytes 0xE9 0x2C (byte offset 41) are not UTF-8: save the file as UTF-8',
+      'lists/reminders.csv:3:7: error: byte 0xE9 (byte offset 41) is not UTF-8: save the file as UTF-8',
     );
     expect(validated.stderr).not.toContain('calls/reminders.yaml');
     const applied = await gw.run(['apply', '--yes']);
