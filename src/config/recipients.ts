@@ -99,7 +99,7 @@ const changed = (file: string, what: string): RecipientsChanged =>
 
 /**
  * A recipients CSV holding bytes that are not UTF-8: where the first one is (line and column
- * as other CSV problems are located, the column in characters of the line before it) and
+ * as other CSV problems are located, the column in UTF-16 code units of the line before it) and
  * what it is.
  */
 export class RecipientsNotUtf8 extends Error {
@@ -174,6 +174,30 @@ const notUtf8Message = (bytes: Uint8Array, atEnd: boolean, offset: number): stri
   }
   if (n === 1) return `byte ${shown} (byte offset ${offset}) is not UTF-8: save the file as UTF-8`;
   return `bytes ${shown} (byte offset ${offset}) begin a character that the next byte ${hex(bytes[n] ?? 0)} does not complete: save the file as UTF-8`;
+};
+
+/** Where the first bytes that are not UTF-8 are in a CSV, and what is wrong with them. */
+export interface NotUtf8 {
+  readonly line: number;
+  readonly column: number;
+  /** The offset of the first byte that is not UTF-8 (0-based). */
+  readonly offset: number;
+  readonly message: string;
+}
+
+/**
+ * The first bytes of a whole CSV held in memory that are not UTF-8, located as a recipients
+ * CSV's are (lines ending at LF, CRLF or a lone CR, as the CSV reader counts them), or
+ * undefined when every byte is UTF-8.
+ */
+export const notUtf8In = (bytes: Uint8Array): NotUtf8 | undefined => {
+  const offset = firstInvalidUtf8(bytes);
+  if (offset < 0) return undefined;
+  const position = new TextEnd();
+  position.add(new TextDecoder('utf-8').decode(bytes.subarray(0, offset)));
+  const after = bytes.subarray(offset, offset + 4);
+  const message = notUtf8Message(after, offset + after.length >= bytes.length, offset);
+  return { ...position.close(), offset, message };
 };
 
 /**

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { brokenLink } from '../config/exists.js';
+import { notUtf8In } from '../config/recipients.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { findListed, type Listed, type SuppressList } from './list.js';
 
@@ -28,11 +29,11 @@ const readList = async (
 ): Promise<{ read: Read } | { diagnostics: readonly Diagnostic[] }> => {
   const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
   const file = relative(root, full).split('\\').join('/');
-  let text: string;
+  let bytes: Buffer;
   let stamp: string;
   try {
     stamp = await stampOf(full);
-    text = await readFile(full, 'utf8');
+    bytes = await readFile(full);
   } catch (error) {
     const why =
       brokenLink(full) ??
@@ -50,9 +51,16 @@ const readList = async (
       ],
     };
   }
+  // A byte that is not UTF-8 is refused where it is, as in a recipients CSV: decoded, it
+  // would be a U+FFFD in a reason, or a number that seems not to be one.
+  const bad = notUtf8In(bytes);
+  if (bad !== undefined) {
+    const { line, column, message } = bad;
+    return { diagnostics: [{ file, line, column, path: '', message, severity: 'error' }] };
+  }
   // csv-parse is loaded only by projects that have lists.
   const { parseSuppressList } = await import('./parse-list.js');
-  const parsed = parseSuppressList(text, file);
+  const parsed = parseSuppressList(bytes.toString('utf8'), file);
   return 'list' in parsed ? { read: { list: parsed.list, stamp } } : parsed;
 };
 
