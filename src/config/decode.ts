@@ -65,7 +65,10 @@ export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
 export const hex = (byte: number): string =>
   `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
 
-/** Line and column (1-based, in characters) of a byte offset of UTF-8 text. */
+/**
+ * Line and column (1-based, the column in UTF-16 code units as every diagnostic counts it) of
+ * a byte offset of UTF-8 text, lines ending at LF as the YAML and env file readers count them.
+ */
 export const positionOfByte = (bytes: Uint8Array, offset: number): Position => {
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
   const lineStart = before.lastIndexOf('\n') + 1;

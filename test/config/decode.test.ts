@@ -26,7 +26,7 @@ describe('decodeText', () => {
     ]);
   });
 
-  it('counts columns in characters after valid multi-byte text', () => {
+  it('counts columns in UTF-16 code units after valid multi-byte text (an emoji counts 2)', () => {
     const result = decodeText(F, bytes('é€😀', [0xc0, 0x80]));
     expect(result.diagnostics).toEqual([
       error(F, 1, 5, '', 'file is not valid UTF-8 (byte 0xC0); save it as UTF-8'),
