@@ -1,6 +1,6 @@
 import type { ScheduleSpec } from '../validate/model.js';
 import { isInWindow, parseWindow } from '../validate/parse.js';
-import { parseInstant, secondOfDay, zoneOf } from './zone.js';
+import { endInstant, parseInstant, secondOfDay, zoneOf } from './zone.js';
 
 /**
  * When a campaign row without cron or at may be called: at any instant of [start, end) that
@@ -9,9 +9,18 @@ import { parseInstant, secondOfDay, zoneOf } from './zone.js';
 export type Hours =
   /** Callable now. */
   | { readonly state: 'open' }
-  /** Not yet: before `start`, or outside the window; `opens` is the next instant it may be called (none before `end`). */
-  | { readonly state: 'waiting'; readonly opens?: number; readonly why: string }
-  /** `end` has passed. */
+  /**
+   * Not yet: before `start`, or outside the window; `opens` is the next instant it may be
+   * called. Without `opens` but with `end`, the hours do not open again before `end` (the
+   * instant it is reached).
+   */
+  | {
+      readonly state: 'waiting';
+      readonly opens?: number;
+      readonly end?: number;
+      readonly why: string;
+    }
+  /** `end` has passed: `end` is the instant it was reached (a plain date: the next midnight). */
   | { readonly state: 'expired'; readonly end: number };
 
 const MINUTE = 60_000;
@@ -47,7 +56,7 @@ const compute = (spec: ScheduleSpec, now: number): Hours => {
   const zone = zoneOf(spec.timezone);
   if (!zone) return { state: 'waiting', why: `time zone \`${spec.timezone}\` not understood` };
   const start = spec.start === undefined ? undefined : parseInstant(spec.start, zone);
-  const end = spec.end === undefined ? undefined : parseInstant(spec.end, zone, true);
+  const end = spec.end === undefined ? undefined : endInstant(spec.end, zone);
   if (end !== undefined && now >= end) return { state: 'expired', end };
   const window = spec.window === undefined ? undefined : parseWindow(spec.window);
   const accept = (t: number) =>
@@ -59,6 +68,10 @@ const compute = (spec: ScheduleSpec, now: number): Hours => {
   const hours = spec.window === undefined ? '' : ` ${spec.window} ${spec.timezone}`;
   const why = from > now ? `waiting for start ${spec.start}` : `outside calling hours${hours}`;
   return opens === undefined
-    ? { state: 'waiting', why: `${why}; no opening before end ${spec.end ?? ''}`.trim() }
+    ? {
+        state: 'waiting',
+        why: `${why}; no opening before end ${spec.end ?? ''}`.trim(),
+        ...(end === undefined ? {} : { end }),
+      }
     : { state: 'waiting', opens, why };
 };

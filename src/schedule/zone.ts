@@ -139,6 +139,16 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const HAS_OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /**
+ * The instant a schedule's `end` is reached, from which its hours are over: a plain date is
+ * the whole local day, so its end is the next local midnight in `zone`; a date-time is that
+ * instant. Undefined when the text is not ISO-8601.
+ */
+export const endInstant = (text: string, zone: WallZone): number | undefined => {
+  const last = parseInstant(text, zone, true);
+  return last !== undefined && DATE_ONLY.test(text.trim()) ? last + 1 : last;
+};
+
+/**
  * Parses a schedule instant: a date-time with an offset or Z is absolute; one without is a
  * wall time in `zone`; a plain date `YYYY-MM-DD` is the start of that day in `zone` (or, with
  * `endOfDay`, the last millisecond of that day). Undefined when the text is not ISO-8601.
