@@ -4,7 +4,7 @@ import type { HoursCache } from '../schedule/hours.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
-import { rowEndedAt } from './end.js';
+import { rowCutOffAt, rowEndAt } from './end.js';
 import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
@@ -56,9 +56,11 @@ export const campaignLines = (
     // A refused request (failed entry) reached nobody: the row stands at the call before it.
     const status = (latest?.status === 'failed' ? placed : latest)?.outcome?.status;
     const toChanged = dialledOther(latest, call);
+    const endAt = rowEndAt(call);
     const context: RowContext = {
       suppressed: suppressed.has(call.name),
-      ended: rowEndedAt(call, now, hours) !== undefined,
+      ended: rowCutOffAt(call, now, hours) !== undefined,
+      ...(endAt === undefined ? {} : { endAt }),
       edited: placed !== undefined && placed.definition !== call.definition,
       ...(status !== undefined && FINAL.has(status)
         ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }

@@ -7,11 +7,13 @@ import type { RowProgress } from './redial.js';
  * - placed: an attempt is placed (or in flight) and its outcome is not known yet;
  * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
  * - suppressed: on a do-not-call list and never called;
- * - expired: the campaign's `end` passed before the row was reached (never placed);
+ * - expired: the campaign's `end` passed, or its hours do not open again before it, and the
+ *   row was never reached (never placed);
  * - waiting: a first call, retry or redial is still to come (a row edited since its latest
  *   placed attempt is not redialled: it stands at that attempt's outcome).
  * A row reached before `end` is never expired: once `end` passed, a redial it waited for is
- * not placed and it stands at its latest attempt's outcome.
+ * not placed and it stands at its latest attempt's outcome; so does a row whose next redial
+ * would come at or after `end`.
  */
 export const ROW_STATES = [
   'placed',
@@ -29,8 +31,10 @@ export type RowState = (typeof ROW_STATES)[number];
 export interface RowContext {
   /** On a do-not-call list now. */
   readonly suppressed: boolean;
-  /** The campaign's `end` has passed. */
+  /** The row can no longer be called: the campaign's `end` passed, or no opening is left before it. */
   readonly ended: boolean;
+  /** The instant the campaign's `end` is reached, when it has one: no redial from then on. */
+  readonly endAt?: number;
   /** Its latest placed attempt was placed under another definition: it is not redialled. */
   readonly edited?: boolean;
   /** The latest call's final outcome status, when it has one (a refused request is no call). */
@@ -61,6 +65,8 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
       return 'waiting';
     case 'redial':
       if (context.suppressed || context.edited || context.ended) return ended(context);
+      if (context.endAt !== undefined && progress.notBefore.getTime() >= context.endAt)
+        return ended(context);
       return 'waiting';
   }
 };

@@ -281,6 +281,14 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         );
         return;
       }
+      case 'scheduler:expired': {
+        const { memory, count, end } = event;
+        ctx.stderr.write(
+          `${printable(`expired: ${count} row${count === 1 ? '' : 's'} of campaign ${memory} never reached before its end (${end}); never placed (see callops plan)`)}
+`,
+        );
+        return;
+      }
       case 'scheduler:paused':
         ctx.stderr.write(`${event.reason}\n`);
         return;

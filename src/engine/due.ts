@@ -94,6 +94,9 @@ const missedOutcome = (item: PlanItem, at: string): Outcome => ({
 const missedLine = (item: PlanItem): string =>
   `missed  ${item.key}${item.local ? ` (${item.local})` : ''}  ${item.reason ?? ''}`.trimEnd();
 
+/** The instant the run's plan was made for: the clock, shifted as `--now` shifted the plan. */
+const runNow = (run: DueRun): number => Date.now() + (run.planShiftMs ?? 0);
+
 const withUnlisted = (counts: OutcomeCounts, unlisted: number): OutcomeCounts =>
   unlisted === 0 ? counts : { ...counts, missed: counts.missed + unlisted };
 
@@ -125,7 +128,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         notStarted: [],
         elapsedMs: 0,
         interrupted: false,
-        unsettled: unsettledEntries(run.lock, run.prepared.project.calls),
+        unsettled: unsettledEntries(run.lock, run.prepared.project.calls, [], runNow(run)),
         changed: run.changed ?? [],
         suppressed: heldOf(run.suppressed),
         waiting: heldOf(run.waiting),
@@ -177,7 +180,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
       ...(result.stopped && { stopped: true }),
-      unsettled: unsettledEntries(result.lock, named(run.prepared.project.calls)),
+      unsettled: unsettledEntries(result.lock, named(run.prepared.project.calls), [], runNow(run)),
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],

@@ -62,6 +62,15 @@ export type EngineEvent =
       /** Counting stopped at its bound: at least `count`. */
       readonly atLeast?: true;
     }
+  /** `run`: rows of a campaign never reached before its end (reported once, counted). */
+  | {
+      readonly type: 'scheduler:expired';
+      /** The campaign: `<target>/<name>`. */
+      readonly memory: string;
+      readonly count: number;
+      /** The instant its end was reached. */
+      readonly end: string;
+    }
   /** `run`: definitions changed in a way that stops placing until they change again. */
   | { readonly type: 'scheduler:paused'; readonly reason: string }
   | { readonly type: 'scheduler:resumed' }

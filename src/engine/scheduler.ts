@@ -159,8 +159,14 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
     // Each missed slot is reported once, also across restarts: the state remembers through
     // which slot each call's missed ones were reported.
-    // Expired campaign rows are not slots: plan lists them; run does not repeat each one.
+    // So is each expired campaign row (the campaign's memory remembers its end as reported).
     for (const report of plan.unreported ?? []) {
+      if (report.expired) {
+        // One line per campaign: its rows are in `callops plan` and `report`.
+        const { memory, count } = report;
+        await sink({ type: 'scheduler:expired', memory, count, end: report.through ?? '' });
+        continue;
+      }
       const items = report.items.filter((i) => !reported.has(i.key));
       for (const item of items) {
         reported.add(item.key);

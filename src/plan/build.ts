@@ -1,4 +1,11 @@
-import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
+import {
+  campaignEndedWords,
+  campaignEndsWords,
+  campaignEndWords,
+  rowCutOffAt,
+  rowEndAt,
+  rowEndedAt,
+} from '../campaign/end.js';
 import {
   type AttemptState,
   attemptKey,
@@ -140,6 +147,11 @@ interface MissedSink {
   /** Slots the plan's view counts as missed without listing them. */
   unlisted(count: number, atLeast: boolean): void;
   report(report: MissedReport): void;
+  /**
+   * A campaign row that can no longer be reached before its `end` (at `end`), listed as
+   * expired; `passed` when that end has passed: apply and run report it then, once.
+   */
+  expired(memory: string, end: number, passed: boolean, item: PlanItem): void;
 }
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */
@@ -348,17 +360,20 @@ const planRow = (
   input: PlanInput,
   add: Sink,
   cache: HoursCache,
+  missed: MissedSink,
 ): void => {
-  const ended = spec === undefined ? undefined : rowEndedAt(call, input.now.getTime(), cache);
+  const now = input.now.getTime();
+  const ended = spec === undefined ? undefined : rowEndedAt(call, now, cache);
+  const cutOff = spec === undefined ? undefined : rowCutOffAt(call, now, cache);
   const next =
     call.redial === undefined
       ? onceRow(call, built, input, ended)
-      : nextAttempt(call, call.redial, built, input, ended);
+      : nextAttempt(call, call.redial, built, input, ended, cutOff);
   if ('bucket' in next) {
     add(next.bucket, next.item);
     return;
   }
-  planAttempt(spec, next.item, next.notBefore, input, add, cache);
+  planAttempt(call, spec, next.item, next.notBefore, input, add, cache, cutOff, missed);
 };
 
 /**
@@ -453,7 +468,9 @@ const nextAttempt = (
   built: PlanItem,
   input: PlanInput,
   ended: number | undefined,
+  cutOff: number | undefined,
 ): RowNext => {
+  const now = input.now.getTime();
   const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
     (entry): AttemptState => ({ entry }),
   );
@@ -461,24 +478,33 @@ const nextAttempt = (
   if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;
-  /** Attempt `n` (placed, with its outcome) is the row's last: the campaign ended. */
-  const noRedial = (n: number, end: number): RowNext => {
+  /**
+   * Attempt `n` (placed, with its outcome) is the row's last: the campaign ended, its hours do
+   * not open again before `end`, or the next attempt would come at or after `end`.
+   */
+  const noRedial = (n: number, why: string): RowNext => {
     const entry = latest(n);
     const status = entry?.outcome?.status ?? entry?.status ?? '?';
     return {
       bucket: 'skipped',
       item: amendItem(built, {
         key: attemptKey(built.key, n),
-        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): no redial: ${campaignEndedWords(call, end)}`,
+        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): no redial: ${why}`,
       }),
     };
   };
+  const cutOffWords = (end: number): string =>
+    ended !== undefined
+      ? campaignEndedWords(call, end)
+      : `no opening before the campaign's end (${campaignEndsWords(call, end)})`;
+  const endAt = rowEndAt(call);
   switch (progress.kind) {
     case 'first':
       return { item: built };
     case 'retry':
       // Attempt n's request failed: attempt n - 1 (if any) reached the row.
-      if (ended !== undefined && progress.n >= 2) return noRedial(progress.n - 1, ended);
+      if (cutOff !== undefined && progress.n >= 2)
+        return noRedial(progress.n - 1, cutOffWords(cutOff));
       return { item: amendItem(built, { key: attemptKey(built.key, progress.n) }) };
     case 'pending': {
       const key = attemptKey(built.key, progress.n);
@@ -512,7 +538,13 @@ const nextAttempt = (
       };
     }
     case 'redial': {
-      if (ended !== undefined) return noRedial(progress.n - 1, ended);
+      if (cutOff !== undefined) return noRedial(progress.n - 1, cutOffWords(cutOff));
+      if (endAt !== undefined && progress.notBefore.getTime() >= endAt) {
+        return noRedial(
+          progress.n - 1,
+          `the next attempt would fall after the campaign's end (${campaignEndWords(call, endAt, now)})`,
+        );
+      }
       const before = latest(progress.n - 1);
       return {
         item: amendItem(built, {
@@ -530,14 +562,35 @@ const nextAttempt = (
  * row not reached before `end`: planRow settles one that was reached).
  */
 const planAttempt = (
+  call: CallDefinition,
   spec: ScheduleSpec | undefined,
   built: PlanItem,
   notBefore: Date | undefined,
   input: PlanInput,
   add: Sink,
   cache: HoursCache,
+  cutOff: number | undefined,
+  missed: MissedSink,
 ): void => {
   const key = built.key;
+  const now = input.now.getTime();
+  const known = entryAt(input.lock.calls, key);
+  // An unknown attempt may have rung: never expired, and not placed again (even with
+  // --retry-unknown) once the row can no longer be called.
+  if (
+    cutOff !== undefined &&
+    built.replaces === undefined &&
+    known?.status === 'unknown' &&
+    !isInFlight(known)
+  ) {
+    add(
+      'skipped',
+      amendItem(built, {
+        reason: `unknown — not placed again: ${campaignEndWords(call, cutOff, now)}; settle with \`callops resolve ${key}\``,
+      }),
+    );
+    return;
+  }
   // A replacement (`--replace`) is due again although placed: only its hours may hold it.
   const decided =
     built.replaces === undefined
@@ -549,15 +602,21 @@ const planAttempt = (
     add(bucket, reason === undefined ? built : amendItem(built, { reason }));
     return;
   }
-  const hours = spec ? hoursAt(spec, input.now.getTime(), cache) : ({ state: 'open' } as const);
-  if (hours.state === 'expired') {
-    add(
-      'missed',
-      amendItem(built, {
-        expired: true,
-        reason: `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(hours.end))} before the row was reached; never placed`,
-      }),
-    );
+  const hours = spec ? hoursAt(spec, now, cache) : ({ state: 'open' } as const);
+  const lastOpening =
+    hours.state === 'waiting' && hours.opens === undefined ? hours.end : undefined;
+  if (hours.state === 'expired' || lastOpening !== undefined) {
+    const end = hours.state === 'expired' ? hours.end : (lastOpening as number);
+    const item = amendItem(built, {
+      expired: true,
+      reason:
+        hours.state === 'expired'
+          ? `expired: end ${spec?.end ?? ''} passed at ${formatSlot(new Date(end))} before the row was reached; never placed`
+          : `expired: no opening before end ${spec?.end ?? ''} (${formatSlot(new Date(end))}); never placed`,
+    });
+    add('missed', item);
+    const campaign = call.campaign?.name ?? call.name;
+    missed.expired(memoryKey(item.target, campaign), end, hours.state === 'expired', item);
     return;
   }
   if (notBefore !== undefined && notBefore.getTime() > input.now.getTime()) {
@@ -651,7 +710,7 @@ const planCall = (
   }
   // Rows placed once each: with calling hours or `end`, or with a redial policy.
   if (isRowPlacedOnce(call) && (spec !== undefined || call.redial !== undefined)) {
-    planRow(call, spec, item(), input, add, hours);
+    planRow(call, spec, item(), input, add, hours, missed);
     return;
   }
   if (spec) {
@@ -797,7 +856,20 @@ export const buildPlan = (input: PlanInput): Plan => {
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];
+  // Expired campaign rows not reported yet, per campaign memory: reported once, as slots are.
+  const expired = new Map<string, { items: PlanItem[]; through: number }>();
   const missed: MissedSink = {
+    expired: (memory, end, passed, item) => {
+      if (!passed) return;
+      const reported = input.lock.schedules?.[memory]?.reportedThrough;
+      if (reported !== undefined && Date.parse(reported) >= end) return;
+      const known = expired.get(memory);
+      if (known === undefined) expired.set(memory, { items: [item], through: end });
+      else {
+        known.items.push(item);
+        known.through = Math.max(known.through, end);
+      }
+    },
     unlisted: (count, partial) => {
       unlisted += count;
       atLeast ||= partial;
@@ -809,6 +881,18 @@ export const buildPlan = (input: PlanInput): Plan => {
   for (const call of input.calls) {
     if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
     planCall(call, input, add, seen, hours, fields, missed);
+  }
+  for (const [memory, { items, through }] of expired) {
+    if (!seen.has(memory)) {
+      seen.set(memory, input.lock.schedules?.[memory] ?? { since: input.now.toISOString() });
+    }
+    reports.push({
+      memory,
+      count: items.length,
+      items,
+      through: formatSlot(new Date(through)),
+      expired: true,
+    });
   }
   const missedItems = lists.missed.items();
   const missedCount: MissedCount = {

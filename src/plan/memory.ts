@@ -28,17 +28,16 @@ export const markReported = (schedules: Schedules, items: readonly Slotted[]): S
 };
 
 /**
- * What apply reports as missed: every expired campaign row, and the missed slots of each
- * scheduled call not reported before (the latest listed, all counted).
+ * What apply reports as missed: the missed slots of each scheduled call and the expired rows
+ * of each campaign not reported before (the latest slots listed, all counted).
  */
 export const missedToReport = (
-  plan: Pick<Plan, 'missed' | 'unreported'>,
+  plan: Pick<Plan, 'unreported'>,
 ): { readonly missed: readonly PlanItem[]; readonly missedCount: MissedCount } => {
-  const expired = plan.missed.filter((i) => i.expired === true);
   const reports = plan.unreported ?? [];
-  const count = reports.reduce((sum, r) => sum + r.count, expired.length);
+  const count = reports.reduce((sum, r) => sum + r.count, 0);
   return {
-    missed: [...expired, ...reports.flatMap((r) => r.items)],
+    missed: reports.flatMap((r) => r.items),
     missedCount: { count, ...(reports.some((r) => r.atLeast) ? { atLeast: true } : {}) },
   };
 };

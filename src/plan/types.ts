@@ -53,6 +53,8 @@ export interface MissedReport extends MissedCount {
    * once reported. Every missed slot up to it is counted; none after it (when `atLeast`).
    */
   readonly through?: string;
+  /** The expired rows of a campaign (`through` is its end), not missed slots. */
+  readonly expired?: true;
 }
 
 export interface Plan {

@@ -145,6 +145,7 @@ const describe = (
   e: LockEntry,
   changed: ReadonlyMap<string, string>,
   zones: ReadonlyMap<string, string>,
+  hints?: ReadonlyMap<string, string>,
 ): string => {
   const shown = withLocal(key, zones);
   if (e.status === 'placed') {
@@ -160,7 +161,9 @@ const describe = (
   const status = e.httpStatus !== undefined ? `${e.httpStatus} ` : '';
   // A claim another runner is placing is that runner's to record: nothing to settle.
   const settle =
-    e.status === 'unknown' && !isInFlight(e) ? `\n      ${printable(resolveHint(key))}` : '';
+    e.status === 'unknown' && !isInFlight(e)
+      ? `\n      ${printable(hints?.get(key) ?? resolveHint(key))}`
+      : '';
   return `${printable(`  ${shown}  at ${e.at}: ${status}${e.message ?? ''}`)}${settle}`;
 };
 
@@ -198,6 +201,8 @@ export const statusHumanPieces = (
     changed: ReadonlyMap<string, string>;
     /** Call name → time zone of its schedule, for local times beside UTC. */
     zones?: ReadonlyMap<string, string>;
+    /** Unknown key → how to settle it (unsettledEntries' hint), when not the usual one. */
+    hints?: ReadonlyMap<string, string>;
   },
 ): Generator<string> => linePieces(statusLines(lock, plan, opts));
 
@@ -225,7 +230,7 @@ function* statusLines(
     yield '';
     yield style(colour[status], `${status} (${counts[status]}):`);
     if (status !== 'placed') {
-      for (const [k, e] of early[status]) yield describe(k, e, opts.changed, zones);
+      for (const [k, e] of early[status]) yield describe(k, e, opts.changed, zones, opts.hints);
       continue;
     }
     for (const key of keys) {

@@ -1,3 +1,4 @@
+import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
 import { summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
@@ -19,22 +20,38 @@ export interface Unsettled {
   readonly hint: string;
 }
 
-/** `<target>/<name>` or `<target>/<name>@<slot>` → `<name>`. */
-const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replace(/@.*$/, '');
+/** `<target>/<name>`, `<target>/<name>@<slot>` or a row's `<target>/<name>#<n>` → `<name>`. */
+const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replace(/@.*$|#\d+$/, '');
 
-export const resolveHint = (key: string): string =>
-  `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (or callops apply --retry-unknown places it again)`;
+/**
+ * How to settle unknown `key`; `notAgain` (a campaign row that can no longer be called: why)
+ * replaces the word that --retry-unknown places it again.
+ */
+export const resolveHint = (key: string, notAgain?: string): string =>
+  `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? 'or callops apply --retry-unknown places it again' : `not placed again: ${notAgain}`})`;
+
+/** Why unknown rows of `call` are not placed again at `now`, if they are not (pure). */
+export const notPlacedAgain = (
+  call: Pick<CallDefinition, 'campaign' | 'schedule'> | undefined,
+  now: number | undefined,
+): string | undefined => {
+  if (call === undefined || now === undefined) return undefined;
+  const end = rowCutOffAt(call, now);
+  return end === undefined ? undefined : campaignEndWords(call, end, now);
+};
 
 /**
  * Every unknown entry of the lockfile, sorted by key, except claims a live runner is placing
  * right now (its runner records their outcome) and those of the items `exclude`
  * (due items about to be retried, whose keys are read only when an entry is unknown). The
- * calls are looked through only for the few unknown entries' names.
+ * calls are looked through only for the few unknown entries' names. At `now` (when given), a
+ * campaign row that can no longer be called is not said to be placed again by --retry-unknown.
  */
 export const unsettledEntries = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
   exclude: readonly { readonly key: string }[] = [],
+  now?: number,
 ): Unsettled[] => {
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
@@ -65,7 +82,7 @@ export const unsettledEntries = (
         ...(e.message !== undefined && { message: e.message }),
         file: call?.file ?? e.file,
         line: call?.line ?? 1,
-        hint: resolveHint(key),
+        hint: resolveHint(key, notPlacedAgain(call, now)),
       };
     });
 };

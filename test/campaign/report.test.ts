@@ -20,6 +20,15 @@ describe('rowState', () => {
     expect(rowState({ kind: 'pending', n: 1, why: 'unknown' }, open)).toBe('unknown');
   });
 
+  it('a redial that would come at or after end is not waited for: the row stands at its outcome', () => {
+    const end = Date.parse('2026-06-14T00:00:00Z');
+    const context = { ...open, endAt: end, lastOutcome: 'no-answer' } as const;
+    const at = (t: string) => ({ kind: 'redial', n: 2, notBefore: new Date(t) }) as const;
+    expect(rowState(at('2026-07-10T12:00:00Z'), context)).toBe('no-answer');
+    expect(rowState(at('2026-06-14T00:00:00Z'), context)).toBe('no-answer');
+    expect(rowState(at('2026-06-12T12:00:00Z'), context)).toBe('waiting');
+  });
+
   it('a row not reached is waiting, expired once the end passed, suppressed on a list', () => {
     expect(rowState({ kind: 'first' }, open)).toBe('waiting');
     expect(rowState({ kind: 'first' }, { ...open, ended: true })).toBe('expired');

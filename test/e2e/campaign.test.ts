@@ -309,6 +309,10 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     const r = await done;
     expect(gw.placed()).toHaveLength(3);
     expect(output(r)).not.toContain('late/');
+    // The expired rows are counted once, in one line.
+    expect(output(r)).toContain(
+      'expired: 3 rows of campaign sim/late never reached before its end (2020-02-01T00:00:00Z); never placed (see callops plan)',
+    );
   });
 });
 

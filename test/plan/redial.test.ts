@@ -264,3 +264,44 @@ describe('--replace and redial', () => {
     expect(why).toMatch(/give it a new id in its CSV/);
   });
 });
+
+describe('a row whose next redial cannot come before its campaign ends', () => {
+  const ends = { calls: [row({ schedule: schedule({ end: '2026-12-02T00:00:00Z' }) })] };
+  it('is done at its latest attempt with no redial, not waiting for a redial after the end', () => {
+    // after 30 min, backoff 2: attempt 2 from 09:30 the next day would be past end.
+    const p = plan(
+      { [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T23:45:00Z') }) },
+      { ...ends, now: new Date('2026-12-01T23:50:00Z') },
+    );
+    expect(p.upcoming).toEqual([]);
+    expect(p.missed).toEqual([]);
+    expect(p.skipped[0]?.reason).toBe(
+      "done after attempt 1 (no-answer s1): no redial: the next attempt would fall after the campaign's end (campaign reminders ends at 2026-12-02T00:00:00Z (end 2026-12-02T00:00:00Z))",
+    );
+  });
+
+  it('is done when its hours do not open again before the end', () => {
+    const p = plan(
+      { [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T09:00:00Z') }) },
+      { calls: [row({ schedule: schedule({ end: '2026-12-01', window: '09:00-11:00' }) })] },
+    );
+    expect(p.upcoming).toEqual([]);
+    expect(p.skipped[0]?.reason).toBe(
+      "done after attempt 1 (no-answer s1): no redial: no opening before the campaign's end (campaign reminders ends at 2026-12-02T00:00:00Z (end 2026-12-01))",
+    );
+  });
+
+  it('never reached with no opening before the end: expired, not waiting', () => {
+    const p = plan(
+      {},
+      { calls: [row({ schedule: schedule({ end: '2026-12-01', window: '09:00-11:00' }) })] },
+    );
+    expect(p.upcoming).toEqual([]);
+    expect(p.missed[0]).toMatchObject({ key: K, expired: true });
+    expect(p.missed[0]?.reason).toBe(
+      'expired: no opening before end 2026-12-01 (2026-12-02T00:00:00Z); never placed',
+    );
+    // Not reported by apply before the end has passed.
+    expect(p.unreported).toEqual([]);
+  });
+});

@@ -137,3 +137,48 @@ describe('a campaign row with calling hours only, once its campaign ended', () =
     expect(p.missed[0]).toMatchObject({ key: K, expired: true });
   });
 });
+
+describe('a campaign row after its end', () => {
+  const over = { calls: [row({ schedule: schedule({ end: '2026-11-30' }) })] };
+  const unknown = entry({ status: 'unknown', at: '2026-11-20T08:00:00.000Z' });
+
+  it('unknown: never expired, not placed again even with --retry-unknown', () => {
+    for (const retryUnknown of [false, true]) {
+      const p = plan({ [K]: unknown }, { ...over, retryUnknown });
+      expect(p.due).toEqual([]);
+      expect(p.missed).toEqual([]);
+      expect(p.skipped[0]?.key).toBe(K);
+      expect(p.skipped[0]?.reason).toBe(
+        `unknown — not placed again: campaign reminders ended at 2026-12-01T00:00:00Z (end 2026-11-30); settle with \`callops resolve ${K}\``,
+      );
+    }
+  });
+
+  it('never reached: expired, reported once (through the end) and not again', () => {
+    const first = plan({}, over);
+    expect(first.missed[0]).toMatchObject({ key: K, expired: true });
+    expect(first.unreported).toEqual([
+      expect.objectContaining({
+        memory: 'prod/reminders',
+        count: 1,
+        expired: true,
+        through: '2026-12-01T00:00:00Z',
+      }),
+    ]);
+    expect(first.memory?.['prod/reminders']).toBeDefined();
+    const again = plan(
+      {},
+      {
+        ...over,
+        lock: lock(
+          {},
+          {
+            'prod/reminders': { since: NOW.toISOString(), reportedThrough: '2026-12-01T00:00:00Z' },
+          },
+        ),
+      },
+    );
+    expect(again.missed[0]).toMatchObject({ key: K, expired: true });
+    expect(again.unreported).toEqual([]);
+  });
+});

@@ -286,3 +286,23 @@ describe('a claim another runner is placing now', () => {
     expect(decide('prod/a', lock.calls['prod/a'], true).bucket).toBe('due');
   });
 });
+
+describe('an unknown campaign row after its end', () => {
+  const row = {
+    name: 'reminders/r1',
+    file: 'lists/r.csv',
+    line: 2,
+    campaign: { name: 'reminders', id: 'r1', recipients: 'lists/r.csv' },
+    schedule: { timezone: 'UTC', deadlineMs: 600_000, end: '2026-11-30' },
+  } as unknown as CallDefinition;
+  const lock = lockOf({ 'prod/reminders/r1': entry({ status: 'unknown' }) });
+
+  it('is settled by resolve alone: no hint that --retry-unknown places it again', () => {
+    const [after] = unsettledEntries(lock, [row], [], Date.parse('2026-12-05T00:00:00Z'));
+    expect(after?.hint).toBe(
+      'settle: callops resolve prod/reminders/r1 --placed SID, or callops resolve prod/reminders/r1 --not-placed (not placed again: campaign reminders ended at 2026-12-01T00:00:00Z (end 2026-11-30))',
+    );
+    const [before] = unsettledEntries(lock, [row], [], Date.parse('2026-11-25T00:00:00Z'));
+    expect(before?.hint).toContain('(or callops apply --retry-unknown places it again)');
+  });
+});

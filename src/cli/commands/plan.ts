@@ -64,7 +64,7 @@ lockfile.
       retryUnknown: ctx.values['retry-unknown'] === true,
     });
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
-    const unsettled = unsettledEntries(lock, project.calls, plan.due);
+    const unsettled = unsettledEntries(lock, project.calls, plan.due, Date.parse(plan.now));
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);
     reportDiagnostics(ctx, unresolved, prepared.sourceText);

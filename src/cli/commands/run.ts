@@ -64,7 +64,7 @@ a scheduler stopped on request).
         `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
       );
       // Entries left unknown by an earlier run are never placed by run: say so at once.
-      const unsettled = unsettledEntries(held.lock, prepared.project.calls);
+      const unsettled = unsettledEntries(held.lock, prepared.project.calls, [], Date.now());
       for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
         ctx.stderr.write(`${line}\n`);
       }

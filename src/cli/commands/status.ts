@@ -72,7 +72,7 @@ settle it), else 0.
       // As for the whole lockfile: a row whose latest attempt is unknown needs a person.
       return counts.states.unknown > 0 ? EXIT.unsettled : EXIT.ok;
     }
-    const unsettled = unsettledEntries(lock, project.calls);
+    const unsettled = unsettledEntries(lock, project.calls, [], ctx.now.getTime());
     const changed = changedKeys(lock, project.calls, ctx.now);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
@@ -91,6 +91,7 @@ settle it), else 0.
       style: makeStyle(ctx.color),
       changed,
       zones: slotZones(lock, project.calls),
+      hints: new Map(unsettled.map((u) => [u.key, u.hint])),
     });
     await writeChunks(ctx.stdout, pieces);
     await reportUnsettledToGithub(ctx, unsettled);
