@@ -37,7 +37,7 @@ export interface DueRun {
   readonly planShiftMs?: number;
   /** Rate limiters kept across batches (`run`). */
   readonly limiters?: Map<string, RateLimiter>;
-  /** Placed calls whose definition changed since (not placed again without --replace). */
+  /** Placed calls whose definition changed since (not placed again; how, if at all, is in its reason). */
   readonly changed?: readonly PlanItem[];
   /** Missed slots to report with this run's outcomes (not reported before): those listed. */
   readonly missed?: readonly PlanItem[];

@@ -45,7 +45,7 @@ export interface ApplySummary {
   readonly stopped?: boolean;
   /** Unknown entries of the lockfile after the run: each needs a person to settle it. */
   readonly unsettled: readonly Unsettled[];
-  /** Placed calls whose definition changed since: not placed again without --replace. */
+  /** Placed calls whose definition changed since: not placed again; its reason says how, if at all. */
   readonly changed: readonly PlanItem[];
   /** Due placements to a number on a do-not-call list: not sent, no entry. */
   readonly suppressed?: readonly Held[];

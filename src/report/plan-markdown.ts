@@ -351,7 +351,7 @@ function* changesSection(
   const disabled = (c: MarkdownCall) => (c.enabled ? '' : ' (disabled)');
   const { changed, added } = changes;
   if (changed.count > 0) {
-    yield `**Changed since placed (${changed.count})** — later slots use the new definition:`;
+    yield `**Changed since placed (${changed.count})** — placed under an earlier definition:`;
     yield* linesWithin(
       listedLines(
         changed,

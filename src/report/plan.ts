@@ -196,7 +196,7 @@ function* planLines(
   // Unknown entries get a section of their own, with how to settle them.
   const unknown = new Set(unsettled.map((u) => u.key));
   const changed = plan.skipped.filter((i) => i.changed === true);
-  yield* section('Changed since placed — not placed again without --replace', changed, (i) =>
+  yield* section('Changed since placed — not placed again', changed, (i) =>
     line(i, style('yellow', '~')),
   );
   yield* section(
@@ -245,10 +245,7 @@ export const renderChangedHuman = (items: readonly PlanItem[], style: Style): st
   items.length === 0
     ? []
     : [
-        style(
-          'yellow',
-          `Changed since placed — not placed again without --replace (${items.length}):`,
-        ),
+        style('yellow', `Changed since placed — not placed again (${items.length}):`),
         ...items.map((i) => line(i, style('yellow', '~'))),
       ];
 

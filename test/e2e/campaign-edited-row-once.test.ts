@@ -44,7 +44,7 @@ describe('a row of a campaign with calling hours only, edited after it was place
 
     const plan = await gw.run(['plan']);
     expect(plan.code, output(plan)).toBe(0);
-    expect(plan.stdout).toMatch(/Changed since placed — not placed again without --replace \(1\):/);
+    expect(plan.stdout).toMatch(/Changed since placed — not placed again \(1\):/);
     expect(plan.stdout).toMatch(
       /~ sim\/reminders\/r1 {2}→ \+15557000999 .* — changed since placed \(already placed .*\); `callops apply --replace reminders\/r1` places it again/,
     );

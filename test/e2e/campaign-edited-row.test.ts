@@ -41,7 +41,7 @@ describe('a row of a redial campaign edited after it was dialled', () => {
 
     const plan = await gw.run(['plan']);
     expect(plan.code, output(plan)).toBe(0);
-    expect(plan.stdout).toMatch(/Changed since placed — not placed again without --replace \(1\):/);
+    expect(plan.stdout).toMatch(/Changed since placed — not placed again \(1\):/);
     expect(plan.stdout).toMatch(
       /~ sim\/reminders\/r1 {2}→ \+15557000999 .* — changed since placed \(attempt 1 no-answer .*\); not redialled: to call the row as it is now, give it a new id in its CSV/,
     );

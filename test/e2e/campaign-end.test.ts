@@ -108,6 +108,9 @@ describe('a campaign whose end has passed', () => {
       `~ sim/reminders/r1  → ${number(999)}  (lists/reminders.csv:2) — changed since placed (already placed ${sid} at `,
     );
     expect(plan.stdout).toContain(`; not placed again: ${ENDED}`);
+    // --replace is refused after end: the header does not offer it.
+    expect(plan.stdout).toContain('Changed since placed — not placed again (1):');
+    expect(plan.stdout).not.toContain('without --replace');
     expect(plan.stdout).not.toContain('callops apply --replace reminders/r1');
     expect(plan.stdout).toMatch(
       /Missed — deadline passed, never placed late \(1\):\n {2}! sim\/reminders\/r2 /,
@@ -127,6 +130,10 @@ describe('a campaign whose end has passed', () => {
 
     const markdown = await gw.run(['plan', '--format', 'markdown', '--now', AFTER]);
     expect(markdown.stdout).toContain('### Missed: 1');
+    expect(markdown.stdout).toContain(
+      '**Changed since placed (1)** — placed under an earlier definition:',
+    );
+    expect(markdown.stdout).not.toContain('later slots');
     expect(markdown.stdout).toMatch(
       new RegExp(
         `### Skipped: 1\\n\\n- \`sim/reminders/r1\` .*not placed again: ${ENDED.replace(/[()]/g, '\\$&')}`,

@@ -73,7 +73,7 @@ describe('human plan', () => {
         ...rows.slice(0, 5).map((r) => `  + ${r.key}  → +15550001111  (calls/a.yaml:3)`),
         '  … and 2 more rows of campaign remind',
         '',
-        'Changed since placed — not placed again without --replace (1):',
+        'Changed since placed — not placed again (1):',
         '  ~ prod/edited  → +15550001111  (calls/a.yaml:3) — changed since placed',
         '',
         'Skipped (1):',

@@ -159,7 +159,7 @@ describe('plan --format markdown', () => {
       [
         '### Changes against `callops.lock`',
         '',
-        '**Changed since placed (1)** — later slots use the new definition:',
+        '**Changed since placed (1)** — placed under an earlier definition:',
         '- `edited` at `calls/edited.yaml:3`: placed as `555555555555`, now `222222222222`',
         '',
         '**New (1)** — never placed:',
