@@ -25,6 +25,7 @@ import {
   nextSlots,
   scanSlots,
 } from '../schedule/index.js';
+import { destinationNumber, numberDigest } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
@@ -438,18 +439,31 @@ const editedSincePlaced = (
   const entry = attempts[n - 1]?.entry;
   if (entry === undefined || entry.definition === built.definition) return undefined;
   const sid = entry.sid ?? '(no sid)';
+  const dialled = otherNumberWords(entry, built);
   if (call.redial === undefined) {
     return amendItem(built, {
       changed: true,
-      reason: `changed since placed (already placed ${sid} at ${entry.at}); ${ended === undefined ? replaceHint(call.name) : `not placed again: ${campaignEndedWords(call, ended)}`}`,
+      reason: `changed since placed (already placed ${sid} at ${entry.at}${dialled}); ${ended === undefined ? replaceHint(call.name) : `not placed again: ${campaignEndedWords(call, ended)}`}`,
     });
   }
   const outcome = entry.outcome?.status;
   return amendItem(built, {
     key: attemptKey(built.key, n),
     changed: true,
-    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${sid} at ${entry.at}); not redialled: ${ended === undefined ? REDIAL_EDITED_HINT : campaignEndedWords(call, ended)}`,
+    reason: `changed since placed (attempt ${n}${outcome === undefined ? '' : ` ${outcome}`} ${sid} at ${entry.at}${dialled}); not redialled: ${ended === undefined ? REDIAL_EDITED_HINT : campaignEndedWords(call, ended)}`,
   });
+};
+
+/**
+ * `, to another number than it dials now` when the entry's number digest is not that of the
+ * number the item shows (its line names the number as it is now, not the one called).
+ */
+const otherNumberWords = (entry: LockEntry, built: PlanItem): string => {
+  if (entry.number === undefined) return '';
+  const now = destinationNumber(built.to);
+  return now !== undefined && numberDigest(now) !== entry.number
+    ? ', to another number than it dials now'
+    : '';
 };
 
 /** How a call or row changed since placed is placed again. */

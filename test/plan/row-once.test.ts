@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkReplace } from '../../src/plan/build.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
+import { numberDigest } from '../../src/screen/number.js';
 import type { LockEntry } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
 import { call, entry, lock, schedule } from './make.js';
@@ -47,6 +48,17 @@ describe('a campaign row with calling hours only, placed', () => {
     expect(p.skipped[0]?.reason).toBe(
       'changed since placed (already placed S-1 at 2026-12-01T08:00:00.000Z); `callops apply --replace reminders/r1` places it again',
     );
+  });
+
+  it('edited to another number: its reason says the call went to another number than it dials now', () => {
+    const to = (number: string) =>
+      plan({ [K]: { ...placed('sha256:row-before'), number: numberDigest(number) } }).skipped[0]
+        ?.reason;
+    expect(to('+15550009999')).toBe(
+      'changed since placed (already placed S-1 at 2026-12-01T08:00:00.000Z, to another number than it dials now); `callops apply --replace reminders/r1` places it again',
+    );
+    // The same number (another cell was edited): nothing said of it.
+    expect(to('+15550002222')).not.toContain('another number');
   });
 
   it('with --replace: due as a replacement of the earlier placement, inside its hours', () => {
