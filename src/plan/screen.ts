@@ -53,10 +53,16 @@ export const screenDue = (
       taken = new Map();
       const dueKeys = new Set(due.map((i) => i.key));
       const since = now.getTime() - windowMs;
+      const count = (number: string) => taken?.set(number, (taken.get(number) ?? 0) + 1);
       for (const [key, entry] of Object.entries(lock.calls)) {
+        // A call `--replace` placed again rang too, a call of its own: its history keeps
+        // the number it dialled, counted for every placement (its own key's as well).
+        for (const h of entry.history ?? []) {
+          if (h.number !== undefined && Date.parse(h.at) > since) count(h.number);
+        }
         if (entry.number === undefined || !countsTowardLimit(entry.status)) continue;
         if (Date.parse(entry.at) <= since || dueKeys.has(key)) continue;
-        taken.set(entry.number, (taken.get(entry.number) ?? 0) + 1);
+        count(entry.number);
       }
     }
     if (!taken.has(digest)) taken.set(digest, 0);

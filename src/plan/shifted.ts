@@ -1,6 +1,6 @@
 import { countsTowardLimit } from '../screen/limit.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
-import type { LockEntry, Lockfile } from '../state/types.js';
+import type { Lockfile } from '../state/types.js';
 import { amendItem, callOf } from './item.js';
 import { PlanList } from './rows.js';
 import type { PlanItem } from './types.js';
@@ -11,9 +11,12 @@ const rowBase = (key: string): string => {
   return end < 0 ? key : key.slice(0, end);
 };
 
+/** A call the lockfile holds of a number: the entry itself, or one its history keeps. */
 interface Dialled {
   readonly key: string;
-  readonly entry: LockEntry;
+  readonly status: string;
+  readonly sid?: string;
+  readonly at: string;
 }
 
 /** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
@@ -42,37 +45,56 @@ export const holdShiftedRows = (
     if (found === undefined) {
       found = new Map();
       for (const [key, entry] of Object.entries(lock.calls)) {
-        if (!key.startsWith(prefix) || entry.number === undefined) continue;
-        if (!countsTowardLimit(entry.status) || found.has(entry.number)) continue;
-        found.set(entry.number, { key, entry });
+        if (!key.startsWith(prefix)) continue;
+        const { number } = entry;
+        if (number !== undefined && countsTowardLimit(entry.status) && !found.has(number)) {
+          found.set(number, { key, status: entry.status, sid: entry.sid, at: entry.at });
+        }
+        // A call `--replace` placed again rang as well.
+        for (const h of entry.history ?? []) {
+          if (h.number !== undefined && !found.has(h.number)) {
+            found.set(h.number, { key, status: 'placed', sid: h.sid, at: h.at });
+          }
+        }
       }
       byPrefix.set(prefix, found);
     }
     return found;
   };
+  // Rows of this plan by campaign and number: the first is placed, a later one is held.
+  const planned = new Map<string, string>();
   let out: { due: PlanList; held: PlanList } | undefined;
   for (let i = 0; i < due.length; i++) {
     const item = due[i] as PlanItem;
     const campaign = positionalCampaign(item);
     const number = campaign === undefined ? undefined : destinationNumber(item.to);
-    const dialled =
-      number === undefined || campaign === undefined
-        ? undefined
-        : dialledIn(`${item.target}/${campaign.name}/`).get(numberDigest(number));
-    const shifted = dialled !== undefined && rowBase(dialled.key) !== rowBase(item.key);
-    if (shifted && out === undefined) {
+    let why: string | undefined;
+    if (campaign !== undefined && number !== undefined) {
+      const prefix = `${item.target}/${campaign.name}/`;
+      // Digested only when the campaign dialled anyone: a first apply hashes no number.
+      const numbers = dialledIn(prefix);
+      const dialled = numbers.size > 0 ? numbers.get(numberDigest(number)) : undefined;
+      const earlier = planned.get(`${prefix}${number}`);
+      if (dialled !== undefined && rowBase(dialled.key) !== rowBase(item.key)) {
+        why = `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})`;
+      } else if (earlier !== undefined && earlier !== rowBase(item.key)) {
+        why = `${earlier} of this campaign dials ${number} too, in this run`;
+      } else {
+        planned.set(`${prefix}${number}`, rowBase(item.key));
+      }
+    }
+    if (why !== undefined && out === undefined) {
       out = { due: new PlanList(false), held: new PlanList(false) };
       for (let j = 0; j < i; j++) out.due.push(due[j] as PlanItem);
     }
     if (out === undefined) continue;
-    if (!shifted) {
+    if (why === undefined) {
       out.due.push(item);
       continue;
     }
-    const { entry } = dialled;
     out.held.push(
       amendItem(item, {
-        reason: `not placed: this campaign already dialled ${number} as ${dialled.key} (${entry.status}${entry.sid === undefined ? '' : ` ${entry.sid}`} at ${entry.at}); ${campaign?.recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
+        reason: `not placed: ${why}; ${campaign?.recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
       }),
     );
   }

@@ -376,11 +376,21 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const numbersOf = (h: Held): Map<string, Map<string, number>> => {
     if (h.numbers) return h.numbers;
     const index = new Map<string, Map<string, number>>();
+    const add = (number: string, key: string, atMs: number): void => {
+      const keys = index.get(number) ?? new Map<string, number>();
+      keys.set(key, Math.max(atMs, keys.get(key) ?? Number.NEGATIVE_INFINITY));
+      index.set(number, keys);
+    };
     for (const [key, entry] of Object.entries(viewOf(h).lock.calls)) {
+      // A call `--replace` placed again rang too, a call of its own: kept under a name no
+      // claim has, so that it counts for every key, its own as well.
+      entry.history?.forEach((previous, i) => {
+        if (previous.number !== undefined) {
+          add(previous.number, `${key}\u0000${i}`, Date.parse(previous.at));
+        }
+      });
       if (entry.number === undefined || !countsTowardLimit(entry.status)) continue;
-      const keys = index.get(entry.number) ?? new Map<string, number>();
-      keys.set(key, Date.parse(entry.at));
-      index.set(entry.number, keys);
+      add(entry.number, key, Date.parse(entry.at));
     }
     h.numbers = index;
     return index;

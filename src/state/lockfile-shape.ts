@@ -103,10 +103,14 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
           typeof h.sid === 'string' &&
           typeof h.at === 'string' &&
           (h.callId === undefined || typeof h.callId === 'string') &&
-          Object.keys(h).every((k) => k === 'sid' || k === 'callId' || k === 'at'),
+          (h.number === undefined || typeof h.number === 'string') &&
+          Object.keys(h).every((k) => PREVIOUS_FIELDS.has(k)),
       );
     if (!ok) {
-      return problem('history', `${label()}: history must be a list of {sid, callId?, at}`);
+      return problem(
+        'history',
+        `${label()}: history must be a list of {sid, callId?, at, number?}`,
+      );
     }
   }
   if (raw.outcome !== undefined) {
@@ -123,10 +127,13 @@ const isOptional = (value: unknown, kind: 'string'): boolean =>
 
 const isPrevious = (h: unknown): boolean => {
   if (!isObject(h) || typeof h.sid !== 'string' || typeof h.at !== 'string') return false;
-  if (!isOptional(h.callId, 'string')) return false;
-  for (const k in h) if (k !== 'sid' && k !== 'callId' && k !== 'at') return false;
+  if (!isOptional(h.callId, 'string') || !isOptional(h.number, 'string')) return false;
+  for (const k in h) if (!PREVIOUS_FIELDS.has(k)) return false;
   return true;
 };
+
+/** The fields of an earlier placement in an entry's `history`. */
+const PREVIOUS_FIELDS: ReadonlySet<string> = new Set(['sid', 'callId', 'at', 'number']);
 
 /**
  * The checks of entryOf, without building anything: what a good entry of a large lockfile

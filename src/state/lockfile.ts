@@ -225,6 +225,7 @@ const sortedHistory = (entry: LockEntry): unknown =>
   entry.history?.map((h) => ({
     at: h.at,
     ...(h.callId === undefined ? {} : { callId: h.callId }),
+    ...(h.number === undefined ? {} : { number: h.number }),
     sid: h.sid,
   }));
 

@@ -75,6 +75,8 @@ const historyAfter = (current: LockEntry | undefined): LockEntry['history'] => {
     sid: current.sid,
     ...(current.callId === undefined ? {} : { callId: current.callId }),
     at: current.at,
+    // The number it rang still counts toward per-number limits, and for campaigns.
+    ...(current.number === undefined ? {} : { number: current.number }),
   };
   return [...(current.history ?? []), previous];
 };

@@ -59,6 +59,8 @@ export interface PreviousPlacement {
   readonly callId?: string;
   /** ISO-8601 UTC: when it was placed. */
   readonly at: string;
+  /** The digest of the number it dialled (it rang: it counts toward per-number limits). */
+  readonly number?: string;
 }
 
 /**

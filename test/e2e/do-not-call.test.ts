@@ -214,6 +214,28 @@ describe('per-number limits (limits.per_number)', () => {
     expect(json.waiting.map((w) => w.key)).toEqual(['sim/remind-3']);
   });
 
+  it('a call --replace placed again to another number still counts for the number it rang', async () => {
+    const gw = await gateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'a', to: phone('+15550003141') }]) },
+      ['limits: { per_number: 1/24h }'],
+    );
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    await gw.project.write('calls/a.yaml', callsYaml([{ name: 'a', to: phone('+15550003149') }]));
+    const replaced = await gw.run(['apply', '--yes', '--replace', 'a']);
+    expect(replaced.code, output(replaced)).toBe(0);
+    await gw.project.write(
+      'calls/a.yaml',
+      callsYaml([
+        { name: 'a', to: phone('+15550003149') },
+        { name: 'b', to: phone('+15550003141') },
+      ]),
+    );
+    const next = await gw.run(['apply', '--yes']);
+    expect(next.code, output(next)).toBe(0);
+    expect(output(next)).toMatch(/waiting sim\/b {2}per-number limit 1\/24h reached/);
+    expect(dialled(gw)).toEqual(['+15550003141', '+15550003149']);
+  });
+
   it('a number from a secret ${VAR} never appears in the lockfile, the state files or the output', async () => {
     const canary = '+15557770123';
     const gw = await gateway(

@@ -82,6 +82,27 @@ describe('screenDue', () => {
     );
     expect(held.waiting.map((i) => i.key)).toEqual(['next']);
   });
+
+  it('a call a --replace placed again (in its entry history) counts for its number, in the window', () => {
+    const limit = screen({ perNumber: { count: 1, windowMs: 3_600_000, text: '1/1h' } });
+    const replaced = (at: string): Lockfile => ({
+      lockfileVersion: 1,
+      calls: {
+        a: {
+          status: 'placed',
+          at: '2026-11-24T11:59:00.000Z',
+          definition: 'sha256:d',
+          file: 'f',
+          number: numberDigest('+2'),
+          history: [{ sid: 'S-1', at, number: numberDigest('+1') }],
+        },
+      },
+    });
+    const inWindow = screenDue([item('b', '+1')], limit, replaced('2026-11-24T11:30:00.000Z'), NOW);
+    expect(inWindow.waiting.map((i) => i.key)).toEqual(['b']);
+    const older = screenDue([item('b', '+1')], limit, replaced('2026-11-24T10:30:00.000Z'), NOW);
+    expect(older.due.map((i) => i.key)).toEqual(['b']);
+  });
 });
 
 describe('screenUpcoming', () => {

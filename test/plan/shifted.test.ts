@@ -107,3 +107,29 @@ describe('rows keyed by position (a CSV without an id column)', () => {
     expect(p.skipped.map((i) => i.reason ?? '').join('\n')).not.toContain('already dialled');
   });
 });
+
+describe('rows keyed by position: calls a --replace placed again, and rows of one run', () => {
+  it('a call kept in an entry history (replaced) counts: its number was dialled', () => {
+    const p = plan([row('1', ZED), row('2', ANN)], {
+      'sim/nid/1': dialled(ZED, {
+        definition: `sha256:nid-1-${ZED}`,
+        history: [{ sid: 'S-old', at: '2026-12-01T07:00:00.000Z', number: numberDigest(ANN) }],
+      }),
+    });
+    expect(p.due).toEqual([]);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/2')?.reason).toContain(
+      `already dialled ${ANN} as sim/nid/1 (placed S-old at 2026-12-01T07:00:00.000Z)`,
+    );
+  });
+
+  it('two rows of one run dialling one number: the first is due, the later held', () => {
+    const p = plan([row('1', ANN), row('2', BOB), row('3', ANN)], {});
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2']);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/3')?.reason).toMatch(
+      /^not placed: sim\/nid\/1 of this campaign dials \+15550400001 too, in this run; /,
+    );
+    // With an id column the rows are two people sharing a phone: both due.
+    const ids = plan([row('a', ANN, true), row('b', ANN, true)], {});
+    expect(ids.due.map((i) => i.key)).toEqual(['sim/nid/a', 'sim/nid/b']);
+  });
+});

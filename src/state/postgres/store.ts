@@ -266,9 +266,14 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           ]);
           const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();
           const counted = await client.query<{ n: number }>(
+            // A call `--replace` placed again rang too, a call of its own: its history keeps
+            // the number, counted for every key (its own as well). A row counts once.
             `SELECT count(*)::int AS n FROM ${s}.placements
-             WHERE number = $1 AND key <> $2 AND status IN ('placed', 'unknown', 'claimed')
-               AND at::timestamptz > $3::timestamptz`,
+             WHERE (key <> $2 AND number = $1 AND status IN ('placed', 'unknown', 'claimed')
+                 AND at::timestamptz > $3::timestamptz)
+               OR (history IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM jsonb_array_elements(history) AS h
+                 WHERE h->>'number' = $1 AND (h->>'at')::timestamptz > $3::timestamptz))`,
             [c.number, c.key, since],
           );
           if ((counted.rows[0]?.n ?? 0) >= c.limit.count) return 'limited';
@@ -292,10 +297,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                  previous = CASE WHEN status = 'claimed' THEN previous ELSE jsonb_strip_nulls(
                    jsonb_build_object('status', status, 'sid', sid, 'callId', call_id, 'at', at,
                      'definition', definition, 'file', file, 'httpStatus', http_status,
-                     'message', message, 'resolvedBy', resolved_by, 'history', history)) END,
+                     'message', message, 'resolvedBy', resolved_by, 'history', history,
+                     'number', number)) END,
                  history = CASE WHEN status = 'placed' AND sid IS NOT NULL
                    THEN coalesce(history, '[]'::jsonb) || jsonb_build_array(jsonb_strip_nulls(
-                     jsonb_build_object('sid', sid, 'callId', call_id, 'at', at)))
+                     jsonb_build_object('sid', sid, 'callId', call_id, 'at', at, 'number', number)))
                    ELSE history END,
                  sid = NULL, call_id = NULL, http_status = NULL, message = NULL,
                  resolved_by = NULL, number = $10
@@ -346,7 +352,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         `UPDATE ${s}.placements
          SET status = $2, sid = $3, call_id = $4, at = $5, definition = $6, file = $7,
              http_status = $8, message = $9, resolved_by = $10, history = $11, previous = NULL,
-             runner = NULL
+             runner = NULL, number = $12
          WHERE key = $1`,
         [
           o.key,
@@ -360,6 +366,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           e.message ?? null,
           e.resolvedBy ?? null,
           e.history === undefined ? null : JSON.stringify(e.history),
+          e.number ?? null,
         ],
       );
     });

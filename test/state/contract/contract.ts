@@ -669,6 +669,30 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(await next.claim(limited('c', D, 3))).toBe(true);
       });
 
+      test('a call replaced by --replace keeps counting for the number it dialled', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(limited('a', D, 1))).toBe(true);
+        await runner.record({ ...placed('a', 'sid-1'), number: D });
+        // a is placed again to another number: its first call stays in its history.
+        expect(await runner.claim(limited('a', E, 1, { replace: true }))).toBe(true);
+        await runner.record({ ...placed('a', 'sid-2'), number: E, replace: true });
+        expect((await runner.read()).lock.calls.a?.history).toEqual([
+          { sid: 'sid-1', callId: 'call-a', at: placed('a').at, number: D },
+        ]);
+        expect(await runner.claim(limited('b', D, 1))).toBe('limited');
+        await runner.persist();
+        await finish(runner);
+        const next = await runnerOn(project);
+        expect(await next.claim(limited('b', D, 1))).toBe('limited');
+        expect(await next.claim(limited('b', D, 2))).toBe(true);
+        // An abandoned replacement leaves the entry as it was, its number included.
+        expect(await next.claim(limited('a', D, 3, { replace: true }))).toBe(true);
+        const unsent = { key: 'a', status: 'failed' as const, at: AT, message: 'unsent', ...meta };
+        await next.abandon({ ...unsent, replace: true });
+        expect((await next.read()).lock.calls.a).toMatchObject({ sid: 'sid-2', number: E });
+      });
+
       test('claims older than the window and failed entries are not counted', async () => {
         const project = await harness.project();
         const runner = await runnerOn(project);
