@@ -2,6 +2,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { buildPlan, checkReplace } from '../plan/build.js';
 import type { PlanScreen } from '../plan/screen.js';
+import { isHeldShifted } from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
@@ -219,5 +220,20 @@ export const checkReplaceNames = (
     });
     if (why !== undefined)
       throw new EngineError('usage', `--replace ${name}: ${why}; nothing was sent`);
+  }
+};
+
+/**
+ * `--replace NAME` of a row the plan held back (a campaign keyed by position that already
+ * dialled whom the row names now): a usage error with the plan's reason, as any refused
+ * replacement, rather than a run that places nothing and says nothing of it.
+ */
+export const checkReplacedHeld = (plan: Plan, replace: readonly string[] | undefined): void => {
+  if (replace === undefined || replace.length === 0) return;
+  const names = new Set(replace);
+  for (const item of plan.skipped) {
+    if (names.has(item.name) && isHeldShifted(item)) {
+      throw new EngineError('usage', `--replace ${item.name}: ${item.reason}; nothing was sent`);
+    }
   }
 };

@@ -11,6 +11,13 @@ const rowBase = (key: string): string => {
   return end < 0 ? key : key.slice(0, end);
 };
 
+/** How the reason of a row held here starts (no other reason starts so). */
+const HELD_PREFIX = 'not placed: ';
+
+/** Whether a skipped item is a row holdShiftedRows held back. */
+export const isHeldShifted = (item: PlanItem): boolean =>
+  item.reason?.startsWith(HELD_PREFIX) === true;
+
 /** A call the lockfile holds of a number: the entry itself, or one its history keeps. */
 interface Dialled {
   readonly key: string;
@@ -94,7 +101,7 @@ export const holdShiftedRows = (
     }
     out.held.push(
       amendItem(item, {
-        reason: `not placed: ${why}; ${campaign?.recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
+        reason: `${HELD_PREFIX}${why}; ${campaign?.recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
       }),
     );
   }

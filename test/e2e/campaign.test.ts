@@ -340,7 +340,11 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     expect(second.code, output(second)).toBe(0);
     // Nobody is called twice; --replace of row 2 (now Ann, called as row 1) is held too.
     const replaced = await gw.run(['apply', '--yes', '--replace', 'reminders/2']);
-    expect(output(replaced)).not.toMatch(/placed sim\/reminders\/2/);
+    expect(replaced.code, output(replaced)).toBe(64);
+    expect(replaced.stderr).toContain(
+      `--replace reminders/2: not placed: this campaign already dialled ${number(1)} as sim/reminders/1`,
+    );
+    expect(replaced.stderr).toMatch(/; nothing was sent\n/);
     const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
     expect(dialled.sort()).toEqual([number(1), number(2)]);
     expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
 import { rememberSchedules, runDue } from '../../engine/due.js';
-import { checkReplaceNames, planAt } from '../../engine/prepare.js';
+import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
 import { holdState, readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
@@ -111,6 +111,7 @@ is required. Every missing environment variable is reported before anything is s
         ...(replace ? { replace } : {}),
         retryUnknown,
       });
+      checkReplacedHeld(plan, replace);
       if (rehearsal)
         checkRehearsal(
           plan.due.map((i) => i.target),

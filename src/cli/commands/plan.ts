@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { checkReplaceNames, planAt } from '../../engine/prepare.js';
+import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
@@ -63,6 +63,7 @@ lockfile.
       ...options,
       retryUnknown: ctx.values['retry-unknown'] === true,
     });
+    checkReplacedHeld(plan, replace);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
     const unsettled = unsettledEntries(lock, project.calls, plan.due, Date.parse(plan.now));
     // What apply would refuse once it resolves the due calls: said now, as warnings.
