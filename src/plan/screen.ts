@@ -51,7 +51,8 @@ export const screenDue = (
   const takenOf = (digest: string, windowMs: number): Map<string, number> => {
     if (taken === undefined) {
       taken = new Map();
-      const dueKeys = new Set(due.map((i) => i.key));
+      // A due key's own entry is the placement itself, unless it is being replaced.
+      const dueKeys = new Set(due.filter((i) => i.replaces === undefined).map((i) => i.key));
       const since = now.getTime() - windowMs;
       const count = (number: string) => taken?.set(number, (taken.get(number) ?? 0) + 1);
       for (const [key, entry] of Object.entries(lock.calls)) {

@@ -417,8 +417,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     if (c.limit !== undefined && c.number !== undefined) {
       const since = Date.parse(at) - c.limit.windowMs;
       let taken = 0;
+      // The key's own placed call counts for its replacement (another call of the number);
+      // never for a retry of the key's own claim (the same placement).
+      const own = c.replace === true && entry?.status === 'placed' && !h.open.has(c.key);
       for (const [key, atMs] of numbersOf(h).get(c.number) ?? []) {
-        if (key !== c.key && atMs > since) taken++;
+        if ((key !== c.key || own) && atMs > since) taken++;
       }
       if (taken >= c.limit.count) return 'limited';
     }

@@ -17,7 +17,9 @@ interface EntryJson {
   readonly sid?: string;
   readonly callId?: string;
   readonly at: string;
-  readonly history?: readonly { sid: string; callId?: string; at: string }[];
+  /** The digest of the number it dialled. */
+  readonly number?: string;
+  readonly history?: readonly { sid: string; callId?: string; at: string; number?: string }[];
 }
 
 /** A campaign with calling hours only: no redial, no cron/at (each row is called once). */
@@ -83,7 +85,9 @@ describe('a row of a campaign with calling hours only, edited after it was place
     const after = (await gw.project.lock())?.calls['sim/reminders/r1'] as EntryJson | undefined;
     expect(after?.status).toBe('placed');
     expect(after?.sid).toBe(gw.placed()[1]?.sid);
-    expect(after?.history).toEqual([{ sid: before?.sid, callId: before?.callId, at: before?.at }]);
+    expect(after?.history).toEqual([
+      { sid: before?.sid, callId: before?.callId, at: before?.at, number: before?.number },
+    ]);
 
     // Replaced: as it is defined now, nothing changed and nothing is placed again.
     const settled = await gw.run(['plan', '--format', 'json']);

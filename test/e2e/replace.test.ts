@@ -14,7 +14,9 @@ interface EntryJson {
   readonly sid?: string;
   readonly callId?: string;
   readonly at: string;
-  readonly history?: readonly { sid: string; callId?: string; at: string }[];
+  /** The digest of the number it dialled. */
+  readonly number?: string;
+  readonly history?: readonly { sid: string; callId?: string; at: string; number?: string }[];
 }
 
 const entry = async (gw: Gateway, key: string): Promise<EntryJson | undefined> =>
@@ -101,7 +103,9 @@ describe('apply --replace NAME', () => {
     expect(after?.status).toBe('placed');
     expect(after?.sid).toBe(gw.placed()[1]?.sid);
     expect(after?.sid).not.toBe(before?.sid);
-    expect(after?.history).toEqual([{ sid: before?.sid, callId: before?.callId, at: before?.at }]);
+    expect(after?.history).toEqual([
+      { sid: before?.sid, callId: before?.callId, at: before?.at, number: before?.number },
+    ]);
     expect(r.stdout).toContain(after?.sid as string);
 
     // Replaced once: a plain apply does not place it again.
@@ -157,11 +161,15 @@ describe('apply --replace NAME', () => {
     const json = JSON.parse(status.stdout) as { calls: ({ key: string } & EntryJson)[] };
     const once = json.calls.find((c) => c.key === 'sim/once');
     expect(once?.status).toBe('unknown');
-    expect(once?.history).toEqual([{ sid: before?.sid, callId: before?.callId, at: before?.at }]);
+    expect(once?.history).toEqual([
+      { sid: before?.sid, callId: before?.callId, at: before?.at, number: before?.number },
+    ]);
     // The next command that takes the lock writes it so.
     await gw.run(['apply', '--yes', '--only', 'never']);
     const folded = await entry(gw, 'sim/once');
     expect(folded?.status).toBe('unknown');
-    expect(folded?.history).toEqual([{ sid: before?.sid, callId: before?.callId, at: before?.at }]);
+    expect(folded?.history).toEqual([
+      { sid: before?.sid, callId: before?.callId, at: before?.at, number: before?.number },
+    ]);
   });
 });

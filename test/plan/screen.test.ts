@@ -103,6 +103,20 @@ describe('screenDue', () => {
     const older = screenDue([item('b', '+1')], limit, replaced('2026-11-24T10:30:00.000Z'), NOW);
     expect(older.due.map((i) => i.key)).toEqual(['b']);
   });
+
+  it('a replacement is another call: its key placed call to the number counts', () => {
+    const limit = screen({ perNumber: { count: 1, windowMs: 3_600_000, text: '1/1h' } });
+    const placed = lock({
+      a: { status: 'placed', at: '2026-11-24T11:30:00.000Z', number: numberDigest('+1') },
+    });
+    const replacement = {
+      ...item('a', '+1'),
+      replaces: { sid: 'S-1', at: '2026-11-24T11:30:00.000Z' },
+    };
+    expect(screenDue([replacement], limit, placed, NOW).waiting.map((i) => i.key)).toEqual(['a']);
+    // A retry of the key itself (no replacement) is the same placement: due.
+    expect(screenDue([item('a', '+1')], limit, placed, NOW).due.map((i) => i.key)).toEqual(['a']);
+  });
 });
 
 describe('screenUpcoming', () => {

@@ -267,14 +267,15 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();
           const counted = await client.query<{ n: number }>(
             // A call `--replace` placed again rang too, a call of its own: its history keeps
-            // the number, counted for every key (its own as well). A row counts once.
+            // the number, counted for every key (its own as well). A row counts once. A
+            // replacement counts its key's placed call too; a retry never its own claim.
             `SELECT count(*)::int AS n FROM ${s}.placements
-             WHERE (key <> $2 AND number = $1 AND status IN ('placed', 'unknown', 'claimed')
-                 AND at::timestamptz > $3::timestamptz)
+             WHERE ((key <> $2 OR ($4 AND status = 'placed')) AND number = $1
+                 AND status IN ('placed', 'unknown', 'claimed') AND at::timestamptz > $3::timestamptz)
                OR (history IS NOT NULL AND EXISTS (
                  SELECT 1 FROM jsonb_array_elements(history) AS h
                  WHERE h->>'number' = $1 AND (h->>'at')::timestamptz > $3::timestamptz))`,
-            [c.number, c.key, since],
+            [c.number, c.key, since, c.replace === true],
           );
           if ((counted.rows[0]?.n ?? 0) >= c.limit.count) return 'limited';
         }

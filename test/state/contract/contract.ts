@@ -686,8 +686,11 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const next = await runnerOn(project);
         expect(await next.claim(limited('b', D, 1))).toBe('limited');
         expect(await next.claim(limited('b', D, 2))).toBe(true);
+        // A replacement is another call of its number: the key's placed call counts too.
+        expect(await next.claim(limited('a', E, 1, { replace: true }))).toBe('limited');
         // An abandoned replacement leaves the entry as it was, its number included.
         expect(await next.claim(limited('a', D, 3, { replace: true }))).toBe(true);
+        expect(await next.claim(limited('a', D, 3, { replace: true, attempt: 2 }))).toBe(true);
         const unsent = { key: 'a', status: 'failed' as const, at: AT, message: 'unsent', ...meta };
         await next.abandon({ ...unsent, replace: true });
         expect((await next.read()).lock.calls.a).toMatchObject({ sid: 'sid-2', number: E });
