@@ -36,7 +36,7 @@ import { memoryKey } from './memory.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
-import { holdShiftedRows } from './shifted.js';
+import { type DialledCache, holdDialledRow, holdShiftedRows } from './shifted.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export interface PlanInput {
@@ -153,6 +153,11 @@ interface MissedSink {
    * expired; `passed` when that end has passed: apply and run report it then, once.
    */
   expired(memory: string, end: number, passed: boolean, item: PlanItem): void;
+  /**
+   * Such a row, held (skipped) instead when its campaign is keyed by position and dialled
+   * its number under another row's key: its person was called, it is not "never placed".
+   */
+  held(item: PlanItem): PlanItem | undefined;
 }
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */
@@ -620,6 +625,11 @@ const planAttempt = (
   const lastOpening =
     hours.state === 'waiting' && hours.opens === undefined ? hours.end : undefined;
   if (hours.state === 'expired' || lastOpening !== undefined) {
+    const held = missed.held(built);
+    if (held !== undefined) {
+      add('skipped', held);
+      return;
+    }
     const end = hours.state === 'expired' ? hours.end : (lastOpening as number);
     const item = amendItem(built, {
       expired: true,
@@ -872,7 +882,10 @@ export const buildPlan = (input: PlanInput): Plan => {
   const reports: MissedReport[] = [];
   // Expired campaign rows not reported yet, per campaign memory: reported once, as slots are.
   const expired = new Map<string, { items: PlanItem[]; through: number }>();
+  // Numbers dialled per campaign keyed by position, built once for the plan.
+  const dialled: DialledCache = new Map();
   const missed: MissedSink = {
+    held: (item) => holdDialledRow(item, input.lock, dialled),
     expired: (memory, end, passed, item) => {
       if (!passed) return;
       const reported = input.lock.schedules?.[memory]?.reportedThrough;
@@ -914,7 +927,7 @@ export const buildPlan = (input: PlanInput): Plan => {
     ...(atLeast ? { atLeast: true } : {}),
   };
   // Rows keyed by position that now dial someone the campaign already called: held.
-  const shifted = holdShiftedRows(lists.due.items(), input.lock);
+  const shifted = holdShiftedRows(lists.due.items(), input.lock, dialled);
   for (const item of shifted.held) lists.skipped.push(item);
   const due = shifted.due;
   const upcoming = lists.upcoming.items();

@@ -14,22 +14,101 @@ const rowBase = (key: string): string => {
 /** How the reason of a row held here starts (no other reason starts so). */
 const HELD_PREFIX = 'not placed: ';
 
-/** Whether a skipped item is a row holdShiftedRows held back. */
+/** Whether a skipped item is a row holdShiftedRows or holdDialledRow held back. */
 export const isHeldShifted = (item: PlanItem): boolean =>
   item.reason?.startsWith(HELD_PREFIX) === true;
 
 /** A call the lockfile holds of a number: the entry itself, or one its history keeps. */
-interface Dialled {
+export interface Dialled {
   readonly key: string;
   readonly status: string;
   readonly sid?: string;
   readonly at: string;
 }
 
+/** The numbers (digests) a campaign dialled, each with the first call that dialled it. */
+export type DialledNumbers = ReadonlyMap<string, Dialled>;
+
+/**
+ * Every number the calls under `prefix` (`<target>/<campaign>/`) dialled, by the digest each
+ * entry keeps (pure): placed, unknown or claimed entries (it may have rung) and the calls a
+ * `--replace` placed again (the entry's history). Built once per campaign and asked per row.
+ */
+export const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
+  const found = new Map<string, Dialled>();
+  for (const [key, entry] of Object.entries(lock.calls)) {
+    if (!key.startsWith(prefix)) continue;
+    const { number } = entry;
+    if (number !== undefined && countsTowardLimit(entry.status) && !found.has(number)) {
+      found.set(number, { key, status: entry.status, sid: entry.sid, at: entry.at });
+    }
+    // A call `--replace` placed again rang as well.
+    for (const h of entry.history ?? []) {
+      if (h.number !== undefined && !found.has(h.number)) {
+        found.set(h.number, { key, status: 'placed', sid: h.sid, at: h.at });
+      }
+    }
+  }
+  return found;
+};
+
+/** The call of a row other than `key`'s that dialled `digest`, if the campaign made one. */
+export const dialledByOtherRow = (
+  numbers: DialledNumbers,
+  digest: string,
+  key: string,
+): Dialled | undefined => {
+  const dialled = numbers.get(digest);
+  return dialled !== undefined && rowBase(dialled.key) !== rowBase(key) ? dialled : undefined;
+};
+
+/** The indexes of the campaigns a plan asked of, by prefix: each built at most once. */
+export type DialledCache = Map<string, DialledNumbers>;
+
+const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): DialledNumbers => {
+  let found = cache.get(prefix);
+  if (found === undefined) {
+    found = dialledNumbers(lock, prefix);
+    cache.set(prefix, found);
+  }
+  return found;
+};
+
 /** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
 const positionalCampaign = (item: PlanItem): { name: string; recipients: string } | undefined => {
   const campaign = callOf(item)?.campaign;
   return campaign?.positional === true ? campaign : undefined;
+};
+
+const dialledWords = (number: string, dialled: Dialled): string =>
+  `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})`;
+
+/** `item`, skipped with the reason of a held row (`why` it is not placed). */
+const heldItem = (item: PlanItem, why: string, recipients: string | undefined): PlanItem =>
+  amendItem(item, {
+    reason: `${HELD_PREFIX}${why}; ${recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
+  });
+
+/**
+ * A row of a campaign keyed by position that would otherwise be expired (its `end` passed
+ * before it was reached), held instead when the campaign dialled its number under another
+ * row's key: its person was called, so it is not "never placed". Undefined when it is not
+ * so held (an id column, a campaign that dialled nobody: no number is hashed).
+ */
+export const holdDialledRow = (
+  item: PlanItem,
+  lock: Lockfile,
+  cache: DialledCache,
+): PlanItem | undefined => {
+  const campaign = positionalCampaign(item);
+  if (campaign === undefined) return undefined;
+  const numbers = dialledIn(cache, lock, `${item.target}/${campaign.name}/`);
+  const number = numbers.size > 0 ? destinationNumber(item.to) : undefined;
+  if (number === undefined) return undefined;
+  const dialled = dialledByOtherRow(numbers, numberDigest(number), item.key);
+  return dialled === undefined
+    ? undefined
+    : heldItem(item, dialledWords(number, dialled), campaign.recipients);
 };
 
 /**
@@ -45,29 +124,8 @@ const positionalCampaign = (item: PlanItem): { name: string; recipients: string 
 export const holdShiftedRows = (
   due: readonly PlanItem[],
   lock: Lockfile,
+  cache: DialledCache = new Map(),
 ): { readonly due: readonly PlanItem[]; readonly held: readonly PlanItem[] } => {
-  const byPrefix = new Map<string, Map<string, Dialled>>();
-  const dialledIn = (prefix: string): Map<string, Dialled> => {
-    let found = byPrefix.get(prefix);
-    if (found === undefined) {
-      found = new Map();
-      for (const [key, entry] of Object.entries(lock.calls)) {
-        if (!key.startsWith(prefix)) continue;
-        const { number } = entry;
-        if (number !== undefined && countsTowardLimit(entry.status) && !found.has(number)) {
-          found.set(number, { key, status: entry.status, sid: entry.sid, at: entry.at });
-        }
-        // A call `--replace` placed again rang as well.
-        for (const h of entry.history ?? []) {
-          if (h.number !== undefined && !found.has(h.number)) {
-            found.set(h.number, { key, status: 'placed', sid: h.sid, at: h.at });
-          }
-        }
-      }
-      byPrefix.set(prefix, found);
-    }
-    return found;
-  };
   // Rows of this plan by campaign and number: the first is placed, a later one is held.
   const planned = new Map<string, string>();
   let out: { due: PlanList; held: PlanList } | undefined;
@@ -79,11 +137,12 @@ export const holdShiftedRows = (
     if (campaign !== undefined && number !== undefined) {
       const prefix = `${item.target}/${campaign.name}/`;
       // Digested only when the campaign dialled anyone: a first apply hashes no number.
-      const numbers = dialledIn(prefix);
-      const dialled = numbers.size > 0 ? numbers.get(numberDigest(number)) : undefined;
+      const numbers = dialledIn(cache, lock, prefix);
+      const dialled =
+        numbers.size > 0 ? dialledByOtherRow(numbers, numberDigest(number), item.key) : undefined;
       const earlier = planned.get(`${prefix}${number}`);
-      if (dialled !== undefined && rowBase(dialled.key) !== rowBase(item.key)) {
-        why = `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})`;
+      if (dialled !== undefined) {
+        why = dialledWords(number, dialled);
       } else if (earlier !== undefined && earlier !== rowBase(item.key)) {
         why = `${earlier} of this campaign dials ${number} too, in this run`;
       } else {
@@ -99,11 +158,7 @@ export const holdShiftedRows = (
       out.due.push(item);
       continue;
     }
-    out.held.push(
-      amendItem(item, {
-        reason: `${HELD_PREFIX}${why}; ${campaign?.recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
-      }),
-    );
+    out.held.push(heldItem(item, why, campaign?.recipients));
   }
   return out === undefined ? { due, held: [] } : { due: out.due.items(), held: out.held.items() };
 };

@@ -3,7 +3,7 @@ import { buildPlan } from '../../src/plan/index.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { LockEntry } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, entry, lock } from './make.js';
+import { call, entry, lock, schedule } from './make.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
@@ -131,5 +131,25 @@ describe('rows keyed by position: calls a --replace placed again, and rows of on
     // With an id column the rows are two people sharing a phone: both due.
     const ids = plan([row('a', ANN, true), row('b', ANN, true)], {});
     expect(ids.due.map((i) => i.key)).toEqual(['sim/nid/a', 'sim/nid/b']);
+  });
+});
+
+describe('rows keyed by position once the campaign ended', () => {
+  it('a row whose number was dialled under another key is held, not expired "never placed"', () => {
+    const ended = (c: CallDefinition): CallDefinition => ({
+      ...c,
+      schedule: schedule({ end: '2026-12-01T10:00:00Z' }),
+    });
+    const p = plan(
+      [row('1', ZED), row('2', ANN), row('3', BOB), row('4', ZED.replace(/9$/, '8'))].map(ended),
+      placedBefore,
+    );
+    expect(p.skipped.find((i) => i.key === 'sim/nid/3')?.reason).toMatch(
+      new RegExp(`^not placed: this campaign already dialled \\${BOB} as sim/nid/2 `),
+    );
+    // Only row 4 (a new number) was never reached: expired, and reported as such.
+    expect(p.missed.map((i) => [i.key, i.expired])).toEqual([['sim/nid/4', true]]);
+    expect((p.unreported ?? []).flatMap((r) => r.items.map((i) => i.key))).toEqual(['sim/nid/4']);
+    expect(p.unreported?.[0]?.count).toBe(1);
   });
 });
