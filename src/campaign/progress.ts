@@ -5,6 +5,7 @@ import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { rowCutOffAt, rowEndAt } from './end.js';
+import { heldRows } from './held.js';
 import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
@@ -42,10 +43,12 @@ export const campaignLines = (
       .concat(plan.waiting ?? [])
       .map((i) => [i.name, i.to]),
   );
+  const isHeld = heldRows(lock, plan);
   const lines: ReportLine[] = [];
   for (const call of calls) {
     if (call.campaign?.name !== name) continue;
-    const rowKey = placementKey(call.target ?? plan.target, call.name);
+    const target = call.target ?? plan.target;
+    const rowKey = placementKey(target, call.name);
     const attempts = attemptsIn(lock.calls, rowKey);
     const progress = rowProgress(
       attempts.map((entry) => ({ entry })),
@@ -59,6 +62,10 @@ export const campaignLines = (
     const endAt = rowEndAt(call);
     const context: RowContext = {
       suppressed: suppressed.has(call.name),
+      // Asked only of a row still to be placed: a number is hashed only when it may be held.
+      held:
+        (progress.kind === 'first' || progress.kind === 'retry' || progress.kind === 'redial') &&
+        isHeld(call, target, rowKey),
       ended: rowCutOffAt(call, now, hours) !== undefined,
       ...(endAt === undefined ? {} : { endAt }),
       edited: placed !== undefined && placed.definition !== call.definition,

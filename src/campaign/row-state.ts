@@ -7,6 +7,9 @@ import type { RowProgress } from './redial.js';
  * - placed: an attempt is placed (or in flight) and its outcome is not known yet;
  * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
  * - suppressed: on a do-not-call list and never called;
+ * - held: never placed, and never will be: its campaign's CSV has no id column (rows keyed by
+ *   position) and the campaign already dialled its number under another row (the plan lists
+ *   it as skipped, `not placed: …`); so after `end` too, where it is not expired;
  * - expired: the campaign's `end` passed, or its hours do not open again before it, and the
  *   row was never reached (never placed);
  * - waiting: a first call, retry or redial is still to come (a row edited since its latest
@@ -23,6 +26,7 @@ export const ROW_STATES = [
   'failed',
   'unknown',
   'suppressed',
+  'held',
   'expired',
   'waiting',
 ] as const;
@@ -31,6 +35,11 @@ export type RowState = (typeof ROW_STATES)[number];
 export interface RowContext {
   /** On a do-not-call list now. */
   readonly suppressed: boolean;
+  /**
+   * Its number was dialled under another row of its campaign (keyed by position), or an
+   * earlier row of the same run dials it: the plan holds it back, it is never placed.
+   */
+  readonly held?: boolean;
   /** The row can no longer be called: the campaign's `end` passed, or no opening is left before it. */
   readonly ended: boolean;
   /** The instant the campaign's `end` is reached, when it has one: no redial from then on. */
@@ -55,16 +64,21 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
     case 'pending':
       return progress.why === 'unknown' ? 'unknown' : 'placed';
     case 'first':
+      // Whom it names was called (under another row): held comes before the lists.
+      if (context.held) return 'held';
       if (context.suppressed) return 'suppressed';
       return context.ended ? 'expired' : 'waiting';
     case 'retry':
+      // A row reached by an earlier attempt (n ≥ 2) and held stands at that attempt.
+      if (context.held) return progress.n === 1 ? 'held' : ended(context);
       if (context.suppressed) return progress.n === 1 ? 'suppressed' : ended(context);
       if (context.edited) return ended(context);
       // Attempt n's request failed: the row was reached by attempt n - 1 when n ≥ 2.
       if (context.ended) return progress.n === 1 ? 'expired' : ended(context);
       return 'waiting';
     case 'redial':
-      if (context.suppressed || context.edited || context.ended) return ended(context);
+      if (context.held || context.suppressed || context.edited || context.ended)
+        return ended(context);
       if (context.endAt !== undefined && progress.notBefore.getTime() >= context.endAt)
         return ended(context);
       return 'waiting';

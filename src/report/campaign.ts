@@ -5,13 +5,17 @@ import { ROW_STATES } from '../campaign/row-state.js';
 const WAITING_NOTE =
   'waiting: a first call, a retry or a redial is still to come (a row whose latest attempt ended no-answer, busy or failed and will be redialled counts here)';
 
+/** What `held` counts, said when there are any. */
+const HELD_NOTE =
+  'held: not placed: this campaign already dialled its number under another row (its CSV has no id column; see `callops plan`)';
+
 /** `status --campaign NAME`, readable: rows per state (every state, zeros included). */
 export const renderCampaignCounts = (counts: CampaignCounts): string => {
   const width = Math.max(...ROW_STATES.map((s) => s.length));
   const lines = ROW_STATES.map((s) => `  ${s.padEnd(width)}  ${counts.states[s]}`);
   const rows = `${counts.rows} ${counts.rows === 1 ? 'row' : 'rows'}`;
   const attempts = `${counts.attempts} ${counts.attempts === 1 ? 'attempt' : 'attempts'}`;
-  return `campaign ${counts.campaign}: ${rows}, ${attempts} recorded (each row counted once, where it stands now)\n${lines.join('\n')}\n${WAITING_NOTE}\n`;
+  return `campaign ${counts.campaign}: ${rows}, ${attempts} recorded (each row counted once, where it stands now)\n${lines.join('\n')}\n${WAITING_NOTE}\n${counts.states.held > 0 ? `${HELD_NOTE}\n` : ''}`;
 };
 
 /** The campaign names of a project, for a message naming the known ones. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
+import { numberDigest } from '../../src/screen/number.js';
 import type { CallDefinition } from '../../src/validate/model.js';
 import { call, entry, lock, schedule } from '../plan/make.js';
 
@@ -81,6 +82,7 @@ describe('campaign report lines and counts', () => {
       failed: 0,
       unknown: 1,
       suppressed: 1,
+      held: 0,
       expired: 1,
       waiting: 1,
     });
@@ -139,5 +141,98 @@ describe('campaign report lines once the end passed', () => {
     };
     const lines = campaignLines('reminders', ['r1', 'r4'].map(endedRow), calls, early);
     expect(lines.map((l) => l.state)).toEqual(['waiting', 'waiting']);
+  });
+});
+
+describe('campaign report lines of rows keyed by position (a CSV without an id column)', () => {
+  const ANN = '+15550400001';
+  const BOB = '+15550400002';
+  const ZED = '+15550400009';
+  /** Row `id` of campaign nid dialling `number`; keyed by position unless `withIds`. */
+  const posRow = (id: string, number: string, extra: Partial<CallDefinition> = {}) =>
+    call(`nid/${id}`, {
+      campaign: { name: 'nid', id, recipients: 'lists/r.csv', positional: true },
+      options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
+      definition: `sha256:nid-${id}-${number}`,
+      ...extra,
+    });
+  const ended = { schedule: schedule({ end: '2026-12-01T10:30:00Z' }) };
+  const plan = (now: string, skipped: PlanItem[] = []): Plan => ({
+    target: 'sim',
+    now,
+    due: [],
+    upcoming: [],
+    missed: [],
+    skipped,
+  });
+  // Ann was called as row 1; then Zed was put above her: Ann is row 2, a key with no entry.
+  const state = lock({
+    'sim/nid/1': entry({
+      sid: 'S-1',
+      number: numberDigest(ANN),
+      definition: `sha256:nid-1-${ANN}`,
+    }),
+  });
+
+  it('a row whose number the campaign dialled under another row is held, not waiting', () => {
+    const lines = campaignLines(
+      'nid',
+      [posRow('1', ZED), posRow('2', ANN), posRow('3', BOB)],
+      state,
+      plan('2026-12-01T09:00:00Z'),
+    );
+    expect(lines.map((l) => [l.id, l.state, l.attempts])).toEqual([
+      ['1', 'placed', 1],
+      ['2', 'held', 0],
+      ['3', 'waiting', 0],
+    ]);
+    expect(campaignCounts('nid', lines).states).toMatchObject({ held: 1, waiting: 1 });
+  });
+
+  it('after the end such a row is still held, never expired; a row never reached is', () => {
+    const lines = campaignLines(
+      'nid',
+      [posRow('1', ZED, ended), posRow('2', ANN, ended), posRow('3', BOB, ended)],
+      state,
+      plan('2026-12-01T11:00:00Z'),
+    );
+    expect(lines.map((l) => l.state)).toEqual(['placed', 'held', 'expired']);
+  });
+
+  it('a row the plan holds because an earlier row of the run dials its number is held', () => {
+    const held: PlanItem = {
+      key: 'sim/nid/3',
+      name: 'nid/3',
+      target: 'sim',
+      file: 'lists/r.csv',
+      line: 4,
+      to: ANN,
+      definition: `sha256:nid-3-${ANN}`,
+      campaign: 'nid',
+      row: '3',
+      reason: `not placed: sim/nid/2 of this campaign dials ${ANN} too, in this run; lists/r.csv has no id column`,
+    };
+    const lines = campaignLines(
+      'nid',
+      [posRow('2', ANN), posRow('3', ANN)],
+      lock(),
+      plan('2026-12-01T09:00:00Z', [held]),
+    );
+    expect(lines.map((l) => [l.id, l.state, l.to])).toEqual([
+      ['2', 'waiting', ''],
+      ['3', 'held', ANN],
+    ]);
+  });
+
+  it('with an id column two rows may share a number: nothing is held', () => {
+    const withId = (id: string) =>
+      posRow(id, ANN, { campaign: { name: 'nid', id, recipients: 'lists/r.csv' } });
+    const lines = campaignLines(
+      'nid',
+      [withId('1'), withId('2')],
+      state,
+      plan('2026-12-01T09:00:00Z'),
+    );
+    expect(lines.map((l) => l.state)).toEqual(['placed', 'waiting']);
   });
 });

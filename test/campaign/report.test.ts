@@ -60,6 +60,20 @@ describe('rowState', () => {
     expect(rowState({ kind: 'pending', n: 1, why: 'unknown' }, ended)).toBe('unknown');
   });
 
+  it('a row whose number its campaign dialled under another row is held, before and after the end', () => {
+    const held = { ...open, held: true };
+    expect(rowState({ kind: 'first' }, held)).toBe('held');
+    // Never "expired, never placed": its person was called under another key.
+    expect(rowState({ kind: 'first' }, { ...held, ended: true })).toBe('held');
+    expect(rowState({ kind: 'first' }, { ...held, suppressed: true })).toBe('held');
+    expect(rowState({ kind: 'retry', n: 1 }, { ...held, ended: true })).toBe('held');
+    // A row its own attempt reached stands at that attempt's outcome.
+    expect(rowState({ kind: 'retry', n: 2 }, { ...held, lastOutcome: 'busy' })).toBe('busy');
+    const redial = { kind: 'redial', n: 2, notBefore: new Date(0) } as const;
+    expect(rowState(redial, { ...held, lastOutcome: 'no-answer' })).toBe('no-answer');
+    expect(rowState({ kind: 'done', n: 1, result: 'answered' }, held)).toBe('answered');
+  });
+
   it('counts every state, zero included', () => {
     const counts = countStates(['answered', 'answered', 'busy']);
     expect(counts).toEqual({
@@ -70,6 +84,7 @@ describe('rowState', () => {
       failed: 0,
       unknown: 0,
       suppressed: 0,
+      held: 0,
       expired: 0,
       waiting: 0,
     });

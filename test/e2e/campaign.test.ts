@@ -348,5 +348,73 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
     expect(dialled.sort()).toEqual([number(1), number(2)]);
     expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();
+    // Bob (row 3 now) will never be called: held, not waiting, in status and report.
+    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(status.code, output(status)).toBe(0);
+    const counts = JSON.parse(status.stdout) as { states: Record<string, number> };
+    expect(counts.states).toMatchObject({ held: 1, waiting: 0, expired: 0 });
+    const text = await gw.run(['status', '--campaign', 'reminders']);
+    expect(text.stdout).toMatch(/^ {2}held +1$/m);
+    expect(text.stdout).toContain('held: not placed: this campaign already dialled its number');
+    const report = await gw.run(['report', 'reminders']);
+    expect(report.code, output(report)).toBe(0);
+    expect(report.stdout.split('\r\n')[3]).toBe(`3,${number(2)},held,0,,,,,`);
+    const json = await gw.run(['report', 'reminders', '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { id: string; state: string }[])[2]).toMatchObject({
+      id: '3',
+      state: 'held',
+      attempts: 0,
+    });
+  });
+
+  it('after the end such a row is held, not expired "never placed": its person was called', async () => {
+    const BEFORE = '2026-06-10T12:00:00Z';
+    const AFTER = '2026-07-05T12:00:00Z';
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(
+        ['schedule: { end: "2026-06-30", window: "00:00-23:59", timezone: UTC }'],
+        '{ patient: "${row.name}" }',
+      ),
+      'lists/reminders.csv': `name,phone\nAnn,${number(1)}\nBob,${number(2)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes', '--now', BEFORE]);
+    expect(first.code, output(first)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // After the end, Zed is put first: Bob is row 3 (never placed under that key), Cy row 4.
+    await writeFile(
+      join(gw.project.dir, 'lists/reminders.csv'),
+      `name,phone\nZed,${number(9)}\nAnn,${number(1)}\nBob,${number(2)}\nCy,${number(3)}\n`,
+    );
+    const plan = await gw.run(['plan', '--now', AFTER]);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      `not placed: this campaign already dialled ${number(2)} as sim/reminders/2`,
+    );
+    expect(plan.stdout).not.toMatch(/sim\/reminders\/3 .*expired/);
+    expect(plan.stdout).toMatch(/sim\/reminders\/4 .*expired: end 2026-06-30 passed/);
+    const applied = await gw.run(['apply', '--yes', '--now', AFTER]);
+    expect(applied.code, output(applied)).toBe(0);
+    expect(applied.stdout).toContain('missed  sim/reminders/4  expired: end 2026-06-30');
+    expect(applied.stdout).not.toContain('sim/reminders/3');
+    expect(gw.placed()).toHaveLength(2);
+    const status = await gw.run([
+      'status',
+      '--campaign',
+      'reminders',
+      '--format',
+      'json',
+      '--now',
+      AFTER,
+    ]);
+    expect(status.code, output(status)).toBe(0);
+    expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
+      held: 1,
+      expired: 1,
+      waiting: 0,
+    });
+    const report = await gw.run(['report', 'reminders', '--now', AFTER]);
+    const rows = report.stdout.trim().split('\r\n').slice(1);
+    expect(rows[2]).toBe(`3,${number(2)},held,0,,,,,`);
+    expect(rows[3]).toBe(`4,${number(3)},expired,0,,,,,`);
   });
 });

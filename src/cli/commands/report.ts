@@ -15,9 +15,11 @@ export const command: CommandModule = {
 
 Writes one line per recipient row of campaign NAME (a call with \`recipients\`), in the order
 of its CSV: id, to, state (answered, busy, no-answer, failed, placed, unknown, suppressed,
-expired: never reached before the campaign's end, waiting), attempts, sid and sip_status of the latest attempt, its duration in
-seconds, when it was placed, and to_changed: \`yes\` when that attempt dialled another
-number than the row names now (the row was edited since; \`to\` is then left empty). CSV
+held: not placed, this campaign already dialled its number under another row (CSV without
+id column), expired: never reached before the campaign's end, waiting), attempts, sid and
+sip_status of the latest attempt, its duration in seconds, when it was placed, and
+to_changed: \`yes\` when that attempt dialled another number than the row names now (the
+row was edited since; \`to\` is then left empty). CSV
 (RFC 4180; a cell that a spreadsheet would run as a formula starts with ') by default,
 --format json an array. Changes nothing; outcomes come from \`status --refresh\`,
 \`apply --wait\` or \`receive\`.
