@@ -1,3 +1,4 @@
+import { isRowPlacedOnce } from '../plan/build.js';
 import { placementKey } from '../plan/keys.js';
 import type { Plan } from '../plan/types.js';
 import type { HoursCache } from '../schedule/hours.js';
@@ -9,6 +10,7 @@ import { heldRows } from './held.js';
 import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
+import { slotEntriesByRow } from './slot-entries.js';
 
 const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
 
@@ -27,7 +29,10 @@ const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): bool
  * One report line per row of campaign `name` (pure): its attempts in the state, and its
  * state by the latest one (rowProgress, then rowState); `plan` (made at the same instant)
  * says which rows are suppressed now, `to` is the row's destination as the plan shows it.
- * Whether a row's `end` passed is judged at the plan's instant.
+ * Whether a row's `end` passed is judged at the plan's instant. A row of a campaign with
+ * cron/at is placed at each slot (`KEY@<slot>`): its attempts are its slots with an entry,
+ * and it stands at its latest slot's (a placed slot belongs to its time: an edit since
+ * speaks to the next slots, so it is never `edited`).
  */
 export const campaignLines = (
   name: string,
@@ -45,16 +50,23 @@ export const campaignLines = (
   );
   const isHeld = heldRows(lock, plan);
   const lines: ReportLine[] = [];
+  // Made once, at the first row placed at slots: one pass over the state for every row.
+  let slotted: Map<string, LockEntry[]> | undefined;
+  const slotsOf = (rowKey: string): LockEntry[] => {
+    if (slotted === undefined) slotted = slotEntriesByRow(lock.calls);
+    return slotted.get(rowKey) ?? [];
+  };
   for (const call of calls) {
     if (call.campaign?.name !== name) continue;
     const target = call.target ?? plan.target;
     const rowKey = placementKey(target, call.name);
-    const attempts = attemptsIn(lock.calls, rowKey);
-    const progress = rowProgress(
-      attempts.map((entry) => ({ entry })),
-      call.redial ?? NO_REDIAL,
-    );
+    const bySlot = !isRowPlacedOnce(call);
+    const attempts = bySlot ? slotsOf(rowKey) : attemptsIn(lock.calls, rowKey);
     const latest = attempts.at(-1);
+    const progress = rowProgress(
+      (bySlot ? attempts.slice(-1) : attempts).map((entry) => ({ entry })),
+      (bySlot ? undefined : call.redial) ?? NO_REDIAL,
+    );
     const placed = attempts.findLast((entry) => entry.status === 'placed');
     // A refused request (failed entry) reached nobody: the row stands at the call before it.
     const status = (latest?.status === 'failed' ? placed : latest)?.outcome?.status;
@@ -68,7 +80,7 @@ export const campaignLines = (
         isHeld(call, target, rowKey),
       ended: rowCutOffAt(call, now, hours) !== undefined,
       ...(endAt === undefined ? {} : { endAt }),
-      edited: placed !== undefined && placed.definition !== call.definition,
+      edited: !bySlot && placed !== undefined && placed.definition !== call.definition,
       ...(status !== undefined && FINAL.has(status)
         ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }
         : {}),
@@ -95,7 +107,7 @@ export const campaignLines = (
 export interface CampaignCounts {
   readonly campaign: string;
   readonly rows: number;
-  /** Attempts made (entries in the state), every row together. */
+  /** Attempts made (entries in the state; a slotted row's: its slots), every row together. */
   readonly attempts: number;
   readonly states: Record<RowState, number>;
 }

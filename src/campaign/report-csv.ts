@@ -11,7 +11,7 @@ export interface ReportLine {
   /** The latest attempt dialled a number other than the row's now (the row was edited since). */
   readonly toChanged?: true;
   readonly state: RowState;
-  /** Attempts the state knows of (placed, failed or unknown). */
+  /** Attempts the state knows of (placed, failed or unknown); a row placed at slots: its slots. */
   readonly attempts: number;
   /** The latest attempt's call sid. */
   readonly sid?: string;

@@ -236,3 +236,88 @@ describe('campaign report lines of rows keyed by position (a CSV without an id c
     expect(lines.map((l) => l.state)).toEqual(['placed', 'waiting']);
   });
 });
+
+describe('campaign report lines of a campaign with cron (each row placed at every slot)', () => {
+  const cronRow = (id: string): CallDefinition =>
+    call(`reminders/${id}`, {
+      campaign: { name: 'reminders', id, recipients: 'lists/r.csv' },
+      schedule: schedule({ cron: '0 * * * *' }),
+    });
+  const at = (slot: string, e: Parameters<typeof entry>[0]) =>
+    entry({ at: `${slot.slice(0, 19)}.200Z`, ...e });
+  const plan: Plan = {
+    target: 'sim',
+    now: '2026-12-01T11:30:00Z',
+    due: [],
+    upcoming: ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) =>
+      item(id, { key: `sim/reminders/${id}@2026-12-01T12:00:00Z`, slot: '2026-12-01T12:00:00Z' }),
+    ),
+    missed: [],
+    skipped: [],
+  };
+
+  it('a row stands at its latest slot: its sid, outcome and time; its attempts are its slots with an entry', () => {
+    const calls = lock({
+      // Listed out of order: the latest slot is the one that counts, not the last key read.
+      'sim/reminders/r1@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', {
+        sid: 'a11',
+        outcome: outcome('completed', 200),
+      }),
+      'sim/reminders/r1@2026-12-01T09:00:00Z': at('2026-12-01T09:00:00Z', {
+        sid: 'a09',
+        outcome: outcome('busy', 486),
+      }),
+      'sim/reminders/r1@2026-12-01T10:00:00Z': at('2026-12-01T10:00:00Z', { sid: 'a10' }),
+      'sim/reminders/r2@2026-12-01T10:00:00Z': at('2026-12-01T10:00:00Z', {
+        sid: 'b10',
+        outcome: outcome('completed', 200),
+      }),
+      'sim/reminders/r2@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', {
+        sid: 'b11',
+        outcome: outcome('no-answer', 487),
+      }),
+      'sim/reminders/r3@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', { sid: 'c11' }),
+      'sim/reminders/r4@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', { status: 'unknown' }),
+      // Another campaign's row of the same id is not this row's.
+      'sim/other/r5@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', { sid: 'x' }),
+    });
+    const lines = campaignLines(
+      'reminders',
+      ['r1', 'r2', 'r3', 'r4', 'r5'].map(cronRow),
+      calls,
+      plan,
+    );
+    expect(
+      lines.map((l) => [l.id, l.state, l.attempts, l.sid ?? '', l.lastAttemptAt ?? '']),
+    ).toEqual([
+      ['r1', 'answered', 3, 'a11', '2026-12-01T11:00:00.200Z'],
+      ['r2', 'no-answer', 2, 'b11', '2026-12-01T11:00:00.200Z'],
+      ['r3', 'placed', 1, 'c11', '2026-12-01T11:00:00.200Z'],
+      ['r4', 'unknown', 1, '', '2026-12-01T11:00:00.200Z'],
+      ['r5', 'waiting', 0, '', ''],
+    ]);
+    expect(lines[1]).toMatchObject({ to: '+15550002', sipStatus: 487, duration: 0 });
+    const counts = campaignCounts('reminders', lines);
+    expect(counts.attempts).toBe(7);
+    expect(counts.states).toMatchObject({
+      answered: 1,
+      'no-answer': 1,
+      placed: 1,
+      unknown: 1,
+      waiting: 1,
+    });
+  });
+
+  it('a row edited since its latest slot stands at that slot: the edit speaks to the next slots', () => {
+    const calls = lock({
+      'sim/reminders/r1@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', {
+        status: 'failed',
+        httpStatus: 503,
+        definition: 'sha256:before-the-edit',
+      }),
+    });
+    const [line] = campaignLines('reminders', [cronRow('r1')], calls, plan);
+    // Its request was refused: the next slot (or a retry) is still to come.
+    expect(line).toMatchObject({ state: 'waiting', attempts: 1 });
+  });
+});

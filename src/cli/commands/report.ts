@@ -19,7 +19,8 @@ held: not placed, this campaign already dialled its number under another row (CS
 id column), expired: never reached before the campaign's end, waiting), attempts, sid and
 sip_status of the latest attempt, its duration in seconds, when it was placed, and
 to_changed: \`yes\` when that attempt dialled another number than the row names now (the
-row was edited since; \`to\` is then left empty). CSV
+row was edited since; \`to\` is then left empty). A row of a campaign with cron/at stands at
+its latest slot's call; its attempts are its slots. CSV
 (RFC 4180; a cell that a spreadsheet would run as a formula starts with ') by default,
 --format json an array. Changes nothing; outcomes come from \`status --refresh\`,
 \`apply --wait\` or \`receive\`.
