@@ -72,41 +72,91 @@ export interface CampaignCounts {
   readonly skipped: number;
   /** On a do-not-call list: never sent. */
   readonly suppressed: number;
+  /** A campaign with cron/at: the slots this plan lists (of every row), by section. */
+  readonly slots?: SlotCounts;
 }
+
+type Bucket = Exclude<keyof CampaignCounts, 'name' | 'rows' | 'slots'>;
+export type SlotCounts = Readonly<Record<Bucket, number>>;
+
+const BUCKETS: readonly Bucket[] = [
+  'due',
+  'waiting',
+  'expired',
+  'upcoming',
+  'missed',
+  'skipped',
+  'suppressed',
+];
+
+/**
+ * Which of a row's slots says where the row stands: what happens to it next — a due slot
+ * (or one the do-not-call lists or the per-number limit hold back), else its next slot —
+ * else its latest slot (placed or missed).
+ */
+const NEXT: readonly Bucket[] = ['due', 'suppressed', 'waiting', 'upcoming'];
+const rank = (bucket: Bucket): number => {
+  const i = NEXT.indexOf(bucket);
+  return i === -1 ? NEXT.length : i;
+};
+const standsAt = (
+  a: { bucket: Bucket; slot: string },
+  b: { bucket: Bucket; slot: string },
+): boolean =>
+  rank(a.bucket) < rank(b.bucket) || (rank(a.bucket) === rank(b.bucket) && a.slot > b.slot);
+
+const zero = (): Record<Bucket, number> =>
+  Object.fromEntries(BUCKETS.map((b) => [b, 0])) as Record<Bucket, number>;
 
 /**
  * Per campaign, how many of its rows are in each state of the plan: every row once.
  * `waiting` counts the rows outside their hours or waiting for a redial, and those the
- * per-number limit holds back (the plan's `waiting` list).
+ * per-number limit holds back (the plan's `waiting` list). A row of a campaign with cron/at
+ * is listed at each of its slots: it counts once, where its due slot, else its next slot,
+ * else its latest one stands (NEXT), and `slots` counts the slots listed.
  */
 export const campaignCounts = (plan: Plan): CampaignCounts[] => {
-  const by = new Map<string, Record<Exclude<keyof CampaignCounts, 'name'>, number>>();
-  const bump = (item: PlanItem, kind: Exclude<keyof CampaignCounts, 'name' | 'rows'>) => {
-    if (item.campaign === undefined) return;
-    const c = by.get(item.campaign) ?? {
-      rows: 0,
-      due: 0,
-      waiting: 0,
-      expired: 0,
-      upcoming: 0,
-      missed: 0,
-      skipped: 0,
-      suppressed: 0,
-    };
+  const by = new Map<string, Record<Bucket | 'rows', number>>();
+  const slotted = new Map<
+    string,
+    { slots: Record<Bucket, number>; rows: Map<string, { bucket: Bucket; slot: string }> }
+  >();
+  const bump = (campaign: string, kind: Bucket) => {
+    const c = by.get(campaign) ?? { rows: 0, ...zero() };
     c.rows += 1;
     c[kind] += 1;
-    by.set(item.campaign, c);
+    by.set(campaign, c);
   };
-  for (const i of plan.due) bump(i, 'due');
-  for (const i of plan.upcoming) bump(i, i.waiting ? 'waiting' : 'upcoming');
-  for (const i of plan.missed) bump(i, i.expired ? 'expired' : 'missed');
-  for (const i of plan.skipped) bump(i, 'skipped');
-  for (const i of plan.suppressed ?? []) bump(i, 'suppressed');
-  for (const i of plan.waiting ?? []) bump(i, 'waiting');
-  return [...by].map(([name, c]) => ({ name, ...c }));
+  const add = (item: PlanItem, kind: Bucket) => {
+    if (item.campaign === undefined) return;
+    if (item.slot === undefined || item.row === undefined) {
+      bump(item.campaign, kind);
+      return;
+    }
+    // Listed first so that the campaign keeps its place among the others.
+    if (!by.has(item.campaign)) by.set(item.campaign, { rows: 0, ...zero() });
+    const s = slotted.get(item.campaign) ?? { slots: zero(), rows: new Map() };
+    s.slots[kind] += 1;
+    const here = { bucket: kind, slot: item.slot };
+    const known = s.rows.get(item.row);
+    if (known === undefined || standsAt(here, known)) s.rows.set(item.row, here);
+    slotted.set(item.campaign, s);
+  };
+  for (const i of plan.due) add(i, 'due');
+  for (const i of plan.upcoming) add(i, i.waiting ? 'waiting' : 'upcoming');
+  for (const i of plan.missed) add(i, i.expired ? 'expired' : 'missed');
+  for (const i of plan.skipped) add(i, 'skipped');
+  for (const i of plan.suppressed ?? []) add(i, 'suppressed');
+  for (const i of plan.waiting ?? []) add(i, 'waiting');
+  for (const [campaign, s] of slotted)
+    for (const row of s.rows.values()) bump(campaign, row.bucket);
+  return [...by].map(([name, c]) => {
+    const slots = slotted.get(name)?.slots;
+    return slots === undefined ? { name, ...c } : { name, ...c, slots };
+  });
 };
 
-const countsText = (c: CampaignCounts): string =>
+const countsText = (c: SlotCounts): string =>
   (
     [
       [c.due, 'due'],
@@ -163,7 +213,9 @@ function* planLines(
   if (counts.length > 0) {
     yield style('bold', `Campaigns (${counts.length}):`);
     for (const c of counts)
-      yield `  ${printable(c.name)}: ${c.rows} row${c.rows === 1 ? '' : 's'} — ${countsText(c)}`;
+      yield `  ${printable(c.name)}: ${c.rows} row${c.rows === 1 ? '' : 's'} — ${countsText(c)}${
+        c.slots === undefined ? '' : `; slots listed: ${countsText(c.slots)}`
+      }`;
     yield '';
   }
   function* section(

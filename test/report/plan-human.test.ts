@@ -126,3 +126,55 @@ describe('human plan', () => {
     ).toBe(true);
   });
 });
+
+describe('campaign counts of a campaign with cron', () => {
+  const slot = (id: string, at: string, fields: Partial<PlanItem> = {}) =>
+    item(`cr/${id}@${at}`, { name: `cr/${id}`, campaign: 'cr', row: id, slot: at, ...fields });
+  const hours = (h: number) => `2026-11-24T${String(h).padStart(2, '0')}:00:00Z`;
+
+  it('counts each row once, where its due slot, else its next slot, else its latest slot stands; the slots apart', () => {
+    const p = plan({
+      due: [slot('x3', hours(10))],
+      // x1 and x2 have their next slots to come; x3's is to come after its due one.
+      upcoming: ['x1', 'x2', 'x3'].flatMap((id) => [11, 12, 13].map((h) => slot(id, hours(h)))),
+      // x1 was placed at 09:00 and missed at 08:00; x4 has no slot to come: its latest stands.
+      missed: [slot('x1', hours(8)), slot('x4', hours(9)), slot('x5', hours(7))],
+      skipped: [slot('x1', hours(9)), slot('x4', hours(8)), slot('x5', hours(6))],
+    });
+    const [counts] = campaignCounts(p);
+    expect(counts).toEqual({
+      name: 'cr',
+      rows: 5,
+      due: 1,
+      waiting: 0,
+      expired: 0,
+      upcoming: 2,
+      missed: 2,
+      skipped: 0,
+      suppressed: 0,
+      slots: {
+        due: 1,
+        waiting: 0,
+        expired: 0,
+        upcoming: 9,
+        missed: 3,
+        skipped: 3,
+        suppressed: 0,
+      },
+    });
+    expect(renderPlanHuman(p, 'target prod', style)).toContain(
+      '  cr: 5 rows — 1 due, 2 upcoming, 2 missed; slots listed: 1 due, 9 upcoming, 3 missed, 3 skipped (placed, unknown or disabled)\n',
+    );
+  });
+
+  it('a row whose slot the per-number limit holds back, or on a do-not-call list, counts there', () => {
+    const [counts] = campaignCounts(
+      plan({
+        waiting: [slot('x1', hours(10))],
+        suppressed: [slot('x2', hours(10))],
+        upcoming: [slot('x1', hours(11)), slot('x2', hours(11))],
+      }),
+    );
+    expect(counts).toMatchObject({ rows: 2, waiting: 1, suppressed: 1, upcoming: 0 });
+  });
+});

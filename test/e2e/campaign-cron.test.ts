@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  campaignYaml,
+  type Gateway,
+  recipientNumber as number,
+  output,
+  startGateway,
+} from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+/** Two slots of a per-minute campaign, 30 s into each. */
+const FIRST = '2026-06-10T12:00:30Z';
+const SECOND = '2026-06-10T12:01:30Z';
+
+interface CountsJson {
+  readonly rows: number;
+  readonly attempts: number;
+  readonly states: Record<string, number>;
+}
+interface ReportJson {
+  readonly id: string;
+  readonly state: string;
+  readonly attempts: number;
+  readonly sid?: string;
+  readonly lastAttemptAt?: string;
+}
+interface CampaignJson {
+  readonly rows: number;
+  readonly upcoming: number;
+  readonly skipped: number;
+  readonly slots?: Record<string, number>;
+}
+
+describe('a campaign with cron: each row placed at every slot', () => {
+  it('status --campaign and report show each row at its latest slot, its slots counted as attempts; plan counts each row once', async () => {
+    const gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaignYaml([
+          'schedule: { cron: "* * * * *", deadline: 5m, timezone: UTC }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nx1,Ann,${number(71)}\nx2,Bob,${number(72)}\n`,
+      },
+      { outcomes: { answered: 1, busy: 0, 'no-answer': 0, failed: 0 }, ringMs: 0, talkMs: 0 },
+    );
+    open.push(gw);
+    const sidsAt = async (slot: string) => {
+      const lock = await gw.project.lock();
+      return ['x1', 'x2'].map((id) => lock?.calls[`sim/reminders/${id}@${slot}`]?.sid);
+    };
+
+    const first = await gw.run(['apply', '--yes', '--now', FIRST, '--wait', '10s']);
+    expect(first.code, output(first)).toBe(0);
+    const [a1, a2] = await sidsAt('2026-06-10T12:00:00Z');
+    expect(a1).toBeDefined();
+    expect(a2).toBeDefined();
+
+    const counts = await gw.run([
+      'status',
+      '--campaign',
+      'reminders',
+      '--format',
+      'json',
+      '--now',
+      FIRST,
+    ]);
+    expect(counts.code, output(counts)).toBe(0);
+    const json = JSON.parse(counts.stdout) as CountsJson;
+    expect(json).toMatchObject({ rows: 2, attempts: 2 });
+    expect(json.states).toMatchObject({ answered: 2, waiting: 0 });
+    const text = await gw.run(['status', '--campaign', 'reminders', '--now', FIRST]);
+    expect(text.stdout).toContain('campaign reminders: 2 rows, 2 attempts recorded');
+
+    const report = await gw.run(['report', 'reminders', '--now', FIRST]);
+    expect(report.code, output(report)).toBe(0);
+    const lines = report.stdout.trim().split('\r\n').slice(1);
+    // The latest slot's sid, answer and when it was placed.
+    const placedAt = (await gw.project.lock())?.calls['sim/reminders/x1@2026-06-10T12:00:00Z']?.at;
+    expect(lines[0]).toBe(`x1,${number(71)},answered,1,${a1},200,0,${placedAt},`);
+    expect(lines[1]).toMatch(new RegExp(`^x2,\\${number(72)},answered,1,${a2},200,`));
+
+    // The next slot: each row is placed again, and stands at that slot's call.
+    const second = await gw.run(['apply', '--yes', '--now', SECOND, '--wait', '10s']);
+    expect(second.code, output(second)).toBe(0);
+    const [b1, b2] = await sidsAt('2026-06-10T12:01:00Z');
+    expect(b1).toBeDefined();
+    expect(b1).not.toBe(a1);
+    const rows = await gw.run(['report', 'reminders', '--format', 'json', '--now', SECOND]);
+    expect(
+      (JSON.parse(rows.stdout) as ReportJson[]).map((r) => [r.id, r.state, r.attempts, r.sid]),
+    ).toEqual([
+      ['x1', 'answered', 2, b1],
+      ['x2', 'answered', 2, b2],
+    ]);
+    const after = await gw.run([
+      'status',
+      '--campaign',
+      'reminders',
+      '--format',
+      'json',
+      '--now',
+      SECOND,
+    ]);
+    expect(JSON.parse(after.stdout) as CountsJson).toMatchObject({ rows: 2, attempts: 4 });
+
+    // The plan counts each row once (its next slot is to come), and the slots it lists apart.
+    const plan = await gw.run(['plan', '--format', 'json', '--now', SECOND]);
+    expect(plan.code, output(plan)).toBe(0);
+    const [campaign] = (JSON.parse(plan.stdout) as { campaigns: CampaignJson[] }).campaigns;
+    expect(campaign).toMatchObject({ rows: 2, upcoming: 2, skipped: 0 });
+    // Two rows, three slots each to come; the slots missed before the first apply, the placed ones.
+    expect(campaign?.slots).toMatchObject({ due: 0, upcoming: 6, missed: 8, skipped: 2 });
+    const human = await gw.run(['plan', '--now', SECOND]);
+    expect(human.stdout).toMatch(
+      /reminders: 2 rows — 2 upcoming; slots listed: 6 upcoming, 8 missed, 2 skipped/,
+    );
+  });
+});
