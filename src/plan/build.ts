@@ -36,7 +36,12 @@ import { memoryKey } from './memory.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
-import { type DialledCache, holdDialledRow, holdShiftedRows } from './shifted.js';
+import {
+  type DialledCache,
+  holdDialledRow,
+  holdRedirectedRetries,
+  holdShiftedRows,
+} from './shifted.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export interface PlanInput {
@@ -819,7 +824,10 @@ export const checkReplace = (
   if (ended !== undefined && (entry === undefined || entry.status === 'failed')) {
     return `${key} was never placed and ${campaignEndedWords(call, ended)}: it is expired, never placed`;
   }
-  if (entry === undefined) return `${key} is not placed yet: \`callops apply\` places it`;
+  // Not "apply places it": a row held back as already dialled never is (plan says why).
+  if (entry === undefined) {
+    return `${key} is not placed yet: --replace places a placed call again (\`callops plan\` says when, or why not, it is placed)`;
+  }
   if (entry.status === 'failed')
     return `${key} is not placed (failed): \`callops apply\` retries it`;
   if (isInFlight(entry)) return `${key} is being placed by another runner right now`;
@@ -929,7 +937,16 @@ export const buildPlan = (input: PlanInput): Plan => {
   // Rows keyed by position that now dial someone the campaign already called: held.
   const shifted = holdShiftedRows(lists.due.items(), input.lock, dialled);
   for (const item of shifted.held) lists.skipped.push(item);
-  const due = shifted.due;
+  // Unknown entries are due only with --retry-unknown: no lookup a due item otherwise.
+  const redirected = input.retryUnknown
+    ? holdRedirectedRetries(
+        shifted.due,
+        input.lock,
+        input.screen?.numberOf ?? ((item) => destinationNumber(item.to)),
+      )
+    : undefined;
+  for (const item of redirected?.held ?? []) lists.skipped.push(item);
+  const due = redirected?.due ?? shifted.due;
   const upcoming = lists.upcoming.items();
   const screened =
     input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);

@@ -162,3 +162,39 @@ export const holdShiftedRows = (
   }
   return out === undefined ? { due, held: [] } : { due: out.due.items(), held: out.held.items() };
 };
+
+/**
+ * Due retries of `unknown` entries (`--retry-unknown`) whose call dials another number now
+ * than its unknown attempt did, held back (pure): that attempt may have rung, and the
+ * retry would take the entry, and with it the only record of the number it dialled (what
+ * per-number limits and the already-dialled check count). Settling it first keeps the
+ * truth: `--placed` makes it a placed call, which a replacement keeps in its history;
+ * `--not-placed` says it never rang. `numberOf` gives the number an item dials, as the
+ * plan's screen reads it (undefined when it cannot tell: then it is not held here).
+ */
+export const holdRedirectedRetries = (
+  due: readonly PlanItem[],
+  lock: Lockfile,
+  numberOf: (item: PlanItem) => string | undefined,
+): { readonly due: readonly PlanItem[]; readonly held: readonly PlanItem[] } => {
+  let out: { due: PlanList; held: PlanList } | undefined;
+  for (let i = 0; i < due.length; i++) {
+    const item = due[i] as PlanItem;
+    const entry = lock.calls[item.key];
+    let why: string | undefined;
+    if (entry?.status === 'unknown' && entry.number !== undefined) {
+      const number = numberOf(item);
+      if (number !== undefined && numberDigest(number) !== entry.number) {
+        why = `not retried: its unknown attempt (at ${entry.at}) dialled another number than it dials now, and may have rung; settle it first: \`callops resolve ${item.key} --placed SID\` or \`--not-placed\``;
+      }
+    }
+    if (why !== undefined && out === undefined) {
+      out = { due: new PlanList(false), held: new PlanList(false) };
+      for (let j = 0; j < i; j++) out.due.push(due[j] as PlanItem);
+    }
+    if (out === undefined) continue;
+    if (why === undefined) out.due.push(item);
+    else out.held.push(amendItem(item, { reason: why }));
+  }
+  return out === undefined ? { due, held: [] } : { due: out.due.items(), held: out.held.items() };
+};

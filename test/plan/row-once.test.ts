@@ -79,6 +79,20 @@ describe('a campaign row with calling hours only, placed', () => {
     expect(closed.upcoming[0]?.replaces?.sid).toBe('S-1');
   });
 
+  it('--replace of a row never placed says so, without promising apply places it', () => {
+    expect(
+      checkReplace('reminders/r1', {
+        calls: [row()],
+        lock: lock({}),
+        now: NOW,
+        runTarget: 'prod',
+        explicitTarget: false,
+      }),
+    ).toBe(
+      'prod/reminders/r1 is not placed yet: --replace places a placed call again (`callops plan` says when, or why not, it is placed)',
+    );
+  });
+
   it('--replace is accepted for it, refused for a row of a redial or cron campaign', () => {
     const input = (c: CallDefinition, only?: string[]) => ({
       calls: [c],

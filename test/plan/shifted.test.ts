@@ -153,3 +153,34 @@ describe('rows keyed by position once the campaign ended', () => {
     expect(p.unreported?.[0]?.count).toBe(1);
   });
 });
+
+describe('--retry-unknown of a call that dials another number now', () => {
+  const retry = (number: string, entryNumber: string) =>
+    buildPlan({
+      calls: [call('c1', { options: { to: { type: 'phone', number } } })],
+      lock: lock({
+        'sim/c1': entry({
+          status: 'unknown',
+          sid: undefined,
+          number: numberDigest(entryNumber),
+          definition: 'sha256:c1-v1',
+        }),
+      }),
+      now: NOW,
+      runTarget: 'sim',
+      explicitTarget: false,
+      retryUnknown: true,
+    });
+
+  it('is held: its unknown attempt may have rung the other number; settle it first', () => {
+    const p = retry('+15550000132', '+15550000131');
+    expect(p.due).toEqual([]);
+    expect(p.skipped[0]?.reason).toBe(
+      'not retried: its unknown attempt (at 2026-12-01T08:00:01.123Z) dialled another number than it dials now, and may have rung; settle it first: `callops resolve sim/c1 --placed SID` or `--not-placed`',
+    );
+  });
+
+  it('to the same number it is retried', () => {
+    expect(retry('+15550000131', '+15550000131').due.map((i) => i.key)).toEqual(['sim/c1']);
+  });
+});
