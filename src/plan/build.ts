@@ -781,7 +781,7 @@ const planCall = (
       'skipped',
       amendItem(built, {
         changed: true,
-        reason: `changed since placed (${reason ?? 'already placed'}); ${replaceHint(call.name)}`,
+        reason: `changed since placed (${reason ?? 'already placed'}${otherNumberWords(entry, built)}); ${replaceHint(call.name)}`,
       }),
     );
     return;

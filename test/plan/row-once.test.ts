@@ -79,6 +79,17 @@ describe('a campaign row with calling hours only, placed', () => {
     expect(closed.upcoming[0]?.replaces?.sid).toBe('S-1');
   });
 
+  it('a row of a campaign without a schedule, edited to another number, says so too', () => {
+    const reason = buildPlan({
+      calls: [row({ schedule: undefined })],
+      lock: lock({ [K]: { ...placed('sha256:row-before'), number: numberDigest('+15550009999') } }),
+      now: NOW,
+      runTarget: 'prod',
+      explicitTarget: false,
+    }).skipped[0]?.reason;
+    expect(reason).toContain(', to another number than it dials now); ');
+  });
+
   it('--replace of a row never placed says so, without promising apply places it', () => {
     expect(
       checkReplace('reminders/r1', {
