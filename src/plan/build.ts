@@ -381,10 +381,28 @@ const planRow = (
       ? onceRow(call, built, input, ended)
       : nextAttempt(call, call.redial, built, input, ended, cutOff);
   if ('bucket' in next) {
-    add(next.bucket, next.item);
+    add(
+      next.bucket,
+      next.item.changed === true ? heldHint(next.item, call.name, missed) : next.item,
+    );
     return;
   }
   planAttempt(call, spec, next.item, next.notBefore, input, add, cache, cutOff, missed);
+};
+
+/**
+ * A changed row's `--replace` hint, when its campaign is keyed by position and already
+ * dialled whom the row names now: `--replace` would be refused, so the hint says why instead.
+ */
+const heldHint = (item: PlanItem, name: string, missed: MissedSink): PlanItem => {
+  const hint = replaceHint(name);
+  if (item.reason?.includes(hint) !== true) return item;
+  const held = missed.held(item);
+  return held?.reason === undefined
+    ? item
+    : amendItem(item, {
+        reason: item.reason.replace(hint, `--replace would not place it: ${held.reason}`),
+      });
 };
 
 /**
@@ -777,13 +795,11 @@ const planCall = (
   }
   const { bucket, reason } = decide(built.key, entry, input.retryUnknown ?? false);
   if (entry?.status === 'placed' && entry.definition !== call.definition) {
-    add(
-      'skipped',
-      amendItem(built, {
-        changed: true,
-        reason: `changed since placed (${reason ?? 'already placed'}${otherNumberWords(entry, built)}); ${replaceHint(call.name)}`,
-      }),
-    );
+    const changed = amendItem(built, {
+      changed: true,
+      reason: `changed since placed (${reason ?? 'already placed'}${otherNumberWords(entry, built)}); ${replaceHint(call.name)}`,
+    });
+    add('skipped', call.campaign === undefined ? changed : heldHint(changed, call.name, missed));
     return;
   }
   add(bucket, reason === undefined ? built : amendItem(built, { reason }));

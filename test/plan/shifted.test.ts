@@ -54,6 +54,13 @@ describe('rows keyed by position (a CSV without an id column)', () => {
       'sim/nid/1',
       'sim/nid/2',
     ]);
+    // Row 1 (Zed, never called) may be placed with --replace; row 2 (Ann) would be refused.
+    const reasonOf = (key: string) => p.skipped.find((i) => i.key === key)?.reason ?? '';
+    expect(reasonOf('sim/nid/1')).toContain('`callops apply --replace nid/1` places it again');
+    expect(reasonOf('sim/nid/2')).toContain(
+      `; --replace would not place it: not placed: this campaign already dialled ${ANN} as sim/nid/1 `,
+    );
+    expect(reasonOf('sim/nid/2')).not.toContain('places it again');
   });
 
   it('--replace of a row that now names someone already called is held as well', () => {
