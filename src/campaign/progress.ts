@@ -1,4 +1,5 @@
 import { isRowPlacedOnce } from '../plan/build.js';
+import { toOf } from '../plan/item.js';
 import { placementKey } from '../plan/keys.js';
 import type { Plan } from '../plan/types.js';
 import type { HoursCache } from '../schedule/hours.js';
@@ -28,11 +29,13 @@ const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): bool
 /**
  * One report line per row of campaign `name` (pure): its attempts in the state, and its
  * state by the latest one (rowProgress, then rowState); `plan` (made at the same instant)
- * says which rows are suppressed now, `to` is the row's destination as the plan shows it.
- * Whether a row's `end` passed is judged at the plan's instant. A row of a campaign with
- * cron/at is placed at each slot (`KEY@<slot>`): its attempts are its slots with an entry,
- * and it stands at its latest slot's (a placed slot belongs to its time: an edit since
- * speaks to the next slots, so it is never `edited`).
+ * says which rows are suppressed now, `to` is the row's destination as the plan shows it
+ * (the row's own when the plan lists none of its slots). Whether a row's `end` passed is
+ * judged at the plan's instant. A row of a campaign with cron/at is placed at each slot
+ * (`KEY@<slot>`): its attempts are its slots with an entry, and it stands at its latest
+ * slot's (a placed slot belongs to its time: an edit since speaks to the next slots, so it
+ * is never `edited`); it has a slot left while the plan lists one of its slots as due or to
+ * come (upcoming looks years ahead), else nothing more comes for it.
  */
 export const campaignLines = (
   name: string,
@@ -43,10 +46,15 @@ export const campaignLines = (
   const suppressed = new Set((plan.suppressed ?? []).map((i) => i.name));
   const now = Date.parse(plan.now);
   const hours: HoursCache = new Map();
-  const toOf = new Map(
+  const listedTo = new Map(
     [...plan.due, ...plan.upcoming, ...plan.missed, ...plan.skipped, ...(plan.suppressed ?? [])]
       .concat(plan.waiting ?? [])
       .map((i) => [i.name, i.to]),
+  );
+  const ahead = new Set(
+    [...plan.due, ...plan.upcoming, ...(plan.waiting ?? []), ...(plan.suppressed ?? [])].map(
+      (i) => i.name,
+    ),
   );
   const isHeld = heldRows(lock, plan);
   const lines: ReportLine[] = [];
@@ -78,7 +86,10 @@ export const campaignLines = (
       held:
         (progress.kind === 'first' || progress.kind === 'retry' || progress.kind === 'redial') &&
         isHeld(call, target, rowKey),
-      ended: rowCutOffAt(call, now, hours) !== undefined,
+      ended: bySlot
+        ? call.enabled && !ahead.has(call.name)
+        : rowCutOffAt(call, now, hours) !== undefined,
+      ...(bySlot ? { slotted: true } : {}),
       ...(endAt === undefined ? {} : { endAt }),
       edited: !bySlot && placed !== undefined && placed.definition !== call.definition,
       ...(status !== undefined && FINAL.has(status)
@@ -88,7 +99,7 @@ export const campaignLines = (
     lines.push({
       id: call.campaign.id,
       // Never beside the sid of a call that went to another number.
-      to: toChanged ? '' : (toOf.get(call.name) ?? ''),
+      to: toChanged ? '' : (listedTo.get(call.name) ?? toOf(call)),
       ...(toChanged ? { toChanged: true } : {}),
       state: rowState(progress, context),
       attempts: attempts.length,

@@ -13,7 +13,9 @@ import type { RowProgress } from './redial.js';
  * - expired: the campaign's `end` passed, or its hours do not open again before it, and the
  *   row was never reached (never placed);
  * - waiting: a first call, retry or redial is still to come (a row edited since its latest
- *   placed attempt is not redialled: it stands at that attempt's outcome).
+ *   placed attempt is not redialled: it stands at that attempt's outcome). A row of a
+ *   campaign with cron/at waits while a slot is left; once none is, a row never placed is
+ *   expired and one whose latest slot's request was refused is failed.
  * A row reached before `end` is never expired: once `end` passed, a redial it waited for is
  * not placed and it stands at its latest attempt's outcome; so does a row whose next redial
  * would come at or after `end`.
@@ -44,6 +46,11 @@ export interface RowContext {
   readonly ended: boolean;
   /** The instant the campaign's `end` is reached, when it has one: no redial from then on. */
   readonly endAt?: number;
+  /**
+   * A row of a campaign with cron/at, placed at each slot: `ended` says no slot is left
+   * (its `end` passed, or its schedule has no slot after now).
+   */
+  readonly slotted?: boolean;
   /** Its latest placed attempt was placed under another definition: it is not redialled. */
   readonly edited?: boolean;
   /** The latest call's final outcome status, when it has one (a refused request is no call). */
@@ -73,7 +80,9 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
       if (context.held) return progress.n === 1 ? 'held' : ended(context);
       if (context.suppressed) return progress.n === 1 ? 'suppressed' : ended(context);
       if (context.edited) return ended(context);
-      // Attempt n's request failed: the row was reached by attempt n - 1 when n ≥ 2.
+      // Attempt n's request failed: the row was reached by attempt n - 1 when n ≥ 2. A row
+      // placed at slots whose latest slot was refused, with no slot left, ends failed.
+      if (context.ended && context.slotted) return 'failed';
       if (context.ended) return progress.n === 1 ? 'expired' : ended(context);
       return 'waiting';
     case 'redial':

@@ -130,7 +130,7 @@ export class RowItem implements PlanItem {
 }
 
 /** `to` as a plan shows it: a campaign row fills in only that option. */
-const toOf = (call: CallDefinition): string =>
+export const toOf = (call: CallDefinition): string =>
   renderTo(call.optionAt ? call.optionAt('to') : call.options.to);
 
 /**

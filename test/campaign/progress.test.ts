@@ -219,7 +219,8 @@ describe('campaign report lines of rows keyed by position (a CSV without an id c
       plan('2026-12-01T09:00:00Z', [held]),
     );
     expect(lines.map((l) => [l.id, l.state, l.to])).toEqual([
-      ['2', 'waiting', ''],
+      // Not listed by this plan: the row's own number.
+      ['2', 'waiting', ANN],
       ['3', 'held', ANN],
     ]);
   });
@@ -319,5 +320,53 @@ describe('campaign report lines of a campaign with cron (each row placed at ever
     const [line] = campaignLines('reminders', [cronRow('r1')], calls, plan);
     // Its request was refused: the next slot (or a retry) is still to come.
     expect(line).toMatchObject({ state: 'waiting', attempts: 1 });
+  });
+
+  describe('once no slot is left (the plan lists none due or to come)', () => {
+    const over: Plan = { ...plan, now: '2026-12-02T12:00:00Z', upcoming: [] };
+    const calls = lock({
+      'sim/reminders/r1@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', {
+        sid: 'a11',
+        outcome: outcome('completed', 200),
+      }),
+      'sim/reminders/r2@2026-12-01T10:00:00Z': at('2026-12-01T10:00:00Z', {
+        sid: 'b10',
+        outcome: outcome('completed', 200),
+      }),
+      'sim/reminders/r2@2026-12-01T11:00:00Z': at('2026-12-01T11:00:00Z', {
+        status: 'failed',
+        httpStatus: 400,
+      }),
+    });
+    /** A row dialling its own number (`+1555000<n>`, as `item` shows it). */
+    const numbered = (id: string): CallDefinition => {
+      const r = cronRow(id);
+      return {
+        ...r,
+        options: { ...r.options, to: { type: 'phone', number: `+1555000${id.slice(1)}` } },
+      };
+    };
+    const lines = campaignLines('reminders', ['r1', 'r2', 'r3'].map(numbered), calls, over);
+
+    it('a row keeps its number in `to`, although the plan lists none of its slots', () => {
+      expect(lines.map((l) => [l.id, l.to, l.toChanged ?? false])).toEqual([
+        ['r1', '+15550001', false],
+        ['r2', '+15550002', false],
+        ['r3', '+15550003', false],
+      ]);
+    });
+
+    it('a row whose latest slot was refused is failed, one never placed expired', () => {
+      expect(lines.map((l) => [l.id, l.state, l.attempts])).toEqual([
+        ['r1', 'answered', 1],
+        ['r2', 'failed', 2],
+        ['r3', 'expired', 0],
+      ]);
+    });
+
+    it('while a slot is to come the same rows wait', () => {
+      const early = campaignLines('reminders', ['r2', 'r3'].map(cronRow), calls, plan);
+      expect(early.map((l) => l.state)).toEqual(['waiting', 'waiting']);
+    });
   });
 });
