@@ -929,8 +929,16 @@ export const buildPlan = (input: PlanInput): Plan => {
       reports.push(report);
     },
   };
+  const campaigns = new Map<string, { name: string; rows: number; slotted: boolean }>();
   for (const call of input.calls) {
     if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
+    if (call.campaign !== undefined) {
+      const name = call.campaign.name;
+      const known = campaigns.get(name);
+      if (known === undefined)
+        campaigns.set(name, { name, rows: 1, slotted: !isRowPlacedOnce(call) });
+      else known.rows += 1;
+    }
     planCall(call, input, add, seen, hours, fields, missed);
   }
   for (const [memory, { items, through }] of expired) {
@@ -983,5 +991,6 @@ export const buildPlan = (input: PlanInput): Plan => {
     unreported: reports,
     skipped: lists.skipped.items(),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
+    campaigns: [...campaigns.values()],
   };
 };

@@ -57,6 +57,14 @@ export interface MissedReport extends MissedCount {
   readonly expired?: true;
 }
 
+/** A campaign this plan covers: its rows (every one, listed or not). */
+export interface CampaignRows {
+  readonly name: string;
+  readonly rows: number;
+  /** Its rows are placed at the slots of cron/at. */
+  readonly slotted: boolean;
+}
+
 export interface Plan {
   readonly target: string;
   readonly now: string;
@@ -80,4 +88,9 @@ export interface Plan {
    * (`since` = now for one seen for the first time). apply and run write it; plan reads only.
    */
   readonly memory?: Readonly<Record<string, ScheduleMemory>>;
+  /**
+   * The campaigns this plan covers, in the order of their definitions: a campaign whose
+   * rows it lists no slot of still has its line in `plan`.
+   */
+  readonly campaigns?: readonly CampaignRows[];
 }

@@ -72,11 +72,16 @@ export interface CampaignCounts {
   readonly skipped: number;
   /** On a do-not-call list: never sent. */
   readonly suppressed: number;
+  /**
+   * A campaign with cron/at: its rows the plan lists no slot of (none due, to come, or
+   * missed or placed lately): their slots are over.
+   */
+  readonly done?: number;
   /** A campaign with cron/at: the slots this plan lists (of every row), by section. */
   readonly slots?: SlotCounts;
 }
 
-type Bucket = Exclude<keyof CampaignCounts, 'name' | 'rows' | 'slots'>;
+type Bucket = Exclude<keyof CampaignCounts, 'name' | 'rows' | 'slots' | 'done'>;
 export type SlotCounts = Readonly<Record<Bucket, number>>;
 
 const BUCKETS: readonly Bucket[] = [
@@ -113,7 +118,9 @@ const zero = (): Record<Bucket, number> =>
  * `waiting` counts the rows outside their hours or waiting for a redial, and those the
  * per-number limit holds back (the plan's `waiting` list). A row of a campaign with cron/at
  * is listed at each of its slots: it counts once, where its due slot, else its next slot,
- * else its latest one stands (NEXT), and `slots` counts the slots listed.
+ * else its latest one stands (NEXT), and `slots` counts the slots listed; `done` counts its
+ * rows with no slot listed (from `plan.campaigns`, which also gives a campaign with nothing
+ * listed its line).
  */
 export const campaignCounts = (plan: Plan): CampaignCounts[] => {
   const by = new Map<string, Record<Bucket | 'rows', number>>();
@@ -150,13 +157,21 @@ export const campaignCounts = (plan: Plan): CampaignCounts[] => {
   for (const i of plan.waiting ?? []) add(i, 'waiting');
   for (const [campaign, s] of slotted)
     for (const row of s.rows.values()) bump(campaign, row.bucket);
+  // Every campaign the plan covers has its line, also when it lists none of its slots.
+  const covered = new Map((plan.campaigns ?? []).map((c) => [c.name, c]));
+  for (const c of covered.values()) {
+    if (!by.has(c.name)) by.set(c.name, { rows: 0, ...zero() });
+    if (c.slotted && !slotted.has(c.name)) slotted.set(c.name, { slots: zero(), rows: new Map() });
+  }
   return [...by].map(([name, c]) => {
     const slots = slotted.get(name)?.slots;
-    return slots === undefined ? { name, ...c } : { name, ...c, slots };
+    if (slots === undefined) return { name, ...c };
+    const rows = Math.max(c.rows, covered.get(name)?.rows ?? 0);
+    return { name, ...c, rows, done: rows - c.rows, slots };
   });
 };
 
-const countsText = (c: SlotCounts): string =>
+const countsText = (c: SlotCounts & { readonly done?: number }): string =>
   (
     [
       [c.due, 'due'],
@@ -166,6 +181,7 @@ const countsText = (c: SlotCounts): string =>
       [c.missed, 'missed'],
       [c.suppressed, 'suppressed'],
       [c.skipped, 'skipped (placed, unknown or disabled)'],
+      [c.done ?? 0, 'done (no slot left)'],
     ] as const
   )
     .filter(([n]) => n > 0)

@@ -119,3 +119,63 @@ describe('a campaign with cron: each row placed at every slot', () => {
     );
   });
 });
+
+describe('a campaign with cron once no slot is left', () => {
+  it("report keeps each row's number, a row whose latest slot was refused is failed, and plan keeps the campaign's line", async () => {
+    // The first request is answered 201, every later one 400 (refused).
+    let requests = 0;
+    const gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaignYaml([
+          'schedule: { cron: "0 9 * * *", end: "2026-12-02", timezone: UTC }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nx1,Ann,${number(81)}\nx2,Bob,${number(82)}\n`,
+      },
+      { failStatus: 400, failRate: 0.5, random: () => (requests++ === 0 ? 0.99 : 0) },
+    );
+    open.push(gw);
+    const at = '2026-12-02T09:00:30Z';
+    for (const row of ['reminders/x1', 'reminders/x2']) {
+      const r = await gw.run(['apply', '--yes', '--now', at, '--only', row]);
+      expect(r.code === 0 || r.code === 1, output(r)).toBe(true);
+    }
+    const lock = await gw.project.lock();
+    expect(lock?.calls['sim/reminders/x1@2026-12-02T09:00:00Z']?.status).toBe('placed');
+    expect(lock?.calls['sim/reminders/x2@2026-12-02T09:00:00Z']?.status).toBe('failed');
+
+    // Noon: the 09:00 slot is over, the next one falls after the end.
+    const NOON = '2026-12-02T12:00:00Z';
+    const report = await gw.run(['report', 'reminders', '--format', 'json', '--now', NOON]);
+    expect(report.code, output(report)).toBe(0);
+    const rows = JSON.parse(report.stdout) as (ReportJson & { to: string; toChanged?: true })[];
+    expect(rows.map((r) => [r.id, r.to, r.state, r.attempts, r.toChanged ?? false])).toEqual([
+      ['x1', number(81), 'placed', 1, false],
+      ['x2', number(82), 'failed', 1, false],
+    ]);
+    const counts = await gw.run([
+      'status',
+      '--campaign',
+      'reminders',
+      '--format',
+      'json',
+      '--now',
+      NOON,
+    ]);
+    expect((JSON.parse(counts.stdout) as CountsJson).states).toMatchObject({
+      failed: 1,
+      waiting: 0,
+    });
+
+    const plan = await gw.run(['plan', '--format', 'json', '--now', NOON]);
+    expect(plan.code, output(plan)).toBe(0);
+    const campaigns = (
+      JSON.parse(plan.stdout) as { campaigns: (CampaignJson & { done?: number })[] }
+    ).campaigns;
+    expect(campaigns).toHaveLength(1);
+    expect(campaigns[0]).toMatchObject({ name: 'reminders', rows: 2, done: 2 });
+    const human = await gw.run(['plan', '--now', NOON]);
+    expect(human.stdout).toContain(
+      'reminders: 2 rows — 2 done (no slot left); slots listed: nothing',
+    );
+  });
+});

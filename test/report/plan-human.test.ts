@@ -152,6 +152,7 @@ describe('campaign counts of a campaign with cron', () => {
       missed: 2,
       skipped: 0,
       suppressed: 0,
+      done: 0,
       slots: {
         due: 1,
         waiting: 0,
@@ -176,5 +177,25 @@ describe('campaign counts of a campaign with cron', () => {
       }),
     );
     expect(counts).toMatchObject({ rows: 2, waiting: 1, suppressed: 1, upcoming: 0 });
+  });
+
+  it('a row the plan lists no slot of counts once, as done; a campaign with none listed keeps its line', () => {
+    const p = plan({
+      upcoming: [slot('x1', hours(11))],
+      campaigns: [
+        { name: 'cr', rows: 3, slotted: true },
+        { name: 'over', rows: 2, slotted: true },
+      ],
+    });
+    const counts = campaignCounts(p);
+    expect(counts.map((c) => [c.name, c.rows, c.upcoming, c.done, c.slots?.upcoming])).toEqual([
+      ['cr', 3, 1, 2, 1],
+      ['over', 2, 0, 2, 0],
+    ]);
+    const text = renderPlanHuman(p, 'target prod', style);
+    expect(text).toContain(
+      '  cr: 3 rows — 1 upcoming, 2 done (no slot left); slots listed: 1 upcoming\n',
+    );
+    expect(text).toContain('  over: 2 rows — 2 done (no slot left); slots listed: nothing\n');
   });
 });
