@@ -2,8 +2,11 @@ import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
 import { JsonItems, mapped } from '../plan/file.js';
+import { toOf } from '../plan/item.js';
+import { type DialledCache, dialledByOtherRow, dialledNumbers } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
+import { destinationNumber, numberDigest } from '../screen/number.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
@@ -73,6 +76,7 @@ export const changedKeys = (
   }
   const keys = new Map<string, string>();
   if (targets.size === 0) return keys;
+  const dialled: DialledCache = new Map();
   for (const call of calls) {
     if ((call.schedule !== undefined && !isRowPlacedOnce(call)) || call.name.includes('@'))
       continue;
@@ -84,10 +88,11 @@ export const changedKeys = (
       const e = key === undefined ? undefined : lock.calls[key];
       if (key !== undefined && e?.status === 'placed' && call.definition !== e.definition) {
         const ended = rowEndedAt(call, now.getTime());
+        const refused = call.redial === undefined ? heldWords(call, key, lock, dialled) : undefined;
         const how =
           call.redial === undefined
             ? ended === undefined
-              ? replaceHint(call.name)
+              ? (refused ?? replaceHint(call.name))
               : `not placed again: ${campaignEndedWords(call, ended)}`
             : `not redialled; ${ended === undefined ? REDIAL_EDITED_HINT : campaignEndedWords(call, ended)}`;
         keys.set(key, how);
@@ -95,6 +100,31 @@ export const changedKeys = (
     }
   }
   return keys;
+};
+
+/**
+ * For a row of a campaign keyed by position: that `--replace` would not place it, and why,
+ * when the campaign already dialled whom it names now under another row (as plan says).
+ */
+const heldWords = (
+  call: CallDefinition,
+  key: string,
+  lock: Lockfile,
+  cache: DialledCache,
+): string | undefined => {
+  if (call.campaign?.positional !== true) return undefined;
+  const prefix = key.slice(0, key.length - call.campaign.id.length);
+  let numbers = cache.get(prefix);
+  if (numbers === undefined) {
+    numbers = dialledNumbers(lock, prefix);
+    cache.set(prefix, numbers);
+  }
+  const number = numbers.size > 0 ? destinationNumber(toOf(call)) : undefined;
+  const by =
+    number === undefined ? undefined : dialledByOtherRow(numbers, numberDigest(number), key);
+  return by === undefined
+    ? undefined
+    : `--replace would not place it: this campaign already dialled ${number} as ${by.key}`;
 };
 
 /** The key of a row's latest placed attempt (`KEY`, `KEY#2`, …), if one is placed. */

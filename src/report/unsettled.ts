@@ -1,4 +1,6 @@
 import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
+import { toOf } from '../plan/item.js';
+import { destinationNumber, numberDigest } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
@@ -38,6 +40,22 @@ export const notPlacedAgain = (
   if (call === undefined || now === undefined) return undefined;
   const end = rowCutOffAt(call, now);
   return end === undefined ? undefined : campaignEndWords(call, end, now);
+};
+
+/**
+ * Why --retry-unknown does not retry unknown `entry` of `call`, if it does not (pure): the
+ * call dials another number now than its unknown attempt did (plan/shifted.ts,
+ * holdRedirectedRetries). Only a number written in the call or its row is compared.
+ */
+const redirectedWords = (
+  call: CallDefinition | undefined,
+  entry: LockEntry,
+): string | undefined => {
+  if (call === undefined || entry.number === undefined) return undefined;
+  const now = destinationNumber(toOf(call));
+  return now !== undefined && numberDigest(now) !== entry.number
+    ? 'it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it'
+    : undefined;
 };
 
 /**
@@ -82,7 +100,7 @@ export const unsettledEntries = (
         ...(e.message !== undefined && { message: e.message }),
         file: call?.file ?? e.file,
         line: call?.line ?? 1,
-        hint: resolveHint(key, notPlacedAgain(call, now)),
+        hint: resolveHint(key, notPlacedAgain(call, now) ?? redirectedWords(call, e)),
       };
     });
 };

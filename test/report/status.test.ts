@@ -12,6 +12,7 @@ import {
 } from '../../src/report/status.js';
 import { makeStyle } from '../../src/report/style.js';
 import { unsettledEntries } from '../../src/report/unsettled.js';
+import { numberDigest } from '../../src/screen/number.js';
 import { INTERRUPTED } from '../../src/state/replay.js';
 import { IN_FLIGHT } from '../../src/state/store.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
@@ -304,5 +305,52 @@ describe('an unknown campaign row after its end', () => {
     );
     const [before] = unsettledEntries(lock, [row], [], Date.parse('2026-11-25T00:00:00Z'));
     expect(before?.hint).toContain('(or callops apply --retry-unknown places it again)');
+  });
+});
+
+describe('an unknown call that dials another number now', () => {
+  const dialling = (number: string) =>
+    ({
+      name: 'c1',
+      file: 'calls/c.yaml',
+      line: 3,
+      options: { to: { type: 'phone', number } },
+    }) as unknown as CallDefinition;
+  const lock = lockOf({
+    'prod/c1': entry({ status: 'unknown', number: numberDigest('+15550000231') }),
+  });
+
+  it('is settled by resolve alone: --retry-unknown does not retry it', () => {
+    const [moved] = unsettledEntries(lock, [dialling('+15550000232')], [], Date.now());
+    expect(moved?.hint).toBe(
+      'settle: callops resolve prod/c1 --placed SID, or callops resolve prod/c1 --not-placed (not placed again: it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it)',
+    );
+    const [same] = unsettledEntries(lock, [dialling('+15550000231')], [], Date.now());
+    expect(same?.hint).toContain('(or callops apply --retry-unknown places it again)');
+  });
+});
+
+describe('a changed row of a campaign keyed by position', () => {
+  const ANN = '+15550400001';
+  const row = (id: string, number: string) =>
+    ({
+      name: `nid/${id}`,
+      file: 'lists/r.csv',
+      line: 2,
+      definition: `sha256:now-${id}`,
+      campaign: { name: 'nid', id, recipients: 'lists/r.csv', positional: true },
+      options: { to: { type: 'phone', number } },
+    }) as unknown as CallDefinition;
+
+  it('is not offered a --replace that would be refused: its person was called as another row', () => {
+    const lock = lockOf({
+      'prod/nid/1': entry({ status: 'placed', sid: 'S-1', number: numberDigest(ANN) }),
+      'prod/nid/2': entry({ status: 'placed', sid: 'S-2', number: numberDigest('+15550400002') }),
+    });
+    const changed = changedKeys(lock, [row('1', '+15550400009'), row('2', ANN)], new Date());
+    expect(changed.get('prod/nid/1')).toBe('`callops apply --replace nid/1` places it again');
+    expect(changed.get('prod/nid/2')).toBe(
+      `--replace would not place it: this campaign already dialled ${ANN} as prod/nid/1`,
+    );
   });
 });
