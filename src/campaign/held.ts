@@ -1,11 +1,6 @@
-import {
-  type DialledNumbers,
-  dialledByOtherRow,
-  dialledNumbers,
-  isHeldShifted,
-} from '../plan/shifted.js';
+import { numberOfCall } from '../plan/item.js';
+import { type DialledCache, dialledAsOtherRow, isHeldShifted } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
-import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 
@@ -23,21 +18,9 @@ export type IsHeld = (call: CallDefinition, target: string, rowKey: string) => b
 export const heldRows = (lock: Lockfile, plan: Plan): IsHeld => {
   const byPlan = new Set<string>();
   for (const item of plan.skipped) if (isHeldShifted(item)) byPlan.add(item.name);
-  const indexes = new Map<string, DialledNumbers>();
-  return (call, target, rowKey) => {
-    if (byPlan.has(call.name)) return true;
-    const campaign = call.campaign;
-    if (campaign?.positional !== true) return false;
-    const prefix = `${target}/${campaign.name}/`;
-    let numbers = indexes.get(prefix);
-    if (numbers === undefined) {
-      numbers = dialledNumbers(lock, prefix);
-      indexes.set(prefix, numbers);
-    }
-    if (numbers.size === 0) return false;
-    const number = destinationNumber(call.optionAt ? call.optionAt('to') : call.options.to);
-    return (
-      number !== undefined && dialledByOtherRow(numbers, numberDigest(number), rowKey) !== undefined
-    );
-  };
+  const cache: DialledCache = new Map();
+  return (call, target, rowKey) =>
+    byPlan.has(call.name) ||
+    dialledAsOtherRow(call.campaign, target, rowKey, () => numberOfCall(call), lock, cache) !==
+      undefined;
 };

@@ -1,9 +1,9 @@
 import { isRowPlacedOnce } from '../plan/build.js';
-import { toOf } from '../plan/item.js';
+import { numberOfCall, toOf } from '../plan/item.js';
 import { placementKey } from '../plan/keys.js';
 import type { Plan } from '../plan/types.js';
 import type { HoursCache } from '../schedule/hours.js';
-import { destinationNumber, numberDigest } from '../screen/number.js';
+import { isOtherNumber } from '../screen/number.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { rowCutOffAt, rowEndAt } from './end.js';
@@ -20,11 +20,8 @@ const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
  * cells edited since): the lockfile keeps a digest of the number each attempt dialled.
  * False when either is not known (no digest recorded, a destination that is not a number).
  */
-const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): boolean => {
-  if (latest?.number === undefined) return false;
-  const now = destinationNumber(call.optionAt ? call.optionAt('to') : call.options.to);
-  return now !== undefined && numberDigest(now) !== latest.number;
-};
+const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): boolean =>
+  latest?.number !== undefined && isOtherNumber(latest.number, numberOfCall(call));
 
 /**
  * One report line per row of campaign `name` (pure): its attempts in the state, and its

@@ -25,7 +25,7 @@ import {
   nextSlots,
   scanSlots,
 } from '../schedule/index.js';
-import { destinationNumber, numberDigest } from '../screen/number.js';
+import { destinationNumber, isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
@@ -486,13 +486,10 @@ const editedSincePlaced = (
  * `, to another number than it dials now` when the entry's number digest is not that of the
  * number the item shows (its line names the number as it is now, not the one called).
  */
-const otherNumberWords = (entry: LockEntry, built: PlanItem): string => {
-  if (entry.number === undefined) return '';
-  const now = destinationNumber(built.to);
-  return now !== undefined && numberDigest(now) !== entry.number
+const otherNumberWords = (entry: LockEntry, built: PlanItem): string =>
+  isOtherNumber(entry.number, destinationNumber(built.to))
     ? ', to another number than it dials now'
     : '';
-};
 
 /** How a call or row changed since placed is placed again. */
 export const replaceHint = (name: string): string =>

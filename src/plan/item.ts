@@ -1,3 +1,4 @@
+import { destinationNumber } from '../screen/number.js';
 import type { PreviousPlacement } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { renderTo } from './keys.js';
@@ -129,9 +130,16 @@ export class RowItem implements PlanItem {
   }
 }
 
-/** `to` as a plan shows it: a campaign row fills in only that option. */
-export const toOf = (call: CallDefinition): string =>
-  renderTo(call.optionAt ? call.optionAt('to') : call.options.to);
+/** The call's `to` option as written: a campaign row fills in only that option. */
+const toOption = (call: CallDefinition): unknown =>
+  call.optionAt ? call.optionAt('to') : call.options.to;
+
+/** `to` as a plan shows it. */
+export const toOf = (call: CallDefinition): string => renderTo(toOption(call));
+
+/** The normalised phone number a call (or row) dials, when its `to` is one as written. */
+export const numberOfCall = (call: CallDefinition): string | undefined =>
+  destinationNumber(toOption(call));
 
 /**
  * A call's plan item (not a campaign row's): its key and target, and the fields it reads

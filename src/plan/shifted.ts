@@ -1,5 +1,5 @@
 import { countsTowardLimit } from '../screen/limit.js';
-import { destinationNumber, numberDigest } from '../screen/number.js';
+import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import { amendItem, callOf } from './item.js';
 import { PlanList } from './rows.js';
@@ -27,14 +27,14 @@ export interface Dialled {
 }
 
 /** The numbers (digests) a campaign dialled, each with the first call that dialled it. */
-export type DialledNumbers = ReadonlyMap<string, Dialled>;
+type DialledNumbers = ReadonlyMap<string, Dialled>;
 
 /**
  * Every number the calls under `prefix` (`<target>/<campaign>/`) dialled, by the digest each
  * entry keeps (pure): placed, unknown or claimed entries (it may have rung) and the calls a
  * `--replace` placed again (the entry's history). Built once per campaign and asked per row.
  */
-export const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
+const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
   const found = new Map<string, Dialled>();
   for (const [key, entry] of Object.entries(lock.calls)) {
     if (!key.startsWith(prefix)) continue;
@@ -53,7 +53,7 @@ export const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers =
 };
 
 /** The call of a row other than `key`'s that dialled `digest`, if the campaign made one. */
-export const dialledByOtherRow = (
+const dialledByOtherRow = (
   numbers: DialledNumbers,
   digest: string,
   key: string,
@@ -74,8 +74,32 @@ const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): Dialled
   return found;
 };
 
+/**
+ * Whom row `key` of a campaign keyed by position (`campaign.positional`) dials now, when the
+ * campaign already dialled that number under another row's key, with the call that did;
+ * undefined otherwise, and for a campaign with an id column. `numberOf` is asked only when
+ * the campaign dialled anyone: a first apply reads and hashes no number.
+ */
+export const dialledAsOtherRow = (
+  campaign: { readonly name: string; readonly positional?: true } | undefined,
+  target: string,
+  key: string,
+  numberOf: () => string | undefined,
+  lock: Lockfile,
+  cache: DialledCache,
+): { readonly number: string; readonly dialled: Dialled } | undefined => {
+  if (campaign?.positional !== true) return undefined;
+  const numbers = dialledIn(cache, lock, `${target}/${campaign.name}/`);
+  const number = numbers.size > 0 ? numberOf() : undefined;
+  const dialled =
+    number === undefined ? undefined : dialledByOtherRow(numbers, numberDigest(number), key);
+  return dialled === undefined ? undefined : { number: number as string, dialled };
+};
+
 /** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
-const positionalCampaign = (item: PlanItem): { name: string; recipients: string } | undefined => {
+const positionalCampaign = (
+  item: PlanItem,
+): { name: string; recipients: string; positional?: true } | undefined => {
   const campaign = callOf(item)?.campaign;
   return campaign?.positional === true ? campaign : undefined;
 };
@@ -101,14 +125,17 @@ export const holdDialledRow = (
   cache: DialledCache,
 ): PlanItem | undefined => {
   const campaign = positionalCampaign(item);
-  if (campaign === undefined) return undefined;
-  const numbers = dialledIn(cache, lock, `${item.target}/${campaign.name}/`);
-  const number = numbers.size > 0 ? destinationNumber(item.to) : undefined;
-  if (number === undefined) return undefined;
-  const dialled = dialledByOtherRow(numbers, numberDigest(number), item.key);
-  return dialled === undefined
+  const found = dialledAsOtherRow(
+    campaign,
+    item.target,
+    item.key,
+    () => destinationNumber(item.to),
+    lock,
+    cache,
+  );
+  return found === undefined
     ? undefined
-    : heldItem(item, dialledWords(number, dialled), campaign.recipients);
+    : heldItem(item, dialledWords(found.number, found.dialled), campaign?.recipients);
 };
 
 /**
@@ -136,13 +163,10 @@ export const holdShiftedRows = (
     let why: string | undefined;
     if (campaign !== undefined && number !== undefined) {
       const prefix = `${item.target}/${campaign.name}/`;
-      // Digested only when the campaign dialled anyone: a first apply hashes no number.
-      const numbers = dialledIn(cache, lock, prefix);
-      const dialled =
-        numbers.size > 0 ? dialledByOtherRow(numbers, numberDigest(number), item.key) : undefined;
+      const found = dialledAsOtherRow(campaign, item.target, item.key, () => number, lock, cache);
       const earlier = planned.get(`${prefix}${number}`);
-      if (dialled !== undefined) {
-        why = dialledWords(number, dialled);
+      if (found !== undefined) {
+        why = dialledWords(number, found.dialled);
       } else if (earlier !== undefined && earlier !== rowBase(item.key)) {
         why = `${earlier} of this campaign dials ${number} too, in this run`;
       } else {
@@ -183,8 +207,7 @@ export const holdRedirectedRetries = (
     const entry = lock.calls[item.key];
     let why: string | undefined;
     if (entry?.status === 'unknown' && entry.number !== undefined) {
-      const number = numberOf(item);
-      if (number !== undefined && numberDigest(number) !== entry.number) {
+      if (isOtherNumber(entry.number, numberOf(item))) {
         why = `not retried: its unknown attempt (at ${entry.at}) dialled another number than it dials now, and may have rung; settle it first: \`callops resolve ${item.key} --placed SID\` or \`--not-placed\``;
       }
     }

@@ -2,11 +2,10 @@ import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
 import { JsonItems, mapped } from '../plan/file.js';
-import { toOf } from '../plan/item.js';
-import { type DialledCache, dialledByOtherRow, dialledNumbers } from '../plan/shifted.js';
+import { numberOfCall } from '../plan/item.js';
+import { type DialledCache, dialledAsOtherRow } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
-import { destinationNumber, numberDigest } from '../screen/number.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
@@ -112,19 +111,18 @@ const heldWords = (
   lock: Lockfile,
   cache: DialledCache,
 ): string | undefined => {
-  if (call.campaign?.positional !== true) return undefined;
-  const prefix = key.slice(0, key.length - call.campaign.id.length);
-  let numbers = cache.get(prefix);
-  if (numbers === undefined) {
-    numbers = dialledNumbers(lock, prefix);
-    cache.set(prefix, numbers);
-  }
-  const number = numbers.size > 0 ? destinationNumber(toOf(call)) : undefined;
-  const by =
-    number === undefined ? undefined : dialledByOtherRow(numbers, numberDigest(number), key);
-  return by === undefined
+  const target = key.slice(0, key.indexOf('/'));
+  const found = dialledAsOtherRow(
+    call.campaign,
+    target,
+    key,
+    () => numberOfCall(call),
+    lock,
+    cache,
+  );
+  return found === undefined
     ? undefined
-    : `--replace would not place it: this campaign already dialled ${number} as ${by.key}`;
+    : `--replace would not place it: this campaign already dialled ${found.number} as ${found.dialled.key}`;
 };
 
 /** The key of a row's latest placed attempt (`KEY`, `KEY#2`, …), if one is placed. */

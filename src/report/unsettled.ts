@@ -1,6 +1,6 @@
 import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
-import { toOf } from '../plan/item.js';
-import { destinationNumber, numberDigest } from '../screen/number.js';
+import { numberOfCall } from '../plan/item.js';
+import { isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
@@ -52,8 +52,7 @@ const redirectedWords = (
   entry: LockEntry,
 ): string | undefined => {
   if (call === undefined || entry.number === undefined) return undefined;
-  const now = destinationNumber(toOf(call));
-  return now !== undefined && numberDigest(now) !== entry.number
+  return isOtherNumber(entry.number, numberOfCall(call))
     ? 'it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it'
     : undefined;
 };

@@ -32,3 +32,10 @@ export const destinationNumber = (to: unknown): string | undefined => {
   if (t.type !== 'phone' || typeof t.number !== 'string') return undefined;
   return PHONE_TEXT.test(t.number.trim()) ? normaliseNumber(t.number) : undefined;
 };
+
+/**
+ * Whether `number` (normalised) is another number than the one `dialled` is the digest of:
+ * false when either is not known (no digest recorded, a destination that is not a number).
+ */
+export const isOtherNumber = (dialled: string | undefined, number: string | undefined): boolean =>
+  dialled !== undefined && number !== undefined && numberDigest(number) !== dialled;
