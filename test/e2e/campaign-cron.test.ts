@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  campaignStatus,
   campaignYaml,
   type Gateway,
   recipientNumber as number,
@@ -58,15 +59,7 @@ describe('a campaign with cron: each row placed at every slot', () => {
     expect(a1).toBeDefined();
     expect(a2).toBeDefined();
 
-    const counts = await gw.run([
-      'status',
-      '--campaign',
-      'reminders',
-      '--format',
-      'json',
-      '--now',
-      FIRST,
-    ]);
+    const counts = await campaignStatus(gw, FIRST);
     expect(counts.code, output(counts)).toBe(0);
     const json = JSON.parse(counts.stdout) as CountsJson;
     expect(json).toMatchObject({ rows: 2, attempts: 2 });
@@ -95,15 +88,7 @@ describe('a campaign with cron: each row placed at every slot', () => {
       ['x1', 'answered', 2, b1],
       ['x2', 'answered', 2, b2],
     ]);
-    const after = await gw.run([
-      'status',
-      '--campaign',
-      'reminders',
-      '--format',
-      'json',
-      '--now',
-      SECOND,
-    ]);
+    const after = await campaignStatus(gw, SECOND);
     expect(JSON.parse(after.stdout) as CountsJson).toMatchObject({ rows: 2, attempts: 4 });
 
     // The plan counts each row once (its next slot is to come), and the slots it lists apart.
@@ -152,15 +137,7 @@ describe('a campaign with cron once no slot is left', () => {
       ['x1', number(81), 'placed', 1, false],
       ['x2', number(82), 'failed', 1, false],
     ]);
-    const counts = await gw.run([
-      'status',
-      '--campaign',
-      'reminders',
-      '--format',
-      'json',
-      '--now',
-      NOON,
-    ]);
+    const counts = await campaignStatus(gw, NOON);
     expect((JSON.parse(counts.stdout) as CountsJson).states).toMatchObject({
       failed: 1,
       waiting: 0,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  campaignStatus,
   campaignYaml,
   type Gateway,
   recipientNumber as number,
@@ -74,15 +75,7 @@ interface PlanJson {
 
 /** The campaign's row counts by state, as `status --campaign --format json` gives them after the end. */
 const campaignStates = async (gw: Gateway): Promise<Record<string, number>> => {
-  const counts = await gw.run([
-    'status',
-    '--campaign',
-    'reminders',
-    '--format',
-    'json',
-    '--now',
-    AFTER,
-  ]);
+  const counts = await campaignStatus(gw, AFTER);
   expect(counts.code === 0 || counts.code === 3, output(counts)).toBe(true);
   return (JSON.parse(counts.stdout) as { states: Record<string, number> }).states;
 };
@@ -288,15 +281,7 @@ describe('a campaign whose end has passed', () => {
       `= sim/reminders/r1  → ${number(1)}  (lists/reminders.csv:2) — ${words}`,
     );
     expect(plan.stdout).not.toContain('waiting: redial');
-    const counts = await gw.run([
-      'status',
-      '--campaign',
-      'reminders',
-      '--format',
-      'json',
-      '--now',
-      now,
-    ]);
+    const counts = await campaignStatus(gw, now);
     expect((JSON.parse(counts.stdout) as { states: Record<string, number> }).states).toMatchObject({
       'no-answer': 1,
       waiting: 1,
@@ -317,15 +302,7 @@ describe('a campaign whose end has passed', () => {
         reason: 'expired: no opening before end 2026-06-14 (2026-06-15T00:00:00Z); never placed',
       }),
     ]);
-    const lateCounts = await gw.run([
-      'status',
-      '--campaign',
-      'reminders',
-      '--format',
-      'json',
-      '--now',
-      late,
-    ]);
+    const lateCounts = await campaignStatus(gw, late);
     expect(
       (JSON.parse(lateCounts.stdout) as { states: Record<string, number> }).states,
     ).toMatchObject({

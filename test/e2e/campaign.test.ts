@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APP_SID,
+  campaignStatus,
   campaignYaml,
   FROM,
   type Gateway,
@@ -349,7 +350,7 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     expect(dialled.sort()).toEqual([number(1), number(2)]);
     expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();
     // Bob (row 3 now) will never be called: held, not waiting, in status and report.
-    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    const status = await campaignStatus(gw);
     expect(status.code, output(status)).toBe(0);
     const counts = JSON.parse(status.stdout) as { states: Record<string, number> };
     expect(counts.states).toMatchObject({ held: 1, waiting: 0, expired: 0 });
@@ -397,15 +398,7 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     expect(applied.stdout).toContain('missed  sim/reminders/4  expired: end 2026-06-30');
     expect(applied.stdout).not.toContain('sim/reminders/3');
     expect(gw.placed()).toHaveLength(2);
-    const status = await gw.run([
-      'status',
-      '--campaign',
-      'reminders',
-      '--format',
-      'json',
-      '--now',
-      AFTER,
-    ]);
+    const status = await campaignStatus(gw, AFTER);
     expect(status.code, output(status)).toBe(0);
     expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
       held: 1,

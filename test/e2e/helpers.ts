@@ -148,6 +148,20 @@ export const plainText = (text: string): string =>
 /** stdout and stderr together, for assertions about what the user saw. */
 export const output = (r: CliResult): string => `${r.stdout}\n${r.stderr}`;
 
+/** `callops status --campaign reminders --format json` (at `now`, when given) of a test project. */
+export const campaignStatus = (
+  gw: { run(args: readonly string[]): Promise<CliResult> },
+  now?: string,
+): Promise<CliResult> =>
+  gw.run([
+    'status',
+    '--campaign',
+    'reminders',
+    '--format',
+    'json',
+    ...(now === undefined ? [] : ['--now', now]),
+  ]);
+
 export interface CallSpec {
   readonly name: string;
   /** A YAML flow mapping for `to` (default: a phone number). */
