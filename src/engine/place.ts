@@ -129,7 +129,10 @@ interface Live {
    * may have changed by the time its outcome is recorded.
    */
   readonly definition: string;
-  /** Attempts claimed so far (0: none, or the last was held back by the per-number limit). */
+  /**
+   * Attempts whose claim the state holds (0: none). One the per-number limit refused is not
+   * counted: the claim held is then the earlier attempt's, given up as the call is held back.
+   */
   attempts: number;
   /** The digest of the number it dials, once known. */
   number: string | undefined;
@@ -305,7 +308,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           throw error;
         }
         if (won === 'limited' && screen?.perNumber !== undefined) {
-          l.attempts = 0;
+          // Nothing recorded for this attempt; a retry's earlier claim is still held.
+          l.attempts = attempt - 1;
           waiting.set(request.key, limitedReason(screen.perNumber));
           throw new Held('per-number limit reached');
         }
@@ -323,8 +327,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           if (l !== undefined && (held || elsewhere.has(outcome.key))) settled[l.index] = 1;
           if (unsent.has(outcome.key) || elsewhere.has(outcome.key)) return;
           if (held) {
-            // A retry the list now refuses: its earlier attempt's claim is given up (the
-            // gateway certainly did not place that one), so the key gets no entry.
+            // A retry the list or the limit now refuses: its earlier attempt's claim is given
+            // up (the gateway certainly did not place that one), so the key gets no entry.
             if (l !== undefined && l.attempts > 0) {
               const given: Promise<void> = giveUp(recordOf(outcome, l), l)
                 .catch((error: unknown) => {

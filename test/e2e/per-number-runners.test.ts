@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -78,6 +79,70 @@ describe('per-number limits on the postgres store', () => {
     expect(again.code, output(again)).toBe(0);
     expect(output(again)).toMatch(/2 waiting/);
     expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('a retry the limit holds back gives up its first claim: waiting, never left unknown', {
+    timeout: 30_000,
+  }, async () => {
+    const number = '+15550004002';
+    const stateLines = [...backend.state, '  schema: per_number_retry'];
+    // Runner 1's gateway answers every call 503, asking to wait a second before the retry.
+    const first = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'a', to: `{ type: phone, number: "${number}" }` }]) },
+      { failStatus: 503, failRate: 1, retryAfterS: 1 },
+    );
+    // Runner 2 is another project on the same state, which sets no limit of its own.
+    const second = await startGateway({
+      'calls/b.yaml': callsYaml([{ name: 'b', to: `{ type: phone, number: "${number}" }` }]),
+    });
+    gateways.push(first, second);
+    const config = await first.project.read('callops.yaml');
+    await first.project.write(
+      'callops.yaml',
+      `${config}${[...stateLines, 'limits: { per_number: 1/24h }'].join('\n')}\n`,
+    );
+    const config2 = await second.project.read('callops.yaml');
+    await second.project.write('callops.yaml', `${config2}${stateLines.join('\n')}\n`);
+    // Runner 1's first claim is held before its commit (the number is free then, so it is
+    // taken) while runner 2 places its call to the number: what a runner may do while the
+    // other waits out a 503's Retry-After, made certain to come before runner 1's retry.
+    const gate = join(first.project.dir, 'gate');
+    const runner1 = watch(
+      spawnCli(['apply', '--yes'], {
+        cwd: first.project.dir,
+        env: { ...first.env, ...backend.env, [HOLD_SYNC_ENV]: gate },
+      }),
+      20_000,
+    );
+    await waitFor('runner 1 holding its first claim', () =>
+      existsSync(`${gate}.reached`) ? true : undefined,
+    );
+    const runner2 = await second.run(['apply', '--yes'], backend.env);
+    expect(runner2.code, output(runner2)).toBe(0);
+    expect(second.placed()).toHaveLength(1);
+    // The first attempt goes, is answered 503, and its retry is refused by the limit.
+    await writeFile(gate, '');
+    const r1 = await runner1.done;
+    expect(r1.code, output(r1)).toBe(0);
+    expect(output(r1)).toMatch(/retry\s+sim\/a\s+503/);
+    expect(output(r1)).toMatch(/0 placed, 0 failed, 0 unknown, 1 waiting/);
+    expect(first.sim.received()).toHaveLength(1);
+    // No claim is left for the call runner 1 held back: only runner 2's call is stored.
+    const { rows } = await query<{ key: string; status: string }>(
+      'SELECT key, status FROM "per_number_retry".placements ORDER BY key',
+    );
+    expect(rows).toEqual([{ key: 'sim/b', status: 'placed' }]);
+    const status = await first.run(['status'], backend.env);
+    expect(status.code, output(status)).toBe(0);
+    expect(output(status)).toMatch(/1 placed, 0 failed, 0 unknown/);
+    expect(output(status)).not.toMatch(/sim\/a|in flight|callops resolve/);
+    // Still due: a later apply holds it back again, nothing sent.
+    const again = await first.run(['apply', '--yes'], backend.env);
+    expect(again.code, output(again)).toBe(0);
+    expect(output(again)).toMatch(/^waiting sim\/a {2}per-number limit/m);
+    expect(output(again)).toMatch(/Held back: 1 waiting/);
+    expect(output(again)).not.toMatch(/unknown/);
+    expect(first.sim.received()).toHaveLength(1);
   });
 });
 
