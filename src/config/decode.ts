@@ -75,6 +75,22 @@ export const positionOfByte = (bytes: Uint8Array, offset: number): Position => {
   return { line: before.split('\n').length, column: before.length - lineStart + 1 };
 };
 
+/**
+ * The bytes at `offset` that are not UTF-8, named exactly (the maximal ill-formed subsequence a
+ * decoder replaces with one U+FFFD), and why: a byte that starts no character, the first bytes
+ * of a character the next byte does not complete, or of one the file ends inside.
+ */
+export const illFormedWords = (bytes: Uint8Array, offset: number): string => {
+  const n = Math.max(1, illFormedLength(bytes, offset));
+  const shown = [...bytes.subarray(offset, offset + n)].map(hex).join(' ');
+  if (n === 1 && sequenceOf(bytes[offset] ?? 0) === undefined) return `byte ${shown}`;
+  const next = bytes[offset + n];
+  const them = n === 1 ? `byte ${shown} begins` : `bytes ${shown} begin`;
+  return next === undefined
+    ? `the file ends inside a character: ${them} one`
+    : `${them} a character that the next byte ${hex(next)} does not complete`;
+};
+
 /** A NUL byte: what text editors never write. Located at the first one. */
 export const BINARY_MESSAGE = 'file is binary (it contains a NUL byte here), not text';
 
@@ -112,7 +128,7 @@ export const decodeText = (
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), diagnostics: [] };
   } catch {
     const offset = Math.max(0, firstInvalidUtf8(bytes));
-    const message = `file is not valid UTF-8 (byte ${hex(bytes[offset] ?? 0)}); save it as UTF-8`;
+    const message = `file is not valid UTF-8 (${illFormedWords(bytes, offset)}); save it as UTF-8`;
     return { diagnostics: [problemAt(file, positionOfByte(bytes, offset), message)] };
   }
 };

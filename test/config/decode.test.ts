@@ -22,7 +22,13 @@ describe('decodeText', () => {
     const result = decodeText(F, bytes('calls:\n  - name: caf', [0xe9], '\n'));
     expect(result.text).toBeUndefined();
     expect(result.diagnostics).toEqual([
-      error(F, 2, 14, '', 'file is not valid UTF-8 (byte 0xE9); save it as UTF-8'),
+      error(
+        F,
+        2,
+        14,
+        '',
+        'file is not valid UTF-8 (byte 0xE9 begins a character that the next byte 0x0A does not complete); save it as UTF-8',
+      ),
     ]);
   });
 
@@ -30,6 +36,29 @@ describe('decodeText', () => {
     const result = decodeText(F, bytes('é€😀', [0xc0, 0x80]));
     expect(result.diagnostics).toEqual([
       error(F, 1, 5, '', 'file is not valid UTF-8 (byte 0xC0); save it as UTF-8'),
+    ]);
+  });
+
+  it.each([
+    ['a byte that starts no character', [0x41, 0xff, 0x42], 'byte 0xFF'],
+    [
+      'a character the next byte does not complete, named whole',
+      [0x41, 0xe2, 0x82, 0x41],
+      'bytes 0xE2 0x82 begin a character that the next byte 0x41 does not complete',
+    ],
+    [
+      'a lead byte alone before text',
+      [0x41, 0xc3, 0x41],
+      'byte 0xC3 begins a character that the next byte 0x41 does not complete',
+    ],
+    [
+      'a file that ends inside a character',
+      [0x41, 0xf0, 0x9f, 0x98],
+      'the file ends inside a character: bytes 0xF0 0x9F 0x98 begin one',
+    ],
+  ])('names the bytes that are not UTF-8: %s', (_what, raw, words) => {
+    expect(decodeText(F, bytes(raw)).diagnostics).toEqual([
+      error(F, 1, 2, '', `file is not valid UTF-8 (${words}); save it as UTF-8`),
     ]);
   });
 
