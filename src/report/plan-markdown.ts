@@ -4,7 +4,7 @@ import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
 import { linePieces } from './pieces.js';
-import { collapseRows, missedCountText, ROWS_SHOWN } from './plan.js';
+import { campaignCounts, collapseRows, countsText, missedCountText, ROWS_SHOWN } from './plan.js';
 
 /**
  * `plan --format markdown`: the plan as a pull-request comment. It says whom merging will
@@ -401,6 +401,36 @@ function* planMarkdownLines(input: PlanMarkdownInput): Generator<string> {
   yield* spending(commentLines(input, budget), budget);
 }
 
+/** Campaigns given a line in a plan comment: the rest are counted, leaving room for the calls. */
+const CAMPAIGNS_SHOWN = 20;
+
+/**
+ * The campaigns the plan covers, each on one line with its rows by state (as `plan` prints
+ * them): what the reviewer weighs before the rows themselves. The first CAMPAIGNS_SHOWN, as
+ * the budget lets them fit; the rest are counted, never the heading.
+ */
+function* campaignLines(plan: Plan, budget: TextBudget): Generator<string> {
+  const counts = campaignCounts(plan);
+  if (counts.length === 0) return;
+  yield `### Campaigns: ${counts.length}`;
+  yield '';
+  const rows = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`;
+  const more = (n: number) =>
+    `- … and ${n} more ${n === 1 ? 'campaign' : 'campaigns'}, ${NOT_LISTED}`;
+  const lines: ListLine[] = counts
+    .slice(0, CAMPAIGNS_SHOWN)
+    .map((c) => [
+      `- ${code(c.name)}: ${rows(c.rows)} — ${countsText(c)}${
+        c.slots === undefined ? '' : `; slots listed: ${countsText(c.slots)}`
+      }`,
+      1,
+    ]);
+  const left = counts.length - CAMPAIGNS_SHOWN;
+  if (left > 0) lines.push([more(left), left]);
+  yield* linesWithin(lines, budget, more);
+  yield '';
+}
+
 /**
  * The comment's lines. Its lists take what the budget leaves, in the order they come: a
  * plan of many calls lists its first ones and counts the rest, with every heading and count
@@ -421,6 +451,7 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
   yield '';
   yield `${cell(input.targetNote)} · evaluated at ${utc(plan.now)}`;
   yield '';
+  yield* campaignLines(plan, budget);
   const count = (n: number) => `${n} ${n === 1 ? 'call' : 'calls'}`;
   yield `### Due on merge: ${count(plan.due.length)}`;
   yield '';

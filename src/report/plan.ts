@@ -171,7 +171,8 @@ export const campaignCounts = (plan: Plan): CampaignCounts[] => {
   });
 };
 
-const countsText = (c: SlotCounts & { readonly done?: number }): string =>
+/** A campaign's counts in words, `nothing` when none: `3 due, 2 waiting`. */
+export const countsText = (c: SlotCounts & { readonly done?: number }): string =>
   (
     [
       [c.due, 'due'],

@@ -193,6 +193,55 @@ describe('plan --format markdown', () => {
     );
   });
 
+  it('gives each campaign one line with its rows by state, before the calls', () => {
+    const rows = Array.from({ length: 3 }, (_, i) =>
+      item(`remind/r${i + 1}`, `+1555000000${i + 1}`, { campaign: 'remind', row: `r${i + 1}` }),
+    );
+    const text = render(
+      plan({
+        due: rows.slice(0, 2),
+        skipped: [{ ...(rows[2] as PlanItem), reason: 'already placed S-1' }],
+        campaigns: [
+          { name: 'remind', rows: 3, slotted: false },
+          { name: 'over', rows: 2, slotted: true },
+        ],
+      }),
+      [],
+    );
+    const lines = text.split('\n');
+    const at = lines.indexOf('### Campaigns: 2');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at, at + 5)).toEqual([
+      '### Campaigns: 2',
+      '',
+      '- `remind`: 3 rows — 2 due, 1 skipped (placed, unknown or disabled)',
+      '- `over`: 2 rows — 2 done (no slot left); slots listed: nothing',
+      '',
+    ]);
+    expect(at).toBeLessThan(lines.findIndex((l) => l.startsWith('### Due on merge')));
+  });
+
+  it('lists the first 20 campaigns and counts the rest, leaving room for the calls', () => {
+    const campaigns = Array.from({ length: 23 }, (_, c) => ({
+      name: `c${String(c).padStart(2, '0')}`,
+      rows: 1,
+      slotted: false,
+    }));
+    const text = render(plan({ due: [item('welcome', '+15550001111')], campaigns }), []);
+    expect(text).toContain('- `c19`: 0 rows — nothing\n');
+    expect(text).not.toContain('`c20`');
+    expect(text).toContain(
+      '- … and 3 more campaigns, not listed here (`callops plan` lists every one)\n',
+    );
+    expect(text).toContain('`welcome`');
+  });
+
+  it('gives no campaign section to a plan without campaigns', () => {
+    expect(render(plan({ due: [item('welcome', '+15550001111')] }), [])).not.toContain(
+      '### Campaigns',
+    );
+  });
+
   it("lists a campaign's first 5 rows per section and counts the rest", () => {
     const rows = Array.from({ length: 8 }, (_, i) =>
       item(`remind/r${i + 1}`, `+1555000000${i + 1}`, { campaign: 'remind', row: `r${i + 1}` }),
