@@ -161,6 +161,7 @@ interface MissedSink {
   /**
    * Such a row, held (skipped) instead when its campaign is keyed by position and dialled
    * its number under another row's key: its person was called, it is not "never placed".
+   * Asked too of a row not due yet (waiting, a next slot): it would be held once due.
    */
   held(item: PlanItem): PlanItem | undefined;
 }
@@ -313,7 +314,13 @@ const planScheduled = (
     horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
     accept: window,
   });
-  for (const slot of upcoming) add('upcoming', item(slot));
+  // A row's slots dial one number: held at one, it is held at each (holdShiftedRows once due).
+  const held =
+    call.campaign !== undefined && upcoming[0] ? missedSink.held(item(upcoming[0])) : undefined;
+  for (const slot of upcoming) {
+    if (held === undefined) add('upcoming', item(slot));
+    else add('skipped', item(slot, held.reason));
+  }
 };
 
 /** What a row waiting for its hours is told: one object for every row of its zone. */
@@ -663,7 +670,14 @@ const planAttempt = (
     missed.expired(memoryKey(item.target, campaign), end, hours.state === 'expired', item);
     return;
   }
-  if (notBefore !== undefined && notBefore.getTime() > input.now.getTime()) {
+  const later = notBefore !== undefined && notBefore.getTime() > input.now.getTime();
+  // Held once due (holdShiftedRows): held now, as status and report count it, not waiting.
+  const held = later || hours.state === 'waiting' ? missed.held(built) : undefined;
+  if (held !== undefined) {
+    add('skipped', held);
+    return;
+  }
+  if (later) {
     const opens = notBefore.toISOString();
     add(
       'upcoming',

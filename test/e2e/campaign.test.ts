@@ -368,6 +368,75 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     });
   });
 
+  it('before its calling hours such a row is held in every plan output, not waiting', async () => {
+    const BEFORE = '2026-06-10T12:00:00Z';
+    // Outside the calling hours: every row waits for 09:00 the next day.
+    const NIGHT = '2026-06-10T20:00:00Z';
+    const NEXT_DAY = '2026-06-11T10:00:00Z';
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(
+        ['schedule: { window: "09:00-17:00", timezone: UTC }'],
+        '{ patient: "${row.name}" }',
+      ),
+      'lists/reminders.csv': `name,phone\nAnn,${number(1)}\nBob,${number(2)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes', '--now', BEFORE]);
+    expect(first.code, output(first)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // Zed is put first: Bob is row 3 (never placed under that key); Cy (row 4) is new.
+    await writeFile(
+      join(gw.project.dir, 'lists/reminders.csv'),
+      `name,phone\nZed,${number(9)}\nAnn,${number(1)}\nBob,${number(2)}\nCy,${number(3)}\n`,
+    );
+    const held = `not placed: this campaign already dialled ${number(2)} as sim/reminders/2`;
+    const plan = await gw.run(['plan', '--now', NIGHT]);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(held);
+    expect(plan.stdout).not.toMatch(/sim\/reminders\/3 .*waiting/);
+    expect(plan.stdout).toMatch(/sim\/reminders\/4 .*waiting: outside calling hours 09:00-17:00/);
+    expect(plan.stdout).toMatch(/reminders: 4 rows — 1 waiting, 3 skipped/);
+    expect(plan.stdout).toMatch(/Plan: 0 to place, 0 missed, 3 skipped, 1 upcoming, 2 changed/);
+    const json = await gw.run(['plan', '--now', NIGHT, '--format', 'json']);
+    expect(json.code, output(json)).toBe(0);
+    const parsed = JSON.parse(json.stdout) as {
+      upcoming: { key: string }[];
+      skipped: { key: string; reason: string; waiting?: boolean }[];
+      campaigns: { name: string; rows: number; waiting: number; skipped: number }[];
+    };
+    expect(parsed.upcoming.map((i) => i.key)).toEqual(['sim/reminders/4']);
+    const row3 = parsed.skipped.find((i) => i.key === 'sim/reminders/3');
+    expect(row3?.reason).toMatch(new RegExp(`^${held.replace('+', '\\+')} `));
+    expect(row3?.waiting).toBeUndefined();
+    expect(parsed.campaigns).toEqual([
+      expect.objectContaining({ name: 'reminders', rows: 4, waiting: 1, skipped: 3 }),
+    ]);
+    const markdown = await gw.run(['plan', '--now', NIGHT, '--format', 'markdown']);
+    expect(markdown.code, output(markdown)).toBe(0);
+    expect(markdown.stdout).toContain(held);
+    expect(markdown.stdout).toContain('Skipped: 3');
+    const file = join(gw.project.dir, 'night.plan.json');
+    const saved = await gw.run(['plan', '--now', NIGHT, '--out', file]);
+    expect(saved.code, output(saved)).toBe(0);
+    expect(saved.stdout).toContain(held);
+    // --replace of row 2 (now Ann, called as row 1) is refused now, not only once due.
+    const replaced = await gw.run(['apply', '--yes', '--now', NIGHT, '--replace', 'reminders/2']);
+    expect(replaced.code, output(replaced)).toBe(64);
+    expect(replaced.stderr).toContain(
+      `--replace reminders/2: not placed: this campaign already dialled ${number(1)} as sim/reminders/1`,
+    );
+    const status = await campaignStatus(gw, NIGHT);
+    expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
+      held: 1,
+      waiting: 1,
+    });
+    // Once the hours open, Cy is called; Bob is not called again.
+    const applied = await gw.run(['apply', '--yes', '--now', NEXT_DAY]);
+    expect(applied.code, output(applied)).toBe(0);
+    const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
+    expect(dialled.sort()).toEqual([number(1), number(2), number(3)]);
+    expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();
+  });
+
   it('after the end such a row is held, not expired "never placed": its person was called', async () => {
     const BEFORE = '2026-06-10T12:00:00Z';
     const AFTER = '2026-07-05T12:00:00Z';

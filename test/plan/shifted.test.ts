@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RedialPolicy } from '../../src/campaign/redial.js';
 import { buildPlan } from '../../src/plan/index.js';
+import { campaignCounts } from '../../src/report/plan.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { LockEntry } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
@@ -158,6 +160,105 @@ describe('rows keyed by position once the campaign ended', () => {
     expect(p.missed.map((i) => [i.key, i.expired])).toEqual([['sim/nid/4', true]]);
     expect((p.unreported ?? []).flatMap((r) => r.items.map((i) => i.key))).toEqual(['sim/nid/4']);
     expect(p.unreported?.[0]?.count).toBe(1);
+  });
+});
+
+describe('rows keyed by position not due yet', () => {
+  const calls = (spec: Parameters<typeof schedule>[0], withIds = false): CallDefinition[] =>
+    [row('1', ZED, withIds), row('2', ANN, withIds), row('3', BOB, withIds)].map((c) => ({
+      ...c,
+      schedule: schedule(spec),
+    }));
+  const reasonWhenDue = plan(calls({}), placedBefore).skipped.find(
+    (i) => i.key === 'sim/nid/3',
+  )?.reason;
+
+  it.each([
+    ['outside its calling hours', { window: '14:00-18:00' }],
+    ['before its start', { start: '2026-12-05T09:00:00Z' }],
+  ])('a row whose number was dialled under another key is held %s, not waiting', (_, spec) => {
+    const p = plan(calls(spec), placedBefore);
+    expect(reasonWhenDue).toMatch(/^not placed: this campaign already dialled /);
+    const held = p.skipped.find((i) => i.key === 'sim/nid/3');
+    expect(held?.reason).toBe(reasonWhenDue);
+    expect(held?.waiting).toBeUndefined();
+    expect(held?.opens).toBeUndefined();
+    expect(p.upcoming).toEqual([]);
+    expect(p.due).toEqual([]);
+    // Counted once, as skipped (rows 1 and 2 changed since placed, row 3 held).
+    expect(campaignCounts(p)).toEqual([
+      expect.objectContaining({ name: 'nid', rows: 3, skipped: 3, waiting: 0, upcoming: 0 }),
+    ]);
+  });
+
+  it('a new row outside its hours still waits; with an id column nothing is held', () => {
+    const fresh = plan(
+      [row('1', ANN), row('2', BOB), row('3', ZED)].map((c) => ({
+        ...c,
+        schedule: schedule({ window: '14:00-18:00' }),
+      })),
+      placedBefore,
+    );
+    expect(fresh.upcoming.map((i) => [i.key, i.waiting])).toEqual([['sim/nid/3', true]]);
+    // Two rows of one number (an id column): the later one waits for its hours as well.
+    const ids = plan(
+      [row('ann', ANN, true), row('ann-2', ANN, true)].map((c) => ({
+        ...c,
+        schedule: schedule({ window: '14:00-18:00' }),
+      })),
+      { 'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }) },
+    );
+    expect(ids.upcoming.map((i) => [i.key, i.waiting])).toEqual([['sim/nid/ann-2', true]]);
+    expect(ids.skipped.map((i) => i.reason ?? '').join('\n')).not.toContain('not placed:');
+  });
+
+  it('a redial waiting for its delay, of a number another row dialled, is held', () => {
+    const policy: RedialPolicy = {
+      on: ['no-answer'],
+      afterMs: 3_600_000,
+      backoff: 1,
+      maxAttempts: 3,
+    };
+    const redialled = (c: CallDefinition): CallDefinition => ({ ...c, redial: policy });
+    const p = plan([row('1', ANN), row('2', ANN)].map(redialled), {
+      'sim/nid/1': dialled(ANN, { definition: `sha256:nid-1-${ANN}` }),
+      'sim/nid/2': dialled(ANN, {
+        definition: `sha256:nid-2-${ANN}`,
+        at: '2026-12-01T11:50:00.000Z',
+        outcome: {
+          status: 'no-answer',
+          sip_status: 487,
+          duration: 0,
+          answered: false,
+          ended_at: '2026-12-01T11:51:00Z',
+        },
+      }),
+    });
+    expect(p.upcoming.map((i) => i.key)).toEqual([]);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/2#2')?.reason).toMatch(
+      new RegExp(`^not placed: this campaign already dialled \\${ANN} as sim/nid/1 `),
+    );
+  });
+
+  it('the next slots of a campaign with cron are held as its due slot would be', () => {
+    // Ann and Bob were called at yesterday's slot as rows 1 and 2; then Zed was put above them.
+    const p = plan(calls({ cron: '0 9 * * *' }), {
+      'sim/nid/1@2026-11-30T09:00:00Z': dialled(ANN),
+      'sim/nid/2@2026-11-30T09:00:00Z': dialled(BOB),
+    });
+    const next = ['2026-12-02T09:00:00Z', '2026-12-03T09:00:00Z', '2026-12-04T09:00:00Z'];
+    expect(p.upcoming.map((i) => i.key)).toEqual(next.map((slot) => `sim/nid/1@${slot}`));
+    const held = p.skipped.filter((i) => i.name === 'nid/3');
+    expect(held.map((i) => i.slot)).toEqual(next);
+    for (const item of held) {
+      expect(item.reason).toMatch(
+        new RegExp(`^not placed: this campaign already dialled \\${BOB} as sim/nid/2@`),
+      );
+    }
+    expect(p.skipped.filter((i) => i.name === 'nid/2').map((i) => i.slot)).toEqual(next);
+    expect(campaignCounts(p)).toEqual([
+      expect.objectContaining({ name: 'nid', rows: 3, upcoming: 1, skipped: 2 }),
+    ]);
   });
 });
 
