@@ -43,6 +43,23 @@ export const notPlacedAgain = (
 };
 
 /**
+ * Why the unknown slot `key` is not placed again at `now`, if it is not (pure): its deadline
+ * has passed, and a slot is never placed late (--retry-unknown included).
+ */
+export const slotOverWords = (
+  key: string,
+  call: Pick<CallDefinition, 'schedule'> | undefined,
+  now: number | undefined,
+): string | undefined => {
+  const at = key.lastIndexOf('@');
+  const deadlineMs = call?.schedule?.deadlineMs;
+  if (at < 0 || deadlineMs === undefined || now === undefined) return undefined;
+  const slot = Date.parse(key.slice(at + 1));
+  if (Number.isNaN(slot) || now < slot + deadlineMs) return undefined;
+  return `the deadline of its slot passed at ${new Date(slot + deadlineMs).toISOString()}; a slot is never placed late`;
+};
+
+/**
  * Why --retry-unknown does not retry unknown `entry` of `call`, if it does not (pure): the
  * call dials another number now than its unknown attempt did (plan/shifted.ts,
  * holdRedirectedRetries). Only a number written in the call or its row is compared.
@@ -99,7 +116,10 @@ export const unsettledEntries = (
         ...(e.message !== undefined && { message: e.message }),
         file: call?.file ?? e.file,
         line: call?.line ?? 1,
-        hint: resolveHint(key, notPlacedAgain(call, now) ?? redirectedWords(call, e)),
+        hint: resolveHint(
+          key,
+          notPlacedAgain(call, now) ?? slotOverWords(key, call, now) ?? redirectedWords(call, e),
+        ),
       };
     });
 };

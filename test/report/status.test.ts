@@ -308,6 +308,26 @@ describe('an unknown campaign row after its end', () => {
   });
 });
 
+describe('an unknown slot after its deadline', () => {
+  const daily = {
+    name: 'daily',
+    file: 'calls/d.yaml',
+    line: 3,
+    schedule: { timezone: 'UTC', deadlineMs: 600_000 },
+  } as unknown as CallDefinition;
+  const key = 'prod/daily@2026-11-24T09:00:00Z';
+  const lock = lockOf({ [key]: entry({ status: 'unknown' }) });
+
+  it('is settled by resolve alone: no hint that --retry-unknown places it again', () => {
+    const [late] = unsettledEntries(lock, [daily], [], Date.parse('2026-11-24T09:10:00Z'));
+    expect(late?.hint).toBe(
+      `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (not placed again: the deadline of its slot passed at 2026-11-24T09:10:00.000Z; a slot is never placed late)`,
+    );
+    const [within] = unsettledEntries(lock, [daily], [], Date.parse('2026-11-24T09:09:59Z'));
+    expect(within?.hint).toContain('(or callops apply --retry-unknown places it again)');
+  });
+});
+
 describe('an unknown call that dials another number now', () => {
   const dialling = (number: string) =>
     ({
