@@ -1,6 +1,7 @@
 import { join, resolve as resolvePath } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { buildPlan, checkReplace } from '../plan/build.js';
+import { numberOfCall } from '../plan/item.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';
@@ -12,7 +13,7 @@ import type { Suppression } from '../screen/load.js';
 import { destinationNumber } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
-import type { ValidatedProject } from '../validate/model.js';
+import type { CallDefinition, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
 import { loadAndValidate } from './load.js';
 import { chooseTarget, type TargetChoice } from './targets.js';
@@ -156,8 +157,9 @@ export const planAt = (
   lock: Lockfile,
   now: Date,
   options: PlanOptions = {},
-): Plan =>
-  buildPlan({
+): Plan => {
+  const numberOf = numberOfItem(prepared);
+  return buildPlan({
     calls: prepared.project.calls,
     lock,
     now,
@@ -167,28 +169,53 @@ export const planAt = (
     retryUnknown: options.retryUnknown === true,
     ...(options.replace ? { replace: [...options.replace] } : {}),
     ...(options.upcomingCount === undefined ? {} : { upcomingCount: options.upcomingCount }),
-    ...screenOf(prepared),
+    ...screenOf(prepared, numberOf),
+    // Asked only of the unknown entries --retry-unknown retries, whatever the screen.
+    ...(options.retryUnknown === true ? { numberOf } : {}),
   });
+};
 
 /**
- * The plan's do-not-call and per-number screen. A placement's number is its `to` as the plan
- * shows it when that is a phone number already (a literal, or a recipient row's value), else
- * its call's `to` with `${VAR}` resolved from the environment (a secret stays in memory only).
+ * The normalised phone number `call` dials: its `to` when that is a phone number as written
+ * (a literal, or a recipient row's value), else its `to` with `${VAR}` resolved from the
+ * environment (a secret stays in memory only; only digests of it are compared or stored).
+ * Undefined when it dials no phone number, or when a variable is missing or malformed: the
+ * call stays due, and resolving its request says so, as for any call (plan warns, apply
+ * sends nothing).
  */
-export const screenOf = (prepared: Prepared): { screen?: PlanScreen } => {
+export const callNumberOf =
+  (prepared: Prepared) =>
+  (call: CallDefinition): string | undefined =>
+    numberOfCall(call) ?? resolvedNumber(call, prepared.env);
+
+const resolvedNumber = (call: CallDefinition, env: Env): string | undefined => {
+  const resolved = interpolate(call.options.to, env);
+  return resolved.missing.length > 0 || resolved.malformed.length > 0
+    ? undefined
+    : destinationNumber(resolved.value);
+};
+
+/** The number a plan item dials, as `callNumberOf` reads its call's. */
+const numberOfItem = (prepared: Prepared): ((item: PlanItem) => string | undefined) => {
+  // Made only when a `${VAR}` destination is met: a campaign has many rows.
+  let calls: Map<string, CallDefinition> | undefined;
+  return (item) => {
+    const shown = destinationNumber(item.to);
+    if (shown !== undefined) return shown;
+    calls ??= new Map(prepared.project.calls.map((c) => [c.name, c]));
+    const call = calls.get(item.name);
+    return call === undefined ? undefined : resolvedNumber(call, prepared.env);
+  };
+};
+
+/** The plan's do-not-call and per-number screen; `numberOf` reads a placement's number. */
+const screenOf = (
+  prepared: Prepared,
+  numberOf: (item: PlanItem) => string | undefined,
+): { screen?: PlanScreen } => {
   const { suppression } = prepared;
   const perNumber = prepared.project.config.perNumber;
   if (suppression === undefined && perNumber === undefined) return {};
-  const calls = new Map(prepared.project.calls.map((c) => [c.name, c]));
-  const numberOf = (item: PlanItem): string | undefined => {
-    const shown = destinationNumber(item.to);
-    const call = calls.get(item.name);
-    if (shown !== undefined || call === undefined) return shown;
-    const resolved = interpolate(call.options.to, prepared.env);
-    return resolved.missing.length > 0 || resolved.malformed.length > 0
-      ? undefined
-      : destinationNumber(resolved.value);
-  };
   const lists = suppression?.lists ?? [];
   return {
     screen: {

@@ -66,6 +66,12 @@ export interface PlanInput {
   readonly upcomingHorizonMs?: number;
   /** Do-not-call lists and per-number limits, applied to every due placement. */
   readonly screen?: PlanScreen;
+  /**
+   * The normalised number an item dials, its `${VAR}` references resolved (see PlanScreen's
+   * `numberOf`): asked only of the unknown entries `retryUnknown` retries, to hold those that
+   * dial another number now. Without it (nor a screen), only a number written as such is.
+   */
+  readonly numberOf?: (item: PlanItem) => string | undefined;
 }
 
 /** Slots whose deadline passed less than this long ago are listed as missed by plan… */
@@ -977,7 +983,7 @@ export const buildPlan = (input: PlanInput): Plan => {
     ? holdRedirectedRetries(
         shifted.due,
         input.lock,
-        input.screen?.numberOf ?? ((item) => destinationNumber(item.to)),
+        input.numberOf ?? input.screen?.numberOf ?? ((item) => destinationNumber(item.to)),
       )
     : undefined;
   for (const item of redirected?.held ?? []) lists.skipped.push(item);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
 import { describe, expect, it } from 'vitest';
 import type { RedialPolicy } from '../../src/campaign/redial.js';
 import { buildPlan } from '../../src/plan/index.js';
@@ -290,5 +291,56 @@ describe('--retry-unknown of a call that dials another number now', () => {
 
   it('to the same number it is retried', () => {
     expect(retry('+15550000131', '+15550000131').due.map((i) => i.key)).toEqual(['sim/c1']);
+  });
+
+  // `to` written as `${TO}`: the plan shows the reference, the number is the resolved one.
+  const byReference = (numbers: Record<string, string>, retryUnknown: boolean) => {
+    const asked: string[] = [];
+    const calls = ['c1', 'c2'].map((name) =>
+      call(name, { options: { to: { type: 'phone', number: '${TO}' } } }),
+    );
+    const p = buildPlan({
+      calls,
+      lock: lock({
+        'sim/c1': entry({
+          status: 'unknown',
+          sid: undefined,
+          number: numberDigest('+15550000131'),
+        }),
+      }),
+      now: NOW,
+      runTarget: 'sim',
+      explicitTarget: false,
+      retryUnknown,
+      numberOf: (item) => {
+        asked.push(item.key);
+        return numbers[item.name];
+      },
+    });
+    return { p, asked };
+  };
+
+  it('is held when the number comes from a ${VAR} that changed, with no screen configured', () => {
+    const { p, asked } = byReference({ c1: '+15550000132', c2: '+15550000133' }, true);
+    expect(p.due.map((i) => i.key)).toEqual(['sim/c2']);
+    expect(p.skipped.map((i) => i.key)).toEqual(['sim/c1']);
+    expect(p.skipped[0]?.reason).toMatch(/^not retried: its unknown attempt .* settle it first/);
+    expect(p.skipped[0]?.to).toContain('${TO}');
+    // Only the unknown entry's number is looked up.
+    expect(asked).toEqual(['sim/c1']);
+  });
+
+  it('a ${VAR} that still resolves to its number, or resolves to none, is retried', () => {
+    expect(byReference({ c1: '+15550000131' }, true).p.due.map((i) => i.key)).toEqual([
+      'sim/c1',
+      'sim/c2',
+    ]);
+    expect(byReference({}, true).p.due.map((i) => i.key)).toEqual(['sim/c1', 'sim/c2']);
+  });
+
+  it('without --retry-unknown no number is looked up', () => {
+    const { p, asked } = byReference({ c1: '+15550000132' }, false);
+    expect(p.due.map((i) => i.key)).toEqual(['sim/c2']);
+    expect(asked).toEqual([]);
   });
 });
