@@ -13,7 +13,7 @@ import { hasErrors } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
-import type { Prepared } from './prepare.js';
+import { callNumberOf, type Prepared } from './prepare.js';
 import { type PlaceFlags, resolveRequests } from './resolve.js';
 import { stateError } from './state.js';
 
@@ -128,7 +128,13 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         notStarted: [],
         elapsedMs: 0,
         interrupted: false,
-        unsettled: unsettledEntries(run.lock, run.prepared.project.calls, [], runNow(run)),
+        unsettled: unsettledEntries(
+          run.lock,
+          run.prepared.project.calls,
+          [],
+          runNow(run),
+          callNumberOf(run.prepared),
+        ),
         changed: run.changed ?? [],
         suppressed: heldOf(run.suppressed),
         waiting: heldOf(run.waiting),
@@ -180,7 +186,13 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       elapsedMs: result.elapsedMs,
       interrupted: result.interrupted,
       ...(result.stopped && { stopped: true }),
-      unsettled: unsettledEntries(result.lock, named(run.prepared.project.calls), [], runNow(run)),
+      unsettled: unsettledEntries(
+        result.lock,
+        named(run.prepared.project.calls),
+        [],
+        runNow(run),
+        callNumberOf(run.prepared),
+      ),
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],

@@ -159,7 +159,10 @@ export const checkPlanFile = (
   for (const planned of file.due) {
     const item = dueNow.get(planned.key);
     if (!item || item.definition !== planned.definition) {
-      const why = missedNow.get(planned.key)?.reason;
+      // Held since (a retry that dials another number now) says why, as plan would.
+      const why = (
+        missedNow.get(planned.key) ?? current.plan.skipped.find((i) => i.key === planned.key)
+      )?.reason;
       return refuse(
         `\`${planned.key}\` is no longer due at ${current.plan.now}${why ? `: ${why}` : ' (its deadline passed)'}`,
       );

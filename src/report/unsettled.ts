@@ -62,14 +62,15 @@ export const slotOverWords = (
 /**
  * Why --retry-unknown does not retry unknown `entry` of `call`, if it does not (pure): the
  * call dials another number now than its unknown attempt did (plan/shifted.ts,
- * holdRedirectedRetries). Only a number written in the call or its row is compared.
+ * holdRedirectedRetries). `numberOf` gives the number the call dials now.
  */
 const redirectedWords = (
   call: CallDefinition | undefined,
   entry: LockEntry,
+  numberOf: (call: CallDefinition) => string | undefined,
 ): string | undefined => {
   if (call === undefined || entry.number === undefined) return undefined;
-  return isOtherNumber(entry.number, numberOfCall(call))
+  return isOtherNumber(entry.number, numberOf(call))
     ? 'it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it'
     : undefined;
 };
@@ -79,13 +80,16 @@ const redirectedWords = (
  * right now (its runner records their outcome) and those of the items `exclude`
  * (due items about to be retried, whose keys are read only when an entry is unknown). The
  * calls are looked through only for the few unknown entries' names. At `now` (when given), a
- * campaign row that can no longer be called is not said to be placed again by --retry-unknown.
+ * campaign row that can no longer be called is not said to be placed again by --retry-unknown,
+ * nor a call that dials another number now (`numberOf`: the number a call dials, asked only
+ * of those entries; by default only a number written as such, `${VAR}` resolved by callers).
  */
 export const unsettledEntries = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
   exclude: readonly { readonly key: string }[] = [],
   now?: number,
+  numberOf: (call: CallDefinition) => string | undefined = numberOfCall,
 ): Unsettled[] => {
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
@@ -118,7 +122,9 @@ export const unsettledEntries = (
         line: call?.line ?? 1,
         hint: resolveHint(
           key,
-          notPlacedAgain(call, now) ?? slotOverWords(key, call, now) ?? redirectedWords(call, e),
+          notPlacedAgain(call, now) ??
+            slotOverWords(key, call, now) ??
+            redirectedWords(call, e, numberOf),
         ),
       };
     });

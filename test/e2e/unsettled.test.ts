@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -132,5 +133,96 @@ describe('unsettled unknown entries never vanish from view', () => {
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code).toBe(0);
+  });
+});
+
+describe('--retry-unknown of a call whose number comes from a ${VAR} that changed', () => {
+  const OLD = '+15550000131';
+  const NEW = '+15550000132';
+  const HELD =
+    /not retried: its unknown attempt \(at [^)]+\) dialled another number than it dials now/;
+
+  /** `maybe` dials `${TO}`; its attempt to OLD ended unknown (500). No limit, no do-not-call list. */
+  const unknownToOld = async (): Promise<Gateway> => {
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'maybe', to: '{ type: phone, number: "${TO}" }' }]) },
+      { failStatus: 500 },
+    );
+    open.push(gw);
+    const first = await gw.run(['apply', '--yes'], { TO: OLD });
+    expect(first.code).toBe(1);
+    expect((await gw.project.lock())?.calls['sim/maybe']?.status).toBe('unknown');
+    expect(gw.sim.received()).toHaveLength(1);
+    return gw;
+  };
+
+  /** Nothing more was sent, the entry is still unknown, and no number was shown or stored. */
+  const untouched = async (gw: Gateway, outputs: readonly string[]) => {
+    expect(gw.sim.received()).toHaveLength(1);
+    const lockText = await gw.project.read('callops.lock');
+    expect((await gw.project.lock())?.calls['sim/maybe']?.status).toBe('unknown');
+    for (const text of [...outputs, lockText]) {
+      expect(text).not.toContain('5550000131');
+      expect(text).not.toContain('5550000132');
+    }
+  };
+
+  it('plan and apply hold it, and a plan file made with it sends nothing', async () => {
+    const gw = await unknownToOld();
+    const plan = await gw.run(['plan', '--retry-unknown', '--detailed-exitcode'], { TO: NEW });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('1 skipped');
+    // Its settle hint no longer offers --retry-unknown.
+    expect(plan.stdout).toContain('callops resolve sim/maybe --placed SID');
+    expect(plan.stdout).not.toContain('apply --retry-unknown');
+    const json = JSON.parse(
+      (await gw.run(['plan', '--retry-unknown', '--format', 'json'], { TO: NEW })).stdout,
+    ) as { due: unknown[]; skipped: { key: string; reason: string }[] };
+    expect(json.due).toEqual([]);
+    expect(json.skipped.find((i) => i.key === 'sim/maybe')?.reason).toMatch(HELD);
+
+    const applied = await gw.run(['apply', '--yes', '--retry-unknown'], { TO: NEW });
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('Nothing is due now');
+    expect(applied.stdout).toContain(
+      'not placed again: it dials another number now than its unknown attempt did',
+    );
+
+    const status = await gw.run(['status'], { TO: NEW });
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain('it dials another number now than its unknown attempt did');
+
+    const file = join(gw.project.dir, 'retry.plan.json');
+    const saved = await gw.run(['plan', '--retry-unknown', '--out', file], { TO: NEW });
+    expect(saved.code).toBe(0);
+    const fromFile = await gw.run(['apply', '--plan', file, '--yes'], { TO: NEW });
+    expect(fromFile.code).toBe(0);
+
+    // A plan made while TO still named OLD is refused once TO names another number.
+    const before = join(gw.project.dir, 'before.plan.json');
+    expect((await gw.run(['plan', '--retry-unknown', '--out', before], { TO: OLD })).code).toBe(0);
+    const stale = await gw.run(['apply', '--plan', before, '--yes'], { TO: NEW });
+    expect(stale.code).toBe(1);
+    expect(output(stale)).toMatch(HELD);
+    expect(output(stale)).toContain('nothing was sent');
+
+    await untouched(gw, [plan, applied, status, saved, fromFile, stale].map(output));
+  });
+
+  it('a missing variable is reported as for any call: plan warns, apply sends nothing', async () => {
+    const gw = await unknownToOld();
+    const plan = await gw.run(['plan', '--retry-unknown']);
+    expect(output(plan)).toContain('missing environment variable TO');
+    const applied = await gw.run(['apply', '--yes', '--retry-unknown']);
+    expect(applied.code).not.toBe(0);
+    expect(output(applied)).toContain('missing environment variable TO');
+    await untouched(gw, [plan, applied].map(output));
+  });
+
+  it('to the same number it is retried', async () => {
+    const gw = await unknownToOld();
+    const applied = await gw.run(['apply', '--yes', '--retry-unknown'], { TO: OLD });
+    expect(output(applied)).not.toMatch(HELD);
+    expect(gw.sim.received()).toHaveLength(2);
   });
 });

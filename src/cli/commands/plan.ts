@@ -1,6 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
+import {
+  callNumberOf,
+  checkReplacedHeld,
+  checkReplaceNames,
+  planAt,
+} from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
@@ -65,7 +70,13 @@ lockfile.
     });
     checkReplacedHeld(plan, replace);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
-    const unsettled = unsettledEntries(lock, project.calls, plan.due, Date.parse(plan.now));
+    const unsettled = unsettledEntries(
+      lock,
+      project.calls,
+      plan.due,
+      Date.parse(plan.now),
+      callNumberOf(prepared),
+    );
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);
     reportDiagnostics(ctx, unresolved, prepared.sourceText);

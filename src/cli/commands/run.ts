@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { projectStamp } from '../../config/load.js';
+import { callNumberOf } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState } from '../../engine/state.js';
@@ -64,7 +65,13 @@ a scheduler stopped on request).
         `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
       );
       // Entries left unknown by an earlier run are never placed by run: say so at once.
-      const unsettled = unsettledEntries(held.lock, prepared.project.calls, [], Date.now());
+      const unsettled = unsettledEntries(
+        held.lock,
+        prepared.project.calls,
+        [],
+        Date.now(),
+        callNumberOf(prepared),
+      );
       for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
         ctx.stderr.write(`${line}\n`);
       }

@@ -1,5 +1,5 @@
 import { campaignCounts, campaignLines } from '../../campaign/progress.js';
-import { planAt } from '../../engine/prepare.js';
+import { callNumberOf, planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
@@ -73,7 +73,13 @@ settle it), else 0.
       // As for the whole lockfile: a row whose latest attempt is unknown needs a person.
       return counts.states.unknown > 0 ? EXIT.unsettled : EXIT.ok;
     }
-    const unsettled = unsettledEntries(lock, project.calls, [], ctx.now.getTime());
+    const unsettled = unsettledEntries(
+      lock,
+      project.calls,
+      [],
+      ctx.now.getTime(),
+      callNumberOf(prepared),
+    );
     const changed = changedKeys(lock, project.calls, ctx.now);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
