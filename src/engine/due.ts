@@ -210,7 +210,11 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         : 'ok';
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
     // A slot missed while it waited its turn was reported just now: remember it, once.
-    const lock = await rememberMissed(run.store, named(run.due), result.lock, missed);
+    // A rehearsal ahead of the clock keeps none: the real slots stay due to the real clock.
+    const lock =
+      (run.planShiftMs ?? 0) > 0
+        ? result.lock
+        : await rememberMissed(run.store, named(run.due), result.lock, missed);
     return {
       status,
       lock,

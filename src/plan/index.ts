@@ -17,6 +17,7 @@ export { formatSlot, placementKey, renderTo } from './keys.js';
 export {
   markChecked,
   markReported,
+  memoryAt,
   memoryKey,
   missedToReport,
   type Schedules,

@@ -62,6 +62,29 @@ export const markChecked = (
   return out;
 };
 
+/**
+ * The memory an apply planned at `at` keeps, the clock reading `clock`. At or before the
+ * clock, all of it. A rehearsal ahead of the clock (`apply --now` in the future) reports as
+ * at that instant but keeps nothing the clock has not reached: no `reportedThrough` moves,
+ * and a call it sees first is remembered since the clock. A real apply or run after it then
+ * places the slots that fall due and reports those missed, as if it had not been.
+ */
+export const memoryAt = (
+  before: Schedules | undefined,
+  after: Schedules,
+  at: Date,
+  clock: Date,
+): Schedules => {
+  if (at.getTime() <= clock.getTime()) return after;
+  const out: Record<string, ScheduleMemory> = { ...before };
+  for (const [key, memory] of Object.entries(after)) {
+    if (out[key] !== undefined) continue;
+    const since = Date.parse(memory.since) <= clock.getTime() ? memory.since : clock.toISOString();
+    out[key] = { since };
+  }
+  return out;
+};
+
 const sorted = (schedules: Schedules | undefined): string =>
   JSON.stringify(Object.entries(schedules ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)));
 

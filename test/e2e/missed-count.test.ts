@@ -22,33 +22,34 @@ interface LockWithMemory {
   schedules?: Record<string, { since: string; reportedThrough?: string }>;
 }
 
+// Rehearsals before the clock: one ahead of it keeps no missed-slot memory.
 describe('missed slots older than a day', () => {
   it('are all counted and reported once by apply, and reportedThrough moves only over them', async () => {
     gw = await startGateway(daily('0 9 * * *'));
-    const first = await gw.run(['apply', '--yes', '--now', '2027-01-01T09:01:00Z']);
+    const first = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:01:00Z']);
     expect(first.code, first.stderr).toBe(0);
     expect(gw.placed()).toHaveLength(1);
 
-    const r = await gw.run(['apply', '--yes', '--now', '2027-01-06T08:00:00Z', '--format', 'json']);
+    const r = await gw.run(['apply', '--yes', '--now', '2025-01-06T08:00:00Z', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as ApplyJson;
     expect(json.missed).toBe(4);
     expect(json.missedListed).toBe(4);
     expect(json.results.filter((o) => o.status === 'missed').map((o) => o.key)).toEqual([
-      'sim/daily@2027-01-02T09:00:00Z',
-      'sim/daily@2027-01-03T09:00:00Z',
-      'sim/daily@2027-01-04T09:00:00Z',
-      'sim/daily@2027-01-05T09:00:00Z',
+      'sim/daily@2025-01-02T09:00:00Z',
+      'sim/daily@2025-01-03T09:00:00Z',
+      'sim/daily@2025-01-04T09:00:00Z',
+      'sim/daily@2025-01-05T09:00:00Z',
     ]);
     const lock = (await gw.project.lock()) as unknown as LockWithMemory;
-    expect(lock.schedules?.['sim/daily']?.reportedThrough).toBe('2027-01-05T09:00:00Z');
+    expect(lock.schedules?.['sim/daily']?.reportedThrough).toBe('2025-01-05T09:00:00Z');
 
     // Reported once: the next apply has none left to report.
     const again = await gw.run([
       'apply',
       '--yes',
       '--now',
-      '2027-01-06T08:00:00Z',
+      '2025-01-06T08:00:00Z',
       '--format',
       'json',
     ]);
@@ -57,8 +58,8 @@ describe('missed slots older than a day', () => {
 
   it('counts every missed slot in JSON when only the latest ten are listed', async () => {
     gw = await startGateway(daily('0 * * * *'));
-    await gw.run(['apply', '--yes', '--now', '2027-01-01T09:01:00Z']);
-    const r = await gw.run(['apply', '--yes', '--now', '2027-01-02T15:30:00Z', '--format', 'json']);
+    await gw.run(['apply', '--yes', '--now', '2025-01-01T09:01:00Z']);
+    const r = await gw.run(['apply', '--yes', '--now', '2025-01-02T15:30:00Z', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as ApplyJson;
     // 01-01 10:00 … 01-02 15:00.
@@ -71,8 +72,8 @@ describe('missed slots older than a day', () => {
 
   it('are counted in the human summary of an apply that places nothing', async () => {
     gw = await startGateway(daily('0 9 * * *'));
-    await gw.run(['apply', '--yes', '--now', '2027-01-01T09:01:00Z']);
-    const r = await gw.run(['apply', '--yes', '--now', '2027-01-06T08:00:00Z']);
+    await gw.run(['apply', '--yes', '--now', '2025-01-01T09:01:00Z']);
+    const r = await gw.run(['apply', '--yes', '--now', '2025-01-06T08:00:00Z']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter((l) => /^missed +sim\/daily@/.test(l))).toHaveLength(4);
     expect(r.stdout).toMatch(/^4 missed, never placed late\.$/m);

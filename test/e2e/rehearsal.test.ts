@@ -79,3 +79,58 @@ describe('apply --now is a rehearsal', () => {
     expect(gw.placed()).toHaveLength(1);
   });
 });
+
+describe('apply --now ahead of the clock', () => {
+  const EVERY_2S = {
+    name: 'tick',
+    extra: ['schedule: { cron: "*/2 * * * * *", deadline: 10s }'],
+  };
+  const iso = (ms: number) =>
+    new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const placedKeys = async (): Promise<string[]> => {
+    const lock = (await gw?.project.lock()) as unknown as {
+      calls: Record<string, { status: string }>;
+    };
+    return Object.entries(lock.calls)
+      .filter(([, e]) => e.status === 'placed')
+      .map(([k]) => k)
+      .sort();
+  };
+
+  it('leaves the real slots to the real clock: the next apply places the slot due then, and no slot twice', {
+    timeout: 60_000,
+  }, async () => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([EVERY_2S]) });
+    const at = iso(Date.now() + 8000);
+    const rehearsal = await gw.run(['apply', '--yes', '--now', at]);
+    expect(rehearsal.code, rehearsal.stderr).toBe(0);
+    expect(rehearsal.stdout).toMatch(/rehearsal at /);
+    const [rehearsed] = await placedKeys();
+    expect(rehearsed).toMatch(/^sim\/tick@/);
+    // status says that entry came from a rehearsal, placed before its slot.
+    const status = await gw.run(['status']);
+    expect(status.stdout).toMatch(/placed by a rehearsal \(apply --now\), \d+ s before its slot/);
+
+    await new Promise((r) => setTimeout(r, 2500));
+    const before = Date.now();
+    const real = await gw.run(['apply', '--yes']);
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stdout).toMatch(/^Done: 1 placed/m);
+    const keys = await placedKeys();
+    expect(keys).toHaveLength(2);
+    const slot = (key: string | undefined) => Date.parse(key?.split('@')[1] ?? '');
+    const placedNow = keys.find((k) => k !== rehearsed);
+    // A real slot, due on the real clock (not one ahead of it), placed once.
+    expect(slot(placedNow)).toBeLessThanOrEqual(Date.now());
+    expect(slot(placedNow)).toBeGreaterThan(before - 10_000);
+    expect(slot(placedNow)).toBeLessThan(slot(rehearsed));
+    expect(gw.placed()).toHaveLength(2);
+
+    // Once the clock passes the rehearsed slot, it is still not placed again.
+    const wait = slot(rehearsed) + 500 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const plan = await gw.run(['plan', '--format', 'json']);
+    const due = (JSON.parse(plan.stdout) as { due: { key: string }[] }).due.map((i) => i.key);
+    expect(due).not.toContain(rehearsed);
+  });
+});

@@ -4,10 +4,12 @@ import {
   buildPlan,
   MISSED_PER_CALL,
   markChecked,
+  memoryAt,
   missedToReport,
   type PlanInput,
 } from '../../src/plan/index.js';
 import { COUNT_SCANS, MAX_SLOTS } from '../../src/schedule/index.js';
+import type { Lockfile } from '../../src/state/types.js';
 import { call, entry, lock, schedule } from './make.js';
 
 const base = {
@@ -509,5 +511,54 @@ describe('missed slots: every one counted, reported once', () => {
     });
     const [rest] = next.unreported ?? [];
     expect((rest?.items[0]?.slot ?? '') > (report?.through ?? '')).toBe(true);
+  });
+});
+
+describe('a rehearsal ahead of the clock (apply --now in the future)', () => {
+  // Every 10 s, deadline 1 min; the clock reads 00:24:00, the rehearsal is at 00:25:00.
+  const ten = call('ten', { schedule: schedule({ cron: '*/10 * * * * *', deadlineMs: 60_000 }) });
+  const clock = new Date('2026-12-02T00:24:00Z');
+  const at = new Date('2026-12-02T00:25:00Z');
+  const known = { 'prod/ten': { since: '2026-12-02T00:20:00.000Z' } };
+  const rehearse = (before: Lockfile['schedules']) => {
+    const plan = buildPlan({ ...base, now: at, lock: lock({}, before), calls: [ten] });
+    // It reports as at that instant: the slots before 00:25:00 are superseded.
+    expect(missedToReport(plan).missedCount.count).toBeGreaterThan(0);
+    return memoryAt(before, markChecked(plan.memory ?? {}, plan.unreported ?? []), at, clock);
+  };
+
+  it('moves no reportedThrough: a real apply after it places the slot that falls due and reports the missed ones', () => {
+    const memory = rehearse(known);
+    expect(memory).toEqual(known);
+    // The rehearsal placed 00:25:00 (a loopback target): a real apply at 00:24:35.
+    const real = buildPlan({
+      ...base,
+      now: new Date('2026-12-02T00:24:35Z'),
+      lock: lock({ 'prod/ten@2026-12-02T00:25:00Z': entry({ sid: 's1' }) }, memory),
+      calls: [ten],
+    });
+    expect(keys(real.due)).toEqual(['prod/ten@2026-12-02T00:24:30Z']);
+    expect(missedToReport(real).missed.map((i) => i.slot)).toContain('2026-12-02T00:24:20Z');
+    // At 00:25:00, the slot the rehearsal placed is not placed again.
+    const later = buildPlan({
+      ...base,
+      now: new Date('2026-12-02T00:25:05Z'),
+      lock: lock({ 'prod/ten@2026-12-02T00:25:00Z': entry({ sid: 's1' }) }, memory),
+      calls: [ten],
+    });
+    expect(keys(later.due)).toEqual([]);
+    expect(keys(later.skipped)).toEqual(['prod/ten@2026-12-02T00:25:00Z']);
+  });
+
+  it('remembers a call it sees first since the clock, not since its instant', () => {
+    expect(rehearse(undefined)).toEqual({ 'prod/ten': { since: '2026-12-02T00:24:00.000Z' } });
+  });
+
+  it('keeps everything when at or before the clock, as a real apply does', () => {
+    const plan = buildPlan({ ...base, now: clock, lock: lock({}, known), calls: [ten] });
+    const after = markChecked(plan.memory ?? {}, plan.unreported ?? []);
+    expect(after['prod/ten']?.reportedThrough).toBeDefined();
+    expect(memoryAt(known, after, clock, clock)).toEqual(after);
+    expect(memoryAt(known, after, new Date('2026-12-02T00:23:00Z'), clock)).toEqual(after);
   });
 });

@@ -10,6 +10,7 @@ import {
   checkPlanFile,
   definitionsOf,
   markChecked,
+  memoryAt,
   missedToReport,
   withSchedules,
 } from '../../plan/index.js';
@@ -158,9 +159,15 @@ is required. Every missing environment variable is reported before anything is s
       if (rehearsal && ctx.format === 'json') ctx.stderr.write(`${rehearsalNote(ctx.now)}\n`);
       // Missed slots are reported once: those reported by an earlier apply or run are not.
       const { missed, missedCount } = missedToReport(plan);
+      // A rehearsal ahead of the clock reports its missed slots but keeps none as reported.
       const memory = withSchedules(
         held.lock,
-        markChecked(plan.memory ?? {}, plan.unreported ?? []),
+        memoryAt(
+          held.lock.schedules,
+          markChecked(plan.memory ?? {}, plan.unreported ?? []),
+          ctx.now,
+          new Date(),
+        ),
       );
       if (memory.changed) await rememberSchedules(store, memory.lock);
       const result = await runDue({
