@@ -168,6 +168,26 @@ const withLocal = (key: string, zones: ReadonlyMap<string, string>): string => {
   return `${key} (${localTime(new Date(slot), zone)})`;
 };
 
+/**
+ * The words for an entry placed before its own slot, which only a rehearsal ahead of the
+ * clock (`apply --now` in the future) does: its slot is not placed again by a real run.
+ */
+export const rehearsalWords = (key: string, e: Pick<LockEntry, 'at'>): string | undefined => {
+  const slot = Date.parse(SLOT_KEY.exec(key)?.[2] ?? '');
+  const at = Date.parse(e.at);
+  if (Number.isNaN(slot) || Number.isNaN(at) || at >= slot) return undefined;
+  return `placed by a rehearsal (apply --now), ${formatAhead(slot - at)} before its slot; not placed again`;
+};
+
+/** `38 s`, `5 min`, `3 h`, `2 d`: how far ahead of its slot an entry was placed. */
+const formatAhead = (ms: number): string => {
+  const s = Math.ceil(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172_800) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
+};
+
 const describe = (
   key: string,
   e: LockEntry,
@@ -182,7 +202,10 @@ const describe = (
         ? `  (replaced ${e.history.map((h) => h.sid).join(', ')})`
         : '';
     const again = changed.get(key);
-    const note = again === undefined ? '' : `\n      changed since placed: ${printable(again)}`;
+    const rehearsed = rehearsalWords(key, e);
+    const note =
+      (again === undefined ? '' : `\n      changed since placed: ${printable(again)}`) +
+      (rehearsed === undefined ? '' : `\n      ${rehearsed}`);
     const outcome = e.outcome === undefined ? '' : `  ${outcomeText(e.outcome)}`;
     return `${printable(`  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}`)}${note}`;
   }
@@ -314,6 +337,8 @@ export const statusJson = (
           ...entry,
           ...(changed.has(key) && { changed: true }),
           ...(isInFlight(entry) && { inFlight: true }),
+          ...(entry.status === 'placed' &&
+            rehearsalWords(key, entry) !== undefined && { rehearsal: true }),
         };
       }),
     ),

@@ -374,3 +374,46 @@ describe('a changed row of a campaign keyed by position', () => {
     );
   });
 });
+
+describe('an entry a rehearsal placed before its slot', () => {
+  const lock = lockOf({
+    'lab/ten@2026-12-02T00:24:40Z': entry({
+      status: 'placed',
+      sid: 's1',
+      at: '2026-12-02T00:24:02.000Z',
+    }),
+    'lab/ten@2026-12-02T00:24:30Z': entry({
+      status: 'placed',
+      sid: 's2',
+      at: '2026-12-02T00:24:30.400Z',
+    }),
+  });
+
+  it('says so in the status, and not for a slot placed when due', () => {
+    const text = renderStatusHuman(lock, emptyPlan, {
+      lockName: 'callops.lock',
+      targetNote: 'target lab',
+      style: makeStyle(false),
+      changed: new Map(),
+    });
+    expect(text).toContain(
+      'lab/ten@2026-12-02T00:24:40Z  sid s1  at 2026-12-02T00:24:02.000Z\n      placed by a rehearsal (apply --now), 38 s before its slot; not placed again\n',
+    );
+    expect(text).toContain('lab/ten@2026-12-02T00:24:30Z  sid s2  at 2026-12-02T00:24:30.400Z\n');
+    expect(text.match(/rehearsal/g)).toHaveLength(1);
+  });
+
+  it('marks it in JSON', () => {
+    const json = JSON.parse(
+      Buffer.concat([...jsonBytes(statusJson(lock, 'callops.lock', new Map(), []))]).toString(
+        'utf8',
+      ),
+    ) as {
+      calls: { key: string; rehearsal?: boolean }[];
+    };
+    expect(json.calls.map((c) => [c.key, c.rehearsal])).toEqual([
+      ['lab/ten@2026-12-02T00:24:30Z', undefined],
+      ['lab/ten@2026-12-02T00:24:40Z', true],
+    ]);
+  });
+});
