@@ -5,10 +5,13 @@ export {
   DEFAULT_HORIZON_MS,
   MAX_SLOTS,
   MAX_STEPS,
+  NEXT_SCANS,
+  type NextOptions,
   nextSlots,
   type ScanOptions,
   type SlotCount,
   type SlotScan,
+  scanNextSlots,
   scanSlots,
   slotsBetween,
 } from './slots.js';

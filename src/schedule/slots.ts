@@ -1,6 +1,8 @@
 import type { ScheduleSpec } from '../validate/model.js';
+import { isInWindow, parseWindow } from '../validate/parse.js';
 import { type CompiledSchedule, compileSchedule } from './compile.js';
-import { instantsOfWall, wallOf } from './zone.js';
+import { isEmptyWindow, nextOpenWall } from './window.js';
+import { instantsOfWall, secondOfDay, wallOf } from './zone.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -10,6 +12,8 @@ export const MAX_SLOTS = 1000;
 /**
  * At most this many matching wall times are examined per scan: bounds the work when an
  * `accept` filter or a skipped spring hour discards most of them (per-second schedules).
+ * A scan `inWindow` jumps over each stretch of hours its window is closed in one step, so a
+ * dense schedule spends its steps on slots inside the window, not on the hours between.
  */
 export const MAX_STEPS = 5000;
 /**
@@ -21,8 +25,16 @@ export const DEFAULT_HORIZON_MS = 8 * 366 * DAY;
 export interface SlotScan {
   /** Ascending, distinct, each in (after, until] and within start/end. */
   readonly slots: readonly Date[];
-  /** True when the scan stopped at a cap: more slots may exist later in the range. */
+  /**
+   * True when the scan stopped at a cap: more slots may exist later in the range. A scan
+   * cut short is never "no slot": it says nothing of the range past where it stopped.
+   */
   readonly truncated: boolean;
+  /**
+   * A scan stopped by MAX_STEPS with fewer than `limit` slots: every slot up to this instant
+   * is in `slots` (none is beyond what was examined). The range after it is not looked at.
+   */
+  readonly through?: Date;
 }
 
 export interface ScanOptions {
@@ -30,6 +42,11 @@ export interface ScanOptions {
   readonly limit?: number;
   /** Only slots for which this holds are kept (and counted toward `limit`). */
   readonly accept?: (slot: Date) => boolean;
+  /**
+   * Only slots inside the schedule's window are kept (`accept` is asked only of those): the
+   * scan jumps to the window's next opening instead of stepping through the closed hours.
+   */
+  readonly inWindow?: boolean;
 }
 
 /**
@@ -59,7 +76,8 @@ const scanCron = (
   until: number,
   limit: number,
   accept: (t: number) => boolean,
-): { found: number[]; truncated: boolean } => {
+  openFrom?: (w: number) => number,
+): { found: number[]; truncated: boolean; through?: number } => {
   const { zone } = schedule;
   // Wall times whose instants can fall in (after, until]; offsets change at most once in 3 h.
   const wallLo = after + Math.min(zone.offset(after), zone.offset(after + 3 * HOUR));
@@ -68,14 +86,23 @@ const scanCron = (
   let cursor = wallLo;
   let stopWall = Number.POSITIVE_INFINITY;
   for (let step = 0; ; step++) {
-    if (step >= MAX_STEPS) return { found: [...found], truncated: true };
+    if (step >= MAX_STEPS) {
+      // Every wall time up to the cursor was examined (or jumped over): the later ones stand
+      // for instants at or after the cursor's first one.
+      const through =
+        (instantsOfWall(cursor, zone).instants[0] ?? cursor - zone.offset(cursor)) - 1;
+      return { found: [...found], truncated: true, through };
+    }
     const w = nextWall(cursor);
     if (w === undefined || w > wallHi) return { found: [...found], truncated: false };
     if (w > stopWall) return { found: [...found], truncated: true };
     for (const t of instantsFor(w, schedule)) {
       if (t > after && t <= until && accept(t)) found.add(t);
     }
-    cursor = w;
+    // Past a wall time outside the window, on to its next opening: the wall times between
+    // stand for instants outside the window only.
+    const open = openFrom === undefined ? w : openFrom(w);
+    cursor = open > w ? open - 1 : w;
     if (found.size >= limit && stopWall === Number.POSITIVE_INFINITY) {
       // Enough slots; but around an autumn change a later wall time can still map to an
       // earlier instant, so go on until no later wall time can undercut the limit-th slot.
@@ -99,9 +126,18 @@ export const scanSlots = (
 ): SlotScan => {
   const limit = Math.max(0, Math.min(options.limit ?? MAX_SLOTS, MAX_SLOTS));
   const schedule = compileSchedule(spec);
-  const accept = options.accept;
-  const acceptMs = accept ? (t: number) => accept(new Date(t)) : () => true;
   if (!schedule || limit === 0) return { slots: [], truncated: false };
+  const accept = options.accept;
+  const window =
+    options.inWindow && spec.window !== undefined ? parseWindow(spec.window) : undefined;
+  // An unreadable or empty window admits nothing: in doubt, no call is placed.
+  if (options.inWindow && spec.window !== undefined && (!window || isEmptyWindow(window)))
+    return { slots: [], truncated: false };
+  const { zone } = schedule;
+  const inside = (t: number) =>
+    window === undefined || isInWindow(window, Math.floor(secondOfDay(t, zone) / 60));
+  const acceptMs = accept ? (t: number) => inside(t) && accept(new Date(t)) : inside;
+  const openFrom = window === undefined ? undefined : (w: number) => nextOpenWall(window, w, zone);
   const lo = Math.max(after.getTime(), (schedule.startMs ?? Number.NEGATIVE_INFINITY) - 1);
   const hi = Math.min(until.getTime(), schedule.endMs ?? Number.POSITIVE_INFINITY);
   if (!(hi > lo)) return { slots: [], truncated: false };
@@ -111,11 +147,13 @@ export const scanSlots = (
     return { slots: hit ? [new Date(t)] : [], truncated: false };
   }
   if (!schedule.nextWall) return { slots: [], truncated: false };
-  const { found, truncated } = scanCron(schedule, schedule.nextWall, lo, hi, limit, acceptMs);
-  const sorted = found.sort((a, b) => a - b);
+  const scan = scanCron(schedule, schedule.nextWall, lo, hi, limit, acceptMs, openFrom);
+  const sorted = scan.found.sort((a, b) => a - b);
+  const through = scan.through === undefined || sorted.length >= limit ? undefined : scan.through;
   return {
     slots: sorted.slice(0, limit).map((t) => new Date(t)),
-    truncated: truncated || sorted.length > limit,
+    truncated: scan.truncated || sorted.length > limit,
+    ...(through === undefined ? {} : { through: new Date(through) }),
   };
 };
 
@@ -124,17 +162,61 @@ export const slotsBetween = (spec: ScheduleSpec, after: Date, until: Date): Date
   ...scanSlots(spec, after, until).slots,
 ];
 
-/** The next `n` slots strictly after `after`, looking at most `horizonMs` ahead. */
+/**
+ * At most this many scans one search for the next slots takes (each of at most MAX_STEPS
+ * wall times). A search `inWindow` takes a step per closed stretch of its window (about one a
+ * day) and one per slot, so it reaches its horizon in one or two; one with another `accept`
+ * goes on scan after scan from where the previous one stopped.
+ */
+export const NEXT_SCANS = 20;
+
+export interface NextOptions {
+  /** How far ahead to look (default DEFAULT_HORIZON_MS). */
+  readonly horizonMs?: number;
+  readonly accept?: (slot: Date) => boolean;
+  /** Only slots inside the schedule's window (see ScanOptions). */
+  readonly inWindow?: boolean;
+}
+
+/**
+ * The next `n` slots strictly after `after`, looking at most `horizonMs` ahead. A scan
+ * stopped by its steps is followed by the next one from where it stopped (up to NEXT_SCANS):
+ * a dense schedule whose slots are mostly refused is not taken for one without slots.
+ * `truncated` says the search stopped before the horizon: later slots may exist.
+ */
+export const scanNextSlots = (
+  spec: ScheduleSpec,
+  after: Date,
+  n: number,
+  options: NextOptions = {},
+): SlotScan => {
+  const until = new Date(after.getTime() + (options.horizonMs ?? DEFAULT_HORIZON_MS));
+  const slots: Date[] = [];
+  let lo = after.getTime();
+  for (let scans = 0; scans < NEXT_SCANS; scans++) {
+    const scan = scanSlots(spec, new Date(lo), until, {
+      limit: n - slots.length,
+      ...(options.accept ? { accept: options.accept } : {}),
+      ...(options.inWindow ? { inWindow: true } : {}),
+    });
+    const through = scan.through?.getTime();
+    if (through === undefined || through <= lo) {
+      return { slots: [...slots, ...scan.slots], truncated: scan.truncated };
+    }
+    // Slots past `through` are found again by the next scan.
+    slots.push(...scan.slots.filter((slot) => slot.getTime() <= through));
+    lo = through;
+  }
+  return { slots, truncated: true };
+};
+
+/** The next `n` slots strictly after `after` (scanNextSlots' slots). */
 export const nextSlots = (
   spec: ScheduleSpec,
   after: Date,
   n: number,
-  options: { readonly horizonMs?: number; readonly accept?: (slot: Date) => boolean } = {},
-): Date[] => {
-  const until = new Date(after.getTime() + (options.horizonMs ?? DEFAULT_HORIZON_MS));
-  const scanOptions = options.accept ? { limit: n, accept: options.accept } : { limit: n };
-  return [...scanSlots(spec, after, until, scanOptions).slots];
-};
+  options: NextOptions = {},
+): Date[] => [...scanNextSlots(spec, after, n, options).slots];
 
 /**
  * At most this many scans one count takes (each of at most MAX_SLOTS slots and MAX_STEPS

@@ -71,7 +71,7 @@ export const zoneOf = (name: string): WallZone | undefined => {
 export const wallOf = (t: number, zone: WallZone): number => t + zone.offset(t);
 
 /** The first instant at or after which the zone's offset is `offset(hi)`, in (lo, hi]. */
-const transitionBetween = (lo: number, hi: number, zone: WallZone): number => {
+export const transitionBetween = (lo: number, hi: number, zone: WallZone): number => {
   const target = zone.offset(hi);
   let a = lo;
   let b = hi;

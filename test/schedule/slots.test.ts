@@ -267,7 +267,12 @@ describe('step cap', () => {
       new Date('2026-07-01T00:00:00Z'),
       { accept: () => false },
     );
-    expect(scan).toEqual({ slots: [], truncated: true });
+    // Every wall time up to the 5000th minute was examined: the range after it was not.
+    expect(scan).toEqual({
+      slots: [],
+      truncated: true,
+      through: new Date('2026-06-04T11:19:59.999Z'),
+    });
   });
 
   it('honours start when looking ahead', () => {
