@@ -316,9 +316,11 @@ const planScheduled = (
     });
   }
   planMissed(spec, kinds, item, add, memory, reportedMs, missedSink);
+  // The window is skipped over, not stepped through: a dense cron whose window opens hours
+  // ahead still finds its next slots.
   const upcoming = nextSlots(spec, input.now, input.upcomingCount ?? 3, {
     horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
-    accept: window,
+    inWindow: true,
   });
   // A row's slots dial one number: held at one, it is held at each (holdShiftedRows once due).
   const held =
