@@ -24,6 +24,7 @@ import {
   localTime,
   nextSlots,
   scanSlots,
+  windowClosesAt,
 } from '../schedule/index.js';
 import { destinationNumber, isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
@@ -254,6 +255,11 @@ const planScheduled = (
   // since cannot place them late.
   const placeFrom = Math.max(dueFrom, reportedMs);
   const window = (slot: Date) => inWindow(spec, slot);
+  // A slot is placed only while the window it fell due in is open: once that closes (before
+  // its deadline), it is missed as well. Only slots within their deadline are asked.
+  const closesAt = (slot: Date) => windowClosesAt(spec, slot.getTime());
+  const closed = (slot: Date) => (closesAt(slot) ?? Number.POSITIVE_INFINITY) <= now;
+  const open = (slot: Date) => window(slot) && !closed(slot);
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
   const reportableFrom = Math.max(sinceMs - spec.deadlineMs, prunedMs);
@@ -272,8 +278,7 @@ const planScheduled = (
   };
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
   // most recent is placed; the older ones are superseded. `catchup: all` places every one.
-  const latest =
-    spec.catchup === 'all' ? undefined : latestSlots(spec, placeFrom, now, window, 1)[0];
+  const latest = spec.catchup === 'all' ? undefined : latestSlots(spec, placeFrom, now, open, 1)[0];
   const isLatest = (slot: Date) => latest === undefined || slot.getTime() === latest.getTime();
   // Placed and unknown entries are shown as such, superseded or not: they are not missed.
   const settled = (slot: Date) => {
@@ -284,6 +289,10 @@ const planScheduled = (
   for (const slot of scanSlots(spec, new Date(placeFrom), input.now).slots) {
     if (!window(slot)) {
       add('skipped', item(slot, `outside window ${spec.window ?? ''}`.trim()));
+      continue;
+    }
+    if (closed(slot)) {
+      if (settled(slot)) settle(slot);
       continue;
     }
     if (isLatest(slot)) latestSeen = true;
@@ -302,9 +311,24 @@ const planScheduled = (
       earlier: 'earlier missed slots not listed',
     },
   ];
+  // Then the slots whose window closed before now: the earliest within their deadline (a
+  // later slot's window never closes before an earlier one's).
+  const lastClosed = latestSlots(spec, dueFrom, now, (slot) => window(slot) && closed(slot), 1)[0];
+  if (lastClosed !== undefined) {
+    kinds.push({
+      floor: Math.max(dueFrom, reportableFrom),
+      listFrom: Math.max(dueFrom, reportableFrom),
+      until: lastClosed.getTime(),
+      accept: (slot) =>
+        window(slot) && closed(slot) && reportable(slot) && entryOf(slot) === undefined,
+      reason: (slot) =>
+        `window ${spec.window ?? ''} closed at ${closedWords(closesAt(slot), spec.timezone)}; never placed late`,
+      earlier: 'earlier missed slots not listed',
+    });
+  }
   if (latest !== undefined) {
     const by = formatSlot(latest);
-    const floor = Math.max(dueFrom, reportableFrom);
+    const floor = Math.max(dueFrom, reportableFrom, lastClosed?.getTime() ?? dueFrom);
     kinds.push({
       floor,
       listFrom: floor,
@@ -329,6 +353,12 @@ const planScheduled = (
     if (held === undefined) add('upcoming', item(slot));
     else add('skipped', item(slot, held.reason));
   }
+};
+
+/** `2026-12-01T20:00:00Z (21:00 Europe/Berlin)`: when a window closed. */
+const closedWords = (close: number | undefined, zone: string): string => {
+  const at = new Date(close ?? 0);
+  return zone === 'UTC' ? formatSlot(at) : `${formatSlot(at)} (${localTime(at, zone)})`;
 };
 
 /** What a row waiting for its hours is told: one object for every row of its zone. */

@@ -1,6 +1,14 @@
 import type { ScheduleSpec } from '../validate/model.js';
 import { isInWindow, parseWindow, type TimeWindow } from '../validate/parse.js';
-import { instantOfWall, secondOfDay, transitionBetween, type WallZone, zoneOf } from './zone.js';
+import {
+  instantOfWall,
+  instantsOfWall,
+  secondOfDay,
+  transitionBetween,
+  type WallZone,
+  wallOf,
+  zoneOf,
+} from './zone.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -47,4 +55,28 @@ export const nextOpenWall = (window: TimeWindow, w: number, zone: WallZone): num
     if (gapStart > w && gapStart < open) return gapStart;
   }
   return open;
+};
+
+/**
+ * The instant the schedule's window that holds instant `t` closes, read in the schedule's
+ * zone: the first instant after `t` at which the local clock shows the window's end
+ * (`21:00` for "08:00-21:00"; the next day's for a night window in its evening part). When
+ * the end is skipped in spring, the window closes as the clocks jump past it; when it occurs
+ * twice in autumn, at the first occurrence after `t`. `t` itself when `t` lies outside the
+ * window (or the window or zone cannot be read: it admits nothing). Undefined without a
+ * window, or for a window of the whole day ("00:00-24:00"), which never closes.
+ */
+export const windowClosesAt = (spec: ScheduleSpec, t: number): number | undefined => {
+  if (spec.window === undefined) return undefined;
+  const window = parseWindow(spec.window);
+  const zone = zoneOf(spec.timezone);
+  if (!window || !zone) return t;
+  if (window.startMinute === 0 && window.endMinute === 1440) return undefined;
+  if (!isInWindow(window, Math.floor(secondOfDay(t, zone) / 60))) return t;
+  const wall = wallOf(t, zone);
+  const end = Math.floor(wall / DAY) * DAY + window.endMinute * MINUTE;
+  // In the evening part of a night window, its end is the next day's.
+  const closeWall = end > wall ? end : end + DAY;
+  const { instants } = instantsOfWall(closeWall, zone);
+  return instants.find((i) => i > t) ?? instants.at(-1) ?? t;
 };

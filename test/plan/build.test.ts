@@ -271,6 +271,60 @@ describe('scheduled calls', () => {
     ]);
   });
 
+  it('does not make a slot due once the window it fell due in has closed', () => {
+    const late = call('late', {
+      schedule: schedule({ cron: '59 20 * * *', window: '08:00-21:00', timezone: 'Europe/Berlin' }),
+    });
+    const known = lock({}, { 'prod/late': { since: '2026-01-01T00:00:00.000Z' } });
+    // 20:59 in Berlin (19:59Z); at 21:05 its deadline (10 min) has not passed, its window has.
+    const after = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-01T20:05:00Z'),
+      calls: [late],
+    });
+    expect(after.due).toEqual([]);
+    expect(after.missed.map((i) => [i.key, i.reason])).toContainEqual([
+      'prod/late@2026-12-01T19:59:00Z',
+      'window 08:00-21:00 closed at 2026-12-01T20:00:00Z (21:00 Europe/Berlin); never placed late',
+    ]);
+    // Apply reports it once, as any missed slot.
+    expect(missedToReport(after).missed.map((i) => i.key)).toContain(
+      'prod/late@2026-12-01T19:59:00Z',
+    );
+    // Within its window it is due.
+    const within = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-01T19:59:30Z'),
+      calls: [late],
+    });
+    expect(keys(within.due)).toEqual(['prod/late@2026-12-01T19:59:00Z']);
+  });
+
+  it('makes none of several slots due once their window has closed', () => {
+    const twice = call('twice', {
+      schedule: schedule({
+        cron: '55,59 20 * * *',
+        window: '08:00-21:00',
+        timezone: 'Europe/Berlin',
+      }),
+    });
+    const known = lock({}, { 'prod/twice': { since: '2026-01-01T00:00:00.000Z' } });
+    // 21:03 in Berlin: both slots are within their deadline, neither within its window.
+    const plan = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-01T20:03:00Z'),
+      calls: [twice],
+    });
+    expect(plan.due).toEqual([]);
+    expect(keys(plan.missed).filter((k) => k.includes('2026-12-01'))).toEqual([
+      'prod/twice@2026-12-01T19:55:00Z',
+      'prod/twice@2026-12-01T19:59:00Z',
+    ]);
+  });
+
   it('lists as many upcoming slots as asked', () => {
     const plan = buildPlan({ ...base, calls: [daily], upcomingCount: 1 });
     expect(keys(plan.upcoming)).toEqual(['prod/daily@2026-12-02T09:00:00Z']);
