@@ -78,7 +78,10 @@ export interface PlaceResult {
   readonly claimedElsewhere: readonly string[];
   /** On a do-not-call list when their request was about to leave: not sent, no entry. */
   readonly suppressed: readonly HeldBack[];
-  /** Held back by the per-number limit at their claim: not sent, no entry, still due. */
+  /**
+   * Held back by the per-number limit at their claim, or campaign rows whose calling hours
+   * closed before their request left: not sent, no entry, still due.
+   */
   readonly waiting: readonly HeldBack[];
   /**
    * Never sent, but their claim could not be given up (a database gone): the state holds it
@@ -216,6 +219,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         stop.abort();
         return undefined;
       }
+      // Its hours closed before its turn: held back at once, without waiting for the rate.
+      if (isClosed(request)) {
+        waiting.set(request.key, heldWords(request));
+        settled[index] = 1;
+        return undefined;
+      }
       live.set(request.key, { item, index, definition, attempts: 0, number: undefined });
       return request;
     },
@@ -256,6 +265,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
   let stopError: unknown;
+  /** Holds back a campaign row whose calling hours have closed: not sent, still due. */
+  const holdIfClosed = (request: CallRequest): void => {
+    if (!isClosed(request)) return;
+    waiting.set(request.key, heldWords(request));
+    throw new Held('calling hours closed');
+  };
   try {
     outcomes = await executeCalls(source, {
       ...(listPlaced ? {} : { keep: (o: Outcome) => o.status !== 'placed' }),
@@ -268,6 +283,9 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       beforeSend: async (request) => {
         const l = live.get(request.key);
         if (l === undefined) throw new Error(`${request.key} is not being placed by this run`);
+        // A campaign row whose calling hours closed is held back, still due: checked before
+        // its claim and again once claimed, just before the request leaves.
+        holdIfClosed(request);
         const attempt = l.attempts + 1;
         const number = destinationNumber(request.body.to);
         if (number !== undefined && screen?.suppression !== undefined) {
@@ -317,6 +335,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           elsewhere.add(request.key);
           throw new ClaimedElsewhere('being placed by another runner');
         }
+        holdIfClosed(request);
       },
       onEvent: (event: ExecuteEvent) => {
         if (event.type === 'call:done') {
@@ -341,7 +360,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           }
           // Stopped before its request left: the claim is given up; it stays due.
           if (l !== undefined && !isUnsent(outcome)) settled[l.index] = 1;
-          // A missed slot sent nothing and claimed nothing: nothing to record.
+          // A missed slot sent nothing and recorded nothing; a claim made for it (its window
+          // closed while the intent was being recorded) is given up.
+          if (outcome.status === 'missed' && l !== undefined && l.attempts > 0) {
+            const given: Promise<void> = giveUp(recordOf(outcome, l), l)
+              .catch((error: unknown) => {
+                claimError ??= error;
+              })
+              .finally(() => writes.delete(given));
+            writes.add(given);
+          }
           if (outcome.status !== 'missed') {
             const entry = recordOf(outcome, l);
             // A claim this run holds whose outcome could not be written: it stays claimed.
@@ -503,6 +531,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
 };
 
 const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : 1);
+
+/** Whether a campaign row's calling hours have closed (`heldFromMs`, on the real clock). */
+const isClosed = (request: CallRequest): boolean =>
+  request.heldFromMs !== undefined && Date.now() >= request.heldFromMs;
+
+const heldWords = (request: CallRequest): string =>
+  request.heldWhy ?? 'calling hours closed; still due, placed when they open';
 
 /** A claim whose request never left, which the store refused to give up. */
 interface KeptClaim {

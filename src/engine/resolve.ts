@@ -14,6 +14,7 @@ import {
 import { type Diagnostic, uniqueDiagnostics } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { Prepared } from './prepare.js';
+import { type BoundCache, sendBound } from './send-bound.js';
 import { SIMULATOR_TARGET } from './targets.js';
 
 /** Overrides of the targets' settings for one run (apply's and run's flags). */
@@ -54,7 +55,10 @@ export const resolveRequests = async (
   prepared: Prepared,
   due: readonly PlanItem[],
   flags: PlaceFlags,
-  /** The plan's `now` minus the real time when it was made (a slot's deadline moves with it). */
+  /**
+   * The plan's `now` minus the real time when it was made: a slot's deadline and window, and
+   * a campaign's hours, move with it.
+   */
   shiftMs = 0,
 ): Promise<ResolvedRequests> => {
   const diagnostics: Diagnostic[] = [];
@@ -134,6 +138,10 @@ export const resolveRequests = async (
     else if (result.literal === true) markLiteral(def);
   }
   secrets.push(...callSecrets);
+  // A campaign row's hours are those open now, as the plan found them (on its clock): they
+  // close at the end of this window, or at the campaign's `end`.
+  const foundAt = Date.now() + shiftMs;
+  const bounds: BoundCache = new Map();
   const request = (item: PlanItem): CallRequest => {
     const def = definitionOf(item);
     let body: Body | undefined;
@@ -146,15 +154,28 @@ export const resolveRequests = async (
     // Its request made, the call lets go of what its file can give again: the run keeps no
     // parsed call for the calls it has placed.
     def?.release?.();
-    const deadlineMs = item.slot === undefined ? undefined : def?.schedule?.deadlineMs;
-    return deadlineMs === undefined
-      ? { key: item.key, target: item.target, body }
-      : {
-          key: item.key,
-          target: item.target,
-          body,
-          notAfterMs: Date.parse(item.slot as string) + deadlineMs - shiftMs,
-        };
+    const bound =
+      def === undefined
+        ? undefined
+        : sendBound(
+            def,
+            item.slot === undefined ? undefined : Date.parse(item.slot),
+            foundAt,
+            bounds,
+          );
+    if (bound?.notAfterMs === undefined && bound?.heldFromMs === undefined) {
+      return { key: item.key, target: item.target, body };
+    }
+    // On the real clock: the plan's instants shifted back as `--now` shifted them.
+    return {
+      key: item.key,
+      target: item.target,
+      body,
+      ...(bound.notAfterMs !== undefined && { notAfterMs: bound.notAfterMs - shiftMs }),
+      ...(bound.closedWhy !== undefined && { closedWhy: bound.closedWhy }),
+      ...(bound.heldFromMs !== undefined && { heldFromMs: bound.heldFromMs - shiftMs }),
+      ...(bound.heldWhy !== undefined && { heldWhy: bound.heldWhy }),
+    };
   };
   const items = missing ? due.filter((item) => definitionOf(item) !== undefined) : due;
   return {

@@ -39,6 +39,11 @@ export async function placeCall(
     message: rt.redact(message),
   });
 
+  // Already over before its turn: not kept waiting on the rate or a pause.
+  if (!rt.signal?.aborted) {
+    const over = closed(request, progress, rt, end);
+    if (over) return over;
+  }
   for (;;) {
     const turn = turnNow(state, rt) ?? (await waitForTurn(state, rt));
     const pauseSeen = state.pause?.generation;
@@ -55,19 +60,8 @@ export async function placeCall(
     if (turn === 'stopped') {
       return end('failed', `${progress.started ? 'not retried' : 'not sent'}: ${state.stopReason}`);
     }
-    const { notAfterMs } = request;
-    if (notAfterMs !== undefined && rt.nowMs() >= notAfterMs) {
-      // Never sent: the slot is missed, as if callops had not been running. After an attempt
-      // the gateway refused (a retry was due), it is that refusal that stands: failed.
-      if (progress.attempts === 0) {
-        return end('missed', 'not sent: the deadline of its slot passed — never placed late');
-      }
-      return end(
-        'failed',
-        `not retried: the deadline of its slot passed — never placed late; last answer: ${progress.last?.reason ?? 'none'}`,
-        withStatus(progress.last?.httpStatus),
-      );
-    }
+    const late = closed(request, progress, rt, end);
+    if (late) return late;
     if (!progress.started) {
       progress.started = true;
       rt.emit({ type: 'call:start', key: request.key, target: state.target.name });
@@ -89,6 +83,10 @@ export async function placeCall(
     const pause = state.pause;
     if (pause && pause.generation !== pauseSeen && pause.untilMs > rt.nowMs()) continue;
 
+    // Checked again once the intent is recorded, just before the request leaves: the claim
+    // may have taken time (a missed call's claim is given up).
+    const closedMeanwhile = closed(request, progress, rt, end);
+    if (closedMeanwhile) return closedMeanwhile;
     progress.attempts += 1;
     const sentGeneration = state.pause?.generation ?? 0;
     const result = await state.client.post(request, rt.signal);
@@ -158,6 +156,29 @@ export async function placeCall(
       }
     }
   }
+}
+
+/**
+ * The outcome of a call whose `notAfterMs` has come (its slot's deadline, the close of its
+ * window, its campaign's end), or undefined while it may still leave. Never sent: missed,
+ * as if callops had not been running. After an attempt the gateway refused (a retry was
+ * due), it is that refusal that stands: failed.
+ */
+function closed(
+  request: CallRequest,
+  progress: Progress,
+  rt: Runtime,
+  end: (status: OutcomeStatus, message: string, extra?: Partial<Outcome>) => Outcome,
+): Outcome | undefined {
+  const { notAfterMs } = request;
+  if (notAfterMs === undefined || rt.nowMs() < notAfterMs) return undefined;
+  const why = request.closedWhy ?? 'the deadline of its slot passed';
+  if (progress.attempts === 0) return end('missed', `not sent: ${why} — never placed late`);
+  return end(
+    'failed',
+    `not retried: ${why} — never placed late; last answer: ${progress.last?.reason ?? 'none'}`,
+    withStatus(progress.last?.httpStatus),
+  );
 }
 
 /** Arranges the wait before the next attempt, or says why there is none. */

@@ -24,8 +24,19 @@ export interface CallRequest {
   readonly target: string;
   readonly body: Readonly<Record<string, unknown>>;
   /**
-   * Epoch ms from which no attempt may start: a scheduled slot's deadline. A call still
-   * waiting then (rate, concurrency, a pause, a backoff) ends `failed`, never placed late.
+   * Epoch ms from which no attempt may start: a scheduled slot's deadline, or the close of
+   * the window it fell due in when that comes first, or a campaign row's `end`. Checked
+   * before each attempt and again once its intent is recorded, just before it leaves: a
+   * call not sent by then is `missed` (after an attempt the gateway refused, `failed` with
+   * that answer), never placed late.
    */
   readonly notAfterMs?: number;
+  /** Why no attempt may start from `notAfterMs` on, when not the deadline of its slot. */
+  readonly closedWhy?: string;
+  /**
+   * Epoch ms from which a campaign row's calling hours are closed: its request is then held
+   * back (not sent, no entry, still due). The engine checks it as it records the intent.
+   */
+  readonly heldFromMs?: number;
+  readonly heldWhy?: string;
 }
