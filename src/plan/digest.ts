@@ -3,43 +3,77 @@ import { RowDefinition } from '../campaign/expand.js';
 import { isArrayIndex } from '../campaign/lazy-list.js';
 import { canonicalJson, sha256 } from '../validate/definition.js';
 import type { CallDefinition } from '../validate/model.js';
-import type { PlanItem } from './types.js';
 
 export { canonicalJson, sha256 };
 
 /** Characters of canonical JSON hashed at a time. */
 const DIGEST_CHUNK = 64 * 1024;
 
-/**
- * Digest of what apply would place: the target, the evaluation time and the due keys with
- * their definition hashes (the plan's other lists do not change what is sent).
- *
- * It is `sha256(canonicalJson({ target, now, due: [{ key, definition }…] }))`, hashed as the
- * text is made, an item at a time: a campaign's plan never holds that text (~120 bytes a
- * row), nor an object per due row.
- */
-export const planDigest = (plan: {
+/** A due item as the plan digest covers it. */
+export interface DigestItem {
+  readonly key: string;
+  readonly definition: string;
+  /** Digest of the values its request resolves to from the environment (plan files v2). */
+  readonly values?: string;
+}
+
+/** What the plan digest covers besides the due items. */
+export interface DigestRest {
   readonly target: string;
   readonly now: string;
-  readonly due: readonly Pick<PlanItem, 'key' | 'definition'>[];
-}): string => {
-  const hash = createHash('sha256');
-  // canonicalJson's keys are sorted: due, now, target.
-  let text = '{"due":[';
-  let first = true;
-  for (const item of plan.due) {
-    const piece = canonicalJson({ key: item.key, definition: item.definition });
-    text += first ? piece : `,${piece}`;
-    first = false;
-    if (text.length >= DIGEST_CHUNK) {
-      hash.update(text);
-      text = '';
+  /** Plan files v2: the salt of their digests and the digest of each due target's gateway. */
+  readonly salt?: string;
+  readonly gateways?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The plan digest made an item at a time: `add` each due item, then `end` with the rest.
+ * It is `sha256(canonicalJson({ due: [{ key, definition, values? }…], gateways?, now, salt?,
+ * target }))`, hashed as the text is made: a campaign's plan never holds that text (~120
+ * bytes a row), nor an object per due row. Without salt, gateways and values (a plan file
+ * of version 1), it is the digest such files were made with.
+ */
+export class PlanDigest {
+  readonly #hash = createHash('sha256');
+  // canonicalJson's keys are sorted: due, gateways, now, salt, target.
+  #text = '{"due":[';
+  #first = true;
+
+  add(item: DigestItem): void {
+    const piece = canonicalJson({
+      key: item.key,
+      definition: item.definition,
+      values: item.values,
+    });
+    this.#text += this.#first ? piece : `,${piece}`;
+    this.#first = false;
+    if (this.#text.length >= DIGEST_CHUNK) {
+      this.#hash.update(this.#text);
+      this.#text = '';
     }
   }
-  const rest = canonicalJson({ now: plan.now, target: plan.target });
-  text += rest === '{}' ? ']}' : `],${rest.slice(1)}`;
-  hash.update(text);
-  return `sha256:${hash.digest('hex')}`;
+
+  end(rest: DigestRest): string {
+    const tail = canonicalJson({
+      gateways: rest.gateways,
+      now: rest.now,
+      salt: rest.salt,
+      target: rest.target,
+    });
+    this.#hash.update(`${this.#text}${tail === '{}' ? ']}' : `],${tail.slice(1)}`}`);
+    return `sha256:${this.#hash.digest('hex')}`;
+  }
+}
+
+/**
+ * Digest of what apply would place: the target, the evaluation time and the due keys with
+ * their definition hashes (the plan's other lists do not change what is sent); for a plan
+ * file of version 2, also its salt, its gateways and each due item's values (see PlanDigest).
+ */
+export const planDigest = (plan: DigestRest & { readonly due: Iterable<DigestItem> }): string => {
+  const digest = new PlanDigest();
+  for (const item of plan.due) digest.add(item);
+  return digest.end(plan);
 };
 
 /** Call name → definition hash, for every call of the project (entries made one at a time). */

@@ -1,5 +1,6 @@
 import type { CallDefinition } from '../validate/model.js';
-import { definitionEntries, planDigest } from './digest.js';
+import { definitionEntries, PlanDigest, planDigest } from './digest.js';
+import type { PlanFileDigests } from './resolved.js';
 import type { Plan, PlanItem } from './types.js';
 
 /** One due placement in a plan file: identity only, never a resolved value. */
@@ -9,26 +10,33 @@ export interface PlanFileItem {
   readonly target: string;
   readonly slot?: string;
   readonly definition: string;
+  /** Salted digest of the values its request resolves to from the environment, if any. */
+  readonly values?: string;
 }
 
 /**
  * What `plan --out FILE` writes and `apply --plan FILE` executes: keys, names, definition
- * hashes, the lockfile digest and the evaluation time. It never holds a value from the
- * environment (destinations are not even stored).
+ * hashes, the lockfile digest and the evaluation time, and salted digests of where each due
+ * target places calls and of what each due call resolves to. It never holds a value from
+ * the environment (destinations are not even stored), nor a digest of a secret.
  */
 export interface PlanFile {
-  readonly planFileVersion: 1;
+  readonly planFileVersion: 2;
   readonly target: string;
   readonly now: string;
   readonly lockDigest: string;
-  /** `planDigest` of the plan: guards the file against hand edits. */
-  readonly planDigest: string;
+  /** The key of the file's digests of gateways and values (see saltedDigest). */
+  readonly salt: string;
   /** Call name → definition hash, for every call of the project when the plan was made. */
   readonly definitions: Readonly<Record<string, string>>;
   readonly due: readonly PlanFileItem[];
   /** The plan's flags, so that apply rebuilds the current plan the same way. */
   readonly retryUnknown?: boolean;
   readonly only?: readonly string[];
+  /** Target name → digest of its gateway, for each target of a due call but the simulator. */
+  readonly gateways: Readonly<Record<string, string>>;
+  /** `planDigest` of the file's due items, gateways, salt, target and time: guards against hand edits. */
+  readonly planDigest: string;
 }
 
 export interface PlanFileContext {
@@ -36,51 +44,116 @@ export interface PlanFileContext {
   readonly definitions: Readonly<Record<string, string>>;
   readonly retryUnknown?: boolean;
   readonly only?: readonly string[];
+  readonly salt: string;
+  /** Made with `salt`. */
+  readonly digests: PlanFileDigests;
 }
 
-/** A due item as the plan file holds it. */
-const fileItem = (item: PlanItem): PlanFileItem => ({
-  key: item.key,
-  name: item.name,
-  target: item.target,
-  ...(item.slot === undefined ? {} : { slot: item.slot }),
-  definition: item.definition,
-});
+/**
+ * The digests of a plan file as its due items are made: each item's values, the targets
+ * they go to, and the plan digest hashed an item at a time. Its gateways and plan digest
+ * are asked for once every due item was made (they are written after the items).
+ */
+class Sealing {
+  readonly #digest = new PlanDigest();
+  readonly #targets = new Set<string>();
+  #gateways: Record<string, string> | undefined;
 
-export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => ({
-  planFileVersion: 1,
-  target: plan.target,
-  now: plan.now,
-  lockDigest: context.lockDigest,
-  planDigest: planDigest(plan),
-  // Used as given (a campaign's rows make it large): the caller does not change it afterwards.
-  definitions: context.definitions,
-  due: plan.due.map(fileItem),
-  ...(context.retryUnknown ? { retryUnknown: true } : {}),
-  ...(context.only ? { only: [...context.only] } : {}),
-});
+  constructor(
+    readonly plan: Plan,
+    readonly context: Pick<PlanFileContext, 'salt' | 'digests'>,
+  ) {}
+
+  /** A due item as the plan file holds it. */
+  item(item: PlanItem): PlanFileItem {
+    const values = this.context.digests.values(item);
+    const made: PlanFileItem = {
+      key: item.key,
+      name: item.name,
+      target: item.target,
+      ...(item.slot === undefined ? {} : { slot: item.slot }),
+      definition: item.definition,
+      ...(values === undefined ? {} : { values }),
+    };
+    this.#digest.add(made);
+    this.#targets.add(item.target);
+    return made;
+  }
+
+  gateways(): Record<string, string> {
+    this.#gateways ??= Object.fromEntries(
+      [...this.#targets].sort().flatMap((target) => {
+        const digest = this.context.digests.gateway(target);
+        return digest === undefined ? [] : [[target, digest] as const];
+      }),
+    );
+    return this.#gateways;
+  }
+
+  planDigest(): string {
+    return this.#digest.end({
+      target: this.plan.target,
+      now: this.plan.now,
+      salt: this.context.salt,
+      gateways: this.gateways(),
+    });
+  }
+}
+
+/** A value for `jsonPieces` made when it is written (after the due items before it). */
+class Later {
+  constructor(readonly make: () => unknown) {}
+  toJSON(): unknown {
+    return this.make();
+  }
+}
+
+export const toPlanFile = (plan: Plan, context: PlanFileContext): PlanFile => {
+  const sealing = new Sealing(plan, context);
+  const due = plan.due.map((item) => sealing.item(item));
+  return {
+    planFileVersion: 2,
+    target: plan.target,
+    now: plan.now,
+    lockDigest: context.lockDigest,
+    salt: context.salt,
+    // Used as given (a campaign's rows make it large): the caller does not change it afterwards.
+    definitions: context.definitions,
+    due,
+    ...(context.retryUnknown ? { retryUnknown: true } : {}),
+    ...(context.only ? { only: [...context.only] } : {}),
+    gateways: sealing.gateways(),
+    planDigest: sealing.planDigest(),
+  };
+};
 
 /**
  * `toPlanFile(plan, { ...context, definitions: definitionsOf(calls) })` as a value for
  * `jsonBytes`, the same text: its due items and definitions are made one at a time while
  * written (the definitions in `definitionEntries` order), so a campaign's plan file is
- * written without an object, or a hash string, held per row.
+ * written without an object, or a hash string, held per row. The gateways and the plan
+ * digest, written after the items, are made once the items were.
  */
 export const planFileJson = (
   plan: Plan,
   context: Omit<PlanFileContext, 'definitions'>,
   calls: readonly CallDefinition[],
-): Readonly<Record<string, unknown>> => ({
-  planFileVersion: 1,
-  target: plan.target,
-  now: plan.now,
-  lockDigest: context.lockDigest,
-  planDigest: planDigest(plan),
-  definitions: new JsonEntries(() => definitionEntries(calls)),
-  due: new JsonItems(() => mapped(plan.due, fileItem)),
-  ...(context.retryUnknown ? { retryUnknown: true } : {}),
-  ...(context.only ? { only: [...context.only] } : {}),
-});
+): Readonly<Record<string, unknown>> => {
+  const sealing = new Sealing(plan, context);
+  return {
+    planFileVersion: 2,
+    target: plan.target,
+    now: plan.now,
+    lockDigest: context.lockDigest,
+    salt: context.salt,
+    definitions: new JsonEntries(() => definitionEntries(calls)),
+    due: new JsonItems(() => mapped(plan.due, (item) => sealing.item(item))),
+    ...(context.retryUnknown ? { retryUnknown: true } : {}),
+    ...(context.only ? { only: [...context.only] } : {}),
+    gateways: new Later(() => sealing.gateways()),
+    planDigest: new Later(() => sealing.planDigest()),
+  };
+};
 
 export type PlanFileCheck =
   | { readonly ok: true; readonly due: readonly PlanItem[] }
@@ -95,17 +168,22 @@ const isItem = (v: unknown): v is PlanFileItem =>
   typeof v.name === 'string' &&
   typeof v.target === 'string' &&
   typeof v.definition === 'string' &&
-  (v.slot === undefined || typeof v.slot === 'string');
+  (v.slot === undefined || typeof v.slot === 'string') &&
+  (v.values === undefined || typeof v.values === 'string');
+
+const isStrings = (v: unknown): v is Record<string, string> =>
+  isRecord(v) && Object.values(v).every((d) => typeof d === 'string');
 
 const isPlanFile = (v: unknown): v is PlanFile =>
   isRecord(v) &&
-  v.planFileVersion === 1 &&
+  v.planFileVersion === 2 &&
   typeof v.target === 'string' &&
   typeof v.now === 'string' &&
   typeof v.lockDigest === 'string' &&
+  typeof v.salt === 'string' &&
   typeof v.planDigest === 'string' &&
-  isRecord(v.definitions) &&
-  Object.values(v.definitions).every((d) => typeof d === 'string') &&
+  isStrings(v.definitions) &&
+  isStrings(v.gateways) &&
   Array.isArray(v.due) &&
   v.due.every(isItem) &&
   (v.retryUnknown === undefined || typeof v.retryUnknown === 'boolean') &&
@@ -124,13 +202,29 @@ const definitionDrift = (
   return added === undefined ? undefined : `call \`${added}\` was added since the plan was made`;
 };
 
+/** The first due target whose gateway digest is not the file's now. */
+const gatewayDrift = (file: PlanFile, digests: PlanFileDigests): string | undefined => {
+  const targets = new Set<string>();
+  for (const item of file.due) targets.add(item.target);
+  for (const target of [...targets].sort()) {
+    const recorded = Object.hasOwn(file.gateways, target) ? file.gateways[target] : undefined;
+    if (digests.gateway(target) !== recorded) {
+      return `the gateway of target \`${target}\` changed since the plan was made (its base_url or account_sid resolves to another value now)`;
+    }
+  }
+  return undefined;
+};
+
 /**
  * Decides whether a saved plan may still be executed exactly. `current.plan` is the plan
  * built now (the real time, same target and flags); the file is refused when the lockfile
- * or any definition moved on, when the file was edited, or when one of its due placements
- * is no longer due (its deadline passed). On success, `due` is the current plan's items for
- * exactly the file's keys — newer slots that fell due meanwhile are left to the next apply.
- * Build `current.plan` with the file's target, `only` and `retryUnknown`.
+ * or any definition moved on, when a due target's gateway or a due call's values resolve to
+ * something else now (a `${VAR}` with another value), when the file was edited or made by
+ * an older callops (it recorded neither), or when one of its due placements is no longer
+ * due (its deadline passed). On success, `due` is the current plan's items for exactly the
+ * file's keys — newer slots that fell due meanwhile are left to the next apply.
+ * Build `current.plan` with the file's target, `only` and `retryUnknown`; `current.digests`
+ * makes the digests now with the file's salt.
  */
 export const checkPlanFile = (
   file: unknown,
@@ -138,13 +232,19 @@ export const checkPlanFile = (
     readonly plan: Plan;
     readonly lockDigest: string;
     readonly definitions: Readonly<Record<string, string>>;
+    readonly digests: (salt: string) => PlanFileDigests;
   },
 ): PlanFileCheck => {
   const refuse = (reason: string): PlanFileCheck => ({
     ok: false,
     reason: `${reason}; make a new plan`,
   });
-  if (!isPlanFile(file)) return { ok: false, reason: 'not a callops plan file (version 1)' };
+  if (isRecord(file) && file.planFileVersion === 1) {
+    return refuse(
+      'the plan file was made by an older callops, which did not record the gateways and values it was reviewed with',
+    );
+  }
+  if (!isPlanFile(file)) return { ok: false, reason: 'not a callops plan file (version 2)' };
   if (planDigest(file) !== file.planDigest) return refuse('the plan file was edited');
   if (file.target !== current.plan.target) {
     return refuse(`the plan is for target \`${file.target}\`, not \`${current.plan.target}\``);
@@ -153,9 +253,15 @@ export const checkPlanFile = (
     return refuse('the lockfile changed since the plan was made');
   const drift = definitionDrift(file.definitions, current.definitions);
   if (drift) return refuse(drift);
+  const digests = current.digests(file.salt);
+  const moved = gatewayDrift(file, digests);
+  if (moved) return refuse(moved);
   const dueNow = new Map(current.plan.due.map((item) => [item.key, item]));
   const missedNow = new Map(current.plan.missed.map((item) => [item.key, item]));
   const due: PlanItem[] = [];
+  // Every call whose values changed is counted; the first is named.
+  let changed = 0;
+  let first: string | undefined;
   for (const planned of file.due) {
     const item = dueNow.get(planned.key);
     if (!item || item.definition !== planned.definition) {
@@ -167,7 +273,16 @@ export const checkPlanFile = (
         `\`${planned.key}\` is no longer due at ${current.plan.now}${why ? `: ${why}` : ' (its deadline passed)'}`,
       );
     }
+    if (digests.values(item) !== planned.values) {
+      changed += 1;
+      first ??= planned.key;
+    }
     due.push(item);
+  }
+  if (changed > 0) {
+    return refuse(
+      `the resolved values of ${changed} call${changed === 1 ? '' : 's'} changed since the plan was made (a \${VAR} ${changed === 1 ? 'it references has' : 'they reference has'} another value now), e.g. \`${first}\``,
+    );
   }
   return { ok: true, due };
 };

@@ -1,5 +1,12 @@
 export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from './build.js';
-export { canonicalJson, definitionEntries, definitionsOf, planDigest, sha256 } from './digest.js';
+export {
+  canonicalJson,
+  definitionEntries,
+  definitionsOf,
+  PlanDigest,
+  planDigest,
+  sha256,
+} from './digest.js';
 export {
   byteChunks,
   checkPlanFile,
@@ -23,4 +30,5 @@ export {
   type Schedules,
   withSchedules,
 } from './memory.js';
+export { newSalt, type PlanFileDigests, saltedDigest, withoutSecrets } from './resolved.js';
 export type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';

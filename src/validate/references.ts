@@ -19,8 +19,14 @@ import {
 /** Where a value (or, with `key`, its key) at a path was written. */
 export type Locate = (path: PathSegments, key: boolean) => Site;
 
-/** Keys whose values are never quoted back in a message: they may be the secret itself. */
-const SECRET_KEYS: ReadonlySet<string> = new Set(['api_key']);
+/**
+ * Keys whose values are secrets: never quoted back in a message, never hashed into a plan
+ * file. A target's `api_key`; a webhook's basic-auth `password` in a call's options.
+ */
+const SECRET_KEYS: ReadonlySet<string> = new Set(['api_key', 'password']);
+
+/** True for a key whose value is a secret, wherever it is written (see SECRET_KEYS). */
+export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);
 
 const keyMessage = (key: string): string =>
   `the key \`${key}\` is sent as written: references are expanded in values, not in keys`;
@@ -37,7 +43,7 @@ export const referenceProblems = (
   if (typeof value === 'string') {
     if (!isMalformed(value)) return [];
     const last = path.at(-1);
-    const shown = typeof last === 'string' && SECRET_KEYS.has(last) ? last : value;
+    const shown = typeof last === 'string' && isSecretKey(last) ? last : value;
     return [errorAt(locate(path, false), malformedMessage(shown))];
   }
   const entries: [string | number, unknown][] = Array.isArray(value)

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type PlanFile, planDigest } from '../../src/plan/index.js';
 import { APP_SID, FROM, makeProject, output, type Project, runCli } from './helpers.js';
 
 /**
@@ -135,9 +136,17 @@ describe('a campaign plan, as each consumer reads it', () => {
     expect(retry.code, output(retry)).toBe(0);
     expect(retry.stdout).toBe(await expected('plan-retry-unknown.json'));
 
-    const saved = await run(['--retry-unknown', '--out', 'saved.plan.json']);
-    expect(saved.code, output(saved)).toBe(0);
-    expect(await project.read('saved.plan.json')).toBe(await expected('plan-file.json'));
+    const wrote = await run(['--retry-unknown', '--out', 'saved.plan.json']);
+    expect(wrote.code, output(wrote)).toBe(0);
+    // Its salt is new in each file, and so is the digest that covers it.
+    const saved = JSON.parse(await project.read('saved.plan.json')) as PlanFile;
+    expect(saved.salt).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(saved.planDigest).toBe(planDigest(saved));
+    expect(
+      (await project.read('saved.plan.json'))
+        .replace(`"salt": "${saved.salt}"`, '"salt": "SALT"')
+        .replace(`"planDigest": "${saved.planDigest}"`, '"planDigest": "DIGEST"'),
+    ).toBe(await expected('plan-file.json'));
 
     const markdown = await run(['--format', 'markdown']);
     expect(markdown.code, output(markdown)).toBe(0);

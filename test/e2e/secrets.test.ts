@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,23 @@ const PATTERNS = [
   ...base64Runs(KEY),
   ...base64Runs(NOTE),
 ];
+/**
+ * The plain sha256 of each canary (of its text, and of its JSON as a digest of a value
+ * would hash it), as hex, base64 and base64url, whole and cut to 128 bits: a plan file holds
+ * digests of the values its calls resolve to, salted, never one a table of likely values
+ * (or of the secret itself) would find.
+ */
+const PLAIN_DIGESTS = [KEY, NOTE, ACCOUNT, NUMBER, APP].flatMap((value) =>
+  [value, JSON.stringify(value)].flatMap((text) => {
+    const digest = createHash('sha256').update(text).digest();
+    return [digest, digest.subarray(0, 16)].flatMap((d) => [
+      d.toString('hex'),
+      d.toString('base64'),
+      d.toString('base64url'),
+    ]);
+  }),
+);
+
 /** What the simulator's log must not hold (it legitimately holds request bodies). */
 const KEY_PATTERNS = ['Zq8Xv3', 'Kd7Wm2', ...base64Runs(KEY)];
 
@@ -446,6 +464,16 @@ describe('secrets from the environment never leak', () => {
     }
     for (const { path, text } of [...leftBehind, ...files]) {
       for (const p of PATTERNS) if (text.includes(p)) leaks.push(`${path}: ${p}\n${text}`);
+    }
+    // The plan file records digests of what its calls resolve to (positive control), none
+    // of them the plain sha256 of a canary.
+    const planText = await project.read('reviewed.plan.json');
+    const plan = JSON.parse(planText) as { gateways: object; due: { values?: string }[] };
+    expect(Object.keys(plan.gateways)).toEqual(['gw']);
+    expect(plan.due.length).toBeGreaterThan(0);
+    expect(plan.due.every((item) => typeof item.values === 'string')).toBe(true);
+    for (const p of PLAIN_DIGESTS) {
+      if (planText.includes(p)) leaks.push(`reviewed.plan.json: sha256 ${p}\n${planText}`);
     }
     expect(leaks).toEqual([]);
     expect(seen.length).toBeGreaterThanOrEqual(30);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: refusals quote a literal ${VAR}
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonPieces } from '../../src/plan/file.js';
@@ -7,8 +8,11 @@ import {
   definitionsOf,
   jsonBytes,
   type Plan,
+  type PlanFileDigests,
   type PlanInput,
+  type PlanItem,
   planDigest,
+  saltedDigest,
   toPlanFile,
 } from '../../src/plan/index.js';
 import { lockDigest as digestLock } from '../../src/state/lockfile.js';
@@ -26,20 +30,45 @@ const input: PlanInput = {
   runTarget: 'prod',
   explicitTarget: false,
 };
+/**
+ * What the project resolves to, as plain data: each target's gateway and each call's
+ * values (the call's options with every reference resolved), by name.
+ */
+interface World {
+  readonly gateways: Readonly<Record<string, unknown>>;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+const world: World = {
+  gateways: { prod: { base_url: 'https://vg.example.com', account_sid: 'AC1' } },
+  values: { welcome: { to: '+15550002222' }, daily: { to: '+15550003333' } },
+};
+const digestsOf =
+  (w: World) =>
+  (salt: string): PlanFileDigests => ({
+    gateway: (target) =>
+      target in w.gateways ? saltedDigest(salt, w.gateways[target]) : undefined,
+    values: (item: PlanItem) =>
+      item.name in w.values ? saltedDigest(salt, w.values[item.name]) : undefined,
+  });
+const SALT = 'c2FsdA';
+const sealed = { salt: SALT, digests: digestsOf(world)(SALT) };
+
 const made = () => {
   const plan = buildPlan(input);
   const file = toPlanFile(plan, {
+    ...sealed,
     lockDigest: digestLock(input.lock),
     definitions: definitionsOf(calls),
   });
   return { plan, file: JSON.parse(JSON.stringify(file)) as unknown };
 };
-const current = (over: Partial<PlanInput> = {}) => {
+const current = (over: Partial<PlanInput> = {}, w: World = world) => {
   const i = { ...input, ...over };
   return {
     plan: buildPlan(i),
     lockDigest: digestLock(i.lock),
     definitions: definitionsOf(i.calls),
+    digests: digestsOf(w),
   };
 };
 
@@ -50,7 +79,7 @@ describe('plan file', () => {
     expect(text).not.toContain('+15550002222');
     expect(text).not.toContain('APP_SID');
     expect(file).toMatchObject({
-      planFileVersion: 1,
+      planFileVersion: 2,
       target: 'prod',
       now: '2026-12-01T09:05:00.000Z',
       definitions: {
@@ -78,6 +107,7 @@ describe('plan file', () => {
     const every = [call('often', { schedule: schedule({ cron: '0,5 9 * * *', catchup: 'all' }) })];
     const plan = buildPlan({ ...input, calls: every, now: new Date('2026-12-01T09:03:00Z') });
     const file = toPlanFile(plan, {
+      ...sealed,
       lockDigest: digestLock(lock()),
       definitions: definitionsOf(every),
     });
@@ -94,6 +124,7 @@ describe('plan file', () => {
     const every = [call('often', { schedule: schedule({ cron: '0,5 9 * * *' }) })];
     const plan = buildPlan({ ...input, calls: every, now: new Date('2026-12-01T09:03:00Z') });
     const file = toPlanFile(plan, {
+      ...sealed,
       lockDigest: digestLock(lock()),
       definitions: definitionsOf(every),
     });
@@ -108,6 +139,7 @@ describe('plan file', () => {
   it('keeps the flags apply needs to rebuild the same plan', () => {
     const plan = buildPlan({ ...input, only: ['welcome'], retryUnknown: true });
     const file = toPlanFile(plan, {
+      ...sealed,
       lockDigest: digestLock(input.lock),
       definitions: definitionsOf(calls),
       only: ['welcome'],
@@ -173,7 +205,97 @@ describe('plan file', () => {
     });
     expect(checkPlanFile({ hello: 1 }, current())).toEqual({
       ok: false,
-      reason: 'not a callops plan file (version 1)',
+      reason: 'not a callops plan file (version 2)',
+    });
+  });
+});
+
+describe('a plan file and what its calls resolve to', () => {
+  it("records salted digests of the due targets' gateways and of each due call's values", () => {
+    const { file } = made();
+    const text = JSON.stringify(file);
+    expect(text).not.toContain('vg.example.com');
+    expect(file).toMatchObject({
+      salt: SALT,
+      gateways: { prod: saltedDigest(SALT, world.gateways.prod) },
+      due: [
+        { key: 'prod/welcome', values: saltedDigest(SALT, world.values.welcome) },
+        { key: 'prod/daily@2026-12-01T09:00:00Z', values: saltedDigest(SALT, world.values.daily) },
+      ],
+    });
+    // Another salt, other digests of the same values.
+    expect(saltedDigest('other', world.values.welcome)).not.toBe(
+      saltedDigest(SALT, world.values.welcome),
+    );
+  });
+
+  it("is refused when a due target's gateway resolves to another value now", () => {
+    const { file } = made();
+    const moved: World = {
+      ...world,
+      gateways: { prod: { base_url: 'https://other.example.com', account_sid: 'AC1' } },
+    };
+    expect(checkPlanFile(file, current({}, moved))).toEqual({
+      ok: false,
+      reason:
+        'the gateway of target `prod` changed since the plan was made (its base_url or account_sid resolves to another value now); make a new plan',
+    });
+  });
+
+  it('is refused when the values of due calls resolve to others now, counting them and naming one', () => {
+    const { file } = made();
+    const one: World = { ...world, values: { ...world.values, daily: { to: '+15550009999' } } };
+    expect(checkPlanFile(file, current({}, one))).toEqual({
+      ok: false,
+      reason:
+        'the resolved values of 1 call changed since the plan was made (a ${VAR} it references has another value now), e.g. `prod/daily@2026-12-01T09:00:00Z`; make a new plan',
+    });
+    const both: World = { ...world, values: { welcome: { to: '+15550008888' } } };
+    expect(checkPlanFile(file, current({}, both))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(
+        /^the resolved values of 2 calls changed since the plan was made \(a \$\{VAR\} they reference has another value now\), e\.g\. `prod\/welcome`; make a new plan$/,
+      ),
+    });
+    // A call that is not due may change: it is not placed.
+    const quiet: World = { ...world, values: { ...world.values, quiet: { to: '+15550007777' } } };
+    expect(checkPlanFile(file, current({}, quiet)).ok).toBe(true);
+  });
+
+  it('is refused when its digests were edited, as any other edit', () => {
+    const { file } = made();
+    const copy = () =>
+      JSON.parse(JSON.stringify(file)) as {
+        salt: string;
+        gateways: Record<string, string>;
+        due: { values?: string }[];
+      };
+    const salted = copy();
+    salted.salt = 'another';
+    const gateway = copy();
+    gateway.gateways = {};
+    const values = copy();
+    delete values.due[0]?.values;
+    for (const edited of [salted, gateway, values]) {
+      expect(checkPlanFile(edited, current())).toEqual({
+        ok: false,
+        reason: 'the plan file was edited; make a new plan',
+      });
+    }
+  });
+
+  it('is refused when made by an older callops, which recorded neither', () => {
+    const { file } = made();
+    const { salt: _s, gateways: _g, ...rest } = file as Record<string, unknown>;
+    const older = {
+      ...rest,
+      planFileVersion: 1,
+      due: (rest.due as { values?: string }[]).map(({ values: _v, ...item }) => item),
+    };
+    expect(checkPlanFile({ ...older, planDigest: planDigest(older as never) }, current())).toEqual({
+      ok: false,
+      reason:
+        'the plan file was made by an older callops, which did not record the gateways and values it was reviewed with; make a new plan',
     });
   });
 });
@@ -191,6 +313,7 @@ describe('digests', () => {
 describe('a plan file written in pieces', () => {
   it('is byte for byte JSON.stringify(file, null, 2) and a newline', () => {
     const file = toPlanFile(buildPlan(input), {
+      ...sealed,
       lockDigest: digestLock(input.lock),
       definitions: definitionsOf(calls),
     });

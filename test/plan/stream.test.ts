@@ -12,6 +12,7 @@ import {
   type PlanItem,
   planDigest,
   planFileJson,
+  saltedDigest,
   sha256,
   toPlanFile,
 } from '../../src/plan/index.js';
@@ -21,13 +22,21 @@ import { call, lock, schedule } from './make.js';
 const digestWhole = (plan: {
   readonly target: string;
   readonly now: string;
-  readonly due: readonly Pick<PlanItem, 'key' | 'definition'>[];
+  readonly salt?: string;
+  readonly gateways?: Readonly<Record<string, string>>;
+  readonly due: readonly { key: string; definition: string; values?: string }[];
 }): string =>
   sha256(
     canonicalJson({
       target: plan.target,
       now: plan.now,
-      due: plan.due.map((item) => ({ key: item.key, definition: item.definition })),
+      salt: plan.salt,
+      gateways: plan.gateways,
+      due: plan.due.map((item) => ({
+        key: item.key,
+        definition: item.definition,
+        values: item.values,
+      })),
     }),
   );
 
@@ -43,6 +52,28 @@ describe('planDigest, hashed a due item at a time', () => {
       fc.property(anyText, anyText, fc.array(item, { maxLength: 40 }), (target, now, due) => {
         expect(planDigest({ target, now, due })).toBe(digestWhole({ target, now, due }));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('covers the salt, the gateways and the values of a plan file of version 2 (property)', () => {
+    const item = fc.record(
+      { key: anyText, definition: anyText, values: anyText },
+      { requiredKeys: ['key', 'definition'] },
+    );
+    const gateways = fc.dictionary(anyText, anyText, { maxKeys: 3 });
+    fc.assert(
+      fc.property(
+        anyText,
+        anyText,
+        anyText,
+        gateways,
+        fc.array(item, { maxLength: 20 }),
+        (target, now, salt, gws, due) => {
+          const plan = { target, now, salt, gateways: gws, due };
+          expect(planDigest(plan)).toBe(digestWhole(plan));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -116,7 +147,19 @@ describe('a plan file made while written', () => {
       explicitTarget: false,
     });
     expect(plan.due.length).toBeGreaterThan(3);
-    const context = { lockDigest: 'sha256:lock', retryUnknown: true, only: ['welcome'] };
+    // Values for some items, a gateway for one target: what the file writes after the items.
+    const digests = {
+      gateway: (target: string) => (target === 'prod' ? saltedDigest('s', target) : undefined),
+      values: (item: PlanItem) =>
+        item.name === 'welcome' ? undefined : saltedDigest('s', item.key),
+    };
+    const context = {
+      lockDigest: 'sha256:lock',
+      retryUnknown: true,
+      only: ['welcome'],
+      salt: 's',
+      digests,
+    };
     const file = toPlanFile(plan, { ...context, definitions: definitionsOf(calls) });
     expect(text(jsonBytes(planFileJson(plan, context, calls)))).toBe(
       `${JSON.stringify(file, null, 2)}\n`,

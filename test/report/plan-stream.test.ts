@@ -8,6 +8,7 @@ import {
   definitionsOf,
   jsonBytes,
   planFileJson,
+  saltedDigest,
   toPlanFile,
 } from '../../src/plan/index.js';
 import { collapseRows, planJson } from '../../src/report/plan.js';
@@ -145,7 +146,11 @@ describe("a campaign's plan written as it is made", () => {
 
   it('--out is byte for byte the whole plan file', () => {
     const { calls, plan } = made();
-    const context = { lockDigest: 'sha256:lock' };
+    const digests = {
+      gateway: (target: string) => saltedDigest('s', target),
+      values: (item: { readonly key: string }) => saltedDigest('s', item.key),
+    };
+    const context = { lockDigest: 'sha256:lock', salt: 's', digests };
     const whole = toPlanFile(plan, { ...context, definitions: definitionsOf(calls) });
     expect(text(jsonBytes(planFileJson(plan, context, calls)))).toBe(
       `${JSON.stringify(whole, null, 2)}\n`,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
 import { rememberSchedules, runDue } from '../../engine/due.js';
+import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
 import { holdState, readState } from '../../engine/state.js';
@@ -36,7 +37,8 @@ is required. Every missing environment variable is reported before anything is s
 
   --yes               do not ask (required when stdin is not a terminal)
   --plan FILE         place exactly the calls of a plan file from \`plan --out\`; refused when
-                      the lockfile or any definition changed since
+                      the lockfile, any definition, a target's gateway or a value the calls
+                      resolve to changed since
   --only NAME         place only these calls (repeatable)
   --max-calls N       refuse, before sending anything, a run that would place more than N
   --concurrency N     requests in flight per target (overrides the target's setting)
@@ -130,6 +132,7 @@ is required. Every missing environment variable is reported before anything is s
           plan,
           lockDigest: lockDigest(held.lock),
           definitions: definitionsOf(project.calls),
+          digests: (salt) => planFileDigests(prepared, salt),
         });
         if (!check.ok) throw new CliError(`--plan ${planFile}: ${check.reason}; nothing was sent`);
         due = check.due;

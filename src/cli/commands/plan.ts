@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { planFileDigests } from '../../engine/plan-digests.js';
 import {
   callNumberOf,
   checkReplacedHeld,
@@ -9,7 +10,7 @@ import {
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
-import { jsonBytes, planFileJson } from '../../plan/index.js';
+import { jsonBytes, newSalt, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planHumanPieces, planJson } from '../../report/plan.js';
 import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
@@ -82,7 +83,14 @@ lockfile.
     reportDiagnostics(ctx, unresolved, prepared.sourceText);
     if (typeof ctx.values.out === 'string') {
       // Its due items and definitions made as they are written: a campaign's are many.
-      const file = planFileJson(plan, { lockDigest: lockDigest(lock) }, project.calls);
+      // Where each due target places calls and what each due call resolves to, as digests
+      // with a salt of the file's own: apply refuses the file when either changed.
+      const salt = newSalt();
+      const file = planFileJson(
+        plan,
+        { lockDigest: lockDigest(lock), salt, digests: planFileDigests(prepared, salt) },
+        project.calls,
+      );
       await writeFile(resolve(ctx.values.out), jsonBytes(file));
     }
     if (ctx.format === 'json') {
