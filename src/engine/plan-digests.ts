@@ -25,6 +25,14 @@ const usedUrl = (text: string): string => {
   }
 };
 
+/** Whether a string below `value` references the environment: a `${` other than `${row.`. */
+const mentionsEnvironment = (value: unknown): boolean => {
+  if (typeof value === 'string') return /\$\{(?!row\.)/.test(value.replaceAll('$${', ''));
+  if (Array.isArray(value)) return value.some(mentionsEnvironment);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([k, v]) => mentionsEnvironment(k) || mentionsEnvironment(v));
+};
+
 /**
  * Where a target places calls: its base_url and account_sid as they resolve now (a staging
  * URL edited to production, or another value of a `${VAR}` in them, is another gateway).
@@ -69,7 +77,8 @@ export const planFileDigests = (prepared: Prepared, salt: string): PlanFileDiges
     });
   };
   // A row's cells are in its definition hash, and a `${` in a cell is sent as text: what
-  // the environment gives a row is what it gives its campaign's call, digested once.
+  // the environment gives a row is what it gives its campaign's call, digested once (none
+  // when the call references only its row: the environment gives it nothing).
   const byCampaign = new Map<RowDefinition['template'], string | undefined>();
   return {
     gateway: (target) => {
@@ -82,7 +91,10 @@ export const planFileDigests = (prepared: Prepared, salt: string): PlanFileDiges
       if (def === undefined) return undefined;
       if (!(def instanceof RowDefinition)) return digestOf(def.options);
       const { template } = def;
-      if (!byCampaign.has(template)) byCampaign.set(template, digestOf(template.call.options));
+      if (!byCampaign.has(template)) {
+        const { options } = template.call;
+        byCampaign.set(template, mentionsEnvironment(options) ? digestOf(options) : undefined);
+      }
       return byCampaign.get(template);
     },
   };
