@@ -157,7 +157,12 @@ export const planFileJson = (
 
 export type PlanFileCheck =
   | { readonly ok: true; readonly due: readonly PlanItem[] }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** The file is not a plan file at all: a bad value of the flag (exit 64), not a stale plan. */
+      readonly notAPlan?: true;
+    };
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -216,6 +221,24 @@ const gatewayDrift = (file: PlanFile, digests: PlanFileDigests): string | undefi
 };
 
 /**
+ * Why `key`, due in a plan file, is not due in `plan` (built now): the reason `plan` gives
+ * it now (missed, skipped, on a do-not-call list, held by a limit), or when it falls due.
+ */
+const notDueWords = (key: string, plan: Plan, missed: ReadonlyMap<string, PlanItem>): string => {
+  const find = (items: readonly PlanItem[] | undefined) => items?.find((i) => i.key === key);
+  const held = missed.get(key) ?? find(plan.skipped) ?? find(plan.suppressed) ?? find(plan.waiting);
+  if (held?.reason !== undefined) return held.reason;
+  const later = find(plan.upcoming);
+  if (later?.opens !== undefined) return `outside its calling hours until ${later.opens}`;
+  if (later?.slot !== undefined) return `its slot ${later.slot} is still to come`;
+  // A slot gone from the plan, its time past: its deadline passed (and it was reported).
+  const at = key.lastIndexOf('@');
+  const slot = at < 0 ? Number.NaN : Date.parse(key.slice(at + 1));
+  if (missed.has(key) || slot < Date.parse(plan.now)) return 'its deadline passed';
+  return 'it is not in the plan now';
+};
+
+/**
  * Decides whether a saved plan may still be executed exactly. `current.plan` is the plan
  * built now (the real time, same target and flags); the file is refused when the lockfile
  * or any definition moved on, when a due target's gateway or a due call's values resolve to
@@ -244,10 +267,14 @@ export const checkPlanFile = (
       'the plan file was made by an older callops, which did not record the gateways and values it was reviewed with',
     );
   }
-  if (!isPlanFile(file)) return { ok: false, reason: 'not a callops plan file (version 2)' };
+  if (!isPlanFile(file))
+    return { ok: false, reason: 'not a callops plan file (version 2)', notAPlan: true };
   if (planDigest(file) !== file.planDigest) return refuse('the plan file was edited');
   if (file.target !== current.plan.target) {
-    return refuse(`the plan is for target \`${file.target}\`, not \`${current.plan.target}\``);
+    return {
+      ok: false,
+      reason: `the plan is for target \`${file.target}\`, not \`${current.plan.target}\`: apply it with --target ${file.target}`,
+    };
   }
   if (file.lockDigest !== current.lockDigest)
     return refuse('the lockfile changed since the plan was made');
@@ -265,12 +292,8 @@ export const checkPlanFile = (
   for (const planned of file.due) {
     const item = dueNow.get(planned.key);
     if (!item || item.definition !== planned.definition) {
-      // Held since (a retry that dials another number now) says why, as plan would.
-      const why = (
-        missedNow.get(planned.key) ?? current.plan.skipped.find((i) => i.key === planned.key)
-      )?.reason;
       return refuse(
-        `\`${planned.key}\` is no longer due at ${current.plan.now}${why ? `: ${why}` : ' (its deadline passed)'}`,
+        `\`${planned.key}\` is no longer due at ${current.plan.now}: ${notDueWords(planned.key, current.plan, missedNow)}`,
       );
     }
     if (digests.values(item) !== planned.values) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import { callsYaml, type Gateway, output, startGateway } from './helpers.js';
 
 interface Item {
   key: string;
@@ -141,6 +141,22 @@ describe('callops plan', () => {
     expect(r.stderr).toMatch(/nothing was sent/);
     expect(gw.sim.received()).toHaveLength(1);
     expect(await gw.project.read('callops.lock')).toBe(lockBefore);
+  });
+
+  it('apply --plan of a file that is not a plan file is a bad value of the flag: exit 64, nothing sent', async () => {
+    const gw = await gateway(UNSCHEDULED);
+    await gw.project.write('broken.json', '{"planFileVersion": 2,');
+    await gw.project.write('other.json', '{"hello": 1}\n');
+    for (const [name, why] of [
+      ['broken.json', 'invalid JSON'],
+      ['other.json', 'version 2'],
+      ['missing.json', 'no such file'],
+    ] as const) {
+      const r = await gw.run(['apply', '--plan', join(gw.project.dir, name), '--yes']);
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stderr).toContain(why);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
   });
 
   it('apply --plan is refused, sending nothing, once a definition changed since the plan', async () => {

@@ -189,7 +189,16 @@ describe('plan file', () => {
     expect(checkPlanFile(file, current({ now: new Date('2026-12-01T09:30:00Z') }))).toEqual({
       ok: false,
       reason:
-        '`prod/daily@2026-12-01T09:00:00Z` is no longer due at 2026-12-01T09:30:00.000Z (its deadline passed); make a new plan',
+        '`prod/daily@2026-12-01T09:00:00Z` is no longer due at 2026-12-01T09:30:00.000Z: its deadline passed; make a new plan',
+    });
+  });
+
+  it('says when a planned slot is still to come, not that its deadline passed', () => {
+    const { file } = made();
+    expect(checkPlanFile(file, current({ now: new Date('2026-12-01T08:59:00Z') }))).toEqual({
+      ok: false,
+      reason:
+        '`prod/daily@2026-12-01T09:00:00Z` is no longer due at 2026-12-01T08:59:00.000Z: its slot 2026-12-01T09:00:00Z is still to come; make a new plan',
     });
   });
 
@@ -200,12 +209,14 @@ describe('plan file', () => {
     expect(checkPlanFile(edited, current())).toMatchObject({
       reason: expect.stringContaining('edited'),
     });
-    expect(checkPlanFile(file, current({ runTarget: 'staging' }))).toMatchObject({
-      reason: expect.stringContaining('for target `prod`, not `staging`'),
+    expect(checkPlanFile(file, current({ runTarget: 'staging' }))).toEqual({
+      ok: false,
+      reason: 'the plan is for target `prod`, not `staging`: apply it with --target prod',
     });
     expect(checkPlanFile({ hello: 1 }, current())).toEqual({
       ok: false,
       reason: 'not a callops plan file (version 2)',
+      notAPlan: true,
     });
   });
 });

@@ -134,7 +134,11 @@ is required. Every missing environment variable is reported before anything is s
           definitions: definitionsOf(project.calls),
           digests: (salt) => planFileDigests(prepared, salt),
         });
-        if (!check.ok) throw new CliError(`--plan ${planFile}: ${check.reason}; nothing was sent`);
+        if (!check.ok)
+          throw new CliError(
+            `--plan ${planFile}: ${check.reason}; nothing was sent`,
+            check.notAPlan ? EXIT.usage : undefined,
+          );
         due = check.due;
       }
       const target = describeTarget(choice.runTarget, choice.specs, prepared.env);
@@ -236,6 +240,7 @@ const readPlanFile = async (planFile: string): Promise<unknown> => {
   } catch {
     throw new CliError(
       `--plan ${planFile}: not a callops plan file (invalid JSON); nothing was sent`,
+      EXIT.usage,
     );
   }
 };
