@@ -5,6 +5,7 @@ import { sortDiagnostics } from '../validate/diagnostic.js';
 import { excerpt } from './excerpt.js';
 import { printable } from './printable.js';
 import type { Style } from './style.js';
+import { type Span, urlPasswordSpans } from './url-password.js';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -21,26 +22,69 @@ interface Shown {
 const HIDDEN = '***';
 
 /**
- * Each match of `pattern` (global) with what follows its first group shown as ***, the
- * column moved with the text: one after a hidden value keeps naming its character, one
- * inside it names the ***.
+ * What one step of masking hid: its spans (in the text the step was given, in order) and,
+ * for each, how much shorter the text is up to its end.
  */
-const hide = (shown: Shown, pattern: RegExp): Shown => {
-  const at = shown.column - 1;
+interface Step {
+  readonly spans: readonly Span[];
+  readonly shorter: readonly number[];
+}
+
+/** A line with its secrets shown as ***, and the steps that hid them. */
+interface Masked {
+  readonly text: string;
+  readonly steps: readonly Step[];
+}
+
+/** Each (non-empty) span of the text shown as ***. */
+const hideSpans = (masked: Masked, spans: Iterable<Span>): Masked => {
+  const kept: Span[] = [];
+  const shorter: number[] = [];
   let text = '';
   let cursor = 0;
-  let column = shown.column;
-  for (const m of shown.text.matchAll(pattern)) {
-    const start = m.index + (m[1] ?? '').length;
-    const end = m.index + m[0].length;
-    if (end <= start) continue;
-    text += `${shown.text.slice(cursor, start)}${HIDDEN}`;
-    if (at >= end) column -= end - start - HIDDEN.length;
-    else if (at > start) column = text.length - HIDDEN.length + 1;
-    cursor = end;
+  for (const span of spans) {
+    if (span.end <= span.start) continue;
+    text += `${masked.text.slice(cursor, span.start)}${HIDDEN}`;
+    kept.push(span);
+    shorter.push((shorter.at(-1) ?? 0) + span.end - span.start - HIDDEN.length);
+    cursor = span.end;
   }
-  return cursor === 0 ? shown : { text: text + shown.text.slice(cursor), column };
+  if (kept.length === 0) return masked;
+  return {
+    text: text + masked.text.slice(cursor),
+    steps: [...masked.steps, { spans: kept, shorter }],
+  };
 };
+
+/**
+ * The column (1-based) moved with the text through one step: one after a hidden value keeps
+ * naming its character, one inside it names the ***. A binary search, so a line holding
+ * many secrets and many diagnostics costs each of them a logarithm.
+ */
+const columnThrough = (column: number, { spans, shorter }: Step): number => {
+  const at = column - 1;
+  // The spans that end at or before the column.
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid] as Span).end <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  const before = lo > 0 ? (shorter[lo - 1] as number) : 0;
+  const inside = spans[lo];
+  return inside !== undefined && at > inside.start ? inside.start - before + 1 : column - before;
+};
+
+/** Each match of `pattern` (global) with what follows its first group. */
+function* matchSpans(text: string, pattern: RegExp): Generator<Span> {
+  for (const m of text.matchAll(pattern)) {
+    yield { start: m.index + (m[1] ?? '').length, end: m.index + m[0].length };
+  }
+}
+
+const hide = (masked: Masked, pattern: RegExp): Masked =>
+  hideSpans(masked, matchSpans(masked.text, pattern));
 
 /** `key:` opening a line (block style, or its colon forgotten): the rest of the line is the value. */
 const blockKey = (key: string) =>
@@ -56,9 +100,9 @@ const flowKey = (key: string) =>
 /** api_key and the ways it gets misspelt: apiKey, api-key, API_KEY. */
 const API_KEY = 'api[_-]?key';
 
-const maskKey = (shown: Shown, key: string): Shown => {
-  const block = hide(shown, blockKey(key));
-  return block !== shown ? block : hide(shown, flowKey(key));
+const maskKey = (masked: Masked, key: string): Masked => {
+  const block = hide(masked, blockKey(key));
+  return block !== masked ? block : hide(masked, flowKey(key));
 };
 
 /**
@@ -67,8 +111,10 @@ const maskKey = (shown: Shown, key: string): Shown => {
  * unescaped (then not a URL at all) is hidden whole. Failing that (a password with a space,
  * quoted or not), up to the last `@` before the next `,` `{` `}` `[` `]` (a flow map's next
  * key), and failing that up to the last `@` of the line: more is hidden rather than less.
+ * Found in time linear in the line, however long (see urlPasswordSpans).
  */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)(?:\S+|[^,{}[\]]+|.+)(?=@)/gi;
+const hideUrlPassword = (masked: Masked): Masked =>
+  hideSpans(masked, urlPasswordSpans(masked.text));
 
 /**
  * A `password=` parameter, as a PostgreSQL URL takes one (`?sslmode=require&password=…`), or
@@ -78,8 +124,10 @@ const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)(?:\S+|[^,{}[\]]+|.+
 const PASSWORD_PARAMETER =
   /((?:^|[\s?&'"{,])password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^&#\s'",}\]]+)/gi;
 
-const maskShown = (shown: Shown, keys: readonly string[]): Shown =>
-  [URL_PASSWORD, PASSWORD_PARAMETER].reduce(hide, [API_KEY, ...keys].reduce(maskKey, shown));
+const maskLine = (masked: Masked, keys: readonly string[]): Masked =>
+  hide(hideUrlPassword([API_KEY, ...keys].reduce(maskKey, masked)), PASSWORD_PARAMETER);
+
+const unmasked = (text: string): Masked => ({ text, steps: [] });
 
 /**
  * Secrets written literally in callops.yaml are secrets even there (they draw a warning):
@@ -88,26 +136,45 @@ const maskShown = (shown: Shown, keys: readonly string[]): Shown =>
  * (a database url, a base_url) or its `password=` parameter. A reference is shown as written.
  */
 export const maskSecretLine = (text: string, keys: readonly string[] = []): string =>
-  maskShown({ text, column: 1 }, keys).text;
+  maskLine(unmasked(text), keys).text;
 
 /** A key under a target that may hold the api key under another name (api_kye, token…). */
 const secretLike = (key: string): boolean =>
   /key|token|secret|pass|auth|bearer|cred/i.test(key) || suggestKey(key, ['api_key']) === 'api_key';
 
 /**
- * The source line shown under a diagnostic and its column: an api_key value on its own line
- * is hidden whole, and so is the value of a target key that looks like a misspelt api_key.
+ * How the source line under a diagnostic is masked: an api_key value on its own line is
+ * hidden whole, and so is the value of a target key that looks like a misspelt api_key.
  */
-const shownLine = (d: Diagnostic, text: string): Shown => {
-  const line = { text, column: d.column };
-  if (/\/api_key$/.test(d.path) && !/api_key/.test(text)) {
-    return maskShown(hide(line, /^(\s*)\S.*$/g), []);
-  }
+const maskingOf = (d: Diagnostic, text: string): { whole: boolean; keys: readonly string[] } => {
+  if (/\/api_key$/.test(d.path) && !/api_key/.test(text)) return { whole: true, keys: [] };
   const key = /^\/targets\/[^/]+\/([^/]+)$/
     .exec(d.path)?.[1]
     ?.replaceAll('~1', '/')
     .replaceAll('~0', '~');
-  return maskShown(line, key !== undefined && secretLike(key) ? [escapeRegExp(key)] : []);
+  return { whole: false, keys: key !== undefined && secretLike(key) ? [escapeRegExp(key)] : [] };
+};
+
+const maskWith = (text: string, whole: boolean, keys: readonly string[]): Masked =>
+  whole ? maskLine(hide(unmasked(text), /^(\s*)\S.*$/g), []) : maskLine(unmasked(text), keys);
+
+/**
+ * The source lines shown under diagnostics, each line masked once however many
+ * diagnostics it holds (a one-line file of thousands of calls), and each diagnostic's
+ * column moved with its line's text.
+ */
+const shownLines = () => {
+  const masked = new Map<string, Masked>();
+  return (d: Diagnostic, text: string): Shown => {
+    const { whole, keys } = maskingOf(d, text);
+    const id = JSON.stringify([d.file, d.line, whole, keys]);
+    let line = masked.get(id);
+    if (line === undefined) {
+      line = maskWith(text, whole, keys);
+      masked.set(id, line);
+    }
+    return { text: line.text, column: line.steps.reduce(columnThrough, d.column) };
+  };
 };
 
 /**
@@ -126,6 +193,7 @@ export const renderDiagnosticsHuman = (
     if (!split.has(file)) split.set(file, sourceText(file)?.split(/\r?\n/));
     return split.get(file)?.[line - 1];
   };
+  const shownLine = shownLines();
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');

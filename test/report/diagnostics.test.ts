@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: literal ${VAR} references are the input here
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   maskSecretLine,
   renderDiagnosticsGithub,
@@ -96,6 +96,41 @@ describe('human diagnostics', () => {
       /^ {4}1 \| ….*, \{name: c, timeout: 45\}, \{name: z, timeout: 4x5\}\]\}$/,
     );
     expect(shown?.slice(caret?.indexOf('^'))).toMatch(/^4x5\}\]\}$/);
+  });
+
+  it('masks a long line once however many diagnostics it holds, each shown as alone', () => {
+    // A machine-written one-line file: every call with an error, and a password in each.
+    const call = (i: number) => `{name: c${i}, bogus: 1, hook: "https://u:pw${i}@h.example"}`;
+    const line = `{calls: [${Array.from({ length: 3000 }, (_, i) => call(i)).join(', ')}]}`;
+    const diagnostics: Diagnostic[] = [];
+    for (let at = line.indexOf('bogus'); at >= 0; at = line.indexOf('bogus', at + 1)) {
+      diagnostics.push(d({ line: 1, column: at + 1, message: 'unknown option `bogus`' }));
+    }
+    // Each search of the line is a matchAll of it: a few for the line, not a few per diagnostic.
+    const searches = vi.spyOn(String.prototype, 'matchAll');
+    let out: string;
+    try {
+      out = renderDiagnosticsHuman(diagnostics, () => line, makeStyle(false));
+      expect(searches.mock.calls.length).toBeLessThanOrEqual(10);
+    } finally {
+      searches.mockRestore();
+    }
+    const shown = out.split('\n');
+    expect(shown).toHaveLength(3 * diagnostics.length + 1);
+    expect(out).not.toContain('pw1');
+    for (const i of [0, 1, 1500, 2999]) {
+      const alone = renderDiagnosticsHuman(
+        [diagnostics[i] as Diagnostic],
+        () => line,
+        makeStyle(false),
+      );
+      expect(shown.slice(3 * i, 3 * i + 3).join('\n')).toBe(alone.slice(0, -1));
+    }
+    expect(shown.slice(3 * 2999, 3 * 2999 + 3)).toEqual([
+      `calls/a.yaml:1:${line.lastIndexOf('bogus') + 1}: error: unknown option \`bogus\``,
+      '    1 | …ple"}, {name: c2998, bogus: 1, hook: "https://u:***@h.example"}, {name: c2999, bogus: 1, hook: "https://u:***@h.exampl…',
+      `      | ${' '.repeat(80)}^`,
+    ]);
   });
 
   it('never repeats a literal api_key from the source line', () => {
