@@ -17,5 +17,6 @@ const MIB = 1024 * 1024;
 export const formatMiB = (bytes: number): string =>
   `${(Math.ceil((bytes / MIB) * 10) / 10).toFixed(1)} MiB`;
 
-export const tooLargeMessage = (bytes: number): string =>
-  `file is ${formatMiB(bytes)}; callops reads call files up to ${MAX_FILE_BYTES / MIB} MiB — split it`;
+/** Why a file over MAX_FILE_BYTES is refused; `files` says which (call files, env files). */
+export const tooLargeMessage = (bytes: number, files = 'call files'): string =>
+  `file is ${formatMiB(bytes)}; callops reads ${files} up to ${MAX_FILE_BYTES / MIB} MiB${files === 'call files' ? ' — split it' : ''}`;

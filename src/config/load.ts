@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -16,6 +15,7 @@ import {
   recipientsOf,
   recipientsPath,
 } from './recipients.js';
+import { readRegularFileSync } from './regular-file.js';
 
 /** `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV). */
 const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(\S+)/gm;
@@ -69,21 +69,23 @@ interface Read {
 
 const posix = (path: string): string => path.split(sep).join('/');
 
+const START = { line: 1, column: 1 };
+
 /**
  * Reads one file: its bytes, or the problem that stops it being read. Synchronously: a call
  * file is small and, having just been written or checked out, in the page cache, where one
  * read on this thread costs less than the round trips of an asynchronous read through the
- * thread pool. Checked before it is opened, so that a FIFO or a device is never opened.
+ * thread pool. Its kind is checked before a byte is read (readRegularFileSync), so that a
+ * FIFO or a device never holds the command.
  */
 const readBytes = (absolute: string, file: string): Buffer | Read => {
   try {
-    const info = statSync(absolute);
-    if (!info.isFile()) return { diagnostics: [fileProblem(file, 'is not a regular file')] };
-    if (info.size > MAX_FILE_BYTES)
-      return {
-        diagnostics: [problemAt(file, { line: 1, column: 1 }, tooLargeMessage(info.size))],
-      };
-    return readFileSync(absolute);
+    const read = readRegularFileSync(absolute, (info) =>
+      info.size > MAX_FILE_BYTES ? tooLargeMessage(info.size) : undefined,
+    );
+    if ('problem' in read) return { diagnostics: [fileProblem(file, read.problem)] };
+    if ('refused' in read) return { diagnostics: [problemAt(file, START, read.refused)] };
+    return read.bytes;
   } catch (error) {
     return { diagnostics: [fileProblem(file, ioMessage(error))] };
   }

@@ -5,6 +5,7 @@ import { recordEnd } from './csv.js';
 import { firstInvalidUtf8, hex, illFormedLength } from './decode.js';
 import { ioMessage } from './io-message.js';
 import { formatMiB } from './limits.js';
+import { notRegularFile } from './regular-file.js';
 import type { SourceFile } from './types.js';
 
 /** Largest recipients CSV callops reads (bytes). */
@@ -48,7 +49,8 @@ export const readRecipients = async (
   try {
     const absolute = resolve(root, path);
     const info = await stat(absolute);
-    if (!info.isFile()) return { problem: 'is not a regular file' };
+    const kind = notRegularFile(info);
+    if (kind !== undefined) return { problem: kind };
     if (info.size > limit)
       return {
         problem: `file is ${formatMiB(info.size)}; callops reads recipients files up to ${formatMiB(limit)} — split the campaign`,

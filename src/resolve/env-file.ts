@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { decodeText } from '../config/decode.js';
 import { brokenLink } from '../config/exists.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from '../config/limits.js';
+import { readRegularFile } from '../config/regular-file.js';
 import type { Env } from './interpolate.js';
 
 /** A line of the file that is not a variable, a comment or blank (nothing of its text is quoted). */
@@ -136,12 +136,13 @@ export const parseEnvText = (text: string): EnvFileRead => {
 export const readEnvFile = async (path: string): Promise<EnvFileRead> => {
   let bytes: Uint8Array;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return { error: 'not a regular file' };
-    if (info.size > MAX_FILE_BYTES) {
-      return { error: tooLargeMessage(info.size), line: 1, column: 1 };
-    }
-    bytes = await readFile(path);
+    // Its kind and size checked before a byte is read: a FIFO there would hold the command.
+    const read = await readRegularFile(path, (info) =>
+      info.size > MAX_FILE_BYTES ? tooLargeMessage(info.size, 'env files') : undefined,
+    );
+    if ('problem' in read) return { error: read.problem };
+    if ('refused' in read) return { error: read.refused, line: 1, column: 1 };
+    bytes = read.bytes;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =

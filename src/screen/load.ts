@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { brokenLink } from '../config/exists.js';
 import { notUtf8In } from '../config/recipients.js';
+import { readRegularFile } from '../config/regular-file.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { findListed, type Listed, type SuppressList } from './list.js';
 
@@ -23,34 +24,45 @@ const stampOf = async (path: string): Promise<string> => {
   return `${s.mtimeMs}:${s.size}:${s.ino}`;
 };
 
-const readList = async (
-  root: string,
-  spec: SuppressSpec,
-): Promise<{ read: Read } | { diagnostics: readonly Diagnostic[] }> => {
-  const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
-  const file = relative(root, full).split('\\').join('/');
-  let bytes: Buffer;
-  let stamp: string;
+/** A list's bytes and stamp, or why they cannot be read. */
+const bytesOf = async (
+  full: string,
+): Promise<{ bytes: Buffer; stamp: string } | { why: string }> => {
   try {
-    stamp = await stampOf(full);
-    bytes = await readFile(full);
+    const stamp = await stampOf(full);
+    // Its kind checked before a byte is read: a FIFO there would hold the command for ever.
+    const read = await readRegularFile(full);
+    return 'problem' in read ? { why: read.problem } : { bytes: read.bytes, stamp };
   } catch (error) {
     const why =
       brokenLink(full) ??
       ((error as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'no such file'
         : (error as Error).message);
+    return { why };
+  }
+};
+
+const readList = async (
+  root: string,
+  spec: SuppressSpec,
+): Promise<{ read: Read } | { diagnostics: readonly Diagnostic[] }> => {
+  const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
+  const file = relative(root, full).split('\\').join('/');
+  const got = await bytesOf(full);
+  if ('why' in got) {
     return {
       diagnostics: [
         {
           ...spec.site,
           path: '/suppress',
-          message: `do-not-call list ${spec.path}: ${why}`,
+          message: `do-not-call list ${spec.path}: ${got.why}`,
           severity: 'error',
         },
       ],
     };
   }
+  const { bytes, stamp } = got;
   // A byte that is not UTF-8 is refused where it is, as in a recipients CSV: decoded, it
   // would be a U+FFFD in a reason, or a number that seems not to be one.
   const bad = notUtf8In(bytes);

@@ -1,12 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { type FileHandle, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeText, type SizeLimit } from '../config/decode.js';
 import { fileProblem } from '../config/diagnostics.js';
 import { brokenLink } from '../config/exists.js';
 import { formatMiB } from '../config/limits.js';
+import { readRegularFile } from '../config/regular-file.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
 import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
@@ -130,7 +131,10 @@ export const readLockfile = async (
   const file = options.file ?? basename(path);
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    // Its kind checked before a byte is read: a FIFO there would hold the command for ever.
+    const read = await readRegularFile(path);
+    if ('problem' in read) return { error: fileProblem(file, read.problem) };
+    bytes = read.bytes;
   } catch (error) {
     // A link that cannot be followed is not "no lockfile": read as empty, every call in it
     // would be placed again.

@@ -1,5 +1,9 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEnvText } from '../../src/resolve/env-file.js';
+import { parseEnvText, readEnvFile } from '../../src/resolve/env-file.js';
+import { makeFifo, releaseFifo, within } from '../support/fifo.js';
+import { projectDirs } from '../support/project-dir.js';
 
 /** Each problem as `line:column` and message (none when the text reads). */
 const problems = (text: string): string[][] => {
@@ -91,5 +95,31 @@ describe('parseEnvText', () => {
     const secret = 'sk_live_0123456789abcdef';
     const text = `${secret}\nKEY="${secret}\nX="${secret}" ${secret}\n`;
     expect(JSON.stringify(parseEnvText(text))).not.toContain(secret);
+  });
+});
+
+describe('readEnvFile', () => {
+  const dirs = projectDirs('callops-env-');
+
+  it('refuses a file over 4 MiB as an env file, at 1:1', async () => {
+    const root = await dirs({ 'big.env': `# ${'x'.repeat(5 * 1024 * 1024)}\n` });
+    expect(await readEnvFile(join(root, 'big.env'))).toEqual({
+      error: 'file is 5.1 MiB; callops reads env files up to 4 MiB',
+      line: 1,
+      column: 1,
+    });
+  });
+
+  it('refuses a FIFO at once and a directory, as not a regular file', async () => {
+    const root = await dirs({});
+    makeFifo(join(root, 'fifo.env'));
+    try {
+      const read = await within(readEnvFile(join(root, 'fifo.env')), 2000, 'still waiting');
+      expect(read).toEqual({ error: 'is not a regular file' });
+    } finally {
+      releaseFifo(join(root, 'fifo.env'));
+    }
+    await mkdir(join(root, 'dir.env'));
+    expect(await readEnvFile(join(root, 'dir.env'))).toEqual({ error: 'is not a regular file' });
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSuppression } from '../../src/screen/load.js';
+import { makeFifo, releaseFifo, within } from '../support/fifo.js';
 
 let root = '';
 beforeAll(async () => {
@@ -51,5 +52,36 @@ describe('a do-not-call list that is not UTF-8', () => {
     expect(byte).toBe(
       'dnc.csv:3:6: byte 0xE9 (byte offset 38) is not UTF-8: save the file as UTF-8',
     );
+  });
+});
+
+describe('a do-not-call list that is not a regular file', () => {
+  const refused = async (): Promise<string[]> => {
+    const loaded = await loadSuppression(root, [{ path: 'kind.csv', site: SITE }]);
+    if (!('diagnostics' in loaded)) return [];
+    return loaded.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`);
+  };
+
+  it('is refused at once when it is a FIFO, never waited on', async () => {
+    makeFifo(join(root, 'kind.csv'));
+    try {
+      expect(await within(refused(), 2000, 'still waiting')).toEqual([
+        'callops.yaml:4:12: do-not-call list kind.csv: is not a regular file',
+      ]);
+    } finally {
+      releaseFifo(join(root, 'kind.csv'));
+      await rm(join(root, 'kind.csv'));
+    }
+  });
+
+  it('is refused when it is a directory', async () => {
+    await mkdir(join(root, 'kind.csv'));
+    try {
+      expect(await refused()).toEqual([
+        'callops.yaml:4:12: do-not-call list kind.csv: is not a regular file',
+      ]);
+    } finally {
+      await rm(join(root, 'kind.csv'), { recursive: true });
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '../../src/state/lockfile.js';
 import { packedEntry } from '../../src/state/packed-entry.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
+import { makeFifo, releaseFifo, within } from '../support/fifo.js';
 import { entry, lockOf, tempDir } from './helpers.js';
 
 const entryArb: fc.Arbitrary<LockEntry> = fc.record(
@@ -379,6 +380,23 @@ describe('readLockfile', () => {
   it('accepts a byte order mark', () => {
     const text = `\uFEFF${serializeLockfile(lockOf({ 'p/a': entry() }))}`;
     expect(parseLockfile(text, 'callops.lock')).toEqual({ lock: lockOf({ 'p/a': entry() }) });
+  });
+
+  it('refuses a FIFO or a directory as not a regular file, without waiting for a writer', async () => {
+    const dir = await tempDir();
+    makeFifo(join(dir, 'callops.lock'));
+    try {
+      const read = await within(readLockfile(join(dir, 'callops.lock')), 2000, 'still waiting');
+      expect(read).toEqual({
+        error: expect.objectContaining({ message: 'is not a regular file' }),
+      });
+    } finally {
+      releaseFifo(join(dir, 'callops.lock'));
+    }
+    await mkdir(join(dir, 'state.lock'));
+    expect(await readLockfile(join(dir, 'state.lock'))).toEqual({
+      error: expect.objectContaining({ file: 'state.lock', message: 'is not a regular file' }),
+    });
   });
 });
 

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
+import { readRegularFile } from '../../config/regular-file.js';
 import { rememberSchedules, runDue } from '../../engine/due.js';
 import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
@@ -227,14 +227,14 @@ is required. Every missing environment variable is reported before anything is s
 };
 
 const readPlanFile = async (planFile: string): Promise<unknown> => {
-  const text = await readFile(resolvePath(planFile), 'utf8').catch(
-    (error: NodeJS.ErrnoException) => {
-      const why =
-        brokenLink(resolvePath(planFile)) ??
-        (error.code === 'ENOENT' ? 'no such file' : error.message);
-      throw new CliError(`--plan ${planFile}: ${why}`, EXIT.usage);
-    },
-  );
+  const path = resolvePath(planFile);
+  const usage = (why: string) => new CliError(`--plan ${planFile}: ${why}`, EXIT.usage);
+  // Its kind checked before a byte is read: a FIFO there would hold apply for ever.
+  const read = await readRegularFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw usage(brokenLink(path) ?? (error.code === 'ENOENT' ? 'no such file' : error.message));
+  });
+  if ('problem' in read) throw usage(read.problem);
+  const text = read.bytes.toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch {

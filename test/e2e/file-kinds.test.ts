@@ -1,0 +1,92 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeFifo, releaseFifo } from '../support/fifo.js';
+import {
+  type CliResult,
+  callsYaml,
+  type Gateway,
+  output,
+  runCli,
+  startGateway,
+} from './helpers.js';
+
+const open: Gateway[] = [];
+const fifos: string[] = [];
+afterEach(async () => {
+  for (const fifo of fifos.splice(0)) releaseFifo(fifo);
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+
+const phone = (number: string) => `{ type: phone, number: "${number}" }`;
+
+const gateway = async (): Promise<Gateway> => {
+  const gw = await startGateway({
+    'calls/a.yaml': callsYaml([
+      { name: 'allowed', to: phone('+15550001001') },
+      { name: 'listed', to: phone('+15550001003') },
+    ]),
+    'lists/dnc.csv': 'number\n+15550001003\n',
+  });
+  open.push(gw);
+  return gw;
+};
+
+/** Runs the CLI in the project, killed (SIGKILL) if it is still there after 10 s. */
+const run = (gw: Gateway, args: readonly string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: gw.project.dir, env: { ...gw.env, ...env }, timeoutMs: 10_000 });
+
+/** Makes `rel` a FIFO, or a directory, in place of what is there. */
+const replaceWith = async (gw: Gateway, rel: string, kind: 'fifo' | 'dir') => {
+  const path = join(gw.project.dir, rel);
+  await rm(path, { recursive: true, force: true });
+  if (kind === 'dir') await mkdir(path);
+  else {
+    makeFifo(path);
+    fifos.push(path);
+  }
+};
+
+const expectRefused = (r: CliResult, command: string, text: string, code = 1) => {
+  expect(r.signal, `${command} was killed: it hung\n${output(r)}`).toBeNull();
+  expect(r.stderr, command).toContain(text);
+  expect(r.code, `${command}\n${output(r)}`).toBe(code);
+};
+
+describe.each(['fifo', 'dir'] as const)('a %s where callops reads a file', (kind) => {
+  it('as the lockfile stops plan, status and apply: is not a regular file', async () => {
+    const gw = await gateway();
+    await replaceWith(gw, 'callops.lock', kind);
+    for (const command of [['plan'], ['status'], ['apply', '--yes']]) {
+      const r = await run(gw, command);
+      expectRefused(r, command.join(' '), 'callops.lock: is not a regular file');
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('as a do-not-call list stops plan, status, validate and apply, located', async () => {
+    const gw = await gateway();
+    await gw.project.write(
+      'callops.yaml',
+      `${await gw.project.read('callops.yaml')}suppress: [lists/dnc.csv]\n`,
+    );
+    await replaceWith(gw, 'lists/dnc.csv', kind);
+    for (const command of [['plan'], ['status'], ['validate'], ['apply', '--yes']]) {
+      const r = await run(gw, command);
+      expectRefused(
+        r,
+        command.join(' '),
+        'callops.yaml:7:12: error: do-not-call list lists/dnc.csv: is not a regular file',
+      );
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('as apply --plan FILE is a usage error naming the flag', async () => {
+    const gw = await gateway();
+    await replaceWith(gw, 'plan.json', kind);
+    const r = await run(gw, ['apply', '--yes', '--plan', 'plan.json']);
+    expectRefused(r, 'apply --plan', '--plan plan.json: is not a regular file', 64);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+});
