@@ -12,12 +12,19 @@ export type JsonScan =
       /** Members whose key already appeared in the same object (JSON.parse keeps the last). */
       readonly duplicates: readonly { readonly pointer: string; readonly offset: number }[];
     }
-  | { readonly ok: false; readonly offset: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly offset: number;
+      readonly message: string;
+      /** The JSON nests deeper than callops reads (valid JSON, yet refused). */
+      readonly tooDeep?: true;
+    };
 
 class ScanError extends Error {
   constructor(
     readonly offset: number,
     message: string,
+    readonly tooDeep = false,
   ) {
     super(message);
   }
@@ -66,7 +73,8 @@ export const scanJson = (text: string): JsonScan => {
 
   let depth = 0;
   const nested = (open: (pointer: string) => void, pointer: string): void => {
-    if (++depth > MAX_DEPTH) throw new ScanError(i, `nesting deeper than ${MAX_DEPTH} levels`);
+    if (++depth > MAX_DEPTH)
+      throw new ScanError(i, `nested too deeply (more than ${MAX_DEPTH} levels)`, true);
     open(pointer);
     depth--;
   };
@@ -145,7 +153,12 @@ export const scanJson = (text: string): JsonScan => {
     return { ok: true, keys, duplicates };
   } catch (error) {
     if (error instanceof ScanError)
-      return { ok: false, offset: error.offset, message: error.message };
+      return {
+        ok: false,
+        offset: error.offset,
+        message: error.message,
+        ...(error.tooDeep ? { tooDeep: true as const } : {}),
+      };
     throw error;
   }
 };
@@ -169,13 +182,18 @@ const colonsIn = (text: string): number => {
 
 const colonsOf = (text: string): number => (text.includes(':') ? colonsIn(text) : 0);
 
-/** Object members in a parsed JSON value, plus the colons inside its strings and keys. */
-const tally = (value: unknown): number => {
+/**
+ * Object members in a parsed JSON value, plus the colons inside its strings and keys; NaN
+ * when it nests deeper than scanJson allows (it would overflow the stack, and scanJson
+ * refuses it, located).
+ */
+const tally = (value: unknown, depth = 0): number => {
   if (typeof value === 'string') return colonsOf(value);
   if (typeof value !== 'object' || value === null) return 0;
+  if (depth >= MAX_DEPTH) return Number.NaN;
   let n = 0;
   if (Array.isArray(value)) {
-    for (const item of value) n += tally(item);
+    for (const item of value) n += tally(item, depth + 1);
     return n;
   }
   const record = value as Record<string, unknown>;
@@ -183,7 +201,7 @@ const tally = (value: unknown): number => {
     const member = record[key];
     n += 1 + colonsOf(key);
     if (typeof member === 'string') n += colonsOf(member);
-    else if (typeof member === 'object' && member !== null) n += tally(member);
+    else if (typeof member === 'object' && member !== null) n += tally(member, depth + 1);
   }
   return n;
 };
@@ -194,7 +212,7 @@ const tally = (value: unknown): number => {
  * its members plus the colons inside its strings. JSON.parse keeps one member per key, and
  * drops a duplicate's strings too; with no escaped colon (`\u003a`) in the text, the parsed
  * value's tally equals the text's colons only when nothing was dropped. True means "maybe":
- * scanJson then finds the duplicate and where it is.
+ * scanJson then finds the duplicate and where it is (or the value nested too deeply).
  */
 export const mayHoldDuplicates = (text: string, value: unknown): boolean => {
   if (text.includes('\\u003a') || text.includes('\\u003A')) return true;

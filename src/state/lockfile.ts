@@ -58,7 +58,9 @@ const locateProblem = (body: string, file: string): { lock: Lockfile } | { error
       const message = `${file} has unresolved git merge conflict markers — resolve the conflict keeping every placed entry, or restore it from git`;
       return { error: diagnostic(file, body, marker.index, '', message) };
     }
-    const message = `${file} is not valid JSON (${scan.message}) — ${FIX}`;
+    const message = scan.tooDeep
+      ? `${file}: values ${scan.message} — ${FIX}`
+      : `${file} is not valid JSON (${scan.message}) — ${FIX}`;
     return { error: diagnostic(file, body, scan.offset, '', message) };
   }
   const duplicate = scan.duplicates[0];

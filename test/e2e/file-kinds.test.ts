@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeFifo, releaseFifo } from '../support/fifo.js';
@@ -87,6 +87,27 @@ describe.each(['fifo', 'dir'] as const)('a %s where callops reads a file', (kind
     await replaceWith(gw, 'plan.json', kind);
     const r = await run(gw, ['apply', '--yes', '--plan', 'plan.json']);
     expectRefused(r, 'apply --plan', '--plan plan.json: is not a regular file', 64);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+});
+
+describe('a lockfile nested absurdly deep', () => {
+  it('is refused where the nesting is too deep, not with a stack overflow', async () => {
+    const gw = await gateway();
+    const head = '{"lockfileVersion":1,"calls":{"x":';
+    await writeFile(
+      join(gw.project.dir, 'callops.lock'),
+      `${head}${'['.repeat(100_000)}${']'.repeat(100_000)}}}\n`,
+    );
+    for (const command of [['plan'], ['apply', '--yes']]) {
+      const r = await run(gw, command);
+      expectRefused(
+        r,
+        command[0] as string,
+        `callops.lock:1:${head.length + 63}: callops.lock: values nested too deeply (more than 64 levels)`,
+      );
+      expect(r.stderr).not.toMatch(/call stack/);
+    }
     expect(gw.sim.received()).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { positionOf, scanJson } from '../../src/state/json-scan.js';
+import { mayHoldDuplicates, positionOf, scanJson } from '../../src/state/json-scan.js';
 
 const parses = (text: string): boolean => {
   try {
@@ -60,5 +60,14 @@ describe('scanJson', () => {
   it('refuses absurd nesting without overflowing the stack', () => {
     const result = scanJson('['.repeat(100_000));
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('mayHoldDuplicates', () => {
+  it('says "maybe" of a value nested past what scanJson reads, without overflowing the stack', () => {
+    const text = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(mayHoldDuplicates(text, JSON.parse(text))).toBe(true);
+    const shallow = `{"a":${'['.repeat(60)}${']'.repeat(60)}}`;
+    expect(mayHoldDuplicates(shallow, JSON.parse(shallow))).toBe(false);
   });
 });

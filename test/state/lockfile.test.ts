@@ -382,6 +382,18 @@ describe('readLockfile', () => {
     expect(parseLockfile(text, 'callops.lock')).toEqual({ lock: lockOf({ 'p/a': entry() }) });
   });
 
+  it('refuses an entry nested 100,000 deep where the nesting is too deep, without overflowing the stack', () => {
+    const head = '{"lockfileVersion":1,"calls":{"x":';
+    const text = `${head}${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+    const result = parseLockfile(text, 'callops.lock');
+    if (!('error' in result)) throw new Error('expected an error');
+    // At the bracket opening the 65th level: after the root object, calls and 62 arrays.
+    expect(result.error).toMatchObject({ file: 'callops.lock', line: 1, column: head.length + 63 });
+    expect(result.error.message).toBe(
+      'callops.lock: values nested too deeply (more than 64 levels) — fix it or restore it from git',
+    );
+  });
+
   it('refuses a FIFO or a directory as not a regular file, without waiting for a writer', async () => {
     const dir = await tempDir();
     makeFifo(join(dir, 'callops.lock'));
