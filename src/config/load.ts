@@ -103,17 +103,27 @@ const parseBytes = (bytes: Buffer | Read, file: string): Read => {
 const readSource = (absolute: string, file: string): Read =>
   parseBytes(readBytes(absolute, file), file);
 
+const noSettings =
+  'holds no settings (empty or only comments): write its settings, or remove the file to use the CALLOPS_* environment target';
+
+/** Empty, only blank lines and comments, or null documents (`---`, `~`). */
+const holdsNoSettings = (source: SourceFile): boolean =>
+  source.documents.every((doc) => doc.data === null || doc.data === undefined);
+
 /**
  * callops.yaml, else callops.yml, when there. One that is there but cannot be looked at (a
  * link to a missing file) is an error, never "no callops.yaml": without it, calls would go to
- * the env target or the simulator, unscreened by its do-not-call lists.
+ * the env target or the simulator, unscreened by its do-not-call lists. So is one that holds
+ * no settings (a truncated checkout): read as none, it would do the same.
  */
 const readConfig = async (root: string): Promise<Read> => {
   for (const name of CONFIG_FILES) {
     const found = await lookUp(join(root, name));
     if (found === 'absent') continue;
     if (typeof found === 'object') return { diagnostics: [fileProblem(name, found.problem)] };
-    return readSource(join(root, name), name);
+    const read = readSource(join(root, name), name);
+    if (read.source === undefined || !holdsNoSettings(read.source)) return read;
+    return { ...read, diagnostics: [...read.diagnostics, problemAt(name, START, noSettings)] };
   }
   return { diagnostics: [] };
 };

@@ -142,6 +142,26 @@ describe('loadProject', () => {
     expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/tabs.yaml']);
   });
 
+  it('refuses a callops.yaml that holds no settings, at 1:1, never reading it as none', async () => {
+    const message =
+      'holds no settings (empty or only comments): write its settings, or remove the file to use the CALLOPS_* environment target';
+    for (const text of ['', '  \n\n', '# truncated\n', '---\n', '~\n', '--- # x\n...\n']) {
+      const root = await project({ 'callops.yaml': text, 'calls/a.yaml': CALLS });
+      const loaded = await loadProject({ root });
+      expect(loaded.diagnostics, JSON.stringify(text)).toEqual([
+        error('callops.yaml', 1, 1, '', message),
+      ]);
+      expect(loaded.configFile?.file).toBe('callops.yaml');
+    }
+    const yml = await project({ 'callops.yml': '# nothing yet\n', 'calls/a.yaml': CALLS });
+    expect((await loadProject({ root: yml })).diagnostics).toEqual([
+      error('callops.yml', 1, 1, '', message),
+    ]);
+    // An empty mapping is written on purpose: it is read as it is.
+    const braces = await project({ 'callops.yaml': '{}\n', 'calls/a.yaml': CALLS });
+    expect((await loadProject({ root: braces })).diagnostics).toEqual([]);
+  });
+
   it('reports a directory named like the config file', async () => {
     const root = await project({ 'callops.yaml/inner.txt': '', 'calls/a.yaml': CALLS });
     const loaded = await loadProject({ root });

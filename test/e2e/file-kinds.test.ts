@@ -111,3 +111,28 @@ describe('a lockfile nested absurdly deep', () => {
     expect(gw.sim.received()).toHaveLength(0);
   });
 });
+
+describe('a callops.yaml that holds no settings', () => {
+  it('is an error at 1:1, never the env target without the do-not-call list', async () => {
+    // The project's callops.yaml, with its do-not-call list, truncated to nothing.
+    const gw = await gateway();
+    const env = {
+      CALLOPS_BASE_URL: gw.sim.url,
+      CALLOPS_ACCOUNT_SID: gw.sim.accountSid,
+      CALLOPS_API_KEY: gw.sim.apiKey,
+    };
+    for (const text of ['# truncated\n', '', '---\n']) {
+      await gw.project.write('callops.yaml', text);
+      for (const command of [['apply', '--yes'], ['plan'], ['status'], ['validate']]) {
+        const r = await run(gw, command, env);
+        expectRefused(
+          r,
+          `${command.join(' ')} with ${JSON.stringify(text)}`,
+          'callops.yaml:1:1: error: holds no settings (empty or only comments): write its settings, or remove the file to use the CALLOPS_* environment target',
+        );
+      }
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+  });
+});
