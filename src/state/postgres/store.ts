@@ -228,19 +228,34 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
 
   // The failpoint of every store (./failpoint.ts): holds each claim's commit.
   const hold = commitHold();
-  /** Run `work` in a transaction on one pooled connection. */
-  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+  /**
+   * Run `work` in a transaction on one pooled connection. The pool listens for a
+   * connection's 'error' event only while it is idle: one cut while checked out (a server
+   * restart, pg_terminate_backend) would emit it with no listener and end the process. Here
+   * it is heard for as long as the connection is held: `cut` aborts with the error, which is
+   * what the transaction fails with, and the connection goes back with it, so that the pool
+   * drops it.
+   */
+  const transaction = async <T>(
+    work: (client: pg.PoolClient, cut: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
     const client = await pool.connect();
+    const cut = new AbortController();
+    const onError = (error: Error) => cut.abort(error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const result = await work(client);
+      const result = await work(client, cut.signal);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      if (!cut.signal.aborted) await client.query('ROLLBACK').catch(() => undefined);
+      // A wait the cut aborted fails with the cut; a query fails with its own error.
+      const aborted = cut.signal.aborted && error instanceof Error && error.name === 'AbortError';
+      throw aborted ? cut.signal.reason : error;
     } finally {
-      client.release();
+      client.release(cut.signal.aborted ? (cut.signal.reason as Error) : undefined);
+      client.removeListener('error', onError);
     }
   };
 
@@ -257,7 +272,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         hold === undefined && !limited
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
-      return await run(async (client: pg.Pool | pg.PoolClient) => {
+      return await run(async (client: pg.Pool | pg.PoolClient, cut?: AbortSignal) => {
         if (limited && c.limit !== undefined && c.number !== undefined) {
           // One claim per number at a time, to the end of its transaction: two runners can
           // never both count the same free slot.
@@ -317,7 +332,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           );
           won = reclaimed.rowCount === 1;
         }
-        if (won && hold) await hold(options.signal);
+        // A cut connection fails the held commit at once, as it fails a pending query.
+        if (won && hold) {
+          const signals = [options.signal, cut].filter((x) => x !== undefined);
+          await hold(signals.length > 1 ? AbortSignal.any(signals) : signals[0]);
+        }
         return won;
       });
     } catch (error) {
@@ -537,18 +556,14 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     };
   };
 
-  const importLock = async (incoming: Lockfile): Promise<ImportResult> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+  const importLock = (incoming: Lockfile): Promise<ImportResult> =>
+    transaction(async (client): Promise<ImportResult> => {
       // Claims may go on meanwhile elsewhere; new rows wait until the import is decided.
       await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
       const current = viewOf((await client.query<Row>(selectRows)).rows).lock;
       const planned = planImport(current, incoming);
-      if ('conflicts' in planned) {
-        await client.query('ROLLBACK');
-        return { ok: false, conflicts: planned.conflicts };
-      }
+      // Nothing is written yet: the commit only lets go of the table lock.
+      if ('conflicts' in planned) return { ok: false, conflicts: planned.conflicts };
       const entries = Object.entries(planned.added);
       const column = <T>(pick: (e: LockEntry) => T | undefined) =>
         entries.map(([, e]) => pick(e) ?? null);
@@ -589,15 +604,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           ],
         );
       }
-      await client.query('COMMIT');
       return { ok: true, imported: entries.length, unchanged: planned.unchanged };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
+    });
 
   return {
     backend: 'postgres',

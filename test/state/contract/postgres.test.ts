@@ -1,6 +1,11 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { HOLD_SYNC_ENV } from '../../../src/state/failpoint.js';
 import { SCHEMA_VERSION } from '../../../src/state/postgres/schema.js';
 import { openPostgresStore } from '../../../src/state/postgres/store.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
@@ -187,6 +192,61 @@ describe('postgres store only', () => {
     expect((await store.read()).lock.calls).toEqual({});
   });
 
+  test('a limited claim whose connection is cut while its commit is held fails; the next claim goes on', async () => {
+    const schema = `held_${++projects}`;
+    const dir = await mkdtemp(join(tmpdir(), 'callops-held-'));
+    const gate = join(dir, 'gate');
+    // The failpoint is read when the store opens.
+    process.env[HOLD_SYNC_ENV] = gate;
+    let store: StateStore;
+    try {
+      store = await openStore(schema);
+    } finally {
+      delete process.env[HOLD_SYNC_ENV];
+    }
+    const runners = await admin<{ id: number }>(`SELECT id FROM "${schema}".runners`);
+    const limit = { count: 5, windowMs: 3_600_000 };
+    const claiming = store.claim(claimOf('k1', { number: 'sha256:0001', limit }));
+    const outcome = claiming.then(
+      () => 'claimed',
+      (error: Error) => error.message,
+    );
+    await waitUntil(() => existsSync(`${gate}.reached`));
+    // Only the pool's connections: the runner's session stays.
+    expect(await cutConnections(`callops runner ${runners[0]?.id}`)).toBeGreaterThan(0);
+    expect(await outcome).toMatch(
+      /^k1 was not claimed: the state database failed \(terminating connection due to administrator command\)$/,
+    );
+    await writeFile(gate, '');
+    expect(await store.claim(claimOf('k2', { number: 'sha256:0001', limit }))).toBe(true);
+    expect(Object.keys((await store.read()).lock.calls)).toEqual(['k2']);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('limited claims at once while their connections are cut each succeed or fail cleanly', async () => {
+    const schema = `cut_limited_${++projects}`;
+    const store = await openStore(schema);
+    const runners = await admin<{ id: number }>(`SELECT id FROM "${schema}".runners`);
+    const limit = { count: 5, windowMs: 3_600_000 };
+    for (let round = 0; round < 5; round++) {
+      const claims = Array.from({ length: 60 }, (_, i) =>
+        store
+          .claim(
+            claimOf(`r${round}-${i}`, { number: `sha256:${String(i).padStart(4, '0')}`, limit }),
+          )
+          .then(
+            () => undefined,
+            (error: Error) => error.message,
+          ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5 + round * 5));
+      await cutConnections(`callops runner ${runners[0]?.id}`);
+      for (const failed of await Promise.all(claims))
+        if (failed !== undefined)
+          expect(failed).toMatch(/was not claimed: the state database failed \(/);
+    }
+  });
+
   test('an unreachable database is a clear error before anything is claimed', async () => {
     const url = `postgres://callops:secret-pw@127.0.0.1:${await closedPort()}/none`;
     const opening = openPostgresStore({ url, command: 'callops apply', connectTimeoutMs: 2000 });
@@ -229,3 +289,11 @@ const closedPort = (): Promise<number> =>
       );
     });
   });
+
+const waitUntil = async (done: () => boolean) => {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
