@@ -41,11 +41,7 @@ export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => 
   const { prepare } = await engine();
   const result = await prepare(prepareInput(ctx));
   const { diagnostics, sourceText } = result;
-  if (ctx.format === 'json' && hasErrors(diagnostics)) {
-    ctx.stdout.write(`${JSON.stringify(diagnosticsObject(diagnostics), null, 2)}\n`);
-    throw new EngineError('invalid', INVALID);
-  }
-  if (reportDiagnostics(ctx, diagnostics, sourceText)) throw new EngineError('invalid', INVALID);
+  if (showDiagnostics(ctx, diagnostics, sourceText)) throw new EngineError('invalid', INVALID);
   if (result.refused) throw result.refused;
   if (result.prepared === undefined) throw new EngineError('invalid', INVALID);
   tightenHeap(result.prepared.project.calls.length);
@@ -66,9 +62,9 @@ export const projectState = async (
 };
 
 /**
- * Prints diagnostics in the chosen format — human on stderr (also under markdown), github annotations on stdout;
- * json prints nothing here (the command embeds them in its one JSON object). Returns true
- * when any is an error.
+ * Prints diagnostics in the chosen format — human on stderr (also under markdown and csv,
+ * whose stdout is the command's output), github annotations on stdout; json prints nothing
+ * here (the command embeds them in its one JSON object). Returns true when any is an error.
  */
 export const reportDiagnostics = (
   ctx: CommandContext,
@@ -79,7 +75,7 @@ export const reportDiagnostics = (
     // Annotations are the output of the github format: stdout, as apply's are.
     if (ctx.format === 'github') ctx.stdout.write(renderDiagnosticsGithub(diagnostics));
     // Markdown is plan's pull-request comment on stdout: the problems go to stderr.
-    if (ctx.format === 'human' || ctx.format === 'markdown') {
+    if (ctx.format === 'human' || ctx.format === 'markdown' || ctx.format === 'csv') {
       const style = makeStyle(ctx.color || (ctx.stderr.isTTY === true && ctx.color));
       ctx.stderr.write(renderDiagnosticsHuman(diagnostics, sourceText, style));
       ctx.stderr.write(`${summarizeDiagnostics(diagnostics)}\n`);
@@ -92,6 +88,23 @@ export const diagnosticsObject = (diagnostics: readonly Diagnostic[]) => ({
   ok: !hasErrors(diagnostics),
   errors: diagnosticsJson(diagnostics),
 });
+
+/**
+ * Diagnostics that end the command when any is an error: as reportDiagnostics prints them,
+ * and under json, when one is an error, the one object `{ ok: false, errors }` on stdout.
+ * Returns true when any is an error.
+ */
+export const showDiagnostics = (
+  ctx: CommandContext,
+  diagnostics: readonly Diagnostic[],
+  sourceText: (file: string) => string | undefined,
+): boolean => {
+  if (ctx.format === 'json' && hasErrors(diagnostics)) {
+    ctx.stdout.write(`${JSON.stringify(diagnosticsObject(diagnostics), null, 2)}\n`);
+    return true;
+  }
+  return reportDiagnostics(ctx, diagnostics, sourceText);
+};
 
 /** A campaign of the project by name; any other name is a usage error naming the known ones. */
 export const campaignNamed = (prepared: Prepared, name: string): string => {

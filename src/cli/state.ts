@@ -2,7 +2,7 @@ import { type OpenedState, openState } from '../engine/state.js';
 import type { Env } from '../resolve/index.js';
 import type { CallDefinition, ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
-import { reportDiagnostics } from './load.js';
+import { showDiagnostics } from './load.js';
 
 /**
  * `state.keep` under `--now`: the given instant as the clock moves on from it, but never
@@ -32,6 +32,6 @@ export const openProjectState = (
     ...options,
     ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
     onDiagnostics: (diagnostics) => {
-      reportDiagnostics(ctx, diagnostics, () => undefined);
+      showDiagnostics(ctx, diagnostics, () => undefined);
     },
   });
