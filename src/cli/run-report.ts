@@ -160,7 +160,11 @@ const reportNothingDue = async (
   } else {
     const style = makeStyle(ctx.color);
     const missed = summaryCounts(summary).missed;
-    const clean = unsettled.length === 0 && changed.length === 0 && missed === 0;
+    const clean =
+      unsettled.length === 0 &&
+      changed.length === 0 &&
+      missed === 0 &&
+      (summary.inFlight?.length ?? 0) === 0;
     const lines = [
       note,
       ...(missedText === '' ? [] : [missedText.trimEnd()]),

@@ -46,6 +46,8 @@ export interface DueRun {
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
   readonly suppressed?: readonly PlanItem[];
   readonly waiting?: readonly PlanItem[];
+  /** Due calls another runner is placing right now (a database store): skipped, said why. */
+  readonly inFlight?: readonly PlanItem[];
   /**
    * Whether the summary lists every placed call (default true): the JSON output and the
    * step summary do; the plain and live output need only the counts, and so not an outcome
@@ -56,6 +58,9 @@ export interface DueRun {
 
 const heldOf = (items: readonly PlanItem[] | undefined): HeldBack[] =>
   (items ?? []).map((i) => ({ key: i.key, reason: i.reason ?? '' }));
+
+const inFlightOf = (run: DueRun): { inFlight?: HeldBack[] } =>
+  run.inFlight === undefined || run.inFlight.length === 0 ? {} : { inFlight: heldOf(run.inFlight) };
 
 /** The do-not-call lists and the per-number limit, checked again before each request. */
 const sendScreen = (run: DueRun): SendScreen | undefined => {
@@ -138,6 +143,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         changed: run.changed ?? [],
         suppressed: heldOf(run.suppressed),
         waiting: heldOf(run.waiting),
+        ...inFlightOf(run),
       },
     });
     return { status: 'ok', lock: run.lock };
@@ -196,6 +202,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],
+      ...inFlightOf(run),
       ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
     };
     if (result.claimedElsewhere.length > 0)

@@ -56,6 +56,11 @@ export interface ApplySummary {
    * reason gives the `callops resolve KEY --not-placed` that settles it.
    */
   readonly stillClaimed?: readonly Held[];
+  /**
+   * Due but for another runner placing them right now (a database store): skipped, that
+   * runner records them; each reason in plan's words.
+   */
+  readonly inFlight?: readonly Held[];
 }
 
 /** A placement held back before its request: its key and why. */
@@ -106,6 +111,8 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   if (waiting > 0) parts.push(style('yellow', `${waiting} waiting`));
   const claimed = summary.stillClaimed?.length ?? 0;
   if (claimed > 0) parts.push(style('yellow', `${claimed} not sent, still claimed`));
+  const inFlight = summary.inFlight?.length ?? 0;
+  if (inFlight > 0) parts.push(`${inFlight} being placed by another runner`);
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : summary.stopped ? 'Stopped' : 'Done';
   return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(c.placed + c.failed + c.unknown + c.missed, summary.elapsedMs)})`;
@@ -160,8 +167,8 @@ export const createPlainReporter = (
 });
 
 /**
- * One line per placement held back (do-not-call, per-number limit) and per claim the state
- * still holds of a call never sent, before the summary.
+ * One line per placement held back (do-not-call, per-number limit), per claim the state
+ * still holds of a call never sent, and per call another runner is placing, before the summary.
  */
 export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] => [
   ...(summary.suppressed ?? []).map(
@@ -173,6 +180,7 @@ export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] =
   ...(summary.stillClaimed ?? []).map(
     (h) => `${style('yellow', 'claimed')} ${printable(`${h.key}  ${h.reason}`)}`,
   ),
+  ...(summary.inFlight ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
 ];
 
 export const applyJson = (summary: ApplySummary, target: string) => {
@@ -185,6 +193,7 @@ export const applyJson = (summary: ApplySummary, target: string) => {
     suppressed: summary.suppressed?.length ?? 0,
     waiting: summary.waiting?.length ?? 0,
     stillClaimed: summary.stillClaimed?.length ?? 0,
+    inFlight: summary.inFlight?.length ?? 0,
     interrupted: summary.interrupted,
     results: summary.outcomes.map((o) => ({
       key: o.key,
@@ -202,6 +211,7 @@ export const applyJson = (summary: ApplySummary, target: string) => {
       ...(summary.suppressed ?? []).map((h) => ({ ...h, status: 'suppressed' })),
       ...(summary.waiting ?? []).map((h) => ({ ...h, status: 'waiting' })),
       ...(summary.stillClaimed ?? []).map((h) => ({ ...h, status: 'claimed' })),
+      ...(summary.inFlight ?? []).map((h) => ({ ...h, status: 'in-flight' })),
     ],
   };
 };
@@ -253,7 +263,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.inFlight?.length ? ` · ${summary.inFlight.length} being placed by another runner` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
     '',
   ];
   const budget = new TextBudget();

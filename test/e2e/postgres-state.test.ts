@@ -227,6 +227,55 @@ describe('state on postgres', () => {
     expect((await rows('busy')).map((r) => r.status)).toEqual(['placed']);
   });
 
+  it("apply --only of a call another runner is placing says so, in plan's words, not only that nothing is due", {
+    timeout: 60_000,
+  }, async () => {
+    // The simulator holds the first runner's request until released.
+    const waiting: (() => void)[] = [];
+    let open = false;
+    const wait = () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve)));
+    const gw = await project('busy_only', ['a1', 'a2'], { latencyMs: 1, wait });
+    const env = { ...gw.env, ...backend.env };
+    const first = watch(
+      spawnCli(['apply', '--yes', '--only', 'a1'], { cwd: gw.project.dir, env }),
+      50_000,
+    );
+    await waitFor('the request at the gateway', () => (waiting.length === 1 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    try {
+      const second = await gw.run(['apply', '--yes', '--only', 'a1'], backend.env);
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      expect(second.stdout).toContain('skipped sim/a1  being placed by another runner right now');
+      expect(second.stdout).toContain('Nothing is due now');
+      expect(second.stdout).not.toContain('every call is placed');
+      const json = await gw.run(
+        ['apply', '--yes', '--only', 'a1', '--format', 'json'],
+        backend.env,
+      );
+      expect(json.code, json.stdout + json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        placed: 0,
+        inFlight: 1,
+        held: [
+          {
+            key: 'sim/a1',
+            reason: 'being placed by another runner right now',
+            status: 'in-flight',
+          },
+        ],
+      });
+      // No second request reached the gateway.
+      expect(waiting).toHaveLength(1);
+    } finally {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+    }
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+  });
+
   it('PGSSLMODE is read as the url sslmode is: disable connects, an unknown mode is refused naming it', {
     timeout: 60_000,
   }, async () => {

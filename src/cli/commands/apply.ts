@@ -17,6 +17,7 @@ import {
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
 import { lockDigest } from '../../state/lockfile.js';
+import { isInFlight } from '../../state/store.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
@@ -194,6 +195,8 @@ is required. Every missing environment variable is reported before anything is s
         missedCount,
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
         ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
+        // Skipped for another runner placing them now: said, not silently left out.
+        inFlight: plan.skipped.filter((i) => isInFlight(memory.lock.calls[i.key])),
         // The JSON object and GitHub's step summary list every placed call; the plain and
         // live output say how many.
         listPlaced: ctx.format === 'json' || ctx.env.GITHUB_ACTIONS === 'true',
