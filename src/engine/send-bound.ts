@@ -1,5 +1,5 @@
 import { campaignEndedWords, rowEndAt } from '../campaign/end.js';
-import { localTime, windowClosesAt } from '../schedule/index.js';
+import { localTime, slotEndsAt, windowClosesAt } from '../schedule/index.js';
 import type { CallDefinition } from '../validate/model.js';
 
 type Bounded = Pick<CallDefinition, 'campaign' | 'schedule'>;
@@ -38,12 +38,11 @@ export const sendBound = (
   const spec = def.schedule;
   if (spec === undefined) return NONE;
   if (slot !== undefined) {
-    const deadline = slot + spec.deadlineMs;
-    const close = windowClosesAt(spec, slot);
-    if (close === undefined || close >= deadline) return { notAfterMs: deadline };
+    const end = slotEndsAt(spec, slot);
+    if (!end.windowClosed) return { notAfterMs: end.at };
     return {
-      notAfterMs: close,
-      closedWhy: `its window ${spec.window} closed at ${localTime(new Date(close), spec.timezone)}`,
+      notAfterMs: end.at,
+      closedWhy: `its window ${spec.window} closed at ${localTime(new Date(end.at), spec.timezone)}`,
     };
   }
   if (def.campaign === undefined || spec.cron !== undefined || spec.at !== undefined) return NONE;

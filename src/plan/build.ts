@@ -24,7 +24,7 @@ import {
   localTime,
   nextSlots,
   scanSlots,
-  windowClosesAt,
+  slotEndsAt,
 } from '../schedule/index.js';
 import { destinationNumber, isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
@@ -257,8 +257,19 @@ const planScheduled = (
   const window = (slot: Date) => inWindow(spec, slot);
   // A slot is placed only while the window it fell due in is open: once that closes (before
   // its deadline), it is missed as well. Only slots within their deadline are asked.
-  const closesAt = (slot: Date) => windowClosesAt(spec, slot.getTime());
-  const closed = (slot: Date) => (closesAt(slot) ?? Number.POSITIVE_INFINITY) <= now;
+  // (slotEndsAt: the rule apply's send bound and status's settle hint read too.)
+  const endOf = (slot: Date) => slotEndsAt(spec, slot.getTime());
+  const closed = (slot: Date) => {
+    const end = endOf(slot);
+    return end.windowClosed && end.at <= now;
+  };
+  // Why a slot is over: whichever of its deadline and its window's close came first.
+  const overWords = (slot: Date) => {
+    const end = endOf(slot);
+    return end.windowClosed
+      ? `window ${spec.window ?? ''} closed at ${closedWords(end.at, spec.timezone)}; never placed late`
+      : `deadline passed at ${formatSlot(new Date(end.at))}; never placed late`;
+  };
   const open = (slot: Date) => window(slot) && !closed(slot);
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
@@ -276,6 +287,18 @@ const planScheduled = (
     );
     add(bucket, reason === undefined ? built : amendItem(built, { reason }));
   };
+  // A slot whose window closed is never placed again, --retry-unknown or not: an unknown
+  // one is settled by hand alone.
+  const settleClosed = (slot: Date) => {
+    const built = item(slot);
+    const entry = input.lock.calls[built.key];
+    const { bucket, reason } = decide(built.key, entry, false);
+    const over =
+      entry?.status === 'unknown' && !isInFlight(entry)
+        ? `unknown — settle with \`callops resolve ${built.key}\` (not placed again: ${overWords(slot)})`
+        : reason;
+    add(bucket, over === undefined ? built : amendItem(built, { reason: over }));
+  };
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
   // most recent is placed; the older ones are superseded. `catchup: all` places every one.
   const latest = spec.catchup === 'all' ? undefined : latestSlots(spec, placeFrom, now, open, 1)[0];
@@ -292,7 +315,7 @@ const planScheduled = (
       continue;
     }
     if (closed(slot)) {
-      if (settled(slot)) settle(slot);
+      if (settled(slot)) settleClosed(slot);
       continue;
     }
     if (isLatest(slot)) latestSeen = true;
@@ -306,8 +329,7 @@ const planScheduled = (
       listFrom: Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
       until: dueFrom,
       accept: (slot) => window(slot) && reportable(slot) && entryOf(slot) === undefined,
-      reason: (slot) =>
-        `deadline passed at ${formatSlot(new Date(slot.getTime() + spec.deadlineMs))}; never placed late`,
+      reason: overWords,
       earlier: 'earlier missed slots not listed',
     },
   ];
@@ -321,8 +343,7 @@ const planScheduled = (
       until: lastClosed.getTime(),
       accept: (slot) =>
         window(slot) && closed(slot) && reportable(slot) && entryOf(slot) === undefined,
-      reason: (slot) =>
-        `window ${spec.window ?? ''} closed at ${closedWords(closesAt(slot), spec.timezone)}; never placed late`,
+      reason: overWords,
       earlier: 'earlier missed slots not listed',
     });
   }
@@ -356,8 +377,8 @@ const planScheduled = (
 };
 
 /** `2026-12-01T20:00:00Z (21:00 Europe/Berlin)`: when a window closed. */
-const closedWords = (close: number | undefined, zone: string): string => {
-  const at = new Date(close ?? 0);
+const closedWords = (close: number, zone: string): string => {
+  const at = new Date(close);
   return zone === 'UTC' ? formatSlot(at) : `${formatSlot(at)} (${localTime(at, zone)})`;
 };
 

@@ -1,5 +1,6 @@
 import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
 import { numberOfCall } from '../plan/item.js';
+import { localTime, slotEndsAt } from '../schedule/index.js';
 import { isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
@@ -44,7 +45,8 @@ export const notPlacedAgain = (
 
 /**
  * Why the unknown slot `key` is not placed again at `now`, if it is not (pure): its deadline
- * has passed, and a slot is never placed late (--retry-unknown included).
+ * has passed, or the window it fell due in closed before that (the plan's rule, slotEndsAt),
+ * and a slot is never placed late (--retry-unknown included).
  */
 export const slotOverWords = (
   key: string,
@@ -52,11 +54,16 @@ export const slotOverWords = (
   now: number | undefined,
 ): string | undefined => {
   const at = key.lastIndexOf('@');
-  const deadlineMs = call?.schedule?.deadlineMs;
-  if (at < 0 || deadlineMs === undefined || now === undefined) return undefined;
+  const spec = call?.schedule;
+  if (at < 0 || spec === undefined || now === undefined) return undefined;
   const slot = Date.parse(key.slice(at + 1));
-  if (Number.isNaN(slot) || now < slot + deadlineMs) return undefined;
-  return `the deadline of its slot passed at ${new Date(slot + deadlineMs).toISOString()}; a slot is never placed late`;
+  if (Number.isNaN(slot)) return undefined;
+  const end = slotEndsAt(spec, slot);
+  if (now < end.at) return undefined;
+  const when = new Date(end.at);
+  return end.windowClosed
+    ? `its window ${spec.window ?? ''} closed at ${when.toISOString()}${spec.timezone === 'UTC' ? '' : ` (${localTime(when, spec.timezone)})`}; a slot is never placed late`
+    : `the deadline of its slot passed at ${when.toISOString()}; a slot is never placed late`;
 };
 
 /**

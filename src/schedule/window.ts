@@ -80,3 +80,19 @@ export const windowClosesAt = (spec: ScheduleSpec, t: number): number | undefine
   const { instants } = instantsOfWall(closeWall, zone);
   return instants.find((i) => i > t) ?? instants.at(-1) ?? t;
 };
+
+/**
+ * When slot `slot` (epoch ms) of `spec` stops being placeable: the earlier of its deadline
+ * and the close of the window it fell due in (`windowClosed` when the close came first).
+ * plan, apply and status all read a slot's end here.
+ */
+export const slotEndsAt = (
+  spec: ScheduleSpec,
+  slot: number,
+): { readonly at: number; readonly windowClosed: boolean } => {
+  const deadline = slot + spec.deadlineMs;
+  const close = windowClosesAt(spec, slot);
+  return close === undefined || close >= deadline
+    ? { at: deadline, windowClosed: false }
+    : { at: close, windowClosed: true };
+};

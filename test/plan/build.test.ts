@@ -325,6 +325,84 @@ describe('scheduled calls', () => {
     ]);
   });
 
+  it('does not make an unknown slot due with --retry-unknown once its window has closed', () => {
+    const late = call('late', {
+      schedule: schedule({
+        cron: '59 20 * * *',
+        window: '08:00-21:00',
+        timezone: 'Europe/Berlin',
+        deadlineMs: 30 * 60_000,
+      }),
+    });
+    const key = 'prod/late@2026-12-02T19:59:00Z';
+    const known = lock(
+      { [key]: entry({ status: 'unknown', httpStatus: 500 }) },
+      { 'prod/late': { since: '2026-01-01T00:00:00.000Z' } },
+    );
+    // 21:05 in Berlin: the deadline (21:29) is still to come, the window closed at 21:00.
+    const after = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-02T20:05:00Z'),
+      calls: [late],
+      retryUnknown: true,
+    });
+    expect(after.due).toEqual([]);
+    expect(after.skipped.map((i) => [i.key, i.reason])).toEqual([
+      [
+        key,
+        `unknown — settle with \`callops resolve ${key}\` (not placed again: window 08:00-21:00 closed at 2026-12-02T20:00:00Z (21:00 Europe/Berlin); never placed late)`,
+      ],
+    ]);
+    // Within its window --retry-unknown places it again.
+    const within = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-02T19:59:50Z'),
+      calls: [late],
+      retryUnknown: true,
+    });
+    expect(keys(within.due)).toEqual([key]);
+  });
+
+  it('names the window close, not the later deadline, once both have passed', () => {
+    const late = call('late', {
+      schedule: schedule({
+        cron: '59 20 * * *',
+        window: '08:00-21:00',
+        timezone: 'Europe/Berlin',
+        deadlineMs: 30 * 60_000,
+      }),
+    });
+    const known = lock({}, { 'prod/late': { since: '2026-12-02T18:00:00.000Z' } });
+    const plan = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-03T19:59:58Z'),
+      calls: [late],
+    });
+    expect(plan.missed.map((i) => [i.key, i.reason])).toContainEqual([
+      'prod/late@2026-12-02T19:59:00Z',
+      'window 08:00-21:00 closed at 2026-12-02T20:00:00Z (21:00 Europe/Berlin); never placed late',
+    ]);
+    expect(missedToReport(plan).missed.map((i) => i.reason)).toContain(
+      'window 08:00-21:00 closed at 2026-12-02T20:00:00Z (21:00 Europe/Berlin); never placed late',
+    );
+    // Without a window its deadline is what ended it.
+    const open = call('late', {
+      schedule: schedule({ cron: '59 20 * * *', deadlineMs: 30 * 60_000 }),
+    });
+    const deadline = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2026-12-03T19:59:58Z'),
+      calls: [open],
+    });
+    expect(deadline.missed.map((i) => i.reason)).toContain(
+      'deadline passed at 2026-12-02T21:29:00Z; never placed late',
+    );
+  });
+
   it('lists as many upcoming slots as asked', () => {
     const plan = buildPlan({ ...base, calls: [daily], upcomingCount: 1 });
     expect(keys(plan.upcoming)).toEqual(['prod/daily@2026-12-02T09:00:00Z']);

@@ -328,6 +328,35 @@ describe('an unknown slot after its deadline', () => {
   });
 });
 
+describe('an unknown slot after its window closed', () => {
+  // 20:59 in Berlin: its window closes at 21:00, before its 30-minute deadline.
+  const late = {
+    name: 'late',
+    file: 'calls/l.yaml',
+    line: 3,
+    schedule: {
+      timezone: 'Europe/Berlin',
+      window: '08:00-21:00',
+      deadlineMs: 30 * 60_000,
+      cron: '59 20 * * *',
+    },
+  } as unknown as CallDefinition;
+  const key = 'prod/late@2026-12-02T19:59:00Z';
+  const lock = lockOf({ [key]: entry({ status: 'unknown' }) });
+
+  it('is settled by resolve alone once the window closed, before its deadline', () => {
+    const [closed] = unsettledEntries(lock, [late], [], Date.parse('2026-12-02T20:05:00Z'));
+    expect(closed?.hint).toBe(
+      `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (not placed again: its window 08:00-21:00 closed at 2026-12-02T20:00:00.000Z (21:00 Europe/Berlin); a slot is never placed late)`,
+    );
+    // Once the deadline passed too, the close is still what ended it.
+    const [later] = unsettledEntries(lock, [late], [], Date.parse('2026-12-03T19:00:00Z'));
+    expect(later?.hint).toContain('its window 08:00-21:00 closed at 2026-12-02T20:00:00.000Z');
+    const [open] = unsettledEntries(lock, [late], [], Date.parse('2026-12-02T19:59:59Z'));
+    expect(open?.hint).toContain('(or callops apply --retry-unknown places it again)');
+  });
+});
+
 describe('an unknown call that dials another number now', () => {
   const dialling = (number: string) =>
     ({
