@@ -35,6 +35,8 @@ export interface DueRun {
    * slot's deadline is enforced on the real clock, shifted as the plan was.
    */
   readonly planShiftMs?: number;
+  /** The plan's `now` (epoch ms): when its due items were found due (resolveRequests). */
+  readonly plannedAt?: number;
   /** Rate limiters kept across batches (`run`). */
   readonly limiters?: Map<string, RateLimiter>;
   /** Placed calls whose definition changed since (not placed again; how, if at all, is in its reason). */
@@ -148,7 +150,13 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     });
     return { status: 'ok', lock: run.lock };
   }
-  const resolved = await resolveRequests(run.prepared, due, run.flags, run.planShiftMs ?? 0);
+  const resolved = await resolveRequests(
+    run.prepared,
+    due,
+    run.flags,
+    run.planShiftMs ?? 0,
+    run.plannedAt,
+  );
   try {
     if (hasErrors(resolved.diagnostics)) {
       await sink({

@@ -60,6 +60,11 @@ export const resolveRequests = async (
    * a campaign's hours, move with it.
    */
   shiftMs = 0,
+  /**
+   * The instant the plan found the due items due (its `now`, epoch ms): a campaign row's
+   * hours are those open then. By default, now on the plan's clock.
+   */
+  plannedAt?: number,
 ): Promise<ResolvedRequests> => {
   const diagnostics: Diagnostic[] = [];
   const secrets: Secret[] = [];
@@ -138,9 +143,10 @@ export const resolveRequests = async (
     else if (result.literal === true) markLiteral(def);
   }
   secrets.push(...callSecrets);
-  // A campaign row's hours are those open now, as the plan found them (on its clock): they
-  // close at the end of this window, or at the campaign's `end`.
-  const foundAt = Date.now() + shiftMs;
+  // A campaign row's hours are those the plan found open (on its clock): they close at the
+  // end of that window, or at the campaign's `end`. Not the time of this check: a question
+  // answered after the close would name that moment as the close.
+  const foundAt = plannedAt ?? Date.now() + shiftMs;
   const bounds: BoundCache = new Map();
   const request = (item: PlanItem): CallRequest => {
     const def = definitionOf(item);

@@ -205,6 +205,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           limiters,
           signal,
           sink,
+          plannedAt: Date.parse(plan.now),
           ...(input.secrets ? { secrets: input.secrets } : {}),
         });
         lock = result.lock;

@@ -186,6 +186,7 @@ is required. Every missing environment variable is reported before anything is s
         lock: memory.lock,
         flags,
         planShiftMs,
+        plannedAt: Date.parse(plan.now),
         signal: ctx.signal,
         sink,
         secrets,
