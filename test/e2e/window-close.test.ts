@@ -3,10 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   callsYaml,
   campaignYaml,
+  collect,
   type Gateway,
   recipientNumber as number,
   output,
+  plainText,
+  spawnOnTerminal,
   startGateway,
+  waitFor,
 } from './helpers.js';
 
 let gw: Gateway | undefined;
@@ -164,5 +168,77 @@ describe('a window closes before the request leaves', () => {
     expect(
       json.missed.filter((i: { expired?: true }) => i.expired).map((i: { key: string }) => i.key),
     ).toEqual(['sim/reminders/r2']);
+  });
+
+  it('a campaign held at the question past its hours names their close, not the answer', async () => {
+    gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaignYaml([
+          'schedule: { window: "08:00-21:00", timezone: Europe/Berlin }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nr1,Ann,${number(1)}\n`,
+      },
+      { latencyMs: 1 },
+    );
+    // 20:59:58 in Berlin: the question is answered after 21:00.
+    const child = spawnOnTerminal(['apply', '--now', '2026-12-01T19:59:58Z'], {
+      cwd: gw.project.dir,
+      env: gw.env,
+    });
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+    });
+    const done = collect(child, 20_000);
+    await waitFor('the question', () =>
+      /Type yes to go on: $/.test(plainText(seen)) ? true : undefined,
+    );
+    await sleep(3_000);
+    child.stdin?.write('yes\r');
+    const r = await done;
+    const text = plainText(r.stdout);
+    expect(r.code, text).toBe(0);
+    expect(text).toContain(
+      'waiting sim/reminders/r1  calling hours 08:00-21:00 closed at 21:00 Europe/Berlin; still due, placed when they open',
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+});
+
+describe('an unknown slot once its window closed, before its deadline', () => {
+  it('plan, status and apply agree that --retry-unknown does not place it again', async () => {
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          {
+            name: 'late',
+            extra: [
+              'schedule: { cron: "59 20 * * *", window: "08:00-21:00", timezone: Europe/Berlin, deadline: 30m }',
+            ],
+          },
+        ]),
+      },
+      { latencyMs: 1, failStatus: 500, failRate: 1 },
+    );
+    const key = 'sim/late@2026-12-02T19:59:00Z';
+    const r = await gw.run(['apply', '--yes', '--now', '2026-12-02T19:59:50Z']);
+    expect(r.code, output(r)).toBe(1);
+    expect((await gw.project.lock())?.calls[key]?.status).toBe('unknown');
+    const now = ['--now', '2026-12-02T20:05:00Z'];
+    const over =
+      'not placed again: its window 08:00-21:00 closed at 2026-12-02T20:00:00.000Z (21:00 Europe/Berlin); a slot is never placed late';
+    const plan = await gw.run(['plan', ...now]);
+    expect(plan.stdout).toContain(over);
+    expect(plan.stdout).not.toContain('apply --retry-unknown places it again');
+    const status = await gw.run(['status', ...now]);
+    expect(status.stdout).toContain(over);
+    expect(status.stdout).not.toContain('apply --retry-unknown places it again');
+    const retry = await gw.run(['plan', '--retry-unknown', '--detailed-exitcode', ...now]);
+    expect(retry.code, output(retry)).toBe(0);
+    expect(retry.stdout).not.toMatch(/Due now/);
+    const apply = await gw.run(['apply', '--yes', '--retry-unknown', ...now]);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(gw.sim.received()).toHaveLength(1);
+    expect((await gw.project.lock())?.calls[key]?.status).toBe('unknown');
   });
 });
