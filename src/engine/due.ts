@@ -14,7 +14,7 @@ import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
 import { callNumberOf, type Prepared } from './prepare.js';
-import { type PlaceFlags, resolveRequests } from './resolve.js';
+import { type PlaceFlags, resolveRequests, UNRESOLVED } from './resolve.js';
 import { stateError } from './state.js';
 
 export interface DueRun {
@@ -164,7 +164,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         diagnostics: resolved.diagnostics,
         sourceText: run.prepared.sourceText,
       });
-      throw new EngineError('invalid', 'cannot resolve every value; nothing was sent');
+      throw new EngineError('invalid', UNRESOLVED);
     }
     const redact = makeRedactor([...(run.secrets ?? []), ...resolved.secrets]);
     await sink({

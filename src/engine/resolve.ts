@@ -40,6 +40,9 @@ export interface ResolvedRequests {
   close(): Promise<void>;
 }
 
+/** The message of a run stopped because a due call or its target does not resolve. */
+export const UNRESOLVED = 'cannot resolve every value; nothing was sent';
+
 const withFlags = (target: ResolvedTarget, flags: PlaceFlags): ResolvedTarget => ({
   ...target,
   ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
@@ -198,7 +201,14 @@ export const resolveRequests = async (
  * What `apply` would find wrong when resolving these items now (missing variables, values
  * that break a rule), without starting anything: for `plan`, as warnings.
  */
-export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] => {
+export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] =>
+  resolutionProblems(prepared, due).map((d) => ({ ...d, severity: 'warning' }));
+
+/**
+ * What resolving these items and their targets now finds wrong, as `apply` reports it:
+ * for `apply --plan`, before the plan file's digests are compared.
+ */
+export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] => {
   const found: Diagnostic[] = [];
   for (const name of new Set(due.map((i) => i.target))) {
     const spec = prepared.choice.specs.get(name);
@@ -228,5 +238,5 @@ export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[])
     const result = def && resolveCall(def, prepared.env);
     if (result && 'diagnostics' in result) found.push(...result.diagnostics);
   }
-  return uniqueDiagnostics(found).map((d) => ({ ...d, severity: 'warning' }));
+  return uniqueDiagnostics(found);
 };

@@ -1,3 +1,4 @@
+import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { definitionEntries, PlanDigest, planDigest } from './digest.js';
 import type { PlanFileDigests } from './resolved.js';
@@ -162,6 +163,11 @@ export type PlanFileCheck =
       readonly reason: string;
       /** The file is not a plan file at all: a bad value of the flag (exit 64), not a stale plan. */
       readonly notAPlan?: true;
+      /**
+       * A due call or its target does not resolve now (a missing variable): reported as
+       * apply reports it, each at its place, not as a stale plan.
+       */
+      readonly diagnostics?: readonly Diagnostic[];
     };
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -247,7 +253,9 @@ const notDueWords = (key: string, plan: Plan, missed: ReadonlyMap<string, PlanIt
  * due (its deadline passed). On success, `due` is the current plan's items for exactly the
  * file's keys — newer slots that fell due meanwhile are left to the next apply.
  * Build `current.plan` with the file's target, `only` and `retryUnknown`; `current.digests`
- * makes the digests now with the file's salt.
+ * makes the digests now with the file's salt. Before any digest is compared, the file's
+ * calls that are due now are resolved (`current.unresolved`): a missing variable is an input
+ * error, refused with its diagnostics, not a value that changed.
  */
 export const checkPlanFile = (
   file: unknown,
@@ -256,6 +264,8 @@ export const checkPlanFile = (
     readonly lockDigest: string;
     readonly definitions: Readonly<Record<string, string>>;
     readonly digests: (salt: string) => PlanFileDigests;
+    /** What resolving these due items and their targets finds wrong now. */
+    readonly unresolved?: (due: readonly PlanItem[]) => readonly Diagnostic[];
   },
 ): PlanFileCheck => {
   const refuse = (reason: string): PlanFileCheck => ({
@@ -276,6 +286,18 @@ export const checkPlanFile = (
       reason: `the plan is for target \`${file.target}\`, not \`${current.plan.target}\`: apply it with --target ${file.target}`,
     };
   }
+  const dueNow = new Map(current.plan.due.map((item) => [item.key, item]));
+  if (current.unresolved !== undefined) {
+    const items: PlanItem[] = [];
+    for (const planned of file.due) {
+      const item = dueNow.get(planned.key);
+      if (item !== undefined) items.push(item);
+    }
+    const diagnostics = current.unresolved(items);
+    if (hasErrors(diagnostics)) {
+      return { ok: false, reason: 'cannot resolve every value', diagnostics };
+    }
+  }
   if (file.lockDigest !== current.lockDigest)
     return refuse('the lockfile changed since the plan was made');
   const drift = definitionDrift(file.definitions, current.definitions);
@@ -283,7 +305,6 @@ export const checkPlanFile = (
   const digests = current.digests(file.salt);
   const moved = gatewayDrift(file, digests);
   if (moved) return refuse(moved);
-  const dueNow = new Map(current.plan.due.map((item) => [item.key, item]));
   const missedNow = new Map(current.plan.missed.map((item) => [item.key, item]));
   const due: PlanItem[] = [];
   // Every call whose values changed is counted; the first is named.

@@ -168,3 +168,32 @@ describe('apply --plan and the values the plan was reviewed with', () => {
     expect(sent(a, b)).toBe(0);
   });
 });
+
+describe('apply --plan and a variable missing now', () => {
+  it('reports every missing variable of the due calls and targets as plain apply does, each located; nothing is sent', async () => {
+    const { a, b, project, run, file } = await setUp();
+    expect((await run(['plan', '--out', file])).code).toBe(0);
+    const missing = { TO: undefined, GW: undefined };
+    const plain = await run(['apply', '--yes'], missing);
+    const r = await run(['apply', '--yes', '--plan', file], missing);
+    expect(r.code, output(r)).toBe(plain.code);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/callops\.yaml:3:\d+: error: missing environment variable GW/);
+    expect(r.stderr).toMatch(/calls\/a\.yaml:\d+:\d+: error: missing environment variable TO/);
+    expect(r.stderr).not.toMatch(/changed since the plan was made/);
+    expect(r.stderr).toMatch(/nothing was sent/);
+    expect(r.stderr).toBe(plain.stderr);
+    expect(sent(a, b)).toBe(0);
+    expect(project.exists('callops.lock')).toBe(false);
+  });
+
+  it('reports a call variable missing now at its place, not as another value', async () => {
+    const { a, b, run, file } = await setUp();
+    expect((await run(['plan', '--out', file])).code).toBe(0);
+    const r = await run(['apply', '--yes', '--plan', file], { TO: undefined });
+    expect(r.code, output(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/calls\/a\.yaml:\d+:\d+: error: missing environment variable TO/);
+    expect(r.stderr).not.toMatch(/another value now/);
+    expect(sent(a, b)).toBe(0);
+  });
+});

@@ -273,6 +273,40 @@ describe('a plan file and what its calls resolve to', () => {
     expect(checkPlanFile(file, current({}, quiet)).ok).toBe(true);
   });
 
+  it('reports a variable missing now with its diagnostics before comparing any digest', () => {
+    const { file } = made();
+    const gone: World = { gateways: {}, values: {} };
+    const missingTo = {
+      file: 'calls/a.yaml',
+      line: 6,
+      column: 16,
+      path: '/calls/1/to/number',
+      message: 'missing environment variable TO',
+      severity: 'error' as const,
+    };
+    const seen: string[][] = [];
+    const check = checkPlanFile(file, {
+      ...current({}, gone),
+      unresolved: (due) => {
+        seen.push(due.map((i) => i.key));
+        return [missingTo];
+      },
+    });
+    expect(check).toEqual({
+      ok: false,
+      reason: 'cannot resolve every value',
+      diagnostics: [missingTo],
+    });
+    // Exactly the file's calls that are due now are resolved.
+    expect(seen).toEqual([['prod/welcome', 'prod/daily@2026-12-01T09:00:00Z']]);
+    // Warnings alone refuse nothing.
+    const warned = checkPlanFile(file, {
+      ...current(),
+      unresolved: () => [{ ...missingTo, severity: 'warning' }],
+    });
+    expect(warned.ok).toBe(true);
+  });
+
   it('is refused when its digests were edited, as any other edit', () => {
     const { file } = made();
     const copy = () =>

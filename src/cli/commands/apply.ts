@@ -2,9 +2,11 @@ import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
 import { readRegularFile } from '../../config/regular-file.js';
 import { rememberSchedules, runDue } from '../../engine/due.js';
+import { EngineError } from '../../engine/errors.js';
 import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
+import { resolutionProblems, UNRESOLVED } from '../../engine/resolve.js';
 import { holdState, readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import {
@@ -134,7 +136,17 @@ is required. Every missing environment variable is reported before anything is s
           lockDigest: lockDigest(held.lock),
           definitions: definitionsOf(project.calls),
           digests: (salt) => planFileDigests(prepared, salt),
+          unresolved: (items) => resolutionProblems(prepared, items),
         });
+        // A variable missing now is reported as a plain apply reports it, each at its place.
+        if (!check.ok && check.diagnostics !== undefined) {
+          await sink({
+            type: 'diagnostics',
+            diagnostics: [...check.diagnostics],
+            sourceText: prepared.sourceText,
+          });
+          throw new EngineError('invalid', UNRESOLVED);
+        }
         if (!check.ok)
           throw new CliError(
             `--plan ${planFile}: ${check.reason}; nothing was sent`,
