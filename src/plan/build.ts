@@ -363,15 +363,31 @@ const planScheduled = (
   planMissed(spec, kinds, item, add, memory, reportedMs, missedSink);
   // The window is skipped over, not stepped through: a dense cron whose window opens hours
   // ahead still finds its next slots.
-  const upcoming = nextSlots(spec, input.now, input.upcomingCount ?? 3, {
-    horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
-    inWindow: true,
-  });
+  // A slot placed ahead of its time (a rehearsal with --now) is listed as placed, not as to
+  // come, and one more is looked for in its place (`run` wakes at the next one to come).
+  const count = input.upcomingCount ?? 3;
+  const placedAhead = (slot: Date) => entryOf(slot)?.status === 'placed';
+  const ask = (n: number) =>
+    nextSlots(spec, input.now, n, {
+      horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
+      inWindow: true,
+    });
+  let asked = count;
+  let upcoming = ask(asked);
+  for (;;) {
+    const placed = upcoming.filter(placedAhead).length;
+    if (upcoming.length - placed >= count || upcoming.length < asked) break;
+    asked = count + placed;
+    upcoming = ask(asked);
+  }
   // A row's slots dial one number: held at one, it is held at each (holdShiftedRows once due).
   const held =
     call.campaign !== undefined && upcoming[0] ? missedSink.held(item(upcoming[0])) : undefined;
+  let listed = 0;
   for (const slot of upcoming) {
-    if (held === undefined) add('upcoming', item(slot));
+    if (placedAhead(slot)) settle(slot);
+    else if (listed++ >= count) break;
+    else if (held === undefined) add('upcoming', item(slot));
     else add('skipped', item(slot, held.reason));
   }
 };

@@ -4,7 +4,7 @@ import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import { numberOfCall } from '../plan/item.js';
 import { type DialledCache, dialledAsOtherRow } from '../plan/shifted.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, PlanItem } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
@@ -294,10 +294,12 @@ function* statusLines(
     yield style('bold', `due now (${plan.due.length}) — \`callops apply\` places them:`);
     for (const i of plan.due) yield printable(`  ${keyText(i)}  → ${i.to}`);
   }
-  if (plan.upcoming.length > 0) {
+  // A slot already placed (by a rehearsal ahead of its clock) is listed above, not as next.
+  const toCome = (i: PlanItem) => lock.calls[i.key]?.status !== 'placed';
+  if (plan.upcoming.some(toCome)) {
     yield '';
     yield style('bold', 'next slots:');
-    for (const i of plan.upcoming) yield printable(`  ${keyText(i)}  → ${i.to}`);
+    for (const i of plan.upcoming) if (toCome(i)) yield printable(`  ${keyText(i)}  → ${i.to}`);
   }
 }
 

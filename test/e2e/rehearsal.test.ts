@@ -134,3 +134,42 @@ describe('apply --now ahead of the clock', () => {
     expect(due).not.toContain(rehearsed);
   });
 });
+
+describe('a slot a rehearsal placed ahead of the clock', () => {
+  it('is listed as placed by plan and left out of the next slots by status, not as upcoming', async () => {
+    const DAILY = {
+      name: 'daily',
+      extra: ['schedule: { cron: "0 9 * * *", deadline: 10m }'],
+    };
+    project = await makeProject({ 'calls/a.yaml': callsYaml([DAILY]) });
+    // The next 09:00Z on the real clock, rehearsed 30 s after it.
+    const next = new Date();
+    next.setUTCHours(9, 0, 0, 0);
+    if (next.getTime() <= Date.now()) next.setUTCDate(next.getUTCDate() + 1);
+    const key = `simulator/daily@${next.toISOString().replace('.000Z', 'Z')}`;
+    const at = new Date(next.getTime() + 30_000).toISOString();
+    const rehearsal = await runCli(['apply', '--yes', '--now', at], { cwd: project.dir });
+    expect(rehearsal.code, rehearsal.stderr).toBe(0);
+    expect(Object.keys((await project.lock())?.calls ?? {})).toEqual([key]);
+
+    const plan = await runCli(['plan'], { cwd: project.dir });
+    expect(plan.code, plan.stderr).toBe(0);
+    const upcoming = plan.stdout.slice(plan.stdout.indexOf('Upcoming'));
+    expect(plan.stdout).toMatch(/Upcoming/);
+    expect(upcoming).not.toContain(key);
+    const json = await runCli(['plan', '--format', 'json'], { cwd: project.dir });
+    const parsed = JSON.parse(json.stdout) as {
+      upcoming: { key: string }[];
+      skipped: { key: string; reason: string }[];
+    };
+    expect(parsed.upcoming.map((i) => i.key)).not.toContain(key);
+    expect(parsed.upcoming).toHaveLength(3);
+    expect(parsed.skipped.find((i) => i.key === key)?.reason).toMatch(/^already placed /);
+
+    const status = await runCli(['status'], { cwd: project.dir });
+    expect(status.stdout).toMatch(/placed by a rehearsal \(apply --now\)/);
+    const nextSlots = status.stdout.slice(status.stdout.indexOf('next slots:'));
+    expect(status.stdout).toMatch(/next slots:/);
+    expect(nextSlots).not.toContain(key);
+  });
+});

@@ -408,6 +408,28 @@ describe('scheduled calls', () => {
     expect(keys(plan.upcoming)).toEqual(['prod/daily@2026-12-02T09:00:00Z']);
   });
 
+  it('lists a slot a rehearsal already placed as placed, not as upcoming', () => {
+    const ahead = lock({
+      'prod/daily@2026-12-02T09:00:00Z': entry({ sid: 's1', at: '2026-12-01T09:06:00.000Z' }),
+    });
+    const plan = buildPlan({ ...base, lock: ahead, calls: [daily] });
+    // As many slots to come as asked: one more in the place of the placed one.
+    expect(keys(plan.upcoming)).toEqual([
+      'prod/daily@2026-12-03T09:00:00Z',
+      'prod/daily@2026-12-04T09:00:00Z',
+      'prod/daily@2026-12-05T09:00:00Z',
+    ]);
+    const next = buildPlan({ ...base, lock: ahead, calls: [daily], upcomingCount: 1 });
+    expect(keys(next.upcoming)).toEqual(['prod/daily@2026-12-03T09:00:00Z']);
+    expect(plan.skipped).toContainEqual(
+      expect.objectContaining({
+        key: 'prod/daily@2026-12-02T09:00:00Z',
+        reason: 'already placed s1 at 2026-12-01T09:06:00.000Z',
+      }),
+    );
+    expect(keys(plan.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
+  });
+
   it('places an at schedule once', () => {
     const once = call('once', { schedule: schedule({ at: '2026-12-01T10:00:00+01:00' }) });
     const plan = buildPlan({ ...base, calls: [once] });

@@ -432,6 +432,39 @@ describe('an entry a rehearsal placed before its slot', () => {
     expect(text.match(/rehearsal/g)).toHaveLength(1);
   });
 
+  it('does not list it among the next slots', () => {
+    const slot = (key: string) => ({
+      key,
+      name: 'ten',
+      target: 'lab',
+      slot: key.slice(key.indexOf('@') + 1),
+      file: 'calls/ten.yaml',
+      line: 2,
+      to: '+15550002222',
+      definition: 'sha256:1',
+    });
+    const ahead: Plan = {
+      ...emptyPlan,
+      upcoming: [slot('lab/ten@2026-12-02T00:24:40Z'), slot('lab/ten@2026-12-02T00:24:50Z')],
+    };
+    const opts = {
+      lockName: 'callops.lock',
+      targetNote: 'target lab',
+      style: makeStyle(false),
+      changed: new Map(),
+    };
+    const text = renderStatusHuman(lock, ahead, opts);
+    expect(text).toContain('next slots:\n  lab/ten@2026-12-02T00:24:50Z  → +15550002222\n');
+    expect(text).not.toContain('lab/ten@2026-12-02T00:24:40Z  →');
+    // Every slot listed placed: no heading with nothing under it.
+    const placed = renderStatusHuman(
+      lock,
+      { ...ahead, upcoming: ahead.upcoming.slice(0, 1) },
+      opts,
+    );
+    expect(placed).not.toContain('next slots');
+  });
+
   it('marks it in JSON', () => {
     const json = JSON.parse(
       Buffer.concat([...jsonBytes(statusJson(lock, 'callops.lock', new Map(), []))]).toString(
