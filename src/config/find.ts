@@ -1,4 +1,4 @@
-import { type Dirent, lstat, realpath, type Stats, stat } from 'node:fs';
+import { type Dirent, lstat, readdir as readdirWith, realpath, type Stats, stat } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GlobOptions } from 'tinyglobby';
@@ -25,9 +25,10 @@ const simpleOf = (pattern: string): Simple | undefined => {
 class NotPlain extends Error {}
 
 /**
- * Every file below `dir` ending in one of `exts`, as tinyglobby finds it for `dir/**\/*.ext`:
- * no names starting with a dot, nothing under node_modules, unreadable directories skipped.
- * A symbolic link ends the walk (the glob library decides how to follow it).
+ * Every file below `dir` ending in one of `exts`, as findFiles finds it for `dir/**\/*.ext`:
+ * no names starting with a dot, nothing under node_modules, unreadable directories skipped;
+ * a FIFO, a device or a directory so named too. A symbolic link ends the walk (the glob
+ * library decides how to follow it).
  */
 const walk = async (root: string, dir: string, exts: readonly string[], out: Set<string>) => {
   let entries: Dirent[];
@@ -41,13 +42,28 @@ const walk = async (root: string, dir: string, exts: readonly string[], out: Set
     if (name.startsWith('.')) continue;
     if (entry.isSymbolicLink()) throw new NotPlain();
     const rel = dir === '' ? name : `${dir}/${name}`;
-    if (entry.isDirectory()) {
-      if (name !== 'node_modules') await walk(root, rel, exts, out);
-    } else if (entry.isFile() && exts.some((ext) => name.endsWith(ext))) {
-      out.add(rel);
-    }
+    // Whatever is named like a call file is found, a FIFO or a directory too: reading it
+    // then says it is not a regular file, where skipping it would place the rest unseen.
+    if (exts.some((ext) => name.endsWith(ext))) out.add(rel);
+    if (entry.isDirectory() && name !== 'node_modules') await walk(root, rel, exts, out);
   }
 };
+
+/**
+ * A FIFO, a device or a socket seen as a file, which the glob library would drop unseen:
+ * it is then matched by its name, and reading it says it is not a regular file.
+ */
+const asFile = (entry: Dirent): Dirent =>
+  entry.isFile() || entry.isDirectory() || entry.isSymbolicLink()
+    ? entry
+    : Object.assign(Object.create(entry) as Dirent, { isFile: () => true });
+
+/**
+ * A pattern whose last part says more than `*` or `**`: a directory it matches is named
+ * like a call file (`calls/b.yaml/`), not one that holds them (`calls/sub/` for `calls/*`).
+ */
+const namesFiles = (pattern: string): boolean =>
+  !/^\**$/.test(pattern.replace(/\/+$/, '').split('/').pop() ?? '');
 
 type Done<T> = (error: NodeJS.ErrnoException | null, value?: T) => void;
 
@@ -60,6 +76,10 @@ type Done<T> = (error: NodeJS.ErrnoException | null, value?: T) => void;
 const showingBrokenLinks = (): GlobOptions['fs'] => {
   const broken = new Map<string, Stats>();
   const fs = {
+    readdir: (path: string, options: { withFileTypes: true }, done: Done<Dirent[]>) =>
+      readdirWith(path, options, (error, entries) =>
+        error === null ? done(null, entries.map(asFile)) : done(error),
+      ),
     realpath: (path: string, done: Done<string>) =>
       realpath(path, (error, resolved) => {
         if (error === null) return done(null, resolved);
@@ -81,7 +101,9 @@ const showingBrokenLinks = (): GlobOptions['fs'] => {
 
 /**
  * The files under `cwd` the glob patterns match, relative to it with `/`, with the symbolic
- * links among them that cannot be followed (for the reader to report). The default
+ * links among them that cannot be followed, the FIFOs, devices and sockets, and the
+ * directories named like a file they match (`calls/b.yaml/`), all for the reader to report
+ * as not what a call file is. Directories that only hold call files are walked. The default
  * patterns (`calls/**\/*.yaml`…) are walked with readdir; any other pattern, or a tree with
  * symbolic links, goes to tinyglobby, loaded only then: a command that needs only the
  * defaults does not pay for loading a glob library at start-up.
@@ -100,5 +122,12 @@ export const findFiles = async (globs: readonly string[], cwd: string): Promise<
     }
   }
   const { glob } = await import('tinyglobby');
-  return glob([...globs], { cwd, ignore: IGNORE, fs: showingBrokenLinks() });
+  const named = globs.filter(namesFiles);
+  const [files, dirs] = await Promise.all([
+    glob([...globs], { cwd, ignore: IGNORE, fs: showingBrokenLinks() }),
+    named.length === 0
+      ? []
+      : glob(named, { cwd, ignore: IGNORE, fs: showingBrokenLinks(), onlyDirectories: true }),
+  ]);
+  return [...new Set([...files, ...dirs.map((d) => d.replace(/\/$/, ''))])];
 };

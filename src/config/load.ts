@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
@@ -15,7 +15,7 @@ import {
   recipientsOf,
   recipientsPath,
 } from './recipients.js';
-import { readRegularFileSync } from './regular-file.js';
+import { readRegularFile, readRegularFileSync } from './regular-file.js';
 
 /** `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV). */
 const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(\S+)/gm;
@@ -290,7 +290,10 @@ export const projectStamp = async (root: string): Promise<string> => {
   for (const name of names) {
     await seen(name);
     // A campaign's recipients CSV is part of its definition.
-    const text = await readFile(join(absolute, name), 'utf8').catch(() => '');
+    // Never waited on: a FIFO named like a call file is reported when the project is read.
+    const text = await readRegularFile(join(absolute, name))
+      .then((read) => ('bytes' in read ? read.bytes.toString('utf8') : ''))
+      .catch(() => '');
     for (const match of text.matchAll(RECIPIENTS_LINE)) {
       const value = (match[1] ?? '').replace(/^["']|["']$/g, '');
       if (value !== '') await seen(recipientsPath(name, value));

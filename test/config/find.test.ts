@@ -2,11 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { glob } from 'tinyglobby';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { findFiles, IGNORE } from '../../src/config/find.js';
+import { makeFifo, releaseFifo } from '../support/fifo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callops-find-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const fifos: string[] = [];
+afterEach(() => {
+  for (const fifo of fifos.splice(0)) releaseFifo(fifo);
+});
 
 const tree = (name: string, files: readonly string[]): string => {
   const root = join(dir, name);
@@ -73,5 +78,36 @@ describe('findFiles', () => {
       );
     }
     expect(sorted(await findFiles(['calls/**/*.yaml'], root))).toContain('calls/linked/b.yaml');
+  });
+
+  it('finds a FIFO or a directory named like a call file, for the reader to refuse', async () => {
+    const root = tree('kinds', ['calls/a.yaml', 'calls/sub/c.yaml', 'calls/d.yaml/e.yaml']);
+    makeFifo(join(root, 'calls/b.yaml'));
+    fifos.push(join(root, 'calls/b.yaml'));
+    makeFifo(join(root, 'calls/sub/notes'));
+    fifos.push(join(root, 'calls/sub/notes'));
+    const all = ['calls/a.yaml', 'calls/b.yaml', 'calls/d.yaml', 'calls/d.yaml/e.yaml'];
+    // The plain walk, tinyglobby, and tinyglobby again once a link is in the tree.
+    expect(sorted(await findFiles(['calls/**/*.yaml'], root))).toEqual(
+      sorted([...all, 'calls/sub/c.yaml']),
+    );
+    expect(await findFiles(['calls/*.yaml'], root)).toEqual(
+      expect.arrayContaining(all.slice(0, 3)),
+    );
+    expect(await findFiles(['calls/b.yaml', 'calls/d.yaml'], root)).toEqual(
+      expect.arrayContaining(['calls/b.yaml', 'calls/d.yaml']),
+    );
+    // A pattern that names no file by its name finds no directory: calls/ and calls/sub/ hold files.
+    for (const globs of [['calls/*'], ['calls/**']]) {
+      const found = await findFiles(globs, root);
+      expect(found, globs[0]).toEqual(expect.arrayContaining(all.slice(0, 2)));
+      expect(found, globs[0]).not.toContain('calls');
+      expect(found, globs[0]).not.toContain('calls/sub');
+    }
+    expect(await findFiles(['calls/**'], root)).toContain('calls/sub/notes');
+    symlinkSync(join(root, 'calls/sub'), join(root, 'calls/linked'));
+    expect(sorted(await findFiles(['calls/**/*.yaml'], root))).toEqual(
+      sorted([...all, 'calls/sub/c.yaml', 'calls/linked/c.yaml']),
+    );
   });
 });

@@ -1,12 +1,26 @@
-import { unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject, projectStamp } from '../../src/config/index.js';
+import { makeFifo, releaseFifo, within } from '../support/fifo.js';
 import { projectDirs } from '../support/project-dir.js';
 import { error, warning, yaml } from '../validate/fixtures.js';
 
 const project = projectDirs('callops-load-');
+const fifos: string[] = [];
+afterEach(() => {
+  for (const fifo of fifos.splice(0)) releaseFifo(fifo);
+});
+
+/** A project with calls/a.yaml, and a FIFO and a directory named like call files. */
+const withOddFiles = async (config: Readonly<Record<string, string>> = {}) => {
+  const root = await project({ ...config, 'calls/a.yaml': CALLS, 'calls/sub/c.yaml': CALLS });
+  makeFifo(join(root, 'calls/b.yaml'));
+  fifos.push(join(root, 'calls/b.yaml'));
+  await mkdir(join(root, 'calls/d.yml'));
+  return root;
+};
 
 const CALLS = yaml('calls:', '  - name: a');
 
@@ -170,6 +184,26 @@ describe('loadProject', () => {
     expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
   });
 
+  it('refuses a FIFO or a directory a `calls` pattern matches by its name, never waiting', async () => {
+    const configs: Readonly<Record<string, string>>[] = [
+      {},
+      {
+        'callops.yaml': yaml(
+          'calls: [calls/a.yaml, calls/b.yaml, calls/d.yml, "calls/sub/*.yaml"]',
+        ),
+      },
+    ];
+    for (const config of configs) {
+      const loaded = await within(loadProject({ root: await withOddFiles(config) }), 5000, 'hung');
+      if (typeof loaded === 'string') throw new Error('loadProject waited on the FIFO');
+      expect(loaded.diagnostics).toEqual([
+        error('calls/b.yaml', 0, 0, '', 'is not a regular file'),
+        error('calls/d.yml', 0, 0, '', 'is not a regular file'),
+      ]);
+      expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml', 'calls/sub/c.yaml']);
+    }
+  });
+
   it('names the project a lockfile lies in: a callops.yaml or .yml below the root, on its way', async () => {
     const inside = async (lockfile: string, files: Readonly<Record<string, string>>) => {
       const root = await project({
@@ -216,5 +250,11 @@ describe('projectStamp', () => {
     expect(await projectStamp(root)).toBe(configured);
     await writeFile(join(root, 'other/y.yaml'), CALLS);
     expect(await projectStamp(root)).not.toBe(configured);
+  });
+
+  it('never waits on a FIFO named like a call file', async () => {
+    const stamp = await within(projectStamp(await withOddFiles()), 5000, 'hung');
+    expect(stamp).toContain('calls/b.yaml');
+    expect(stamp).toContain('calls/d.yml');
   });
 });

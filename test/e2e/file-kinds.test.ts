@@ -82,6 +82,26 @@ describe.each(['fifo', 'dir'] as const)('a %s where callops reads a file', (kind
     expect(gw.sim.received()).toHaveLength(0);
   });
 
+  it('as a call file the `calls` patterns match by its name stops every command, nothing sent', async () => {
+    const gw = await gateway();
+    const config = await gw.project.read('callops.yaml');
+    await replaceWith(gw, 'calls/b.yaml', kind);
+    // The default patterns, then callops.yaml naming the file exactly.
+    for (const calls of ['', 'calls: [calls/a.yaml, calls/b.yaml]\n']) {
+      await gw.project.write('callops.yaml', `${config}${calls}`);
+      for (const command of [['validate'], ['plan'], ['status'], ['apply', '--yes']]) {
+        const r = await run(gw, command);
+        expectRefused(
+          r,
+          `${command.join(' ')} ${calls}`,
+          'calls/b.yaml: error: is not a regular file',
+        );
+      }
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+  });
+
   it('as apply --plan FILE is a usage error naming the flag', async () => {
     const gw = await gateway();
     await replaceWith(gw, 'plan.json', kind);
