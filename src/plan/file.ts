@@ -277,6 +277,14 @@ export const checkPlanFile = (
       'the plan file was made by an older callops, which did not record the gateways and values it was reviewed with',
     );
   }
+  const version = isRecord(file) ? file.planFileVersion : undefined;
+  if (typeof version === 'number' && Number.isInteger(version) && version > 2) {
+    return {
+      ok: false,
+      reason: `the plan file was made by a newer callops (version ${version}); use that version or make a new plan`,
+      notAPlan: true,
+    };
+  }
   if (!isPlanFile(file))
     return { ok: false, reason: 'not a callops plan file (version 2)', notAPlan: true };
   if (planDigest(file) !== file.planDigest) return refuse('the plan file was edited');

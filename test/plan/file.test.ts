@@ -329,6 +329,23 @@ describe('a plan file and what its calls resolve to', () => {
     }
   });
 
+  it('is refused when made by a newer callops, saying so, never "not a plan file"', () => {
+    const file = made().file as Record<string, unknown>;
+    for (const version of [3, 10]) {
+      const newer = { ...file, planFileVersion: version, more: 'a field of that version' };
+      expect(checkPlanFile(newer, current())).toEqual({
+        ok: false,
+        reason: `the plan file was made by a newer callops (version ${version}); use that version or make a new plan`,
+        notAPlan: true,
+      });
+    }
+    for (const other of [{ a: 1 }, { ...file, planFileVersion: '3' }, { planFileVersion: 2.5 }]) {
+      expect(checkPlanFile(other, current())).toMatchObject({
+        reason: 'not a callops plan file (version 2)',
+      });
+    }
+  });
+
   it('is refused when made by an older callops, which recorded neither', () => {
     const { file } = made();
     const { salt: _s, gateways: _g, ...rest } = file as Record<string, unknown>;
