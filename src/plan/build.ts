@@ -1044,8 +1044,9 @@ export const buildPlan = (input: PlanInput): Plan => {
     count: missedItems.length + unlisted,
     ...(atLeast ? { atLeast: true } : {}),
   };
-  // Rows keyed by position that now dial someone the campaign already called: held.
-  const shifted = holdShiftedRows(lists.due.items(), input.lock, dialled);
+  // Rows keyed by position that now dial someone the campaign already called, or a number
+  // an earlier row of this run dials: held, due or not yet.
+  const shifted = holdShiftedRows(lists.due.items(), input.lock, dialled, lists.upcoming.items());
   for (const item of shifted.held) lists.skipped.push(item);
   // Unknown entries are due only with --retry-unknown: no lookup a due item otherwise.
   const redirected = input.retryUnknown
@@ -1057,7 +1058,7 @@ export const buildPlan = (input: PlanInput): Plan => {
     : undefined;
   for (const item of redirected?.held ?? []) lists.skipped.push(item);
   const due = redirected?.due ?? shifted.due;
-  const upcoming = lists.upcoming.items();
+  const upcoming = shifted.upcoming;
   const screened =
     input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);
   const later = input.screen === undefined ? undefined : screenUpcoming(upcoming, input.screen);

@@ -138,6 +138,12 @@ export const holdDialledRow = (
     : heldItem(item, dialledWords(found.number, found.dialled), campaign?.recipients);
 };
 
+/** When an item not due yet would be: its opening (hours, start, redial delay) or slot. */
+const dueAt = (item: PlanItem): number => {
+  const at = Date.parse(item.opens ?? item.slot ?? '');
+  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : at;
+};
+
 /**
  * Due rows of a campaign whose CSV has no `id` column, held back when they dial a number the
  * campaign already dialled under another row's key (pure). Such rows are keyed by their
@@ -147,32 +153,42 @@ export const holdDialledRow = (
  * who moved to a key with no entry, or to one `--replace` names. Numbers are compared by the
  * digest every entry keeps of the number it dialled (placed, unknown, or claimed: it may
  * have rung). Returns the lists unchanged (the same arrays) when no row is so keyed.
+ *
+ * `upcoming` (rows not due yet: waiting for their hours, `start` or a redial, or next slots)
+ * are asked as well, after the due ones, in the order they come due: a row whose number an
+ * earlier one dials is held then as it will be once due, not listed as waiting or upcoming.
  */
 export const holdShiftedRows = (
   due: readonly PlanItem[],
   lock: Lockfile,
   cache: DialledCache = new Map(),
-): { readonly due: readonly PlanItem[]; readonly held: readonly PlanItem[] } => {
+  upcoming: readonly PlanItem[] = [],
+): {
+  readonly due: readonly PlanItem[];
+  readonly held: readonly PlanItem[];
+  readonly upcoming: readonly PlanItem[];
+} => {
   // Rows of this plan by campaign and number: the first is placed, a later one is held.
   const planned = new Map<string, string>();
+  /** Why `item` is held, or undefined when it is placed (its number then taken). */
+  const heldWhy = (item: PlanItem): string | undefined => {
+    const campaign = positionalCampaign(item);
+    const number = campaign === undefined ? undefined : destinationNumber(item.to);
+    if (campaign === undefined || number === undefined) return undefined;
+    const prefix = `${item.target}/${campaign.name}/`;
+    const found = dialledAsOtherRow(campaign, item.target, item.key, () => number, lock, cache);
+    if (found !== undefined) return dialledWords(number, found.dialled);
+    const earlier = planned.get(`${prefix}${number}`);
+    if (earlier !== undefined && earlier !== rowBase(item.key)) {
+      return `${earlier} of this campaign dials ${number} too, in this run`;
+    }
+    planned.set(`${prefix}${number}`, rowBase(item.key));
+    return undefined;
+  };
   let out: { due: PlanList; held: PlanList } | undefined;
   for (let i = 0; i < due.length; i++) {
     const item = due[i] as PlanItem;
-    const campaign = positionalCampaign(item);
-    const number = campaign === undefined ? undefined : destinationNumber(item.to);
-    let why: string | undefined;
-    if (campaign !== undefined && number !== undefined) {
-      const prefix = `${item.target}/${campaign.name}/`;
-      const found = dialledAsOtherRow(campaign, item.target, item.key, () => number, lock, cache);
-      const earlier = planned.get(`${prefix}${number}`);
-      if (found !== undefined) {
-        why = dialledWords(number, found.dialled);
-      } else if (earlier !== undefined && earlier !== rowBase(item.key)) {
-        why = `${earlier} of this campaign dials ${number} too, in this run`;
-      } else {
-        planned.set(`${prefix}${number}`, rowBase(item.key));
-      }
-    }
+    const why = heldWhy(item);
     if (why !== undefined && out === undefined) {
       out = { due: new PlanList(false), held: new PlanList(false) };
       for (let j = 0; j < i; j++) out.due.push(due[j] as PlanItem);
@@ -182,9 +198,31 @@ export const holdShiftedRows = (
       out.due.push(item);
       continue;
     }
-    out.held.push(heldItem(item, why, campaign?.recipients));
+    out.held.push(heldItem(item, why, positionalCampaign(item)?.recipients));
   }
-  return out === undefined ? { due, held: [] } : { due: out.due.items(), held: out.held.items() };
+  const dueNow = out === undefined ? due : out.due.items();
+  const heldNow = out === undefined ? [] : out.held.items();
+  // Rows not due yet, by when they come due (in plan order when at once).
+  const ahead: { item: PlanItem; at: number; index: number }[] = [];
+  for (let i = 0; i < upcoming.length; i++) {
+    const item = upcoming[i] as PlanItem;
+    if (positionalCampaign(item) !== undefined) ahead.push({ item, at: dueAt(item), index: i });
+  }
+  if (ahead.length === 0) return { due: dueNow, held: heldNow, upcoming };
+  ahead.sort((a, b) => a.at - b.at || a.index - b.index);
+  const heldAhead = new Map<number, PlanItem>();
+  for (const { item, index } of ahead) {
+    const why = heldWhy(item);
+    if (why === undefined) continue;
+    const bare = amendItem(item, { waiting: undefined, opens: undefined });
+    heldAhead.set(index, heldItem(bare, why, positionalCampaign(item)?.recipients));
+  }
+  if (heldAhead.size === 0) return { due: dueNow, held: heldNow, upcoming };
+  return {
+    due: dueNow,
+    held: [...heldNow, ...heldAhead.values()],
+    upcoming: upcoming.filter((_, i) => !heldAhead.has(i)),
+  };
 };
 
 /**

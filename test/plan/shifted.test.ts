@@ -263,6 +263,70 @@ describe('rows keyed by position not due yet', () => {
   });
 });
 
+describe('rows keyed by position that dial one number, not due yet', () => {
+  const at = (
+    id: string,
+    number: string,
+    spec: Parameters<typeof schedule>[0],
+    withIds = false,
+  ) => ({
+    ...row(id, number, withIds),
+    schedule: schedule(spec),
+  });
+  // A fresh campaign: rows 1 and 3 dial Ann; nothing placed yet.
+  const rows = (spec: Parameters<typeof schedule>[0], withIds = false) => [
+    at('1', ANN, spec, withIds),
+    at('2', BOB, spec, withIds),
+    at('3', ANN, spec, withIds),
+  ];
+  const reasonWhenDue = plan(rows({}), {}).skipped.find((i) => i.key === 'sim/nid/3')?.reason;
+
+  it.each([
+    ['outside its calling hours', { window: '14:00-18:00' }],
+    ['before its start', { start: '2026-12-05T09:00:00Z' }],
+  ])('the later row is held %s, as it is once due, not waiting', (_, spec) => {
+    expect(reasonWhenDue).toMatch(
+      new RegExp(`^not placed: sim/nid/1 of this campaign dials \\${ANN} too, in this run;`),
+    );
+    const p = plan(rows(spec), {});
+    expect(p.upcoming.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2']);
+    const held = p.skipped.find((i) => i.key === 'sim/nid/3');
+    expect(held?.reason).toBe(reasonWhenDue);
+    expect(held?.waiting).toBeUndefined();
+    expect(held?.opens).toBeUndefined();
+    expect(campaignCounts(p)).toEqual([
+      expect.objectContaining({ name: 'nid', rows: 3, waiting: 2, skipped: 1 }),
+    ]);
+  });
+
+  it('the row whose hours open first is placed; the other is held, whichever comes first', () => {
+    // Row 1 opens at 14:00 UTC, row 2 (the same number) at 13:00 UTC: row 2 is placed first.
+    const p = plan(
+      [at('1', ANN, { window: '14:00-18:00' }), at('2', ANN, { window: '13:00-18:00' })],
+      {},
+    );
+    expect(p.upcoming.map((i) => i.key)).toEqual(['sim/nid/2']);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/1')?.reason).toMatch(
+      new RegExp(`^not placed: sim/nid/2 of this campaign dials \\${ANN} too, in this run;`),
+    );
+  });
+
+  it('a row due now and a later one waiting: the waiting one is held', () => {
+    const p = plan([at('1', ANN, {}), at('2', ANN, { window: '14:00-18:00' })], {});
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/1']);
+    expect(p.upcoming).toEqual([]);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/2')?.reason).toMatch(
+      /^not placed: sim\/nid\/1 of this campaign dials /,
+    );
+  });
+
+  it('with an id column both rows wait', () => {
+    const p = plan(rows({ window: '14:00-18:00' }, true), {});
+    expect(p.upcoming.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2', 'sim/nid/3']);
+    expect(p.skipped).toEqual([]);
+  });
+});
+
 describe('--retry-unknown of a call that dials another number now', () => {
   const retry = (number: string, entryNumber: string) =>
     buildPlan({
