@@ -383,19 +383,22 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     const first = await gw.run(['apply', '--yes', '--now', BEFORE]);
     expect(first.code, output(first)).toBe(0);
     expect(gw.placed()).toHaveLength(2);
-    // Zed is put first: Bob is row 3 (never placed under that key); Cy (row 4) is new.
+    // Zed is put first: Bob is row 3 (never placed under that key); Cy (row 4) is new, and
+    // row 5 dials Cy's number too: held as well, before its hours as once due.
     await writeFile(
       join(gw.project.dir, 'lists/reminders.csv'),
-      `name,phone\nZed,${number(9)}\nAnn,${number(1)}\nBob,${number(2)}\nCy,${number(3)}\n`,
+      `name,phone\nZed,${number(9)}\nAnn,${number(1)}\nBob,${number(2)}\nCy,${number(3)}\nCy again,${number(3)}\n`,
     );
     const held = `not placed: this campaign already dialled ${number(2)} as sim/reminders/2`;
+    const inRun = `not placed: sim/reminders/4 of this campaign dials ${number(3)} too, in this run`;
     const plan = await gw.run(['plan', '--now', NIGHT]);
     expect(plan.code, output(plan)).toBe(0);
     expect(plan.stdout).toContain(held);
-    expect(plan.stdout).not.toMatch(/sim\/reminders\/3 .*waiting/);
+    expect(plan.stdout).toContain(inRun);
+    expect(plan.stdout).not.toMatch(/sim\/reminders\/[35] .*waiting/);
     expect(plan.stdout).toMatch(/sim\/reminders\/4 .*waiting: outside calling hours 09:00-17:00/);
-    expect(plan.stdout).toMatch(/reminders: 4 rows — 1 waiting, 3 skipped/);
-    expect(plan.stdout).toMatch(/Plan: 0 to place, 0 missed, 3 skipped, 1 upcoming, 2 changed/);
+    expect(plan.stdout).toMatch(/reminders: 5 rows — 1 waiting, 4 skipped/);
+    expect(plan.stdout).toMatch(/Plan: 0 to place, 0 missed, 4 skipped, 1 upcoming, 2 changed/);
     const json = await gw.run(['plan', '--now', NIGHT, '--format', 'json']);
     expect(json.code, output(json)).toBe(0);
     const parsed = JSON.parse(json.stdout) as {
@@ -407,13 +410,16 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     const row3 = parsed.skipped.find((i) => i.key === 'sim/reminders/3');
     expect(row3?.reason).toMatch(new RegExp(`^${held.replace('+', '\\+')} `));
     expect(row3?.waiting).toBeUndefined();
+    const row5 = parsed.skipped.find((i) => i.key === 'sim/reminders/5');
+    expect(row5?.reason).toMatch(new RegExp(`^${inRun.replace('+', '\\+')}; `));
+    expect(row5?.waiting).toBeUndefined();
     expect(parsed.campaigns).toEqual([
-      expect.objectContaining({ name: 'reminders', rows: 4, waiting: 1, skipped: 3 }),
+      expect.objectContaining({ name: 'reminders', rows: 5, waiting: 1, skipped: 4 }),
     ]);
     const markdown = await gw.run(['plan', '--now', NIGHT, '--format', 'markdown']);
     expect(markdown.code, output(markdown)).toBe(0);
     expect(markdown.stdout).toContain(held);
-    expect(markdown.stdout).toContain('Skipped: 3');
+    expect(markdown.stdout).toContain('Skipped: 4');
     const file = join(gw.project.dir, 'night.plan.json');
     const saved = await gw.run(['plan', '--now', NIGHT, '--out', file]);
     expect(saved.code, output(saved)).toBe(0);
@@ -426,10 +432,10 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     );
     const status = await campaignStatus(gw, NIGHT);
     expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
-      held: 1,
+      held: 2,
       waiting: 1,
     });
-    // Once the hours open, Cy is called; Bob is not called again.
+    // Once the hours open, Cy is called once; Bob is not called again.
     const applied = await gw.run(['apply', '--yes', '--now', NEXT_DAY]);
     expect(applied.code, output(applied)).toBe(0);
     const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
