@@ -1,3 +1,4 @@
+import { recurringKey } from '../state/retention.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { definitionEntries, PlanDigest, planDigest } from './digest.js';
@@ -238,9 +239,9 @@ const notDueWords = (key: string, plan: Plan, missed: ReadonlyMap<string, PlanIt
   if (later?.opens !== undefined) return `outside its calling hours until ${later.opens}`;
   if (later?.slot !== undefined) return `its slot ${later.slot} is still to come`;
   // A slot gone from the plan, its time past: its deadline passed (and it was reported).
-  const at = key.lastIndexOf('@');
-  const slot = at < 0 ? Number.NaN : Date.parse(key.slice(at + 1));
-  if (missed.has(key) || slot < Date.parse(plan.now)) return 'its deadline passed';
+  const slot = recurringKey(key)?.slotMs;
+  if (missed.has(key) || (slot !== undefined && slot < Date.parse(plan.now)))
+    return 'its deadline passed';
   return 'it is not in the plan now';
 };
 

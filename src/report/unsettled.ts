@@ -3,6 +3,7 @@ import { numberOfCall } from '../plan/item.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
 import { isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
+import { recurringKey } from '../state/retention.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -53,11 +54,9 @@ export const slotOverWords = (
   call: Pick<CallDefinition, 'schedule'> | undefined,
   now: number | undefined,
 ): string | undefined => {
-  const at = key.lastIndexOf('@');
+  const slot = recurringKey(key)?.slotMs;
   const spec = call?.schedule;
-  if (at < 0 || spec === undefined || now === undefined) return undefined;
-  const slot = Date.parse(key.slice(at + 1));
-  if (Number.isNaN(slot)) return undefined;
+  if (slot === undefined || spec === undefined || now === undefined) return undefined;
   const end = slotEndsAt(spec, slot);
   if (now < end.at) return undefined;
   const when = new Date(end.at);
