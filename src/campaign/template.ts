@@ -91,11 +91,18 @@ export const compileSlots = (value: unknown, columns: ReadonlyMap<string, number
 const literalCell = (cell: string): string =>
   cell.includes('${') ? cell.replaceAll('${', () => '$${') : cell;
 
-/** The text of a slot for a row. */
+/**
+ * The text of a slot for a row. A `$` that ends a cell and a `{` that starts what follows
+ * (the call's text or the next cell) would meet as a `${`, a reference to the environment
+ * no one wrote: that `$` is written `$$`, so the pair stays text (`$${`).
+ */
 export const fill = (slot: Slot, cells: readonly string[]): string => {
   let out = '';
-  for (const part of slot.parts)
-    out += typeof part === 'string' ? part : literalCell(cells[part.column] ?? '');
+  for (const part of slot.parts) {
+    const text = typeof part === 'string' ? part : literalCell(cells[part.column] ?? '');
+    if (text.startsWith('{') && out.endsWith('$')) out += '$';
+    out += text;
+  }
   return out;
 };
 

@@ -1,7 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the tests hold literal ${row.X} references
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findRowReferences, mayHoldRowReference } from '../../src/campaign/template.js';
+import {
+  fill,
+  findRowReferences,
+  mayHoldRowReference,
+  type Part,
+} from '../../src/campaign/template.js';
+import { interpolateString } from '../../src/resolve/interpolate.js';
 
 describe('mayHoldRowReference', () => {
   it('finds ${row. at any depth, in arrays and objects', () => {
@@ -33,5 +39,48 @@ describe('mayHoldRowReference', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('fill', () => {
+  /** A literal written in a call's text: a `${` in it is written `$${`. */
+  const written = (literal: string): string => literal.replaceAll('${', () => '$${');
+  const text = fc.string({
+    unit: fc.constantFrom('$', '{', '}', ':', '-', 'A', 'row.', 'x'),
+    maxLength: 8,
+  });
+
+  it('puts every cell in as text: no cell, alone or next to the text around it, reads the environment', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { maxLength: 4 }), text, (pairs, last) => {
+        const parts: Part[] = [];
+        const cells: string[] = [];
+        let expected = '';
+        for (const [literal, cell] of pairs) {
+          parts.push(written(literal), { column: cells.length });
+          cells.push(cell);
+          expected += literal + cell;
+        }
+        parts.push(written(last));
+        expected += last;
+        const r = interpolateString(fill({ path: [], parts, written: '' }, cells), {
+          A: 'from-the-environment',
+        });
+        expect(r.missing).toEqual([]);
+        expect(r.malformed).toBe(false);
+        expect(r.text).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps a cell that ends in $ before {NAME} as text', () => {
+    const slot = {
+      path: [],
+      parts: [{ column: 0 }, '{SECRET}', { column: 1 }, { column: 2 }],
+      written: '',
+    };
+    const r = interpolateString(fill(slot, ['Ana$', '$', '{SECRET}']), { SECRET: 'canary' });
+    expect(r.text).toBe('Ana${SECRET}${SECRET}');
   });
 });
