@@ -34,6 +34,14 @@ const CALLS_PER_FILE = 50;
 // =validate the large validate against yaml.parse; =rss callops' peak RSS alone, each of
 // BENCH_RSS_RUNS runs of `apply --yes` of BENCH_RSS_CALLS calls printed, then the best.
 const ONLY = process.env.BENCH_ONLY;
+// A start-up floor is Node's own start. NODE_EXTRA_CA_CERTS, set machine-wide on some
+// hosts, makes every node process read and parse a CA bundle before any script runs (some
+// 90 ms of CPU on a 2-CPU machine): added to both sides of a ratio, it shrinks the ratio.
+// Nothing the bench starts uses TLS (all of it is http on 127.0.0.1), so every process it
+// starts runs without it; BENCH_KEEP_CA_CERTS=1 keeps it, to see the difference.
+const CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+const keepCaCerts = process.env.BENCH_KEEP_CA_CERTS === '1';
+if (CA_CERTS !== undefined && !keepCaCerts) delete process.env.NODE_EXTRA_CA_CERTS;
 const { DEFAULT_API_KEY, DEFAULT_ACCOUNT_SID } = await import(
   join(ROOT, 'dist/simulator/index.js')
 );
@@ -818,6 +826,12 @@ console.log(
 console.log(
   'baselines: raw undici Pool against the same simulator; `node -e 0`; yaml parseAllDocuments (+ node start-up)',
 );
+if (CA_CERTS !== undefined)
+  console.log(
+    keepCaCerts
+      ? 'NODE_EXTRA_CA_CERTS kept (BENCH_KEEP_CA_CERTS=1): every process, floors included, loads it first'
+      : 'NODE_EXTRA_CA_CERTS was set: every process the bench started ran without it (BENCH_KEEP_CA_CERTS=1 keeps it)',
+  );
 console.log('');
 console.log(['metric', 'callops', 'baseline', 'unit', 'callops/baseline'].join(' | '));
 for (const r of rows)
