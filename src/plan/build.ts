@@ -364,9 +364,13 @@ const planScheduled = (
   // The window is skipped over, not stepped through: a dense cron whose window opens hours
   // ahead still finds its next slots.
   // A slot placed ahead of its time (a rehearsal with --now) is listed as placed, not as to
-  // come, and one more is looked for in its place (`run` wakes at the next one to come).
+  // come, and one more is looked for in its place (`run` wakes at the next one to come); so
+  // is one the rehearsal left unknown, which no run places again without --retry-unknown.
   const count = input.upcomingCount ?? 3;
-  const placedAhead = (slot: Date) => entryOf(slot)?.status === 'placed';
+  const placedAhead = (slot: Date) => {
+    const status = entryOf(slot)?.status;
+    return status === 'placed' || (status === 'unknown' && input.retryUnknown !== true);
+  };
   const ask = (n: number) =>
     nextSlots(spec, input.now, n, {
       horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,

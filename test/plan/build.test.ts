@@ -430,6 +430,31 @@ describe('scheduled calls', () => {
     expect(keys(plan.due)).toEqual(['prod/daily@2026-12-01T09:00:00Z']);
   });
 
+  it('lists a slot a rehearsal left unknown as unknown, not as upcoming (a run would not place it)', () => {
+    const ahead = lock({
+      'prod/daily@2026-12-02T09:00:00Z': entry({
+        status: 'unknown',
+        sid: undefined,
+        at: '2026-12-01T09:06:00.000Z',
+      }),
+    });
+    const plan = buildPlan({ ...base, lock: ahead, calls: [daily] });
+    expect(keys(plan.upcoming)).toEqual([
+      'prod/daily@2026-12-03T09:00:00Z',
+      'prod/daily@2026-12-04T09:00:00Z',
+      'prod/daily@2026-12-05T09:00:00Z',
+    ]);
+    expect(plan.skipped).toContainEqual(
+      expect.objectContaining({
+        key: 'prod/daily@2026-12-02T09:00:00Z',
+        reason: expect.stringMatching(/^unknown — settle with /),
+      }),
+    );
+    // With --retry-unknown it is placed again when its slot comes: it is still to come.
+    const retry = buildPlan({ ...base, lock: ahead, calls: [daily], retryUnknown: true });
+    expect(keys(retry.upcoming)[0]).toBe('prod/daily@2026-12-02T09:00:00Z');
+  });
+
   it('places an at schedule once', () => {
     const once = call('once', { schedule: schedule({ at: '2026-12-01T10:00:00+01:00' }) });
     const plan = buildPlan({ ...base, calls: [once] });
