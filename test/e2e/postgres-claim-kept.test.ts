@@ -149,8 +149,16 @@ describe('a claim that could not be given up, its request never sent', () => {
     expect(await placementRows(url, 'kept_human')).toEqual([
       { key: 'sim/a', status: 'claimed', sid: null },
     ]);
-    const before = await p.run(['status']);
-    expect(before.code, before.stdout).toBe(3);
+    // Its runner ended with the database down, so could not end its lease: the claim is in
+    // flight until the lease runs out (15 s after its last renewal), then unknown.
+    const before = await waitFor(
+      'the lease to run out',
+      async () => {
+        const status = await p.run(['status']);
+        return status.code === 3 ? status : undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 500 },
+    );
     expect(before.stdout).toMatch(/sim\/a/);
 
     // The printed command settles it.

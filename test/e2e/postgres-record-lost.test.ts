@@ -82,6 +82,16 @@ describe('the state database gone while calls are at the gateway', () => {
     // Back up, the database holds both claims without an outcome.
     const before = await rows('lost_human');
     expect(before.filter((r) => r.status === 'claimed' && r.sid === null)).toHaveLength(2);
+    // The runner could not end its lease with the database down: its claims are in flight
+    // until the lease runs out (15 s after its last renewal), then unknown.
+    await waitFor(
+      'the lease to run out',
+      async () => {
+        const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: url });
+        return status.code === 3 ? true : undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 500 },
+    );
     // The printed command settles each one.
     for (const [, key, sid] of commands) {
       const settle = await gw.run(['resolve', key as string, '--placed', sid as string], {

@@ -91,6 +91,9 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
     ALTER TABLE ${s}.placements ADD COLUMN number text;
     CREATE INDEX placements_number ON ${s}.placements (number) WHERE number IS NOT NULL;`,
+  // A runner's lease: until when it is live by the database's clock, renewed while it runs,
+  // so that a cut connection does not make a live runner's claims look abandoned.
+  (s) => `ALTER TABLE ${s}.runners ADD COLUMN live_until timestamptz;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

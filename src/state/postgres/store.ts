@@ -43,7 +43,18 @@ export interface PostgresStoreOptions {
   readonly signal?: AbortSignal;
   /** `state.keep`: expired entries of recurring calls are left out of the view and export. */
   readonly retention?: Retention;
+  /** How long the runner's lease lasts unrenewed (default RUNNER_LEASE_MS). */
+  readonly leaseMs?: number;
 }
+
+/**
+ * A runner's lease: it is live for this long after each renewal, by the database's clock,
+ * and renews it every quarter of it. A runner that stops (killed, host gone) is seen as gone
+ * once its session ends and this has passed; a live runner whose connections were cut (a
+ * restart, a failover, pg_terminate_backend) stays live meanwhile, and renews it again once
+ * it can reach the database.
+ */
+export const RUNNER_LEASE_MS = 15_000;
 
 interface Row {
   key: string;
@@ -136,13 +147,16 @@ const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): S
  * failed key is claimed again with `UPDATE … WHERE status = 'failed' RETURNING`, which
  * PostgreSQL re-checks after waiting for a concurrent update, so again one claim wins.
  *
- * Runner liveness: each store holds a session advisory lock on its runner id, on one
- * dedicated, unpooled connection. PostgreSQL drops it the moment that session ends (process
- * killed, host gone, connection cut), with no heartbeat interval to tune and no clock to
- * trust, and any session reads it from `pg_locks`. A claim whose runner no longer holds it
- * is `unknown`: it may have been sent, and is never claimed again without `retryUnknown`.
- * The same connection holds the single-holder run lock. Once it is lost this store claims
- * nothing more: others would see its claims as abandoned.
+ * Runner liveness: a runner is live while it holds a session advisory lock on its runner
+ * id (on one dedicated, unpooled connection, read by any session from `pg_locks`) or while
+ * its lease lasts (`runners.live_until`, by the database's clock, renewed over the pool every
+ * quarter of RUNNER_LEASE_MS). A connection cut while the runner lives (a restart, a
+ * failover, pg_terminate_backend) ends the session, not the runner: its lease keeps its
+ * claims in flight and its run lock held, it renews the lease once it reaches the database
+ * again, and it records the outcomes of the calls it sent. A claim whose runner is neither
+ * (killed, host gone: at most one lease after its last renewal) is `unknown`: it may have
+ * been sent, and is never claimed again without `retryUnknown`. A runner claims only while
+ * at least half of its lease is surely left.
  */
 export const openPostgresStore = async (options: PostgresStoreOptions): Promise<StateStore> => {
   const schema = options.schema ?? DEFAULT_SCHEMA;
@@ -150,11 +164,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const space = lockSpace(schema);
   const clock = options.clock ?? (() => new Date());
   const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
-  const alive = (runner: string) => `EXISTS (
+  const leaseMs = options.leaseMs ?? RUNNER_LEASE_MS;
+  const alive = (runner: string) => `(EXISTS (
       SELECT 1 FROM pg_locks l
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid = ${space}::bigint::oid AND l.objid = ${runner}::bigint::oid)`;
+        AND l.classid = ${space}::bigint::oid AND l.objid = ${runner}::bigint::oid)
+    OR EXISTS (SELECT 1 FROM ${s}.runners r WHERE r.id = ${runner} AND r.live_until > now()))`;
 
   let connection: pg.ClientConfig;
   try {
@@ -183,11 +199,15 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     throw new Error(`the state database could not be reached (${causeOf(error)})`);
   }
   let runner: number;
+  /** When the last renewal of the lease that succeeded was sent (performance.now()). */
+  let renewedAt = 0;
   try {
     await migrate(session, schema);
+    renewedAt = performance.now();
     const { rows } = await session.query<{ id: number }>(
-      `INSERT INTO ${s}.runners (command, host, pid) VALUES ($1, $2, $3) RETURNING id`,
-      [options.command, hostname(), process.pid],
+      `INSERT INTO ${s}.runners (command, host, pid, live_until)
+       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id`,
+      [options.command, hostname(), process.pid, leaseMs],
     );
     runner = rows[0]?.id ?? 0;
     await session.query('SELECT pg_advisory_lock($1, $2)', [space, runner]);
@@ -208,6 +228,37 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   // An idle pooled connection that dies is replaced on next use; the query that needs it
   // reports the failure.
   pool.on('error', () => undefined);
+
+  // The lease is renewed over the pool, so that it outlives a cut of the runner's session;
+  // a renewal that fails is tried again at the next beat.
+  let renewing = false;
+  const renew = async (): Promise<void> => {
+    if (renewing) return;
+    renewing = true;
+    const sent = performance.now();
+    try {
+      await pool.query(
+        `UPDATE ${s}.runners SET live_until = now() + $2 * interval '1 millisecond' WHERE id = $1`,
+        [runner, leaseMs],
+      );
+      renewedAt = sent;
+    } catch {
+      // Not renewed: claims stop once the lease may be running out (see claim).
+    } finally {
+      renewing = false;
+    }
+  };
+  const beat = setInterval(() => void renew(), Math.max(1, Math.floor(leaseMs / 4)));
+  beat.unref();
+  /**
+   * A claim is made only while at least half of the lease is surely left: others must not
+   * take a runner whose claim was just committed for gone.
+   */
+  const leaseProblem = (): string | undefined => {
+    const since = performance.now() - renewedAt;
+    if (since <= leaseMs / 2) return undefined;
+    return `the state database has not renewed this runner's lease for ${Math.round(since / 1000)} s${lost ? ` (${lost.message})` : ''}`;
+  };
 
   const selectRows = `SELECT key, status, sid, call_id, at, definition, file, http_status,
       message, resolved_by, history, outcome, number, (status = 'claimed' AND ${alive('runner')}) AS live
@@ -260,7 +311,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   const claim = async (c: Claim): Promise<ClaimResult> => {
-    if (lost) throw new Error(`${c.key} was not claimed: ${lost.message}`);
+    const problem = leaseProblem();
+    if (problem !== undefined) throw new Error(`${c.key} was not claimed: ${problem}`);
     const at = c.at ?? clock().toISOString();
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
     const number = c.number ?? null;
@@ -528,7 +580,18 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         'SELECT pg_try_advisory_lock($1, $2) AS ok',
         [space, RUN_LOCK],
       );
-      if (rows[0]?.ok) {
+      // The advisory lock is free, but a holder whose session was cut keeps the run lock
+      // while its lease lasts.
+      const kept =
+        rows[0]?.ok === true &&
+        (
+          await session.query(
+            `SELECT 1 FROM ${s}.run_lock WHERE id = 1 AND runner <> $1 AND ${alive('runner')}`,
+            [runner],
+          )
+        ).rowCount !== 0;
+      if (kept) await session.query('SELECT pg_advisory_unlock($1, $2)', [space, RUN_LOCK]);
+      else if (rows[0]?.ok) {
         await session.query(
           `INSERT INTO ${s}.run_lock (id, runner, command, host, pid, since)
            VALUES (1, $1, $2, $3, $4, $5)
@@ -622,6 +685,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     export: async () => (await read()).lock,
     import: importLock,
     close: async () => {
+      clearInterval(beat);
+      // Gone now: its claims left unrecorded are unknown at once, not at the lease's end.
+      await pool
+        .query(`UPDATE ${s}.runners SET live_until = NULL WHERE id = $1`, [runner])
+        .catch(() => undefined);
       await pool.end();
       // Ending the session lets go of the runner's and the run lock's advisory locks.
       if (holding && !lost) {

@@ -115,6 +115,9 @@ const killedRunner = async (
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
+  // A store whose runners hold a lease sees this one gone once the lease has run out.
+  const lease = (project.spec as { leaseMs?: number }).leaseMs;
+  if (lease !== undefined) await new Promise((resolve) => setTimeout(resolve, lease + 250));
 };
 
 export const describeStoreContract = (harness: StoreHarness): void => {

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../../src/state/failpoint.js';
@@ -10,8 +13,14 @@ import { SCHEMA_VERSION } from '../../../src/state/postgres/schema.js';
 import { openPostgresStore } from '../../../src/state/postgres/store.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
 import type { StateStore } from '../../../src/state/store.js';
+import { IN_FLIGHT } from '../../../src/state/store.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { claimOf, describeStoreContract } from './contract.js';
+
+const RUNNER = fileURLToPath(new URL('./runner.mjs', import.meta.url));
+
+/** The lease of a runner that tests kill: long enough to renew under load, short to wait out. */
+const KILLED_LEASE_MS = 1500;
 
 let server: TestPostgres;
 let database: string;
@@ -30,7 +39,13 @@ describeStoreContract({
   name: 'postgres',
   // One schema per project: projects on one database stay apart, as they do for users.
   project: async () => {
-    const spec = { backend: 'postgres', url: database, schema: `project_${++projects}` };
+    // A runner killed in its own process is gone once its lease has run out: a short one.
+    const spec = {
+      backend: 'postgres',
+      url: database,
+      schema: `project_${++projects}`,
+      leaseMs: KILLED_LEASE_MS,
+    };
     return {
       spec,
       open: (options = {}) =>
@@ -146,7 +161,7 @@ describe('postgres store only', () => {
     expect(keys.map((_, i) => Number(byA?.[i]) + Number(byB?.[i]))).toEqual(keys.map(() => 1));
   });
 
-  test('the run lock is released when its connection dies, and that runner claims no more', async () => {
+  test('a runner whose connections are cut lives on: its claims in flight, its run lock held, its outcomes recorded', async () => {
     const schema = `cut_${++projects}`;
     const holder = await openStore(schema, 'callops run');
     const held = await holder.lock({ command: 'callops run', now: new Date() });
@@ -156,17 +171,73 @@ describe('postgres store only', () => {
     expect(await holder.claim(claimOf('before'))).toBe(true);
     const cut = await admin<{ runner: number }>(`SELECT runner FROM "${schema}".run_lock`);
     expect(cut).toHaveLength(1);
-    expect(await cutConnections(`callops runner ${cut[0]?.runner}%`)).toBeGreaterThan(0);
+    // Every connection of the holder, its session too, as a restart or an operator ends them.
+    expect(await cutConnections(`callops runner ${cut[0]?.runner}%`)).toBeGreaterThan(1);
+    // Its session is gone, its lease is not: the run lock is still its own,
     const again = await other.lock({ command: 'callops apply', now: new Date() });
-    expect(again.ok).toBe(true);
-    // Its claim now belongs to a runner that is gone: unknown, not claimable by others.
+    expect(again.ok).toBe(false);
+    expect(again.ok ? undefined : again.holder).toMatchObject({ command: 'callops run' });
+    // and its claim is in flight, which no one takes, with retryUnknown neither.
     const view = await other.read();
-    expect(view.lock.calls.before).toMatchObject({ status: 'unknown', message: INTERRUPTED });
-    expect(await other.claim(claimOf('before'))).toBe(false);
-    await expect(holder.claim(claimOf('after'))).rejects.toThrow(
-      /after was not claimed: the connection to the state database was lost/,
-    );
-    expect((await other.read()).lock.calls.after).toBeUndefined();
+    expect(view.lock.calls.before).toMatchObject({ status: 'unknown', message: IN_FLIGHT });
+    expect(view.inFlight.has('before')).toBe(true);
+    expect(await other.claim(claimOf('before', { retryUnknown: true }))).toBe(false);
+    // It records the outcome of the call it sent, and goes on claiming.
+    await holder.record({
+      key: 'before',
+      status: 'placed',
+      sid: 's-1',
+      at: 'x',
+      definition: 'sha256:def',
+      file: 'calls/welcome.yaml',
+    });
+    expect((await other.read()).lock.calls.before).toMatchObject({ status: 'placed', sid: 's-1' });
+    expect(await holder.claim(claimOf('after'))).toBe(true);
+    await holder.record({
+      key: 'after',
+      status: 'placed',
+      sid: 's-2',
+      at: 'x',
+      definition: 'sha256:def',
+      file: 'calls/welcome.yaml',
+    });
+    // Once it is closed, its run lock is free at once.
+    await holder.close();
+    stores.splice(stores.indexOf(holder), 1);
+    const taken = await other.lock({ command: 'callops apply', now: new Date() });
+    expect(taken.ok).toBe(true);
+    if (taken.ok) await taken.release();
+  });
+
+  test('a runner killed with a claim: in flight until its lease runs out, then unknown', async () => {
+    const schema = `lease_${++projects}`;
+    const spec = { backend: 'postgres', url: database, schema, leaseMs: 3000, claim: ['k'] };
+    const child = spawn(process.execPath, [RUNNER, JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (out.includes('ready\n')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`runner exited ${code}: ${out}`)));
+    });
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    const killedAt = performance.now();
+    const reader = await openStore(schema);
+    // Its session ended with it; its lease has not run out yet: nobody takes its claim.
+    const soon = await reader.read();
+    if (performance.now() - killedAt < 1500) {
+      expect(soon.inFlight.has('k')).toBe(true);
+      expect(await reader.claim(claimOf('k', { retryUnknown: true }))).toBe(false);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3250 - (performance.now() - killedAt)));
+    const view = await reader.read();
+    expect(view.inFlight.has('k')).toBe(false);
+    expect(view.lock.calls.k).toMatchObject({ status: 'unknown', message: INTERRUPTED });
   });
 
   test('a database that refuses connections fails the claim; nothing is recorded', async () => {

@@ -10,7 +10,12 @@ const command = 'callops apply';
 const store =
   spec.backend === 'file'
     ? openFileStore(spec)
-    : await openPostgresStore({ url: spec.url, schema: spec.schema, command });
+    : await openPostgresStore({
+        url: spec.url,
+        schema: spec.schema,
+        command,
+        leaseMs: spec.leaseMs,
+      });
 if (spec.lock || !store.concurrentRunners) {
   const held = await store.lock({ command, now: new Date() });
   if (!held.ok) {

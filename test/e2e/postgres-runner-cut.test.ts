@@ -1,0 +1,102 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import {
+  callsYaml,
+  collect,
+  type Gateway,
+  output,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+/**
+ * A live runner's connections to the state database are cut (a restart, a failover, an
+ * operator's pg_terminate_backend) while its calls are at the gateway. It is not gone: its
+ * calls stay in flight for everyone else, `--retry-unknown` leaves them alone, and it
+ * records their outcomes. Nobody is called twice.
+ */
+
+let server: TestPostgres;
+let url: string;
+const gateways: Gateway[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.freshDatabase();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+  await server?.stop();
+});
+
+/** Ends every connection of callops' runners, as an operator's pg_terminate_backend does. */
+const terminateRunners = async (): Promise<number> => {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+       WHERE application_name LIKE 'callops runner %'`,
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await admin.end();
+  }
+};
+
+describe('a live runner whose database connections are cut', () => {
+  it('keeps its calls in flight: status exits 0, --retry-unknown sends none again, it records all', {
+    timeout: 90_000,
+  }, async () => {
+    const held: (() => void)[] = [];
+    let open = false;
+    const names = Array.from({ length: 6 }, (_, i) => `c0${i}`);
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+      {
+        targetExtra: ['concurrency: 6'],
+        latencyMs: 1,
+        wait: () => new Promise<void>((resolve) => (open ? resolve() : held.push(resolve))),
+      },
+    );
+    gateways.push(gw);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write(
+      'callops.yaml',
+      `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: cut_live\n`,
+    );
+    const env = { ...gw.env, CALLOPS_DATABASE_URL: url };
+    const first = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 60_000);
+    await waitFor('every call at the gateway', () => (held.length === 6 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    expect(await terminateRunners()).toBeGreaterThan(0);
+
+    const status = await collect(spawnCli(['status'], { cwd: gw.project.dir, env }), 30_000);
+    expect(status.code, output(status)).toBe(0);
+    expect(status.stdout).toMatch(/in flight/);
+    expect(status.stdout).not.toMatch(/interrupted or crashed/);
+    const retry = await collect(
+      spawnCli(['apply', '--yes', '--retry-unknown'], { cwd: gw.project.dir, env }),
+      30_000,
+    );
+    expect(output(retry)).toMatch(/being placed by another runner|in flight/);
+    // The second runner sent nothing: the six requests at the gateway are the first's.
+    expect(held).toHaveLength(6);
+
+    open = true;
+    for (const go of held.splice(0)) go();
+    const result = await first.done;
+    expect(result.code, output(result)).toBe(0);
+    expect(result.stdout).toMatch(/^Done: 6 placed, 0 failed, 0 unknown/m);
+    const after = await collect(spawnCli(['status'], { cwd: gw.project.dir, env }), 30_000);
+    expect(after.code, output(after)).toBe(0);
+    expect(after.stdout).toMatch(/6 placed/);
+    expect(gw.placed()).toHaveLength(6);
+  });
+});
