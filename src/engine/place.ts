@@ -90,7 +90,7 @@ export interface PlaceResult {
    */
   readonly stillClaimed: readonly HeldBack[];
   /**
-   * The state could not be written (a full disk under the journal, a database gone): one
+   * The state could not be written (a full disk under the journal or the lockfile, a database gone): one
    * line for the user, given after the summary. What was recorded stays recorded; nothing
    * more was sent.
    */
@@ -442,7 +442,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   try {
     await store.persist();
   } catch (error) {
-    if (claimError === undefined) throw error;
+    // Said after the summary, as a claim's error is: every call placed is reported.
     persistError = error;
   }
   const lock = (await store.read().catch(() => undefined))?.lock;
@@ -518,6 +518,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         { cause: claimError },
       ),
     }),
+    ...(claimError === undefined &&
+      persistError !== undefined && {
+        stateError: new EngineError('state', message(persistError), { cause: persistError }),
+      }),
     ...(stopError !== undefined && {
       stopped: new EngineError(
         'failed',

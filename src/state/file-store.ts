@@ -4,12 +4,13 @@ import { whereOf } from '../config/diagnostics.js';
 import { isoClock } from '../execute/clock.js';
 import type { Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
-import { JOURNAL_FILE } from './dir.js';
+import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
 import { forgetIndex, identityAt, indexedLockfile, writeIndex } from './lock-index.js';
 import {
   bytesRead,
   emptyLockfile,
+  FileWriteError,
   type LockfileWrite,
   lockfileChanged,
   readLockfile,
@@ -92,6 +93,22 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   EPERM: 'operation not permitted',
 };
 
+/** Why a file could not be written: "no space left on device (ENOSPC)", else the error's own words. */
+const whyNotWritten = (code: string | undefined, error: unknown): string => {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return code !== undefined && SYSTEM_ERRORS[code] !== undefined
+    ? `${SYSTEM_ERRORS[code]} (${code})`
+    : cause instanceof Error
+      ? cause.message
+      : String(cause);
+};
+
+/** The system error code of a failed file operation (ENOSPC, EROFS, …), if it is one. */
+const systemCode = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+};
+
 /** What the store has while it holds the run lock. */
 interface Held {
   /** The lockfile as recorded so far (one copy of its calls per batch of outcomes). */
@@ -111,6 +128,8 @@ interface Held {
   readonly open: Map<string, Claim>;
   /** The first failure to write the journal; from then on nothing is claimed. */
   journalError?: Error;
+  /** persist() failed and said so: releasing the run lock does not say it again. */
+  persistFailed?: true;
   /**
    * Per-number limits: number digest → key → epoch ms of each entry that may have rung
    * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
@@ -213,14 +232,43 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const journalFailure = (error: unknown): Error => {
     const code =
       error instanceof JournalWriteError ? error.code : (error as { code?: string }).code;
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const why =
-      code !== undefined && SYSTEM_ERRORS[code] !== undefined
-        ? `${SYSTEM_ERRORS[code]} (${code})`
-        : cause instanceof Error
-          ? cause.message
-          : String(cause);
-    return new Error(`cannot write the journal ${journalName}: ${why}`, { cause: error });
+    return new Error(`cannot write the journal ${journalName}: ${whyNotWritten(code, error)}`, {
+      cause: error,
+    });
+  };
+
+  /**
+   * A file that could not be replaced, named, with why: "cannot write callops.lock: no space
+   * left on device (ENOSPC)". For the lockfile while the journal holds what it lacks, also
+   * that nothing is lost. Any other error is returned as it is.
+   */
+  const writeFailure = async (error: unknown): Promise<unknown> => {
+    if (!(error instanceof FileWriteError)) return error;
+    const name = error.path === lockPath ? lockName : relative(dirname(stateDir), error.path);
+    const failed = `cannot write ${name}: ${whyNotWritten(error.code, error)}`;
+    const kept =
+      error.path === lockPath &&
+      (await access(journalPath(stateDir)).then(
+        () => true,
+        () => false,
+      ));
+    return new Error(
+      kept
+        ? `${failed}; nothing is lost: the journal ${journalName} keeps every record, and the next command records it once ${lockName} can be written`
+        : failed,
+      { cause: error },
+    );
+  };
+
+  /** The run lock could not be taken for a system error (a read-only file system): said so. */
+  const runLockFailure = (error: unknown): unknown => {
+    const code = systemCode(error);
+    if (code === undefined) return error;
+    const name = join(relative(dirname(stateDir), stateDir), RUN_LOCK_FILE);
+    return new Error(
+      `cannot take the run lock ${name}: ${whyNotWritten(code, error)}; nothing was sent`,
+      { cause: error },
+    );
   };
 
   const mustHold = (what: string): Held => {
@@ -233,6 +281,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const persist = async (): Promise<void> => {
     const h = held;
     if (h === undefined) return;
+    try {
+      await persistHeld(h);
+    } catch (error) {
+      h.persistFailed = true;
+      throw error;
+    }
+  };
+
+  const persistHeld = async (h: Held): Promise<void> => {
     const base = lockOf(h);
     const current = base === h.pruned ? base : prune(base);
     if (current !== base) setLock(h, current);
@@ -242,7 +299,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         await forgetIndex(stateDir);
         h.lastWrite = { lock: current, write: await writeLockfileAtomic(lockPath, current) };
       } catch (error) {
-        if (h.journalError === undefined) throw error;
+        if (h.journalError === undefined) throw await writeFailure(error);
         // The journal keeps what it holds; the next command folds it in.
         throw new Error(
           `${lockName} could not be written either (${error instanceof Error ? error.message : String(error)}): the next command records what the journal holds`,
@@ -277,16 +334,18 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       () => {
         h.copy = current;
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         // An older copy only makes a newer lockfile look newer, which is accepted.
-        if (h.journalError === undefined) throw error;
+        if (h.journalError === undefined) throw await writeFailure(error);
       },
     );
   };
 
   const lock = async (who: { command: string; now: Date }): Promise<LockResult> => {
     if (held) throw new Error('the file store already holds the run lock');
-    const acquired = await acquireRunLock(stateDir, who);
+    const acquired = await acquireRunLock(stateDir, who).catch((error: unknown) => {
+      throw runLockFailure(error);
+    });
     if (!acquired.ok) return acquired;
     let restored: readonly string[] = [];
     let recovered: { placed: number; failed: number; unknown: number };
@@ -322,12 +381,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       if (!changed && copy === current) await indexAsRead(current);
     } catch (error) {
       await acquired.release();
-      throw error;
+      throw await writeFailure(error);
     }
     const release = async (): Promise<void> => {
       if (held === undefined) return;
+      // A failure persist() gave before was said then: the same failure again would hide it.
+      const said = held.persistFailed === true;
       try {
         await persist();
+      } catch (error) {
+        if (!said) throw error;
       } finally {
         await held?.journal?.close().catch(() => undefined);
         held = undefined;

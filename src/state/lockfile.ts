@@ -457,9 +457,28 @@ export interface LockfileWrite {
 }
 
 /**
+ * A file replaceAtomic could not write (a full disk, a read-only file system): the file it
+ * was to replace, not its temporary file, and the system's code. Its message is the system's.
+ */
+export class FileWriteError extends Error {
+  override readonly name = 'FileWriteError';
+  /** The system error code, e.g. ENOSPC, when there is one. */
+  readonly code: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === 'string' ? code : undefined;
+  }
+}
+
+/**
  * Replace the file at `path` atomically with what `fill` writes: a temporary file in the
  * same directory is written and fsynced, renamed over it, and the directory is fsynced so
  * the rename itself survives a crash. A reader sees the old file or the new one, never a mix.
+ * A failure is a FileWriteError naming `path`.
  */
 const replaceAtomic = async <T>(
   path: string,
@@ -488,7 +507,7 @@ const replaceAtomic = async <T>(
     }
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw error;
+    throw new FileWriteError(path, error);
   }
   await syncDir(dir);
   return { filled, identity };

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { openFileStore } from '../../src/state/file-store.js';
@@ -82,5 +82,18 @@ test('state.keep: the pruned lock is written to both files, and is not taken for
   const strict = openFileStore(site);
   await expect(strict.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
     /moved backwards/,
+  );
+});
+
+test('a run lock the system cannot write (a read-only file system) is one line naming it: nothing was sent', async () => {
+  const root = await tempDir();
+  // A file where the project's folder should be: creating `.callops/` in it fails (ENOTDIR).
+  await writeFile(join(root, 'project'), '');
+  const store = openFileStore({
+    stateDir: join(root, 'project', '.callops'),
+    lockPath: join(root, 'project', 'callops.lock'),
+  });
+  await expect(store.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
+    /^cannot take the run lock \.callops\/run\.lock: .*ENOTDIR.*; nothing was sent$/,
   );
 });
