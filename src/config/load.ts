@@ -106,7 +106,7 @@ const readSource = (absolute: string, file: string): Read =>
 const noSettings =
   'holds no settings (empty or only comments): write its settings, or remove the file to use the CALLOPS_* environment target';
 
-/** Empty, only blank lines and comments, or null documents (`---`, `~`). */
+/** Empty, only blank lines and comments, or null documents (`---`, `~`); read without errors. */
 const holdsNoSettings = (source: SourceFile): boolean =>
   source.documents.every((doc) => doc.data === null || doc.data === undefined);
 
@@ -122,7 +122,9 @@ const readConfig = async (root: string): Promise<Read> => {
     if (found === 'absent') continue;
     if (typeof found === 'object') return { diagnostics: [fileProblem(name, found.problem)] };
     const read = readSource(join(root, name), name);
-    if (read.source === undefined || !holdsNoSettings(read.source)) return read;
+    // A file with syntax errors gets only those: its settings are there, written wrong.
+    const broken = read.diagnostics.some((d) => d.severity === 'error');
+    if (read.source === undefined || broken || !holdsNoSettings(read.source)) return read;
     return { ...read, diagnostics: [...read.diagnostics, problemAt(name, START, noSettings)] };
   }
   return { diagnostics: [] };

@@ -176,6 +176,24 @@ describe('loadProject', () => {
     expect((await loadProject({ root: braces })).diagnostics).toEqual([]);
   });
 
+  it('gives a callops.yaml with syntax errors only those, never "holds no settings"', async () => {
+    for (const text of [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} in a flow mapping
+      'targets:\n  sim:\n    base_url: http://127.0.0.1:1\nstate: { backend: file, x: ${A} }\n',
+      'targets: [\n',
+      '# settings below\n\tdefault_target: sim\n',
+    ]) {
+      const root = await project({ 'callops.yaml': text, 'calls/a.yaml': CALLS });
+      const { diagnostics } = await loadProject({ root });
+      expect(diagnostics.length, JSON.stringify(text)).toBeGreaterThan(0);
+      for (const d of diagnostics) {
+        expect(d.file).toBe('callops.yaml');
+        expect(d.severity).toBe('error');
+        expect(d.message).not.toMatch(/holds no settings|remove the file/);
+      }
+    }
+  });
+
   it('reports a directory named like the config file', async () => {
     const root = await project({ 'callops.yaml/inner.txt': '', 'calls/a.yaml': CALLS });
     const loaded = await loadProject({ root });
