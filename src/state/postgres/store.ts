@@ -231,22 +231,23 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
 
   // The lease is renewed over the pool, so that it outlives a cut of the runner's session;
   // a renewal that fails is tried again at the next beat.
-  let renewing = false;
-  const renew = async (): Promise<void> => {
-    if (renewing) return;
-    renewing = true;
-    const sent = performance.now();
-    try {
-      await pool.query(
-        `UPDATE ${s}.runners SET live_until = now() + $2 * interval '1 millisecond' WHERE id = $1`,
-        [runner, leaseMs],
-      );
-      renewedAt = sent;
-    } catch {
-      // Not renewed: claims stop once the lease may be running out (see claim).
-    } finally {
-      renewing = false;
-    }
+  let renewing: Promise<void> | undefined;
+  const renew = (): Promise<void> => {
+    renewing ??= (async () => {
+      const sent = performance.now();
+      try {
+        await pool.query(
+          `UPDATE ${s}.runners SET live_until = now() + $2 * interval '1 millisecond' WHERE id = $1`,
+          [runner, leaseMs],
+        );
+        renewedAt = sent;
+      } catch {
+        // Not renewed: claims stop once the lease may be running out (see claim).
+      } finally {
+        renewing = undefined;
+      }
+    })();
+    return renewing;
   };
   const beat = setInterval(() => void renew(), Math.max(1, Math.floor(leaseMs / 4)));
   beat.unref();
@@ -311,6 +312,9 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   const claim = async (c: Claim): Promise<ClaimResult> => {
+    // A long synchronous stretch (planning a large campaign) keeps the beat from firing:
+    // the lease is renewed first, and only a renewal that fails stops the claim.
+    if (leaseProblem() !== undefined) await renew();
     const problem = leaseProblem();
     if (problem !== undefined) throw new Error(`${c.key} was not claimed: ${problem}`);
     const at = c.at ?? clock().toISOString();

@@ -209,6 +209,18 @@ describe('postgres store only', () => {
     if (taken.ok) await taken.release();
   });
 
+  test('a claim after a long synchronous stretch renews the lease first, then claims', async () => {
+    const schema = `busy_${++projects}`;
+    const store = await openPostgresStore({ url: database, schema, command: 'x', leaseMs: 1000 });
+    stores.push(store);
+    // The event loop held for longer than half the lease: no beat could renew it.
+    const until = performance.now() + 700;
+    while (performance.now() < until) {
+      // busy, as planning a large campaign is
+    }
+    expect(await store.claim(claimOf('k'))).toBe(true);
+  });
+
   test('a runner killed with a claim: in flight until its lease runs out, then unknown', async () => {
     const schema = `lease_${++projects}`;
     const spec = { backend: 'postgres', url: database, schema, leaseMs: 3000, claim: ['k'] };
