@@ -159,6 +159,28 @@ export const slotZones = (
   return zones;
 };
 
+/**
+ * Call name → deadline of its schedule, for the calls that name a slot key of the lockfile:
+ * an entry placed later than that after its slot can only come from a rehearsal.
+ */
+export const slotDeadlines = (
+  lock: Lockfile,
+  calls: readonly CallDefinition[],
+): Map<string, number> => {
+  const names = new Set<string>();
+  for (const key of Object.keys(lock.calls)) {
+    const match = SLOT_KEY.exec(key);
+    if (match?.[1] !== undefined) names.add(match[1]);
+  }
+  const deadlines = new Map<string, number>();
+  if (names.size === 0) return deadlines;
+  for (const call of calls) {
+    if (call.schedule !== undefined && names.has(call.name))
+      deadlines.set(call.name, call.schedule.deadlineMs);
+  }
+  return deadlines;
+};
+
 /** `<target>/<name>@<slot>` with the slot's local time, when its call has a time zone. */
 const withLocal = (key: string, zones: ReadonlyMap<string, string>): string => {
   const match = SLOT_KEY.exec(key);
@@ -170,13 +192,24 @@ const withLocal = (key: string, zones: ReadonlyMap<string, string>): string => {
 
 /**
  * The words for an entry placed before its own slot, which only a rehearsal ahead of the
- * clock (`apply --now` in the future) does: its slot is not placed again by a real run.
+ * clock (`apply --now` in the future) does: its slot is not placed again by a real run. Or
+ * placed after its slot's deadline (`deadlines`: call name → its deadline now), which only
+ * a rehearsal at an earlier instant does: a run never sends an attempt past the deadline.
  */
-export const rehearsalWords = (key: string, e: Pick<LockEntry, 'at'>): string | undefined => {
-  const slot = Date.parse(SLOT_KEY.exec(key)?.[2] ?? '');
+export const rehearsalWords = (
+  key: string,
+  e: Pick<LockEntry, 'at'>,
+  deadlines?: ReadonlyMap<string, number>,
+): string | undefined => {
+  const match = SLOT_KEY.exec(key);
+  const slot = Date.parse(match?.[2] ?? '');
   const at = Date.parse(e.at);
-  if (Number.isNaN(slot) || Number.isNaN(at) || at >= slot) return undefined;
-  return `placed by a rehearsal (apply --now), ${formatAhead(slot - at)} before its slot; not placed again`;
+  if (Number.isNaN(slot) || Number.isNaN(at)) return undefined;
+  if (at < slot)
+    return `placed by a rehearsal (apply --now), ${formatAhead(slot - at)} before its slot; not placed again`;
+  const deadline = match?.[1] === undefined ? undefined : deadlines?.get(match[1]);
+  if (deadline === undefined || at <= slot + deadline) return undefined;
+  return `placed by a rehearsal (apply --now), ${formatAhead(at - slot)} after its slot, past its deadline: a run never places a slot so late`;
 };
 
 /** `38 s`, `5 min`, `3 h`, `2 d`: how far ahead of its slot an entry was placed. */
@@ -194,6 +227,7 @@ const describe = (
   changed: ReadonlyMap<string, string>,
   zones: ReadonlyMap<string, string>,
   hints?: ReadonlyMap<string, string>,
+  deadlines?: ReadonlyMap<string, number>,
 ): string => {
   const shown = withLocal(key, zones);
   if (e.status === 'placed') {
@@ -202,7 +236,7 @@ const describe = (
         ? `  (replaced ${e.history.map((h) => h.sid).join(', ')})`
         : '';
     const again = changed.get(key);
-    const rehearsed = rehearsalWords(key, e);
+    const rehearsed = rehearsalWords(key, e, deadlines);
     const note =
       (again === undefined ? '' : `\n      changed since placed: ${printable(again)}`) +
       (rehearsed === undefined ? '' : `\n      ${rehearsed}`);
@@ -254,6 +288,8 @@ export const statusHumanPieces = (
     zones?: ReadonlyMap<string, string>;
     /** Unknown key → how to settle it (unsettledEntries' hint), when not the usual one. */
     hints?: ReadonlyMap<string, string>;
+    /** Call name → deadline of its schedule (slotDeadlines), to tell a rehearsal's entry. */
+    deadlines?: ReadonlyMap<string, number>;
   },
 ): Generator<string> => linePieces(statusLines(lock, plan, opts));
 
@@ -281,12 +317,14 @@ function* statusLines(
     yield '';
     yield style(colour[status], `${status} (${counts[status]}):`);
     if (status !== 'placed') {
-      for (const [k, e] of early[status]) yield describe(k, e, opts.changed, zones, opts.hints);
+      for (const [k, e] of early[status])
+        yield describe(k, e, opts.changed, zones, opts.hints, opts.deadlines);
       continue;
     }
     for (const key of keys) {
       const e = lock.calls[key] as LockEntry;
-      if (e.status === 'placed') yield describe(key, e, opts.changed, zones);
+      if (e.status === 'placed')
+        yield describe(key, e, opts.changed, zones, undefined, opts.deadlines);
     }
   }
   if (plan.due.length > 0) {
@@ -320,6 +358,8 @@ export const statusJson = (
   unsettled: readonly Unsettled[],
   /** Where the state is (`postgres (schema NAME)`); the lockfile's name by default. */
   state: string = lockName,
+  /** Call name → deadline of its schedule (slotDeadlines), to tell a rehearsal's entry. */
+  deadlines?: ReadonlyMap<string, number>,
 ) => {
   const keys = sortedKeys(lock);
   const { counts, outcomes } = tally(lock, keys);
@@ -340,7 +380,7 @@ export const statusJson = (
           ...(changed.has(key) && { changed: true }),
           ...(isInFlight(entry) && { inFlight: true }),
           ...(entry.status === 'placed' &&
-            rehearsalWords(key, entry) !== undefined && { rehearsal: true }),
+            rehearsalWords(key, entry, deadlines) !== undefined && { rehearsal: true }),
         };
       }),
     ),

@@ -479,3 +479,42 @@ describe('an entry a rehearsal placed before its slot', () => {
     ]);
   });
 });
+
+describe('an entry a rehearsal at an earlier instant placed after its deadline', () => {
+  const lock = lockOf({
+    'lab/daily@2026-12-01T10:00:00Z': entry({
+      status: 'placed',
+      sid: 's1',
+      at: '2026-12-02T03:23:10.585Z',
+    }),
+    'lab/daily@2026-12-02T10:00:00Z': entry({
+      status: 'placed',
+      sid: 's2',
+      at: '2026-12-02T10:09:59.000Z',
+    }),
+  });
+  const deadlines = new Map([['daily', 10 * 60_000]]);
+
+  it('says so in the status and in JSON; a slot placed within its deadline is not marked', () => {
+    const text = renderStatusHuman(lock, emptyPlan, {
+      lockName: 'callops.lock',
+      targetNote: 'target lab',
+      style: makeStyle(false),
+      changed: new Map(),
+      deadlines,
+    });
+    expect(text).toContain(
+      'lab/daily@2026-12-01T10:00:00Z  sid s1  at 2026-12-02T03:23:10.585Z\n      placed by a rehearsal (apply --now), 17 h after its slot, past its deadline: a run never places a slot so late\n',
+    );
+    expect(text.match(/rehearsal/g)).toHaveLength(1);
+    const json = JSON.parse(
+      Buffer.concat([
+        ...jsonBytes(statusJson(lock, 'callops.lock', new Map(), [], 'callops.lock', deadlines)),
+      ]).toString('utf8'),
+    ) as { calls: { key: string; rehearsal?: boolean }[] };
+    expect(json.calls.map((c) => [c.key, c.rehearsal])).toEqual([
+      ['lab/daily@2026-12-01T10:00:00Z', true],
+      ['lab/daily@2026-12-02T10:00:00Z', undefined],
+    ]);
+  });
+});

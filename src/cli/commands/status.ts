@@ -5,7 +5,13 @@ import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
 import { renderCampaignCounts } from '../../report/campaign.js';
 import { planJson } from '../../report/plan.js';
-import { changedKeys, slotZones, statusHumanPieces, statusJson } from '../../report/status.js';
+import {
+  changedKeys,
+  slotDeadlines,
+  slotZones,
+  statusHumanPieces,
+  statusJson,
+} from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unsettledEntries } from '../../report/unsettled.js';
 import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
@@ -87,7 +93,18 @@ settle it), else 0.
       // Written as it is made (its entries one at a time), as plan's is.
       await writeChunks(
         ctx.stdout,
-        jsonBytes({ ...statusJson(lock, lockName, changed, unsettled, stateName), due, upcoming }),
+        jsonBytes({
+          ...statusJson(
+            lock,
+            lockName,
+            changed,
+            unsettled,
+            stateName,
+            slotDeadlines(lock, project.calls),
+          ),
+          due,
+          upcoming,
+        }),
       );
       return code;
     }
@@ -98,6 +115,7 @@ settle it), else 0.
       style: makeStyle(ctx.color),
       changed,
       zones: slotZones(lock, project.calls),
+      deadlines: slotDeadlines(lock, project.calls),
       hints: new Map(unsettled.map((u) => [u.key, u.hint])),
     });
     await writeChunks(ctx.stdout, pieces);
