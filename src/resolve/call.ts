@@ -1,6 +1,7 @@
 import type { PathSegments } from '../config/types.js';
 import type { CallRequest } from '../execute/target.js';
 import type { PlanItem } from '../plan/types.js';
+import { UNPRINTABLE_REASON, unprintableDestinations } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import {
@@ -84,6 +85,9 @@ const touches = (path: PathSegments, paths: readonly PathSegments[]): boolean =>
     return true;
   });
 
+const samePath = (a: PathSegments, b: PathSegments): boolean =>
+  a.length === b.length && a.every((seg, i) => String(seg) === String(b[i]));
+
 const valueAt = (data: unknown, path: PathSegments): unknown =>
   path.reduce<unknown>(
     (node, seg) =>
@@ -131,11 +135,25 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
   // Values that resolved are checked even when others did not, so one run reports both; a
   // problem where a reference is missing or malformed is that reference's, reported above.
   const broken = [...r.missing, ...r.malformed].map((m) => m.path);
+  // A character that does not print in `from` or a destination, as validate refuses it in a
+  // literal; the schema's word on the same value is then left out.
+  const value = r.value as Body;
+  const unprintable = unprintableDestinations(value.from, value.to).filter(
+    (u) => !touches(u.path, broken),
+  );
+  for (const { path, found } of unprintable) {
+    const written = referencesBelow(valueAt(def.options, path));
+    const what =
+      written.length > 0
+        ? `${path.join('.')}: ${written.join(', ')} resolves to a value that holds`
+        : `\`${path.join('.')}\` holds`;
+    diagnostics.push(at(path, `${what} ${found}, ${UNPRINTABLE_REASON}`));
+  }
   const masked = isLiteral(r.value) ? undefined : withoutReferenceText(r.value);
   const checked = checkResolvedOptions((masked ?? r.value) as Body);
   for (const problem of checked.problems) {
     const path = pointerSegments(def.options, problem.pointer);
-    if (touches(path, broken)) continue;
+    if (touches(path, broken) || unprintable.some((u) => samePath(u.path, path))) continue;
     const written = referencesBelow(valueAt(def.options, path));
     // Only references can break a call that validated: a problem elsewhere is not ours to word.
     const where = path.join('.') || 'the call';

@@ -1,8 +1,7 @@
-import type { PathSegments } from '../config/types.js';
 import type { Flavor } from '../options/flavor.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
-import { firstUnprintable } from '../report/printable.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
+import { UNPRINTABLE_REASON, unprintableDestinations } from './destination-text.js';
 import type { Diagnostic } from './diagnostic.js';
 import { errorAt, hasReference, isRecord, siteOf, toPointer, warningAt } from './site.js';
 import { NAME_PATTERN, unknownTarget } from './targets.js';
@@ -147,28 +146,17 @@ const numberPrefix: CallRule = {
 };
 
 /**
- * Control characters in `from` or a destination: a user named `bob<ESC>[2J<newline>…` is
- * surely a slip, and is sent (and dialled) as written, so it is refused before anything is
- * sent. Secrets (`to.auth`) are not looked at, and a reference is judged when resolved.
- * Structural so that a value the schema already refused (a `number`) is reported once.
+ * Control characters in `from` or a destination (see destination-text.ts); a reference is
+ * judged when resolved. Structural so that a value the schema already refused (a `number`)
+ * is reported once.
  */
 const destinationText: CallRule = {
   name: 'destination-text',
   kind: 'structural',
-  check: (entry) => {
-    const { from, to } = entry.merged;
-    const fields: [PathSegments, unknown][] = [[['from'], from]];
-    if (isRecord(to))
-      for (const [key, value] of Object.entries(to))
-        if (key !== 'auth') fields.push([['to', key], value]);
-    return fields.flatMap(([path, value]) => {
-      if (typeof value !== 'string') return [];
-      const found = firstUnprintable(value);
-      if (found === undefined) return [];
-      const message = `\`${path.join('.')}\` holds ${found}, a character that does not print: it would be sent and dialled as written`;
-      return [errorAt(siteIn(entry, path), message)];
-    });
-  },
+  check: (entry) =>
+    unprintableDestinations(entry.merged.from, entry.merged.to).map(({ path, found }) =>
+      errorAt(siteIn(entry, path), `\`${path.join('.')}\` holds ${found}, ${UNPRINTABLE_REASON}`),
+    ),
 };
 
 export const CALL_RULES: readonly CallRule[] = [

@@ -300,6 +300,42 @@ describe('resolveCall', () => {
     ]);
   });
 
+  it('refuses a character that does not print in from or a destination, at the reference, never quoting the value', () => {
+    const options = {
+      from: '${FROM}',
+      to: {
+        type: 'sip',
+        sipUri: 'sip:${USER}@example.com',
+        auth: { username: 'u', password: '${PW}' },
+      },
+    };
+    const env = { FROM: '+1555\n0001111', USER: 'a\u001b[2J\u202e', PW: 'p\u0000w' };
+    const r = resolveCall(def('c', options), env);
+    expect(!r.ok && r.diagnostics.map((d) => [d.path, d.message])).toEqual([
+      [
+        '/from',
+        'from: ${FROM} resolves to a value that holds \\n, a character that does not print: it would be sent and dialled as written',
+      ],
+      [
+        '/to/sipUri',
+        'to.sipUri: sip:${USER}@example.com resolves to a value that holds \\u001b, a character that does not print: it would be sent and dialled as written',
+      ],
+    ]);
+    for (const d of !r.ok ? r.diagnostics : []) expect(d.message).not.toContain('0001111');
+    for (const c of ['\u0000', '\u007f', '\u0085', '\u2028', '\u202e', '\u2066']) {
+      const one = resolveCall(
+        def('c', { from: '+15550001111', to: { type: 'user', name: '${N}' } }),
+        {
+          N: `bob${c}`,
+        },
+      );
+      expect(one.ok).toBe(false);
+    }
+    // A secret is not a destination: a password may hold any character.
+    const ok = resolveCall(def('c', options), { ...env, FROM: '+15550001111', USER: 'a' });
+    expect(ok.ok).toBe(true);
+  });
+
   it('reports a malformed reference', () => {
     const r = resolveCall(def('m', { from: '${FROM' }), {});
     expect(!r.ok && r.diagnostics[0]?.message).toMatch(/^malformed reference in `\$\{FROM`/);
