@@ -8,7 +8,9 @@ import {
   rowBytes,
 } from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
+import { firstUnprintable } from '../report/printable.js';
 import { sha256 } from '../validate/definition.js';
+import { isDestinationPath, UNPRINTABLE_REASON } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
@@ -305,6 +307,8 @@ const readCampaign = (
   let referenced: readonly number[] = [];
   let filled: readonly string[] = [];
   let checked: readonly Slot[] = [];
+  // The slots in `from` and the strings of `to`, where a cell may not hold a character that does not print.
+  let destinations: readonly Slot[] = [];
   // Numbers without a leading +: a literal call's warning, said once per campaign.
   let numberSlot: Slot | undefined;
   const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
@@ -342,6 +346,7 @@ const readCampaign = (
     }
     const slots = compileSlots(call.options, index);
     checked = slots.filter((slot) => !takesAnyText(call.options, slot));
+    destinations = slots.filter((slot) => isDestinationPath(slot.path));
     const to = call.options.to as { type?: unknown } | undefined;
     numberSlot =
       to?.type === 'phone' || to?.type === 'teams'
@@ -412,6 +417,21 @@ const readCampaign = (
         );
     }
     if (failed) return bad.push(ordinal);
+    // As in a literal call: the schema's word on the same value is then left out.
+    const unprintable = new Set<Slot>();
+    for (const slot of destinations) {
+      for (const part of slot.parts) {
+        if (typeof part === 'string') continue;
+        const found = firstUnprintable(cells[part.column] ?? '');
+        if (found === undefined) continue;
+        unprintable.add(slot);
+        fail(
+          part.column,
+          `\`${slot.path.join('.')}\` (\`${slot.written}\`) holds ${found} here, ${UNPRINTABLE_REASON}`,
+        );
+        break;
+      }
+    }
     if (t.zone !== undefined && t.zoneMatters) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
@@ -429,7 +449,7 @@ const readCampaign = (
       for (const problem of checkResolvedOptions(options).problems) {
         const path = pointerSegments(options, problem.pointer);
         const slot = t.slots.find((s) => isSlotPath(s.path, path) || isSlotPath(path, s.path));
-        if (slot === undefined) continue;
+        if (slot === undefined || (unprintable.has(slot) && isSlotPath(slot.path, path))) continue;
         const rule = problem.message.replace(/(, got | — quote it).*$/s, '');
         const value = rawFill(slot, cells);
         fail(

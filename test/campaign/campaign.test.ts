@@ -129,6 +129,45 @@ describe('reading a recipients CSV', () => {
     expect(rowsOf(csv, ['tag: { who: "${row.name}" }']).map((r) => r.name)).toEqual(['remind/a']);
   });
 
+  it('a cell holding a character that does not print in from or a destination is an error at the cell', () => {
+    const text = [
+      'calls:',
+      '  - name: remind',
+      '    recipients: ../lists/people.csv',
+      `    application_sid: ${APP}`,
+      '    from: "${row.from}"',
+      '    to: { type: sip, sipUri: "sip:${row.user}@example.com", auth: { username: u, password: "${row.pw}" } }',
+      '    tag: { who: "${row.user}" }',
+      '',
+    ].join('\n');
+    const csv = [
+      'id,from,user,pw',
+      'a,"+1555\n0001111",ann,p',
+      'b,+15550001111,bob\u001b[2J,p',
+      'c,+15550001111,cy\u202e,p',
+      'd,+1555000\u00001111,di,p',
+      'e,+15550001111,ed,p\u0000w',
+      '',
+    ].join('\n');
+    const found = validateProject({
+      root: '/nowhere',
+      callFiles: [parseSource('calls/remind.yaml', text).source],
+      diagnostics: [],
+      recipients: new Map([[CSV, { text: csv }]]),
+    });
+    const why = 'a character that does not print: it would be sent and dialled as written';
+    expect(found.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`)).toEqual([
+      `lists/people.csv:2:3: \`from\` (\`\${row.from}\`) holds \\n here, ${why}`,
+      `lists/people.csv:4:16: \`to.sipUri\` (\`sip:\${row.user}@example.com\`) holds \\u001b here, ${why}`,
+      `lists/people.csv:5:16: \`to.sipUri\` (\`sip:\${row.user}@example.com\`) holds \\u202e here, ${why}`,
+      `lists/people.csv:6:3: \`from\` (\`\${row.from}\`) holds \\u0000 here, ${why}`,
+    ]);
+    // Only the row whose character is in a secret is kept.
+    expect(found.calls.filter((c) => c.campaign !== undefined).map((c) => c.name)).toEqual([
+      'remind/e',
+    ]);
+  });
+
   it('CRLF and lone CR line ends: each one line, wherever it is, as with LF', () => {
     const phone = (at: string) =>
       `lists/people.csv:${at}: \`to.number\` (\`\${row.phone}\`) is \`+1555x\` here, and it must be a phone number: an optional + and 3–15 digits`;

@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
 import { APP_SID, callsYaml, type Gateway, output, startGateway, waitFor } from './helpers.js';
@@ -156,6 +158,52 @@ describe('resolved values pass the rules of literals', () => {
     const plan = await gw.run(['plan'], env);
     expect(plan.code, output(plan)).toBe(0);
     expect(plan.stderr.match(/warning: /g) ?? []).toHaveLength(3);
+  });
+
+  it('a character that does not print, from a variable or a CSV cell, is an error at the reference or the cell, and nothing is sent', async () => {
+    const why = 'a character that does not print: it would be sent and dialled as written';
+    gw = await startGateway({
+      'calls/a.yaml': FILE,
+      'calls/b.yaml': [
+        'calls:',
+        '  - name: camp',
+        '    recipients: ../people.csv',
+        `    application_sid: ${APP_SID}`,
+        '    from: "${row.from}"',
+        '    to: { type: sip, sipUri: "${row.uri}" }',
+        '',
+      ].join('\n'),
+      'people.csv': 'id,from,uri\na,+15550001111,sip:ok@example.com\n',
+    });
+    const env = { ...GOOD, CALLER: '+1555\n0001111', SIP: 'sip:probe@example.com\u001b[2J' };
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(apply.stderr).toContain(
+      `calls/a.yaml:${at(FILE, '"${CALLER}"')}: error: from: \${CALLER} resolves to a value that holds \\n, ${why}`,
+    );
+    expect(apply.stderr).toContain(
+      `calls/a.yaml:${at(FILE, '"${SIP}"')}: error: to.sipUri: \${SIP} resolves to a value that holds \\u001b, ${why}`,
+    );
+    expect(output(apply)).not.toContain('0001111');
+    expect(output(apply)).not.toContain('probe@');
+    expect(gw.sim.received()).toHaveLength(0);
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stderr.match(/warning: .*does not print/g) ?? []).toHaveLength(2);
+
+    await writeFile(
+      join(gw.project.dir, 'people.csv'),
+      'id,from,uri\na,"+1555\n0001111",sip:a@example.com\nb,+15550001111,sip:b@example.com\u202e\n',
+    );
+    const rows = await gw.run(['apply', '--yes'], GOOD);
+    expect(rows.code, output(rows)).toBe(1);
+    expect(rows.stderr).toContain(
+      `people.csv:2:3: error: \`from\` (\`\${row.from}\`) holds \\n here, ${why}`,
+    );
+    expect(rows.stderr).toContain(
+      `people.csv:4:16: error: \`to.sipUri\` (\`\${row.uri}\`) holds \\u202e here, ${why}`,
+    );
+    expect(gw.sim.received()).toHaveLength(0);
   });
 
   it('a fallback naming a variable dials that variable, and the number is counted', async () => {
