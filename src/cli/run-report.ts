@@ -19,7 +19,7 @@ import { makeStyle } from '../report/style.js';
 import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
 import { describeHolder, goneWords } from '../state/runlock.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
-import { parseRate } from '../validate/parse.js';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, reportDiagnostics } from './load.js';
@@ -39,6 +39,12 @@ export const parsePlaceFlags = (values: CommandContext['values']): PlaceFlags =>
   if (rateText !== undefined && rate === undefined) {
     throw new UsageError(
       `--rate must be N/s, N/m or N/WINDOW such as 600/5m (got "${String(rateText)}")`,
+    );
+  }
+  // The limiter waits up to one window in a timer.
+  if (rate !== undefined && rate.perMs > MAX_TIMER_MS) {
+    throw new UsageError(
+      `--rate window must be at most ${MAX_TIMER_TEXT} (got "${String(rateText)}")`,
     );
   }
   const maxCalls = positiveInt('max-calls', values['max-calls']);

@@ -2,8 +2,8 @@ import type { PathSegments } from '../config/types.js';
 import type { ResolvedTarget } from '../execute/target.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { TargetSpec } from '../validate/model.js';
-import { parseDuration, parseRate } from '../validate/parse.js';
-import { shownUrl } from '../validate/targets.js';
+import { MAX_TIMER_MS, parseDuration, parseRate } from '../validate/parse.js';
+import { durationTooLong, rateProblem, shownUrl } from '../validate/targets.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, interpolate, type Secret } from './interpolate.js';
 
@@ -119,15 +119,18 @@ export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
   }
   const rateText = usable('rate');
   const rate = rateText === undefined ? undefined : parseRate(rateText);
-  if (rateText !== undefined && !rate) {
-    at('rate', `rate \`${spec.rate}\` must be calls per time, e.g. 5/s, 600/5m or 100/1h`);
-  }
+  const rateWhy = rateText === undefined ? undefined : rateProblem(spec.rate ?? rateText, rate);
+  if (rateWhy !== undefined) at('rate', rateWhy);
   const duration = (key: 'request_timeout' | 'max_pause', fallback: number): number => {
     const text = usable(key);
     if (text === undefined) return fallback;
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
       at(key, `${key} \`${spec[key]}\` must be a duration longer than 0, e.g. 15s, 2m or 1h`);
+      return fallback;
+    }
+    if (ms > MAX_TIMER_MS) {
+      at(key, durationTooLong(key, spec[key] ?? text));
       return fallback;
     }
     return ms;

@@ -98,10 +98,28 @@ export const parseDurationMs = (text: string): number | undefined => {
   return Math.round(Number(amount) * (UNIT_MS[unit] ?? 0));
 };
 
+/** The longest delay a Node timer takes (2^31-1 ms); the simulator waits these out in timers. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** `ms`, or the error saying it is longer than a timer takes. */
+const withinTimer = (
+  flag: string,
+  ms: number,
+): { readonly value: unknown } | { readonly error: string } =>
+  ms <= MAX_TIMER_MS ? { value: ms } : { error: `--${flag} must be at most ${MAX_TIMER_MS} ms` };
+
 const duration =
   (flag: string): Check =>
   (t) =>
     orError(parseDurationMs(t), `--${flag} must be a duration such as 0, 500ms, 2s, 1m or 1h`);
+
+/** A duration waited out in a timer: bounded as a timer is. */
+const timerDuration =
+  (flag: string): Check =>
+  (t) => {
+    const checked = duration(flag)(t);
+    return 'value' in checked ? withinTimer(flag, checked.value as number) : checked;
+  };
 
 const wholeNumber = (text: string): number | undefined =>
   /^\d+$/.test(text.trim()) ? Number(text) : undefined;
@@ -141,7 +159,12 @@ const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
   [
     'latency',
     'latencyMs',
-    (t) => orError(wholeNumber(t), '--latency must be a whole number of milliseconds'),
+    (t) => {
+      const ms = wholeNumber(t);
+      return ms === undefined
+        ? { error: '--latency must be a whole number of milliseconds' }
+        : withinTimer('latency', ms);
+    },
   ],
   [
     'fail-rate',
@@ -207,8 +230,8 @@ const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
       );
     },
   ],
-  ['ring-time', 'ringMs', duration('ring-time')],
-  ['talk-time', 'talkMs', duration('talk-time')],
+  ['ring-time', 'ringMs', timerDuration('ring-time')],
+  ['talk-time', 'talkMs', timerDuration('talk-time')],
   ['record-ttl', 'recordTtlMs', duration('record-ttl')],
   [
     'status-hook',

@@ -8,6 +8,15 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   d: 86_400_000,
 };
 
+/**
+ * The longest delay a Node timer takes: 2^31-1 ms, about 24.8 days. A longer one is cut to
+ * 1 ms with a warning, so a duration callops waits out in a timer must not pass it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** How MAX_TIMER_MS is said in messages. */
+export const MAX_TIMER_TEXT = '2147483647 ms (about 24.8 days, e.g. 24d)';
+
 const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/;
 const DURATION_PART = /(\d+)(ms|s|m|h|d)/g;
 

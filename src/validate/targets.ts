@@ -3,7 +3,7 @@ import { FLAVORS, isFlavor } from '../options/flavor.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './hint.js';
 import type { TargetSpec } from './model.js';
-import { parseDuration, parseRate } from './parse.js';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseRate } from './parse.js';
 import {
   errorAt,
   hasReference,
@@ -133,6 +133,24 @@ const checkBaseUrl = (
   return out;
 };
 
+/** A target duration callops waits out in a timer, longer than a timer takes. */
+export const durationTooLong = (key: string, written: string): string =>
+  `${key} \`${written}\` is too long: at most ${MAX_TIMER_TEXT}`;
+
+/**
+ * Why a target's rate cannot be used, else undefined: the limiter waits up to one window in
+ * a timer, so the window is bounded as a duration is.
+ */
+export const rateProblem = (
+  written: string,
+  rate: { readonly perMs: number } | undefined,
+): string | undefined => {
+  if (!rate) return `rate \`${written}\` must be calls per time, e.g. 5/s, 600/5m or 100/1h`;
+  if (rate.perMs > MAX_TIMER_MS)
+    return `rate \`${written}\` has a window longer than ${MAX_TIMER_TEXT}; write e.g. 100/1d`;
+  return undefined;
+};
+
 /** Value problems of a target: URL, secrets written in the file, rate and durations. */
 export const checkTargetValues = (
   doc: SourceDocument,
@@ -148,9 +166,9 @@ export const checkTargetValues = (
       '`api_key` is written in the file; use a reference such as ${VG_API_KEY} so the secret stays out of git';
     out.push(warningAt(siteOf(doc, [...path, 'api_key']), message));
   }
-  if (typeof spec.rate === 'string' && !hasReference(spec.rate) && !parseRate(spec.rate)) {
-    const message = `rate \`${spec.rate}\` must be calls per time, e.g. 5/s, 600/5m or 100/1h`;
-    out.push(errorAt(siteOf(doc, [...path, 'rate']), message));
+  if (typeof spec.rate === 'string' && !hasReference(spec.rate)) {
+    const message = rateProblem(spec.rate, parseRate(spec.rate));
+    if (message !== undefined) out.push(errorAt(siteOf(doc, [...path, 'rate']), message));
   }
   for (const key of DURATIONS) {
     const value = spec[key];
@@ -165,6 +183,8 @@ export const checkTargetValues = (
       );
     } else if (ms === 0) {
       out.push(errorAt(siteOf(doc, [...path, key]), `${key} must be longer than 0`));
+    } else if (ms > MAX_TIMER_MS) {
+      out.push(errorAt(siteOf(doc, [...path, key]), durationTooLong(key, value)));
     }
   }
   return out;

@@ -164,6 +164,34 @@ describe('resolveTarget', () => {
       'max_pause `soon` must be a duration longer than 0, e.g. 15s, 2m or 1h',
     ]);
   });
+
+  it('refuses durations and rate windows from ${VAR} longer than a timer takes, where written', () => {
+    const r = resolveTarget(
+      spec({ request_timeout: '${RT}', max_pause: '${MP}', rate: '${RATE}' }),
+      { ...env, RT: '25d', MP: '99999999h', RATE: '1/25d' },
+    );
+    expect(r.ok).toBe(false);
+    const messages = r.ok
+      ? []
+      : r.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^callops\.yaml:3:14: rate `\$\{RATE\}` has a window longer than 2147483647 ms/,
+      ),
+      expect.stringMatching(
+        /^callops\.yaml:3:14: request_timeout `\$\{RT\}` is too long: at most 2147483647 ms/,
+      ),
+      expect.stringMatching(
+        /^callops\.yaml:3:14: max_pause `\$\{MP\}` is too long: at most 2147483647 ms/,
+      ),
+    ]);
+    // The longest a timer takes is still accepted.
+    const longest = resolveTarget(spec({ request_timeout: '${RT}', rate: '1/24d' }), {
+      ...env,
+      RT: '2147483647ms',
+    });
+    expect(longest.ok && longest.target.requestTimeoutMs).toBe(2_147_483_647);
+  });
 });
 
 describe('envTarget', () => {

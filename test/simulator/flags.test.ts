@@ -199,6 +199,15 @@ describe('parseSimulatorFlags', () => {
     await sim.close();
     expect(sim.accountSid).toBe(DEFAULT_ACCOUNT_SID);
   });
+
+  it('refuses delays longer than a timer takes (2^31-1 ms)', () => {
+    expect(error(['--latency', '2147483648'])).toMatch(/^--latency .*at most 2147483647/);
+    expect(error(['--ring-time', '597h'])).toMatch(/^--ring-time .*at most 2147483647 ms/);
+    expect(error(['--talk-time', '99999999h'])).toMatch(/^--talk-time .*at most 2147483647 ms/);
+    expect(parseSimulatorFlags(['--latency', '2147483647', '--ring-time', '596h'])).toEqual({
+      options: { latencyMs: 2_147_483_647, ringMs: 596 * 3_600_000 },
+    });
+  });
 });
 
 describe('formatBanner', () => {

@@ -256,6 +256,49 @@ describe('targets', () => {
       withTarget('base_url: https://vg.example.com', ...TARGET, 'rate: ${RATE}').diagnostics,
     ).toEqual([]);
   });
+
+  it('durations and rate windows longer than a timer takes (2^31-1 ms) are refused', () => {
+    const result = withTarget(
+      'base_url: https://vg.example.com',
+      ...TARGET,
+      'rate: 1/25d',
+      'request_timeout: 25d',
+      'max_pause: 99999999h',
+    );
+    const most = '2147483647 ms (about 24.8 days, e.g. 24d)';
+    expect(result.diagnostics).toEqual([
+      error(
+        C,
+        6,
+        11,
+        '/targets/prod/rate',
+        `rate \`1/25d\` has a window longer than ${most}; write e.g. 100/1d`,
+      ),
+      error(
+        C,
+        7,
+        22,
+        '/targets/prod/request_timeout',
+        `request_timeout \`25d\` is too long: at most ${most}`,
+      ),
+      error(
+        C,
+        8,
+        16,
+        '/targets/prod/max_pause',
+        `max_pause \`99999999h\` is too long: at most ${most}`,
+      ),
+    ]);
+    expect(
+      withTarget(
+        'base_url: https://vg.example.com',
+        ...TARGET,
+        'rate: 1/24d',
+        'request_timeout: 24d',
+        'max_pause: 2147483647ms',
+      ).diagnostics,
+    ).toEqual([]);
+  });
 });
 
 describe('defaults', () => {

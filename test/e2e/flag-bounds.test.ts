@@ -1,0 +1,52 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, type Gateway, startGateway } from './helpers.js';
+
+const open: Gateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((g) => g.close()));
+});
+const gateway = async (...args: Parameters<typeof startGateway>): Promise<Gateway> => {
+  const gw = await startGateway(...args);
+  open.push(gw);
+  return gw;
+};
+
+/** `text` as a regular expression matching it literally. */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+const CALLS = { 'calls/a.yaml': callsYaml([{ name: 'alpha' }, { name: 'beta' }]) };
+
+describe('durations callops waits out in a timer', () => {
+  it('a request_timeout from ${VAR} longer than a timer takes is refused at its place, nothing sent', async () => {
+    const gw = await gateway(CALLS, { targetExtra: ['request_timeout: ${RT}'] });
+    const r = await gw.run(['apply', '--yes'], { RT: '25d' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'callops.yaml:6:22: error: request_timeout `${RT}` is too long: at most 2147483647 ms',
+    );
+    expect(r.stderr).not.toContain('TimeoutOverflowWarning');
+    expect(gw.sim.received()).toEqual([]);
+  });
+
+  it('a request_timeout written in callops.yaml is refused by validate', async () => {
+    const gw = await gateway(CALLS, { targetExtra: ['request_timeout: 99999999h'] });
+    const r = await gw.run(['validate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'callops.yaml:6:22: error: request_timeout `99999999h` is too long: at most 2147483647 ms',
+    );
+  });
+
+  it('--rate with a window longer than a timer takes is a usage error', async () => {
+    const gw = await gateway(CALLS);
+    const r = await gw.run(['apply', '--yes', '--rate', '1/25d']);
+    expect(r.code).toBe(64);
+    expect(r.stderr.trim()).toBe(
+      'callops apply: --rate window must be at most 2147483647 ms (about 24.8 days, e.g. 24d) (got "1/25d")',
+    );
+    expect(gw.sim.received()).toEqual([]);
+  });
+});
