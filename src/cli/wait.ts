@@ -10,6 +10,8 @@ import { openReaders, storeRecorder, targetOfKey } from './outcomes.js';
 
 /** The longest `--wait`: a CI job waits for its calls, not for a day. */
 export const MAX_WAIT_MS = 3_600_000;
+/** The shortest `--wait`: one poll cycle needs about that long. */
+export const MIN_WAIT_MS = 1_000;
 /** One cycle (one list request per target) every this often, at most. */
 export const WAIT_POLL_MS = 2_000;
 
@@ -18,7 +20,7 @@ export const parseWaitFlag = (values: CommandContext['values']): number | undefi
   const text = values.wait;
   if (text === undefined) return undefined;
   const ms = parseDuration(String(text));
-  if (ms === undefined || ms <= 0 || ms > MAX_WAIT_MS) {
+  if (ms === undefined || ms < MIN_WAIT_MS || ms > MAX_WAIT_MS) {
     throw new UsageError(
       `--wait must be a duration from 1s to 1h such as 30s or 5m (got "${String(text)}")`,
     );

@@ -50,3 +50,15 @@ describe('durations callops waits out in a timer', () => {
     expect(gw.sim.received()).toEqual([]);
   });
 });
+
+describe('apply --wait', () => {
+  it.each(['500ms', '1ms', '999ms'])('refuses %s: under 1s', async (value) => {
+    const gw = await gateway(CALLS);
+    const r = await gw.run(['apply', '--yes', '--wait', value]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(
+      `--wait must be a duration from 1s to 1h such as 30s or 5m (got "${value}")`,
+    );
+    expect(gw.sim.received()).toEqual([]);
+  });
+});

@@ -50,7 +50,7 @@ is required. Every missing environment variable is reported before anything is s
   --replace NAME      place this placed, unscheduled call (or campaign row without cron/at nor
                       redial) again, deliberately (repeatable); the earlier sid stays in the
                       entry's history
-  --wait DURATION     then wait up to DURATION (e.g. 30s, at most 1h) for the outcomes of the
+  --wait DURATION     then wait up to DURATION (1s to 1h, e.g. 30s) for the outcomes of the
                       calls placed, asking the gateway every 2 s, and record them; busy or
                       unanswered calls do not change the exit code`,
   options: {
