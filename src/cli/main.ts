@@ -13,6 +13,7 @@ import {
   type CommandModule,
   commonUsageFor,
   type Format,
+  type OptionsConfig,
 } from './context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
 import { VERSION } from './version.js';
@@ -113,6 +114,29 @@ const describeParseError = (error: unknown): string => {
 };
 
 /**
+ * A flag that takes one value, given more than once: the last one would silently win (a
+ * second --target would dial elsewhere), so it is a usage error. Flags declared `multiple`
+ * (--only, --replace) are repeatable; a boolean given twice says the same thing twice.
+ */
+const repeatedFlag = (
+  tokens: readonly { kind: string; name?: string; rawName?: string }[],
+  options: OptionsConfig,
+): string | undefined => {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const option = options[token.name];
+    if (option?.type !== 'string' || option.multiple === true) continue;
+    if (seen.has(token.name)) {
+      const short = option.short === undefined ? '' : ` (-${option.short})`;
+      return `--${token.name}${short} was given more than once; give it once (it takes one value)`;
+    }
+    seen.add(token.name);
+  }
+  return undefined;
+};
+
+/**
  * callops owns the signals: the first SIGINT/SIGTERM/SIGHUP asks the command to stop (no new
  * calls; in-flight ones are settled and recorded); a second one exits at once with 130.
  * SIGHUP is a terminal or SSH session closing under a run: by default it kills the process,
@@ -186,12 +210,16 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   if (command.handlesSignals === true)
     installSignals(controller, err, command.onStop ?? 'stopping');
   try {
+    const options = { ...COMMON_OPTIONS, ...command.options };
     const parsed = parseArgs({
       args: [...rest],
-      options: { ...COMMON_OPTIONS, ...command.options },
+      options,
       allowPositionals: command.allowPositionals ?? false,
       strict: true,
+      tokens: true,
     });
+    const repeated = repeatedFlag(parsed.tokens, options);
+    if (repeated !== undefined) throw new UsageError(repeated);
     const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
     for (const [flag, why] of Object.entries(command.refuses ?? {})) {
       if (values[flag] !== undefined) throw new UsageError(why);

@@ -62,3 +62,28 @@ describe('apply --wait', () => {
     expect(gw.sim.received()).toEqual([]);
   });
 });
+
+describe('a single-value flag given twice', () => {
+  it.each([
+    [['apply', '--yes', '--target', 'sim', '--target', 'simulator'], '--target'],
+    [['apply', '--yes', '--rate', '5/s', '--rate=6/s'], '--rate'],
+    [['plan', '--format', 'json', '--format', 'human'], '--format'],
+    [['plan', '-C', '.', '-C', 'calls'], '--dir (-C)'],
+  ])('is a usage error naming it: %j', async (args, flag) => {
+    const gw = await gateway(CALLS);
+    const r = await gw.run(args);
+    expect(r.code).toBe(64);
+    expect(r.stderr.trim()).toBe(
+      `callops ${args[0]}: ${flag} was given more than once; give it once (it takes one value)`,
+    );
+    expect(r.stdout).toBe('');
+    expect(gw.sim.received()).toEqual([]);
+  });
+
+  it('--only stays repeatable', async () => {
+    const gw = await gateway(CALLS);
+    const r = await gw.run(['apply', '--yes', '--only', 'alpha', '--only', 'beta']);
+    expect(r.code).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+  });
+});
