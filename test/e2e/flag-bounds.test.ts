@@ -87,3 +87,52 @@ describe('a single-value flag given twice', () => {
     expect(gw.placed()).toHaveLength(2);
   });
 });
+
+describe('plan --out', () => {
+  it.each([
+    ['callops.lock', 'is the lockfile'],
+    ['callops.yaml', 'is the project config'],
+    ['calls/a.yaml', 'is a file callops reads'],
+    ['./calls/../.env', 'is an env file'],
+    ['.callops/plan.json', 'is in the state directory .callops/'],
+  ])('refuses %s, which callops reads, and leaves it as it was', async (out, why) => {
+    const gw = await gateway(CALLS);
+    expect((await gw.run(['apply', '--yes', '--only', 'alpha'])).code).toBe(0);
+    await gw.project.write('.env', 'X=1\n');
+    const path = join(gw.project.dir, out);
+    const before = gw.project.exists(out) ? await readFile(path, 'utf8') : undefined;
+    const r = await gw.run(['plan', '--out', out]);
+    expect(r.code).toBe(64);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^callops plan: --out ${literal(out)}: ${why}`));
+    expect(r.stdout).toBe('');
+    const after = gw.project.exists(out) ? await readFile(path, 'utf8') : undefined;
+    expect(after).toBe(before);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+  });
+
+  it.each([
+    ['/nonexistent/x.json', 'no such directory /nonexistent'],
+    ['calls', 'is a directory, not a file'],
+    ['', ''],
+  ])('a place it cannot write (%j) is one line naming the flag, exit 64', async (out, why) => {
+    const gw = await gateway(CALLS);
+    await mkdir(join(gw.project.dir, 'plans'));
+    const r = await gw.run(['plan', `--out=${out}`]);
+    expect(r.code).toBe(64);
+    expect(r.stderr.trim()).toBe(
+      out === '' ? 'callops plan: --out needs a file name' : `callops plan: --out ${out}: ${why}`,
+    );
+  });
+
+  it('writes a plan file elsewhere, and again over its own', async () => {
+    const gw = await gateway(CALLS);
+    await mkdir(join(gw.project.dir, 'plans'));
+    for (let i = 0; i < 2; i++) {
+      const r = await gw.run(['plan', '--out', 'plans/p.json']);
+      expect(r.code).toBe(0);
+    }
+    const r = await gw.run(['apply', '--yes', '--plan', 'plans/p.json']);
+    expect(r.code).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+  });
+});

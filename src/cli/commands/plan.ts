@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { planFileDigests } from '../../engine/plan-digests.js';
 import {
   callNumberOf,
@@ -20,6 +18,7 @@ import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject, reportDiagnostics } from '../load.js';
+import { checkOutFile, writeOutFile } from '../out-file.js';
 import { writeChunks } from '../output.js';
 import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
@@ -56,6 +55,9 @@ lockfile.
         '--replace is not saved in a plan file: run `callops apply --replace NAME` instead',
       );
     }
+    const outText = typeof ctx.values.out === 'string' ? ctx.values.out : undefined;
+    const outPath =
+      outText === undefined ? undefined : await checkOutFile(outText, prepared, ctx.envFile);
     const lockName = project.config.lockfile;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan', {
       calls: project.calls,
@@ -81,7 +83,7 @@ lockfile.
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);
     reportDiagnostics(ctx, unresolved, prepared.sourceText);
-    if (typeof ctx.values.out === 'string') {
+    if (outText !== undefined && outPath !== undefined) {
       // Its due items and definitions made as they are written: a campaign's are many.
       // Where each due target places calls and what each due call resolves to, as digests
       // with a salt of the file's own: apply refuses the file when either changed.
@@ -91,7 +93,7 @@ lockfile.
         { lockDigest: lockDigest(lock), salt, digests: planFileDigests(prepared, salt) },
         project.calls,
       );
-      await writeFile(resolve(ctx.values.out), jsonBytes(file));
+      await writeOutFile(outText, outPath, jsonBytes(file));
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);

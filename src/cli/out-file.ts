@@ -1,0 +1,96 @@
+import { realpath, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lookUp } from '../config/exists.js';
+import { CONFIG_FILES } from '../config/load.js';
+import type { Prepared } from '../engine/prepare.js';
+import { stateDirOf } from '../engine/state.js';
+import { CliError, UsageError } from './exit.js';
+
+/** `path` with its links followed as far as they lead (a file not there yet: its folder's). */
+const realPath = async (path: string): Promise<string> => {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(await realPath(parent), basename(path));
+  }
+};
+
+/** What callops reads of the project, each with the words that name it in a refusal. */
+const readFiles = (
+  prepared: Prepared,
+  envFile: string | undefined,
+): { path: string; what: string }[] => {
+  const { config, campaigns, calls } = prepared.project;
+  const root = config.root;
+  const out = [
+    ...CONFIG_FILES.map((f) => ({ path: resolve(root, f), what: 'the project config' })),
+    { path: resolve(root, config.lockfile), what: 'the lockfile' },
+    { path: resolve(root, '.env'), what: 'an env file' },
+    ...(envFile === undefined ? [] : [{ path: resolve(envFile), what: 'an env file' }]),
+    ...calls.map((c) => ({ path: resolve(root, c.file), what: 'a file callops reads' })),
+    ...(campaigns ?? []).map((c) => ({
+      path: resolve(root, c.recipients),
+      what: 'a recipients file',
+    })),
+    ...(config.suppress ?? []).map((s) => ({
+      path: resolve(root, s.path),
+      what: 'a do-not-call list',
+    })),
+  ];
+  if (config.file !== undefined)
+    out.push({ path: resolve(root, config.file), what: 'the project config' });
+  return out;
+};
+
+/**
+ * `plan --out FILE`, checked before the plan is made: never a file callops reads (the
+ * config, the lockfile, an env file, a call, recipients or do-not-call file) nor anything in
+ * the state directory — writing the plan there would break the next run — and a place a file
+ * can be written. Each refusal is a usage error naming the flag. Returns the absolute path.
+ */
+export const checkOutFile = async (
+  text: string,
+  prepared: Prepared,
+  envFile: string | undefined,
+): Promise<string> => {
+  const refuse = (why: string): never => {
+    throw new UsageError(`--out ${text}: ${why}`);
+  };
+  if (text === '') throw new UsageError('--out needs a file name');
+  const path = resolve(text);
+  const real = await realPath(path);
+  const stateDir = await realPath(stateDirOf(prepared.project.config.root));
+  const inState = relative(stateDir, real);
+  if (!isAbsolute(inState) && inState !== '..' && !inState.startsWith(`..${sep}`))
+    refuse('is in the state directory .callops/; write the plan file elsewhere');
+  for (const read of readFiles(prepared, envFile)) {
+    if ((await realPath(read.path)) === real)
+      refuse(`is ${read.what}; write the plan file elsewhere, e.g. plan.json`);
+  }
+  const found = await lookUp(path);
+  if (found === 'dir') refuse('is a directory, not a file');
+  if (found === 'other') refuse('is not a regular file');
+  if (typeof found === 'object') refuse(found.problem);
+  const folder = await lookUp(dirname(path));
+  if (folder === 'absent') refuse(`no such directory ${dirname(text) || '.'}`);
+  if (folder !== 'dir') refuse(`${dirname(text)} is not a directory`);
+  return path;
+};
+
+/**
+ * Writes the plan file; a failure is one line naming the flag: a place the user may not
+ * write is a usage error (64), anything else (a full disk) a failure (1).
+ */
+export const writeOutFile = async (
+  text: string,
+  path: string,
+  bytes: Parameters<typeof writeFile>[1],
+): Promise<void> => {
+  await writeFile(path, bytes).catch((error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.message;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      throw new UsageError(`--out ${text}: cannot write there (${code})`);
+    throw new CliError(`--out ${text}: cannot write (${code})`);
+  });
+};
