@@ -1,5 +1,5 @@
 export { decodeText, firstInvalidUtf8 } from './decode.js';
-export { MAX_ALIAS_COUNT, MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
+export { MAX_ALIAS_COUNT, MAX_ALIAS_EXPANSION, MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 export {
   CONFIG_FILES,
   DEFAULT_CALL_GLOBS,

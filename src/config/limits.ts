@@ -8,6 +8,13 @@ export const MAX_FILE_BYTES = 4 * 1024 * 1024;
  */
 export const MAX_ALIAS_COUNT = 1000;
 
+/**
+ * What the aliases of one file may expand to, in characters of their scalars plus one per
+ * node. The alias count alone lets a few hundred aliases of one large anchor stand for
+ * gigabytes of text; this bound keeps that expansion as small as a file may be.
+ */
+export const MAX_ALIAS_EXPANSION = 4 * 1024 * 1024;
+
 /** YAML syntax diagnostics kept per file; the rest are summarised in one line. */
 export const MAX_SYNTAX_DIAGNOSTICS = 50;
 

@@ -4,7 +4,9 @@ import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { fastDocuments, fastRead } from './fast-parse.js';
 import {
+  formatMiB,
   MAX_ALIAS_COUNT,
+  MAX_ALIAS_EXPANSION,
   MAX_FILE_BYTES,
   MAX_SYNTAX_DIAGNOSTICS,
   tooLargeMessage,
@@ -119,27 +121,67 @@ const firstAlias = (doc: Document, source?: string): Node | undefined => {
   return found;
 };
 
-/** An alias that sits inside the node it refers to: its data would be a cycle. */
-const cyclicAlias = (doc: Document): Node | undefined => {
-  const { visit } = yamlLib();
-  let found: Node | undefined;
-  visit(doc, {
-    Alias: (_, alias, path) => {
-      const target = alias.resolve(doc);
-      if (target === undefined || !path.includes(target)) return undefined;
-      found = alias;
-      return visit.BREAK;
-    },
-  });
-  return found;
+/** How much of the file's alias budget (MAX_ALIAS_EXPANSION) its earlier documents used. */
+interface AliasBudget {
+  used: number;
+}
+
+interface AliasFindings {
+  /** The first alias that sits inside the node it refers to: its data would be a cycle. */
+  readonly cycle?: Node;
+  /** The alias at which what the file's aliases expand to passes MAX_ALIAS_EXPANSION. */
+  readonly past?: Node;
+}
+
+/**
+ * One walk over a document in the order `yaml` resolves aliases (an anchor counts from its
+ * node on; the last one before an alias wins). Each alias counts what it stands for: the
+ * characters of every scalar plus one per node, aliases inside its target included (sizes
+ * are kept per node, so nothing is expanded). `Alias.resolve` walks the whole document for
+ * every alias, which a few hundred aliases make take seconds.
+ */
+const walkAliases = (doc: Document, budget: AliasBudget): AliasFindings => {
+  const { isAlias, isCollection, isPair, isScalar } = yamlLib();
+  const anchors = new Map<string, unknown>();
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  let cycle: Node | undefined;
+  let past: Node | undefined;
+  const walk = (node: unknown): number => {
+    if (isPair(node)) return walk(node.key) + walk(node.value);
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target === undefined) return 0;
+      if (open.has(target)) {
+        cycle ??= node;
+        return 0;
+      }
+      const size = sizes.get(target) ?? 0;
+      budget.used += size;
+      if (budget.used > MAX_ALIAS_EXPANSION) past ??= node;
+      return size;
+    }
+    if (!isScalar(node) && !isCollection(node)) return 0;
+    if (node.anchor) anchors.set(node.anchor, node);
+    open.add(node);
+    let size = 1;
+    if (isScalar(node)) size += String(node.value).length;
+    else for (const item of node.items) size += walk(item);
+    open.delete(node);
+    sizes.set(node, size);
+    return size;
+  };
+  walk(doc.contents);
+  return { ...(cycle ? { cycle } : {}), ...(past ? { past } : {}) };
 };
 
 /** Plain data of a document, or a message (and where) when yaml refuses to build it. */
 const toData = (
   doc: Document,
   mayAlias: boolean,
+  budget: AliasBudget,
 ): { data: unknown } | { message: string; node?: Node } => {
-  const cycle = mayAlias ? cyclicAlias(doc) : undefined;
+  const { cycle, past } = mayAlias ? walkAliases(doc, budget) : {};
   if (cycle) {
     const name = String(cycle.toString());
     return {
@@ -148,7 +190,14 @@ const toData = (
     };
   }
   try {
-    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    // Nested aliases past the count are refused by toJS at once; a flat expansion of a
+    // large anchor builds cheaply (every alias shares one value) but is refused after it.
+    const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    if (!past) return { data };
+    return {
+      message: `the YAML aliases of this file expand to more than ${formatMiB(MAX_ALIAS_EXPANSION)} of text by this one (each alias counts all it stands for) — refusing to expand`,
+      node: past,
+    };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const unresolved = /^Unresolved alias[^:]*: (.*)$/.exec(text)?.[1];
@@ -220,6 +269,7 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
   // An alias is written `*name`: a text without `*` has none, and its documents need no
   // walk for cycles.
   const mayAlias = text.includes('*');
+  const budget: AliasBudget = { used: 0 };
   try {
     const docs = yamlLib().parseAllDocuments(text, PARSE_OPTIONS);
     // Where each call starts, so that plan and apply need not parse the file again.
@@ -241,7 +291,7 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
       }
       let data: unknown;
       if (doc.errors.length === 0 && badKeys.length === 0) {
-        const built = toData(doc, mayAlias);
+        const built = toData(doc, mayAlias, budget);
         if ('data' in built) data = built.data;
         else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
       }

@@ -1,5 +1,7 @@
+import { bodyTooLarge, MAX_BODY_BYTES } from '../options/body-size.js';
 import { APPLICATION_OVERRIDES, type Flavor, JAMBONZ_REJECTED_OPTIONS } from '../options/flavor.js';
 import type { CallEntry } from './calls.js';
+import { CALL_KEYS } from './definition.js';
 import { siteInLayers } from './merge.js';
 import type { CallRule, RuleContext } from './rules.js';
 import { errorAt, hasReference, warningAt } from './site.js';
@@ -58,4 +60,35 @@ export const overriddenByApplication: CallRule = {
   },
 };
 
-export const GATEWAY_RULES: readonly CallRule[] = [flavorOptions, overriddenByApplication];
+const kib = (bytes: number): string => `${Math.ceil((bytes / 1024) * 10) / 10} KiB`;
+
+/**
+ * A request body the gateway would refuse as too large (413) is an error before anything is
+ * sent, at the option that takes the most room. `${VAR}` references count as written.
+ */
+export const bodySize: CallRule = {
+  name: 'body-size',
+  kind: 'semantic',
+  check: (entry) => {
+    const options = Object.fromEntries(
+      Object.entries(entry.merged).filter(([key]) => !CALL_KEYS.includes(key)),
+    );
+    const bytes = bodyTooLarge(options);
+    if (bytes === undefined) return [];
+    const [largest] = Object.entries(options)
+      .map(([key, value]) => [key, JSON.stringify(value)?.length ?? 0] as const)
+      .sort((a, b) => b[1] - a[1]);
+    return [
+      errorAt(
+        optionSite(entry, largest?.[0] ?? 'name'),
+        `the request body of this call is ${kib(bytes)} as JSON, most of it \`${largest?.[0]}\`; a gateway accepts up to ${kib(MAX_BODY_BYTES)} (jambonz answers 413 past it)`,
+      ),
+    ];
+  },
+};
+
+export const GATEWAY_RULES: readonly CallRule[] = [
+  flavorOptions,
+  overriddenByApplication,
+  bodySize,
+];

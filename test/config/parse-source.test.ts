@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ALIAS_COUNT, parseSource } from '../../src/config/index.js';
+import { MAX_ALIAS_COUNT, MAX_ALIAS_EXPANSION, parseSource } from '../../src/config/index.js';
 import { error, warning, yaml } from '../validate/fixtures.js';
 
 const F = 'calls/x.yaml';
@@ -174,6 +174,33 @@ describe('parseSource', () => {
       ),
     ]);
     expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it('refuses aliases of one large anchor that expand past the limit, at the alias that passes it', () => {
+    // 990 aliases stay under the alias count, but stand for some 99 MB of text.
+    const anchor = 'x'.repeat(100_000);
+    const calls = Array.from({ length: 990 }, (_, i) => `  - { name: c${i}, tag: *big }`);
+    const text = yaml(`defaults: { tag: &big "${anchor}" }`, 'calls:', ...calls);
+    const { source, diagnostics } = parseSource(F, text);
+    expect(diagnostics).toEqual([
+      error(
+        F,
+        44,
+        23,
+        '',
+        'the YAML aliases of this file expand to more than 4.0 MiB of text by this one (each alias counts all it stands for) — refusing to expand',
+      ),
+    ]);
+    expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it('counts the aliases of every document of a file toward one limit', () => {
+    const doc = (i: number) => [`a: &a "${'y'.repeat(600_000)}"`, `b${i}: [*a, *a]`];
+    const { diagnostics } = parseSource(F, yaml(...doc(1), '---', ...doc(2), '---', ...doc(3)));
+    expect(diagnostics).toEqual([]);
+    const four = parseSource(F, yaml(...doc(1), '---', ...doc(2), '---', ...doc(3), '---', ...doc(4)));
+    expect(four.diagnostics.map((d) => [d.line, d.column])).toEqual([[11, 6]]);
+    expect(MAX_ALIAS_EXPANSION).toBe(4 * 1024 * 1024);
   });
 
   it('accepts hundreds of ordinary aliases', () => {
