@@ -255,12 +255,56 @@ function* textPieces(text: string, chunkChars: number): Generator<Buffer> {
   }
 }
 
-/** A CSV syntax error (an unclosed quote…) and the line of the file csv-parse stopped on. */
+/**
+ * Where a CSV syntax error is, from the text csv-parse read of the record (`raw`, from the
+ * line the record starts on, blank lines before it included): the character after a closing
+ * quote that something other than a delimiter follows, a quote inside an unquoted cell, the
+ * quote that opens a cell never closed. Undefined for any other error.
+ */
+const syntaxSite = (
+  error: CsvError,
+  line: number,
+): { line: number; column: number } | undefined => {
+  const raw = (error as { raw?: unknown }).raw;
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  if (error.code === 'CSV_INVALID_CLOSING_QUOTE') return recordEnd(raw, line);
+  let last: { line: number; column: number } | undefined;
+  let open: { line: number; column: number } | undefined;
+  let previous = '';
+  walkRecord(raw, line, (ch, l, c, quoted) => {
+    last = { line: l, column: c };
+    // The quote that opens a cell, not the second of a doubled quote inside one.
+    if (ch === '"' && quoted && previous !== '"') open = last;
+    previous = ch;
+  });
+  if (error.code === 'INVALID_OPENING_QUOTE') return last;
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED') return open;
+  return undefined;
+};
+
+/** What a CSV syntax error means, in words about the place syntaxSite points at. */
+const syntaxMessage = (error: CsvError): string => {
+  const got = /got ("[^"]*"|'[^']*')/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `a closing quote must be followed by a comma or the end of the line${got ? `, got ${got}` : ''} (inside a quoted cell, write a quote as "")`;
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'this quote opens a cell that is never closed';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote inside a cell that does not start with one (quote the whole cell, and write this quote as "")';
+    default:
+      return error.message.replace(/^[^:]*:\s*/, '').replace(/ at line \d+.*$/, '');
+  }
+};
+
+/** A CSV syntax error (an unclosed quote…) and where it is in the file. */
 class CsvSyntax extends Error {
   readonly line: number;
-  constructor(error: CsvError, line: number) {
-    super(error.message);
-    this.line = line;
+  readonly column: number;
+  constructor(error: CsvError, at: { line: number; column: number }) {
+    super(syntaxMessage(error));
+    this.line = at.line;
+    this.column = at.column;
   }
 }
 
@@ -312,7 +356,13 @@ const eachRecord = (
   };
   const located = (error: Error): Error =>
     error instanceof CsvError
-      ? new CsvSyntax(error, line + held.lineEndsTo(cursor, info.lines - parserLine))
+      ? new CsvSyntax(
+          error,
+          syntaxSite(error, line) ?? {
+            line: line + held.lineEndsTo(cursor, info.lines - parserLine),
+            column: 1,
+          },
+        )
       : error;
   // csv-parse keeps the last bytes of a piece (a line end may follow) and joins them to the
   // next piece in a new buffer, one a piece, which V8 frees late: they are joined here instead,
@@ -456,8 +506,9 @@ export const readCsv = (
     });
   } catch (caught) {
     if (!(caught instanceof CsvSyntax)) throw caught;
-    const message = caught.message.replace(/^[^:]*:\s*/, '').replace(/ at line \d+.*$/, '');
-    diagnostics.push(error(file, caught.line, 1, `not a readable CSV: ${message}`));
+    diagnostics.push(
+      error(file, caught.line, caught.column, `not a readable CSV: ${caught.message}`),
+    );
   }
   if (!seenHeader && diagnostics.length === 0) {
     diagnostics.push(error(file, 1, 1, emptyMessage));

@@ -82,7 +82,14 @@ describe('reading a recipients CSV', () => {
     expect(errors('id,phone\n')).toEqual([]);
     expect(rowsOf('id,phone\n')).toHaveLength(0);
     expect(errors('id,phone\n1,"+1555\n')).toEqual([
-      expect.stringMatching(/^lists\/people\.csv:2:1: not a readable CSV: .*quote/i),
+      // At the quote that opens the cell never closed.
+      'lists/people.csv:2:3: not a readable CSV: this quote opens a cell that is never closed',
+    ]);
+    // Past the first 64 KiB piece, with the quoted cell across the pieces' seam.
+    const many = Array.from({ length: 4000 }, (_, i) => `${i},+1555${String(1000000 + i)}`);
+    const far = `id,phone\n${many.join('\n')}\nx,"${'q'.repeat(70_000)}"z\n`;
+    expect(errors(far)).toEqual([
+      `lists/people.csv:4002:70005: not a readable CSV: a closing quote must be followed by a comma or the end of the line, got "z" (inside a quoted cell, write a quote as "")`,
     ]);
   });
 
@@ -190,12 +197,21 @@ describe('reading a recipients CSV', () => {
       expect(errors(csv('id,name,phone', 'a1,"Ann', 'Smith"', ''))).toEqual([
         'lists/people.csv:3:7: row has 2 cells, the header 3 (id, name, phone)',
       ]);
-      // csv-parse's own errors.
+      // csv-parse's own errors: at the quote never closed, at what follows a closing quote.
       expect(errors(csv('id,name,phone', 'a1,"Ann', 'Smith,+15550001001', 'a2,Bob', ''))).toEqual([
-        expect.stringMatching(/^lists\/people\.csv:4:1: not a readable CSV: .*opening quote/),
+        'lists/people.csv:2:4: not a readable CSV: this quote opens a cell that is never closed',
       ]);
       expect(errors(csv('id,name,phone', 'a1,"An', 'n"x,+15550001001', ''))).toEqual([
-        expect.stringMatching(/^lists\/people\.csv:3:1: not a readable CSV: /),
+        'lists/people.csv:3:3: not a readable CSV: a closing quote must be followed by a comma or the end of the line, got "x" (inside a quoted cell, write a quote as "")',
+      ]);
+      expect(errors(csv('id,name,phone', '', 'a1,"A""n', 'n"x,+15550001001', ''))).toEqual([
+        expect.stringMatching(/^lists\/people\.csv:4:3: not a readable CSV: .*, got "x"/),
+      ]);
+      expect(errors(csv('id,name,phone', '', 'a1,A"n,+15550001001', ''))).toEqual([
+        'lists/people.csv:3:5: not a readable CSV: a quote inside a cell that does not start with one (quote the whole cell, and write this quote as "")',
+      ]);
+      expect(errors(csv('id,name,phone', 'a1,Ann,+15550001001', '', 'a2,"B""o', 'b', ''))).toEqual([
+        'lists/people.csv:4:4: not a readable CSV: this quote opens a cell that is never closed',
       ]);
     }
   });

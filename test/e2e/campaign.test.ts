@@ -39,6 +39,22 @@ const rows = (n: number, extra: (i: number) => string = () => ''): string =>
   ].join('\n');
 
 describe('campaigns: a recipients CSV, one placement per row', () => {
+  it('broken quoting is an error at the character that breaks it; nothing is sent', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': `id,phone,name\nr1,${number(1)},"bro"ken\nr2,${number(2)},Ann\n`,
+    });
+    const where =
+      'lists/reminders.csv:2:22: error: not a readable CSV: a closing quote must be followed by a comma or the end of the line, got "k"';
+    const validate = await gw.run(['validate']);
+    expect(validate.code, output(validate)).toBe(1);
+    expect(validate.stderr).toContain(where);
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(apply.stderr).toContain(where);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('places each of 50 rows once with its own number and keys <target>/<call>/<row id>; a second apply places nothing', async () => {
     const gw = await gateway({
       'calls/reminders.yaml': campaignYaml(),
