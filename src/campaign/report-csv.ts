@@ -1,3 +1,4 @@
+import { printable } from '../report/printable.js';
 import type { RowState } from './row-state.js';
 
 /** One line of `callops report NAME --format csv`: a recipient row and where it stands. */
@@ -40,11 +41,17 @@ const field = (value: string | number | undefined): string => {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
-/** A spreadsheet must not run a cell as a formula (CSV injection): prefix such text with '. */
-const cell = (value: string | undefined): string | undefined =>
-  value !== undefined && /^[=+\-@\t\r]/.test(value) && !/^\+[0-9]/.test(value)
-    ? `'${value}`
-    : value;
+/**
+ * Text from the user's files in a cell: every character a terminal acts on escaped as human
+ * output shows it (`\u001b`, `\n`), so neither `cat` nor a pager runs it, whether the CSV
+ * goes to a terminal or a file (JSON carries it exact); and, as a spreadsheet must not run a
+ * cell as a formula (CSV injection), such text prefixed with '.
+ */
+const cell = (raw: string | undefined): string | undefined => {
+  if (raw === undefined) return raw;
+  const value = printable(raw);
+  return /^[=+\-@]/.test(value) && !/^\+[0-9]/.test(value) ? `'${value}` : value;
+};
 
 export const reportHeader = (): string => `${REPORT_COLUMNS.join(',')}\r\n`;
 

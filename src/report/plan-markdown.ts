@@ -5,6 +5,7 @@ import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
 import { linePieces } from './pieces.js';
 import { campaignCounts, collapseRows, countsText, missedCountText, ROWS_SHOWN } from './plan.js';
+import { printable } from './printable.js';
 
 /**
  * `plan --format markdown`: the plan as a pull-request comment. It says whom merging will
@@ -78,9 +79,16 @@ export interface PlanMarkdownInput {
 /** The first line of the comment: lets a workflow find and update its earlier comment. */
 export const PLAN_COMMENT_MARKER = '<!-- callops-plan -->';
 
+/**
+ * Text on one line of a table or list: line breaks (and the blanks around them) become one
+ * space, every other character a terminal acts on is escaped as `plan` shows it, pipes too.
+ */
+const oneLine = (text: string): string =>
+  printable(text.replace(/\s*[\r\n]+\s*/g, ' ')).replaceAll('|', '\\|');
+
 /** Text as an inline code span that survives a table cell (pipes, backticks, newlines). */
 export const code = (text: string): string => {
-  const flat = text.replace(/\s*[\r\n]+\s*/g, ' ').replaceAll('|', '\\|');
+  const flat = oneLine(text);
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
@@ -88,7 +96,7 @@ export const code = (text: string): string => {
 };
 
 /** Plain text in a table cell. */
-const cell = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').replaceAll('|', '\\|');
+const cell = (text: string): string => oneLine(text);
 
 const utc = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 

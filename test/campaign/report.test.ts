@@ -111,6 +111,19 @@ describe('report CSV', () => {
     expect(reportLine({ id: 'a,"b"', to: 'sip:x@y', state: 'waiting', attempts: 0 })).toBe(
       '"a,""b""",sip:x@y,waiting,0,,,,,\r\n',
     );
+    // Control characters are escaped as human output shows them (JSON keeps them exact);
+    // an escaped tab or CR cannot start a formula any more.
+    expect(
+      reportLine({
+        id: 'r1\u001b[2J\u001b]0;pwn\u0007',
+        to: '\tcmd',
+        state: 'waiting',
+        attempts: 0,
+      }),
+    ).toBe('r1\\u001b[2J\\u001b]0;pwn\\u0007,\\tcmd,waiting,0,,,,,\r\n');
+    expect(reportLine({ id: 'a\nb', to: '=1+1', state: 'waiting', attempts: 0 })).toBe(
+      "a\\nb,'=1+1,waiting,0,,,,,\r\n",
+    );
   });
 });
 

@@ -193,6 +193,22 @@ describe('plan --format markdown', () => {
     );
   });
 
+  it('shows control characters escaped as plan does, in code spans and plain cells', () => {
+    const csi = '\u001b[2J\u001b]0;pwn\u0007';
+    expect(code(`r1${csi}`)).toBe('`r1\\u001b[2J\\u001b]0;pwn\\u0007`');
+    const text = render(
+      plan({
+        due: [item(`camp/r1${csi}`, `+1555${csi}`)],
+        missed: [item('late', '+15550001111', { reason: `gone\u202e${csi}` })],
+      }),
+      [call('camp', H(1))],
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(text).toContain('`+1555\\u001b[2J\\u001b]0;pwn\\u0007`');
+    expect(text).toContain('gone\\u202e\\u001b[2J');
+  });
+
   it('gives each campaign one line with its rows by state, before the calls', () => {
     const rows = Array.from({ length: 3 }, (_, i) =>
       item(`remind/r${i + 1}`, `+1555000000${i + 1}`, { campaign: 'remind', row: `r${i + 1}` }),

@@ -21,7 +21,8 @@ sip_status of the latest attempt, its duration in seconds, when it was placed, a
 to_changed: \`yes\` when that attempt dialled another number than the row names now (the
 row was edited since; \`to\` is then left empty). A row of a campaign with cron/at stands at
 its latest slot's call; its attempts are its slots. CSV
-(RFC 4180; a cell that a spreadsheet would run as a formula starts with ') by default,
+(RFC 4180; a cell that a spreadsheet would run as a formula starts with ', control
+characters are escaped as \\u001b) by default,
 --format json an array. Changes nothing; outcomes come from \`status --refresh\`,
 \`apply --wait\` or \`receive\`.
 
