@@ -198,7 +198,10 @@ describe('parseSource', () => {
     const doc = (i: number) => [`a: &a "${'y'.repeat(600_000)}"`, `b${i}: [*a, *a]`];
     const { diagnostics } = parseSource(F, yaml(...doc(1), '---', ...doc(2), '---', ...doc(3)));
     expect(diagnostics).toEqual([]);
-    const four = parseSource(F, yaml(...doc(1), '---', ...doc(2), '---', ...doc(3), '---', ...doc(4)));
+    const four = parseSource(
+      F,
+      yaml(...doc(1), '---', ...doc(2), '---', ...doc(3), '---', ...doc(4)),
+    );
     expect(four.diagnostics.map((d) => [d.line, d.column])).toEqual([[11, 6]]);
     expect(MAX_ALIAS_EXPANSION).toBe(4 * 1024 * 1024);
   });

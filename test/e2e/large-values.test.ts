@@ -28,7 +28,8 @@ describe('call files whose values grow too large to send', () => {
       '',
     ].join('\n');
     gw = await startGateway({ 'calls/big.yaml': big, 'calls/good.yaml': GOOD });
-    const where = 'calls/big.yaml:44:23: error: the YAML aliases of this file expand to more than 4.0 MiB';
+    const where =
+      'calls/big.yaml:44:23: error: the YAML aliases of this file expand to more than 4.0 MiB';
     const validate = await gw.run(['validate']);
     expect(validate.code).toBe(1);
     expect(validate.stderr).toContain(where);
