@@ -45,6 +45,8 @@ export interface DueRun {
   readonly missed?: readonly PlanItem[];
   /** How many slots `missed` stands for, listed or not (default: as many as it lists). */
   readonly missedCount?: MissedCount;
+  /** Their lines were written already (`run` says each as it finds it): counted, not repeated. */
+  readonly missedSaid?: true;
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
   readonly suppressed?: readonly PlanItem[];
   readonly waiting?: readonly PlanItem[];
@@ -118,7 +120,10 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
   byKey.clear();
   const reportedAt = new Date().toISOString();
   const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
-  const missedText = (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');
+  const missedText =
+    run.missedSaid === true
+      ? ''
+      : (run.missed ?? []).map((item) => `${missedLine(item)}\n`).join('');
   // The missed slots not listed count as much as those listed.
   const unlisted = Math.max(0, (run.missedCount?.count ?? before.length) - before.length);
   const missedAtLeast = run.missedCount?.atLeast === true && { missedAtLeast: true as const };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../config/load.js';
 import type { RateLimiter } from '../execute/rate.js';
-import { markChecked, withSchedules } from '../plan/index.js';
+import { type MissedReport, markChecked, missedToReport, withSchedules } from '../plan/index.js';
 import { wakeTimes } from '../plan/wake.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
@@ -160,14 +160,18 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     // Each missed slot is reported once, also across restarts: the state remembers through
     // which slot each call's missed ones were reported.
     // So is each expired campaign row (the campaign's memory remembers its end as reported).
+    // Those said now are counted in the summary of the batch placed next (as apply does).
+    const said: MissedReport[] = [];
     for (const report of plan.unreported ?? []) {
       if (report.expired) {
         // One line per campaign: its rows are in `callops plan` and `report`.
         const { memory, count } = report;
         await sink({ type: 'scheduler:expired', memory, count, end: report.through ?? '' });
+        said.push(report);
         continue;
       }
       const items = report.items.filter((i) => !reported.has(i.key));
+      said.push({ ...report, items, count: report.count - (report.items.length - items.length) });
       for (const item of items) {
         reported.add(item.key);
         await sink({ type: 'scheduler:missed', item });
@@ -206,6 +210,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           signal,
           sink,
           plannedAt: Date.parse(plan.now),
+          ...missedToReport({ unreported: said }),
+          missedSaid: true,
           ...(input.secrets ? { secrets: input.secrets } : {}),
         });
         lock = result.lock;

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
 
@@ -118,5 +120,48 @@ describe('catch-up after a late start', () => {
     // The lockfile remembers the call for the next start, on whichever machine.
     const lock = (await gw.project.lock()) as unknown as LockWithMemory;
     expect(Object.keys(lock.schedules ?? {})).toEqual(['sim/tick']);
+  });
+  it('run counts the superseded slots it reports in the summary of the batch it places, as apply does', {
+    timeout: 60_000,
+  }, async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'tick', extra: ['schedule: { cron: "* * * * *", deadline: 5m }'] },
+      ]),
+    });
+    const startRun = async (format: string[]) => {
+      const child = spawnCli(['run', '--yes', ...format], {
+        cwd: gw?.project.dir ?? '',
+        env: gw?.env,
+      });
+      const { done, soFar } = watch(child, 45_000);
+      const end = format.length === 0 ? /^Done: /m : /"missedListed"/;
+      await waitFor('the first batch', () => (end.test(soFar()) ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      child.kill('SIGTERM');
+      return done;
+    };
+    const r = await startRun([]);
+    expect(r.code, r.stderr).toBe(0);
+    const missed = r.stderr
+      .split('\n')
+      .filter((l) => /^missed sim\/tick@.* superseded by /.test(l));
+    expect(missed.length).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^Done: 1 placed, 0 failed, 0 unknown, ${missed.length} missed in `, 'm'),
+    );
+    // Said once, on stderr as each is found: not repeated on stdout.
+    expect(r.stdout).not.toMatch(/superseded/);
+
+    // In JSON too, on a fresh lockfile.
+    await rm(join(gw.project.dir, 'callops.lock'));
+    await rm(join(gw.project.dir, '.callops'), { recursive: true, force: true });
+    const j = await startRun(['--format', 'json']);
+    expect(j.code, j.stderr).toBe(0);
+    const json = JSON.parse(j.stdout) as { placed: number; missed: number; missedListed: number };
+    const said = j.stderr.split('\n').filter((l) => /^missed sim\/tick@/.test(l)).length;
+    expect(said).toBeGreaterThan(0);
+    expect(json).toMatchObject({ placed: 1, missed: said, missedListed: said });
   });
 });
