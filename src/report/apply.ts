@@ -82,6 +82,21 @@ export const summaryCounts = (summary: ApplySummary): OutcomeCounts =>
 /** A call that failed or may have been placed: the run did not do its job (exit 1). */
 export const isFailure = (o: Outcome): boolean => o.status === 'failed' || o.status === 'unknown';
 
+/** Whether a call's request went to the gateway: a missed slot, or a call failed before its first attempt, sent nothing. */
+export const wasSent = (o: Outcome): boolean => o.status !== 'missed' && o.attempts !== 0;
+
+/**
+ * The calls of a run whose request went to the gateway (placed, failed or unknown, at
+ * least one attempt made): what its calls/s counts. Placed calls are counted, not listed;
+ * failed and unknown ones are listed, so those never sent are taken out by name.
+ */
+export const sentCount = (summary: ApplySummary, c: OutcomeCounts = summaryCounts(summary)) =>
+  c.placed +
+  c.failed +
+  c.unknown -
+  summary.outcomes.filter((o) => o.status !== 'missed' && o.status !== 'placed' && !wasSent(o))
+    .length;
+
 export const rateText = (count: number, elapsedMs: number): string =>
   elapsedMs > 0 ? `${((count * 1000) / elapsedMs).toFixed(1)} calls/s` : '-';
 
@@ -115,7 +130,7 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   if (inFlight > 0) parts.push(`${inFlight} being placed by another runner`);
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : summary.stopped ? 'Stopped' : 'Done';
-  return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(c.placed + c.failed + c.unknown + c.missed, summary.elapsedMs)})`;
+  return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(sentCount(summary, c), summary.elapsedMs)})`;
 };
 
 const statusWord = (o: Outcome, style: Style): string => {

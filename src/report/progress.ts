@@ -8,6 +8,7 @@ import {
   rateText,
   renderHeldHuman,
   summaryLine,
+  wasSent,
 } from './apply.js';
 import { renderChangedHuman } from './plan.js';
 import { printable } from './printable.js';
@@ -72,7 +73,7 @@ class CallLine {
 export const createListrReporter = (write: (text: string) => void, style: Style): ApplyReporter => {
   const lines = new Map<string, CallLine>();
   // Folded as they arrive: the title needs the counts, not the outcomes.
-  const counts = { done: 0, placed: 0, failed: 0, unknown: 0, missed: 0 };
+  const counts = { done: 0, sent: 0, placed: 0, failed: 0, unknown: 0, missed: 0 };
   let stopping = false;
   let titled: ((title: string) => void) | undefined;
   let finishAll: () => void = () => {};
@@ -86,7 +87,7 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
     const c = counts;
     const missed = c.missed > 0 ? `, ${c.missed} missed` : '';
     const head = !stopping ? '' : ended ? 'stopped — ' : `${style('yellow', STOPPING)} — `;
-    return `${head}placing calls ${c.done}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(c.done, Date.now() - startedAt)}`;
+    return `${head}placing calls ${c.done}/${total} — ${c.placed} placed, ${c.failed} failed, ${c.unknown} unknown${missed} — ${rateText(c.sent, Date.now() - startedAt)}`;
   };
   const refresh = (): void => {
     if (titled === undefined) return;
@@ -107,6 +108,7 @@ export const createListrReporter = (write: (text: string) => void, style: Style)
   const onEvent = (e: ProgressEvent): void => {
     if (e.type === 'call:done') {
       counts.done++;
+      if (wasSent(e.outcome)) counts.sent++;
       counts[e.outcome.status]++;
       lines.get(e.outcome.key)?.done.resolve({ outcome: e.outcome });
       refresh();

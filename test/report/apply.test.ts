@@ -6,6 +6,7 @@ import {
   applyMarkdown,
   createPlainReporter,
   isFailure,
+  summaryLine,
 } from '../../src/report/apply.js';
 import { makeStyle } from '../../src/report/style.js';
 
@@ -78,7 +79,8 @@ describe('apply report: a summary that counts its placed calls without listing t
     };
     return reporter.finish(counted).then(() => {
       expect(text).toMatch(
-        /^Done: 998 placed, 1 failed, 0 unknown, 1 missed in 0\.50s \(2000\.0 calls\/s\)$/m,
+        // The missed slot sent nothing: 999 calls went to the gateway.
+        /^Done: 998 placed, 1 failed, 0 unknown, 1 missed in 0\.50s \(1998\.0 calls\/s\)$/m,
       );
     });
   });
@@ -174,5 +176,30 @@ describe('apply report: a claim the state still holds of a call never sent', () 
       },
     ]);
     expect(applyMarkdown(claimed, 'vg')).toContain('· 1 not sent, still claimed');
+  });
+});
+
+describe('apply report: calls/s', () => {
+  it('counts only the calls whose request went to the gateway, not missed slots nor calls never sent', () => {
+    const line = summaryLine(
+      {
+        outcomes: [
+          { key: 'vg/b', status: 'failed', at, httpStatus: 400, message: 'bad from', attempts: 1 },
+          { key: 'vg/c', status: 'failed', at, message: 'not sent: target stopped', attempts: 0 },
+          { key: 'vg/d', status: 'unknown', at, message: 'timed out', attempts: 2 },
+          { key: 'vg/e@2026-11-24T09:59:00Z', status: 'missed', at, message: 'superseded' },
+        ],
+        // 3 placed (counted, not listed) and 3012 missed slots, 1 of them listed.
+        counts: { placed: 3, failed: 2, unknown: 1, missed: 3012 },
+        notStarted: [],
+        elapsedMs: 2000,
+        interrupted: false,
+        unsettled: [],
+        changed: [],
+      },
+      style,
+    );
+    // 3 placed + 1 failed after its request + 1 unknown, in 2 s.
+    expect(line).toBe('Done: 3 placed, 2 failed, 1 unknown, 3012 missed in 2.00s (2.5 calls/s)');
   });
 });
