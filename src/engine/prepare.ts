@@ -221,7 +221,8 @@ const screenOf = (
     screen: {
       numberOf,
       listed: (number) => findListed(lists, number),
-      ...(perNumber === undefined ? {} : { perNumber }),
+      // Judged on the real clock, as each claim is just before its request (`--now` too).
+      ...(perNumber === undefined ? {} : { perNumber, limitAt: new Date() }),
     },
   };
 };

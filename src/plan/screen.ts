@@ -17,6 +17,12 @@ export interface PlanScreen {
   /** Where a normalised number is listed on a do-not-call list, if it is. */
   readonly listed: (number: string) => Listed | undefined;
   readonly perNumber?: PerNumberLimit;
+  /**
+   * The instant the per-number limit is judged at (default: the plan's `now`). The calls it
+   * counts rang on the real clock, and each claim is judged on it just before its request:
+   * a plan at `--now` judges the limit on the real clock too, as the apply it previews.
+   */
+  readonly limitAt?: Date;
 }
 
 export interface Screened {
@@ -30,7 +36,7 @@ export interface Screened {
  * Due placements through the do-not-call lists and the per-number limit (pure), in the
  * order given (earliest slot first): a listed number's placement is suppressed, with the
  * list's reason and file:line; of the placements to one number, those beyond the limit
- * (counting the lockfile's entries that may have rung within the window before `now`, and
+ * (counting the lockfile's entries that may have rung within the window before `limitAt`, and
  * the placements due before them in this plan) wait.
  */
 export const screenDue = (
@@ -53,7 +59,7 @@ export const screenDue = (
       taken = new Map();
       // A due key's own entry is the placement itself, unless it is being replaced.
       const dueKeys = new Set(due.filter((i) => i.replaces === undefined).map((i) => i.key));
-      const since = now.getTime() - windowMs;
+      const since = (screen.limitAt ?? now).getTime() - windowMs;
       const count = (number: string) => taken?.set(number, (taken.get(number) ?? 0) + 1);
       for (const [key, entry] of Object.entries(lock.calls)) {
         // A call `--replace` placed again rang too, a call of its own: its history keeps

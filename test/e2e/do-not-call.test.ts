@@ -275,4 +275,34 @@ describe('per-number limits (limits.per_number)', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect(file.text).not.toContain(digits);
   });
+  it('plan --now judges the limit on the real clock, as apply --now does, and shows what it would do', async () => {
+    const gw = await gateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'first', to: phone('+15550003201') },
+          { name: 'second', to: phone('+15550003201') },
+        ]),
+      },
+      ['limits: { per_number: 1/1h }'],
+    );
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(dialled(gw)).toEqual(['+15550003201']);
+    // Three hours on: the window has passed as at --now, not on the clock the limit counts.
+    const later = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    const plan = await gw.run(['plan', '--now', later, '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const json = JSON.parse(plan.stdout) as {
+      due: { key: string }[];
+      waiting: { key: string; reason: string }[];
+    };
+    expect(json.due).toEqual([]);
+    expect(json.waiting.map((w) => w.key)).toEqual(['sim/second']);
+    const apply = await gw.run(['apply', '--yes', '--now', later]);
+    expect(apply.code, output(apply)).toBe(0);
+    // Not counted as due: held back, as apply without --now says it.
+    expect(apply.stdout).not.toMatch(/calls? due/);
+    expect(apply.stdout).toMatch(/^waiting sim\/second {2}per-number limit 1\/1h reached/m);
+    expect(apply.stdout).toMatch(/^Held back: 1 waiting\.$/m);
+    expect(dialled(gw)).toEqual(['+15550003201']);
+  });
 });
