@@ -186,20 +186,49 @@ const isItem = (v: unknown): v is PlanFileItem =>
 const isStrings = (v: unknown): v is Record<string, string> =>
   isRecord(v) && Object.values(v).every((d) => typeof d === 'string');
 
-const isPlanFile = (v: unknown): v is PlanFile =>
-  isRecord(v) &&
-  v.planFileVersion === 2 &&
-  typeof v.target === 'string' &&
-  typeof v.now === 'string' &&
-  typeof v.lockDigest === 'string' &&
-  typeof v.salt === 'string' &&
-  typeof v.planDigest === 'string' &&
-  isStrings(v.definitions) &&
-  isStrings(v.gateways) &&
-  Array.isArray(v.due) &&
-  v.due.every(isItem) &&
-  (v.retryUnknown === undefined || typeof v.retryUnknown === 'boolean') &&
-  (v.only === undefined || (Array.isArray(v.only) && v.only.every((n) => typeof n === 'string')));
+const isString = (v: unknown): boolean => typeof v === 'string';
+
+/** Each field of a version 2 plan file: whether a value of it is well formed, and if required. */
+const PLAN_FILE_FIELDS: readonly (readonly [string, (v: unknown) => boolean, boolean])[] = [
+  ['target', isString, true],
+  ['now', isString, true],
+  ['lockDigest', isString, true],
+  ['salt', isString, true],
+  ['definitions', isStrings, true],
+  ['due', (v) => Array.isArray(v) && v.every(isItem), true],
+  ['gateways', isStrings, true],
+  ['planDigest', isString, true],
+  ['retryUnknown', (v) => typeof v === 'boolean', false],
+  ['only', (v) => Array.isArray(v) && v.every(isString), false],
+];
+
+const jsonKind = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+
+/**
+ * Why `v` is not a version 2 plan file, in words (what is missing or malformed), or
+ * undefined when it is one.
+ */
+const planFileProblem = (v: unknown): string | undefined => {
+  if (!isRecord(v)) return `it is ${jsonKind(v)}, not a JSON object`;
+  if (v.planFileVersion === undefined) return 'it has no planFileVersion';
+  if (v.planFileVersion !== 2)
+    return `its planFileVersion is ${JSON.stringify(v.planFileVersion)}, not 2`;
+  const missing: string[] = [];
+  const malformed: string[] = [];
+  for (const [name, ok, required] of PLAN_FILE_FIELDS) {
+    if (v[name] === undefined) {
+      if (required) missing.push(name);
+    } else if (!ok(v[name])) malformed.push(name);
+  }
+  const parts = [
+    missing.length === 0 ? '' : `it has no ${missing.join(', ')}`,
+    malformed.length === 0 ? '' : `its ${malformed.join(', ')} ${malformed.length === 1 ? 'is' : 'are'} malformed`,
+  ].filter((p) => p !== '');
+  return parts.length === 0 ? undefined : parts.join('; ');
+};
+
+const isPlanFile = (v: unknown): v is PlanFile => planFileProblem(v) === undefined;
 
 const definitionDrift = (
   before: Readonly<Record<string, string>>,
@@ -286,8 +315,10 @@ export const checkPlanFile = (
       notAPlan: true,
     };
   }
-  if (!isPlanFile(file))
-    return { ok: false, reason: 'not a callops plan file (version 2)', notAPlan: true };
+  if (!isPlanFile(file)) {
+    const problem = planFileProblem(file);
+    return { ok: false, reason: `not a callops plan file (${problem})`, notAPlan: true };
+  }
   if (planDigest(file) !== file.planDigest) return refuse('the plan file was edited');
   if (file.target !== current.plan.target) {
     return {

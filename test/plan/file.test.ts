@@ -215,8 +215,26 @@ describe('plan file', () => {
     });
     expect(checkPlanFile({ hello: 1 }, current())).toEqual({
       ok: false,
-      reason: 'not a callops plan file (version 2)',
+      reason: 'not a callops plan file (it has no planFileVersion)',
       notAPlan: true,
+    });
+  });
+
+  it('says what a file that is not a plan file lacks, not a version it may have', () => {
+    const reasons = [{}, [], null, 'plan', { planFileVersion: 2 }].map(
+      (v) => checkPlanFile(v, current()) as { reason: string; notAPlan?: true },
+    );
+    expect(reasons.map((r) => r.notAPlan)).toEqual([true, true, true, true, true]);
+    expect(reasons.map((r) => r.reason)).toEqual([
+      'not a callops plan file (it has no planFileVersion)',
+      'not a callops plan file (it is an array, not a JSON object)',
+      'not a callops plan file (it is null, not a JSON object)',
+      'not a callops plan file (it is a string, not a JSON object)',
+      'not a callops plan file (it has no target, now, lockDigest, salt, definitions, due, gateways, planDigest)',
+    ]);
+    const { salt: _salt, ...noSalt } = made().file as Record<string, unknown>;
+    expect(checkPlanFile({ ...noSalt, due: [{ key: 1 }] }, current())).toMatchObject({
+      reason: 'not a callops plan file (it has no salt; its due is malformed)',
     });
   });
 });
@@ -341,7 +359,8 @@ describe('a plan file and what its calls resolve to', () => {
     }
     for (const other of [{ a: 1 }, { ...file, planFileVersion: '3' }, { planFileVersion: 2.5 }]) {
       expect(checkPlanFile(other, current())).toMatchObject({
-        reason: 'not a callops plan file (version 2)',
+        reason: expect.stringMatching(/^not a callops plan file \((it has no|its) planFileVersion/),
+        notAPlan: true,
       });
     }
   });
