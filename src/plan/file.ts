@@ -2,6 +2,7 @@ import { recurringKey } from '../state/retention.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { definitionEntries, PlanDigest, planDigest } from './digest.js';
+import { formatSlot } from './keys.js';
 import type { PlanFileDigests } from './resolved.js';
 import type { Plan, PlanItem } from './types.js';
 
@@ -223,7 +224,9 @@ const planFileProblem = (v: unknown): string | undefined => {
   }
   const parts = [
     missing.length === 0 ? '' : `it has no ${missing.join(', ')}`,
-    malformed.length === 0 ? '' : `its ${malformed.join(', ')} ${malformed.length === 1 ? 'is' : 'are'} malformed`,
+    malformed.length === 0
+      ? ''
+      : `its ${malformed.join(', ')} ${malformed.length === 1 ? 'is' : 'are'} malformed`,
   ].filter((p) => p !== '');
   return parts.length === 0 ? undefined : parts.join('; ');
 };
@@ -267,8 +270,11 @@ const notDueWords = (key: string, plan: Plan, missed: ReadonlyMap<string, PlanIt
   const later = find(plan.upcoming);
   if (later?.opens !== undefined) return `outside its calling hours until ${later.opens}`;
   if (later?.slot !== undefined) return `its slot ${later.slot} is still to come`;
-  // A slot gone from the plan, its time past: its deadline passed (and it was reported).
   const slot = recurringKey(key)?.slotMs;
+  // A slot further ahead than the few upcoming ones the plan lists.
+  if (slot !== undefined && slot > Date.parse(plan.now))
+    return `its slot ${formatSlot(new Date(slot))} is still to come`;
+  // A slot gone from the plan, its time past: its deadline passed (and it was reported).
   if (missed.has(key) || (slot !== undefined && slot < Date.parse(plan.now)))
     return 'its deadline passed';
   return 'it is not in the plan now';

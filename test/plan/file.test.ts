@@ -202,6 +202,20 @@ describe('plan file', () => {
     });
   });
 
+  it('says a slot far ahead, beyond the upcoming ones the plan lists, is still to come', () => {
+    const ahead = { ...input, now: new Date('2026-12-08T09:05:00Z') };
+    const file = toPlanFile(buildPlan(ahead), {
+      ...sealed,
+      lockDigest: digestLock(input.lock),
+      definitions: definitionsOf(calls),
+    });
+    expect(checkPlanFile(JSON.parse(JSON.stringify(file)), current())).toEqual({
+      ok: false,
+      reason:
+        '`prod/daily@2026-12-08T09:00:00Z` is no longer due at 2026-12-01T09:05:00.000Z: its slot 2026-12-08T09:00:00Z is still to come; make a new plan',
+    });
+  });
+
   it('is refused when edited, for another target, or not a plan file at all', () => {
     const { file } = made();
     const edited = JSON.parse(JSON.stringify(file)) as { due: { key: string }[] };
