@@ -149,7 +149,7 @@ describe('callops plan', () => {
     await gw.project.write('other.json', '{"hello": 1}\n');
     for (const [name, why] of [
       ['broken.json', 'invalid JSON'],
-      ['other.json', 'version 2'],
+      ['other.json', 'not a callops plan file (it has no planFileVersion)'],
       ['missing.json', 'no such file'],
     ] as const) {
       const r = await gw.run(['apply', '--plan', join(gw.project.dir, name), '--yes']);
