@@ -47,6 +47,8 @@ export interface DueRun {
   readonly missedCount?: MissedCount;
   /** Their lines were written already (`run` says each as it finds it): counted, not repeated. */
   readonly missedSaid?: true;
+  /** Unknown rows the plan found waiting for their calling hours: when they open (unknownOpenings). */
+  readonly opens?: ReadonlyMap<string, string>;
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
   readonly suppressed?: readonly PlanItem[];
   readonly waiting?: readonly PlanItem[];
@@ -146,6 +148,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
           [],
           runNow(run),
           callNumberOf(run.prepared),
+          run.opens,
         ),
         changed: run.changed ?? [],
         suppressed: heldOf(run.suppressed),
@@ -211,6 +214,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         [],
         runNow(run),
         callNumberOf(run.prepared),
+        run.opens,
       ),
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],

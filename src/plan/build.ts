@@ -724,7 +724,16 @@ const planAttempt = (
   const bucket = decided.bucket;
   const reason = decided.reason ?? built.reason;
   if (bucket !== 'due') {
-    add(bucket, reason === undefined ? built : amendItem(built, { reason }));
+    // An unknown row outside its hours: --retry-unknown places it again once they open.
+    const opens =
+      known?.status === 'unknown' && !isInFlight(known) && spec !== undefined
+        ? hoursAt(spec, now, cache)
+        : undefined;
+    const at =
+      opens?.state === 'waiting' && opens.opens !== undefined
+        ? { opens: formatSlot(new Date(opens.opens)) }
+        : {};
+    add(bucket, reason === undefined ? built : amendItem(built, { reason, ...at }));
     return;
   }
   const hours = spec ? hoursAt(spec, now, cache) : ({ state: 'open' } as const);

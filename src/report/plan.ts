@@ -268,11 +268,9 @@ function* planLines(
   yield* section('Changed since placed — not placed again', changed, (i) =>
     line(i, style('yellow', '~')),
   );
-  yield* section(
-    'Skipped',
-    plan.skipped.filter((i) => i.changed !== true && !unknown.has(i.key)),
-    (i) => line(i, style('dim', '=')),
-  );
+  // Changed and unknown ones are listed and counted in their own sections.
+  const skipped = plan.skipped.filter((i) => i.changed !== true && !unknown.has(i.key));
+  yield* section('Skipped', skipped, (i) => line(i, style('dim', '=')));
   yield* section('Upcoming', plan.upcoming, (i) =>
     line(i, style('cyan', '~'), i.waiting ? i.reason : until(plan.now, i.slot)),
   );
@@ -287,7 +285,7 @@ function* planLines(
     suppressed.length > 0 ? `, ${suppressed.length} suppressed` : '',
     waiting.length > 0 ? `, ${waiting.length} waiting` : '',
   ].join('');
-  const summary = `Plan: ${plan.due.length} to place, ${missed} missed, ${plan.skipped.length} skipped, ${plan.upcoming.length} upcoming${extra}.`;
+  const summary = `Plan: ${plan.due.length} to place, ${missed} missed, ${skipped.length} skipped, ${plan.upcoming.length} upcoming${extra}.`;
   yield plan.due.length === 0 ? `${summary} Nothing to do now.` : summary;
 }
 

@@ -1,5 +1,6 @@
 import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
 import { numberOfCall } from '../plan/item.js';
+import type { Plan } from '../plan/types.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
 import { isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
@@ -31,8 +32,22 @@ const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replac
  * How to settle unknown `key`; `notAgain` (a campaign row that can no longer be called: why)
  * replaces the word that --retry-unknown places it again.
  */
-export const resolveHint = (key: string, notAgain?: string): string =>
-  `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? 'or callops apply --retry-unknown places it again' : `not placed again: ${notAgain}`})`;
+export const resolveHint = (key: string, notAgain?: string, opens?: string): string =>
+  `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? `or callops apply --retry-unknown places it again${opens === undefined ? '' : ` once its calling hours open, at ${opens}`}` : `not placed again: ${notAgain}`})`;
+
+/**
+ * When each item of a plan waiting for an opening opens, by key: an unknown campaign row
+ * outside its calling hours is skipped (upcoming with --retry-unknown) with the opening the
+ * plan found, and --retry-unknown places it again only then. Asked only of unknown keys.
+ */
+export const unknownOpenings = (
+  plan: Pick<Plan, 'skipped' | 'upcoming'>,
+): ReadonlyMap<string, string> => {
+  const out = new Map<string, string>();
+  for (const list of [plan.skipped, plan.upcoming])
+    for (const item of list) if (item.opens !== undefined) out.set(item.key, item.opens);
+  return out;
+};
 
 /** Why unknown rows of `call` are not placed again at `now`, if they are not (pure). */
 export const notPlacedAgain = (
@@ -96,6 +111,8 @@ export const unsettledEntries = (
   exclude: readonly { readonly key: string }[] = [],
   now?: number,
   numberOf: (call: CallDefinition) => string | undefined = numberOfCall,
+  /** Unknown rows waiting for their calling hours: when they open (unknownOpenings). */
+  opens: ReadonlyMap<string, string> = new Map(),
 ): Unsettled[] => {
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
@@ -131,6 +148,7 @@ export const unsettledEntries = (
           notPlacedAgain(call, now) ??
             slotOverWords(key, call, now) ??
             redirectedWords(call, e, numberOf),
+          opens.get(key),
         ),
       };
     });

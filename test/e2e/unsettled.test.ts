@@ -3,9 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  APP_SID,
   callsYaml,
+  FROM,
   type Gateway,
+  makeProject,
   output,
+  type Project,
+  runCli,
   spawnCli,
   startGateway,
   waitFor,
@@ -171,7 +176,8 @@ describe('--retry-unknown of a call whose number comes from a ${VAR} that change
     const gw = await unknownToOld();
     const plan = await gw.run(['plan', '--retry-unknown', '--detailed-exitcode'], { TO: NEW });
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain('1 skipped');
+    // Listed and counted once, as unknown to settle (not also as skipped).
+    expect(plan.stdout).toContain('0 skipped, 0 upcoming, 1 unknown to settle');
     // Its settle hint no longer offers --retry-unknown.
     expect(plan.stdout).toContain('callops resolve sim/maybe --placed SID');
     expect(plan.stdout).not.toContain('apply --retry-unknown');
@@ -224,5 +230,74 @@ describe('--retry-unknown of a call whose number comes from a ${VAR} that change
     const applied = await gw.run(['apply', '--yes', '--retry-unknown'], { TO: OLD });
     expect(output(applied)).not.toMatch(HELD);
     expect(gw.sim.received()).toHaveLength(2);
+  });
+});
+
+describe('an unknown campaign row outside its calling hours', () => {
+  const projects: Project[] = [];
+  afterEach(async () => {
+    await Promise.all(projects.splice(0).map((p) => p.cleanup()));
+  });
+  const unknown = {
+    status: 'unknown',
+    at: '2026-06-01T12:00:00.000Z',
+    definition: 'sha256:0',
+    file: 'lists/x.csv',
+    message: 'the run ended before an answer was recorded',
+  };
+  const make = async () => {
+    const project = await makeProject({
+      'calls/c.yaml': [
+        'calls:',
+        '  - name: remind',
+        '    recipients: ../lists/x.csv',
+        `    application_sid: ${APP_SID}`,
+        `    from: "${FROM}"`,
+        '    to: { type: phone, number: "${row.phone}" }',
+        '    schedule: { window: "08:00-21:00" }',
+        '',
+      ].join('\n'),
+      // 13:00Z: 22:00 in Tokyo (closed until 23:00Z), 09:00 in New York (open).
+      'lists/x.csv':
+        'id,phone,timezone\ntokyo,+15557000002,Asia/Tokyo\nny,+15557000001,America/New_York\n',
+      'callops.lock': `${JSON.stringify({
+        lockfileVersion: 1,
+        calls: { 'simulator/remind/tokyo': unknown, 'simulator/remind/ny': unknown },
+      })}\n`,
+    });
+    projects.push(project);
+    return project;
+  };
+  const NOW = ['--now', '2026-06-01T13:00:00Z'];
+  const OPENS = 'once its calling hours open, at 2026-06-01T23:00:00Z';
+
+  it('is counted once in the plan, and its hint says --retry-unknown places it again only once its hours open', async () => {
+    const project = await make();
+    const plan = await runCli(['plan', ...NOW], { cwd: project.dir });
+    expect(plan.code, output(plan)).toBe(0);
+    // Both rows are listed under Unknown only: none under Skipped.
+    expect(plan.stdout).not.toMatch(/^Skipped/m);
+    expect(plan.stdout).toMatch(
+      /^Plan: 0 to place, 0 missed, 0 skipped, 0 upcoming, 2 unknown to settle\./m,
+    );
+    const tokyo = plan.stdout.split('\n').findIndex((l) => l.includes('? simulator/remind/tokyo'));
+    expect(plan.stdout.split('\n')[tokyo + 1]).toContain(
+      `(or callops apply --retry-unknown places it again ${OPENS})`,
+    );
+    const ny = plan.stdout.split('\n').findIndex((l) => l.includes('? simulator/remind/ny'));
+    expect(plan.stdout.split('\n')[ny + 1]).toMatch(/--retry-unknown places it again\)$/);
+
+    // With --retry-unknown: ny is due, tokyo waits for its hours, each listed once.
+    const retry = await runCli(['plan', ...NOW, '--retry-unknown'], { cwd: project.dir });
+    expect(retry.code, output(retry)).toBe(0);
+    expect(retry.stdout).toMatch(/^ {2}remind: 2 rows — 1 due, 1 waiting$/m);
+    expect(retry.stdout).toMatch(/^Plan: 1 to place, 0 missed, 0 skipped, 1 upcoming\.$/m);
+    expect(retry.stdout).not.toMatch(/^Unknown/m);
+
+    // apply --retry-unknown places ny; tokyo's hint still says when it can be placed again.
+    const apply = await runCli(['apply', '--yes', '--retry-unknown', ...NOW], { cwd: project.dir });
+    expect(apply.code, output(apply)).toBe(0);
+    expect(apply.stdout).toMatch(/^Done: 1 placed/m);
+    expect(apply.stdout).toContain(`--retry-unknown places it again ${OPENS})`);
   });
 });

@@ -79,7 +79,7 @@ describe('human plan', () => {
         'Skipped (1):',
         '  = prod/old  → +15550001111  (calls/a.yaml:3) — already placed S-1 at 2026-11-23T10:00:00.000Z',
         '',
-        'Plan: 8 to place, 0 missed, 2 skipped, 0 upcoming, 1 changed since placed.',
+        'Plan: 8 to place, 0 missed, 1 skipped, 0 upcoming, 1 changed since placed.',
         '',
       ].join('\n'),
     );

@@ -18,6 +18,7 @@ import {
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
+import { unknownOpenings } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import { isInFlight } from '../../state/store.js';
 import { confirm } from '../confirm.js';
@@ -204,6 +205,7 @@ is required. Every missing environment variable is reported before anything is s
         secrets,
         retryUnknown,
         changed: plan.skipped.filter((i) => i.changed === true),
+        opens: unknownOpenings(plan),
         missed,
         missedCount,
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),

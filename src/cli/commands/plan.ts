@@ -13,7 +13,7 @@ import { diagnosticsJson } from '../../report/diagnostics.js';
 import { planHumanPieces, planJson } from '../../report/plan.js';
 import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
 import { makeStyle } from '../../report/style.js';
-import { unsettledEntries } from '../../report/unsettled.js';
+import { unknownOpenings, unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
@@ -72,13 +72,17 @@ lockfile.
       retryUnknown: ctx.values['retry-unknown'] === true,
     });
     checkReplacedHeld(plan, replace);
-    // Unknown entries that this plan retries (--retry-unknown) are listed as due instead.
+    // Unknown entries that this plan retries (--retry-unknown) are listed as due instead, or
+    // as upcoming when it places them later (a row outside its calling hours): once each.
+    const retried =
+      ctx.values['retry-unknown'] === true ? [...plan.due, ...plan.upcoming] : plan.due;
     const unsettled = unsettledEntries(
       lock,
       project.calls,
-      plan.due,
+      retried,
       Date.parse(plan.now),
       callNumberOf(prepared),
+      unknownOpenings(plan),
     );
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);

@@ -13,7 +13,7 @@ import {
   statusJson,
 } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
-import { unsettledEntries } from '../../report/unsettled.js';
+import { unknownOpenings, unsettledEntries } from '../../report/unsettled.js';
 import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -85,6 +85,7 @@ settle it), else 0.
       [],
       ctx.now.getTime(),
       callNumberOf(prepared),
+      unknownOpenings(plan),
     );
     const changed = changedKeys(lock, project.calls, ctx.now);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
