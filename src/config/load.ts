@@ -6,6 +6,7 @@ import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { lookUp } from './exists.js';
 import { findFiles } from './find.js';
+import { leavesProject } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
@@ -170,30 +171,38 @@ const lockfileInProject = async (
   return undefined;
 };
 
-/** Files named on the command line: files as they are, directories expanded to their YAML files. */
+/**
+ * Files named on the command line: files as they are, directories expanded to their YAML
+ * files. Those named outside the project (`/tmp/x.yaml`, `../other/`) are `typedOutside`:
+ * the user chose them, so they are read where they lead.
+ */
 const expandPaths = async (root: string, paths: readonly string[]) => {
   const files: string[] = [];
+  const typedOutside = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const path of paths) {
     const absolute = resolve(root, path);
     const rel = relative(root, absolute);
-    const shown =
-      rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? posix(path) : posix(rel);
+    const away = rel.startsWith('..') || isAbsolute(rel);
+    const shown = rel === '' ? '.' : away ? posix(path) : posix(rel);
     const found = await lookUp(absolute);
+    const named: string[] = [];
     if (found === 'absent') {
       diagnostics.push(fileProblem(posix(path), 'no such file or directory'));
     } else if (typeof found === 'object') {
       diagnostics.push(fileProblem(posix(path), found.problem));
     } else if (found !== 'dir') {
-      files.push(shown);
+      named.push(shown);
     } else {
       const found = await findFiles(YAML_GLOBS, absolute);
       if (found.length === 0)
         diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
-      files.push(...found.map((f) => (shown === '.' ? f : `${shown}/${f}`)));
+      named.push(...found.map((f) => (shown === '.' ? f : `${shown}/${f}`)));
     }
+    files.push(...named);
+    if (away) for (const name of named) typedOutside.add(name);
   }
-  return { files, diagnostics };
+  return { files, typedOutside, diagnostics };
 };
 
 /**
@@ -209,10 +218,12 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   const config = await readConfig(root);
   const diagnostics: Diagnostic[] = [...config.diagnostics];
   let names: string[];
+  let typedOutside: ReadonlySet<string> = new Set();
   if (options.paths && options.paths.length > 0) {
     const expanded = await expandPaths(root, options.paths);
     diagnostics.push(...expanded.diagnostics);
     names = expanded.files;
+    typedOutside = expanded.typedOutside;
   } else {
     const { globs, fromConfig } = callGlobs(config.source);
     names = await findFiles(globs, root);
@@ -233,8 +244,16 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   const named = new Set<string>();
   const keep = options.keepParsed ?? Number.POSITIVE_INFINITY;
   let held = 0;
+  const leaves = leavesProject(root);
   for (const name of unique) {
-    const read = readSource(resolve(root, name), name);
+    const absolute = resolve(root, name);
+    // A link out of the project (or to its .env) is never read: its lines would be shown.
+    const away = typedOutside.has(name) ? undefined : leaves(absolute);
+    if (away !== undefined) {
+      diagnostics.push(fileProblem(name, away));
+      continue;
+    }
+    const read = readSource(absolute, name);
     if (read.diagnostics.length > 0) diagnostics.push(...read.diagnostics);
     const { source } = read;
     if (source === undefined) continue;

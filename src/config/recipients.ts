@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { recordEnd } from './csv.js';
 import { firstInvalidUtf8, hex, illFormedLength } from './decode.js';
+import { leavesProject } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { formatMiB } from './limits.js';
 import { notRegularFile } from './regular-file.js';
@@ -45,9 +46,13 @@ export const readRecipients = async (
   root: string,
   path: string,
   limit = MAX_RECIPIENTS_BYTES,
+  leaves = leavesProject(root),
 ): Promise<RecipientsFile> => {
   try {
     const absolute = resolve(root, path);
+    // Never read from outside the project: a header or a row would be shown back.
+    const away = leaves(absolute);
+    if (away !== undefined) return { problem: away };
     const info = await stat(absolute);
     const kind = notRegularFile(info);
     if (kind !== undefined) return { problem: kind };
@@ -67,8 +72,9 @@ export const readAllRecipients = async (
   paths: Iterable<string>,
 ): Promise<ReadonlyMap<string, RecipientsFile>> => {
   const out = new Map<string, RecipientsFile>();
+  const leaves = leavesProject(root);
   for (const path of paths) {
-    if (!out.has(path)) out.set(path, await readRecipients(root, path));
+    if (!out.has(path)) out.set(path, await readRecipients(root, path, undefined, leaves));
   }
   return out;
 };

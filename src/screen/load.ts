@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { brokenLink } from '../config/exists.js';
+import { leavesProject } from '../config/inside.js';
 import { notUtf8In } from '../config/recipients.js';
 import { readRegularFile } from '../config/regular-file.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -49,7 +50,9 @@ const readList = async (
 ): Promise<{ read: Read } | { diagnostics: readonly Diagnostic[] }> => {
   const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
   const file = relative(root, full).split('\\').join('/');
-  const got = await bytesOf(full);
+  // Never read from outside the project: a bad row or header would be shown back.
+  const away = leavesProject(root)(full);
+  const got = away === undefined ? await bytesOf(full) : { why: away };
   if ('why' in got) {
     return {
       diagnostics: [

@@ -1,0 +1,63 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/config/index.js';
+import { leavesProject } from '../../src/config/inside.js';
+import { projectDirs } from '../support/project-dir.js';
+import { yaml } from '../validate/fixtures.js';
+
+const project = projectDirs('callops-inside-');
+
+const CALLS = yaml('calls:', '  - name: a');
+const OUTSIDE = 'outside the project';
+const HIDDEN = 'a hidden file of the project';
+
+describe('a file that leads out of the project', () => {
+  it('is told apart from one that stays inside it', async () => {
+    const away = await project({ 'secret.env': 'KEY=canary-value\n' });
+    const root = await project({ 'calls/a.yaml': CALLS, 'shared/b.yaml': CALLS, '.env': '' });
+    await mkdir(join(root, '.hidden'));
+    await writeFile(join(root, '.hidden/c.yaml'), CALLS);
+    await symlink(join(away, 'secret.env'), join(root, 'calls/out.yaml'));
+    await symlink(away, join(root, 'calls/far'));
+    await symlink('../.env', join(root, 'calls/env.yaml'));
+    await symlink('../shared/b.yaml', join(root, 'calls/b.yaml'));
+    await symlink('/nonexistent.yaml', join(root, 'calls/dangling.yaml'));
+    const leaves = leavesProject(root);
+    expect(leaves(join(root, 'calls/out.yaml'))).toBe(
+      `is a symbolic link to ${join(away, 'secret.env')}, ${OUTSIDE}: callops reads no call file, recipients CSV or do-not-call list from outside the project`,
+    );
+    // Through a linked folder: the file itself is no link.
+    expect(leaves(join(root, 'calls/far/secret.env'))).toContain(
+      `leads to ${join(away, 'secret.env')}, ${OUTSIDE}`,
+    );
+    // A path written outside the project, no link at all.
+    expect(leaves(join(away, 'secret.env'))).toContain(OUTSIDE);
+    expect(leaves(join(root, 'calls/env.yaml'))).toBe(
+      `is a symbolic link to ../.env (${join(root, '.env')}), ${HIDDEN}: callops follows no link to a file or folder whose name starts with a dot (.env, .git)`,
+    );
+    expect(leaves(join(root, 'calls/a.yaml'))).toBeUndefined();
+    expect(leaves(join(root, 'calls/b.yaml'))).toBeUndefined();
+    // A hidden file named as such is read as named; a broken link is said by the reader.
+    expect(leaves(join(root, '.hidden/c.yaml'))).toBeUndefined();
+    expect(leaves(join(root, 'calls/dangling.yaml'))).toBeUndefined();
+  });
+
+  it('as a call file is an error naming it, and is not read; one named outside on the command line is read', async () => {
+    const away = await project({ 'x.yaml': CALLS });
+    const root = await project({ 'calls/a.yaml': CALLS });
+    await symlink(join(away, 'x.yaml'), join(root, 'calls/out.yaml'));
+    const loaded = await loadProject({ root });
+    expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
+    expect(loaded.diagnostics).toEqual([
+      expect.objectContaining({ file: 'calls/out.yaml', line: 0, severity: 'error' }),
+    ]);
+    expect(loaded.diagnostics[0]?.message).toContain(OUTSIDE);
+    const named = await loadProject({ root, paths: [join(away, 'x.yaml')] });
+    expect(named.diagnostics).toEqual([]);
+    expect(named.callFiles).toHaveLength(1);
+    const linked = await loadProject({ root, paths: ['calls/out.yaml'] });
+    expect(linked.callFiles).toEqual([]);
+    expect(linked.diagnostics[0]?.message).toContain(OUTSIDE);
+  });
+});
