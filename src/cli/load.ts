@@ -4,11 +4,14 @@ import type { Prepared, PrepareInput } from '../engine/prepare.js';
 import { knownCampaigns } from '../report/campaign.js';
 import {
   diagnosticsJson,
+  redactDiagnostics,
   renderDiagnosticsGithub,
   renderDiagnosticsHuman,
   summarizeDiagnostics,
 } from '../report/diagnostics.js';
+import { makeRedactor, type Redactor } from '../report/redact.js';
 import { makeStyle } from '../report/style.js';
+import { mergeEnv } from '../resolve/env-file.js';
 import type { Env } from '../resolve/index.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ProjectConfig } from '../validate/model.js';
@@ -41,7 +44,9 @@ export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => 
   const { prepare } = await engine();
   const result = await prepare(prepareInput(ctx));
   const { diagnostics, sourceText } = result;
-  if (showDiagnostics(ctx, diagnostics, sourceText)) throw new EngineError('invalid', INVALID);
+  const redact = makeRedactor(result.secrets);
+  if (showDiagnostics(ctx, diagnostics, sourceText, redact))
+    throw new EngineError('invalid', INVALID);
   if (result.refused) throw result.refused;
   if (result.prepared === undefined) throw new EngineError('invalid', INVALID);
   tightenHeap(result.prepared.project.calls.length);
@@ -61,32 +66,52 @@ export const projectState = async (
   return { config, env };
 };
 
+/** Text as it may be printed: every known secret replaced (see report/redact.ts). */
+export type Redact = (text: string) => string;
+
+/**
+ * A redactor of the secrets callops.yaml and the environment make known (knownSecrets), for
+ * a command that prepares nothing (validate, resolve): the env file is read only to learn
+ * them (a bad one is no error here).
+ */
+export const secretsRedactor = async (
+  ctx: CommandContext,
+  config: ProjectConfig,
+): Promise<Redactor> => {
+  const { envFileValues, knownSecrets } = await import('../engine/known-secrets.js');
+  const file = await envFileValues(ctx.root, ctx.envFile);
+  return makeRedactor(knownSecrets(config, mergeEnv(file, ctx.env), file));
+};
+
 /**
  * Prints diagnostics in the chosen format — human on stderr (also under markdown and csv,
  * whose stdout is the command's output), github annotations on stdout; json prints nothing
- * here (the command embeds them in its one JSON object). Returns true when any is an error.
+ * here (the command embeds them in its one JSON object). Every message, file name and
+ * source line goes through `redact`. Returns true when any is an error.
  */
 export const reportDiagnostics = (
   ctx: CommandContext,
   diagnostics: readonly Diagnostic[],
   sourceText: (file: string) => string | undefined,
+  redact: Redact,
 ): boolean => {
   if (diagnostics.length > 0) {
     // Annotations are the output of the github format: stdout, as apply's are.
-    if (ctx.format === 'github') ctx.stdout.write(renderDiagnosticsGithub(diagnostics));
+    if (ctx.format === 'github')
+      ctx.stdout.write(renderDiagnosticsGithub(redactDiagnostics(diagnostics, redact)));
     // Markdown is plan's pull-request comment on stdout: the problems go to stderr.
     if (ctx.format === 'human' || ctx.format === 'markdown' || ctx.format === 'csv') {
       const style = makeStyle(ctx.color || (ctx.stderr.isTTY === true && ctx.color));
-      ctx.stderr.write(renderDiagnosticsHuman(diagnostics, sourceText, style));
+      ctx.stderr.write(renderDiagnosticsHuman(diagnostics, sourceText, style, redact));
       ctx.stderr.write(`${summarizeDiagnostics(diagnostics)}\n`);
     }
   }
   return hasErrors(diagnostics);
 };
 
-export const diagnosticsObject = (diagnostics: readonly Diagnostic[]) => ({
+export const diagnosticsObject = (diagnostics: readonly Diagnostic[], redact: Redact) => ({
   ok: !hasErrors(diagnostics),
-  errors: diagnosticsJson(diagnostics),
+  errors: diagnosticsJson(redactDiagnostics(diagnostics, redact)),
 });
 
 /**
@@ -98,12 +123,13 @@ export const showDiagnostics = (
   ctx: CommandContext,
   diagnostics: readonly Diagnostic[],
   sourceText: (file: string) => string | undefined,
+  redact: Redact,
 ): boolean => {
   if (ctx.format === 'json' && hasErrors(diagnostics)) {
-    ctx.stdout.write(`${JSON.stringify(diagnosticsObject(diagnostics), null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify(diagnosticsObject(diagnostics, redact), null, 2)}\n`);
     return true;
   }
-  return reportDiagnostics(ctx, diagnostics, sourceText);
+  return reportDiagnostics(ctx, diagnostics, sourceText, redact);
 };
 
 /** A campaign of the project by name; any other name is a usage error naming the known ones. */

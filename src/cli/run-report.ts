@@ -243,8 +243,10 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
     switch (event.type) {
       case 'diagnostics':
         if (ctx.format === 'json')
-          ctx.stdout.write(`${JSON.stringify(diagnosticsObject(event.diagnostics), null, 2)}\n`);
-        else reportDiagnostics(ctx, event.diagnostics, event.sourceText);
+          ctx.stdout.write(
+            `${JSON.stringify(diagnosticsObject(event.diagnostics, event.redact), null, 2)}\n`,
+          );
+        else reportDiagnostics(ctx, event.diagnostics, event.sourceText, event.redact);
         return;
       case 'run:nothing-due':
         await reportNothingDue(ctx, target, event);

@@ -1,4 +1,6 @@
+import { knownSecrets } from '../engine/known-secrets.js';
 import { type OpenedState, openState } from '../engine/state.js';
+import { makeRedactor } from '../report/redact.js';
 import type { Env } from '../resolve/index.js';
 import type { CallDefinition, ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
@@ -32,6 +34,6 @@ export const openProjectState = (
     ...options,
     ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
     onDiagnostics: (diagnostics) => {
-      showDiagnostics(ctx, diagnostics, () => undefined);
+      showDiagnostics(ctx, diagnostics, () => undefined, makeRedactor(knownSecrets(config, env)));
     },
   });

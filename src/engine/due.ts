@@ -171,6 +171,11 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         type: 'diagnostics',
         diagnostics: resolved.diagnostics,
         sourceText: run.prepared.sourceText,
+        redact: makeRedactor([
+          ...(run.secrets ?? []),
+          ...resolved.secrets,
+          ...run.prepared.secrets,
+        ]),
       });
       throw new EngineError('invalid', UNRESOLVED);
     }

@@ -24,6 +24,8 @@ export type EngineEvent =
       readonly type: 'diagnostics';
       readonly diagnostics: readonly Diagnostic[];
       readonly sourceText: (file: string) => string | undefined;
+      /** Every secret of the run replaced: what the diagnostics are shown through. */
+      readonly redact: (text: string) => string;
     }
   /** Calls are about to be placed. */
   | { readonly type: 'run:start'; readonly items: readonly PlanItem[]; readonly targetNote: string }

@@ -7,7 +7,7 @@ import { isHeldShifted } from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
-import { interpolate } from '../resolve/interpolate.js';
+import { interpolate, type Secret } from '../resolve/interpolate.js';
 import { findListed } from '../screen/list.js';
 import type { Suppression } from '../screen/load.js';
 import { destinationNumber } from '../screen/number.js';
@@ -15,6 +15,7 @@ import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
+import { knownSecrets } from './known-secrets.js';
 import { loadAndValidate } from './load.js';
 import { chooseTarget, type TargetChoice } from './targets.js';
 
@@ -25,6 +26,8 @@ export interface Prepared {
   readonly sourceText: (file: string) => string | undefined;
   /** The warnings found (the caller shows them). */
   readonly warnings: readonly Diagnostic[];
+  /** What diagnostics shown later (resolving the due calls) may not hold (knownSecrets). */
+  readonly secrets: readonly Secret[];
   /** The do-not-call lists of `suppress:` (read and checked; absent when there are none). */
   readonly suppression?: Suppression;
 }
@@ -46,6 +49,8 @@ export interface PrepareInput {
 export interface PrepareResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly sourceText: (file: string) => string | undefined;
+  /** What the diagnostics shown may not hold (knownSecrets). */
+  readonly secrets: readonly Secret[];
   readonly prepared?: Prepared;
   /** Why the run cannot go on although the definitions are valid (an unknown --target). */
   readonly refused?: EngineError;
@@ -58,7 +63,10 @@ export interface PrepareResult {
  * with lines that are not variables, is a usage error naming the flag; such a `.env` is an
  * error naming the file. Every bad line is reported, at its line:column.
  */
-export const loadEnv = async (input: PrepareInput): Promise<Env> => {
+export const loadEnv = async (input: PrepareInput): Promise<Env> => (await readEnv(input)).env;
+
+/** loadEnv, with the env file's own variables (`file`) apart. */
+const readEnv = async (input: PrepareInput): Promise<{ env: Env; file: Env }> => {
   const implicit = join(input.root, '.env');
   // A `.env` that is there but cannot be followed (a link to a missing file) is read, and
   // its error said: only a `.env` truly absent is no `.env`.
@@ -68,9 +76,9 @@ export const loadEnv = async (input: PrepareInput): Promise<Env> => {
       : (await lookUp(implicit)) !== 'absent'
         ? implicit
         : undefined;
-  if (file === undefined) return input.env;
+  if (file === undefined) return { env: input.env, file: {} };
   const read = await readEnvFile(file);
-  if ('env' in read) return mergeEnv(read.env, input.env);
+  if ('env' in read) return { env: mergeEnv(read.env, input.env), file: read.env };
   const problems =
     'problems' in read
       ? read.problems.map((p) => ({ at: `:${p.line}:${p.column}`, why: p.message }))
@@ -95,27 +103,30 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
     undefined,
     input.target === undefined ? {} : { target: input.target },
   );
-  const env = await loadEnv(input);
+  const { env, file } = await readEnv(input);
+  const secrets = knownSecrets(project.config, env, file);
   const fromEnv = envTarget(env);
   const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];
-  if (hasErrors(all)) return { diagnostics: all, sourceText };
+  if (hasErrors(all)) return { diagnostics: all, sourceText, secrets };
   let choice: TargetChoice;
   try {
     choice = chooseTarget(project.config, fromEnv.spec, input.target);
     checkOnly(input.only, project);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
-    return { diagnostics: all, sourceText, refused: error };
+    return { diagnostics: all, sourceText, secrets, refused: error };
   }
   const warnings = all.filter((d) => d.severity === 'warning');
   return {
     diagnostics: all,
     sourceText,
+    secrets,
     prepared: {
       project,
       env,
       choice,
       sourceText,
+      secrets,
       warnings,
       ...(suppression === undefined ? {} : { suppression }),
     },

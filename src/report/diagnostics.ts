@@ -178,14 +178,47 @@ const shownLines = () => {
 };
 
 /**
+ * The source lines under diagnostics (as shownLines masked them) with every known secret
+ * replaced (`${VG_API_KEY}`), each line once, and the column moved by as much as the text
+ * before it shrank or grew.
+ */
+const redactedLines = (redact: (text: string) => string) => {
+  const done = new Map<string, string>();
+  return (line: Shown): Shown => {
+    let text = done.get(line.text);
+    if (text === undefined) {
+      text = redact(line.text);
+      done.set(line.text, text);
+    }
+    if (text === line.text) return line;
+    const before = redact(line.text.slice(0, Math.max(0, line.column - 1))).length;
+    return { text, column: Math.min(before, text.length) + 1 };
+  };
+};
+
+/** The diagnostics with their file, path and message passed through `redact`. */
+export const redactDiagnostics = (
+  diagnostics: readonly Diagnostic[],
+  redact: (text: string) => string,
+): Diagnostic[] =>
+  diagnostics.map((d) => ({
+    ...d,
+    file: redact(d.file),
+    path: redact(d.path),
+    message: redact(d.message),
+  }));
+
+/**
  * Human format: `file:line:col: message`, the offending line (a window of it around the
  * column when long) and a caret under the column. File names, messages and the line are
- * shown as printable shows them: they hold what the user wrote.
+ * shown as printable shows them: they hold what the user wrote. Every secret `redact` knows
+ * is replaced in each of them (a call file that is a link to `.env` shows its lines).
  */
 export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
   sourceText: (file: string) => string | undefined,
   style: Style,
+  redact: (text: string) => string = (text) => text,
 ): string => {
   // Each file's text split into lines once, however many of its diagnostics are shown.
   const split = new Map<string, readonly string[] | undefined>();
@@ -193,15 +226,17 @@ export const renderDiagnosticsHuman = (
     if (!split.has(file)) split.set(file, sourceText(file)?.split(/\r?\n/));
     return split.get(file)?.[line - 1];
   };
+  const redactedLine = redactedLines(redact);
   const shownLine = shownLines();
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
-    lines.push(`${style('bold', printable(whereOf(d)))}: ${label}: ${printable(d.message)}`);
-    const text = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
-    if (text !== undefined) {
+    const where = printable(redact(whereOf(d)));
+    lines.push(`${style('bold', where)}: ${label}: ${printable(redact(d.message))}`);
+    const source = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
+    if (source !== undefined) {
       const gutter = String(d.line).padStart(5);
-      const line = shownLine(d, text);
+      const line = redactedLine(shownLine(d, source));
       const shown = excerpt(line.text, line.column);
       lines.push(style('gray', `${gutter} | `) + shown.text);
       const pad = ' '.repeat(shown.caret);

@@ -13,7 +13,12 @@ const shown = (format: Format, diagnostics: readonly Diagnostic[]) => {
   const out = stream();
   const err = stream();
   const ctx = { format, color: false, stdout: out.s, stderr: err.s } as unknown as CommandContext;
-  const failed = showDiagnostics(ctx, diagnostics, () => undefined);
+  const failed = showDiagnostics(
+    ctx,
+    diagnostics,
+    () => undefined,
+    (text) => text,
+  );
   return { failed, stdout: out.text(), stderr: err.text() };
 };
 

@@ -18,6 +18,7 @@ import {
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
+import { makeRedactor } from '../../report/redact.js';
 import { unknownOpenings } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import { isInFlight } from '../../state/store.js';
@@ -145,6 +146,7 @@ is required. Every missing environment variable is reported before anything is s
             type: 'diagnostics',
             diagnostics: [...check.diagnostics],
             sourceText: prepared.sourceText,
+            redact: makeRedactor([...secrets, ...prepared.secrets]),
           });
           throw new EngineError('invalid', UNRESOLVED);
         }

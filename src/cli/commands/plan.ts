@@ -9,9 +9,10 @@ import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes, newSalt, planFileJson } from '../../plan/index.js';
-import { diagnosticsJson } from '../../report/diagnostics.js';
+import { diagnosticsJson, redactDiagnostics } from '../../report/diagnostics.js';
 import { planHumanPieces, planJson } from '../../report/plan.js';
 import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
+import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
 import { unknownOpenings, unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
@@ -86,7 +87,8 @@ lockfile.
     );
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);
-    reportDiagnostics(ctx, unresolved, prepared.sourceText);
+    const redact = makeRedactor(prepared.secrets);
+    reportDiagnostics(ctx, unresolved, prepared.sourceText, redact);
     if (outText !== undefined && outPath !== undefined) {
       // Its due items and definitions made as they are written: a campaign's are many.
       // Where each due target places calls and what each due call resolves to, as digests
@@ -100,7 +102,9 @@ lockfile.
       await writeOutFile(outText, outPath, jsonBytes(file));
     }
     if (ctx.format === 'json') {
-      const warnings = diagnosticsJson([...prepared.warnings, ...unresolved]);
+      const warnings = diagnosticsJson(
+        redactDiagnostics([...prepared.warnings, ...unresolved], redact),
+      );
       // Each item made as it is written, in chunks the reader takes in turn: a campaign's
       // plan is large.
       await writeChunks(ctx.stdout, jsonBytes({ ...planJson(plan, unsettled), warnings }));

@@ -4,7 +4,7 @@ import { ENV_TARGET } from '../../resolve/env-target.js';
 import type { CallDefinition } from '../../validate/model.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
-import { diagnosticsObject, reportDiagnostics } from '../load.js';
+import { diagnosticsObject, reportDiagnostics, secretsRedactor } from '../load.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -49,13 +49,15 @@ Exit 0 when valid (warnings allowed), 1 when any error, 64 for a usage error.`,
       const names = project.config.targets.map((t) => t.name);
       checkTargetFlag(names.includes(ENV_TARGET) ? names : [...names, ENV_TARGET], target);
     };
+    // Nothing is sent, but a message or a line may quote a secret (a link to `.env`).
+    const redact = await secretsRedactor(ctx, project.config);
     if (ctx.format === 'json') {
-      const result = diagnosticsObject(diagnostics);
+      const result = diagnosticsObject(diagnostics, redact);
       if (result.ok) checkTarget();
       ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return result.ok ? EXIT.ok : EXIT.failed;
     }
-    const failed = reportDiagnostics(ctx, diagnostics, sourceText);
+    const failed = reportDiagnostics(ctx, diagnostics, sourceText, redact);
     if (failed) return EXIT.failed;
     checkTarget();
     if (ctx.format === 'human') ctx.stdout.write(okLine(project.calls, fileCount));
