@@ -58,6 +58,8 @@ const CALL_SID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 export const isCallSid = (text: string): boolean => CALL_SID.test(text);
 /** A SIP Call-ID: a word of at most 256 visible ASCII characters. */
 const CALL_ID = /^[\x21-\x7e]{1,256}$/;
+/** Whether `text` is a Call-ID as a gateway's `callId` is kept (and `resolve --call-id` takes). */
+export const isCallId = (text: string): boolean => CALL_ID.test(text);
 
 /** A redactor, and (when it can tell cheaply) whether a short text is or holds a secret. */
 type Redact = ((text: string) => string) & { readonly holds?: (text: string) => boolean };
@@ -67,7 +69,7 @@ type Redact = ((text: string) => string) & { readonly holds?: (text: string) => 
  * A UUID, as the gateway writes both, can hold no encoded form of one, only a value as
  * written: the redactor's quick answer (0.4 µs against 28 µs). Anything else is redacted.
  */
-const holdsSecret = (text: string, redact: Redact): boolean =>
+export const holdsSecret = (text: string, redact: Redact): boolean =>
   redact.holds !== undefined && CALL_SID.test(text) ? redact.holds(text) : redact(text) !== text;
 
 /**
@@ -171,7 +173,7 @@ function classifySuccess(
     }
     // The callId only helps to find the call: one that is not a Call-ID is left out.
     const callId = body?.callId;
-    const keep = typeof callId === 'string' && CALL_ID.test(callId) && !holdsSecret(callId, redact);
+    const keep = typeof callId === 'string' && isCallId(callId) && !holdsSecret(callId, redact);
     return {
       kind: 'placed',
       httpStatus: result.status,

@@ -96,3 +96,55 @@ describe('callops resolve', () => {
     expect((await gw.project.lock())?.calls['sim/c2']).toBeUndefined();
   }, 40_000);
 });
+
+describe('callops resolve --call-id', () => {
+  it('refuses a value that is not a Call-ID or holds a secret, and --call-id with --not-placed (64), never echoing it', async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]),
+    });
+    open.push(gw);
+    // The target answers 500: both calls end unknown.
+    const failing = await startSimulator({
+      accountSid: ACCOUNT_SID,
+      apiKey: API_KEY,
+      failStatus: 500,
+    });
+    closers.push(() => failing.close());
+    await gw.project.write('callops.yaml', configYaml(failing.url));
+    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+    const before = await gw.project.lock();
+    expect(before?.calls['sim/two']?.status).toBe('unknown');
+    const sid = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
+    const bad = [
+      { what: 'the api key', value: API_KEY },
+      { what: 'the api key inside', value: `${API_KEY}@host` },
+      { what: 'control characters', value: 'bad\x01id\x1b[2J' },
+      { what: 'empty', value: '' },
+      { what: 'a space', value: 'abc def@host' },
+      { what: '300 characters', value: 'c'.repeat(300) },
+    ];
+    for (const { what, value } of bad) {
+      const r = await gw.run(['resolve', 'sim/two', '--placed', sid, '--call-id', value]);
+      expect(r.code, what).toBe(64);
+      expect(r.stderr, what).toContain('--call-id');
+      expect(`${r.stdout}\n${r.stderr}`, what).not.toContain(API_KEY);
+      if (value.length > 3) expect(`${r.stdout}\n${r.stderr}`, what).not.toContain(value);
+      expect(await gw.project.lock(), what).toEqual(before);
+    }
+    const notPlaced = await gw.run(['resolve', 'sim/two', '--not-placed', '--call-id', 'x@host']);
+    expect(notPlaced.code).toBe(64);
+    expect(notPlaced.stderr).toContain('--call-id goes with --placed');
+    expect(await gw.project.lock()).toEqual(before);
+    const key = await gw.run(['resolve', 'sim/two', '--placed', API_KEY]);
+    expect(key.code).toBe(64);
+    expect(`${key.stdout}\n${key.stderr}`).not.toContain(API_KEY);
+
+    const ok = await gw.run(['resolve', 'sim/two', '--placed', sid, '--call-id', 'abc@host']);
+    expect(ok.code).toBe(0);
+    expect((await gw.project.lock())?.calls['sim/two']).toMatchObject({
+      status: 'placed',
+      sid,
+      callId: 'abc@host',
+    });
+  }, 60_000);
+});

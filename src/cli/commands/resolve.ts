@@ -1,13 +1,24 @@
 import { settleKeys } from '../../engine/settle.js';
-import { isCallSid } from '../../execute/policy.js';
+import { holdsSecret, isCallId, isCallSid } from '../../execute/policy.js';
+import type { Redactor } from '../../report/redact.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
-import { projectState } from '../load.js';
+import { projectState, secretsRedactor } from '../load.js';
 import { resolveCheck } from '../resolve-check.js';
 import { stateNotes } from '../run-report.js';
 import { openProjectState } from '../state.js';
 
-/** The gateway's call sids are UUIDs; anything else is a typo that would stay in the lockfile. */
+/**
+ * Why `--call-id` cannot be recorded, never quoting it (it may be the api key pasted by
+ * mistake, or hold control characters): the rule the gateway's `callId` is kept by.
+ */
+const callIdProblem = (callId: string, redact: Redactor): string | undefined => {
+  if (!isCallId(callId))
+    return '--call-id: a Call-ID is 1 to 256 visible ASCII characters, without spaces or control characters; the value given is not one';
+  if (holdsSecret(callId, redact))
+    return "--call-id: the value given holds a secret of this project (an api key, or a value of the environment); give the call's Call-ID as the gateway reports it";
+  return undefined;
+};
 
 export const command: CommandModule = {
   summary: 'settle an unknown entry by hand',
@@ -45,17 +56,26 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
       throw new UsageError('give exactly one of --placed SID or --not-placed');
     if (typeof placed === 'string' && keys.length > 1)
       throw new UsageError('--placed SID settles one KEY at a time');
+    const callId = ctx.values['call-id'];
+    if (typeof callId === 'string' && notPlaced)
+      throw new UsageError('--call-id goes with --placed SID: a call not placed has no Call-ID');
+    const { config, env } = await projectState(ctx);
+    const redact = await secretsRedactor(ctx, config);
     if (typeof placed === 'string' && !isCallSid(placed)) {
+      // Quoted unless it holds a secret (the api key pasted in the wrong place).
+      const shown = holdsSecret(placed, redact) ? '' : ` ${placed}`;
       throw new UsageError(
-        `--placed ${placed}: a call sid is a UUID such as 98e4dd21-b178-4af1-83b6-3c1582893890`,
+        `--placed${shown}: a call sid is a UUID such as 98e4dd21-b178-4af1-83b6-3c1582893890`,
       );
     }
-    const callId = ctx.values['call-id'];
+    if (typeof callId === 'string') {
+      const problem = callIdProblem(callId, redact);
+      if (problem !== undefined) throw new UsageError(problem);
+    }
     const settlement =
       typeof placed === 'string'
         ? { placed, ...(typeof callId === 'string' ? { callId } : {}) }
         : ({ notPlaced: true } as const);
-    const { config, env } = await projectState(ctx);
     const { store } = await openProjectState(ctx, config, env, 'callops resolve');
     try {
       await settleKeys(store, config.lockfile, keys, settlement, stateNotes(ctx));
