@@ -1,10 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
-import { placementRows, startPostgres, type TestPostgres } from '../support/postgres.js';
+import {
+  placementRows,
+  startPostgres,
+  type TestPostgres,
+  terminateRunners,
+} from '../support/postgres.js';
 import {
   callsYaml,
   type Gateway,
@@ -50,21 +54,6 @@ const heldOneByOne = () => {
     },
     wait: () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve))),
   };
-};
-
-/** Ends every connection of callops' runners, as an operator's pg_terminate_backend does. */
-const terminateRunners = async () => {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-       WHERE application_name LIKE 'callops runner %'`,
-    );
-    return rows[0]?.n ?? 0;
-  } finally {
-    await admin.end();
-  }
 };
 
 /**
@@ -128,7 +117,7 @@ describe('the state database cut during a claim under a per-number limit', () =>
     timeout: 90_000,
   }, async () => {
     const { gw, result } = await applyCutDuringClaim('cut_terminate', async () => {
-      expect(await terminateRunners()).toBeGreaterThan(0);
+      expect(await terminateRunners(url)).toBeGreaterThan(0);
     });
     const sids = expectCleanEnd(gw, result);
     // The database stayed up: what it holds is what the run reported.

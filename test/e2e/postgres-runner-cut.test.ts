@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startPostgres, type TestPostgres, terminateRunners } from '../support/postgres.js';
 import {
   callsYaml,
   collect,
@@ -34,21 +33,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Ends every connection of callops' runners, as an operator's pg_terminate_backend does. */
-const terminateRunners = async (): Promise<number> => {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-       WHERE application_name LIKE 'callops runner %'`,
-    );
-    return rows[0]?.n ?? 0;
-  } finally {
-    await admin.end();
-  }
-};
-
 describe('a live runner whose database connections are cut', () => {
   it('keeps its calls in flight: status exits 0, --retry-unknown sends none again, it records all', {
     timeout: 90_000,
@@ -75,7 +59,7 @@ describe('a live runner whose database connections are cut', () => {
     await waitFor('every call at the gateway', () => (held.length === 6 ? true : undefined), {
       timeoutMs: 30_000,
     });
-    expect(await terminateRunners()).toBeGreaterThan(0);
+    expect(await terminateRunners(url)).toBeGreaterThan(0);
 
     const status = await collect(spawnCli(['status'], { cwd: gw.project.dir, env }), 30_000);
     expect(status.code, output(status)).toBe(0);

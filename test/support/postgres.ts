@@ -125,3 +125,19 @@ export const placementRows = async (connectionString: string, schema: string) =>
     await client.end();
   }
 };
+
+/** Ends every connection of callops' runners, as an operator's pg_terminate_backend does. */
+export const terminateRunners = async (connectionString: string): Promise<number> => {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+       WHERE application_name LIKE 'callops runner %'`,
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await admin.end();
+  }
+};
