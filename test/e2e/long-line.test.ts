@@ -39,10 +39,14 @@ describe('a call file of one long line', () => {
       'calls/long.yaml:1:358: warning: number has no leading + — the gateway may dial it as a local number',
       '    1 | …-9d4b-1c2f3e4d5a6b", "from": "+15550001111", "to": {"type": "phone", "number": "12"}, "tag": {"k": "aaaaaaaaaaaaaaaaaa…',
       `      | ${' '.repeat(80)}^`,
+      // The one error a 20,000-character value does not have: the body is too large.
+      'calls/long.yaml:1:365: error: the request body of this call is 1953.3 KiB as JSON, most of it `tag`; a gateway accepts up to 100 KiB (jambonz answers 413 past it)',
+      '    1 | …c2f3e4d5a6b", "from": "+15550001111", "to": {"type": "phone", "number": "12"}, "tag": {"k": "aaaaaaaaaaaaaaaaaaaaaaaaa…',
+      `      | ${' '.repeat(80)}^`,
       `calls/long.yaml:1:${N + 383}: error: unknown option \`timeLimt\` — did you mean \`timeLimit\`?`,
       `    1 | …${'a'.repeat(99)}"}, "timeLimt": 5}]}`,
       `      | ${' '.repeat(104)}^`,
-      '3 errors, 1 warning',
+      '4 errors, 1 warning',
     ];
     for (const command of ['validate', 'plan']) {
       const r = await runCli([command], { cwd: project.dir });
