@@ -36,15 +36,17 @@ export const resolveHint = (key: string, notAgain?: string, opens?: string): str
   `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? `or callops apply --retry-unknown places it again${opens === undefined ? '' : ` once its calling hours open, at ${opens}`}` : `not placed again: ${notAgain}`})`;
 
 /**
- * When each item of a plan waiting for an opening opens, by key: an unknown campaign row
- * outside its calling hours is skipped (upcoming with --retry-unknown) with the opening the
- * plan found, and --retry-unknown places it again only then. Asked only of unknown keys.
+ * When each unknown campaign row outside its calling hours opens, by key: such a row is
+ * skipped with the opening the plan found (upcoming with --retry-unknown), and
+ * --retry-unknown places it again only then. The upcoming items are read only for a plan
+ * that retries (`retried`): a campaign's upcoming rows are many, each made when read.
  */
 export const unknownOpenings = (
   plan: Pick<Plan, 'skipped' | 'upcoming'>,
+  retried = false,
 ): ReadonlyMap<string, string> => {
   const out = new Map<string, string>();
-  for (const list of [plan.skipped, plan.upcoming])
+  for (const list of retried ? [plan.skipped, plan.upcoming] : [plan.skipped])
     for (const item of list) if (item.opens !== undefined) out.set(item.key, item.opens);
   return out;
 };

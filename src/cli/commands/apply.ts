@@ -207,7 +207,7 @@ is required. Every missing environment variable is reported before anything is s
         secrets,
         retryUnknown,
         changed: plan.skipped.filter((i) => i.changed === true),
-        opens: unknownOpenings(plan),
+        opens: unknownOpenings(plan, retryUnknown),
         missed,
         missedCount,
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
