@@ -137,48 +137,43 @@ const latestPlacedAttempt = (lock: Lockfile, rowKey: string): string | undefined
 const SLOT_KEY = /^[^/]+\/([^@]+)@(.+)$/;
 
 /**
- * Call name → time zone of its schedule, for the calls that name a slot key of the lockfile
- * (`<target>/<name>@<slot>`): the only keys shown with a local time. No map of every
- * scheduled call (a campaign with calling hours has a schedule on each of its rows).
+ * Call name → its schedule, for the calls that name a slot key of the lockfile
+ * (`<target>/<name>@<slot>`): the only keys shown with a local time, and the only ones an
+ * entry placed past its deadline tells a rehearsal by. No map of every scheduled call (a
+ * campaign with calling hours has a schedule on each of its rows).
  */
-export const slotZones = (
+const slotSchedules = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
-): Map<string, string> => {
+): Map<string, NonNullable<CallDefinition['schedule']>> => {
   const names = new Set<string>();
   for (const key of Object.keys(lock.calls)) {
     const match = SLOT_KEY.exec(key);
     if (match?.[1] !== undefined) names.add(match[1]);
   }
-  const zones = new Map<string, string>();
-  if (names.size === 0) return zones;
-  for (const call of calls) {
+  const schedules = new Map<string, NonNullable<CallDefinition['schedule']>>();
+  if (names.size === 0) return schedules;
+  for (const call of calls)
     if (call.schedule !== undefined && names.has(call.name))
-      zones.set(call.name, call.schedule.timezone);
-  }
-  return zones;
+      schedules.set(call.name, call.schedule);
+  return schedules;
 };
 
 /**
- * Call name → deadline of its schedule, for the calls that name a slot key of the lockfile:
- * an entry placed later than that after its slot can only come from a rehearsal.
+ * The time zone (for local times beside UTC) and the deadline (an entry placed later than
+ * that after its slot can only come from a rehearsal) of each call named by a slot key.
  */
-export const slotDeadlines = (
+export const slotTimes = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
-): Map<string, number> => {
-  const names = new Set<string>();
-  for (const key of Object.keys(lock.calls)) {
-    const match = SLOT_KEY.exec(key);
-    if (match?.[1] !== undefined) names.add(match[1]);
-  }
+): { zones: Map<string, string>; deadlines: Map<string, number> } => {
+  const zones = new Map<string, string>();
   const deadlines = new Map<string, number>();
-  if (names.size === 0) return deadlines;
-  for (const call of calls) {
-    if (call.schedule !== undefined && names.has(call.name))
-      deadlines.set(call.name, call.schedule.deadlineMs);
+  for (const [name, schedule] of slotSchedules(lock, calls)) {
+    zones.set(name, schedule.timezone);
+    deadlines.set(name, schedule.deadlineMs);
   }
-  return deadlines;
+  return { zones, deadlines };
 };
 
 /** `<target>/<name>@<slot>` with the slot's local time, when its call has a time zone. */

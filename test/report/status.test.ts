@@ -6,7 +6,7 @@ import type { Plan } from '../../src/plan/types.js';
 import {
   changedKeys,
   renderStatusHuman,
-  slotZones,
+  slotTimes,
   statusHumanPieces,
   statusJson,
 } from '../../src/report/status.js';
@@ -140,13 +140,13 @@ describe('changedKeys of a campaign with calling hours only', () => {
   });
 });
 
-describe('slotZones', () => {
+describe('slotTimes', () => {
   it('gives the zones of the calls that name a slot key, and only those', () => {
     const lock = lockOf({
       'prod/daily@2026-11-24T09:00Z': entry({ status: 'placed' }),
       'prod/once': entry({ status: 'placed' }),
     });
-    const zones = slotZones(lock, [
+    const { zones } = slotTimes(lock, [
       call('daily', 'sha256:1', true),
       call('weekly', 'sha256:1', true),
       call('once', 'sha256:1'),

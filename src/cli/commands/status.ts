@@ -5,13 +5,7 @@ import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
 import { renderCampaignCounts } from '../../report/campaign.js';
 import { planJson } from '../../report/plan.js';
-import {
-  changedKeys,
-  slotDeadlines,
-  slotZones,
-  statusHumanPieces,
-  statusJson,
-} from '../../report/status.js';
+import { changedKeys, slotTimes, statusHumanPieces, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import { unknownOpenings, unsettledEntries } from '../../report/unsettled.js';
 import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
@@ -88,6 +82,7 @@ settle it), else 0.
       unknownOpenings(plan),
     );
     const changed = changedKeys(lock, project.calls, ctx.now);
+    const { zones, deadlines } = slotTimes(lock, project.calls);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
       const { upcoming, due } = planJson(plan);
@@ -95,14 +90,7 @@ settle it), else 0.
       await writeChunks(
         ctx.stdout,
         jsonBytes({
-          ...statusJson(
-            lock,
-            lockName,
-            changed,
-            unsettled,
-            stateName,
-            slotDeadlines(lock, project.calls),
-          ),
+          ...statusJson(lock, lockName, changed, unsettled, stateName, deadlines),
           due,
           upcoming,
         }),
@@ -115,8 +103,8 @@ settle it), else 0.
       targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
       style: makeStyle(ctx.color),
       changed,
-      zones: slotZones(lock, project.calls),
-      deadlines: slotDeadlines(lock, project.calls),
+      zones,
+      deadlines,
       hints: new Map(unsettled.map((u) => [u.key, u.hint])),
     });
     await writeChunks(ctx.stdout, pieces);
