@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { FLAVORS, isFlavor } from '../options/flavor.js';
+import { MAX_TIMER_MS } from '../validate/parse.js';
 import {
   DEFAULT_ACCOUNT_SID,
   localHookUrl,
@@ -98,10 +99,7 @@ export const parseDurationMs = (text: string): number | undefined => {
   return Math.round(Number(amount) * (UNIT_MS[unit] ?? 0));
 };
 
-/** The longest delay a Node timer takes (2^31-1 ms); the simulator waits these out in timers. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** `ms`, or the error saying it is longer than a timer takes. */
+/** `ms`, or the error saying it is longer than a timer takes (the simulator waits these out in timers). */
 const withinTimer = (
   flag: string,
   ms: number,
