@@ -28,7 +28,11 @@ const readFiles = (
     { path: resolve(root, config.lockfile), what: 'the lockfile' },
     { path: resolve(root, '.env'), what: 'an env file' },
     ...(envFile === undefined ? [] : [{ path: resolve(envFile), what: 'an env file' }]),
-    ...calls.map((c) => ({ path: resolve(root, c.file), what: 'a file callops reads' })),
+    // Each call file once: a campaign's rows all name the same one.
+    ...[...new Set(calls.map((c) => c.file))].map((file) => ({
+      path: resolve(root, file),
+      what: 'a file callops reads',
+    })),
     ...(campaigns ?? []).map((c) => ({
       path: resolve(root, c.recipients),
       what: 'a recipients file',
