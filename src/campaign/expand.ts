@@ -418,12 +418,14 @@ const readCampaign = (
     }
     if (failed) return bad.push(ordinal);
     // As in a literal call: the schema's word on the same value is then left out.
-    const unprintable = new Set<Slot>();
+    // Made only for a row that has one (most have none).
+    let unprintable: Set<Slot> | undefined;
     for (const slot of destinations) {
       for (const part of slot.parts) {
         if (typeof part === 'string') continue;
         const found = firstUnprintable(cells[part.column] ?? '');
         if (found === undefined) continue;
+        unprintable ??= new Set();
         unprintable.add(slot);
         fail(
           part.column,
@@ -449,7 +451,7 @@ const readCampaign = (
       for (const problem of checkResolvedOptions(options).problems) {
         const path = pointerSegments(options, problem.pointer);
         const slot = t.slots.find((s) => isSlotPath(s.path, path) || isSlotPath(path, s.path));
-        if (slot === undefined || (unprintable.has(slot) && isSlotPath(slot.path, path))) continue;
+        if (slot === undefined || (unprintable?.has(slot) === true && isSlotPath(slot.path, path))) continue;
         const rule = problem.message.replace(/(, got | — quote it).*$/s, '');
         const value = rawFill(slot, cells);
         fail(
