@@ -451,7 +451,8 @@ const readCampaign = (
       for (const problem of checkResolvedOptions(options).problems) {
         const path = pointerSegments(options, problem.pointer);
         const slot = t.slots.find((s) => isSlotPath(s.path, path) || isSlotPath(path, s.path));
-        if (slot === undefined || (unprintable?.has(slot) === true && isSlotPath(slot.path, path))) continue;
+        if (slot === undefined || (unprintable?.has(slot) === true && isSlotPath(slot.path, path)))
+          continue;
         const rule = problem.message.replace(/(, got | — quote it).*$/s, '');
         const value = rawFill(slot, cells);
         fail(
