@@ -12,7 +12,29 @@ const asked = args[first];
 if (asked === '--version' || asked === '-V' || asked === 'version') {
   // src/cli/version.ts, bundled (scripts/bundle.mjs).
   const { VERSION } = require('../dist/bundle/version.cjs');
-  process.stdout.write(`${VERSION}\n`);
+  const line = `${VERSION}\n`;
+  // One synchronous write to the descriptor: process.stdout would first load the stream
+  // modules (a tenth of this command's time). A descriptor that cannot take it at once
+  // (non-blocking, full) gets the rest through the stream, as any other output.
+  // A reader that went away (EPIPE, EIO) is no error, as for every other command.
+  const gone = (error) => ['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED'].includes(error?.code);
+  const failed = (error) => {
+    if (gone(error)) return;
+    process.stderr.write(`callops: cannot write to standard output: ${error?.code ?? error}\n`);
+    process.exitCode = 1;
+  };
+  let written = 0;
+  try {
+    written = require('node:fs').writeSync(1, line);
+  } catch (error) {
+    written = line.length;
+    if (error?.code === 'EAGAIN') written = 0;
+    else failed(error);
+  }
+  if (written < line.length) {
+    process.stdout.on('error', failed);
+    process.stdout.write(line.slice(written));
+  }
 } else {
   // Node >= 22.1 caches the compiled code of every module itself (the generated validators
   // have their own cache on any version: src/config/compile-cache.ts). CALLOPS_CACHE_DIR

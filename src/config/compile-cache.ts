@@ -139,6 +139,16 @@ const writeEntry = (dir: string, path: string, payload: Buffer, prefix: string):
 const wrap = (source: string): string =>
   `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
+/**
+ * The same wrapper spelt with its one space moved, for a second compilation of a module this
+ * process compiled already: V8 would answer it from its own in-memory cache of the first (what
+ * that one compiled, nothing more). The text differs, so V8 compiles it afresh; every position
+ * of the module, and the length V8 checks an entry against, are those of `wrap`, so the entry
+ * made from it serves later loads of `wrap`'s text.
+ */
+const wrapAgain = (source: string): string =>
+  `(function (exports, require, module, __filename, __dirname){  ${source}\n});`;
+
 export interface CacheOptions {
   /**
    * Compile every function of the module when there is no entry, so that the entry written
@@ -173,7 +183,8 @@ export const requireWithCodeCache = (
 ): LoadedModule => {
   const bytes = readFileSync(file);
   // Pure ASCII (the bundles are): read as Latin-1, the same text without UTF-8 decoding.
-  const source = wrap(bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'));
+  const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const source = wrap(text);
   const prefix = `${basename(file)}${variant === '' ? '' : `.${variant}`}-`;
   const entryPath =
     dir === null
@@ -183,17 +194,21 @@ export const requireWithCodeCache = (
           `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.length}-${process.version}-${process.arch}.v8`,
         );
   const cachedData = dir !== null && entryPath ? readEntry(dir, entryPath) : undefined;
-  const eager = options.eager === true && dir !== null && cachedData === undefined;
-  if (eager) setLazy(false);
-  let script: Script;
-  try {
-    script = new Script(source, {
-      filename: file,
-      ...(cachedData !== undefined ? { cachedData } : {}),
-    });
-  } finally {
-    if (eager) setLazy(true);
-  }
+  const compile = (eager: boolean, data: Buffer | undefined, code = source): Script => {
+    if (eager) setLazy(false);
+    try {
+      return new Script(code, {
+        filename: file,
+        ...(data !== undefined ? { cachedData: data } : {}),
+      });
+    } finally {
+      if (eager) setLazy(true);
+    }
+  };
+  let script = compile(
+    options.eager === true && dir !== null && cachedData === undefined,
+    cachedData,
+  );
   const cache: CacheOutcome =
     dir === null
       ? 'off'
@@ -202,6 +217,12 @@ export const requireWithCodeCache = (
         : script.cachedDataRejected === true
           ? 'rejected'
           : 'hit';
+  // V8 rejects an entry made under other V8 flags (a run under --cpu-prof, another
+  // NODE_OPTIONS): the entry written in its place must hold every function too, or each later
+  // run compiles what this one did not call.
+  if (cache === 'rejected' && options.eager === true) {
+    script = compile(true, undefined, wrapAgain(text));
+  }
   if (dir !== null && entryPath !== undefined && cache !== 'hit') {
     process.once('exit', () => {
       try {

@@ -62,6 +62,26 @@ const firstEntry = (dir: string): string => {
   return join(dir, entries[0] ?? '');
 };
 
+/** A well-formed entry (digest right) whose payload is V8's data for another source. */
+const foreignEntry = (): Buffer => {
+  const other = join(work, 'other.cjs');
+  writeFileSync(other, 'module.exports = 1;\n');
+  const made = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const vm = require('node:vm'); const zlib = require('node:zlib');
+const s = new vm.Script('(function () { return 1; })', { filename: ${JSON.stringify(other)} });
+const data = s.createCachedData();
+const head = Buffer.alloc(4); head.writeUInt32BE(zlib.crc32(data));
+process.stdout.write(Buffer.concat([head, data]).toString('base64'));`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(made.status).toBe(0);
+  return Buffer.from(made.stdout, 'base64');
+};
+
 describe('requireWithCodeCache', () => {
   it('writes an entry on a miss, private to the user, and reads it on the next start', () => {
     const dir = join(work, 'fresh', 'cache');
@@ -120,23 +140,7 @@ describe('requireWithCodeCache', () => {
   it('compiles afresh when V8 rejects an entry (made for other code), and writes it again', () => {
     const dir = join(work, 'rejected');
     const path = firstEntry(dir);
-    // A well-formed entry (digest right) whose payload is V8 data of another source.
-    const other = join(work, 'other.cjs');
-    writeFileSync(other, 'module.exports = 1;\n');
-    const made = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `const vm = require('node:vm'); const zlib = require('node:zlib');
-const s = new vm.Script('(function () { return 1; })', { filename: ${JSON.stringify(other)} });
-const data = s.createCachedData();
-const head = Buffer.alloc(4); head.writeUInt32BE(zlib.crc32(data));
-process.stdout.write(Buffer.concat([head, data]).toString('base64'));`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(made.status).toBe(0);
-    writeFileSync(path, Buffer.from(made.stdout, 'base64'));
+    writeFileSync(path, foreignEntry());
     expect(load(dir)).toEqual({ cache: 'rejected', result: RESULT });
     expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
   });
@@ -222,6 +226,19 @@ process.stdout.write(JSON.stringify({ cache: loaded.cache, result: loaded.export
     expect(size(eager)).toBeGreaterThan(size(lazy) + 40 * 100);
     // And it is read as any other entry; lazy compilation is back on for the rest of the run.
     expect(JSON.parse(loadBig(eager, true))).toEqual({ cache: 'hit', result: 2 });
+  });
+
+  it('writes every function again in place of an entry V8 rejects (made under other flags)', () => {
+    const lazy = join(work, 'lazy-again');
+    const rejected = join(work, 'eager-rejected');
+    expect(JSON.parse(loadBig(lazy, false))).toEqual({ cache: 'miss', result: 2 });
+    expect(JSON.parse(loadBig(rejected, true))).toEqual({ cache: 'miss', result: 2 });
+    const path = join(rejected, entriesIn(rejected)[0] ?? '');
+    writeFileSync(path, foreignEntry());
+    expect(JSON.parse(loadBig(rejected, true))).toEqual({ cache: 'rejected', result: 2 });
+    const size = (dir: string) => statSync(join(dir, entriesIn(dir)[0] ?? '')).size;
+    expect(size(rejected)).toBeGreaterThan(size(lazy) + 40 * 100);
+    expect(JSON.parse(loadBig(rejected, true))).toEqual({ cache: 'hit', result: 2 });
   });
 });
 

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, type Project, REPO, runCli } from './helpers.js';
+import { BIN, makeProject, type Project, REPO, runCli } from './helpers.js';
 
 describe('callops (process edges)', () => {
   let project: Project;
@@ -17,6 +18,27 @@ describe('callops (process edges)', () => {
     const r = await runCli(['--version'], { cwd: project.dir });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(version);
+  });
+
+  it('--version to a reader that is gone exits 0 quietly; to a full device, exit 1 and one line', () => {
+    // `sh -c`: the pipe's reader is gone before callops writes; /dev/full refuses every write.
+    const gone = spawnSync(
+      'sh',
+      ['-c', `exec 1>&-; (sleep 0.3; exec "$0" -- "$1" --version) | true`, process.execPath, BIN],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(gone.status).toBe(0);
+    expect(gone.stderr).toBe('');
+    const full = spawnSync(
+      'sh',
+      ['-c', 'exec "$0" -- "$1" --version >/dev/full', process.execPath, BIN],
+      {
+        encoding: 'utf8',
+        timeout: 10_000,
+      },
+    );
+    expect(full.status).toBe(1);
+    expect(full.stderr).toBe('callops: cannot write to standard output: ENOSPC\n');
   });
 
   it('--help lists the commands and exits 0', async () => {
