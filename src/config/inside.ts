@@ -27,7 +27,7 @@ const outside = (rel: string): boolean =>
   rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
 
 /**
- * Why callops does not read the call file, recipients CSV or do-not-call list at `absolute`
+ * Why callops does not read the callops.yaml, call file, recipients CSV or do-not-call list at `absolute`
  * of the project at `root`: its real path, links followed, lies outside the project; or a
  * link leads to a hidden file of the project (`.env`, `.git/config`) that the path as named
  * does not show. Its content would be shown back in diagnostics (an `.env` line, a line of
@@ -49,7 +49,7 @@ export const leavesProject = (root: string): ((absolute: string) => string | und
         ? `leads to ${real}`
         : `is a symbolic link to ${target}${target === real ? '' : ` (${real})`}`;
     if (outside(rel))
-      return `${leads}, outside the project: callops reads no call file, recipients CSV or do-not-call list from outside the project`;
+      return `${leads}, outside the project: callops reads no callops.yaml, call file, recipients CSV or do-not-call list from outside the project`;
     if (!hidden(relative(root, absolute)))
       return `${leads}, a hidden file of the project: callops follows no link to a file or folder whose name starts with a dot (.env, .git)`;
     return undefined;

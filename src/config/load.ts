@@ -122,6 +122,9 @@ const readConfig = async (root: string): Promise<Read> => {
     const found = await lookUp(join(root, name));
     if (found === 'absent') continue;
     if (typeof found === 'object') return { diagnostics: [fileProblem(name, found.problem)] };
+    // A link out of the project (or to its .env) is never read: its lines would be shown.
+    const away = leavesProject(root)(join(root, name));
+    if (away !== undefined) return { diagnostics: [fileProblem(name, away)] };
     const read = readSource(join(root, name), name);
     // A file with syntax errors gets only those: its settings are there, written wrong.
     const broken = read.diagnostics.some((d) => d.severity === 'error');

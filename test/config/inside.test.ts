@@ -25,7 +25,7 @@ describe('a file that leads out of the project', () => {
     await symlink('/nonexistent.yaml', join(root, 'calls/dangling.yaml'));
     const leaves = leavesProject(root);
     expect(leaves(join(root, 'calls/out.yaml'))).toBe(
-      `is a symbolic link to ${join(away, 'secret.env')}, ${OUTSIDE}: callops reads no call file, recipients CSV or do-not-call list from outside the project`,
+      `is a symbolic link to ${join(away, 'secret.env')}, ${OUTSIDE}: callops reads no callops.yaml, call file, recipients CSV or do-not-call list from outside the project`,
     );
     // Through a linked folder: the file itself is no link.
     expect(leaves(join(root, 'calls/far/secret.env'))).toContain(
@@ -59,5 +59,26 @@ describe('a file that leads out of the project', () => {
     const linked = await loadProject({ root, paths: ['calls/out.yaml'] });
     expect(linked.callFiles).toEqual([]);
     expect(linked.diagnostics[0]?.message).toContain(OUTSIDE);
+  });
+
+  it('as callops.yaml (out of the project, or to its .env) is an error naming it, and is not read', async () => {
+    const away = await project({ 'shared.yaml': 'target: {}\n\tapi_key: canary-value\n' });
+    for (const [link, expected] of [
+      [join(away, 'shared.yaml'), OUTSIDE],
+      ['.env', HIDDEN],
+    ] as const) {
+      const root = await project({ 'calls/a.yaml': CALLS, '.env': 'KEY=canary-value\n' });
+      await symlink(link, join(root, 'callops.yaml'));
+      const loaded = await loadProject({ root });
+      expect(loaded.diagnostics).toEqual([
+        expect.objectContaining({ file: 'callops.yaml', line: 0, severity: 'error' }),
+      ]);
+      expect(loaded.diagnostics[0]?.message).toContain(expected);
+      expect(JSON.stringify(loaded)).not.toContain('canary-value');
+    }
+    // A link to a file inside the project is read as before.
+    const root = await project({ 'calls/a.yaml': CALLS, 'conf/base.yaml': '{}\n' });
+    await symlink('conf/base.yaml', join(root, 'callops.yaml'));
+    expect((await loadProject({ root })).diagnostics).toEqual([]);
   });
 });
