@@ -273,19 +273,37 @@ const rateRun = async () => {
  * Start-up of a callops command against `node -e 0`, the two in turn (A B A B …) so that a
  * change in the machine's speed touches both: the ratio is taken pair by pair.
  */
-const startupRatio = (args, pairs = 9) => {
+const startupRatio = (args, pairs = 9, command = ['--', CLI, ...args]) => {
   const ratios = [];
   const ours = [];
   const base = [];
   for (let i = 0; i < pairs; i++) {
     const b = timeCommand(['-e', '0']);
-    const a = timeCommand(['--', CLI, ...args]);
+    const a = timeCommand(command);
     ratios.push(a / b);
     ours.push(a);
     base.push(b);
   }
   return { ratio: median(ratios), ours: median(ours), base: median(base) };
 };
+
+/**
+ * What a validate of the examples cannot do without: a process that loads the generated
+ * schema validator of call files (through the same code cache) and js-yaml, reads calls/*.yaml
+ * and checks every document against the schema. No positions, no other check, no output.
+ */
+const SCHEMA_FLOOR = `'use strict';
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const root = ${JSON.stringify(ROOT)};
+const { requireWithCodeCache } = require(join(root, 'dist/bundle/loader.cjs'));
+const check = requireWithCodeCache(join(root, 'schemas/callops-calls.validate.cjs'), undefined, '', { eager: true }).exports.default;
+const { loadAll } = require(require.resolve('js-yaml', { paths: [root] }));
+let bad = 0;
+for (const name of readdirSync(join(root, 'calls')).filter((n) => n.endsWith('.yaml')))
+  for (const doc of loadAll(readFileSync(join(root, 'calls', name), 'utf8'))) if (!check(doc)) bad++;
+if (bad > 0) throw new Error(bad + ' example documents fail the schema');
+`;
 
 /**
  * `callops validate` of 10,000 calls in 200 files, whole process, against a process that
@@ -634,8 +652,14 @@ try {
   if (ONLY === undefined || ONLY === 'startup') {
     const validate = startupRatio(['-C', ROOT, 'validate']);
     const version = startupRatio(['--version']);
+    const floorDir = mkdtempSync(join(tmpdir(), 'callops-bench-floor-'));
+    const floorScript = join(floorDir, 'schema-floor.cjs');
+    writeFileSync(floorScript, SCHEMA_FLOOR);
+    const floor = startupRatio([], 9, ['--', floorScript]);
+    rmSync(floorDir, { recursive: true, force: true });
     goals.push(
       `validate of the examples / node -e 0: ${validate.ratio.toFixed(2)}× (${validate.ours.toFixed(0)} vs ${validate.base.toFixed(0)} ms; goal ≤ 2×)`,
+      `  its floor, node + the calls schema validator (code cache) + js-yaml over calls/*.yaml, no other check / node -e 0: ${floor.ratio.toFixed(2)}× (${floor.ours.toFixed(0)} ms)`,
       `--version / node -e 0: ${version.ratio.toFixed(2)}× (${version.ours.toFixed(0)} vs ${version.base.toFixed(0)} ms; goal ≤ 1.3×)`,
     );
   }
