@@ -8,6 +8,7 @@ import {
   rowBytes,
 } from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
+import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
 import { firstUnprintable } from '../report/printable.js';
 import { sha256 } from '../validate/definition.js';
 import { isDestinationPath, UNPRINTABLE_REASON } from '../validate/destination-text.js';
@@ -311,6 +312,10 @@ const readCampaign = (
   let destinations: readonly Slot[] = [];
   // Numbers without a leading +: a literal call's warning, said once per campaign.
   let numberSlot: Slot | undefined;
+  // The template's JSON bytes, and how many times each column is written into it: a row whose
+  // cells cannot take the body past MAX_BODY_BYTES (nearly all) is not written out to know.
+  let templateBytes = 0;
+  let uses: readonly (readonly [number, number])[] = [];
   const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
   let header: readonly string[] = [];
   // The rows' ids (when the header has an `id` column), to find one used twice.
@@ -345,6 +350,12 @@ const readCampaign = (
       });
     }
     const slots = compileSlots(call.options, index);
+    templateBytes = Buffer.byteLength(JSON.stringify(call.options));
+    const counts = new Map<number, number>();
+    for (const slot of slots)
+      for (const part of slot.parts)
+        if (typeof part !== 'string') counts.set(part.column, (counts.get(part.column) ?? 0) + 1);
+    uses = [...counts];
     checked = slots.filter((slot) => !takesAnyText(call.options, slot));
     destinations = slots.filter((slot) => isDestinationPath(slot.path));
     const to = call.options.to as { type?: unknown } | undefined;
@@ -458,6 +469,21 @@ const readCampaign = (
         fail(
           columnsOf(slot)[0] ?? 0,
           `\`${slot.path.join('.')}\` (\`${slot.written}\`) is \`${value}\` here, and ${rule.startsWith('must') ? `it ${rule}` : rule}`,
+        );
+      }
+    }
+    if (!failed) {
+      let room = templateBytes;
+      for (const [column, times] of uses) room += (cells[column]?.length ?? 0) * 6 * times;
+      const bytes =
+        room > MAX_BODY_BYTES ? bodyTooLarge(substitute(call.options, t.slots, cells)) : undefined;
+      if (bytes !== undefined) {
+        const [longest = 0] =
+          [...uses].sort((a, b) => (cells[b[0]]?.length ?? 0) - (cells[a[0]]?.length ?? 0))[0] ??
+          [];
+        fail(
+          longest,
+          `this row's request body is ${kib(bytes)} as JSON, most of it \`\${row.${header[longest]}}\` (${(cells[longest]?.length ?? 0).toLocaleString('en')} characters); a gateway accepts up to ${kib(MAX_BODY_BYTES)} (jambonz answers 413 past it)`,
         );
       }
     }

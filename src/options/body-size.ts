@@ -4,6 +4,9 @@
  */
 export const MAX_BODY_BYTES = 100 * 1024;
 
+/** Bytes as KiB, one decimal, rounded up (100.01 KiB is not "100 KiB"). */
+export const kib = (bytes: number): string => `${Math.ceil((bytes / 1024) * 10) / 10} KiB`;
+
 /**
  * At least the UTF-8 bytes of `JSON.stringify(value)`, worked out without writing it: every
  * character of a string or key may take six bytes (`\u001b`), a number 24, and each

@@ -1,5 +1,6 @@
 import type { PathSegments } from '../config/types.js';
 import type { CallRequest } from '../execute/target.js';
+import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
 import type { PlanItem } from '../plan/types.js';
 import { UNPRINTABLE_REASON, unprintableDestinations } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -109,6 +110,28 @@ const resolvedMessage = (where: string, written: readonly string[], message: str
 };
 
 /**
+ * A body that resolved past what a gateway takes (validate counted its references as
+ * written): an error at the option that takes the most room, naming its references, never
+ * their values.
+ */
+const resolvedTooLarge = (def: CallDefinition, body: Body): Diagnostic | undefined => {
+  const bytes = bodyTooLarge(body);
+  if (bytes === undefined) return undefined;
+  const [largest] = Object.entries(body)
+    .map(([key, value]) => [key, JSON.stringify(value)?.length ?? 0] as const)
+    .sort((a, b) => b[1] - a[1]);
+  const key = largest?.[0] ?? '';
+  const written = referencesBelow(valueAt(def.options, [key]));
+  const refs = written.length > 0 ? ` (${written.join(', ')})` : '';
+  return errorAt(
+    def.file,
+    def.locate([key]),
+    [key],
+    `the request body of this call is ${kib(bytes)} as JSON once references are resolved, most of it \`${key}\`${refs}; a gateway accepts up to ${kib(MAX_BODY_BYTES)} (jambonz answers 413 past it)`,
+  );
+};
+
+/**
  * The request body of a call with every `${VAR}` resolved from `env`. Each missing variable
  * is a Diagnostic at the place it is referenced; messages name the reference, never a value.
  * The resolved call then passes the same schema as a literal one, whatever its values hold
@@ -170,6 +193,8 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
   // Checked as literals, the values are sent as they resolved.
   const body =
     masked === undefined ? checked.options : checkResolvedOptions(r.value as Body).options;
+  const tooLarge = resolvedTooLarge(def, body);
+  if (tooLarge !== undefined) return { ok: false, diagnostics: [tooLarge] };
   return { ok: true, body, secrets: r.secrets };
 };
 

@@ -1,4 +1,4 @@
-import { bodyTooLarge, MAX_BODY_BYTES } from '../options/body-size.js';
+import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
 import { APPLICATION_OVERRIDES, type Flavor, JAMBONZ_REJECTED_OPTIONS } from '../options/flavor.js';
 import type { CallEntry } from './calls.js';
 import { CALL_KEYS } from './definition.js';
@@ -59,8 +59,6 @@ export const overriddenByApplication: CallRule = {
     );
   },
 };
-
-const kib = (bytes: number): string => `${Math.ceil((bytes / 1024) * 10) / 10} KiB`;
 
 /**
  * A request body the gateway would refuse as too large (413) is an error before anything is

@@ -175,6 +175,22 @@ describe('reading a recipients CSV', () => {
     ]);
   });
 
+  it('a row whose cells take the request body past 100 KiB is an error at its longest cell; the rest are kept', () => {
+    const long = 'n'.repeat(60_000);
+    const csv = [
+      'id,phone,note,extra',
+      `a,+15550001111,${long},x`,
+      `b,+15550001112,${long},${long}`,
+      `c,+15550001113,short,${'y'.repeat(90_000)}`,
+      '',
+    ].join('\n');
+    const extra = ['tag: { note: "${row.note}", extra: "${row.extra}" }'];
+    expect(errors(csv, extra)).toEqual([
+      "lists/people.csv:3:16: this row's request body is 117.4 KiB as JSON, most of it `${row.note}` (60,000 characters); a gateway accepts up to 100 KiB (jambonz answers 413 past it)",
+    ]);
+    expect(rowsOf(csv, extra).map((c) => c.name)).toEqual(['remind/a', 'remind/c']);
+  });
+
   it('CRLF and lone CR line ends: each one line, wherever it is, as with LF', () => {
     const phone = (at: string) =>
       `lists/people.csv:${at}: \`to.number\` (\`\${row.phone}\`) is \`+1555x\` here, and it must be a phone number: an optional + and 3–15 digits`;

@@ -72,6 +72,23 @@ describe('resolved values pass the rules of literals', () => {
     });
   }
 
+  it('a body that resolves past 100 KiB is an error at the option, naming its reference, and nothing is sent', async () => {
+    const file = FILE.replace('    actionHook: "${HOOK}"', '    tag: { note: "${NOTE}" }');
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const note = 'canary-'.repeat(16_000);
+    const r = await gw.run(['apply', '--yes'], { ...GOOD, NOTE: note });
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stderr).toContain(
+      `calls/a.yaml:${at(file, '{ note')}: error: the request body of this call is 109.6 KiB as JSON once references are resolved, most of it \`tag\` (\${NOTE}); a gateway accepts up to 100 KiB (jambonz answers 413 past it)`,
+    );
+    expect(output(r)).not.toContain('canary-canary');
+    expect(gw.sim.received()).toHaveLength(0);
+    // The same value, short enough, is sent.
+    const ok = await gw.run(['apply', '--yes'], { ...GOOD, NOTE: 'canary-'.repeat(100) });
+    expect(ok.code, output(ok)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+  });
+
   it('a sipUri that is not a sip: or sips: URI is refused by validate', async () => {
     gw = await startGateway({
       'calls/a.yaml': FILE.replace('"${SIP}"', '"not a uri"'),
