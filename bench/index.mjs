@@ -521,6 +521,22 @@ const measureChild = (args, env = {}, limitMs = 600_000) =>
 const rawPost = (url, calls) =>
   measureChild([join(ROOT, 'bench/raw-post.mjs'), url, String(calls), String(APPLY_CONCURRENCY)]);
 
+/** The same, each intent durable before its request and each outcome after (raw-post.mjs DIR). */
+const durablePost = async (url, calls) => {
+  const dir = mkdtempSync(join(tmpdir(), 'callops-bench-durable-'));
+  try {
+    return await measureChild([
+      join(ROOT, 'bench/raw-post.mjs'),
+      url,
+      String(calls),
+      String(APPLY_CONCURRENCY),
+      dir,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
 /**
  * `measure(url)` against a simulator of its own, started for it and warmed by 1,000 raw
  * calls: neither side meets a simulator slowed by the records of the other's calls (kept
@@ -539,13 +555,15 @@ const onFreshSimulator = async (measure) => {
 };
 
 /** One `callops apply --yes` of a fresh project of `calls` calls, on a fresh simulator. */
-const applyOnce = (calls) =>
+const applyOnce = (calls, withPlan = false) =>
   onFreshSimulator(async (url) => {
     const dir = applyProject(url, calls, APPLY_CONCURRENCY);
+    const env = { BENCH_API_KEY: DEFAULT_API_KEY };
     try {
-      return await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], {
-        BENCH_API_KEY: DEFAULT_API_KEY,
-      });
+      // What apply does before its first request (load, validate, resolve, plan), alone.
+      const plan = withPlan ? await measureChild(['--', CLI, '-C', dir, 'plan'], env) : undefined;
+      const applied = await measureChild(['--', CLI, '-C', dir, 'apply', '--yes'], env);
+      return plan === undefined ? applied : { ...applied, planMs: plan.ms };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -589,11 +607,17 @@ const campaignApplyOnce = (n, again = 0) =>
   });
 
 /** One `callops apply --yes` of `calls` calls and the raw floor beside it (raw first if asked). */
-const applyPair = async (calls, rawFirst = false) => {
+const applyPair = async (calls, rawFirst = false, durable = false) => {
   const rawRun = () => onFreshSimulator((url) => rawPost(url, calls));
+  const durableRun = () => onFreshSimulator((url) => durablePost(url, calls));
   const raw = rawFirst ? await rawRun() : undefined;
-  const ours = await applyOnce(calls);
-  return { ours, raw: raw ?? (await rawRun()) };
+  const floor = durable && rawFirst ? await durableRun() : undefined;
+  const ours = await applyOnce(calls, durable);
+  return {
+    ours,
+    raw: raw ?? (await rawRun()),
+    ...(durable ? { durable: floor ?? (await durableRun()) } : {}),
+  };
 };
 
 /** Thrown to end the measuring early (BENCH_ONLY). */
@@ -713,7 +737,8 @@ try {
     // Pairs, each side on a fresh simulator, the order alternating: this machine's speed
     // moves within minutes, so a ratio is taken within a pair and the pairs' median shown.
     const small = [];
-    for (let r = 0; r < APPLY_PAIRS; r++) small.push(await applyPair(APPLY_CALLS, r % 2 === 1));
+    for (let r = 0; r < APPLY_PAIRS; r++)
+      small.push(await applyPair(APPLY_CALLS, r % 2 === 1, true));
     const large = [];
     for (let r = 0; r < RSS_RUNS; r++) large.push(await applyPair(RSS_CALLS));
     const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -726,6 +751,22 @@ try {
       floor: `raw undici Pool, same bodies: ${seconds(median(small.map((p) => p.raw.ms)))}`,
       ratio: shown(ratios((m) => m.ms)),
       goal: '≤ 1.3×',
+    });
+    const durableRatios = (f) => small.map((p) => f(p.ours) / f(p.durable));
+    applyRows.push({
+      what: `the same against the floor of the promise (each intent durable before its request)`,
+      ours: seconds(median(small.map((p) => p.ours.ms))),
+      floor: `raw undici Pool + a group-committed journal, pre-sized: ${seconds(median(small.map((p) => p.durable.ms)))} (${median(small.map((p) => p.durable.ms / p.raw.ms)).toFixed(2)}× raw)`,
+      ratio: shown(durableRatios((m) => m.ms)),
+      goal: '(what bounds the 1.3×)',
+    });
+    const before = median(small.map((p) => p.ours.planMs));
+    applyRows.push({
+      what: `the same against that floor plus \`callops plan\` of the project (all apply does before its first request)`,
+      ours: seconds(median(small.map((p) => p.ours.ms))),
+      floor: `${seconds(median(small.map((p) => p.durable.ms)))} + ${seconds(before)} (${median(small.map((p) => (p.durable.ms + p.ours.planMs) / p.raw.ms)).toFixed(2)}× raw)`,
+      ratio: shown(small.map((p) => p.ours.ms / (p.durable.ms + p.ours.planMs))),
+      goal: '(callops’ own cost while sending)',
     });
     applyRows.push({
       what: `CPU time (user + sys) of the same, ${APPLY_CALLS.toLocaleString('en')} calls`,
@@ -869,7 +910,7 @@ if (goals.length > 0) {
 }
 if (applyRows.length > 0) {
   console.log(
-    `\napply, whole process: ${APPLY_PAIRS} pairs of callops and raw undici, each on a fresh simulator, the ratio their median (peak RSS: best of the runs); ${CALLS_PER_FILE} calls a file:`,
+    `\napply, whole process: ${APPLY_PAIRS} sets of callops, raw undici and raw undici with a durable journal, each on a fresh simulator, the ratio their median (peak RSS: best of the runs); ${CALLS_PER_FILE} calls a file:`,
   );
   console.log('| measure | callops | floor | ratio | goal |');
   console.log('|---|---|---|---|---|');
