@@ -24,7 +24,9 @@ import { crc32 } from 'node:zlib';
  * that a later start reads bytecode instead of parsing and compiling megabytes of
  * JavaScript again. It holds compiled code only, never a result: a cache entry is keyed by
  * the module's exact text (its CRC-32 and length, as Node's own compile cache keys a module),
- * the Node version and the architecture, and a missing, rejected, corrupt or unwritable cache
+ * its path (V8's cached code keeps the file name it was made for, which a stack trace then
+ * shows: two installs of one release keep an entry each), the Node version and the
+ * architecture, and a missing, rejected, corrupt or unwritable cache
  * changes nothing but the time taken. CRC-32 rather than a cryptographic hash: the text and
  * the entries are hashed at every start (over two megabytes for the CLI's bundle and the calls
  * validator), and zlib's is several times faster than SHA-1; who could forge a collision could
@@ -135,6 +137,8 @@ const writeEntry = (dir: string, path: string, payload: Buffer, prefix: string):
   }
 };
 
+const hex = (n: number): string => n.toString(16).padStart(8, '0');
+
 /** The CommonJS wrapper Node itself uses, on one line so that line numbers stay true. */
 const wrap = (source: string): string =>
   `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
@@ -191,7 +195,7 @@ export const requireWithCodeCache = (
       ? undefined
       : join(
           dir,
-          `${prefix}${crc32(bytes).toString(16).padStart(8, '0')}-${bytes.length}-${process.version}-${process.arch}.v8`,
+          `${prefix}${hex(crc32(bytes))}-${bytes.length}-${hex(crc32(file))}-${process.version}-${process.arch}.v8`,
         );
   const cachedData = dir !== null && entryPath ? readEntry(dir, entryPath) : undefined;
   const compile = (eager: boolean, data: Buffer | undefined, code = source): Script => {

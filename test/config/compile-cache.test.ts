@@ -88,9 +88,10 @@ describe('requireWithCodeCache', () => {
     expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
     const entries = entriesIn(dir);
     expect(entries).toHaveLength(1);
-    // The text's CRC-32 and length, the Node version and the architecture.
+    // The text's CRC-32 and length, the path's CRC-32, the Node version and the architecture.
+    const hex = (n: number) => n.toString(16).padStart(8, '0');
     expect(entries[0]).toBe(
-      `module.cjs-${crc32(readFileSync(file)).toString(16).padStart(8, '0')}-${readFileSync(file).length}-${process.version}-${process.arch}.v8`,
+      `module.cjs-${hex(crc32(readFileSync(file)))}-${readFileSync(file).length}-${hex(crc32(file))}-${process.version}-${process.arch}.v8`,
     );
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, entries[0] ?? '')).mode & 0o777).toBe(0o600);
@@ -178,6 +179,36 @@ describe('requireWithCodeCache', () => {
     } finally {
       writeFileSync(file, SOURCE);
     }
+  });
+});
+
+describe('requireWithCodeCache installs', () => {
+  it('keeps an entry per path: a stack trace names the file that ran, not another copy', () => {
+    const dir = join(work, 'copies');
+    const copies = ['one', 'two'].map((name) => {
+      mkdirSync(join(work, name), { recursive: true });
+      const path = join(work, name, 'same.cjs');
+      writeFileSync(path, 'module.exports = () => new Error("here").stack;\n');
+      return path;
+    });
+    const stackOf = (path: string): { cache: string; stack: string } => {
+      const script = `const { requireWithCodeCache } = await import(${JSON.stringify(MODULE)});
+const loaded = requireWithCodeCache(${JSON.stringify(path)}, ${JSON.stringify(dir)});
+process.stdout.write(JSON.stringify({ cache: loaded.cache, stack: loaded.exports() }));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      return JSON.parse(run.stdout) as { cache: string; stack: string };
+    };
+    const [one = '', two = ''] = copies;
+    expect(stackOf(one).cache).toBe('miss');
+    const second = stackOf(two);
+    expect(second.cache).toBe('miss');
+    expect(second.stack).toContain(two);
+    expect(second.stack).not.toContain(one);
+    expect(stackOf(two)).toEqual({ cache: 'hit', stack: second.stack });
+    expect(entriesIn(dir)).toHaveLength(2);
   });
 });
 
