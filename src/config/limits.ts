@@ -2,9 +2,10 @@
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
- * Alias expansion budget passed to yaml's `toJS` as `maxAliasCount`. Generous enough for
- * hundreds of `*from`-style reuses in one file, small enough that "billion laughs" style
- * documents are refused in milliseconds.
+ * How many times one anchor may be repeated by aliases, an anchor whose value holds aliases
+ * counting all they stand for (yaml's `maxAliasCount`, which also counts the anchor itself:
+ * it is given one more). Generous enough for hundreds of `*from`-style reuses in one file,
+ * small enough that "billion laughs" style documents are refused in milliseconds.
  */
 export const MAX_ALIAS_COUNT = 1000;
 

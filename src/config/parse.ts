@@ -192,7 +192,7 @@ const toData = (
   try {
     // Nested aliases past the count are refused by toJS at once; a flat expansion of a
     // large anchor builds cheaply (every alias shares one value) but is refused after it.
-    const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 });
     if (!past) return { data };
     return {
       message: `the YAML aliases of this file expand to more than ${formatMiB(MAX_ALIAS_EXPANSION)} of text by this one (each alias counts all it stands for) — refusing to expand`,
@@ -206,7 +206,7 @@ const toData = (
       return { message, node: firstAlias(doc, unresolved) };
     }
     if (text.startsWith('Excessive alias count')) {
-      const message = `too many YAML aliases (expanding them goes past ${MAX_ALIAS_COUNT} nodes) — refusing to expand`;
+      const message = `too many YAML aliases (an anchor repeated more than ${MAX_ALIAS_COUNT} times, counting what aliases inside it stand for) — refusing to expand`;
       return { message, node: firstAlias(doc) };
     }
     return { message: `cannot read this YAML document: ${text}` };

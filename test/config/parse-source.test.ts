@@ -170,10 +170,37 @@ describe('parseSource', () => {
         2,
         8,
         '',
-        `too many YAML aliases (expanding them goes past ${MAX_ALIAS_COUNT} nodes) — refusing to expand`,
+        `too many YAML aliases (an anchor repeated more than ${MAX_ALIAS_COUNT} times, counting what aliases inside it stand for) — refusing to expand`,
       ),
     ]);
     expect(source.documents[0]?.data).toBeUndefined();
+  });
+
+  it(`takes ${MAX_ALIAS_COUNT} aliases of one anchor, and refuses one more at the first alias`, () => {
+    const file = (n: number) =>
+      yaml(
+        'defaults:',
+        '  tag:',
+        '    x: &x 1',
+        '    y:',
+        ...Array(n).fill('      - *x'),
+        'calls: []',
+      );
+    const taken = parseSource(F, file(MAX_ALIAS_COUNT));
+    expect(taken.diagnostics).toEqual([]);
+    expect(
+      (taken.source.documents[0]?.data as { defaults?: { tag?: { y?: unknown[] } } } | undefined)
+        ?.defaults?.tag?.y,
+    ).toHaveLength(MAX_ALIAS_COUNT);
+    expect(parseSource(F, file(MAX_ALIAS_COUNT + 1)).diagnostics).toEqual([
+      error(
+        F,
+        5,
+        9,
+        '',
+        `too many YAML aliases (an anchor repeated more than ${MAX_ALIAS_COUNT} times, counting what aliases inside it stand for) — refusing to expand`,
+      ),
+    ]);
   });
 
   it('refuses aliases of one large anchor that expand past the limit, at the alias that passes it', () => {
