@@ -115,7 +115,10 @@ const pickReporter = (
   if (ctx.format === 'json') return createJsonReporter(write, target);
   const style = makeStyle(ctx.color);
   const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
-  if (ctx.format === 'human' && ctx.stdoutIsTTY && !ci) {
+  // A terminal that reports no width (some CI runners' and wrappers' pseudo-terminals) gets
+  // plain lines: listr2 would wrap its progress at zero columns, a character a line.
+  const width = ctx.stdout.columns ?? 0;
+  if (ctx.format === 'human' && ctx.stdoutIsTTY && !ci && width > 0) {
     return import('../report/progress.js').then((m) => m.createListrReporter(write, style));
   }
   return createPlainReporter(out.write, style);

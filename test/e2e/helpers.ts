@@ -124,15 +124,20 @@ export const runCli = (args: readonly string[], options: CliOptions): Promise<Cl
   collect(spawnCli(args, options), options.timeoutMs);
 
 /**
- * Starts the CLI on a pseudo-terminal of 200 columns (util-linux `script`), as a user at a
+ * Starts the CLI on a pseudo-terminal of 200 columns (or `columns`; 0: a terminal that reports
+ * no size, as some CI runners' and wrappers' do) (util-linux `script`), as a user at a
  * terminal runs it: stdout and stderr both arrive on the child's stdout, with the terminal's
  * CR LF line ends; bytes written to its stdin are typed (`\x03` is Ctrl-C).
  */
-export const spawnOnTerminal = (args: readonly string[], options: CliOptions): ChildProcess => {
+export const spawnOnTerminal = (
+  args: readonly string[],
+  options: CliOptions & { readonly columns?: number },
+): ChildProcess => {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, '--', BIN, ...args].map(quote).join(' ');
+  const size = `stty cols ${options.columns ?? 200} rows ${options.columns === 0 ? 0 : 40}`;
   return track(
-    spawn('script', ['-q', '-e', '-c', `stty cols 200 rows 40; exec ${command}`, '/dev/null'], {
+    spawn('script', ['-q', '-e', '-c', `${size}; exec ${command}`, '/dev/null'], {
       cwd: options.cwd,
       env: cliEnv({ TERM: 'xterm-256color', ...options.env }),
       stdio: ['pipe', 'pipe', 'pipe'],

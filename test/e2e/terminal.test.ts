@@ -73,6 +73,23 @@ describe('apply at a terminal: listr2 progress', () => {
     expect(lock?.calls['sim/wrong-app']?.status).toBe('failed');
   });
 
+  it('on a terminal that reports no size (0 columns), prints plain lines, not one character a line', async () => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml(names(2)) });
+    const r = await collect(
+      spawnOnTerminal(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env, columns: 0 }),
+    );
+    const text = plainText(r.stdout);
+    expect(r.code, text).toBe(0);
+    expect(r.stdout).not.toContain('\x1b[?25l');
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    expect(
+      lines.filter((l) => /^placed\s+sim\/c[12]\b/.test(l.trim())),
+      text,
+    ).toHaveLength(2);
+    expect(lines.length, text).toBeLessThan(12);
+    expect(gw.placed()).toHaveLength(2);
+  });
+
   it('draws one aggregated line with counts and calls/s for many calls', async () => {
     gw = await startGateway({ 'calls/a.yaml': callsYaml(names(20)) });
     const r = await collect(
