@@ -1,5 +1,6 @@
 import type { PathSegments, Position, Site } from '../config/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
+import { fallbackDepth, MAX_FALLBACK_DEPTH } from './interpolate.js';
 
 /** JSON pointer of path segments (`~` and `/` escaped). */
 export const pointer = (path: PathSegments): string =>
@@ -28,4 +29,6 @@ export const missingMessage = (name: string, at: string): string =>
   `missing environment variable ${name} (referenced at ${at || '/'})`;
 
 export const malformedMessage = (text: string): string =>
-  `malformed reference in \`${text}\`: write \${NAME} or \${NAME:-fallback}, or $\${ for a literal \${`;
+  fallbackDepth(text) > MAX_FALLBACK_DEPTH
+    ? `reference in \`${text}\` nests fallbacks ${fallbackDepth(text)} deep: callops reads up to ${MAX_FALLBACK_DEPTH} (\${A:-\${B:-…}} is 2)`
+    : `malformed reference in \`${text}\`: write \${NAME} or \${NAME:-fallback}, or $\${ for a literal \${`;

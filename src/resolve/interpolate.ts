@@ -35,6 +35,33 @@ const ROW = /row\.[A-Za-z0-9_][A-Za-z0-9_ .-]*\}/y;
 /** How deep fallbacks may nest (`${A:-${B:-${C}}}` is 3): deeper is malformed, not a stack overflow. */
 export const MAX_FALLBACK_DEPTH = 8;
 
+/**
+ * How deep the fallbacks of `text` nest (`${A:-${B:-x}}` is 2), counted over well-formed
+ * openings `${NAME:-` and the `}` that close them; `$${` is text.
+ */
+export const fallbackDepth = (text: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('$${', i)) {
+      i += 2;
+      continue;
+    }
+    if (depth > 0 && text[i] === '}') {
+      depth -= 1;
+      continue;
+    }
+    if (!text.startsWith('${', i)) continue;
+    NAME.lastIndex = i + 2;
+    const name = NAME.exec(text)?.[0];
+    if (name === undefined || !text.startsWith(':-', i + 2 + name.length)) continue;
+    depth += 1;
+    deepest = Math.max(deepest, depth);
+    i += 3 + name.length;
+  }
+  return deepest;
+};
+
 /** True when `text` holds at least one `${…}` (an escaped `$${` does not count). */
 export const hasReference = (text: string): boolean => text.replaceAll('$${', '').includes('${');
 

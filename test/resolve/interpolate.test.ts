@@ -340,6 +340,16 @@ describe('resolveCall', () => {
     const r = resolveCall(def('m', { from: '${FROM' }), {});
     expect(!r.ok && r.diagnostics[0]?.message).toMatch(/^malformed reference in `\$\{FROM`/);
   });
+
+  it('says a reference nests its fallbacks too deep, not that it is malformed', () => {
+    const nested = (n: number): string =>
+      `${Array.from({ length: n }, (_, i) => `\${A${i + 1}:-`).join('')}x${'}'.repeat(n)}`;
+    expect(resolveCall(def('d', { tag: { d: nested(8) } }), {}).ok).toBe(true);
+    const r = resolveCall(def('d', { tag: { d: nested(9) } }), {});
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      `reference in \`${nested(9)}\` nests fallbacks 9 deep: callops reads up to 8 (\${A:-\${B:-…}} is 2)`,
+    ]);
+  });
 });
 
 describe('resolveCalls', () => {
