@@ -171,26 +171,51 @@ const hoistDir = (argv: readonly string[]): string[] => {
   return name === undefined ? before : [name, ...before, ...rest];
 };
 
+/** A reader that went away: EPIPE, EIO (the terminal's session closed, SIGHUP), or a write after that. */
+const READER_GONE = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
+
 /**
- * A reader that goes away (`callops apply | head -1`) must not crash a run half-way: that
- * would leave calls in flight unrecorded. Writes to a closed pipe are dropped; the command
- * finishes and records every outcome.
+ * A failed write to stdout or stderr must not crash a run half-way: that would leave calls
+ * in flight unrecorded. A reader that goes away (`callops apply | head -1`) is no failure:
+ * its writes are dropped. Any other failure (a full device) is dropped the same way and
+ * kept, the first one, for the command's end. Returns what failed, if anything.
  */
-const ignoreClosedPipe = (stream: NodeJS.WriteStream): void => {
+const watchWrites = (stream: NodeJS.WriteStream): (() => NodeJS.ErrnoException | undefined) => {
+  let failure: NodeJS.ErrnoException | undefined;
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    // EIO: the terminal went away (its session closed, SIGHUP).
-    if (error.code === 'EPIPE' || error.code === 'EIO' || error.code === 'ERR_STREAM_DESTROYED')
-      return;
-    throw error;
+    if (failure === undefined && !READER_GONE.has(error.code ?? '')) failure = error;
   });
+  return () => failure;
 };
 
-export const main = async (argv: readonly string[]): Promise<number> => {
+/**
+ * Once the command is done: a failed stdout is one line on stderr (the stack with
+ * --verbose), a failed stderr says nothing; either makes the exit code 1, unless the
+ * command's own is already worse.
+ */
+const afterWrites = async (
+  code: number,
+  out: () => NodeJS.ErrnoException | undefined,
+  err: () => NodeJS.ErrnoException | undefined,
+): Promise<number> => {
+  // A failed write says so on a later tick: the last writes have their say.
+  await new Promise((resolveTick) => setImmediate(resolveTick));
+  const failure = out();
+  if (failure !== undefined && err() === undefined) {
+    process.stderr.write(
+      `callops: cannot write to standard output: ${failure.code ?? failure.message}\n`,
+    );
+    if (process.argv.includes('--verbose') && failure.stack)
+      process.stderr.write(`${failure.stack}\n`);
+  }
+  if (failure === undefined && err() === undefined) return code;
+  return code === EXIT.ok ? EXIT.failed : code;
+};
+
+const runCommand = async (argv: readonly string[]): Promise<number> => {
   const [name, ...rest] = hoistDir(argv);
   const out = process.stdout;
   const err = process.stderr;
-  ignoreClosedPipe(out);
-  ignoreClosedPipe(err);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? err : out).write(`${USAGE}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -277,4 +302,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       err.write(`${error.stack}\n`);
     return EXIT.failed;
   }
+};
+
+export const main = async (argv: readonly string[]): Promise<number> => {
+  const outFailure = watchWrites(process.stdout);
+  const errFailure = watchWrites(process.stderr);
+  const code = await runCommand(argv);
+  return afterWrites(code, outFailure, errFailure);
 };

@@ -41,6 +41,32 @@ describe('callops (process edges)', () => {
     expect(full.stderr).toBe('callops: cannot write to standard output: ENOSPC\n');
   });
 
+  it('plan, validate and --help to a full device: exit 1 and one line, no stack trace', () => {
+    for (const args of ['plan', 'validate', '--help', 'plan --format json']) {
+      const full = spawnSync(
+        'sh',
+        ['-c', `exec "$0" -- "$1" ${args} >/dev/full`, process.execPath, BIN],
+        { cwd: REPO, encoding: 'utf8', timeout: 10_000 },
+      );
+      expect(full.status, args).toBe(1);
+      expect(full.stderr, args).toBe('callops: cannot write to standard output: ENOSPC\n');
+    }
+  });
+
+  it('a failed stderr is quiet: the exit code says it, 1 unless the command had a worse one', () => {
+    const run = (args: string) =>
+      spawnSync('sh', ['-c', `exec "$0" -- "$1" ${args} 2>/dev/full`, process.execPath, BIN], {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+    // report --output says on stderr where it wrote the rows.
+    const report = run(`report flu-shot-reminder --output ${join(project.dir, 'report.csv')}`);
+    expect(report.status).toBe(1);
+    expect(report.stdout).toBe('');
+    expect(run('aply').status).toBe(64);
+  });
+
   it('--help lists the commands and exits 0', async () => {
     const r = await runCli(['--help'], { cwd: project.dir });
     expect(r.code).toBe(0);

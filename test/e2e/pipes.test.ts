@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { track } from './children.js';
 import {
+  BIN,
   callsYaml,
+  cliEnv,
   collect,
   type Gateway,
   makeProject,
@@ -37,6 +41,32 @@ describe('a reader that goes away (`callops … | head -1`)', () => {
     const r = await collect(child);
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
     expect(r.code).toBe(0);
+    expect(gw.placed()).toHaveLength(3);
+    const lock = await gw.project.lock();
+    expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
+      'placed',
+      'placed',
+      'placed',
+    ]);
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+  });
+});
+
+describe('a full device as stdout (`callops … >/dev/full`)', () => {
+  it('apply: every call is placed and recorded, then exit 1 with one line on stderr', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }, { name: 'three' }]),
+    });
+    const child = track(
+      spawn('sh', ['-c', 'exec "$0" -- "$1" apply --yes >/dev/full', process.execPath, BIN], {
+        cwd: gw.project.dir,
+        env: cliEnv(gw.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const r = await collect(child);
+    expect(r.stderr).toBe('callops: cannot write to standard output: ENOSPC\n');
+    expect(r.code).toBe(1);
     expect(gw.placed()).toHaveLength(3);
     const lock = await gw.project.lock();
     expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
