@@ -68,10 +68,17 @@ export const COMMON_USAGE = `Common flags:
   --verbose            show stack traces of internal errors
   -h, --help           this help`;
 
-/** COMMON_USAGE without the lines of the flags a command refuses. */
+/**
+ * COMMON_USAGE without the lines of the flags a command refuses: a flag's own line and the
+ * lines that continue it (indented past the flags' column).
+ */
 export const commonUsageFor = (command: Pick<CommandModule, 'refuses'>): string => {
   const refused = Object.keys(command.refuses ?? {});
+  let dropping = false;
   return COMMON_USAGE.split('\n')
-    .filter((line) => !refused.some((flag) => line.startsWith(`  --${flag} `)))
+    .filter((line) => {
+      if (!/^ {3}/.test(line)) dropping = refused.some((flag) => line.startsWith(`  --${flag} `));
+      return !dropping;
+    })
     .join('\n');
 };

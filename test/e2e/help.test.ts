@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../../src/cli/command-names.js';
+import { COMMON_USAGE } from '../../src/cli/context.js';
 import { makeProject, output, type Project, runCli } from './helpers.js';
 
 /** Every command the CLI has: a new one is held to its help at once. */
@@ -32,6 +33,21 @@ const flagsOf = (help: string): Flag[] => {
     }
   }
   return [...flags.values()];
+};
+
+/**
+ * The entries of a "Common flags:" section: each flag's line with the lines that continue it
+ * (indented past the flags' column).
+ */
+const commonEntries = (help: string): string[] => {
+  const section = help.slice(help.indexOf('Common flags:\n') + 'Common flags:\n'.length);
+  const entries: string[] = [];
+  for (const line of section.split('\n')) {
+    if (line === '') continue;
+    if (/^ {3}/.test(line) && entries.length > 0) entries[entries.length - 1] += `\n${line}`;
+    else entries.push(line);
+  }
+  return entries;
 };
 
 const SAMPLE: Readonly<Record<string, string>> = {
@@ -74,12 +90,17 @@ describe('every command accepts each flag its --help lists', () => {
         command,
       ).toEqual(expect.arrayContaining(['-C', '--format', '--help']));
       expect(r.code, `${command} ${args.join(' ')}\n${output(r)}`).toBe(0);
+      // Whole entries of the common flags: no line left over of a flag the command refuses.
+      const known = commonEntries(COMMON_USAGE);
+      for (const entry of commonEntries(help.stdout)) expect(known, command).toContain(entry);
     }
   }, 60_000);
 
   it('a flag a command refuses is not in its help, and is refused even beside --help', async () => {
     const help = await runCli(['run', '--help'], { cwd: project.dir });
     expect(flagsOf(help.stdout).map((f) => f.name)).not.toContain('--now');
+    // Nor the lines that continue its entry.
+    expect(help.stdout).not.toContain('rehearsal');
     const r = await runCli(['run', '--now', '2026-12-01T09:00:00Z', '--help'], {
       cwd: project.dir,
     });
