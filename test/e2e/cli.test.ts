@@ -75,6 +75,14 @@ describe('callops (process edges)', () => {
     }
   });
 
+  it("--help lists every command of the README's Commands table (state pull and push too)", async () => {
+    const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+    const names = [...readme.matchAll(/^\| `callops ([a-z]+(?: [a-z]+)*)/gm)].map((m) => m[1]);
+    expect(names).toEqual(expect.arrayContaining(['validate', 'state pull', 'state push']));
+    const r = await runCli(['--help'], { cwd: project.dir });
+    for (const name of names) expect(r.stdout).toMatch(new RegExp(`^ {2}${name}\\b`, 'm'));
+  });
+
   it('a command --help shows its flags and exits 0', async () => {
     const r = await runCli(['apply', '--help'], { cwd: project.dir });
     expect(r.code).toBe(0);
