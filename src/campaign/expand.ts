@@ -193,8 +193,20 @@ const looksLikeData = (columns: readonly string[]): boolean =>
 const columnsOf = (slot: Slot): number[] =>
   slot.parts.flatMap((p) => (typeof p === 'string' ? [] : [p.column]));
 
+/** Whether `slot` takes its value from one of `columns` (a row's empty cells, when it has any). */
+const fromAny = (slot: Slot, columns: readonly number[] | undefined): boolean => {
+  if (columns === undefined) return false;
+  for (const part of slot.parts)
+    if (typeof part !== 'string' && columns.includes(part.column)) return true;
+  return false;
+};
+
 const isSlotPath = (slotPath: PathSegments, path: PathSegments): boolean =>
   slotPath.length <= path.length && slotPath.every((seg, i) => String(seg) === String(path[i]));
+
+/** The row's cells with those of `columns` made empty. */
+const blanked = (cells: readonly string[], columns: readonly number[]): string[] =>
+  cells.map((cell, i) => (columns.includes(i) ? '' : cell));
 
 /** Whether the header repeats a name or leaves one out (readCsv reports it). */
 const headerProblems = (columns: readonly string[]): boolean =>
@@ -394,6 +406,9 @@ const readCampaign = (
     const ordinal = t.table.add(cells, site);
     readTo = site.end;
     let failed = false;
+    // The row's empty cells, made only for a row that has one: a value taken from one is not
+    // checked again (its "is empty" says it all).
+    let empty: number[] | undefined;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
     const fail = (column: number, message: string) => {
@@ -404,6 +419,7 @@ const readCampaign = (
     if (idColumn !== undefined) {
       const id = cells[idColumn] ?? '';
       if (!ROW_ID.test(id)) {
+        if (id.trim() === '') empty = [idColumn];
         fail(
           idColumn,
           id === ''
@@ -421,19 +437,24 @@ const readCampaign = (
       }
     }
     for (const column of referenced) {
-      if ((cells[column] ?? '').trim() === '')
-        fail(
-          column,
-          `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
-        );
+      // A blank id is said once, by the id check (which notes it among the empty cells).
+      if ((cells[column] ?? '').trim() !== '' || column === idColumn) continue;
+      empty ??= [];
+      empty.push(column);
+      fail(
+        column,
+        `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
+      );
     }
-    if (failed) return bad.push(ordinal);
+    // A bad id or an empty cell refuses the row, its other cells still checked; the body's size
+    // waits only on the problems of the values the row puts into the call, counted from here.
+    const valuesFrom = diagnostics.length;
     // As in a literal call: the schema's word on the same value is then left out.
     // Made only for a row that has one (most have none).
     let unprintable: Set<Slot> | undefined;
     for (const slot of destinations) {
       for (const part of slot.parts) {
-        if (typeof part === 'string') continue;
+        if (typeof part === 'string' || empty?.includes(part.column) === true) continue;
         const found = firstUnprintable(cells[part.column] ?? '');
         if (found === undefined) continue;
         unprintable ??= new Set();
@@ -445,7 +466,7 @@ const readCampaign = (
         break;
       }
     }
-    if (t.zone !== undefined && t.zoneMatters) {
+    if (t.zone !== undefined && t.zoneMatters && !fromAny(t.zone, empty)) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
         const suggestion = suggestTimeZone(zone);
@@ -462,7 +483,11 @@ const readCampaign = (
       for (const problem of checkResolvedOptions(options).problems) {
         const path = pointerSegments(options, problem.pointer);
         const slot = t.slots.find((s) => isSlotPath(s.path, path) || isSlotPath(path, s.path));
-        if (slot === undefined || (unprintable?.has(slot) === true && isSlotPath(slot.path, path)))
+        if (
+          slot === undefined ||
+          fromAny(slot, empty) ||
+          (unprintable?.has(slot) === true && isSlotPath(slot.path, path))
+        )
           continue;
         const rule = problem.message.replace(/(, got | — quote it).*$/s, '');
         const value = rawFill(slot, cells);
@@ -472,14 +497,16 @@ const readCampaign = (
         );
       }
     }
-    if (!failed) {
+    if (diagnostics.length === valuesFrom) {
+      // Measured with the row's empty cells left out (a blank cell is said to be empty, not long).
+      const sized = empty === undefined ? cells : blanked(cells, empty);
       let room = templateBytes;
-      for (const [column, times] of uses) room += (cells[column]?.length ?? 0) * 6 * times;
+      for (const [column, times] of uses) room += (sized[column]?.length ?? 0) * 6 * times;
       const bytes =
-        room > MAX_BODY_BYTES ? bodyTooLarge(substitute(call.options, t.slots, cells)) : undefined;
+        room > MAX_BODY_BYTES ? bodyTooLarge(substitute(call.options, t.slots, sized)) : undefined;
       if (bytes !== undefined) {
         const [longest = 0] =
-          [...uses].sort((a, b) => (cells[b[0]]?.length ?? 0) - (cells[a[0]]?.length ?? 0))[0] ??
+          [...uses].sort((a, b) => (sized[b[0]]?.length ?? 0) - (sized[a[0]]?.length ?? 0))[0] ??
           [];
         fail(
           longest,

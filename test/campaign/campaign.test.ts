@@ -136,6 +136,61 @@ describe('reading a recipients CSV', () => {
     expect(rowsOf(csv, ['tag: { who: "${row.name}" }']).map((r) => r.name)).toEqual(['remind/a']);
   });
 
+  it("an empty cell or a bad id hides none of the row's other problems; the empty cell is said once", () => {
+    const csv = [
+      'id,phone,name,timezone',
+      'a,not-a-number,,UTC',
+      'b,,Bo,Mars/Base',
+      'c,+15550000003,Cy,',
+      'c,hello,,Nowhere',
+      'd e,hello,Di,UTC',
+      ',hello,Ed,UTC',
+      'f,+15550000008,Fa,UTC',
+      '',
+    ].join('\n');
+    const extra = ['tag: { who: "${row.name}" }', 'schedule: { window: "08:00-21:00" }'];
+    const phone = 'must be a phone number: an optional + and 3–15 digits';
+    const zone = '(use an IANA name such as America/New_York)';
+    expect(errors(csv, extra)).toEqual([
+      `lists/people.csv:2:3: \`to.number\` (\`\${row.phone}\`) is \`not-a-number\` here, and it ${phone}`,
+      'lists/people.csv:2:16: `name` is empty, and the call uses it (`${row.name}`)',
+      // An empty cell gets no word of the schema on top.
+      'lists/people.csv:3:3: `phone` is empty, and the call uses it (`${row.phone}`)',
+      `lists/people.csv:3:7: unknown time zone \`Mars/Base\` ${zone}`,
+      // Nor an empty zone a word on the zone.
+      'lists/people.csv:4:19: `timezone` is empty, and the call uses it (`${row.timezone}`)',
+      'lists/people.csv:5:1: id `c` is used twice (first on line 4)',
+      `lists/people.csv:5:3: \`to.number\` (\`\${row.phone}\`) is \`hello\` here, and it ${phone}`,
+      'lists/people.csv:5:9: `name` is empty, and the call uses it (`${row.name}`)',
+      `lists/people.csv:5:10: unknown time zone \`Nowhere\` ${zone}`,
+      'lists/people.csv:6:1: id `d e` must be letters, digits, `.`, `_` or `-`',
+      `lists/people.csv:6:5: \`to.number\` (\`\${row.phone}\`) is \`hello\` here, and it ${phone}`,
+      'lists/people.csv:7:1: the row has no `id`',
+      `lists/people.csv:7:2: \`to.number\` (\`\${row.phone}\`) is \`hello\` here, and it ${phone}`,
+    ]);
+    // Each of those rows is still refused.
+    expect(rowsOf(csv, extra).map((r) => r.name)).toEqual(['remind/f']);
+    // A missing id the call uses is said once, as a missing id.
+    expect(errors('id,phone\n,+15550000001\n', ['headers: { X-Row: "${row.id}" }'])).toEqual([
+      'lists/people.csv:2:1: the row has no `id`',
+    ]);
+    // A row too large is said so beside its empty cell (measured without a blank cell).
+    const long = 'n'.repeat(120_000);
+    const large = [
+      'id,phone,note,extra',
+      `a,+15550001111,${long},`,
+      `b,+15550001112,x,${' '.repeat(120_000)}`,
+      '',
+    ];
+    expect(
+      errors(large.join('\n'), ['tag: { note: "${row.note}", extra: "${row.extra}" }']),
+    ).toEqual([
+      "lists/people.csv:2:16: this row's request body is 117.4 KiB as JSON, most of it `${row.note}` (120,000 characters); a gateway accepts up to 100 KiB (jambonz answers 413 past it)",
+      'lists/people.csv:2:120017: `extra` is empty, and the call uses it (`${row.extra}`)',
+      'lists/people.csv:3:18: `extra` is empty, and the call uses it (`${row.extra}`)',
+    ]);
+  });
+
   it('a cell holding a character that does not print in from or a destination is an error at the cell', () => {
     const text = [
       'calls:',
