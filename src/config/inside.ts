@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 
 /** Where a path leads, links followed; undefined when it cannot be followed (said elsewhere). */
 const realOf = (path: string): string | undefined => {
@@ -25,6 +25,49 @@ const hidden = (rel: string): boolean =>
 
 const outside = (rel: string): boolean =>
   rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+
+/** Whether anything is at `path`, a link that cannot be followed too. */
+const there = (path: string): boolean => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Where a file callops writes at `absolute` would land, links followed: its real path, or,
+ * while it is not there yet, the real path of its nearest folder that is, with the rest of
+ * the path under it (the folders callops would create). Undefined when something on the
+ * way is there but cannot be followed (a link to a missing file: said where it is written).
+ */
+const realOfNew = (absolute: string): string | undefined => {
+  const rest: string[] = [];
+  let path = absolute;
+  for (;;) {
+    const real = realOf(path);
+    if (real !== undefined) return join(real, ...rest);
+    const parent = dirname(path);
+    if (there(path) || parent === path) return undefined;
+    rest.unshift(basename(path));
+    path = parent;
+  }
+};
+
+/** The first symbolic link on the way from `root` to `absolute` (below the root), and what it holds. */
+const firstLink = (
+  root: string,
+  absolute: string,
+): { readonly name: string; readonly target: string } | undefined => {
+  const parts = relative(root, absolute).split(sep);
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const name = join(...parts.slice(0, depth));
+    const target = linkTarget(join(root, name));
+    if (target !== undefined) return { name: name.split(sep).join('/'), target };
+  }
+  return undefined;
+};
 
 /**
  * Why callops does not read the callops.yaml, call file, recipients CSV or do-not-call list at `absolute`
@@ -54,4 +97,33 @@ export const leavesProject = (root: string): ((absolute: string) => string | und
       return `${leads}, a hidden file of the project: callops follows no link to a file or folder whose name starts with a dot (.env, .git)`;
     return undefined;
   };
+};
+
+/** Where a lockfile leads that is not a file of the project (lockfileLeaves). */
+export interface LockfileAway {
+  /** `leads to /shared/calls.lock (st is a symbolic link to /shared)`. */
+  readonly leads: string;
+  /** Out of the project; else into a hidden file or folder of it. */
+  readonly outside: boolean;
+}
+
+/**
+ * Why the `lockfile` at `absolute` (inside the project at `root` as written) is not a file
+ * of the project: where it leads, links followed (for a lockfile not written yet, where its
+ * nearest folder that is there leads), lies outside the project, or in a hidden file or
+ * folder of it (`.git/`) through a link. Callops writes the lockfile there: two projects
+ * linked to one folder would each take their own run lock and overwrite each other's
+ * lockfile. Says where it leads, and through which link. Undefined when the lockfile stays
+ * in the project, or when the way cannot be followed (said where it is read).
+ */
+export const lockfileLeaves = (root: string, absolute: string): LockfileAway | undefined => {
+  const realRoot = realOf(root);
+  const real = realOfNew(absolute);
+  if (real === undefined || realRoot === undefined) return undefined;
+  const rel = relative(realRoot, real);
+  const away = outside(rel);
+  if (!away && (!hidden(rel) || hidden(relative(root, absolute)))) return undefined;
+  const link = firstLink(root, absolute);
+  const through = link === undefined ? '' : ` (${link.name} is a symbolic link to ${link.target})`;
+  return { leads: `leads to ${real}${through}`, outside: away };
 };

@@ -6,7 +6,7 @@ import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { lookUp } from './exists.js';
 import { findFiles } from './find.js';
-import { leavesProject } from './inside.js';
+import { type LockfileAway, leavesProject, lockfileLeaves } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
@@ -56,6 +56,11 @@ export interface LoadedProject {
    * folder holds the `lockfile` of callops.yaml, when there is one (lockfileInProject).
    */
   readonly lockfileInProject?: string;
+  /**
+   * Where the `lockfile` of callops.yaml, written inside the project, leads when a link takes
+   * it out of the project or into a hidden folder of it (lockfileLeaves).
+   */
+  readonly lockfileLeaves?: LockfileAway;
 }
 
 export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
@@ -147,23 +152,28 @@ const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
+ * The `lockfile` of callops.yaml as a path inside the project, when it is written as one
+ * (one that leaves the project as written is an error of its own, in validate).
+ */
+const lockfileIn = (root: string, config?: SourceFile): string | undefined => {
+  const data = config?.documents[0]?.data as { lockfile?: unknown } | null | undefined;
+  const lockfile = data?.lockfile;
+  if (typeof lockfile !== 'string' || lockfile === '' || isAbsolute(lockfile)) return undefined;
+  const rel = relative(root, resolve(root, lockfile));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel;
+};
+
+/**
  * The config file of another project the `lockfile` of callops.yaml lies in: a callops.yaml
  * (or .yml) in a folder between the root (not the root itself) and the lockfile's folder
  * (that folder too). That project keeps its own run lock and journal in its own .callops/,
  * so both could write the one lockfile at once. Anything there counts, as for the root's
  * own config file (readConfig): a link to a missing file is still that project's config.
- * A lockfile that leaves the project is an error of its own (validate), not looked at here.
  */
-const lockfileInProject = async (
-  root: string,
-  config?: SourceFile,
-): Promise<string | undefined> => {
-  const data = config?.documents[0]?.data as { lockfile?: unknown } | null | undefined;
-  const lockfile = data?.lockfile;
-  if (typeof lockfile !== 'string' || lockfile === '' || isAbsolute(lockfile)) return undefined;
-  const folder = relative(root, dirname(resolve(root, lockfile)));
-  if (folder === '' || folder === '..' || folder.startsWith(`..${sep}`) || isAbsolute(folder))
-    return undefined;
+const lockfileInProject = async (root: string, lockfile: string): Promise<string | undefined> => {
+  const folder = dirname(lockfile);
+  if (folder === '.') return undefined;
   const parts = folder.split(sep);
   for (let depth = 1; depth <= parts.length; depth++) {
     const dir = join(...parts.slice(0, depth));
@@ -266,7 +276,9 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     if (held > keep) for (const doc of source.documents) doc.release?.();
   }
   const recipients = await readAllRecipients(root, named);
-  const nested = await lockfileInProject(root, config.source);
+  const lockfile = lockfileIn(root, config.source);
+  const nested = lockfile === undefined ? undefined : await lockfileInProject(root, lockfile);
+  const away = lockfile === undefined ? undefined : lockfileLeaves(root, join(root, lockfile));
   return {
     root,
     ...(config.source ? { configFile: config.source } : {}),
@@ -274,6 +286,7 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     diagnostics,
     recipients,
     ...(nested === undefined ? {} : { lockfileInProject: nested }),
+    ...(away === undefined ? {} : { lockfileLeaves: away }),
   };
 };
 

@@ -1,5 +1,6 @@
 import { posix, win32 } from 'node:path';
 import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
+import type { LockfileAway } from '../config/inside.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
@@ -50,7 +51,12 @@ const leavesProject = (path: string): boolean => {
 export interface ConfigFacts {
   /** The config file of another project whose folder holds the lockfile, e.g. `sub/callops.yaml`. */
   readonly lockfileInProject?: string;
+  /** Where a link takes the lockfile, when out of the project or into a hidden folder of it. */
+  readonly lockfileLeaves?: LockfileAway;
 }
+
+const SHARED_LOCKFILE =
+  'its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)';
 
 const checkTopLevel = (
   doc: SourceDocument,
@@ -78,7 +84,18 @@ const checkTopLevel = (
     out.push(
       errorAt(
         siteOf(doc, ['lockfile']),
-        '`lockfile` must be a file inside the project directory: its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)',
+        `\`lockfile\` must be a file inside the project directory: ${SHARED_LOCKFILE}`,
+      ),
+    );
+  } else if (typeof data.lockfile === 'string' && facts.lockfileLeaves !== undefined) {
+    const { leads, outside } = facts.lockfileLeaves;
+    const why = outside
+      ? `, outside the project: ${SHARED_LOCKFILE}`
+      : ', a hidden file or folder of the project: callops follows no link to a file or folder whose name starts with a dot (.git, .callops)';
+    out.push(
+      errorAt(
+        siteOf(doc, ['lockfile']),
+        `\`lockfile\` must be a file inside the project directory: ${data.lockfile} ${leads}${why}`,
       ),
     );
   } else if (typeof data.lockfile === 'string' && facts.lockfileInProject !== undefined) {

@@ -74,11 +74,12 @@ export const validateProject = (
     readonly target?: string;
   } = {},
 ): ValidatedProject => {
-  const found = readConfig(
-    loaded.root,
-    loaded.configFile,
-    loaded.lockfileInProject === undefined ? {} : { lockfileInProject: loaded.lockfileInProject },
-  );
+  const found = readConfig(loaded.root, loaded.configFile, {
+    ...(loaded.lockfileInProject === undefined
+      ? {}
+      : { lockfileInProject: loaded.lockfileInProject }),
+    ...(loaded.lockfileLeaves === undefined ? {} : { lockfileLeaves: loaded.lockfileLeaves }),
+  });
   const { targets, defaultTarget } = found.config;
   const routed =
     options.target ?? defaultTarget ?? (targets.length === 1 ? targets[0]?.name : undefined);

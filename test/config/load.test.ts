@@ -1,4 +1,4 @@
-import { mkdir, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -243,6 +243,46 @@ describe('loadProject', () => {
     expect(await inside('sub/x.lock', { 'sub/deep/callops.yaml': '' })).toBeUndefined();
     expect(await inside('new/folder/x.lock', {})).toBeUndefined();
     expect(await inside('../x.lock', {})).toBeUndefined();
+  });
+
+  it('says where a link takes the lockfile out of the project, or into a hidden folder of it', async () => {
+    const shared = await realpath(await project({ 'calls.lock': '' }));
+    const leaves = async (lockfile: string, links: Readonly<Record<string, string>>) => {
+      const root = await project({
+        'callops.yaml': yaml(`lockfile: "${lockfile}"`),
+        'calls/a.yaml': CALLS,
+        'state/kept.lock': '',
+        '.git/HEAD': '',
+      });
+      for (const [name, target] of Object.entries(links)) await symlink(target, join(root, name));
+      return { root: await realpath(root), away: (await loadProject({ root })).lockfileLeaves };
+    };
+    // A lockfile there already, one not written yet, and one in a folder callops would create.
+    for (const lockfile of ['st/calls.lock', 'st/new.lock', 'st/deep/new.lock']) {
+      expect((await leaves(lockfile, { st: shared })).away, lockfile).toEqual({
+        leads: `leads to ${join(shared, lockfile.slice(3))} (st is a symbolic link to ${shared})`,
+        outside: true,
+      });
+    }
+    // The lockfile itself a link out of the project.
+    expect((await leaves('ops.lock', { 'ops.lock': join(shared, 'calls.lock') })).away).toEqual({
+      leads: `leads to ${join(shared, 'calls.lock')} (ops.lock is a symbolic link to ${join(shared, 'calls.lock')})`,
+      outside: true,
+    });
+    const hidden = await leaves('g/calls.lock', { g: '.git' });
+    expect(hidden.away).toEqual({
+      leads: `leads to ${join(hidden.root, '.git/calls.lock')} (g is a symbolic link to .git)`,
+      outside: false,
+    });
+    // Inside the project, links followed, or named as it is: nothing to say.
+    expect((await leaves('st/x.lock', { st: 'state' })).away).toBeUndefined();
+    expect((await leaves('st/kept.lock', { st: 'state' })).away).toBeUndefined();
+    expect((await leaves('new/folder/x.lock', {})).away).toBeUndefined();
+    expect((await leaves('.git/calls.lock', {})).away).toBeUndefined();
+    // A link that cannot be followed is said where the lockfile is read.
+    expect(
+      (await leaves('gone.lock', { 'gone.lock': '/nonexistent/x.lock' })).away,
+    ).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planDigest } from '../../src/plan/digest.js';
@@ -425,6 +426,39 @@ describe('callops apply against the simulator', () => {
     expect(validate.code).toBe(1);
     expect(output(validate)).toContain(at);
     expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a lockfile a linked folder takes out of the project is an error at its value, in every project linked there; nothing is sent', async () => {
+    const shared = await realpath(await mkdtemp(join(tmpdir(), 'callops-e2e-shared-')));
+    track({ close: () => rm(shared, { recursive: true, force: true }) });
+    // Two projects keep their lockfile in one shared folder, each through its own link.
+    const projects = [await gateway(THREE), await gateway(THREE)];
+    for (const gw of projects) {
+      const config = await gw.project.read('callops.yaml');
+      await gw.project.write('callops.yaml', `${config}lockfile: st/calls.lock\n`);
+      await symlink(shared, join(gw.project.dir, 'st'));
+      const line = config.split('\n').length;
+      const at = `callops.yaml:${line}:11: error: \`lockfile\` must be a file inside the project directory: st/calls.lock leads to ${join(shared, 'calls.lock')} (st is a symbolic link to ${shared}), outside the project`;
+      for (const command of [['validate'], ['plan'], ['apply', '--yes']]) {
+        const r = await gw.run(command);
+        expect(r.code, command.join(' ')).toBe(1);
+        expect(r.stderr, command.join(' ')).toContain(at);
+      }
+      expect(gw.sim.received()).toHaveLength(0);
+      expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+    }
+    expect(await readdir(shared)).toEqual([]);
+
+    // A link to a folder of the project is followed as before.
+    const [gw] = projects;
+    if (gw === undefined) throw new Error('no project');
+    await rm(join(gw.project.dir, 'st'));
+    await gw.project.write('state/.keep', '');
+    await symlink('state', join(gw.project.dir, 'st'));
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code).toBe(0);
+    expect(gw.project.exists('state/calls.lock')).toBe(true);
+    expect(gw.sim.received()).toHaveLength(3);
   });
 
   it('a missing environment variable is reported with its place before anything is sent', async () => {

@@ -117,6 +117,34 @@ describe('callops.yaml', () => {
     expect(validateProject(loaded).diagnostics).toEqual([]);
   });
 
+  it('the lockfile is not led out of the project, or into a hidden folder of it, by a link', () => {
+    const loaded = loadedFrom({ [C]: yaml('lockfile: st/calls.lock'), ...CALLS });
+    const leads = 'leads to /srv/shared/calls.lock (st is a symbolic link to /srv/shared)';
+    expect(
+      validateProject({ ...loaded, lockfileLeaves: { leads, outside: true } }).diagnostics,
+    ).toEqual([
+      error(
+        C,
+        1,
+        11,
+        '/lockfile',
+        '`lockfile` must be a file inside the project directory: st/calls.lock leads to /srv/shared/calls.lock (st is a symbolic link to /srv/shared), outside the project: its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)',
+      ),
+    ]);
+    const git = 'leads to /p/.git/calls.lock (st is a symbolic link to .git)';
+    expect(
+      validateProject({ ...loaded, lockfileLeaves: { leads: git, outside: false } }).diagnostics,
+    ).toEqual([
+      error(
+        C,
+        1,
+        11,
+        '/lockfile',
+        '`lockfile` must be a file inside the project directory: st/calls.lock leads to /p/.git/calls.lock (st is a symbolic link to .git), a hidden file or folder of the project: callops follows no link to a file or folder whose name starts with a dot (.git, .callops)',
+      ),
+    ]);
+  });
+
   it('calls cannot be an empty list', () => {
     expect(validate({ [C]: yaml('calls: []'), ...CALLS }).diagnostics).toEqual([
       error(C, 1, 8, '/calls', '`calls` is empty; list at least one glob pattern'),
