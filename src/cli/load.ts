@@ -1,3 +1,4 @@
+import { CONFIG_FILES } from '../config/index.js';
 import { EngineError, INVALID } from '../engine/errors.js';
 import { loadAndValidate } from '../engine/load.js';
 import type { Prepared, PrepareInput } from '../engine/prepare.js';
@@ -52,15 +53,28 @@ export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => 
   tightenHeap(result.prepared.project.calls.length);
   return result.prepared;
 };
+const CONFIG_NAMES: ReadonlySet<string> = new Set(CONFIG_FILES);
+
 /**
  * The project's configuration for commands that only touch the state (resolve, state,
- * unlock): the environment is read only when the state needs it (a database URL).
+ * unlock): the environment is read only when the state needs it (a database URL). Read as
+ * validate and plan read it: a callops.yaml with errors (a YAML syntax error, one that holds
+ * no settings, a `lockfile` that leaves the project) ends the command with them, located
+ * (exit 1), never taken as the file store's defaults: that would write or unlock the wrong
+ * lockfile, or the file store in place of the database. Problems of the call files, which
+ * these commands do not use, are not theirs to refuse.
  */
 export const projectState = async (
   ctx: CommandContext,
 ): Promise<{ readonly config: ProjectConfig; readonly env: Env }> => {
-  const { project } = await loadAndValidate(ctx.root);
+  const { project, diagnostics, sourceText } = await loadAndValidate(ctx.root);
   const { config } = project;
+  const ofConfig = diagnostics.filter((d) => CONFIG_NAMES.has(d.file));
+  const wrong = ofConfig.find((d) => d.severity === 'error');
+  if (wrong !== undefined) {
+    showDiagnostics(ctx, ofConfig, sourceText, await secretsRedactor(ctx, config));
+    throw new EngineError('invalid', `invalid ${wrong.file}; nothing was changed`);
+  }
   const env =
     config.state.backend === 'file' ? ctx.env : await (await engine()).loadEnv(prepareInput(ctx));
   return { config, env };

@@ -439,7 +439,7 @@ describe('callops apply against the simulator', () => {
       await symlink(shared, join(gw.project.dir, 'st'));
       const line = config.split('\n').length;
       const at = `callops.yaml:${line}:11: error: \`lockfile\` must be a file inside the project directory: st/calls.lock leads to ${join(shared, 'calls.lock')} (st is a symbolic link to ${shared}), outside the project`;
-      for (const command of [['validate'], ['plan'], ['apply', '--yes']]) {
+      for (const command of [['validate'], ['plan'], ['apply', '--yes'], ['state', 'pull']]) {
         const r = await gw.run(command);
         expect(r.code, command.join(' ')).toBe(1);
         expect(r.stderr, command.join(' ')).toContain(at);

@@ -21,10 +21,8 @@ next command without unlock.
   options: { force: { type: 'boolean' } },
   run: async (ctx) => {
     const now = new Date();
-    const postgres = await projectState(ctx).catch(() => undefined);
-    if (postgres !== undefined && postgres.config.state.backend !== 'file') {
-      return unlockDatabase(ctx, postgres.config, postgres.env, now);
-    }
+    const { config, env } = await projectState(ctx);
+    if (config.state.backend !== 'file') return unlockDatabase(ctx, config, env, now);
     const result = await unlockRunLock(stateDirOf(ctx.root), {
       force: ctx.values.force === true,
       now,
