@@ -23,6 +23,7 @@ import {
 } from '../store.js';
 import { type LockEntry, type Lockfile, RESOLVED_BY, type ScheduleMemory } from '../types.js';
 import { connectionConfig } from './connection.js';
+import { statePool } from './pool.js';
 import { DEFAULT_SCHEMA, lockSpace, migrate, numberLock, quoteSchema, RUN_LOCK } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -218,16 +219,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     throw error;
   }
 
-  const pool = new pg.Pool({
+  const pool = statePool({
     connectionTimeoutMillis,
     max: options.poolSize ?? 10,
     keepAlive: true,
     application_name: `callops runner ${runner}`,
     ...connection,
   });
-  // An idle pooled connection that dies is replaced on next use; the query that needs it
-  // reports the failure.
-  pool.on('error', () => undefined);
 
   // The lease is renewed over the pool, so that it outlives a cut of the runner's session;
   // a renewal that fails is tried again at the next beat.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../../src/state/failpoint.js';
+import { statePool } from '../../../src/state/postgres/pool.js';
 import { SCHEMA_VERSION } from '../../../src/state/postgres/schema.js';
 import { openPostgresStore } from '../../../src/state/postgres/store.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
@@ -327,6 +328,29 @@ describe('postgres store only', () => {
       for (const failed of await Promise.all(claims))
         if (failed !== undefined)
           expect(failed).toMatch(/was not claimed: the state database failed \(/);
+    }
+  });
+
+  test('a connection that fails as the pool hands it out ends no process', async () => {
+    const pool = statePool({ connectionString: database, max: 1 });
+    try {
+      const heard = await new Promise<boolean>((resolve, reject) => {
+        pool.connect((error, client, release) => {
+          if (error !== undefined || client === undefined) return reject(error);
+          // The pool has stopped listening, whoever asked has not started: the server's error
+          // in the same read as the answer that freed the connection lands here.
+          const emitted = client.emit(
+            'error',
+            new Error('terminating connection due to administrator command'),
+          );
+          release(new Error('cut'));
+          resolve(emitted);
+        });
+      });
+      expect(heard).toBe(true);
+      expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
     }
   });
 
