@@ -41,16 +41,21 @@ describe('a reader that goes away (`callops … | head -1`)', () => {
     const r = await collect(child);
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled|node:events/);
     expect(r.code).toBe(0);
-    expect(gw.placed()).toHaveLength(3);
-    const lock = await gw.project.lock();
-    expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
-      'placed',
-      'placed',
-      'placed',
-    ]);
-    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+    await expectThreePlacedAndRecorded(gw);
   });
 });
+
+/** The gateway placed the three calls, callops.lock holds each as placed, the journal is folded. */
+const expectThreePlacedAndRecorded = async (on: Gateway): Promise<void> => {
+  expect(on.placed()).toHaveLength(3);
+  const lock = await on.project.lock();
+  expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
+    'placed',
+    'placed',
+    'placed',
+  ]);
+  expect(on.project.exists('.callops/journal.jsonl')).toBe(false);
+};
 
 describe('a full device as stdout (`callops … >/dev/full`)', () => {
   it('apply: every call is placed and recorded, then exit 1 with one line on stderr', async () => {
@@ -67,13 +72,6 @@ describe('a full device as stdout (`callops … >/dev/full`)', () => {
     const r = await collect(child);
     expect(r.stderr).toBe('callops: cannot write to standard output: ENOSPC\n');
     expect(r.code).toBe(1);
-    expect(gw.placed()).toHaveLength(3);
-    const lock = await gw.project.lock();
-    expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
-      'placed',
-      'placed',
-      'placed',
-    ]);
-    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+    await expectThreePlacedAndRecorded(gw);
   });
 });
