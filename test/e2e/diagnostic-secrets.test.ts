@@ -2,7 +2,7 @@
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CliResult, callsYaml, type Gateway, output, startGateway } from './helpers.js';
+import { callsYaml, everyOutput, type Gateway, output, startGateway } from './helpers.js';
 
 const open: Gateway[] = [];
 afterEach(async () => {
@@ -14,28 +14,10 @@ const CANARY = 'sk-live-CANARY-0123456789';
 /** An `.env` value nothing references: still a secret of the project. */
 const UNREFERENCED = 'Tq7unreferencedCANARYw3';
 
-const COMMANDS = [['validate'], ['plan'], ['apply', '--yes']];
-const FORMATS = ['human', 'json', 'github'];
-
 const gateway = async (files: Readonly<Record<string, string>>): Promise<Gateway> => {
   const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]), ...files });
   open.push(gw);
   return gw;
-};
-
-/** Every command in every format, each result with what it ran. */
-const everyOutput = async (
-  gw: Gateway,
-  env: Readonly<Record<string, string | undefined>> = {},
-): Promise<{ what: string; r: CliResult }[]> => {
-  const results: { what: string; r: CliResult }[] = [];
-  for (const command of COMMANDS) {
-    for (const format of FORMATS) {
-      const r = await gw.run([...command, '--format', format], env);
-      results.push({ what: `${command[0]} ${format}`, r });
-    }
-  }
-  return results;
 };
 
 describe('diagnostics', () => {

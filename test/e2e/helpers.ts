@@ -349,6 +349,25 @@ export const startChildSimulator = async (
 export const ACCOUNT_SID = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 export const API_KEY = 'e2e-key-3b9d7c1a';
 
+/** validate, plan and apply in each output format: what a check of every output runs. */
+const EVERY_COMMAND = [['validate'], ['plan'], ['apply', '--yes']];
+const EVERY_FORMAT = ['human', 'json', 'github'];
+
+/** Every command in every format on `gw`, each result with what it ran. */
+export const everyOutput = async (
+  gw: Gateway,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<{ what: string; r: CliResult }[]> => {
+  const results: { what: string; r: CliResult }[] = [];
+  for (const command of EVERY_COMMAND) {
+    for (const format of EVERY_FORMAT) {
+      const r = await gw.run([...command, '--format', format], env);
+      results.push({ what: `${command[0]} ${format}`, r });
+    }
+  }
+  return results;
+};
+
 export interface Gateway {
   readonly sim: RunningSimulator;
   readonly project: Project;

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type CliResult,
   callsYaml,
   campaignYaml,
   configYaml,
+  everyOutput,
   type Gateway,
   output,
   startGateway,
@@ -23,28 +23,10 @@ afterEach(async () => {
 const CANARY = 'sk-live-CANARY-0123456789';
 const SHADOW = 'root:CANARY-shadow-hash:19000:0:99999:7:::';
 
-const COMMANDS = [['validate'], ['plan'], ['apply', '--yes']];
-const FORMATS = ['human', 'json', 'github'];
-
 const gateway = async (files: Readonly<Record<string, string>>): Promise<Gateway> => {
   const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]), ...files });
   open.push(gw);
   return gw;
-};
-
-/** Every command in every format, each result with what it ran. */
-const everyOutput = async (
-  gw: Gateway,
-  env: Readonly<Record<string, string | undefined>> = {},
-): Promise<{ what: string; r: CliResult }[]> => {
-  const results: { what: string; r: CliResult }[] = [];
-  for (const command of COMMANDS) {
-    for (const format of FORMATS) {
-      const r = await gw.run([...command, '--format', format], env);
-      results.push({ what: `${command[0]} ${format}`, r });
-    }
-  }
-  return results;
 };
 
 describe('a file that leads out of the project', () => {

@@ -16,6 +16,24 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
+/**
+ * The project's target made one that answers every create-call with 500, then `apply`: the
+ * calls it sends end unknown (`sim/two` among them). The lockfile after it.
+ */
+const applyAgainstFailing = async (gw: Gateway) => {
+  const failing = await startSimulator({
+    accountSid: ACCOUNT_SID,
+    apiKey: API_KEY,
+    failStatus: 500,
+  });
+  closers.push(() => failing.close());
+  await gw.project.write('callops.yaml', configYaml(failing.url));
+  expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+  const lock = await gw.project.lock();
+  expect(lock?.calls['sim/two']?.status).toBe('unknown');
+  return lock;
+};
+
 describe('callops resolve', () => {
   it('refuses --placed with a sid already recorded for another key, naming that key', async () => {
     const gw = await startGateway({
@@ -24,16 +42,7 @@ describe('callops resolve', () => {
     open.push(gw);
     expect((await gw.run(['apply', '--yes', '--only', 'one'])).code).toBe(0);
     // The same target answers 500 from now on: `two` ends unknown.
-    const failing = await startSimulator({
-      accountSid: ACCOUNT_SID,
-      apiKey: API_KEY,
-      failStatus: 500,
-    });
-    closers.push(() => failing.close());
-    await gw.project.write('callops.yaml', configYaml(failing.url));
-    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
-    const before = await gw.project.lock();
-    expect(before?.calls['sim/two']?.status).toBe('unknown');
+    const before = await applyAgainstFailing(gw);
     const sidOfOne = before?.calls['sim/one']?.sid as string;
     expect(sidOfOne).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -104,16 +113,7 @@ describe('callops resolve --call-id', () => {
     });
     open.push(gw);
     // The target answers 500: both calls end unknown.
-    const failing = await startSimulator({
-      accountSid: ACCOUNT_SID,
-      apiKey: API_KEY,
-      failStatus: 500,
-    });
-    closers.push(() => failing.close());
-    await gw.project.write('callops.yaml', configYaml(failing.url));
-    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
-    const before = await gw.project.lock();
-    expect(before?.calls['sim/two']?.status).toBe('unknown');
+    const before = await applyAgainstFailing(gw);
     const sid = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
     const bad = [
       { what: 'the api key', value: API_KEY },
