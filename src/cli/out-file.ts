@@ -1,6 +1,7 @@
 import { realpath, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { lookUp } from '../config/exists.js';
+import { outside } from '../config/inside.js';
 import { CONFIG_FILES } from '../config/load.js';
 import type { Prepared } from '../engine/prepare.js';
 import { stateDirOf } from '../engine/state.js';
@@ -66,7 +67,7 @@ export const checkOutFile = async (
   const real = await realPath(path);
   const stateDir = await realPath(stateDirOf(prepared.project.config.root));
   const inState = relative(stateDir, real);
-  if (!isAbsolute(inState) && inState !== '..' && !inState.startsWith(`..${sep}`))
+  if (!outside(inState))
     refuse('is in the state directory .callops/; write the plan file elsewhere');
   for (const read of readFiles(prepared, envFile)) {
     if ((await realPath(read.path)) === real)

@@ -23,7 +23,8 @@ const linkTarget = (path: string): string | undefined => {
 const hidden = (rel: string): boolean =>
   rel.split(sep).some((part) => part.startsWith('.') && part !== '.' && part !== '..');
 
-const outside = (rel: string): boolean =>
+/** Whether a path relative to a folder (`relative(folder, path)`) leads out of it. */
+export const outside = (rel: string): boolean =>
   rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
 
 /** Whether anything is at `path`, a link that cannot be followed too. */

@@ -6,7 +6,7 @@ import { DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { lookUp } from './exists.js';
 import { findFiles } from './find.js';
-import { type LockfileAway, leavesProject, lockfileLeaves } from './inside.js';
+import { type LockfileAway, leavesProject, lockfileLeaves, outside } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
@@ -160,7 +160,7 @@ const lockfileIn = (root: string, config?: SourceFile): string | undefined => {
   const lockfile = data?.lockfile;
   if (typeof lockfile !== 'string' || lockfile === '' || isAbsolute(lockfile)) return undefined;
   const rel = relative(root, resolve(root, lockfile));
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  if (rel === '' || outside(rel)) return undefined;
   return rel;
 };
 
