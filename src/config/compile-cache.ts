@@ -100,18 +100,39 @@ const readEntry = (dir: string, path: string): Buffer | undefined => {
 const STALE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
+ * How many entries of one file and variant are kept, the one just written included. Each
+ * install path keeps its own entries (see above), so a machine that runs callops from a new
+ * path for every job (a CI runner checking out afresh) would otherwise keep a set per job for
+ * STALE_MS: some 9 MB each. Beyond this many, the oldest written go first, whatever their age;
+ * one still in use is written again at its next start.
+ */
+const MAX_KEPT = 8;
+
+/**
  * Removes the entries of `prefix` (one file and variant) other than `kept` that were written
- * more than STALE_MS ago: the cache holds what the versions in use need, not every build's.
+ * more than STALE_MS ago, then the oldest of the others beyond MAX_KEPT: the cache holds what
+ * the versions and installs in use need, not every build's.
  */
 const removeStale = (dir: string, prefix: string, kept: string): void => {
   const before = Date.now() - STALE_MS;
+  const others: { readonly name: string; readonly mtimeMs: number }[] = [];
   for (const name of readdirSync(dir)) {
     if (name === kept || !name.startsWith(prefix) || !name.endsWith('.v8')) continue;
     try {
       const stat = lstatSync(join(dir, name));
-      if (stat.isFile() && privateTo(stat) && stat.mtimeMs < before) unlinkSync(join(dir, name));
+      if (!stat.isFile() || !privateTo(stat)) continue;
+      if (stat.mtimeMs < before) unlinkSync(join(dir, name));
+      else others.push({ name, mtimeMs: stat.mtimeMs });
     } catch {
       // Gone already, or not ours to remove.
+    }
+  }
+  others.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const { name } of others.slice(MAX_KEPT - 1)) {
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // Gone already.
     }
   }
 };

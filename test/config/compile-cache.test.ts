@@ -128,6 +128,29 @@ describe('requireWithCodeCache', () => {
     expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
   });
 
+  it('keeps at most 8 entries of a file and variant, however recent: a new path per job cannot fill the disk', () => {
+    const dir = join(work, 'many', 'cache');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Ten installs' entries of this week, one an hour older than the next.
+    const names = Array.from({ length: 10 }, (_, i) => {
+      const name = `module.cjs-0badc0de-10-${(0x1000 + i).toString(16)}-${process.version}-${process.arch}.v8`;
+      writeFileSync(join(dir, name), 'code of another install', { mode: 0o600 });
+      const mtime = new Date(Date.now() - (10 - i) * 60 * 60 * 1000);
+      utimesSync(join(dir, name), mtime, mtime);
+      return name;
+    });
+    const variant = `module.cjs.plan-0badc0de-10-${process.version}-${process.arch}.v8`;
+    writeFileSync(join(dir, variant), 'code of a variant', { mode: 0o600 });
+    expect(load(dir)).toEqual({ cache: 'miss', result: RESULT });
+    const now = entriesIn(dir);
+    // The new entry and the seven written last; the variant is counted apart.
+    expect(now.filter((n) => n.startsWith('module.cjs-'))).toHaveLength(8);
+    for (const name of names.slice(0, 3)) expect(now).not.toContain(name);
+    for (const name of names.slice(3)) expect(now).toContain(name);
+    expect(now).toContain(variant);
+    expect(load(dir)).toEqual({ cache: 'hit', result: RESULT });
+  });
+
   it('ignores an entry whose bytes were damaged, and writes it again', () => {
     const dir = join(work, 'corrupt');
     const path = firstEntry(dir);
