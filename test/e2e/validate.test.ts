@@ -97,6 +97,30 @@ describe('callops validate', () => {
     }
   });
 
+  it('counts a campaign whose CSV has a header and no rows, and warns of it', async () => {
+    const p = await makeProject({
+      'calls/a.yaml': [
+        'defaults:',
+        `  application_sid: ${APP_SID}`,
+        '  from: "+15550001111"',
+        'calls:',
+        '  - name: remind',
+        '    recipients: people.csv',
+        '    to: { type: phone, number: "${row.phone}" }',
+        '',
+      ].join('\n'),
+      'calls/people.csv': 'id,phone\n',
+    });
+    try {
+      const r = await runCli(['validate'], { cwd: p.dir });
+      expect(r.stdout).toBe('ok: 1 call in 1 file (1 campaign, 0 recipient rows)\n');
+      expect(r.stderr).toContain('people.csv has a header and no rows: this campaign calls nobody');
+      expect(r.code).toBe(0);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   it('reports every error of every file at file:line:column with the offending line', async () => {
     const r = await runCli(['validate'], { cwd: project.dir });
     expect(r.code).toBe(1);

@@ -1,26 +1,27 @@
 import { loadAndValidate } from '../../engine/load.js';
 import { checkTargetFlag } from '../../engine/targets.js';
 import { ENV_TARGET } from '../../resolve/env-target.js';
-import type { CallDefinition } from '../../validate/model.js';
+import type { ValidatedProject } from '../../validate/model.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 import { diagnosticsObject, reportDiagnostics, secretsRedactor } from '../load.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** `ok: 9 calls in 4 files (1 campaign, 3 recipient rows)`: a campaign counts once, its rows apart. */
-const okLine = (calls: readonly CallDefinition[], fileCount: number): string => {
-  const rows = new Map<string, number>();
+/**
+ * `ok: 9 calls in 4 files (1 campaign, 3 recipient rows)`: a campaign counts once, its rows
+ * apart; one whose CSV has a header and no rows counts too (0 rows, and validate's warning).
+ */
+const okLine = (project: ValidatedProject, fileCount: number): string => {
+  const campaigns = project.campaigns ?? [];
   let literal = 0;
-  for (const call of calls) {
-    const campaign = call.campaign?.name;
-    if (campaign === undefined) literal += 1;
-    else rows.set(campaign, (rows.get(campaign) ?? 0) + 1);
-  }
-  const total = [...rows.values()].reduce((a, b) => a + b, 0);
-  const campaigns =
-    rows.size === 0 ? '' : ` (${plural(rows.size, 'campaign')}, ${plural(total, 'recipient row')})`;
-  return `ok: ${plural(literal + rows.size, 'call')} in ${plural(fileCount, 'file')}${campaigns}\n`;
+  for (const call of project.calls) if (call.campaign === undefined) literal += 1;
+  const rows = campaigns.reduce((sum, c) => sum + c.rows, 0);
+  const counted =
+    campaigns.length === 0
+      ? ''
+      : ` (${plural(campaigns.length, 'campaign')}, ${plural(rows, 'recipient row')})`;
+  return `ok: ${plural(literal + campaigns.length, 'call')} in ${plural(fileCount, 'file')}${counted}\n`;
 };
 
 export const command: CommandModule = {
@@ -60,7 +61,7 @@ Exit 0 when valid (warnings allowed), 1 when any error, 64 for a usage error.`,
     const failed = reportDiagnostics(ctx, diagnostics, sourceText, redact);
     if (failed) return EXIT.failed;
     checkTarget();
-    if (ctx.format === 'human') ctx.stdout.write(okLine(project.calls, fileCount));
+    if (ctx.format === 'human') ctx.stdout.write(okLine(project, fileCount));
     return EXIT.ok;
   },
 };
