@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { whereOf } from '../config/diagnostics.js';
-import { readLockfile, writeLockfileAtomic } from '../state/lockfile.js';
+import { lookUp } from '../config/exists.js';
+import { writeLockfileAtomic } from '../state/lockfile.js';
+import { openStateStore } from '../state/open.js';
 import type { ImportConflict, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { ProjectConfig } from '../validate/model.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
-import { holdState, stateError } from './state.js';
+import { holdState, stateDirOf, stateError } from './state.js';
 
 export type PullResult =
   /** File store: the keys written back from `.callops/` into the lockfile. */
@@ -41,25 +42,64 @@ export const pullState = async (
 };
 
 export type PushResult =
-  | { readonly ok: true; readonly imported: number; readonly unchanged: number }
+  | {
+      readonly ok: true;
+      readonly imported: number;
+      readonly unchanged: number;
+      /** There is no lockfile, and `.callops/` records nothing to import either. */
+      readonly nothing?: true;
+    }
   | { readonly ok: false; readonly conflicts: readonly ImportConflict[] };
 
-/** `callops state push`: the lockfile's entries into a database store, once, all or none. */
-export const pushState = async (store: StateStore, config: ProjectConfig): Promise<PushResult> => {
+/**
+ * `callops state push`: the file store's lockfile into a database store, once, all or none.
+ * The lockfile is taken as the file store's own commands take it: under its run lock
+ * (refused while a run holds it), with the journal a killed run left folded in, and refused
+ * when it moved backwards. callops.lock alone may lack placements `.callops/` holds, and the
+ * database would place those again.
+ */
+export const pushState = async (
+  store: StateStore,
+  config: ProjectConfig,
+  sink: EventSink,
+): Promise<PushResult> => {
   if (store.backend === 'file') {
     throw new EngineError(
       'usage',
       `state push imports a lockfile into a database store; with \`state: backend: file\` ${config.lockfile} already is the state, so there is nothing to push`,
     );
   }
-  const read = await readLockfile(join(config.root, config.lockfile), { file: config.lockfile });
-  if ('error' in read) {
-    const d = read.error;
-    throw new EngineError('invalid', `${whereOf(d)}: ${d.message}`);
-  }
+  const lockPath = join(config.root, config.lockfile);
+  const command = 'callops state push';
+  let files: StateStore;
   try {
-    return await store.import(read.lock);
+    files = await openStateStore(
+      { backend: 'file' },
+      {
+        stateDir: stateDirOf(config.root),
+        lockPath,
+        lockName: config.lockfile,
+        command,
+        pushing: true,
+      },
+    );
   } catch (error) {
     throw stateError(error);
+  }
+  try {
+    // Held until the database has the entries: no file-store run starts in between.
+    const held = await holdState(files, config.lockfile, command, sink);
+    try {
+      if (Object.keys(held.lock.calls).length === 0 && (await lookUp(lockPath)) === 'absent') {
+        return { ok: true, imported: 0, unchanged: 0, nothing: true };
+      }
+      return await store.import(held.lock);
+    } catch (error) {
+      throw stateError(error);
+    } finally {
+      await held.release();
+    }
+  } finally {
+    await files.close();
   }
 };

@@ -69,6 +69,12 @@ export interface FileStoreOptions {
   readonly signal?: AbortSignal;
   /** `state.keep`: expired entries of recurring calls are dropped from the view and files. */
   readonly retention?: Retention;
+  /**
+   * `callops state push`: the lockfile is taken to be imported into a database store. One
+   * that moved backwards is refused with the way back through the file store, since
+   * `callops state pull` then writes callops.lock from the database instead.
+   */
+  readonly pushing?: boolean;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
@@ -223,8 +229,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const what = missing
       ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
       : `${lockName} has moved backwards: ${count} recorded in .callops/ ${keys.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples}).`;
+    const cause =
+      'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)';
+    const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds`;
     throw new Error(
-      `${what} It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache); going on would place these calls again, so nothing was sent. \`callops state pull\` writes them back into ${lockName}, keeping every entry it holds; commit it then.`,
+      options.pushing === true
+        ? `${what} ${cause}; the state database would place these calls again, so nothing was imported. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
+        : `${what} ${cause}; going on would place these calls again, so nothing was sent. ${pull}; commit it then.`,
     );
   };
 

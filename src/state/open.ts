@@ -11,6 +11,8 @@ export interface StoreSite {
   readonly command: string;
   /** `callops state pull` on the file store: write back what `.callops/` holds. */
   readonly restore?: boolean;
+  /** `callops state push` reading the file store (its lockfile is to be imported). */
+  readonly pushing?: boolean;
   /** Aborts a commit held by the test failpoint. */
   readonly signal?: AbortSignal;
   /** `state.keep` with the project's calls; commands that do not load the calls leave it out. */
@@ -28,6 +30,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       lockPath: site.lockPath,
       lockName: site.lockName,
       ...(site.restore === true && { restore: true }),
+      ...(site.pushing === true && { pushing: true }),
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.retention ? { retention: site.retention } : {}),
     });

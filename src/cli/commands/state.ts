@@ -17,8 +17,11 @@ pull   writes the lockfile view from the store. With the file store (callops.loc
        copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
        callops.lock from the database (same format and order), for review or commit.
 push   imports callops.lock into the postgres store, once: entries the database lacks are
-       added, and any entry it holds otherwise refuses the whole import. With the file
-       store the lockfile already is the state: nothing to push.`,
+       added, and any entry it holds otherwise refuses the whole import. It first takes
+       the file store's run lock (refused while a run holds it) and records what a killed
+       run left in .callops/journal.jsonl, and refuses a callops.lock that moved backwards
+       (deleted, or an older copy). With the file store the lockfile already is the state:
+       nothing to push.`,
   options: {},
   allowPositionals: true,
   handlesSignals: false,
@@ -38,7 +41,7 @@ push   imports callops.lock into the postgres store, once: entries the database 
     });
     try {
       if (sub === 'push') {
-        const pushed = await pushState(store, config);
+        const pushed = await pushState(store, config, stateNotes(ctx));
         if (!pushed.ok) {
           const lines = pushed.conflicts.map(
             (c) =>
@@ -47,6 +50,12 @@ push   imports callops.lock into the postgres store, once: entries the database 
           throw new CliError(
             `${lockName} conflicts with the state database in ${pushed.conflicts.length} entr${pushed.conflicts.length === 1 ? 'y' : 'ies'}; nothing was imported:\n${lines.join('\n')}`,
           );
+        }
+        if (pushed.nothing === true) {
+          ctx.stdout.write(
+            `${lockName} does not exist and .callops/ records no placement: nothing to import\n`,
+          );
+          return EXIT.ok;
         }
         ctx.stdout.write(
           `imported ${pushed.imported} entr${pushed.imported === 1 ? 'y' : 'ies'} of ${lockName} into the state database${pushed.unchanged > 0 ? ` (${pushed.unchanged} already there)` : ''}\n`,
