@@ -214,9 +214,14 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   /**
    * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or
    * replaced by an older one): going on would place its missing calls again. Entries that
-   * `state.keep` lets go are not missing. Returns the copy as read.
+   * `state.keep` lets go are not missing. Returns the copy as read. `reading`: a read-only
+   * view (plan, status), which would send nothing anyway: the refusal says what an apply
+   * would do instead.
    */
-  const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
+  const refuseRegression = async (
+    view: Lockfile,
+    reading = false,
+  ): Promise<Lockfile | undefined> => {
     const written = await readWritten(stateDir, lockPath);
     const keys = findRegression(written && prune(written), view);
     if (keys.length === 0) return written;
@@ -233,9 +238,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)';
     const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds`;
     throw new Error(
-      options.pushing === true
-        ? `${what} ${cause}; the state database would place these calls again, so nothing was imported. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
-        : `${what} ${cause}; going on would place these calls again, so nothing was sent. ${pull}; commit it then.`,
+      reading
+        ? `${what} ${cause}; an apply would place these calls again. ${pull}; commit it then.`
+        : options.pushing === true
+          ? `${what} ${cause}; the state database would place these calls again, so nothing was imported. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
+          : `${what} ${cause}; going on would place these calls again, so nothing was sent. ${pull}; commit it then.`,
     );
   };
 
@@ -443,7 +450,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // in flight while that run still holds the run lock, else left by a crash.
     const live = await runGoingOn(stateDir);
     const { lock: folded, inFlight } = await replayJournal(stateDir, await readLock(), { live });
-    await refuseRegression(folded);
+    await refuseRegression(folded, true);
     return { lock: prune(folded), inFlight: inFlight ?? new Set() };
   };
 

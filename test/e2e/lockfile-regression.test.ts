@@ -29,13 +29,17 @@ describe('a lockfile that moved backwards', () => {
     expect(apply.stderr).toMatch(/2 placements recorded in \.callops\//);
     expect(apply.stderr).toContain('sim/one');
     expect(apply.stderr).toContain('callops state pull');
+    expect(apply.stderr).toContain('going on would place these calls again, so nothing was sent');
     expect(gw.sim.received()).toHaveLength(2);
     expect(gw.project.exists('callops.lock')).toBe(false);
 
+    // They only read: the refusal says what an apply would do, not that nothing was sent.
     for (const command of ['plan', 'status']) {
       const r = await gw.run([command]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('callops state pull');
+      expect(r.stderr).toContain('an apply would place these calls again');
+      expect(r.stderr).not.toContain('nothing was sent');
     }
   }, 40_000);
 
