@@ -1,4 +1,5 @@
 import type { EngineEvent, EventSink } from '../engine/events.js';
+import { OUTAGE_MAX_RETRY_MS } from '../engine/outage.js';
 import type { PlaceFlags } from '../engine/resolve.js';
 import type { PlanItem } from '../plan/types.js';
 import {
@@ -24,6 +25,10 @@ import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, reportDiagnostics } from './load.js';
 import { appendStepSummary } from './step-summary.js';
+
+/** "4 s", "12 min": how long an outage lasted, or a wait. */
+const duration = (ms: number): string =>
+  ms < 120_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
 
 const positiveInt = (flag: string, value: unknown): number | undefined => {
   if (value === undefined) return undefined;
@@ -315,6 +320,21 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         return;
       case 'scheduler:batch-failed':
         ctx.stderr.write(`${event.message}\n`);
+        return;
+      case 'scheduler:state-down': {
+        const what =
+          event.forMs === undefined
+            ? `${event.message} — run goes on`
+            : `the state database still fails after ${duration(event.forMs)} (${event.message})`;
+        ctx.stderr.write(
+          `${printable(what)}: nothing is claimed or sent until the state database answers again (asked in ${duration(event.retryMs)}, then less often, at least every ${duration(OUTAGE_MAX_RETRY_MS)})\n`,
+        );
+        return;
+      }
+      case 'scheduler:state-back':
+        ctx.stderr.write(
+          `the state database answers again (after ${duration(event.forMs)}): placing resumes\n`,
+        );
         return;
       case 'scheduler:stopped':
         ctx.stderr.write('stopped\n');

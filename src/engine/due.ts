@@ -60,6 +60,11 @@ export interface DueRun {
    * object a call for the whole run.
    */
   readonly listPlaced?: boolean;
+  /**
+   * `run` on a database store: a state that could not be written ends the batch, not the
+   * caller. Its error comes back in the result (after the summary), rather than thrown.
+   */
+  readonly returnStateError?: true;
 }
 
 const heldOf = (items: readonly PlanItem[] | undefined): HeldBack[] =>
@@ -92,6 +97,13 @@ export interface DueResult {
   readonly stopped?: EngineError;
   /** The campaign CSV whose change stopped it: its rows can no longer be named. */
   readonly changedFile?: string;
+  /**
+   * With `returnStateError`: the state could not be written, and nothing more was sent.
+   * The calls not sent are still due; `lock` is then not the state's view (read it again).
+   */
+  readonly stateError?: EngineError;
+  /** With `stateError`: the keys whose call failed in the batch, their outcome recorded. */
+  readonly failedKeys?: readonly string[];
 }
 
 /** A slot the plan found missed, as an outcome: nothing was sent, nothing is recorded. */
@@ -231,13 +243,29 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });
     await sink({ type: 'run:finish', summary, items: [...named(due), ...(run.missed ?? [])] });
     // After the summary: what was placed is reported and recorded; nothing more may go.
-    if (result.stateError) throw result.stateError;
+    if (result.stateError && run.returnStateError !== true) throw result.stateError;
+    // A claim that could not be given up stays in the state, `unknown` there.
     const status = result.interrupted
       ? 'interrupted'
-      : result.counts.failed + result.counts.unknown > 0 || result.stopped
+      : result.counts.failed + result.counts.unknown > 0 ||
+          result.stopped ||
+          result.stillClaimed.length > 0
         ? 'failed'
         : 'ok';
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
+    if (result.stateError) {
+      // A failed outcome that could not be recorded is listed unknown, not failed.
+      const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
+      return {
+        status,
+        lock: result.lock,
+        missed,
+        ...(result.stopped && { stopped: result.stopped }),
+        ...(changedFile !== undefined && { changedFile }),
+        stateError: result.stateError,
+        failedKeys,
+      };
+    }
     // A slot missed while it waited its turn was reported just now: remember it, once.
     // A rehearsal ahead of the clock keeps none: the real slots stay due to the real clock.
     const lock =

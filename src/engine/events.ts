@@ -79,6 +79,19 @@ export type EngineEvent =
   | { readonly type: 'scheduler:reloaded'; readonly calls: number; readonly were: number }
   /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
   | { readonly type: 'scheduler:batch-failed'; readonly message: string }
+  /**
+   * `run`: the state database failed (said as it starts, then every few minutes while it
+   * lasts): nothing is claimed or sent until it answers again, asked after `retryMs`.
+   */
+  | {
+      readonly type: 'scheduler:state-down';
+      readonly message: string;
+      /** How long it has failed, in a reminder (absent as it starts). */
+      readonly forMs?: number;
+      readonly retryMs: number;
+    }
+  /** `run`: the state database answers again after failing for `forMs`. */
+  | { readonly type: 'scheduler:state-back'; readonly forMs: number }
   /** `run`: a target's outcomes could not be refreshed (said once until a refresh works). */
   | {
       readonly type: 'scheduler:refresh-problem';

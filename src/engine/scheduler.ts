@@ -3,16 +3,20 @@ import { projectStamp } from '../config/load.js';
 import type { RateLimiter } from '../execute/rate.js';
 import { type MissedReport, markChecked, missedToReport, withSchedules } from '../plan/index.js';
 import { wakeTimes } from '../plan/wake.js';
+import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
-import type { StateStore } from '../state/store.js';
+import { describeHolder } from '../state/runlock.js';
+import type { LockHolder, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
-import { rememberSchedules, runDue } from './due.js';
+import { type DueResult, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
+import { StateOutage, waitsOut } from './outage.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
+import { readState } from './state.js';
 import { describeTarget } from './targets.js';
 
 /** Longest sleep between two looks at the schedule (and at the definitions). */
@@ -42,6 +46,8 @@ export interface SchedulerInput {
   readonly refreshEveryMs: number;
   /** The state as the user knows it (the lockfile's name, or the state database). */
   readonly lockName: string;
+  /** Whether the run lock was lost since it was taken (HeldState's `lost`). */
+  readonly lockLost?: () => { readonly holder?: LockHolder } | undefined;
 }
 
 export interface SchedulerResult {
@@ -106,9 +112,26 @@ const gatewayOf = (prepared: Prepared): string => {
 };
 
 /**
+ * Why run ends once its run lock is lost: a database store's lease ran out while the database
+ * could not be reached, and another run took the lock (or it was let go) meanwhile. Two
+ * schedulers would then share the project: this one, which no longer holds it, stops.
+ */
+const lockLostError = (lost: { readonly holder?: LockHolder }, lockName: string): EngineError =>
+  lost.holder === undefined
+    ? new EngineError(
+        'failed',
+        `the run lock of ${lockName} was let go while this run could not reach it for longer than its lease (by \`callops unlock\`, or by a run that took it over and ended); this run stops and sends nothing more: start it again`,
+      )
+    : new EngineError(
+        'locked',
+        `the run lock of ${lockName} was taken over while this run could not reach it for longer than its lease: it is now ${describeHolder(lost.holder, new Date())}; this run stops and sends nothing more`,
+      );
+
+/**
  * `run`: places calls as their slots fall due, each slot once, until `signal` aborts. Wakes
  * at the next slot (at least once a minute), looks at the definitions again first, and
- * reports each missed slot once (the state remembers through which slot).
+ * reports each missed slot once (the state remembers through which slot). A database store
+ * that fails is waited out (see StateOutage): nothing is planned until it answers again.
  */
 export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResult> => {
   const { sink, signal, flags } = input;
@@ -132,7 +155,25 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     signal,
     held: !input.store.concurrentRunners,
   });
+  const { backend } = input.store;
+  const outage = new StateOutage(sink, makeRedactor(input.secrets ?? []));
+  /** Ends run once its run lock is lost, whatever else failed. */
+  const holdsLock = (): void => {
+    const lost = input.lockLost?.();
+    if (lost !== undefined) throw lockLostError(lost, input.lockName);
+  };
+  /**
+   * A wake failed on the state: a database store's failure is waited out (said, then the
+   * wait before the database is asked again); any other error ends run.
+   */
+  const stateFailed = async (error: unknown): Promise<void> => {
+    holdsLock();
+    if (!waitsOut(error, backend)) throw error;
+    const waitMs = await outage.failed(error);
+    await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+  };
   while (!signal.aborted) {
+    holdsLock();
     const seen = await projectStamp(input.root);
     if (seen !== stamp) {
       stamp = seen;
@@ -153,6 +194,18 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     if (paused !== undefined) {
       await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
       continue;
+    }
+    if (outage.down) {
+      // The view is read again before anything is planned: what the failed wake recorded
+      // (and what others did meanwhile) is in it.
+      try {
+        lock = await readState(input.store);
+      } catch (error) {
+        await stateFailed(error);
+        continue;
+      }
+      holdsLock();
+      await outage.back();
     }
     const now = new Date();
     const plan = planAt(prepared, lock, now, { ...input.plan, upcomingCount: 1 });
@@ -189,7 +242,12 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     const memory = withSchedules(lock, markChecked(plan.memory ?? {}, plan.unreported ?? []));
     if (memory.changed) {
       lock = memory.lock;
-      await rememberSchedules(input.store, lock);
+      try {
+        await rememberSchedules(input.store, lock);
+      } catch (error) {
+        await stateFailed(error);
+        continue;
+      }
     }
     if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
       throw new EngineError(
@@ -198,8 +256,10 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       );
     }
     if (due.length > 0) {
+      let result: DueResult | undefined;
+      let failedOn: EngineError | undefined;
       try {
-        const result = await runDue({
+        result = await runDue({
           prepared,
           due,
           note,
@@ -213,7 +273,26 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           ...missedToReport({ unreported: said }),
           missedSaid: true,
           ...(input.secrets ? { secrets: input.secrets } : {}),
+          ...(backend === 'postgres' && { returnStateError: true }),
         });
+      } catch (error) {
+        if (waitsOut(error, backend)) failedOn = error;
+        else if (!(error instanceof EngineError) || error.kind === 'state') throw error;
+        else {
+          // Nothing was sent (a missing variable, say): say it once, not every minute.
+          for (const item of due) givenUp.add(attempt(item));
+          await sink({ type: 'scheduler:batch-failed', message: error.message });
+          failed = true;
+        }
+      }
+      if (result?.stateError !== undefined) {
+        // What the batch did is in its summary; the calls it did not send are still due.
+        for (const key of result.missed ?? []) reported.add(key);
+        const failedKeys = new Set(result.failedKeys);
+        for (const item of due) if (failedKeys.has(item.key)) givenUp.add(attempt(item));
+        if (result.status === 'failed') failed = true;
+        failedOn = result.stateError;
+      } else if (result !== undefined) {
         lock = result.lock;
         for (const key of result.missed ?? []) reported.add(key);
         for (const item of due) {
@@ -229,19 +308,23 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
         }
         refresher.defer(lock, new Date(), Math.min(FIRST_REFRESH_MS, input.refreshEveryMs));
-      } catch (error) {
-        if (!(error instanceof EngineError) || error.kind === 'state') throw error;
-        // Nothing was sent (a missing variable, say): say it once, not every minute.
-        for (const item of due) givenUp.add(attempt(item));
-        await sink({ type: 'scheduler:batch-failed', message: error.message });
-        failed = true;
+      }
+      if (failedOn !== undefined) {
+        await stateFailed(failedOn);
+        continue;
       }
     }
     // Outcomes of placed calls, at each target's pace; a gateway that cannot be read is
     // reported and asked again later, never stopping run.
     // New outcomes may make a redial due (or start its wait): plan again without delay.
-    const recorded = !signal.aborted && (await refresher.refresh(prepared, lock));
-    if (recorded) lock = (await input.store.read()).lock;
+    let recorded = false;
+    try {
+      recorded = !signal.aborted && (await refresher.refresh(prepared, lock));
+      if (recorded) lock = await readState(input.store);
+    } catch (error) {
+      await stateFailed(error);
+      continue;
+    }
     // A slot that fell due while the batch ran is looked at without delay (not filtered
     // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
     // Campaign rows waiting for their calling hours wake it at their next opening.

@@ -84,6 +84,8 @@ export interface HeldState {
   /** Keys written back from `.callops/` (`state pull` on the file store). */
   readonly restored: readonly string[];
   release(): Promise<void>;
+  /** Whether the lock was lost since (see LockResult's `lost`). */
+  lost(): { readonly holder?: LockHolder } | undefined;
 }
 
 /** "callops.lock is in use: callops run (pid 12, host a, since …). …" */
@@ -119,7 +121,8 @@ export const holdState = async (
       await sink({ type: 'state:recovered', ...folded });
     }
     const view = await store.read();
-    return { lock: view.lock, restored: taken.restored ?? [], release: taken.release };
+    const lost = () => taken.lost?.();
+    return { lock: view.lock, restored: taken.restored ?? [], release: taken.release, lost };
   } catch (error) {
     await taken.release();
     throw stateError(error);

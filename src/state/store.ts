@@ -141,6 +141,12 @@ export type LockResult =
       readonly ok: true;
       readonly holder: LockHolder;
       release(): Promise<void>;
+      /**
+       * Postgres: set once this runner found it no longer holds the lock. Its lease ran out
+       * while the database could not be reached, and the lock was taken by `holder` (or let
+       * go) meanwhile. From then on the store claims nothing.
+       */
+      lost?(): { readonly holder?: LockHolder } | undefined;
       /** An earlier holder that was gone, when its lock was taken over. */
       readonly tookOver?: LockHolder;
       /** Entries a crashed earlier run left in the file store's journal, folded now. */

@@ -26,7 +26,9 @@ Definitions are looked at again at every wake (at least once a minute, and alway
 slot is placed): an edited, added or removed call takes effect then; definitions left
 invalid place nothing until they are fixed. Outcomes of placed calls are asked of each
 target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS), first 2 s after a batch; a
-gateway error is said once and backs off. SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
+gateway error is said once and backs off. A state database that fails (a restart, a
+failover) is waited out: nothing is sent until it answers again, asked at least every 15 s.
+SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
 a scheduler stopped on request).
 --yes is required: run places calls unattended.`,
   refuses: { now: 'run follows the clock: it takes no --now (use plan --now to preview)' },
@@ -98,12 +100,18 @@ a scheduler stopped on request).
             : sink(event),
         refreshEveryMs: refreshEveryMs(ctx.env),
         lockName,
+        lockLost: held.lost,
       });
       // Stopped on request once the calls in flight were recorded: exit 0 unless a batch failed.
       return result.failed ? EXIT.failed : EXIT.ok;
     } finally {
-      await held.release();
-      await store.close();
+      // Closed even when the run lock cannot be let go (its database gone): the lease that
+      // holds it then runs out on its own.
+      try {
+        await held.release();
+      } finally {
+        await store.close();
+      }
     }
   },
 };

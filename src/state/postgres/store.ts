@@ -83,6 +83,19 @@ interface ScheduleRow {
 const causeOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
+/** A refusal the store words itself (not the database's failure): passed on as it is. */
+class Refusal extends Error {}
+
+/**
+ * What the database (or the way to it) failed with, as one line that names it, after what
+ * could not be done: "the state could not be read: the state database failed (connect
+ * ECONNREFUSED …)". A refusal of the store's own is passed on as it is.
+ */
+const failure = (what: string, error: unknown): Error =>
+  error instanceof Refusal
+    ? error
+    : new Error(`${what}: the state database failed (${causeOf(error)})`, { cause: error });
+
 const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 /** A row as a lockfile entry: a claim without an outcome is `unknown`. */
@@ -227,18 +240,43 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     ...connection,
   });
 
+  /** This store holds the run lock (taken, not given up, not lost). */
+  let holding = false;
+  /**
+   * The run lock, once a renewal found it another runner's (or no one's): its lease had run
+   * out while the database could not be reached, and others took it for gone meanwhile.
+   */
+  let lockLost: { readonly holder?: LockHolder } | undefined;
   // The lease is renewed over the pool, so that it outlives a cut of the runner's session;
-  // a renewal that fails is tried again at the next beat.
+  // a renewal that fails is tried again at the next beat. While this runner holds the run
+  // lock, each renewal also reads who holds it: a lease that ran out (the database out of
+  // reach for longer than it) let a `run` started meanwhile take it. Read at every renewal,
+  // not only the first after an outage: that run may write its row just after this one.
   let renewing: Promise<void> | undefined;
   const renew = (): Promise<void> => {
     renewing ??= (async () => {
       const sent = performance.now();
+      const checked = holding;
       try {
-        await pool.query(
-          `UPDATE ${s}.runners SET live_until = now() + $2 * interval '1 millisecond' WHERE id = $1`,
-          [runner, leaseMs],
+        const { rows } = await pool.query<LockHolder & { runner: number | null }>(
+          `WITH renewed AS (
+             UPDATE ${s}.runners SET live_until = now() + $2 * interval '1 millisecond'
+             WHERE id = $1 RETURNING id)
+           SELECT l.runner, l.command, l.host, l.pid, l.since
+           FROM (SELECT 1) AS one LEFT JOIN ${s}.run_lock l ON l.id = 1 AND $3`,
+          [runner, leaseMs, checked],
         );
         renewedAt = sent;
+        const row = rows[0];
+        if (checked && holding && row?.runner !== runner) {
+          holding = false;
+          lockLost =
+            row?.runner == null
+              ? {}
+              : {
+                  holder: { command: row.command, host: row.host, pid: row.pid, since: row.since },
+                };
+        }
       } catch {
         // Not renewed: claims stop once the lease may be running out (see claim).
       } finally {
@@ -265,10 +303,16 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
 
   const read = async (): Promise<StateView> => {
-    const [rows, schedules] = await Promise.all([
-      pool.query<Row>(selectRows),
-      pool.query<ScheduleRow>(selectSchedules),
-    ]);
+    let rows: pg.QueryResult<Row>;
+    let schedules: pg.QueryResult<ScheduleRow>;
+    try {
+      [rows, schedules] = await Promise.all([
+        pool.query<Row>(selectRows),
+        pool.query<ScheduleRow>(selectSchedules),
+      ]);
+    } catch (error) {
+      throw failure('the state could not be read', error);
+    }
     const view = viewOf(rows.rows, schedules.rows);
     const { retention } = options;
     if (retention === undefined) return view;
@@ -315,6 +359,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     if (leaseProblem() !== undefined) await renew();
     const problem = leaseProblem();
     if (problem !== undefined) throw new Error(`${c.key} was not claimed: ${problem}`);
+    if (lockLost !== undefined) {
+      throw new Error(
+        `${c.key} was not claimed: this run no longer holds the run lock of the state database (its lease ran out while the database could not be reached)`,
+      );
+    }
     const at = c.at ?? clock().toISOString();
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
     const number = c.number ?? null;
@@ -463,6 +512,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         ]);
       }
       return next.changed;
+    }).catch((error: unknown) => {
+      throw failure('what the gateway said of placed calls could not be recorded', error);
     });
   };
 
@@ -471,12 +522,12 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
       const view = viewOf((await client.query<Row>(selectRows)).rows);
       if (view.inFlight.has(key)) {
-        throw new Error(
+        throw new Refusal(
           `${key} is being placed by another runner right now: wait for its outcome (see \`callops status\`)`,
         );
       }
       const next = settleUnknown(view.lock, key, settlement);
-      if ('error' in next) throw new Error(next.error);
+      if ('error' in next) throw new Refusal(next.error);
       // Every field settleUnknown gives, as the file store keeps them: the attempt's time and
       // number digest stay (per-number limits count a placed entry), a 5xx status goes.
       const e = next.calls[key] as LockEntry;
@@ -497,6 +548,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           e.number ?? null,
         ],
       );
+    }).catch((error: unknown) => {
+      throw failure(`${key} could not be settled`, error);
     });
   };
 
@@ -505,17 +558,21 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   ): Promise<void> => {
     const entries = Object.entries(schedules ?? {});
     if (entries.length === 0) return;
-    await pool.query(
-      `INSERT INTO ${s}.schedules (key, since, reported_through)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-       ON CONFLICT (key) DO UPDATE SET since = EXCLUDED.since,
-         reported_through = EXCLUDED.reported_through`,
-      [
-        entries.map(([key]) => key),
-        entries.map(([, m]) => m.since),
-        entries.map(([, m]) => m.reportedThrough ?? null),
-      ],
-    );
+    await pool
+      .query(
+        `INSERT INTO ${s}.schedules (key, since, reported_through)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+         ON CONFLICT (key) DO UPDATE SET since = EXCLUDED.since,
+           reported_through = EXCLUDED.reported_through`,
+        [
+          entries.map(([key]) => key),
+          entries.map(([, m]) => m.since),
+          entries.map(([, m]) => m.reportedThrough ?? null),
+        ],
+      )
+      .catch((error: unknown) => {
+        throw failure('the schedule memory could not be written', error);
+      });
   };
 
   const record = async (o: Outcome & DefinitionMeta): Promise<void> => {
@@ -551,7 +608,6 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     }
   };
 
-  let holding = false;
   const readHolder = async (): Promise<LockHolder> => {
     // The holder writes its row just after taking the lock: a row of a runner that is gone
     // is an earlier holder's, so look again briefly before calling it unreadable.
@@ -576,8 +632,9 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       pid: process.pid,
       since: who.now.toISOString(),
     };
-    await session.query('BEGIN');
+    let won = false;
     try {
+      await session.query('BEGIN');
       const { rows } = await session.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock($1, $2) AS ok',
         [space, RUN_LOCK],
@@ -600,23 +657,35 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
            ON CONFLICT (id) DO UPDATE SET runner = $1, command = $2, host = $3, pid = $4, since = $5`,
           [runner, me.command, me.host, me.pid, me.since],
         );
-        holding = true;
+        won = true;
       }
       await session.query('COMMIT');
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw failure('the run lock could not be taken', error);
     }
-    if (!holding) return { ok: false, holder: await readHolder() };
+    if (!won) {
+      const holder = await readHolder().catch((error: unknown) => {
+        throw failure('the run lock is held, and its holder could not be read', error);
+      });
+      return { ok: false, holder };
+    }
+    // Held once committed: a renewal that reads the run lock before sees no row of this runner.
+    holding = true;
     return {
       ok: true,
       holder: me,
+      lost: () => lockLost,
       release: async () => {
         if (!holding) return;
         holding = false;
         if (lost) return; // the server let go of it with the session
-        await session.query(`DELETE FROM ${s}.run_lock WHERE id = 1 AND runner = $1`, [runner]);
-        await session.query('SELECT pg_advisory_unlock($1, $2)', [space, RUN_LOCK]);
+        try {
+          await session.query(`DELETE FROM ${s}.run_lock WHERE id = 1 AND runner = $1`, [runner]);
+          await session.query('SELECT pg_advisory_unlock($1, $2)', [space, RUN_LOCK]);
+        } catch (error) {
+          throw failure('the run lock could not be let go', error);
+        }
       },
     };
   };
@@ -670,6 +739,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         );
       }
       return { ok: true, imported: entries.length, unchanged: planned.unchanged };
+    }).catch((error: unknown) => {
+      throw failure('the lockfile could not be imported', error);
     });
 
   return {
