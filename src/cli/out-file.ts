@@ -1,6 +1,7 @@
 import { realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { lookUp } from '../config/exists.js';
+import { findFiles } from '../config/find.js';
 import { outside } from '../config/inside.js';
 import { CONFIG_FILES } from '../config/load.js';
 import type { Prepared } from '../engine/prepare.js';
@@ -18,26 +19,26 @@ const realPath = async (path: string): Promise<string> => {
 };
 
 /** What callops reads of the project, each with the words that name it in a refusal. */
-const readFiles = (
+const readFiles = async (
   prepared: Prepared,
   envFile: string | undefined,
-): { path: string; what: string }[] => {
+): Promise<{ path: string; what: string }[]> => {
   const { config, campaigns, calls } = prepared.project;
   const root = config.root;
+  // Every file the `calls` globs find: a campaign's rows name its CSV, not the file that
+  // defines the campaign, and a file of defaults alone defines no call at all.
+  const callFiles = new Set(await findFiles(config.calls, root));
+  for (const c of calls) if (c.campaign === undefined) callFiles.add(c.file);
   const out = [
     ...CONFIG_FILES.map((f) => ({ path: resolve(root, f), what: 'the project config' })),
     { path: resolve(root, config.lockfile), what: 'the lockfile' },
     { path: resolve(root, '.env'), what: 'an env file' },
     ...(envFile === undefined ? [] : [{ path: resolve(envFile), what: 'an env file' }]),
-    // Each call file once: a campaign's rows all name the same one.
-    ...[...new Set(calls.map((c) => c.file))].map((file) => ({
-      path: resolve(root, file),
-      what: 'a file callops reads',
-    })),
     ...(campaigns ?? []).map((c) => ({
       path: resolve(root, c.recipients),
       what: 'a recipients file',
     })),
+    ...[...callFiles].map((file) => ({ path: resolve(root, file), what: 'a file callops reads' })),
     ...(config.suppress ?? []).map((s) => ({
       path: resolve(root, s.path),
       what: 'a do-not-call list',
@@ -48,30 +49,48 @@ const readFiles = (
   return out;
 };
 
+/** A flag that names a file callops writes: `plan --out`, `report --output`. */
+export interface OutFlag {
+  /** The flag as the user types it, e.g. `--out`. */
+  readonly flag: string;
+  /** What is written there, e.g. `the plan file`. */
+  readonly writes: string;
+  /** A file name to suggest instead, e.g. `plan.json`. */
+  readonly example: string;
+}
+
+export const PLAN_OUT: OutFlag = { flag: '--out', writes: 'the plan file', example: 'plan.json' };
+export const REPORT_OUTPUT: OutFlag = {
+  flag: '--output',
+  writes: 'the report',
+  example: 'report.csv',
+};
+
 /**
- * `plan --out FILE`, checked before the plan is made: never a file callops reads (the
+ * The FILE of an OutFlag, checked before anything is made: never a file callops reads (the
  * config, the lockfile, an env file, a call, recipients or do-not-call file) nor anything in
- * the state directory — writing the plan there would break the next run — and a place a file
- * can be written. Each refusal is a usage error naming the flag. Returns the absolute path.
+ * the state directory — writing there would break the next run — and a place a file can be
+ * written. Each refusal is a usage error naming the flag. Returns the absolute path.
  */
 export const checkOutFile = async (
+  out: OutFlag,
   text: string,
   prepared: Prepared,
   envFile: string | undefined,
 ): Promise<string> => {
   const refuse = (why: string): never => {
-    throw new UsageError(`--out ${text}: ${why}`);
+    throw new UsageError(`${out.flag} ${text}: ${why}`);
   };
-  if (text === '') throw new UsageError('--out needs a file name');
+  if (text === '') throw new UsageError(`${out.flag} needs a file name`);
   const path = resolve(text);
   const real = await realPath(path);
   const stateDir = await realPath(stateDirOf(prepared.project.config.root));
   const inState = relative(stateDir, real);
   if (!outside(inState))
-    refuse('is in the state directory .callops/; write the plan file elsewhere');
-  for (const read of readFiles(prepared, envFile)) {
+    refuse(`is in the state directory .callops/; write ${out.writes} elsewhere`);
+  for (const read of await readFiles(prepared, envFile)) {
     if ((await realPath(read.path)) === real)
-      refuse(`is ${read.what}; write the plan file elsewhere, e.g. plan.json`);
+      refuse(`is ${read.what}; write ${out.writes} elsewhere, e.g. ${out.example}`);
   }
   const found = await lookUp(path);
   if (found === 'dir') refuse('is a directory, not a file');
@@ -84,10 +103,11 @@ export const checkOutFile = async (
 };
 
 /**
- * Writes the plan file; a failure is one line naming the flag: a place the user may not
- * write is a usage error (64), anything else (a full disk) a failure (1).
+ * Writes the file checkOutFile allowed; a failure is one line naming the flag: a place the
+ * user may not write is a usage error (64), anything else (a full disk) a failure (1).
  */
 export const writeOutFile = async (
+  out: OutFlag,
   text: string,
   path: string,
   bytes: Parameters<typeof writeFile>[1],
@@ -95,7 +115,7 @@ export const writeOutFile = async (
   await writeFile(path, bytes).catch((error: NodeJS.ErrnoException) => {
     const code = error.code ?? error.message;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
-      throw new UsageError(`--out ${text}: cannot write there (${code})`);
-    throw new CliError(`--out ${text}: cannot write (${code})`);
+      throw new UsageError(`${out.flag} ${text}: cannot write there (${code})`);
+    throw new CliError(`${out.flag} ${text}: cannot write (${code})`);
   });
 };

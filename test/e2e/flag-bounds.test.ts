@@ -2,7 +2,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import {
+  callsYaml,
+  campaignYaml,
+  type Gateway,
+  output,
+  recipientNumber,
+  startGateway,
+} from './helpers.js';
 
 const open: Gateway[] = [];
 afterEach(async () => {
@@ -88,7 +95,32 @@ describe('a single-value flag given twice', () => {
   });
 });
 
+/** A campaign of two rows, a do-not-call list, a lockfile and an env file. */
+const campaign = async (): Promise<Gateway> => {
+  const gw = await gateway({
+    'calls/reminders.yaml': campaignYaml(),
+    'lists/reminders.csv': `id,phone,name\nr1,${recipientNumber(1)},Ann\nr2,${recipientNumber(2)},Bo\n`,
+    'lists/dnc.csv': 'number\n+15550009999\n',
+  });
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write('callops.yaml', `${config}suppress: [lists/dnc.csv]\n`);
+  await gw.project.write('.env', 'X=1\n');
+  expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+  return gw;
+};
+
 describe('plan --out', () => {
+  it('refuses the file that defines a campaign, whose rows name its CSV', async () => {
+    const gw = await campaign();
+    const before = await gw.project.read('calls/reminders.yaml');
+    const r = await gw.run(['plan', '--out', 'calls/reminders.yaml']);
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr.trim()).toMatch(
+      /^callops plan: --out calls\/reminders\.yaml: is a file callops reads; write the plan file elsewhere/,
+    );
+    expect(await gw.project.read('calls/reminders.yaml')).toBe(before);
+  });
+
   it.each([
     ['callops.lock', 'is the lockfile'],
     ['callops.yaml', 'is the project config'],
@@ -134,5 +166,39 @@ describe('plan --out', () => {
     const r = await gw.run(['apply', '--yes', '--plan', 'plans/p.json']);
     expect(r.code).toBe(0);
     expect(gw.placed()).toHaveLength(2);
+  });
+});
+
+describe('report --output', () => {
+  it.each([
+    ['callops.lock', 'is the lockfile'],
+    ['callops.yaml', 'is the project config'],
+    ['calls/reminders.yaml', 'is a file callops reads'],
+    ['lists/reminders.csv', 'is a recipients file'],
+    ['lists/dnc.csv', 'is a do-not-call list'],
+    ['.env', 'is an env file'],
+    ['.callops/report.csv', 'is in the state directory .callops/'],
+  ])('refuses %s, which callops reads, and leaves it as it was', async (out, why) => {
+    const gw = await campaign();
+    const path = join(gw.project.dir, out);
+    const before = gw.project.exists(out) ? await readFile(path, 'utf8') : undefined;
+    const r = await gw.run(['report', 'reminders', '--output', out]);
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr.trim()).toMatch(
+      new RegExp(`^callops report: --output ${literal(out)}: ${why}; write the report elsewhere`),
+    );
+    expect(r.stdout).toBe('');
+    const after = gw.project.exists(out) ? await readFile(path, 'utf8') : undefined;
+    expect(after).toBe(before);
+    const again = await gw.run(['report', 'reminders']);
+    expect(again.code, output(again)).toBe(0);
+    expect(again.stdout.split('\n').filter((l) => l !== '')).toHaveLength(3);
+  });
+
+  it('a place it cannot write is one line naming the flag, exit 64', async () => {
+    const gw = await campaign();
+    const r = await gw.run(['report', 'reminders', '--output', 'out/report.csv']);
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr.trim()).toBe('callops report: --output out/report.csv: no such directory out');
   });
 });

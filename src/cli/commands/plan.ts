@@ -19,7 +19,7 @@ import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject, reportDiagnostics } from '../load.js';
-import { checkOutFile, writeOutFile } from '../out-file.js';
+import { checkOutFile, PLAN_OUT, writeOutFile } from '../out-file.js';
 import { writeChunks } from '../output.js';
 import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub } from '../unsettled.js';
@@ -58,7 +58,9 @@ lockfile.
     }
     const outText = typeof ctx.values.out === 'string' ? ctx.values.out : undefined;
     const outPath =
-      outText === undefined ? undefined : await checkOutFile(outText, prepared, ctx.envFile);
+      outText === undefined
+        ? undefined
+        : await checkOutFile(PLAN_OUT, outText, prepared, ctx.envFile);
     const lockName = project.config.lockfile;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan', {
       calls: project.calls,
@@ -99,7 +101,7 @@ lockfile.
         { lockDigest: lockDigest(lock), salt, digests: planFileDigests(prepared, salt) },
         project.calls,
       );
-      await writeOutFile(outText, outPath, jsonBytes(file));
+      await writeOutFile(PLAN_OUT, outText, outPath, jsonBytes(file));
     }
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson(

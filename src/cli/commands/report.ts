@@ -1,12 +1,11 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { campaignLines } from '../../campaign/progress.js';
 import { reportHeader, reportLine } from '../../campaign/report-csv.js';
 import { planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import type { CommandModule } from '../context.js';
-import { CliError, EXIT, UsageError } from '../exit.js';
+import { EXIT, UsageError } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
+import { checkOutFile, REPORT_OUTPUT, writeOutFile } from '../out-file.js';
 import { openProjectState } from '../state.js';
 
 export const command: CommandModule = {
@@ -37,6 +36,12 @@ characters are escaped as \\u001b) by default,
       throw new UsageError(`report takes one campaign name (got ${ctx.positionals.length})`);
     const prepared = await prepareProject(ctx);
     const name = campaignNamed(prepared, wanted);
+    // Checked as plan --out is, before the state is read: never a file callops reads.
+    const output = typeof ctx.values.output === 'string' ? ctx.values.output : undefined;
+    const outPath =
+      output === undefined
+        ? undefined
+        : await checkOutFile(REPORT_OUTPUT, output, prepared, ctx.envFile);
     const { store } = await openProjectState(
       ctx,
       prepared.project.config,
@@ -53,11 +58,8 @@ characters are escaped as \\u001b) by default,
       ctx.format === 'json'
         ? `${JSON.stringify(lines, null, 2)}\n`
         : `${reportHeader()}${lines.map(reportLine).join('')}`;
-    const output = ctx.values.output;
-    if (typeof output === 'string') {
-      await writeFile(resolve(output), text).catch((error: NodeJS.ErrnoException) => {
-        throw new CliError(`--output ${output}: cannot write it (${error.code ?? error.message})`);
-      });
+    if (output !== undefined && outPath !== undefined) {
+      await writeOutFile(REPORT_OUTPUT, output, outPath, text);
       ctx.stderr.write(`wrote ${lines.length} rows of campaign ${name} to ${output}\n`);
     } else ctx.stdout.write(text);
     return EXIT.ok;
