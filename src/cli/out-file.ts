@@ -1,4 +1,5 @@
-import { realpath, writeFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { findFiles } from '../config/find.js';
@@ -6,6 +7,7 @@ import { outside } from '../config/inside.js';
 import { CONFIG_FILES } from '../config/load.js';
 import type { Prepared } from '../engine/prepare.js';
 import { stateDirOf } from '../engine/state.js';
+import { replaceAtomic, writeAll } from '../state/lockfile.js';
 import { CliError, UsageError } from './exit.js';
 
 /** `path` with its links followed as far as they lead (a file not there yet: its folder's). */
@@ -49,6 +51,14 @@ const readFiles = async (
   return out;
 };
 
+/** The file at `path`, links followed, when there is one. */
+const fileAt = (path: string): Promise<BigIntStats | undefined> =>
+  stat(path, { bigint: true }).catch(() => undefined);
+
+/** Whether two files are one: another name of it (a hard link) has its device and inode. */
+const sameInode = (a: BigIntStats | undefined, b: BigIntStats | undefined): boolean =>
+  a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+
 /** A flag that names a file callops writes: `plan --out`, `report --output`. */
 export interface OutFlag {
   /** The flag as the user types it, e.g. `--out`. */
@@ -70,7 +80,9 @@ export const REPORT_OUTPUT: OutFlag = {
  * The FILE of an OutFlag, checked before anything is made: never a file callops reads (the
  * config, the lockfile, an env file, a call, recipients or do-not-call file) nor anything in
  * the state directory — writing there would break the next run — and a place a file can be
- * written. Each refusal is a usage error naming the flag. Returns the absolute path.
+ * written. A file callops reads is found by where its links lead and, when FILE is there, by
+ * its device and inode: a hard link to the lockfile is the lockfile. Each refusal is a usage
+ * error naming the flag. Returns the absolute path to write, links followed.
  */
 export const checkOutFile = async (
   out: OutFlag,
@@ -88,8 +100,9 @@ export const checkOutFile = async (
   const inState = relative(stateDir, real);
   if (!outside(inState))
     refuse(`is in the state directory .callops/; write ${out.writes} elsewhere`);
+  const there = await fileAt(path);
   for (const read of await readFiles(prepared, envFile)) {
-    if ((await realPath(read.path)) === real)
+    if ((await realPath(read.path)) === real || sameInode(there, await fileAt(read.path)))
       refuse(`is ${read.what}; write ${out.writes} elsewhere, e.g. ${out.example}`);
   }
   const found = await lookUp(path);
@@ -99,20 +112,26 @@ export const checkOutFile = async (
   const folder = await lookUp(dirname(path));
   if (folder === 'absent') refuse(`no such directory ${dirname(text) || '.'}`);
   if (folder !== 'dir') refuse(`${dirname(text)} is not a directory`);
-  return path;
+  return real;
 };
 
 /**
- * Writes the file checkOutFile allowed; a failure is one line naming the flag: a place the
- * user may not write is a usage error (64), anything else (a full disk) a failure (1).
+ * Writes the file checkOutFile allowed, as a new file renamed over the one there: a file of
+ * the same inode under another name (a hard link, made after the check or to a file it does
+ * not know) keeps what it held, and a full disk leaves the previous file whole. A failure is
+ * one line naming the flag: a place the user may not write is a usage error (64), anything
+ * else (a full disk) a failure (1).
  */
 export const writeOutFile = async (
   out: OutFlag,
   text: string,
   path: string,
-  bytes: Parameters<typeof writeFile>[1],
+  bytes: string | Iterable<Buffer>,
 ): Promise<void> => {
-  await writeFile(path, bytes).catch((error: NodeJS.ErrnoException) => {
+  const chunks = typeof bytes === 'string' ? [Buffer.from(bytes, 'utf8')] : bytes;
+  await replaceAtomic(path, async (handle) => {
+    for (const chunk of chunks) await writeAll(handle, chunk);
+  }).catch((error: NodeJS.ErrnoException) => {
     const code = error.code ?? error.message;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
       throw new UsageError(`${out.flag} ${text}: cannot write there (${code})`);

@@ -337,7 +337,7 @@ export interface EntryLayout {
 const PIECE = 256 * 1024;
 
 /** Write all of `bytes` at the handle's position. */
-const writeAll = async (handle: FileHandle, bytes: Buffer): Promise<void> => {
+export const writeAll = async (handle: FileHandle, bytes: Buffer): Promise<void> => {
   let done = 0;
   while (done < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
@@ -478,9 +478,10 @@ export class FileWriteError extends Error {
  * Replace the file at `path` atomically with what `fill` writes: a temporary file in the
  * same directory is written and fsynced, renamed over it, and the directory is fsynced so
  * the rename itself survives a crash. A reader sees the old file or the new one, never a mix.
- * A failure is a FileWriteError naming `path`.
+ * A failure is a FileWriteError naming `path`. A file linked to the one replaced (a hard
+ * link) keeps what it held: the rename gives the name to the new file.
  */
-const replaceAtomic = async <T>(
+export const replaceAtomic = async <T>(
   path: string,
   fill: (handle: FileHandle) => Promise<T>,
 ): Promise<{ readonly filled: T; readonly identity: FileIdentity }> => {

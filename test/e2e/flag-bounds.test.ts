@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
-import { mkdir, readFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -201,4 +201,52 @@ describe('report --output', () => {
     expect(r.code, output(r)).toBe(64);
     expect(r.stderr.trim()).toBe('callops report: --output out/report.csv: no such directory out');
   });
+});
+
+describe('a FILE that is another name of a file callops reads (a hard link)', () => {
+  it.each([
+    ['plan', '--out', 'callops.lock', 'is the lockfile'],
+    ['plan', '--out', 'lists/dnc.csv', 'is a do-not-call list'],
+    ['report', '--output', 'callops.lock', 'is the lockfile'],
+    ['report', '--output', 'lists/dnc.csv', 'is a do-not-call list'],
+  ])(
+    '%s %s linked to %s is refused, and that file left as it was',
+    async (command, flag, target, why) => {
+      const gw = await campaign();
+      await link(join(gw.project.dir, target), join(gw.project.dir, 'hl.json'));
+      const before = await gw.project.read(target);
+      const args = command === 'report' ? ['report', 'reminders'] : ['plan'];
+      const r = await gw.run([...args, flag, 'hl.json']);
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stderr.trim()).toMatch(
+        new RegExp(`^callops ${command}: ${flag} hl\\.json: ${why}; `),
+      );
+      expect(await gw.project.read(target)).toBe(before);
+      expect(await gw.project.read('hl.json')).toBe(before);
+      expect((await gw.run(['status'])).code, 'the lockfile is read as before').toBe(0);
+    },
+  );
+
+  it.each([
+    ['plan', '--out'],
+    ['report', '--output'],
+  ])(
+    '%s %s replaces the name it is given: a file linked to it keeps what it held',
+    async (command, flag) => {
+      const gw = await campaign();
+      await gw.project.write('notes.txt', 'kept\n');
+      await link(join(gw.project.dir, 'notes.txt'), join(gw.project.dir, 'out.json'));
+      const args = command === 'report' ? ['report', 'reminders'] : ['plan'];
+      const r = await gw.run([...args, flag, 'out.json']);
+      expect(r.code, output(r)).toBe(0);
+      expect(await gw.project.read('notes.txt')).toBe('kept\n');
+      expect(await gw.project.read('out.json')).not.toBe('kept\n');
+      // A symbolic link is followed: the file it leads to is written, the link stays.
+      await symlink('out.json', join(gw.project.dir, 'via.json'));
+      const via = await gw.run([...args, flag, 'via.json']);
+      expect(via.code, output(via)).toBe(0);
+      expect((await lstat(join(gw.project.dir, 'via.json'))).isSymbolicLink()).toBe(true);
+      expect(await gw.project.read('via.json')).toBe(await gw.project.read('out.json'));
+    },
+  );
 });
