@@ -83,9 +83,10 @@ interface Scan {
 
 /**
  * Expands `text` from `start`: to its end, or — inside a fallback (`depth` > 0) — to the
- * first `}` of this level, returned as `end`.
+ * first `}` of this level, returned as `end`. A variable not set is missing and adds
+ * nothing, or `stand` when given (see writtenText).
  */
-const scan = (text: string, start: number, env: Env, depth: number): Scan => {
+const scan = (text: string, start: number, env: Env, depth: number, stand?: string): Scan => {
   const r: Scan = { text: '', missing: [], malformed: false, secrets: [], end: -1 };
   let i = start;
   while (i < text.length) {
@@ -124,8 +125,10 @@ const scan = (text: string, start: number, env: Env, depth: number): Scan => {
     }
     const value = env[name as string];
     if (plain) {
-      if (value === undefined) r.missing.push(name as string);
-      else {
+      if (value === undefined) {
+        r.missing.push(name as string);
+        if (stand !== undefined) r.text += stand;
+      } else {
         r.text += value;
         if (value !== '') r.secrets.push({ name: name as string, value });
       }
@@ -133,7 +136,7 @@ const scan = (text: string, start: number, env: Env, depth: number): Scan => {
       continue;
     }
     // The fallback is read whether or not it is used, so a broken one is found without values.
-    const fallback = scan(text, after + 2, env, depth + 1);
+    const fallback = scan(text, after + 2, env, depth + 1, stand);
     if (fallback.end < 0) {
       // Nothing is left to close it: the rest is taken as written (read once, not again
       // from each `${` in it).
@@ -168,6 +171,14 @@ export const interpolateString = (text: string, env: Env): StringResult => {
   const { end: _end, ...r } = scan(text, 0, env, 0);
   return r;
 };
+
+/**
+ * `text` as the file writes it, with no variable set: each `${NAME:-fallback}` is its
+ * fallback, each `${NAME}` without one is `stand`. What a value of the environment would
+ * fill in is then told apart from what is written out (a password in a fallback).
+ */
+export const writtenText = (text: string, stand: string): string =>
+  scan(text, 0, {}, 0, stand).text;
 
 /** True when `text` holds a `${` that is not a well-formed reference (checked without any value). */
 export const isMalformed = (text: string): boolean =>

@@ -1,6 +1,6 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { malformedMessage } from '../resolve/diagnostics.js';
-import { isMalformed } from '../resolve/interpolate.js';
+import { isMalformed, writtenText } from '../resolve/interpolate.js';
 import { sslModeOf } from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -46,8 +46,25 @@ export const defaultState = (
 
 const PASSWORD_IN_FILE = `\`state.url\` holds a password written in the file; use a reference such as \${CALLOPS_DATABASE_URL} so the secret stays out of git`;
 
-/** A password written out in a url (`://user:password@`) or as a `password=` parameter. */
-const WRITTEN_PASSWORD = /:\/\/[^\s/?#@:]*:[^\s@$]+@|[?&\s]password=[^&\s$]/i;
+/** What stands for a `${VAR}` in a url read as written (writtenText): never in a url. */
+const REF = '\u0000';
+
+/**
+ * Whether a url holding references writes a password out: in its userinfo
+ * (`://user:password@`) or as a `password=` parameter, the whole url or a part in a
+ * `${VAR:-…}` fallback. A password that is a `${VAR}` alone comes from the environment.
+ */
+const writesPassword = (url: string): boolean => {
+  const text = writtenText(url, REF);
+  // The userinfo runs to the authority's last `@`; its password follows its first `:`.
+  const userinfo = /^[^\s:/?#]*:\/\/([^\s/?#]*)@/.exec(text)?.[1];
+  const colon = userinfo?.indexOf(':') ?? -1;
+  const passwords = [
+    ...(userinfo === undefined || colon < 0 ? [] : [userinfo.slice(colon + 1)]),
+    ...[...text.matchAll(/[?&\s]password=([^&#\s]*)/gi)].map((m) => m[1] ?? ''),
+  ];
+  return passwords.some((p) => p.replaceAll(REF, '') !== '');
+};
 
 /** Problems of a url written out in the file (no reference): never quoting it back. */
 const literalUrlProblems = (doc: SourceDocument, url: string): Diagnostic[] => {
@@ -125,8 +142,9 @@ export const readState = (doc: SourceDocument, raw: unknown): StateFindings => {
       semantic.push(errorAt(siteOf(doc, [...PATH, 'url']), malformedMessage('state.url')));
     } else if (url !== '' && !hasReference(url)) {
       semantic.push(...literalUrlProblems(doc, url));
-    } else if (WRITTEN_PASSWORD.test(url)) {
-      // A reference whose fallback (`${DB_URL:-postgres://ops:…@db/ops}`) writes one out.
+    } else if (writesPassword(url)) {
+      // A fallback (`${DB_URL:-postgres://ops:…@db/ops}`, `postgres://ops:${PW:-…}@db/ops`)
+      // that writes one out.
       semantic.push(warningAt(siteOf(doc, [...PATH, 'url']), PASSWORD_IN_FILE));
     }
   }

@@ -124,8 +124,29 @@ describe('state: in callops.yaml', () => {
       'url: ${DB_URL}',
       'url: "postgres://${DB_USER}:${DB_PASSWORD}@db/ops"',
       'url: "${DB_URL:-postgres://ops@db/ops}"',
+      'url: "postgres://${DB_USER:-ops}:${DB_PASSWORD}@${DB_HOST}:${DB_PORT}/ops"',
+      'url: "postgres://ops:${DB_PASSWORD:-${OTHER_PASSWORD}}@db/ops"',
+      'url: "postgres://ops:${DB_PASSWORD:-}@db/ops?sslmode=${MODE:-require}"',
+      'url: "postgres://ops@${DB_HOST}/ops?password=${DB_PASSWORD}"',
     ]) {
-      expect(withState('backend: postgres', url).diagnostics).toEqual([]);
+      expect(withState('backend: postgres', url).diagnostics, url).toEqual([]);
+    }
+  });
+
+  it('a password written in a fallback inside the url is warned about, wherever the fallback is', () => {
+    for (const url of [
+      'url: "postgres://callops:${NOPE:-hunter2}@127.0.0.1:55444/postgres"',
+      'url: "postgres://callops:${NOPE:-hunter2}@${DB_HOST}:${DB_PORT}/postgres"',
+      'url: "postgres://callops:hunter${DIGIT}@db/ops"',
+      'url: "postgres://ops@${DB_HOST}/ops?password=${NOPE:-hunter2}"',
+    ]) {
+      const found = withState('backend: postgres', url).diagnostics;
+      expect(
+        found.map((d) => [d.severity, d.line, d.column]),
+        url,
+      ).toEqual([['warning', 3, 8]]);
+      expect(found[0]?.message).toContain('holds a password written in the file');
+      expect(JSON.stringify(found)).not.toContain('hunter');
     }
   });
 
