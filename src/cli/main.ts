@@ -164,13 +164,18 @@ const installSignals = (
   process.on('SIGHUP', onSignal);
 };
 
-/** `callops -C DIR <command> …` works as `callops <command> -C DIR …`, as in git. */
-const hoistDir = (argv: readonly string[]): string[] => {
+/**
+ * `callops -C DIR <command> …` works as `callops <command> -C DIR …`, as in git. The leading
+ * pairs are those bin/callops.js passes over to find `--version`. Undefined when the last
+ * `-C` has no DIR after it; no command after the pairs is none at all (the usage).
+ */
+const hoistDir = (argv: readonly string[]): string[] | undefined => {
   const args = [...argv];
   const before: string[] = [];
   while (args[0] === '-C' && args.length >= 2) before.push(...args.splice(0, 2));
+  if (args[0] === '-C') return undefined;
   const [name, ...rest] = args;
-  return name === undefined ? before : [name, ...before, ...rest];
+  return name === undefined ? [] : [name, ...before, ...rest];
 };
 
 /** A reader that went away: EPIPE, EIO (the terminal's session closed, SIGHUP), or a write after that. */
@@ -215,9 +220,14 @@ const afterWrites = async (
 };
 
 const runCommand = async (argv: readonly string[]): Promise<number> => {
-  const [name, ...rest] = hoistDir(argv);
   const out = process.stdout;
   const err = process.stderr;
+  const hoisted = hoistDir(argv);
+  if (hoisted === undefined) {
+    err.write('callops: -C needs a directory: callops -C DIR <command>\n');
+    return EXIT.usage;
+  }
+  const [name, ...rest] = hoisted;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? err : out).write(`${USAGE}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -171,4 +171,22 @@ describe('callops (process edges)', () => {
       expect(r.code, args.join(' ')).toBe(64);
     }
   });
+  it('-C with no directory after it is a usage error (64) naming the flag', async () => {
+    for (const args of [['-C'], ['-C', '.', '-C']]) {
+      const r = await runCli(args, { cwd: project.dir });
+      expect(r.stderr, args.join(' ')).toBe(
+        'callops: -C needs a directory: callops -C DIR <command>\n',
+      );
+      expect(r.code, args.join(' ')).toBe(64);
+    }
+    const after = await runCli(['plan', '-C'], { cwd: project.dir });
+    expect(after.stderr).toContain("callops plan: Option '-C, --dir <value>' argument missing");
+    expect(after.code).toBe(64);
+    // A directory and no command: what no command at all gives, the usage.
+    const bare = await runCli([], { cwd: project.dir });
+    const dirOnly = await runCli(['-C', '.'], { cwd: project.dir });
+    expect(dirOnly.code).toBe(64);
+    expect(dirOnly.stderr).toBe(bare.stderr);
+    expect((await runCli(['-C', '.', '--version'], { cwd: project.dir })).code).toBe(0);
+  });
 });
