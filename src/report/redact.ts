@@ -55,7 +55,10 @@ const base64Runs = (text: string): string[] => {
 /**
  * The value as text: raw, inside a JSON string (as callops sends it in a body, and with
  * `\/` or \u escapes as other encoders write it), URL- or form-encoded (as in a URL). Hex
- * digits of escapes in either case: these forms are searched case-insensitively.
+ * digits of escapes in either case: these forms are searched case-insensitively. Other
+ * percent-encodings (which characters each encoder leaves raw differs) are found by reading
+ * the text with its escapes decoded (`percentView`); the value with `+` for each space is
+ * what a form-encoded echo reads as there.
  */
 const textForms = (value: string): string[] => {
   const json = JSON.stringify(value).slice(1, -1);
@@ -66,6 +69,7 @@ const textForms = (value: string): string[] => {
     asciiJson(json),
     asciiJson(json).replaceAll('/', '\\/'),
     nonAsciiJson(json),
+    value.replaceAll(' ', '+'),
   ];
   try {
     const url = encodeURIComponent(value);
@@ -200,6 +204,73 @@ const jsonView = (view: View): View =>
     m[1] ? String.fromCharCode(Number.parseInt(m[1], 16)) : (JSON_CHARS[m[2] ?? ''] ?? ''),
   );
 
+const hexAt = (text: string, at: number, digits: number): number => {
+  const piece = text.slice(at, at + digits);
+  return piece.length === digits && /^[0-9a-fA-F]+$/.test(piece) ? Number.parseInt(piece, 16) : -1;
+};
+
+/** Bytes a UTF-8 sequence takes, from its first byte; 0 for a byte that starts none. */
+const utf8Length = (lead: number): number =>
+  lead < 0x80 ? 1 : lead < 0xc2 ? 0 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : lead < 0xf5 ? 4 : 0;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The view with percent escapes decoded, each character mapped to its own escapes: `%XX`
+ * runs read as UTF-8 in either case of hex (a byte that starts or continues no valid
+ * sequence as Latin-1, as `escape()` writes it), and `%uXXXX`. Encoders differ in what
+ * they leave raw (`encodeURIComponent` writes `'` raw and `~` as `%7E`, Python's `quote` and
+ * Go's `PathEscape` the reverse, `encodeURI` leaves `/`; some escape every byte): on this
+ * reading the value shows as written whichever they chose. One pass over the text.
+ */
+const percentView = (view: View): View => {
+  const { text: source } = view;
+  let text = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const emit = (out: string, from: number, to: number) => {
+    text += out;
+    for (let k = 0; k < out.length; k++) {
+      starts.push(view.starts[from] ?? 0);
+      ends.push(view.ends[to - 1] ?? 0);
+    }
+  };
+  let i = 0;
+  while (i < source.length) {
+    const wide = source[i] === '%' && source[i + 1] === 'u' ? hexAt(source, i + 2, 4) : -1;
+    const byte = source[i] === '%' ? hexAt(source, i + 1, 2) : -1;
+    if (wide >= 0) {
+      emit(String.fromCharCode(wide), i, i + 6);
+      i += 6;
+    } else if (byte >= 0) {
+      const bytes = [byte];
+      const length = utf8Length(byte);
+      for (let k = 1; k < length; k++) {
+        const at = i + 3 * k;
+        const next = source[at] === '%' ? hexAt(source, at + 1, 2) : -1;
+        if (next < 0x80 || next > 0xbf) break;
+        bytes.push(next);
+      }
+      let char = String.fromCharCode(byte);
+      if (length > 1 && bytes.length === length) {
+        try {
+          char = UTF8.decode(Uint8Array.from(bytes));
+        } catch {
+          bytes.length = 1;
+        }
+      } else bytes.length = 1;
+      emit(char, i, i + 3 * bytes.length);
+      i += 3 * bytes.length;
+    } else {
+      emit(source[i] ?? '', i, i + 1);
+      i++;
+    }
+  }
+  return { text, starts, ends };
+};
+
+const PERCENT_ESCAPE = /%(?:[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})/;
+
 /** The view without invisible characters. */
 const squeezedView = (view: View): View => {
   let text = '';
@@ -229,13 +300,20 @@ const fold = (text: string): string => {
 
 /**
  * Every reading of the text in which a secret is searched for: as written, with HTML
- * references decoded, with JSON escapes decoded, and both.
+ * references decoded, with JSON escapes decoded, and both; each of those also with its
+ * percent escapes decoded, once and twice (a URL encoded again as it is passed on).
  */
 const viewsOf = (text: string): View[] => {
   const plain = plainView(text);
   const views = [plain];
   if (text.includes('&')) views.push(htmlView(plain));
   if (text.includes('\\')) for (const v of [...views]) views.push(jsonView(v));
+  for (const v of [...views]) {
+    if (!PERCENT_ESCAPE.test(v.text)) continue;
+    const once = percentView(v);
+    views.push(once);
+    if (PERCENT_ESCAPE.test(once.text)) views.push(percentView(once));
+  }
   return views;
 };
 
@@ -345,10 +423,10 @@ const STRONG_LENGTH = 8;
 
 /**
  * A function replacing every occurrence of each secret value with its reference
- * (`${VG_API_KEY}`): raw, JSON-escaped, URL-encoded, HTML-escaped, in base64 or base64url
- * of any of those at any alignment, in any case (base64 excepted), with white space or
- * invisible characters anywhere inside it (a wrapped line, MIME base64), or cut off at the
- * end of a shortened text. Each reading of the text maps back to the characters it came
+ * (`${VG_API_KEY}`): raw, JSON-escaped, percent-encoded in any way (once or twice),
+ * HTML-escaped, in base64 or base64url of any of those at any alignment, in any case
+ * (base64 excepted), with white space or invisible characters anywhere inside it (a
+ * wrapped line, MIME base64), or cut off at the end of a shortened text. Each reading of the text maps back to the characters it came
  * from, so exactly the echo is replaced, white space inside it included. Overlapping values
  * are replaced together, so no piece of either remains. Should a value still show
  * afterwards (a marker can rebuild it, e.g. a value `PROD` under the name PROD), the text is

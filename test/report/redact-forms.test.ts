@@ -91,6 +91,87 @@ describe('a secret as other programs write it', () => {
   });
 });
 
+describe('a secret percent-encoded as any encoder writes it', () => {
+  /** Each UTF-8 byte outside `keep` as `%XX`, hex in upper or lower case. */
+  const percent = (text: string, keep: RegExp, lower = false): string =>
+    [...Buffer.from(text, 'utf8')]
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (b < 0x80 && keep.test(c)) return c;
+        const hex = b.toString(16).padStart(2, '0');
+        return `%${lower ? hex : hex.toUpperCase()}`;
+      })
+      .join('');
+
+  it("Python's quote and Go's PathEscape: `'` escaped, `~` raw", () => {
+    const r = makeRedactor([{ name: 'VG_API_KEY', value: "s3cr3t'Key~2024", always: true }]);
+    expect(r('invalid token s3cr3t%27Key~2024')).toBe('invalid token ${VG_API_KEY}');
+    const note = makeRedactor([{ name: 'NOTE', value: "it's a key~" }]);
+    expect(note('n=it%27s%20a%20key~&x')).toBe('n=${NOTE}&x');
+    expect(note('n=it%27s+a+key~&x')).toBe('n=${NOTE}&x');
+  });
+
+  it('encodeURI (a space as %20, `/` raw), lower-case hex, every byte escaped', () => {
+    const value = "a b/c'~ü-key";
+    const r = makeRedactor([{ name: 'K', value }]);
+    for (const shown of [
+      encodeURI(value),
+      encodeURI(value).toLowerCase(),
+      percent(value, /$^/),
+      percent(value, /$^/, true),
+      percent(value, /[a-z]/, true),
+    ]) {
+      expect(r(`tok=${shown}&x=1`), shown).toBe('tok=${K}&x=1');
+    }
+  });
+
+  it('encoded twice, or as escape() writes it (`%uXXXX`, Latin-1 bytes)', () => {
+    const value = "a b/c'~ü-key";
+    const r = makeRedactor([{ name: 'K', value }]);
+    expect(r(`(${encodeURIComponent(encodeURIComponent(value))})`)).toBe('(${K})');
+    expect(r('(a%20b/c%27%7E%FC-key)')).toBe('(${K})');
+    expect(r('(a%20b/c%27%7E%u00FC-key)')).toBe('(${K})');
+  });
+
+  it('only the escapes of the value are replaced; other escapes stay as they are', () => {
+    const r = makeRedactor([{ name: 'K', value: "s3cr3t'Key~2024" }]);
+    expect(r('path=%2Fv1%2Fs3cr3t%27Key%7E2024%2Fx 100%25 %ZZ %E2%82')).toBe(
+      'path=%2Fv1%2F${K}%2Fx 100%25 %ZZ %E2%82',
+    );
+  });
+
+  it('property: any mix of raw characters and escapes, in either case, `+` for a space', () => {
+    const secret = fc.string({
+      unit: fc.constantFrom('a', 'B', '7', 'é', '/', '+', '"', ' ', '<', '&', "'", '~', '%'),
+      minLength: 8,
+      maxLength: 16,
+    });
+    fc.assert(
+      fc.property(
+        secret,
+        fc.array(fc.constantFrom('raw', 'upper', 'lower'), { minLength: 16 }),
+        fc.boolean(),
+        (value, how, form) => {
+          fc.pre(value === value.trim() && value.replace(/\s/g, '').length >= 8);
+          const shown = [...value]
+            .map((c, i) => {
+              const mode = how[i % how.length];
+              // A form writes each space as `+`, so it escapes a `+`.
+              if (form && c === ' ') return '+';
+              // A raw `%` before hex digits would read as an escape: escaped always.
+              if (mode === 'raw' && c !== '%' && !(form && c === '+')) return c;
+              return percent(c, /$^/, mode === 'lower');
+            })
+            .join('');
+          const out = makeRedactor([{ name: 'S', value }])(`x ${shown} y`);
+          expect(out, shown).toBe('x ${S} y');
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
 describe('property: no form of any secret survives', () => {
   // Secrets are built from letters and symbols; the text around them from digits and '~'.
   const secret = fc.string({
