@@ -196,14 +196,17 @@ const redactedLines = (redact: (text: string) => string) => {
   };
 };
 
-/** The diagnostics with their file, path and message passed through `redact`. */
+/**
+ * The diagnostics with their path and message passed through `redact`. The location (file,
+ * line, column) is the project's own, as found on disk, never a secret: it is kept as it is,
+ * since a short secret (an api key `a` or `1`) replaced in it would point elsewhere.
+ */
 export const redactDiagnostics = (
   diagnostics: readonly Diagnostic[],
   redact: (text: string) => string,
 ): Diagnostic[] =>
   diagnostics.map((d) => ({
     ...d,
-    file: redact(d.file),
     path: redact(d.path),
     message: redact(d.message),
   }));
@@ -212,7 +215,8 @@ export const redactDiagnostics = (
  * Human format: `file:line:col: message`, the offending line (a window of it around the
  * column when long) and a caret under the column. File names, messages and the line are
  * shown as printable shows them: they hold what the user wrote. Every secret `redact` knows
- * is replaced in each of them (a call file that is a link to `.env` shows its lines).
+ * is replaced in the message and the line (a call file that is a link to `.env` shows its
+ * lines), never in the location (see redactDiagnostics).
  */
 export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
@@ -231,7 +235,7 @@ export const renderDiagnosticsHuman = (
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
-    const where = printable(redact(whereOf(d)));
+    const where = printable(whereOf(d));
     lines.push(`${style('bold', where)}: ${label}: ${printable(redact(d.message))}`);
     const source = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
     if (source !== undefined) {

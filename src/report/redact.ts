@@ -4,7 +4,8 @@ import type { Secret } from '../resolve/interpolate.js';
 /**
  * Values shorter than this are not redacted (unless `always`): a one- or two-character value
  * ("1", "no") would be replaced everywhere it occurs by chance and shred all output, while
- * hiding it protects nothing. The api key is `always` redacted, whatever its length.
+ * hiding it protects nothing. The api key is `always` redacted, whatever its length: when
+ * shorter than this, only where it stands as a whole word (`wordHits`).
  */
 export const MIN_REDACTED_LENGTH = 4;
 
@@ -121,6 +122,35 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
 const FALLBACK = '[redacted]';
 /** What is left of a text that no replacement made safe. */
 const WITHHELD = '[withheld: it held a secret]';
+
+/** A letter, digit or underscore: what a word is made of. */
+const WORD = /[\p{L}\p{N}_]/u;
+const isWord = (c: string | undefined): boolean => c !== undefined && WORD.test(c);
+
+/**
+ * Each occurrence of the values, as written, that stands as a whole word: not continued by a
+ * letter, digit or underscore on a side where the value itself starts or ends with one. So
+ * an api key `a` is found in `Bearer a` and `key=a&x`, never inside `calls/main.yaml`,
+ * `VG_API_KEY` or `invalid`: searched for inside words, a value this short (one letter or
+ * digit) is in nearly every text, and its replacement would shred it, or its marker rebuild
+ * it (an `a` in `${VG_API_KEY}` once left messages blank). One scan of the text per value.
+ */
+const wordHits = (
+  text: string,
+  words: ReadonlyMap<string, string>,
+): { start: number; end: number; marker: string }[] => {
+  const found: { start: number; end: number; marker: string }[] = [];
+  for (const [word, marker] of words) {
+    const open = isWord(word[0]);
+    const close = isWord(word.at(-1));
+    for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+      const end = i + word.length;
+      if ((open && isWord(text[i - 1])) || (close && isWord(text[end]))) continue;
+      found.push({ start: i, end, marker });
+    }
+  }
+  return found;
+};
 /**
  * The shortest start of a value that counts as the value cut off at the end of a text:
  * shorter ones end ordinary words too often.
@@ -437,6 +467,8 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
   const runs = new Map<string, string>();
   /** Forms of short values: found as written (STRONG_LENGTH). */
   const weak = new Map<string, string>();
+  /** `always` values shorter than MIN_REDACTED_LENGTH: found as written, as whole words. */
+  const words = new Map<string, string>();
   for (const secret of secrets) {
     const shortest = secret.always ? 1 : MIN_REDACTED_LENGTH;
     // Nothing to hide in white space, and its pattern would match every space of the output.
@@ -444,6 +476,10 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     if (secret.value.length < MIN_REDACTED_LENGTH && !secret.always) continue;
     // A value with white space around it also shows trimmed (as most messages print it).
     const trimmed = secret.value.trim();
+    if (secret.always === true && squeeze(trimmed).length < MIN_REDACTED_LENGTH) {
+      if (!words.has(trimmed)) words.set(trimmed, marker(secret.name));
+      continue;
+    }
     const values = trimmed.length >= MIN_REDACTED_LENGTH ? [secret.value, trimmed] : [secret.value];
     const forms = [...new Set(values.flatMap(textForms))];
     const mark = marker(secret.name);
@@ -473,7 +509,7 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     const folded = text.toLowerCase();
     return held.some((v) => (v.length >= HELD_LENGTH ? folded.includes(v) : folded === v));
   };
-  if (texts.size + runs.size + weak.size === 0)
+  if (texts.size + runs.size + weak.size + words.size === 0)
     return Object.assign((text: string) => text, { holds });
   const textSet = formSet(texts);
   const runSet = formSet(runs);
@@ -488,6 +524,7 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     const hits: Hit[] = [];
     for (const view of viewsOf(text)) {
       for (const m of findIn(view.text, weakSet)) hits.push(mapped(view, m));
+      for (const m of wordHits(view.text, words)) hits.push(mapped(view, m));
       if (weakRe) {
         for (const m of view.text.matchAll(weakRe)) {
           const marker = weakMarks.get(weakKey(m[0])) ?? FALLBACK;
@@ -514,7 +551,13 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     if (hitsIn(named).length === 0) return named;
     const neutral = replaceHits(text, hits, FALLBACK);
     if (hitsIn(neutral).length === 0) return neutral;
-    return hitsIn(WITHHELD).length === 0 ? WITHHELD : '';
+    if (hitsIn(WITHHELD).length === 0) return WITHHELD;
+    // Every occurrence cut out until none is left (each pass shortens the text): what stays
+    // of the text is still more use than nothing, and holds no secret.
+    let cut = neutral;
+    for (let left = hitsIn(cut); left.length > 0; left = hitsIn(cut))
+      cut = replaceHits(cut, left, '');
+    return cut;
   };
   return Object.assign(redact, { holds });
 };

@@ -44,3 +44,52 @@ describe('diagnostics', () => {
     }
   }, 120_000);
 });
+
+describe('a short api key (under 4 characters)', () => {
+  it('leaves every location whole and is replaced where it stands as a word', async () => {
+    const gw = await gateway({});
+    for (const key of ['a', '1', 'y']) {
+      await gw.project.write(
+        'calls/b.yaml',
+        callsYaml([{ name: 'b', extra: [`timeout: "${key}"`] }]),
+      );
+      const env = { VG_API_KEY: key };
+      const human = await gw.run(['validate'], env);
+      expect(human.stderr, key).toContain(
+        'calls/b.yaml:7:14: error: must be an integer, got string "${VG_API_KEY}"',
+      );
+      expect(human.stderr, key).toContain(
+        '    7 |     timeout: "${VG_API_KEY}"\n      |              ^\n',
+      );
+      const json = JSON.parse((await gw.run(['validate', '--format', 'json'], env)).stdout);
+      expect(json.errors, key).toEqual([
+        expect.objectContaining({
+          file: 'calls/b.yaml',
+          line: 7,
+          column: 14,
+          message: expect.stringContaining('must be an integer, got string "${VG_API_KEY}"'),
+        }),
+      ]);
+      const github = await gw.run(['validate', '--format', 'github'], env);
+      expect(github.stdout, key).toContain(
+        '::error file=calls/b.yaml,line=7,col=14,title=callops%3A /calls/0/timeout::must be an integer, got string "${VG_API_KEY}"',
+      );
+      for (const r of [human, github]) expect(output(r), key).not.toContain(`"${key}"`);
+    }
+    await gw.project.write('calls/b.yaml', callsYaml([{ name: 'b' }]));
+
+    // Written literally: the warning's location and message stay whole.
+    const literal = (await gw.project.read('callops.yaml')).replace('${VG_API_KEY}', 'y');
+    await gw.project.write('callops.yaml', literal);
+    const warned = await gw.run(['validate'], { VG_API_KEY: undefined });
+    expect(warned.stderr).toContain(
+      'callops.yaml:5:14: warning: `api_key` is written in the file; use a reference such as ${VG_API_KEY}',
+    );
+
+    // A gateway refusing the key: the reason is shown, not blanked.
+    const applied = await gw.run(['apply', '--yes'], { VG_API_KEY: undefined });
+    expect(applied.code).toBe(1);
+    expect(applied.stdout).toMatch(/failed +sim\/b +\S.*401/);
+    expect((await gw.project.lock())?.calls['sim/b']?.message).toMatch(/401|unauthori[sz]ed/i);
+  }, 60_000);
+});

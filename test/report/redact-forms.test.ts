@@ -237,6 +237,29 @@ describe('a short value (under 8 characters)', () => {
   });
 });
 
+describe('an api key under 4 characters', () => {
+  const key = (value: string, name = 'VG_API_KEY') => makeRedactor([{ name, value, always: true }]);
+
+  it('is replaced where it stands as a whole word, as written and as an echo encodes it', () => {
+    expect(key('a')('Bearer a rejected; key=a&x; "a"')).toBe(
+      'Bearer ${VG_API_KEY} rejected; key=${VG_API_KEY}&x; "${VG_API_KEY}"',
+    );
+    expect(key('1')('got 1, line 12, 2.1')).toBe('got ${VG_API_KEY}, line 12, 2.${VG_API_KEY}');
+    expect(key('a/b')('{"k":"a\\/b"} k=a%2Fb')).toBe('{"k":"${VG_API_KEY}"} k=${VG_API_KEY}');
+  });
+
+  it('leaves words holding it whole, and never blanks a message its marker holds', () => {
+    for (const value of ['a', 'e', 'y', '1', 'VG', 'KEY', 'red']) {
+      const text = `calls/main.yaml: must be an integer, got string "nope" (VG_API_KEY, redacted)`;
+      expect(key(value)(text), value).toBe(text);
+    }
+    // A value its marker, the neutral marker and the withheld notice all hold as a word.
+    const out = key('[', 'api_key of target [x]')('x [ y');
+    expect(out).not.toBe('');
+    expect(out).not.toContain('[');
+  });
+});
+
 describe('a value with white space around it', () => {
   it('is found trimmed too', () => {
     const r = makeRedactor([{ name: 'K', value: ' key-abcdef\n' }]);
