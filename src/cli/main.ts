@@ -178,6 +178,33 @@ const hoistDir = (argv: readonly string[]): string[] | undefined => {
   return name === undefined ? [] : [name, ...before, ...rest];
 };
 
+/**
+ * What an error a command ends with is printed through: every secret the command knows
+ * (projectSecrets) replaced by its reference, since the error may quote what was typed — a
+ * KEY, a campaign name, a flag's value, an unknown flag. Read only once there is an error to
+ * print, from the project and env file the flags name (read leniently: the flags may be
+ * what is wrong); with no project to read, the environment's secrets alone.
+ */
+const errorRedactor = async (args: readonly string[]): Promise<(text: string) => string> => {
+  try {
+    const { values } = parseArgs({
+      args: [...args],
+      options: COMMON_OPTIONS,
+      strict: false,
+      allowPositionals: true,
+    });
+    const root = typeof values.dir === 'string' ? resolve(values.dir) : process.cwd();
+    const envFile = typeof values['env-file'] === 'string' ? values['env-file'] : undefined;
+    const [{ projectSecrets }, { makeRedactor }] = await Promise.all([
+      import('../engine/known-secrets.js'),
+      import('../report/redact.js'),
+    ]);
+    return makeRedactor(await projectSecrets(root, process.env, envFile));
+  } catch {
+    return (text) => text;
+  }
+};
+
 /** A reader that went away: EPIPE, EIO (the terminal's session closed, SIGHUP), or a write after that. */
 const READER_GONE = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
 
@@ -237,7 +264,10 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
     return EXIT.ok;
   }
   if (!isCommandName(name)) {
-    err.write(`callops: unknown command "${name}" — run \`callops --help\` for the list\n`);
+    const redact = await errorRedactor(rest);
+    err.write(
+      `callops: unknown command "${printableLines(redact(name))}" — run \`callops --help\` for the list\n`,
+    );
     return EXIT.usage;
   }
   const command = await COMMANDS[name]();
@@ -291,27 +321,27 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
     };
     return await command.run(ctx);
   } catch (error) {
+    const redact = await errorRedactor(rest);
+    const say = (message: string) =>
+      err.write(`callops ${name}: ${printableLines(redact(message))}\n`);
     if (
       error instanceof UsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      err.write(`callops ${name}: ${printableLines(describeParseError(error))}\n`);
+      say(describeParseError(error));
       return EXIT.usage;
     }
     if (error instanceof CliError) {
-      err.write(`callops ${name}: ${printableLines(error.message)}\n`);
+      say(error.message);
       return error.exitCode;
     }
     if (error instanceof EngineError) {
-      err.write(
-        `callops ${name}: ${printableLines(error.kind === 'usage' ? describeParseError(error) : error.message)}\n`,
-      );
+      say(error.kind === 'usage' ? describeParseError(error) : error.message);
       return exitCodeOf(error);
     }
-    const message = error instanceof Error ? error.message : String(error);
-    err.write(`callops ${name}: ${printableLines(message)}\n`);
+    say(error instanceof Error ? error.message : String(error));
     if (process.argv.includes('--verbose') && error instanceof Error && error.stack)
-      err.write(`${error.stack}\n`);
+      err.write(`${redact(error.stack)}\n`);
     return EXIT.failed;
   }
 };

@@ -219,6 +219,15 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
 };
 
 /**
+ * callops.yaml (or .yml) of the project alone, as loadProject reads it, with its problems:
+ * for what it says of secrets when a command ends before it loaded the project.
+ */
+export const readConfigSource = (
+  root: string,
+): Promise<{ readonly source?: SourceFile; readonly diagnostics: readonly Diagnostic[] }> =>
+  readConfig(resolve(root));
+
+/**
  * Finds and reads callops.yaml and the call files of a project. The only module of the
  * pipeline that touches the file system on the way in. Bad files become diagnostics.
  */

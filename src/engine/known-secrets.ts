@@ -1,7 +1,9 @@
 import { join, resolve } from 'node:path';
-import { readEnvFile } from '../resolve/env-file.js';
+import { readConfigSource } from '../config/load.js';
+import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget, interpolate, resolveState, type Secret } from '../resolve/index.js';
 import { secretsOf } from '../resolve/secrets.js';
+import { readConfig } from '../validate/config.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
 
 /** The variables that hold a secret whatever references them. */
@@ -60,4 +62,37 @@ export const knownSecrets = (config: ProjectConfig, env: Env, fileEnv: Env = {})
 export const envFileValues = async (root: string, envFile?: string): Promise<Env> => {
   const read = await readEnvFile(envFile !== undefined ? resolve(envFile) : join(root, '.env'));
   return 'env' in read ? read.env : {};
+};
+
+/**
+ * The secrets a command knows (knownSecrets), read afresh for an error it ends with, which
+ * may quote what was typed (a KEY, a flag's value): from callops.yaml alone, the
+ * environment and the env file, each as far as it can be read — the command may have
+ * stopped before reading any (an unknown flag), or because one is broken. With --env-file,
+ * the values of the project's `.env` too: it holds secrets by custom, and the file named
+ * may be what could not be read. Never fails: what cannot be read adds nothing.
+ */
+export const projectSecrets = async (
+  root: string,
+  env: Env,
+  envFile?: string,
+): Promise<Secret[]> => {
+  const none = (): Env => ({});
+  const file = await envFileValues(root, envFile).catch(none);
+  const dotEnv = envFile === undefined ? {} : await envFileValues(root).catch(none);
+  const merged = mergeEnv(file, env);
+  let config = readConfig(root).config;
+  try {
+    config = readConfig(root, (await readConfigSource(root)).source).config;
+  } catch {
+    // An unreadable callops.yaml: its targets add nothing; the environment still does.
+  }
+  const values = Object.entries(dotEnv).flatMap(([name, value]) =>
+    value === undefined || value === '' ? [] : [{ name, value }],
+  );
+  try {
+    return secretsOf(knownSecrets(config, merged, file), values);
+  } catch {
+    return secretsOf(knownSecrets(readConfig(root).config, merged, file), values);
+  }
 };

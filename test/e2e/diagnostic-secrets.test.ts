@@ -93,3 +93,38 @@ describe('a short api key (under 4 characters)', () => {
     expect((await gw.project.lock())?.calls['sim/b']?.message).toMatch(/401|unauthori[sz]ed/i);
   }, 60_000);
 });
+
+describe('usage errors', () => {
+  it('never quote a secret typed on the command line', async () => {
+    const secret = 'CnRy9xK3yZZsecret';
+    const gw = await gateway({ '.env': `API_KEY=${secret}\n`, 'other.env': 'OTHER=x\n' });
+    const typed = [
+      ['resolve', `sim/${secret}`, '--not-placed'],
+      ['plan', '--only', secret],
+      ['apply', '--yes', '--replace', secret],
+      ['plan', '--target', secret],
+      ['report', secret],
+      ['status', '--campaign', secret],
+      ['plan', '--now', secret],
+      ['apply', '--yes', '--wait', secret],
+      ['apply', '--yes', '--rate', secret],
+      ['plan', '--format', secret],
+      ['plan', '--out', `${secret}/x`],
+      ['plan', '--env-file', secret],
+      ['plan', '--env-file', 'other.env', '--only', secret],
+      ['plan', `--${secret}`],
+      [secret],
+    ];
+    for (const args of typed) {
+      const r = await gw.run(args);
+      const what = args.join(' ');
+      expect([1, 64], `${what}: ${output(r)}`).toContain(r.code);
+      expect(output(r), what).not.toContain(secret);
+      expect(r.stderr, what).toContain('${API_KEY}');
+    }
+    // The api key, from the environment, as the command resolves it.
+    const key = await gw.run(['plan', '--only', gw.env.VG_API_KEY ?? '']);
+    expect(key.stderr).toContain('--only ${VG_API_KEY}: no call of that name');
+    expect(gw.sim.received()).toHaveLength(0);
+  }, 60_000);
+});
