@@ -27,7 +27,7 @@ import {
   slotEndsAt,
 } from '../schedule/index.js';
 import { destinationNumber, isOtherNumber } from '../screen/number.js';
-import { summaryOf } from '../state/lock-index.js';
+import { keysBetween, summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
@@ -234,6 +234,36 @@ const planMissed = (
   });
 };
 
+/**
+ * The latest slot in (after, until] of `name` on `target` that the lockfile holds placed or
+ * unknown (it may have rung, or be ringing now), whatever schedule made it: once a cron or
+ * time zone is edited, the slots of a call are others than those its entries name.
+ */
+const latestTaken = (
+  calls: Lockfile['calls'],
+  target: string,
+  name: string,
+  after: number,
+  until: number,
+): { readonly slot: number; readonly status: 'placed' | 'unknown' } | undefined => {
+  if (isEmpty(calls) || !(until > after)) return undefined;
+  const prefix = `${target}/${name}@`;
+  // Slots as keys write them (UTC, whole seconds, one width) sort as they fall.
+  const keys = keysBetween(
+    calls,
+    `${prefix}${formatSlot(new Date(Math.max(after, 0)))}`,
+    `${prefix}${formatSlot(new Date(until))}`,
+  );
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i] as string;
+    const slot = Date.parse(key.slice(prefix.length));
+    if (!(slot > after && slot <= until)) continue;
+    const status = calls[key]?.status;
+    if (status === 'placed' || status === 'unknown') return { slot, status };
+  }
+  return undefined;
+};
+
 const planScheduled = (
   call: CallDefinition,
   item: (slot?: Date, reason?: string) => PlanItem,
@@ -299,10 +329,18 @@ const planScheduled = (
         : reason;
     add(bucket, over === undefined ? built : amendItem(built, { reason: over }));
   };
+  // Never back in time: a slot not later than the latest one of this call the lockfile holds
+  // placed or unknown is superseded by it, with either catch-up. Its entry may be of a slot
+  // the schedule no longer has (a cron or time zone edited since): an edit takes effect at
+  // the next slot, never with one earlier than a call already made.
+  const taken = latestTaken(input.lock.calls, target, call.name, placeFrom, now);
+  const freshFrom = Math.max(placeFrom, taken?.slot ?? Number.NEGATIVE_INFINITY);
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
   // most recent is placed; the older ones are superseded. `catchup: all` places every one.
-  const latest = spec.catchup === 'all' ? undefined : latestSlots(spec, placeFrom, now, open, 1)[0];
-  const isLatest = (slot: Date) => latest === undefined || slot.getTime() === latest.getTime();
+  const all = spec.catchup === 'all';
+  const latest = all ? undefined : latestSlots(spec, freshFrom, now, open, 1)[0];
+  const isDue = (slot: Date) =>
+    all ? slot.getTime() > freshFrom : slot.getTime() === latest?.getTime();
   // Placed and unknown entries are shown as such, superseded or not: they are not missed.
   const settled = (slot: Date) => {
     const status = entryOf(slot)?.status;
@@ -318,8 +356,8 @@ const planScheduled = (
       if (settled(slot)) settleClosed(slot);
       continue;
     }
-    if (isLatest(slot)) latestSeen = true;
-    if (isLatest(slot) || settled(slot)) settle(slot);
+    if (isDue(slot) && !all) latestSeen = true;
+    if (isDue(slot) || settled(slot)) settle(slot);
   }
   if (latest !== undefined && !latestSeen) settle(latest);
   // Deadline passed first (the earlier slots), then superseded ones.
@@ -347,16 +385,20 @@ const planScheduled = (
       earlier: 'earlier missed slots not listed',
     });
   }
-  if (latest !== undefined) {
-    const by = formatSlot(latest);
+  // Then the slots older than the one placed now, or than one placed before.
+  const by = latest ?? (taken === undefined ? undefined : new Date(taken.slot));
+  if (by !== undefined) {
     const floor = Math.max(dueFrom, reportableFrom, lastClosed?.getTime() ?? dueFrom);
+    const words =
+      latest !== undefined
+        ? `superseded by ${formatSlot(by)}: catch-up places only the most recent slot (schedule.catchup: all places every one)`
+        : `superseded by ${formatSlot(by)}, ${taken?.status === 'unknown' ? 'whose outcome is unknown' : 'already placed'}: an earlier slot is never placed after a later one`;
     kinds.push({
       floor,
       listFrom: floor,
-      until: latest.getTime() - 1,
+      until: by.getTime() - 1,
       accept: (slot) => window(slot) && reportable(slot) && !settled(slot),
-      reason: () =>
-        `superseded by ${by}: catch-up places only the most recent slot (schedule.catchup: all places every one)`,
+      reason: () => words,
       earlier: 'earlier superseded slots not listed',
     });
   }
@@ -975,8 +1017,9 @@ export const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  *   `retryUnknown`); a failed one is due again;
  * - scheduled call: of the slots in (now − deadline, now] inside the window, the most recent
  *   is due unless the lockfile settles it as above, and the older ones are missed
- *   (superseded) unless placed or unknown — with `catchup: all` each of them is due; slots
- *   outside the window are skipped; slots whose deadline passed without a lockfile entry
+ *   (superseded) unless placed or unknown — with `catchup: all` each of them is due; none
+ *   not later than the latest slot placed or unknown (of whichever schedule: an edited one)
+ *   is due, with either catch-up; slots outside the window are skipped; slots whose deadline passed without a lockfile entry
  *   are missed (never placed late): the latest ten per call of the last 24 h are listed,
  *   the others counted (`missedCount`); `unreported` counts, lists and bounds per call those
  *   after its `reportedThrough`, which apply and run report. A

@@ -65,6 +65,53 @@ const summaries = new WeakMap<object, CallsSummary>();
 /** The summary of `calls` when they are read through the index; undefined otherwise. */
 export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
 
+/** Of calls read through the index: their keys from `lo` to `hi`, searched in the index. */
+const ranges = new WeakMap<object, (lo: string, hi: string) => string[]>();
+/** Of other calls: their keys in the lockfile's order, sorted once per lock. */
+const sortedKeys = new WeakMap<object, readonly string[]>();
+
+/** The first of `count` ascending keys that is not below `key` (`count` when none is). */
+const lowerBound = (count: number, keyAt: (i: number) => string, key: string): number => {
+  let low = 0;
+  let high = count;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (keyAt(mid) < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+};
+
+/** The keys from index `from` on that are at most `hi`. */
+const keysUpTo = (count: number, keyAt: (i: number) => string, from: number, hi: string) => {
+  const out: string[] = [];
+  for (let i = from; i < count; i++) {
+    const key = keyAt(i);
+    if (key > hi) break;
+    out.push(key);
+  }
+  return out;
+};
+
+/**
+ * The keys of `calls` from `lo` to `hi`, both included, in the lockfile's order (by UTF-16
+ * code unit): the entries of one call within a range of slots, without listing every key of
+ * a large lockfile for each call. Through the index, a search among its keys; otherwise
+ * among the keys sorted once per lock (a campaign asks once per row).
+ */
+export const keysBetween = (calls: object, lo: string, hi: string): readonly string[] => {
+  const indexed = ranges.get(calls);
+  if (indexed !== undefined) return indexed(lo, hi);
+  let keys = sortedKeys.get(calls);
+  if (keys === undefined) {
+    keys = Object.keys(calls).sort();
+    sortedKeys.set(calls, keys);
+  }
+  const all = keys;
+  const at = (i: number) => all[i] as string;
+  return keysUpTo(all.length, at, lowerBound(all.length, at, lo), hi);
+};
+
 const indexPath = (stateDir: string): string => join(stateDir, INDEX_FILE);
 
 /**
@@ -472,7 +519,19 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     read.set(key, value);
     return value;
   };
-  return new Proxy(target, {
+  /** Keys from `lo` to `hi`: a search of the file's keys, in memory once lookups are many. */
+  const between = (lo: string, hi: string): string[] => {
+    if (bulk !== undefined || ++lookups > MANY_LOOKUPS) {
+      const { keys } = inBulk();
+      const at = (i: number) => keys[i] as string;
+      return keysUpTo(count, at, lowerBound(count, at, lo), hi);
+    }
+    return withFile(path, identity, (fd) => {
+      const at = (i: number) => keyAt(fd, i);
+      return keysUpTo(count, at, lowerBound(count, at, lo), hi);
+    });
+  };
+  const proxy = new Proxy(target, {
     get: (_, key) => (typeof key === 'string' ? entry(key) : undefined),
     has: (_, key) => typeof key === 'string' && entry(key) !== undefined,
     // Many entries are listed from the keys the index locates (in the lockfile's order, which
@@ -499,6 +558,8 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     defineProperty: (_, key, descriptor) => Reflect.defineProperty(whole(), key, descriptor),
     deleteProperty: (_, key) => Reflect.deleteProperty(whole(), key),
   });
+  ranges.set(proxy, between);
+  return proxy;
 };
 
 const lockThrough = (

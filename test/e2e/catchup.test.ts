@@ -165,3 +165,44 @@ describe('catch-up after a late start', () => {
     expect(json).toMatchObject({ placed: 1, missed: said, missedListed: said });
   });
 });
+
+describe('an edited schedule never places a slot earlier than one already placed', () => {
+  /** A daily call at 09:00 local with a 2-hour deadline. */
+  const daily = (cron: string, timezone: string) => ({
+    'calls/d.yaml': callsYaml([
+      {
+        name: 'daily',
+        extra: [`schedule: { cron: "${cron}", timezone: ${timezone}, deadline: 2h }`],
+      },
+    ]),
+  });
+
+  it.each([
+    ['its time zone', daily('0 9 * * *', 'Europe/Berlin'), '2026-11-10T08:00:00Z'],
+    ['its cron', daily('30 8 * * *', 'Europe/London'), '2026-11-10T08:30:00Z'],
+  ])(
+    'after an edit of %s, the earlier slot is reported superseded, not placed a second time',
+    async (_, edited, slot) => {
+      gw = await startGateway(daily('0 9 * * *', 'Europe/London'));
+      const first = await gw.run(['apply', '--yes', '--now', '2026-11-10T09:01:00Z']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(gw.placed()).toHaveLength(1);
+      for (const [rel, text] of Object.entries(edited)) await gw.project.write(rel, text);
+      const r = await gw.run(['apply', '--yes', '--now', '2026-11-10T09:05:00Z']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(gw.placed()).toHaveLength(1);
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^missed +sim/daily@${slot} .*superseded by 2026-11-10T09:00:00Z, already placed`,
+          'm',
+        ),
+      );
+      expect(r.stdout).toMatch(/^1 missed, never placed late\.$/m);
+      // Reported once: the next apply says nothing of it, and still places nothing.
+      const again = await gw.run(['apply', '--yes', '--now', '2026-11-10T09:06:00Z']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).not.toMatch(/^missed/m);
+      expect(gw.placed()).toHaveLength(1);
+    },
+  );
+});

@@ -10,6 +10,7 @@ import {
 } from '../../src/plan/index.js';
 import { COUNT_SCANS, MAX_SLOTS } from '../../src/schedule/index.js';
 import type { Lockfile } from '../../src/state/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
 import { call, entry, lock, schedule } from './make.js';
 
 const base = {
@@ -543,6 +544,112 @@ describe('catch-up (Kubernetes CronJob rule)', () => {
       'prod/pm@2026-12-01T09:07:00Z',
     ]);
     expect(keys(plan.missed)).toContain('prod/pm@2026-12-01T09:05:00Z');
+  });
+});
+
+describe('never back in time: a slot not later than one placed is superseded', () => {
+  // Placed at 09:00 UTC (09:00 in London); the call then edited, its deadline 2 h.
+  const now = new Date('2026-11-10T09:05:00Z');
+  const placedAt9 = { 'prod/daily@2026-11-10T09:00:00Z': entry({ sid: 'sid-9' }) };
+  const edited = (cron: string, timezone: string, extra = {}) =>
+    call('daily', { schedule: schedule({ cron, timezone, deadlineMs: 7_200_000, ...extra }) });
+  const seenAt = { 'prod/daily': { since: '2026-11-10T09:01:00.000Z' } };
+  const planOf = (calls: CallDefinition[], entries: Lockfile['calls'] = placedAt9) =>
+    buildPlan({ ...base, now, lock: lock(entries, seenAt), calls });
+
+  it.each([
+    [
+      'a time zone edited to one ahead',
+      edited('0 9 * * *', 'Europe/Berlin'),
+      '2026-11-10T08:00:00Z',
+    ],
+    [
+      'a cron edited to an earlier time',
+      edited('30 8 * * *', 'Europe/London'),
+      '2026-11-10T08:30:00Z',
+    ],
+  ])(
+    '%s: the earlier slot within its deadline is not placed, and reported superseded',
+    (_, daily, slot) => {
+      const plan = planOf([daily]);
+      expect(plan.due).toEqual([]);
+      expect(plan.missed.map((i) => [i.slot, i.reason])).toEqual([
+        [
+          slot,
+          'superseded by 2026-11-10T09:00:00Z, already placed: an earlier slot is never placed after a later one',
+        ],
+      ]);
+      // Reported once: apply and run remember it.
+      expect(missedToReport(plan).missed.map((i) => i.slot)).toEqual([slot]);
+      const marked = markChecked(plan.memory ?? {}, plan.unreported ?? []);
+      expect(marked['prod/daily']?.reportedThrough).toBe(slot);
+      // A later slot of the edited call is due as usual.
+      const next = buildPlan({
+        ...base,
+        now: new Date('2026-11-11T08:35:00Z'),
+        lock: lock(placedAt9, marked),
+        calls: [daily],
+      });
+      expect(next.due.map((i) => i.slot)).toHaveLength(1);
+      expect(next.unreported).toEqual([]);
+    },
+  );
+
+  it('with catchup: all too; the slots after the one placed are due', () => {
+    const hourly = edited('0 * * * *', 'Asia/Kathmandu', { catchup: 'all' });
+    // Kathmandu is 5:45 ahead: slots at :15 UTC. 08:15 is before 09:00, 09:15 after it.
+    const plan = buildPlan({
+      ...base,
+      now: new Date('2026-11-10T09:20:00Z'),
+      lock: lock(placedAt9, seenAt),
+      calls: [hourly],
+    });
+    expect(plan.due.map((i) => i.slot)).toEqual(['2026-11-10T09:15:00Z']);
+    expect(plan.missed.map((i) => i.slot)).toEqual([
+      '2026-11-10T07:15:00Z',
+      '2026-11-10T08:15:00Z',
+    ]);
+  });
+
+  it('an unknown slot supersedes as a placed one; a failed one does not (it never rang)', () => {
+    const daily = edited('0 9 * * *', 'Europe/Berlin');
+    const unknown = planOf([daily], {
+      'prod/daily@2026-11-10T09:00:00Z': entry({ status: 'unknown', httpStatus: 500 }),
+    });
+    expect(unknown.due).toEqual([]);
+    expect(unknown.missed[0]?.reason).toBe(
+      'superseded by 2026-11-10T09:00:00Z, whose outcome is unknown: an earlier slot is never placed after a later one',
+    );
+    const failed = planOf([daily], {
+      'prod/daily@2026-11-10T09:00:00Z': entry({ status: 'failed', httpStatus: 400 }),
+    });
+    expect(failed.due.map((i) => i.slot)).toEqual(['2026-11-10T08:00:00Z']);
+  });
+
+  it('a slot placed ahead of its time by a rehearsal does not supersede the ones before it', () => {
+    const daily = edited('0 9 * * *', 'Europe/Berlin');
+    const plan = planOf([daily], { 'prod/daily@2026-11-10T10:00:00Z': entry({ sid: 'ahead' }) });
+    expect(plan.due.map((i) => i.slot)).toEqual(['2026-11-10T08:00:00Z']);
+  });
+
+  it("each row of a campaign by its own entries: one row's placed slot supersedes none of another's", () => {
+    const row = (id: string, timezone: string): CallDefinition =>
+      call(`remind/${id}`, {
+        campaign: { name: 'remind', id, recipients: 'lists/r.csv' },
+        schedule: schedule({ cron: '0 9 * * *', timezone, deadlineMs: 7_200_000 }),
+      });
+    const plan = buildPlan({
+      ...base,
+      now,
+      lock: lock(
+        { 'prod/remind/london@2026-11-10T09:00:00Z': entry({ sid: 'sid-l' }) },
+        { 'prod/remind': seenAt['prod/daily'] },
+      ),
+      // The London row edited to Berlin; the Paris row was Berlin's all along.
+      calls: [row('london', 'Europe/Berlin'), row('paris', 'Europe/Paris')],
+    });
+    expect(keys(plan.due)).toEqual(['prod/remind/paris@2026-11-10T08:00:00Z']);
+    expect(keys(plan.missed)).toEqual(['prod/remind/london@2026-11-10T08:00:00Z']);
   });
 });
 

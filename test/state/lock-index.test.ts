@@ -8,6 +8,7 @@ import {
   INDEX_MIN_BYTES,
   indexedLockfile,
   KEPT_OPEN,
+  keysBetween,
   summaryOf,
 } from '../../src/state/lock-index.js';
 import { readLockfile, serializeLockfile } from '../../src/state/lockfile.js';
@@ -133,6 +134,34 @@ describe('the lockfile index', () => {
     // Reading them all meets the broken one.
     expect(() => Object.entries(calls)).toThrow(/entry .* does not match .*lock-index\.json/);
     expect(() => ({ ...calls })).toThrow(/does not match/);
+  });
+
+  it('finds the keys of a range from its index, one search or many, as a full read does', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const calls = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
+    const ranges: [string, string][] = [
+      [`p/minutely@${slotOf(17)}`, `p/minutely@${slotOf(19)}`],
+      ['p/minutely@2025', `p/minutely@${slotOf(1)}`],
+      [`p/minutely@${slotOf(7999)}`, 'p/minutely@9999'],
+      ['p/minutely@2027', 'p/minutely@9999'],
+      ['p/', 'p/1'],
+      ['q/', 'r/'],
+    ];
+    const expected = ranges.map(([lo, hi]) => keysBetween({ ...lock.calls }, lo, hi));
+    expect(expected.slice(0, 4)).toEqual([
+      [`p/minutely@${slotOf(17)}`, `p/minutely@${slotOf(18)}`, `p/minutely@${slotOf(19)}`],
+      [`p/minutely@${slotOf(0)}`, `p/minutely@${slotOf(1)}`],
+      [`p/minutely@${slotOf(7999)}`],
+      [],
+    ]);
+    // Searched in the file first, then (past many lookups) among its keys in memory.
+    for (let round = 0; round < 300; round++) {
+      for (const [i, [lo, hi]] of ranges.entries()) {
+        expect(keysBetween(calls, lo, hi)).toEqual(expected[i]);
+      }
+    }
   });
 
   it('answers many lookups from the file as it was, though it is replaced meanwhile', async () => {
