@@ -22,6 +22,7 @@ import {
   DEFAULT_HORIZON_MS,
   inWindow,
   localTime,
+  MAX_SLOTS,
   nextSlots,
   scanSlots,
   slotEndsAt,
@@ -336,17 +337,19 @@ const planScheduled = (
   const taken = latestTaken(input.lock.calls, target, call.name, placeFrom, now);
   const freshFrom = Math.max(placeFrom, taken?.slot ?? Number.NEGATIVE_INFINITY);
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
-  // most recent is placed; the older ones are superseded. `catchup: all` places every one.
+  // most recent is placed; the older ones are superseded. `catchup: all` places every one,
+  // up to the latest MAX_SLOTS: a dense schedule down for long places its current slot, not
+  // its oldest ones hours late; the older ones are superseded (counted, at least N).
   const all = spec.catchup === 'all';
-  const latest = all ? undefined : latestSlots(spec, freshFrom, now, open, 1)[0];
-  const isDue = (slot: Date) =>
-    all ? slot.getTime() > freshFrom : slot.getTime() === latest?.getTime();
+  const due = latestSlots(spec, freshFrom, now, open, all ? MAX_SLOTS : 1);
+  const latest = all ? undefined : due[0];
+  const capped = all && due.length >= MAX_SLOTS;
+  const isDue = new Set(due.map((slot) => slot.getTime()));
   // Placed and unknown entries are shown as such, superseded or not: they are not missed.
   const settled = (slot: Date) => {
     const status = entryOf(slot)?.status;
     return status === 'placed' || status === 'unknown';
   };
-  let latestSeen = false;
   for (const slot of scanSlots(spec, new Date(placeFrom), input.now).slots) {
     if (!window(slot)) {
       add('skipped', item(slot, `outside window ${spec.window ?? ''}`.trim()));
@@ -356,10 +359,9 @@ const planScheduled = (
       if (settled(slot)) settleClosed(slot);
       continue;
     }
-    if (isDue(slot) && !all) latestSeen = true;
-    if (isDue(slot) || settled(slot)) settle(slot);
+    if (!isDue.has(slot.getTime()) && settled(slot)) settle(slot);
   }
-  if (latest !== undefined && !latestSeen) settle(latest);
+  for (const slot of due) settle(slot);
   // Deadline passed first (the earlier slots), then superseded ones.
   const kinds: MissedKind[] = [
     {
@@ -385,12 +387,15 @@ const planScheduled = (
       earlier: 'earlier missed slots not listed',
     });
   }
-  // Then the slots older than the one placed now, or than one placed before.
-  const by = latest ?? (taken === undefined ? undefined : new Date(taken.slot));
+  // Then the slots older than the one placed now (the earliest of them with `catchup: all`
+  // past its bound), or than one placed before.
+  const placedBefore = taken === undefined ? undefined : new Date(taken.slot);
+  const by = capped ? due[0] : (latest ?? placedBefore);
   if (by !== undefined) {
     const floor = Math.max(dueFrom, reportableFrom, lastClosed?.getTime() ?? dueFrom);
-    const words =
-      latest !== undefined
+    const words = capped
+      ? `superseded by ${formatSlot(by)}: catchup: all places at most the latest ${MAX_SLOTS} slots still within their deadline`
+      : latest !== undefined
         ? `superseded by ${formatSlot(by)}: catch-up places only the most recent slot (schedule.catchup: all places every one)`
         : `superseded by ${formatSlot(by)}, ${taken?.status === 'unknown' ? 'whose outcome is unknown' : 'already placed'}: an earlier slot is never placed after a later one`;
     kinds.push({
@@ -1017,13 +1022,13 @@ export const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  *   `retryUnknown`); a failed one is due again;
  * - scheduled call: of the slots in (now − deadline, now] inside the window, the most recent
  *   is due unless the lockfile settles it as above, and the older ones are missed
- *   (superseded) unless placed or unknown — with `catchup: all` each of them is due; none
- *   not later than the latest slot placed or unknown (of whichever schedule: an edited one)
- *   is due, with either catch-up; slots outside the window are skipped; slots whose deadline passed without a lockfile entry
- *   are missed (never placed late): the latest ten per call of the last 24 h are listed,
- *   the others counted (`missedCount`); `unreported` counts, lists and bounds per call those
- *   after its `reportedThrough`, which apply and run report. A
- *   slot is never missed when its deadline passed before callops first saw the call (the
+ *   (superseded) unless placed or unknown — with `catchup: all` each of them is due (the
+ *   latest MAX_SLOTS); none not later than the latest slot placed or unknown (of whichever
+ *   schedule: an edited one) is due, with either catch-up; slots outside the window are
+ *   skipped; slots whose deadline passed without a lockfile entry are missed (never placed
+ *   late): the latest ten per call of the last 24 h are listed, the others counted
+ *   (`missedCount`); `unreported` counts, lists and bounds per call those after its
+ *   `reportedThrough`, which apply and run report. A slot is never missed when its deadline passed before callops first saw the call (the
  *   lockfile's `schedules` memory; `now` when it has none). Upcoming lists the next slots
  *   (inside the window) after `now`. `memory` is that memory with every scheduled call
  *   planned here remembered (apply and run write it).

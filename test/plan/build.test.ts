@@ -496,6 +496,30 @@ describe('catch-up (Kubernetes CronJob rule)', () => {
     expect(plan.missed).toEqual([]);
   });
 
+  it('with catchup: all places the latest MAX_SLOTS slots, the current one among them; the older ones are superseded, counted', () => {
+    const spec = { cron: '* * * * *', catchup: 'all', deadlineMs: 86_400_000 } as const;
+    const dense = call('pm', { schedule: schedule(spec) });
+    const now = new Date('2026-12-03T10:00:30Z');
+    const plan = buildPlan({ ...base, now, calls: [dense] });
+    // 1440 slots within the deadline (10:01 yesterday … 10:00 today): the latest 1000 due.
+    expect(plan.due).toHaveLength(MAX_SLOTS);
+    expect(plan.due[0]?.slot).toBe('2026-12-02T17:21:00Z');
+    expect(plan.due.at(-1)?.slot).toBe('2026-12-03T10:00:00Z');
+    expect(plan.missedCount).toEqual({ count: 440 });
+    expect(plan.missed.at(-1)?.slot).toBe('2026-12-02T17:20:00Z');
+    expect(plan.missed.at(-1)?.reason).toBe(
+      `superseded by 2026-12-02T17:21:00Z: catchup: all places at most the latest ${MAX_SLOTS} slots still within their deadline`,
+    );
+    expect(missedToReport(plan).missedCount).toEqual({ count: 440 });
+    // A per-second one: its count stops at its bound, and says so.
+    const tick = call('tick', { schedule: schedule({ ...spec, cron: '* * * * * *' }) });
+    const ticks = buildPlan({ ...base, now, calls: [tick] });
+    expect(ticks.due).toHaveLength(MAX_SLOTS);
+    expect(ticks.due.at(-1)?.slot).toBe('2026-12-03T10:00:30Z');
+    expect(ticks.missedCount?.atLeast).toBe(true);
+    expect(missedToReport(ticks).missedCount.atLeast).toBe(true);
+  });
+
   it('a per-second schedule seen after 10 minutes has one slot due, not 600', () => {
     const tick = call('tick', { schedule: schedule({ cron: '* * * * * *' }) });
     const plan = buildPlan({ ...base, calls: [tick] });
