@@ -47,6 +47,11 @@ export interface DueRun {
   readonly missedCount?: MissedCount;
   /** Their lines were written already (`run` says each as it finds it): counted, not repeated. */
   readonly missedSaid?: true;
+  /**
+   * Memories of campaigns the plan covered some rows of only (`Plan.partial`): a slot missed
+   * while waiting its turn does not move them (the campaign's other rows share them).
+   */
+  readonly partial?: readonly string[];
   /** Unknown rows the plan found waiting for their calling hours: when they open (unknownOpenings). */
   readonly opens?: ReadonlyMap<string, string>;
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
@@ -271,7 +276,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     const lock =
       (run.planShiftMs ?? 0) > 0
         ? result.lock
-        : await rememberMissed(run.store, named(run.due), result.lock, missed);
+        : await rememberMissed(run.store, named(run.due), result.lock, missed, run.partial);
     return {
       status,
       lock,
@@ -294,11 +299,12 @@ const rememberMissed = async (
   due: readonly PlanItem[],
   lock: Lockfile,
   keys: readonly string[],
+  partial: readonly string[] | undefined,
 ): Promise<Lockfile> => {
   if (keys.length === 0 || lock.schedules === undefined) return lock;
   const byKey = new Map(due.map((item) => [item.key, item]));
   const items = keys.flatMap((key) => byKey.get(key) ?? []);
-  const memory = withSchedules(lock, markReported(lock.schedules, items));
+  const memory = withSchedules(lock, markReported(lock.schedules, items, partial));
   if (memory.changed) await rememberSchedules(store, memory.lock);
   return memory.lock;
 };

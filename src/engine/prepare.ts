@@ -160,6 +160,8 @@ export interface PlanOptions {
   readonly retryUnknown?: boolean;
   readonly replace?: readonly string[];
   readonly upcomingCount?: number;
+  /** Reported beyond the lockfile's memory (PlanInput.reported). */
+  readonly reported?: Readonly<Record<string, string>>;
 }
 
 /** The plan of this project at `now`. */
@@ -180,6 +182,7 @@ export const planAt = (
     retryUnknown: options.retryUnknown === true,
     ...(options.replace ? { replace: [...options.replace] } : {}),
     ...(options.upcomingCount === undefined ? {} : { upcomingCount: options.upcomingCount }),
+    ...(options.reported === undefined ? {} : { reported: options.reported }),
     ...screenOf(prepared, numberOf),
     // Asked only of the unknown entries --retry-unknown retries, whatever the screen.
     ...(options.retryUnknown === true ? { numberOf } : {}),

@@ -140,6 +140,10 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   let failed = false;
   let paused: string | undefined;
   const reported = new Set<string>();
+  // Of a campaign run selects some rows of (--only NAME/ROW), through which slot this run
+  // reported missed ones: the state does not keep it (the campaign's memory is its other
+  // rows' too), and this run does not report them again.
+  const partlyReported: Record<string, string> = {};
   // A call that failed in this run is not sent again by it, as long as its definition is
   // the same: a 4xx would fail again every minute. An edit of the call, the next apply,
   // or the next start of run tries it again.
@@ -208,7 +212,11 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       await outage.back();
     }
     const now = new Date();
-    const plan = planAt(prepared, lock, now, { ...input.plan, upcomingCount: 1 });
+    const plan = planAt(prepared, lock, now, {
+      ...input.plan,
+      upcomingCount: 1,
+      reported: partlyReported,
+    });
     const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
     // Each missed slot is reported once, also across restarts: the state remembers through
     // which slot each call's missed ones were reported.
@@ -237,6 +245,12 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           listed: report.items.length,
           ...(report.atLeast && { atLeast: true }),
         });
+      }
+    }
+    for (const { memory, through, partial } of plan.unreported ?? []) {
+      const before = partlyReported[memory];
+      if (partial && through !== undefined && (before === undefined || before < through)) {
+        partlyReported[memory] = through;
       }
     }
     const memory = withSchedules(lock, markChecked(plan.memory ?? {}, plan.unreported ?? []));
@@ -272,6 +286,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           plannedAt: Date.parse(plan.now),
           ...missedToReport({ unreported: said }),
           missedSaid: true,
+          ...(plan.partial === undefined ? {} : { partial: plan.partial }),
           ...(input.secrets ? { secrets: input.secrets } : {}),
           ...(backend === 'postgres' && { returnStateError: true }),
         });

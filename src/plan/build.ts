@@ -74,6 +74,12 @@ export interface PlanInput {
    * dial another number now. Without it (nor a screen), only a number written as such is.
    */
   readonly numberOf?: (item: PlanItem) => string | undefined;
+  /**
+   * Per memory key, through which slot missed slots were reported beyond what the lockfile's
+   * memory says: what `run` reported of a campaign it selects some rows of (`partial`), which
+   * the memory, shared with the other rows, does not keep.
+   */
+  readonly reported?: Readonly<Record<string, string>>;
 }
 
 /** Slots whose deadline passed less than this long ago are listed as missed by plan… */
@@ -916,10 +922,6 @@ const planCall = (
     const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
-    const instant = (text: string | undefined): number => {
-      const ms = text === undefined ? Number.NaN : Date.parse(text);
-      return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
-    };
     planScheduled(
       call,
       item,
@@ -928,7 +930,7 @@ const planCall = (
       Number.isNaN(sinceMs) ? input.now.getTime() : sinceMs,
       instant(known.prunedThrough),
       key,
-      instant(known.reportedThrough),
+      reportedThrough(input, key),
       missed,
     );
     return;
@@ -950,6 +952,15 @@ const planCall = (
   }
   add(bucket, reason === undefined ? built : amendItem(built, { reason }));
 };
+
+const instant = (text: string | undefined): number => {
+  const ms = text === undefined ? Number.NaN : Date.parse(text);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+};
+
+/** Through which slot the missed slots of memory `key` were reported (-∞: none). */
+const reportedThrough = (input: PlanInput, key: string): number =>
+  Math.max(instant(input.lock.schedules?.[key]?.reportedThrough), instant(input.reported?.[key]));
 
 /** A campaign row without cron/at: placed once (each attempt, with redial), not per slot. */
 export const isRowPlacedOnce = (call: Pick<CallDefinition, 'campaign' | 'schedule'>): boolean =>
@@ -1001,6 +1012,25 @@ export const checkReplace = (
     return `${key} was placed (${entry.sid} at ${entry.at}) and is not placed again: ${campaignEndedWords(call, ended)}`;
   }
   return undefined;
+};
+
+/** The campaigns of which `only` selects some rows but not all (nor the campaign itself). */
+const partialRows = (
+  calls: readonly CallDefinition[],
+  only: ReadonlySet<string>,
+): ReadonlySet<string> => {
+  const rows = new Map<string, { all: number; chosen: number }>();
+  for (const call of calls) {
+    const name = call.campaign?.name;
+    if (name === undefined || only.has(name)) continue;
+    const known = rows.get(name) ?? { all: 0, chosen: 0 };
+    known.all += 1;
+    if (only.has(call.name)) known.chosen += 1;
+    rows.set(name, known);
+  }
+  return new Set(
+    [...rows].filter(([, { all, chosen }]) => chosen > 0 && chosen < all).map(([n]) => n),
+  );
 };
 
 /** Earliest slot first; a campaign's rows in the order of its CSV; then by key. */
@@ -1059,8 +1089,7 @@ export const buildPlan = (input: PlanInput): Plan => {
     held: (item) => holdDialledRow(item, input.lock, dialled),
     expired: (memory, end, passed, item) => {
       if (!passed) return;
-      const reported = input.lock.schedules?.[memory]?.reportedThrough;
-      if (reported !== undefined && Date.parse(reported) >= end) return;
+      if (reportedThrough(input, memory) >= end) return;
       const known = expired.get(memory);
       if (known === undefined) expired.set(memory, { items: [item], through: end });
       else {
@@ -1077,8 +1106,15 @@ export const buildPlan = (input: PlanInput): Plan => {
     },
   };
   const campaigns = new Map<string, { name: string; rows: number; slotted: boolean }>();
+  // A campaign's rows share one memory: when `only` selects some of its rows, the others'
+  // missed slots are not looked at, so the memory must not move (see Plan.partial).
+  const partial = new Set<string>();
+  const rowsOf = only && partialRows(input.calls, only);
   for (const call of input.calls) {
     if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
+    if (call.campaign !== undefined && rowsOf?.has(call.campaign.name)) {
+      partial.add(memoryKey(call.target ?? input.runTarget, call.campaign.name));
+    }
     if (call.campaign !== undefined) {
       const name = call.campaign.name;
       const known = campaigns.get(name);
@@ -1136,7 +1172,8 @@ export const buildPlan = (input: PlanInput): Plan => {
     upcoming: later?.upcoming ?? upcoming,
     missed: missedItems,
     missedCount,
-    unreported: reports,
+    unreported: reports.map((r) => (partial.has(r.memory) ? { ...r, partial: true } : r)),
+    ...(partial.size > 0 && { partial: [...partial] }),
     skipped: lists.skipped.items(),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
     campaigns: [...campaigns.values()],

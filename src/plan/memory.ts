@@ -13,14 +13,19 @@ const keyOf = (item: Slotted): string => memoryKey(item.target, item.campaign ??
 
 /**
  * The memory after `items` were reported as missed: each call's `reportedThrough` moves up to
- * its latest reported slot (never back). Calls callops has not seen yet are left alone.
+ * its latest reported slot (never back). Calls callops has not seen yet are left alone, and
+ * so are the memories `partial` names (campaigns of which some rows only were planned).
  */
-export const markReported = (schedules: Schedules, items: readonly Slotted[]): Schedules => {
+export const markReported = (
+  schedules: Schedules,
+  items: readonly Slotted[],
+  partial: readonly string[] = [],
+): Schedules => {
   const out: Record<string, ScheduleMemory> = { ...schedules };
   for (const item of items) {
     const key = keyOf(item);
     const known = out[key];
-    if (known === undefined || item.slot === undefined) continue;
+    if (known === undefined || item.slot === undefined || partial.includes(key)) continue;
     if (known.reportedThrough !== undefined && known.reportedThrough >= item.slot) continue;
     out[key] = { ...known, reportedThrough: item.slot };
   }
@@ -45,15 +50,17 @@ export const missedToReport = (
 /**
  * The memory after the plan's `reports` were reported: each call's `reportedThrough` moves
  * up to the latest slot its report looked at (never back), over the slots it counted only.
+ * A report of some rows of a campaign (`partial`) moves nothing: the campaign's memory is
+ * its other rows' too.
  */
 export const markChecked = (
   schedules: Schedules,
-  reports: readonly Pick<MissedReport, 'memory' | 'through'>[],
+  reports: readonly Pick<MissedReport, 'memory' | 'through' | 'partial'>[],
 ): Schedules => {
   const out: Record<string, ScheduleMemory> = { ...schedules };
-  for (const { memory, through } of reports) {
+  for (const { memory, through, partial } of reports) {
     const known = out[memory];
-    if (known === undefined || through === undefined) continue;
+    if (known === undefined || through === undefined || partial) continue;
     const before =
       known.reportedThrough === undefined ? Number.NaN : Date.parse(known.reportedThrough);
     if (before >= Date.parse(through)) continue;

@@ -55,6 +55,11 @@ export interface MissedReport extends MissedCount {
   readonly through?: string;
   /** The expired rows of a campaign (`through` is its end), not missed slots. */
   readonly expired?: true;
+  /**
+   * Of a campaign only some of whose rows the plan covers (`Plan.partial`): reported, but not
+   * remembered as reported (markChecked leaves its memory as it was).
+   */
+  readonly partial?: true;
 }
 
 /** A campaign this plan covers: its rows (every one, listed or not). */
@@ -88,6 +93,13 @@ export interface Plan {
    * (`since` = now for one seen for the first time). apply and run write it; plan reads only.
    */
   readonly memory?: Readonly<Record<string, ScheduleMemory>>;
+  /**
+   * The memory keys of the campaigns of which the plan covers some rows only (`--only
+   * NAME/ROW`): their memory, shared with the rows left out, is not moved by what it reports
+   * (the other rows' missed slots were not looked at), so the next plan of the whole
+   * campaign reports these again rather than never those of the other rows.
+   */
+  readonly partial?: readonly string[];
   /**
    * The campaigns this plan covers, in the order of their definitions: a campaign whose
    * rows it lists no slot of still has its line in `plan`.

@@ -156,3 +156,52 @@ describe('a campaign with cron once no slot is left', () => {
     );
   });
 });
+
+describe('apply --only one row of a campaign with cron', () => {
+  it("reports that row's missed slots without marking the other rows' as reported", async () => {
+    const gw = await startGateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { cron: "0 * * * *" }']),
+      'lists/reminders.csv': [
+        'id,name,phone,timezone',
+        `utc,Ann,${number(81)},UTC`,
+        `kath,Bob,${number(82)},Asia/Kathmandu`,
+        '',
+      ].join('\n'),
+    });
+    open.push(gw);
+    const missed = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('missed'))
+        .map((l) => l.split(/ +/)[1]);
+    const first = await gw.run(['apply', '--yes', '--now', '2026-11-10T00:16:00Z']);
+    expect(first.code, output(first)).toBe(0);
+    const utc = await gw.run([
+      'apply',
+      '--yes',
+      '--now',
+      '2026-11-10T04:05:00Z',
+      '--only',
+      'reminders/utc',
+    ]);
+    expect(utc.code, output(utc)).toBe(0);
+    expect(missed(utc.stdout)).toEqual([
+      'sim/reminders/utc@2026-11-10T01:00:00Z',
+      'sim/reminders/utc@2026-11-10T02:00:00Z',
+      'sim/reminders/utc@2026-11-10T03:00:00Z',
+    ]);
+    // The whole campaign next: the other row's missed slots are reported, every one.
+    const all = await gw.run(['apply', '--yes', '--now', '2026-11-10T04:06:00Z']);
+    expect(all.code, output(all)).toBe(0);
+    expect(missed(all.stdout)).toEqual(
+      expect.arrayContaining([
+        'sim/reminders/kath@2026-11-10T01:15:00Z',
+        'sim/reminders/kath@2026-11-10T02:15:00Z',
+        'sim/reminders/kath@2026-11-10T03:15:00Z',
+      ]),
+    );
+    // And once.
+    const again = await gw.run(['apply', '--yes', '--now', '2026-11-10T04:07:00Z']);
+    expect(missed(again.stdout)).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import {
   buildPlan,
   MISSED_PER_CALL,
   markChecked,
+  markReported,
   memoryAt,
   missedToReport,
   type PlanInput,
@@ -821,6 +822,80 @@ describe('missed slots: every one counted, reported once', () => {
     });
     const [rest] = next.unreported ?? [];
     expect((rest?.items[0]?.slot ?? '') > (report?.through ?? '')).toBe(true);
+  });
+});
+
+describe('missed slots of a campaign some rows of which are selected (--only NAME/ROW)', () => {
+  // Two rows of an hourly campaign, in UTC and in Kathmandu (slots at :15 UTC).
+  const row = (id: string, timezone: string): CallDefinition =>
+    call(`hourly/${id}`, {
+      campaign: { name: 'hourly', id, recipients: 'lists/r.csv' },
+      schedule: schedule({ cron: '0 * * * *', timezone }),
+    });
+  const rows = [row('utc', 'UTC'), row('kath', 'Asia/Kathmandu')];
+  // Seen at 00:16 first, when the Kathmandu row's 00:15 slot was placed.
+  const seen = lock(
+    { 'prod/hourly/kath@2026-11-10T00:15:00Z': entry({ sid: 'k0' }) },
+    { 'prod/hourly': { since: '2026-11-10T00:16:00.000Z' } },
+  );
+  const at = (now: string, extra: Partial<PlanInput> = {}) =>
+    buildPlan({ ...base, now: new Date(now), lock: seen, calls: rows, ...extra });
+  const slots = (plan: { unreported?: readonly { items: readonly { key: string }[] }[] }) =>
+    (plan.unreported ?? []).flatMap((r) => keys(r.items));
+
+  it("reports the selected rows' missed slots but moves no memory: the others' are reported later", () => {
+    const some = at('2026-11-10T04:05:00Z', { only: ['hourly/utc'] });
+    expect(some.partial).toEqual(['prod/hourly']);
+    expect(slots(some)).toEqual([
+      'prod/hourly/utc@2026-11-10T01:00:00Z',
+      'prod/hourly/utc@2026-11-10T02:00:00Z',
+      'prod/hourly/utc@2026-11-10T03:00:00Z',
+    ]);
+    expect(some.unreported?.every((r) => r.partial === true)).toBe(true);
+    expect(markChecked(some.memory ?? {}, some.unreported ?? [])).toEqual(seen.schedules);
+    // The whole campaign then: every row's missed slots, once.
+    const whole = at('2026-11-10T04:06:00Z');
+    expect(whole.partial).toBeUndefined();
+    expect(slots(whole)).toEqual([
+      'prod/hourly/utc@2026-11-10T01:00:00Z',
+      'prod/hourly/utc@2026-11-10T02:00:00Z',
+      'prod/hourly/utc@2026-11-10T03:00:00Z',
+      'prod/hourly/kath@2026-11-10T01:15:00Z',
+      'prod/hourly/kath@2026-11-10T02:15:00Z',
+      'prod/hourly/kath@2026-11-10T03:15:00Z',
+    ]);
+    expect(markChecked(whole.memory ?? {}, whole.unreported ?? [])['prod/hourly']).toEqual({
+      since: '2026-11-10T00:16:00.000Z',
+      reportedThrough: '2026-11-10T03:15:00Z',
+    });
+  });
+
+  it('a selection of every row, or of the campaign, is whole', () => {
+    expect(at('2026-11-10T04:05:00Z', { only: ['hourly'] }).partial).toBeUndefined();
+    const both = at('2026-11-10T04:05:00Z', { only: ['hourly/utc', 'hourly/kath'] });
+    expect(both.partial).toBeUndefined();
+  });
+
+  it('a slot missed while waiting its turn moves no partial memory either', () => {
+    const utc = {
+      target: 'prod',
+      name: 'hourly/utc',
+      campaign: 'hourly',
+      slot: '2026-11-10T04:00:00Z',
+    };
+    const memory = seen.schedules ?? {};
+    expect(markReported(memory, [utc], ['prod/hourly'])).toEqual(memory);
+    expect(markReported(memory, [utc])['prod/hourly']?.reportedThrough).toBe(utc.slot);
+  });
+
+  it('what run reported of the selected rows (reported) is not reported again by its next plan', () => {
+    const some = at('2026-11-10T04:05:00Z', { only: ['hourly/utc'] });
+    const through = some.unreported?.[0]?.through as string;
+    const next = at('2026-11-10T04:06:00Z', {
+      only: ['hourly/utc'],
+      reported: { 'prod/hourly': through },
+    });
+    expect(slots(next)).toEqual([]);
   });
 });
 

@@ -210,6 +210,7 @@ is required. Every missing environment variable is reported before anything is s
         opens: unknownOpenings(plan, retryUnknown),
         missed,
         missedCount,
+        ...(plan.partial === undefined ? {} : { partial: plan.partial }),
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
         ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
         // Skipped for another runner placing them now: said, not silently left out.
