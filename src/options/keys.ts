@@ -60,7 +60,7 @@ export const SCHEDULE_KEYS: readonly KeyRow[] = [
   key('timezone', 'string', nonEmptyString(), 'IANA time zone the schedule is read in, e.g. `Europe/Berlin` (default UTC).'),
   key('start', 'string', nonEmptyString(), 'Date or time from which the schedule is valid.'),
   key('end', 'string', nonEmptyString(), 'Date or time until which the schedule is valid.'),
-  key('window', 'string', nonEmptyString(), 'Allowed local time of day, e.g. `"08:00-21:00"`; slots outside it are skipped, and nothing is sent after it closes (a slot is then missed; a campaign row waits for its hours to open).'),
+  key('window', 'string', nonEmptyString(), 'Allowed local time of day, e.g. `"08:00-21:00"`; a time outside it is no slot (never due, missed or listed), and nothing is sent after it closes (a slot is then missed; a campaign row waits for its hours to open).'),
   key('deadline', 'string', nonEmptyString(), 'How long after a slot falls due it may still be placed, e.g. `10m` (default); later, it is missed, never placed late.'),
   key('catchup', '`latest` or `all`', { type: 'string', enum: ['latest', 'all'] }, 'After downtime or a late start: `latest` (default) places only the most recent slot still within its deadline and reports the older ones as missed (superseded), as a Kubernetes CronJob does; `all` places every slot still within its deadline (the latest 1000 at most).'),
 ];

@@ -356,11 +356,9 @@ const planScheduled = (
     const status = entryOf(slot)?.status;
     return status === 'placed' || status === 'unknown';
   };
-  for (const slot of scanSlots(spec, new Date(placeFrom), input.now).slots) {
-    if (!window(slot)) {
-      add('skipped', item(slot, `outside window ${spec.window ?? ''}`.trim()));
-      continue;
-    }
+  // A time outside the window is no slot: not due, not missed, not listed (the scan jumps
+  // over the hours the window is closed, as the search for the next slots does).
+  for (const slot of scanSlots(spec, new Date(placeFrom), input.now, { inWindow: true }).slots) {
     if (closed(slot)) {
       if (settled(slot)) settleClosed(slot);
       continue;
@@ -1054,9 +1052,9 @@ export const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  *   is due unless the lockfile settles it as above, and the older ones are missed
  *   (superseded) unless placed or unknown — with `catchup: all` each of them is due (the
  *   latest MAX_SLOTS); none not later than the latest slot placed or unknown (of whichever
- *   schedule: an edited one) is due, with either catch-up; slots outside the window are
- *   skipped; slots whose deadline passed without a lockfile entry are missed (never placed
- *   late): the latest ten per call of the last 24 h are listed, the others counted
+ *   schedule: an edited one) is due, with either catch-up; times outside the window are no
+ *   slots (not listed); slots whose deadline passed without a lockfile entry are missed
+ *   (never placed late): the latest ten per call of the last 24 h are listed, the others counted
  *   (`missedCount`); `unreported` counts, lists and bounds per call those after its
  *   `reportedThrough`, which apply and run report. A slot is never missed when its deadline passed before callops first saw the call (the
  *   lockfile's `schedules` memory; `now` when it has none). Upcoming lists the next slots

@@ -245,16 +245,14 @@ describe('scheduled calls', () => {
     expect(failed.due[0]?.reason).toBe('retrying: failed before (429)');
   });
 
-  it('skips slots outside the window and keeps upcoming ones inside it', () => {
+  it('lists no time outside the window, and keeps upcoming slots inside it', () => {
     const hourly = call('hourly', {
       schedule: schedule({ cron: '0 * * * *', window: '08:00-21:00', timezone: 'Europe/Berlin' }),
     });
-    // 22:05 UTC is 23:05 in Berlin.
+    // 22:05 UTC is 23:05 in Berlin: 23:00 is no slot (outside the window).
     const plan = buildPlan({ ...seen, now: new Date('2026-12-01T22:05:00Z'), calls: [hourly] });
     expect(plan.due).toEqual([]);
-    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
-      ['prod/hourly@2026-12-01T22:00:00Z', 'outside window 08:00-21:00'],
-    ]);
+    expect(plan.skipped).toEqual([]);
     // The ten latest missed slots, the last at 20:00 local (21:00 is outside the window).
     const missed = plan.missed.map((i) => i.slot);
     expect(missed).toHaveLength(MISSED_PER_CALL);
@@ -271,6 +269,17 @@ describe('scheduled calls', () => {
       'prod/hourly@2026-12-02T08:00:00Z',
       'prod/hourly@2026-12-02T09:00:00Z',
     ]);
+  });
+
+  it('lists none of the many times of a dense cron outside its window', () => {
+    const tick = call('tick', {
+      schedule: schedule({ cron: '* * * * * *', window: '02:00-03:00' }),
+    });
+    const plan = buildPlan({ ...base, now: new Date('2026-03-28T23:00:00Z'), calls: [tick] });
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped).toEqual([]);
+    expect(plan.missed).toEqual([]);
+    expect(keys(plan.upcoming)[0]).toBe('prod/tick@2026-03-29T02:00:00Z');
   });
 
   it('does not make a slot due once the window it fell due in has closed', () => {
