@@ -56,6 +56,8 @@ export interface CampaignRef {
   readonly recipients: string;
   /** The CSV has no `id` column: the row id is its position, which edits above shift. */
   readonly positional?: true;
+  /** The CSV's row whose id is `id` now, if it has one (the template's rowOf). */
+  readonly rowOf?: (id: string) => RowDefinition | undefined;
 }
 
 export interface CampaignTemplate {
@@ -75,6 +77,12 @@ export interface CampaignTemplate {
   readonly table: RowTable;
   /** The `id` column, when the header has one. */
   readonly idColumn?: number;
+  /**
+   * The row whose id is `id`, when the header has an `id` column and a row has it. Its index
+   * of ids is made when first asked (by the already-dialled check, only when another row's
+   * key dialled a row's number), not while reading: most runs never ask.
+   */
+  readonly rowOf?: (id: string) => RowDefinition | undefined;
 }
 
 /** One recipient row as a call definition (see the module comment). */
@@ -111,7 +119,12 @@ export class RowDefinition implements CallDefinition {
     const t = this.#template;
     return t.idColumn === undefined
       ? { name: t.call.name, id: this.id, recipients: t.file, positional: true }
-      : { name: t.call.name, id: this.id, recipients: t.file };
+      : {
+          name: t.call.name,
+          id: this.id,
+          recipients: t.file,
+          ...(t.rowOf === undefined ? {} : { rowOf: t.rowOf }),
+        };
   }
   get file(): string {
     return this.#template.file;
@@ -163,6 +176,28 @@ export class RowDefinition implements CallDefinition {
     return this.#template.call.locate(path);
   }
 }
+
+/** Each template's index of row ids, made when first asked (rowWithId). */
+const idIndexes = new WeakMap<CampaignTemplate, RowIds>();
+
+/**
+ * The row of `template` whose id is `id`, if any. The index is the typed arrays of RowIds
+ * (no string kept per row), made from the rows' id cells at the first question.
+ */
+const rowWithId = (template: CampaignTemplate, id: string): RowDefinition | undefined => {
+  const column = template.idColumn;
+  if (column === undefined) return undefined;
+  let index = idIndexes.get(template);
+  if (index === undefined) {
+    const table = template.table;
+    const made = new RowIds(table, column, () => table.count);
+    for (let i = 0; i < table.count; i += 1) made.firstOrAdd(table.cell(i, column), i);
+    idIndexes.set(template, made);
+    index = made;
+  }
+  const ordinal = index.find(id);
+  return ordinal < 0 ? undefined : new RowDefinition(template, ordinal);
+};
 
 export interface Expanded {
   /** The rows without a problem, made when read (see lazy-list.ts). */
@@ -384,7 +419,7 @@ const readCampaign = (
       const key = String(slot.path[0]);
       slotsByKey.set(key, [...(slotsByKey.get(key) ?? []), { ...slot, path: slot.path.slice(1) }]);
     }
-    template = {
+    const made: CampaignTemplate = {
       call,
       file,
       slots,
@@ -393,8 +428,9 @@ const readCampaign = (
       ...(zone === undefined ? {} : { zone }),
       zoneMatters,
       table: new RowTable(file, rowBytes(file, found)),
-      ...(idColumn === undefined ? {} : { idColumn }),
+      ...(idColumn === undefined ? {} : { idColumn, rowOf: (id: string) => rowWithId(made, id) }),
     };
+    template = made;
   };
 
   let rowsRead = 0;

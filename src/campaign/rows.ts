@@ -185,6 +185,19 @@ export class RowIds {
     this.#hashes = new Int32Array(1024);
   }
 
+  /** The ordinal of the first row whose id is `id`; -1 when there is none. */
+  find(id: string): number {
+    const hash = hashOf(id);
+    const mask = this.#slots.length - 1;
+    for (let at = hash & mask; ; at = (at + 1) & mask) {
+      const held = this.#slots[at] as number;
+      if (held === 0) return -1;
+      if (this.#hashes[at] === hash && this.#table.cell(held - 1, this.#column) === id) {
+        return held - 1;
+      }
+    }
+  }
+
   /** The ordinal of the first row whose id is `id`; when there is none, -1, and row `ordinal` is recorded as it. */
   firstOrAdd(id: string, ordinal: number): number {
     const hash = hashOf(id);

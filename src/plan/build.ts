@@ -528,8 +528,8 @@ const planRow = (
 };
 
 /**
- * A changed row's `--replace` hint, when its campaign is keyed by position and already
- * dialled whom the row names now: `--replace` would be refused, so the hint says why instead.
+ * A changed row's `--replace` hint, when its campaign already dialled whom the row names now
+ * under another key (holdDialledRow): `--replace` would be refused, so the hint says why instead.
  */
 const heldHint = (item: PlanItem, name: string, missed: MissedSink): PlanItem => {
   const hint = replaceHint(name);
@@ -1081,7 +1081,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   const reports: MissedReport[] = [];
   // Expired campaign rows not reported yet, per campaign memory: reported once, as slots are.
   const expired = new Map<string, { items: PlanItem[]; through: number }>();
-  // Numbers dialled per campaign keyed by position, built once for the plan.
+  // Numbers dialled per campaign, built once for the plan (only for a campaign a row asks of).
   const dialled: DialledCache = new Map();
   const missed: MissedSink = {
     held: (item) => holdDialledRow(item, input.lock, dialled),
@@ -1139,8 +1139,8 @@ export const buildPlan = (input: PlanInput): Plan => {
     count: missedItems.length + unlisted,
     ...(atLeast ? { atLeast: true } : {}),
   };
-  // Rows keyed by position that now dial someone the campaign already called, or a number
-  // an earlier row of this run dials: held, due or not yet.
+  // Rows that now dial someone the campaign already called under another key, or (keyed by
+  // position) a number an earlier row of this run dials: held, due or not yet.
   const shifted = holdShiftedRows(lists.due.items(), input.lock, dialled, lists.upcoming.items());
   for (const item of shifted.held) lists.skipped.push(item);
   // Unknown entries are due only with --retry-unknown: no lookup a due item otherwise.

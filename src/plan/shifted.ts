@@ -1,7 +1,8 @@
 import { countsTowardLimit } from '../screen/limit.js';
 import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
-import { amendItem, callOf } from './item.js';
+import type { CallDefinition } from '../validate/model.js';
+import { amendItem, callOf, numberOfCall } from './item.js';
 import { PlanList } from './rows.js';
 import type { PlanItem } from './types.js';
 
@@ -26,8 +27,16 @@ export interface Dialled {
   readonly at: string;
 }
 
-/** The numbers (digests) a campaign dialled, each with the first call that dialled it. */
-type DialledNumbers = ReadonlyMap<string, Dialled>;
+/**
+ * The numbers (digests) a campaign dialled, each with the key of the first entry of each row
+ * that dialled it (one key, or several when rows of several keys did): keys the lockfile
+ * holds already, so the index costs a map entry a number, no object per call.
+ */
+type DialledNumbers = ReadonlyMap<string, string | readonly string[]>;
+
+/** The keys of the rows that dialled a number, as `DialledNumbers` holds them. */
+const keysOf = (found: string | readonly string[]): readonly string[] =>
+  typeof found === 'string' ? [found] : found;
 
 /**
  * Every number the calls under `prefix` (`<target>/<campaign>/`) dialled, by the digest each
@@ -35,31 +44,35 @@ type DialledNumbers = ReadonlyMap<string, Dialled>;
  * `--replace` placed again (the entry's history). Built once per campaign and asked per row.
  */
 const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
-  const found = new Map<string, Dialled>();
+  const found = new Map<string, string | string[]>();
+  const add = (digest: string, key: string) => {
+    const known = found.get(digest);
+    if (known === undefined) found.set(digest, key);
+    else {
+      // Another row's key is kept too (a row is asked against every row that dialled it).
+      const keys = keysOf(known);
+      const base = rowBase(key);
+      if (!keys.some((k) => rowBase(k) === base)) found.set(digest, [...keys, key]);
+    }
+  };
   for (const [key, entry] of Object.entries(lock.calls)) {
     if (!key.startsWith(prefix)) continue;
     const { number } = entry;
-    if (number !== undefined && countsTowardLimit(entry.status) && !found.has(number)) {
-      found.set(number, { key, status: entry.status, sid: entry.sid, at: entry.at });
-    }
+    if (number !== undefined && countsTowardLimit(entry.status)) add(number, key);
     // A call `--replace` placed again rang as well.
-    for (const h of entry.history ?? []) {
-      if (h.number !== undefined && !found.has(h.number)) {
-        found.set(h.number, { key, status: 'placed', sid: h.sid, at: h.at });
-      }
-    }
+    for (const h of entry.history ?? []) if (h.number !== undefined) add(h.number, key);
   }
   return found;
 };
 
-/** The call of a row other than `key`'s that dialled `digest`, if the campaign made one. */
-const dialledByOtherRow = (
-  numbers: DialledNumbers,
-  digest: string,
-  key: string,
-): Dialled | undefined => {
-  const dialled = numbers.get(digest);
-  return dialled !== undefined && rowBase(dialled.key) !== rowBase(key) ? dialled : undefined;
+/** The call of entry `key` that dialled `digest`: the entry itself, else one its history keeps. */
+const dialledAt = (lock: Lockfile, key: string, digest: string): Dialled => {
+  const entry = lock.calls[key];
+  if (entry?.number === digest && countsTowardLimit(entry.status)) {
+    return { key, status: entry.status, sid: entry.sid, at: entry.at };
+  }
+  const h = entry?.history?.find((p) => p.number === digest);
+  return { key, status: 'placed', sid: h?.sid, at: h?.at ?? entry?.at ?? '' };
 };
 
 /** The indexes of the campaigns a plan asked of, by prefix: each built at most once. */
@@ -74,32 +87,75 @@ const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): Dialled
   return found;
 };
 
+/** What the checks need of a row's campaign (a row definition's `campaign`). */
+type CampaignOf = NonNullable<CallDefinition['campaign']>;
+
 /**
- * Whom row `key` of a campaign keyed by position (`campaign.positional`) dials now, when the
- * campaign already dialled that number under another row's key, with the call that did;
- * undefined otherwise, and for a campaign with an id column. `numberOf` is asked only when
- * the campaign dialled anyone: a first apply reads and hashes no number.
+ * How a row's person was called already: under another row's key (`other`: a campaign keyed
+ * by position, whose keys shift; `key`: one with an id column, whose keys changed — an id
+ * column added, an id edited).
+ */
+export type DialledHow = 'other' | 'key';
+
+/** A row's number the campaign already dialled, with the call that did and how. */
+export interface DialledRow {
+  readonly number: string;
+  readonly dialled: Dialled;
+  readonly how: DialledHow;
+}
+
+/**
+ * Whom row `key` of a campaign dials now, when the campaign already dialled that number
+ * under another key, with the call that did; undefined otherwise. Whatever the keying: a
+ * row keyed by position that shifted (the number is one person there: the first key that
+ * dialled it), or a row whose key changed (an id column added, an id edited). With an id
+ * column, the calls of another row of the CSV that dials the number now too do not count
+ * (two people sharing one phone), nor do the row's own (its redials, a retry). `numberOf` is
+ * asked only when the campaign dialled anyone: a first apply reads and hashes no number.
  */
 export const dialledAsOtherRow = (
-  campaign: { readonly name: string; readonly positional?: true } | undefined,
+  campaign: CampaignOf | undefined,
   target: string,
   key: string,
   numberOf: () => string | undefined,
   lock: Lockfile,
   cache: DialledCache,
-): { readonly number: string; readonly dialled: Dialled } | undefined => {
-  if (campaign?.positional !== true) return undefined;
-  const numbers = dialledIn(cache, lock, `${target}/${campaign.name}/`);
+): DialledRow | undefined => {
+  if (campaign === undefined) return undefined;
+  const prefix = `${target}/${campaign.name}/`;
+  const numbers = dialledIn(cache, lock, prefix);
   const number = numbers.size > 0 ? numberOf() : undefined;
-  const dialled =
-    number === undefined ? undefined : dialledByOtherRow(numbers, numberDigest(number), key);
-  return dialled === undefined ? undefined : { number: number as string, dialled };
+  if (number === undefined) return undefined;
+  const digest = numberDigest(number);
+  const found = numbers.get(digest);
+  if (found === undefined) return undefined;
+  const base = rowBase(key);
+  const keys = keysOf(found);
+  if (campaign.positional === true) {
+    // Keyed by position, a number is one person: the row that dialled it first.
+    const first = keys[0] as string;
+    return rowBase(first) === base
+      ? undefined
+      : { number, dialled: dialledAt(lock, first, digest), how: 'other' };
+  }
+  // With an id column, a row's own calls (its redials, a retry) are its own.
+  if (keys.some((k) => rowBase(k) === base)) return undefined;
+  for (const k of keys) {
+    if (sharesNumber(campaign, rowBase(k).slice(prefix.length), digest)) continue;
+    return { number, dialled: dialledAt(lock, k, digest), how: 'key' };
+  }
+  return undefined;
+};
+
+/** Whether the CSV's row `id` dials the number of `digest` now: another person of one phone. */
+const sharesNumber = (campaign: CampaignOf, id: string, digest: string): boolean => {
+  const row = campaign.rowOf?.(id);
+  const number = row === undefined ? undefined : numberOfCall(row);
+  return number !== undefined && numberDigest(number) === digest;
 };
 
 /** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
-const positionalCampaign = (
-  item: PlanItem,
-): { name: string; recipients: string; positional?: true } | undefined => {
+const positionalCampaign = (item: PlanItem): CampaignOf | undefined => {
   const campaign = callOf(item)?.campaign;
   return campaign?.positional === true ? campaign : undefined;
 };
@@ -107,35 +163,50 @@ const positionalCampaign = (
 const dialledWords = (number: string, dialled: Dialled): string =>
   `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})`;
 
-/** `item`, skipped with the reason of a held row (`why` it is not placed). */
-const heldItem = (item: PlanItem, why: string, recipients: string | undefined): PlanItem =>
-  amendItem(item, {
-    reason: `${HELD_PREFIX}${why}; ${recipients ?? 'its CSV'} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`,
-  });
+/** Why a row so dialled is not placed: what happened to its key, and what to do. */
+const howWords = (how: DialledHow, key: string, recipients: string | undefined): string => {
+  const csv = recipients ?? 'its CSV';
+  switch (how) {
+    case 'other':
+      return `${csv} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`;
+    case 'key':
+      return `${csv} has no row \`${key.slice(key.lastIndexOf('/') + 1)}\` that dials it now: the person was called under another key (an id column added since, an id edited), and a new key does not call a person again`;
+  }
+};
+
+/** `item`, skipped with the reason of a held row (`why` it is not placed, then what to do). */
+const heldItem = (item: PlanItem, why: string, then: string): PlanItem =>
+  amendItem(item, { reason: `${HELD_PREFIX}${why}; ${then}` });
+
+/** `item` held as `found` says. */
+const heldDialled = (item: PlanItem, found: DialledRow): PlanItem =>
+  heldItem(
+    item,
+    dialledWords(found.number, found.dialled),
+    howWords(found.how, rowBase(found.dialled.key), callOf(item)?.campaign?.recipients),
+  );
 
 /**
- * A row of a campaign keyed by position that would otherwise be expired (its `end` passed
- * before it was reached), held instead when the campaign dialled its number under another
- * row's key: its person was called, so it is not "never placed". Undefined when it is not
- * so held (an id column, a campaign that dialled nobody: no number is hashed).
+ * A campaign row that would otherwise be expired (its `end` passed before it was reached),
+ * wait for its hours, or be offered `--replace`, held instead when the campaign dialled its
+ * number for another person than its key's (dialledAsOtherRow): its person was called, so it
+ * is not "never placed" and not placed. Undefined when it is not so held (a campaign that
+ * dialled nobody: no number is hashed).
  */
 export const holdDialledRow = (
   item: PlanItem,
   lock: Lockfile,
   cache: DialledCache,
 ): PlanItem | undefined => {
-  const campaign = positionalCampaign(item);
   const found = dialledAsOtherRow(
-    campaign,
+    callOf(item)?.campaign,
     item.target,
     item.key,
     () => destinationNumber(item.to),
     lock,
     cache,
   );
-  return found === undefined
-    ? undefined
-    : heldItem(item, dialledWords(found.number, found.dialled), campaign?.recipients);
+  return found === undefined ? undefined : heldDialled(item, found);
 };
 
 /** When an item not due yet would be: its opening (hours, start, redial delay) or slot. */
@@ -145,18 +216,23 @@ const dueAt = (item: PlanItem): number => {
 };
 
 /**
- * Due rows of a campaign whose CSV has no `id` column, held back when they dial a number the
- * campaign already dialled under another row's key (pure). Such rows are keyed by their
- * position: a row added, removed or moved above others shifts every key below it, and the
- * row now at a new position (never placed under that key) may be someone already called.
- * An edited row at a placed key is settled as changed since placed; this catches the person
- * who moved to a key with no entry, or to one `--replace` names. Numbers are compared by the
- * digest every entry keeps of the number it dialled (placed, unknown, or claimed: it may
- * have rung). Returns the lists unchanged (the same arrays) when no row is so keyed.
+ * Due campaign rows held back when they dial a number the campaign already dialled for
+ * another person than their key's (dialledAsOtherRow, pure): a row of a CSV without an `id`
+ * column is keyed by its position, and a row added, removed or moved above others shifts
+ * every key below it, so the row now at a new position (never placed under that key) may be
+ * someone already called; a row of a CSV with one may have been called under another key
+ * (the column added since, an id edited). An edited row at a placed key is settled as
+ * changed since placed; this catches the person who moved to a key with no entry, or to one
+ * `--replace` names. Numbers are compared by the digest every entry keeps of the number it
+ * dialled (placed, unknown, or claimed: it may have rung). Returns the lists unchanged (the
+ * same arrays) when no row is held.
  *
- * `upcoming` (rows not due yet: waiting for their hours, `start` or a redial, or next slots)
- * are asked as well, after the due ones, in the order they come due: a row whose number an
- * earlier one dials is held then as it will be once due, not listed as waiting or upcoming.
+ * Of rows keyed by position, `upcoming` (rows not due yet: waiting for their hours, `start`
+ * or a redial, or next slots) are asked as well, after the due ones, in the order they come
+ * due: a row whose number an earlier one dials is held then as it will be once due, not
+ * listed as waiting or upcoming. With an id column two rows may dial one number (two people
+ * sharing a phone): rows of one run are not compared, and the plan asked the lockfile of
+ * those not due yet already (holdDialledRow), so they are not asked again here.
  */
 export const holdShiftedRows = (
   due: readonly PlanItem[],
@@ -170,17 +246,24 @@ export const holdShiftedRows = (
 } => {
   // Rows of this plan by campaign and number: the first is placed, a later one is held.
   const planned = new Map<string, string>();
-  /** Why `item` is held, or undefined when it is placed (its number then taken). */
-  const heldWhy = (item: PlanItem): string | undefined => {
-    const campaign = positionalCampaign(item);
-    const number = campaign === undefined ? undefined : destinationNumber(item.to);
-    if (campaign === undefined || number === undefined) return undefined;
-    const prefix = `${item.target}/${campaign.name}/`;
+  /** `item` held, or undefined when it is placed (its number then taken, when keyed by position). */
+  const held = (item: PlanItem): PlanItem | undefined => {
+    const campaign = callOf(item)?.campaign;
+    if (campaign === undefined) return undefined;
+    // An id column: the lockfile alone says whom the campaign called.
+    if (campaign.positional !== true) return holdDialledRow(item, lock, cache);
+    const number = destinationNumber(item.to);
+    if (number === undefined) return undefined;
     const found = dialledAsOtherRow(campaign, item.target, item.key, () => number, lock, cache);
-    if (found !== undefined) return dialledWords(number, found.dialled);
+    if (found !== undefined) return heldDialled(item, found);
+    const prefix = `${item.target}/${campaign.name}/`;
     const earlier = planned.get(`${prefix}${number}`);
     if (earlier !== undefined && earlier !== rowBase(item.key)) {
-      return `${earlier} of this campaign dials ${number} too, in this run`;
+      return heldItem(
+        item,
+        `${earlier} of this campaign dials ${number} too, in this run`,
+        howWords('other', earlier, campaign.recipients),
+      );
     }
     planned.set(`${prefix}${number}`, rowBase(item.key));
     return undefined;
@@ -188,21 +271,18 @@ export const holdShiftedRows = (
   let out: { due: PlanList; held: PlanList } | undefined;
   for (let i = 0; i < due.length; i++) {
     const item = due[i] as PlanItem;
-    const why = heldWhy(item);
-    if (why !== undefined && out === undefined) {
+    const heldNow = held(item);
+    if (heldNow !== undefined && out === undefined) {
       out = { due: new PlanList(false), held: new PlanList(false) };
       for (let j = 0; j < i; j++) out.due.push(due[j] as PlanItem);
     }
     if (out === undefined) continue;
-    if (why === undefined) {
-      out.due.push(item);
-      continue;
-    }
-    out.held.push(heldItem(item, why, positionalCampaign(item)?.recipients));
+    if (heldNow === undefined) out.due.push(item);
+    else out.held.push(heldNow);
   }
   const dueNow = out === undefined ? due : out.due.items();
   const heldNow = out === undefined ? [] : out.held.items();
-  // Rows not due yet, by when they come due (in plan order when at once).
+  // Rows keyed by position not due yet, by when they come due (in plan order when at once).
   const ahead: { item: PlanItem; at: number; index: number }[] = [];
   for (let i = 0; i < upcoming.length; i++) {
     const item = upcoming[i] as PlanItem;
@@ -212,10 +292,10 @@ export const holdShiftedRows = (
   ahead.sort((a, b) => a.at - b.at || a.index - b.index);
   const heldAhead = new Map<number, PlanItem>();
   for (const { item, index } of ahead) {
-    const why = heldWhy(item);
-    if (why === undefined) continue;
-    const bare = amendItem(item, { waiting: undefined, opens: undefined });
-    heldAhead.set(index, heldItem(bare, why, positionalCampaign(item)?.recipients));
+    const found = held(item);
+    if (found !== undefined) {
+      heldAhead.set(index, amendItem(found, { waiting: undefined, opens: undefined }));
+    }
   }
   if (heldAhead.size === 0) return { due: dueNow, held: heldNow, upcoming };
   return {

@@ -7,7 +7,7 @@ const WAITING_NOTE =
 
 /** What `held` counts, said when there are any. */
 const HELD_NOTE =
-  'held: not placed: this campaign already dialled its number under another row (its CSV has no id column; see `callops plan`)';
+  'held: not placed: this campaign already dialled its number under another row or key (see `callops plan`)';
 
 /** `status --campaign NAME`, readable: rows per state (every state, zeros included). */
 export const renderCampaignCounts = (counts: CampaignCounts): string => {

@@ -102,8 +102,8 @@ export const changedKeys = (
 };
 
 /**
- * For a row of a campaign keyed by position: that `--replace` would not place it, and why,
- * when the campaign already dialled whom it names now under another row (as plan says).
+ * For a campaign row: that `--replace` would not place it, and why, when the campaign
+ * already dialled whom it names now under another key (as plan says: dialledAsOtherRow).
  */
 const heldWords = (
   call: CallDefinition,

@@ -67,6 +67,8 @@ export interface CallDefinition {
     readonly recipients: string;
     /** The CSV has no `id` column: the row id is its position, which edits above shift. */
     readonly positional?: true;
+    /** The CSV's row whose id is `id` now, if it has one (asked rarely: see RowDefinition). */
+    readonly rowOf?: (id: string) => CallDefinition | undefined;
   };
 }
 

@@ -3,7 +3,7 @@ import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, entry, lock, schedule } from '../plan/make.js';
+import { call, csvRows, entry, lock, schedule } from '../plan/make.js';
 
 const POLICY = { on: ['busy', 'no-answer'] as const, afterMs: 0, backoff: 1, maxAttempts: 2 };
 const row = (id: string): CallDefinition =>
@@ -230,7 +230,7 @@ describe('campaign report lines of rows keyed by position (a CSV without an id c
       posRow(id, ANN, { campaign: { name: 'nid', id, recipients: 'lists/r.csv' } });
     const lines = campaignLines(
       'nid',
-      [withId('1'), withId('2')],
+      csvRows([withId('1'), withId('2')]),
       state,
       plan('2026-12-01T09:00:00Z'),
     );

@@ -333,6 +333,79 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
   });
 });
 
+describe('campaigns whose rows changed keys (an id column added, an id edited)', () => {
+  it('an id column added after a run calls nobody again: plan, apply, run, status and report hold them', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+      'lists/reminders.csv': `name,phone\nAnn,${number(1)}\nBob,${number(2)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, output(first)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // As callops advises: the CSV gets an id column (Ann and Bob were rows 1 and 2), and Cy.
+    const csv = join(gw.project.dir, 'lists/reminders.csv');
+    await writeFile(
+      csv,
+      `id,name,phone\np1,Ann,${number(1)}\np2,Bob,${number(2)}\np3,Cy,${number(3)}\n`,
+    );
+    const held = (n: number, key: string) =>
+      `not placed: this campaign already dialled ${number(n)} as sim/reminders/${key} (placed `;
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 3 rows — 1 due, 2 skipped/);
+    expect(plan.stdout).toMatch(/^ {2}\+ sim\/reminders\/p3 /m);
+    expect(plan.stdout).toContain(held(1, '1'));
+    expect(plan.stdout).toContain(held(2, '2'));
+    expect(plan.stdout).toContain(
+      'lists/reminders.csv has no row `1` that dials it now: the person was called under another key (an id column added since, an id edited)',
+    );
+    // run places Cy alone, and calls nobody twice.
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done } = watch(child, 40_000);
+    await waitFor(
+      'run to place and record Cy',
+      async () =>
+        (await gw.project.lock())?.calls['sim/reminders/p3']?.status === 'placed'
+          ? true
+          : undefined,
+      { timeoutMs: 20_000 },
+    );
+    child.kill('SIGTERM');
+    await done;
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(0);
+    const dialled = () => gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
+    expect(dialled().sort()).toEqual([number(1), number(2), number(3)]);
+    const lock = await gw.project.lock();
+    expect(lock?.calls['sim/reminders/p1']).toBeUndefined();
+    expect(lock?.calls['sim/reminders/p2']).toBeUndefined();
+    const status = await campaignStatus(gw);
+    expect(status.code, output(status)).toBe(0);
+    expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
+      held: 2,
+      placed: 1,
+      waiting: 0,
+    });
+    const report = await gw.run(['report', 'reminders']);
+    expect(report.code, output(report)).toBe(0);
+    expect(report.stdout.split('\r\n').slice(1, 3)).toEqual([
+      `p1,${number(1)},held,0,,,,,`,
+      `p2,${number(2)},held,0,,,,,`,
+    ]);
+    // An id edited (p3 → c3) does not call Cy again either.
+    await writeFile(
+      csv,
+      `id,name,phone\np1,Ann,${number(1)}\np2,Bob,${number(2)}\nc3,Cy,${number(3)}\n`,
+    );
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code, output(again)).toBe(0);
+    expect(output(again)).not.toContain('placed  sim/reminders/c3');
+    const plan2 = await gw.run(['plan']);
+    expect(plan2.stdout).toContain(held(3, 'p3'));
+    expect(dialled()).toHaveLength(3);
+  });
+});
+
 describe('campaigns whose CSV has no id column (rows keyed by position)', () => {
   it('a row put above others never calls again whom the campaign already called', async () => {
     const gw = await gateway({

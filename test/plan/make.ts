@@ -40,3 +40,22 @@ export const entry = (e: Partial<LockEntry>): LockEntry => ({
   file: 'calls/x.yaml',
   ...e,
 });
+
+/**
+ * Rows of one campaign with an id column, each able to find the others by id (`rowOf`), as a
+ * recipients CSV's rows do: what the already-dialled check asks of another row's key.
+ */
+export const csvRows = (rows: readonly CallDefinition[]): CallDefinition[] => {
+  const byId = new Map<string, CallDefinition>();
+  const out = rows.map((row) => {
+    const campaign = row.campaign;
+    if (campaign === undefined) return row;
+    const made: CallDefinition = {
+      ...row,
+      campaign: { ...campaign, rowOf: (id: string) => byId.get(id) },
+    };
+    byId.set(campaign.id, made);
+    return made;
+  });
+  return out;
+};

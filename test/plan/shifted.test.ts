@@ -6,7 +6,7 @@ import { campaignCounts } from '../../src/report/plan.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { LockEntry } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, entry, lock, schedule } from './make.js';
+import { call, csvRows, entry, lock, schedule } from './make.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
@@ -102,7 +102,7 @@ describe('rows keyed by position (a CSV without an id column)', () => {
   });
 
   it('with an id column, two rows may dial one number: nothing is held', () => {
-    const p = plan([row('ann', ANN, true), row('ann-2', ANN, true)], {
+    const p = plan(csvRows([row('ann', ANN, true), row('ann-2', ANN, true)]), {
       'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }),
     });
     expect(p.due.map((i) => i.key)).toEqual(['sim/nid/ann-2']);
@@ -115,6 +115,97 @@ describe('rows keyed by position (a CSV without an id column)', () => {
     });
     expect(p.due.map((i) => i.key)).not.toContain('sim/nid/1');
     expect(p.skipped.map((i) => i.reason ?? '').join('\n')).not.toContain('already dialled');
+  });
+});
+
+describe('rows whose keys changed (an id column added, an id edited)', () => {
+  const withIds = (rows: [string, string][]) =>
+    csvRows(rows.map(([id, number]) => row(id, number, true)));
+
+  it('an id column added after a run: its rows dial whom rows 1 and 2 called, and are held', () => {
+    const p = plan(
+      withIds([
+        ['p1', ANN],
+        ['p2', BOB],
+        ['p3', ZED],
+      ]),
+      placedBefore,
+    );
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/p3']);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/p1')?.reason).toBe(
+      `not placed: this campaign already dialled ${ANN} as sim/nid/1 (placed S-1 at 2026-12-01T08:00:01.123Z); lists/r.csv has no row \`1\` that dials it now: the person was called under another key (an id column added since, an id edited), and a new key does not call a person again`,
+    );
+    expect(p.skipped.find((i) => i.key === 'sim/nid/p2')?.reason).toMatch(
+      new RegExp(`^not placed: this campaign already dialled \\${BOB} as sim/nid/2 `),
+    );
+  });
+
+  it('an id edited: the row under its new id is held; another row sharing the number is not', () => {
+    const before = { 'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }) };
+    const renamed = plan(withIds([['anna', ANN]]), before);
+    expect(renamed.due).toEqual([]);
+    expect(renamed.skipped[0]?.reason).toMatch(/already dialled .* as sim\/nid\/ann \(/);
+    // `ann` is still a row of the CSV dialling that number: `ann-2` shares Ann's phone.
+    const shared = plan(
+      withIds([
+        ['ann', ANN],
+        ['ann-2', ANN],
+      ]),
+      before,
+    );
+    expect(shared.due.map((i) => i.key)).toEqual(['sim/nid/ann-2']);
+  });
+
+  it('ids given in another order than the rows had: a changed row is not offered --replace', () => {
+    // Ann and Bob were rows 1 and 2; the new id column names Ann `2` and Bob `1`.
+    const p = plan(
+      withIds([
+        ['2', ANN],
+        ['1', BOB],
+      ]),
+      placedBefore,
+    );
+    expect(p.due).toEqual([]);
+    const reasonOf = (key: string) => p.skipped.find((i) => i.key === key)?.reason ?? '';
+    expect(reasonOf('sim/nid/2')).toContain(
+      `--replace would not place it: not placed: this campaign already dialled ${ANN} as sim/nid/1 `,
+    );
+    expect(reasonOf('sim/nid/1')).toContain(
+      `--replace would not place it: not placed: this campaign already dialled ${BOB} as sim/nid/2 `,
+    );
+    const replaced = buildPlan({
+      calls: withIds([
+        ['2', ANN],
+        ['1', BOB],
+      ]),
+      lock: lock(placedBefore),
+      now: NOW,
+      runTarget: 'sim',
+      explicitTarget: false,
+      replace: ['nid/2'],
+    });
+    expect(replaced.due).toEqual([]);
+  });
+
+  it("a row's own redial is its own, though another key dialled the number too", () => {
+    const policy: RedialPolicy = { on: ['no-answer'], afterMs: 0, backoff: 1, maxAttempts: 2 };
+    const p = plan(
+      withIds([['p1', ANN]]).map((c) => ({ ...c, redial: policy })),
+      {
+        'sim/nid/1': dialled(ANN),
+        'sim/nid/p1': dialled(ANN, {
+          definition: `sha256:nid-p1-${ANN}`,
+          outcome: {
+            status: 'no-answer',
+            sip_status: 487,
+            duration: 0,
+            answered: false,
+            ended_at: '2026-12-01T09:00:00Z',
+          },
+        }),
+      },
+    );
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/p1#2']);
   });
 });
 
@@ -203,10 +294,12 @@ describe('rows keyed by position not due yet', () => {
     expect(fresh.upcoming.map((i) => [i.key, i.waiting])).toEqual([['sim/nid/3', true]]);
     // Two rows of one number (an id column): the later one waits for its hours as well.
     const ids = plan(
-      [row('ann', ANN, true), row('ann-2', ANN, true)].map((c) => ({
-        ...c,
-        schedule: schedule({ window: '14:00-18:00' }),
-      })),
+      csvRows(
+        [row('ann', ANN, true), row('ann-2', ANN, true)].map((c) => ({
+          ...c,
+          schedule: schedule({ window: '14:00-18:00' }),
+        })),
+      ),
       { 'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }) },
     );
     expect(ids.upcoming.map((i) => [i.key, i.waiting])).toEqual([['sim/nid/ann-2', true]]);

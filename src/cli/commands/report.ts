@@ -14,8 +14,8 @@ export const command: CommandModule = {
 
 Writes one line per recipient row of campaign NAME (a call with \`recipients\`), in the order
 of its CSV: id, to, state (answered, busy, no-answer, failed, placed, unknown, suppressed,
-held: not placed, this campaign already dialled its number under another row (CSV without
-id column), expired: never reached before the campaign's end, waiting), attempts, sid and
+held: not placed, this campaign already dialled its number under another row or key),
+expired: never reached before the campaign's end, waiting), attempts, sid and
 sip_status of the latest attempt, its duration in seconds, when it was placed, and
 to_changed: \`yes\` when that attempt dialled another number than the row names now (the
 row was edited since; \`to\` is then left empty). A row of a campaign with cron/at stands at

@@ -33,8 +33,8 @@ settle it), else 0.
   --campaign NAME
               only campaign NAME: how many of its rows are placed (outcome not known
               yet), answered, busy, no-answer, failed, unknown, suppressed, held (not
-              placed: the campaign already dialled its number under another row, CSV
-              without id column), expired and waiting, each row counted once: by its latest attempt, or as waiting
+              placed: the campaign already dialled its number under another row or
+              key), expired and waiting, each row counted once: by its latest attempt, or as waiting
               while a first call, retry or redial is still to come (exit 3 while a
               row's latest attempt is unknown)`,
   options: { refresh: { type: 'boolean' }, campaign: { type: 'string' } },
