@@ -20,6 +20,22 @@ export interface RedialPolicy {
   readonly maxAttempts: number;
 }
 
+/**
+ * The longest `after` (366 days, a year of any kind): a redial waits minutes to weeks, and a
+ * longer wait is a slip of the pen (`100000000d` would put the redial past any date).
+ */
+export const MAX_REDIAL_AFTER_MS = 366 * 86_400_000;
+export const MAX_REDIAL_AFTER_TEXT = '366d';
+
+/** An `after` as written, in milliseconds, when it is a duration of at most MAX_REDIAL_AFTER_MS. */
+export const redialAfterMs = (text: string): number | undefined => {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms <= MAX_REDIAL_AFTER_MS ? ms : undefined;
+};
+
+/** The last instant a Date holds (±8.64e15 ms from 1970): past it, `new Date` is invalid. */
+const MAX_DATE_MS = 8.64e15;
+
 /** Without `redial:` a row is called once. */
 export const NO_REDIAL: RedialPolicy = { on: [], afterMs: 0, backoff: 1, maxAttempts: 1 };
 
@@ -56,7 +72,8 @@ export interface AttemptState {
  * - `redial`: attempt `n` may be placed from `notBefore` on;
  * - `pending`: the latest attempt is in flight, unknown, or its outcome is not final yet:
  *   nothing is redialled until it is known;
- * - `done`: nothing more will be placed; `result` says why.
+ * - `done`: nothing more will be placed; `result` says why (`beyond`: the next attempt's wait,
+ *   `after × backoff^(n−1)`, ends past the last instant a date holds — never).
  */
 export type RowProgress =
   | { readonly kind: 'first' }
@@ -66,14 +83,20 @@ export type RowProgress =
   | { readonly kind: 'done'; readonly n: number; readonly result: DoneResult };
 
 export type PendingWhy = 'in-flight' | 'unknown' | 'awaiting-outcome' | 'in-progress';
-export type DoneResult = 'answered' | 'declined' | 'exhausted' | 'final';
+export type DoneResult = 'answered' | 'declined' | 'exhausted' | 'final' | 'beyond';
 
 const isFinal = (outcome: CallOutcome | undefined): outcome is CallOutcome =>
   outcome !== undefined && outcome.status !== 'in-progress';
 
-/** When attempt `n` (≥ 2) may start, after attempt `n - 1` ended at `endedMs`. */
-export const redialAt = (policy: RedialPolicy, endedMs: number, n: number): Date =>
-  new Date(endedMs + policy.afterMs * policy.backoff ** Math.max(0, n - 2));
+/**
+ * When attempt `n` (≥ 2) may start, after attempt `n - 1` ended at `endedMs`; undefined when
+ * that is never: the wait grows past the last instant a Date holds (a huge backoff). Such an
+ * instant would be an Invalid Date, which every comparison with now takes as already due.
+ */
+export const redialAt = (policy: RedialPolicy, endedMs: number, n: number): Date | undefined => {
+  const at = endedMs + policy.afterMs * policy.backoff ** Math.max(0, n - 2);
+  return Number.isFinite(at) && Math.abs(at) <= MAX_DATE_MS ? new Date(at) : undefined;
+};
 
 /**
  * `attempts[i]` is attempt i + 1; the list ends at the latest attempt the state knows
@@ -107,7 +130,9 @@ export const rowProgress = (
   if (n >= policy.maxAttempts) return { kind: 'done', n, result: 'exhausted' };
   const ended = Date.parse(outcome.ended_at ?? entry.at);
   const endedMs = Number.isFinite(ended) ? ended : Date.parse(entry.at);
-  return { kind: 'redial', n: n + 1, notBefore: redialAt(policy, endedMs, n + 1) };
+  const notBefore = redialAt(policy, endedMs, n + 1);
+  if (notBefore === undefined) return { kind: 'done', n, result: 'beyond' };
+  return { kind: 'redial', n: n + 1, notBefore };
 };
 
 const isRedialOn = (value: unknown): value is RedialOn =>
@@ -121,7 +146,7 @@ export const redialPolicyOf = (value: unknown): RedialPolicy | undefined => {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const { on, after, backoff, max_attempts } = value as Readonly<Record<string, unknown>>;
   if (!Array.isArray(on) || on.length === 0 || !on.every(isRedialOn)) return undefined;
-  const afterMs = typeof after === 'string' ? parseDuration(after) : undefined;
+  const afterMs = typeof after === 'string' ? redialAfterMs(after) : undefined;
   if (afterMs === undefined) return undefined;
   if (backoff !== undefined && !(typeof backoff === 'number' && backoff >= 1)) return undefined;
   if (!(typeof max_attempts === 'number' && Number.isInteger(max_attempts) && max_attempts >= 1))

@@ -583,6 +583,7 @@ const OUTCOME_WORDS: Record<DoneResult, string> = {
   declined: 'declined (SIP 603): never redialled',
   exhausted: 'max_attempts reached',
   final: 'ended with an outcome redial.on does not name',
+  beyond: 'no redial: its wait (after × backoff^(n−1)) ends past the last date there is',
 };
 
 /**

@@ -1,5 +1,6 @@
 import { expandCampaign } from '../campaign/expand.js';
 import { Run } from '../campaign/lazy-list.js';
+import { MAX_REDIAL_AFTER_TEXT, redialAfterMs } from '../campaign/redial.js';
 import { findRowReferences, mayHoldRowReference } from '../campaign/template.js';
 import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
 import { type CallEntry, siteIn } from './calls.js';
@@ -45,7 +46,8 @@ const rowsInSchedule: CallRule = {
 
 /**
  * `redial:` needs rows placed once each: a call without `recipients`, or a campaign with
- * `cron`/`at`, is an error; so is an `after` that is not a duration (the schema checks the rest).
+ * `cron`/`at`, is an error; so is an `after` that is not a duration, or longer than a year
+ * (MAX_REDIAL_AFTER_MS; the schema checks the rest).
  */
 const redialRule: CallRule = {
   name: 'redial',
@@ -72,11 +74,19 @@ const redialRule: CallRule = {
       );
     }
     if (isRecord(redial) && typeof redial.after === 'string') {
-      if (parseDuration(redial.after) === undefined) {
+      const ms = parseDuration(redial.after);
+      if (ms === undefined) {
         out.push(
           errorAt(
             siteIn(entry, ['redial', 'after']),
             `\`after\` must be a duration such as 30m, 2h or 0s, not \`${redial.after}\``,
+          ),
+        );
+      } else if (redialAfterMs(redial.after) === undefined) {
+        out.push(
+          errorAt(
+            siteIn(entry, ['redial', 'after']),
+            `\`after\` must be at most ${MAX_REDIAL_AFTER_TEXT} (a year), not \`${redial.after}\``,
           ),
         );
       }

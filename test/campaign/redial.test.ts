@@ -3,6 +3,8 @@ import {
   attemptKey,
   NO_REDIAL,
   type RedialPolicy,
+  redialAt,
+  redialPolicyOf,
   rowProgress,
   splitAttemptKey,
 } from '../../src/campaign/redial.js';
@@ -71,6 +73,29 @@ describe('rowProgress', () => {
       n: 1,
       result: 'final',
     });
+  });
+
+  it('never when the wait ends past the last instant a date holds (never due at once)', () => {
+    const huge: RedialPolicy = { ...POLICY, afterMs: 1000, backoff: 1e300 };
+    const two = [{ entry: placed({}) }, { entry: placed({}) }];
+    expect(rowProgress(two, huge)).toEqual({ kind: 'done', n: 2, result: 'beyond' });
+    const ended = Date.parse('2026-12-01T09:01:00Z');
+    expect(redialAt(huge, ended, 3)).toBeUndefined();
+    expect(redialAt({ ...POLICY, afterMs: 8.64e18, backoff: 1 }, ended, 2)).toBeUndefined();
+    expect(
+      redialAt({ ...POLICY, afterMs: 1000, backoff: Number.POSITIVE_INFINITY }, ended, 3),
+    ).toBe(undefined);
+    // A year's wait is a date like any other.
+    expect(redialAt({ ...POLICY, afterMs: 366 * 86_400_000, backoff: 1 }, ended, 2)).toEqual(
+      new Date('2027-12-02T09:01:00Z'),
+    );
+  });
+
+  it('an `after` longer than 366d is no policy (validate says so at its place)', () => {
+    const policy = (after: string) => redialPolicyOf({ on: ['busy'], after, max_attempts: 2 });
+    expect(policy('366d')?.afterMs).toBe(366 * 86_400_000);
+    expect(policy('367d')).toBeUndefined();
+    expect(policy('100000000d')).toBeUndefined();
   });
 
   it('never after an answer or a decline', () => {

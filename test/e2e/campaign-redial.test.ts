@@ -217,6 +217,55 @@ describe('campaign redial by outcome', () => {
     expect(gw.sim.received()).toHaveLength(0);
   });
 
+  it('an `after` past a year is refused at its place; a wait a backoff takes past any date is no redial, not one due at once', async () => {
+    const gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaign(
+          ['redial: { on: [no-answer], after: 100000000d, max_attempts: 2 }'],
+          '{ row: "${row.id}" }',
+        ),
+        'lists/reminders.csv': `id,phone\na1,${number(1)}\n`,
+      },
+      { outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 }, ringMs: 0, talkMs: 0 },
+    );
+    open.push(gw);
+    const validate = await gw.run(['validate']);
+    expect(validate.code, output(validate)).toBe(1);
+    expect(validate.stderr).toContain(
+      'calls/reminders.yaml:8:39: error: `after` must be at most 366d (a year), not `100000000d`',
+    );
+    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+    expect(gw.sim.received()).toHaveLength(0);
+    // Attempt 2 waits 1s; attempt 3 would wait 1s × 1e300, past the last date there is.
+    await gw.project.write(
+      'calls/reminders.yaml',
+      campaign(
+        ['redial: { on: [no-answer], after: 1s, backoff: 1e300, max_attempts: 3 }'],
+        '{ row: "${row.id}" }',
+      ),
+    );
+    const first = await gw.run(['apply', '--yes', '--wait', '10s']);
+    expect(first.code, output(first)).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const second = await gw.run(['apply', '--yes', '--wait', '10s']);
+    expect(second.code, output(second)).toBe(0);
+    expect(second.stdout).toContain('placed  sim/reminders/a1#2');
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).not.toContain('a1#3');
+    expect(plan.stdout).toMatch(
+      /sim\/reminders\/a1#2 .*done after attempt 2 \(no-answer .*\): no redial: its wait \(after × backoff\^\(n−1\)\) ends past the last date there is/,
+    );
+    const third = await gw.run(['apply', '--yes']);
+    expect(third.code, output(third)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
+      'no-answer': 1,
+      waiting: 0,
+    });
+  }, 30_000);
+
   it('500 rows, 20 suppressed, three zones (one outside its hours), redial, a SIGKILL mid-campaign: exactly the expected attempts, no duplicate, and the report matches the simulator', async () => {
     const N = 500;
     // Zones from the clock: local 11:xx and 12:xx are inside 09:00-15:00, 02:xx is not,
