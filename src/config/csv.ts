@@ -263,10 +263,16 @@ function* textPieces(text: string, chunkChars: number): Generator<Buffer> {
  */
 const syntaxSite = (
   error: CsvError,
-  line: number,
+  from: number,
 ): { line: number; column: number } | undefined => {
-  const raw = (error as { raw?: unknown }).raw;
-  if (typeof raw !== 'string' || raw === '') return undefined;
+  const text = (error as { raw?: unknown }).raw;
+  if (typeof text !== 'string' || text === '') return undefined;
+  // Each blank line before the record left one character of its line end in the text (the
+  // CR of a CRLF alone): one line each, though a CR and the LF of the next may look like a CRLF.
+  const blank = /^[\r\n]*/.exec(text)?.[0].length ?? 0;
+  const raw = text.slice(blank);
+  const line = from + blank;
+  if (raw === '') return undefined;
   if (error.code === 'CSV_INVALID_CLOSING_QUOTE') return recordEnd(raw, line);
   let last: { line: number; column: number } | undefined;
   let open: { line: number; column: number } | undefined;
@@ -401,12 +407,22 @@ function* enumerate<T>(items: Iterable<T>): Generator<[number, T]> {
   }
 }
 
+/**
+ * What ends a record: a CRLF, an LF or a lone CR, each wherever it is (CRLF first, so it is
+ * one line end). Left to itself csv-parse takes the first line end it meets as the file's
+ * only one, and reads the others as part of a cell: a file whose header ends in LF and rows
+ * in CRLF got a CR at the end of each row's last cell, and one whose header ends in CRLF
+ * read its LF rows as one record.
+ */
+const RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
+
 /** Characters handed to csv-parse at a time. */
 export const CSV_CHUNK_CHARS = 64 * 1024;
 
 /**
  * Reads `input` (the CSV file `file`: its text, or its bytes in pieces): a header row, then
- * data rows. A BOM is dropped and CRLF line ends are read like LF. Empty lines are ignored.
+ * data rows. A BOM is dropped; an LF, a CRLF or a lone CR ends a line, in any mix. Empty lines
+ * are ignored.
  * Problems: an empty file, a header with an empty or repeated name, a row with more or fewer
  * cells than the header, and CSV syntax (an unclosed quote…), which stops the reading at that
  * place.
@@ -430,7 +446,13 @@ export const readCsv = (
   let index = 0;
   const pieces = typeof input === 'string' ? textPieces(input, chunkChars) : input;
   try {
-    const options = { bom: true, raw: true, relax_column_count: true, skip_empty_lines: true };
+    const options = {
+      bom: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: RECORD_DELIMITERS,
+    };
     eachRecord(pieces, options, (given, line, bytes) => {
       const cells = given.record;
       // The raw text starts with the empty lines skipped before the record, and ends with its

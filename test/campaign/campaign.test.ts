@@ -328,6 +328,79 @@ describe('reading a recipients CSV', () => {
     );
   });
 
+  it('a file mixing LF, CRLF and CR line ends reads as with LF alone: rows, cells and errors at the same place', () => {
+    // The header ends one way and the rows another: each line end counts, none in a cell.
+    const clean = 'id,name,phone\na1,Ann,+15550001001\na2,Bob,+15550001002\n';
+    for (const text of [
+      clean.replace('\n', '\r\n'),
+      clean.replace(/\n(?=a)/g, '\r\n'),
+      clean.replace('\n', '\r').replace(/\n$/, '\r\n'),
+    ]) {
+      expect(errors(text), JSON.stringify(text)).toEqual([]);
+      const seen: (readonly string[])[] = [];
+      readCsv(CSV, text, (cells) => seen.push(cells));
+      expect(seen).toEqual([
+        ['a1', 'Ann', '+15550001001'],
+        ['a2', 'Bob', '+15550001002'],
+      ]);
+    }
+    // A blank line ending in CRLF, then one ending in LF, before a quote never closed.
+    expect(errors('id,name,phone\na1,Ann,+15550001001\n\r\n\na2,"Bob,+15550001002\n')).toEqual([
+      'lists/people.csv:5:4: not a readable CSV: this quote opens a cell that is never closed',
+    ]);
+    const cell = fc.oneof(
+      fc.constantFrom('', 'a', '+15550000001', '+1555x', 'x y', 'Zürich', '😀'),
+      fc.string({ unit: fc.constantFrom('a', '1', '+', ',', '"', '\n', ' ', 'é'), maxLength: 6 }),
+    );
+    const encode = (value: string, quote: boolean) =>
+      quote ? `"${value.replaceAll('"', '""')}"` : value;
+    const row = fc.record({
+      cells: fc.array(fc.tuple(cell, fc.boolean()), { minLength: 2, maxLength: 4 }),
+      blank: fc.nat({ max: 2 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(row, { maxLength: 6 }),
+        fc.array(fc.constantFrom('\n', '\r\n', '\r'), { minLength: 1 }),
+        fc.boolean(),
+        (rows, ends, lastEnd) => {
+          const body = rows.map(
+            (r) => '\n'.repeat(r.blank) + r.cells.map(([v, q]) => encode(v, q)).join(','),
+          );
+          const lf = `id,name,phone\n${body.join('\n')}${lastEnd ? '\n' : ''}`;
+          // Each line end one of the three (a CR then an LF of the next line would be a CRLF).
+          let n = 0;
+          let mixed = '';
+          for (const ch of lf) {
+            let end = ch === '\n' ? (ends[n++ % ends.length] as string) : ch;
+            if (end === '\n' && mixed.endsWith('\r')) end = '\r';
+            mixed += end;
+          }
+          const at = (text: string) =>
+            project(text, ['tag: { who: "${row.name}" }']).diagnostics.map(
+              (d) => `${d.line}:${d.column}`,
+            );
+          const read = (text: string, chunk?: number) => {
+            const rowsRead: number[] = [];
+            const found = readCsv(
+              CSV,
+              text,
+              (cells, site) => rowsRead.push(site.line, cells.length),
+              undefined,
+              undefined,
+              chunk,
+            ).diagnostics.map((d) => `${d.line}:${d.column}`);
+            return { rowsRead, found };
+          };
+          expect(at(mixed)).toEqual(at(lf));
+          for (const chunk of [undefined, 3, 7])
+            expect(read(mixed, chunk)).toEqual(read(lf, chunk));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('numbers without a leading + are one warning per campaign, at the first', () => {
     const found = project('id,phone\na,15550000001\nb,+15550000002\nc,15550000003\n');
     expect(

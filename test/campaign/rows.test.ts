@@ -57,6 +57,20 @@ describe('RowTable: rows kept as a few numbers, their cells read again from the 
     sameAsReader('id,name\r\na,x\rb\r\nc,y\r\n');
   });
 
+  it('a file mixing LF, CRLF and CR line ends: each row read back as read, none holding a CR', () => {
+    for (const text of [
+      'id,name,phone\na1,x,+15550001234\r\na2,B,+15550001235\r\n',
+      'id,name,phone\r\na1,x,+15550001234\na2,B,+15550001235\n',
+      'id,name,phone\ra1,"x\r\ny",+15550001234\n\r\na2,B,+15550001235\r',
+    ]) {
+      const { read, lines, diagnostics } = both(text);
+      expect(diagnostics).toEqual([]);
+      expect(read.map((cells) => cells[2])).toEqual(['+15550001234', '+15550001235']);
+      expect(lines).toEqual(text.startsWith('id,name,phone\ra1') ? [2, 5] : [2, 3]);
+      for (const chunk of [1, 2, 5]) sameAsReader(text, chunk);
+    }
+  });
+
   it('grows past its first blocks (lines ending in CR alone)', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => `r${i},"n ${i}",${i % 7 === 0 ? '' : i}`);
     sameAsReader(`id,name,n\r${rows.join('\r')}\r`);
