@@ -93,9 +93,10 @@ type CampaignOf = NonNullable<CallDefinition['campaign']>;
 /**
  * How a row's person was called already: under another row's key (`other`: a campaign keyed
  * by position, whose keys shift; `key`: one with an id column, whose keys changed — an id
- * column added, an id edited).
+ * column added, an id edited), or under the row's own key before `--replace` placed that key
+ * again to another number (`own`).
  */
-export type DialledHow = 'other' | 'key';
+export type DialledHow = 'other' | 'key' | 'own';
 
 /** A row's number the campaign already dialled, with the call that did and how. */
 export interface DialledRow {
@@ -106,9 +107,11 @@ export interface DialledRow {
 
 /**
  * Whom row `key` of a campaign dials now, when the campaign already dialled that number
- * under another key, with the call that did; undefined otherwise. Whatever the keying: a
- * row keyed by position that shifted (the number is one person there: the first key that
- * dialled it), or a row whose key changed (an id column added, an id edited). With an id
+ * under another key, or under its own before `--replace` placed it again to another number,
+ * with the call that did; undefined otherwise. Whatever the keying: a row keyed by position
+ * that shifted (the number is one person there: the first key that dialled it), a row whose
+ * key changed (an id column added, an id edited), a row edited back to whom its key called
+ * before a replacement. With an id
  * column, the calls of another row of the CSV that dials the number now too do not count
  * (two people sharing one phone), nor do the row's own (its redials, a retry). `numberOf` is
  * asked only when the campaign dialled anyone: a first apply reads and hashes no number.
@@ -130,6 +133,12 @@ export const dialledAsOtherRow = (
   const found = numbers.get(digest);
   if (found === undefined) return undefined;
   const base = rowBase(key);
+  // This key called the number itself, and `--replace` placed it again to another one since:
+  // placing it back to this number would call that person again.
+  const own = lock.calls[base];
+  if (own !== undefined && own.number !== digest && own.history?.some((h) => h.number === digest)) {
+    return { number, dialled: dialledAt(lock, base, digest), how: 'own' };
+  }
   const keys = keysOf(found);
   if (campaign.positional === true) {
     // Keyed by position, a number is one person: the row that dialled it first.
@@ -171,6 +180,8 @@ const howWords = (how: DialledHow, key: string, recipients: string | undefined):
       return `${csv} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`;
     case 'key':
       return `${csv} has no row \`${key.slice(key.lastIndexOf('/') + 1)}\` that dials it now: the person was called under another key (an id column added since, an id edited), and a new key does not call a person again`;
+    case 'own':
+      return `that is this row's own key: it called the number before \`--replace\` placed it again to another, and a person is called once`;
   }
 };
 

@@ -122,7 +122,7 @@ const heldWords = (
   );
   return found === undefined
     ? undefined
-    : `--replace would not place it: this campaign already dialled ${found.number} as ${found.dialled.key}`;
+    : `--replace would not place it: this campaign already dialled ${found.number} as ${found.dialled.key}${found.how === 'own' ? ', this row, before `--replace` placed it again to another number' : ''}`;
 };
 
 /** The key of a row's latest placed attempt (`KEY`, `KEY#2`, …), if one is placed. */

@@ -406,6 +406,40 @@ describe('campaigns whose rows changed keys (an id column added, an id edited)',
   });
 });
 
+describe('a row edited back to whom its key called before a --replace', () => {
+  it('is not offered --replace by plan or status, and apply --replace is refused: nobody is called twice', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+      'lists/reminders.csv': `name,phone\nAnn,${number(1)}\n`,
+    });
+    const csv = join(gw.project.dir, 'lists/reminders.csv');
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    // Ann's number was wrong: the row names Zed, and --replace calls him.
+    await writeFile(csv, `name,phone\nZed,${number(9)}\n`);
+    const replaced = await gw.run(['apply', '--yes', '--replace', 'reminders/1']);
+    expect(replaced.code, output(replaced)).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // Then Ann again: row 1's own key called her before the replacement.
+    await writeFile(csv, `name,phone\nAnn,${number(1)}\n`);
+    const own = `this campaign already dialled ${number(1)} as sim/reminders/1 (placed `;
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(`--replace would not place it: not placed: ${own}`);
+    expect(plan.stdout).toContain("that is this row's own key");
+    expect(plan.stdout).not.toContain('callops apply --replace reminders/1');
+    const status = await gw.run(['status']);
+    expect(status.stdout).toContain(
+      `--replace would not place it: this campaign already dialled ${number(1)} as sim/reminders/1, this row, before`,
+    );
+    const again = await gw.run(['apply', '--yes', '--replace', 'reminders/1']);
+    expect(again.code, output(again)).toBe(64);
+    expect(again.stderr).toContain(`--replace reminders/1: not placed: ${own}`);
+    expect(again.stderr).toMatch(/; nothing was sent\n/);
+    const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
+    expect(dialled).toEqual([number(1), number(9)]);
+  });
+});
+
 describe('campaigns whose CSV has no id column (rows keyed by position)', () => {
   it('a row put above others never calls again whom the campaign already called', async () => {
     const gw = await gateway({

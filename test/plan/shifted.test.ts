@@ -223,6 +223,44 @@ describe('rows keyed by position: calls a --replace placed again, and rows of on
     );
   });
 
+  it('a row edited back to whom its key called before a --replace is not offered --replace', () => {
+    for (const withIds of [false, true]) {
+      // Row 1 called Ann, was replaced to Zed, and names Ann again.
+      const entries = {
+        'sim/nid/1': dialled(ZED, {
+          definition: `sha256:nid-1-${ZED}`,
+          history: [{ sid: 'S-old', at: '2026-12-01T07:00:00.000Z', number: numberDigest(ANN) }],
+        }),
+      };
+      const rows = csvRows([row('1', ANN, withIds)]);
+      const p = plan(rows, entries);
+      const reason = p.skipped[0]?.reason ?? '';
+      expect(p.skipped[0]?.changed).toBe(true);
+      expect(reason).toContain(
+        `to another number than it dials now); --replace would not place it: not placed: this campaign already dialled ${ANN} as sim/nid/1 (placed S-old at 2026-12-01T07:00:00.000Z); that is this row's own key: it called the number before \`--replace\` placed it again`,
+      );
+      expect(reason).not.toContain('places it again');
+      const replaced = buildPlan({
+        calls: rows,
+        lock: lock(entries),
+        now: NOW,
+        runTarget: 'sim',
+        explicitTarget: false,
+        replace: ['nid/1'],
+      });
+      expect(replaced.due).toEqual([]);
+      expect(replaced.skipped[0]?.reason).toMatch(/^not placed: this campaign already dialled /);
+    }
+    // Replaced to the same number (another cell edited): --replace calls whom it called.
+    const same = plan([row('1', ANN)], {
+      'sim/nid/1': dialled(ANN, {
+        definition: `sha256:nid-1-${ANN}-before`,
+        history: [{ sid: 'S-old', at: '2026-12-01T07:00:00.000Z', number: numberDigest(ANN) }],
+      }),
+    });
+    expect(same.skipped[0]?.reason).toContain('`callops apply --replace nid/1` places it again');
+  });
+
   it('two rows of one run dialling one number: the first is due, the later held', () => {
     const p = plan([row('1', ANN), row('2', BOB), row('3', ANN)], {});
     expect(p.due.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2']);
