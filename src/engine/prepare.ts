@@ -241,15 +241,20 @@ const screenOf = (
   };
 };
 
+/** What a refused `--replace` adds: that nothing was sent, said by the command that sends (apply). */
+const refusedWords = (sends: boolean): string => (sends ? '; nothing was sent' : '');
+
 /**
  * `--replace NAME`: each must name a placed, unscheduled call, or row of a campaign without
- * cron/at nor redial whose `end` has not passed at `now`, of this run (else a usage error).
+ * cron/at nor redial whose `end` has not passed at `now`, of this run (else a usage error;
+ * `sends`: the command would have placed calls, so the error says none was sent).
  */
 export const checkReplaceNames = (
   prepared: Prepared,
   lock: Lockfile,
   now: Date,
   options: Pick<PlanOptions, 'only' | 'replace'>,
+  sends: boolean,
 ): void => {
   for (const name of options.replace ?? []) {
     const why = checkReplace(name, {
@@ -261,7 +266,7 @@ export const checkReplaceNames = (
       ...(options.only ? { only: [...options.only] } : {}),
     });
     if (why !== undefined)
-      throw new EngineError('usage', `--replace ${name}: ${why}; nothing was sent`);
+      throw new EngineError('usage', `--replace ${name}: ${why}${refusedWords(sends)}`);
   }
 };
 
@@ -270,12 +275,19 @@ export const checkReplaceNames = (
  * dialled whom the row names now): a usage error with the plan's reason, as any refused
  * replacement, rather than a run that places nothing and says nothing of it.
  */
-export const checkReplacedHeld = (plan: Plan, replace: readonly string[] | undefined): void => {
+export const checkReplacedHeld = (
+  plan: Plan,
+  replace: readonly string[] | undefined,
+  sends: boolean,
+): void => {
   if (replace === undefined || replace.length === 0) return;
   const names = new Set(replace);
   for (const item of plan.skipped) {
     if (names.has(item.name) && isHeldShifted(item)) {
-      throw new EngineError('usage', `--replace ${item.name}: ${item.reason}; nothing was sent`);
+      throw new EngineError(
+        'usage',
+        `--replace ${item.name}: ${item.reason}${refusedWords(sends)}`,
+      );
     }
   }
 };

@@ -975,7 +975,12 @@ export const checkReplace = (
   input: Pick<PlanInput, 'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now'>,
 ): string | undefined => {
   const call = input.calls.find((c) => c.name === name);
-  if (call === undefined) return 'no call of that name (see `callops plan` for the calls)';
+  if (call === undefined) {
+    // `--only` takes a campaign's name, and `--replace` one of its rows: say which.
+    return input.calls.some((c) => c.campaign?.name === name)
+      ? `\`${name}\` is a campaign: --replace takes one of its rows, \`${name}/ID\` (\`callops plan --only ${name}\` lists them)`
+      : 'no call of that name (see `callops plan` for the calls)';
+  }
   if (call.redial !== undefined) {
     return `its campaign redials by outcome: each attempt is its own placement, placed once; ${REDIAL_EDITED_HINT}`;
   }

@@ -406,6 +406,33 @@ describe('campaigns whose rows changed keys (an id column added, an id edited)',
   });
 });
 
+describe('--replace NAME of a campaign', () => {
+  it("a campaign's name is refused saying --replace takes a row; plan's refusals do not speak of sending", async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': rows(2),
+    });
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    const campaign =
+      '--replace reminders: `reminders` is a campaign: --replace takes one of its rows, `reminders/ID` (`callops plan --only reminders` lists them)';
+    const applied = await gw.run(['apply', '--yes', '--replace', 'reminders']);
+    expect(applied.code, output(applied)).toBe(64);
+    expect(applied.stderr).toContain(`callops apply: ${campaign}; nothing was sent\n`);
+    for (const [name, why] of [
+      ['reminders', campaign],
+      ['nosuch', '--replace nosuch: no call of that name (see `callops plan` for the calls)'],
+      ['reminders/r9', '--replace reminders/r9: no call of that name'],
+    ] as const) {
+      const planned = await gw.run(['plan', '--replace', name]);
+      expect(planned.code, output(planned)).toBe(64);
+      expect(planned.stderr).toContain(`callops plan: ${why}`);
+      expect(planned.stderr).not.toContain('nothing was sent');
+    }
+    // Its rows are placed, once each.
+    expect(gw.placed()).toHaveLength(2);
+  });
+});
+
 describe('a row edited back to whom its key called before a --replace', () => {
   it('is not offered --replace by plan or status, and apply --replace is refused: nobody is called twice', async () => {
     const gw = await gateway({
@@ -435,6 +462,11 @@ describe('a row edited back to whom its key called before a --replace', () => {
     expect(again.code, output(again)).toBe(64);
     expect(again.stderr).toContain(`--replace reminders/1: not placed: ${own}`);
     expect(again.stderr).toMatch(/; nothing was sent\n/);
+    // plan refuses it too, and sends nothing in any case: it does not say so.
+    const planned = await gw.run(['plan', '--replace', 'reminders/1']);
+    expect(planned.code, output(planned)).toBe(64);
+    expect(planned.stderr).toContain(`callops plan: --replace reminders/1: not placed: ${own}`);
+    expect(planned.stderr).not.toContain('nothing was sent');
     const dialled = gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
     expect(dialled).toEqual([number(1), number(9)]);
   });

@@ -123,6 +123,22 @@ describe('a campaign row with calling hours only, placed', () => {
     const cron = row({ schedule: schedule({ cron: '0 9 * * *' }) });
     expect(checkReplace('reminders/r1', input(cron))).toMatch(/^it is scheduled/);
   });
+
+  it("--replace of a campaign's name says it takes one of its rows (--only takes the name)", () => {
+    const input = {
+      calls: [row()],
+      lock: lock({ [K]: placed('sha256:row-before') }),
+      now: NOW,
+      runTarget: 'prod',
+      explicitTarget: false,
+    };
+    expect(checkReplace('reminders', input)).toBe(
+      '`reminders` is a campaign: --replace takes one of its rows, `reminders/ID` (`callops plan --only reminders` lists them)',
+    );
+    expect(checkReplace('remind', input)).toBe(
+      'no call of that name (see `callops plan` for the calls)',
+    );
+  });
 });
 
 describe('a campaign row with calling hours only, once its campaign ended', () => {

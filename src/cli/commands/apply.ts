@@ -107,10 +107,13 @@ is required. Every missing environment variable is reported before anything is s
       throw error;
     });
     try {
-      checkReplaceNames(prepared, held.lock, planFile !== undefined ? new Date() : ctx.now, {
-        ...(only ? { only } : {}),
-        ...(replace ? { replace } : {}),
-      });
+      checkReplaceNames(
+        prepared,
+        held.lock,
+        planFile !== undefined ? new Date() : ctx.now,
+        { ...(only ? { only } : {}), ...(replace ? { replace } : {}) },
+        true,
+      );
       // A plan file lists the keys to place, unknown ones included when it was made with
       // --retry-unknown; its lock digest proves they were unknown when it was reviewed. So it
       // is checked against a plan in which unknown entries may be due, and only its keys go.
@@ -119,7 +122,7 @@ is required. Every missing environment variable is reported before anything is s
         ...(replace ? { replace } : {}),
         retryUnknown,
       });
-      checkReplacedHeld(plan, replace);
+      checkReplacedHeld(plan, replace, true);
       if (rehearsal)
         checkRehearsal(
           plan.due.map((i) => i.target),

@@ -69,12 +69,12 @@ lockfile.
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     const options = { ...(only ? { only } : {}), ...(replace ? { replace } : {}) };
-    checkReplaceNames(prepared, lock, ctx.now, options);
+    checkReplaceNames(prepared, lock, ctx.now, options, false);
     const plan = planAt(prepared, lock, ctx.now, {
       ...options,
       retryUnknown: ctx.values['retry-unknown'] === true,
     });
-    checkReplacedHeld(plan, replace);
+    checkReplacedHeld(plan, replace, false);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead, or
     // as upcoming when it places them later (a row outside its calling hours): once each.
     const retried =
