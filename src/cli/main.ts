@@ -64,7 +64,16 @@ ${COMMON_USAGE}`;
 
 const pickFormat = (value: unknown, env: NodeJS.ProcessEnv, command: string): Format => {
   if (value === undefined) return env.GITHUB_ACTIONS === 'true' ? 'github' : 'human';
-  if (value === 'human' || value === 'json' || value === 'github') return value;
+  if (value === 'human' || value === 'json' || value === 'github') {
+    // report writes a CSV or JSON file's text, never a human or GitHub rendering of it (its
+    // default, `github` in a runner included, is CSV): asked for one, it says so.
+    if (command === 'report' && value !== 'json') {
+      throw new UsageError(
+        `--format ${value} is not for report: it writes CSV (the default) or JSON (--format json)`,
+      );
+    }
+    return value;
+  }
   if (value === 'csv') {
     if (command === 'report') return value;
     throw new UsageError('--format csv is only for report');

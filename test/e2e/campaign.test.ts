@@ -641,3 +641,30 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     expect(rows[3]).toBe(`4,${number(3)},expired,0,,,,,`);
   });
 });
+
+describe('report formats', () => {
+  it('report writes CSV or JSON: --format human or github is a usage error, and a runner gets CSV', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': rows(2),
+    });
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    for (const format of ['human', 'github']) {
+      const r = await gw.run(['report', 'reminders', '--format', format]);
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `callops report: --format ${format} is not for report: it writes CSV (the default) or JSON (--format json)\n`,
+      );
+    }
+    const header = 'id,to,state,attempts,sid,sip_status,duration,last_attempt_at,to_changed';
+    const csv = await gw.run(['report', 'reminders', '--format', 'csv']);
+    expect(csv.stdout.split('\r\n')[0]).toBe(header);
+    // In a GitHub Actions runner (whose default format is github) report writes CSV.
+    const runner = await gw.run(['report', 'reminders'], { GITHUB_ACTIONS: 'true' });
+    expect(runner.code, output(runner)).toBe(0);
+    expect(runner.stdout).toBe(csv.stdout);
+    const json = await gw.run(['report', 'reminders', '--format', 'json']);
+    expect((JSON.parse(json.stdout) as unknown[]).length).toBe(2);
+  });
+});
