@@ -181,7 +181,7 @@ export const countsText = (c: SlotCounts & { readonly done?: number }): string =
       [c.expired, 'expired'],
       [c.missed, 'missed'],
       [c.suppressed, 'suppressed'],
-      [c.skipped, 'skipped (placed, unknown or disabled)'],
+      [c.skipped, 'skipped (placed, unknown, held or disabled)'],
       [c.done ?? 0, 'done (no slot left)'],
     ] as const
   )

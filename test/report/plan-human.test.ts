@@ -164,7 +164,7 @@ describe('campaign counts of a campaign with cron', () => {
       },
     });
     expect(renderPlanHuman(p, 'target prod', style)).toContain(
-      '  cr: 5 rows — 1 due, 2 upcoming, 2 missed; slots listed: 1 due, 9 upcoming, 3 missed, 3 skipped (placed, unknown or disabled)\n',
+      '  cr: 5 rows — 1 due, 2 upcoming, 2 missed; slots listed: 1 due, 9 upcoming, 3 missed, 3 skipped (placed, unknown, held or disabled)\n',
     );
   });
 

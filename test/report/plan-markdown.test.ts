@@ -230,7 +230,7 @@ describe('plan --format markdown', () => {
     expect(lines.slice(at, at + 5)).toEqual([
       '### Campaigns: 2',
       '',
-      '- `remind`: 3 rows — 2 due, 1 skipped (placed, unknown or disabled)',
+      '- `remind`: 3 rows — 2 due, 1 skipped (placed, unknown, held or disabled)',
       '- `over`: 2 rows — 2 done (no slot left); slots listed: nothing',
       '',
     ]);
