@@ -49,6 +49,19 @@ const errors = (csv: string, extra: readonly string[] = []) =>
 const rowsOf = (csv: string, extra: readonly string[] = []) =>
   project(csv, extra).calls.filter((c) => c.campaign !== undefined);
 
+/** A cell of the property tests below: plain or awkward text, quoted or not (`encode`). */
+const cell = fc.oneof(
+  fc.constantFrom('', 'a', '+15550000001', '+1555x', 'x y', 'Zürich', '😀'),
+  fc.string({ unit: fc.constantFrom('a', '1', '+', ',', '"', '\n', ' ', 'é'), maxLength: 6 }),
+);
+const encode = (value: string, quote: boolean) =>
+  quote ? `"${value.replaceAll('"', '""')}"` : value;
+/** A row of 2 to 4 such cells, after up to 2 blank lines. */
+const row = fc.record({
+  cells: fc.array(fc.tuple(cell, fc.boolean()), { minLength: 2, maxLength: 4 }),
+  blank: fc.nat({ max: 2 }),
+});
+
 describe('reading a recipients CSV', () => {
   it('hands over each data row with the line it starts on, a BOM and CRLF read as plain text', () => {
     const seen: [readonly string[], number, number][] = [];
@@ -288,16 +301,6 @@ describe('reading a recipients CSV', () => {
   });
 
   it('an error is at the same line and column whether the file ends its lines with LF, CRLF or CR (property)', () => {
-    const cell = fc.oneof(
-      fc.constantFrom('', 'a', '+15550000001', '+1555x', 'x y', 'Zürich', '😀'),
-      fc.string({ unit: fc.constantFrom('a', '1', '+', ',', '"', '\n', ' ', 'é'), maxLength: 6 }),
-    );
-    const encode = (value: string, quote: boolean) =>
-      quote ? `"${value.replaceAll('"', '""')}"` : value;
-    const row = fc.record({
-      cells: fc.array(fc.tuple(cell, fc.boolean()), { minLength: 2, maxLength: 4 }),
-      blank: fc.nat({ max: 2 }),
-    });
     fc.assert(
       fc.property(
         fc.array(row, { maxLength: 6 }),
@@ -348,16 +351,6 @@ describe('reading a recipients CSV', () => {
     expect(errors('id,name,phone\na1,Ann,+15550001001\n\r\n\na2,"Bob,+15550001002\n')).toEqual([
       'lists/people.csv:5:4: not a readable CSV: this quote opens a cell that is never closed',
     ]);
-    const cell = fc.oneof(
-      fc.constantFrom('', 'a', '+15550000001', '+1555x', 'x y', 'Zürich', '😀'),
-      fc.string({ unit: fc.constantFrom('a', '1', '+', ',', '"', '\n', ' ', 'é'), maxLength: 6 }),
-    );
-    const encode = (value: string, quote: boolean) =>
-      quote ? `"${value.replaceAll('"', '""')}"` : value;
-    const row = fc.record({
-      cells: fc.array(fc.tuple(cell, fc.boolean()), { minLength: 2, maxLength: 4 }),
-      blank: fc.nat({ max: 2 }),
-    });
     fc.assert(
       fc.property(
         fc.array(row, { maxLength: 6 }),
