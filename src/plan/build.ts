@@ -34,7 +34,7 @@ import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
-import { memoryKey } from './memory.js';
+import { keptBefore, memoryKey } from './memory.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
@@ -1076,8 +1076,15 @@ export const buildPlan = (input: PlanInput): Plan => {
     skipped: new PlanList(true, bySlotThenKey),
   };
   const only = input.only === undefined ? undefined : new Set(input.only);
+  // Per campaign memory, the earliest slot a row of it is due at (slots as keys write them
+  // sort as they fall): the campaign's reports look no further (keptBefore).
+  const pending = new Map<string, string>();
   const add: Sink = (bucket, item) => {
     lists[bucket].push(item);
+    if (bucket !== 'due' || item.campaign === undefined || item.slot === undefined) return;
+    const memory = memoryKey(item.target, item.campaign);
+    const known = pending.get(memory);
+    if (known === undefined || item.slot < known) pending.set(memory, item.slot);
   };
   const seen = new Map<string, ScheduleMemory>();
   const hours: HoursCache = new Map();
@@ -1176,7 +1183,10 @@ export const buildPlan = (input: PlanInput): Plan => {
     upcoming: later?.upcoming ?? upcoming,
     missed: missedItems,
     missedCount,
-    unreported: reports.map((r) => (partial.has(r.memory) ? { ...r, partial: true } : r)),
+    unreported: reports.map((report) => {
+      const r = keptBefore(report, pending.get(report.memory));
+      return partial.has(r.memory) ? { ...r, partial: true } : r;
+    }),
     ...(partial.size > 0 && { partial: [...partial] }),
     skipped: lists.skipped.items(),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },

@@ -1,4 +1,5 @@
 import type { Lockfile, ScheduleMemory } from '../state/types.js';
+import { formatSlot } from './keys.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export type Schedules = Readonly<Record<string, ScheduleMemory>>;
@@ -68,6 +69,22 @@ export const markChecked = (
   }
   return out;
 };
+
+/**
+ * A campaign's report kept before `pending`, the earliest slot one of its rows is due at (a
+ * refused request retried, a placement the per-number limit holds back): the memory is all its
+ * rows', and a `reportedThrough` at or past that slot would keep the row from placing it, and
+ * from reporting it missed once its deadline passed. So the report looks through the second
+ * before it: what it lists of other rows' slots after that is reported again by the next
+ * apply or run (a missed slot said twice, rather than a slot never placed nor reported).
+ */
+export const keptBefore = <R extends Pick<MissedReport, 'through'>>(
+  report: R,
+  pending: string | undefined,
+): R =>
+  pending === undefined || report.through === undefined || report.through < pending
+    ? report
+    : { ...report, through: formatSlot(new Date(Date.parse(pending) - 1000)) };
 
 /**
  * The memory an apply planned at `at` keeps, the clock reading `clock`. At or before the

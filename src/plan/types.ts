@@ -51,6 +51,7 @@ export interface MissedReport extends MissedCount {
   /**
    * The latest slot looked at (missed or not), ISO-8601 UTC: the call's `reportedThrough`
    * once reported. Every missed slot up to it is counted; none after it (when `atLeast`).
+   * A campaign's stays before the earliest slot a row of it is due at (keptBefore).
    */
   readonly through?: string;
   /** The expired rows of a campaign (`through` is its end), not missed slots. */

@@ -908,6 +908,39 @@ describe('missed slots of a campaign some rows of which are selected (--only NAM
   });
 });
 
+describe("a campaign's memory and a row behind the others", () => {
+  // Every 10 minutes, each slot due for 30, every one placed (catchup: all).
+  const row = (id: string): CallDefinition =>
+    call(`tens/${id}`, {
+      campaign: { name: 'tens', id, recipients: 'lists/r.csv' },
+      schedule: schedule({ cron: '*/10 * * * *', deadlineMs: 1_800_000, catchup: 'all' }),
+    });
+  const rows = [row('a'), row('b')];
+  // Row a was placed at 11:40, 11:50 and 12:00; row b refused at each.
+  const calls = Object.fromEntries(
+    ['11:40', '11:50', '12:00'].flatMap((at) => [
+      [`prod/tens/a@2026-06-10T${at}:00Z`, entry({ sid: `a-${at}` })],
+      [`prod/tens/b@2026-06-10T${at}:00Z`, entry({ status: 'failed' })],
+    ]),
+  );
+  const at = (now: string, schedules: Lockfile['schedules']) =>
+    buildPlan({ ...base, now: new Date(now), lock: lock(calls, schedules), calls: rows });
+
+  it("stays before the earliest slot a row is due at, whatever the other rows' reports looked through", () => {
+    const plan = at('2026-06-10T12:01:30Z', { 'prod/tens': { since: '2026-06-10T12:00:30.000Z' } });
+    expect(keys(plan.due)).toEqual([
+      'prod/tens/b@2026-06-10T11:40:00Z',
+      'prod/tens/b@2026-06-10T11:50:00Z',
+      'prod/tens/b@2026-06-10T12:00:00Z',
+    ]);
+    // Row a's slots before its 12:00 were looked at through 11:50; row b's 11:40 is due.
+    const memory = markChecked(plan.memory ?? {}, plan.unreported ?? []);
+    expect(memory['prod/tens']?.reportedThrough).toBe('2026-06-10T11:39:59Z');
+    // So the next plan has them due still, as a call of its own would.
+    expect(keys(at('2026-06-10T12:02:30Z', memory).due)).toEqual(keys(plan.due));
+  });
+});
+
 describe('a rehearsal ahead of the clock (apply --now in the future)', () => {
   // Every 10 s, deadline 1 min; the clock reads 00:24:00, the rehearsal is at 00:25:00.
   const ten = call('ten', { schedule: schedule({ cron: '*/10 * * * * *', deadlineMs: 60_000 }) });
