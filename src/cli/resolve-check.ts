@@ -59,6 +59,7 @@ export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
     prepared.project.config,
     prepared.env,
     'callops resolve --check',
+    { use: 'record' },
   );
   try {
     return await checkWith(ctx, prepared, store, lockName);

@@ -2,6 +2,7 @@ import { knownSecrets } from '../engine/known-secrets.js';
 import { type OpenedState, openState } from '../engine/state.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Env } from '../resolve/index.js';
+import type { StateUse } from '../state/store.js';
 import type { CallDefinition, ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { showDiagnostics } from './load.js';
@@ -24,6 +25,8 @@ export const openProjectState = (
   command: string,
   options: {
     readonly restore?: boolean;
+    /** What the command does with the state: `send`, `record`, or `read` (the default). */
+    readonly use?: StateUse;
     /** The validated calls: the view then drops what `state.keep` lets go. */
     readonly calls?: readonly CallDefinition[];
   } = {},

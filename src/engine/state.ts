@@ -3,7 +3,7 @@ import type { Env, Secret } from '../resolve/index.js';
 import { resolveState } from '../resolve/state.js';
 import { openStateStore } from '../state/open.js';
 import { describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
-import type { LockHolder, StateStore } from '../state/store.js';
+import type { LockHolder, StateStore, StateUse } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ProjectConfig } from '../validate/model.js';
@@ -33,6 +33,8 @@ export const openState = async (
     readonly command: string;
     readonly signal?: AbortSignal;
     readonly restore?: boolean;
+    /** What the command does with the state (send, record, read: the default). */
+    readonly use?: StateUse;
     /** The project's calls: with them the view drops what `state.keep` lets go. */
     readonly calls?: readonly CallDefinition[];
     /** The instant `state.keep` is judged at (default: the clock). */
@@ -54,6 +56,7 @@ export const openState = async (
       command: site.command,
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.restore === true && { restore: true }),
+      ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.calls && {
         retention: {
           calls: site.calls,

@@ -40,6 +40,7 @@ import {
   type Retention,
   type Settlement,
   type StateStore,
+  type StateUse,
   type StateView,
 } from './store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
@@ -75,6 +76,8 @@ export interface FileStoreOptions {
    * `callops state pull` then writes callops.lock from the database instead.
    */
   readonly pushing?: boolean;
+  /** What the command does with the state, for what its refusals say it did not do (default `read`). */
+  readonly use?: StateUse;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
@@ -211,17 +214,24 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     });
   };
 
+  /** What a refusal left undone, by what the command does: "nothing was sent", or none to say. */
+  const undone = (): string | undefined =>
+    options.pushing === true
+      ? 'nothing was imported'
+      : options.use === 'send'
+        ? 'nothing was sent'
+        : options.use === 'record'
+          ? 'nothing was recorded'
+          : undefined;
+
   /**
    * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or
    * replaced by an older one): going on would place its missing calls again. Entries that
-   * `state.keep` lets go are not missing. Returns the copy as read. `reading`: a read-only
-   * view (plan, status), which would send nothing anyway: the refusal says what an apply
-   * would do instead.
+   * `state.keep` lets go are not missing. Returns the copy as read. The refusal says what
+   * the command did not do (`use`): a command that only reads (plan, status) would send
+   * nothing anyway, so it says what an apply would do instead.
    */
-  const refuseRegression = async (
-    view: Lockfile,
-    reading = false,
-  ): Promise<Lockfile | undefined> => {
+  const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
     const written = await readWritten(stateDir, lockPath);
     const keys = findRegression(written && prune(written), view);
     if (keys.length === 0) return written;
@@ -237,12 +247,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const cause =
       'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)';
     const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds`;
+    const notDone = undone();
     throw new Error(
-      reading
-        ? `${what} ${cause}; an apply would place these calls again. ${pull}; commit it then.`
-        : options.pushing === true
-          ? `${what} ${cause}; the state database would place these calls again, so nothing was imported. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
-          : `${what} ${cause}; going on would place these calls again, so nothing was sent. ${pull}; commit it then.`,
+      options.pushing === true
+        ? `${what} ${cause}; the state database would place these calls again, so ${notDone}. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
+        : options.use === 'send'
+          ? `${what} ${cause}; going on would place these calls again, so ${notDone}. ${pull}; commit it then.`
+          : `${what} ${cause}; an apply would place these calls again${notDone === undefined ? '' : `, so ${notDone}`}. ${pull}; commit it then.`,
     );
   };
 
@@ -283,8 +294,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const code = systemCode(error);
     if (code === undefined) return error;
     const name = join(relative(dirname(stateDir), stateDir), RUN_LOCK_FILE);
+    const notDone = undone();
     return new Error(
-      `cannot take the run lock ${name}: ${whyNotWritten(code, error)}; nothing was sent`,
+      `cannot take the run lock ${name}: ${whyNotWritten(code, error)}${notDone === undefined ? '' : `; ${notDone}`}`,
       { cause: error },
     );
   };
@@ -450,7 +462,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // in flight while that run still holds the run lock, else left by a crash.
     const live = await runGoingOn(stateDir);
     const { lock: folded, inFlight } = await replayJournal(stateDir, await readLock(), { live });
-    await refuseRegression(folded, true);
+    await refuseRegression(folded);
     return { lock: prune(folded), inFlight: inFlight ?? new Set() };
   };
 

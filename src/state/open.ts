@@ -1,5 +1,5 @@
 import { openFileStore } from './file-store.js';
-import type { Retention, StateConfig, StateStore } from './store.js';
+import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
 
 export interface StoreSite {
   /** The project's `.callops/` directory. */
@@ -13,6 +13,8 @@ export interface StoreSite {
   readonly restore?: boolean;
   /** `callops state push` reading the file store (its lockfile is to be imported). */
   readonly pushing?: boolean;
+  /** What the command does with the state: what the file store's refusals say it did not do. */
+  readonly use?: StateUse;
   /** Aborts a commit held by the test failpoint. */
   readonly signal?: AbortSignal;
   /** `state.keep` with the project's calls; commands that do not load the calls leave it out. */
@@ -31,6 +33,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       lockName: site.lockName,
       ...(site.restore === true && { restore: true }),
       ...(site.pushing === true && { pushing: true }),
+      ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.retention ? { retention: site.retention } : {}),
     });

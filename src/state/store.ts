@@ -133,6 +133,14 @@ export interface Observation {
   readonly outcome: CallOutcome;
 }
 
+/**
+ * What a command does with the state, for what a refusal says it did not do: `send` (apply,
+ * run) places calls, `record` (resolve, status --refresh, receive) records outcomes or
+ * settlements, `read` (plan, status, report) only reads. Only a command that sends may say
+ * that nothing was sent.
+ */
+export type StateUse = 'send' | 'record' | 'read';
+
 /** Who holds the single-holder lock: shown in the refusal message (`describeHolder`). */
 export type LockHolder = RunLockHolder;
 

@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import { jambonzSignature } from '../../src/simulator/index.js';
+import { send } from '../simulator/client.js';
+import { callsYaml, collect, type Gateway, spawnCli, startGateway, waitFor } from './helpers.js';
 
 const open: Gateway[] = [];
 afterEach(async () => {
@@ -74,6 +76,65 @@ describe('a lockfile that moved backwards', () => {
     const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
     expect(new Set(numbers).size).toBe(2);
   }, 40_000);
+
+  it('commands that send nothing say what they did not do: nothing was recorded', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes', '--only', 'one'])).code).toBe(0);
+    const older = await gw.project.read('callops.lock');
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    await gw.project.write('callops.lock', older);
+
+    const refusal = (stderr: string) => {
+      expect(stderr).toMatch(/callops\.lock has moved backwards/);
+      expect(stderr).toContain('an apply would place these calls again, so nothing was recorded');
+      expect(stderr).toContain('callops state pull');
+      expect(stderr).not.toContain('nothing was sent');
+    };
+    for (const args of [
+      ['resolve', 'sim/one', '--not-placed'],
+      ['resolve', '--check'],
+      ['status', '--refresh'],
+    ]) {
+      const r = await gw.run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      refusal(r.stderr);
+    }
+
+    // receive keeps the status queued and says why it cannot record it.
+    const secret = 'whsec-5550-regression';
+    const child = spawnCli(['receive', '--port', '0'], {
+      cwd: gw.project.dir,
+      env: { ...gw.env, CALLOPS_WEBHOOK_SECRET: secret },
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
+    const done = collect(child, 30_000);
+    const url = await waitFor('the receiver to print its URL', () => {
+      if (child.exitCode !== null) throw new Error(`receive exited ${child.exitCode}`);
+      return /^(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    });
+    const sid = (await gw.project.lock())?.calls['sim/one']?.sid as string;
+    const body = JSON.stringify({ call_sid: sid, call_status: 'completed', sip_status: 200 });
+    const headers = {
+      'jambonz-signature': jambonzSignature(secret, Math.floor(Date.now() / 1000), body),
+    };
+    expect((await send(url, { method: 'POST', path: '/', body, headers })).status).toBe(204);
+    await waitFor('the receiver to say it cannot record', () =>
+      err.includes('cannot record yet') ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    await done;
+    refusal(err);
+
+    expect(await gw.project.read('callops.lock')).toBe(older);
+    expect(gw.sim.received()).toHaveLength(2);
+  }, 60_000);
 
   it('a newer lockfile (placed elsewhere, then pulled from git) is accepted as it is', async () => {
     const gw = await start();

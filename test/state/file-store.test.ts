@@ -89,11 +89,17 @@ test('a run lock the system cannot write (a read-only file system) is one line n
   const root = await tempDir();
   // A file where the project's folder should be: creating `.callops/` in it fails (ENOTDIR).
   await writeFile(join(root, 'project'), '');
-  const store = openFileStore({
+  const site = {
     stateDir: join(root, 'project', '.callops'),
     lockPath: join(root, 'project', 'callops.lock'),
-  });
+  };
+  const store = openFileStore({ ...site, use: 'send' });
   await expect(store.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
     /^cannot take the run lock \.callops\/run\.lock: .*ENOTDIR.*; nothing was sent$/,
+  );
+  // A command that sends nothing says what it did not do.
+  const resolve = openFileStore({ ...site, use: 'record' });
+  await expect(resolve.lock({ command: 'callops resolve', now: new Date() })).rejects.toThrow(
+    /^cannot take the run lock \.callops\/run\.lock: .*ENOTDIR.*; nothing was recorded$/,
   );
 });

@@ -43,7 +43,9 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
       );
     }
     const { config } = prepared.project;
-    const { store } = await openProjectState(ctx, config, prepared.env, 'callops receive');
+    const { store } = await openProjectState(ctx, config, prepared.env, 'callops receive', {
+      use: 'record',
+    });
     try {
       return await receive(ctx, {
         host,

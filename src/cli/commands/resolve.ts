@@ -76,7 +76,9 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
       typeof placed === 'string'
         ? { placed, ...(typeof callId === 'string' ? { callId } : {}) }
         : ({ notPlaced: true } as const);
-    const { store } = await openProjectState(ctx, config, env, 'callops resolve');
+    const { store } = await openProjectState(ctx, config, env, 'callops resolve', {
+      use: 'record',
+    });
     try {
       await settleKeys(store, config.lockfile, keys, settlement, stateNotes(ctx));
     } finally {

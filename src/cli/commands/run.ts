@@ -52,6 +52,7 @@ a scheduler stopped on request).
     const { config } = prepared.project;
     const sink = runReporter(ctx, prepared.choice.runTarget);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
+      use: 'send',
       calls: prepared.project.calls,
     });
     const lockName = store.backend === 'file' ? config.lockfile : 'the state database';

@@ -53,6 +53,7 @@ settle it), else 0.
         ? `postgres (schema ${state.schema ?? DEFAULT_SCHEMA})`
         : lockName;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status', {
+      use: ctx.values.refresh === true ? 'record' : 'read',
       calls: project.calls,
     });
     const lock = await (async () => {
