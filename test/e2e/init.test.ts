@@ -92,4 +92,36 @@ describe('callops init', () => {
     expect(existsSync(config), config).toBe(true);
     expect(JSON.parse(await readFile(calls, 'utf8')).title).toMatch(/call file/);
   });
+
+  it('a DIR under a regular file is a usage error naming it, at once, nothing made', async () => {
+    project = await makeProject({ notes: 'a file\n' });
+    for (const dir of ['notes/new', 'notes/new/deeper']) {
+      const r = await runCli(['init', dir], { cwd: project.dir, timeoutMs: 10_000 });
+      expect(r.signal, dir).toBeNull();
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stderr).toBe(`callops init: ${dir}: notes is not a directory\n`);
+      expect(r.stdout).toBe('');
+    }
+    expect(await project.read('notes')).toBe('a file\n');
+  });
+
+  // /proc answers ENOENT to a mkdir in a folder that is there (as root or not): a recursive
+  // mkdir tries again for ever.
+  it.runIf(existsSync('/proc/1'))(
+    'a DIR where no folder can be made (under /proc) fails at once naming it',
+    async () => {
+      project = await makeProject({});
+      for (const dir of ['/proc/1/callops-init', '/proc/1/callops-init/deeper']) {
+        const r = await runCli(['init', dir], { cwd: project.dir, timeoutMs: 10_000 });
+        expect(r.signal, dir).toBeNull();
+        expect(r.code, output(r)).toBe(64);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^callops init: ${dir}: cannot create the directory( /proc/1/callops-init)? \\(E[A-Z]+\\)\\n$`,
+          ),
+        );
+      }
+      expect(existsSync('/proc/1/callops-init')).toBe(false);
+    },
+  );
 });

@@ -1,9 +1,10 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lookUp } from '../../config/exists.js';
 import { findProjectFiles } from '../../config/load.js';
 import type { CommandModule } from '../context.js';
-import { EXIT } from '../exit.js';
+import { CliError, EXIT, UsageError } from '../exit.js';
 
 /** The schemas of this callops (repo root is three levels above dist/cli/commands/). */
 const SCHEMAS = fileURLToPath(new URL('../../../schemas/', import.meta.url));
@@ -69,6 +70,61 @@ const exists = async (path: string): Promise<boolean> =>
     () => false,
   );
 
+/** DIR as the user gave it, where it is, and how a path in or above it is named. */
+interface Target {
+  readonly given: string;
+  readonly dir: string;
+  readonly show: (path: string) => string;
+}
+
+/** A place the user may not write, or where nothing can be made: theirs to change (64). */
+const USAGE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EEXIST']);
+
+/**
+ * What init could not make, as one line naming DIR and the path: a place the user may not
+ * write, or where nothing can be made (a folder under /proc), is a usage error (64);
+ * anything else (a full disk) a failure (1).
+ */
+const cannotMake = (target: Target, what: string, path: string, error: unknown): Error => {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  const message = `${target.given}: cannot ${what}${path === target.dir ? '' : ` ${target.show(path)}`} (${code})`;
+  return USAGE_CODES.has(code) ? new UsageError(message) : new CliError(message);
+};
+
+/**
+ * Makes `dir` and the folders missing above it, one at a time. Not mkdir's `recursive`:
+ * where the system answers ENOENT for a folder whose parent is there (/proc), it tries
+ * again for ever. Something in the way that is not a folder (a file) is a usage error.
+ */
+const makeDirs = async (target: Target, dir: string): Promise<void> => {
+  const missing: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    const found = await lookUp(at);
+    if (found === 'dir') break;
+    if (found !== 'absent') {
+      const why = typeof found === 'object' ? found.problem : 'is not a directory';
+      const where = at === target.dir ? '' : ` ${target.show(at)}`;
+      throw new UsageError(`${target.given}:${where} ${why}`);
+    }
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const path of missing) {
+    await mkdir(path).catch(async (error: unknown) => {
+      // Made meanwhile (another init): as good as made here.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await lookUp(path)) === 'dir')
+        return;
+      throw cannotMake(target, 'create the directory', path, error);
+    });
+  }
+};
+
+/** Writes a new file of init's, or says in one line why it cannot. */
+const writeNew = (target: Target, path: string, text: string, flag = 'wx'): Promise<void> =>
+  writeFile(path, text, { flag }).catch((error: unknown) => {
+    throw cannotMake(target, 'write', path, error);
+  });
+
 const shortList = (names: readonly string[]): string =>
   names.length <= 3
     ? names.join(', ')
@@ -84,15 +140,22 @@ files already. The example call is pinned to the built-in simulator: it dials no
   options: {},
   allowPositionals: true,
   run: async (ctx) => {
-    const dir = resolve(ctx.root, ctx.positionals[0] ?? '.');
-    await mkdir(dir, { recursive: true });
+    const given = ctx.positionals[0] ?? '.';
+    const dir = resolve(ctx.root, given);
+    const target: Target = {
+      given,
+      dir,
+      // As the user wrote DIR: absolute, or relative to the project root (-C).
+      show: (path) => (isAbsolute(given) ? path : relative(ctx.root, path) || '.'),
+    };
+    await makeDirs(target, dir);
     const found = await findProjectFiles(dir);
     const say = (verb: string, text: string) => ctx.stdout.write(`${verb.padEnd(8)} ${text}\n`);
     if (found.configFile !== undefined) {
       say('kept', `${found.configFile} (already there)`);
     } else {
       const schema = await schemaPath(dir, 'callops.yaml', SCHEMA_FILES.config);
-      await writeFile(join(dir, 'callops.yaml'), config(schema), { flag: 'wx' });
+      await writeNew(target, join(dir, 'callops.yaml'), config(schema));
       say('created', 'callops.yaml');
     }
     const existing = found.configFile !== undefined || found.callFiles.length > 0;
@@ -104,9 +167,9 @@ files already. The example call is pinned to the built-in simulator: it dials no
       say('skipped', `calls/example.yaml (${why}; init adds no call to an existing project)`);
     } else {
       const file = 'calls/example.yaml';
-      await mkdir(join(dir, 'calls'), { recursive: true });
+      await makeDirs(target, join(dir, 'calls'));
       const schema = await schemaPath(dir, file, SCHEMA_FILES.calls);
-      await writeFile(join(dir, file), example(schema), { flag: 'wx' });
+      await writeNew(target, join(dir, file), example(schema));
       say('created', `${file} (pinned to the built-in simulator: it dials nobody)`);
     }
     const ignorePath = join(dir, '.gitignore');
@@ -115,7 +178,7 @@ files already. The example call is pinned to the built-in simulator: it dials no
     const add = IGNORE_LINES.filter((l) => !have.has(l));
     if (add.length > 0) {
       const prefix = current === '' || current.endsWith('\n') ? '' : '\n';
-      await writeFile(ignorePath, `${current}${prefix}${add.join('\n')}\n`);
+      await writeNew(target, ignorePath, `${current}${prefix}${add.join('\n')}\n`, 'w');
       say('updated', `.gitignore (${add.join(', ')})`);
     }
     ctx.stdout.write('Next: callops validate && callops plan\n');
