@@ -2,7 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { lookUp } from '../config/exists.js';
-import { findFiles } from '../config/find.js';
+import { findFiles, findFilesWith } from '../config/find.js';
 import { outside } from '../config/inside.js';
 import { CONFIG_FILES } from '../config/load.js';
 import type { Prepared } from '../engine/prepare.js';
@@ -59,6 +59,23 @@ const fileAt = (path: string): Promise<BigIntStats | undefined> =>
 const sameInode = (a: BigIntStats | undefined, b: BigIntStats | undefined): boolean =>
   a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 
+/**
+ * Whether a file written at `path` (`real`: where its links lead) would be found by the
+ * `calls` patterns: found under any name, through a linked folder too.
+ */
+const namedLikeCallFile = async (
+  globs: readonly string[],
+  root: string,
+  path: string,
+  real: string,
+): Promise<boolean> => {
+  const names = new Set([basename(path), basename(real)]);
+  for (const found of await findFilesWith(globs, root, [path, real])) {
+    if (names.has(basename(found)) && (await realPath(found)) === real) return true;
+  }
+  return false;
+};
+
 /** A flag that names a file callops writes: `plan --out`, `report --output`. */
 export interface OutFlag {
   /** The flag as the user types it, e.g. `--out`. */
@@ -105,6 +122,12 @@ export const checkOutFile = async (
     if ((await realPath(read.path)) === real || sameInode(there, await fileAt(read.path)))
       refuse(`is ${read.what}; write ${out.writes} elsewhere, e.g. ${out.example}`);
   }
+  // A new file the `calls` patterns match would be read as a call file by the next command.
+  const { calls, root } = prepared.project.config;
+  if (there === undefined && (await namedLikeCallFile(calls, root, path, real)))
+    refuse(
+      `is named like a call file (${calls.join(', ')}): the next command would read it as one; write ${out.writes} elsewhere, e.g. ${out.example}`,
+    );
   const found = await lookUp(path);
   if (found === 'dir') refuse('is a directory, not a file');
   if (found === 'other') refuse('is not a regular file');

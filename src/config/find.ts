@@ -1,6 +1,6 @@
 import { type Dirent, lstat, readdir as readdirWith, realpath, type Stats, stat } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { GlobOptions } from 'tinyglobby';
 
 /** Never searched: dependencies and version control. */
@@ -130,4 +130,59 @@ export const findFiles = async (globs: readonly string[], cwd: string): Promise<
       : glob(named, { cwd, ignore: IGNORE, fs: showingBrokenLinks(), onlyDirectories: true }),
   ]);
   return [...new Set([...files, ...dirs.map((d) => d.replace(/\/$/, ''))])];
+};
+
+/** A directory entry for a name that is not there yet: a regular file, or a folder on its way. */
+const entryOf = (name: string, file: boolean): Dirent =>
+  ({
+    name,
+    isFile: () => file,
+    isDirectory: () => !file,
+    isSymbolicLink: () => false,
+    isBlockDevice: () => false,
+    isCharacterDevice: () => false,
+    isFIFO: () => false,
+    isSocket: () => false,
+  }) as Dirent;
+
+/**
+ * The file system with more regular files, `paths` (absolute), and the folders they would
+ * need: each folder on the way lists the next part beside what it holds.
+ */
+const withFiles = (paths: readonly string[]): GlobOptions['fs'] => {
+  const next = new Map<string, Dirent[]>();
+  for (const path of paths) {
+    for (let at = path; dirname(at) !== at; at = dirname(at)) {
+      const there = next.get(dirname(at)) ?? [];
+      if (!there.some((e) => e.name === basename(at)))
+        there.push(entryOf(basename(at), at === path));
+      next.set(dirname(at), there);
+    }
+  }
+  const fs = {
+    readdir: (dir: string, options: { withFileTypes: true }, done: Done<Dirent[]>) => {
+      const added = next.get(resolve(dir));
+      readdirWith(dir, options, (error, entries) => {
+        if (added === undefined) return error === null ? done(null, entries) : done(error);
+        const held = error === null ? entries : [];
+        const names = new Set(held.map((e) => e.name));
+        done(null, [...held, ...added.filter((e) => !names.has(e.name))]);
+      });
+    },
+  };
+  return fs as unknown as GlobOptions['fs'];
+};
+
+/**
+ * What findFiles would find (absolute paths) once regular files are written at `paths`
+ * (absolute, nothing there yet): the same patterns, matched by the same library, over the
+ * tree with those files in it. A file so found would be read as a call file.
+ */
+export const findFilesWith = async (
+  globs: readonly string[],
+  cwd: string,
+  paths: readonly string[],
+): Promise<string[]> => {
+  const { glob } = await import('tinyglobby');
+  return glob([...globs], { cwd, ignore: IGNORE, absolute: true, fs: withFiles(paths) });
 };

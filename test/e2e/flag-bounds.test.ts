@@ -156,6 +156,42 @@ describe('plan --out', () => {
     );
   });
 
+  it.each([
+    ['calls/new.yaml', 'calls/**/*.yaml, calls/**/*.yml'],
+    ['calls/sub/new.yml', 'calls/**/*.yaml, calls/**/*.yml'],
+    ['flows/plan.json', 'calls/**/*.yaml, flows/*.json'],
+    // Through a linked folder: the patterns name the link, --out the folder it leads to.
+    ['shared/plan.json', 'calls/**/*.yaml, flows/*.json'],
+  ])('refuses a new %s, which the calls patterns would read as a call file', async (out, globs) => {
+    const gw = await gateway(CALLS);
+    await mkdir(join(gw.project.dir, 'calls/sub'));
+    await mkdir(join(gw.project.dir, 'shared'));
+    await symlink('shared', join(gw.project.dir, 'flows'));
+    if (globs.includes('flows')) {
+      const config = await gw.project.read('callops.yaml');
+      await gw.project.write(
+        'callops.yaml',
+        `${config}calls: ["calls/**/*.yaml", "flows/*.json"]\n`,
+      );
+    }
+    const r = await gw.run(['plan', '--out', out]);
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr.trim()).toBe(
+      `callops plan: --out ${out}: is named like a call file (${globs}): the next command would read it as one; write the plan file elsewhere, e.g. plan.json`,
+    );
+    expect(r.stdout).toBe('');
+    expect(gw.project.exists(out)).toBe(false);
+    expect((await gw.run(['validate'])).code).toBe(0);
+  });
+
+  it('writes a plan file beside the call files when the patterns do not match it', async () => {
+    const gw = await gateway(CALLS);
+    const r = await gw.run(['plan', '--out', 'calls/plan.json']);
+    expect(r.code, output(r)).toBe(0);
+    expect(gw.project.exists('calls/plan.json')).toBe(true);
+    expect((await gw.run(['validate'])).code).toBe(0);
+  });
+
   it('writes a plan file elsewhere, and again over its own', async () => {
     const gw = await gateway(CALLS);
     await mkdir(join(gw.project.dir, 'plans'));
@@ -193,6 +229,17 @@ describe('report --output', () => {
     const again = await gw.run(['report', 'reminders']);
     expect(again.code, output(again)).toBe(0);
     expect(again.stdout.split('\n').filter((l) => l !== '')).toHaveLength(3);
+  });
+
+  it('refuses a new file the calls patterns would read as a call file', async () => {
+    const gw = await campaign();
+    const r = await gw.run(['report', 'reminders', '--output', 'calls/report.yaml']);
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr.trim()).toBe(
+      'callops report: --output calls/report.yaml: is named like a call file (calls/**/*.yaml, calls/**/*.yml): the next command would read it as one; write the report elsewhere, e.g. report.csv',
+    );
+    expect(gw.project.exists('calls/report.yaml')).toBe(false);
+    expect((await gw.run(['validate'])).code).toBe(0);
   });
 
   it('a place it cannot write is one line naming the flag, exit 64', async () => {
