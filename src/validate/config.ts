@@ -55,6 +55,22 @@ export interface ConfigFacts {
   readonly lockfileLeaves?: LockfileAway;
 }
 
+/**
+ * Why a lockfile path inside the project is never committed, when it is not: a `.git`
+ * folder (any case: git takes `.GIT` for it too), whose files git never tracks, or a
+ * `.callops/` folder (the project's ignores itself; init's .gitignore line ignores any).
+ * The lockfile is to be reviewed and shared in git; kept there, a fresh clone or CI runner
+ * would not see what was placed.
+ */
+const uncommitted = (path: string): string | undefined => {
+  const parts = posix.normalize(path.replaceAll('\\', '/')).split('/');
+  if (parts.some((part) => part.toLowerCase() === '.git'))
+    return 'inside .git/, whose files git never commits';
+  if (parts.includes('.callops'))
+    return "inside .callops/, callops' working state, which git ignores";
+  return undefined;
+};
+
 const SHARED_LOCKFILE =
   'its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)';
 
@@ -85,6 +101,13 @@ const checkTopLevel = (
       errorAt(
         siteOf(doc, ['lockfile']),
         `\`lockfile\` must be a file inside the project directory: ${SHARED_LOCKFILE}`,
+      ),
+    );
+  } else if (typeof data.lockfile === 'string' && uncommitted(data.lockfile) !== undefined) {
+    out.push(
+      errorAt(
+        siteOf(doc, ['lockfile']),
+        `\`lockfile\` must be a file git commits: ${data.lockfile} is ${uncommitted(data.lockfile)}, so the lockfile would be neither reviewed nor shared, and a fresh clone or CI runner would place its calls again; keep it beside callops.yaml (callops.lock)`,
       ),
     );
   } else if (typeof data.lockfile === 'string' && facts.lockfileLeaves !== undefined) {

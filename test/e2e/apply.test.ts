@@ -461,6 +461,23 @@ describe('callops apply against the simulator', () => {
     expect(gw.sim.received()).toHaveLength(3);
   });
 
+  it('a lockfile in .git/, which git never commits, is an error at its value; nothing is sent', async () => {
+    const gw = await gateway(THREE);
+    await gw.project.write('.git/HEAD', 'ref: refs/heads/main\n');
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}lockfile: .git/callops.lock\n`);
+    const line = config.split('\n').length;
+    const at = `callops.yaml:${line}:11: error: \`lockfile\` must be a file git commits: .git/callops.lock is inside .git/, whose files git never commits`;
+    for (const command of [['validate'], ['plan'], ['apply', '--yes']]) {
+      const r = await gw.run(command);
+      expect(r.code, command.join(' ')).toBe(1);
+      expect(r.stderr, command.join(' ')).toContain(at);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('.git/callops.lock')).toBe(false);
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+  });
+
   it('a missing environment variable is reported with its place before anything is sent', async () => {
     const gw = await gateway({
       'calls/a.yaml': callsYaml([

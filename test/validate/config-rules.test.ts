@@ -98,6 +98,31 @@ describe('callops.yaml', () => {
       ).toEqual([]);
   });
 
+  it('the lockfile is a file git commits: not in a .git folder, nor in .callops/', () => {
+    for (const [path, where] of [
+      ['.git/callops.lock', 'inside .git/, whose files git never commits'],
+      ['./.git/state/x.lock', 'inside .git/, whose files git never commits'],
+      ['vendor/.GIT/x.lock', 'inside .git/, whose files git never commits'],
+      ['.callops/callops.lock', "inside .callops/, callops' working state, which git ignores"],
+      ['state/.callops/x.lock', "inside .callops/, callops' working state, which git ignores"],
+    ]) {
+      expect(validate({ [C]: yaml(`lockfile: "${path}"`), ...CALLS }).diagnostics, path).toEqual([
+        error(
+          C,
+          1,
+          11,
+          '/lockfile',
+          `\`lockfile\` must be a file git commits: ${path} is ${where}, so the lockfile would be neither reviewed nor shared, and a fresh clone or CI runner would place its calls again; keep it beside callops.yaml (callops.lock)`,
+        ),
+      ]);
+    }
+    // Other names that start with a dot are committed as any file.
+    for (const path of ['.github/x.lock', 'a/.gitkeep.lock', '.git/../callops.lock'])
+      expect(validate({ [C]: yaml(`lockfile: "${path}"`), ...CALLS }).diagnostics, path).toEqual(
+        [],
+      );
+  });
+
   it('the lockfile is not inside another project, which has its own run lock', () => {
     const loaded = loadedFrom({
       [C]: yaml('calls: ["calls/*.yaml"]', 'lockfile: sub/x.lock'),
