@@ -101,7 +101,9 @@ describe('apply --now ahead of the clock', () => {
     timeout: 60_000,
   }, async () => {
     gw = await startGateway({ 'calls/a.yaml': callsYaml([EVERY_2S]) });
-    const at = iso(Date.now() + 8000);
+    // Far enough ahead that the rehearsal, status and the pause below end before it, even on a
+    // busy machine: the real apply must run while the rehearsed slot is still to come.
+    const at = iso(Date.now() + 16_000);
     const rehearsal = await gw.run(['apply', '--yes', '--now', at]);
     expect(rehearsal.code, rehearsal.stderr).toBe(0);
     expect(rehearsal.stdout).toMatch(/rehearsal at /);
