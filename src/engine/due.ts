@@ -90,8 +90,13 @@ const sendScreen = (run: DueRun): SendScreen | undefined => {
 };
 
 export interface DueResult {
-  /** `failed`: a call failed or is unknown; `interrupted`: a stop cut the run short. */
-  readonly status: 'ok' | 'failed' | 'interrupted';
+  /** `failed`: a call failed or is unknown (or could not be let go), stopped or not. */
+  readonly status: 'ok' | 'failed';
+  /**
+   * A stop cut the run short, once the calls in flight were recorded. Apart from `status`:
+   * `apply` exits 130 either way, `run` (a scheduler stopped on request) 1 only on a failure.
+   */
+  readonly interrupted: boolean;
   readonly lock: Lockfile;
   /** Keys whose slot's deadline passed before they could be sent (reported already). */
   readonly missed?: readonly string[];
@@ -173,7 +178,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         ...inFlightOf(run),
       },
     });
-    return { status: 'ok', lock: run.lock };
+    return { status: 'ok', interrupted: false, lock: run.lock };
   }
   const resolved = await resolveRequests(
     run.prepared,
@@ -250,19 +255,20 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError && run.returnStateError !== true) throw result.stateError;
     // A claim that could not be given up stays in the state, `unknown` there.
-    const status = result.interrupted
-      ? 'interrupted'
-      : result.counts.failed + result.counts.unknown > 0 ||
-          result.stopped ||
-          result.stillClaimed.length > 0
+    const status =
+      result.counts.failed + result.counts.unknown > 0 ||
+      result.stopped ||
+      result.stillClaimed.length > 0
         ? 'failed'
         : 'ok';
+    const { interrupted } = result;
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
     if (result.stateError) {
       // A failed outcome that could not be recorded is listed unknown, not failed.
       const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
       return {
         status,
+        interrupted,
         lock: result.lock,
         missed,
         ...(result.stopped && { stopped: result.stopped }),
@@ -279,6 +285,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         : await rememberMissed(run.store, named(run.due), result.lock, missed, run.partial);
     return {
       status,
+      interrupted,
       lock,
       missed,
       ...(result.stopped && { stopped: result.stopped }),

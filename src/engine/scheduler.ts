@@ -315,7 +315,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           if (item.file === result.changedFile) continue;
           if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
         }
-        // Stopped on request once the calls in flight were recorded: the loop ends below.
+        // Stopped on request once the calls in flight were recorded: the loop ends below,
+        // exit 1 still if a call of the batch failed or is unknown.
         if (result.status === 'failed') failed = true;
         // A campaign's CSV changed: the calls not sent stay due, read from the file again
         // once the next wake sees it changed.

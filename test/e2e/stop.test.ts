@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ACCOUNT_SID,
   API_KEY,
+  APP_SID,
   callsYaml,
   collect,
+  holdCalls,
   makeProject,
   plainText,
   spawnCli,
@@ -78,6 +80,88 @@ describe('run stopped while calls are in flight', () => {
     const entries = Object.values((await held.gw.project.lock())?.calls ?? {});
     expect(entries).toHaveLength(2);
     for (const e of entries) expect(e.status).toBe('placed');
+  });
+
+  it('exits 1 when the calls it recorded ended unknown', async () => {
+    // The gateway holds both calls past the request timeout: each ends unknown.
+    const hold = holdCalls();
+    release = hold.release;
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(names(2).map((name) => ({ name }))) },
+      { targetExtra: ['concurrency: 2', 'request_timeout: 1s'], latencyMs: 1, wait: hold.wait },
+    );
+    open.push(gw);
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done, soFar } = watch(child, 30_000);
+    await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(soFar()).toMatch(/Interrupted: 0 placed, 0 failed, 2 unknown/);
+    expect(r.code, r.stderr).toBe(1);
+    const entries = Object.values((await gw.project.lock())?.calls ?? {});
+    expect(entries.map((e) => e.status)).toEqual(['unknown', 'unknown']);
+  });
+
+  it('exits 1 when a call of the batch failed before the stop', async () => {
+    // Due calls go in key order, two at a time: `bad` is refused at once (400), c1 and c2 are
+    // then held at the gateway until released, and c3 is not started when the stop comes.
+    const hold = holdCalls();
+    release = hold.release;
+    const gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'bad', extra: ['application_sid: 00000000-0000-4000-8000-0000000000ff'] },
+          ...names(3).map((name) => ({ name })),
+        ]),
+      },
+      {
+        targetExtra: ['concurrency: 2'],
+        latencyMs: 1,
+        wait: hold.wait,
+        applicationSids: [APP_SID],
+      },
+    );
+    open.push(gw);
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done, soFar } = watch(child, 30_000);
+    await waitFor(
+      'the refusal and two requests held',
+      () =>
+        hold.held() === 2 && gw.sim.received().some((x) => x.status === 400) ? true : undefined,
+      { timeoutMs: 30_000 },
+    );
+    child.kill('SIGTERM');
+    await waitFor('the stop to be acknowledged', () =>
+      /stopping/.test(soFar()) ? true : undefined,
+    );
+    hold.release();
+    const r = await done;
+    expect(soFar()).toMatch(/Interrupted: 2 placed, 1 failed, 0 unknown, 1 not started/);
+    expect(r.code, r.stderr).toBe(1);
+    expect((await gw.project.lock())?.calls['sim/bad']?.status).toBe('failed');
+  });
+});
+
+describe('apply stopped while calls are in flight', () => {
+  it('exits 130 also when the calls it recorded ended unknown', async () => {
+    const hold = holdCalls();
+    release = hold.release;
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(names(3).map((name) => ({ name }))) },
+      { targetExtra: ['concurrency: 2', 'request_timeout: 1s'], latencyMs: 1, wait: hold.wait },
+    );
+    open.push(gw);
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done, soFar } = watch(child, 30_000);
+    await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    child.kill('SIGINT');
+    const r = await done;
+    expect(soFar()).toMatch(/0 placed, 0 failed, 2 unknown, 1 not started/);
+    expect(r.code, r.stderr).toBe(130);
   });
 });
 

@@ -222,12 +222,12 @@ is required. Every missing environment variable is reported before anything is s
         // live output say how many.
         listPlaced: ctx.format === 'json' || ctx.env.GITHUB_ACTIONS === 'true',
       });
-      const code =
-        result.status === 'interrupted'
-          ? EXIT.interrupted
-          : result.status === 'failed'
-            ? EXIT.failed
-            : EXIT.ok;
+      // Interrupted, apply did not place all it was asked to now: 130, failures or not.
+      const code = result.interrupted
+        ? EXIT.interrupted
+        : result.status === 'failed'
+          ? EXIT.failed
+          : EXIT.ok;
       if (capture !== undefined && (waitMs === undefined || ctx.signal.aborted || result.stopped))
         ctx.stdout.write(capture.text());
       // After the summary: what was placed is recorded; the calls not sent are still due.

@@ -28,8 +28,8 @@ invalid place nothing until they are fixed. Outcomes of placed calls are asked o
 target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS), first 2 s after a batch; a
 gateway error is said once and backs off. A state database that fails (a restart, a
 failover) is waited out: nothing is sent until it answers again, asked at least every 15 s.
-SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0:
-a scheduler stopped on request).
+SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0: a
+scheduler stopped on request; 1 if a call of the run failed or is unknown).
 --yes is required: run places calls unattended.`,
   refuses: { now: 'run follows the clock: it takes no --now (use plan --now to preview)' },
   options: {
