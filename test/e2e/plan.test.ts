@@ -159,6 +159,27 @@ describe('callops plan', () => {
     expect(gw.sim.received()).toHaveLength(0);
   });
 
+  it('apply --plan takes no flag the plan file fixes (--retry-unknown among them): exit 64, nothing sent', async () => {
+    const gw = await gateway(UNSCHEDULED);
+    const file = join(gw.project.dir, 'p.json');
+    expect((await gw.run(['plan', '--out', file])).code).toBe(0);
+    for (const [flags, refusal] of [
+      [['--only', 'alpha'], 'it takes neither --only nor --now'],
+      [['--now', '2026-03-10T09:00:00Z'], 'it takes neither --only nor --now'],
+      [['--replace', 'alpha'], 'it takes no --replace'],
+      [
+        ['--retry-unknown'],
+        'it takes no --retry-unknown (the plan file records whether it was made with --retry-unknown)',
+      ],
+    ] as const) {
+      const r = await gw.run(['apply', '--plan', file, '--yes', ...flags]);
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stderr).toContain(`--plan executes the plan file as it is: ${refusal}`);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(gw.project.exists('callops.lock')).toBe(false);
+  });
+
   it('apply --plan is refused, sending nothing, once a definition changed since the plan', async () => {
     const gw = await gateway(UNSCHEDULED);
     const file = join(gw.project.dir, 'p.json');

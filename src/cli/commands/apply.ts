@@ -80,6 +80,13 @@ is required. Every missing environment variable is reported before anything is s
     if (planFile !== undefined && ctx.values.replace !== undefined) {
       throw new UsageError('--plan executes the plan file as it is: it takes no --replace');
     }
+    // The file's keys are what goes; whether they include unknown entries was decided by
+    // `plan --retry-unknown` when it was made, not here.
+    if (planFile !== undefined && ctx.values['retry-unknown'] === true) {
+      throw new UsageError(
+        '--plan executes the plan file as it is: it takes no --retry-unknown (the plan file records whether it was made with --retry-unknown)',
+      );
+    }
     const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
     const rehearsal = planFile === undefined && ctx.nowGiven;
