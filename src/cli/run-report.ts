@@ -313,7 +313,7 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         ctx.stderr.write(`${event.reason}\n`);
         return;
       case 'scheduler:resumed':
-        ctx.stderr.write('the definitions are valid again\n');
+        ctx.stderr.write(`${event.reason}\n`);
         return;
       case 'scheduler:reloaded':
         ctx.stderr.write(`definitions reloaded: ${event.calls} calls (were ${event.were})\n`);

@@ -75,7 +75,8 @@ export type EngineEvent =
     }
   /** `run`: definitions changed in a way that stops placing until they change again. */
   | { readonly type: 'scheduler:paused'; readonly reason: string }
-  | { readonly type: 'scheduler:resumed' }
+  /** `run`: placing goes on; `reason` says what changed back (the pauses' cause undone). */
+  | { readonly type: 'scheduler:resumed'; readonly reason: string }
   | { readonly type: 'scheduler:reloaded'; readonly calls: number; readonly were: number }
   /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
   | { readonly type: 'scheduler:batch-failed'; readonly message: string }

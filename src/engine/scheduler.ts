@@ -55,6 +55,13 @@ export interface SchedulerResult {
   readonly failed: boolean;
 }
 
+/** Why placing stopped, and what to say once that is undone. */
+interface Paused {
+  readonly paused: string;
+  /** What changed back, said when placing resumes: the definitions may never have been invalid. */
+  readonly back: string;
+}
+
 /**
  * The definitions as they are now, or why no call may be placed until they change again:
  * they are invalid, or they move the run to another target or lockfile, which only a new
@@ -63,7 +70,7 @@ export interface SchedulerResult {
 const reloaded = async (
   input: SchedulerInput,
   current: Prepared,
-): Promise<{ readonly prepared: Prepared } | { readonly paused: string }> => {
+): Promise<{ readonly prepared: Prepared } | Paused> => {
   const restart = 'no call is placed until run is restarted (or they change back)';
   let next: Prepared;
   try {
@@ -74,18 +81,26 @@ const reloaded = async (
     const generic = error.message === INVALID;
     return {
       paused: `the definitions changed and are invalid${generic ? '' : ` (${error.message})`}: no call is placed until they are fixed`,
+      back: 'the definitions are valid again',
     };
   }
   const [from, to] = [current.choice.runTarget, next.choice.runTarget];
   if (from !== to) {
-    return { paused: `the definitions moved the target from \`${from}\` to \`${to}\`: ${restart}` };
+    return {
+      paused: `the definitions moved the target from \`${from}\` to \`${to}\`: ${restart}`,
+      back: `the definitions choose target \`${from}\` again`,
+    };
   }
   if (input.lockPathOf(next) !== input.lockPath) {
-    return { paused: `the definitions moved the lockfile: ${restart}` };
+    return {
+      paused: `the definitions moved the lockfile: ${restart}`,
+      back: 'the definitions name the lockfile run started with again',
+    };
   }
   if (gatewayOf(next) !== gatewayOf(current)) {
     return {
       paused: `the definitions changed where target \`${to}\` places calls (its base_url, account_sid or flavor): ${restart}`,
+      back: `target \`${to}\` places calls where it did again: its base_url, account_sid and flavor are back to what run started with`,
     };
   }
   return { prepared: next };
@@ -139,6 +154,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
   let failed = false;
   let paused: string | undefined;
+  // What each pause since placing stopped will have undone once placing resumes, in order.
+  const back = new Set<string>();
   const reported = new Set<string>();
   // Of a campaign run selects some rows of (--only NAME/ROW), through which slot this run
   // reported missed ones: the state does not keep it (the campaign's memory is its other
@@ -184,14 +201,17 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       const next = await reloaded(input, prepared);
       if ('paused' in next) {
         paused = next.paused;
+        back.add(next.back);
         failed = true;
         await sink({ type: 'scheduler:paused', reason: paused });
       } else {
         const were = prepared.project.calls.length;
         prepared = next.prepared;
         note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
-        if (paused !== undefined) await sink({ type: 'scheduler:resumed' });
+        if (paused !== undefined)
+          await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });
         paused = undefined;
+        back.clear();
         await sink({ type: 'scheduler:reloaded', calls: prepared.project.calls.length, were });
       }
     }

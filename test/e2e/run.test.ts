@@ -324,6 +324,15 @@ describe('callops run', () => {
         () => (sim.received().length > atPause ? true : undefined),
         SLOW,
       );
+      // The resume says what changed back (written before the reload's line): the
+      // definitions were valid all along.
+      await waitFor('the reload once resumed', () =>
+        /definitions reloaded/.test(output()) ? true : undefined,
+      );
+      expect(output()).toContain(
+        'target `sim` places calls where it did again: its base_url, account_sid and flavor are back to what run started with\n',
+      );
+      expect(output()).not.toMatch(/valid again/);
       child.kill('SIGTERM');
       const r = await done;
       expect(r.code, r.stderr).toBe(1);
