@@ -2,8 +2,9 @@ import { knownSecrets } from '../engine/known-secrets.js';
 import { type OpenedState, openState } from '../engine/state.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Env } from '../resolve/index.js';
+import type { RetainedCall } from '../state/retention.js';
 import type { StateUse } from '../state/store.js';
-import type { CallDefinition, ProjectConfig } from '../validate/model.js';
+import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { showDiagnostics } from './load.js';
 
@@ -27,8 +28,8 @@ export const openProjectState = (
     readonly restore?: boolean;
     /** What the command does with the state: `send`, `record`, or `read` (the default). */
     readonly use?: StateUse;
-    /** The validated calls: the view then drops what `state.keep` lets go. */
-    readonly calls?: readonly CallDefinition[];
+    /** The validated calls by name: the view then drops what `state.keep` lets go. */
+    readonly calls?: () => readonly RetainedCall[];
   } = {},
 ): Promise<OpenedState> =>
   openState(config, env, {

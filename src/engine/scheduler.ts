@@ -16,7 +16,7 @@ import { StateOutage, waitsOut } from './outage.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
-import { readState } from './state.js';
+import { type RetainedCalls, readState } from './state.js';
 import { describeTarget } from './targets.js';
 
 /** Longest sleep between two looks at the schedule (and at the definitions). */
@@ -34,6 +34,8 @@ export interface SchedulerInput {
   /** Loads the definitions again; throws an EngineError when they are invalid. */
   readonly reload: () => Promise<Prepared>;
   readonly store: StateStore;
+  /** The calls the store's `state.keep` goes by: moved to the definitions of each reload. */
+  readonly retained?: RetainedCalls;
   readonly lock: Lockfile;
   readonly lockPath: string;
   readonly lockPathOf: (prepared: Prepared) => string;
@@ -207,6 +209,9 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       } else {
         const were = prepared.project.calls.length;
         prepared = next.prepared;
+        // Before anything is written again: retention goes by the calls as they are now, and
+        // never reads rows of a CSV through the reader of a file that has changed since.
+        input.retained?.follow(prepared.project);
         note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
         if (paused !== undefined)
           await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { Env, Secret } from '../resolve/index.js';
 import { resolveState } from '../resolve/state.js';
 import { openStateStore } from '../state/open.js';
+import type { RetainedCall } from '../state/retention.js';
 import { describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
 import type { LockHolder, StateStore, StateUse } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
-import type { CallDefinition, ProjectConfig } from '../validate/model.js';
+import type { ProjectConfig, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 
@@ -35,8 +36,11 @@ export const openState = async (
     readonly restore?: boolean;
     /** What the command does with the state (send, record, read: the default). */
     readonly use?: StateUse;
-    /** The project's calls: with them the view drops what `state.keep` lets go. */
-    readonly calls?: readonly CallDefinition[];
+    /**
+     * The project's calls by name (`ValidatedProject.named`), asked at each pruning: with them
+     * the view drops what `state.keep` lets go. `run` gives those of each reload (RetainedCalls).
+     */
+    readonly calls?: () => readonly RetainedCall[];
     /** The instant `state.keep` is judged at (default: the clock). */
     readonly now?: () => Date;
     /** Called with the diagnostics of a `state:` that cannot be resolved. */
@@ -72,6 +76,27 @@ export const openState = async (
       cause: error,
     });
   }
+};
+
+/**
+ * The calls `state.keep` goes by, as the store asks them at each pruning: `run` moves them to
+ * the definitions of each reload (`follow`). Retention then judges entries by the deadlines
+ * written now and a removed call's from its slot, and never reads a campaign's rows (see
+ * ValidatedProject's `named`): a CSV edited since it was read cannot stop a write.
+ */
+export interface RetainedCalls {
+  readonly calls: () => readonly RetainedCall[];
+  readonly follow: (project: ValidatedProject) => void;
+}
+
+export const retainedCalls = (project: ValidatedProject): RetainedCalls => {
+  let current = project.named;
+  return {
+    calls: () => current,
+    follow: (next) => {
+      current = next.named;
+    },
+  };
 };
 
 /** A state error as the engine throws it: one line, whatever the store said. */

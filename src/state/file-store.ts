@@ -167,10 +167,12 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const journalName = join(relative(dirname(stateDir), stateDir), JOURNAL_FILE);
   let held: Held | undefined;
   /** The view without the entries `state.keep` lets go (the lock itself when none). */
-  const prune = (lock: Lockfile): Lockfile =>
-    options.retention === undefined
-      ? lock
-      : pruneExpired(lock, { ...options.retention, now: (options.retention.now ?? clock)() });
+  const prune = (lock: Lockfile): Lockfile => {
+    const { retention } = options;
+    if (retention === undefined) return lock;
+    const now = (retention.now ?? clock)();
+    return pruneExpired(lock, { calls: retention.calls(), keepMs: retention.keepMs, now });
+  };
   const lockOf = (h: Held): Lockfile => h.draft.lock;
   const setLock = (h: Held, lock: Lockfile): void => {
     h.draft = draftLock(lock);

@@ -8,7 +8,11 @@ export interface RetainedCall {
 }
 
 export interface RetentionInput {
-  /** The project's calls (a call no longer defined has no deadline: its slot is used). */
+  /**
+   * The project's calls by name, a campaign once under its own (its rows share its deadline,
+   * so no row is read: a CSV edited since it was read would refuse it). A call no longer
+   * defined has no deadline: its slot is used.
+   */
   readonly calls: readonly RetainedCall[];
   readonly now: Date;
   /** `state.keep` in milliseconds (default 30 days). */
@@ -25,6 +29,12 @@ export const recurringKey = (key: string): { name: string; slotMs: number } | un
   if (at === -1 || slash === -1 || at < slash) return undefined;
   const slotMs = Date.parse(key.slice(at + 1));
   return Number.isNaN(slotMs) ? undefined : { name: key.slice(slash + 1, at), slotMs };
+};
+
+/** The call a key's name belongs to: a campaign row's (`<campaign>/<row>`) is its campaign. */
+const callOf = (name: string): string => {
+  const slash = name.indexOf('/');
+  return slash === -1 ? name : name.slice(0, slash);
 };
 
 /**
@@ -77,7 +87,7 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
   const deadlines = {
     get: (name: string): number | undefined => {
       byName ??= new Map(input.calls.map((c) => [c.name, c.schedule?.deadlineMs ?? 0]));
-      return byName.get(name);
+      return byName.get(callOf(name));
     },
   };
   const cutoff = input.now.getTime() - input.keepMs;
@@ -110,7 +120,7 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
     const slash = key.indexOf('/');
     if (at === -1 || slash === -1 || at < slash) return false;
     const name = key.slice(slash + 1, at);
-    const limit = limitOf(name);
+    const limit = limitOf(callOf(name));
     if (limit !== undefined && key.length - at === 21 && WHOLE_SECOND_SLOT.test(key.slice(at + 1)))
       return key.slice(at + 1) < limit;
     const slot = recurringKey(key);

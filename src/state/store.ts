@@ -35,8 +35,11 @@ export type StateConfig =
  * dropped from the lockfile view and export (src/state/retention.ts). Without it, none is.
  */
 export interface Retention {
-  /** The project's calls: each recurring call's deadline. */
-  readonly calls: readonly RetainedCall[];
+  /**
+   * The project's calls by name (RetentionInput's `calls`), asked at each pruning: a runner
+   * that reads the definitions again (`run`) answers with the calls it reads now.
+   */
+  readonly calls: () => readonly RetainedCall[];
   readonly keepMs: number;
   /** The instant retention is judged at (default: the store's clock). */
   readonly now?: () => Date;

@@ -137,6 +137,11 @@ export interface ValidatedProject {
   readonly config: ProjectConfig;
   /** Every call; a campaign appears as its rows (see `campaigns`). */
   readonly calls: readonly CallDefinition[];
+  /**
+   * Every call as written, once by its name: a campaign as its template, whose schedule its
+   * rows share. Reading it reads no recipients CSV (what `state.keep` goes by).
+   */
+  readonly named: readonly CallDefinition[];
   readonly campaigns?: readonly CampaignSummary[];
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -141,6 +141,7 @@ export const validateProject = (
   return {
     config: found.config,
     calls: joinRuns(calls),
+    named,
     ...(campaigns.length > 0 ? { campaigns } : {}),
     diagnostics: sortDiagnostics(uniqueDiagnostics(all)),
   };

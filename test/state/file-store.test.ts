@@ -57,7 +57,7 @@ test('state.keep: the pruned lock is written to both files, and is not taken for
   await writeLockfileAtomic(site.lockPath, full);
   await writeCopy(site.stateDir, full);
   const retention: Retention = {
-    calls: [{ name: 'daily', schedule: { deadlineMs: 60_000 } }],
+    calls: () => [{ name: 'daily', schedule: { deadlineMs: 60_000 } }],
     keepMs: 24 * 60 * 60 * 1000,
   };
   const store = openFileStore({ ...site, retention });

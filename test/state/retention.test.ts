@@ -55,6 +55,16 @@ describe('pruneExpired', () => {
     expect(Object.keys(pruneExpired(lock, { calls, now, keepMs }).calls)).toEqual([young]);
   });
 
+  it("judges a campaign row by its campaign's deadline, the campaign given once by its name", () => {
+    const campaign = { name: 'remind', schedule: { deadlineMs: 10 * DAY } };
+    // 35 days old: within keep + its campaign's 10-day deadline. 45 days old: past them.
+    const kept = slotKey('remind/r1', 35 * DAY);
+    const gone = slotKey('remind/r2', 45 * DAY);
+    const lock = lockOf({ [kept]: entry({ status: 'placed' }), [gone]: entry() });
+    const pruned = pruneExpired(lock, { calls: [...calls, campaign], now, keepMs });
+    expect(Object.keys(pruned.calls)).toEqual([kept]);
+  });
+
   it('returns the lock itself when nothing expired, and never changes the one it was given', () => {
     const lock = lockOf({
       [slotKey('minutely', 40 * DAY)]: entry({ status: 'placed' }),

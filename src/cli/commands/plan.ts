@@ -63,7 +63,7 @@ lockfile.
         : await checkOutFile(PLAN_OUT, outText, prepared, ctx.envFile);
     const lockName = project.config.lockfile;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan', {
-      calls: project.calls,
+      calls: () => project.named,
     });
     const lock = await readState(store).finally(() => store.close());
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;

@@ -48,7 +48,7 @@ characters are escaped as \\u001b) by default,
       prepared.env,
       'callops report',
       {
-        calls: prepared.project.calls,
+        calls: () => prepared.project.named,
       },
     );
     const lock = await readState(store).finally(() => store.close());

@@ -3,7 +3,7 @@ import { projectStamp } from '../../config/load.js';
 import { callNumberOf } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
-import { holdState } from '../../engine/state.js';
+import { holdState, retainedCalls } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { makeStyle } from '../../report/style.js';
 import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
@@ -51,9 +51,11 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const prepared = await prepareProject(ctx);
     const { config } = prepared.project;
     const sink = runReporter(ctx, prepared.choice.runTarget);
+    // The scheduler moves it to the definitions of each reload.
+    const retained = retainedCalls(prepared.project);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
       use: 'send',
-      calls: prepared.project.calls,
+      calls: retained.calls,
     });
     const lockName = store.backend === 'file' ? config.lockfile : 'the state database';
     const held = await holdState(store, lockName, 'callops run', sink).catch(
@@ -88,6 +90,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         stamp,
         reload: () => prepareProject(ctx),
         store,
+        retained,
         lock: held.lock,
         lockPath: lockPathOf(prepared),
         lockPathOf,

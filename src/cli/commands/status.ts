@@ -54,7 +54,7 @@ settle it), else 0.
         : lockName;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status', {
       use: ctx.values.refresh === true ? 'record' : 'read',
-      calls: project.calls,
+      calls: () => project.named,
     });
     const lock = await (async () => {
       if (ctx.values.refresh === true) {

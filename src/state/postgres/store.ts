@@ -317,7 +317,12 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const { retention } = options;
     if (retention === undefined) return view;
     const now = (retention.now ?? clock)();
-    return { ...view, lock: pruneExpired(view.lock, { ...retention, now }) };
+    const lock = pruneExpired(view.lock, {
+      calls: retention.calls(),
+      keepMs: retention.keepMs,
+      now,
+    });
+    return { ...view, lock };
   };
 
   // The failpoint of every store (./failpoint.ts): holds each claim's commit.

@@ -497,7 +497,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
       const recent = `default/daily@${new Date(Date.now() - DAY / 2).toISOString()}`;
       const gone = 'default/removed@2020-01-03T09:00:00.000Z';
       const retention: Retention = {
-        calls: [{ name: 'daily', schedule: { deadlineMs: 60 * 60 * 1000 } }],
+        calls: () => [{ name: 'daily', schedule: { deadlineMs: 60 * 60 * 1000 } }],
         keepMs: DAY,
       };
 

@@ -1,0 +1,124 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import type { ChildProcess } from 'node:child_process';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  APP_SID,
+  callsYaml,
+  FROM,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+
+let gw: Gateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+/** Start-up of a child process on a loaded CI machine has been seen to take 13 s. */
+const SLOW = { timeoutMs: 30_000 };
+
+/** `run --yes` in the gateway's project, and a wait that fails at once if run ended. */
+const startRun = (g: Gateway) => {
+  const child: ChildProcess = spawnCli(['run', '--yes'], { cwd: g.project.dir, env: g.env });
+  const { done, soFar } = watch(child, 80_000);
+  const until = <T>(what: string, check: () => Promise<T | undefined>) =>
+    waitFor(
+      what,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`run ended (${child.exitCode}):\n${soFar()}`);
+        return check();
+      },
+      SLOW,
+    );
+  return { child, done, soFar, until };
+};
+
+const slotKeys = async (g: Gateway, name: string): Promise<string[]> =>
+  Object.keys((await g.project.lock())?.calls ?? {})
+    .filter((k) => k.startsWith(`sim/${name}@`))
+    .sort();
+
+describe('callops run reads the definitions again', () => {
+  it('goes on when a campaign CSV grows while a scheduled call writes the state: the new row is placed', {
+    timeout: 90_000,
+  }, async () => {
+    const calls = [
+      'defaults:',
+      `  application_sid: ${APP_SID}`,
+      `  from: "${FROM}"`,
+      'calls:',
+      '  - name: rem',
+      '    recipients: ../lists/rem.csv',
+      '    to: { type: phone, number: "${row.phone}" }',
+      '  - name: tick',
+      '    to: { type: phone, number: "+15550019999" }',
+      '    schedule: { cron: "* * * * * *", deadline: 30s }',
+      '',
+    ].join('\n');
+    gw = await startGateway({
+      'calls/a.yaml': calls,
+      'lists/rem.csv': 'id,phone\nr1,+15550019001\nr2,+15550019002\n',
+    });
+    const g = gw;
+    const run = startRun(g);
+    await run.until('the rows and a tick in the lockfile', async () => {
+      const lock = await g.project.lock();
+      return lock?.calls['sim/rem/r2'] && (await slotKeys(g, 'tick')).length > 0 ? true : undefined;
+    });
+    // Between two batches (a batch names its rows until just after it wrote the state).
+    // Each tick makes run write the state again, after it read the CSV anew.
+    await new Promise((r) => setTimeout(r, 300));
+    await appendFile(join(g.project.dir, 'lists/rem.csv'), 'r3,+15550019003\n');
+    await run.until('the new row in the lockfile', async () =>
+      (await g.project.lock())?.calls['sim/rem/r3']?.status === 'placed' ? true : undefined,
+    );
+    const ticks = (await slotKeys(g, 'tick')).length;
+    await run.until('two more ticks in the lockfile', async () =>
+      (await slotKeys(g, 'tick')).length >= ticks + 2 ? true : undefined,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, run.soFar()).toBe(0);
+    expect(run.soFar()).toContain('definitions reloaded: 4 calls (were 3)');
+    expect(run.soFar()).not.toContain('changed after callops read it');
+    // Each row once.
+    const rows = g.placed().filter((p) => JSON.stringify(p.body).includes('+155500190'));
+    expect(rows).toHaveLength(3);
+  });
+
+  it('lets entries go by the deadline written now, not the one read at start', {
+    timeout: 90_000,
+  }, async () => {
+    const tick = (deadline: string) =>
+      callsYaml([
+        { name: 'tick', extra: [`schedule: { cron: "* * * * * *", deadline: ${deadline} }`] },
+      ]);
+    gw = await startGateway({ 'calls/a.yaml': tick('1m') });
+    const g = gw;
+    const config = await g.project.read('callops.yaml');
+    await g.project.write('callops.yaml', `${config}state:\n  keep: 1s\n`);
+    const run = startRun(g);
+    const first = await run.until('three ticks in the lockfile', async () => {
+      const keys = await slotKeys(g, 'tick');
+      return keys.length >= 3 ? keys[0] : undefined;
+    });
+    // With a deadline of 1 minute the first slot's entry stays a minute; with 1 s, 2 s.
+    await g.project.write('calls/a.yaml', tick('1s'));
+    await run.until('the first slot let go', async () =>
+      (await slotKeys(g, 'tick')).includes(first) ? undefined : true,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, run.soFar()).toBe(0);
+    expect(run.soFar()).toMatch(/definitions reloaded: /);
+    const slot = first.slice(first.indexOf('@') + 1);
+    const pruned = (await g.project.lock())?.schedules?.['sim/tick']?.prunedThrough;
+    expect(Date.parse(pruned ?? '')).toBeGreaterThanOrEqual(Date.parse(slot));
+  });
+});
