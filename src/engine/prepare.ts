@@ -162,6 +162,8 @@ export interface PlanOptions {
   readonly upcomingCount?: number;
   /** Reported beyond the lockfile's memory (PlanInput.reported). */
   readonly reported?: Readonly<Record<string, string>>;
+  /** When a call the memory does not know was first seen (PlanInput.firstSeen; run only). */
+  readonly firstSeen?: Date;
 }
 
 /** The plan of this project at `now`. */
@@ -183,6 +185,7 @@ export const planAt = (
     ...(options.replace ? { replace: [...options.replace] } : {}),
     ...(options.upcomingCount === undefined ? {} : { upcomingCount: options.upcomingCount }),
     ...(options.reported === undefined ? {} : { reported: options.reported }),
+    ...(options.firstSeen === undefined ? {} : { firstSeen: options.firstSeen }),
     ...screenOf(prepared, numberOf),
     // Asked only of the unknown entries --retry-unknown retries, whatever the screen.
     ...(options.retryUnknown === true ? { numberOf } : {}),

@@ -195,8 +195,15 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     const waitMs = await outage.failed(error);
     await sleep(waitMs, undefined, { signal }).catch(() => undefined);
   };
+  // The look at the files of the latest wake whose plan was remembered. A call the memory
+  // does not know at a later wake was not in the files as of that look (an added call, read
+  // at this wake's reload): callops first saw it then, not now, so its slot that fell due in
+  // between is placed within its deadline or reported missed once. Unset at the first wake:
+  // calls read at start are first seen then, as apply sees them.
+  let remembered: Date | undefined;
   while (!signal.aborted) {
     holdsLock();
+    const look = new Date();
     const seen = await projectStamp(input.root);
     if (seen !== stamp) {
       stamp = seen;
@@ -241,6 +248,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       ...input.plan,
       upcomingCount: 1,
       reported: partlyReported,
+      ...(remembered === undefined ? {} : { firstSeen: remembered }),
     });
     const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
     // Each missed slot is reported once, also across restarts: the state remembers through
@@ -288,6 +296,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         continue;
       }
     }
+    remembered = look;
     if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
       throw new EngineError(
         'failed',

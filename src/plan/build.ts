@@ -80,6 +80,13 @@ export interface PlanInput {
    * the memory, shared with the other rows, does not keep.
    */
   readonly reported?: Readonly<Record<string, string>>;
+  /**
+   * When callops first saw a scheduled call the lockfile's memory does not know (its
+   * `since`; default `now`). `run` gives its previous look at the files: a call it finds now
+   * was not in them then, so a slot of it that was still live then is placed within its
+   * deadline or reported missed, not silently dropped.
+   */
+  readonly firstSeen?: Date;
 }
 
 /** Slots whose deadline passed less than this long ago are listed as missed by plan… */
@@ -918,7 +925,7 @@ const planCall = (
     }
     // A campaign's rows share its memory: one entry per campaign, not per row.
     const key = memoryKey(target, campaign ?? call.name);
-    const known = input.lock.schedules?.[key] ?? { since: input.now.toISOString() };
+    const known = input.lock.schedules?.[key] ?? { since: firstSeenOf(input) };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
     planScheduled(
@@ -951,6 +958,12 @@ const planCall = (
   }
   add(bucket, reason === undefined ? built : amendItem(built, { reason }));
 };
+
+/** The `since` of a call the memory does not know yet (never after `now`). */
+const firstSeenOf = (input: PlanInput): string =>
+  input.firstSeen !== undefined && input.firstSeen.getTime() < input.now.getTime()
+    ? input.firstSeen.toISOString()
+    : input.now.toISOString();
 
 const instant = (text: string | undefined): number => {
   const ms = text === undefined ? Number.NaN : Date.parse(text);
@@ -1137,7 +1150,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   }
   for (const [memory, { items, through }] of expired) {
     if (!seen.has(memory)) {
-      seen.set(memory, input.lock.schedules?.[memory] ?? { since: input.now.toISOString() });
+      seen.set(memory, input.lock.schedules?.[memory] ?? { since: firstSeenOf(input) });
     }
     reports.push({
       memory,

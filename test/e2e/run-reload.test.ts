@@ -23,9 +23,12 @@ afterEach(async () => {
 /** Start-up of a child process on a loaded CI machine has been seen to take 13 s. */
 const SLOW = { timeoutMs: 30_000 };
 
-/** `run --yes` in the gateway's project, and a wait that fails at once if run ended. */
-const startRun = (g: Gateway) => {
-  const child: ChildProcess = spawnCli(['run', '--yes'], { cwd: g.project.dir, env: g.env });
+/** `run --yes ARGS` in the gateway's project, and a wait that fails at once if run ended. */
+const startRun = (g: Gateway, args: readonly string[] = []) => {
+  const child: ChildProcess = spawnCli(['run', '--yes', ...args], {
+    cwd: g.project.dir,
+    env: g.env,
+  });
   const { done, soFar } = watch(child, 80_000);
   const until = <T>(what: string, check: () => Promise<T | undefined>) =>
     waitFor(
@@ -39,10 +42,13 @@ const startRun = (g: Gateway) => {
   return { child, done, soFar, until };
 };
 
-const slotKeys = async (g: Gateway, name: string): Promise<string[]> =>
+const slotKeys = async (g: Gateway, name: string, target = 'sim'): Promise<string[]> =>
   Object.keys((await g.project.lock())?.calls ?? {})
-    .filter((k) => k.startsWith(`sim/${name}@`))
+    .filter((k) => k.startsWith(`${target}/${name}@`))
     .sort();
+
+/** An instant as a schedule's `at`: whole seconds, UTC. */
+const atText = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 describe('callops run reads the definitions again', () => {
   it('goes on when a campaign CSV grows while a scheduled call writes the state: the new row is placed', {
@@ -120,5 +126,49 @@ describe('callops run reads the definitions again', () => {
     const slot = first.slice(first.indexOf('@') + 1);
     const pruned = (await g.project.lock())?.schedules?.['sim/tick']?.prunedThrough;
     expect(Date.parse(pruned ?? '')).toBeGreaterThanOrEqual(Date.parse(slot));
+  });
+
+  it('reports a slot of a call added while it slept, over before its next wake, as missed once', {
+    timeout: 90_000,
+  }, async () => {
+    // `wake` makes run wake every 10 s; the built-in simulator (started by run for each
+    // batch) is never asked for outcomes, so nothing else wakes it in between.
+    const wake = { name: 'wake', extra: ['schedule: { cron: "*/10 * * * * *", deadline: 5s }'] };
+    const daily = { name: 'daily', extra: ['schedule: { cron: "0 3 * * *", deadline: 1m }'] };
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([daily, wake]) });
+    const g = gw;
+    const run = startRun(g, ['--target', 'simulator']);
+    // A batch at a slot of `wake`: the next wake is 10 s later.
+    const first = (await run.until('a slot of wake placed', async () => {
+      const keys = await slotKeys(g, 'wake', 'simulator');
+      return keys.length > 0 ? keys.length : undefined;
+    })) as number;
+    await run.until('a slot of wake placed when it fell due', async () =>
+      (await slotKeys(g, 'wake', 'simulator')).length > first ? true : undefined,
+    );
+    // Added now, its slot 1-2 s away and its deadline 2 s: over before run looks again.
+    const slot = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+    const soon = {
+      name: 'soon',
+      to: '{ type: phone, number: "+15550019998" }',
+      extra: [`schedule: { at: "${atText(slot)}", deadline: 2s }`],
+    };
+    await g.project.write('calls/a.yaml', callsYaml([daily, wake, soon]));
+    await run.until('the slot of soon reported missed', async () =>
+      run.soFar().includes(`missed simulator/soon@${atText(slot)}`) ? true : undefined,
+    );
+    // Once, not at each wake.
+    const wakes = (await slotKeys(g, 'wake', 'simulator')).length;
+    await run.until('a later wake', async () =>
+      (await slotKeys(g, 'wake', 'simulator')).length > wakes ? true : undefined,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, run.soFar()).toBe(0);
+    expect(run.soFar()).toMatch(/definitions reloaded: /);
+    expect(run.soFar().split(`missed simulator/soon@`)).toHaveLength(2);
+    const lock = await g.project.lock();
+    expect(lock?.calls[`simulator/soon@${atText(slot)}`]).toBeUndefined();
+    expect(lock?.schedules?.['simulator/soon']?.reportedThrough).toBe(atText(slot));
   });
 });

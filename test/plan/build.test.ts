@@ -560,6 +560,33 @@ describe('catch-up (Kubernetes CronJob rule)', () => {
     ]);
   });
 
+  it('takes a call the memory does not know as first seen at firstSeen (run: its previous look)', () => {
+    const plan = buildPlan({ ...late, firstSeen: new Date('2026-12-01T09:00:30Z') });
+    expect(plan.memory).toEqual({ 'prod/pm': { since: '2026-12-01T09:00:30.000Z' } });
+    // Placeable at 09:00:30 but over by now (deadline 10 min): missed, not dropped unseen.
+    const deadlinePassed = plan.missed.filter((i) => i.reason?.startsWith('deadline'));
+    expect(deadlinePassed.map((i) => i.slot)).toEqual([
+      '2026-12-01T08:51:00Z',
+      '2026-12-01T08:52:00Z',
+      '2026-12-01T08:53:00Z',
+      '2026-12-01T08:54:00Z',
+      '2026-12-01T08:55:00Z',
+      '2026-12-01T08:56:00Z',
+      '2026-12-01T08:57:00Z',
+      '2026-12-01T08:58:00Z',
+      '2026-12-01T08:59:00Z',
+    ]);
+    // A call the memory knows keeps its since; a firstSeen after now counts as now.
+    const known = buildPlan({
+      ...late,
+      firstSeen: new Date('2026-12-01T08:00:00Z'),
+      lock: lock({}, { 'prod/pm': { since: '2026-12-01T09:05:00.000Z' } }),
+    });
+    expect(known.memory).toEqual({ 'prod/pm': { since: '2026-12-01T09:05:00.000Z' } });
+    const ahead = buildPlan({ ...late, firstSeen: new Date('2026-12-01T10:00:00Z') });
+    expect(ahead.memory).toEqual({ 'prod/pm': { since: '2026-12-01T09:09:30.000Z' } });
+  });
+
   it('keeps a placed or unknown older slot as it is, and supersedes a failed one', () => {
     const plan = buildPlan({
       ...late,
