@@ -5,7 +5,7 @@ import { markReported, withSchedules } from '../plan/memory.js';
 import type { MissedCount, PlanItem } from '../plan/types.js';
 import type { ApplySummary } from '../report/apply.js';
 import { makeRedactor } from '../report/redact.js';
-import { unsettledEntries } from '../report/unsettled.js';
+import { type PlannedUnknown, unsettledEntries } from '../report/unsettled.js';
 import type { Secret } from '../resolve/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -13,7 +13,7 @@ import { hasErrors } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
-import { callNumberOf, type Prepared } from './prepare.js';
+import { type Prepared, retryScope } from './prepare.js';
 import { type PlaceFlags, resolveRequests, UNRESOLVED } from './resolve.js';
 import { stateError } from './state.js';
 
@@ -52,8 +52,11 @@ export interface DueRun {
    * while waiting its turn does not move them (the campaign's other rows share them).
    */
   readonly partial?: readonly string[];
-  /** Unknown rows the plan found waiting for their calling hours: when they open (unknownOpenings). */
-  readonly opens?: ReadonlyMap<string, string>;
+  /**
+   * What the plan said of unknown entries (unknownPlanned): when the rows waiting for their
+   * calling hours open, and why a plan that retries does not place some.
+   */
+  readonly planned?: PlannedUnknown;
   /** Due placements the plan held back: on a do-not-call list, or waiting for the limit. */
   readonly suppressed?: readonly PlanItem[];
   readonly waiting?: readonly PlanItem[];
@@ -169,8 +172,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
           run.prepared.project.calls,
           [],
           runNow(run),
-          callNumberOf(run.prepared),
-          run.opens,
+          retryScope(run.prepared),
+          run.planned,
         ),
         changed: run.changed ?? [],
         suppressed: heldOf(run.suppressed),
@@ -240,8 +243,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         named(run.prepared.project.calls),
         [],
         runNow(run),
-        callNumberOf(run.prepared),
-        run.opens,
+        retryScope(run.prepared, changedFile),
+        run.planned,
       ),
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],

@@ -5,6 +5,7 @@ import { numberOfCall } from '../plan/item.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';
+import type { RetryScope } from '../report/unsettled.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
 import { interpolate, type Secret } from '../resolve/interpolate.js';
@@ -17,7 +18,7 @@ import type { CallDefinition, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
 import { knownSecrets } from './known-secrets.js';
 import { loadAndValidate } from './load.js';
-import { chooseTarget, type TargetChoice } from './targets.js';
+import { chooseTarget, SIMULATOR_TARGET, type TargetChoice } from './targets.js';
 
 export interface Prepared {
   readonly project: ValidatedProject;
@@ -204,6 +205,27 @@ export const callNumberOf =
   (prepared: Prepared) =>
   (call: CallDefinition): string | undefined =>
     numberOfCall(call) ?? resolvedNumber(call, prepared.env);
+
+/**
+ * The project as the settle hint of an unknown entry judges a retry by (RetryScope): the
+ * numbers its calls dial, its targets and campaigns, its do-not-call lists. `unreadFile`: a
+ * recipients CSV that changed while a run read it (the hint is given no row of it).
+ */
+export const retryScope = (prepared: Prepared, unreadFile?: string): RetryScope => {
+  const { project, choice } = prepared;
+  const campaigns = project.campaigns ?? [];
+  const lists = prepared.suppression?.lists ?? [];
+  const unread = campaigns.filter((c) => c.recipients === unreadFile).map((c) => c.name);
+  return {
+    numberOf: callNumberOf(prepared),
+    targets: new Set([...choice.specs.keys(), SIMULATOR_TARGET]),
+    // Under --target, a call that names none goes where the flag says: no other default.
+    ...(choice.explicit ? {} : { defaultTarget: choice.runTarget }),
+    campaigns: new Map(campaigns.map((c) => [c.name, c.recipients])),
+    ...(unread.length > 0 && { unread: new Set(unread) }),
+    ...(lists.length > 0 && { listed: (number: string) => findListed(lists, number) }),
+  };
+};
 
 const resolvedNumber = (call: CallDefinition, env: Env): string | undefined => {
   const resolved = interpolate(call.options.to, env);

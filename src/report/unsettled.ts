@@ -2,6 +2,7 @@ import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
 import { numberOfCall } from '../plan/item.js';
 import type { Plan } from '../plan/types.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
+import type { Listed } from '../screen/list.js';
 import { isOtherNumber } from '../screen/number.js';
 import { summaryOf } from '../state/lock-index.js';
 import { recurringKey } from '../state/retention.js';
@@ -28,6 +29,10 @@ export interface Unsettled {
 /** `<target>/<name>`, `<target>/<name>@<slot>` or a row's `<target>/<name>#<n>` → `<name>`. */
 const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replace(/@.*$|#\d+$/, '');
 
+/** Whether `key` is one of campaign `name`'s (`<target>/<name>/<row id>…`). */
+export const isCampaignKey = (key: string, name: string): boolean =>
+  callName(key).startsWith(`${name}/`);
+
 /**
  * How to settle unknown `key`; `notAgain` (a campaign row that can no longer be called: why)
  * replaces the word that --retry-unknown places it again.
@@ -35,20 +40,43 @@ const callName = (key: string): string => key.slice(key.indexOf('/') + 1).replac
 export const resolveHint = (key: string, notAgain?: string, opens?: string): string =>
   `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? `or callops apply --retry-unknown places it again${opens === undefined ? '' : ` once its calling hours open, at ${opens}`}` : `not placed again: ${notAgain}`})`;
 
+/** What a plan says of the unknown entries it met, by key. */
+export interface PlannedUnknown {
+  /**
+   * When each unknown campaign row outside its calling hours opens: such a row is skipped
+   * with the opening the plan found (upcoming with --retry-unknown), and --retry-unknown
+   * places it again only then.
+   */
+  readonly opens?: ReadonlyMap<string, string>;
+  /**
+   * Of a plan made with --retry-unknown: why it does not place the unknown entries it lists
+   * as skipped, suppressed or missed (the item's reason).
+   */
+  readonly notRetried?: ReadonlyMap<string, string>;
+}
+
 /**
- * When each unknown campaign row outside its calling hours opens, by key: such a row is
- * skipped with the opening the plan found (upcoming with --retry-unknown), and
- * --retry-unknown places it again only then. The upcoming items are read only for a plan
- * that retries (`retried`): a campaign's upcoming rows are many, each made when read.
+ * What `plan` says of the unknown entries of `lock` (see PlannedUnknown). The upcoming items
+ * are read only for a plan that retries (`retried`), and so are its suppressed and missed
+ * ones: a campaign's rows are many, each made when read.
  */
-export const unknownOpenings = (
-  plan: Pick<Plan, 'skipped' | 'upcoming'>,
+export const unknownPlanned = (
+  plan: Pick<Plan, 'skipped' | 'upcoming' | 'suppressed' | 'missed'>,
+  lock: Lockfile,
   retried = false,
-): ReadonlyMap<string, string> => {
-  const out = new Map<string, string>();
+): PlannedUnknown => {
+  const opens = new Map<string, string>();
   for (const list of retried ? [plan.skipped, plan.upcoming] : [plan.skipped])
-    for (const item of list) if (item.opens !== undefined) out.set(item.key, item.opens);
-  return out;
+    for (const item of list) if (item.opens !== undefined) opens.set(item.key, item.opens);
+  if (!retried) return { opens };
+  const unknown = new Set(unknownOf(lock).map(([key]) => key));
+  const notRetried = new Map<string, string>();
+  if (unknown.size > 0)
+    for (const list of [plan.skipped, plan.suppressed ?? [], plan.missed])
+      for (const item of list)
+        if (unknown.has(item.key) && !opens.has(item.key) && item.reason !== undefined)
+          notRetried.set(item.key, item.reason);
+  return { opens, notRetried };
 };
 
 /** Why unknown rows of `call` are not placed again at `now`, if they are not (pure). */
@@ -99,23 +127,78 @@ const redirectedWords = (
 };
 
 /**
- * Every unknown entry of the lockfile, sorted by key, except claims a live runner is placing
- * right now (its runner records their outcome) and those of the items `exclude`
- * (due items about to be retried, whose keys are read only when an entry is unknown). The
- * calls are looked through only for the few unknown entries' names. At `now` (when given), a
- * campaign row that can no longer be called is not said to be placed again by --retry-unknown,
- * nor a call that dials another number now (`numberOf`: the number a call dials, asked only
- * of those entries; by default only a number written as such, `${VAR}` resolved by callers).
+ * The project as it is now, besides the lockfile and the clock: what tells whether
+ * `apply --retry-unknown` would place an unknown entry again (see notRetriedWords).
  */
-export const unsettledEntries = (
-  lock: Lockfile,
-  calls: readonly CallDefinition[],
-  exclude: readonly { readonly key: string }[] = [],
-  now?: number,
-  numberOf: (call: CallDefinition) => string | undefined = numberOfCall,
-  /** Unknown rows waiting for their calling hours: when they open (unknownOpenings). */
-  opens: ReadonlyMap<string, string> = new Map(),
-): Unsettled[] => {
+export interface RetryScope {
+  /** The number a call dials now (`${VAR}` resolved), when it dials one. */
+  readonly numberOf: (call: CallDefinition) => string | undefined;
+  /** The targets a call may be placed on (callops.yaml's, the environment's, the simulator). */
+  readonly targets: ReadonlySet<string>;
+  /** Where a call that names no target is placed; unset when --target chose the run's. */
+  readonly defaultTarget?: string;
+  /** The campaigns defined now, by name: their recipients CSV. */
+  readonly campaigns: ReadonlyMap<string, string>;
+  /**
+   * Campaigns whose rows the calls given leave out (their CSV changed while a run read it):
+   * nothing is said of their unknown rows, which cannot be looked up.
+   */
+  readonly unread?: ReadonlySet<string>;
+  /** Where a number is on a do-not-call list, if it is. */
+  readonly listed?: (number: string) => Listed | undefined;
+}
+
+/**
+ * Why `apply --retry-unknown` would not place unknown `key` (of `call`, when one of its name
+ * is defined) again, as its plan would not (pure): no call or row of that name (the call
+ * removed from the call files, the row from its CSV), its target gone or no longer the
+ * call's (the call is planned under another key), or the call disabled.
+ */
+const notRetriedWords = (
+  key: string,
+  call: CallDefinition | undefined,
+  scope: RetryScope,
+): string | undefined => {
+  const name = callName(key);
+  // A call's name holds no `/`: a name with one is `<campaign>/<row id>`.
+  const slash = name.indexOf('/');
+  const campaign = slash < 0 ? undefined : name.slice(0, slash);
+  if (call === undefined) {
+    if (campaign === undefined) return `no call \`${name}\` is defined in the call files now`;
+    if (scope.unread?.has(campaign)) return undefined;
+    const recipients = scope.campaigns.get(campaign);
+    return recipients === undefined
+      ? `no campaign \`${campaign}\` is defined in the call files now`
+      : `its row ${name.slice(slash + 1)} is no longer in ${recipients}`;
+  }
+  const target = key.slice(0, key.indexOf('/'));
+  if (!scope.targets.has(target))
+    return `its target \`${target}\` is no longer defined in callops.yaml`;
+  const placedOn = call.target ?? scope.defaultTarget;
+  if (placedOn !== undefined && placedOn !== target)
+    return `it is placed on target \`${placedOn}\` now, under another key`;
+  if (!call.enabled) return 'it is disabled (`enabled: false`)';
+  return undefined;
+};
+
+/**
+ * Why `apply --retry-unknown` would not place an unknown entry of `call` again, if so: the
+ * number it dials now is on a do-not-call list (the plan lists it as suppressed).
+ */
+const listedWords = (
+  call: CallDefinition | undefined,
+  scope: RetryScope | undefined,
+): string | undefined => {
+  if (call === undefined || scope?.listed === undefined) return undefined;
+  const number = scope.numberOf(call);
+  const listed = number === undefined ? undefined : scope.listed(number);
+  return listed === undefined
+    ? undefined
+    : `it dials a number on a do-not-call list (${listed.file}:${listed.line}${listed.reason === undefined ? '' : `: ${listed.reason}`})`;
+};
+
+/** The unknown entries of the lockfile, but claims a live runner is placing right now. */
+const unknownOf = (lock: Lockfile): [string, LockEntry][] => {
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
   // Read through the index, which lists them: only those entries are read.
@@ -124,6 +207,31 @@ export const unsettledEntries = (
     const entry = lock.calls[key] as LockEntry;
     if (entry.status === 'unknown' && !isInFlight(entry)) unknown.push([key, entry]);
   }
+  return unknown;
+};
+
+/**
+ * Every unknown entry of the lockfile, sorted by key, except claims a live runner is placing
+ * right now (its runner records their outcome) and those of the items `exclude`
+ * (due items about to be retried, whose keys are read only when an entry is unknown). The
+ * calls are looked through only for the few unknown entries' names. The hint offers
+ * `apply --retry-unknown` only for an entry it would place again: at `now` (when given), not
+ * a campaign row that can no longer be called, a slot past its deadline or a call that dials
+ * another number now; with `scope` (the project as it is now), not an entry whose call or
+ * row is gone, whose target is gone or is no longer the call's, whose call is disabled or
+ * whose number is on a do-not-call list; nor one a plan made with --retry-unknown does not
+ * place (`planned.notRetried`). Each such hint says why instead.
+ */
+export const unsettledEntries = (
+  lock: Lockfile,
+  calls: readonly CallDefinition[],
+  exclude: readonly { readonly key: string }[] = [],
+  now?: number,
+  scope?: RetryScope,
+  /** What the plan said of unknown entries (unknownPlanned). */
+  planned: PlannedUnknown = {},
+): Unsettled[] => {
+  const unknown = unknownOf(lock);
   if (unknown.length === 0) return [];
   const unknownKeys = new Set(unknown.map(([key]) => key));
   const excluded = new Set(exclude.map((item) => item.key).filter((key) => unknownKeys.has(key)));
@@ -134,6 +242,7 @@ export const unsettledEntries = (
     const name = call.name;
     if (names.has(name)) byName.set(name, call);
   }
+  const numberOf = scope?.numberOf ?? numberOfCall;
   return kept
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, e]) => {
@@ -147,10 +256,13 @@ export const unsettledEntries = (
         line: call?.line ?? 1,
         hint: resolveHint(
           key,
-          notPlacedAgain(call, now) ??
+          (scope === undefined ? undefined : notRetriedWords(key, call, scope)) ??
+            notPlacedAgain(call, now) ??
             slotOverWords(key, call, now) ??
-            redirectedWords(call, e, numberOf),
-          opens.get(key),
+            redirectedWords(call, e, numberOf) ??
+            listedWords(call, scope) ??
+            planned.notRetried?.get(key),
+          planned.opens?.get(key),
         ),
       };
     });

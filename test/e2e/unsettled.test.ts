@@ -5,11 +5,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   APP_SID,
   callsYaml,
+  campaignYaml,
   FROM,
   type Gateway,
   makeProject,
   output,
   type Project,
+  recipientNumber,
   runCli,
   spawnCli,
   startGateway,
@@ -299,5 +301,166 @@ describe('an unknown campaign row outside its calling hours', () => {
     expect(apply.code, output(apply)).toBe(0);
     expect(apply.stdout).toMatch(/^Done: 1 placed/m);
     expect(apply.stdout).toContain(`--retry-unknown places it again ${OPENS})`);
+  });
+});
+
+describe('the settle hint offers --retry-unknown only when apply --retry-unknown would place it', () => {
+  const OFFER = 'or callops apply --retry-unknown places it again';
+
+  /** The settle hint printed under unknown `key` (the line after the one naming it). */
+  const hintOf = (text: string, key: string): string => {
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes(`${key}  at `));
+    expect(at, `${key} in\n${text}`).toBeGreaterThanOrEqual(0);
+    return lines[at + 1] ?? '';
+  };
+
+  /** A gateway that answers 500 to create-call while `failing()` (the call may have been placed). */
+  const faulty = async (
+    files: Readonly<Record<string, string>>,
+    options: Parameters<typeof startGateway>[1] = {},
+  ) => {
+    let failing = false;
+    const gw = await startGateway(files, {
+      ...options,
+      failStatus: 500,
+      failRate: 0.5,
+      // Below the rate while failing, above it otherwise.
+      random: () => (failing ? 0 : 0.99),
+    });
+    open.push(gw);
+    return { gw, fail: (on: boolean) => (failing = on) };
+  };
+
+  it('not for a redial whose number is now on a do-not-call list: apply says suppressed, and the hint why', async () => {
+    const { gw, fail } = await faulty(
+      {
+        'calls/reminders.yaml': campaignYaml([
+          'redial: { on: [no-answer], after: 0s, max_attempts: 3 }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nr1,Ann,${recipientNumber(1)}\nr2,Bo,${recipientNumber(2)}\n`,
+        'lists/dnc.csv': 'number\n+15550009999\n',
+      },
+      { outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 }, ringMs: 0, talkMs: 0 },
+    );
+    await gw.project.write(
+      'callops.yaml',
+      `${await gw.project.read('callops.yaml')}suppress: [lists/dnc.csv]\n`,
+    );
+    const first = await gw.run(['apply', '--yes', '--wait', '10s']);
+    expect(first.code, output(first)).toBe(0);
+    expect(first.stdout).toMatch(/Outcomes: 0 completed, 0 busy, 2 no-answer/);
+    fail(true);
+    const redial = await gw.run(['apply', '--yes']);
+    expect(redial.code, output(redial)).toBe(1);
+    expect(redial.stdout).toMatch(/^unknown sim\/reminders\/r2#2 /m);
+    expect(hintOf(redial.stdout, 'sim/reminders/r2#2')).toContain(OFFER);
+    fail(false);
+    await gw.project.write('lists/dnc.csv', `number\n+15550009999\n${recipientNumber(2)}\n`);
+    const sent = gw.sim.received().length;
+
+    const retried = await gw.run(['apply', '--yes', '--retry-unknown']);
+    expect(retried.code, output(retried)).toBe(0);
+    expect(retried.stdout).toMatch(/^suppressed sim\/reminders\/r2#2 +do-not-call: listed/m);
+    const words = '(not placed again: it dials a number on a do-not-call list (lists/dnc.csv:3))';
+    expect(hintOf(retried.stdout, 'sim/reminders/r2#2')).toContain(words);
+    expect(retried.stdout).not.toContain(OFFER);
+    // r1's redial went; r2's did not.
+    expect(gw.sim.received().length).toBe(sent + 1);
+    expect((await gw.project.lock())?.calls['sim/reminders/r2#2']?.status).toBe('unknown');
+
+    const status = await gw.run(['status']);
+    expect(status.code, output(status)).toBe(3);
+    expect(hintOf(status.stdout, 'sim/reminders/r2#2')).toContain(words);
+    const plan = await gw.run(['plan']);
+    expect(hintOf(plan.stdout, 'sim/reminders/r2#2')).toContain(words);
+    expect(plan.stdout).not.toContain(OFFER);
+  });
+
+  it('not for a call removed from the call files, now disabled, or whose target is gone', async () => {
+    const { gw, fail } = await faulty({ 'calls/a.yaml': callsYaml([{ name: 'maybe' }]) });
+    fail(true);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+    fail(false);
+    const config = await gw.project.read('callops.yaml');
+    /** `sends`: requests apply --retry-unknown makes, none of them for sim/maybe. */
+    const says = async (words: string, sends = 0) => {
+      const status = await gw.run(['status']);
+      expect(status.code, output(status)).toBe(3);
+      expect(hintOf(status.stdout, 'sim/maybe')).toContain(
+        `settle: callops resolve sim/maybe --placed SID, or callops resolve sim/maybe --not-placed (${words})`,
+      );
+      const plan = await gw.run(['plan', '--retry-unknown']);
+      expect(plan.code, output(plan)).toBe(0);
+      expect(hintOf(plan.stdout, 'sim/maybe')).toContain(words);
+      const applied = await gw.run(['apply', '--yes', '--retry-unknown']);
+      expect(hintOf(applied.stdout, 'sim/maybe')).toContain(words);
+      for (const r of [status, plan, applied]) expect(r.stdout).not.toContain(OFFER);
+      expect(gw.sim.received()).toHaveLength(1 + sends);
+      expect((await gw.project.lock())?.calls['sim/maybe']?.status).toBe('unknown');
+    };
+
+    await gw.project.write(
+      'calls/a.yaml',
+      callsYaml([{ name: 'other', extra: ['enabled: false'] }]),
+    );
+    await says('not placed again: no call `maybe` is defined in the call files now');
+
+    await gw.project.write(
+      'calls/a.yaml',
+      callsYaml([{ name: 'maybe', extra: ['enabled: false'] }]),
+    );
+    await says('not placed again: it is disabled (`enabled: false`)');
+
+    await gw.project.write('calls/a.yaml', callsYaml([{ name: 'maybe' }]));
+    await gw.project.write(
+      'callops.yaml',
+      config.replace(/^ {2}sim:$/m, '  lab:').replace('default_target: sim', 'default_target: lab'),
+    );
+    // Placed on lab now, the call is a new key there, which apply places.
+    await says('not placed again: its target `sim` is no longer defined in callops.yaml', 1);
+    expect((await gw.project.lock())?.calls['lab/maybe']?.status).toBe('placed');
+
+    // As it was: --retry-unknown places it again, and says so.
+    await gw.project.write('callops.yaml', config);
+    await gw.project.write('calls/a.yaml', callsYaml([{ name: 'maybe' }]));
+    const status = await gw.run(['status']);
+    expect(hintOf(status.stdout, 'sim/maybe')).toContain(`(${OFFER})`);
+  });
+
+  it('not for a campaign row removed from its CSV, which status --campaign still lists (exit 3)', async () => {
+    const { gw, fail } = await faulty({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': `id,name,phone\nr1,Ann,${recipientNumber(1)}\nr2,Bo,${recipientNumber(2)}\n`,
+    });
+    fail(true);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+    fail(false);
+    await gw.project.write('lists/reminders.csv', `id,name,phone\nr1,Ann,${recipientNumber(1)}\n`);
+    const words = '(not placed again: its row r2 is no longer in lists/reminders.csv)';
+    const applied = await gw.run(['apply', '--yes', '--retry-unknown']);
+    expect(applied.code, output(applied)).toBe(0);
+    expect(applied.stdout).toMatch(/^placed +sim\/reminders\/r1 /m);
+    expect(hintOf(applied.stdout, 'sim/reminders/r2')).toContain(words);
+    expect(gw.placed()).toHaveLength(1);
+
+    const status = await gw.run(['status']);
+    expect(status.code, output(status)).toBe(3);
+    expect(hintOf(status.stdout, 'sim/reminders/r2')).toContain(words);
+    expect(status.stdout).not.toContain(OFFER);
+
+    // r1 is placed; r2's unknown call is no row of the CSV, yet it may have rung.
+    const campaign = await gw.run(['status', '--campaign', 'reminders']);
+    expect(campaign.code, output(campaign)).toBe(3);
+    expect(campaign.stdout).toMatch(/^campaign reminders: 1 row, 1 attempt recorded/m);
+    expect(hintOf(campaign.stdout, 'sim/reminders/r2')).toContain(words);
+    const json = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(json.code).toBe(3);
+    const parsed = JSON.parse(json.stdout) as { unsettled: { key: string; hint: string }[] };
+    expect(parsed.unsettled.map((u) => u.key)).toEqual(['sim/reminders/r2']);
+    expect(parsed.unsettled[0]?.hint).toContain(words);
+
+    expect((await gw.run(['resolve', 'sim/reminders/r2', '--not-placed'])).code).toBe(0);
+    expect((await gw.run(['status', '--campaign', 'reminders'])).code).toBe(0);
   });
 });

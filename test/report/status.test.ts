@@ -11,7 +11,7 @@ import {
   statusJson,
 } from '../../src/report/status.js';
 import { makeStyle } from '../../src/report/style.js';
-import { unsettledEntries } from '../../src/report/unsettled.js';
+import { type RetryScope, unknownPlanned, unsettledEntries } from '../../src/report/unsettled.js';
 import { numberDigest } from '../../src/screen/number.js';
 import { INTERRUPTED } from '../../src/state/replay.js';
 import { IN_FLIGHT } from '../../src/state/store.js';
@@ -516,5 +516,129 @@ describe('an entry a rehearsal at an earlier instant placed after its deadline',
       ['lab/daily@2026-12-01T10:00:00Z', true],
       ['lab/daily@2026-12-02T10:00:00Z', undefined],
     ]);
+  });
+});
+
+describe('an unknown entry that apply --retry-unknown would not place again', () => {
+  const at = Date.parse('2026-12-01T10:00:00Z');
+  const defined = (name: string, extra: Partial<CallDefinition> = {}) =>
+    ({
+      name,
+      file: 'calls/c.yaml',
+      line: 3,
+      enabled: true,
+      options: { to: { type: 'phone', number: '+15550000301' } },
+      ...extra,
+    }) as unknown as CallDefinition;
+  const row = (id: string) =>
+    defined(`reminders/${id}`, {
+      file: 'lists/r.csv',
+      campaign: { name: 'reminders', id, recipients: 'lists/r.csv' },
+      options: { to: { type: 'phone', number: `+1555000031${id.slice(1)}` } },
+    });
+  const scope: RetryScope = {
+    numberOf: (c) => (c.options.to as { number: string }).number,
+    targets: new Set(['prod', 'lab', 'simulator']),
+    defaultTarget: 'prod',
+    campaigns: new Map([['reminders', 'lists/r.csv']]),
+    listed: (number) =>
+      number === '+15550000312' ? { file: 'lists/dnc.csv', line: 4, reason: 'asked' } : undefined,
+  };
+  const unknownAt = (...keys: string[]) =>
+    lockOf(Object.fromEntries(keys.map((k) => [k, entry({ status: 'unknown' })])));
+  const hints = (
+    lock: Lockfile,
+    calls: readonly CallDefinition[],
+    given: RetryScope | undefined,
+    planned = {},
+  ) =>
+    Object.fromEntries(
+      unsettledEntries(lock, calls, [], at, given, planned).map((u) => [
+        u.key,
+        /\((.*)\)$/.exec(u.hint)?.[1],
+      ]),
+    );
+
+  it('says why, in the place of the offer', () => {
+    const lock = unknownAt(
+      'prod/gone',
+      'prod/off',
+      'lab/moved',
+      'old/lost',
+      'prod/reminders/r1#2',
+      'prod/reminders/r2',
+      'prod/reminders/r9',
+      'prod/ended/r1',
+      'prod/fine',
+    );
+    const calls = [
+      defined('off', { enabled: false }),
+      defined('moved'),
+      defined('lost'),
+      row('r1'),
+      row('r2'),
+      defined('fine'),
+    ];
+    expect(hints(lock, calls, scope)).toEqual({
+      'prod/gone': 'not placed again: no call `gone` is defined in the call files now',
+      'prod/off': 'not placed again: it is disabled (`enabled: false`)',
+      'lab/moved': 'not placed again: it is placed on target `prod` now, under another key',
+      'old/lost': 'not placed again: its target `old` is no longer defined in callops.yaml',
+      'prod/reminders/r1#2': 'or callops apply --retry-unknown places it again',
+      'prod/reminders/r2':
+        'not placed again: it dials a number on a do-not-call list (lists/dnc.csv:4: asked)',
+      'prod/reminders/r9': 'not placed again: its row r9 is no longer in lists/r.csv',
+      'prod/ended/r1': 'not placed again: no campaign `ended` is defined in the call files now',
+      'prod/fine': 'or callops apply --retry-unknown places it again',
+    });
+  });
+
+  it('says nothing new without the project, nor of the rows of a CSV that changed under a run', () => {
+    const lock = unknownAt('prod/gone', 'prod/reminders/r9');
+    expect(hints(lock, [], undefined)).toEqual({
+      'prod/gone': 'or callops apply --retry-unknown places it again',
+      'prod/reminders/r9': 'or callops apply --retry-unknown places it again',
+    });
+    expect(hints(lock, [], { ...scope, unread: new Set(['reminders']) })).toMatchObject({
+      'prod/reminders/r9': 'or callops apply --retry-unknown places it again',
+    });
+  });
+
+  it('under --target, a call that names none is placed there: no other target is its own', () => {
+    const { defaultTarget: _, ...explicit } = scope;
+    expect(hints(unknownAt('lab/moved'), [defined('moved')], explicit)).toEqual({
+      'lab/moved': 'or callops apply --retry-unknown places it again',
+    });
+  });
+
+  it('after a plan that retried: the reason it gives for an unknown entry it does not place', () => {
+    const lock = unknownAt('prod/reminders/r1', 'prod/fine');
+    const item = (key: string, reason: string) => ({
+      key,
+      name: key.slice(5),
+      target: 'prod',
+      file: 'lists/r.csv',
+      line: 2,
+      to: '+15550000311',
+      definition: 'sha256:1',
+      reason,
+    });
+    const plan = {
+      ...emptyPlan,
+      skipped: [
+        item('prod/reminders/r1', 'not placed: this campaign already dialled +15550000311 as …'),
+        item('prod/other', 'already placed'),
+      ],
+    };
+    const calls = [row('r1'), defined('fine')];
+    expect(hints(lock, calls, scope, unknownPlanned(plan, lock, true))).toEqual({
+      'prod/reminders/r1':
+        'not placed again: not placed: this campaign already dialled +15550000311 as …',
+      'prod/fine': 'or callops apply --retry-unknown places it again',
+    });
+    // A plan that did not retry says nothing of it: the offer stands.
+    expect(hints(lock, calls, scope, unknownPlanned(plan, lock))).toMatchObject({
+      'prod/reminders/r1': 'or callops apply --retry-unknown places it again',
+    });
   });
 });

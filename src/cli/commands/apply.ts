@@ -19,7 +19,7 @@ import {
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
 import { makeRedactor } from '../../report/redact.js';
-import { unknownOpenings } from '../../report/unsettled.js';
+import { unknownPlanned } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import { isInFlight } from '../../state/store.js';
 import { confirm } from '../confirm.js';
@@ -217,7 +217,7 @@ is required. Every missing environment variable is reported before anything is s
         secrets,
         retryUnknown,
         changed: plan.skipped.filter((i) => i.changed === true),
-        opens: unknownOpenings(plan, retryUnknown),
+        planned: unknownPlanned(plan, held.lock, retryUnknown),
         missed,
         missedCount,
         ...(plan.partial === undefined ? {} : { partial: plan.partial }),

@@ -1,10 +1,5 @@
 import { planFileDigests } from '../../engine/plan-digests.js';
-import {
-  callNumberOf,
-  checkReplacedHeld,
-  checkReplaceNames,
-  planAt,
-} from '../../engine/prepare.js';
+import { checkReplacedHeld, checkReplaceNames, planAt, retryScope } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
@@ -14,7 +9,7 @@ import { planHumanPieces, planJson } from '../../report/plan.js';
 import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
 import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
-import { unknownOpenings, unsettledEntries } from '../../report/unsettled.js';
+import { unknownPlanned, unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
@@ -77,15 +72,16 @@ lockfile.
     checkReplacedHeld(plan, replace, false);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead, or
     // as upcoming when it places them later (a row outside its calling hours): once each.
-    const retried =
-      ctx.values['retry-unknown'] === true ? [...plan.due, ...plan.upcoming] : plan.due;
+    const retry = ctx.values['retry-unknown'] === true;
+    const retried = retry ? [...plan.due, ...plan.upcoming] : plan.due;
     const unsettled = unsettledEntries(
       lock,
       project.calls,
       retried,
       Date.parse(plan.now),
-      callNumberOf(prepared),
-      unknownOpenings(plan),
+      retryScope(prepared),
+      // Those this plan does not retry, with --retry-unknown: its reason says why.
+      unknownPlanned(plan, lock, retry),
     );
     // What apply would refuse once it resolves the due calls: said now, as warnings.
     const unresolved = resolutionWarnings(prepared, plan.due);

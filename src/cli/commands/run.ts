@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { projectStamp } from '../../config/load.js';
-import { callNumberOf } from '../../engine/prepare.js';
+import { retryScope } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState, retainedCalls } from '../../engine/state.js';
@@ -75,7 +75,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         prepared.project.calls,
         [],
         Date.now(),
-        callNumberOf(prepared),
+        retryScope(prepared),
       );
       for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
         ctx.stderr.write(`${line}\n`);

@@ -1,5 +1,5 @@
 import { campaignCounts, campaignLines } from '../../campaign/progress.js';
-import { callNumberOf, planAt } from '../../engine/prepare.js';
+import { planAt, retryScope } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
@@ -7,7 +7,13 @@ import { renderCampaignCounts } from '../../report/campaign.js';
 import { planJson } from '../../report/plan.js';
 import { changedKeys, slotTimes, statusHumanPieces, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
-import { unknownOpenings, unsettledEntries } from '../../report/unsettled.js';
+import {
+  isCampaignKey,
+  renderUnsettledHuman,
+  unknownPlanned,
+  unsettledEntries,
+  unsettledJson,
+} from '../../report/unsettled.js';
 import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -35,8 +41,9 @@ settle it), else 0.
               yet), answered, busy, no-answer, failed, unknown, suppressed, held (not
               placed: the campaign already dialled its number under another row or
               key), expired and waiting, each row counted once: by its latest attempt, or as waiting
-              while a first call, retry or redial is still to come (exit 3 while a
-              row's latest attempt is unknown)`,
+              while a first call, retry or redial is still to come; then its unknown
+              entries (a row's no longer in its CSV too) with how to settle each (exit 3
+              while there is one)`,
   options: { refresh: { type: 'boolean' }, campaign: { type: 'string' } },
   run: async (ctx) => {
     const prepared = await prepareProject(ctx);
@@ -64,24 +71,31 @@ settle it), else 0.
       return readState(store);
     })().finally(() => store.close());
     const plan = planAt(prepared, lock, ctx.now, {});
-    if (campaign !== undefined) {
-      const counts = campaignCounts(campaign, campaignLines(campaign, project.calls, lock, plan));
-      ctx.stdout.write(
-        ctx.format === 'json'
-          ? `${JSON.stringify(counts, null, 2)}\n`
-          : renderCampaignCounts(counts),
-      );
-      // As for the whole lockfile: a row whose latest attempt is unknown needs a person.
-      return counts.states.unknown > 0 ? EXIT.unsettled : EXIT.ok;
-    }
     const unsettled = unsettledEntries(
       lock,
       project.calls,
       [],
       ctx.now.getTime(),
-      callNumberOf(prepared),
-      unknownOpenings(plan),
+      retryScope(prepared),
+      unknownPlanned(plan, lock),
     );
+    if (campaign !== undefined) {
+      const counts = campaignCounts(campaign, campaignLines(campaign, project.calls, lock, plan));
+      // Its unknown entries, those of rows no longer in its CSV too: each may have rung.
+      const own = unsettled.filter((u) => isCampaignKey(u.key, campaign));
+      ctx.stdout.write(
+        ctx.format === 'json'
+          ? `${JSON.stringify(own.length === 0 ? counts : { ...counts, unsettled: unsettledJson(own) }, null, 2)}\n`
+          : [
+              renderCampaignCounts(counts),
+              ...(own.length === 0 ? [] : ['\n']),
+              ...renderUnsettledHuman(own, makeStyle(ctx.color)).map((l) => `${l}\n`),
+            ].join(''),
+      );
+      await reportUnsettledToGithub(ctx, own);
+      // As for the whole lockfile: an unknown entry needs a person.
+      return counts.states.unknown > 0 || own.length > 0 ? EXIT.unsettled : EXIT.ok;
+    }
     const changed = changedKeys(lock, project.calls, ctx.now);
     const { zones, deadlines } = slotTimes(lock, project.calls);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
