@@ -73,9 +73,12 @@ export const campaignLines = (
       (bySlot ? undefined : call.redial) ?? NO_REDIAL,
     );
     const placed = attempts.findLast((entry) => entry.status === 'placed');
-    // A refused request (failed entry) reached nobody: the row stands at the call before it.
+    // A refused request (failed entry) reached nobody: a row placed once stands at the call
+    // before it, and every column of its line speaks of that call (a row placed at slots
+    // stands at its latest slot, refused or not).
+    const shown = !bySlot && latest?.status === 'failed' ? (placed ?? latest) : latest;
     const status = (latest?.status === 'failed' ? placed : latest)?.outcome?.status;
-    const toChanged = dialledOther(latest, call);
+    const toChanged = dialledOther(shown, call);
     const endAt = rowEndAt(call);
     const context: RowContext = {
       suppressed: suppressed.has(call.name),
@@ -100,12 +103,10 @@ export const campaignLines = (
       ...(toChanged ? { toChanged: true } : {}),
       state: rowState(progress, context),
       attempts: attempts.length,
-      ...(latest?.sid === undefined ? {} : { sid: latest.sid }),
-      ...(latest?.outcome?.sip_status === undefined
-        ? {}
-        : { sipStatus: latest.outcome.sip_status }),
-      ...(latest?.outcome?.duration === undefined ? {} : { duration: latest.outcome.duration }),
-      ...(latest === undefined ? {} : { lastAttemptAt: latest.at }),
+      ...(shown?.sid === undefined ? {} : { sid: shown.sid }),
+      ...(shown?.outcome?.sip_status === undefined ? {} : { sipStatus: shown.outcome.sip_status }),
+      ...(shown?.outcome?.duration === undefined ? {} : { duration: shown.outcome.duration }),
+      ...(shown === undefined ? {} : { lastAttemptAt: shown.at }),
     });
   }
   return lines;

@@ -115,7 +115,8 @@ describe('campaign report lines once the end passed', () => {
     const lines = campaignLines('reminders', ['r1', 'r2', 'r3', 'r4'].map(endedRow), calls, plan);
     expect(lines.map((l) => [l.id, l.state, l.attempts, l.sid ?? ''])).toEqual([
       ['r1', 'no-answer', 1, 'a1'],
-      ['r2', 'busy', 2, ''],
+      // Its line speaks of attempt 1, the call whose outcome it stands at.
+      ['r2', 'busy', 2, 'b1'],
       ['r3', 'answered', 1, 'c1'],
       ['r4', 'expired', 0, ''],
     ]);

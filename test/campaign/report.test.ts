@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
-import { reportHeader, reportLine } from '../../src/campaign/report-csv.js';
+import { type ReportLine, reportHeader, reportLine } from '../../src/campaign/report-csv.js';
 import { countStates, rowState } from '../../src/campaign/row-state.js';
 import { renderCampaignCounts } from '../../src/report/campaign.js';
 import { numberDigest } from '../../src/screen/number.js';
@@ -213,5 +213,65 @@ describe('status --campaign text', () => {
       ]),
     );
     expect(two).toMatch(/^campaign camp: 2 rows, 3 attempts recorded/);
+  });
+});
+
+describe('report line of a row whose latest request was refused', () => {
+  const POLICY = { on: ['no-answer'] as const, afterMs: 0, backoff: 1, maxAttempts: 3 };
+  const NUMBER = '+15550000401';
+  const row = call('camp/r1', {
+    campaign: { name: 'camp', id: 'r1', recipients: 'lists/r.csv' },
+    redial: POLICY,
+    definition: 'sha256:a',
+    options: { application_sid: 'x', from: '+15550001111', to: { type: 'phone', number: NUMBER } },
+  });
+  // Attempt 1 rang unanswered; attempt 2's request was refused (or settled --not-placed).
+  const attempts = lock({
+    'prod/camp/r1': entry({
+      sid: 'S1',
+      at: '2026-12-01T09:00:00.000Z',
+      number: numberDigest(NUMBER),
+      definition: 'sha256:a',
+      outcome: {
+        status: 'no-answer',
+        sip_status: 487,
+        duration: 0,
+        answered: false,
+        ended_at: '2026-12-01T09:00:30Z',
+      },
+    }),
+    'prod/camp/r1#2': entry({
+      status: 'failed',
+      at: '2026-12-01T09:05:00.000Z',
+      httpStatus: 400,
+      message: 'refused',
+      number: numberDigest(NUMBER),
+      definition: 'sha256:a',
+    }),
+  });
+  const item = {
+    key: 'prod/camp/r1#2',
+    name: 'camp/r1',
+    target: 'prod',
+    file: 'lists/r.csv',
+    line: 2,
+    to: NUMBER,
+    definition: 'sha256:a',
+  };
+  const base = { target: 'prod', now: '2026-12-01T10:00:00Z', due: [], upcoming: [], missed: [] };
+  const lineOf = (plan: Parameters<typeof campaignLines>[3]) =>
+    reportLine(campaignLines('camp', [row], attempts, plan)[0] as ReportLine);
+
+  it('on a do-not-call list now: every column speaks of attempt 1, whose outcome is its state', () => {
+    const suppressed = { ...base, skipped: [], suppressed: [{ ...item, reason: 'do-not-call' }] };
+    expect(lineOf(suppressed)).toBe(
+      `r1,${NUMBER},no-answer,2,S1,487,0,2026-12-01T09:00:00.000Z,\r\n`,
+    );
+  });
+
+  it('retried later: waiting, with the call that reached the row, as a redial to come shows it', () => {
+    expect(lineOf({ ...base, skipped: [], due: [item] })).toBe(
+      `r1,${NUMBER},waiting,2,S1,487,0,2026-12-01T09:00:00.000Z,\r\n`,
+    );
   });
 });
