@@ -24,8 +24,8 @@ import {
   localTime,
   MAX_SLOTS,
   nextSlots,
+  type SlotCount,
   scanSlots,
-  slotEndsAt,
 } from '../schedule/index.js';
 import { destinationNumber, isOtherNumber } from '../screen/number.js';
 import { keysBetween, summaryOf } from '../state/lock-index.js';
@@ -44,6 +44,13 @@ import {
   holdRedirectedRetries,
   holdShiftedRows,
 } from './shifted.js';
+import {
+  type OwnEntries,
+  ownEntries,
+  type SlotShare,
+  type SlotShares,
+  slotShares,
+} from './slot-share.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export interface PlanInput {
@@ -155,6 +162,53 @@ const latestSlots = (
   return found;
 };
 
+/** A search whose accept admits every slot. */
+const ANY = 'any';
+/** A search for the slots still placeable at `now` (inside the window, not closed). */
+const OPEN = 'open';
+/** A search for the slots whose window closed before `now`. */
+const CLOSED = 'closed';
+/** The searches whose accept reads none of the call's entries. */
+const OWN_FREE: ReadonlySet<string> = new Set([ANY, OPEN, CLOSED]);
+
+/**
+ * latestSlots and countSlots of one call's schedule, through the share of its schedule and
+ * memory (see slot-share.ts). `tag` names what `accept` admits: the share's schedule, `now`
+ * and memory decide it, and, unless OWN_FREE, the call's own entries at the slot asked.
+ */
+interface SlotSearch {
+  latest(
+    tag: string,
+    after: number,
+    until: number,
+    accept: (slot: Date) => boolean,
+    n: number,
+  ): readonly Date[];
+  count(tag: string, after: number, until: number, accept: (slot: Date) => boolean): SlotCount;
+}
+
+const slotSearch = (spec: ScheduleSpec, share: SlotShare, own: OwnEntries): SlotSearch => {
+  // The entries the search reads, in its key: undefined when it cannot be shared.
+  const readable = (tag: string, after: number, until: number): string | undefined =>
+    OWN_FREE.has(tag) ? '' : own.within(after, until);
+  return {
+    latest: (tag, after, until, accept, n) => {
+      const entries = readable(tag, after, until);
+      const compute = () => latestSlots(spec, after, until, accept, n);
+      return entries === undefined
+        ? compute()
+        : share.memo(`latest ${tag} ${after} ${until} ${n} ${entries}`, compute);
+    },
+    count: (tag, after, until, accept) => {
+      const entries = readable(tag, after, until);
+      const compute = () => countSlots(spec, after, until, accept);
+      return entries === undefined
+        ? compute()
+        : share.memo(`count ${tag} ${after} ${until} ${entries}`, compute);
+    },
+  };
+};
+
 /** `slots` (the latest of their kind) as missed items; the first says when `more` exist. */
 const addMissed = (
   slots: readonly Date[],
@@ -189,6 +243,11 @@ interface MissedSink {
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */
 interface MissedKind {
+  /**
+   * Names `accept` among the searches of one share: what it admits besides the call's own
+   * entries (which it reads at the slot alone) is the share's schedule, `now` and memory.
+   */
+  readonly tag: string;
   /** No slot up to this instant is of this kind. */
   readonly floor: number;
   /** The plan lists those after this instant (and counts those after the lower of it and `reportedThrough`). */
@@ -206,7 +265,7 @@ interface MissedKind {
  * on), the latest listed, and through which slot it looked.
  */
 const planMissed = (
-  spec: ScheduleSpec,
+  search: SlotSearch,
   kinds: readonly MissedKind[],
   item: (slot?: Date, reason?: string) => PlanItem,
   add: Sink,
@@ -219,23 +278,23 @@ const planMissed = (
   let through: number | undefined;
   const items: PlanItem[] = [];
   for (const kind of kinds) {
-    const { until, accept, reason, earlier } = kind;
-    const shown = latestSlots(spec, kind.listFrom, until, accept, MISSED_PER_CALL);
+    const { tag, until, accept, reason, earlier } = kind;
+    const shown = search.latest(tag, kind.listFrom, until, accept, MISSED_PER_CALL);
     const countFrom = Math.max(kind.floor, Math.min(kind.listFrom, reportedMs));
     const reportFrom = Math.max(kind.floor, reportedMs);
-    const seen = countSlots(spec, countFrom, until, accept);
+    const seen = search.count(tag, countFrom, until, accept);
     // A count cut short may not reach the slots listed: they are at least as many.
     const total = Math.max(seen.count, shown.length);
     addMissed(shown, item, reason, (i) => add('missed', i), earlier, total > shown.length);
     sink.unlisted(total - shown.length, seen.partial);
     // What apply reports: after the earlier kind's count stopped, nothing of a later kind.
     if (atLeast) continue;
-    const counted = reportFrom === countFrom ? seen : countSlots(spec, reportFrom, until, accept);
-    const listed = latestSlots(spec, reportFrom, counted.through, accept, MISSED_PER_CALL);
+    const counted = reportFrom === countFrom ? seen : search.count(tag, reportFrom, until, accept);
+    const listed = search.latest(tag, reportFrom, counted.through, accept, MISSED_PER_CALL);
     addMissed(listed, item, reason, (i) => items.push(i), earlier, counted.count > listed.length);
     count += counted.count;
     atLeast = counted.partial;
-    const last = latestSlots(spec, reportFrom, counted.through, () => true, 1)[0]?.getTime();
+    const last = search.latest(ANY, reportFrom, counted.through, () => true, 1)[0]?.getTime();
     if (last !== undefined) through = Math.max(through ?? last, last);
   }
   if (through === undefined && count === 0) return;
@@ -288,10 +347,13 @@ const planScheduled = (
   memory: string,
   reportedMs: number,
   missedSink: MissedSink,
+  shares: SlotShares,
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
   const now = input.now.getTime();
+  // Rows of a campaign share their schedule and memory: what only those decide is found once.
+  const share = shares.of(spec, `${sinceMs} ${prunedMs} ${reportedMs}`);
   // Slots whose entries `state.keep` let go are never due again, nor missed: a raised
   // deadline, or a call defined again, cannot reach back past them.
   const dueFrom = Math.max(now - spec.deadlineMs, prunedMs);
@@ -302,18 +364,19 @@ const planScheduled = (
   // A slot is placed only while the window it fell due in is open: once that closes (before
   // its deadline), it is missed as well. Only slots within their deadline are asked.
   // (slotEndsAt: the rule apply's send bound and status's settle hint read too.)
-  const endOf = (slot: Date) => slotEndsAt(spec, slot.getTime());
+  const endOf = (slot: Date) => share.endOf(slot.getTime());
   const closed = (slot: Date) => {
     const end = endOf(slot);
     return end.windowClosed && end.at <= now;
   };
   // Why a slot is over: whichever of its deadline and its window's close came first.
-  const overWords = (slot: Date) => {
-    const end = endOf(slot);
-    return end.windowClosed
-      ? `window ${spec.window ?? ''} closed at ${closedWords(end.at, spec.timezone)}; never placed late`
-      : `deadline passed at ${formatSlot(new Date(end.at))}; never placed late`;
-  };
+  const overWords = (slot: Date) =>
+    share.memo(`over ${slot.getTime()}`, () => {
+      const end = endOf(slot);
+      return end.windowClosed
+        ? `window ${spec.window ?? ''} closed at ${closedWords(end.at, spec.timezone)}; never placed late`
+        : `deadline passed at ${formatSlot(new Date(end.at))}; never placed late`;
+    });
   const open = (slot: Date) => window(slot) && !closed(slot);
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
@@ -321,7 +384,11 @@ const planScheduled = (
   const reportable = (slot: Date) => slot.getTime() > reportableFrom;
   // The key alone (an item's key is the same): counting missed slots asks for many.
   const target = call.target ?? input.runTarget;
-  const entryOf = (slot: Date) => input.lock.calls[placementKey(target, call.name, slot)];
+  const empty = isEmpty(input.lock.calls);
+  const entryOf = (slot: Date) =>
+    empty ? undefined : input.lock.calls[placementKey(target, call.name, slot)];
+  const own = ownEntries(input.lock.calls, `${target}/${call.name}@`, empty);
+  const search = slotSearch(spec, share, own);
   const settle = (slot: Date) => {
     const built = item(slot);
     const { bucket, reason } = decide(
@@ -354,7 +421,7 @@ const planScheduled = (
   // up to the latest MAX_SLOTS: a dense schedule down for long places its current slot, not
   // its oldest ones hours late; the older ones are superseded (counted, at least N).
   const all = spec.catchup === 'all';
-  const due = latestSlots(spec, freshFrom, now, open, all ? MAX_SLOTS : 1);
+  const due = search.latest(OPEN, freshFrom, now, open, all ? MAX_SLOTS : 1);
   const latest = all ? undefined : due[0];
   const capped = all && due.length >= MAX_SLOTS;
   const isDue = new Set(due.map((slot) => slot.getTime()));
@@ -364,8 +431,16 @@ const planScheduled = (
     return status === 'placed' || status === 'unknown';
   };
   // A time outside the window is no slot: not due, not missed, not listed (the scan jumps
-  // over the hours the window is closed, as the search for the next slots does).
-  for (const slot of scanSlots(spec, new Date(placeFrom), input.now, { inWindow: true }).slots) {
+  // over the hours the window is closed, as the search for the next slots does). Only a slot
+  // with an entry is settled here: without one among them, none is looked at.
+  const scanned =
+    own.within(placeFrom, now) === ''
+      ? []
+      : share.memo(
+          `scan ${placeFrom}`,
+          () => scanSlots(spec, new Date(placeFrom), input.now, { inWindow: true }).slots,
+        );
+  for (const slot of scanned) {
     if (closed(slot)) {
       if (settled(slot)) settleClosed(slot);
       continue;
@@ -376,6 +451,7 @@ const planScheduled = (
   // Deadline passed first (the earlier slots), then superseded ones.
   const kinds: MissedKind[] = [
     {
+      tag: 'deadline',
       floor: reportableFrom,
       listFrom: Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
       until: dueFrom,
@@ -386,9 +462,16 @@ const planScheduled = (
   ];
   // Then the slots whose window closed before now: the earliest within their deadline (a
   // later slot's window never closes before an earlier one's).
-  const lastClosed = latestSlots(spec, dueFrom, now, (slot) => window(slot) && closed(slot), 1)[0];
+  const lastClosed = search.latest(
+    CLOSED,
+    dueFrom,
+    now,
+    (slot) => window(slot) && closed(slot),
+    1,
+  )[0];
   if (lastClosed !== undefined) {
     kinds.push({
+      tag: 'closed-unplaced',
       floor: Math.max(dueFrom, reportableFrom),
       listFrom: Math.max(dueFrom, reportableFrom),
       until: lastClosed.getTime(),
@@ -410,6 +493,7 @@ const planScheduled = (
         ? `superseded by ${formatSlot(by)}: catch-up places only the most recent slot (schedule.catchup: all places every one)`
         : `superseded by ${formatSlot(by)}, ${taken?.status === 'unknown' ? 'whose outcome is unknown' : 'already placed'}: an earlier slot is never placed after a later one`;
     kinds.push({
+      tag: 'superseded',
       floor,
       listFrom: floor,
       until: by.getTime() - 1,
@@ -418,7 +502,7 @@ const planScheduled = (
       earlier: 'earlier superseded slots not listed',
     });
   }
-  planMissed(spec, kinds, item, add, memory, reportedMs, missedSink);
+  planMissed(search, kinds, item, add, memory, reportedMs, missedSink);
   // The window is skipped over, not stepped through: a dense cron whose window opens hours
   // ahead still finds its next slots.
   // A slot placed ahead of its time (a rehearsal with --now) is listed as placed, not as to
@@ -429,11 +513,13 @@ const planScheduled = (
     const status = entryOf(slot)?.status;
     return status === 'placed' || (status === 'unknown' && input.retryUnknown !== true);
   };
-  const ask = (n: number) =>
-    nextSlots(spec, input.now, n, {
-      horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
-      inWindow: true,
-    });
+  const ask = (n: number): readonly Date[] =>
+    share.memo(`next ${n}`, () =>
+      nextSlots(spec, input.now, n, {
+        horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
+        inWindow: true,
+      }),
+    );
   let asked = count;
   let upcoming = ask(asked);
   for (;;) {
@@ -881,6 +967,7 @@ const planCall = (
   hours: HoursCache,
   fields: Map<string, RowItemFields>,
   missed: MissedSink,
+  shares: SlotShares,
 ): void => {
   const target = call.target ?? input.runTarget;
   // Read once: a campaign row computes it from its cells.
@@ -891,16 +978,16 @@ const planCall = (
     const local =
       slot === undefined || zone === undefined || zone === 'UTC'
         ? undefined
-        : localTime(slot, zone);
+        : shares.local(slot, zone);
     if (campaign !== undefined) {
-      const at = slot === undefined ? undefined : formatSlot(slot);
+      const at = slot === undefined ? undefined : shares.text(slot);
       return new RowItem(call, rowFields(fields, target, campaign, at, local, reason));
     }
     return callItem(
       call,
       placementKey(target, call.name, slot),
       target,
-      slot === undefined ? undefined : formatSlot(slot),
+      slot === undefined ? undefined : shares.text(slot),
       local,
       reason,
     );
@@ -938,6 +1025,7 @@ const planCall = (
       key,
       reportedThrough(input, key),
       missed,
+      shares,
     );
     return;
   }
@@ -1102,6 +1190,8 @@ export const buildPlan = (input: PlanInput): Plan => {
   const seen = new Map<string, ScheduleMemory>();
   const hours: HoursCache = new Map();
   const fields = new Map<string, RowItemFields>();
+  // The slot searches the calls of one schedule and memory share (a campaign's rows).
+  const shares = slotShares();
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];
@@ -1146,7 +1236,7 @@ export const buildPlan = (input: PlanInput): Plan => {
         campaigns.set(name, { name, rows: 1, slotted: !isRowPlacedOnce(call) });
       else known.rows += 1;
     }
-    planCall(call, input, add, seen, hours, fields, missed);
+    planCall(call, input, add, seen, hours, fields, missed, shares);
   }
   for (const [memory, { items, through }] of expired) {
     if (!seen.has(memory)) {
