@@ -321,6 +321,11 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
       case 'scheduler:batch-failed':
         ctx.stderr.write(`${event.message}\n`);
         return;
+      case 'scheduler:recipients-changed':
+        ctx.stderr.write(
+          `${printable(`${event.file} changed after callops read it (${event.what}): run reads it again before it places anything from it`)}\n`,
+        );
+        return;
       case 'scheduler:state-down': {
         const what =
           event.forMs === undefined

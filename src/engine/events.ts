@@ -81,6 +81,12 @@ export type EngineEvent =
   /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
   | { readonly type: 'scheduler:batch-failed'; readonly message: string }
   /**
+   * `run`: a wake met a campaign's CSV that changed after it was read (planning its rows,
+   * reporting them, or after a batch): the definitions are read again before anything more
+   * is planned, and run goes on.
+   */
+  | { readonly type: 'scheduler:recipients-changed'; readonly file: string; readonly what: string }
+  /**
    * `run`: the state database failed (said as it starts, then every few minutes while it
    * lasts): nothing is claimed or sent until it answers again, asked after `retryMs`.
    */

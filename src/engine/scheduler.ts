@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../config/load.js';
+import { RecipientsChanged } from '../config/recipients.js';
 import type { RateLimiter } from '../execute/rate.js';
 import { type MissedReport, markChecked, missedToReport, withSchedules } from '../plan/index.js';
 import { wakeTimes } from '../plan/wake.js';
@@ -201,188 +202,213 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   // between is placed within its deadline or reported missed once. Unset at the first wake:
   // calls read at start are first seen then, as apply sees them.
   let remembered: Date | undefined;
+  // A wake met a campaign CSV that changed after it was read: the next one loads the
+  // definitions again (stale), and then the state (readAgain), before it plans.
+  let stale = false;
+  let readAgain = false;
+  // The CSV whose change stopped this wake's batch: said already, with the batch.
+  let stoppedOn: string | undefined;
   while (!signal.aborted) {
-    holdsLock();
-    const look = new Date();
-    const seen = await projectStamp(input.root);
-    if (seen !== stamp) {
-      stamp = seen;
-      const next = await reloaded(input, prepared);
-      if ('paused' in next) {
-        paused = next.paused;
-        back.add(next.back);
-        failed = true;
-        await sink({ type: 'scheduler:paused', reason: paused });
-      } else {
-        const were = prepared.project.calls.length;
-        prepared = next.prepared;
-        // Before anything is written again: retention goes by the calls as they are now, and
-        // never reads rows of a CSV through the reader of a file that has changed since.
-        input.retained?.follow(prepared.project);
-        note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
-        if (paused !== undefined)
-          await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });
-        paused = undefined;
-        back.clear();
-        await sink({ type: 'scheduler:reloaded', calls: prepared.project.calls.length, were });
-      }
-    }
-    if (paused !== undefined) {
-      await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
-      continue;
-    }
-    if (outage.down) {
-      // The view is read again before anything is planned: what the failed wake recorded
-      // (and what others did meanwhile) is in it.
-      try {
-        lock = await readState(input.store);
-      } catch (error) {
-        await stateFailed(error);
-        continue;
-      }
-      holdsLock();
-      await outage.back();
-    }
-    const now = new Date();
-    const plan = planAt(prepared, lock, now, {
-      ...input.plan,
-      upcomingCount: 1,
-      reported: partlyReported,
-      ...(remembered === undefined ? {} : { firstSeen: remembered }),
-    });
-    const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
-    // Each missed slot is reported once, also across restarts: the state remembers through
-    // which slot each call's missed ones were reported.
-    // So is each expired campaign row (the campaign's memory remembers its end as reported).
-    // Those said now are counted in the summary of the batch placed next (as apply does).
-    const said: MissedReport[] = [];
-    for (const report of plan.unreported ?? []) {
-      if (report.expired) {
-        // One line per campaign: its rows are in `callops plan` and `report`.
-        const { memory, count } = report;
-        await sink({ type: 'scheduler:expired', memory, count, end: report.through ?? '' });
-        said.push(report);
-        continue;
-      }
-      const items = report.items.filter((i) => !reported.has(i.key));
-      said.push({ ...report, items, count: report.count - (report.items.length - items.length) });
-      for (const item of items) {
-        reported.add(item.key);
-        await sink({ type: 'scheduler:missed', item });
-      }
-      if (report.count > report.items.length) {
-        await sink({
-          type: 'scheduler:missed-count',
-          memory: report.memory,
-          count: report.count,
-          listed: report.items.length,
-          ...(report.atLeast && { atLeast: true }),
-        });
-      }
-    }
-    for (const { memory, through, partial } of plan.unreported ?? []) {
-      const before = partlyReported[memory];
-      if (partial && through !== undefined && (before === undefined || before < through)) {
-        partlyReported[memory] = through;
-      }
-    }
-    const memory = withSchedules(lock, markChecked(plan.memory ?? {}, plan.unreported ?? []));
-    if (memory.changed) {
-      lock = memory.lock;
-      try {
-        await rememberSchedules(input.store, lock);
-      } catch (error) {
-        await stateFailed(error);
-        continue;
-      }
-    }
-    remembered = look;
-    if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
-      throw new EngineError(
-        'failed',
-        `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; none of them was sent, and run stops (see \`callops plan\`)`,
-      );
-    }
-    if (due.length > 0) {
-      let result: DueResult | undefined;
-      let failedOn: EngineError | undefined;
-      try {
-        result = await runDue({
-          prepared,
-          due,
-          note,
-          store: input.store,
-          lock,
-          flags,
-          limiters,
-          signal,
-          sink,
-          plannedAt: Date.parse(plan.now),
-          ...missedToReport({ unreported: said }),
-          missedSaid: true,
-          ...(plan.partial === undefined ? {} : { partial: plan.partial }),
-          ...(input.secrets ? { secrets: input.secrets } : {}),
-          ...(backend === 'postgres' && { returnStateError: true }),
-        });
-      } catch (error) {
-        if (waitsOut(error, backend)) failedOn = error;
-        else if (!(error instanceof EngineError) || error.kind === 'state') throw error;
-        else {
-          // Nothing was sent (a missing variable, say): say it once, not every minute.
-          for (const item of due) givenUp.add(attempt(item));
-          await sink({ type: 'scheduler:batch-failed', message: error.message });
-          failed = true;
-        }
-      }
-      if (result?.stateError !== undefined) {
-        // What the batch did is in its summary; the calls it did not send are still due.
-        for (const key of result.missed ?? []) reported.add(key);
-        const failedKeys = new Set(result.failedKeys);
-        for (const item of due) if (failedKeys.has(item.key)) givenUp.add(attempt(item));
-        if (result.status === 'failed') failed = true;
-        failedOn = result.stateError;
-      } else if (result !== undefined) {
-        lock = result.lock;
-        for (const key of result.missed ?? []) reported.add(key);
-        for (const item of due) {
-          // A row of a CSV that changed cannot be named: it is read again at the next wake.
-          if (item.file === result.changedFile) continue;
-          if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
-        }
-        // Stopped on request once the calls in flight were recorded: the loop ends below,
-        // exit 1 still if a call of the batch failed or is unknown.
-        if (result.status === 'failed') failed = true;
-        // A campaign's CSV changed: the calls not sent stay due, read from the file again
-        // once the next wake sees it changed.
-        if (result.stopped) {
-          await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
-        }
-        refresher.defer(lock, new Date(), Math.min(FIRST_REFRESH_MS, input.refreshEveryMs));
-      }
-      if (failedOn !== undefined) {
-        await stateFailed(failedOn);
-        continue;
-      }
-    }
-    // Outcomes of placed calls, at each target's pace; a gateway that cannot be read is
-    // reported and asked again later, never stopping run.
-    // New outcomes may make a redial due (or start its wait): plan again without delay.
-    let recorded = false;
     try {
-      recorded = !signal.aborted && (await refresher.refresh(prepared, lock));
-      if (recorded) lock = await readState(input.store);
+      stoppedOn = undefined;
+      holdsLock();
+      const look = new Date();
+      const seen = await projectStamp(input.root);
+      if (stale || seen !== stamp) {
+        stale = false;
+        stamp = seen;
+        const next = await reloaded(input, prepared);
+        if ('paused' in next) {
+          paused = next.paused;
+          back.add(next.back);
+          failed = true;
+          await sink({ type: 'scheduler:paused', reason: paused });
+        } else {
+          const were = prepared.project.calls.length;
+          prepared = next.prepared;
+          // Before anything is written again: retention goes by the calls as they are now, and
+          // never reads rows of a CSV through the reader of a file that has changed since.
+          input.retained?.follow(prepared.project);
+          note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
+          if (paused !== undefined)
+            await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });
+          paused = undefined;
+          back.clear();
+          await sink({ type: 'scheduler:reloaded', calls: prepared.project.calls.length, were });
+        }
+      }
+      if (paused !== undefined) {
+        await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      if (outage.down || readAgain) {
+        // The view is read again before anything is planned: what the failed wake recorded
+        // (and what others did meanwhile) is in it.
+        try {
+          lock = await readState(input.store);
+        } catch (error) {
+          await stateFailed(error);
+          continue;
+        }
+        readAgain = false;
+        holdsLock();
+        if (outage.down) await outage.back();
+      }
+      const now = new Date();
+      const plan = planAt(prepared, lock, now, {
+        ...input.plan,
+        upcomingCount: 1,
+        reported: partlyReported,
+        ...(remembered === undefined ? {} : { firstSeen: remembered }),
+      });
+      const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
+      // Each missed slot is reported once, also across restarts: the state remembers through
+      // which slot each call's missed ones were reported.
+      // So is each expired campaign row (the campaign's memory remembers its end as reported).
+      // Those said now are counted in the summary of the batch placed next (as apply does).
+      const said: MissedReport[] = [];
+      for (const report of plan.unreported ?? []) {
+        if (report.expired) {
+          // One line per campaign: its rows are in `callops plan` and `report`.
+          const { memory, count } = report;
+          await sink({ type: 'scheduler:expired', memory, count, end: report.through ?? '' });
+          said.push(report);
+          continue;
+        }
+        const items = report.items.filter((i) => !reported.has(i.key));
+        said.push({ ...report, items, count: report.count - (report.items.length - items.length) });
+        for (const item of items) {
+          reported.add(item.key);
+          await sink({ type: 'scheduler:missed', item });
+        }
+        if (report.count > report.items.length) {
+          await sink({
+            type: 'scheduler:missed-count',
+            memory: report.memory,
+            count: report.count,
+            listed: report.items.length,
+            ...(report.atLeast && { atLeast: true }),
+          });
+        }
+      }
+      for (const { memory, through, partial } of plan.unreported ?? []) {
+        const before = partlyReported[memory];
+        if (partial && through !== undefined && (before === undefined || before < through)) {
+          partlyReported[memory] = through;
+        }
+      }
+      const memory = withSchedules(lock, markChecked(plan.memory ?? {}, plan.unreported ?? []));
+      if (memory.changed) {
+        lock = memory.lock;
+        try {
+          await rememberSchedules(input.store, lock);
+        } catch (error) {
+          await stateFailed(error);
+          continue;
+        }
+      }
+      remembered = look;
+      if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
+        throw new EngineError(
+          'failed',
+          `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; none of them was sent, and run stops (see \`callops plan\`)`,
+        );
+      }
+      if (due.length > 0) {
+        let result: DueResult | undefined;
+        let failedOn: EngineError | undefined;
+        try {
+          result = await runDue({
+            prepared,
+            due,
+            note,
+            store: input.store,
+            lock,
+            flags,
+            limiters,
+            signal,
+            sink,
+            plannedAt: Date.parse(plan.now),
+            ...missedToReport({ unreported: said }),
+            missedSaid: true,
+            ...(plan.partial === undefined ? {} : { partial: plan.partial }),
+            ...(input.secrets ? { secrets: input.secrets } : {}),
+            ...(backend === 'postgres' && { returnStateError: true }),
+          });
+        } catch (error) {
+          if (waitsOut(error, backend)) failedOn = error;
+          else if (!(error instanceof EngineError) || error.kind === 'state') throw error;
+          else {
+            // Nothing was sent (a missing variable, say): say it once, not every minute.
+            for (const item of due) givenUp.add(attempt(item));
+            await sink({ type: 'scheduler:batch-failed', message: error.message });
+            failed = true;
+          }
+        }
+        if (result?.stateError !== undefined) {
+          // What the batch did is in its summary; the calls it did not send are still due.
+          for (const key of result.missed ?? []) reported.add(key);
+          if (result.status === 'failed') failed = true;
+          failedOn = result.stateError;
+          // Last: naming a row reads its CSV, which may have changed since (see the catch).
+          const failedKeys = new Set(result.failedKeys);
+          for (const item of due) if (failedKeys.has(item.key)) givenUp.add(attempt(item));
+        } else if (result !== undefined) {
+          lock = result.lock;
+          for (const key of result.missed ?? []) reported.add(key);
+          // Stopped on request once the calls in flight were recorded: the loop ends below,
+          // exit 1 still if a call of the batch failed or is unknown.
+          if (result.status === 'failed') failed = true;
+          // A campaign's CSV changed: the calls not sent stay due, read from the file again
+          // once the next wake sees it changed.
+          if (result.stopped) {
+            stoppedOn = result.changedFile;
+            await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
+          }
+          refresher.defer(lock, new Date(), Math.min(FIRST_REFRESH_MS, input.refreshEveryMs));
+          // Last: naming a row reads its CSV, which may have changed since (see the catch).
+          for (const item of due) {
+            // A row of a CSV that changed cannot be named: it is read again at the next wake.
+            if (item.file === result.changedFile) continue;
+            if (lock.calls[item.key]?.status === 'failed') givenUp.add(attempt(item));
+          }
+        }
+        if (failedOn !== undefined) {
+          await stateFailed(failedOn);
+          continue;
+        }
+      }
+      // Outcomes of placed calls, at each target's pace; a gateway that cannot be read is
+      // reported and asked again later, never stopping run.
+      // New outcomes may make a redial due (or start its wait): plan again without delay.
+      let recorded = false;
+      try {
+        recorded = !signal.aborted && (await refresher.refresh(prepared, lock));
+        if (recorded) lock = await readState(input.store);
+      } catch (error) {
+        await stateFailed(error);
+        continue;
+      }
+      // A slot that fell due while the batch ran is looked at without delay (not filtered
+      // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
+      // Campaign rows waiting for their calling hours wake it at their next opening.
+      const next = wakeTimes(plan.upcoming);
+      const refreshAt = refresher.dueAt(lock, new Date());
+      if (refreshAt !== undefined) next.push(refreshAt);
+      const wake = recorded ? 0 : Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
+      await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
     } catch (error) {
-      await stateFailed(error);
-      continue;
+      // A campaign's CSV changed after the reader this wake plans with was made: met while
+      // planning its rows, reporting them or looking at a batch's rows afterwards. What the
+      // wake recorded went through the store; nothing is placed from rows not validated. The
+      // definitions are read again (the file with them), and the state with them, at once.
+      if (!(error instanceof RecipientsChanged)) throw error;
+      if (error.file !== stoppedOn) {
+        await sink({ type: 'scheduler:recipients-changed', file: error.file, what: error.what });
+      }
+      stale = true;
+      readAgain = true;
     }
-    // A slot that fell due while the batch ran is looked at without delay (not filtered
-    // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
-    // Campaign rows waiting for their calling hours wake it at their next opening.
-    const next = wakeTimes(plan.upcoming);
-    const refreshAt = refresher.dueAt(lock, new Date());
-    if (refreshAt !== undefined) next.push(refreshAt);
-    const wake = recorded ? 0 : Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
-    await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
   }
   await sink({ type: 'scheduler:stopped' });
   return { failed };

@@ -98,6 +98,68 @@ describe('callops run reads the definitions again', () => {
     expect(rows).toHaveLength(3);
   });
 
+  it('goes on when a campaign CSV changes while a wake plans its rows: the new row is placed once', {
+    timeout: 90_000,
+  }, async () => {
+    // Rows outside their calling hours now (00:00-12:00 in their zone, 18:xx there), a new
+    // row inside them (06:xx in its zone): run plans every row at each wake and places
+    // none but the new one. So many rows take about a second to plan: the edit lands then.
+    const rows = 80_000;
+    const hour = new Date().getUTCHours();
+    let open = (((6 - hour) % 24) + 24) % 24;
+    if (open > 14) open -= 24;
+    const closed = open + 12 <= 14 ? open + 12 : open - 12;
+    const zone = (offset: number) =>
+      offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const lines = ['id,phone,timezone'];
+    for (let i = 0; i < rows; i += 1) lines.push(`r${i},+1555${2000000 + i},${zone(closed)}`);
+    const calls = [
+      'defaults:',
+      `  application_sid: ${APP_SID}`,
+      `  from: "${FROM}"`,
+      'calls:',
+      '  - name: rem',
+      '    recipients: ../lists/rem.csv',
+      '    to: { type: phone, number: "${row.phone}" }',
+      '    schedule: { window: "00:00-12:00" }',
+      '  - name: tick',
+      '    to: { type: phone, number: "+15550019999" }',
+      '    schedule: { cron: "*/2 * * * * *", deadline: 5s }',
+      '',
+    ].join('\n');
+    gw = await startGateway({ 'calls/a.yaml': calls, 'lists/rem.csv': `${lines.join('\n')}\n` });
+    const g = gw;
+    const run = startRun(g);
+    await run.until('run started', async () =>
+      run.soFar().includes('running:') ? true : undefined,
+    );
+    // Its first wake plans the rows now.
+    await new Promise((r) => setTimeout(r, 100));
+    await appendFile(join(g.project.dir, 'lists/rem.csv'), `new1,+15550019001,${zone(open)}\n`);
+    await run.until('the new row in the lockfile', async () =>
+      (await g.project.lock())?.calls['sim/rem/new1']?.status === 'placed' ? true : undefined,
+    );
+    const ticks = (await slotKeys(g, 'tick')).length;
+    await run.until('a later tick in the lockfile', async () =>
+      (await slotKeys(g, 'tick')).length > ticks ? true : undefined,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    const out = run.soFar();
+    expect(r.code, out).toBe(0);
+    expect(out).toContain(
+      'lists/rem.csv changed after callops read it (its size or modification time): run reads it again before it places anything from it',
+    );
+    expect(out.split('run reads it again')).toHaveLength(2);
+    expect(out).toContain(`definitions reloaded: ${rows + 2} calls (were ${rows + 1})`);
+    // The new row once, each tick once, no other row.
+    const placed = g.placed().map((p) => JSON.stringify(p.body));
+    expect(placed.filter((b) => b.includes('+15550019001'))).toHaveLength(1);
+    const tickKeys = await slotKeys(g, 'tick');
+    expect(placed.filter((b) => b.includes('+15550019999'))).toHaveLength(tickKeys.length);
+    expect(placed).toHaveLength(tickKeys.length + 1);
+  });
+
   it('lets entries go by the deadline written now, not the one read at start', {
     timeout: 90_000,
   }, async () => {
