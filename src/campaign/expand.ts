@@ -381,7 +381,7 @@ const readCampaign = (
     idColumn = index.get('id');
     const zone = zoneSlot(written, index);
     const unknown = unknownColumns(call, columns, written);
-    diagnostics.push(...unknown);
+    for (const item of unknown) diagnostics.push(item);
     // Rows are read against a header only when it names each column once and has every
     // column the call uses: otherwise each row would repeat the header's problem.
     if (unknown.length > 0 || diagnostics.length > before) return;

@@ -139,7 +139,7 @@ const checkWith = async (
           },
         });
       } else {
-        callSecrets.push(...resolved.secrets);
+        for (const item of resolved.secrets) callSecrets.push(item);
         const at = Date.parse(view.calls[key]?.at ?? '');
         intents.push({
           key,
@@ -156,7 +156,10 @@ const checkWith = async (
       const mine = intents.filter((i) => targetOfKey(i.key) === target);
       const evidence = await gatherEvidence(open.reader, {
         needed: undefined,
-        sinceMs: Math.min(...mine.map((i) => i.atMs - i.windowMs)),
+        sinceMs: mine.reduce(
+          (since, i) => Math.min(since, i.atMs - i.windowMs),
+          Number.POSITIVE_INFINITY,
+        ),
         now: new Date(),
         signal: ctx.signal,
       });

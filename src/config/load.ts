@@ -210,9 +210,9 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
       const found = await findFiles(YAML_GLOBS, absolute);
       if (found.length === 0)
         diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
-      named.push(...found.map((f) => (shown === '.' ? f : `${shown}/${f}`)));
+      for (const item of found.map((f) => (shown === '.' ? f : `${shown}/${f}`))) named.push(item);
     }
-    files.push(...named);
+    for (const item of named) files.push(item);
     if (away) for (const name of named) typedOutside.add(name);
   }
   return { files, typedOutside, diagnostics };
@@ -243,7 +243,7 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   let typedOutside: ReadonlySet<string> = new Set();
   if (options.paths && options.paths.length > 0) {
     const expanded = await expandPaths(root, options.paths);
-    diagnostics.push(...expanded.diagnostics);
+    for (const item of expanded.diagnostics) diagnostics.push(item);
     names = expanded.files;
     typedOutside = expanded.typedOutside;
   } else {
@@ -276,7 +276,7 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
       continue;
     }
     const read = readSource(absolute, name);
-    if (read.diagnostics.length > 0) diagnostics.push(...read.diagnostics);
+    if (read.diagnostics.length > 0) for (const item of read.diagnostics) diagnostics.push(item);
     const { source } = read;
     if (source === undefined) continue;
     callFiles.push(source);

@@ -46,7 +46,7 @@ export const openReaders = (prepared: Prepared, names: Iterable<string>): Reader
       skipped.push({ target: name, why: `cannot resolve it: ${why}` });
       continue;
     }
-    secrets.push(...result.secrets);
+    for (const item of result.secrets) secrets.push(item);
     resolved.set(name, result.target);
   }
   const redact = makeRedactor(secrets);

@@ -101,10 +101,10 @@ export const resolveRequests = async (
     if (spec === undefined) continue;
     const result = resolveTarget(spec, prepared.env);
     if ('diagnostics' in result) {
-      diagnostics.push(...result.diagnostics);
+      for (const item of result.diagnostics) diagnostics.push(item);
       continue;
     }
-    secrets.push(...result.secrets);
+    for (const item of result.secrets) secrets.push(item);
     targets.set(name, withFlags(result.target, flags));
   }
   // A call's or a campaign row's item holds its definition; an item read from a plan file is
@@ -139,13 +139,13 @@ export const resolveRequests = async (
     if (isLiteral(def)) continue;
     const result = resolveCall(def, prepared.env);
     if (!result.ok) {
-      diagnostics.push(...result.diagnostics);
+      for (const item of result.diagnostics) diagnostics.push(item);
       continue;
     }
     if (result.secrets.length > 0) callSecrets = secretsOf(callSecrets, result.secrets);
     else if (result.literal === true) markLiteral(def);
   }
-  secrets.push(...callSecrets);
+  for (const item of callSecrets) secrets.push(item);
   // A campaign row's hours are those the plan found open (on its clock): they close at the
   // end of that window, or at the campaign's `end`. Not the time of this check: a question
   // answered after the close would name that moment as the close.
@@ -214,7 +214,7 @@ export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[])
     const spec = prepared.choice.specs.get(name);
     if (name === SIMULATOR_TARGET || spec === undefined) continue;
     const result = resolveTarget(spec, prepared.env);
-    if ('diagnostics' in result) found.push(...result.diagnostics);
+    if ('diagnostics' in result) for (const item of result.diagnostics) found.push(item);
   }
   // A campaign's rows were checked when read: the environment is the same for each, so
   // one row per campaign says what resolving would find.
@@ -236,7 +236,7 @@ export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[])
   for (const name of names) {
     const def = byName.get(name);
     const result = def && resolveCall(def, prepared.env);
-    if (result && 'diagnostics' in result) found.push(...result.diagnostics);
+    if (result && 'diagnostics' in result) for (const item of result.diagnostics) found.push(item);
   }
   return uniqueDiagnostics(found);
 };

@@ -395,7 +395,9 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       const next = wakeTimes(plan.upcoming);
       const refreshAt = refresher.dueAt(lock, new Date());
       if (refreshAt !== undefined) next.push(refreshAt);
-      const wake = recorded ? 0 : Math.min(MAX_SLEEP_MS, ...next.map((t) => t - Date.now()));
+      const wake = recorded
+        ? 0
+        : next.reduce((soonest, t) => Math.min(soonest, t - Date.now()), MAX_SLEEP_MS);
       await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
     } catch (error) {
       // A campaign's CSV changed after the reader this wake plans with was made: met while

@@ -142,7 +142,10 @@ export const observeCycle = async (
         }),
       );
     },
-    sinceMs: Math.min(...watched.map((w) => Date.parse(w.at))),
+    sinceMs: watched.reduce(
+      (since, w) => Math.min(since, Date.parse(w.at)),
+      Number.POSITIVE_INFINITY,
+    ),
     now,
     ...(signal ? { signal } : {}),
   });

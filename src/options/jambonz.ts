@@ -139,7 +139,7 @@ export const bundleJambonz = (idPaths: Iterable<string>): Record<string, JsonObj
     if (defs[name]) continue;
     const refs = new Set<string>();
     defs[name] = bundleOne(next, refs, entries.has(next));
-    pending.push(...refs);
+    for (const item of refs) pending.push(item);
   }
   return Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b)));
 };

@@ -216,7 +216,7 @@ export const resolveCalls = (defs: readonly CallDefinition[], env: Env): CallsRe
       bodies.set(def.name, r.body);
       secrets.push([...r.secrets]);
     } else {
-      diagnostics.push(...r.diagnostics);
+      for (const item of r.diagnostics) diagnostics.push(item);
     }
   }
   return { bodies, secrets: secretsOf(...secrets), diagnostics };

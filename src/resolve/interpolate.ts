@@ -147,8 +147,8 @@ const scan = (text: string, start: number, env: Env, depth: number, stand?: stri
     if (fallback.malformed) r.malformed = true;
     if (value === undefined || value === '') {
       r.text += fallback.text;
-      r.missing.push(...fallback.missing);
-      r.secrets.push(...fallback.secrets);
+      for (const item of fallback.missing) r.missing.push(item);
+      for (const item of fallback.secrets) r.secrets.push(item);
     } else {
       r.text += value;
       r.secrets.push({ name: name as string, value });

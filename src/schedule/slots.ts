@@ -204,7 +204,7 @@ export const scanNextSlots = (
       return { slots: [...slots, ...scan.slots], truncated: scan.truncated };
     }
     // Slots past `through` are found again by the next scan.
-    slots.push(...scan.slots.filter((slot) => slot.getTime() <= through));
+    for (const item of scan.slots.filter((slot) => slot.getTime() <= through)) slots.push(item);
     lo = through;
   }
   return { slots, truncated: true };

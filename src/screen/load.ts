@@ -99,7 +99,7 @@ export const loadSuppression = async (
   for (const spec of specs) {
     const r = await readList(root, spec);
     if ('read' in r) reads.push(r.read);
-    else diagnostics.push(...r.diagnostics);
+    else for (const item of r.diagnostics) diagnostics.push(item);
   }
   if (diagnostics.length > 0) return { diagnostics };
   const current = [...reads];

@@ -61,7 +61,7 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
   for (const doc of file.documents) {
     if (doc.data === undefined) unreadable = true;
     if (doc.data === undefined || doc.data === null) continue;
-    schema.push(...checkCallsDocument(doc, file.text));
+    for (const item of checkCallsDocument(doc, file.text)) schema.push(item);
     if (!isRecord(doc.data)) {
       structural.push(
         errorAt(
@@ -77,7 +77,7 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
         errorAt(siteOf(doc, ['defaults']), '`defaults` must be a map of call options'),
       );
     }
-    structural.push(...checkDefaultsName(doc, defaults));
+    for (const item of checkDefaultsName(doc, defaults)) structural.push(item);
     if (calls !== undefined && calls !== null && !Array.isArray(calls)) {
       structural.push(errorAt(siteOf(doc, ['calls']), '`calls` must be a list of calls'));
     }

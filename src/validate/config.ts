@@ -210,28 +210,31 @@ export const readConfig = (
   const targetNames = new Set(Object.keys(rawTargets));
   const targets: TargetSpec[] = [];
   for (const [name, spec] of Object.entries(rawTargets)) {
-    structural.push(...checkTargetShape(doc, name, spec));
-    semantic.push(...checkTargetName(doc, name), ...checkTargetValues(doc, name, spec));
+    for (const item of checkTargetShape(doc, name, spec)) structural.push(item);
+    for (const item of [...checkTargetName(doc, name), ...checkTargetValues(doc, name, spec)])
+      semantic.push(item);
     if (isRecord(spec)) {
       for (const [key, value] of Object.entries(spec)) {
         if (typeof value === 'string')
-          semantic.push(...referenceProblems(value, ['targets', name, key], locateIn(doc)));
+          for (const item of referenceProblems(value, ['targets', name, key], locateIn(doc)))
+            semantic.push(item);
       }
     }
     const target = toTargetSpec(doc, name, spec);
     if (target) targets.push(target);
   }
-  semantic.push(...checkDefaultTarget(doc, data.default_target, targetNames));
-  structural.push(...checkDefaultsName(doc, data.defaults));
+  for (const item of checkDefaultTarget(doc, data.default_target, targetNames)) semantic.push(item);
+  for (const item of checkDefaultsName(doc, data.defaults)) structural.push(item);
   const defaults = isRecord(data.defaults) ? data.defaults : {};
-  semantic.push(...optionProblems(defaults, ['defaults'], locateIn(doc)));
-  structural.push(...optionNumberProblems(defaults, ['defaults'], locateIn(doc)));
+  for (const item of optionProblems(defaults, ['defaults'], locateIn(doc))) semantic.push(item);
+  for (const item of optionNumberProblems(defaults, ['defaults'], locateIn(doc)))
+    structural.push(item);
   const state = readState(doc, data.state);
-  structural.push(...state.structural);
-  semantic.push(...state.semantic);
+  for (const item of state.structural) structural.push(item);
+  for (const item of state.semantic) semantic.push(item);
   const suppress = readSuppress(doc, data.suppress);
   const limits = readLimits(doc, data.limits);
-  semantic.push(...suppress.diagnostics, ...limits.diagnostics);
+  for (const item of [...suppress.diagnostics, ...limits.diagnostics]) semantic.push(item);
   const config: ProjectConfig = {
     root,
     file: file.file,

@@ -98,9 +98,10 @@ export const validateProject = (
   const named: CallDefinition[] = [];
   for (const file of loaded.callFiles) {
     const collected = collectCalls(file, found.defaults);
-    if (collected.schema.length > 0) schema.push(...collected.schema);
-    if (collected.structural.length > 0) structural.push(...collected.structural);
-    if (collected.semantic.length > 0) semantic.push(...collected.semantic);
+    if (collected.schema.length > 0) for (const item of collected.schema) schema.push(item);
+    if (collected.structural.length > 0)
+      for (const item of collected.structural) structural.push(item);
+    if (collected.semantic.length > 0) for (const item of collected.semantic) semantic.push(item);
     // A file that let go of its data at load (a large project) was read again for this:
     // its calls (not a campaign's, whose rows read it) let go of theirs once made. Not
     // digested now: `validate` needs no digest, and apply makes each from the text.
@@ -117,7 +118,7 @@ export const validateProject = (
         const recipients = entry.merged.recipients;
         if (typeof recipients === 'string' && recipients !== '') {
           const found = campaignRows(entry, definition, recipients, loaded.recipients);
-          semantic.push(...found.diagnostics);
+          for (const item of found.diagnostics) semantic.push(item);
           calls.push(found.rows);
           campaigns.push({
             name: definition.name,
@@ -131,7 +132,7 @@ export const validateProject = (
       }
     }
   }
-  semantic.push(...checkUniqueNames(named));
+  for (const item of checkUniqueNames(named)) semantic.push(item);
   const all = [
     ...loaded.diagnostics,
     ...schema,

@@ -51,7 +51,7 @@ const propertyNames = (schema: unknown, root: unknown, seen = new Set<unknown>()
   if (isObj(schema.properties)) for (const k of Object.keys(schema.properties)) names.add(k);
   const subs: unknown[] = [schema.then, schema.else];
   for (const k of ['allOf', 'anyOf', 'oneOf'])
-    if (Array.isArray(schema[k])) subs.push(...schema[k]);
+    if (Array.isArray(schema[k])) for (const item of schema[k]) subs.push(item);
   if (typeof schema.$ref === 'string') subs.push(at(root, schema.$ref));
   for (const s of subs) for (const n of propertyNames(s, root, seen)) names.add(n);
   return names;

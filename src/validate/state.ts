@@ -141,14 +141,14 @@ export const readState = (doc: SourceDocument, raw: unknown): StateFindings => {
     if (isMalformed(url)) {
       semantic.push(errorAt(siteOf(doc, [...PATH, 'url']), malformedMessage('state.url')));
     } else if (url !== '' && !hasReference(url)) {
-      semantic.push(...literalUrlProblems(doc, url));
+      for (const item of literalUrlProblems(doc, url)) semantic.push(item);
     } else if (writesPassword(url)) {
       // A fallback (`${DB_URL:-postgres://ops:…@db/ops}`, `postgres://ops:${PW:-…}@db/ops`)
       // that writes one out.
       semantic.push(warningAt(siteOf(doc, [...PATH, 'url']), PASSWORD_IN_FILE));
     }
   }
-  semantic.push(...keepProblems(doc, raw.keep));
+  for (const item of keepProblems(doc, raw.keep)) semantic.push(item);
   const keepMs = typeof raw.keep === 'string' ? parseDuration(raw.keep) : undefined;
   const schema = typeof raw.schema === 'string' ? raw.schema : undefined;
   const chosen: StateConfig | undefined =
