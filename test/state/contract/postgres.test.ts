@@ -101,9 +101,15 @@ describe('postgres store only', () => {
     const schema = `race_${++projects}`;
     const [a, b] = [await openStore(schema), await openStore(schema)];
     const keys = Array.from({ length: 1000 }, (_, i) => `call-${i}`);
-    const claimAll = (store: StateStore) =>
-      Promise.all(keys.map((key) => store.claim(claimOf(key)).then((won) => ({ key, won }))));
-    const [byA, byB] = await Promise.all([claimAll(a), claimAll(b)]);
+    const claimAll = (store: StateStore, order: readonly string[]) =>
+      Promise.all(order.map((key) => store.claim(claimOf(key)).then((won) => ({ key, won }))));
+    // From opposite ends, so that each wins the keys it reaches first even when one of them
+    // gets going well before the other (a busy machine): the two meet somewhere in between.
+    const [byA, reversedB] = await Promise.all([
+      claimAll(a, keys),
+      claimAll(b, [...keys].reverse()),
+    ]);
+    const byB = reversedB.reverse();
     expect(byA).toHaveLength(1000);
     expect(byB).toHaveLength(1000);
     const winners = keys.map((_, i) => Number(byA[i]?.won) + Number(byB[i]?.won));
