@@ -2,32 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
-import { STATE_BACKENDS } from '../support/state-backends.js';
-import {
-  type CliResult,
-  callsYaml,
-  type Gateway,
-  output,
-  spawnCli,
-  startGateway,
-  waitFor,
-  watch,
-} from './helpers.js';
+import { type CliResult, callsYaml, output, spawnCli, waitFor, watch } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
-let backend: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>>;
-const gateways: Gateway[] = [];
-
-beforeAll(async () => {
-  backend = await STATE_BACKENDS.postgres.start();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await backend?.stop();
-});
+const db = postgresForFile();
 
 const NUMBER = '+15550004001';
 
@@ -35,21 +16,18 @@ describe('per-number limits on the postgres store', () => {
   it('two runners placing calls to one number at once take its last slot once', {
     timeout: 60_000,
   }, async () => {
-    const gw = await startGateway({
-      'calls/a.yaml': callsYaml(
-        ['r1', 'r2', 'r3'].map((name) => ({ name, to: `{ type: phone, number: "${NUMBER}" }` })),
-      ),
-    });
-    gateways.push(gw);
-    const config = await gw.project.read('callops.yaml');
-    await gw.project.write(
-      'callops.yaml',
-      `${config}${[...backend.state, '  schema: per_number', 'limits: { per_number: 1/24h }'].join('\n')}\n`,
+    const gw = await db.gateway(
+      {
+        'calls/a.yaml': callsYaml(
+          ['r1', 'r2', 'r3'].map((name) => ({ name, to: `{ type: phone, number: "${NUMBER}" }` })),
+        ),
+      },
+      { schema: 'per_number', extra: ['limits: { per_number: 1/24h }'] },
     );
     // Each claim's commit is held until the gate file exists: the first runner holds the
     // slot uncommitted while the second, whose plan saw the number free, claims too.
     const gate = join(gw.project.dir, 'gate');
-    const env = { ...gw.env, ...backend.env, [HOLD_SYNC_ENV]: gate };
+    const env = { ...gw.env, ...db.env, [HOLD_SYNC_ENV]: gate };
     const reached = async () =>
       (await readFile(`${gate}.reached`, 'utf8').catch(() => '')).split('\n').filter(Boolean)
         .length;
@@ -75,7 +53,7 @@ describe('per-number limits on the postgres store', () => {
     );
     expect(rows).toEqual([{ key: 'sim/r1', number: numberDigest(NUMBER) }]);
     // Later applies wait too: the slot is taken for 24 hours.
-    const again = await gw.run(['apply', '--yes'], backend.env);
+    const again = await gw.run(['apply', '--yes'], db.env);
     expect(again.code, output(again)).toBe(0);
     expect(output(again)).toMatch(/2 waiting/);
     expect(gw.placed()).toHaveLength(1);
@@ -85,24 +63,23 @@ describe('per-number limits on the postgres store', () => {
     timeout: 30_000,
   }, async () => {
     const number = '+15550004002';
-    const stateLines = [...backend.state, '  schema: per_number_retry'];
+    const schema = 'per_number_retry';
     // Runner 1's gateway answers every call 503, asking to wait a second before the retry.
-    const first = await startGateway(
+    const first = await db.gateway(
       { 'calls/a.yaml': callsYaml([{ name: 'a', to: `{ type: phone, number: "${number}" }` }]) },
-      { failStatus: 503, failRate: 1, retryAfterS: 1 },
+      {
+        failStatus: 503,
+        failRate: 1,
+        retryAfterS: 1,
+        schema,
+        extra: ['limits: { per_number: 1/24h }'],
+      },
     );
     // Runner 2 is another project on the same state, which sets no limit of its own.
-    const second = await startGateway({
-      'calls/b.yaml': callsYaml([{ name: 'b', to: `{ type: phone, number: "${number}" }` }]),
-    });
-    gateways.push(first, second);
-    const config = await first.project.read('callops.yaml');
-    await first.project.write(
-      'callops.yaml',
-      `${config}${[...stateLines, 'limits: { per_number: 1/24h }'].join('\n')}\n`,
+    const second = await db.gateway(
+      { 'calls/b.yaml': callsYaml([{ name: 'b', to: `{ type: phone, number: "${number}" }` }]) },
+      { schema },
     );
-    const config2 = await second.project.read('callops.yaml');
-    await second.project.write('callops.yaml', `${config2}${stateLines.join('\n')}\n`);
     // Runner 1's first claim is held before its commit (the number is free then, so it is
     // taken) while runner 2 places its call to the number: what a runner may do while the
     // other waits out a 503's Retry-After, made certain to come before runner 1's retry.
@@ -110,14 +87,14 @@ describe('per-number limits on the postgres store', () => {
     const runner1 = watch(
       spawnCli(['apply', '--yes'], {
         cwd: first.project.dir,
-        env: { ...first.env, ...backend.env, [HOLD_SYNC_ENV]: gate },
+        env: { ...first.env, ...db.env, [HOLD_SYNC_ENV]: gate },
       }),
       20_000,
     );
     await waitFor('runner 1 holding its first claim', () =>
       existsSync(`${gate}.reached`) ? true : undefined,
     );
-    const runner2 = await second.run(['apply', '--yes'], backend.env);
+    const runner2 = await second.run(['apply', '--yes'], db.env);
     expect(runner2.code, output(runner2)).toBe(0);
     expect(second.placed()).toHaveLength(1);
     // The first attempt goes, is answered 503, and its retry is refused by the limit.
@@ -132,12 +109,12 @@ describe('per-number limits on the postgres store', () => {
       'SELECT key, status FROM "per_number_retry".placements ORDER BY key',
     );
     expect(rows).toEqual([{ key: 'sim/b', status: 'placed' }]);
-    const status = await first.run(['status'], backend.env);
+    const status = await first.run(['status'], db.env);
     expect(status.code, output(status)).toBe(0);
     expect(output(status)).toMatch(/1 placed, 0 failed, 0 unknown/);
     expect(output(status)).not.toMatch(/sim\/a|in flight|callops resolve/);
     // Still due: a later apply holds it back again, nothing sent.
-    const again = await first.run(['apply', '--yes'], backend.env);
+    const again = await first.run(['apply', '--yes'], db.env);
     expect(again.code, output(again)).toBe(0);
     expect(output(again)).toMatch(/^waiting sim\/a {2}per-number limit/m);
     expect(output(again)).toMatch(/Held back: 1 waiting/);
@@ -147,7 +124,7 @@ describe('per-number limits on the postgres store', () => {
 });
 
 const query = async <T extends pg.QueryResultRow>(sql: string) => {
-  const client = new pg.Client({ connectionString: backend.env.CALLOPS_DATABASE_URL as string });
+  const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
     return await client.query<T>(sql);

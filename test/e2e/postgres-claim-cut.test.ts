@@ -1,23 +1,10 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
-import {
-  placementRows,
-  startPostgres,
-  type TestPostgres,
-  terminateRunners,
-} from '../support/postgres.js';
-import {
-  callsYaml,
-  type Gateway,
-  output,
-  spawnCli,
-  startGateway,
-  waitFor,
-  watch,
-} from './helpers.js';
+import { placementRows, terminateRunners } from '../support/postgres.js';
+import { callsYaml, type Gateway, output, spawnCli, waitFor, watch } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
 /**
  * With a per-number limit a claim runs in a transaction on a connection of its own. The
@@ -27,19 +14,7 @@ import {
  * recorded or listed unknown with its sid; never a crash on an unhandled 'error' event.
  */
 
-let server: TestPostgres;
-let url: string;
-const gateways: Gateway[] = [];
-
-beforeAll(async () => {
-  server = await startPostgres();
-  url = await server.freshDatabase();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await server?.stop();
-});
+const db = postgresForFile();
 
 /** A simulator `wait` that holds each accepted call until the test lets one go. */
 const heldOneByOne = () => {
@@ -63,20 +38,20 @@ const heldOneByOne = () => {
  */
 const applyCutDuringClaim = async (schema: string, cut: () => Promise<void>) => {
   const calls = heldOneByOne();
-  const gw = await startGateway(
+  const gw = await db.gateway(
     { 'calls/a.yaml': callsYaml(['c00', 'c01', 'c02'].map((name) => ({ name }))) },
-    { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: calls.wait },
-  );
-  gateways.push(gw);
-  const config = await gw.project.read('callops.yaml');
-  await gw.project.write(
-    'callops.yaml',
-    `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: ${schema}\nlimits: { per_number: 5/24h }\n`,
+    {
+      targetExtra: ['concurrency: 2'],
+      latencyMs: 1,
+      wait: calls.wait,
+      schema,
+      extra: ['limits: { per_number: 5/24h }'],
+    },
   );
   const gate = join(gw.project.dir, 'gate');
   const reached = async () =>
     (await readFile(`${gate}.reached`, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-  const env = { ...gw.env, CALLOPS_DATABASE_URL: url, [HOLD_SYNC_ENV]: gate };
+  const env = { ...gw.env, CALLOPS_DATABASE_URL: db.url, [HOLD_SYNC_ENV]: gate };
   const { done } = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 40_000);
   await waitFor('the first claim held', async () => ((await reached()) > 0 ? true : undefined));
   await writeFile(gate, '');
@@ -117,11 +92,11 @@ describe('the state database cut during a claim under a per-number limit', () =>
     timeout: 90_000,
   }, async () => {
     const { gw, result } = await applyCutDuringClaim('cut_terminate', async () => {
-      expect(await terminateRunners(url)).toBeGreaterThan(0);
+      expect(await terminateRunners(db.url)).toBeGreaterThan(0);
     });
     const sids = expectCleanEnd(gw, result);
     // The database stayed up: what it holds is what the run reported.
-    const rows = await placementRows(url, 'cut_terminate');
+    const rows = await placementRows(db.url, 'cut_terminate');
     for (const row of rows.filter((r) => r.sid !== null)) expect(sids).toContain(row.sid);
     expect(rows.filter((r) => r.status === 'placed')).toHaveLength(
       [...result.stdout.matchAll(/^placed /gm)].length,
@@ -131,8 +106,8 @@ describe('the state database cut during a claim under a per-number limit', () =>
   it('a server stop: the call at the gateway is unknown with its sid and the resolve command', {
     timeout: 90_000,
   }, async () => {
-    const { gw, result } = await applyCutDuringClaim('cut_halt', () => server.halt());
-    await server.resume();
+    const { gw, result } = await applyCutDuringClaim('cut_halt', () => db.server.halt());
+    await db.server.resume();
     const sids = expectCleanEnd(gw, result);
     const commands = [...result.stdout.matchAll(/callops resolve (\S+) --placed (\S+)/g)];
     expect(commands).toHaveLength(1);

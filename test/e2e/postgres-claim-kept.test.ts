@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { createServer } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { placementRows, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { placementRows } from '../support/postgres.js';
 import {
   ACCOUNT_SID,
   API_KEY,
@@ -16,6 +16,7 @@ import {
   waitFor,
   watch,
 } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
 /**
  * A call's first request is refused with a retry; before the retry, its number joins the
@@ -27,21 +28,11 @@ const A = '+15550003001';
 const B = '+15550003002';
 const SID = '0ca110b5-0000-4000-8000-00000000b002';
 
-let server: TestPostgres;
-let url: string;
+const db = postgresForFile();
 const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  server = await startPostgres();
-  url = await server.freshDatabase();
-}, 60_000);
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 /** A release the test gives, and whether it was asked for. */
@@ -105,7 +96,7 @@ const project = async (schema: string, calls: readonly string[], gatewayUrl: str
     'lists/dnc.csv': 'number\n+15550009999\n',
   });
   cleanups.push(() => p.cleanup());
-  const env = { VG_ACCOUNT_SID: ACCOUNT_SID, VG_API_KEY: API_KEY, CALLOPS_DATABASE_URL: url };
+  const env = { VG_ACCOUNT_SID: ACCOUNT_SID, VG_API_KEY: API_KEY, CALLOPS_DATABASE_URL: db.url };
   return {
     ...p,
     env,
@@ -116,7 +107,7 @@ const project = async (schema: string, calls: readonly string[], gatewayUrl: str
 /** A's number joins the list and the database stops; then A's first request is answered. */
 const listAndHalt = async (p: { write(rel: string, text: string): Promise<void> }) => {
   await p.write('lists/dnc.csv', `number,reason\n+15550009999,\n${A},complaint\n`);
-  await server.halt();
+  await db.server.halt();
 };
 
 describe('a claim that could not be given up, its request never sent', () => {
@@ -132,7 +123,7 @@ describe('a claim that could not be given up, its request never sent', () => {
     await listAndHalt(p);
     gw.a.open();
     const result = await done;
-    await server.resume();
+    await db.server.resume();
 
     // The state error's exit code, as for any write the database refused.
     expect(result.code, result.stderr).toBe(1);
@@ -146,7 +137,7 @@ describe('a claim that could not be given up, its request never sent', () => {
     expect(result.stdout + result.stderr).not.toContain('callops-test');
 
     // Back up, the database holds the claim: status says it may have been placed.
-    expect(await placementRows(url, 'kept_human')).toEqual([
+    expect(await placementRows(db.url, 'kept_human')).toEqual([
       { key: 'sim/a', status: 'claimed', sid: null },
     ]);
     // Its runner ended with the database down, so could not end its lease: the claim is in
@@ -164,7 +155,7 @@ describe('a claim that could not be given up, its request never sent', () => {
     // The printed command settles it.
     const resolve = await p.run(['resolve', 'sim/a', '--not-placed']);
     expect(resolve.code, resolve.stderr).toBe(0);
-    expect(await placementRows(url, 'kept_human')).toEqual([
+    expect(await placementRows(db.url, 'kept_human')).toEqual([
       { key: 'sim/a', status: 'failed', sid: null },
     ]);
     const after = await p.run(['status']);
@@ -188,7 +179,7 @@ describe('a claim that could not be given up, its request never sent', () => {
     // A's retry is held back by the list, and giving up its claim fails meanwhile.
     await waitFor('the retry of sim/a', () => (/^retry +sim\/a/m.test(soFar()) ? true : undefined));
     await delay(1_500);
-    await server.resume();
+    await db.server.resume();
     gw.b.open();
     const result = await done;
 
@@ -198,7 +189,7 @@ describe('a claim that could not be given up, its request never sent', () => {
     expect(result.stdout).toMatch(/^suppressed sim\/a {2}do-not-call: complaint/m);
     expect(result.stdout).not.toMatch(/still claimed|--not-placed/);
     // Tried again at the end: the state holds no claim of sim/a.
-    expect(await placementRows(url, 'kept_back')).toEqual([
+    expect(await placementRows(db.url, 'kept_back')).toEqual([
       { key: 'sim/b', status: 'placed', sid: SID },
     ]);
     const status = await p.run(['status']);

@@ -1,15 +1,7 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placementRows, startPostgres, type TestPostgres } from '../support/postgres.js';
-import {
-  callsYaml,
-  type Gateway,
-  holdCalls,
-  spawnCli,
-  startGateway,
-  waitFor,
-  watch,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { placementRows } from '../support/postgres.js';
+import { callsYaml, holdCalls, spawnCli, waitFor, watch } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
 /**
  * The state database stops while two requests are at the gateway: their answers come back
@@ -17,36 +9,18 @@ import {
  * sid and the command that settles it once the database is back.
  */
 
-let server: TestPostgres;
-let url: string;
-const gateways: Gateway[] = [];
+const db = postgresForFile();
 
-beforeAll(async () => {
-  server = await startPostgres();
-  url = await server.freshDatabase();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await server?.stop();
-});
-
-const rows = (schema: string) => placementRows(url, schema);
+const rows = (schema: string) => placementRows(db.url, schema);
 
 /** Three calls at concurrency 2; the database stops while the first two are at the gateway. */
 const applyWhileDatabaseStops = async (schema: string, args: readonly string[]) => {
   const hold = holdCalls();
-  const gw = await startGateway(
+  const gw = await db.gateway(
     { 'calls/a.yaml': callsYaml(['c00', 'c01', 'c02'].map((name) => ({ name }))) },
-    { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait },
+    { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait, schema },
   );
-  gateways.push(gw);
-  const config = await gw.project.read('callops.yaml');
-  await gw.project.write(
-    'callops.yaml',
-    `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: ${schema}\n`,
-  );
-  const env = { ...gw.env, CALLOPS_DATABASE_URL: url };
+  const env = { ...gw.env, CALLOPS_DATABASE_URL: db.url };
   const { done } = watch(
     spawnCli(['apply', '--yes', ...args], { cwd: gw.project.dir, env }),
     40_000,
@@ -54,10 +28,10 @@ const applyWhileDatabaseStops = async (schema: string, args: readonly string[]) 
   await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined), {
     timeoutMs: 20_000,
   });
-  await server.halt();
+  await db.server.halt();
   hold.release();
   const result = await done;
-  await server.resume();
+  await db.server.resume();
   return { gw, env, result };
 };
 
@@ -87,7 +61,7 @@ describe('the state database gone while calls are at the gateway', () => {
     await waitFor(
       'the lease to run out',
       async () => {
-        const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: url });
+        const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: db.url });
         return status.code === 3 ? true : undefined;
       },
       { timeoutMs: 30_000, everyMs: 500 },
@@ -95,7 +69,7 @@ describe('the state database gone while calls are at the gateway', () => {
     // The printed command settles each one.
     for (const [, key, sid] of commands) {
       const settle = await gw.run(['resolve', key as string, '--placed', sid as string], {
-        CALLOPS_DATABASE_URL: url,
+        CALLOPS_DATABASE_URL: db.url,
       });
       expect(settle.code, settle.stderr).toBe(0);
     }
@@ -106,7 +80,7 @@ describe('the state database gone while calls are at the gateway', () => {
         .map((r) => r.sid)
         .sort(),
     ).toEqual([...sids].sort());
-    const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: url });
+    const status = await gw.run(['status'], { CALLOPS_DATABASE_URL: db.url });
     expect(status.code, status.stdout).toBe(0);
   });
 

@@ -1,10 +1,9 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
-import { placementRows, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { placementRows } from '../support/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import {
   type CliResult,
@@ -12,10 +11,10 @@ import {
   type Gateway,
   output,
   spawnCli,
-  startGateway,
   waitFor,
   watch,
 } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
 /**
  * `run` on the Postgres store rides out an outage of the state database: a wake whose
@@ -24,41 +23,27 @@ import {
  * meanwhile, and whose run lock another run took, stops (75) rather than run beside it.
  */
 
-let server: TestPostgres;
-let url: string;
-const gateways: Gateway[] = [];
+const db = postgresForFile();
 const proxies: TcpProxy[] = [];
 
-beforeAll(async () => {
-  server = await startPostgres();
-  url = await server.freshDatabase();
-}, 60_000);
-
 afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
   await Promise.all(proxies.splice(0).map((p) => p.close()));
-  await server?.stop();
 });
 
 /** A project with one call every 2 s, its state in `schema` of the test database. */
-const project = async (schema: string): Promise<Gateway> => {
-  const gw = await startGateway({
-    'calls/a.yaml': callsYaml([
-      { name: 'tick', extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'] },
-    ]),
-  });
-  gateways.push(gw);
-  const config = await gw.project.read('callops.yaml');
-  await gw.project.write(
-    'callops.yaml',
-    `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: ${schema}\n`,
+const project = (schema: string): Promise<Gateway> =>
+  db.gateway(
+    {
+      'calls/a.yaml': callsYaml([
+        { name: 'tick', extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'] },
+      ]),
+    },
+    { schema },
   );
-  return gw;
-};
 
 /** How many rows of `schema` are placed (0 while the database does not answer). */
 const placedRows = async (schema: string): Promise<number> =>
-  ((await placementRows(url, schema).catch(() => [])) ?? []).filter((r) => r.status === 'placed')
+  ((await placementRows(db.url, schema).catch(() => [])) ?? []).filter((r) => r.status === 'placed')
     .length;
 
 /** Waits until `schema` has at least `n` placed rows. */
@@ -78,7 +63,7 @@ const said = (soFar: () => string, pattern: RegExp, timeoutMs = 20_000) =>
 
 /** Every key the gateway placed is one placed row, its sid the one the gateway gave: none twice. */
 const expectEachOnce = async (gw: Gateway, schema: string) => {
-  const rows = await placementRows(url, schema);
+  const rows = await placementRows(db.url, schema);
   expect(rows.filter((r) => r.status !== 'placed')).toEqual([]);
   expect(rows).toHaveLength(gw.placed().length);
   expect(new Set(rows.map((r) => r.sid))).toEqual(new Set(gw.placed().map((r) => r.sid)));
@@ -108,7 +93,7 @@ describe('run and an outage of the state database', () => {
     // Outcomes are asked of the gateway 2 s after the first batch, then not for an hour.
     const env = {
       ...gw.env,
-      CALLOPS_DATABASE_URL: url,
+      CALLOPS_DATABASE_URL: db.url,
       CALLOPS_RUN_REFRESH_SECONDS: '3600',
       [HOLD_SYNC_ENV]: gate,
     };
@@ -123,7 +108,7 @@ describe('run and an outage of the state database', () => {
       );
       const sent = gw.placed().length;
       // The server stops while that claim is open, and stays down 2 s more.
-      await server.halt();
+      await db.server.halt();
       halted = true;
       await said(soFar, /not claimed: the state database failed[^\n]*— run goes on/);
       await writeFile(gate, '');
@@ -131,14 +116,14 @@ describe('run and an outage of the state database', () => {
       expect(child.exitCode, soFar()).toBeNull();
       // The claim failed: its call was never sent.
       expect(gw.placed()).toHaveLength(sent);
-      await server.resume();
+      await db.server.resume();
       halted = false;
       await said(soFar, /the state database answers again/);
       const back = await placedRows('outage');
       await placedAtLeast('outage', back + 2);
     } finally {
       child.kill('SIGTERM');
-      if (halted) await server.resume();
+      if (halted) await db.server.resume();
     }
     const result = await done;
     expect(result.code, output(result)).toBe(0);
@@ -151,15 +136,15 @@ describe('run and an outage of the state database', () => {
     timeout: 120_000,
   }, async () => {
     const gw = await project('lapsed');
-    const proxy = await startTcpProxy(server.port);
+    const proxy = await startTcpProxy(db.server.port);
     proxies.push(proxy);
-    const through = url.replace(`:${server.port}/`, `:${proxy.port}/`);
+    const through = db.url.replace(`:${db.server.port}/`, `:${proxy.port}/`);
     const first = spawnCli(['run', '--yes'], {
       cwd: gw.project.dir,
       env: { ...gw.env, CALLOPS_DATABASE_URL: through, CALLOPS_RUN_REFRESH_SECONDS: '3600' },
     });
     const firstRun = watch(first, 100_000);
-    const env = { ...gw.env, CALLOPS_DATABASE_URL: url, CALLOPS_RUN_REFRESH_SECONDS: '3600' };
+    const env = { ...gw.env, CALLOPS_DATABASE_URL: db.url, CALLOPS_RUN_REFRESH_SECONDS: '3600' };
     let second: ReturnType<typeof spawnCli> | undefined;
     let secondRun: ReturnType<typeof watch> | undefined;
     try {

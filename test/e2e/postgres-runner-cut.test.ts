@@ -1,16 +1,7 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres, terminateRunners } from '../support/postgres.js';
-import {
-  callsYaml,
-  collect,
-  type Gateway,
-  output,
-  spawnCli,
-  startGateway,
-  waitFor,
-  watch,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { terminateRunners } from '../support/postgres.js';
+import { callsYaml, collect, output, spawnCli, waitFor, watch } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
 /**
  * A live runner's connections to the state database are cut (a restart, a failover, an
@@ -19,19 +10,7 @@ import {
  * records their outcomes. Nobody is called twice.
  */
 
-let server: TestPostgres;
-let url: string;
-const gateways: Gateway[] = [];
-
-beforeAll(async () => {
-  server = await startPostgres();
-  url = await server.freshDatabase();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await server?.stop();
-});
+const db = postgresForFile();
 
 describe('a live runner whose database connections are cut', () => {
   it('keeps its calls in flight: status exits 0, --retry-unknown sends none again, it records all', {
@@ -40,26 +19,21 @@ describe('a live runner whose database connections are cut', () => {
     const held: (() => void)[] = [];
     let open = false;
     const names = Array.from({ length: 6 }, (_, i) => `c0${i}`);
-    const gw = await startGateway(
+    const gw = await db.gateway(
       { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
       {
         targetExtra: ['concurrency: 6'],
         latencyMs: 1,
         wait: () => new Promise<void>((resolve) => (open ? resolve() : held.push(resolve))),
+        schema: 'cut_live',
       },
     );
-    gateways.push(gw);
-    const config = await gw.project.read('callops.yaml');
-    await gw.project.write(
-      'callops.yaml',
-      `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n  schema: cut_live\n`,
-    );
-    const env = { ...gw.env, CALLOPS_DATABASE_URL: url };
+    const env = { ...gw.env, CALLOPS_DATABASE_URL: db.url };
     const first = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 60_000);
     await waitFor('every call at the gateway', () => (held.length === 6 ? true : undefined), {
       timeoutMs: 30_000,
     });
-    expect(await terminateRunners(url)).toBeGreaterThan(0);
+    expect(await terminateRunners(db.url)).toBeGreaterThan(0);
 
     const status = await collect(spawnCli(['status'], { cwd: gw.project.dir, env }), 30_000);
     expect(status.code, output(status)).toBe(0);

@@ -1,50 +1,33 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { placementRows } from '../support/postgres.js';
-import { STATE_BACKENDS } from '../support/state-backends.js';
 import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
-let backend: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>>;
-const gateways: Gateway[] = [];
-
-beforeAll(async () => {
-  backend = await STATE_BACKENDS.postgres.start();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await backend?.stop();
-});
-
-const url = (): string => backend.env.CALLOPS_DATABASE_URL as string;
+const db = postgresForFile();
 
 /** A project on the simulator whose state is in its own schema of the test database. */
-const project = async (
+const project = (
   schema: string,
   names: readonly string[],
   options: Parameters<typeof startGateway>[1] = {},
-): Promise<Gateway> => {
-  const gw = await startGateway(
+): Promise<Gateway> =>
+  db.gateway(
     { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
-    options,
+    {
+      ...options,
+      schema,
+    },
   );
-  gateways.push(gw);
-  const config = await gw.project.read('callops.yaml');
-  await gw.project.write(
-    'callops.yaml',
-    `${config}${[...backend.state, `  schema: ${schema}`].join('\n')}\n`,
-  );
-  return gw;
-};
 
-const rows = (schema: string) => placementRows(url(), schema);
+const rows = (schema: string) => placementRows(db.url, schema);
 
 describe('state on postgres', () => {
   it('apply, plan, status, resolve, state pull and state push go through the database', {
     timeout: 60_000,
   }, async () => {
     const gw = await project('round_trip', ['c1', 'c2']);
-    const env = backend.env;
+    const env = db.env;
     const plan = await gw.run(['plan', '--detailed-exitcode'], env);
     expect(plan.code, plan.stderr).toBe(2);
 
@@ -103,8 +86,8 @@ describe('state on postgres', () => {
     timeout: 60_000,
   }, async () => {
     const gw = await project('settle', ['c1']);
-    const env = backend.env;
-    const client = new pg.Client({ connectionString: url() });
+    const env = db.env;
+    const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
       // Bring the schema up, then leave a claim without an outcome, as a killed runner does.
@@ -142,7 +125,7 @@ describe('state on postgres', () => {
     timeout: 60_000,
   }, async () => {
     const gw = await project('two_runs', ['c1']);
-    const env = { ...gw.env, ...backend.env };
+    const env = { ...gw.env, ...db.env };
     const first = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env });
     const running = watch(first, 50_000);
     await waitFor(
@@ -150,15 +133,15 @@ describe('state on postgres', () => {
       () => (running.soFar().includes('running:') ? true : undefined),
       { timeoutMs: 30_000 },
     );
-    const second = await gw.run(['run', '--yes'], backend.env);
+    const second = await gw.run(['run', '--yes'], db.env);
     expect(second.code, second.stderr).toBe(75);
     expect(second.stderr).toContain('callops run');
     expect(second.stderr).toContain(`pid ${first.pid}`);
-    const unlock = await gw.run(['unlock'], backend.env);
+    const unlock = await gw.run(['unlock'], db.env);
     expect(unlock.code, unlock.stderr).toBe(75);
     expect(unlock.stderr).toContain(`pid ${first.pid}`);
     // apply takes no single-holder lock on the database: it runs beside run.
-    const apply = await gw.run(['apply', '--yes'], backend.env);
+    const apply = await gw.run(['apply', '--yes'], db.env);
     expect(apply.code, apply.stderr).toBe(0);
     first.kill('SIGTERM');
     const stopped = await running.done;
@@ -166,7 +149,7 @@ describe('state on postgres', () => {
     // Placed once, by whichever runner claimed it.
     expect(gw.placed()).toHaveLength(1);
     // The holder gone, unlock has nothing to clear, and a new run starts.
-    const after = await gw.run(['unlock'], backend.env);
+    const after = await gw.run(['unlock'], db.env);
     expect(after.code, after.stderr).toBe(0);
   });
 
@@ -178,13 +161,13 @@ describe('state on postgres', () => {
     let open = false;
     const wait = () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve)));
     const gw = await project('busy', ['c1'], { latencyMs: 1, wait });
-    const env = { ...gw.env, ...backend.env };
+    const env = { ...gw.env, ...db.env };
     const first = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 50_000);
     await waitFor('the request at the gateway', () => (waiting.length === 1 ? true : undefined), {
       timeoutMs: 30_000,
     });
     try {
-      const status = await gw.run(['status'], backend.env);
+      const status = await gw.run(['status'], db.env);
       expect(status.code, status.stdout).toBe(0);
       // Counted for the database, which writes no callops.lock.
       expect(status.stdout).toContain(
@@ -193,7 +176,7 @@ describe('state on postgres', () => {
       expect(status.stdout).not.toContain('callops.lock');
       expect(status.stdout).toMatch(/in flight \(1\)[^\n]*\n {2}sim\/c1 {2}at /);
       expect(status.stdout).not.toMatch(/^unknown|callops resolve/m);
-      const json = await gw.run(['status', '--format', 'json'], backend.env);
+      const json = await gw.run(['status', '--format', 'json'], db.env);
       expect(json.code, json.stdout).toBe(0);
       expect(JSON.parse(json.stdout)).toMatchObject({
         lockfile: 'callops.lock',
@@ -204,14 +187,14 @@ describe('state on postgres', () => {
         calls: [{ key: 'sim/c1', inFlight: true }],
       });
       // Not due, even with --retry-unknown: its runner records its outcome.
-      const plan = await gw.run(['plan', '--retry-unknown', '--detailed-exitcode'], backend.env);
+      const plan = await gw.run(['plan', '--retry-unknown', '--detailed-exitcode'], db.env);
       expect(plan.code, plan.stdout).toBe(0);
       expect(plan.stdout).toContain('being placed by another runner right now');
       for (const args of [
         ['apply', '--yes'],
         ['apply', '--yes', '--retry-unknown'],
       ]) {
-        const second = await gw.run(args, backend.env);
+        const second = await gw.run(args, db.env);
         expect(second.code, second.stdout + second.stderr).toBe(0);
         expect(second.stdout).not.toMatch(/Unknown|callops resolve/);
       }
@@ -235,7 +218,7 @@ describe('state on postgres', () => {
     let open = false;
     const wait = () => new Promise<void>((resolve) => (open ? resolve() : waiting.push(resolve)));
     const gw = await project('busy_only', ['a1', 'a2'], { latencyMs: 1, wait });
-    const env = { ...gw.env, ...backend.env };
+    const env = { ...gw.env, ...db.env };
     const first = watch(
       spawnCli(['apply', '--yes', '--only', 'a1'], { cwd: gw.project.dir, env }),
       50_000,
@@ -244,15 +227,12 @@ describe('state on postgres', () => {
       timeoutMs: 30_000,
     });
     try {
-      const second = await gw.run(['apply', '--yes', '--only', 'a1'], backend.env);
+      const second = await gw.run(['apply', '--yes', '--only', 'a1'], db.env);
       expect(second.code, second.stdout + second.stderr).toBe(0);
       expect(second.stdout).toContain('skipped sim/a1  being placed by another runner right now');
       expect(second.stdout).toContain('Nothing is due now');
       expect(second.stdout).not.toContain('every call is placed');
-      const json = await gw.run(
-        ['apply', '--yes', '--only', 'a1', '--format', 'json'],
-        backend.env,
-      );
+      const json = await gw.run(['apply', '--yes', '--only', 'a1', '--format', 'json'], db.env);
       expect(json.code, json.stdout + json.stderr).toBe(0);
       expect(JSON.parse(json.stdout)).toMatchObject({
         placed: 0,
@@ -280,13 +260,13 @@ describe('state on postgres', () => {
     timeout: 60_000,
   }, async () => {
     const gw = await project('pgsslmode', ['c1']);
-    const disable = await gw.run(['apply', '--yes'], { ...backend.env, PGSSLMODE: 'disable' });
+    const disable = await gw.run(['apply', '--yes'], { ...db.env, PGSSLMODE: 'disable' });
     expect(disable.code, disable.stderr).toBe(0);
     expect(gw.placed()).toHaveLength(1);
 
     // The pg client alone would take it as no TLS and connect: callops refuses it, sends nothing.
     const other = await project('pgsslmode_bogus', ['c1']);
-    const bogus = await other.run(['apply', '--yes'], { ...backend.env, PGSSLMODE: 'bogus' });
+    const bogus = await other.run(['apply', '--yes'], { ...db.env, PGSSLMODE: 'bogus' });
     expect(bogus.code).toBe(1);
     expect(bogus.stderr).toContain(
       'environment: error: PGSSLMODE is not an sslmode: use one of disable, allow, prefer, require, verify-ca, verify-full, or unset it',
@@ -299,7 +279,7 @@ describe('state on postgres', () => {
 
     // The test server has no TLS: require, encrypted without checks as in libpq, cannot connect
     // and says so in callops' own words, without the pg client's warnings.
-    const require = await other.run(['plan'], { ...backend.env, PGSSLMODE: 'require' });
+    const require = await other.run(['plan'], { ...db.env, PGSSLMODE: 'require' });
     expect(require.code).toBe(1);
     expect(require.stderr).toContain('the state database could not be reached');
     expect(require.stderr).toContain('does not support SSL');
@@ -311,9 +291,12 @@ describe('state on postgres', () => {
 
   it('state push on the file store is a usage error', { timeout: 30_000 }, async () => {
     const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'c1' }]) });
-    gateways.push(gw);
-    const push = await gw.run(['state', 'push']);
-    expect(push.code).toBe(64);
-    expect(push.stderr).toContain('already is the state');
+    try {
+      const push = await gw.run(['state', 'push']);
+      expect(push.code).toBe(64);
+      expect(push.stderr).toContain('already is the state');
+    } finally {
+      await gw.close();
+    }
   });
 });

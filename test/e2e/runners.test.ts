@@ -1,34 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATE_BACKENDS } from '../support/state-backends.js';
-import {
-  callsYaml,
-  collect,
-  type Gateway,
-  spawnCli,
-  startGateway,
-  waitFor,
-  watch,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { callsYaml, collect, spawnCli, waitFor, watch } from './helpers.js';
+import { postgresForFile } from './postgres-project.js';
 
 /**
  * Several runners on one project and one database, killed at random moments: each key is
  * placed at most once, and every call the gateway accepted is recorded placed or unknown.
  */
 
-let backend: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>>;
-const gateways: Gateway[] = [];
-
-beforeAll(async () => {
-  backend = await STATE_BACKENDS.postgres.start();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await backend?.stop();
-});
+const db = postgresForFile();
 
 /** mulberry32: a small seeded generator, so that a failing run can be repeated. */
 const random = (seed: number) => {
@@ -56,7 +38,7 @@ describe('three runners (run and apply) on one database', () => {
   }, async () => {
     const next = random(SEED);
     let why = `seed ${SEED}`;
-    const gw = await startGateway(
+    const gw = await db.gateway(
       {
         'calls/a.yaml': callsYaml(
           NAMES.map((name) => ({ name, extra: [`tag: { call: ${name} }`] })),
@@ -64,10 +46,7 @@ describe('three runners (run and apply) on one database', () => {
       },
       { targetExtra: ['concurrency: 4'], latencyMs: 50 },
     );
-    gateways.push(gw);
-    const config = await gw.project.read('callops.yaml');
-    await gw.project.write('callops.yaml', `${config}${backend.state.join('\n')}\n`);
-    const env = { ...gw.env, ...backend.env };
+    const env = { ...gw.env, ...db.env };
     const commands = [
       ['run', '--yes'],
       ['apply', '--yes'],
@@ -115,7 +94,7 @@ describe('three runners (run and apply) on one database', () => {
     const keys = accepted.map((r) => keyOf(r.body));
     // 0 duplicates at the gateway.
     expect(new Set(keys).size, why).toBe(keys.length);
-    const client = new pg.Client({ connectionString: backend.env.CALLOPS_DATABASE_URL });
+    const client = new pg.Client({ connectionString: db.env.CALLOPS_DATABASE_URL });
     await client.connect();
     let rows: { key: string; status: string; sid: string | null }[];
     try {
@@ -156,29 +135,23 @@ describe('three runners (run and apply) on one database', () => {
     timeout: 90_000,
   }, async () => {
     const names = NAMES.slice(0, 300);
-    const gw = await startGateway(
+    const gw = await db.gateway(
       {
         'calls/a.yaml': callsYaml(
           names.map((name) => ({ name, extra: [`tag: { call: ${name} }`] })),
         ),
       },
-      { targetExtra: ['concurrency: 4'], latencyMs: 20 },
+      { targetExtra: ['concurrency: 4'], latencyMs: 20, schema: 'cut' },
     );
-    gateways.push(gw);
-    const config = await gw.project.read('callops.yaml');
-    await gw.project.write(
-      'callops.yaml',
-      `${config}${[...backend.state, '  schema: cut'].join('\n')}\n`,
-    );
-    const env = { ...gw.env, ...backend.env };
-    const url = backend.env.CALLOPS_DATABASE_URL as string;
+    const env = { ...gw.env, ...db.env };
+    const url = db.url;
     const { done } = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }), 60_000);
     await waitFor('50 calls accepted', () => (gw.placed().length >= 50 ? true : undefined), {
       timeoutMs: 40_000,
     });
     // A real restart: the server shuts down (every connection ends), stays down a moment,
     // and comes back with its data.
-    const restarted = backend.restart?.(500);
+    const restarted = db.server.restart(500);
     expect(restarted).toBeDefined();
     const cut = await done;
     await restarted;

@@ -16,6 +16,13 @@ export interface StateBackend {
   }>;
 }
 
+/** The `state:` lines of callops.yaml for a PostgreSQL store, its URL from CALLOPS_DATABASE_URL. */
+export const POSTGRES_STATE: readonly string[] = [
+  'state:',
+  '  backend: postgres',
+  '  url: ${CALLOPS_DATABASE_URL}',
+];
+
 export const STATE_BACKENDS: Readonly<Record<StateBackend['name'], StateBackend>> = {
   file: {
     name: 'file',
@@ -28,7 +35,7 @@ export const STATE_BACKENDS: Readonly<Record<StateBackend['name'], StateBackend>
       try {
         const url = await server.freshDatabase();
         return {
-          state: ['state:', '  backend: postgres', '  url: ${CALLOPS_DATABASE_URL}'],
+          state: POSTGRES_STATE,
           env: { CALLOPS_DATABASE_URL: url },
           restart: (downMs?: number) => server.restart(downMs),
           stop: () => server.stop(),
