@@ -205,6 +205,22 @@ export const configYaml = (baseUrl: string, targetExtra: readonly string[] = [])
     '',
   ].join('\n');
 
+/**
+ * callops.yaml with one target `gw` whose base URL, account and key all come from the
+ * environment (VG_BASE_URL, VG_ACCOUNT_SID, VG_API_KEY): a test points it anywhere per run.
+ */
+export const envConfigYaml = (targetExtra: readonly string[] = []): string =>
+  [
+    'targets:',
+    '  gw:',
+    '    base_url: ${VG_BASE_URL}',
+    '    account_sid: ${VG_ACCOUNT_SID}',
+    '    api_key: ${VG_API_KEY}',
+    ...targetExtra.map((l) => `    ${l}`),
+    'default_target: gw',
+    '',
+  ].join('\n');
+
 export interface Project {
   readonly dir: string;
   write(rel: string, text: string): Promise<void>;

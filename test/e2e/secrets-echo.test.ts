@@ -3,16 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
-import {
-  bodyOf,
-  type CliResult,
-  callsYaml,
-  filesUnder,
-  listenLoopback,
-  makeProject,
-  type Project,
-  runCli,
-} from './helpers.js';
+import { bodyOf, callsYaml, envConfigYaml, filesUnder, listenLoopback } from './helpers.js';
+import { recordedProject } from './recorded-project.js';
 
 // Canaries that reach callops only through the environment: the api key (a bearer token),
 // a tag value holding a `"` (JSON-escaped in the body), a header value and the account sid
@@ -31,15 +23,6 @@ const CALLS = callsYaml([
   })),
   { name: 'good', extra: ['tag: { note: "${NOTE}" }'] },
 ]);
-const CONFIG = [
-  'targets:',
-  '  gw:',
-  '    base_url: ${VG_BASE_URL}',
-  '    account_sid: ${VG_ACCOUNT_SID}',
-  '    api_key: ${VG_API_KEY}',
-  'default_target: gw',
-  '',
-].join('\n');
 
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /** base64 wrapped at 76 columns with CRLF, as MIME writes it. */
@@ -131,38 +114,30 @@ const leaksIn = (text: string): string[] => {
 };
 
 describe('a gateway echoing secrets back, wrapped, encoded, cut or as a sid', () => {
-  let project: Project;
+  const recorded = recordedProject({ 'callops.yaml': envConfigYaml(), 'calls/c.yaml': CALLS });
   let echo: Awaited<ReturnType<typeof startEchoGateway>>;
   let good: RunningSimulator;
-  const seen: { what: string; result: CliResult }[] = [];
 
   beforeAll(async () => {
     echo = await startEchoGateway();
     good = await startSimulator({ accountSid: ACCOUNT, apiKey: KEY });
-    project = await makeProject({ 'callops.yaml': CONFIG, 'calls/c.yaml': CALLS });
   });
   afterAll(async () => {
     await Promise.all([echo?.close(), good?.close()]);
-    await project?.cleanup();
   });
 
-  const run = async (what: string, args: string[], baseUrl: string, extra = {}) => {
-    const result = await runCli(args, {
-      cwd: project.dir,
-      env: {
-        VG_BASE_URL: baseUrl,
-        VG_ACCOUNT_SID: ACCOUNT,
-        VG_API_KEY: KEY,
-        NOTE,
-        HEADER,
-        ...extra,
-      },
+  const run = (what: string, args: string[], baseUrl: string, extra = {}) =>
+    recorded.run(what, args, {
+      VG_BASE_URL: baseUrl,
+      VG_ACCOUNT_SID: ACCOUNT,
+      VG_API_KEY: KEY,
+      NOTE,
+      HEADER,
+      ...extra,
     });
-    seen.push({ what, result });
-    return result;
-  };
 
   it('shows and stores none of them, in any output, file or step summary', async () => {
+    const { project, seen } = recorded;
     const summary = join(project.dir, 'step-summary.md');
     const gh = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
     const formats: [string, string[], Record<string, string>][] = [

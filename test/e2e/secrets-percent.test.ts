@@ -1,16 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bodyOf,
-  type CliResult,
-  callsYaml,
-  filesUnder,
-  listenLoopback,
-  makeProject,
-  type Project,
-  runCli,
-} from './helpers.js';
+import { bodyOf, callsYaml, envConfigYaml, filesUnder, listenLoopback } from './helpers.js';
+import { recordedProject } from './recorded-project.js';
 
 // A key holding `'` and `~`, which percent-encoders treat differently, and a tag value
 // holding a space and a non-ASCII letter too.
@@ -43,16 +35,6 @@ const ENCODERS: Readonly<Record<string, (text: string) => string>> = {
   twice: (t) => encodeURIComponent(encodeURIComponent(t)),
 };
 const SHAPES = Object.keys(ENCODERS);
-
-const CONFIG = [
-  'targets:',
-  '  gw:',
-  '    base_url: ${VG_BASE_URL}',
-  '    account_sid: ${VG_ACCOUNT_SID}',
-  '    api_key: ${VG_API_KEY}',
-  'default_target: gw',
-  '',
-].join('\n');
 const CALLS = callsYaml(SHAPES.map((name) => ({ name, extra: ['tag: { note: "${NOTE}" }'] })));
 
 /** A gateway refusing the call, quoting the token and the tag's note as its shape encodes them. */
@@ -91,34 +73,26 @@ const leaksIn = (text: string): string[] =>
   );
 
 describe('a gateway echoing secrets percent-encoded as other encoders write them', () => {
-  let project: Project;
+  const recorded = recordedProject({ 'callops.yaml': envConfigYaml(), 'calls/c.yaml': CALLS });
   let gateway: Awaited<ReturnType<typeof startEncodingGateway>>;
-  const seen: { what: string; result: CliResult }[] = [];
 
   beforeAll(async () => {
     gateway = await startEncodingGateway();
-    project = await makeProject({ 'callops.yaml': CONFIG, 'calls/c.yaml': CALLS });
   });
   afterAll(async () => {
     await gateway?.close();
-    await project?.cleanup();
   });
 
-  const run = async (what: string, args: string[], shape = '') => {
-    const result = await runCli(args, {
-      cwd: project.dir,
-      env: {
-        VG_BASE_URL: `${gateway.url}/${shape}`,
-        VG_ACCOUNT_SID: ACCOUNT,
-        VG_API_KEY: KEY,
-        NOTE,
-      },
+  const run = (what: string, args: string[], shape = '') =>
+    recorded.run(what, args, {
+      VG_BASE_URL: `${gateway.url}/${shape}`,
+      VG_ACCOUNT_SID: ACCOUNT,
+      VG_API_KEY: KEY,
+      NOTE,
     });
-    seen.push({ what, result });
-    return result;
-  };
 
   it('shows and stores neither, in any output or file', async () => {
+    const { project, seen } = recorded;
     for (const shape of SHAPES) {
       const r = await run(`apply ${shape}`, ['apply', '--yes', '--only', shape], shape);
       expect(r.code, `${shape}: ${r.stdout}${r.stderr}`).toBe(1);

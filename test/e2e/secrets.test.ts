@@ -15,6 +15,7 @@ import {
   callsYaml,
   closedPort,
   collect,
+  envConfigYaml,
   filesUnder,
   listenLoopback,
   makeProject,
@@ -89,16 +90,7 @@ const CALLS = callsYaml(
 );
 const APP_CALL = callsYaml([{ name: 'app', extra: ['application_sid: ${APP_SID_VAR}'] }]);
 
-const CONFIG = [
-  'targets:',
-  '  gw:',
-  '    base_url: ${VG_BASE_URL}',
-  '    account_sid: ${VG_ACCOUNT_SID}',
-  '    api_key: ${VG_API_KEY}',
-  '    concurrency: 2',
-  'default_target: gw',
-  '',
-].join('\n');
+const CONFIG = envConfigYaml(['concurrency: 2']);
 
 /**
  * A gateway that echoes everything back in its 400 message — the `to` it was given and the
