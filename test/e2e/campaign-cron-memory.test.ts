@@ -1,12 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_BACKENDS } from '../support/state-backends.js';
-import {
-  campaignYaml,
-  type Gateway,
-  recipientNumber as number,
-  output,
-  startGateway,
-} from './helpers.js';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
+import { campaignYaml, recipientNumber as number, output } from './helpers.js';
 
 /**
  * A campaign's rows share one schedules memory (`reportedThrough`). A row that is behind the
@@ -14,10 +9,7 @@ import {
  * own would: another row's report never moves the memory past a slot still due.
  */
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 let postgres: Awaited<ReturnType<typeof STATE_BACKENDS.postgres.start>> | undefined;
 beforeAll(async () => {
@@ -52,7 +44,6 @@ const gateway = async (
     failRate: 0.5,
     random: () => draws.shift() ?? OK,
   });
-  open.push(gw);
   const env = store === 'postgres' ? (postgres?.env ?? {}) : {};
   if (store === 'postgres') {
     schemas += 1;

@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  campaignStatus,
-  campaignYaml,
-  type Gateway,
-  recipientNumber as number,
-  output,
-  startGateway,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
+import { campaignStatus, campaignYaml, recipientNumber as number, output } from './helpers.js';
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 /** Two slots of a per-minute campaign, 30 s into each. */
 const FIRST = '2026-06-10T12:00:30Z';
@@ -47,7 +38,6 @@ describe('a campaign with cron: each row placed at every slot', () => {
       },
       { outcomes: { answered: 1, busy: 0, 'no-answer': 0, failed: 0 }, ringMs: 0, talkMs: 0 },
     );
-    open.push(gw);
     const sidsAt = async (slot: string) => {
       const lock = await gw.project.lock();
       return ['x1', 'x2'].map((id) => lock?.calls[`sim/reminders/${id}@${slot}`]?.sid);
@@ -118,7 +108,6 @@ describe('a campaign with cron once no slot is left', () => {
       },
       { failStatus: 400, failRate: 0.5, random: () => (requests++ === 0 ? 0.99 : 0) },
     );
-    open.push(gw);
     const at = '2026-12-02T09:00:30Z';
     for (const row of ['reminders/x1', 'reminders/x2']) {
       const r = await gw.run(['apply', '--yes', '--now', at, '--only', row]);
@@ -168,7 +157,6 @@ describe('apply --only one row of a campaign with cron', () => {
         '',
       ].join('\n'),
     });
-    open.push(gw);
     const missed = (text: string) =>
       text
         .split('\n')

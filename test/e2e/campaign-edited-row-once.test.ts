@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  campaignYaml,
-  type Gateway,
-  recipientNumber as number,
-  output,
-  startGateway,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
+import { campaignYaml, type Gateway, recipientNumber as number, output } from './helpers.js';
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 interface EntryJson {
   readonly status: string;
@@ -28,7 +20,6 @@ const hoursCampaign = async (csv: string): Promise<Gateway> => {
     'calls/reminders.yaml': campaignYaml(['schedule: { window: "00:00-23:59", timezone: UTC }']),
     'lists/reminders.csv': csv,
   });
-  open.push(gw);
   return gw;
 };
 

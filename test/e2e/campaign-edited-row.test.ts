@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  campaignYaml,
-  type Gateway,
-  recipientNumber as number,
-  output,
-  startGateway,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
+import { campaignYaml, type Gateway, recipientNumber as number, output } from './helpers.js';
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 /** A campaign that redials no-answer once, against a simulator where no call is answered. */
 const noAnswerCampaign = async (csv: string, extra: readonly string[] = []): Promise<Gateway> => {
@@ -24,7 +16,6 @@ const noAnswerCampaign = async (csv: string, extra: readonly string[] = []): Pro
     },
     { outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 }, ringMs: 0, talkMs: 0 },
   );
-  open.push(gw);
   return gw;
 };
 

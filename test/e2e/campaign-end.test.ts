@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
 import {
   campaignStatus,
   campaignYaml,
   type Gateway,
   recipientNumber as number,
   output,
-  startGateway,
   waitFor,
 } from './helpers.js';
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 /** Inside the campaign's hours, then after its `end` (2026-06-30, UTC). */
 const BEFORE = '2026-06-10T12:00:00Z';
@@ -40,7 +37,6 @@ const campaign = async (
       ...options,
     },
   );
-  open.push(gw);
   const first = await gw.run([
     'apply',
     '--yes',

@@ -1,25 +1,21 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AttemptState, attemptKey, rowProgress } from '../../src/campaign/redial.js';
 import type { StatusChange } from '../../src/simulator/options.js';
 import type { LockEntry } from '../../src/state/types.js';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
 import {
   APP_SID,
   campaignYaml as campaign,
   FROM,
-  type Gateway,
   output,
   recipientNumber,
   spawnCli,
-  startGateway,
   waitFor,
   watch,
 } from './helpers.js';
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 const POLICY = { on: ['no-answer', 'busy'] as const, afterMs: 0, backoff: 1, maxAttempts: 3 };
 
@@ -49,7 +45,6 @@ const gatewayWithOutcomes = async (
       if (change.final) finals.set(change.call_sid, change);
     },
   });
-  open.push(gw);
   return { gw, finals };
 };
 
@@ -228,7 +223,6 @@ describe('campaign redial by outcome', () => {
       },
       { outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 }, ringMs: 0, talkMs: 0 },
     );
-    open.push(gw);
     const validate = await gw.run(['validate']);
     expect(validate.code, output(validate)).toBe(1);
     expect(validate.stderr).toContain(
@@ -446,7 +440,6 @@ describe('campaign redial by outcome', () => {
         talkMs: 0,
       },
     );
-    open.push(gw);
     const config = await gw.project.read('callops.yaml');
     await gw.project.write('callops.yaml', `${config}limits: { per_number: 2/24h }\n`);
     for (let round = 0; round < 3; round++) {
@@ -491,7 +484,6 @@ describe('campaign redial by outcome', () => {
         talkMs: 0,
       },
     );
-    open.push(busy);
     const child = spawnCli(['run', '--yes'], {
       cwd: busy.project.dir,
       env: { ...busy.env, CALLOPS_RUN_REFRESH_SECONDS: '1' },

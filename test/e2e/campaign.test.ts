@@ -1,30 +1,21 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
 import {
   APP_SID,
   campaignStatus,
   campaignYaml,
   FROM,
-  type Gateway,
   output,
   recipientNumber,
   spawnCli,
-  startGateway,
   waitFor,
   watch,
 } from './helpers.js';
 
-const open: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
-const gateway = async (files: Readonly<Record<string, string>>): Promise<Gateway> => {
-  const gw = await startGateway(files);
-  open.push(gw);
-  return gw;
-};
+const gateway = gatewaysClosedAfterEach();
 
 const number = recipientNumber;
 

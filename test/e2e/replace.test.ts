@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
+import { callsYaml, type Gateway, spawnCli, waitFor, watch } from './helpers.js';
 
 // Each test runs the CLI several times; a loaded machine makes each run take seconds.
 vi.setConfig({ testTimeout: 60_000 });
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((g) => g.close()));
-});
+const startGateway = gatewaysClosedAfterEach();
 
 interface EntryJson {
   readonly status: string;
@@ -36,7 +34,6 @@ const placedOnce = async (hold?: { wait: () => Promise<void> }): Promise<Gateway
     { 'calls/a.yaml': CALLS('+15550009001') },
     hold ? { latencyMs: 1, wait: hold.wait } : {},
   );
-  open.push(gw);
   if (!hold) {
     const first = await gw.run(['apply', '--yes', '--only', 'once']);
     expect(first.code).toBe(0);
