@@ -24,18 +24,21 @@ export interface DigestRest {
   /** Plan files v2: the salt of their digests and the digest of each due target's gateway. */
   readonly salt?: string;
   readonly gateways?: Readonly<Record<string, string>>;
+  /** What the plan was made with (`--only`, `--retry-unknown`): they select what is due. */
+  readonly only?: readonly string[];
+  readonly retryUnknown?: boolean;
 }
 
 /**
  * The plan digest made an item at a time: `add` each due item, then `end` with the rest.
- * It is `sha256(canonicalJson({ due: [{ key, definition, values? }…], gateways?, now, salt?,
- * target }))`, hashed as the text is made: a campaign's plan never holds that text (~120
+ * It is `sha256(canonicalJson({ due: [{ key, definition, values? }…], gateways?, now, only?,
+ * retryUnknown?, salt?, target }))`, hashed as the text is made: a campaign's plan never holds that text (~120
  * bytes a row), nor an object per due row. Without salt, gateways and values (a plan file
  * of version 1), it is the digest such files were made with.
  */
 export class PlanDigest {
   readonly #hash = createHash('sha256');
-  // canonicalJson's keys are sorted: due, gateways, now, salt, target.
+  // canonicalJson's keys are sorted: due, gateways, now, only, retryUnknown, salt, target.
   #text = '{"due":[';
   #first = true;
 
@@ -57,6 +60,9 @@ export class PlanDigest {
     const tail = canonicalJson({
       gateways: rest.gateways,
       now: rest.now,
+      only: rest.only,
+      // Absent unless true: a plan file records it only then.
+      retryUnknown: rest.retryUnknown === true ? true : undefined,
       salt: rest.salt,
       target: rest.target,
     });

@@ -1,4 +1,5 @@
 import { recurringKey } from '../state/retention.js';
+import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { definitionEntries, PlanDigest, planDigest } from './digest.js';
@@ -38,7 +39,10 @@ export interface PlanFile {
   readonly only?: readonly string[];
   /** Target name → digest of its gateway, for each target of a due call but the simulator. */
   readonly gateways: Readonly<Record<string, string>>;
-  /** `planDigest` of the file's due items, gateways, salt, target and time: guards against hand edits. */
+  /**
+   * `planDigest` of the file's due items, gateways, salt, target, time, `only` and
+   * `retryUnknown`: guards against hand edits.
+   */
   readonly planDigest: string;
 }
 
@@ -64,7 +68,7 @@ class Sealing {
 
   constructor(
     readonly plan: Plan,
-    readonly context: Pick<PlanFileContext, 'salt' | 'digests'>,
+    readonly context: Pick<PlanFileContext, 'salt' | 'digests' | 'only' | 'retryUnknown'>,
   ) {}
 
   /** A due item as the plan file holds it. */
@@ -99,6 +103,8 @@ class Sealing {
       now: this.plan.now,
       salt: this.context.salt,
       gateways: this.gateways(),
+      ...(this.context.only ? { only: this.context.only } : {}),
+      ...(this.context.retryUnknown ? { retryUnknown: true } : {}),
     });
   }
 }
@@ -232,6 +238,24 @@ const planFileProblem = (v: unknown): string | undefined => {
 };
 
 const isPlanFile = (v: unknown): v is PlanFile => planFileProblem(v) === undefined;
+
+/**
+ * What a plan file selected when it was made (its `--only`, its `--retry-unknown`), for the
+ * plan it is checked against: that plan counts only the calls the file's run can place. A
+ * file that does not record `retryUnknown` but lists an entry the lockfile holds as unknown
+ * was made with it (no other plan lists an unknown entry as due). Anything malformed selects
+ * nothing: the check refuses such a file.
+ */
+export const planFileSelection = (
+  file: unknown,
+  lock: Lockfile,
+): { readonly only?: readonly string[]; readonly retryUnknown: boolean } => {
+  if (!isPlanFile(file)) return { retryUnknown: false };
+  const retryUnknown =
+    file.retryUnknown === true ||
+    file.due.some((item) => lock.calls[item.key]?.status === 'unknown');
+  return { ...(file.only === undefined ? {} : { only: file.only }), retryUnknown };
+};
 
 const definitionDrift = (
   before: Readonly<Record<string, string>>,

@@ -18,6 +18,7 @@ export {
   type PlanFileContext,
   type PlanFileItem,
   planFileJson,
+  planFileSelection,
   toPlanFile,
 } from './file.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';

@@ -15,6 +15,7 @@ import {
   markChecked,
   memoryAt,
   missedToReport,
+  planFileSelection,
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
@@ -93,7 +94,6 @@ is required. Every missing environment variable is reported before anything is s
     if (rehearsal) checkRehearsal([choice.runTarget], choice, prepared.env, ctx.now);
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
-    const retryUnknown = planFile !== undefined || ctx.values['retry-unknown'] === true;
     // With --wait in JSON, the run's one object gets the outcomes before it is printed.
     const capture = waitMs !== undefined && ctx.format === 'json' ? captured(ctx) : undefined;
     const sink = runReporter(capture?.ctx ?? ctx, choice.runTarget);
@@ -122,12 +122,19 @@ is required. Every missing environment variable is reported before anything is s
         true,
       );
       // A plan file lists the keys to place, unknown ones included when it was made with
-      // --retry-unknown; its lock digest proves they were unknown when it was reviewed. So it
-      // is checked against a plan in which unknown entries may be due, and only its keys go.
+      // --retry-unknown; its lock digest proves they were unknown when it was reviewed. It is
+      // checked against the plan made now with the selection it was made with (its --only,
+      // its --retry-unknown): per-number limits and a campaign's numbers count the calls of
+      // this run, not those the reviewed plan left out. Only its keys go.
+      const fileContent = planFile === undefined ? undefined : await readPlanFile(planFile);
+      const selection =
+        planFile === undefined
+          ? { ...(only ? { only } : {}), retryUnknown: ctx.values['retry-unknown'] === true }
+          : planFileSelection(fileContent, held.lock);
+      const { retryUnknown } = selection;
       const plan = planAt(prepared, held.lock, planFile !== undefined ? new Date() : ctx.now, {
-        ...(only && planFile === undefined ? { only } : {}),
+        ...selection,
         ...(replace ? { replace } : {}),
-        retryUnknown,
       });
       checkReplacedHeld(plan, replace, true);
       if (rehearsal)
@@ -143,7 +150,7 @@ is required. Every missing environment variable is reported before anything is s
       const planShiftMs = rehearsal ? ctx.now.getTime() - Date.now() : 0;
       let due: readonly PlanItem[] = plan.due;
       if (planFile !== undefined) {
-        const check = checkPlanFile(await readPlanFile(planFile), {
+        const check = checkPlanFile(fileContent, {
           plan,
           lockDigest: lockDigest(held.lock),
           definitions: definitionsOf(project.calls),

@@ -94,7 +94,14 @@ lockfile.
       const salt = newSalt();
       const file = planFileJson(
         plan,
-        { lockDigest: lockDigest(lock), salt, digests: planFileDigests(prepared, salt) },
+        {
+          lockDigest: lockDigest(lock),
+          salt,
+          digests: planFileDigests(prepared, salt),
+          // What selected its due calls: apply plans again with the same selection.
+          ...(only ? { only } : {}),
+          ...(retry ? { retryUnknown: true } : {}),
+        },
         project.calls,
       );
       await writeOutFile(PLAN_OUT, outText, outPath, jsonBytes(file));
