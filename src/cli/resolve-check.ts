@@ -59,7 +59,7 @@ export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
     prepared.project.config,
     prepared.env,
     'callops resolve --check',
-    { use: 'record' },
+    { use: 'record', skipLockfileCheck: true },
   );
   try {
     return await checkWith(ctx, prepared, store, lockName);

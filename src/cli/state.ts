@@ -30,6 +30,11 @@ export const openProjectState = (
     readonly use?: StateUse;
     /** The validated calls by name: the view then drops what `state.keep` lets go. */
     readonly calls?: () => readonly RetainedCall[];
+    /**
+     * The command neither plans nor writes the lockfile view: a database store does not
+     * compare the lockfile with it first.
+     */
+    readonly skipLockfileCheck?: boolean;
   } = {},
 ): Promise<OpenedState> =>
   openState(config, env, {

@@ -43,6 +43,8 @@ export const openState = async (
     readonly calls?: () => readonly RetainedCall[];
     /** The instant `state.keep` is judged at (default: the clock). */
     readonly now?: () => Date;
+    /** A database store skips comparing the lockfile with it (see StoreSite). */
+    readonly skipLockfileCheck?: boolean;
     /** Called with the diagnostics of a `state:` that cannot be resolved. */
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
   },
@@ -61,6 +63,7 @@ export const openState = async (
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.restore === true && { restore: true }),
       ...(site.use === undefined ? {} : { use: site.use }),
+      ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
       ...(site.calls && {
         retention: {
           calls: site.calls,

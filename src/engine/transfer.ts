@@ -18,6 +18,7 @@ export type PullResult =
 /**
  * `callops state pull`: the lockfile view, written where `lockfile:` says. With the file
  * store (opened to restore) it writes back what `.callops/` holds and the lockfile lacks.
+ * A database store opened to restore refused a lockfile holding placements it lacks.
  */
 export const pullState = async (
   store: StateStore,
@@ -33,6 +34,8 @@ export const pullState = async (
     }
   }
   try {
+    // The store was opened for `state pull` (restore): it refused a lockfile holding entries
+    // the database lacks, so writing its export over the file drops none of them.
     const lock = await store.export();
     await writeLockfileAtomic(join(config.root, config.lockfile), lock);
     return { backend: 'postgres', entries: Object.keys(lock.calls).length };

@@ -1,4 +1,5 @@
 import { openFileStore } from './file-store.js';
+import { refuseLockfileAhead } from './lockfile-ahead.js';
 import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
 
 export interface StoreSite {
@@ -19,11 +20,19 @@ export interface StoreSite {
   readonly signal?: AbortSignal;
   /** `state.keep` with the project's calls; commands that do not load the calls leave it out. */
   readonly retention?: Retention;
+  /**
+   * The command neither plans nor writes the lockfile view (`state push` imports the
+   * lockfile; unlock, resolve and receive change only what the database holds): a database
+   * store opens without comparing the lockfile with it.
+   */
+  readonly skipLockfileCheck?: boolean;
 }
 
 /**
  * Open the store `state:` chooses. The Postgres client is loaded only for a Postgres store,
- * so commands on the file store do not pay for it.
+ * so commands on the file store do not pay for it. A Postgres store is refused (and closed)
+ * when the project's lockfile, or a journal in `.callops/`, holds placements the database
+ * lacks (./lockfile-ahead.ts): planning from the database would place them again.
  */
 export const openStateStore = async (config: StateConfig, site: StoreSite): Promise<StateStore> => {
   if (config.backend === 'file') {
@@ -39,7 +48,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');
-  return openPostgresStore({
+  const store = await openPostgresStore({
     url: config.url,
     ...(config.schema === undefined ? {} : { schema: config.schema }),
     ...(config.pgsslmode === undefined ? {} : { pgsslmode: config.pgsslmode }),
@@ -47,4 +56,21 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     ...(site.signal ? { signal: site.signal } : {}),
     ...(site.retention ? { retention: site.retention } : {}),
   });
+  if (site.skipLockfileCheck === true) return store;
+  try {
+    await refuseLockfileAhead(
+      {
+        stateDir: site.stateDir,
+        lockPath: site.lockPath,
+        lockName: site.lockName,
+        ...(site.use === undefined ? {} : { use: site.use }),
+        ...(site.restore === true && { pulling: true }),
+      },
+      store.lacking,
+    );
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 };

@@ -45,6 +45,8 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
     const { config } = prepared.project;
     const { store } = await openProjectState(ctx, config, prepared.env, 'callops receive', {
       use: 'record',
+      // Records outcomes of what the database holds: it neither plans nor drops an entry.
+      skipLockfileCheck: true,
     });
     try {
       return await receive(ctx, {

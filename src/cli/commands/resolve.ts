@@ -78,6 +78,8 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
         : ({ notPlaced: true } as const);
     const { store } = await openProjectState(ctx, config, env, 'callops resolve', {
       use: 'record',
+      // Settles only what the database holds: it neither plans nor drops an entry.
+      skipLockfileCheck: true,
     });
     try {
       await settleKeys(store, config.lockfile, keys, settlement, stateNotes(ctx));

@@ -15,7 +15,8 @@ pull   writes the lockfile view from the store. With the file store (callops.loc
        in an older state, is written back into callops.lock; no entry of callops.lock is
        dropped. It is the way on when callops.lock was deleted or replaced by an older
        copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
-       callops.lock from the database (same format and order), for review or commit.
+       callops.lock from the database (same format and order), for review or commit; it
+       refuses while callops.lock holds placements the database lacks (push them first).
 push   imports callops.lock into the postgres store, once: entries the database lacks are
        added, and any entry it holds otherwise refuses the whole import. It first takes
        the file store's run lock (refused while a run holds it) and records what a killed
@@ -38,6 +39,8 @@ push   imports callops.lock into the postgres store, once: entries the database 
     const lockName = config.lockfile;
     const { store } = await openProjectState(ctx, config, env, `callops state ${sub}`, {
       restore: sub === 'pull',
+      // push is the way on from a lockfile the database lacks: it imports it.
+      skipLockfileCheck: sub === 'push',
     });
     try {
       if (sub === 'push') {

@@ -59,7 +59,9 @@ const unlockDatabase = async (
   env: Env,
   now: Date,
 ): Promise<number> => {
-  const { store } = await openProjectState(ctx, config, env, 'callops unlock');
+  const { store } = await openProjectState(ctx, config, env, 'callops unlock', {
+    skipLockfileCheck: true,
+  });
   try {
     const taken = await store.lock({ command: 'callops unlock', now });
     if (!taken.ok) {

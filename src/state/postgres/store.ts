@@ -48,6 +48,15 @@ export interface PostgresStoreOptions {
   readonly leaseMs?: number;
 }
 
+/** The Postgres store, and what it answers beside the StateStore contract. */
+export interface PostgresStore extends StateStore {
+  /**
+   * Of `keys`, those no row of the placements table has, in their order. Rows the view
+   * leaves out after `state.keep` are rows still: a key let go is held, never lacking.
+   */
+  lacking(keys: readonly string[]): Promise<readonly string[]>;
+}
+
 /**
  * A runner's lease: it is live for this long after each renewal, by the database's clock,
  * and renews it every quarter of it. A runner that stops (killed, host gone) is seen as gone
@@ -172,7 +181,7 @@ const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): S
  * been sent, and is never claimed again without `retryUnknown`. A runner claims only while
  * at least half of its lease is surely left.
  */
-export const openPostgresStore = async (options: PostgresStoreOptions): Promise<StateStore> => {
+export const openPostgresStore = async (options: PostgresStoreOptions): Promise<PostgresStore> => {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const s = quoteSchema(schema);
   const space = lockSpace(schema);
@@ -748,9 +757,25 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       throw failure('the lockfile could not be imported', error);
     });
 
+  const lacking = async (keys: readonly string[]): Promise<readonly string[]> => {
+    try {
+      // One round trip for any number of keys: an anti-join on the primary key.
+      const { rows } = await pool.query<{ key: string }>(
+        `SELECT k.key FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n)
+         WHERE NOT EXISTS (SELECT 1 FROM ${s}.placements p WHERE p.key = k.key)
+         ORDER BY k.n`,
+        [keys],
+      );
+      return rows.map((r) => r.key);
+    } catch (error) {
+      throw failure('the lockfile could not be compared with the state database', error);
+    }
+  };
+
   return {
     backend: 'postgres',
     concurrentRunners: true,
+    lacking,
     read,
     claim,
     record,
