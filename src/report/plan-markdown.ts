@@ -6,6 +6,7 @@ import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
 import { linePieces } from './pieces.js';
 import { campaignCounts, collapseRows, countsText, missedCountText, ROWS_SHOWN } from './plan.js';
 import { printable } from './printable.js';
+import { type Unsettled, unknownDetail } from './unsettled.js';
 
 /**
  * `plan --format markdown`: the plan as a pull-request comment. It says whom merging will
@@ -74,6 +75,11 @@ export interface PlanMarkdownInput {
   readonly targetNote: string;
   /** The lockfile's name as shown (e.g. `callops.lock`). */
   readonly lockName: string;
+  /**
+   * The lockfile's unknown entries this plan does not place again (unsettledEntries), with
+   * how to settle each: every one, whatever --only or --target select.
+   */
+  readonly unsettled?: readonly Unsettled[];
 }
 
 /** The first line of the comment: lets a workflow find and update its earlier comment. */
@@ -199,6 +205,31 @@ function* rowsList<T extends { readonly campaign?: string | undefined }>(
   const { shown, hidden } = collapseRows(items);
   for (const item of shown) yield [render(item), 1];
   yield* moreRows(hidden, false);
+}
+
+/**
+ * The lockfile's unknown entries, each with what is known of it and how to settle it (the
+ * hint `plan` prints). Each may be a call that reached someone: the section comes before the
+ * calls, so that no long list of them leaves it out of the comment.
+ */
+function* unknownSection(unsettled: readonly Unsettled[], budget: TextBudget): Generator<string> {
+  if (unsettled.length === 0) return;
+  yield `### Unknown — may have been placed: ${unsettled.length}`;
+  yield '';
+  yield 'Each may be a call that reached someone; a person must settle it:';
+  yield '';
+  yield* linesWithin(unknownLines(unsettled), budget, moreInList);
+  yield '';
+}
+
+function* unknownLines(unsettled: readonly Unsettled[]): Generator<ListLine> {
+  for (const u of unsettled) {
+    const detail = unknownDetail(u);
+    yield [
+      `- ${code(u.key)} at ${cell(u.at)}${detail ? `: ${cell(detail)}` : ''} — ${code(u.hint)}`,
+      1,
+    ];
+  }
 }
 
 /** Names in the order `localeCompare` gives (one collator, not one a comparison). */
@@ -460,6 +491,8 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
   yield `${cell(input.targetNote)} · evaluated at ${utc(plan.now)}`;
   yield '';
   yield* campaignLines(plan, budget);
+  const unsettled = input.unsettled ?? [];
+  yield* unknownSection(unsettled, budget);
   const count = (n: number) => `${n} ${n === 1 ? 'call' : 'calls'}`;
   yield `### Due on merge: ${count(plan.due.length)}`;
   yield '';
@@ -478,6 +511,10 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
     yield* itemTable(upcoming, ctx, false);
     yield '';
   }
+  // Unknown entries are listed and counted in their own section (a copy only when any is).
+  const unknown = new Set(unsettled.map((u) => u.key));
+  const skipped =
+    unknown.size === 0 ? plan.skipped : plan.skipped.filter((i) => !unknown.has(i.key));
   const held: [string, readonly PlanItem[], string | undefined][] = [
     [
       `Missed: ${missedCountText(plan)}`,
@@ -490,7 +527,7 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
       'On a do-not-call list: never sent.',
     ],
     [`Waiting: ${plan.waiting?.length ?? 0}`, plan.waiting ?? [], undefined],
-    [`Skipped: ${plan.skipped.length}`, plan.skipped, undefined],
+    [`Skipped: ${skipped.length}`, skipped, undefined],
   ];
   for (const [heading, items, note] of held) {
     if (items.length === 0) continue;

@@ -268,7 +268,8 @@ export const unsettledEntries = (
     });
 };
 
-const detail = (u: Unsettled): string =>
+/** What is known of an unknown entry's attempt: the gateway's status and message, if any. */
+export const unknownDetail = (u: Pick<Unsettled, 'httpStatus' | 'message'>): string =>
   [u.httpStatus, u.message].filter((p) => p !== undefined && p !== '').join(' ');
 
 /** Human lines: a heading and, per entry, what is known and how to settle it. */
@@ -280,7 +281,7 @@ export const renderUnsettledHuman = (list: readonly Unsettled[], style: Style): 
       `Unknown — may have been placed; a person must settle ${list.length === 1 ? 'it' : 'them'} (${list.length}):`,
     ),
     ...list.flatMap((u) => [
-      printable(`  ? ${u.key}  at ${u.at}${detail(u) ? `: ${detail(u)}` : ''}`),
+      printable(`  ? ${u.key}  at ${u.at}${unknownDetail(u) ? `: ${unknownDetail(u)}` : ''}`),
       `      ${printable(u.hint)}`,
     ]),
   ];
@@ -302,7 +303,7 @@ export const unsettledAnnotations = (list: readonly Unsettled[]): Diagnostic[] =
     line: u.line,
     column: 1,
     path: u.key,
-    message: `${u.key} is unknown (it may have been placed)${detail(u) ? `: ${detail(u)}` : ''}; ${u.hint}`,
+    message: `${u.key} is unknown (it may have been placed)${unknownDetail(u) ? `: ${unknownDetail(u)}` : ''}; ${u.hint}`,
     severity: 'warning',
   }));
 

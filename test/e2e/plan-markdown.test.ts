@@ -35,6 +35,45 @@ describe('plan --format markdown', () => {
     expect(r.stdout).not.toContain('+15559998888');
   });
 
+  it('names every unknown entry of the lockfile with how to settle it, whatever --only selects', async () => {
+    project = await makeProject({
+      'calls/a.yaml': callsYaml([{ name: 'x' }, { name: 'w' }]),
+      'callops.lock': `${JSON.stringify({
+        lockfileVersion: 1,
+        calls: {
+          'simulator/x': {
+            at: '2026-11-24T08:00:00.000Z',
+            definition: 'sha256:00',
+            file: 'calls/a.yaml',
+            message: 'timeout',
+            status: 'unknown',
+          },
+        },
+      })}\n`,
+    });
+    const hint =
+      '`settle: callops resolve simulator/x --placed SID, or callops resolve simulator/x --not-placed (or callops apply --retry-unknown places it again)`';
+    const section = [
+      '### Unknown — may have been placed: 1',
+      '',
+      'Each may be a call that reached someone; a person must settle it:',
+      '',
+      `- \`simulator/x\` at 2026-11-24T08:00:00.000Z: timeout — ${hint}`,
+      '',
+    ].join('\n');
+    for (const only of [['--only', 'w'], []]) {
+      const r = await runCli(
+        ['plan', '--format', 'markdown', '--now', '2026-11-24T08:30:00Z', ...only],
+        { cwd: project.dir },
+      );
+      expect(r.stderr, only.join(' ')).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout, only.join(' ')).toContain(section);
+      // Listed once: under Unknown, not also as skipped.
+      expect(r.stdout).not.toContain('### Skipped');
+    }
+  });
+
   it('sends input problems to stderr, leaving stdout empty', async () => {
     project = await makeProject({ 'calls/a.yaml': 'calls:\n  - name: Bad\n' });
     const r = await runCli(['plan', '--format', 'markdown'], { cwd: project.dir });

@@ -10,6 +10,7 @@ import {
   PLAN_COMMENT_MARKER,
   renderPlanMarkdown,
 } from '../../src/report/plan-markdown.js';
+import { resolveHint, type Unsettled } from '../../src/report/unsettled.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 
 const H = (n: number) => `sha256:${String(n).repeat(64)}`;
@@ -58,14 +59,30 @@ const plan = (parts: Partial<Plan>): Plan => ({
   ...parts,
 });
 
-const render = (p: Plan, calls: readonly MarkdownCall[], l: Lockfile = lock({})) =>
+const render = (
+  p: Plan,
+  calls: readonly MarkdownCall[],
+  l: Lockfile = lock({}),
+  unsettled: readonly Unsettled[] = [],
+) =>
   renderPlanMarkdown({
     plan: p,
     lock: l,
     calls,
     targetNote: 'target prod: https://vg.example.com',
     lockName: 'callops.lock',
+    unsettled,
   });
+
+/** An unknown entry as `plan` gives it (unsettledEntries), with its settle hint. */
+const unsettled = (key: string, extra: Partial<Unsettled> = {}): Unsettled => ({
+  key,
+  at: '2026-11-24T07:00:00.000Z',
+  file: 'calls/x.yaml',
+  line: 3,
+  hint: resolveHint(key),
+  ...extra,
+});
 
 describe('plan --format markdown', () => {
   it('lists whom merging calls, when in UTC and in the call zone, destinations as written', () => {
@@ -129,6 +146,39 @@ describe('plan --format markdown', () => {
       '### Missed: 1\n\nTheir deadline passed; they are never placed late.\n\n- `prod/late@2026-11-24T07:00:00Z` → `+15550001` — deadline passed at 07:10\n',
     );
     expect(text).toContain('### Skipped: 1\n\n- `prod/off` → `+15550002` — disabled\n');
+  });
+
+  it('names each unknown entry in a section of its own, with how to settle it, not as skipped', () => {
+    const text = render(
+      plan({
+        due: [item('welcome', '+15550001')],
+        skipped: [
+          item('lost', '+15550002', { reason: 'unknown — settle it' }),
+          item('off', '+15550003', { reason: 'disabled' }),
+        ],
+      }),
+      [call('welcome', H(1)), call('lost', H(1)), call('off', H(1), { enabled: false })],
+      lock({}),
+      [
+        unsettled('prod/lost', { httpStatus: 502, message: 'bad | gateway\nagain' }),
+        // Not among the plan's calls (--only, --target): named all the same.
+        unsettled('eu/odd`|name', { hint: 'settle: `x` | y' }),
+      ],
+    );
+    expect(text).toContain(
+      [
+        '### Unknown — may have been placed: 2',
+        '',
+        'Each may be a call that reached someone; a person must settle it:',
+        '',
+        '- `prod/lost` at 2026-11-24T07:00:00.000Z: 502 bad \\| gateway again — `settle: callops resolve prod/lost --placed SID, or callops resolve prod/lost --not-placed (or callops apply --retry-unknown places it again)`',
+        '- ``eu/odd`\\|name`` at 2026-11-24T07:00:00.000Z — ``settle: `x` \\| y``',
+        '',
+        '### Due on merge: 1 call',
+      ].join('\n'),
+    );
+    expect(text).toContain('### Skipped: 1\n\n- `prod/off` → `+15550003` — disabled\n');
+    expect(text).not.toContain('`prod/lost` →');
   });
 
   it('shows what changed against the lockfile: changed, new, no longer defined', () => {
@@ -404,6 +454,17 @@ describe('plan --format markdown of a large project', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('names every unknown entry however many calls are due', () => {
+    const name = (i: number) => `reminder-${String(i).padStart(6, '0')}-${'x'.repeat(40)}`;
+    const due = Array.from({ length: 3000 }, (_, i) => item(name(i), `+1555${i}`));
+    const unknown = Array.from({ length: 20 }, (_, i) => unsettled(`prod/lost-${i}`));
+    const text = render(plan({ due }), [], lock({}), unknown);
+    expect(text.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    const lines = section(text, '### Unknown — may have been placed: 20');
+    for (const u of unknown)
+      expect(lines.some((l) => l.startsWith(`- \`${u.key}\` at `))).toBe(true);
   });
 
   it("counts a campaign's left-out rows in the list's last line once the list is cut", () => {

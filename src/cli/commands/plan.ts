@@ -122,6 +122,7 @@ lockfile.
           calls: markdownCalls(project.calls),
           targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
           lockName: lockName,
+          unsettled,
         }),
       );
     } else {
