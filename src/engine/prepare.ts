@@ -278,7 +278,7 @@ export const checkReplaceNames = (
   prepared: Prepared,
   lock: Lockfile,
   now: Date,
-  options: Pick<PlanOptions, 'only' | 'replace'>,
+  options: Pick<PlanOptions, 'only' | 'replace' | 'retryUnknown'>,
   sends: boolean,
 ): void => {
   for (const name of options.replace ?? []) {
@@ -289,6 +289,8 @@ export const checkReplaceNames = (
       runTarget: prepared.choice.runTarget,
       explicitTarget: prepared.choice.explicit,
       ...(options.only ? { only: [...options.only] } : {}),
+      // Its refusal of an unknown entry speaks to --retry-unknown, given or not.
+      ...(options.retryUnknown === true ? { retryUnknown: true } : {}),
     });
     if (why !== undefined)
       throw new EngineError('usage', `--replace ${name}: ${why}${refusedWords(sends)}`);

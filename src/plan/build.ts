@@ -1067,13 +1067,29 @@ export const isRowPlacedOnce = (call: Pick<CallDefinition, 'campaign' | 'schedul
   call.campaign !== undefined && !call.schedule?.cron && !call.schedule?.at;
 
 /**
+ * Why unknown `key` cannot be replaced, said to fit what was typed (`retryUnknown`: with
+ * --retry-unknown), with the resolve commands that settle it in full.
+ */
+const unknownNotReplaced = (key: string, ended: string | undefined, retryUnknown: boolean) => {
+  const settle = `\`callops resolve ${key} --placed SID\` or \`callops resolve ${key} --not-placed\``;
+  if (ended !== undefined)
+    return `${key} is unknown (it may have been placed) and is not placed again: ${ended}; settle it with ${settle}`;
+  return retryUnknown
+    ? `${key} is unknown (it may have been placed): --replace does not apply to an unknown entry; --retry-unknown without --replace places it again (\`callops plan --retry-unknown\` shows when, or why not), or settle it with ${settle}`
+    : `${key} is unknown (it may have been placed): --replace places again only a placed call; settle it first with ${settle}, or place it again with --retry-unknown (without --replace)`;
+};
+
+/**
  * Why `--replace NAME` cannot place NAME again, if it cannot: only a defined, enabled,
  * unscheduled call, or a row of a campaign without cron/at nor redial whose `end` has not
  * passed at `now`, that is placed (on this run's target) may be replaced.
  */
 export const checkReplace = (
   name: string,
-  input: Pick<PlanInput, 'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now'>,
+  input: Pick<
+    PlanInput,
+    'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now' | 'retryUnknown'
+  >,
 ): string | undefined => {
   const call = input.calls.find((c) => c.name === name);
   if (call === undefined) {
@@ -1110,7 +1126,11 @@ export const checkReplace = (
     return `${key} is not placed (failed): \`callops apply\` retries it`;
   if (isInFlight(entry)) return `${key} is being placed by another runner right now`;
   if (entry.status === 'unknown') {
-    return `${key} is unknown (it may have been placed): settle it with \`callops resolve ${key}\` first, or use --retry-unknown`;
+    return unknownNotReplaced(
+      key,
+      ended === undefined ? undefined : campaignEndedWords(call, ended),
+      input.retryUnknown === true,
+    );
   }
   if (entry.sid === undefined) return `${key} is placed without a recorded sid`;
   if (ended !== undefined) {

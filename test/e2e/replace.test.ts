@@ -129,6 +129,52 @@ describe('apply --replace NAME', () => {
     expect(gw.placed()).toHaveLength(1);
   });
 
+  it('refuses an unknown entry with the full resolve commands, and with --retry-unknown says it alone places it again', async () => {
+    const gw = await startGateway({ 'calls/a.yaml': CALLS('+15550009001') });
+    const lock = {
+      lockfileVersion: 1,
+      calls: {
+        'sim/once': {
+          status: 'unknown',
+          at: '2026-11-24T08:00:00.000Z',
+          definition: 'sha256:00',
+          file: 'calls/a.yaml',
+          message: 'timeout',
+        },
+      },
+    };
+    await gw.project.write('callops.lock', `${JSON.stringify(lock)}\n`);
+    const settle =
+      'settle it first with `callops resolve sim/once --placed SID` or `callops resolve sim/once --not-placed`';
+    const retry =
+      '--replace does not apply to an unknown entry; --retry-unknown without --replace places it again (`callops plan --retry-unknown` shows when, or why not), or settle it with `callops resolve sim/once --placed SID` or `callops resolve sim/once --not-placed`';
+    const cases: [string[], string][] = [
+      [
+        ['apply', '--yes', '--replace', 'once'],
+        `callops apply: --replace once: sim/once is unknown (it may have been placed): --replace places again only a placed call; ${settle}, or place it again with --retry-unknown (without --replace); nothing was sent\n`,
+      ],
+      [
+        ['apply', '--yes', '--replace', 'once', '--retry-unknown'],
+        `callops apply: --replace once: sim/once is unknown (it may have been placed): ${retry}; nothing was sent\n`,
+      ],
+      [
+        ['plan', '--replace', 'once', '--retry-unknown'],
+        `callops plan: --replace once: sim/once is unknown (it may have been placed): ${retry}\n`,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await gw.run(args);
+      expect(r.code, args.join(' ')).toBe(64);
+      expect(r.stderr, args.join(' ')).toBe(message);
+    }
+    expect(gw.placed()).toHaveLength(0);
+    // As it says: --retry-unknown without --replace places it again.
+    const again = await gw.run(['apply', '--yes', '--retry-unknown', '--only', 'once']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    expect((await entry(gw, 'sim/once'))?.status).toBe('placed');
+  });
+
   it('a crash while the replacement is at the gateway leaves it unknown, with the history kept', async () => {
     const waiting: (() => void)[] = [];
     let opened = false;

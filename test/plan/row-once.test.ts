@@ -182,6 +182,15 @@ describe('a campaign row with calling hours only, once its campaign ended', () =
     expect(checkReplace('reminders/r1', before)).toBeUndefined();
   });
 
+  it('unknown: --replace says it is not placed again, with the full resolve commands', () => {
+    for (const retryUnknown of [false, true]) {
+      const unknown = entry({ status: 'unknown', at: '2026-12-01T08:00:00.000Z' });
+      expect(checkReplace('reminders/r1', { ...input({ [K]: unknown }), retryUnknown })).toBe(
+        `${K} is unknown (it may have been placed) and is not placed again: ${words}; settle it with \`callops resolve ${K} --placed SID\` or \`callops resolve ${K} --not-placed\``,
+      );
+    }
+  });
+
   it('never placed: --replace says it expired', () => {
     expect(checkReplace('reminders/r1', input({}))).toBe(
       `${K} was never placed and ${words}: it is expired, never placed`,

@@ -118,7 +118,11 @@ is required. Every missing environment variable is reported before anything is s
         prepared,
         held.lock,
         planFile !== undefined ? new Date() : ctx.now,
-        { ...(only ? { only } : {}), ...(replace ? { replace } : {}) },
+        {
+          ...(only ? { only } : {}),
+          ...(replace ? { replace } : {}),
+          retryUnknown: ctx.values['retry-unknown'] === true,
+        },
         true,
       );
       // A plan file lists the keys to place, unknown ones included when it was made with

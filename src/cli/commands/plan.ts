@@ -64,11 +64,9 @@ lockfile.
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     const options = { ...(only ? { only } : {}), ...(replace ? { replace } : {}) };
-    checkReplaceNames(prepared, lock, ctx.now, options, false);
-    const plan = planAt(prepared, lock, ctx.now, {
-      ...options,
-      retryUnknown: ctx.values['retry-unknown'] === true,
-    });
+    const retryUnknown = ctx.values['retry-unknown'] === true;
+    checkReplaceNames(prepared, lock, ctx.now, { ...options, retryUnknown }, false);
+    const plan = planAt(prepared, lock, ctx.now, { ...options, retryUnknown });
     checkReplacedHeld(plan, replace, false);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead, or
     // as upcoming when it places them later (a row outside its calling hours): once each.
