@@ -62,27 +62,35 @@ Run \`callops <command> --help\` for the flags of a command.
 
 ${COMMON_USAGE}`;
 
+/**
+ * The formats a command takes: report writes a CSV or JSON file's text, never a human or
+ * GitHub rendering of it (its default, `github` in a runner included, is CSV); plan also
+ * writes a pull-request comment.
+ */
+const formatsOf = (command: string): readonly Format[] =>
+  command === 'report'
+    ? ['csv', 'json']
+    : command === 'plan'
+      ? ['human', 'json', 'github', 'markdown']
+      : ['human', 'json', 'github'];
+
+/** `a, b or c`. */
+const choices = (words: readonly string[]): string =>
+  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+
 const pickFormat = (value: unknown, env: NodeJS.ProcessEnv, command: string): Format => {
   if (value === undefined) return env.GITHUB_ACTIONS === 'true' ? 'github' : 'human';
-  if (value === 'human' || value === 'json' || value === 'github') {
-    // report writes a CSV or JSON file's text, never a human or GitHub rendering of it (its
-    // default, `github` in a runner included, is CSV): asked for one, it says so.
-    if (command === 'report' && value !== 'json') {
-      throw new UsageError(
-        `--format ${value} is not for report: it writes CSV (the default) or JSON (--format json)`,
-      );
-    }
-    return value;
+  const formats = formatsOf(command);
+  const format = formats.find((f) => f === value);
+  if (format !== undefined) return format;
+  if (command === 'report' && (value === 'human' || value === 'github')) {
+    throw new UsageError(
+      `--format ${value} is not for report: it writes CSV (the default) or JSON (--format json)`,
+    );
   }
-  if (value === 'csv') {
-    if (command === 'report') return value;
-    throw new UsageError('--format csv is only for report');
-  }
-  if (value === 'markdown') {
-    if (command === 'plan') return value;
-    throw new UsageError('--format markdown is only for plan');
-  }
-  throw new UsageError(`--format must be human, json or github (got "${String(value)}")`);
+  if (value === 'csv') throw new UsageError('--format csv is only for report');
+  if (value === 'markdown') throw new UsageError('--format markdown is only for plan');
+  throw new UsageError(`--format must be ${choices(formats)} (got "${String(value)}")`);
 };
 
 /**

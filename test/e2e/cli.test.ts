@@ -153,6 +153,21 @@ describe('callops (process edges)', () => {
       expect(r.stderr).toContain(args.at(-2) as string);
     }
   });
+  it('an unknown --format is refused with exactly the formats the command takes', async () => {
+    const cases: [string[], string][] = [
+      [['plan'], 'human, json, github or markdown'],
+      [['report', 'reminders'], 'csv or json'],
+      [['apply', '--yes'], 'human, json or github'],
+      [['status'], 'human, json or github'],
+      [['validate'], 'human, json or github'],
+    ];
+    for (const [args, formats] of cases) {
+      const r = await runCli([...args, '--format', 'xyz'], { cwd: project.dir });
+      expect(r.code, args[0]).toBe(64);
+      expect(r.stderr).toBe(`callops ${args[0]}: --format must be ${formats} (got "xyz")\n`);
+    }
+  });
+
   it('-C naming no directory is a usage error (64) naming the flag, before or after the command', async () => {
     await project.write('notes.txt', '');
     const cases = [
