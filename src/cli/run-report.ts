@@ -270,8 +270,8 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         );
         return;
       case 'run:claimed-elsewhere':
-        for (const key of event.keys)
-          ctx.stderr.write(`skipped  ${printable(key)}  being placed by another runner\n`);
+        for (const { key, reason } of event.calls)
+          ctx.stderr.write(`skipped  ${printable(key)}  ${printable(reason)}\n`);
         return;
       case 'run:finish':
         await reporter?.finish(event.summary);

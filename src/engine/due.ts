@@ -253,7 +253,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
     };
     if (result.claimedElsewhere.length > 0)
-      await sink({ type: 'run:claimed-elsewhere', keys: result.claimedElsewhere });
+      await sink({ type: 'run:claimed-elsewhere', calls: result.claimedElsewhere });
     await sink({ type: 'run:finish', summary, items: [...named(due), ...(run.missed ?? [])] });
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError && run.returnStateError !== true) throw result.stateError;

@@ -41,8 +41,14 @@ export type EngineEvent =
    * finish and are recorded, then `run:finish`.
    */
   | { readonly type: 'run:stopping'; readonly reason: string }
-  /** Keys another runner claimed first (a database store): skipped, sent by that runner. */
-  | { readonly type: 'run:claimed-elsewhere'; readonly keys: readonly string[] }
+  /**
+   * Keys another runner claimed first (a database store): skipped, sent by that runner; each
+   * with why (being placed by it, or the call a replacement named already replaced by it).
+   */
+  | {
+      readonly type: 'run:claimed-elsewhere';
+      readonly calls: readonly { readonly key: string; readonly reason: string }[];
+    }
   /** Nothing was due: what was missed, and what still needs a person or a decision. */
   | {
       readonly type: 'run:nothing-due';

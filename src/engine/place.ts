@@ -74,8 +74,11 @@ export interface PlaceResult {
   readonly changedRows?: { readonly file: string; readonly notStarted: number };
   readonly interrupted: boolean;
   readonly elapsedMs: number;
-  /** Keys another runner claimed first (Postgres store): skipped, not sent by this one. */
-  readonly claimedElsewhere: readonly string[];
+  /**
+   * Keys another runner claimed first (Postgres store): skipped, not sent by this one; each
+   * reason says what that runner did (placing it, or replaced first the call this replaces).
+   */
+  readonly claimedElsewhere: readonly HeldBack[];
   /** On a do-not-call list when their request was about to leave: not sent, no entry. */
   readonly suppressed: readonly HeldBack[];
   /**
@@ -251,7 +254,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     });
   // Calls whose first claim failed or went to another runner: never sent, not recorded here.
   const unsent = new Set<string>();
-  const elsewhere = new Set<string>();
+  const elsewhere = new Map<string, string>();
   const suppressed = new Map<string, string>();
   const waiting = new Map<string, string>();
   let outcomes: Outcome[] = [];
@@ -315,6 +318,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             definition: l.definition,
             file: item.file,
             replace: item.replaces === undefined ? undefined : true,
+            replaces: item.replaces?.sid,
             number: l.number,
             at: undefined,
             retryUnknown,
@@ -332,8 +336,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           throw new Held('per-number limit reached');
         }
         if (won !== true) {
-          elsewhere.add(request.key);
-          throw new ClaimedElsewhere('being placed by another runner');
+          // A replacement loses once the entry no longer holds the sid its plan named: another
+          // runner replaced that call first (or is replacing it now), and one replacement it is.
+          const replaced = l.item.replaces?.sid;
+          elsewhere.set(
+            request.key,
+            replaced === undefined
+              ? 'being placed by another runner'
+              : `not replaced: another runner replaced ${replaced} first`,
+          );
+          throw new ClaimedElsewhere('claimed by another runner');
         }
         holdIfClosed(request);
       },
@@ -390,6 +402,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                       target: l?.item.target ?? '',
                       attempt: 1,
                       ...metaOf(l),
+                      replaces: l?.item.replaces?.sid,
                     })
                     .then((won) => (won ? record() : undefined));
             // Caught at once: a rejection left for later would end the process.
@@ -504,7 +517,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     ...(changedFile !== undefined && {
       changedRows: { file: changedFile, notStarted: notSent - notStarted.length },
     }),
-    claimedElsewhere: [...elsewhere].sort(),
+    claimedElsewhere: listOf(elsewhere),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
     stillClaimed,

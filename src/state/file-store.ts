@@ -505,8 +505,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // Not lockOf(h): that ends the draft's batch, and the next outcome would copy every entry.
     const entry = h.draft.entry(c.key);
     if (!h.open.has(c.key)) {
-      if (entry?.status === 'placed' && c.replace !== true) return false;
-      if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
+      // A replacement claims only the placed call its plan named. The run lock keeps another
+      // runner from changing the entry between this run's plan and its claim; checked all
+      // the same, as the Postgres store must.
+      if (c.replace === true) {
+        if (entry?.status !== 'placed' || entry.sid !== c.replaces) return false;
+      } else {
+        if (entry?.status === 'placed') return false;
+        if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
+      }
     }
     const at = c.at ?? claimTime();
     if (c.limit !== undefined && c.number !== undefined) {

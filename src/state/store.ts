@@ -59,6 +59,12 @@ export interface Claim extends DefinitionMeta {
    */
   readonly retryUnknown?: boolean;
   /**
+   * With `replace`: the sid of the placed call this replaces (the one the plan named). A
+   * replacement claims the key only while its entry is placed with this sid: once another
+   * runner replaced it, or is replacing it, the claim resolves `false` and nothing is sent.
+   */
+  readonly replaces?: string;
+  /**
    * `limits.per_number`: with `number` (the digest in DefinitionMeta), the claim is refused
    * (`'limited'`) when `count` claims to that number whose `at` lies within the trailing
    * `windowMs` already exist (placed, unknown or in flight, other keys than this one).
@@ -90,8 +96,9 @@ export interface StateReader {
 export interface ClaimWriter {
   /**
    * Resolves `true` only once the claim is durable: only then may the request leave.
-   * Resolves `false` when the key is not this runner's to send: placed, claimed by another
-   * runner, or `unknown` (unless `retryUnknown`). Rejects when the claim could not be made
+   * Resolves `false` when the key is not this runner's to send: placed (unless a replacement
+   * of the sid it holds), claimed by another runner, or `unknown` (unless `retryUnknown`; a
+   * replacement never claims one). Rejects when the claim could not be made
    * durable (database unreachable, journal unwritable): nothing may be sent. Resolves
    * `'limited'` when `claim.limit` refuses it: no entry, the key stays due.
    */

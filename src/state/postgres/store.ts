@@ -168,7 +168,10 @@ const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): S
  * that claimed a key records its outcome. A new key is claimed with `INSERT … ON CONFLICT DO
  * NOTHING RETURNING` (exactly one of any number of concurrent claims returns the row); a
  * failed key is claimed again with `UPDATE … WHERE status = 'failed' RETURNING`, which
- * PostgreSQL re-checks after waiting for a concurrent update, so again one claim wins.
+ * PostgreSQL re-checks after waiting for a concurrent update, so again one claim wins. A
+ * replacement (`apply --replace`) claims a placed key the same way, `WHERE sid = <the sid
+ * its plan named>`: of two runners replacing one call, the one that comes second finds the
+ * first one's call (or claim) there, and sends nothing.
  *
  * Runner liveness: a runner is live while it holds a session advisory lock on its runner
  * id (on one dedicated, unpooled connection, read by any session from `pg_locks`) or while
@@ -411,18 +414,26 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           );
           if ((counted.rows[0]?.n ?? 0) >= c.limit.count) return 'limited';
         }
-        const inserted = await client.query(
-          `INSERT INTO ${s}.placements
-             (key, target, status, at, definition, file, runner, attempt, claimed_at, number)
-           VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now(), $8)
-           ON CONFLICT (key) DO NOTHING
-           RETURNING key`,
-          [...values, number],
-        );
-        let won = inserted.rowCount === 1;
+        // A replacement has an entry to replace: it never makes one.
+        const inserted =
+          c.replace === true
+            ? undefined
+            : await client.query(
+                `INSERT INTO ${s}.placements
+                   (key, target, status, at, definition, file, runner, attempt, claimed_at, number)
+                 VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now(), $8)
+                 ON CONFLICT (key) DO NOTHING
+                 RETURNING key`,
+                [...values, number],
+              );
+        let won = inserted?.rowCount === 1;
         if (!won) {
           // The entry being replaced is kept in `previous` (an abandoned claim restores it);
           // a placed one's sid joins the history, as the file store records a replacement.
+          // A replacement claims only the placed call its plan named (`replaces`): two runners
+          // that planned the same replacement both wait here, and once the first committed,
+          // the second finds another sid (or the first's claim) and sends nothing. Nor does
+          // it take what another runner's replacement left (failed, unknown).
           const reclaimed = await client.query(
             `UPDATE ${s}.placements
              SET target = $2, status = 'claimed', at = $3, definition = $4, file = $5,
@@ -439,13 +450,19 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                  sid = NULL, call_id = NULL, http_status = NULL, message = NULL,
                  resolved_by = NULL, number = $10
              WHERE key = $1 AND (
-               status = 'failed'
-               OR (status = 'claimed' AND runner = $6)
-               OR ($8 AND (status = 'unknown' OR (status = 'claimed' AND NOT ${alive('runner')})))
-               OR ($9 AND status = 'placed')
+               (status = 'claimed' AND runner = $6)
+               OR (NOT $9 AND (status = 'failed' OR ($8 AND (status = 'unknown'
+                 OR (status = 'claimed' AND NOT ${alive('runner')})))))
+               OR ($9 AND status = 'placed' AND sid = $11)
              )
              RETURNING key`,
-            [...values, c.retryUnknown === true, c.replace === true, number],
+            [
+              ...values,
+              c.retryUnknown === true,
+              c.replace === true,
+              number,
+              c.replace === true ? (c.replaces ?? null) : null,
+            ],
           );
           won = reclaimed.rowCount === 1;
         }

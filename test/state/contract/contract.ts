@@ -374,7 +374,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const runner = await runnerOn(project);
         expect(await runner.claim(claimOf('r'))).toBe(true);
         await runner.record(placed('r', 'sid-1'));
-        expect(await runner.claim(claimOf('r', { replace: true }))).toBe(true);
+        expect(await runner.claim(claimOf('r', { replace: true, replaces: 'sid-1' }))).toBe(true);
         await runner.record({ ...placed('r', 'sid-2'), replace: true });
         await runner.persist();
         await finish(runner);
@@ -386,6 +386,37 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         });
       });
 
+      test('a replacement claims the key only while it holds the sid the plan named', async () => {
+        const project = await harness.project();
+        const first = await runnerOn(project);
+        expect(await first.claim(claimOf('r'))).toBe(true);
+        await first.record(placed('r', 'sid-1'));
+        // Two runners where the store allows them; else one runner after the other.
+        const second = first.concurrentRunners ? await runnerOn(project) : first;
+        const replacing = (sid: string, attempt = 1) =>
+          claimOf('r', { replace: true, replaces: sid, attempt });
+        expect(await first.claim(replacing('sid-1'))).toBe(true);
+        if (second !== first) {
+          // While the first replacement is in flight, a second one of sid-1 waits for nothing.
+          expect(await second.claim(replacing('sid-1'))).toBe(false);
+        }
+        // A retry of a replacement this runner claimed is the same placement.
+        expect(await first.claim(replacing('sid-1', 2))).toBe(true);
+        await first.record({ ...placed('r', 'sid-2'), replace: true });
+        // sid-1 is replaced already: a replacement planned before that sends nothing.
+        expect(await second.claim(replacing('sid-1'))).toBe(false);
+        expect(await second.claim(claimOf('r', { replace: true }))).toBe(false);
+        const { calls } = (await second.read()).lock;
+        expect(calls.r).toMatchObject({ status: 'placed', sid: 'sid-2' });
+        expect(calls.r?.history?.map((h) => h.sid)).toEqual(['sid-1']);
+        // A replacement of the call the entry holds now is one.
+        expect(await second.claim(replacing('sid-2'))).toBe(true);
+        // Nor does a replacement take a key a replacement left failed (nor one not placed).
+        await second.record({ ...failed('r'), replace: true });
+        expect(await first.claim(replacing('sid-2'))).toBe(false);
+        expect(await first.claim(claimOf('new', { replace: true, replaces: 'sid-2' }))).toBe(false);
+      });
+
       test('an abandoned claim leaves the key as it was: no entry, or the entry it had', async () => {
         const project = await harness.project();
         const runner = await runnerOn(project);
@@ -394,7 +425,9 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const unsent = { key: 'x', status: 'failed' as const, at: AT, message: 'unsent', ...meta };
         expect(await runner.claim(claimOf('x'))).toBe(true);
         await runner.abandon(unsent);
-        expect(await runner.claim(claimOf('kept', { replace: true }))).toBe(true);
+        expect(await runner.claim(claimOf('kept', { replace: true, replaces: 'sid-kept' }))).toBe(
+          true,
+        );
         await runner.abandon({ ...unsent, key: 'kept', replace: true });
         await runner.persist();
         await finish(runner);
@@ -678,7 +711,9 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(await runner.claim(limited('a', D, 1))).toBe(true);
         await runner.record({ ...placed('a', 'sid-1'), number: D });
         // a is placed again to another number: its first call stays in its history.
-        expect(await runner.claim(limited('a', E, 1, { replace: true }))).toBe(true);
+        expect(await runner.claim(limited('a', E, 1, { replace: true, replaces: 'sid-1' }))).toBe(
+          true,
+        );
         await runner.record({ ...placed('a', 'sid-2'), number: E, replace: true });
         expect((await runner.read()).lock.calls.a?.history).toEqual([
           { sid: 'sid-1', callId: 'call-a', at: placed('a').at, number: D },
@@ -690,10 +725,11 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(await next.claim(limited('b', D, 1))).toBe('limited');
         expect(await next.claim(limited('b', D, 2))).toBe(true);
         // A replacement is another call of its number: the key's placed call counts too.
-        expect(await next.claim(limited('a', E, 1, { replace: true }))).toBe('limited');
+        const again = { replace: true, replaces: 'sid-2' } as const;
+        expect(await next.claim(limited('a', E, 1, again))).toBe('limited');
         // An abandoned replacement leaves the entry as it was, its number included.
-        expect(await next.claim(limited('a', D, 3, { replace: true }))).toBe(true);
-        expect(await next.claim(limited('a', D, 3, { replace: true, attempt: 2 }))).toBe(true);
+        expect(await next.claim(limited('a', D, 3, again))).toBe(true);
+        expect(await next.claim(limited('a', D, 3, { ...again, attempt: 2 }))).toBe(true);
         const unsent = { key: 'a', status: 'failed' as const, at: AT, message: 'unsent', ...meta };
         await next.abandon({ ...unsent, replace: true });
         expect((await next.read()).lock.calls.a).toMatchObject({ sid: 'sid-2', number: E });
