@@ -237,7 +237,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const started = Date.now();
   // Writes still pending: each leaves the set once settled, so none is held for the run.
   const writes = new Set<Promise<void>>();
-  // The first failure to write the state; from then on no request leaves.
+  // The first failure to write the state; from then on no request leaves (stateFailed).
   let claimError: unknown;
   // Calls whose outcome the store refused to record: their line waits for the end, when the
   // state says whether it holds them (the file store still writes them into the lockfile).
@@ -268,6 +268,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
   let stopError: unknown;
+  /**
+   * The state could not be written: nothing more is sent in this run, though a later claim
+   * might succeed (a database back a moment later). The run stops as on a first SIGINT, but
+   * silently (the state's error is said after the summary): no new call starts, those on
+   * the wire finish and are recorded, a call claimed meanwhile gives its claim up unsent.
+   */
+  const stateFailed = (error: unknown): void => {
+    claimError ??= error;
+    stop.abort();
+  };
   /** Holds back a campaign row whose calling hours have closed: not sent, still due. */
   const holdIfClosed = (request: CallRequest): void => {
     if (!isClosed(request)) return;
@@ -290,13 +300,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         // its claim and again once claimed, just before the request leaves.
         holdIfClosed(request);
         const attempt = l.attempts + 1;
+        // A write of the state failed already (another call's claim or outcome): not claimed.
+        if (claimError !== undefined) {
+          if (attempt === 1) unsent.add(request.key);
+          throw claimError;
+        }
         const number = destinationNumber(request.body.to);
         if (number !== undefined && screen?.suppression !== undefined) {
           let listed: Listed | undefined;
           try {
             listed = await screen.suppression.check(number);
           } catch (error) {
-            claimError ??= error;
+            stateFailed(error);
             if (attempt === 1) unsent.add(request.key);
             throw error;
           }
@@ -325,7 +340,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             limit,
           });
         } catch (error) {
-          claimError ??= error;
+          stateFailed(error);
           if (attempt === 1) unsent.add(request.key);
           throw error;
         }
@@ -363,7 +378,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             if (l !== undefined && l.attempts > 0) {
               const given: Promise<void> = giveUp(recordOf(outcome, l), l)
                 .catch((error: unknown) => {
-                  claimError ??= error;
+                  stateFailed(error);
                 })
                 .finally(() => writes.delete(given));
               writes.add(given);
@@ -377,7 +392,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           if (outcome.status === 'missed' && l !== undefined && l.attempts > 0) {
             const given: Promise<void> = giveUp(recordOf(outcome, l), l)
               .catch((error: unknown) => {
-                claimError ??= error;
+                stateFailed(error);
               })
               .finally(() => writes.delete(given));
             writes.add(given);
@@ -416,7 +431,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                 if (!isUnsent(outcome)) input.onEvent(event);
               },
               (error: unknown) => {
-                claimError ??= error;
+                stateFailed(error);
                 writes.delete(pending);
                 if (sid !== undefined) sids.recorded(sid);
                 if (!isUnsent(outcome) && !unrecorded.has(outcome.key)) input.onEvent(event);

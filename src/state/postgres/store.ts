@@ -372,8 +372,14 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
 
   const claim = async (c: Claim): Promise<ClaimResult> => {
     // A long synchronous stretch (planning a large campaign) keeps the beat from firing:
-    // the lease is renewed first, and only a renewal that fails stops the claim.
-    if (leaseProblem() !== undefined) await renew();
+    // the lease is renewed first, and only a renewal that fails stops the claim. A renewal
+    // already on its way may have been sent before the database hung: answered once it is
+    // back, it proves the lease only from when it was sent, long ago. One more, sent now.
+    if (leaseProblem() !== undefined) {
+      const pending = renewing !== undefined;
+      await renew();
+      if (pending && leaseProblem() !== undefined) await renew();
+    }
     const problem = leaseProblem();
     if (problem !== undefined) throw new Error(`${c.key} was not claimed: ${problem}`);
     if (lockLost !== undefined) {
