@@ -70,7 +70,8 @@ export interface DueRun {
   readonly listPlaced?: boolean;
   /**
    * `run` on a database store: a state that could not be written ends the batch, not the
-   * caller. Its error comes back in the result (after the summary), rather than thrown.
+   * caller; `apply`: its exit code says whether a stop came too. Its error comes back in
+   * the result (after the summary), rather than thrown.
    */
   readonly returnStateError?: true;
 }

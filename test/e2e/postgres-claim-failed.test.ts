@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import { placementRows, terminateRunners } from '../support/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { callsYaml, output, spawnCli, waitFor, watch } from './helpers.js';
+import { callsYaml, holdCalls, output, spawnCli, waitFor, watch } from './helpers.js';
 import { postgresForFile } from './postgres-project.js';
 
 /**
@@ -145,5 +145,40 @@ describe('apply on the Postgres state, its claims failing', () => {
     expect(gw.placed()).toHaveLength(4);
     const rows = await placementRows(db.url, 'claim_hang');
     expect(rows.map((r) => r.status)).toEqual(['placed', 'placed', 'placed', 'placed']);
+  });
+});
+
+describe('apply on the Postgres state, stopped while the database fails', () => {
+  it('exits 130 as any interrupted apply, and still says what could not be written', {
+    timeout: 90_000,
+  }, async () => {
+    const hold = holdCalls();
+    const gw = await db.gateway(
+      { 'calls/a.yaml': callsYaml(names(6)) },
+      { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait, schema: 'stopped' },
+    );
+    const child = spawnCli(['apply', '--yes'], {
+      cwd: gw.project.dir,
+      env: { ...gw.env, ...db.env },
+    });
+    const { done, soFar } = watch(child, 60_000);
+    await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    await db.server.halt();
+    try {
+      child.kill('SIGTERM');
+      await waitFor('the stop said', () => (/stopping/.test(soFar()) ? true : undefined));
+      hold.release();
+      const result = await done;
+      const text = output(result);
+      expect(result.stdout).toMatch(/Interrupted: 0 placed, 0 failed, 2 unknown, 4 not started/);
+      // The outcomes of the two calls could not be written: said after the summary.
+      expect(result.stderr).toMatch(/callops apply: .*the state database failed/);
+      expect(result.code, text).toBe(130);
+      expect(gw.placed()).toHaveLength(2);
+    } finally {
+      await db.server.resume();
+    }
   });
 });

@@ -239,7 +239,18 @@ is required. Every missing environment variable is reported before anything is s
         // The JSON object and GitHub's step summary list every placed call; the plain and
         // live output say how many.
         listPlaced: ctx.format === 'json' || ctx.env.GITHUB_ACTIONS === 'true',
+        returnStateError: true,
       });
+      if (result.stateError) {
+        if (capture !== undefined) ctx.stdout.write(capture.text());
+        // Said after the summary, whatever the exit code: what could not be written and how
+        // many calls were not sent. Interrupted, the stop is why apply did not place all it
+        // was asked to: 130, as for a call that failed; else 1.
+        throw new CliError(
+          result.stateError.message,
+          result.interrupted ? EXIT.interrupted : EXIT.failed,
+        );
+      }
       // Interrupted, apply did not place all it was asked to now: 130, failures or not.
       const code = result.interrupted
         ? EXIT.interrupted
