@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { outcomeFromRecord, recordOf } from '../execute/evidence.js';
 import type { Observation, RecordObservations } from '../execute/observe.js';
+import { isCallSid } from '../execute/policy.js';
 import { isFinalOutcome } from '../state/outcome.js';
 import type { CallOutcome } from '../state/types.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
@@ -28,7 +29,10 @@ export interface ReceiverOptions {
   /** The lockfile keys of these sids, where known. */
   readonly keysOf: (sids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   readonly record: RecordObservations;
-  /** One line for the person watching (never a secret, never a body). */
+  /**
+   * One line for the person watching (never a body). It may quote a sid or a key as it came:
+   * the caller redacts and escapes it (receiveLine).
+   */
   readonly log: (line: string) => void;
   readonly nowMs?: () => number;
   /** Between a status arriving and its batch being recorded (default 200 ms). */
@@ -225,6 +229,13 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     const outcome = record && outcomeFromRecord(record, new Date(nowMs()));
     if (record === undefined || outcome === undefined) {
       answer(res, 400, 'the body has no call_sid, known call_status and sip_status');
+      return;
+    }
+    // The gateway's call sids are UUIDs, and only they can match a placed entry: anything
+    // else (a secret, control characters) is refused here rather than queued for ten
+    // minutes and then quoted in the log.
+    if (!isCallSid(record.call_sid)) {
+      answer(res, 400, 'the call_sid is not a call sid (a UUID)');
       return;
     }
     enqueue(record.call_sid, outcome);

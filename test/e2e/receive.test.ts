@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: redacted lines hold literal ${VAR} references
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jambonzSignature } from '../../src/simulator/index.js';
@@ -31,15 +32,19 @@ interface Entry {
 const startReceive = async (dir: string, env: Record<string, string>) => {
   const child = spawnCli(['receive', '--port', '0'], { cwd: dir, env });
   let text = '';
+  let errors = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     text += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    errors += chunk;
   });
   const done = collect(child, 60_000);
   const url = await waitFor('the receiver to print its URL', () => {
     if (child.exitCode !== null) throw new Error(`receive exited ${child.exitCode}`);
     return /^(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
   });
-  return { child, url, done };
+  return { child, url, done, stderr: () => errors };
 };
 
 const names = Array.from({ length: N }, (_, i) => `call-${i}`);
@@ -48,15 +53,15 @@ const names = Array.from({ length: N }, (_, i) => `call-${i}`);
  * A project whose calls `apply` placed on a simulator with no status hook (their entries
  * have no outcome yet), and the environment `receive` takes the secret from.
  */
-const appliedProject = async (calls: readonly string[]) => {
+const appliedProject = async (calls: readonly string[], apiKey = KEY_CANARY) => {
   const project = await makeProject({ 'calls/a.yaml': callsYaml(calls.map((name) => ({ name }))) });
   const env = {
     VG_ACCOUNT_SID: ACCOUNT_SID,
-    VG_API_KEY: KEY_CANARY,
+    VG_API_KEY: apiKey,
     CALLOPS_WEBHOOK_SECRET: SECRET,
   };
   const sim = await startChildSimulator(
-    ['--account-sid', ACCOUNT_SID, '--api-key', KEY_CANARY],
+    ['--account-sid', ACCOUNT_SID, '--api-key', apiKey],
     project.dir,
   );
   const cleanup = async () => {
@@ -211,6 +216,57 @@ describe('callops receive', () => {
       expect(result.stderr).toContain('receive: recorded 1 outcome: sim/a busy\n');
       expect(result.stderr).not.toContain('sim/a completed\n');
       expect(result.stderr).toMatch(/^receive: ignored 1 status: sim\/a completed \(/m);
+    } finally {
+      await cleanup();
+    }
+  }, 60_000);
+
+  it('never shows a secret or a control character a signed call_sid holds: not a UUID is 400, a line quoting one is redacted', async () => {
+    // A jambonz api key is a UUID, so it passes for a call sid; here two entries hold it.
+    const uuidKey = '5550e2e0-4c1d-4b7a-9e55-0a1b2c3d4e55';
+    const { project, env, cleanup } = await appliedProject(['a', 'b'], uuidKey);
+    try {
+      const lock = await project.lock();
+      const calls = Object.fromEntries(
+        Object.entries(lock?.calls ?? {}).map(([key, e]) => [
+          key,
+          { ...e, status: 'placed', sid: uuidKey },
+        ]),
+      );
+      await project.write('callops.lock', `${JSON.stringify({ ...lock, calls }, null, 2)}\n`);
+      const before = await project.read('callops.lock');
+      const receiver = await startReceive(project.dir, env);
+      const post = async (sid: string) => {
+        const body = JSON.stringify({
+          call_sid: sid,
+          call_status: 'completed',
+          sip_status: 200,
+          duration: 3,
+        });
+        const now = Math.floor(Date.now() / 1000);
+        const headers = { 'jambonz-signature': jambonzSignature(SECRET, now, body) };
+        return (await send(receiver.url, { method: 'POST', path: '/', body, headers })).status;
+      };
+      const forged = '\u001b[2J\n receive: recorded 1 outcome: sim/a completed';
+      expect(await post(SECRET)).toBe(400);
+      expect(await post(forged)).toBe(400);
+      expect(await post(uuidKey)).toBe(204);
+      await waitFor('the line about the shared sid', () =>
+        receiver.stderr().includes('more than one entry') ? true : undefined,
+      );
+      receiver.child.kill('SIGTERM');
+      const result = await receiver.done;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain(
+        'receive: the status of call ${VG_API_KEY} is not recorded: more than one entry has that sid\n',
+      );
+      for (const text of [result.stdout, result.stderr]) {
+        expect(text).not.toContain(uuidKey);
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain('\u001b');
+        expect(text).not.toMatch(/^ receive: recorded/m);
+      }
+      expect(await project.read('callops.lock')).toBe(before);
     } finally {
       await cleanup();
     }

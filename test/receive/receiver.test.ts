@@ -1,7 +1,15 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: redacted lines hold literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/execute/observe.js';
-import { MAX_BODY_BYTES, type Receiver, startReceiver } from '../../src/receive/server.js';
+import { receiveLine, receiveSecrets } from '../../src/receive/log.js';
+import {
+  MAX_BODY_BYTES,
+  type Receiver,
+  startReceiver,
+  UNMATCHED_TTL_MS,
+} from '../../src/receive/server.js';
 import { verifySignature, webhookSecrets } from '../../src/receive/signature.js';
+import { makeRedactor } from '../../src/report/redact.js';
 import { jambonzSignature } from '../../src/simulator/index.js';
 import { withOutcomes } from '../../src/state/outcome.js';
 import type { Lockfile } from '../../src/state/types.js';
@@ -181,6 +189,10 @@ describe('the receiver', () => {
       [body({ sip_status: 'x' }), 400],
       [body({ call_sid: '' }), 400],
       [body({ call_sid: '   ' }), 400],
+      // Not a call sid: a secret, or a line of its own that clears the screen.
+      [body({ call_sid: SECRET }), 400],
+      [body({ call_sid: '\u001b[2J\n receive: recorded 1 outcome: sim/a busy' }), 400],
+      [body({ call_sid: `${SID}x` }), 400],
     ] as const) {
       expect((await r.signed(text)).status, text).toBe(status);
     }
@@ -323,5 +335,65 @@ describe('the receiver', () => {
     await recordedOnce;
     expect(recorded).toHaveLength(1);
     expect(logs.filter((l) => l.startsWith('cannot record yet'))).toHaveLength(1);
+  });
+
+  it('drops a status no entry claims after UNMATCHED_TTL_MS; the line names the sid redacted', async () => {
+    // A jambonz api key is a UUID: a signed status may carry it as its call_sid.
+    const apiKey = '5551c0de-2b3a-4c5d-8e6f-7a8b9c0d1e2f';
+    const shown = receiveLine(
+      makeRedactor(
+        receiveSecrets([{ name: 'VG_API_KEY', value: apiKey, always: true }], {}, [SECRET]),
+      ),
+    );
+    let offset = 0;
+    const lines: string[] = [];
+    let dropped: (line: string) => void = () => {};
+    const seen = new Promise<string>((r) => {
+      dropped = r;
+    });
+    receiver = await startReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      secrets: [SECRET],
+      keysOf: async () => new Map(),
+      record: async () => [],
+      log: (line) => {
+        const text = shown(line);
+        lines.push(text);
+        if (text.includes('dropped')) dropped(text);
+      },
+      nowMs: () => Date.now() + offset,
+      batchMs: 5,
+      retryMs: 10,
+    });
+    const text = body({ call_sid: apiKey });
+    const reply = await send(receiver.url, {
+      method: 'POST',
+      path: '/',
+      body: text,
+      headers: {
+        'jambonz-signature': jambonzSignature(SECRET, Math.floor(Date.now() / 1000), text),
+      },
+    });
+    expect(reply.status).toBe(204);
+    offset = UNMATCHED_TTL_MS + 1_000;
+    expect(await seen).toBe(
+      'receive: dropped the status of call ${VG_API_KEY}: no placed entry has that sid\n',
+    );
+    for (const line of lines) expect(line).not.toContain(apiKey);
+  });
+
+  it('shows a line with its secrets replaced and its control characters escaped', () => {
+    const shown = receiveLine(
+      makeRedactor(
+        receiveSecrets([], { CALLOPS_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET}` }, [
+          SECRET,
+          OLD_SECRET,
+        ]),
+      ),
+    );
+    expect(shown(`cannot record yet (${OLD_SECRET}\u001b[2J\nreceive: recorded)`)).toBe(
+      'receive: cannot record yet (${CALLOPS_WEBHOOK_SECRETS}\\u001b[2J\\nreceive: recorded)\n',
+    );
   });
 });

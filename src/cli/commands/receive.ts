@@ -1,6 +1,8 @@
 import { readState } from '../../engine/state.js';
+import { receiveLine, receiveSecrets } from '../../receive/log.js';
 import { startReceiver } from '../../receive/server.js';
 import { webhookSecrets } from '../../receive/signature.js';
+import { makeRedactor } from '../../report/redact.js';
 import { keysOfSids } from '../../state/sids.js';
 import type { StateStore } from '../../state/store.js';
 import type { CommandContext, CommandModule } from '../context.js';
@@ -53,6 +55,7 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
         host,
         port: Number(portText),
         secrets,
+        redact: makeRedactor(receiveSecrets(prepared.secrets, prepared.env, secrets)),
         store,
         lockName: config.lockfile,
       });
@@ -68,13 +71,15 @@ const receive = async (
     readonly host: string;
     readonly port: number;
     readonly secrets: readonly string[];
+    readonly redact: (text: string) => string;
     readonly store: StateStore;
     readonly lockName: string;
   },
 ): Promise<number> => {
   const { host, secrets, store } = input;
+  const shown = receiveLine(input.redact);
   const log = (line: string) => {
-    ctx.stderr.write(`receive: ${line}\n`);
+    ctx.stderr.write(shown(line));
   };
   // Sids said once to be held by several entries (a few at most).
   const noted = new Set<string>();
