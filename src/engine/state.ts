@@ -3,7 +3,7 @@ import type { Env, Secret } from '../resolve/index.js';
 import { resolveState } from '../resolve/state.js';
 import { openStateStore } from '../state/open.js';
 import type { RetainedCall } from '../state/retention.js';
-import { describeHolder, livenessOf, lockAdvice } from '../state/runlock.js';
+import { describeHolder, leaseAdvice, livenessOf, lockAdvice } from '../state/runlock.js';
 import type { LockHolder, StateStore, StateUse } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -119,12 +119,25 @@ export interface HeldState {
   lost(): { readonly holder?: LockHolder } | undefined;
 }
 
-/** "callops.lock is in use: callops run (pid 12, host a, since …). …" */
-export const lockedError = (lockName: string, holder: LockHolder, now: Date): EngineError =>
-  new EngineError(
+/**
+ * "callops.lock is in use: callops run (pid 12, host a, since …). …": what to do depends on
+ * the store, as a file store's lock of a run that is gone stays until cleared, a database's
+ * only until the holder's lease runs out.
+ */
+export const lockedError = (
+  lockName: string,
+  holder: LockHolder,
+  now: Date,
+  backend: StateStore['backend'],
+): EngineError => {
+  const liveness = livenessOf(holder);
+  const advice =
+    backend === 'file' ? lockAdvice(holder, liveness) : leaseAdvice(holder, liveness, now);
+  return new EngineError(
     'locked',
-    `${lockName} is in use: ${describeHolder(holder, now)}. ${lockAdvice(holder, livenessOf(holder))}`,
+    `${lockName} is in use: ${describeHolder(holder, now)}. ${advice}`,
   );
+};
 
 /**
  * Takes the store's single-holder lock (refused at once when another runner holds it), which
@@ -144,7 +157,7 @@ export const holdState = async (
   } catch (error) {
     throw stateError(error);
   }
-  if (!taken.ok) throw lockedError(lockName, taken.holder, now);
+  if (!taken.ok) throw lockedError(lockName, taken.holder, now, store.backend);
   try {
     if (taken.tookOver) await sink({ type: 'state:took-over', holder: taken.tookOver });
     const folded = taken.recovered;

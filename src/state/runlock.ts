@@ -21,6 +21,12 @@ export interface RunLockHolder {
   readonly bootId?: string;
   /** The file exists but could not be read as a holder; pid/host/command are then blank. */
   readonly unreadable?: true;
+  /**
+   * A database store's holder: when its lease runs out unless renewed (ISO-8601 UTC). Its
+   * process renews it while it runs; once that process is gone, the database frees the lock
+   * then, and nothing needs clearing.
+   */
+  readonly leaseUntil?: string;
 }
 
 export type RunLockResult =
@@ -349,5 +355,38 @@ export const lockAdvice = (holder: RunLockHolder, liveness: HolderLiveness): str
       return 'If no callops run uses this project, `callops unlock --force` removes it.';
     case 'gone':
       return 'That process is gone: `callops unlock` removes the lock.';
+  }
+};
+
+/** "at 2026-11-24T10:00:15Z (in 12 s)", the second rounded up, or that it has run out. */
+const leaseEnd = (until: string, now: Date): string => {
+  const end = Math.ceil(Date.parse(until) / 1000) * 1000;
+  const left = Math.ceil((end - now.getTime()) / 1000);
+  return left <= 0
+    ? 'now (its lease has run out)'
+    : `at ${new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z')} (in ${left} s)`;
+};
+
+/**
+ * The same for a database store's run lock, which is never cleared by hand: the database lets
+ * go of it when its holder's session ends, and a lease keeps it held at most that long after
+ * the holder's last renewal (so that a holder whose connection was cut keeps it). `unlock`
+ * has nothing to remove; a holder that is gone blocks until its lease runs out.
+ */
+export const leaseAdvice = (holder: RunLockHolder, liveness: HolderLiveness, now: Date): string => {
+  const until = holder.leaseUntil;
+  const frees =
+    until === undefined
+      ? 'the state database frees its lock when its lease runs out'
+      : `the state database frees its lock ${leaseEnd(until, now)}`;
+  switch (liveness) {
+    case 'alive':
+      return `That process is alive on this host: wait for it to finish, or stop it (kill ${holder.pid}).`;
+    case 'gone':
+      return `That process is gone: ${frees}; try again then (\`callops unlock\` has nothing to clear).`;
+    case 'elsewhere':
+      return `It runs on another host: wait for it to finish; if it is gone, ${frees} (\`callops unlock\` has nothing to clear).`;
+    case 'unreadable':
+      return 'The state database frees it when that run ends, or when its lease runs out should it be gone: try again then (`callops unlock` has nothing to clear).';
   }
 };

@@ -153,6 +153,40 @@ describe('state on postgres', () => {
     expect(after.code, after.stderr).toBe(0);
   });
 
+  it('a run killed with SIGKILL blocks until its lease runs out: run and unlock say when, and never to unlock', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('killed_run', ['c1']);
+    const env = { ...gw.env, ...db.env };
+    const first = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env });
+    const running = watch(first, 50_000);
+    await waitFor(
+      'the first run to start',
+      () => (running.soFar().includes('running:') ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    first.kill('SIGKILL');
+    await running.done;
+    const lease =
+      /frees its lock at (\S+Z) \(in (\d+) s\); try again then \(`callops unlock` has nothing to clear\)/;
+    const second = await gw.run(['run', '--yes'], db.env);
+    expect(second.code, second.stderr).toBe(75);
+    expect(second.stderr).toContain(`pid ${first.pid}`);
+    expect(second.stderr).toContain('That process is gone: the state database frees its lock');
+    expect(second.stderr).toMatch(lease);
+    expect(second.stderr).not.toContain('`callops unlock` removes');
+    const until = Date.parse(lease.exec(second.stderr)?.[1] ?? '');
+    expect(until - Date.now()).toBeLessThanOrEqual(16_000);
+    const unlock = await gw.run(['unlock'], db.env);
+    expect(unlock.code, unlock.stderr).toBe(75);
+    expect(unlock.stderr).toMatch(lease);
+    expect(unlock.stderr).not.toContain('`callops unlock` removes');
+    // Once the lease has run out, the lock is free without anything cleared.
+    await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 1_000));
+    const after = await gw.run(['unlock'], db.env);
+    expect(after.code, after.stderr).toBe(0);
+  });
+
   it('a call another runner is placing now is in flight: not unknown, not due, nothing to settle', {
     timeout: 60_000,
   }, async () => {

@@ -65,7 +65,7 @@ const unlockDatabase = async (
   try {
     const taken = await store.lock({ command: 'callops unlock', now });
     if (!taken.ok) {
-      const refused = lockedError('the state database', taken.holder, now);
+      const refused = lockedError('the state database', taken.holder, now, store.backend);
       throw new CliError(`not removed: ${refused.message}`, EXIT.locked);
     }
     await taken.release();

@@ -649,12 +649,22 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     // The holder writes its row just after taking the lock: a row of a runner that is gone
     // is an earlier holder's, so look again briefly before calling it unreadable.
     for (let round = 0; round < 20; round++) {
-      const { rows } = await pool.query<LockHolder & { live: boolean }>(
-        `SELECT command, host, pid, since, ${alive('runner')} AS live FROM ${s}.run_lock WHERE id = 1`,
+      // How long its lease lasts, by the database's clock, taken onto ours.
+      const { rows } = await pool.query<
+        LockHolder & { live: boolean; lease_ms: string | number | null }
+      >(
+        `SELECT command, host, pid, since, ${alive('runner')} AS live,
+           (SELECT GREATEST(0, EXTRACT(EPOCH FROM r.live_until - now()) * 1000)
+              FROM ${s}.runners r WHERE r.id = runner) AS lease_ms
+         FROM ${s}.run_lock WHERE id = 1`,
       );
       const row = rows[0];
-      if (row?.live)
-        return { command: row.command, host: row.host, pid: row.pid, since: row.since };
+      if (row?.live) {
+        const holder = { command: row.command, host: row.host, pid: row.pid, since: row.since };
+        if (row.lease_ms === null) return holder;
+        const leaseUntil = new Date(clock().getTime() + Math.ceil(Number(row.lease_ms)));
+        return { ...holder, leaseUntil: leaseUntil.toISOString() };
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     return { pid: 0, host: '', command: '', since: clock().toISOString(), unreadable: true };
