@@ -143,6 +143,11 @@ describe('state on postgres', () => {
     // apply takes no single-holder lock on the database: it runs beside run.
     const apply = await gw.run(['apply', '--yes'], db.env);
     expect(apply.code, apply.stderr).toBe(0);
+    // Outcomes are written row by row beside runs: status --refresh asks and records, unrefused.
+    const refresh = await gw.run(['status', '--refresh'], db.env);
+    expect(refresh.code, refresh.stderr).toBe(0);
+    expect(refresh.stderr).toContain('refresh: asked target sim about 1 call');
+    expect(refresh.stderr).not.toContain('in use');
     first.kill('SIGTERM');
     const stopped = await running.done;
     expect(stopped.code, stopped.stderr).toBe(0);
@@ -232,6 +237,12 @@ describe('state on postgres', () => {
         expect(second.code, second.stdout + second.stderr).toBe(0);
         expect(second.stdout).not.toMatch(/Unknown|callops resolve/);
       }
+      // Named, it cannot be checked (exit 1, nothing asked): its runner records its outcome.
+      const check = await gw.run(['resolve', '--check', 'sim/c1'], db.env);
+      expect(check.code, check.stderr).toBe(1);
+      expect(check.stderr).toContain(
+        'sim/c1 is being placed by a run that is still going: that run records its outcome, nothing to check',
+      );
       // No second request reached the gateway.
       expect(waiting).toHaveLength(1);
     } finally {
