@@ -4,7 +4,10 @@ import type { RowProgress } from './redial.js';
  * A recipient row's state in `status --campaign` and `report`, by its latest attempt:
  * - answered: an attempt was answered;
  * - busy / no-answer / failed: the latest attempt ended so and no further one will be placed;
- * - placed: an attempt is placed (or in flight) and its outcome is not known yet;
+ * - placed: an attempt is placed (the gateway gave it a sid) and its outcome is not known yet;
+ * - in-flight: a run still going is placing an attempt (its request may not have left, or
+ *   been refused, yet): that run records what became of it. Not `placed`, which a request
+ *   then refused would have been reported as; not `unknown`, which asks a person to decide;
  * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
  * - suppressed: on a do-not-call list and never called;
  * - held: never placed, and never will be: its campaign's CSV has no id column (rows keyed by
@@ -22,6 +25,7 @@ import type { RowProgress } from './redial.js';
  */
 export const ROW_STATES = [
   'placed',
+  'in-flight',
   'answered',
   'busy',
   'no-answer',
@@ -69,7 +73,8 @@ export const rowState = (progress: RowProgress, context: RowContext): RowState =
     case 'done':
       return progress.result === 'answered' ? 'answered' : ended(context);
     case 'pending':
-      return progress.why === 'unknown' ? 'unknown' : 'placed';
+      if (progress.why === 'unknown') return 'unknown';
+      return progress.why === 'in-flight' ? 'in-flight' : 'placed';
     case 'first':
       // Whom it names was called (under another row): held comes before the lists.
       if (context.held) return 'held';

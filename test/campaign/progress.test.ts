@@ -76,6 +76,7 @@ describe('campaign report lines and counts', () => {
     expect(counts.attempts).toBe(6);
     expect(counts.states).toEqual({
       placed: 1,
+      'in-flight': 0,
       answered: 1,
       busy: 1,
       'no-answer': 0,

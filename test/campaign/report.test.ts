@@ -18,6 +18,8 @@ describe('rowState', () => {
     ).toBe('failed');
     expect(rowState({ kind: 'pending', n: 1, why: 'awaiting-outcome' }, open)).toBe('placed');
     expect(rowState({ kind: 'pending', n: 1, why: 'unknown' }, open)).toBe('unknown');
+    // Being placed by a run still going: no sid yet, and its request may still be refused.
+    expect(rowState({ kind: 'pending', n: 1, why: 'in-flight' }, open)).toBe('in-flight');
   });
 
   it('a redial that would come at or after end is not waited for: the row stands at its outcome', () => {
@@ -78,6 +80,7 @@ describe('rowState', () => {
     const counts = countStates(['answered', 'answered', 'busy']);
     expect(counts).toEqual({
       placed: 0,
+      'in-flight': 0,
       answered: 2,
       busy: 1,
       'no-answer': 0,

@@ -1,5 +1,17 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Gateway, spawnCli, startHeldApply } from './helpers.js';
+import {
+  campaignStatus,
+  campaignYaml,
+  type Gateway,
+  holdCalls,
+  recipientNumber,
+  spawnCli,
+  startGateway,
+  startHeldApply,
+  waitFor,
+  watch,
+} from './helpers.js';
 
 const NAMES = ['f1', 'f2', 'f3'];
 
@@ -40,5 +52,45 @@ describe('status beside a run that is placing calls (file store)', () => {
     expect(after.code).toBe(3);
     expect(after.stdout).toContain('2 unknown');
     expect(after.stdout).toContain('interrupted or crashed');
+  });
+
+  it('status --campaign and report count a row whose call is in flight as in-flight, not placed', {
+    timeout: 60_000,
+  }, async () => {
+    const hold = holdCalls();
+    release = hold.release;
+    const rows = ['id,name,phone', ...[1, 2, 3].map((i) => `r${i},P${i},${recipientNumber(i)}`)];
+    const gw = await startGateway(
+      { 'calls/reminders.yaml': campaignYaml(), 'lists/reminders.csv': `${rows.join('\n')}\n` },
+      { targetExtra: ['concurrency: 2'], latencyMs: 1, wait: hold.wait },
+    );
+    open.push(gw);
+    const applying = watch(spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env }));
+    await waitFor('two requests at the gateway', () => (hold.held() === 2 ? true : undefined));
+    const counted = await campaignStatus(gw);
+    expect(counted.code, counted.stderr).toBe(0);
+    expect(JSON.parse(counted.stdout).states).toMatchObject({
+      placed: 0,
+      'in-flight': 2,
+      unknown: 0,
+      waiting: 1,
+    });
+    const human = await gw.run(['status', '--campaign', 'reminders']);
+    expect(human.stdout).toMatch(/^ {2}in-flight +2$/m);
+    expect(human.stdout).toMatch(/^ {2}placed +0$/m);
+    const report = await gw.run(['report', 'reminders']);
+    expect(report.code, report.stderr).toBe(0);
+    const lines = report.stdout.split('\r\n');
+    expect(lines[0]).toBe(
+      'id,to,state,attempts,sid,sip_status,duration,last_attempt_at,to_changed',
+    );
+    const inFlight = lines.filter((l) => /^r\d,[^,]*,in-flight,1,,,,\d{4}-[^,]+,$/.test(l));
+    expect(inFlight, report.stdout).toHaveLength(2);
+    expect(report.stdout).not.toMatch(/,placed,/);
+    hold.release();
+    expect((await applying.done).code).toBe(0);
+    const after = await gw.run(['report', 'reminders']);
+    expect(after.stdout).not.toContain('in-flight');
+    expect(after.stdout.match(/,placed,1,[0-9a-f-]{36},/g)).toHaveLength(3);
   });
 });

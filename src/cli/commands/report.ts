@@ -13,7 +13,8 @@ export const command: CommandModule = {
   usage: `Usage: callops report NAME [--format csv|json] [--output FILE]
 
 Writes one line per recipient row of campaign NAME (a call with \`recipients\`), in the order
-of its CSV: id, to, state (answered, busy, no-answer, failed, placed, unknown, suppressed,
+of its CSV: id, to, state (answered, busy, no-answer, failed, placed, in-flight: a run still
+going is placing it, unknown, suppressed,
 held: not placed, this campaign already dialled its number under another row or key),
 expired: never reached before the campaign's end, waiting), attempts (every one recorded,
 a refused request included), then the row's latest call, the one its state speaks of: its

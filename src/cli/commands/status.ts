@@ -38,7 +38,7 @@ settle it), else 0.
               and record each outcome beside its entry in the lockfile
   --campaign NAME
               only campaign NAME: how many of its rows are placed (outcome not known
-              yet), answered, busy, no-answer, failed, unknown, suppressed, held (not
+              yet), in-flight (a run still going is placing it), answered, busy, no-answer, failed, unknown, suppressed, held (not
               placed: the campaign already dialled its number under another row or
               key), expired and waiting, each row counted once: by its latest attempt, or as waiting
               while a first call, retry or redial is still to come; then its unknown
