@@ -11,6 +11,7 @@ import { type Listed, suppressedReason } from '../screen/list.js';
 import type { Suppression } from '../screen/load.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { DefinitionMeta } from '../state/record.js';
+import { RunLockLost } from '../state/runlock.js';
 import type { ClaimResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
@@ -540,8 +541,9 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     interrupted: input.signal.aborted && (notSent > 0 || stoppedCall),
     elapsedMs: Date.now() - started,
     ...(claimError !== undefined && {
+      // A run lock lost on the way (file store): another run may hold it, as a refusal says.
       stateError: new EngineError(
-        'state',
+        claimError instanceof RunLockLost ? 'locked' : 'state',
         `${message(claimError)}; ${notSent} call${notSent === 1 ? '' : 's'} not sent${persistError === undefined ? '' : `; ${message(persistError)}`}`,
         { cause: claimError },
       ),

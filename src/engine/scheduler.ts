@@ -8,7 +8,7 @@ import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
 import { describeHolder } from '../state/runlock.js';
-import type { LockHolder, StateStore } from '../state/store.js';
+import type { LockLoss, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { type DueResult, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
@@ -50,7 +50,7 @@ export interface SchedulerInput {
   /** The state as the user knows it (the lockfile's name, or the state database). */
   readonly lockName: string;
   /** Whether the run lock was lost since it was taken (HeldState's `lost`). */
-  readonly lockLost?: () => { readonly holder?: LockHolder } | undefined;
+  readonly lockLost?: () => LockLoss | undefined;
 }
 
 export interface SchedulerResult {
@@ -130,12 +130,24 @@ const gatewayOf = (prepared: Prepared): string => {
 };
 
 /**
- * Why run ends once its run lock is lost: a database store's lease ran out while the database
- * could not be reached, and another run took the lock (or it was let go) meanwhile. Two
- * schedulers would then share the project: this one, which no longer holds it, stops.
+ * Why run ends once its run lock is lost. A database store's lease ran out while the database
+ * could not be reached, and another run took the lock (or it was let go) meanwhile; the file
+ * store's `.callops/run.lock` was removed or replaced (`why`). Two schedulers would then
+ * share the project: this one, which no longer holds it, stops.
  */
-const lockLostError = (lost: { readonly holder?: LockHolder }, lockName: string): EngineError =>
-  lost.holder === undefined
+const lockLostError = (lost: LockLoss, lockName: string): EngineError => {
+  if (lost.why !== undefined) {
+    // Exit 75 either way: a run whose lock file is gone cannot tell whether another took it.
+    const next =
+      lost.holder === undefined
+        ? `keep \`.callops/\` out of cleanups, and start run again once no other run holds the lock (\`callops unlock\` says whether one does)`
+        : 'that run places the calls from now on';
+    return new EngineError(
+      'locked',
+      `${lost.why}; this run places nothing more and stops; what it placed is recorded in ${lockName}: ${next}`,
+    );
+  }
+  return lost.holder === undefined
     ? new EngineError(
         'failed',
         `the run lock of ${lockName} was let go while this run could not reach it for longer than its lease (by \`callops unlock\`, or by a run that took it over and ended); this run stops and sends nothing more: start it again`,
@@ -144,6 +156,7 @@ const lockLostError = (lost: { readonly holder?: LockHolder }, lockName: string)
         'locked',
         `the run lock of ${lockName} was taken over while this run could not reach it for longer than its lease: it is now ${describeHolder(lost.holder, new Date())}; this run stops and sends nothing more`,
       );
+};
 
 /**
  * `run`: places calls as their slots fall due, each slot once, until `signal` aborts. Wakes
@@ -315,6 +328,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         );
       }
       if (due.length > 0) {
+        // Last look before anything is sent (the file store's is one lstat).
+        holdsLock();
         let result: DueResult | undefined;
         let failedOn: EngineError | undefined;
         try {
@@ -336,6 +351,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             ...(backend === 'postgres' && { returnStateError: true }),
           });
         } catch (error) {
+          // A claim refused for a lost run lock: said as such, whatever the batch made of it.
+          holdsLock();
           if (waitsOut(error, backend)) failedOn = error;
           else if (!(error instanceof EngineError) || error.kind === 'state') throw error;
           else {

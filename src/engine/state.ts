@@ -4,7 +4,7 @@ import { resolveState } from '../resolve/state.js';
 import { openStateStore } from '../state/open.js';
 import type { RetainedCall } from '../state/retention.js';
 import { describeHolder, leaseAdvice, livenessOf, lockAdvice } from '../state/runlock.js';
-import type { LockHolder, StateStore, StateUse } from '../state/store.js';
+import type { LockHolder, LockLoss, StateStore, StateUse } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ProjectConfig, ValidatedProject } from '../validate/model.js';
@@ -116,7 +116,7 @@ export interface HeldState {
   readonly restored: readonly string[];
   release(): Promise<void>;
   /** Whether the lock was lost since (see LockResult's `lost`). */
-  lost(): { readonly holder?: LockHolder } | undefined;
+  lost(): LockLoss | undefined;
 }
 
 /**

@@ -28,7 +28,13 @@ import {
 } from './record.js';
 import { clearJournal, recoverJournal, replayJournal } from './replay.js';
 import { pruneExpired } from './retention.js';
-import { acquireRunLock, describeHolder, runGoingOn } from './runlock.js';
+import {
+  acquireRunLock,
+  describeHolder,
+  type RunLockHolder,
+  RunLockLost,
+  runGoingOn,
+} from './runlock.js';
 import {
   type Claim,
   type ClaimResult,
@@ -90,6 +96,12 @@ const sortedLock = (lock: Lockfile): Lockfile => ({
   ),
 });
 
+/**
+ * How often at most a claim looks at whether the run lock is still this run's: a long
+ * apply stops within a second of losing it, at the cost of one lstat a second at most.
+ */
+const LOCK_CHECK_MS = 1_000;
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
@@ -139,6 +151,12 @@ interface Held {
   journalError?: Error;
   /** persist() failed and said so: releasing the run lock does not say it again. */
   persistFailed?: true;
+  /** Whether `.callops/run.lock` is still the file this run took (RunLockResult's `lost`). */
+  readonly lost: () => { readonly holder?: RunLockHolder } | undefined;
+  /** When a claim last asked `lost` (claims ask at most once per LOCK_CHECK_MS). */
+  lockCheckedAt: number;
+  /** Set once the run lock was found lost: from then on nothing is claimed. */
+  lockLost?: RunLockLost;
   /**
    * Per-number limits: number digest → key → epoch ms of each entry that may have rung
    * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
@@ -303,6 +321,21 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     );
   };
 
+  /**
+   * Whether the run lock was lost (see Held's `lost`), as the error a claim gives from then
+   * on: "the run lock .callops/run.lock was removed while this run held it …".
+   */
+  const lostLock = (h: Held): RunLockLost | undefined => {
+    if (h.lockLost !== undefined) return h.lockLost;
+    h.lockCheckedAt = Date.now();
+    const lost = h.lost();
+    if (lost !== undefined) {
+      const name = join(relative(dirname(stateDir), stateDir), RUN_LOCK_FILE);
+      h.lockLost = new RunLockLost(name, lost.holder, clock());
+    }
+    return h.lockLost;
+  };
+
   const mustHold = (what: string): Held => {
     if (held === undefined) {
       throw new Error(`the file store ${what} only while it holds the run lock (lock() first)`);
@@ -322,6 +355,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   };
 
   const persistHeld = async (h: Held): Promise<void> => {
+    // A run whose lock file was removed or replaced still writes what it placed into the
+    // lockfile, but the journal and the copy in `.callops/` may be another run's by now.
+    const mine = lostLock(h) === undefined;
     const base = lockOf(h);
     const current = base === h.pruned ? base : prune(base);
     if (current !== base) setLock(h, current);
@@ -341,7 +377,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       h.lastWritten = current;
     }
     // An open claim's intent must stay on disk until its outcome is: keep the journal then.
-    if (h.open.size > 0) return;
+    if (h.open.size > 0 || !mine) return;
     if (h.journal) {
       const journal = h.journal;
       h.journal = undefined;
@@ -408,6 +444,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         copy: changed ? result.lock : (copy ?? emptyLockfile()),
         journal: undefined,
         open: new Map(),
+        lost: acquired.lost,
+        lockCheckedAt: Date.now(),
       };
       // The copy read as the very lock read from the lockfile: the same bytes.
       if (!changed && copy === current) await indexAsRead(current);
@@ -431,10 +469,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       }
     };
     releaseHeld = release;
+    const h = held;
     return {
       ok: true,
       holder: acquired.holder,
       ...(acquired.tookOver ? { tookOver: acquired.tookOver } : {}),
+      lost: () => {
+        const lost = held === h ? lostLock(h) : undefined;
+        return lost && { ...(lost.holder && { holder: lost.holder }), why: lost.message };
+      },
       recovered,
       restored,
       release,
@@ -502,6 +545,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const claim = async (c: Claim): Promise<ClaimResult> => {
     const h = mustHold('claims calls');
     if (h.journalError) throw h.journalError;
+    // A long apply looks at its run lock as it goes (run also before each batch).
+    const lost = Date.now() - h.lockCheckedAt >= LOCK_CHECK_MS ? lostLock(h) : h.lockLost;
+    if (lost !== undefined) throw lost;
     // Not lockOf(h): that ends the draft's batch, and the next outcome would copy every entry.
     const entry = h.draft.entry(c.key);
     if (!h.open.has(c.key)) {

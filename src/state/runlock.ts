@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, runLockPath } from './dir.js';
@@ -34,6 +35,11 @@ export type RunLockResult =
       readonly ok: true;
       readonly holder: RunLockHolder;
       release(): Promise<void>;
+      /**
+       * Set once `run.lock` is no longer the file this lock wrote: removed (`git clean -X`,
+       * a cleanup job), with no holder, or replaced, naming who holds it now. One lstat.
+       */
+      lost(): { readonly holder?: RunLockHolder } | undefined;
       /** The earlier holder whose process had died, when the lock was taken over. */
       readonly tookOver?: RunLockHolder;
     }
@@ -46,36 +52,57 @@ const takeoverPath = (stateDir: string): string => `${runLockPath(stateDir)}.tak
  * fsynced in a private temp file first, then hard-linked into place: link() fails with
  * EEXIST exactly like O_EXCL, and nobody ever reads a lock file that is still empty.
  * Where hard links are not supported, the file is created with O_EXCL ('wx') directly.
+ *
+ * Returns a descriptor of the file created (undefined when `path` exists), kept open while
+ * the lock is held: its inode cannot be given to another file meanwhile, so a lock file
+ * with that inode is certainly this one.
  */
-const createExclusive = async (path: string, holder: RunLockHolder): Promise<boolean> => {
+const createExclusive = async (
+  path: string,
+  holder: RunLockHolder,
+): Promise<number | undefined> => {
   const content = `${JSON.stringify(holder)}\n`;
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, 'wx');
+  let kept: number | undefined;
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
+    kept = openSync(temp, 'r');
   } finally {
     await handle.close();
   }
+  const created = (): number | undefined => {
+    const fd = kept;
+    kept = undefined;
+    return fd;
+  };
   try {
     await link(temp, path);
-    return true;
+    return created();
   } catch (error) {
-    if (isErrorCode(error, 'EEXIST')) return false;
+    if (isErrorCode(error, 'EEXIST')) return undefined;
     if (!isErrorCode(error, 'EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP')) throw error;
     try {
-      await open(path, 'wx').then(async (h) => {
-        await h.writeFile(content, 'utf8');
-        await h.close();
-      });
-      return true;
+      const fd = openSync(path, 'wx');
+      writeSync(fd, content);
+      return fd;
     } catch (fallbackError) {
-      if (isErrorCode(fallbackError, 'EEXIST')) return false;
+      if (isErrorCode(fallbackError, 'EEXIST')) return undefined;
       throw fallbackError;
     }
   } finally {
+    if (kept !== undefined) closeSync(kept);
     await unlink(temp).catch(() => undefined);
   }
+};
+
+/** createExclusive for a guard file, held only while it is there: nothing keeps it open. */
+const createGuard = async (path: string, holder: RunLockHolder): Promise<boolean> => {
+  const fd = await createExclusive(path, holder);
+  if (fd === undefined) return false;
+  closeSync(fd);
+  return true;
 };
 
 /** A lock whose holder cannot be known; `since` is when the file (or link) was last changed. */
@@ -107,6 +134,19 @@ const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
       throw lstatError;
     }
   }
+  return (
+    holderIn(text) ??
+    unreadableHolder(
+      await stat(path).then(
+        (s) => s.mtime,
+        () => new Date(0),
+      ),
+    )
+  );
+};
+
+/** The holder a lock file's text names, undefined when it names none callops wrote. */
+const holderIn = (text: string): RunLockHolder | undefined => {
   try {
     const raw = JSON.parse(text) as Record<string, unknown>;
     const { pid, host, since, command, startTime, bootId } = raw;
@@ -123,12 +163,47 @@ const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
   } catch {
     // falls through: unreadable
   }
-  return unreadableHolder(
-    await stat(path).then(
-      (s) => s.mtime,
-      () => new Date(0),
-    ),
-  );
+  return undefined;
+};
+
+/** The device and inode of a lock file: what tells it from a file put there later. */
+interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** What there is at `path` now, without following a link (undefined: nothing). */
+const lstatNow = (path: string) => {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // `.callops` itself replaced by a file: no lock there either.
+    if (isErrorCode(error, 'ENOTDIR')) return undefined;
+    throw error;
+  }
+};
+
+/**
+ * Undefined while the file at `path` is still `mine` (one lstat), else who holds it now:
+ * no holder when there is no file there, one that cannot be identified when it cannot be
+ * read. Synchronous: asked before each batch of calls, between two awaits.
+ */
+const lockNow = (
+  path: string,
+  mine: FileIdentity,
+): { readonly holder?: RunLockHolder } | undefined => {
+  const there = lstatNow(path);
+  if (there === undefined) return {};
+  if (there.dev === mine.dev && there.ino === mine.ino) return undefined;
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    // A folder or a link there: a lock that cannot be read.
+  }
+  return {
+    holder: (text === undefined ? undefined : holderIn(text)) ?? unreadableHolder(there.mtime),
+  };
 };
 
 const sameHolder = (a: RunLockHolder, b: RunLockHolder): boolean =>
@@ -197,32 +272,46 @@ export const acquireRunLock = async (
     ...ownStart(),
   };
   let released = false;
-  const granted = (tookOver?: RunLockHolder): RunLockResult => ({
-    ok: true,
-    holder: me,
-    ...(tookOver ? { tookOver } : {}),
-    release: async () => {
-      if (released) return;
-      released = true;
-      const current = await readHolder(path);
-      // After `callops unlock` another run may hold it: only our own lock is removed.
-      if (current && sameHolder(current, me)) await unlink(path).catch(() => undefined);
-    },
-  });
+  const granted = (fd: number, tookOver?: RunLockHolder): RunLockResult => {
+    const { dev, ino } = fstatSync(fd);
+    // The first loss is kept: a lock replaced, then removed, was still taken by another.
+    let lost: { readonly holder?: RunLockHolder } | undefined;
+    return {
+      ok: true,
+      holder: me,
+      ...(tookOver ? { tookOver } : {}),
+      lost: () => {
+        if (!released) lost ??= lockNow(path, { dev, ino });
+        return lost;
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          // After `callops unlock` another run may hold it: only our own lock is removed.
+          if (lockNow(path, { dev, ino }) === undefined) await unlink(path).catch(() => undefined);
+        } finally {
+          closeSync(fd);
+        }
+      },
+    };
+  };
 
   for (let round = 0; round < 3; round++) {
-    if (await createExclusive(path, me)) return granted();
+    const created = await createExclusive(path, me);
+    if (created !== undefined) return granted(created);
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released meanwhile: try again
     if (!isStale(holder)) return { ok: false, holder };
-    if (!(await createExclusive(takeoverPath(stateDir), me))) return { ok: false, holder };
+    if (!(await createGuard(takeoverPath(stateDir), me))) return { ok: false, holder };
     try {
       const again = await readHolder(path);
       if (again && !sameHolder(again, holder)) return { ok: false, holder: again };
       await unlink(path).catch((error) => {
         if (!isErrorCode(error, 'ENOENT')) throw error;
       });
-      if (await createExclusive(path, me)) return granted(holder);
+      const taken = await createExclusive(path, me);
+      if (taken !== undefined) return granted(taken, holder);
       return { ok: false, holder: (await readHolder(path)) ?? holder };
     } finally {
       await unlink(takeoverPath(stateDir)).catch(() => undefined);
@@ -311,7 +400,7 @@ export const unlockRunLock = async (
   if (liveness === 'alive' || (liveness !== 'gone' && !options.force)) {
     return { kind: 'refused', holder, liveness };
   }
-  if (!(await createExclusive(guard, me))) return { kind: 'refused', holder, liveness: 'alive' };
+  if (!(await createGuard(guard, me))) return { kind: 'refused', holder, liveness: 'alive' };
   try {
     const again = await readHolder(path);
     if (again === undefined) return { kind: 'none' };
@@ -323,6 +412,27 @@ export const unlockRunLock = async (
     await unlink(guard).catch(() => undefined);
   }
 };
+
+/**
+ * The run lock a run took is no longer its file: removed while it ran (`git clean -X`, a
+ * cleanup job, `callops unlock --force`), or replaced by another run's. Another run may be
+ * placing calls from the same lockfile now, so this one places nothing more.
+ */
+export class RunLockLost extends Error {
+  override readonly name = 'RunLockLost';
+  constructor(
+    /** The lock file as the user knows it, e.g. `.callops/run.lock`. */
+    file: string,
+    readonly holder: RunLockHolder | undefined,
+    now: Date,
+  ) {
+    super(
+      holder === undefined
+        ? `the run lock ${file} was removed while this run held it (a cleanup such as \`git clean -X\`, or \`callops unlock --force\`): another run may have taken the lock since and be placing the same calls`
+        : `the run lock ${file} was replaced while this run held it: it is now ${describeHolder(holder, now)}, which may be placing the same calls`,
+    );
+  }
+}
 
 const ago = (ms: number): string => {
   const minutes = Math.floor(ms / 60_000);

@@ -154,17 +154,25 @@ export type StateUse = 'send' | 'record' | 'read';
 /** Who holds the single-holder lock: shown in the refusal message (`describeHolder`). */
 export type LockHolder = RunLockHolder;
 
+/** How a runner lost its lock: who holds it now, if anyone, and (file store) what happened. */
+export interface LockLoss {
+  readonly holder?: LockHolder;
+  readonly why?: string;
+}
+
 export type LockResult =
   | {
       readonly ok: true;
       readonly holder: LockHolder;
       release(): Promise<void>;
       /**
-       * Postgres: set once this runner found it no longer holds the lock. Its lease ran out
-       * while the database could not be reached, and the lock was taken by `holder` (or let
-       * go) meanwhile. From then on the store claims nothing.
+       * Set once this runner found it no longer holds the lock, and from then on the store
+       * claims nothing. Postgres: its lease ran out while the database could not be reached,
+       * and the lock was taken by `holder` (or let go) meanwhile. File: `.callops/run.lock`
+       * is no longer the file it wrote (removed, or replaced by `holder`'s), said in `why`;
+       * asked, this looks at the file (one lstat).
        */
-      lost?(): { readonly holder?: LockHolder } | undefined;
+      lost?(): LockLoss | undefined;
       /** An earlier holder that was gone, when its lock was taken over. */
       readonly tookOver?: LockHolder;
       /** Entries a crashed earlier run left in the file store's journal, folded now. */
