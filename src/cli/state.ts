@@ -35,6 +35,8 @@ export const openProjectState = (
      * compare the lockfile with it first.
      */
     readonly skipLockfileCheck?: boolean;
+    /** `state.keep` as it is now (`run`: of each reload); default the one of `config`. */
+    readonly keepMs?: () => number;
   } = {},
 ): Promise<OpenedState> =>
   openState(config, env, {

@@ -41,6 +41,8 @@ export const openState = async (
      * the view drops what `state.keep` lets go. `run` gives those of each reload (RetainedCalls).
      */
     readonly calls?: () => readonly RetainedCall[];
+    /** `state.keep` as it is now (`run`: of each reload); default the one of `config`. */
+    readonly keepMs?: () => number;
     /** The instant `state.keep` is judged at (default: the clock). */
     readonly now?: () => Date;
     /** A database store skips comparing the lockfile with it (see StoreSite). */
@@ -67,7 +69,10 @@ export const openState = async (
       ...(site.calls && {
         retention: {
           calls: site.calls,
-          keepMs: config.state.keepMs,
+          // Read at each pruning: an edited `keep` takes effect at `run`'s next wake.
+          get keepMs() {
+            return site.keepMs?.() ?? config.state.keepMs;
+          },
           ...(site.now ? { now: site.now } : {}),
         },
       }),
@@ -89,15 +94,20 @@ export const openState = async (
  */
 export interface RetainedCalls {
   readonly calls: () => readonly RetainedCall[];
+  /** `state.keep` as last read: an edited `keep` takes effect as the calls do. */
+  readonly keepMs: () => number;
   readonly follow: (project: ValidatedProject) => void;
 }
 
 export const retainedCalls = (project: ValidatedProject): RetainedCalls => {
   let current = project.named;
+  let keepMs = project.config.state.keepMs;
   return {
     calls: () => current,
+    keepMs: () => keepMs,
     follow: (next) => {
       current = next.named;
+      keepMs = next.config.state.keepMs;
     },
   };
 };

@@ -233,4 +233,72 @@ describe('callops run reads the definitions again', () => {
     expect(lock?.calls[`simulator/soon@${atText(slot)}`]).toBeUndefined();
     expect(lock?.schedules?.['simulator/soon']?.reportedThrough).toBe(atText(slot));
   });
+
+  it('a `keep` edited while it runs takes effect at its next wake', {
+    timeout: 90_000,
+  }, async () => {
+    const tick = { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 1s }'] };
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tick]) });
+    const g = gw;
+    const run = startRun(g);
+    const first = await run.until('three ticks in the lockfile', async () => {
+      const keys = await slotKeys(g, 'tick');
+      return keys.length >= 3 ? keys[0] : undefined;
+    });
+    // The default keeps them 30 days; 1 s lets each go two seconds after its slot.
+    const config = await g.project.read('callops.yaml');
+    await g.project.write('callops.yaml', `${config}state:\n  keep: 1s\n`);
+    await run.until('the first slot let go', async () =>
+      (await slotKeys(g, 'tick')).includes(first) ? undefined : true,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, run.soFar()).toBe(0);
+    expect(run.soFar()).not.toMatch(/no call is placed until/);
+  });
+
+  it('pauses when `state:` moves the state elsewhere, never printing the url, and resumes once it is back', {
+    timeout: 90_000,
+  }, async () => {
+    const tick = { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] };
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tick]) });
+    const g = gw;
+    const password = 'pw-555-not-shown';
+    await g.project.write(
+      '.env',
+      `CALLOPS_DATABASE_URL=postgres://callops:${password}@127.0.0.1:1/callops\n`,
+    );
+    const run = startRun(g);
+    await run.until('a tick in the lockfile', async () =>
+      (await slotKeys(g, 'tick')).length > 0 ? true : undefined,
+    );
+    const config = await g.project.read('callops.yaml');
+    const postgres = `${config}state:\n  backend: postgres\n  url: \${CALLOPS_DATABASE_URL}\n`;
+    await g.project.write('callops.yaml', postgres);
+    const paused =
+      'the definitions changed where the state lives (`state:` backend `file` → `postgres`): no call is placed until run is restarted (or they change back)';
+    await run.until('the pause', async () => (run.soFar().includes(paused) ? true : undefined));
+    const atPause = g.placed().length;
+    const lockAtPause = await g.project.read('callops.lock');
+    // Ticks fall due each second: a run not paused would place them into callops.lock.
+    await g.project.write('calls/a.yaml', `${callsYaml([tick])}# touched\n`);
+    await run.until('the pause seen again', async () =>
+      run.soFar().split(paused).length >= 3 ? true : undefined,
+    );
+    expect(g.placed()).toHaveLength(atPause);
+    expect(await g.project.read('callops.lock')).toBe(lockAtPause);
+    await g.project.write('callops.yaml', config);
+    await run.until('a slot placed again', async () =>
+      g.placed().length > atPause ? true : undefined,
+    );
+    await run.until('the resume', async () =>
+      run.soFar().includes('`state:` names where the state lived when run started again')
+        ? true
+        : undefined,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, run.soFar()).toBe(1);
+    expect(run.soFar()).not.toContain(password);
+  });
 });

@@ -56,6 +56,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
       use: 'send',
       calls: retained.calls,
+      keepMs: retained.keepMs,
     });
     const lockName = store.backend === 'file' ? config.lockfile : 'the state database';
     const held = await holdState(store, lockName, 'callops run', sink).catch(
