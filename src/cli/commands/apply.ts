@@ -25,7 +25,7 @@ import { lockDigest } from '../../state/lockfile.js';
 import { isInFlight } from '../../state/store.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
-import { CliError, EXIT, UsageError } from '../exit.js';
+import { CliError, EXIT, exitCodeOf, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
 import { parsePlaceFlags, runReporter } from '../run-report.js';
 import { openProjectState } from '../state.js';
@@ -245,10 +245,11 @@ is required. Every missing environment variable is reported before anything is s
         if (capture !== undefined) ctx.stdout.write(capture.text());
         // Said after the summary, whatever the exit code: what could not be written and how
         // many calls were not sent. Interrupted, the stop is why apply did not place all it
-        // was asked to: 130, as for a call that failed; else 1.
+        // was asked to: 130, as for a call that failed; else the error's own code (75 for a
+        // run lock lost on the way, 1 for a state write that failed).
         throw new CliError(
           result.stateError.message,
-          result.interrupted ? EXIT.interrupted : EXIT.failed,
+          result.interrupted ? EXIT.interrupted : exitCodeOf(result.stateError),
         );
       }
       // Interrupted, apply did not place all it was asked to now: 130, failures or not.
