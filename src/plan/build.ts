@@ -27,7 +27,7 @@ import {
   type SlotCount,
   scanSlots,
 } from '../schedule/index.js';
-import { destinationNumber, isOtherNumber } from '../screen/number.js';
+import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
 import { keysBetween, summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
@@ -35,6 +35,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
 import { keptBefore, memoryKey } from './memory.js';
+import { type RenamedEntry, type RenamedSlots, renamedSlots } from './renamed.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
@@ -348,6 +349,7 @@ const planScheduled = (
   reportedMs: number,
   missedSink: MissedSink,
   shares: SlotShares,
+  renamed: RenamedSlots,
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
@@ -387,8 +389,21 @@ const planScheduled = (
   const empty = isEmpty(input.lock.calls);
   const entryOf = (slot: Date) =>
     empty ? undefined : input.lock.calls[placementKey(target, call.name, slot)];
+  // A call renamed keeps its slots under its old name: the new name's key at a slot the old
+  // one placed to the same number is that person called already (campaigns: shifted.ts).
+  const orphans = !empty && call.campaign === undefined && renamed.any(target);
+  let digest: string | null | undefined;
+  const renamedAt = (slot: Date): RenamedEntry | undefined => {
+    if (!orphans) return undefined;
+    if (digest === undefined) {
+      const number = numberOfItem(input)(item());
+      digest = number === undefined ? null : numberDigest(number);
+    }
+    return digest === null ? undefined : renamed.at(target, shares.text(slot), digest);
+  };
   const own = ownEntries(input.lock.calls, `${target}/${call.name}@`, empty);
-  const search = slotSearch(spec, share, own);
+  // Searches that read other calls' entries too are the call's own: not shared.
+  const search = slotSearch(spec, share, orphans ? { within: () => undefined } : own);
   const settle = (slot: Date) => {
     const built = item(slot);
     const { bucket, reason } = decide(
@@ -396,6 +411,11 @@ const planScheduled = (
       input.lock.calls[built.key],
       input.retryUnknown ?? false,
     );
+    const before = bucket === 'due' ? renamedAt(slot) : undefined;
+    if (before !== undefined) {
+      add('skipped', amendItem(built, { reason: renamedWords(before) }));
+      return;
+    }
     add(bucket, reason === undefined ? built : amendItem(built, { reason }));
   };
   // A slot whose window closed is never placed again, --retry-unknown or not: an unknown
@@ -455,7 +475,8 @@ const planScheduled = (
       floor: reportableFrom,
       listFrom: Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
       until: dueFrom,
-      accept: (slot) => window(slot) && reportable(slot) && entryOf(slot) === undefined,
+      accept: (slot) =>
+        window(slot) && reportable(slot) && entryOf(slot) === undefined && !renamedAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
     },
@@ -476,7 +497,11 @@ const planScheduled = (
       listFrom: Math.max(dueFrom, reportableFrom),
       until: lastClosed.getTime(),
       accept: (slot) =>
-        window(slot) && closed(slot) && reportable(slot) && entryOf(slot) === undefined,
+        window(slot) &&
+        closed(slot) &&
+        reportable(slot) &&
+        entryOf(slot) === undefined &&
+        !renamedAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
     });
@@ -497,7 +522,7 @@ const planScheduled = (
       floor,
       listFrom: floor,
       until: by.getTime() - 1,
-      accept: (slot) => window(slot) && reportable(slot) && !settled(slot),
+      accept: (slot) => window(slot) && reportable(slot) && !settled(slot) && !renamedAt(slot),
       reason: () => words,
       earlier: 'earlier superseded slots not listed',
     });
@@ -539,6 +564,30 @@ const planScheduled = (
     else add('skipped', item(slot, held.reason));
   }
 };
+
+/**
+ * Why a slot is not placed under a call's new name: the slot was placed (or may have been)
+ * to the same number under a name no call has now. A slot is placed once, so neither
+ * `--replace` (refused for scheduled calls) nor a rename back places it again: the old key
+ * is then the call's own, already placed. An unknown one settled as not placed lets it be.
+ */
+const renamedWords = ({ key, entry }: RenamedEntry): string => {
+  const how =
+    entry.status === 'placed'
+      ? `placed ${entry.sid ?? '(no sid)'} at ${entry.at}`
+      : isInFlight(entry)
+        ? 'being placed by another runner right now'
+        : `unknown, at ${entry.at}`;
+  const settle =
+    entry.status === 'unknown' && !isInFlight(entry)
+      ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
+      : '';
+  return `not placed: this slot already dialled its number as ${key} (${how}), a name no call has now (renamed?): a slot is placed once, whatever its call's name; the next slot is placed as usual${settle}`;
+};
+
+/** The number a plan item dials, as the plan's screen reads it (references resolved). */
+const numberOfItem = (input: PlanInput): ((item: PlanItem) => string | undefined) =>
+  input.numberOf ?? input.screen?.numberOf ?? ((item) => destinationNumber(item.to));
 
 /** `2026-12-01T20:00:00Z (21:00 Europe/Berlin)`: when a window closed. */
 const closedWords = (close: number, zone: string): string => {
@@ -968,6 +1017,7 @@ const planCall = (
   fields: Map<string, RowItemFields>,
   missed: MissedSink,
   shares: SlotShares,
+  renamed: RenamedSlots,
 ): void => {
   const target = call.target ?? input.runTarget;
   // Read once: a campaign row computes it from its cells.
@@ -1026,6 +1076,7 @@ const planCall = (
       reportedThrough(input, key),
       missed,
       shares,
+      renamed,
     );
     return;
   }
@@ -1212,6 +1263,8 @@ export const buildPlan = (input: PlanInput): Plan => {
   const fields = new Map<string, RowItemFields>();
   // The slot searches the calls of one schedule and memory share (a campaign's rows).
   const shares = slotShares();
+  // The slots of calls no longer defined, per target: listed once, when a call asks.
+  const renamed = renamedSlots(input.lock, input.calls);
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];
@@ -1256,7 +1309,7 @@ export const buildPlan = (input: PlanInput): Plan => {
         campaigns.set(name, { name, rows: 1, slotted: !isRowPlacedOnce(call) });
       else known.rows += 1;
     }
-    planCall(call, input, add, seen, hours, fields, missed, shares);
+    planCall(call, input, add, seen, hours, fields, missed, shares, renamed);
   }
   for (const [memory, { items, through }] of expired) {
     if (!seen.has(memory)) {
@@ -1281,11 +1334,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   for (const item of shifted.held) lists.skipped.push(item);
   // Unknown entries are due only with --retry-unknown: no lookup a due item otherwise.
   const redirected = input.retryUnknown
-    ? holdRedirectedRetries(
-        shifted.due,
-        input.lock,
-        input.numberOf ?? input.screen?.numberOf ?? ((item) => destinationNumber(item.to)),
-      )
+    ? holdRedirectedRetries(shifted.due, input.lock, numberOfItem(input))
     : undefined;
   for (const item of redirected?.held ?? []) lists.skipped.push(item);
   const due = redirected?.due ?? shifted.due;

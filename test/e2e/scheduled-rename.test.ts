@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsYaml, type Gateway, startGateway } from './helpers.js';
+
+let gw: Gateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+const NUMBER = '+15550150001';
+
+/** One per-minute call `name` to `number`, whose slots may be placed for 50 s. */
+const minutely = (name: string, number = NUMBER) => ({
+  name,
+  to: `{ type: phone, number: "${number}" }`,
+  extra: ['schedule: { cron: "* * * * *", deadline: 50s }'],
+});
+
+interface PlanJson {
+  due: { key: string }[];
+  skipped: { key: string; reason?: string }[];
+  missed: { key: string }[];
+}
+
+const planAt = async (g: Gateway, now: string): Promise<PlanJson> => {
+  const r = await g.run(['plan', '--format', 'json', '--now', now]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as PlanJson;
+};
+
+describe('a scheduled call renamed within a slot’s deadline', () => {
+  it('does not place that slot again under its new name, says why, and places the next slot', async () => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([minutely('t15')]) });
+    const first = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:10Z']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    const sid = (await gw.project.lock())?.calls['sim/t15@2025-01-01T09:00:00Z']?.sid;
+    expect(sid).toBeDefined();
+
+    await gw.project.write('calls/a.yaml', callsYaml([minutely('t15-renamed')]));
+    const plan = await planAt(gw, '2025-01-01T09:00:30Z');
+    expect(plan.due).toEqual([]);
+    const held = plan.skipped.find((i) => i.key === 'sim/t15-renamed@2025-01-01T09:00:00Z');
+    expect(held?.reason).toMatch(
+      /^not placed: this slot already dialled its number as sim\/t15@2025-01-01T09:00:00Z \(placed /,
+    );
+    expect(held?.reason).toContain(`${sid}`);
+    expect(held?.reason).toContain('the next slot is placed as usual');
+    const text = await gw.run(['plan', '--now', '2025-01-01T09:00:30Z']);
+    expect(text.stdout).toMatch(/Plan: 0 to place, 0 missed, 1 skipped/);
+
+    const again = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:30Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+
+    // Its deadline passed: not missed either (the person was called for it).
+    const next = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:01:05Z']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toContain('placed  sim/t15-renamed@2025-01-01T09:01:00Z');
+    expect(`${next.stdout}${next.stderr}`).not.toMatch(/missed/);
+    expect(gw.placed()).toHaveLength(2);
+    expect((await planAt(gw, '2025-01-01T09:01:05Z')).missed).toEqual([]);
+  });
+
+  it('still places the slot when the new name dials another number, or the old name is still a call', async () => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([minutely('t15')]) });
+    await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:10Z']);
+    expect(gw.placed()).toHaveLength(1);
+    // Renamed, and now to someone else: that person was not called for the slot.
+    await gw.project.write('calls/a.yaml', callsYaml([minutely('t16', '+15550150002')]));
+    const other = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:20Z']);
+    expect(other.stdout).toContain('placed  sim/t16@2025-01-01T09:00:00Z');
+    // A second call to the same number beside the first: two calls, as the same apply would place.
+    await gw.project.write('calls/a.yaml', callsYaml([minutely('t15'), minutely('t17')]));
+    const beside = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:30Z']);
+    expect(beside.stdout).toContain('placed  sim/t17@2025-01-01T09:00:00Z');
+    expect(gw.placed()).toHaveLength(3);
+  });
+});
