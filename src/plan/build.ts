@@ -263,7 +263,11 @@ interface MissedKind {
  * The missed slots of one call: the plan lists the latest of each kind (of the last 24
  * hours, reported or not) and counts those it does not list, and reports apply's: every
  * missed slot after `reportedThrough`, counted (up to COUNT_SCANS scans, from the earliest
- * on), the latest listed, and through which slot it looked.
+ * on), the latest listed, and through which slot it looked. A call whose number is on a
+ * do-not-call list (`suppressed`, asked only once a slot would be missed) misses none: its
+ * slots are suppressed when due, never placed, so none is listed, counted or reported,
+ * and the report only looks through them (a number taken off the list later does not
+ * report them missed then).
  */
 const planMissed = (
   search: SlotSearch,
@@ -273,17 +277,31 @@ const planMissed = (
   memory: string,
   reportedMs: number,
   sink: MissedSink,
+  suppressed: () => boolean,
 ): void => {
   let count = 0;
   let atLeast = false;
   let through: number | undefined;
   const items: PlanItem[] = [];
+  // Whether the call's slots are suppressed, not missed: asked at its first missed slot.
+  let quiet = false;
   for (const kind of kinds) {
     const { tag, until, accept, reason, earlier } = kind;
-    const shown = search.latest(tag, kind.listFrom, until, accept, MISSED_PER_CALL);
-    const countFrom = Math.max(kind.floor, Math.min(kind.listFrom, reportedMs));
     const reportFrom = Math.max(kind.floor, reportedMs);
-    const seen = search.count(tag, countFrom, until, accept);
+    const shown: readonly Date[] = quiet
+      ? []
+      : search.latest(tag, kind.listFrom, until, accept, MISSED_PER_CALL);
+    const countFrom = Math.max(kind.floor, Math.min(kind.listFrom, reportedMs));
+    const seen: SlotCount | undefined = quiet
+      ? undefined
+      : search.count(tag, countFrom, until, accept);
+    quiet ||= (shown.length > 0 || (seen?.count ?? 0) > 0) && suppressed();
+    if (quiet || seen === undefined) {
+      // Looked through: none of them is missed (nothing was listed or counted before).
+      const last = search.latest(ANY, reportFrom, until, () => true, 1)[0]?.getTime();
+      if (last !== undefined) through = Math.max(through ?? last, last);
+      continue;
+    }
     // A count cut short may not reach the slots listed: they are at least as many.
     const total = Math.max(seen.count, shown.length);
     addMissed(shown, item, reason, (i) => add('missed', i), earlier, total > shown.length);
@@ -527,7 +545,14 @@ const planScheduled = (
       earlier: 'earlier superseded slots not listed',
     });
   }
-  planMissed(search, kinds, item, add, memory, reportedMs, missedSink);
+  // A number on a do-not-call list is never called: its slots are suppressed (as the plan
+  // lists them, due or to come), not missed. Asked only of a call with a missed slot.
+  const screen = input.screen;
+  const suppressed = () => {
+    const number = screen?.numberOf(item());
+    return number !== undefined && screen?.listed(number) !== undefined;
+  };
+  planMissed(search, kinds, item, add, memory, reportedMs, missedSink, suppressed);
   // The window is skipped over, not stepped through: a dense cron whose window opens hours
   // ahead still finds its next slots.
   // A slot placed ahead of its time (a rehearsal with --now) is listed as placed, not as to
