@@ -444,7 +444,7 @@ const planScheduled = (
     const { bucket, reason } = decide(built.key, entry, false);
     const over =
       entry?.status === 'unknown' && !isInFlight(entry)
-        ? `unknown — settle with \`callops resolve ${built.key}\` (not placed again: ${overWords(slot)})`
+        ? `unknown — settle with \`callops resolve ${built.key} --placed SID\` or \`--not-placed\` (not placed again: ${overWords(slot)})`
         : reason;
     add(bucket, over === undefined ? built : amendItem(built, { reason: over }));
   };
@@ -930,7 +930,7 @@ const planAttempt = (
     add(
       'skipped',
       amendItem(built, {
-        reason: `unknown — not placed again: ${campaignEndWords(call, cutOff, now)}; settle with \`callops resolve ${key}\``,
+        reason: `unknown — not placed again: ${campaignEndWords(call, cutOff, now)}; settle with \`callops resolve ${key} --placed SID\` or \`--not-placed\``,
       }),
     );
     return;

@@ -39,7 +39,7 @@ export const decide = (
           }
         : {
             bucket: 'skipped',
-            reason: `unknown — settle with \`callops resolve ${key}\` or apply --retry-unknown`,
+            reason: `unknown — settle with \`callops resolve ${key} --placed SID\` or \`--not-placed\`, or apply --retry-unknown`,
           };
   }
 };
