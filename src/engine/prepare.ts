@@ -177,6 +177,7 @@ export const planAt = (
   const numberOf = numberOfItem(prepared);
   return buildPlan({
     calls: prepared.project.calls,
+    named: prepared.project.named,
     lock,
     now,
     runTarget: prepared.choice.runTarget,

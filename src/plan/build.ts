@@ -56,6 +56,11 @@ import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 export interface PlanInput {
   readonly calls: readonly CallDefinition[];
+  /**
+   * Every call once by its name, a campaign as its template (ValidatedProject.named): asked
+   * which names are defined without making a campaign's rows. Default: `calls`.
+   */
+  readonly named?: readonly CallDefinition[];
   readonly lock: Lockfile;
   readonly now: Date;
   /** The target of this run (`--target`, `default_target`, or the built-in simulator). */
@@ -1289,7 +1294,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   // The slot searches the calls of one schedule and memory share (a campaign's rows).
   const shares = slotShares();
   // The slots of calls no longer defined, per target: listed once, when a call asks.
-  const renamed = renamedSlots(input.lock, input.calls);
+  const renamed = renamedSlots(input.lock, input.named ?? input.calls);
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];

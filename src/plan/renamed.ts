@@ -26,6 +26,10 @@ export interface RenamedSlots {
   at(target: string, slot: string, digest: string): RenamedEntry | undefined;
 }
 
+/**
+ * `calls`: the project's calls, best once by name (a campaign as its template: its rows' keys
+ * hold a `/` and are never asked of here), so that no campaign row is made to ask.
+ */
 export const renamedSlots = (lock: Lockfile, calls: readonly CallDefinition[]): RenamedSlots => {
   const byTarget = new Map<string, ReadonlyMap<string, string | readonly string[]>>();
   // A call disabled is not one the slot belongs to: its copy under a new name is the call now.
@@ -33,9 +37,11 @@ export const renamedSlots = (lock: Lockfile, calls: readonly CallDefinition[]): 
   const slotsOf = (target: string): ReadonlyMap<string, string | readonly string[]> => {
     const known = byTarget.get(target);
     if (known !== undefined) return known;
-    defined ??= new Set(
-      calls.filter((c) => c.campaign === undefined && c.enabled).map((c) => c.name),
-    );
+    if (defined === undefined) {
+      const names = new Set<string>();
+      for (const c of calls) if (c.campaign === undefined && c.enabled) names.add(c.name);
+      defined = names;
+    }
     const found = new Map<string, string | string[]>();
     const prefix = `${target}/`;
     for (const key of keysBetween(lock.calls, prefix, `${prefix}\uffff`)) {
