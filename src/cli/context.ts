@@ -69,11 +69,13 @@ export const COMMON_USAGE = `Common flags:
   -h, --help           this help`;
 
 /**
- * COMMON_USAGE without the lines of the flags a command refuses: a flag's own line and the
+ * COMMON_USAGE without the lines of the flags a command refuses, nor of `--format` when the
+ * command's usage line gives its own formats (report: csv|json): a flag's own line and the
  * lines that continue it (indented past the flags' column).
  */
-export const commonUsageFor = (command: Pick<CommandModule, 'refuses'>): string => {
-  const refused = Object.keys(command.refuses ?? {});
+export const commonUsageFor = (command: Pick<CommandModule, 'refuses' | 'usage'>): string => {
+  const ownFormat = /\[--format [^\]]+\]/.test(command.usage.split('\n', 1)[0] ?? '');
+  const refused = [...Object.keys(command.refuses ?? {}), ...(ownFormat ? ['format'] : [])];
   let dropping = false;
   return COMMON_USAGE.split('\n')
     .filter((line) => {

@@ -27,7 +27,9 @@ const flagsOf = (help: string): Flag[] => {
     );
     if (definition?.[1]) add(definition[1], definition[2]);
     if (/^\s*(Usage:|callops )/.test(line)) {
-      for (const m of line.matchAll(/(--[a-z][a-z-]*)(?: ([A-Z][A-Za-z/]*))?/g)) {
+      for (const m of line.matchAll(
+        /(--[a-z][a-z-]*)(?: ([A-Z][A-Za-z/]*|[a-z]+(?:\|[a-z]+)+))?/g,
+      )) {
         if (m[1]) add(m[1], m[2]);
       }
     }
@@ -58,6 +60,10 @@ const SAMPLE: Readonly<Record<string, string>> = {
   'N/WIN': '10/s',
 };
 
+/** A value of a flag: its sample, or the first of the choices a usage line lists (`csv|json`). */
+const sample = (value: string): string =>
+  SAMPLE[value] ?? (value.includes('|') ? (value.split('|')[0] as string) : 'x');
+
 describe('every command accepts each flag its --help lists', () => {
   let project: Project;
   beforeAll(async () => {
@@ -77,7 +83,7 @@ describe('every command accepts each flag its --help lists', () => {
         // it refuses, is a usage error (64) naming it.
         const args = flags
           .filter((f) => f.name !== '--help' && f.name !== '-h')
-          .flatMap((f) => (f.value ? [f.name, SAMPLE[f.value] ?? 'x'] : [f.name]));
+          .flatMap((f) => (f.value ? [f.name, sample(f.value)] : [f.name]));
         const r = await runCli([command, ...args, '--help'], { cwd: project.dir });
         return { command, help, flags, args, r };
       }),
@@ -106,5 +112,21 @@ describe('every command accepts each flag its --help lists', () => {
     });
     expect(r.code, output(r)).toBe(64);
     expect(r.stderr).toContain('--now');
+  });
+});
+
+describe('a command with formats of its own', () => {
+  it('report lists its own formats, not the common human | json | github', async () => {
+    const project = await makeProject({ 'callops.yaml': 'lockfile: callops.lock\n' });
+    try {
+      const help = await runCli(['report', '--help'], { cwd: project.dir });
+      expect(help.code, output(help)).toBe(0);
+      expect(help.stdout).toContain('[--format csv|json]');
+      expect(help.stdout).not.toContain('human | json | github');
+      const plan = await runCli(['plan', '--help'], { cwd: project.dir });
+      expect(plan.stdout).toContain('human | json | github');
+    } finally {
+      await project.cleanup();
+    }
   });
 });

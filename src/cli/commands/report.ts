@@ -13,20 +13,18 @@ export const command: CommandModule = {
   usage: `Usage: callops report NAME [--format csv|json] [--output FILE]
 
 Writes one line per recipient row of campaign NAME (a call with \`recipients\`), in the order
-of its CSV: id, to, state (answered, busy, no-answer, failed, placed, in-flight: a run still
-going is placing it, unknown, suppressed,
-held: not placed, this campaign already dialled its number under another row or key),
-expired: never reached before the campaign's end, waiting), attempts (every one recorded,
-a refused request included), then the row's latest call, the one its state speaks of: its
-sid and sip_status, its duration in seconds, when it was placed (a request the gateway
-refused, or settled --not-placed, called nobody: the call before it is shown, or, when
-there is none, the refused request with no sid), and to_changed: \`yes\` when that call
-dialled another number than the row names now (the row was edited since; \`to\` is then
-left empty). A row of a campaign with cron/at stands at
-its latest slot's call; its attempts are its slots. CSV
-(RFC 4180; a cell that a spreadsheet would run as a formula starts with ', control
-characters are escaped as \\u001b) by default,
---format json an array. Changes nothing; outcomes come from \`status --refresh\`,
+of its CSV: id, to, state (answered, busy, no-answer, failed, placed, in-flight: a run is
+placing it now, unknown, suppressed, held: not placed, as this campaign already dialled its
+number under another row or key, expired: never reached before the campaign's end,
+waiting), attempts (every one recorded, a refused request included), then the row's latest
+call, the one its state speaks of: its sid and sip_status, its duration in seconds, when it
+was placed (a request the gateway refused, or settled --not-placed, called nobody: the call
+before it is shown, or, when there is none, the refused request with no sid), and
+to_changed: \`yes\` when that call dialled another number than the row names now (the row
+was edited since; \`to\` is then left empty). A row of a campaign with cron/at stands at its
+latest slot's call; its attempts are its slots. CSV (RFC 4180; a cell that a spreadsheet
+would run as a formula starts with ', control characters are escaped as \\u001b) by
+default, --format json an array. Changes nothing; outcomes come from \`status --refresh\`,
 \`apply --wait\` or \`receive\`.
 
   --output FILE   write to FILE (relative to the working directory) instead of stdout`,
