@@ -21,14 +21,15 @@ import {
  * two on generated call files.
  *
  * Never read here: text with tabs, carriage returns, control and other special characters
- * (BOM, NEL, line and paragraph separators), document end markers (`...`), directives,
+ * (BOM, NEL, line and paragraph separators), document end markers (`...`), document markers
+ * after spaces (` ---`: js-yaml reads it as a marker, `yaml` refuses it), directives,
  * `?` keys; documents with anchors, aliases, tags or block scalars (`|`, `>`), keys whose
  * `:` is far from their start, and plain text starting with a reserved indicator (`@`,
  * backquote, `%`).
  */
 const UNSAFE_TEXT =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-  /[\0-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|(?:^|[\s[{,])\?(?:\s|$)|^(?:\.\.\.|%)/m;
+  /[\0-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|(?:^|[\s[{,])\?(?:\s|$)|^(?:\.\.\.|%)|^ +(?:---|\.\.\.)(?:\s|$)/m;
 
 const RESERVED_START = new Set(['@', '`', '%']);
 

@@ -510,9 +510,14 @@ describe('the fast parser against yaml', () => {
       '1: a\n',
       '[a]: b\n',
       `${'k'.repeat(300)}: v\n`,
+      // A document marker after spaces: js-yaml takes it as a marker, yaml refuses it.
+      ' ---\ncalls: []\n',
+      'a: 1\n  ---\nb: 2\n',
+      ' ...\ncalls: []\n',
     ]) {
       expect(fastDocuments(text), JSON.stringify(text)).toBeUndefined();
     }
+    expect(parseWithYaml(F, ' ---\ncalls: []\n').diagnostics).not.toEqual([]);
   });
 
   it('leaves to yaml a key whose `:` is over 1024 characters from its start', () => {
