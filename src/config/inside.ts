@@ -19,9 +19,38 @@ const linkTarget = (path: string): string | undefined => {
   }
 };
 
+/** A name that starts with a dot, but for `.` and `..` themselves. */
+const dotName = (part: string): boolean => part.startsWith('.') && part !== '.' && part !== '..';
+
 /** A part of the path starts with a dot (`.env`, `.git/config`): a file the patterns never match. */
-const hidden = (rel: string): boolean =>
-  rel.split(sep).some((part) => part.startsWith('.') && part !== '.' && part !== '..');
+const hidden = (rel: string): boolean => rel.split(sep).some(dotName);
+
+/**
+ * The folder kubelet's atomic writer keeps a ConfigMap, Secret or projected volume in:
+ * `..` then the UTC time it was written (`..2026_12_02_17_50_00.`), then the digits
+ * os.MkdirTemp adds. Each file of the volume is a link `NAME -> ..data/NAME`, and `..data`
+ * a link to this folder, swapped at once on an update.
+ */
+const KUBELET_DATA = /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\d+$/;
+
+/**
+ * Whether `name` in the folder `dir` is the folder that kubelet's `..data` beside it leads
+ * to now: a volume's own files, which its links are made to reach. Any other hidden name, in
+ * it or not (`..data/.env`, `.git`), stays hidden.
+ */
+const kubeletData = (dir: string, name: string): boolean =>
+  KUBELET_DATA.test(name) && linkTarget(join(dir, '..data')) === name;
+
+/**
+ * A real path relative to the real root `realRoot` that goes through a hidden file or
+ * folder of the project, kubelet's data folder of a mounted volume excepted (kubeletData).
+ */
+const hiddenReal = (realRoot: string, rel: string): boolean => {
+  const parts = rel.split(sep);
+  return parts.some(
+    (part, at) => dotName(part) && !kubeletData(join(realRoot, ...parts.slice(0, at)), part),
+  );
+};
 
 /** Whether a path relative to a folder (`relative(folder, path)`) leads out of it. */
 export const outside = (rel: string): boolean =>
@@ -75,9 +104,10 @@ const firstLink = (
  * of the project at `root`: its real path, links followed, lies outside the project; or a
  * link leads to a hidden file of the project (`.env`, `.git/config`) that the path as named
  * does not show. Its content would be shown back in diagnostics (an `.env` line, a line of
- * /etc/shadow), so it is never read. The message names where the path leads, never what is
- * there. Undefined when it may be read, or cannot be followed (the reader says why). The
- * root's real path is looked up once per project.
+ * /etc/shadow), so it is never read. The links of a volume kubelet mounts (a ConfigMap)
+ * lead into its data folder, which is no hidden file (kubeletData). The message names where
+ * the path leads, never what is there. Undefined when it may be read, or cannot be followed
+ * (the reader says why). The root's real path is looked up once per project.
  */
 export const leavesProject = (root: string): ((absolute: string) => string | undefined) => {
   let realRoot: string | undefined;
@@ -86,7 +116,7 @@ export const leavesProject = (root: string): ((absolute: string) => string | und
     const real = realOf(absolute);
     if (real === undefined || realRoot === undefined) return undefined;
     const rel = relative(realRoot, real);
-    if (!outside(rel) && !hidden(rel)) return undefined;
+    if (!outside(rel) && !hiddenReal(realRoot, rel)) return undefined;
     const target = linkTarget(absolute);
     const leads =
       target === undefined

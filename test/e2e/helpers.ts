@@ -63,6 +63,8 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Killed with SIGKILL past this (default 15 s); the result then has signal SIGKILL. */
   readonly timeoutMs?: number;
+  /** Run as this user and group (the tests run as root), e.g. one the project is read-only to. */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /** A minimal environment for the CLI: nothing of the test runner's own CI settings. */
@@ -80,6 +82,7 @@ export const spawnCli = (args: readonly string[], options: CliOptions): ChildPro
       cwd: options.cwd,
       env: cliEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...options.user,
     }),
   );
 

@@ -1,8 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
-import { readFile } from 'node:fs/promises';
+import { chmod, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { kubeletVolume } from '../support/kubelet-volume.js';
 import { STATE_BACKENDS, type StateBackend } from '../support/state-backends.js';
 import {
   API_KEY,
@@ -65,7 +66,15 @@ const kubernetes = async () => {
     ...((container?.command ?? []) as string[]),
     ...((container?.args ?? []) as string[]),
   ];
-  return { secret: of('Secret'), configMap: of('ConfigMap'), spec, pod, container, argv };
+  const configMap = of('ConfigMap');
+  const data = configMap.data as Record<string, string>;
+  const [volume] = (pod.spec as Json).volumes as Json[];
+  const items = ((volume?.configMap as Json | undefined)?.items ?? []) as Json[];
+  /** What the pod sees under its mountPath: each item's key at its path. */
+  const mounted: Record<string, string> = Object.fromEntries(
+    items.map((i) => [String(i.path), data[String(i.key)] ?? '']),
+  );
+  return { secret: of('Secret'), configMap, spec, pod, container, argv, mounted };
 };
 
 /** The stores the recipes' commands run on (the recipes themselves use postgres). */
@@ -154,16 +163,16 @@ describe('the recipes are what they say', () => {
     expect(k8s.argv).toEqual(['callops', 'apply', '--yes']);
   });
 
-  it("the CronJob's project is valid as written, with the Postgres state", async () => {
+  it("the CronJob's project is valid as written and as mounted, with the Postgres state", async () => {
     const k8s = await kubernetes();
-    const data = k8s.configMap.data as Record<string, string>;
-    const [volume] = (k8s.pod.spec as Json).volumes as Json[];
-    const items = ((volume?.configMap as Json | undefined)?.items ?? []) as Json[];
-    expect(items.map((i) => i.path)).toEqual(['callops.yaml', 'calls/reminders.yaml']);
-    const project = await makeProject(
-      Object.fromEntries(items.map((i) => [String(i.path), data[String(i.key)] ?? ''])),
-    );
+    expect(Object.keys(k8s.mounted)).toEqual(['callops.yaml', 'calls/reminders.yaml']);
+    expect(k8s.container?.workingDir).toBe('/project');
+    expect(k8s.container?.volumeMounts).toEqual([
+      { name: 'project', mountPath: '/project', readOnly: true },
+    ]);
+    const project = await makeProject({});
     stops.push(project.cleanup);
+    await kubeletVolume(project.dir, k8s.mounted);
     expect(await project.read('callops.yaml')).toContain('backend: postgres');
     const r = await runCli(['validate'], { cwd: project.dir });
     expect(r.stderr).toBe('');
@@ -245,6 +254,64 @@ describe.each(BACKENDS)('the recipes run, state on $name', (backend) => {
       expect(entries).toHaveLength(2);
       for (const entry of entries) expect(entry.status).toBe('placed');
       expect(first.stdout + first.stderr + next.stdout + next.stderr).not.toContain(API_KEY);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
+
+/** nobody:nogroup: a user the mounted project is read-only to, as a pod's volume with readOnly. */
+const NOBODY = { uid: 65534, gid: 65534 };
+
+describe('the CronJob as kubelet mounts its project', () => {
+  it(
+    'plans and applies from the read-only ConfigMap volume, each call once, the state in PostgreSQL',
+    async () => {
+      // The tests run as root, whom no mode keeps from writing: the CLI runs as nobody.
+      expect(process.getuid?.()).toBe(0);
+      const k8s = await kubernetes();
+      const state = await STATE_BACKENDS.postgres.start();
+      stops.push(state.stop);
+      const gw = await startGateway({});
+      stops.push(gw.close);
+      const project = await makeProject({});
+      stops.push(project.cleanup);
+      // The recipe's files, its gateway the simulator, and one call due now.
+      const config = k8s.mounted['callops.yaml'] ?? '';
+      expect(config).toContain('base_url: https://vg.example.com');
+      await kubeletVolume(project.dir, {
+        ...k8s.mounted,
+        'callops.yaml': config.replace('https://vg.example.com', gw.sim.url),
+        'calls/reminders.yaml': `${k8s.mounted['calls/reminders.yaml']}  - name: hello-now\n    to: { type: phone, number: "+15550014001" }\n`,
+      });
+      await chmod(project.dir, 0o555);
+      const listing = async () => (await readdir(project.dir, { recursive: true })).sort();
+      const before = await listing();
+      // What the Secret gives the container through envFrom.
+      const env = { ...gw.env, ...state.env };
+      expect(Object.keys(env).sort()).toEqual(Object.keys(k8s.secret.stringData as Json).sort());
+      const run = (args: readonly string[]) =>
+        runCli(args, { cwd: project.dir, env, user: NOBODY, timeoutMs: 30_000 });
+
+      const plan = await run(['plan']);
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain('hello-now');
+      expect(plan.stdout).toContain('weekday-check');
+      const first = await run(k8s.argv.slice(1));
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(gw.placed().map((c) => (c.body as Json).to)).toEqual([
+        { type: 'phone', number: '+15550014001' },
+      ]);
+      const next = await run(k8s.argv.slice(1));
+      expect(next.code).toBe(0);
+      expect(gw.placed()).toHaveLength(1);
+      const status = await run(['status', '--format', 'json']);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('production/hello-now');
+      expect(await listing()).toEqual(before);
+      const shown = [plan, first, next, status].map((r) => r.stdout + r.stderr).join('\n');
+      expect(shown).not.toContain(API_KEY);
     },
     RUN_TIMEOUT_MS,
   );
