@@ -1,4 +1,5 @@
 import { numberOfCall } from '../plan/item.js';
+import { isHeldRenamed } from '../plan/renamed.js';
 import { type DialledCache, dialledAsOtherRow, isHeldShifted } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import type { Lockfile } from '../state/types.js';
@@ -17,7 +18,11 @@ export type IsHeld = (call: CallDefinition, target: string, rowKey: string) => b
  */
 export const heldRows = (lock: Lockfile, plan: Plan): IsHeld => {
   const byPlan = new Set<string>();
-  for (const item of plan.skipped) if (isHeldShifted(item)) byPlan.add(item.name);
+  // A row's slot held because its campaign, renamed, placed it under its old name: that row
+  // waits for its next slot, it is not held.
+  for (const item of plan.skipped) {
+    if (isHeldShifted(item) && !isHeldRenamed(item)) byPlan.add(item.name);
+  }
   const cache: DialledCache = new Map();
   return (call, target, rowKey) =>
     byPlan.has(call.name) ||

@@ -35,7 +35,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
 import { keptBefore, memoryKey } from './memory.js';
-import { type RenamedEntry, type RenamedSlots, renamedSlots } from './renamed.js';
+import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlots, renamedSlots } from './renamed.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
@@ -413,20 +413,41 @@ const planScheduled = (
   const entryOf = (slot: Date) =>
     empty ? undefined : input.lock.calls[placementKey(target, call.name, slot)];
   // A call renamed keeps its slots under its old name: the new name's key at a slot the old
-  // one placed to the same number is that person called already (campaigns: shifted.ts).
+  // one placed to the same number is that person called already. So does a campaign renamed
+  // keep its rows' slots (found by the numbers they dialled, as shifted.ts finds them).
   const orphans = !empty && call.campaign === undefined && renamed.any(target);
+  const numberOf = () => {
+    const number = numberOfItem(input)(item());
+    return number === undefined ? undefined : numberDigest(number);
+  };
+  const renamedRow =
+    empty || call.campaign === undefined ? undefined : renamed.row(target, call.campaign, numberOf);
   let digest: string | null | undefined;
   const renamedAt = (slot: Date): RenamedEntry | undefined => {
+    if (renamedRow !== undefined) return renamedRow.at(shares.text(slot));
     if (!orphans) return undefined;
-    if (digest === undefined) {
-      const number = numberOfItem(input)(item());
-      digest = number === undefined ? null : numberDigest(number);
-    }
+    if (digest === undefined) digest = numberOf() ?? null;
     return digest === null ? undefined : renamed.at(target, shares.text(slot), digest);
   };
   const own = ownEntries(input.lock.calls, `${target}/${call.name}@`, empty);
-  // Searches that read other calls' entries too are the call's own: not shared.
-  const search = slotSearch(spec, share, orphans ? { within: () => undefined } : own);
+  // Searches that read other calls' entries too are the call's own: not shared. A row's
+  // read its own and those its renamed campaign placed to it: shared under both.
+  const search = slotSearch(
+    spec,
+    share,
+    orphans
+      ? { within: () => undefined }
+      : renamedRow === undefined
+        ? own
+        : {
+            within: (after, until) => {
+              const mine = own.within(after, until);
+              if (mine === undefined) return undefined;
+              const lo = formatSlot(new Date(after));
+              return `${mine}|${renamedRow.within(lo, formatSlot(new Date(until)))}`;
+            },
+          },
+  );
   const settle = (slot: Date) => {
     const built = item(slot);
     const { bucket, reason } = decide(
@@ -436,7 +457,10 @@ const planScheduled = (
     );
     const before = bucket === 'due' ? renamedAt(slot) : undefined;
     if (before !== undefined) {
-      add('skipped', amendItem(built, { reason: renamedWords(before) }));
+      add(
+        'skipped',
+        amendItem(built, { reason: renamedWords(before, call.campaign !== undefined) }),
+      );
       return;
     }
     add(bucket, reason === undefined ? built : amendItem(built, { reason }));
@@ -600,8 +624,9 @@ const planScheduled = (
  * to the same number under a name no call has now. A slot is placed once, so neither
  * `--replace` (refused for scheduled calls) nor a rename back places it again: the old key
  * is then the call's own, already placed. An unknown one settled as not placed lets it be.
+ * A campaign's `row`: under a campaign's name no call has now.
  */
-const renamedWords = ({ key, entry }: RenamedEntry): string => {
+const renamedWords = ({ key, entry }: RenamedEntry, row: boolean): string => {
   const how =
     entry.status === 'placed'
       ? `placed ${entry.sid ?? '(no sid)'} at ${entry.at}`
@@ -612,7 +637,10 @@ const renamedWords = ({ key, entry }: RenamedEntry): string => {
     entry.status === 'unknown' && !isInFlight(entry)
       ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
       : '';
-  return `not placed: this slot already dialled its number as ${key} (${how}), a name no call has now (renamed?): a slot is placed once, whatever its call's name; the next slot is placed as usual${settle}`;
+  const whose = !row
+    ? "a name no call has now (renamed?): a slot is placed once, whatever its call's name"
+    : "a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name";
+  return `${RENAMED_PREFIX}${key} (${how}), ${whose}; the next slot is placed as usual${settle}`;
 };
 
 /** The number a plan item dials, as the plan's screen reads it (references resolved). */
@@ -1293,15 +1321,16 @@ export const buildPlan = (input: PlanInput): Plan => {
   const fields = new Map<string, RowItemFields>();
   // The slot searches the calls of one schedule and memory share (a campaign's rows).
   const shares = slotShares();
-  // The slots of calls no longer defined, per target: listed once, when a call asks.
-  const renamed = renamedSlots(input.lock, input.named ?? input.calls);
+  // Numbers dialled per campaign, built once for the plan (only for a campaign a row asks of).
+  const dialled: DialledCache = new Map();
+  // The slots of calls and campaigns no longer defined, per target: listed once, when a call
+  // asks (a renamed campaign's rows are found in `dialled`).
+  const renamed = renamedSlots(input.lock, input.named ?? input.calls, dialled);
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];
   // Expired campaign rows not reported yet, per campaign memory: reported once, as slots are.
   const expired = new Map<string, { items: PlanItem[]; through: number }>();
-  // Numbers dialled per campaign, built once for the plan (only for a campaign a row asks of).
-  const dialled: DialledCache = new Map();
   const missed: MissedSink = {
     held: (item) => holdDialledRow(item, input.lock, dialled),
     expired: (memory, end, passed, item) => {

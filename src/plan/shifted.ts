@@ -156,6 +156,35 @@ export const dialledAsOtherRow = (
   return undefined;
 };
 
+/**
+ * The rows of the campaign under `prefix` (`<target>/<campaign>/`: most often one no call has
+ * now, the campaign renamed since) that called the person of row `campaign.id` at the number
+ * of `digest`, as keys without attempt or slot, that row's own id first: the rows that dialled
+ * the number (the index the already-dialled check builds, once per campaign), but with an id
+ * column not another row of the CSV that dials it now too (two people sharing one phone), as
+ * dialledAsOtherRow counts them. Empty when that campaign dialled no one.
+ */
+export const rowsThatDialled = (
+  campaign: CampaignOf,
+  prefix: string,
+  digest: string,
+  lock: Lockfile,
+  cache: DialledCache,
+): readonly string[] => {
+  const numbers = dialledIn(cache, lock, prefix);
+  const found = numbers.size === 0 ? undefined : numbers.get(digest);
+  if (found === undefined) return [];
+  const own = `${prefix}${campaign.id}`;
+  const rows: string[] = [];
+  for (const key of keysOf(found)) {
+    const base = rowBase(key);
+    if (base === own) rows.unshift(base);
+    else if (campaign.positional === true) rows.push(base);
+    else if (!sharesNumber(campaign, base.slice(prefix.length), digest)) rows.push(base);
+  }
+  return rows;
+};
+
 /** Whether the CSV's row `id` dials the number of `digest` now: another person of one phone. */
 const sharesNumber = (campaign: CampaignOf, id: string, digest: string): boolean => {
   const row = campaign.rowOf?.(id);

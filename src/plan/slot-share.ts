@@ -117,7 +117,7 @@ export interface OwnEntries {
 }
 
 /** The first of the ascending `keys` that is not below `key` (their count when none is). */
-const lowerBound = (keys: readonly string[], key: string): number => {
+export const lowerBound = (keys: readonly string[], key: string): number => {
   let low = 0;
   let high = keys.length;
   while (low < high) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import { callsYaml, campaignYaml, type Gateway, recipientNumber, startGateway } from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -75,5 +75,58 @@ describe('a scheduled call renamed within a slot’s deadline', () => {
     const beside = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:30Z']);
     expect(beside.stdout).toContain('placed  sim/t17@2025-01-01T09:00:00Z');
     expect(gw.placed()).toHaveLength(3);
+  });
+});
+
+describe('a campaign with cron renamed within a slot’s deadline', () => {
+  it('does not place its rows’ slot again under its new name, says why, and places the next slot', async () => {
+    const yaml = campaignYaml(['schedule: { cron: "* * * * *", deadline: 50s }']);
+    gw = await startGateway({
+      'calls/reminders.yaml': yaml,
+      'lists/reminders.csv': `id,name,phone\nx1,Ann,${recipientNumber(81)}\nx2,Bob,${recipientNumber(82)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:10Z']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    const sid = (await gw.project.lock())?.calls['sim/reminders/x1@2025-01-01T09:00:00Z']?.sid;
+    expect(sid).toBeDefined();
+
+    await gw.project.write(
+      'calls/reminders.yaml',
+      yaml.replace('name: reminders', 'name: reminders-v2'),
+    );
+    const plan = await planAt(gw, '2025-01-01T09:00:30Z');
+    expect(plan.due).toEqual([]);
+    const held = plan.skipped.find((i) => i.key === 'sim/reminders-v2/x1@2025-01-01T09:00:00Z');
+    expect(held?.reason).toBe(
+      `not placed: this slot already dialled its number as sim/reminders/x1@2025-01-01T09:00:00Z (placed ${sid} at ${(await gw.project.lock())?.calls['sim/reminders/x1@2025-01-01T09:00:00Z']?.at}), a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual`,
+    );
+    expect(plan.skipped.map((i) => i.key)).toContain('sim/reminders-v2/x2@2025-01-01T09:00:00Z');
+
+    // Each row waits for its next slot: it is not held as a row whose person another row called.
+    const status = await gw.run([
+      'status',
+      '--campaign',
+      'reminders-v2',
+      '--format',
+      'json',
+      '--now',
+      '2025-01-01T09:00:30Z',
+    ]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).states).toMatchObject({ held: 0, waiting: 2 });
+
+    const again = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:30Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+
+    // Its deadline passed: not missed either (each person was called for it).
+    const next = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:01:05Z']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toContain('placed  sim/reminders-v2/x1@2025-01-01T09:01:00Z');
+    expect(next.stdout).toContain('placed  sim/reminders-v2/x2@2025-01-01T09:01:00Z');
+    expect(`${next.stdout}${next.stderr}`).not.toMatch(/missed/);
+    expect(gw.placed()).toHaveLength(4);
+    expect((await planAt(gw, '2025-01-01T09:01:05Z')).missed).toEqual([]);
   });
 });

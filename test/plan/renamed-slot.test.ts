@@ -3,7 +3,8 @@ import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import { numberDigest } from '../../src/screen/number.js';
 import { IN_FLIGHT } from '../../src/state/store.js';
 import type { LockEntry } from '../../src/state/types.js';
-import { call, entry, lock, schedule } from './make.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, csvRows, entry, lock, schedule } from './make.js';
 
 const DIGEST = numberDigest('+15550002222');
 const OLD = 'prod/t15@2026-12-01T09:05:00Z';
@@ -116,5 +117,129 @@ describe('a slot its call placed under a name no call has now', () => {
     const missed = superseded.missed.map((i) => i.slot);
     expect(missed).toContain('2026-12-01T09:04:00Z');
     expect(missed).not.toContain('2026-12-01T09:05:00Z');
+  });
+});
+
+const ANN = '+15550002222';
+const BOB = '+15550003333';
+
+/** Row `id` of per-minute campaign `campaign` (an id column) dialling `number`. */
+const row = (campaign: string, id: string, number = ANN): CallDefinition =>
+  call(`${campaign}/${id}`, {
+    campaign: { name: campaign, id, recipients: 'lists/r.csv' },
+    options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
+    schedule: schedule({ cron: '* * * * *', deadlineMs: 50_000 }),
+  });
+
+const SLOT = '2026-12-01T09:05:00Z';
+/** Rows a1 (Ann) and b1 (Bob) of `reminders`, placed at SLOT. */
+const placedAsReminders = {
+  [`prod/reminders/a1@${SLOT}`]: entry({ sid: 'sid-a', number: DIGEST }),
+  [`prod/reminders/b1@${SLOT}`]: entry({ sid: 'sid-b', number: numberDigest(BOB) }),
+};
+
+describe('a campaign row’s slot its campaign placed under a name no call has now', () => {
+  it('is held back under the campaign’s new name, with the old key and its sid', () => {
+    const plan = buildPlan(
+      input(
+        csvRows([row('reminders-v2', 'a1'), row('reminders-v2', 'b1', BOB)]),
+        placedAsReminders,
+      ),
+    );
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
+      [
+        `prod/reminders-v2/a1@${SLOT}`,
+        `not placed: this slot already dialled its number as prod/reminders/a1@${SLOT} (placed sid-a at 2026-12-01T08:00:01.123Z), a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual`,
+      ],
+      [
+        `prod/reminders-v2/b1@${SLOT}`,
+        expect.stringContaining(`as prod/reminders/b1@${SLOT} (placed sid-b at `),
+      ],
+    ]);
+    // Its next slots are to come as usual.
+    expect(plan.upcoming[0]?.key).toBe('prod/reminders-v2/a1@2026-12-01T09:06:00Z');
+  });
+
+  it('is held by the number its row dialled, also under another id; unknown says how to settle it', () => {
+    const renamedId = buildPlan(input(csvRows([row('reminders-v2', 'ann')]), placedAsReminders));
+    expect(renamedId.due).toEqual([]);
+    expect(renamedId.skipped[0]?.reason).toContain(`as prod/reminders/a1@${SLOT} (placed sid-a `);
+    const unknown = buildPlan(
+      input(csvRows([row('reminders-v2', 'a1')]), {
+        [`prod/reminders/a1@${SLOT}`]: entry({ status: 'unknown', number: DIGEST }),
+      }),
+    );
+    expect(unknown.due).toEqual([]);
+    expect(unknown.skipped[0]?.reason).toContain(
+      `; \`callops resolve prod/reminders/a1@${SLOT} --not-placed\` lets it be placed within its deadline`,
+    );
+  });
+
+  it('is placed when the old call failed, went to another number or another person of one phone, or its campaign is still defined', () => {
+    const keys = (calls: CallDefinition[], entries: Record<string, LockEntry>) =>
+      buildPlan(input(csvRows(calls), entries)).due.map((i) => i.key);
+    expect(
+      keys([row('reminders-v2', 'a1')], {
+        [`prod/reminders/a1@${SLOT}`]: entry({ status: 'failed', number: DIGEST }),
+      }),
+    ).toEqual([`prod/reminders-v2/a1@${SLOT}`]);
+    // Only Bob's row was placed: Ann's row is placed now.
+    expect(
+      keys([row('reminders-v2', 'a1')], {
+        [`prod/reminders/b1@${SLOT}`]: placedAsReminders[`prod/reminders/b1@${SLOT}`] as LockEntry,
+      }),
+    ).toEqual([`prod/reminders-v2/a1@${SLOT}`]);
+    // Two people sharing Ann's phone: a1 was called, a2 was not (its row dials it too).
+    expect(
+      keys([row('reminders-v2', 'a1'), row('reminders-v2', 'a2')], {
+        [`prod/reminders/a1@${SLOT}`]: entry({ number: DIGEST }),
+      }),
+    ).toEqual([`prod/reminders-v2/a2@${SLOT}`]);
+    // A second campaign beside the first: two calls at one slot are two calls.
+    expect(keys([row('reminders', 'a1'), row('again', 'a1')], placedAsReminders)).toEqual([
+      `prod/again/a1@${SLOT}`,
+    ]);
+    // Another target's entry is another gateway's call.
+    expect(
+      keys([row('reminders-v2', 'a1')], {
+        [`staging/reminders/a1@${SLOT}`]: entry({ number: DIGEST }),
+      }),
+    ).toEqual([`prod/reminders-v2/a1@${SLOT}`]);
+  });
+
+  it('is not missed once its deadline passed, nor superseded by a later slot', () => {
+    const since = { 'prod/reminders-v2': { since: '2026-12-01T09:05:30.000Z' } };
+    const later = buildPlan({
+      ...input(csvRows([row('reminders-v2', 'a1')]), placedAsReminders, '2026-12-01T09:06:10Z'),
+      lock: lock(placedAsReminders, since),
+    });
+    expect(later.due.map((i) => i.key)).toEqual(['prod/reminders-v2/a1@2026-12-01T09:06:00Z']);
+    expect(later.missed).toEqual([]);
+    expect(later.missedCount).toEqual({ count: 0 });
+    expect(later.unreported?.map((r) => [r.count, r.items.length])).toEqual([[0, 0]]);
+  });
+
+  it('asks no row its number while the lockfile holds no slot of a campaign no call has now', () => {
+    let asked = 0;
+    const numberOf = () => {
+      asked += 1;
+      return ANN;
+    };
+    const calls = csvRows([row('reminders', 'a1'), row('reminders', 'b1', BOB)]);
+    // Its own slots, and a campaign removed since that had no cron (rows without slots).
+    const entries = {
+      [`prod/reminders/a1@${SLOT}`]: entry({ number: DIGEST }),
+      'prod/old/a1': entry({ number: DIGEST }),
+    };
+    const plan = buildPlan({ ...input(calls, entries), numberOf });
+    expect(plan.due.map((i) => i.key)).toEqual([`prod/reminders/b1@${SLOT}`]);
+    expect(asked).toBe(0);
+    // A slot of a campaign no call has now: each row asks once.
+    buildPlan({
+      ...input(calls, { ...entries, [`prod/old/a1@${SLOT}`]: entry({ number: DIGEST }) }),
+      numberOf,
+    });
+    expect(asked).toBe(2);
   });
 });
