@@ -2,6 +2,7 @@ import type { ExecuteEvent } from '../execute/context.js';
 import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
 import type { PlanItem } from '../plan/types.js';
 import { TextBudget } from './budget.js';
+import { code, oneLine } from './markdown-text.js';
 import { renderChangedHuman } from './plan.js';
 import { printable } from './printable.js';
 import type { Style } from './style.js';
@@ -243,10 +244,9 @@ export const createJsonReporter = (
   },
 });
 
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
+/** A row of the step summary: the gateway's text escaped as `apply` prints it, on one line. */
 const outcomeRow = (o: Outcome): string =>
-  `| \`${cell(o.key)}\` | ${o.status} | ${cell(describeOutcome(o))} |`;
+  `| ${code(o.key)} | ${o.status} | ${oneLine(describeOutcome(o))} |`;
 
 /**
  * The outcomes a step summary lists: every one when they fit in its budget; else the failed

@@ -255,14 +255,19 @@ const escapeData = (text: string): string =>
 const escapeProperty = (text: string): string =>
   escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-/** GitHub workflow commands: one `::error file=…,line=…,col=…::message` per diagnostic. */
+/**
+ * GitHub workflow commands: one `::error file=…,line=…,col=…::message` per diagnostic. The
+ * text is shown as printable shows it in human output (a gateway's message, a file name:
+ * `\u001b`, `\u202e`, never the raw character the job log or the annotation would act on),
+ * then escaped as workflow commands require (`%`, and `:` `,` in properties).
+ */
 export const renderDiagnosticsGithub = (diagnostics: readonly Diagnostic[]): string =>
   sortDiagnostics(diagnostics)
     .map((d) => {
-      const props = [`file=${escapeProperty(d.file)}`];
+      const props = [`file=${escapeProperty(printable(d.file))}`];
       if (d.line > 0) props.push(`line=${d.line}`, `col=${d.column}`);
-      props.push(`title=${escapeProperty(`callops: ${d.path || d.file}`)}`);
-      return `::${d.severity} ${props.join(',')}::${escapeData(d.message)}\n`;
+      props.push(`title=${escapeProperty(printable(`callops: ${d.path || d.file}`))}`);
+      return `::${d.severity} ${props.join(',')}::${escapeData(printable(d.message))}\n`;
     })
     .join('');
 

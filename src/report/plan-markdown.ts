@@ -3,9 +3,9 @@ import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
+import { code, oneLine } from './markdown-text.js';
 import { linePieces } from './pieces.js';
 import { campaignCounts, collapseRows, countsText, missedCountText, ROWS_SHOWN } from './plan.js';
-import { printable } from './printable.js';
 import { type Unsettled, unknownDetail } from './unsettled.js';
 
 /**
@@ -84,22 +84,6 @@ export interface PlanMarkdownInput {
 
 /** The first line of the comment: lets a workflow find and update its earlier comment. */
 export const PLAN_COMMENT_MARKER = '<!-- callops-plan -->';
-
-/**
- * Text on one line of a table or list: line breaks (and the blanks around them) become one
- * space, every other character a terminal acts on is escaped as `plan` shows it, pipes too.
- */
-const oneLine = (text: string): string =>
-  printable(text.replace(/\s*[\r\n]+\s*/g, ' ')).replaceAll('|', '\\|');
-
-/** Text as an inline code span that survives a table cell (pipes, backticks, newlines). */
-export const code = (text: string): string => {
-  const flat = oneLine(text);
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
-};
 
 /** Plain text in a table cell. */
 const cell = (text: string): string => oneLine(text);

@@ -11,6 +11,7 @@ import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
+import { code, oneLine } from './markdown-text.js';
 import { printable } from './printable.js';
 import type { Style } from './style.js';
 
@@ -307,8 +308,6 @@ export const unsettledAnnotations = (list: readonly Unsettled[]): Diagnostic[] =
     severity: 'warning',
   }));
 
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 /**
  * Markdown for $GITHUB_STEP_SUMMARY ('' when nothing is unsettled): the entries that fit in
  * `budget` (what the summary may still take), and a row counting the rest.
@@ -330,7 +329,7 @@ export const unsettledMarkdown = (
     ),
     ...spending(
       linesWithin(
-        list.map((u): ListLine => [`| \`${cell(u.key)}\` | ${u.at} | \`${cell(u.hint)}\` |`, 1]),
+        list.map((u): ListLine => [`| ${code(u.key)} | ${oneLine(u.at)} | ${code(u.hint)} |`, 1]),
         budget,
         (n, listed) =>
           `| ${listed ? `… and ${n} more` : `${n} entries`}, not listed here | | see \`callops status\` |`,

@@ -1,5 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeProject, type Project, runCli } from './helpers.js';
+import {
+  ACCOUNT_SID,
+  API_KEY,
+  bodyOf,
+  callsYaml,
+  configYaml,
+  listenLoopback,
+  makeProject,
+  type Project,
+  runCli,
+} from './helpers.js';
 
 const ESC = '\u001b';
 /** A line callops could have printed, faked by a value that holds a newline. */
@@ -103,5 +116,62 @@ describe('text from call files and the gateway in human output', () => {
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('--only z\\u001b[2J\\u202eq: no call of that name');
     expectNoRawControl(r.stderr);
+  });
+
+  it('github annotations, the step summary and the plan comment show a gateway message escaped', async () => {
+    // A gateway answering with colours, a bidi override and C1 controls (NEL, CSI): 400 to
+    // call `a` (failed), 500 to call `b` (unknown).
+    const body = 'bad \u001b[31mRED\u001b[0m \u202eevil\u202c \u0085nel \u009bcsi';
+    const shown = 'bad \\u001b[31mRED\\u001b[0m \\u202eevil\\u202c \\u0085nel \\u009bcsi';
+    const gw = await listenLoopback(
+      createServer((req, res) => {
+        void bodyOf(req).then((request) => {
+          res.writeHead(request.includes('+15550002001') ? 500 : 400, {
+            'content-type': 'text/plain; charset=utf-8',
+          });
+          res.end(body);
+        });
+      }),
+    );
+    try {
+      project = await makeProject({
+        'callops.yaml': configYaml(gw.url),
+        'calls/a.yaml': callsYaml([{ name: 'a' }, { name: 'b' }]),
+      });
+      const summary = join(project.dir, 'summary.md');
+      const env = {
+        VG_ACCOUNT_SID: ACCOUNT_SID,
+        VG_API_KEY: API_KEY,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_STEP_SUMMARY: summary,
+      };
+      const apply = await runCli(['apply', '--yes'], { cwd: project.dir, env });
+      expect(apply.code).toBe(1);
+      const annotations = apply.stdout.split('\n').filter((l) => l.startsWith('::'));
+      expect(annotations).toContainEqual(
+        expect.stringMatching(/^::error file=calls\/a\.yaml,line=\d+,.*::sim\/a failed: 400 /),
+      );
+      expect(annotations.find((l) => l.includes('sim/a failed'))).toContain(`400 ${shown}`);
+      expect(annotations.find((l) => l.includes('sim/b is unknown'))).toContain(`: ${shown} — `);
+      const md = await readFile(summary, 'utf8');
+      expect(md).toContain(`| ${'`'}sim/a${'`'} | failed | 400 ${shown} |`);
+      expect(md).toMatch(/^\| `sim\/b` \| unknown \| 500 .*: bad \\u001b\[31mRED.*\\u009bcsi — /m);
+      expectNoRawControl(apply.stdout + apply.stderr + md);
+      // Escaped once: the backslash of an escape is not escaped again.
+      expect(apply.stdout + md).not.toContain('\\\\u001b');
+      // The lockfile (JSON) keeps the gateway's text exact.
+      expect((await project.lock())?.calls['sim/a']?.message).toBe(body);
+
+      const comment = await runCli(['plan', '--format', 'markdown'], { cwd: project.dir, env });
+      expect(comment.code).toBe(0);
+      expect(comment.stdout).toContain(`: ${shown} — `);
+      expectNoRawControl(comment.stdout + comment.stderr);
+
+      const status = await runCli(['status', '--format', 'github'], { cwd: project.dir, env });
+      expect(status.stdout).toContain(`: ${shown} — `);
+      expectNoRawControl(status.stdout + status.stderr);
+    } finally {
+      await gw.close();
+    }
   });
 });

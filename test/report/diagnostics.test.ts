@@ -196,9 +196,22 @@ describe('human diagnostics', () => {
 
 describe('github annotations', () => {
   it('escapes properties and data as workflow commands require', () => {
-    const out = renderDiagnosticsGithub([d({ file: 'a,b.yaml', message: 'two\nlines 100%' })]);
+    const out = renderDiagnosticsGithub([d({ file: 'a,b.yaml', message: 'rate 100%' })]);
     expect(out).toBe(
-      '::error file=a%2Cb.yaml,line=2,col=5,title=callops%3A /calls/0/x::two%0Alines 100%25\n',
+      '::error file=a%2Cb.yaml,line=2,col=5,title=callops%3A /calls/0/x::rate 100%25\n',
+    );
+  });
+
+  it('shows what does not print escaped as human output does, once', () => {
+    const out = renderDiagnosticsGithub([
+      d({
+        file: 'x\u001b[2J.yaml',
+        message: 'bad \u001b[31mRED \u202eevil\u202c \u0085nel \u009bcsi\nfake \\u001b',
+      }),
+    ]);
+    expect(out).toBe(
+      '::error file=x\\u001b[2J.yaml,line=2,col=5,title=callops%3A /calls/0/x::' +
+        'bad \\u001b[31mRED \\u202eevil\\u202c \\u0085nel \\u009bcsi\\nfake \\u001b\n',
     );
   });
 });

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
 import { MARKDOWN_LIMIT } from '../../src/report/budget.js';
+import { code } from '../../src/report/markdown-text.js';
 import {
-  code,
   lockChanges,
   type MarkdownCall,
   PLAN_COMMENT_MARKER,
