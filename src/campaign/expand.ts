@@ -11,7 +11,11 @@ import type { PathSegments } from '../config/types.js';
 import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
 import { firstUnprintable } from '../report/printable.js';
 import { sha256 } from '../validate/definition.js';
-import { isDestinationPath, UNPRINTABLE_REASON } from '../validate/destination-text.js';
+import {
+  isDestinationPath,
+  LOCAL_NUMBER_REASON,
+  UNPRINTABLE_REASON,
+} from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
@@ -567,7 +571,7 @@ const readCampaign = (
       ...errorAt(
         file,
         local.first,
-        `${local.count} ${local.count === 1 ? 'row dials' : 'rows dial'} a number with no leading + (the first here) — the gateway may dial it as a local number`,
+        `${local.count} ${local.count === 1 ? 'row dials' : 'rows dial'} a number with no leading + (the first here) — ${LOCAL_NUMBER_REASON}`,
       ),
       severity: 'warning',
     });

@@ -19,7 +19,7 @@ import { printable } from '../report/printable.js';
 import { makeStyle } from '../report/style.js';
 import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
 import { describeHolder, goneWords } from '../state/runlock.js';
-import type { Diagnostic } from '../validate/diagnostic.js';
+import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
@@ -250,11 +250,14 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
     if (renderStateEvent(ctx, event)) return;
     switch (event.type) {
       case 'diagnostics':
-        if (ctx.format === 'json')
+        // Under json, the one object of a refused run; warnings alone leave the run's own
+        // object the only output, as the warnings of validate do.
+        if (ctx.format !== 'json')
+          reportDiagnostics(ctx, event.diagnostics, event.sourceText, event.redact);
+        else if (hasErrors(event.diagnostics))
           ctx.stdout.write(
             `${JSON.stringify(diagnosticsObject(event.diagnostics, event.redact), null, 2)}\n`,
           );
-        else reportDiagnostics(ctx, event.diagnostics, event.sourceText, event.redact);
         return;
       case 'run:nothing-due':
         await reportNothingDue(ctx, target, event);

@@ -192,7 +192,9 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     run.plannedAt,
   );
   try {
-    if (hasErrors(resolved.diagnostics)) {
+    // Errors stop the run before anything is sent; warnings alone (a number that resolved
+    // without its +) are said and the run goes on, as for a value written in the file.
+    if (resolved.diagnostics.length > 0) {
       await sink({
         type: 'diagnostics',
         diagnostics: resolved.diagnostics,
@@ -203,7 +205,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
           ...run.prepared.secrets,
         ]),
       });
-      throw new EngineError('invalid', UNRESOLVED);
+      if (hasErrors(resolved.diagnostics)) throw new EngineError('invalid', UNRESOLVED);
     }
     const redact = makeRedactor([...(run.secrets ?? []), ...resolved.secrets]);
     await sink({

@@ -14,6 +14,7 @@ import {
 import { type Diagnostic, uniqueDiagnostics } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { Prepared } from './prepare.js';
+import { rowWarnings } from './row-warnings.js';
 import { type BoundCache, sendBound } from './send-bound.js';
 import { SIMULATOR_TARGET } from './targets.js';
 
@@ -27,6 +28,7 @@ export interface PlaceFlags {
 export interface ResolvedRequests {
   readonly targets: ReadonlyMap<string, ResolvedTarget>;
   readonly secrets: readonly Secret[];
+  /** Problems found resolving (nothing may be sent when one is an error) and warnings. */
   readonly diagnostics: Diagnostic[];
   /** The due items that have a call to send (every one, unless a call is gone). */
   readonly items: readonly PlanItem[];
@@ -120,6 +122,7 @@ export const resolveRequests = async (
   // only its problems and secrets are kept (each secret once).
   let callSecrets: Secret[] = [];
   let missing = false;
+  const rows = rowWarnings(prepared.project.named);
   // Definitions whose options hold no `${` and passed the check as they are: their body is
   // their options, sent as checked without checking them again (resolving is pure). A call's
   // definition keeps the mark itself (a weak set of 100,000 calls held 4 MB); others are
@@ -138,14 +141,16 @@ export const resolveRequests = async (
     }
     if (isLiteral(def)) continue;
     const result = resolveCall(def, prepared.env);
-    if (!result.ok) {
-      for (const item of result.diagnostics) diagnostics.push(item);
-      continue;
-    }
+    // A campaign's rows share their call's references: their warnings are counted, said once.
+    for (const item of result.ok ? (result.warnings ?? []) : result.diagnostics)
+      if (def.campaign !== undefined && item.severity === 'warning') rows.add(def.campaign, item);
+      else diagnostics.push(item);
+    if (!result.ok) continue;
     if (result.secrets.length > 0) callSecrets = secretsOf(callSecrets, result.secrets);
     else if (result.literal === true) markLiteral(def);
   }
   for (const item of callSecrets) secrets.push(item);
+  for (const item of rows.list()) diagnostics.push(item);
   // A campaign row's hours are those the plan found open (on its clock): they close at the
   // end of that window, or at the campaign's `end`. Not the time of this check: a question
   // answered after the close would name that moment as the close.
@@ -199,14 +204,15 @@ export const resolveRequests = async (
 
 /**
  * What `apply` would find wrong when resolving these items now (missing variables, values
- * that break a rule), without starting anything: for `plan`, as warnings.
+ * that break a rule, and the warnings it gives), without starting anything: for `plan`, as
+ * warnings.
  */
 export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] =>
   resolutionProblems(prepared, due).map((d) => ({ ...d, severity: 'warning' }));
 
 /**
- * What resolving these items and their targets now finds wrong, as `apply` reports it:
- * for `apply --plan`, before the plan file's digests are compared.
+ * What resolving these items and their targets now finds wrong, as `apply` reports it (its
+ * warnings too): for `apply --plan`, before the plan file's digests are compared.
  */
 export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] => {
   const found: Diagnostic[] = [];
@@ -233,10 +239,14 @@ export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[])
     const name = call.name;
     if (names.has(name)) byName.set(name, call);
   }
+  const rows = rowWarnings(prepared.project.named);
   for (const name of names) {
     const def = byName.get(name);
     const result = def && resolveCall(def, prepared.env);
-    if (result && 'diagnostics' in result) for (const item of result.diagnostics) found.push(item);
+    if (result === undefined) continue;
+    for (const item of result.ok ? (result.warnings ?? []) : result.diagnostics)
+      if (def?.campaign !== undefined && item.severity === 'warning') rows.add(def.campaign, item);
+      else found.push(item);
   }
-  return uniqueDiagnostics(found);
+  return uniqueDiagnostics([...found, ...rows.list()]);
 };

@@ -2,7 +2,12 @@ import type { PathSegments } from '../config/types.js';
 import type { CallRequest } from '../execute/target.js';
 import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
 import type { PlanItem } from '../plan/types.js';
-import { UNPRINTABLE_REASON, unprintableDestinations } from '../validate/destination-text.js';
+import {
+  dialsLocalNumber,
+  LOCAL_NUMBER_REASON,
+  UNPRINTABLE_REASON,
+  unprintableDestinations,
+} from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import {
@@ -23,7 +28,10 @@ export type CallResolution =
       readonly secrets: readonly Secret[];
       /** The body holds the definition's options as they are (no `${`, nothing converted). */
       readonly literal?: true;
+      /** What a resolved value draws that a literal draws too, and that stops nothing. */
+      readonly warnings?: readonly Diagnostic[];
     }
+  /** Every problem (errors; warnings too, when the call has one). */
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** Every string holding `${` (a reference, or `$${`) at or below `path` of the options as written. */
@@ -89,6 +97,47 @@ const touches = (path: PathSegments, paths: readonly PathSegments[]): boolean =>
 const samePath = (a: PathSegments, b: PathSegments): boolean =>
   a.length === b.length && a.every((seg, i) => String(seg) === String(b[i]));
 
+/**
+ * The warning of a campaign's rows whose number resolved to digits with no leading `+`: how
+ * many, the first, and the reference as the campaign writes it (`written`, when known), never
+ * a cell's text. Once per campaign, however many rows.
+ */
+export const localNumberRowsMessage = (
+  campaign: string,
+  rows: number,
+  first: string,
+  written?: string,
+): string =>
+  `to.number${written === undefined ? '' : `: ${written}`} resolves to a number with no leading + in ${
+    rows === 1 ? `row ${first}` : `${rows} rows`
+  } of campaign ${campaign}${rows === 1 ? '' : ` (the first: row ${first})`} — ${LOCAL_NUMBER_REASON}`;
+
+/**
+ * A phone or teams number that resolved to digits with no leading `+` draws the warning a
+ * literal one draws from validate, at the reference, naming it, never the value (it may
+ * be a secret's). A number written so is validate's to warn of, not again here.
+ */
+const localNumberWarning = (
+  def: CallDefinition,
+  to: unknown,
+  at: (path: PathSegments, message: string) => Diagnostic,
+): Diagnostic | undefined => {
+  const written = valueAt(def.options, ['to']);
+  if (!dialsLocalNumber(to) || dialsLocalNumber(written)) return undefined;
+  // A row's options hold its cells: named by its id, not by text that holds them.
+  const row = def.campaign;
+  const refs = row === undefined ? referencesBelow(valueAt(written, ['number'])) : [];
+  const message =
+    row !== undefined
+      ? localNumberRowsMessage(row.name, 1, row.id)
+      : `${
+          refs.length > 0
+            ? `to.number: ${refs.join(', ')} resolves to a number with no leading +`
+            : 'to.number has no leading + once references are resolved'
+        } — ${LOCAL_NUMBER_REASON}`;
+  return { ...at(['to', 'number'], message), severity: 'warning' };
+};
+
 const valueAt = (data: unknown, path: PathSegments): unknown =>
   path.reduce<unknown>(
     (node, seg) =>
@@ -138,6 +187,7 @@ const resolvedTooLarge = (def: CallDefinition, body: Body): Diagnostic | undefin
  * (a `${` in them is text): a value that breaks it is an error at the reference, naming it,
  * never quoting the value, reported with the missing variables. Where the schema takes a
  * number, a reference that resolves to digits becomes that number; no other value changes type.
+ * A number resolving to digits with no leading `+` draws validate's warning, at the reference.
  */
 export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
   // Options without a `${` resolve to themselves: checked as they are, without a copy of
@@ -172,6 +222,8 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
         : `\`${path.join('.')}\` holds`;
     diagnostics.push(at(path, `${what} ${found}, ${UNPRINTABLE_REASON}`));
   }
+  // Where a value is refused: a warning about the same value would only repeat it.
+  const refused = [...broken, ...unprintable.map((u) => u.path)];
   const masked = isLiteral(r.value) ? undefined : withoutReferenceText(r.value);
   const checked = checkResolvedOptions((masked ?? r.value) as Body);
   for (const problem of checked.problems) {
@@ -180,6 +232,7 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
     const written = referencesBelow(valueAt(def.options, path));
     // Only references can break a call that validated: a problem elsewhere is not ours to word.
     const where = path.join('.') || 'the call';
+    refused.push(path);
     diagnostics.push(
       at(
         path,
@@ -189,13 +242,17 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
       ),
     );
   }
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  const local = touches(['to', 'number'], refused)
+    ? undefined
+    : localNumberWarning(def, value.to, at);
+  if (diagnostics.length > 0)
+    return { ok: false, diagnostics: local === undefined ? diagnostics : [...diagnostics, local] };
   // Checked as literals, the values are sent as they resolved.
   const body =
     masked === undefined ? checked.options : checkResolvedOptions(r.value as Body).options;
   const tooLarge = resolvedTooLarge(def, body);
   if (tooLarge !== undefined) return { ok: false, diagnostics: [tooLarge] };
-  return { ok: true, body, secrets: r.secrets };
+  return { ok: true, body, secrets: r.secrets, ...(local !== undefined && { warnings: [local] }) };
 };
 
 export interface CallsResolution {

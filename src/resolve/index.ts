@@ -2,6 +2,7 @@ export {
   type Body,
   type CallResolution,
   type CallsResolution,
+  localNumberRowsMessage,
   requestsFor,
   resolveCall,
   resolveCalls,

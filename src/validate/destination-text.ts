@@ -35,3 +35,19 @@ export const unprintableDestinations = (from: unknown, to: unknown): Unprintable
     return found === undefined ? [] : [{ path, found }];
   });
 };
+
+/** Why a phone or teams number without `+` draws a warning (not an error), after what holds it. */
+export const LOCAL_NUMBER_REASON = 'the gateway may dial it as a local number';
+
+/**
+ * Whether `to` is a phone or teams destination whose number is digits with no leading `+`:
+ * the gateway may dial it as a local number. Written in the call file or given by a `${VAR}`
+ * alike (a recipients CSV cell is counted per campaign, in campaign/expand.ts).
+ */
+export const dialsLocalNumber = (to: unknown): boolean => {
+  if (to === null || typeof to !== 'object' || Array.isArray(to)) return false;
+  const { type, number } = to as Record<string, unknown>;
+  return (
+    (type === 'phone' || type === 'teams') && typeof number === 'string' && /^\d+$/.test(number)
+  );
+};

@@ -1,9 +1,14 @@
 import type { Flavor } from '../options/flavor.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
-import { UNPRINTABLE_REASON, unprintableDestinations } from './destination-text.js';
+import {
+  dialsLocalNumber,
+  LOCAL_NUMBER_REASON,
+  UNPRINTABLE_REASON,
+  unprintableDestinations,
+} from './destination-text.js';
 import type { Diagnostic } from './diagnostic.js';
-import { errorAt, hasReference, isRecord, siteOf, toPointer, warningAt } from './site.js';
+import { errorAt, hasReference, siteOf, toPointer, warningAt } from './site.js';
 import { NAME_PATTERN, unknownTarget } from './targets.js';
 
 export interface RuleContext {
@@ -136,11 +141,8 @@ const numberPrefix: CallRule = {
   name: 'number-prefix',
   kind: 'semantic',
   check: (entry) => {
-    const { to } = entry.merged;
-    if (!isRecord(to) || (to.type !== 'phone' && to.type !== 'teams')) return [];
-    const { number } = to;
-    if (typeof number !== 'string' || !/^\d+$/.test(number)) return [];
-    const message = 'number has no leading + — the gateway may dial it as a local number';
+    if (!dialsLocalNumber(entry.merged.to)) return [];
+    const message = `number has no leading + — ${LOCAL_NUMBER_REASON}`;
     return [warningAt(siteIn(entry, ['to', 'number']), message)];
   },
 };

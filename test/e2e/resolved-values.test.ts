@@ -223,6 +223,88 @@ describe('resolved values pass the rules of literals', () => {
     expect(gw.sim.received()).toHaveLength(0);
   });
 
+  it('a number resolving without a leading + draws the warning a literal draws, at the reference, and is placed', async () => {
+    gw = await startGateway({ 'calls/a.yaml': FILE });
+    const env = { ...GOOD, TO: '15550005002' };
+    const warning = `calls/a.yaml:${at(FILE, '"${TO}"')}: warning: to.number: \${TO} resolves to a number with no leading + — the gateway may dial it as a local number`;
+
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stderr).toContain(warning);
+    const json = JSON.parse((await gw.run(['plan', '--format', 'json'], env)).stdout) as {
+      warnings: { message: string; severity: string }[];
+    };
+    expect(json.warnings).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^to\.number: \$\{TO\} resolves to a number with no leading \+/,
+        ),
+        severity: 'warning',
+      }),
+    );
+
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(apply.stderr).toContain(warning);
+    expect(gw.placed().map((p) => (p.body as { to: { number?: string } }).to.number)).toContain(
+      '15550005002',
+    );
+    // The value came from the environment: never printed.
+    expect(output(plan) + output(apply)).not.toContain('15550005002');
+  });
+
+  it('under github and json, the warning is an annotation, and json stays one object', async () => {
+    gw = await startGateway({ 'calls/a.yaml': FILE });
+    const env = { ...GOOD, TO: '15550005002' };
+    const github = await gw.run(['apply', '--yes', '--format', 'github'], env);
+    expect(github.code, output(github)).toBe(0);
+    const [line, column] = at(FILE, '"${TO}"').split(':');
+    expect(github.stdout).toContain(
+      `::warning file=calls/a.yaml,line=${line},col=${column},title=callops%3A /calls/0/to/number::to.number: \${TO} resolves to a number with no leading +`,
+    );
+    await gw.project.write('calls/a.yaml', FILE.replace('name: phone', 'name: phone2'));
+    const json = await gw.run(['apply', '--yes', '--format', 'json'], env);
+    expect(json.code, output(json)).toBe(0);
+    expect((JSON.parse(json.stdout) as { placed: number }).placed).toBe(1);
+    expect(output(github) + output(json)).not.toContain('15550005002');
+  });
+
+  it("a campaign's rows whose number resolves without + draw one warning with their count", async () => {
+    gw = await startGateway({
+      'calls/b.yaml': [
+        'calls:',
+        '  - name: camp',
+        '    recipients: ../people.csv',
+        `    application_sid: ${APP_SID}`,
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "${CC}${row.phone}" }',
+        '  - name: cells',
+        '    recipients: ../people.csv',
+        `    application_sid: ${APP_SID}`,
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "${row.phone}" }',
+        '',
+      ].join('\n'),
+      'people.csv': 'id,phone\na,5550007001\nb,5550007002\nc,5550007003\n',
+    });
+    const env = { CC: '1' };
+    const warning = (rows: string) =>
+      `calls/b.yaml:6:32: warning: to.number: \${CC}\${row.phone} resolves to a number with no leading + in ${rows} of campaign camp`;
+    // A cell dialled as written is counted once per campaign when the CSV is read.
+    const cells =
+      'people.csv:2:3: warning: 3 rows dial a number with no leading + (the first here) — the gateway may dial it as a local number';
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stderr).toContain(warning('row a'));
+    expect(plan.stderr).toContain(cells);
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(apply.stderr).toContain(`${warning('3 rows')} (the first: row a) — the gateway`);
+    expect(apply.stderr.match(/resolves to a number with no leading \+/g)).toHaveLength(1);
+    expect(apply.stderr).toContain(cells);
+    expect(gw.placed()).toHaveLength(6);
+  });
+
   it('a fallback naming a variable dials that variable, and the number is counted', async () => {
     const file = callsYaml([
       { name: 'backup', to: '{ type: phone, number: "${PRIMARY:-${BACKUP}}" }' },
