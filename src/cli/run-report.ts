@@ -297,6 +297,12 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         );
         return;
       }
+      case 'scheduler:suppressed': {
+        // The line apply's summary gives it (renderHeldHuman).
+        const { key, reason } = event.item;
+        ctx.stderr.write(`${printable(`suppressed ${key}  ${reason ?? 'do-not-call'}`)}\n`);
+        return;
+      }
       case 'scheduler:missed-count': {
         const { memory, count, listed, atLeast } = event;
         ctx.stderr.write(

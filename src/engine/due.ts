@@ -105,6 +105,11 @@ export interface DueResult {
   /** Keys whose slot's deadline passed before they could be sent (reported already). */
   readonly missed?: readonly string[];
   /**
+   * Keys a do-not-call list held back just before their request (said in the summary): the
+   * next plan, which reads the list as it is now, holds them back too.
+   */
+  readonly suppressed?: readonly string[];
+  /**
    * Why the batch stopped before its end (a campaign's CSV changed), once what it placed was
    * recorded: the calls it did not send are still due.
    */
@@ -269,6 +274,9 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         : 'ok';
     const { interrupted } = result;
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
+    const suppressed = result.suppressed.length > 0 && {
+      suppressed: result.suppressed.map((h) => h.key),
+    };
     if (result.stateError) {
       // A failed outcome that could not be recorded is listed unknown, not failed.
       const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
@@ -277,6 +285,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         interrupted,
         lock: result.lock,
         missed,
+        ...suppressed,
         ...(result.stopped && { stopped: result.stopped }),
         ...(changedFile !== undefined && { changedFile }),
         stateError: result.stateError,
@@ -294,6 +303,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       interrupted,
       lock,
       missed,
+      ...suppressed,
       ...(result.stopped && { stopped: result.stopped }),
       ...(changedFile !== undefined && { changedFile }),
     };

@@ -60,6 +60,11 @@ export type EngineEvent =
     }
   /** `run`: a slot missed while callops was not running (reported once). */
   | { readonly type: 'scheduler:missed'; readonly item: PlanItem }
+  /**
+   * `run`: a placement due now that a do-not-call list holds back (its reason names the list),
+   * said once, at a wake that places no batch (a batch's summary lists those due with it).
+   */
+  | { readonly type: 'scheduler:suppressed'; readonly item: PlanItem }
   /** `run`: more slots of a call were missed than its `scheduler:missed` lines list. */
   | {
       readonly type: 'scheduler:missed-count';

@@ -3,7 +3,7 @@ import { projectStamp } from '../config/load.js';
 import { RecipientsChanged } from '../config/recipients.js';
 import type { RateLimiter } from '../execute/rate.js';
 import { type MissedReport, markChecked, missedToReport, withSchedules } from '../plan/index.js';
-import { wakeTimes } from '../plan/wake.js';
+import { suppressedNow, wakeTimes } from '../plan/wake.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
@@ -189,8 +189,9 @@ const lockLostError = (lost: LockLoss, lockName: string): EngineError => {
 
 /**
  * `run`: places calls as their slots fall due, each slot once, until `signal` aborts. Wakes
- * at the next slot (at least once a minute), looks at the definitions again first, and
- * reports each missed slot once (the state remembers through which slot). A database store
+ * at the next slot (at least once a minute), a slot a do-not-call list holds back included,
+ * looks at the definitions (and the lists) again first, reports each missed slot once (the
+ * state remembers through which slot), and says each suppressed placement once. A database store
  * that fails is waited out (see StateOutage): nothing is planned until it answers again.
  */
 export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResult> => {
@@ -202,6 +203,10 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   // What each pause since placing stopped will have undone once placing resumes, in order.
   const back = new Set<string>();
   const reported = new Set<string>();
+  // The placements held back by a do-not-call list that this run said suppressed, of those
+  // the latest plan holds back: each is said once while it stays due (a slot until its
+  // deadline passes), as apply says it, not at every wake.
+  const saidSuppressed = new Set<string>();
   // Of a campaign run selects some rows of (--only NAME/ROW), through which slot this run
   // reported missed ones: the state does not keep it (the campaign's memory is its other
   // rows' too), and this run does not report them again.
@@ -296,6 +301,11 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         holdsLock();
         if (outage.down) await outage.back();
       }
+      // The do-not-call lists as they are on disk now (they are no definitions: a change is
+      // no reload): a number taken off a list is placed at its next slot, not only once run
+      // restarts; one put on a list is held back by the plan, not only just before its
+      // request. A list that turned bad stops run, as it stops a batch.
+      await prepared.suppression?.refresh();
       const now = new Date();
       const plan = planAt(prepared, lock, now, {
         ...input.plan,
@@ -350,6 +360,17 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         }
       }
       remembered = look;
+      // Said with the batch placed now (in its summary, as apply does), else on their own.
+      const held = suppressedNow(plan);
+      const heldKeys = new Set(held.map((item) => item.key));
+      for (const key of saidSuppressed) if (!heldKeys.has(key)) saidSuppressed.delete(key);
+      const suppressed = held.filter((item) => !saidSuppressed.has(item.key));
+      if (due.length === 0) {
+        for (const item of suppressed) {
+          saidSuppressed.add(item.key);
+          await sink({ type: 'scheduler:suppressed', item });
+        }
+      }
       if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new EngineError(
           'failed',
@@ -375,6 +396,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             plannedAt: Date.parse(plan.now),
             ...missedToReport({ unreported: said }),
             missedSaid: true,
+            ...(suppressed.length > 0 && { suppressed }),
             ...(plan.partial === undefined ? {} : { partial: plan.partial }),
             ...(input.secrets ? { secrets: input.secrets } : {}),
             ...(backend === 'postgres' && { returnStateError: true }),
@@ -390,6 +412,12 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             await sink({ type: 'scheduler:batch-failed', message: error.message });
             failed = true;
           }
+        }
+        if (result !== undefined) {
+          // Said in its summary: those the plan held back, and those the list held back
+          // just before their request (read again then, as the next plan reads it).
+          for (const item of suppressed) saidSuppressed.add(item.key);
+          for (const key of result.suppressed ?? []) saidSuppressed.add(key);
         }
         if (result?.stateError !== undefined) {
           // What the batch did is in its summary; the calls it did not send are still due.
@@ -438,7 +466,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       // A slot that fell due while the batch ran is looked at without delay (not filtered
       // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
       // Campaign rows waiting for their calling hours wake it at their next opening.
-      const next = wakeTimes(plan.upcoming);
+      const next = wakeTimes(plan);
       const refreshAt = refresher.dueAt(lock, new Date());
       if (refreshAt !== undefined) next.push(refreshAt);
       const wake = recorded

@@ -88,6 +88,11 @@ export interface Suppression {
   readonly lists: readonly SuppressList[];
   /** Whether a number is listed, by the lists as they are on disk now. */
   check(number: string): Promise<Listed | undefined>;
+  /**
+   * Reads again each list whose file changed since (`lists` then holds it as it is now):
+   * `run` does before each plan, so a number taken off a list is placed at its next slot.
+   */
+  refresh(): Promise<void>;
 }
 
 export const loadSuppression = async (
@@ -103,7 +108,7 @@ export const loadSuppression = async (
   }
   if (diagnostics.length > 0) return { diagnostics };
   const current = [...reads];
-  const check = async (number: string): Promise<Listed | undefined> => {
+  const refresh = async (): Promise<void> => {
     for (let i = 0; i < specs.length; i++) {
       const spec = specs[i] as SuppressSpec;
       const full = isAbsolute(spec.path) ? spec.path : resolve(root, spec.path);
@@ -118,6 +123,9 @@ export const loadSuppression = async (
       }
       current[i] = again.read;
     }
+  };
+  const check = async (number: string): Promise<Listed | undefined> => {
+    await refresh();
     return findListed(
       current.map((r) => r.list),
       number,
@@ -129,6 +137,7 @@ export const loadSuppression = async (
         return current.map((r) => r.list);
       },
       check,
+      refresh,
     },
   };
 };

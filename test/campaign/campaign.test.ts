@@ -712,7 +712,7 @@ describe('calling hours in the row zone', () => {
 
   it('run wakes at the next opening of a waiting row, as at a slot', () => {
     const plan = planAt('2026-06-01T13:00:00Z', '{ window: "08:00-21:00" }');
-    expect(wakeTimes(plan.upcoming)).toEqual([Date.parse('2026-06-01T23:00:00Z')]);
+    expect(wakeTimes(plan)).toEqual([Date.parse('2026-06-01T23:00:00Z')]);
   });
 
   it('before start the rows wait; after end they are expired, never due', () => {

@@ -424,6 +424,31 @@ export const startGateway = async (
   };
 };
 
+/** Start-up of a child process on a loaded CI machine has been seen to take 13 s. */
+const SLOW = { timeoutMs: 30_000 };
+
+/**
+ * `run --yes ARGS` in the gateway's project (killed past 80 s), and `until`: a wait (30 s at
+ * most) that fails at once, with what run said, if run ended. The test stops it (SIGTERM).
+ */
+export const startRun = (g: Gateway, args: readonly string[] = []) => {
+  const child: ChildProcess = spawnCli(['run', '--yes', ...args], {
+    cwd: g.project.dir,
+    env: g.env,
+  });
+  const { done, soFar } = watch(child, 80_000);
+  const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined) =>
+    waitFor(
+      what,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`run ended (${child.exitCode}):\n${soFar()}`);
+        return check();
+      },
+      SLOW,
+    );
+  return { child, done, soFar, until };
+};
+
 /**
  * A `wait` for the simulator that holds every accepted call until `release()` (and lets
  * every later one through): the calls stay in flight as long as a test needs.

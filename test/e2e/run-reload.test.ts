@@ -1,46 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
-import type { ChildProcess } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  APP_SID,
-  callsYaml,
-  FROM,
-  type Gateway,
-  spawnCli,
-  startGateway,
-  waitFor,
-  watch,
-} from './helpers.js';
+import { APP_SID, callsYaml, FROM, type Gateway, startGateway, startRun } from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
   await gw?.close();
   gw = undefined;
 });
-
-/** Start-up of a child process on a loaded CI machine has been seen to take 13 s. */
-const SLOW = { timeoutMs: 30_000 };
-
-/** `run --yes ARGS` in the gateway's project, and a wait that fails at once if run ended. */
-const startRun = (g: Gateway, args: readonly string[] = []) => {
-  const child: ChildProcess = spawnCli(['run', '--yes', ...args], {
-    cwd: g.project.dir,
-    env: g.env,
-  });
-  const { done, soFar } = watch(child, 80_000);
-  const until = <T>(what: string, check: () => Promise<T | undefined>) =>
-    waitFor(
-      what,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`run ended (${child.exitCode}):\n${soFar()}`);
-        return check();
-      },
-      SLOW,
-    );
-  return { child, done, soFar, until };
-};
 
 const slotKeys = async (g: Gateway, name: string, target = 'sim'): Promise<string[]> =>
   Object.keys((await g.project.lock())?.calls ?? {})

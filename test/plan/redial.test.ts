@@ -64,7 +64,7 @@ describe('campaign redial in the plan', () => {
       opens: '2026-12-01T12:20:00.000Z',
     });
     expect(p.upcoming[0]?.reason).toMatch(/redial 2 of 3/);
-    expect(wakeTimes(p.upcoming)).toEqual([Date.parse('2026-12-01T12:20:00Z')]);
+    expect(wakeTimes(p)).toEqual([Date.parse('2026-12-01T12:20:00Z')]);
   });
 
   it('attempt 3 is due once after × backoff passed since attempt 2 ended', () => {

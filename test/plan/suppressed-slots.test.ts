@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import type { PlanScreen } from '../../src/plan/screen.js';
+import { suppressedNow, wakeTimes } from '../../src/plan/wake.js';
 import { destinationNumber } from '../../src/screen/number.js';
 import type { CallDefinition } from '../../src/validate/model.js';
 import { call, lock, schedule } from './make.js';
@@ -72,5 +73,37 @@ describe('the slots of a call whose number is on a do-not-call list', () => {
     expect(plan.suppressed?.map((i) => i.key)).toContain('prod/remind/a@2026-12-01T09:10:00Z');
     expect(new Set(plan.missed.map((i) => i.name))).toEqual(new Set(['remind/b']));
     expect(plan.missedCount?.count).toBe(10);
+  });
+
+  it('wake run at their next slot, and only the slot due now is said suppressed', () => {
+    const plan = buildPlan({ ...input([minutely('listed', LISTED)]), upcomingCount: 1 });
+    // Nothing else is to come: the slot the list holds back is what run wakes for.
+    expect(plan.upcoming).toEqual([]);
+    expect(wakeTimes(plan)).toEqual([Date.parse('2026-12-01T09:11:00Z')]);
+    expect(suppressedNow(plan).map((i) => i.key)).toEqual(['prod/listed@2026-12-01T09:10:00Z']);
+  });
+
+  it('do not delay another call’s slot: run wakes at the earliest of both', () => {
+    const free = call('free', {
+      options: {
+        application_sid: 'app',
+        from: '+15550001111',
+        to: { type: 'phone', number: '+15550003333' },
+      },
+      schedule: schedule({ cron: '45 10 9 * * *', deadlineMs: 5_000 }),
+    });
+    const plan = buildPlan({
+      ...input([minutely('listed', LISTED), free]),
+      lock: lock(
+        {},
+        {
+          'prod/listed': { since: '2026-12-01T09:00:00.000Z' },
+          'prod/free': { since: '2026-12-01T09:00:00.000Z' },
+        },
+      ),
+      upcomingCount: 1,
+    });
+    expect(Math.min(...wakeTimes(plan))).toBe(Date.parse('2026-12-01T09:10:45Z'));
+    expect(wakeTimes(plan)).toContain(Date.parse('2026-12-01T09:11:00Z'));
   });
 });
