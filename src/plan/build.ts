@@ -1100,11 +1100,14 @@ const planCall = (
       reason,
     );
   };
+  const elsewhere =
+    input.explicitTarget && call.target !== undefined && call.target !== input.runTarget;
   if (!call.enabled) {
     add('skipped', item(undefined, 'disabled'));
+    if (!elsewhere) lookThroughDisabled(call, target, input, seen, missed);
     return;
   }
-  if (input.explicitTarget && call.target !== undefined && call.target !== input.runTarget) {
+  if (elsewhere) {
     add('skipped', item(undefined, `pinned to target \`${call.target}\``));
     return;
   }
@@ -1154,6 +1157,41 @@ const planCall = (
     return;
   }
   add(bucket, reason === undefined ? built : amendItem(built, { reason }));
+};
+
+/**
+ * A scheduled call seen disabled: its slots up to `now` were deliberately not placed, so none
+ * of them is ever placed, nor reported missed, once it is enabled again. Its memory is
+ * remembered (`since` now for one not known yet) and its report, with nothing missed in it,
+ * looks through its latest slot: `reportedThrough` moves there, as apply and run record it.
+ * A slot after the latest look that saw the call disabled is as any call's: placed within
+ * its deadline, or reported missed (the call may have been enabled again right after it).
+ */
+const lookThroughDisabled = (
+  call: CallDefinition,
+  target: string,
+  input: PlanInput,
+  seen: Map<string, ScheduleMemory>,
+  missed: MissedSink,
+): void => {
+  const spec = call.schedule;
+  if (spec === undefined || isRowPlacedOnce(call) || !compileSchedule(spec)) return;
+  const key = memoryKey(target, call.campaign?.name ?? call.name);
+  // A campaign's rows share their memory: looked through once.
+  if (seen.has(key)) return;
+  const known = input.lock.schedules?.[key] ?? { since: firstSeenOf(input) };
+  seen.set(key, known);
+  const now = input.now.getTime();
+  const since = Date.parse(known.since);
+  // No slot up to this instant is reported anyway (planScheduled's reportableFrom).
+  const floor = Math.max(
+    (Number.isNaN(since) ? now : since) - spec.deadlineMs,
+    instant(known.prunedThrough),
+  );
+  const after = Math.max(floor, reportedThrough(input, key));
+  const last = latestSlots(spec, after, now, () => true, 1)[0];
+  if (last === undefined) return;
+  missed.report({ memory: key, count: 0, items: [], through: formatSlot(last) });
 };
 
 /** The `since` of a call the memory does not know yet (never after `now`). */
