@@ -626,13 +626,16 @@ const planScheduled = (
  * is then the call's own, already placed. An unknown one settled as not placed lets it be.
  * A campaign's `row`: under a campaign's name no call has now.
  */
+/** What became of an entry that may have rung: `placed <sid> at <time>`, in flight, unknown. */
+const rangWords = (entry: LockEntry): string =>
+  entry.status === 'placed'
+    ? `placed ${entry.sid ?? '(no sid)'} at ${entry.at}`
+    : isInFlight(entry)
+      ? 'being placed by another runner right now'
+      : `unknown, at ${entry.at}`;
+
 const renamedWords = ({ key, entry }: RenamedEntry, row: boolean): string => {
-  const how =
-    entry.status === 'placed'
-      ? `placed ${entry.sid ?? '(no sid)'} at ${entry.at}`
-      : isInFlight(entry)
-        ? 'being placed by another runner right now'
-        : `unknown, at ${entry.at}`;
+  const how = rangWords(entry);
   const settle =
     entry.status === 'unknown' && !isInFlight(entry)
       ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
@@ -1156,6 +1159,14 @@ const planCall = (
     add('skipped', call.campaign === undefined ? changed : heldHint(changed, call.name, missed));
     return;
   }
+  const before =
+    bucket === 'due' && entry === undefined && campaign === undefined
+      ? dialledOnce(renamed, target, built, input)
+      : undefined;
+  if (before !== undefined) {
+    add('due', amendItem(built, { reason: dialledOnceWords(before) }));
+    return;
+  }
   add(bucket, reason === undefined ? built : amendItem(built, { reason }));
 };
 
@@ -1193,6 +1204,26 @@ const lookThroughDisabled = (
   if (last === undefined) return;
   missed.report({ memory: key, count: 0, items: [], through: formatSlot(last) });
 };
+
+/**
+ * An unscheduled call never placed whose number an unscheduled call no longer defined may
+ * have rung: most often the same call renamed. Its number is read only when its target holds
+ * such an entry.
+ */
+const dialledOnce = (
+  renamed: RenamedSlots,
+  target: string,
+  built: PlanItem,
+  input: PlanInput,
+): RenamedEntry | undefined => {
+  if (!renamed.anyOnce(target)) return undefined;
+  const number = numberOfItem(input)(built);
+  return number === undefined ? undefined : renamed.once(target, numberDigest(number));
+};
+
+/** Why a call new by its name is still due, though its number was dialled under another. */
+const dialledOnceWords = ({ key, entry }: RenamedEntry): string =>
+  `new by its name, but its number was dialled as ${key} (${rangWords(entry)}), a name no call has now (renamed?): placed again`;
 
 /** The `since` of a call the memory does not know yet (never after `now`). */
 const firstSeenOf = (input: PlanInput): string =>

@@ -49,6 +49,15 @@ export interface RenamedSlots {
    * have rung (placed or unknown) the number whose digest is `digest`.
    */
   at(target: string, slot: string, digest: string): RenamedEntry | undefined;
+  /** Whether `target` holds entries of unscheduled calls no longer defined. */
+  anyOnce(target: string): boolean;
+  /**
+   * An entry on `target` of an unscheduled call no longer defined that may have rung (placed
+   * or unknown) the number whose digest is `digest`: a call renamed, most often. Unlike a
+   * slot, it is not held by it (an unscheduled key has no deadline: a hold would last for
+   * ever), only said of in the plan.
+   */
+  once(target: string, digest: string): RenamedEntry | undefined;
   /**
    * Of the row `row` on `target`: the slots that campaigns no longer defined placed (or may
    * have) to its number (`digest()`, asked only when `target` holds slots of such a
@@ -67,6 +76,8 @@ interface Orphans {
   readonly slots: ReadonlyMap<string, string | readonly string[]>;
   /** Campaigns that hold slots of their rows. */
   readonly campaigns: readonly string[];
+  /** Keys of unscheduled calls (`<target>/<name>`). */
+  readonly once: readonly string[];
 }
 
 /** Placed or unknown (a claim in flight too) to the number of `digest`: it may have rung. */
@@ -98,6 +109,7 @@ export const renamedSlots = (
     }
     const slots = new Map<string, string | string[]>();
     const campaigns: string[] = [];
+    const once: string[] = [];
     const prefix = `${target}/`;
     const keys = keysBetween(lock.calls, prefix, `${prefix}\uffff`);
     // A name's keys sort together: `name/…` just below `name0`, `name@…` just below `nameA`
@@ -109,6 +121,7 @@ export const renamedSlots = (
       const rest = key.slice(prefix.length);
       const end = rest.search(/[@/]/);
       if (end < 0) {
+        if (!defined.has(rest)) once.push(key);
         i++;
         continue;
       }
@@ -132,12 +145,30 @@ export const renamedSlots = (
       else slots.set(slot, typeof found === 'string' ? [found, key] : [...found, key]);
       i++;
     }
-    const made = { slots, campaigns };
+    const made = { slots, campaigns, once };
     byTarget.set(target, made);
     return made;
   };
+  // Of each target: the unscheduled calls no longer defined by the number they dialled.
+  const onceByTarget = new Map<string, ReadonlyMap<string, RenamedEntry>>();
+  const onceOf = (target: string): ReadonlyMap<string, RenamedEntry> => {
+    const known = onceByTarget.get(target);
+    if (known !== undefined) return known;
+    const found = new Map<string, RenamedEntry>();
+    for (const key of orphansOf(target).once) {
+      const entry = lock.calls[key];
+      const number = entry?.number;
+      if (number !== undefined && !found.has(number) && mayHaveRung(entry, number)) {
+        found.set(number, { key, entry });
+      }
+    }
+    onceByTarget.set(target, found);
+    return found;
+  };
   return {
     any: (target) => orphansOf(target).slots.size > 0,
+    anyOnce: (target) => orphansOf(target).once.length > 0,
+    once: (target, digest) => onceOf(target).get(digest),
     at: (target, slot, digest) => {
       const found = orphansOf(target).slots.get(slot);
       if (found === undefined) return undefined;

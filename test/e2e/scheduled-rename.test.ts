@@ -130,3 +130,26 @@ describe('a campaign with cron renamed within a slot’s deadline', () => {
     expect((await planAt(gw, '2025-01-01T09:01:05Z')).missed).toEqual([]);
   });
 });
+
+describe('an unscheduled call renamed', () => {
+  it('is placed again, and plan says whom it rings a second time', async () => {
+    const once = (name: string) => ({ name, to: `{ type: phone, number: "${NUMBER}" }` });
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([once('welcome-alice')]) });
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    const sid = (await gw.project.lock())?.calls['sim/welcome-alice']?.sid;
+    expect(sid).toBeDefined();
+
+    await gw.project.write('calls/a.yaml', callsYaml([once('welcome-alice-v2')]));
+    const words = `new by its name, but its number was dialled as sim/welcome-alice (placed ${sid} at `;
+    const plan = await gw.run(['plan']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(words);
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(2);
+    // Placed: nothing new by its name any more.
+    const after = await gw.run(['plan']);
+    expect(after.stdout).not.toContain('new by its name');
+  });
+});

@@ -243,3 +243,36 @@ describe('a campaign row’s slot its campaign placed under a name no call has n
     expect(asked).toBe(2);
   });
 });
+
+describe('an unscheduled call new by its name whose number a call no longer defined dialled', () => {
+  const OLD_ONCE = 'prod/welcome-alice';
+  it('stays due, and says which call dialled its number and how', () => {
+    const plan = buildPlan(
+      input([call('welcome-alice-v2')], {
+        [OLD_ONCE]: entry({ sid: 'sid-9', number: DIGEST }),
+      }),
+    );
+    expect(plan.due.map((i) => i.key)).toEqual(['prod/welcome-alice-v2']);
+    expect(plan.due[0]?.reason).toBe(
+      `new by its name, but its number was dialled as ${OLD_ONCE} (placed sid-9 at 2026-12-01T08:00:01.123Z), a name no call has now (renamed?): placed again`,
+    );
+  });
+
+  it('says nothing when the old call is still defined, failed, dialled another number or another target', () => {
+    const cases: [CallDefinition[], Record<string, LockEntry>][] = [
+      [
+        [call('welcome-alice'), call('welcome-alice-v2')],
+        { [OLD_ONCE]: entry({ number: DIGEST }) },
+      ],
+      [[call('welcome-alice-v2')], { [OLD_ONCE]: entry({ status: 'failed', number: DIGEST }) }],
+      [[call('welcome-alice-v2')], { [OLD_ONCE]: entry({ number: numberDigest('+15550009999') }) }],
+      [[call('welcome-alice-v2')], { 'staging/welcome-alice': entry({ number: DIGEST }) }],
+    ];
+    for (const [calls, entries] of cases) {
+      const plan = buildPlan(input(calls, entries));
+      const due = plan.due.find((i) => i.key === 'prod/welcome-alice-v2');
+      expect(due).toBeDefined();
+      expect(due?.reason).toBeUndefined();
+    }
+  });
+});
