@@ -1,6 +1,6 @@
 import { numberOfCall } from '../plan/item.js';
 import { isHeldRenamed } from '../plan/renamed.js';
-import { type DialledCache, dialledAsOtherRow, isHeldShifted } from '../plan/shifted.js';
+import { dialledAsOtherRow, dialledCache, isHeldShifted, type RowNumber } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -14,18 +14,23 @@ export type IsHeld = (call: CallDefinition, target: string, rowKey: string) => b
  * dials it (pure): the rows `plan` holds back (holdShiftedRows), and the ones it would hold
  * once due or that its `end` passed (by the same lockfile digests, whatever the row waits
  * for). Each campaign's numbers are gathered once, and a row's number is hashed only when
- * its campaign dialled anyone: a campaign with an id column costs nothing.
+ * its campaign dialled anyone: a campaign with an id column costs nothing. `numberOf`: the
+ * number a row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts).
  */
-export const heldRows = (lock: Lockfile, plan: Plan): IsHeld => {
+export const heldRows = (
+  lock: Lockfile,
+  plan: Plan,
+  numberOf: RowNumber = numberOfCall,
+): IsHeld => {
   const byPlan = new Set<string>();
   // A row's slot held because its campaign, renamed, placed it under its old name: that row
   // waits for its next slot, it is not held.
   for (const item of plan.skipped) {
     if (isHeldShifted(item) && !isHeldRenamed(item)) byPlan.add(item.name);
   }
-  const cache: DialledCache = new Map();
+  const cache = dialledCache(numberOf);
   return (call, target, rowKey) =>
     byPlan.has(call.name) ||
-    dialledAsOtherRow(call.campaign, target, rowKey, () => numberOfCall(call), lock, cache) !==
+    dialledAsOtherRow(call.campaign, target, rowKey, () => numberOf(call), lock, cache) !==
       undefined;
 };

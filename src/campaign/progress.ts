@@ -1,6 +1,7 @@
 import { isRowPlacedOnce } from '../plan/build.js';
 import { numberOfCall, toOf } from '../plan/item.js';
 import { placementKey } from '../plan/keys.js';
+import type { RowNumber } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import type { HoursCache } from '../schedule/hours.js';
 import { isOtherNumber } from '../screen/number.js';
@@ -20,8 +21,11 @@ const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
  * cells edited since): the lockfile keeps a digest of the number each attempt dialled.
  * False when either is not known (no digest recorded, a destination that is not a number).
  */
-const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): boolean =>
-  latest?.number !== undefined && isOtherNumber(latest.number, numberOfCall(call));
+const dialledOther = (
+  latest: LockEntry | undefined,
+  call: CallDefinition,
+  numberOf: RowNumber,
+): boolean => latest?.number !== undefined && isOtherNumber(latest.number, numberOf(call));
 
 /**
  * One report line per row of campaign `name` (pure): its attempts in the state, and its
@@ -32,13 +36,15 @@ const dialledOther = (latest: LockEntry | undefined, call: CallDefinition): bool
  * (`KEY@<slot>`): its attempts are its slots with an entry, and it stands at its latest
  * slot's (a placed slot belongs to its time: an edit since speaks to the next slots, so it
  * is never `edited`); it has a slot left while the plan lists one of its slots as due or to
- * come (upcoming looks years ahead), else nothing more comes for it.
+ * come (upcoming looks years ahead), else nothing more comes for it. `numberOf`: the number a
+ * row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts callNumberOf).
  */
 export const campaignLines = (
   name: string,
   calls: readonly CallDefinition[],
   lock: Lockfile,
   plan: Plan,
+  numberOf: RowNumber = numberOfCall,
 ): ReportLine[] => {
   const suppressed = new Set((plan.suppressed ?? []).map((i) => i.name));
   const now = Date.parse(plan.now);
@@ -53,7 +59,7 @@ export const campaignLines = (
       (i) => i.name,
     ),
   );
-  const isHeld = heldRows(lock, plan);
+  const isHeld = heldRows(lock, plan, numberOf);
   const lines: ReportLine[] = [];
   // Made once, at the first row placed at slots: one pass over the state for every row.
   let slotted: Map<string, LockEntry[]> | undefined;
@@ -78,7 +84,7 @@ export const campaignLines = (
     // stands at its latest slot, refused or not).
     const shown = !bySlot && latest?.status === 'failed' ? (placed ?? latest) : latest;
     const status = (latest?.status === 'failed' ? placed : latest)?.outcome?.status;
-    const toChanged = dialledOther(shown, call);
+    const toChanged = dialledOther(shown, call, numberOf);
     const endAt = rowEndAt(call);
     const context: RowContext = {
       suppressed: suppressed.has(call.name),

@@ -1,14 +1,14 @@
 import { join, resolve as resolvePath } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { buildPlan, checkReplace } from '../plan/build.js';
-import { numberOfCall } from '../plan/item.js';
+import { callOf, numberOfCall } from '../plan/item.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { RetryScope } from '../report/unsettled.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
-import { interpolate, type Secret } from '../resolve/interpolate.js';
+import { hasReference, interpolate, type Secret } from '../resolve/interpolate.js';
 import { findListed } from '../screen/list.js';
 import type { Suppression } from '../screen/load.js';
 import { destinationNumber } from '../screen/number.js';
@@ -191,6 +191,8 @@ export const planAt = (
     ...screenOf(prepared, numberOf),
     // Asked only of the unknown entries --retry-unknown retries, whatever the screen.
     ...(options.retryUnknown === true ? { numberOf } : {}),
+    // A campaign's already-dialled checks read a row's number as the screen does.
+    callNumber: callNumberOf(prepared),
   });
 };
 
@@ -200,7 +202,8 @@ export const planAt = (
  * environment (a secret stays in memory only; only digests of it are compared or stored).
  * Undefined when it dials no phone number, or when a variable is missing or malformed: the
  * call stays due, and resolving its request says so, as for any call (plan warns, apply
- * sends nothing).
+ * sends nothing). The environment is read only for a `to` still holding `${` once a row's
+ * cells are in: a campaign of rows that name their numbers costs one pattern test a row.
  */
 export const callNumberOf =
   (prepared: Prepared) =>
@@ -228,8 +231,16 @@ export const retryScope = (prepared: Prepared, unreadFile?: string): RetryScope 
   };
 };
 
+/** The text of `to` a number is read from: the string, or a phone destination's `number`. */
+const numberText = (to: unknown): unknown =>
+  to !== null && typeof to === 'object' ? (to as Readonly<Record<string, unknown>>).number : to;
+
 const resolvedNumber = (call: CallDefinition, env: Env): string | undefined => {
-  const resolved = interpolate(call.options.to, env);
+  // Only `to` (a campaign row fills in that option alone), and only when a `${VAR}` is left.
+  const to = call.optionAt ? call.optionAt('to') : call.options.to;
+  const text = numberText(to);
+  if (typeof text !== 'string' || !hasReference(text)) return undefined;
+  const resolved = interpolate(to, env);
   return resolved.missing.length > 0 || resolved.malformed.length > 0
     ? undefined
     : destinationNumber(resolved.value);
@@ -237,9 +248,12 @@ const resolvedNumber = (call: CallDefinition, env: Env): string | undefined => {
 
 /** The number a plan item dials, as `callNumberOf` reads its call's. */
 const numberOfItem = (prepared: Prepared): ((item: PlanItem) => string | undefined) => {
-  // Made only when a `${VAR}` destination is met: a campaign has many rows.
+  const numberOf = callNumberOf(prepared);
+  // Made only when an item without its definition (read from a plan file) needs one.
   let calls: Map<string, CallDefinition> | undefined;
   return (item) => {
+    const own = callOf(item);
+    if (own !== undefined) return numberOf(own);
     const shown = destinationNumber(item.to);
     if (shown !== undefined) return shown;
     calls ??= new Map(prepared.project.calls.map((c) => [c.name, c]));

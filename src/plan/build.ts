@@ -32,19 +32,14 @@ import { keysBetween, summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
-import { amendItem, callItem, RowItem, type RowItemFields } from './item.js';
+import { amendItem, callItem, callOf, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
 import { keptBefore, memoryKey } from './memory.js';
 import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlots, renamedSlots } from './renamed.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
-import {
-  type DialledCache,
-  holdDialledRow,
-  holdRedirectedRetries,
-  holdShiftedRows,
-} from './shifted.js';
+import { dialledCache, holdDialledRow, holdRedirectedRetries, holdShiftedRows } from './shifted.js';
 import {
   type OwnEntries,
   ownEntries,
@@ -87,6 +82,13 @@ export interface PlanInput {
    * dial another number now. Without it (nor a screen), only a number written as such is.
    */
   readonly numberOf?: (item: PlanItem) => string | undefined;
+  /**
+   * The normalised number a call or campaign row dials, its `${VAR}` references resolved
+   * (engine/prepare.ts callNumberOf; only digests of it are compared): what the campaign's
+   * already-dialled checks (shifted.ts, renamed.ts) read of a row. Default: as written
+   * (`numberOfCall`), which cannot tell the number of a `to` holding a `${VAR}`.
+   */
+  readonly callNumber?: (call: CallDefinition) => string | undefined;
   /**
    * Per memory key, through which slot missed slots were reported beyond what the lockfile's
    * memory says: what `run` reported of a campaign it selects some rows of (`partial`), which
@@ -648,7 +650,12 @@ const renamedWords = ({ key, entry }: RenamedEntry, row: boolean): string => {
 
 /** The number a plan item dials, as the plan's screen reads it (references resolved). */
 const numberOfItem = (input: PlanInput): ((item: PlanItem) => string | undefined) =>
-  input.numberOf ?? input.screen?.numberOf ?? ((item) => destinationNumber(item.to));
+  input.numberOf ??
+  input.screen?.numberOf ??
+  ((item) => {
+    const call = input.callNumber === undefined ? undefined : callOf(item);
+    return call === undefined ? destinationNumber(item.to) : input.callNumber?.(call);
+  });
 
 /** `2026-12-01T20:00:00Z (21:00 Europe/Berlin)`: when a window closed. */
 const closedWords = (close: number, zone: string): string => {
@@ -1391,7 +1398,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   // The slot searches the calls of one schedule and memory share (a campaign's rows).
   const shares = slotShares();
   // Numbers dialled per campaign, built once for the plan (only for a campaign a row asks of).
-  const dialled: DialledCache = new Map();
+  const dialled = dialledCache(input.callNumber);
   // The slots of calls and campaigns no longer defined, per target: listed once, when a call
   // asks (a renamed campaign's rows are found in `dialled`).
   const renamed = renamedSlots(input.lock, input.named ?? input.calls, dialled);

@@ -1,7 +1,7 @@
 import { keysBetween } from '../state/lock-index.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
-import { type DialledCache, rowsThatDialled } from './shifted.js';
+import { type DialledCache, dialledCache, rowsThatDialled } from './shifted.js';
 import { lowerBound } from './slot-share.js';
 
 /** An entry of a call no longer defined that dialled a number at a slot. */
@@ -94,7 +94,7 @@ const mayHaveRung = (entry: LockEntry | undefined, digest: string): entry is Loc
 export const renamedSlots = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
-  cache: DialledCache = new Map(),
+  cache: DialledCache = dialledCache(),
 ): RenamedSlots => {
   const byTarget = new Map<string, Orphans>();
   // A call disabled is not one the slot belongs to: its copy under a new name is the call now.

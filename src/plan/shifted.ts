@@ -2,7 +2,7 @@ import { countsTowardLimit } from '../screen/limit.js';
 import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
-import { amendItem, callOf, numberOfCall } from './item.js';
+import { amendItem, callOf, numberOfCall, toOf } from './item.js';
 import { PlanList } from './rows.js';
 import type { PlanItem } from './types.js';
 
@@ -75,14 +75,31 @@ const dialledAt = (lock: Lockfile, key: string, digest: string): Dialled => {
   return { key, status: 'placed', sid: h?.sid, at: h?.at ?? entry?.at ?? '' };
 };
 
-/** The indexes of the campaigns a plan asked of, by prefix: each built at most once. */
-export type DialledCache = Map<string, DialledNumbers>;
+/** The normalised phone number a row dials (undefined when it dials none, or cannot tell). */
+export type RowNumber = (call: CallDefinition) => string | undefined;
+
+/** What the already-dialled checks of one plan (or one status) share. */
+export interface DialledCache {
+  /** The indexes of the campaigns asked of, by prefix: each built at most once. */
+  readonly numbers: Map<string, DialledNumbers>;
+  /**
+   * The number a row dials, its `${VAR}` references resolved when the project gave a way to
+   * (engine/prepare.ts callNumberOf; only its digest is compared), else as written.
+   */
+  readonly numberOf: RowNumber;
+}
+
+/** A new cache; `numberOf` reads a row's number (default: as written, no `${VAR}` resolved). */
+export const dialledCache = (numberOf: RowNumber = numberOfCall): DialledCache => ({
+  numbers: new Map(),
+  numberOf,
+});
 
 const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): DialledNumbers => {
-  let found = cache.get(prefix);
+  let found = cache.numbers.get(prefix);
   if (found === undefined) {
     found = dialledNumbers(lock, prefix);
-    cache.set(prefix, found);
+    cache.numbers.set(prefix, found);
   }
   return found;
 };
@@ -150,7 +167,7 @@ export const dialledAsOtherRow = (
   // With an id column, a row's own calls (its redials, a retry) are its own.
   if (keys.some((k) => rowBase(k) === base)) return undefined;
   for (const k of keys) {
-    if (sharesNumber(campaign, rowBase(k).slice(prefix.length), digest)) continue;
+    if (sharesNumber(campaign, rowBase(k).slice(prefix.length), digest, cache)) continue;
     return { number, dialled: dialledAt(lock, k, digest), how: 'key' };
   }
   return undefined;
@@ -180,15 +197,20 @@ export const rowsThatDialled = (
     const base = rowBase(key);
     if (base === own) rows.unshift(base);
     else if (campaign.positional === true) rows.push(base);
-    else if (!sharesNumber(campaign, base.slice(prefix.length), digest)) rows.push(base);
+    else if (!sharesNumber(campaign, base.slice(prefix.length), digest, cache)) rows.push(base);
   }
   return rows;
 };
 
 /** Whether the CSV's row `id` dials the number of `digest` now: another person of one phone. */
-const sharesNumber = (campaign: CampaignOf, id: string, digest: string): boolean => {
+const sharesNumber = (
+  campaign: CampaignOf,
+  id: string,
+  digest: string,
+  cache: DialledCache,
+): boolean => {
   const row = campaign.rowOf?.(id);
-  const number = row === undefined ? undefined : numberOfCall(row);
+  const number = row === undefined ? undefined : cache.numberOf(row);
   return number !== undefined && numberDigest(number) === digest;
 };
 
@@ -218,11 +240,23 @@ const howWords = (how: DialledHow, key: string, recipients: string | undefined):
 const heldItem = (item: PlanItem, why: string, then: string): PlanItem =>
   amendItem(item, { reason: `${HELD_PREFIX}${why}; ${then}` });
 
+/**
+ * The number `item` dials as its reason may show it: the number when its `to` names one as
+ * written (a literal, a row's cell), else its `to` as written (`${PFX}5550100001`): a value
+ * from the environment stays a secret, in the reason as in the plan's `to`.
+ */
+const shownNumber = (item: PlanItem, number: string): string =>
+  destinationNumber(item.to) === undefined ? item.to : number;
+
+/** The number row `call` dials as words may show it (see shownNumber): `${VAR}` unresolved. */
+export const shownNumberOf = (call: CallDefinition, number: string): string =>
+  numberOfCall(call) === undefined ? toOf(call) : number;
+
 /** `item` held as `found` says. */
 const heldDialled = (item: PlanItem, found: DialledRow): PlanItem =>
   heldItem(
     item,
-    dialledWords(found.number, found.dialled),
+    dialledWords(shownNumber(item, found.number), found.dialled),
     howWords(found.how, rowBase(found.dialled.key), callOf(item)?.campaign?.recipients),
   );
 
@@ -238,11 +272,12 @@ export const holdDialledRow = (
   lock: Lockfile,
   cache: DialledCache,
 ): PlanItem | undefined => {
+  const call = callOf(item);
   const found = dialledAsOtherRow(
-    callOf(item)?.campaign,
+    call?.campaign,
     item.target,
     item.key,
-    () => destinationNumber(item.to),
+    () => (call === undefined ? undefined : cache.numberOf(call)),
     lock,
     cache,
   );
@@ -277,7 +312,7 @@ const dueAt = (item: PlanItem): number => {
 export const holdShiftedRows = (
   due: readonly PlanItem[],
   lock: Lockfile,
-  cache: DialledCache = new Map(),
+  cache: DialledCache = dialledCache(),
   upcoming: readonly PlanItem[] = [],
 ): {
   readonly due: readonly PlanItem[];
@@ -288,11 +323,13 @@ export const holdShiftedRows = (
   const planned = new Map<string, string>();
   /** `item` held, or undefined when it is placed (its number then taken, when keyed by position). */
   const held = (item: PlanItem): PlanItem | undefined => {
-    const campaign = callOf(item)?.campaign;
-    if (campaign === undefined) return undefined;
+    const call = callOf(item);
+    const campaign = call?.campaign;
+    if (call === undefined || campaign === undefined) return undefined;
     // An id column: the lockfile alone says whom the campaign called.
     if (campaign.positional !== true) return holdDialledRow(item, lock, cache);
-    const number = destinationNumber(item.to);
+    // Every due row's number (a `${VAR}` in it resolved): rows of one run are compared.
+    const number = cache.numberOf(call);
     if (number === undefined) return undefined;
     const found = dialledAsOtherRow(campaign, item.target, item.key, () => number, lock, cache);
     if (found !== undefined) return heldDialled(item, found);
@@ -301,7 +338,7 @@ export const holdShiftedRows = (
     if (earlier !== undefined && earlier !== rowBase(item.key)) {
       return heldItem(
         item,
-        `${earlier} of this campaign dials ${number} too, in this run`,
+        `${earlier} of this campaign dials ${shownNumber(item, number)} too, in this run`,
         howWords('other', earlier, campaign.recipients),
       );
     }

@@ -3,7 +3,13 @@ import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.j
 import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import { numberOfCall } from '../plan/item.js';
-import { type DialledCache, dialledAsOtherRow } from '../plan/shifted.js';
+import {
+  type DialledCache,
+  dialledAsOtherRow,
+  dialledCache,
+  type RowNumber,
+  shownNumberOf,
+} from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
@@ -64,6 +70,7 @@ export const changedKeys = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
   now: Date,
+  numberOf: RowNumber = numberOfCall,
 ): Map<string, string> => {
   // The targets the keys name (before their first `/`; a key without one is a bare name):
   // each call is then looked up under each, so that no map of every call is made (a
@@ -75,7 +82,7 @@ export const changedKeys = (
   }
   const keys = new Map<string, string>();
   if (targets.size === 0) return keys;
-  const dialled: DialledCache = new Map();
+  const dialled = dialledCache(numberOf);
   for (const call of calls) {
     if ((call.schedule !== undefined && !isRowPlacedOnce(call)) || call.name.includes('@'))
       continue;
@@ -116,13 +123,13 @@ const heldWords = (
     call.campaign,
     target,
     key,
-    () => numberOfCall(call),
+    () => cache.numberOf(call),
     lock,
     cache,
   );
   return found === undefined
     ? undefined
-    : `--replace would not place it: this campaign already dialled ${found.number} as ${found.dialled.key}${found.how === 'own' ? ', this row, before `--replace` placed it again to another number' : ''}`;
+    : `--replace would not place it: this campaign already dialled ${shownNumberOf(call, found.number)} as ${found.dialled.key}${found.how === 'own' ? ', this row, before `--replace` placed it again to another number' : ''}`;
 };
 
 /** The key of a row's latest placed attempt (`KEY`, `KEY#2`, …), if one is placed. */

@@ -397,6 +397,103 @@ describe('campaigns whose rows changed keys (an id column added, an id edited)',
   });
 });
 
+describe('campaigns whose `to` takes a ${VAR} beside ${row.X}', () => {
+  // The cells lack the country code, which PFX (from the environment) puts in front.
+  const yaml = campaignYaml([], '{ patient: "${row.name}" }').replace(
+    '"${row.phone}"',
+    '"${PFX}${row.phone}"',
+  );
+  const env = { PFX: '+1' };
+  const cell = (i: number) => number(i).slice(2);
+  const written = (i: number) => `\${PFX}${cell(i)}`;
+  const dialled = (gw: { placed(): readonly { body: unknown }[] }) =>
+    gw.placed().map((r) => (r.body as { to: { number: string } }).to.number);
+
+  it('a row put above others is neither placed again nor offered --replace; the reason shows ${PFX}, not its value', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': yaml,
+      'lists/reminders.csv': `name,phone\nAnn,${cell(1)}\nBob,${cell(2)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes'], env);
+    expect(first.code, output(first)).toBe(0);
+    expect(dialled(gw)).toEqual([number(1), number(2)]);
+    await writeFile(
+      join(gw.project.dir, 'lists/reminders.csv'),
+      `name,phone\nZed,${cell(9)}\nAnn,${cell(1)}\nBob,${cell(2)}\n`,
+    );
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 3 rows — 3 skipped/);
+    expect(plan.stdout).toContain(
+      `not placed: this campaign already dialled ${written(2)} as sim/reminders/2 (placed `,
+    );
+    expect(plan.stdout).toContain(
+      `--replace would not place it: not placed: this campaign already dialled ${written(1)} as sim/reminders/1 `,
+    );
+    expect(plan.stdout).not.toContain('callops apply --replace reminders/2');
+    // Whom the rows dial is shown as written: the variable's value stays out of the plan.
+    expect(plan.stdout).not.toContain(number(2));
+    const second = await gw.run(['apply', '--yes'], env);
+    expect(second.code, output(second)).toBe(0);
+    const replaced = await gw.run(['apply', '--yes', '--replace', 'reminders/2'], env);
+    expect(replaced.code, output(replaced)).toBe(64);
+    expect(replaced.stderr).toContain(
+      `--replace reminders/2: not placed: this campaign already dialled ${written(1)} as sim/reminders/1`,
+    );
+    expect(dialled(gw).sort()).toEqual([number(1), number(2)]);
+    expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();
+    const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json'], env);
+    expect(status.code, output(status)).toBe(0);
+    expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
+      held: 1,
+      waiting: 0,
+    });
+    // Row 2 (Ann now) changed since placed: status does not offer --replace either.
+    const changed = await gw.run(['status'], env);
+    expect(changed.stdout).toContain(
+      `--replace would not place it: this campaign already dialled ${written(1)} as sim/reminders/1`,
+    );
+    expect(changed.stdout).not.toContain('callops apply --replace reminders/2');
+  });
+
+  it('of two rows dialling one number in one run, the later is held', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': yaml,
+      'lists/reminders.csv': `name,phone\nAnn,${cell(1)}\nAnn again,${cell(1)}\n`,
+    });
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toMatch(/reminders: 2 rows — 1 due, 1 skipped/);
+    expect(plan.stdout).toContain(
+      `not placed: sim/reminders/1 of this campaign dials ${written(1)} too, in this run`,
+    );
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(dialled(gw)).toEqual([number(1)]);
+    expect((await gw.project.lock())?.calls['sim/reminders/2']).toBeUndefined();
+  });
+
+  it('an id edited does not call its person again under the new id', async () => {
+    const csv = (second: string) => `id,name,phone\na,Ann,${cell(1)}\n${second},Bob,${cell(2)}\n`;
+    const gw = await gateway({
+      'calls/reminders.yaml': yaml,
+      'lists/reminders.csv': csv('b'),
+    });
+    const first = await gw.run(['apply', '--yes'], env);
+    expect(first.code, output(first)).toBe(0);
+    await writeFile(join(gw.project.dir, 'lists/reminders.csv'), csv('b2'));
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      `not placed: this campaign already dialled ${written(2)} as sim/reminders/b (placed `,
+    );
+    const again = await gw.run(['apply', '--yes'], env);
+    expect(again.code, output(again)).toBe(0);
+    expect(dialled(gw)).toEqual([number(1), number(2)]);
+    expect((await gw.project.lock())?.calls['sim/reminders/b2']).toBeUndefined();
+  });
+});
+
 describe('--replace NAME of a campaign', () => {
   it("a campaign's name is refused saying --replace takes a row; plan's refusals do not speak of sending", async () => {
     const gw = await gateway({

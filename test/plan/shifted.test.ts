@@ -539,3 +539,77 @@ describe('--retry-unknown of a call that dials another number now', () => {
     expect(asked).toEqual([]);
   });
 });
+
+describe('rows whose `to` takes a ${VAR} beside the row value', () => {
+  // `to` as a row makes it: `${PFX}` left for the environment, the cell's digits after it.
+  const byVar = (id: string, number: string, withIds = false): CallDefinition => {
+    const made = row(id, number, withIds);
+    return {
+      ...made,
+      options: { ...made.options, to: { type: 'phone', number: number.replace('+1', '${PFX}') } },
+    };
+  };
+  // What the project's environment makes of it (PFX=+1); undefined when PFX is not set.
+  const resolving =
+    (pfx: string | undefined) =>
+    (c: CallDefinition): string | undefined => {
+      const text = (c.options.to as { number: string }).number;
+      return pfx === undefined ? undefined : text.replace('${PFX}', pfx);
+    };
+  const planWith = (
+    calls: CallDefinition[],
+    entries: Record<string, LockEntry>,
+    pfx: string | null = '+1',
+  ) =>
+    buildPlan({
+      calls,
+      lock: lock(entries),
+      now: NOW,
+      runTarget: 'sim',
+      explicitTarget: false,
+      callNumber: resolving(pfx ?? undefined),
+    });
+  const reasonOf = (p: ReturnType<typeof planWith>, key: string) =>
+    p.skipped.find((i) => i.key === key)?.reason ?? '';
+
+  it('a row that moved to a new position is held by its resolved number, shown as written', () => {
+    const p = planWith([byVar('1', ZED), byVar('2', ANN), byVar('3', BOB)], placedBefore);
+    expect(p.due).toEqual([]);
+    expect(reasonOf(p, 'sim/nid/3')).toMatch(
+      /^not placed: this campaign already dialled \$\{PFX\}5550400002 as sim\/nid\/2 \(placed S-2 /,
+    );
+    expect(reasonOf(p, 'sim/nid/2')).toContain(
+      '; --replace would not place it: not placed: this campaign already dialled ${PFX}5550400001 as sim/nid/1 ',
+    );
+    // The variable's value is never part of a reason.
+    expect(p.skipped.map((i) => i.reason).join('\n')).not.toContain(BOB);
+  });
+
+  it('two rows of one run dialling one number: the later is held', () => {
+    const p = planWith([byVar('1', ANN), byVar('2', BOB), byVar('3', ANN)], {});
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2']);
+    expect(reasonOf(p, 'sim/nid/3')).toMatch(
+      /^not placed: sim\/nid\/1 of this campaign dials \$\{PFX\}5550400001 too, in this run; /,
+    );
+  });
+
+  it('an id edited: the row under its new id is held; another row sharing the number is not', () => {
+    const entries = { 'sim/nid/b': dialled(BOB, { definition: `sha256:nid-b-${BOB}` }) };
+    const p = planWith(
+      csvRows([byVar('a', ANN, true), byVar('b2', BOB, true), byVar('c', ANN, true)]),
+      entries,
+    );
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/a', 'sim/nid/c']);
+    expect(reasonOf(p, 'sim/nid/b2')).toMatch(
+      /^not placed: this campaign already dialled \$\{PFX\}5550400002 as sim\/nid\/b /,
+    );
+    // Bob shares his phone with row `b` now: both are people of one phone, neither held.
+    const shared = planWith(csvRows([byVar('b', BOB, true), byVar('b2', BOB, true)]), entries);
+    expect(shared.due.map((i) => i.key)).toEqual(['sim/nid/b2']);
+  });
+
+  it('a variable not set leaves the rows due: resolving their requests says so', () => {
+    const p = planWith([byVar('1', ZED), byVar('2', ANN), byVar('3', BOB)], placedBefore, null);
+    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/3']);
+  });
+});

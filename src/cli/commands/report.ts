@@ -1,6 +1,6 @@
 import { campaignLines } from '../../campaign/progress.js';
 import { reportHeader, reportLine } from '../../campaign/report-csv.js';
-import { planAt } from '../../engine/prepare.js';
+import { callNumberOf, planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
@@ -55,7 +55,7 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
     );
     const lock = await readState(store).finally(() => store.close());
     const plan = planAt(prepared, lock, ctx.now, {});
-    const lines = campaignLines(name, prepared.project.calls, lock, plan);
+    const lines = campaignLines(name, prepared.project.calls, lock, plan, callNumberOf(prepared));
     const text =
       ctx.format === 'json'
         ? `${JSON.stringify(lines, null, 2)}\n`

@@ -1,5 +1,5 @@
 import { campaignCounts, campaignLines } from '../../campaign/progress.js';
-import { planAt, retryScope } from '../../engine/prepare.js';
+import { callNumberOf, planAt, retryScope } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
@@ -80,7 +80,10 @@ settle it), else 0.
       unknownPlanned(plan, lock),
     );
     if (campaign !== undefined) {
-      const counts = campaignCounts(campaign, campaignLines(campaign, project.calls, lock, plan));
+      const counts = campaignCounts(
+        campaign,
+        campaignLines(campaign, project.calls, lock, plan, callNumberOf(prepared)),
+      );
       // Its unknown entries, those of rows no longer in its CSV too: each may have rung.
       const own = unsettled.filter((u) => isCampaignKey(u.key, campaign));
       ctx.stdout.write(
@@ -96,7 +99,7 @@ settle it), else 0.
       // As for the whole lockfile: an unknown entry needs a person.
       return counts.states.unknown > 0 || own.length > 0 ? EXIT.unsettled : EXIT.ok;
     }
-    const changed = changedKeys(lock, project.calls, ctx.now);
+    const changed = changedKeys(lock, project.calls, ctx.now, callNumberOf(prepared));
     const { zones, deadlines } = slotTimes(lock, project.calls);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
