@@ -19,6 +19,13 @@ const HELD_PREFIX = 'not placed: ';
 export const isHeldShifted = (item: PlanItem): boolean =>
   item.reason?.startsWith(HELD_PREFIX) === true;
 
+/**
+ * Why a held row is not placed (`reason` without the `not placed: ` every hold starts with):
+ * what an unknown entry's settle hint says of a row the plan held; undefined for another reason.
+ */
+export const heldWhy = (reason: string | undefined): string | undefined =>
+  reason?.startsWith(HELD_PREFIX) === true ? reason.slice(HELD_PREFIX.length) : undefined;
+
 /** A call the lockfile holds of a number: the entry itself, or one its history keeps. */
 export interface Dialled {
   readonly key: string;

@@ -1,5 +1,6 @@
 import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
 import { numberOfCall } from '../plan/item.js';
+import { heldWhy } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
 import type { Listed } from '../screen/list.js';
@@ -260,6 +261,8 @@ export const unsettledEntries = (
           (scope === undefined ? undefined : notRetriedWords(key, call, scope)) ??
             notPlacedAgain(call, now) ??
             slotOverWords(key, call, now) ??
+            // The row held (already dialled): the plan's reason, as its JSON gives it.
+            heldWhy(planned.notRetried?.get(key)) ??
             redirectedWords(call, e, numberOf) ??
             listedWords(call, scope) ??
             planned.notRetried?.get(key),

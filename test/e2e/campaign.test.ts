@@ -728,6 +728,56 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     expect(rows[2]).toBe(`3,${number(2)},held,0,,,,,`);
     expect(rows[3]).toBe(`4,${number(3)},expired,0,,,,,`);
   });
+
+  it('a held row whose own entry is unknown is listed once, under Unknown, with the reason the plan holds it for', async () => {
+    const gw = await gateway(
+      {
+        'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+        'lists/reminders.csv': `name,phone\nAnn,${number(1)}\nBob,${number(2)}\n`,
+      },
+      { failStatus: 500, failRate: 1 },
+    );
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, output(first)).toBe(1);
+    expect(first.stdout).toContain('0 placed, 0 failed, 2 unknown');
+    // Swapped: each key now dials whom the other's unknown attempt may have rung.
+    await writeFile(
+      join(gw.project.dir, 'lists/reminders.csv'),
+      `name,phone\nBob,${number(2)}\nAnn,${number(1)}\n`,
+    );
+    const heldWords = (n: number, key: string) =>
+      `this campaign already dialled ${number(n)} as sim/reminders/${key} (unknown at `;
+    const plan = await gw.run(['plan', '--retry-unknown']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain(
+      '  reminders: 2 rows — 2 skipped (placed, unknown, held or disabled)\n',
+    );
+    expect(plan.stdout).not.toContain('Skipped (');
+    expect(plan.stdout).toContain('0 skipped, 0 upcoming, 2 unknown to settle.');
+    const hint = (key: string) =>
+      plan.stdout
+        .split('\n')
+        .find((l) => l.includes(`callops resolve sim/reminders/${key} --not-placed`));
+    expect(hint('1')).toContain(`--not-placed (not placed again: ${heldWords(2, '2')}`);
+    expect(hint('2')).toContain(`--not-placed (not placed again: ${heldWords(1, '1')}`);
+    // JSON gives the same reason: the row skipped, its entry unsettled.
+    const json = await gw.run(['plan', '--retry-unknown', '--format', 'json']);
+    const parsed = JSON.parse(json.stdout) as {
+      skipped: { key: string; reason: string }[];
+      unsettled: { key: string; hint: string }[];
+    };
+    for (const { key, reason } of parsed.skipped) {
+      expect(reason).toMatch(/^not placed: this campaign already dialled /);
+      const unsettled = parsed.unsettled.find((u) => u.key === key);
+      expect(unsettled?.hint).toContain(
+        `(not placed again: ${reason.slice('not placed: '.length)})`,
+      );
+    }
+    expect(parsed.skipped).toHaveLength(2);
+    const again = await gw.run(['apply', '--yes', '--retry-unknown']);
+    expect(again.stdout).toContain(heldWords(2, '2'));
+    expect(gw.sim.received()).toHaveLength(2);
+  });
 });
 
 describe('report formats', () => {

@@ -632,9 +632,21 @@ describe('an unknown entry that apply --retry-unknown would not place again', ()
     };
     const calls = [row('r1'), defined('fine')];
     expect(hints(lock, calls, scope, unknownPlanned(plan, lock, true))).toEqual({
-      'prod/reminders/r1':
-        'not placed again: not placed: this campaign already dialled +15550000311 as …',
+      'prod/reminders/r1': 'not placed again: this campaign already dialled +15550000311 as …',
       'prod/fine': 'or callops apply --retry-unknown places it again',
+    });
+    // Its unknown attempt dialled another number too: the plan held the row first, and the
+    // hint gives the plan's reason, which its JSON gives.
+    const redirected = lockOf({
+      ...lock.calls,
+      'prod/reminders/r1': entry({ status: 'unknown', number: numberDigest('+15550000319') }),
+    });
+    expect(hints(redirected, calls, scope, unknownPlanned(plan, redirected, true))).toMatchObject({
+      'prod/reminders/r1': 'not placed again: this campaign already dialled +15550000311 as …',
+    });
+    expect(hints(redirected, calls, scope, unknownPlanned(plan, redirected))).toMatchObject({
+      'prod/reminders/r1':
+        'not placed again: it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it',
     });
     // A plan that did not retry says nothing of it: the offer stands.
     expect(hints(lock, calls, scope, unknownPlanned(plan, lock))).toMatchObject({
