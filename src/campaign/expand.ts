@@ -49,6 +49,34 @@ import {
 /** A row id written in an `id` column. */
 export const ROW_ID = /^[A-Za-z0-9._-]+$/;
 
+/** The name of the column whose cells are the rows' ids (written so, exactly). */
+export const ID_COLUMN = 'id';
+
+/**
+ * A warning at a header cell that reads as `id` but is not it (`ID`, `Id`, ` id`), when the
+ * header has no `id` column: the rows are keyed by their position, which the user may not
+ * expect. Only `id` as written is the id column: reading another spelling as it would change
+ * the keys of every campaign already placed with one.
+ */
+const idLookalike = (
+  file: string,
+  columns: readonly string[],
+  positions: readonly { line: number; column: number }[],
+): Diagnostic | undefined => {
+  if (columns.includes(ID_COLUMN)) return undefined;
+  const i = columns.findIndex((c) => c.trim().toLowerCase() === ID_COLUMN);
+  if (i < 0) return undefined;
+  const name = columns[i] as string;
+  return {
+    ...errorAt(
+      file,
+      positions[i] ?? { line: 1, column: 1 },
+      `column \`${name}\` is not the id column (only \`${ID_COLUMN}\`, lowercase, is): the rows are keyed by their position, which a row added, removed or moved above shifts; rename the column to \`${ID_COLUMN}\` to key the rows by it`,
+    ),
+    severity: 'warning',
+  };
+};
+
 /** The name of the column whose cell is a row's zone when `schedule.timezone` does not say. */
 export const ZONE_COLUMN = 'timezone';
 
@@ -379,10 +407,12 @@ const readCampaign = (
     (spec.window !== undefined || spec.cron !== undefined || spec.at !== undefined);
 
   let before = 0;
+  // A header cell that looks like the id column and is not (a warning, said whatever else is).
+  let lookalike: Diagnostic | undefined;
   const onHeader = (columns: readonly string[]) => {
     header = columns;
     const index = new Map(columns.map((c, i) => [c, i]));
-    idColumn = index.get('id');
+    idColumn = index.get(ID_COLUMN);
     const zone = zoneSlot(written, index);
     const unknown = unknownColumns(call, columns, written);
     for (const item of unknown) diagnostics.push(item);
@@ -561,11 +591,13 @@ const readCampaign = (
     }
   };
 
-  const read = readCsv(file, recipientsChunks(file, found), onRow, (columns) => {
+  const read = readCsv(file, recipientsChunks(file, found), onRow, (columns, _line, positions) => {
+    lookalike = idLookalike(file, columns, positions);
     before = diagnostics.length;
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);
   });
+  if (lookalike !== undefined) diagnostics.push(lookalike);
   if (local.first !== undefined) {
     diagnostics.push({
       ...errorAt(

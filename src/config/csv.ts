@@ -431,8 +431,12 @@ export const readCsv = (
   file: string,
   input: string | Iterable<Buffer>,
   onRow: (cells: readonly string[], site: RowSite) => void,
-  /** Called once the header is read (before any row). */
-  onHeader?: (header: readonly string[], line: number) => void,
+  /** Called once the header is read (before any row), with where each of its cells starts. */
+  onHeader?: (
+    header: readonly string[],
+    line: number,
+    positions: readonly { line: number; column: number }[],
+  ) => void,
   /** What an empty file is told: what its header should name. */
   emptyMessage = 'the file is empty: a recipients CSV needs a header row naming its columns, then one row per recipient',
   /** How many characters of a text are handed to csv-parse at a time. */
@@ -494,7 +498,7 @@ export const readCsv = (
             ),
           );
         }
-        onHeader?.(header, line);
+        onHeader?.(header, line, positions);
         return undefined;
       }
       index += 1;

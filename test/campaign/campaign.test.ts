@@ -408,6 +408,28 @@ describe('reading a recipients CSV', () => {
     ]);
   });
 
+  it('a header cell that reads as `id` but is not it is a warning at the cell; rows stay keyed by position', () => {
+    const warned = (csv: string) =>
+      project(csv).diagnostics.map(
+        (d) => `${d.severity} ${d.file}:${d.line}:${d.column}: ${d.message}`,
+      );
+    const words = (name: string) =>
+      `column \`${name}\` is not the id column (only \`id\`, lowercase, is): the rows are keyed by their position, which a row added, removed or moved above shifts; rename the column to \`id\` to key the rows by it`;
+    expect(warned('name,ID,phone\nAnn,a,+15550000001\n')).toEqual([
+      `warning ${CSV}:1:6: ${words('ID')}`,
+    ]);
+    expect(warned('Id,phone\na,+15550000001\n')).toEqual([`warning ${CSV}:1:1: ${words('Id')}`]);
+    expect(warned('phone, id\n+15550000001,a\n')).toEqual([`warning ${CSV}:1:7: ${words(' id')}`]);
+    expect(warned('phone,"ID"\n+15550000001,a\n')).toEqual([`warning ${CSV}:1:7: ${words('ID')}`]);
+    // Said also when rows have errors.
+    expect(warned('ID,phone\na,+1555x\n')).toContain(`warning ${CSV}:1:1: ${words('ID')}`);
+    // Keys stay what they were: the row's position.
+    expect(rowsOf('ID,phone\nb,+15550000001\n').map((c) => c.name)).toEqual(['remind/1']);
+    // An `id` column is the id column; another spelling beside it is just a column.
+    expect(warned('id,ID,phone\na,x,+15550000001\n')).toEqual([]);
+    expect(warned('identity,phone\na,+15550000001\n')).toEqual([]);
+  });
+
   it('a CSV with a header and no rows is a warning at the `recipients` value', () => {
     const found = project('id,phone\n\n');
     expect(

@@ -729,6 +729,22 @@ describe('campaigns whose CSV has no id column (rows keyed by position)', () => 
     expect(rows[3]).toBe(`4,${number(3)},expired,0,,,,,`);
   });
 
+  it('a header `ID` is not the id column: validate, plan and apply warn at its cell, rows keyed by position', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+      'lists/reminders.csv': `name,ID,phone\nAnn,a,${number(1)}\nBob,b,${number(2)}\n`,
+    });
+    const warning =
+      'lists/reminders.csv:1:6: warning: column `ID` is not the id column (only `id`, lowercase, is): the rows are keyed by their position, which a row added, removed or moved above shifts; rename the column to `id` to key the rows by it';
+    for (const args of [['validate'], ['plan'], ['apply', '--yes']]) {
+      const r = await gw.run(args);
+      expect(r.code, output(r)).toBe(0);
+      expect(output(r)).toContain(warning);
+    }
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {}).sort()).toEqual(['sim/reminders/1', 'sim/reminders/2']);
+  });
+
   it('a held row whose own entry is unknown is listed once, under Unknown, with the reason the plan holds it for', async () => {
     const gw = await gateway(
       {
