@@ -131,6 +131,30 @@ describe('a campaign with cron renamed within a slot’s deadline', () => {
   });
 });
 
+describe('a scheduled call whose number comes from the environment, renamed', () => {
+  it('does not place that slot again either: its number is read from the environment', async () => {
+    const env = { ALICE: NUMBER };
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { ...minutely('t15'), to: `{ type: phone, number: "\${ALICE}" }` },
+      ]),
+    });
+    const first = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:10Z'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    await gw.project.write(
+      'calls/a.yaml',
+      callsYaml([{ ...minutely('t15-renamed'), to: `{ type: phone, number: "\${ALICE}" }` }]),
+    );
+    const again = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:00:30Z'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    const plan = await gw.run(['plan', '--now', '2025-01-01T09:00:30Z'], env);
+    expect(plan.stdout).toContain('not placed: this slot already dialled its number as sim/t15@');
+    expect(plan.stdout).not.toContain(NUMBER);
+  });
+});
+
 describe('an unscheduled call renamed', () => {
   it('is placed again, and plan says whom it rings a second time', async () => {
     const once = (name: string) => ({ name, to: `{ type: phone, number: "${NUMBER}" }` });
