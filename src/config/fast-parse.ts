@@ -1,4 +1,5 @@
 import {
+  COLLECTION_STYLE,
   CORE_SCHEMA,
   constructFromEvents,
   defineMappingTag,
@@ -22,14 +23,32 @@ import {
  *
  * Never read here: text with tabs, carriage returns, control and other special characters
  * (BOM, NEL, line and paragraph separators), document end markers (`...`), document markers
- * after spaces (` ---`: js-yaml reads it as a marker, `yaml` refuses it), directives,
- * `?` keys; documents with anchors, aliases, tags or block scalars (`|`, `>`), keys whose
- * `:` is far from their start, and plain text starting with a reserved indicator (`@`,
- * backquote, `%`).
+ * after spaces (` ---`), directives, `?` keys, a `\U` escape beyond U+10FFFF, an escaped
+ * line break before a blank line; documents with anchors, aliases, tags or block scalars
+ * (`|`, `>`), keys whose `:` is far from their start, a key after the first of a block map
+ * that does not start its line, a value on a line of its own below a comment line such
+ * as `#TODO` (see loweredAbove), a comment at column 0 inside a flow collection, and
+ * plain text starting with a reserved indicator (`@`, backquote, `%`).
+ *
+ * UNSAFE_TEXT finds the first ones in one pass over the text, an alternative for each:
+ * - control and special characters: tabs, CR, NEL, BOM and the like (`yaml` refuses or
+ *   warns about some, and the two treat the others differently);
+ * - `?` as an explicit key indicator;
+ * - `...` or `%` at the start of a line: a document end marker or a directive;
+ * - ` ---` / ` ...` after spaces: js-yaml reads a document marker, `yaml` refuses it;
+ * - `\U` followed by anything but 000X or 0010: an escape beyond U+10FFFF, which `yaml`
+ *   refuses, while js-yaml shifts its digits into 32 bits and makes other characters of
+ *   it (`"\U00110000"` two lone surrogates). A `\U` outside a double-quoted scalar (or
+ *   after an escaped backslash) matches too, which only sends the file to `yaml`. `\x`
+ *   and `\u` decode alike in both (a lone surrogate included), as does a `\U` in range.
+ * - a backslash, a line break, spaces and another line break: an escaped line break
+ *   before a blank line. js-yaml drops the blank lines with the escaped break, `yaml`
+ *   folds them into a space (`"+1555\` + blank line + `0002222"` is "+1555 0002222").
+ *   Followed by a line with text, both drop the break and the next line's indentation.
  */
 const UNSAFE_TEXT =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-  /[\0-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|(?:^|[\s[{,])\?(?:\s|$)|^(?:\.\.\.|%)|^ +(?:---|\.\.\.)(?:\s|$)/m;
+  /[\0-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|(?:^|[\s[{,])\?(?:\s|$)|^(?:\.\.\.|%)|^ +(?:---|\.\.\.)(?:\s|$)|\\U(?!000[0-9A-Fa-f]|0010)|\\\n *\n/m;
 
 const RESERVED_START = new Set(['@', '`', '%']);
 
@@ -58,36 +77,163 @@ const shortKey = (event: Event, text: string): boolean => {
   return text.charCodeAt(at) === 58 && at - start <= MAX_KEY_SOURCE;
 };
 
+type ScalarEvent = Event & { type: typeof EVENT_ID.SCALAR };
+
+const quoted = (event: ScalarEvent): boolean =>
+  event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
+
+/** Where a scalar's source starts: at its opening quote, if it has one. */
+const sourceStart = (event: ScalarEvent): number =>
+  quoted(event) ? event.valueStart - 1 : event.valueStart;
+
+/** Where a scalar's source ends: after its closing quote, if it has one. */
+const sourceEnd = (event: ScalarEvent): number =>
+  quoted(event) ? event.valueEnd + 1 : event.valueEnd;
+
+/**
+ * Whether, from `at` (just after a node inside `depth` flow collections), a comment at the
+ * very start of a line comes before anything else but spaces, commas, line breaks,
+ * comments and the brackets that close those collections; or a `#` right after a bracket.
+ *
+ * `yaml` refuses a comment at column 0 that follows, on the next line, a node of a flow
+ * map or of a flow list's `a: b` pair ("comments must be separated from other tokens by
+ * white space"): the line break is taken as the end of that node, and the comment starts
+ * the next item with no space before it. js-yaml reads it as any comment. Indented, or
+ * after a blank line, the comment is read alike; checking after every node of every flow
+ * list (and after commas and nested brackets) only leaves more files to `yaml`.
+ */
+const flowCommentAfter = (text: string, at: number, depth: number): boolean => {
+  let closed = 0;
+  for (let i = at; ; ) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 44) i += 1;
+    else if (c === 93 || c === 125) {
+      closed += 1;
+      if (closed === depth) return false;
+      i += 1;
+    } else if (c === 10) {
+      i += 1;
+      if (text.charCodeAt(i) === 35) return true;
+    } else if (c === 35) {
+      const before = text.charCodeAt(i - 1);
+      if (before !== 32) return true;
+      i = text.indexOf('\n', i);
+      if (i < 0) return false;
+    } else return false;
+  }
+};
+
+/**
+ * Whether the blank and comment lines right above the line that starts at `lineStart` hold
+ * one after which `yaml` expects less indentation than js-yaml does.
+ *
+ * At the start of each line outside a scalar or a flow collection, `yaml`'s lexer lowers
+ * the indentation a value continued over lines must keep (and that a flow collection's
+ * lines must keep) to that line's, whenever the character after the line's spaces is
+ * followed by one that is not a space or a line break: on a line of content, as it should;
+ * but also on a comment line whose `#` is followed by text (`#TODO`, `##`, `#-`), and on
+ * a blank line followed by a line starting at column 0 (a comment there: `# note` after
+ * a blank line). Only an indicator (`- `, `: `, `? `) or a document marker sets it again.
+ * So a value on a line of its own below such lines (a plain or quoted value split over
+ * lines, a flow collection) may read on into lines js-yaml leaves out of it, or be refused
+ * (`- a:`, `#TODO`, `    x`, `- z` is `[{a: "x - z"}]`). A value after an indicator on its
+ * line, and a key (it ends at its `:`), are read alike whatever lines stand above them.
+ */
+const loweredAbove = (text: string, lineStart: number): boolean => {
+  // The start of the line below the one looked at.
+  let below = lineStart;
+  while (below > 0) {
+    const end = below - 1;
+    const start = end === 0 ? 0 : text.lastIndexOf('\n', end - 1) + 1;
+    let first = start;
+    while (text.charCodeAt(first) === 32) first += 1;
+    if (first === end) {
+      const next = text.charCodeAt(below);
+      if (next !== 32 && next !== 10) return true;
+    } else if (text.charCodeAt(first) === 35) {
+      const next = text.charCodeAt(first + 1);
+      if (next !== 32 && next !== 10) return true;
+    } else return false;
+    below = start;
+  }
+  return false;
+};
+
+/** The start of the line of `at` if only spaces stand before it there, or -1. */
+const lineStartOf = (text: string, at: number): number => {
+  let i = at;
+  while (i > 0 && text.charCodeAt(i - 1) === 32) i -= 1;
+  return i === 0 || text.charCodeAt(i - 1) === 10 ? i : -1;
+};
+
+/** An open collection, as the events are checked. */
+interface Open {
+  readonly map: boolean;
+  readonly flow: boolean;
+  /** The nodes read in it so far: in a map, an even count means a key comes next. */
+  nodes: number;
+}
+
 /** Whether the parsed events hold only what `yaml` and this parser read alike. */
 const plainEvents = (events: readonly Event[], text: string): boolean => {
-  // Per open collection: null for a list; for a map, whether its next node is a key.
-  const open: (boolean | null)[] = [];
+  const open: Open[] = [];
+  // How many of the open collections are flow ones (always the innermost).
+  let flowDepth = 0;
   for (const event of events) {
     if (event.type === EVENT_ID.POP) {
-      open.pop();
+      if (open.pop()?.flow) flowDepth -= 1;
       continue;
     }
     if (event.type === EVENT_ID.DOCUMENT) {
       if (event.explicitEnd || event.directives.length > 0) return false;
       open.length = 0;
+      flowDepth = 0;
       continue;
     }
-    const last = open.length - 1;
-    const top = open[last];
-    if (top === true && !shortKey(event, text)) return false;
-    if (top !== undefined && top !== null) open[last] = !top;
+    const top = open.at(-1);
+    const isKey = top?.map === true && top.nodes % 2 === 0;
+    if (isKey) {
+      if (!shortKey(event, text)) return false;
+      // A key after the first of a block map starts its line. js-yaml goes on reading the
+      // keys of a map after a list at its keys' indentation whose last item ends mid-line
+      // (`dtmf:` then `- "*2" to: x` makes `to` a key of that map); `yaml` refuses any
+      // text after such an item (a quoted value or a flow collection) on its line.
+      if (
+        !top.flow &&
+        top.nodes > 0 &&
+        event.type === EVENT_ID.SCALAR &&
+        lineStartOf(text, sourceStart(event)) < 0
+      )
+        return false;
+    } else if (
+      (event.type === EVENT_ID.SCALAR && event.valueStart >= 0) ||
+      ((event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) &&
+        event.style === COLLECTION_STYLE.FLOW)
+    ) {
+      const start = event.type === EVENT_ID.SCALAR ? sourceStart(event) : event.start;
+      const line = lineStartOf(text, start);
+      if (line >= 0 && loweredAbove(text, line)) return false;
+    }
+    if (top !== undefined) top.nodes += 1;
     switch (event.type) {
       case EVENT_ID.SEQUENCE:
-      case EVENT_ID.MAPPING:
+      case EVENT_ID.MAPPING: {
         if (event.anchorStart !== -1 || event.tagStart !== -1) return false;
-        open.push(event.type === EVENT_ID.MAPPING ? true : null);
+        const flow = event.style === COLLECTION_STYLE.FLOW;
+        open.push({ map: event.type === EVENT_ID.MAPPING, flow, nodes: 0 });
+        if (flow) {
+          flowDepth += 1;
+          if (flowCommentAfter(text, event.start + 1, flowDepth)) return false;
+        }
         break;
+      }
       case EVENT_ID.SCALAR:
         if (event.anchorStart !== -1 || event.tagStart !== -1) return false;
         if (event.style === SCALAR_STYLE.LITERAL_BLOCK) return false;
         if (event.style === SCALAR_STYLE.FOLDED_BLOCK) return false;
         if (event.style === SCALAR_STYLE.PLAIN && RESERVED_START.has(text[event.valueStart] ?? ''))
           return false;
+        if (flowDepth > 0 && flowCommentAfter(text, sourceEnd(event), flowDepth)) return false;
         break;
       case EVENT_ID.ALIAS:
         return false;
