@@ -35,6 +35,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { amendItem, callItem, callOf, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
 import { keptBefore, memoryKey } from './memory.js';
+import { noSlotLeft } from './no-slot.js';
 import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlots, renamedSlots } from './renamed.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
@@ -363,11 +364,15 @@ const latestTaken = (
   return undefined;
 };
 
+/** Whether the lockfile holds any entry keyed `PREFIX<slot>`: of any slot of one call. */
+const heldUnder = (calls: Lockfile['calls'], prefix: string, empty: boolean): boolean =>
+  !empty && keysBetween(calls, prefix, `${prefix}\uffff`).length > 0;
+
 const planScheduled = (
   call: CallDefinition,
   item: (slot?: Date, reason?: string) => PlanItem,
   input: PlanInput,
-  add: Sink,
+  addTo: Sink,
   sinceMs: number,
   prunedMs: number,
   memory: string,
@@ -378,6 +383,13 @@ const planScheduled = (
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
+  // Whether the plan lists anything of the call: a call it lists nothing of is asked
+  // whether it has a slot left at all (noSlotLeft).
+  let listsAny = false;
+  const add: Sink = (bucket, built) => {
+    listsAny = true;
+    addTo(bucket, built);
+  };
   const now = input.now.getTime();
   // Rows of a campaign share their schedule and memory: what only those decide is found once.
   const share = shares.of(spec, `${sinceMs} ${prunedMs} ${reportedMs}`);
@@ -619,6 +631,17 @@ const planScheduled = (
     else if (held === undefined) add('upcoming', item(slot));
     else add('skipped', item(slot, held.reason));
   }
+  if (listsAny || upcoming.length > 0 || prunedMs > Number.NEGATIVE_INFINITY) return;
+  // Nothing listed and no slot to come: a call whose last slot passed unplaced (or that has
+  // none) is listed as skipped, never left out of every output. One whose entries were let
+  // go (`prunedMs`) or that the lockfile holds under its name was placed: it is done.
+  const compiled = compileSchedule(spec);
+  const left =
+    compiled &&
+    share.memo('no slot left', () => noSlotLeft({ spec, compiled, now, sinceMs, over: overWords }));
+  if (left === undefined || heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;
+  if (left.slot !== undefined && renamedAt(left.slot) !== undefined) return;
+  add('skipped', item(left.slot, left.reason));
 };
 
 /**
@@ -1370,7 +1393,9 @@ export const bySlotThenKey = (a: PlanItem, b: PlanItem): number => {
  *   (`missedCount`); `unreported` counts, lists and bounds per call those after its
  *   `reportedThrough`, which apply and run report. A slot is never missed when its deadline passed before callops first saw the call (the
  *   lockfile's `schedules` memory; `now` when it has none). Upcoming lists the next slots
- *   (inside the window) after `now`. `memory` is that memory with every scheduled call
+ *   (inside the window) after `now`. A call with no slot left (its `at` or `end` passed)
+ *   that the plan lists nothing of, and none of whose slots the lockfile holds, is skipped
+ *   with why (noSlotLeft), so that it is never missing from every list. `memory` is that memory with every scheduled call
  *   planned here remembered (apply and run write it).
  */
 export const buildPlan = (input: PlanInput): Plan => {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/index.js';
 import { optionsInGroup } from '../../src/options/table.js';
+import { buildPlan } from '../../src/plan/index.js';
 import { hasErrors } from '../../src/validate/diagnostic.js';
 import { validateProject } from '../../src/validate/project.js';
 
@@ -25,5 +26,23 @@ describe('the examples in calls/', () => {
     expect(documented.filter((name) => !used.has(name))).toEqual([]);
     expect(project.calls.some((c) => c.schedule?.cron !== undefined)).toBe(true);
     expect(project.calls.some((c) => c.schedule?.at !== undefined)).toBe(true);
+  });
+
+  it('each scheduled one has a slot to come, so that the demo shows it (an `at` past is never placed)', async () => {
+    const project = validateProject(await loadProject({ root: ROOT }));
+    const plan = buildPlan({
+      calls: project.calls,
+      lock: { lockfileVersion: 1, calls: {} },
+      now: new Date(),
+      runTarget: 'simulator',
+      explicitTarget: false,
+    });
+    const ahead = new Set([...plan.due, ...plan.upcoming].map((i) => i.name));
+    const scheduled = project.calls.filter((c) => c.schedule !== undefined && c.enabled);
+    expect(scheduled.length).toBeGreaterThan(0);
+    expect(
+      scheduled.filter((c) => !ahead.has(c.name)).map((c) => `${c.name}: ${c.schedule?.at}`),
+      "move the example's `at` later",
+    ).toEqual([]);
   });
 });

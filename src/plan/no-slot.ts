@@ -1,0 +1,83 @@
+import { type CompiledSchedule, inWindow } from '../schedule/index.js';
+import type { ScheduleSpec } from '../validate/model.js';
+import { formatSlot } from './keys.js';
+
+/** A scheduled call that has no slot left and none of whose slots was ever placed. */
+export interface NoSlotLeft {
+  /** Its one slot (an `at`), listed as the plan lists that slot. */
+  readonly slot?: Date;
+  readonly reason: string;
+}
+
+export interface NoSlotInput {
+  readonly spec: ScheduleSpec;
+  readonly compiled: CompiledSchedule;
+  readonly now: number;
+  /** When callops first saw the call (its memory's `since`). */
+  readonly sinceMs: number;
+  /** Why a slot is over: its deadline, or its window's close (the plan's words). */
+  readonly over: (slot: Date) => string;
+}
+
+const ONE_TIME = 'a one-time schedule has no other slot: move its `at` to place it';
+
+/** `its \`at\` 2026-12-01T09:00:00 lies outside its window 08:00-12:00 (Europe/Berlin)`. */
+const outsideWords = (spec: ScheduleSpec, compiled: CompiledSchedule, at: number): string => {
+  const zone = spec.timezone;
+  if (compiled.startMs !== undefined && at < compiled.startMs)
+    return `its \`at\` falls before its \`start\` ${spec.start ?? ''} (${zone})`;
+  if (compiled.endMs !== undefined && at > compiled.endMs)
+    return `its \`at\` falls after its \`end\` ${spec.end ?? ''} (${zone})`;
+  return `its \`at\` falls outside its window ${spec.window ?? ''} (${zone} time)`;
+};
+
+/**
+ * Why a scheduled call can have no slot any more, and so is never placed, or undefined when
+ * it can: its `at` passed (or is no slot at all: outside its window, `start` or `end`), or
+ * its `end` passed. Asked only of a call the plan lists nothing of (no slot due, to come,
+ * missed in its view, placed lately or held) and with no lockfile entry under its name,
+ * none let go by `state.keep` either: without this a one-time call whose `at` was written a
+ * year early would be in no output at all once its slot left the missed slots' lookback
+ * (or at once, when callops first saw it after its deadline). A cron matching no date, or
+ * none in its window, is validate's warning.
+ */
+export const noSlotLeft = ({
+  spec,
+  compiled,
+  now,
+  sinceMs,
+  over,
+}: NoSlotInput): NoSlotLeft | undefined => {
+  const at = compiled.atMs;
+  if (at !== undefined) {
+    const slot = new Date(at);
+    const isSlot =
+      (compiled.startMs === undefined || at >= compiled.startMs) &&
+      (compiled.endMs === undefined || at <= compiled.endMs) &&
+      inWindow(spec, slot);
+    if (!isSlot) {
+      return {
+        slot,
+        reason: `never placed: ${outsideWords(spec, compiled, at)}, so it is no slot`,
+      };
+    }
+    if (at > now) return undefined;
+    // As planMissed reads it: a slot over before callops first saw the call was never missed.
+    const seen = at > sinceMs - spec.deadlineMs;
+    return {
+      slot,
+      reason: seen
+        ? `never placed: its only slot was missed (${over(slot)}); ${ONE_TIME}`
+        : `never placed: its only slot had passed when callops first saw the call (${formatSlot(new Date(sinceMs))}); ${ONE_TIME}`,
+    };
+  }
+  const end = compiled.endMs;
+  if (end === undefined || end > now) return undefined;
+  const ended = `its schedule ended (\`end\` ${spec.end ?? ''}, ${spec.timezone})`;
+  return {
+    reason:
+      end < sinceMs
+        ? `never placed: ${ended} before callops first saw the call; no slot is left`
+        : `never placed: ${ended} with none of its slots placed; no slot is left`,
+  };
+};

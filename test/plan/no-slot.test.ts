@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan, type Plan, type PlanInput } from '../../src/plan/index.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, entry, lock, schedule } from './make.js';
+
+/**
+ * A scheduled call whose schedule has no slot left (its `at` passed, or its `end`) and none of
+ * whose slots was placed is listed as skipped, never left out of every list: a one-time call
+ * whose `at` is a year early would otherwise never happen, unseen.
+ */
+
+const NOW = new Date('2026-12-02T18:00:00Z');
+const base = {
+  lock: lock(),
+  now: NOW,
+  runTarget: 'prod',
+  explicitTarget: false,
+} satisfies Omit<PlanInput, 'calls'>;
+
+// A year typo: 09:00 Berlin on 24 December 2025, not 2026.
+const xmas = call('xmas', {
+  schedule: schedule({ at: '2025-12-24T09:00:00', timezone: 'Europe/Berlin' }),
+});
+const SLOT = '2025-12-24T08:00:00Z';
+
+/** Every item the plan lists, by section. */
+const listed = (plan: Plan) => ({
+  due: plan.due.map((i) => i.key),
+  upcoming: plan.upcoming.map((i) => i.key),
+  missed: plan.missed.map((i) => i.key),
+  skipped: plan.skipped.map((i) => [i.key, i.reason]),
+});
+
+describe('a call with no slot left, never placed', () => {
+  it('an `at` that passed before callops first saw the call: skipped, with its slot and why', () => {
+    const plan = buildPlan({ ...base, calls: [xmas] });
+    expect(listed(plan)).toEqual({
+      due: [],
+      upcoming: [],
+      missed: [],
+      skipped: [
+        [
+          `prod/xmas@${SLOT}`,
+          'never placed: its only slot had passed when callops first saw the call (2026-12-02T18:00:00Z); a one-time schedule has no other slot: move its `at` to place it',
+        ],
+      ],
+    });
+    expect(plan.skipped[0]).toMatchObject({ slot: SLOT, local: '09:00 Europe/Berlin' });
+    // Nothing is reported missed: the slot was over before callops knew the call.
+    expect(plan.unreported).toEqual([]);
+  });
+
+  it('an `at` missed while callops knew the call: listed missed for 24 hours, then skipped', () => {
+    const known = lock({}, { 'prod/xmas': { since: '2025-12-01T00:00:00.000Z' } });
+    const soon = buildPlan({
+      ...base,
+      lock: known,
+      now: new Date('2025-12-24T12:00:00Z'),
+      calls: [xmas],
+    });
+    expect(listed(soon)).toEqual({
+      due: [],
+      upcoming: [],
+      missed: [`prod/xmas@${SLOT}`],
+      skipped: [],
+    });
+    const later = buildPlan({ ...base, lock: known, calls: [xmas] });
+    expect(listed(later).skipped).toEqual([
+      [
+        `prod/xmas@${SLOT}`,
+        'never placed: its only slot was missed (deadline passed at 2025-12-24T08:10:00Z; never placed late); a one-time schedule has no other slot: move its `at` to place it',
+      ],
+    ]);
+    expect(later.missed).toEqual([]);
+  });
+
+  it('an `at` that was placed, failed, or whose entry state.keep let go is done: nothing listed', () => {
+    for (const done of [
+      lock({ [`prod/xmas@${SLOT}`]: entry({ sid: 'CA1' }) }),
+      lock({ [`prod/xmas@${SLOT}`]: entry({ status: 'failed', httpStatus: 400 }) }),
+      // Placed at another `at` before it was edited: placed once, whatever its time now.
+      lock({ 'prod/xmas@2025-12-23T08:00:00Z': entry({ sid: 'CA2' }) }),
+      lock({}, { 'prod/xmas': { since: '2025-12-01T00:00:00.000Z', prunedThrough: SLOT } }),
+    ]) {
+      const plan = buildPlan({ ...base, lock: done, calls: [xmas] });
+      expect(listed(plan)).toEqual({ due: [], upcoming: [], missed: [], skipped: [] });
+    }
+  });
+
+  it('an `at` to come is upcoming, as before', () => {
+    const later = call('later', { schedule: schedule({ at: '2030-12-02T09:00:00-05:00' }) });
+    expect(listed(buildPlan({ ...base, calls: [later] }))).toEqual({
+      due: [],
+      upcoming: ['prod/later@2030-12-02T14:00:00Z'],
+      missed: [],
+      skipped: [],
+    });
+  });
+
+  it('an `at` outside its window is no slot: skipped, saying so', () => {
+    const night = call('night', {
+      schedule: schedule({ at: '2030-12-02T22:00:00Z', window: '08:00-21:00' }),
+    });
+    expect(listed(buildPlan({ ...base, calls: [night] })).skipped).toEqual([
+      [
+        'prod/night@2030-12-02T22:00:00Z',
+        'never placed: its `at` falls outside its window 08:00-21:00 (UTC time), so it is no slot',
+      ],
+    ]);
+  });
+
+  it('a cron whose `end` passed with none of its slots placed: skipped; with one placed: done', () => {
+    const ended = call('ended', { schedule: schedule({ cron: '0 9 * * *', end: '2025-01-31' }) });
+    expect(listed(buildPlan({ ...base, calls: [ended] })).skipped).toEqual([
+      [
+        'prod/ended',
+        'never placed: its schedule ended (`end` 2025-01-31, UTC) before callops first saw the call; no slot is left',
+      ],
+    ]);
+    const known = lock({}, { 'prod/ended': { since: '2025-01-01T00:00:00.000Z' } });
+    expect(listed(buildPlan({ ...base, lock: known, calls: [ended] })).skipped).toEqual([
+      [
+        'prod/ended',
+        'never placed: its schedule ended (`end` 2025-01-31, UTC) with none of its slots placed; no slot is left',
+      ],
+    ]);
+    const placed = lock({ 'prod/ended@2025-01-30T09:00:00Z': entry({ sid: 'CA3' }) });
+    expect(listed(buildPlan({ ...base, lock: placed, calls: [ended] })).skipped).toEqual([]);
+    // An `end` to come: upcoming slots, nothing skipped.
+    const running = call('running', {
+      schedule: schedule({ cron: '0 9 * * *', end: '2030-01-31' }),
+    });
+    expect(listed(buildPlan({ ...base, calls: [running] })).upcoming).toHaveLength(3);
+  });
+
+  it('each row of a campaign with a passed `at` that was never placed, as rows list missed slots', () => {
+    const once = schedule({ at: '2025-12-24T09:00:00Z' });
+    const row = (id: string, n: number): CallDefinition =>
+      call(`remind/${id}`, {
+        campaign: { name: 'remind', id, recipients: 'lists/remind.csv' },
+        options: {
+          application_sid: 'app',
+          from: '+15550001111',
+          to: { type: 'phone', number: `+155500000${n}` },
+        },
+        schedule: once,
+      });
+    const rows = [row('a', 1), row('b', 2), row('c', 3)];
+    const placed = lock({ 'prod/remind/b@2025-12-24T09:00:00Z': entry({ sid: 'CA-b' }) });
+    const plan = buildPlan({ ...base, lock: placed, calls: rows });
+    expect(plan.skipped.map((i) => i.key)).toEqual([
+      'prod/remind/a@2025-12-24T09:00:00Z',
+      'prod/remind/c@2025-12-24T09:00:00Z',
+    ]);
+    // The rows share their words.
+    expect(plan.skipped[0]?.reason).toBe(plan.skipped[1]?.reason);
+  });
+});
