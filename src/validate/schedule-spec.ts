@@ -1,4 +1,5 @@
 import { parseCronExpression } from '../schedule/libs.js';
+import { questionMarkProblem } from './cron-reading.js';
 import type { ScheduleSpec } from './model.js';
 import { parseDuration } from './parse.js';
 import { isRecord } from './site.js';
@@ -73,8 +74,12 @@ const cronProblem = (expression: string): string | undefined => {
   const parts = expression.trim().split(/\s+/).filter(Boolean);
   const fields = parts.length;
   if (fields !== 5 && fields !== 6) {
-    return `cron \`${expression}\` has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 with seconds first`;
+    // Quartz's optional 7th field is a year: say so, it is the likely source.
+    const year = fields === 7 ? " (Quartz's 7th field, a year, is not supported)" : '';
+    return `cron \`${expression}\` has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 with seconds first${year}`;
   }
+  const question = questionMarkProblem(expression, (cron) => checkCron(cron) === undefined);
+  if (question) return question;
   let error: unknown;
   try {
     parseCronExpression(expression);

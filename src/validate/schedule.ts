@@ -2,6 +2,7 @@ import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
 import { instantOfWall, isoDateTime, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
+import { secondsFirstWarning } from './cron-reading.js';
 import type { Diagnostic } from './diagnostic.js';
 import { isInWindow, parseDuration, parseWindow } from './parse.js';
 import type { CallRule } from './rules.js';
@@ -97,6 +98,22 @@ const cron: CallRule = {
     const expression = schedule && literal(schedule, 'cron');
     const problem = expression === undefined ? undefined : checkCron(expression);
     return problem ? [errorAt(at(entry, 'cron'), problem)] : [];
+  },
+};
+
+/**
+ * A 6-field cron read with seconds first where its 6th field was likely meant as a year
+ * (AWS's habit): valid, and calling in every hour. A warning at the cron, in words.
+ */
+const secondsFirst: CallRule = {
+  name: 'schedule-cron-seconds',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const expression = schedule && literal(schedule, 'cron');
+    if (expression === undefined || checkCron(expression)) return [];
+    const warning = secondsFirstWarning(expression);
+    return warning ? [warningAt(at(entry, 'cron'), warning)] : [];
   },
 };
 
@@ -295,6 +312,7 @@ export const SCHEDULE_RULES: readonly CallRule[] = [
   kind,
   references,
   cron,
+  secondsFirst,
   timezone,
   once,
   validity,

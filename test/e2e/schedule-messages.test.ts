@@ -74,4 +74,27 @@ describe('schedule messages', () => {
       /calls\/a\.yaml:7:23: warning: cron `0 3 \* \* \*` never falls/,
     );
   });
+
+  it('a 6-field cron with a trailing `*` is read seconds first and says so at the cron; Quartz `?` is refused saying why', async () => {
+    const { r, errors } = await validate([
+      'schedule: { cron: "0 9 * * 1-5 *", timezone: Europe/Berlin }',
+      'schedule: { cron: "0 0 9 ? * MON-FRI" }',
+      'schedule: { cron: "30 0 9 * * 1-5" }',
+    ]);
+    expect(r.code).toBe(1);
+    expect(errors.map((e) => [e.line, e.column, e.severity])).toEqual([
+      [7, 23, 'warning'],
+      [10, 23, 'error'],
+    ]);
+    expect(errors[0]?.message).toContain(
+      'cron `0 9 * * 1-5 *`: 6 fields are read with seconds first, none as a year: second 0, minute 9 of every hour, month 1-5 (January–May), so it fires in every hour; for 09:00 write 5 fields: `0 9 * * 1-5`',
+    );
+    expect(errors[1]?.message).toMatch(
+      /`\?` \(Quartz's "no specific value"\) is not supported: .*6 fields are read with seconds first.*`0 0 9 \* \* MON-FRI`, or 5 fields: `0 9 \* \* MON-FRI`/,
+    );
+    const human = await runCli(['validate'], { cwd: project?.dir ?? '' });
+    expect(human.stdout + human.stderr).toMatch(
+      /calls\/a\.yaml:7:23: warning: cron `0 9 \* \* 1-5 \*`: 6 fields are read with seconds first/,
+    );
+  });
 });

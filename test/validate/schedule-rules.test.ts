@@ -79,6 +79,72 @@ describe('cron', () => {
   });
 });
 
+describe('6 fields, read with seconds first', () => {
+  const cronAt = (kind: typeof error, message: string) =>
+    kind(A, 7, 13, '/calls/0/schedule/cron', message);
+
+  it('warns, in words, of a trailing `*` taken for a year that makes the cron fire every hour', () => {
+    expect(diagnosticsOf('cron: "0 9 * * 1-5 *"')).toEqual([
+      cronAt(
+        warning,
+        'cron `0 9 * * 1-5 *`: 6 fields are read with seconds first, none as a year: second 0, minute 9 of every hour, month 1-5 (January–May), so it fires in every hour; for 09:00 write 5 fields: `0 9 * * 1-5`; to keep this reading, `9 * * 1-5 *`',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 * * * *"')).toEqual([
+      cronAt(
+        warning,
+        'cron `0 9 * * * *`: 6 fields are read with seconds first, none as a year: second 0, minute 9 of every hour, every day, so it fires in every hour; for 09:00 write 5 fields: `0 9 * * *`; to keep this reading, `9 * * * *`',
+      ),
+    ]);
+    // No 5-field form keeps a second other than 0; hours named otherwise than by one number.
+    expect(diagnosticsOf('cron: "15 8-17 * * * *"')).toEqual([
+      cronAt(
+        warning,
+        'cron `15 8-17 * * * *`: 6 fields are read with seconds first, none as a year: second 15, minute 8-17 of every hour, every day, so it fires in every hour; as minute hour day month weekday, write 5 fields: `15 8-17 * * *`',
+      ),
+    ]);
+  });
+
+  it('says nothing of a 6-field cron read as it was plainly meant', () => {
+    for (const meant of [
+      '30 0 9 * * *', // 09:00:30 daily
+      '0 0 9 * * MON-FRI', // 09:00 on weekdays
+      '* * * * * *', // every second, as its 5 first fields would be every minute
+      '*/10 * * * * *',
+      '0 */15 * * * MON-FRI', // a weekday last: no year
+      '45 10 9 * * *',
+    ])
+      expect(diagnosticsOf(`cron: "${meant}"`), meant).toEqual([]);
+  });
+
+  it("refuses Quartz's and AWS's `?`, saying how 6 fields are read and what to write", () => {
+    expect(diagnosticsOf('cron: "0 0 9 ? * MON-FRI"')).toEqual([
+      cronAt(
+        error,
+        'cron `0 0 9 ? * MON-FRI`: `?` (Quartz\'s "no specific value") is not supported: write `*` in its place; 6 fields are read with seconds first, as Quartz reads them: `0 0 9 * * MON-FRI`, or 5 fields: `0 9 * * MON-FRI`',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 ? * MON-FRI *"')).toEqual([
+      cronAt(
+        error,
+        'cron `0 9 ? * MON-FRI *`: `?` (AWS\'s "no specific value") is not supported, and 6 fields are read with seconds first, none as a year (AWS reads a year last): for minute hour day month weekday write 5 fields: `0 9 * * MON-FRI`',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 ? * 1-5"')).toEqual([
+      cronAt(
+        error,
+        'cron `0 9 ? * 1-5`: `?` (Quartz\'s and AWS\'s "no specific value") is not supported: write `*` in its place: `0 9 * * 1-5`',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 0 9 ? * MON-FRI *"')).toEqual([
+      cronAt(
+        error,
+        "cron `0 0 9 ? * MON-FRI *` has 7 fields; write 5 (minute hour day month weekday) or 6 with seconds first (Quartz's 7th field, a year, is not supported)",
+      ),
+    ]);
+  });
+});
+
 describe('timezone', () => {
   it('suggests the closest IANA name', () => {
     expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: Europe/Berln')).toEqual([
