@@ -5,7 +5,8 @@ import type { TargetSpec } from '../validate/model.js';
 import { MAX_TIMER_MS, parseDuration, parseRate } from '../validate/parse.js';
 import { durationTooLong, rateProblem, shownUrl } from '../validate/targets.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
-import { type Env, interpolate, type Secret } from './interpolate.js';
+import { type Env, hasReference, interpolate, type Secret } from './interpolate.js';
+import { SENT_KEYS, sentTextProblem } from './sent-text.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -91,7 +92,20 @@ export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
     // The api key is a secret even when written in the file: name it, never quote it.
     at(key, malformedMessage(key === 'api_key' ? key : m.text));
   }
-  const broken = new Set([...r.missing, ...r.malformed].map((m) => m.path[0]));
+  const broken = new Set<unknown>([...r.missing, ...r.malformed].map((m) => m.path[0]));
+  // What goes into the URL or a header as written: no control character, no white space at
+  // either end (a key read whole from a file ends in a line break, which the HTTP client
+  // refuses). Reported at the reference, naming it, never the value.
+  for (const key of SENT_KEYS) {
+    const value = broken.has(key) ? undefined : values[key];
+    const problem =
+      value === undefined || value === ''
+        ? undefined
+        : sentTextProblem(key, value, hasReference(spec[key]) ? spec[key] : undefined);
+    if (problem === undefined) continue;
+    at(key, problem);
+    broken.add(key);
+  }
   const usable = (key: TextKey): string | undefined => (broken.has(key) ? undefined : values[key]);
 
   const urlValue = usable('base_url');

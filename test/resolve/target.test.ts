@@ -165,6 +165,49 @@ describe('resolveTarget', () => {
     ]);
   });
 
+  it('refuses a value for the URL or a header holding a control character or white space at an end', () => {
+    const r = resolveTarget(spec({ base_url: '${VG_URL}' }), {
+      VG_URL: ' https://vg.example.com',
+      VG_ACCOUNT_SID: 'acct\t1234',
+      VG_API_KEY: 'sekr1tKEY\n',
+    });
+    expect(r.ok).toBe(false);
+    const text = JSON.stringify(r);
+    for (const value of ['sekr1tKEY', 'acct', 'vg.example.com']) expect(text).not.toContain(value);
+    expect(
+      !r.ok && r.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.path}: ${d.message}`),
+    ).toEqual([
+      'callops.yaml:3:14 /targets/prod/base_url: base_url `${VG_URL}` resolves to a value that begins with white space, which does not belong in the request URL: remove it',
+      'callops.yaml:3:14 /targets/prod/account_sid: account_sid `${VG_ACCOUNT_SID}` resolves to a value that holds \\t, which does not belong in the request URL: remove it',
+      'callops.yaml:5:14 /targets/prod/api_key: api_key `${VG_API_KEY}` resolves to a value that ends with \\n, which does not belong in the Authorization header: remove it (a value read whole from a file, as `kubectl create secret --from-file` reads one, ends in a line break)',
+    ]);
+    // Written in the file, the key is named, never quoted; white space inside a value is kept.
+    const literal = resolveTarget(spec({ api_key: ' k1' }), env);
+    expect(!literal.ok && literal.diagnostics.map((d) => d.message)).toEqual([
+      'api_key begins with white space, which does not belong in the Authorization header: remove it',
+    ]);
+    const inside = resolveTarget(spec(), { ...env, VG_API_KEY: 'key with spaces' });
+    expect(inside.ok).toBe(true);
+  });
+
+  it('refuses CALLOPS_API_KEY ending in a line break, as any other key', () => {
+    const vars = {
+      CALLOPS_BASE_URL: 'https://gw.example.net',
+      CALLOPS_ACCOUNT_SID: 'acct-env-0001',
+      CALLOPS_API_KEY: 'env-key-0001\r\n',
+    };
+    const s = envTarget(vars).spec;
+    const r = s && resolveTarget(s, vars);
+    expect(r !== undefined && !r.ok && r.diagnostics.map((d) => [d.file, d.message])).toEqual([
+      [
+        'environment',
+        expect.stringMatching(
+          /^api_key `\$\{CALLOPS_API_KEY\}` resolves to a value that ends with \\n,/,
+        ),
+      ],
+    ]);
+  });
+
   it('refuses durations and rate windows from ${VAR} longer than a timer takes, where written', () => {
     const r = resolveTarget(
       spec({ request_timeout: '${RT}', max_pause: '${MP}', rate: '${RATE}' }),
