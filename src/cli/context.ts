@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { RunProgress } from './stall.js';
 
 /** `markdown` is only for `plan` (a pull-request comment), `csv` only for `report`. */
 export type Format = 'human' | 'json' | 'github' | 'markdown' | 'csv';
@@ -25,6 +26,8 @@ export interface CommandContext {
   readonly stdinIsTTY: boolean;
   readonly stdoutIsTTY: boolean;
   readonly signal: AbortSignal;
+  /** The calls of a run, as its events tell them: what a stalled run names. */
+  readonly progress?: RunProgress;
 }
 
 export interface CommandModule {

@@ -9,6 +9,8 @@ export const EXIT = {
   unsettled: 3,
   usage: 64,
   locked: 75,
+  /** A bug: the command could not go on (the message says what was left undone). */
+  internal: 70,
   interrupted: 130,
 } as const;
 

@@ -16,6 +16,7 @@ import {
   type OptionsConfig,
 } from './context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
+import { runProgress, StalledError, settleOrStall } from './stall.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
@@ -288,6 +289,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
     return EXIT.usage;
   }
   const command = await COMMANDS[name]();
+  const progress = runProgress();
   const controller = new AbortController();
   // Every in-flight request and backoff listens on it: as many as the concurrency allows.
   setMaxListeners(0, controller.signal);
@@ -335,8 +337,9 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
       stdinIsTTY: process.stdin.isTTY === true,
       stdoutIsTTY: out.isTTY === true,
       signal: controller.signal,
+      progress,
     };
-    return await command.run(ctx);
+    return await settleOrStall(command.run(ctx), progress.pending);
   } catch (error) {
     const redact = await errorRedactor(rest);
     const say = (message: string) =>
@@ -347,6 +350,10 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
     ) {
       say(describeParseError(error));
       return EXIT.usage;
+    }
+    if (error instanceof StalledError) {
+      say(error.message);
+      return EXIT.internal;
     }
     if (error instanceof CliError) {
       say(error.message);

@@ -239,6 +239,7 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
   let reporter: ApplyReporter | undefined;
   let out: BatchedWriter | undefined;
   return async (event) => {
+    ctx.progress?.note(event);
     // Held lines first: whatever else is written keeps its place among them.
     if (
       out !== undefined &&

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
 import { Pool } from 'undici';
-import { MAX_ANSWER_BYTES } from './policy.js';
+import { MAX_ANSWER_BYTES, REFUSED_UNSENT } from './policy.js';
 import type { CallRequest, ResolvedTarget } from './target.js';
 
 /** What one HTTP attempt came to, before any interpretation. */
@@ -225,6 +225,10 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
   const timeoutMessage = `the request timeout of ${seconds(target.requestTimeoutMs)} passed`;
   const deadlines = deadlineQueue(target.requestTimeoutMs);
   const authorization = `Bearer ${target.apiKey}`;
+  // undici refuses a request it cannot write (a header value with a line break) before
+  // sending it, and then leaves every later request of the pool pending for ever: the first
+  // refusal answers every later attempt, which is built the same way, at once.
+  let refused: AttemptResult | undefined;
 
   /**
    * One attempt, bounded as a whole by the target's request timeout — connecting, sending,
@@ -232,6 +236,7 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
    * chunks, which a gateway trickling bytes never exceeds).
    */
   async function post(request: CallRequest, signal?: AbortSignal): Promise<AttemptResult> {
+    if (refused !== undefined) return refused;
     const attemptId = randomUUID();
     // The run's own signal, when one is given, cuts the attempt short too.
     const bound = deadlines.start(signal);
@@ -271,7 +276,9 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       if (bound.timedOut && !signal?.aborted) {
         return { kind: 'error', sent: sentNow, code: 'TIMEOUT', message: timeoutMessage };
       }
-      return { kind: 'error', sent: sentNow, ...describeError(error) };
+      const failed = { kind: 'error' as const, sent: sentNow, ...describeError(error) };
+      if (!sentNow && failed.code === REFUSED_UNSENT) refused = failed;
+      return failed;
     } finally {
       deadlines.settle(bound);
       sent.delete(attemptId);

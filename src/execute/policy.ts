@@ -77,6 +77,8 @@ export const holdsSecret = (text: string, redact: Redact): boolean =>
  * gateway (or a proxy) sending megabytes must not cost the run its memory.
  */
 export const MAX_ANSWER_BYTES = 64 * 1024;
+/** undici's code for a request it refuses to write (an invalid header value), before sending. */
+export const REFUSED_UNSENT = 'UND_ERR_INVALID_ARG';
 export const DEFAULT_MAX_ATTEMPTS = 4;
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_CAP_MS = 10_000;
@@ -86,6 +88,17 @@ const RETRIABLE_STATUSES = new Set([429, 480, 503]);
 export function classifyAttempt(result: AttemptResult, options: ClassifyOptions): Verdict {
   if (result.kind === 'error') {
     const detail = `${result.message} (${result.code})`;
+    // Refused by the HTTP client before a byte left: every request to the target is built
+    // the same way (its URL, its Authorization header), so none of them can leave either.
+    if (!result.sent && result.code === REFUSED_UNSENT) {
+      const hint = `check base_url, account_sid and api_key of target \`${options.target}\``;
+      return {
+        kind: 'failed',
+        message: `the request could not be sent: ${detail} — ${hint}`,
+        signal: 'stop-target',
+        stopReason: `target \`${options.target}\` cannot be sent a request: ${detail} — ${hint}`,
+      };
+    }
     return result.sent
       ? {
           kind: 'unknown',

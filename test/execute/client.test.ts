@@ -118,6 +118,22 @@ describe('createGatewayClient', () => {
     }
   });
 
+  it('answers every attempt after one undici refused to write at once, never leaving it pending', async () => {
+    const server = await serve((_req, res) => created(res));
+    const client = createGatewayClient(
+      makeTarget('vg', server.url, { apiKey: 'key-test\n', concurrency: 1 }),
+    );
+    try {
+      // After the first refusal undici left every later request of the pool pending.
+      const results = [await client.post(request), await client.post(request)];
+      for (const result of results)
+        expect(result).toMatchObject({ kind: 'error', sent: false, code: 'UND_ERR_INVALID_ARG' });
+      expect(server.received).toHaveLength(0);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('reports a request timeout before the headers as sent', async () => {
     const server = await serve(() => {});
     const client = createGatewayClient(makeTarget('vg', server.url, { requestTimeoutMs: 300 }));

@@ -229,6 +229,28 @@ describe('gatewayMessage', () => {
   });
 });
 
+describe('an attempt the HTTP client refused to write', () => {
+  it('is failed, never unknown or retried, and stops the target', () => {
+    const refused: AttemptResult = {
+      kind: 'error',
+      sent: false,
+      code: 'UND_ERR_INVALID_ARG',
+      message: 'invalid authorization header',
+    };
+    const verdict = classify(refused);
+    expect(verdict).toEqual({
+      kind: 'failed',
+      message:
+        'the request could not be sent: invalid authorization header (UND_ERR_INVALID_ARG) — check base_url, account_sid and api_key of target `prod`',
+      signal: 'stop-target',
+      stopReason:
+        'target `prod` cannot be sent a request: invalid authorization header (UND_ERR_INVALID_ARG) — check base_url, account_sid and api_key of target `prod`',
+    });
+    // Written to a socket, the same code says nothing of what the gateway did.
+    expect(classify({ ...refused, sent: true })).toMatchObject({ kind: 'unknown' });
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads delay-seconds and HTTP dates', () => {
     expect(parseRetryAfter('120', NOW)).toBe(120_000);
