@@ -181,7 +181,12 @@ function closed(
   );
 }
 
-/** Arranges the wait before the next attempt, or says why there is none. */
+/**
+ * Arranges the wait before the next attempt, or says why there is none. A Retry-After longer
+ * than the target's `max_pause` is the gateway asking for more than the target allows: the
+ * call fails, and a 429 stops the target. callops's own backoff (no Retry-After, or one that
+ * is not a delay) is never longer than `max_pause`: it is cut to it, and stops nothing.
+ */
 async function scheduleRetry(
   request: CallRequest,
   verdict: Verdict & { kind: 'retry' },
@@ -190,14 +195,18 @@ async function scheduleRetry(
   progress: Progress,
 ): Promise<string | undefined> {
   const { target } = state;
-  const delayMs = retryDelay(verdict, progress.attempts, { random: rt.random });
-  if (delayMs > target.maxPauseMs) {
-    const wait = `the gateway asked to wait ${seconds(delayMs)}, longer than the ${seconds(target.maxPauseMs)} target \`${target.name}\` allows`;
+  const asked = verdict.retryAfterMs;
+  if (asked !== undefined && asked > target.maxPauseMs) {
+    const wait = `the gateway asked to wait ${shownMs(asked)} (Retry-After), longer than the ${shownMs(target.maxPauseMs)} target \`${target.name}\` allows (max_pause)`;
     if (verdict.signal === 'pause-target') {
       stopTarget(state, rt, `${wait} (${verdict.reason})`);
     }
     return `${wait}: ${verdict.reason}`;
   }
+  const delayMs = Math.min(
+    retryDelay(verdict, progress.attempts, { random: rt.random }),
+    target.maxPauseMs,
+  );
   if (verdict.signal === 'pause-target') pauseTarget(state, rt, delayMs, verdict.reason);
   if (progress.attempts >= rt.maxAttempts) {
     return `gave up after ${progress.attempts} attempts: ${verdict.reason}`;
@@ -218,6 +227,7 @@ function withStatus(httpStatus: number | undefined): Partial<Outcome> {
   return httpStatus === undefined ? {} : { httpStatus };
 }
 
-function seconds(ms: number): string {
-  return `${Math.ceil(ms / 1000)} s`;
+/** `250 ms`, `1 s`, `1.5 s`: as exact as the value, never rounded to look longer or shorter. */
+function shownMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms) / 1000} s`;
 }

@@ -209,11 +209,18 @@ function classifySuccess(
 export const reusedSidMessage = (verdict: Verdict & { kind: 'placed' }, holder: string): string =>
   `the gateway answered ${statusLabel(verdict.httpStatus)} with sid ${verdict.sid}, which it already gave to ${holder} — the call may have been placed`;
 
-/** Retry-After as delay-seconds or an HTTP date, in ms from `nowMs` (never negative). */
+/** An HTTP date starts with its day name (IMF-fixdate, RFC 850 and asctime alike). */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*[, ]/;
+
+/**
+ * Retry-After as delay-seconds or an HTTP date, in ms from `nowMs` (never negative); any
+ * other text (`-5`, `1.5`, `soon`) is no Retry-After at all, and the backoff applies.
+ */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!HTTP_DATE.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -122,9 +122,51 @@ describe('executeCalls: pacing', () => {
     expect(server.received).toHaveLength(1);
     expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed', 'failed']);
     expect(outcomes[0]).toMatchObject({ httpStatus: 429, attempts: 1 });
-    expect(outcomes[0]?.message).toContain('wait 300 s, longer than the 60 s');
+    expect(outcomes[0]?.message).toContain(
+      'the gateway asked to wait 300 s (Retry-After), longer than the 60 s target `vg` allows (max_pause)',
+    );
     expect(outcomes[1]?.message).toMatch(/^not sent: the gateway asked to wait 300 s/);
     expect(events.some((e) => e.type === 'target:stopped')).toBe(true);
+  });
+
+  // callops's own backoff is no request of the gateway's: cut to max_pause, it stops nothing.
+  for (const [status, headers] of [
+    [429, {}],
+    [429, { 'retry-after': '1.5' }],
+    [503, {}],
+  ] as const) {
+    it(`retries a ${status} ${'retry-after' in headers ? `with Retry-After ${headers['retry-after']}` : 'without Retry-After'} within a max_pause shorter than the backoff`, async () => {
+      const server = await serve((_req, res) => {
+        if (server.received.length === 1) reply(res, status, 'Too many requests', headers);
+        else created(res, sidOf(server.received.length));
+      });
+      const target = makeTarget('vg', server.url, { concurrency: 1, maxPauseMs: 100 });
+      const sleeps: number[] = [];
+      const { outcomes, events } = await run(makeRequests('vg', 2), [target], {
+        // The most a backoff draws: the second attempt's ceiling, 500 ms, past max_pause.
+        random: () => 0.999,
+        maxAttempts: 4,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+      expect(outcomes.map((o) => o.status)).toEqual(['placed', 'placed']);
+      expect(server.received).toHaveLength(3);
+      expect(events.some((e) => e.type === 'target:stopped')).toBe(false);
+      const retry = events.find((e) => e.type === 'call:retry');
+      expect(retry).toMatchObject({ delayMs: 100 });
+    });
+  }
+
+  it('says a max_pause under a second as it is, not rounded up to a second', async () => {
+    const server = await serve((_req, res) =>
+      reply(res, 429, 'Too many requests', { 'retry-after': '1' }),
+    );
+    const target = makeTarget('vg', server.url, { concurrency: 1, maxPauseMs: 100 });
+    const { outcomes } = await run(makeRequests('vg', 1), [target]);
+    expect(outcomes[0]?.message).toBe(
+      'the gateway asked to wait 1 s (Retry-After), longer than the 100 ms target `vg` allows (max_pause): 429 Too Many Requests: Too many requests',
+    );
   });
 });
 

@@ -258,6 +258,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(NOW + 30_000).toUTCString(), NOW)).toBe(30_000);
     expect(parseRetryAfter(new Date(NOW - 30_000).toUTCString(), NOW)).toBe(0);
     expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+    // Neither delay-seconds nor a date: no Retry-After (the backoff), never an immediate retry.
+    for (const odd of ['-5', '1.5', '12/24/2026', ' +3 '])
+      expect(parseRetryAfter(odd, NOW)).toBeUndefined();
+    expect(parseRetryAfter('Tuesday, 24-Nov-26 10:00:30 GMT', NOW)).toBe(30_000);
+    expect(parseRetryAfter('Tue Nov 24 10:00:30 2026', NOW)).toBe(30_000);
     expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
   });
 });
