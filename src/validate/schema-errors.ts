@@ -95,10 +95,24 @@ const expectedTypes = (types: readonly string[], parent: unknown): string[] => {
   return types.filter((t) => !(varOnly && t === 'string'));
 };
 
+/** Where callops.yaml and call files take a duration (`15s`, `10m`, `30d`). */
+const DURATION_AT = [
+  /^\/targets\/[^/]+\/(request_timeout|max_pause)$/,
+  /\/schedule\/deadline$/,
+  /^\/state\/keep$/,
+  /\/redial\/after$/,
+];
+
 const quoteIt = (e: ErrorObject, ctx: ExplainContext): string => {
   const raw = ctx.rawAt?.(e.instancePath);
   const numeric = typeof e.data === 'number';
   const token = raw && (!numeric || /^[+-]?[0-9.]/.test(raw)) ? raw : String(e.data);
+  // A number where a duration belongs lacks its unit: quoted, it would be refused again.
+  if (numeric && DURATION_AT.some((at) => at.test(e.instancePath))) {
+    const n = /^\d+$/.test(token) ? token : undefined;
+    const examples = n === undefined ? '15s, 2m or 1h' : `${n}s, ${n}m or ${n}h`;
+    return `must be a duration with its unit — write e.g. ${examples} (a number alone has none)`;
+  }
   const head = numeric ? 'must be a string' : `must be a string, got ${describeValue(e.data)}`;
   let note = '';
   if (numeric && token.startsWith('+'))

@@ -310,6 +310,35 @@ describe('targets', () => {
     ).toEqual([]);
   });
 
+  it('a duration written as a bare number is told its unit, not to quote it', () => {
+    const result = validate({
+      [C]: yaml(
+        'targets:',
+        '  prod:',
+        '    base_url: https://vg.example.com',
+        ...TARGET.map((k) => `    ${k}`),
+        '    request_timeout: 15',
+        '    max_pause: 0.5',
+        'state:',
+        '  keep: 30',
+      ),
+      'calls/a.yaml': yaml(
+        'calls:',
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "+15550002222" }',
+        '    schedule: { cron: "0 9 * * *", deadline: 10 }',
+      ),
+    });
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line} ${d.path}: ${d.message}`)).toEqual([
+      'callops.yaml:6 /targets/prod/request_timeout: must be a duration with its unit — write e.g. 15s, 15m or 15h (a number alone has none)',
+      'callops.yaml:7 /targets/prod/max_pause: must be a duration with its unit — write e.g. 15s, 2m or 1h (a number alone has none)',
+      'callops.yaml:9 /state/keep: must be a duration with its unit — write e.g. 30s, 30m or 30h (a number alone has none)',
+      'calls/a.yaml:6 /calls/0/schedule/deadline: must be a duration with its unit — write e.g. 10s, 10m or 10h (a number alone has none)',
+    ]);
+  });
+
   it('durations and rate windows longer than a timer takes (2^31-1 ms) are refused', () => {
     const result = withTarget(
       'base_url: https://vg.example.com',
