@@ -70,8 +70,18 @@ export const refreshOutcomes = async (
       await record(cycle.observations);
       recorded += cycle.observations.length;
       const finals = cycle.observations.filter((o) => o.outcome.status !== 'in-progress').length;
+      const seen = cycle.observations.length;
+      // A call is not found only once the gateway was read whole: a read that stopped early
+      // (an error page, a 401, rate limiting) checked none of the rest.
+      const rest = watched.length - seen;
+      const found =
+        cycle.problem === undefined
+          ? `${finals} ended, ${seen - finals} in progress, ${rest} not found`
+          : seen === 0
+            ? 'none checked'
+            : `${finals} ended, ${seen - finals} in progress, ${rest} not checked`;
       ctx.stderr.write(
-        `refresh: asked target ${name} about ${plural(watched.length, 'call')} (${plural(cycle.requests, 'request')}): ${finals} ended, ${cycle.observations.length - finals} in progress, ${watched.length - cycle.observations.length} not found\n`,
+        `refresh: asked target ${name} about ${plural(watched.length, 'call')} (${plural(cycle.requests, 'request')}): ${found}\n`,
       );
       if (cycle.problem) {
         problems += 1;
