@@ -3,6 +3,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { fastDocuments, fastRead } from './fast-parse.js';
+import { repairFlowReferences, unquotedReferenceMessage } from './flow-references.js';
 import {
   formatMiB,
   MAX_ALIAS_COUNT,
@@ -281,16 +282,38 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
       for (const e of docs.errors) report(pos(e.pos[0]), yamlMessage(e), 'error');
       for (const w of docs.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
     }
-    docs.forEach((doc, index) => {
+    /** Reports a document's problems; `at` maps its offsets to the written text. */
+    const reportProblems = (doc: Document, at: (offset: number) => number): number => {
+      const where = (offset: number): Position => pos(at(offset));
       for (const e of doc.errors)
-        report(pos(errorOffset(doc, e)), syntaxMessage(doc, e, pos), 'error');
-      for (const w of doc.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
+        report(where(errorOffset(doc, e)), syntaxMessage(doc, e, where), 'error');
+      for (const w of doc.warnings) report(where(w.pos[0]), yamlMessage(w), 'warning');
       const badKeys = collectionKeys(doc, text);
       for (const key of badKeys) {
-        report(pos(key.range?.[0] ?? 0), 'a key must be plain text, not a list or a map', 'error');
+        report(
+          where(key.range?.[0] ?? 0),
+          'a key must be plain text, not a list or a map',
+          'error',
+        );
       }
+      return badKeys.length;
+    };
+    // An unquoted `${VAR}` in `{ … }` is one error with its fix; the file's other problems
+    // are those of the text with it quoted.
+    const repair = repairFlowReferences(text, docs, (quoted) =>
+      yamlLib().parseAllDocuments(quoted, PARSE_OPTIONS),
+    );
+    if (repair) {
+      for (const ref of repair.references)
+        report(pos(ref.offset), unquotedReferenceMessage(ref.token), 'error');
+      for (const doc of repair.docs) reportProblems(doc, repair.toOriginal);
+    }
+    docs.forEach((doc, index) => {
+      const badKeys = repair
+        ? collectionKeys(doc, text).length
+        : reportProblems(doc, (offset) => offset);
       let data: unknown;
-      if (doc.errors.length === 0 && badKeys.length === 0) {
+      if (doc.errors.length === 0 && badKeys === 0) {
         const built = toData(doc, mayAlias, budget);
         if ('data' in built) data = built.data;
         else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
