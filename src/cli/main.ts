@@ -36,6 +36,15 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   demo: async () => (await import('./commands/demo.js')).command,
 };
 
+/** The commands that read a project from the root: told when it is a folder of one. */
+const PROJECT_COMMANDS: ReadonlySet<string> = new Set([
+  'validate',
+  'plan',
+  'status',
+  'apply',
+  'run',
+]);
+
 const USAGE = `callops ${VERSION} — reviewed YAML in, outbound calls on a jambonz-compatible Voice Gateway out
 
 Usage: callops <command> [flags]
@@ -315,6 +324,8 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
       return EXIT.ok;
     }
     const root = await projectRoot(values.dir);
+    if (PROJECT_COMMANDS.has(name))
+      await (await import('./project-above.js')).checkProjectAbove(name, root, err);
     const format = pickFormat(values.format, process.env, name);
     const { now, given } = await pickNow(values.now);
     const noColor =

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
-import { DEFAULT_CALL_GLOBS } from './defaults.js';
+import { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { lookUp } from './exists.js';
 import { findFiles } from './find.js';
@@ -63,8 +63,7 @@ export interface LoadedProject {
   readonly lockfileLeaves?: LockfileAway;
 }
 
-export const CONFIG_FILES = ['callops.yaml', 'callops.yml'] as const;
-export { DEFAULT_CALL_GLOBS } from './defaults.js';
+export { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 
 const YAML_GLOBS = ['**/*.yaml', '**/*.yml'];
 
