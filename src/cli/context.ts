@@ -56,6 +56,7 @@ export const COMMON_OPTIONS: OptionsConfig = {
   'no-color': { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 };
 
 export const COMMON_USAGE = `Common flags:
@@ -69,7 +70,8 @@ export const COMMON_USAGE = `Common flags:
                        rehearsal, only against the simulator or a loopback target
   --no-color           no colours (NO_COLOR is honoured too)
   --verbose            show stack traces of internal errors
-  -h, --help           this help`;
+  -h, --help           this help
+  -V, --version        print the version`;
 
 /**
  * COMMON_USAGE without the lines of the flags a command refuses, nor of `--format` when the

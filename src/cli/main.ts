@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { lookUp } from '../config/exists.js';
 import { EngineError } from '../engine/errors.js';
 import { printableLines } from '../report/printable.js';
-import { type CommandName, isCommandName } from './command-names.js';
+import { COMMAND_NAMES, type CommandName, isCommandName } from './command-names.js';
 import {
   COMMON_OPTIONS,
   COMMON_USAGE,
@@ -17,6 +17,7 @@ import {
 } from './context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
 import { runProgress, StalledError, settleOrStall } from './stall.js';
+import { describeParseError, didYouMean, dirMissing } from './usage-hints.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
@@ -135,11 +136,6 @@ const projectRoot = async (value: unknown): Promise<string> => {
         ? found.problem
         : 'not a directory';
   throw new UsageError(`-C ${value}: ${why}`);
-};
-
-const describeParseError = (error: unknown): string => {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\. To specify a positional argument.*$/s, '');
 };
 
 /**
@@ -278,10 +274,14 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
   const err = process.stderr;
   const hoisted = hoistDir(argv);
   if (hoisted === undefined) {
-    err.write('callops: -C needs a directory: callops -C DIR <command>\n');
+    err.write(`callops: ${dirMissing()}\n`);
     return EXIT.usage;
   }
-  const [name, ...rest] = hoisted;
+  // `callops help plan` is `callops plan --help`.
+  const [name, ...rest] =
+    hoisted[0] === 'help' && hoisted[1] !== undefined
+      ? [hoisted[1], '--help', ...hoisted.slice(2)]
+      : hoisted;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? err : out).write(`${USAGE}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -292,20 +292,21 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
   }
   if (!isCommandName(name)) {
     const redact = await errorRedactor(rest);
-    err.write(
-      `callops: unknown command "${printableLines(redact(name))}" — run \`callops --help\` for the list\n`,
-    );
+    const hint = didYouMean(name, [...COMMAND_NAMES, 'help', 'version']);
+    const list =
+      hint === '' ? ' — run `callops --help` for the list' : ' (`callops --help` lists them all)';
+    err.write(`callops: unknown command "${printableLines(redact(name))}"${hint}${list}\n`);
     return EXIT.usage;
   }
   const command = await COMMANDS[name]();
   const progress = runProgress();
+  const options = { ...COMMON_OPTIONS, ...command.options };
   const controller = new AbortController();
   // Every in-flight request and backoff listens on it: as many as the concurrency allows.
   setMaxListeners(0, controller.signal);
   if (command.handlesSignals === true)
     installSignals(controller, err, command.onStop ?? 'stopping');
   try {
-    const options = { ...COMMON_OPTIONS, ...command.options };
     const parsed = parseArgs({
       args: [...rest],
       options,
@@ -321,6 +322,10 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
     }
     if (values.help === true) {
       out.write(`${command.usage}\n\n${commonUsageFor(command)}\n`);
+      return EXIT.ok;
+    }
+    if (values.version === true) {
+      out.write(`${VERSION}\n`);
       return EXIT.ok;
     }
     const root = await projectRoot(values.dir);
@@ -359,7 +364,10 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
       error instanceof UsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      say(describeParseError(error));
+      const offered = Object.fromEntries(
+        Object.entries(options).filter(([flag]) => command.refuses?.[flag] === undefined),
+      );
+      say(describeParseError(error, offered, name));
       return EXIT.usage;
     }
     if (error instanceof StalledError) {

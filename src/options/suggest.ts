@@ -1,6 +1,7 @@
 /** "Did you mean" for misspelt keys: the closest known key, if it is close enough. */
 
-const distance = (a: string, b: string): number => {
+/** Levenshtein distance: the fewest inserted, deleted or changed characters. */
+export const distance = (a: string, b: string): number => {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];

@@ -116,6 +116,56 @@ describe('callops (process edges)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a misspelt command or flag names the known one at most two edits away', async () => {
+    const cases = [
+      [
+        ['valdiate'],
+        'callops: unknown command "valdiate" — did you mean `validate`? (`callops --help` lists them all)',
+      ],
+      [
+        ['stauts'],
+        'callops: unknown command "stauts" — did you mean `status`? (`callops --help` lists them all)',
+      ],
+      [
+        ['help', 'plna'],
+        'callops: unknown command "plna" — did you mean `plan`? (`callops --help` lists them all)',
+      ],
+      [['apply', '--yess'], "callops apply: Unknown option '--yess' — did you mean `--yes`?"],
+      [
+        ['status', '--refesh'],
+        "callops status: Unknown option '--refesh' — did you mean `--refresh`?",
+      ],
+      // Nothing close: no guess; nor a flag the command refuses (run takes no --now).
+      [['xyzzy'], 'callops: unknown command "xyzzy" — run `callops --help` for the list'],
+      [['run', '--yes', '--nows'], "callops run: Unknown option '--nows'"],
+    ] as const;
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { cwd: project.dir });
+      expect(r.stderr, args.join(' ')).toBe(`${message}\n`);
+      expect(r.code, args.join(' ')).toBe(64);
+    }
+    expect(project.exists('callops.lock')).toBe(false);
+  });
+
+  it('--version after a command prints the version; `help CMD` is CMD --help; --help lists --version', async () => {
+    const version = (await runCli(['--version'], { cwd: project.dir })).stdout;
+    for (const args of [
+      ['plan', '--version'],
+      ['apply', '-V'],
+      ['status', '--version'],
+    ]) {
+      const r = await runCli(args, { cwd: project.dir });
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toBe(version);
+    }
+    const help = await runCli(['help', 'plan'], { cwd: project.dir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await runCli(['plan', '--help'], { cwd: project.dir })).stdout);
+    expect(help.stdout).toMatch(/^Usage: callops plan/);
+    const main = await runCli(['--help'], { cwd: project.dir });
+    expect(main.stdout).toMatch(/^ {2}-V, --version {8}print the version$/m);
+  });
+
   it('a name every object has (toString, constructor) is an unknown command too', async () => {
     for (const name of ['toString', 'constructor', '__proto__']) {
       const r = await runCli([name], { cwd: project.dir });
@@ -194,9 +244,17 @@ describe('callops (process edges)', () => {
       );
       expect(r.code, args.join(' ')).toBe(64);
     }
-    const after = await runCli(['plan', '-C'], { cwd: project.dir });
-    expect(after.stderr).toContain("callops plan: Option '-C, --dir <value>' argument missing");
-    expect(after.code).toBe(64);
+    // After the command, the same words (never parseArgs' "argument missing").
+    for (const args of [
+      ['plan', '-C'],
+      ['plan', '--dir'],
+    ]) {
+      const after = await runCli(args, { cwd: project.dir });
+      expect(after.stderr, args.join(' ')).toBe(
+        'callops plan: -C needs a directory: callops plan -C DIR\n',
+      );
+      expect(after.code).toBe(64);
+    }
     // A directory and no command: what no command at all gives, the usage.
     const bare = await runCli([], { cwd: project.dir });
     const dirOnly = await runCli(['-C', '.'], { cwd: project.dir });
