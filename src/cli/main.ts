@@ -16,6 +16,7 @@ import {
   type OptionsConfig,
 } from './context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
+import { pickNow } from './now.js';
 import { runProgress, StalledError, settleOrStall } from './stall.js';
 import { describeParseError, didYouMean, dirMissing } from './usage-hints.js';
 import { VERSION } from './version.js';
@@ -102,25 +103,6 @@ const pickFormat = (value: unknown, env: NodeJS.ProcessEnv, command: string): Fo
   if (value === 'csv') throw new UsageError('--format csv is only for report');
   if (value === 'markdown') throw new UsageError('--format markdown is only for plan');
   throw new UsageError(`--format must be ${choices(formats)} (got "${String(value)}")`);
-};
-
-/**
- * `--now`: a date and time with an offset, read as a call file's `at:` is (a day not on the
- * calendar is refused, never rolled over). The schedule module is loaded only when it is given.
- */
-const pickNow = async (value: unknown): Promise<{ now: Date; given: boolean }> => {
-  if (value === undefined) return { now: new Date(), given: false };
-  const text = String(value);
-  const ms =
-    /^\d{4}-\d{2}-\d{2}T/.test(text) && /(Z|[+-]\d{2}:?\d{2})$/.test(text)
-      ? (await import('../schedule/zone.js')).isoDateTime(text)
-      : undefined;
-  if (ms === undefined) {
-    throw new UsageError(
-      `--now must be an ISO-8601 instant with an offset, e.g. 2026-12-01T09:00:00Z (got "${text}")`,
-    );
-  }
-  return { now: new Date(ms), given: true };
 };
 
 /** `-C DIR` as an absolute path, else the working directory; a DIR that is not a directory is a usage error. */

@@ -25,8 +25,9 @@ export const errorAt = (
   severity: 'error',
 });
 
+/** A variable a reference names that is set nowhere: where it is used, and where to set it. */
 export const missingMessage = (name: string, at: string): string =>
-  `missing environment variable ${name} (referenced at ${at || '/'})`;
+  `missing environment variable ${name} (referenced at ${at || '/'}; set it in the environment or in .env)`;
 
 export const malformedMessage = (text: string): string =>
   fallbackDepth(text) > MAX_FALLBACK_DEPTH

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { VAR_PATTERN } from '../options/fragments.js';
 import { suggestKey } from '../options/suggest.js';
-import { KEY_NOTES, typeHint } from './schema-hints.js';
+import { KEY_NOTES, objectHint, typeHint } from './schema-hints.js';
 
 /**
  * Turns Ajv's raw errors into a few precise, readable problems: one per mistake, with the
@@ -141,7 +141,11 @@ const typeMessage = (types: readonly string[], e: ErrorObject, ctx: ExplainConte
   const quotable = typeof e.data === 'number' || typeof e.data === 'boolean';
   if (types.length === 1 && types[0] === 'string' && quotable) return quoteIt(e, ctx);
   const words = types.map((t) => TYPE_WORDS[t] ?? t);
-  return `must be ${orList(words)}, got ${describeValue(e.data)}${typeHint(types, e.data)}`;
+  const hint =
+    types.length === 1 && types[0] === 'object'
+      ? objectHint(e.instancePath, e.data, ctx.rawAt?.(e.instancePath))
+      : typeHint(types, e.data);
+  return `must be ${orList(words)}, got ${describeValue(e.data)}${hint}`;
 };
 
 /**

@@ -203,6 +203,24 @@ describe('callops (process edges)', () => {
       expect(r.stderr).toContain(args.at(-2) as string);
     }
   });
+  it('a --now off the calendar or the clock says which, not that it lacks an offset', async () => {
+    const cases = [
+      ['2026-02-30T00:00:00Z', '2026-02-30 does not exist: February 2026 has 28 days'],
+      ['2028-02-30T00:00:00+01:00', '2028-02-30 does not exist: February 2028 has 29 days'],
+      ['2026-13-01T00:00:00Z', '2026-13-01 is not a date: a month is 01 to 12'],
+      ['2026-12-01T25:00:00Z', '25:00:00 is not a time of day (00:00:00 to 23:59:59)'],
+    ] as const;
+    for (const [now, why] of cases) {
+      const r = await runCli(['plan', '--now', now], { cwd: project.dir });
+      expect(r.stderr).toBe(`callops plan: --now ${now}: ${why}\n`);
+      expect(r.code).toBe(64);
+    }
+    const r = await runCli(['plan', '--now', 'tomorrow'], { cwd: project.dir });
+    expect(r.stderr).toBe(
+      'callops plan: --now must be an ISO-8601 instant with an offset, e.g. 2026-12-01T09:00:00Z (got "tomorrow")\n',
+    );
+  });
+
   it('an unknown --format is refused with exactly the formats the command takes', async () => {
     const cases: [string[], string][] = [
       [['plan'], 'human, json, github or markdown'],

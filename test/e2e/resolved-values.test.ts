@@ -345,8 +345,8 @@ describe('resolved values pass the rules of literals', () => {
     expect(errors).toEqual([
       `calls/a.yaml:${at(file, '"${TO2')}: error: to.number: \${TO2:-} must resolve to a phone number: an optional + and 3–15 digits`,
       `calls/a.yaml:${at(file, '${TMO}')}: error: timeout: \${TMO} must resolve to an integer`,
-      `calls/a.yaml:${at(file, '${NO_LIMIT}')}: error: missing environment variable NO_LIMIT (referenced at /timeLimit)`,
-      `calls/a.yaml:${at(file, '"${NO_NUMBER}')}: error: missing environment variable NO_NUMBER (referenced at /to/number)`,
+      `calls/a.yaml:${at(file, '${NO_LIMIT}')}: error: missing environment variable NO_LIMIT (referenced at /timeLimit; set it in the environment or in .env)`,
+      `calls/a.yaml:${at(file, '"${NO_NUMBER}')}: error: missing environment variable NO_NUMBER (referenced at /to/number; set it in the environment or in .env)`,
     ]);
     expect(gw.sim.received()).toHaveLength(0);
   });

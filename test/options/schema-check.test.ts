@@ -113,7 +113,7 @@ describe('unknown keys', () => {
 describe('to', () => {
   test('a string instead of an object', () => {
     expect(calls(call('to: "+15551234567"'))).toEqual([
-      '3:9 /calls/0/to must be an object, got string "+15551234567"',
+      '3:9 /calls/0/to must be an object, got string "+15551234567" — write it as to: { type: phone, number: "+15551234567" }',
     ]);
   });
 

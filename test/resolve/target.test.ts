@@ -74,8 +74,8 @@ describe('resolveTarget', () => {
     }
     const missing = resolveTarget(spec({ concurrency: '${CONC}', rate: '${RATE}' }), env);
     expect(!missing.ok && missing.diagnostics.map((d) => d.message)).toEqual([
-      'missing environment variable CONC (referenced at /targets/prod/concurrency)',
-      'missing environment variable RATE (referenced at /targets/prod/rate)',
+      'missing environment variable CONC (referenced at /targets/prod/concurrency; set it in the environment or in .env)',
+      'missing environment variable RATE (referenced at /targets/prod/rate; set it in the environment or in .env)',
     ]);
   });
 
@@ -95,17 +95,17 @@ describe('resolveTarget', () => {
       [
         3,
         '/targets/prod/base_url',
-        'missing environment variable VG_URL (referenced at /targets/prod/base_url)',
+        'missing environment variable VG_URL (referenced at /targets/prod/base_url; set it in the environment or in .env)',
       ],
       [
         3,
         '/targets/prod/account_sid',
-        'missing environment variable VG_ACCOUNT_SID (referenced at /targets/prod/account_sid)',
+        'missing environment variable VG_ACCOUNT_SID (referenced at /targets/prod/account_sid; set it in the environment or in .env)',
       ],
       [
         5,
         '/targets/prod/api_key',
-        'missing environment variable VG_API_KEY (referenced at /targets/prod/api_key)',
+        'missing environment variable VG_API_KEY (referenced at /targets/prod/api_key; set it in the environment or in .env)',
       ],
     ]);
   });

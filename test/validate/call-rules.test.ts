@@ -358,3 +358,53 @@ describe('characters that do not print in from and to', () => {
     expect(found[0]?.message).toMatch(/^must be a phone number/);
   });
 });
+
+describe('a `to` or a `schedule` written as one value', () => {
+  const call = (...lines: string[]) =>
+    yaml(
+      'calls:',
+      '  - name: a',
+      '    application_sid: app-1',
+      '    from: "+15550001111"',
+      ...lines.map((l) => `    ${l}`),
+    );
+  const at = (text: string) => validate({ [A]: text }).diagnostics.map((d) => d.message);
+
+  it('shows the object it stands for: phone, sip, a reference, a cron or an instant', () => {
+    const cases: [string[], string][] = [
+      [
+        ['to: "+15550002222"'],
+        'must be an object, got string "+15550002222" — write it as to: { type: phone, number: "+15550002222" }',
+      ],
+      [
+        ['to: +15550002222'],
+        'must be an object, got number 15550002222 — write it as to: { type: phone, number: "+15550002222" }',
+      ],
+      [
+        ['to: "sip:probe@example.com"'],
+        'must be an object, got string "sip:probe@example.com" — write it as to: { type: sip, sipUri: "sip:probe@example.com" }',
+      ],
+      [
+        ['to: "${TO}"'],
+        'must be an object, got string "${TO}" — write it as to: { type: phone, number: "${TO}" } (a SIP address: { type: sip, sipUri: "${TO}" })',
+      ],
+      [
+        ['to: { type: phone, number: "+15550002222" }', 'schedule: "0 9 * * 1-5"'],
+        'must be an object, got string "0 9 * * 1-5" — write it as schedule: { cron: "0 9 * * 1-5" }',
+      ],
+      [
+        ['to: { type: phone, number: "+15550002222" }', 'schedule: "2026-12-01T09:00:00Z"'],
+        'must be an object, got string "2026-12-01T09:00:00Z" — write it as schedule: { at: "2026-12-01T09:00:00Z" }',
+      ],
+    ];
+    for (const [lines, message] of cases)
+      expect(at(call(...lines)), lines.join(' ')).toEqual([message]);
+  });
+
+  it('guesses nothing for a value that is none of those', () => {
+    expect(at(call('to: bob'))).toEqual(['must be an object, got string "bob"']);
+    expect(at(call('to: { type: user, name: bob }', 'tag: "x"'))).toEqual([
+      'must be an object, got string "x"',
+    ]);
+  });
+});
