@@ -1,4 +1,5 @@
 import type { Prepared } from '../engine/prepare.js';
+import { SIMULATOR_TARGET } from '../engine/targets.js';
 import { type Watched, waitForOutcomes } from '../execute/observe.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
 import type { StateStore } from '../state/store.js';
@@ -14,6 +15,13 @@ export const MAX_WAIT_MS = 3_600_000;
 export const MIN_WAIT_MS = 1_000;
 /** One cycle (one list request per target) every this often, at most. */
 export const WAIT_POLL_MS = 2_000;
+
+/**
+ * What `--wait` says of the built-in simulator, once, before apply places anything: its
+ * server ends with the command, so no later command (`status --refresh`) can ask it either.
+ */
+export const SIMULATOR_WAIT_NOTE =
+  '--wait: the built-in simulator cannot be asked what became of its calls (it lives only as long as this command): they are placed, and not waited for';
 
 /** `--wait DURATION` in ms, or undefined when not given; a bad value is a usage error. */
 export const parseWaitFlag = (values: CommandContext['values']): number | undefined => {
@@ -79,6 +87,8 @@ export const waitForPlaced = async (
     readonly after: Lockfile;
     readonly waitMs: number;
     readonly capture?: Captured;
+    /** SIMULATOR_WAIT_NOTE was said already. */
+    readonly simulatorSaid?: boolean;
   },
 ): Promise<void> => {
   const { waitMs, capture } = input;
@@ -92,11 +102,18 @@ export const waitForPlaced = async (
     input.prepared,
     watched.map((w) => targetOfKey(w.key)),
   );
+  // Calls whose target can be asked: only they are waited for, and only they may be asked
+  // again later.
+  const asked = watched.filter((w) => readers.readers.has(targetOfKey(w.key)));
   try {
-    for (const s of readers.skipped) notes.push(`--wait: target ${s.target} not asked: ${s.why}`);
-    if (watched.length > 0 && !json) {
+    for (const s of readers.skipped) {
+      if (s.target !== SIMULATOR_TARGET)
+        notes.push(`--wait: target ${s.target} not asked: ${s.why}`);
+      else if (input.simulatorSaid !== true) ctx.stderr.write(`${SIMULATOR_WAIT_NOTE}\n`);
+    }
+    if (asked.length > 0 && !json) {
       ctx.stderr.write(
-        `Waiting up to ${Math.round(waitMs / 1000)} s for the outcomes of ${watched.length} call${watched.length === 1 ? '' : 's'}…\n`,
+        `Waiting up to ${Math.round(waitMs / 1000)} s for the outcomes of ${asked.length} call${asked.length === 1 ? '' : 's'}…\n`,
       );
     }
     const record = storeRecorder(ctx, input.store, input.lockName, 'callops apply --wait', {
@@ -121,11 +138,13 @@ export const waitForPlaced = async (
     await readers.close();
   }
   const counts = countsOf(keys, outcomes);
+  const askedKeys = new Set(asked.map((w) => w.key));
+  const askAgain = pending.some((key) => askedKeys.has(key));
   if (json && capture) {
     ctx.stdout.write(mergeJson(capture.text(), outcomes, counts, pending));
-  } else {
+  } else if (asked.length > 0) {
     ctx.stdout.write(
-      `Outcomes: ${counts.completed} completed, ${counts.busy} busy, ${counts['no-answer']} no-answer, ${counts.failed} failed${pending.length > 0 ? `; ${pending.length} without a final outcome when the wait ended (\`callops status --refresh\` asks again)` : ''}\n`,
+      `Outcomes: ${counts.completed} completed, ${counts.busy} busy, ${counts['no-answer']} no-answer, ${counts.failed} failed${pending.length > 0 ? `; ${pending.length} without a final outcome when the wait ended${askAgain ? ' (`callops status --refresh` asks again)' : ''}` : ''}\n`,
     );
   }
   for (const note of notes) ctx.stderr.write(`${note}\n`);

@@ -234,3 +234,28 @@ describe('outcomes of placed calls', () => {
     }
   }, 120_000);
 });
+
+describe('apply --wait against the built-in simulator', () => {
+  it('says once, before placing, that its outcomes cannot be asked, and points to no refresh', async () => {
+    const project = await makeProject({
+      'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]),
+    });
+    try {
+      const note =
+        '--wait: the built-in simulator cannot be asked what became of its calls (it lives only as long as this command): they are placed, and not waited for';
+      const applied = await runCli(['apply', '--yes', '--wait', '10s'], { cwd: project.dir });
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stderr.split('\n').filter((l) => l.includes('--wait'))).toEqual([note]);
+      expect(applied.stderr).not.toContain('Waiting up to');
+      expect(`${applied.stdout}${applied.stderr}`).not.toContain('status --refresh');
+      expect(applied.stdout).toContain('Done: 2 placed, 0 failed, 0 unknown');
+      const json = await runCli(['apply', '--yes', '--wait', '10s', '--format', 'json'], {
+        cwd: project.dir,
+      });
+      expect(json.code, json.stderr).toBe(0);
+      expect(json.stderr).toBe(`${note}\n`);
+    } finally {
+      await project.cleanup();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepa
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
 import { resolutionProblems, UNRESOLVED } from '../../engine/resolve.js';
 import { holdState, readState } from '../../engine/state.js';
-import { describeTarget } from '../../engine/targets.js';
+import { describeTarget, SIMULATOR_TARGET } from '../../engine/targets.js';
 import {
   checkPlanFile,
   definitionsOf,
@@ -29,7 +29,7 @@ import { CliError, EXIT, exitCodeOf, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
 import { parsePlaceFlags, runReporter } from '../run-report.js';
 import { openProjectState } from '../state.js';
-import { captured, parseWaitFlag, waitForPlaced } from '../wait.js';
+import { captured, parseWaitFlag, SIMULATOR_WAIT_NOTE, waitForPlaced } from '../wait.js';
 
 export const command: CommandModule = {
   summary: 'place every call that is due now',
@@ -90,6 +90,8 @@ is required. Every missing environment variable is reported before anything is s
     }
     const prepared = await prepareProject(ctx);
     const { project, choice } = prepared;
+    const simulatorSaid = waitMs !== undefined && choice.runTarget === SIMULATOR_TARGET;
+    if (simulatorSaid) ctx.stderr.write(`${SIMULATOR_WAIT_NOTE}\n`);
     const rehearsal = planFile === undefined && ctx.nowGiven;
     if (rehearsal) checkRehearsal([choice.runTarget], choice, prepared.env, ctx.now);
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
@@ -270,6 +272,7 @@ is required. Every missing environment variable is reported before anything is s
         before: memory.lock,
         after: result.lock,
         waitMs,
+        simulatorSaid,
         ...(capture ? { capture } : {}),
       });
       return code;
