@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/index.js';
@@ -44,5 +45,51 @@ describe('the examples in calls/', () => {
       scheduled.filter((c) => !ahead.has(c.name)).map((c) => `${c.name}: ${c.schedule?.at}`),
       "move the example's `at` later",
     ).toEqual([]);
+  });
+
+  it('are described truly by the README: what they show, and what only the reference shows', async () => {
+    const project = validateProject(await loadProject({ root: ROOT }));
+    const readme = readFileSync(new URL('README.md', `file://${ROOT}`), 'utf8');
+    const start = readme.indexOf('The examples in [`calls/`](calls) use');
+    expect(start).toBeGreaterThanOrEqual(0);
+    const paragraph = readme.slice(start, readme.indexOf('\n\n', start));
+    const [shown = '', only = ''] = paragraph.split(
+      'Shown in the [option reference](#option-reference) only:',
+    );
+    const names = (text: string) => [...text.matchAll(/`([A-Za-z_]+)`/g)].map((m) => m[1]);
+    const used = new Set(project.calls.flatMap((c) => Object.keys(c.options)));
+    const extensions = optionsInGroup('extension').map((o) => o.name);
+    // The extensions named as shown are used; those named as reference-only are exactly the
+    // ones no example uses.
+    const shownExtensions = names(shown).filter((n) => extensions.includes(n as string));
+    expect(shownExtensions.filter((n) => !used.has(n as string))).toEqual([]);
+    expect(
+      names(only)
+        .filter((n) => extensions.includes(n as string))
+        .sort(),
+    ).toEqual(extensions.filter((n) => !used.has(n)).sort());
+    // So are the keys of `to` and of a schedule it names.
+    const toKeys = new Set(
+      project.calls.flatMap((c) => Object.keys((c.options.to ?? {}) as Record<string, unknown>)),
+    );
+    const scheduleKeys = new Set(
+      project.calls.flatMap((c) =>
+        Object.entries(c.schedule ?? {}).flatMap(([key, value]) =>
+          value === undefined ? [] : [key],
+        ),
+      ),
+    );
+    for (const key of ['auth', 'vmail']) {
+      expect(names(only)).toContain(key);
+      expect(toKeys.has(key), key).toBe(false);
+    }
+    for (const key of ['start', 'end', 'catchup']) {
+      expect(names(only)).toContain(key);
+      expect(scheduleKeys.has(key), key).toBe(false);
+    }
+    const types = new Set(project.calls.map((c) => (c.options.to as { type?: string }).type));
+    expect([...types].sort()).toEqual(['phone', 'sip', 'teams', 'user']);
+    expect(project.calls.some((c) => c.schedule?.window !== undefined)).toBe(true);
+    expect(project.calls.some((c) => c.redial !== undefined)).toBe(true);
   });
 });
