@@ -159,7 +159,8 @@ describe('resolveCall', () => {
           line: 4,
           column: 22,
           path: '/application_sid',
-          message: 'missing environment variable VG_APP_SID (referenced at /application_sid; set it in the environment or in .env)',
+          message:
+            'missing environment variable VG_APP_SID (referenced at /application_sid; set it in the environment or in .env)',
           severity: 'error',
         },
         {
@@ -167,7 +168,8 @@ describe('resolveCall', () => {
           line: 6,
           column: 15,
           path: '/to/number',
-          message: 'missing environment variable ALICE_NUMBER (referenced at /to/number; set it in the environment or in .env)',
+          message:
+            'missing environment variable ALICE_NUMBER (referenced at /to/number; set it in the environment or in .env)',
           severity: 'error',
         },
       ],
@@ -189,7 +191,8 @@ describe('resolveCall', () => {
         line: 9,
         column: 20,
         path: '/defaults/application_sid',
-        message: 'missing environment variable VG_APP_SID (referenced at /application_sid; set it in the environment or in .env)',
+        message:
+          'missing environment variable VG_APP_SID (referenced at /application_sid; set it in the environment or in .env)',
         severity: 'error',
       },
     ]);
@@ -294,7 +297,10 @@ describe('resolveCall', () => {
       { TO2: '', TMO: 'abc' },
     );
     expect(!r.ok && r.diagnostics.map((d) => [d.line, d.message])).toEqual([
-      [4, 'missing environment variable VG_APP_SID (referenced at /application_sid; set it in the environment or in .env)'],
+      [
+        4,
+        'missing environment variable VG_APP_SID (referenced at /application_sid; set it in the environment or in .env)',
+      ],
       [6, expect.stringMatching(/^to\.number: \$\{TO2:-\} must resolve to a phone number/)],
       [7, expect.stringMatching(/^timeout: \$\{TMO\} must resolve to/)],
     ]);
@@ -363,8 +369,14 @@ describe('resolveCalls', () => {
       { APP: 'app-secret' },
     );
     expect(r.diagnostics.map((d) => [d.file, d.message])).toEqual([
-      ['calls/a.yaml', 'missing environment variable FROM_A (referenced at /from; set it in the environment or in .env)'],
-      ['calls/c.yaml', 'missing environment variable MISSING_C (referenced at /application_sid; set it in the environment or in .env)'],
+      [
+        'calls/a.yaml',
+        'missing environment variable FROM_A (referenced at /from; set it in the environment or in .env)',
+      ],
+      [
+        'calls/c.yaml',
+        'missing environment variable MISSING_C (referenced at /application_sid; set it in the environment or in .env)',
+      ],
     ]);
     expect([...r.bodies.keys()]).toEqual(['b']);
     expect(r.secrets).toEqual([{ name: 'APP', value: 'app-secret' }]);

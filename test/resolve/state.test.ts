@@ -166,7 +166,8 @@ describe('resolveState', () => {
           line: 4,
           column: 8,
           path: '/state/url',
-          message: 'missing environment variable CALLOPS_DATABASE_URL (referenced at /state/url; set it in the environment or in .env)',
+          message:
+            'missing environment variable CALLOPS_DATABASE_URL (referenced at /state/url; set it in the environment or in .env)',
           severity: 'error',
         },
       ],
