@@ -97,12 +97,22 @@ export const questionMarkProblem = (
   const marks = parts.flatMap((part, i) => (part === '?' ? [i] : []));
   if (marks.length === 0) return undefined;
   const starred = parts.map((part) => (part === '?' ? '*' : part));
-  const offer = (words: string, cron: string) => (isValid(cron) ? `${words}\`${cron}\`` : '');
+  // Quartz and AWS number weekdays 1 = Sunday to 7 = Saturday, cron 0 (or 7) = Sunday, 1 =
+  // Monday: a rewrite keeping the numbers would call a day later. Names read alike in both.
+  const weekday = parts.length === 6 ? parts[marks.every((i) => i === 2 || i === 4) ? 4 : 5] : '';
+  const numbered = /\d/.test(weekday ?? '');
+  const offer = (words: string, cron: string) =>
+    numbered
+      ? `; its weekday \`${weekday}\` counts from 1 = Sunday, cron's from 0 = Sunday (1 = Monday): write the days by name (MON-FRI)`
+      : isValid(cron)
+        ? `${words}\`${cron}\``
+        : '';
   const not = (whose: string) =>
     `cron \`${expression}\`: \`?\` (${whose} "no specific value") is not supported`;
   if (parts.length === 6 && marks.every((i) => i === 3 || i === 5)) {
     // Quartz: second minute hour day month weekday, read as callops reads 6 fields.
-    const five = parts[0] === '0' ? offer(', or 5 fields: ', starred.slice(1).join(' ')) : '';
+    const five =
+      parts[0] === '0' && !numbered ? offer(', or 5 fields: ', starred.slice(1).join(' ')) : '';
     return `${not("Quartz's")}: write \`*\` in its place; 6 fields are read with seconds first, as Quartz reads them${offer(': ', starred.join(' '))}${five}`;
   }
   if (parts.length === 6 && marks.every((i) => i === 2 || i === 4)) {

@@ -136,6 +136,18 @@ describe('6 fields, read with seconds first', () => {
         'cron `0 9 ? * 1-5`: `?` (Quartz\'s and AWS\'s "no specific value") is not supported: write `*` in its place: `0 9 * * 1-5`',
       ),
     ]);
+    // Their weekday numbers count from 1 = Sunday: kept as they are, a rewrite calls a day late.
+    for (const [cron, whose, weekday] of [
+      ['0 0 9 ? * 2-6', "Quartz's", '2-6'],
+      ['0 9 ? * 2-6 *', "AWS's", '2-6'],
+    ]) {
+      const [found] = diagnosticsOf(`cron: "${cron}"`);
+      expect(found?.message).toContain(
+        `its weekday \`${weekday}\` counts from 1 = Sunday, cron's from 0 = Sunday (1 = Monday): write the days by name (MON-FRI)`,
+      );
+      expect(found?.message).toContain(whose);
+      expect(found?.message).not.toContain('* * 2-6');
+    }
     expect(diagnosticsOf('cron: "0 0 9 ? * MON-FRI *"')).toEqual([
       cronAt(
         error,
