@@ -8,7 +8,8 @@ import { parseCron } from '../schedule/cron.js';
  * expression is valid: the reading is a warning, said in words, with the 5-field form.
  */
 
-const MONTHS = [
+/** The months' names, January first. */
+export const MONTHS = [
   'January',
   'February',
   'March',
