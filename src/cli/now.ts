@@ -1,4 +1,4 @@
-import { MONTHS } from '../validate/cron-reading.js';
+import { MONTHS } from '../schedule/months.js';
 import { UsageError } from './exit.js';
 
 const WRITTEN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;

@@ -1,4 +1,5 @@
 import { parseCron } from '../schedule/cron.js';
+import { MONTHS } from '../schedule/months.js';
 
 /**
  * How a 6-field cron is read, said when it is likely not what was meant. callops reads 6
@@ -7,22 +8,6 @@ import { parseCron } from '../schedule/cron.js';
  * meant as 09:00 on weekdays, is read as minute 9 of every hour of January to May. Such an
  * expression is valid: the reading is a warning, said in words, with the 5-field form.
  */
-
-/** The months' names, January first. */
-export const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** `1-5` → `January–May`, `1,6` → `January, June`; undefined for anything else (names, steps). */
 const monthNames = (text: string): string | undefined => {
