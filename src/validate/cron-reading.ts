@@ -107,3 +107,39 @@ export const questionMarkProblem = (
   }
   return `${not("Quartz's and AWS's")}: write \`*\` in its place${offer(': ', starred.join(' '))}`;
 };
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** A weekday field in words when it is plain numbers: `1-5` → `Monday–Friday`, `5` → `Friday`. */
+const weekdayNames = (text: string): string | undefined => {
+  if (!/^\d(?:-\d)?(?:,\d(?:-\d)?)*$/.test(text)) return undefined;
+  const name = (n: string) => WEEKDAYS[Number(n) % 7];
+  return text
+    .split(',')
+    .map((item) => item.split('-').map(name).join('–'))
+    .join(', ');
+};
+
+/**
+ * The warning of a cron that restricts both the day of the month and the weekday: cron reads
+ * such a day as matching when either matches (`0 9 13 * 5` fires on every 13th and every
+ * Friday, not on Friday the 13th alone), which reads as "both" to many. Linux's crontab (Vixie
+ * cron) differs where a day field starts with `*` (`*\/2`): it reads the two as both, callops
+ * as either, which calls on many more days. Undefined when either day field admits every
+ * value, or the expression is not one cron reads.
+ */
+export const eitherDayWarning = (expression: string): string | undefined => {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length !== 5 && parts.length !== 6) return undefined;
+  const fields = parseCron(expression);
+  if (fields === undefined) return undefined;
+  if (fields.dayOfMonth.length === 31 || fields.dayOfWeek.length === 7) return undefined;
+  const day = parts[parts.length - 3] ?? '';
+  const weekday = parts[parts.length - 1] ?? '';
+  const names = weekdayNames(weekday);
+  const starred = day.startsWith('*') || weekday.startsWith('*');
+  const linux = starred
+    ? `; Linux's crontab reads a day field that starts with \`*\` as "both", so there it fires far more rarely`
+    : '';
+  return `cron \`${expression}\`: both the day of the month (\`${day}\`) and the weekday (\`${weekday}\`${names === undefined ? '' : `, ${names}`}) are set, so it fires on every day that matches either of them, as cron reads the two, not only on days that match both${linux}`;
+};

@@ -2,7 +2,7 @@ import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
 import { instantOfWall, isoDateTime, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
-import { secondsFirstWarning } from './cron-reading.js';
+import { eitherDayWarning, secondsFirstWarning } from './cron-reading.js';
 import type { Diagnostic } from './diagnostic.js';
 import { isInWindow, parseDuration, parseWindow } from './parse.js';
 import type { CallRule } from './rules.js';
@@ -113,6 +113,22 @@ const secondsFirst: CallRule = {
     const expression = schedule && literal(schedule, 'cron');
     if (expression === undefined || checkCron(expression)) return [];
     const warning = secondsFirstWarning(expression);
+    return warning ? [warningAt(at(entry, 'cron'), warning)] : [];
+  },
+};
+
+/**
+ * A cron that sets both the day of the month and the weekday fires on a day matching either:
+ * a warning at the cron, saying so (`0 9 13 * 5` is every 13th and every Friday).
+ */
+const eitherDay: CallRule = {
+  name: 'schedule-cron-either-day',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    const expression = schedule && literal(schedule, 'cron');
+    if (expression === undefined || checkCron(expression)) return [];
+    const warning = eitherDayWarning(expression);
     return warning ? [warningAt(at(entry, 'cron'), warning)] : [];
   },
 };
@@ -313,6 +329,7 @@ export const SCHEDULE_RULES: readonly CallRule[] = [
   references,
   cron,
   secondsFirst,
+  eitherDay,
   timezone,
   once,
   validity,

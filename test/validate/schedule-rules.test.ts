@@ -25,9 +25,39 @@ describe('cron', () => {
         ),
       ]);
     }
-    // Rare but real: a leap day, the 31st of the months that have one, or a weekday instead.
-    for (const rare of ['0 9 29 2 *', '0 9 31 * *', '0 9 31 2 1', '0 9 30 2 MON'])
+    // Rare but real: a leap day, the 31st of the months that have one.
+    for (const rare of ['0 9 29 2 *', '0 9 31 * *'])
       expect(diagnosticsOf(`cron: "${rare}"`)).toEqual([]);
+    // Or a weekday instead: not "no date", but the reading of both day fields is said.
+    for (const rare of ['0 9 31 2 1', '0 9 30 2 MON']) {
+      const said = diagnosticsOf(`cron: "${rare}"`);
+      expect(said.map((d) => d.message)).toEqual([
+        expect.stringContaining('fires on every day that matches either of them'),
+      ]);
+    }
+  });
+
+  it('warns that a cron setting both day fields fires on a day matching either', () => {
+    expect(diagnosticsOf('cron: "0 9 13 * 5"')).toEqual([
+      warning(
+        A,
+        7,
+        13,
+        '/calls/0/schedule/cron',
+        'cron `0 9 13 * 5`: both the day of the month (`13`) and the weekday (`5`, Friday) are set, so it fires on every day that matches either of them, as cron reads the two, not only on days that match both',
+      ),
+    ]);
+    // A day field starting with `*` is read as "both" by Linux's crontab: said too.
+    const [starred] = diagnosticsOf('cron: "0 9 */2 * 1-5"');
+    expect(starred?.message).toContain('(`1-5`, Monday–Friday)');
+    expect(starred?.message).toContain("Linux's crontab reads a day field that starts with `*`");
+    // 6 fields (seconds first): the day fields are the 4th and 6th.
+    expect(diagnosticsOf('cron: "0 0 9 1 * SUN"')[0]?.message).toContain(
+      'the day of the month (`1`) and the weekday (`SUN`)',
+    );
+    // Either field admitting every value: no warning, whatever it is written as.
+    for (const plain of ['0 9 * * 1-5', '0 9 1 * *', '0 9 1-31 * 1', '0 9 1 * 0-6', '0 9 */1 * 1'])
+      expect(diagnosticsOf(`cron: "${plain}"`)).toEqual([]);
   });
 
   it('accepts 5 fields, 6 with seconds first, and names', () => {
