@@ -124,7 +124,7 @@ const checkWith = async (
       const skipped = readers.skipped.find((s) => s.target === target);
       const open = readers.readers.get(target);
       const def = byName.get(nameOfKey(key));
-      const resolved = def && resolveCall(def, prepared.env);
+      const resolved = def && resolveCall(def, prepared.env, prepared.envFile);
       if (skipped || open === undefined) {
         checked.push({
           key,

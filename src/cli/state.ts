@@ -44,6 +44,7 @@ export const openProjectState = (
     signal: ctx.signal,
     ...options,
     ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
+    ...(ctx.envFile !== undefined && { envFile: ctx.envFile }),
     onDiagnostics: (diagnostics) => {
       showDiagnostics(ctx, diagnostics, () => undefined, makeRedactor(knownSecrets(config, env)));
     },

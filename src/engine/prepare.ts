@@ -23,6 +23,8 @@ import { chooseTarget, SIMULATOR_TARGET, type TargetChoice } from './targets.js'
 export interface Prepared {
   readonly project: ValidatedProject;
   readonly env: Env;
+  /** `--env-file FILE` as the user typed it, when given: where a missing variable may be set. */
+  readonly envFile?: string;
   readonly choice: TargetChoice;
   readonly sourceText: (file: string) => string | undefined;
   /** The warnings found (the caller shows them). */
@@ -125,6 +127,7 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
     prepared: {
       project,
       env,
+      ...(input.envFile === undefined ? {} : { envFile: input.envFile }),
       choice,
       sourceText,
       secrets,

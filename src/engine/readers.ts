@@ -40,7 +40,7 @@ export const openReaders = (prepared: Prepared, names: Iterable<string>): Reader
       skipped.push({ target: name, why: 'no such target in callops.yaml any more' });
       continue;
     }
-    const result = resolveTarget(spec, prepared.env);
+    const result = resolveTarget(spec, prepared.env, prepared.envFile);
     if (!result.ok) {
       const why = result.diagnostics.map((d) => d.message).join('; ');
       skipped.push({ target: name, why: `cannot resolve it: ${why}` });

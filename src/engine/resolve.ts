@@ -101,7 +101,7 @@ export const resolveRequests = async (
     }
     const spec = prepared.choice.specs.get(name);
     if (spec === undefined) continue;
-    const result = resolveTarget(spec, prepared.env);
+    const result = resolveTarget(spec, prepared.env, prepared.envFile);
     if ('diagnostics' in result) {
       for (const item of result.diagnostics) diagnostics.push(item);
       continue;
@@ -140,7 +140,7 @@ export const resolveRequests = async (
       continue;
     }
     if (isLiteral(def)) continue;
-    const result = resolveCall(def, prepared.env);
+    const result = resolveCall(def, prepared.env, prepared.envFile);
     // A campaign's rows share their call's references: their warnings are counted, said once.
     for (const item of result.ok ? (result.warnings ?? []) : result.diagnostics)
       if (def.campaign !== undefined && item.severity === 'warning') rows.add(def.campaign, item);
@@ -161,7 +161,7 @@ export const resolveRequests = async (
     let body: Body | undefined;
     if (def !== undefined && isLiteral(def)) body = def.options;
     else {
-      const result = def && resolveCall(def, prepared.env);
+      const result = def && resolveCall(def, prepared.env, prepared.envFile);
       if (!result?.ok) throw new Error(`${item.key} did not resolve as it did when checked`);
       body = result.body;
     }
@@ -219,7 +219,7 @@ export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[])
   for (const name of new Set(due.map((i) => i.target))) {
     const spec = prepared.choice.specs.get(name);
     if (name === SIMULATOR_TARGET || spec === undefined) continue;
-    const result = resolveTarget(spec, prepared.env);
+    const result = resolveTarget(spec, prepared.env, prepared.envFile);
     if ('diagnostics' in result) for (const item of result.diagnostics) found.push(item);
   }
   // A campaign's rows were checked when read: the environment is the same for each, so
@@ -242,7 +242,7 @@ export const resolutionProblems = (prepared: Prepared, due: readonly PlanItem[])
   const rows = rowWarnings(prepared.project.named);
   for (const name of names) {
     const def = byName.get(name);
-    const result = def && resolveCall(def, prepared.env);
+    const result = def && resolveCall(def, prepared.env, prepared.envFile);
     if (result === undefined) continue;
     for (const item of result.ok ? (result.warnings ?? []) : result.diagnostics)
       if (def?.campaign !== undefined && item.severity === 'warning') rows.add(def.campaign, item);

@@ -47,11 +47,13 @@ export const openState = async (
     readonly now?: () => Date;
     /** A database store skips comparing the lockfile with it (see StoreSite). */
     readonly skipLockfileCheck?: boolean;
+    /** `--env-file FILE` as typed, when given: where a missing variable may be set. */
+    readonly envFile?: string;
     /** Called with the diagnostics of a `state:` that cannot be resolved. */
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
   },
 ): Promise<OpenedState> => {
-  const resolved = resolveState(config.state, env);
+  const resolved = resolveState(config.state, env, site.envFile);
   if (!resolved.ok) {
     site.onDiagnostics?.(resolved.diagnostics);
     throw new EngineError('invalid', 'the state store cannot be opened; nothing was sent');

@@ -188,8 +188,9 @@ const resolvedTooLarge = (def: CallDefinition, body: Body): Diagnostic | undefin
  * never quoting the value, reported with the missing variables. Where the schema takes a
  * number, a reference that resolves to digits becomes that number; no other value changes type.
  * A number resolving to digits with no leading `+` draws validate's warning, at the reference.
+ * `envFile` is the `--env-file FILE` given, named where a missing variable may be set.
  */
-export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
+export const resolveCall = (def: CallDefinition, env: Env, envFile?: string): CallResolution => {
   // Options without a `${` resolve to themselves: checked as they are, without a copy of
   // every nested value. Anything else found (a problem, a number written as digits in
   // text) is left to the full path below.
@@ -202,7 +203,7 @@ export const resolveCall = (def: CallDefinition, env: Env): CallResolution => {
   const at = (path: readonly (string | number)[], message: string): Diagnostic =>
     errorAt(def.file, def.locate(path), path, message);
   const diagnostics: Diagnostic[] = [
-    ...r.missing.map((m) => at(m.path, missingMessage(m.name, pointer(m.path)))),
+    ...r.missing.map((m) => at(m.path, missingMessage(m.name, pointer(m.path), envFile))),
     ...r.malformed.map((m) => at(m.path, malformedMessage(m.text))),
   ];
   // Values that resolved are checked even when others did not, so one run reports both; a
@@ -263,12 +264,16 @@ export interface CallsResolution {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export const resolveCalls = (defs: readonly CallDefinition[], env: Env): CallsResolution => {
+export const resolveCalls = (
+  defs: readonly CallDefinition[],
+  env: Env,
+  envFile?: string,
+): CallsResolution => {
   const bodies = new Map<string, Body>();
   const secrets: Secret[][] = [];
   const diagnostics: Diagnostic[] = [];
   for (const def of defs) {
-    const r = resolveCall(def, env);
+    const r = resolveCall(def, env, envFile);
     if (r.ok) {
       bodies.set(def.name, r.body);
       secrets.push([...r.secrets]);

@@ -33,9 +33,10 @@ const decoded = (part: string): string | undefined => {
  * and PGSSLMODE's mode for a url without its own sslmode (a bad one is a problem of the
  * environment, as one of CALLOPS_BASE_URL…). The url is a secret like an api key, even when
  * written in callops.yaml: the whole url and its password are returned as secrets to redact,
- * and no message quotes it. Pure.
+ * and no message quotes it. `envFile` is the `--env-file FILE` given, named where a missing
+ * variable may be set. Pure.
  */
-export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
+export const resolveState = (spec: StateSpec, env: Env, envFile?: string): StateResolution => {
   if (spec.backend === 'file') return { ok: true, state: { backend: 'file' }, secrets: [] };
   const file = spec.file ?? 'callops.yaml';
   const at = (message: string): StateResolution => ({
@@ -45,7 +46,7 @@ export const resolveState = (spec: StateSpec, env: Env): StateResolution => {
   const r = interpolateString(spec.url, env);
   if (r.missing.length > 0 || r.malformed) {
     const messages = [
-      ...r.missing.map((name) => missingMessage(name, '/state/url')),
+      ...r.missing.map((name) => missingMessage(name, '/state/url', envFile)),
       ...(r.malformed ? [malformedMessage('state.url')] : []),
     ];
     return {

@@ -69,8 +69,9 @@ const baseUrl = (
  * A target ready for the gateway client: references resolved, concurrency, rate and durations parsed,
  * defaults applied (concurrency 4, request timeout 15 s, longest 429 pause 5 min), the base
  * URL checked. The api key is always a secret, even when written literally in callops.yaml.
+ * `envFile` is the `--env-file FILE` given, named where a missing variable may be set.
  */
-export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
+export const resolveTarget = (spec: TargetSpec, env: Env, envFile?: string): TargetResolution => {
   const written: Partial<Record<TextKey, string>> = {};
   for (const key of TEXT_KEYS) {
     const value = spec[key];
@@ -85,7 +86,7 @@ export const resolveTarget = (spec: TargetSpec, env: Env): TargetResolution => {
   };
   for (const m of r.missing) {
     const key = m.path[0] as TextKey;
-    at(key, missingMessage(m.name, pointer(['targets', spec.name, key])));
+    at(key, missingMessage(m.name, pointer(['targets', spec.name, key]), envFile));
   }
   for (const m of r.malformed) {
     const key = m.path[0] as TextKey;

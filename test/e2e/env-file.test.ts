@@ -98,6 +98,29 @@ describe('--env-file', () => {
     expect(g.sim.received()).toHaveLength(0);
   });
 
+  it('a missing variable is to be set in the env file read: FILE under --env-file, else .env', async () => {
+    elsewhere = await makeProject({
+      'calls/a.yaml': callsYaml([{ name: 'one', to: '{ type: phone, number: "${TO}" }' }]),
+      'vars/ci.env': 'OTHER=1\n',
+    });
+    const said = (where: string) =>
+      `missing environment variable TO (referenced at /to/number; set it in the environment or in ${where})`;
+    // No env file at all: .env is where callops would read it.
+    const none = await runCli(['plan'], { cwd: elsewhere.dir });
+    expect(none.code, output(none)).toBe(0);
+    expect(none.stderr).toContain(said('.env'));
+    // With --env-file, .env is not read: the file named is the place.
+    const named = await runCli(['plan', '--env-file', 'vars/ci.env'], { cwd: elsewhere.dir });
+    expect(named.code, output(named)).toBe(0);
+    expect(named.stderr).toContain(said('vars/ci.env (--env-file)'));
+    expect(named.stderr).not.toContain('in .env');
+    await elsewhere.write('.env', 'OTHER=2\n');
+    const implicit = await runCli(['plan'], { cwd: elsewhere.dir });
+    expect(implicit.stderr).toContain(said('.env'));
+    const both = await runCli(['plan', '--env-file', 'vars/ci.env'], { cwd: elsewhere.dir });
+    expect(both.stderr).toContain(said('vars/ci.env (--env-file)'));
+  });
+
   describe('a line that is not a variable', () => {
     const CALL = callsYaml(
       [{ name: 'one', to: '{ type: phone, number: "${TO:-+15550009999}" }' }],

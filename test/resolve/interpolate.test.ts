@@ -176,6 +176,13 @@ describe('resolveCall', () => {
     });
   });
 
+  it('under --env-file, names that file where to set a missing variable, not .env (not read then)', () => {
+    const r = resolveCall(def('welcome', options), { VG_APP_SID: 'app' }, 'vars/prod.env');
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'missing environment variable ALICE_NUMBER (referenced at /to/number; set it in the environment or in vars/prod.env (--env-file))',
+    ]);
+  });
+
   it('points into the defaults a reference was inherited from', () => {
     const inherited: CallDefinition = {
       ...def('welcome', options),

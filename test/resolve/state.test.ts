@@ -174,6 +174,13 @@ describe('resolveState', () => {
     });
   });
 
+  it('under --env-file, the missing variable is to be set in that file', () => {
+    const r = resolveState(postgres('${CALLOPS_DATABASE_URL}'), {}, 'ci.env');
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'missing environment variable CALLOPS_DATABASE_URL (referenced at /state/url; set it in the environment or in ci.env (--env-file))',
+    ]);
+  });
+
   it('a value that is not a postgres url is an error that never shows the value', () => {
     const cases: [string, string][] = [
       ['', '`state.url` (from DB) is empty'],

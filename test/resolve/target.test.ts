@@ -79,6 +79,13 @@ describe('resolveTarget', () => {
     ]);
   });
 
+  it('under --env-file, names that file where to set a missing variable', () => {
+    const r = resolveTarget(spec({ rate: '${RATE}' }), env, 'prod.env');
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'missing environment variable RATE (referenced at /targets/prod/rate; set it in the environment or in prod.env (--env-file))',
+    ]);
+  });
+
   it('treats a literal api key as a secret all the same', () => {
     const r = resolveTarget(spec({ api_key: 'k1' }), env);
     expect(r.ok && r.secrets).toContainEqual({
