@@ -55,6 +55,21 @@ export const parseRate = (text: string): Rate | undefined => {
   return { count, perMs };
 };
 
+const LIMIT = /^\s*(\d+)\s*\/\s*(\S+)\s*$/;
+
+/**
+ * A limit such as `per_number: 3/24h` (at most 3 calls within any 24 hours): a count of 1 or
+ * more over a duration longer than 0; undefined otherwise.
+ */
+export const parseLimit = (text: string): Rate | undefined => {
+  const m = LIMIT.exec(text);
+  const count = m ? Number(m[1]) : Number.NaN;
+  const perMs = m ? parseDuration(m[2] ?? '') : undefined;
+  if (!Number.isSafeInteger(count) || count < 1 || perMs === undefined || perMs <= 0)
+    return undefined;
+  return { count, perMs };
+};
+
 /**
  * An allowed local time of day, in minutes after midnight, half-open: [startMinute, endMinute).
  * `endMinute` may be 1440 ("24:00", the end of the day). When `endMinute < startMinute`

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { VAR_PATTERN } from '../options/fragments.js';
 import { suggestKey } from '../options/suggest.js';
 import { KEY_NOTES, objectHint, typeHint } from './schema-hints.js';
+import { unitHint } from './unit-hints.js';
 
 /**
  * Turns Ajv's raw errors into a few precise, readable problems: one per mistake, with the
@@ -95,24 +96,13 @@ const expectedTypes = (types: readonly string[], parent: unknown): string[] => {
   return types.filter((t) => !(varOnly && t === 'string'));
 };
 
-/** Where callops.yaml and call files take a duration (`15s`, `10m`, `30d`). */
-const DURATION_AT = [
-  /^\/targets\/[^/]+\/(request_timeout|max_pause)$/,
-  /\/schedule\/deadline$/,
-  /^\/state\/keep$/,
-  /\/redial\/after$/,
-];
-
 const quoteIt = (e: ErrorObject, ctx: ExplainContext): string => {
   const raw = ctx.rawAt?.(e.instancePath);
   const numeric = typeof e.data === 'number';
   const token = raw && (!numeric || /^[+-]?[0-9.]/.test(raw)) ? raw : String(e.data);
-  // A number where a duration belongs lacks its unit: quoted, it would be refused again.
-  if (numeric && DURATION_AT.some((at) => at.test(e.instancePath))) {
-    const n = /^\d+$/.test(token) ? token : undefined;
-    const examples = n === undefined ? '15s, 2m or 1h' : `${n}s, ${n}m or ${n}h`;
-    return `must be a duration with its unit — write e.g. ${examples} (a number alone has none)`;
-  }
+  // A number where a duration or a rate belongs lacks its unit: quoted, it would be refused again.
+  const unit = numeric ? unitHint(e.instancePath, token) : undefined;
+  if (unit !== undefined) return unit;
   const head = numeric ? 'must be a string' : `must be a string, got ${describeValue(e.data)}`;
   let note = '';
   if (numeric && token.startsWith('+'))

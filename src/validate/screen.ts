@@ -2,7 +2,7 @@ import type { SourceDocument } from '../config/types.js';
 import type { PerNumberLimit } from '../screen/limit.js';
 import type { SuppressSpec } from '../screen/load.js';
 import type { Diagnostic } from './diagnostic.js';
-import { parseDuration } from './parse.js';
+import { parseLimit } from './parse.js';
 import { errorAt, hasReference, isRecord, siteOf } from './site.js';
 
 /** `suppress:` of callops.yaml: a list of CSV paths (read later, in engine/prepare). */
@@ -39,8 +39,6 @@ export const readSuppress = (
   return { specs, diagnostics };
 };
 
-const LIMIT = /^\s*(\d+)\s*\/\s*(\S+)\s*$/;
-
 /** `limits:` of callops.yaml: `{per_number: N/DURATION}`. */
 export const readLimits = (
   doc: SourceDocument,
@@ -58,13 +56,12 @@ export const readLimits = (
   if (text === undefined) return { diagnostics: [] };
   const site = siteOf(doc, ['limits', 'per_number']);
   const bad = `limits.per_number must be N/DURATION, e.g. 3/24h (at most 3 calls to one number in any 24 hours)`;
-  // Not a string: the schema says so ("quote it").
+  // Not a string: the schema says so (a number, with the form to write).
   if (typeof text !== 'string') return { diagnostics: [] };
-  const m = LIMIT.exec(text);
-  const count = m ? Number(m[1]) : Number.NaN;
-  const windowMs = m ? parseDuration(m[2] ?? '') : undefined;
-  if (!Number.isSafeInteger(count) || count < 1 || windowMs === undefined || windowMs <= 0) {
-    return { diagnostics: [errorAt(site, `${bad}; got \`${text}\``)] };
-  }
-  return { perNumber: { count, windowMs, text: text.trim() }, diagnostics: [] };
+  const limit = parseLimit(text);
+  if (limit === undefined) return { diagnostics: [errorAt(site, `${bad}; got \`${text}\``)] };
+  return {
+    perNumber: { count: limit.count, windowMs: limit.perMs, text: text.trim() },
+    diagnostics: [],
+  };
 };

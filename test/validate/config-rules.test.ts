@@ -339,6 +339,65 @@ describe('targets', () => {
     ]);
   });
 
+  it('a bare number is told only forms its field accepts: no 0s where 0 is refused, no 1000h past a timer', () => {
+    const result = validate({
+      [C]: yaml(
+        'targets:',
+        '  prod:',
+        '    base_url: https://vg.example.com',
+        ...TARGET.map((k) => `    ${k}`),
+        '    request_timeout: 0',
+        '    max_pause: 1000',
+        '    rate: 5',
+        'state:',
+        '  keep: 0',
+        'limits:',
+        '  per_number: 3',
+      ),
+      'calls/a.yaml': yaml(
+        'calls:',
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "+15550002222" }',
+        '    schedule: { cron: "0 9 * * *", deadline: 0 }',
+      ),
+    });
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line} ${d.path}: ${d.message}`)).toEqual([
+      'callops.yaml:6 /targets/prod/request_timeout: must be a duration with its unit — write e.g. 15s, 2m or 1h (a number alone has none)',
+      'callops.yaml:7 /targets/prod/max_pause: must be a duration with its unit — write e.g. 1000s or 1000m (a number alone has none)',
+      'callops.yaml:8 /targets/prod/rate: must be calls per time — write e.g. 5/s, 5/m or 5/h (a number alone has no time)',
+      'callops.yaml:10 /state/keep: must be a duration with its unit — write e.g. 30d, 12h or 90m (a number alone has none)',
+      'callops.yaml:12 /limits/per_number: must be N/DURATION — write e.g. 3/24h or 3/7d (a number alone has no duration)',
+      'calls/a.yaml:6 /calls/0/schedule/deadline: must be a duration with its unit — write e.g. 30s, 10m or 1h (a number alone has none)',
+    ]);
+    // Each form suggested passes where it was suggested.
+    const fixed = validate({
+      [C]: yaml(
+        'targets:',
+        '  prod:',
+        '    base_url: https://vg.example.com',
+        ...TARGET.map((k) => `    ${k}`),
+        '    request_timeout: 15s',
+        '    max_pause: 1000m',
+        '    rate: 5/h',
+        'state:',
+        '  keep: 30d',
+        'limits:',
+        '  per_number: 3/7d',
+      ),
+      'calls/a.yaml': yaml(
+        'calls:',
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "+15550002222" }',
+        '    schedule: { cron: "0 9 * * *", deadline: 30s }',
+      ),
+    });
+    expect(fixed.diagnostics).toEqual([]);
+  });
+
   it('durations and rate windows longer than a timer takes (2^31-1 ms) are refused', () => {
     const result = withTarget(
       'base_url: https://vg.example.com',
