@@ -18,7 +18,7 @@ import {
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
 import { pickNow } from './now.js';
 import { runProgress, StalledError, settleOrStall } from './stall.js';
-import { describeParseError, didYouMean, dirMissing } from './usage-hints.js';
+import { describeParseError, didYouMean, dirMissing, flagBeforeCommand } from './usage-hints.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
@@ -251,6 +251,14 @@ const afterWrites = async (
   return code === EXIT.ok ? EXIT.failed : code;
 };
 
+/** The flags a command takes: the common ones but those it refuses, and its own. */
+const offeredFlags = (command: CommandModule): OptionsConfig =>
+  Object.fromEntries(
+    Object.entries({ ...COMMON_OPTIONS, ...command.options }).filter(
+      ([flag]) => command.refuses?.[flag] === undefined,
+    ),
+  );
+
 const runCommand = async (argv: readonly string[]): Promise<number> => {
   const out = process.stdout;
   const err = process.stderr;
@@ -271,6 +279,27 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
   if (name === '--version' || name === '-V' || name === 'version') {
     out.write(`${VERSION}\n`);
     return EXIT.ok;
+  }
+  if (!isCommandName(name) && name.startsWith('-')) {
+    // A flag before the command (only -C, --help and --version go there): judged against
+    // the flags of the command that follows, if one does, as they would be after it.
+    const following = rest.find(isCommandName);
+    const module = following === undefined ? undefined : await COMMANDS[following]();
+    const redact = await errorRedactor(hoisted);
+    const message = flagBeforeCommand(
+      name,
+      module === undefined
+        ? { options: COMMON_OPTIONS }
+        : {
+            command: following,
+            options: offeredFlags(module),
+            ...(module.refuses !== undefined && { refuses: module.refuses }),
+          },
+    );
+    err.write(
+      `callops${following === undefined ? '' : ` ${following}`}: ${printableLines(redact(message))}\n`,
+    );
+    return EXIT.usage;
   }
   if (!isCommandName(name)) {
     const redact = await errorRedactor(rest);
@@ -346,10 +375,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
       error instanceof UsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
-      const offered = Object.fromEntries(
-        Object.entries(options).filter(([flag]) => command.refuses?.[flag] === undefined),
-      );
-      say(describeParseError(error, offered, name));
+      say(describeParseError(error, offeredFlags(command), name));
       return EXIT.usage;
     }
     if (error instanceof StalledError) {

@@ -50,3 +50,42 @@ export const describeParseError = (
   if (unknown === undefined) return message;
   return `${message}${didYouMean(unknown.slice(2), Object.keys(options), (name) => `--${name}`)}`;
 };
+
+/** The flags after the command that follows a flag put before it. */
+export interface FlagsAfter {
+  /** The command, when one follows. */
+  readonly command?: string;
+  /** The flags it takes (those it refuses left out); the common ones when none follows. */
+  readonly options: OptionsConfig;
+  /** Common flags the command refuses, each with why. */
+  readonly refuses?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What `callops FLAG …` says when its first word is a flag that does not go there (only -C,
+ * --help and --version do), judged as the command that follows would judge it: a flag it
+ * takes is said to go after it, one it refuses gets its reason, any other the closest known
+ * flag, as after the command — never "unknown command".
+ */
+export const flagBeforeCommand = (
+  flag: string,
+  { command, options, refuses = {} }: FlagsAfter,
+): string => {
+  const name = flag.replace(/=.*$/s, '');
+  const refused = name.startsWith('--') ? refuses[name.slice(2)] : undefined;
+  if (refused !== undefined) return refused;
+  const known = Object.entries(options).find(([long, option]) =>
+    name.startsWith('--') ? name === `--${long}` : name === `-${option.short ?? ''}`,
+  );
+  const usage = `callops ${command ?? '<command>'}`;
+  if (known !== undefined) {
+    const value = known[1].type === 'string' && !flag.includes('=') ? ' …' : '';
+    return `${name} goes after the command: ${usage} ${flag}${value}`;
+  }
+  const unknown = `Unknown option '${name}'`;
+  const hint = name.startsWith('--')
+    ? didYouMean(name.slice(2), Object.keys(options), (n) => `--${n}`)
+    : '';
+  if (command !== undefined) return `${unknown}${hint} (flags go after the command: ${usage} …)`;
+  return `${unknown}${hint === '' ? ' — run `callops --help` for the list' : hint}`;
+};

@@ -138,6 +138,16 @@ describe('callops (process edges)', () => {
       // Nothing close: no guess; nor a flag the command refuses (run takes no --now).
       [['xyzzy'], 'callops: unknown command "xyzzy" — run `callops --help` for the list'],
       [['run', '--yes', '--nows'], "callops run: Unknown option '--nows'"],
+      // Before the command: the same guess, never "unknown command".
+      [['--verison'], "callops: Unknown option '--verison' — did you mean `--version`?"],
+      [
+        ['--yess', 'apply'],
+        "callops apply: Unknown option '--yess' — did you mean `--yes`? (flags go after the command: callops apply …)",
+      ],
+      [
+        ['--verbose', 'plan'],
+        'callops plan: --verbose goes after the command: callops plan --verbose',
+      ],
     ] as const;
     for (const [args, message] of cases) {
       const r = await runCli(args, { cwd: project.dir });
