@@ -219,6 +219,9 @@ describe('callops (process edges)', () => {
       ['2028-02-30T00:00:00+01:00', '2028-02-30 does not exist: February 2028 has 29 days'],
       ['2026-13-01T00:00:00Z', '2026-13-01 is not a date: a month is 01 to 12'],
       ['2026-12-01T25:00:00Z', '25:00:00 is not a time of day (00:00:00 to 23:59:59)'],
+      // Luxon and Date read T24:00 as the next day's midnight: refused, never rolled over.
+      ['2026-12-01T24:00:00Z', '24:00:00 is not a time of day (00:00:00 to 23:59:59)'],
+      ['2026-12-31T24:00+01:00', '24:00 is not a time of day (00:00:00 to 23:59:59)'],
     ] as const;
     for (const [now, why] of cases) {
       const r = await runCli(['plan', '--now', now], { cwd: project.dir });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { zoneOf } from '../../src/schedule/zone.js';
+import { isoDateTime, parseInstant, zoneOf } from '../../src/schedule/zone.js';
 
 /** Zones with unusual changes: half-hour shifts, negative summer time, Ramadan breaks. */
 const ZONES = [
@@ -49,5 +49,28 @@ describe('zoneOf offsets, read by day', () => {
         for (const at of [a - 1, a, b, b + 1]) expect(zone?.offset(at)).toBe(truth(name, at));
       }
     }
+  });
+});
+
+describe('hour 24', () => {
+  // luxon and Date read T24:00 as the next day's midnight; written, it names the day before.
+  it('is not on the clock: refused as 25:00 is, never the next day', () => {
+    const utc = zoneOf('UTC');
+    if (utc === undefined) throw new Error('no UTC');
+    for (const text of [
+      '2026-12-01T24:00:00Z',
+      '2026-12-01T24:00Z',
+      '2026-12-01T24:00:00.000+01:00',
+      '2026-12-01t24:00:00z',
+      '2026-12-01T24:00:00',
+    ]) {
+      expect(isoDateTime(text), text).toBeUndefined();
+      expect(parseInstant(text, utc), text).toBeUndefined();
+      expect(parseInstant(text, utc, true), text).toBeUndefined();
+    }
+    expect(isoDateTime('2026-12-02T00:00:00Z')).toBe(Date.UTC(2026, 11, 2));
+    expect(parseInstant('2026-12-01T23:59:59Z', utc)).toBe(Date.UTC(2026, 11, 1, 23, 59, 59));
+    // A plain date's whole day still ends at the next midnight.
+    expect(parseInstant('2026-12-01', utc, true)).toBe(Date.UTC(2026, 11, 2) - 1);
   });
 });

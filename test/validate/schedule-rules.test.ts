@@ -275,6 +275,16 @@ describe('at', () => {
         '`at` `next monday` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z',
       ),
     ]);
+    // Hour 24 is refused as 25:00 is: luxon would read it as the next day.
+    expect(diagnosticsOf('at: "2026-12-01T24:00:00Z"')).toEqual([
+      error(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        '`at` `2026-12-01T24:00:00Z` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z',
+      ),
+    ]);
     expect(diagnosticsOf('at: "2026-12-01"')).toEqual([
       error(
         A,
