@@ -1,4 +1,10 @@
-import { numberMessage, STRING_MESSAGE, URL_MESSAGE, VAR_PATTERN } from './fragments.js';
+import {
+  numberMessage,
+  PHONE_STRING_MESSAGE,
+  STRING_MESSAGE,
+  URL_MESSAGE,
+  VAR_PATTERN,
+} from './fragments.js';
 
 /**
  * Adds the messages an editor shows to a generated schema, in the words callops uses:
@@ -39,7 +45,10 @@ const numberKind = (node: Node, types: readonly string[]): string => {
   return kind === 'integer' ? 'an integer' : 'a number';
 };
 
-const messagesFor = (node: Node): Node => {
+/** Properties that hold a phone number: their message quotes one (others, a cron or a URL, do not). */
+const PHONE_PROPERTIES = new Set(['from', 'number']);
+
+const messagesFor = (node: Node, name: string | undefined): Node => {
   const types = typesOf(node);
   const extra: Node = {};
   const numeric = types.includes('integer') || types.includes('number');
@@ -48,7 +57,8 @@ const messagesFor = (node: Node): Node => {
     extra.patternErrorMessage = numberMessage(numberKind(node, types));
     extra.errorMessage = extra.patternErrorMessage;
   } else if (types.length === 1 && types[0] === 'string') {
-    extra.errorMessage = STRING_MESSAGE;
+    extra.errorMessage =
+      name !== undefined && PHONE_PROPERTIES.has(name) ? PHONE_STRING_MESSAGE : STRING_MESSAGE;
     if (typeof node.pattern === 'string') extra.patternErrorMessage = `must match ${node.pattern}`;
   }
   if (URL_FORMATS.has(String(node.format)) && node.pattern === undefined) {
@@ -58,17 +68,21 @@ const messagesFor = (node: Node): Node => {
   return Object.fromEntries(Object.entries(extra).filter(([k]) => node[k] === undefined));
 };
 
-const visit = (value: unknown): unknown => {
+/** `name`: the property the node is the schema of, when it is one (an item's is its list's). */
+const visit = (value: unknown, name?: string): unknown => {
   if (!isNode(value)) return value;
   const out: Node = {};
   for (const [k, v] of Object.entries(value)) {
     if (SCHEMA_MAPS.has(k) && isNode(v)) {
-      out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, visit(s)]));
-    } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) out[k] = v.map(visit);
-    else if (SCHEMA_SINGLES.has(k)) out[k] = visit(v);
+      const named = k === 'properties';
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([key, s]) => [key, visit(s, named ? key : undefined)]),
+      );
+    } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) out[k] = v.map((s) => visit(s, name));
+    else if (SCHEMA_SINGLES.has(k)) out[k] = visit(v, name);
     else out[k] = v;
   }
-  return { ...out, ...messagesFor(value) };
+  return { ...out, ...messagesFor(value, name) };
 };
 
 /** `schema` with editor messages added to every node that lacks them. */

@@ -29,6 +29,9 @@ export const SIP_URI_MESSAGE = 'must be a sip: or sips: URI, e.g. sip:alice@exam
  * schema by editor-messages.ts; callops's own messages come from src/validate/.
  */
 export const STRING_MESSAGE =
+  'must be a string — quote it: unquoted, YAML reads a number (dropping a leading + or 0), true or false as another type';
+/** The same, for a phone number (`from`, `to`'s `number`), with one quoted as an example. */
+export const PHONE_STRING_MESSAGE =
   'must be a string — quote it, e.g. "+15550001111": unquoted, YAML reads a number (dropping a leading + or 0), true or false as another type';
 export const URL_MESSAGE = 'must be a URL or a path such as "/hook"';
 export const WEBHOOK_MESSAGE =

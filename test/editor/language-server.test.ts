@@ -43,6 +43,8 @@ interface Broken {
   readonly body: string;
   /** Words both messages hold. */
   readonly words: RegExp;
+  /** Words the editor's message holds besides (callops quotes the value written instead). */
+  readonly editorWords?: RegExp;
   /**
    * Where the editor marks a missing key: `value`, as callops (the default), or `key`: the
    * language server marks the key of the object that lacks it, on the same line.
@@ -96,14 +98,18 @@ const BROKEN: Readonly<Record<string, Broken>> = {
   'unquoted-from.yaml': {
     body: call('unquoted-from', 'from: +15550003333'),
     words: /must be a string — quote it/,
+    editorWords: /quote it, e\.g\. "\+15550001111"/,
   },
   'unquoted-number.yaml': {
     body: call('unquoted-number', 'to: { type: phone, number: +15550003333 }'),
     words: /must be a string — quote it/,
+    editorWords: /quote it, e\.g\. "\+15550001111"/,
   },
   'header-number.yaml': {
     body: call('header-number', 'headers: { X-Count: 5 }'),
     words: /must be a string — quote it/,
+    // Not a phone number: no phone number is offered as the example.
+    editorWords: /^must be a string — quote it: unquoted/,
   },
   'phone-pattern.yaml': {
     body: call('phone-pattern', 'to: { type: phone, number: "call me" }'),
@@ -234,6 +240,7 @@ describe('broken files', () => {
     expect(c.message).toMatch(broken.words);
     expect(e.message).toMatch(broken.words);
     expect(e.message).not.toMatch(GENERIC);
+    if (broken.editorWords) expect(e.message).toMatch(broken.editorWords);
     // The editor counts lines and columns from 0; the modeline is line 1 for both.
     expect(e.range.start.line + 1).toBe(c.line);
     const lineText = (texts.get(path) ?? '').split('\n')[c.line - 1] ?? '';
