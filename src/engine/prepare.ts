@@ -181,6 +181,9 @@ export const planAt = (
   return buildPlan({
     calls: prepared.project.calls,
     named: prepared.project.named,
+    ...(prepared.project.campaigns === undefined
+      ? {}
+      : { campaigns: prepared.project.campaigns.map((c) => c.name) }),
     lock,
     now,
     runTarget: prepared.choice.runTarget,

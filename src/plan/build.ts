@@ -57,6 +57,11 @@ export interface PlanInput {
    * which names are defined without making a campaign's rows. Default: `calls`.
    */
   readonly named?: readonly CallDefinition[];
+  /**
+   * The names of the campaigns among `named` (ValidatedProject.campaigns): a campaign's
+   * template is written as a call is. Default: none (a row says which campaign it is of).
+   */
+  readonly campaigns?: readonly string[];
   readonly lock: Lockfile;
   readonly now: Date;
   /** The target of this run (`--target`, `default_target`, or the built-in simulator). */
@@ -428,7 +433,9 @@ const planScheduled = (
     empty ? undefined : input.lock.calls[placementKey(target, call.name, slot)];
   // A call renamed keeps its slots under its old name: the new name's key at a slot the old
   // one placed to the same number is that person called already. So does a campaign renamed
-  // keep its rows' slots (found by the numbers they dialled, as shifted.ts finds them).
+  // keep its rows' slots (found by the numbers they dialled, as shifted.ts finds them), and a
+  // call made a campaign (or a campaign made a call) the slots of what it was: a call asks
+  // both kinds, a row too (renamed.row).
   const orphans = !empty && call.campaign === undefined && renamed.any(target);
   const numberOf = () => {
     const number = numberOfItem(input)(item());
@@ -644,13 +651,6 @@ const planScheduled = (
   add('skipped', item(left.slot, left.reason));
 };
 
-/**
- * Why a slot is not placed under a call's new name: the slot was placed (or may have been)
- * to the same number under a name no call has now. A slot is placed once, so neither
- * `--replace` (refused for scheduled calls) nor a rename back places it again: the old key
- * is then the call's own, already placed. An unknown one settled as not placed lets it be.
- * A campaign's `row`: under a campaign's name no call has now.
- */
 /** What became of an entry that may have rung: `placed <sid> at <time>`, in flight, unknown. */
 const rangWords = (entry: LockEntry): string =>
   entry.status === 'placed'
@@ -659,16 +659,42 @@ const rangWords = (entry: LockEntry): string =>
       ? 'being placed by another runner right now'
       : `unknown, at ${entry.at}`;
 
-const renamedWords = ({ key, entry }: RenamedEntry, row: boolean): string => {
+/**
+ * Whose the key of an entry no longer defined is: a call's or a campaign's no call has now
+ * (renamed, most often), or one whose name the other kind has now (a call made a campaign of
+ * the same name, or a campaign made a call).
+ */
+const whoseWords = ({ row, converted }: RenamedEntry): string =>
+  row
+    ? converted
+      ? "a campaign no longer defined, whose name is a call's now (made a call?)"
+      : 'a campaign no call has now (renamed?)'
+    : converted
+      ? "a call no longer defined, whose name is a campaign's now (made a campaign?)"
+      : 'a name no call has now (renamed?)';
+
+/**
+ * Why a slot is not placed under a call's new name: the slot was placed (or may have been)
+ * to the same number under a name no call has now. A slot is placed once, so neither
+ * `--replace` (refused for scheduled calls) nor a rename back places it again: the old key
+ * is then the call's own, already placed. An unknown one settled as not placed lets it be.
+ * `row`: the slot held is a campaign row's; the entry's key may be of either kind, whatever
+ * the slot held is (a call made a campaign, or a campaign made a call).
+ */
+const renamedWords = (before: RenamedEntry, row: boolean): string => {
+  const { key, entry } = before;
   const how = rangWords(entry);
   const settle =
     entry.status === 'unknown' && !isInFlight(entry)
       ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
       : '';
-  const whose = !row
-    ? "a name no call has now (renamed?): a slot is placed once, whatever its call's name"
-    : "a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name";
-  return `${RENAMED_PREFIX}${key} (${how}), ${whose}; the next slot is placed as usual${settle}`;
+  const once =
+    before.row !== row
+      ? "a slot is placed once, whether a call or a campaign's row places it"
+      : row
+        ? "a row's slot is placed once, whatever its campaign's name"
+        : "a slot is placed once, whatever its call's name";
+  return `${RENAMED_PREFIX}${key} (${how}), ${whoseWords(before)}: ${once}; the next slot is placed as usual${settle}`;
 };
 
 /** The number a plan item dials, as the plan's screen reads it (references resolved). */
@@ -1146,7 +1172,7 @@ const planCall = (
   }
   // Rows placed once each: with calling hours or `end`, or with a redial policy.
   if (isRowPlacedOnce(call) && (spec !== undefined || call.redial !== undefined)) {
-    planRow(call, spec, item(), input, add, hours, missed);
+    planRow(call, spec, item(), input, noteDialledOnce(add, renamed, target, input), hours, missed);
     return;
   }
   if (spec) {
@@ -1189,8 +1215,9 @@ const planCall = (
     add('skipped', call.campaign === undefined ? changed : heldHint(changed, call.name, missed));
     return;
   }
+  // A campaign's row too: a call made a campaign rings its person again under the row's key.
   const before =
-    bucket === 'due' && entry === undefined && campaign === undefined
+    bucket === 'due' && entry === undefined
       ? dialledOnce(renamed, target, built, input)
       : undefined;
   if (before !== undefined) {
@@ -1236,9 +1263,10 @@ const lookThroughDisabled = (
 };
 
 /**
- * An unscheduled call never placed whose number an unscheduled call no longer defined may
- * have rung: most often the same call renamed. Its number is read only when its target holds
- * such an entry.
+ * An unscheduled call (or campaign row) never placed whose number an unscheduled call or
+ * campaign row no longer defined may have rung: most often the same call renamed, or made a
+ * campaign of the same name (a campaign made a call). Its number is read only when its target
+ * holds such an entry.
  */
 const dialledOnce = (
   renamed: RenamedSlots,
@@ -1251,9 +1279,36 @@ const dialledOnce = (
   return number === undefined ? undefined : renamed.once(target, numberDigest(number));
 };
 
+/**
+ * `add`, which says of a campaign row placed once (calling hours, `start`, `end`, `redial`)
+ * due for the first time what the plan says of an unscheduled call (dialledOnce); `add` itself
+ * while the target holds no entry of an unscheduled call or row no longer defined.
+ */
+const noteDialledOnce = (
+  add: Sink,
+  renamed: RenamedSlots,
+  target: string,
+  input: PlanInput,
+): Sink =>
+  !renamed.anyOnce(target)
+    ? add
+    : (bucket, item) => {
+        const first =
+          bucket === 'due' &&
+          item.reason === undefined &&
+          item.replaces === undefined &&
+          !item.key.includes('#') &&
+          entryAt(input.lock.calls, item.key) === undefined;
+        const before = first ? dialledOnce(renamed, target, item, input) : undefined;
+        add(
+          bucket,
+          before === undefined ? item : amendItem(item, { reason: dialledOnceWords(before) }),
+        );
+      };
+
 /** Why a call new by its name is still due, though its number was dialled under another. */
-const dialledOnceWords = ({ key, entry }: RenamedEntry): string =>
-  `new by its name, but its number was dialled as ${key} (${rangWords(entry)}), a name no call has now (renamed?): placed again`;
+const dialledOnceWords = (before: RenamedEntry): string =>
+  `new by its name, but its number was dialled as ${before.key} (${rangWords(before.entry)}), ${whoseWords(before)}: placed again`;
 
 /** The `since` of a call the memory does not know yet (never after `now`). */
 const firstSeenOf = (input: PlanInput): string =>
@@ -1426,7 +1481,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   const dialled = dialledCache(input.callNumber);
   // The slots of calls and campaigns no longer defined, per target: listed once, when a call
   // asks (a renamed campaign's rows are found in `dialled`).
-  const renamed = renamedSlots(input.lock, input.named ?? input.calls, dialled);
+  const renamed = renamedSlots(input.lock, input.named ?? input.calls, dialled, input.campaigns);
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];

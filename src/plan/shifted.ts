@@ -186,10 +186,34 @@ export const dialledAsOtherRow = (
  * of `digest`, as keys without attempt or slot, that row's own id first: the rows that dialled
  * the number (the index the already-dialled check builds, once per campaign), but with an id
  * column not another row of the CSV that dials it now too (two people sharing one phone), as
- * dialledAsOtherRow counts them. Empty when that campaign dialled no one.
+ * dialledAsOtherRow counts them. Empty when that campaign dialled no one. Without `campaign`
+ * (a call, not a row, asks: one made a call from a campaign), every row that dialled it.
  */
 export const rowsThatDialled = (
-  campaign: CampaignOf,
+  campaign: CampaignOf | undefined,
+  prefix: string,
+  digest: string,
+  lock: Lockfile,
+  cache: DialledCache,
+): readonly string[] => {
+  const own = campaign === undefined ? undefined : `${prefix}${campaign.id}`;
+  const rows: string[] = [];
+  for (const key of keysThatDialled(prefix, digest, lock, cache)) {
+    const base = rowBase(key);
+    if (campaign === undefined) rows.push(base);
+    else if (base === own) rows.unshift(base);
+    else if (campaign.positional === true) rows.push(base);
+    else if (!sharesNumber(campaign, base.slice(prefix.length), digest, cache)) rows.push(base);
+  }
+  return rows;
+};
+
+/**
+ * Of the campaign under `prefix`, the keys that dialled the number of `digest`: the first
+ * entry of each row that did (placed, unknown or claimed, or a call `--replace` placed again),
+ * from the index the already-dialled check builds once per campaign. Empty when none did.
+ */
+export const keysThatDialled = (
   prefix: string,
   digest: string,
   lock: Lockfile,
@@ -197,16 +221,7 @@ export const rowsThatDialled = (
 ): readonly string[] => {
   const numbers = dialledIn(cache, lock, prefix);
   const found = numbers.size === 0 ? undefined : numbers.get(digest);
-  if (found === undefined) return [];
-  const own = `${prefix}${campaign.id}`;
-  const rows: string[] = [];
-  for (const key of keysOf(found)) {
-    const base = rowBase(key);
-    if (base === own) rows.unshift(base);
-    else if (campaign.positional === true) rows.push(base);
-    else if (!sharesNumber(campaign, base.slice(prefix.length), digest, cache)) rows.push(base);
-  }
-  return rows;
+  return found === undefined ? [] : keysOf(found);
 };
 
 /** Whether the CSV's row `id` dials the number of `digest` now: another person of one phone. */

@@ -131,6 +131,53 @@ describe('a campaign with cron renamed within a slot’s deadline', () => {
   });
 });
 
+describe('a scheduled call made a campaign of the same name within a slot’s deadline, and back', () => {
+  it('calls the person once for each slot, whichever of them placed it', async () => {
+    const ann = recipientNumber(91);
+    const plain = callsYaml([minutely('t15', ann)]);
+    const campaign = campaignYaml(['schedule: { cron: "* * * * *", deadline: 50s }']).replace(
+      'name: reminders',
+      'name: t15',
+    );
+    gw = await startGateway({
+      'calls/t15.yaml': plain,
+      'lists/reminders.csv': `id,name,phone\nx1,Ann,${ann}\n`,
+    });
+    const g = gw;
+    const dialled = () =>
+      g.placed().map((r) => (r.body as { to?: { number?: string } }).to?.number);
+    const first = await g.run(['apply', '--yes', '--now', '2025-01-01T09:00:10Z']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(dialled()).toEqual([ann]);
+
+    // The call made a campaign whose row dials the same number: that slot is the person's call.
+    await g.project.write('calls/t15.yaml', campaign);
+    const plan = await planAt(g, '2025-01-01T09:00:30Z');
+    expect(plan.due).toEqual([]);
+    const held = plan.skipped.find((i) => i.key === 'sim/t15/x1@2025-01-01T09:00:00Z');
+    expect(held?.reason).toMatch(
+      /^not placed: this slot already dialled its number as sim\/t15@2025-01-01T09:00:00Z \(placed .*\), a call no longer defined, whose name is a campaign's now \(made a campaign\?\)/,
+    );
+    const again = await g.run(['apply', '--yes', '--now', '2025-01-01T09:00:30Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(dialled()).toEqual([ann]);
+
+    // The next slot is the row's, placed once; made a call again, that slot is not placed twice.
+    const next = await g.run(['apply', '--yes', '--now', '2025-01-01T09:01:05Z']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toContain('placed  sim/t15/x1@2025-01-01T09:01:00Z');
+    expect(`${next.stdout}${next.stderr}`).not.toMatch(/missed/);
+    await g.project.write('calls/t15.yaml', plain);
+    const back = await g.run(['apply', '--yes', '--now', '2025-01-01T09:01:30Z']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(dialled()).toEqual([ann, ann]);
+    const after = await planAt(g, '2025-01-01T09:01:30Z');
+    expect(after.skipped.find((i) => i.key === 'sim/t15@2025-01-01T09:01:00Z')?.reason).toContain(
+      'as sim/t15/x1@2025-01-01T09:01:00Z (placed ',
+    );
+  });
+});
+
 describe('a scheduled call whose number comes from the environment, renamed', () => {
   it('does not place that slot again either: its number is read from the environment', async () => {
     const env = { ALICE: NUMBER };

@@ -276,3 +276,141 @@ describe('an unscheduled call new by its name whose number a call no longer defi
     }
   });
 });
+
+describe('a slot placed before a call was made a campaign of the same name, or a campaign a call', () => {
+  /** `t15` placed at SLOT as a call (not a campaign), to Ann. */
+  const placedAsCall = { [`prod/t15@${SLOT}`]: entry({ sid: 'sid-c', number: DIGEST }) };
+  /** Row a1 of campaign `t15` placed at SLOT, to Ann. */
+  const placedAsRow = { [`prod/t15/a1@${SLOT}`]: entry({ sid: 'sid-r', number: DIGEST }) };
+
+  it('is held under the campaign’s row that dials its number, and says what the call became', () => {
+    const plan = buildPlan(input(csvRows([row('t15', 'a1'), row('t15', 'b1', BOB)]), placedAsCall));
+    expect(plan.due.map((i) => i.key)).toEqual([`prod/t15/b1@${SLOT}`]);
+    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
+      [
+        `prod/t15/a1@${SLOT}`,
+        `not placed: this slot already dialled its number as prod/t15@${SLOT} (placed sid-c at 2026-12-01T08:00:01.123Z), a call no longer defined, whose name is a campaign's now (made a campaign?): a slot is placed once, whether a call or a campaign's row places it; the next slot is placed as usual`,
+      ],
+    ]);
+    expect(plan.upcoming[0]?.key).toBe('prod/t15/a1@2026-12-01T09:06:00Z');
+  });
+
+  it('is held as the project gives it: a campaign named by its template, not by its rows', () => {
+    // ValidatedProject.named holds the campaign's template, written as a call.
+    const template = call('t15', { schedule: schedule({ cron: '* * * * *', deadlineMs: 50_000 }) });
+    const plan = (entries: Record<string, LockEntry>) =>
+      buildPlan({
+        ...input(csvRows([row('t15', 'a1')]), entries),
+        named: [template],
+        campaigns: ['t15'],
+      });
+    expect(plan(placedAsCall).due).toEqual([]);
+    // Unknown too: it may have rung.
+    const unknown = plan({ [`prod/t15@${SLOT}`]: entry({ status: 'unknown', number: DIGEST }) });
+    expect(unknown.due).toEqual([]);
+    expect(unknown.skipped[0]?.reason).toContain(
+      `; \`callops resolve prod/t15@${SLOT} --not-placed\``,
+    );
+  });
+
+  it('holds the call made of a campaign at the slot a row placed to its number', () => {
+    const plan = buildPlan(input([minutely('t15')], placedAsRow));
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.map((i) => [i.key, i.reason])).toEqual([
+      [
+        `prod/t15@${SLOT}`,
+        `not placed: this slot already dialled its number as prod/t15/a1@${SLOT} (placed sid-r at 2026-12-01T08:00:01.123Z), a campaign no longer defined, whose name is a call's now (made a call?): a slot is placed once, whether a call or a campaign's row places it; the next slot is placed as usual`,
+      ],
+    ]);
+  });
+
+  it('is neither missed once its deadline passed, nor placed to another number', () => {
+    const since = { 'prod/t15': { since: '2026-12-01T09:05:30.000Z' } };
+    const later = buildPlan({
+      ...input(csvRows([row('t15', 'a1')]), placedAsCall, '2026-12-01T09:06:10Z'),
+      lock: lock(placedAsCall, since),
+    });
+    expect(later.due.map((i) => i.key)).toEqual(['prod/t15/a1@2026-12-01T09:06:00Z']);
+    expect(later.missedCount).toEqual({ count: 0 });
+    const other = buildPlan(input(csvRows([row('t15', 'b1', BOB)]), placedAsCall));
+    expect(other.due.map((i) => i.key)).toEqual([`prod/t15/b1@${SLOT}`]);
+  });
+
+  it('asks no row its number while every slot the lockfile holds is of a call or campaign defined as such', () => {
+    let asked = 0;
+    const numberOf = () => {
+      asked += 1;
+      return ANN;
+    };
+    const calls = [
+      minutely('t15'),
+      ...csvRows([row('reminders', 'a1'), row('reminders', 'b1', BOB)]),
+    ];
+    const entries = { ...placedAsCall, [`prod/reminders/a1@${SLOT}`]: entry({ number: DIGEST }) };
+    const plan = buildPlan({ ...input(calls, entries), numberOf });
+    expect(plan.due.map((i) => i.key)).toEqual([`prod/reminders/b1@${SLOT}`]);
+    expect(asked).toBe(0);
+  });
+});
+
+describe('an unscheduled call made a campaign of the same name, or a campaign a call', () => {
+  /** Row `id` of campaign `campaign` without a schedule, dialling `number`. */
+  const onceRow = (campaign: string, id: string, number = ANN): CallDefinition => {
+    const { schedule: _, ...made } = row(campaign, id, number);
+    return made;
+  };
+
+  it('leaves the row due, saying that its number was dialled by the call it was', () => {
+    const plan = buildPlan(
+      input(csvRows([onceRow('welcome', 'a1')]), {
+        'prod/welcome': entry({ sid: 'sid-9', number: DIGEST }),
+      }),
+    );
+    expect(plan.due.map((i) => [i.key, i.reason])).toEqual([
+      [
+        'prod/welcome/a1',
+        `new by its name, but its number was dialled as prod/welcome (placed sid-9 at 2026-12-01T08:00:01.123Z), a call no longer defined, whose name is a campaign's now (made a campaign?): placed again`,
+      ],
+    ]);
+  });
+
+  it('says so of a row with calling hours too, once due', () => {
+    const hours = (id: string): CallDefinition => ({
+      ...onceRow('welcome', id),
+      schedule: schedule({ window: '08:00-21:00' }),
+    });
+    const entries = { 'prod/welcome': entry({ sid: 'sid-9', number: DIGEST }) };
+    const plan = buildPlan(input(csvRows([hours('a1')]), entries));
+    expect(plan.due.map((i) => i.key)).toEqual(['prod/welcome/a1']);
+    expect(plan.due[0]?.reason).toContain(
+      "its number was dialled as prod/welcome (placed sid-9 at 2026-12-01T08:00:01.123Z), a call no longer defined, whose name is a campaign's now (made a campaign?): placed again",
+    );
+    // Before its hours open it waits, as any row does.
+    const early = buildPlan(input(csvRows([hours('a1')]), entries, '2026-12-01T06:00:00Z'));
+    expect(early.due).toEqual([]);
+    expect(early.upcoming.map((i) => i.key)).toEqual(['prod/welcome/a1']);
+  });
+
+  it('leaves a renamed campaign’s row due, saying which row of the old name dialled its number', () => {
+    const plan = buildPlan(
+      input(csvRows([onceRow('welcome-v2', 'a1')]), {
+        'prod/welcome/a1': entry({ sid: 'sid-7', number: DIGEST }),
+      }),
+    );
+    expect(plan.due[0]?.reason).toBe(
+      `new by its name, but its number was dialled as prod/welcome/a1 (placed sid-7 at 2026-12-01T08:00:01.123Z), a campaign no call has now (renamed?): placed again`,
+    );
+  });
+
+  it('leaves the call due, saying that a row of the campaign it was dialled its number', () => {
+    const plan = buildPlan(
+      input([call('welcome')], { 'prod/welcome/a1': entry({ sid: 'sid-8', number: DIGEST }) }),
+    );
+    expect(plan.due.map((i) => [i.key, i.reason])).toEqual([
+      [
+        'prod/welcome',
+        `new by its name, but its number was dialled as prod/welcome/a1 (placed sid-8 at 2026-12-01T08:00:01.123Z), a campaign no longer defined, whose name is a call's now (made a call?): placed again`,
+      ],
+    ]);
+  });
+});
