@@ -661,17 +661,19 @@ const rangWords = (entry: LockEntry): string =>
 
 /**
  * Whose the key of an entry no longer defined is: a call's or a campaign's no call has now
- * (renamed, most often), or one whose name the other kind has now (a call made a campaign of
- * the same name, or a campaign made a call).
+ * (renamed, most often), one still in the files but disabled, or one whose name the other
+ * kind has now (a call made a campaign of the same name, or a campaign made a call).
  */
-const whoseWords = ({ row, converted }: RenamedEntry): string =>
-  row
-    ? converted
-      ? "a campaign no longer defined, whose name is a call's now (made a call?)"
-      : 'a campaign no call has now (renamed?)'
-    : converted
-      ? "a call no longer defined, whose name is a campaign's now (made a campaign?)"
-      : 'a name no call has now (renamed?)';
+const whoseWords = ({ row, converted, disabled }: RenamedEntry): string =>
+  disabled === true
+    ? `a ${row ? 'campaign' : 'call'} now disabled (replaced by this one?)`
+    : row
+      ? converted
+        ? "a campaign no longer defined, whose name is a call's now (made a call?)"
+        : 'a campaign no call has now (renamed?)'
+      : converted
+        ? "a call no longer defined, whose name is a campaign's now (made a campaign?)"
+        : 'a name no call has now (renamed?)';
 
 /**
  * Why a slot is not placed under a call's new name: the slot was placed (or may have been)

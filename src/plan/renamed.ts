@@ -15,6 +15,8 @@ export interface RenamedEntry {
    * or a campaign's that a call has (the call made a campaign, or the campaign a call).
    */
   readonly converted: boolean;
+  /** Its call (or campaign) is still in the files, of the same kind, but disabled. */
+  readonly disabled?: true;
 }
 
 /** How the reason of a slot held here starts: `<this><old key> (…)` (renamedWords, build.ts). */
@@ -242,7 +244,9 @@ export const renamedSlots = (
     const rest = key.slice(target.length + 1);
     const name = rest.slice(0, rest.search(row ? /\// : /@|$/));
     const now = namesOf().kinds.get(name);
-    return { key, entry, row, converted: now === (row ? 'call' : 'campaign') };
+    const converted = now === (row ? 'call' : 'campaign');
+    const disabled = now === (row ? 'campaign' : 'call');
+    return { key, entry, row, converted, ...(disabled ? { disabled: true as const } : {}) };
   };
   // Of each target: the calls' slots no longer defined by the number they dialled (read only
   // when a campaign's row asks: a call reads the entries at its own slots alone).

@@ -224,3 +224,32 @@ describe('an unscheduled call renamed', () => {
     expect(after.stdout).not.toContain('new by its name');
   });
 });
+
+describe('an unscheduled call copied under a new name, the old one disabled', () => {
+  it('is placed again, and plan says the old call is disabled, not that no call has its name', async () => {
+    const once = (name: string, extra: readonly string[] = []) => ({
+      name,
+      to: `{ type: phone, number: "${NUMBER}" }`,
+      extra,
+    });
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([once('welcome-alice')]) });
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    const sid = (await gw.project.lock())?.calls['sim/welcome-alice']?.sid;
+    expect(sid).toBeDefined();
+
+    await gw.project.write(
+      'calls/a.yaml',
+      callsYaml([once('welcome-alice', ['enabled: false']), once('welcome-alice-v2')]),
+    );
+    const plan = await gw.run(['plan', '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const due = (JSON.parse(plan.stdout) as { due: { key: string; reason?: string }[] }).due;
+    expect(due.map((i) => i.key)).toEqual(['sim/welcome-alice-v2']);
+    expect(due[0]?.reason).toMatch(
+      new RegExp(
+        `^new by its name, but its number was dialled as sim/welcome-alice \\(placed ${sid} at \\S+\\), a call now disabled \\(replaced by this one\\?\\): placed again$`,
+      ),
+    );
+  });
+});

@@ -85,10 +85,15 @@ describe('a slot its call placed under a name no call has now', () => {
   it('is held when the old call is disabled: its copy under a new name is the call now', () => {
     const plan = buildPlan(
       input([call('t15', { enabled: false }), minutely('t15-renamed')], {
-        [OLD]: entry({ number: DIGEST }),
+        [OLD]: entry({ sid: 'sid-1', number: DIGEST }),
       }),
     );
     expect(plan.due).toEqual([]);
+    // The old name is still a call's: the reason says it is disabled, not gone.
+    const reason = plan.skipped.find((i) => i.key.startsWith('prod/t15-renamed@'))?.reason;
+    expect(reason).toBe(
+      `not placed: this slot already dialled its number as ${OLD} (placed sid-1 at 2026-12-01T08:00:01.123Z), a call now disabled (replaced by this one?): a slot is placed once, whatever its call's name; the next slot is placed as usual`,
+    );
   });
 
   it('is not missed once its deadline passed, nor superseded by a later slot', () => {
@@ -159,6 +164,15 @@ describe('a campaign row’s slot its campaign placed under a name no call has n
     ]);
     // Its next slots are to come as usual.
     expect(plan.upcoming[0]?.key).toBe('prod/reminders-v2/a1@2026-12-01T09:06:00Z');
+  });
+
+  it('says the old campaign is disabled, not gone, when it is still in the files', () => {
+    const off = { ...row('reminders', 'a1'), enabled: false };
+    const plan = buildPlan(input(csvRows([off, row('reminders-v2', 'a1')]), placedAsReminders));
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.find((i) => i.key.startsWith('prod/reminders-v2/'))?.reason).toBe(
+      `not placed: this slot already dialled its number as prod/reminders/a1@${SLOT} (placed sid-a at 2026-12-01T08:00:01.123Z), a campaign now disabled (replaced by this one?): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual`,
+    );
   });
 
   it('is held by the number its row dialled, also under another id; unknown says how to settle it', () => {
@@ -256,6 +270,20 @@ describe('an unscheduled call new by its name whose number a call no longer defi
     expect(plan.due[0]?.reason).toBe(
       `new by its name, but its number was dialled as ${OLD_ONCE} (placed sid-9 at 2026-12-01T08:00:01.123Z), a name no call has now (renamed?): placed again`,
     );
+  });
+
+  it('says the old call is disabled, not gone, when it is still in the files with enabled: false', () => {
+    const plan = buildPlan(
+      input([call('welcome-alice', { enabled: false }), call('welcome-alice-v2')], {
+        [OLD_ONCE]: entry({ sid: 'sid-9', number: DIGEST }),
+      }),
+    );
+    expect(plan.due.map((i) => [i.key, i.reason])).toEqual([
+      [
+        'prod/welcome-alice-v2',
+        `new by its name, but its number was dialled as ${OLD_ONCE} (placed sid-9 at 2026-12-01T08:00:01.123Z), a call now disabled (replaced by this one?): placed again`,
+      ],
+    ]);
   });
 
   it('says nothing when the old call is still defined, failed, dialled another number or another target', () => {
