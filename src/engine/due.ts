@@ -9,7 +9,7 @@ import { type PlannedUnknown, unsettledEntries } from '../report/unsettled.js';
 import type { Secret } from '../resolve/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
-import { hasErrors } from '../validate/diagnostic.js';
+import { hasErrors, unsaidWarnings } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
@@ -39,6 +39,11 @@ export interface DueRun {
   readonly plannedAt?: number;
   /** Rate limiters kept across batches (`run`). */
   readonly limiters?: Map<string, RateLimiter>;
+  /**
+   * The warnings resolving said in earlier batches (`run`, by diagnosticId): not said again,
+   * as validate's warnings of a literal are said once, when the definitions are read.
+   */
+  readonly warned?: Set<string>;
   /** Placed calls whose definition changed since (not placed again; how, if at all, is in its reason). */
   readonly changed?: readonly PlanItem[];
   /** Missed slots to report with this run's outcomes (not reported before): those listed. */
@@ -199,10 +204,14 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
   try {
     // Errors stop the run before anything is sent; warnings alone (a number that resolved
     // without its +) are said and the run goes on, as for a value written in the file.
-    if (resolved.diagnostics.length > 0) {
+    const diagnostics =
+      run.warned === undefined
+        ? resolved.diagnostics
+        : unsaidWarnings(resolved.diagnostics, run.warned);
+    if (diagnostics.length > 0) {
       await sink({
         type: 'diagnostics',
-        diagnostics: resolved.diagnostics,
+        diagnostics,
         sourceText: run.prepared.sourceText,
         redact: makeRedactor([
           ...(run.secrets ?? []),
@@ -210,7 +219,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
           ...run.prepared.secrets,
         ]),
       });
-      if (hasErrors(resolved.diagnostics)) throw new EngineError('invalid', UNRESOLVED);
+      if (hasErrors(diagnostics)) throw new EngineError('invalid', UNRESOLVED);
     }
     const redact = makeRedactor([...(run.secrets ?? []), ...resolved.secrets]);
     await sink({

@@ -215,6 +215,10 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   // the same: a 4xx would fail again every minute. An edit of the call, the next apply,
   // or the next start of run tries it again.
   const givenUp = new Set<string>();
+  // The warnings resolving the due calls drew (a number from a ${VAR} without its +), said
+  // once, as validate says a literal's once the definitions are read: again only after a
+  // reload, which says the literal's again too.
+  const warned = new Set<string>();
   const attempt = (item: { key: string; definition: string }) => `${item.key}\0${item.definition}`;
   // One rate per target for the whole run, not a fresh one per batch.
   const limiters = new Map<string, RateLimiter>();
@@ -281,6 +285,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });
           paused = undefined;
           back.clear();
+          warned.clear();
           await sink({ type: 'scheduler:reloaded', calls: prepared.project.calls.length, were });
         }
       }
@@ -391,6 +396,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             lock,
             flags,
             limiters,
+            warned,
             signal,
             sink,
             plannedAt: Date.parse(plan.now),

@@ -25,6 +25,10 @@ export const sortDiagnostics = (diagnostics: readonly Diagnostic[]): Diagnostic[
       a.message.localeCompare(b.message),
   );
 
+/** What makes two diagnostics one: the same place and the same words. */
+export const diagnosticId = (d: Diagnostic): string =>
+  `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+
 /**
  * Drops repeats: a bad or missing value in defaults is found once per call that inherits it,
  * at the same place with the same words; it is reported once.
@@ -32,9 +36,25 @@ export const sortDiagnostics = (diagnostics: readonly Diagnostic[]): Diagnostic[
 export const uniqueDiagnostics = (diagnostics: readonly Diagnostic[]): Diagnostic[] => {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {
-    const id = `${d.file}\0${d.line}\0${d.column}\0${d.message}`;
+    const id = diagnosticId(d);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });
 };
+
+/**
+ * Drops the warnings `said` holds (by diagnosticId) and adds those it keeps: what a long run
+ * has said once is not said at each of its batches. Errors are always kept.
+ */
+export const unsaidWarnings = (
+  diagnostics: readonly Diagnostic[],
+  said: Set<string>,
+): Diagnostic[] =>
+  diagnostics.filter((d) => {
+    if (d.severity !== 'warning') return true;
+    const id = diagnosticId(d);
+    if (said.has(id)) return false;
+    said.add(id);
+    return true;
+  });
