@@ -304,6 +304,12 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         ctx.stderr.write(`${printable(`suppressed ${key}  ${reason ?? 'do-not-call'}`)}\n`);
         return;
       }
+      case 'scheduler:waiting': {
+        // The line apply's summary gives it (renderHeldHuman).
+        const { key, reason } = event.item;
+        ctx.stderr.write(`${printable(`waiting ${key}  ${reason ?? 'per-number limit'}`)}\n`);
+        return;
+      }
       case 'scheduler:missed-count': {
         const { memory, count, listed, atLeast } = event;
         ctx.stderr.write(

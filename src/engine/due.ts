@@ -114,6 +114,8 @@ export interface DueResult {
    * next plan, which reads the list as it is now, holds them back too.
    */
   readonly suppressed?: readonly string[];
+  /** Keys the per-number limit held back just before their request (said in the summary). */
+  readonly waiting?: readonly string[];
   /**
    * Why the batch stopped before its end (a campaign's CSV changed), once what it placed was
    * recorded: the calls it did not send are still due.
@@ -283,8 +285,9 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         : 'ok';
     const { interrupted } = result;
     const missed = result.outcomes.filter((o) => o.status === 'missed').map((o) => o.key);
-    const suppressed = result.suppressed.length > 0 && {
-      suppressed: result.suppressed.map((h) => h.key),
+    const suppressed = {
+      ...(result.suppressed.length > 0 && { suppressed: result.suppressed.map((h) => h.key) }),
+      ...(result.waiting.length > 0 && { waiting: result.waiting.map((h) => h.key) }),
     };
     if (result.stateError) {
       // A failed outcome that could not be recorded is listed unknown, not failed.

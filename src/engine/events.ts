@@ -65,6 +65,12 @@ export type EngineEvent =
    * said once, at a wake that places no batch (a batch's summary lists those due with it).
    */
   | { readonly type: 'scheduler:suppressed'; readonly item: PlanItem }
+  /**
+   * `run`: a placement due now that the per-number limit holds back (its reason names the
+   * limit), said once, at a wake that places no batch (a batch's summary lists those due with
+   * it); a slot of them never placed is not reported missed after.
+   */
+  | { readonly type: 'scheduler:waiting'; readonly item: PlanItem }
   /** `run`: more slots of a call were missed than its `scheduler:missed` lines list. */
   | {
       readonly type: 'scheduler:missed-count';

@@ -191,7 +191,8 @@ const lockLostError = (lost: LockLoss, lockName: string): EngineError => {
  * `run`: places calls as their slots fall due, each slot once, until `signal` aborts. Wakes
  * at the next slot (at least once a minute), a slot a do-not-call list holds back included,
  * looks at the definitions (and the lists) again first, reports each missed slot once (the
- * state remembers through which slot), and says each suppressed placement once. A database store
+ * state remembers through which slot), and says each suppressed placement once, as each one
+ * the per-number limit holds back (never reported missed after). A database store
  * that fails is waited out (see StateOutage): nothing is planned until it answers again.
  */
 export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResult> => {
@@ -202,6 +203,9 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
   let paused: string | undefined;
   // What each pause since placing stopped will have undone once placing resumes, in order.
   const back = new Set<string>();
+  // The keys this run said something of that stays true: missed, or held back by the
+  // per-number limit (said once, when it fell due; a slot of them never placed is not
+  // reported missed after it: its reason was said).
   const reported = new Set<string>();
   // The placements held back by a do-not-call list that this run said suppressed, of those
   // the latest plan holds back: each is said once while it stays due (a slot until its
@@ -370,10 +374,17 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       const heldKeys = new Set(held.map((item) => item.key));
       for (const key of saidSuppressed) if (!heldKeys.has(key)) saidSuppressed.delete(key);
       const suppressed = held.filter((item) => !saidSuppressed.has(item.key));
+      // Those the per-number limit holds back, each said once, with its reason: not left
+      // unsaid until a later slot supersedes it (reported missed then, for another reason).
+      const waiting = (plan.waiting ?? []).filter((item) => !reported.has(item.key));
       if (due.length === 0) {
         for (const item of suppressed) {
           saidSuppressed.add(item.key);
           await sink({ type: 'scheduler:suppressed', item });
+        }
+        for (const item of waiting) {
+          reported.add(item.key);
+          await sink({ type: 'scheduler:waiting', item });
         }
       }
       if (flags.maxCalls !== undefined && due.length > flags.maxCalls) {
@@ -403,6 +414,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             ...missedToReport({ unreported: said }),
             missedSaid: true,
             ...(suppressed.length > 0 && { suppressed }),
+            ...(waiting.length > 0 && { waiting }),
             ...(plan.partial === undefined ? {} : { partial: plan.partial }),
             ...(input.secrets ? { secrets: input.secrets } : {}),
             ...(backend === 'postgres' && { returnStateError: true }),
@@ -424,6 +436,8 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
           // just before their request (read again then, as the next plan reads it).
           for (const item of suppressed) saidSuppressed.add(item.key);
           for (const key of result.suppressed ?? []) saidSuppressed.add(key);
+          for (const item of waiting) reported.add(item.key);
+          for (const key of result.waiting ?? []) reported.add(key);
         }
         if (result?.stateError !== undefined) {
           // What the batch did is in its summary; the calls it did not send are still due.

@@ -25,7 +25,8 @@ the schedule says \`catchup: all\`). Unscheduled calls not yet placed are placed
 Definitions are looked at again at every wake (at least once a minute, and always before a
 slot is placed): an edited, added or removed call takes effect then; definitions left
 invalid place nothing until they are fixed. A placement a do-not-call list holds back is
-said suppressed once, when it falls due (a list is read again once it changes). Outcomes of
+said suppressed once, when it falls due (a list is read again once it changes); one the
+per-number limit holds back is said waiting once, and not reported missed after. Outcomes of
 placed calls are asked of each target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS),
 first 2 s after a batch; a gateway error is said once and backs off. A state database that fails (a restart, a
 failover) is waited out: nothing is sent until it answers again, asked at least every 15 s.
