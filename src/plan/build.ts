@@ -32,6 +32,7 @@ import { keysBetween, summaryOf } from '../state/lock-index.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
+import { clockJumpWords } from './clock-jump.js';
 import { amendItem, callItem, callOf, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
 import { keptBefore, memoryKey } from './memory.js';
@@ -417,11 +418,23 @@ const planScheduled = (
   const overWords = (slot: Date) =>
     share.memo(`over ${slot.getTime()}`, () => {
       const end = endOf(slot);
-      return end.windowClosed
-        ? `window ${spec.window ?? ''} closed at ${closedWords(end.at, spec.timezone)}; never placed late`
-        : `deadline passed at ${formatSlot(new Date(end.at))}; never placed late`;
+      if (!end.windowClosed)
+        return `deadline passed at ${formatSlot(new Date(end.at))}; never placed late`;
+      return (
+        clockJumpWords(spec, slot.getTime(), 'missed') ??
+        `window ${spec.window ?? ''} closed at ${closedWords(end.at, spec.timezone)}; never placed late`
+      );
     });
   const open = (slot: Date) => window(slot) && !closed(slot);
+  // A slot to come whose window is closed when it falls due (the clocks jump over it) says so.
+  const aheadWords = (slot: Date) => {
+    if (spec.window === undefined) return undefined;
+    const end = endOf(slot);
+    if (!end.windowClosed || end.at > slot.getTime()) return undefined;
+    return share.memo(`ahead ${slot.getTime()}`, () =>
+      clockJumpWords(spec, slot.getTime(), 'ahead'),
+    );
+  };
   // A slot is reported missed only when it could still have been placed once callops knew
   // the call: never for slots that were over before it first saw it.
   const reportableFrom = Math.max(sinceMs - spec.deadlineMs, prunedMs);
@@ -635,7 +648,7 @@ const planScheduled = (
   for (const slot of upcoming) {
     if (placedAhead(slot)) settle(slot);
     else if (listed++ >= count) break;
-    else if (held === undefined) add('upcoming', item(slot));
+    else if (held === undefined) add('upcoming', item(slot, aheadWords(slot)));
     else add('skipped', item(slot, held.reason));
   }
   if (listsAny || upcoming.length > 0 || prunedMs > Number.NEGATIVE_INFINITY) return;

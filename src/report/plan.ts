@@ -9,6 +9,13 @@ import { renderUnsettledHuman, type Unsettled, unsettledJson } from './unsettled
 export const keyText = (item: Pick<PlanItem, 'key' | 'local'>): string =>
   item.local === undefined ? item.key : `${item.key} (${item.local})`;
 
+/** `in 10m`, and why a slot to come will be missed when the plan can tell already. */
+const upcomingTail = (now: string, item: PlanItem): string | undefined => {
+  const when = until(now, item.slot);
+  if (item.reason === undefined) return when;
+  return when === undefined ? item.reason : `${when}; ${item.reason}`;
+};
+
 const line = (item: PlanItem, mark: string, extra?: string): string => {
   const where = `${item.file}:${item.line}`;
   const tail = extra ?? item.reason;
@@ -272,7 +279,7 @@ function* planLines(
   const skipped = plan.skipped.filter((i) => i.changed !== true && !unknown.has(i.key));
   yield* section('Skipped', skipped, (i) => line(i, style('dim', '=')));
   yield* section('Upcoming', plan.upcoming, (i) =>
-    line(i, style('cyan', '~'), i.waiting ? i.reason : until(plan.now, i.slot)),
+    line(i, style('cyan', '~'), i.waiting ? i.reason : upcomingTail(plan.now, i)),
   );
   const lines = renderUnsettledHuman(unsettled, style);
   if (lines.length > 0) {

@@ -1,6 +1,6 @@
 import type { ScheduleSpec } from '../validate/model.js';
 import { cronMatcher, parseCron } from './cron.js';
-import { parseInstant, type WallZone, zoneOf } from './zone.js';
+import { namedWall, parseInstant, type WallZone, zoneOf } from './zone.js';
 
 /** A schedule made ready for slot computation: every string parsed once. */
 export interface CompiledSchedule {
@@ -11,11 +11,17 @@ export interface CompiledSchedule {
   readonly endMs?: number;
   /** The one instant of an `at` schedule. */
   readonly atMs?: number;
+  /**
+   * The wall time that `at` names (see namedWall): its window is judged by it, not by the
+   * moment the clocks jump to when it does not exist.
+   */
+  readonly atWall?: number;
   /** Next matching wall time strictly after wall time `w`, or undefined when none. */
   readonly nextWall?: (w: number) => number | undefined;
   /**
    * True when the hour field admits every hour (`*`, `0-23`, `@hourly` …): such a schedule
-   * counts elapsed hours, so a repeated autumn hour keeps both of its occurrences.
+   * counts elapsed hours, as cron (Vixie, cronie) runs its "wildcard" jobs: a repeated autumn
+   * hour keeps both of its occurrences, and a time skipped in spring is no slot.
    */
   readonly everyHour: boolean;
 }
@@ -65,8 +71,9 @@ const compile = (spec: ScheduleSpec): CompiledSchedule | undefined => {
   };
   if (spec.at !== undefined && spec.cron === undefined) {
     const atMs = parseInstant(spec.at, zone);
-    if (atMs === undefined) return undefined;
-    return { ...bounds, atMs, everyHour: false };
+    const atWall = namedWall(spec.at, zone);
+    if (atMs === undefined || atWall === undefined) return undefined;
+    return { ...bounds, atMs, atWall, everyHour: false };
   }
   if (spec.cron !== undefined && spec.at === undefined) {
     const cron = compileCron(spec.cron);

@@ -15,5 +15,5 @@ export {
   scanSlots,
   slotsBetween,
 } from './slots.js';
-export { inWindow, slotEndsAt, windowClosesAt } from './window.js';
+export { inWindow, skippedWindow, slotEndsAt, windowClosesAt } from './window.js';
 export { instantOfWall, localTime, parseInstant, zoneOf } from './zone.js';

@@ -1,8 +1,8 @@
 import type { ScheduleSpec } from '../validate/model.js';
 import { isInWindow, parseWindow } from '../validate/parse.js';
 import { type CompiledSchedule, compileSchedule } from './compile.js';
-import { isEmptyWindow, nextOpenWall } from './window.js';
-import { instantsOfWall, secondOfDay, wallOf } from './zone.js';
+import { isEmptyWindow, minuteOfWall, nextOpenWall } from './window.js';
+import { instantsOfWall, wallOf } from './zone.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -50,19 +50,25 @@ export interface ScanOptions {
 }
 
 /**
- * How one matching wall time becomes slots (the daylight-saving rule):
- * - a wall time that occurs twice (autumn) is ONE slot, its first occurrence — unless the
- *   hour field admits every hour (`0 * * * *`, `0,30 * * * *`): such a schedule counts
- *   elapsed time, and the repeated hour is a real hour, so both occurrences are slots;
- * - a wall time skipped in spring is not lost: it becomes one slot at the moment the clocks
- *   jump (03:00 local for `30 2 * * *` in Europe/Berlin or America/New_York), merged with any
- *   other slot at that instant.
+ * How one matching wall time becomes slots (the daylight-saving rule). A schedule whose hour
+ * field admits every hour (`0 * * * *`, `15,45 * * * *`) counts elapsed time, as cron (Vixie,
+ * cronie) runs its "wildcard" jobs; one with fixed hours names times of day, as cron runs its
+ * "fixed-time" jobs:
+ * - a wall time that occurs twice (autumn) is ONE slot of a fixed-hour schedule, its first
+ *   occurrence; of an every-hour one, both occurrences are slots (the repeated hour is a real
+ *   hour that elapses);
+ * - a wall time skipped in spring is not lost by a fixed-hour schedule: it becomes one slot at
+ *   the moment the clocks jump (03:00 local for `30 2 * * *` in Europe/Berlin or
+ *   America/New_York), merged with any other slot at that instant; of an every-hour one it is
+ *   no slot (the skipped hour never elapses; moved to the jump, `59 * * * *` would ring at
+ *   01:59 and again at 03:00, a minute later).
  * The rule depends only on the wall time, never on the range scanned, so a slot's identity
  * (its UTC instant) is the same whichever window finds it.
  */
 const instantsFor = (w: number, schedule: CompiledSchedule): readonly number[] => {
-  const { instants } = instantsOfWall(w, schedule.zone);
-  return schedule.everyHour ? instants : instants.slice(0, 1);
+  const { instants, gap } = instantsOfWall(w, schedule.zone);
+  if (!schedule.everyHour) return instants.slice(0, 1);
+  return gap ? [] : instants;
 };
 
 /** Largest backward jump of the wall clock within the three hours before `t`. */
@@ -75,7 +81,7 @@ const scanCron = (
   after: number,
   until: number,
   limit: number,
-  accept: (t: number) => boolean,
+  accept: (t: number, w: number) => boolean,
   openFrom?: (w: number) => number,
 ): { found: number[]; truncated: boolean; through?: number } => {
   const { zone } = schedule;
@@ -97,10 +103,10 @@ const scanCron = (
     if (w === undefined || w > wallHi) return { found: [...found], truncated: false };
     if (w > stopWall) return { found: [...found], truncated: true };
     for (const t of instantsFor(w, schedule)) {
-      if (t > after && t <= until && accept(t)) found.add(t);
+      if (t > after && t <= until && accept(t, w)) found.add(t);
     }
     // Past a wall time outside the window, on to its next opening: the wall times between
-    // stand for instants outside the window only.
+    // name times outside the window only.
     const open = openFrom === undefined ? w : openFrom(w);
     cursor = open > w ? open - 1 : w;
     if (found.size >= limit && stopWall === Number.POSITIVE_INFINITY) {
@@ -133,17 +139,19 @@ export const scanSlots = (
   // An unreadable or empty window admits nothing: in doubt, no call is placed.
   if (options.inWindow && spec.window !== undefined && (!window || isEmptyWindow(window)))
     return { slots: [], truncated: false };
-  const { zone } = schedule;
-  const inside = (t: number) =>
-    window === undefined || isInWindow(window, Math.floor(secondOfDay(t, zone) / 60));
-  const acceptMs = accept ? (t: number) => inside(t) && accept(new Date(t)) : inside;
-  const openFrom = window === undefined ? undefined : (w: number) => nextOpenWall(window, w, zone);
+  // A slot is inside the window when the time it names is (wall time `w`): a time skipped in
+  // spring is judged as 02:30, not as the 03:00 the clocks jump to (window.ts, inWindow).
+  const inside = (w: number) => window === undefined || isInWindow(window, minuteOfWall(w));
+  const acceptMs = accept
+    ? (t: number, w: number) => inside(w) && accept(new Date(t))
+    : (_t: number, w: number) => inside(w);
+  const openFrom = window === undefined ? undefined : (w: number) => nextOpenWall(window, w);
   const lo = Math.max(after.getTime(), (schedule.startMs ?? Number.NEGATIVE_INFINITY) - 1);
   const hi = Math.min(until.getTime(), schedule.endMs ?? Number.POSITIVE_INFINITY);
   if (!(hi > lo)) return { slots: [], truncated: false };
   if (schedule.atMs !== undefined) {
     const t = schedule.atMs;
-    const hit = t > lo && t <= hi && acceptMs(t);
+    const hit = t > lo && t <= hi && acceptMs(t, schedule.atWall ?? wallOf(t, schedule.zone));
     return { slots: hit ? [new Date(t)] : [], truncated: false };
   }
   if (!schedule.nextWall) return { slots: [], truncated: false };

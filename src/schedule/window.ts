@@ -1,17 +1,61 @@
 import type { ScheduleSpec } from '../validate/model.js';
 import { isInWindow, parseWindow, type TimeWindow } from '../validate/parse.js';
-import {
-  instantOfWall,
-  instantsOfWall,
-  secondOfDay,
-  transitionBetween,
-  type WallZone,
-  wallOf,
-  zoneOf,
-} from './zone.js';
+import { type CompiledSchedule, compileSchedule } from './compile.js';
+import { instantsOfWall, jumpAt, secondOfDay, type WallZone, wallOf, zoneOf } from './zone.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+
+/** The minute of the day a wall time (see zone.ts) shows. */
+export const minuteOfWall = (w: number): number => Math.floor((((w % DAY) + DAY) % DAY) / MINUTE);
+
+/**
+ * True when some wall time in [lo, hi] that the cron names lies inside `window`: the search
+ * jumps from each one outside it to the window's next opening.
+ */
+const namesInside = (
+  nextWall: (w: number) => number | undefined,
+  window: TimeWindow,
+  lo: number,
+  hi: number,
+): boolean | undefined => {
+  let cursor = lo - 1;
+  let any = false;
+  for (let step = 0; step < 1000; step++) {
+    const w = nextWall(cursor);
+    if (w === undefined || w > hi) return any ? false : undefined;
+    if (isInWindow(window, minuteOfWall(w))) return true;
+    any = true;
+    const open = nextOpenWall(window, w);
+    cursor = open > w ? open - 1 : w;
+  }
+  return false;
+};
+
+/**
+ * The wall times slot `t` of a schedule stands for are inside `window`: its local time on an
+ * ordinary day; the time `at` names; at the moment the clocks jump forward, the times of a
+ * fixed-hour cron the jump skipped (and the one it lands on), any one of them inside. So
+ * `30 2 * * *` in America/New_York with `02:00-03:00` is inside its window on 2026-03-08 (its
+ * slot is 03:00 EDT, when that window is closed: it is missed), and `30 1 * * *` in
+ * Europe/London with `02:00-03:00` never is, although its skipped 01:30 stands for 02:00.
+ */
+const namedInWindow = (
+  schedule: CompiledSchedule | undefined,
+  zone: WallZone,
+  window: TimeWindow,
+  t: number,
+): boolean => {
+  if (schedule?.atWall !== undefined && t === schedule.atMs) {
+    return isInWindow(window, minuteOfWall(schedule.atWall));
+  }
+  const jump = schedule?.nextWall && !schedule.everyHour ? jumpAt(t, zone) : undefined;
+  const named =
+    jump && schedule?.nextWall
+      ? namesInside(schedule.nextWall, window, jump.from, jump.to)
+      : undefined;
+  return named ?? isInWindow(window, Math.floor(secondOfDay(t, zone) / 60));
+};
 
 /**
  * True when `slot` lies inside the schedule's window, read in the schedule's time zone
@@ -20,13 +64,15 @@ const DAY = 86_400_000;
  * cautious reading of "no calls after 9 p.m."). A start later than the end wraps past
  * midnight ("21:00-06:00" is a night window): a deliberate choice, allowed rather than
  * guessed at. An unreadable window or time zone admits nothing: in doubt, no call is placed.
+ * It is the time the schedule names that is judged (see namedInWindow), as a scan `inWindow`
+ * judges it: a time the clocks skip is not moved into the window by their jump.
  */
 export const inWindow = (spec: ScheduleSpec, slot: Date): boolean => {
   if (spec.window === undefined) return true;
   const window = parseWindow(spec.window);
   const zone = zoneOf(spec.timezone);
   if (!window || !zone) return false;
-  return isInWindow(window, Math.floor(secondOfDay(slot.getTime(), zone) / 60));
+  return namedInWindow(compileSchedule(spec), zone, window, slot.getTime());
 };
 
 /** True when the window admits no minute of the day (start and end equal). */
@@ -34,27 +80,32 @@ export const isEmptyWindow = (window: TimeWindow): boolean =>
   window.startMinute === window.endMinute;
 
 /**
- * The earliest wall time at or after wall time `w` (see zone.ts) whose instant can lie inside
- * `window`: `w` itself when the window is open at `w`, else the window's next opening. An
- * instant's local time is its wall time, except in a spring gap: a skipped wall time stands
- * for the instant the clocks jump, whose local time is the gap's end. So when a spring gap
- * begins before that opening, its start is returned instead. Every wall time from `w` up to
- * the one returned stands only for instants outside the window: a scan may jump over them.
+ * The earliest wall time at or after wall time `w` (see zone.ts) inside `window`: `w` itself
+ * when the window is open at `w`, else the window's next opening. A slot is inside its window
+ * when the time it names is (a time skipped in spring is not moved in by the jump), so every
+ * wall time from `w` up to the one returned names a time outside it: a scan may jump over them.
  */
-export const nextOpenWall = (window: TimeWindow, w: number, zone: WallZone): number => {
+export const nextOpenWall = (window: TimeWindow, w: number): number => {
   const timeOfDay = ((w % DAY) + DAY) % DAY;
   if (isInWindow(window, Math.floor(timeOfDay / MINUTE))) return w;
-  let open = w - timeOfDay + window.startMinute * MINUTE;
-  if (open <= w) open += DAY;
-  const from = instantOfWall(w, zone);
-  const to = instantOfWall(open, zone);
-  const before = zone.offset(from);
-  if (zone.offset(to) > before) {
-    // Clocks jump forward in between: wall times from the gap's start stand for the jump.
-    const gapStart = transitionBetween(from, to, zone) + before;
-    if (gapStart > w && gapStart < open) return gapStart;
-  }
-  return open;
+  const open = w - timeOfDay + window.startMinute * MINUTE;
+  return open <= w ? open + DAY : open;
+};
+
+/**
+ * The clocks' forward jump at slot `slot` of `spec`, when its window is closed at that very
+ * moment: the slot stands for a time the jump skipped (inside the window), but the window is
+ * closed when the clocks land. Such a slot can never be placed: it is missed, and this says
+ * why. Undefined for any other slot.
+ */
+export const skippedWindow = (
+  spec: ScheduleSpec,
+  slot: number,
+): { readonly from: number; readonly to: number } | undefined => {
+  if (spec.window === undefined) return undefined;
+  const zone = zoneOf(spec.timezone);
+  const jump = zone && jumpAt(slot, zone);
+  return jump && windowClosesAt(spec, slot) === slot ? jump : undefined;
 };
 
 /**

@@ -186,6 +186,35 @@ export const parseInstant = (
   return wall.isValid ? instantOfWall(wall.toMillis(), zone) : undefined;
 };
 
+/**
+ * The clocks' forward jump at instant `t`, when they jump exactly then (spring): the wall
+ * times `from` (the first one skipped) and `to` (the one shown at `t`). Undefined at any
+ * other instant.
+ */
+export const jumpAt = (
+  t: number,
+  zone: WallZone,
+): { readonly from: number; readonly to: number } | undefined => {
+  const before = zone.offset(t - 1);
+  const after = zone.offset(t);
+  return after > before ? { from: t + before, to: t + after } : undefined;
+};
+
+/**
+ * The wall time an `at` names in `zone` (read as parseInstant reads it): its own wall time
+ * when written without an offset (02:30 even where the clocks skip it), the local time of its
+ * instant when written with one. Undefined when the text is not ISO-8601.
+ */
+export const namedWall = (text: string, zone: WallZone): number | undefined => {
+  const trimmed = text.trim();
+  if (HAS_OFFSET.test(trimmed) && !DATE_ONLY.test(trimmed)) {
+    const t = parseInstant(trimmed, zone);
+    return t === undefined ? undefined : wallOf(t, zone);
+  }
+  const wall = luxon().DateTime.fromISO(trimmed, { zone: 'utc' });
+  return wall.isValid ? wall.toMillis() : undefined;
+};
+
 /** Local time of day at instant `t`, in seconds since local midnight. */
 export const secondOfDay = (t: number, zone: WallZone): number => {
   const wall = wallOf(t, zone);
@@ -193,14 +222,23 @@ export const secondOfDay = (t: number, zone: WallZone): number => {
   return Math.floor((((wall % day) + day) % day) / 1000);
 };
 
+/** True when the local time at instant `t` is shown twice that day (the autumn change). */
+const isRepeated = (t: number, name: string): boolean => {
+  const zone = zoneOf(name);
+  return zone !== undefined && instantsOfWall(wallOf(t, zone), zone).instants.length > 1;
+};
+
 /**
  * Instant `t` as a wall clock in zone `name`, for output beside the UTC time: `09:00
  * Europe/Berlin`, with the date when it differs from the UTC date, with seconds when not 0.
+ * A local time the clocks show twice (the autumn change) carries its zone's abbreviation, as
+ * the markdown plan shows it: `01:30 GMT+1 Europe/London`, then `01:30 GMT Europe/London`.
  */
 export const localTime = (t: Date, name: string): string => {
   const local = luxon().DateTime.fromJSDate(t, { zone: name });
   if (!local.isValid) return name;
   const time = local.second === 0 ? local.toFormat('HH:mm') : local.toFormat('HH:mm:ss');
   const sameDay = local.toISODate() === t.toISOString().slice(0, 10);
-  return `${sameDay ? '' : `${local.toISODate()} `}${time} ${name}`;
+  const which = isRepeated(t.getTime(), name) ? ` ${local.toFormat('ZZZZ')}` : '';
+  return `${sameDay ? '' : `${local.toISODate()} `}${time}${which} ${name}`;
 };

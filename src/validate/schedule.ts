@@ -1,6 +1,12 @@
 import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
-import { instantOfWall, isoDateTime, parseInstant, zoneOf as wallZone } from '../schedule/zone.js';
+import {
+  instantOfWall,
+  instantsOfWall,
+  isoDateTime,
+  parseInstant,
+  zoneOf as wallZone,
+} from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
 import { eitherDayWarning, secondsFirstWarning } from './cron-reading.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -175,7 +181,10 @@ const once: CallRule = {
     if (!zone) return [];
     const local = luxon().DateTime.fromISO(text, { zone });
     const asWall = luxon().DateTime.fromISO(text, { zone: 'UTC' });
-    if (local.hour === asWall.hour && local.minute === asWall.minute) return [];
+    if (local.hour === asWall.hour && local.minute === asWall.minute) {
+      const twice = repeatedAt(text, zone, asWall.toMillis());
+      return twice === undefined ? [] : [warningAt(site, twice)];
+    }
     // Placed as schedule/ places it: at the first instant after the gap.
     const wall = wallZone(zone);
     const placed =
@@ -183,6 +192,21 @@ const once: CallRule = {
     const message = `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it is placed at ${placed ? placed.toFormat('HH:mm') : 'the end of the gap'}`;
     return [warningAt(site, message)];
   },
+};
+
+/**
+ * What an `at` without an offset is told when the clocks show its time twice (autumn): it is
+ * placed at the first, and an offset picks either.
+ */
+const repeatedAt = (text: string, zone: string, wall: number): string | undefined => {
+  const wallZoneOf = wallZone(zone);
+  const instants = wallZoneOf ? instantsOfWall(wall, wallZoneOf).instants : [];
+  const [first, second] = instants;
+  if (first === undefined || second === undefined) return undefined;
+  const at = (t: number) => luxon().DateTime.fromMillis(t, { zone });
+  const offset = (t: number) => at(t).toFormat('ZZ');
+  const named = text.trim();
+  return `\`at\` \`${named}\` occurs twice in ${zone} (the clocks go back); it is placed at the first, ${new Date(first).toISOString().replace('.000Z', 'Z')} (${at(first).toFormat('HH:mm ZZZZ')}); write an offset to choose: \`${named}${offset(first)}\` for the first, \`${named}${offset(second)}\` for the second`;
 };
 
 const validity: CallRule = {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { MAX_SLOTS, nextSlots, scanSlots, slotsBetween } from '../../src/schedule/index.js';
 import type { ScheduleSpec } from '../../src/validate/model.js';
@@ -8,6 +9,15 @@ const spec = (s: Partial<ScheduleSpec>): ScheduleSpec => ({
   deadlineMs: 600_000,
   ...s,
 });
+// The minutes of an every-hour cron's minute field (a list, or a step from 0).
+const cronMinutes = (cron: string): Set<number> => {
+  const field = cron.split(' ')[0] ?? '';
+  if (field.startsWith('*/')) {
+    const step = Number(field.slice(2));
+    return new Set(Array.from({ length: 60 / step }, (_, i) => i * step));
+  }
+  return new Set(field.split(',').map(Number));
+};
 const iso = (dates: readonly Date[]): string[] => dates.map((d) => d.toISOString());
 const between = (s: Partial<ScheduleSpec>, after: string, until: string): string[] =>
   iso(slotsBetween(spec(s), new Date(after), new Date(until)));
@@ -151,7 +161,52 @@ describe('daylight saving, spring forward (a skipped wall time)', () => {
     ).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
   });
 
-  it('merges skipped half hours with the 03:00 slot', () => {
+  it('merges skipped times of a fixed-hour cron with the 03:00 slot', () => {
+    expect(
+      between(
+        { cron: '0,30 2,3 * * *', timezone: 'America/New_York' },
+        '2026-03-08T06:15:00Z',
+        '2026-03-08T07:45:00Z',
+      ),
+    ).toEqual(['2026-03-08T07:00:00.000Z', '2026-03-08T07:30:00.000Z']);
+  });
+});
+
+describe('daylight saving, spring forward, a cron that fires in every hour', () => {
+  // As cron (Vixie, cronie) runs a "wildcard" job: the skipped hour never elapses, so its
+  // times are no slots; moved to the jump, they would ring right beside their neighbours.
+  it('gives `59 * * * *` no slot in the skipped hour (New York, 2026-03-08)', () => {
+    expect(
+      between(
+        { cron: '59 * * * *', timezone: 'America/New_York' },
+        '2026-03-08T06:00:00Z',
+        '2026-03-08T09:00:00Z',
+      ),
+    ).toEqual(['2026-03-08T06:59:00.000Z', '2026-03-08T07:59:00.000Z', '2026-03-08T08:59:00.000Z']);
+  });
+
+  it('gives `30 * * * *` no slot at 01:30 (London, 2027-03-28)', () => {
+    expect(
+      between(
+        { cron: '30 * * * *', timezone: 'Europe/London' },
+        '2027-03-28T00:00:00Z',
+        '2027-03-28T02:00:00Z',
+      ),
+    ).toEqual(['2027-03-28T00:30:00.000Z', '2027-03-28T01:30:00.000Z']);
+  });
+
+  it('gives `15,45 * * * *` no slot at 02:15 (Lord Howe, a 30-minute jump, 2026-10-04)', () => {
+    // 02:00 LHST (+10:30) is 15:30 UTC: the clocks show 02:30 LHDT (+11) then.
+    expect(
+      between(
+        { cron: '15,45 * * * *', timezone: 'Australia/Lord_Howe' },
+        '2026-10-03T15:00:00Z',
+        '2026-10-03T16:30:00Z',
+      ),
+    ).toEqual(['2026-10-03T15:15:00.000Z', '2026-10-03T15:45:00.000Z', '2026-10-03T16:15:00.000Z']);
+  });
+
+  it('keeps the slot the jump lands on when the cron names it (`*/30`, New York)', () => {
     expect(
       between(
         { cron: '*/30 * * * *', timezone: 'America/New_York' },
@@ -159,6 +214,16 @@ describe('daylight saving, spring forward (a skipped wall time)', () => {
         '2026-03-08T07:45:00Z',
       ),
     ).toEqual(['2026-03-08T06:30:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T07:30:00.000Z']);
+  });
+
+  it("still moves a fixed-hour cron's skipped time to the jump: `15 2 * * *` (Lord Howe)", () => {
+    expect(
+      between(
+        { cron: '15 2 * * *', timezone: 'Australia/Lord_Howe' },
+        '2026-10-03T00:00:00Z',
+        '2026-10-04T00:00:00Z',
+      ),
+    ).toEqual(['2026-10-03T15:30:00.000Z']);
   });
 });
 
@@ -361,6 +426,44 @@ describe('properties', () => {
         },
       ),
       { numRuns: 80 },
+    );
+  });
+
+  it('an every-hour cron fires exactly when the local clock shows one of its times', () => {
+    // Whatever the zone's changes: a skipped time never fires (no slot moved to the jump), a
+    // repeated one fires at each occurrence. The local clock is read by luxon, minute by minute.
+    const everyHour = ['59 * * * *', '30 * * * *', '15,45 * * * *', '*/20 * * * *', '0 * * * *'];
+    const springAndAutumn = [
+      Date.parse('2026-03-07T20:00:00Z'),
+      Date.parse('2026-03-28T12:00:00Z'),
+      Date.parse('2027-03-27T12:00:00Z'),
+      Date.parse('2026-10-03T00:00:00Z'),
+      Date.parse('2026-10-24T20:00:00Z'),
+      Date.parse('2026-10-31T20:00:00Z'),
+      Date.parse('2026-04-04T00:00:00Z'),
+    ];
+    const zonesWithLondon = [...zones, 'Europe/London'];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zonesWithLondon),
+        fc.constantFrom(...everyHour),
+        fc.constantFrom(...springAndAutumn),
+        fc.integer({ min: 0, max: 24 * 60 }),
+        (timezone, cron, base, m) => {
+          const after = base + m * 60_000;
+          const until = after + 12 * 3_600_000;
+          const minutes = cronMinutes(cron);
+          const expected: string[] = [];
+          for (let t = after + 60_000 - (after % 60_000); t <= until; t += 60_000) {
+            const local = DateTime.fromMillis(t, { zone: timezone });
+            if (minutes.has(local.minute)) expected.push(new Date(t).toISOString());
+          }
+          expect(
+            iso(slotsBetween(spec({ cron, timezone }), new Date(after), new Date(until))),
+          ).toEqual(expected);
+        },
+      ),
+      { numRuns: 120 },
     );
   });
 

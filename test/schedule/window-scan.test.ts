@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inWindow, nextSlots, scanNextSlots, scanSlots } from '../../src/schedule/index.js';
+import {
+  inWindow,
+  nextSlots,
+  scanNextSlots,
+  scanSlots,
+  slotEndsAt,
+} from '../../src/schedule/index.js';
 import type { ScheduleSpec } from '../../src/validate/model.js';
 
 const spec = (s: Partial<ScheduleSpec>): ScheduleSpec => ({
@@ -69,15 +75,49 @@ describe('next slots of a dense cron whose window opens hours ahead', () => {
     ).toEqual(['2026-10-25T01:00:00.000Z', '2026-10-25T01:00:05.000Z', '2026-10-25T01:00:10.000Z']);
   });
 
-  it('keeps a wall time skipped in spring whose jump lands inside the window', () => {
-    // 02:30 does not exist on 2026-03-29 in Berlin: its slot is at 03:00 CEST, in the window.
+  it('judges a time skipped in spring by the time the cron names, not by the jump', () => {
+    // 02:30 does not exist on 2026-03-29 in Berlin; its slot would be at 03:00 CEST, inside
+    // 03:00-04:00, but 02:30 is not: a time the cron names outside the window is no slot.
     expect(
       next(
         { cron: '0 30 2 * * *', timezone: 'Europe/Berlin', window: '03:00-04:00' },
         '2026-03-28T12:00:00Z',
         1,
       ),
-    ).toEqual(['2026-03-29T01:00:00.000Z']);
+    ).toEqual([]);
+    // `30 1 * * *` in London with 02:00-03:00 (validate: "never falls inside"): not even on
+    // 2027-03-28, when 01:30 is skipped and the clocks show 02:00.
+    expect(
+      next(
+        { cron: '30 1 * * *', timezone: 'Europe/London', window: '02:00-03:00' },
+        '2027-03-27T12:00:00Z',
+        1,
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps a skipped time inside its window at the jump, missed at once when the window is skipped too', () => {
+    // 02:30 in New York on 2026-03-08 is skipped: its slot is 03:00 EDT (07:00 UTC).
+    const s = spec({
+      cron: '30 2 * * *',
+      timezone: 'America/New_York',
+      window: '02:00-03:00',
+      deadlineMs: 3_600_000,
+    });
+    const [slot] = nextSlots(s, new Date('2026-03-07T12:00:00Z'), 1, { inWindow: true });
+    expect(slot?.toISOString()).toBe('2026-03-08T07:00:00.000Z');
+    expect(slot && inWindow(s, slot)).toBe(true);
+    // The whole window 02:00-03:00 was skipped: the slot can never be placed.
+    expect(slot && slotEndsAt(s, slot.getTime())).toEqual({
+      at: Date.parse('2026-03-08T07:00:00Z'),
+      windowClosed: true,
+    });
+    // With a window that is still open after the jump, it is placed then.
+    const wider = { ...s, window: '02:00-04:00', deadlineMs: 7_200_000 };
+    expect(slotEndsAt(wider, Date.parse('2026-03-08T07:00:00Z'))).toEqual({
+      at: Date.parse('2026-03-08T08:00:00Z'),
+      windowClosed: true,
+    });
   });
 
   it('is not truncated when the cron never falls inside its window: there is no slot', () => {
@@ -133,8 +173,24 @@ describe('inWindow gives what stepping through with an accept filter gives', () 
     'Australia/Lord_Howe',
     'Asia/Kathmandu',
   ];
-  const crons = ['*/20 * * * *', '30 2 * * *', '0 * * * *', '*/7 1-3 * * *', '15 0 9,21 * * *'];
-  const windows = ['02:00-02:30', '03:00-04:00', '08:00-21:00', '21:00-06:00', '01:30-03:15'];
+  const crons = [
+    '*/20 * * * *',
+    '30 2 * * *',
+    '0 * * * *',
+    '*/7 1-3 * * *',
+    '15 0 9,21 * * *',
+    '30 1 * * *',
+    '0,30 2,3 * * *',
+  ];
+  const windows = [
+    '02:00-02:30',
+    '03:00-04:00',
+    '08:00-21:00',
+    '21:00-06:00',
+    '01:30-03:15',
+    '02:00-03:00',
+    '02:30-03:30',
+  ];
   it('for sparse crons around the DST changes of 2026', () => {
     fc.assert(
       fc.property(

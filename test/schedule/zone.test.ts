@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { isoDateTime, parseInstant, zoneOf } from '../../src/schedule/zone.js';
+import { isoDateTime, localTime, parseInstant, zoneOf } from '../../src/schedule/zone.js';
 
 /** Zones with unusual changes: half-hour shifts, negative summer time, Ramadan breaks. */
 const ZONES = [
@@ -72,5 +72,36 @@ describe('hour 24', () => {
     expect(parseInstant('2026-12-01T23:59:59Z', utc)).toBe(Date.UTC(2026, 11, 1, 23, 59, 59));
     // A plain date's whole day still ends at the next midnight.
     expect(parseInstant('2026-12-01', utc, true)).toBe(Date.UTC(2026, 11, 2) - 1);
+  });
+});
+
+describe('localTime', () => {
+  it('tells the two occurrences of a repeated autumn time apart, as the markdown plan does', () => {
+    // 01:30 in London on 2027-10-31 is shown at 00:30 UTC (BST) and again at 01:30 UTC (GMT).
+    expect(localTime(new Date('2027-10-31T00:30:00Z'), 'Europe/London')).toBe(
+      '01:30 GMT+1 Europe/London',
+    );
+    expect(localTime(new Date('2027-10-31T01:30:00Z'), 'Europe/London')).toBe(
+      '01:30 GMT Europe/London',
+    );
+    expect(localTime(new Date('2026-11-01T05:30:00Z'), 'America/New_York')).toBe(
+      '01:30 EDT America/New_York',
+    );
+    // Lord Howe repeats half an hour: 01:30-02:00.
+    expect(localTime(new Date('2027-04-03T14:45:00Z'), 'Australia/Lord_Howe')).toMatch(
+      /^2027-04-04 01:45 \S+ Australia\/Lord_Howe$/,
+    );
+  });
+
+  it('shows any other time as before: no abbreviation', () => {
+    expect(localTime(new Date('2027-10-31T02:30:00Z'), 'Europe/London')).toBe(
+      '02:30 Europe/London',
+    );
+    expect(localTime(new Date('2027-10-30T23:30:00Z'), 'Europe/London')).toBe(
+      '2027-10-31 00:30 Europe/London',
+    );
+    expect(localTime(new Date('2026-12-01T08:00:00Z'), 'Europe/Berlin')).toBe(
+      '09:00 Europe/Berlin',
+    );
   });
 });

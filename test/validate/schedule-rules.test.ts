@@ -308,6 +308,21 @@ describe('at', () => {
     ]);
   });
 
+  it('warns about a wall time the clocks show twice: which one is taken, how to pick', () => {
+    expect(diagnosticsOf('at: "2027-10-31T01:30:00"', 'timezone: Europe/London')).toEqual([
+      warning(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        '`at` `2027-10-31T01:30:00` occurs twice in Europe/London (the clocks go back); it is placed at the first, 2027-10-31T00:30:00Z (01:30 GMT+1); write an offset to choose: `2027-10-31T01:30:00+01:00` for the first, `2027-10-31T01:30:00+00:00` for the second',
+      ),
+    ]);
+    // Written with its offset, either one is what it says: no warning.
+    expect(diagnosticsOf('at: "2027-10-31T01:30:00+00:00"', 'timezone: Europe/London')).toEqual([]);
+    expect(diagnosticsOf('at: "2027-10-31T02:30:00"', 'timezone: Europe/London')).toEqual([]);
+  });
+
   it('with cron is one too many, also when one of them comes from defaults', () => {
     const text = yaml(
       'defaults:',
