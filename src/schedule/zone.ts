@@ -1,4 +1,5 @@
 import { luxon } from './libs.js';
+import { whyNotAnInstant } from './written.js';
 
 /**
  * Wall-clock arithmetic. A "wall time" is a local date and time in some zone, carried as
@@ -123,20 +124,14 @@ export const instantOfWall = (w: number, zone: WallZone): number => {
 };
 
 /**
- * Hour 24 (`T24:00`, ISO-8601's end of a day), which luxon and Date both read as the next
- * day's midnight: callops refuses it as an hour not on the clock (00 to 23), as it refuses
- * 25:00, rather than name a day other than the one written. The time follows the one `T`.
- */
-const HOUR_24 = /T24/i;
-
-/**
  * An ISO-8601 date and time as `at:` and `--now` are read: its instant in milliseconds (an
  * offset written is kept; without one the wall time is read as UTC), or undefined when the
- * text is not one — a day not on the calendar (2026-02-30) or an hour not on the clock (24:00,
- * 25:00) included, never rolled over into the next month or day.
+ * text is not one — a day not on the calendar (2026-02-30), an hour not on the clock (25:00,
+ * 24:00) or an offset no zone has (+24:00, +14:60) included, never rolled over into the next
+ * month or day (whyNotAnInstant says why).
  */
 export const isoDateTime = (text: string): number | undefined => {
-  if (HOUR_24.test(text)) return undefined;
+  if (whyNotAnInstant(text) !== undefined) return undefined;
   // A locale named, so that luxon does not ask Intl for the system's (the first
   // Intl.DateTimeFormat costs tens of milliseconds); validity does not depend on it.
   const dt = luxon().DateTime.fromISO(text, { setZone: true, locale: 'en-US' });
@@ -160,7 +155,7 @@ export const endInstant = (text: string, zone: WallZone): number | undefined => 
  * Parses a schedule instant: a date-time with an offset or Z is absolute; one without is a
  * wall time in `zone`; a plain date `YYYY-MM-DD` is the start of that day in `zone` (or, with
  * `endOfDay`, the last millisecond of that day). Undefined when the text is not ISO-8601, or
- * names a time not on the clock (hour 24 included: see HOUR_24).
+ * names no instant as isoDateTime reads it (24:00, an offset no zone has).
  */
 export const parseInstant = (
   text: string,
@@ -168,6 +163,7 @@ export const parseInstant = (
   endOfDay = false,
 ): number | undefined => {
   const trimmed = text.trim();
+  if (whyNotAnInstant(trimmed) !== undefined) return undefined;
   const date = DATE_ONLY.exec(trimmed);
   if (date) {
     const [, y, m, d] = date;
@@ -177,7 +173,6 @@ export const parseInstant = (
     const start = instantOfWall(wall, zone);
     return endOfDay ? start - 1 : start;
   }
-  if (HOUR_24.test(trimmed)) return undefined;
   if (HAS_OFFSET.test(trimmed)) {
     const dt = luxon().DateTime.fromISO(trimmed, { setZone: true });
     return dt.isValid ? dt.toMillis() : undefined;

@@ -1,5 +1,6 @@
 import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
+import { offsetMinutes, whyNotAnInstant, writtenOffset } from '../schedule/written.js';
 import {
   instantOfWall,
   instantsOfWall,
@@ -154,6 +155,27 @@ const timezone: CallRule = {
   },
 };
 
+/**
+ * An `at` whose written offset is not its `timezone`'s at that instant (-05:00, New York's
+ * winter offset, on a summer day): it is placed at the instant written, an hour away from
+ * the wall time written. A warning that says the zone's offset and the local time it becomes.
+ * `Z` names a UTC instant and is not compared.
+ */
+const offsetAgainstZone = (schedule: Schedule, text: string, ms: number): string | undefined => {
+  const offset = writtenOffset(text);
+  // Only a zone written (a campaign row's `${row.…}` is not known here).
+  const zone = literal(schedule, 'timezone');
+  if (offset === undefined || zone === undefined || !isTimeZone(zone)) return undefined;
+  const local = luxon().DateTime.fromMillis(ms, { zone });
+  if (local.offset === offsetMinutes(offset)) return undefined;
+  const time = (t: { second: number; toFormat(f: string): string }) =>
+    t.toFormat(t.second === 0 ? 'HH:mm' : 'HH:mm:ss');
+  const written = luxon().DateTime.fromISO(text, { setZone: true });
+  const date = local.toISODate() ?? '';
+  const day = date === written.toISODate() ? '' : `${date} `;
+  return `\`at\` \`${text}\`: its offset ${offset} is not ${zone}'s on ${date} (${local.toFormat('ZZ')}), so it is placed at ${day}${time(local)} ${zone} time; drop the offset for ${time(written)} there`;
+};
+
 const once: CallRule = {
   name: 'schedule-at',
   kind: 'semantic',
@@ -162,17 +184,23 @@ const once: CallRule = {
     const text = schedule && literal(schedule, 'at');
     if (!schedule || text === undefined) return [];
     const site = at(entry, 'at');
-    if (isoDateTime(text) === undefined) {
-      return [
-        errorAt(
-          site,
-          `\`at\` \`${text}\` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z`,
-        ),
-      ];
+    const ms = isoDateTime(text);
+    if (ms === undefined) {
+      // A day not on the calendar, a time not on the clock, an offset no zone has: said as
+      // --now says it.
+      const why = whyNotAnInstant(text);
+      const message =
+        why === undefined
+          ? `\`at\` \`${text}\` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z`
+          : `\`at\` \`${text}\`: ${why}`;
+      return [errorAt(site, message)];
     }
     if (!/t/i.test(text))
       return [errorAt(site, `\`at\` \`${text}\` needs a time of day, e.g. ${text}T09:00:00Z`)];
-    if (OFFSET.test(text)) return [];
+    if (OFFSET.test(text)) {
+      const other = offsetAgainstZone(schedule, text, ms);
+      return other === undefined ? [] : [warningAt(site, other)];
+    }
     if (schedule.timezone === undefined) {
       const message = `\`at\` \`${text}\` has no UTC offset: add one (e.g. ${text}-05:00 or ${text}Z) or set \`timezone\``;
       return [errorAt(site, message)];
@@ -226,10 +254,13 @@ const validity: CallRule = {
       if (text === undefined || wall === undefined) return undefined;
       const when = parseInstant(text, wall, key === 'end');
       if (when !== undefined) return { text, when };
+      const why = whyNotAnInstant(text.trim());
       out.push(
         errorAt(
           at(entry, key),
-          `\`${key}\` \`${text}\` is not a date (2026-01-31) or an ISO-8601 date-time`,
+          why === undefined
+            ? `\`${key}\` \`${text}\` is not a date (2026-01-31) or an ISO-8601 date-time`
+            : `\`${key}\` \`${text}\`: ${why}`,
         ),
       );
       return undefined;

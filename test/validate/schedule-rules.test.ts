@@ -296,6 +296,57 @@ describe('at', () => {
     ]);
   });
 
+  it('refuses an offset no zone has, 24:00 and a day not on the calendar, saying which', () => {
+    const cases = [
+      [
+        '2026-07-01T09:00:00+24:00',
+        '+24:00 is not a UTC offset (-14:00 to +14:00, minutes 00 to 59)',
+      ],
+      [
+        '2026-07-01T09:00:00+14:60',
+        '+14:60 is not a UTC offset (-14:00 to +14:00, minutes 00 to 59)',
+      ],
+      [
+        '2026-07-01T09:00:00+99:99',
+        '+99:99 is not a UTC offset (-14:00 to +14:00, minutes 00 to 59)',
+      ],
+      ['2026-07-01T24:00:00Z', '24:00:00 is not a time of day (00:00:00 to 23:59:59)'],
+      ['2027-02-29T09:00:00Z', '2027-02-29 does not exist: February 2027 has 28 days'],
+    ] as const;
+    for (const [text, why] of cases) {
+      expect(diagnosticsOf(`at: "${text}"`), text).toEqual([
+        error(A, 7, 11, '/calls/0/schedule/at', `\`at\` \`${text}\`: ${why}`),
+      ]);
+    }
+    expect(diagnosticsOf('at: "2026-07-01T09:00:00+14:00"')).toEqual([]);
+  });
+
+  it("warns of an offset that is not its timezone's on that day, with the local time it becomes", () => {
+    expect(diagnosticsOf('at: "2027-07-01T09:00:00-05:00"', 'timezone: America/New_York')).toEqual([
+      warning(
+        A,
+        7,
+        11,
+        '/calls/0/schedule/at',
+        "`at` `2027-07-01T09:00:00-05:00`: its offset -05:00 is not America/New_York's on 2027-07-01 (-04:00), so it is placed at 10:00 America/New_York time; drop the offset for 09:00 there",
+      ),
+    ]);
+    // The local date is said when it is another day than the one written.
+    expect(
+      diagnosticsOf('at: "2027-07-01T23:30:00-07:00"', 'timezone: Europe/Berlin')[0]?.message,
+    ).toContain('so it is placed at 2027-07-02 08:30 Europe/Berlin time');
+    // The zone's own offset that day (winter, summer), and Z, which names a UTC instant.
+    expect(diagnosticsOf('at: "2027-01-15T09:00:00-05:00"', 'timezone: America/New_York')).toEqual(
+      [],
+    );
+    expect(diagnosticsOf('at: "2027-07-01T09:00:00-04:00"', 'timezone: America/New_York')).toEqual(
+      [],
+    );
+    expect(diagnosticsOf('at: "2027-07-01T09:00:00Z"', 'timezone: America/New_York')).toEqual([]);
+    // No zone written: the offset is the only one said.
+    expect(diagnosticsOf('at: "2027-07-01T09:00:00-05:00"')).toEqual([]);
+  });
+
   it('warns about a wall time the clocks skip', () => {
     expect(diagnosticsOf('at: "2026-03-08T02:30:00"', 'timezone: America/New_York')).toEqual([
       warning(
@@ -352,7 +403,34 @@ describe('start and end', () => {
         8,
         14,
         '/calls/0/schedule/start',
-        '`start` `2026-02-30` is not a date (2026-01-31) or an ISO-8601 date-time',
+        '`start` `2026-02-30`: 2026-02-30 does not exist: February 2026 has 28 days',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'end: "2026-12-31T24:00:00"')).toEqual([
+      error(
+        A,
+        8,
+        12,
+        '/calls/0/schedule/end',
+        '`end` `2026-12-31T24:00:00`: 24:00:00 is not a time of day (00:00:00 to 23:59:59)',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "2026-01-01T00:00:00+24:00"')).toEqual([
+      error(
+        A,
+        8,
+        14,
+        '/calls/0/schedule/start',
+        '`start` `2026-01-01T00:00:00+24:00`: +24:00 is not a UTC offset (-14:00 to +14:00, minutes 00 to 59)',
+      ),
+    ]);
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'start: "next monday"')).toEqual([
+      error(
+        A,
+        8,
+        14,
+        '/calls/0/schedule/start',
+        '`start` `next monday` is not a date (2026-01-31) or an ISO-8601 date-time',
       ),
     ]);
   });
