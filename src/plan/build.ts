@@ -26,6 +26,7 @@ import {
   nextSlots,
   type SlotCount,
   scanSlots,
+  searchEnd,
 } from '../schedule/index.js';
 import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
 import { keysBetween, summaryOf } from '../state/lock-index.js';
@@ -79,7 +80,7 @@ export interface PlanInput {
   readonly replace?: readonly string[];
   /** Upcoming slots listed per scheduled call (default 3). */
   readonly upcomingCount?: number;
-  /** How far ahead upcoming slots are looked for (default 366 days). */
+  /** How far ahead upcoming slots are looked for (default DEFAULT_HORIZON_MS: eight years). */
   readonly upcomingHorizonMs?: number;
   /** Do-not-call lists and per-number limits, applied to every due placement. */
   readonly screen?: PlanScreen;
@@ -626,13 +627,9 @@ const planScheduled = (
     const status = entryOf(slot)?.status;
     return status === 'placed' || (status === 'unknown' && input.retryUnknown !== true);
   };
+  const horizonMs = input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS;
   const ask = (n: number): readonly Date[] =>
-    share.memo(`next ${n}`, () =>
-      nextSlots(spec, input.now, n, {
-        horizonMs: input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS,
-        inWindow: true,
-      }),
-    );
+    share.memo(`next ${n}`, () => nextSlots(spec, input.now, n, { horizonMs, inWindow: true }));
   let asked = count;
   let upcoming = ask(asked);
   for (;;) {
@@ -656,10 +653,19 @@ const planScheduled = (
   // none) is listed as skipped, never left out of every output. One whose entries were let
   // go (`prunedMs`) or that the lockfile holds under its name was placed: it is done.
   const compiled = compileSchedule(spec);
+  const searchedTo = searchEnd(spec, input.now, horizonMs).getTime();
   const left =
     compiled &&
-    share.memo('no slot left', () => noSlotLeft({ spec, compiled, now, sinceMs, over: overWords }));
-  if (left === undefined || heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;
+    share.memo('no slot left', () =>
+      noSlotLeft({ spec, compiled, now, sinceMs, over: overWords, searchedTo }),
+    );
+  if (left === undefined) return;
+  // A slot to come beyond the search is listed whatever was placed before it.
+  if (left.beyond) {
+    add('upcoming', item(undefined, left.reason));
+    return;
+  }
+  if (heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;
   if (left.slot !== undefined && renamedAt(left.slot) !== undefined) return;
   add('skipped', item(left.slot, left.reason));
 };

@@ -2,11 +2,16 @@ import { type CompiledSchedule, inWindow } from '../schedule/index.js';
 import type { ScheduleSpec } from '../validate/model.js';
 import { formatSlot } from './keys.js';
 
-/** A scheduled call that has no slot left and none of whose slots was ever placed. */
+/**
+ * A scheduled call the search for its next slots found none of: one that has no slot left
+ * and none of whose slots was ever placed (listed as skipped), or, `beyond`, a cron whose
+ * next slot, if it has one, lies past where the search stopped (listed as upcoming).
+ */
 export interface NoSlotLeft {
   /** Its one slot (an `at`), listed as the plan lists that slot. */
   readonly slot?: Date;
   readonly reason: string;
+  readonly beyond?: true;
 }
 
 export interface NoSlotInput {
@@ -17,6 +22,8 @@ export interface NoSlotInput {
   readonly sinceMs: number;
   /** Why a slot is over: its deadline, or its window's close (the plan's words). */
   readonly over: (slot: Date) => string;
+  /** Where the search for the next slots, which found none, stopped (searchEnd). */
+  readonly searchedTo: number;
 }
 
 const ONE_TIME = 'a one-time schedule has no other slot: move its `at` to place it';
@@ -34,12 +41,13 @@ const outsideWords = (spec: ScheduleSpec, compiled: CompiledSchedule, at: number
 /**
  * Why a scheduled call can have no slot any more, and so is never placed, or undefined when
  * it can: its `at` passed (or is no slot at all: outside its window, `start` or `end`), or
- * its `end` passed. Asked only of a call the plan lists nothing of (no slot due, to come,
- * missed in its view, placed lately or held) and with no lockfile entry under its name,
- * none let go by `state.keep` either: without this a one-time call whose `at` was written a
- * year early would be in no output at all once its slot left the missed slots' lookback
- * (or at once, when callops first saw it after its deadline). A cron matching no date, or
- * none in its window, is validate's warning.
+ * its `end` passed, or comes before any slot of it. Asked only of a call the plan lists
+ * nothing of (no slot due, to come, missed in its view, placed lately or held) and with no
+ * lockfile entry under its name, none let go by `state.keep` either: without this a one-time
+ * call whose `at` was written a year early would be in no output at all once its slot left
+ * the missed slots' lookback (or at once, when callops first saw it after its deadline).
+ * A cron with no slot up to where the search stopped is `beyond` it, listed as to come: never
+ * left out either (a cron matching no date, or none in its window, is validate's warning).
  */
 export const noSlotLeft = ({
   spec,
@@ -47,6 +55,7 @@ export const noSlotLeft = ({
   now,
   sinceMs,
   over,
+  searchedTo,
 }: NoSlotInput): NoSlotLeft | undefined => {
   const at = compiled.atMs;
   if (at !== undefined) {
@@ -72,12 +81,22 @@ export const noSlotLeft = ({
     };
   }
   const end = compiled.endMs;
-  if (end === undefined || end > now) return undefined;
-  const ended = `its schedule ended (\`end\` ${spec.end ?? ''}, ${spec.timezone})`;
+  if (end !== undefined && end <= now) {
+    const ended = `its schedule ended (\`end\` ${spec.end ?? ''}, ${spec.timezone})`;
+    return {
+      reason:
+        end < sinceMs
+          ? `never placed: ${ended} before callops first saw the call; no slot is left`
+          : `never placed: ${ended} with none of its slots placed; no slot is left`,
+    };
+  }
+  if (end !== undefined && end <= searchedTo) {
+    return {
+      reason: `never placed: none of its slots comes before its \`end\` ${spec.end ?? ''} (${spec.timezone}); no slot is left`,
+    };
+  }
   return {
-    reason:
-      end < sinceMs
-        ? `never placed: ${ended} before callops first saw the call; no slot is left`
-        : `never placed: ${ended} with none of its slots placed; no slot is left`,
+    beyond: true,
+    reason: `next slot beyond ${formatSlot(new Date(searchedTo))}, if any (slots are looked for eight years ahead)`,
   };
 };

@@ -108,7 +108,10 @@ interface Ctx {
 
 const when = (item: PlanItem, ctx: Ctx, dueNow: boolean): [string, string] => {
   const zone = ctx.zones.get(item.name);
-  if (item.slot === undefined) return [dueNow ? 'on merge (unscheduled)' : '', ''];
+  // Not due and without a slot: a row waiting for its hours, or a cron whose next slot lies
+  // beyond the search (which its reason says).
+  if (item.slot === undefined)
+    return [dueNow ? 'on merge (unscheduled)' : item.waiting ? '' : (item.reason ?? ''), ''];
   return [utc(item.slot), local(item.slot, zone) || (zone === 'UTC' ? '(UTC)' : '')];
 };
 

@@ -336,10 +336,14 @@ function* statusLines(
   }
   // A slot already placed (by a rehearsal ahead of its clock) is listed above, not as next.
   const toCome = (i: PlanItem) => lock.calls[i.key]?.status !== 'placed';
+  // A cron whose next slot lies beyond the search says so (its reason), never left out.
+  const beyond = (i: PlanItem) =>
+    i.slot === undefined && i.waiting !== true && i.reason !== undefined ? ` — ${i.reason}` : '';
   if (plan.upcoming.some(toCome)) {
     yield '';
     yield style('bold', 'next slots:');
-    for (const i of plan.upcoming) if (toCome(i)) yield printable(`  ${keyText(i)}  → ${i.to}`);
+    for (const i of plan.upcoming)
+      if (toCome(i)) yield printable(`  ${keyText(i)}  → ${i.to}${beyond(i)}`);
   }
 }
 

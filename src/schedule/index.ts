@@ -13,6 +13,7 @@ export {
   type SlotScan,
   scanNextSlots,
   scanSlots,
+  searchEnd,
   slotsBetween,
 } from './slots.js';
 export { inWindow, skippedWindow, slotEndsAt, windowClosesAt } from './window.js';

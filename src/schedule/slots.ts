@@ -179,7 +179,7 @@ export const slotsBetween = (spec: ScheduleSpec, after: Date, until: Date): Date
 export const NEXT_SCANS = 20;
 
 export interface NextOptions {
-  /** How far ahead to look (default DEFAULT_HORIZON_MS). */
+  /** How far ahead to look, from the schedule's `start` when later (default DEFAULT_HORIZON_MS). */
   readonly horizonMs?: number;
   readonly accept?: (slot: Date) => boolean;
   /** Only slots inside the schedule's window (see ScanOptions). */
@@ -187,7 +187,24 @@ export interface NextOptions {
 }
 
 /**
- * The next `n` slots strictly after `after`, looking at most `horizonMs` ahead. A scan
+ * Where a search for the slots after `after` stops: `horizonMs` past the first instant the
+ * schedule can have a slot (its `start`, when that is later), so that a schedule starting
+ * years ahead (or a `--now` years back) still shows its first slots; never before an `at`,
+ * which is one instant and needs no search, however far ahead it lies.
+ */
+export const searchEnd = (
+  spec: ScheduleSpec,
+  after: Date,
+  horizonMs = DEFAULT_HORIZON_MS,
+): Date => {
+  const schedule = compileSchedule(spec);
+  const from = Math.max(after.getTime(), schedule?.startMs ?? Number.NEGATIVE_INFINITY);
+  const atMs = schedule?.atMs ?? Number.NEGATIVE_INFINITY;
+  return new Date(Math.max(from + horizonMs, atMs));
+};
+
+/**
+ * The next `n` slots strictly after `after`, looking at most `horizonMs` ahead (searchEnd). A scan
  * stopped by its steps is followed by the next one from where it stopped (up to NEXT_SCANS):
  * a dense schedule whose slots are mostly refused is not taken for one without slots.
  * `truncated` says the search stopped before the horizon: later slots may exist.
@@ -198,7 +215,7 @@ export const scanNextSlots = (
   n: number,
   options: NextOptions = {},
 ): SlotScan => {
-  const until = new Date(after.getTime() + (options.horizonMs ?? DEFAULT_HORIZON_MS));
+  const until = searchEnd(spec, after, options.horizonMs);
   const slots: Date[] = [];
   let lo = after.getTime();
   for (let scans = 0; scans < NEXT_SCANS; scans++) {

@@ -7,6 +7,11 @@ afterEach(async () => {
   project = undefined;
 });
 
+interface PlanJson {
+  upcoming: { key: string; slot?: string; reason?: string }[];
+  skipped: unknown[];
+}
+
 /** A project of one call per schedule (on the built-in simulator: no callops.yaml). */
 const projectOf = async (schedules: readonly string[]) => {
   project = await makeProject({
@@ -55,5 +60,48 @@ describe('an `at` as written', () => {
       expect(r.stderr).toContain(now);
       expect(r.stdout).not.toContain('evaluated at');
     }
+  });
+
+  it('a slot more than eight years ahead, or a --now decades back, is still listed by plan and status', async () => {
+    const cwd = await projectOf([
+      'schedule: { at: "2035-06-01T09:00:00Z" }',
+      'schedule: { at: "2027-07-01T09:00:00", timezone: America/New_York }',
+      'schedule: { cron: "0 9 * * 1", start: "2040-01-01" }',
+      // No 31 February: validate warns; the plan still says where the search stopped.
+      'schedule: { cron: "0 9 31 2 *" }',
+    ]);
+    const now = ['--now', '2026-06-01T00:00:00Z'];
+    const human = await runCli(['plan', '--no-color', ...now], { cwd });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/~ simulator\/c0@2035-06-01T09:00:00Z {2}→ .* — in 3287d 9h/);
+    expect(human.stdout).toContain('~ simulator/c2@2040-01-02T09:00:00Z');
+    expect(human.stdout).toMatch(
+      /~ simulator\/c3 {2}→ .* — next slot beyond 2034-06-07T00:00:00Z, if any \(slots are looked for eight years ahead\)/,
+    );
+    expect(human.stdout).toContain('0 skipped, 6 upcoming');
+
+    const json = JSON.parse(
+      (await runCli(['plan', '--format', 'json', ...now], { cwd })).stdout,
+    ) as PlanJson;
+    expect(json.upcoming.map((i) => i.key)).toEqual([
+      'simulator/c3',
+      'simulator/c1@2027-07-01T13:00:00Z',
+      'simulator/c0@2035-06-01T09:00:00Z',
+      'simulator/c2@2040-01-02T09:00:00Z',
+      'simulator/c2@2040-01-09T09:00:00Z',
+      'simulator/c2@2040-01-16T09:00:00Z',
+    ]);
+    expect(json.skipped).toEqual([]);
+
+    const status = await runCli(['status', '--no-color', ...now], { cwd });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('simulator/c0@2035-06-01T09:00:00Z');
+    expect(status.stdout).toContain('simulator/c3  → +15550002003 — next slot beyond');
+
+    const back = JSON.parse(
+      (await runCli(['plan', '--format', 'json', '--now', '1970-01-01T00:00:00Z'], { cwd })).stdout,
+    ) as PlanJson;
+    expect(back.upcoming.map((i) => i.key)).toContain('simulator/c1@2027-07-01T13:00:00Z');
+    expect(back.upcoming.map((i) => i.key)).toContain('simulator/c0@2035-06-01T09:00:00Z');
   });
 });

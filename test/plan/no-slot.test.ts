@@ -97,6 +97,55 @@ describe('a call with no slot left, never placed', () => {
     });
   });
 
+  it('an `at` years ahead is upcoming at its slot, also from a --now decades back', () => {
+    // Eight years and more past now: beyond the search for a cron's next slots.
+    const far = call('far', { schedule: schedule({ at: '2035-06-01T09:00:00Z' }) });
+    expect(listed(buildPlan({ ...base, calls: [far] })).upcoming).toEqual([
+      'prod/far@2035-06-01T09:00:00Z',
+    ]);
+    const back = buildPlan({ ...base, now: new Date('1970-01-01T00:00:00Z'), calls: [far] });
+    expect(listed(back).upcoming).toEqual(['prod/far@2035-06-01T09:00:00Z']);
+  });
+
+  it('a cron is looked for from its `start`; with no slot in eight years it is upcoming, saying so', () => {
+    const later = call('later', {
+      schedule: schedule({ cron: '0 9 * * 1', start: '2040-01-01' }),
+    });
+    expect(listed(buildPlan({ ...base, calls: [later] })).upcoming).toEqual([
+      'prod/later@2040-01-02T09:00:00Z',
+      'prod/later@2040-01-09T09:00:00Z',
+      'prod/later@2040-01-16T09:00:00Z',
+    ]);
+    // A search shorter than the way to the next slot (the next 29 February is in 2028).
+    const leap = call('leap', { schedule: schedule({ cron: '0 9 29 2 *' }) });
+    const plan = buildPlan({ ...base, upcomingHorizonMs: 86_400_000, calls: [leap] });
+    expect(listed(plan)).toEqual({ due: [], upcoming: ['prod/leap'], missed: [], skipped: [] });
+    expect(plan.upcoming[0]).toMatchObject({
+      reason:
+        'next slot beyond 2026-12-03T18:00:00Z, if any (slots are looked for eight years ahead)',
+    });
+    expect(plan.upcoming[0]?.slot).toBeUndefined();
+  });
+
+  it('a cron whose `end` comes before any slot of it: skipped now, not once `end` passed', () => {
+    const none = call('none', { schedule: schedule({ cron: '0 9 1 1 *', end: '2027-12-31' }) });
+    expect(listed(buildPlan({ ...base, calls: [none] })).upcoming).toEqual([
+      'prod/none@2027-01-01T09:00:00Z',
+    ]);
+    const cut = call('cut', { schedule: schedule({ cron: '0 9 1 1 *', end: '2026-12-31' }) });
+    expect(listed(buildPlan({ ...base, calls: [cut] }))).toEqual({
+      due: [],
+      upcoming: [],
+      missed: [],
+      skipped: [
+        [
+          'prod/cut',
+          'never placed: none of its slots comes before its `end` 2026-12-31 (UTC); no slot is left',
+        ],
+      ],
+    });
+  });
+
   it('an `at` outside its window is no slot: skipped, saying so', () => {
     const night = call('night', {
       schedule: schedule({ at: '2030-12-02T22:00:00Z', window: '08:00-21:00' }),

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { MAX_SLOTS, nextSlots, scanSlots, slotsBetween } from '../../src/schedule/index.js';
+import {
+  MAX_SLOTS,
+  nextSlots,
+  scanSlots,
+  searchEnd,
+  slotsBetween,
+} from '../../src/schedule/index.js';
 import type { ScheduleSpec } from '../../src/validate/model.js';
 
 const spec = (s: Partial<ScheduleSpec>): ScheduleSpec => ({
@@ -380,10 +386,31 @@ describe('nextSlots', () => {
 
   it('stops at the horizon', () => {
     expect(
-      nextSlots(spec({ at: '2027-06-01T00:00:00Z' }), new Date('2026-06-01T00:00:00Z'), 3, {
+      nextSlots(spec({ cron: '0 0 1 6 *' }), new Date('2026-06-02T00:00:00Z'), 3, {
         horizonMs: 30 * 86_400_000,
       }),
     ).toEqual([]);
+  });
+
+  it('finds an `at` however far past the horizon: one instant, no search', () => {
+    const after = new Date('2026-06-01T00:00:00Z');
+    expect(iso(nextSlots(spec({ at: '2035-06-01T09:00:00Z' }), after, 3))).toEqual([
+      '2035-06-01T09:00:00.000Z',
+    ]);
+    expect(
+      iso(nextSlots(spec({ at: '2027-06-01T00:00:00Z' }), after, 3, { horizonMs: 86_400_000 })),
+    ).toEqual(['2027-06-01T00:00:00.000Z']);
+  });
+
+  it('counts the horizon from `start` when it lies later', () => {
+    const s = spec({ cron: '0 9 * * 1', start: '2040-01-01' });
+    expect(iso(nextSlots(s, new Date('2026-06-01T00:00:00Z'), 2))).toEqual([
+      '2040-01-02T09:00:00.000Z',
+      '2040-01-09T09:00:00.000Z',
+    ]);
+    expect(searchEnd(s, new Date('2026-06-01T00:00:00Z'), 86_400_000)).toEqual(
+      new Date('2040-01-02T00:00:00Z'),
+    );
   });
 });
 
