@@ -58,6 +58,8 @@ describe('an `at` as written', () => {
       expect(r.code, now).toBe(64);
       expect(r.stderr).toContain(`--now`);
       expect(r.stderr).toContain(now);
+      // Said as at: says it, with the range, not as a text of the wrong shape.
+      expect(r.stderr).toContain(`is not a UTC offset (-14:00 to +14:00, minutes 00 to 59)`);
       expect(r.stdout).not.toContain('evaluated at');
     }
   });

@@ -282,7 +282,7 @@ describe('at', () => {
         7,
         11,
         '/calls/0/schedule/at',
-        '`at` `2026-12-01T24:00:00Z` is not an ISO-8601 date and time, e.g. 2026-12-01T09:00:00Z',
+        '`at` `2026-12-01T24:00:00Z`: 24:00:00 is not a time of day (00:00:00 to 23:59:59)',
       ),
     ]);
     expect(diagnosticsOf('at: "2026-12-01"')).toEqual([
