@@ -13,7 +13,7 @@ import { hasErrors, unsaidWarnings } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
-import { type Prepared, retryScope } from './prepare.js';
+import { callNumberOf, type Prepared, retryScope } from './prepare.js';
 import { type PlaceFlags, resolveRequests, UNRESOLVED } from './resolve.js';
 import { stateError } from './state.js';
 
@@ -242,6 +242,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...(run.retryUnknown === true && { retryUnknown: true }),
       ...(run.limiters ? { limiters: run.limiters } : {}),
       ...withScreen(run),
+      // A row a refused claim names is read as the plan reads it: whether it shares the number.
+      numberOf: callNumberOf(run.prepared),
       ...(run.listPlaced === false && { listPlaced: false }),
     });
     // The rows of a CSV that changed are not named again: their ids are in that file.

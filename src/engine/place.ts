@@ -5,6 +5,8 @@ import { noOutcomes, type Outcome, type OutcomeCounts } from '../execute/outcome
 import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
+import { numberOfCall } from '../plan/item.js';
+import { claimHeldReason, claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
 import type { PlanItem } from '../plan/types.js';
 import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
 import { type Listed, suppressedReason } from '../screen/list.js';
@@ -12,7 +14,7 @@ import type { Suppression } from '../screen/load.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { DefinitionMeta } from '../state/record.js';
 import { RunLockLost } from '../state/runlock.js';
-import type { ClaimResult, StateStore } from '../state/store.js';
+import type { CampaignScope, ClaimResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
 import type { EngineEvent } from './events.js';
@@ -37,6 +39,11 @@ export interface PlaceInput {
   readonly limiters?: Map<string, RateLimiter>;
   /** Do-not-call lists and the per-number limit, checked again just before each request. */
   readonly screen?: SendScreen;
+  /**
+   * The number a campaign row dials, as the plan reads it (`${VAR}` resolved): asked of the
+   * row a refused claim names, whether it shares the number (an id column, one phone).
+   */
+  readonly numberOf?: RowNumber;
   /**
    * Whether `outcomes` lists the placed calls too (default true). Without, only the others
    * are listed (failed, unknown, missed: those a report names one by one) and `counts` says
@@ -76,8 +83,9 @@ export interface PlaceResult {
   readonly interrupted: boolean;
   readonly elapsedMs: number;
   /**
-   * Keys another runner claimed first (Postgres store): skipped, not sent by this one; each
-   * reason says what that runner did (placing it, or replaced first the call this replaces).
+   * Keys skipped at their claim: another runner claimed them first (Postgres store), or the
+   * campaign dialled their row's number under another key since the plan (a claim another
+   * runner made meanwhile): not sent by this one, no entry; each reason says which.
    */
   readonly claimedElsewhere: readonly HeldBack[];
   /** On a do-not-call list when their request was about to leave: not sent, no entry. */
@@ -192,6 +200,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     number: l?.number,
   });
   const { screen } = input;
+  const numberOf = input.numberOf ?? numberOfCall;
   const limit =
     screen?.perNumber === undefined
       ? undefined
@@ -258,6 +267,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const elsewhere = new Map<string, string>();
   const suppressed = new Map<string, string>();
   const waiting = new Map<string, string>();
+  // Campaign rows whose claim found their number dialled under another key: held, skipped.
+  const dialled = new Map<string, string>();
   let outcomes: Outcome[] = [];
   // Folded as the outcomes are reported: the list need not hold them all.
   const counts = noOutcomes();
@@ -325,25 +336,51 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         // Recorded whether or not a limit is set now: a limit set later counts these calls.
         if (number !== undefined) l.number = numberDigest(number);
         let won: ClaimResult;
+        // A campaign row's claim is refused when its campaign dialled the number under
+        // another key meanwhile; made again with that row when the row shares the number.
+        let campaign: CampaignScope | undefined =
+          l.number === undefined ? undefined : claimScope(l.item);
+        let heldWhy: string | undefined;
         try {
           const { item } = l;
-          won = await store.claim({
-            key: request.key,
-            target: request.target,
-            attempt,
-            definition: l.definition,
-            file: item.file,
-            replace: item.replaces === undefined ? undefined : true,
-            replaces: item.replaces?.sid,
-            number: l.number,
-            at: undefined,
-            retryUnknown,
-            limit,
-          });
+          for (;;) {
+            won = await store.claim({
+              key: request.key,
+              target: request.target,
+              attempt,
+              definition: l.definition,
+              file: item.file,
+              replace: item.replaces === undefined ? undefined : true,
+              replaces: item.replaces?.sid,
+              number: l.number,
+              at: undefined,
+              retryUnknown,
+              limit,
+              campaign,
+            });
+            if (typeof won !== 'object' || number === undefined || campaign === undefined) break;
+            const refused = claimRefused(item, number, won.dialled, numberOf);
+            if ('reason' in refused) {
+              heldWhy = refused.reason;
+              break;
+            }
+            // Never asked twice of one row (a store that names it again holds the row).
+            if (campaign.sharing?.includes(refused.sharing) === true) {
+              heldWhy = claimHeldReason(item, number, won.dialled);
+              break;
+            }
+            campaign = { ...campaign, sharing: [...(campaign.sharing ?? []), refused.sharing] };
+          }
         } catch (error) {
           stateFailed(error);
           if (attempt === 1) unsent.add(request.key);
           throw error;
+        }
+        if (heldWhy !== undefined) {
+          // Nothing recorded for this attempt; a retry's earlier claim is given up.
+          l.attempts = attempt - 1;
+          dialled.set(request.key, input.redact(heldWhy));
+          throw new Held('already dialled under another key');
         }
         if (won === 'limited' && screen?.perNumber !== undefined) {
           // Nothing recorded for this attempt; a retry's earlier claim is still held.
@@ -370,7 +407,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           const { outcome } = event;
           const l = live.get(outcome.key);
           live.delete(outcome.key);
-          const held = suppressed.has(outcome.key) || waiting.has(outcome.key);
+          const held =
+            suppressed.has(outcome.key) || waiting.has(outcome.key) || dialled.has(outcome.key);
           if (l !== undefined && (held || elsewhere.has(outcome.key))) settled[l.index] = 1;
           if (unsent.has(outcome.key) || elsewhere.has(outcome.key)) return;
           if (held) {
@@ -420,7 +458,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                       ...metaOf(l),
                       replaces: l?.item.replaces?.sid,
                     })
-                    .then((won) => (won ? record() : undefined));
+                    .then((won) => (won === true ? record() : undefined));
             // Caught at once: a rejection left for later would end the process.
             // One handler pair: settled, the write leaves the set either way. The call's
             // line is given once its outcome is recorded, never before.
@@ -463,7 +501,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       );
     }),
   );
-  const heldBack = (key: string) => suppressed.has(key) || waiting.has(key);
+  const heldBack = (key: string) => suppressed.has(key) || waiting.has(key) || dialled.has(key);
   outcomes = outcomes.filter(
     (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key) && !isUnsent(o),
   );
@@ -499,7 +537,11 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       key: entry.key,
       reason: keptClaimReason(
         entry.key,
-        suppressed.get(entry.key) ?? waiting.get(entry.key) ?? entry.message ?? UNSENT,
+        suppressed.get(entry.key) ??
+          waiting.get(entry.key) ??
+          dialled.get(entry.key) ??
+          entry.message ??
+          UNSENT,
         error,
         store.backend,
         input.redact,
@@ -533,7 +575,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     ...(changedFile !== undefined && {
       changedRows: { file: changedFile, notStarted: notSent - notStarted.length },
     }),
-    claimedElsewhere: listOf(elsewhere),
+    claimedElsewhere: [...listOf(elsewhere), ...listOf(dialled)].sort(byKey),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
     stillClaimed,

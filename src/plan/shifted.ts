@@ -1,5 +1,6 @@
 import { countsTowardLimit } from '../screen/limit.js';
 import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
+import type { CampaignScope } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { amendItem, callOf, numberOfCall, toOf } from './item.js';
@@ -304,6 +305,52 @@ export const holdDialledRow = (
     cache,
   );
   return found === undefined ? undefined : heldDialled(item, found);
+};
+
+/**
+ * What a campaign row's claim carries for the store to check (CampaignScope): its campaign's
+ * keys, its row id and slot. Undefined for an item that is not a campaign row.
+ */
+export const claimScope = (item: PlanItem): CampaignScope | undefined => {
+  const campaign = callOf(item)?.campaign;
+  if (campaign === undefined) return undefined;
+  const prefix = `${item.target}/${campaign.name}/`;
+  return item.slot === undefined
+    ? { prefix, row: campaign.id }
+    : { prefix, row: campaign.id, slot: item.slot };
+};
+
+/**
+ * A campaign row's claim the store refused: the campaign dialled `number` (the row's, as it
+ * dials it) under `dialled.key`, a claim most often that another runner made after this one
+ * planned. With an id column, a row of the CSV that dials the number now too shares it (two
+ * people, one phone), as the plan lets it: `sharing` is its id, for the claim to be made
+ * again. Else the row is held: `reason` words it as the plan words a row it holds.
+ */
+export const claimRefused = (
+  item: PlanItem,
+  number: string,
+  dialled: Dialled,
+  numberOf: RowNumber,
+): { readonly sharing: string } | { readonly reason: string } => {
+  const campaign = callOf(item)?.campaign;
+  const base = rowBase(dialled.key);
+  const id = base.slice(base.lastIndexOf('/') + 1);
+  if (campaign !== undefined && campaign.positional !== true) {
+    const row = campaign.rowOf?.(id);
+    const theirs = row === undefined ? undefined : numberOf(row);
+    if (theirs !== undefined && numberDigest(theirs) === numberDigest(number)) {
+      return { sharing: id };
+    }
+  }
+  return { reason: claimHeldReason(item, number, dialled) };
+};
+
+/** Why a campaign row whose claim the store refused is held, as the plan words a held row. */
+export const claimHeldReason = (item: PlanItem, number: string, dialled: Dialled): string => {
+  const campaign = callOf(item)?.campaign;
+  const how = campaign?.positional === true ? 'other' : 'key';
+  return `${HELD_PREFIX}${dialledWords(shownNumber(item, number), dialled)}; ${howWords(how, rowBase(dialled.key), campaign?.recipients)}`;
 };
 
 /** When an item not due yet would be: its opening (hours, start, redial delay) or slot. */

@@ -18,6 +18,14 @@ import {
   serializeLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
+import {
+  callsOf,
+  callTime,
+  deleteCall,
+  type NumberIndex,
+  numberIndex,
+  setCall,
+} from './number-index.js';
 import { withOutcomes } from './outcome.js';
 import {
   type DefinitionMeta,
@@ -36,8 +44,12 @@ import {
   runGoingOn,
 } from './runlock.js';
 import {
+  BEING_PLACED,
+  type CampaignScope,
   type Claim,
   type ClaimResult,
+  campaignHeld,
+  type DialledEntry,
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
@@ -158,10 +170,11 @@ interface Held {
   /** Set once the run lock was found lost: from then on nothing is claimed. */
   lockLost?: RunLockLost;
   /**
-   * Per-number limits: number digest → key → epoch ms of each entry that may have rung
-   * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
+   * Per-number limits and campaigns' numbers: number digest → key → epoch ms of each entry
+   * that may have rung (placed, unknown, in flight). Built from the view on the first claim
+   * that asks (a limited one, or a campaign row's), then kept.
    */
-  numbers?: Map<string, Map<string, number>>;
+  numbers?: NumberIndex;
 }
 
 /**
@@ -511,13 +524,12 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     return { lock: prune(folded), inFlight: inFlight ?? new Set() };
   };
 
-  const numbersOf = (h: Held): Map<string, Map<string, number>> => {
+  const numbersOf = (h: Held): NumberIndex => {
     if (h.numbers) return h.numbers;
-    const index = new Map<string, Map<string, number>>();
+    const index = numberIndex();
     const add = (number: string, key: string, atMs: number): void => {
-      const keys = index.get(number) ?? new Map<string, number>();
-      keys.set(key, Math.max(atMs, keys.get(key) ?? Number.NEGATIVE_INFINITY));
-      index.set(number, keys);
+      const known = callTime(index, number, key);
+      setCall(index, number, key, known === undefined ? atMs : Math.max(atMs, known));
     };
     for (const [key, entry] of Object.entries(viewOf(h).lock.calls)) {
       // A call `--replace` placed again rang too, a call of its own: kept under a name no
@@ -536,10 +548,26 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   /** Keep the per-number index in step with a key's entry (or its absence). */
   const track = (h: Held, key: string, number: string | undefined, atMs?: number): void => {
     if (h.numbers === undefined || number === undefined) return;
-    const keys = h.numbers.get(number) ?? new Map<string, number>();
-    if (atMs === undefined) keys.delete(key);
-    else keys.set(key, atMs);
-    h.numbers.set(number, keys);
+    if (atMs === undefined) deleteCall(h.numbers, number, key);
+    else setCall(h.numbers, number, key, atMs);
+  };
+
+  /**
+   * The entry of another row of the campaign that dials `number` (campaignHeld), from the
+   * per-number index: one map lookup a claim. A key the index holds without a counting entry
+   * of that number is a claim being made (its journal line on its way): being placed.
+   */
+  const dialledBy = (h: Held, number: string, scope: CampaignScope): DialledEntry | undefined => {
+    for (const [key, atMs] of callsOf(numbersOf(h), number)) {
+      // An earlier call a replacement superseded (`KEY\0i`) is the plan's to judge.
+      if (key.includes('\u0000') || !campaignHeld(scope, key)) continue;
+      const entry = h.open.has(key) ? undefined : h.draft.entry(key);
+      if (entry?.number === number && countsTowardLimit(entry.status)) {
+        return { key, status: entry.status, ...(entry.sid && { sid: entry.sid }), at: entry.at };
+      }
+      return { key, status: BEING_PLACED, at: new Date(atMs).toISOString() };
+    }
+    return undefined;
   };
 
   const claim = async (c: Claim): Promise<ClaimResult> => {
@@ -568,14 +596,21 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       // The key's own placed call counts for its replacement (another call of the number);
       // never for a retry of the key's own claim (the same placement).
       const own = c.replace === true && entry?.status === 'placed' && !h.open.has(c.key);
-      for (const [key, atMs] of numbersOf(h).get(c.number) ?? []) {
+      for (const [key, atMs] of callsOf(numbersOf(h), c.number)) {
         if ((key !== c.key || own) && atMs > since) taken++;
       }
       if (taken >= c.limit.count) return 'limited';
     }
+    if (c.campaign !== undefined && c.number !== undefined) {
+      const dialled = dialledBy(h, c.number, c.campaign);
+      if (dialled !== undefined) return { dialled };
+    }
     // The slot is taken before the journal is awaited, so that claims made together count
     // each other; it is given back when the claim cannot be made durable.
-    const before = c.number === undefined ? undefined : h.numbers?.get(c.number)?.get(c.key);
+    const before =
+      c.number === undefined || h.numbers === undefined
+        ? undefined
+        : callTime(h.numbers, c.number, c.key);
     if (h.numbers !== undefined) track(h, c.key, c.number, Date.parse(at));
     try {
       if (h.journal === undefined) {
@@ -628,7 +663,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
-    // The per-number index exists only once a limited claim was made.
+    // The per-number index exists only once a limited claim or a campaign row's was made.
     if (h.numbers !== undefined) {
       const now = h.draft.entry(outcome.key);
       track(

@@ -70,13 +70,68 @@ export interface Claim extends DefinitionMeta {
    * `windowMs` already exist (placed, unknown or in flight, other keys than this one).
    */
   readonly limit?: { readonly count: number; readonly windowMs: number };
+  /**
+   * A campaign row: with `number` (the digest in DefinitionMeta), the claim is refused
+   * (`{dialled}`) when the campaign dialled that number under another row's key (campaignHeld).
+   * Checked under the lock that per-number limits take, so that of two runners claiming rows
+   * of one number at once (checkouts of a CSV whose keys moved between them) one places it.
+   */
+  readonly campaign?: CampaignScope;
+}
+
+/**
+ * What a campaign row's claim is checked against: the entries under `prefix` (of `slot` only,
+ * for a scheduled campaign) that dial the claim's number, placed, unknown or claimed (in
+ * flight, or left by a runner that is gone: it may have rung), of another row than `row` and
+ * `sharing`. Entries' earlier calls that `--replace` superseded (their history) are left to
+ * the plan, which reads them before any claim.
+ */
+export interface CampaignScope {
+  /** `<target>/<campaign>/`: the keys of the campaign's rows. */
+  readonly prefix: string;
+  /** The row's id (its key after `prefix`, without `#n` or `@slot`): its own entries never count. */
+  readonly row: string;
+  /** A scheduled campaign's slot, as its key writes it after `@`: only entries of that slot count. */
+  readonly slot?: string;
+  /** Ids of rows that may dial the number too (with an id column: rows of the CSV sharing it now). */
+  readonly sharing?: readonly string[];
+}
+
+/** The entry a campaign row's claim was refused for: another row's call of its number. */
+export interface DialledEntry {
+  readonly key: string;
+  /** `placed`, `unknown`, or `being placed` (a claim whose runner is placing it now). */
+  readonly status: string;
+  readonly sid?: string;
+  /** ISO-8601 UTC: when it was placed or claimed. */
+  readonly at: string;
 }
 
 /**
  * `true`: the claim is durable, the request may leave. `false`: the key is not this runner's
  * to send. `'limited'`: the number's per-number limit is reached; nothing is recorded.
+ * `{dialled}`: the campaign dialled the row's number under another key; nothing is recorded.
  */
-export type ClaimResult = boolean | 'limited';
+export type ClaimResult = boolean | 'limited' | { readonly dialled: DialledEntry };
+
+/** What a claimed entry's status reads as in a refusal while its runner is placing it. */
+export const BEING_PLACED = 'being placed';
+
+/**
+ * Whether entry `key` is in `scope` and of another row than the claim's: the part of the
+ * check both stores share (pure). The row id is the key after the prefix up to its `#n` or
+ * `@slot` (row ids hold neither); a scope with a slot takes only entries of that slot.
+ */
+export const campaignHeld = (scope: CampaignScope, key: string): boolean => {
+  if (!key.startsWith(scope.prefix)) return false;
+  const rest = key.slice(scope.prefix.length);
+  const end = rest.search(/[#@]/);
+  const row = end < 0 ? rest : rest.slice(0, end);
+  if (row === scope.row || scope.sharing?.includes(row) === true) return false;
+  if (scope.slot === undefined) return true;
+  const at = rest.indexOf('@');
+  return at >= 0 && rest.slice(at + 1) === scope.slot;
+};
 
 /** What a store knows: the lockfile view, and which of its `unknown` keys are in flight. */
 export interface StateView {
@@ -100,7 +155,8 @@ export interface ClaimWriter {
    * of the sid it holds), claimed by another runner, or `unknown` (unless `retryUnknown`; a
    * replacement never claims one). Rejects when the claim could not be made
    * durable (database unreachable, journal unwritable): nothing may be sent. Resolves
-   * `'limited'` when `claim.limit` refuses it: no entry, the key stays due.
+   * `'limited'` when `claim.limit` refuses it: no entry, the key stays due. Resolves
+   * `{dialled}` when `claim.campaign` refuses it: no entry, the row is held.
    */
   claim(claim: Claim): Promise<ClaimResult>;
   /**

@@ -28,8 +28,8 @@ export const lockSpace = (schema: string): number =>
   createHash('sha256').update(`callops:${schema}`).digest().readUInt32BE(0) & 0x7fffffff;
 
 /**
- * The advisory lock of one number digest (per-number limits), in the one-bigint key space,
- * which never overlaps the two-key locks above: claims to one number queue behind it.
+ * The advisory lock of one number digest (per-number limits, campaign rows), in the one-bigint
+ * key space, which never overlaps the two-key locks above: claims to one number queue behind it.
  */
 export const numberLock = (schema: string, digest: string): string =>
   createHash('sha256')
@@ -94,6 +94,11 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // A runner's lease: until when it is live by the database's clock, renewed while it runs,
   // so that a cut connection does not make a live runner's claims look abandoned.
   (s) => `ALTER TABLE ${s}.runners ADD COLUMN live_until timestamptz;`,
+  // A campaign row's claim is checked against the campaign's entries of its number (under the
+  // number's lock, through placements_number): a runner that does not check would call a
+  // person twice beside one that does, so every runner sharing the schema must be one that does.
+  (s) => `COMMENT ON COLUMN ${s}.placements.number IS
+    'digest of the number dialled: each claim checks per-number limits and campaign rows against it';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

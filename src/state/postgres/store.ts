@@ -8,8 +8,11 @@ import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { INTERRUPTED } from '../replay.js';
 import { pruneExpired } from '../retention.js';
 import {
+  BEING_PLACED,
+  type CampaignScope,
   type Claim,
   type ClaimResult,
+  type DialledEntry,
   type ImportResult,
   IN_FLIGHT,
   type LockHolder,
@@ -171,7 +174,10 @@ const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): S
  * PostgreSQL re-checks after waiting for a concurrent update, so again one claim wins. A
  * replacement (`apply --replace`) claims a placed key the same way, `WHERE sid = <the sid
  * its plan named>`: of two runners replacing one call, the one that comes second finds the
- * first one's call (or claim) there, and sends nothing.
+ * first one's call (or claim) there, and sends nothing. A claim that counts what others
+ * placed (a per-number limit, a campaign row's number dialled under another key) is made in
+ * one transaction under the number's advisory lock: the count and the new row commit before
+ * the next claim of that number reads, so two runners never both find the number free.
  *
  * Runner liveness: a runner is live while it holds a session advisory lock on its runner
  * id (on one dedicated, unpooled connection, read by any session from `pg_locks`) or while
@@ -370,6 +376,39 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     }
   };
 
+  /**
+   * The row of another campaign row that dials `number` (campaignHeld), read under the
+   * number's lock: one query on the number's index, the scope checked on its few rows. The
+   * row id is the key after the prefix up to its `#n` or `@slot`.
+   */
+  const dialledBy = async (
+    client: pg.Pool | pg.PoolClient,
+    number: string,
+    scope: CampaignScope,
+  ): Promise<DialledEntry | undefined> => {
+    const { rows } = await client.query<{
+      key: string;
+      status: string;
+      sid: string | null;
+      at: string;
+      live: boolean;
+    }>(
+      `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
+       FROM (SELECT *, substr(key, char_length($2) + 1) AS rest FROM ${s}.placements
+             WHERE number = $1 AND status IN ('placed', 'unknown', 'claimed')
+               AND left(key, char_length($2)) = $2) AS scoped
+       WHERE substring(rest from '^[^#@]*') <> ALL($3::text[])
+         AND ($4::text IS NULL OR substring(rest from '@(.*)$') = $4)
+       ORDER BY key
+       LIMIT 1`,
+      [number, scope.prefix, [scope.row, ...(scope.sharing ?? [])], scope.slot ?? null],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const status = row.status !== 'claimed' ? row.status : row.live ? BEING_PLACED : 'unknown';
+    return { key: row.key, status, ...(row.sid !== null && { sid: row.sid }), at: row.at };
+  };
+
   const claim = async (c: Claim): Promise<ClaimResult> => {
     // A long synchronous stretch (planning a large campaign) keeps the beat from firing:
     // the lease is renewed first, and only a renewal that fails stops the claim. A renewal
@@ -391,20 +430,27 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
     const number = c.number ?? null;
     const limited = c.limit !== undefined && c.number !== undefined;
+    const scoped = c.campaign !== undefined && c.number !== undefined;
     try {
-      // Each statement commits by itself; under the failpoint, or with a per-number limit,
-      // they run in one transaction.
+      // Each statement commits by itself; under the failpoint, with a per-number limit or for
+      // a campaign's row, they run in one transaction.
       const run =
-        hold === undefined && !limited
+        hold === undefined && !limited && !scoped
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
       return await run(async (client: pg.Pool | pg.PoolClient, cut?: AbortSignal) => {
-        if (limited && c.limit !== undefined && c.number !== undefined) {
+        if ((limited || scoped) && c.number !== undefined) {
           // One claim per number at a time, to the end of its transaction: two runners can
-          // never both count the same free slot.
+          // never both count the same free slot, nor both call one person of a campaign.
           await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
             numberLock(schema, c.number),
           ]);
+        }
+        if (scoped && c.campaign !== undefined && c.number !== undefined) {
+          const dialled = await dialledBy(client, c.number, c.campaign);
+          if (dialled !== undefined) return { dialled };
+        }
+        if (limited && c.limit !== undefined && c.number !== undefined) {
           const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();
           const counted = await client.query<{ n: number }>(
             // A call `--replace` placed again rang too, a call of its own: its history keeps
