@@ -44,12 +44,8 @@ import {
   runGoingOn,
 } from './runlock.js';
 import {
-  BEING_PLACED,
-  type CampaignScope,
   type Claim,
   type ClaimResult,
-  campaignHeld,
-  type DialledEntry,
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
@@ -170,9 +166,11 @@ interface Held {
   /** Set once the run lock was found lost: from then on nothing is claimed. */
   lockLost?: RunLockLost;
   /**
-   * Per-number limits and campaigns' numbers: number digest → key → epoch ms of each entry
-   * that may have rung (placed, unknown, in flight). Built from the view on the first claim
-   * that asks (a limited one, or a campaign row's), then kept.
+   * Per-number limits: number digest → key → epoch ms of each entry that may have rung
+   * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
+   * A campaign row's claim asks nothing of it: the run lock admits one runner, so no claim
+   * can come between the plan (which holds a row whose number the campaign dialled, in this
+   * run too) and this one's.
    */
   numbers?: NumberIndex;
 }
@@ -552,24 +550,6 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     else setCall(h.numbers, number, key, atMs);
   };
 
-  /**
-   * The entry of another row of the campaign that dials `number` (campaignHeld), from the
-   * per-number index: one map lookup a claim. A key the index holds without a counting entry
-   * of that number is a claim being made (its journal line on its way): being placed.
-   */
-  const dialledBy = (h: Held, number: string, scope: CampaignScope): DialledEntry | undefined => {
-    for (const [key, atMs] of callsOf(numbersOf(h), number)) {
-      // An earlier call a replacement superseded (`KEY\0i`) is the plan's to judge.
-      if (key.includes('\u0000') || !campaignHeld(scope, key)) continue;
-      const entry = h.open.has(key) ? undefined : h.draft.entry(key);
-      if (entry?.number === number && countsTowardLimit(entry.status)) {
-        return { key, status: entry.status, ...(entry.sid && { sid: entry.sid }), at: entry.at };
-      }
-      return { key, status: BEING_PLACED, at: new Date(atMs).toISOString() };
-    }
-    return undefined;
-  };
-
   const claim = async (c: Claim): Promise<ClaimResult> => {
     const h = mustHold('claims calls');
     if (h.journalError) throw h.journalError;
@@ -600,10 +580,6 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         if ((key !== c.key || own) && atMs > since) taken++;
       }
       if (taken >= c.limit.count) return 'limited';
-    }
-    if (c.campaign !== undefined && c.number !== undefined) {
-      const dialled = dialledBy(h, c.number, c.campaign);
-      if (dialled !== undefined) return { dialled };
     }
     // The slot is taken before the journal is awaited, so that claims made together count
     // each other; it is given back when the claim cannot be made durable.
@@ -663,7 +639,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
-    // The per-number index exists only once a limited claim or a campaign row's was made.
+    // The per-number index exists only once a limited claim was made.
     if (h.numbers !== undefined) {
       const now = h.draft.entry(outcome.key);
       track(

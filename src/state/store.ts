@@ -73,6 +73,8 @@ export interface Claim extends DefinitionMeta {
   /**
    * A campaign row: with `number` (the digest in DefinitionMeta), the claim is refused
    * (`{dialled}`) when the campaign dialled that number under another row's key (campaignHeld).
+   * Asked of a store that admits several runners (`concurrentRunners`) alone: with one, no
+   * claim comes between the plan, which holds such a row, and this one.
    * Checked under the lock that per-number limits take, so that of two runners claiming rows
    * of one number at once (checkouts of a CSV whose keys moved between them) one places it.
    */

@@ -24,6 +24,12 @@ export interface Project {
 
 export interface StoreHarness {
   readonly name: string;
+  /**
+   * Whether several runners may work a project at once (the store's `concurrentRunners`):
+   * what only such a store must check at the claim (a campaign's number claimed by another
+   * runner since the plan) is asked of it alone.
+   */
+  readonly concurrentRunners: boolean;
   project(): Promise<Project>;
 }
 
@@ -814,122 +820,125 @@ export const describeStoreContract = (harness: StoreHarness): void => {
       });
     });
 
-    describe('campaign rows: a person is called once whatever key names them', () => {
-      const D = 'sha256:00000000000000d1';
-      const E = 'sha256:00000000000000e2';
-      const PREFIX = 'sim/camp/';
-      /** Row `row` of campaign `camp`, at `slot` when given, dialling `number`. */
-      const row = (
-        id: string,
-        number: string,
-        fields: Partial<Claim> & { readonly slot?: string; readonly sharing?: string[] } = {},
-        prefix = PREFIX,
-      ): Claim => {
-        const { slot, sharing, ...rest } = fields;
-        const key = `${prefix}${id}${slot === undefined ? '' : `@${slot}`}`;
-        return claimOf(key, {
-          number,
-          campaign: {
-            prefix,
-            row: id.replace(/#.*$/, ''),
-            ...(slot === undefined ? {} : { slot }),
-            ...(sharing === undefined ? {} : { sharing }),
-          },
-          ...rest,
-        });
-      };
-
-      test("a row whose number another row's key dialled is refused, naming that entry; nothing is recorded", async () => {
-        const project = await harness.project();
-        const runner = await runnerOn(project);
-        expect(await runner.claim(row('1', D))).toBe(true);
-        await runner.record({ ...placed(`${PREFIX}1`), number: D });
-        const refused = {
-          dialled: {
-            key: `${PREFIX}1`,
-            status: 'placed',
-            sid: `sid-${PREFIX}1`,
-            at: placed('x').at,
-          },
+    // The file store's run lock admits one runner: the plan holds such a row (an earlier
+    // row of the same run included), and no claim of another runner can come between.
+    if (harness.concurrentRunners)
+      describe('campaign rows: a person is called once whatever key names them', () => {
+        const D = 'sha256:00000000000000d1';
+        const E = 'sha256:00000000000000e2';
+        const PREFIX = 'sim/camp/';
+        /** Row `row` of campaign `camp`, at `slot` when given, dialling `number`. */
+        const row = (
+          id: string,
+          number: string,
+          fields: Partial<Claim> & { readonly slot?: string; readonly sharing?: string[] } = {},
+          prefix = PREFIX,
+        ): Claim => {
+          const { slot, sharing, ...rest } = fields;
+          const key = `${prefix}${id}${slot === undefined ? '' : `@${slot}`}`;
+          return claimOf(key, {
+            number,
+            campaign: {
+              prefix,
+              row: id.replace(/#.*$/, ''),
+              ...(slot === undefined ? {} : { slot }),
+              ...(sharing === undefined ? {} : { sharing }),
+            },
+            ...rest,
+          });
         };
-        expect(await runner.claim(row('2', D))).toEqual(refused);
-        // Its own key's next attempts (a redial, a retry) are its own calls.
-        expect(await runner.claim(row('1#2', D))).toBe(true);
-        // Another number, another campaign, a call of no campaign: not this person here.
-        expect(await runner.claim(row('3', E))).toBe(true);
-        expect(await runner.claim(row('1', D, {}, 'sim/other/'))).toBe(true);
-        expect(await runner.claim(claimOf('sim/literal', { number: D }))).toBe(true);
-        // A row that shares the number (an id column, two people at one phone) is let through.
-        expect(await runner.claim(row('4', D, { sharing: ['1'] }))).toBe(true);
-        const { calls } = (await runner.read()).lock;
-        expect(Object.keys(calls).sort()).toEqual(
-          [
-            `${PREFIX}1`,
-            `${PREFIX}1#2`,
-            `${PREFIX}3`,
-            `${PREFIX}4`,
-            'sim/literal',
-            'sim/other/1',
-          ].sort(),
-        );
-        // Every runner of the project refuses it, not only the one that placed the number.
-        await runner.persist();
-        await finish(runner);
-        const next = await runnerOn(project);
-        expect(await next.claim(row('2', D))).toEqual(refused);
-        expect((await next.read()).lock.calls[`${PREFIX}2`]).toBeUndefined();
-      });
 
-      test('a claim being placed and an unknown entry count; a failed one does not', async () => {
-        const project = await harness.project();
-        const first = await runnerOn(project);
-        // Two runners where the store allows them; else the one runner claims both.
-        const second = first.concurrentRunners ? await runnerOn(project) : first;
-        expect(await first.claim(row('1', D))).toBe(true);
-        expect(await second.claim(row('2', D))).toEqual({
-          dialled: { key: `${PREFIX}1`, status: 'being placed', at: AT },
+        test("a row whose number another row's key dialled is refused, naming that entry; nothing is recorded", async () => {
+          const project = await harness.project();
+          const runner = await runnerOn(project);
+          expect(await runner.claim(row('1', D))).toBe(true);
+          await runner.record({ ...placed(`${PREFIX}1`), number: D });
+          const refused = {
+            dialled: {
+              key: `${PREFIX}1`,
+              status: 'placed',
+              sid: `sid-${PREFIX}1`,
+              at: placed('x').at,
+            },
+          };
+          expect(await runner.claim(row('2', D))).toEqual(refused);
+          // Its own key's next attempts (a redial, a retry) are its own calls.
+          expect(await runner.claim(row('1#2', D))).toBe(true);
+          // Another number, another campaign, a call of no campaign: not this person here.
+          expect(await runner.claim(row('3', E))).toBe(true);
+          expect(await runner.claim(row('1', D, {}, 'sim/other/'))).toBe(true);
+          expect(await runner.claim(claimOf('sim/literal', { number: D }))).toBe(true);
+          // A row that shares the number (an id column, two people at one phone) is let through.
+          expect(await runner.claim(row('4', D, { sharing: ['1'] }))).toBe(true);
+          const { calls } = (await runner.read()).lock;
+          expect(Object.keys(calls).sort()).toEqual(
+            [
+              `${PREFIX}1`,
+              `${PREFIX}1#2`,
+              `${PREFIX}3`,
+              `${PREFIX}4`,
+              'sim/literal',
+              'sim/other/1',
+            ].sort(),
+          );
+          // Every runner of the project refuses it, not only the one that placed the number.
+          await runner.persist();
+          await finish(runner);
+          const next = await runnerOn(project);
+          expect(await next.claim(row('2', D))).toEqual(refused);
+          expect((await next.read()).lock.calls[`${PREFIX}2`]).toBeUndefined();
         });
-        await first.record({ ...failed(`${PREFIX}1`), number: D });
-        expect(await second.claim(row('2', D))).toBe(true);
-        await second.record({
-          ...placed(`${PREFIX}2`),
-          status: 'unknown',
-          sid: undefined,
-          number: D,
-        });
-        expect(await first.claim(row('3', D))).toEqual({
-          dialled: { key: `${PREFIX}2`, status: 'unknown', at: placed('x').at },
-        });
-      });
 
-      test("a scheduled campaign's row is refused for an entry of its own slot only", async () => {
-        const project = await harness.project();
-        const runner = await runnerOn(project);
-        const slot = '2026-11-24T10:00:00Z';
-        const next = '2026-11-25T10:00:00Z';
-        expect(await runner.claim(row('1', D, { slot }))).toBe(true);
-        expect(await runner.claim(row('2', D, { slot: next }))).toBe(true);
-        expect(await runner.claim(row('3', D, { slot }))).toEqual({
-          dialled: { key: `${PREFIX}1@${slot}`, status: 'being placed', at: AT },
+        test('a claim being placed and an unknown entry count; a failed one does not', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          // Two runners where the store allows them; else the one runner claims both.
+          const second = first.concurrentRunners ? await runnerOn(project) : first;
+          expect(await first.claim(row('1', D))).toBe(true);
+          expect(await second.claim(row('2', D))).toEqual({
+            dialled: { key: `${PREFIX}1`, status: 'being placed', at: AT },
+          });
+          await first.record({ ...failed(`${PREFIX}1`), number: D });
+          expect(await second.claim(row('2', D))).toBe(true);
+          await second.record({
+            ...placed(`${PREFIX}2`),
+            status: 'unknown',
+            sid: undefined,
+            number: D,
+          });
+          expect(await first.claim(row('3', D))).toEqual({
+            dialled: { key: `${PREFIX}2`, status: 'unknown', at: placed('x').at },
+          });
         });
-        expect(await runner.claim(row('1', D, { slot: next }))).toEqual({
-          dialled: { key: `${PREFIX}2@${next}`, status: 'being placed', at: AT },
-        });
-      });
 
-      test('rows of one number claimed at once: exactly one wins', async () => {
-        const project = await harness.project();
-        const first = await runnerOn(project);
-        const second = first.concurrentRunners ? await runnerOn(project) : first;
-        const ids = ['1', '2', '3', '4', '5', '6', '7', '8'];
-        const results = await Promise.all(
-          ids.map((id, i) => (i % 2 === 0 ? first : second).claim(row(id, D))),
-        );
-        expect(results.filter((r) => r === true)).toHaveLength(1);
-        expect(results.filter((r) => typeof r === 'object')).toHaveLength(ids.length - 1);
-        const { calls } = (await first.read()).lock;
-        expect(Object.keys(calls)).toHaveLength(1);
+        test("a scheduled campaign's row is refused for an entry of its own slot only", async () => {
+          const project = await harness.project();
+          const runner = await runnerOn(project);
+          const slot = '2026-11-24T10:00:00Z';
+          const next = '2026-11-25T10:00:00Z';
+          expect(await runner.claim(row('1', D, { slot }))).toBe(true);
+          expect(await runner.claim(row('2', D, { slot: next }))).toBe(true);
+          expect(await runner.claim(row('3', D, { slot }))).toEqual({
+            dialled: { key: `${PREFIX}1@${slot}`, status: 'being placed', at: AT },
+          });
+          expect(await runner.claim(row('1', D, { slot: next }))).toEqual({
+            dialled: { key: `${PREFIX}2@${next}`, status: 'being placed', at: AT },
+          });
+        });
+
+        test('rows of one number claimed at once: exactly one wins', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = first.concurrentRunners ? await runnerOn(project) : first;
+          const ids = ['1', '2', '3', '4', '5', '6', '7', '8'];
+          const results = await Promise.all(
+            ids.map((id, i) => (i % 2 === 0 ? first : second).claim(row(id, D))),
+          );
+          expect(results.filter((r) => r === true)).toHaveLength(1);
+          expect(results.filter((r) => typeof r === 'object')).toHaveLength(ids.length - 1);
+          const { calls } = (await first.read()).lock;
+          expect(Object.keys(calls)).toHaveLength(1);
+        });
       });
-    });
   });
 };

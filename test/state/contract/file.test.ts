@@ -5,6 +5,7 @@ import { describeStoreContract } from './contract.js';
 
 describeStoreContract({
   name: 'file',
+  concurrentRunners: false,
   project: async () => {
     const root = await tempDir();
     const spec = {

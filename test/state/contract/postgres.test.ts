@@ -38,6 +38,7 @@ afterAll(async () => {
 
 describeStoreContract({
   name: 'postgres',
+  concurrentRunners: true,
   // One schema per project: projects on one database stay apart, as they do for users.
   project: async () => {
     // A runner killed in its own process is gone once its lease has run out: a short one.
