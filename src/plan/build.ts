@@ -1366,7 +1366,8 @@ const unknownNotReplaced = (key: string, ended: string | undefined, retryUnknown
 /**
  * Why `--replace NAME` cannot place NAME again, if it cannot: only a defined, enabled,
  * unscheduled call, or a row of a campaign without cron/at nor redial whose `end` has not
- * passed at `now`, that is placed (on this run's target) may be replaced.
+ * passed at `now`, that is placed (on this run's target) may be replaced. One another runner
+ * is placing right now is no wrong name: the plan skips it (that runner records it).
  */
 export const checkReplace = (
   name: string,
@@ -1408,7 +1409,9 @@ export const checkReplace = (
   }
   if (entry.status === 'failed')
     return `${key} is not placed (failed): \`callops apply\` retries it`;
-  if (isInFlight(entry)) return `${key} is being placed by another runner right now`;
+  // Another runner is placing it (replacing it, most likely): no wrong name, a race. The
+  // plan skips it as being placed right now, as a replacement that comes second is skipped.
+  if (isInFlight(entry)) return undefined;
   if (entry.status === 'unknown') {
     return unknownNotReplaced(
       key,

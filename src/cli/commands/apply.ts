@@ -216,6 +216,20 @@ is required. Every missing environment variable is reported before anything is s
         ),
       );
       if (memory.changed) await rememberSchedules(store, memory.lock);
+      // Skipped for another runner placing them now: said, not silently left out. A call
+      // --replace names that another runner is placing (replacing, most likely) is said as a
+      // replacement that comes second is, on stderr: no failure, nothing sent for it.
+      const inFlight = plan.skipped.filter((i) => isInFlight(memory.lock.calls[i.key]));
+      const notReplaced = inFlight.filter((i) => replace?.includes(i.name) === true);
+      if (notReplaced.length > 0) {
+        await sink({
+          type: 'run:claimed-elsewhere',
+          calls: notReplaced.map((i) => ({
+            key: i.key,
+            reason: 'not replaced: being placed by another runner right now',
+          })),
+        });
+      }
       const result = await runDue({
         prepared,
         due,
@@ -236,8 +250,7 @@ is required. Every missing environment variable is reported before anything is s
         ...(plan.partial === undefined ? {} : { partial: plan.partial }),
         ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
         ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
-        // Skipped for another runner placing them now: said, not silently left out.
-        inFlight: plan.skipped.filter((i) => isInFlight(memory.lock.calls[i.key])),
+        inFlight: inFlight.filter((i) => !notReplaced.includes(i)),
         // The JSON object and GitHub's step summary list every placed call; the plain and
         // live output say how many.
         listPlaced: ctx.format === 'json' || ctx.env.GITHUB_ACTIONS === 'true',
