@@ -357,6 +357,21 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
           `the state database answers again (after ${duration(event.forMs)}): placing resumes\n`,
         );
         return;
+      case 'scheduler:recorded':
+        for (const o of event.outcomes) {
+          const detail =
+            o.status === 'placed'
+              ? `sid ${o.sid ?? '?'}`
+              : [o.httpStatus, o.message].filter((p) => p !== undefined && p !== '').join(' ');
+          ctx.stderr.write(
+            `${printable(`recorded  ${o.key}  ${o.status}${detail === '' ? '' : ` (${detail})`}: the outcome run kept while the state database failed`)}\n`,
+          );
+        }
+        return;
+      case 'scheduler:unrecorded':
+        for (const o of event.outcomes)
+          ctx.stderr.write(`${printable(`unknown  ${o.key}  ${o.message ?? ''}`)}\n`);
+        return;
       case 'scheduler:stopped':
         ctx.stderr.write('stopped\n');
         return;

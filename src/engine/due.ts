@@ -16,6 +16,7 @@ import { type HeldBack, placeCalls, type SendScreen } from './place.js';
 import { callNumberOf, type Prepared, retryScope } from './prepare.js';
 import { type PlaceFlags, resolveRequests, UNRESOLVED } from './resolve.js';
 import { stateError } from './state.js';
+import type { UnrecordedOutcomes } from './unrecorded.js';
 
 export interface DueRun {
   readonly prepared: Prepared;
@@ -44,6 +45,11 @@ export interface DueRun {
    * as validate's warnings of a literal are said once, when the definitions are read.
    */
   readonly warned?: Set<string>;
+  /**
+   * `run` on a database store: outcomes the state could not record are kept here for that
+   * run to record later (PlaceInput's `unrecorded`).
+   */
+  readonly unrecorded?: UnrecordedOutcomes;
   /** Placed calls whose definition changed since (not placed again; how, if at all, is in its reason). */
   readonly changed?: readonly PlanItem[];
   /** Missed slots to report with this run's outcomes (not reported before): those listed. */
@@ -241,6 +247,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       signal: run.signal,
       ...(run.retryUnknown === true && { retryUnknown: true }),
       ...(run.limiters ? { limiters: run.limiters } : {}),
+      ...(run.unrecorded ? { unrecorded: run.unrecorded } : {}),
       ...withScreen(run),
       // A row a refused claim names is read as the plan reads it: whether it shares the number.
       numberOf: callNumberOf(run.prepared),
@@ -278,9 +285,10 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     await sink({ type: 'run:finish', summary, items: [...named(due), ...(run.missed ?? [])] });
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError && run.returnStateError !== true) throw result.stateError;
-    // A claim that could not be given up stays in the state, `unknown` there.
+    // A claim that could not be given up stays in the state, `unknown` there. An outcome
+    // kept to be recorded later is no failure yet: its run judges it once recorded.
     const status =
-      result.counts.failed + result.counts.unknown > 0 ||
+      result.counts.failed + result.counts.unknown - result.kept > 0 ||
       result.stopped ||
       result.stillClaimed.length > 0
         ? 'failed'

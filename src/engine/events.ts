@@ -1,4 +1,5 @@
 import type { ExecuteEvent } from '../execute/context.js';
+import type { Outcome } from '../execute/outcome.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplySummary } from '../report/apply.js';
 import type { LockHolder } from '../state/store.js';
@@ -116,6 +117,16 @@ export type EngineEvent =
     }
   /** `run`: the state database answers again after failing for `forMs`. */
   | { readonly type: 'scheduler:state-back'; readonly forMs: number }
+  /**
+   * `run`: outcomes it kept while the state database failed are recorded now (as it answers
+   * again, before placing resumes, or as run ends).
+   */
+  | { readonly type: 'scheduler:recorded'; readonly outcomes: readonly Outcome[] }
+  /**
+   * `run`: outcomes it kept that the state still does not hold as it ends (or that it refused
+   * for good): unknown, each message with the sid and the command that settles it.
+   */
+  | { readonly type: 'scheduler:unrecorded'; readonly outcomes: readonly Outcome[] }
   /** `run`: a target's outcomes could not be refreshed (said once until a refresh works). */
   | {
       readonly type: 'scheduler:refresh-problem';

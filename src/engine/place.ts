@@ -14,11 +14,22 @@ import type { Suppression } from '../screen/load.js';
 import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { DefinitionMeta } from '../state/record.js';
 import { RunLockLost } from '../state/runlock.js';
-import type { CampaignScope, ClaimResult, StateStore } from '../state/store.js';
+import {
+  type CampaignScope,
+  type ClaimResult,
+  NotClaimed,
+  type StateStore,
+} from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import { sidLedger } from './sids.js';
+import {
+  RECORD_AGAIN_MS,
+  type UnrecordedOutcomes,
+  unrecordedOutcomes,
+  within,
+} from './unrecorded.js';
 
 export interface PlaceInput {
   /** The due items, in the order their requests go. */
@@ -44,6 +55,12 @@ export interface PlaceInput {
    * row a refused claim names, whether it shares the number (an id column, one phone).
    */
   readonly numberOf?: RowNumber;
+  /**
+   * `run` on a database store: the outcomes the state could not record are kept here, and
+   * that run records them once the database answers again (before it places anything more,
+   * and as it ends). Without it, the batch tries again as it ends, for RECORD_AGAIN_MS.
+   */
+  readonly unrecorded?: UnrecordedOutcomes;
   /**
    * Whether `outcomes` lists the placed calls too (default true). Without, only the others
    * are listed (failed, unknown, missed: those a report names one by one) and `counts` says
@@ -101,6 +118,11 @@ export interface PlaceResult {
    * says why it was not sent and gives that command. Not in the lists above.
    */
   readonly stillClaimed: readonly HeldBack[];
+  /**
+   * How many outcomes went to `unrecorded` (kept to be recorded later): listed and counted
+   * `unknown` for now, each saying that its run records it; no failure by themselves.
+   */
+  readonly kept: number;
   /**
    * The state could not be written (a full disk under the journal or the lockfile, a database gone): one
    * line for the user, given after the summary. What was recorded stays recorded; nothing
@@ -441,7 +463,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             // A claim this run holds whose outcome could not be written: it stays claimed.
             const record = () =>
               store.record(entry).catch((error: unknown) => {
-                unrecorded.set(outcome.key, { event, error });
+                unrecorded.set(outcome.key, { event, entry, error });
                 throw error;
               });
             // Failed before any claim (a target that could not be set up): claimed now, to
@@ -492,7 +514,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
   // Once more, now that the other writes are settled (a database back by then), briefly.
-  await Promise.all(
+  const giveUpAgain = Promise.all(
     [...kept.values()].map(async (k) => {
       // A failure again keeps the first one's cause: why the claim could not be given up.
       k.given = await within(store.abandon(k.entry), GIVE_UP_AGAIN_MS).then(
@@ -501,6 +523,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       );
     }),
   );
+  // Outcomes not recorded: a run that keeps them (`unrecorded`) records them later; else
+  // they are tried again now, until the database answers or RECORD_AGAIN_MS passed. Those
+  // refused for good (another runner's claim now) are not tried again.
+  const again = unrecordedOutcomes();
+  for (const u of unrecorded.values())
+    if (!(u.error instanceof NotClaimed)) again.keep(u.entry, u.error);
+  const recordedAgain = new Set<string>();
+  if (input.unrecorded === undefined && again.size > 0) {
+    for (const r of (await again.recordUntil(store, RECORD_AGAIN_MS)).recorded)
+      recordedAgain.add(r.key);
+  }
+  await giveUpAgain;
   const heldBack = (key: string) => suppressed.has(key) || waiting.has(key) || dialled.has(key);
   outcomes = outcomes.filter(
     (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key) && !isUnsent(o),
@@ -513,14 +547,26 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     persistError = error;
   }
   const lock = (await store.read().catch(() => undefined))?.lock;
-  // What the state holds decides: an outcome it lacks is lost, and the call is unknown.
+  // What the state holds decides: an outcome it lacks is lost, and the call is unknown,
+  // unless its run keeps it to record it later (it says so).
   const lost = new Map<string, Outcome>();
+  let keptForLater = 0;
   for (const [key, u] of unrecorded) {
     const { outcome } = u.event;
     const entry = lock?.calls[key];
     const held =
-      persistError === undefined && entry?.status === outcome.status && entry.sid === outcome.sid;
-    const shown = held ? outcome : unrecordedOutcome(outcome, u.error, store.backend, input.redact);
+      recordedAgain.has(key) ||
+      (persistError === undefined && entry?.status === outcome.status && entry.sid === outcome.sid);
+    const keep = !held && input.unrecorded !== undefined && !(u.error instanceof NotClaimed);
+    if (keep) {
+      input.unrecorded?.keep(u.entry, u.error);
+      keptForLater += 1;
+    }
+    const shown = held
+      ? outcome
+      : keep
+        ? keptOutcome(outcome, u.error, input.redact)
+        : unrecordedOutcome(outcome, u.error, store.backend, input.redact);
     if (!held) {
       lost.set(key, shown);
       counts[outcome.status] -= 1;
@@ -567,6 +613,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             (claimed.size === 0 || !claimed.has(i.key)),
         );
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  // An outcome that could not be recorded at first stopped the sending; recorded since, with
+  // every call sent, nothing is left undone.
+  const undone =
+    claimError !== undefined &&
+    !(
+      notSent === 0 &&
+      unrecorded.size > 0 &&
+      recordedAgain.size === unrecorded.size &&
+      [...unrecorded.values()].some((u) => u.error === claimError)
+    );
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
     outcomes,
@@ -579,10 +635,11 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
     stillClaimed,
+    kept: keptForLater,
     // A stop that came after every call was settled cut nothing short.
     interrupted: input.signal.aborted && (notSent > 0 || stoppedCall),
     elapsedMs: Date.now() - started,
-    ...(claimError !== undefined && {
+    ...(undone && {
       // A run lock lost on the way (file store): another run may hold it, as a refusal says.
       stateError: new EngineError(
         claimError instanceof RunLockLost ? 'locked' : 'state',
@@ -590,7 +647,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         { cause: claimError },
       ),
     }),
-    ...(claimError === undefined &&
+    ...(!undone &&
       persistError !== undefined && {
         stateError: new EngineError('state', message(persistError), { cause: persistError }),
       }),
@@ -626,15 +683,6 @@ interface KeptClaim {
 /** How long the end of a run tries again to give up the claims it could not. */
 const GIVE_UP_AGAIN_MS = 3_000;
 
-/** `work`, or a rejection once `ms` passed without its answer. */
-const within = <T>(work: Promise<T>, ms: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-};
-
 /** When the state can take a `callops resolve` again. */
 const settleWhen = (backend: string): string =>
   backend === 'postgres'
@@ -664,8 +712,50 @@ export const keptClaimReason = (
 /** A call whose outcome the store refused to record, its line held until the end. */
 interface Unrecorded {
   readonly event: Extract<ExecuteEvent, { type: 'call:done' }>;
+  /** What was to be recorded, as it was given to the store. */
+  readonly entry: Outcome & DefinitionMeta;
   readonly error: unknown;
 }
+
+/** What the gateway said of a call: the first words of its line when its outcome is not recorded. */
+const gatewaySaid = (o: Outcome): string => {
+  const ids = `sid ${o.sid ?? '?'}${o.callId === undefined ? '' : ` callId ${o.callId}`}`;
+  return o.status === 'placed'
+    ? `the gateway placed it (${ids})`
+    : o.status === 'failed'
+      ? `it was not placed (${[o.httpStatus, o.message].filter((p) => p !== undefined && p !== '').join(' ')})`
+      : (o.message ?? 'its outcome is not known');
+};
+
+/** Why an outcome could not be recorded, in words that name what failed. */
+const notRecordedWords = (error: unknown): string => {
+  const cause = error instanceof Error ? error.message : String(error);
+  return cause.includes('could not be recorded')
+    ? cause
+    : `its outcome could not be recorded (${cause})`;
+};
+
+/**
+ * A call whose outcome `run` keeps to record once the state database answers again: its claim
+ * stays that run's meanwhile, so the line says what the gateway said and that run records it
+ * (no command to run). Listed `unknown` until then: the state does not hold it yet.
+ */
+export const keptOutcome = (
+  o: Outcome,
+  error: unknown,
+  redact: (text: string) => string = (t) => t,
+): Outcome => ({
+  key: o.key,
+  status: 'unknown',
+  at: o.at,
+  sid: o.sid,
+  callId: o.callId,
+  httpStatus: undefined,
+  message: redact(
+    `${gatewaySaid(o)}, but ${notRecordedWords(error)}; run records it once the state database answers again, before it places anything more`,
+  ),
+  attempts: o.attempts,
+});
 
 /**
  * A call whose outcome the state does not hold: its claim stands without an outcome, so it
@@ -678,15 +768,7 @@ export const unrecordedOutcome = (
   backend: string,
   redact: (text: string) => string = (t) => t,
 ): Outcome => {
-  const cause = error instanceof Error ? error.message : String(error);
   const when = settleWhen(backend);
-  const ids = `sid ${o.sid ?? '?'}${o.callId === undefined ? '' : ` callId ${o.callId}`}`;
-  const said =
-    o.status === 'placed'
-      ? `the gateway placed it (${ids})`
-      : o.status === 'failed'
-        ? `it was not placed (${[o.httpStatus, o.message].filter((p) => p !== undefined && p !== '').join(' ')})`
-        : (o.message ?? 'its outcome is not known');
   const settle =
     o.status === 'placed'
       ? `; ${when}, settle it: callops resolve ${o.key} --placed ${o.sid ?? 'SID'}`
@@ -700,9 +782,7 @@ export const unrecordedOutcome = (
     sid: o.sid,
     callId: o.callId,
     httpStatus: undefined,
-    message: redact(
-      `${said}, but ${cause.includes('could not be recorded') ? cause : `its outcome could not be recorded (${cause})`}${settle}`,
-    ),
+    message: redact(`${gatewaySaid(o)}, but ${notRecordedWords(error)}; it stays unknown${settle}`),
     attempts: o.attempts,
   };
 };

@@ -15,11 +15,18 @@ import { type DueResult, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
 import { StateOutage, waitsOut } from './outage.js';
+import { unrecordedOutcome } from './place.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
-import { type RetainedCalls, readState } from './state.js';
+import { type RetainedCalls, readState, stateError } from './state.js';
 import { describeTarget } from './targets.js';
+import {
+  RECORD_AGAIN_MS,
+  type RecordedAgain,
+  type UnrecordedOutcomes,
+  unrecordedOutcomes,
+} from './unrecorded.js';
 
 /** Longest sleep between two looks at the schedule (and at the definitions). */
 const MAX_SLEEP_MS = 60_000;
@@ -188,14 +195,72 @@ const lockLostError = (lost: LockLoss, lockName: string): EngineError => {
 };
 
 /**
+ * Says what was recorded of the outcomes run kept, and those refused for good (unknown, with
+ * the command that settles them). Resolves whether each one recorded was placed.
+ */
+const sayRecorded = async (
+  input: SchedulerInput,
+  again: RecordedAgain,
+  redact: (text: string) => string,
+): Promise<boolean> => {
+  if (again.recorded.length > 0)
+    await input.sink({ type: 'scheduler:recorded', outcomes: again.recorded });
+  if (again.refused.length > 0) {
+    await input.sink({
+      type: 'scheduler:unrecorded',
+      outcomes: again.refused.map((k) =>
+        unrecordedOutcome(k.entry, k.error, input.store.backend, redact),
+      ),
+    });
+  }
+  return again.refused.length === 0 && again.recorded.every((o) => o.status === 'placed');
+};
+
+/**
  * `run`: places calls as their slots fall due, each slot once, until `signal` aborts. Wakes
  * at the next slot (at least once a minute), a slot a do-not-call list holds back included,
  * looks at the definitions (and the lists) again first, reports each missed slot once (the
  * state remembers through which slot), and says each suppressed placement once, as each one
  * the per-number limit holds back (never reported missed after). A database store
  * that fails is waited out (see StateOutage): nothing is planned until it answers again.
+ *
+ * Outcomes a database store could not take (it failed while their calls were at the gateway)
+ * are kept: their claims stay this run's, and it records them once the database answers
+ * again, before it places anything more, and as it ends, whatever ends it (RECORD_AGAIN_MS
+ * at most); only those still unrecorded then are said unknown, with their sid.
  */
 export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResult> => {
+  const unrecorded = input.store.backend === 'postgres' ? unrecordedOutcomes() : undefined;
+  const redact = makeRedactor(input.secrets ?? []);
+  let failed = true;
+  try {
+    ({ failed } = await schedule(input, unrecorded, redact));
+  } finally {
+    if (unrecorded !== undefined && unrecorded.size > 0) {
+      const again = await unrecorded.recordUntil(input.store, RECORD_AGAIN_MS);
+      if (!(await sayRecorded(input, again, redact))) failed = true;
+      const left = unrecorded.left();
+      if (left.length > 0) {
+        failed = true;
+        await input.sink({
+          type: 'scheduler:unrecorded',
+          outcomes: left.map((k) =>
+            unrecordedOutcome(k.entry, k.error, input.store.backend, redact),
+          ),
+        });
+      }
+    }
+  }
+  await input.sink({ type: 'scheduler:stopped' });
+  return { failed };
+};
+
+/** runScheduler's loop: `unrecorded` takes the outcomes its batches could not record. */
+const schedule = async (
+  input: SchedulerInput,
+  unrecorded: UnrecordedOutcomes | undefined,
+  redact: (text: string) => string,
+): Promise<SchedulerResult> => {
   const { sink, signal, flags } = input;
   let { prepared, stamp, lock } = input;
   let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
@@ -235,7 +300,17 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
     held: !input.store.concurrentRunners,
   });
   const { backend } = input.store;
-  const outage = new StateOutage(sink, makeRedactor(input.secrets ?? []));
+  const outage = new StateOutage(sink, redact);
+  /** Records the outcomes this run kept; a database that fails again is a state error. */
+  const recordKept = async (): Promise<void> => {
+    if (unrecorded === undefined || unrecorded.size === 0) return;
+    const again = await unrecorded.recordAgain(input.store, RECORD_AGAIN_MS);
+    if (!(await sayRecorded(input, again, redact))) failed = true;
+    // A call that failed is not sent again by this run while its definition stays.
+    for (const o of again.recorded)
+      if (o.status === 'failed') givenUp.add(`${o.key}\0${o.definition}`);
+    if (again.error !== undefined) throw stateError(again.error);
+  };
   /** Ends run once its run lock is lost, whatever else failed. */
   const holdsLock = (): void => {
     const lost = input.lockLost?.();
@@ -294,13 +369,17 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
         }
       }
       if (paused !== undefined) {
+        // Nothing is placed, but the outcomes it kept are recorded once the database answers
+        // (a failure was said already: tried again at the next look).
+        await recordKept().catch(() => undefined);
         await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
         continue;
       }
-      if (outage.down || readAgain) {
-        // The view is read again before anything is planned: what the failed wake recorded
-        // (and what others did meanwhile) is in it.
+      if (outage.down || readAgain || (unrecorded?.size ?? 0) > 0) {
+        // The outcomes it kept are recorded first, and the view is read again before anything
+        // is planned: what the failed wake recorded (and what others did meanwhile) is in it.
         try {
+          await recordKept();
           lock = await readState(input.store);
         } catch (error) {
           await stateFailed(error);
@@ -418,6 +497,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             ...(plan.partial === undefined ? {} : { partial: plan.partial }),
             ...(input.secrets ? { secrets: input.secrets } : {}),
             ...(backend === 'postgres' && { returnStateError: true }),
+            ...(unrecorded && { unrecorded }),
           });
         } catch (error) {
           // A claim refused for a lost run lock: said as such, whatever the batch made of it.
@@ -506,6 +586,5 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
       readAgain = true;
     }
   }
-  await sink({ type: 'scheduler:stopped' });
   return { failed };
 };

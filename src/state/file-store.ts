@@ -49,6 +49,7 @@ import {
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
+  NotClaimed,
   type Observation,
   planImport,
   type Retention,
@@ -634,7 +635,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const h = mustHold('records outcomes');
     if (outcome.status === 'missed') return;
     if (!h.open.has(outcome.key)) {
-      throw new Error(`${outcome.key} was not claimed by this run: its outcome is not recorded`);
+      throw new NotClaimed(
+        `${outcome.key} was not claimed by this run: its outcome is not recorded`,
+      );
     }
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);

@@ -163,7 +163,10 @@ export interface ClaimWriter {
   claim(claim: Claim): Promise<ClaimResult>;
   /**
    * Record the outcome of a key this runner claimed; resolves once it is durable. `placed`
-   * is final. A `missed` outcome (nothing sent, nothing claimed) records nothing.
+   * is final. A `missed` outcome (nothing sent, nothing claimed) records nothing. Rejects
+   * with NotClaimed when the key is not this runner's claim (recording it again is refused
+   * again); any other rejection is a failure of the state (a database gone): the claim stays
+   * this runner's, and the same outcome may be recorded once the state answers again.
    */
   record(outcome: Outcome & DefinitionMeta): Promise<void>;
   /**
@@ -312,6 +315,12 @@ export const planImport = (
   }
   return conflicts.length > 0 ? { conflicts } : { added, unchanged };
 };
+
+/**
+ * `record` refused an outcome for good: its key is not a claim of this runner (never claimed
+ * by it, or claimed by another since). Unlike a failure of the state, trying again is no use.
+ */
+export class NotClaimed extends Error {}
 
 /** The message of an entry whose claim is still being placed by a running runner. */
 export const IN_FLIGHT =

@@ -29,7 +29,9 @@ said suppressed once, when it falls due (a list is read again once it changes); 
 per-number limit holds back is said waiting once, and not reported missed after. Outcomes of
 placed calls are asked of each target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS),
 first 2 s after a batch; a gateway error is said once and backs off. A state database that fails (a restart, a
-failover) is waited out: nothing is sent until it answers again, asked at least every 15 s.
+failover) is waited out: nothing is sent until it answers again, asked at least every 15 s;
+outcomes it could not take are kept and recorded then, before anything more is sent (and
+as run stops).
 SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0: a
 scheduler stopped on request; 1 if a call of the run failed or is unknown).
 --yes is required: run places calls unattended.`,

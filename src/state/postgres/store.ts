@@ -17,6 +17,7 @@ import {
   IN_FLIGHT,
   type LockHolder,
   type LockResult,
+  NotClaimed,
   type Observation,
   planImport,
   type Retention,
@@ -197,11 +198,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const clock = options.clock ?? (() => new Date());
   const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
   const leaseMs = options.leaseMs ?? RUNNER_LEASE_MS;
-  const alive = (runner: string) => `(EXISTS (
+  /** The runner's own session holds its advisory lock: it is connected now. */
+  const connected = (runner: string) => `EXISTS (
       SELECT 1 FROM pg_locks l
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid = ${space}::bigint::oid AND l.objid = ${runner}::bigint::oid)
+        AND l.classid = ${space}::bigint::oid AND l.objid = ${runner}::bigint::oid)`;
+  const alive = (runner: string) => `(${connected(runner)}
     OR EXISTS (SELECT 1 FROM ${s}.runners r WHERE r.id = ${runner} AND r.live_until > now()))`;
 
   let connection: pg.ClientConfig;
@@ -600,15 +603,40 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     });
   };
 
+  /**
+   * Why a key in flight cannot be settled, naming its runner. One whose session is gone lives
+   * on its lease alone (its connections cut, or it ended while the database was down): say
+   * when that lapses, the moment a runner that has ended lets the key be settled.
+   */
+  const inFlightWords = async (client: pg.PoolClient, key: string): Promise<string> => {
+    const { rows } = await client.query<{
+      command: string;
+      host: string;
+      pid: number;
+      connected: boolean;
+      lease_ms: string | number | null;
+    }>(
+      `SELECT r.command, r.host, r.pid, ${connected('p.runner')} AS connected,
+         GREATEST(0, EXTRACT(EPOCH FROM r.live_until - now()) * 1000) AS lease_ms
+       FROM ${s}.placements p JOIN ${s}.runners r ON r.id = p.runner WHERE p.key = $1`,
+      [key],
+    );
+    const row = rows[0];
+    const placing = `${key} is being placed by another runner right now`;
+    const wait = 'wait for its outcome (see `callops status`)';
+    if (row === undefined) return `${placing}: ${wait}`;
+    const who = `${row.command}, pid ${row.pid} on ${row.host}`;
+    if (row.connected || row.lease_ms === null) return `${placing} (${who}): ${wait}`;
+    const leftMs = Math.ceil(Number(row.lease_ms));
+    const until = new Date(clock().getTime() + leftMs).toISOString();
+    return `${placing} (${who}), its connection to the state database cut: while it runs it records the outcome itself once it reaches the database again; if it has ended, its claim lapses at ${until} (in ${Math.max(1, Math.ceil(leftMs / 1000))} s): settle it then`;
+  };
+
   const settle = async (key: string, settlement: Settlement): Promise<void> => {
     await transaction(async (client) => {
       await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
       const view = viewOf((await client.query<Row>(selectRows)).rows);
-      if (view.inFlight.has(key)) {
-        throw new Refusal(
-          `${key} is being placed by another runner right now: wait for its outcome (see \`callops status\`)`,
-        );
-      }
+      if (view.inFlight.has(key)) throw new Refusal(await inFlightWords(client, key));
       const next = settleUnknown(view.lock, key, settlement);
       if ('error' in next) throw new Refusal(next.error);
       // Every field settleUnknown gives, as the file store keeps them: the attempt's time and
@@ -658,6 +686,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       });
   };
 
+  /**
+   * The outcome of a claim of this runner. Recording again an outcome the row holds already
+   * succeeds: a commit whose answer the connection lost took it, and the runner that tries
+   * again (it keeps what it could not record) must not take it for lost.
+   */
   const record = async (o: Outcome & DefinitionMeta): Promise<void> => {
     if (o.status === 'missed') return;
     const placed = o.status === 'placed';
@@ -667,7 +700,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         `UPDATE ${s}.placements
          SET status = $2, sid = $3, call_id = $4, at = $5, definition = $6, file = $7,
              http_status = $8, message = $9, outcome_at = now(), previous = NULL
-         WHERE key = $1 AND status = 'claimed' AND runner = $10`,
+         WHERE key = $1 AND runner = $10 AND (status = 'claimed'
+           OR (outcome_at IS NOT NULL AND status = $2 AND sid IS NOT DISTINCT FROM $3))`,
         [
           o.key,
           o.status,
@@ -683,11 +717,12 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       ));
     } catch (error) {
       throw new Error(
-        `the outcome of ${o.key} could not be recorded: the state database failed (${causeOf(error)}); it stays unknown`,
+        `the outcome of ${o.key} could not be recorded: the state database failed (${causeOf(error)})`,
+        { cause: error },
       );
     }
     if (updated !== 1) {
-      throw new Error(`${o.key} is not claimed by this runner: its outcome is not recorded`);
+      throw new NotClaimed(`${o.key} is not claimed by this runner: its outcome is not recorded`);
     }
   };
 

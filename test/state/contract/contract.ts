@@ -8,6 +8,7 @@ import { INTERRUPTED } from '../../../src/state/replay.js';
 import {
   type Claim,
   IN_FLIGHT,
+  NotClaimed,
   type Retention,
   type StateStore,
 } from '../../../src/state/store.js';
@@ -235,6 +236,8 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const project = await harness.project();
         const runner = await runnerOn(project);
         await expect(runner.record(placed('never-claimed'))).rejects.toThrow(/not claimed/);
+        // A refusal for good, told apart from a failure of the state: trying again is no use.
+        await expect(runner.record(placed('never-claimed'))).rejects.toBeInstanceOf(NotClaimed);
         expect((await runner.read()).lock.calls).toEqual({});
       });
     });

@@ -14,7 +14,7 @@ import { SCHEMA_VERSION } from '../../../src/state/postgres/schema.js';
 import { openPostgresStore } from '../../../src/state/postgres/store.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { IN_FLIGHT } from '../../../src/state/store.js';
+import { IN_FLIGHT, NotClaimed } from '../../../src/state/store.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { claimOf, describeStoreContract } from './contract.js';
 
@@ -215,6 +215,42 @@ describe('postgres store only', () => {
     const taken = await other.lock({ command: 'callops apply', now: new Date() });
     expect(taken.ok).toBe(true);
     if (taken.ok) await taken.release();
+  });
+
+  test('an outcome recorded again is taken (its commit may have lost its answer); another one is refused', async () => {
+    const schema = `again_${++projects}`;
+    const store = await openStore(schema);
+    expect(await store.claim(claimOf('k'))).toBe(true);
+    const outcome = {
+      key: 'k',
+      status: 'placed',
+      sid: 's-1',
+      at: 'x',
+      definition: 'sha256:def',
+      file: 'calls/welcome.yaml',
+    } as const;
+    await store.record(outcome);
+    await store.record(outcome);
+    expect((await store.read()).lock.calls.k).toMatchObject({ status: 'placed', sid: 's-1' });
+    await expect(store.record({ ...outcome, sid: 's-2' })).rejects.toBeInstanceOf(NotClaimed);
+    // Another runner's record of the same outcome is refused: the claim was never its own.
+    const other = await openStore(schema);
+    await expect(other.record(outcome)).rejects.toBeInstanceOf(NotClaimed);
+  });
+
+  test('resolve of a key whose runner lives on its lease alone says when that lease lapses', async () => {
+    const schema = `lapse_${++projects}`;
+    const holder = await openStore(schema, 'callops run');
+    expect(await holder.claim(claimOf('k'))).toBe(true);
+    const other = await openStore(schema);
+    await expect(other.settle('k', { placed: 's-1' })).rejects.toThrow(
+      /^k is being placed by another runner right now \(callops run, pid \d+ on [^)]+\): wait for its outcome/,
+    );
+    const [row] = await admin<{ runner: number }>(`SELECT runner FROM "${schema}".placements`);
+    expect(await cutConnections(`callops runner ${row?.runner}%`)).toBeGreaterThan(0);
+    await expect(other.settle('k', { placed: 's-1' })).rejects.toThrow(
+      /its connection to the state database cut: .* if it has ended, its claim lapses at \S+Z \(in \d+ s\): settle it then$/,
+    );
   });
 
   test('a claim after a long synchronous stretch renews the lease first, then claims', async () => {
