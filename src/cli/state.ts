@@ -45,6 +45,9 @@ export const openProjectState = (
     ...options,
     ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
     ...(ctx.envFile !== undefined && { envFile: ctx.envFile }),
+    warn: (message) => {
+      ctx.stderr.write(`warning: ${message}\n`);
+    },
     onDiagnostics: (diagnostics) => {
       showDiagnostics(ctx, diagnostics, () => undefined, makeRedactor(knownSecrets(config, env)));
     },

@@ -375,6 +375,14 @@ const schedule = async (
         await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
         continue;
       }
+      // callops.lock replaced by another writer (a `git pull` of placements made elsewhere,
+      // an older copy put back): taken in before anything is planned, this run's records kept.
+      try {
+        if (await input.store.reread()) readAgain = true;
+      } catch (error) {
+        await stateFailed(error);
+        continue;
+      }
       if (outage.down || readAgain || (unrecorded?.size ?? 0) > 0) {
         // The outcomes it kept are recorded first, and the view is read again before anything
         // is planned: what the failed wake recorded (and what others did meanwhile) is in it.

@@ -51,6 +51,8 @@ export const openState = async (
     readonly envFile?: string;
     /** Called with the diagnostics of a `state:` that cannot be resolved. */
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
+    /** Says a store's warning (a key found placed twice), one line. */
+    readonly warn?: (message: string) => void;
   },
 ): Promise<OpenedState> => {
   const resolved = resolveState(config.state, env, site.envFile);
@@ -68,6 +70,7 @@ export const openState = async (
       ...(site.restore === true && { restore: true }),
       ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
+      ...(site.warn && { warn: site.warn }),
       ...(site.calls && {
         retention: {
           calls: site.calls,

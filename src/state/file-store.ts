@@ -6,10 +6,18 @@ import type { Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
 import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import { forgetIndex, identityAt, indexedLockfile, writeIndex } from './lock-index.js';
+import {
+  forgetIndex,
+  identityAt,
+  indexedCopy,
+  indexedLockfile,
+  summaryOf,
+  writeIndex,
+} from './lock-index.js';
 import {
   bytesRead,
   emptyLockfile,
+  type FileIdentity,
   FileWriteError,
   type LockfileWrite,
   lockfileChanged,
@@ -26,10 +34,12 @@ import {
   numberIndex,
   setCall,
 } from './number-index.js';
+import { mergeLockfiles, pickEntry } from './merge.js';
 import { withOutcomes } from './outcome.js';
 import {
   type DefinitionMeta,
   draftLock,
+  entryOf,
   type LockDraft,
   recordOutcomes,
   settleUnknown,
@@ -93,6 +103,11 @@ export interface FileStoreOptions {
   readonly pushing?: boolean;
   /** What the command does with the state, for what its refusals say it did not do (default `read`). */
   readonly use?: StateUse;
+  /**
+   * Says a warning a person must read (one line, without `warning: `): a key found placed
+   * twice, under two sids, once the lockfile another writer changed is taken in.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
@@ -167,6 +182,14 @@ interface Held {
   /** Set once the run lock was found lost: from then on nothing is claimed. */
   lockLost?: RunLockLost;
   /**
+   * The lockfile's file as this run last read or wrote it (undefined: there was none). Any
+   * other file there was left by another writer, and is taken in before the view is used
+   * or written (foldForeign).
+   */
+  seen: FileIdentity | undefined;
+  /** Keys found placed twice and said so, each pair of sids once. */
+  readonly warned: Set<string>;
+  /**
    * Per-number limits: number digest → key → epoch ms of each entry that may have rung
    * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
    * A campaign row's claim asks nothing of it: the run lock admits one runner, so no claim
@@ -215,8 +238,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
    */
   let readFrom: { readonly lock: Lockfile; readonly write: LockfileWrite } | undefined;
 
-  const readLock = async (): Promise<Lockfile> => {
-    const indexed = await indexedLockfile(stateDir, lockPath);
+  const readLock = async (options: { readonly indexed?: false } = {}): Promise<Lockfile> => {
+    const indexed =
+      options.indexed === false ? undefined : await indexedLockfile(stateDir, lockPath);
     if (indexed !== undefined) return indexed;
     const before = await identityAt(lockPath);
     const read = await readLockfile(lockPath, { file: lockName });
@@ -355,6 +379,74 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     return held;
   };
 
+  /** "sim/x1 was placed twice: …", once per key and pair of sids. */
+  const warnTwice = (h: Held, key: string, kept: LockEntry, other: LockEntry): void => {
+    const said = `${key}\u0000${kept.sid}\u0000${other.sid}`;
+    if (h.warned.has(said)) return;
+    h.warned.add(said);
+    options.warn?.(
+      `${key} was placed twice, two calls made: sid ${kept.sid} at ${kept.at} and sid ${other.sid} at ${other.at} (one of them by another run or host, found in ${lockName} as another writer left it); ${lockName} keeps the first, ${kept.sid}: check both calls with the gateway`,
+    );
+  };
+
+  /**
+   * The view, its entries all in memory. Entries still read on demand through the index
+   * (nothing recorded into them yet) cannot be read from a lockfile replaced since: the
+   * copy in `.callops/`, still as indexed, holds the same bytes, and is read instead.
+   */
+  const ownView = async (h: Held): Promise<Lockfile> => {
+    const lock = lockOf(h);
+    const summary = summaryOf(lock.calls);
+    if (summary === undefined) return lock;
+    const copy = await indexedCopy(stateDir, writtenPath(stateDir), lockPath);
+    const from =
+      copy !== undefined && summaryOf(copy.calls)?.count === summary.count
+        ? copy.calls
+        : lock.calls;
+    return { ...lock, calls: { ...from } };
+  };
+
+  /**
+   * Take in the lockfile another writer left, when it is no longer the file this run last
+   * read or wrote (one stat): a `git pull` of placements made on another host, an older copy
+   * put back, or another run's write once this one lost its run lock. Nothing is lost either
+   * way (mergeLockfiles): this run's entries the file lacks are kept, entries the file adds
+   * or moved on are taken, and the next persist writes the merged view. A key placed twice
+   * is said (warn). True when the view changed.
+   */
+  const foldForeign = async (h: Held): Promise<boolean> => {
+    const now = await identityAt(lockPath);
+    if (now === undefined ? h.seen === undefined : h.seen !== undefined && sameFile(now, h.seen))
+      return false;
+    let theirs: Lockfile;
+    try {
+      // Read whole: kept as what the file holds, it must not depend on the file staying.
+      theirs = now === undefined ? emptyLockfile() : await readLock({ indexed: false });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `${lockName} was changed by another writer while this run held it, and cannot be read: ${why}; nothing is lost: .callops/ keeps what this run recorded (its journal and written.lock), and the next command takes it in once ${lockName} can be read`,
+        { cause: error },
+      );
+    }
+    const ours = await ownView(h);
+    const merged = mergeLockfiles(ours, theirs);
+    h.seen = now;
+    // What the file holds now: the next persist writes the merged view over it if it differs.
+    h.lastWritten = theirs;
+    // A copy read through the index reads the lockfile's bytes while both were the same: not
+    // now. Taken as none, it is written again with the next persist.
+    if (summaryOf(h.copy.calls) !== undefined) h.copy = emptyLockfile();
+    for (const t of merged.twice) warnTwice(h, t.key, t.kept, t.other);
+    if (merged.lock === lockOf(h)) return false;
+    setLock(h, merged.lock);
+    // Built again from the merged view on the next limited claim.
+    h.numbers = undefined;
+    return merged.lock !== ours;
+  };
+
+  const reread = async (): Promise<boolean> => (held === undefined ? false : foldForeign(held));
+
   const persist = async (): Promise<void> => {
     const h = held;
     if (h === undefined) return;
@@ -370,6 +462,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // A run whose lock file was removed or replaced still writes what it placed into the
     // lockfile, but the journal and the copy in `.callops/` may be another run's by now.
     const mine = lostLock(h) === undefined;
+    // Never over another writer's entries: the file as they left it is merged in first.
+    await foldForeign(h);
     const base = lockOf(h);
     const current = base === h.pruned ? base : prune(base);
     if (current !== base) setLock(h, current);
@@ -378,6 +472,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       try {
         await forgetIndex(stateDir);
         h.lastWrite = { lock: current, write: await writeLockfileAtomic(lockPath, current) };
+        h.seen = h.lastWrite.write.identity;
       } catch (error) {
         if (h.journalError === undefined) throw await writeFailure(error);
         // The journal keeps what it holds; the next command folds it in.
@@ -432,13 +527,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     try {
       // `lockfile: state/callops.lock` may name a folder that does not exist yet.
       await mkdir(dirname(lockPath), { recursive: true });
+      // Before it is read: a change made while it is read is seen (and taken in) later.
+      let seen = await identityAt(lockPath);
       let current = await readLock();
       let copy: Lockfile | undefined;
       if (options.restore === true) {
         copy = await readWritten(stateDir, lockPath);
         ({ lock: current, restored } = mergeWritten(current, copy));
         if (restored.length > 0) {
-          await saveLockfile(stateDir, lockPath, current);
+          seen = (await saveLockfile(stateDir, lockPath, current)).identity;
           copy = current;
         }
       } else {
@@ -458,6 +555,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         open: new Map(),
         lost: acquired.lost,
         lockCheckedAt: Date.now(),
+        seen: result.written?.identity ?? seen,
+        warned: new Set(),
       };
       // The copy read as the very lock read from the lockfile: the same bytes.
       if (!changed && copy === current) await indexAsRead(current);
@@ -639,6 +738,22 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         `${outcome.key} was not claimed by this run: its outcome is not recorded`,
       );
     }
+    const was = h.draft.entry(outcome.key);
+    if (
+      outcome.status === 'placed' &&
+      was?.status === 'placed' &&
+      was.sid !== outcome.sid &&
+      outcome.replace !== true
+    ) {
+      // Placed elsewhere while this run placed it (taken in from the lockfile meanwhile).
+      const mine = entryOf(outcome as Outcome & { readonly status: 'placed' }, outcome);
+      const { keep, twice } = pickEntry(mine, was);
+      if (twice) warnTwice(h, outcome.key, keep, keep === mine ? was : mine);
+      if (keep === mine) {
+        const lock = lockOf(h);
+        setLock(h, { ...lock, calls: { ...lock.calls, [outcome.key]: mine } });
+      }
+    }
     // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
@@ -733,6 +848,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     backend: 'file',
     concurrentRunners: false,
     read,
+    reread,
     claim,
     record,
     abandon,

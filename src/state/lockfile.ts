@@ -194,6 +194,10 @@ const schedulesOf = (lock: Lockfile): Lockfile['schedules'] =>
 /** One entry as serializeLockfile writes it (compared by lockfileChanged). */
 const emitEntry = (entry: LockEntry): string => emit(cleanEntry(entry), '    ');
 
+/** Whether two entries are written alike in the lockfile (the same object, or the same text). */
+export const sameEntry = (a: LockEntry, b: LockEntry): boolean =>
+  a === b || emitEntry(a) === emitEntry(b);
+
 /** A key JSON.stringify would put first whatever its order (an array index). */
 const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
 

@@ -26,6 +26,8 @@ export interface StoreSite {
    * store opens without comparing the lockfile with it.
    */
   readonly skipLockfileCheck?: boolean;
+  /** Says a warning a person must read (the file store: a key found placed twice). */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.retention ? { retention: site.retention } : {}),
+      ...(site.warn ? { warn: site.warn } : {}),
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');

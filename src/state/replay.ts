@@ -4,7 +4,7 @@ import { brokenLink } from '../config/exists.js';
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
 import { isErrorCode, JOURNAL_FILE, journalPath, syncDir } from './dir.js';
 import { forgetIndex } from './lock-index.js';
-import { lockfileChanged, writeLockfileAtomic } from './lockfile.js';
+import { type LockfileWrite, lockfileChanged, writeLockfileAtomic } from './lockfile.js';
 import { draftLock } from './record.js';
 import { IN_FLIGHT } from './store.js';
 import type { Lockfile } from './types.js';
@@ -251,18 +251,18 @@ export const clearJournal = async (stateDir: string): Promise<void> => {
  * it again changes nothing, because folding is idempotent (`placed` is never replaced, and
  * every other entry ends as the last record for its key, the same each time). Removing the
  * journal first would instead lose intents, and a call that may have been placed would look
- * never attempted and be placed again.
+ * never attempted and be placed again. `written`: the lockfile written, when it was.
  */
 export const recoverJournal = async (
   stateDir: string,
   lockfilePath: string,
   lock: Lockfile,
-): Promise<ReplayResult> => {
+): Promise<ReplayResult & { readonly written?: LockfileWrite }> => {
   const result = await replayJournal(stateDir, lock);
   const changed = lockfileChanged(lock, result.lock);
   if (changed) await forgetIndex(stateDir);
   const written = changed ? await writeLockfileAtomic(lockfilePath, result.lock) : undefined;
   await clearJournal(stateDir);
   if (changed) await writeCopy(stateDir, result.lock, written, lockfilePath);
-  return result;
+  return written === undefined ? result : { ...result, written };
 };

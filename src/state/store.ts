@@ -148,6 +148,16 @@ export interface StateView {
 
 export interface StateReader {
   read(): Promise<StateView>;
+  /**
+   * Take in what another writer changed since this runner last read or wrote the state;
+   * true when the view changed (read it again). The file store looks at whether callops.lock
+   * is still the file it last read or wrote (one stat) and merges in one that is not (a
+   * `git pull` of placements made elsewhere, an older copy put back): this runner's records
+   * are kept, what the file adds or moved on is taken, and nothing it holds as placed becomes
+   * due again. Its persist() does the same before it writes. The Postgres store reads the
+   * database itself: nothing to take in.
+   */
+  reread(): Promise<boolean>;
 }
 
 export interface ClaimWriter {

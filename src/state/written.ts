@@ -23,15 +23,17 @@ export const writtenPath = (stateDir: string): string => join(stateDir, WRITTEN_
  * Replace the lockfile, then the copy of it in the state directory (both atomically and
  * fsynced). In this order a crash between the two leaves the lockfile newer than the copy,
  * which is accepted; the other order could make a good lockfile look older than the copy.
+ * Returns what writing the lockfile gave (its file's identity).
  */
 export const saveLockfile = async (
   stateDir: string,
   lockPath: string,
   lock: Lockfile,
-): Promise<void> => {
+): Promise<LockfileWrite> => {
   await forgetIndex(stateDir);
   const written = await writeLockfileAtomic(lockPath, lock);
   await writeCopy(stateDir, lock, written, lockPath);
+  return written;
 };
 
 /**

@@ -891,6 +891,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     concurrentRunners: true,
     lacking,
     read,
+    // Every read is the database's: another runner's records are in it already.
+    reread: async () => false,
     claim,
     record,
     abandon,

@@ -21,6 +21,12 @@ export interface Project {
   open(options?: { readonly retention?: Retention }): Promise<StateStore>;
   /** What runner.mjs needs to open the same store in another process. */
   readonly spec: Readonly<Record<string, unknown>>;
+  /**
+   * `key` placed with `sid` by a writer outside this project's runners, while one may hold
+   * it: the file store's callops.lock rewritten as a `git pull` of placements made on another
+   * host rewrites it; the database's rows written by another runner.
+   */
+  placeElsewhere(key: string, sid: string): Promise<void>;
 }
 
 export interface StoreHarness {
@@ -586,6 +592,31 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         await runner.record(placed('default/welcome'));
         await runner.persist();
         expect(Object.keys((await runner.export()).calls)).toEqual(['default/welcome']);
+      });
+    });
+
+    describe('another writer', () => {
+      test('what another writer placed meanwhile is taken in, never placed again; the runner keeps its own', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('own'))).toBe(true);
+        await runner.record(placed('own'));
+        await runner.persist();
+        await project.placeElsewhere('pulled', 'sid-pulled');
+        // Before it plans again: the file store reads a changed lockfile in here.
+        await runner.reread();
+        const { calls } = (await runner.read()).lock;
+        expect(calls.pulled).toMatchObject({ status: 'placed', sid: 'sid-pulled' });
+        expect(calls.own).toMatchObject({ status: 'placed', sid: 'sid-own' });
+        expect(await runner.claim(claimOf('pulled'))).toBe(false);
+        expect(await runner.claim(claimOf('next'))).toBe(true);
+        await runner.record(placed('next'));
+        await runner.persist();
+        await finish(runner);
+        const reader = await storeOn(project);
+        const after = (await reader.read()).lock.calls;
+        expect(Object.keys(after).sort()).toEqual(['next', 'own', 'pulled']);
+        expect(after.pulled?.sid).toBe('sid-pulled');
       });
     });
 

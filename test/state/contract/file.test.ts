@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileStore } from '../../../src/state/file-store.js';
+import { emptyLockfile, readLockfile, writeLockfileAtomic } from '../../../src/state/lockfile.js';
 import { tempDir } from '../helpers.js';
 import { describeStoreContract } from './contract.js';
 
@@ -13,6 +15,22 @@ describeStoreContract({
       stateDir: join(root, '.callops'),
       lockPath: join(root, 'callops.lock'),
     };
-    return { spec, open: async (options = {}) => openFileStore({ ...spec, ...options }) };
+    return {
+      spec,
+      open: async (options = {}) => openFileStore({ ...spec, ...options }),
+      // As `git pull` does it: a new callops.lock beside the run, holding the entry too.
+      placeElsewhere: async (key, sid) => {
+        const read = existsSync(spec.lockPath) ? await readLockfile(spec.lockPath) : undefined;
+        if (read !== undefined && 'error' in read) throw new Error(read.error.message);
+        const lock = read?.lock ?? emptyLockfile();
+        const at = '2026-11-24T09:00:00.000Z';
+        const entry = { status: 'placed' as const, sid, callId: `call-${key}`, at };
+        const placed = { ...entry, definition: 'sha256:def', file: 'calls/welcome.yaml' };
+        await writeLockfileAtomic(spec.lockPath, {
+          ...lock,
+          calls: { ...lock.calls, [key]: placed },
+        });
+      },
+    };
   },
 });

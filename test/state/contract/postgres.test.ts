@@ -48,15 +48,35 @@ describeStoreContract({
       schema: `project_${++projects}`,
       leaseMs: KILLED_LEASE_MS,
     };
+    const open = (options = {}) =>
+      openPostgresStore({
+        url: spec.url,
+        schema: spec.schema,
+        command: 'callops apply',
+        ...options,
+      });
     return {
       spec,
-      open: (options = {}) =>
-        openPostgresStore({
-          url: spec.url,
-          schema: spec.schema,
-          command: 'callops apply',
-          ...options,
-        }),
+      open,
+      // Another runner on the same schema: it claims and records the key, and is gone.
+      placeElsewhere: async (key, sid) => {
+        const other = await open();
+        try {
+          if (!(await other.claim(claimOf(key)))) throw new Error(`${key} was not claimed`);
+          await other.record({
+            key,
+            status: 'placed',
+            sid,
+            callId: `call-${key}`,
+            at: '2026-11-24T09:00:00.000Z',
+            attempts: 1,
+            definition: 'sha256:def',
+            file: 'calls/welcome.yaml',
+          });
+        } finally {
+          await other.close();
+        }
+      },
     };
   },
 });

@@ -1,0 +1,149 @@
+import { sameEntry } from './lockfile.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+
+/**
+ * One key placed twice, under two sids, neither replacing the other: two calls were made.
+ * The lockfile keeps one entry per key (`kept`, the call placed first); `other` is the call
+ * it cannot hold, which a person must know of.
+ */
+export interface PlacedTwice {
+  readonly key: string;
+  readonly kept: LockEntry;
+  readonly other: LockEntry;
+}
+
+export interface Merged {
+  /** `ours` itself when the file adds nothing to it. */
+  readonly lock: Lockfile;
+  /** Keys whose entry was taken from the file: placed or settled elsewhere, or newer there. */
+  readonly taken: readonly string[];
+  readonly twice: readonly PlacedTwice[];
+}
+
+const replaced = (entry: LockEntry, sid: string | undefined): boolean =>
+  sid !== undefined && entry.history?.some((h) => h.sid === sid) === true;
+
+/** How far an outcome has got: none, in progress, ended (never changed again). */
+const outcomeRank = (entry: LockEntry): number =>
+  entry.outcome === undefined ? 0 : entry.outcome.status === 'in-progress' ? 1 : 2;
+
+/** The call placed first of two: the earlier `at`, then the smaller sid (the same for every runner). */
+const first = (a: LockEntry, b: LockEntry): LockEntry => {
+  const [x, y] = [Date.parse(a.at), Date.parse(b.at)];
+  if (x !== y) return x < y ? a : b;
+  return (a.sid ?? '') <= (b.sid ?? '') ? a : b;
+};
+
+/**
+ * Which of two entries of one key the view keeps: this runner's (`ours`) or the one another
+ * writer left in the file (`theirs`). Never one older than the other: a placed call stays
+ * placed (unless the other is a replacement of it, which keeps its sid in `history`), and of
+ * two entries not placed the later attempt or settlement wins, so a lockfile that moved
+ * backwards changes nothing and one that moved on is taken. Two different calls placed for
+ * one key keep the first placed, the same whichever runner merges (`twice`).
+ */
+export const pickEntry = (
+  ours: LockEntry,
+  theirs: LockEntry,
+): { readonly keep: LockEntry; readonly twice?: true } => {
+  if (ours === theirs || sameEntry(ours, theirs)) return { keep: ours };
+  const [a, b] = [ours.status === 'placed', theirs.status === 'placed'];
+  if (a && b) {
+    if (ours.sid === theirs.sid) {
+      // The same call: the entry that knows more of it (a replacement's history, an outcome).
+      const longer = (theirs.history?.length ?? 0) - (ours.history?.length ?? 0);
+      if (longer !== 0) return { keep: longer > 0 ? theirs : ours };
+      return { keep: outcomeRank(theirs) > outcomeRank(ours) ? theirs : ours };
+    }
+    if (replaced(theirs, ours.sid)) return { keep: theirs };
+    if (replaced(ours, theirs.sid)) return { keep: ours };
+    return { keep: first(ours, theirs), twice: true };
+  }
+  // A replacement that failed or is unknown keeps the call it replaced in its history.
+  if (a) return { keep: replaced(theirs, ours.sid) ? theirs : ours };
+  if (b) return { keep: replaced(ours, theirs.sid) ? ours : theirs };
+  const [x, y] = [Date.parse(ours.at), Date.parse(theirs.at)];
+  if (x !== y) return { keep: y > x ? theirs : ours };
+  // `callops resolve` keeps the attempt's time: the settled entry is the newer one.
+  return { keep: theirs.resolvedBy !== undefined && ours.resolvedBy === undefined ? theirs : ours };
+};
+
+const later = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined || Date.parse(a) >= Date.parse(b) ? a : b;
+
+/** One call's schedule memory from both: first seen the earliest, reported and let go the furthest. */
+const mergeMemory = (ours: ScheduleMemory, theirs: ScheduleMemory): ScheduleMemory => {
+  const since = Date.parse(theirs.since) < Date.parse(ours.since) ? theirs.since : ours.since;
+  const reportedThrough = later(ours.reportedThrough, theirs.reportedThrough);
+  const prunedThrough = later(ours.prunedThrough, theirs.prunedThrough);
+  if (
+    since === ours.since &&
+    reportedThrough === ours.reportedThrough &&
+    prunedThrough === ours.prunedThrough
+  )
+    return ours;
+  return {
+    since,
+    ...(reportedThrough === undefined ? {} : { reportedThrough }),
+    ...(prunedThrough === undefined ? {} : { prunedThrough }),
+  };
+};
+
+const mergeSchedules = (
+  ours: Lockfile['schedules'],
+  theirs: Lockfile['schedules'],
+): Lockfile['schedules'] => {
+  if (theirs === undefined || ours === theirs) return ours;
+  if (ours === undefined) return theirs;
+  let out: Record<string, ScheduleMemory> | undefined;
+  for (const [key, memory] of Object.entries(theirs)) {
+    const mine = ours[key];
+    const next = mine === undefined ? memory : mergeMemory(mine, memory);
+    if (next === mine) continue;
+    out ??= { ...ours };
+    out[key] = next;
+  }
+  return out ?? ours;
+};
+
+/**
+ * The view of a runner that holds the lockfile (`ours`: what it read and recorded since)
+ * merged with the file as another writer left it (`theirs`: a `git pull` of placements made
+ * on another host, an older copy put back, another run's write after this one lost its run
+ * lock). Nothing either holds is lost: an entry only `ours` has is kept (this runner's own
+ * record, also when the file moved backwards), one only the file has is taken, and of two
+ * entries of a key the newer is kept (pickEntry). Pure; `ours` itself when the file adds
+ * nothing.
+ */
+export const mergeLockfiles = (ours: Lockfile, theirs: Lockfile): Merged => {
+  let calls: Record<string, LockEntry> | undefined;
+  const taken: string[] = [];
+  const twice: PlacedTwice[] = [];
+  for (const key of Object.keys(theirs.calls)) {
+    const other = theirs.calls[key] as LockEntry;
+    const mine = ours.calls[key];
+    let keep = other;
+    if (mine !== undefined) {
+      const picked = pickEntry(mine, other);
+      keep = picked.keep;
+      if (picked.twice) {
+        twice.push({ key, kept: keep, other: keep === mine ? other : mine });
+      }
+      if (keep === mine) continue;
+    }
+    calls ??= { ...ours.calls };
+    calls[key] = keep;
+    taken.push(key);
+  }
+  const schedules = mergeSchedules(ours.schedules, theirs.schedules);
+  if (calls === undefined && schedules === ours.schedules) return { lock: ours, taken, twice };
+  return {
+    lock: {
+      ...ours,
+      ...(calls === undefined ? {} : { calls }),
+      ...(schedules === undefined ? {} : { schedules }),
+    },
+    taken,
+    twice,
+  };
+};

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { mergeLockfiles, pickEntry } from '../../src/state/merge.js';
+import type { LockEntry } from '../../src/state/types.js';
+import { entry, lockOf } from './helpers.js';
+
+const T1 = '2026-11-24T10:00:00.000Z';
+const T2 = '2026-11-24T11:00:00.000Z';
+const T3 = '2026-11-24T12:00:00.000Z';
+
+const placed = (sid: string, at = T1, fields: Partial<LockEntry> = {}) =>
+  entry({ status: 'placed', sid, callId: `call-${sid}`, at, ...fields });
+const unknown = (at = T1, fields: Partial<LockEntry> = {}) =>
+  entry({ status: 'unknown', at, message: 'timed out', ...fields });
+const failed = (at = T1, fields: Partial<LockEntry> = {}) =>
+  entry({ status: 'failed', at, httpStatus: 480, ...fields });
+
+describe('mergeLockfiles', () => {
+  it('keeps what only this runner holds and takes what only the file holds', () => {
+    const ours = lockOf({ 'p/own': placed('S-own') });
+    const theirs = lockOf({ 'p/x1': placed('S-x1'), 'p/pulled': placed('S-pulled') });
+    const merged = mergeLockfiles(ours, theirs);
+    expect(merged.lock.calls).toEqual({
+      'p/own': placed('S-own'),
+      'p/x1': placed('S-x1'),
+      'p/pulled': placed('S-pulled'),
+    });
+    expect([...merged.taken].sort()).toEqual(['p/pulled', 'p/x1']);
+    expect(merged.twice).toEqual([]);
+  });
+
+  it('returns the view itself when the file adds nothing (also a file that moved backwards)', () => {
+    const ours = lockOf({
+      'p/a': placed('S-a', T2),
+      'p/b': unknown(T2),
+      'p/c': failed(T2),
+    });
+    expect(mergeLockfiles(ours, ours).lock).toBe(ours);
+    // An older copy: every entry missing, or in an older state.
+    const older = lockOf({ 'p/a': unknown(T1), 'p/b': failed(T1), 'p/c': failed(T1) });
+    const merged = mergeLockfiles(ours, older);
+    expect(merged.lock).toBe(ours);
+    expect(merged.taken).toEqual([]);
+    expect(mergeLockfiles(ours, lockOf({})).lock).toBe(ours);
+  });
+
+  it('takes an entry the file moved on: placed or settled elsewhere, a later attempt', () => {
+    const ours = lockOf({
+      'p/placed-there': unknown(T1),
+      'p/settled': unknown(T1),
+      'p/retried': failed(T1),
+      'p/outcome': placed('S-o', T1),
+    });
+    const ended = { status: 'completed', sip_status: 200, duration: 4, answered: true } as const;
+    const theirs = lockOf({
+      'p/placed-there': placed('S-there', T2),
+      'p/settled': failed(T1, { resolvedBy: 'hand' }),
+      'p/retried': failed(T3),
+      'p/outcome': placed('S-o', T1, { outcome: { ...ended, ended_at: T2 } }),
+    });
+    const merged = mergeLockfiles(ours, theirs);
+    expect(merged.lock.calls).toEqual(theirs.calls);
+    expect([...merged.taken].sort()).toEqual(Object.keys(theirs.calls).sort());
+  });
+
+  it('a placed call stays placed, unless the other entry is a replacement of it', () => {
+    expect(pickEntry(placed('S1'), unknown(T3)).keep).toEqual(placed('S1'));
+    expect(pickEntry(unknown(T3), placed('S1')).keep).toEqual(placed('S1'));
+    const replacement = placed('S2', T2, { history: [{ sid: 'S1', at: T1 }] });
+    expect(pickEntry(placed('S1'), replacement)).toEqual({ keep: replacement });
+    expect(pickEntry(replacement, placed('S1'))).toEqual({ keep: replacement });
+    // A replacement the gateway refused keeps the call it replaced in its history: newer.
+    const refused = failed(T2, { history: [{ sid: 'S1', at: T1 }] });
+    expect(pickEntry(placed('S1'), refused).keep).toBe(refused);
+  });
+
+  it('one key placed under two sids keeps the first placed, whichever side merges, and says so', () => {
+    const early = placed('S-early', T1);
+    const late = placed('S-late', T2);
+    for (const [ours, theirs] of [
+      [early, late],
+      [late, early],
+    ] as const) {
+      const merged = mergeLockfiles(lockOf({ 'p/k': ours }), lockOf({ 'p/k': theirs }));
+      expect(merged.lock.calls['p/k']).toEqual(early);
+      expect(merged.twice).toEqual([{ key: 'p/k', kept: early, other: late }]);
+    }
+  });
+
+  it('schedule memory: first seen the earliest, reported and let go through the latest', () => {
+    const ours = {
+      ...lockOf({}),
+      schedules: { 'p/a': { since: T2, reportedThrough: T3 }, 'p/own': { since: T1 } },
+    };
+    const theirs = {
+      ...lockOf({}),
+      schedules: {
+        'p/a': { since: T1, reportedThrough: T2, prunedThrough: T1 },
+        'p/pulled': { since: T2 },
+      },
+    };
+    expect(mergeLockfiles(ours, theirs).lock.schedules).toEqual({
+      'p/a': { since: T1, reportedThrough: T3, prunedThrough: T1 },
+      'p/own': { since: T1 },
+      'p/pulled': { since: T2 },
+    });
+  });
+});
