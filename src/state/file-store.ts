@@ -120,11 +120,8 @@ const sortedLock = (lock: Lockfile): Lockfile => ({
   ),
 });
 
-/**
- * How often at most a claim looks at whether the run lock is still this run's: a long
- * apply stops within a second of losing it, at the cost of one lstat a second at most.
- */
-const LOCK_CHECK_MS = 1_000;
+/** The outcome that closes an intent written once the run lock was lost: never sent. */
+const NOT_SENT_LOCK_LOST = 'not sent: the run lost its run lock before the request left';
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -175,10 +172,11 @@ interface Held {
   journalError?: Error;
   /** persist() failed and said so: releasing the run lock does not say it again. */
   persistFailed?: true;
-  /** Whether `.callops/run.lock` is still the file this run took (RunLockResult's `lost`). */
+  /**
+   * Whether `.callops/run.lock` is still the file this run took (RunLockResult's `lost`):
+   * asked after every journal commit of intents, before they are released to be sent.
+   */
   readonly lost: () => { readonly holder?: RunLockHolder } | undefined;
-  /** When a claim last asked `lost` (claims ask at most once per LOCK_CHECK_MS). */
-  lockCheckedAt: number;
   /** Set once the run lock was found lost: from then on nothing is claimed. */
   lockLost?: RunLockLost;
   /**
@@ -363,7 +361,6 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
    */
   const lostLock = (h: Held): RunLockLost | undefined => {
     if (h.lockLost !== undefined) return h.lockLost;
-    h.lockCheckedAt = Date.now();
     const lost = h.lost();
     if (lost !== undefined) {
       const name = join(relative(dirname(stateDir), stateDir), RUN_LOCK_FILE);
@@ -554,7 +551,6 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         journal: undefined,
         open: new Map(),
         lost: acquired.lost,
-        lockCheckedAt: Date.now(),
         seen: result.written?.identity ?? seen,
         warned: new Set(),
       };
@@ -653,9 +649,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const claim = async (c: Claim): Promise<ClaimResult> => {
     const h = mustHold('claims calls');
     if (h.journalError) throw h.journalError;
-    // A long apply looks at its run lock as it goes (run also before each batch).
-    const lost = Date.now() - h.lockCheckedAt >= LOCK_CHECK_MS ? lostLock(h) : h.lockLost;
-    if (lost !== undefined) throw lost;
+    // The run lock is looked at after every commit of intents (run also before each batch).
+    if (h.lockLost !== undefined) throw h.lockLost;
     // Not lockOf(h): that ends the draft's batch, and the next outcome would copy every entry.
     const entry = h.draft.entry(c.key);
     if (!h.open.has(c.key)) {
@@ -693,6 +688,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         h.opening ??= openJournal(stateDir, {
           clock,
           ...(options.signal ? { signal: options.signal } : {}),
+          // Once the lock is another's (or no one's), a run taking it reads these intents in
+          // the journal: none is sent that such a run could not see.
+          beforeRelease: () => lostLock(h),
         });
         const opening = h.opening;
         h.journal = await opening.finally(() => {
@@ -712,6 +710,25 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       });
     } catch (error) {
       track(h, c.key, c.number, before);
+      if (error instanceof RunLockLost) {
+        // Its intent is written, its request never leaves: closed as not sent, so that whoever
+        // folds this journal finds the call still due rather than one that may have rung. A
+        // retry's or a replacement's intent stays open (unknown): the key had an entry before.
+        if (!h.open.has(c.key) && c.replace !== true) {
+          await h.journal
+            ?.outcome({
+              key: c.key,
+              status: 'failed',
+              at,
+              message: NOT_SENT_LOCK_LOST,
+              definition: c.definition,
+              file: c.file,
+              ...(c.number === undefined ? {} : { number: c.number }),
+            })
+            .catch(() => undefined);
+        }
+        throw error;
+      }
       h.journalError ??= journalFailure(error);
       throw h.journalError;
     }

@@ -46,6 +46,13 @@ export interface JournalOptions {
   readonly holdSync?: CommitHold;
   /** Aborts a held fdatasync (the batch then fails, and its requests are never sent). */
   readonly signal?: AbortSignal;
+  /**
+   * Asked after each commit that holds intents, once they are durable and before they
+   * resolve: an error it returns rejects those intents (their requests never leave), while
+   * the lines stay written and the journal goes on. The file store asks here whether its run
+   * lock is still its own, so that no claim is released once another run may have taken it.
+   */
+  readonly beforeRelease?: () => Error | undefined;
 }
 
 /** A write or fsync of the journal failed (a full disk, say): nothing more can be sent. */
@@ -173,8 +180,9 @@ export const outcomeLine = (run: string, o: Outcome & DefinitionMeta): string =>
  * Group commit: the first line queued while the journal is idle is written at the end
  * of the current microtask turn; lines queued while a write+fdatasync is in progress wait
  * and go out together in the next single write+fdatasync. Each promise resolves only after
- * the fdatasync that covers its line has returned. After a failed write or sync the
- * journal refuses every later line, because what reached the disk is then unknown.
+ * the fdatasync that covers its line has returned (and, for an intent, after
+ * `beforeRelease` let it go). After a failed write or sync the journal refuses every later
+ * line, because what reached the disk is then unknown.
  *
  * Test failpoint: with CALLOPS_FAILPOINT_HOLD_SYNC=<path> set when the journal opens, each
  * batch holding an intent is written, then waits until `<path>` exists before its fdatasync
@@ -224,9 +232,15 @@ export const openJournal = async (
       queue = [];
       try {
         file.write(batch.map((p) => p.line).join(''));
-        if (holdSync && batch.some((p) => p.intent)) await holdSync(options.signal);
+        const intents = batch.some((p) => p.intent);
+        if (holdSync && intents) await holdSync(options.signal);
         await datasync(handle);
-        for (const pending of batch) pending.resolve();
+        // After the commit: a run that takes the lock from now on reads these intents.
+        const refused = intents ? options.beforeRelease?.() : undefined;
+        for (const pending of batch) {
+          if (refused !== undefined && pending.intent) pending.reject(refused);
+          else pending.resolve();
+        }
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         broken = new JournalWriteError(path, typeof code === 'string' ? code : undefined, error);

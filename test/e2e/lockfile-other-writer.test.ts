@@ -1,10 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import {
   callsYaml,
   type Gateway,
+  holdCalls,
   type LockEntryJson,
   type LockJson,
   spawnCli,
@@ -200,5 +203,78 @@ describe('run, while callops.lock is changed by another writer', () => {
     expect(r.stderr).toContain(`callops.lock keeps the first, ${S_X1}: check both calls`);
     expect((await g.project.lock())?.calls['sim/a1']?.sid).toBe(S_X1);
     expect(g.placed().filter((c) => numberOf(c.body) === numberAt(0))).toHaveLength(1);
+  });
+});
+
+describe('apply whose run lock is removed while a second apply starts', () => {
+  it('the lockfile ends with every call the gateway accepted, each placed once', {
+    timeout: 90_000,
+  }, async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `c${i}`);
+    // The first apply's two first calls wait at the gateway until released; all others pass.
+    const hold = holdCalls();
+    let held = 0;
+    gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+      {
+        targetExtra: ['concurrency: 2'],
+        latencyMs: 1,
+        wait: () => (++held <= 2 ? hold.wait() : Promise.resolve()),
+      },
+    );
+    const g = gw;
+    const first = watch(spawnCli(['apply', '--yes'], { cwd: g.project.dir, env: g.env }), 60_000);
+    await waitFor('two calls in flight', () => (hold.held() === 2 ? true : undefined), SLOW);
+    // `rm .callops/run.lock` (or `git clean -X`) while they are in flight, and a second apply.
+    await rm(join(g.project.dir, '.callops/run.lock'));
+    const second = await g.run(['apply', '--yes']);
+    expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
+    hold.release();
+    const r = await first.done;
+    expect(r.code, first.soFar()).toBe(75);
+    expect(r.stderr).toContain('the run lock .callops/run.lock was');
+    const lock = await g.project.lock();
+    everyAcceptedRecorded(g, lock, names);
+    const numbers = g.placed().map((c) => numberOf(c.body));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(numbers).toHaveLength(names.length);
+    const status = await g.run(['status']);
+    expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('a claim committed after the run lock was removed is never sent, and stays due', {
+    timeout: 60_000,
+  }, async () => {
+    const names = ['c0', 'c1', 'c2'];
+    gw = await startGateway({ 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) });
+    const g = gw;
+    const release = join(g.project.dir, 'release-commits');
+    const child = spawnCli(['apply', '--yes'], {
+      cwd: g.project.dir,
+      env: { ...g.env, [HOLD_SYNC_ENV]: release },
+    });
+    const apply = watch(child, 40_000);
+    // The first intent is written; its commit waits.
+    await waitFor(
+      'a commit held',
+      () => (existsSync(`${release}.reached`) ? true : undefined),
+      SLOW,
+    );
+    await rm(join(g.project.dir, '.callops/run.lock'));
+    await writeFile(release, '');
+    const r = await apply.done;
+    expect(r.code, apply.soFar()).toBe(75);
+    expect(g.sim.received()).toEqual([]);
+    // The intents left are closed as not sent: the next apply places every call, once.
+    const next = await g.run(['apply', '--yes']);
+    expect(next.code, `${next.stdout}\n${next.stderr}`).toBe(0);
+    expect(
+      g
+        .placed()
+        .map((c) => numberOf(c.body))
+        .sort(),
+    ).toEqual(names.map((_, i) => numberAt(i)));
+    everyAcceptedRecorded(g, await g.project.lock(), names);
+    expect(await readFile(join(g.project.dir, 'callops.lock'), 'utf8')).not.toContain('unknown');
   });
 });

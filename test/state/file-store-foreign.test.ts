@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/execute/outcome.js';
+import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import { openFileStore } from '../../src/state/file-store.js';
 import { INDEX_MIN_BYTES } from '../../src/state/lock-index.js';
 import {
@@ -11,6 +13,7 @@ import {
   serializeLockfile,
   writeLockfileAtomic,
 } from '../../src/state/lockfile.js';
+import { RunLockLost } from '../../src/state/runlock.js';
 import type { Claim, StateStore } from '../../src/state/store.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 import { writeCopy, writtenPath } from '../../src/state/written.js';
@@ -222,5 +225,36 @@ describe('a lockfile another writer changed while the run holds it', () => {
     expect(await store.claim(claimOf('sim/c00000'))).toBe(false);
     await store.close();
     expect(Object.keys((await fileLock(site.lockPath)).calls)).toHaveLength(4001);
+  });
+});
+
+describe('a run lock removed while a claim is committed', () => {
+  afterEach(() => {
+    delete process.env[HOLD_SYNC_ENV];
+  });
+
+  it('rejects the claim once its intent is durable: the request never leaves, nor does any later', async () => {
+    const site = await siteIn();
+    const release = join(site.root, 'release');
+    // Read when the journal opens (the first claim): each commit waits for the file.
+    process.env[HOLD_SYNC_ENV] = release;
+    const { store } = await runnerOn(site);
+    const claim = store.claim(claimOf('sim/a'));
+    for (let i = 0; i < 2000 && !existsSync(`${release}.reached`); i++) await sleep(5);
+    expect(existsSync(`${release}.reached`)).toBe(true);
+    // `git clean -X` between the intent's write and its commit: another run may take the lock.
+    await rm(join(site.stateDir, 'run.lock'));
+    await writeFile(release, '');
+    await expect(claim).rejects.toBeInstanceOf(RunLockLost);
+    await expect(store.claim(claimOf('sim/b'))).rejects.toBeInstanceOf(RunLockLost);
+    // Its intent is closed as never sent: whoever folds the journal finds the call still due.
+    const lines = (await readFile(join(site.stateDir, 'journal.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; key: string; status?: string });
+    expect(lines.map((l) => `${l.type} ${l.key} ${l.status ?? ''}`.trim())).toEqual([
+      'intent sim/a',
+      'outcome sim/a failed',
+    ]);
   });
 });

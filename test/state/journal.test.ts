@@ -164,6 +164,43 @@ describe('group commit', () => {
     await expect(journal.intent(intent('p/c'))).rejects.toThrow(/could not be written \(EIO/);
     await journal.close();
   });
+
+  it('beforeRelease is asked after each commit of intents: its error rejects them, durable all the same', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const order: string[] = [];
+    let refusal: Error | undefined;
+    const journal = await openJournal(dir, {
+      datasync: async (handle) => {
+        await handle.datasync();
+        order.push('sync');
+      },
+      beforeRelease: () => {
+        order.push('asked');
+        return refusal;
+      },
+    });
+    await journal.intent(intent('p/a'));
+    // A batch of outcomes alone is never asked about: nothing in it is sent.
+    await journal.outcome(placed('p/a'));
+    expect(order).toEqual(['sync', 'asked', 'sync']);
+    refusal = new Error('the run lock is gone');
+    const [b, outcome] = await Promise.allSettled([
+      journal.intent(intent('p/b')),
+      journal.outcome(placed('p/c')),
+    ]);
+    expect(b).toMatchObject({ status: 'rejected', reason: refusal });
+    // Lines of the same batch that send nothing resolve; the journal goes on.
+    expect(outcome.status).toBe('fulfilled');
+    await journal.outcome({ ...placed('p/d'), status: 'failed' });
+    await journal.close();
+    expect((await journalLines(dir)).map((l) => `${l.type} ${l.key}`)).toEqual([
+      'intent p/a',
+      'outcome p/a',
+      'intent p/b',
+      'outcome p/c',
+      'outcome p/d',
+    ]);
+  });
 });
 
 describe('replay', () => {
