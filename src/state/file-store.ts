@@ -26,6 +26,7 @@ import {
   serializeLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
+import { mergeLockfiles, pickEntry } from './merge.js';
 import {
   callsOf,
   callTime,
@@ -34,7 +35,6 @@ import {
   numberIndex,
   setCall,
 } from './number-index.js';
-import { mergeLockfiles, pickEntry } from './merge.js';
 import { withOutcomes } from './outcome.js';
 import {
   type DefinitionMeta,
