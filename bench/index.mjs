@@ -639,7 +639,11 @@ const { url, child } = await startSimulator();
 try {
   if (ONLY === undefined || ONLY === 'lockfile') {
     const { big, empty } = lockfileProjects(LOCK_ENTRIES);
-    const times = { apply: { big: [], empty: [] }, plan: { big: [], empty: [] } };
+    const times = {
+      apply: { big: [], empty: [] },
+      plan: { big: [], empty: [] },
+      one: { big: [], empty: [] },
+    };
     // Commands of 150-250 ms on a machine whose speed moves: more runs than elsewhere.
     for (let r = 0; r < LOCK_RUNS; r++) {
       for (const [size, project] of [
@@ -648,6 +652,12 @@ try {
       ]) {
         times.apply[size].push(timeCommand(['--', CLI, '-C', project.dir, 'apply', '--yes']));
         times.plan[size].push(timeCommand(['--', CLI, '-C', project.dir, 'plan']));
+        // One new call placed: the lockfile is written again with its entry.
+        writeFileSync(
+          join(project.dir, `calls/new-${r}.yaml`),
+          `defaults:\n  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n  from: "+15550001111"\ncalls:\n  - name: new-${r}\n    to: { type: phone, number: "+1555000100${r % 10}" }\n`,
+        );
+        times.one[size].push(timeCommand(['--', CLI, '-C', project.dir, 'apply', '--yes']));
       }
     }
     const label = `${LOCK_ENTRIES.toLocaleString('en')} entries, ${(big.bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -660,6 +670,13 @@ try {
         false,
       );
     }
+    row(
+      `apply --yes placing one new call, lockfile of ${label} vs empty`,
+      median(times.one.big),
+      median(times.one.empty),
+      'ms',
+      false,
+    );
     rmSync(big.dir, { recursive: true, force: true });
     rmSync(empty.dir, { recursive: true, force: true });
   }

@@ -65,6 +65,17 @@ const summaries = new WeakMap<object, CallsSummary>();
 /** The summary of `calls` when they are read through the index; undefined otherwise. */
 export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
 
+/** Of calls read through the index: the whole file parsed once, every entry then in memory. */
+const wholes = new WeakMap<object, () => Record<string, LockEntry>>();
+
+/**
+ * `calls` as an object whose every entry is at hand: of calls read through the index, the
+ * whole file parsed at once (one read, one JSON.parse) — what copying or comparing every
+ * entry needs, instead of a read and a search per entry (100,000 entries: about 0.5 s
+ * against seconds); other calls as they are.
+ */
+export const everyEntry = <T extends object>(calls: T): T => (wholes.get(calls)?.() as T) ?? calls;
+
 /** Of calls read through the index: their keys from `lo` to `hi`, searched in the index. */
 const ranges = new WeakMap<object, (lo: string, hi: string) => string[]>();
 /** Of other calls: their keys in the lockfile's order, sorted once per lock. */
@@ -559,6 +570,7 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     deleteProperty: (_, key) => Reflect.deleteProperty(whole(), key),
   });
   ranges.set(proxy, between);
+  wholes.set(proxy, whole);
   return proxy;
 };
 

@@ -1,4 +1,5 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
+import { everyEntry } from './lock-index.js';
 import { cleanEntry } from './lockfile-shape.js';
 import { packedEntry, packingPlacedEntries } from './packed-entry.js';
 import type { LockEntry, Lockfile, ResolvedBy } from './types.js';
@@ -121,7 +122,8 @@ export const draftLock = (base: Lockfile): LockDraft => {
     record(outcome, meta) {
       const entry = nextEntry((calls ?? snapshot.calls)[outcome.key], outcome, meta);
       if (entry === undefined) return false;
-      calls ??= { ...snapshot.calls };
+      // Every entry is copied: of a lockfile read through its index, parsed once for it.
+      calls ??= { ...everyEntry(snapshot.calls) };
       calls[outcome.key] = entry;
       changed = true;
       return true;
