@@ -3,7 +3,13 @@ import type { Env, Secret } from '../resolve/index.js';
 import { resolveState } from '../resolve/state.js';
 import { openStateStore } from '../state/open.js';
 import type { RetainedCall } from '../state/retention.js';
-import { describeHolder, leaseAdvice, livenessOf, lockAdvice } from '../state/runlock.js';
+import {
+  describeHolder,
+  leaseAdvice,
+  livenessOf,
+  lockAdvice,
+  runLockInUse,
+} from '../state/runlock.js';
 import type { LockHolder, LockLoss, StateStore, StateUse } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
@@ -135,7 +141,8 @@ export interface HeldState {
 }
 
 /**
- * "callops.lock is in use: callops run (pid 12, host a, since …). …": what to do depends on
+ * "callops.lock is in use: the run lock .callops/run.lock is held by pid 12 on host a since
+ * … running `callops run`. …" (a database's: "… is in use: held by pid 12 …"): what to do depends on
  * the store, as a file store's lock of a run that is gone stays until cleared, a database's
  * only until the holder's lease runs out.
  */
@@ -148,10 +155,11 @@ export const lockedError = (
   const liveness = livenessOf(holder);
   const advice =
     backend === 'file' ? lockAdvice(holder, liveness) : leaseAdvice(holder, liveness, now);
-  return new EngineError(
-    'locked',
-    `${lockName} is in use: ${describeHolder(holder, now)}. ${advice}`,
-  );
+  const held =
+    backend === 'file'
+      ? runLockInUse(lockName, holder, now)
+      : `${lockName} is in use: ${describeHolder(holder, now)}`;
+  return new EngineError('locked', `${held}. ${advice}`);
 };
 
 /**
@@ -172,7 +180,9 @@ export const holdState = async (
   } catch (error) {
     throw stateError(error);
   }
-  if (!taken.ok) throw lockedError(lockName, taken.holder, now, store.backend);
+  // Its age as of the refusal: a run that took the lock while this one asked took it after
+  // `now`, and would read as taken in the future.
+  if (!taken.ok) throw lockedError(lockName, taken.holder, new Date(), store.backend);
   try {
     if (taken.tookOver) await sink({ type: 'state:took-over', holder: taken.tookOver });
     const folded = taken.recovered;

@@ -5,6 +5,9 @@ import { dirname, join } from 'node:path';
 export const JOURNAL_FILE = 'journal.jsonl';
 export const RUN_LOCK_FILE = 'run.lock';
 
+/** The run lock as users read it, relative to the project (the state directory is `.callops`). */
+export const RUN_LOCK_NAME = `.callops/${RUN_LOCK_FILE}`;
+
 export const journalPath = (stateDir: string): string => join(stateDir, JOURNAL_FILE);
 export const runLockPath = (stateDir: string): string => join(stateDir, RUN_LOCK_FILE);
 

@@ -48,10 +48,10 @@ import { clearJournal, recoverJournal, replayJournal } from './replay.js';
 import { pruneExpired } from './retention.js';
 import {
   acquireRunLock,
-  describeHolder,
   type RunLockHolder,
   RunLockLost,
   runGoingOn,
+  runLockInUse,
 } from './runlock.js';
 import {
   type Claim,
@@ -852,7 +852,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const now = clock();
     const taken = await lock({ command: 'callops state push', now });
     if (!taken.ok) {
-      throw new Error(`${lockName} is in use: ${describeHolder(taken.holder, now)}`);
+      throw new Error(runLockInUse(lockName, taken.holder, clock()));
     }
     try {
       return await importInto(mustHold('imports'), incoming);

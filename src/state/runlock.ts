@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, runLockPath } from './dir.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, RUN_LOCK_NAME, runLockPath } from './dir.js';
 import { currentBootId, ownStart, startTimeOf } from './process-start.js';
+import { sweepStaleTemps } from './stale-temps.js';
 
 /** Who holds `.callops/run.lock`. */
 export interface RunLockHolder {
@@ -63,36 +65,46 @@ const createExclusive = async (
 ): Promise<number | undefined> => {
   const content = `${JSON.stringify(holder)}\n`;
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx');
   let kept: number | undefined;
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-    kept = openSync(temp, 'r');
-  } finally {
-    await handle.close();
-  }
-  const created = (): number | undefined => {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+      kept = openSync(temp, 'r');
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, path);
+    } catch (error) {
+      if (isErrorCode(error, 'EEXIST')) return undefined;
+      if (!isErrorCode(error, 'EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP')) throw error;
+      closeSync(kept);
+      kept = undefined;
+      let fd: number;
+      try {
+        fd = openSync(path, 'wx');
+      } catch (fallbackError) {
+        if (isErrorCode(fallbackError, 'EEXIST')) return undefined;
+        throw fallbackError;
+      }
+      try {
+        writeSync(fd, content);
+        return fd;
+      } catch (writeError) {
+        // An empty lock would read as one that cannot be identified, refusing every run.
+        closeSync(fd);
+        await unlink(path).catch(() => undefined);
+        throw writeError;
+      }
+    }
     const fd = kept;
     kept = undefined;
     return fd;
-  };
-  try {
-    await link(temp, path);
-    return created();
-  } catch (error) {
-    if (isErrorCode(error, 'EEXIST')) return undefined;
-    if (!isErrorCode(error, 'EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP')) throw error;
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, content);
-      return fd;
-    } catch (fallbackError) {
-      if (isErrorCode(fallbackError, 'EEXIST')) return undefined;
-      throw fallbackError;
-    }
   } finally {
     if (kept !== undefined) closeSync(kept);
+    // Also when it was never filled (a full disk): an empty temp file must not stay behind.
     await unlink(temp).catch(() => undefined);
   }
 };
@@ -256,7 +268,9 @@ const isStale = (holder: RunLockHolder): boolean =>
  * Two runs may find the same stale lock at once. Taking it over is therefore guarded by a
  * second exclusive file (`run.lock.takeover`): only its holder re-reads the lock, checks it
  * is still the same stale holder, removes it and creates its own. A run that loses any of
- * these races is refused, naming whoever holds the lock then.
+ * these races is refused, naming whoever holds the lock then: one that finds the guard taken
+ * waits for that takeover to end (takingOver), so that it never names the holder that is gone.
+ * Once taken, temp files that writers now gone left in the state directory are removed.
  */
 export const acquireRunLock = async (
   stateDir: string,
@@ -272,8 +286,10 @@ export const acquireRunLock = async (
     ...ownStart(),
   };
   let released = false;
-  const granted = (fd: number, tookOver?: RunLockHolder): RunLockResult => {
+  const granted = async (fd: number, tookOver?: RunLockHolder): Promise<RunLockResult> => {
     const { dev, ino } = fstatSync(fd);
+    // Held now: no run of this host writes here meanwhile, so what dead ones left can go.
+    await sweepStaleTemps(stateDir, (pid) => pid === process.pid || pidAlive(pid));
     // The first loss is kept: a lock replaced, then removed, was still taken by another.
     let lost: { readonly holder?: RunLockHolder } | undefined;
     return {
@@ -297,13 +313,19 @@ export const acquireRunLock = async (
     };
   };
 
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     const created = await createExclusive(path, me);
     if (created !== undefined) return granted(created);
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released meanwhile: try again
     if (!isStale(holder)) return { ok: false, holder };
-    if (!(await createGuard(takeoverPath(stateDir), me))) return { ok: false, holder };
+    if (!(await createGuard(takeoverPath(stateDir), me))) {
+      // Another run is taking it over: refused in the name of the run that takes it, never
+      // of the holder that is gone.
+      const taker = await takingOver(stateDir, holder);
+      if (taker === undefined) continue;
+      return { ok: false, holder: taker };
+    }
     try {
       const again = await readHolder(path);
       if (again && !sameHolder(again, holder)) return { ok: false, holder: again };
@@ -323,6 +345,33 @@ export const acquireRunLock = async (
     ok: false,
     holder: holder ?? { pid: 0, host: '', since: me.since, command: '', unreadable: true },
   };
+};
+
+/** How long a run refused the takeover guard waits for that takeover to end, at most. */
+const TAKEOVER_WAIT_MS = 2_000;
+
+/**
+ * Refused the takeover guard while taking over `stale`: another run is taking the lock over.
+ * Waits (polling every 5 ms) until the lock is no longer the stale one or the guard is gone,
+ * then gives undefined: look again, and the next look names whoever took the lock, or takes
+ * it. The run holding the guard may lose the lock to another, so it is named only when its
+ * takeover does not end in TAKEOVER_WAIT_MS. A guard whose run is gone too stays until
+ * `callops unlock` clears it with the lock, and the stale holder is named.
+ */
+const takingOver = async (
+  stateDir: string,
+  stale: RunLockHolder,
+): Promise<RunLockHolder | undefined> => {
+  const deadline = Date.now() + TAKEOVER_WAIT_MS;
+  for (;;) {
+    const now = await readHolder(runLockPath(stateDir));
+    if (now === undefined || !sameHolder(now, stale)) return undefined;
+    const taker = await readHolder(takeoverPath(stateDir));
+    if (taker === undefined) return undefined;
+    if (livenessOf(taker) !== 'alive') return stale;
+    if (Date.now() >= deadline) return taker;
+    await sleep(5);
+  }
 };
 
 /** Remove the run lock and a takeover left half-way, whoever holds them (no checks). */
@@ -454,17 +503,25 @@ export const describeHolder = (holder: RunLockHolder, now: Date): string => {
   return `held by pid ${holder.pid} on host ${holder.host} ${when}, running \`${holder.command}\``;
 };
 
+/**
+ * A file store's refusal: "callops.lock is in use: the run lock .callops/run.lock is held by
+ * pid 12 on host a since …". It names the file that is held, and so the one that `callops
+ * unlock` would remove: never the lockfile, which holds the placements.
+ */
+export const runLockInUse = (lockName: string, holder: RunLockHolder, now: Date): string =>
+  `${lockName} is in use: the run lock ${RUN_LOCK_NAME} is ${describeHolder(holder, now)}`;
+
 /** What a user refused because of `holder` can do: never `unlock` while it is alive here. */
 export const lockAdvice = (holder: RunLockHolder, liveness: HolderLiveness): string => {
   switch (liveness) {
     case 'alive':
       return `That process is alive on this host: wait for it to finish, or stop it (kill ${holder.pid}).`;
     case 'elsewhere':
-      return `It runs on another host, where callops cannot check it: if that run is certainly gone (its machine is down), \`callops unlock --force\` removes the lock.`;
+      return `It runs on another host, where callops cannot check it: if that run is certainly gone (its machine is down), \`callops unlock --force\` removes the run lock.`;
     case 'unreadable':
       return 'If no callops run uses this project, `callops unlock --force` removes it.';
     case 'gone':
-      return 'That process is gone: `callops unlock` removes the lock.';
+      return 'That process is gone: `callops unlock` removes the run lock.';
   }
 };
 

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import { callsYaml, collect, type Gateway, spawnCli, startGateway } from './helpers.js';
 
 const open: Gateway[] = [];
 const sleepers: ChildProcess[] = [];
@@ -26,6 +26,10 @@ describe('the run lock', () => {
 
     const refused = await gw.run(['apply', '--yes']);
     expect(refused.code).toBe(75);
+    // It names the file that is held (and that unlock would remove), not only the lockfile.
+    expect(refused.stderr).toContain(
+      `callops apply: callops.lock is in use: the run lock .callops/run.lock is held by pid ${process.pid} on host `,
+    );
     expect(refused.stderr).toContain(`pid ${process.pid}`);
     expect(refused.stderr).toContain(hostname());
     expect(refused.stderr).toContain('callops run');
@@ -63,6 +67,49 @@ describe('the run lock', () => {
     expect(r.stderr).toContain(`pid ${gone}`);
     expect(r.stderr).toContain('; that process is gone)');
     expect(gw.placed()).toHaveLength(2);
+  });
+
+  it('left by a process that is gone, several applies at once: one takes it over, each other names that one', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await startGateway(CALLS);
+    open.push(gw);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    for (let round = 0; round < 3; round++) {
+      await gw.project.write('.callops/run.lock', holder(gone));
+      const children = Array.from({ length: 4 }, () =>
+        spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env }),
+      );
+      const pids = children.map((c) => c.pid);
+      const results = await Promise.all(children.map((c) => collect(c, 30_000)));
+      expect(results.filter((r) => r.code === 0).length).toBeGreaterThan(0);
+      for (const r of results.filter((r) => r.code !== 0)) {
+        expect(r.code, r.stderr).toBe(75);
+        const named = /the run lock \.callops\/run\.lock is held by pid (\d+) /.exec(r.stderr);
+        expect(pids, r.stderr).toContain(Number(named?.[1]));
+        expect(r.stderr).not.toContain('gone');
+      }
+    }
+    // Taken over once each round, and never placed twice.
+    expect(gw.placed()).toHaveLength(2);
+  });
+
+  it('taken, it removes the temp files that writers killed long ago left in .callops/', async () => {
+    const gw = await startGateway(CALLS);
+    open.push(gw);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const old = new Date(Date.now() - 10 * 60_000);
+    const left = [`run.lock.${gone}.0123456789ab.tmp`, `.written.lock.${gone}.0123456789ab.tmp`];
+    for (const name of left) {
+      await gw.project.write(`.callops/${name}`, '');
+      await utimes(join(gw.project.dir, '.callops', name), old, old);
+    }
+    const r = await gw.run(['apply', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(join(gw.project.dir, '.callops'))).sort()).toEqual([
+      '.gitignore',
+      'written.lock',
+    ]);
   });
 
   it('left by a crashed run whose pid now names another live process: taken over with a note', async () => {

@@ -184,7 +184,9 @@ describe('state push from a file-store project', () => {
     await state.toDatabase();
     const push = await held.gw.run(['state', 'push'], backend.env);
     expect(push.code, push.stderr).toBe(75);
-    expect(push.stderr).toContain(`callops.lock is in use: held by pid ${held.child.pid} on host`);
+    expect(push.stderr).toContain(
+      `callops.lock is in use: the run lock .callops/run.lock is held by pid ${held.child.pid} on host`,
+    );
     expect(push.stderr).toContain('running `callops apply`');
     expect(await rows('push_live')).toEqual([]);
 

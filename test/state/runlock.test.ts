@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lutimes, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   runGoingOn,
   unlockRunLock,
 } from '../../src/state/runlock.js';
+import { STALE_TEMP_MS } from '../../src/state/stale-temps.js';
 import { tempDir } from './helpers.js';
 
 const now = new Date('2026-11-24T10:00:00.000Z');
@@ -118,24 +119,69 @@ describe('acquireRunLock', () => {
       );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const winner = results.find((r) => r.ok);
+      // Each one refused names the run that took the lock over, never the one that is gone.
       for (const loser of results.filter((r) => !r.ok)) {
-        expect([stale.since, winner?.holder.since]).toContain(loser.holder.since);
+        expect(loser.holder.since).toBe(winner?.holder.since);
       }
     }
   });
 
-  it('does not take over a stale lock while another run is taking it over', async () => {
+  it('does not take over a stale lock while another run is taking it over, and names that run', async () => {
+    const { dir } = await staleLockDir('callops run');
+    const taker = {
+      pid: process.pid,
+      host: hostname(),
+      since: later.toISOString(),
+      command: 'callops apply',
+    };
+    await writeFile(join(dir, 'run.lock.takeover'), `${JSON.stringify(taker)}\n`);
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+      ok: false,
+      holder: taker,
+    });
+    await forceUnlock(dir);
+    expect((await acquireRunLock(dir, { command: 'callops apply', now: later })).ok).toBe(true);
+  });
+
+  it('names the stale holder when the run taking it over is gone too: unlock clears both', async () => {
     const { dir, stale } = await staleLockDir('callops run');
-    await writeFile(
-      join(dir, 'run.lock.takeover'),
-      `${JSON.stringify({ ...stale, pid: process.pid })}\n`,
-    );
+    const taker = { ...stale, pid: await deadPid(), command: 'callops apply' };
+    await writeFile(join(dir, 'run.lock.takeover'), `${JSON.stringify(taker)}\n`);
     expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
       ok: false,
       holder: stale,
     });
-    await forceUnlock(dir);
+    expect(await unlockRunLock(dir, { force: false, now: later })).toMatchObject({
+      kind: 'removed',
+    });
     expect((await acquireRunLock(dir, { command: 'callops apply', now: later })).ok).toBe(true);
+  });
+
+  it('removes the temp files of writers that are gone, once it holds the lock', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await ensureStateDir(dir);
+    const gone = await deadPid();
+    const old = new Date(Date.now() - 2 * STALE_TEMP_MS);
+    const stale = [
+      `run.lock.${gone}.0123456789ab.tmp`,
+      `.written.lock.${gone}.0123456789ab.tmp`,
+      `lock-index.json.${gone}.tmp`,
+    ];
+    // Kept: a writer alive (this one's parent), one that changed just now (it may be a
+    // process of another host sharing the folder), and what is not a temp file of callops.
+    const kept = [
+      `run.lock.${process.ppid}.0123456789ab.tmp`,
+      `run.lock.takeover.${gone}.0123456789ab.tmp`,
+      `notes.${gone}.txt`,
+    ];
+    for (const name of [...stale, ...kept]) await writeFile(join(dir, name), '');
+    for (const name of [...stale, kept[0] as string, kept[2] as string]) {
+      await utimes(join(dir, name), old, old);
+    }
+    const lock = await acquireRunLock(dir, { command: 'callops apply', now });
+    if (!lock.ok) throw new Error('acquire refused');
+    await lock.release();
+    expect((await readdir(dir)).sort()).toEqual(['.gitignore', ...kept].sort());
   });
 
   it('never takes over a lock from another host, even with a dead pid', async () => {
