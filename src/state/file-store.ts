@@ -70,6 +70,7 @@ import {
 } from './store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 import {
+  copyNotWritten,
   findRegression,
   mergeWritten,
   readWritten,
@@ -335,6 +336,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         () => true,
         () => false,
       ));
+    if (error.path !== lockPath) {
+      // In `.callops/` only the copy (and its .gitignore) is written by a FileWriteError's
+      // writer, always after the lockfile: what the run placed is there.
+      return new Error(`${failed}; ${copyNotWritten(lockName)}`, { cause: error });
+    }
     return new Error(
       kept
         ? `${failed}; nothing is lost: the journal ${journalName} keeps every record, and the next command records it once ${lockName} can be written`

@@ -10,7 +10,14 @@ import { IN_FLIGHT } from './store.js';
 import type { Lockfile } from './types.js';
 import { writeCopy } from './written.js';
 
-export const INTERRUPTED = 'the run ended before an answer was recorded (interrupted or crashed)';
+/**
+ * An intent (a claim) with no outcome, left by a run that ended. The state cannot say why:
+ * a kill, a crash, or a journal or database it could not write (a full disk: then that run's
+ * own output said which of its calls it never sent, and which it placed). So it names no one
+ * cause, and says what it means.
+ */
+export const INTERRUPTED =
+  'the run ended before an answer was recorded (interrupted or crashed, or its state could not be written, as on a full disk): the request may have been sent';
 
 export interface ReplayResult {
   readonly lock: Lockfile;

@@ -4,6 +4,7 @@ import { ensureStateDir } from './dir.js';
 import { forgetIndex, indexedCopy, summaryOf, writeIndex } from './lock-index.js';
 import {
   copyLockfileAtomic,
+  FileWriteError,
   type LockfileWrite,
   readLockfile,
   writeLockfileAtomic,
@@ -48,7 +49,10 @@ export const writeCopy = async (
   lockfile?: LockfileWrite,
   lockPath?: string,
 ): Promise<void> => {
-  await ensureStateDir(stateDir);
+  await ensureStateDir(stateDir).catch((error: unknown) => {
+    // Named, as a copy that cannot be written is: the lockfile is written already.
+    throw new FileWriteError(join(stateDir, '.gitignore'), error);
+  });
   await forgetIndex(stateDir);
   const path = writtenPath(stateDir);
   // The lockfile's bytes when they are at hand; else its file, copied in pieces (its bytes
@@ -63,6 +67,14 @@ export const writeCopy = async (
             : undefined) ?? (await writeLockfileAtomic(path, lock)));
   if (lockfile !== undefined) await writeIndex(stateDir, lock, lockfile, copy);
 };
+
+/**
+ * What a copy that could not be written leaves, after "cannot write .callops/written.lock:
+ * …": the lockfile, written first, holds every placement; the copy catches up once it can be
+ * written.
+ */
+export const copyNotWritten = (lockName: string): string =>
+  `${lockName} holds every placement (it is written first); only its copy .callops/${WRITTEN_FILE}, kept to notice a ${lockName} that moves backwards, is not up to date. Once .callops/ can be written again (room on the disk, its permissions, an immutable flag), the next apply, run, resolve or state pull brings the copy up to date`;
 
 /**
  * The copy of the lockfile callops last wrote, or undefined when there is none. Given the

@@ -1,6 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { track } from './children.js';
@@ -20,21 +28,30 @@ afterEach(async () => {
  * for .gitignore, one for run.lock, one for the journal) where mounting is allowed, giving
  * ENOSPC; elsewhere (a container without CAP_SYS_ADMIN) a 4 KiB file size limit on the CLI,
  * giving EFBIG. Either way a write of the journal fails in the middle of the run.
+ * `room` sets both: the tmpfs's pages of 4 KiB and the limit in KiB.
  */
-const fillUp = async (gw: Gateway) => {
+const fillUp = async (gw: Gateway, room = { pages: 3, limitKiB: 4 }) => {
   const state = join(gw.project.dir, '.callops');
   await mkdir(state);
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=12k', 'tmpfs', state]);
+  const mounted = spawnSync('mount', [
+    '-t',
+    'tmpfs',
+    '-o',
+    `size=${room.pages * 4}k`,
+    'tmpfs',
+    state,
+  ]);
   if (mounted.status === 0) unmount.push(state);
   const run = (args: readonly string[]) => {
     const argv = [BIN, ...args];
     const child =
       mounted.status === 0
         ? spawn(process.execPath, argv, { cwd: gw.project.dir, env: cliEnv(gw.env) })
-        : spawn('sh', ['-c', 'ulimit -f 4 && exec "$0" "$@"', process.execPath, ...argv], {
-            cwd: gw.project.dir,
-            env: cliEnv(gw.env),
-          });
+        : spawn(
+            'sh',
+            ['-c', `ulimit -f ${room.limitKiB} && exec "$0" "$@"`, process.execPath, ...argv],
+            { cwd: gw.project.dir, env: cliEnv(gw.env) },
+          );
     return collect(track(child));
   };
   // Room again: the tmpfs grows (keeping its files), or the limit is not applied.
@@ -43,7 +60,32 @@ const fillUp = async (gw: Gateway) => {
       expect(spawnSync('mount', ['-o', 'remount,size=4m', state]).status).toBe(0);
     }
   };
-  return { run, makeRoom, code: mounted.status === 0 ? 'ENOSPC' : 'EFBIG' };
+  /**
+   * The room left on the tmpfs taken by `.callops/filler` (with a limit, the limit does it),
+   * and given back; `ours` lists what the state directory holds besides that file.
+   */
+  const filler = join(state, 'filler');
+  const takeRest = () => {
+    if (mounted.status !== 0) return;
+    const fd = openSync(filler, 'a');
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(4096));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOSPC') throw error;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const ours = async () => (await readdir(state)).filter((name) => name !== 'filler').sort();
+  const giveBack = () => rmSync(filler, { force: true });
+  return {
+    run,
+    makeRoom,
+    takeRest,
+    giveBack,
+    ours,
+    code: mounted.status === 0 ? 'ENOSPC' : 'EFBIG',
+  };
 };
 
 describe('the journal on a full disk', () => {
@@ -81,5 +123,53 @@ describe('the journal on a full disk', () => {
     expect(gw.sim.received()).toHaveLength(NAMES.length);
     const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
     expect(new Set(numbers).size).toBe(NAMES.length);
+  }, 40_000);
+});
+
+describe('the state directory on a full disk', () => {
+  it('leaves no empty .gitignore or temp file behind, and writes .gitignore again once there is room', async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]) });
+    open.push(gw);
+    // No room: a tmpfs of 2 pages, each taken before a command runs; or a file size limit of 0.
+    const disk = await fillUp(gw, { pages: 2, limitKiB: 0 });
+    const ignore = join(gw.project.dir, '.callops/.gitignore');
+    const line = new RegExp(
+      `^callops apply: cannot take the run lock \\.callops/run\\.lock: .+ \\(${disk.code}\\); nothing was sent$`,
+      'm',
+    );
+    const refused = async () => {
+      const r = await disk.run(['apply', '--yes']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(line);
+      expect(gw.sim.received()).toHaveLength(0);
+    };
+
+    // .gitignore cannot be written: it is not left there empty (ignoring nothing).
+    disk.takeRest();
+    await refused();
+    expect(await disk.ours()).toEqual([]);
+
+    // .gitignore is there, run.lock cannot be written: no empty temp file of it stays.
+    disk.giveBack();
+    writeFileSync(ignore, '*\n');
+    disk.takeRest();
+    await refused();
+    expect(await disk.ours()).toEqual(['.gitignore']);
+
+    // An empty .gitignore, as earlier versions left it: it cannot be written again yet.
+    writeFileSync(ignore, '');
+    disk.takeRest();
+    await refused();
+    expect(await disk.ours()).toEqual(['.gitignore']);
+    expect(readFileSync(ignore, 'utf8')).toBe('');
+
+    // Room again: the call is placed, and .gitignore ignores everything in .callops/ again.
+    disk.giveBack();
+    disk.makeRoom();
+    const placed = await gw.run(['apply', '--yes']);
+    expect(placed.code, placed.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    expect(readFileSync(ignore, 'utf8')).toBe('*\n');
+    expect(await disk.ours()).toEqual(['.gitignore', 'written.lock']);
   }, 40_000);
 });

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { track } from './children.js';
 import { BIN, callsYaml, cliEnv, collect, type Gateway, startGateway } from './helpers.js';
@@ -65,6 +67,32 @@ describe('the lockfile on a full disk, the journal written', () => {
     expect(Object.keys(lock?.calls ?? {})).toHaveLength(NAMES.length);
     expect(new Set(Object.values(lock?.calls ?? {}).map((e) => e.sid))).toEqual(
       new Set(gw.placed().map((p) => p.sid)),
+    );
+  }, 40_000);
+});
+
+describe('the copy in .callops/ on a full disk, the lockfile written', () => {
+  it('says callops.lock holds every placement and what brings the copy up to date', async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml(NAMES.slice(0, 40).map((name) => ({ name }))),
+    });
+    open.push(gw);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    // Without the copy, a run writes it anew: a file as large as the lockfile, past the limit.
+    await rm(join(gw.project.dir, '.callops/written.lock'));
+
+    const r = await limited(gw, ['apply', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'callops apply: cannot write .callops/written.lock: file too large (EFBIG); callops.lock holds every placement (it is written first); only its copy .callops/written.lock, kept to notice a callops.lock that moves backwards, is not up to date. Once .callops/ can be written again (room on the disk, its permissions, an immutable flag), the next apply, run, resolve or state pull brings the copy up to date',
+    );
+    expect(gw.sim.received()).toHaveLength(40);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toHaveLength(40);
+
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await gw.project.read('.callops/written.lock')).toBe(
+      await gw.project.read('callops.lock'),
     );
   }, 40_000);
 });
