@@ -55,7 +55,10 @@ export const openState = async (
     readonly skipLockfileCheck?: boolean;
     /** `--env-file FILE` as typed, when given: where a missing variable may be set. */
     readonly envFile?: string;
-    /** Called with the diagnostics of a `state:` that cannot be resolved. */
+    /**
+     * Called with the diagnostics of a `state:` that cannot be resolved, and with a warning
+     * of the lockfile that is no reason to refuse it (two entries holding one sid).
+     */
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
     /** Says a store's warning (a key found placed twice), one line. */
     readonly warn?: (message: string) => void;
@@ -77,6 +80,7 @@ export const openState = async (
       ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
       ...(site.warn && { warn: site.warn }),
+      ...(site.onDiagnostics && { warnDiagnostic: (d: Diagnostic) => site.onDiagnostics?.([d]) }),
       ...(site.calls && {
         retention: {
           calls: site.calls,

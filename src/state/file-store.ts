@@ -4,6 +4,7 @@ import { whereOf } from '../config/diagnostics.js';
 import { isoClock } from '../execute/clock.js';
 import type { Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
 import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
 import {
@@ -26,6 +27,7 @@ import {
   serializeLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
+import { sharedSidWarning } from './lockfile-sids.js';
 import { mergeLockfiles, pickEntry } from './merge.js';
 import {
   callsOf,
@@ -70,6 +72,8 @@ import {
 } from './store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 import {
+  changedSids,
+  changedSidsText,
   copyNotWritten,
   findRegression,
   mergeWritten,
@@ -109,6 +113,8 @@ export interface FileStoreOptions {
    * twice, under two sids, once the lockfile another writer changed is taken in.
    */
   readonly warn?: (message: string) => void;
+  /** Told, once, of a problem of the lockfile that is no reason to refuse it (lockfile-sids.ts). */
+  readonly warnDiagnostic?: (warning: Diagnostic) => void;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
@@ -218,6 +224,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const claimTime = options.clock === undefined ? isoClock() : () => clock().toISOString();
   const journalName = join(relative(dirname(stateDir), stateDir), JOURNAL_FILE);
   let held: Held | undefined;
+  /** Whether the lockfile was looked at for sids that two entries hold (warned once). */
+  let sidsLookedAt = false;
   /** The view without the entries `state.keep` lets go (the lock itself when none). */
   const prune = (lock: Lockfile): Lockfile => {
     const { retention } = options;
@@ -289,26 +297,46 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
     const written = await readWritten(stateDir, lockPath);
     const keys = findRegression(written && prune(written), view);
-    if (keys.length === 0) return written;
+    if (keys.length === 0) {
+      if (options.warnDiagnostic !== undefined && !sidsLookedAt) {
+        sidsLookedAt = true;
+        const shared = await sharedSidWarning(view, lockPath, lockName);
+        if (shared !== undefined) options.warnDiagnostic(shared);
+      }
+      return written;
+    }
+    const changed = changedSids(written, view, keys);
+    const behind = keys.filter((key) => !changed.some((c) => c.key === key));
     const missing = await access(lockPath).then(
       () => false,
       () => true,
     );
-    const count = plural(keys.length, 'placement', 'placements');
-    const examples = `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
-    const what = missing
-      ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
-      : `${lockName} has moved backwards: ${count} recorded in .callops/ ${keys.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples}).`;
+    const count = plural(behind.length, 'placement', 'placements');
+    const examples = `${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`;
+    const what = [
+      behind.length === 0
+        ? undefined
+        : missing
+          ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
+          : `${lockName} has moved backwards: ${count} recorded in .callops/ ${behind.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples}).`,
+      changedSidsText(changed, lockName),
+    ]
+      .filter((part) => part !== undefined)
+      .join(' ');
     const cause =
-      'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)';
+      behind.length > 0
+        ? 'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)'
+        : 'It was likely edited by hand, or replaced by another copy (a merge, git checkout)';
+    const would =
+      behind.length > 0 ? 'place these calls again' : 'lose the sid recorded for a placed call';
     const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds`;
     const notDone = undone();
     throw new Error(
       options.pushing === true
-        ? `${what} ${cause}; the state database would place these calls again, so ${notDone}. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
+        ? `${what} ${cause}; the state database would ${would}, so ${notDone}. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
         : options.use === 'send'
-          ? `${what} ${cause}; going on would place these calls again, so ${notDone}. ${pull}; commit it then.`
-          : `${what} ${cause}; an apply would place these calls again${notDone === undefined ? '' : `, so ${notDone}`}. ${pull}; commit it then.`,
+          ? `${what} ${cause}; going on would ${would}, so ${notDone}. ${pull}; commit it then.`
+          : `${what} ${cause}; an apply would ${would}${notDone === undefined ? '' : `, so ${notDone}`}. ${pull}; commit it then.`,
     );
   };
 

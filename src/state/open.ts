@@ -1,3 +1,4 @@
+import type { Diagnostic } from '../validate/diagnostic.js';
 import { openFileStore } from './file-store.js';
 import { refuseLockfileAhead } from './lockfile-ahead.js';
 import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
@@ -28,6 +29,8 @@ export interface StoreSite {
   readonly skipLockfileCheck?: boolean;
   /** Says a warning a person must read (the file store: a key found placed twice). */
   readonly warn?: (message: string) => void;
+  /** Told of a problem of the lockfile that is no reason to refuse it (file store). */
+  readonly warnDiagnostic?: (warning: Diagnostic) => void;
 }
 
 /**
@@ -48,6 +51,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       ...(site.signal ? { signal: site.signal } : {}),
       ...(site.retention ? { retention: site.retention } : {}),
       ...(site.warn ? { warn: site.warn } : {}),
+      ...(site.warnDiagnostic ? { warnDiagnostic: site.warnDiagnostic } : {}),
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');

@@ -99,23 +99,70 @@ export const readWritten = async (
   return Object.keys(read.lock.calls).length === 0 ? undefined : read.lock;
 };
 
+const sameSid = (a: string | undefined, b: string): boolean =>
+  a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** Whether `current` holds `sid`, as its own or as one `apply --replace` superseded. */
+const holdsSid = (current: LockEntry, sid: string): boolean =>
+  sameSid(current.sid, sid) || current.history?.some((h) => sameSid(h.sid, sid)) === true;
+
+/**
+ * A placed entry that holds neither the sid callops recorded for it nor that sid in its
+ * history: the sid was edited by hand, or the entry replaced by another copy. Going on
+ * would lose the sid of a call that was placed (its outcome, its settlement).
+ */
+const sidChanged = (written: LockEntry, current: LockEntry | undefined): boolean =>
+  written.status === 'placed' &&
+  written.sid !== undefined &&
+  current?.status === 'placed' &&
+  !holdsSid(current, written.sid);
+
 /**
  * True when `current` is older than what callops wrote: a placed entry must still be
- * placed, or replaced since (`apply --replace` keeps its sid in the history); an unknown one
- * must still be there, placed, or settled at or after that time. A failed entry records
- * nothing that would stop a call, so it is never a regression.
+ * placed with its sid, or replaced since (`apply --replace` keeps its sid in the history);
+ * an unknown one must still be there, placed, or settled at or after that time. A failed
+ * entry records nothing that would stop a call, so it is never a regression.
  */
 const isBehind = (written: LockEntry, current: LockEntry | undefined): boolean => {
   if (written.status === 'failed') return false;
   if (current === undefined) return true;
-  if (current.status === 'placed') return false;
-  if (written.sid !== undefined && current.history?.some((h) => h.sid === written.sid))
-    return false;
+  if (current.status === 'placed') return sidChanged(written, current);
+  const sid = written.sid;
+  if (sid !== undefined && current.history?.some((h) => sameSid(h.sid, sid)) === true) return false;
   if (written.status === 'placed') return true;
   return Date.parse(current.at) < Date.parse(written.at);
 };
 
-/** The keys that callops recorded placed (or unknown) and the current lockfile lacks. */
+/** A placed entry whose sid is not the one callops recorded (see sidChanged). */
+export interface ChangedSid {
+  readonly key: string;
+  /** The sid callops recorded in `.callops/written.lock`. */
+  readonly recorded: string;
+  /** The sid the lockfile holds instead (undefined: none). */
+  readonly found: string | undefined;
+}
+
+/** Of the keys findRegression gave, those whose placed entry holds another sid than recorded. */
+export const changedSids = (
+  written: Lockfile | undefined,
+  current: Lockfile,
+  keys: readonly string[],
+): ChangedSid[] => {
+  if (written === undefined) return [];
+  const changed: ChangedSid[] = [];
+  for (const key of keys) {
+    const before = written.calls[key];
+    const now = current.calls[key];
+    if (before?.sid !== undefined && sidChanged(before, now))
+      changed.push({ key, recorded: before.sid, found: now?.sid });
+  }
+  return changed;
+};
+
+/**
+ * The keys that callops recorded placed (or unknown) and the current lockfile lacks, holds
+ * in an older state, or holds placed with another sid.
+ */
 export const findRegression = (written: Lockfile | undefined, current: Lockfile): string[] =>
   // The same lock (the copy's bytes equal the lockfile's, read once): nothing is behind.
   written === undefined || written === current || written.calls === current.calls
@@ -128,8 +175,25 @@ export const findRegression = (written: Lockfile | undefined, current: Lockfile)
         .sort();
 
 /**
+ * "callops.lock holds another sid than .callops/ recorded for 1 placed call: sim/c1 holds
+ * 6f1c… there, .callops/ recorded 0ca1…." (a few named), undefined when none changed.
+ */
+export const changedSidsText = (
+  changed: readonly ChangedSid[],
+  lockName: string,
+): string | undefined => {
+  if (changed.length === 0) return undefined;
+  const one = (c: ChangedSid) =>
+    `${c.key} holds ${c.found === undefined ? 'no sid' : c.found} there, .callops/ recorded ${c.recorded}`;
+  const shown = changed.slice(0, 3).map(one).join('; ');
+  const calls = changed.length === 1 ? '1 placed call' : `${changed.length} placed calls`;
+  return `${lockName} holds another sid than .callops/ recorded for ${calls}: ${shown}${changed.length > 3 ? '; …' : ''}.`;
+};
+
+/**
  * `callops state pull` for the file store: the lockfile with every entry it lacks (or holds
- * in an older state) taken from the copy. No entry of `current` is dropped.
+ * in an older state, or with another sid than recorded) taken from the copy. No entry of
+ * `current` is dropped; an entry whose sid was changed gets the recorded one back.
  */
 export const mergeWritten = (
   current: Lockfile,

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: redacted lines hold literal ${VAR} references
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jambonzSignature } from '../../src/simulator/index.js';
@@ -234,6 +235,9 @@ describe('callops receive', () => {
         ]),
       );
       await project.write('callops.lock', `${JSON.stringify({ ...lock, calls }, null, 2)}\n`);
+      // As a lockfile written before sids were kept unique, with nothing in .callops/ to
+      // compare it with (sids changed since the copy there was written are refused).
+      await rm(join(project.dir, '.callops'), { recursive: true, force: true });
       const before = await project.read('callops.lock');
       const receiver = await startReceive(project.dir, env);
       const post = async (sid: string) => {

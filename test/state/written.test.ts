@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  changedSids,
   findRegression,
   mergeWritten,
   readWritten,
@@ -56,6 +57,54 @@ describe('findRegression', () => {
       'p/unknown': entry({ status: 'failed', at: T1 }),
     });
     expect(findRegression(written, older)).toEqual(['p/placed', 'p/unknown']);
+  });
+});
+
+describe('findRegression of a placed entry whose sid changed', () => {
+  const written = lockOf({
+    'p/a': entry({ status: 'placed', sid: 'S1', at: T1 }),
+    'p/b': entry({ status: 'placed', sid: 'S2', at: T1 }),
+  });
+
+  it('finds an entry holding another sid, also that of another key, and names both sids', () => {
+    const edited = lockOf({
+      'p/a': entry({ status: 'placed', sid: 'S9', at: T1 }),
+      'p/b': entry({ status: 'placed', sid: 'S1', at: T1 }),
+    });
+    const keys = findRegression(written, edited);
+    expect(keys).toEqual(['p/a', 'p/b']);
+    expect(changedSids(written, edited, keys)).toEqual([
+      { key: 'p/a', recorded: 'S1', found: 'S9' },
+      { key: 'p/b', recorded: 'S2', found: 'S1' },
+    ]);
+    // The sid taken back by `state pull`, every other entry kept.
+    const { lock, restored } = mergeWritten(edited, written);
+    expect(restored).toEqual(['p/a', 'p/b']);
+    expect(lock.calls).toEqual(written.calls);
+  });
+
+  it('finds a lockfile from before a replacement: it holds the sid the replacement superseded', () => {
+    const replaced = lockOf({
+      ...written.calls,
+      'p/a': entry({ status: 'placed', sid: 'S3', at: T2, history: [{ sid: 'S1', at: T1 }] }),
+    });
+    expect(findRegression(replaced, written)).toEqual(['p/a']);
+    expect(changedSids(replaced, written, ['p/a'])).toEqual([
+      { key: 'p/a', recorded: 'S3', found: 'S1' },
+    ]);
+  });
+
+  it('accepts the same sid in other case, and a replacement made since (the sid in its history)', () => {
+    const upper = lockOf({
+      ...written.calls,
+      'p/a': entry({ status: 'placed', sid: 's1', at: T1 }),
+    });
+    expect(findRegression(written, upper)).toEqual([]);
+    const replaced = lockOf({
+      ...written.calls,
+      'p/a': entry({ status: 'placed', sid: 'S3', at: T2, history: [{ sid: 'S1', at: T1 }] }),
+    });
+    expect(findRegression(written, replaced)).toEqual([]);
   });
 });
 
