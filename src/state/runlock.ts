@@ -334,7 +334,10 @@ export const acquireRunLock = async (
       });
       const taken = await createExclusive(path, me);
       if (taken !== undefined) return granted(taken, holder);
-      return { ok: false, holder: (await readHolder(path)) ?? holder };
+      // Another run took it in between: named; if it let go already, looked at again (never
+      // named as the holder that is gone).
+      const taker = await readHolder(path);
+      if (taker !== undefined) return { ok: false, holder: taker };
     } finally {
       await unlink(takeoverPath(stateDir)).catch(() => undefined);
     }
@@ -521,7 +524,7 @@ export const lockAdvice = (holder: RunLockHolder, liveness: HolderLiveness): str
     case 'unreadable':
       return 'If no callops run uses this project, `callops unlock --force` removes it.';
     case 'gone':
-      return 'That process is gone: `callops unlock` removes the run lock.';
+      return 'That process is gone (it may have ended just now): try again; should the run lock still be there, `callops unlock` removes it.';
   }
 };
 

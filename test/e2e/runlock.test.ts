@@ -87,7 +87,7 @@ describe('the run lock', () => {
         expect(r.code, r.stderr).toBe(75);
         const named = /the run lock \.callops\/run\.lock is held by pid (\d+) /.exec(r.stderr);
         expect(pids, r.stderr).toContain(Number(named?.[1]));
-        expect(r.stderr).not.toContain('gone');
+        expect(r.stderr).not.toContain(`pid ${gone} `);
       }
     }
     // Taken over once each round, and never placed twice.
