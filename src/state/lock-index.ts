@@ -537,10 +537,19 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
       const at = (i: number) => keys[i] as string;
       return keysUpTo(count, at, lowerBound(count, at, lo), hi);
     }
-    return withFile(path, identity, (fd) => {
+    const few = withFile(path, identity, (fd) => {
       const at = (i: number) => keyAt(fd, i);
-      return keysUpTo(count, at, lowerBound(count, at, lo), hi);
+      const from = lowerBound(count, at, lo);
+      // A range of many keys (the entries of a call no longer defined, all of a campaign's)
+      // is read as the keys in bulk are, a chunk at a time, not a read for each key.
+      const wide = from + MANY_LOOKUPS < count && keyAt(fd, from + MANY_LOOKUPS) <= hi;
+      return wide ? undefined : keysUpTo(count, at, from, hi);
     });
+    if (few !== undefined) return few;
+    lookups = MANY_LOOKUPS + 1;
+    const { keys } = inBulk();
+    const at = (i: number) => keys[i] as string;
+    return keysUpTo(count, at, lowerBound(count, at, lo), hi);
   };
   const proxy = new Proxy(target, {
     get: (_, key) => (typeof key === 'string' ? entry(key) : undefined),
