@@ -428,15 +428,20 @@ export const startGateway = async (
 const SLOW = { timeoutMs: 30_000 };
 
 /**
- * `run --yes ARGS` in the gateway's project (killed past 80 s), and `until`: a wait (30 s at
- * most) that fails at once, with what run said, if run ended. The test stops it (SIGTERM).
+ * `run --yes ARGS` in the gateway's project (killed past 80 s, or `killAfterMs`), with `env`
+ * added to the gateway's, and `until`: a wait (30 s at most) that fails at once, with what
+ * run said, if run ended. The test stops it (SIGTERM).
  */
-export const startRun = (g: Gateway, args: readonly string[] = []) => {
+export const startRun = (
+  g: Gateway,
+  args: readonly string[] = [],
+  more: { readonly env?: Readonly<Record<string, string>>; readonly killAfterMs?: number } = {},
+) => {
   const child: ChildProcess = spawnCli(['run', '--yes', ...args], {
     cwd: g.project.dir,
-    env: g.env,
+    env: { ...g.env, ...more.env },
   });
-  const { done, soFar } = watch(child, 80_000);
+  const { done, soFar } = watch(child, more.killAfterMs ?? 80_000);
   const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined) =>
     waitFor(
       what,

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import {
   type LockJson,
   spawnCli,
   startGateway,
+  startRun as startRunIn,
   waitFor,
   watch,
 } from './helpers.js';
@@ -44,23 +44,7 @@ const numberAt = (index: number) => `+1555000${String(2000 + index).padStart(4, 
 const numberOf = (body: unknown): string =>
   String((body as { to?: { number?: string } }).to?.number);
 
-const startRun = (g: Gateway) => {
-  const child: ChildProcess = spawnCli(['run', '--yes'], {
-    cwd: g.project.dir,
-    env: { ...g.env, ...QUIET },
-  });
-  const { done, soFar } = watch(child, 100_000);
-  const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined) =>
-    waitFor(
-      what,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`run ended (${child.exitCode}):\n${soFar()}`);
-        return check();
-      },
-      SLOW,
-    );
-  return { child, done, soFar, until };
-};
+const startRun = (g: Gateway) => startRunIn(g, [], { env: QUIET, killAfterMs: 100_000 });
 
 const ticks = (lock: LockJson | undefined): string[] =>
   Object.keys(lock?.calls ?? {})
