@@ -22,7 +22,9 @@ interface Progress {
 /**
  * Places one call: waits its turn, records the intent, sends, and retries only what the
  * gateway certainly did not place. Resolves to no outcome when the run was aborted before
- * the call's first intent was recorded (the call stays due). Never rejects.
+ * the call's first intent was recorded (the call stays due); aborted later, before a request
+ * left (a retry's included), to `interrupted before the request was sent`, which the engine
+ * treats alike. Never rejects.
  */
 export async function placeCall(
   request: CallRequest,
@@ -49,13 +51,10 @@ export async function placeCall(
     const pauseSeen = state.pause?.generation;
     if (turn === 'aborted') {
       if (!progress.started) return undefined;
-      const last = progress.last;
-      if (!last) return end('failed', 'interrupted before the request was sent');
-      return end(
-        'failed',
-        `interrupted before retrying; last answer: ${last.reason}`,
-        withStatus(last.httpStatus),
-      );
+      // Every earlier attempt was one the gateway certainly did not place (a retry is asked
+      // for no other answer: 429, 480, 503, a request never written), and the next one never
+      // left: nothing happened at the gateway, so the call is not sent and stays due.
+      return end('failed', 'interrupted before the request was sent');
     }
     if (turn === 'stopped') {
       return end('failed', `${progress.started ? 'not retried' : 'not sent'}: ${state.stopReason}`);

@@ -245,3 +245,63 @@ describe('the first line names where calls go', () => {
     expect(r.stdout.split('\n')[0]).toBe(`target sim: ${gw.sim.url}/vg`);
   });
 });
+
+describe('a stop during a 429 pause, before the retry leaves', () => {
+  // Every request is answered 429 with Retry-After 60 s: the target pauses, the call waits
+  // for its second try. The gateway placed nothing, and the stop comes before the retry.
+  const pausedGateway = async (calls: Parameters<typeof callsYaml>[0]) => {
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(calls) },
+      { failStatus: 429, retryAfterS: 60 },
+    );
+    open.push(gw);
+    return gw;
+  };
+  const retryWaiting = /^retry +\S+ +429 .*; try 2 in /m;
+
+  it('run: the call is "not sent — still due", gets no entry, and run exits 0', async () => {
+    const gw = await pausedGateway([
+      { name: 'tick', extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'] },
+    ]);
+    const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done, soFar } = watch(child, 40_000);
+    await waitFor(
+      'a retry waiting out the pause',
+      () => (retryWaiting.test(soFar()) ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.stdout).not.toMatch(/^failed /m);
+    expect(r.stdout).not.toMatch(/interrupted before retrying/);
+    expect(r.stdout).toMatch(/^not sent sim\/tick@\S+ {2}still due$/m);
+    expect(r.stdout).toMatch(/Interrupted: 0 placed, 0 failed, 0 unknown/);
+    expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
+    expect(gw.sim.received().length).toBeGreaterThan(0);
+    expect(gw.sim.received().filter((x) => x.status !== 429)).toEqual([]);
+    const keys = Object.keys((await gw.project.lock())?.calls ?? {});
+    expect(keys.filter((k) => k.startsWith('sim/tick@'))).toEqual([]);
+  });
+
+  it('apply: the call is "not sent — still due", gets no entry, and is due again', async () => {
+    const gw = await pausedGateway([{ name: 'c1' }]);
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done, soFar } = watch(child, 40_000);
+    await waitFor(
+      'a retry waiting out the pause',
+      () => (retryWaiting.test(soFar()) ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(130);
+    expect(r.stdout).not.toMatch(/^failed /m);
+    expect(r.stdout).toMatch(/^not sent sim\/c1 {2}still due$/m);
+    expect(r.stdout).toMatch(/Interrupted: 0 placed, 0 failed, 0 unknown/);
+    expect(gw.sim.received().map((x) => x.status)).toEqual([429]);
+    expect((await gw.project.lock())?.calls['sim/c1']).toBeUndefined();
+    // Nothing recorded: the next apply places it (plan, which sends nothing, says it is due).
+    const plan = await gw.run(['plan', '--detailed-exitcode']);
+    expect(plan.code, plan.stdout).toBe(2);
+  });
+});

@@ -234,7 +234,7 @@ describe('executeCalls: intents, secrets, interruption', () => {
     expect(server.received).toHaveLength(2);
   });
 
-  it('on abort during a backoff ends the call failed and leaves the rest alone', async () => {
+  it('on abort during a backoff ends the call unsent (the engine keeps it due) and leaves the rest alone', async () => {
     const server = await serve((_req, res) => reply(res, 503, { msg: 'busy' }));
     const controller = new AbortController();
     const { outcomes } = await run(
@@ -252,10 +252,11 @@ describe('executeCalls: intents, secrets, interruption', () => {
       },
     );
     expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]).toMatchObject({ key: 'vg/call-0', status: 'failed', httpStatus: 503 });
-    expect(outcomes[0]?.message).toBe(
-      'interrupted before retrying; last answer: 503 Service Unavailable: busy',
-    );
+    // The 503 placed nothing and the retry never left: as a call stopped before its first
+    // request, whatever the earlier answer was.
+    expect(outcomes[0]).toMatchObject({ key: 'vg/call-0', status: 'failed', attempts: 1 });
+    expect(outcomes[0]?.httpStatus).toBeUndefined();
+    expect(outcomes[0]?.message).toBe('interrupted before the request was sent');
     expect(server.received).toHaveLength(1);
   });
 });
