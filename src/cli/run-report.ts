@@ -25,6 +25,7 @@ import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, reportDiagnostics } from './load.js';
 import { appendStepSummary } from './step-summary.js';
+import type { UnknownsSaid } from './unsettled.js';
 
 /** "4 s", "12 min": how long an outage lasted, or a wait. */
 const duration = (ms: number): string =>
@@ -198,7 +199,22 @@ const reportNothingDue = async (
     await reportToGithub(ctx, target, summary, event.items);
 };
 
-/** What the state said while it was opened: on stderr, as notes. */
+/**
+ * A batch's summary with the lockfile's unknown entries only when they differ from those
+ * said last (`unknowns`: run's), and whether the last of them was settled since. JSON keeps
+ * every entry in every batch's object: each object stands alone.
+ */
+const unknownsOf = (
+  ctx: CommandContext,
+  summary: ApplySummary,
+  unknowns: UnknownsSaid | undefined,
+): { summary: ApplySummary; settledAll: boolean } => {
+  if (unknowns === undefined || ctx.format === 'json') return { summary, settledAll: false };
+  if (unknowns.changed(summary.unsettled))
+    return { summary, settledAll: summary.unsettled.length === 0 };
+  return { summary: { ...summary, unsettled: [] }, settledAll: false };
+};
+
 /** `N suppressed, M waiting`, when any placement was held back. */
 const heldCounts = (summary: ApplySummary): string[] => {
   const parts = [
@@ -208,6 +224,7 @@ const heldCounts = (summary: ApplySummary): string[] => {
   return parts.length === 0 ? [] : [`Held back: ${parts.join(', ')}.`];
 };
 
+/** What the state said while it was opened: on stderr, as notes. */
 export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boolean => {
   if (event.type === 'state:took-over') {
     ctx.stderr.write(
@@ -235,7 +252,11 @@ export const stateNotes =
  * The reporter of apply and run: the progress (listr2 on a terminal, plain lines, or JSON),
  * the summary, GitHub annotations and the step summary, all from the engine's events.
  */
-export const runReporter = (ctx: CommandContext, target: string): EventSink => {
+export const runReporter = (
+  ctx: CommandContext,
+  target: string,
+  unknowns?: UnknownsSaid,
+): EventSink => {
   let reporter: ApplyReporter | undefined;
   let out: BatchedWriter | undefined;
   return async (event) => {
@@ -277,12 +298,15 @@ export const runReporter = (ctx: CommandContext, target: string): EventSink => {
         for (const { key, reason } of event.calls)
           ctx.stderr.write(`skipped  ${printable(key)}  ${printable(reason)}\n`);
         return;
-      case 'run:finish':
-        await reporter?.finish(event.summary);
+      case 'run:finish': {
+        const { summary, settledAll } = unknownsOf(ctx, event.summary, unknowns);
+        await reporter?.finish(summary);
         reporter = undefined;
         out?.flush();
-        await reportToGithub(ctx, target, event.summary, event.items);
+        if (settledAll) ctx.stdout.write('Unknown: none left — every entry is settled.\n');
+        await reportToGithub(ctx, target, summary, event.items);
         return;
+      }
       case 'call:start':
       case 'call:retry':
       case 'call:done':

@@ -16,3 +16,26 @@ export const reportUnsettledToGithub = async (
     ctx.stdout.write(renderDiagnosticsGithub(unsettledAnnotations(unsettled)));
   await appendStepSummary(ctx, unsettledMarkdown(unsettled));
 };
+
+/**
+ * What `run` said last of the lockfile's unknown entries: it names them as it starts, and
+ * in a batch's summary again only once the list changed (a new unknown, one settled), not
+ * after every batch of a long run.
+ */
+export interface UnknownsSaid {
+  /** Whether `list` differs from the list said last; from now on it is the one said. */
+  changed(list: readonly Unsettled[]): boolean;
+}
+
+export const unknownsSaid = (): UnknownsSaid => {
+  // The keys and times of the list said last: an entry settled and unknown again differs.
+  let said = '';
+  return {
+    changed: (list) => {
+      const now = list.map((u) => `${u.key}\t${u.at}`).join('\n');
+      if (now === said) return false;
+      said = now;
+      return true;
+    },
+  };
+};

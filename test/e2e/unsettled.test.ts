@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the reference syntax under test
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startSimulator } from '../../src/simulator/index.js';
 import {
   APP_SID,
   callsYaml,
@@ -67,7 +69,6 @@ describe('unsettled unknown entries never vanish from view', () => {
 
   it('apply that places other calls still names them, and under GitHub Actions warns and writes the step summary', async () => {
     const gw = await withUnknown();
-    const { startSimulator } = await import('../../src/simulator/index.js');
     const sim = await startSimulator({
       accountSid: gw.env.VG_ACCOUNT_SID,
       apiKey: gw.env.VG_API_KEY,
@@ -140,6 +141,80 @@ describe('unsettled unknown entries never vanish from view', () => {
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code).toBe(0);
+  });
+
+  it('run names them once as it starts, and again only in the batch that changed the list', {
+    timeout: 90_000,
+  }, async () => {
+    const gw = await withUnknown();
+    // A new gateway whose second create-call request is held past the request timeout: that
+    // slot of `tick` ends unknown, a new entry of the list; every other slot is placed.
+    let requests = 0;
+    const sim = await startSimulator({
+      accountSid: gw.env.VG_ACCOUNT_SID,
+      apiKey: gw.env.VG_API_KEY,
+      // A latency, so that each request waits (`wait` is asked only then).
+      latencyMs: 1,
+      wait: (ms, signal) =>
+        ++requests === 2
+          ? new Promise<void>((_resolve, reject) =>
+              signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+            )
+          : sleep(ms, undefined, { signal }),
+    });
+    try {
+      const yaml = (await gw.project.read('callops.yaml')).replace(
+        /http:\/\/127\.0\.0\.1:\d+/,
+        `${sim.url}\n    request_timeout: 1s`,
+      );
+      await gw.project.write('callops.yaml', yaml);
+      await gw.project.write(
+        'calls/b.yaml',
+        callsYaml([
+          { name: 'tick', extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'] },
+        ]),
+      );
+      const child = spawnCli(['run', '--yes'], { cwd: gw.project.dir, env: gw.env });
+      const { done, soFar } = watch(child, 80_000);
+      // Batches after the one that left a slot unknown: placed ones, the list unchanged.
+      const batchesAfterUnknown = () => {
+        const lines = soFar().split('\n');
+        const at = lines.findIndex((l) => /^(Done|Interrupted): .*, 1 unknown/.test(l));
+        return at < 0 ? 0 : lines.slice(at + 1).filter((l) => /^Done: 1 placed/.test(l)).length;
+      };
+      await waitFor(
+        'two batches placed after the one that ended unknown',
+        () => {
+          if (child.exitCode !== null) throw new Error(`run ended:\n${soFar()}`);
+          return batchesAfterUnknown() >= 2 ? true : undefined;
+        },
+        { timeoutMs: 60_000 },
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}; run said:\n${soFar()}`);
+      });
+      child.kill('SIGTERM');
+      const r = await done;
+      // A call of the run ended unknown.
+      expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(1);
+      const heading = /^Unknown — may have been placed; a person must settle (it|them) \((\d+)\):$/;
+      // At start, on stderr: the one entry the lockfile held.
+      expect(r.stderr.split('\n').filter((l) => heading.test(l))).toEqual([
+        'Unknown — may have been placed; a person must settle it (1):',
+      ]);
+      expect(r.stderr).toContain(HINT);
+      // In the summaries: once, right after the batch whose slot ended unknown, both entries.
+      const lines = r.stdout.split('\n');
+      expect(lines.filter((l) => heading.test(l))).toEqual([
+        'Unknown — may have been placed; a person must settle them (2):',
+      ]);
+      const at = lines.findIndex((l) => heading.test(l));
+      expect(lines[at - 1]).toMatch(/^Done: 0 placed, 0 failed, 1 unknown/);
+      expect(lines.slice(at + 1, at + 5).join('\n')).toContain(HINT);
+      // The batches before and after it: at least three, none naming them again.
+      expect(lines.filter((l) => /^Done: 1 placed/.test(l)).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await sim.close();
+    }
   });
 });
 

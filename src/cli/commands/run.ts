@@ -12,7 +12,7 @@ import { EXIT, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
 import { parsePlaceFlags, runReporter } from '../run-report.js';
 import { openProjectState } from '../state.js';
-import { reportUnsettledToGithub } from '../unsettled.js';
+import { reportUnsettledToGithub, unknownsSaid } from '../unsettled.js';
 
 export const command: CommandModule = {
   summary: 'long-running scheduler',
@@ -54,7 +54,9 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const stamp = await projectStamp(ctx.root);
     const prepared = await prepareProject(ctx);
     const { config } = prepared.project;
-    const sink = runReporter(ctx, prepared.choice.runTarget);
+    // Named at start; a batch's summary names them again only once the list changed.
+    const unknowns = unknownsSaid();
+    const sink = runReporter(ctx, prepared.choice.runTarget, unknowns);
     // The scheduler moves it to the definitions of each reload.
     const retained = retainedCalls(prepared.project);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
@@ -82,6 +84,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         Date.now(),
         retryScope(prepared),
       );
+      unknowns.changed(unsettled);
       for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
         ctx.stderr.write(`${line}\n`);
       }
