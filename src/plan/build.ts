@@ -38,7 +38,13 @@ import { amendItem, callItem, callOf, RowItem, type RowItemFields } from './item
 import { formatSlot, placementKey } from './keys.js';
 import { keptBefore, memoryKey } from './memory.js';
 import { noSlotLeft } from './no-slot.js';
-import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlots, renamedSlots } from './renamed.js';
+import {
+  RENAMED_PREFIX,
+  type RenamedEntry,
+  type RenamedSlot,
+  type RenamedSlots,
+  renamedSlots,
+} from './renamed.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
@@ -458,11 +464,29 @@ const planScheduled = (
   const renamedRow =
     empty || call.campaign === undefined ? undefined : renamed.row(target, call.campaign, numberOf);
   let digest: string | null | undefined;
+  const digestOf = (): string | null => {
+    if (digest === undefined) digest = numberOf() ?? null;
+    return digest;
+  };
   const renamedAt = (slot: Date): RenamedEntry | undefined => {
     if (renamedRow !== undefined) return renamedRow.at(shares.text(slot));
     if (!orphans) return undefined;
-    if (digest === undefined) digest = numberOf() ?? null;
-    return digest === null ? undefined : renamed.at(target, shares.text(slot), digest);
+    const of = digestOf();
+    return of === null ? undefined : renamed.at(target, shares.text(slot), of);
+  };
+  // The latest slot in (after, until] that a call or campaign no longer defined placed (or
+  // may have) to this number, whatever slot the schedule has now (edited with the rename).
+  const renamedLatest = (after: number, until: number): RenamedSlot | undefined => {
+    if (!(until > after) || (renamedRow === undefined && !orphans)) return undefined;
+    const lo = formatSlot(new Date(Math.max(after, 0)));
+    const hi = formatSlot(new Date(until));
+    let found: RenamedSlot | undefined;
+    if (renamedRow !== undefined) found = renamedRow.latest(lo, hi);
+    else {
+      const of = digestOf();
+      found = of === null ? undefined : renamed.latest(target, of, lo, hi);
+    }
+    return found !== undefined && Date.parse(found.slot) > after ? found : undefined;
   };
   const own = ownEntries(input.lock.calls, `${target}/${call.name}@`, empty);
   // Searches that read other calls' entries too are the call's own: not shared. A row's
@@ -517,7 +541,21 @@ const planScheduled = (
   // the schedule no longer has (a cron or time zone edited since): an edit takes effect at
   // the next slot, never with one earlier than a call already made.
   const taken = latestTaken(input.lock.calls, target, call.name, placeFrom, now);
-  const freshFrom = Math.max(placeFrom, taken?.slot ?? Number.NEGATIVE_INFINITY);
+  // So is one not later than a slot that the call under its old name (or what it was, a call
+  // made a campaign or a campaign made a call) placed to the same number: a rename does not
+  // make an edit of `cron` or `timezone` reach back. That slot itself, when the schedule has
+  // it, is held (renamedAt); the earlier ones are superseded by it.
+  const movedFrom = renamedLatest(placeFrom, now);
+  const movedSlot = movedFrom === undefined ? undefined : Date.parse(movedFrom.slot);
+  const moved =
+    movedSlot !== undefined && movedSlot > (taken?.slot ?? Number.NEGATIVE_INFINITY)
+      ? movedSlot
+      : undefined;
+  const freshFrom = Math.max(
+    placeFrom,
+    taken?.slot ?? Number.NEGATIVE_INFINITY,
+    moved === undefined ? Number.NEGATIVE_INFINITY : moved - 1,
+  );
   // Catch-up (Kubernetes CronJob's rule): of the slots still within their deadline only the
   // most recent is placed; the older ones are superseded. `catchup: all` places every one,
   // up to the latest MAX_SLOTS: a dense schedule down for long places its current slot, not
@@ -591,14 +629,19 @@ const planScheduled = (
   // Then the slots older than the one placed now (the earliest of them with `catchup: all`
   // past its bound), or than one placed before.
   const placedBefore = taken === undefined ? undefined : new Date(taken.slot);
-  const by = capped ? due[0] : (latest ?? placedBefore);
+  // Superseded by the slot the old name placed: none later is due, or that one is (held).
+  const byMoved =
+    !capped && moved !== undefined && (latest === undefined || latest.getTime() <= moved);
+  const by = capped ? due[0] : byMoved ? new Date(moved as number) : (latest ?? placedBefore);
   if (by !== undefined) {
     const floor = Math.max(dueFrom, reportableFrom, lastClosed?.getTime() ?? dueFrom);
     const words = capped
       ? `superseded by ${formatSlot(by)}: catchup: all places at most the latest ${MAX_SLOTS} slots still within their deadline`
-      : latest !== undefined
-        ? `superseded by ${formatSlot(by)}: catch-up places only the most recent slot (schedule.catchup: all places every one)`
-        : `superseded by ${formatSlot(by)}, ${taken?.status === 'unknown' ? 'whose outcome is unknown' : 'already placed'}: an earlier slot is never placed after a later one`;
+      : byMoved && movedFrom !== undefined
+        ? movedWords(movedFrom, call.campaign !== undefined)
+        : latest !== undefined
+          ? `superseded by ${formatSlot(by)}: catch-up places only the most recent slot (schedule.catchup: all places every one)`
+          : `superseded by ${formatSlot(by)}, ${taken?.status === 'unknown' ? 'whose outcome is unknown' : 'already placed'}: an earlier slot is never placed after a later one`;
     kinds.push({
       tag: 'superseded',
       floor,
@@ -668,6 +711,21 @@ const planScheduled = (
   if (heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;
   if (left.slot !== undefined && renamedAt(left.slot) !== undefined) return;
   add('skipped', item(left.slot, left.reason));
+};
+
+/**
+ * Why a slot is superseded by a later one placed (or that may have been) to the same number
+ * under a name no call has now: an earlier slot is never placed after a later one, whatever
+ * name placed it (a rename with a `cron` or `timezone` edit makes the slots others).
+ */
+const movedWords = (before: RenamedSlot, row: boolean): string => {
+  const whatever =
+    before.row !== row
+      ? "whether a call or a campaign's row placed it"
+      : row
+        ? "whatever its campaign's name"
+        : "whatever its call's name";
+  return `superseded by ${before.slot}, ${before.entry.status === 'placed' ? 'already placed' : 'whose outcome is unknown'}: its number was dialled as ${before.key} (${rangWords(before.entry)}), ${whoseWords(before)}: an earlier slot is never placed after a later one, ${whatever}`;
 };
 
 /** What became of an entry that may have rung: `placed <sid> at <time>`, in flight, unknown. */

@@ -19,6 +19,11 @@ export interface RenamedEntry {
   readonly disabled?: true;
 }
 
+/** Such an entry with its slot (as keys write it): what a later slot of it supersedes. */
+export interface RenamedSlot extends RenamedEntry {
+  readonly slot: string;
+}
+
 /** How the reason of a slot held here starts: `<this><old key> (…)` (renamedWords, build.ts). */
 export const RENAMED_PREFIX = 'not placed: this slot already dialled its number as ';
 
@@ -41,6 +46,11 @@ export interface RenamedRow {
    * string: what a slot search shared among rows (slot-share.ts) reads of them.
    */
   within(lo: string, hi: string): string;
+  /**
+   * The latest of those slots from `lo` to `hi` (both included): a slot of the row not later
+   * than it is superseded (a cron or time zone edited with the rename, its slots are others).
+   */
+  latest(lo: string, hi: string): RenamedSlot | undefined;
 }
 
 /**
@@ -69,6 +79,12 @@ export interface RenamedSlots {
    * whose digest is `digest`: what a call (not a campaign's row) asks.
    */
   at(target: string, slot: string, digest: string): RenamedEntry | undefined;
+  /**
+   * The latest slot from `lo` to `hi` (as keys write them, both included) that `at` answers
+   * for `digest`, whatever slot the call's schedule has now: a cron or time zone edited
+   * with the rename makes its slots others, and none of them not later than this is placed.
+   */
+  latest(target: string, digest: string, lo: string, hi: string): RenamedSlot | undefined;
   /** Whether `target` holds entries of unscheduled calls or campaigns no longer defined. */
   anyOnce(target: string): boolean;
   /**
@@ -151,6 +167,37 @@ const hasKey = (
     }
   }
   return false;
+};
+
+/** The slot of a slot key (`…@<slot>`). */
+const slotOf = (key: string): string => key.slice(key.lastIndexOf('@') + 1);
+
+/**
+ * The latest key from `<base>@<lo>` to `<base>@<hi>` of the rows `bases` whose entry may have
+ * rung the number of `digest`, and its slot; `found` when later.
+ */
+const latestOfRows = (
+  lock: Lockfile,
+  bases: readonly string[],
+  digest: string,
+  lo: string,
+  hi: string,
+  found?: { readonly key: string; readonly slot: string },
+): { readonly key: string; readonly slot: string } | undefined => {
+  let best = found;
+  for (const base of bases) {
+    const keys = keysBetween(lock.calls, `${base}@${lo}`, `${base}@${hi}`);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      const slot = slotOf(key);
+      if (best !== undefined && slot <= best.slot) break;
+      if (mayHaveRung(lock.calls[key], digest)) {
+        best = { key, slot };
+        break;
+      }
+    }
+  }
+  return best;
 };
 
 /**
@@ -274,6 +321,16 @@ export const renamedSlots = (
     }
     return known.get(digest);
   };
+  // Of each target: the slots of calls no longer defined, in order (a call's latest asks).
+  const sortedByTarget = new Map<string, readonly string[]>();
+  const sortedSlots = (target: string): readonly string[] => {
+    let known = sortedByTarget.get(target);
+    if (known === undefined) {
+      known = [...orphansOf(target).slots.keys()].sort();
+      sortedByTarget.set(target, known);
+    }
+    return known;
+  };
   // Of each target and number: the rows of campaigns no longer defined that dialled it, as a
   // call (not a row) asks at each of its slots.
   const rowsByNumber = new Map<string, readonly string[]>();
@@ -355,6 +412,31 @@ export const renamedSlots = (
       }
       return undefined;
     },
+    latest: (target, digest, lo, hi) => {
+      const { slots, campaigns: slotted } = orphansOf(target);
+      let found: { key: string; slot: string; row: boolean } | undefined;
+      if (slots.size > 0) {
+        const sorted = sortedSlots(target);
+        for (let i = lowerBound(sorted, `${hi}\u0000`) - 1; i >= 0 && found === undefined; i--) {
+          const slot = sorted[i] as string;
+          if (slot < lo) break;
+          const keys = slots.get(slot) as string | readonly string[];
+          for (const key of typeof keys === 'string' ? [keys] : keys) {
+            if (mayHaveRung(lock.calls[key], digest)) {
+              found = { key, slot, row: false };
+              break;
+            }
+          }
+        }
+      }
+      if (slotted.length > 0) {
+        const rows = latestOfRows(lock, rowsOfNumber(target, digest), digest, lo, hi, found);
+        if (rows !== undefined && rows !== found) found = { ...rows, row: true };
+      }
+      if (found === undefined) return undefined;
+      const entry = lock.calls[found.key] as LockEntry;
+      return { ...renamedEntry(target, found.key, entry, found.row), slot: found.slot };
+    },
     row: (target, row, digestOf) => {
       const { slots, campaigns: slotted } = orphansOf(target);
       if (slotted.length === 0 && slots.size === 0) return undefined;
@@ -379,6 +461,21 @@ export const renamedSlots = (
           if (calls.slots[i] !== slot) return undefined;
           const key = calls.keys[i] as string;
           return renamedEntry(target, key, lock.calls[key] as LockEntry, false);
+        },
+        latest: (lo, hi) => {
+          let found: { key: string; slot: string; row: boolean } | undefined;
+          if (calls !== undefined) {
+            const i = lowerBound(calls.slots, `${hi}\u0000`) - 1;
+            const slot = calls.slots[i];
+            if (slot !== undefined && slot >= lo) {
+              found = { key: calls.keys[i] as string, slot, row: false };
+            }
+          }
+          const of = latestOfRows(lock, rows, digest, lo, hi, found);
+          if (of !== undefined && of !== found) found = { ...of, row: true };
+          if (found === undefined) return undefined;
+          const entry = lock.calls[found.key] as LockEntry;
+          return { ...renamedEntry(target, found.key, entry, found.row), slot: found.slot };
         },
         within: (lo, hi) => {
           let found = '';

@@ -253,3 +253,58 @@ describe('an unscheduled call copied under a new name, the old one disabled', ()
     );
   });
 });
+
+describe('a daily call moved to another time zone as it is renamed or made a campaign', () => {
+  // 09:00 UTC placed at 09:00:10; at 09:10 the call is moved to Europe/Berlin, whose 09:00 is
+  // 08:00 UTC: within its deadline of 2 h, but earlier than the call already made.
+  const UTC = 'schedule: { cron: "0 9 * * *", deadline: 2h }';
+  const BERLIN = 'schedule: { cron: "0 9 * * *", timezone: Europe/Berlin, deadline: 2h }';
+  const daily = (name: string, extra: string) => ({
+    name,
+    to: `{ type: phone, number: "${NUMBER}" }`,
+    extra: [extra],
+  });
+  const firstCall = async (g: Gateway) => {
+    const first = await g.run(['apply', '--yes', '--now', '2027-01-05T09:00:10Z']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(g.placed()).toHaveLength(1);
+  };
+
+  it('renamed: does not call the person again for the earlier slot, and says why', async () => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([daily('t15', UTC)]) });
+    await firstCall(gw);
+    await gw.project.write('calls/a.yaml', callsYaml([daily('t16', BERLIN)]));
+    const plan = await planAt(gw, '2027-01-05T09:10:00Z');
+    expect(plan.due).toEqual([]);
+    const missed = plan.missed as { key: string; reason?: string }[];
+    expect(missed.map((i) => i.key)).toEqual(['sim/t16@2027-01-05T08:00:00Z']);
+    expect(missed[0]?.reason).toMatch(
+      /^superseded by 2027-01-05T09:00:00Z, already placed: its number was dialled as sim\/t15@2027-01-05T09:00:00Z \(placed .*\), a name no call has now \(renamed\?\): an earlier slot is never placed after a later one/,
+    );
+    const again = await gw.run(['apply', '--yes', '--now', '2027-01-05T09:10:00Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('made a campaign of the same name: its row that dials the number is not called again', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([daily('t15', UTC)]),
+      'lists/reminders.csv': `id,name,phone\nr1,Ann,${NUMBER}\n`,
+    });
+    await firstCall(gw);
+    await gw.project.write(
+      'calls/a.yaml',
+      campaignYaml([BERLIN]).replace('name: reminders', 'name: t15'),
+    );
+    const plan = await planAt(gw, '2027-01-05T09:10:00Z');
+    expect(plan.due).toEqual([]);
+    const missed = plan.missed as { key: string; reason?: string }[];
+    const earlier = missed.find((i) => i.key === 'sim/t15/r1@2027-01-05T08:00:00Z');
+    expect(earlier?.reason).toMatch(/^superseded by 2027-01-05T09:00:00Z, already placed: /);
+    expect(earlier?.reason).toContain('as sim/t15@2027-01-05T09:00:00Z (placed ');
+    expect(earlier?.reason).toContain("whose name is a campaign's now (made a campaign?)");
+    const again = await gw.run(['apply', '--yes', '--now', '2027-01-05T09:10:00Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+  });
+});

@@ -442,3 +442,55 @@ describe('an unscheduled call made a campaign of the same name, or a campaign a 
     ]);
   });
 });
+
+describe('a slot earlier than one its call placed under a name no call has now', () => {
+  // t15 (09:00 UTC) placed its 09:00 slot; at 09:10 it is renamed, or made a campaign, and
+  // moved to Europe/Berlin: 09:00 Berlin is 08:00 UTC, within its deadline of 2 h.
+  const PLACED = '2027-01-05T09:00:00Z';
+  const EARLIER = '2027-01-05T08:00:00Z';
+  const NOW = '2027-01-05T09:10:00Z';
+  const berlin = schedule({ cron: '0 9 * * *', timezone: 'Europe/Berlin', deadlineMs: 7_200_000 });
+  const asCall = { [`prod/t15@${PLACED}`]: entry({ sid: 'sid-c', number: DIGEST }) };
+
+  it('is superseded under the new name, not placed: the person was called at the later slot', () => {
+    const plan = buildPlan(input([call('t16', { schedule: berlin })], asCall, NOW));
+    expect(plan.due).toEqual([]);
+    expect(plan.missed.map((i) => [i.key, i.reason])).toEqual([
+      [
+        `prod/t16@${EARLIER}`,
+        `superseded by ${PLACED}, already placed: its number was dialled as prod/t15@${PLACED} (placed sid-c at 2026-12-01T08:00:01.123Z), a name no call has now (renamed?): an earlier slot is never placed after a later one, whatever its call's name`,
+      ],
+    ]);
+  });
+
+  it('is superseded under the campaign the call was made, for the row that dials its number', () => {
+    const rows = csvRows([
+      { ...row('t15', 'r1'), schedule: berlin },
+      { ...row('t15', 'r2', BOB), schedule: berlin },
+    ]);
+    const plan = buildPlan(input(rows, asCall, NOW));
+    // Bob was not called: his row's slot is placed.
+    expect(plan.due.map((i) => i.key)).toEqual([`prod/t15/r2@${EARLIER}`]);
+    expect(plan.missed.map((i) => [i.key, i.reason])).toEqual([
+      [
+        `prod/t15/r1@${EARLIER}`,
+        `superseded by ${PLACED}, already placed: its number was dialled as prod/t15@${PLACED} (placed sid-c at 2026-12-01T08:00:01.123Z), a call no longer defined, whose name is a campaign's now (made a campaign?): an earlier slot is never placed after a later one, whether a call or a campaign's row placed it`,
+      ],
+    ]);
+  });
+
+  it('is placed when the later slot failed, dialled another number, or is past its reach', () => {
+    const due = (entries: Record<string, LockEntry>, now = NOW) =>
+      buildPlan(input([call('t16', { schedule: berlin })], entries, now)).due.map((i) => i.key);
+    expect(due({ [`prod/t15@${PLACED}`]: entry({ status: 'failed', number: DIGEST }) })).toEqual([
+      `prod/t16@${EARLIER}`,
+    ]);
+    expect(due({ [`prod/t15@${PLACED}`]: entry({ number: numberDigest(BOB) }) })).toEqual([
+      `prod/t16@${EARLIER}`,
+    ]);
+    // Placed before the slot's reach (yesterday's): today's 08:00 is due.
+    expect(due({ 'prod/t15@2027-01-04T09:00:00Z': entry({ number: DIGEST }) })).toEqual([
+      `prod/t16@${EARLIER}`,
+    ]);
+  });
+});
