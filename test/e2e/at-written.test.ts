@@ -53,7 +53,14 @@ describe('an `at` as written', () => {
 
   it('a --now with an offset no zone has is a usage error, never evaluated hours or days away', async () => {
     const cwd = await projectOf(['schedule: { at: "2026-07-01T09:00:00Z" }']);
-    for (const now of ['2026-06-30T09:00:00+99:99', '2026-06-30T09:00:00+24:00']) {
+    for (const now of [
+      '2026-06-30T09:00:00+99:99',
+      '2026-06-30T09:00:00+24:00',
+      // Hours alone, as `at:` reads them.
+      '2026-06-30T09:00:00+15',
+      '2026-06-30T09:00:00+24',
+      '2026-06-30T09:00:00+99',
+    ]) {
       const r = await runCli(['plan', '--now', now], { cwd });
       expect(r.code, now).toBe(64);
       expect(r.stderr).toContain(`--now`);
@@ -62,6 +69,14 @@ describe('an `at` as written', () => {
       expect(r.stderr).toContain(`is not a UTC offset (-14:00 to +14:00, minutes 00 to 59)`);
       expect(r.stdout).not.toContain('evaluated at');
     }
+  });
+
+  it('a --now with an offset of hours alone is read as `at:` reads it', async () => {
+    const cwd = await projectOf(['schedule: { at: "2026-07-01T09:00:00Z" }']);
+    const r = await runCli(['plan', '--format', 'json', '--now', '2026-06-30T09:00:00+05'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { now: string }).now).toBe('2026-06-30T04:00:00.000Z');
   });
 
   it('a slot more than eight years ahead, or a --now decades back, is still listed by plan and status', async () => {
