@@ -73,7 +73,9 @@ describe('an `at` as written', () => {
 
   it('a --now with an offset of hours alone is read as `at:` reads it', async () => {
     const cwd = await projectOf(['schedule: { at: "2026-07-01T09:00:00Z" }']);
-    const r = await runCli(['plan', '--format', 'json', '--now', '2026-06-30T09:00:00+05'], { cwd });
+    const r = await runCli(['plan', '--format', 'json', '--now', '2026-06-30T09:00:00+05'], {
+      cwd,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { now: string }).now).toBe('2026-06-30T04:00:00.000Z');
