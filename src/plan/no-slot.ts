@@ -1,5 +1,7 @@
+import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { type CompiledSchedule, inWindow } from '../schedule/index.js';
 import type { ScheduleSpec } from '../validate/model.js';
+import { isInWindow, parseWindow } from '../validate/parse.js';
 import { formatSlot } from './keys.js';
 
 /**
@@ -95,8 +97,42 @@ export const noSlotLeft = ({
       reason: `never placed: none of its slots comes before its \`end\` ${spec.end ?? ''} (${spec.timezone}); no slot is left`,
     };
   }
+  const never = neverPlaced(spec);
   return {
     beyond: true,
-    reason: `next slot beyond ${formatSlot(new Date(searchedTo))}, if any (slots are looked for eight years ahead)`,
+    reason:
+      never === undefined
+        ? NONE_AHEAD
+        : `no slot of it is ever placed: its cron \`${spec.cron ?? ''}\` ${never}`,
   };
+};
+
+/**
+ * A cron with no slot where the search looked: said without the instant the search stopped
+ * at, which moves with `now` (a plan posted on each push would change on every run).
+ */
+export const NONE_AHEAD =
+  'no slot within the eight years looked through (a later one, if any, is listed once within them)';
+
+/** A leap year: eight years from it hold every day of every month (validate's DATES_FROM). */
+const DATES_FROM = Date.UTC(2000, 0, 1);
+
+/**
+ * Why a cron can never place a slot, in validate's words (schedule-window-reach and
+ * schedule-cron-dates): none of its times of day is inside its window, or it names no date.
+ * Undefined when it can.
+ */
+export const neverPlaced = (spec: ScheduleSpec): string | undefined => {
+  const fields = spec.cron === undefined ? undefined : parseCron(spec.cron);
+  if (!fields) return undefined;
+  const window = spec.window === undefined ? undefined : parseWindow(spec.window);
+  if (window && window.startMinute !== window.endMinute) {
+    const reaches = fields.hour.some((h) =>
+      fields.minute.some((m) => isInWindow(window, h * 60 + m)),
+    );
+    if (!reaches) return `never falls inside window ${spec.window ?? ''} (${spec.timezone} time)`;
+  }
+  if (cronMatcher(fields)(DATES_FROM) === undefined)
+    return 'matches no date of any year (its days of month never come in its months)';
+  return undefined;
 };

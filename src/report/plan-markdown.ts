@@ -98,6 +98,18 @@ const local = (iso: string, zone: string | undefined): string => {
   return `${at.toFormat('yyyy-MM-dd HH:mm ZZZZ')} (${zone})`;
 };
 
+/**
+ * `3 slots`, or `2 slots; 1 call with no slot ahead`: a cron listed without a slot (none in
+ * the eight years looked through) is no slot, and is counted apart.
+ */
+const upcomingCountText = (upcoming: readonly PlanItem[]): string => {
+  const none = upcoming.filter((i) => i.slot === undefined && i.waiting !== true).length;
+  const slots = `${upcoming.length - none} slots`;
+  return none === 0
+    ? slots
+    : `${slots}; ${none} ${none === 1 ? 'call' : 'calls'} with no slot ahead`;
+};
+
 interface Ctx {
   /** The run's target: items going elsewhere (pinned calls) name theirs. */
   readonly target: string;
@@ -112,7 +124,11 @@ const when = (item: PlanItem, ctx: Ctx, dueNow: boolean): [string, string] => {
   // beyond the search (which its reason says).
   if (item.slot === undefined)
     return [dueNow ? 'on merge (unscheduled)' : item.waiting ? '' : (item.reason ?? ''), ''];
-  return [utc(item.slot), local(item.slot, zone) || (zone === 'UTC' ? '(UTC)' : '')];
+  const zoned = local(item.slot, zone) || (zone === 'UTC' ? '(UTC)' : '');
+  // A slot to come that the plan knows will be missed (the clocks jump over its window) says
+  // so beside its time, as `plan` does: never shown as an ordinary call.
+  const why = dueNow || item.waiting || item.reason === undefined ? undefined : item.reason;
+  return [utc(item.slot), why === undefined ? zoned : zoned ? `${zoned} — ${why}` : why];
 };
 
 /** A line per campaign whose rows were left out of a list (only its first rows are shown). */
@@ -493,7 +509,7 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
     yield '';
   }
   if (upcoming !== undefined) {
-    yield `### Upcoming: ${plan.upcoming.length} slots`;
+    yield `### Upcoming: ${upcomingCountText(plan.upcoming)}`;
     yield '';
     yield* itemTable(upcoming, ctx, false);
     yield '';

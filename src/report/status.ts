@@ -336,9 +336,10 @@ function* statusLines(
   }
   // A slot already placed (by a rehearsal ahead of its clock) is listed above, not as next.
   const toCome = (i: PlanItem) => lock.calls[i.key]?.status !== 'placed';
-  // A cron whose next slot lies beyond the search says so (its reason), never left out.
+  // A cron with no slot ahead says so (its reason), never left out; a slot to come that will
+  // be missed (the clocks jump over its window) says why, as `plan` does.
   const beyond = (i: PlanItem) =>
-    i.slot === undefined && i.waiting !== true && i.reason !== undefined ? ` — ${i.reason}` : '';
+    i.waiting !== true && i.reason !== undefined ? ` — ${i.reason}` : '';
   if (plan.upcoming.some(toCome)) {
     yield '';
     yield style('bold', 'next slots:');

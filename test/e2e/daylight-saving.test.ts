@@ -82,7 +82,8 @@ describe('daylight saving', () => {
     expect(early.json.upcoming).toEqual([
       expect.objectContaining({
         key: 'sim/early',
-        reason: expect.stringMatching(/^next slot beyond /),
+        reason:
+          'no slot of it is ever placed: its cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time)',
       }),
     ]);
     expect(early.text).not.toContain('sim/early@');
@@ -91,6 +92,17 @@ describe('daylight saving', () => {
     expect(ahead.text).toContain(
       'sim/night@2026-03-08T07:00:00Z (03:00 America/New_York)  → +15550002001  (calls/a.yaml:8) — in 10m; to be missed: the clocks jump from 02:00 to 03:00 America/New_York over its time, and its window 02:00-03:00 is closed when they land',
     );
+    // status and the markdown plan say so too, never listing it as an ordinary call to come.
+    const toBeMissed =
+      'to be missed: the clocks jump from 02:00 to 03:00 America/New_York over its time, and its window 02:00-03:00 is closed when they land';
+    const status = await gw.run(['status', '--no-color', '--now', '2026-03-08T06:50:00Z']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      `sim/night@2026-03-08T07:00:00Z (03:00 America/New_York)  → +15550002001 — ${toBeMissed}`,
+    );
+    const md = await gw.run(['plan', '--format', 'markdown', '--now', '2026-03-08T06:50:00Z']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain(`03:00 EDT (America/New_York) — ${toBeMissed} |`);
     const over = await plan(gw, '2026-03-08T07:30:00Z', 'night');
     const why =
       'its time was skipped: the clocks jumped from 02:00 to 03:00 America/New_York at 2026-03-08T07:00:00Z, and its window 02:00-03:00 was closed when they landed; never placed late';

@@ -122,9 +122,39 @@ describe('a call with no slot left, never placed', () => {
     expect(listed(plan)).toEqual({ due: [], upcoming: ['prod/leap'], missed: [], skipped: [] });
     expect(plan.upcoming[0]).toMatchObject({
       reason:
-        'next slot beyond 2026-12-03T18:00:00Z, if any (slots are looked for eight years ahead)',
+        'no slot within the eight years looked through (a later one, if any, is listed once within them)',
     });
     expect(plan.upcoming[0]?.slot).toBeUndefined();
+    // Said alike from any `now`: no instant that moves with it (a posted plan stays as it was).
+    const anHourOn = buildPlan({
+      ...base,
+      now: new Date(base.now.getTime() + 3_600_000),
+      upcomingHorizonMs: 86_400_000,
+      calls: [leap],
+    });
+    expect(anHourOn.upcoming[0]?.reason).toBe(plan.upcoming[0]?.reason);
+  });
+
+  it('a cron never inside its window, or on no date, says so as validate does, whatever `now`', () => {
+    const early = call('early', {
+      schedule: schedule({ cron: '30 1 * * *', timezone: 'Europe/London', window: '02:00-03:00' }),
+    });
+    const never = call('never', { schedule: schedule({ cron: '0 9 31 2 *' }) });
+    for (const now of ['2026-12-01T00:00:00Z', '2026-12-01T00:00:01Z']) {
+      const plan = buildPlan({ ...base, now: new Date(now), calls: [early, never] });
+      expect(plan.upcoming.map((i) => [i.key, i.slot, i.reason])).toEqual([
+        [
+          'prod/early',
+          undefined,
+          'no slot of it is ever placed: its cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time)',
+        ],
+        [
+          'prod/never',
+          undefined,
+          'no slot of it is ever placed: its cron `0 9 31 2 *` matches no date of any year (its days of month never come in its months)',
+        ],
+      ]);
+    }
   });
 
   it('a cron whose `end` comes before any slot of it: skipped now, not once `end` passed', () => {

@@ -125,6 +125,37 @@ describe('plan --format markdown', () => {
     );
   });
 
+  it('a slot to come that will be missed says why in its row; a call with no slot is no slot', () => {
+    const missedAhead =
+      'to be missed: the clocks jump from 02:00 to 03:00 America/New_York over its time, and its window 02:00-03:00 is closed when they land';
+    const never =
+      'no slot of it is ever placed: its cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time)';
+    const text = render(
+      plan({
+        now: '2026-03-08T06:50:00.000Z',
+        upcoming: [
+          item('b-ny', '+15550001', { slot: '2026-03-08T07:00:00Z', reason: missedAhead }),
+          item('c-ny', '+15550002', { slot: '2026-03-09T06:30:00Z' }),
+          item('early', '+15550003', { reason: never }),
+        ],
+      }),
+      [
+        call('b-ny', H(1), { timezone: 'America/New_York' }),
+        call('c-ny', H(1), { timezone: 'America/New_York' }),
+        call('early', H(1), { timezone: 'Europe/London' }),
+      ],
+    );
+    const lines = text.split('\n');
+    expect(lines).toContain('### Upcoming: 2 slots; 1 call with no slot ahead');
+    expect(lines).toContain(
+      `| \`b-ny\` | \`+15550001\` | 2026-03-08 07:00 UTC | 2026-03-08 03:00 EDT (America/New_York) — ${missedAhead} | \`calls/b-ny.yaml:3\` |`,
+    );
+    expect(lines).toContain(
+      '| `c-ny` | `+15550002` | 2026-03-09 06:30 UTC | 2026-03-09 02:30 EDT (America/New_York) | `calls/c-ny.yaml:3` |',
+    );
+    expect(lines).toContain(`| \`early\` | \`+15550003\` | ${never} |  | \`calls/early.yaml:3\` |`);
+  });
+
   it('says plainly when merging calls no one, and lists missed and skipped with the reason', () => {
     const text = render(
       plan({
