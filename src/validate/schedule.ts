@@ -1,5 +1,6 @@
 import { cronMatcher, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
+import { skippedWindow } from '../schedule/window.js';
 import { offsetMinutes, whyNotAnInstant, writtenOffset } from '../schedule/written.js';
 import {
   instantOfWall,
@@ -173,7 +174,24 @@ const offsetAgainstZone = (schedule: Schedule, text: string, ms: number): string
   const written = luxon().DateTime.fromISO(text, { setZone: true });
   const date = local.toISODate() ?? '';
   const day = date === written.toISODate() ? '' : `${date} `;
-  return `\`at\` \`${text}\`: its offset ${offset} is not ${zone}'s on ${date} (${local.toFormat('ZZ')}), so it is placed at ${day}${time(local)} ${zone} time; drop the offset for ${time(written)} there`;
+  // The time written, read in the zone: when the clocks skip it that day, dropping the offset
+  // would not give it (it does not exist there).
+  const there = luxon().DateTime.fromObject(
+    {
+      year: written.year,
+      month: written.month,
+      day: written.day,
+      hour: written.hour,
+      minute: written.minute,
+      second: written.second,
+    },
+    { zone },
+  );
+  const skipped = there.hour !== written.hour || there.minute !== written.minute;
+  const advice = skipped
+    ? `${time(written)} does not exist there that day (the clocks skip it)`
+    : `drop the offset for ${time(written)} there`;
+  return `\`at\` \`${text}\`: its offset ${offset} is not ${zone}'s on ${date} (${local.toFormat('ZZ')}), so it is placed at ${day}${time(local)} ${zone} time; ${advice}`;
 };
 
 const once: CallRule = {
@@ -215,11 +233,42 @@ const once: CallRule = {
     }
     // Placed as schedule/ places it: at the first instant after the gap.
     const wall = wallZone(zone);
-    const placed =
-      wall && luxon().DateTime.fromMillis(instantOfWall(asWall.toMillis(), wall), { zone });
-    const message = `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it is placed at ${placed ? placed.toFormat('HH:mm') : 'the end of the gap'}`;
+    const placedMs = wall && instantOfWall(asWall.toMillis(), wall);
+    const placed = placedMs !== undefined && luxon().DateTime.fromMillis(placedMs, { zone });
+    const missed = placedMs !== undefined && gapMissed(schedule, zone, asWall, placedMs);
+    const windowText = literal(schedule, 'window') ?? '';
+    const message =
+      missed === 'outside'
+        ? `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it), and the time it names lies outside its window ${windowText}: it is never placed`
+        : missed
+          ? `\`at\` \`${text}\` does not exist in ${zone} (the clocks jump from ${missed}), and its window ${windowText} is closed when they land: it is missed, never placed`
+          : `\`at\` \`${text}\` does not exist in ${zone} (the clocks skip it); it is placed at ${placed ? placed.toFormat('HH:mm') : 'the end of the gap'}`;
     return [warningAt(site, message)];
   },
+};
+
+/** A wall time's clock (see schedule/zone.ts), `02:00`. */
+const wallClock = (wall: number): string => new Date(wall).toISOString().slice(11, 16);
+
+/**
+ * `02:00 to 03:00` when an `at` in the spring gap names a time inside its window but the
+ * window is closed as the clocks land (`02:30` with `01:00-02:45` in America/New_York on
+ * 2026-03-08): plan and apply miss it, as schedule/ judges it (skippedWindow). `outside`
+ * when the time it names lies outside its window (no slot: never placed, as the plan says).
+ * Undefined without a window, or when it is placed.
+ */
+const gapMissed = (
+  schedule: Schedule,
+  zone: string,
+  named: { hour: number; minute: number },
+  placedMs: number,
+): string | undefined => {
+  const text = literal(schedule, 'window');
+  const window = text === undefined ? undefined : parseWindow(text);
+  if (!window || window.startMinute === window.endMinute) return undefined;
+  if (!isInWindow(window, named.hour * 60 + named.minute)) return 'outside';
+  const jump = skippedWindow({ timezone: zone, window: text, deadlineMs: 0 }, placedMs);
+  return jump && `${wallClock(jump.from)} to ${wallClock(jump.to)}`;
 };
 
 /**

@@ -345,6 +345,12 @@ describe('at', () => {
     expect(diagnosticsOf('at: "2027-07-01T09:00:00Z"', 'timezone: America/New_York')).toEqual([]);
     // No zone written: the offset is the only one said.
     expect(diagnosticsOf('at: "2027-07-01T09:00:00-05:00"')).toEqual([]);
+    // A time the clocks skip there that day: dropping the offset would not give it.
+    expect(
+      diagnosticsOf('at: "2027-03-28T01:30:00+00:00"', 'timezone: Europe/London')[0]?.message,
+    ).toBe(
+      "`at` `2027-03-28T01:30:00+00:00`: its offset +00:00 is not Europe/London's on 2027-03-28 (+01:00), so it is placed at 02:30 Europe/London time; 01:30 does not exist there that day (the clocks skip it)",
+    );
   });
 
   it('warns about a wall time the clocks skip', () => {
@@ -356,6 +362,24 @@ describe('at', () => {
         '/calls/0/schedule/at',
         '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks skip it); it is placed at 03:00',
       ),
+    ]);
+    // Placed at 03:00 when its window is open then; missed, as plan and apply miss it, when
+    // the window is closed as the clocks land.
+    const inGap = (window: string) =>
+      diagnosticsOf(
+        'at: "2026-03-08T02:30:00"',
+        'timezone: America/New_York',
+        `window: "${window}"`,
+      ).map((d) => d.message);
+    expect(inGap('01:00-04:00')).toEqual([
+      '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks skip it); it is placed at 03:00',
+    ]);
+    expect(inGap('01:00-02:45')).toEqual([
+      '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks jump from 02:00 to 03:00), and its window 01:00-02:45 is closed when they land: it is missed, never placed',
+    ]);
+    // Its time outside its window: no slot, never placed (never "placed at 03:00").
+    expect(inGap('04:00-05:00')).toEqual([
+      '`at` `2026-03-08T02:30:00` does not exist in America/New_York (the clocks skip it), and the time it names lies outside its window 04:00-05:00: it is never placed',
     ]);
   });
 
