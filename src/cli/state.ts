@@ -1,6 +1,7 @@
-import { knownSecrets } from '../engine/known-secrets.js';
+import { envFileValues, knownSecrets } from '../engine/known-secrets.js';
 import { type OpenedState, openState } from '../engine/state.js';
-import { makeRedactor } from '../report/redact.js';
+import { printable } from '../report/printable.js';
+import { makeRedactor, type Redactor } from '../report/redact.js';
 import type { Env } from '../resolve/index.js';
 import type { RetainedCall } from '../state/retention.js';
 import type { StateUse } from '../state/store.js';
@@ -19,7 +20,7 @@ const retentionClock = (now: Date): (() => Date) => {
 };
 
 /** The project's state store; a `state.url` that cannot be resolved is shown at its place. */
-export const openProjectState = (
+export const openProjectState = async (
   ctx: CommandContext,
   config: ProjectConfig,
   env: Env,
@@ -38,17 +39,28 @@ export const openProjectState = (
     /** `state.keep` as it is now (`run`: of each reload); default the one of `config`. */
     readonly keepMs?: () => number;
   } = {},
-): Promise<OpenedState> =>
-  openState(config, env, {
+): Promise<OpenedState> => {
+  // The values of the env file are secrets by custom, referenced or not (as every diagnostic
+  // a command prints hides them): a sid in the lockfile may be one.
+  const file = await envFileValues(ctx.root, ctx.envFile).catch((): Env => ({}));
+  let redactor: Redactor | undefined;
+  const redact = (): Redactor => {
+    redactor ??= makeRedactor(knownSecrets(config, env, file));
+    return redactor;
+  };
+  return openState(config, env, {
     command,
     signal: ctx.signal,
     ...options,
     ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
     ...(ctx.envFile !== undefined && { envFile: ctx.envFile }),
+    // A store's warning quotes the lockfile (sids, keys): each secret the project knows
+    // replaced by its reference, and every character a terminal would act on escaped.
     warn: (message) => {
-      ctx.stderr.write(`warning: ${message}\n`);
+      ctx.stderr.write(`warning: ${printable(redact()(message))}\n`);
     },
     onDiagnostics: (diagnostics) => {
-      showDiagnostics(ctx, diagnostics, () => undefined, makeRedactor(knownSecrets(config, env)));
+      showDiagnostics(ctx, diagnostics, () => undefined, redact());
     },
   });
+};

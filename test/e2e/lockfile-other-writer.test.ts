@@ -164,7 +164,11 @@ describe('run, while callops.lock is changed by another writer', () => {
   it('a call placed here and on another host: the warning names both sids, callops.lock keeps the first', {
     timeout: 120_000,
   }, async () => {
-    gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'a1' }, tick]) });
+    // The other host's sid is also a value of .env: the warning shows its reference instead.
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([{ name: 'a1' }, tick]),
+      '.env': `OTHER_HOST_TOKEN=${S_X1}\n`,
+    });
     const g = gw;
     const run = startRun(g);
     const before = await run.until('a1 and a tick in callops.lock', async () => {
@@ -182,9 +186,12 @@ describe('run, while callops.lock is changed by another writer', () => {
     const r = await run.done;
     expect(r.code, run.soFar()).toBe(0);
     expect(r.stderr).toContain(
-      `warning: sim/a1 was placed twice, two calls made: sid ${S_X1} at ${earlier} and sid ${here} at `,
+      `warning: sim/a1 was placed twice, two calls made: sid \${OTHER_HOST_TOKEN} at ${earlier} and sid ${here} at `,
     );
-    expect(r.stderr).toContain(`callops.lock keeps the first, ${S_X1}: check both calls`);
+    expect(r.stderr).toContain(
+      'callops.lock keeps the first, ${OTHER_HOST_TOKEN}: check both calls',
+    );
+    expect(r.stderr).not.toContain(S_X1);
     expect((await g.project.lock())?.calls['sim/a1']?.sid).toBe(S_X1);
     expect(g.placed().filter((c) => numberOf(c.body) === numberAt(0))).toHaveLength(1);
   });

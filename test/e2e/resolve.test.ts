@@ -138,6 +138,15 @@ describe('callops resolve --call-id', () => {
     const key = await gw.run(['resolve', 'sim/two', '--placed', API_KEY]);
     expect(key.code).toBe(64);
     expect(`${key.stdout}\n${key.stderr}`).not.toContain(API_KEY);
+    // A secret shaped as a sid (a UUID api key, a value of .env) is no sid either: it would be
+    // printed by status and plan, and written to the lockfile.
+    const uuidSecret = '7e57c0de-ca9a-4bad-8eef-5ec7e7000001';
+    await gw.project.write('.env', `SOME_TOKEN=${uuidSecret}\n`);
+    const secretSid = await gw.run(['resolve', 'sim/two', '--placed', uuidSecret]);
+    expect(secretSid.code).toBe(64);
+    expect(secretSid.stderr).toContain('--placed: the value given holds a secret of this project');
+    expect(`${secretSid.stdout}\n${secretSid.stderr}`).not.toContain(uuidSecret);
+    expect(await gw.project.lock()).toEqual(before);
 
     const ok = await gw.run(['resolve', 'sim/two', '--placed', sid, '--call-id', 'abc@host']);
     expect(ok.code).toBe(0);

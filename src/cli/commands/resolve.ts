@@ -68,6 +68,12 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
         `--placed${shown}: a call sid is a UUID such as 98e4dd21-b178-4af1-83b6-3c1582893890`,
       );
     }
+    if (typeof placed === 'string' && holdsSecret(placed, redact)) {
+      // A sid is printed, written to the lockfile and the database: never a secret.
+      throw new UsageError(
+        "--placed: the value given holds a secret of this project (an api key, or a value of the environment); give the call's sid as the gateway reports it",
+      );
+    }
     if (typeof callId === 'string') {
       const problem = callIdProblem(callId, redact);
       if (problem !== undefined) throw new UsageError(problem);
