@@ -189,7 +189,7 @@ describe('run, while callops.lock is changed by another writer', () => {
       `warning: sim/a1 was placed twice, two calls made: sid \${OTHER_HOST_TOKEN} at ${earlier} and sid ${here} at `,
     );
     expect(r.stderr).toContain(
-      'callops.lock keeps the first, ${OTHER_HOST_TOKEN}: check both calls',
+      `callops.lock keeps the first, \${OTHER_HOST_TOKEN}: check both calls`,
     );
     expect(r.stderr).not.toContain(S_X1);
     expect((await g.project.lock())?.calls['sim/a1']?.sid).toBe(S_X1);
