@@ -141,7 +141,12 @@ export const resolveTarget = (spec: TargetSpec, env: Env, envFile?: string): Tar
     if (text === undefined) return fallback;
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
-      at(key, `${key} \`${spec[key]}\` must be a duration longer than 0, e.g. 15s, 2m or 1h`);
+      // Its value is not quoted (it may be a secret): said is what it lacks. A bare number
+      // (`RT=30`) has no unit, which the duration needs.
+      const why = /^\s*\d+(?:\.\d+)?\s*$/.test(text)
+        ? 'resolves to a number without a unit: a duration needs one'
+        : 'must be a duration longer than 0';
+      at(key, `${key} \`${spec[key]}\` ${why}, e.g. 15s, 2m or 1h`);
       return fallback;
     }
     if (ms > MAX_TIMER_MS) {

@@ -172,6 +172,20 @@ describe('resolveTarget', () => {
     ]);
   });
 
+  it('says a reference resolving to a bare number lacks a unit, never quoting its value', () => {
+    const r = resolveTarget(spec({ request_timeout: '${RT}', max_pause: '${MP}' }), {
+      ...env,
+      RT: '88123',
+      MP: '0',
+    });
+    const text = JSON.stringify(r);
+    expect(text).not.toContain('88123');
+    expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
+      'request_timeout `${RT}` resolves to a number without a unit: a duration needs one, e.g. 15s, 2m or 1h',
+      'max_pause `${MP}` resolves to a number without a unit: a duration needs one, e.g. 15s, 2m or 1h',
+    ]);
+  });
+
   it('refuses a value for the URL or a header holding a control character or white space at an end', () => {
     const r = resolveTarget(spec({ base_url: '${VG_URL}' }), {
       VG_URL: ' https://vg.example.com',
