@@ -23,7 +23,7 @@ import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
-import { diagnosticsObject, reportDiagnostics } from './load.js';
+import { diagnosticsObject, type Redact, reportDiagnostics } from './load.js';
 import { appendStepSummary } from './step-summary.js';
 import type { UnknownsSaid } from './unsettled.js';
 
@@ -114,11 +114,12 @@ const pickReporter = (
   ctx: CommandContext,
   target: string,
   out: BatchedWriter,
+  warnings: () => readonly unknown[],
 ): Promise<ApplyReporter> | ApplyReporter => {
   const write = (text: string) => {
     ctx.stdout.write(text);
   };
-  if (ctx.format === 'json') return createJsonReporter(write, target);
+  if (ctx.format === 'json') return createJsonReporter(write, target, warnings);
   const style = makeStyle(ctx.color);
   const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
   // A terminal that reports no width (some CI runners' and wrappers' pseudo-terminals) gets
@@ -167,11 +168,12 @@ const reportNothingDue = async (
   ctx: CommandContext,
   target: string,
   event: Extract<EngineEvent, { type: 'run:nothing-due' }>,
+  warnings: () => readonly unknown[],
 ): Promise<void> => {
   const { summary, note, missedText } = event;
   const { unsettled, changed } = summary;
   if (ctx.format === 'json') {
-    ctx.stdout.write(`${JSON.stringify(applyJson(summary, target), null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify(applyJson(summary, target, warnings()), null, 2)}\n`);
   } else {
     const style = makeStyle(ctx.color);
     const missed = summaryCounts(summary).missed;
@@ -256,9 +258,17 @@ export const runReporter = (
   ctx: CommandContext,
   target: string,
   unknowns?: UnknownsSaid,
+  /** The warnings of the input read before the run (Prepared's), said by its first object. */
+  said?: { readonly warnings: readonly Diagnostic[]; readonly redact: Redact },
 ): EventSink => {
   let reporter: ApplyReporter | undefined;
   let out: BatchedWriter | undefined;
+  // Under json: the warnings said since the last object written, which the next one carries.
+  const pending: unknown[] =
+    said === undefined || ctx.format !== 'json'
+      ? []
+      : [...diagnosticsObject(said.warnings, said.redact).errors];
+  const warnings = (): readonly unknown[] => pending.splice(0);
   return async (event) => {
     ctx.progress?.note(event);
     // Held lines first: whatever else is written keeps its place among them.
@@ -272,21 +282,22 @@ export const runReporter = (
     if (renderStateEvent(ctx, event)) return;
     switch (event.type) {
       case 'diagnostics':
-        // Under json, the one object of a refused run; warnings alone leave the run's own
-        // object the only output, as the warnings of validate do.
+        // Under json, the one object of a refused run; warnings alone go into the run's own
+        // object (`warnings`, as plan's), the only output.
         if (ctx.format !== 'json')
           reportDiagnostics(ctx, event.diagnostics, event.sourceText, event.redact);
         else if (hasErrors(event.diagnostics))
           ctx.stdout.write(
             `${JSON.stringify(diagnosticsObject(event.diagnostics, event.redact), null, 2)}\n`,
           );
+        else pending.push(...diagnosticsObject(event.diagnostics, event.redact).errors);
         return;
       case 'run:nothing-due':
-        await reportNothingDue(ctx, target, event);
+        await reportNothingDue(ctx, target, event, warnings);
         return;
       case 'run:start':
         out ??= batchedWriter(ctx.stdout);
-        reporter = await pickReporter(ctx, target, out);
+        reporter = await pickReporter(ctx, target, out, warnings);
         reporter.start({ items: event.items, targetNote: event.targetNote, signal: ctx.signal });
         return;
       case 'run:stopping':

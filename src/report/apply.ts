@@ -199,7 +199,15 @@ export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] =
   ...(summary.inFlight ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
 ];
 
-export const applyJson = (summary: ApplySummary, target: string) => {
+/**
+ * `warnings`: the warnings said of the input since the last object (as JSON diagnostics,
+ * redacted), which human output prints on stderr: under json, in the object, as plan's.
+ */
+export const applyJson = (
+  summary: ApplySummary,
+  target: string,
+  warnings: readonly unknown[] = [],
+) => {
   const c = summaryCounts(summary);
   return {
     target,
@@ -229,6 +237,7 @@ export const applyJson = (summary: ApplySummary, target: string) => {
       ...(summary.stillClaimed ?? []).map((h) => ({ ...h, status: 'claimed' })),
       ...(summary.inFlight ?? []).map((h) => ({ ...h, status: 'in-flight' })),
     ],
+    warnings,
   };
 };
 
@@ -236,11 +245,12 @@ export const applyJson = (summary: ApplySummary, target: string) => {
 export const createJsonReporter = (
   write: (text: string) => void,
   target: string,
+  warnings: () => readonly unknown[] = () => [],
 ): ApplyReporter => ({
   start: () => {},
   event: () => {},
   finish: async (summary) => {
-    write(`${JSON.stringify(applyJson(summary, target), null, 2)}\n`);
+    write(`${JSON.stringify(applyJson(summary, target, warnings()), null, 2)}\n`);
   },
 });
 

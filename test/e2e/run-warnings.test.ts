@@ -46,3 +46,30 @@ describe('callops run and a number without +', () => {
     expect(text).not.toContain('15550150002');
   });
 });
+
+describe('callops apply --format json and the warnings of its input', () => {
+  it('carries them in its object, as plan does, whether it places calls or finds none due', {
+    timeout: 60_000,
+  }, async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'var', to: '{ type: phone, number: "${TO}" }' },
+        { name: 'lit', to: '{ type: phone, number: "15550150003" }' },
+      ]),
+      '.env': 'TO=15550150002\n',
+    });
+    const messages = (stdout: string): string[] =>
+      (JSON.parse(stdout) as { warnings: { message: string }[] }).warnings.map((w) => w.message);
+    const placing = await gw.run(['apply', '--yes', '--format', 'json']);
+    expect(placing.code, placing.stderr).toBe(0);
+    expect(messages(placing.stdout)).toEqual([
+      expect.stringContaining(LITERAL),
+      expect.stringContaining(RESOLVED),
+    ]);
+    expect(placing.stdout).not.toContain('15550150002');
+    // Nothing due: the object says the warnings of the input all the same.
+    const none = await gw.run(['apply', '--yes', '--format', 'json']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(messages(none.stdout)).toEqual([expect.stringContaining(LITERAL)]);
+  });
+});

@@ -98,7 +98,10 @@ is required. Every missing environment variable is reported before anything is s
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     // With --wait in JSON, the run's one object gets the outcomes before it is printed.
     const capture = waitMs !== undefined && ctx.format === 'json' ? captured(ctx) : undefined;
-    const sink = runReporter(capture?.ctx ?? ctx, choice.runTarget);
+    const sink = runReporter(capture?.ctx ?? ctx, choice.runTarget, undefined, {
+      warnings: prepared.warnings,
+      redact: makeRedactor(prepared.secrets),
+    });
     const { store, secrets } = await openProjectState(
       ctx,
       project.config,

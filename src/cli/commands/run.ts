@@ -5,6 +5,7 @@ import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState, retainedCalls } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
+import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
 import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
 import type { CommandModule } from '../context.js';
@@ -56,7 +57,10 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const { config } = prepared.project;
     // Named at start; a batch's summary names them again only once the list changed.
     const unknowns = unknownsSaid();
-    const sink = runReporter(ctx, prepared.choice.runTarget, unknowns);
+    const sink = runReporter(ctx, prepared.choice.runTarget, unknowns, {
+      warnings: prepared.warnings,
+      redact: makeRedactor(prepared.secrets),
+    });
     // The scheduler moves it to the definitions of each reload.
     const retained = retainedCalls(prepared.project);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
