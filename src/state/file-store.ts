@@ -410,13 +410,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     return held;
   };
 
-  /** "sim/x1 was placed twice: …", once per key and pair of sids. */
+  /** "sim/x1 holds two sids: …", once per key and pair of sids. */
   const warnTwice = (h: Held, key: string, kept: LockEntry, other: LockEntry): void => {
     const said = `${key}\u0000${kept.sid}\u0000${other.sid}`;
     if (h.warned.has(said)) return;
     h.warned.add(said);
     options.warn?.(
-      `${key} was placed twice, two calls made: sid ${kept.sid} at ${kept.at} and sid ${other.sid} at ${other.at} (one of them by another run or host, found in ${lockName} as another writer left it); ${lockName} keeps the first, ${kept.sid}: check both calls with the gateway`,
+      `${key} holds two sids: ${kept.sid} at ${kept.at}, recorded here, and ${other.sid} at ${other.at} in ${lockName} as another writer left it (another run or host placed it too, or the file was edited); ${lockName} keeps the one recorded here, ${kept.sid}: check both with the gateway`,
     );
   };
 

@@ -2,9 +2,9 @@ import { sameEntry } from './lockfile.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /**
- * One key placed twice, under two sids, neither replacing the other: two calls were made.
- * The lockfile keeps one entry per key (`kept`, the call placed first); `other` is the call
- * it cannot hold, which a person must know of.
+ * One key placed under two sids, neither replacing the other: two calls were made, or the
+ * file's sid was edited. The lockfile keeps one entry per key (`kept`, the one this runner
+ * recorded); `other` is the one it cannot hold, which a person must know of.
  */
 export interface PlacedTwice {
   readonly key: string;
@@ -27,20 +27,15 @@ const replaced = (entry: LockEntry, sid: string | undefined): boolean =>
 const outcomeRank = (entry: LockEntry): number =>
   entry.outcome === undefined ? 0 : entry.outcome.status === 'in-progress' ? 1 : 2;
 
-/** The call placed first of two: the earlier `at`, then the smaller sid (the same for every runner). */
-const first = (a: LockEntry, b: LockEntry): LockEntry => {
-  const [x, y] = [Date.parse(a.at), Date.parse(b.at)];
-  if (x !== y) return x < y ? a : b;
-  return (a.sid ?? '') <= (b.sid ?? '') ? a : b;
-};
-
 /**
  * Which of two entries of one key the view keeps: this runner's (`ours`) or the one another
  * writer left in the file (`theirs`). Never one older than the other: a placed call stays
  * placed (unless the other is a replacement of it, which keeps its sid in `history`), and of
  * two entries not placed the later attempt or settlement wins, so a lockfile that moved
- * backwards changes nothing and one that moved on is taken. Two different calls placed for
- * one key keep the first placed, the same whichever runner merges (`twice`).
+ * backwards changes nothing and one that moved on is taken. Two different sids placed for
+ * one key keep this runner's (`twice`): the sid it recorded is the one only it holds (the
+ * other writer's stays in that file's history, git's), and a sid edited in the file by hand
+ * (the same `at`, another sid) must not replace the real one everywhere.
  */
 export const pickEntry = (
   ours: LockEntry,
@@ -57,7 +52,7 @@ export const pickEntry = (
     }
     if (replaced(theirs, ours.sid)) return { keep: theirs };
     if (replaced(ours, theirs.sid)) return { keep: ours };
-    return { keep: first(ours, theirs), twice: true };
+    return { keep: ours, twice: true };
   }
   // A replacement that failed or is unknown keeps the call it replaced in its history.
   if (a) return { keep: replaced(theirs, ours.sid) ? theirs : ours };

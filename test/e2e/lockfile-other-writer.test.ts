@@ -161,7 +161,7 @@ describe('run, while callops.lock is changed by another writer', () => {
     everyAcceptedRecorded(g, lock, ['a1', 'tick']);
   });
 
-  it('a call placed here and on another host: the warning names both sids, callops.lock keeps the first', {
+  it('a call placed here and on another host: the warning names both sids, callops.lock keeps the one recorded here', {
     timeout: 120_000,
   }, async () => {
     // The other host's sid is also a value of .env: the warning shows its reference instead.
@@ -185,14 +185,17 @@ describe('run, while callops.lock is changed by another writer', () => {
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.code, run.soFar()).toBe(0);
+    expect(r.stderr).toContain(`warning: sim/a1 holds two sids: ${here} at `);
     expect(r.stderr).toContain(
-      `warning: sim/a1 was placed twice, two calls made: sid \${OTHER_HOST_TOKEN} at ${earlier} and sid ${here} at `,
+      `, recorded here, and \${OTHER_HOST_TOKEN} at ${earlier} in callops.lock as another writer left it`,
     );
-    expect(r.stderr).toContain(
-      `callops.lock keeps the first, \${OTHER_HOST_TOKEN}: check both calls`,
-    );
+    expect(r.stderr).toContain(`callops.lock keeps the one recorded here, ${here}: check both`);
     expect(r.stderr).not.toContain(S_X1);
-    expect((await g.project.lock())?.calls['sim/a1']?.sid).toBe(S_X1);
+    // The sid this run recorded is the one only it holds: never replaced by the file's.
+    const lock = await g.project.lock();
+    expect(lock?.calls['sim/a1']?.sid).toBe(here);
+    const copy = JSON.parse(await g.project.read('.callops/written.lock')) as LockJson;
+    expect(copy.calls['sim/a1']?.sid).toBe(here);
     expect(g.placed().filter((c) => numberOf(c.body) === numberAt(0))).toHaveLength(1);
   });
 });

@@ -154,7 +154,7 @@ describe('a lockfile another writer changed while the run holds it', () => {
     expect(await readFile(site.lockPath, 'utf8')).toBe(written);
   });
 
-  it('one key placed here and elsewhere: the first call placed is kept, and a warning names both sids', async () => {
+  it('one key placed here and elsewhere: the sid recorded here is kept, and a warning names both sids', async () => {
     const site = await siteIn();
     const { store, warnings } = await runnerOn(site);
     await place(store, 'sim/k', 'S-here', T2);
@@ -163,10 +163,12 @@ describe('a lockfile another writer changed while the run holds it', () => {
       ...lock,
       calls: { ...lock.calls, 'sim/k': placed('S-there', T1) },
     }));
-    expect(await store.reread()).toBe(true);
-    expect((await store.read()).lock.calls['sim/k']?.sid).toBe('S-there');
+    // Nothing taken in (the view is this run's), though the file's call is the earlier: the
+    // sid recorded here is the one only this run holds.
+    expect(await store.reread()).toBe(false);
+    expect((await store.read()).lock.calls['sim/k']?.sid).toBe('S-here');
     expect(warnings).toEqual([
-      `sim/k was placed twice, two calls made: sid S-there at ${T1} and sid S-here at ${T2} (one of them by another run or host, found in callops.lock as another writer left it); callops.lock keeps the first, S-there: check both calls with the gateway`,
+      `sim/k holds two sids: S-here at ${T2}, recorded here, and S-there at ${T1} in callops.lock as another writer left it (another run or host placed it too, or the file was edited); callops.lock keeps the one recorded here, S-here: check both with the gateway`,
     ]);
     // Said once, however often the file is read again.
     await store.persist();
@@ -188,8 +190,8 @@ describe('a lockfile another writer changed while the run holds it', () => {
     await store.record(placedOutcome('sim/k', 'S-here', T1));
     expect((await store.read()).lock.calls['sim/k']?.sid).toBe('S-here');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('sid S-here');
-    expect(warnings[0]).toContain('sid S-there');
+    expect(warnings[0]).toContain('S-here at');
+    expect(warnings[0]).toContain('S-there at');
   });
 
   it('that cannot be read (merge-conflict markers) is refused, and the journal keeps the run’s records', async () => {

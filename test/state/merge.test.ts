@@ -73,16 +73,19 @@ describe('mergeLockfiles', () => {
     expect(pickEntry(placed('S1'), refused).keep).toBe(refused);
   });
 
-  it('one key placed under two sids keeps the first placed, whichever side merges, and says so', () => {
+  it('one key placed under two sids keeps the one this runner recorded, and says so', () => {
     const early = placed('S-early', T1);
     const late = placed('S-late', T2);
+    // An edited sid (the same attempt's time) never takes the place of the one recorded.
+    const edited = placed('S-edited', T2);
     for (const [ours, theirs] of [
       [early, late],
       [late, early],
+      [late, edited],
     ] as const) {
       const merged = mergeLockfiles(lockOf({ 'p/k': ours }), lockOf({ 'p/k': theirs }));
-      expect(merged.lock.calls['p/k']).toEqual(early);
-      expect(merged.twice).toEqual([{ key: 'p/k', kept: early, other: late }]);
+      expect(merged.lock.calls['p/k']).toEqual(ours);
+      expect(merged.twice).toEqual([{ key: 'p/k', kept: ours, other: theirs }]);
     }
   });
 
