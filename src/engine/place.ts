@@ -1,7 +1,12 @@
 import { RecipientsChanged } from '../config/recipients.js';
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
-import { noOutcomes, type Outcome, type OutcomeCounts } from '../execute/outcome.js';
+import {
+  NOT_SENT_INTERRUPTED,
+  noOutcomes,
+  type Outcome,
+  type OutcomeCounts,
+} from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
@@ -148,7 +153,7 @@ const unabortable = (client: GatewayClient): GatewayClient => ({
 });
 
 /** What the executor says of a call a stop caught after its claim, before its request left. */
-const UNSENT = 'interrupted before the request was sent';
+const UNSENT = NOT_SENT_INTERRUPTED;
 
 /**
  * A call the stop caught before anything left for it: nothing happened at the gateway, so

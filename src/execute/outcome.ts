@@ -8,6 +8,22 @@ export type EntryStatus = 'placed' | 'failed' | 'unknown';
  */
 export type OutcomeStatus = EntryStatus | 'missed';
 
+/**
+ * The message of a `failed` outcome whose request never left: a stop came after its claim,
+ * before the send (a retry's wait included). Nothing happened at the gateway for it.
+ */
+export const NOT_SENT_INTERRUPTED = 'interrupted before the request was sent';
+
+/** The same, of a claim whose commit found that the run had lost its run lock. */
+export const NOT_SENT_LOCK_LOST = 'not sent: the run lost its run lock before the request left';
+
+/**
+ * Whether an outcome closes an attempt that never left (above): a journal folding it gives
+ * the key no entry, as the run itself did, so the call stays due as if never started.
+ */
+export const neverSent = (o: Outcome): boolean =>
+  o.status === 'failed' && (o.message === NOT_SENT_INTERRUPTED || o.message === NOT_SENT_LOCK_LOST);
+
 export interface Outcome {
   readonly key: string;
   readonly status: OutcomeStatus;

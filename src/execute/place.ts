@@ -1,5 +1,5 @@
 import type { Runtime } from './context.js';
-import type { Outcome, OutcomeStatus } from './outcome.js';
+import { NOT_SENT_INTERRUPTED, type Outcome, type OutcomeStatus } from './outcome.js';
 import { classifyAttempt, retryDelay, reusedSidMessage, type Verdict } from './policy.js';
 import type { CallRequest } from './target.js';
 import {
@@ -54,7 +54,7 @@ export async function placeCall(
       // Every earlier attempt was one the gateway certainly did not place (a retry is asked
       // for no other answer: 429, 480, 503, a request never written), and the next one never
       // left: nothing happened at the gateway, so the call is not sent and stays due.
-      return end('failed', 'interrupted before the request was sent');
+      return end('failed', NOT_SENT_INTERRUPTED);
     }
     if (turn === 'stopped') {
       return end('failed', `${progress.started ? 'not retried' : 'not sent'}: ${state.stopReason}`);
@@ -71,7 +71,7 @@ export async function placeCall(
       const why = error instanceof Error ? error.message : String(error);
       return end('failed', `not sent: the intent could not be recorded: ${why}`);
     }
-    if (rt.signal?.aborted) return end('failed', 'interrupted before the request was sent');
+    if (rt.signal?.aborted) return end('failed', NOT_SENT_INTERRUPTED);
     // A 401/403 or a 429 may have come in while the intent was being written.
     if (state.stopReason !== undefined) {
       return end(
@@ -92,7 +92,7 @@ export async function placeCall(
     if (result.kind === 'error' && rt.signal?.aborted) {
       return result.sent
         ? end('unknown', 'interrupted after the request was sent — the call may have been placed')
-        : end('failed', 'interrupted before the request was sent');
+        : end('failed', NOT_SENT_INTERRUPTED);
     }
     const verdict = classifyAttempt(result, {
       target: state.target.name,

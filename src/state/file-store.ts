@@ -2,7 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { whereOf } from '../config/diagnostics.js';
 import { isoClock } from '../execute/clock.js';
-import type { Outcome } from '../execute/outcome.js';
+import { NOT_SENT_LOCK_LOST, type Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
@@ -126,9 +126,6 @@ const sortedLock = (lock: Lockfile): Lockfile => ({
       .map((key) => [key, lock.calls[key] as LockEntry]),
   ),
 });
-
-/** The outcome that closes an intent written once the run lock was lost: never sent. */
-const NOT_SENT_LOCK_LOST = 'not sent: the run lost its run lock before the request left';
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 

@@ -1,7 +1,7 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { brokenLink } from '../config/exists.js';
-import type { EntryStatus, Outcome } from '../execute/outcome.js';
+import { type EntryStatus, neverSent, type Outcome } from '../execute/outcome.js';
 import { isErrorCode, JOURNAL_FILE, journalPath, syncDir } from './dir.js';
 import { forgetIndex } from './lock-index.js';
 import { type LockfileWrite, lockfileChanged, writeLockfileAtomic } from './lockfile.js';
@@ -161,7 +161,8 @@ export const foldJournal = (
       open.set(line.key, line);
     } else {
       open.delete(line.key);
-      record(line.outcome, line);
+      // An attempt that never left closes its intent and leaves no entry: still due.
+      if (!neverSent(line.outcome)) record(line.outcome, line);
     }
   }
   // Unreadable lines at the end, before a torn tail or none: a run cut short, unless

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/execute/outcome.js';
+import { NOT_SENT_INTERRUPTED, NOT_SENT_LOCK_LOST } from '../../src/execute/outcome.js';
 import {
   clearJournal,
   INTERRUPTED,
@@ -239,6 +240,30 @@ describe('replay', () => {
       httpStatus: 400,
       message: 'bad to',
     });
+  });
+
+  it('gives an attempt that never left no entry, as the run itself did: still due', () => {
+    const line = (o: object) => `${JSON.stringify({ run: 'r', ...meta, ...o })}\n`;
+    for (const message of [NOT_SENT_INTERRUPTED, NOT_SENT_LOCK_LOST]) {
+      const text = [
+        line({ type: 'intent', key: 'p/new', at: 't1', target: 'x', attempt: 1 }),
+        line({ type: 'outcome', key: 'p/new', at: 't2', status: 'failed', message }),
+        // A retry the stop caught in its wait: the entry the first attempt had stays.
+        line({ type: 'intent', key: 'p/old', at: 't3', target: 'x', attempt: 1 }),
+        line({ type: 'outcome', key: 'p/old', at: 't4', status: 'failed', message }),
+      ].join('');
+      const before = lockOf({ 'p/old': entry({ status: 'failed', httpStatus: 503 }) });
+      const { lock, folded } = foldJournal(text, before);
+      expect(lock.calls['p/new'], message).toBeUndefined();
+      expect(lock.calls['p/old'], message).toEqual(before.calls['p/old']);
+      expect(folded.failed, message).toBe(0);
+    }
+    // Any other failure of a request that left is recorded as before.
+    const sent = [
+      line({ type: 'intent', key: 'p/new', at: 't1', target: 'x', attempt: 1 }),
+      line({ type: 'outcome', key: 'p/new', at: 't2', status: 'failed', httpStatus: 400 }),
+    ].join('');
+    expect(foldJournal(sent, lockOf({})).lock.calls['p/new']?.status).toBe('failed');
   });
 
   it('lets the last record of a key win, except that placed stays placed', () => {
