@@ -1,7 +1,7 @@
-import { cronMatcher, parseCron } from '../schedule/cron.js';
+import { cronHasDate, parseCron } from '../schedule/cron.js';
 import { type CompiledSchedule, inWindow } from '../schedule/index.js';
 import type { ScheduleSpec } from '../validate/model.js';
-import { isInWindow, parseWindow } from '../validate/parse.js';
+import { cronReachesWindow, parseWindow } from '../validate/parse.js';
 import { formatSlot } from './keys.js';
 
 /**
@@ -114,9 +114,6 @@ export const noSlotLeft = ({
 export const NONE_AHEAD =
   'no slot within the eight years looked through (a later one, if any, is listed once within them)';
 
-/** A leap year: eight years from it hold every day of every month (validate's DATES_FROM). */
-const DATES_FROM = Date.UTC(2000, 0, 1);
-
 /**
  * Why a cron can never place a slot, in validate's words (schedule-window-reach and
  * schedule-cron-dates): none of its times of day is inside its window, or it names no date.
@@ -126,13 +123,9 @@ export const neverPlaced = (spec: ScheduleSpec): string | undefined => {
   const fields = spec.cron === undefined ? undefined : parseCron(spec.cron);
   if (!fields) return undefined;
   const window = spec.window === undefined ? undefined : parseWindow(spec.window);
-  if (window && window.startMinute !== window.endMinute) {
-    const reaches = fields.hour.some((h) =>
-      fields.minute.some((m) => isInWindow(window, h * 60 + m)),
-    );
-    if (!reaches) return `never falls inside window ${spec.window ?? ''} (${spec.timezone} time)`;
-  }
-  if (cronMatcher(fields)(DATES_FROM) === undefined)
+  if (window && window.startMinute !== window.endMinute && !cronReachesWindow(fields, window))
+    return `never falls inside window ${spec.window ?? ''} (${spec.timezone} time)`;
+  if (!cronHasDate(fields))
     return 'matches no date of any year (its days of month never come in its months)';
   return undefined;
 };

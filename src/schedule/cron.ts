@@ -93,3 +93,13 @@ export const cronMatcher = (fields: CronFields): ((after: number) => number | un
     return undefined;
   };
 };
+
+/**
+ * Where the search for a date a cron admits starts: a leap year, so that eight years from it
+ * hold every day of month of every month and every weekday of each (29 February included).
+ */
+const DATES_FROM = Date.UTC(2000, 0, 1);
+
+/** Whether the fields admit any date at all (not 31 February, 31 April alone). */
+export const cronHasDate = (fields: CronFields): boolean =>
+  cronMatcher(fields)(DATES_FROM) !== undefined;

@@ -1,3 +1,5 @@
+import type { CronFields } from '../schedule/cron.js';
+
 /** Small parsers for the duration, rate and time-window strings of call files and callops.yaml. */
 
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -98,3 +100,9 @@ export const isInWindow = (window: TimeWindow, minuteOfDay: number): boolean =>
   window.startMinute <= window.endMinute
     ? minuteOfDay >= window.startMinute && minuteOfDay < window.endMinute
     : minuteOfDay >= window.startMinute || minuteOfDay < window.endMinute;
+
+/** Whether any time of day a cron names (its hours × minutes) lies inside `window`. */
+export const cronReachesWindow = (
+  fields: Pick<CronFields, 'hour' | 'minute'>,
+  window: TimeWindow,
+): boolean => fields.hour.some((h) => fields.minute.some((m) => isInWindow(window, h * 60 + m)));

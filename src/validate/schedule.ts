@@ -1,4 +1,4 @@
-import { cronMatcher, parseCron } from '../schedule/cron.js';
+import { cronHasDate, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
 import { skippedWindow } from '../schedule/window.js';
 import { offsetMinutes, whyNotAnInstant, writtenOffset } from '../schedule/written.js';
@@ -12,7 +12,7 @@ import {
 import { type CallEntry, siteIn } from './calls.js';
 import { eitherDayWarning, secondsFirstWarning } from './cron-reading.js';
 import type { Diagnostic } from './diagnostic.js';
-import { isInWindow, parseDuration, parseWindow } from './parse.js';
+import { cronReachesWindow, isInWindow, parseDuration, parseWindow } from './parse.js';
 import type { CallRule } from './rules.js';
 import { checkCron, DEFAULT_TIMEZONE, TEXT_KEYS, type TextKey } from './schedule-spec.js';
 import { errorAt, hasReference, isRecord, warningAt } from './site.js';
@@ -388,10 +388,7 @@ const reach: CallRule = {
     const fields = parseCron(expression);
     // An empty window is an error of its own (schedule-window).
     if (!window || !fields || window.startMinute === window.endMinute) return [];
-    const reaches = fields.hour.some((h) =>
-      fields.minute.some((m) => isInWindow(window, h * 60 + m)),
-    );
-    if (reaches) return [];
+    if (cronReachesWindow(fields, window)) return [];
     const zone = literal(schedule, 'timezone') ?? DEFAULT_TIMEZONE;
     return [
       warningAt(
@@ -402,12 +399,6 @@ const reach: CallRule = {
   },
 };
 
-/**
- * Where the search for a date a cron admits starts: a leap year, so that eight years from it
- * hold every day of month of every month and every weekday of each (29 February included).
- */
-const DATES_FROM = Date.UTC(2000, 0, 1);
-
 /** A cron that admits no date at all (31 February, 31 April) would never place a call. */
 const dates: CallRule = {
   name: 'schedule-cron-dates',
@@ -417,7 +408,7 @@ const dates: CallRule = {
     const expression = schedule && literal(schedule, 'cron');
     if (expression === undefined || checkCron(expression)) return [];
     const fields = parseCron(expression);
-    if (!fields || cronMatcher(fields)(DATES_FROM) !== undefined) return [];
+    if (!fields || cronHasDate(fields)) return [];
     return [
       warningAt(
         at(entry, 'cron'),
