@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import { type CliResult, callsYaml, output, spawnCli, waitFor, watch } from './helpers.js';
-import { postgresForFile } from './postgres-project.js';
+import { advisoryWaiters, postgresForFile, queryDatabase } from './postgres-project.js';
 
 const db = postgresForFile();
 
@@ -40,7 +40,7 @@ describe('per-number limits on the postgres store', () => {
     const second = start('r2');
     // The second claim now waits for the number's lock (or, were there none, reaches the hold).
     await waitFor('the second claim to wait for the first', async () =>
-      (await reached()) === 2 || (await advisoryWaiters()) > 0 ? true : undefined,
+      (await reached()) === 2 || (await advisoryWaiters(db.url)) > 0 ? true : undefined,
     );
     await writeFile(gate, '');
     const results = await Promise.all([first.done, second.done]);
@@ -123,22 +123,4 @@ describe('per-number limits on the postgres store', () => {
   });
 });
 
-const query = async <T extends pg.QueryResultRow>(sql: string) => {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return await client.query<T>(sql);
-  } finally {
-    await client.end();
-  }
-};
-
-/** Sessions of this database waiting for an advisory lock. */
-const advisoryWaiters = async (): Promise<number> =>
-  (
-    await query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks
-       WHERE locktype = 'advisory' AND NOT granted
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    )
-  ).rows[0]?.n ?? 0;
+const query = <T extends pg.QueryResultRow>(sql: string) => queryDatabase<T>(db.url, sql);

@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import {
@@ -15,7 +14,7 @@ import {
   waitFor,
   watch,
 } from './helpers.js';
-import { postgresForFile } from './postgres-project.js';
+import { advisoryWaiters, postgresForFile } from './postgres-project.js';
 
 const db = postgresForFile();
 
@@ -67,7 +66,7 @@ const applyAtOnce = async (schema: string, first: string, second: string) => {
     // The second's claims of those numbers wait for the first's (or, were they not checked
     // under the number's lock, its calls go out at once).
     await waitFor('the second checkout claiming the same numbers', async () =>
-      (await advisoryWaiters()) >= rows || gw.placed().length > 0 ? true : undefined,
+      (await advisoryWaiters(db.url)) >= rows || gw.placed().length > 0 ? true : undefined,
     );
     await writeFile(gate, '');
     const [r1, r2] = await Promise.all([one.done, two.done]);
@@ -161,23 +160,3 @@ describe('rows that share one phone (an id column)', () => {
     }
   });
 });
-
-const query = async <T extends pg.QueryResultRow>(sql: string) => {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return await client.query<T>(sql);
-  } finally {
-    await client.end();
-  }
-};
-
-/** Sessions of this database waiting for an advisory lock. */
-const advisoryWaiters = async (): Promise<number> =>
-  (
-    await query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks
-       WHERE locktype = 'advisory' AND NOT granted
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    )
-  ).rows[0]?.n ?? 0;

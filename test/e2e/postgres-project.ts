@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { POSTGRES_STATE } from '../support/state-backends.js';
@@ -65,3 +66,25 @@ export const postgresForFile = (): FilePostgres => {
     },
   };
 };
+
+/** One query on the database at `url`, on a connection of its own. */
+export const queryDatabase = async <T extends pg.QueryResultRow>(url: string, sql: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query<T>(sql);
+  } finally {
+    await client.end();
+  }
+};
+
+/** Sessions of the database at `url` waiting for an advisory lock. */
+export const advisoryWaiters = async (url: string): Promise<number> =>
+  (
+    await queryDatabase<{ n: number }>(
+      url,
+      `SELECT count(*)::int AS n FROM pg_locks
+       WHERE locktype = 'advisory' AND NOT granted
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    )
+  ).rows[0]?.n ?? 0;
