@@ -2,7 +2,7 @@ import { envFileValues, knownSecrets } from '../engine/known-secrets.js';
 import { type OpenedState, openState } from '../engine/state.js';
 import { printable } from '../report/printable.js';
 import { makeRedactor, type Redactor } from '../report/redact.js';
-import type { Env } from '../resolve/index.js';
+import type { Env, Secret } from '../resolve/index.js';
 import type { RetainedCall } from '../state/retention.js';
 import type { StateUse } from '../state/store.js';
 import type { ProjectConfig } from '../validate/model.js';
@@ -38,20 +38,25 @@ export const openProjectState = async (
     readonly skipLockfileCheck?: boolean;
     /** `state.keep` as it is now (`run`: of each reload); default the one of `config`. */
     readonly keepMs?: () => number;
+    /** The secrets the command knows (Prepared's), when it read the project: not read again. */
+    readonly secrets?: readonly Secret[];
   } = {},
 ): Promise<OpenedState> => {
+  const { secrets, ...site } = options;
   // The values of the env file are secrets by custom, referenced or not (as every diagnostic
   // a command prints hides them): a sid in the lockfile may be one.
-  const file = await envFileValues(ctx.root, ctx.envFile).catch((): Env => ({}));
+  const known =
+    secrets ??
+    knownSecrets(config, env, await envFileValues(ctx.root, ctx.envFile).catch((): Env => ({})));
   let redactor: Redactor | undefined;
   const redact = (): Redactor => {
-    redactor ??= makeRedactor(knownSecrets(config, env, file));
+    redactor ??= makeRedactor(known);
     return redactor;
   };
   return openState(config, env, {
     command,
     signal: ctx.signal,
-    ...options,
+    ...site,
     ...(ctx.nowGiven && { now: retentionClock(ctx.now) }),
     ...(ctx.envFile !== undefined && { envFile: ctx.envFile }),
     // A store's warning quotes the lockfile (sids, keys): each secret the project knows

@@ -107,7 +107,7 @@ is required. Every missing environment variable is reported before anything is s
       project.config,
       prepared.env,
       'callops apply',
-      { use: 'send', calls: () => project.named },
+      { use: 'send', calls: () => project.named, secrets: prepared.secrets },
     );
     // Several runners may share a database store: each places only what it claims, so
     // apply takes no single-holder lock there. The file store needs its run lock.

@@ -59,6 +59,7 @@ lockfile.
     const lockName = project.config.lockfile;
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops plan', {
       calls: () => project.named,
+      secrets: prepared.secrets,
     });
     const lock = await readState(store).finally(() => store.close());
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;

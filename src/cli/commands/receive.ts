@@ -49,6 +49,7 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
       use: 'record',
       // Records outcomes of what the database holds: it neither plans nor drops an entry.
       skipLockfileCheck: true,
+      secrets: prepared.secrets,
     });
     try {
       return await receive(ctx, {

@@ -51,6 +51,7 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
       'callops report',
       {
         calls: () => prepared.project.named,
+        secrets: prepared.secrets,
       },
     );
     const lock = await readState(store).finally(() => store.close());

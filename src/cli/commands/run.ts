@@ -67,6 +67,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
       use: 'send',
       calls: retained.calls,
       keepMs: retained.keepMs,
+      secrets: prepared.secrets,
     });
     const lockName = store.backend === 'file' ? config.lockfile : 'the state database';
     const held = await holdState(store, lockName, 'callops run', sink).catch(

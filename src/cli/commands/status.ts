@@ -62,6 +62,7 @@ settle it), else 0.
     const { store } = await openProjectState(ctx, project.config, prepared.env, 'callops status', {
       use: ctx.values.refresh === true ? 'record' : 'read',
       calls: () => project.named,
+      secrets: prepared.secrets,
     });
     const lock = await (async () => {
       if (ctx.values.refresh === true) {
