@@ -703,9 +703,10 @@ const planScheduled = (
       noSlotLeft({ spec, compiled, now, sinceMs, over: overWords, searchedTo }),
     );
   if (left === undefined) return;
-  // A slot to come beyond the search is listed whatever was placed before it.
-  if (left.beyond) {
-    add('upcoming', item(undefined, left.reason));
+  // A slot to come beyond the search is listed whatever was placed before it; so is a cron
+  // that can never place one (skipped: nothing of it is to come).
+  if (left.beyond || left.never) {
+    add(left.never ? 'skipped' : 'upcoming', item(undefined, left.reason));
     return;
   }
   if (heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;

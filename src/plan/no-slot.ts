@@ -1,5 +1,6 @@
 import { cronHasDate, parseCron } from '../schedule/cron.js';
 import { type CompiledSchedule, inWindow } from '../schedule/index.js';
+import { cronDatesWarning, windowReachWarning } from '../validate/cron-reading.js';
 import type { ScheduleSpec } from '../validate/model.js';
 import { cronReachesWindow, parseWindow } from '../validate/parse.js';
 import { formatSlot } from './keys.js';
@@ -7,13 +8,16 @@ import { formatSlot } from './keys.js';
 /**
  * A scheduled call the search for its next slots found none of: one that has no slot left
  * and none of whose slots was ever placed (listed as skipped), or, `beyond`, a cron whose
- * next slot, if it has one, lies past where the search stopped (listed as upcoming).
+ * next slot, if it has one, lies past where the search stopped (listed as upcoming), or,
+ * `never`, a cron that can never place a slot (listed as skipped, whatever was placed
+ * before it was so edited: nothing of it is to come, and it is not done either).
  */
 export interface NoSlotLeft {
   /** Its one slot (an `at`), listed as the plan lists that slot. */
   readonly slot?: Date;
   readonly reason: string;
   readonly beyond?: true;
+  readonly never?: true;
 }
 
 export interface NoSlotInput {
@@ -49,7 +53,8 @@ const outsideWords = (spec: ScheduleSpec, compiled: CompiledSchedule, at: number
  * call whose `at` was written a year early would be in no output at all once its slot left
  * the missed slots' lookback (or at once, when callops first saw it after its deadline).
  * A cron with no slot up to where the search stopped is `beyond` it, listed as to come: never
- * left out either (a cron matching no date, or none in its window, is validate's warning).
+ * left out either. A cron matching no date, or none in its window, is `never`: it has no slot
+ * to come, and says so in validate's warning.
  */
 export const noSlotLeft = ({
   spec,
@@ -98,13 +103,9 @@ export const noSlotLeft = ({
     };
   }
   const never = neverPlaced(spec);
-  return {
-    beyond: true,
-    reason:
-      never === undefined
-        ? NONE_AHEAD
-        : `no slot of it is ever placed: its cron \`${spec.cron ?? ''}\` ${never}`,
-  };
+  return never === undefined
+    ? { beyond: true, reason: NONE_AHEAD }
+    : { never: true, reason: never };
 };
 
 /**
@@ -115,17 +116,17 @@ export const NONE_AHEAD =
   'no slot within the eight years looked through (a later one, if any, is listed once within them)';
 
 /**
- * Why a cron can never place a slot, in validate's words (schedule-window-reach and
- * schedule-cron-dates): none of its times of day is inside its window, or it names no date.
- * Undefined when it can.
+ * Why a cron can never place a slot: validate's warning (schedule-window-reach, else
+ * schedule-cron-dates), word for word: none of its times of day is inside its window, or it
+ * names no date. Undefined when it can.
  */
 export const neverPlaced = (spec: ScheduleSpec): string | undefined => {
-  const fields = spec.cron === undefined ? undefined : parseCron(spec.cron);
-  if (!fields) return undefined;
+  const cron = spec.cron;
+  const fields = cron === undefined ? undefined : parseCron(cron);
+  if (cron === undefined || !fields) return undefined;
   const window = spec.window === undefined ? undefined : parseWindow(spec.window);
   if (window && window.startMinute !== window.endMinute && !cronReachesWindow(fields, window))
-    return `never falls inside window ${spec.window ?? ''} (${spec.timezone} time)`;
-  if (!cronHasDate(fields))
-    return 'matches no date of any year (its days of month never come in its months)';
+    return windowReachWarning(cron, spec.window ?? '', spec.timezone);
+  if (!cronHasDate(fields)) return cronDatesWarning(cron);
   return undefined;
 };

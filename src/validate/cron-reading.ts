@@ -143,3 +143,18 @@ export const eitherDayWarning = (expression: string): string | undefined => {
     : '';
   return `cron \`${expression}\`: both the day of the month (\`${day}\`) and the weekday (\`${weekday}\`${names === undefined ? '' : `, ${names}`}) are set, so it fires on every day that matches either of them, as cron reads the two, not only on days that match both${linux}`;
 };
+
+/** What validate's warnings of a cron that can never place a slot end with. */
+const NEVER_PLACED = 'no slot of it is ever placed';
+
+/**
+ * The warning of a cron none of whose times of day lies inside its window (schedule-window-
+ * reach), in the words the plan gives the call as its reason too: `window` as written, `zone`
+ * the schedule's.
+ */
+export const windowReachWarning = (expression: string, window: string, zone: string): string =>
+  `cron \`${expression}\` never falls inside window ${window} (${zone} time): ${NEVER_PLACED}`;
+
+/** The warning of a cron that admits no date (schedule-cron-dates): 31 February, 31 April. */
+export const cronDatesWarning = (expression: string): string =>
+  `cron \`${expression}\` matches no date of any year (its days of month never come in its months): ${NEVER_PLACED}`;

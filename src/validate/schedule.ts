@@ -10,7 +10,12 @@ import {
   zoneOf as wallZone,
 } from '../schedule/zone.js';
 import { type CallEntry, siteIn } from './calls.js';
-import { eitherDayWarning, secondsFirstWarning } from './cron-reading.js';
+import {
+  cronDatesWarning,
+  eitherDayWarning,
+  secondsFirstWarning,
+  windowReachWarning,
+} from './cron-reading.js';
 import type { Diagnostic } from './diagnostic.js';
 import { cronReachesWindow, isInWindow, parseDuration, parseWindow } from './parse.js';
 import type { CallRule } from './rules.js';
@@ -390,12 +395,7 @@ const reach: CallRule = {
     if (!window || !fields || window.startMinute === window.endMinute) return [];
     if (cronReachesWindow(fields, window)) return [];
     const zone = literal(schedule, 'timezone') ?? DEFAULT_TIMEZONE;
-    return [
-      warningAt(
-        at(entry, 'cron'),
-        `cron \`${expression}\` never falls inside window ${text} (${zone} time): no slot of it is ever placed`,
-      ),
-    ];
+    return [warningAt(at(entry, 'cron'), windowReachWarning(expression, text, zone))];
   },
 };
 
@@ -409,12 +409,7 @@ const dates: CallRule = {
     if (expression === undefined || checkCron(expression)) return [];
     const fields = parseCron(expression);
     if (!fields || cronHasDate(fields)) return [];
-    return [
-      warningAt(
-        at(entry, 'cron'),
-        `cron \`${expression}\` matches no date of any year (its days of month never come in its months): no slot of it is ever placed`,
-      ),
-    ];
+    return [warningAt(at(entry, 'cron'), cronDatesWarning(expression))];
   },
 };
 

@@ -86,38 +86,61 @@ describe('an `at` as written', () => {
       'schedule: { at: "2035-06-01T09:00:00Z" }',
       'schedule: { at: "2027-07-01T09:00:00", timezone: America/New_York }',
       'schedule: { cron: "0 9 * * 1", start: "2040-01-01" }',
-      // No 31 February: validate warns; the plan still says where the search stopped.
+      // No 31 February: validate warns; the plan says so, never as a call to come.
       'schedule: { cron: "0 9 31 2 *" }',
+      // None of its times is inside its window: alike.
+      'schedule: { cron: "0 3 * * *", window: "08:00-21:00" }',
     ]);
+    const noDate =
+      'cron `0 9 31 2 *` matches no date of any year (its days of month never come in its months): no slot of it is ever placed';
+    const outside =
+      'cron `0 3 * * *` never falls inside window 08:00-21:00 (UTC time): no slot of it is ever placed';
     const now = ['--now', '2026-06-01T00:00:00Z'];
     const human = await runCli(['plan', '--no-color', ...now], { cwd });
     expect(human.code, human.stderr).toBe(0);
+    // validate's warnings, and the plan's reasons, in the same words.
+    expect(human.stderr).toContain(noDate);
+    expect(human.stderr).toContain(outside);
     expect(human.stdout).toMatch(/~ simulator\/c0@2035-06-01T09:00:00Z {2}→ .* — in 3287d 9h/);
     expect(human.stdout).toContain('~ simulator/c2@2040-01-02T09:00:00Z');
-    expect(human.stdout).toMatch(
-      /~ simulator\/c3 {2}→ .* — no slot of it is ever placed: its cron `0 9 31 2 \*` matches no date of any year \(its days of month never come in its months\)\n/,
+    expect(human.stdout).toContain(
+      `= simulator/c3  → +15550002003  (calls/a.yaml:14) — ${noDate}\n`,
     );
-    expect(human.stdout).toContain('0 skipped, 6 upcoming');
+    expect(human.stdout).toContain(
+      `= simulator/c4  → +15550002004  (calls/a.yaml:17) — ${outside}\n`,
+    );
+    expect(human.stdout).not.toMatch(/~ simulator\/c[34]/);
+    expect(human.stdout).toContain('2 skipped, 5 upcoming');
 
     const json = JSON.parse(
       (await runCli(['plan', '--format', 'json', ...now], { cwd })).stdout,
     ) as PlanJson;
     expect(json.upcoming.map((i) => i.key)).toEqual([
-      'simulator/c3',
       'simulator/c1@2027-07-01T13:00:00Z',
       'simulator/c0@2035-06-01T09:00:00Z',
       'simulator/c2@2040-01-02T09:00:00Z',
       'simulator/c2@2040-01-09T09:00:00Z',
       'simulator/c2@2040-01-16T09:00:00Z',
     ]);
-    expect(json.skipped).toEqual([]);
+    expect(json.skipped).toEqual([
+      expect.objectContaining({ key: 'simulator/c3', reason: noDate }),
+      expect.objectContaining({ key: 'simulator/c4', reason: outside }),
+    ]);
+    expect(json.skipped.map((i) => (i as { slot?: string }).slot)).toEqual([undefined, undefined]);
+
+    const md = await runCli(['plan', '--format', 'markdown', ...now], { cwd });
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('### Upcoming: 5 slots\n');
+    expect(md.stdout).toContain(`- \`simulator/c3\` → \`+15550002003\` — ${noDate}\n`);
 
     const status = await runCli(['status', '--no-color', ...now], { cwd });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('simulator/c0@2035-06-01T09:00:00Z');
-    expect(status.stdout).toContain(
-      'simulator/c3  → +15550002003 — no slot of it is ever placed: its cron `0 9 31 2 *`',
-    );
+    // Not among the next slots: status says it has none in validate's warning.
+    expect(status.stdout).not.toContain('simulator/c3');
+    expect(status.stdout).not.toContain('simulator/c4');
+    expect(status.stderr).toContain(noDate);
+    expect(status.stderr).toContain(outside);
 
     const back = JSON.parse(
       (await runCli(['plan', '--format', 'json', '--now', '1970-01-01T00:00:00Z'], { cwd })).stdout,

@@ -46,12 +46,13 @@ describe('windows on the spring change are judged by the time the cron names', (
     const known = lock({}, { 'prod/early': { since: '2027-03-01T00:00:00.000Z' } });
     for (const now of ['2027-03-28T00:50:00Z', '2027-03-28T01:05:00Z', '2027-03-28T03:00:00Z']) {
       const plan = buildPlan({ ...base, lock: known, now: new Date(now), calls: [early] });
-      expect([plan.due, plan.missed, plan.skipped]).toEqual([[], [], []]);
-      // No slot: listed as a call without one in the eight years looked through.
-      expect(plan.upcoming.map((i) => [i.key, i.reason])).toEqual([
+      expect([plan.due, plan.missed, plan.upcoming]).toEqual([[], [], []]);
+      // No slot, ever: skipped, with validate's warning as its reason.
+      expect(plan.skipped.map((i) => [i.key, i.slot, i.reason])).toEqual([
         [
           'prod/early',
-          'no slot of it is ever placed: its cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time)',
+          undefined,
+          'cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time): no slot of it is ever placed',
         ],
       ]);
     }

@@ -135,26 +135,38 @@ describe('a call with no slot left, never placed', () => {
     expect(anHourOn.upcoming[0]?.reason).toBe(plan.upcoming[0]?.reason);
   });
 
-  it('a cron never inside its window, or on no date, says so as validate does, whatever `now`', () => {
+  it("a cron never inside its window, or on no date, is skipped in validate's words, whatever `now`", () => {
     const early = call('early', {
       schedule: schedule({ cron: '30 1 * * *', timezone: 'Europe/London', window: '02:00-03:00' }),
     });
     const never = call('never', { schedule: schedule({ cron: '0 9 31 2 *' }) });
+    const skipped = [
+      [
+        'prod/early',
+        undefined,
+        'cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time): no slot of it is ever placed',
+      ],
+      [
+        'prod/never',
+        undefined,
+        'cron `0 9 31 2 *` matches no date of any year (its days of month never come in its months): no slot of it is ever placed',
+      ],
+    ];
     for (const now of ['2026-12-01T00:00:00Z', '2026-12-01T00:00:01Z']) {
       const plan = buildPlan({ ...base, now: new Date(now), calls: [early, never] });
-      expect(plan.upcoming.map((i) => [i.key, i.slot, i.reason])).toEqual([
-        [
-          'prod/early',
-          undefined,
-          'no slot of it is ever placed: its cron `30 1 * * *` never falls inside window 02:00-03:00 (Europe/London time)',
-        ],
-        [
-          'prod/never',
-          undefined,
-          'no slot of it is ever placed: its cron `0 9 31 2 *` matches no date of any year (its days of month never come in its months)',
-        ],
-      ]);
+      // Nothing of it is to come: not listed as upcoming, with or without a slot.
+      expect(plan.upcoming).toEqual([]);
+      expect(plan.skipped.map((i) => [i.key, i.slot, i.reason])).toEqual(skipped);
     }
+    // Edited so after slots of it were placed: still listed, it is not done.
+    const placed = lock({ 'prod/never@2026-11-30T09:00:00Z': entry({ sid: 'CA1' }) });
+    const edited = buildPlan({ ...base, lock: placed, calls: [never] });
+    expect(listed(edited)).toEqual({
+      due: [],
+      upcoming: [],
+      missed: [],
+      skipped: [['prod/never', skipped[1]?.[2]]],
+    });
   });
 
   it('a cron whose `end` comes before any slot of it: skipped now, not once `end` passed', () => {
