@@ -216,6 +216,12 @@ describe('an unscheduled call renamed', () => {
     const plan = await gw.run(['plan']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain(words);
+    // The markdown plan a reviewer reads before the merge says so too, in its due row.
+    const md = await gw.run(['plan', '--format', 'markdown']);
+    expect(md.code, md.stderr).toBe(0);
+    const row = md.stdout.split('\n').find((l) => l.startsWith('| `welcome-alice-v2` |'));
+    expect(row).toContain(`| on merge (unscheduled) | ${words}`);
+    expect(row).toContain('a name no call has now (renamed?): placed again |');
     const again = await gw.run(['apply', '--yes']);
     expect(again.code, again.stderr).toBe(0);
     expect(gw.placed()).toHaveLength(2);

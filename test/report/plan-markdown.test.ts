@@ -125,6 +125,31 @@ describe('plan --format markdown', () => {
     );
   });
 
+  it('a call due on merge carries the reason `plan` gives it: rung again, or retried', () => {
+    const again =
+      'new by its name, but its number was dialled as prod/welcome (placed sid-9 at 2026-11-24T08:00:01.123Z), a name no call has now (renamed?): placed again';
+    const retry = 'retrying: failed before (400 application_sid not found)';
+    const lines = render(
+      plan({
+        due: [
+          item('welcome-v2', '+15550001', { reason: again }),
+          item('check', '+15550002', { slot: '2026-11-24T08:30:00Z', reason: retry }),
+          item('plain', '+15550003'),
+        ],
+      }),
+      [call('welcome-v2', H(1)), call('check', H(1), { timezone: 'UTC' }), call('plain', H(1))],
+    ).split('\n');
+    expect(lines).toContain(
+      `| \`welcome-v2\` | \`+15550001\` | on merge (unscheduled) | ${again} | \`calls/welcome-v2.yaml:3\` |`,
+    );
+    expect(lines).toContain(
+      `| \`check\` | \`+15550002\` | 2026-11-24 08:30 UTC | (UTC) — ${retry} | \`calls/check.yaml:3\` |`,
+    );
+    expect(lines).toContain(
+      '| `plain` | `+15550003` | on merge (unscheduled) |  | `calls/plain.yaml:3` |',
+    );
+  });
+
   it('a slot to come that will be missed says why in its row; a call with no slot is no slot', () => {
     const missedAhead =
       'to be missed: the clocks jump from 02:00 to 03:00 America/New_York over its time, and its window 02:00-03:00 is closed when they land';
