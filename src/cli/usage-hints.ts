@@ -28,6 +28,31 @@ export const didYouMean = (input: string, known: Iterable<string>, shown = (n: s
   return match === undefined ? '' : ` — did you mean \`${shown(match)}\`?`;
 };
 
+/**
+ * The flag an unknown long one (`--name`) likely meant: `-C` for `--C` (a short flag's letter
+ * written after two dashes; case aside when no flag has it as written), else the closest long
+ * flag (didYouMean). Undefined when none is near.
+ */
+const meantFlag = (name: string, options: OptionsConfig): string | undefined => {
+  const written = name.slice(2);
+  if (written.length === 1) {
+    const shorts = Object.values(options).flatMap((o) => (o.short === undefined ? [] : [o.short]));
+    const short =
+      shorts.find((s) => s === written) ??
+      shorts.find((s) => s.toLowerCase() === written.toLowerCase());
+    if (short !== undefined) return `-${short}`;
+  }
+  const long = closestName(written, Object.keys(options));
+  return long === undefined ? undefined : `--${long}`;
+};
+
+/** " — did you mean `--x`?" (or `-C`) for an unknown long flag (meantFlag), or "". */
+const flagHint = (meant: string | undefined): string =>
+  meant === undefined ? '' : ` — did you mean \`${meant}\`?`;
+
+/** The flags that go before the command as well: -C DIR, --help, --version. */
+const BEFORE_COMMAND = new Set(['-C', '--dir', '-h', '--help', '-V', '--version']);
+
 /** What `callops -C` or `callops <command> -C` with nothing after it says. */
 export const dirMissing = (command?: string): string =>
   `-C needs a directory: callops ${command === undefined ? '-C DIR <command>' : `${command} -C DIR`}`;
@@ -48,7 +73,7 @@ export const describeParseError = (
   if (/^Option '-C, --dir <value>' argument missing/.test(message)) return dirMissing(command);
   const unknown = /^Unknown option '(--[^'=]+)/.exec(message)?.[1];
   if (unknown === undefined) return message;
-  return `${message}${didYouMean(unknown.slice(2), Object.keys(options), (name) => `--${name}`)}`;
+  return `${message}${flagHint(meantFlag(unknown, options))}`;
 };
 
 /** The flags after the command that follows a flag put before it. */
@@ -83,9 +108,10 @@ export const flagBeforeCommand = (
     return `${name} goes after the command: ${usage} ${flag}${value}`;
   }
   const unknown = `Unknown option '${name}'`;
-  const hint = name.startsWith('--')
-    ? didYouMean(name.slice(2), Object.keys(options), (n) => `--${n}`)
-    : '';
-  if (command !== undefined) return `${unknown}${hint} (flags go after the command: ${usage} …)`;
+  const meant = name.startsWith('--') ? meantFlag(name, options) : undefined;
+  const hint = flagHint(meant);
+  // `--C` meant -C, which goes before the command as well: no word of going after it.
+  if (command !== undefined && !(meant !== undefined && BEFORE_COMMAND.has(meant)))
+    return `${unknown}${hint} (flags go after the command: ${usage} …)`;
   return `${unknown}${hint === '' ? ' — run `callops --help` for the list' : hint}`;
 };

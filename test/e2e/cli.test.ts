@@ -148,6 +148,9 @@ describe('callops (process edges)', () => {
         ['--verbose', 'plan'],
         'callops plan: --verbose goes after the command: callops plan --verbose',
       ],
+      // -C with two dashes, before the command or after it: -C goes in either place.
+      [['--C', 'sub', 'plan'], "callops plan: Unknown option '--C' — did you mean `-C`?"],
+      [['plan', '--C', 'sub'], "callops plan: Unknown option '--C' — did you mean `-C`?"],
     ] as const;
     for (const [args, message] of cases) {
       const r = await runCli(args, { cwd: project.dir });
