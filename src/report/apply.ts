@@ -33,7 +33,11 @@ export interface ApplySummary {
   readonly counts?: OutcomeCounts;
   /** The missed count is a lower bound: counting stopped at its bound. */
   readonly missedAtLeast?: true;
-  /** Due calls that were never started (interrupted, refused). */
+  /**
+   * Due calls not sent, still due (interrupted, refused): those whose request never left, and
+   * those a stop caught waiting to retry (a 429 pause, a 480 outage, a backoff), whose
+   * attempts were answered so that the gateway certainly placed nothing.
+   */
   readonly notStarted: readonly PlanItem[];
   /**
    * Rows of a campaign CSV that changed during the run, never started: counted, not in
@@ -119,8 +123,10 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
     c.unknown > 0 ? style('yellow', `${c.unknown} unknown`) : `${c.unknown} unknown`,
   ];
   if (c.missed > 0) parts.push(style('yellow', missedText(summary, c)));
-  const notStarted = summary.notStarted.length + (summary.changedRows?.notStarted ?? 0);
-  if (notStarted > 0) parts.push(`${notStarted} not started`);
+  // Not "not started": a call caught waiting to retry made an attempt already (answered
+  // 429/503/480, nothing placed). Either way its call was not sent, and is still due.
+  const notSent = summary.notStarted.length + (summary.changedRows?.notStarted ?? 0);
+  if (notSent > 0) parts.push(`${notSent} not sent (still due)`);
   const suppressed = summary.suppressed?.length ?? 0;
   const waiting = summary.waiting?.length ?? 0;
   if (suppressed > 0) parts.push(style('yellow', `${suppressed} suppressed`));

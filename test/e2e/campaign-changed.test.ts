@@ -72,7 +72,7 @@ describe('a campaign CSV edited while apply places its rows', () => {
       /the run stopped: lists\/reminders\.csv changed after callops read it \(.*\); 37 calls not sent, still due — run the command again/,
     );
     expect(r.stderr).not.toMatch(/run lock|lock\(\) first|UND_ERR/);
-    expect(r.stdout).toMatch(/Stopped: 3 placed, 0 failed, 0 unknown, 37 not started/);
+    expect(r.stdout).toMatch(/Stopped: 3 placed, 0 failed, 0 unknown, 37 not sent \(still due\)/);
     expect(r.stdout).toMatch(/not sent 37 rows of lists\/reminders\.csv {2}still due/);
 
     // Every call the gateway accepted is recorded placed; nothing else has an entry.

@@ -35,7 +35,7 @@ describe('apply interrupted by SIGINT', () => {
     expect(entries).toHaveLength(2);
     for (const [, entry] of entries) expect(entry.status).toBe('placed');
     expect(new Set(entries.map(([, e]) => e.sid))).toEqual(new Set(gw.placed().map((p) => p.sid)));
-    expect(r.stdout).toMatch(/2 placed, 0 failed, 0 unknown, 3 not started/);
+    expect(r.stdout).toMatch(/2 placed, 0 failed, 0 unknown, 3 not sent \(still due\)/);
 
     // The calls never sent are still due, and the next apply places only them.
     const next = await gw.run(['apply', '--yes']);

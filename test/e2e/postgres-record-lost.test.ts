@@ -45,7 +45,7 @@ describe('the state database gone while calls are at the gateway', () => {
     expect(sids).toHaveLength(2);
     // Nothing is reported placed: the database never saw those answers.
     expect(result.stdout).not.toMatch(/^placed\s/m);
-    expect(result.stdout).toMatch(/Done: 0 placed, 0 failed, 2 unknown, 1 not started/);
+    expect(result.stdout).toMatch(/Done: 0 placed, 0 failed, 2 unknown, 1 not sent \(still due\)/);
     const commands = [...result.stdout.matchAll(/callops resolve (\S+) --placed (\S+)/g)];
     expect(commands.map((m) => m[2]).sort()).toEqual([...sids].sort());
     for (const [, key, sid] of commands)

@@ -52,7 +52,7 @@ describe('calls a stop kept from being sent', () => {
     expect(r.stdout).not.toMatch(/interrupted before the request was sent/);
     const notSent = r.stdout.split('\n').filter((l) => /^not sent .* still due$/.test(l));
     expect(notSent).toHaveLength(all.length - entries.length);
-    expect(r.stdout).toContain(`${all.length - entries.length} not started`);
+    expect(r.stdout).toContain(`${all.length - entries.length} not sent (still due)`);
 
     // The next apply places exactly the rest.
     const next = await gw.run(['apply', '--yes']);
@@ -138,7 +138,7 @@ describe('run stopped while calls are in flight', () => {
     );
     hold.release();
     const r = await done;
-    expect(soFar()).toMatch(/Interrupted: 2 placed, 1 failed, 0 unknown, 1 not started/);
+    expect(soFar()).toMatch(/Interrupted: 2 placed, 1 failed, 0 unknown, 1 not sent \(still due\)/);
     expect(r.code, r.stderr).toBe(1);
     expect((await gw.project.lock())?.calls['sim/bad']?.status).toBe('failed');
   });
@@ -160,7 +160,7 @@ describe('apply stopped while calls are in flight', () => {
     });
     child.kill('SIGINT');
     const r = await done;
-    expect(soFar()).toMatch(/0 placed, 0 failed, 2 unknown, 1 not started/);
+    expect(soFar()).toMatch(/0 placed, 0 failed, 2 unknown, 1 not sent \(still due\)/);
     expect(r.code, r.stderr).toBe(130);
   });
 });
@@ -180,7 +180,7 @@ describe('progress at a terminal', () => {
     const text = plainText(r.stdout);
     const ticked = text.split('\n').filter((l) => l.startsWith('✔'));
     expect(ticked.filter((l) => /stopping/.test(l))).toEqual([]);
-    expect(text).toMatch(/2 placed, 0 failed, 0 unknown, 12 not started/);
+    expect(text).toMatch(/2 placed, 0 failed, 0 unknown, 12 not sent \(still due\)/);
   });
 
   it('a call in flight is never shown (queued)', async () => {
@@ -275,7 +275,11 @@ describe('a stop during a 429 pause, before the retry leaves', () => {
     expect(r.stdout).not.toMatch(/^failed /m);
     expect(r.stdout).not.toMatch(/interrupted before retrying/);
     expect(r.stdout).toMatch(/^not sent sim\/tick@\S+ {2}still due$/m);
-    expect(r.stdout).toMatch(/Interrupted: 0 placed, 0 failed, 0 unknown/);
+    // Its first attempt left (answered 429): not "not started", but not sent, still due.
+    expect(r.stdout).toMatch(
+      /Interrupted: 0 placed, 0 failed, 0 unknown, (\d+ missed, )?1 not sent \(still due\) in /,
+    );
+    expect(r.stdout).not.toContain('not started');
     expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
     expect(gw.sim.received().length).toBeGreaterThan(0);
     expect(gw.sim.received().filter((x) => x.status !== 429)).toEqual([]);
@@ -297,7 +301,10 @@ describe('a stop during a 429 pause, before the retry leaves', () => {
     expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(130);
     expect(r.stdout).not.toMatch(/^failed /m);
     expect(r.stdout).toMatch(/^not sent sim\/c1 {2}still due$/m);
-    expect(r.stdout).toMatch(/Interrupted: 0 placed, 0 failed, 0 unknown/);
+    expect(r.stdout).toMatch(
+      /Interrupted: 0 placed, 0 failed, 0 unknown, 1 not sent \(still due\) in /,
+    );
+    expect(r.stdout).not.toContain('not started');
     expect(gw.sim.received().map((x) => x.status)).toEqual([429]);
     expect((await gw.project.lock())?.calls['sim/c1']).toBeUndefined();
     // Nothing recorded: the next apply places it (plan, which sends nothing, says it is due).

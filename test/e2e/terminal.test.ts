@@ -138,7 +138,7 @@ describe('apply at a terminal: listr2 progress', () => {
     ]);
     // The held-back message comes after the progress, then the summary.
     expect(text).toMatch(
-      /callops: SIGINT — stopping: no new calls.*\nInterrupted: 2 placed, 0 failed, 0 unknown, 3 not started in /s,
+      /callops: SIGINT — stopping: no new calls.*\nInterrupted: 2 placed, 0 failed, 0 unknown, 3 not sent \(still due\) in /s,
     );
   });
 
