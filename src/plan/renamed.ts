@@ -347,17 +347,19 @@ export const renamedSlots = (
     rowsByNumber.set(id, rows);
     return rows;
   };
-  // Of each target: the unscheduled calls no longer defined by the number they dialled.
-  const onceByTarget = new Map<string, ReadonlyMap<string, RenamedEntry>>();
-  const onceOf = (target: string): ReadonlyMap<string, RenamedEntry> => {
+  // Of each target: the unscheduled calls no longer defined, their keys by the number they
+  // dialled. Keys, not entries: a lockfile of 100,000 one-off calls since deleted is read
+  // through once, and only the entry of a number asked again is read a second time.
+  const onceByTarget = new Map<string, ReadonlyMap<string, string>>();
+  const onceOf = (target: string): ReadonlyMap<string, string> => {
     const known = onceByTarget.get(target);
     if (known !== undefined) return known;
-    const found = new Map<string, RenamedEntry>();
+    const found = new Map<string, string>();
     for (const key of orphansOf(target).once) {
       const entry = lock.calls[key];
       const number = entry?.number;
       if (number !== undefined && !found.has(number) && mayHaveRung(entry, number)) {
-        found.set(number, renamedEntry(target, key, entry, false));
+        found.set(number, key);
       }
     }
     onceByTarget.set(target, found);
@@ -383,8 +385,9 @@ export const renamedSlots = (
     },
     anyOnce: (target) => orphansOf(target).once.length > 0 || onceRowsOf(target).length > 0,
     once: (target, digest) => {
-      const call = onceOf(target).get(digest);
-      if (call !== undefined) return call;
+      const key = onceOf(target).get(digest);
+      const entry = key === undefined ? undefined : lock.calls[key];
+      if (key !== undefined && entry !== undefined) return renamedEntry(target, key, entry, false);
       for (const name of onceRowsOf(target)) {
         for (const key of keysThatDialled(`${target}/${name}/`, digest, lock, cache)) {
           const entry = lock.calls[key];

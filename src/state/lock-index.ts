@@ -357,6 +357,10 @@ const readAt = (fd: number, start: number, length: number): Buffer => {
  */
 const MANY_LOOKUPS = 256;
 
+/** What an entry read in a walk onward reads at once, and how far onward a walk may skip. */
+const AHEAD_BYTES = 64 * 1024;
+const AHEAD_ENTRIES = 16;
+
 /** Bytes read at a time while the keys are decoded. */
 const KEYS_CHUNK = 1024 * 1024;
 
@@ -480,8 +484,29 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
   };
   /** One buffer for the entries read in bulk: each is decoded before the next is read. */
   let scratch = Buffer.allocUnsafe(4096);
+  /**
+   * The bytes read ahead of a walk through the entries in order (the entries of calls no
+   * longer defined, a campaign's rows, every entry a status lists): one read for the next
+   * AHEAD_BYTES, not one for each entry (100,000 entries: 100,000 reads, 0.3 s).
+   */
+  let ahead: { readonly at: number; readonly bytes: Buffer } | undefined;
+  let lastRead = -1;
   const readEntry = (fd: number, i: number): Buffer => {
     const length = lengths[i] as number;
+    const start = starts[i] as number;
+    const onward = i > lastRead && i <= lastRead + AHEAD_ENTRIES;
+    lastRead = i;
+    if (
+      ahead !== undefined &&
+      start >= ahead.at &&
+      start + length <= ahead.at + ahead.bytes.length
+    ) {
+      return ahead.bytes.subarray(start - ahead.at, start - ahead.at + length);
+    }
+    if (onward && length <= AHEAD_BYTES) {
+      ahead = { at: start, bytes: readAt(fd, start, AHEAD_BYTES) };
+      if (ahead.bytes.length >= length) return ahead.bytes.subarray(0, length);
+    }
     if (length > scratch.length) scratch = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

@@ -116,6 +116,32 @@ describe('the lockfile index', () => {
     expect(Object.keys(calls)).toEqual([...keys].sort());
   });
 
+  it('reads entries walked in order a piece ahead, as the lock holds them, big entries and jumps alike', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    // Entries longer than what one read ahead holds, among the others.
+    const calls = { ...lock.calls };
+    for (const i of [10, 11, 3000, 5999]) {
+      calls[`p/minutely@${slotOf(i)}`] = entry({
+        status: 'failed',
+        message: `${i}`.repeat(40_000),
+      });
+    }
+    const big = lockOf(calls);
+    await saveLockfile(stateDir, lockPath, big);
+    const indexed = (await indexedLockfile(stateDir, lockPath))?.calls as Lockfile['calls'];
+    const sorted = Object.keys(big.calls).sort();
+    // Onward with small skips (every entry, every third, every seventeenth), then back and on.
+    const order = [
+      ...sorted,
+      ...sorted.filter((_, i) => i % 3 === 0),
+      ...sorted.filter((_, i) => i % 17 === 0),
+      ...sorted.slice(2000, 2100).reverse(),
+      ...sorted.slice(5990, 6010),
+    ];
+    for (const key of order) expect(indexed[key]).toEqual(big.calls[key]);
+  });
+
   it('lists a large lockfile from its index: keys without reading entries, each read when read', async () => {
     const { stateDir, lockPath } = await project();
     const lock = bigLock();
