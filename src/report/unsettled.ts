@@ -5,7 +5,7 @@ import type { Plan } from '../plan/types.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
 import type { Listed } from '../screen/list.js';
 import { isOtherNumber } from '../screen/number.js';
-import { summaryOf } from '../state/lock-index.js';
+import { summaryOrLayered } from '../state/lock-index.js';
 import { recurringKey } from '../state/retention.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
@@ -203,8 +203,8 @@ const listedWords = (
 const unknownOf = (lock: Lockfile): [string, LockEntry][] => {
   // One pass without copying: a large lockfile holds few unknown entries.
   const unknown: [string, LockEntry][] = [];
-  // Read through the index, which lists them: only those entries are read.
-  const keys = summaryOf(lock.calls)?.unknown;
+  // Read through the index (changed since or not), which lists them: only those are read.
+  const keys = summaryOrLayered(lock.calls)?.unknown;
   for (const key of keys ?? Object.keys(lock.calls)) {
     const entry = lock.calls[key] as LockEntry;
     if (entry.status === 'unknown' && !isInFlight(entry)) unknown.push([key, entry]);

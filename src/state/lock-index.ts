@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrorCode } from './dir.js';
+import { forgetRaw, layersOf, registerRaw } from './layered.js';
 import type { EntryLayout, FileIdentity, LockfileWrite } from './lockfile.js';
 import { identityOf, sameFile } from './lockfile.js';
 import { isGoodEntry } from './lockfile-shape.js';
@@ -65,6 +66,38 @@ const summaries = new WeakMap<object, CallsSummary>();
 /** The summary of `calls` when they are read through the index; undefined otherwise. */
 export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
 
+/**
+ * The summary of `calls` read through the index, or of such calls with changes layered over
+ * them (layered.ts): what the index says, with the changes' unknown entries and slots taken
+ * in. A slot's earliest may then be earlier than the entries left say (an entry changed to
+ * unknown), which only makes retention look at them all. Undefined for other calls.
+ */
+export const summaryOrLayered = (calls: object): CallsSummary | undefined => {
+  const own = summaries.get(calls);
+  if (own !== undefined) return own;
+  const layers = layersOf(calls);
+  const base = layers === undefined ? undefined : summaries.get(layers.base);
+  if (layers === undefined || base === undefined) return undefined;
+  const unknown = new Set(base.unknown);
+  const earliest: Record<string, number> = Object.assign(Object.create(null), base.earliest);
+  for (const [key, entry] of layers.changes) {
+    if (entry.status === 'unknown') {
+      unknown.add(key);
+      continue;
+    }
+    unknown.delete(key);
+    const slot = recurringKey(key);
+    if (slot === undefined) continue;
+    const was = earliest[slot.name];
+    if (was === undefined || slot.slotMs < was) earliest[slot.name] = slot.slotMs;
+  }
+  return {
+    count: layers.merged().keys.length,
+    unknown: [...unknown].sort(),
+    earliest,
+  };
+};
+
 /** Of calls read through the index: the whole file parsed once, every entry then in memory. */
 const wholes = new WeakMap<object, () => Record<string, LockEntry>>();
 
@@ -111,6 +144,8 @@ const keysUpTo = (count: number, keyAt: (i: number) => string, from: number, hi:
  * among the keys sorted once per lock (a campaign asks once per row).
  */
 export const keysBetween = (calls: object, lo: string, hi: string): readonly string[] => {
+  const layers = layersOf(calls);
+  if (layers !== undefined) return layers.between(lo, hi);
   const indexed = ranges.get(calls);
   if (indexed !== undefined) return indexed(lo, hi);
   let keys = sortedKeys.get(calls);
@@ -216,9 +251,14 @@ export const writeIndex = async (
         ? undefined
         : locate(lockfile.bytes, keys);
   if (located === undefined) return;
-  const unknown: string[] = [];
-  const earliest: Record<string, number> = Object.create(null);
-  for (const key of keys) {
+  // Of calls read through the index, changed or not: what their summary says, no entry read.
+  const summary = summaryOrLayered(lock.calls);
+  const unknown: string[] = summary === undefined ? [] : [...summary.unknown];
+  const earliest: Record<string, number> = Object.assign(
+    Object.create(null),
+    summary?.earliest ?? {},
+  );
+  for (const key of summary === undefined ? keys : []) {
     if (lock.calls[key]?.status === 'unknown') {
       unknown.push(key);
       continue;
@@ -375,11 +415,14 @@ const keptOpen: (() => void)[] = [];
  * What closes a kept file: made out here, so that it holds the lock's file only weakly and
  * nothing else of it (a lock no longer read is not kept alive by the list of open files).
  */
-const closer = (fd: number, held: WeakRef<{ fd: number | undefined }>) => (): void => {
-  const file = held.deref();
-  if (file?.fd === fd) file.fd = undefined;
-  closeSync(fd);
-};
+const closer =
+  (fd: number, held: WeakRef<{ fd: number | undefined; pinned: boolean }>) => (): void => {
+    const file = held.deref();
+    // A pinned file stays open (RawCalls.pin): it is read after the lockfile is replaced.
+    if (file?.pinned === true) return;
+    if (file?.fd === fd) file.fd = undefined;
+    closeSync(fd);
+  };
 
 /**
  * Keeps a file open among the last KEPT_OPEN, closing the oldest: a long-running `run`
@@ -412,7 +455,7 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
    */
   let bulk: { readonly keys: readonly string[] } | undefined;
   /** The file while it is kept open (keepOpen may close it: it is then opened again). */
-  const file: { fd: number | undefined } = { fd: undefined };
+  const file: { fd: number | undefined; pinned: boolean } = { fd: undefined, pinned: false };
   let lookups = 0;
   const wholeBytes = (): Buffer =>
     file.fd !== undefined
@@ -599,12 +642,37 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
         ? undefined
         : { value, writable: true, enumerable: true, configurable: true };
     },
-    set: (_, key, value) => Reflect.set(whole(), key, value),
-    defineProperty: (_, key, descriptor) => Reflect.defineProperty(whole(), key, descriptor),
-    deleteProperty: (_, key) => Reflect.deleteProperty(whole(), key),
+    // Changed in place, the calls no longer read as the file holds them: never layered.
+    set: (_, key, value) => {
+      forgetRaw(proxy);
+      return Reflect.set(whole(), key, value);
+    },
+    defineProperty: (_, key, descriptor) => {
+      forgetRaw(proxy);
+      return Reflect.defineProperty(whole(), key, descriptor);
+    },
+    deleteProperty: (_, key) => {
+      forgetRaw(proxy);
+      return Reflect.deleteProperty(whole(), key);
+    },
   });
   ranges.set(proxy, between);
   wholes.set(proxy, whole);
+  registerRaw(proxy, {
+    keys: () => inBulk().keys,
+    text: (i) => {
+      const bytes = readEntry(openFile(), i);
+      // The bytes the index locates: an entry's `{` to its `}` (each entry read is checked).
+      if (bytes[0] !== 0x7b || bytes[bytes.length - 1] !== 0x7d) {
+        throw broken(`entry ${JSON.stringify(inBulk().keys[i])}`);
+      }
+      return bytes.toString('utf8');
+    },
+    pin: () => {
+      file.pinned = true;
+      openFile();
+    },
+  });
   return proxy;
 };
 

@@ -12,6 +12,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
 import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
 import { jsonString } from './json-text.js';
+import { layersOf, rawOf } from './layered.js';
 import { checkLockfileShape, cleanEntry, SORTED_ENTRY_FIELDS } from './lockfile-shape.js';
 import type { LockEntry, Lockfile } from './types.js';
 
@@ -309,7 +310,9 @@ interface LockfileParts {
 const HEAD = '{\n  "calls": {';
 
 const lockfileParts = (lock: Lockfile): LockfileParts | undefined => {
-  const keys = Object.keys(lock.calls).sort();
+  const layers = layersOf(lock.calls);
+  const merged = layers?.merged();
+  const keys = merged?.keys ?? Object.keys(lock.calls).sort();
   const schedules = schedulesOf(lock);
   const sortedSchedules = schedules === undefined ? undefined : sortedCopy(schedules);
   if (
@@ -322,7 +325,14 @@ const lockfileParts = (lock: Lockfile): LockfileParts | undefined => {
     head: HEAD,
     count: keys.length,
     prefix: (i) => `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(keys[i] as string)}: `,
-    entry: (i) => entryText(lock.calls[keys[i] as string] as LockEntry),
+    entry: (i) => {
+      const key = keys[i] as string;
+      // Of a lockfile read through its index and changed since: an entry not changed is
+      // written as the bytes it was (written by callops, as entryText writes it).
+      const at = merged?.at[i] ?? -1;
+      if (layers !== undefined && at >= 0 && !layers.changes.has(key)) return layers.raw.text(at);
+      return entryText(lock.calls[key] as LockEntry);
+    },
     tail: `${keys.length === 0 ? '}' : '\n  }'}${version === undefined ? '' : `,\n  "lockfileVersion": ${version}`}${sortedSchedules === undefined ? '' : `,\n  "schedules": ${nested(sortedSchedules, '  ')}`}\n}\n`,
   };
 };
@@ -404,6 +414,20 @@ export const lockfileChanged = (before: Lockfile, after: Lockfile): boolean => {
   if (was !== is && (was === undefined || is === undefined || emit(was, '') !== emit(is, '')))
     return true;
   if (before.calls === after.calls) return false;
+  // The same file read through its index under both, changes layered over it or not: only
+  // the keys either changed can differ.
+  const [a, b] = [layersOf(before.calls), layersOf(after.calls)];
+  const baseA = a?.base ?? (rawOf(before.calls) === undefined ? undefined : before.calls);
+  const baseB = b?.base ?? (rawOf(after.calls) === undefined ? undefined : after.calls);
+  if (baseA !== undefined && baseA === baseB) {
+    for (const key of new Set([...(a?.changes.keys() ?? []), ...(b?.changes.keys() ?? [])])) {
+      const old = before.calls[key];
+      const now = after.calls[key];
+      if (old === now) continue;
+      if (old === undefined || now === undefined || emitEntry(old) !== emitEntry(now)) return true;
+    }
+    return false;
+  }
   let count = 0;
   for (const key in after.calls) {
     count++;

@@ -1,4 +1,5 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
+import { layeredCalls, layersOf, rawOf } from './layered.js';
 import { everyEntry } from './lock-index.js';
 import { cleanEntry } from './lockfile-shape.js';
 import { packedEntry, packingPlacedEntries } from './packed-entry.js';
@@ -114,17 +115,44 @@ export interface LockDraft {
   readonly changed: boolean;
 }
 
+/**
+ * A copy of `calls` to record into. Of a lockfile read through its index (or such a copy
+ * given out before), the file's entries stay where they are and the changes are layered over
+ * them (layered.ts): one call placed beside 100,000 entries parses none of them, and the
+ * lockfile is written with theirs as the bytes they were. Otherwise every entry is copied.
+ */
+const copyOf = (
+  calls: Lockfile['calls'],
+): { calls: Record<string, LockEntry>; changes?: Map<string, LockEntry> } => {
+  const layers = layersOf(calls);
+  const base = layers?.base ?? calls;
+  const raw = layers?.raw ?? rawOf(base);
+  if (raw !== undefined) {
+    try {
+      // Its file is read after the lockfile is written again (replaced): kept open.
+      raw.pin();
+      const changes = new Map(layers?.changes);
+      return { calls: layeredCalls(base, raw, changes), changes };
+    } catch {
+      // The file changed since it was read: copied whole below, which says so.
+    }
+  }
+  return { calls: { ...everyEntry(calls) } };
+};
+
 export const draftLock = (base: Lockfile): LockDraft => {
   let snapshot = base;
   let calls: Record<string, LockEntry> | undefined;
+  /** The changes over a lockfile read through its index, while `calls` layers them. */
+  let changes: Map<string, LockEntry> | undefined;
   let changed = false;
   return {
     record(outcome, meta) {
       const entry = nextEntry((calls ?? snapshot.calls)[outcome.key], outcome, meta);
       if (entry === undefined) return false;
-      // Every entry is copied: of a lockfile read through its index, parsed once for it.
-      calls ??= { ...everyEntry(snapshot.calls) };
-      calls[outcome.key] = entry;
+      if (calls === undefined) ({ calls, changes } = copyOf(snapshot.calls));
+      if (changes !== undefined) changes.set(outcome.key, entry);
+      else calls[outcome.key] = entry;
       changed = true;
       return true;
     },
@@ -135,6 +163,7 @@ export const draftLock = (base: Lockfile): LockDraft => {
       if (calls !== undefined) {
         snapshot = { ...snapshot, calls };
         calls = undefined;
+        changes = undefined;
       }
       return snapshot;
     },

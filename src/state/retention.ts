@@ -1,4 +1,4 @@
-import { summaryOf } from './lock-index.js';
+import { summaryOrLayered } from './lock-index.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /** What pruneExpired needs of a call definition: its name and, when recurring, its deadline. */
@@ -91,8 +91,9 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
     },
   };
   const cutoff = input.now.getTime() - input.keepMs;
-  // Read through the index: its earliest slot of each call says whether any entry expired.
-  const summary = summaryOf(lock.calls);
+  // Read through the index (changed since or not): its earliest slot of each call says
+  // whether any entry expired.
+  const summary = summaryOrLayered(lock.calls);
   if (summary !== undefined) {
     const names = Object.keys(summary.earliest);
     const expires = (name: string): boolean =>

@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/state/lockfile.js';
-import type { LockEntry } from '../../src/state/types.js';
+import type { LockEntry, Lockfile } from '../../src/state/types.js';
 import { callsYaml, type Gateway, startGateway } from './helpers.js';
 
 const open: Gateway[] = [];
@@ -147,4 +147,36 @@ describe('a large lockfile, read through its index in .callops/', () => {
     expect((await gw.run(['plan'])).stdout).toMatch(/0 to place/);
     expect(gw.sim.received()).toHaveLength(2);
   }, 60_000);
+
+  it('calls placed beside it, apply after apply: every other entry kept as written, copy and index with it', async () => {
+    const gw = await start();
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    const lockfileOf = async () => JSON.parse(await gw.project.read('callops.lock')) as Lockfile;
+    for (const [round, names] of [
+      [1, ['a-first', 'zz-last']],
+      [2, ['m-middle', 'one-more']],
+    ] as const) {
+      const before = await lockfileOf();
+      const calls = names.map((name, i) => ({
+        name,
+        to: `{ type: phone, number: "+1555000${String(3000 + round * 10 + i).padStart(4, '0')}" }`,
+      }));
+      await gw.project.write(`calls/more-${round}.yaml`, callsYaml(calls));
+      const run = await gw.run(['apply', '--yes']);
+      expect(run.code, run.stderr).toBe(0);
+      const text = await gw.project.read('callops.lock');
+      const after = JSON.parse(text) as Lockfile;
+      // Written as callops writes a lockfile whole, the copy the same bytes, the index of it.
+      expect(serializeLockfile(after)).toBe(text);
+      expect(await gw.project.read('.callops/written.lock')).toBe(text);
+      expect(gw.project.exists(INDEX)).toBe(true);
+      // Every entry it held is there as it was; the new calls beside them, placed.
+      for (const [key, entry] of Object.entries(before.calls))
+        expect(after.calls[key]).toEqual(entry);
+      for (const name of names) expect(after.calls[`sim/${name}`]?.status).toBe('placed');
+      expect(Object.keys(after.calls)).toHaveLength(Object.keys(before.calls).length + 2);
+    }
+    expect((await gw.run(['plan'])).stdout).toMatch(/0 to place/);
+    expect(gw.sim.received()).toHaveLength(6);
+  }, 90_000);
 });
