@@ -45,6 +45,7 @@ import {
   type RenamedSlots,
   renamedSlots,
 } from './renamed.js';
+import { type RenamedMemory, renamedMemory } from './renamed-memory.js';
 import { PlanList } from './rows.js';
 import { type PlanScreen, screenDue, screenUpcoming } from './screen.js';
 import { decide } from './settle.js';
@@ -1215,6 +1216,7 @@ const planCall = (
   missed: MissedSink,
   shares: SlotShares,
   renamed: RenamedSlots,
+  carry: RenamedMemory,
 ): void => {
   const target = call.target ?? input.runTarget;
   // Read once: a campaign row computes it from its cells.
@@ -1262,7 +1264,14 @@ const planCall = (
     }
     // A campaign's rows share its memory: one entry per campaign, not per row.
     const key = memoryKey(target, campaign ?? call.name);
-    const known = input.lock.schedules?.[key] ?? { since: firstSeenOf(input) };
+    // A call or campaign renamed keeps what its old name reported (renamed-memory.ts).
+    const known = input.lock.schedules?.[key] ??
+      (campaign === undefined
+        ? carry.call(target, () => {
+            const number = numberOfItem(input)(item());
+            return number === undefined ? undefined : numberDigest(number);
+          })
+        : carry.campaign(target, campaign)) ?? { since: firstSeenOf(input) };
     seen.set(key, known);
     const sinceMs = Date.parse(known.since);
     planScheduled(
@@ -1273,7 +1282,7 @@ const planCall = (
       Number.isNaN(sinceMs) ? input.now.getTime() : sinceMs,
       instant(known.prunedThrough),
       key,
-      reportedThrough(input, key),
+      Math.max(instant(known.reportedThrough), reportedThrough(input, key)),
       missed,
       shares,
       renamed,
@@ -1565,6 +1574,16 @@ export const buildPlan = (input: PlanInput): Plan => {
   // The slots of calls and campaigns no longer defined, per target: listed once, when a call
   // asks (a renamed campaign's rows are found in `dialled`).
   const renamed = renamedSlots(input.lock, input.named ?? input.calls, dialled, input.campaigns);
+  // The memory of a call or campaign renamed since its missed slots were reported.
+  const carry = renamedMemory({
+    lock: input.lock,
+    now: input.now,
+    since: firstSeenOf(input),
+    calls: input.calls,
+    runTarget: input.runTarget,
+    renamed,
+    numberOfRow: dialled.numberOf,
+  });
   let unlisted = 0;
   let atLeast = false;
   const reports: MissedReport[] = [];
@@ -1607,7 +1626,7 @@ export const buildPlan = (input: PlanInput): Plan => {
         campaigns.set(name, { name, rows: 1, slotted: !isRowPlacedOnce(call) });
       else known.rows += 1;
     }
-    planCall(call, input, add, seen, hours, fields, missed, shares, renamed);
+    planCall(call, input, add, seen, hours, fields, missed, shares, renamed, carry);
   }
   for (const [memory, { items, through }] of expired) {
     if (!seen.has(memory)) {

@@ -34,6 +34,30 @@ export const markReported = (
 };
 
 /**
+ * The memory a scheduled call starts with under a name the memory does not know, renamed from
+ * the call (or campaign) whose memory is `from` (renamed.ts recognises a rename: the same
+ * number dialled on the same target under a name no enabled call has now). Through which
+ * slot its missed slots were reported, and through which slot `state.keep` let its entries
+ * go, carry over: a slot is reported missed once, whatever its call's name. Its `since` stays
+ * `since`, when callops first saw the new name, so a rename never widens what is reported: a
+ * call removed long ago, and another one defined later to its number, reports none of the old
+ * one's slots. Undefined when `from` remembers nothing reported nor let go.
+ */
+export const carriedMemory = (
+  schedules: Schedules | undefined,
+  from: string,
+  since: string,
+): ScheduleMemory | undefined => {
+  const { reportedThrough, prunedThrough } = schedules?.[from] ?? {};
+  if (reportedThrough === undefined && prunedThrough === undefined) return undefined;
+  return {
+    since,
+    ...(reportedThrough === undefined ? {} : { reportedThrough }),
+    ...(prunedThrough === undefined ? {} : { prunedThrough }),
+  };
+};
+
+/**
  * What apply reports as missed: the missed slots of each scheduled call and the expired rows
  * of each campaign not reported before (the latest slots listed, all counted).
  */

@@ -19,6 +19,15 @@ export interface RenamedEntry {
   readonly disabled?: true;
 }
 
+/**
+ * The `schedules` memory (`<target>/<name>`) of what placed `entry` on `target`: its call's,
+ * or its campaign's for a row.
+ */
+export const memoryOfEntry = (target: string, { key, row }: RenamedEntry): string => {
+  const rest = key.slice(target.length + 1);
+  return `${target}/${rest.slice(0, rest.search(row ? /\// : /@|$/))}`;
+};
+
 /** Such an entry with its slot (as keys write it): what a later slot of it supersedes. */
 export interface RenamedSlot extends RenamedEntry {
   readonly slot: string;

@@ -314,3 +314,73 @@ describe('a daily call moved to another time zone as it is renamed or made a cam
     expect(gw.placed()).toHaveLength(1);
   });
 });
+
+describe('a scheduled call renamed after its missed slots were reported', () => {
+  /** Per minute, its slots placeable for 10 minutes: a late start supersedes the older ones. */
+  const tenMinutes = (name: string) => ({
+    name,
+    to: `{ type: phone, number: "${NUMBER}" }`,
+    extra: ['schedule: { cron: "* * * * *", deadline: 10m }'],
+  });
+  const missedKeys = (text: string): string[] =>
+    [...text.matchAll(/^missed {2}(\S+)/gm)].map((m) => m[1] as string);
+
+  it('does not report them again under its new name, and still reports the slots it misses after', async () => {
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tenMinutes('t15')]) });
+    const first = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:05:10Z']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(missedKeys(first.stdout)).toHaveLength(9);
+    expect(first.stdout).toContain('missed  sim/t15@2025-01-01T09:04:00Z  superseded by');
+    expect(gw.placed()).toHaveLength(1);
+
+    await gw.project.write('calls/a.yaml', callsYaml([tenMinutes('t16')]));
+    const renamed = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:06:10Z']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(renamed.stdout).toContain('placed  sim/t16@2025-01-01T09:06:00Z');
+    // 08:57 to 09:04 were reported as t15's: said once, whatever the call's name.
+    expect(missedKeys(renamed.stdout)).toEqual([]);
+    expect(`${renamed.stdout}${renamed.stderr}`).not.toMatch(/missed/);
+    const lock = await gw.project.lock();
+    expect(lock?.schedules?.['sim/t16']?.reportedThrough).toBe('2025-01-01T09:05:00Z');
+
+    // A slot missed under the new name is reported, once.
+    const later = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:09:10Z']);
+    expect(later.code, later.stderr).toBe(0);
+    expect(missedKeys(later.stdout)).toEqual([
+      'sim/t16@2025-01-01T09:07:00Z',
+      'sim/t16@2025-01-01T09:08:00Z',
+    ]);
+    expect(later.stdout).toContain('placed  sim/t16@2025-01-01T09:09:00Z');
+    expect(gw.placed()).toHaveLength(3);
+  });
+});
+
+describe('a campaign with cron renamed after its missed slots were reported', () => {
+  it('does not report its rows’ missed slots again under its new name', async () => {
+    const yaml = campaignYaml(['schedule: { cron: "* * * * *", deadline: 10m }']);
+    gw = await startGateway({
+      'calls/reminders.yaml': yaml,
+      'lists/reminders.csv': `id,name,phone\nx1,Ann,${recipientNumber(83)}\nx2,Bob,${recipientNumber(84)}\n`,
+    });
+    const first = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:05:10Z']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('missed  sim/reminders/x2@2025-01-01T09:04:00Z  superseded by');
+
+    await gw.project.write(
+      'calls/reminders.yaml',
+      yaml.replace('name: reminders', 'name: reminders-v2'),
+    );
+    const renamed = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:06:10Z']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(renamed.stdout).toContain('placed  sim/reminders-v2/x1@2025-01-01T09:06:00Z');
+    expect(renamed.stdout).toContain('placed  sim/reminders-v2/x2@2025-01-01T09:06:00Z');
+    expect(`${renamed.stdout}${renamed.stderr}`).not.toMatch(/missed/);
+
+    const later = await gw.run(['apply', '--yes', '--now', '2025-01-01T09:08:10Z']);
+    expect(later.code, later.stderr).toBe(0);
+    expect([...later.stdout.matchAll(/^missed {2}(\S+)/gm)].map((m) => m[1])).toEqual([
+      'sim/reminders-v2/x1@2025-01-01T09:07:00Z',
+      'sim/reminders-v2/x2@2025-01-01T09:07:00Z',
+    ]);
+  });
+});
