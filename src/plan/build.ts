@@ -36,6 +36,7 @@ import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { clockJumpWords } from './clock-jump.js';
 import { amendItem, callItem, callOf, RowItem, type RowItemFields } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
+import { type LimitHolds, limitHolds } from './limit-held.js';
 import { keptBefore, memoryKey } from './memory.js';
 import { noSlotLeft } from './no-slot.js';
 import {
@@ -262,6 +263,11 @@ interface MissedSink {
    * Asked too of a row not due yet (waiting, a next slot): it would be held once due.
    */
   held(item: PlanItem): PlanItem | undefined;
+  /**
+   * Whether the per-number limit held the number of `digest` back at every instant of
+   * [from, to) on the real clock (limit-held.ts): false without a limit.
+   */
+  limitHeld(digest: string, from: number, to: number): boolean;
 }
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */
@@ -279,6 +285,21 @@ interface MissedKind {
   readonly accept: (slot: Date) => boolean;
   readonly reason: (slot: Date) => string;
   readonly earlier: string;
+  /** When a slot of this kind could no longer be placed: the end of its life. */
+  readonly end: (slot: Date) => number;
+  /** What ended it, said of a slot the per-number limit held back all its life. */
+  readonly over: (slot: Date) => string;
+}
+
+/**
+ * The per-number limit as one call's missed slots ask it (limit-held.ts): whether it held
+ * the call's number back from `from` until `to`, and its words (`1/1h`). `tag` names the
+ * number in the searches' keys: a campaign's rows share their searches, not their numbers.
+ */
+interface Limited {
+  readonly tag: string;
+  readonly text: string;
+  held(from: number, to: number): boolean;
 }
 
 /**
@@ -289,7 +310,11 @@ interface MissedKind {
  * do-not-call list (`suppressed`, asked only once a slot would be missed) misses none: its
  * slots are suppressed when due, never placed, so none is listed, counted or reported,
  * and the report only looks through them (a number taken off the list later does not
- * report them missed then).
+ * report them missed then). Nor is a slot the per-number limit held back all its life
+ * missed (`limited`, asked only once a slot would be missed): it waited, as apply and run
+ * said when it fell due, and no apply or run could have placed it; the plan lists the latest
+ * of them (of the last 24 hours) as skipped, with the limit's words, and the report only
+ * looks through them.
  */
 const planMissed = (
   search: SlotSearch,
@@ -300,23 +325,54 @@ const planMissed = (
   reportedMs: number,
   sink: MissedSink,
   suppressed: () => boolean,
+  limited: () => Limited | undefined,
 ): void => {
   let count = 0;
   let atLeast = false;
   let through: number | undefined;
   const items: PlanItem[] = [];
+  // Slots the per-number limit held back all their life, listed as skipped unless suppressed.
+  const waited: PlanItem[] = [];
   // Whether the call's slots are suppressed, not missed: asked at its first missed slot.
   let quiet = false;
   for (const kind of kinds) {
-    const { tag, until, accept, reason, earlier } = kind;
+    const { until, reason, earlier } = kind;
+    let { tag, accept } = kind;
     const reportFrom = Math.max(kind.floor, reportedMs);
-    const shown: readonly Date[] = quiet
+    let shown: readonly Date[] = quiet
       ? []
       : search.latest(tag, kind.listFrom, until, accept, MISSED_PER_CALL);
     const countFrom = Math.max(kind.floor, Math.min(kind.listFrom, reportedMs));
-    const seen: SlotCount | undefined = quiet
+    let seen: SlotCount | undefined = quiet
       ? undefined
       : search.count(tag, countFrom, until, accept);
+    const limit = shown.length > 0 || (seen?.count ?? 0) > 0 ? limited() : undefined;
+    if (limit !== undefined) {
+      const plain = accept;
+      const held = (slot: Date) => limit.held(slot.getTime(), kind.end(slot));
+      const heldTag = `${kind.tag} held ${limit.tag}`;
+      const found = search.latest(
+        heldTag,
+        kind.listFrom,
+        until,
+        (slot) => plain(slot) && held(slot),
+        MISSED_PER_CALL + 1,
+      );
+      const words = (slot: Date) =>
+        `held back by the per-number limit ${limit.text} while it was due (waiting), not missed: ${kind.over(slot)}`;
+      addMissed(
+        found.slice(-MISSED_PER_CALL),
+        item,
+        words,
+        (i) => waited.push(i),
+        'earlier held slots not listed',
+        found.length > MISSED_PER_CALL,
+      );
+      tag = `${kind.tag} unheld ${limit.tag}`;
+      accept = (slot) => plain(slot) && !held(slot);
+      shown = search.latest(tag, kind.listFrom, until, accept, MISSED_PER_CALL);
+      seen = search.count(tag, countFrom, until, accept);
+    }
     quiet ||= (shown.length > 0 || (seen?.count ?? 0) > 0) && suppressed();
     if (quiet || seen === undefined) {
       // Looked through: none of them is missed (nothing was listed or counted before).
@@ -338,6 +394,7 @@ const planMissed = (
     const last = search.latest(ANY, reportFrom, counted.through, () => true, 1)[0]?.getTime();
     if (last !== undefined) through = Math.max(through ?? last, last);
   }
+  if (!quiet && waited.length > 0 && !suppressed()) for (const i of waited) add('skipped', i);
   if (through === undefined && count === 0) return;
   sink.report({
     memory,
@@ -600,6 +657,8 @@ const planScheduled = (
         window(slot) && reportable(slot) && entryOf(slot) === undefined && !renamedAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
+      end: (slot) => endOf(slot).at,
+      over: overWords,
     },
   ];
   // Then the slots whose window closed before now: the earliest within their deadline (a
@@ -625,6 +684,8 @@ const planScheduled = (
         !renamedAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
+      end: (slot) => endOf(slot).at,
+      over: overWords,
     });
   }
   // Then the slots older than the one placed now (the earliest of them with `catchup: all`
@@ -651,6 +712,9 @@ const planScheduled = (
       accept: (slot) => window(slot) && reportable(slot) && !settled(slot) && !renamedAt(slot),
       reason: () => words,
       earlier: 'earlier superseded slots not listed',
+      end: (slot) => Math.min(endOf(slot).at, by.getTime()),
+      over: () =>
+        `superseded by ${formatSlot(by)} before an earlier call to this number left the window`,
     });
   }
   // A number on a do-not-call list is never called: its slots are suppressed (as the plan
@@ -660,7 +724,20 @@ const planScheduled = (
     const number = screen?.numberOf(item());
     return number !== undefined && screen?.listed(number) !== undefined;
   };
-  planMissed(search, kinds, item, add, memory, reportedMs, missedSink, suppressed);
+  // The per-number limit, judged on the real clock where the calls it counts rang, as apply
+  // judges it (a rehearsal's slots are shifted there): asked only of a call with a missed slot.
+  const limit = input.screen?.perNumber;
+  const shift = (input.screen?.limitAt ?? input.now).getTime() - now;
+  const limited = (): Limited | undefined => {
+    const of = limit === undefined ? null : digestOf();
+    if (limit === undefined || of === null) return undefined;
+    return {
+      tag: of,
+      text: limit.text,
+      held: (from, to) => missedSink.limitHeld(of, from + shift, to + shift),
+    };
+  };
+  planMissed(search, kinds, item, add, memory, reportedMs, missedSink, suppressed, limited);
   // The window is skipped over, not stepped through: a dense cron whose window opens hours
   // ahead still finds its next slots.
   // A slot placed ahead of its time (a rehearsal with --now) is listed as placed, not as to
@@ -1589,8 +1666,16 @@ export const buildPlan = (input: PlanInput): Plan => {
   const reports: MissedReport[] = [];
   // Expired campaign rows not reported yet, per campaign memory: reported once, as slots are.
   const expired = new Map<string, { items: PlanItem[]; through: number }>();
+  // Made on the first question: the numbers' calls are read once for the plan.
+  let holds: LimitHolds | undefined;
+  const perNumber = input.screen?.perNumber;
   const missed: MissedSink = {
     held: (item) => holdDialledRow(item, input.lock, dialled),
+    limitHeld: (digest, from, to) => {
+      if (perNumber === undefined) return false;
+      holds ??= limitHolds(input.lock, perNumber);
+      return holds.throughout(digest, from, to);
+    },
     expired: (memory, end, passed, item) => {
       if (!passed) return;
       if (reportedThrough(input, memory) >= end) return;

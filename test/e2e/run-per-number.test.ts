@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, startGateway, startRun } from './helpers.js';
+import { callsYaml, type Gateway, startGateway, startRun, waitFor } from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -91,5 +91,63 @@ describe('callops run and the per-number limit', () => {
     expect(batches.length, text).toBeGreaterThanOrEqual(3);
     expect(batches.filter((b) => b === ', 1 waiting').length, text).toBeGreaterThanOrEqual(3);
     for (const b of batches) expect(b, text).not.toContain('missed');
+  });
+});
+
+interface PlanJson {
+  missed: { key: string; reason?: string }[];
+  skipped: { key: string; reason?: string }[];
+  waiting: { key: string; reason?: string }[];
+}
+
+describe('callops plan and apply after slots the per-number limit held back', () => {
+  it('list them as held back by the limit, as run says them, never as missed', {
+    timeout: 60_000,
+  }, async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'lim', to: `{ type: phone, number: "${NUMBER}" }`, extra: [EVERY_2S] },
+      ]),
+    });
+    await withLimit(gw);
+    const first = await gw.run(['apply', '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+    const placed = Object.entries((await gw.project.lock())?.calls ?? {});
+    expect(placed).toHaveLength(1);
+    const placedAt = Date.parse(placed[0]?.[1].at ?? '');
+    // The slots after the call placed fall due while the limit holds its number back.
+    const later = (key: string) => Date.parse(key.slice('sim/lim@'.length)) > placedAt;
+    // Two of them at least: the latest waits, the one before it was superseded by it.
+    await waitFor('two slots after the call placed', () =>
+      Date.now() > placedAt + 4_500 ? true : undefined,
+    );
+
+    const r = await gw.run(['plan', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as PlanJson;
+    expect(plan.waiting.map((i) => i.reason)).toEqual([LIMIT]);
+    expect(plan.missed.filter((i) => later(i.key))).toEqual([]);
+    const held = plan.skipped.filter((i) => later(i.key));
+    expect(held.length, r.stdout).toBeGreaterThanOrEqual(1);
+    for (const i of held) {
+      expect(i.reason).toMatch(
+        /^held back by the per-number limit 1\/1h while it was due \(waiting\), not missed: superseded by \S+ before an earlier call to this number left the window$/,
+      );
+    }
+    const text = await gw.run(['plan']);
+    expect(text.stdout).toContain(`${held[0]?.key}  → ${NUMBER}`);
+    expect(text.stdout).not.toMatch(new RegExp(`! ${held[0]?.key}`));
+
+    // apply, as run, reports none of them missed.
+    const again = await gw.run(['apply', '--yes', '--format', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    const json = JSON.parse(again.stdout) as {
+      results: { key: string; status: string }[];
+      held: { key: string; status: string }[];
+    };
+    expect(json.results.filter((o) => o.status === 'missed' && later(o.key))).toEqual([]);
+    expect(json.held.map((h) => h.status)).toEqual(['waiting']);
+    expect(gw.placed()).toHaveLength(1);
   });
 });
