@@ -1,5 +1,5 @@
 import { CONFIG_FILES } from '../config/index.js';
-import { EngineError, INVALID } from '../engine/errors.js';
+import { EngineError, invalidInput } from '../engine/errors.js';
 import { loadAndValidate } from '../engine/load.js';
 import type { Prepared, PrepareInput } from '../engine/prepare.js';
 import { knownCampaigns } from '../report/campaign.js';
@@ -14,6 +14,7 @@ import { makeRedactor, type Redactor } from '../report/redact.js';
 import { makeStyle } from '../report/style.js';
 import { mergeEnv } from '../resolve/env-file.js';
 import type { Env } from '../resolve/index.js';
+import type { StateUse } from '../state/store.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
@@ -34,22 +35,27 @@ export const prepareInput = (ctx: CommandContext): PrepareInput => {
   };
 };
 
-/**
- * The engine's prepare, its diagnostics shown in the chosen format; invalid definitions end
- * the command (exit 1) with nothing sent.
- */
 /** The engine's prepare (resolve, plan), loaded by the commands that use it: validate does not. */
 const engine = () => import('../engine/prepare.js');
 
-export const prepareProject = async (ctx: CommandContext): Promise<Prepared> => {
+/**
+ * The engine's prepare, its diagnostics shown in the chosen format; invalid definitions end
+ * the command (exit 1) before it sends or records anything.
+ */
+
+export const prepareProject = async (
+  ctx: CommandContext,
+  /** What the command does with the state: only one that sends says nothing was sent. */
+  use?: StateUse,
+): Promise<Prepared> => {
   const { prepare } = await engine();
   const result = await prepare(prepareInput(ctx));
   const { diagnostics, sourceText } = result;
   const redact = makeRedactor(result.secrets);
   if (showDiagnostics(ctx, diagnostics, sourceText, redact))
-    throw new EngineError('invalid', INVALID);
+    throw new EngineError('invalid', invalidInput(use));
   if (result.refused) throw result.refused;
-  if (result.prepared === undefined) throw new EngineError('invalid', INVALID);
+  if (result.prepared === undefined) throw new EngineError('invalid', invalidInput(use));
   tightenHeap(result.prepared.project.calls.length);
   return result.prepared;
 };

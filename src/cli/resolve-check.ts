@@ -52,7 +52,7 @@ export const resolveCheck = async (ctx: CommandContext): Promise<number> => {
       '--check looks the entries up on the gateway: it takes neither --placed nor --not-placed',
     );
   }
-  const prepared = await prepareProject(ctx);
+  const prepared = await prepareProject(ctx, 'record');
   const lockName = prepared.project.config.lockfile;
   const { store } = await openProjectState(
     ctx,

@@ -1,3 +1,5 @@
+import { nothingDone, type StateUse } from '../state/store.js';
+
 /**
  * Why the engine stopped, for the caller to turn into an exit code: the engine never knows
  * exit codes. `invalid`: the definitions or a value are wrong (nothing was sent); `usage`: a
@@ -17,5 +19,9 @@ export class EngineError extends Error {
   }
 }
 
-/** The message of a run stopped by invalid definitions. */
+/** The message of an apply or run stopped by invalid definitions. */
 export const INVALID = 'invalid input; nothing was sent';
+
+/** The message of a command stopped by invalid input: only one that sends says nothing was sent. */
+export const invalidInput = (use: StateUse | undefined): string =>
+  use === 'send' ? INVALID : ['invalid input', nothingDone(use)].filter(Boolean).join('; ');

@@ -10,7 +10,13 @@ import {
   lockAdvice,
   runLockInUse,
 } from '../state/runlock.js';
-import type { LockHolder, LockLoss, StateStore, StateUse } from '../state/store.js';
+import {
+  type LockHolder,
+  type LockLoss,
+  nothingDone,
+  type StateStore,
+  type StateUse,
+} from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ProjectConfig, ValidatedProject } from '../validate/model.js';
@@ -30,7 +36,7 @@ export interface OpenedState {
 
 /**
  * The store `state:` names, its `${VAR}` references resolved from `env`. A reference that
- * cannot be resolved is a diagnostic (nothing was sent); a database that cannot be reached
+ * cannot be resolved is a diagnostic (the command stops: an apply sends nothing); a database that cannot be reached
  * is a state error naming neither the URL nor its password.
  */
 export const openState = async (
@@ -67,7 +73,11 @@ export const openState = async (
   const resolved = resolveState(config.state, env, site.envFile);
   if (!resolved.ok) {
     site.onDiagnostics?.(resolved.diagnostics);
-    throw new EngineError('invalid', 'the state store cannot be opened; nothing was sent');
+    const undone = nothingDone(site.use);
+    throw new EngineError(
+      'invalid',
+      `the state store cannot be opened${undone === undefined ? '' : `; ${undone}`}`,
+    );
   }
   try {
     const store = await openStateStore(resolved.state, {

@@ -62,6 +62,7 @@ import {
   IN_FLIGHT,
   type LockResult,
   NotClaimed,
+  nothingDone,
   type Observation,
   planImport,
   type Retention,
@@ -276,13 +277,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
 
   /** What a refusal left undone, by what the command does: "nothing was sent", or none to say. */
   const undone = (): string | undefined =>
-    options.pushing === true
-      ? 'nothing was imported'
-      : options.use === 'send'
-        ? 'nothing was sent'
-        : options.use === 'record'
-          ? 'nothing was recorded'
-          : undefined;
+    options.pushing === true ? 'nothing was imported' : nothingDone(options.use);
 
   /**
    * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or

@@ -222,6 +222,13 @@ export interface Observation {
  */
 export type StateUse = 'send' | 'record' | 'read';
 
+/**
+ * What a command that stopped did not do, by its use: `nothing was sent` (send), `nothing was
+ * recorded` (record); nothing to say for one that only reads (it would send nothing anyway).
+ */
+export const nothingDone = (use: StateUse | undefined): string | undefined =>
+  use === 'send' ? 'nothing was sent' : use === 'record' ? 'nothing was recorded' : undefined;
+
 /** Who holds the single-holder lock: shown in the refusal message (`describeHolder`). */
 export type LockHolder = RunLockHolder;
 

@@ -821,4 +821,41 @@ describe('report formats', () => {
     const json = await gw.run(['report', 'reminders', '--format', 'json']);
     expect((JSON.parse(json.stdout) as unknown[]).length).toBe(2);
   });
+
+  it('an invalid CSV stops report as it stops plan: located on stderr, under json the one {ok: false} object; only apply says nothing was sent', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': `id,name,phone\nr1,Ann,${number(1)}\nr2,Bob,12ab\n`,
+    });
+    const located = 'lists/reminders.csv:3:8: error: `to.number` (`${row.phone}`) is `12ab` here';
+    for (const args of [['report', 'reminders'], ['plan'], ['status']]) {
+      const r = await gw.run(args);
+      expect(r.code, output(r)).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(located);
+      expect(r.stderr.endsWith(`callops ${args[0]}: invalid input\n`), r.stderr).toBe(true);
+    }
+    const planned = await gw.run(['plan', '--format', 'json']);
+    const reported = await gw.run([
+      'report',
+      'reminders',
+      '--format',
+      'json',
+      '--output',
+      'r.json',
+    ]);
+    expect(reported.code, output(reported)).toBe(1);
+    // The same object as plan's (and validate's), on stdout; no file written.
+    expect(reported.stdout).toBe(planned.stdout);
+    expect(JSON.parse(reported.stdout)).toEqual({
+      ok: false,
+      errors: [expect.objectContaining({ file: 'lists/reminders.csv', line: 3, column: 8 })],
+    });
+    expect(reported.stderr).toBe('callops report: invalid input\n');
+    expect(gw.project.exists('r.json')).toBe(false);
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(1);
+    expect(applied.stderr).toContain('callops apply: invalid input; nothing was sent\n');
+    expect(gw.sim.received()).toHaveLength(0);
+  });
 });

@@ -88,7 +88,7 @@ is required. Every missing environment variable is reported before anything is s
         '--plan executes the plan file as it is: it takes no --retry-unknown (the plan file records whether it was made with --retry-unknown)',
       );
     }
-    const prepared = await prepareProject(ctx);
+    const prepared = await prepareProject(ctx, 'send');
     const { project, choice } = prepared;
     const simulatorSaid = waitMs !== undefined && choice.runTarget === SIMULATOR_TARGET;
     if (simulatorSaid) ctx.stderr.write(`${SIMULATOR_WAIT_NOTE}\n`);

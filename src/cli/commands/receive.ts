@@ -36,7 +36,7 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
       throw new UsageError(`--port must be a port number from 0 to 65535 (got "${portText}")`);
     }
     const host = typeof ctx.values.host === 'string' ? ctx.values.host : '127.0.0.1';
-    const prepared = await prepareProject(ctx);
+    const prepared = await prepareProject(ctx, 'record');
     const secrets = webhookSecrets(prepared.env);
     if (secrets.length === 0) {
       throw new CliError(

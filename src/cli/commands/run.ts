@@ -53,7 +53,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const flags = parsePlaceFlags(ctx.values);
     // Taken before the definitions are read, so that an edit made meanwhile is seen.
     const stamp = await projectStamp(ctx.root);
-    const prepared = await prepareProject(ctx);
+    const prepared = await prepareProject(ctx, 'send');
     const { config } = prepared.project;
     // Named at start; a batch's summary names them again only once the list changed.
     const unknowns = unknownsSaid();
@@ -101,7 +101,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         root: ctx.root,
         prepared,
         stamp,
-        reload: () => prepareProject(ctx),
+        reload: () => prepareProject(ctx, 'send'),
         store,
         retained,
         lock: held.lock,
