@@ -1,3 +1,4 @@
+import { showsAnswer } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
 import type { CallOutcome, LockEntry } from '../state/types.js';
 import { parseDuration } from '../validate/parse.js';
@@ -120,7 +121,8 @@ export const rowProgress = (
   const outcome = entry.outcome;
   if (outcome === undefined) return { kind: 'pending', n, why: 'awaiting-outcome' };
   if (!isFinal(outcome)) return { kind: 'pending', n, why: 'in-progress' };
-  if (outcome.answered || outcome.status === 'completed') {
+  // Evidence of an answer (answered, or SIP 200 with time talked) whatever the status says.
+  if (outcome.status === 'completed' || showsAnswer(outcome)) {
     return { kind: 'done', n, result: 'answered' };
   }
   if (outcome.sip_status === SIP_DECLINE) return { kind: 'done', n, result: 'declined' };

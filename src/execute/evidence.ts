@@ -1,3 +1,4 @@
+import { recordedOutcome } from '../state/outcome.js';
 import type { CallOutcome } from '../state/types.js';
 
 /**
@@ -5,7 +6,9 @@ import type { CallOutcome } from '../state/types.js';
  * live call record (GET /Calls, `call_status` as the feature server writes it; gone an hour
  * after the call ended) and the call detail record (GET /RecentCalls, written by the SBC
  * when the call ended; it has no busy/no-answer field, so that is derived from `sip_status`
- * as the feature server derives it). Pure: plain data in, plain data out.
+ * as the feature server derives it). Evidence of an answer (SIP 200 with time talked) makes
+ * the outcome answered whatever the status says (recordedOutcome). Pure: plain data in,
+ * plain data out.
  */
 
 /** The fields of a live call record that say how the call went. */
@@ -59,34 +62,34 @@ export const outcomeFromRecord = (
 ): CallOutcome | undefined => {
   const status = record.call_status;
   if (LIVE_RECORD.has(status)) {
-    return {
+    return recordedOutcome({
       status: 'in-progress',
       sip_status: record.sip_status,
       duration: seconds(record.duration),
       answered: status === 'in-progress',
-    };
+    });
   }
   if (!FINAL_RECORD.has(status)) return undefined;
-  return {
+  return recordedOutcome({
     status: status as CallOutcome['status'],
     sip_status: record.sip_status,
-    duration: status === 'completed' ? seconds(record.duration) : 0,
+    duration: seconds(record.duration),
     answered: status === 'completed',
     ended_at: observedAt.toISOString(),
-  };
+  });
 };
 
 /** The outcome a call detail record shows; undefined when its end time is not a time. */
 export const outcomeFromCdr = (cdr: CdrEvidence): CallOutcome | undefined => {
   const endedAt = iso(cdr.terminated_at);
   if (endedAt === undefined) return undefined;
-  return {
+  return recordedOutcome({
     status: cdr.answered ? 'completed' : unansweredStatus(cdr.sip_status),
     sip_status: cdr.sip_status,
-    duration: cdr.answered ? seconds(cdr.duration) : 0,
+    duration: seconds(cdr.duration),
     answered: cdr.answered,
     ended_at: endedAt,
-  };
+  });
 };
 
 /** The best outcome from what was found of one call: its CDR, else its live record. */

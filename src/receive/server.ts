@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { outcomeFromRecord, recordOf } from '../execute/evidence.js';
 import type { Observation, RecordObservations } from '../execute/observe.js';
 import { isCallSid } from '../execute/policy.js';
-import { isFinalOutcome } from '../state/outcome.js';
+import { checkOutcome, isFinalOutcome, outcomeAfter } from '../state/outcome.js';
 import type { CallOutcome } from '../state/types.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
@@ -176,14 +176,18 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     return flushing;
   };
 
-  const enqueue = (sid: string, outcome: CallOutcome): void => {
+  const enqueue = (sid: string, received: CallOutcome): void => {
     const current = queue.get(sid);
     // How a call ended is settled by its first final status, as in the lockfile: a later one
     // in the same batch (a retried or forged hook) neither replaces it nor moves it back.
     if (current && isFinalOutcome(current.outcome.status)) {
-      current.later.push(outcome);
+      current.later.push(received);
       return;
     }
+    // A status that follows one still queued takes what the lockfile would take from the
+    // two: an answer is never lost, nor replaced by an earlier status arriving late.
+    const outcome = current === undefined ? received : outcomeAfter(current.outcome, received);
+    if (outcome === undefined) return;
     if (!current && queue.size >= MAX_QUEUED) {
       const oldest = queue.keys().next().value;
       if (oldest !== undefined) queue.delete(oldest);
@@ -229,6 +233,13 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     const outcome = record && outcomeFromRecord(record, new Date(nowMs()));
     if (record === undefined || outcome === undefined) {
       answer(res, 400, 'the body has no call_sid, known call_status and sip_status');
+      return;
+    }
+    // What the lockfile reader would refuse (a sip_status of 486.5 or 99999) is refused here,
+    // by the same check: recorded, it would make the state unreadable for every command.
+    const unfit = checkOutcome(outcome);
+    if (unfit !== undefined) {
+      answer(res, 400, `the status cannot be recorded: its outcome ${unfit}`);
       return;
     }
     // The gateway's call sids are UUIDs, and only they can match a placed entry: anything

@@ -10,8 +10,9 @@ import {
 /**
  * What became of placed calls is recorded beside their entries, and only there: an outcome
  * never touches an entry that is not placed, never moves a call that ended back to
- * `in-progress` (nor rewrites how it ended), and recording the same outcome twice changes
- * nothing.
+ * `in-progress` (nor rewrites how it ended), never takes away the evidence that a call was
+ * answered, is never one the lockfile reader would refuse, and recording the same outcome
+ * twice changes nothing.
  */
 
 export const isFinalOutcome = (status: CallOutcomeStatus): boolean =>
@@ -21,6 +22,28 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const FIELDS = new Set(['status', 'sip_status', 'duration', 'answered', 'ended_at']);
+
+/** SIP 200 OK: the callee answered. */
+export const SIP_OK = 200;
+
+/**
+ * A SIP status code as an outcome holds it: a whole number from 100 to 699 (RFC 3261's
+ * classes 1xx–6xx). The one test of it: the lockfile reader refuses any other value, and
+ * `receive` answers 400 to a status that carries one, through checkOutcome.
+ */
+export const isSipStatus = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 699;
+
+/** Whole seconds talked: an integer from 0 that a number holds exactly (JSON round-trips it). */
+export const isDuration = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= 0;
+
+/**
+ * Evidence that the call was answered: the outcome says so, or its SIP status is 200 OK with
+ * time talked. Whatever status comes with it or after it, such a call was answered.
+ */
+export const showsAnswer = (o: Pick<CallOutcome, 'answered' | 'sip_status' | 'duration'>) =>
+  o.answered || (o.sip_status === SIP_OK && o.duration > 0);
 
 /** Why `value` is not an outcome (a phrase that follows "outcome"), or undefined. */
 export const checkOutcome = (value: unknown): string | undefined => {
@@ -32,10 +55,8 @@ export const checkOutcome = (value: unknown): string | undefined => {
   if (!OUTCOME_STATUSES.includes(status as CallOutcomeStatus)) {
     return `status must be one of ${OUTCOME_STATUSES.join(', ')}`;
   }
-  if (!Number.isInteger(sip_status)) return 'sip_status must be an integer';
-  if (!Number.isInteger(duration) || (duration as number) < 0) {
-    return 'duration must be a whole number of seconds';
-  }
+  if (!isSipStatus(sip_status)) return 'sip_status must be a SIP status (a whole number 100–699)';
+  if (!isDuration(duration)) return 'duration must be a whole number of seconds';
   if (typeof answered !== 'boolean') return 'answered must be true or false';
   const final = isFinalOutcome(status as CallOutcomeStatus);
   if (final && (typeof ended_at !== 'string' || Number.isNaN(Date.parse(ended_at)))) {
@@ -62,21 +83,60 @@ const same = (a: CallOutcome | undefined, b: CallOutcome): boolean =>
   a.answered === b.answered &&
   a.ended_at === b.ended_at;
 
+/**
+ * An outcome as callops records it from what the gateway said. Evidence of an answer makes
+ * it answered and, once the call ended, `completed`, whatever else its status said (a
+ * `no-answer` with SIP 200 and 45 s talked was answered); a call not answered talked 0 s.
+ */
+export const recordedOutcome = (o: CallOutcome): CallOutcome => {
+  if (!showsAnswer(o)) return o.duration === 0 ? o : { ...o, duration: 0 };
+  const status = isFinalOutcome(o.status) ? 'completed' : o.status;
+  return o.answered && status === o.status ? o : { ...o, status, answered: true };
+};
+
+/**
+ * The outcome an entry holding `current` takes from `outcome` (as recordedOutcome makes it),
+ * or undefined when it keeps `current`: how a call ended is settled once (a late or repeated
+ * status never changes a final outcome), and evidence of an answer is never lost. After an
+ * answer, an in-progress status that shows none (sent before it, arriving late) changes
+ * nothing, and a final one (`no-answer` after the answer: forged, or a gateway's slip) ends
+ * the call answered: `completed`, with the SIP status and time talked of the answer, at the
+ * final status's end time.
+ */
+export const outcomeAfter = (
+  current: CallOutcome | undefined,
+  outcome: CallOutcome,
+): CallOutcome | undefined => {
+  if (current !== undefined && isFinalOutcome(current.status)) return undefined;
+  const next = recordedOutcome(outcome);
+  if (current === undefined || !showsAnswer(current) || showsAnswer(next)) return next;
+  if (!isFinalOutcome(next.status)) return undefined;
+  return {
+    status: 'completed',
+    sip_status: current.sip_status,
+    duration: current.duration,
+    answered: true,
+    ...(next.ended_at === undefined ? {} : { ended_at: next.ended_at }),
+  };
+};
+
 /** The entry with `outcome`, or undefined when nothing is to change (see withOutcome). */
 const entryWith = (entry: LockEntry | undefined, outcome: CallOutcome): LockEntry | undefined => {
   if (entry === undefined || entry.status !== 'placed') return undefined;
-  const next = cleanOutcome(outcome);
-  const current = entry.outcome;
-  // How a call ended is settled once: a late or repeated status never changes it.
-  if (current !== undefined && isFinalOutcome(current.status)) return undefined;
-  return same(current, next) ? undefined : { ...entry, outcome: next };
+  const taken = outcomeAfter(entry.outcome, outcome);
+  if (taken === undefined) return undefined;
+  const next = cleanOutcome(taken);
+  // Never an outcome the lockfile reader refuses: it would make the state unreadable.
+  if (checkOutcome(next) !== undefined) return undefined;
+  return same(entry.outcome, next) ? undefined : { ...entry, outcome: next };
 };
 
 /**
  * The lockfile with `outcome` beside the placed entry `key`. Unchanged (the same object)
  * when the entry is missing or not placed, when it already holds a final outcome (how a
  * call ended is settled once: never back to `in-progress`, never rewritten by a late or
- * forged-looking repeat), or when it already holds this outcome.
+ * forged-looking repeat), when it already holds this outcome, or when the outcome is one
+ * the lockfile cannot hold (checkOutcome). Evidence of an answer is never lost (outcomeAfter).
  */
 export const withOutcome = (lock: Lockfile, key: string, outcome: CallOutcome): Lockfile => {
   const entry = entryWith(lock.calls[key], outcome);

@@ -105,6 +105,14 @@ describe('rowProgress', () => {
         POLICY,
       ),
     ).toEqual({ kind: 'done', n: 1, result: 'answered' });
+    // Evidence of an answer whatever the status says: answered, or SIP 200 with time talked.
+    for (const evidence of [{ answered: true }, { sip_status: 200, duration: 45 }]) {
+      expect(rowProgress([{ entry: placed(evidence) }], POLICY)).toEqual({
+        kind: 'done',
+        n: 1,
+        result: 'answered',
+      });
+    }
     expect(rowProgress([{ entry: placed({ status: 'failed', sip_status: 603 }) }], POLICY)).toEqual(
       { kind: 'done', n: 1, result: 'declined' },
     );

@@ -7,16 +7,15 @@ import { send } from '../simulator/client.js';
 import {
   ACCOUNT_SID,
   callsYaml,
-  collect,
   configYaml,
   filesUnder,
   jsonLines,
   makeProject,
   runCli,
-  spawnCli,
   startChildSimulator,
   waitFor,
 } from './helpers.js';
+import { startReceive } from './receiver.js';
 
 const SECRET = 'whsec-e2e-canary-4b7c1d9e';
 const KEY_CANARY = 'receive-key-canary-2c9d8e7f';
@@ -28,25 +27,6 @@ interface Entry {
   readonly sid?: string;
   readonly outcome?: { status: string; sip_status: number; answered: boolean };
 }
-
-/** `callops receive --port 0` in the project; resolves once it printed its URL. */
-const startReceive = async (dir: string, env: Record<string, string>) => {
-  const child = spawnCli(['receive', '--port', '0'], { cwd: dir, env });
-  let text = '';
-  let errors = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    text += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    errors += chunk;
-  });
-  const done = collect(child, 60_000);
-  const url = await waitFor('the receiver to print its URL', () => {
-    if (child.exitCode !== null) throw new Error(`receive exited ${child.exitCode}`);
-    return /^(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
-  });
-  return { child, url, done, stderr: () => errors };
-};
 
 const names = Array.from({ length: N }, (_, i) => `call-${i}`);
 

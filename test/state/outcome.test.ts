@@ -86,6 +86,44 @@ describe('withOutcome', () => {
     );
   });
 
+  it('never records an outcome the lockfile reader would refuse, and the reader takes SIP 100 to 699', () => {
+    const before = placedLock();
+    for (const sip_status of [486.5, -486, 0, 99, 700, 99999, 1e21])
+      expect(withOutcome(before, 'p/a', { ...busy, sip_status })).toBe(before);
+    expect(withOutcome(before, 'p/a', { ...completed, duration: 1e21 })).toBe(before);
+    for (const sip_status of [100, 699]) {
+      const lock = withOutcome(before, 'p/a', { ...busy, sip_status });
+      const read = parseLockfile(serializeLockfile(lock), 'callops.lock');
+      expect('lock' in read && read.lock.calls['p/a']?.outcome?.sip_status).toBe(sip_status);
+    }
+  });
+
+  it('never loses evidence of an answer: a later status that shows none ends it completed, or changes nothing', () => {
+    const answered: CallOutcome = {
+      status: 'in-progress',
+      sip_status: 200,
+      duration: 0,
+      answered: true,
+    };
+    const live = withOutcome(placedLock(), 'p/a', answered);
+    expect(withOutcome(live, 'p/a', ringing)).toBe(live);
+    const noAnswer = { ...busy, status: 'no-answer', sip_status: 487 } as const;
+    expect(withOutcome(live, 'p/a', noAnswer).calls['p/a']?.outcome).toEqual({
+      status: 'completed',
+      sip_status: 200,
+      duration: 0,
+      answered: true,
+      ended_at: busy.ended_at,
+    });
+    // SIP 200 with time talked was answered, whatever the status says.
+    const talked = { ...noAnswer, sip_status: 200, duration: 45 };
+    expect(withOutcome(placedLock(), 'p/a', talked).calls['p/a']?.outcome).toEqual({
+      ...talked,
+      status: 'completed',
+      answered: true,
+    });
+  });
+
   it('withOutcomes applies many updates and names the keys it changed', () => {
     const { lock, changed } = withOutcomes(placedLock(), [
       { key: 'p/a', outcome: busy },
@@ -113,8 +151,13 @@ describe('the lockfile outcome field', () => {
 
   it.each([
     [{ ...completed, status: 'answered' }, 'outcome status must be one of completed'],
-    [{ ...completed, sip_status: '200' }, 'outcome sip_status must be an integer'],
+    [{ ...completed, sip_status: '200' }, 'outcome sip_status must be a SIP status'],
+    [{ ...completed, sip_status: 486.5 }, 'outcome sip_status must be a SIP status'],
+    [{ ...completed, sip_status: 99 }, 'outcome sip_status must be a SIP status'],
+    [{ ...completed, sip_status: 700 }, 'outcome sip_status must be a SIP status'],
+    [{ ...completed, sip_status: 1e21 }, 'outcome sip_status must be a SIP status'],
     [{ ...completed, duration: -1 }, 'outcome duration must be a whole number of seconds'],
+    [{ ...completed, duration: 2 ** 53 }, 'outcome duration must be a whole number of seconds'],
     [{ ...completed, answered: 'yes' }, 'outcome answered must be true or false'],
     [{ ...completed, ended_at: undefined }, 'outcome ended_at must be an ISO-8601 time'],
     [

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { EntryStatus, Outcome } from '../../execute/outcome.js';
 import { commitHold } from '../failpoint.js';
 import { cleanEntry } from '../lockfile-shape.js';
-import { withOutcomes } from '../outcome.js';
+import { checkOutcome, withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { INTERRUPTED } from '../replay.js';
 import { pruneExpired } from '../retention.js';
@@ -135,7 +135,11 @@ const entryOf = (row: Row): LockEntry => {
     httpStatus: opt(row.http_status),
     message: opt(row.message),
     resolvedBy: RESOLVED_BY.find((by) => by === row.resolved_by),
-    outcome: opt(row.outcome),
+    // One the lockfile cannot hold (a sip_status of 486.5, stored before outcomes were
+    // checked) is left out, as if none were recorded: the view, and the callops.lock that
+    // `state pull` writes from it, stay readable; the call's next status takes its place.
+    outcome:
+      row.outcome !== null && checkOutcome(row.outcome) === undefined ? row.outcome : undefined,
   });
 };
 

@@ -1,0 +1,255 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import { describe, expect, it } from 'vitest';
+import { gatewaysClosedAfterEach } from './gateways-per-test.js';
+import {
+  callsYaml,
+  campaignYaml,
+  type Gateway,
+  type LockJson,
+  output,
+  recipientNumber,
+  waitFor,
+} from './helpers.js';
+import { postgresForFile, queryDatabase } from './postgres-project.js';
+import { postSigned, startReceive } from './receiver.js';
+
+/**
+ * What `receive` records never makes the state unreadable, and never loses that a call was
+ * answered: on the file store and on PostgreSQL alike, with the real CLI.
+ */
+
+const db = postgresForFile();
+const fileGateway = gatewaysClosedAfterEach();
+
+const SECRET = 'whsec-e2e-outcomes-7d3c2b1a';
+const STORES = ['file', 'postgres'] as const;
+type Store = (typeof STORES)[number];
+
+let schemas = 0;
+
+/** A project on an in-process simulator (no status hook: outcomes come from `receive`). */
+const gatewayOn = async (store: Store, files: Readonly<Record<string, string>>) => {
+  const gw =
+    store === 'file'
+      ? await fileGateway(files)
+      : await db.gateway(files, { schema: `receive_${++schemas}` });
+  const env = {
+    ...gw.env,
+    CALLOPS_WEBHOOK_SECRET: SECRET,
+    ...(store === 'postgres' ? db.env : {}),
+  };
+  return { gw, env, run: (args: readonly string[]) => gw.run(args, env) };
+};
+
+/** The state as a lockfile: the file store's own; the database's as `state pull` writes it. */
+const lockOf = async (
+  store: Store,
+  gw: Gateway,
+  run: (args: readonly string[]) => ReturnType<Gateway['run']>,
+) => {
+  if (store === 'postgres') {
+    const pulled = await run(['state', 'pull']);
+    expect(pulled.code, output(pulled)).toBe(0);
+  }
+  return (await gw.project.lock()) as LockJson & {
+    calls: Record<string, { sid?: string; outcome?: Record<string, unknown> }>;
+  };
+};
+
+/** The sid the simulator gave the call to `number`. */
+const sidOf = (gw: Gateway, number: string): string => {
+  const call = gw
+    .placed()
+    .find((r) => (r.body as { to?: { number?: string } }).to?.number === number);
+  if (call?.sid === undefined) throw new Error(`no call to ${number} was placed`);
+  return call.sid;
+};
+
+/** Bodies no lockfile can hold an outcome of: each refused 400, for a call of its own. */
+const UNFIT: readonly Record<string, unknown>[] = [
+  { call_status: 'busy', sip_status: 486.5 },
+  { call_status: 'busy', sip_status: -486 },
+  { call_status: 'busy', sip_status: 99999 },
+  { call_status: 'busy', sip_status: 1e21 },
+  { call_status: 'busy', sip_status: 0 },
+  { call_status: 'busy', sip_status: '99999' },
+  { call_status: 'completed', sip_status: 200, duration: 1e21 },
+];
+
+describe.each(STORES)('receive on the %s store', (store) => {
+  it('answers 400 to an outcome the lockfile reader would refuse, records nothing of it, and every command still works', {
+    timeout: 90_000,
+  }, async () => {
+    const names = [...UNFIT.map((_, i) => `c${i}`), 'ok'];
+    const { gw, env, run } = await gatewayOn(store, {
+      'calls/a.yaml': callsYaml(names.map((name) => ({ name }))),
+    });
+    const applied = await run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    // callsYaml numbers its calls +15550002000, +15550002001, …
+    const sids = names.map((_, i) => sidOf(gw, `+1555000${2000 + i}`));
+    const receiver = await startReceive(gw.project.dir, env);
+    try {
+      for (const [i, fields] of UNFIT.entries()) {
+        const body = JSON.stringify({ call_sid: sids[i], duration: 0, ...fields });
+        const reply = await postSigned(receiver.url, SECRET, body);
+        expect(reply.status, body).toBe(400);
+        expect(reply.text, body).toMatch(
+          /^the status cannot be recorded: its outcome (sip_status must be a SIP status \(a whole number 100–699\)|duration must be a whole number of seconds)\n$/,
+        );
+      }
+      const ok = JSON.stringify({
+        call_sid: sids[UNFIT.length],
+        call_status: 'busy',
+        sip_status: 486,
+        duration: 0,
+      });
+      expect((await postSigned(receiver.url, SECRET, ok)).status).toBe(204);
+      await waitFor('the good status recorded', () =>
+        receiver.stderr().includes('recorded 1 outcome: sim/ok busy') ? true : undefined,
+      );
+    } finally {
+      receiver.child.kill('SIGTERM');
+    }
+    const stopped = await receiver.done;
+    expect(stopped.code, output(stopped)).toBe(0);
+    expect(stopped.stderr).not.toMatch(/sim\/c\d/);
+    for (const args of [['status'], ['plan'], ['apply', '--yes']]) {
+      const r = await run(args);
+      expect(r.code, `${args.join(' ')}\n${output(r)}`).toBe(0);
+    }
+    const lock = await lockOf(store, gw, run);
+    for (const name of names.slice(0, -1))
+      expect(lock.calls[`sim/${name}`]?.outcome).toBeUndefined();
+    expect(lock.calls['sim/ok']?.outcome).toMatchObject({ status: 'busy', sip_status: 486 });
+    // …and the lockfile written from the state reads back: status reads it (postgres compares it).
+    const again = await run(['status']);
+    expect(again.code, output(again)).toBe(0);
+  });
+
+  it('never loses that a call was answered, and never redials its row', {
+    timeout: 90_000,
+  }, async () => {
+    const csv = ['id,phone', ...[1, 2, 3, 4].map((i) => `r${i},${recipientNumber(i)}`), ''];
+    const { gw, env, run } = await gatewayOn(store, {
+      'calls/reminders.yaml': campaignYaml(
+        ['redial: { on: [no-answer, busy], after: 0s, max_attempts: 3 }'],
+        '{ row: "${row.id}" }',
+      ),
+      'lists/reminders.csv': csv.join('\n'),
+    });
+    const applied = await run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    const sid = (i: number) => sidOf(gw, recipientNumber(i));
+    const receiver = await startReceive(gw.project.dir, env);
+    const post = async (i: number, fields: Record<string, unknown>) => {
+      const body = JSON.stringify({ call_sid: sid(i), duration: 0, ...fields });
+      expect((await postSigned(receiver.url, SECRET, body)).status, body).toBe(204);
+    };
+    try {
+      // r1: answered, recorded so; then a contradictory final status in a later batch.
+      await post(1, { call_status: 'in-progress', sip_status: 200 });
+      await waitFor('the answer of r1 recorded', () =>
+        receiver.stderr().includes('recorded 1 outcome: sim/reminders/r1 in-progress')
+          ? true
+          : undefined,
+      );
+      await post(1, { call_status: 'no-answer', sip_status: 487 });
+      // r2: a final status that says no-answer, with SIP 200 and 45 s talked.
+      await post(2, { call_status: 'no-answer', sip_status: 200, duration: 45 });
+      // r3: the answer and the contradiction back to back (one batch, or two).
+      await post(3, { call_status: 'in-progress', sip_status: 200 });
+      await post(3, { call_status: 'no-answer', sip_status: 487 });
+      // r4: not answered: redialled.
+      await post(4, { call_status: 'no-answer', sip_status: 487 });
+      // Stopping records what is queued.
+    } finally {
+      receiver.child.kill('SIGTERM');
+    }
+    const stopped = await receiver.done;
+    expect(stopped.code, output(stopped)).toBe(0);
+
+    const lock = await lockOf(store, gw, run);
+    for (const row of ['r1', 'r3']) {
+      expect(lock.calls[`sim/reminders/${row}`]?.outcome, row).toMatchObject({
+        status: 'completed',
+        sip_status: 200,
+        answered: true,
+      });
+    }
+    expect(lock.calls['sim/reminders/r2']?.outcome).toMatchObject({
+      status: 'completed',
+      sip_status: 200,
+      duration: 45,
+      answered: true,
+    });
+    expect(lock.calls['sim/reminders/r4']?.outcome).toMatchObject({
+      status: 'no-answer',
+      answered: false,
+    });
+
+    const plan = await run(['plan', '--format', 'json']);
+    expect(plan.code, output(plan)).toBe(0);
+    const due = (JSON.parse(plan.stdout) as { due: { key: string }[] }).due.map((d) => d.key);
+    expect(due).toEqual(['sim/reminders/r4#2']);
+    const report = await run(['report', 'reminders', '--format', 'json']);
+    expect(report.code, output(report)).toBe(0);
+    const states = (JSON.parse(report.stdout) as { id: string; state: string }[]).map(
+      (l) => `${l.id} ${l.state}`,
+    );
+    expect(states).toEqual(['r1 answered', 'r2 answered', 'r3 answered', 'r4 waiting']);
+  });
+});
+
+describe('an outcome the database holds that the lockfile could not', () => {
+  it('is left out of the view: state pull writes a callops.lock every command reads, and the next status takes its place', {
+    timeout: 90_000,
+  }, async () => {
+    const { gw, env, run } = await gatewayOn('postgres', {
+      'calls/a.yaml': callsYaml([{ name: 'a' }]),
+    });
+    const applied = await run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    // As an earlier callops stored it, before outcomes were checked.
+    const stored = {
+      status: 'busy',
+      sip_status: 486.5,
+      duration: 0,
+      answered: false,
+      ended_at: '2026-01-05T10:00:00.000Z',
+    };
+    await queryDatabase(
+      db.url,
+      `UPDATE receive_${schemas}.placements SET outcome = '${JSON.stringify(stored)}'::jsonb WHERE key = 'sim/a'`,
+    );
+    const lock = await lockOf('postgres', gw, run);
+    expect(lock.calls['sim/a']?.sid).toBe(sidOf(gw, '+15550002000'));
+    expect(lock.calls['sim/a']?.outcome).toBeUndefined();
+    for (const args of [['status'], ['plan'], ['state', 'pull']]) {
+      const r = await run(args);
+      expect(r.code, `${args.join(' ')}\n${output(r)}`).toBe(0);
+      expect(output(r)).not.toContain('486.5');
+    }
+    const receiver = await startReceive(gw.project.dir, env);
+    try {
+      const body = JSON.stringify({
+        call_sid: sidOf(gw, '+15550002000'),
+        call_status: 'busy',
+        sip_status: 486,
+        duration: 0,
+      });
+      expect((await postSigned(receiver.url, SECRET, body)).status).toBe(204);
+      await waitFor('the status recorded', () =>
+        receiver.stderr().includes('recorded 1 outcome: sim/a busy') ? true : undefined,
+      );
+    } finally {
+      receiver.child.kill('SIGTERM');
+    }
+    expect((await receiver.done).code).toBe(0);
+    const rows = await queryDatabase<{ outcome: { sip_status: number } }>(
+      db.url,
+      `SELECT outcome FROM receive_${schemas}.placements WHERE key = 'sim/a'`,
+    );
+    expect(rows.rows[0]?.outcome.sip_status).toBe(486);
+  });
+});
