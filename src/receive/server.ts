@@ -237,7 +237,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     }
     // What the lockfile reader would refuse (a sip_status of 486.5 or 99999) is refused here,
     // by the same check: recorded, it would make the state unreadable for every command.
-    const unfit = checkOutcome(outcome);
+    const unfit = checkOutcome(outcome, true);
     if (unfit !== undefined) {
       answer(res, 400, `the status cannot be recorded: its outcome ${unfit}`);
       return;

@@ -27,9 +27,10 @@ const FIELDS = new Set(['status', 'sip_status', 'duration', 'answered', 'ended_a
 export const SIP_OK = 200;
 
 /**
- * A SIP status code as an outcome holds it: a whole number from 100 to 699 (RFC 3261's
- * classes 1xx–6xx). The one test of it: the lockfile reader refuses any other value, and
- * `receive` answers 400 to a status that carries one, through checkOutcome.
+ * A SIP status code as callops records it: a whole number from 100 to 699 (RFC 3261's
+ * classes 1xx–6xx). `receive` answers 400 to a status that carries another, and no outcome
+ * with another is recorded (checkOutcome, strict). The lockfile reader still takes any whole
+ * number, as callops before this check did: a lockfile they wrote stays readable.
  */
 export const isSipStatus = (value: unknown): value is number =>
   Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 699;
@@ -45,8 +46,12 @@ export const isDuration = (value: unknown): value is number =>
 export const showsAnswer = (o: Pick<CallOutcome, 'answered' | 'sip_status' | 'duration'>) =>
   o.answered || (o.sip_status === SIP_OK && o.duration > 0);
 
-/** Why `value` is not an outcome (a phrase that follows "outcome"), or undefined. */
-export const checkOutcome = (value: unknown): string | undefined => {
+/**
+ * Why `value` is not an outcome (a phrase that follows "outcome"), or undefined. `strict`:
+ * what callops records (a SIP status 100–699, a duration a number holds exactly), always
+ * within what the lockfile reader (not strict: whole numbers) takes.
+ */
+export const checkOutcome = (value: unknown, strict = false): string | undefined => {
   if (!isObject(value))
     return 'must be an object {status, sip_status, duration, answered, ended_at}';
   const extra = Object.keys(value).find((k) => !FIELDS.has(k));
@@ -55,8 +60,14 @@ export const checkOutcome = (value: unknown): string | undefined => {
   if (!OUTCOME_STATUSES.includes(status as CallOutcomeStatus)) {
     return `status must be one of ${OUTCOME_STATUSES.join(', ')}`;
   }
-  if (!isSipStatus(sip_status)) return 'sip_status must be a SIP status (a whole number 100–699)';
-  if (!isDuration(duration)) return 'duration must be a whole number of seconds';
+  if (strict ? !isSipStatus(sip_status) : !Number.isInteger(sip_status)) {
+    return strict
+      ? 'sip_status must be a SIP status (a whole number 100–699)'
+      : 'sip_status must be an integer';
+  }
+  if (strict ? !isDuration(duration) : !Number.isInteger(duration) || (duration as number) < 0) {
+    return 'duration must be a whole number of seconds';
+  }
   if (typeof answered !== 'boolean') return 'answered must be true or false';
   const final = isFinalOutcome(status as CallOutcomeStatus);
   if (final && (typeof ended_at !== 'string' || Number.isNaN(Date.parse(ended_at)))) {
@@ -127,7 +138,7 @@ const entryWith = (entry: LockEntry | undefined, outcome: CallOutcome): LockEntr
   if (taken === undefined) return undefined;
   const next = cleanOutcome(taken);
   // Never an outcome the lockfile reader refuses: it would make the state unreadable.
-  if (checkOutcome(next) !== undefined) return undefined;
+  if (checkOutcome(next, true) !== undefined) return undefined;
   return same(entry.outcome, next) ? undefined : { ...entry, outcome: next };
 };
 
