@@ -677,6 +677,34 @@ try {
       'ms',
       false,
     );
+    // Peak memory of one call placed beside it: read through its index, and read in full
+    // once a pull brought an entry placed elsewhere (the index no longer describes the file).
+    const memory = { index: [], pulled: [] };
+    const lockPath = join(big.dir, 'callops.lock');
+    const newCall = (name, digit) =>
+      writeFileSync(
+        join(big.dir, `calls/${name}.yaml`),
+        `defaults:\n  application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b\n  from: "+15550001111"\ncalls:\n  - name: ${name}\n    to: { type: phone, number: "+155500020${digit}0" }\n`,
+      );
+    for (let r = 0; r < 3; r++) {
+      newCall(`kept-${r}`, r);
+      memory.index.push(timeWithUsage(['--', CLI, '-C', big.dir, 'apply', '--yes']));
+      const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
+      const [first] = Object.values(lock.calls);
+      lock.calls[`simulator/elsewhere-${r}`] = {
+        ...first,
+        sid: `0b6c6a4e-ffff-4c1e-9a57-00000000000${r}`,
+        callId: `c5f2a0d4-ffff-4b8e-8f1a-00000000000${r}`,
+      };
+      writeFileSync(lockPath, serializeLockfile(lock));
+      newCall(`pulled-${r}`, 5 + r);
+      memory.pulled.push(timeWithUsage(['--', CLI, '-C', big.dir, 'apply', '--yes']));
+    }
+    const mib = (runs) => (median(runs.map((u) => u.rss)) / 1024 / 1024).toFixed(0);
+    const cpu = (runs) => (median(runs.map((u) => u.cpu)) / 1000).toFixed(2);
+    goals.push(
+      `peak RSS, apply --yes placing one new call beside ${label}, medians of 3: through its index ${mib(memory.index)} MiB (${cpu(memory.index)} s CPU); read in full after a pull brought an entry placed elsewhere ${mib(memory.pulled)} MiB (${cpu(memory.pulled)} s CPU)`,
+    );
     rmSync(big.dir, { recursive: true, force: true });
     rmSync(empty.dir, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { CONFIG_FILES } from '../config/index.js';
 import { EngineError, invalidInput } from '../engine/errors.js';
+import { tightenHeap } from '../engine/heap.js';
 import { loadAndValidate } from '../engine/load.js';
 import type { Prepared, PrepareInput } from '../engine/prepare.js';
 import { knownCampaigns } from '../report/campaign.js';
@@ -19,7 +20,6 @@ import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
-import { tightenHeap } from './heap.js';
 
 export { INVALID } from '../engine/errors.js';
 

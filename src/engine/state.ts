@@ -22,6 +22,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import type { ProjectConfig, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
+import { tightenHeapForLockfile } from './heap.js';
 
 export const stateDirOf = (root: string): string => join(root, '.callops');
 
@@ -91,6 +92,8 @@ export const openState = async (
       ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
       ...(site.warn && { warn: site.warn }),
       ...(site.onDiagnostics && { warnDiagnostic: (d: Diagnostic) => site.onDiagnostics?.([d]) }),
+      // A large lockfile read in full: the heap kept close to what it holds (heap.ts).
+      readingWhole: tightenHeapForLockfile,
       ...(site.calls && {
         retention: {
           calls: site.calls,

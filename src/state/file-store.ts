@@ -20,8 +20,10 @@ import {
   emptyLockfile,
   type FileIdentity,
   FileWriteError,
+  forgetLastRead,
   type LockfileWrite,
   lockfileChanged,
+  readIfUnchanged,
   readLockfile,
   sameFile,
   serializeLockfile,
@@ -116,6 +118,8 @@ export interface FileStoreOptions {
   readonly warn?: (message: string) => void;
   /** Told, once, of a problem of the lockfile that is no reason to refuse it (lockfile-sids.ts). */
   readonly warnDiagnostic?: (warning: Diagnostic) => void;
+  /** Told the size of a lockfile about to be read in full (not through its index). */
+  readonly readingWhole?: (bytes: number) => void;
 }
 
 /** The calls in lockfile order (by UTF-16 code unit, as serializeLockfile writes them). */
@@ -164,8 +168,12 @@ interface Held {
   lastWritten: Lockfile;
   /** The lockfile this run wrote last, and what writing it gave (to index it with its copy). */
   lastWrite?: { readonly lock: Lockfile; readonly write: LockfileWrite };
-  /** The lock `.callops/written.lock` holds (empty when there is none). */
-  copy: Lockfile;
+  /**
+   * The lock `.callops/written.lock` holds (empty when there is none); undefined when it is
+   * known to differ from the view, and is not kept (a lockfile pulled from git: its copy,
+   * read in full, would be held for nothing but to be written over).
+   */
+  copy: Lockfile | undefined;
   /** The lock retention was last applied to (not pruned again while it is current). */
   pruned: Lockfile;
   journal: Journal | undefined;
@@ -243,11 +251,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
    */
   let readFrom: { readonly lock: Lockfile; readonly write: LockfileWrite } | undefined;
 
+  const { readingWhole } = options;
   const readLock = async (options: { readonly indexed?: false } = {}): Promise<Lockfile> => {
     const indexed =
       options.indexed === false ? undefined : await indexedLockfile(stateDir, lockPath);
     if (indexed !== undefined) return indexed;
     const before = await identityAt(lockPath);
+    if (before !== undefined) readingWhole?.(Number(before.size));
     const read = await readLockfile(lockPath, { file: lockName });
     if ('error' in read) {
       const d = read.error;
@@ -459,7 +469,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     h.lastWritten = theirs;
     // A copy read through the index reads the lockfile's bytes while both were the same: not
     // now. Taken as none, it is written again with the next persist.
-    if (summaryOf(h.copy.calls) !== undefined) h.copy = emptyLockfile();
+    if (h.copy !== undefined && summaryOf(h.copy.calls) !== undefined) h.copy = undefined;
     for (const t of merged.twice) warnTwice(h, t.key, t.kept, t.other);
     if (merged.lock === lockOf(h)) return false;
     setLock(h, merged.lock);
@@ -515,18 +525,18 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     }
     await clearJournal(stateDir);
     // After the journal is cleared (which frees the room a full disk needs for the copy).
-    if (!lockfileChanged(h.copy, current)) return;
+    if (h.copy !== undefined && !lockfileChanged(h.copy, current)) return;
     // The lockfile this run wrote, else the one it read and left as it is when it holds the
     // bytes the copy is to hold: both are indexed then.
     let lockfile = h.lastWrite?.lock === current ? h.lastWrite.write : undefined;
-    if (
-      lockfile === undefined &&
-      h.lastWrite === undefined &&
-      readFrom?.lock === h.lastWritten &&
-      readFrom.write.bytes !== undefined
-    ) {
-      const bytes = Buffer.from(serializeLockfile(current), 'utf8');
-      if (bytes.equals(readFrom.write.bytes)) lockfile = readFrom.write;
+    if (lockfile === undefined && h.lastWrite === undefined && readFrom?.lock === h.lastWritten) {
+      // Its bytes read again (not held since it was read), while it is still that file.
+      const read = await readIfUnchanged(lockPath, readFrom.write.identity);
+      const bytes =
+        read === undefined ? undefined : Buffer.from(serializeLockfile(current), 'utf8');
+      if (read !== undefined && bytes?.equals(read) === true) {
+        lockfile = { bytes: read, identity: readFrom.write.identity };
+      }
     }
     await writeCopy(stateDir, current, lockfile, lockPath).then(
       () => {
@@ -573,7 +583,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         draft: draftLock(pruned),
         pruned,
         lastWritten: changed ? result.lock : current,
-        copy: changed ? result.lock : (copy ?? emptyLockfile()),
+        copy: changed
+          ? result.lock
+          : copy === undefined
+            ? emptyLockfile()
+            : copy === current || !lockfileChanged(copy, current)
+              ? current
+              : undefined,
         journal: undefined,
         open: new Map(),
         lost: acquired.lost,
@@ -582,6 +598,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       };
       // The copy read as the very lock read from the lockfile: the same bytes.
       if (!changed && copy === current) await indexAsRead(current);
+      // Neither file's bytes are held from here on (100,000 entries: 34 MiB each).
+      forgetLastRead();
+      if (readFrom !== undefined) {
+        readFrom = { lock: readFrom.lock, write: { identity: readFrom.write.identity } };
+      }
     } catch (error) {
       await acquired.release();
       throw await writeFailure(error);

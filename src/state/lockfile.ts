@@ -109,6 +109,11 @@ export const parseLockfile = (
 /** The last lockfile read: the same bytes read again (the copy in `.callops/`) parse once. */
 let lastRead: { readonly bytes: Buffer; readonly lock: Lockfile } | undefined;
 
+/** Lets go of the last lockfile read (its bytes): a command that holds its lock keeps neither. */
+export const forgetLastRead = (): void => {
+  lastRead = undefined;
+};
+
 /** The bytes `lock` was parsed from, when it is the lock readLockfile returned last. */
 export const bytesRead = (lock: Lockfile): Buffer | undefined =>
   lastRead?.lock === lock ? lastRead.bytes : undefined;
@@ -557,6 +562,27 @@ export const writeLockfileAtomic = async (
   }
   const { filled, identity } = await replaceAtomic(path, (handle) => streamLockfile(handle, lock));
   return { ...filled, identity };
+};
+
+/** The bytes of the file at `path` while it is still the file `identity` names; else undefined. */
+export const readIfUnchanged = async (
+  path: string,
+  identity: FileIdentity,
+): Promise<Buffer | undefined> => {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if (isErrorCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  try {
+    if (!sameFile(identityOf(await handle.stat({ bigint: true })), identity)) return undefined;
+    const bytes = await handle.readFile();
+    return bytes.length === Number(identity.size) ? bytes : undefined;
+  } finally {
+    await handle.close();
+  }
 };
 
 /** How much of a file a copy reads at a time. */

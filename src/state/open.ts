@@ -31,6 +31,8 @@ export interface StoreSite {
   readonly warn?: (message: string) => void;
   /** Told of a problem of the lockfile that is no reason to refuse it (file store). */
   readonly warnDiagnostic?: (warning: Diagnostic) => void;
+  /** Told the size of a lockfile the file store is about to read in full. */
+  readonly readingWhole?: (bytes: number) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       ...(site.retention ? { retention: site.retention } : {}),
       ...(site.warn ? { warn: site.warn } : {}),
       ...(site.warnDiagnostic ? { warnDiagnostic: site.warnDiagnostic } : {}),
+      ...(site.readingWhole ? { readingWhole: site.readingWhole } : {}),
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');
