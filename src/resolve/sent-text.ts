@@ -7,6 +7,12 @@ const GOES_INTO = {
   api_key: 'the Authorization header',
 } as const;
 
+/** A character an HTTP header value cannot hold (the HTTP client refuses it at the send). */
+const beyondLatin1 = (value: string): boolean => {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return true;
+  return false;
+};
+
 export type SentKey = keyof typeof GOES_INTO;
 export const SENT_KEYS = Object.keys(GOES_INTO) as readonly SentKey[];
 
@@ -37,7 +43,10 @@ export const sentTextProblem = (
             ? 'begins with white space'
             : /\s$/.test(value)
               ? 'ends with white space'
-              : undefined;
+              : key === 'api_key' && beyondLatin1(value)
+                ? // Not shown: a character of the key would be a piece of the secret.
+                  'holds a character beyond Latin-1 (an HTTP header carries bytes, not such characters)'
+                : undefined;
   if (flaw === undefined) return undefined;
   const what = written === undefined ? key : `${key} \`${written}\` resolves to a value that`;
   const why = /^ends with \\[nr]$/.test(flaw)

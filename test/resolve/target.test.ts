@@ -211,6 +211,19 @@ describe('resolveTarget', () => {
     expect(inside.ok).toBe(true);
   });
 
+  it('refuses an api key holding a character beyond Latin-1, which no header can carry, never showing it', () => {
+    for (const key of ['kéy-€uro', 'key-\u{1F511}', 'ключ']) {
+      const r = resolveTarget(spec(), { ...env, VG_API_KEY: key });
+      expect(!r.ok && r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+        '5:14 api_key `${VG_API_KEY}` resolves to a value that holds a character beyond Latin-1 (an HTTP header carries bytes, not such characters), which does not belong in the Authorization header: remove it',
+      ]);
+      const text = JSON.stringify(r);
+      for (const ch of key) if (ch > '\u00ff') expect(text).not.toContain(ch);
+    }
+    // Latin-1 (é) goes into a header as its byte: taken, as the gateway may have issued it.
+    expect(resolveTarget(spec(), { ...env, VG_API_KEY: 'kéy' }).ok).toBe(true);
+  });
+
   it('refuses CALLOPS_API_KEY ending in a line break, as any other key', () => {
     const vars = {
       CALLOPS_BASE_URL: 'https://gw.example.net',
