@@ -68,24 +68,18 @@ describe('an api key with a line break', () => {
     await leftNothing(gw);
   });
 
-  it('a key the HTTP client still refuses ends every call failed, the target stopped, with a summary and exit 1', async () => {
-    // A character past Latin-1 prints, so resolving lets it through; no header can carry it.
+  it('a key holding a character no header can carry is refused at its reference, nothing sent', async () => {
+    // A character past Latin-1 prints, but no HTTP header carries it: every request failed
+    // at the send before; now it is said where the key is written, before anything is sent.
     gw = await startGateway(CALLS, { targetExtra: ['concurrency: 2'] });
     const r = await gw.run(['apply', '--yes', '--no-color'], { VG_API_KEY: `${API_KEY}€` });
     expect(r.code, output(r)).toBe(1);
-    expect(r.stdout).toMatch(/0 placed, 3 failed, 0 unknown/);
-    expect(r.stdout).toContain(
-      'could not be sent: invalid authorization header (UND_ERR_INVALID_ARG)',
+    expect(r.stderr).toContain(
+      `${KEY_AT}: error: api_key \`\${VG_API_KEY}\` resolves to a value that holds a character beyond Latin-1`,
     );
-    const lock = await gw.project.lock();
-    expect(Object.values(lock?.calls ?? {}).map((e) => e.status)).toEqual([
-      'failed',
-      'failed',
-      'failed',
-    ]);
-    expect(gw.sim.received()).toHaveLength(0);
-    expect(gw.project.exists('.callops/run.lock')).toBe(false);
     expect(output(r)).not.toContain(API_KEY);
+    expect(output(r)).not.toContain('€');
+    await leftNothing(gw);
   });
 
   it('CALLOPS_API_KEY ending in a line break is refused as well', async () => {
