@@ -1,6 +1,6 @@
-import { isRowPlacedOnce } from '../plan/build.js';
 import { numberOfCall, toOf } from '../plan/item.js';
 import { placementKey } from '../plan/keys.js';
+import { isRowPlacedOnce } from '../plan/row.js';
 import type { RowNumber } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import type { HoursCache } from '../schedule/hours.js';

@@ -1,7 +1,8 @@
 import { join, resolve as resolvePath } from 'node:path';
 import { lookUp } from '../config/exists.js';
-import { buildPlan, checkReplace } from '../plan/build.js';
+import { buildPlan } from '../plan/build.js';
 import { callOf, numberOfCall } from '../plan/item.js';
+import { checkReplace } from '../plan/replace.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
 import type { Plan, PlanItem } from '../plan/types.js';

@@ -1,4 +1,4 @@
-export { buildPlan, MISSED_LOOKBACK_MS, MISSED_PER_CALL, type PlanInput } from './build.js';
+export { buildPlan } from './build.js';
 export {
   canonicalJson,
   definitionEntries,
@@ -21,6 +21,7 @@ export {
   planFileSelection,
   toPlanFile,
 } from './file.js';
+export type { PlanInput } from './input.js';
 export { formatSlot, placementKey, renderTo } from './keys.js';
 export {
   markChecked,
@@ -32,4 +33,5 @@ export {
   withSchedules,
 } from './memory.js';
 export { newSalt, type PlanFileDigests, saltedDigest, withoutSecrets } from './resolved.js';
+export { MISSED_LOOKBACK_MS, MISSED_PER_CALL } from './slot-search.js';
 export type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';

@@ -33,7 +33,7 @@ export interface RenamedSlot extends RenamedEntry {
   readonly slot: string;
 }
 
-/** How the reason of a slot held here starts: `<this><old key> (…)` (renamedWords, build.ts). */
+/** How the reason of a slot held here starts: `<this><old key> (…)` (renamed-words.ts). */
 export const RENAMED_PREFIX = 'not placed: this slot already dialled its number as ';
 
 /**

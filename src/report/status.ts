@@ -1,8 +1,9 @@
 import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
-import { isRowPlacedOnce, replaceHint } from '../plan/build.js';
+import { replaceHint } from '../plan/changed.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import { numberOfCall } from '../plan/item.js';
+import { isRowPlacedOnce } from '../plan/row.js';
 import {
   type DialledCache,
   dialledAsOtherRow,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RedialPolicy } from '../../src/campaign/redial.js';
-import { checkReplace } from '../../src/plan/build.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
+import { checkReplace } from '../../src/plan/replace.js';
 import { wakeTimes } from '../../src/plan/wake.js';
 import type { CallOutcome } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';

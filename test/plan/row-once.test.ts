@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkReplace } from '../../src/plan/build.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
+import { checkReplace } from '../../src/plan/replace.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { LockEntry } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { joinRuns, lazyList, Run } from '../../src/campaign/lazy-list.js';
 import { parseSource } from '../../src/config/index.js';
 import type { LoadedProject } from '../../src/config/load.js';
-import { bySlotThenKey } from '../../src/plan/build.js';
+import { bySlotThenKey } from '../../src/plan/buckets.js';
 import { plainItem, RowItem } from '../../src/plan/item.js';
 import { PlanList } from '../../src/plan/rows.js';
 import type { PlanItem } from '../../src/plan/types.js';

@@ -1,0 +1,68 @@
+import { isInFlight } from '../state/store.js';
+import type { LockEntry } from '../state/types.js';
+import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlot } from './renamed.js';
+
+/** What the plan says of a slot or call whose number a name no longer defined dialled. */
+
+/**
+ * Why a slot is superseded by a later one placed (or that may have been) to the same number
+ * under a name no call has now: an earlier slot is never placed after a later one, whatever
+ * name placed it (a rename with a `cron` or `timezone` edit makes the slots others).
+ */
+export const movedWords = (before: RenamedSlot, row: boolean): string => {
+  const whatever =
+    before.row !== row
+      ? "whether a call or a campaign's row placed it"
+      : row
+        ? "whatever its campaign's name"
+        : "whatever its call's name";
+  return `superseded by ${before.slot}, ${before.entry.status === 'placed' ? 'already placed' : 'whose outcome is unknown'}: its number was dialled as ${before.key} (${rangWords(before.entry)}), ${whoseWords(before)}: an earlier slot is never placed after a later one, ${whatever}`;
+};
+
+/** What became of an entry that may have rung: `placed <sid> at <time>`, in flight, unknown. */
+export const rangWords = (entry: LockEntry): string =>
+  entry.status === 'placed'
+    ? `placed ${entry.sid ?? '(no sid)'} at ${entry.at}`
+    : isInFlight(entry)
+      ? 'being placed by another runner right now'
+      : `unknown, at ${entry.at}`;
+
+/**
+ * Whose the key of an entry no longer defined is: a call's or a campaign's no call has now
+ * (renamed, most often), one still in the files but disabled, or one whose name the other
+ * kind has now (a call made a campaign of the same name, or a campaign made a call).
+ */
+export const whoseWords = ({ row, converted, disabled }: RenamedEntry): string =>
+  disabled === true
+    ? `a ${row ? 'campaign' : 'call'} now disabled (replaced by this one?)`
+    : row
+      ? converted
+        ? "a campaign no longer defined, whose name is a call's now (made a call?)"
+        : 'a campaign no call has now (renamed?)'
+      : converted
+        ? "a call no longer defined, whose name is a campaign's now (made a campaign?)"
+        : 'a name no call has now (renamed?)';
+
+/**
+ * Why a slot is not placed under a call's new name: the slot was placed (or may have been)
+ * to the same number under a name no call has now. A slot is placed once, so neither
+ * `--replace` (refused for scheduled calls) nor a rename back places it again: the old key
+ * is then the call's own, already placed. An unknown one settled as not placed lets it be.
+ * `row`: the slot held is a campaign row's; the entry's key may be of either kind, whatever
+ * the slot held is (a call made a campaign, or a campaign made a call).
+ */
+export const renamedWords = (before: RenamedEntry, row: boolean): string => {
+  const { key, entry } = before;
+  const how = rangWords(entry);
+  const settle =
+    entry.status === 'unknown' && !isInFlight(entry)
+      ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
+      : '';
+  const once =
+    before.row !== row
+      ? "a slot is placed once, whether a call or a campaign's row places it"
+      : row
+        ? "a row's slot is placed once, whatever its campaign's name"
+        : "a slot is placed once, whatever its call's name";
+  return `${RENAMED_PREFIX}${key} (${how}), ${whoseWords(before)}: ${once}; the next slot is placed as usual${settle}`;
+};

@@ -1,0 +1,165 @@
+import {
+  campaignEndedWords,
+  campaignEndsWords,
+  campaignEndWords,
+  rowEndAt,
+} from '../campaign/end.js';
+import {
+  type AttemptState,
+  attemptKey,
+  attemptsIn,
+  type DoneResult,
+  type RedialPolicy,
+  rowProgress,
+} from '../campaign/redial.js';
+import type { CallDefinition } from '../validate/model.js';
+import type { Bucket } from './buckets.js';
+import { editedSincePlaced, replacementOf } from './changed.js';
+import { entryAt, isEmpty } from './entries.js';
+import type { PlanInput } from './input.js';
+import { amendItem } from './item.js';
+import type { PlanItem } from './types.js';
+
+/**
+ * What a campaign row placed once places next: its one placement (onceRow), or the next
+ * attempt its redial policy allows (nextAttempt).
+ */
+
+/** What a row places next (its item, from when), or the bucket it settles in now. */
+type RowNext =
+  | { readonly item: PlanItem; readonly notBefore?: Date }
+  | { readonly bucket: Bucket; readonly item: PlanItem };
+
+/**
+ * A campaign row without cron/at that is called once (no redial): placed again only when
+ * `--replace` names it (its item then replaces the earlier placement, within the row's
+ * hours; never once its `end`, at `ended`, passed); edited since it was placed, it is
+ * changed since placed and not placed again.
+ */
+export const onceRow = (
+  call: CallDefinition,
+  built: PlanItem,
+  input: PlanInput,
+  ended: number | undefined,
+): RowNext => {
+  const entry = entryAt(input.lock.calls, built.key);
+  if (
+    ended === undefined &&
+    entry?.status === 'placed' &&
+    entry.sid !== undefined &&
+    input.replace?.includes(call.name)
+  ) {
+    return { item: replacementOf(built, entry, entry.sid) };
+  }
+  const edited = editedSincePlaced(call, entry === undefined ? [] : [{ entry }], built, ended);
+  return edited === undefined ? { item: built } : { bucket: 'skipped', item: edited };
+};
+
+const OUTCOME_WORDS: Record<DoneResult, string> = {
+  answered: 'answered',
+  declined: 'declined (SIP 603): never redialled',
+  exhausted: 'max_attempts reached',
+  final: 'ended with an outcome redial.on does not name',
+  beyond: 'no redial: its wait (after × backoff^(n−1)) ends past the last date there is',
+};
+
+/**
+ * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
+ * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now. Once
+ * the campaign's `end` passed (at `ended`), a row reached before it is not redialled: it
+ * stands at its latest placed attempt, never expired.
+ */
+export const nextAttempt = (
+  call: CallDefinition,
+  policy: RedialPolicy,
+  built: PlanItem,
+  input: PlanInput,
+  ended: number | undefined,
+  cutOff: number | undefined,
+): RowNext => {
+  const now = input.now.getTime();
+  const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
+    (entry): AttemptState => ({ entry }),
+  );
+  const edited = editedSincePlaced(call, attempts, built, ended);
+  if (edited !== undefined) return { bucket: 'skipped', item: edited };
+  const progress = rowProgress(attempts, policy);
+  const latest = (n: number) => attempts[n - 1]?.entry;
+  /**
+   * Attempt `n` (placed, with its outcome) is the row's last: the campaign ended, its hours do
+   * not open again before `end`, or the next attempt would come at or after `end`.
+   */
+  const noRedial = (n: number, why: string): RowNext => {
+    const entry = latest(n);
+    const status = entry?.outcome?.status ?? entry?.status ?? '?';
+    return {
+      bucket: 'skipped',
+      item: amendItem(built, {
+        key: attemptKey(built.key, n),
+        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): no redial: ${why}`,
+      }),
+    };
+  };
+  const cutOffWords = (end: number): string =>
+    ended !== undefined
+      ? campaignEndedWords(call, end)
+      : `no opening before the campaign's end (${campaignEndsWords(call, end)})`;
+  const endAt = rowEndAt(call);
+  switch (progress.kind) {
+    case 'first':
+      return { item: built };
+    case 'retry':
+      // Attempt n's request failed: attempt n - 1 (if any) reached the row.
+      if (cutOff !== undefined && progress.n >= 2)
+        return noRedial(progress.n - 1, cutOffWords(cutOff));
+      return { item: amendItem(built, { key: attemptKey(built.key, progress.n) }) };
+    case 'pending': {
+      const key = attemptKey(built.key, progress.n);
+      const entry = latest(progress.n);
+      // Settled as any key is (decide): unknown, or being placed by another runner.
+      if (progress.why === 'unknown' || progress.why === 'in-flight')
+        return { item: amendItem(built, { key }) };
+      // The last attempt max_attempts allows is never followed by a redial, whatever its outcome.
+      const after =
+        progress.n >= policy.maxAttempts
+          ? `no redial after it (max_attempts ${policy.maxAttempts})`
+          : 'no redial before it is';
+      return {
+        bucket: 'skipped',
+        item: amendItem(built, {
+          key,
+          reason: `attempt ${progress.n} of ${policy.maxAttempts} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}; its outcome is not known yet (status --refresh, apply --wait): ${after}`,
+        }),
+      };
+    }
+    case 'done': {
+      const key = attemptKey(built.key, progress.n);
+      const entry = latest(progress.n);
+      const status = entry?.outcome?.status ?? entry?.status ?? '?';
+      return {
+        bucket: 'skipped',
+        item: amendItem(built, {
+          key,
+          reason: `done after attempt ${progress.n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): ${OUTCOME_WORDS[progress.result]}`,
+        }),
+      };
+    }
+    case 'redial': {
+      if (cutOff !== undefined) return noRedial(progress.n - 1, cutOffWords(cutOff));
+      if (endAt !== undefined && progress.notBefore.getTime() >= endAt) {
+        return noRedial(
+          progress.n - 1,
+          `the next attempt would fall after the campaign's end (${campaignEndWords(call, endAt, now)})`,
+        );
+      }
+      const before = latest(progress.n - 1);
+      return {
+        item: amendItem(built, {
+          key: attemptKey(built.key, progress.n),
+          reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'})`,
+        }),
+        notBefore: progress.notBefore,
+      };
+    }
+  }
+};
