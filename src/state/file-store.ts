@@ -254,7 +254,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const { readingWhole } = options;
   const readLock = async (options: { readonly indexed?: false } = {}): Promise<Lockfile> => {
     const indexed =
-      options.indexed === false ? undefined : await indexedLockfile(stateDir, lockPath);
+      options.indexed === false
+        ? undefined
+        : await indexedLockfile(stateDir, lockPath, writtenPath(stateDir));
     if (indexed !== undefined) return indexed;
     const before = await identityAt(lockPath);
     if (before !== undefined) readingWhole?.(Number(before.size));
@@ -278,7 +280,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
    */
   const indexAsRead = async (lock: Lockfile): Promise<void> => {
     const copy = await identityAt(writtenPath(stateDir));
-    if (readFrom?.lock !== lock || copy === undefined) return;
+    const bytes = readFrom?.lock === lock ? readFrom.write.bytes : undefined;
+    if (readFrom === undefined || bytes === undefined || copy === undefined) return;
+    // Only bytes as callops writes them: a change keeps the entries it does not change as
+    // the bytes they are (layered.ts), which must be those a write of every entry gives.
+    if (!Buffer.from(serializeLockfile(lock), 'utf8').equals(bytes)) return;
     await writeIndex(stateDir, lock, readFrom.write, {
       bytes: readFrom.write.bytes,
       identity: copy,

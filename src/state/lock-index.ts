@@ -409,7 +409,7 @@ const KEYS_CHUNK = 1024 * 1024;
  * A command reads two at most (the lockfile and its copy), a long-running `run` two a turn.
  */
 export const KEPT_OPEN = 8;
-const keptOpen: (() => void)[] = [];
+const keptOpen: { readonly fd: number; readonly close: () => void }[] = [];
 
 /**
  * What closes a kept file: made out here, so that it holds the lock's file only weakly and
@@ -418,19 +418,53 @@ const keptOpen: (() => void)[] = [];
 const closer =
   (fd: number, held: WeakRef<{ fd: number | undefined; pinned: boolean }>) => (): void => {
     const file = held.deref();
-    // A pinned file stays open (RawCalls.pin): it is read after the lockfile is replaced.
-    if (file?.pinned === true) return;
-    if (file?.fd === fd) file.fd = undefined;
+    if (file !== undefined) {
+      // A pinned file stays open (RawCalls.pin): it is read after the lockfile is replaced.
+      // One no longer its file's was closed already (found written over: see readableFd).
+      if (file.pinned || file.fd !== fd) return;
+      file.fd = undefined;
+    }
     closeSync(fd);
   };
+
+/**
+ * Whether the open file `fd` still holds the bytes of the file `identity` names. Replaced
+ * since by a rename over its name (as callops writes a lockfile) it does: the rename moves
+ * its change time and leaves it no link, its bytes as they were. Written over in place
+ * (`cp`, `cat >`, `rsync --inplace`) it does not: its modification time moves.
+ */
+const stillHolds = (fd: number, identity: FileIdentity): boolean => {
+  const stats = fstatSync(fd, { bigint: true });
+  const now = identityOf(stats);
+  return (
+    now.dev === identity.dev &&
+    now.ino === identity.ino &&
+    now.size === identity.size &&
+    now.mtimeNs === identity.mtimeNs &&
+    (now.ctimeNs === identity.ctimeNs || stats.nlink === 0n)
+  );
+};
+
+/** A file and what it was when indexed. */
+interface IndexedFile {
+  readonly path: string;
+  readonly identity: FileIdentity;
+}
 
 /**
  * Keeps a file open among the last KEPT_OPEN, closing the oldest: a long-running `run`
  * reads a lock at every turn, and a lock closed so is opened (and checked) again if read.
  */
-const keepOpen = (close: () => void): void => {
-  keptOpen.push(close);
-  if (keptOpen.length > KEPT_OPEN) keptOpen.shift()?.();
+const keepOpen = (fd: number, close: () => void): void => {
+  keptOpen.push({ fd, close });
+  if (keptOpen.length > KEPT_OPEN) keptOpen.shift()?.close();
+};
+
+/** Closes a kept file now, and takes it off the list (never closed twice). */
+const closeKept = (fd: number): void => {
+  const at = keptOpen.findIndex((kept) => kept.fd === fd);
+  if (at >= 0) keptOpen.splice(at, 1);
+  closeSync(fd);
 };
 
 /**
@@ -440,7 +474,12 @@ const keepOpen = (close: () => void): void => {
  * read when it is read) and parses a smaller file whole once. Never changed in place (as
  * every lock).
  */
-const lazyCalls = (path: string, identity: FileIdentity, at: Located): object => {
+const lazyCalls = (
+  path: string,
+  identity: FileIdentity,
+  at: Located,
+  twin?: IndexedFile,
+): object => {
   const { count, heads, starts, lengths } = at;
   const broken = (what: string): Error =>
     new Error(`${path}: ${what} does not match .callops/${INDEX_FILE} — remove that file`);
@@ -456,10 +495,12 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
   let bulk: { readonly keys: readonly string[] } | undefined;
   /** The file while it is kept open (keepOpen may close it: it is then opened again). */
   const file: { fd: number | undefined; pinned: boolean } = { fd: undefined, pinned: false };
+  /** The file the open descriptor reads: `path`, or `twin` once `path` was written over. */
+  let reading: IndexedFile = { path, identity };
   let lookups = 0;
   const wholeBytes = (): Buffer =>
     file.fd !== undefined
-      ? readAt(file.fd, 0, Number(identity.size))
+      ? readAt(readableFd(), 0, Number(identity.size))
       : withFile(path, identity, (fd) => readAt(fd, 0, Number(identity.size)));
   const whole = (): Record<string, LockEntry> => {
     if (all === undefined) {
@@ -534,7 +575,7 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
    */
   let ahead: { readonly at: number; readonly bytes: Buffer } | undefined;
   let lastRead = -1;
-  const readEntry = (fd: number, i: number): Buffer => {
+  const readEntry = (i: number): Buffer => {
     const length = lengths[i] as number;
     const start = starts[i] as number;
     const onward = i > lastRead && i <= lastRead + AHEAD_ENTRIES;
@@ -546,6 +587,7 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
     ) {
       return ahead.bytes.subarray(start - ahead.at, start - ahead.at + length);
     }
+    const fd = readableFd();
     if (onward && length <= AHEAD_BYTES) {
       ahead = { at: start, bytes: readAt(fd, start, AHEAD_BYTES) };
       if (ahead.bytes.length >= length) return ahead.bytes.subarray(0, length);
@@ -562,9 +604,9 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
   /** The file, open: opened (and checked to be the one indexed) when it is not. */
   const openFile = (): number => {
     if (file.fd !== undefined) return file.fd;
-    const fd = openSync(path, 'r');
+    const fd = openSync(reading.path, 'r');
     try {
-      if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), identity)) {
+      if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), reading.identity)) {
         throw new Error(`${path} changed while callops was reading it: run the command again`);
       }
       bulk ??= { keys: keysOf(fd) };
@@ -573,8 +615,41 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
       throw error;
     }
     file.fd = fd;
-    keepOpen(closer(fd, new WeakRef(file)));
+    keepOpen(fd, closer(fd, new WeakRef(file)));
     return fd;
+  };
+  /**
+   * The kept file, checked before each read from it (a read ahead serves many entries): one
+   * written over in place since it was opened no longer holds the bytes the index locates.
+   * The other file callops wrote with the same bytes (`twin`: the lockfile's copy in
+   * `.callops/`, or the lockfile) is read instead while it is still as indexed; else the
+   * read fails, and nothing is made of bytes that are not the entries.
+   */
+  const readableFd = (): number => {
+    const fd = openFile();
+    if (stillHolds(fd, reading.identity)) return fd;
+    file.fd = undefined;
+    closeKept(fd);
+    if (twin !== undefined && reading.path !== twin.path) {
+      let other: number | undefined;
+      try {
+        other = openSync(twin.path, 'r');
+        if (stillHolds(other, twin.identity)) {
+          reading = twin;
+          file.fd = other;
+          keepOpen(other, closer(other, new WeakRef(file)));
+          other = undefined;
+          return file.fd;
+        }
+      } catch {
+        // Gone, or not readable: no bytes to read instead.
+      } finally {
+        if (other !== undefined) closeSync(other);
+      }
+    }
+    throw new Error(
+      `${path} was written over in place while callops was reading it (callops replaces it, never writes into it): run the command again`,
+    );
   };
   const inBulk = (): NonNullable<typeof bulk> => {
     if (bulk === undefined) openFile();
@@ -590,7 +665,7 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
       // Not kept: reading an entry again costs less than holding every one looked up.
       const { keys } = inBulk();
       const i = search((j) => keys[j] as string, key);
-      const found = i < 0 ? undefined : entryOf(readEntry(openFile(), i), key);
+      const found = i < 0 ? undefined : entryOf(readEntry(i), key);
       last = { key, entry: found };
       return found;
     }
@@ -661,7 +736,7 @@ const lazyCalls = (path: string, identity: FileIdentity, at: Located): object =>
   registerRaw(proxy, {
     keys: () => inBulk().keys,
     text: (i) => {
-      const bytes = readEntry(openFile(), i);
+      const bytes = readEntry(i);
       // The bytes the index locates: an entry's `{` to its `}` (each entry read is checked).
       if (bytes[0] !== 0x7b || bytes[bytes.length - 1] !== 0x7d) {
         throw broken(`entry ${JSON.stringify(inBulk().keys[i])}`);
@@ -680,11 +755,12 @@ const lockThrough = (
   state: NonNullable<typeof loaded>,
   path: string,
   identity: FileIdentity,
+  twin?: IndexedFile,
 ): Lockfile => {
   const known = state.locks.get(path);
   if (known !== undefined) return known;
   const { index } = state;
-  const calls = lazyCalls(path, identity, state.located);
+  const calls = lazyCalls(path, identity, state.located, twin);
   summaries.set(calls, { count: index.count, unknown: index.unknown, earliest: index.earliest });
   const lock: Lockfile = {
     lockfileVersion: 1,
@@ -699,10 +775,13 @@ const lockThrough = (
 export const indexedLockfile = async (
   stateDir: string,
   lockPath: string,
+  copyPath?: string,
 ): Promise<Lockfile | undefined> => {
   const state = await loadIndex(stateDir);
   if (state === undefined || !(await fileIs(lockPath, state.index.lockfile))) return undefined;
-  return lockThrough(state, lockPath, state.index.lockfile);
+  // Its copy holds the same bytes: read instead if the lockfile is written over meanwhile.
+  const twin = copyPath === undefined ? undefined : { path: copyPath, identity: state.index.copy };
+  return lockThrough(state, lockPath, state.index.lockfile, twin);
 };
 
 /**
@@ -718,5 +797,8 @@ export const indexedCopy = async (
   if (state === undefined || !(await fileIs(copyPath, state.index.copy))) return undefined;
   const lockfile = state.locks.get(lockPath);
   if (lockfile !== undefined && (await fileIs(lockPath, state.index.lockfile))) return lockfile;
-  return lockThrough(state, copyPath, state.index.copy);
+  return lockThrough(state, copyPath, state.index.copy, {
+    path: lockPath,
+    identity: state.index.lockfile,
+  });
 };

@@ -1,9 +1,9 @@
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/state/lockfile.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
-import { callsYaml, type Gateway, startGateway } from './helpers.js';
+import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
 
 const open: Gateway[] = [];
 afterEach(async () => {
@@ -147,6 +147,73 @@ describe('a large lockfile, read through its index in .callops/', () => {
     expect((await gw.run(['plan'])).stdout).toMatch(/0 to place/);
     expect(gw.sim.received()).toHaveLength(2);
   }, 60_000);
+
+  it('not as callops writes it, copy alike: never indexed, so a change writes every entry as callops does', async () => {
+    const gw = await start();
+    // The same entries in other bytes: an escaped character, as a tool may write JSON.
+    const text = seed().replace('"calls/minutely.yaml"', '"calls/minutely\\u002eyaml"');
+    await gw.project.write('callops.lock', text);
+    await gw.project.write('.callops/written.lock', text);
+    expect((await gw.run(['state', 'pull'])).code).toBe(0);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    const after = await gw.project.read('callops.lock');
+    expect(after).not.toContain('\\u002e');
+    expect(serializeLockfile(JSON.parse(after) as Lockfile)).toBe(after);
+    expect(gw.placed()).toHaveLength(2);
+  }, 60_000);
+
+  it('written over in place (cp) while apply places a call: taken in as another writer, every entry kept', async () => {
+    // The simulator holds the request while `holding`: the lockfile is written over then.
+    let holding = false;
+    const held: (() => void)[] = [];
+    const wait = () => new Promise<void>((go) => (holding ? held.push(go) : go()));
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) },
+      { latencyMs: 1, wait },
+    );
+    open.push(gw);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}state:\n  keep: 36500d\n`);
+    await gw.project.write('callops.lock', seed());
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.project.exists(INDEX)).toBe(true);
+
+    await gw.project.write(
+      'calls/b.yaml',
+      callsYaml([{ name: 'three', to: '{ type: phone, number: "+15550003999" }' }]),
+    );
+    holding = true;
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done } = watch(child, 30_000);
+    await waitFor('the request held at the gateway', () => (held.length === 1 ? true : undefined));
+    // Another checkout's lockfile copied over this one, into the same file: one entry more.
+    const ours = JSON.parse(await gw.project.read('callops.lock')) as Lockfile;
+    const theirs: Lockfile = {
+      ...ours,
+      calls: {
+        ...ours.calls,
+        'sim/elsewhere': {
+          ...(ours.calls['sim/one'] as LockEntry),
+          sid: '0b6c6a4e-ffff-4c1e-9a57-000000000001',
+          callId: 'c5f2a0d4-ffff-4b8e-8f1a-000000000001',
+        },
+      },
+    };
+    await writeFile(join(gw.project.dir, 'callops.lock'), serializeLockfile(theirs));
+    holding = false;
+    for (const go of held.splice(0)) go();
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('holds two sids');
+    const text = await gw.project.read('callops.lock');
+    const after = JSON.parse(text) as Lockfile;
+    for (const [key, entry] of Object.entries(theirs.calls))
+      expect(after.calls[key]).toEqual(entry);
+    expect(after.calls['sim/three']?.status).toBe('placed');
+    expect(Object.keys(after.calls)).toHaveLength(Object.keys(theirs.calls).length + 1);
+    expect(serializeLockfile(after)).toBe(text);
+    expect(await gw.project.read('.callops/written.lock')).toBe(text);
+  }, 90_000);
 
   it('calls placed beside it, apply after apply: every other entry kept as written, copy and index with it', async () => {
     const gw = await start();

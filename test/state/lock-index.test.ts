@@ -12,9 +12,10 @@ import {
   summaryOf,
 } from '../../src/state/lock-index.js';
 import { readLockfile, serializeLockfile } from '../../src/state/lockfile.js';
+import { draftLock } from '../../src/state/record.js';
 import { pruneExpired } from '../../src/state/retention.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
-import { readWritten, saveLockfile } from '../../src/state/written.js';
+import { readWritten, saveLockfile, writtenPath } from '../../src/state/written.js';
 import { entry, lockOf, tempDir } from './helpers.js';
 
 const START = Date.UTC(2026, 0, 1);
@@ -140,6 +141,56 @@ describe('the lockfile index', () => {
       ...sorted.slice(5990, 6010),
     ];
     for (const key of order) expect(indexed[key]).toEqual(big.calls[key]);
+  });
+
+  it('reads the copy once the lockfile is written over in place, never the entries of other bytes', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const read = (await indexedLockfile(stateDir, lockPath, writtenPath(stateDir))) as Lockfile;
+    const sorted = Object.keys(lock.calls).sort();
+    // Listed: the file is open, its keys in memory.
+    expect(Object.keys(read.calls)).toEqual(sorted);
+    // `cp` of another checkout's lockfile over it: the same file, other bytes at each offset
+    // (every sid one character longer, so each entry's bytes are its neighbour's).
+    const other = lockOf(
+      Object.fromEntries(
+        Object.entries(lock.calls).map(([k, e]) => [k, { ...e, sid: `${e.sid ?? ''}x` }]),
+      ),
+    );
+    await writeFile(lockPath, serializeLockfile(other));
+    for (const key of sorted) expect(read.calls[key]).toEqual(lock.calls[key]);
+    // Written with a change layered over it: every other entry as the copy holds it.
+    const draft = draftLock(read);
+    draft.record(
+      { key: 'p/new', status: 'placed', sid: 'S-new', at: '2026-11-30T09:00:00Z' },
+      {
+        definition: 'sha256:d',
+        file: 'calls/new.yaml',
+      },
+    );
+    const expected = draftLock(bigLock());
+    expected.record(
+      { key: 'p/new', status: 'placed', sid: 'S-new', at: '2026-11-30T09:00:00Z' },
+      {
+        definition: 'sha256:d',
+        file: 'calls/new.yaml',
+      },
+    );
+    expect(serializeLockfile(draft.lock)).toBe(serializeLockfile(expected.lock));
+  });
+
+  it('fails, rather than read other bytes, once the lockfile is written over and its copy is gone', async () => {
+    const { stateDir, lockPath } = await project();
+    const lock = bigLock();
+    await saveLockfile(stateDir, lockPath, lock);
+    const read = (await indexedLockfile(stateDir, lockPath, writtenPath(stateDir))) as Lockfile;
+    const sorted = Object.keys(lock.calls).sort();
+    expect(Object.keys(read.calls)).toEqual(sorted);
+    await rm(writtenPath(stateDir));
+    const text = await readFile(lockPath, 'utf8');
+    await writeFile(lockPath, text.replaceAll('"sid-', '"SID-'));
+    expect(() => read.calls[sorted[100] as string]).toThrow(/was written over in place/);
   });
 
   it('lists a large lockfile from its index: keys without reading entries, each read when read', async () => {
