@@ -557,7 +557,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
 
   const lock = async (who: { command: string; now: Date }): Promise<LockResult> => {
     if (held) throw new Error('the file store already holds the run lock');
-    const acquired = await acquireRunLock(stateDir, who).catch((error: unknown) => {
+    const acquired = await acquireRunLock(stateDir, who, lockPath).catch((error: unknown) => {
       throw runLockFailure(error);
     });
     if (!acquired.ok) return acquired;

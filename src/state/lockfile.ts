@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { decodeText, type SizeLimit } from '../config/decode.js';
 import { fileProblem } from '../config/diagnostics.js';
 import { brokenLink } from '../config/exists.js';
@@ -14,6 +14,7 @@ import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
 import { jsonString } from './json-text.js';
 import { layersOf, rawOf } from './layered.js';
 import { checkLockfileShape, cleanEntry, SORTED_ENTRY_FIELDS } from './lockfile-shape.js';
+import { tempBeside } from './stale-temps.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 export { recordOutcome, settleUnknown, summarize } from './record.js';
@@ -519,7 +520,8 @@ export const replaceAtomic = async <T>(
   fill: (handle: FileHandle) => Promise<T>,
 ): Promise<{ readonly filled: T; readonly identity: FileIdentity }> => {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Named so that a later run can tell it, once its writer is killed, from any other file.
+  const temp = tempBeside(path, process.pid, randomBytes(6).toString('hex'));
   let mode = 0o666;
   try {
     mode = (await stat(path)).mode & 0o777;

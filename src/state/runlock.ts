@@ -270,11 +270,14 @@ const isStale = (holder: RunLockHolder): boolean =>
  * is still the same stale holder, removes it and creates its own. A run that loses any of
  * these races is refused, naming whoever holds the lock then: one that finds the guard taken
  * waits for that takeover to end (takingOver), so that it never names the holder that is gone.
- * Once taken, temp files that writers now gone left in the state directory are removed.
+ * Once taken, temp files that writers now gone left in the state directory, and beside the
+ * lockfile (`lockPath`), are removed.
  */
 export const acquireRunLock = async (
   stateDir: string,
   options: { readonly command: string; readonly now: Date },
+  /** The lockfile this lock guards: the temp files killed writers left beside it go too. */
+  lockPath?: string,
 ): Promise<RunLockResult> => {
   await ensureStateDir(stateDir);
   const path = runLockPath(stateDir);
@@ -288,8 +291,9 @@ export const acquireRunLock = async (
   let released = false;
   const granted = async (fd: number, tookOver?: RunLockHolder): Promise<RunLockResult> => {
     const { dev, ino } = fstatSync(fd);
-    // Held now: no run of this host writes here meanwhile, so what dead ones left can go.
-    await sweepStaleTemps(stateDir, (pid) => pid === process.pid || pidAlive(pid));
+    // Held now: no run of this host writes here (nor the lockfile) meanwhile, so what dead
+    // ones left can go.
+    await sweepStaleTemps(stateDir, (pid) => pid === process.pid || pidAlive(pid), { lockPath });
     // The first loss is kept: a lock replaced, then removed, was still taken by another.
     let lost: { readonly holder?: RunLockHolder } | undefined;
     return {

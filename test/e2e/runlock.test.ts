@@ -112,6 +112,83 @@ describe('the run lock', () => {
     ]);
   });
 
+  describe('taken, it removes the temp files of the lockfile that killed writers left beside it, and nothing else', () => {
+    /** Names beside a lockfile `name`, of a writer that is gone, a live one, and others. */
+    const besideLockfile = (name: string, gone: number) => ({
+      // As replaceAtomic names them: `.<lockfile>.<pid>.<12 hex>.tmp`.
+      stale: [`.${name}.${gone}.0123456789ab.tmp`, `.${name}.${gone}.fedcba987654.tmp`],
+      kept: [
+        // A writer alive (this test's process).
+        `.${name}.${process.pid}.0123456789ab.tmp`,
+        // Not a name replaceAtomic gives this lockfile: another file's, or nobody's.
+        `.other.lock.${gone}.0123456789ab.tmp`,
+        `${name}.${gone}.0123456789ab.tmp`,
+        `.${name}.${gone}.tmp`,
+        `.${name}.${gone}.0123456789ab.tmp.bak`,
+        `.${name}.swp`,
+        '.notes',
+      ],
+      // A writer gone, but changed just now: a process of another host may be writing it.
+      recent: `.${name}.${gone}.aaaaaaaaaaaa.tmp`,
+    });
+    const old = new Date(Date.now() - 10 * 60_000);
+
+    /** Leave the names in `dir` (relative to the project), each but `recent` 10 minutes old. */
+    const leave = async (gw: Gateway, dir: string, names: ReturnType<typeof besideLockfile>) => {
+      for (const name of [...names.stale, ...names.kept]) {
+        await gw.project.write(join(dir, name), '{\n  "calls": {\n');
+        await utimes(join(gw.project.dir, dir, name), old, old);
+      }
+      await gw.project.write(join(dir, names.recent), '{\n');
+    };
+
+    it('callops.lock in the project root', async () => {
+      const gw = await startGateway(CALLS);
+      open.push(gw);
+      const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+      const names = besideLockfile('callops.lock', gone);
+      await leave(gw, '.', names);
+      const r = await gw.run(['apply', '--yes']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      expect((await readdir(gw.project.dir)).sort()).toEqual(
+        ['.callops', 'callops.lock', 'callops.yaml', 'calls', ...names.kept, names.recent].sort(),
+      );
+    });
+
+    it('`lockfile: state/callops.lock`: beside it, not in the project root', async () => {
+      const gw = await startGateway(CALLS);
+      open.push(gw);
+      await gw.project.write(
+        'callops.yaml',
+        `${await gw.project.read('callops.yaml')}lockfile: state/callops.lock\n`,
+      );
+      const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+      const names = besideLockfile('callops.lock', gone);
+      await leave(gw, 'state', names);
+      // In the root they are not this lockfile's: left alone.
+      const root = besideLockfile('callops.lock', gone);
+      await leave(gw, '.', root);
+      const r = await gw.run(['apply', '--yes']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(gw.placed()).toHaveLength(2);
+      expect((await readdir(join(gw.project.dir, 'state'))).sort()).toEqual(
+        ['callops.lock', ...names.kept, names.recent].sort(),
+      );
+      expect((await readdir(gw.project.dir)).sort()).toEqual(
+        [
+          '.callops',
+          'callops.yaml',
+          'calls',
+          'state',
+          ...root.stale,
+          ...root.kept,
+          root.recent,
+        ].sort(),
+      );
+    });
+  });
+
   it('left by a crashed run whose pid now names another live process: taken over with a note', async () => {
     const gw = await startGateway(CALLS);
     open.push(gw);
