@@ -106,7 +106,9 @@ describe('callops (process edges)', () => {
     expect((await runCli(['validate', '-C', dir], { cwd: project.dir })).code).toBe(0);
     const again = await runCli(['init', dir], { cwd: project.dir });
     expect(again.stdout).toContain('kept     callops.yaml (already there)');
-    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.callops/\n.env\n');
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe(
+      '.callops/\n.env\n.callops.lock.*.tmp\n',
+    );
   });
 
   it('an unknown command exits 64 naming it', async () => {

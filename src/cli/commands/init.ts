@@ -62,7 +62,12 @@ calls:
       purpose: example
 `;
 
-const IGNORE_LINES = ['.callops/', '.env'];
+/**
+ * `.callops/` (working state), `.env` (secrets), and the temp file the lockfile is written
+ * through: beside callops.lock (in any folder `lockfile:` names) while a command writes it,
+ * or left by one that was killed until the next command removes it; never to be committed.
+ */
+const IGNORE_LINES = ['.callops/', '.env', '.callops.lock.*.tmp'];
 
 const exists = async (path: string): Promise<boolean> =>
   access(path).then(
