@@ -152,12 +152,25 @@ const wordHits = (
   return found;
 };
 /**
- * The shortest start of a value that counts as the value cut off at the end of a text:
- * shorter ones end ordinary words too often.
+ * The shortest start of a value that counts as the value cut off (at the end of a text or
+ * before an ellipsis): shorter ones end ordinary words too often.
  */
 const MIN_CUT_LENGTH = 6;
-/** A trailing ellipsis, as a shortened message ends. */
-const ELLIPSIS = /(?:…|\.\.\.)$/;
+
+/**
+ * Whether a value read up to `at` was cut off there: the text ends, or an ellipsis (`…`,
+ * `...`) follows, as where a shortened message ends or where a quoted preview of a value is
+ * cut (`got string "pasted: sk-live-01…"`, the quote and more text after it).
+ */
+const cutAt = (text: string, at: number): boolean =>
+  at === text.length || text[at] === '…' || text.startsWith('...', at);
+
+/** How many characters of `form` the text holds from `at`. */
+const sharedLength = (text: string, at: number, form: string): number => {
+  let n = 0;
+  while (n < form.length && text[at + n] === form[n]) n++;
+  return n;
+};
 
 interface Hit {
   readonly start: number;
@@ -355,16 +368,13 @@ interface FormSet {
   readonly byKey: ReadonlyMap<string, readonly { text: string; marker: string }[]>;
   /** Forms shorter than the key (an `always` api key of a few characters). */
   readonly short: readonly { text: string; marker: string }[];
-  readonly longest: number;
 }
 
 const formSet = (forms: ReadonlyMap<string, string>): FormSet => {
   const byKey = new Map<string, { text: string; marker: string }[]>();
   const short: { text: string; marker: string }[] = [];
-  let longest = 0;
   const sorted = [...forms].sort(([a], [b]) => b.length - a.length);
   for (const [text, marker] of sorted) {
-    longest = Math.max(longest, text.length);
     if (text.length < KEY_LENGTH) {
       short.push({ text, marker });
       continue;
@@ -374,16 +384,31 @@ const formSet = (forms: ReadonlyMap<string, string>): FormSet => {
     list.push({ text, marker });
     byKey.set(key, list);
   }
-  return { byKey, short, longest };
+  return { byKey, short };
 };
 
-/** Every occurrence (overlapping ones included) of the set's forms in `text`, longest first. */
+/**
+ * Every occurrence (overlapping ones included) of the set's forms in `text`, longest first,
+ * and every start of one (MIN_CUT_LENGTH or more) cut off where the text ends or an ellipsis
+ * follows (`cutAt`), wherever that is in the text: a value cut short by whatever made the
+ * text, which knew no secrets, is found in one pass with the whole ones.
+ */
 const findIn = (text: string, set: FormSet): { start: number; end: number; marker: string }[] => {
   const found: { start: number; end: number; marker: string }[] = [];
   for (let i = 0; i + KEY_LENGTH <= text.length; i++) {
     const candidates = set.byKey.get(text.slice(i, i + KEY_LENGTH));
-    const form = candidates?.find((f) => text.startsWith(f.text, i));
-    if (form) found.push({ start: i, end: i + form.text.length, marker: form.marker });
+    if (candidates === undefined) continue;
+    let cut: { start: number; end: number; marker: string } | undefined;
+    for (const form of candidates) {
+      const n = sharedLength(text, i, form.text);
+      if (n === form.text.length) {
+        found.push({ start: i, end: i + n, marker: form.marker });
+        break;
+      }
+      if (n >= MIN_CUT_LENGTH && n > (cut?.end ?? i) - i && cutAt(text, i + n))
+        cut = { start: i, end: i + n, marker: form.marker };
+    }
+    if (cut) found.push(cut);
   }
   for (const form of set.short) {
     for (let i = text.indexOf(form.text); i >= 0; i = text.indexOf(form.text, i + 1)) {
@@ -391,20 +416,6 @@ const findIn = (text: string, set: FormSet): { start: number; end: number; marke
     }
   }
   return found;
-};
-
-/** The longest start of a form that ends the text (before an ellipsis), if any. */
-const cutIn = (
-  text: string,
-  set: FormSet,
-): { start: number; end: number; marker: string } | undefined => {
-  const end = text.length - (ELLIPSIS.exec(text)?.[0].length ?? 0);
-  for (let k = Math.min(end, set.longest - 1); k >= MIN_CUT_LENGTH; k--) {
-    const piece = text.slice(end - k, end);
-    const form = set.byKey.get(piece.slice(0, KEY_LENGTH))?.find((f) => f.text.startsWith(piece));
-    if (form) return { start: end - k, end, marker: form.marker };
-  }
-  return undefined;
 };
 
 /** A match in a view, as a span of the original text. */
@@ -456,8 +467,9 @@ const STRONG_LENGTH = 8;
  * (`${VG_API_KEY}`): raw, JSON-escaped, percent-encoded in any way (once or twice),
  * HTML-escaped, in base64 or base64url of any of those at any alignment, in any case
  * (base64 excepted), with white space or invisible characters anywhere inside it (a
- * wrapped line, MIME base64), or cut off at the end of a shortened text. Each reading of the text maps back to the characters it came
- * from, so exactly the echo is replaced, white space inside it included. Overlapping values
+ * wrapped line, MIME base64), or cut off at the end of a shortened text or before an
+ * ellipsis inside it (a quoted preview). Each reading of the text maps back to the
+ * characters it came from, so exactly the echo is replaced, white space inside it included. Overlapping values
  * are replaced together, so no piece of either remains. Should a value still show
  * afterwards (a marker can rebuild it, e.g. a value `PROD` under the name PROD), the text is
  * redacted again with a neutral marker, and as a last resort withheld entirely.
@@ -538,8 +550,6 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
         [squeezed.text, runSet],
       ] as const) {
         for (const m of findIn(where, set)) hits.push(mapped(squeezed, m));
-        const tail = cutIn(where, set);
-        if (tail) hits.push(mapped(squeezed, tail));
       }
     }
     return hits;

@@ -43,6 +43,37 @@ describe('diagnostics', () => {
       expect(gw.sim.received(), source).toHaveLength(0);
     }
   }, 120_000);
+
+  it('never show the start of a secret that a value preview cuts off', async () => {
+    // Secrets pasted into call options by mistake: the message quotes the first 40
+    // characters of the value, and each secret runs past them (21 of its characters shown).
+    const pasted = (secret: string) => `"pasted by mistake: ${secret}"`;
+    const calls = callsYaml([
+      {
+        name: 'one',
+        extra: [`timeLimit: ${pasted(CANARY)}`, `timeout: ${pasted(UNREFERENCED)}`],
+      },
+    ]);
+    const notes = `VG_API_KEY=${CANARY}\nOTHER_TOKEN=${UNREFERENCED}\n`;
+    for (const source of ['.env', 'environment']) {
+      const gw = await gateway({ 'calls/a.yaml': calls });
+      if (source === '.env') await gw.project.write('.env', notes);
+      const env =
+        source === '.env' ? { VG_API_KEY: undefined } : { VG_API_KEY: CANARY, OTHER: undefined };
+      for (const { what, r } of await everyOutput(gw, env)) {
+        const all = output(r);
+        expect(r.code, `${source}: ${what}`).toBe(1);
+        expect(all, `${source}: ${what}`).toContain('must be an integer, got string');
+        expect(all, `${source}: ${what}`).toContain('pasted by mistake: ${VG_API_KEY}…');
+        expect(all, `${source}: ${what}`).not.toContain(CANARY.slice(0, 6));
+        if (source === '.env') {
+          expect(all, `${source}: ${what}`).toContain('pasted by mistake: ${OTHER_TOKEN}…');
+          expect(all, `${source}: ${what}`).not.toContain(UNREFERENCED.slice(0, 6));
+        }
+      }
+      expect(gw.sim.received(), source).toHaveLength(0);
+    }
+  }, 120_000);
 });
 
 describe('a short api key (under 4 characters)', () => {

@@ -89,6 +89,21 @@ describe('a secret as other programs write it', () => {
     expect(r('see sk-l')).toBe('see sk-l');
     expect(r('see sk-liv')).toBe('see ${K}');
   });
+
+  it('cut off before an ellipsis inside the text, as a quoted preview ends', () => {
+    const r = makeRedactor([{ name: 'K', value: 'sk-live-0123456789abcdef' }]);
+    expect(r('got string "pasted: sk-live-0123…"')).toBe('got string "pasted: ${K}…"');
+    expect(r('got string "pasted: sk-live-0123…" (a hint)')).toBe(
+      'got string "pasted: ${K}…" (a hint)',
+    );
+    expect(r('a sk-live-01... b SK-LIVE-0123456…')).toBe('a ${K}... b ${K}…');
+    // JSON-escaped, as a JSON text shows the preview.
+    expect(r('{"m":"got string \\"x sk-live-0123\\u2026\\""}')).toBe(
+      '{"m":"got string \\"x ${K}\\u2026\\""}',
+    );
+    // Shorter than 6 characters before the ellipsis, or not a start of the value: left alone.
+    expect(r('got "sk-li…" and "live-0123…"')).toBe('got "sk-li…" and "live-0123…"');
+  });
 });
 
 describe('a secret percent-encoded as any encoder writes it', () => {
