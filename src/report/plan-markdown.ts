@@ -3,6 +3,7 @@ import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
+import { textOf } from './lockfile-shown.js';
 import { code, oneLine } from './markdown-text.js';
 import { linePieces } from './pieces.js';
 import { campaignCounts, collapseRows, countsText, missedCountText, ROWS_SHOWN } from './plan.js';
@@ -357,9 +358,12 @@ const scanCalls = (
     }
     index += 1;
   }
+  // A name no call has is the lockfile's own text: shown as that is (a hand edit may have
+  // put a secret in a key).
+  const text = textOf(lock);
   const removed = [...byName.entries()]
     .filter(([, seen]) => seen.defined !== true)
-    .map(([name, seen]) => ({ name, entries: seen.entries }))
+    .map(([name, seen]) => ({ name: text(name), entries: seen.entries }))
     .sort((a, b) => compareNames(a.name, b.name));
   return { changes: { changed: changed.listed(), added: added.listed(), removed }, zones };
 };

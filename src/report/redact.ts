@@ -121,7 +121,7 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
 
 const FALLBACK = '[redacted]';
 /** What is left of a text that no replacement made safe. */
-const WITHHELD = '[withheld: it held a secret]';
+export const WITHHELD = '[withheld: it held a secret]';
 
 /** A letter, digit or underscore: what a word is made of. */
 const WORD = /[\p{L}\p{N}_]/u;

@@ -17,6 +17,7 @@ import { emptyOutcomeCounts } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { type LockfileText, textOf } from './lockfile-shown.js';
 import { linePieces } from './pieces.js';
 import { keyText } from './plan.js';
 import { printable } from './printable.js';
@@ -224,15 +225,22 @@ const formatAhead = (ms: number): string => {
   return `${Math.floor(s / 86_400)} d`;
 };
 
+/** The key as shown (textOf), with its slot's local time when it is shown as it is. */
+const keyShown = (key: string, zones: ReadonlyMap<string, string>, text: LockfileText): string => {
+  const shown = text(key);
+  return shown === key ? withLocal(key, zones) : shown;
+};
+
 const describe = (
   key: string,
   e: LockEntry,
+  text: LockfileText,
   changed: ReadonlyMap<string, string>,
   zones: ReadonlyMap<string, string>,
   hints?: ReadonlyMap<string, string>,
   deadlines?: ReadonlyMap<string, number>,
 ): string => {
-  const shown = withLocal(key, zones);
+  const shown = keyShown(key, zones, text);
   if (e.status === 'placed') {
     const replaced =
       e.history !== undefined && e.history.length > 0
@@ -241,7 +249,7 @@ const describe = (
     const again = changed.get(key);
     const rehearsed = rehearsalWords(key, e, deadlines);
     const note =
-      (again === undefined ? '' : `\n      changed since placed: ${printable(again)}`) +
+      (again === undefined ? '' : `\n      changed since placed: ${printable(text(again))}`) +
       (rehearsed === undefined ? '' : `\n      ${rehearsed}`);
     const outcome = e.outcome === undefined ? '' : `  ${outcomeText(e.outcome)}`;
     return `${printable(`  ${shown}  sid ${e.sid ?? '?'}  at ${e.at}${outcome}${replaced}`)}${note}`;
@@ -250,7 +258,8 @@ const describe = (
   // A claim another runner is placing is that runner's to record: nothing to settle.
   const settle =
     e.status === 'unknown' && !isInFlight(e)
-      ? `\n      ${printable(hints?.get(key) ?? resolveHint(key))}`
+      ? // The hints are by key as unsettledEntries shows it (textOf).
+        `\n      ${printable(hints?.get(text(key)) ?? text(resolveHint(key)))}`
       : '';
   return `${printable(`  ${shown}  at ${e.at}: ${status}${e.message ?? ''}`)}${settle}`;
 };
@@ -289,7 +298,10 @@ export const statusHumanPieces = (
     changed: ReadonlyMap<string, string>;
     /** Call name → time zone of its schedule, for local times beside UTC. */
     zones?: ReadonlyMap<string, string>;
-    /** Unknown key → how to settle it (unsettledEntries' hint), when not the usual one. */
+    /**
+     * Unknown key (as shown: textOf) → how to settle it (unsettledEntries' hint), when not the
+     * usual one.
+     */
     hints?: ReadonlyMap<string, string>;
     /** Call name → deadline of its schedule (slotDeadlines), to tell a rehearsal's entry. */
     deadlines?: ReadonlyMap<string, number>;
@@ -303,6 +315,7 @@ function* statusLines(
 ): Generator<string> {
   const zones = opts.zones ?? new Map<string, string>();
   const { style } = opts;
+  const text = textOf(lock);
   const keys = sortedKeys(lock);
   const { counts, outcomes, early } = tally(lock, keys);
   yield opts.targetNote;
@@ -313,7 +326,8 @@ function* statusLines(
   if (counts.inFlight > 0) {
     yield '';
     yield style('bold', `in flight (${counts.inFlight}) — being placed by another runner now:`);
-    for (const [k, e] of early.inFlight) yield printable(`  ${withLocal(k, zones)}  at ${e.at}`);
+    for (const [k, e] of early.inFlight)
+      yield printable(`  ${keyShown(k, zones, text)}  at ${e.at}`);
   }
   for (const status of ORDER) {
     if (counts[status] === 0) continue;
@@ -321,13 +335,13 @@ function* statusLines(
     yield style(colour[status], `${status} (${counts[status]}):`);
     if (status !== 'placed') {
       for (const [k, e] of early[status])
-        yield describe(k, e, opts.changed, zones, opts.hints, opts.deadlines);
+        yield describe(k, e, text, opts.changed, zones, opts.hints, opts.deadlines);
       continue;
     }
     for (const key of keys) {
       const e = lock.calls[key] as LockEntry;
       if (e.status === 'placed')
-        yield describe(key, e, opts.changed, zones, undefined, opts.deadlines);
+        yield describe(key, e, text, opts.changed, zones, undefined, opts.deadlines);
     }
   }
   if (plan.due.length > 0) {
@@ -371,6 +385,7 @@ export const statusJson = (
 ) => {
   const keys = sortedKeys(lock);
   const { counts, outcomes } = tally(lock, keys);
+  const text = textOf(lock);
   return {
     lockfile: lockName,
     state,
@@ -383,7 +398,7 @@ export const statusJson = (
       mapped(keys, (key) => {
         const entry = lock.calls[key] as LockEntry;
         return {
-          key,
+          key: text(key),
           ...entry,
           ...(changed.has(key) && { changed: true }),
           ...(isInFlight(entry) && { inFlight: true }),
@@ -392,7 +407,7 @@ export const statusJson = (
         };
       }),
     ),
-    changed: [...changed.keys()].sort(),
+    changed: [...changed.keys()].sort().map((key) => text(key)),
     unsettled: unsettledJson(unsettled),
   };
 };

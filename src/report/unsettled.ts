@@ -12,6 +12,7 @@ import type { LockEntry, Lockfile } from '../state/types.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type ListLine, linesWithin, spending, TextBudget } from './budget.js';
+import { textOf } from './lockfile-shown.js';
 import { code, oneLine } from './markdown-text.js';
 import { printable } from './printable.js';
 import type { Style } from './style.js';
@@ -245,28 +246,33 @@ export const unsettledEntries = (
     if (names.has(name)) byName.set(name, call);
   }
   const numberOf = scope?.numberOf ?? numberOfCall;
+  // The key, and the hint that names it, as the lockfile's text is shown (a hand edit may
+  // have put a secret in a key).
+  const text = textOf(lock);
   return kept
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, e]) => {
       const call = byName.get(callName(key));
       return {
-        key,
+        key: text(key),
         at: e.at,
         ...(e.httpStatus !== undefined && { httpStatus: e.httpStatus }),
         ...(e.message !== undefined && { message: e.message }),
         file: call?.file ?? e.file,
         line: call?.line ?? 1,
-        hint: resolveHint(
-          key,
-          (scope === undefined ? undefined : notRetriedWords(key, call, scope)) ??
-            notPlacedAgain(call, now) ??
-            slotOverWords(key, call, now) ??
-            // The row held (already dialled): the plan's reason, as its JSON gives it.
-            heldWhy(planned.notRetried?.get(key)) ??
-            redirectedWords(call, e, numberOf) ??
-            listedWords(call, scope) ??
-            planned.notRetried?.get(key),
-          planned.opens?.get(key),
+        hint: text(
+          resolveHint(
+            key,
+            (scope === undefined ? undefined : notRetriedWords(key, call, scope)) ??
+              notPlacedAgain(call, now) ??
+              slotOverWords(key, call, now) ??
+              // The row held (already dialled): the plan's reason, as its JSON gives it.
+              heldWhy(planned.notRetried?.get(key)) ??
+              redirectedWords(call, e, numberOf) ??
+              listedWords(call, scope) ??
+              planned.notRetried?.get(key),
+            planned.opens?.get(key),
+          ),
         ),
       };
     });

@@ -110,7 +110,7 @@ const wholes = new WeakMap<object, () => Record<string, LockEntry>>();
 export const everyEntry = <T extends object>(calls: T): T => (wholes.get(calls)?.() as T) ?? calls;
 
 /** Of calls read through the index: their keys from `lo` to `hi`, searched in the index. */
-const ranges = new WeakMap<object, (lo: string, hi: string) => string[]>();
+const ranges = new WeakMap<object, (lo: string, hi: string) => readonly string[]>();
 /** Of other calls: their keys in the lockfile's order, sorted once per lock. */
 const sortedKeys = new WeakMap<object, readonly string[]>();
 
@@ -156,6 +156,17 @@ export const keysBetween = (calls: object, lo: string, hi: string): readonly str
   const all = keys;
   const at = (i: number) => all[i] as string;
   return keysUpTo(all.length, at, lowerBound(all.length, at, lo), hi);
+};
+
+/**
+ * Makes `view`, which stands for `calls` with the same keys (each entry read through it, as
+ * status shows them), answer summaryOf and keysBetween as `calls` does: what the index says
+ * of the keys, and the keys sorted once, are those of `calls`, neither read nor sorted again.
+ */
+export const sameKeysAs = (view: object, calls: object): void => {
+  const summary = summaries.get(calls);
+  if (summary !== undefined) summaries.set(view, summary);
+  ranges.set(view, (lo, hi) => keysBetween(calls, lo, hi));
 };
 
 const indexPath = (stateDir: string): string => join(stateDir, INDEX_FILE);

@@ -1,9 +1,22 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
-import { bodyOf, callsYaml, envConfigYaml, filesUnder, listenLoopback } from './helpers.js';
+import { serializeLockfile } from '../../src/state/lockfile.js';
+import type { Lockfile } from '../../src/state/types.js';
+import {
+  bodyOf,
+  callsYaml,
+  campaignYaml,
+  envConfigYaml,
+  filesUnder,
+  type LockEntryJson,
+  type LockJson,
+  listenLoopback,
+  recipientNumber,
+} from './helpers.js';
 import { recordedProject } from './recorded-project.js';
 
 // Canaries that reach callops only through the environment: the api key (a bearer token),
@@ -13,7 +26,9 @@ const KEY = 'Zq8Xv3CanaryKd7Wm2key';
 const NOTE = 'Tok"enSecret42';
 const HEADER = 'Hx5HdrSecretPq9w';
 const ACCOUNT = 'ca9a21e5-5eed-4bad-8f3a-1cca9a21e500';
-const CANARIES = [KEY, NOTE, HEADER, ACCOUNT];
+/** A value of the env file that nothing references: a secret by custom all the same. */
+const UNUSED = 'Ef3EnvOnlyVal77x';
+const CANARIES = [KEY, NOTE, HEADER, ACCOUNT, UNUSED];
 
 const SHAPES = ['mime', 'wrap', 'b64body', 'cut', 'sid'] as const;
 const CALLS = callsYaml([
@@ -106,7 +121,7 @@ const leaksIn = (text: string): string[] => {
   const flat = squeeze(text).toLowerCase();
   const found = shown.filter((s) => flat.includes(squeeze(s).toLowerCase()));
   // Fragments that still identify the key or the tag value.
-  for (const piece of ['Zq8Xv3', 'Kd7Wm2', 'enSecret42', 'Hx5Hdr', 'Pq9w', '5eed-4bad']) {
+  for (const piece of ['Zq8Xv3', 'Kd7Wm2', 'enSecret42', 'Hx5Hdr', 'Pq9w', '5eed-4bad', 'Ef3Env']) {
     if (flat.includes(piece.toLowerCase())) found.push(piece);
   }
   if (decodesToCanary(text)) found.push('base64');
@@ -198,6 +213,200 @@ describe('a gateway echoing secrets back, wrapped, encoded, cut or as a sid', ()
     expect(names).toEqual(expect.arrayContaining(['callops.lock', 'step-summary.md']));
     expect(names.some((n) => n.startsWith('.callops/'))).toBe(true);
 
+    const leaks: string[] = [];
+    for (const { what, result } of seen) {
+      for (const [stream, text] of [
+        ['stdout', result.stdout],
+        ['stderr', result.stderr],
+      ] as const) {
+        const found = leaksIn(text);
+        if (found.length > 0) leaks.push(`${what} ${stream}: ${found.join(', ')}\n${text}`);
+      }
+    }
+    for (const { path, text } of files) {
+      const found = leaksIn(text);
+      if (found.length > 0) leaks.push(`${path}: ${found.join(', ')}\n${text}`);
+    }
+    expect(leaks).toEqual([]);
+  }, 180_000);
+});
+
+/** callops.lock as callops writes it (a large one is then indexed as it is written). */
+const lockText = (lock: LockJson): string => serializeLockfile(lock as unknown as Lockfile);
+
+// callops never records a secret in the lockfile (a sid or Call-ID holding one is refused, a
+// message is redacted before it is stored), but another writer's lockfile merged in, or a
+// hand edit, can hold one anywhere: as a sid, a Call-ID, an earlier placement, a message
+// (raw, base64, JSON-escaped, percent-encoded), even a key. status, plan and report show
+// none of the secrets they know: the target's (the key, the account sid) and the env file's.
+describe('secrets another writer left in callops.lock', () => {
+  const recorded = recordedProject({
+    // Entries of calls no longer defined are kept (the large lockfile below is of such).
+    'callops.yaml': `${envConfigYaml()}state:\n  keep: 36500d\n`,
+    '.env': `UNUSED_TOKEN=${UNUSED}\n`,
+    'calls/c.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]),
+    'calls/reminders.yaml': campaignYaml(),
+    'lists/reminders.csv': `id,phone,name\nr1,${recipientNumber(1)},Ann\nr2,${recipientNumber(2)},Bo\n`,
+  });
+  let good: RunningSimulator;
+
+  beforeAll(async () => {
+    good = await startSimulator({ accountSid: ACCOUNT, apiKey: KEY });
+  });
+  afterAll(async () => {
+    await good?.close();
+  });
+
+  const run = (what: string, args: string[], extra = {}) =>
+    recorded.run(what, args, {
+      VG_BASE_URL: good.url,
+      VG_ACCOUNT_SID: ACCOUNT,
+      VG_API_KEY: KEY,
+      ...extra,
+    });
+
+  /** status, plan and report in every format, each with the exit code it must end with. */
+  const showAll = async (label: string, status: number) => {
+    const { project } = recorded;
+    const gh = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(project.dir, 'summary.md') };
+    const runs: [string, string[], number, Record<string, string>?][] = [
+      ['status', ['status'], status],
+      ['status json', ['status', '--format', 'json'], status],
+      ['status github', ['status', '--format', 'github'], status, gh],
+      ['status campaign', ['status', '--campaign', 'reminders'], 0],
+      ['status campaign json', ['status', '--campaign', 'reminders', '--format', 'json'], 0],
+      ['plan', ['plan'], 0],
+      ['plan json', ['plan', '--format', 'json'], 0],
+      ['plan github', ['plan', '--format', 'github'], 0, gh],
+      ['plan markdown', ['plan', '--format', 'markdown'], 0],
+      ['plan retry json', ['plan', '--retry-unknown', '--format', 'json'], 0],
+      ['plan --out', ['plan', '--out', 'reviewed.plan.json'], 0],
+      ['report', ['report', 'reminders'], 0],
+      ['report json', ['report', 'reminders', '--format', 'json'], 0],
+      ['report --output', ['report', 'reminders', '--output', 'report.csv'], 0],
+    ];
+    const out: Record<string, string> = {};
+    for (const [what, args, code, extra] of runs) {
+      const r = await run(`${label} ${what}`, args, extra);
+      expect(r.code, `${label} ${what}: ${r.stdout}${r.stderr}`).toBe(code);
+      out[what] = r.stdout;
+    }
+    return out;
+  };
+
+  it('status, plan and report show none of them, in any format; the entries shown all the same', async () => {
+    const { project, seen } = recorded;
+    expect((await run('apply one', ['apply', '--yes', '--only', 'one'])).code).toBe(0);
+    const lock = (await project.lock()) as LockJson;
+    const one = lock.calls['gw/one'] as LockEntryJson & { definition: string };
+    const basic = Buffer.from(`callops:${KEY}`, 'utf8').toString('base64');
+    // A newer lockfile (every entry .callops/ recorded, and more): accepted as a pull is.
+    const merged: Record<string, unknown> = {
+      ...lock.calls,
+      // Placed under a secret sid and Call-ID, replacing a placement with others.
+      'gw/two': {
+        ...one,
+        sid: KEY,
+        callId: UNUSED,
+        history: [{ sid: ACCOUNT, callId: KEY, at: one.at }],
+      },
+      // Unknown, the message echoing the key in base64 and JSON-escaped.
+      'gw/gone': {
+        status: 'unknown',
+        at: one.at,
+        definition: one.definition,
+        file: 'calls/gone.yaml',
+        message: `no answer; sent Authorization: Basic ${basic}, body {"key":${JSON.stringify(`${KEY}"`)}}, token ${UNUSED}`,
+      },
+      // A key that holds a secret (a hand edit).
+      [`gw/x-${UNUSED}`]: {
+        status: 'unknown',
+        at: one.at,
+        definition: one.definition,
+        file: 'calls/c.yaml',
+      },
+      // A campaign's rows: one placed under the account sid (a UUID), one refused with the
+      // key percent-encoded in its message.
+      'gw/reminders/r1': { ...one, file: 'calls/reminders.yaml', sid: ACCOUNT, callId: KEY },
+      'gw/reminders/r2': {
+        status: 'failed',
+        at: one.at,
+        definition: one.definition,
+        file: 'calls/reminders.yaml',
+        httpStatus: 400,
+        message: `rejected /Calls?token=${encodeURIComponent(KEY)}`,
+      },
+    };
+    await project.write('callops.lock', lockText({ ...lock, calls: merged as LockJson['calls'] }));
+    const shown = await showAll('merged', 3);
+
+    // Positive controls: the entries are shown, each secret as its reference.
+    expect(shown.status).toContain('gw/two  sid ${VG_API_KEY}');
+    expect(shown.status).toContain('(replaced ${VG_ACCOUNT_SID})');
+    expect(shown.status).toContain('gw/gone');
+    expect(shown.status).toContain('body {"key":"${VG_API_KEY}\\""}, token ${UNUSED_TOKEN}');
+    expect(shown.status).toContain('callops resolve gw/x-${UNUSED_TOKEN} --placed SID');
+    const json = JSON.parse(shown['status json'] ?? '') as {
+      calls: { key: string; sid?: string; callId?: string; message?: string }[];
+      unsettled: { key: string }[];
+    };
+    expect(json.calls.find((c) => c.key === 'gw/two')).toMatchObject({
+      sid: '${VG_API_KEY}',
+      callId: '${UNUSED_TOKEN}',
+    });
+    expect(json.unsettled.map((u) => u.key)).toContain('gw/x-${UNUSED_TOKEN}');
+    expect(shown.plan).toContain('already placed ${VG_API_KEY}');
+    expect(shown['plan markdown']).toContain('`gw/x-${UNUSED_TOKEN}`');
+    expect(shown.report).toContain('r1,');
+    expect(shown.report).toContain('${VG_ACCOUNT_SID}');
+    expect(await project.read('report.csv')).toContain('${VG_ACCOUNT_SID}');
+
+    // A fresh clone (no .callops/ to compare with) whose lockfile was edited by hand: the
+    // placed entry's own sid and Call-ID made secrets.
+    await rm(join(project.dir, '.callops'), { recursive: true, force: true });
+    const edited = (await project.lock()) as LockJson;
+    const calls = { ...edited.calls, 'gw/one': { ...one, sid: KEY, callId: ACCOUNT } };
+    await project.write('callops.lock', lockText({ ...edited, calls }));
+    const clone = await showAll('clone', 3);
+    expect(clone.status).toContain('gw/one  sid ${VG_API_KEY}');
+    expect(clone.plan).toContain('already placed ${VG_API_KEY}');
+
+    // A large lockfile that callops wrote (state pull), read through its index: each entry
+    // read when it is read, and shown as it is read.
+    const small = (await project.lock()) as LockJson;
+    const many: Record<string, unknown> = { ...small.calls };
+    for (let i = 0; i < 6000; i++) {
+      const slot = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+      const n = String(i).padStart(12, '0');
+      many[`gw/minutely@${slot.replace('.000Z', 'Z')}`] = {
+        status: 'placed',
+        sid: `0b6c6a4e-0000-4c1e-9a57-${n}`,
+        at: slot,
+        definition: one.definition,
+        file: 'calls/minutely.yaml',
+      };
+    }
+    await project.write('callops.lock', lockText({ ...small, calls: many as LockJson['calls'] }));
+    const pulled = await run('state pull', ['state', 'pull']);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(project.exists('.callops/lock-index.json')).toBe(true);
+    const indexed = await showAll('indexed', 3);
+    expect(indexed.status).toContain('gw/one  sid ${VG_API_KEY}');
+    expect(indexed.status).toContain('gw/two  sid ${VG_API_KEY}');
+    expect(indexed.status).toContain('callops resolve gw/x-${UNUSED_TOKEN} --placed SID');
+    expect(indexed.status).toContain('token ${UNUSED_TOKEN}');
+    expect(indexed['status json']).toContain('"sid": "${VG_ACCOUNT_SID}"');
+    expect(indexed.plan).toContain('already placed ${VG_API_KEY}');
+
+    // The lockfile holds them (positive control), and so do its copy and index in .callops/
+    // (where each entry and unknown key sits); nothing else written does, no output does.
+    expect(await project.read('callops.lock')).toContain(KEY);
+    const files = (await filesUnder(project.dir)).filter(
+      (f) =>
+        !/[\\/](callops\.lock|\.env|\.callops[\\/](written\.lock|lock-index\.json))$/.test(f.path),
+    );
+    const names = files.map((f) => f.path.slice(project.dir.length + 1).replaceAll('\\', '/'));
+    expect(names).toEqual(expect.arrayContaining(['reviewed.plan.json', 'report.csv']));
     const leaks: string[] = [];
     for (const { what, result } of seen) {
       for (const [stream, text] of [

@@ -5,6 +5,7 @@ import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes, newSalt, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson, redactDiagnostics } from '../../report/diagnostics.js';
+import { shownLockfile, shownPlan } from '../../report/lockfile-shown.js';
 import { planHumanPieces, planJson } from '../../report/plan.js';
 import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
 import { makeRedactor } from '../../report/redact.js';
@@ -61,7 +62,9 @@ lockfile.
       calls: () => project.named,
       secrets: prepared.secrets,
     });
-    const lock = await readState(store).finally(() => store.close());
+    const read = await readState(store).finally(() => store.close());
+    // A hand edit or a merge may have put a secret in any of its strings: shown hidden.
+    const lock = shownLockfile(read, prepared.secrets);
     const only = Array.isArray(ctx.values.only) ? ctx.values.only : undefined;
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     const options = { ...(only ? { only } : {}), ...(replace ? { replace } : {}) };
@@ -69,6 +72,8 @@ lockfile.
     checkReplaceNames(prepared, lock, ctx.now, { ...options, retryUnknown }, false);
     const plan = planAt(prepared, lock, ctx.now, { ...options, retryUnknown });
     checkReplacedHeld(plan, replace, false);
+    // What is printed of it: reasons quoting a key of the lockfile shown as its text is.
+    const shown = shownPlan(plan, lock);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead, or
     // as upcoming when it places them later (a row outside its calling hours): once each.
     const retry = ctx.values['retry-unknown'] === true;
@@ -94,7 +99,7 @@ lockfile.
       const file = planFileJson(
         plan,
         {
-          lockDigest: lockDigest(lock),
+          lockDigest: lockDigest(read),
           salt,
           digests: planFileDigests(prepared, salt),
           // What selected its due calls: apply plans again with the same selection.
@@ -111,12 +116,12 @@ lockfile.
       );
       // Each item made as it is written, in chunks the reader takes in turn: a campaign's
       // plan is large.
-      await writeChunks(ctx.stdout, jsonBytes({ ...planJson(plan, unsettled), warnings }));
+      await writeChunks(ctx.stdout, jsonBytes({ ...planJson(shown, unsettled), warnings }));
     } else if (ctx.format === 'markdown') {
       await writeChunks(
         ctx.stdout,
         planMarkdownPieces({
-          plan,
+          plan: shown,
           lock,
           calls: markdownCalls(project.calls),
           targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
@@ -129,7 +134,7 @@ lockfile.
       await writeChunks(
         ctx.stdout,
         planHumanPieces(
-          plan,
+          shown,
           describeTarget(choice.runTarget, choice.specs, prepared.env),
           makeStyle(ctx.color),
           unsettled,

@@ -2,6 +2,7 @@ import { campaignLines } from '../../campaign/progress.js';
 import { reportHeader, reportLine } from '../../campaign/report-csv.js';
 import { callNumberOf, planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
+import { shownLockfile } from '../../report/lockfile-shown.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
@@ -54,7 +55,11 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
         secrets: prepared.secrets,
       },
     );
-    const lock = await readState(store).finally(() => store.close());
+    // A hand edit or a merge may have put a secret in any of its strings: shown hidden.
+    const lock = shownLockfile(
+      await readState(store).finally(() => store.close()),
+      prepared.secrets,
+    );
     const plan = planAt(prepared, lock, ctx.now, {});
     const lines = campaignLines(name, prepared.project.calls, lock, plan, callNumberOf(prepared));
     const text =

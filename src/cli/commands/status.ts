@@ -4,6 +4,7 @@ import { readState } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
 import { renderCampaignCounts } from '../../report/campaign.js';
+import { shownLockfile, shownPlan } from '../../report/lockfile-shown.js';
 import { planJson } from '../../report/plan.js';
 import { changedKeys, slotTimes, statusHumanPieces, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
@@ -64,13 +65,15 @@ settle it), else 0.
       calls: () => project.named,
       secrets: prepared.secrets,
     });
-    const lock = await (async () => {
+    const read = await (async () => {
       if (ctx.values.refresh === true) {
         const record = storeRecorder(ctx, store, lockName, 'callops status --refresh');
         await refreshOutcomes(ctx, prepared, await readState(store), record);
       }
       return readState(store);
     })().finally(() => store.close());
+    // A hand edit or a merge may have put a secret in any of its strings: shown hidden.
+    const lock = shownLockfile(read, prepared.secrets);
     const plan = planAt(prepared, lock, ctx.now, {});
     const unsettled = unsettledEntries(
       lock,
@@ -104,7 +107,7 @@ settle it), else 0.
     const { zones, deadlines } = slotTimes(lock, project.calls);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {
-      const { upcoming, due } = planJson(plan);
+      const { upcoming, due } = planJson(shownPlan(plan, lock));
       // Written as it is made (its entries one at a time), as plan's is.
       await writeChunks(
         ctx.stdout,
@@ -117,7 +120,7 @@ settle it), else 0.
       return code;
     }
     // Written a piece at a time: a lockfile of many entries is never one string of text.
-    const pieces = statusHumanPieces(lock, plan, {
+    const pieces = statusHumanPieces(lock, shownPlan(plan, lock), {
       lockName: stateName,
       targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
       style: makeStyle(ctx.color),
