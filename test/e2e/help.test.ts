@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../../src/cli/command-names.js';
 import { COMMON_USAGE } from '../../src/cli/context.js';
@@ -94,7 +96,7 @@ describe('every command accepts each flag its --help lists', () => {
       expect(
         flags.map((f) => f.name),
         command,
-      ).toEqual(expect.arrayContaining(['-C', '--format', '--help']));
+      ).toEqual(expect.arrayContaining(['-C', '--help']));
       expect(r.code, `${command} ${args.join(' ')}\n${output(r)}`).toBe(0);
       // Whole entries of the common flags: no line left over of a flag the command refuses.
       const known = commonEntries(COMMON_USAGE);
@@ -112,6 +114,94 @@ describe('every command accepts each flag its --help lists', () => {
     });
     expect(r.code, output(r)).toBe(64);
     expect(r.stderr).toContain('--now');
+  });
+});
+
+/** The common flags a command must take only when it does something with them. */
+const IGNORABLE: readonly (readonly [string, string])[] = [
+  ['--target', 'lab'],
+  ['--env-file', 'vars.env'],
+  ['--format', 'json'],
+  ['--now', '2026-12-01T09:00:00Z'],
+];
+
+/**
+ * Each command and the common flags it has no use for: it neither lists them nor takes them
+ * (`demo --target lab` ran the demo on the simulator, `demo --format json` printed human
+ * output). unlock takes --env-file: a state database's url may reference its variables.
+ */
+const IGNORED: Readonly<Record<string, readonly string[]>> = {
+  schema: ['--target', '--env-file', '--format', '--now'],
+  init: ['--target', '--env-file', '--format', '--now'],
+  demo: ['--target', '--env-file', '--format', '--now'],
+  unlock: ['--target', '--format', '--now'],
+  simulator: ['--target', '--env-file', '--format', '--now'],
+};
+
+describe('a common flag a command would ignore', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await makeProject({
+      'callops.yaml': 'lockfile: callops.lock\n',
+      'vars.env': 'SOME_VAR=1\n',
+    });
+  });
+  afterAll(async () => {
+    await project?.cleanup();
+  });
+
+  it('is neither listed in its help nor taken: a usage error (64) naming the flag, nothing done', async () => {
+    // A run lock whose process is gone: unlock would remove it, were the flag ignored.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const lock = `${JSON.stringify({ pid: gone, host: hostname(), since: new Date().toISOString(), command: 'callops run' })}\n`;
+    await project.write('.callops/run.lock', lock);
+    const runs = Object.entries(IGNORED).flatMap(([command, ignored]) =>
+      IGNORABLE.filter(([flag]) => ignored.includes(flag)).map(([flag, value]) => ({
+        command,
+        flag,
+        // init's DIR is one it would make; the simulator any free port, never a fixed one.
+        args: [
+          command,
+          ...(command === 'init' ? ['new'] : command === 'simulator' ? ['--port', '0'] : []),
+          flag,
+          value,
+        ],
+      })),
+    );
+    const results = await Promise.all(
+      runs.map(async (run) => ({
+        ...run,
+        r: await runCli(run.args, { cwd: project.dir, timeoutMs: 10_000 }),
+      })),
+    );
+    for (const { args, flag, r } of results) {
+      const what = args.join(' ');
+      expect(r.code, `${what}\n${output(r)}`).toBe(64);
+      expect(r.stderr, what).toContain(`callops ${args[0]}: `);
+      expect(r.stderr, what).toContain(flag);
+      expect(r.stdout, what).toBe('');
+    }
+    expect(project.exists('new')).toBe(false);
+    expect(await project.read('.callops/run.lock')).toBe(lock);
+    const helps = await Promise.all(
+      Object.entries(IGNORED).map(async ([command, ignored]) => ({
+        command,
+        ignored,
+        help: await runCli([command, '--help'], { cwd: project.dir }),
+      })),
+    );
+    for (const { command, ignored, help } of helps) {
+      expect(help.code, command).toBe(0);
+      const listed = flagsOf(help.stdout).map((f) => f.name);
+      for (const flag of ignored) expect(listed, `${command} ${flag}`).not.toContain(flag);
+    }
+  }, 60_000);
+
+  it('unlock takes --env-file: the url of a state database may reference its variables', async () => {
+    const help = await runCli(['unlock', '--help'], { cwd: project.dir });
+    expect(flagsOf(help.stdout).map((f) => f.name)).toContain('--env-file');
+    const r = await runCli(['unlock', '--env-file', 'vars.env'], { cwd: project.dir });
+    expect(r.code, output(r)).toBe(0);
   });
 });
 

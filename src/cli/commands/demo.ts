@@ -19,6 +19,12 @@ export const command: CommandModule = {
   usage:
     'Usage: callops demo\n\nCopies calls/ into a temporary project, applies it against the built-in simulator,\nprints the lockfile, and applies again to show that nothing is placed twice.',
   options: {},
+  refuses: {
+    target: 'demo always places its examples on the built-in simulator: it takes no --target',
+    'env-file': 'demo applies its own examples, which need no variables: it takes no --env-file',
+    format: 'demo shows each command as a person sees it: it takes no --format',
+    now: 'demo places its examples now: it takes no --now (`callops plan --now ISO` previews a project)',
+  },
   run: async (ctx) => {
     const dir = await mkdtemp(join(tmpdir(), 'callops-demo-'));
     await cp(EXAMPLES, join(dir, 'calls'), { recursive: true });

@@ -143,6 +143,12 @@ Writes what a new project lacks: callops.yaml, calls/example.yaml and .gitignore
 Never overwrites a file, and adds no call to a project that has callops.yaml or call
 files already. The example call is pinned to the built-in simulator: it dials nobody.`,
   options: {},
+  refuses: {
+    target: 'init dials nobody: it takes no --target (add targets to callops.yaml)',
+    'env-file': 'init reads no variables: it takes no --env-file',
+    format: 'init says what it wrote in plain lines: it takes no --format',
+    now: 'init evaluates no schedule: it takes no --now',
+  },
   allowPositionals: true,
   run: async (ctx) => {
     const given = ctx.positionals[0] ?? '.';

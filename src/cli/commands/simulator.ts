@@ -13,6 +13,13 @@ export const command: CommandModule = {
   summary: 'run the built-in Voice Gateway simulator',
   usage: SIMULATOR_USAGE,
   options: SIMULATOR_FLAGS,
+  refuses: {
+    target: 'the simulator is a gateway, not a client of one: it takes no --target',
+    'env-file':
+      'the simulator reads no variables: it takes no --env-file (--account-sid and --api-key set its credentials)',
+    format: 'the simulator prints its URL and plain lines: it takes no --format',
+    now: 'the simulator answers on the clock: it takes no --now',
+  },
   handlesSignals: true,
   run: async (ctx) => {
     const parsed = simulatorOptionsFromValues(ctx.values);

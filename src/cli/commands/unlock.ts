@@ -19,6 +19,12 @@ next command without unlock.
 
   --force   remove a lock held on another host (or an unreadable one)`,
   options: { force: { type: 'boolean' } },
+  // --env-file is taken: a state database's url may reference its variables.
+  refuses: {
+    target: "the run lock is the project's, whatever the target: unlock takes no --target",
+    format: 'unlock says what it did in one line: it takes no --format',
+    now: 'unlock judges the run lock on the clock: it takes no --now',
+  },
   run: async (ctx) => {
     const now = new Date();
     const { config, env } = await projectState(ctx);
