@@ -124,14 +124,15 @@ const when = (item: PlanItem, ctx: Ctx, dueNow: boolean): [string, string] => {
   // Due now, its reason beside it as `plan` gives it: what it re-does (a retry, a
   // replacement), or that its number was dialled under another name and is rung again.
   if (item.slot === undefined && dueNow) return ['on merge (unscheduled)', item.reason ?? ''];
-  // Not due and without a slot: a row waiting for its hours, or a cron whose next slot lies
-  // beyond the search (which its reason says).
-  if (item.slot === undefined) return [item.waiting ? '' : (item.reason ?? ''), ''];
-  const zoned = local(item.slot, zone) || (zone === 'UTC' ? '(UTC)' : '');
+  // Not due and without a slot: a row waiting for its hours or a redial, when they open (as
+  // `plan` says it); else a cron whose next slot lies beyond the search (its reason says so).
+  const at = item.slot ?? (item.waiting ? item.opens : undefined);
+  if (at === undefined) return [item.reason ?? '', ''];
+  const zoned = local(at, zone) || (zone === 'UTC' ? '(UTC)' : '');
   // A slot to come that the plan knows will be missed (the clocks jump over its window) says
   // so beside its time, as `plan` does: never shown as an ordinary call.
   const why = item.waiting || item.reason === undefined ? undefined : item.reason;
-  return [utc(item.slot), why === undefined ? zoned : zoned ? `${zoned} — ${why}` : why];
+  return [utc(at), why === undefined ? zoned : zoned ? `${zoned} — ${why}` : why];
 };
 
 /** A line per campaign whose rows were left out of a list (only its first rows are shown). */

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, makeProject, type Project, runCli } from './helpers.js';
+import { callsYaml, campaignYaml, makeProject, type Project, runCli } from './helpers.js';
 
 let project: Project | undefined;
 afterEach(async () => {
@@ -72,6 +72,33 @@ describe('plan --format markdown', () => {
       // Listed once: under Unknown, not also as skipped.
       expect(r.stdout).not.toContain('### Skipped');
     }
+  });
+
+  it("gives a campaign row waiting for its calling hours the time they open, in UTC and the row's zone", async () => {
+    project = await makeProject({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "09:00-17:00" }']),
+      'lists/reminders.csv': [
+        'id,name,phone,timezone',
+        'r1,Ann,+15550100001,UTC',
+        'r2,Bob,+15550100002,Asia/Tokyo',
+        '',
+      ].join('\n'),
+    });
+    // 18:00 UTC: past the hours in UTC (they open at 09:00 tomorrow) and in Tokyo (03:00 there).
+    const args = ['plan', '--now', '2026-12-02T18:00:00Z'];
+    const plain = await runCli(args, { cwd: project.dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('opens 2026-12-03T09:00:00Z');
+    expect(plain.stdout).toContain('opens 2026-12-03T00:00:00Z');
+    const r = await runCli([...args, '--format', 'markdown'], { cwd: project.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('### Upcoming: 2 slots');
+    expect(r.stdout).toContain(
+      '| `reminders/r1` | `+15550100001` | 2026-12-03 09:00 UTC | (UTC) | `lists/reminders.csv:2` |',
+    );
+    expect(r.stdout).toContain(
+      '| `reminders/r2` | `+15550100002` | 2026-12-03 00:00 UTC | 2026-12-03 09:00 GMT+9 (Asia/Tokyo) | `lists/reminders.csv:3` |',
+    );
   });
 
   it('sends input problems to stderr, leaving stdout empty', async () => {

@@ -182,6 +182,42 @@ describe('plan --format markdown', () => {
     expect(lines).toContain(`| \`early\` | \`+15550003\` | ${never} |  | \`calls/early.yaml:3\` |`);
   });
 
+  it('a row waiting for its calling hours or a redial shows when it may be called, as plan says', () => {
+    const text = render(
+      plan({
+        upcoming: [
+          item('reminders/r1', '+15550001', {
+            campaign: 'reminders',
+            row: 'r1',
+            waiting: true,
+            opens: '2026-11-24T17:00:00Z',
+            reason:
+              'waiting: outside calling hours 09:00-17:00 America/New_York; opens 2026-11-24T17:00:00Z (12:00 America/New_York)',
+          }),
+          item('reminders/r2', '+15550002', {
+            campaign: 'reminders',
+            row: 'r2',
+            waiting: true,
+            opens: '2026-11-24T09:15:00.000Z',
+            reason: 'waiting: redial 2 of 3; from 2026-11-24T09:15:00.000Z',
+          }),
+        ],
+      }),
+      [
+        call('reminders/r1', H(1), { campaign: 'reminders', timezone: 'America/New_York' }),
+        call('reminders/r2', H(1), { campaign: 'reminders' }),
+      ],
+    );
+    const lines = text.split('\n');
+    expect(lines).toContain('### Upcoming: 2 slots');
+    expect(lines).toContain(
+      '| `reminders/r1` | `+15550001` | 2026-11-24 17:00 UTC | 2026-11-24 12:00 EST (America/New_York) | `calls/reminders/r1.yaml:3` |',
+    );
+    expect(lines).toContain(
+      '| `reminders/r2` | `+15550002` | 2026-11-24 09:15 UTC |  | `calls/reminders/r2.yaml:3` |',
+    );
+  });
+
   it('says plainly when merging calls no one, and lists missed and skipped with the reason', () => {
     const text = render(
       plan({
