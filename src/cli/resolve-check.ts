@@ -1,6 +1,7 @@
 import { EngineError } from '../engine/errors.js';
 import type { Prepared } from '../engine/prepare.js';
 import { holdState, readState } from '../engine/state.js';
+import { describeTarget } from '../engine/targets.js';
 import { addressOf, outcomeFromEvidence } from '../execute/evidence.js';
 import {
   type Candidate,
@@ -104,6 +105,12 @@ const checkWith = async (
         : 'No unknown entries to check.\n',
     );
     return EXIT.ok;
+  }
+  // Where the records are read, as every command that talks to a gateway says first.
+  if (ctx.format !== 'json') {
+    const { specs } = prepared.choice;
+    for (const target of new Set(keys.map(targetOfKey)))
+      ctx.stdout.write(`${printable(describeTarget(target, specs, prepared.env))}\n`);
   }
   const known = new Set<string>();
   for (const e of Object.values(view.calls)) {

@@ -85,6 +85,8 @@ describe('callops resolve --check', () => {
     try {
       const checked = await gw.run(['resolve', '--check']);
       expect(checked.code, checked.stderr).toBe(0);
+      // The target whose records were read comes first, as in every command's output.
+      expect(checked.stdout.split('\n')[0]).toBe(`target sim: ${gw.sim.url}`);
       expect(checked.stdout).toMatch(/^sim\/a: placed \(sid [0-9a-f-]{36}: to \$\{TO\} from /m);
       expect(checked.stdout + checked.stderr).not.toContain('5550004444');
     } finally {
