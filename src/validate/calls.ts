@@ -2,7 +2,8 @@ import { fileProblem } from '../config/diagnostics.js';
 import type { PathSegments, SourceDocument, SourceFile } from '../config/types.js';
 import { checkDefaultsName } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
-import { type Layer, mergeLayers, siteInLayers } from './merge.js';
+import { type Layer, layerOfValue, mergeLayers, siteInLayers } from './merge.js';
+import { saysWhen } from './schedule-spec.js';
 import { checkCallsDocument } from './schema-check.js';
 import { errorAt, isRecord, type Site, siteOf } from './site.js';
 
@@ -38,11 +39,23 @@ export const nameSite = (entry: CallEntry): Site =>
   siteOf(entry.doc, entry.item.name === undefined ? entry.itemPath : [...entry.itemPath, 'name']);
 
 /**
- * A partial schedule in defaults (say, only a timezone) applies to calls that have a
- * schedule; it does not make an unscheduled call scheduled. Only `cron` or `at` do.
+ * Where a merged value came from when the call does not write it: `this file's defaults
+ * (calls/a.yaml:4:3)` or `the defaults of callops.yaml (callops.yaml:3:3)`, with where it is
+ * written there (at its key with `key`, as siteInLayers). Undefined for a value the call
+ * writes itself.
  */
-const isSchedule = (value: unknown): boolean =>
-  isRecord(value) && (value.cron !== undefined || value.at !== undefined);
+export const fromDefaults = (
+  entry: CallEntry,
+  path: PathSegments,
+  key = false,
+): string | undefined => {
+  const layer = layerOfValue(entry.layers, path);
+  if (layer === undefined || layer.base[0] !== 'defaults') return undefined;
+  const at = siteInLayers(entry.layers, path, key);
+  const whose =
+    layer.doc === entry.doc ? "this file's defaults" : `the defaults of ${layer.doc.file}`;
+  return `${whose} (${at.file}:${at.line}:${at.column})`;
+};
 
 const withoutName = (
   data: Readonly<Record<string, unknown>>,
@@ -96,7 +109,11 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
       const all = [...layers, { data: item, doc, base: itemPath }];
       // `name` comes from the call alone: the other layers were taken without it.
       const merged = mergeLayers(all);
-      if (item.schedule === undefined && !isSchedule(merged.schedule)) delete merged.schedule;
+      // A schedule from defaults merges as if written in the call when it says when calls
+      // are placed (its window and dates hold a campaign's rows; a call without recipients
+      // then needs cron or at). One of a zone, deadline or catchup alone is for the calls
+      // that have cron or at: it changes nothing for the others, nor their digests.
+      if (item.schedule === undefined && !saysWhen(merged.schedule)) delete merged.schedule;
       entries.push({ doc, itemPath, item, layers: all, merged, below: layers, index: i });
     });
   }

@@ -72,12 +72,11 @@ const lookup = (data: unknown, path: PathSegments): { found: boolean; value?: un
   return { found: true, value: current };
 };
 
-/**
- * Where the merged value at `path` was written: in the highest layer that supplies it, given
- * that a non-object value replaces everything below it. A path that does not exist gives
- * the site of its nearest existing ancestor. `layers` are lowest precedence first.
- */
-export const siteInLayers = (layers: readonly Layer[], path: PathSegments, key = false): Site => {
+/** The layer that supplied the merged value at `path`, and how deep into `path` it reaches. */
+const ownerInLayers = (
+  layers: readonly Layer[],
+  path: PathSegments,
+): { readonly owner: Layer; readonly depth: number } => {
   let active = [...layers].reverse();
   let owner = active[0];
   let depth = 0;
@@ -96,6 +95,25 @@ export const siteInLayers = (layers: readonly Layer[], path: PathSegments, key =
     }
   }
   if (!owner) throw new Error('siteInLayers needs at least one layer');
+  return { owner, depth };
+};
+
+/**
+ * Where the merged value at `path` was written: in the highest layer that supplies it, given
+ * that a non-object value replaces everything below it. A path that does not exist gives
+ * the site of its nearest existing ancestor. `layers` are lowest precedence first.
+ */
+export const siteInLayers = (layers: readonly Layer[], path: PathSegments, key = false): Site => {
+  const { owner, depth } = ownerInLayers(layers, path);
   const full = [...owner.base, ...path.slice(0, depth)];
   return key && depth === path.length ? keySiteOf(owner.doc, full) : siteOf(owner.doc, full);
+};
+
+/**
+ * The layer the merged value at `path` was written in (as siteInLayers finds it), or
+ * undefined when no layer holds that path whole.
+ */
+export const layerOfValue = (layers: readonly Layer[], path: PathSegments): Layer | undefined => {
+  const { owner, depth } = ownerInLayers(layers, path);
+  return depth === path.length ? owner : undefined;
 };

@@ -11,6 +11,18 @@ export const DEFAULT_DEADLINE_MS = 600_000;
 export const TEXT_KEYS = ['cron', 'at', 'timezone', 'start', 'end', 'window', 'deadline'] as const;
 export type TextKey = (typeof TEXT_KEYS)[number];
 
+/** The keys besides `cron` and `at` that limit when a call may be placed. */
+export const LIMIT_KEYS = ['window', 'start', 'end'] as const;
+
+/**
+ * Whether a schedule a call takes from its defaults, writing none itself, says when it is
+ * placed: it has `cron` or `at`, or limits the times (a window, a start or an end). One that
+ * only sets a `timezone`, `deadline` or `catchup` (for the calls that have `cron` or `at`)
+ * changes nothing for a call placed at once, nor for a campaign's rows without hours.
+ */
+export const saysWhen = (schedule: unknown): boolean =>
+  isRecord(schedule) && ['cron', 'at', ...LIMIT_KEYS].some((key) => schedule[key] !== undefined);
+
 const lowerFirst = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1);
 
 const cronProblems = new Map<string, string | undefined>();

@@ -9,7 +9,7 @@ import {
   parseInstant,
   zoneOf as wallZone,
 } from '../schedule/zone.js';
-import { type CallEntry, siteIn } from './calls.js';
+import { type CallEntry, fromDefaults, nameSite, siteIn } from './calls.js';
 import {
   cronDatesWarning,
   eitherDayWarning,
@@ -17,9 +17,16 @@ import {
   windowReachWarning,
 } from './cron-reading.js';
 import type { Diagnostic } from './diagnostic.js';
+import { type Layer, layerOfValue } from './merge.js';
 import { cronReachesWindow, isInWindow, parseDuration, parseWindow } from './parse.js';
 import type { CallRule } from './rules.js';
-import { checkCron, DEFAULT_TIMEZONE, TEXT_KEYS, type TextKey } from './schedule-spec.js';
+import {
+  checkCron,
+  DEFAULT_TIMEZONE,
+  LIMIT_KEYS,
+  TEXT_KEYS,
+  type TextKey,
+} from './schedule-spec.js';
 import { errorAt, hasReference, isRecord, warningAt } from './site.js';
 import { isTimeZone, suggestTimeZone } from './timezone.js';
 
@@ -65,6 +72,18 @@ const shape: CallRule = {
   },
 };
 
+/** The layers of `cron` and `at` when they are written in two (an `at` under defaults' `cron`). */
+const splitKinds = (entry: CallEntry): { cron: Layer; at: Layer } | undefined => {
+  const cron = layerOfValue(entry.layers, ['schedule', 'cron']);
+  const at = layerOfValue(entry.layers, ['schedule', 'at']);
+  return cron && at && cron !== at ? { cron, at } : undefined;
+};
+
+/**
+ * What the schema checks of a schedule as written: not both `cron` and `at` in one place, and
+ * one of them in a call's own schedule unless it is a campaign's. What the merge brings to a
+ * call from its defaults is `inherited`'s.
+ */
 const kind: CallRule = {
   name: 'schedule-kind',
   kind: 'structural',
@@ -73,14 +92,65 @@ const kind: CallRule = {
     if (!schedule) return [];
     const hasCron = schedule.cron !== undefined;
     const hasAt = schedule.at !== undefined;
-    if (hasCron && hasAt)
+    if (hasCron && hasAt) {
+      if (splitKinds(entry)) return [];
       return [errorAt(siteIn(entry, ['schedule']), 'schedule has both `cron` and `at`; keep one')];
+    }
     if (!hasCron && !hasAt && entry.merged.recipients === undefined) {
+      if (entry.item.schedule === undefined) return [];
       return [
         errorAt(siteIn(entry, ['schedule']), 'schedule needs `cron` (recurring) or `at` (once)'),
       ];
     }
     return [];
+  },
+};
+
+/**
+ * A schedule in defaults that says when calls are placed merges into each call as if
+ * written there (see collectCalls), so what it lacks or adds is the call's problem, which no
+ * schema of a file can see: a call without `recipients` that takes a window, a start or an
+ * end but no `cron` or `at` from its defaults is an error at the call (it would otherwise be
+ * placed at once, whatever they say); a `cron` and an `at` from two places is an error at
+ * the higher one, saying where the other comes from (a call cannot drop a key its defaults
+ * give).
+ */
+const inherited: CallRule = {
+  name: 'schedule-from-defaults',
+  kind: 'semantic',
+  check: (entry) => {
+    const schedule = scheduleOf(entry);
+    if (!schedule) return [];
+    const hasCron = schedule.cron !== undefined;
+    const hasAt = schedule.at !== undefined;
+    const split = hasCron && hasAt ? splitKinds(entry) : undefined;
+    if (split) {
+      const cronAbove = entry.layers.indexOf(split.cron) > entry.layers.indexOf(split.at);
+      const [higher, lower] = cronAbove ? (['cron', 'at'] as const) : (['at', 'cron'] as const);
+      const origin = fromDefaults(entry, ['schedule', lower]) ?? 'defaults';
+      const a = lower === 'at' ? 'an' : 'a';
+      return [
+        errorAt(
+          at(entry, higher),
+          `schedule has both \`cron\` and \`at\`; keep one: this \`${higher}\` is under ${a} \`${lower}\` from ${origin}, which a call cannot drop — write ${a} \`${lower}\` in place of the \`${higher}\`, or take the \`${lower}\` out of those defaults`,
+        ),
+      ];
+    }
+    if (hasCron || hasAt || entry.merged.recipients !== undefined) return [];
+    if (entry.item.schedule !== undefined) return [];
+    const origin = fromDefaults(entry, ['schedule'], true) ?? 'defaults';
+    const call = typeof entry.item.name === 'string' ? `call \`${entry.item.name}\`` : 'this call';
+    const limits = LIMIT_KEYS.filter((key) => schedule[key] !== undefined).map(
+      (key) => `\`${key}\``,
+    );
+    const keys =
+      limits.length > 1 ? `${limits.slice(0, -1).join(', ')} and ${limits.at(-1)}` : limits[0];
+    return [
+      errorAt(
+        nameSite(entry),
+        `${call} takes a \`schedule\` with ${keys} from ${origin}, but neither \`cron\` (recurring) nor \`at\` (once): a call without \`recipients\` is placed by its \`cron\` or \`at\`, so give it one (only a campaign's rows keep to a window or dates alone)`,
+      ),
+    ];
   },
 };
 
@@ -416,6 +486,7 @@ const dates: CallRule = {
 export const SCHEDULE_RULES: readonly CallRule[] = [
   shape,
   kind,
+  inherited,
   references,
   cron,
   secondsFirst,

@@ -213,6 +213,27 @@ describe('definitions', () => {
     expect(digest).toBe('sha256:161336936d130adff7d6285c4c5e808965d5153f1585c4b379222e96a2c51cf3');
   });
 
+  it('a call under no window or dates of defaults keeps the digest earlier versions wrote', () => {
+    // Lockfiles hold these digests: a call whose schedule did not change is not "changed since placed".
+    const digests = validate({
+      'callops.yaml': yaml('defaults:', '  schedule: { timezone: Europe/Paris }'),
+      'calls/a.yaml': [
+        oneCall('plain'),
+        oneCall('daily', 'schedule: { cron: "0 9 * * *", window: "08:00-18:00" }'),
+        yaml('defaults:', '  schedule: { cron: "0 8 * * 1-5" }', ...oneCall('weekday').split('\n')),
+        oneCall('camp', 'recipients: r.csv', 'tag: { id: "${row.id}" }'),
+      ].join('---\n'),
+      'calls/b.yaml': oneCall('bare'),
+    }).named.map((c) => [c.name, c.definition]);
+    expect(digests).toEqual([
+      ['plain', 'sha256:7e8eaa2b4a5a349c8a2a16865e9898d55a754880038ac869defc136d3ccb0af6'],
+      ['daily', 'sha256:b686dc084d25c5b5043500d2c86d18fedf233bc8f97c9674e8c2028f01865e94'],
+      ['weekday', 'sha256:53c6ddf4bc8bba84a372e34d059d831971de5d25c1574bcda97fdc6293f82cc1'],
+      ['camp', 'sha256:6e04cb2e007febc438cdb08fa84c4002147821f7ff1cbd5539b931be52a9c02a'],
+      ['bare', 'sha256:6f5a50fe5baa82f119fb5ac5ef9d9e5c59ec53e415c7aad0b1fb36559dc13f8c'],
+    ]);
+  });
+
   it('hash the merged call: the same whatever the key order or where a value came from', () => {
     const inline = validate({ 'calls/a.yaml': oneCall('x', 'timeout: 30') }).calls[0];
     const reordered = validate({

@@ -404,8 +404,45 @@ describe('at', () => {
       '  schedule: { cron: "0 9 * * *" }',
       ...oneCall('x', 'schedule:', '  at: "2026-12-01T09:00:00Z"').trimEnd().split('\n'),
     );
+    // At the call's `at`, saying where the `cron` it cannot drop is written.
     expect(validate({ [A]: text }).diagnostics).toEqual([
-      error(A, 9, 7, '/calls/0/schedule', 'schedule has both `cron` and `at`; keep one'),
+      error(
+        A,
+        9,
+        11,
+        '/calls/0/schedule/at',
+        "schedule has both `cron` and `at`; keep one: this `at` is under a `cron` from this file's defaults (calls/a.yaml:2:21), which a call cannot drop — write a `cron` in place of the `at`, or take the `cron` out of those defaults",
+      ),
+    ]);
+    // Both in one place: the schema's error there, once.
+    const both = yaml(
+      'defaults:',
+      '  schedule: { cron: "0 9 * * *", at: "2026-12-01T09:00:00Z" }',
+      ...oneCall('x').trimEnd().split('\n'),
+    );
+    expect(validate({ [A]: both }).diagnostics.map((d) => [d.path, d.message])).toEqual([
+      ['/defaults/schedule', 'must not have both `cron` and `at`'],
+    ]);
+  });
+
+  it("an `at` of the file's defaults under a `cron` of callops.yaml's: once, at the `at`", () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  schedule:', '    cron: "0 9 * * *"'),
+      [A]: yaml(
+        'defaults:',
+        '  schedule: { at: "2026-12-01T09:00:00Z" }',
+        ...oneCall('one').trimEnd().split('\n'),
+        ...oneCall('two').trimEnd().split('\n').slice(1),
+      ),
+    });
+    expect(result.diagnostics).toEqual([
+      error(
+        A,
+        2,
+        19,
+        '/defaults/schedule/at',
+        'schedule has both `cron` and `at`; keep one: this `at` is under a `cron` from the defaults of callops.yaml (callops.yaml:3:11), which a call cannot drop — write a `cron` in place of the `at`, or take the `cron` out of those defaults',
+      ),
     ]);
   });
 });
@@ -559,7 +596,7 @@ describe('references in a schedule', () => {
 });
 
 describe('schedules from defaults', () => {
-  it('a partial schedule in defaults applies to scheduled calls only', () => {
+  it('merges into every call as if written there: a call without cron or at is an error at the call', () => {
     const result = validate({
       'callops.yaml': yaml(
         'defaults:',
@@ -567,14 +604,72 @@ describe('schedules from defaults', () => {
         '    timezone: Europe/Paris',
         '    window: "08:00-20:00"',
       ),
-      [A]: `${oneCall('plain')}---\n${oneCall('daily', 'schedule: { cron: "0 9 * * *" }')}`,
+      [A]: `${oneCall('plain')}---\n${oneCall('daily', 'schedule: { cron: "0 9 * * *" }')}---\n${oneCall('once', 'schedule: { at: "2026-12-01T09:00:00" }')}`,
     });
-    expect(result.diagnostics).toEqual([]);
+    // Never placed at once, outside the window written in defaults: refused where it is named.
+    expect(result.diagnostics).toEqual([
+      error(
+        A,
+        2,
+        11,
+        '/calls/0/name',
+        "call `plain` takes a `schedule` with `window` from the defaults of callops.yaml (callops.yaml:2:3), but neither `cron` (recurring) nor `at` (once): a call without `recipients` is placed by its `cron` or `at`, so give it one (only a campaign's rows keep to a window or dates alone)",
+      ),
+    ]);
     expect(result.calls.map((c) => [c.name, c.schedule])).toEqual([
-      ['plain', undefined],
+      ['plain', { timezone: 'Europe/Paris', window: '08:00-20:00', deadlineMs: 600_000 }],
       [
         'daily',
         { cron: '0 9 * * *', timezone: 'Europe/Paris', window: '08:00-20:00', deadlineMs: 600_000 },
+      ],
+      [
+        'once',
+        {
+          at: '2026-12-01T09:00:00',
+          timezone: 'Europe/Paris',
+          window: '08:00-20:00',
+          deadlineMs: 600_000,
+        },
+      ],
+    ]);
+  });
+
+  it("a file's defaults: each call without cron or at is named, the defaults' schedule located", () => {
+    const result = validate({
+      [A]: yaml(
+        'defaults:',
+        '  schedule: { start: "2026-01-01", end: "2026-01-31" }',
+        ...oneCall('one').trimEnd().split('\n'),
+        ...oneCall('two').trimEnd().split('\n').slice(1),
+      ),
+    });
+    expect(result.diagnostics.map((d) => [d.line, d.column, d.path, d.message])).toEqual(
+      ['one', 'two'].map((name, i) => [
+        4 + 4 * i,
+        11,
+        `/calls/${i}/name`,
+        `call \`${name}\` takes a \`schedule\` with \`start\` and \`end\` from this file's defaults (calls/a.yaml:2:3), but neither \`cron\` (recurring) nor \`at\` (once): a call without \`recipients\` is placed by its \`cron\` or \`at\`, so give it one (only a campaign's rows keep to a window or dates alone)`,
+      ]),
+    );
+  });
+
+  it('only a zone, deadline or catchup in defaults is for the calls with cron or at', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  schedule: { timezone: Europe/Paris, deadline: 5m }'),
+      [A]: yaml(
+        'defaults:',
+        '  schedule: { catchup: all }',
+        ...`${oneCall('now')}${oneCall('daily', 'schedule: { cron: "0 9 * * *" }').slice('calls:\n'.length)}`
+          .trimEnd()
+          .split('\n'),
+      ),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.calls.map((c) => [c.name, c.schedule])).toEqual([
+      ['now', undefined],
+      [
+        'daily',
+        { cron: '0 9 * * *', timezone: 'Europe/Paris', deadlineMs: 300_000, catchup: 'all' },
       ],
     ]);
   });
