@@ -1,8 +1,8 @@
 import { keysBetween } from '../state/lock-index.js';
+import { lowerBound } from '../state/sorted.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type DialledCache, dialledCache, keysThatDialled, rowsThatDialled } from './shifted.js';
-import { lowerBound } from './slot-share.js';
 
 /** An entry of a call no longer defined that dialled a number at a slot. */
 export interface RenamedEntry {

@@ -1,5 +1,6 @@
 import { localTime, slotEndsAt } from '../schedule/index.js';
 import { keysBetween } from '../state/lock-index.js';
+import { lowerBound } from '../state/sorted.js';
 import type { Lockfile } from '../state/types.js';
 import type { ScheduleSpec } from '../validate/model.js';
 import { formatSlot } from './keys.js';
@@ -115,18 +116,6 @@ export interface OwnEntries {
    */
   within(after: number, until: number): string | undefined;
 }
-
-/** The first of the ascending `keys` that is not below `key` (their count when none is). */
-export const lowerBound = (keys: readonly string[], key: string): number => {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((keys[mid] as string) < key) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-};
 
 /**
  * The entries of `calls` whose keys start with `prefix` (`<target>/<name>@`), listed once

@@ -1,3 +1,4 @@
+import { lowerBound } from './sorted.js';
 import type { LockEntry } from './types.js';
 
 /**
@@ -51,18 +52,6 @@ const layered = new WeakMap<object, Layers>();
 
 /** The layers of calls made by layeredCalls, else undefined. */
 export const layersOf = (calls: object): Layers | undefined => layered.get(calls);
-
-/** The first of the ascending `keys` that is not below `key`. */
-const lowerBound = (keys: readonly string[], key: string): number => {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((keys[mid] as string) < key) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-};
 
 /** Whether the ascending `keys` hold `key`. */
 const holds = (keys: readonly string[], key: string): boolean => {
