@@ -29,3 +29,24 @@ export const lockOf = (calls: Record<string, LockEntry>): Lockfile => ({
   lockfileVersion: 1,
   calls,
 });
+
+/** The first slot of the per-minute calls the large lockfiles of these tests hold. */
+export const SLOTS_START = Date.UTC(2026, 0, 1);
+
+/** The `i`th per-minute slot from SLOTS_START, as keys write it. */
+export const slotOf = (i: number): string =>
+  new Date(SLOTS_START + i * 60_000).toISOString().replace('.000Z', 'Z');
+
+/** `n` placed per-minute slots of `p/minutely`: a lockfile above INDEX_MIN_BYTES at 6,000. */
+export const minutelyEntries = (n: number): Record<string, LockEntry> => {
+  const calls: Record<string, LockEntry> = {};
+  for (let i = 0; i < n; i++) {
+    calls[`p/minutely@${slotOf(i)}`] = entry({
+      status: 'placed',
+      sid: `sid-${i}`,
+      at: slotOf(i),
+      file: 'calls/minutely.yaml',
+    });
+  }
+  return calls;
+};

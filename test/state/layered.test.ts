@@ -18,23 +18,13 @@ import { draftLock } from '../../src/state/record.js';
 import { pruneExpired } from '../../src/state/retention.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 import { saveLockfile } from '../../src/state/written.js';
-import { entry, lockOf, tempDir } from './helpers.js';
+import { entry, lockOf, minutelyEntries, SLOTS_START, slotOf, tempDir } from './helpers.js';
 
-const START = Date.UTC(2026, 0, 1);
-const slotOf = (i: number): string =>
-  new Date(START + i * 60_000).toISOString().replace('.000Z', 'Z');
+const START = SLOTS_START;
 
 /** A lockfile above INDEX_MIN_BYTES, with an unknown entry and a one-off call among the slots. */
 const bigLock = (n = 6000): Lockfile => {
-  const calls: Record<string, LockEntry> = {};
-  for (let i = 0; i < n; i++) {
-    calls[`p/minutely@${slotOf(i)}`] = entry({
-      status: 'placed',
-      sid: `sid-${i}`,
-      at: slotOf(i),
-      file: 'calls/minutely.yaml',
-    });
-  }
+  const calls = minutelyEntries(n);
   calls['p/maybe'] = entry({ status: 'unknown', message: 'timed out' });
   calls['p/once'] = entry({ status: 'placed', sid: 'S-once' });
   calls['p/ünïcode "quoted" \\ key'] = entry({ status: 'placed', sid: 'S-u' });

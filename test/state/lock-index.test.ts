@@ -14,25 +14,15 @@ import {
 import { readLockfile, serializeLockfile } from '../../src/state/lockfile.js';
 import { draftLock } from '../../src/state/record.js';
 import { pruneExpired } from '../../src/state/retention.js';
-import type { LockEntry, Lockfile } from '../../src/state/types.js';
+import type { Lockfile } from '../../src/state/types.js';
 import { readWritten, saveLockfile, writtenPath } from '../../src/state/written.js';
-import { entry, lockOf, tempDir } from './helpers.js';
+import { entry, lockOf, minutelyEntries, SLOTS_START, slotOf, tempDir } from './helpers.js';
 
-const START = Date.UTC(2026, 0, 1);
-const slotOf = (i: number): string =>
-  new Date(START + i * 60_000).toISOString().replace('.000Z', 'Z');
+const START = SLOTS_START;
 
 /** A lockfile above INDEX_MIN_BYTES: per-minute slots, one unknown, odd keys among them. */
 const bigLock = (n = 8000): Lockfile => {
-  const calls: Record<string, LockEntry> = {};
-  for (let i = 0; i < n; i++) {
-    calls[`p/minutely@${slotOf(i)}`] = entry({
-      status: 'placed',
-      sid: `sid-${i}`,
-      at: slotOf(i),
-      file: 'calls/minutely.yaml',
-    });
-  }
+  const calls = minutelyEntries(n);
   calls['p/ünïcode "quoted" \\ key'] = entry({ status: 'placed', sid: 'S-u' });
   calls['p/0'] = entry({ status: 'failed' });
   calls['p/maybe'] = entry({ status: 'unknown', message: 'timed out' });
