@@ -298,7 +298,14 @@ export const runReporter = (
       case 'run:start':
         out ??= batchedWriter(ctx.stdout);
         reporter = await pickReporter(ctx, target, out, warnings);
-        reporter.start({ items: event.items, targetNote: event.targetNote, signal: ctx.signal });
+        reporter.start({
+          items: event.items,
+          targetNote:
+            event.missedText === undefined || event.missedText === ''
+              ? event.targetNote
+              : `${event.targetNote}\n${event.missedText.trimEnd()}`,
+          signal: ctx.signal,
+        });
         return;
       case 'run:stopping':
         ctx.stderr.write(

@@ -230,11 +230,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       if (hasErrors(diagnostics)) throw new EngineError('invalid', UNRESOLVED);
     }
     const redact = makeRedactor([...(run.secrets ?? []), ...resolved.secrets]);
-    await sink({
-      type: 'run:start',
-      items: due,
-      targetNote: missedText === '' ? note : `${note}\n${missedText.trimEnd()}`,
-    });
+    await sink({ type: 'run:start', items: due, targetNote: note, missedText });
     const result = await placeCalls({
       items: resolved.items,
       request: resolved.request,

@@ -29,7 +29,13 @@ export type EngineEvent =
       readonly redact: (text: string) => string;
     }
   /** Calls are about to be placed. */
-  | { readonly type: 'run:start'; readonly items: readonly PlanItem[]; readonly targetNote: string }
+  | {
+      readonly type: 'run:start';
+      readonly items: readonly PlanItem[];
+      readonly targetNote: string;
+      /** One line per missed slot reported with the batch, said under the note (none: ''). */
+      readonly missedText?: string;
+    }
   /** Every call of the batch is settled (or was stopped); the summary of the batch. */
   | {
       readonly type: 'run:finish';

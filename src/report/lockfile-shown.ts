@@ -5,12 +5,14 @@ import type { Secret } from '../resolve/interpolate.js';
 import { sameKeysAs, summaryOf } from '../state/lock-index.js';
 import type { LockEntry, Lockfile, PreviousPlacement } from '../state/types.js';
 import { makeRedactor, WITHHELD } from './redact.js';
+import type { Unsettled } from './unsettled.js';
 
 /**
- * Text of the lockfile as `status`, `plan` and `report` show it. callops never records a
- * secret there (a sid or Call-ID that holds one is refused, a message is redacted before it
- * is stored), but a hand edit, or a merge of another writer's lockfile, can put one in any
- * field: each string read from it is shown with every secret the command knows replaced.
+ * Text of the lockfile as `status`, `plan`, `report`, `apply` and `run` show it. callops
+ * never records a secret there (a sid or Call-ID that holds one is refused, a message is
+ * redacted before it is stored), but a hand edit, or a merge of another writer's lockfile,
+ * can put one in any field: each string read from it is shown with every secret the command
+ * knows replaced.
  */
 export interface LockfileText {
   /**
@@ -31,8 +33,12 @@ export interface LockfileText {
 /** Distinct messages remembered (a lockfile's failed entries mostly share a few). */
 const MESSAGES_KEPT = 10_000;
 
-/** The lockfile's text as shown with `secrets` hidden; `undefined` when there are none. */
-const lockfileText = (secrets: readonly Secret[]): LockfileText | undefined => {
+/**
+ * The lockfile's text as shown with `secrets` hidden; `undefined` when there are none. Made
+ * once per command: `apply` and `run`, which read and write the lockfile itself, show what
+ * they print of it through this (shownItems, shownUnsettled).
+ */
+export const lockfileText = (secrets: readonly Secret[]): LockfileText | undefined => {
   if (secrets.length === 0) return undefined;
   const redact = makeRedactor(secrets);
   const holds = redact.holds ?? ((text: string) => redact(text) !== text);
@@ -233,6 +239,56 @@ const lazyView = (calls: Lockfile['calls'], text: LockfileText): Lockfile['calls
 };
 
 /**
+ * The item with its reason shown by `text` (the same item when that leaves it as it is): a
+ * reason may quote the lockfile (`already placed <sid> at …`, a key of a call's old name).
+ */
+export const shownItem = (i: PlanItem, text: LockfileText): PlanItem => {
+  if (i.reason === undefined) return i;
+  const reason = text(i.reason);
+  return reason === i.reason ? i : amendItem(i, { reason });
+};
+
+/**
+ * The items, each shown by `text` as it is read (shownItem); the list itself without `text`.
+ * What is planned and placed is the list given: only what is printed is read through this.
+ */
+export const shownItems = (
+  items: readonly PlanItem[],
+  text: LockfileText | undefined,
+): readonly PlanItem[] =>
+  text === undefined || items.length === 0
+    ? items
+    : lazyList([new Run(items.length, (n) => shownItem(items[n] as PlanItem, text))]);
+
+/**
+ * The unknown entries as the lockfile's text is shown (unsettledEntries of the lockfile
+ * itself, as `apply` and `run` list them): the key, time, file and hint as keys are, the
+ * message as messages are. The list itself without `text`; each entry itself when nothing in
+ * it holds a secret.
+ */
+export const shownUnsettled = (
+  list: readonly Unsettled[],
+  text: LockfileText | undefined,
+): readonly Unsettled[] =>
+  text === undefined || list.length === 0
+    ? list
+    : list.map((u) => {
+        const { key, at, file, hint, message } = u;
+        const shown = message === undefined ? undefined : text.message(message);
+        const { holds } = text;
+        if (shown === message && !holds(key) && !holds(at) && !holds(file) && !holds(hint))
+          return u;
+        return {
+          ...u,
+          key: text(key),
+          at: text(at),
+          file: text(file),
+          hint: text(hint),
+          ...(shown !== undefined && { message: shown }),
+        };
+      });
+
+/**
  * The plan with each item's reason shown as the lockfile's text is (`textOf(lock)`): a reason
  * may quote a key of the lockfile (a slot already dialled under a call's old name). Its
  * lists are read as they are, each item when it is read.
@@ -240,13 +296,7 @@ const lazyView = (calls: Lockfile['calls'], text: LockfileText): Lockfile['calls
 export const shownPlan = (plan: Plan, lock: Lockfile): Plan => {
   const text = texts.get(lock.calls);
   if (text === undefined) return plan;
-  const item = (i: PlanItem): PlanItem => {
-    if (i.reason === undefined) return i;
-    const reason = text(i.reason);
-    return reason === i.reason ? i : amendItem(i, { reason });
-  };
-  const list = (items: readonly PlanItem[]): readonly PlanItem[] =>
-    lazyList([new Run(items.length, (n) => item(items[n] as PlanItem))]);
+  const list = (items: readonly PlanItem[]) => shownItems(items, text);
   return {
     ...plan,
     due: list(plan.due),

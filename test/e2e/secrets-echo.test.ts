@@ -8,6 +8,7 @@ import { serializeLockfile } from '../../src/state/lockfile.js';
 import type { Lockfile } from '../../src/state/types.js';
 import {
   bodyOf,
+  type CliResult,
   callsYaml,
   campaignYaml,
   envConfigYaml,
@@ -15,7 +16,13 @@ import {
   type LockEntryJson,
   type LockJson,
   listenLoopback,
+  output,
+  plainText,
   recipientNumber,
+  spawnCli,
+  spawnOnTerminal,
+  waitFor,
+  watch,
 } from './helpers.js';
 import { recordedProject } from './recorded-project.js';
 
@@ -423,4 +430,252 @@ describe('secrets another writer left in callops.lock', () => {
     }
     expect(leaks).toEqual([]);
   }, 180_000);
+});
+
+// apply and run read the same lockfile to plan and place, and print what they say of it: a
+// changed call's reason (`already placed <sid> at …`), a missed slot's that names the entry
+// of the call's old name, the unknown entries (key, message, hint), a replacement's earlier
+// sid at the confirmation. They show none of the secrets they know, in any format, while
+// the lockfile keeps what was written there: a replacement keeps the real earlier sid.
+describe('secrets another writer left in callops.lock, as apply and run print them', () => {
+  const recorded = recordedProject({
+    'callops.yaml': `${envConfigYaml()}state:\n  keep: 36500d\n`,
+    '.env': `UNUSED_TOKEN=${UNUSED}\n`,
+    'calls/c.yaml': callsYaml([{ name: 'one' }, { name: 'two' }, { name: 'three' }]),
+    'calls/reminders.yaml': campaignYaml(),
+    'lists/reminders.csv': `id,phone,name\nr1,${recipientNumber(1)},Ann\nr2,${recipientNumber(2)},Bo\n`,
+  });
+  // A daily call placed at 09:00 UTC (a rehearsal), then renamed and moved to Berlin, whose
+  // 09:00 is 08:00 UTC: that slot is missed, superseded by the entry of the old name.
+  const daily = (name: string, zone = '') => ({
+    name,
+    to: '{ type: phone, number: "+15550150001" }',
+    extra: [`schedule: { cron: "0 9 * * *",${zone} deadline: 2h }`],
+  });
+  const moved = recordedProject({
+    'callops.yaml': envConfigYaml(),
+    '.env': `UNUSED_TOKEN=${UNUSED}\n`,
+    'calls/c.yaml': callsYaml([daily('t15')]),
+  });
+  let good: RunningSimulator;
+
+  beforeAll(async () => {
+    good = await startSimulator({ accountSid: ACCOUNT, apiKey: KEY });
+  });
+  afterAll(async () => {
+    await good?.close();
+  });
+
+  const env = (extra = {}) => ({
+    VG_BASE_URL: good.url,
+    VG_ACCOUNT_SID: ACCOUNT,
+    VG_API_KEY: KEY,
+    ...extra,
+  });
+  const FORMATS: [string, string[], (dir: string) => Record<string, string>][] = [
+    ['human', [], () => ({})],
+    ['json', ['--format', 'json'], () => ({})],
+    [
+      'github',
+      ['--format', 'github'],
+      (dir) => ({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(dir, 'summary.md') }),
+    ],
+  ];
+
+  /** `run` until its first batch's summary is out, then SIGTERM: its result, kept as seen. */
+  const runOnce = async (what: string, flags: string[], extra: Record<string, string>) => {
+    const { project, seen } = recorded;
+    const child = spawnCli(['run', '--yes', ...flags], { cwd: project.dir, env: env(extra) });
+    const { done, soFar } = watch(child, 60_000);
+    await waitFor(
+      `${what}: the first batch's summary`,
+      () => (/Done: |"warnings"/.test(soFar()) ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    child.kill('SIGTERM');
+    const result = await done;
+    seen.push({ what, result });
+    return result;
+  };
+
+  /** What every output and file but the lockfile (and its copy) show of the canaries. */
+  const leaksOf = async (
+    seen: readonly { what: string; result: { stdout: string; stderr: string } }[],
+    dir: string,
+  ): Promise<string[]> => {
+    const leaks: string[] = [];
+    for (const { what, result } of seen) {
+      for (const [stream, text] of [
+        ['stdout', result.stdout],
+        ['stderr', result.stderr],
+      ] as const) {
+        const found = leaksIn(text);
+        if (found.length > 0) leaks.push(`${what} ${stream}: ${found.join(', ')}\n${text}`);
+      }
+    }
+    const files = (await filesUnder(dir)).filter(
+      (f) =>
+        !/[\\/](callops\.lock|\.env|\.callops[\\/](written\.lock|lock-index\.json))$/.test(f.path),
+    );
+    for (const { path, text } of files) {
+      const found = leaksIn(text);
+      if (found.length > 0) leaks.push(`${path}: ${found.join(', ')}\n${text}`);
+    }
+    return leaks;
+  };
+
+  it('apply and run show none of them, in any format; the lockfile keeps them', async () => {
+    const { project, seen } = recorded;
+    const placed = await recorded.run('apply one', ['apply', '--yes', '--only', 'one'], env());
+    expect(placed.code, placed.stderr).toBe(0);
+    const lock = (await project.lock()) as LockJson;
+    const one = lock.calls['gw/one'] as LockEntryJson & { definition: string };
+    const basic = Buffer.from(`callops:${KEY}`, 'utf8').toString('base64');
+    const merged: Record<string, unknown> = {
+      ...lock.calls,
+      // Placed under a secret sid and Call-ID (another definition than two's: changed).
+      'gw/two': {
+        ...one,
+        sid: KEY,
+        callId: UNUSED,
+        history: [{ sid: ACCOUNT, callId: KEY, at: one.at }],
+      },
+      // Failed, the key percent-encoded in its message: placed again.
+      'gw/three': {
+        status: 'failed',
+        at: one.at,
+        definition: one.definition,
+        file: 'calls/c.yaml',
+        httpStatus: 400,
+        message: `rejected /Calls?token=${encodeURIComponent(KEY)}`,
+      },
+      // Unknown, the message echoing the key in base64 and JSON-escaped.
+      'gw/gone': {
+        status: 'unknown',
+        at: one.at,
+        definition: one.definition,
+        file: 'calls/gone.yaml',
+        message: `no answer; sent Authorization: Basic ${basic}, body {"key":${JSON.stringify(`${KEY}"`)}}, token ${UNUSED}`,
+      },
+      // A key that holds a secret (a hand edit).
+      [`gw/x-${UNUSED}`]: {
+        status: 'unknown',
+        at: one.at,
+        definition: one.definition,
+        file: 'calls/c.yaml',
+      },
+      // A campaign row placed under the account sid, under another definition: changed.
+      'gw/reminders/r1': { ...one, file: 'calls/reminders.yaml', sid: ACCOUNT, callId: KEY },
+    };
+    // Each run starts from that lockfile as a fresh clone has it (no .callops/ to compare
+    // with): three and r2 are due, and placed.
+    const reset = async () => {
+      await rm(join(project.dir, '.callops'), { recursive: true, force: true });
+      await project.write(
+        'callops.lock',
+        lockText({ ...lock, calls: merged as LockJson['calls'] }),
+      );
+    };
+    const out: Record<string, CliResult> = {};
+    for (const [name, flags, gh] of FORMATS) {
+      const extra = gh(project.dir);
+      await reset();
+      // Calls placed (the summary of a batch), then nothing due (the summary without one).
+      out[`apply ${name}`] = await recorded.run(
+        `apply ${name}`,
+        ['apply', '--yes', ...flags],
+        env(extra),
+      );
+      out[`again ${name}`] = await recorded.run(
+        `again ${name}`,
+        ['apply', '--yes', ...flags],
+        env(extra),
+      );
+      await reset();
+      out[`run ${name}`] = await runOnce(`run ${name}`, flags, extra);
+    }
+    for (const [what, r] of Object.entries(out)) expect(r.code, `${what}: ${output(r)}`).toBe(0);
+
+    // Positive controls: the entries are said, each secret as its reference.
+    const human = out['apply human']?.stdout ?? '';
+    // The target's note is no text of the lockfile: its URL (a value callops knows) as it is.
+    expect(human).toContain(`target gw: ${good.url}`);
+    expect(human).toContain('placed  gw/three');
+    expect(human).toContain('gw/two  → ');
+    expect(human).toContain('already placed ${VG_API_KEY} at');
+    expect(human).toContain('already placed ${VG_ACCOUNT_SID} at');
+    expect(human).toContain('body {"key":"${VG_API_KEY}\\""}, token ${UNUSED_TOKEN}');
+    expect(human).toContain('callops resolve gw/x-${UNUSED_TOKEN} --placed SID');
+    expect(out['again human']?.stdout).toContain('Nothing is due now');
+    expect(out['again human']?.stdout).toContain('already placed ${VG_API_KEY} at');
+    for (const what of ['apply json', 'again json', 'run json']) {
+      const json = JSON.parse(out[what]?.stdout ?? '') as {
+        unsettled: { key: string; message?: string }[];
+      };
+      expect(json.unsettled.map((u) => u.key)).toEqual(['gw/gone', 'gw/x-${UNUSED_TOKEN}']);
+      expect(json.unsettled[0]?.message).toContain('token ${UNUSED_TOKEN}');
+    }
+    expect(out['apply github']?.stdout).toMatch(/^::warning .*gw\/x-\$\{UNUSED_TOKEN\}/m);
+    expect(out['run human']?.stderr).toContain('? gw/x-${UNUSED_TOKEN}  at ');
+    expect(out['run github']?.stdout).toMatch(/^::warning .*token \$\{UNUSED_TOKEN\}/m);
+    expect(await project.read('summary.md')).toContain('`gw/x-${UNUSED_TOKEN}`');
+
+    // At a terminal, the confirmation of a replacement names the sid it replaces; the
+    // entry's history keeps that sid as the lockfile held it.
+    const child = spawnOnTerminal(['apply', '--replace', 'two', '--only', 'two'], {
+      cwd: project.dir,
+      env: env(),
+    });
+    const asked = watch(child, 30_000);
+    await waitFor('the question', () =>
+      /Type yes to go on: $/.test(plainText(asked.soFar())) ? true : undefined,
+    );
+    child.stdin?.write('yes\r');
+    const replaced = await asked.done;
+    const text = plainText(replaced.stdout);
+    seen.push({ what: 'apply --replace at a terminal', result: { ...replaced, stdout: text } });
+    expect(replaced.code, text).toBe(0);
+    expect(text).toContain('(again: replaces ${VG_API_KEY} placed at ');
+    const two = (await project.lock())?.calls['gw/two'] as { history?: unknown[] } | undefined;
+    expect(two?.history?.at(-1)).toMatchObject({ sid: KEY, callId: UNUSED });
+
+    // The missed slot of the moved call, in every format: its reason names the entry of its
+    // old name, placed (by a hand edit, in a fresh clone) under the key.
+    const rehearsal = ['apply', '--yes', '--now'];
+    const first = await moved.run('moved first', [...rehearsal, '2027-01-05T09:00:10Z'], env());
+    expect(first.code, first.stderr).toBe(0);
+    await moved.project.write(
+      'calls/c.yaml',
+      callsYaml([daily('t16', ' timezone: Europe/Berlin,')]),
+    );
+    await rm(join(moved.project.dir, '.callops'), { recursive: true, force: true });
+    const was = (await moved.project.lock()) as LockJson;
+    const old = 'gw/t15@2027-01-05T09:00:00Z';
+    const calls = { ...was.calls, [old]: { ...was.calls[old], sid: KEY, callId: UNUSED } };
+    await moved.project.write('callops.lock', lockText({ ...was, calls } as LockJson));
+    const missed: Record<string, CliResult> = {};
+    for (const [name, flags, gh] of FORMATS) {
+      const r = await moved.run(
+        `moved ${name}`,
+        [...rehearsal, '2027-01-05T09:10:00Z', ...flags],
+        env(gh(moved.project.dir)),
+      );
+      expect(r.code, output(r)).toBe(0);
+      missed[name] = r;
+    }
+    const words = `its number was dialled as ${old} (placed \${VG_API_KEY} at `;
+    expect(missed.human?.stdout).toContain(`missed  gw/t16@2027-01-05T08:00:00Z`);
+    expect(missed.human?.stdout).toContain(words);
+    const results = (JSON.parse(missed.json?.stdout ?? '') as { results: { message: string }[] })
+      .results;
+    expect(results.find((r) => r.message.includes(words))).toBeDefined();
+    expect(missed.github?.stdout).toMatch(/^::warning .*missed/m);
+    expect(await moved.project.read('summary.md')).toContain(words);
+
+    // The lockfiles hold them (positive control); no output and no other file does.
+    expect(await project.read('callops.lock')).toContain(KEY);
+    expect(await moved.project.read('callops.lock')).toContain(KEY);
+    expect(await leaksOf(seen, project.dir)).toEqual([]);
+    expect(await leaksOf(moved.seen, moved.project.dir)).toEqual([]);
+  }, 240_000);
 });

@@ -1,7 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is how a secret is shown
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
-import { shownLockfile, shownPlan, textOf } from '../../src/report/lockfile-shown.js';
+import {
+  lockfileText,
+  shownItems,
+  shownLockfile,
+  shownPlan,
+  shownUnsettled,
+  textOf,
+} from '../../src/report/lockfile-shown.js';
 import { WITHHELD } from '../../src/report/redact.js';
 import { keysBetween, summaryOf } from '../../src/state/lock-index.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
@@ -117,5 +124,48 @@ describe('the lockfile as status, plan and report show it', () => {
     expect(shown.skipped.length).toBe(1);
     const raw = lockOf({ 'gw/a': entry() });
     expect(shownPlan(plan, raw)).toBe(plan);
+  });
+
+  it('shows what apply and run print of the lockfile itself: unknown entries, reasons', () => {
+    const text = lockfileText(SECRETS);
+    const clean = {
+      key: 'gw/a',
+      at: AT,
+      file: 'calls/a.yaml',
+      line: 1,
+      message: 'no answer on 8080',
+      hint: 'settle: callops resolve gw/a --placed SID',
+    };
+    const held = { ...clean, key: `gw/x-${KEY}`, hint: `settle: callops resolve gw/x-${KEY}` };
+    const list = [clean, held];
+    const [a, x] = shownUnsettled(list, text);
+    // A message as every message is (short values too); the rest as keys are.
+    expect(a).toEqual({ ...clean, message: 'no answer on ${PORT}' });
+    expect(x).toMatchObject({
+      key: 'gw/x-${VG_API_KEY}',
+      hint: 'settle: callops resolve gw/x-${VG_API_KEY}',
+      at: AT,
+    });
+    expect(shownUnsettled([{ ...clean, message: 'no' }], text)[0]).toEqual({
+      ...clean,
+      message: 'no',
+    });
+    // Without a known secret: the lists themselves.
+    expect(shownUnsettled(list, lockfileText([]))).toBe(list);
+    const items: PlanItem[] = [
+      {
+        key: 'gw/a',
+        name: 'a',
+        target: 'gw',
+        file: 'f',
+        line: 1,
+        to: '+15550001111',
+        definition: DEFINITION,
+        reason: `already placed ${KEY} at ${AT}`,
+      },
+    ];
+    expect(shownItems(items, text)[0]?.reason).toBe(`already placed \${VG_API_KEY} at ${AT}`);
+    expect(items[0]?.reason).toContain(KEY);
+    expect(shownItems(items, undefined)).toBe(items);
   });
 });

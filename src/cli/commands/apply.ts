@@ -19,6 +19,7 @@ import {
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
+import { lockfileText, shownItems } from '../../report/lockfile-shown.js';
 import { makeRedactor } from '../../report/redact.js';
 import { unknownPlanned } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
@@ -28,6 +29,7 @@ import type { CommandModule } from '../context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
 import { parsePlaceFlags, runReporter } from '../run-report.js';
+import { shownSink } from '../run-shown.js';
 import { openProjectState } from '../state.js';
 import { captured, parseWaitFlag, SIMULATOR_WAIT_NOTE, waitForPlaced } from '../wait.js';
 
@@ -98,10 +100,16 @@ is required. Every missing environment variable is reported before anything is s
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     // With --wait in JSON, the run's one object gets the outcomes before it is printed.
     const capture = waitMs !== undefined && ctx.format === 'json' ? captured(ctx) : undefined;
-    const sink = runReporter(capture?.ctx ?? ctx, choice.runTarget, undefined, {
-      warnings: prepared.warnings,
-      redact: makeRedactor(prepared.secrets),
-    });
+    // A hand edit or a merge may have put a secret in any string of the lockfile: what is
+    // printed of it is shown hidden, as status shows it; the run uses the lockfile itself.
+    const text = lockfileText(prepared.secrets);
+    const sink = shownSink(
+      runReporter(capture?.ctx ?? ctx, choice.runTarget, undefined, {
+        warnings: prepared.warnings,
+        redact: makeRedactor(prepared.secrets),
+      }),
+      text,
+    );
     const { store, secrets } = await openProjectState(
       ctx,
       project.config,
@@ -197,7 +205,8 @@ is required. Every missing environment variable is reported before anything is s
             EXIT.usage,
           );
         }
-        if (!(await confirm(ctx, due, note))) {
+        // A replacement's reason names the sid it replaces: shown as the lockfile's text is.
+        if (!(await confirm(ctx, shownItems(due, text), note))) {
           const interrupted = ctx.signal.aborted;
           ctx.stderr.write(
             `${interrupted ? '\nInterrupted' : 'Not confirmed'}; nothing was sent.\n`,

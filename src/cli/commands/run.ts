@@ -5,6 +5,7 @@ import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState, retainedCalls } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
+import { lockfileText, shownUnsettled } from '../../report/lockfile-shown.js';
 import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
 import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
@@ -12,6 +13,7 @@ import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
 import { parsePlaceFlags, runReporter } from '../run-report.js';
+import { shownSink } from '../run-shown.js';
 import { openProjectState } from '../state.js';
 import { reportUnsettledToGithub, unknownsSaid } from '../unsettled.js';
 
@@ -57,10 +59,16 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const { config } = prepared.project;
     // Named at start; a batch's summary names them again only once the list changed.
     const unknowns = unknownsSaid();
-    const sink = runReporter(ctx, prepared.choice.runTarget, unknowns, {
-      warnings: prepared.warnings,
-      redact: makeRedactor(prepared.secrets),
-    });
+    // A hand edit or a merge may have put a secret in any string of the lockfile: what is
+    // printed of it is shown hidden, as status shows it; the run uses the lockfile itself.
+    const text = lockfileText(prepared.secrets);
+    const sink = shownSink(
+      runReporter(ctx, prepared.choice.runTarget, unknowns, {
+        warnings: prepared.warnings,
+        redact: makeRedactor(prepared.secrets),
+      }),
+      text,
+    );
     // The scheduler moves it to the definitions of each reload.
     const retained = retainedCalls(prepared.project);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
@@ -82,12 +90,9 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
       );
       // Entries left unknown by an earlier run are never placed by run: say so at once.
-      const unsettled = unsettledEntries(
-        held.lock,
-        prepared.project.calls,
-        [],
-        Date.now(),
-        retryScope(prepared),
+      const unsettled = shownUnsettled(
+        unsettledEntries(held.lock, prepared.project.calls, [], Date.now(), retryScope(prepared)),
+        text,
       );
       unknowns.changed(unsettled);
       for (const line of renderUnsettledHuman(unsettled, makeStyle(false))) {
