@@ -181,6 +181,8 @@ interface Held {
   opening?: Promise<Journal>;
   /** Keys claimed in this run whose outcome is not recorded yet. */
   readonly open: Map<string, Claim>;
+  /** Keys whose outcome is in the journal though the view could not take it (yet). */
+  journaledAside?: Set<string>;
   /** The first failure to write the journal; from then on nothing is claimed. */
   journalError?: Error;
   /** persist() failed and said so: releasing the run lock does not say it again. */
@@ -808,6 +810,24 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         `${outcome.key} was not claimed by this run: its outcome is not recorded`,
       );
     }
+    try {
+      recordInView(h, outcome);
+    } catch (error) {
+      // The view cannot take it (its lockfile can no longer be read): the journal still
+      // does, once however often it is tried again, and the next command records it from
+      // there. The claim stays open, so the journal is kept.
+      h.journaledAside ??= new Set();
+      if (!h.journaledAside.has(outcome.key)) {
+        await journalOutcome(h, outcome);
+        h.journaledAside.add(outcome.key);
+      }
+      throw error;
+    }
+    if (h.journaledAside?.delete(outcome.key) !== true) await journalOutcome(h, outcome);
+  };
+
+  /** The outcome in the view at once, whether or not its journal line makes it: persist() writes it. */
+  const recordInView = (h: Held, outcome: Outcome & DefinitionMeta): void => {
     const was = h.draft.entry(outcome.key);
     if (
       outcome.status === 'placed' &&
@@ -824,7 +844,6 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         setLock(h, { ...lock, calls: { ...lock.calls, [outcome.key]: mine } });
       }
     }
-    // In the view at once, whether or not its journal line makes it: persist() writes it.
     h.draft.record(outcome, outcome);
     h.open.delete(outcome.key);
     // The per-number index exists only once a limited claim was made.
@@ -837,7 +856,6 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         now !== undefined && countsTowardLimit(now.status) ? Date.parse(now.at) : undefined,
       );
     }
-    await journalOutcome(h, outcome);
   };
 
   const abandon = async (outcome: Outcome & DefinitionMeta): Promise<void> => {

@@ -462,6 +462,24 @@ interface IndexedFile {
   readonly identity: FileIdentity;
 }
 
+/** The file open, when it is still as indexed (unchanged); else undefined (none left open). */
+const openIfSame = (file: IndexedFile): number | undefined => {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file.path, 'r');
+    if (sameFile(identityOf(fstatSync(fd, { bigint: true })), file.identity)) {
+      const open = fd;
+      fd = undefined;
+      return open;
+    }
+  } catch {
+    // Gone, or not readable.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return undefined;
+};
+
 /**
  * Keeps a file open among the last KEPT_OPEN, closing the oldest: a long-running `run`
  * reads a lock at every turn, and a lock closed so is opened (and checked) again if read.
@@ -615,10 +633,18 @@ const lazyCalls = (
   /** The file, open: opened (and checked to be the one indexed) when it is not. */
   const openFile = (): number => {
     if (file.fd !== undefined) return file.fd;
-    const fd = openSync(reading.path, 'r');
+    let fd = openSync(reading.path, 'r');
     try {
       if (!sameFile(identityOf(fstatSync(fd, { bigint: true })), reading.identity)) {
-        throw new Error(`${path} changed while callops was reading it: run the command again`);
+        // Opened again (closed to keep few open) once it changed: its twin, if still as indexed.
+        const other = twin !== undefined && reading.path !== twin.path ? twin : undefined;
+        const again = other === undefined ? undefined : openIfSame(other);
+        if (other === undefined || again === undefined) {
+          throw new Error(`${path} changed while callops was reading it: run the command again`);
+        }
+        closeSync(fd);
+        fd = again;
+        reading = other;
       }
       bulk ??= { keys: keysOf(fd) };
     } catch (error) {
@@ -641,22 +667,12 @@ const lazyCalls = (
     if (stillHolds(fd, reading.identity)) return fd;
     file.fd = undefined;
     closeKept(fd);
-    if (twin !== undefined && reading.path !== twin.path) {
-      let other: number | undefined;
-      try {
-        other = openSync(twin.path, 'r');
-        if (stillHolds(other, twin.identity)) {
-          reading = twin;
-          file.fd = other;
-          keepOpen(other, closer(other, new WeakRef(file)));
-          other = undefined;
-          return file.fd;
-        }
-      } catch {
-        // Gone, or not readable: no bytes to read instead.
-      } finally {
-        if (other !== undefined) closeSync(other);
-      }
+    const other = twin !== undefined && reading.path !== twin.path ? openIfSame(twin) : undefined;
+    if (twin !== undefined && other !== undefined) {
+      reading = twin;
+      file.fd = other;
+      keepOpen(other, closer(other, new WeakRef(file)));
+      return other;
     }
     throw new Error(
       `${path} was written over in place while callops was reading it (callops replaces it, never writes into it): run the command again`,

@@ -27,6 +27,8 @@ import { entry, lockOf, tempDir } from './helpers.js';
  */
 
 const meta = { definition: 'sha256:d', file: 'calls/a.yaml' };
+/** What reading a lockfile written over in place, with no copy to read instead, says. */
+const READ_OVER = /was written over in place|changed while callops was reading it/;
 const T1 = '2026-11-24T10:00:00.000Z';
 const T2 = '2026-11-24T11:00:00.000Z';
 
@@ -227,6 +229,40 @@ describe('a lockfile another writer changed while the run holds it', () => {
     expect(await store.claim(claimOf('sim/c00000'))).toBe(false);
     await store.close();
     expect(Object.keys((await fileLock(site.lockPath)).calls)).toHaveLength(4001);
+  });
+
+  it('written over in place with its copy gone: an outcome the view cannot take is journalled once, and recorded next', async () => {
+    const site = await siteIn();
+    const calls: Record<string, LockEntry> = {};
+    const sid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    for (let i = 0; i < 4000; i++) calls[`sim/c${String(i).padStart(5, '0')}`] = placed(sid(i));
+    // A call that failed before: tried again, its entry is read when its outcome is recorded.
+    calls['sim/new'] = entry({ status: 'failed', message: 'HTTP 503' });
+    const big = lockOf(calls);
+    const write: LockfileWrite = await writeLockfileAtomic(site.lockPath, big);
+    await writeCopy(site.stateDir, big, write, site.lockPath);
+    const { store } = await runnerOn(site);
+    // Listed: the file is open and read on demand from now on.
+    const view = (await store.read()).lock.calls;
+    expect(Object.keys(view)).toHaveLength(4001);
+    expect(await store.claim(claimOf('sim/new'))).toBe(true);
+    // Written over in place (the same bytes, `cat same.lock > callops.lock`), its copy gone:
+    // the next entry read from it finds that out.
+    const text = await readFile(site.lockPath, 'utf8');
+    await writeFile(site.lockPath, text);
+    await rm(writtenPath(site.stateDir));
+    expect(() => view['sim/c00001']).toThrow(READ_OVER);
+    const outcome = placedOutcome('sim/new', 'S-new');
+    await expect(store.record(outcome)).rejects.toThrow(READ_OVER);
+    // Tried again (a run retries what it could not record): still one line in the journal.
+    await expect(store.record(outcome)).rejects.toThrow(READ_OVER);
+    const journal = await readFile(join(site.stateDir, 'journal.jsonl'), 'utf8');
+    expect(journal.split('\n').filter((l) => l.includes('"S-new"'))).toHaveLength(1);
+    await store.close().catch(() => undefined);
+    // The next runner records it from the journal: placed, never due again.
+    const next = await runnerOn(site);
+    expect((await next.store.read()).lock.calls['sim/new']?.sid).toBe('S-new');
+    expect(await next.store.claim(claimOf('sim/new'))).toBe(false);
   });
 });
 
