@@ -66,7 +66,9 @@ export const checkOutcome = (value: unknown, strict = false): string | undefined
       : 'sip_status must be an integer';
   }
   if (strict ? !isDuration(duration) : !Number.isInteger(duration) || (duration as number) < 0) {
-    return 'duration must be a whole number of seconds';
+    return strict
+      ? 'duration must be a whole number of seconds from 0 to 2^53 − 1'
+      : 'duration must be a whole number of seconds';
   }
   if (typeof answered !== 'boolean') return 'answered must be true or false';
   const final = isFinalOutcome(status as CallOutcomeStatus);
