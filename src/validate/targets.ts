@@ -1,5 +1,6 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { FLAVORS, isFlavor } from '../options/flavor.js';
+import { SENT_KEYS, sentTextProblem } from '../resolve/sent-text.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './hint.js';
 import type { TargetSpec } from './model.js';
@@ -151,6 +152,23 @@ export const rateProblem = (
   return undefined;
 };
 
+/**
+ * A literal base_url, account_sid or api_key that could not be sent as written (a control
+ * character, white space at an end, a key beyond Latin-1): the check a resolved value
+ * passes at `apply`, so `validate` refuses what `apply` would. Never quotes the value.
+ */
+const checkSentText = (
+  doc: SourceDocument,
+  path: PathSegments,
+  spec: Readonly<Record<string, unknown>>,
+): Diagnostic[] =>
+  SENT_KEYS.flatMap((key) => {
+    const value = spec[key];
+    if (typeof value !== 'string' || value === '' || hasReference(value)) return [];
+    const problem = sentTextProblem(key, value, undefined);
+    return problem === undefined ? [] : [errorAt(siteOf(doc, [...path, key]), problem)];
+  });
+
 /** Value problems of a target: URL, secrets written in the file, rate and durations. */
 export const checkTargetValues = (
   doc: SourceDocument,
@@ -159,7 +177,10 @@ export const checkTargetValues = (
 ): Diagnostic[] => {
   if (!isRecord(spec)) return [];
   const path: PathSegments = ['targets', name];
-  const out = checkBaseUrl(doc, path, spec);
+  const sent = checkSentText(doc, path, spec);
+  // A URL refused as written is not checked further (the URL parser drops such characters).
+  const urlRefused = sent.some((d) => d.path === toPointer([...path, 'base_url']));
+  const out = [...sent, ...(urlRefused ? [] : checkBaseUrl(doc, path, spec))];
   if (typeof spec.api_key === 'string' && spec.api_key !== '' && !hasReference(spec.api_key)) {
     const message =
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference

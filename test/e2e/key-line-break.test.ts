@@ -3,11 +3,15 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ACCOUNT_SID,
   API_KEY,
   callsYaml,
   filesUnder,
   type Gateway,
+  makeProject,
   output,
+  type Project,
+  runCli,
   startGateway,
   startRun,
 } from './helpers.js';
@@ -99,4 +103,64 @@ describe('an api key with a line break', () => {
     expect(output(r)).not.toContain(API_KEY);
     await leftNothing(gw);
   });
+});
+
+// The same rules hold for a key written in callops.yaml: `validate` said only that it was
+// written in the file (0 errors) while `apply` refused it, so a CI gate on `validate` passed
+// a project that could send nothing.
+describe('a literal api key that cannot be sent', () => {
+  let project: Project | undefined;
+  afterEach(async () => {
+    await project?.cleanup();
+    project = undefined;
+  });
+
+  /** callops.yaml whose api_key is `key` as a double-quoted YAML string (`\t` a tab). */
+  const literalKeyProject = (key: string) =>
+    makeProject({
+      'callops.yaml': [
+        'targets:',
+        '  sim:',
+        '    base_url: https://vg.example.com',
+        `    account_sid: ${ACCOUNT_SID}`,
+        `    api_key: "${key}"`,
+        'default_target: sim',
+        '',
+      ].join('\n'),
+      'calls/a.yaml': callsYaml([{ name: 'c1' }]),
+    });
+
+  // The key's two halves: neither may show, whatever the format.
+  const halves = [API_KEY.slice(0, 8), API_KEY.slice(8)] as const;
+  const cases = [
+    { what: 'beyond Latin-1', key: `${API_KEY}€`, flaw: 'holds a character beyond Latin-1' },
+    { what: 'a leading blank', key: ` ${API_KEY}`, flaw: 'begins with white space' },
+    { what: 'a tab', key: `${halves[0]}\\t${halves[1]}`, flaw: 'holds \\t' },
+  ] as const;
+
+  for (const c of cases) {
+    it(`validate and plan refuse one with ${c.what} at where it is written, never showing it`, async () => {
+      project = await literalKeyProject(c.key);
+      const error = `${KEY_AT}: error: api_key ${c.flaw}`;
+      const shown: string[] = [];
+      for (const args of [['validate'], ['plan']]) {
+        const r = await runCli([...args, '--no-color'], { cwd: project.dir });
+        expect(r.code, output(r)).toBe(1);
+        expect(r.stderr).toContain(error);
+        expect(r.stderr).toContain('which does not belong in the Authorization header');
+        shown.push(output(r));
+      }
+      const json = await runCli(['validate', '--format', 'json'], { cwd: project.dir });
+      expect(json.code, output(json)).toBe(1);
+      const { errors } = JSON.parse(json.stdout) as { errors: { message: string }[] };
+      expect(errors.map((e) => e.message)).toContainEqual(
+        expect.stringContaining(`api_key ${c.flaw}`),
+      );
+      shown.push(output(json));
+      for (const text of shown) {
+        expect(text).not.toContain('€');
+        for (const piece of halves) expect(text).not.toContain(piece);
+      }
+    });
+  }
 });

@@ -280,6 +280,29 @@ describe('targets', () => {
     ]);
   });
 
+  it('refuses a literal base_url or account_sid that could not go into the request URL', () => {
+    // The URL parser drops a tab and blanks at the ends: said once, not checked further.
+    expect(
+      withTarget('base_url: "https://vg.example.com\\t"', 'account_sid: " a"', 'api_key: ${KEY}')
+        .diagnostics,
+    ).toEqual([
+      error(
+        C,
+        3,
+        15,
+        '/targets/prod/base_url',
+        'base_url ends with \\t, which does not belong in the request URL: remove it',
+      ),
+      error(
+        C,
+        4,
+        18,
+        '/targets/prod/account_sid',
+        'account_sid begins with white space, which does not belong in the request URL: remove it',
+      ),
+    ]);
+  });
+
   it('rate and durations must parse', () => {
     const result = withTarget(
       'base_url: https://vg.example.com',
