@@ -135,6 +135,29 @@ const leaksIn = (text: string): string[] => {
   return found;
 };
 
+/**
+ * Two unknown entries whose strings hold the canaries, as a merged lockfile or a hand edit
+ * leaves them: a message echoing the key in base64 and JSON-escaped, and a key holding one.
+ */
+const unknownEchoing = (one: { readonly at: string; readonly definition: string }) => {
+  const basic = Buffer.from(`callops:${KEY}`, 'utf8').toString('base64');
+  return {
+    'gw/gone': {
+      status: 'unknown',
+      at: one.at,
+      definition: one.definition,
+      file: 'calls/gone.yaml',
+      message: `no answer; sent Authorization: Basic ${basic}, body {"key":${JSON.stringify(`${KEY}"`)}}, token ${UNUSED}`,
+    },
+    [`gw/x-${UNUSED}`]: {
+      status: 'unknown',
+      at: one.at,
+      definition: one.definition,
+      file: 'calls/c.yaml',
+    },
+  };
+};
+
 describe('a gateway echoing secrets back, wrapped, encoded, cut or as a sid', () => {
   const recorded = recordedProject({ 'callops.yaml': envConfigYaml(), 'calls/c.yaml': CALLS });
   let echo: Awaited<ReturnType<typeof startEchoGateway>>;
@@ -306,7 +329,6 @@ describe('secrets another writer left in callops.lock', () => {
     expect((await run('apply one', ['apply', '--yes', '--only', 'one'])).code).toBe(0);
     const lock = (await project.lock()) as LockJson;
     const one = lock.calls['gw/one'] as LockEntryJson & { definition: string };
-    const basic = Buffer.from(`callops:${KEY}`, 'utf8').toString('base64');
     // A newer lockfile (every entry .callops/ recorded, and more): accepted as a pull is.
     const merged: Record<string, unknown> = {
       ...lock.calls,
@@ -317,21 +339,7 @@ describe('secrets another writer left in callops.lock', () => {
         callId: UNUSED,
         history: [{ sid: ACCOUNT, callId: KEY, at: one.at }],
       },
-      // Unknown, the message echoing the key in base64 and JSON-escaped.
-      'gw/gone': {
-        status: 'unknown',
-        at: one.at,
-        definition: one.definition,
-        file: 'calls/gone.yaml',
-        message: `no answer; sent Authorization: Basic ${basic}, body {"key":${JSON.stringify(`${KEY}"`)}}, token ${UNUSED}`,
-      },
-      // A key that holds a secret (a hand edit).
-      [`gw/x-${UNUSED}`]: {
-        status: 'unknown',
-        at: one.at,
-        definition: one.definition,
-        file: 'calls/c.yaml',
-      },
+      ...unknownEchoing(one),
       // A campaign's rows: one placed under the account sid (a UUID), one refused with the
       // key percent-encoded in its message.
       'gw/reminders/r1': { ...one, file: 'calls/reminders.yaml', sid: ACCOUNT, callId: KEY },
@@ -530,7 +538,6 @@ describe('secrets another writer left in callops.lock, as apply and run print th
     expect(placed.code, placed.stderr).toBe(0);
     const lock = (await project.lock()) as LockJson;
     const one = lock.calls['gw/one'] as LockEntryJson & { definition: string };
-    const basic = Buffer.from(`callops:${KEY}`, 'utf8').toString('base64');
     const merged: Record<string, unknown> = {
       ...lock.calls,
       // Placed under a secret sid and Call-ID (another definition than two's: changed).
@@ -549,21 +556,7 @@ describe('secrets another writer left in callops.lock, as apply and run print th
         httpStatus: 400,
         message: `rejected /Calls?token=${encodeURIComponent(KEY)}`,
       },
-      // Unknown, the message echoing the key in base64 and JSON-escaped.
-      'gw/gone': {
-        status: 'unknown',
-        at: one.at,
-        definition: one.definition,
-        file: 'calls/gone.yaml',
-        message: `no answer; sent Authorization: Basic ${basic}, body {"key":${JSON.stringify(`${KEY}"`)}}, token ${UNUSED}`,
-      },
-      // A key that holds a secret (a hand edit).
-      [`gw/x-${UNUSED}`]: {
-        status: 'unknown',
-        at: one.at,
-        definition: one.definition,
-        file: 'calls/c.yaml',
-      },
+      ...unknownEchoing(one),
       // A campaign row placed under the account sid, under another definition: changed.
       'gw/reminders/r1': { ...one, file: 'calls/reminders.yaml', sid: ACCOUNT, callId: KEY },
     };
