@@ -221,7 +221,8 @@ const sayRecorded = async (
  * at the next slot (at least once a minute), a slot a do-not-call list holds back included,
  * looks at the definitions (and the lists) again first, reports each missed slot once (the
  * state remembers through which slot), and says each suppressed placement once, as each one
- * the per-number limit holds back (never reported missed after). A database store
+ * the per-number limit holds back; it wakes when the limit lets such a one through, and
+ * places it then, within its deadline. A database store
  * that fails is waited out (see StateOutage): nothing is planned until it answers again.
  *
  * Outcomes a database store could not take (it failed while their calls were at the gateway)
@@ -461,8 +462,8 @@ const schedule = async (
       const heldKeys = new Set(held.map((item) => item.key));
       for (const key of saidSuppressed) if (!heldKeys.has(key)) saidSuppressed.delete(key);
       const suppressed = held.filter((item) => !saidSuppressed.has(item.key));
-      // Those the per-number limit holds back, each said once, with its reason: not left
-      // unsaid until a later slot supersedes it (reported missed then, for another reason).
+      // Those the per-number limit holds back, each said once, with its reason, when it falls
+      // due: not left unsaid until the limit lets it through, or its deadline passes.
       const waiting = (plan.waiting ?? []).filter((item) => !reported.has(item.key));
       if (due.length === 0) {
         for (const item of suppressed) {
@@ -573,7 +574,8 @@ const schedule = async (
       }
       // A slot that fell due while the batch ran is looked at without delay (not filtered
       // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
-      // Campaign rows waiting for their calling hours wake it at their next opening.
+      // Campaign rows waiting for their calling hours wake it at their next opening, and
+      // placements the per-number limit holds back at the instant it lets one through.
       const next = wakeTimes(plan);
       const refreshAt = refresher.dueAt(lock, new Date());
       if (refreshAt !== undefined) next.push(refreshAt);

@@ -370,6 +370,9 @@ export const buildPlan = (input: PlanInput): Plan => {
       : {
           suppressed: [...screened.suppressed, ...(later?.suppressed ?? [])],
           waiting: screened.waiting,
+          ...(screened.frees !== undefined && {
+            limitFrees: new Date(screened.frees).toISOString(),
+          }),
         }),
     upcoming: later?.upcoming ?? upcoming,
     missed: missedItems,

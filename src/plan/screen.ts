@@ -30,6 +30,11 @@ export interface Screened {
   readonly suppressed: readonly PlanItem[];
   /** Held back by the per-number limit: still due, later. */
   readonly waiting: readonly PlanItem[];
+  /**
+   * The earliest instant (ms, on the limit's clock) an earlier call to the number of a
+   * waiting placement leaves the window, letting it through: set when one waits.
+   */
+  readonly frees?: number;
 }
 
 /**
@@ -37,7 +42,7 @@ export interface Screened {
  * order given (earliest slot first): a listed number's placement is suppressed, with the
  * list's reason and file:line; of the placements to one number, those beyond the limit
  * (counting the lockfile's entries that may have rung within the window before `limitAt`, and
- * the placements due before them in this plan) wait.
+ * the placements due before them in this plan) wait, until the instant `frees` says.
  */
 export const screenDue = (
   due: readonly PlanItem[],
@@ -52,29 +57,45 @@ export const screenDue = (
     waiting: new PlanList(false),
   };
   const limit = screen.perNumber;
-  let taken: Map<string, number> | undefined;
+  const at = (screen.limitAt ?? now).getTime();
+  // When each call counted rang, per digest: those within the window before `at`.
+  let taken: Map<string, number[]> | undefined;
   // Built once, on the first placement to a number: the lockfile's entries per digest.
-  const takenOf = (digest: string, windowMs: number): Map<string, number> => {
+  const takenOf = (digest: string, windowMs: number): number[] => {
     if (taken === undefined) {
       taken = new Map();
       // A due key's own entry is the placement itself, unless it is being replaced.
       const dueKeys = new Set(due.filter((i) => i.replaces === undefined).map((i) => i.key));
-      const since = (screen.limitAt ?? now).getTime() - windowMs;
-      const count = (number: string) => taken?.set(number, (taken.get(number) ?? 0) + 1);
+      const since = at - windowMs;
+      const rang = (number: string, ms: number) => {
+        if (!(ms > since)) return;
+        const times = taken?.get(number);
+        if (times === undefined) taken?.set(number, [ms]);
+        else times.push(ms);
+      };
       for (const [key, entry] of Object.entries(lock.calls)) {
         // A call `--replace` placed again rang too, a call of its own: its history keeps
         // the number it dialled, counted for every placement (its own key's as well).
         for (const h of entry.history ?? []) {
-          if (h.number !== undefined && Date.parse(h.at) > since) count(h.number);
+          if (h.number !== undefined) rang(h.number, Date.parse(h.at));
         }
         if (entry.number === undefined || !countsTowardLimit(entry.status)) continue;
-        if (Date.parse(entry.at) <= since || dueKeys.has(key)) continue;
-        count(entry.number);
+        if (dueKeys.has(key)) continue;
+        // An entry whose time cannot be read counts, as ringing now.
+        const ms = Date.parse(entry.at);
+        rang(entry.number, Number.isNaN(ms) ? at : ms);
       }
     }
-    if (!taken.has(digest)) taken.set(digest, 0);
-    return taken;
+    let times = taken.get(digest);
+    if (times === undefined) {
+      times = [];
+      taken.set(digest, times);
+    }
+    return times;
   };
+  let frees: number | undefined;
+  // The numbers held back already: nothing is added to their calls after (all wait).
+  const full = new Set<string>();
   for (const item of due) {
     const number = screen.numberOf(item);
     if (number === undefined) {
@@ -88,17 +109,29 @@ export const screenDue = (
     }
     if (limit !== undefined) {
       const digest = numberDigest(number);
-      const counts = takenOf(digest, limit.windowMs);
-      const count = counts.get(digest) ?? 0;
-      if (count >= limit.count) {
+      const times = takenOf(digest, limit.windowMs);
+      if (times.length >= limit.count) {
         out.waiting.push(amendItem(item, { reason: limitedReason(limit) }));
+        if (!full.has(digest)) {
+          full.add(digest);
+          // Below the limit once all but `count - 1` of its calls left the window.
+          const sorted = [...times].sort((a, b) => a - b);
+          const leaves = (sorted[sorted.length - limit.count] as number) + limit.windowMs;
+          frees = frees === undefined ? leaves : Math.min(frees, leaves);
+        }
         continue;
       }
-      counts.set(digest, count + 1);
+      // Placed by this plan: it rings now, as the claim before its request counts it.
+      times.push(at);
     }
     out.due.push(item);
   }
-  return { due: out.due.items(), suppressed: out.suppressed.items(), waiting: out.waiting.items() };
+  return {
+    due: out.due.items(),
+    suppressed: out.suppressed.items(),
+    waiting: out.waiting.items(),
+    ...(frees !== undefined && { frees }),
+  };
 };
 
 /**

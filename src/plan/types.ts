@@ -90,6 +90,12 @@ export interface Plan {
   /** Due placements the per-number limit holds back: due again once the window allows. */
   readonly waiting?: readonly PlanItem[];
   /**
+   * The earliest instant an earlier call to the number of a `waiting` placement leaves the
+   * per-number limit's window (on the real clock, where the calls it counts rang): `run`
+   * wakes then, to place it within its deadline.
+   */
+  readonly limitFrees?: string;
+  /**
    * The lockfile's `schedules` memory with every scheduled call of this plan remembered
    * (`since` = now for one seen for the first time). apply and run write it; plan reads only.
    */

@@ -1,6 +1,6 @@
 import type { Plan, PlanItem } from './types.js';
 
-type Woken = Pick<Plan, 'now' | 'upcoming' | 'suppressed'>;
+type Woken = Pick<Plan, 'now' | 'upcoming' | 'suppressed' | 'limitFrees'>;
 
 /** The instant an item becomes due at: its slot, or the next opening of a waiting row. */
 const dueAt = (item: PlanItem): number => Date.parse(item.slot ?? item.opens ?? '');
@@ -10,11 +10,17 @@ const dueAt = (item: PlanItem): number => Date.parse(item.slot ?? item.opens ?? 
  * opening of a campaign row waiting for its calling hours. `run` sleeps until the earliest.
  * A slot to come whose number is on a do-not-call list counts as much: it is said suppressed
  * when it falls due, and, were the number taken off the list, placed within its deadline.
+ * So does the instant the per-number limit lets a waiting placement through: it is placed
+ * then, within its deadline, not left to miss it until the next slot.
  */
 export const wakeTimes = (plan: Woken): number[] => {
   const now = Date.parse(plan.now);
   const later = (plan.suppressed ?? []).filter((i) => dueAt(i) > now);
-  return [...plan.upcoming, ...later].map(dueAt).filter((t) => !Number.isNaN(t));
+  const frees = plan.limitFrees === undefined ? [] : [Date.parse(plan.limitFrees)];
+  return [...plan.upcoming, ...later]
+    .map(dueAt)
+    .concat(frees)
+    .filter((t) => !Number.isNaN(t));
 };
 
 /**

@@ -94,6 +94,61 @@ describe('callops run and the per-number limit', () => {
   });
 });
 
+describe('callops run when the per-number limit lets a waiting slot through', () => {
+  it('wakes as the earlier call leaves the window and places the slot within its deadline', {
+    timeout: 120_000,
+  }, async () => {
+    // A slot every 10 seconds, due for 9; the limit keeps a number 12 seconds: the slot after
+    // a call waits, and the window frees 2 seconds later, well before its deadline and long
+    // before the next slot (the only wake run had for it).
+    const WINDOW =
+      'per-number limit 1/12s reached: waits until an earlier call to this number leaves the window';
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        {
+          name: 'lw',
+          to: `{ type: phone, number: "${NUMBER}" }`,
+          extra: ['schedule: { cron: "*/10 * * * * *", deadline: 9s }'],
+        },
+      ]),
+    });
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}limits: { per_number: 1/12s }\n`);
+    const said = (text: string): string[] =>
+      [...text.matchAll(new RegExp(`waiting (sim/lw@\\S+)  ${WINDOW}`, 'g'))].map(
+        (m) => m[1] as string,
+      );
+    const run = startRun(gw);
+    await run.until('a slot of lw said waiting', () =>
+      said(run.soFar()).length > 0 ? true : undefined,
+    );
+    const g = gw;
+    const placedLate = await run.until('a slot said waiting placed', async () => {
+      const calls = (await g.project.lock())?.calls ?? {};
+      return said(run.soFar()).find((key) => calls[key]?.status === 'placed');
+    });
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    const text = `${r.stdout}\n${r.stderr}`;
+    expect(r.code, text).toBe(0);
+    const calls = (await gw.project.lock())?.calls ?? {};
+    const slot = Date.parse(placedLate.slice('sim/lw@'.length));
+    const at = Date.parse(calls[placedLate]?.at ?? '');
+    // Placed once the earlier call left the window: after the slot, before its deadline.
+    const earlier = Object.entries(calls)
+      .filter(([key, entry]) => key < placedLate && entry.status === 'placed')
+      .map(([, entry]) => Date.parse(entry.at));
+    expect(earlier.length, text).toBeGreaterThanOrEqual(1);
+    expect(at, text).toBeGreaterThanOrEqual(Math.max(...earlier) + 12_000);
+    expect(at, text).toBeLessThan(slot + 9_000);
+    expect(
+      said(text).filter((key) => key === placedLate),
+      text,
+    ).toHaveLength(1);
+    expect(text).not.toContain(`missed ${placedLate}`);
+  });
+});
+
 interface PlanJson {
   missed: { key: string; reason?: string }[];
   skipped: { key: string; reason?: string }[];
