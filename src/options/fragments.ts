@@ -121,16 +121,10 @@ export const requiredKeys = (keys: readonly string[]): SchemaFragment => ({
 });
 
 /**
- * Exactly one of two keys. Both present fails a `then` that no object satisfies, so that
- * the message (`errorMessage`, read by editors and by callops) sits on the object itself:
- * editors have no message of their own for `oneOf` and `not`.
+ * Never both keys (`message` shown when they are). Both present fails a `then` that no
+ * object satisfies, so that the message (`errorMessage`, read by editors and by callops) sits
+ * on the object itself: editors have no message of their own for `oneOf` and `not`.
  */
-export const exactlyOneOf = (a: string, b: string): SchemaFragment => ({
-  anyOf: [a, b].map((k) => ({ required: [k], errorMessage: `must have \`${a}\` or \`${b}\`` })),
-  ...notBoth(a, b, `must have only one of \`${a}\` and \`${b}\``),
-});
-
-/** Never both keys (`message` shown when they are). */
 export const notBoth = (
   a: string,
   b: string,

@@ -2,7 +2,6 @@ import { FLAVORS } from './flavor.js';
 import {
   boolean,
   defRef,
-  exactlyOneOf,
   NAME_MESSAGE,
   NAME_PATTERN,
   nonEmptyString,
@@ -35,20 +34,13 @@ const key = (
 // biome-ignore format: one row per line reads as a table
 export const CALL_KEYS: readonly KeyRow[] = [
   key('name', 'string', { type: 'string', pattern: NAME_PATTERN, patternErrorMessage: NAME_MESSAGE }, 'Name of the call, unique across the project: lowercase letters, digits, `.`, `_`, `-`. Part of the key under which a placement is recorded in the lockfile.', true),
-  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], ...notBoth('cron', 'at', 'must have only one of `cron` and `at`') }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied. A campaign (`recipients`) may leave out both: `{start?, end?, window?, timezone?}` places each row once, as soon as it may be called.'),
+  key('schedule', 'schedule', { allOf: [{ $ref: defRef('schedule') }], ...notBoth('cron', 'at', 'must have only one of `cron` and `at`') }, 'When the call is due: `{cron, timezone?}` (recurring) or `{at}` (once). Without a schedule the call is due once, as soon as it is applied. A campaign (`recipients`) may leave out both: `{start?, end?, window?, timezone?}` places each row once, as soon as it may be called. Merged key by key over a `schedule` in defaults: a call may write only what differs, e.g. `{timezone}` under their `cron`.'),
   key('target', 'string', nonEmptyString(), 'Name of the target (gateway) in callops.yaml the call is placed on; default: the default target.'),
   key('enabled', 'boolean', boolean(), 'Set to `false` to keep the call in the file without placing it (default `true`).'),
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${row.COLUMN} reference
   key('recipients', 'string', nonEmptyString(), 'Makes the call a campaign: a CSV file (relative to this file) with a header row and one recipient per row. Each row is placed once under `<target>/<call>/<row id>` (the `id` column, else the row number); `${row.COLUMN}` in the call is that row\'s cell.'),
   key('redial', 'redial', { type: 'object', properties: { on: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['no-answer', 'busy', 'failed'] } }, after: nonEmptyString(), backoff: { type: 'number', minimum: 1 }, max_attempts: { type: 'integer', minimum: 1 } }, required: ['on', 'after', 'max_attempts'], additionalProperties: false }, 'A campaign only: call a row again when an attempt ended so: `{on: [no-answer, busy, failed], after: 30m, backoff: 2, max_attempts: 3}`. Required: `on` (each status once), `after` (a duration, at most 366d) and `max_attempts` (a whole number ≥ 1; the first call counts); `backoff` (a number ≥ 1) defaults to 1. Attempt n+1 waits `after × backoff^(n−1)` from the end of attempt n. Never after an answered call or a decline (SIP 603), never while an attempt\'s outcome is not known. Attempt n ≥ 2 is recorded under `<target>/<call>/<row id>#n`.'),
 ];
-
-/** A call without `recipients` needs `cron` or `at` in its schedule. */
-export const SCHEDULE_KIND: SchemaFragment = {
-  if: { type: 'object', required: ['schedule'], not: { required: ['recipients'] } },
-  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
-  then: { properties: { schedule: exactlyOneOf('cron', 'at') } },
-};
 
 /** Call keys that defaults do not take. */
 export const CALL_ONLY_KEYS: readonly string[] = ['name', 'recipients', 'redial'];

@@ -80,9 +80,11 @@ const splitKinds = (entry: CallEntry): { cron: Layer; at: Layer } | undefined =>
 };
 
 /**
- * What the schema checks of a schedule as written: not both `cron` and `at` in one place, and
- * one of them in a call's own schedule unless it is a campaign's. What the merge brings to a
- * call from its defaults is `inherited`'s.
+ * A schedule as the call has it after merging: not both `cron` and `at` in one place (the
+ * schema says so too), and one of them, from the call or its defaults, when the call writes a
+ * schedule and is no campaign. The schema cannot ask for that one: a call's `schedule` may
+ * add only a `timezone` to its defaults' `cron`, and callops.yaml's defaults are seen by no
+ * schema of a call file. A call writing no schedule is `inherited`'s.
  */
 const kind: CallRule = {
   name: 'schedule-kind',
@@ -99,7 +101,10 @@ const kind: CallRule = {
     if (!hasCron && !hasAt && entry.merged.recipients === undefined) {
       if (entry.item.schedule === undefined) return [];
       return [
-        errorAt(siteIn(entry, ['schedule']), 'schedule needs `cron` (recurring) or `at` (once)'),
+        errorAt(
+          siteIn(entry, ['schedule']),
+          'schedule needs `cron` (recurring) or `at` (once): neither this call nor its defaults give one',
+        ),
       ];
     }
     return [];

@@ -174,3 +174,68 @@ describe("a schedule in callops.yaml's defaults", () => {
     ]);
   });
 });
+
+/** 2026-06-10 is a Wednesday; 05:00 UTC is 07:00 in Berlin (summer time, +02:00). */
+const MORNING = '2026-06-10T05:00:00Z';
+
+/** Valid; planned at MORNING for 09:00 Berlin on weekdays, and placed at 09:00 Berlin. */
+const expectBerlinNine = async (gw: Gateway): Promise<void> => {
+  const validate = await gw.run(['validate']);
+  expect(validate.code, output(validate)).toBe(0);
+  const plan = await gw.run(['plan', '--now', MORNING]);
+  expect(plan.code, output(plan)).toBe(0);
+  expect(plan.stdout).toContain('sim/berlin@2026-06-10T07:00:00Z (09:00 Europe/Berlin)');
+  expect(plan.stdout).toContain('sim/berlin@2026-06-11T07:00:00Z (09:00 Europe/Berlin)');
+  const json = await gw.run(['plan', '--now', MORNING, '--format', 'json']);
+  const upcoming = (JSON.parse(json.stdout) as PlanJson).upcoming.map((i) => i.key);
+  expect(upcoming.slice(0, 3)).toEqual([
+    'sim/berlin@2026-06-10T07:00:00Z',
+    'sim/berlin@2026-06-11T07:00:00Z',
+    'sim/berlin@2026-06-12T07:00:00Z',
+  ]);
+  const apply = await gw.run(['apply', '--yes', '--now', '2026-06-10T07:00:30Z']);
+  expect(apply.code, output(apply)).toBe(0);
+  expect(gw.placed()).toHaveLength(1);
+  expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual([
+    'sim/berlin@2026-06-10T07:00:00Z',
+  ]);
+};
+
+const BERLIN = { name: 'berlin', extra: ['schedule: { timezone: Europe/Berlin }'] };
+const WEEKDAYS = 'schedule: { cron: "0 9 * * 1-5" }';
+
+describe("a call's schedule that only adds to its defaults' cron", () => {
+  it("in the file's defaults: valid, and placed at 09:00 in the call's zone", async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml(
+        [BERLIN],
+        [`application_sid: ${APP_SID}`, `from: "${FROM}"`, WEEKDAYS],
+      ),
+    });
+    await expectBerlinNine(gw);
+  });
+
+  it("in callops.yaml's defaults, which no schema of the call file sees: the same", async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([BERLIN]) });
+    await withProjectDefaults(gw, WEEKDAYS);
+    await expectBerlinNine(gw);
+  });
+
+  it('without a cron or at in any defaults: refused at its schedule, saying neither gives one', async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml(
+        [BERLIN],
+        [`application_sid: ${APP_SID}`, `from: "${FROM}"`, HOURS],
+      ),
+    });
+    await expectRefused(gw, [
+      {
+        file: 'calls/a.yaml',
+        line: 8,
+        column: 15,
+        message:
+          'schedule needs `cron` (recurring) or `at` (once): neither this call nor its defaults give one',
+      },
+    ]);
+  });
+});

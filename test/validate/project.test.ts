@@ -72,7 +72,13 @@ describe('structural rules', () => {
       error(A, 2, 5, '/calls/0/name', 'call has no `name`'),
       error(A, 3, 11, '/calls/1/name', '`name` must be a string'),
       error(A, 4, 27, '/calls/1/schedule/deadline', '`deadline` needs a unit, e.g. 10m'),
-      error(A, 4, 15, '/calls/1/schedule', 'schedule needs `cron` (recurring) or `at` (once)'),
+      error(
+        A,
+        4,
+        15,
+        '/calls/1/schedule',
+        'schedule needs `cron` (recurring) or `at` (once): neither this call nor its defaults give one',
+      ),
     ]);
   });
 
