@@ -8,6 +8,19 @@ import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostic
 import { type Env, hasReference, interpolate, type Secret } from './interpolate.js';
 import { SENT_KEYS, sentTextProblem } from './sent-text.js';
 
+/**
+ * A target value as written, as a message quotes it: of `api_key`, each `${VAR:-fallback}`'s
+ * fallback shown as *** (a key written there is a literal key, never printed, whichever
+ * value the reference resolves to).
+ */
+const quoted = (key: string, written: string | undefined): string =>
+  key === 'api_key' && written !== undefined
+    ? written.replace(
+        /\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-=?+])[^}]*\}/g,
+        (_, name: string, how: string) => `\${${name}${how}***}`,
+      )
+    : (written ?? '');
+
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_PAUSE_MS = 5 * 60_000;
@@ -102,7 +115,7 @@ export const resolveTarget = (spec: TargetSpec, env: Env, envFile?: string): Tar
     const problem =
       value === undefined || value === ''
         ? undefined
-        : sentTextProblem(key, value, hasReference(spec[key]) ? spec[key] : undefined);
+        : sentTextProblem(key, value, hasReference(spec[key]) ? quoted(key, spec[key]) : undefined);
     if (problem === undefined) continue;
     at(key, problem);
     broken.add(key);
@@ -116,7 +129,7 @@ export const resolveTarget = (spec: TargetSpec, env: Env, envFile?: string): Tar
       : baseUrl(urlValue, spec.base_url, spec.allow_insecure === true);
   if (typeof url === 'object') at('base_url', url.error);
   for (const key of ['account_sid', 'api_key'] as const) {
-    if (usable(key) === '') at(key, `${key} \`${spec[key]}\` is empty`);
+    if (usable(key) === '') at(key, `${key} \`${quoted(key, spec[key])}\` is empty`);
   }
   // A number as written, or a reference resolving to digits (a broken one is reported above).
   const concurrencyText = usable('concurrency');

@@ -211,6 +211,17 @@ describe('resolveTarget', () => {
     expect(inside.ok).toBe(true);
   });
 
+  it('never quotes a key written as the fallback of the reference the api_key resolves', () => {
+    const written = spec({ api_key: '${VG_API_KEY:-FallbackSecretKey99}' });
+    for (const value of ['EnvKey€€Secret42', ' padded']) {
+      const r = resolveTarget(written, { ...env, VG_API_KEY: value });
+      const text = JSON.stringify(r);
+      expect(r.ok).toBe(false);
+      expect(text).toContain('${VG_API_KEY:-***}');
+      expect(text).not.toContain('FallbackSecretKey99');
+    }
+  });
+
   it('refuses an api key holding a character beyond Latin-1, which no header can carry, never showing it', () => {
     for (const key of ['kéy-€uro', 'key-\u{1F511}', 'ключ']) {
       const r = resolveTarget(spec(), { ...env, VG_API_KEY: key });
