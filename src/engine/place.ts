@@ -23,6 +23,7 @@ import {
   type CampaignScope,
   type ClaimResult,
   NotClaimed,
+  OutcomeJournaled,
   type StateStore,
 } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -648,7 +649,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       // A run lock lost on the way (file store): another run may hold it, as a refusal says.
       stateError: new EngineError(
         claimError instanceof RunLockLost ? 'locked' : 'state',
-        `${message(claimError)}; ${notSent} call${notSent === 1 ? '' : 's'} not sent${persistError === undefined ? '' : `; ${message(persistError)}`}`,
+        `${message(claimError)}; ${notSent} call${notSent === 1 ? '' : 's'} not sent${persistError === undefined || message(persistError) === message(claimError) ? '' : `; ${message(persistError)}`}`,
         { cause: claimError },
       ),
     }),
@@ -765,7 +766,8 @@ export const keptOutcome = (
 /**
  * A call whose outcome the state does not hold: its claim stands without an outcome, so it
  * is `unknown` there. What the gateway said is kept (sid and callId), and the message gives
- * the command that settles it once the state can be written again.
+ * the command that settles it once the state can be written again; or, when the journal
+ * holds it (OutcomeJournaled), that the next command records it (nothing to settle).
  */
 export const unrecordedOutcome = (
   o: Outcome,
@@ -780,6 +782,11 @@ export const unrecordedOutcome = (
       : o.status === 'failed'
         ? `; ${when}, settle it: callops resolve ${o.key} --not-placed`
         : '';
+  // In the journal already: the next command records it, nobody settles it.
+  const words =
+    error instanceof OutcomeJournaled
+      ? `it could not be written into ${error.lockName} (${error.message}); it is kept in ${error.journalName}: the next command records it`
+      : `${notRecordedWords(error)}; it stays unknown${settle}`;
   return {
     key: o.key,
     status: 'unknown',
@@ -787,7 +794,7 @@ export const unrecordedOutcome = (
     sid: o.sid,
     callId: o.callId,
     httpStatus: undefined,
-    message: redact(`${gatewaySaid(o)}, but ${notRecordedWords(error)}; it stays unknown${settle}`),
+    message: redact(`${gatewaySaid(o)}, but ${words}`),
     attempts: o.attempts,
   };
 };

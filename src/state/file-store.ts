@@ -66,6 +66,7 @@ import {
   NotClaimed,
   nothingDone,
   type Observation,
+  OutcomeJournaled,
   planImport,
   type Retention,
   type Settlement,
@@ -816,12 +817,14 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       // The view cannot take it (its lockfile can no longer be read): the journal still
       // does, once however often it is tried again, and the next command records it from
       // there. The claim stays open, so the journal is kept.
+      // Said so, for its line not to ask anyone to settle it.
       h.journaledAside ??= new Set();
       if (!h.journaledAside.has(outcome.key)) {
+        if (h.journal === undefined) throw error;
         await journalOutcome(h, outcome);
         h.journaledAside.add(outcome.key);
       }
-      throw error;
+      throw new OutcomeJournaled(lockName, journalName, error);
     }
     if (h.journaledAside?.delete(outcome.key) !== true) await journalOutcome(h, outcome);
   };

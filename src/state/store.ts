@@ -339,6 +339,24 @@ export const planImport = (
  */
 export class NotClaimed extends Error {}
 
+/**
+ * `record` could not put an outcome into the view (its lockfile can no longer be read), yet
+ * wrote it into the journal: the next command records it from there, so nobody need settle
+ * it. Its message is the cause's.
+ */
+export class OutcomeJournaled extends Error {
+  override readonly name = 'OutcomeJournaled';
+  constructor(
+    /** The lockfile's name in messages ("callops.lock"). */
+    readonly lockName: string,
+    /** The journal's name in messages (".callops/journal.jsonl"). */
+    readonly journalName: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** The message of an entry whose claim is still being placed by a running runner. */
 export const IN_FLIGHT =
   'being placed by a run that is still going; its outcome is not recorded yet';

@@ -215,6 +215,52 @@ describe('a large lockfile, read through its index in .callops/', () => {
     expect(await gw.project.read('.callops/written.lock')).toBe(text);
   }, 90_000);
 
+  it('written over in place with the same bytes, its copy gone, while apply places a call: the line says the journal keeps the outcome, and the next command records it', async () => {
+    let holding = false;
+    const held: (() => void)[] = [];
+    const wait = () => new Promise<void>((go) => (holding ? held.push(go) : go()));
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) },
+      { latencyMs: 1, wait },
+    );
+    open.push(gw);
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}state:\n  keep: 36500d\n`);
+    await gw.project.write('callops.lock', seed());
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    expect(gw.project.exists(INDEX)).toBe(true);
+
+    await gw.project.write(
+      'calls/b.yaml',
+      callsYaml([{ name: 'three', to: '{ type: phone, number: "+15550003999" }' }]),
+    );
+    holding = true;
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const { done } = watch(child, 60_000);
+    await waitFor('the request held at the gateway', () => (held.length === 1 ? true : undefined));
+    // `cat same.lock > callops.lock`: the same bytes into the same file; its copy removed.
+    await writeFile(join(gw.project.dir, 'callops.lock'), await gw.project.read('callops.lock'));
+    await rm(join(gw.project.dir, '.callops/written.lock'));
+    holding = false;
+    for (const go of held.splice(0)) go();
+    const r = await done;
+    const out = `${r.stdout}${r.stderr}`;
+    expect(r.code, out).not.toBe(0);
+    const line = out.split('\n').find((l) => l.includes('sim/three')) ?? '';
+    expect(line).toContain('the gateway placed it');
+    expect(line).toContain('but it could not be written into callops.lock (');
+    expect(line).toContain('it is kept in .callops/journal.jsonl: the next command records it');
+    expect(out).not.toContain('callops resolve');
+    const closing = r.stderr.split('\n').find((l) => l.startsWith('callops apply:')) ?? '';
+    expect(closing).toContain('changed while callops was reading it');
+    expect(closing.split('changed while callops was reading it')).toHaveLength(2);
+    // The next command records it from the journal: placed, not sent again.
+    const next = await gw.run(['apply', '--yes']);
+    expect(next.code, next.stderr).toBe(0);
+    const after = JSON.parse(await gw.project.read('callops.lock')) as Lockfile;
+    expect(after.calls['sim/three']?.status).toBe('placed');
+  }, 90_000);
+
   it('calls placed beside it, apply after apply: every other entry kept as written, copy and index with it', async () => {
     const gw = await start();
     expect((await gw.run(['apply', '--yes'])).code).toBe(0);

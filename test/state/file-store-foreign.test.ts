@@ -14,7 +14,7 @@ import {
   writeLockfileAtomic,
 } from '../../src/state/lockfile.js';
 import { RunLockLost } from '../../src/state/runlock.js';
-import type { Claim, StateStore } from '../../src/state/store.js';
+import { type Claim, OutcomeJournaled, type StateStore } from '../../src/state/store.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 import { writeCopy, writtenPath } from '../../src/state/written.js';
 import { entry, lockOf, tempDir } from './helpers.js';
@@ -254,6 +254,8 @@ describe('a lockfile another writer changed while the run holds it', () => {
     expect(() => view['sim/c00001']).toThrow(READ_OVER);
     const outcome = placedOutcome('sim/new', 'S-new');
     await expect(store.record(outcome)).rejects.toThrow(READ_OVER);
+    // Said to be in the journal: its line asks nobody to settle it.
+    await expect(store.record(outcome)).rejects.toBeInstanceOf(OutcomeJournaled);
     // Tried again (a run retries what it could not record): still one line in the journal.
     await expect(store.record(outcome)).rejects.toThrow(READ_OVER);
     const journal = await readFile(join(site.stateDir, 'journal.jsonl'), 'utf8');
