@@ -222,8 +222,9 @@ const sayRecorded = async (
  * looks at the definitions (and the lists) again first, reports each missed slot once (the
  * state remembers through which slot), and says each suppressed placement once, as each one
  * the per-number limit holds back; it wakes when the limit lets such a one through, and
- * places it then, within its deadline. A database store
- * that fails is waited out (see StateOutage): nothing is planned until it answers again.
+ * places it then, within its deadline (one it could not place then, a batch busy past its
+ * deadline, is a missed slot, reported once). A database store that fails is waited out
+ * (see StateOutage): nothing is planned until it answers again.
  *
  * Outcomes a database store could not take (it failed while their calls were at the gateway)
  * are kept: their claims stay this run's, and it records them once the database answers
@@ -269,10 +270,12 @@ const schedule = async (
   let paused: string | undefined;
   // What each pause since placing stopped will have undone once placing resumes, in order.
   const back = new Set<string>();
-  // The keys this run said something of that stays true: missed, or held back by the
-  // per-number limit (said once, when it fell due; a slot of them never placed is not
-  // reported missed after it: its reason was said).
+  // The keys this run reported missed: each once.
   const reported = new Set<string>();
+  // The keys this run said the per-number limit holds back: each said once, when it fell due.
+  // Not reported missed: a slot held back until its deadline (or a later slot) is no missed
+  // one of the plan, but one the limit let through that run could not place in time is.
+  const saidWaiting = new Set<string>();
   // The placements held back by a do-not-call list that this run said suppressed, of those
   // the latest plan holds back: each is said once while it stays due (a slot until its
   // deadline passes), as apply says it, not at every wake.
@@ -464,14 +467,14 @@ const schedule = async (
       const suppressed = held.filter((item) => !saidSuppressed.has(item.key));
       // Those the per-number limit holds back, each said once, with its reason, when it falls
       // due: not left unsaid until the limit lets it through, or its deadline passes.
-      const waiting = (plan.waiting ?? []).filter((item) => !reported.has(item.key));
+      const waiting = (plan.waiting ?? []).filter((item) => !saidWaiting.has(item.key));
       if (due.length === 0) {
         for (const item of suppressed) {
           saidSuppressed.add(item.key);
           await sink({ type: 'scheduler:suppressed', item });
         }
         for (const item of waiting) {
-          reported.add(item.key);
+          saidWaiting.add(item.key);
           await sink({ type: 'scheduler:waiting', item });
         }
       }
@@ -525,8 +528,8 @@ const schedule = async (
           // just before their request (read again then, as the next plan reads it).
           for (const item of suppressed) saidSuppressed.add(item.key);
           for (const key of result.suppressed ?? []) saidSuppressed.add(key);
-          for (const item of waiting) reported.add(item.key);
-          for (const key of result.waiting ?? []) reported.add(key);
+          for (const item of waiting) saidWaiting.add(item.key);
+          for (const key of result.waiting ?? []) saidWaiting.add(key);
         }
         if (result?.stateError !== undefined) {
           // What the batch did is in its summary; the calls it did not send are still due.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, startGateway, startRun, waitFor } from './helpers.js';
 
@@ -146,6 +147,99 @@ describe('callops run when the per-number limit lets a waiting slot through', ()
       text,
     ).toHaveLength(1);
     expect(text).not.toContain(`missed ${placedLate}`);
+  });
+});
+
+describe('callops run when the limit lets a waiting slot through while a batch is busy', () => {
+  it('reports the slot missed once its deadline passes, as plan calls it', {
+    timeout: 180_000,
+  }, async () => {
+    // lw and slow fall due every 10 seconds; lw's number is kept 12 seconds, so the slot
+    // after a call of lw waits, and the window frees 2 seconds into it, 4 before its
+    // deadline. slow (a SIP destination: no number, no limit) is held 8 seconds at the
+    // gateway, so the batch that said lw waiting is still busy when that deadline passes.
+    const WINDOW =
+      'per-number limit 1/12s reached: waits until an earlier call to this number leaves the window';
+    let body = '';
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          {
+            name: 'lw',
+            to: `{ type: phone, number: "${NUMBER}" }`,
+            extra: ['schedule: { cron: "*/10 * * * * *", deadline: 6s }'],
+          },
+          {
+            name: 'slow',
+            to: '{ type: sip, sipUri: "sip:slow@127.0.0.1" }',
+            extra: ['schedule: { cron: "*/10 * * * * *", deadline: 6s }'],
+          },
+        ]),
+      },
+      {
+        targetExtra: ['concurrency: 2', 'request_timeout: 60s'],
+        latencyMs: 1,
+        // Called in the same tick as the wait of the request whose body it is given.
+        onCreate: (text) => {
+          body = text;
+        },
+        wait: (ms, signal) =>
+          sleep(body.includes('sip:slow@') ? 8_000 : ms, undefined, { signal }).then(() => {}),
+      },
+    );
+    const config = await gw.project.read('callops.yaml');
+    await gw.project.write('callops.yaml', `${config}limits: { per_number: 1/12s }\n`);
+    const said = (text: string): string[] =>
+      [...text.matchAll(new RegExp(`waiting (sim/lw@\\S+)  ${WINDOW}`, 'g'))].map(
+        (m) => m[1] as string,
+      );
+    const slotOf = (key: string) => Date.parse(key.slice('sim/lw@'.length));
+    const run = startRun(gw, [], { killAfterMs: 150_000 });
+    const g = gw;
+    // A slot said waiting, never placed, whose window freed (by the calls the state holds)
+    // at least a second before its deadline, and a later slot of lw placed: the wake that
+    // placed it planned after that deadline, so it has said what became of the slot.
+    const slot = await waitFor(
+      'a slot said waiting that the limit let through before its deadline, then a later one placed',
+      async () => {
+        if (run.child.exitCode !== null)
+          throw new Error(`run ended (${run.child.exitCode}):\n${run.soFar()}`);
+        const calls = (await g.project.lock())?.calls ?? {};
+        const placed = Object.entries(calls)
+          .filter(([key, entry]) => key.startsWith('sim/lw@') && entry.status === 'placed')
+          .map(([key, entry]) => ({ key, at: Date.parse(entry.at) }));
+        return said(run.soFar()).find((key) => {
+          if (calls[key] !== undefined) return false;
+          const before = placed.filter((p) => p.key < key).map((p) => p.at);
+          const frees = Math.max(...before) + 12_000;
+          return (
+            before.length > 0 &&
+            frees < slotOf(key) + 6_000 - 1_000 &&
+            placed.some((p) => p.key > key)
+          );
+        });
+      },
+      { timeoutMs: 120_000, everyMs: 200 },
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    const text = `${r.stdout}\n${r.stderr}`;
+    expect(r.code, text).toBe(0);
+    // plan calls it missed: the limit let it through, and nothing placed it by its deadline.
+    const plan = await gw.run(['plan', '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const missed = (JSON.parse(plan.stdout) as PlanJson).missed.map((i) => i.key);
+    expect(missed, plan.stdout).toContain(slot);
+    // run said it waiting once, then missed once.
+    const lines = text.split('\n');
+    expect(
+      lines.filter((l) => l.startsWith(`missed ${slot} `)),
+      text,
+    ).toHaveLength(1);
+    expect(
+      said(text).filter((key) => key === slot),
+      text,
+    ).toHaveLength(1);
   });
 });
 
