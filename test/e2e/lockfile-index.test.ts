@@ -44,6 +44,40 @@ const start = async () => {
 
 const INDEX = '.callops/lock-index.json';
 
+/**
+ * The large lockfile indexed by a first apply, then `apply --yes` placing one more call
+ * (`sim/three`) whose request the simulator holds until `release()`: the lockfile is
+ * changed while that apply holds it.
+ */
+const heldApply = async (killAfterMs: number) => {
+  let holding = false;
+  const held: (() => void)[] = [];
+  const wait = () => new Promise<void>((go) => (holding ? held.push(go) : go()));
+  const gw = await startGateway(
+    { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) },
+    { latencyMs: 1, wait },
+  );
+  open.push(gw);
+  const config = await gw.project.read('callops.yaml');
+  await gw.project.write('callops.yaml', `${config}state:\n  keep: 36500d\n`);
+  await gw.project.write('callops.lock', seed());
+  expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+  expect(gw.project.exists(INDEX)).toBe(true);
+  await gw.project.write(
+    'calls/b.yaml',
+    callsYaml([{ name: 'three', to: '{ type: phone, number: "+15550003999" }' }]),
+  );
+  holding = true;
+  const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+  const { done } = watch(child, killAfterMs);
+  await waitFor('the request held at the gateway', () => (held.length === 1 ? true : undefined));
+  const release = () => {
+    holding = false;
+    for (const go of held.splice(0)) go();
+  };
+  return { gw, done, release };
+};
+
 describe('a large lockfile, read through its index in .callops/', () => {
   it('replaced by an older copy: still refused; state pull restores it', async () => {
     const gw = await start();
@@ -163,29 +197,7 @@ describe('a large lockfile, read through its index in .callops/', () => {
   }, 60_000);
 
   it('written over in place (cp) while apply places a call: taken in as another writer, every entry kept', async () => {
-    // The simulator holds the request while `holding`: the lockfile is written over then.
-    let holding = false;
-    const held: (() => void)[] = [];
-    const wait = () => new Promise<void>((go) => (holding ? held.push(go) : go()));
-    const gw = await startGateway(
-      { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) },
-      { latencyMs: 1, wait },
-    );
-    open.push(gw);
-    const config = await gw.project.read('callops.yaml');
-    await gw.project.write('callops.yaml', `${config}state:\n  keep: 36500d\n`);
-    await gw.project.write('callops.lock', seed());
-    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
-    expect(gw.project.exists(INDEX)).toBe(true);
-
-    await gw.project.write(
-      'calls/b.yaml',
-      callsYaml([{ name: 'three', to: '{ type: phone, number: "+15550003999" }' }]),
-    );
-    holding = true;
-    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-    const { done } = watch(child, 30_000);
-    await waitFor('the request held at the gateway', () => (held.length === 1 ? true : undefined));
+    const { gw, done, release } = await heldApply(30_000);
     // Another checkout's lockfile copied over this one, into the same file: one entry more.
     const ours = JSON.parse(await gw.project.read('callops.lock')) as Lockfile;
     const theirs: Lockfile = {
@@ -200,8 +212,7 @@ describe('a large lockfile, read through its index in .callops/', () => {
       },
     };
     await writeFile(join(gw.project.dir, 'callops.lock'), serializeLockfile(theirs));
-    holding = false;
-    for (const go of held.splice(0)) go();
+    release();
     const r = await done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('holds two sids');
@@ -216,33 +227,11 @@ describe('a large lockfile, read through its index in .callops/', () => {
   }, 90_000);
 
   it('written over in place with the same bytes, its copy gone, while apply places a call: the line says the journal keeps the outcome, and the next command records it', async () => {
-    let holding = false;
-    const held: (() => void)[] = [];
-    const wait = () => new Promise<void>((go) => (holding ? held.push(go) : go()));
-    const gw = await startGateway(
-      { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) },
-      { latencyMs: 1, wait },
-    );
-    open.push(gw);
-    const config = await gw.project.read('callops.yaml');
-    await gw.project.write('callops.yaml', `${config}state:\n  keep: 36500d\n`);
-    await gw.project.write('callops.lock', seed());
-    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
-    expect(gw.project.exists(INDEX)).toBe(true);
-
-    await gw.project.write(
-      'calls/b.yaml',
-      callsYaml([{ name: 'three', to: '{ type: phone, number: "+15550003999" }' }]),
-    );
-    holding = true;
-    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
-    const { done } = watch(child, 60_000);
-    await waitFor('the request held at the gateway', () => (held.length === 1 ? true : undefined));
+    const { gw, done, release } = await heldApply(60_000);
     // `cat same.lock > callops.lock`: the same bytes into the same file; its copy removed.
     await writeFile(join(gw.project.dir, 'callops.lock'), await gw.project.read('callops.lock'));
     await rm(join(gw.project.dir, '.callops/written.lock'));
-    holding = false;
-    for (const go of held.splice(0)) go();
+    release();
     const r = await done;
     const out = `${r.stdout}${r.stderr}`;
     expect(r.code, out).not.toBe(0);
