@@ -135,6 +135,28 @@ const leaksIn = (text: string): string[] => {
   return found;
 };
 
+/** What of the canaries each command's output and each file shows: one line a place. */
+const leaksInAll = (
+  seen: readonly { what: string; result: { stdout: string; stderr: string } }[],
+  files: readonly { path: string; text: string }[],
+): string[] => {
+  const leaks: string[] = [];
+  for (const { what, result } of seen) {
+    for (const [stream, text] of [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ] as const) {
+      const found = leaksIn(text);
+      if (found.length > 0) leaks.push(`${what} ${stream}: ${found.join(', ')}\n${text}`);
+    }
+  }
+  for (const { path, text } of files) {
+    const found = leaksIn(text);
+    if (found.length > 0) leaks.push(`${path}: ${found.join(', ')}\n${text}`);
+  }
+  return leaks;
+};
+
 /**
  * Two unknown entries whose strings hold the canaries, as a merged lockfile or a hand edit
  * leaves them: a message echoing the key in base64 and JSON-escaped, and a key holding one.
@@ -243,21 +265,7 @@ describe('a gateway echoing secrets back, wrapped, encoded, cut or as a sid', ()
     expect(names).toEqual(expect.arrayContaining(['callops.lock', 'step-summary.md']));
     expect(names.some((n) => n.startsWith('.callops/'))).toBe(true);
 
-    const leaks: string[] = [];
-    for (const { what, result } of seen) {
-      for (const [stream, text] of [
-        ['stdout', result.stdout],
-        ['stderr', result.stderr],
-      ] as const) {
-        const found = leaksIn(text);
-        if (found.length > 0) leaks.push(`${what} ${stream}: ${found.join(', ')}\n${text}`);
-      }
-    }
-    for (const { path, text } of files) {
-      const found = leaksIn(text);
-      if (found.length > 0) leaks.push(`${path}: ${found.join(', ')}\n${text}`);
-    }
-    expect(leaks).toEqual([]);
+    expect(leaksInAll(seen, files)).toEqual([]);
   }, 180_000);
 });
 
@@ -422,21 +430,7 @@ describe('secrets another writer left in callops.lock', () => {
     );
     const names = files.map((f) => f.path.slice(project.dir.length + 1).replaceAll('\\', '/'));
     expect(names).toEqual(expect.arrayContaining(['reviewed.plan.json', 'report.csv']));
-    const leaks: string[] = [];
-    for (const { what, result } of seen) {
-      for (const [stream, text] of [
-        ['stdout', result.stdout],
-        ['stderr', result.stderr],
-      ] as const) {
-        const found = leaksIn(text);
-        if (found.length > 0) leaks.push(`${what} ${stream}: ${found.join(', ')}\n${text}`);
-      }
-    }
-    for (const { path, text } of files) {
-      const found = leaksIn(text);
-      if (found.length > 0) leaks.push(`${path}: ${found.join(', ')}\n${text}`);
-    }
-    expect(leaks).toEqual([]);
+    expect(leaksInAll(seen, files)).toEqual([]);
   }, 180_000);
 });
 
@@ -511,25 +505,11 @@ describe('secrets another writer left in callops.lock, as apply and run print th
     seen: readonly { what: string; result: { stdout: string; stderr: string } }[],
     dir: string,
   ): Promise<string[]> => {
-    const leaks: string[] = [];
-    for (const { what, result } of seen) {
-      for (const [stream, text] of [
-        ['stdout', result.stdout],
-        ['stderr', result.stderr],
-      ] as const) {
-        const found = leaksIn(text);
-        if (found.length > 0) leaks.push(`${what} ${stream}: ${found.join(', ')}\n${text}`);
-      }
-    }
     const files = (await filesUnder(dir)).filter(
       (f) =>
         !/[\\/](callops\.lock|\.env|\.callops[\\/](written\.lock|lock-index\.json))$/.test(f.path),
     );
-    for (const { path, text } of files) {
-      const found = leaksIn(text);
-      if (found.length > 0) leaks.push(`${path}: ${found.join(', ')}\n${text}`);
-    }
-    return leaks;
+    return leaksInAll(seen, files);
   };
 
   it('apply and run show none of them, in any format; the lockfile keeps them', async () => {

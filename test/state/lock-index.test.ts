@@ -46,6 +46,20 @@ const project = async () => {
   return { stateDir: join(root, '.callops'), lockPath: join(root, 'callops.lock') };
 };
 
+/**
+ * The big lock saved with its copy and index, read through the index with the copy as its
+ * twin, and listed: its file open, its keys in memory.
+ */
+const openedWithCopy = async () => {
+  const { stateDir, lockPath } = await project();
+  const lock = bigLock();
+  await saveLockfile(stateDir, lockPath, lock);
+  const read = (await indexedLockfile(stateDir, lockPath, writtenPath(stateDir))) as Lockfile;
+  const sorted = Object.keys(lock.calls).sort();
+  expect(Object.keys(read.calls)).toEqual(sorted);
+  return { stateDir, lockPath, lock, read, sorted };
+};
+
 /** Moves number `i` of one of the index's lists by `delta`: an index that lies about one entry. */
 const shiftInIndex = async (
   stateDir: string,
@@ -134,13 +148,7 @@ describe('the lockfile index', () => {
   });
 
   it('reads the copy once the lockfile is written over in place, never the entries of other bytes', async () => {
-    const { stateDir, lockPath } = await project();
-    const lock = bigLock();
-    await saveLockfile(stateDir, lockPath, lock);
-    const read = (await indexedLockfile(stateDir, lockPath, writtenPath(stateDir))) as Lockfile;
-    const sorted = Object.keys(lock.calls).sort();
-    // Listed: the file is open, its keys in memory.
-    expect(Object.keys(read.calls)).toEqual(sorted);
+    const { lockPath, lock, read, sorted } = await openedWithCopy();
     // `cp` of another checkout's lockfile over it: the same file, other bytes at each offset
     // (every sid one character longer, so each entry's bytes are its neighbour's).
     const other = lockOf(
@@ -171,12 +179,7 @@ describe('the lockfile index', () => {
   });
 
   it('fails, rather than read other bytes, once the lockfile is written over and its copy is gone', async () => {
-    const { stateDir, lockPath } = await project();
-    const lock = bigLock();
-    await saveLockfile(stateDir, lockPath, lock);
-    const read = (await indexedLockfile(stateDir, lockPath, writtenPath(stateDir))) as Lockfile;
-    const sorted = Object.keys(lock.calls).sort();
-    expect(Object.keys(read.calls)).toEqual(sorted);
+    const { stateDir, lockPath, read, sorted } = await openedWithCopy();
     await rm(writtenPath(stateDir));
     const text = await readFile(lockPath, 'utf8');
     await writeFile(lockPath, text.replaceAll('"sid-', '"SID-'));
