@@ -132,19 +132,26 @@ const unreadableHolder = (mtime: Date): RunLockHolder => ({
  * cannot be read, never as no lock, so that runs are refused and `unlock --force` removes
  * the link itself.
  */
-const readHolder = async (path: string): Promise<RunLockHolder | undefined> => {
+const readHolder = async (path: string, tries = 3): Promise<RunLockHolder | undefined> => {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     // A folder (or a link to one) there is a lock that cannot be read as well.
     if (!isErrorCode(error, 'ENOENT', 'ENOTDIR', 'ELOOP', 'EISDIR')) throw error;
+    let there: Awaited<ReturnType<typeof lstat>>;
     try {
-      return unreadableHolder((await lstat(path)).mtime);
+      there = await lstat(path);
     } catch (lstatError) {
       if (isErrorCode(lstatError, 'ENOENT')) return undefined;
       throw lstatError;
     }
+    // Gone when read, a file there again now: a takeover removed the stale lock and made
+    // its own in between. That one is read, not named a lock that cannot be read.
+    if (isErrorCode(error, 'ENOENT') && there.isFile() && tries > 1) {
+      return readHolder(path, tries - 1);
+    }
+    return unreadableHolder(there.mtime);
   }
   return (
     holderIn(text) ??
