@@ -5,6 +5,7 @@ import type { CallEntry } from './calls.js';
 import { type Layer, mergeLayers, siteInLayers } from './merge.js';
 import type { CallDefinition, ScheduleSpec } from './model.js';
 import { toScheduleSpec } from './schedule-spec.js';
+import { isRecord } from './site.js';
 
 /** Object keys sorted as `sort()` sorts them; the array itself when already in order. */
 const sortedKeys = (keys: string[]): string[] => {
@@ -194,7 +195,7 @@ class Definition implements CallDefinition {
     this.#hashed =
       merged.schedule === undefined && merged.redial === undefined
         ? undefined
-        : { schedule: merged.schedule, redial: merged.redial };
+        : { schedule: scheduleHashed(merged.schedule, entry.item), redial: merged.redial };
     Object.defineProperty(this, 'name', own(name));
     Object.defineProperty(this, 'file', own(entry.doc.file));
     Object.defineProperty(this, 'line', Definition.#lineOf);
@@ -295,3 +296,23 @@ export const toCallDefinition = (entry: CallEntry): CallDefinition | undefined =
     redialPolicyOf(merged.redial),
   );
 };
+
+/**
+ * A merged schedule without `cron` or `at` (a campaign's hours, say) without the `deadline`
+ * and `catchup` its defaults give: they are for slots, and such a schedule has none. Left in,
+ * adding one to defaults would show every placed row as changed since placed. Those the
+ * call writes itself stay (its digest as earlier releases wrote it). For the digest only:
+ * the schedule is still checked as merged, a bad deadline of defaults said.
+ */
+const scheduleHashed = (schedule: unknown, item: Readonly<Record<string, unknown>>): unknown => {
+  if (!isRecord(schedule) || schedule.cron !== undefined || schedule.at !== undefined)
+    return schedule;
+  const own = isRecord(item.schedule) ? item.schedule : {};
+  const dropped = SLOT_KEYS.filter((key) => schedule[key] !== undefined && own[key] === undefined);
+  if (dropped.length === 0) return schedule;
+  const kept = { ...schedule };
+  for (const key of dropped) delete kept[key];
+  return kept;
+};
+
+const SLOT_KEYS = ['deadline', 'catchup'] as const;

@@ -234,6 +234,39 @@ describe('definitions', () => {
     ]);
   });
 
+  it("a campaign's hours under a defaults deadline or catchup keep their digest: slots only use them", () => {
+    const camp = (defaults: string) =>
+      validate({
+        'callops.yaml': yaml('defaults:', `  schedule: { ${defaults} }`),
+        'calls/a.yaml': oneCall(
+          'camp',
+          'recipients: r.csv',
+          'schedule: { window: "09:00-17:00" }',
+          'tag: { id: "${row.id}" }',
+        ),
+      }).named.map((c) => [c.name, c.definition, c.schedule?.timezone]);
+    const plain = camp('timezone: Europe/Paris');
+    expect(camp('timezone: Europe/Paris, deadline: 30m, catchup: all')).toEqual(plain);
+    // Written by the call itself, a deadline stays in its digest, as earlier releases wrote it.
+    const own = validate({
+      'callops.yaml': yaml('defaults:', '  schedule: { timezone: Europe/Paris }'),
+      'calls/a.yaml': oneCall(
+        'camp',
+        'recipients: r.csv',
+        'schedule: { window: "09:00-17:00", deadline: 30m }',
+        'tag: { id: "${row.id}" }',
+      ),
+    }).named.map((c) => [c.name, c.definition, c.schedule?.timezone]);
+    expect(own).not.toEqual(plain);
+    // With a cron, the defaults' deadline is the call's: its digest changes with it.
+    const cron = (defaults: string) =>
+      validate({
+        'callops.yaml': yaml('defaults:', `  schedule: { ${defaults} }`),
+        'calls/a.yaml': oneCall('daily', 'schedule: { cron: "0 9 * * *" }'),
+      }).named[0]?.definition;
+    expect(cron('deadline: 30m')).not.toBe(cron('timezone: UTC'));
+  });
+
   it('hash the merged call: the same whatever the key order or where a value came from', () => {
     const inline = validate({ 'calls/a.yaml': oneCall('x', 'timeout: 30') }).calls[0];
     const reordered = validate({
