@@ -35,6 +35,7 @@ import {
   type UnrecordedOutcomes,
   unrecordedOutcomes,
   within,
+  worthRecordingAgain,
 } from './unrecorded.js';
 
 export interface PlaceInput {
@@ -534,7 +535,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // refused for good (another runner's claim now) are not tried again.
   const again = unrecordedOutcomes();
   for (const u of unrecorded.values())
-    if (!(u.error instanceof NotClaimed)) again.keep(u.entry, u.error);
+    if (worthRecordingAgain(u.error)) again.keep(u.entry, u.error);
   const recordedAgain = new Set<string>();
   if (input.unrecorded === undefined && again.size > 0) {
     for (const r of (await again.recordUntil(store, RECORD_AGAIN_MS)).recorded)

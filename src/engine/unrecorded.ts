@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Outcome } from '../execute/outcome.js';
 import type { DefinitionMeta } from '../state/record.js';
-import { NotClaimed, type StateStore } from '../state/store.js';
+import { NotClaimed, OutcomeJournaled, type StateStore } from '../state/store.js';
 
 /**
  * Outcomes the gateway gave that the state could not record (a database gone): what a runner
@@ -46,6 +46,15 @@ export interface RecordedAgain {
   /** The state failed again (those outcomes stay kept). */
   readonly error?: unknown;
 }
+
+/**
+ * Whether an outcome the state refused with `error` is worth recording again before a runner
+ * ends: not one whose claim is another runner's now (NotClaimed), nor one the journal holds
+ * already (OutcomeJournaled: the next command records it, and trying again for
+ * RECORD_AGAIN_MS would only keep the runner waiting on a lockfile it cannot read).
+ */
+export const worthRecordingAgain = (error: unknown): boolean =>
+  !(error instanceof NotClaimed) && !(error instanceof OutcomeJournaled);
 
 /** How long a runner that ends keeps trying to record what it kept (less than a lease). */
 export const RECORD_AGAIN_MS = 10_000;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { keptOutcome, unrecordedOutcome } from '../../src/engine/place.js';
-import { unrecordedOutcomes } from '../../src/engine/unrecorded.js';
+import { unrecordedOutcomes, worthRecordingAgain } from '../../src/engine/unrecorded.js';
 import type { Outcome } from '../../src/execute/outcome.js';
 import type { DefinitionMeta } from '../../src/state/record.js';
-import { NotClaimed, type StateStore } from '../../src/state/store.js';
+import { NotClaimed, OutcomeJournaled, type StateStore } from '../../src/state/store.js';
 
 const SID = '0eab80db-5f0e-4c1a-9d7e-3b2a1c0d9e8f';
 
@@ -72,6 +72,16 @@ describe('outcomes a runner keeps until the state takes them', () => {
       'the outcome of a could not be recorded: the state database gave no answer within 1 s',
     );
     expect(kept.left().map((k) => k.entry.key)).toEqual(['a']);
+  });
+});
+
+describe('which outcomes a runner that ends records again', () => {
+  it('those the state failed; not those refused for good, nor those the journal holds already', () => {
+    expect(worthRecordingAgain(new Error('connection terminated'))).toBe(true);
+    expect(worthRecordingAgain(new NotClaimed('sim/a was not claimed by this run'))).toBe(false);
+    const unreadable = new Error('callops.lock changed while callops was reading it');
+    const journaled = new OutcomeJournaled('callops.lock', '.callops/journal.jsonl', unreadable);
+    expect(worthRecordingAgain(journaled)).toBe(false);
   });
 });
 
