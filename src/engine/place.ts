@@ -23,7 +23,6 @@ import {
   type CampaignScope,
   type ClaimResult,
   NotClaimed,
-  OutcomeJournaled,
   type StateStore,
 } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -37,6 +36,7 @@ import {
   within,
   worthRecordingAgain,
 } from './unrecorded.js';
+import { keptClaimReason, keptOutcome, unrecordedOutcome } from './unsettled-words.js';
 
 export interface PlaceInput {
   /** The due items, in the order their requests go. */
@@ -690,32 +690,6 @@ interface KeptClaim {
 /** How long the end of a run tries again to give up the claims it could not. */
 const GIVE_UP_AGAIN_MS = 3_000;
 
-/** When the state can take a `callops resolve` again. */
-const settleWhen = (backend: string): string =>
-  backend === 'postgres'
-    ? 'once the state database is back'
-    : 'once the state can be written again';
-
-/**
- * Why a claim stands though its request never left, and the command that settles it: the
- * state shows it `unknown` ("may have been placed") until then.
- */
-export const keptClaimReason = (
-  key: string,
-  why: string,
-  error: unknown,
-  backend: string,
-  redact: (text: string) => string = (t) => t,
-): string => {
-  const cause = error instanceof Error ? error.message : String(error);
-  const failed = cause.includes('could not be given up')
-    ? cause
-    : `its claim could not be given up (${cause})`;
-  return redact(
-    `${why}; never sent, but ${failed}; the state still holds its claim: ${settleWhen(backend)}, settle it: callops resolve ${key} --not-placed`,
-  );
-};
-
 /** A call whose outcome the store refused to record, its line held until the end. */
 interface Unrecorded {
   readonly event: Extract<ExecuteEvent, { type: 'call:done' }>;
@@ -723,82 +697,6 @@ interface Unrecorded {
   readonly entry: Outcome & DefinitionMeta;
   readonly error: unknown;
 }
-
-/** What the gateway said of a call: the first words of its line when its outcome is not recorded. */
-const gatewaySaid = (o: Outcome): string => {
-  const ids = `sid ${o.sid ?? '?'}${o.callId === undefined ? '' : ` callId ${o.callId}`}`;
-  return o.status === 'placed'
-    ? `the gateway placed it (${ids})`
-    : o.status === 'failed'
-      ? `it was not placed (${[o.httpStatus, o.message].filter((p) => p !== undefined && p !== '').join(' ')})`
-      : (o.message ?? 'its outcome is not known');
-};
-
-/** Why an outcome could not be recorded, in words that name what failed. */
-const notRecordedWords = (error: unknown): string => {
-  const cause = error instanceof Error ? error.message : String(error);
-  return cause.includes('could not be recorded')
-    ? cause
-    : `its outcome could not be recorded (${cause})`;
-};
-
-/**
- * A call whose outcome `run` keeps to record once the state database answers again: its claim
- * stays that run's meanwhile, so the line says what the gateway said and that run records it
- * (no command to run). Listed `unknown` until then: the state does not hold it yet.
- */
-export const keptOutcome = (
-  o: Outcome,
-  error: unknown,
-  redact: (text: string) => string = (t) => t,
-): Outcome => ({
-  key: o.key,
-  status: 'unknown',
-  at: o.at,
-  sid: o.sid,
-  callId: o.callId,
-  httpStatus: undefined,
-  message: redact(
-    `${gatewaySaid(o)}, but ${notRecordedWords(error)}; run records it once the state database answers again, before it places anything more`,
-  ),
-  attempts: o.attempts,
-});
-
-/**
- * A call whose outcome the state does not hold: its claim stands without an outcome, so it
- * is `unknown` there. What the gateway said is kept (sid and callId), and the message gives
- * the command that settles it once the state can be written again; or, when the journal
- * holds it (OutcomeJournaled), that the next command records it (nothing to settle).
- */
-export const unrecordedOutcome = (
-  o: Outcome,
-  error: unknown,
-  backend: string,
-  redact: (text: string) => string = (t) => t,
-): Outcome => {
-  const when = settleWhen(backend);
-  const settle =
-    o.status === 'placed'
-      ? `; ${when}, settle it: callops resolve ${o.key} --placed ${o.sid ?? 'SID'}`
-      : o.status === 'failed'
-        ? `; ${when}, settle it: callops resolve ${o.key} --not-placed`
-        : '';
-  // In the journal already: the next command records it, nobody settles it.
-  const words =
-    error instanceof OutcomeJournaled
-      ? `it could not be written into ${error.lockName} (${error.message}); it is kept in ${error.journalName}: the next command records it`
-      : `${notRecordedWords(error)}; it stays unknown${settle}`;
-  return {
-    key: o.key,
-    status: 'unknown',
-    at: o.at,
-    sid: o.sid,
-    callId: o.callId,
-    httpStatus: undefined,
-    message: redact(`${gatewaySaid(o)}, but ${words}`),
-    attempts: o.attempts,
-  };
-};
 
 /** The run's outcomes with each lost one shown unknown, in request order. */
 const withLost = (

@@ -15,7 +15,6 @@ import { type DueResult, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
 import { StateOutage, waitsOut } from './outage.js';
-import { unrecordedOutcome } from './place.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
@@ -27,6 +26,7 @@ import {
   type UnrecordedOutcomes,
   unrecordedOutcomes,
 } from './unrecorded.js';
+import { unrecordedOutcome } from './unsettled-words.js';
 
 /** Longest sleep between two looks at the schedule (and at the definitions). */
 const MAX_SLEEP_MS = 60_000;

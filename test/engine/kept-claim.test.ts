@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keptClaimReason } from '../../src/engine/place.js';
+import { keptClaimReason } from '../../src/engine/unsettled-words.js';
 
 describe('a claim the state still holds of a call never sent', () => {
   it('says why it was not sent and gives the command that settles it', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keptOutcome, unrecordedOutcome } from '../../src/engine/place.js';
 import { unrecordedOutcomes, worthRecordingAgain } from '../../src/engine/unrecorded.js';
+import { keptOutcome, unrecordedOutcome } from '../../src/engine/unsettled-words.js';
 import type { Outcome } from '../../src/execute/outcome.js';
 import type { DefinitionMeta } from '../../src/state/record.js';
 import { NotClaimed, OutcomeJournaled, type StateStore } from '../../src/state/store.js';
