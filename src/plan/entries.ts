@@ -1,4 +1,4 @@
-import { keysBetween, summaryOf } from '../state/lock-index.js';
+import { keysBetween, summaryOf } from '../state/calls-summary.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import { formatSlot } from './keys.js';
 

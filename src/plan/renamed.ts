@@ -1,4 +1,4 @@
-import { keysBetween } from '../state/lock-index.js';
+import { keysBetween } from '../state/calls-summary.js';
 import { lowerBound } from '../state/sorted.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';

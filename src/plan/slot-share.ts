@@ -1,5 +1,5 @@
 import { localTime, slotEndsAt } from '../schedule/index.js';
-import { keysBetween } from '../state/lock-index.js';
+import { keysBetween } from '../state/calls-summary.js';
 import { lowerBound } from '../state/sorted.js';
 import type { Lockfile } from '../state/types.js';
 import type { ScheduleSpec } from '../validate/model.js';

@@ -2,7 +2,7 @@ import { lazyList, Run } from '../campaign/lazy-list.js';
 import { amendItem } from '../plan/item.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { Secret } from '../resolve/interpolate.js';
-import { sameKeysAs, summaryOf } from '../state/lock-index.js';
+import { sameKeysAs, summaryOf } from '../state/calls-summary.js';
 import type { LockEntry, Lockfile, PreviousPlacement } from '../state/types.js';
 import { makeRedactor, WITHHELD } from './redact.js';
 import type { Unsettled } from './unsettled.js';

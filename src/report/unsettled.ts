@@ -5,7 +5,7 @@ import type { Plan } from '../plan/types.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
 import type { Listed } from '../screen/list.js';
 import { isOtherNumber } from '../screen/number.js';
-import { summaryOrLayered } from '../state/lock-index.js';
+import { summaryOrLayered } from '../state/calls-summary.js';
 import { recurringKey } from '../state/retention.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';

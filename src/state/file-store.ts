@@ -5,16 +5,10 @@ import { isoClock } from '../execute/clock.js';
 import { NOT_SENT_LOCK_LOST, type Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
+import { summaryOf } from './calls-summary.js';
 import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
 import { type Journal, JournalWriteError, openJournal } from './journal.js';
-import {
-  forgetIndex,
-  identityAt,
-  indexedCopy,
-  indexedLockfile,
-  summaryOf,
-  writeIndex,
-} from './lock-index.js';
+import { forgetIndex, identityAt, indexedCopy, indexedLockfile, writeIndex } from './lock-index.js';
 import {
   bytesRead,
   emptyLockfile,

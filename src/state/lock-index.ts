@@ -1,8 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { keyLowerBound, keysUpTo, registerIndexed, summaryOrLayered } from './calls-summary.js';
 import { isErrorCode } from './dir.js';
-import { forgetRaw, layersOf, registerRaw } from './layered.js';
+import { forgetRaw, registerRaw } from './layered.js';
 import type { EntryLayout, FileIdentity, LockfileWrite } from './lockfile.js';
 import { identityOf, sameFile } from './lockfile.js';
 import { isGoodEntry } from './lockfile-shape.js';
@@ -53,121 +54,6 @@ interface Located {
   readonly starts: Uint32Array;
   readonly lengths: Uint32Array;
 }
-
-/** What the index tells about a lock's calls without reading them. */
-export interface CallsSummary {
-  readonly count: number;
-  readonly unknown: readonly string[];
-  readonly earliest: Readonly<Record<string, number>>;
-}
-
-const summaries = new WeakMap<object, CallsSummary>();
-
-/** The summary of `calls` when they are read through the index; undefined otherwise. */
-export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
-
-/**
- * The summary of `calls` read through the index, or of such calls with changes layered over
- * them (layered.ts): what the index says, with the changes' unknown entries and slots taken
- * in. A slot's earliest may then be earlier than the entries left say (an entry changed to
- * unknown), which only makes retention look at them all. Undefined for other calls.
- */
-export const summaryOrLayered = (calls: object): CallsSummary | undefined => {
-  const own = summaries.get(calls);
-  if (own !== undefined) return own;
-  const layers = layersOf(calls);
-  const base = layers === undefined ? undefined : summaries.get(layers.base);
-  if (layers === undefined || base === undefined) return undefined;
-  const unknown = new Set(base.unknown);
-  const earliest: Record<string, number> = Object.assign(Object.create(null), base.earliest);
-  for (const [key, entry] of layers.changes) {
-    if (entry.status === 'unknown') {
-      unknown.add(key);
-      continue;
-    }
-    unknown.delete(key);
-    const slot = recurringKey(key);
-    if (slot === undefined) continue;
-    const was = earliest[slot.name];
-    if (was === undefined || slot.slotMs < was) earliest[slot.name] = slot.slotMs;
-  }
-  return {
-    count: layers.merged().keys.length,
-    unknown: [...unknown].sort(),
-    earliest,
-  };
-};
-
-/** Of calls read through the index: the whole file parsed once, every entry then in memory. */
-const wholes = new WeakMap<object, () => Record<string, LockEntry>>();
-
-/**
- * `calls` as an object whose every entry is at hand: of calls read through the index, the
- * whole file parsed at once (one read, one JSON.parse) — what copying or comparing every
- * entry needs, instead of a read and a search per entry (100,000 entries: about 0.5 s
- * against seconds); other calls as they are.
- */
-export const everyEntry = <T extends object>(calls: T): T => (wholes.get(calls)?.() as T) ?? calls;
-
-/** Of calls read through the index: their keys from `lo` to `hi`, searched in the index. */
-const ranges = new WeakMap<object, (lo: string, hi: string) => readonly string[]>();
-/** Of other calls: their keys in the lockfile's order, sorted once per lock. */
-const sortedKeys = new WeakMap<object, readonly string[]>();
-
-/** The first of `count` ascending keys that is not below `key` (`count` when none is). */
-const lowerBound = (count: number, keyAt: (i: number) => string, key: string): number => {
-  let low = 0;
-  let high = count;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (keyAt(mid) < key) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-};
-
-/** The keys from index `from` on that are at most `hi`. */
-const keysUpTo = (count: number, keyAt: (i: number) => string, from: number, hi: string) => {
-  const out: string[] = [];
-  for (let i = from; i < count; i++) {
-    const key = keyAt(i);
-    if (key > hi) break;
-    out.push(key);
-  }
-  return out;
-};
-
-/**
- * The keys of `calls` from `lo` to `hi`, both included, in the lockfile's order (by UTF-16
- * code unit): the entries of one call within a range of slots, without listing every key of
- * a large lockfile for each call. Through the index, a search among its keys; otherwise
- * among the keys sorted once per lock (a campaign asks once per row).
- */
-export const keysBetween = (calls: object, lo: string, hi: string): readonly string[] => {
-  const layers = layersOf(calls);
-  if (layers !== undefined) return layers.between(lo, hi);
-  const indexed = ranges.get(calls);
-  if (indexed !== undefined) return indexed(lo, hi);
-  let keys = sortedKeys.get(calls);
-  if (keys === undefined) {
-    keys = Object.keys(calls).sort();
-    sortedKeys.set(calls, keys);
-  }
-  const all = keys;
-  const at = (i: number) => all[i] as string;
-  return keysUpTo(all.length, at, lowerBound(all.length, at, lo), hi);
-};
-
-/**
- * Makes `view`, which stands for `calls` with the same keys (each entry read through it, as
- * status shows them), answer summaryOf and keysBetween as `calls` does: what the index says
- * of the keys, and the keys sorted once, are those of `calls`, neither read nor sorted again.
- */
-export const sameKeysAs = (view: object, calls: object): void => {
-  const summary = summaries.get(calls);
-  if (summary !== undefined) summaries.set(view, summary);
-  ranges.set(view, (lo, hi) => keysBetween(calls, lo, hi));
-};
 
 const indexPath = (stateDir: string): string => join(stateDir, INDEX_FILE);
 
@@ -705,11 +591,11 @@ const lazyCalls = (
     if (bulk !== undefined || ++lookups > MANY_LOOKUPS) {
       const { keys } = inBulk();
       const at = (i: number) => keys[i] as string;
-      return keysUpTo(count, at, lowerBound(count, at, lo), hi);
+      return keysUpTo(count, at, keyLowerBound(count, at, lo), hi);
     }
     const few = withFile(path, identity, (fd) => {
       const at = (i: number) => keyAt(fd, i);
-      const from = lowerBound(count, at, lo);
+      const from = keyLowerBound(count, at, lo);
       // A range of many keys (the entries of a call no longer defined, all of a campaign's)
       // is read as the keys in bulk are, a chunk at a time, not a read for each key.
       const wide = from + MANY_LOOKUPS < count && keyAt(fd, from + MANY_LOOKUPS) <= hi;
@@ -719,7 +605,7 @@ const lazyCalls = (
     lookups = MANY_LOOKUPS + 1;
     const { keys } = inBulk();
     const at = (i: number) => keys[i] as string;
-    return keysUpTo(count, at, lowerBound(count, at, lo), hi);
+    return keysUpTo(count, at, keyLowerBound(count, at, lo), hi);
   };
   const proxy = new Proxy(target, {
     get: (_, key) => (typeof key === 'string' ? entry(key) : undefined),
@@ -758,8 +644,7 @@ const lazyCalls = (
       return Reflect.deleteProperty(whole(), key);
     },
   });
-  ranges.set(proxy, between);
-  wholes.set(proxy, whole);
+  registerIndexed(proxy, { between, whole });
   registerRaw(proxy, {
     keys: () => inBulk().keys,
     text: (i) => {
@@ -788,7 +673,9 @@ const lockThrough = (
   if (known !== undefined) return known;
   const { index } = state;
   const calls = lazyCalls(path, identity, state.located, twin);
-  summaries.set(calls, { count: index.count, unknown: index.unknown, earliest: index.earliest });
+  registerIndexed(calls, {
+    summary: { count: index.count, unknown: index.unknown, earliest: index.earliest },
+  });
   const lock: Lockfile = {
     lockfileVersion: 1,
     calls: calls as Lockfile['calls'],

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Diagnostic } from '../validate/diagnostic.js';
+import { summaryOf } from './calls-summary.js';
 import { escapePointer, positionOf, scanJson } from './json-scan.js';
-import { summaryOf } from './lock-index.js';
 import { sharedSids } from './sids.js';
 import type { LockEntry, Lockfile } from './types.js';
 

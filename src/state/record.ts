@@ -1,6 +1,6 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
+import { everyEntry } from './calls-summary.js';
 import { layeredCalls, layersOf, rawOf } from './layered.js';
-import { everyEntry } from './lock-index.js';
 import { cleanEntry } from './lockfile-shape.js';
 import { packedEntry, packingPlacedEntries } from './packed-entry.js';
 import type { LockEntry, Lockfile, ResolvedBy } from './types.js';

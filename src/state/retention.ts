@@ -1,4 +1,4 @@
-import { summaryOrLayered } from './lock-index.js';
+import { summaryOrLayered } from './calls-summary.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /** What pruneExpired needs of a call definition: its name and, when recurring, its deadline. */

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { whereOf } from '../config/diagnostics.js';
+import { summaryOf } from './calls-summary.js';
 import { ensureStateDir } from './dir.js';
-import { forgetIndex, indexedCopy, summaryOf, writeIndex } from './lock-index.js';
+import { forgetIndex, indexedCopy, writeIndex } from './lock-index.js';
 import {
   copyLockfileAtomic,
   FileWriteError,

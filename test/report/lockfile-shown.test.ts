@@ -10,7 +10,7 @@ import {
   textOf,
 } from '../../src/report/lockfile-shown.js';
 import { WITHHELD } from '../../src/report/redact.js';
-import { keysBetween, summaryOf } from '../../src/state/lock-index.js';
+import { keysBetween, summaryOf } from '../../src/state/calls-summary.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 
 const KEY = 'Zq8Xv3LeakKey9Kd7Wm2';

@@ -2,13 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/execute/outcome.js';
+import { keysBetween, summaryOf, summaryOrLayered } from '../../src/state/calls-summary.js';
 import { layersOf } from '../../src/state/layered.js';
-import {
-  indexedLockfile,
-  keysBetween,
-  summaryOf,
-  summaryOrLayered,
-} from '../../src/state/lock-index.js';
+import { indexedLockfile } from '../../src/state/lock-index.js';
 import {
   lockfileChanged,
   serializeLockfile,

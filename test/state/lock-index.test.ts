@@ -3,13 +3,12 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unsettledEntries } from '../../src/report/unsettled.js';
+import { keysBetween, summaryOf } from '../../src/state/calls-summary.js';
 import {
   INDEX_FILE,
   INDEX_MIN_BYTES,
   indexedLockfile,
   KEPT_OPEN,
-  keysBetween,
-  summaryOf,
 } from '../../src/state/lock-index.js';
 import { readLockfile, serializeLockfile } from '../../src/state/lockfile.js';
 import { draftLock } from '../../src/state/record.js';
