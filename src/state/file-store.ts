@@ -7,12 +7,12 @@ import { countsTowardLimit } from '../screen/limit.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { summaryOf } from './calls-summary.js';
 import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
-import { type Journal, JournalWriteError, openJournal } from './journal.js';
+import type { Held } from './file-held.js';
+import { JournalWriteError, openJournal } from './journal.js';
 import { forgetIndex, identityAt, indexedCopy, indexedLockfile, writeIndex } from './lock-index.js';
 import {
   bytesRead,
   emptyLockfile,
-  type FileIdentity,
   FileWriteError,
   forgetLastRead,
   type LockfileWrite,
@@ -38,19 +38,12 @@ import {
   type DefinitionMeta,
   draftLock,
   entryOf,
-  type LockDraft,
   recordOutcomes,
   settleUnknown,
 } from './record.js';
 import { clearJournal, recoverJournal, replayJournal } from './replay.js';
 import { pruneExpired } from './retention.js';
-import {
-  acquireRunLock,
-  type RunLockHolder,
-  RunLockLost,
-  runGoingOn,
-  runLockInUse,
-} from './runlock.js';
+import { acquireRunLock, RunLockLost, runGoingOn, runLockInUse } from './runlock.js';
 import {
   type Claim,
   type ClaimResult,
@@ -69,6 +62,7 @@ import {
   type StateView,
 } from './store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+import { systemCode, whyNotWritten } from './write-failure.js';
 import {
   changedSids,
   changedSidsText,
@@ -128,84 +122,6 @@ const sortedLock = (lock: Lockfile): Lockfile => ({
 });
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
-const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EROFS: 'read-only file system',
-  EIO: 'input/output error',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-};
-
-/** Why a file could not be written: "no space left on device (ENOSPC)", else the error's own words. */
-const whyNotWritten = (code: string | undefined, error: unknown): string => {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  return code !== undefined && SYSTEM_ERRORS[code] !== undefined
-    ? `${SYSTEM_ERRORS[code]} (${code})`
-    : cause instanceof Error
-      ? cause.message
-      : String(cause);
-};
-
-/** The system error code of a failed file operation (ENOSPC, EROFS, …), if it is one. */
-const systemCode = (error: unknown): string | undefined => {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
-};
-
-/** What the store has while it holds the run lock. */
-interface Held {
-  /** The lockfile as recorded so far (one copy of its calls per batch of outcomes). */
-  draft: LockDraft;
-  /** The lock last read from or written to the lockfile (shared: never changed in place). */
-  lastWritten: Lockfile;
-  /** The lockfile this run wrote last, and what writing it gave (to index it with its copy). */
-  lastWrite?: { readonly lock: Lockfile; readonly write: LockfileWrite };
-  /**
-   * The lock `.callops/written.lock` holds (empty when there is none); undefined when it is
-   * known to differ from the view, and is not kept (a lockfile pulled from git: its copy,
-   * read in full, would be held for nothing but to be written over).
-   */
-  copy: Lockfile | undefined;
-  /** The lock retention was last applied to (not pruned again while it is current). */
-  pruned: Lockfile;
-  journal: Journal | undefined;
-  /** The journal being opened (claims that come together share one). */
-  opening?: Promise<Journal>;
-  /** Keys claimed in this run whose outcome is not recorded yet. */
-  readonly open: Map<string, Claim>;
-  /** Keys whose outcome is in the journal though the view could not take it (yet). */
-  journaledAside?: Set<string>;
-  /** The first failure to write the journal; from then on nothing is claimed. */
-  journalError?: Error;
-  /** persist() failed and said so: releasing the run lock does not say it again. */
-  persistFailed?: true;
-  /**
-   * Whether `.callops/run.lock` is still the file this run took (RunLockResult's `lost`):
-   * asked after every journal commit of intents, before they are released to be sent.
-   */
-  readonly lost: () => { readonly holder?: RunLockHolder } | undefined;
-  /** Set once the run lock was found lost: from then on nothing is claimed. */
-  lockLost?: RunLockLost;
-  /**
-   * The lockfile's file as this run last read or wrote it (undefined: there was none). Any
-   * other file there was left by another writer, and is taken in before the view is used
-   * or written (foldForeign).
-   */
-  seen: FileIdentity | undefined;
-  /** Keys found placed twice and said so, each pair of sids once. */
-  readonly warned: Set<string>;
-  /**
-   * Per-number limits: number digest → key → epoch ms of each entry that may have rung
-   * (placed, unknown, in flight). Built from the view on the first limited claim, then kept.
-   * A campaign row's claim asks nothing of it: the run lock admits one runner, so no claim
-   * can come between the plan (which holds a row whose number the campaign dialled, in this
-   * run too) and this one's.
-   */
-  numbers?: NumberIndex;
-}
 
 /**
  * The file store: callops.lock is the view, `.callops/journal.jsonl` the durable claims and
