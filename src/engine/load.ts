@@ -42,12 +42,10 @@ export const loadAndValidate = async (
   // The do-not-call lists are read with the definitions: a bad one is an error like theirs.
   const lists = validated.config.suppress ?? [];
   const read = lists.length === 0 ? undefined : await loadSuppression(validated.config.root, lists);
+  const said = read === undefined ? [] : 'diagnostics' in read ? read.diagnostics : read.warnings;
   const project =
-    read !== undefined && 'diagnostics' in read
-      ? {
-          ...validated,
-          diagnostics: sortDiagnostics([...validated.diagnostics, ...read.diagnostics]),
-        }
+    said.length > 0
+      ? { ...validated, diagnostics: sortDiagnostics([...validated.diagnostics, ...said]) }
       : validated;
   return {
     project,

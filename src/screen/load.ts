@@ -16,6 +16,8 @@ export interface SuppressSpec {
 
 interface Read {
   readonly list: SuppressList;
+  /** What reading it says without refusing it (numbers written without `+`). */
+  readonly warnings: readonly Diagnostic[];
   /** mtime and size when read: a change makes the list be read again. */
   readonly stamp: string;
 }
@@ -76,7 +78,9 @@ const readList = async (
   // csv-parse is loaded only by projects that have lists.
   const { parseSuppressList } = await import('./parse-list.js');
   const parsed = parseSuppressList(bytes.toString('utf8'), file);
-  return 'list' in parsed ? { read: { list: parsed.list, stamp } } : parsed;
+  return 'list' in parsed
+    ? { read: { list: parsed.list, warnings: parsed.warnings, stamp } }
+    : parsed;
 };
 
 /**
@@ -98,7 +102,10 @@ export interface Suppression {
 export const loadSuppression = async (
   root: string,
   specs: readonly SuppressSpec[],
-): Promise<{ suppression: Suppression } | { diagnostics: readonly Diagnostic[] }> => {
+): Promise<
+  | { suppression: Suppression; warnings: readonly Diagnostic[] }
+  | { diagnostics: readonly Diagnostic[] }
+> => {
   const diagnostics: Diagnostic[] = [];
   const reads: Read[] = [];
   for (const spec of specs) {
@@ -132,6 +139,8 @@ export const loadSuppression = async (
     );
   };
   return {
+    // Said when the lists are first read; a list read again during a run is matched alike.
+    warnings: reads.flatMap((r) => r.warnings),
     suppression: {
       get lists() {
         return current.map((r) => r.list);

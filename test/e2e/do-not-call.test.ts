@@ -164,6 +164,39 @@ describe('do-not-call lists (suppress:)', () => {
     );
   });
 
+  it('a number listed without a leading + (an export, a national form) is never called', async () => {
+    const gw = await gateway(
+      {
+        'calls/three.yaml': callsYaml([
+          { name: 'export-listed', to: phone('+15550002222') },
+          { name: 'national-listed', to: phone('+15550002333') },
+          { name: 'not-listed', to: phone('+15550002444') },
+        ]),
+        'lists/dnc.csv': 'number,reason\n15550002222,no plus\n(555) 000-2333,national\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+    );
+    const validate = await gw.run(['validate']);
+    expect(validate.code, output(validate)).toBe(0);
+    expect(output(validate)).toMatch(
+      /lists\/dnc\.csv:2:1\b.*2 numbers have no leading \+ \(the first here\): each is matched by its last digits/,
+    );
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stderr).toMatch(/lists\/dnc\.csv:2:1\b.*no leading \+/);
+    expect(plan.stdout).toMatch(/Suppressed — on a do-not-call list, never sent \(2\):/);
+    expect(plan.stdout).toMatch(/sim\/export-listed .*do-not-call: no plus \(lists\/dnc\.csv:2\)/);
+    expect(plan.stdout).toMatch(
+      /sim\/national-listed .*do-not-call: national \(lists\/dnc\.csv:3\)/,
+    );
+
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(output(apply)).toMatch(/1 placed, 0 failed, 0 unknown, 2 suppressed/);
+    expect(dialled(gw)).toEqual(['+15550002444']);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['sim/not-listed']);
+  });
+
   it('a list that does not exist is an error at its line in callops.yaml', async () => {
     const gw = await gateway({ 'calls/five.yaml': FIVE }, ['suppress: [lists/missing.csv]']);
     const apply = await gw.run(['apply', '--yes']);

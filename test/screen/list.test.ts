@@ -38,11 +38,13 @@ describe('a do-not-call list', () => {
       'name,number,reason\r\nAnn,+1 555 010 0001,asked\r\n\r\nBob,"+1 (555) 010-0002",\r\nCy,+15550100001,again\r\n',
     );
     if (!('list' in read)) throw new Error(JSON.stringify(read.diagnostics));
-    expect([...read.list.numbers]).toEqual([
-      ['+15550100001', { file: 'lists/dnc.csv', line: 2, reason: 'asked' }],
-      ['+15550100002', { file: 'lists/dnc.csv', line: 4 }],
+    expect([...read.list.withPlus]).toEqual([
+      ['15550100001', { file: 'lists/dnc.csv', line: 2, reason: 'asked' }],
+      ['15550100002', { file: 'lists/dnc.csv', line: 4 }],
     ]);
-    const first = read.list.numbers.get('+15550100001');
+    expect(read.list.withoutPlus.size).toBe(0);
+    expect(read.warnings).toEqual([]);
+    const first = read.list.withPlus.get('15550100001');
     expect(first && suppressedReason(first)).toBe('do-not-call: asked (lists/dnc.csv:2)');
   });
 
@@ -55,7 +57,7 @@ describe('a do-not-call list', () => {
 
   it('takes a list without a reason column, and a byte-order mark', () => {
     const read = parse('\uFEFFnumber\n+15550100001\n');
-    expect('list' in read && [...read.list.numbers.keys()]).toEqual(['+15550100001']);
+    expect('list' in read && [...read.list.withPlus.keys()]).toEqual(['15550100001']);
   });
 
   it('reports every bad row at its line and cell, all at once', () => {
@@ -76,7 +78,7 @@ describe('a do-not-call list', () => {
     expect('diagnostics' in noNumber && noNumber.diagnostics[0]?.message).toMatch(
       /no `number` column \(columns: phone, reason\)/,
     );
-    const twice = parse('number,reason,number\n1,2,3\n');
+    const twice = parse('number,reason,number\n+1,2,3\n');
     expect('diagnostics' in twice && twice.diagnostics.map((d) => [d.line, d.column])).toEqual([
       [1, 15],
     ]);

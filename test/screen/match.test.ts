@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { findListed, type Listed, type SuppressList } from '../../src/screen/list.js';
+import { destinationNumber, normaliseNumber, numberDigest } from '../../src/screen/number.js';
+import { parseSuppressList } from '../../src/screen/parse-list.js';
+
+const FILE = 'lists/dnc.csv';
+
+/** A list of these rows (`number` or `number,reason`), as the parser reads it. */
+const list = (...rows: string[]): SuppressList => {
+  const read = parseSuppressList(`number,reason\n${rows.join('\n')}\n`, FILE);
+  if (!('list' in read)) throw new Error(JSON.stringify(read.diagnostics));
+  return read.list;
+};
+
+/** The line of `to`'s listing (a destination as a call writes it), or undefined. */
+const lineOf = (lists: readonly SuppressList[], to: string): number | undefined => {
+  const number = destinationNumber({ type: 'phone', number: to });
+  if (number === undefined) throw new Error(`not a phone destination: ${to}`);
+  return findListed(lists, number)?.line;
+};
+
+/** How a number is written on a list, or in a call: with +, without, national, after 00/011. */
+const FORMS = [
+  '+15550002222',
+  '+1 (555) 000-2222',
+  '15550002222',
+  '1 555 000 2222',
+  '5550002222',
+  '(555) 000-2222',
+  '0015550002222',
+  '01115550002222',
+];
+
+describe('a number on a do-not-call list written without a leading +', () => {
+  it('holds back the same digits called with +, and the other way round', () => {
+    expect(lineOf([list('15550002222,no plus')], '+15550002222')).toBe(2);
+    expect(lineOf([list('+15550002222,plus')], '15550002222')).toBe(2);
+  });
+
+  it('holds back a number however either side writes it: national, with 00 or 011, spaced', () => {
+    for (const listed of FORMS)
+      for (const called of FORMS)
+        expect([listed, called, lineOf([list(`"${listed}",x`)], called)]).toEqual([
+          listed,
+          called,
+          2,
+        ]);
+  });
+
+  it('never holds back a number whose digits differ, nor one that only begins alike', () => {
+    const lists = [list('5550002222,national', '15550003333,export')];
+    expect(lineOf(lists, '+15550002223')).toBeUndefined();
+    expect(lineOf(lists, '+15550002222')).toBe(2);
+    expect(lineOf(lists, '+15550003333')).toBe(3);
+    // Ends differently: a number is matched by its last digits, never by its first.
+    expect(lineOf(lists, '+1555000333')).toBeUndefined();
+    expect(lineOf(lists, '1555000222')).toBeUndefined();
+  });
+
+  it('two numbers both written with + match only when their digits are the same', () => {
+    const lists = [list('+15550002222,plus')];
+    expect(lineOf(lists, '+15550002222')).toBe(2);
+    expect(lineOf(lists, '+115550002222')).toBeUndefined();
+    // Written without + on either side, the last digits decide.
+    expect(lineOf(lists, '115550002222')).toBe(2);
+    expect(lineOf([list('115550002222,bare')], '+15550002222')).toBe(2);
+    expect(lineOf([list('15550002222,bare')], '+115550002222')).toBe(2);
+  });
+
+  it('needs at least 7 digits to match by the last ones; fewer are the same digits only', () => {
+    // A short number called, or listed with +, matches only its own digits.
+    expect(lineOf([list('+1555,short')], '+1555')).toBe(2);
+    expect(lineOf([list('+1555,short')], '1555')).toBe(2);
+    expect(lineOf([list('+15550002222,x')], '002222')).toBeUndefined();
+    expect(lineOf([list('5550002222,x')], '+1555')).toBeUndefined();
+    // 7 digits without + are the shortest matched by their last digits.
+    expect(lineOf([list('5550123,x')], '+15555550123')).toBe(2);
+    expect(lineOf([list('+15555550123,x')], '5550123')).toBe(2);
+  });
+
+  it('refuses a number without + of fewer than 7 digits (leading zeros not counted) at its cell', () => {
+    const read = parseSuppressList(
+      'reason,number\nshort,555012\nzeros,000555012\nok,5550123\nplus,+1555\n',
+      FILE,
+    );
+    const words =
+      'a number without a leading + needs at least 7 digits (leading zeros not counted) to be matched by its last digits: write it with + and the country code';
+    expect(
+      'diagnostics' in read && read.diagnostics.map((d) => [d.line, d.column, d.message]),
+    ).toEqual([
+      [2, 7, words],
+      [3, 7, words],
+    ]);
+  });
+
+  it('is one warning per list, at the first such number, saying how they are matched', () => {
+    const read = parseSuppressList(
+      'reason,number\nplus,+15550002221\nfirst,15550002222\nnational,5550002223\n',
+      FILE,
+    );
+    if (!('list' in read)) throw new Error(JSON.stringify(read.diagnostics));
+    expect(read.warnings.map((d) => `${d.severity} ${d.file}:${d.line}:${d.column}`)).toEqual([
+      'warning lists/dnc.csv:3:7',
+    ]);
+    expect(read.warnings[0]?.message).toMatch(
+      /^2 numbers have no leading \+ \(the first here\): each is matched by its last digits, leading zeros dropped: /,
+    );
+    const one = parseSuppressList('number\n15550002222\n', FILE);
+    expect('list' in one && one.warnings[0]?.message).toMatch(/^1 number has no leading \+ /);
+    expect('list' in one && one.warnings[0]?.message).toMatch(
+      /write \+ and the country code to match one number only$/,
+    );
+  });
+
+  it('names the first listing: the same digits before an end that matches, lists in order', () => {
+    const first = list('5550002222,national', '+15550002222,plus', '15550002222,bare');
+    expect(lineOf([first], '+15550002222')).toBe(3);
+    expect(lineOf([first], '15550002222')).toBe(3);
+    const other: SuppressList = { ...list('+15550002222,x'), file: 'lists/other.csv' };
+    const found = findListed([list('15550002222,x'), other], '+15550002222');
+    expect(found).toEqual({ file: FILE, line: 2, reason: 'x' });
+  });
+
+  it('finds numbers in a large list by index, as it finds them in a small one', () => {
+    // 200,000 numbers +1555 0000000 … +1555 0199999, every other one written without +.
+    const withPlus = new Map<string, Listed>();
+    const withoutPlus = new Map<string, Listed>();
+    for (let i = 0; i < 200_000; i++) {
+      const digits = `1555${String(i).padStart(7, '0')}`;
+      if (i % 2 === 0) withPlus.set(digits, { file: FILE, line: i + 2 });
+      else withoutPlus.set(i % 4 === 1 ? digits : digits.slice(1), { file: FILE, line: i + 2 });
+    }
+    const big: SuppressList = { file: FILE, withPlus, withoutPlus };
+    for (const i of [0, 1, 2, 3, 99_999, 199_998, 199_999]) {
+      const digits = `1555${String(i).padStart(7, '0')}`;
+      expect(findListed([big], `+${digits}`)?.line).toBe(i + 2);
+      expect(findListed([big], digits.slice(1))?.line).toBe(i + 2);
+      expect(findListed([big], `011${digits}`)?.line).toBe(i + 2);
+    }
+    expect(findListed([big], '+15550200000')).toBeUndefined();
+    expect(findListed([big], '5550200001')).toBeUndefined();
+  });
+
+  it('leaves the numbers digests are made of as they were: a limit keeps its counts', () => {
+    // Lists match more loosely; the number a call dials, and its digest, are unchanged.
+    expect(normaliseNumber('15550002222')).toBe('15550002222');
+    expect(destinationNumber({ type: 'phone', number: '+15550100001' })).toBe('+15550100001');
+    expect(numberDigest('+15550100001')).toBe('sha256:bfb65de6e0f43014');
+  });
+});
