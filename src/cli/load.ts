@@ -91,16 +91,16 @@ export type Redact = (text: string) => string;
 
 /**
  * A redactor of the secrets callops.yaml and the environment make known (knownSecrets), for
- * a command that prepares nothing (validate, resolve): the env file is read only to learn
- * them (a bad one is no error here).
+ * a command that prepares nothing (validate, resolve): the env files are read only to learn
+ * them (secretEnvFiles: a bad one is no error here).
  */
 export const secretsRedactor = async (
   ctx: CommandContext,
   config: ProjectConfig,
 ): Promise<Redactor> => {
-  const { envFileValues, knownSecrets } = await import('../engine/known-secrets.js');
-  const file = await envFileValues(ctx.root, ctx.envFile);
-  return makeRedactor(knownSecrets(config, mergeEnv(file, ctx.env), file));
+  const { knownSecrets, secretEnvFiles } = await import('../engine/known-secrets.js');
+  const { file, project } = await secretEnvFiles(ctx.root, ctx.envFile);
+  return makeRedactor(knownSecrets(config, mergeEnv(file, ctx.env), file, project));
 };
 
 /**

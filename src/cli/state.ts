@@ -1,4 +1,4 @@
-import { envFileValues, knownSecrets } from '../engine/known-secrets.js';
+import { knownSecrets, secretEnvFiles } from '../engine/known-secrets.js';
 import { type OpenedState, openState } from '../engine/state.js';
 import { printable } from '../report/printable.js';
 import { makeRedactor, type Redactor } from '../report/redact.js';
@@ -43,11 +43,11 @@ export const openProjectState = async (
   } = {},
 ): Promise<OpenedState> => {
   const { secrets, ...site } = options;
-  // The values of the env file are secrets by custom, referenced or not (as every diagnostic
+  // The values of the env files are secrets by custom, referenced or not (as every diagnostic
   // a command prints hides them): a sid in the lockfile may be one.
-  const known =
-    secrets ??
-    knownSecrets(config, env, await envFileValues(ctx.root, ctx.envFile).catch((): Env => ({})));
+  const files = secrets === undefined ? await secretEnvFiles(ctx.root, ctx.envFile) : undefined;
+  const known: readonly Secret[] =
+    secrets ?? knownSecrets(config, env, files?.file ?? {}, files?.project ?? {});
   let redactor: Redactor | undefined;
   const redact = (): Redactor => {
     redactor ??= makeRedactor(known);

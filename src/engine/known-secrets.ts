@@ -31,11 +31,16 @@ const targetSecrets = (spec: TargetSpec, env: Env): Secret[] => {
  * Every secret value a command knows before it sends anything, for the diagnostics it
  * prints to hide: each target's api key (resolved, or as written), the values targets and
  * the state url take from the environment, the state url and its password, the variables
- * that are secret by name, and every value of the env file (`.env` or --env-file), which
- * holds secrets by custom. A diagnostic quoting a file's text (a call file that is a link
- * to `.env`) then never shows one.
+ * that are secret by name, and every value of the env files given (`.env` or --env-file,
+ * and with --env-file the project's `.env` too: see secretEnvFiles), which hold secrets by
+ * custom. A diagnostic quoting a file's text (a call file that is a link to `.env`) then
+ * never shows one.
  */
-export const knownSecrets = (config: ProjectConfig, env: Env, fileEnv: Env = {}): Secret[] => {
+export const knownSecrets = (
+  config: ProjectConfig,
+  env: Env,
+  ...files: readonly Env[]
+): Secret[] => {
   const targets = [...config.targets];
   const fromEnv = envTarget(env).spec;
   if (fromEnv !== undefined) targets.push(fromEnv);
@@ -44,8 +49,10 @@ export const knownSecrets = (config: ProjectConfig, env: Env, fileEnv: Env = {})
     const value = env[name];
     return value === undefined || value === '' ? [] : [{ name, value, always: true }];
   });
-  const file = Object.entries(fileEnv).flatMap(([name, value]) =>
-    value === undefined || value === '' ? [] : [{ name, value }],
+  const file = files.flatMap((values) =>
+    Object.entries(values).flatMap(([name, value]) =>
+      value === undefined || value === '' ? [] : [{ name, value }],
+    ),
   );
   return secretsOf(
     named,
@@ -65,21 +72,35 @@ export const envFileValues = async (root: string, envFile?: string): Promise<Env
 };
 
 /**
+ * The env files whose values are secrets, each read as far as it can be (never an error):
+ * `file`, the one a command reads (envFileValues), and `project`, the project's own `.env`
+ * when --env-file names another file (else none) — it holds secrets by custom whether or not
+ * the command reads it, and a call file may quote one of its values all the same.
+ */
+export const secretEnvFiles = async (
+  root: string,
+  envFile?: string,
+): Promise<{ readonly file: Env; readonly project: Env }> => {
+  const none = (): Env => ({});
+  const file = await envFileValues(root, envFile).catch(none);
+  const project = envFile === undefined ? {} : await envFileValues(root).catch(none);
+  return { file, project };
+};
+
+/**
  * The secrets a command knows (knownSecrets), read afresh for an error it ends with, which
  * may quote what was typed (a KEY, a flag's value): from callops.yaml alone, the
- * environment and the env file, each as far as it can be read — the command may have
- * stopped before reading any (an unknown flag), or because one is broken. With --env-file,
- * the values of the project's `.env` too: it holds secrets by custom, and the file named
- * may be what could not be read. Never fails: what cannot be read adds nothing.
+ * environment and the env files (secretEnvFiles), each as far as it can be read — the
+ * command may have stopped before reading any (an unknown flag), or because one is broken
+ * (the file --env-file names may be what could not be read). Never fails: what cannot be
+ * read adds nothing.
  */
 export const projectSecrets = async (
   root: string,
   env: Env,
   envFile?: string,
 ): Promise<Secret[]> => {
-  const none = (): Env => ({});
-  const file = await envFileValues(root, envFile).catch(none);
-  const dotEnv = envFile === undefined ? {} : await envFileValues(root).catch(none);
+  const { file, project } = await secretEnvFiles(root, envFile);
   const merged = mergeEnv(file, env);
   let config = readConfig(root).config;
   try {
@@ -87,12 +108,9 @@ export const projectSecrets = async (
   } catch {
     // An unreadable callops.yaml: its targets add nothing; the environment still does.
   }
-  const values = Object.entries(dotEnv).flatMap(([name, value]) =>
-    value === undefined || value === '' ? [] : [{ name, value }],
-  );
   try {
-    return secretsOf(knownSecrets(config, merged, file), values);
+    return knownSecrets(config, merged, file, project);
   } catch {
-    return secretsOf(knownSecrets(readConfig(root).config, merged, file), values);
+    return knownSecrets(readConfig(root).config, merged, file, project);
   }
 };

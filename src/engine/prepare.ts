@@ -17,7 +17,7 @@ import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
-import { knownSecrets } from './known-secrets.js';
+import { envFileValues, knownSecrets } from './known-secrets.js';
 import { loadAndValidate } from './load.js';
 import { chooseTarget, SIMULATOR_TARGET, type TargetChoice } from './targets.js';
 
@@ -108,7 +108,10 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
     input.target === undefined ? {} : { target: input.target },
   );
   const { env, file } = await readEnv(input);
-  const secrets = knownSecrets(project.config, env, file);
+  // With --env-file, the project's `.env` holds secrets still: what is shown hides them too.
+  const dotEnv =
+    input.envFile === undefined ? {} : await envFileValues(input.root).catch((): Env => ({}));
+  const secrets = knownSecrets(project.config, env, file, dotEnv);
   const fromEnv = envTarget(env);
   const all: Diagnostic[] = [...diagnostics, ...fromEnv.diagnostics];
   if (hasErrors(all)) return { diagnostics: all, sourceText, secrets };

@@ -76,6 +76,32 @@ describe('diagnostics', () => {
   }, 120_000);
 });
 
+describe('diagnostics with --env-file naming another file', () => {
+  it("never show a value of the project's own .env, read or not", async () => {
+    // The value quoted by a diagnostic and by the source line under it; --env-file names a
+    // file that does not hold it, the project's `.env` does.
+    const calls = callsYaml([{ name: 'one', extra: [`timeout: ${UNREFERENCED}`] }]);
+    const gw = await gateway({
+      'calls/a.yaml': calls,
+      '.env': `OTHER_TOKEN=${UNREFERENCED}\n`,
+      'ci/ci.env': `VG_API_KEY=${CANARY}\n`,
+    });
+    const results = await everyOutput(gw, { VG_API_KEY: undefined }, ['--env-file', 'ci/ci.env']);
+    for (const { what, r } of results) {
+      const all = output(r);
+      expect(r.code, `${what}: ${all}`).toBe(1);
+      expect(all, what).toContain('must be an integer, got string');
+      expect(all, what).toContain('${OTHER_TOKEN}');
+      expect(all, what).not.toContain(UNREFERENCED.slice(0, 6));
+      expect(all, what).not.toContain(CANARY);
+    }
+    const human = results.find((x) => x.what === 'validate human')?.r.stderr;
+    expect(human).toContain('calls/a.yaml:7:14: error: must be an integer');
+    expect(human).toContain('    7 |     timeout: ${OTHER_TOKEN}\n');
+    expect(gw.sim.received()).toHaveLength(0);
+  }, 120_000);
+});
+
 describe('a short api key (under 4 characters)', () => {
   it('leaves every location whole and is replaced where it stands as a word', async () => {
     const gw = await gateway({});

@@ -372,15 +372,16 @@ export const API_KEY = 'e2e-key-3b9d7c1a';
 const EVERY_COMMAND = [['validate'], ['plan'], ['apply', '--yes']];
 const EVERY_FORMAT = ['human', 'json', 'github'];
 
-/** Every command in every format on `gw`, each result with what it ran. */
+/** Every command in every format on `gw` (each with `args` too), each result with what it ran. */
 export const everyOutput = async (
   gw: Gateway,
   env: Readonly<Record<string, string | undefined>> = {},
+  args: readonly string[] = [],
 ): Promise<{ what: string; r: CliResult }[]> => {
   const results: { what: string; r: CliResult }[] = [];
   for (const command of EVERY_COMMAND) {
     for (const format of EVERY_FORMAT) {
-      const r = await gw.run([...command, '--format', format], env);
+      const r = await gw.run([...command, ...args, '--format', format], env);
       results.push({ what: `${command[0]} ${format}`, r });
     }
   }
