@@ -110,7 +110,9 @@ const checkWith = async (
   if (ctx.format !== 'json') {
     const { specs } = prepared.choice;
     for (const target of new Set(keys.map(targetOfKey)))
-      ctx.stdout.write(`${printable(describeTarget(target, specs, prepared.env))}\n`);
+      ctx.stdout.write(
+        `${printable(describeTarget(target, specs, prepared.env, prepared.secrets))}\n`,
+      );
   }
   const known = new Set<string>();
   for (const e of Object.values(view.calls)) {

@@ -160,7 +160,8 @@ const gatewayOf = (prepared: Prepared): string => {
     spec.base_url,
     spec.account_sid,
     spec.flavor ?? '',
-    describeTarget(runTarget, specs, prepared.env),
+    // Never printed: the URL as it resolves, so a secret of its path that changed is a change.
+    describeTarget(runTarget, specs, prepared.env, []),
     account.missing.length > 0 || account.malformed ? '' : account.text,
   ]);
 };
@@ -265,7 +266,12 @@ const schedule = async (
 ): Promise<SchedulerResult> => {
   const { sink, signal, flags } = input;
   let { prepared, stamp, lock } = input;
-  let note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
+  let note = describeTarget(
+    prepared.choice.runTarget,
+    prepared.choice.specs,
+    prepared.env,
+    prepared.secrets,
+  );
   let failed = false;
   let paused: string | undefined;
   // What each pause since placing stopped will have undone once placing resumes, in order.
@@ -363,7 +369,12 @@ const schedule = async (
           // Before anything is written again: retention goes by the calls as they are now, and
           // never reads rows of a CSV through the reader of a file that has changed since.
           input.retained?.follow(prepared.project);
-          note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
+          note = describeTarget(
+            prepared.choice.runTarget,
+            prepared.choice.specs,
+            prepared.env,
+            prepared.secrets,
+          );
           if (paused !== undefined)
             await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });
           paused = undefined;

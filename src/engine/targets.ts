@@ -1,6 +1,9 @@
+import { printable } from '../report/printable.js';
+import { makeRedactor, type Redactor } from '../report/redact.js';
 import { ENV_TARGET } from '../resolve/env-target.js';
-import { hasReference, interpolateString } from '../resolve/interpolate.js';
+import { type Env, hasReference, interpolateString, type Secret } from '../resolve/interpolate.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
+import { shownUrl as maskedUrl } from '../validate/targets.js';
 import { EngineError } from './errors.js';
 
 export const SIMULATOR_TARGET = 'simulator';
@@ -52,28 +55,59 @@ export const chooseTarget = (
   );
 };
 
+/** `scheme://` and the authority after it, as the URL parser reads them: up to `/`, `\`, `?` or `#`. */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/\\?#]*/i;
+
+/**
+ * The path of a base URL as shown: every secret the command knows in it hidden by `redact`
+ * (its reference, `${VG_API_KEY}`, or a gateway token's). The path is searched as the value
+ * wrote it as well as the URL parser makes it, which may differ from the value (characters
+ * percent-encoded, `\` read as `/`, `.` segments dropped): when a secret shows in the first,
+ * the first is shown, hidden and made printable; else the parser's, hidden.
+ */
+const shownPath = (resolved: string, url: URL, redact: Redactor): string => {
+  const path = resolved
+    .trim()
+    .replace(/[\t\n\r]/g, '')
+    .replace(ORIGIN, '')
+    .replace(/[?#][\s\S]*$/, '');
+  const hidden = redact(path);
+  if (hidden !== path) return printable(hidden);
+  return url.pathname === '/' ? '' : redact(url.pathname);
+};
+
 /**
  * The base URL as a user reads it to see where calls go: scheme, host and path, with
  * `${VAR}` references resolved from `env` — never userinfo, a query or a fragment, which
- * may carry credentials. Unresolvable or not a URL: as written, references unresolved.
+ * may carry credentials, nor a secret of `secrets` in the path (a gateway token, the api key
+ * by mistake), nor the api key anywhere. The host is where calls go: shown as resolved, even
+ * from a value of the env file. Unresolvable or not a URL: as written, references
+ * unresolved, userinfo, query and fragment masked, secrets hidden.
  */
-const shownUrl = (written: string, env: Readonly<Record<string, string | undefined>>): string => {
+const shownUrl = (written: string, env: Env, secrets: readonly Secret[]): string => {
+  const redact = makeRedactor(secrets);
   const resolved = interpolateString(written, env);
-  if (resolved.missing.length > 0 || resolved.malformed) return written;
+  if (resolved.missing.length > 0 || resolved.malformed) return redact(maskedUrl(written));
   let url: URL;
   try {
     url = new URL(resolved.text);
   } catch {
-    return hasReference(written) ? written : '(not a URL)';
+    return hasReference(written) ? redact(maskedUrl(written)) : '(not a URL)';
   }
-  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  const host = makeRedactor(secrets.filter((secret) => secret.always === true))(url.host);
+  return `${url.protocol}//${host}${shownPath(resolved.text, url, redact)}`;
 };
 
-/** One line that says plainly where calls go: the target and its base URL (see shownUrl). */
+/**
+ * One line that says plainly where calls go: the target and its base URL (see shownUrl),
+ * each of `secrets` (the command's: Prepared's) hidden in it. Given none, the URL as it
+ * resolves: only for comparing, never to print.
+ */
 export const describeTarget = (
   name: string,
   specs: ReadonlyMap<string, TargetSpec>,
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Env,
+  secrets: readonly Secret[],
 ): string => {
   if (name === SIMULATOR_TARGET) {
     return `target ${SIMULATOR_TARGET}: the built-in simulator — nothing real is dialled`;
@@ -82,5 +116,5 @@ export const describeTarget = (
   if (spec === undefined) return `target ${name}`;
   const from =
     name === ENV_TARGET ? ' (from CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID, CALLOPS_API_KEY)' : '';
-  return `target ${name}: ${shownUrl(spec.base_url, env)}${from}`;
+  return `target ${name}: ${shownUrl(spec.base_url, env, secrets)}${from}`;
 };

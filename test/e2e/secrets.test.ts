@@ -19,10 +19,12 @@ import {
   filesUnder,
   listenLoopback,
   makeProject,
+  output,
   type Project,
   runCli,
   spawnCli,
   waitFor,
+  watch,
 } from './helpers.js';
 
 // Canaries: values that reach the CLI only through the environment. None may ever show up in
@@ -469,6 +471,145 @@ describe('secrets from the environment never leak', () => {
     }
     expect(leaks).toEqual([]);
     expect(seen.length).toBeGreaterThanOrEqual(30);
+  }, 180_000);
+});
+
+// A canary only `.env` holds, as a gateway token in a target's base_url path: `~`, `'`, `+`
+// and `ü` percent-encoded differently by each encoder, and its runs of letters and digits at
+// either end found nowhere else.
+const PATH_TOKEN = "Gt5Pa7h~Tok'ü+Wx8Rr1";
+const IN_PATH = [...PATTERNS, 'Gt5Pa7h', 'Wx8Rr1', ...base64Runs(PATH_TOKEN)];
+
+describe("secrets in a target's base_url path never leak", () => {
+  // A gateway answering 500 to every request, its message echoing the path it was sent:
+  // each call is left unknown, so that status, resolve --check and run have entries to show.
+  let gateway: Awaited<ReturnType<typeof listenLoopback>>;
+  const paths: string[] = [];
+  let project: Project;
+  const seen: { what: string; result: CliResult }[] = [];
+
+  beforeAll(async () => {
+    gateway = await listenLoopback(
+      createServer((req, res) => {
+        paths.push(req.url ?? '');
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`internal error at ${req.method} ${req.url}`);
+      }),
+    );
+    const target = (name: string, path: string) => [
+      `  ${name}:`,
+      `    base_url: \${VG_BASE_URL}/${path}`,
+      '    account_sid: ${VG_ACCOUNT_SID}',
+      '    api_key: ${VG_API_KEY}',
+    ];
+    project = await makeProject({
+      'callops.yaml': [
+        'targets:',
+        ...target('key', '${VG_API_KEY}'),
+        ...target('token', 'gw/${PATH_TOKEN}'),
+        'default_target: key',
+        '',
+      ].join('\n'),
+      '.env': `PATH_TOKEN=${PATH_TOKEN}\n`,
+      'calls/a.yaml': callsYaml([{ name: 'c1' }, { name: 'c2' }, { name: 'c3' }]),
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await project?.cleanup();
+  });
+
+  const env = (extra: Record<string, string> = {}) => ({
+    VG_BASE_URL: gateway.url,
+    VG_ACCOUNT_SID: ACCOUNT,
+    VG_API_KEY: KEY,
+    ...extra,
+  });
+  const run = async (what: string, args: string[], extra: Record<string, string> = {}) => {
+    const result = await runCli(args, { cwd: project.dir, env: env(extra) });
+    seen.push({ what, result });
+    return result;
+  };
+
+  it('the target line of every command and format shows each as its reference', async () => {
+    const gh = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(project.dir, 'summary.md') };
+    const formats: [string, string[], Record<string, string>][] = [
+      ['human', [], {}],
+      ['json', ['--format', 'json'], {}],
+      ['github', ['--format', 'github'], gh],
+    ];
+    const shownAs = {
+      key: `target key: ${gateway.url}/\${VG_API_KEY}`,
+      token: `target token: ${gateway.url}/gw/\${PATH_TOKEN}`,
+    };
+    for (const [name, line] of Object.entries(shownAs)) {
+      const at = ['--target', name];
+      const plans = await Promise.all([
+        ...formats.map(([f, flags, extra]) =>
+          run(`${name} plan ${f}`, ['plan', ...at, ...flags], extra),
+        ),
+        run(`${name} plan markdown`, ['plan', ...at, '--format', 'markdown']),
+      ]);
+      expect(plans.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+      expect(plans[0]?.stdout).toContain(line);
+      expect(plans[3]?.stdout).toContain(line);
+      // One call placed in each format: the gateway leaves each unknown.
+      for (const [i, [f, flags, extra]] of formats.entries()) {
+        const r = await run(
+          `${name} apply ${f}`,
+          ['apply', '--yes', ...at, '--only', `c${i + 1}`, ...flags],
+          extra,
+        );
+        expect(r.code, output(r)).toBe(1);
+        if (f === 'human') expect(r.stdout).toContain(line);
+      }
+      for (const [f, flags, extra] of formats) {
+        const r = await run(`${name} status ${f}`, ['status', ...at, ...flags], extra);
+        expect(r.code, output(r)).toBe(3);
+        if (f === 'human') expect(r.stdout).toContain(line);
+      }
+      const checked = await run(`${name} resolve --check`, ['resolve', '--check', ...at]);
+      expect(checked.stdout).toContain(line);
+
+      // run names its target as it starts, then has nothing to place.
+      const child = spawnCli(['run', '--yes', ...at], { cwd: project.dir, env: env() });
+      const { done, soFar } = watch(child, 60_000);
+      await waitFor(
+        `${name}: run to start`,
+        () => (soFar().includes('running:') ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      child.kill('SIGTERM');
+      const ran = await done;
+      seen.push({ what: `${name} run`, result: ran });
+      expect(ran.stderr).toContain(line);
+    }
+
+    // Positive controls: the requests went to the paths with the secrets in them, whose
+    // echo is recorded with each as its reference.
+    expect(paths.some((p) => p.startsWith(`/${encodeURIComponent(KEY).slice(0, 6)}`))).toBe(true);
+    expect(paths.some((p) => p.startsWith('/gw/Gt5Pa7h'))).toBe(true);
+    const lock = await project.lock();
+    expect(lock?.calls['key/c1']?.message).toContain('POST /${VG_API_KEY}/v1/Accounts/');
+    expect(lock?.calls['token/c1']?.message).toContain('POST /gw/${PATH_TOKEN}/v1/Accounts/');
+
+    const leaks: string[] = [];
+    for (const { what, result } of seen) {
+      for (const [stream, text] of [
+        ['stdout', result.stdout],
+        ['stderr', result.stderr],
+      ] as const) {
+        for (const p of IN_PATH)
+          if (text.includes(p)) leaks.push(`${what} ${stream}: ${p}\n${text}`);
+      }
+    }
+    for (const { path, text } of await filesUnder(project.dir)) {
+      if (path.endsWith('.env')) continue;
+      for (const p of IN_PATH) if (text.includes(p)) leaks.push(`${path}: ${p}\n${text}`);
+    }
+    expect(leaks).toEqual([]);
   }, 180_000);
 });
 

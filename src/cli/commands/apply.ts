@@ -191,7 +191,7 @@ is required. Every missing environment variable is reported before anything is s
           );
         due = check.due;
       }
-      const target = describeTarget(choice.runTarget, choice.specs, prepared.env);
+      const target = describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets);
       const note = rehearsal ? `${target}\n${rehearsalNote(ctx.now)}` : target;
       if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new CliError(

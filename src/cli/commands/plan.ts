@@ -124,7 +124,12 @@ lockfile.
           plan: shown,
           lock,
           calls: markdownCalls(project.calls),
-          targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
+          targetNote: describeTarget(
+            choice.runTarget,
+            choice.specs,
+            prepared.env,
+            prepared.secrets,
+          ),
           lockName: lockName,
           unsettled,
         }),
@@ -135,7 +140,7 @@ lockfile.
         ctx.stdout,
         planHumanPieces(
           shown,
-          describeTarget(choice.runTarget, choice.specs, prepared.env),
+          describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets),
           makeStyle(ctx.color),
           unsettled,
         ),

@@ -85,7 +85,12 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
       },
     );
     try {
-      const note = describeTarget(prepared.choice.runTarget, prepared.choice.specs, prepared.env);
+      const note = describeTarget(
+        prepared.choice.runTarget,
+        prepared.choice.specs,
+        prepared.env,
+        prepared.secrets,
+      );
       ctx.stderr.write(
         `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
       );

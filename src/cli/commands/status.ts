@@ -122,7 +122,7 @@ settle it), else 0.
     // Written a piece at a time: a lockfile of many entries is never one string of text.
     const pieces = statusHumanPieces(lock, shownPlan(plan, lock), {
       lockName: stateName,
-      targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env),
+      targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets),
       style: makeStyle(ctx.color),
       changed,
       zones,

@@ -1,0 +1,71 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: base URLs hold literal ${VAR} references
+import { describe, expect, it } from 'vitest';
+import { describeTarget } from '../../src/engine/targets.js';
+import type { Secret } from '../../src/resolve/interpolate.js';
+import type { TargetSpec } from '../../src/validate/model.js';
+
+const target = (baseUrl: string): ReadonlyMap<string, TargetSpec> =>
+  new Map([
+    [
+      'lab',
+      {
+        name: 'lab',
+        base_url: baseUrl,
+        account_sid: '${VG_ACCOUNT_SID}',
+        api_key: '${VG_API_KEY}',
+        file: 'callops.yaml',
+        locate: () => ({ line: 1, column: 1 }),
+      },
+    ],
+  ]);
+
+/** The line, with `env` as the command reads it and each of its values a secret (as knownSecrets makes them). */
+const line = (baseUrl: string, env: Record<string, string>, always: readonly string[] = []) => {
+  const secrets: Secret[] = Object.entries(env).map(([name, value]) => ({
+    name,
+    value,
+    ...(always.includes(name) ? { always: true } : {}),
+  }));
+  return describeTarget('lab', target(baseUrl), env, secrets);
+};
+
+describe('the target line', () => {
+  it('shows the host as it resolves and each secret of the path as its reference', () => {
+    const env = {
+      VG_BASE_URL: 'https://vg.example.com',
+      VG_API_KEY: 'CaNaRy-k3y/+"&<>\'üZZ9',
+      GW_TOKEN: 'ZqW7canaryOther',
+    };
+    expect(line('${VG_BASE_URL}/${VG_API_KEY}', env, ['VG_API_KEY'])).toBe(
+      'target lab: https://vg.example.com/${VG_API_KEY}',
+    );
+    expect(line('${VG_BASE_URL}/gw/${GW_TOKEN}/x', env)).toBe(
+      'target lab: https://vg.example.com/gw/${GW_TOKEN}/x',
+    );
+    // A path without a secret: as the URL parser makes it.
+    expect(line('${VG_BASE_URL}/gw/a b', env)).toBe('target lab: https://vg.example.com/gw/a%20b');
+  });
+
+  it('hides a secret the URL parser changes: `\\` read as `/`, `.` segments dropped', () => {
+    for (const key of ['Zq8\\Kd7Wm2x', 'Zq8/../Kd7Wm2x', 'Zq8/./Kd7Wm2x', 'Zq8\tKd7Wm2x']) {
+      const shown = line('https://vg.example.com/${VG_API_KEY}', { VG_API_KEY: key }, [
+        'VG_API_KEY',
+      ]);
+      expect(shown, key).toBe('target lab: https://vg.example.com/${VG_API_KEY}');
+    }
+  });
+
+  it('never shows the api key in the host', () => {
+    const shown = line('https://${VG_API_KEY}.example.com', { VG_API_KEY: 'kd7wm2zq8x' }, [
+      'VG_API_KEY',
+    ]);
+    expect(shown).toBe('target lab: https://${VG_API_KEY}.example.com');
+  });
+
+  it('as written when a reference is missing: userinfo, query and secrets masked', () => {
+    const shown = line('https://u:Pw0rdZq8x@vg.example.com/${MISSING}/Kd7Wm2zz?k=1', {
+      TOKEN: 'Kd7Wm2zz',
+    });
+    expect(shown).toBe('target lab: https://u:***@vg.example.com/${MISSING}/${TOKEN}?***');
+  });
+});
