@@ -9,12 +9,11 @@ import {
 } from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
 import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
-import { firstUnprintable } from '../report/printable.js';
 import { sha256 } from '../validate/definition.js';
 import {
-  isDestinationPath,
+  firstRefused,
   LOCAL_NUMBER_REASON,
-  UNPRINTABLE_REASON,
+  unprintableReason,
 } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
@@ -387,7 +386,8 @@ const readCampaign = (
   let referenced: readonly number[] = [];
   let filled: readonly string[] = [];
   let checked: readonly Slot[] = [];
-  // The slots in `from` and the strings of `to`, where a cell may not hold a character that does not print.
+  // The slots in `from`, the strings of `to` and the header values, where a cell may not hold a
+  // character that does not print (a tab in a header value aside).
   let destinations: readonly Slot[] = [];
   // Numbers without a leading +: a literal call's warning, said once per campaign.
   let numberSlot: Slot | undefined;
@@ -438,7 +438,7 @@ const readCampaign = (
         if (typeof part !== 'string') counts.set(part.column, (counts.get(part.column) ?? 0) + 1);
     uses = [...counts];
     checked = slots.filter((slot) => !takesAnyText(call.options, slot));
-    destinations = slots.filter((slot) => isDestinationPath(slot.path));
+    destinations = slots.filter((slot) => unprintableReason(slot.path) !== undefined);
     const to = call.options.to as { type?: unknown } | undefined;
     numberSlot =
       to?.type === 'phone' || to?.type === 'teams'
@@ -525,13 +525,13 @@ const readCampaign = (
     for (const slot of destinations) {
       for (const part of slot.parts) {
         if (typeof part === 'string' || empty?.includes(part.column) === true) continue;
-        const found = firstUnprintable(cells[part.column] ?? '');
+        const found = firstRefused(slot.path, cells[part.column] ?? '');
         if (found === undefined) continue;
         unprintable ??= new Set();
         unprintable.add(slot);
         fail(
           part.column,
-          `\`${slot.path.join('.')}\` (\`${slot.written}\`) holds ${found} here, ${UNPRINTABLE_REASON}`,
+          `\`${slot.path.join('.')}\` (\`${slot.written}\`) holds ${found} here, ${unprintableReason(slot.path)}`,
         );
         break;
       }

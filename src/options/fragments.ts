@@ -84,8 +84,18 @@ export const stringArray = (): SchemaFragment => ({
   items: { type: 'string', minLength: 1 },
 });
 
-export const stringMap = (): SchemaFragment => ({
+/**
+ * A SIP header name is an RFC 3261 `token`: letters, digits and `-.!%*_+\`'~`. A space or a
+ * colon in one would write another header than the one meant (`Bad Name:` ends at the colon).
+ */
+export const SIP_HEADER_NAME_PATTERN = "^[A-Za-z0-9.!%*_+`'~-]+$";
+export const SIP_HEADER_NAME_MESSAGE =
+  "must be a SIP header name: letters, digits and -.!%*_+`'~ (no space or colon)";
+
+/** SIP headers: a token name to a text value (what a value may hold is checked in validate/). */
+export const headerMap = (): SchemaFragment => ({
   type: 'object',
+  propertyNames: { pattern: SIP_HEADER_NAME_PATTERN, patternErrorMessage: SIP_HEADER_NAME_MESSAGE },
   additionalProperties: { type: 'string' },
 });
 

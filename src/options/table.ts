@@ -1,6 +1,7 @@
 import {
   boolean,
   freeObject,
+  headerMap,
   jambonz,
   nonEmptyString,
   PHONE_MESSAGE,
@@ -11,7 +12,6 @@ import {
   SIP_URI_PATTERN,
   string,
   stringArray,
-  stringMap,
   webhook,
 } from './fragments.js';
 
@@ -90,7 +90,7 @@ export const OPTIONS: readonly OptionRow[] = [
   row('advanced', 'confirmHook', 'webhook', webhook(), "Webhook run on the callee's side after answer and before the call is connected, e.g. to play a prompt or ask for a key press."),
   row('advanced', 'dtmfCapture', 'array of strings', stringArray(), 'DTMF strings (e.g. `"*2"`, `"#9"`) that trigger `dtmfHook` when entered during the call.'),
   row('advanced', 'dtmfHook', 'webhook', webhook(), 'Webhook notified when a `dtmfCapture` entry matches. Notification only: its response is ignored.'),
-  row('advanced', 'headers', 'object of strings', stringMap(), 'SIP headers added to the outbound INVITE: header name to value, e.g. `X-Campaign: spring`.'),
+  row('advanced', 'headers', 'object of strings', headerMap(), 'SIP headers added to the outbound INVITE: header name to value, e.g. `X-Campaign: spring`. A name is an RFC 3261 token: letters, digits, `-.!%*_+\'~` and the backtick; a value holds no line break or other control character (a tab is allowed).'),
   row('advanced', 'listen', 'object', jambonz('verbs/listen'), "Stream the call's audio to a websocket server: a nested listen action `{url, mixType?, sampleRate?, actionHook?, …}`."),
   row('advanced', 'referHook', 'webhook', webhook(), 'Webhook invoked when the far end sends a SIP REFER (a transfer request).'),
   row('advanced', 'transcribe', 'object', jambonz('verbs/transcribe'), 'Real-time transcription of the call: a nested transcribe action `{transcriptionHook, recognizer?, …}`.'),

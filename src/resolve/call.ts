@@ -5,8 +5,7 @@ import type { PlanItem } from '../plan/types.js';
 import {
   dialsLocalNumber,
   LOCAL_NUMBER_REASON,
-  UNPRINTABLE_REASON,
-  unprintableDestinations,
+  unprintableFields,
 } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -209,19 +208,17 @@ export const resolveCall = (def: CallDefinition, env: Env, envFile?: string): Ca
   // Values that resolved are checked even when others did not, so one run reports both; a
   // problem where a reference is missing or malformed is that reference's, reported above.
   const broken = [...r.missing, ...r.malformed].map((m) => m.path);
-  // A character that does not print in `from` or a destination, as validate refuses it in a
-  // literal; the schema's word on the same value is then left out.
+  // A character that does not print in `from`, a destination or a header value, as validate
+  // refuses it in a literal; the schema's word on the same value is then left out.
   const value = r.value as Body;
-  const unprintable = unprintableDestinations(value.from, value.to).filter(
-    (u) => !touches(u.path, broken),
-  );
-  for (const { path, found } of unprintable) {
+  const unprintable = unprintableFields(value).filter((u) => !touches(u.path, broken));
+  for (const { path, found, reason } of unprintable) {
     const written = referencesBelow(valueAt(def.options, path));
     const what =
       written.length > 0
         ? `${path.join('.')}: ${written.join(', ')} resolves to a value that holds`
         : `\`${path.join('.')}\` holds`;
-    diagnostics.push(at(path, `${what} ${found}, ${UNPRINTABLE_REASON}`));
+    diagnostics.push(at(path, `${what} ${found}, ${reason}`));
   }
   // Where a value is refused: a warning about the same value would only repeat it.
   const refused = [...broken, ...unprintable.map((u) => u.path)];

@@ -1,12 +1,7 @@
 import type { Flavor } from '../options/flavor.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
-import {
-  dialsLocalNumber,
-  LOCAL_NUMBER_REASON,
-  UNPRINTABLE_REASON,
-  unprintableDestinations,
-} from './destination-text.js';
+import { dialsLocalNumber, LOCAL_NUMBER_REASON, unprintableFields } from './destination-text.js';
 import type { Diagnostic } from './diagnostic.js';
 import { errorAt, hasReference, siteOf, toPointer, warningAt } from './site.js';
 import { NAME_PATTERN, unknownTarget } from './targets.js';
@@ -148,16 +143,16 @@ const numberPrefix: CallRule = {
 };
 
 /**
- * Control characters in `from` or a destination (see destination-text.ts); a reference is
- * judged when resolved. Structural so that a value the schema already refused (a `number`)
- * is reported once.
+ * Control characters in `from`, a destination or a SIP header value (see destination-text.ts);
+ * a reference is judged when resolved. Structural so that a value the schema already refused
+ * (a `number`) is reported once.
  */
 const destinationText: CallRule = {
   name: 'destination-text',
   kind: 'structural',
   check: (entry) =>
-    unprintableDestinations(entry.merged.from, entry.merged.to).map(({ path, found }) =>
-      errorAt(siteIn(entry, path), `\`${path.join('.')}\` holds ${found}, ${UNPRINTABLE_REASON}`),
+    unprintableFields(entry.merged).map(({ path, found, reason }) =>
+      errorAt(siteIn(entry, path), `\`${path.join('.')}\` holds ${found}, ${reason}`),
     ),
 };
 

@@ -117,6 +117,10 @@ const BROKEN: Readonly<Record<string, Broken>> = {
     // Not a phone number: no phone number is offered as the example.
     editorWords: /^must be a string — quote it: unquoted/,
   },
+  'header-name.yaml': {
+    body: call('header-name', 'headers: { "X-Bad Name:": v }'),
+    words: /must be a SIP header name: letters, digits and -\.!%\*_\+`'~ \(no space or colon\)/,
+  },
   'phone-pattern.yaml': {
     body: call('phone-pattern', 'to: { type: phone, number: "call me" }'),
     words: /must be a phone number/,

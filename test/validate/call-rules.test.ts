@@ -359,6 +359,50 @@ describe('characters that do not print in from and to', () => {
   });
 });
 
+describe('SIP headers', () => {
+  const call = (headers: string) =>
+    yaml(
+      'calls:',
+      '  - name: x',
+      '    application_sid: a',
+      '    from: "+15550001111"',
+      '    to: { type: user, name: bob }',
+      `    headers: ${headers}`,
+    );
+  const why =
+    'a character that does not print: it would be sent in the SIP header as written (a line break there starts a header of its own)';
+
+  it('a value holding a line break, NUL or another control character is an error at it; a tab is not', () => {
+    const text = call('{ X-A: "a\\r\\nB: c", X-B: "a\\0", X-C: "a\\e[2J", X-Tab: "a\\tb" }');
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 6, 21, '/calls/0/headers/X-A', `\`headers.X-A\` holds \\r, ${why}`),
+      error(A, 6, 39, '/calls/0/headers/X-B', `\`headers.X-B\` holds \\u0000, ${why}`),
+      error(A, 6, 51, '/calls/0/headers/X-C', `\`headers.X-C\` holds \\u001b, ${why}`),
+    ]);
+  });
+
+  it('a name that is not an RFC 3261 token is an error at the key', () => {
+    const names = ['"Bad Name"', '"X-A:"', '"X-\\u00e9"', '""'];
+    for (const name of names) {
+      const found = validate({ [A]: call(`{ ${name}: v }`) }).diagnostics;
+      expect(
+        found.map((d) => [d.line, d.column, d.message]),
+        name,
+      ).toEqual([
+        [
+          6,
+          16,
+          expect.stringMatching(
+            /^key must be a SIP header name: letters, digits and -\.!%\*_\+`'~ \(no space or colon\), got /,
+          ),
+        ],
+      ]);
+    }
+    const tokens = '{ X-Ok: v, x.y_z: v, "a!%*+`\'~": v, P-Asserted-Identity: v }';
+    expect(validate({ [A]: call(tokens) }).diagnostics).toEqual([]);
+  });
+});
+
 describe('a `to` or a `schedule` written as one value', () => {
   const call = (...lines: string[]) =>
     yaml(

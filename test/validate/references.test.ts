@@ -92,6 +92,14 @@ describe('references in keys', () => {
         '/calls/0/tag/${CUSTOMER}',
         'the key `${CUSTOMER}` is sent as written: references are expanded in values, not in keys',
       ),
+      // Not a header name either: the schema refuses it (a token has no `$`, `{` or `}`).
+      error(
+        A,
+        8,
+        16,
+        '/calls/0/headers/X-${H}',
+        'key must be a SIP header name: letters, digits and -.!%*_+`\'~ (no space or colon), got "X-${H}"',
+      ),
       warning(
         A,
         8,

@@ -1,0 +1,101 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
+import { afterEach, describe, expect, it } from 'vitest';
+import { APP_SID, FROM, type Gateway, output, startGateway } from './helpers.js';
+
+/** line:column (1-based) of the first occurrence of `needle` in `text`. */
+const at = (text: string, needle: string): string => {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`${needle} not in the file`);
+  const before = text.slice(0, index).split('\n');
+  return `${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
+};
+
+const WHY =
+  'a character that does not print: it would be sent in the SIP header as written (a line break there starts a header of its own)';
+
+const call = (headers: string): string =>
+  [
+    'calls:',
+    '  - name: a',
+    `    application_sid: ${APP_SID}`,
+    `    from: "${FROM}"`,
+    '    to: { type: phone, number: "+15550002001" }',
+    `    headers: ${headers}`,
+    '',
+  ].join('\n');
+
+describe('SIP headers carry one header each', () => {
+  let gw: Gateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+  });
+
+  it('a line break in a value written, or a name that is no token, is an error at it, and nothing is sent', async () => {
+    const file = call(
+      '{ X-Lit: "a\\r\\nP-Asserted-Identity: <sip:+15559999999@evil>", "Bad Name:": "v" }',
+    );
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const validate = await gw.run(['validate']);
+    expect(validate.code, output(validate)).toBe(1);
+    expect(validate.stderr).toContain(
+      `calls/a.yaml:${at(file, '"a\\r')}: error: \`headers.X-Lit\` holds \\r, ${WHY}`,
+    );
+    expect(validate.stderr).toContain(
+      `calls/a.yaml:${at(file, '"Bad Name:"')}: error: key must be a SIP header name: letters, digits and -.!%*_+\`'~ (no space or colon), got "Bad Name:"`,
+    );
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a line break from a variable is an error at the reference, naming it, never the value, and nothing is sent', async () => {
+    const file = call('{ X-Env: "${HV}" }');
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const env = { HV: 'x\r\nX-Injected: 1' };
+    const message = `calls/a.yaml:${at(file, '"${HV}"')}: %s: headers.X-Env: \${HV} resolves to a value that holds \\r, ${WHY}`;
+    const plan = await gw.run(['plan'], env);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stderr).toContain(message.replace('%s', 'warning'));
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(apply.stderr).toContain(message.replace('%s', 'error'));
+    expect(output(plan) + output(apply)).not.toContain('X-Injected');
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a line break from a CSV cell is an error at the cell, and nothing is sent', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': [
+        'calls:',
+        '  - name: camp',
+        '    recipients: ../people.csv',
+        `    application_sid: ${APP_SID}`,
+        `    from: "${FROM}"`,
+        '    to: { type: phone, number: "${row.phone}" }',
+        '    headers: { X-Row: "${row.note}" }',
+        '',
+      ].join('\n'),
+      'people.csv':
+        'id,phone,note\na,+15550007001,fine\nb,+15550007002,"line1\r\nP-Asserted-Identity: <sip:evil>"\n',
+    });
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(apply.stderr).toContain(
+      `people.csv:3:16: error: \`headers.X-Row\` (\`\${row.note}\`) holds \\r here, ${WHY}`,
+    );
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a tab in a value is white space to SIP, and the call is placed with it', async () => {
+    gw = await startGateway({ 'calls/a.yaml': call('{ X-Tab: "a\\tb", X.Odd_Name~1: ok }') });
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(0);
+    const bodies = gw.placed().map((p) => p.body as { headers: unknown });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]?.headers).toEqual({
+      'X-Tab': 'a\tb',
+      'X.Odd_Name~1': 'ok',
+    });
+  });
+});
