@@ -1,5 +1,6 @@
 import { joinRuns, type Run } from '../campaign/lazy-list.js';
 import type { LoadedProject } from '../config/load.js';
+import { bareReferenceRule } from './bare-references.js';
 import { collectCalls } from './calls.js';
 import { CAMPAIGN_RULES, campaignRows } from './campaign.js';
 import { readConfig } from './config.js';
@@ -17,6 +18,7 @@ const RULES = [
   ...CALL_RULES,
   ...GATEWAY_RULES,
   referenceSyntax,
+  bareReferenceRule,
   jsonNumbers,
   ...SCHEDULE_RULES,
   ...CAMPAIGN_RULES,

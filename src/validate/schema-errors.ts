@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { VAR_PATTERN } from '../options/fragments.js';
 import { suggestKey } from '../options/suggest.js';
+import { bareHint } from './bare-names.js';
 import { KEY_NOTES, objectHint, typeHint } from './schema-hints.js';
 import { unitHint } from './unit-hints.js';
 
@@ -174,7 +175,10 @@ const message = (e: ErrorObject, ctx: ExplainContext): string => {
         return typeMessage(expectedTypes(typesOf(parent.type), parent), e, ctx);
       }
       const custom = isObj(parent) ? parent.patternErrorMessage : undefined;
-      return `${typeof custom === 'string' ? custom : `must match ${String(p.pattern)}`}, got ${JSON.stringify(e.data)}`;
+      // A `$TO` refused as a phone number is most likely a `${TO}` meant.
+      const hint =
+        typeof e.data === 'string' && e.propertyName === undefined ? bareHint(e.data) : '';
+      return `${typeof custom === 'string' ? custom : `must match ${String(p.pattern)}`}, got ${JSON.stringify(e.data)}${hint}`;
     }
     case 'format':
       return p.format === 'uri-reference' || p.format === 'uri'

@@ -1,0 +1,74 @@
+import type { PathSegments } from '../config/types.js';
+import { bareMessage, bareNames } from './bare-names.js';
+import { type CallEntry, siteIn } from './calls.js';
+import { CALL_KEYS } from './definition.js';
+import type { Diagnostic } from './diagnostic.js';
+import { isSecretKey } from './references.js';
+import type { CallRule } from './rules.js';
+import { errorAt, isRecord, type Site, warningAt } from './site.js';
+
+/**
+ * `$NAME`s (see bare-names.ts) written in a call's options, said where they are written, at
+ * the value, with the `${NAME}` that reads the variable. Keys are never expanded
+ * (references.ts says so of a `${…}` in one). The value of a secret (`password`) is looked at
+ * only when it is one `$NAME` and nothing else: a password may well hold `$x`, and the
+ * message would quote it.
+ */
+
+export interface BareReference {
+  readonly path: PathSegments;
+  /** The first name: one message a string. */
+  readonly name: string;
+}
+
+/** Each string at or below `value` (at `path`) that holds a `$NAME`. */
+export const bareReferences = (value: unknown, path: PathSegments): BareReference[] => {
+  if (typeof value === 'string') {
+    if (!value.includes('$')) return [];
+    const last = path.at(-1);
+    if (typeof last === 'string' && isSecretKey(last)) {
+      const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1];
+      return whole === undefined ? [] : [{ path, name: whole }];
+    }
+    const [name] = bareNames(value);
+    return name === undefined ? [] : [{ path, name }];
+  }
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : isRecord(value)
+      ? Object.entries(value)
+      : [];
+  return entries.flatMap(([key, item]) => bareReferences(item, [...path, key]));
+};
+
+/**
+ * Options where a `$NAME` is never what is meant: an error, with why. Elsewhere (a tag, a
+ * SIP URI, a URL) a `$` may be meant, and it is a warning.
+ */
+const NEVER_MEANT: ReadonlyMap<string, string> = new Map([
+  ['application_sid', 'no application sid holds a `$`'],
+  ['from', 'no calling number holds a `$`'],
+]);
+
+/** The diagnostic of one `$NAME` in a call's options (`path` from the options). */
+export const bareDiagnostic = (site: Site, { path, name }: BareReference): Diagnostic => {
+  const never = path.length === 1 ? NEVER_MEANT.get(String(path[0])) : undefined;
+  return never === undefined
+    ? warningAt(site, bareMessage(name))
+    : errorAt(site, `${bareMessage(name)} (${never})`);
+};
+
+/**
+ * `$NAME`s in a call's options, merged with its defaults, each at the layer that wrote it.
+ * Structural: where the schema already refuses the value (a phone `number`), its message
+ * (which gives the same `${NAME}`) is the one said.
+ */
+export const bareReferenceRule: CallRule = {
+  name: 'bare-reference',
+  kind: 'structural',
+  check: (entry: CallEntry) =>
+    Object.entries(entry.merged)
+      .filter(([key]) => !CALL_KEYS.includes(key))
+      .flatMap(([key, value]) => bareReferences(value, [key]))
+      .map((found) => bareDiagnostic(siteIn(entry, found.path), found)),
+};
