@@ -19,7 +19,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import type { Site } from '../validate/site.js';
-import { isTimeZone, suggestTimeZone } from '../validate/timezone.js';
+import { isTimeZone, legacyZoneNote, suggestTimeZone } from '../validate/timezone.js';
 import { Numbers, Run } from './lazy-list.js';
 import type { RedialPolicy } from './redial.js';
 import { RowIds, RowTable } from './rows.js';
@@ -396,6 +396,11 @@ const readCampaign = (
   let templateBytes = 0;
   let uses: readonly (readonly [number, number])[] = [];
   const local: { count: number; first?: { line: number; column: number } } = { count: 0 };
+  // Zones with no daylight saving of their own (`EST`): a literal's warning, said once per
+  // campaign, at the first such cell, with what it says of that one.
+  const legacy: { count: number; first?: { line: number; column: number }; note?: string } = {
+    count: 0,
+  };
   let header: readonly string[] = [];
   // The rows' ids (when the header has an `id` column), to find one used twice.
   let ids: RowIds | undefined;
@@ -536,6 +541,7 @@ const readCampaign = (
         break;
       }
     }
+    let zoneNote: string | undefined;
     if (t.zone !== undefined && t.zoneMatters && !fromAny(t.zone, empty)) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
@@ -544,7 +550,7 @@ const readCampaign = (
           columnsOf(t.zone)[0] ?? 0,
           `unknown time zone \`${zone}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ' (use an IANA name such as America/New_York)'}`,
         );
-      }
+      } else zoneNote = legacyZoneNote(zone);
     }
     if (checked.length > 0) {
       // Only the options a row fills are checked again (the rest passed as the template),
@@ -585,6 +591,13 @@ const readCampaign = (
       }
     }
     if (failed) return bad.push(ordinal);
+    if (zoneNote !== undefined && t.zone !== undefined) {
+      legacy.count += 1;
+      if (legacy.first === undefined) {
+        legacy.first = cellAt(columnsOf(t.zone)[0] ?? 0);
+        legacy.note = zoneNote;
+      }
+    }
     if (numberSlot !== undefined && /^\d+$/.test(rawFill(numberSlot, cells))) {
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
@@ -604,6 +617,16 @@ const readCampaign = (
         file,
         local.first,
         `${local.count} ${local.count === 1 ? 'row dials' : 'rows dial'} a number with no leading + (the first here) — ${LOCAL_NUMBER_REASON}`,
+      ),
+      severity: 'warning',
+    });
+  }
+  if (legacy.first !== undefined) {
+    diagnostics.push({
+      ...errorAt(
+        file,
+        legacy.first,
+        `${legacy.note} — ${legacy.count} ${legacy.count === 1 ? 'row has' : 'rows have'} such a zone (the first here)`,
       ),
       severity: 'warning',
     });

@@ -28,7 +28,7 @@ import {
   type TextKey,
 } from './schedule-spec.js';
 import { errorAt, hasReference, isRecord, warningAt } from './site.js';
-import { isTimeZone, suggestTimeZone } from './timezone.js';
+import { isTimeZone, legacyZoneNote, suggestTimeZone } from './timezone.js';
 
 const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
@@ -221,13 +221,21 @@ const eitherDay: CallRule = {
   },
 };
 
+/**
+ * A `timezone` must be one the runtime knows (an error with the nearest name otherwise); a
+ * legacy one it knows (`EST`, `Etc/GMT+5`, `EST5EDT`) is a warning naming the place's zone.
+ */
 const timezone: CallRule = {
   name: 'schedule-timezone',
   kind: 'semantic',
   check: (entry) => {
     const schedule = scheduleOf(entry);
     const zone = schedule && literal(schedule, 'timezone');
-    if (zone === undefined || isTimeZone(zone)) return [];
+    if (zone === undefined) return [];
+    if (isTimeZone(zone)) {
+      const note = legacyZoneNote(zone);
+      return note === undefined ? [] : [warningAt(at(entry, 'timezone'), note)];
+    }
     const suggestion = suggestTimeZone(zone);
     const hint = suggestion
       ? ` — did you mean \`${suggestion}\`?`

@@ -48,3 +48,67 @@ export const suggestTimeZone = (zone: string): string | undefined => {
   const near = byCity.has(city) ? city : suggestKey(city, byCity.keys());
   return near === undefined ? undefined : byCity.get(near);
 };
+
+/**
+ * Legacy zone names that a zone database keeps for compatibility, each with the place it is
+ * most likely written for. `EST`, `MST` and `HST` are fixed offsets with no daylight saving:
+ * a call meant for New York at 20:30 is placed at 21:30 there all summer. The POSIX-style
+ * names (`EST5EDT`…) keep the US rules but name no place.
+ */
+const FIXED: Readonly<Record<string, { readonly offset: string; readonly advice: string }>> = {
+  EST: { offset: 'UTC−5', advice: 'for New York write America/New_York' },
+  MST: {
+    offset: 'UTC−7',
+    advice: 'for Denver write America/Denver (for Arizona, which keeps none, America/Phoenix)',
+  },
+  HST: {
+    offset: 'UTC−10',
+    advice:
+      'for Honolulu write Pacific/Honolulu, for the Aleutian Islands (which keep daylight saving) America/Adak',
+  },
+};
+
+const POSIX: Readonly<Record<string, string>> = {
+  EST5EDT: 'for New York write America/New_York',
+  CST6CDT: 'for Chicago write America/Chicago',
+  MST7MDT: 'for Denver write America/Denver',
+  PST8PDT: 'for Los Angeles write America/Los_Angeles',
+};
+
+/** A place whose standard time is each UTC offset (hours), for the advice on `Etc/GMT±N`. */
+const PLACE_AT: ReadonlyMap<number, string> = new Map([
+  [-8, 'for Los Angeles write America/Los_Angeles'],
+  [-7, 'for Denver write America/Denver'],
+  [-6, 'for Chicago write America/Chicago'],
+  [-5, 'for New York write America/New_York'],
+  [-4, 'for Halifax write America/Halifax'],
+  [1, 'for Berlin write Europe/Berlin'],
+  [2, 'for Helsinki write Europe/Helsinki'],
+]);
+
+const ETC_GMT = /^Etc\/GMT([+-])(\d{1,2})$/i;
+
+const utcOffset = (hours: number): string => `UTC${hours < 0 ? '−' : '+'}${Math.abs(hours)}`;
+
+/**
+ * Why a zone the runtime knows is likely not the one meant, or undefined: a legacy fixed
+ * offset (`EST`, `Etc/GMT+5` — whose sign is inverted) has no daylight saving, a POSIX-style
+ * name (`EST5EDT`) no place. Said with the place's IANA name to write instead.
+ */
+export const legacyZoneNote = (zone: string): string | undefined => {
+  const name = zone.toUpperCase();
+  const fixed = FIXED[name];
+  if (fixed !== undefined)
+    return `\`${zone}\` is a fixed ${fixed.offset} offset with no daylight saving; ${fixed.advice}`;
+  const posix = POSIX[name];
+  if (posix !== undefined)
+    return `\`${zone}\` is a legacy POSIX-style name: it follows the current US daylight-saving rules but names no place, and the zone database keeps it only for compatibility; ${posix}`;
+  const etc = ETC_GMT.exec(zone);
+  if (etc === null) return undefined;
+  // POSIX signs: Etc/GMT+5 is five hours behind UTC.
+  const hours = (etc[1] === '+' ? -1 : 1) * Number(etc[2]);
+  if (hours === 0) return undefined;
+  const ahead = hours > 0 ? 'ahead of' : 'behind';
+  const place = PLACE_AT.get(hours) ?? 'for a place, write its own zone, e.g. Europe/Berlin';
+  return `\`${zone}\` is a fixed ${utcOffset(hours)} offset with no daylight saving (the sign of an Etc/GMT name is inverted: it is ${Math.abs(hours)} ${Math.abs(hours) === 1 ? 'hour' : 'hours'} ${ahead} UTC); ${place}`;
+};

@@ -727,6 +727,20 @@ describe('calling hours in the row zone', () => {
     ]);
   });
 
+  it('a legacy zone in a cell is one warning per campaign, at the first, with what it is', () => {
+    const csv =
+      'id,phone,timezone\na,+15550000001,America/New_York\nb,+15550000002,EST\nc,+15550000003,Etc/GMT+5\n';
+    const found = project(csv, ['schedule: { window: "08:00-21:00" }']);
+    expect(
+      found.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line}:${d.column}: ${d.message}`),
+    ).toEqual([
+      'warning lists/people.csv:3:16: `EST` is a fixed UTC−5 offset with no daylight saving; for New York write America/New_York — 2 rows have such a zone (the first here)',
+    ]);
+    expect(rowsOf(csv, ['schedule: { window: "08:00-21:00" }'])).toHaveLength(3);
+    // Without hours or a slot the zone is not read, and said nothing of.
+    expect(project(csv).diagnostics).toEqual([]);
+  });
+
   it('schedule.timezone: ${row.X} names the zone column', () => {
     const text = 'id,phone,tz\na,+15550000001,Asia/Tokyo\n';
     const [row] = rowsOf(text, ['schedule: { window: "08:00-21:00", timezone: "${row.tz}" }']);

@@ -209,6 +209,60 @@ describe('timezone', () => {
     ]);
   });
 
+  it('warns of a legacy zone at the value: a fixed offset has no daylight saving, a POSIX name no place', () => {
+    const said = (zone: string) =>
+      diagnosticsOf('cron: "30 20 * * *"', `timezone: ${zone}`).map((d) => [
+        d.severity,
+        d.line,
+        d.column,
+        d.path,
+        d.message,
+      ]);
+    expect(said('EST')).toEqual([
+      [
+        'warning',
+        8,
+        17,
+        '/calls/0/schedule/timezone',
+        '`EST` is a fixed UTC−5 offset with no daylight saving; for New York write America/New_York',
+      ],
+    ]);
+    expect(said('MST')[0]?.[4]).toBe(
+      '`MST` is a fixed UTC−7 offset with no daylight saving; for Denver write America/Denver (for Arizona, which keeps none, America/Phoenix)',
+    );
+    expect(said('HST')[0]?.[4]).toMatch(/^`HST` is a fixed UTC−10 offset .* Pacific\/Honolulu/);
+    expect(said('Etc/GMT+2')[0]?.[4]).toBe(
+      '`Etc/GMT+2` is a fixed UTC−2 offset with no daylight saving (the sign of an Etc/GMT name is inverted: it is 2 hours behind UTC); for a place, write its own zone, e.g. Europe/Berlin',
+    );
+    expect(said('Etc/GMT+5')[0]?.[4]).toMatch(
+      /UTC−5 .* 5 hours behind UTC\); for New York write America\/New_York$/,
+    );
+    expect(said('Etc/GMT-1')[0]?.[4]).toMatch(
+      /UTC\+1 .* 1 hour ahead of UTC\); for Berlin write Europe\/Berlin$/,
+    );
+    expect(said('est5edt')[0]?.[4]).toBe(
+      '`est5edt` is a legacy POSIX-style name: it follows the current US daylight-saving rules but names no place, and the zone database keeps it only for compatibility; for New York write America/New_York',
+    );
+    for (const [zone, place] of [
+      ['CST6CDT', 'America/Chicago'],
+      ['MST7MDT', 'America/Denver'],
+      ['PST8PDT', 'America/Los_Angeles'],
+    ] as const)
+      expect(said(zone)[0]?.[4], zone).toMatch(new RegExp(`write ${place}$`));
+    // A place's own zone, and UTC however it is written, draw nothing.
+    for (const zone of [
+      'America/New_York',
+      'America/Phoenix',
+      'UTC',
+      'Etc/UTC',
+      'Etc/GMT',
+      'Etc/GMT+0',
+      'GMT',
+      'US/Eastern',
+    ])
+      expect(said(zone), zone).toEqual([]);
+  });
+
   it('explains what is expected when nothing is close', () => {
     expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: "+01:00"')).toEqual([
       error(
