@@ -1,17 +1,25 @@
 /**
- * Characters a terminal acts on rather than shows: C0 controls (newline, ESC…), DEL, C1
- * controls, the line and paragraph separators, and the bidi embeddings, overrides and
- * isolates that reorder what follows them.
+ * Characters a terminal acts on rather than shows, or that show as nothing: C0 controls
+ * (newline, ESC…), DEL, C1 controls, the line and paragraph separators, and the format
+ * characters (Unicode category Cf): the bidi embeddings, overrides and isolates that reorder
+ * what follows them, zero-width spaces and joiners, soft hyphens, byte order marks. A name
+ * `bob` with a zero-width space in it looks like `bob` and is another name.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const EVERY_UNPRINTABLE = new RegExp(UNPRINTABLE.source, 'g');
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
+const EVERY_UNPRINTABLE = new RegExp(UNPRINTABLE.source, 'gu');
 
 const SHORT: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** One unprintable character as written in a JSON string: `\n`, `\t`, `\u001b`. */
+/** One UTF-16 unit as JSON writes it escaped: `\u001b`. */
+const escapeUnit = (code: number): string => `\\u${code.toString(16).padStart(4, '0')}`;
+
+/**
+ * One unprintable character as written in a JSON string: `\n`, `\t`, `\u001b`, `\u200b`; one
+ * beyond the BMP (a tag character) as its two UTF-16 units, `\udb40\udc01`.
+ */
 const escapeChar = (c: string): string =>
-  SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  SHORT[c] ?? Array.from({ length: c.length }, (_, i) => escapeUnit(c.charCodeAt(i))).join('');
 
 /**
  * Text from a user's files, the gateway or the lockfile (names, keys, destinations, values,

@@ -11,8 +11,18 @@ describe('printable', () => {
     );
   });
 
+  it('escapes the format characters that show as nothing: zero-width spaces and joiners, soft hyphens, byte order marks', () => {
+    expect(printable('+1555000\u200b1111 bob\u00ad \u200c\u200d\u2060\ufeff\u061c\u180e')).toBe(
+      '+1555000\\u200b1111 bob\\u00ad \\u200c\\u200d\\u2060\\ufeff\\u061c\\u180e',
+    );
+    // Beyond the BMP, as its two UTF-16 units (JSON's escape of a tag character).
+    expect(printable('a\u{e0001}b')).toBe('a\\udb40\\udc01b');
+    expect(firstUnprintable('sip:bob\u200b@example.com')).toBe('\\u200b');
+    expect(firstUnprintable('\u{e0041}')).toBe('\\udb40\\udc41');
+  });
+
   it('leaves other text as it is: accents, emoji, backslashes, the ellipsis', () => {
-    const text = 'Zoë → 😀 C:\\calls …';
+    const text = 'Zoë → 😀 ❤️ C:\\calls …';
     expect(printable(text)).toBe(text);
   });
 
