@@ -24,13 +24,24 @@ const simpleOf = (pattern: string): Simple | undefined => {
 /** Thrown when the tree holds what the plain walk leaves to the glob library. */
 class NotPlain extends Error {}
 
+/** Whether `name` ends in `ext` but for the case of its letters (`X.YAML` for `.yaml`). */
+const endsInCaseOf = (name: string, ext: string): boolean =>
+  name.length >= ext.length && name.slice(-ext.length).toLowerCase() === ext.toLowerCase();
+
 /**
  * Every file below `dir` ending in one of `exts`, as findFiles finds it for `dir/**\/*.ext`:
  * no names starting with a dot, nothing under node_modules, unreadable directories skipped;
  * a FIFO, a device or a directory so named too. A symbolic link ends the walk (the glob
- * library decides how to follow it).
+ * library decides how to follow it). `near` gathers the files that end in one of `exts`
+ * but for the case of its letters.
  */
-const walk = async (root: string, dir: string, exts: readonly string[], out: Set<string>) => {
+const walk = async (
+  root: string,
+  dir: string,
+  exts: readonly string[],
+  out: Set<string>,
+  near: Set<string>,
+) => {
   let entries: Dirent[];
   try {
     entries = await readdir(join(root, dir), { withFileTypes: true });
@@ -45,7 +56,8 @@ const walk = async (root: string, dir: string, exts: readonly string[], out: Set
     // Whatever is named like a call file is found, a FIFO or a directory too: reading it
     // then says it is not a regular file, where skipping it would place the rest unseen.
     if (exts.some((ext) => name.endsWith(ext))) out.add(rel);
-    if (entry.isDirectory() && name !== 'node_modules') await walk(root, rel, exts, out);
+    else if (!entry.isDirectory() && exts.some((ext) => endsInCaseOf(name, ext))) near.add(rel);
+    if (entry.isDirectory() && name !== 'node_modules') await walk(root, rel, exts, out, near);
   }
 };
 
@@ -99,6 +111,28 @@ const showingBrokenLinks = (): GlobOptions['fs'] => {
   return fs as unknown as GlobOptions['fs'];
 };
 
+/** The files the `calls` patterns find, and those they would find but for the case of a letter. */
+export interface FoundFiles {
+  /** As findFiles returns them. */
+  readonly files: string[];
+  /**
+   * Files the patterns would find were their extension written as the patterns write it
+   * (`calls/X.YAML` for `calls/**\/*.yaml`), relative to `cwd` with `/`: never read.
+   */
+  readonly miscased: string[];
+}
+
+/**
+ * A pattern whose last part ends in a literal extension (`*.yaml`) with that extension in
+ * any case (`*.[yY][aA][mM][lL]`); undefined for any other pattern.
+ */
+const anyCase = (pattern: string): string | undefined => {
+  const m = /\.([A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)$/.exec(pattern);
+  if (m === null || m[1] === undefined) return undefined;
+  const letters = m[1].replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+  return `${pattern.slice(0, m.index)}.${letters}`;
+};
+
 /**
  * The files under `cwd` the glob patterns match, relative to it with `/`, with the symbolic
  * links among them that cannot be followed, the FIFOs, devices and sockets, and the
@@ -108,28 +142,48 @@ const showingBrokenLinks = (): GlobOptions['fs'] => {
  * symbolic links, goes to tinyglobby, loaded only then: a command that needs only the
  * defaults does not pay for loading a glob library at start-up.
  */
-export const findFiles = async (globs: readonly string[], cwd: string): Promise<string[]> => {
+export const findFiles = async (globs: readonly string[], cwd: string): Promise<string[]> =>
+  (await findCallFiles(globs, cwd, false)).files;
+
+/**
+ * findFiles, and (`miscased`) the files its patterns would find but for the case of their
+ * extension: `calls/X.YAML` is no `calls/**\/*.yaml`, and would be left unread unseen. In
+ * the walk of the default patterns they cost nothing more; other patterns are matched again,
+ * their extension in any case.
+ */
+export const findCallFiles = async (
+  globs: readonly string[],
+  cwd: string,
+  miscased = true,
+): Promise<FoundFiles> => {
   const simple = globs.map(simpleOf);
   if (simple.every((s): s is Simple => s !== undefined)) {
     const byDir = new Map<string, string[]>();
     for (const s of simple) byDir.set(s.dir, [...(byDir.get(s.dir) ?? []), s.ext]);
     const out = new Set<string>();
+    const near = new Set<string>();
     try {
-      for (const [dir, exts] of byDir) await walk(cwd, dir, exts, out);
-      return [...out];
+      for (const [dir, exts] of byDir) await walk(cwd, dir, exts, out, near);
+      return { files: [...out], miscased: miscased ? [...near].filter((n) => !out.has(n)) : [] };
     } catch (error) {
       if (!(error instanceof NotPlain)) throw error;
     }
   }
   const { glob } = await import('tinyglobby');
   const named = globs.filter(namesFiles);
-  const [files, dirs] = await Promise.all([
-    glob([...globs], { cwd, ignore: IGNORE, fs: showingBrokenLinks() }),
-    named.length === 0
-      ? []
-      : glob(named, { cwd, ignore: IGNORE, fs: showingBrokenLinks(), onlyDirectories: true }),
+  const options = { cwd, ignore: IGNORE, fs: showingBrokenLinks() };
+  const [found, dirs] = await Promise.all([
+    glob([...globs], options),
+    named.length === 0 ? [] : glob(named, { ...options, onlyDirectories: true }),
   ]);
-  return [...new Set([...files, ...dirs.map((d) => d.replace(/\/$/, ''))])];
+  const files = [...new Set([...found, ...dirs.map((d) => d.replace(/\/$/, ''))])];
+  // Negations too (`!calls/drafts/*.yaml`): a file they leave out is left out in any case.
+  const variants = miscased ? globs.map((g) => anyCase(g) ?? g) : [];
+  if (variants.every((v, i) => v === globs[i])) return { files, miscased: [] };
+  const taken = new Set(files);
+  // Only files named so: not those under a folder so named (`calls/dir.YAML/x.yaml`).
+  const near = await glob(variants, { cwd, ignore: IGNORE, expandDirectories: false });
+  return { files, miscased: near.filter((n) => !taken.has(n)) };
 };
 
 /** A directory entry for a name that is not there yet: a regular file, or a folder on its way. */

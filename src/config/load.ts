@@ -5,7 +5,7 @@ import { decodeText } from './decode.js';
 import { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { lookUp } from './exists.js';
-import { findFiles } from './find.js';
+import { findCallFiles, findFiles } from './find.js';
 import { type LockfileAway, leavesProject, lockfileLeaves, outside } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
@@ -148,6 +148,25 @@ const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean 
   return { globs: [...DEFAULT_CALL_GLOBS], fromConfig: false };
 };
 
+/**
+ * A file the `calls` patterns would read but for the case of its extension (`calls/X.YAML`):
+ * left unread, its calls would never be placed, and nothing would say so.
+ */
+const miscasedWarning = (file: string, globs: readonly string[]): Diagnostic => {
+  const exts = [
+    ...new Set(globs.flatMap((g) => (g.startsWith('!') ? [] : (/\.[A-Za-z0-9]+$/.exec(g) ?? [])))),
+  ];
+  const ext = exts.find((e) => file.slice(-e.length).toLowerCase() === e.toLowerCase());
+  const named = exts.length > 1 ? `${exts.slice(0, -1).join(', ')} or ${exts.at(-1)}` : exts[0];
+  const lower = exts.every((e) => e === e.toLowerCase()) ? 'lower case' : 'that case';
+  const rename = ext === undefined ? '' : `; rename it ${file.slice(0, -ext.length)}${ext}`;
+  return fileProblem(
+    file,
+    `is not read: call files end in ${named} (${lower})${rename}`,
+    'warning',
+  );
+};
+
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -206,10 +225,12 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
     } else if (found !== 'dir') {
       named.push(shown);
     } else {
-      const found = await findFiles(YAML_GLOBS, absolute);
-      if (found.length === 0)
+      const found = await findCallFiles(YAML_GLOBS, absolute);
+      const under = (f: string) => (shown === '.' ? f : `${shown}/${f}`);
+      if (found.files.length === 0)
         diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
-      for (const item of found.map((f) => (shown === '.' ? f : `${shown}/${f}`))) named.push(item);
+      for (const item of found.files.map(under)) named.push(item);
+      for (const file of found.miscased) diagnostics.push(miscasedWarning(under(file), YAML_GLOBS));
     }
     for (const item of named) files.push(item);
     if (away) for (const name of named) typedOutside.add(name);
@@ -247,7 +268,9 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     typedOutside = expanded.typedOutside;
   } else {
     const { globs, fromConfig } = callGlobs(config.source);
-    names = await findFiles(globs, root);
+    const found = await findCallFiles(globs, root);
+    names = found.files;
+    for (const file of found.miscased) diagnostics.push(miscasedWarning(file, globs));
     if (names.length === 0) {
       const message = `no call files match ${globs.join(', ')}`;
       const where = fromConfig ? config.source?.documents[0]?.locate(['calls']) : undefined;

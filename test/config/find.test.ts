@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { findFiles, IGNORE } from '../../src/config/find.js';
+import { findCallFiles, findFiles, IGNORE } from '../../src/config/find.js';
 import { makeFifo, releaseFifo } from '../support/fifo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callops-find-'));
@@ -109,5 +109,33 @@ describe('findFiles', () => {
     expect(sorted(await findFiles(['calls/**/*.yaml'], root))).toEqual(
       sorted([...all, 'calls/sub/c.yaml', 'calls/linked/c.yaml']),
     );
+  });
+
+  it('names the files the patterns would find but for the case of their extension, where they look', async () => {
+    const root = tree('cased', [
+      ...FILES,
+      'calls/deep/K.Yml',
+      'calls/.hidden/L.YAML',
+      'calls/node_modules/m.YAML',
+      'calls/dir.YAML/n.yaml',
+    ]);
+    const miscased = async (globs: readonly string[]) =>
+      sorted((await findCallFiles(globs, root)).miscased);
+    // The plain walk of the default patterns: under calls/ alone, no hidden names, no node_modules.
+    const defaults = ['calls/c.YAML', 'calls/deep/K.Yml'];
+    expect(await miscased(['calls/**/*.yaml', 'calls/**/*.yml'])).toEqual(defaults);
+    expect(await miscased(['calls/**/*.yml'])).toEqual(['calls/deep/K.Yml']);
+    // A pattern that takes the name in that case takes the file: nothing to say.
+    expect(await miscased(['calls/**/*.yaml', 'calls/**/*.YAML', 'calls/**/*.yml'])).toEqual([
+      'calls/deep/K.Yml',
+    ]);
+    // Other patterns, through tinyglobby: the same, in the folders they cover.
+    expect(await miscased(['calls/*.yaml'])).toEqual(['calls/c.YAML']);
+    expect(await miscased(['calls/*.yaml', '!calls/c.*'])).toEqual([]);
+    expect(await miscased(['calls/**/*'])).toEqual([]);
+    // And a tree with a link, which the plain walk leaves to tinyglobby.
+    symlinkSync(join(root, 'other'), join(root, 'calls/linked'));
+    expect(await miscased(['calls/**/*.yaml', 'calls/**/*.yml'])).toEqual(defaults);
+    expect((await findCallFiles(['calls/**/*.yaml'], root)).files).toContain('calls/a.yaml');
   });
 });
