@@ -73,7 +73,11 @@ const CONFIG_NAMES: ReadonlySet<string> = new Set(CONFIG_FILES);
 export const projectState = async (
   ctx: CommandContext,
 ): Promise<{ readonly config: ProjectConfig; readonly env: Env }> => {
-  const { project, diagnostics, sourceText } = await loadAndValidate(ctx.root);
+  const { project, diagnostics, sourceText } = await loadAndValidate(
+    ctx.root,
+    undefined,
+    ctx.envFile === undefined ? {} : { envFile: ctx.envFile },
+  );
   const { config } = project;
   const ofConfig = diagnostics.filter((d) => CONFIG_NAMES.has(d.file));
   const wrong = ofConfig.find((d) => d.severity === 'error');

@@ -1,79 +1,38 @@
-import type { BigIntStats } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { lookUp } from '../config/exists.js';
-import { findFiles, findFilesWith } from '../config/find.js';
+import { findFiles } from '../config/find.js';
 import { outside } from '../config/inside.js';
-import { CONFIG_FILES } from '../config/load.js';
+import {
+  fileAt,
+  inputFiles,
+  namedLikeCallFile,
+  type ReadFile,
+  realPath,
+  whichFile,
+} from '../config/read-files.js';
 import type { Prepared } from '../engine/prepare.js';
 import { stateDirOf } from '../engine/state.js';
 import { replaceAtomic, writeAll } from '../state/lockfile.js';
 import { CliError, UsageError } from './exit.js';
 
-/** `path` with its links followed as far as they lead (a file not there yet: its folder's). */
-const realPath = async (path: string): Promise<string> => {
-  try {
-    return await realpath(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(await realPath(parent), basename(path));
-  }
-};
-
 /** What callops reads of the project, each with the words that name it in a refusal. */
-const readFiles = async (
-  prepared: Prepared,
-  envFile: string | undefined,
-): Promise<{ path: string; what: string }[]> => {
+const readFiles = async (prepared: Prepared, envFile: string | undefined): Promise<ReadFile[]> => {
   const { config, campaigns, calls } = prepared.project;
   const root = config.root;
   // Every file the `calls` globs find: a campaign's rows name its CSV, not the file that
   // defines the campaign, and a file of defaults alone defines no call at all.
   const callFiles = new Set(await findFiles(config.calls, root));
   for (const c of calls) if (c.campaign === undefined) callFiles.add(c.file);
-  const out = [
-    ...CONFIG_FILES.map((f) => ({ path: resolve(root, f), what: 'the project config' })),
+  return [
     { path: resolve(root, config.lockfile), what: 'the lockfile' },
-    { path: resolve(root, '.env'), what: 'an env file' },
-    ...(envFile === undefined ? [] : [{ path: resolve(envFile), what: 'an env file' }]),
-    ...(campaigns ?? []).map((c) => ({
-      path: resolve(root, c.recipients),
-      what: 'a recipients file',
-    })),
-    ...[...callFiles].map((file) => ({ path: resolve(root, file), what: 'a file callops reads' })),
-    ...(config.suppress ?? []).map((s) => ({
-      path: resolve(root, s.path),
-      what: 'a do-not-call list',
-    })),
+    ...inputFiles(root, {
+      ...(config.file === undefined ? {} : { configFile: config.file }),
+      ...(envFile === undefined ? {} : { envFile: resolve(envFile) }),
+      callFiles,
+      recipients: (campaigns ?? []).map((c) => c.recipients),
+      suppress: (config.suppress ?? []).map((s) => s.path),
+    }),
   ];
-  if (config.file !== undefined)
-    out.push({ path: resolve(root, config.file), what: 'the project config' });
-  return out;
-};
-
-/** The file at `path`, links followed, when there is one. */
-const fileAt = (path: string): Promise<BigIntStats | undefined> =>
-  stat(path, { bigint: true }).catch(() => undefined);
-
-/** Whether two files are one: another name of it (a hard link) has its device and inode. */
-const sameInode = (a: BigIntStats | undefined, b: BigIntStats | undefined): boolean =>
-  a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
-
-/**
- * Whether a file written at `path` (`real`: where its links lead) would be found by the
- * `calls` patterns: found under any name, through a linked folder too.
- */
-const namedLikeCallFile = async (
-  globs: readonly string[],
-  root: string,
-  path: string,
-  real: string,
-): Promise<boolean> => {
-  const names = new Set([basename(path), basename(real)]);
-  for (const found of await findFilesWith(globs, root, [path, real])) {
-    if (names.has(basename(found)) && (await realPath(found)) === real) return true;
-  }
-  return false;
 };
 
 /** A flag that names a file callops writes: `plan --out`, `report --output`. */
@@ -112,16 +71,15 @@ export const checkOutFile = async (
   };
   if (text === '') throw new UsageError(`${out.flag} needs a file name`);
   const path = resolve(text);
-  const real = await realPath(path);
-  const stateDir = await realPath(stateDirOf(prepared.project.config.root));
+  const real = realPath(path);
+  const stateDir = realPath(stateDirOf(prepared.project.config.root));
   const inState = relative(stateDir, real);
   if (!outside(inState))
     refuse(`is in the state directory .callops/; write ${out.writes} elsewhere`);
-  const there = await fileAt(path);
-  for (const read of await readFiles(prepared, envFile)) {
-    if ((await realPath(read.path)) === real || sameInode(there, await fileAt(read.path)))
-      refuse(`is ${read.what}; write ${out.writes} elsewhere, e.g. ${out.example}`);
-  }
+  const there = fileAt(path);
+  const read = whichFile(path, await readFiles(prepared, envFile));
+  if (read !== undefined)
+    refuse(`is ${read.what}; write ${out.writes} elsewhere, e.g. ${out.example}`);
   // A new file the `calls` patterns match would be read as a call file by the next command.
   const { calls, root } = prepared.project.config;
   if (there === undefined && (await namedLikeCallFile(calls, root, path, real)))

@@ -186,6 +186,28 @@ export const findCallFiles = async (
   return { files, miscased: near.filter((n) => !taken.has(n)) };
 };
 
+/**
+ * Whether the default patterns (`dir/**\/*.ext` each) would find a file written at `rel`
+ * (relative to where they are matched, with `/`), as the walk finds one: below `dir`, named
+ * `*.ext` — it, or a folder on its way, which the walk finds too — with no name starting with
+ * a dot, and not under node_modules. Undefined for any other pattern: only the glob library
+ * can tell (findFilesWith).
+ */
+export const matchedPlainly = (globs: readonly string[], rel: string): boolean | undefined => {
+  const simple = globs.map(simpleOf);
+  if (!simple.every((s): s is Simple => s !== undefined)) return undefined;
+  const parts = rel.split('/');
+  return simple.some(({ dir, ext }) => {
+    const under = dir === '' ? [] : dir.split('/');
+    if (!under.every((part, i) => parts[i] === part)) return false;
+    for (const part of parts.slice(under.length)) {
+      if (part.startsWith('.') || part === 'node_modules') return false;
+      if (part.endsWith(ext)) return true;
+    }
+    return false;
+  });
+};
+
 /** A directory entry for a name that is not there yet: a regular file, or a folder on its way. */
 const entryOf = (name: string, file: boolean): Dirent =>
   ({

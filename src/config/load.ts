@@ -11,6 +11,13 @@ import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
 import {
+  inputFiles,
+  namedLikeCallFile,
+  type ReadInput,
+  realPath,
+  whichFile,
+} from './read-files.js';
+import {
   type RecipientsFile,
   readAllRecipients,
   recipientsOf,
@@ -38,6 +45,8 @@ export interface LoadOptions {
    * data (about four times the size), and what is parsed again one file at a time dies young.
    */
   readonly keepParsed?: number;
+  /** `--env-file FILE` as given (relative to the working directory): the lockfile may not be it. */
+  readonly envFile?: string;
 }
 
 export interface LoadedProject {
@@ -61,7 +70,17 @@ export interface LoadedProject {
    * it out of the project or into a hidden folder of it (lockfileLeaves).
    */
   readonly lockfileLeaves?: LockfileAway;
+  /** What callops reads at the `lockfile` of callops.yaml, when it is a file it reads (lockfileRead). */
+  readonly lockfileRead?: LockfileRead;
 }
+
+/**
+ * The `lockfile` of callops.yaml, when callops reads it as something else: a file it reads
+ * (`is`: `an env file`, `a do-not-call list`…), or, not there yet, a name the `calls`
+ * patterns match (`callPattern`). Written there, the lockfile would be read as that file by
+ * the next command, which would fail on it (or lose what it held).
+ */
+export type LockfileRead = { readonly is: string } | { readonly callPattern: true };
 
 export { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 
@@ -182,6 +201,15 @@ const lockfileIn = (root: string, config?: SourceFile): string | undefined => {
   return rel;
 };
 
+/** The do-not-call lists `suppress:` of callops.yaml names, as written (others are its errors). */
+const suppressIn = (config?: SourceFile): string[] => {
+  const data = config?.documents[0]?.data as { suppress?: unknown } | null | undefined;
+  const lists = data?.suppress;
+  return Array.isArray(lists)
+    ? lists.filter((path): path is string => typeof path === 'string' && path.trim() !== '')
+    : [];
+};
+
 /**
  * The config file of another project the `lockfile` of callops.yaml lies in: a callops.yaml
  * (or .yml) in a folder between the root (not the root itself) and the lockfile's folder
@@ -282,7 +310,18 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
       );
     }
   }
-  const unique = [...new Set(names)].filter((n) => n !== config.source?.file).sort(byPath);
+  const lockfile = lockfileIn(root, config.source);
+  const lockPath = lockfile === undefined ? undefined : join(root, lockfile);
+  const found = [...new Set(names)].filter((n) => n !== config.source?.file);
+  // A call file that is the lockfile is not read as one: its error is at the `lockfile:` value.
+  const asCallFile =
+    lockPath === undefined
+      ? undefined
+      : whichFile(
+          lockPath,
+          found.map((name) => ({ path: resolve(root, name), what: 'a file callops reads' })),
+        );
+  const unique = found.filter((n) => resolve(root, n) !== asCallFile?.path).sort(byPath);
   const callFiles: SourceFile[] = [];
   // Noted while a file's data is at hand: a file that lets go of it would be read again.
   const named = new Set<string>();
@@ -307,9 +346,23 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     if (held > keep) for (const doc of source.documents) doc.release?.();
   }
   const recipients = await readAllRecipients(root, named);
-  const lockfile = lockfileIn(root, config.source);
   const nested = lockfile === undefined ? undefined : await lockfileInProject(root, lockfile);
-  const away = lockfile === undefined ? undefined : lockfileLeaves(root, join(root, lockfile));
+  const away = lockPath === undefined ? undefined : lockfileLeaves(root, lockPath);
+  const read =
+    lockPath === undefined
+      ? undefined
+      : asCallFile !== undefined
+        ? asCallFile.path === lockPath
+          ? { callPattern: true as const }
+          : { is: asCallFile.what }
+        : await lockfileReadAs(root, lockPath, {
+            ...(config.source === undefined ? {} : { configFile: config.source.file }),
+            ...(options.envFile === undefined ? {} : { envFile: resolve(options.envFile) }),
+            callFiles: [],
+            recipients: named,
+            suppress: suppressIn(config.source),
+            globs: callGlobs(config.source).globs,
+          });
   return {
     root,
     ...(config.source ? { configFile: config.source } : {}),
@@ -318,7 +371,26 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     recipients,
     ...(nested === undefined ? {} : { lockfileInProject: nested }),
     ...(away === undefined ? {} : { lockfileLeaves: away }),
+    ...(read === undefined ? {} : { lockfileRead: read }),
   };
+};
+
+/**
+ * What callops reads at the lockfile `path` (absolute), the call files apart (see
+ * loadProject): a file it reads, or, while nothing is there, a name the `calls` patterns
+ * match, which the next command would read as a call file once apply wrote it.
+ */
+const lockfileReadAs = async (
+  root: string,
+  path: string,
+  input: ReadInput & { readonly globs: readonly string[] },
+): Promise<LockfileRead | undefined> => {
+  const read = whichFile(path, inputFiles(root, input));
+  if (read !== undefined) return { is: read.what };
+  if ((await lookUp(path)) !== 'absent') return undefined;
+  return (await namedLikeCallFile(input.globs, root, path, realPath(path)))
+    ? { callPattern: true }
+    : undefined;
 };
 
 /** callops.yaml (or .yml) when present, and the call files its `calls` patterns match. */

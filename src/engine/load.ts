@@ -26,12 +26,18 @@ export const KEEP_PARSED_CHARS = 2 * 1024 * 1024;
 export const loadAndValidate = async (
   root: string,
   paths?: readonly string[],
-  options: { readonly target?: string; readonly keepParsed?: number } = {},
+  options: {
+    readonly target?: string;
+    readonly keepParsed?: number;
+    /** `--env-file FILE` as given: the lockfile may not be it. */
+    readonly envFile?: string;
+  } = {},
 ): Promise<LoadedAndValidated> => {
   const loaded = await loadProject({
     root,
     ...(paths && paths.length > 0 ? { paths } : {}),
     keepParsed: options.keepParsed ?? KEEP_PARSED_CHARS,
+    ...(options.envFile === undefined ? {} : { envFile: options.envFile }),
   });
   const validated = validateProject(
     loaded,

@@ -97,6 +97,12 @@ const readEnv = async (input: PrepareInput): Promise<{ env: Env; file: Env }> =>
   throw new EngineError(input.envFile !== undefined ? 'usage' : 'invalid', message);
 };
 
+/** The environment and as much of the env file as reads well (nothing when it does not). */
+const envForSecrets = async (input: PrepareInput): Promise<{ env: Env; file: Env }> => {
+  const file = await envFileValues(input.root, input.envFile).catch((): Env => ({}));
+  return { env: mergeEnv(file, input.env), file };
+};
+
 /**
  * load → validate → environment → target. Returns every diagnostic, and the prepared project
  * only when none is an error, so nothing downstream ever sees invalid input. Prints nothing.
@@ -105,9 +111,15 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
   const { project, diagnostics, sourceText, suppression } = await loadAndValidate(
     input.root,
     undefined,
-    input.target === undefined ? {} : { target: input.target },
+    {
+      ...(input.target === undefined ? {} : { target: input.target }),
+      ...(input.envFile === undefined ? {} : { envFile: input.envFile }),
+    },
   );
-  const { env, file } = await readEnv(input);
+  // Definitions with errors are reported as they are, the env file read only for the secrets
+  // they may quote: one that cannot be read (the lockfile written over `.env`) would hide
+  // the error that says why; its own problems are said once the definitions are valid.
+  const { env, file } = hasErrors(diagnostics) ? await envForSecrets(input) : await readEnv(input);
   // With --env-file, the project's `.env` holds secrets still: what is shown hides them too.
   const dotEnv =
     input.envFile === undefined ? {} : await envFileValues(input.root).catch((): Env => ({}));

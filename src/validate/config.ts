@@ -1,6 +1,7 @@
 import { posix, win32 } from 'node:path';
 import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
 import type { LockfileAway } from '../config/inside.js';
+import type { LockfileRead } from '../config/load.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
@@ -53,6 +54,8 @@ export interface ConfigFacts {
   readonly lockfileInProject?: string;
   /** Where a link takes the lockfile, when out of the project or into a hidden folder of it. */
   readonly lockfileLeaves?: LockfileAway;
+  /** What callops reads at the lockfile, when it is a file it reads or named like a call file. */
+  readonly lockfileRead?: LockfileRead;
 }
 
 /**
@@ -68,8 +71,23 @@ const uncommitted = (path: string): string | undefined => {
     return 'inside .git/, whose files git never commits';
   if (parts.includes('.callops'))
     return "inside .callops/, callops' working state, which git ignores";
+  if (parts.at(-1)?.toLowerCase() === '.env')
+    return "named .env, which init's .gitignore ignores (an env file holds secrets)";
   return undefined;
 };
+
+/** Where to keep the lockfile instead, said by each refusal of a `lockfile:` value. */
+const KEEP_BESIDE = 'keep it beside callops.yaml (callops.lock)';
+
+/**
+ * Why the lockfile at `path` would be read as another file, when it would (`facts`): apply
+ * writes it there, and the next command reads it as what it replaced and fails on it (an
+ * env file of JSON, a call file that is a map) or loses what that file held.
+ */
+const readAsOther = (path: string, read: LockfileRead, calls: readonly string[]): string =>
+  'is' in read
+    ? `\`lockfile\` must be a file of its own, not one callops reads: ${path} is ${read.is}; apply would write the lockfile over it, and every command after would read the lockfile as that file and fail; ${KEEP_BESIDE}`
+    : `\`lockfile\` must not be named like a call file (${calls.join(', ')}): once apply wrote ${path}, every command after would read it as a call file and fail; ${KEEP_BESIDE}`;
 
 const SHARED_LOCKFILE =
   'its run lock and journal are in .callops/ here, so a lockfile elsewhere could be shared by another project that never sees them, and both would place the same calls (to share state, use `state: { backend: postgres }`)';
@@ -103,11 +121,15 @@ const checkTopLevel = (
         `\`lockfile\` must be a file inside the project directory: ${SHARED_LOCKFILE}`,
       ),
     );
+  } else if (typeof data.lockfile === 'string' && facts.lockfileRead !== undefined) {
+    const calls = isGlobList(data.calls) ? data.calls : DEFAULT_CALLS;
+    const message = readAsOther(data.lockfile, facts.lockfileRead, calls);
+    out.push(errorAt(siteOf(doc, ['lockfile']), message));
   } else if (typeof data.lockfile === 'string' && uncommitted(data.lockfile) !== undefined) {
     out.push(
       errorAt(
         siteOf(doc, ['lockfile']),
-        `\`lockfile\` must be a file git commits: ${data.lockfile} is ${uncommitted(data.lockfile)}, so the lockfile would be neither reviewed nor shared, and a fresh clone or CI runner would place its calls again; keep it beside callops.yaml (callops.lock)`,
+        `\`lockfile\` must be a file git commits: ${data.lockfile} is ${uncommitted(data.lockfile)}, so the lockfile would be neither reviewed nor shared, and a fresh clone or CI runner would place its calls again; ${KEEP_BESIDE}`,
       ),
     );
   } else if (typeof data.lockfile === 'string' && facts.lockfileLeaves !== undefined) {

@@ -81,6 +81,7 @@ export const validateProject = (
       ? {}
       : { lockfileInProject: loaded.lockfileInProject }),
     ...(loaded.lockfileLeaves === undefined ? {} : { lockfileLeaves: loaded.lockfileLeaves }),
+    ...(loaded.lockfileRead === undefined ? {} : { lockfileRead: loaded.lockfileRead }),
   });
   const { targets, defaultTarget } = found.config;
   const routed =

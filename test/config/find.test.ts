@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { findCallFiles, findFiles, IGNORE } from '../../src/config/find.js';
+import {
+  findCallFiles,
+  findFiles,
+  findFilesWith,
+  IGNORE,
+  matchedPlainly,
+} from '../../src/config/find.js';
 import { makeFifo, releaseFifo } from '../support/fifo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callops-find-'));
@@ -137,5 +143,29 @@ describe('findFiles', () => {
     symlinkSync(join(root, 'other'), join(root, 'calls/linked'));
     expect(await miscased(['calls/**/*.yaml', 'calls/**/*.yml'])).toEqual(defaults);
     expect((await findCallFiles(['calls/**/*.yaml'], root)).files).toContain('calls/a.yaml');
+  });
+
+  it('tells by name whether the default patterns would find a file written there, as tinyglobby does', async () => {
+    const root = tree('written', ['calls/a.yaml']);
+    const globs = ['calls/**/*.yaml', 'calls/**/*.yml'];
+    const paths = [
+      'calls/state.yaml',
+      'calls/deep/new/state.yml',
+      'calls/state.yaml/x.lock',
+      'calls/state.lock',
+      'calls/.hidden.yaml',
+      'calls/.dot/x.yaml',
+      'calls/node_modules/x.yaml',
+      'calls/X.YAML',
+      'state/x.yaml',
+      'callsx/x.yaml',
+      'x.yaml',
+    ];
+    expect(paths).toHaveLength(11);
+    for (const rel of paths) {
+      const found = await findFilesWith(globs, root, [join(root, rel)]);
+      expect(matchedPlainly(globs, rel), rel).toBe(found.includes(join(root, rel)));
+    }
+    expect(matchedPlainly(['calls/*.yaml'], 'calls/x.yaml')).toBeUndefined();
   });
 });

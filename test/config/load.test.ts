@@ -284,6 +284,52 @@ describe('loadProject', () => {
       (await leaves('gone.lock', { 'gone.lock': '/nonexistent/x.lock' })).away,
     ).toBeUndefined();
   });
+
+  it('says when the lockfile is a file callops reads, or named like a call file, and reads no such call file', async () => {
+    const read = async (
+      lockfile: string,
+      files: Readonly<Record<string, string>> = {},
+      options: { readonly envFile?: string; readonly link?: readonly [string, string] } = {},
+    ) => {
+      const root = await project({
+        'callops.yaml': yaml(`lockfile: "${lockfile}"`, 'suppress: [lists/dnc.csv]'),
+        'calls/a.yaml': yaml('calls:', '  - name: a', '    recipients: ../lists/people.csv'),
+        'lists/people.csv': 'phone\n+15550001234\n',
+        'lists/dnc.csv': 'number\n+15550009876\n',
+        ...files,
+      });
+      if (options.link !== undefined) await symlink(options.link[1], join(root, options.link[0]));
+      const envFile = options.envFile === undefined ? {} : { envFile: join(root, options.envFile) };
+      const loaded = await loadProject({ root, ...envFile });
+      return { read: loaded.lockfileRead, files: loaded.callFiles.map((f) => f.file) };
+    };
+    const env = { is: 'an env file' };
+    // Not there yet, or there (a lockfile an earlier apply wrote over it).
+    expect((await read('.env')).read).toEqual(env);
+    expect((await read('.env', { '.env': '{}\n' })).read).toEqual(env);
+    expect((await read('./x/../.env')).read).toEqual(env);
+    expect((await read('ci.env', {}, { envFile: 'ci.env' })).read).toEqual(env);
+    expect((await read('ci.env')).read).toBeUndefined();
+    expect((await read('callops.yaml')).read).toEqual({ is: 'the project config' });
+    expect((await read('callops.yml')).read).toEqual({ is: 'the project config' });
+    expect((await read('lists/people.csv')).read).toEqual({ is: 'a recipients file' });
+    expect((await read('lists/dnc.csv')).read).toEqual({ is: 'a do-not-call list' });
+    // Through a link, by where it leads.
+    expect((await read('dnc.lock', {}, { link: ['dnc.lock', 'lists/dnc.csv'] })).read).toEqual({
+      is: 'a do-not-call list',
+    });
+    // Named like a call file: not there yet, and there (then not read as a call file).
+    expect((await read('calls/state.yaml')).read).toEqual({ callPattern: true });
+    expect((await read('calls/deep/state.yml')).read).toEqual({ callPattern: true });
+    const there = await read('calls/state.yaml', { 'calls/state.yaml': '{"calls": {}}\n' });
+    expect(there).toEqual({ read: { callPattern: true }, files: ['calls/a.yaml'] });
+    // Another name of a call file (a link to it) is that file.
+    expect((await read('a.lock', {}, { link: ['a.lock', 'calls/a.yaml'] })).read).toEqual({
+      is: 'a file callops reads',
+    });
+    for (const lockfile of ['callops.lock', 'state/calls.lock', 'calls/state.lock', 'calls.yaml'])
+      expect((await read(lockfile)).read, lockfile).toBeUndefined();
+  });
 });
 
 describe('projectStamp', () => {

@@ -116,11 +116,52 @@ describe('callops.yaml', () => {
         ),
       ]);
     }
+    // Named .env anywhere: init's .gitignore line `.env` ignores it in every folder.
+    for (const path of ['state/.env', 'a/.ENV'])
+      expect(validate({ [C]: yaml(`lockfile: "${path}"`), ...CALLS }).diagnostics, path).toEqual([
+        error(
+          C,
+          1,
+          11,
+          '/lockfile',
+          `\`lockfile\` must be a file git commits: ${path} is named .env, which init's .gitignore ignores (an env file holds secrets), so the lockfile would be neither reviewed nor shared, and a fresh clone or CI runner would place its calls again; keep it beside callops.yaml (callops.lock)`,
+        ),
+      ]);
     // Other names that start with a dot are committed as any file.
-    for (const path of ['.github/x.lock', 'a/.gitkeep.lock', '.git/../callops.lock'])
+    for (const path of ['.github/x.lock', 'a/.gitkeep.lock', '.git/../callops.lock', '.envrc'])
       expect(validate({ [C]: yaml(`lockfile: "${path}"`), ...CALLS }).diagnostics, path).toEqual(
         [],
       );
+  });
+
+  it('the lockfile is no file callops reads, nor named like a call file: the next command would read it as one', () => {
+    const loaded = loadedFrom({
+      [C]: yaml('calls: ["calls/*.yaml"]', 'lockfile: x.env'),
+      ...CALLS,
+    });
+    expect(validateProject({ ...loaded, lockfileRead: { is: 'an env file' } }).diagnostics).toEqual(
+      [
+        error(
+          C,
+          2,
+          11,
+          '/lockfile',
+          '`lockfile` must be a file of its own, not one callops reads: x.env is an env file; apply would write the lockfile over it, and every command after would read the lockfile as that file and fail; keep it beside callops.yaml (callops.lock)',
+        ),
+      ],
+    );
+    expect(validateProject({ ...loaded, lockfileRead: { callPattern: true } }).diagnostics).toEqual(
+      [
+        error(
+          C,
+          2,
+          11,
+          '/lockfile',
+          '`lockfile` must not be named like a call file (calls/*.yaml): once apply wrote x.env, every command after would read it as a call file and fail; keep it beside callops.yaml (callops.lock)',
+        ),
+      ],
+    );
+    expect(validateProject(loaded).diagnostics).toEqual([]);
   });
 
   it('the lockfile is not inside another project, which has its own run lock', () => {

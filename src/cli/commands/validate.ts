@@ -41,7 +41,10 @@ Exit 0 when valid (warnings allowed), 1 when any error, 64 for a usage error.`,
     const { project, diagnostics, sourceText, fileCount } = await loadAndValidate(
       ctx.root,
       ctx.positionals,
-      target === undefined ? {} : { target },
+      {
+        ...(target === undefined ? {} : { target }),
+        ...(ctx.envFile === undefined ? {} : { envFile: ctx.envFile }),
+      },
     );
     // As plan takes it, once the definitions are valid. The `env` target is known: validate
     // reads no environment, and its rules are those of any cognigy target.
