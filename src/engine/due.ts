@@ -90,8 +90,14 @@ export interface DueRun {
 const heldOf = (items: readonly PlanItem[] | undefined): HeldBack[] =>
   (items ?? []).map((i) => ({ key: i.key, reason: i.reason ?? '' }));
 
-const inFlightOf = (run: DueRun): { inFlight?: HeldBack[] } =>
-  run.inFlight === undefined || run.inFlight.length === 0 ? {} : { inFlight: heldOf(run.inFlight) };
+/**
+ * The due calls another runner is placing: those the plan found so, then those whose claim
+ * another runner made first during this run (`found`). Counted alike: none is sent here.
+ */
+const inFlightOf = (run: DueRun, found: readonly HeldBack[] = []): { inFlight?: HeldBack[] } => {
+  const inFlight = [...heldOf(run.inFlight), ...found];
+  return inFlight.length === 0 ? {} : { inFlight };
+};
 
 /** The do-not-call lists and the per-number limit, checked again before each request. */
 const sendScreen = (run: DueRun): SendScreen | undefined => {
@@ -273,7 +279,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],
-      ...inFlightOf(run),
+      ...inFlightOf(run, result.inFlight),
       ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
     };
     if (result.claimedElsewhere.length > 0)

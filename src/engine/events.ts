@@ -49,8 +49,10 @@ export type EngineEvent =
    */
   | { readonly type: 'run:stopping'; readonly reason: string }
   /**
-   * Keys another runner claimed first (a database store): skipped, sent by that runner; each
-   * with why (being placed by it, or the call a replacement named already replaced by it).
+   * Keys skipped for another runner's claim (a database store), said before the summary
+   * rather than counted in it: the call a replacement named already replaced by it, or a
+   * campaign row whose number it dialled under another key. (A key it claimed first to place
+   * is counted in the summary's `inFlight`.)
    */
   | {
       readonly type: 'run:claimed-elsewhere';

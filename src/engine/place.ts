@@ -107,9 +107,15 @@ export interface PlaceResult {
   readonly interrupted: boolean;
   readonly elapsedMs: number;
   /**
-   * Keys skipped at their claim: another runner claimed them first (Postgres store), or the
-   * campaign dialled their row's number under another key since the plan (a claim another
-   * runner made meanwhile): not sent by this one, no entry; each reason says which.
+   * Keys another runner claimed first (Postgres store), found at their claim: that runner
+   * places and records them; not sent by this one, no entry. Counted as the keys the plan
+   * found another runner placing.
+   */
+  readonly inFlight: readonly HeldBack[];
+  /**
+   * Other keys skipped at their claim: a replacement another runner made first, or a campaign
+   * row whose number was dialled under another key since the plan (a claim another runner
+   * made meanwhile): not sent by this one, no entry; each reason says which.
    */
   readonly claimedElsewhere: readonly HeldBack[];
   /** On a do-not-call list when their request was about to leave: not sent, no entry. */
@@ -291,9 +297,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       if (l !== undefined && l.attempts > 0) kept.set(entry.key, { entry, error, given: false });
       throw error;
     });
-  // Calls whose first claim failed or went to another runner: never sent, not recorded here.
+  // Calls whose first claim failed or went to another runner (to place it, or to replace it
+  // first): never sent, not recorded here.
   const unsent = new Set<string>();
   const elsewhere = new Map<string, string>();
+  const replacedElsewhere = new Map<string, string>();
+  const isElsewhere = (key: string) => elsewhere.has(key) || replacedElsewhere.has(key);
   const suppressed = new Map<string, string>();
   const waiting = new Map<string, string>();
   // Campaign rows whose claim found their number dialled under another key: held, skipped.
@@ -421,12 +430,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           // A replacement loses once the entry no longer holds the sid its plan named: another
           // runner replaced that call first (or is replacing it now), and one replacement it is.
           const replaced = l.item.replaces?.sid;
-          elsewhere.set(
-            request.key,
-            replaced === undefined
-              ? 'being placed by another runner'
-              : `not replaced: another runner replaced ${replaced} first`,
-          );
+          if (replaced === undefined) elsewhere.set(request.key, 'being placed by another runner');
+          else
+            replacedElsewhere.set(
+              request.key,
+              `not replaced: another runner replaced ${replaced} first`,
+            );
           throw new ClaimedElsewhere('claimed by another runner');
         }
         holdIfClosed(request);
@@ -438,8 +447,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           live.delete(outcome.key);
           const held =
             suppressed.has(outcome.key) || waiting.has(outcome.key) || dialled.has(outcome.key);
-          if (l !== undefined && (held || elsewhere.has(outcome.key))) settled[l.index] = 1;
-          if (unsent.has(outcome.key) || elsewhere.has(outcome.key)) return;
+          if (l !== undefined && (held || isElsewhere(outcome.key))) settled[l.index] = 1;
+          if (unsent.has(outcome.key) || isElsewhere(outcome.key)) return;
           if (held) {
             // A retry the list or the limit now refuses: its earlier attempt's claim is given
             // up (the gateway certainly did not place that one), so the key gets no entry.
@@ -544,7 +553,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   await giveUpAgain;
   const heldBack = (key: string) => suppressed.has(key) || waiting.has(key) || dialled.has(key);
   outcomes = outcomes.filter(
-    (o) => !unsent.has(o.key) && !elsewhere.has(o.key) && !heldBack(o.key) && !isUnsent(o),
+    (o) => !unsent.has(o.key) && !isElsewhere(o.key) && !heldBack(o.key) && !isUnsent(o),
   );
   let persistError: unknown;
   try {
@@ -638,7 +647,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     ...(changedFile !== undefined && {
       changedRows: { file: changedFile, notStarted: notSent - notStarted.length },
     }),
-    claimedElsewhere: [...listOf(elsewhere), ...listOf(dialled)].sort(byKey),
+    inFlight: listOf(elsewhere),
+    claimedElsewhere: [...listOf(replacedElsewhere), ...listOf(dialled)].sort(byKey),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),
     stillClaimed,

@@ -88,3 +88,17 @@ export const advisoryWaiters = async (url: string): Promise<number> =>
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     )
   ).rows[0]?.n ?? 0;
+
+/**
+ * Sessions of the database at `url` waiting for another session's transaction to end (a
+ * claim of a key whose row that transaction inserted, not yet committed).
+ */
+export const transactionWaiters = async (url: string): Promise<number> =>
+  (
+    await queryDatabase<{ n: number }>(
+      url,
+      `SELECT count(*)::int AS n FROM pg_locks
+       WHERE locktype = 'transactionid' AND NOT granted
+         AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`,
+    )
+  ).rows[0]?.n ?? 0;

@@ -1,8 +1,19 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { HOLD_SYNC_ENV } from '../../src/state/failpoint.js';
 import { placementRows } from '../support/postgres.js';
-import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
-import { postgresForFile } from './postgres-project.js';
+import {
+  callsYaml,
+  type Gateway,
+  output,
+  spawnCli,
+  startGateway,
+  waitFor,
+  watch,
+} from './helpers.js';
+import { postgresForFile, transactionWaiters } from './postgres-project.js';
 
 const db = postgresForFile();
 
@@ -21,6 +32,52 @@ const project = (
   );
 
 const rows = (schema: string) => placementRows(db.url, schema);
+
+const RACED = ['c1', 'c2', 'c3'];
+
+/**
+ * Two runners apply one project at once: the first holds the commit of each of its claims
+ * (the failpoint) until the second, which planned every call due (none claimed yet for it),
+ * is claiming them, waiting on the first's uncommitted rows; then both go on. The first
+ * places every call; the second finds each claimed first. `args` and `extraEnv` (given the
+ * project's folder) are the second's.
+ */
+const raceForClaims = async (
+  schema: string,
+  args: readonly string[] = [],
+  extraEnv: (dir: string) => Readonly<Record<string, string>> = () => ({}),
+) => {
+  const gw = await project(schema, RACED, { targetExtra: [`concurrency: ${RACED.length}`] });
+  const gate = join(gw.project.dir, 'gate');
+  const reached = async () =>
+    (await readFile(`${gate}.reached`, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const env = { ...gw.env, ...db.env };
+  const first = watch(
+    spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: { ...env, [HOLD_SYNC_ENV]: gate } }),
+    40_000,
+  );
+  await waitFor('the first runner holding a claim of each call', async () =>
+    (await reached()) === RACED.length ? true : undefined,
+  );
+  const second = watch(
+    spawnCli(['apply', '--yes', ...args], {
+      cwd: gw.project.dir,
+      env: { ...env, ...extraEnv(gw.project.dir) },
+    }),
+    40_000,
+  );
+  await waitFor('the second runner claiming what the first holds', async () =>
+    (await transactionWaiters(db.url)) > 0 || gw.placed().length > 0 ? true : undefined,
+  );
+  await writeFile(gate, '');
+  const [r1, r2] = await Promise.all([first.done, second.done]);
+  expect(r1.code, output(r1)).toBe(0);
+  expect(r1.stdout).toMatch(/Done: 3 placed, 0 failed, 0 unknown in/);
+  expect(r2.code, output(r2)).toBe(0);
+  // Each call went once, by the first runner.
+  expect(gw.placed()).toHaveLength(RACED.length);
+  return { gw, r2 };
+};
 
 describe('state on postgres', () => {
   it('apply, plan, status, resolve, state pull and state push go through the database', {
@@ -299,6 +356,41 @@ describe('state on postgres', () => {
     const done = await first.done;
     expect(done.code, done.stderr).toBe(0);
     expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('calls another runner claimed first during the run are counted as those it was placing at the plan', {
+    timeout: 90_000,
+  }, async () => {
+    const { r2 } = await raceForClaims('claimed_first');
+    expect(r2.stdout).toContain('3 calls due');
+    // Before the summary, in the words of a claim refused: each due call accounted for.
+    for (const name of RACED)
+      expect(r2.stdout).toContain(`skipped sim/${name}  being placed by another runner`);
+    expect(r2.stdout).toMatch(
+      /Done: 0 placed, 0 failed, 0 unknown, 3 being placed by another runner in /,
+    );
+    expect(r2.stderr).not.toMatch(/skipped/);
+  });
+
+  it('--format json and the step summary count them too: inFlight, held in-flight', {
+    timeout: 90_000,
+  }, async () => {
+    const { gw, r2 } = await raceForClaims('claimed_first_json', ['--format', 'json'], (dir) => ({
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md'),
+    }));
+    const json = JSON.parse(r2.stdout);
+    expect(json).toMatchObject({ placed: 0, failed: 0, unknown: 0, inFlight: 3, results: [] });
+    expect(json.held).toEqual(
+      RACED.map((name) => ({
+        key: `sim/${name}`,
+        reason: 'being placed by another runner',
+        status: 'in-flight',
+      })),
+    );
+    expect(await gw.project.read('step-summary.md')).toContain(
+      '0 placed · 0 failed · 0 unknown · 3 being placed by another runner',
+    );
   });
 
   it('PGSSLMODE is read as the url sslmode is: disable connects, an unknown mode is refused naming it', {
