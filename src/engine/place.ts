@@ -36,7 +36,12 @@ import {
   within,
   worthRecordingAgain,
 } from './unrecorded.js';
-import { keptClaimReason, keptOutcome, unrecordedOutcome } from './unsettled-words.js';
+import {
+  keptClaimReason,
+  keptOutcome,
+  recordedLateWords,
+  unrecordedOutcome,
+} from './unsettled-words.js';
 
 export interface PlaceInput {
   /** The due items, in the order their requests go. */
@@ -639,6 +644,22 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       recordedAgain.size === unrecorded.size &&
       [...unrecorded.values()].some((u) => u.error === claimError)
     );
+  // The outcome whose write failed first and stopped the sending, when the state holds it by
+  // now: its failure no longer names what is left unrecorded. The failure of an outcome still
+  // not recorded is said instead, if any; else that the run stopped for it.
+  const recordedLate = [...unrecorded].find(
+    ([key, u]) => u.error === claimError && !lost.has(key),
+  )?.[0];
+  const stillLost =
+    recordedLate === undefined
+      ? undefined
+      : [...unrecorded].find(([key]) => lost.has(key))?.[1].error;
+  const stateWords =
+    recordedLate === undefined
+      ? message(claimError)
+      : stillLost !== undefined
+        ? message(stillLost)
+        : (recordedLateWords(recordedLate, claimError) ?? message(claimError));
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
     outcomes,
@@ -660,7 +681,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       // A run lock lost on the way (file store): another run may hold it, as a refusal says.
       stateError: new EngineError(
         claimError instanceof RunLockLost ? 'locked' : 'state',
-        `${message(claimError)}; ${notSent} call${notSent === 1 ? '' : 's'} not sent${persistError === undefined || message(persistError) === message(claimError) ? '' : `; ${message(persistError)}`}`,
+        `${stateWords}; ${notSent} call${notSent === 1 ? '' : 's'} not sent${persistError === undefined || message(persistError) === message(claimError) ? '' : `; ${message(persistError)}`}`,
         { cause: claimError },
       ),
     }),

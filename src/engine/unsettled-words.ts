@@ -51,6 +51,19 @@ const notRecordedWords = (error: unknown): string => {
 };
 
 /**
+ * Why a run stopped sending when the outcome whose write failed first is recorded since
+ * (tried again, or taken by the state otherwise): what failed, without calling that outcome
+ * unrecorded. Undefined when the failure's own words do not name the outcome (a journal that
+ * could not be written), which stay true.
+ */
+export const recordedLateWords = (key: string, error: unknown): string | undefined => {
+  const cause = error instanceof Error ? error.message : String(error);
+  const said = `the outcome of ${key} could not be recorded: `;
+  if (!cause.startsWith(said)) return undefined;
+  return `the run stopped: ${cause.slice(said.length)} while recording the outcome of ${key}, which has been recorded since`;
+};
+
+/**
  * A call whose outcome `run` keeps to record once the state database answers again: its claim
  * stays that run's meanwhile, so the line says what the gateway said and that run records it
  * (no command to run). Listed `unknown` until then: the state does not hold it yet.

@@ -17,12 +17,19 @@ const db = postgresForFile();
 
 const NAMES = ['c00', 'c01', 'c02', 'c03'];
 
-/** Four unscheduled calls at concurrency 4, each held at the gateway until `release`. */
-const heldProject = async (schema: string, names: readonly string[] = NAMES) => {
+/**
+ * Four unscheduled calls at concurrency 4 (or the target lines given), each held at the
+ * gateway until `release`.
+ */
+const heldProject = async (
+  schema: string,
+  names: readonly string[] = NAMES,
+  targetExtra: readonly string[] = ['concurrency: 4'],
+) => {
   const hold = holdCalls();
   const gw = await db.gateway(
     { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
-    { targetExtra: ['concurrency: 4'], latencyMs: 1, wait: hold.wait, schema },
+    { targetExtra, latencyMs: 1, wait: hold.wait, schema },
   );
   const env = { ...gw.env, CALLOPS_DATABASE_URL: db.url, CALLOPS_RUN_REFRESH_SECONDS: '3600' };
   return { gw, hold, env };
@@ -209,5 +216,46 @@ describe('outcomes the state database could not take while it was down', () => {
     expect(result.stdout).toMatch(/Done: 2 placed, 0 failed, 0 unknown/);
     expect(output(result)).not.toMatch(/callops resolve/);
     await expectRecorded(gw, 'kept_apply', names.length);
+  });
+
+  it('apply stopped by the failure says so, not that an outcome it recorded later is unrecorded', {
+    timeout: 90_000,
+  }, async () => {
+    // The first call goes; the second waits its turn at the rate (one a minute) and is never
+    // sent: the outcome that could not be recorded stops the run first.
+    const { gw, hold, env } = await heldProject('kept_apply_stopped', NAMES.slice(0, 2), [
+      'concurrency: 2',
+      'rate: 1/m',
+    ]);
+    const { done, soFar } = watch(
+      spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env }),
+      80_000,
+    );
+    let halted = false;
+    try {
+      halted = true;
+      await haltWhileHeld(hold, 1);
+      await delay(1_000);
+      await db.server.resume();
+      halted = false;
+    } finally {
+      if (halted) await db.server.resume();
+    }
+    const result = await done;
+    expect(result.code, `${output(result)}\n${soFar()}`).toBe(1);
+    // The outcome is listed and counted as the gateway answered: the database took it late.
+    expect(result.stdout).toMatch(/^placed\s+sim\/c00\s+sid /m);
+    expect(result.stdout).toMatch(/Done: 1 placed, 0 failed, 0 unknown, 1 not sent \(still due\)/);
+    expect(await placementRows(db.url, 'kept_apply_stopped')).toMatchObject([
+      { key: 'sim/c00', status: 'placed' },
+    ]);
+    // The closing line says why the run stopped, and that sim/c00's outcome is recorded.
+    const closing = result.stderr.trim().split('\n').at(-1) ?? '';
+    expect(closing).not.toMatch(/could not be recorded/);
+    expect(closing).toMatch(
+      /^callops apply: the run stopped: the state database failed \(.+\) while recording the outcome of sim\/c00, which has been recorded since; 1 call not sent$/,
+    );
+    expect(output(result)).not.toMatch(/callops resolve/);
+    expect(output(result)).not.toContain('callops-test');
   });
 });
