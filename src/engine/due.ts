@@ -13,7 +13,7 @@ import { hasErrors, unsaidWarnings } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
-import { callNumberOf, type Prepared, retryScope } from './prepare.js';
+import { callNumberOf, type Prepared, retryScope, slotOwnersOf } from './prepare.js';
 import { type PlaceFlags, resolveRequests, UNRESOLVED } from './resolve.js';
 import { stateError } from './state.js';
 import type { UnrecordedOutcomes } from './unrecorded.js';
@@ -253,6 +253,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...withScreen(run),
       // A row a refused claim names is read as the plan reads it: whether it shares the number.
       numberOf: callNumberOf(run.prepared),
+      // A slot a refused claim names is judged as the plan judges a slot renamed.
+      slotOwners: slotOwnersOf(run.prepared),
       ...(run.listPlaced === false && { listPlaced: false }),
     });
     // The rows of a CSV that changed are not named again: their ids are in that file.

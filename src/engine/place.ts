@@ -11,6 +11,7 @@ import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
+import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
 import { claimHeldReason, claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
 import type { PlanItem } from '../plan/types.js';
 import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
@@ -23,6 +24,7 @@ import {
   type CampaignScope,
   type ClaimResult,
   NotClaimed,
+  type SlotScope,
   type StateStore,
 } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -67,6 +69,12 @@ export interface PlaceInput {
    * row a refused claim names, whether it shares the number (an id column, one phone).
    */
   readonly numberOf?: RowNumber;
+  /**
+   * The project's calls and campaigns by name: a scheduled call's claim (or a scheduled
+   * campaign row's) is then checked against the other keys of its slot that dialled its number
+   * since the plan, and held as the plan holds a slot renamed (renamed-claim.ts).
+   */
+  readonly slotOwners?: SlotOwners;
   /**
    * `run` on a database store: the outcomes the state could not record are kept here, and
    * that run records them once the database answers again (before it places anything more,
@@ -118,8 +126,9 @@ export interface PlaceResult {
    */
   readonly inFlight: readonly HeldBack[];
   /**
-   * Other keys skipped at their claim: a replacement another runner made first, or a campaign
-   * row whose number was dialled under another key since the plan (a claim another runner
+   * Other keys skipped at their claim: a replacement another runner made first, a campaign
+   * row whose number was dialled under another key since the plan, or a slot placed to their
+   * number under a name the project has no call of (a claim another runner
    * made meanwhile): not sent by this one, no entry; each reason says which.
    */
   readonly claimedElsewhere: readonly HeldBack[];
@@ -310,7 +319,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const isElsewhere = (key: string) => elsewhere.has(key) || replacedElsewhere.has(key);
   const suppressed = new Map<string, string>();
   const waiting = new Map<string, string>();
-  // Campaign rows whose claim found their number dialled under another key: held, skipped.
+  // Campaign rows whose claim found their number dialled under another key, and slots whose
+  // claim found them placed to their number under a name renamed since: held, skipped.
   const dialled = new Map<string, string>();
   let outcomes: Outcome[] = [];
   // Folded as the outcomes are reported: the list need not hold them all.
@@ -383,6 +393,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         // another key meanwhile; made again with that row when the row shares the number.
         let campaign: CampaignScope | undefined =
           l.number === undefined ? undefined : claimScope(l.item);
+        // A slot's claim is refused when another key placed the slot to the number meanwhile;
+        // made again with that key let through when the plan would place the slot beside it.
+        let sameSlot: SlotScope | undefined =
+          l.number === undefined || input.slotOwners === undefined ? undefined : slotScope(l.item);
         let heldWhy: string | undefined;
         try {
           const { item } = l;
@@ -400,7 +414,22 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
               retryUnknown,
               limit,
               campaign,
+              sameSlot,
             });
+            if (typeof won === 'object' && 'slotDialled' in won) {
+              const found = won.slotDialled;
+              const owners = input.slotOwners;
+              if (sameSlot === undefined || l.number === undefined || owners === undefined) break;
+              heldWhy = slotClaimHeld(item, l.number, found, owners);
+              if (heldWhy !== undefined) break;
+              // Never asked twice of one key (a store that names it again holds the slot).
+              if (sameSlot.beside?.includes(found.key) === true) {
+                heldWhy = `not placed: this slot already dialled its number as ${found.key}`;
+                break;
+              }
+              sameSlot = { ...sameSlot, beside: [...(sameSlot.beside ?? []), found.key] };
+              continue;
+            }
             if (typeof won !== 'object' || number === undefined || campaign === undefined) break;
             const refused = claimRefused(item, number, won.dialled, numberOf);
             if ('reason' in refused) {

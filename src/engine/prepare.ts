@@ -2,6 +2,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { buildPlan } from '../plan/build.js';
 import { callOf, numberOfCall } from '../plan/item.js';
+import type { SlotOwners } from '../plan/renamed-claim.js';
 import { checkReplace } from '../plan/replace.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
@@ -231,6 +232,15 @@ export const callNumberOf =
   (prepared: Prepared) =>
   (call: CallDefinition): string | undefined =>
     numberOfCall(call) ?? resolvedNumber(call, prepared.env);
+
+/** The project as a slot's refused claim is judged by (renamed-claim.ts), as planAt plans. */
+export const slotOwnersOf = (prepared: Prepared): SlotOwners => ({
+  named: prepared.project.named,
+  ...(prepared.project.campaigns === undefined
+    ? {}
+    : { campaigns: prepared.project.campaigns.map((c) => c.name) }),
+  numberOf: callNumberOf(prepared),
+});
 
 /**
  * The project as the settle hint of an unknown entry judges a retry by (RetryScope): the

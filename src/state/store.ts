@@ -79,6 +79,36 @@ export interface Claim extends DefinitionMeta {
    * of one number at once (checkouts of a CSV whose keys moved between them) one places it.
    */
   readonly campaign?: CampaignScope;
+  /**
+   * A scheduled call's slot, or a scheduled campaign row's: with `number`, the claim is
+   * refused (`{slotDialled}`) when an entry of that slot on the claim's target dialled the
+   * number under a key of another call or campaign (SlotScope), placed, unknown or claimed.
+   * The plan holds such a slot when that key is one no call of the project has now (a rename:
+   * renamed.ts); this finds the claim another runner made after this one planned, and the
+   * engine judges the entry by the same rule. Asked of a store that admits several runners
+   * (`concurrentRunners`) alone, and checked under the number's lock as `campaign` is.
+   */
+  readonly sameSlot?: SlotScope;
+}
+
+/**
+ * What a slot's claim is checked against: the entries of `slot` on the claim's target
+ * (`prefix`) that dial the claim's number, placed, unknown or claimed (in flight, or left by a
+ * runner that is gone: it may have rung), but not those under `own` (the call's own keys, or
+ * its campaign's rows, which `campaign` judges) nor the keys in `beside`.
+ */
+export interface SlotScope {
+  /** `<target>/`: the keys of the claim's target. */
+  readonly prefix: string;
+  /** The slot, as keys write it after `@`. */
+  readonly slot: string;
+  /** `<target>/<call>@` of a call, `<target>/<campaign>/` of a campaign's row: never counted. */
+  readonly own: string;
+  /**
+   * Keys let through already, once found: of a call the project defines beside this one (two
+   * calls at one slot are two calls), or of a row sharing the number (two people, one phone).
+   */
+  readonly beside?: readonly string[];
 }
 
 /**
@@ -99,7 +129,10 @@ export interface CampaignScope {
   readonly sharing?: readonly string[];
 }
 
-/** The entry a campaign row's claim was refused for: another row's call of its number. */
+/**
+ * The entry a claim was refused for: another row's call of its number (`campaign`), or another
+ * key's call of its slot to its number (`sameSlot`).
+ */
 export interface DialledEntry {
   readonly key: string;
   /** `placed`, `unknown`, or `being placed` (a claim whose runner is placing it now). */
@@ -113,8 +146,13 @@ export interface DialledEntry {
  * `true`: the claim is durable, the request may leave. `false`: the key is not this runner's
  * to send. `'limited'`: the number's per-number limit is reached; nothing is recorded.
  * `{dialled}`: the campaign dialled the row's number under another key; nothing is recorded.
+ * `{slotDialled}`: the slot dialled the number under another call's key; nothing is recorded.
  */
-export type ClaimResult = boolean | 'limited' | { readonly dialled: DialledEntry };
+export type ClaimResult =
+  | boolean
+  | 'limited'
+  | { readonly dialled: DialledEntry }
+  | { readonly slotDialled: DialledEntry };
 
 /** What a claimed entry's status reads as in a refusal while its runner is placing it. */
 export const BEING_PLACED = 'being placed';
@@ -168,7 +206,8 @@ export interface ClaimWriter {
    * replacement never claims one). Rejects when the claim could not be made
    * durable (database unreachable, journal unwritable): nothing may be sent. Resolves
    * `'limited'` when `claim.limit` refuses it: no entry, the key stays due. Resolves
-   * `{dialled}` when `claim.campaign` refuses it: no entry, the row is held.
+   * `{dialled}` when `claim.campaign` refuses it: no entry, the row is held. Resolves
+   * `{slotDialled}` when `claim.sameSlot` refuses it: no entry.
    */
   claim(claim: Claim): Promise<ClaimResult>;
   /**

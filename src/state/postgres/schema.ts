@@ -28,8 +28,9 @@ export const lockSpace = (schema: string): number =>
   createHash('sha256').update(`callops:${schema}`).digest().readUInt32BE(0) & 0x7fffffff;
 
 /**
- * The advisory lock of one number digest (per-number limits, campaign rows), in the one-bigint
- * key space, which never overlaps the two-key locks above: claims to one number queue behind it.
+ * The advisory lock of one number digest (per-number limits, campaign rows, slots), in the
+ * one-bigint key space, which never overlaps the two-key locks above: claims to one number
+ * queue behind it.
  */
 export const numberLock = (schema: string, digest: string): string =>
   createHash('sha256')
@@ -99,6 +100,12 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // person twice beside one that does, so every runner sharing the schema must be one that does.
   (s) => `COMMENT ON COLUMN ${s}.placements.number IS
     'digest of the number dialled: each claim checks per-number limits and campaign rows against it';`,
+  // A scheduled call's claim is checked against the other keys of its slot that dialled its
+  // number (a call renamed by another checkout): the entries of one number and slot, found
+  // at once however many slots that number has. Like version 6, it keeps a runner that does
+  // not check from sharing the schema with one that does.
+  (s) => `CREATE INDEX placements_number_slot ON ${s}.placements (number, split_part(key, '@', 2))
+    WHERE number IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -22,6 +22,7 @@ import {
   planImport,
   type Retention,
   type Settlement,
+  type SlotScope,
   type StateStore,
   type StateView,
 } from '../store.js';
@@ -86,6 +87,22 @@ interface Row {
   number: string | null;
   live: boolean;
 }
+
+/** A row that dialled a number, as a refused claim reads it. */
+interface DialledRow {
+  key: string;
+  status: string;
+  sid: string | null;
+  at: string;
+  live: boolean;
+}
+
+/** That row as a refusal names it: a claim is being placed, or unknown once its runner is gone. */
+const dialledEntry = (row: DialledRow | undefined): DialledEntry | undefined => {
+  if (row === undefined) return undefined;
+  const status = row.status !== 'claimed' ? row.status : row.live ? BEING_PLACED : 'unknown';
+  return { key: row.key, status, ...(row.sid !== null && { sid: row.sid }), at: row.at };
+};
 
 interface ScheduleRow {
   key: string;
@@ -180,9 +197,10 @@ const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): S
  * replacement (`apply --replace`) claims a placed key the same way, `WHERE sid = <the sid
  * its plan named>`: of two runners replacing one call, the one that comes second finds the
  * first one's call (or claim) there, and sends nothing. A claim that counts what others
- * placed (a per-number limit, a campaign row's number dialled under another key) is made in
- * one transaction under the number's advisory lock: the count and the new row commit before
- * the next claim of that number reads, so two runners never both find the number free.
+ * placed (a per-number limit, a campaign row's number dialled under another key, a slot
+ * dialled to its number under another call's key) is made in one transaction under the
+ * number's advisory lock: the count and the new row commit before the next claim of that
+ * number reads, so two runners never both find the number free.
  *
  * Runner liveness: a runner is live while it holds a session advisory lock on its runner
  * id (on one dedicated, unpooled connection, read by any session from `pg_locks`) or while
@@ -393,13 +411,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     number: string,
     scope: CampaignScope,
   ): Promise<DialledEntry | undefined> => {
-    const { rows } = await client.query<{
-      key: string;
-      status: string;
-      sid: string | null;
-      at: string;
-      live: boolean;
-    }>(
+    const { rows } = await client.query<DialledRow>(
       `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
        FROM (SELECT *, substr(key, char_length($2) + 1) AS rest FROM ${s}.placements
              WHERE number = $1 AND status IN ('placed', 'unknown', 'claimed')
@@ -410,10 +422,31 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
        LIMIT 1`,
       [number, scope.prefix, [scope.row, ...(scope.sharing ?? [])], scope.slot ?? null],
     );
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    const status = row.status !== 'claimed' ? row.status : row.live ? BEING_PLACED : 'unknown';
-    return { key: row.key, status, ...(row.sid !== null && { sid: row.sid }), at: row.at };
+    return dialledEntry(rows[0]);
+  };
+
+  /**
+   * The row of another key of the slot that dials `number` (SlotScope), read under the
+   * number's lock: one query on the index of number and slot (a key holds one `@`, before
+   * its slot), the target and the keys let through checked on its few rows.
+   */
+  const slotDialledBy = async (
+    client: pg.Pool | pg.PoolClient,
+    number: string,
+    scope: SlotScope,
+  ): Promise<DialledEntry | undefined> => {
+    const { rows } = await client.query<DialledRow>(
+      `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
+       FROM ${s}.placements
+       WHERE number = $1 AND split_part(key, '@', 2) = $2
+         AND status IN ('placed', 'unknown', 'claimed')
+         AND left(key, char_length($3)) = $3 AND left(key, char_length($4)) <> $4
+         AND key <> ALL($5::text[])
+       ORDER BY key
+       LIMIT 1`,
+      [number, scope.slot, scope.prefix, scope.own, scope.beside ?? []],
+    );
+    return dialledEntry(rows[0]);
   };
 
   const claim = async (c: Claim): Promise<ClaimResult> => {
@@ -438,17 +471,19 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const number = c.number ?? null;
     const limited = c.limit !== undefined && c.number !== undefined;
     const scoped = c.campaign !== undefined && c.number !== undefined;
+    const slotted = c.sameSlot !== undefined && c.number !== undefined;
     try {
-      // Each statement commits by itself; under the failpoint, with a per-number limit or for
-      // a campaign's row, they run in one transaction.
+      // Each statement commits by itself; under the failpoint, with a per-number limit, for
+      // a campaign's row or for a slot, they run in one transaction.
       const run =
-        hold === undefined && !limited && !scoped
+        hold === undefined && !limited && !scoped && !slotted
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
       return await run(async (client: pg.Pool | pg.PoolClient, cut?: AbortSignal) => {
-        if ((limited || scoped) && c.number !== undefined) {
+        if ((limited || scoped || slotted) && c.number !== undefined) {
           // One claim per number at a time, to the end of its transaction: two runners can
-          // never both count the same free slot, nor both call one person of a campaign.
+          // never both count the same free slot, nor both call one person of a campaign, nor
+          // both place one slot to it under two names.
           await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
             numberLock(schema, c.number),
           ]);
@@ -456,6 +491,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         if (scoped && c.campaign !== undefined && c.number !== undefined) {
           const dialled = await dialledBy(client, c.number, c.campaign);
           if (dialled !== undefined) return { dialled };
+        }
+        if (slotted && c.sameSlot !== undefined && c.number !== undefined) {
+          const slotDialled = await slotDialledBy(client, c.number, c.sameSlot);
+          if (slotDialled !== undefined) return { slotDialled };
         }
         if (limited && c.limit !== undefined && c.number !== undefined) {
           const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();

@@ -974,5 +974,107 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           expect(Object.keys(calls)).toHaveLength(1);
         });
       });
+
+    // Likewise a slot: with one runner, the plan holds a slot another name placed.
+    if (harness.concurrentRunners)
+      describe("a slot's number: another key of the slot that dialled it is named", () => {
+        const D = 'sha256:00000000000000d1';
+        const E = 'sha256:00000000000000e2';
+        const SLOT = '2026-11-24T10:00:00Z';
+        const NEXT = '2026-11-24T10:01:00Z';
+        /** Call `name`'s slot on target `sim`, dialling `number`, with keys let through. */
+        const slotOf = (
+          name: string,
+          number: string,
+          slot = SLOT,
+          beside?: readonly string[],
+        ): Claim =>
+          claimOf(`sim/${name}@${slot}`, {
+            number,
+            sameSlot: {
+              prefix: 'sim/',
+              slot,
+              own: `sim/${name}@`,
+              ...(beside === undefined ? {} : { beside }),
+            },
+          });
+
+        test('found placed or being placed, of that slot, target and number alone; nothing is recorded', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          expect(await first.claim(slotOf('old', D))).toBe(true);
+          expect(await second.claim(slotOf('new', D))).toEqual({
+            slotDialled: { key: `sim/old@${SLOT}`, status: 'being placed', at: AT },
+          });
+          expect((await second.read()).lock.calls[`sim/new@${SLOT}`]).toBeUndefined();
+          // Another number, another slot, another target, a key let through: not this slot's.
+          expect(await second.claim(slotOf('other', E))).toBe(true);
+          expect(await second.claim(slotOf('new', D, NEXT))).toBe(true);
+          expect(
+            await second.claim(
+              claimOf(`lab/new@${SLOT}`, {
+                number: D,
+                sameSlot: { prefix: 'lab/', slot: SLOT, own: 'lab/new@' },
+              }),
+            ),
+          ).toBe(true);
+          expect(await second.claim(slotOf('beside', D, SLOT, [`sim/old@${SLOT}`]))).toBe(true);
+          await second.record({ ...failed(`sim/beside@${SLOT}`), number: D });
+          // Its own key's next attempt, and a campaign's rows under `own`, are its own.
+          expect(await first.claim({ ...slotOf('old', D), attempt: 2 })).toBe(true);
+          await first.record({ ...placed(`sim/old@${SLOT}`), number: D });
+          expect(await second.claim(slotOf('new', D))).toEqual({
+            slotDialled: {
+              key: `sim/old@${SLOT}`,
+              status: 'placed',
+              sid: `sid-sim/old@${SLOT}`,
+              at: placed('x').at,
+            },
+          });
+          const row = (beside?: readonly string[]) =>
+            claimOf(`sim/camp/r1@${SLOT}`, {
+              number: D,
+              sameSlot: {
+                prefix: 'sim/',
+                slot: SLOT,
+                own: 'sim/camp/',
+                ...(beside === undefined ? {} : { beside }),
+              },
+            });
+          // A failed entry dialled no one: the placed one is found, and once let through, none.
+          expect(await second.claim(row())).toMatchObject({
+            slotDialled: { key: `sim/old@${SLOT}` },
+          });
+          expect(await second.claim(row([`sim/old@${SLOT}`]))).toBe(true);
+          expect(
+            await second.claim(
+              claimOf(`sim/camp/r2@${SLOT}`, {
+                number: D,
+                sameSlot: {
+                  prefix: 'sim/',
+                  slot: SLOT,
+                  own: 'sim/camp/',
+                  beside: [`sim/old@${SLOT}`],
+                },
+              }),
+            ),
+          ).toBe(true);
+        });
+
+        test('claims of one slot and number under several names at once: exactly one wins', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+          const results = await Promise.all(
+            names.map((name, i) => (i % 2 === 0 ? first : second).claim(slotOf(name, D))),
+          );
+          expect(results.filter((r) => r === true)).toHaveLength(1);
+          expect(results.filter((r) => typeof r === 'object')).toHaveLength(names.length - 1);
+          const { calls } = (await first.read()).lock;
+          expect(Object.keys(calls)).toHaveLength(1);
+        });
+      });
   });
 };

@@ -1,0 +1,80 @@
+import { BEING_PLACED, type DialledEntry, IN_FLIGHT, type SlotScope } from '../state/store.js';
+import type { LockEntry } from '../state/types.js';
+import type { CallDefinition } from '../validate/model.js';
+import { callOf } from './item.js';
+import { renamedSlots } from './renamed.js';
+import { renamedWords } from './renamed-words.js';
+import { dialledCache, type RowNumber } from './shifted.js';
+import type { PlanItem } from './types.js';
+
+/**
+ * A slot's claim checked again at the claim (pure): the plan holds a slot the lockfile holds
+ * placed or unknown to the same number under a name no call has now (renamed.ts), but a
+ * runner on a database store cannot see a claim another runner made after it planned (two
+ * checkouts at two commits, one with the call renamed, applied at once). The store finds the
+ * other keys of the slot that dialled the number (SlotScope); the rule of the plan judges each.
+ */
+
+/**
+ * What the claim of `item` carries for the store: its slot on its target, and the keys that
+ * are its own (its call's, or its campaign's rows, which the campaign's check judges).
+ * Undefined for an item without a slot.
+ */
+export const slotScope = (item: PlanItem): SlotScope | undefined => {
+  if (item.slot === undefined) return undefined;
+  const prefix = `${item.target}/`;
+  const own = item.campaign === undefined ? `${prefix}${item.name}@` : `${prefix}${item.campaign}/`;
+  return { prefix, slot: item.slot, own };
+};
+
+/** What the project says of the keys a refused claim names: the plan's PlanInput fields. */
+export interface SlotOwners {
+  /** Every call once by its name, a campaign as its template (PlanInput.named). */
+  readonly named: readonly CallDefinition[];
+  /** The names of the campaigns among `named` (PlanInput.campaigns). */
+  readonly campaigns?: readonly string[];
+  /** The number a row dials, as the plan reads it: whether a row shares a phone. */
+  readonly numberOf: RowNumber;
+}
+
+/** The entry `found` as the lockfile view shows it: a claim being placed is in flight. */
+const entryOf = (found: DialledEntry, digest: string): LockEntry => ({
+  status: found.status === 'placed' ? 'placed' : 'unknown',
+  ...(found.sid === undefined ? {} : { sid: found.sid }),
+  at: found.at,
+  definition: '',
+  file: '',
+  number: digest,
+  ...(found.status === BEING_PLACED ? { message: IN_FLIGHT } : {}),
+});
+
+/**
+ * Why the slot of `item` is not placed, its claim refused for `found` (another key of its slot
+ * that dialled the number of `digest`): the words the plan gives a slot it holds, when that
+ * key is one no enabled call (or campaign) of the project has now, as the plan judges it.
+ * Undefined when the plan would place the slot beside it (a call the project defines, two
+ * calls at one slot; with an `id` column, a row of the CSV that dials the number now too):
+ * the claim is made again with that key let through.
+ */
+export const slotClaimHeld = (
+  item: PlanItem,
+  digest: string,
+  found: DialledEntry,
+  owners: SlotOwners,
+): string | undefined => {
+  if (item.slot === undefined) return undefined;
+  const lock = { lockfileVersion: 1 as const, calls: { [found.key]: entryOf(found, digest) } };
+  const renamed = renamedSlots(
+    lock,
+    owners.named,
+    dialledCache(owners.numberOf),
+    owners.campaigns ?? [],
+  );
+  const campaign = item.campaign === undefined ? undefined : callOf(item)?.campaign;
+  // A row without its definition is asked as a call asks: every row counts, none shares.
+  const before =
+    campaign === undefined
+      ? renamed.at(item.target, item.slot, digest)
+      : renamed.row(item.target, campaign, () => digest)?.at(item.slot);
+  return before === undefined ? undefined : renamedWords(before, item.campaign !== undefined);
+};

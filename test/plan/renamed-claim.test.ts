@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/index.js';
+import { numberOfCall } from '../../src/plan/item.js';
+import { type SlotOwners, slotClaimHeld, slotScope } from '../../src/plan/renamed-claim.js';
+import type { PlanItem } from '../../src/plan/types.js';
+import { numberDigest } from '../../src/screen/number.js';
+import type { DialledEntry } from '../../src/state/store.js';
+import type { CallDefinition } from '../../src/validate/model.js';
+import { call, csvRows, lock, schedule } from './make.js';
+
+/**
+ * A slot's claim refused for another key of its slot that dialled its number (a claim another
+ * runner made after this one planned) is judged as the plan judges a slot renamed: held with
+ * the plan's words when that key is a name the project has no enabled call of, let through
+ * when the plan would place the slot beside it.
+ */
+
+const ANN = '+15550002222';
+const DIGEST = numberDigest(ANN);
+const SLOT = '2026-12-01T09:05:00Z';
+const NOW = '2026-12-01T09:05:30Z';
+
+const minutely = (name: string, extra: Partial<CallDefinition> = {}) =>
+  call(name, { schedule: schedule({ cron: '* * * * *' }), ...extra });
+
+/** Row `id` of per-minute campaign `campaign` (an id column) dialling Ann. */
+const row = (campaign: string, id: string): CallDefinition =>
+  call(`${campaign}/${id}`, {
+    campaign: { name: campaign, id, recipients: 'lists/r.csv' },
+    options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number: ANN } },
+    schedule: schedule({ cron: '* * * * *' }),
+  });
+
+/** The project `calls` and its due item of `key` at SLOT, planned on an empty state. */
+const dueOf = (calls: readonly CallDefinition[], key: string): [PlanItem, SlotOwners] => {
+  const plan = buildPlan({
+    calls,
+    lock: lock(),
+    now: new Date(NOW),
+    runTarget: 'prod',
+    explicitTarget: false,
+  });
+  const item = plan.due.find((i) => i.key === key);
+  if (item === undefined) throw new Error(`${key} is not due`);
+  return [item, { named: calls, numberOf: numberOfCall }];
+};
+
+const beingPlaced = (key: string): DialledEntry => ({
+  key,
+  status: 'being placed',
+  at: '2026-12-01T09:05:01.000Z',
+});
+
+describe("a slot's claim refused for another key of its slot", () => {
+  it('carries its slot, its target and the keys that are its own', () => {
+    const [one] = dueOf([minutely('t15')], `prod/t15@${SLOT}`);
+    expect(slotScope(one)).toEqual({ prefix: 'prod/', slot: SLOT, own: 'prod/t15@' });
+    const [r] = dueOf(csvRows([row('reminders', 'a1')]), `prod/reminders/a1@${SLOT}`);
+    expect(slotScope(r)).toEqual({ prefix: 'prod/', slot: SLOT, own: 'prod/reminders/' });
+  });
+
+  it('is held with the words of the plan when that key is a name no call has now', () => {
+    const [item, owners] = dueOf([minutely('t15-v2')], `prod/t15-v2@${SLOT}`);
+    expect(slotClaimHeld(item, DIGEST, beingPlaced(`prod/t15@${SLOT}`), owners)).toBe(
+      `not placed: this slot already dialled its number as prod/t15@${SLOT} (being placed by another runner right now), a name no call has now (renamed?): a slot is placed once, whatever its call's name; the next slot is placed as usual`,
+    );
+    const placed = { key: `prod/t15@${SLOT}`, status: 'placed', sid: 'sid-1', at: 'T' };
+    expect(slotClaimHeld(item, DIGEST, placed, owners)).toContain('(placed sid-1 at T)');
+    // The old call still in the files, disabled: replaced by this one.
+    const [again, withOld] = dueOf(
+      [minutely('t15', { enabled: false }), minutely('t15-v2')],
+      `prod/t15-v2@${SLOT}`,
+    );
+    expect(slotClaimHeld(again, DIGEST, beingPlaced(`prod/t15@${SLOT}`), withOld)).toContain(
+      'a call now disabled (replaced by this one?)',
+    );
+  });
+
+  it('is let through for a call the project defines beside it, or a row sharing the phone', () => {
+    const [item, owners] = dueOf([minutely('t15'), minutely('t17')], `prod/t17@${SLOT}`);
+    expect(slotClaimHeld(item, DIGEST, beingPlaced(`prod/t15@${SLOT}`), owners)).toBeUndefined();
+    // Two people sharing Ann's phone (an id column): a2 was not called as a1 was.
+    const rows = csvRows([row('reminders-v2', 'a1'), row('reminders-v2', 'a2')]);
+    const [a2, project] = dueOf(rows, `prod/reminders-v2/a2@${SLOT}`);
+    const a1 = beingPlaced(`prod/reminders/a1@${SLOT}`);
+    expect(slotClaimHeld(a2, DIGEST, a1, project)).toBeUndefined();
+    const [own] = dueOf(rows, `prod/reminders-v2/a1@${SLOT}`);
+    expect(slotClaimHeld(own, DIGEST, a1, project)).toBe(
+      `not placed: this slot already dialled its number as prod/reminders/a1@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual`,
+    );
+  });
+});
