@@ -1,6 +1,8 @@
 import {
+  BOOLEAN_MESSAGE,
   numberMessage,
   PHONE_STRING_MESSAGE,
+  REFERENCE_PATTERN,
   STRING_MESSAGE,
   URL_MESSAGE,
   VAR_PATTERN,
@@ -56,6 +58,10 @@ const messagesFor = (node: Node, name: string | undefined): Node => {
     // A number, or a string holding a ${VAR} reference.
     extra.patternErrorMessage = numberMessage(numberKind(node, types));
     extra.errorMessage = extra.patternErrorMessage;
+  } else if (types.includes('boolean') && node.pattern === REFERENCE_PATTERN) {
+    // A boolean, or a string holding a reference (refused by its `then`, in its own words).
+    extra.patternErrorMessage = BOOLEAN_MESSAGE;
+    extra.errorMessage = BOOLEAN_MESSAGE;
   } else if (types.length === 1 && types[0] === 'string') {
     extra.errorMessage =
       name !== undefined && PHONE_PROPERTIES.has(name) ? PHONE_STRING_MESSAGE : STRING_MESSAGE;
@@ -79,6 +85,8 @@ const visit = (value: unknown, name?: string): unknown => {
         Object.entries(v).map(([key, s]) => [key, visit(s, named ? key : undefined)]),
       );
     } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) out[k] = v.map((s) => visit(s, name));
+    // An `if` only chooses a branch: its failures are never shown.
+    else if (k === 'if') out[k] = v;
     else if (SCHEMA_SINGLES.has(k)) out[k] = visit(v, name);
     else out[k] = v;
   }

@@ -3,7 +3,8 @@
  *
  * The `${VAR}` rule: a string containing `${` is accepted wherever a number, an integer,
  * a pattern or a URL format is expected, because the value is only known once the
- * reference is resolved from the environment. Enums, booleans and call names stay literal.
+ * reference is resolved from the environment. Enums and booleans stay literal, and so do
+ * the keys callops reads before the environment (literal.ts), which refuse a reference.
  */
 
 export type SchemaFragment = Readonly<Record<string, unknown>>;
@@ -11,9 +12,16 @@ export type SchemaFragment = Readonly<Record<string, unknown>>;
 /** Matches any string holding a `${NAME}` reference. */
 export const VAR_PATTERN = '\\$\\{';
 
+/**
+ * Matches a string holding a reference exactly as validate reads one (`hasReference`): a
+ * `${` that is not the escape `$${`, once every `$${` is taken out. A `${` whose `$` follows
+ * no other `$`, or one put together by taking escapes out (`$$${{` leaves `${`).
+ */
+export const REFERENCE_PATTERN = String.raw`(?:^|[^$])\$\{|\$(?:\$\$\{)+\{`;
+
 export const VAR_RULE =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
-  'Any string may hold `${VAR}` references; where a number, a phone number or a URL is expected, a string containing `${` is accepted in its place.';
+  "A string of an option may hold `${VAR}` references, and so may a number of one, written as a string containing `${`; booleans and words from a list take none. Neither do the keys callops reads before the environment: `name`, `enabled`, `target`, `schedule` and `redial` (a campaign's `timezone` may be `${row.COLUMN}`), and in callops.yaml `default_target`, `suppress`, `limits` and `state.keep`.";
 
 /** A phone or teams number: an optional + and 3–15 digits, or a `${VAR}` reference. */
 export const PHONE_PATTERN = `^\\+?[0-9]{3,15}$|${VAR_PATTERN}`;
@@ -33,6 +41,7 @@ export const STRING_MESSAGE =
 /** The same, for a phone number (`from`, `to`'s `number`), with one quoted as an example. */
 export const PHONE_STRING_MESSAGE =
   'must be a string — quote it, e.g. "+15550001111": unquoted, YAML reads a number (dropping a leading + or 0), true or false as another type';
+export const BOOLEAN_MESSAGE = 'must be true or false';
 export const URL_MESSAGE = 'must be a URL or a path such as "/hook"';
 export const WEBHOOK_MESSAGE =
   'must be a string or an object: a URL or a path such as "/hook", or {url, method?, username?, password?}';

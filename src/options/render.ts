@@ -52,8 +52,16 @@ export const renderOptionReference = (): string => {
     'Options may be set on a call, in the `defaults` of its file, or in the `defaults` of',
     'callops.yaml (the call wins). Required options must be present once defaults are merged.',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
-    'Any string may hold `${VAR}` references; where a number, a phone number or a URL is',
-    'expected, a string containing `${` is accepted in its place.',
+    'Any string of an option may hold `${VAR}` references (resolved from the environment),',
+    'and so may a number of one — `timeLimit`, `timeout`, a number inside `amd`, `listen` or',
+    '`transcribe` — written as a string containing `${` that resolves to digits. A boolean',
+    '(`answerOnBridge`, `dual_streams`) or a word from a list takes none. Neither do the keys',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+    'of a call below, read before the environment: a `${…}` in `name`, `enabled`, `target`,',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+    "any key of a `schedule` (a campaign's `timezone` may be `${row.COLUMN}`, its rows' zone)",
+    'or of `redial` is an error, of `callops validate` and of the schema in an editor alike.',
+    '`recipients` is a path read as written.',
     '',
     ...groups,
     '### Keys of a call besides the options',

@@ -12,6 +12,7 @@ import {
   STATE_KEYS,
   TARGET_KEYS,
 } from './keys.js';
+import { LITERAL_WHY, literalOnly, ROW_ZONE_PATTERN } from './literal.js';
 import { OPTIONS } from './table.js';
 
 /** JSON Schemas (draft 2020-12) of call files and callops.yaml, generated from the tables. */
@@ -51,14 +52,35 @@ const defaultsRows = (): Row[] => [
   ...withoutName().map((k) => (k.name === 'schedule' ? { ...k, schema: DEFAULTS_SCHEDULE } : k)),
 ];
 
+/**
+ * A schedule's `timezone` may be a campaign's rows' zone (`${row.COLUMN}`, which the schedule
+ * schema lets through): in a call without `recipients` it is refused as any reference is.
+ * (Defaults cannot know: the call that takes them may be a campaign.)
+ */
+const rowZoneNeedsRecipients: SchemaFragment = {
+  if: { required: ['recipients'] },
+  else: {
+    properties: {
+      schedule: {
+        properties: {
+          timezone: literalOnly('timezone', LITERAL_WHY.schedule, { pattern: ROW_ZONE_PATTERN }),
+        },
+      },
+    },
+  },
+};
+
 const ownDefs = (): Record<string, SchemaFragment> => ({
   // A call's `schedule` may lack `cron` and `at`: its defaults (perhaps callops.yaml's,
   // which no schema of a call file sees) may give them; validate judges the merged call.
-  call: objectOf(
-    'call',
-    [...CALL_KEYS, ...optionRows()],
-    `One call: a \`name\`, the options sent to the gateway, and optionally \`schedule\`, \`target\`, \`enabled\`, \`recipients\`. Options may also come from defaults. ${VAR_RULE}`,
-  ),
+  call: {
+    ...objectOf(
+      'call',
+      [...CALL_KEYS, ...optionRows()],
+      `One call: a \`name\`, the options sent to the gateway, and optionally \`schedule\`, \`target\`, \`enabled\`, \`recipients\`. Options may also come from defaults. ${VAR_RULE}`,
+    ),
+    ...rowZoneNeedsRecipients,
+  },
   defaults: objectOf(
     'defaults',
     defaultsRows(),

@@ -3,12 +3,13 @@ import { Run } from '../campaign/lazy-list.js';
 import { MAX_REDIAL_AFTER_TEXT, redialAfterMs } from '../campaign/redial.js';
 import { findRowReferences, mayHoldRowReference } from '../campaign/template.js';
 import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
+import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import { type CallEntry, siteIn } from './calls.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { CallDefinition } from './model.js';
 import { parseDuration } from './parse.js';
 import type { CallRule } from './rules.js';
-import { errorAt, isRecord } from './site.js';
+import { errorAt, hasReference, isRecord } from './site.js';
 
 /** `${row.X}` needs rows: in a call without `recipients` it is an error where it is written. */
 const rowsWithoutRecipients: CallRule = {
@@ -46,8 +47,8 @@ const rowsInSchedule: CallRule = {
 
 /**
  * `redial:` needs rows placed once each: a call without `recipients`, or a campaign with
- * `cron`/`at`, is an error; so is an `after` that is not a duration, or longer than a year
- * (MAX_REDIAL_AFTER_MS; the schema checks the rest).
+ * `cron`/`at`, is an error; so is an `after` that holds a reference, is not a duration, or
+ * is longer than a year (MAX_REDIAL_AFTER_MS; the schema checks the rest).
  */
 const redialRule: CallRule = {
   name: 'redial',
@@ -74,8 +75,14 @@ const redialRule: CallRule = {
       );
     }
     if (isRecord(redial) && typeof redial.after === 'string') {
-      const ms = parseDuration(redial.after);
-      if (ms === undefined) {
+      if (hasReference(redial.after)) {
+        out.push(
+          errorAt(
+            siteIn(entry, ['redial', 'after']),
+            noReferenceMessage('after', LITERAL_WHY.after),
+          ),
+        );
+      } else if (parseDuration(redial.after) === undefined) {
         out.push(
           errorAt(
             siteIn(entry, ['redial', 'after']),

@@ -3,6 +3,7 @@ import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
 import type { LockfileAway } from '../config/inside.js';
 import type { LockfileRead } from '../config/load.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
+import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
 import type { ProjectConfig, TargetSpec } from './model.js';
@@ -176,10 +177,7 @@ const checkDefaultTarget = (
   if (typeof value !== 'string') return [];
   const site = siteOf(doc, ['default_target']);
   if (hasReference(value)) {
-    return [
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
-      errorAt(site, '`default_target` cannot use a reference (`${…}`): write the target name'),
-    ];
+    return [errorAt(site, noReferenceMessage('default_target', LITERAL_WHY.default_target))];
   }
   const unknown = unknownTarget(value, names, doc.file);
   return unknown ? [errorAt(site, `default_${unknown}`)] : [];

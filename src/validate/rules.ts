@@ -1,4 +1,5 @@
 import type { Flavor } from '../options/flavor.js';
+import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
 import { dialsLocalNumber, LOCAL_NUMBER_REASON, unprintableFields } from './destination-text.js';
@@ -28,9 +29,6 @@ export interface CallRule {
   readonly check: (entry: CallEntry, context: RuleContext) => Diagnostic[];
 }
 
-const noReference = (key: string, why: string) =>
-  `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`;
-
 const nameShape: CallRule = {
   name: 'name-shape',
   kind: 'structural',
@@ -55,12 +53,7 @@ const nameReference: CallRule = {
   kind: 'semantic',
   check: (entry) =>
     hasReference(entry.item.name)
-      ? [
-          errorAt(
-            nameSite(entry),
-            noReference('name', "a call's name is its identity in the lockfile"),
-          ),
-        ]
+      ? [errorAt(nameSite(entry), noReferenceMessage('name', LITERAL_WHY.name))]
       : [],
 };
 
@@ -102,7 +95,7 @@ const enabledReference: CallRule = {
   kind: 'semantic',
   check: (entry) =>
     hasReference(entry.merged.enabled)
-      ? [errorAt(siteIn(entry, ['enabled']), noReference('enabled', 'write true or false'))]
+      ? [errorAt(siteIn(entry, ['enabled']), noReferenceMessage('enabled', LITERAL_WHY.enabled))]
       : [],
 };
 
@@ -125,7 +118,7 @@ const targetDefined: CallRule = {
     const { target } = entry.merged;
     if (typeof target !== 'string' || target === '') return [];
     if (hasReference(target))
-      return [errorAt(siteIn(entry, ['target']), noReference('target', 'write the target name'))];
+      return [errorAt(siteIn(entry, ['target']), noReferenceMessage('target', LITERAL_WHY.target))];
     const unknown = unknownTarget(target, context.targetNames, context.configFile);
     return unknown ? [errorAt(siteIn(entry, ['target']), unknown)] : [];
   },

@@ -1,3 +1,4 @@
+import { LITERAL_WHY, noReferenceMessage, ROW_ZONE_PATTERN } from '../options/literal.js';
 import { cronHasDate, parseCron } from '../schedule/cron.js';
 import { luxon } from '../schedule/libs.js';
 import { skippedWindow } from '../schedule/window.js';
@@ -159,21 +160,22 @@ const inherited: CallRule = {
   },
 };
 
+/** A campaign's rows may each bring their zone: `timezone: ${row.COLUMN}`. */
+const ROW_ZONE = new RegExp(ROW_ZONE_PATTERN);
+
 const references: CallRule = {
   name: 'schedule-references',
   kind: 'semantic',
   check: (entry) => {
     const schedule = scheduleOf(entry);
     if (!schedule) return [];
-    const why = 'schedules are checked before the environment is read';
-    // A campaign's rows may each bring their zone: `timezone: ${row.COLUMN}`.
     const rowZone = (key: TextKey) =>
       key === 'timezone' &&
       entry.merged.recipients !== undefined &&
       typeof schedule[key] === 'string' &&
-      /^\$\{row\.[^}]+\}$/.test(schedule[key]);
+      ROW_ZONE.test(schedule[key]);
     return TEXT_KEYS.filter((key) => hasReference(schedule[key]) && !rowZone(key)).map((key) =>
-      errorAt(at(entry, key), `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`),
+      errorAt(at(entry, key), noReferenceMessage(key, LITERAL_WHY.schedule)),
     );
   },
 };

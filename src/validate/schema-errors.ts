@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import { VAR_PATTERN } from '../options/fragments.js';
+import { REFERENCE_PATTERN, VAR_PATTERN } from '../options/fragments.js';
 import { suggestKey } from '../options/suggest.js';
 import { bareHint } from './bare-names.js';
 import { KEY_NOTES, objectHint, typeHint } from './schema-hints.js';
@@ -91,9 +91,15 @@ const typesOf = (t: unknown): string[] =>
         .split(',')
         .filter(Boolean);
 
+/**
+ * Patterns that let a string through only as a reference in place of another type: a number
+ * (the reference is resolved later) or a boolean (the reference is refused, in words of its own).
+ */
+const IN_PLACE = new Set<unknown>([VAR_PATTERN, REFERENCE_PATTERN]);
+
 /** Expected types in words; the `${VAR}` string allowance is not shown as a type. */
 const expectedTypes = (types: readonly string[], parent: unknown): string[] => {
-  const varOnly = isObj(parent) && parent.pattern === VAR_PATTERN && types.length > 1;
+  const varOnly = isObj(parent) && IN_PLACE.has(parent.pattern) && types.length > 1;
   return types.filter((t) => !(varOnly && t === 'string'));
 };
 
@@ -171,7 +177,7 @@ const message = (e: ErrorObject, ctx: ExplainContext): string => {
     case 'required':
       return `must have ${code(p.missingProperty)}`;
     case 'pattern': {
-      if (p.pattern === VAR_PATTERN && isObj(parent)) {
+      if (IN_PLACE.has(p.pattern) && isObj(parent)) {
         return typeMessage(expectedTypes(typesOf(parent.type), parent), e, ctx);
       }
       const custom = isObj(parent) ? parent.patternErrorMessage : undefined;

@@ -1,4 +1,5 @@
 import type { SourceDocument } from '../config/types.js';
+import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import type { PerNumberLimit } from '../screen/limit.js';
 import type { SuppressSpec } from '../screen/load.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -20,8 +21,7 @@ export const readSuppress = (
     const site = siteOf(doc, ['suppress', index]);
     if (typeof path !== 'string' || path.trim() === '') diagnostics.push(errorAt(site, message));
     else if (hasReference(path))
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
-      diagnostics.push(errorAt(site, '`suppress` cannot use a reference (`${…}`): write the path'));
+      diagnostics.push(errorAt(site, noReferenceMessage('suppress', LITERAL_WHY.suppress)));
     else {
       // Its position is wanted only if the list cannot be read.
       const where = {
@@ -58,6 +58,10 @@ export const readLimits = (
   const bad = `limits.per_number must be N/DURATION, e.g. 3/24h (at most 3 calls to one number in any 24 hours)`;
   // Not a string: the schema says so (a number, with the form to write).
   if (typeof text !== 'string') return { diagnostics: [] };
+  if (hasReference(text)) {
+    const why = LITERAL_WHY['limits.per_number'];
+    return { diagnostics: [errorAt(site, noReferenceMessage('limits.per_number', why))] };
+  }
   const limit = parseLimit(text);
   if (limit === undefined) return { diagnostics: [errorAt(site, `${bad}; got \`${text}\``)] };
   return {

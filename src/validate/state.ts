@@ -1,4 +1,5 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
+import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import { malformedMessage } from '../resolve/diagnostics.js';
 import { isMalformed, writtenText } from '../resolve/interpolate.js';
 import { sslModeOf } from '../state/postgres/sslmode.js';
@@ -89,8 +90,7 @@ const keepProblems = (doc: SourceDocument, keep: unknown): Diagnostic[] => {
   if (typeof keep !== 'string') return [];
   const site = siteOf(doc, [...PATH, 'keep']);
   if (hasReference(keep)) {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
-    return [errorAt(site, '`state.keep` cannot use a reference (`${…}`): write a duration')];
+    return [errorAt(site, noReferenceMessage('state.keep', LITERAL_WHY['state.keep']))];
   }
   const ms = parseDuration(keep);
   if (ms === undefined) {

@@ -276,6 +276,118 @@ describe('broken files', () => {
   });
 });
 
+/**
+ * The keys callops reads before the environment (schedules, names, `enabled`, `target`,
+ * redial's `after`; in callops.yaml `default_target`, `suppress`, `limits`, `state.keep`):
+ * a `${…}` in one is each of validate's errors in the editor too, at its place, in its words,
+ * and validate says each once. A campaign's `timezone: ${row.COLUMN}` is no error in either.
+ */
+describe('references where callops reads no environment', () => {
+  const CALLS = [
+    'defaults:',
+    '  application_sid: app-sid',
+    '  from: "+15550001111"',
+    '  schedule: { deadline: "${DL}" }',
+    'calls:',
+    '  - name: a',
+    '    to: { type: phone, number: "+15550002222" }',
+    '    schedule: { cron: "${CRON}", timezone: "${TZ_X}", window: "${WIN}" }',
+    '  - name: b',
+    '    to: { type: phone, number: "+15550002223" }',
+    '    enabled: "${EN}"',
+    '    target: "${T}"',
+    '  - name: "${NAME}"',
+    '    to: { type: phone, number: "+15550002224" }',
+    '  - name: c',
+    '    to: { type: phone, number: "+15550002225" }',
+    '    schedule: { at: "${AT}", start: "${START}", end: "${END}" }',
+    '  - name: rows',
+    '    to: { type: phone, number: "${row.phone}" }',
+    '    recipients: rows.csv',
+    '    schedule: { timezone: "${row.tz}" }',
+    '    redial: { on: [busy], after: "${AFTER}", max_attempts: 2 }',
+  ];
+  const CONFIG_REFS = [
+    'targets:',
+    '  production:',
+    '    base_url: https://vg.example.com',
+    '    account_sid: ${VG_ACCOUNT_SID}',
+    '    api_key: ${VG_API_KEY}',
+    'default_target: "${DT}"',
+    'suppress: ["${SUP}"]',
+    'limits: { per_number: "${PN}" }',
+    'state: { backend: file, keep: "${KEEP}" }',
+    'defaults:',
+    '  enabled: "${ON}"',
+    '  schedule: { timezone: "${TZ}" }',
+  ];
+
+  /** `line:column message` of every error validate gives in `file`, and of the editor's. */
+  const both = async (dir: string, file: string, lines: readonly string[]) => {
+    const root = join(project, dir);
+    await mkdir(join(root, 'calls'), { recursive: true });
+    await writeFile(join(root, 'calls', 'rows.csv'), 'phone,tz\n+15550003333,UTC\n');
+    const schema = file === 'callops.yaml' ? 'config' : 'calls';
+    const text = `${modeline(schema)}\n${lines.join('\n')}\n`;
+    await writeFile(join(root, file), text);
+    const result = await runCli(['validate', '--format', 'json'], { cwd: root });
+    expect(result.code, result.stderr).toBe(1);
+    const errors = (JSON.parse(result.stdout) as { errors: CliDiagnostic[] }).errors;
+    const fromCli = errors
+      .filter((d) => d.file === file)
+      .map((d) => `${d.line}:${d.column} ${d.message}`);
+    const fromEditor = (await client.open(fileUri(join(root, file)), text)).map(
+      (d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`,
+    );
+    return { fromCli: fromCli.sort(), fromEditor: fromEditor.sort() };
+  };
+
+  const refused = (count: number, found: readonly string[]) => {
+    expect(found, found.join('\n')).toHaveLength(count);
+    for (const d of found)
+      expect(d).toMatch(/^\d+:\d+ `[a-z_.]+` cannot use a reference \(`\$\{…\}`\): /);
+    // One error at each place: the schema's and validate's own rule say it once.
+    expect(new Set(found.map((d) => d.split(' ')[0])).size).toBe(count);
+  };
+
+  test('in a call file', async () => {
+    const { fromCli, fromEditor } = await both('references', 'calls/refs.yaml', CALLS);
+    refused(11, fromCli);
+    expect(fromEditor).toEqual(fromCli);
+  });
+
+  test('in callops.yaml', async () => {
+    const { fromCli, fromEditor } = await both('references-config', 'callops.yaml', CONFIG_REFS);
+    refused(6, fromCli);
+    expect(fromEditor).toEqual(fromCli);
+  });
+
+  test("a row's zone needs the call's recipients", async () => {
+    const lines = [
+      'calls:',
+      '  - name: rows',
+      '    application_sid: app-sid',
+      '    from: "+15550001111"',
+      '    to: { type: phone, number: "${row.phone}" }',
+      '    recipients: rows.csv',
+      '    schedule: { timezone: "${row.tz}" }',
+      '  - name: plain',
+      '    application_sid: app-sid',
+      '    from: "+15550001111"',
+      '    to: { type: phone, number: "+15550002226" }',
+      '    schedule: { cron: "0 9 * * *", timezone: "${row.tz}" }',
+    ];
+    const text = `${modeline('calls')}\n${lines.join('\n')}\n`;
+    const found = await client.open(fileUri(join(project, 'calls', 'row-zone.yaml')), text);
+    // The modeline is line 1: the plain call's schedule is line 13.
+    expect(
+      found.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`),
+    ).toEqual([
+      '13:46 `timezone` cannot use a reference (`${…}`): schedules are checked before the environment is read',
+    ]);
+  });
+});
+
 describe('hover', () => {
   test.each(['amd', 'listen', 'transcribe', 'to'])(
     'on %s shows callops’s description',

@@ -1,0 +1,42 @@
+import { REFERENCE_PATTERN, type SchemaFragment } from './fragments.js';
+
+/**
+ * The keys read before the environment is, so that a `${…}` in one is refused: by the
+ * generated schema (an editor marks it) and by validate, in the same words. Every other string
+ * may hold references; enums, booleans and whole numbers of callops's own keys never do.
+ */
+
+/** Why each key takes no reference: the end of its message. */
+export const LITERAL_WHY = {
+  name: "a call's name is its identity in the lockfile",
+  enabled: 'write true or false',
+  target: 'write the target name',
+  default_target: 'write the target name',
+  schedule: 'schedules are checked before the environment is read',
+  after: 'write a duration such as 30m, 2h or 0s',
+  suppress: 'write the path',
+  'state.keep': 'write a duration',
+  'limits.per_number': 'write N/DURATION, e.g. 3/24h',
+} as const;
+
+/** A schedule's `timezone` in a campaign may be its rows' zone, and nothing else. */
+export const ROW_ZONE_PATTERN = String.raw`^\$\{row\.[^}]+\}$`;
+
+/** What validate and the schema say of a `${…}` in a key read before the environment is. */
+export const noReferenceMessage = (key: string, why: string): string =>
+  `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`;
+
+/**
+ * A string holding a reference (`pattern`, REFERENCE_PATTERN unless given) fails a `then` no
+ * value satisfies, so that the message (`errorMessage`, read by editors and by callops) is
+ * validate's own, at the value. `except`: a pattern of references the key does take.
+ */
+export const literalOnly = (
+  key: string,
+  why: string,
+  { pattern = REFERENCE_PATTERN, except }: { pattern?: string; except?: string } = {},
+): SchemaFragment => ({
+  if: { type: 'string', pattern, ...(except === undefined ? {} : { not: { pattern: except } }) },
+  // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+  then: { type: 'null', errorMessage: noReferenceMessage(key, why) },
+});
