@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -91,6 +91,21 @@ describe('callops init', () => {
     expect(existsSync(calls), calls).toBe(true);
     expect(existsSync(config), config).toBe(true);
     expect(JSON.parse(await readFile(calls, 'utf8')).title).toMatch(/call file/);
+  });
+
+  it('a second DIR is a usage error, as any command says of an argument too many: nothing made', async () => {
+    project = await makeProject({});
+    const r = await runCli(['init', 'a', 'b'], { cwd: project.dir });
+    expect(r.code, output(r)).toBe(64);
+    expect(r.stderr).toBe(
+      "callops init: Unexpected argument 'b'. This command takes one DIR at most\n",
+    );
+    expect(r.stdout).toBe('');
+    expect(await readdir(project.dir)).toEqual([]);
+    // The wording of the commands that take no argument.
+    const plan = await runCli(['plan', 'extra'], { cwd: project.dir });
+    expect(plan.code, output(plan)).toBe(64);
+    expect(plan.stderr).toMatch(/^callops plan: Unexpected argument 'extra'\. /);
   });
 
   it('a DIR under a regular file is a usage error naming it, at once, nothing made', async () => {

@@ -151,7 +151,11 @@ files already. The example call is pinned to the built-in simulator: it dials no
   },
   allowPositionals: true,
   run: async (ctx) => {
-    const given = ctx.positionals[0] ?? '.';
+    const [first, extra] = ctx.positionals;
+    // One DIR: a second is refused before anything is made, in parseArgs's words.
+    if (extra !== undefined)
+      throw new UsageError(`Unexpected argument '${extra}'. This command takes one DIR at most`);
+    const given = first ?? '.';
     const dir = resolve(ctx.root, given);
     const target: Target = {
       given,
