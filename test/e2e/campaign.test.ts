@@ -82,6 +82,28 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(gw.sim.received()).toHaveLength(50);
   });
 
+  it('status --campaign names the target in its first line, as status does; its JSON is the counts alone', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(),
+      'lists/reminders.csv': rows(2),
+    });
+    const applied = await gw.run(['apply', '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    const whole = await gw.run(['status']);
+    const target = whole.stdout.split('\n')[0];
+    expect(target).toBe(`target sim: ${gw.sim.url}`);
+    for (const format of ['human', 'github']) {
+      const r = await gw.run(['status', '--campaign', 'reminders', '--format', format]);
+      expect(r.code, output(r)).toBe(0);
+      const [first, second] = r.stdout.split('\n');
+      expect(first, format).toBe(target);
+      expect(second, format).toMatch(/^campaign reminders: 2 rows, 2 attempts recorded/);
+    }
+    const json = await campaignStatus(gw);
+    expect(json.code, output(json)).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ campaign: 'reminders', rows: 2, attempts: 2 });
+  });
+
   it('a CSV with broken rows is refused, every bad row named at file:line:column, nothing sent', async () => {
     const csv = [
       'id,name,phone',

@@ -83,6 +83,13 @@ settle it), else 0.
       retryScope(prepared),
       unknownPlanned(plan, lock),
     );
+    // The first line of human output, the campaign's as the whole lockfile's: where it stands.
+    const targetNote = describeTarget(
+      choice.runTarget,
+      choice.specs,
+      prepared.env,
+      prepared.secrets,
+    );
     if (campaign !== undefined) {
       const counts = campaignCounts(
         campaign,
@@ -94,6 +101,7 @@ settle it), else 0.
         ctx.format === 'json'
           ? `${JSON.stringify(own.length === 0 ? counts : { ...counts, unsettled: unsettledJson(own) }, null, 2)}\n`
           : [
+              `${targetNote}\n`,
               renderCampaignCounts(counts),
               ...(own.length === 0 ? [] : ['\n']),
               ...renderUnsettledHuman(own, makeStyle(ctx.color)).map((l) => `${l}\n`),
@@ -122,7 +130,7 @@ settle it), else 0.
     // Written a piece at a time: a lockfile of many entries is never one string of text.
     const pieces = statusHumanPieces(lock, shownPlan(plan, lock), {
       lockName: stateName,
-      targetNote: describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets),
+      targetNote,
       style: makeStyle(ctx.color),
       changed,
       zones,
