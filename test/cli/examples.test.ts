@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { isMap, parseAllDocuments, visit } from 'yaml';
 import { loadProject } from '../../src/config/index.js';
 import { optionsInGroup } from '../../src/options/table.js';
 import { buildPlan } from '../../src/plan/index.js';
@@ -27,6 +28,22 @@ describe('the examples in calls/', () => {
     expect(documented.filter((name) => !used.has(name))).toEqual([]);
     expect(project.calls.some((c) => c.schedule?.cron !== undefined)).toBe(true);
     expect(project.calls.some((c) => c.schedule?.at !== undefined)).toBe(true);
+  });
+
+  it('write every map in block style, as the README says (an editor completes a key in a flow map only once typed)', async () => {
+    const loaded = await loadProject({ root: ROOT });
+    const flow: string[] = [];
+    for (const file of loaded.callFiles) {
+      for (const doc of parseAllDocuments(file.text)) {
+        visit(doc, {
+          Pair: (_, pair) => {
+            if (isMap(pair.value) && pair.value.flow)
+              flow.push(`${file.file}: ${String(pair.key)}`);
+          },
+        });
+      }
+    }
+    expect(flow).toEqual([]);
   });
 
   it('each scheduled one has a slot to come, so that the demo shows it (an `at` past is never placed)', async () => {
