@@ -15,6 +15,8 @@ export const LITERAL_WHY = {
   schedule: 'schedules are checked before the environment is read',
   after: 'write a duration such as 30m, 2h or 0s',
   suppress: 'write the path',
+  lockfile: 'write the path: the lockfile is read before the environment is',
+  recipients: 'write the path of the CSV, relative to this file',
   'state.keep': 'write a duration',
   'limits.per_number': 'write N/DURATION, e.g. 3/24h',
 } as const;

@@ -59,9 +59,9 @@ export const renderOptionReference = (): string => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
     'of a call below, read before the environment: a `${…}` in `name`, `enabled`, `target`,',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
-    "any key of a `schedule` (a campaign's `timezone` may be `${row.COLUMN}`, its rows' zone)",
-    'or of `redial` is an error, of `callops validate` and of the schema in an editor alike.',
-    '`recipients` is a path read as written.',
+    "any key of a `schedule` (a campaign's `timezone` may be `${row.COLUMN}`, its rows' zone),",
+    'of `redial` or in `recipients` (a path, read before the environment too) is an error, of',
+    '`callops validate` and of the schema in an editor alike.',
     '',
     ...groups,
     '### Keys of a call besides the options',

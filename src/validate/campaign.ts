@@ -125,6 +125,10 @@ export const campaignRows = (
   readonly diagnostics: readonly Diagnostic[];
 } => {
   const file = recipientsPath(entry.doc.file, recipients);
+  if (hasReference(recipients)) {
+    const why = noReferenceMessage('recipients', LITERAL_WHY.recipients);
+    return { file, rows: NO_ROWS, diagnostics: [errorAt(siteIn(entry, ['recipients']), why)] };
+  }
   const read = files?.get(file);
   if (read === undefined || 'problem' in read) {
     const why = read === undefined ? 'file was not read' : read.problem;

@@ -115,6 +115,10 @@ const checkTopLevel = (
   }
   if (data.lockfile !== undefined && (typeof data.lockfile !== 'string' || data.lockfile === '')) {
     out.push(errorAt(siteOf(doc, ['lockfile']), '`lockfile` must be a file path'));
+  } else if (typeof data.lockfile === 'string' && hasReference(data.lockfile)) {
+    out.push(
+      errorAt(siteOf(doc, ['lockfile']), noReferenceMessage('lockfile', LITERAL_WHY.lockfile)),
+    );
   } else if (typeof data.lockfile === 'string' && leavesProject(data.lockfile)) {
     out.push(
       errorAt(

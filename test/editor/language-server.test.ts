@@ -306,6 +306,9 @@ describe('references where callops reads no environment', () => {
     '    recipients: rows.csv',
     '    schedule: { timezone: "${row.tz}" }',
     '    redial: { on: [busy], after: "${AFTER}", max_attempts: 2 }',
+    '  - name: campaign',
+    '    to: { type: phone, number: "${row.phone}" }',
+    '    recipients: "${ROWS}"',
   ];
   const CONFIG_REFS = [
     'targets:',
@@ -317,6 +320,7 @@ describe('references where callops reads no environment', () => {
     'suppress: ["${SUP}"]',
     'limits: { per_number: "${PN}" }',
     'state: { backend: file, keep: "${KEEP}" }',
+    'lockfile: "${LOCKFILE}"',
     'defaults:',
     '  enabled: "${ON}"',
     '  schedule: { timezone: "${TZ}" }',
@@ -352,13 +356,13 @@ describe('references where callops reads no environment', () => {
 
   test('in a call file', async () => {
     const { fromCli, fromEditor } = await both('references', 'calls/refs.yaml', CALLS);
-    refused(11, fromCli);
+    refused(12, fromCli);
     expect(fromEditor).toEqual(fromCli);
   });
 
   test('in callops.yaml', async () => {
     const { fromCli, fromEditor } = await both('references-config', 'callops.yaml', CONFIG_REFS);
-    refused(6, fromCli);
+    refused(7, fromCli);
     expect(fromEditor).toEqual(fromCli);
   });
 
