@@ -13,6 +13,7 @@ import { formatSlot, placementKey } from './keys.js';
 import { type LimitHolds, limitHolds } from './limit-held.js';
 import { keptBefore, memoryKey } from './memory.js';
 import type { MissedSink } from './missed.js';
+import { selectedBy } from './only.js';
 import { type RenamedSlots, renamedSlots } from './renamed.js';
 import { type RenamedMemory, renamedMemory } from './renamed-memory.js';
 import { heldHint, isRowPlacedOnce, planRow } from './row.js';
@@ -317,7 +318,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   const partial = new Set<string>();
   const rowsOf = only && partialRows(input.calls, only);
   for (const call of input.calls) {
-    if (only && !only.has(call.name) && !(call.campaign && only.has(call.campaign.name))) continue;
+    if (!selectedBy(only, call)) continue;
     if (call.campaign !== undefined && rowsOf?.has(call.campaign.name)) {
       partial.add(memoryKey(call.target ?? input.runTarget, call.campaign.name));
     }

@@ -32,6 +32,7 @@ export {
   type Schedules,
   withSchedules,
 } from './memory.js';
+export { selectedBy } from './only.js';
 export { newSalt, type PlanFileDigests, saltedDigest, withoutSecrets } from './resolved.js';
 export { MISSED_LOOKBACK_MS, MISSED_PER_CALL } from './slot-search.js';
 export type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';

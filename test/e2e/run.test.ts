@@ -9,6 +9,7 @@ import {
   type Gateway,
   spawnCli,
   startGateway,
+  startRun,
   waitFor,
   watch,
 } from './helpers.js';
@@ -372,5 +373,29 @@ describe('callops run', () => {
     const r = await done;
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/stopped\n$/);
+  });
+
+  it('says how many calls it runs as --only selects them, not how many the project has', {
+    timeout: 60_000,
+  }, async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'once-a' },
+        { name: 'on-b', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] },
+      ]),
+    });
+    const { child, done, until } = startRun(gw, ['--only', 'on-b']);
+    const project = gw.project;
+    await until('a slot of on-b in the lockfile', async () =>
+      Object.keys((await project.lock())?.calls ?? {}).some((k) => k.startsWith('sim/on-b@'))
+        ? true
+        : undefined,
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('running: 1 call; stop with Ctrl-C or SIGTERM\n');
+    // once-a is not what this run places: it was never sent.
+    expect(Object.keys((await project.lock())?.calls ?? {})).not.toContain('sim/once-a');
   });
 });

@@ -5,6 +5,7 @@ import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState, retainedCalls } from '../../engine/state.js';
 import { describeTarget } from '../../engine/targets.js';
+import { selectedBy } from '../../plan/index.js';
 import { lockfileText, shownUnsettled } from '../../report/lockfile-shown.js';
 import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
@@ -91,8 +92,13 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         prepared.env,
         prepared.secrets,
       );
+      // The calls run places: those `--only` selects, when given.
+      const only = ctx.values.only;
+      const chosen = Array.isArray(only) ? new Set(only as string[]) : undefined;
+      let count = 0;
+      for (const call of prepared.project.calls) if (selectedBy(chosen, call)) count++;
       ctx.stderr.write(
-        `${note}\nrunning: ${prepared.project.calls.length} calls; stop with Ctrl-C or SIGTERM\n`,
+        `${note}\nrunning: ${count} call${count === 1 ? '' : 's'}; stop with Ctrl-C or SIGTERM\n`,
       );
       // Entries left unknown by an earlier run are never placed by run: say so at once.
       const unsettled = shownUnsettled(
@@ -104,7 +110,6 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         ctx.stderr.write(`${line}\n`);
       }
       await reportUnsettledToGithub(ctx, unsettled);
-      const only = ctx.values.only;
       const lockPathOf = (p: typeof prepared) =>
         join(p.project.config.root, p.project.config.lockfile);
       const result = await runScheduler({
