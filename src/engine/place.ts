@@ -3,6 +3,7 @@ import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import {
   NOT_SENT_INTERRUPTED,
+  NoLongerDue,
   noOutcomes,
   type Outcome,
   type OutcomeCounts,
@@ -31,6 +32,7 @@ import type { Lockfile } from '../state/types.js';
 import { EngineError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import { sidLedger } from './sids.js';
+import { slotOrder } from './slot-order.js';
 import {
   RECORD_AGAIN_MS,
   type UnrecordedOutcomes,
@@ -221,6 +223,9 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // call is kept for the whole run but whether it was settled.
   const live = new Map<string, Live>();
   const settled = new Uint8Array(items.length);
+  // No slot is sent after a later one of its call that this batch placed (the plan sees to
+  // those the state held before).
+  const order = slotOrder(items);
   // Built with every field in one order (absent ones undefined, which every store reads as
   // absent): objects of one shape, not one per combination of optional fields.
   const metaOf = (l: Live | undefined): DefinitionMeta => {
@@ -370,6 +375,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           if (attempt === 1) unsent.add(request.key);
           throw claimError;
         }
+        // Never after a later slot of its call (slotOrder): looked at before its claim, and
+        // again once claimed, just before the request leaves. Missed: a claim is given up.
+        const passed = order.passed(l.item, attempt > 1);
+        if (passed !== undefined) throw new NoLongerDue(input.redact(passed));
         const number = destinationNumber(request.body.to);
         if (number !== undefined && screen?.suppression !== undefined) {
           let listed: Listed | undefined;
@@ -473,12 +482,20 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           throw new ClaimedElsewhere('claimed by another runner');
         }
         holdIfClosed(request);
+        const passedMeanwhile = order.passed(l.item, attempt > 1);
+        if (passedMeanwhile !== undefined) throw new NoLongerDue(input.redact(passedMeanwhile));
+        order.sending(l.item);
       },
       onEvent: (event: ExecuteEvent) => {
+        if (event.type === 'call:retry') {
+          const l = live.get(event.key);
+          if (l !== undefined) order.waiting(l.item);
+        }
         if (event.type === 'call:done') {
           const { outcome } = event;
           const l = live.get(outcome.key);
           live.delete(outcome.key);
+          if (l !== undefined) order.settled(l.item, outcome.status);
           const held =
             suppressed.has(outcome.key) || waiting.has(outcome.key) || dialled.has(outcome.key);
           if (l !== undefined && (held || isElsewhere(outcome.key))) settled[l.index] = 1;

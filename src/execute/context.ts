@@ -32,7 +32,10 @@ export type ExecuteEvent =
 export interface ExecuteContext {
   readonly clients: ReadonlyMap<string, GatewayClient>;
   readonly targets: ReadonlyMap<string, ResolvedTarget>;
-  /** Records the durable intent; awaited before every attempt that could reach the gateway. */
+  /**
+   * Records the durable intent; awaited before every attempt that could reach the gateway.
+   * Throws NoLongerDue for a call that may no longer leave (it ends `missed`).
+   */
   readonly beforeSend: (request: CallRequest) => Promise<void>;
   readonly onEvent?: (event: ExecuteEvent) => void;
   readonly signal?: AbortSignal;

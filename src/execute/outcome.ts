@@ -24,6 +24,15 @@ export const NOT_SENT_LOCK_LOST = 'not sent: the run lost its run lock before th
 export const neverSent = (o: Outcome): boolean =>
   o.status === 'failed' && (o.message === NOT_SENT_INTERRUPTED || o.message === NOT_SENT_LOCK_LOST);
 
+/**
+ * What an ExecuteContext's `beforeSend` throws for a call that is no longer due though the
+ * run goes on (a later slot of its call was placed first): it ends `missed`, with this
+ * message, and nothing more is sent for it. A claim made for it is the caller's to give up.
+ */
+export class NoLongerDue extends Error {
+  override readonly name = 'NoLongerDue';
+}
+
 export interface Outcome {
   readonly key: string;
   readonly status: OutcomeStatus;

@@ -1,7 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
+import {
+  callsYaml,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  startRun,
+  waitFor,
+  watch,
+} from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -205,4 +213,86 @@ describe('an edited schedule never places a slot earlier than one already placed
       expect(gw.placed()).toHaveLength(1);
     },
   );
+});
+
+describe('catchup: all never places a retried slot after a later slot of its call', () => {
+  /** The first create-call request is answered 503 with Retry-After: 3; every later one 201. */
+  const firstRefused = () => {
+    let draws = 0;
+    return {
+      failStatus: 503,
+      failRate: 0.5,
+      retryAfterS: 3,
+      random: () => (draws++ === 0 ? 0 : 0.99),
+    };
+  };
+  const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const SUPERSEDED =
+    'superseded by 2026-03-10T09:\\d\\d:00Z, already placed: an earlier slot is never placed after a later one';
+
+  it('apply: the slot whose retry is due once later slots were placed is missed, superseded, not sent again', async () => {
+    gw = await startGateway(perMinute(', catchup: all'), firstRefused());
+    const r = await gw.run(['apply', '--yes', '--now', '2026-03-10T09:09:00Z']);
+    expect(r.code, r.stdout).toBe(0);
+    const retried = /^retry +(sim\/every-minute@\S+) +503 /m.exec(r.stdout)?.[1] ?? '';
+    expect(retried, r.stdout).not.toBe('');
+    // Ten slots, ten requests: the refused one is not sent again, the nine others placed.
+    expect(gw.sim.received()).toHaveLength(10);
+    expect(gw.placed()).toHaveLength(9);
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toHaveLength(9);
+    expect(lock?.calls[retried]).toBeUndefined();
+    expect(r.stdout).toMatch(new RegExp(`^missed +${escaped(retried)} +${SUPERSEDED}$`, 'm'));
+    expect(r.stdout).toMatch(/^Done: 9 placed, 0 failed, 0 unknown, 1 missed /m);
+  });
+
+  it('run: the same, and the slot is reported missed once', { timeout: 90_000 }, async () => {
+    // Its schedule began a minute ago: a dozen slots are due at start, each far from its deadline.
+    const start = new Date(Date.now() - 60_000).toISOString();
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          {
+            name: 'tick',
+            extra: [
+              `schedule: { cron: "*/5 * * * * *", start: "${start}", deadline: 5m, catchup: all }`,
+            ],
+          },
+        ]),
+      },
+      firstRefused(),
+    );
+    const { child, done, soFar, until } = startRun(gw);
+    const project = gw.project;
+    const retried = await until(
+      'a slot retried',
+      () => /^retry +(sim\/tick@\S+) +503 /m.exec(soFar())?.[1],
+    );
+    await until('the retried slot superseded', () =>
+      new RegExp(`^missed +${escaped(retried)} +superseded by `, 'm').test(soFar())
+        ? true
+        : undefined,
+    );
+    // A later batch, once it was: its plan does not report the slot again.
+    const placedThen = Object.keys((await project.lock())?.calls ?? {}).length;
+    await until('a later slot placed', async () =>
+      Object.keys((await project.lock())?.calls ?? {}).length > placedThen ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, soFar()).toBe(0);
+    const lock = await project.lock();
+    expect(lock?.calls[retried]).toBeUndefined();
+    const entries = Object.values(lock?.calls ?? {});
+    for (const entry of entries) expect(entry.status).toBe('placed');
+    // Every request but the refused one placed a slot: the retry was never sent.
+    expect(gw.sim.received()).toHaveLength(entries.length + 1);
+    const said = `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .filter((l) => new RegExp(`^missed +${escaped(retried)} `).test(l));
+    expect(said, soFar()).toHaveLength(1);
+    expect(said[0]).toMatch(
+      /superseded by \S+, already placed: an earlier slot is never placed after a later one$/,
+    );
+  });
 });
