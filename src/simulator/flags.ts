@@ -24,6 +24,7 @@ export const SIMULATOR_FLAGS = {
   'account-sid': { type: 'string' },
   'api-key': { type: 'string' },
   latency: { type: 'string' },
+  'read-latency': { type: 'string' },
   'fail-rate': { type: 'string' },
   'fail-status': { type: 'string' },
   'retry-after': { type: 'string' },
@@ -50,6 +51,8 @@ of calls) as a real jambonz API server does, and places no real calls.
   --account-sid SID    the account (default ${DEFAULT_ACCOUNT_SID})
   --api-key KEY        the accepted Bearer token (default: the built-in public key)
   --latency MS         wait before answering an accepted call
+  --read-latency D     wait before answering each GET of calls (a gateway slow to read;
+                       longer than the client's request timeout: a read that hangs)
   --fail-status CODE   answer CODE (400-599) instead, with the body a real gateway gives
   --fail-rate P        for a share P (0..1) of create-call requests (default 1)
   --retry-after S      Retry-After of an injected 429 or 503 (default 1)
@@ -164,6 +167,7 @@ const FLAGS: ReadonlyArray<readonly [string, keyof SimulatorOptions, Check]> = [
         : withinTimer('latency', ms);
     },
   ],
+  ['read-latency', 'readLatencyMs', timerDuration('read-latency')],
   [
     'fail-rate',
     'failRate',

@@ -21,11 +21,11 @@ export interface SimulatorState {
   readonly closing: AbortSignal;
 }
 
-/** Waits the latency (each request on its own); false when the simulator closed meanwhile. */
-const waitLatency = async (state: SimulatorState): Promise<boolean> => {
-  if (state.settings.latencyMs <= 0) return !state.closing.aborted;
+/** Waits `ms` (each request on its own); false when the simulator closed meanwhile. */
+const waitLatency = async (state: SimulatorState, ms: number): Promise<boolean> => {
+  if (ms <= 0) return !state.closing.aborted;
   try {
-    await state.settings.wait(state.settings.latencyMs, state.closing);
+    await state.settings.wait(ms, state.closing);
     return !state.closing.aborted;
   } catch {
     return false;
@@ -57,7 +57,14 @@ export const handleRequest = async (
   const extra = rate?.headers ?? {};
   if (route.kind === 'create') state.settings.onCreate?.(body.text);
   if (route.kind !== 'create') {
-    if (decision.kind === 'answer') send(res, decision.answer, extra);
+    if (decision.kind !== 'answer') return;
+    // A read of calls answered late (`readLatencyMs`), whatever the answer: a slow gateway.
+    const read = route.kind === 'list' || route.kind === 'get' || route.kind === 'recent';
+    if (read && !(await waitLatency(state, state.settings.readLatencyMs))) {
+      res.destroy();
+      return;
+    }
+    send(res, decision.answer, extra);
     return;
   }
   const account_sid = route.accountSid;
@@ -69,7 +76,7 @@ export const handleRequest = async (
     send(res, decision.answer, extra);
     return;
   }
-  if (!(await waitLatency(state))) {
+  if (!(await waitLatency(state, state.settings.latencyMs))) {
     res.destroy();
     return;
   }

@@ -32,6 +32,12 @@ export interface SimulatorOptions {
   readonly apiKey?: string;
   /** Delay before a create-call request is answered 201; other requests are not slowed. */
   readonly latencyMs?: number;
+  /**
+   * Delay before a read of calls (GET of the calls list, of one call, of RecentCalls) is
+   * answered: a gateway slow to read, or one whose reads hang (longer than the client's
+   * request timeout). Create-call requests are not slowed by it.
+   */
+  readonly readLatencyMs?: number;
   /** Share 0..1 of create-call requests answered failStatus (default 1 when failStatus is set). */
   readonly failRate?: number;
   /** Status answered for injected faults, with the body a real gateway gives for it. */
@@ -57,8 +63,9 @@ export interface SimulatorOptions {
   /** Source of randomness for fault injection, [0, 1) (default Math.random). */
   readonly random?: () => number;
   /**
-   * How a create-call request waits its latency: resolves after `ms`, rejects once `signal`
-   * aborts (default: a timer per request). Lets a test hold and release requests itself.
+   * How a request waits its latency (a create-call request `latencyMs`, a read
+   * `readLatencyMs`): resolves after `ms`, rejects once `signal` aborts (default: a timer per
+   * request). Lets a test hold and release requests itself.
    */
   readonly wait?: (ms: number, signal: AbortSignal) => Promise<void>;
   /**
@@ -104,6 +111,7 @@ export interface SimulatorSettings {
   readonly accountSid: string;
   readonly apiKey: string;
   readonly latencyMs: number;
+  readonly readLatencyMs: number;
   readonly failRate: number;
   readonly failStatus: number | undefined;
   readonly retryAfterS: number;
@@ -154,6 +162,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     accountSid = DEFAULT_ACCOUNT_SID,
     apiKey = DEFAULT_API_KEY,
     latencyMs = 0,
+    readLatencyMs = 0,
     failStatus,
     retryAfterS = 1,
     rateLimit,
@@ -173,6 +182,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     isUuid(accountSid) ? '' : 'accountSid must be a UUID',
     apiKey === '' || /\s/.test(apiKey) ? 'apiKey must be a non-empty string without spaces' : '',
     Number.isFinite(latencyMs) && latencyMs >= 0 ? '' : 'latencyMs must be >= 0',
+    Number.isFinite(readLatencyMs) && readLatencyMs >= 0 ? '' : 'readLatencyMs must be >= 0',
     failRate >= 0 && failRate <= 1 ? '' : 'failRate must be between 0 and 1',
     failStatus === undefined || (isCount(failStatus, 400) && failStatus <= 599)
       ? ''
@@ -199,6 +209,7 @@ export const settingsFrom = (options: SimulatorOptions): SimulatorSettings => {
     accountSid,
     apiKey,
     latencyMs,
+    readLatencyMs,
     failRate,
     failStatus,
     retryAfterS,

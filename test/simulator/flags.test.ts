@@ -144,6 +144,9 @@ describe('parseSimulatorFlags', () => {
     expect(parseSimulatorFlags(['--ring-time', '500ms', '--talk-time', '1.5s'])).toEqual({
       options: { ringMs: 500, talkMs: 1500 },
     });
+    expect(parseSimulatorFlags(['--read-latency', '1h'])).toEqual({
+      options: { readLatencyMs: 3_600_000 },
+    });
   });
 
   it.each([
@@ -156,6 +159,7 @@ describe('parseSimulatorFlags', () => {
     [['--seed=-1'], '--seed must be a whole number between 0 and 4294967295'],
     [['--seed', '4294967296'], '--seed must be a whole number between 0 and 4294967295'],
     [['--ring-time', '2'], '--ring-time must be a duration such as 0, 500ms, 2s, 1m or 1h'],
+    [['--read-latency', '15'], '--read-latency must be a duration such as 0, 500ms, 2s, 1m or 1h'],
     [['--talk-time', 'long'], '--talk-time must be a duration such as 0, 500ms, 2s, 1m or 1h'],
     [['--record-ttl=-1h'], '--record-ttl must be a duration such as 0, 500ms, 2s, 1m or 1h'],
     [
@@ -203,6 +207,7 @@ describe('parseSimulatorFlags', () => {
   it('refuses delays longer than a timer takes (2^31-1 ms)', () => {
     expect(error(['--latency', '2147483648'])).toMatch(/^--latency .*at most 2147483647/);
     expect(error(['--ring-time', '597h'])).toMatch(/^--ring-time .*at most 2147483647 ms/);
+    expect(error(['--read-latency', '597h'])).toMatch(/^--read-latency .*at most 2147483647 ms/);
     expect(error(['--talk-time', '99999999h'])).toMatch(/^--talk-time .*at most 2147483647 ms/);
     expect(parseSimulatorFlags(['--latency', '2147483647', '--ring-time', '596h'])).toEqual({
       options: { latencyMs: 2_147_483_647, ringMs: 596 * 3_600_000 },

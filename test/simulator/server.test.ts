@@ -151,6 +151,41 @@ describe('latency', () => {
     }
   });
 
+  it('answers reads of calls after readLatencyMs, leaving create-call requests unslowed', async () => {
+    const held: { ms: number; release: () => void }[] = [];
+    const reading = deferred();
+    const sim = await startSimulator({
+      readLatencyMs: 3_600_000,
+      wait: (ms) => {
+        const d = deferred();
+        held.push({ ms, release: d.resolve });
+        reading.resolve();
+        return d.promise;
+      },
+    });
+    try {
+      const auth = { authorization: `Bearer ${sim.apiKey}` };
+      let answered = false;
+      const list = send(sim.url, {
+        path: `/v1/Accounts/${sim.accountSid}/Calls`,
+        headers: auth,
+      }).then((reply) => {
+        answered = true;
+        return reply;
+      });
+      await reading.promise;
+      expect(held.map((h) => h.ms)).toEqual([3_600_000]);
+      // A call is placed while the read waits, which is answered only once its wait ends.
+      expect((await createCall(sim, goodCall())).status).toBe(201);
+      expect(held).toHaveLength(1);
+      expect(answered).toBe(false);
+      held[0]?.release();
+      expect((await list).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('on close, drops calls still waiting without recording them', async () => {
     const waiting = deferred();
     const sim = await startSimulator({
