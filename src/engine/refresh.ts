@@ -1,4 +1,4 @@
-import { observeCycle, watchedEntries } from '../execute/observe.js';
+import { observeCycle, type Watched, watchedEntries } from '../execute/observe.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { EventSink } from './events.js';
@@ -20,45 +20,69 @@ export const refreshEveryMs = (env: Readonly<Record<string, string | undefined>>
   return Number.isInteger(seconds) && seconds >= 1 ? seconds * 1_000 : REFRESH_EVERY_MS;
 };
 
+export interface RefresherInput {
+  readonly store: StateStore;
+  readonly lockName: string;
+  readonly everyMs: number;
+  readonly sink: EventSink;
+  /** run's stop: a cycle in flight is cut short (its reads aborted) and records nothing. */
+  readonly signal: AbortSignal;
+  /** True when the caller holds the store's single-holder lock (run's file store). */
+  readonly held: boolean;
+  /**
+   * Runs `work` in a turn of its own at the state: what a cycle found is recorded between
+   * the scheduler's wakes, never while one plans or places (see Turns).
+   */
+  readonly turn: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Said once a cycle recorded something, or could not record it (see `failure`). */
+  readonly changed: () => void;
+}
+
 /**
  * `run`'s own refresh of outcomes: at most one cycle per target per pace (one list request,
- * then CDR pages), for placed calls without a final outcome. A target that cannot be read is
- * reported once (until a cycle succeeds again) and asked again later, each time twice as
- * late (or after its Retry-After), never stopping run. The built-in simulator is never asked.
+ * then CDR pages), for placed calls without a final outcome. It runs beside the scheduler,
+ * on a timer of its own: the scheduler never waits for a gateway's reads, so a read that
+ * hangs (until the target's request timeout) delays no slot, of that target or another.
+ * Each target has one cycle at a time, and the targets' cycles run side by side. What a
+ * cycle found is recorded in a turn at the state (`turn`), not while a wake plans or places.
+ * A target that cannot be read is reported once (until a cycle succeeds again) and asked
+ * again later, each time twice as late (or after its Retry-After), never stopping run. The
+ * built-in simulator is never asked.
  */
 export class OutcomeRefresher {
   /** When each target may be asked next (ms since the epoch). */
   private readonly next = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly reported = new Set<string>();
+  /** Each target's cycle in flight. */
+  private readonly cycles = new Map<string, Promise<void>>();
+  /** Aborted by run's stop, or once the refresher is closed. */
+  private readonly stop = new AbortController();
+  private readonly unlisten: () => void;
+  private timer: NodeJS.Timeout | undefined;
+  /** The definitions and the state view the scheduler last planned with. */
+  private view: { readonly prepared: Prepared; readonly lock: Lockfile } | undefined;
+  /** A recording that failed: the scheduler's to handle, as its own failures of the state. */
+  private failed: { readonly error: unknown } | undefined;
+  /** The scheduler places nothing (its definitions paused it): nor is anything refreshed. */
+  private paused = false;
 
-  constructor(
-    private readonly input: {
-      readonly store: StateStore;
-      readonly lockName: string;
-      readonly everyMs: number;
-      readonly sink: EventSink;
-      readonly signal: AbortSignal;
-      /** True when the caller holds the store's single-holder lock (run's file store). */
-      readonly held: boolean;
-    },
-  ) {}
+  constructor(private readonly input: RefresherInput) {
+    const abort = () => this.stop.abort();
+    if (input.signal.aborted) abort();
+    input.signal.addEventListener('abort', abort, { once: true });
+    this.unlisten = () => input.signal.removeEventListener('abort', abort);
+  }
 
   /** Targets with placed calls still waiting for a final outcome (the simulator excluded). */
-  private waiting(lock: Lockfile, now: Date): Map<string, ReturnType<typeof watchedEntries>> {
-    const byTarget = new Map<string, ReturnType<typeof watchedEntries>>();
+  private waiting(lock: Lockfile, now: Date): Map<string, readonly Watched[]> {
+    const byTarget = new Map<string, readonly Watched[]>();
     for (const key of Object.keys(lock.calls)) {
       const target = targetOfKey(key);
       if (target === SIMULATOR_TARGET || byTarget.has(target)) continue;
       byTarget.set(target, watchedEntries(lock, target, now));
     }
     return new Map([...byTarget].filter(([, watched]) => watched.length > 0));
-  }
-
-  /** When the next refresh is due (ms since the epoch), or undefined when none waits. */
-  dueAt(lock: Lockfile, now: Date): number | undefined {
-    const times = [...this.waiting(lock, now).keys()].map((t) => this.next.get(t) ?? now.getTime());
-    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /**
@@ -71,59 +95,126 @@ export class OutcomeRefresher {
     }
   }
 
-  /** One cycle for each target whose time has come; true when something was recorded. */
-  async refresh(prepared: Prepared, lock: Lockfile): Promise<boolean> {
-    const { store, sink, signal } = this.input;
+  /**
+   * The definitions and the state as the scheduler sees them now: each target whose time has
+   * come, and whose last cycle ended, is asked; the others when their time comes.
+   */
+  watch(prepared: Prepared, lock: Lockfile): void {
+    this.view = { prepared, lock };
+    this.paused = false;
+    this.kick();
+  }
+
+  /**
+   * The scheduler paused placing (its definitions are invalid, or moved the target or the
+   * state): no cycle starts, and one in flight records nothing, until `watch` again.
+   */
+  pause(): void {
+    this.paused = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A recording that failed since last asked, once. */
+  takeFailure(): { readonly error: unknown } | undefined {
+    const failed = this.failed;
+    this.failed = undefined;
+    return failed;
+  }
+
+  /** Starts no cycle more, cuts those in flight short and waits for them to end. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unlisten();
+    await Promise.allSettled([...this.cycles.values()]);
+  }
+
+  /** Starts each cycle whose time has come; arms the timer for the next one. */
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const view = this.view;
+    if (view === undefined || this.paused || this.stop.signal.aborted) return;
     const now = new Date();
-    const asked = [...this.waiting(lock, now)].filter(
-      ([target]) => (this.next.get(target) ?? 0) <= now.getTime(),
-    );
-    if (asked.length === 0) return false;
-    const readers = openReaders(
-      prepared,
-      asked.map(([target]) => target),
-    );
-    let recorded = false;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const [target, watched] of this.waiting(view.lock, now)) {
+      if (this.cycles.has(target)) continue;
+      const at = this.next.get(target) ?? 0;
+      if (at > now.getTime()) {
+        soonest = Math.min(soonest, at);
+        continue;
+      }
+      const cycle = this.cycle(view.prepared, target, watched).finally(() => {
+        this.cycles.delete(target);
+        this.kick();
+      });
+      this.cycles.set(target, cycle);
+    }
+    if (soonest === Number.POSITIVE_INFINITY) return;
+    this.timer = setTimeout(() => this.kick(), Math.max(0, soonest - Date.now()));
+    // Never what keeps the process alive: the scheduler is.
+    this.timer.unref();
+  }
+
+  /** One cycle of one target; never rejects. */
+  private async cycle(prepared: Prepared, target: string, watched: readonly Watched[]) {
+    const { signal } = this.stop;
+    const readers = openReaders(prepared, [target]);
     try {
       for (const s of readers.skipped) {
-        this.next.set(s.target, now.getTime() + MAX_BACKOFF_MS);
+        this.next.set(s.target, Date.now() + MAX_BACKOFF_MS);
         await this.problem(s.target, `not asked: ${s.why}`);
       }
-      for (const [target, watched] of asked) {
-        const open = readers.readers.get(target);
-        if (open === undefined || signal.aborted) continue;
-        const cycle = await observeCycle(open.reader, watched, new Date(), signal);
-        if (cycle.observations.length > 0) {
-          const changed = await recordObservations(store, cycle.observations, {
-            lockName: this.input.lockName,
-            command: 'callops run',
-            sink,
-            held: this.input.held,
-          });
-          if (changed.length > 0) recorded = true;
-        }
-        const failures = cycle.problem === undefined ? 0 : (this.failures.get(target) ?? 0) + 1;
-        this.failures.set(target, failures);
-        const backedOff = Math.min(MAX_BACKOFF_MS, this.input.everyMs * 2 ** failures);
-        const retryAfter =
-          cycle.problem?.kind === 'rate-limited' ? (cycle.problem.retryAfterMs ?? 0) : 0;
-        this.next.set(target, Date.now() + Math.max(backedOff, retryAfter));
-        if (cycle.problem === undefined) this.reported.delete(target);
-        else if (!signal.aborted) {
-          const what =
-            cycle.problem.kind === 'rate-limited'
-              ? 'the gateway is rate limiting'
-              : 'could not read the gateway';
-          await this.problem(
-            target,
-            `${what}: ${cycle.problem.message}; asking again later, less often`,
-          );
-        }
+      const open = readers.readers.get(target);
+      if (open === undefined || signal.aborted) return;
+      const cycle = await observeCycle(open.reader, watched, new Date(), signal);
+      // Cut short by a stop (what it read may be partial), or placing paused meanwhile: the
+      // next refresh reads it again.
+      if (signal.aborted || this.paused) return;
+      if (cycle.observations.length > 0) {
+        // Looked at again once it is the refresh's turn: a wake may have paused placing.
+        const changed = await this.input.turn(async () =>
+          signal.aborted || this.paused
+            ? []
+            : recordObservations(this.input.store, cycle.observations, {
+                lockName: this.input.lockName,
+                command: 'callops run',
+                sink: this.input.sink,
+                held: this.input.held,
+              }),
+        );
+        if (changed.length > 0) this.input.changed();
+      }
+      const failures = cycle.problem === undefined ? 0 : (this.failures.get(target) ?? 0) + 1;
+      this.failures.set(target, failures);
+      const backedOff = Math.min(MAX_BACKOFF_MS, this.input.everyMs * 2 ** failures);
+      const retryAfter =
+        cycle.problem?.kind === 'rate-limited' ? (cycle.problem.retryAfterMs ?? 0) : 0;
+      this.next.set(target, Date.now() + Math.max(backedOff, retryAfter));
+      if (cycle.problem === undefined) this.reported.delete(target);
+      else {
+        const what =
+          cycle.problem.kind === 'rate-limited'
+            ? 'the gateway is rate limiting'
+            : 'could not read the gateway';
+        await this.problem(
+          target,
+          `${what}: ${cycle.problem.message}; asking again later, less often`,
+        );
+      }
+    } catch (error) {
+      // The state could not take what was found: asked again at the pace, and the scheduler
+      // handles the failure as its own (a database store's is waited out).
+      this.next.set(target, Date.now() + this.input.everyMs);
+      if (!signal.aborted) {
+        this.failed ??= { error };
+        this.input.changed();
       }
     } finally {
       await readers.close();
     }
-    return recorded;
   }
 
   private async problem(target: string, message: string): Promise<void> {

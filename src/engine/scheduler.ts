@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { projectStamp } from '../config/load.js';
 import { RecipientsChanged } from '../config/recipients.js';
 import type { RateLimiter } from '../execute/rate.js';
@@ -20,6 +19,7 @@ import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
 import { type RetainedCalls, readState, stateError } from './state.js';
 import { describeTarget } from './targets.js';
+import { turns } from './turns.js';
 import {
   RECORD_AGAIN_MS,
   type RecordedAgain,
@@ -301,6 +301,11 @@ const schedule = async (
   const attempt = (item: { key: string; definition: string }) => `${item.key}\0${item.definition}`;
   // One rate per target for the whole run, not a fresh one per batch.
   const limiters = new Map<string, RateLimiter>();
+  const turn = turns();
+  // A refresh recorded outcomes (or failed to) since the last wake: the next one reads the
+  // state again first, at once, for a redial that became due (or a failure to handle).
+  let refreshed = false;
+  let wakeEarly: (() => void) | undefined;
   const refresher = new OutcomeRefresher({
     store: input.store,
     lockName: input.lockName,
@@ -308,7 +313,29 @@ const schedule = async (
     sink,
     signal,
     held: !input.store.concurrentRunners,
+    turn: (work) => turn.run(work),
+    changed: () => {
+      refreshed = true;
+      wakeEarly?.();
+    },
   });
+  /** Sleeps `ms`, or less: until a stop, or until a refresh recorded something. */
+  const nap = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (ms <= 0 || refreshed || signal.aborted) {
+        resolve();
+        return;
+      }
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        wakeEarly = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      wakeEarly = done;
+    });
   const { backend } = input.store;
   const outage = new StateOutage(sink, redact);
   /** Records the outcomes this run kept; a database that fails again is a state error. */
@@ -327,14 +354,13 @@ const schedule = async (
     if (lost !== undefined) throw lockLostError(lost, input.lockName);
   };
   /**
-   * A wake failed on the state: a database store's failure is waited out (said, then the
-   * wait before the database is asked again); any other error ends run.
+   * A wake failed on the state: a database store's failure is waited out (said; resolves
+   * with the wait before the database is asked again); any other error ends run.
    */
-  const stateFailed = async (error: unknown): Promise<void> => {
+  const stateFailed = async (error: unknown): Promise<number> => {
     holdsLock();
     if (!waitsOut(error, backend)) throw error;
-    const waitMs = await outage.failed(error);
-    await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+    return outage.failed(error);
   };
   // The look at the files of the latest wake whose plan was remembered. A call the memory
   // does not know at a later wake was not in the files as of that look (an added call, read
@@ -348,10 +374,18 @@ const schedule = async (
   let readAgain = false;
   // The CSV whose change stopped this wake's batch: said already, with the batch.
   let stoppedOn: string | undefined;
-  while (!signal.aborted) {
+  /** One wake: it looks, plans and places; resolves with how long to sleep after it. */
+  const wake = async (): Promise<number> => {
     try {
       stoppedOn = undefined;
       holdsLock();
+      if (refreshed) {
+        refreshed = false;
+        readAgain = true;
+        // A refresh whose outcomes the state could not take fails as this wake's would.
+        const failure = refresher.takeFailure();
+        if (failure !== undefined) return await stateFailed(failure.error);
+      }
       const look = new Date();
       const seen = await projectStamp(input.root);
       if (stale || seen !== stamp) {
@@ -384,19 +418,18 @@ const schedule = async (
         }
       }
       if (paused !== undefined) {
-        // Nothing is placed, but the outcomes it kept are recorded once the database answers
-        // (a failure was said already: tried again at the next look).
+        // Nothing is placed, nor refreshed, but the outcomes it kept are recorded once the
+        // database answers (a failure was said already: tried again at the next look).
+        refresher.pause();
         await recordKept().catch(() => undefined);
-        await sleep(PAUSED_SLEEP_MS, undefined, { signal }).catch(() => undefined);
-        continue;
+        return PAUSED_SLEEP_MS;
       }
       // callops.lock replaced by another writer (a `git pull` of placements made elsewhere,
       // an older copy put back): taken in before anything is planned, this run's records kept.
       try {
         if (await input.store.reread()) readAgain = true;
       } catch (error) {
-        await stateFailed(error);
-        continue;
+        return await stateFailed(error);
       }
       if (outage.down || readAgain || (unrecorded?.size ?? 0) > 0) {
         // The outcomes it kept are recorded first, and the view is read again before anything
@@ -405,8 +438,7 @@ const schedule = async (
           await recordKept();
           lock = await readState(input.store);
         } catch (error) {
-          await stateFailed(error);
-          continue;
+          return await stateFailed(error);
         }
         readAgain = false;
         holdsLock();
@@ -466,8 +498,7 @@ const schedule = async (
         try {
           await rememberSchedules(input.store, lock);
         } catch (error) {
-          await stateFailed(error);
-          continue;
+          return await stateFailed(error);
         }
       }
       remembered = look;
@@ -571,32 +602,19 @@ const schedule = async (
           }
         }
         if (failedOn !== undefined) {
-          await stateFailed(failedOn);
-          continue;
+          return await stateFailed(failedOn);
         }
       }
-      // Outcomes of placed calls, at each target's pace; a gateway that cannot be read is
-      // reported and asked again later, never stopping run.
-      // New outcomes may make a redial due (or start its wait): plan again without delay.
-      let recorded = false;
-      try {
-        recorded = !signal.aborted && (await refresher.refresh(prepared, lock));
-        if (recorded) lock = await readState(input.store);
-      } catch (error) {
-        await stateFailed(error);
-        continue;
-      }
+      // Outcomes of placed calls, at each target's pace, beside the scheduler (see
+      // OutcomeRefresher): from the definitions and the state as this wake left them.
+      refresher.watch(prepared, lock);
       // A slot that fell due while the batch ran is looked at without delay (not filtered
       // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
       // Campaign rows waiting for their calling hours wake it at their next opening, and
       // placements the per-number limit holds back at the instant it lets one through.
       const next = wakeTimes(plan);
-      const refreshAt = refresher.dueAt(lock, new Date());
-      if (refreshAt !== undefined) next.push(refreshAt);
-      const wake = recorded
-        ? 0
-        : next.reduce((soonest, t) => Math.min(soonest, t - Date.now()), MAX_SLEEP_MS);
-      await sleep(Math.max(250, wake), undefined, { signal }).catch(() => undefined);
+      const sleepMs = next.reduce((soonest, t) => Math.min(soonest, t - Date.now()), MAX_SLEEP_MS);
+      return Math.max(250, sleepMs);
     } catch (error) {
       // A campaign's CSV changed after the reader this wake plans with was made: met while
       // planning its rows, reporting them or looking at a batch's rows afterwards. What the
@@ -608,7 +626,24 @@ const schedule = async (
       }
       stale = true;
       readAgain = true;
+      return 0;
     }
+  };
+  try {
+    while (!signal.aborted) {
+      // The refresh records nothing while a wake plans and places (see Turns).
+      const end = await turn.take();
+      let sleepMs: number;
+      try {
+        sleepMs = await wake();
+      } finally {
+        end();
+      }
+      await nap(sleepMs);
+    }
+  } finally {
+    // Its reads cut short (a read that hangs included), and waited for.
+    await refresher.close();
   }
   return { failed };
 };

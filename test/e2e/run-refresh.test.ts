@@ -1,15 +1,21 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/simulator/index.js';
 import {
   ACCOUNT_SID,
+  API_KEY,
   callsYaml,
   configYaml,
   jsonLines,
   makeProject,
   spawnCli,
   startChildSimulator,
+  startGateway,
+  startRun,
   waitFor,
   watch,
 } from './helpers.js';
@@ -157,4 +163,101 @@ describe('run refreshes outcomes on its own', () => {
       await project.cleanup();
     }
   }, 90_000);
+
+  it('a read of one gateway that hangs delays no slot, of any target; a stop cuts it short', {
+    timeout: 120_000,
+  }, async () => {
+    // Gateway A answers no read of calls (until it closes): each waits here, counted.
+    let reads = 0;
+    let reading = 0;
+    const a = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'once-a' },
+          {
+            name: 'on-b',
+            extra: ['target: lab2', 'schedule: { cron: "* * * * * *", deadline: 10s }'],
+          },
+        ]),
+      },
+      {
+        readLatencyMs: 3_600_000,
+        wait: async (ms, signal) => {
+          reads++;
+          reading++;
+          try {
+            await sleep(ms, undefined, { signal });
+          } finally {
+            reading--;
+          }
+        },
+      },
+    );
+    // Gateway B, a healthy one: its calls end at once.
+    const b = await startSimulator({
+      accountSid: ACCOUNT_SID,
+      apiKey: API_KEY,
+      ringMs: 0,
+      talkMs: 0,
+    });
+    try {
+      const target = (name: string, url: string, extra: readonly string[] = []) => [
+        `  ${name}:`,
+        `    base_url: ${url}`,
+        '    account_sid: ${VG_ACCOUNT_SID}',
+        '    api_key: ${VG_API_KEY}',
+        ...extra.map((l) => `    ${l}`),
+      ];
+      await a.project.write(
+        'callops.yaml',
+        [
+          'targets:',
+          // Longer than this test: A's read never times out while run goes on.
+          ...target('lab', a.sim.url, ['request_timeout: 5m']),
+          ...target('lab2', b.url),
+          'default_target: lab',
+          '',
+        ].join('\n'),
+      );
+      const { child, done, soFar, until } = startRun(a, [], {
+        env: { CALLOPS_RUN_REFRESH_SECONDS: '1' },
+      });
+      const placedAtB = () => b.received().filter((r) => r.status === 201).length;
+      await until("lab's refresh reading", () => (reading === 1 ? true : undefined));
+      const atHang = placedAtB();
+      // Slots of the minute before the start are said missed (catch-up) before the read began.
+      const saidAtHang = soFar().length;
+      // Slots of lab2 keep being placed while lab's read hangs, and lab2's own refresh records
+      // what became of them meanwhile.
+      await until('three more slots placed at B', () =>
+        placedAtB() >= atHang + 3 ? true : undefined,
+      );
+      await until('an outcome of lab2 recorded', async () =>
+        Object.entries((await a.project.lock())?.calls ?? {}).some(
+          ([key, e]) =>
+            key.startsWith('lab2/on-b@') && (e as Entry).outcome?.status === 'completed',
+        )
+          ? true
+          : undefined,
+      );
+      // The read still hangs, and lab was asked once: one cycle at a time per target.
+      expect(reading).toBe(1);
+      expect(reads).toBe(1);
+      child.kill('SIGTERM');
+      const r = await done;
+      expect(r.signal, soFar()).toBeNull();
+      expect(r.code, soFar()).toBe(0);
+      // No slot waited for the read, and the read never ended on its own: the stop cut it.
+      expect(soFar().slice(saidAtHang)).not.toMatch(/^missed /m);
+      expect(soFar()).not.toContain('refresh: target lab');
+      const lock = await a.project.lock();
+      expect(lock?.calls['lab/once-a']?.status).toBe('placed');
+      const atB = Object.keys(lock?.calls ?? {}).filter((k) => k.startsWith('lab2/on-b@'));
+      expect(atB).toHaveLength(placedAtB());
+      expect(a.project.exists('.callops/journal.jsonl')).toBe(false);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
 });

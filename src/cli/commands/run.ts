@@ -32,7 +32,8 @@ invalid place nothing until they are fixed. A placement a do-not-call list holds
 said suppressed once, when it falls due (a list is read again once it changes); one the
 per-number limit holds back is said waiting once, and not reported missed after. Outcomes of
 placed calls are asked of each target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS),
-first 2 s after a batch; a gateway error is said once and backs off. A state database that fails (a restart, a
+first 2 s after a batch, beside the scheduler: a read that is slow or hangs delays no slot;
+a gateway error is said once and backs off. A state database that fails (a restart, a
 failover) is waited out: nothing is sent until it answers again, asked at least every 15 s;
 outcomes it could not take are kept and recorded then, before anything more is sent (and
 as run stops).
