@@ -19,7 +19,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import type { Site } from '../validate/site.js';
-import { isTimeZone, legacyZoneNote, suggestTimeZone } from '../validate/timezone.js';
+import { isTimeZone, legacyZoneNote, unknownZoneMessage } from '../validate/timezone.js';
 import { Numbers, Run } from './lazy-list.js';
 import type { RedialPolicy } from './redial.js';
 import { RowIds, RowTable } from './rows.js';
@@ -545,10 +545,9 @@ const readCampaign = (
     if (t.zone !== undefined && t.zoneMatters && !fromAny(t.zone, empty)) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
-        const suggestion = suggestTimeZone(zone);
         fail(
           columnsOf(t.zone)[0] ?? 0,
-          `unknown time zone \`${zone}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ' (use an IANA name such as America/New_York)'}`,
+          unknownZoneMessage(zone, ' (use an IANA name such as America/New_York)'),
         );
       } else zoneNote = legacyZoneNote(zone);
     }

@@ -29,7 +29,7 @@ import {
   type TextKey,
 } from './schedule-spec.js';
 import { errorAt, hasReference, isRecord, warningAt } from './site.js';
-import { isTimeZone, legacyZoneNote, suggestTimeZone } from './timezone.js';
+import { isTimeZone, legacyZoneNote, unknownZoneMessage } from './timezone.js';
 
 const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
@@ -224,7 +224,8 @@ const eitherDay: CallRule = {
 };
 
 /**
- * A `timezone` must be one the runtime knows (an error with the nearest name otherwise); a
+ * A `timezone` must be an IANA name the runtime knows (an error with the nearest name
+ * otherwise, or for an ID IANA has not, such as `BST`, what it would be read as); a
  * legacy one it knows (`EST`, `Etc/GMT+5`, `EST5EDT`) is a warning naming the place's zone.
  */
 const timezone: CallRule = {
@@ -238,11 +239,8 @@ const timezone: CallRule = {
       const note = legacyZoneNote(zone);
       return note === undefined ? [] : [warningAt(at(entry, 'timezone'), note)];
     }
-    const suggestion = suggestTimeZone(zone);
-    const hint = suggestion
-      ? ` — did you mean \`${suggestion}\`?`
-      : ' (use an IANA name such as Europe/Berlin, or UTC)';
-    return [errorAt(at(entry, 'timezone'), `unknown time zone \`${zone}\`${hint}`)];
+    const message = unknownZoneMessage(zone, ' (use an IANA name such as Europe/Berlin, or UTC)');
+    return [errorAt(at(entry, 'timezone'), message)];
   },
 };
 

@@ -13,7 +13,50 @@ const canonicalZones = (): ReadonlySet<string> => {
   return canonical;
 };
 
-/** Whether the runtime knows `zone` as an IANA time zone name (offsets like "+01:00" are not names). */
+/**
+ * IDs the runtime takes as zones though the IANA tz database has none of them (nor has its
+ * `backward` file): ICU keeps the three-letter IDs of old Java versions, each an alias of a
+ * place other than the one the abbreviation most often means (`BST` is Asia/Dhaka, not
+ * London; `IST` Asia/Kolkata, not Dublin or Jerusalem; `CST` Chicago, not China). A call
+ * would keep another country's hours without a word, so each is refused, with the places it
+ * is likely written for. Keyed upper-case: the runtime reads `bst` as `BST`.
+ */
+const NOT_IANA: Readonly<Record<string, string>> = {
+  ACT: 'for Australian Central Time write Australia/Darwin (Adelaide, which keeps daylight saving: Australia/Adelaide); for Canberra, Australia/Sydney',
+  AET: 'for Australian Eastern Time write Australia/Sydney (Brisbane, which keeps no daylight saving: Australia/Brisbane)',
+  AGT: 'for Argentina write America/Argentina/Buenos_Aires',
+  ART: 'for Argentina Time write America/Argentina/Buenos_Aires; for Egypt, Africa/Cairo',
+  AST: 'for Atlantic Time write America/Halifax (Puerto Rico: America/Puerto_Rico); for Arabia Standard Time, Asia/Riyadh; for Alaska, America/Anchorage',
+  BET: 'for Brasília Time write America/Sao_Paulo',
+  BST: 'for British Summer Time write Europe/London; for Bangladesh, Asia/Dhaka',
+  CAT: "for Central Africa Time write the place's own zone, e.g. Africa/Maputo, Africa/Harare or Africa/Lusaka",
+  CNT: 'for Newfoundland write America/St_Johns',
+  CST: 'for US Central Time write America/Chicago; for China Standard Time, Asia/Shanghai; for Cuba, America/Havana',
+  CTT: 'for China write Asia/Shanghai; for Taiwan, Asia/Taipei',
+  EAT: "for East Africa Time write the place's own zone, e.g. Africa/Nairobi or Africa/Addis_Ababa",
+  ECT: "for Central European Time write the place's own zone, e.g. Europe/Paris or Europe/Berlin; for Ecuador, America/Guayaquil",
+  IET: 'for Indiana write America/Indiana/Indianapolis',
+  IST: 'for India write Asia/Kolkata; for Irish Standard Time, Europe/Dublin; for Israel, Asia/Jerusalem',
+  JST: 'for Japan write Asia/Tokyo',
+  MIT: 'for Samoa write Pacific/Apia; for Midway, Pacific/Midway',
+  NET: 'for Armenia write Asia/Yerevan',
+  NST: 'for Newfoundland Standard Time write America/St_Johns; for New Zealand, Pacific/Auckland',
+  PLT: 'for Pakistan write Asia/Karachi',
+  PNT: 'for Arizona write America/Phoenix',
+  PRT: 'for Puerto Rico write America/Puerto_Rico',
+  PST: 'for US Pacific Time write America/Los_Angeles; for the Philippines, Asia/Manila',
+  SST: 'for Singapore write Asia/Singapore; for American Samoa, Pacific/Pago_Pago; for the Solomon Islands, Pacific/Guadalcanal',
+  VST: 'for Vietnam write Asia/Ho_Chi_Minh',
+};
+
+/** The places a zone ID the runtime takes but IANA does not (`BST`) is likely written for. */
+const notIanaAdvice = (zone: string): string | undefined =>
+  Object.hasOwn(NOT_IANA, zone.toUpperCase()) ? NOT_IANA[zone.toUpperCase()] : undefined;
+
+/**
+ * Whether the runtime knows `zone` as an IANA time zone name (offsets like "+01:00" are not
+ * names, nor are the IDs the runtime takes that IANA has not, such as `BST`).
+ */
 export const isTimeZone = (zone: string): boolean => {
   const known = checked.get(zone);
   if (known !== undefined) return known;
@@ -21,7 +64,7 @@ export const isTimeZone = (zone: string): boolean => {
     checked.set(zone, true);
     return true;
   }
-  let valid = zone.trim() !== '' && !/^[+-]/.test(zone);
+  let valid = zone.trim() !== '' && !/^[+-]/.test(zone) && notIanaAdvice(zone) === undefined;
   try {
     if (valid) new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch {
@@ -111,4 +154,44 @@ export const legacyZoneNote = (zone: string): string | undefined => {
   const ahead = hours > 0 ? 'ahead of' : 'behind';
   const place = PLACE_AT.get(hours) ?? 'for a place, write its own zone, e.g. Europe/Berlin';
   return `\`${zone}\` is a fixed ${utcOffset(hours)} offset with no daylight saving (the sign of an Etc/GMT name is inverted: it is ${Math.abs(hours)} ${Math.abs(hours) === 1 ? 'hour' : 'hours'} ${ahead} UTC); ${place}`;
+};
+
+/** A reference January and July, for the offsets a zone keeps in winter and summer. */
+const SEASONS = [Date.UTC(2026, 0, 15), Date.UTC(2026, 6, 15)] as const;
+
+/** `UTC+6`, `UTC−6/−5` (standard, then daylight saving): the offsets `zone` keeps in a year. */
+const offsetsOf = (zone: string): string => {
+  const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'shortOffset' });
+  const offsets = SEASONS.map((t) => {
+    const name = format.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const [, sign = '+', hours = '0', minutes] =
+      /^GMT(?:([+-])(\d+)(?::(\d+))?)?$/.exec(name) ?? [];
+    const value = (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes ?? 0));
+    return { value, text: `${sign === '-' ? '−' : '+'}${hours}${minutes ? `:${minutes}` : ''}` };
+  }).sort((a, b) => a.value - b.value);
+  const [low, high] = offsets;
+  return low === undefined || high === undefined || low.value === high.value
+    ? `UTC${low?.text ?? ''}`
+    : `UTC${low.text}/${high.text}`;
+};
+
+/**
+ * The error for a zone that is not one: for an ID the runtime takes but IANA has not (`BST`),
+ * what the runtime would read it as and the places likely meant; else the nearest known name
+ * or, when none is near, `otherwise` (e.g. " (use an IANA name such as Europe/Berlin, or UTC)").
+ */
+export const unknownZoneMessage = (zone: string, otherwise: string): string => {
+  const advice = notIanaAdvice(zone);
+  if (advice !== undefined) {
+    let reads = '';
+    try {
+      const name = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+      reads = ` (this runtime reads it as ${name}, ${offsetsOf(zone)})`;
+    } catch {
+      // A runtime that no longer takes it: the advice alone.
+    }
+    return `\`${zone}\` is not an IANA time zone${reads}: ${advice}`;
+  }
+  const suggestion = suggestTimeZone(zone);
+  return `unknown time zone \`${zone}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : otherwise}`;
 };

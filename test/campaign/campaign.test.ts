@@ -727,6 +727,30 @@ describe('calling hours in the row zone', () => {
     ]);
   });
 
+  it('a zone cell the runtime takes but IANA has not (BST, IST) is an error at the cell, as under ${row.X}', () => {
+    const csv =
+      'id,phone,timezone,tz\nuk1,+15550002224,BST,bst\nie1,+15550002225,IST,Europe/Dublin\nus1,+15550002226,EST,EST\n';
+    const bst =
+      '`BST` is not an IANA time zone (this runtime reads it as Asia/Dhaka, UTC+6): for British Summer Time write Europe/London; for Bangladesh, Asia/Dhaka';
+    const found = project(csv, ['schedule: { window: "09:00-17:00" }']);
+    expect(
+      found.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line}:${d.column}: ${d.message}`),
+    ).toEqual([
+      `error lists/people.csv:2:18: ${bst}`,
+      expect.stringMatching(
+        /^error lists\/people\.csv:3:18: `IST` is not an IANA time zone \(this runtime reads it as Asia\/(Calcutta|Kolkata), UTC\+5:30\): for India write Asia\/Kolkata; for Irish Standard Time, Europe\/Dublin; for Israel, Asia\/Jerusalem$/,
+      ),
+      'warning lists/people.csv:4:18: `EST` is a fixed UTC−5 offset with no daylight saving; for New York write America/New_York — 1 row has such a zone (the first here)',
+    ]);
+    expect(rowsOf(csv, ['schedule: { window: "09:00-17:00" }']).map((r) => r.name)).toEqual([
+      'remind/us1',
+    ]);
+    // The same through `timezone: ${row.tz}`, lower-case too; and with a cron.
+    expect(errors(csv, ['schedule: { cron: "0 9 * * *", timezone: "${row.tz}" }'])).toEqual([
+      'lists/people.csv:2:22: `bst` is not an IANA time zone (this runtime reads it as Asia/Dhaka, UTC+6): for British Summer Time write Europe/London; for Bangladesh, Asia/Dhaka',
+    ]);
+  });
+
   it('a legacy zone in a cell is one warning per campaign, at the first, with what it is', () => {
     const csv =
       'id,phone,timezone\na,+15550000001,America/New_York\nb,+15550000002,EST\nc,+15550000003,Etc/GMT+5\n';

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { gatewaysClosedAfterEach } from './gateways-per-test.js';
 import {
   APP_SID,
+  callsYaml,
   campaignStatus,
   campaignYaml,
   FROM,
@@ -246,6 +247,38 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
       'sim/reminders/tokyo  → +15557000003  (lists/reminders.csv:4) — waiting: outside calling hours 08:00-21:00 Asia/Tokyo; opens 2026-06-01T23:00:00Z (2026-06-02 08:00 Asia/Tokyo)',
     );
     expect(gw.sim.received()).toHaveLength(0);
+  });
+
+  it('a zone the runtime takes but IANA has not (BST is Dhaka, IST Kolkata) is an error at its cell or value; nothing is sent', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "09:00-17:00" }']),
+      'calls/daily.yaml': callsYaml([
+        {
+          name: 'daily',
+          to: `{ type: phone, number: "${number(9)}" }`,
+          extra: ['schedule: { cron: "0 9 * * *", timezone: BST }'],
+        },
+      ]),
+      'lists/reminders.csv': `id,name,phone,timezone\nuk1,A,${number(1)},BST\nie1,B,${number(2)},IST\nus1,C,${number(3)},America/New_York\n`,
+    });
+    // 04:00 UTC on 1 July: 10:00 in Dhaka, 09:30 in Kolkata, 05:00 in London and Dublin.
+    const now = '2026-07-01T04:00:00Z';
+    const bst =
+      '`BST` is not an IANA time zone (this runtime reads it as Asia/Dhaka, UTC+6): for British Summer Time write Europe/London; for Bangladesh, Asia/Dhaka';
+    for (const args of [['validate'], ['plan', '--now', now], ['apply', '--yes', '--now', now]]) {
+      const result = await gw.run(args);
+      expect(result.code, output(result)).toBe(1);
+      expect(result.stderr).toContain(`lists/reminders.csv:2:20: error: ${bst}`);
+      expect(result.stderr).toMatch(
+        /lists\/reminders\.csv:3:20: error: `IST` is not an IANA time zone \(this runtime reads it as Asia\/(Calcutta|Kolkata), UTC\+5:30\): for India write Asia\/Kolkata; for Irish Standard Time, Europe\/Dublin/,
+      );
+      expect(result.stderr).toMatch(
+        /calls\/daily\.yaml:7:46: error: `BST` is not an IANA time zone \(this runtime reads it as Asia\/Dhaka, UTC\+6\)/,
+      );
+      expect(result.stdout).not.toMatch(/Due now/);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
   });
 
   it('a listed number outside its hours is suppressed in the plan, not shown as waiting', async () => {

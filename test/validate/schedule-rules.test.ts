@@ -263,6 +263,75 @@ describe('timezone', () => {
       expect(said(zone), zone).toEqual([]);
   });
 
+  it('refuses a zone ID the runtime takes but IANA has not, saying what it reads and what is likely meant', () => {
+    const reads = (zone: string) =>
+      new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: BST')).toEqual([
+      error(
+        A,
+        8,
+        17,
+        '/calls/0/schedule/timezone',
+        '`BST` is not an IANA time zone (this runtime reads it as Asia/Dhaka, UTC+6): for British Summer Time write Europe/London; for Bangladesh, Asia/Dhaka',
+      ),
+    ]);
+    const said = (zone: string) =>
+      diagnosticsOf('cron: "0 9 * * *"', `timezone: ${zone}`).map((d) => [d.severity, d.message]);
+    expect(said('IST')).toEqual([
+      [
+        'error',
+        `\`IST\` is not an IANA time zone (this runtime reads it as ${reads('IST')}, UTC+5:30): for India write Asia/Kolkata; for Irish Standard Time, Europe/Dublin; for Israel, Asia/Jerusalem`,
+      ],
+    ]);
+    expect(said('CST')[0]?.[1]).toMatch(
+      /reads it as America\/Chicago, UTC−6\/−5\): for US Central Time write America\/Chicago; for China Standard Time, Asia\/Shanghai/,
+    );
+    expect(said('NST')[0]?.[1]).toMatch(/Pacific\/Auckland, UTC\+12\/\+13\): for Newfoundland/);
+    // The old Java IDs: none is in the zone database (nor among its backward links), each is
+    // taken by this runtime as some zone, each is refused, in any case, naming only zones it knows.
+    const javaIds =
+      'ACT AET AGT ART AST BET BST CAT CNT CST CTT EAT ECT IET IST JST MIT NET NST PLT PNT PRT PST SST VST';
+    for (const id of javaIds.split(' ')) {
+      for (const zone of [id, id.toLowerCase()]) {
+        expect(reads(zone), zone).toMatch(/^[A-Z][a-z]+\//);
+        expect(isTimeZone(zone), zone).toBe(false);
+        const [problem, ...more] = diagnosticsOf('cron: "0 9 * * *"', `timezone: ${zone}`);
+        expect(more, zone).toEqual([]);
+        expect(problem?.severity, zone).toBe('error');
+        expect(problem?.message, zone).toMatch(
+          new RegExp(
+            `^\`${zone}\` is not an IANA time zone \\(this runtime reads it as ${reads(zone)}, UTC[+−]\\d`,
+          ),
+        );
+        const named = problem?.message.match(/[A-Z][a-z]+\/[A-Za-z_/]+/g) ?? [];
+        expect(named.length, zone).toBeGreaterThan(1);
+        for (const place of named) expect(isTimeZone(place), `${zone}: ${place}`).toBe(true);
+      }
+    }
+    // The zone database's own legacy names and links stay as they were.
+    expect(said('EST')).toEqual([['warning', expect.stringMatching(/^`EST` is a fixed UTC−5/)]]);
+    for (const zone of ['MST', 'HST'])
+      expect(said(zone).map(([severity]) => severity)).toEqual(['warning']);
+    for (const zone of ['GMT', 'UTC', 'Zulu', 'US/Eastern', 'Asia/Calcutta', 'Asia/Kolkata'])
+      expect(said(zone), zone).toEqual([]);
+  });
+
+  it('refuses such an ID in defaults where it was written', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  schedule:', '    timezone: ECT'),
+      [A]: oneCall('one', 'schedule: { cron: "0 9 * * *" }'),
+    });
+    expect(result.diagnostics).toEqual([
+      error(
+        'callops.yaml',
+        3,
+        15,
+        '/defaults/schedule/timezone',
+        "`ECT` is not an IANA time zone (this runtime reads it as Europe/Paris, UTC+1/+2): for Central European Time write the place's own zone, e.g. Europe/Paris or Europe/Berlin; for Ecuador, America/Guayaquil",
+      ),
+    ]);
+  });
+
   it('explains what is expected when nothing is close', () => {
     expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: "+01:00"')).toEqual([
       error(
@@ -275,7 +344,7 @@ describe('timezone', () => {
     ]);
   });
 
-  it('knows a zone exactly when Intl.DateTimeFormat takes it (canonical names by a faster list)', () => {
+  it('knows a zone exactly when Intl.DateTimeFormat takes it and IANA has it (canonical names by a faster list)', () => {
     const byIntl = (zone: string): boolean => {
       if (zone.trim() === '' || /^[+-]/.test(zone)) return false;
       try {
@@ -292,6 +361,11 @@ describe('timezone', () => {
     const zones = [...canonical, ...others, ...wrong];
     expect(zones.map(isTimeZone)).toEqual(zones.map(byIntl));
     expect(zones.filter(isTimeZone)).toHaveLength(canonical.length + others.length);
+    // Taken by Intl, but no IANA name: old Java IDs, in any case.
+    for (const zone of ['BST', 'bst', 'Ist', 'CST', 'ECT']) {
+      expect(byIntl(zone), zone).toBe(true);
+      expect(isTimeZone(zone), zone).toBe(false);
+    }
   });
 
   it('defaults to UTC', () => {
