@@ -9,6 +9,7 @@ import {
 } from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
 import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
+import { isSpreadsheetNumber } from '../screen/number.js';
 import { sha256 } from '../validate/definition.js';
 import {
   firstRefused,
@@ -566,9 +567,13 @@ const readCampaign = (
           continue;
         const rule = problem.message.replace(/(, got | — quote it).*$/s, '');
         const value = rawFill(slot, cells);
+        const spreadsheet =
+          slot.path.at(-1) === 'number' && isSpreadsheetNumber(value)
+            ? ' (a spreadsheet number: format the column as text, so it holds the digits as dialled)'
+            : '';
         fail(
           columnsOf(slot)[0] ?? 0,
-          `\`${slot.path.join('.')}\` (\`${slot.written}\`) is \`${value}\` here, and ${rule.startsWith('must') ? `it ${rule}` : rule}`,
+          `\`${slot.path.join('.')}\` (\`${slot.written}\`) is \`${value}\` here, and ${rule.startsWith('must') ? `it ${rule}` : rule}${spreadsheet}`,
         );
       }
     }

@@ -35,12 +35,15 @@ export const significantDigits = (digits: string): string => digits.replace(/^0+
  * match. When either is written without `+` (a national form, an export that dropped the
  * `+`, an international prefix such as 00 or 011), its leading zeros are dropped and the two
  * match when their digits are the same or the digits of one end in those of the other, the
- * shorter having at least MIN_TAIL_DIGITS digits. Each lookup is a few map reads and a binary
- * search, whatever the list's size.
+ * shorter having at least MIN_TAIL_DIGITS digits. A number called with `+` and then 0 (which
+ * no country code starts with; a list refuses one) is compared as written without `+`. Each
+ * lookup is a few map reads and a binary search, whatever the list's size.
  */
 export const listedIn = (list: SuppressList, number: string): Listed | undefined => {
-  const plus = number.startsWith('+');
-  const digits = plus ? number.slice(1) : significantDigits(number);
+  // No country code starts with 0: a number called as `+0015550100001` is compared as
+  // written without `+` (an international prefix and the number), never by its digits alone.
+  const plus = number.startsWith('+') && !number.startsWith('+0');
+  const digits = plus ? number.slice(1) : significantDigits(number.replace(/^\+/, ''));
   if (digits === '') return undefined;
   const same = list.withPlus.get(digits) ?? list.withoutPlus.get(digits);
   if (same !== undefined) return same;

@@ -1,7 +1,7 @@
 import { cellSite, readCsv } from '../config/csv.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { type Listed, MIN_TAIL_DIGITS, type SuppressList, significantDigits } from './list.js';
-import { normaliseNumber } from './number.js';
+import { normaliseNumber, numberSlip } from './number.js';
 
 /** What a list's numbers written without `+` are told, once, at the first of them. */
 const withoutPlusWarning = (count: number): string =>
@@ -38,7 +38,9 @@ export const parseSuppressList = (
       if (numberAt < 0) return;
       const cell = cells[numberAt] ?? '';
       const number = normaliseNumber(cell);
-      if (number === undefined || !/^\+?[\d\s().-]+$/.test(cell.trim())) {
+      // A number that cannot match what it seems to be is refused, not listed to no effect.
+      const slip = numberSlip(cell);
+      if (slip !== undefined || number === undefined || !/^\+?[\d\s().-]+$/.test(cell.trim())) {
         const at = cellSite(site, numberAt);
         diagnostics.push({
           file,
@@ -46,9 +48,10 @@ export const parseSuppressList = (
           column: at.column,
           path: '',
           message:
-            cell.trim() === ''
+            slip ??
+            (cell.trim() === ''
               ? 'the number is empty'
-              : 'not a phone number: write digits, optionally with a leading +',
+              : 'not a phone number: write digits, optionally with a leading +'),
           severity: 'error',
         });
         return;

@@ -197,6 +197,49 @@ describe('do-not-call lists (suppress:)', () => {
     expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['sim/not-listed']);
   });
 
+  it('an entry that could never match (a spreadsheet `.0` or E+10, + then 0) is an error at its cell; nothing is sent', async () => {
+    const gw = await gateway(
+      {
+        'calls/four.yaml': callsYaml([
+          { name: 'pandas', to: phone('+15550100001') },
+          { name: 'us-prefix', to: phone('+15550100003') },
+          { name: 'float', to: phone('+15550100007') },
+          // Called with an international prefix after the +: held back by the number's listing.
+          { name: 'prefixed-call', to: phone('+0015550100001') },
+          { name: 'not-listed', to: phone('+15550100008') },
+        ]),
+        'lists/dnc.csv':
+          'number,reason\n15550100001.0,asked\n+15550100007.0,asked\n+0015550100001,asked\n+01115550100003,asked\n1.55501E+10,asked\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+    );
+    const cells = [
+      'lists/dnc.csv:2:1: error: `15550100001.0` looks like a spreadsheet number: read as digits, its `.0` would be part of the number; format the column as text and write the digits alone (`15550100001`)',
+      'lists/dnc.csv:3:1: error: `+15550100007.0` looks like a spreadsheet number',
+      'lists/dnc.csv:4:1: error: `+0015550100001`: no country code starts with 0 (00 is an international prefix, dialled before the country code the + stands for); write `+15550100001`',
+      'lists/dnc.csv:5:1: error: `+01115550100003`: no country code starts with 0 (011 is an international prefix',
+      'lists/dnc.csv:6:1: error: `1.55501E+10` is a spreadsheet number in scientific notation: its last digits are lost; format the column as text and export it again',
+    ];
+    for (const args of [['validate'], ['plan'], ['apply', '--yes']]) {
+      const result = await gw.run(args);
+      expect(result.code, output(result)).toBe(1);
+      for (const cell of cells) expect(result.stderr).toContain(cell);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+
+    // Written as the errors say, each listing holds back its number, also one called after 00.
+    await gw.project.write(
+      'lists/dnc.csv',
+      'number,reason\n+15550100001,asked\n+15550100007,asked\n+15550100003,asked\n',
+    );
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(output(apply)).toMatch(/1 placed, 0 failed, 0 unknown, 4 suppressed/);
+    expect(output(apply)).toMatch(/suppressed sim\/prefixed-call .*asked \(lists\/dnc\.csv:2\)/);
+    expect(dialled(gw)).toEqual(['+15550100008']);
+  });
+
   it('a list that does not exist is an error at its line in callops.yaml', async () => {
     const gw = await gateway({ 'calls/five.yaml': FIVE }, ['suppress: [lists/missing.csv]']);
     const apply = await gw.run(['apply', '--yes']);

@@ -148,3 +148,76 @@ describe('a number on a do-not-call list written without a leading +', () => {
     expect(numberDigest('+15550100001')).toBe('sha256:bfb65de6e0f43014');
   });
 });
+
+describe('a do-not-call entry that could never match the number it seems to be', () => {
+  /** [line, column, message] of each problem of a list of `number,reason` rows. */
+  const problems = (...rows: string[]) => {
+    const read = parseSuppressList(`number,reason\n${rows.join('\n')}\n`, FILE);
+    return 'diagnostics' in read ? read.diagnostics.map((d) => [d.line, d.column, d.message]) : [];
+  };
+
+  it('refuses a spreadsheet number at its cell: a decimal `.0` would be one more digit', () => {
+    expect(problems('15550100001.0,pandas', '+15550100007.0,float', '15550100002.00,two')).toEqual([
+      [
+        2,
+        1,
+        '`15550100001.0` looks like a spreadsheet number: read as digits, its `.0` would be part of the number; format the column as text and write the digits alone (`15550100001`)',
+      ],
+      [
+        3,
+        1,
+        '`+15550100007.0` looks like a spreadsheet number: read as digits, its `.0` would be part of the number; format the column as text and write the digits alone (`+15550100007`)',
+      ],
+      [
+        4,
+        1,
+        '`15550100002.00` looks like a spreadsheet number: read as digits, its `.00` would be part of the number; format the column as text and write the digits alone (`15550100002`)',
+      ],
+    ]);
+  });
+
+  it('refuses a number in scientific notation at its cell: its last digits are gone', () => {
+    const words = (n: string) =>
+      `\`${n}\` is a spreadsheet number in scientific notation: its last digits are lost; format the column as text and export it again`;
+    expect(problems('1.55501E+10,excel', '"1,55501E+10",comma', '1.5550100001e10,lower')).toEqual([
+      [2, 1, words('1.55501E+10')],
+      [3, 1, words('1,55501E+10')],
+      [4, 1, words('1.5550100001e10')],
+    ]);
+  });
+
+  it('refuses + followed by 0 (no country code starts with 0), naming the number after 00 or 011', () => {
+    expect(problems('+0015550100001,a', '+011 1 555 010 0003,b', '+05550100004,c')).toEqual([
+      [
+        2,
+        1,
+        '`+0015550100001`: no country code starts with 0 (00 is an international prefix, dialled before the country code the + stands for); write `+15550100001`',
+      ],
+      [
+        3,
+        1,
+        '`+011 1 555 010 0003`: no country code starts with 0 (011 is an international prefix, dialled before the country code the + stands for); write `+15550100003`',
+      ],
+      [
+        4,
+        1,
+        '`+05550100004`: no country code starts with 0; write + and the country code (e.g. +1555…), or the number without +',
+      ],
+    ]);
+  });
+
+  it('still reads numbers separated by dots, and 00 or 011 written without +', () => {
+    const read = list('555.010.0001,dots', '+1.555.010.0002,dots', '0015550100003,intl');
+    expect(lineOf([read], '+15550100001')).toBe(2);
+    expect(lineOf([read], '+15550100002')).toBe(3);
+    expect(lineOf([read], '+15550100003')).toBe(4);
+  });
+
+  it('holds back a number called as + and 0 by the listing of the number after the prefix', () => {
+    const lists = [list('+15550100001,plus', '15550100003,bare')];
+    expect(lineOf(lists, '+0015550100001')).toBe(2);
+    expect(lineOf(lists, '+01115550100001')).toBe(2);
+    expect(lineOf(lists, '+0015550100003')).toBe(3);
+    expect(lineOf(lists, '+0015550100009')).toBeUndefined();
+  });
+});
