@@ -14,7 +14,8 @@ import { sha256 } from '../validate/definition.js';
 import {
   firstRefused,
   LOCAL_NUMBER_REASON,
-  unprintableReason,
+  type TextRule,
+  textRuleAt,
 } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
@@ -387,9 +388,9 @@ const readCampaign = (
   let referenced: readonly number[] = [];
   let filled: readonly string[] = [];
   let checked: readonly Slot[] = [];
-  // The slots in `from`, the strings of `to` and the header values, where a cell may not hold a
-  // character that does not print (a tab in a header value aside).
-  let destinations: readonly Slot[] = [];
+  // The slots in `from`, the strings of `to`, a host or a header's text, each with what a cell
+  // may not hold there (see destination-text.ts).
+  let sentTexts: readonly (readonly [Slot, TextRule])[] = [];
   // Numbers without a leading +: a literal call's warning, said once per campaign.
   let numberSlot: Slot | undefined;
   // The template's JSON bytes, and how many times each column is written into it: a row whose
@@ -444,7 +445,10 @@ const readCampaign = (
         if (typeof part !== 'string') counts.set(part.column, (counts.get(part.column) ?? 0) + 1);
     uses = [...counts];
     checked = slots.filter((slot) => !takesAnyText(call.options, slot));
-    destinations = slots.filter((slot) => unprintableReason(slot.path) !== undefined);
+    sentTexts = slots.flatMap((slot) => {
+      const rule = textRuleAt(slot.path);
+      return rule === undefined ? [] : [[slot, rule] as const];
+    });
     const to = call.options.to as { type?: unknown } | undefined;
     numberSlot =
       to?.type === 'phone' || to?.type === 'teams'
@@ -527,17 +531,17 @@ const readCampaign = (
     const valuesFrom = diagnostics.length;
     // As in a literal call: the schema's word on the same value is then left out.
     // Made only for a row that has one (most have none).
-    let unprintable: Set<Slot> | undefined;
-    for (const slot of destinations) {
+    let refusedText: Set<Slot> | undefined;
+    for (const [slot, rule] of sentTexts) {
       for (const part of slot.parts) {
         if (typeof part === 'string' || empty?.includes(part.column) === true) continue;
-        const found = firstRefused(slot.path, cells[part.column] ?? '');
+        const found = firstRefused(rule, cells[part.column] ?? '');
         if (found === undefined) continue;
-        unprintable ??= new Set();
-        unprintable.add(slot);
+        refusedText ??= new Set();
+        refusedText.add(slot);
         fail(
           part.column,
-          `\`${slot.path.join('.')}\` (\`${slot.written}\`) holds ${found} here, ${unprintableReason(slot.path)}`,
+          `\`${slot.path.join('.')}\` (\`${slot.written}\`) holds ${found} here, ${rule.reason}`,
         );
         break;
       }
@@ -562,7 +566,7 @@ const readCampaign = (
         if (
           slot === undefined ||
           fromAny(slot, empty) ||
-          (unprintable?.has(slot) === true && isSlotPath(slot.path, path))
+          (refusedText?.has(slot) === true && isSlotPath(slot.path, path))
         )
           continue;
         const rule = problem.message.replace(/(, got | — quote it).*$/s, '');

@@ -6,7 +6,7 @@
  * `bob` with a zero-width space in it looks like `bob` and is another name.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
+export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
 const EVERY_UNPRINTABLE = new RegExp(UNPRINTABLE.source, 'gu');
 
 const SHORT: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -18,7 +18,7 @@ const escapeUnit = (code: number): string => `\\u${code.toString(16).padStart(4,
  * One unprintable character as written in a JSON string: `\n`, `\t`, `\u001b`, `\u200b`; one
  * beyond the BMP (a tag character) as its two UTF-16 units, `\udb40\udc01`.
  */
-const escapeChar = (c: string): string =>
+export const escapeChar = (c: string): string =>
   SHORT[c] ?? Array.from({ length: c.length }, (_, i) => escapeUnit(c.charCodeAt(i))).join('');
 
 /**

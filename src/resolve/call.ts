@@ -5,7 +5,7 @@ import type { PlanItem } from '../plan/types.js';
 import {
   dialsLocalNumber,
   LOCAL_NUMBER_REASON,
-  unprintableFields,
+  refusedFields,
 } from '../validate/destination-text.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -208,11 +208,11 @@ export const resolveCall = (def: CallDefinition, env: Env, envFile?: string): Ca
   // Values that resolved are checked even when others did not, so one run reports both; a
   // problem where a reference is missing or malformed is that reference's, reported above.
   const broken = [...r.missing, ...r.malformed].map((m) => m.path);
-  // A character that does not print in `from`, a destination or a header value, as validate
+  // A character refused in `from`, a destination, a host or a header's text, as validate
   // refuses it in a literal; the schema's word on the same value is then left out.
   const value = r.value as Body;
-  const unprintable = unprintableFields(value).filter((u) => !touches(u.path, broken));
-  for (const { path, found, reason } of unprintable) {
+  const refusedText = refusedFields(value).filter((u) => !touches(u.path, broken));
+  for (const { path, found, reason } of refusedText) {
     const written = referencesBelow(valueAt(def.options, path));
     const what =
       written.length > 0
@@ -221,12 +221,12 @@ export const resolveCall = (def: CallDefinition, env: Env, envFile?: string): Ca
     diagnostics.push(at(path, `${what} ${found}, ${reason}`));
   }
   // Where a value is refused: a warning about the same value would only repeat it.
-  const refused = [...broken, ...unprintable.map((u) => u.path)];
+  const refused = [...broken, ...refusedText.map((u) => u.path)];
   const masked = isLiteral(r.value) ? undefined : withoutReferenceText(r.value);
   const checked = checkResolvedOptions((masked ?? r.value) as Body);
   for (const problem of checked.problems) {
     const path = pointerSegments(def.options, problem.pointer);
-    if (touches(path, broken) || unprintable.some((u) => samePath(u.path, path))) continue;
+    if (touches(path, broken) || refusedText.some((u) => samePath(u.path, path))) continue;
     const written = referencesBelow(valueAt(def.options, path));
     // Only references can break a call that validated: a problem elsewhere is not ours to word.
     const where = path.join('.') || 'the call';

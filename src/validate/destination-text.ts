@@ -1,74 +1,127 @@
 import type { PathSegments } from '../config/types.js';
-import { firstUnprintable } from '../report/printable.js';
+import { escapeChar, UNPRINTABLE } from '../report/printable.js';
 
 /**
- * Control characters in text that is sent as written where it changes what is sent: `from`
- * and a destination (a user named `bob<ESC>[2J<newline>…` is surely a slip, and would be
- * dialled as written), and the value of a SIP header (a line break there ends the header and
- * starts another: `X-Note: a<CR><LF>P-Asserted-Identity: …` adds an identity to the INVITE).
- * Each is refused before anything is sent — written in the call file, given by a `${VAR}` or
- * by a recipients CSV cell alike. Secrets (`to.auth`) are not looked at. A header value may
- * hold a tab: RFC 3261 takes it as white space within a value.
+ * Characters in text that is sent as written, refused where they change what is sent. Each
+ * is refused before anything is sent — written in the call file, given by a `${VAR}` or by a
+ * recipients CSV cell alike — by the rule of where the text goes:
+ *
+ * - a destination (`from`, the strings of `to`, `to.from.user`): any character that does not
+ *   print (see report/printable.ts). A user named `bob<ESC>[2J<newline>…` is surely a slip, and
+ *   `bob` with a zero-width space is another user that looks like `bob` in every output.
+ * - a host (`fromHost`, `to.from.host`): the same, and white space: a host name holds neither.
+ * - free text in a SIP header (a value of `headers` or `to.headers`, `callerName`,
+ *   `to.auth.username`): a line break or another control character (C0 but the tab, DEL, C1,
+ *   U+2028/9). A line break there ends the header and starts another (`X-Note:
+ *   a<CR><LF>P-Asserted-Identity: …` adds an identity to the INVITE). A tab is white space
+ *   within a value to RFC 3261, and the format characters (Unicode Cf: a zero-width joiner in
+ *   an emoji, a right-to-left mark in Arabic text) are text SIP carries in UTF-8: sent as
+ *   written (callops's own output still shows them escaped).
+ *
+ * Secrets (`to.auth.password`, hashed into the digest and never sent as text) are not looked at.
  */
 
-/** Why such a character is refused, after the character (`\n`, `\u001b`). */
+/** What a text may not hold where it is sent, and why. */
+export interface TextRule {
+  /** Why such a character is refused there, after the character (`\n`, `\u001b`). */
+  readonly reason: string;
+  /** The characters refused (the first match is the one named). */
+  readonly refused: RegExp;
+}
+
+/** Why such a character is refused in a destination, after the character. */
 export const UNPRINTABLE_REASON =
   'a character that does not print: it would be sent and dialled as written';
 
-/** Why such a character is refused in a header value, after the character. */
-export const HEADER_VALUE_REASON =
-  'a character that does not print: it would be sent in the SIP header as written (a line break there starts a header of its own)';
+/** A line break or control character a SIP header value cannot hold (a tab aside). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const HEADER_BREAKING = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/u;
 
-/** Whether `path` (from the call's options) is `from` or a string of `to` other than `auth`. */
-export const isDestinationPath = (path: PathSegments): boolean =>
-  (path.length === 1 && path[0] === 'from') ||
-  (path.length === 2 && path[0] === 'to' && path[1] !== 'auth');
+/** Why a line break or control character is refused in free text sent in `header`. */
+export const headerReason = (header: string): string =>
+  `a line break or control character: it would be sent in ${header} as written (a line break there starts a header of its own)`;
 
-/** Whether `path` (from the call's options) is the value of a SIP header. */
-export const isHeaderValuePath = (path: PathSegments): boolean =>
-  path.length === 2 && path[0] === 'headers';
+/** Why such a character is refused in a host name, after the character. */
+export const HOST_REASON =
+  'which a host name does not hold (white space, or a character that does not print): it would be sent in the From header as written';
 
-/** Why a character that does not print is refused at `path`, or undefined where it is not looked for. */
-export const unprintableReason = (path: PathSegments): string | undefined => {
-  if (isDestinationPath(path)) return UNPRINTABLE_REASON;
-  return isHeaderValuePath(path) ? HEADER_VALUE_REASON : undefined;
+const DESTINATION: TextRule = { reason: UNPRINTABLE_REASON, refused: UNPRINTABLE };
+const HOST: TextRule = {
+  reason: HOST_REASON,
+  refused: new RegExp(`${UNPRINTABLE.source}|\\s`, 'u'),
+};
+const header = (where: string): TextRule => ({
+  reason: headerReason(where),
+  refused: HEADER_BREAKING,
+});
+const HEADER_VALUE = header('the SIP header');
+const FROM_HEADER = header('the From header');
+const AUTHORIZATION = header('the Authorization header');
+
+/** Each option whose text is looked at, by where it goes: an option, or a key of `to` below it. */
+const TOP: Readonly<Record<string, TextRule>> = {
+  from: DESTINATION,
+  fromHost: HOST,
+  callerName: FROM_HEADER,
+};
+const BELOW_TO: Readonly<Record<string, Readonly<Record<string, TextRule>>>> = {
+  from: { user: DESTINATION, host: HOST },
+  auth: { username: AUTHORIZATION },
 };
 
-/**
- * The first character of `text` refused at `path` (escaped as JSON writes it), or undefined:
- * one that does not print, but for a tab in a header value.
- */
-export const firstRefused = (path: PathSegments, text: string): string | undefined =>
-  firstUnprintable(isHeaderValuePath(path) ? text.replaceAll('\t', ' ') : text);
+/** The rule of the text at `path` (from the call's options), or undefined where none is looked for. */
+export const textRuleAt = (path: PathSegments): TextRule | undefined => {
+  const [key, sub, leaf] = path.map(String);
+  if (key === undefined) return undefined;
+  if (path.length === 1) return Object.hasOwn(TOP, key) ? TOP[key] : undefined;
+  if (path.length === 2 && key === 'headers') return HEADER_VALUE;
+  if (key !== 'to' || sub === undefined) return undefined;
+  if (path.length === 2) return sub === 'auth' ? undefined : DESTINATION;
+  if (path.length !== 3 || leaf === undefined) return undefined;
+  if (sub === 'headers') return HEADER_VALUE;
+  const below = Object.hasOwn(BELOW_TO, sub) ? BELOW_TO[sub] : undefined;
+  return below !== undefined && Object.hasOwn(below, leaf) ? below[leaf] : undefined;
+};
 
-export interface UnprintableField {
+/** The first character of `text` that `rule` refuses, escaped as JSON writes it, or undefined. */
+export const firstRefused = (rule: TextRule, text: string): string | undefined => {
+  const c = rule.refused.exec(text)?.[0];
+  return c === undefined ? undefined : escapeChar(c);
+};
+
+export interface RefusedField {
   readonly path: PathSegments;
   /** The first such character, escaped as JSON writes it. */
   readonly found: string;
-  /** Why it is refused there (UNPRINTABLE_REASON or HEADER_VALUE_REASON). */
+  /** Why it is refused there. */
   readonly reason: string;
 }
 
 const isMap = (value: unknown): value is Readonly<Record<string, unknown>> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/**
- * Each of `from`, the strings of `to` (but `auth`) and the header values of `options` that
- * holds a character refused there.
- */
-export const unprintableFields = (
-  options: Readonly<Record<string, unknown>>,
-): UnprintableField[] => {
-  const { from, to, headers } = options;
-  const fields: [PathSegments, unknown][] = [[['from'], from]];
-  if (isMap(to)) for (const [key, value] of Object.entries(to)) fields.push([['to', key], value]);
-  if (isMap(headers))
-    for (const [name, value] of Object.entries(headers)) fields.push([['headers', name], value]);
+/** Each string of `value` with its path below `path`, two levels down at most (`to.from.host`). */
+const stringsBelow = (
+  value: unknown,
+  path: PathSegments,
+  depth: number,
+): [PathSegments, string][] => {
+  if (typeof value === 'string') return [[path, value]];
+  if (!isMap(value) || depth === 0) return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    stringsBelow(item, [...path, key], depth - 1),
+  );
+};
+
+/** Each text of `options` that `textRuleAt` looks at and that holds a character refused there. */
+export const refusedFields = (options: Readonly<Record<string, unknown>>): RefusedField[] => {
+  const fields = ['from', 'fromHost', 'callerName', 'headers', 'to'].flatMap((key) =>
+    stringsBelow(options[key], [key], 2),
+  );
   return fields.flatMap(([path, value]) => {
-    const reason = unprintableReason(path);
-    if (typeof value !== 'string' || reason === undefined) return [];
-    const found = firstRefused(path, value);
-    return found === undefined ? [] : [{ path, found, reason }];
+    const rule = textRuleAt(path);
+    const found = rule === undefined ? undefined : firstRefused(rule, value);
+    return rule === undefined || found === undefined ? [] : [{ path, found, reason: rule.reason }];
   });
 };
 

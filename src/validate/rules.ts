@@ -2,7 +2,7 @@ import type { Flavor } from '../options/flavor.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import { REQUIRED_OPTIONS } from '../options/table.js';
 import { type CallEntry, nameSite, siteIn } from './calls.js';
-import { dialsLocalNumber, LOCAL_NUMBER_REASON, unprintableFields } from './destination-text.js';
+import { dialsLocalNumber, LOCAL_NUMBER_REASON, refusedFields } from './destination-text.js';
 import type { Diagnostic } from './diagnostic.js';
 import { errorAt, hasReference, siteOf, toPointer, warningAt } from './site.js';
 import { NAME_PATTERN, unknownTarget } from './targets.js';
@@ -136,15 +136,15 @@ const numberPrefix: CallRule = {
 };
 
 /**
- * Control characters in `from`, a destination or a SIP header value (see destination-text.ts);
- * a reference is judged when resolved. Structural so that a value the schema already refused
- * (a `number`) is reported once.
+ * Characters refused in `from`, a destination, a host or free text sent in a SIP header (see
+ * destination-text.ts); a reference is judged when resolved. Structural so that a value the
+ * schema already refused (a `number`) is reported once.
  */
 const destinationText: CallRule = {
   name: 'destination-text',
   kind: 'structural',
   check: (entry) =>
-    unprintableFields(entry.merged).map(({ path, found, reason }) =>
+    refusedFields(entry.merged).map(({ path, found, reason }) =>
       errorAt(siteIn(entry, path), `\`${path.join('.')}\` holds ${found}, ${reason}`),
     ),
 };

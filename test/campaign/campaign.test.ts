@@ -244,6 +244,45 @@ describe('reading a recipients CSV', () => {
     ]);
   });
 
+  it('a cell holding a line break in callerName or fromHost, or white space in fromHost, is an error at the cell', () => {
+    const text = [
+      'calls:',
+      '  - name: remind',
+      '    recipients: ../lists/people.csv',
+      `    application_sid: ${APP}`,
+      '    from: "+15550001111"',
+      '    to: { type: user, name: "${row.id}" }',
+      '    callerName: "${row.clinic}"',
+      '    fromHost: "${row.host}"',
+      '    headers: { X-Agent: "${row.agent}" }',
+      '',
+    ].join('\n');
+    const csv = [
+      'id,clinic,host,agent',
+      'a,"Clinic\r\nP-Asserted-Identity: <sip:evil@x>",sip.example.com,x',
+      'b,Clinic,sip.example.com\u200b,x',
+      'c,Clinic,sip.example .com,x',
+      'd,"عيادة\u200f 123",sip.example.com,👩\u200d⚕️ Nurse line',
+      '',
+    ].join('\n');
+    const found = validateProject({
+      root: '/nowhere',
+      callFiles: [parseSource('calls/remind.yaml', text).source],
+      diagnostics: [],
+      recipients: new Map([[CSV, { text: csv }]]),
+    });
+    const host =
+      'which a host name does not hold (white space, or a character that does not print): it would be sent in the From header as written';
+    expect(found.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`)).toEqual([
+      'lists/people.csv:2:3: `callerName` (`${row.clinic}`) holds \\r here, a line break or control character: it would be sent in the From header as written (a line break there starts a header of its own)',
+      `lists/people.csv:4:10: \`fromHost\` (\`\${row.host}\`) holds \\u200b here, ${host}`,
+      `lists/people.csv:5:10: \`fromHost\` (\`\${row.host}\`) holds \\u0020 here, ${host}`,
+    ]);
+    expect(found.calls.filter((c) => c.campaign !== undefined).map((c) => c.name)).toEqual([
+      'remind/d',
+    ]);
+  });
+
   it('a row whose cells take the request body past 100 KiB is an error at its longest cell; the rest are kept', () => {
     const long = 'n'.repeat(60_000);
     const csv = [

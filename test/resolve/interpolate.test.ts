@@ -349,6 +349,44 @@ describe('resolveCall', () => {
     expect(ok.ok).toBe(true);
   });
 
+  it('refuses a line break in callerName or fromHost, or white space in fromHost, at the reference, never quoting the value', () => {
+    const options = {
+      from: '+15550001111',
+      to: { type: 'user', name: 'bob' },
+      callerName: '${LF}',
+      fromHost: '${HOST}',
+      headers: { 'X-Agent': '${AGENT}' },
+    };
+    const env = {
+      LF: 'Clinic\nP-Asserted-Identity: <sip:evil@x>',
+      HOST: 'sip.example.com\u200b',
+      AGENT: '👩\u200d⚕️ Nurse line',
+    };
+    const r = resolveCall(def('c', options), env);
+    expect(!r.ok && r.diagnostics.map((d) => [d.path, d.message])).toEqual([
+      [
+        '/fromHost',
+        'fromHost: ${HOST} resolves to a value that holds \\u200b, which a host name does not hold (white space, or a character that does not print): it would be sent in the From header as written',
+      ],
+      [
+        '/callerName',
+        'callerName: ${LF} resolves to a value that holds \\n, a line break or control character: it would be sent in the From header as written (a line break there starts a header of its own)',
+      ],
+    ]);
+    for (const d of !r.ok ? r.diagnostics : []) expect(d.message).not.toContain('Asserted');
+    // A display name and a header value are text: an emoji's joiner and an RLM are sent.
+    const ok = resolveCall(def('c', options), {
+      ...env,
+      LF: 'عيادة\u200f 123',
+      HOST: 'sip.example.com',
+    });
+    expect(ok.ok && ok.body).toMatchObject({
+      callerName: 'عيادة\u200f 123',
+      fromHost: 'sip.example.com',
+      headers: { 'X-Agent': '👩\u200d⚕️ Nurse line' },
+    });
+  });
+
   it('reports a malformed reference', () => {
     const r = resolveCall(def('m', { from: '${FROM' }), {});
     expect(!r.ok && r.diagnostics[0]?.message).toMatch(/^malformed reference in `\$\{FROM`/);

@@ -370,7 +370,7 @@ describe('SIP headers', () => {
       `    headers: ${headers}`,
     );
   const why =
-    'a character that does not print: it would be sent in the SIP header as written (a line break there starts a header of its own)';
+    'a line break or control character: it would be sent in the SIP header as written (a line break there starts a header of its own)';
 
   it('a value holding a line break, NUL or another control character is an error at it; a tab is not', () => {
     const text = call('{ X-A: "a\\r\\nB: c", X-B: "a\\0", X-C: "a\\e[2J", X-Tab: "a\\tb" }');
@@ -379,6 +379,24 @@ describe('SIP headers', () => {
       error(A, 6, 39, '/calls/0/headers/X-B', `\`headers.X-B\` holds \\u0000, ${why}`),
       error(A, 6, 51, '/calls/0/headers/X-C', `\`headers.X-C\` holds \\u001b, ${why}`),
     ]);
+  });
+
+  it('a value may hold the format characters of real text (an emoji joiner, a right-to-left mark), not NEL, DEL or U+2028', () => {
+    const text = call(
+      '{ X-Agent: "👩\\u200d⚕️ Nurse line", X-Greeting: "مرحبا\\u200f 123", X-Bidi: "\\u202bab\\u202c\\u200c\\ufeff" }',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([]);
+    for (const [c, shown] of [
+      ['\\x85', '\\u0085'],
+      ['\\x7f', '\\u007f'],
+      ['\\u2028', '\\u2028'],
+      ['\\u2029', '\\u2029'],
+      ['\\x9b', '\\u009b'],
+      ['\\u200d\\x0b', '\\u000b'],
+    ]) {
+      const found = validate({ [A]: call(`{ X-A: "a${c}b" }`) }).diagnostics;
+      expect(found.map((d) => d.message)).toEqual([`\`headers.X-A\` holds ${shown}, ${why}`]);
+    }
   });
 
   it('a name that is not an RFC 3261 token is an error at the key', () => {
@@ -400,6 +418,86 @@ describe('SIP headers', () => {
     }
     const tokens = '{ X-Ok: v, x.y_z: v, "a!%*+`\'~": v, P-Asserted-Identity: v }';
     expect(validate({ [A]: call(tokens) }).diagnostics).toEqual([]);
+  });
+});
+
+describe('text sent in the From header or below `to`', () => {
+  const call = (...lines: string[]) =>
+    yaml(
+      'calls:',
+      '  - name: x',
+      '    application_sid: a',
+      '    from: "+15550001111"',
+      ...lines.map((l) => `    ${l}`),
+    );
+  const into = (header: string) =>
+    `a line break or control character: it would be sent in ${header} as written (a line break there starts a header of its own)`;
+  const host =
+    'which a host name does not hold (white space, or a character that does not print): it would be sent in the From header as written';
+  const dialled = 'a character that does not print: it would be sent and dialled as written';
+
+  it('a line break in callerName or fromHost is an error at it', () => {
+    const text = call(
+      'to: { type: user, name: bob }',
+      'callerName: "Example Clinic\\r\\nP-Asserted-Identity: <sip:+15550009999@evil.example>"',
+      'fromHost: "sip.example.com\\r\\nX-Injected: 1"',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(
+        A,
+        6,
+        17,
+        '/calls/0/callerName',
+        `\`callerName\` holds \\r, ${into('the From header')}`,
+      ),
+      error(A, 7, 15, '/calls/0/fromHost', `\`fromHost\` holds \\r, ${host}`),
+    ]);
+  });
+
+  it('fromHost is a host name: a format character or white space is an error too', () => {
+    for (const [value, shown] of [
+      ['sip.example.com\\u200b', '\\u200b'],
+      ['sip.example .com', '\\u0020'],
+      ['\\u00a0sip.example.com', '\\u00a0'],
+      ['sip.example.com\\t', '\\t'],
+    ]) {
+      const found = validate({
+        [A]: call('to: { type: user, name: bob }', `fromHost: "${value}"`),
+      });
+      expect(found.diagnostics.map((d) => d.message)).toEqual([
+        `\`fromHost\` holds ${shown}, ${host}`,
+      ]);
+    }
+    const ok = call('to: { type: user, name: bob }', 'fromHost: "sip.example.com"');
+    expect(validate({ [A]: ok }).diagnostics).toEqual([]);
+  });
+
+  it('callerName takes what a header value takes: a tab and the format characters of real text', () => {
+    const text = call(
+      'to: { type: user, name: bob }',
+      'callerName: "👩\\u200d⚕️\\tعيادة\\u200f 123"',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([]);
+  });
+
+  it('the headers, From user and host and auth username of `to` are refused as the options are', () => {
+    const text = call(
+      'to:',
+      '  type: sip',
+      '  sipUri: "sip:bob@example.com"',
+      '  headers: { X-T: "a\\nB: c", X-Ok: "مرحبا\\u200f" }',
+      '  from: { user: "u\\u200b", host: "h\\rY: 2" }',
+      '  auth: { username: "u\\r\\nZ: 3", password: "p\\r\\nw" }',
+    );
+    expect(validate({ [A]: text }).diagnostics.map((d) => [d.path, d.message])).toEqual([
+      ['/calls/0/to/headers/X-T', `\`to.headers.X-T\` holds \\n, ${into('the SIP header')}`],
+      ['/calls/0/to/from/user', `\`to.from.user\` holds \\u200b, ${dialled}`],
+      ['/calls/0/to/from/host', `\`to.from.host\` holds \\r, ${host}`],
+      [
+        '/calls/0/to/auth/username',
+        `\`to.auth.username\` holds \\r, ${into('the Authorization header')}`,
+      ],
+    ]);
   });
 });
 
