@@ -1,20 +1,16 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { EntryStatus, Outcome } from '../../execute/outcome.js';
+import type { Outcome } from '../../execute/outcome.js';
 import { commitHold } from '../failpoint.js';
-import { cleanEntry } from '../lockfile-shape.js';
-import { checkOutcome, withOutcomes } from '../outcome.js';
+import { withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
-import { INTERRUPTED } from '../replay.js';
 import { pruneExpired } from '../retention.js';
 import {
-  BEING_PLACED,
   type CampaignScope,
   type Claim,
   type ClaimResult,
   type DialledEntry,
   type ImportResult,
-  IN_FLIGHT,
   type LockHolder,
   type LockResult,
   NotClaimed,
@@ -26,9 +22,19 @@ import {
   type StateStore,
   type StateView,
 } from '../store.js';
-import { type LockEntry, type Lockfile, RESOLVED_BY, type ScheduleMemory } from '../types.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
 import { connectionConfig } from './connection.js';
 import { statePool } from './pool.js';
+import {
+  causeOf,
+  type DialledRow,
+  dialledEntry,
+  failure,
+  Refusal,
+  type Row,
+  type ScheduleRow,
+  viewOf,
+} from './rows.js';
 import { DEFAULT_SCHEMA, lockSpace, migrate, numberLock, quoteSchema, RUN_LOCK } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -70,121 +76,6 @@ export interface PostgresStore extends StateStore {
  * it can reach the database.
  */
 export const RUNNER_LEASE_MS = 15_000;
-
-interface Row {
-  key: string;
-  status: EntryStatus | 'claimed';
-  sid: string | null;
-  call_id: string | null;
-  at: string;
-  definition: string;
-  file: string;
-  http_status: number | null;
-  message: string | null;
-  resolved_by: string | null;
-  history: LockEntry['history'] | null;
-  outcome: LockEntry['outcome'] | null;
-  number: string | null;
-  live: boolean;
-}
-
-/** A row that dialled a number, as a refused claim reads it. */
-interface DialledRow {
-  key: string;
-  status: string;
-  sid: string | null;
-  at: string;
-  live: boolean;
-}
-
-/** That row as a refusal names it: a claim is being placed, or unknown once its runner is gone. */
-const dialledEntry = (row: DialledRow | undefined): DialledEntry | undefined => {
-  if (row === undefined) return undefined;
-  const status = row.status !== 'claimed' ? row.status : row.live ? BEING_PLACED : 'unknown';
-  return { key: row.key, status, ...(row.sid !== null && { sid: row.sid }), at: row.at };
-};
-
-interface ScheduleRow {
-  key: string;
-  since: string;
-  reported_through: string | null;
-}
-
-const causeOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
-
-/** A refusal the store words itself (not the database's failure): passed on as it is. */
-class Refusal extends Error {}
-
-/**
- * What the database (or the way to it) failed with, as one line that names it, after what
- * could not be done: "the state could not be read: the state database failed (connect
- * ECONNREFUSED …)". A refusal of the store's own is passed on as it is.
- */
-const failure = (what: string, error: unknown): Error =>
-  error instanceof Refusal
-    ? error
-    : new Error(`${what}: the state database failed (${causeOf(error)})`, { cause: error });
-
-const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
-/** A row as a lockfile entry: a claim without an outcome is `unknown`. */
-const entryOf = (row: Row): LockEntry => {
-  const common = {
-    at: row.at,
-    definition: row.definition,
-    file: row.file,
-    ...(row.number == null ? {} : { number: row.number }),
-    ...(row.history == null || row.history.length === 0 ? {} : { history: row.history }),
-  };
-  if (row.status === 'claimed') {
-    return cleanEntry({
-      ...common,
-      status: 'unknown',
-      message: row.live ? IN_FLIGHT : INTERRUPTED,
-    });
-  }
-  return cleanEntry({
-    ...common,
-    status: row.status,
-    sid: opt(row.sid),
-    callId: opt(row.call_id),
-    httpStatus: opt(row.http_status),
-    message: opt(row.message),
-    resolvedBy: RESOLVED_BY.find((by) => by === row.resolved_by),
-    // One the lockfile cannot hold (a sip_status of 486.5, stored before outcomes were
-    // checked) is left out, as if none were recorded: the view, and the callops.lock that
-    // `state pull` writes from it, stay readable; the call's next status takes its place.
-    outcome:
-      row.outcome !== null && checkOutcome(row.outcome) === undefined ? row.outcome : undefined,
-  });
-};
-
-const byKey = (a: { key: string }, b: { key: string }) =>
-  a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-
-const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] = []): StateView => {
-  const sorted = [...rows].sort(byKey);
-  const inFlight = new Set(
-    sorted.filter((r) => r.status === 'claimed' && r.live).map((r) => r.key),
-  );
-  const calls = Object.fromEntries(sorted.map((row) => [row.key, entryOf(row)]));
-  const memory = Object.fromEntries(
-    [...schedules].sort(byKey).map((r) => [
-      r.key,
-      {
-        since: r.since,
-        ...(r.reported_through === null ? {} : { reportedThrough: r.reported_through }),
-      },
-    ]),
-  );
-  const lock: Lockfile = {
-    lockfileVersion: 1,
-    calls,
-    ...(schedules.length > 0 ? { schedules: memory } : {}),
-  };
-  return { lock, inFlight };
-};
 
 /**
  * The Postgres store: one row per placement key; several runners on any hosts share it.
