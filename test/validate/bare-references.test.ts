@@ -17,7 +17,7 @@ describe('bareNames', () => {
       '_x1',
     ]);
     expect(bareNames('${A:-$B}')).toEqual(['B']);
-    expect(bareNames('$$$X')).toEqual(['X']);
+    expect(bareNames('$$$X $Y')).toEqual(['Y']);
   });
 
   it('leaves references, escapes, doubled dollars and prices alone', () => {
@@ -26,6 +26,9 @@ describe('bareNames', () => {
       '${A:-x}',
       '$${FROM}',
       '$$HOME',
+      '$$$HOME',
+      '$$$$HOME',
+      'a$$$HOME/$${X}',
       '$$',
       '$5',
       '$5.00 or $10',
@@ -117,7 +120,7 @@ describe('a $NAME in a call', () => {
 
   it('draws nothing where it is a reference, escaped, a price, or a key', () => {
     const text = call(
-      'tag: { a: "${CRM_ID}", b: "$${LITERAL}", c: "$$HOME", d: "$5", e: "${X:-$$Y}", $KEY: v }',
+      'tag: { a: "${CRM_ID}", b: "$${LITERAL}", c: "$$HOME", d: "$5", e: "${X:-$$Y}", f: "$$$HOME", $KEY: v }',
       'headers: { X-Price: "US$ 10" }',
     );
     expect(validate({ [A]: text }).diagnostics).toEqual([]);
