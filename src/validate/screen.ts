@@ -1,12 +1,18 @@
+import { normalize } from 'node:path/posix';
 import type { SourceDocument } from '../config/types.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import type { PerNumberLimit } from '../screen/limit.js';
 import type { SuppressSpec } from '../screen/load.js';
 import type { Diagnostic } from './diagnostic.js';
 import { parseLimit } from './parse.js';
-import { errorAt, hasReference, isRecord, siteOf } from './site.js';
+import { errorAt, hasReference, isRecord, siteOf, warningAt } from './site.js';
 
-/** `suppress:` of callops.yaml: a list of CSV paths (read later, in engine/prepare). */
+/**
+ * `suppress:` of callops.yaml: a list of CSV paths (read later, in engine/prepare). A path
+ * named again (as written, or spelt another way: `./lists/dnc.csv`) is a warning at its
+ * second mention and is read once: read twice, the list would say each of its own warnings
+ * twice and hold back nothing more.
+ */
 export const readSuppress = (
   doc: SourceDocument,
   raw: unknown,
@@ -17,12 +23,23 @@ export const readSuppress = (
     return { specs: [], diagnostics: [errorAt(siteOf(doc, ['suppress']), message)] };
   const specs: SuppressSpec[] = [];
   const diagnostics: Diagnostic[] = [];
+  /** Each path named so far (normalised), with the number of its first entry (1-based). */
+  const named = new Map<string, number>();
   raw.forEach((path: unknown, index) => {
     const site = siteOf(doc, ['suppress', index]);
+    const first = typeof path === 'string' ? named.get(normalize(path)) : undefined;
     if (typeof path !== 'string' || path.trim() === '') diagnostics.push(errorAt(site, message));
     else if (hasReference(path))
       diagnostics.push(errorAt(site, noReferenceMessage('suppress', LITERAL_WHY.suppress)));
+    else if (first !== undefined)
+      diagnostics.push(
+        warningAt(
+          site,
+          `\`suppress\` names ${path} again (its entry ${first} is the same list): it is read once`,
+        ),
+      );
     else {
+      named.set(normalize(path), index + 1);
       // Its position is wanted only if the list cannot be read.
       const where = {
         file: site.file,

@@ -240,6 +240,25 @@ describe('do-not-call lists (suppress:)', () => {
     expect(dialled(gw)).toEqual(['+15550100008']);
   });
 
+  it('a list named twice is a warning at its second mention, read once: its own warnings said once', async () => {
+    const gw = await gateway(
+      {
+        'calls/three.yaml': callsYaml([{ name: 'listed', to: phone('+15550002222') }]),
+        'lists/dnc.csv': 'number,reason\n15550002222,no plus\n',
+      },
+      ['suppress:', '  - lists/dnc.csv', '  - ./lists/dnc.csv'],
+    );
+    for (const command of [['validate'], ['plan'], ['apply', '--yes']]) {
+      const r = await gw.run(command);
+      expect(r.code, output(r)).toBe(0);
+      expect(r.stderr, command[0]).toContain(
+        'callops.yaml:9:5: warning: `suppress` names ./lists/dnc.csv again (its entry 1 is the same list): it is read once',
+      );
+      expect(r.stderr.match(/no leading \+/g) ?? [], command[0]).toHaveLength(1);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('a list that does not exist is an error at its line in callops.yaml', async () => {
     const gw = await gateway({ 'calls/five.yaml': FIVE }, ['suppress: [lists/missing.csv]']);
     const apply = await gw.run(['apply', '--yes']);

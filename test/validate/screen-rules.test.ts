@@ -20,6 +20,19 @@ describe('suppress: and limits: in callops.yaml', () => {
     expect(result.config.perNumber).toEqual({ count: 3, windowMs: 86_400_000, text: '3/24h' });
   });
 
+  it('reads a list named twice once, with a warning at its second mention', () => {
+    const result = validate({
+      [C]: yaml('suppress: [lists/dnc.csv, lists/more.csv, ./lists/dnc.csv, lists/more.csv]'),
+      ...CALLS,
+    });
+    expect(messages(result)).toEqual([
+      'callops.yaml:1:43: `suppress` names ./lists/dnc.csv again (its entry 1 is the same list): it is read once',
+      'callops.yaml:1:60: `suppress` names lists/more.csv again (its entry 2 is the same list): it is read once',
+    ]);
+    expect(result.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
+    expect(result.config.suppress?.map((s) => s.path)).toEqual(['lists/dnc.csv', 'lists/more.csv']);
+  });
+
   it('refuses a limit that is not N/DURATION, at its place', () => {
     for (const bad of ['three', '0/24h', '3/soon', 'x/1h']) {
       const result = validate({ [C]: yaml('limits:', `  per_number: ${bad}`), ...CALLS });
