@@ -122,15 +122,33 @@ export interface FoundFiles {
   readonly miscased: string[];
 }
 
+/** `.ext` or `.{ext,ext…}` (letters and digits) ending a pattern: the extensions it names. */
+const EXTENSIONS = /\.(?:([A-Za-z0-9]+)|\{([A-Za-z0-9]+(?:,[A-Za-z0-9]+)*)\})$/;
+
 /**
- * A pattern whose last part ends in a literal extension (`*.yaml`) with that extension in
- * any case (`*.[yY][aA][mM][lL]`); undefined for any other pattern.
+ * The extensions a pattern's last part ends in, each with its dot, as written: `.yaml` for
+ * `calls/**\/*.yaml`, `.yaml` and `.yml` for `calls/**\/*.{yaml,yml}`; none for any other.
+ */
+export const patternExtensions = (pattern: string): string[] => {
+  const m = EXTENSIONS.exec(pattern);
+  if (m === null) return [];
+  return (m[1] ?? m[2] ?? '').split(',').map((ext) => `.${ext}`);
+};
+
+const letterAnyCase = (ext: string): string =>
+  ext.replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+
+/**
+ * A pattern whose last part ends in a literal extension (`*.yaml`), or a brace list of them
+ * (`*.{yaml,yml}`), with each in any case (`*.[yY][aA][mM][lL]`); undefined for any other
+ * pattern, or one whose extensions hold no letter.
  */
 const anyCase = (pattern: string): string | undefined => {
-  const m = /\.([A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)$/.exec(pattern);
-  if (m === null || m[1] === undefined) return undefined;
-  const letters = m[1].replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
-  return `${pattern.slice(0, m.index)}.${letters}`;
+  const m = EXTENSIONS.exec(pattern);
+  if (m === null || !/[A-Za-z]/.test(m[0])) return undefined;
+  const head = pattern.slice(0, m.index);
+  if (m[1] !== undefined) return `${head}.${letterAnyCase(m[1])}`;
+  return `${head}.{${(m[2] ?? '').split(',').map(letterAnyCase).join(',')}}`;
 };
 
 /**

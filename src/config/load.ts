@@ -5,7 +5,7 @@ import { decodeText } from './decode.js';
 import { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { lookUp } from './exists.js';
-import { findCallFiles, findFiles } from './find.js';
+import { findCallFiles, findFiles, patternExtensions } from './find.js';
 import { type LockfileAway, leavesProject, lockfileLeaves, outside } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
@@ -167,14 +167,19 @@ const callGlobs = (config?: SourceFile): { globs: string[]; fromConfig: boolean 
   return { globs: [...DEFAULT_CALL_GLOBS], fromConfig: false };
 };
 
+/** A file the `calls` patterns would read but for the case of its extension, and those patterns. */
+interface Miscased {
+  /** Relative to the project root, with `/` (or as typed, for a folder named outside it). */
+  readonly file: string;
+  readonly globs: readonly string[];
+}
+
 /**
  * A file the `calls` patterns would read but for the case of its extension (`calls/X.YAML`):
  * left unread, its calls would never be placed, and nothing would say so.
  */
-const miscasedWarning = (file: string, globs: readonly string[]): Diagnostic => {
-  const exts = [
-    ...new Set(globs.flatMap((g) => (g.startsWith('!') ? [] : (/\.[A-Za-z0-9]+$/.exec(g) ?? [])))),
-  ];
+const miscasedWarning = ({ file, globs }: Miscased): Diagnostic => {
+  const exts = [...new Set(globs.flatMap((g) => (g.startsWith('!') ? [] : patternExtensions(g))))];
   const ext = exts.find((e) => file.slice(-e.length).toLowerCase() === e.toLowerCase());
   const named = exts.length > 1 ? `${exts.slice(0, -1).join(', ')} or ${exts.at(-1)}` : exts[0];
   const lower = exts.every((e) => e === e.toLowerCase()) ? 'lower case' : 'that case';
@@ -184,6 +189,24 @@ const miscasedWarning = (file: string, globs: readonly string[]): Diagnostic => 
     `is not read: call files end in ${named} (${lower})${rename}`,
     'warning',
   );
+};
+
+/**
+ * The miscased files that are no file callops reads as something else — the lockfile (a
+ * `lockfile: calls/state.YAML`), an env file, a recipients CSV, a do-not-call list: those
+ * are read, under the name written, and renaming one as the warning says would break it.
+ */
+const miscasedCallFiles = (
+  root: string,
+  miscased: readonly Miscased[],
+  input: ReadInput & { readonly lockfile?: string },
+): Miscased[] => {
+  if (miscased.length === 0) return [];
+  const read = [
+    ...inputFiles(root, input),
+    ...(input.lockfile === undefined ? [] : [{ path: input.lockfile, what: 'the lockfile' }]),
+  ];
+  return miscased.filter(({ file }) => whichFile(resolve(root, file), read) === undefined);
 };
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -239,6 +262,7 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
   const files: string[] = [];
   const typedOutside = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  const miscased: Miscased[] = [];
   for (const path of paths) {
     const absolute = resolve(root, path);
     const rel = relative(root, absolute);
@@ -258,12 +282,12 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
       if (found.files.length === 0)
         diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
       for (const item of found.files.map(under)) named.push(item);
-      for (const file of found.miscased) diagnostics.push(miscasedWarning(under(file), YAML_GLOBS));
+      for (const file of found.miscased) miscased.push({ file: under(file), globs: YAML_GLOBS });
     }
     for (const item of named) files.push(item);
     if (away) for (const name of named) typedOutside.add(name);
   }
-  return { files, typedOutside, diagnostics };
+  return { files, typedOutside, diagnostics, miscased };
 };
 
 /**
@@ -289,16 +313,18 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
   const diagnostics: Diagnostic[] = [...config.diagnostics];
   let names: string[];
   let typedOutside: ReadonlySet<string> = new Set();
+  let miscased: readonly Miscased[] = [];
   if (options.paths && options.paths.length > 0) {
     const expanded = await expandPaths(root, options.paths);
     for (const item of expanded.diagnostics) diagnostics.push(item);
     names = expanded.files;
     typedOutside = expanded.typedOutside;
+    miscased = expanded.miscased;
   } else {
     const { globs, fromConfig } = callGlobs(config.source);
     const found = await findCallFiles(globs, root);
     names = found.files;
-    for (const file of found.miscased) diagnostics.push(miscasedWarning(file, globs));
+    miscased = found.miscased.map((file) => ({ file, globs }));
     if (names.length === 0) {
       const message = `no call files match ${globs.join(', ')}`;
       const where = fromConfig ? config.source?.documents[0]?.locate(['calls']) : undefined;
@@ -346,6 +372,15 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     if (held > keep) for (const doc of source.documents) doc.release?.();
   }
   const recipients = await readAllRecipients(root, named);
+  for (const item of miscasedCallFiles(root, miscased, {
+    ...(config.source === undefined ? {} : { configFile: config.source.file }),
+    ...(options.envFile === undefined ? {} : { envFile: resolve(options.envFile) }),
+    callFiles: [],
+    recipients: named,
+    suppress: suppressIn(config.source),
+    ...(lockPath === undefined ? {} : { lockfile: lockPath }),
+  }))
+    diagnostics.push(miscasedWarning(item));
   const nested = lockfile === undefined ? undefined : await lockfileInProject(root, lockfile);
   const away = lockPath === undefined ? undefined : lockfileLeaves(root, lockPath);
   const read =

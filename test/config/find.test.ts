@@ -9,6 +9,7 @@ import {
   findFilesWith,
   IGNORE,
   matchedPlainly,
+  patternExtensions,
 } from '../../src/config/find.js';
 import { makeFifo, releaseFifo } from '../support/fifo.js';
 
@@ -139,10 +140,22 @@ describe('findFiles', () => {
     expect(await miscased(['calls/*.yaml'])).toEqual(['calls/c.YAML']);
     expect(await miscased(['calls/*.yaml', '!calls/c.*'])).toEqual([]);
     expect(await miscased(['calls/**/*'])).toEqual([]);
+    // A brace list of extensions: each of them in any case.
+    expect(await miscased(['calls/**/*.{yaml,yml}'])).toEqual(defaults);
+    expect(await miscased(['calls/*.{yml,yaml}'])).toEqual(['calls/c.YAML']);
+    expect(await miscased(['calls/**/*.{yaml,yml}', '!calls/deep/**'])).toEqual(['calls/c.YAML']);
     // And a tree with a link, which the plain walk leaves to tinyglobby.
     symlinkSync(join(root, 'other'), join(root, 'calls/linked'));
     expect(await miscased(['calls/**/*.yaml', 'calls/**/*.yml'])).toEqual(defaults);
     expect((await findCallFiles(['calls/**/*.yaml'], root)).files).toContain('calls/a.yaml');
+  });
+
+  it('reads the extensions a pattern ends in, one or a brace list of them', () => {
+    expect(patternExtensions('calls/**/*.yaml')).toEqual(['.yaml']);
+    expect(patternExtensions('ops/*.{yaml,yml}')).toEqual(['.yaml', '.yml']);
+    expect(patternExtensions('!calls/drafts/*.yml')).toEqual(['.yml']);
+    for (const none of ['calls/**/*', 'calls/**/*.{yaml,}', 'calls/*.y?ml', 'calls/{a,b}'])
+      expect(patternExtensions(none), none).toEqual([]);
   });
 
   it('tells by name whether the default patterns would find a file written there, as tinyglobby does', async () => {
