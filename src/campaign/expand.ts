@@ -21,7 +21,12 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import { checkResolvedOptions, pointerSegments } from '../validate/schema-check.js';
 import type { Site } from '../validate/site.js';
-import { isTimeZone, legacyZoneNote, unknownZoneMessage } from '../validate/timezone.js';
+import {
+  isTimeZone,
+  legacyZoneNote,
+  unknownZoneMessage,
+  unknownZoneWords,
+} from '../validate/timezone.js';
 import { Numbers, Run } from './lazy-list.js';
 import type { RedialPolicy } from './redial.js';
 import { RowIds, RowTable } from './rows.js';
@@ -246,6 +251,7 @@ const errorAt = (
   file: string,
   at: { line: number; column: number },
   message: string,
+  vocabulary: readonly string[] = [],
 ): Diagnostic => ({
   file,
   line: at.line,
@@ -253,6 +259,7 @@ const errorAt = (
   path: '',
   message,
   severity: 'error',
+  ...(vocabulary.length > 0 ? { vocabulary } : {}),
 });
 
 const looksLikeData = (columns: readonly string[]): boolean =>
@@ -491,9 +498,9 @@ const readCampaign = (
     let empty: number[] | undefined;
     const cellAt = (column: number) =>
       cellPositions(site.raw, site.line)[column] ?? { line: site.line, column: 1 };
-    const fail = (column: number, message: string) => {
+    const fail = (column: number, message: string, vocabulary?: readonly string[]) => {
       failed = true;
-      diagnostics.push(errorAt(file, cellAt(column), message));
+      diagnostics.push(errorAt(file, cellAt(column), message, vocabulary));
     };
     // Without an `id` column a row's id is its number, computed when asked for.
     if (idColumn !== undefined) {
@@ -553,6 +560,7 @@ const readCampaign = (
         fail(
           columnsOf(t.zone)[0] ?? 0,
           unknownZoneMessage(zone, ' (use an IANA name such as America/New_York)'),
+          unknownZoneWords(zone),
         );
       } else zoneNote = legacyZoneNote(zone);
     }

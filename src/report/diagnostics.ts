@@ -197,18 +197,25 @@ const redactedLines = (redact: (text: string) => string) => {
 };
 
 /**
- * The diagnostics with their path and message passed through `redact`. The location (file,
- * line, column) is the project's own, as found on disk, never a secret: it is kept as it is,
- * since a short secret (an api key `a` or `1`) replaced in it would point elsewhere.
+ * What hides secrets in a text (a Redactor): `vocabulary`, a diagnostic's words of callops'
+ * own, where a value that is no `always` secret is left as it is.
+ */
+type Redact = (text: string, vocabulary?: readonly string[]) => string;
+
+/**
+ * The diagnostics with their path and message passed through `redact` (the message with its
+ * vocabulary). The location (file, line, column) is the project's own, as found on disk,
+ * never a secret: it is kept as it is, since a short secret (an api key `a` or `1`) replaced
+ * in it would point elsewhere.
  */
 export const redactDiagnostics = (
   diagnostics: readonly Diagnostic[],
-  redact: (text: string) => string,
+  redact: Redact,
 ): Diagnostic[] =>
   diagnostics.map((d) => ({
     ...d,
     path: redact(d.path),
-    message: redact(d.message),
+    message: redact(d.message, d.vocabulary),
   }));
 
 /**
@@ -222,7 +229,7 @@ export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
   sourceText: (file: string) => string | undefined,
   style: Style,
-  redact: (text: string) => string = (text) => text,
+  redact: Redact = (text) => text,
 ): string => {
   // Each file's text split into lines once, however many of its diagnostics are shown.
   const split = new Map<string, readonly string[] | undefined>();
@@ -236,7 +243,7 @@ export const renderDiagnosticsHuman = (
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
     const where = printable(whereOf(d));
-    lines.push(`${style('bold', where)}: ${label}: ${printable(redact(d.message))}`);
+    lines.push(`${style('bold', where)}: ${label}: ${printable(redact(d.message, d.vocabulary))}`);
     const source = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
     if (source !== undefined) {
       const gutter = String(d.line).padStart(5);

@@ -10,11 +10,16 @@ import type { Secret } from '../resolve/interpolate.js';
 export const MIN_REDACTED_LENGTH = 4;
 
 /**
- * Replaces the secrets in a text. `holds` answers, without redacting, whether a short text
- * (a sid, a Call-ID) is or holds a secret's value as written, in any case: a value of at
- * least HELD_LENGTH characters anywhere in it, a shorter one only as the whole text.
+ * Replaces the secrets in a text. `vocabulary`, when given, are words of callops' own the
+ * text quotes (a did-you-mean's suggestion, the values an option takes): a value that is not
+ * `always` is left where it lies within one of them, as it is no secret there (see
+ * makeRedactor). `holds` answers, without redacting, whether a short text (a sid, a Call-ID)
+ * is or holds a secret's value as written, in any case: a value of at least HELD_LENGTH
+ * characters anywhere in it, a shorter one only as the whole text.
  */
-export type Redactor = ((text: string) => string) & { readonly holds?: (text: string) => boolean };
+export type Redactor = ((text: string, vocabulary?: readonly string[]) => string) & {
+  readonly holds?: (text: string) => boolean;
+};
 
 /** Shorter values are looked for by `holds` only as a whole text: a 4-digit value turns up inside a random sid once in about 2,000. */
 const HELD_LENGTH = 8;
@@ -22,7 +27,28 @@ const HELD_LENGTH = 8;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `${NAME}` for a variable; `[description]` for a secret that has no variable. */
-const marker = (name: string): string => (IDENTIFIER.test(name) ? `\${${name}}` : `[${name}]`);
+export const marker = (name: string): string =>
+  IDENTIFIER.test(name) ? `\${${name}}` : `[${name}]`;
+
+/**
+ * Words that are no secret whatever variable holds them: a `.env` line `DEBUG=true` is a
+ * setting, and hiding `true` would turn "must be true or false" into "must be ${DEBUG} or
+ * ${MODE}" while protecting nothing (six words, any case).
+ */
+const BOOLEAN_WORDS: ReadonlySet<string> = new Set(['true', 'false', 'yes', 'no', 'on', 'off']);
+
+/** Whether a secret's value is one of BOOLEAN_WORDS (any case, white space around it aside): never redacted unless `always`. */
+export const isBooleanWord = (secret: Secret): boolean =>
+  secret.always !== true && BOOLEAN_WORDS.has(secret.value.trim().toLowerCase());
+
+/**
+ * Whether a secret is hidden wherever it occurs, in every form (the api key and the other
+ * `always` secrets, and values of STRONG_LENGTH characters or more once trimmed and white
+ * space left out); the others — shorter values — are found only as written, and some texts
+ * hide them only where they stand whole (the path segments of the target line).
+ */
+export const hiddenAnywhere = (secret: Secret): boolean =>
+  secret.always === true || squeeze(secret.value.trim()).length >= STRONG_LENGTH;
 
 const hex4 = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -474,7 +500,8 @@ const STRONG_LENGTH = 8;
  * afterwards (a marker can rebuild it, e.g. a value `PROD` under the name PROD), the text is
  * redacted again with a neutral marker, and as a last resort withheld entirely.
  */
-export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
+export const makeRedactor = (all: readonly Secret[]): Redactor => {
+  const secrets = all.filter((secret) => !isBooleanWord(secret));
   const texts = new Map<string, string>();
   const runs = new Map<string, string>();
   /** Forms of short values: found as written (STRONG_LENGTH). */
@@ -522,7 +549,7 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     return held.some((v) => (v.length >= HELD_LENGTH ? folded.includes(v) : folded === v));
   };
   if (texts.size + runs.size + weak.size + words.size === 0)
-    return Object.assign((text: string) => text, { holds });
+    return Object.assign((text: string, _vocabulary?: readonly string[]) => text, { holds });
   const textSet = formSet(texts);
   const runSet = formSet(runs);
   // Short values: looked for at every position as written (overlaps too); those with white
@@ -554,18 +581,45 @@ export const makeRedactor = (secrets: readonly Secret[]): Redactor => {
     }
     return hits;
   };
-  const redact = (text: string): string => {
+  // The markers of `always` secrets: one of them is hidden inside callops' own words too.
+  const alwaysMarks = new Set([
+    FALLBACK,
+    ...secrets.filter((secret) => secret.always === true).map((secret) => marker(secret.name)),
+  ]);
+  /**
+   * The hits of `text` but those of a value that is not `always` lying wholly within an
+   * occurrence of one of `vocabulary`: a word of callops' own (a zone name it suggests, a
+   * value an option takes) shows what every copy of callops shows, and nothing of the
+   * user's. A value running past the word (a longer secret holding it) is still found.
+   */
+  const hitsBeside = (text: string, vocabulary: readonly string[]): Hit[] => {
     const hits = hitsIn(text);
+    if (hits.length === 0 || vocabulary.length === 0) return hits;
+    const own: { start: number; end: number }[] = [];
+    for (const word of vocabulary) {
+      if (word === '') continue;
+      for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1))
+        own.push({ start: i, end: i + word.length });
+    }
+    return hits.filter(
+      (hit) =>
+        alwaysMarks.has(hit.marker) ||
+        !own.some((word) => word.start <= hit.start && hit.end <= word.end),
+    );
+  };
+  const redact = (text: string, vocabulary: readonly string[] = []): string => {
+    const found = (t: string) => hitsBeside(t, vocabulary);
+    const hits = found(text);
     if (hits.length === 0) return text;
     const named = replaceHits(text, hits);
-    if (hitsIn(named).length === 0) return named;
+    if (found(named).length === 0) return named;
     const neutral = replaceHits(text, hits, FALLBACK);
-    if (hitsIn(neutral).length === 0) return neutral;
-    if (hitsIn(WITHHELD).length === 0) return WITHHELD;
+    if (found(neutral).length === 0) return neutral;
+    if (found(WITHHELD).length === 0) return WITHHELD;
     // Every occurrence cut out until none is left (each pass shortens the text): what stays
     // of the text is still more use than nothing, and holds no secret.
     let cut = neutral;
-    for (let left = hitsIn(cut); left.length > 0; left = hitsIn(cut))
+    for (let left = found(cut); left.length > 0; left = found(cut))
       cut = replaceHits(cut, left, '');
     return cut;
   };

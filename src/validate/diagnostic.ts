@@ -10,6 +10,12 @@ export interface Diagnostic {
   readonly path: string;
   readonly message: string;
   readonly severity: 'error' | 'warning';
+  /**
+   * Words of callops' own the message quotes — a did-you-mean's suggestion taken from its own
+   * list (a time zone, a key), the values an option takes — never the user's text: a `.env`
+   * value that happens to be one is left there when the message is redacted (Redactor).
+   */
+  readonly vocabulary?: readonly string[];
 }
 
 export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>

@@ -29,7 +29,7 @@ import {
   type TextKey,
 } from './schedule-spec.js';
 import { errorAt, hasReference, isRecord, warningAt } from './site.js';
-import { isTimeZone, legacyZoneNote, unknownZoneMessage } from './timezone.js';
+import { isTimeZone, legacyZoneNote, unknownZoneMessage, unknownZoneWords } from './timezone.js';
 
 const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
@@ -240,7 +240,7 @@ const timezone: CallRule = {
       return note === undefined ? [] : [warningAt(at(entry, 'timezone'), note)];
     }
     const message = unknownZoneMessage(zone, ' (use an IANA name such as Europe/Berlin, or UTC)');
-    return [errorAt(at(entry, 'timezone'), message)];
+    return [errorAt(at(entry, 'timezone'), message, unknownZoneWords(zone))];
   },
 };
 

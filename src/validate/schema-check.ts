@@ -155,6 +155,7 @@ const toDiagnostic = (doc: SourceDocument, p: SchemaProblem): Diagnostic => {
     path: p.pointer,
     message: p.message,
     severity: 'error',
+    ...(p.vocabulary === undefined ? {} : { vocabulary: p.vocabulary }),
   };
 };
 

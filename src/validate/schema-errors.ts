@@ -15,6 +15,8 @@ export interface SchemaProblem {
   readonly pointer: string;
   readonly key?: string;
   readonly message: string;
+  /** The words of the schema's own the message quotes (Diagnostic's vocabulary). */
+  readonly vocabulary?: readonly string[];
 }
 
 export interface ExplainContext {
@@ -240,6 +242,45 @@ const message = (e: ErrorObject, ctx: ExplainContext): string => {
   }
 };
 
+const strings = (values: readonly unknown[]): string[] =>
+  values.filter((v): v is string => typeof v === 'string');
+
+/**
+ * The words of the schema's own that `message` quotes for an error: the values an enum or a
+ * const allows (a did-you-mean picks one of them), the keys it requires or allows one of —
+ * never the data, which is the user's.
+ */
+const vocabularyOf = (e: ErrorObject): string[] => {
+  const p = e.params as Obj;
+  switch (e.keyword) {
+    case 'enum':
+      return strings(p.allowedValues as unknown[]);
+    case 'const':
+      return strings([p.allowedValue]);
+    case 'required':
+      return strings([p.missingProperty]);
+    case 'oneOf':
+      return Array.isArray(e.schema) ? e.schema.flatMap((s) => requiredKeys(s) ?? []) : [];
+    case 'not':
+      return requiredKeys(e.schema) ?? [];
+    default:
+      return [];
+  }
+};
+
+/** A problem, with its vocabulary when it has one. */
+const problem = (
+  pointer: string,
+  message: string,
+  vocabulary: readonly string[],
+  key?: string,
+): SchemaProblem => ({
+  pointer,
+  ...(key === undefined ? {} : { key }),
+  message,
+  ...(vocabulary.length > 0 ? { vocabulary } : {}),
+});
+
 /** `path` and each of its ancestors ("/a/b" → "/a/b", "/a", ""). */
 const selfAndAncestors = (path: string): string[] => {
   const out = [path];
@@ -272,8 +313,10 @@ const unknownKey = (e: ErrorObject, ctx: ExplainContext): SchemaProblem => {
   const title = isObj(e.parentSchema) ? e.parentSchema.title : undefined;
   const what = OPTION_LEVELS.has(String(title)) ? 'option' : 'key';
   const hint = suggestKey(key, propertyNames(e.parentSchema, ctx.schema));
-  const message = `unknown ${what} ${code(key)}${KEY_NOTES.get(key) ?? (hint ? ` — did you mean ${code(hint)}?` : '')}`;
-  return { pointer: `${e.instancePath}/${escapePointer(key)}`, key, message };
+  const note = KEY_NOTES.get(key);
+  const message = `unknown ${what} ${code(key)}${note ?? (hint ? ` — did you mean ${code(hint)}?` : '')}`;
+  const vocabulary = note === undefined && hint !== undefined ? [hint] : [];
+  return problem(`${e.instancePath}/${escapePointer(key)}`, message, vocabulary, key);
 };
 
 /** The pruned, readable problems for Ajv errors (Ajv run with allErrors and verbose). */
@@ -313,20 +356,20 @@ export const explainErrors = (
       );
       out.push({ pointer: path, message: typeMessage([...new Set(expected)], e, ctx) });
     } else if (COMBINATORS.has(e.keyword)) {
-      if (!explained.has(path)) out.push({ pointer: path, message: message(e, ctx) });
+      if (!explained.has(path)) out.push(problem(path, message(e, ctx), vocabularyOf(e)));
     } else if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
       out.push(unknownKey(e, ctx));
     } else if (e.keyword === 'required' && BRANCH_REQUIRED.test(e.schemaPath)) {
       const group = `${path}|${e.schemaPath.replace(BRANCH_REQUIRED, '$1')}`;
       if (!once(group)) continue;
-      const keys = (branchRequired.get(group) ?? []).map((r) => code(r.params.missingProperty));
-      out.push({ pointer: path, message: `must have ${orList(keys)}` });
+      const required = (branchRequired.get(group) ?? []).flatMap(vocabularyOf);
+      out.push(problem(path, `must have ${orList(required.map(code))}`, required));
     } else if (e.propertyName !== undefined) {
       const key = e.propertyName;
       const msg = message({ ...e, data: key }, ctx);
-      out.push({ pointer: `${path}/${escapePointer(key)}`, key, message: `key ${msg}` });
+      out.push(problem(`${path}/${escapePointer(key)}`, `key ${msg}`, vocabularyOf(e), key));
     } else {
-      out.push({ pointer: path, message: message(e, ctx) });
+      out.push(problem(path, message(e, ctx), vocabularyOf(e)));
     }
   }
   return out.filter((p) => once(`${p.pointer}\n${p.message}`));

@@ -43,17 +43,27 @@ export const siteOf = (doc: SourceDocument, path: PathSegments): Site =>
 export const keySiteOf = (doc: SourceDocument, path: PathSegments): Site =>
   lazySite(doc.file, path, () => doc.locateKey(path));
 
-export const errorAt = (site: Site, message: string): Diagnostic => ({
+/** An error at `site`; `vocabulary`: the words of callops' own its message quotes (Diagnostic). */
+export const errorAt = (
+  site: Site,
+  message: string,
+  vocabulary: readonly string[] = [],
+): Diagnostic => ({
   file: site.file,
   line: site.line,
   column: site.column,
   path: site.path,
   message,
   severity: 'error',
+  ...(vocabulary.length > 0 ? { vocabulary } : {}),
 });
 
-export const warningAt = (site: Site, message: string): Diagnostic => ({
-  ...errorAt(site, message),
+export const warningAt = (
+  site: Site,
+  message: string,
+  vocabulary: readonly string[] = [],
+): Diagnostic => ({
+  ...errorAt(site, message, vocabulary),
   severity: 'warning',
 });
 

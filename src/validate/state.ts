@@ -118,6 +118,7 @@ export const readState = (doc: SourceDocument, raw: unknown): StateFindings => {
       errorAt(
         siteOf(doc, [...PATH, 'backend']),
         `unknown state backend ${shown}: use \`file\` or \`postgres\`${hint}`,
+        BACKENDS,
       ),
     );
   }

@@ -73,6 +73,7 @@ export const checkTargetShape = (
       errorAt(
         siteOf(doc, [...path, 'flavor']),
         `unknown flavor ${shown}: use \`cognigy\` (Cognigy Voice Gateway, the default) or \`jambonz\` (a stock jambonz server)${hint}`,
+        FLAVORS,
       ),
     );
   }

@@ -195,3 +195,10 @@ export const unknownZoneMessage = (zone: string, otherwise: string): string => {
   const suggestion = suggestTimeZone(zone);
   return `unknown time zone \`${zone}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : otherwise}`;
 };
+
+/** Of unknownZoneMessage's words, those of callops's own (the zone it suggests): see Diagnostic. */
+export const unknownZoneWords = (zone: string): string[] => {
+  if (notIanaAdvice(zone) !== undefined) return [];
+  const suggestion = suggestTimeZone(zone);
+  return suggestion ? [suggestion] : [];
+};

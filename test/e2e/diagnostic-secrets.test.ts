@@ -151,6 +151,64 @@ describe('a short api key (under 4 characters)', () => {
   }, 60_000);
 });
 
+describe(".env values that are settings, or callops' own words", () => {
+  /** Values no one would call secret, beside one that is. */
+  const dotEnv = [
+    'DEBUG=true',
+    'MODE=false',
+    'TZ_NAME=Europe/Berlin',
+    'PORT=8080',
+    'REGION=tenant',
+    'KIND=phone',
+    'FIELD=timeout',
+    `OTHER_TOKEN=${UNREFERENCED}`,
+    '',
+  ].join('\n');
+
+  it("never rewrite a message's own words: true or false, a did-you-mean, the values allowed", async () => {
+    const gw = await gateway({
+      '.env': dotEnv,
+      'calls/a.yaml': callsYaml([
+        {
+          name: 'one',
+          extra: ['answerOnBridge: "yes"', 'timout: 5', 'timeLimit: "tenant"'],
+        },
+        { name: 'four', extra: [`timeLimit: "${UNREFERENCED}"`] },
+        { name: 'two', extra: ['schedule: { cron: "0 9 * * *", timezone: Europe/Berln }'] },
+        { name: 'three', to: '{ type: phon, number: "+15550002002" }' },
+      ]),
+    });
+    for (const { what, r } of await everyOutput(gw)) {
+      const all = output(r).replaceAll('\\"', '"');
+      expect(r.code, `${what}: ${all}`).toBe(1);
+      for (const said of [
+        'must be true or false, got string "yes" (YAML 1.2 reads `yes` as text: write true or false)',
+        'unknown option `timout` — did you mean `timeout`?',
+        'unknown time zone `Europe/Berln` — did you mean `Europe/Berlin`?',
+        'must be one of `phone`, `sip`, `user`, `teams`, got string "phon" — did you mean `phone`?',
+        // What the user wrote is still hidden, short value or not.
+        'must be an integer, got string "${REGION}"',
+        'must be an integer, got string "${OTHER_TOKEN}"',
+      ])
+        expect(all, what).toContain(said);
+      for (const name of ['DEBUG', 'MODE', 'TZ_NAME', 'KIND', 'FIELD'])
+        expect(all, what).not.toContain(`\${${name}}`);
+      expect(all, what).not.toContain(UNREFERENCED.slice(0, 6));
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+  }, 120_000);
+
+  it('on the target line, hide a short value only where it is a whole segment of the path', async () => {
+    const gw = await gateway({ '.env': dotEnv });
+    const config = await gw.project.read('callops.yaml');
+    const base = `${gw.sim.url}/api/v1/gw8080/tenant`;
+    await gw.project.write('callops.yaml', config.replace(gw.sim.url, base));
+    const r = await gw.run(['plan']);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`target sim: ${gw.sim.url}/api/v1/gw8080/\${REGION}`);
+  }, 60_000);
+});
+
 describe('usage errors', () => {
   it('never quote a secret typed on the command line', async () => {
     const secret = 'CnRy9xK3yZZsecret';

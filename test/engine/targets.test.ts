@@ -62,6 +62,32 @@ describe('the target line', () => {
     expect(shown).toBe('target lab: https://${VG_API_KEY}.example.com');
   });
 
+  it('hides a short value (under 8 characters) only where it is a whole path segment', () => {
+    const env = {
+      PORT: '8080',
+      REGION: 'tenant',
+      DEBUG: 'true',
+      PATH_TOKEN: 'Gt5Pa7hT0ken',
+      VG_API_KEY: 'k3y',
+    };
+    const at = (path: string) => line(`http://127.0.0.1:34319${path}`, env, ['VG_API_KEY']);
+    expect(at('/api/v1/gw8080/tenant')).toBe(
+      'target lab: http://127.0.0.1:34319/api/v1/gw8080/${REGION}',
+    );
+    expect(at('/8080/tenants/x-tenant/true')).toBe(
+      'target lab: http://127.0.0.1:34319/${PORT}/tenants/x-tenant/true',
+    );
+    // A segment as its percent escapes decode; a value spanning whole segments.
+    expect(at('/%74enant/x')).toBe('target lab: http://127.0.0.1:34319/${REGION}/x');
+    expect(
+      line('http://127.0.0.1:34319/a/eu/1/b', { ZONE: 'eu/1' }).replace('target lab: ', ''),
+    ).toBe('http://127.0.0.1:34319/a/${ZONE}/b');
+    // Long values anywhere in a segment; the api key, whatever its length, as ever.
+    expect(at('/gwGt5Pa7hT0ken8080/x-k3y')).toBe(
+      'target lab: http://127.0.0.1:34319/gw${PATH_TOKEN}8080/x-${VG_API_KEY}',
+    );
+  });
+
   it('as written when a reference is missing: userinfo, query and secrets masked', () => {
     const shown = line('https://u:Pw0rdZq8x@vg.example.com/${MISSING}/Kd7Wm2zz?k=1', {
       TOKEN: 'Kd7Wm2zz',

@@ -275,6 +275,57 @@ describe('an api key under 4 characters', () => {
   });
 });
 
+describe('a boolean word (true, false, yes, no, on, off: any case)', () => {
+  it('is no secret: a setting such as DEBUG=true never rewrites "true or false"', () => {
+    const r = makeRedactor([
+      { name: 'DEBUG', value: 'true' },
+      { name: 'MODE', value: 'False ' },
+      { name: 'ASK', value: 'YES' },
+      { name: 'TOKEN', value: 'Zq7tokenW3x' },
+    ]);
+    const text = 'must be true or false, got string "yes" (write true or false) Zq7tokenW3x';
+    expect(r(text)).toBe('must be true or false, got string "yes" (write true or false) ${TOKEN}');
+    expect(r.holds?.('true')).toBe(false);
+  });
+
+  it('is still hidden when it is the api key, which is hidden whatever it is', () => {
+    const r = makeRedactor([{ name: 'VG_API_KEY', value: 'true', always: true }]);
+    expect(r('Bearer true')).toBe('Bearer ${VG_API_KEY}');
+  });
+});
+
+describe("a value inside callops' own words (a diagnostic's vocabulary)", () => {
+  const r = makeRedactor([
+    { name: 'TZ_NAME', value: 'Europe/Berlin' },
+    { name: 'KIND', value: 'phone' },
+    { name: 'VG_API_KEY', value: 'timeout', always: true },
+  ]);
+
+  it('is left within them, and replaced in the text around them', () => {
+    expect(
+      r('unknown time zone `Europe/Berln` — did you mean `Europe/Berlin`?', ['Europe/Berlin']),
+    ).toBe('unknown time zone `Europe/Berln` — did you mean `Europe/Berlin`?');
+    expect(r('must be one of `phone`, `sip`, got string "Europe/Berlin"', ['phone', 'sip'])).toBe(
+      'must be one of `phone`, `sip`, got string "${TZ_NAME}"',
+    );
+    // Without a vocabulary, as before: every occurrence.
+    expect(r('did you mean `Europe/Berlin`?')).toBe('did you mean `${TZ_NAME}`?');
+  });
+
+  it('is replaced where it runs past them (a longer secret holding the word)', () => {
+    const long = makeRedactor([{ name: 'LONG', value: 'sk-phone-secret-01' }]);
+    expect(long('got "sk-phone-secret-01", one of `phone`', ['phone'])).toBe(
+      'got "${LONG}", one of `phone`',
+    );
+  });
+
+  it('never spares the api key or another `always` secret', () => {
+    expect(r('unknown option `timout` — did you mean `timeout`?', ['timeout'])).toBe(
+      'unknown option `timout` — did you mean `${VG_API_KEY}`?',
+    );
+  });
+});
+
 describe('a value with white space around it', () => {
   it('is found trimmed too', () => {
     const r = makeRedactor([{ name: 'K', value: ' key-abcdef\n' }]);

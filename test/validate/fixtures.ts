@@ -22,12 +22,14 @@ export const loadedFrom = (files: Readonly<Record<string, string>>): LoadedProje
 export const validate = (files: Readonly<Record<string, string>>): ValidatedProject =>
   validateProject(loadedFrom(files));
 
+/** An error; `vocabulary`: the words of callops' own its message quotes (Diagnostic). */
 export const error = (
   file: string,
   line: number,
   column: number,
   path: string,
   message: string,
+  vocabulary?: readonly string[],
 ): Diagnostic => ({
   file,
   line,
@@ -35,6 +37,7 @@ export const error = (
   path,
   message,
   severity: 'error',
+  ...(vocabulary === undefined ? {} : { vocabulary }),
 });
 
 export const warning = (

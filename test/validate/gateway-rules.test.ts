@@ -109,6 +109,7 @@ describe('flavor of a target', () => {
         13,
         '/targets/lab/flavor',
         'must be one of `cognigy`, `jambonz`, got string "jambnoz" — did you mean `jambonz`?',
+        ['cognigy', 'jambonz'],
       ),
     ]);
   });

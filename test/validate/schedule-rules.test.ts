@@ -196,6 +196,7 @@ describe('timezone', () => {
         17,
         '/calls/0/schedule/timezone',
         'unknown time zone `Europe/Berln` — did you mean `Europe/Berlin`?',
+        ['Europe/Berlin'],
       ),
     ]);
     expect(diagnosticsOf('cron: "0 9 * * *"', 'timezone: Berlin')).toEqual([
@@ -205,6 +206,7 @@ describe('timezone', () => {
         17,
         '/calls/0/schedule/timezone',
         'unknown time zone `Berlin` — did you mean `Europe/Berlin`?',
+        ['Europe/Berlin'],
       ),
     ]);
   });
@@ -814,6 +816,7 @@ describe('schedules from defaults', () => {
         15,
         '/defaults/schedule/timezone',
         'unknown time zone `Europe/Pariss` — did you mean `Europe/Paris`?',
+        ['Europe/Paris'],
       ),
     ]);
   });

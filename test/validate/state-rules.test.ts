@@ -49,7 +49,10 @@ describe('state: in callops.yaml', () => {
   it('an unknown backend is an error at its value', () => {
     const result = withState('backend: mysql', 'url: ${DB}');
     expect(result.diagnostics).toEqual([
-      error(C, 2, 12, '/state/backend', 'must be one of `file`, `postgres`, got string "mysql"'),
+      error(C, 2, 12, '/state/backend', 'must be one of `file`, `postgres`, got string "mysql"', [
+        'file',
+        'postgres',
+      ]),
     ]);
   });
 
