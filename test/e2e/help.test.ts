@@ -135,6 +135,7 @@ const IGNORED: Readonly<Record<string, readonly string[]>> = {
   init: ['--target', '--env-file', '--format', '--now'],
   demo: ['--target', '--env-file', '--format', '--now'],
   unlock: ['--target', '--format', '--now'],
+  receive: ['--now'],
   simulator: ['--target', '--env-file', '--format', '--now'],
 };
 

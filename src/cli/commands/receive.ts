@@ -27,6 +27,9 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
   --host HOST   address to listen on (default 127.0.0.1; put a TLS proxy in front to
                 expose it)`,
   options: { port: { type: 'string' }, host: { type: 'string' } },
+  refuses: {
+    now: 'receive records statuses as they come: it takes no --now',
+  },
   handlesSignals: true,
   onStop: 'stopping: recording what was received',
   run: async (ctx) => {
