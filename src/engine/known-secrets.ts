@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { readConfigSource } from '../config/load.js';
+import { webhookSecrets } from '../receive/signature.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget, interpolate, resolveState, type Secret } from '../resolve/index.js';
 import { secretsOf } from '../resolve/secrets.js';
@@ -7,7 +8,12 @@ import { readConfig } from '../validate/config.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
 
 /** The variables that hold a secret whatever references them. */
-const SECRET_VARIABLES = ['CALLOPS_API_KEY', 'CALLOPS_WEBHOOK_SECRET', 'CALLOPS_WEBHOOK_SECRETS'];
+const SECRET_VARIABLES = ['CALLOPS_API_KEY'];
+/**
+ * The variables that hold webhook secrets, several in one value (comma-separated, as
+ * `receive` reads them): each is a secret, the commas and blanks between them none.
+ */
+const WEBHOOK_VARIABLES = ['CALLOPS_WEBHOOK_SECRET', 'CALLOPS_WEBHOOK_SECRETS'];
 
 /** A target's values taken from the environment, and its api key (written or resolved). */
 const targetSecrets = (spec: TargetSpec, env: Env): Secret[] => {
@@ -45,10 +51,15 @@ export const knownSecrets = (
   const fromEnv = envTarget(env).spec;
   if (fromEnv !== undefined) targets.push(fromEnv);
   const state = resolveState(config.state, env);
-  const named = SECRET_VARIABLES.flatMap((name) => {
-    const value = env[name];
-    return value === undefined || value === '' ? [] : [{ name, value, always: true }];
-  });
+  const named = [
+    ...SECRET_VARIABLES.flatMap((name) => {
+      const value = env[name];
+      return value === undefined || value === '' ? [] : [{ name, value, always: true }];
+    }),
+    ...WEBHOOK_VARIABLES.flatMap((name) =>
+      webhookSecrets({ [name]: env[name] }).map((value) => ({ name, value, always: true })),
+    ),
+  ];
   const file = files.flatMap((values) =>
     Object.entries(values).flatMap(([name, value]) =>
       value === undefined || value === '' ? [] : [{ name, value }],

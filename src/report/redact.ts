@@ -5,7 +5,8 @@ import type { Secret } from '../resolve/interpolate.js';
  * Values shorter than this are not redacted (unless `always`): a one- or two-character value
  * ("1", "no") would be replaced everywhere it occurs by chance and shred all output, while
  * hiding it protects nothing. The api key is `always` redacted, whatever its length: when
- * shorter than this, only where it stands as a whole word (`wordHits`).
+ * shorter than this, only where it stands as a whole word (`wordHits`), and never when it
+ * holds no letter, digit or `_` (punctuation alone is no word, and no secret).
  */
 export const MIN_REDACTED_LENGTH = 4;
 
@@ -516,7 +517,9 @@ export const makeRedactor = (all: readonly Secret[]): Redactor => {
     // A value with white space around it also shows trimmed (as most messages print it).
     const trimmed = secret.value.trim();
     if (secret.always === true && squeeze(trimmed).length < MIN_REDACTED_LENGTH) {
-      if (!words.has(trimmed)) words.set(trimmed, marker(secret.name));
+      // A short value without a letter, digit or `_` (`,`, `-`) is no word: found as one, it
+      // would be found at every comma or dash of every text, and hides nothing.
+      if ([...trimmed].some(isWord) && !words.has(trimmed)) words.set(trimmed, marker(secret.name));
       continue;
     }
     const values = trimmed.length >= MIN_REDACTED_LENGTH ? [secret.value, trimmed] : [secret.value];

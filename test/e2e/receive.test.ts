@@ -267,4 +267,21 @@ describe('callops receive', () => {
       await project.cleanup();
     }
   });
+
+  it('takes a webhook secret variable holding only commas and blanks for none, and says so as written', async () => {
+    const project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'a' }]) });
+    try {
+      const result = await runCli(['receive', '--port', '0'], {
+        cwd: project.dir,
+        env: { CALLOPS_WEBHOOK_SECRET: ' , ' },
+      });
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain(
+        'callops receive: set CALLOPS_WEBHOOK_SECRET (or CALLOPS_WEBHOOK_SECRETS, comma-separated) to the webhook secret',
+      );
+      expect(result.stderr).not.toContain('${');
+    } finally {
+      await project.cleanup();
+    }
+  });
 });

@@ -37,6 +37,15 @@ describe('makeRedactor', () => {
     expect(r('1 yes k9')).toBe('1 yes [api_key of target prod]');
   });
 
+  it('never looks for a short value that holds no letter, digit or _: punctuation is no word', () => {
+    const r = makeRedactor([
+      { name: 'CALLOPS_WEBHOOK_SECRET', value: ' , ', always: true },
+      { name: 'VG_API_KEY', value: '-', always: true },
+    ]);
+    const text = 'set A (or B, comma-separated), a - b';
+    expect(r(text)).toBe(text);
+  });
+
   it('replaces the longest value first', () => {
     const r = makeRedactor([
       { name: 'SHORT', value: 'abcd1234' },
