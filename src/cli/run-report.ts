@@ -24,6 +24,7 @@ import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, type Redact, reportDiagnostics } from './load.js';
+import { receivedNote } from './received-note.js';
 import { appendStepSummary } from './step-summary.js';
 import type { UnknownsSaid } from './unsettled.js';
 
@@ -238,6 +239,10 @@ export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boole
     ctx.stderr.write(
       `note: recorded what an interrupted run left in its journal: ${event.placed} placed, ${event.failed} failed, ${event.unknown} unknown${event.unknown > 0 ? ' (settle unknown ones with `callops resolve` or `apply --retry-unknown`)' : ''}\n`,
     );
+    return true;
+  }
+  if (event.type === 'state:received') {
+    ctx.stderr.write(receivedNote(event.recorded));
     return true;
   }
   return false;

@@ -8,6 +8,7 @@ import type { StateUse } from '../state/store.js';
 import type { ProjectConfig } from '../validate/model.js';
 import type { CommandContext } from './context.js';
 import { showDiagnostics } from './load.js';
+import { receivedNote } from './received-note.js';
 
 /**
  * `state.keep` under `--now`: the given instant as the clock moves on from it, but never
@@ -63,6 +64,9 @@ export const openProjectState = async (
     // replaced by its reference, and every character a terminal would act on escaped.
     warn: (message) => {
       ctx.stderr.write(`warning: ${printable(redact()(message))}\n`);
+    },
+    received: (recorded) => {
+      ctx.stderr.write(receivedNote(recorded));
     },
     onDiagnostics: (diagnostics) => {
       showDiagnostics(ctx, diagnostics, () => undefined, redact());

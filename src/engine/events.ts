@@ -18,6 +18,8 @@ export type EngineEvent =
       readonly failed: number;
       readonly unknown: number;
     }
+  /** Outcomes `callops receive` accepted and could not record, recorded as the lock was taken. */
+  | { readonly type: 'state:received'; readonly recorded: number }
   /** The run lock of a run that is gone was taken over. */
   | { readonly type: 'state:took-over'; readonly holder: LockHolder }
   /** Problems found resolving the due calls (nothing is sent when one is an error). */

@@ -69,6 +69,11 @@ export const openState = async (
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
     /** Says a store's warning (a key found placed twice), one line. */
     readonly warn?: (message: string) => void;
+    /**
+     * Told how many outcomes a database store recorded as it opened, from what `callops
+     * receive` accepted and could not record (state/received.ts).
+     */
+    readonly received?: (recorded: number) => void;
   },
 ): Promise<OpenedState> => {
   const resolved = resolveState(config.state, env, site.envFile);
@@ -91,6 +96,7 @@ export const openState = async (
       ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
       ...(site.warn && { warn: site.warn }),
+      ...(site.received && { received: site.received }),
       ...(site.onDiagnostics && { warnDiagnostic: (d: Diagnostic) => site.onDiagnostics?.([d]) }),
       // A large lockfile read in full: the heap kept close to what it holds (heap.ts).
       readingWhole: tightenHeapForLockfile,
@@ -205,6 +211,9 @@ export const holdState = async (
     const folded = taken.recovered;
     if (folded && folded.placed + folded.failed + folded.unknown > 0) {
       await sink({ type: 'state:recovered', ...folded });
+    }
+    if (taken.received !== undefined && taken.received > 0) {
+      await sink({ type: 'state:received', recorded: taken.received });
     }
     const view = await store.read();
     const lost = () => taken.lost?.();

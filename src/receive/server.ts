@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { outcomeFromRecord, recordOf } from '../execute/evidence.js';
 import type { Observation, RecordObservations } from '../execute/observe.js';
 import { isCallSid } from '../execute/policy.js';
 import { checkOutcome, isFinalOutcome, outcomeAfter } from '../state/outcome.js';
+import type { ReceivedSpool, ReceivedStatus } from '../state/received.js';
 import type { CallOutcome } from '../state/types.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
@@ -13,14 +15,24 @@ import { SIGNATURE_HEADER, verifySignature } from './signature.js';
  * as `status --refresh`, in batches. A sid the state does not know yet (the run that placed
  * it has not recorded it) waits in the queue for a while; the state being busy (another run
  * holds the lock) is waited out.
+ *
+ * The invariant: a status is answered 204 only once it is durable in the spool (see
+ * state/received.ts), and it leaves the spool only once it is recorded or dropped. So what
+ * was answered 204 is never lost, whenever the receiver stops: what it could not record
+ * stays in the spool, and the next command that takes the run lock records it.
  */
 
 /** The largest body read: a status hook body is a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 /** An unknown sid waits this long for its entry before it is dropped. */
 export const UNMATCHED_TTL_MS = 10 * 60_000;
-/** Statuses waiting at most (the oldest go first past it). */
+/** Calls whose statuses wait at most: a status of another call is then answered 503. */
 export const MAX_QUEUED = 10_000;
+/** How long a receiver asked to stop goes on trying to record what waits (default). */
+export const STOP_WAIT_MS = 10_000;
+
+/** Where accepted statuses are kept until recorded (state/received.ts's ReceivedSpool). */
+export type Spool = Pick<ReceivedSpool, 'append' | 'compact'>;
 
 export interface ReceiverOptions {
   readonly host: string;
@@ -29,6 +41,15 @@ export interface ReceiverOptions {
   /** The lockfile keys of these sids, where known. */
   readonly keysOf: (sids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   readonly record: RecordObservations;
+  /** Each status is durable here before it is answered 204. */
+  readonly spool: Spool;
+  /**
+   * Whether a call sid is or holds a known secret (the api key of a target may be a UUID):
+   * such a status is refused 400, never written to the spool nor quoted.
+   */
+  readonly holdsSecret?: (text: string) => boolean;
+  /** Statuses a receiver that is gone kept and did not record: taken into the queue first. */
+  readonly adopted?: readonly ReceivedStatus[];
   /**
    * One line for the person watching (never a body). It may quote a sid or a key as it came:
    * the caller redacts and escapes it (receiveLine).
@@ -43,8 +64,18 @@ export interface ReceiverOptions {
 
 export interface Receiver {
   readonly url: string;
-  /** Stops listening, records what is queued one last time; how many stayed unrecorded. */
-  close(): Promise<number>;
+  /**
+   * Stops listening and records what is queued, trying again for up to `waitMs` (default
+   * STOP_WAIT_MS) while the state is busy; how many stayed unrecorded (the spool is then
+   * written with them), and how many of those are of calls no placed entry held at the last
+   * try.
+   */
+  close(waitMs?: number): Promise<{
+    readonly unrecorded: number;
+    readonly unmatched: number;
+    /** What stayed unrecorded is on disk (false only when the spool could not be written). */
+    readonly kept: boolean;
+  }>;
 }
 
 interface Queued {
@@ -101,6 +132,19 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let busyNoted = false;
+  /** The last try to record failed (the state was busy or could not be reached). */
+  let busy = false;
+  /** The queue was said to be full (said again once it had room). */
+  let fullNoted = false;
+  /** Queued sids no placed entry held at the last try. */
+  const unmatched = new Set<string>();
+  /** What the spool must keep: every status not recorded yet. */
+  const pending = (): ReceivedStatus[] =>
+    [...queue].map(([sid, q]) => ({
+      sid,
+      at: new Date(q.sinceMs).toISOString(),
+      outcome: q.outcome,
+    }));
 
   const schedule = (ms: number) => {
     if (timer !== undefined || closed) return;
@@ -116,15 +160,18 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     const keys = await options.keysOf(sids);
     const batch: Observation[] = [];
     const sent = new Map<string, Queued>();
+    unmatched.clear();
     for (const sid of sids) {
       const key = keys.get(sid);
       const queued = queue.get(sid);
       if (queued === undefined) continue;
+      if (key === undefined) unmatched.add(sid);
       if (key !== undefined) {
         batch.push({ key, outcome: queued.outcome });
         sent.set(sid, queued);
       } else if (nowMs() - queued.sinceMs > UNMATCHED_TTL_MS) {
         queue.delete(sid);
+        unmatched.delete(sid);
         const count = 1 + queued.later.length;
         options.log(
           `dropped ${count === 1 ? 'the status' : `${count} statuses`} of call ${sid}: no placed entry has that sid`,
@@ -134,6 +181,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     if (batch.length === 0) return;
     const changed = new Set(await options.record(batch));
     busyNoted = false;
+    busy = false;
     for (const [sid, queued] of sent) {
       // A newer status that arrived meanwhile stays queued.
       if (queue.get(sid) === queued) queue.delete(sid);
@@ -161,7 +209,9 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
 
   const flush = (): Promise<void> => {
     flushing ??= flushOnce()
+      .then(() => compact())
       .catch((error: unknown) => {
+        busy = true;
         if (!busyNoted) {
           busyNoted = true;
           options.log(
@@ -176,7 +226,19 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     return flushing;
   };
 
-  const enqueue = (sid: string, received: CallOutcome): void => {
+  /**
+   * The spool rewritten with what is still queued, once it holds mostly what was recorded.
+   * A failure leaves the older spool, which holds all that is queued and more: harmless.
+   */
+  const compact = async (force = false): Promise<void> => {
+    await options.spool.compact(pending, force).catch((error: unknown) => {
+      options.log(
+        `could not rewrite the spool (${error instanceof Error ? error.message : String(error)}); it keeps what it held`,
+      );
+    });
+  };
+
+  const enqueue = (sid: string, received: CallOutcome, sinceMs = nowMs()): void => {
     const current = queue.get(sid);
     // How a call ended is settled by its first final status, as in the lockfile: a later one
     // in the same batch (a retried or forged hook) neither replaces it nor moves it back.
@@ -188,11 +250,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     // two: an answer is never lost, nor replaced by an earlier status arriving late.
     const outcome = current === undefined ? received : outcomeAfter(current.outcome, received);
     if (outcome === undefined) return;
-    if (!current && queue.size >= MAX_QUEUED) {
-      const oldest = queue.keys().next().value;
-      if (oldest !== undefined) queue.delete(oldest);
-    }
-    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? nowMs(), later: [] });
+    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? sinceMs, later: [] });
     schedule(options.batchMs ?? 200);
   };
 
@@ -249,7 +307,40 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       answer(res, 400, 'the call_sid is not a call sid (a UUID)');
       return;
     }
+    // No placed entry holds a sid that holds a secret (a 201 whose sid holds one is
+    // `unknown`), and the spool must not hold one.
+    if (options.holdsSecret?.(record.call_sid) === true) {
+      answer(res, 400, 'the call_sid holds a secret: no placed call has it');
+      return;
+    }
+    // Nothing answered 204 is ever dropped to make room: past the bound, a status of
+    // another call is refused, and the gateway is told.
+    if (!queue.has(record.call_sid) && queue.size >= MAX_QUEUED) {
+      if (!fullNoted) {
+        fullNoted = true;
+        options.log(
+          `${MAX_QUEUED} calls' statuses wait to be recorded: statuses of other calls are answered 503 until some are`,
+        );
+      }
+      answer(res, 503, 'too many statuses wait to be recorded; send it again later');
+      return;
+    }
+    if (queue.size < MAX_QUEUED) fullNoted = false;
+    // Queued first, so that a rewrite of the spool meanwhile keeps it; answered 204 only
+    // once it is durable.
     enqueue(record.call_sid, outcome);
+    try {
+      await options.spool.append(
+        { sid: record.call_sid, at: new Date(nowMs()).toISOString(), outcome },
+        pending,
+      );
+    } catch (error) {
+      options.log(
+        `could not keep a status on disk (${error instanceof Error ? error.message : String(error)}): answered 503`,
+      );
+      answer(res, 503, 'the status could not be kept; send it again');
+      return;
+    }
     answer(res, 204);
   };
 
@@ -269,11 +360,25 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       resolve();
     });
   });
+  if (options.adopted !== undefined && options.adopted.length > 0) {
+    for (const s of options.adopted) {
+      const at = Date.parse(s.at);
+      enqueue(s.sid, s.outcome, Number.isNaN(at) ? nowMs() : at);
+    }
+    // Durable in this receiver's spool before the caller removes those it came from.
+    try {
+      await options.spool.compact(pending, true);
+    } catch (error) {
+      if (timer !== undefined) clearTimeout(timer);
+      server.close();
+      throw error;
+    }
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    close: async () => {
+    close: async (waitMs = STOP_WAIT_MS) => {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
       await new Promise<void>((resolve) => {
@@ -282,7 +387,32 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       });
       await flushing;
       await flush();
-      return queue.size;
+      // The state busy (another run holds the lock, a database down): tried again a while.
+      const deadline = nowMs() + waitMs;
+      if (queue.size > 0 && busy && waitMs > 0) {
+        const n = queue.size;
+        options.log(
+          `waiting up to ${Math.ceil(waitMs / 1000)} s to record ${n === 1 ? '1 status' : `${n} statuses`}`,
+        );
+      }
+      while (queue.size > 0 && busy && nowMs() < deadline) {
+        await sleep(Math.min(options.retryMs ?? 1_000, Math.max(0, deadline - nowMs())));
+        await flush();
+      }
+      const waiting = [...unmatched].filter((sid) => queue.has(sid)).length;
+      if (queue.size === 0) return { unrecorded: 0, unmatched: 0, kept: true };
+      // What stays is written whole: the spool then holds exactly it, also after a write
+      // that failed (answered 503) left it unsure.
+      const kept = await options.spool.compact(pending, true).then(
+        () => true,
+        (error: unknown) => {
+          options.log(
+            `could not write the spool (${error instanceof Error ? error.message : String(error)})`,
+          );
+          return false;
+        },
+      );
+      return { unrecorded: queue.size, unmatched: waiting, kept };
     },
   };
 };

@@ -34,6 +34,7 @@ import {
   setCall,
 } from './number-index.js';
 import { withOutcomes } from './outcome.js';
+import { readReceived, recordReceived, withReceived } from './received.js';
 import {
   type DefinitionMeta,
   draftLock,
@@ -543,10 +544,20 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     };
     releaseHeld = release;
     const h = held;
+    // What receivers answered 204 for and could not record (a run held this lock, or they
+    // were stopped first): recorded now, made durable, and the spools of those gone removed.
+    let received: number;
+    try {
+      received = await recordReceived(stateDir, { view: async () => lockOf(h), observe, persist });
+    } catch (error) {
+      await release().catch(() => undefined);
+      throw error;
+    }
     return {
       ok: true,
       holder: acquired.holder,
       ...(acquired.tookOver ? { tookOver: acquired.tookOver } : {}),
+      ...(received > 0 && { received }),
       lost: () => {
         const lost = held === h ? lostLock(h) : undefined;
         return lost && { ...(lost.holder && { holder: lost.holder }), why: lost.message };
@@ -581,7 +592,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const live = await runGoingOn(stateDir);
     const { lock: folded, inFlight } = await replayJournal(stateDir, await readLock(), { live });
     await refuseRegression(folded);
-    return { lock: prune(folded), inFlight: inFlight ?? new Set() };
+    // And what receivers accepted and could not record yet, as the next run records it.
+    const received = withReceived(folded, await readReceived(stateDir));
+    return { lock: prune(received), inFlight: inFlight ?? new Set() };
   };
 
   const numbersOf = (h: Held): NumberIndex => {

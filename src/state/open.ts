@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { openFileStore } from './file-store.js';
 import { refuseLockfileAhead } from './lockfile-ahead.js';
+import { recordReceived } from './received.js';
 import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
 
 export interface StoreSite {
@@ -33,6 +34,12 @@ export interface StoreSite {
   readonly warnDiagnostic?: (warning: Diagnostic) => void;
   /** Told the size of a lockfile the file store is about to read in full. */
   readonly readingWhole?: (bytes: number) => void;
+  /**
+   * Told how many outcomes a database store recorded as it opened to send or record: what
+   * `callops receive` accepted in this folder and could not record (./received.ts). The file
+   * store records them as it takes its run lock (LockResult's `received`).
+   */
+  readonly received?: (recorded: number) => void;
 }
 
 /**
@@ -66,18 +73,28 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     ...(site.signal ? { signal: site.signal } : {}),
     ...(site.retention ? { retention: site.retention } : {}),
   });
-  if (site.skipLockfileCheck === true) return store;
   try {
-    await refuseLockfileAhead(
-      {
-        stateDir: site.stateDir,
-        lockPath: site.lockPath,
-        lockName: site.lockName,
-        ...(site.use === undefined ? {} : { use: site.use }),
-        ...(site.restore === true && { pulling: true }),
-      },
-      store.lacking,
-    );
+    if (site.skipLockfileCheck !== true)
+      await refuseLockfileAhead(
+        {
+          stateDir: site.stateDir,
+          lockPath: site.lockPath,
+          lockName: site.lockName,
+          ...(site.use === undefined ? {} : { use: site.use }),
+          ...(site.restore === true && { pulling: true }),
+        },
+        store.lacking,
+      );
+    // Outcomes are recorded on rows, beside other runners: no lock is needed for them. A
+    // command that only reads leaves them to the next that sends or records.
+    if (site.use === 'send' || site.use === 'record') {
+      const recorded = await recordReceived(site.stateDir, {
+        view: async () => (await store.read()).lock,
+        observe: store.observe,
+        persist: store.persist,
+      });
+      if (recorded > 0) site.received?.(recorded);
+    }
   } catch (error) {
     await store.close();
     throw error;

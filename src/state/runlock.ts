@@ -165,7 +165,7 @@ const readHolder = async (path: string, tries = 3): Promise<RunLockHolder | unde
 };
 
 /** The holder a lock file's text names, undefined when it names none callops wrote. */
-const holderIn = (text: string): RunLockHolder | undefined => {
+export const holderIn = (text: string): RunLockHolder | undefined => {
   try {
     const raw = JSON.parse(text) as Record<string, unknown>;
     const { pid, host, since, command, startTime, bootId } = raw;

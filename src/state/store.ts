@@ -298,6 +298,11 @@ export type LockResult =
         readonly failed: number;
         readonly unknown: number;
       };
+      /**
+       * Entries given an outcome from the spools of `callops receive` (statuses it answered
+       * 204 for and could not record: see ./received.ts), recorded as the lock was taken.
+       */
+      readonly received?: number;
       /** Keys written back into the lockfile from `.callops/` (file store opened to restore). */
       readonly restored?: readonly string[];
     }

@@ -16,6 +16,8 @@ import type { Lockfile } from '../../src/state/types.js';
 import { send } from '../simulator/client.js';
 
 const SECRET = 'whsec-canary-1f2e3d4c';
+/** A spool that keeps nothing: these tests look at the queue, the e2e tests at the file. */
+const spool = { append: async () => undefined, compact: async () => undefined };
 const OLD_SECRET = 'whsec-old-9a8b7c6d';
 const SID = '98e4dd21-b178-4af1-83b6-3c1582893890';
 const NOW_S = 1_790_000_000;
@@ -119,6 +121,7 @@ describe('the receiver', () => {
     };
     receiver = await startReceiver({
       host: '127.0.0.1',
+      spool,
       port: 0,
       secrets: [SECRET, OLD_SECRET],
       keysOf: async (sids) =>
@@ -263,6 +266,7 @@ describe('the receiver', () => {
     });
     receiver = await startReceiver({
       host: '127.0.0.1',
+      spool,
       port: 0,
       secrets: [SECRET],
       keysOf: async (sids) => new Map(sids.map((sid) => [sid, 'sim/a'] as const)),
@@ -309,6 +313,7 @@ describe('the receiver', () => {
     });
     receiver = await startReceiver({
       host: '127.0.0.1',
+      spool,
       port: 0,
       secrets: [SECRET],
       keysOf: async () => new Map([[SID, 'sim/a']]),
@@ -353,6 +358,7 @@ describe('the receiver', () => {
     });
     receiver = await startReceiver({
       host: '127.0.0.1',
+      spool,
       port: 0,
       secrets: [SECRET],
       keysOf: async () => new Map(),

@@ -1,8 +1,10 @@
-import { readState } from '../../engine/state.js';
+import { dirname, relative } from 'node:path';
+import { readState, stateDirOf } from '../../engine/state.js';
 import { receiveLine, receiveSecrets } from '../../receive/log.js';
-import { startReceiver } from '../../receive/server.js';
+import { STOP_WAIT_MS, startReceiver } from '../../receive/server.js';
 import { webhookSecrets } from '../../receive/signature.js';
-import { makeRedactor } from '../../report/redact.js';
+import { makeRedactor, type Redactor } from '../../report/redact.js';
+import { openReceivedSpool, readReceived, removeReceived } from '../../state/received.js';
 import { keysOfSids } from '../../state/sids.js';
 import type { StateStore } from '../../state/store.js';
 import type { CommandContext, CommandModule } from '../context.js';
@@ -21,7 +23,11 @@ Listens for the application's call_status_hook and records each call's outcome b
 placed entry in the lockfile (as \`status --refresh\` does). Only requests signed with
 Jambonz-Signature by one of the secrets in CALLOPS_WEBHOOK_SECRET or CALLOPS_WEBHOOK_SECRETS
 (comma-separated: the new and the old while rotating) are looked at; others get 401 and
-change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (exit 0).
+change nothing. A status is answered 204 once it is on disk, in
+.callops/received.<pid>.<hex>.jsonl until it is recorded. Prints its URL on its first line.
+Stops on Ctrl-C or SIGTERM (exit 0), after trying for up to ${STOP_WAIT_MS / 1000} s to record what
+waits: what it still cannot record (another run holds the lock) stays on disk, and the
+next apply, run or receive here records it.
 
   --port N      port to listen on (default ${DEFAULT_RECEIVE_PORT}; 0: any free port)
   --host HOST   address to listen on (default 127.0.0.1; put a TLS proxy in front to
@@ -62,6 +68,7 @@ change nothing. Prints its URL on its first line; stops on Ctrl-C or SIGTERM (ex
         redact: makeRedactor(receiveSecrets(prepared.secrets, prepared.env, secrets)),
         store,
         lockName: config.lockfile,
+        stateDir: stateDirOf(config.root),
       });
     } finally {
       await store.close();
@@ -75,22 +82,37 @@ const receive = async (
     readonly host: string;
     readonly port: number;
     readonly secrets: readonly string[];
-    readonly redact: (text: string) => string;
+    readonly redact: Redactor;
     readonly store: StateStore;
     readonly lockName: string;
+    readonly stateDir: string;
   },
 ): Promise<number> => {
-  const { host, secrets, store } = input;
+  const { host, secrets, store, stateDir } = input;
   const shown = receiveLine(input.redact);
   const log = (line: string) => {
     ctx.stderr.write(shown(line));
   };
   // Sids said once to be held by several entries (a few at most).
   const noted = new Set<string>();
+  // A status is answered 204 only once it is on disk there: without it, none could be.
+  const spool = await openReceivedSpool(stateDir).catch((error: unknown) => {
+    throw new CliError(
+      `cannot keep received statuses in ${relative(dirname(stateDir), stateDir)}/ until they are recorded (${error instanceof Error ? error.message : String(error)}); nothing was listened for`,
+      EXIT.failed,
+    );
+  });
+  const spoolName = relative(dirname(stateDir), spool.path);
+  // What receivers that are gone kept and did not record: this one records it.
+  const orphans = (await readReceived(stateDir).catch(() => [])).filter((s) => s.gone);
+  const adopted = orphans.flatMap((s) => s.statuses);
   const receiver = await startReceiver({
     host,
     port: input.port,
     secrets,
+    spool,
+    adopted,
+    ...(input.redact.holds && { holdsSecret: input.redact.holds }),
     keysOf: async (sids) => {
       const { keys, shared } = keysOfSids(await readState(store), sids);
       for (const sid of shared) {
@@ -102,7 +124,18 @@ const receive = async (
     },
     record: storeRecorder(ctx, store, input.lockName, 'callops receive'),
     log,
+  }).catch(async (error: unknown) => {
+    await spool.remove().catch(() => undefined);
+    throw error;
   });
+  // Kept in this receiver's spool now: theirs may go (left as they are if they cannot).
+  await removeReceived(stateDir, orphans).catch(() => undefined);
+  if (adopted.length > 0) {
+    const n = adopted.length;
+    log(
+      `took over ${n === 1 ? '1 status' : `${n} statuses`} a stopped receiver kept and did not record; recording ${n === 1 ? 'it' : 'them'}`,
+    );
+  }
   ctx.stdout.write(
     `${receiver.url} — callops receive: point the application's call_status_hook here\n`,
   );
@@ -110,11 +143,30 @@ const receive = async (
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  const left = await receiver.close();
-  if (left > 0) {
-    log(
-      `${left} status${left === 1 ? '' : 'es'} could not be recorded; \`callops status --refresh\` asks the gateway for them`,
+  const { unrecorded: left, unmatched, kept } = await receiver.close();
+  if (left === 0) {
+    await spool.remove().catch(() => undefined);
+    return EXIT.ok;
+  }
+  await spool.close();
+  if (!kept) {
+    // Only a disk that failed under it: what was answered 204 and is unrecorded may be lost.
+    throw new CliError(
+      `${left === 1 ? '1 status' : `${left} statuses`} answered 204 could not be recorded, nor surely kept on disk (said above); \`callops status --refresh\` asks the gateway for ${left === 1 ? 'it' : 'them'}`,
+      EXIT.failed,
     );
   }
+  // Nothing answered 204 is lost: the spool keeps it, and the next command that takes the
+  // run lock (or the next receive here) records it. Stopping is how a service ends: exit 0.
+  const some = left === 1 ? '1 status is' : `${left} statuses are`;
+  const orphaned =
+    unmatched === 0
+      ? ''
+      : unmatched === 1
+        ? ` (${left === 1 ? 'it has' : '1 of them has'} no placed entry to go to yet: dropped then if it still has none)`
+        : ` (${unmatched === left ? 'they have' : `${unmatched} of them have`} no placed entry to go to yet: dropped then if they still have none)`;
+  log(
+    `${some} not recorded yet; kept in ${spoolName}: the next apply, run or receive here records ${left === 1 ? 'it' : 'them'}${orphaned}`,
+  );
   return EXIT.ok;
 };

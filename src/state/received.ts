@@ -1,0 +1,317 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { ensureStateDir, isErrorCode, syncDir } from './dir.js';
+import { jsonString as str } from './json-text.js';
+import { checkOutcome, cleanOutcome, withOutcomes } from './outcome.js';
+import { ownStart } from './process-start.js';
+import { holderIn, livenessOf, type RunLockHolder } from './runlock.js';
+import { keysOfSids } from './sids.js';
+import type { Observation } from './store.js';
+import type { CallOutcome, Lockfile } from './types.js';
+
+/**
+ * What `callops receive` answered 204 for and has not recorded yet, kept on disk: each
+ * receiver appends every status it accepts to a spool of its own,
+ * `.callops/received.<pid>.<hex>.jsonl`, and answers 204 only once the fdatasync covering
+ * that line has returned. A status leaves the spool only once it is recorded (or dropped as
+ * a status of a call no entry holds): the receiver rewrites its spool with what it still
+ * holds. So a receiver stopped, killed or crashed while it could not record (another run
+ * held the lock, a database was down) loses nothing it answered 204 for: every command that
+ * takes the run lock records what the spools hold, and removes those whose receiver is gone;
+ * a receiver starting takes over those of receivers that are gone. Recording a status twice
+ * changes nothing (withOutcome), so a spool read while its receiver records it is harmless.
+ *
+ * The first line names the receiver (as the run lock names its holder), the others are
+ * `{"sid":…,"at":…,"outcome":{…}}`: a call sid (a UUID holding no secret: receive refuses
+ * the others), when it came, and the outcome. A line that is not one (cut short by a crash
+ * before its fdatasync: never answered 204) is skipped.
+ */
+
+/** A status a receiver accepted: the call's sid, when it came (ISO-8601), its outcome. */
+export interface ReceivedStatus {
+  readonly sid: string;
+  readonly at: string;
+  readonly outcome: CallOutcome;
+}
+
+const SPOOL_NAME = /^received\.\d+\.[0-9a-f]{12}\.jsonl$/;
+
+/** A receiver's spool as read: whose it is, and the statuses it holds, in their order. */
+export interface ReceivedSpoolFile {
+  readonly path: string;
+  /** The receiver that writes it, when its first line names one. */
+  readonly owner?: RunLockHolder;
+  /** Its receiver is certainly gone (its process, on this host, ended): the file may go. */
+  readonly gone: boolean;
+  readonly statuses: readonly ReceivedStatus[];
+}
+
+const statusLine = (s: ReceivedStatus): string =>
+  `{"sid":${str(s.sid)},"at":${str(s.at)},"outcome":${JSON.stringify(cleanOutcome(s.outcome))}}\n`;
+
+const statusIn = (line: string): ReceivedStatus | undefined => {
+  try {
+    const raw = JSON.parse(line) as Record<string, unknown>;
+    const { sid, at, outcome } = raw;
+    if (typeof sid !== 'string' || sid === '' || typeof at !== 'string') return undefined;
+    if (checkOutcome(outcome, true) !== undefined) return undefined;
+    return { sid, at, outcome: outcome as CallOutcome };
+  } catch {
+    return undefined;
+  }
+};
+
+const isMine = (owner: RunLockHolder | undefined): boolean =>
+  owner !== undefined && owner.pid === process.pid && owner.host === hostname();
+
+/**
+ * The spools in `stateDir` of other processes (a receiver never reads its own: it records
+ * what it holds itself). A file that cannot be read is left out, and stays.
+ */
+export const readReceived = async (stateDir: string): Promise<ReceivedSpoolFile[]> => {
+  let names: string[];
+  try {
+    names = await readdir(stateDir);
+  } catch {
+    return [];
+  }
+  const spools: ReceivedSpoolFile[] = [];
+  for (const name of names.filter((n) => SPOOL_NAME.test(n)).sort()) {
+    const path = join(stateDir, name);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      continue;
+    }
+    const [first = '', ...rest] = text.split('\n');
+    const owner = holderIn(first);
+    if (isMine(owner)) continue;
+    const statuses = rest.flatMap((line) => {
+      const status = line === '' ? undefined : statusIn(line);
+      return status === undefined ? [] : [status];
+    });
+    spools.push({
+      path,
+      ...(owner === undefined ? {} : { owner }),
+      gone: owner !== undefined && livenessOf(owner) === 'gone',
+      statuses,
+    });
+  }
+  return spools;
+};
+
+/**
+ * The observations the spools' statuses make of `lock`, in the order they came: each on the
+ * placed entry holding its sid (none when no entry, or several, hold it: see keysOfSids).
+ */
+export const receivedObservations = (
+  lock: Lockfile,
+  spools: readonly ReceivedSpoolFile[],
+): Observation[] => {
+  const statuses = spools.flatMap((s) => s.statuses);
+  if (statuses.length === 0) return [];
+  const { keys } = keysOfSids(lock, [...new Set(statuses.map((s) => s.sid))]);
+  return statuses.flatMap((s) => {
+    const key = keys.get(s.sid);
+    return key === undefined ? [] : [{ key, outcome: s.outcome }];
+  });
+};
+
+/** `lock` with what the spools hold, in memory (a command that only reads the state). */
+export const withReceived = (lock: Lockfile, spools: readonly ReceivedSpoolFile[]): Lockfile =>
+  spools.length === 0 ? lock : withOutcomes(lock, receivedObservations(lock, spools)).lock;
+
+/** Remove spools (of receivers that are gone), once what they held is recorded. */
+export const removeReceived = async (
+  stateDir: string,
+  spools: readonly ReceivedSpoolFile[],
+): Promise<void> => {
+  if (spools.length === 0) return;
+  for (const spool of spools) {
+    await unlink(spool.path).catch((error: unknown) => {
+      if (!isErrorCode(error, 'ENOENT')) throw error;
+    });
+  }
+  await syncDir(stateDir);
+};
+
+/**
+ * Record what the spools of other receivers hold, through a store holding its run lock:
+ * `observe` then `persist` (durable), and only then are the spools of receivers that are gone
+ * removed. Gives how many entries changed.
+ */
+export const recordReceived = async (
+  stateDir: string,
+  store: {
+    readonly view: () => Promise<Lockfile>;
+    readonly observe: (updates: readonly Observation[]) => Promise<readonly string[]>;
+    readonly persist: () => Promise<void>;
+  },
+): Promise<number> => {
+  const spools = await readReceived(stateDir);
+  if (spools.length === 0) return 0;
+  const updates = receivedObservations(await store.view(), spools);
+  const changed = updates.length === 0 ? [] : await store.observe(updates);
+  if (changed.length > 0) await store.persist();
+  await removeReceived(
+    stateDir,
+    spools.filter((s) => s.gone),
+  );
+  return changed.length;
+};
+
+/** A receiver's own spool (see the module's comment). */
+export interface ReceivedSpool {
+  readonly path: string;
+  /**
+   * Appends `status`; resolves once it is durable. `pending` gives every status not recorded
+   * yet (this one among them): after a failed write the spool is written again whole from
+   * it, since what reached the disk is then unknown.
+   */
+  append(status: ReceivedStatus, pending: () => readonly ReceivedStatus[]): Promise<void>;
+  /**
+   * Rewrites the spool with `pending()`, read when the rewrite starts, once the spool holds
+   * nothing else worth keeping: nothing is pending, or the lines recorded already are many
+   * more than those pending. `force`: in any case.
+   */
+  compact(pending: () => readonly ReceivedStatus[], force?: boolean): Promise<void>;
+  /** Waits for pending writes and closes the file, which stays. */
+  close(): Promise<void>;
+  /** Closes and removes the file: everything it held is recorded. */
+  remove(): Promise<void>;
+}
+
+/** Lines recorded already that a spool keeps before it is rewritten, beyond twice those pending. */
+const COMPACT_SLACK = 64;
+
+interface Op {
+  /** A line to append; undefined: a rewrite. */
+  readonly line?: string;
+  readonly pending: () => readonly ReceivedStatus[];
+  readonly force?: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const writeAll = async (handle: FileHandle, text: string): Promise<void> => {
+  const buffer = Buffer.from(text, 'utf8');
+  for (let offset = 0; offset < buffer.length; ) {
+    offset += (await handle.write(buffer, offset, buffer.length - offset)).bytesWritten;
+  }
+};
+
+/**
+ * Create this receiver's spool in `stateDir`. Appends are committed in groups (one write and
+ * one fdatasync for the lines queued meanwhile), rewrites in turn with them: a temp file
+ * written and fsynced, renamed over the spool.
+ */
+export const openReceivedSpool = async (
+  stateDir: string,
+  now: () => Date = () => new Date(),
+): Promise<ReceivedSpool> => {
+  await ensureStateDir(stateDir);
+  const path = join(stateDir, `received.${process.pid}.${randomBytes(6).toString('hex')}.jsonl`);
+  const owner: RunLockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: now().toISOString(),
+    command: 'callops receive',
+    ...ownStart(),
+  };
+  const header = `${JSON.stringify(owner)}\n`;
+  let handle: FileHandle | undefined;
+  /** Status lines in the file. */
+  let lines = 0;
+  /** A write failed: what the file holds is unknown until it is written again whole. */
+  let broken = false;
+
+  const rewrite = async (statuses: readonly ReceivedStatus[]): Promise<void> => {
+    broken = true;
+    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      const out = await open(temp, 'wx');
+      try {
+        await writeAll(out, header + statuses.map(statusLine).join(''));
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncDir(stateDir);
+    const next = await open(path, 'a');
+    await handle?.close().catch(() => undefined);
+    handle = next;
+    lines = statuses.length;
+    broken = false;
+  };
+
+  const worth = (pending: readonly ReceivedStatus[]): boolean =>
+    pending.length === 0 ? lines > 0 : lines >= 2 * pending.length + COMPACT_SLACK;
+
+  let ops: Op[] = [];
+  let running: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (ops.length > 0) {
+      const first = ops[0] as Op;
+      let count = 1;
+      if (first.line !== undefined) {
+        while (ops[count]?.line !== undefined) count++;
+      }
+      const batch = ops.slice(0, count);
+      ops = ops.slice(count);
+      try {
+        if (first.line === undefined) {
+          const pending = first.pending();
+          if (pending.length === 0 && !broken && handle !== undefined && lines > 0) {
+            // Everything recorded: cut back to the first line, one fdatasync.
+            broken = true;
+            await handle.truncate(Buffer.byteLength(header));
+            await handle.datasync();
+            lines = 0;
+            broken = false;
+          } else if (broken || first.force === true || worth(pending)) await rewrite(pending);
+        } else if (broken || handle === undefined) {
+          await rewrite((batch.at(-1) ?? first).pending());
+        } else {
+          await writeAll(handle, batch.map((op) => op.line).join(''));
+          await handle.datasync();
+          lines += batch.length;
+        }
+        for (const op of batch) op.resolve();
+      } catch (error) {
+        broken = true;
+        for (const op of batch) op.reject(error);
+      }
+    }
+    running = undefined;
+  };
+  const queue = (op: Omit<Op, 'resolve' | 'reject'>): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      ops.push({ ...op, resolve, reject });
+      running ??= Promise.resolve().then(drain);
+    });
+
+  await rewrite([]);
+  const close = async (): Promise<void> => {
+    while (running) await running;
+    await handle?.close().catch(() => undefined);
+    handle = undefined;
+  };
+  return {
+    path,
+    append: (status, pending) => queue({ line: statusLine(status), pending }),
+    compact: (pending, force) => queue({ pending, ...(force === true && { force }) }),
+    close,
+    remove: async () => {
+      await close();
+      await removeReceived(stateDir, [{ path, gone: true, statuses: [] }]);
+    },
+  };
+};
