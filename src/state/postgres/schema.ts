@@ -136,6 +136,7 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<vo
         `the state schema ${s} is at version ${current}, newer than this callops knows (${SCHEMA_VERSION}): upgrade callops`,
       );
     }
+    if (current > 0 && current < SCHEMA_VERSION) await refuseLiveRunners(client, schema, current);
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       const migration = MIGRATIONS[version - 1];
       if (migration) await client.query(migration(s));
@@ -148,4 +149,41 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<vo
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+};
+
+/** The first version whose runners hold a lease (`runners.live_until`). */
+const LEASE_VERSION = 5;
+
+/**
+ * Refuse to bring a schema in use to a newer version: a runner live on it now (its session
+ * holds its advisory lock, or its lease lasts) is of a release that checked the version as it
+ * started, and would go on claiming without the checks the new version brings (a campaign
+ * row's number, a renamed slot's number): beside a runner that makes them, one person could
+ * be called twice. Runners gone long since (a crash, a host lost) hold neither, and do not count.
+ */
+const refuseLiveRunners = async (
+  client: pg.ClientBase,
+  schema: string,
+  current: number,
+): Promise<void> => {
+  const s = quoteSchema(schema);
+  const connected = `EXISTS (
+      SELECT 1 FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = $1::bigint::oid AND l.objid = r.id::bigint::oid)`;
+  const live = current >= LEASE_VERSION ? `(${connected} OR r.live_until > now())` : connected;
+  const { rows } = await client.query<{ command: string; host: string; pid: number }>(
+    `SELECT command, host, pid FROM ${s}.runners r WHERE ${live} ORDER BY id`,
+    [lockSpace(schema)],
+  );
+  if (rows.length === 0) return;
+  const named = rows
+    .slice(0, 3)
+    .map((r) => `\`${r.command}\` on ${r.host}, pid ${r.pid}`)
+    .join('; ');
+  const more = rows.length > 3 ? `; and ${rows.length - 3} more` : '';
+  throw new Error(
+    `the state schema ${s} is at version ${current}, and this callops would bring it to version ${SCHEMA_VERSION}, but ${rows.length === 1 ? 'a runner of an earlier release is' : `${rows.length} runners of an earlier release are`} using it (${named}${more}): such a runner would go on without the checks version ${SCHEMA_VERSION} brings, and one person could be called twice, so the schema is left as it is and nothing was sent; stop ${rows.length === 1 ? 'it' : 'them'} (or let ${rows.length === 1 ? 'it' : 'them'} finish), then run this again`,
+  );
 };

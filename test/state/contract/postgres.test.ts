@@ -441,6 +441,33 @@ describe('postgres store only', () => {
     await expect(openStore(schema)).rejects.toThrow(/newer than this callops knows/);
   });
 
+  test('a schema in use by a live runner of an earlier release is not brought to a newer version', async () => {
+    const schema = `upgrade_${++projects}`;
+    await (await openPostgresStore({ url: database, schema, command: 'callops apply' })).close();
+    // As the release before left it: one version less, a runner of it live (its lease lasts).
+    const before = SCHEMA_VERSION - 1;
+    await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > $1`, [before]);
+    await admin(`DROP INDEX IF EXISTS "${schema}".placements_number_slot`);
+    await admin(
+      `INSERT INTO "${schema}".runners (command, host, pid, live_until)
+       VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
+    );
+    const version = async () =>
+      (
+        await admin<{ version: number }>(
+          `SELECT max(version) AS version FROM "${schema}".callops_schema_version`,
+        )
+      )[0]?.version;
+    await expect(openStore(schema)).rejects.toThrow(
+      `the state schema "${schema}" is at version ${before}, and this callops would bring it to version ${SCHEMA_VERSION}, but a runner of an earlier release is using it (\`callops run\` on old-host, pid 4242)`,
+    );
+    expect(await version()).toBe(before);
+    // Gone (its lease over, its session ended): the schema is brought up to date.
+    await admin(`UPDATE "${schema}".runners SET live_until = now() - interval '1 second'`);
+    await openStore(schema);
+    expect(await version()).toBe(SCHEMA_VERSION);
+  });
+
   test('a schema name outside lower-case letters, digits and _ is refused', async () => {
     await expect(openStore('Bad"; DROP')).rejects.toThrow(/is not a schema name callops accepts/);
     const rows = await admin('SELECT 1 FROM pg_namespace WHERE nspname LIKE $1', ['Bad%']);
