@@ -182,7 +182,8 @@ const reportNothingDue = async (
       unsettled.length === 0 &&
       changed.length === 0 &&
       missed === 0 &&
-      (summary.inFlight?.length ?? 0) === 0;
+      (summary.inFlight?.length ?? 0) === 0 &&
+      (summary.skipped?.length ?? 0) === 0;
     const lines = [
       note,
       ...(missedText === '' ? [] : [missedText.trimEnd()]),

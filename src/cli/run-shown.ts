@@ -45,7 +45,7 @@ const shownOutcomes = (outcomes: readonly Outcome[], text: LockfileText): readon
     : outcomes;
 
 const shownSummary = (summary: ApplySummary, text: LockfileText): ApplySummary => {
-  const { suppressed, waiting, stillClaimed, inFlight } = summary;
+  const { suppressed, waiting, stillClaimed, inFlight, skipped } = summary;
   return {
     ...summary,
     outcomes: shownOutcomes(summary.outcomes, text),
@@ -55,6 +55,7 @@ const shownSummary = (summary: ApplySummary, text: LockfileText): ApplySummary =
     ...(waiting !== undefined && { waiting: shownHeld(waiting, text) }),
     ...(stillClaimed !== undefined && { stillClaimed: shownHeld(stillClaimed, text) }),
     ...(inFlight !== undefined && { inFlight: shownHeld(inFlight, text) }),
+    ...(skipped !== undefined && { skipped: shownHeld(skipped, text) }),
   };
 };
 

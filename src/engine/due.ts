@@ -283,9 +283,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       waiting: [...heldOf(run.waiting), ...result.waiting],
       ...inFlightOf(run, result.inFlight),
       ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
+      ...(result.claimedElsewhere.length > 0 && { skipped: result.claimedElsewhere }),
     };
-    if (result.claimedElsewhere.length > 0)
-      await sink({ type: 'run:claimed-elsewhere', calls: result.claimedElsewhere });
     await sink({ type: 'run:finish', summary, items: [...named(due), ...(run.missed ?? [])] });
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError && run.returnStateError !== true) throw result.stateError;

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { readConfigSource } from '../config/load.js';
-import { webhookSecrets } from '../receive/signature.js';
+import { webhookSecrets } from '../receive/secrets.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget, interpolate, resolveState, type Secret } from '../resolve/index.js';
 import { secretsOf } from '../resolve/secrets.js';

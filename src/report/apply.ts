@@ -66,6 +66,12 @@ export interface ApplySummary {
    * runner records them; each reason in plan's words.
    */
   readonly inFlight?: readonly Held[];
+  /**
+   * Due, not sent for a reason found at their claim (a database store): another runner
+   * replaced the call first, the campaign dialled the row's number under another key, or the
+   * slot was placed to its number under a name no call has now; each reason says which.
+   */
+  readonly skipped?: readonly Held[];
 }
 
 /** A placement held back before its request: its key and why. */
@@ -135,6 +141,8 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   if (claimed > 0) parts.push(style('yellow', `${claimed} not sent, still claimed`));
   const inFlight = summary.inFlight?.length ?? 0;
   if (inFlight > 0) parts.push(`${inFlight} being placed by another runner`);
+  const skipped = summary.skipped?.length ?? 0;
+  if (skipped > 0) parts.push(`${skipped} skipped`);
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
   const head = summary.interrupted ? 'Interrupted' : summary.stopped ? 'Stopped' : 'Done';
   return `${head}: ${parts.join(', ')} in ${seconds}s (${rateText(sentCount(summary, c), summary.elapsedMs)})`;
@@ -203,6 +211,7 @@ export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] =
     (h) => `${style('yellow', 'claimed')} ${printable(`${h.key}  ${h.reason}`)}`,
   ),
   ...(summary.inFlight ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
+  ...(summary.skipped ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
 ];
 
 /**
@@ -224,6 +233,7 @@ export const applyJson = (
     waiting: summary.waiting?.length ?? 0,
     stillClaimed: summary.stillClaimed?.length ?? 0,
     inFlight: summary.inFlight?.length ?? 0,
+    skipped: summary.skipped?.length ?? 0,
     interrupted: summary.interrupted,
     results: summary.outcomes.map((o) => ({
       key: o.key,
@@ -242,6 +252,7 @@ export const applyJson = (
       ...(summary.waiting ?? []).map((h) => ({ ...h, status: 'waiting' })),
       ...(summary.stillClaimed ?? []).map((h) => ({ ...h, status: 'claimed' })),
       ...(summary.inFlight ?? []).map((h) => ({ ...h, status: 'in-flight' })),
+      ...(summary.skipped ?? []).map((h) => ({ ...h, status: 'skipped' })),
     ],
     warnings,
   };
@@ -294,7 +305,7 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.inFlight?.length ? ` · ${summary.inFlight.length} being placed by another runner` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.inFlight?.length ? ` · ${summary.inFlight.length} being placed by another runner` : ''}${summary.skipped?.length ? ` · ${summary.skipped.length} skipped` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
     '',
   ];
   const budget = new TextBudget();

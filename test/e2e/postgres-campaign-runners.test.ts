@@ -102,13 +102,16 @@ describe('a campaign placed by two checkouts at once, its keys moved between the
     expect(output(r2)).toMatch(/0 placed, 0 failed, 0 unknown/);
     for (const i of [1, 2, 3]) {
       expect(output(r2)).toContain(
-        `skipped  sim/reminders/${i + 1}  not placed: this campaign already dialled ${recipientNumber(i)} as sim/reminders/${i} (`,
+        `skipped sim/reminders/${i + 1}  not placed: this campaign already dialled ${recipientNumber(i)} as sim/reminders/${i} (`,
       );
     }
     expect(output(r2)).toMatch(/lists\/reminders\.csv has no id column/);
     // Its key 1 the first claimed first: counted as a call another runner is placing.
     expect(r2.stdout).toMatch(/^skipped sim\/reminders\/1 {2}being placed by another runner$/m);
-    expect(r2.stdout).toMatch(/0 placed, 0 failed, 0 unknown, 1 being placed by another runner in/);
+    // Every due row is accounted for: the other three skipped, each with its reason.
+    expect(r2.stdout).toMatch(
+      /0 placed, 0 failed, 0 unknown, 1 being placed by another runner, 3 skipped in/,
+    );
   });
 
   it('ids renamed: each person is called once', { timeout: 60_000 }, async () => {
@@ -128,10 +131,11 @@ describe('a campaign placed by two checkouts at once, its keys moved between the
     expect(output(r2)).toMatch(/0 placed, 0 failed, 0 unknown/);
     for (const i of [1, 2, 3]) {
       expect(output(r2)).toContain(
-        `skipped  sim/reminders/b${i}  not placed: this campaign already dialled ${recipientNumber(10 + i)} as sim/reminders/a${i} (`,
+        `skipped sim/reminders/b${i}  not placed: this campaign already dialled ${recipientNumber(10 + i)} as sim/reminders/a${i} (`,
       );
     }
     expect(output(r2)).toMatch(/lists\/reminders\.csv has no row `a1` that dials it now/);
+    expect(r2.stdout).toMatch(/0 placed, 0 failed, 0 unknown, 3 skipped in/);
   });
 });
 

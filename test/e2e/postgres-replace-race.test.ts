@@ -60,7 +60,7 @@ describe('--replace by two runners at once on the Postgres state', () => {
     // Nothing more reached the gateway: the other runner's call stands.
     expect(gw.placed()).toHaveLength(2);
     expect(text).toContain(
-      `skipped  sim/x1  not replaced: another runner replaced ${original} first`,
+      `skipped sim/x1  not replaced: another runner replaced ${original} first`,
     );
     expect(await placementRows(db.url, 'race')).toEqual([
       { key: 'sim/x1', status: 'placed', sid: replacement },

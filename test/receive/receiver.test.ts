@@ -2,13 +2,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/execute/observe.js';
 import { receiveLine, receiveSecrets } from '../../src/receive/log.js';
+import { webhookSecrets } from '../../src/receive/secrets.js';
 import {
   MAX_BODY_BYTES,
   type Receiver,
   startReceiver,
   UNMATCHED_TTL_MS,
 } from '../../src/receive/server.js';
-import { verifySignature, webhookSecrets } from '../../src/receive/signature.js';
+import { verifySignature } from '../../src/receive/signature.js';
 import { makeRedactor } from '../../src/report/redact.js';
 import { jambonzSignature } from '../../src/simulator/index.js';
 import { withOutcomes } from '../../src/state/outcome.js';

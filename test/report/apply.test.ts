@@ -179,6 +179,33 @@ describe('apply report: a claim the state still holds of a call never sent', () 
   });
 });
 
+describe('apply report: a call skipped at its claim for a reason of its own', () => {
+  const reason =
+    'not placed: this slot already dialled its number as vg/old@2026-11-24T10:00:00Z, a name no call has now (renamed?)';
+  const skipped: ApplySummary = {
+    ...summary,
+    skipped: [{ key: 'vg/new@2026-11-24T10:00:00Z', reason }],
+  };
+
+  it('has its own line and count in plain output', () => {
+    let text = '';
+    const reporter = createPlainReporter((t) => {
+      text += t;
+    }, style);
+    return reporter.finish(skipped).then(() => {
+      expect(text).toContain(`skipped vg/new@2026-11-24T10:00:00Z  ${reason}`);
+      expect(text).toMatch(/^Done: 1 placed, 1 failed, 0 unknown, 1 missed, 1 skipped in /m);
+    });
+  });
+
+  it('is counted and listed in the JSON object, and counted in the step summary', () => {
+    const json = applyJson(skipped, 'vg');
+    expect(json.skipped).toBe(1);
+    expect(json.held).toEqual([{ key: 'vg/new@2026-11-24T10:00:00Z', reason, status: 'skipped' }]);
+    expect(applyMarkdown(skipped, 'vg')).toContain('· 1 skipped');
+  });
+});
+
 describe('apply report: calls/s', () => {
   it('counts only the calls whose request went to the gateway, not missed slots nor calls never sent', () => {
     const line = summaryLine(

@@ -1,8 +1,8 @@
 import { dirname, relative } from 'node:path';
 import { readState, stateDirOf } from '../../engine/state.js';
 import { receiveLine, receiveSecrets } from '../../receive/log.js';
+import { webhookSecrets } from '../../receive/secrets.js';
 import { STOP_WAIT_MS, startReceiver } from '../../receive/server.js';
-import { webhookSecrets } from '../../receive/signature.js';
 import { makeRedactor, type Redactor } from '../../report/redact.js';
 import { openReceivedSpool, readReceived, removeReceived } from '../../state/received.js';
 import { keysOfSids } from '../../state/sids.js';
