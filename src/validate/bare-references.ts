@@ -21,24 +21,44 @@ export interface BareReference {
   readonly name: string;
 }
 
-/** Each string at or below `value` (at `path`) that holds a `$NAME`. */
+/** Whether `value` is a string with a `$`, or may hold one below it. */
+const mayHold = (value: unknown): boolean =>
+  typeof value === 'string' ? value.includes('$') : typeof value === 'object' && value !== null;
+
+/**
+ * Each string at or below `value` (at `path`) that holds a `$NAME`. A path is made only for
+ * what may hold one: most of a call's texts hold no `$` at all.
+ */
 export const bareReferences = (value: unknown, path: PathSegments): BareReference[] => {
-  if (typeof value === 'string') {
-    if (!value.includes('$')) return [];
-    const last = path.at(-1);
-    if (typeof last === 'string' && isSecretKey(last)) {
-      const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1];
-      return whole === undefined ? [] : [{ path, name: whole }];
+  const out: BareReference[] = [];
+  const visit = (item: unknown, at: PathSegments): void => {
+    if (typeof item === 'string') {
+      const found = bareIn(item, at);
+      if (found !== undefined) out.push(found);
+      return;
     }
-    const [name] = bareNames(value);
-    return name === undefined ? [] : [{ path, name }];
+    if (Array.isArray(item)) {
+      item.forEach((child: unknown, index) => {
+        if (mayHold(child)) visit(child, [...at, index]);
+      });
+    } else if (isRecord(item)) {
+      for (const key of Object.keys(item)) if (mayHold(item[key])) visit(item[key], [...at, key]);
+    }
+  };
+  if (mayHold(value)) visit(value, path);
+  return out;
+};
+
+/** The `$NAME` of one string at `path`, when it holds one. */
+const bareIn = (value: string, path: PathSegments): BareReference | undefined => {
+  if (!value.includes('$')) return undefined;
+  const last = path.at(-1);
+  if (typeof last === 'string' && isSecretKey(last)) {
+    const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1];
+    return whole === undefined ? undefined : { path, name: whole };
   }
-  const entries: [string | number, unknown][] = Array.isArray(value)
-    ? value.map((item, index) => [index, item])
-    : isRecord(value)
-      ? Object.entries(value)
-      : [];
-  return entries.flatMap(([key, item]) => bareReferences(item, [...path, key]));
+  const [name] = bareNames(value);
+  return name === undefined ? undefined : { path, name };
 };
 
 /**

@@ -100,29 +100,32 @@ export interface RefusedField {
 const isMap = (value: unknown): value is Readonly<Record<string, unknown>> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** Each string of `value` with its path below `path`, two levels down at most (`to.from.host`). */
-const stringsBelow = (
-  value: unknown,
-  path: PathSegments,
-  depth: number,
-): [PathSegments, string][] => {
-  if (typeof value === 'string') return [[path, value]];
-  if (!isMap(value) || depth === 0) return [];
-  return Object.entries(value).flatMap(([key, item]) =>
-    stringsBelow(item, [...path, key], depth - 1),
-  );
-};
+/** The options whose texts are looked at (and `to`'s below it). */
+const LOOKED_AT = ['from', 'fromHost', 'callerName', 'headers', 'to'] as const;
 
-/** Each text of `options` that `textRuleAt` looks at and that holds a character refused there. */
+/** Every character any rule refuses is one of these: a text without any needs no rule. */
+const ANY_REFUSED = new RegExp(`${UNPRINTABLE.source}|\\s`, 'u');
+
+/**
+ * Each text of `options` that `textRuleAt` looks at (two levels down at most, `to.from.host`)
+ * and that holds a character refused there. Most texts hold none: they are passed over
+ * without a path or a rule made for them (a project of 10,000 calls has some 50,000).
+ */
 export const refusedFields = (options: Readonly<Record<string, unknown>>): RefusedField[] => {
-  const fields = ['from', 'fromHost', 'callerName', 'headers', 'to'].flatMap((key) =>
-    stringsBelow(options[key], [key], 2),
-  );
-  return fields.flatMap(([path, value]) => {
-    const rule = textRuleAt(path);
-    const found = rule === undefined ? undefined : firstRefused(rule, value);
-    return rule === undefined || found === undefined ? [] : [{ path, found, reason: rule.reason }];
-  });
+  const out: RefusedField[] = [];
+  const visit = (value: unknown, path: PathSegments, depth: number): void => {
+    if (typeof value === 'string') {
+      if (!ANY_REFUSED.test(value)) return;
+      const rule = textRuleAt(path);
+      const found = rule === undefined ? undefined : firstRefused(rule, value);
+      if (rule !== undefined && found !== undefined) out.push({ path, found, reason: rule.reason });
+      return;
+    }
+    if (!isMap(value) || depth === 0) return;
+    for (const key of Object.keys(value)) visit(value[key], [...path, key], depth - 1);
+  };
+  for (const key of LOOKED_AT) if (options[key] !== undefined) visit(options[key], [key], 2);
+  return out;
 };
 
 /** Why a phone or teams number without `+` draws a warning (not an error), after what holds it. */
