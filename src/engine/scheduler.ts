@@ -428,6 +428,13 @@ const schedule = async (
       // an older copy put back): taken in before anything is planned, this run's records kept.
       try {
         if (await input.store.reread()) readAgain = true;
+        // What a `receive` beside this run accepted: it cannot record it while this run holds
+        // the lock (file store), so this run does, before it plans (a redial may be due now).
+        const received = (await input.store.recordReceived?.()) ?? 0;
+        if (received > 0) {
+          readAgain = true;
+          await sink({ type: 'state:received', recorded: received });
+        }
       } catch (error) {
         return await stateFailed(error);
       }

@@ -863,6 +863,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     concurrentRunners: false,
     read,
     reread,
+    recordReceived: async () => {
+      const h = held;
+      if (h === undefined) return 0;
+      return recordReceived(stateDir, { view: async () => lockOf(h), observe, persist });
+    },
     claim,
     record,
     abandon,

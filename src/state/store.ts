@@ -196,6 +196,14 @@ export interface StateReader {
    * database itself: nothing to take in.
    */
   reread(): Promise<boolean>;
+  /**
+   * While this runner holds the run lock (the file store's): record what each `callops
+   * receive` in this folder accepted and keeps in its spool (state/received.ts), which it
+   * cannot record itself meanwhile. `run` holds the lock for its whole life, and asks at each
+   * wake. Resolves with how many entries changed. The Postgres store has none: a receiver
+   * records into the database itself.
+   */
+  recordReceived?(): Promise<number>;
 }
 
 export interface ClaimWriter {

@@ -9,6 +9,7 @@ import {
   type LockJson,
   output,
   spawnCli,
+  startRun,
   waitFor,
   watch,
 } from './helpers.js';
@@ -78,6 +79,46 @@ const outcomeOf = async (gw: Gateway) =>
 
 const spools = async (gw: Gateway) =>
   (await readdir(join(gw.project.dir, '.callops'))).filter((n) => n.startsWith('received.'));
+
+describe('receive beside a run that holds the run lock (file store)', () => {
+  it('run records what receive accepted at its next wake, while both go on', async () => {
+    const { gw, env, sid } = await placedProject(startFileGateway);
+    // A call every two seconds: run wakes that often (a quiet run wakes once a minute).
+    await gw.project.write(
+      'calls/tick.yaml',
+      callsYaml([
+        {
+          name: 'tick',
+          to: '{ type: sip, sipUri: "sip:tick@127.0.0.1" }',
+          extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'],
+        },
+      ]),
+    );
+    const run = startRun(gw, [], { env });
+    await run.until('run to start', () => (run.soFar().includes('running:') ? true : undefined));
+    const receiver = await startReceive(gw.project.dir, env);
+    expect((await postSigned(receiver.url, SECRET, noAnswer(sid))).status).toBe(204);
+    await run.until('run to record the status', async () =>
+      (await outcomeOf(gw))?.status === 'no-answer' ? true : undefined,
+    );
+    expect(await outcomeOf(gw)).toMatchObject({ status: 'no-answer', sip_status: 487 });
+    // Said once recorded (the lockfile is written first).
+    await run.until('run to say it', () =>
+      run
+        .soFar()
+        .includes('note: recorded 1 outcome that `callops receive` accepted and could not record')
+        ? true
+        : undefined,
+    );
+    receiver.child.kill('SIGTERM');
+    run.child.kill('SIGTERM');
+    const [stoppedRun, stoppedReceiver] = await Promise.all([run.done, receiver.done]);
+    expect(stoppedRun.code, output(stoppedRun)).toBe(0);
+    expect(stoppedReceiver.code, output(stoppedReceiver)).toBe(0);
+    // The receiver's spool, all of it recorded now, goes with it.
+    expect(await spools(gw)).toEqual([]);
+  }, 90_000);
+});
 
 describe('receive stopped while another run holds the run lock (file store)', () => {
   it('SIGTERM: keeps what it answered 204 for, and the next command that takes the run lock records it', async () => {
