@@ -80,6 +80,16 @@ const outcomeOf = async (gw: Gateway) =>
 const spools = async (gw: Gateway) =>
   (await readdir(join(gw.project.dir, '.callops'))).filter((n) => n.startsWith('received.'));
 
+/** A receiver in `dir` that answered 204 for a no-answer of `sid` and could not record it. */
+const blockedReceiver = async (dir: string, env: Record<string, string>, sid: string) => {
+  const receiver = await startReceive(dir, env);
+  expect((await postSigned(receiver.url, SECRET, noAnswer(sid))).status).toBe(204);
+  await waitFor('receive to find it cannot record yet', () =>
+    receiver.stderr().includes('cannot record yet') ? true : undefined,
+  );
+  return receiver;
+};
+
 describe('receive beside a run that holds the run lock (file store)', () => {
   it('run records what receive accepted at its next wake, while both go on', async () => {
     const { gw, env, sid } = await placedProject(startFileGateway);
@@ -124,11 +134,7 @@ describe('receive stopped while another run holds the run lock (file store)', ()
   it('SIGTERM: keeps what it answered 204 for, and the next command that takes the run lock records it', async () => {
     const { gw, env, sid, holdLock } = await placedProject(startFileGateway);
     const apply = await holdLock();
-    const receiver = await startReceive(gw.project.dir, env);
-    expect((await postSigned(receiver.url, SECRET, noAnswer(sid))).status).toBe(204);
-    await waitFor('receive to find the run lock held', () =>
-      receiver.stderr().includes('cannot record yet') ? true : undefined,
-    );
+    const receiver = await blockedReceiver(gw.project.dir, env, sid);
     receiver.child.kill('SIGTERM');
     const stopped = await receiver.done;
     expect(stopped.code, output(stopped)).toBe(0);
@@ -158,11 +164,7 @@ describe('receive stopped while another run holds the run lock (file store)', ()
   it('SIGTERM: records it itself when the run lock comes free while it waits', async () => {
     const { gw, env, sid, holdLock } = await placedProject(startFileGateway);
     const apply = await holdLock();
-    const receiver = await startReceive(gw.project.dir, env);
-    expect((await postSigned(receiver.url, SECRET, noAnswer(sid))).status).toBe(204);
-    await waitFor('receive to find the run lock held', () =>
-      receiver.stderr().includes('cannot record yet') ? true : undefined,
-    );
+    const receiver = await blockedReceiver(gw.project.dir, env, sid);
     receiver.child.kill('SIGTERM');
     await waitFor('receive to wait for the run lock', () =>
       receiver.stderr().includes('waiting up to') ? true : undefined,
@@ -217,11 +219,7 @@ describe('receive on PostgreSQL stopped while the database refuses its writes', 
        CREATE TRIGGER refuse BEFORE UPDATE ON receive_stop.placements
          FOR EACH ROW EXECUTE FUNCTION receive_stop.refuse();`,
     );
-    const receiver = await startReceive(gw.project.dir, env);
-    expect((await postSigned(receiver.url, SECRET, noAnswer(sid))).status).toBe(204);
-    await waitFor('receive to fail to record', () =>
-      receiver.stderr().includes('cannot record yet') ? true : undefined,
-    );
+    const receiver = await blockedReceiver(gw.project.dir, env, sid);
     receiver.child.kill('SIGTERM');
     const stopped = await receiver.done;
     expect(stopped.code, output(stopped)).toBe(0);
