@@ -21,9 +21,17 @@ import {
   rememberParsed,
   type TextSource,
 } from './source-document.js';
+import { tagProblems } from './tags.js';
 import type { Position, SourceDocument, SourceFile } from './types.js';
 import { yamlLib } from './yaml-lib.js';
 import { yamlMessage } from './yaml-messages.js';
+
+/** What yaml says of a tag it cannot apply, or of a directive: tags.ts says it instead. */
+const TAG_CODES: ReadonlySet<string> = new Set([
+  'TAG_RESOLVE_FAILED',
+  'BAD_COLLECTION_TYPE',
+  'BAD_DIRECTIVE',
+]);
 
 export interface ParsedSource {
   readonly source: SourceFile;
@@ -278,16 +286,27 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
     // The positions of this file's problems are asked for soon: keep what was parsed.
     rememberParsed(source, { docs });
     const documents: SourceDocument[] = [];
+    // Tags and directives callops does not read: each an error of its own, which stands for
+    // what yaml says of the same tag or directive.
+    const tags = tagProblems(text, docs);
+    const tagged = new Set(tags.map((t) => t.document));
+    const saidOfTag = (e: YAMLError, offset: number): boolean =>
+      TAG_CODES.has(e.code) && tags.some((t) => t.start <= offset && offset < t.end);
     if ('empty' in docs && docs.empty) {
-      for (const e of docs.errors) report(pos(e.pos[0]), yamlMessage(e), 'error');
-      for (const w of docs.warnings) report(pos(w.pos[0]), yamlMessage(w), 'warning');
+      for (const e of docs.errors)
+        if (!saidOfTag(e, e.pos[0])) report(pos(e.pos[0]), yamlMessage(e), 'error');
+      for (const w of docs.warnings)
+        if (!saidOfTag(w, w.pos[0])) report(pos(w.pos[0]), yamlMessage(w), 'warning');
     }
     /** Reports a document's problems; `at` maps its offsets to the written text. */
     const reportProblems = (doc: Document, at: (offset: number) => number): number => {
       const where = (offset: number): Position => pos(at(offset));
-      for (const e of doc.errors)
-        report(where(errorOffset(doc, e)), syntaxMessage(doc, e, where), 'error');
-      for (const w of doc.warnings) report(where(w.pos[0]), yamlMessage(w), 'warning');
+      for (const e of doc.errors) {
+        const offset = errorOffset(doc, e);
+        if (!saidOfTag(e, at(offset))) report(where(offset), syntaxMessage(doc, e, where), 'error');
+      }
+      for (const w of doc.warnings)
+        if (!saidOfTag(w, at(w.pos[0]))) report(where(w.pos[0]), yamlMessage(w), 'warning');
       const badKeys = collectionKeys(doc, text);
       for (const key of badKeys) {
         report(
@@ -303,6 +322,7 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
     const repair = repairFlowReferences(text, docs, (quoted) =>
       yamlLib().parseAllDocuments(quoted, PARSE_OPTIONS),
     );
+    for (const tag of tags) report(pos(tag.start), tag.message, 'error');
     if (repair) {
       for (const ref of repair.references)
         report(pos(ref.offset), unquotedReferenceMessage(ref.token), 'error');
@@ -313,7 +333,7 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
         ? collectionKeys(doc, text).length
         : reportProblems(doc, (offset) => offset);
       let data: unknown;
-      if (doc.errors.length === 0 && badKeys === 0) {
+      if (doc.errors.length === 0 && badKeys === 0 && !tagged.has(index)) {
         const built = toData(doc, mayAlias, budget);
         if ('data' in built) data = built.data;
         else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');

@@ -25,10 +25,7 @@ const BY_CODE: Readonly<Partial<Record<YAMLError['code'], (original: string) => 
   RESOURCE_EXHAUSTION: () => 'the YAML nests too deeply to read',
   MULTIPLE_ANCHORS: () => 'a node can have only one &anchor',
   MULTIPLE_TAGS: () => 'a node can have only one !tag',
-  TAG_RESOLVE_FAILED: (original) => {
-    const tag = /Unresolved tag: (\S+)/.exec(original)?.[1];
-    return tag ? `unknown tag \`${tag}\`; the value is read as plain text` : lowerFirst(original);
-  },
+  // A tag yaml cannot apply (TAG_RESOLVE_FAILED) is an error of tags.ts, at the tag.
 };
 
 /** The message shown for a YAML error or warning (without yaml's own position suffix). */

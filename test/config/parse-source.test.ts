@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ALIAS_COUNT, MAX_ALIAS_EXPANSION, parseSource } from '../../src/config/index.js';
-import { error, warning, yaml } from '../validate/fixtures.js';
+import { error, yaml } from '../validate/fixtures.js';
 
 const F = 'calls/x.yaml';
 
@@ -141,12 +141,18 @@ describe('parseSource', () => {
     });
   });
 
-  it('warns about an unknown tag and reads the value as text', () => {
+  it('refuses an unknown tag at the tag, and keeps no data of its document', () => {
     const { source, diagnostics } = parseSource(F, yaml('calls:', '  - name: !secret a'));
     expect(diagnostics).toEqual([
-      warning(F, 2, 11, '', 'unknown tag `!secret`; the value is read as plain text'),
+      error(
+        F,
+        2,
+        11,
+        '',
+        'callops reads no YAML tag but !!str, !!int, !!float, !!bool, !!null, !!map and !!seq: remove `!secret` (quote the value to keep it as text)',
+      ),
     ]);
-    expect(source.documents[0]?.data).toEqual({ calls: [{ name: 'a' }] });
+    expect(source.documents[0]?.data).toBeUndefined();
   });
 
   it('refuses a map used as a key', () => {
