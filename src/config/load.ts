@@ -25,8 +25,11 @@ import {
 } from './recipients.js';
 import { readRegularFile, readRegularFileSync } from './regular-file.js';
 
-/** `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV). */
-const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(\S+)/gm;
+/**
+ * `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV),
+ * `!!str FILE` too: the one tag callops reads on a path (config/tags.ts).
+ */
+const RECIPIENTS_LINE = /^[\s-]*recipients:\s*(?:!!str\s+)?(\S+)/gm;
 
 import type { SourceFile } from './types.js';
 

@@ -356,6 +356,18 @@ describe('projectStamp', () => {
     expect(await projectStamp(root)).not.toBe(configured);
   });
 
+  it('changes when the recipients CSV of a campaign is edited, its path written plain or as `!!str`', async () => {
+    for (const written of ['people.csv', '!!str people.csv', '!!str "people.csv"']) {
+      const root = await project({
+        'calls/a.yaml': yaml('calls:', '  - name: camp', `    recipients: ${written}`),
+        'calls/people.csv': 'id,phone\n1,+15550002001\n',
+      });
+      const first = await projectStamp(root);
+      await writeFile(join(root, 'calls/people.csv'), 'id,phone\n1,+15550002001\n2,+15550002002\n');
+      expect(await projectStamp(root), written).not.toBe(first);
+    }
+  });
+
   it('never waits on a FIFO named like a call file', async () => {
     const stamp = await within(projectStamp(await withOddFiles()), 5000, 'hung');
     expect(stamp).toContain('calls/b.yaml');
