@@ -7,6 +7,7 @@ import { isCallSid } from '../execute/policy.js';
 import { checkOutcome, isFinalOutcome, outcomeAfter } from '../state/outcome.js';
 import type { ReceivedSpool, ReceivedStatus } from '../state/received.js';
 import type { CallOutcome } from '../state/types.js';
+import { dropAcknowledged } from './acked.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
 /**
@@ -19,7 +20,10 @@ import { SIGNATURE_HEADER, verifySignature } from './signature.js';
  * The invariant: a status is answered 204 only once it is durable in the spool (see
  * state/received.ts), and it leaves the spool only once it is recorded or dropped. So what
  * was answered 204 is never lost, whenever the receiver stops: what it could not record
- * stays in the spool, and the next command that takes the run lock records it.
+ * stays in the spool, and the next command that takes the run lock records it. A command that
+ * records the spool while this receiver runs (a `run` holding the lock) acknowledges what it
+ * recorded once that is durable; at each try the receiver reads that and drops those statuses
+ * from what waits (./acked.ts), and so from its spool at its next rewrite.
  */
 
 /** The largest body read: a status hook body is a few hundred bytes. */
@@ -32,7 +36,7 @@ export const MAX_QUEUED = 10_000;
 export const STOP_WAIT_MS = 10_000;
 
 /** Where accepted statuses are kept until recorded (state/received.ts's ReceivedSpool). */
-export type Spool = Pick<ReceivedSpool, 'append' | 'compact'>;
+export type Spool = Pick<ReceivedSpool, 'append' | 'compact' | 'acked'>;
 
 export interface ReceiverOptions {
   readonly host: string;
@@ -60,6 +64,8 @@ export interface ReceiverOptions {
   readonly batchMs?: number;
   /** Between tries while statuses wait (default 1 s). */
   readonly retryMs?: number;
+  /** In place of MAX_QUEUED (a test's failpoint: see ./failpoint.ts). */
+  readonly maxQueued?: number;
 }
 
 export interface Receiver {
@@ -81,6 +87,8 @@ export interface Receiver {
 interface Queued {
   readonly outcome: CallOutcome;
   readonly sinceMs: number;
+  /** The spool's number of the latest status taken into `outcome` (ReceivedStatus's `n`). */
+  readonly n: number;
   /** Statuses that came after a final one: ignored, and said so once the call is named. */
   readonly later: CallOutcome[];
 }
@@ -128,7 +136,10 @@ const listed = (batch: readonly Observation[], one: string, many = `${one}s`): s
 
 export const startReceiver = async (options: ReceiverOptions): Promise<Receiver> => {
   const nowMs = options.nowMs ?? Date.now;
+  const maxQueued = options.maxQueued ?? MAX_QUEUED;
   const queue = new Map<string, Queued>();
+  /** The number of the last status written to the spool. */
+  let numbered = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let busyNoted = false;
@@ -143,6 +154,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     [...queue].map(([sid, q]) => ({
       sid,
       at: new Date(q.sinceMs).toISOString(),
+      n: q.n,
       outcome: q.outcome,
     }));
 
@@ -207,8 +219,28 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     }
   };
 
+  /**
+   * Drops what another command recorded from the spool and acknowledged (./acked.ts), and
+   * rewrites the spool without it when worth it (here: the record that follows fails while
+   * that command holds the lock).
+   */
+  const dropRecorded = async (): Promise<void> => {
+    if (queue.size === 0) return;
+    const ack = await options.spool.acked().catch(() => undefined);
+    if (ack === undefined) return;
+    const dropped = dropAcknowledged(queue, ack);
+    for (const sid of dropped) unmatched.delete(sid);
+    if (dropped.length === 0) return;
+    const n = dropped.length;
+    options.log(
+      `another command recorded ${n === 1 ? 'the status of 1 call' : `the statuses of ${n} calls`} from this receiver's spool: ${n === 1 ? 'it no longer waits' : 'they no longer wait'}`,
+    );
+    await compact();
+  };
+
   const flush = (): Promise<void> => {
-    flushing ??= flushOnce()
+    flushing ??= dropRecorded()
+      .then(flushOnce)
       .then(() => compact())
       .catch((error: unknown) => {
         busy = true;
@@ -238,7 +270,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     });
   };
 
-  const enqueue = (sid: string, received: CallOutcome, sinceMs = nowMs()): void => {
+  const enqueue = (sid: string, received: CallOutcome, n: number, sinceMs = nowMs()): void => {
     const current = queue.get(sid);
     // How a call ended is settled by its first final status, as in the lockfile: a later one
     // in the same batch (a retried or forged hook) neither replaces it nor moves it back.
@@ -250,7 +282,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     // two: an answer is never lost, nor replaced by an earlier status arriving late.
     const outcome = current === undefined ? received : outcomeAfter(current.outcome, received);
     if (outcome === undefined) return;
-    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? sinceMs, later: [] });
+    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? sinceMs, n, later: [] });
     schedule(options.batchMs ?? 200);
   };
 
@@ -315,23 +347,26 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     }
     // Nothing answered 204 is ever dropped to make room: past the bound, a status of
     // another call is refused, and the gateway is told.
-    if (!queue.has(record.call_sid) && queue.size >= MAX_QUEUED) {
+    if (!queue.has(record.call_sid) && queue.size >= maxQueued) {
       if (!fullNoted) {
         fullNoted = true;
         options.log(
-          `${MAX_QUEUED} calls' statuses wait to be recorded: statuses of other calls are answered 503 until some are`,
+          `${maxQueued} calls' statuses wait to be recorded: statuses of other calls are answered 503 until some are`,
         );
       }
       answer(res, 503, 'too many statuses wait to be recorded; send it again later');
       return;
     }
-    if (queue.size < MAX_QUEUED) fullNoted = false;
+    if (queue.size < maxQueued) fullNoted = false;
     // Queued first, so that a rewrite of the spool meanwhile keeps it; answered 204 only
-    // once it is durable.
-    enqueue(record.call_sid, outcome);
+    // once it is durable. Numbered in the order appended: a spool holding this line holds
+    // every status still waiting with a lower number (appended before it, or in the rewrite
+    // it follows), which is what an acknowledgement up to a number relies on (./acked.ts).
+    const n = ++numbered;
+    enqueue(record.call_sid, outcome, n);
     try {
       await options.spool.append(
-        { sid: record.call_sid, at: new Date(nowMs()).toISOString(), outcome },
+        { sid: record.call_sid, at: new Date(nowMs()).toISOString(), n, outcome },
         pending,
       );
     } catch (error) {
@@ -363,7 +398,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
   if (options.adopted !== undefined && options.adopted.length > 0) {
     for (const s of options.adopted) {
       const at = Date.parse(s.at);
-      enqueue(s.sid, s.outcome, Number.isNaN(at) ? nowMs() : at);
+      enqueue(s.sid, s.outcome, ++numbered, Number.isNaN(at) ? nowMs() : at);
     }
     // Durable in this receiver's spool before the caller removes those it came from.
     try {

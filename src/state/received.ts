@@ -6,6 +6,15 @@ import { ensureStateDir, isErrorCode, syncDir } from './dir.js';
 import { jsonString as str } from './json-text.js';
 import { checkOutcome, cleanOutcome, withOutcomes } from './outcome.js';
 import { ownStart } from './process-start.js';
+import {
+  ackOf,
+  type ReceivedAck,
+  readAck,
+  removeAck,
+  sameAck,
+  sweepAcks,
+  writeAck,
+} from './received-ack.js';
 import { holderIn, livenessOf, type RunLockHolder } from './runlock.js';
 import { keysOfSids } from './sids.js';
 import type { Observation } from './store.js';
@@ -22,17 +31,27 @@ import type { CallOutcome, Lockfile } from './types.js';
  * takes the run lock records what the spools hold, and removes those whose receiver is gone;
  * a receiver starting takes over those of receivers that are gone. Recording a status twice
  * changes nothing (withOutcome), so a spool read while its receiver records it is harmless.
+ * A command that records the spool of a receiver still running tells it so once that record
+ * is durable (./received-ack.ts): the receiver then stops counting those statuses as waiting
+ * and leaves them out of its spool.
  *
  * The first line names the receiver (as the run lock names its holder), the others are
- * `{"sid":…,"at":…,"outcome":{…}}`: a call sid (a UUID holding no secret: receive refuses
- * the others), when it came, and the outcome. A line that is not one (cut short by a crash
- * before its fdatasync: never answered 204) is skipped.
+ * `{"sid":…,"at":…,"n":…,"outcome":{…}}`: a call sid (a UUID holding no secret: receive
+ * refuses the others), when it came, the line's number (see ReceivedStatus), and the
+ * outcome. A line that is not one (cut short by a crash before its fdatasync: never answered
+ * 204) is skipped.
  */
 
 /** A status a receiver accepted: the call's sid, when it came (ISO-8601), its outcome. */
 export interface ReceivedStatus {
   readonly sid: string;
   readonly at: string;
+  /**
+   * Its number in its receiver's spool, from 1, never reused there: an acknowledgement
+   * (./received-ack.ts) names the lines it covers by it. A spool rewritten keeps each call's
+   * latest number. Absent in spools of older receivers.
+   */
+  readonly n?: number;
   readonly outcome: CallOutcome;
 }
 
@@ -49,15 +68,16 @@ export interface ReceivedSpoolFile {
 }
 
 const statusLine = (s: ReceivedStatus): string =>
-  `{"sid":${str(s.sid)},"at":${str(s.at)},"outcome":${JSON.stringify(cleanOutcome(s.outcome))}}\n`;
+  `{"sid":${str(s.sid)},"at":${str(s.at)},${s.n === undefined ? '' : `"n":${s.n},`}"outcome":${JSON.stringify(cleanOutcome(s.outcome))}}\n`;
 
 const statusIn = (line: string): ReceivedStatus | undefined => {
   try {
     const raw = JSON.parse(line) as Record<string, unknown>;
-    const { sid, at, outcome } = raw;
+    const { sid, at, n, outcome } = raw;
     if (typeof sid !== 'string' || sid === '' || typeof at !== 'string') return undefined;
     if (checkOutcome(outcome, true) !== undefined) return undefined;
-    return { sid, at, outcome: outcome as CallOutcome };
+    const numbered = typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+    return { sid, at, ...(numbered && { n }), outcome: outcome as CallOutcome };
   } catch {
     return undefined;
   }
@@ -110,15 +130,27 @@ export const readReceived = async (stateDir: string): Promise<ReceivedSpoolFile[
 export const receivedObservations = (
   lock: Lockfile,
   spools: readonly ReceivedSpoolFile[],
-): Observation[] => {
-  const statuses = spools.flatMap((s) => s.statuses);
-  if (statuses.length === 0) return [];
-  const { keys } = keysOfSids(lock, [...new Set(statuses.map((s) => s.sid))]);
-  return statuses.flatMap((s) => {
-    const key = keys.get(s.sid);
-    return key === undefined ? [] : [{ key, outcome: s.outcome }];
-  });
+): Observation[] => observationsOf(spools, keysOfSpools(lock, spools));
+
+/** The placed entry of each sid the spools hold a status of (keysOfSids). */
+const keysOfSpools = (
+  lock: Lockfile,
+  spools: readonly ReceivedSpoolFile[],
+): ReadonlyMap<string, string> => {
+  const sids = new Set(spools.flatMap((s) => s.statuses.map((status) => status.sid)));
+  return sids.size === 0 ? new Map() : keysOfSids(lock, [...sids]).keys;
 };
+
+const observationsOf = (
+  spools: readonly ReceivedSpoolFile[],
+  keys: ReadonlyMap<string, string>,
+): Observation[] =>
+  spools.flatMap((spool) =>
+    spool.statuses.flatMap((s) => {
+      const key = keys.get(s.sid);
+      return key === undefined ? [] : [{ key, outcome: s.outcome }];
+    }),
+  );
 
 /** `lock` with what the spools hold, in memory (a command that only reads the state). */
 export const withReceived = (lock: Lockfile, spools: readonly ReceivedSpoolFile[]): Lockfile =>
@@ -134,6 +166,7 @@ export const removeReceived = async (
     await unlink(spool.path).catch((error: unknown) => {
       if (!isErrorCode(error, 'ENOENT')) throw error;
     });
+    await removeAck(spool.path);
   }
   await syncDir(stateDir);
 };
@@ -141,7 +174,8 @@ export const removeReceived = async (
 /**
  * Record what the spools of other receivers hold, through a store holding its run lock:
  * `observe` then `persist` (durable), and only then are the spools of receivers that are gone
- * removed. Gives how many entries changed.
+ * removed, and those of receivers still running acknowledged (./received-ack.ts). Gives how
+ * many entries changed.
  */
 export const recordReceived = async (
   stateDir: string,
@@ -152,15 +186,39 @@ export const recordReceived = async (
   },
 ): Promise<number> => {
   const spools = await readReceived(stateDir);
-  if (spools.length === 0) return 0;
-  const updates = receivedObservations(await store.view(), spools);
+  if (spools.length === 0) {
+    await sweepAcks(stateDir);
+    return 0;
+  }
+  const keys = keysOfSpools(await store.view(), spools);
+  const updates = observationsOf(spools, keys);
   const changed = updates.length === 0 ? [] : await store.observe(updates);
-  if (changed.length > 0) await store.persist();
+  const acks = await acksToWrite(spools, keys);
+  // An entry the view held already may not be on disk yet: durable before it is claimed.
+  if (changed.length > 0 || acks.length > 0) await store.persist();
   await removeReceived(
     stateDir,
     spools.filter((s) => s.gone),
   );
+  // Telling a receiver is worth a try, no more: one not told counts those statuses as waiting,
+  // and keeps them in its spool, as it would without acknowledgements.
+  for (const { path, ack } of acks) await writeAck(path, ack).catch(() => undefined);
+  await sweepAcks(stateDir);
   return changed.length;
+};
+
+/** The acknowledgements the spools of running receivers are owed (not those they have). */
+const acksToWrite = async (
+  spools: readonly ReceivedSpoolFile[],
+  keys: ReadonlyMap<string, string>,
+): Promise<{ readonly path: string; readonly ack: ReceivedAck }[]> => {
+  const owed: { path: string; ack: ReceivedAck }[] = [];
+  for (const spool of spools.filter((s) => !s.gone)) {
+    const ack = ackOf(spool.statuses, (sid) => keys.has(sid));
+    if (ack !== undefined && !sameAck(await readAck(spool.path), ack))
+      owed.push({ path: spool.path, ack });
+  }
+  return owed;
 };
 
 /** A receiver's own spool (see the module's comment). */
@@ -178,6 +236,8 @@ export interface ReceivedSpool {
    * more than those pending. `force`: in any case.
    */
   compact(pending: () => readonly ReceivedStatus[], force?: boolean): Promise<void>;
+  /** What a command that recorded this spool acknowledged of it, if any (./received-ack.ts). */
+  acked(): Promise<ReceivedAck | undefined>;
   /** Waits for pending writes and closes the file, which stays. */
   close(): Promise<void>;
   /** Closes and removes the file: everything it held is recorded. */
@@ -308,6 +368,7 @@ export const openReceivedSpool = async (
     path,
     append: (status, pending) => queue({ line: statusLine(status), pending }),
     compact: (pending, force) => queue({ pending, ...(force === true && { force }) }),
+    acked: () => readAck(path),
     close,
     remove: async () => {
       await close();

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gatewaysClosedAfterEach } from './gateways-per-test.js';
@@ -25,6 +25,12 @@ import { postSigned, startReceive } from './receiver.js';
 const SECRET = 'whsec-e2e-stop-5e4d3c2b';
 const startFileGateway = gatewaysClosedAfterEach();
 const db = postgresForFile();
+
+/**
+ * A simulator clock on which no call moves on from its first status: only the statuses a test
+ * posts end a call (run reads the gateway too, and would otherwise find it ended first).
+ */
+const stillRinging = { now: () => Date.now(), after: () => () => undefined };
 
 type Outcomes = LockJson & {
   calls: Record<string, { sid?: string; outcome?: { status: string; sip_status: number } }>;
@@ -80,6 +86,22 @@ const outcomeOf = async (gw: Gateway) =>
 const spools = async (gw: Gateway) =>
   (await readdir(join(gw.project.dir, '.callops'))).filter((n) => n.startsWith('received.'));
 
+/** A call every two seconds: run wakes that often (a quiet run wakes once a minute). */
+const tickYaml = callsYaml([
+  {
+    name: 'tick',
+    to: '{ type: sip, sipUri: "sip:tick@127.0.0.1" }',
+    extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'],
+  },
+]);
+
+/** How many calls' statuses a receiver said another command recorded from its spool. */
+const learned = (stderr: string): number =>
+  [...stderr.matchAll(/another command recorded the status(?:es)? of (\d+) calls?/g)].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
+
 /** A receiver in `dir` that answered 204 for a no-answer of `sid` and could not record it. */
 const blockedReceiver = async (dir: string, env: Record<string, string>, sid: string) => {
   const receiver = await startReceive(dir, env);
@@ -93,17 +115,7 @@ const blockedReceiver = async (dir: string, env: Record<string, string>, sid: st
 describe('receive beside a run that holds the run lock (file store)', () => {
   it('run records what receive accepted at its next wake, while both go on', async () => {
     const { gw, env, sid } = await placedProject(startFileGateway);
-    // A call every two seconds: run wakes that often (a quiet run wakes once a minute).
-    await gw.project.write(
-      'calls/tick.yaml',
-      callsYaml([
-        {
-          name: 'tick',
-          to: '{ type: sip, sipUri: "sip:tick@127.0.0.1" }',
-          extra: ['schedule: { cron: "*/2 * * * * *", deadline: 30s }'],
-        },
-      ]),
-    );
+    await gw.project.write('calls/tick.yaml', tickYaml);
     const run = startRun(gw, [], { env });
     await run.until('run to start', () => (run.soFar().includes('running:') ? true : undefined));
     const receiver = await startReceive(gw.project.dir, env);
@@ -126,6 +138,74 @@ describe('receive beside a run that holds the run lock (file store)', () => {
     expect(stoppedRun.code, output(stoppedRun)).toBe(0);
     expect(stoppedReceiver.code, output(stoppedReceiver)).toBe(0);
     // The receiver's spool, all of it recorded now, goes with it.
+    expect(await spools(gw)).toEqual([]);
+  }, 90_000);
+
+  it('run tells receive what it recorded: the receiver stops counting it, and its spool lets it go', async () => {
+    const gw = await startFileGateway(
+      { 'calls/a.yaml': callsYaml(['a', 'b', 'c', 'd'].map((name) => ({ name }))) },
+      { latencyMs: 1, clock: stillRinging },
+    );
+    const env = { ...gw.env, CALLOPS_WEBHOOK_SECRET: SECRET };
+    const applied = await gw.run(['apply', '--yes'], env);
+    expect(applied.code, output(applied)).toBe(0);
+    const placed = (await gw.project.lock()) as Outcomes;
+    const sidOf = (name: string) => placed.calls[`sim/${name}`]?.sid as string;
+    const outcomes = async (names: readonly string[]) => {
+      const { calls } = (await gw.project.lock()) as Outcomes;
+      return names.every((n) => calls[`sim/${n}`]?.outcome?.status === 'no-answer')
+        ? true
+        : undefined;
+    };
+    await gw.project.write('calls/tick.yaml', tickYaml);
+    const run = startRun(gw, [], { env });
+    await run.until('run to start', () => (run.soFar().includes('running:') ? true : undefined));
+    // A receiver that lets the statuses of two calls wait at most (10,000 in use).
+    const receiver = await startReceive(gw.project.dir, {
+      ...env,
+      CALLOPS_FAILPOINT_MAX_QUEUED: '2',
+    });
+    const post = (name: string) => postSigned(receiver.url, SECRET, noAnswer(sidOf(name)));
+    expect((await post('a')).status).toBe(204);
+    expect((await post('b')).status).toBe(204);
+    // Two calls wait, and run holds the run lock: a third call's status is refused.
+    expect((await post('c')).status).toBe(503);
+    await run.until('run to record a and b', () => outcomes(['a', 'b']));
+    // run acknowledges what it recorded: the receiver stops counting it, and has room again.
+    await waitFor(
+      'the receiver to learn that a and b are recorded',
+      () => (learned(receiver.stderr()) >= 2 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    expect((await post('c')).status).toBe(204);
+    expect((await post('d')).status).toBe(204);
+    await run.until('run to record c and d', () => outcomes(['c', 'd']));
+    await waitFor(
+      'the receiver to learn that c and d are recorded',
+      () => (learned(receiver.stderr()) >= 4 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    // Its spool lets them go: only its first line (the receiver's name) stays.
+    const [spool] = (await spools(gw)).filter((n) => n.endsWith('.jsonl'));
+    expect(spool).toBeDefined();
+    await waitFor('the spool to hold only its first line', async () =>
+      (await readFile(join(gw.project.dir, '.callops', spool as string), 'utf8'))
+        .trimEnd()
+        .split('\n').length === 1
+        ? true
+        : undefined,
+    );
+    receiver.child.kill('SIGTERM');
+    const stopped = await receiver.done;
+    expect(stopped.code, output(stopped)).toBe(0);
+    // Nothing waits, though run still holds the lock: it stops at once, keeping nothing.
+    expect(stopped.stderr).not.toContain('waiting up to');
+    expect(stopped.stderr).not.toContain('not recorded yet');
+    run.child.kill('SIGTERM');
+    const stoppedRun = await run.done;
+    expect(stoppedRun.code, output(stoppedRun)).toBe(0);
+    expect(stoppedRun.stderr).toContain('accepted and could not record');
+    // The spool and run's acknowledgement beside it go with the receiver.
     expect(await spools(gw)).toEqual([]);
   }, 90_000);
 });

@@ -18,7 +18,11 @@ import { send } from '../simulator/client.js';
 
 const SECRET = 'whsec-canary-1f2e3d4c';
 /** A spool that keeps nothing: these tests look at the queue, the e2e tests at the file. */
-const spool = { append: async () => undefined, compact: async () => undefined };
+const spool = {
+  append: async () => undefined,
+  compact: async () => undefined,
+  acked: async () => undefined,
+};
 const OLD_SECRET = 'whsec-old-9a8b7c6d';
 const SID = '98e4dd21-b178-4af1-83b6-3c1582893890';
 const NOW_S = 1_790_000_000;

@@ -1,5 +1,6 @@
 import { dirname, relative } from 'node:path';
 import { readState, stateDirOf } from '../../engine/state.js';
+import { maxQueuedFailpoint } from '../../receive/failpoint.js';
 import { receiveLine, receiveSecrets } from '../../receive/log.js';
 import { webhookSecrets } from '../../receive/secrets.js';
 import { STOP_WAIT_MS, startReceiver } from '../../receive/server.js';
@@ -89,6 +90,7 @@ const receive = async (
   },
 ): Promise<number> => {
   const { host, secrets, store, stateDir } = input;
+  const maxQueued = maxQueuedFailpoint(ctx.env);
   const shown = receiveLine(input.redact);
   const log = (line: string) => {
     ctx.stderr.write(shown(line));
@@ -112,6 +114,7 @@ const receive = async (
     secrets,
     spool,
     adopted,
+    ...(maxQueued === undefined ? {} : { maxQueued }),
     ...(input.redact.holds && { holdsSecret: input.redact.holds }),
     keysOf: async (sids) => {
       const { keys, shared } = keysOfSids(await readState(store), sids);
