@@ -27,8 +27,9 @@ const startFileGateway = gatewaysClosedAfterEach();
 const db = postgresForFile();
 
 /**
- * A simulator clock on which no call moves on from its first status: only the statuses a test
- * posts end a call (run reads the gateway too, and would otherwise find it ended first).
+ * A simulator clock on which no call moves on from its first status: only the statuses these
+ * tests post end a call (run reads the gateway too, and would find it ended first on a slow
+ * machine, where a call's 7 s pass before the status is posted).
  */
 const stillRinging = { now: () => Date.now(), after: () => () => undefined };
 
@@ -47,7 +48,7 @@ const placedProject = async (
   let held: ReturnType<typeof holdCalls> | undefined;
   const gw = await start(
     { 'calls/a.yaml': callsYaml([{ name: 'a' }]) },
-    { latencyMs: 1, wait: () => held?.wait() ?? Promise.resolve() },
+    { latencyMs: 1, clock: stillRinging, wait: () => held?.wait() ?? Promise.resolve() },
   );
   const env = { ...gw.env, ...storeEnv, CALLOPS_WEBHOOK_SECRET: SECRET };
   const applied = await gw.run(['apply', '--yes'], env);
