@@ -101,10 +101,15 @@ export const SIP_HEADER_NAME_PATTERN = "^[A-Za-z0-9.!%*_+`'~-]+$";
 export const SIP_HEADER_NAME_MESSAGE =
   "must be a SIP header name: letters, digits and -.!%*_+`'~ (no space or colon)";
 
+/** The names of a map of SIP headers: RFC 3261 tokens. */
+export const headerNames = (): SchemaFragment => ({
+  propertyNames: { pattern: SIP_HEADER_NAME_PATTERN, patternErrorMessage: SIP_HEADER_NAME_MESSAGE },
+});
+
 /** SIP headers: a token name to a text value (what a value may hold is checked in validate/). */
 export const headerMap = (): SchemaFragment => ({
   type: 'object',
-  propertyNames: { pattern: SIP_HEADER_NAME_PATTERN, patternErrorMessage: SIP_HEADER_NAME_MESSAGE },
+  ...headerNames(),
   additionalProperties: { type: 'string' },
 });
 

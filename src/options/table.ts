@@ -2,6 +2,7 @@ import {
   boolean,
   freeObject,
   headerMap,
+  headerNames,
   jambonz,
   nonEmptyString,
   PHONE_MESSAGE,
@@ -54,8 +55,13 @@ const targetNeeds = (types: readonly string[], key: string, extra?: SchemaFragme
   },
 });
 
+/**
+ * The gateway's schema takes any key in `to.headers`: its names are held to the rule of the
+ * call's own `headers` here, as both go into the INVITE as written.
+ */
 const toSchema = jambonz(
   'components/target',
+  { properties: { headers: headerNames() } },
   targetNeeds(['phone', 'teams'], 'number', {
     properties: { number: { pattern: PHONE_PATTERN, patternErrorMessage: PHONE_MESSAGE } },
   }),
@@ -81,7 +87,7 @@ const row = (
 export const OPTIONS: readonly OptionRow[] = [
   row('basic', 'application_sid', 'string', nonEmptyString(), 'SID of the gateway application that takes over the call when it is answered. Required, unless the call carries the extension `call_hook` instead.', true),
   row('basic', 'from', 'string', nonEmptyString({ maxLength: 256 }), 'Calling party number (caller ID) shown to the callee, e.g. `"+15550001111"`; at most 256 characters. Quote it: YAML reads an unquoted `+1555…` as a number.', true),
-  row('basic', 'to', 'target', toSchema, 'Destination: `{type: phone, number, trunk?}`, `{type: sip, sipUri, auth?}`, `{type: user, name}` or `{type: teams, number, tenant?, vmail?}`. A `number` is an optional `+` and 3–15 digits, quoted; a `sipUri` a `sip:` or `sips:` URI.', true),
+  row('basic', 'to', 'target', toSchema, 'Destination: `{type: phone, number, trunk?}`, `{type: sip, sipUri, auth?}`, `{type: user, name}` or `{type: teams, number, tenant?, vmail?}`. A `number` is an optional `+` and 3–15 digits, quoted; a `sipUri` a `sip:` or `sips:` URI. Its `headers`, for any type, follow the rules of the call\'s `headers`: a name is an RFC 3261 token, a value holds no line break or other control character.', true),
   row('basic', 'timeLimit', 'positive integer', positiveInteger(), `Maximum length of the call in seconds, counted from answer. ${INT_VAR}`),
   row('basic', 'timeout', 'positive integer', positiveInteger(), `Seconds to ring before an unanswered call is given up (gateway default 60). ${INT_VAR}`),
   row('basic', 'tag', 'object', freeObject(), 'Metadata key-value pairs attached to the call; the gateway passes them on to the application with the call.'),

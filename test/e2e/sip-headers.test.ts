@@ -54,6 +54,50 @@ describe('SIP headers carry one header each', () => {
     expect(gw.sim.received()).toHaveLength(0);
   });
 
+  it("a name under `to.headers` that is no token, in a call or in callops.yaml's defaults, is an error at the key, and nothing is sent", async () => {
+    const name = (got: string) =>
+      `error: key must be a SIP header name: letters, digits and -.!%*_+\`'~ (no space or colon), got ${got}`;
+    const file = [
+      'calls:',
+      '  - name: a',
+      `    application_sid: ${APP_SID}`,
+      `    from: "${FROM}"`,
+      '    to:',
+      '      type: sip',
+      '      sipUri: "sip:bob@example.com"',
+      '      headers:',
+      '        "X-A\\r\\nP-Asserted-Identity": "<sip:+15559999999@evil>"',
+      '        "Bad Name:": "x"',
+      '',
+    ].join('\n');
+    gw = await startGateway({ 'calls/a.yaml': file });
+    const config = [
+      (await gw.project.read('callops.yaml')).trimEnd(),
+      'defaults:',
+      '  to:',
+      '    type: sip',
+      '    sipUri: "sip:carol@example.com"',
+      '    headers:',
+      '      "X-B\\nX-Injected": "1"',
+      '',
+    ].join('\n');
+    await gw.project.write('callops.yaml', config);
+    const validate = await gw.run(['validate']);
+    expect(validate.code, output(validate)).toBe(1);
+    expect(validate.stderr).toContain(
+      `calls/a.yaml:${at(file, '"X-A')}: ${name('"X-A\\r\\nP-Asserted-Identity"')}`,
+    );
+    expect(validate.stderr).toContain(
+      `calls/a.yaml:${at(file, '"Bad Name:"')}: ${name('"Bad Name:"')}`,
+    );
+    expect(validate.stderr).toContain(
+      `callops.yaml:${at(config, '"X-B')}: ${name('"X-B\\nX-Injected"')}`,
+    );
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('a line break from a variable is an error at the reference, naming it, never the value, and nothing is sent', async () => {
     const file = call('{ X-Env: "${HV}" }');
     gw = await startGateway({ 'calls/a.yaml': file });

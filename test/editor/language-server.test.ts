@@ -121,6 +121,13 @@ const BROKEN: Readonly<Record<string, Broken>> = {
     body: call('header-name', 'headers: { "X-Bad Name:": v }'),
     words: /must be a SIP header name: letters, digits and -\.!%\*_\+`'~ \(no space or colon\)/,
   },
+  'to-header-name.yaml': {
+    body: call(
+      'to-header-name',
+      'to: { type: sip, sipUri: "sip:bob@example.com", headers: { "X-A\\r\\nP-Asserted-Identity": v } }',
+    ),
+    words: /must be a SIP header name: letters, digits and -\.!%\*_\+`'~ \(no space or colon\)/,
+  },
   'phone-pattern.yaml': {
     body: call('phone-pattern', 'to: { type: phone, number: "call me" }'),
     words: /must be a phone number/,

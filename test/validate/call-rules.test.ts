@@ -419,6 +419,61 @@ describe('SIP headers', () => {
     const tokens = '{ X-Ok: v, x.y_z: v, "a!%*+`\'~": v, P-Asserted-Identity: v }';
     expect(validate({ [A]: call(tokens) }).diagnostics).toEqual([]);
   });
+
+  it("a name under `to.headers` is held to the same rule: in a call, its defaults and callops.yaml's defaults", () => {
+    const to = (headers: string) =>
+      `{ type: sip, sipUri: "sip:bob@example.com", headers: { ${headers}: v } }`;
+    const config = ['  to:', to('"X-C\\nX-Injected"')].join(' ');
+    const defaults = ['  to:', to('"Bad Name:"')].join(' ');
+    const inCall = ['    to:', to('"X-A\\r\\nP-Asserted-Identity"')].join(' ');
+    /** The 1-based column of the header name on the line. */
+    const key = (line: string) => line.indexOf('headers: { ') + 'headers: { '.length + 1;
+    const rule =
+      /^key must be a SIP header name: letters, digits and -\.!%\*_\+`'~ \(no space or colon\), got /;
+    const found = validate({
+      'callops.yaml': yaml(
+        'targets: { t: { base_url: "https://vg.example.com", account_sid: a, api_key: "${K}" } }',
+        'defaults:',
+        config,
+      ),
+      [A]: yaml(
+        'defaults:',
+        defaults,
+        'calls:',
+        '  - name: x',
+        '    application_sid: a',
+        '    from: "+15550001111"',
+        inCall,
+      ),
+    }).diagnostics.filter((d) => d.severity === 'error');
+    expect(found.map((d) => [d.file, d.line, d.column, d.path, d.message])).toEqual([
+      [
+        'callops.yaml',
+        3,
+        key(config),
+        '/defaults/to/headers/X-C\nX-Injected',
+        expect.stringMatching(rule),
+      ],
+      [A, 2, key(defaults), '/defaults/to/headers/Bad Name:', expect.stringMatching(rule)],
+      [
+        A,
+        7,
+        key(inCall),
+        '/calls/0/to/headers/X-A\r\nP-Asserted-Identity',
+        expect.stringMatching(rule),
+      ],
+    ]);
+    expect(found[2]?.message).toContain('got "X-A\\r\\nP-Asserted-Identity"');
+    const tokens = 'X-Ok: v, x.y_z: v, "a!%*+`\'~": v, P-Asserted-Identity';
+    const tokensCall = yaml(
+      'calls:',
+      '  - name: y',
+      '    application_sid: a',
+      '    from: "+15550001111"',
+      `    to: ${to(tokens)}`,
+    );
+    expect(validate({ [A]: tokensCall }).diagnostics).toEqual([]);
+  });
 });
 
 describe('text sent in the From header or below `to`', () => {
