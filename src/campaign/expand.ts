@@ -10,6 +10,8 @@ import {
 import type { PathSegments } from '../config/types.js';
 import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
 import { isSpreadsheetNumber } from '../screen/number.js';
+import { bareNames } from '../validate/bare-names.js';
+import { neverMeant } from '../validate/bare-references.js';
 import { sha256 } from '../validate/definition.js';
 import {
   firstRefused,
@@ -398,6 +400,8 @@ const readCampaign = (
   // The slots in `from`, the strings of `to`, a host or a header's text, each with what a cell
   // may not hold there (see destination-text.ts).
   let sentTexts: readonly (readonly [Slot, TextRule])[] = [];
+  // The slots in `from` and `application_sid`, each with why no value there holds a `$NAME`.
+  let neverBare: readonly (readonly [Slot, string])[] = [];
   // Numbers without a leading +: a literal call's warning, said once per campaign.
   let numberSlot: Slot | undefined;
   // The template's JSON bytes, and how many times each column is written into it: a row whose
@@ -455,6 +459,10 @@ const readCampaign = (
     sentTexts = slots.flatMap((slot) => {
       const rule = textRuleAt(slot.path);
       return rule === undefined ? [] : [[slot, rule] as const];
+    });
+    neverBare = slots.flatMap((slot) => {
+      const why = neverMeant(slot.path);
+      return why === undefined ? [] : [[slot, why] as const];
     });
     const to = call.options.to as { type?: unknown } | undefined;
     numberSlot =
@@ -552,6 +560,21 @@ const readCampaign = (
         );
         break;
       }
+    }
+    // A `$NAME` a cell puts where no value holds a `$`, refused as one written there is (one
+    // the call writes there is validate's to refuse, once: only a cell's `$` is looked at).
+    for (const [slot, why] of neverBare) {
+      if (fromAny(slot, empty)) continue;
+      const held = slot.parts.find(
+        (part) => typeof part !== 'string' && (cells[part.column] ?? '').includes('$'),
+      );
+      if (typeof held !== 'object') continue;
+      const [name] = bareNames(rawFill(slot, cells));
+      if (name === undefined) continue;
+      fail(
+        held.column,
+        `\`${slot.path.join('.')}\` (\`${slot.written}\`) holds \`$${name}\` here: it is sent as written, as no reference is read inside a cell (${why})`,
+      );
     }
     let zoneNote: string | undefined;
     if (t.zone !== undefined && t.zoneMatters && !fromAny(t.zone, empty)) {

@@ -14,6 +14,7 @@ import {
   checkResolvedOptions,
   pointerSegments,
 } from '../validate/schema-check.js';
+import { resolvedBare, resolvedBareMessage } from './bare-values.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, interpolate, type Secret } from './interpolate.js';
 import { secretsOf } from './secrets.js';
@@ -239,6 +240,13 @@ export const resolveCall = (def: CallDefinition, env: Env, envFile?: string): Ca
           : `${where}: ${problem.message.replace(/(, got | — quote it).*$/s, '')} once references are resolved`,
       ),
     );
+  }
+  // A `$NAME` a reference put where no value holds a `$`, as validate refuses one written there.
+  for (const found of resolvedBare(def.options, value)) {
+    if (touches(found.path, refused)) continue;
+    refused.push(found.path);
+    const written = referencesBelow(valueAt(def.options, found.path));
+    diagnostics.push(at(found.path, resolvedBareMessage(found, written)));
   }
   const local = touches(['to', 'number'], refused)
     ? undefined

@@ -70,9 +70,20 @@ const NEVER_MEANT: ReadonlyMap<string, string> = new Map([
   ['from', 'no calling number holds a `$`'],
 ]);
 
+/**
+ * Why a `$NAME` in the option at `path` (from the options) is an error, or undefined where
+ * it is a warning. The same whether it is written there or a `${VAR}` or a recipients CSV
+ * cell puts it there: no value of these holds a `$`.
+ */
+export const neverMeant = (path: PathSegments): string | undefined =>
+  path.length === 1 ? NEVER_MEANT.get(String(path[0])) : undefined;
+
+/** The options `neverMeant` refuses a `$NAME` in. */
+export const NEVER_BARE: readonly string[] = [...NEVER_MEANT.keys()];
+
 /** The diagnostic of one `$NAME` in a call's options (`path` from the options). */
 export const bareDiagnostic = (site: Site, { path, name }: BareReference): Diagnostic => {
-  const never = path.length === 1 ? NEVER_MEANT.get(String(path[0])) : undefined;
+  const never = neverMeant(path);
   return never === undefined
     ? warningAt(site, bareMessage(name))
     : errorAt(site, `${bareMessage(name)} (${never})`);

@@ -283,6 +283,46 @@ describe('reading a recipients CSV', () => {
     ]);
   });
 
+  it('a cell putting a $NAME into from or application_sid is an error at the cell, as one written there is; elsewhere it is sent', () => {
+    const text = [
+      'calls:',
+      '  - name: remind',
+      '    recipients: ../lists/people.csv',
+      '    application_sid: "${row.app}"',
+      '    from: "${row.pre}${row.from}"',
+      '    to: { type: sip, sipUri: "sip:${row.user}@example.com" }',
+      '    tag: { note: "${row.note}" }',
+      '',
+    ].join('\n');
+    const csv = [
+      'id,app,pre,from,user,note',
+      `a,${APP},+1,$FROM,ann,x`,
+      'b,$APP_SID,+1,5550001111,bob,x',
+      'c,app-1,$,FROM,cy,x',
+      `d,${APP},+1,$5550001111,$di,costs $USD`,
+      `e,${APP},+1,$$FROM,ed,x`,
+      '',
+    ].join('\n');
+    const found = validateProject({
+      root: '/nowhere',
+      callFiles: [parseSource('calls/remind.yaml', text).source],
+      diagnostics: [],
+      recipients: new Map([[CSV, { text: csv }]]),
+    });
+    const why = 'it is sent as written, as no reference is read inside a cell';
+    const from = `\`from\` (\`\${row.pre}\${row.from}\`)`;
+    expect(found.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`)).toEqual([
+      `lists/people.csv:2:${`a,${APP},+1,`.length + 1}: ${from} holds \`$FROM\` here: ${why} (no calling number holds a \`$\`)`,
+      `lists/people.csv:3:3: \`application_sid\` (\`\${row.app}\`) holds \`$APP_SID\` here: ${why} (no application sid holds a \`$\`)`,
+      `lists/people.csv:4:9: ${from} holds \`$FROM\` here: ${why} (no calling number holds a \`$\`)`,
+    ]);
+    // `$5…` and `$$FROM` hold no `$NAME`; a SIP URI's or a tag's `$NAME` is the cell's own.
+    expect(found.calls.filter((c) => c.campaign !== undefined).map((c) => c.name)).toEqual([
+      'remind/d',
+      'remind/e',
+    ]);
+  });
+
   it('a row whose cells take the request body past 100 KiB is an error at its longest cell; the rest are kept', () => {
     const long = 'n'.repeat(60_000);
     const csv = [

@@ -387,6 +387,54 @@ describe('resolveCall', () => {
     });
   });
 
+  it('refuses a $NAME a reference puts into from or application_sid, at the reference, never quoting the value', () => {
+    const options = {
+      application_sid: '${AS}',
+      from: '${NOPE:-${V}}',
+      to: { type: 'sip', sipUri: 'sip:${AGENT}@example.com' },
+      tag: { note: '${NOTE}' },
+    };
+    const env = { AS: '$APP_SID', V: '$FROM', AGENT: '$agent', NOTE: 'costs $USD' };
+    const r = resolveCall(def('b', options), env);
+    const why = 'it is sent as written, as no reference is read inside a value';
+    expect(!r.ok && r.diagnostics.map((d) => [d.path, d.severity, d.message])).toEqual([
+      [
+        '/application_sid',
+        'error',
+        `application_sid: \${AS} resolves to a value that holds a \`$NAME\`: ${why} (no application sid holds a \`$\`)`,
+      ],
+      [
+        '/from',
+        'error',
+        `from: \${NOPE:-\${V}} resolves to a value that holds a \`$NAME\`: ${why} (no calling number holds a \`$\`)`,
+      ],
+    ]);
+    for (const d of !r.ok ? r.diagnostics : []) {
+      expect(d.message).not.toContain('FROM');
+      expect(d.message).not.toContain('APP_SID');
+    }
+    // Made of pieces, or put together with text written beside the reference, alike.
+    const pieces = resolveCall(def('p', { ...options, application_sid: 'a', from: '${D}FROM' }), {
+      ...env,
+      D: '$',
+    });
+    expect(!pieces.ok && pieces.diagnostics.map((d) => d.path)).toEqual(['/from']);
+    // A `$` before no name, a doubled one, or a `${` from `$${`, is no `$NAME`; elsewhere
+    // (a SIP URI, a tag) a value's `$NAME` is the value's own, and the call is sent with it.
+    for (const from of ['$5', '$$FROM', 'US$', '$${FROM}']) {
+      const ok = resolveCall(def('ok', { ...options, application_sid: 'a', from: '${F}' }), {
+        ...env,
+        F: from,
+      });
+      expect(ok.ok && ok.body, from).toMatchObject({
+        from,
+        to: { sipUri: 'sip:$agent@example.com' },
+        tag: { note: 'costs $USD' },
+      });
+      expect(ok.ok && ok.warnings, from).toBeUndefined();
+    }
+  });
+
   it('reports a malformed reference', () => {
     const r = resolveCall(def('m', { from: '${FROM' }), {});
     expect(!r.ok && r.diagnostics[0]?.message).toMatch(/^malformed reference in `\$\{FROM`/);
