@@ -97,6 +97,27 @@ describe('a $NAME a value puts into from or application_sid', () => {
     expect(gw.sim.received()).toHaveLength(0);
   });
 
+  it('a literal $NAME holding a value of .env is said with the value hidden inside it, never printed', async () => {
+    const file = [
+      'calls:',
+      '  - name: a',
+      `    application_sid: ${APP_SID}`,
+      '    from: $FROM2',
+      '    to: { type: phone, number: "+15550007006" }',
+      '',
+    ].join('\n');
+    gw = await startGateway({ 'calls/a.yaml': file, '.env': 'V=$FROM\n' });
+    for (const command of [['validate'], ['apply', '--yes']]) {
+      const r = await gw.run(command);
+      expect(r.code, output(r)).toBe(1);
+      expect(r.stderr).toContain(
+        `calls/a.yaml:${at(file, '$FROM2')}: error: \`\${V}2\` is sent as written: write \`\${FROM2}\` to use the variable FROM2 (${NUMBER})`,
+      );
+      expect(output(r)).not.toContain('$FROM');
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('elsewhere a value is sent as it resolved, $NAME and all, with no warning', async () => {
     const file = [
       'calls:',
