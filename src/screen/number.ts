@@ -11,29 +11,59 @@ export const normaliseNumber = (text: string): string | undefined => {
   return trimmed.startsWith('+') ? `+${digits}` : digits;
 };
 
-/** A number a spreadsheet or a script wrote as a decimal: `15550100001.0`, `15550100001.00`. */
-const DECIMAL = /^\+?\d+\.0{1,2}$/;
+/**
+ * A number written as a decimal, as a spreadsheet or a script writes one: `15550100001.0`,
+ * `+15550100004.0000`, `15550100001,0` (a decimal comma, in a quoted cell). Digits, one `.`
+ * or `,`, digits, and nothing else, whatever the fraction's length: read as digits, the
+ * fraction would join the number. Groups of digits are written with spaces, `-` or more
+ * than one `.` (`555.010.0001`), never so.
+ */
+const DECIMAL = /^\+?\d+[.,]\d+$/;
 /** A number a spreadsheet wrote in scientific notation: `1.55501E+10`, `1,55501E+10`. */
 const SCIENTIFIC = /^\+?\d+(?:[.,]\d+)?e[+-]?\d+$/i;
+/**
+ * A 0 in parentheses after a digit: a trunk prefix written after the country code
+ * (`+1 (0)555 010 0001`, `+49 (030) …`), dialled only from inside the country.
+ */
+const TRUNK = /\d[\s.)-]*\(\s*0/;
 
 /** Whether `text` is a number as a spreadsheet writes one (`…01.0`, `1.55501E+10`), not as dialled. */
 export const isSpreadsheetNumber = (text: string): boolean =>
   DECIMAL.test(text.trim()) || SCIENTIFIC.test(text.trim());
 
+/** What `decimal` (DECIMAL) says: the digits before its point when the fraction is zeros. */
+const decimalSlip = (decimal: string): string => {
+  const point = decimal.search(/[.,]/);
+  const fraction = decimal.slice(point);
+  return /^.0+$/.test(fraction)
+    ? `\`${decimal}\` looks like a spreadsheet number: read as digits, its \`${fraction}\` would be part of the number; format the column as text and write the digits alone (\`${decimal.slice(0, point)}\`)`
+    : `\`${decimal}\` is written as a decimal number: read as digits, its \`${fraction[0]}\` would join the digits either side into one number, which may not be the one meant; write the digits alone or grouped with spaces or -, and if a spreadsheet wrote it, format the column as text`;
+};
+
+/** What a number with a trunk prefix after the country code (TRUNK) says. */
+const trunkSlip = (text: string): string => {
+  const without = normaliseNumber(text.replace(/\(\s*0\s*\)/, ''));
+  const write =
+    /\(\s*0\s*\)/.test(text) && without !== undefined
+      ? `write \`${without}\``
+      : 'write the number as it is dialled from another country (for most countries, without that 0)';
+  return `\`${text}\`: a 0 in parentheses after the country code is a trunk prefix, dialled only from inside the country: read as digits, it would be part of the number; ${write}`;
+};
+
 /**
  * Why `text`, as a cell of a list or a recipients CSV, is not the number it seems to be, or
- * undefined. Read as digits, a spreadsheet's `15550100001.0` would gain a last digit and
- * `1.55501E+10` has lost its last ones; and no country code starts with 0, so `+0015550100001`
- * (an international prefix after the `+`) is no number as written: each would compare as
- * another number than the one meant.
+ * undefined. Read as digits, a spreadsheet's `15550100001.0` (or `.000`, any fraction) would
+ * gain digits and `1.55501E+10` has lost its last ones; no country code starts with 0, so
+ * `+0015550100001` (an international prefix after the `+`) is no number as written; and the
+ * `(0)` of `+1 (0)555 010 0001` is not dialled from abroad: each would compare as another
+ * number than the one meant.
  */
 export const numberSlip = (text: string): string | undefined => {
   const trimmed = text.trim();
-  if (DECIMAL.test(trimmed))
-    return `\`${trimmed}\` looks like a spreadsheet number: read as digits, its \`${trimmed.slice(trimmed.indexOf('.'))}\` would be part of the number; format the column as text and write the digits alone (\`${trimmed.slice(0, trimmed.indexOf('.'))}\`)`;
+  if (DECIMAL.test(trimmed)) return decimalSlip(trimmed);
   if (SCIENTIFIC.test(trimmed))
     return `\`${trimmed}\` is a spreadsheet number in scientific notation: its last digits are lost; format the column as text and export it again`;
-  if (!/^\+[\s(]*0/.test(trimmed)) return undefined;
+  if (!/^\+[\s(]*0/.test(trimmed)) return TRUNK.test(trimmed) ? trunkSlip(trimmed) : undefined;
   const digits = trimmed.replace(/\D/g, '');
   const prefix = ['00', '011'].find((p) => digits.startsWith(p) && digits.length > p.length + 6);
   return prefix === undefined

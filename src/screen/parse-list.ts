@@ -11,6 +11,63 @@ const withoutPlusWarning = (count: number): string =>
   `whose digits its own end in (as when it is written after a prefix such as 011); write + ` +
   `and the country code to match one number only`;
 
+/** The digits a number written with `+` has, as a call's number has (E.164: at most 15). */
+const PLUS_DIGITS = { min: 3, max: 15 } as const;
+
+/** A character a number may hold besides digits and white space: `+` first, then `( ) . -`. */
+const NUMBER_TEXT = /^\+?[\d\s().-]+$/;
+
+/** The first character of `text` that NUMBER_TEXT refuses, named when it does not show as itself. */
+const strayCharacter = (text: string): string | undefined => {
+  for (const [i, ch] of [...text].entries()) {
+    if (/[\d\s().-]/.test(ch) || (ch === '+' && i === 0)) continue;
+    const code = ch.codePointAt(0) ?? 0;
+    return code > 0x20 && code < 0x7f
+      ? undefined
+      : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return undefined;
+};
+
+/**
+ * A cell of the `number` column as the number it lists (normalised), or why it lists none it
+ * could match: empty, a number a spreadsheet wrote or with a prefix in it (`numberSlip`), not
+ * a number's characters (letters of an extension, a dash or digit from another script: one
+ * that is not ASCII is named), more or fewer digits after `+` than a call's number can
+ * have, or a number without `+` too short to be matched by its end.
+ */
+const readCell = (cell: string): { readonly number: string } | { readonly problem: string } => {
+  const trimmed = cell.trim();
+  if (trimmed === '') return { problem: 'the number is empty' };
+  // First: a spreadsheet's decimal comma (`"15550100001,0"`) is said to be one.
+  const slip = numberSlip(trimmed);
+  if (slip !== undefined) return { problem: slip };
+  const number = normaliseNumber(trimmed);
+  if (number === undefined || !NUMBER_TEXT.test(trimmed)) {
+    const stray = strayCharacter(trimmed);
+    return {
+      problem: `not a phone number: write digits, optionally with a leading +${stray === undefined ? '' : `: ${stray} here is not a digit, a space or one of ( ) . -`}`,
+    };
+  }
+  if (number.startsWith('+')) {
+    const count = number.length - 1;
+    if (count > PLUS_DIGITS.max)
+      return {
+        problem: `\`${trimmed}\` has ${count} digits after the +: no number has more than ${PLUS_DIGITS.max} (E.164), so no call could match it; write one number alone, without an extension`,
+      };
+    if (count < PLUS_DIGITS.min)
+      return {
+        problem: `\`${trimmed}\` has ${count} digit${count === 1 ? '' : 's'} after the +: a call's number has ${PLUS_DIGITS.min} to ${PLUS_DIGITS.max}, so no call could match it; write + and the whole number`,
+      };
+    return { number };
+  }
+  return significantDigits(number).length < MIN_TAIL_DIGITS
+    ? {
+        problem: `a number without a leading + needs at least ${MIN_TAIL_DIGITS} digits (leading zeros not counted) to be matched by its last digits: write it with + and the country code`,
+      }
+    : { number };
+};
+
 /**
  * A do-not-call list (pure): CSV with a header row holding a `number` column and optionally
  * a `reason` column; other columns are ignored. Read as a recipients CSV is (src/config/csv.ts:
@@ -37,39 +94,23 @@ export const parseSuppressList = (
     (cells, site) => {
       if (numberAt < 0) return;
       const cell = cells[numberAt] ?? '';
-      const number = normaliseNumber(cell);
       // A number that cannot match what it seems to be is refused, not listed to no effect.
-      const slip = numberSlip(cell);
-      if (slip !== undefined || number === undefined || !/^\+?[\d\s().-]+$/.test(cell.trim())) {
+      const entry = readCell(cell);
+      if ('problem' in entry) {
         const at = cellSite(site, numberAt);
         diagnostics.push({
           file,
           line: at.line,
           column: at.column,
           path: '',
-          message:
-            slip ??
-            (cell.trim() === ''
-              ? 'the number is empty'
-              : 'not a phone number: write digits, optionally with a leading +'),
+          message: entry.problem,
           severity: 'error',
         });
         return;
       }
+      const { number } = entry;
       const plus = number.startsWith('+');
       const key = plus ? number.slice(1) : significantDigits(number);
-      if (!plus && key.length < MIN_TAIL_DIGITS) {
-        const at = cellSite(site, numberAt);
-        diagnostics.push({
-          file,
-          line: at.line,
-          column: at.column,
-          path: '',
-          message: `a number without a leading + needs at least ${MIN_TAIL_DIGITS} digits (leading zeros not counted) to be matched by its last digits: write it with + and the country code`,
-          severity: 'error',
-        });
-        return;
-      }
       if (!plus) {
         bare += 1;
         firstBare ??= cellSite(site, numberAt);

@@ -830,14 +830,15 @@ describe('calling hours in the row zone', () => {
     ]);
   });
 
-  it('a phone cell a spreadsheet wrote (`.0`, scientific notation) is an error at the cell saying so', () => {
-    const csv = 'id,phone\na,15550100001.0\nb,1.55501E+10\nc,+15550100003\n';
+  it('a phone cell a spreadsheet wrote (`.0`, `.0000`, scientific notation) is an error at the cell saying so', () => {
+    const csv = 'id,phone\na,15550100001.0\nb,1.55501E+10\nc,+15550100003\nd,+15550100004.0000\n';
     const rule = 'must be a phone number: an optional + and 3–15 digits';
     const note =
       ' (a spreadsheet number: format the column as text, so it holds the digits as dialled)';
     expect(errors(csv)).toEqual([
       `lists/people.csv:2:3: \`to.number\` (\`\${row.phone}\`) is \`15550100001.0\` here, and it ${rule}${note}`,
       `lists/people.csv:3:3: \`to.number\` (\`\${row.phone}\`) is \`1.55501E+10\` here, and it ${rule}${note}`,
+      `lists/people.csv:5:3: \`to.number\` (\`\${row.phone}\`) is \`+15550100004.0000\` here, and it ${rule}${note}`,
     ]);
     expect(rowsOf(csv).map((r) => r.name)).toEqual(['remind/c']);
   });

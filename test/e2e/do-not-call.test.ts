@@ -240,6 +240,48 @@ describe('do-not-call lists (suppress:)', () => {
     expect(dialled(gw)).toEqual(['+15550100008']);
   });
 
+  it('a decimal of any fraction, a trunk (0), + and 16 digits, a dash of another script: each an error at its cell; nothing is sent', async () => {
+    const gw = await gateway(
+      {
+        'calls/five.yaml': callsYaml([
+          { name: 'three-zeros', to: phone('+15550100003') },
+          { name: 'four-zeros', to: phone('+15550100004') },
+          { name: 'trunk', to: phone('+15550100005') },
+          { name: 'extension', to: phone('+15550100006') },
+          { name: 'dash', to: phone('+15550100007') },
+          { name: 'not-listed', to: phone('+15550100008') },
+        ]),
+        'lists/dnc.csv':
+          'number,reason\n15550100003.000,asked\n+15550100004.0000,asked\n+1 (0)555 010 0005,asked\n+1555010000600000,asked\n+1 555\u2011010\u20110007,asked\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+    );
+    const cells = [
+      'lists/dnc.csv:2:1: error: `15550100003.000` looks like a spreadsheet number: read as digits, its `.000` would be part of the number; format the column as text and write the digits alone (`15550100003`)',
+      'lists/dnc.csv:3:1: error: `+15550100004.0000` looks like a spreadsheet number: read as digits, its `.0000` would be part of the number; format the column as text and write the digits alone (`+15550100004`)',
+      'lists/dnc.csv:4:1: error: `+1 (0)555 010 0005`: a 0 in parentheses after the country code is a trunk prefix, dialled only from inside the country: read as digits, it would be part of the number; write `+15550100005`',
+      'lists/dnc.csv:5:1: error: `+1555010000600000` has 16 digits after the +: no number has more than 15 (E.164), so no call could match it',
+      'lists/dnc.csv:6:1: error: not a phone number: write digits, optionally with a leading +: U+2011 here is not a digit, a space or one of ( ) . -',
+    ];
+    for (const args of [['validate'], ['plan'], ['apply', '--yes']]) {
+      const result = await gw.run(args);
+      expect(result.code, output(result)).toBe(1);
+      for (const cell of cells) expect(result.stderr).toContain(cell);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+
+    // Written as the errors say, each listing holds back its number.
+    await gw.project.write(
+      'lists/dnc.csv',
+      'number,reason\n15550100003,asked\n+15550100004,asked\n+15550100005,asked\n+15550100006,asked\n+1 555-010-0007,asked\n',
+    );
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(output(apply)).toMatch(/1 placed, 0 failed, 0 unknown, 5 suppressed/);
+    expect(dialled(gw)).toEqual(['+15550100008']);
+  });
+
   it('a list named twice is a warning at its second mention, read once: its own warnings said once', async () => {
     const gw = await gateway(
       {

@@ -78,7 +78,7 @@ describe('a do-not-call list', () => {
     expect('diagnostics' in noNumber && noNumber.diagnostics[0]?.message).toMatch(
       /no `number` column \(columns: phone, reason\)/,
     );
-    const twice = parse('number,reason,number\n+1,2,3\n');
+    const twice = parse('number,reason,number\n+15550100001,2,3\n');
     expect('diagnostics' in twice && twice.diagnostics.map((d) => [d.line, d.column])).toEqual([
       [1, 15],
     ]);

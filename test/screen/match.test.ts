@@ -206,11 +206,99 @@ describe('a do-not-call entry that could never match the number it seems to be',
     ]);
   });
 
+  it('refuses a decimal whatever its fraction: `.000`, `.0000`, a decimal comma, digits after the point', () => {
+    const zeros = (n: string, fraction: string, digits: string) =>
+      `\`${n}\` looks like a spreadsheet number: read as digits, its \`${fraction}\` would be part of the number; format the column as text and write the digits alone (\`${digits}\`)`;
+    const decimal = (n: string) =>
+      `\`${n}\` is written as a decimal number: read as digits, its \`.\` would join the digits either side into one number, which may not be the one meant; write the digits alone or grouped with spaces or -, and if a spreadsheet wrote it, format the column as text`;
+    expect(
+      problems(
+        '15550100003.000,three',
+        '" +15550100004.0000 ",four',
+        '"15550100001,0",comma',
+        '15550100005.5,half',
+        '555.0100,one point',
+      ),
+    ).toEqual([
+      [2, 1, zeros('15550100003.000', '.000', '15550100003')],
+      [3, 1, zeros('+15550100004.0000', '.0000', '+15550100004')],
+      [4, 1, zeros('15550100001,0', ',0', '15550100001')],
+      [5, 1, decimal('15550100005.5')],
+      [6, 1, decimal('555.0100')],
+    ]);
+  });
+
+  it('refuses a trunk 0 in parentheses after the country code, with or without +', () => {
+    const trunk = (n: string, write: string) =>
+      `\`${n}\`: a 0 in parentheses after the country code is a trunk prefix, dialled only from inside the country: read as digits, it would be part of the number; ${write}`;
+    expect(
+      problems('+1 (0)555 010 0005,a', '001 (0) 555 010 0006,b', '+1 (0555) 010 0007,c'),
+    ).toEqual([
+      [2, 1, trunk('+1 (0)555 010 0005', 'write `+15550100005`')],
+      [3, 1, trunk('001 (0) 555 010 0006', 'write `0015550100006`')],
+      [
+        4,
+        1,
+        trunk(
+          '+1 (0555) 010 0007',
+          'write the number as it is dialled from another country (for most countries, without that 0)',
+        ),
+      ],
+    ]);
+  });
+
+  it('refuses + and more than 15 digits (two numbers, an extension) or fewer than 3', () => {
+    expect(
+      problems('+1555010000600000,ext', '"+1 555 010 0001 555 010 0002",two', '+12,short'),
+    ).toEqual([
+      [
+        2,
+        1,
+        '`+1555010000600000` has 16 digits after the +: no number has more than 15 (E.164), so no call could match it; write one number alone, without an extension',
+      ],
+      [
+        3,
+        1,
+        '`+1 555 010 0001 555 010 0002` has 21 digits after the +: no number has more than 15 (E.164), so no call could match it; write one number alone, without an extension',
+      ],
+      [
+        4,
+        1,
+        "`+12` has 2 digits after the +: a call's number has 3 to 15, so no call could match it; write + and the whole number",
+      ],
+    ]);
+  });
+
+  it('refuses letters and characters of other scripts, naming one that does not show as itself', () => {
+    const words = 'not a phone number: write digits, optionally with a leading +';
+    expect(
+      problems(
+        '+15550100001 x123,ext',
+        '+15550100002;ext=5,ext',
+        '+1 555\u2011010\u20110003,dash',
+        '+1555010000\uff15,wide',
+        '+1555\u200b0100006,invisible',
+      ),
+    ).toEqual([
+      [2, 1, words],
+      [3, 1, words],
+      [4, 1, `${words}: U+2011 here is not a digit, a space or one of ( ) . -`],
+      [5, 1, `${words}: U+FF15 here is not a digit, a space or one of ( ) . -`],
+      [6, 1, `${words}: U+200B here is not a digit, a space or one of ( ) . -`],
+    ]);
+  });
+
   it('still reads numbers separated by dots, and 00 or 011 written without +', () => {
     const read = list('555.010.0001,dots', '+1.555.010.0002,dots', '0015550100003,intl');
     expect(lineOf([read], '+15550100001')).toBe(2);
     expect(lineOf([read], '+15550100002')).toBe(3);
     expect(lineOf([read], '+15550100003')).toBe(4);
+  });
+
+  it('still reads a national (0) before the area code, and spaces of any kind', () => {
+    const read = list('(0)555 010 0004,national', '"+1\u00a0555\u2009010\u202f0005",spaces');
+    expect(lineOf([read], '+15550100004')).toBe(2);
+    expect(lineOf([read], '+15550100005')).toBe(3);
   });
 
   it('holds back a number called as + and 0 by the listing of the number after the prefix', () => {
