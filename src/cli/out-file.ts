@@ -2,6 +2,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { findFiles } from '../config/find.js';
 import { outside } from '../config/inside.js';
+import { pathTextProblem } from '../config/path-text.js';
 import {
   fileAt,
   inputFiles,
@@ -12,6 +13,7 @@ import {
 } from '../config/read-files.js';
 import type { Prepared } from '../engine/prepare.js';
 import { stateDirOf } from '../engine/state.js';
+import { printable } from '../report/printable.js';
 import { replaceAtomic, writeAll } from '../state/lockfile.js';
 import { CliError, UsageError } from './exit.js';
 
@@ -70,6 +72,12 @@ export const checkOutFile = async (
     throw new UsageError(`${out.flag} ${text}: ${why}`);
   };
   if (text === '') throw new UsageError(`${out.flag} needs a file name`);
+  // Written under such a name, the file would not be found by the name it shows.
+  const unfit = pathTextProblem(text);
+  if (unfit !== undefined)
+    throw new UsageError(
+      `${out.flag} ${printable(text)}: ${out.writes} needs a file name of visible characters: ${unfit}`,
+    );
   const path = resolve(text);
   const real = realPath(path);
   const stateDir = realPath(stateDirOf(prepared.project.config.root));

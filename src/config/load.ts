@@ -10,6 +10,7 @@ import { type LockfileAway, leavesProject, lockfileLeaves, outside } from './ins
 import { ioMessage } from './io-message.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from './limits.js';
 import { parseSource } from './parse.js';
+import { pathTextProblem } from './path-text.js';
 import {
   inputFiles,
   namedLikeCallFile,
@@ -222,6 +223,8 @@ const lockfileIn = (root: string, config?: SourceFile): string | undefined => {
   const data = config?.documents[0]?.data as { lockfile?: unknown } | null | undefined;
   const lockfile = data?.lockfile;
   if (typeof lockfile !== 'string' || lockfile === '' || isAbsolute(lockfile)) return undefined;
+  // One that names no file to use is validate's error, never looked up.
+  if (pathTextProblem(lockfile) !== undefined) return undefined;
   const rel = relative(root, resolve(root, lockfile));
   if (rel === '' || outside(rel)) return undefined;
   return rel;
@@ -232,7 +235,10 @@ const suppressIn = (config?: SourceFile): string[] => {
   const data = config?.documents[0]?.data as { suppress?: unknown } | null | undefined;
   const lists = data?.suppress;
   return Array.isArray(lists)
-    ? lists.filter((path): path is string => typeof path === 'string' && path.trim() !== '')
+    ? lists.filter(
+        (path): path is string =>
+          typeof path === 'string' && path.trim() !== '' && pathTextProblem(path) === undefined,
+      )
     : [];
 };
 

@@ -6,6 +6,7 @@ import { firstInvalidUtf8, hex, illFormedLength } from './decode.js';
 import { leavesProject } from './inside.js';
 import { ioMessage } from './io-message.js';
 import { formatMiB } from './limits.js';
+import { pathTextProblem } from './path-text.js';
 import { notRegularFile } from './regular-file.js';
 import type { SourceFile } from './types.js';
 
@@ -48,6 +49,9 @@ export const readRecipients = async (
   limit = MAX_RECIPIENTS_BYTES,
   leaves = leavesProject(root),
 ): Promise<RecipientsFile> => {
+  // Before the file system is asked: a NUL fails its calls with Node's words.
+  const text = pathTextProblem(path);
+  if (text !== undefined) return { problem: `the path must be of visible characters: ${text}` };
   try {
     const absolute = resolve(root, path);
     // Never read from outside the project: a header or a row would be shown back.

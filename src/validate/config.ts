@@ -2,6 +2,7 @@ import { posix, win32 } from 'node:path';
 import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
 import type { LockfileAway } from '../config/inside.js';
 import type { LockfileRead } from '../config/load.js';
+import { pathTextProblem } from '../config/path-text.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -112,9 +113,29 @@ const checkTopLevel = (
   } else if (data.calls !== undefined && !isGlobList(data.calls)) {
     const message = '`calls` must be a list of glob patterns, e.g. ["calls/**/*.yaml"]';
     out.push(errorAt(siteOf(doc, ['calls']), message));
+  } else if (isGlobList(data.calls)) {
+    data.calls.forEach((glob, index) => {
+      const problem = pathTextProblem(glob);
+      if (problem !== undefined)
+        out.push(
+          errorAt(
+            siteOf(doc, ['calls', index]),
+            `\`calls\` must be glob patterns of visible characters: ${problem}`,
+          ),
+        );
+    });
   }
   if (data.lockfile !== undefined && (typeof data.lockfile !== 'string' || data.lockfile === '')) {
     out.push(errorAt(siteOf(doc, ['lockfile']), '`lockfile` must be a file path'));
+  } else if (typeof data.lockfile === 'string' && pathTextProblem(data.lockfile) !== undefined) {
+    // Before any other check: a NUL fails every file system call with Node's words.
+    const problem = pathTextProblem(data.lockfile);
+    out.push(
+      errorAt(
+        siteOf(doc, ['lockfile']),
+        `\`lockfile\` must be a file path of visible characters: ${problem}; ${KEEP_BESIDE}`,
+      ),
+    );
   } else if (typeof data.lockfile === 'string' && hasReference(data.lockfile)) {
     out.push(
       errorAt(siteOf(doc, ['lockfile']), noReferenceMessage('lockfile', LITERAL_WHY.lockfile)),

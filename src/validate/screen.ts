@@ -1,4 +1,5 @@
 import { normalize } from 'node:path/posix';
+import { pathTextProblem } from '../config/path-text.js';
 import type { SourceDocument } from '../config/types.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import type { PerNumberLimit } from '../screen/limit.js';
@@ -29,6 +30,13 @@ export const readSuppress = (
     const site = siteOf(doc, ['suppress', index]);
     const first = typeof path === 'string' ? named.get(normalize(path)) : undefined;
     if (typeof path !== 'string' || path.trim() === '') diagnostics.push(errorAt(site, message));
+    else if (pathTextProblem(path) !== undefined)
+      diagnostics.push(
+        errorAt(
+          site,
+          `\`suppress\` must list file paths of visible characters: ${pathTextProblem(path)}`,
+        ),
+      );
     else if (hasReference(path))
       diagnostics.push(errorAt(site, noReferenceMessage('suppress', LITERAL_WHY.suppress)));
     else if (first !== undefined)

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, output, startGateway } from './helpers.js';
 
@@ -108,5 +109,39 @@ describe('a `lockfile:` callops reads as another file', () => {
       'be a file of its own, not one callops reads: lists/dnc.csv is a do-not-call list',
     );
     expect(await g.project.read('lists/dnc.csv')).toBe(list);
+  });
+
+  it('a NUL, a line break, a format character or white space at an end is an error at the value in every command; no file is made', async () => {
+    const { gw: g, at } = await withLockfile('callops.lock');
+    const config = await g.project.read('callops.yaml');
+    const before = (await readdir(g.project.dir)).sort();
+    const cases: readonly (readonly [string, string])[] = [
+      ['"calls/welcome.yaml\\u0000"', 'it holds \\u0000, which no file name can hold'],
+      [
+        '"callops.lock\\n"',
+        "it holds \\n, a control character: the file's name would not show as written",
+      ],
+      [
+        '"ca\\u200bllops.lock"',
+        'it holds \\u200b, which shows as nothing: it looks like callops.lock and is another name',
+      ],
+      [
+        '"callops.lock "',
+        "it ends with white space, which would be part of the file's name though it shows as nothing",
+      ],
+    ];
+    for (const [value, why] of cases) {
+      await g.project.write(
+        'callops.yaml',
+        config.replace('lockfile: callops.lock', `lockfile: ${value}`),
+      );
+      const message = `be a file path of visible characters: ${why}; keep it beside callops.yaml (callops.lock)`;
+      await refusedEverywhere(g, at, message);
+      const status = await g.run(['status']);
+      expect(status.code, output(status)).toBe(1);
+      expect(status.stderr).toContain(`${at} ${message}`);
+      expect(status.stderr).not.toMatch(/null bytes|ERR_INVALID_ARG/);
+      expect((await readdir(g.project.dir)).sort(), value).toEqual(before);
+    }
   });
 });
