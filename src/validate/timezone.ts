@@ -49,9 +49,46 @@ const NOT_IANA: Readonly<Record<string, string>> = {
   VST: 'for Vietnam write Asia/Ho_Chi_Minh',
 };
 
+/**
+ * The `SystemV/*` zones, which ICU keeps though the IANA tz database removed them (2020b):
+ * `SystemV/PST8` is UTC−8 all year, with no daylight saving, so a call meant for Los Angeles
+ * at 09:00 rings at 10:00 there all summer; `SystemV/PST8PDT` keeps US rules but names no
+ * place. Each with the place it is likely written for; one of fixed offset with the zone of a
+ * place that keeps none, if there is one, and the `Etc/GMT` name of the offset. Keyed by the
+ * name after `SystemV/`, upper-case.
+ */
+const SYSTEM_V: Readonly<Record<string, string>> = {
+  AST4: 'for Puerto Rico write America/Puerto_Rico; for Halifax, which keeps daylight saving, America/Halifax',
+  AST4ADT: 'for Halifax write America/Halifax',
+  EST5: 'for New York, which keeps daylight saving, write America/New_York; for Panama, America/Panama',
+  EST5EDT: 'for New York write America/New_York',
+  CST6: 'for Chicago, which keeps daylight saving, write America/Chicago; for Saskatchewan, America/Regina',
+  CST6CDT: 'for Chicago write America/Chicago',
+  MST7: 'for Arizona write America/Phoenix; for Denver, which keeps daylight saving, America/Denver',
+  MST7MDT: 'for Denver write America/Denver',
+  PST8: 'for Los Angeles, which keeps daylight saving, write America/Los_Angeles',
+  PST8PDT: 'for Los Angeles write America/Los_Angeles',
+  YST9: 'for Alaska, which keeps daylight saving, write America/Anchorage',
+  YST9YDT: 'for Alaska write America/Anchorage',
+  HST10: 'for Honolulu write Pacific/Honolulu',
+};
+
+/** What a `SystemV/*` name (SYSTEM_V) is told, or undefined for any other name. */
+const systemVAdvice = (zone: string): string | undefined => {
+  const name = zone.toUpperCase().startsWith('SYSTEMV/') ? zone.slice(8).toUpperCase() : '';
+  const advice = Object.hasOwn(SYSTEM_V, name) ? SYSTEM_V[name] : undefined;
+  if (advice === undefined) return undefined;
+  const removed = 'the IANA database removed the SystemV zones in 2020';
+  // `PST8`: a fixed offset (`HST10` too, as Honolulu keeps none: its advice is its place).
+  const fixed = /^[A-Z]{3}(\d+)$/.exec(name);
+  if (fixed === null || name === 'HST10') return `${removed}; ${advice}`;
+  const hours = Number(fixed[1]);
+  return `${removed}, and this one keeps no daylight saving (UTC−${hours} all year); ${advice}; if a fixed UTC−${hours} offset is really meant, Etc/GMT+${hours}`;
+};
+
 /** The places a zone ID the runtime takes but IANA does not (`BST`) is likely written for. */
 const notIanaAdvice = (zone: string): string | undefined =>
-  Object.hasOwn(NOT_IANA, zone.toUpperCase()) ? NOT_IANA[zone.toUpperCase()] : undefined;
+  Object.hasOwn(NOT_IANA, zone.toUpperCase()) ? NOT_IANA[zone.toUpperCase()] : systemVAdvice(zone);
 
 /**
  * Whether the runtime knows `zone` as an IANA time zone name (offsets like "+01:00" are not
@@ -111,6 +148,16 @@ const FIXED: Readonly<Record<string, { readonly offset: string; readonly advice:
   },
 };
 
+/**
+ * Names the IANA database removed though the runtime still takes them as links to a place:
+ * the hours are that place's, but another program reading the same file, or a later runtime,
+ * may know no such zone.
+ */
+const REMOVED: Readonly<Record<string, string>> = {
+  'US/PACIFIC-NEW':
+    'it follows America/Los_Angeles (it was made for a daylight-saving law never enacted), but the IANA database removed it in 2020; write America/Los_Angeles',
+};
+
 const POSIX: Readonly<Record<string, string>> = {
   EST5EDT: 'for New York write America/New_York',
   CST6CDT: 'for Chicago write America/Chicago',
@@ -143,6 +190,8 @@ export const legacyZoneNote = (zone: string): string | undefined => {
   const fixed = FIXED[name];
   if (fixed !== undefined)
     return `\`${zone}\` is a fixed ${fixed.offset} offset with no daylight saving; ${fixed.advice}`;
+  const removed = Object.hasOwn(REMOVED, name) ? REMOVED[name] : undefined;
+  if (removed !== undefined) return `\`${zone}\` is no longer an IANA time zone: ${removed}`;
   const posix = POSIX[name];
   if (posix !== undefined)
     return `\`${zone}\` is a legacy POSIX-style name: it follows the current US daylight-saving rules but names no place, and the zone database keeps it only for compatibility; ${posix}`;
@@ -186,7 +235,9 @@ export const unknownZoneMessage = (zone: string, otherwise: string): string => {
     let reads = '';
     try {
       const name = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-      reads = ` (this runtime reads it as ${name}, ${offsetsOf(zone)})`;
+      // `SystemV/PST8` is read as itself: its offsets say what it is.
+      const as = name.toLowerCase() === zone.toLowerCase() ? '' : `${name}, `;
+      reads = ` (this runtime reads it as ${as}${offsetsOf(zone)})`;
     } catch {
       // A runtime that no longer takes it: the advice alone.
     }

@@ -281,6 +281,55 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(await gw.project.lock()).toBeUndefined();
   });
 
+  it('a SystemV zone (IANA removed them) is an error at its cell or value: `SystemV/PST8` would ring Los Angeles at 10:00 all summer', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "09:00-17:00" }']),
+      'calls/daily.yaml': callsYaml([
+        {
+          name: 'daily',
+          to: `{ type: phone, number: "${number(9)}" }`,
+          extra: ['schedule: { cron: "0 9 * * *", timezone: SystemV/PST8 }'],
+        },
+      ]),
+      'lists/reminders.csv': `id,name,phone,timezone\nla1,A,${number(1)},SystemV/PST8PDT\n`,
+    });
+    // 17:00 UTC on 1 July: 09:00 in SystemV/PST8 (UTC−8 all year), 10:00 in Los Angeles.
+    const now = '2026-07-01T17:00:30Z';
+    for (const args of [['validate'], ['plan', '--now', now], ['apply', '--yes', '--now', now]]) {
+      const result = await gw.run(args);
+      expect(result.code, output(result)).toBe(1);
+      expect(result.stderr).toContain(
+        'calls/daily.yaml:7:46: error: `SystemV/PST8` is not an IANA time zone (this runtime reads it as UTC−8): the IANA database removed the SystemV zones in 2020, and this one keeps no daylight saving (UTC−8 all year); for Los Angeles, which keeps daylight saving, write America/Los_Angeles; if a fixed UTC−8 offset is really meant, Etc/GMT+8',
+      );
+      expect(result.stderr).toContain(
+        'lists/reminders.csv:2:20: error: `SystemV/PST8PDT` is not an IANA time zone (this runtime reads it as UTC−8/−7): the IANA database removed the SystemV zones in 2020; for Los Angeles write America/Los_Angeles',
+      );
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+
+    // Written as the errors say: 09:00 in Los Angeles is 16:00 UTC in summer, not 17:00.
+    await gw.project.write(
+      'calls/daily.yaml',
+      (await gw.project.read('calls/daily.yaml')).replace('SystemV/PST8', 'America/Los_Angeles'),
+    );
+    await gw.project.write(
+      'lists/reminders.csv',
+      `id,name,phone,timezone\nla1,A,${number(1)},America/Los_Angeles\n`,
+    );
+    const late = await gw.run(['apply', '--yes', '--only', 'daily', '--now', now]);
+    expect(late.code, output(late)).toBe(0);
+    expect(gw.sim.received()).toHaveLength(0);
+    const apply = await gw.run(['apply', '--yes', '--now', '2026-07-01T16:00:30Z']);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(
+      gw.sim
+        .received()
+        .map((r) => (r.body as { to: { number: string } }).to.number)
+        .sort(),
+    ).toEqual([number(1), number(9)].sort());
+  });
+
   it('a listed number outside its hours is suppressed in the plan, not shown as waiting', async () => {
     const csv = [
       'id,name,phone,timezone',

@@ -318,6 +318,48 @@ describe('timezone', () => {
       expect(said(zone), zone).toEqual([]);
   });
 
+  it('refuses the SystemV zones IANA removed, naming the place; a fixed one says it keeps no daylight saving', () => {
+    const said = (zone: string) =>
+      diagnosticsOf('cron: "0 9 * * *"', `timezone: ${zone}`).map((d) => [d.severity, d.message]);
+    expect(said('SystemV/PST8PDT')).toEqual([
+      [
+        'error',
+        '`SystemV/PST8PDT` is not an IANA time zone (this runtime reads it as UTC−8/−7): the IANA database removed the SystemV zones in 2020; for Los Angeles write America/Los_Angeles',
+      ],
+    ]);
+    expect(said('SystemV/PST8')).toEqual([
+      [
+        'error',
+        '`SystemV/PST8` is not an IANA time zone (this runtime reads it as UTC−8): the IANA database removed the SystemV zones in 2020, and this one keeps no daylight saving (UTC−8 all year); for Los Angeles, which keeps daylight saving, write America/Los_Angeles; if a fixed UTC−8 offset is really meant, Etc/GMT+8',
+      ],
+    ]);
+    expect(said('SystemV/MST7')[0]?.[1]).toMatch(/for Arizona write America\/Phoenix; /);
+    // Every one this runtime takes, in any case: refused, naming only zones it knows.
+    const systemV =
+      'AST4 AST4ADT CST6 CST6CDT EST5 EST5EDT HST10 MST7 MST7MDT PST8 PST8PDT YST9 YST9YDT';
+    for (const name of systemV.split(' ')) {
+      for (const zone of [`SystemV/${name}`, `systemv/${name.toLowerCase()}`]) {
+        expect(isTimeZone(zone), zone).toBe(false);
+        const [problem, ...more] = diagnosticsOf('cron: "0 9 * * *"', `timezone: ${zone}`);
+        expect(more, zone).toEqual([]);
+        expect(problem?.severity, zone).toBe('error');
+        expect(problem?.message, zone).toMatch(
+          new RegExp(`^\`${zone}\` is not an IANA time zone \\(this runtime reads it as UTC−\\d`),
+        );
+        const named = problem?.message.match(/Etc\/GMT\+\d+|[A-Z][a-z]+\/[A-Za-z_/]+/g) ?? [];
+        expect(named.length, zone).toBeGreaterThan(0);
+        for (const place of named) expect(isTimeZone(place), `${zone}: ${place}`).toBe(true);
+      }
+    }
+    // US/Pacific-New, removed too, follows Los Angeles: a warning, as the POSIX-style names are.
+    expect(said('US/Pacific-New')).toEqual([
+      [
+        'warning',
+        '`US/Pacific-New` is no longer an IANA time zone: it follows America/Los_Angeles (it was made for a daylight-saving law never enacted), but the IANA database removed it in 2020; write America/Los_Angeles',
+      ],
+    ]);
+  });
+
   it('refuses such an ID in defaults where it was written', () => {
     const result = validate({
       'callops.yaml': yaml('defaults:', '  schedule:', '    timezone: ECT'),
