@@ -12,20 +12,33 @@ export interface ProcessStart {
 }
 
 /**
- * Field 22 (starttime) of a /proc/PID/stat line. The command name (field 2) is in
- * parentheses and may itself hold spaces and ')': the fields after it follow the LAST ')'.
+ * The fields of a /proc/PID/stat line from field 3 (state) on. The command name (field 2)
+ * is in parentheses and may itself hold spaces and ')': the fields after it follow the LAST
+ * ')'. Undefined for a line without one.
  */
-export const startTimeOfStat = (stat: string): number | undefined => {
+const fieldsAfterName = (stat: string): string[] | undefined => {
   const end = stat.lastIndexOf(')');
-  if (end < 0) return undefined;
-  // After the name come field 3 (state) onwards: field 22 is the 20th of them.
-  const field = stat
-    .slice(end + 1)
-    .trim()
-    .split(/\s+/)[19];
+  return end < 0
+    ? undefined
+    : stat
+        .slice(end + 1)
+        .trim()
+        .split(/\s+/);
+};
+
+/** Field 22 (starttime) of a /proc/PID/stat line. */
+export const startTimeOfStat = (stat: string): number | undefined => {
+  // Field 22 is the 20th from field 3.
+  const field = fieldsAfterName(stat)?.[19];
   if (field === undefined || !/^\d+$/.test(field)) return undefined;
   const ticks = Number(field);
   return Number.isSafeInteger(ticks) ? ticks : undefined;
+};
+
+/** Field 3 (state) of a /proc/PID/stat line: `R`, `S`, `D`, `Z` (zombie), `X` (dead)… */
+export const stateOfStat = (stat: string): string | undefined => {
+  const field = fieldsAfterName(stat)?.[0];
+  return field === undefined || !/^[A-Za-z]$/.test(field) ? undefined : field;
 };
 
 const readProc = (path: string): string | undefined => {
@@ -48,6 +61,15 @@ export const currentBootId = (): string | undefined => {
 export const startTimeOf = (pid: number): number | undefined => {
   const stat = readProc(`/proc/${pid}/stat`);
   return stat === undefined ? undefined : startTimeOfStat(stat);
+};
+
+/**
+ * The state of process `pid` (field 3 of /proc/PID/stat), undefined where /proc does not
+ * say (another OS, no such pid).
+ */
+export const processStateOf = (pid: number): string | undefined => {
+  const stat = readProc(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : stateOfStat(stat);
 };
 
 /** When this process started, undefined where the OS does not say. */

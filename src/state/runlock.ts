@@ -4,7 +4,7 @@ import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, RUN_LOCK_NAME, runLockPath } from './dir.js';
-import { currentBootId, ownStart, startTimeOf } from './process-start.js';
+import { currentBootId, ownStart, processStateOf, startTimeOf } from './process-start.js';
 import { sweepStaleTemps } from './stale-temps.js';
 
 /** Who holds `.callops/run.lock`. */
@@ -228,14 +228,26 @@ const lockNow = (
 const sameHolder = (a: RunLockHolder, b: RunLockHolder): boolean =>
   a.pid === b.pid && a.host === b.host && a.since === b.since && a.command === b.command;
 
-/** True unless the process is certainly gone (ESRCH). EPERM means it exists as another user. */
+/**
+ * The states of /proc/PID/stat of a process that has ended while its pid still exists: a
+ * zombie (killed or exited, not reaped yet by its parent: under a container's PID 1 that
+ * reaps nothing, until the container stops) and one being removed. kill(pid, 0) succeeds
+ * for them.
+ */
+const ENDED = new Set(['Z', 'X', 'x']);
+
+/**
+ * True unless the process is certainly gone: no such pid (ESRCH), or /proc says it has ended
+ * (a zombie, also of another user). EPERM means it exists as another user.
+ */
 const pidAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return !isErrorCode(error, 'ESRCH');
+    if (isErrorCode(error, 'ESRCH')) return false;
   }
+  const state = processStateOf(pid);
+  return state === undefined || !ENDED.has(state);
 };
 
 /**
@@ -259,10 +271,13 @@ const holderAlive = (holder: RunLockHolder): boolean => {
  * Why a stale holder on this host counts as gone, in words: its process ended, or its pid
  * now names a process that started later (after a crash or a reboot).
  */
-export const goneWords = (holder: RunLockHolder): string =>
-  pidAlive(holder.pid)
-    ? `pid ${holder.pid} now belongs to another process, started after it`
+export const goneWords = (holder: RunLockHolder): string => {
+  if (pidAlive(holder.pid))
+    return `pid ${holder.pid} now belongs to another process, started after it`;
+  return processStateOf(holder.pid) === 'Z'
+    ? 'that process has ended: killed or exited, it is a zombie its parent has not reaped'
     : 'that process is gone';
+};
 
 /** Stale: written on this host by a process that no longer exists. Other hosts never are. */
 const isStale = (holder: RunLockHolder): boolean =>
@@ -408,7 +423,7 @@ const removeFile = (file: string): Promise<void> =>
 /**
  * What can be known of a holder from here: alive on this host (EPERM from kill(pid, 0) is
  * a live process of another user), gone from this host (also when its pid now names a
- * process that started later), or on another host / unreadable,
+ * process that started later, or names a zombie), or on another host / unreadable,
  * where liveness cannot be checked.
  */
 export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'unreadable';

@@ -1,16 +1,40 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, collect, type Gateway, spawnCli, startGateway } from './helpers.js';
+import { startUnreaped, type UnreapedChild } from '../support/zombie.js';
+import {
+  BIN,
+  callsYaml,
+  cliEnv,
+  collect,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  waitFor,
+} from './helpers.js';
 
 const open: Gateway[] = [];
 const sleepers: ChildProcess[] = [];
+const unreaped: UnreapedChild[] = [];
 afterEach(async () => {
   for (const sleeper of sleepers.splice(0)) sleeper.kill('SIGKILL');
+  await Promise.all(unreaped.splice(0).map((u) => u.release()));
   await Promise.all(open.splice(0).map((g) => g.close()));
 });
+
+/** `.callops/run.lock` of the project, parsed once it names a process of `command`. */
+const lockOf = (gw: Gateway, command: string) =>
+  waitFor(
+    `a run lock of \`${command}\``,
+    async () => {
+      const text = await gw.project.read('.callops/run.lock').catch(() => '');
+      const lock = text === '' ? undefined : JSON.parse(text);
+      return lock?.command === command ? { text, lock } : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
 
 const CALLS = { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) };
 
@@ -208,5 +232,48 @@ describe('the run lock', () => {
     expect(r.stderr).not.toContain('that process is gone');
     expect(gw.placed()).toHaveLength(2);
     expect(sleeper.exitCode).toBeNull();
+  });
+
+  it('held by a run killed and not reaped yet (a zombie, as under a PID 1 that reaps nothing): taken over, and unlock removes it', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'one' },
+        { name: 'two' },
+        { name: 'later', extra: ['schedule: { cron: "0 0 1 1 *" }'] },
+      ]),
+    });
+    open.push(gw);
+    // `run` holds the run lock for its whole life; its parent never reaps it.
+    const held = await startUnreaped(
+      [process.execPath, '--', BIN, 'run', '--yes', '--only', 'later'],
+      {
+        cwd: gw.project.dir,
+        env: cliEnv(gw.env),
+      },
+    );
+    unreaped.push(held);
+    const { text, lock } = await lockOf(gw, 'callops run');
+    expect(lock.pid).toBe(held.pid);
+    await held.kill();
+
+    const r = await gw.run(['apply', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `note: took over a stale run lock (held by pid ${held.pid} on host `,
+    );
+    expect(r.stderr).toContain(
+      '; that process has ended: killed or exited, it is a zombie its parent has not reaped)',
+    );
+    expect(gw.placed()).toHaveLength(2);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+
+    // The same lock again: `unlock` removes it, no --force needed.
+    await writeFile(join(gw.project.dir, '.callops/run.lock'), text);
+    const unlocked = await gw.run(['unlock']);
+    expect(unlocked.code, unlocked.stderr).toBe(0);
+    expect(unlocked.stdout).toContain(`removed the run lock held by pid ${held.pid} on host `);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
   });
 });

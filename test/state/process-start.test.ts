@@ -1,11 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { currentBootId, ownStart, startTimeOfStat } from '../../src/state/process-start.js';
+import {
+  currentBootId,
+  ownStart,
+  processStateOf,
+  startTimeOfStat,
+  stateOfStat,
+} from '../../src/state/process-start.js';
+import { startUnreaped } from '../support/zombie.js';
 
-/** A /proc/PID/stat line with command name `comm` and starttime (field 22) `start`. */
-const statLine = (comm: string, start: string): string => {
+/**
+ * A /proc/PID/stat line with command name `comm`, starttime (field 22) `start` and state
+ * (field 3) `state`.
+ */
+const statLine = (comm: string, start: string, state = 'S'): string => {
   // Fields 3 to 21, then 22 (starttime), then the rest up to field 52.
-  const before = ['S', ...Array.from({ length: 18 }, (_, i) => String(i + 1))];
+  const before = [state, ...Array.from({ length: 18 }, (_, i) => String(i + 1))];
   const after = Array.from({ length: 30 }, (_, i) => String(1000 + i));
   return `4242 (${comm}) ${[...before, start, ...after].join(' ')}\n`;
 };
@@ -26,6 +36,37 @@ describe('startTimeOfStat', () => {
     expect(startTimeOfStat('4242 node S 1 2 3')).toBeUndefined();
     expect(startTimeOfStat('4242 (node) S 1 2 3')).toBeUndefined();
     expect(startTimeOfStat(statLine('node', '12x'))).toBeUndefined();
+  });
+});
+
+describe('stateOfStat', () => {
+  it('reads field 3 after the LAST ): a command name holding ") Z (" is not a zombie', () => {
+    expect(stateOfStat(statLine('node', '1', 'Z'))).toBe('Z');
+    expect(stateOfStat(statLine('node', '1', 'X'))).toBe('X');
+    expect(stateOfStat(statLine('a) Z (b', '1', 'S'))).toBe('S');
+    expect(stateOfStat(statLine('sh) R (x) Z', '1', 'S'))).toBe('S');
+    expect(stateOfStat(statLine('a b) S (c', '1', 'Z'))).toBe('Z');
+  });
+
+  it('says nothing of a line it cannot read', () => {
+    expect(stateOfStat('')).toBeUndefined();
+    expect(stateOfStat('4242 node Z 1')).toBeUndefined();
+    expect(stateOfStat('4242 (node)')).toBeUndefined();
+    expect(stateOfStat('4242 (node) ZZ 1')).toBeUndefined();
+  });
+});
+
+describe('processStateOf', () => {
+  it('is R or S for this process, Z for a child killed and not reaped yet', async () => {
+    expect(['R', 'S']).toContain(processStateOf(process.pid));
+    const child = await startUnreaped(['sleep', '30']);
+    try {
+      expect(['R', 'S']).toContain(processStateOf(child.pid));
+      await child.kill();
+      expect(processStateOf(child.pid)).toBe('Z');
+    } finally {
+      await child.release();
+    }
   });
 });
 

@@ -9,12 +9,14 @@ import {
   acquireRunLock,
   describeHolder,
   forceUnlock,
+  goneWords,
   livenessOf,
   type RunLockHolder,
   runGoingOn,
   unlockRunLock,
 } from '../../src/state/runlock.js';
 import { STALE_TEMP_MS } from '../../src/state/stale-temps.js';
+import { startUnreaped } from '../support/zombie.js';
 import { tempDir } from './helpers.js';
 
 const now = new Date('2026-11-24T10:00:00.000Z');
@@ -398,6 +400,43 @@ describe('a holder whose pid now names another process', () => {
         ok: false,
         holder: base,
       });
+    }
+  });
+});
+
+describe('a holder killed and not reaped yet (a zombie)', () => {
+  it('is gone: taken over, and unlock removes it without --force', async () => {
+    const child = await startUnreaped(['sleep', '30']);
+    try {
+      const dir = join(await tempDir(), '.callops');
+      await ensureStateDir(dir);
+      const holder: RunLockHolder = {
+        pid: child.pid,
+        host: hostname(),
+        since: now.toISOString(),
+        command: 'callops apply',
+      };
+      await writeHolder(dir, holder);
+      expect(livenessOf(holder)).toBe('alive');
+      await child.kill();
+      // kill(pid, 0) still succeeds: only /proc/PID/stat says it has ended.
+      expect(() => process.kill(child.pid, 0)).not.toThrow();
+      expect(livenessOf(holder)).toBe('gone');
+      expect(goneWords(holder)).toBe(
+        'that process has ended: killed or exited, it is a zombie its parent has not reaped',
+      );
+      expect(await runGoingOn(dir)).toBe(false);
+      expect(await unlockRunLock(dir, { force: false, now: later })).toEqual({
+        kind: 'removed',
+        holder,
+        liveness: 'gone',
+      });
+      await writeHolder(dir, holder);
+      const lock = await acquireRunLock(dir, { command: 'callops apply', now: later });
+      expect(lock).toMatchObject({ ok: true, tookOver: holder });
+      if (lock.ok) await lock.release();
+    } finally {
+      await child.release();
     }
   });
 });

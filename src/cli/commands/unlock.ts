@@ -11,8 +11,9 @@ export const command: CommandModule = {
   summary: 'clear a stale run lock',
   usage: `Usage: callops unlock [--force]
 
-Removes .callops/run.lock when the run named in it is gone. A holder alive on this host is
-never removed (exit 75): wait for it or stop it. A holder on another host cannot be
+Removes .callops/run.lock when the run named in it is gone (a killed process not reaped yet,
+a zombie, is gone). A holder alive on this host is never removed (exit 75): wait for it or
+stop it. A holder on another host cannot be
 checked from here: it is removed only with --force, when that run is certainly gone (a
 crashed machine, a killed container). A dead run on this host is also taken over by the
 next command without unlock.
