@@ -1,14 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
- * When a process started, where the OS tells it (Linux /proc): a pid reused by a later
- * process (after a crash or a reboot) has another start.
+ * Who a process is, where the OS tells it (Linux /proc): a pid reused by a later process
+ * (after a crash or a reboot) has another start, and a pid of another PID namespace (another
+ * container on the same host) names another process here.
  */
-export interface ProcessStart {
+export interface ProcessIdentity {
   /** Field 22 of /proc/PID/stat: clock ticks from boot to the start of the process. */
-  readonly startTime: number;
+  readonly startTime?: number;
   /** /proc/sys/kernel/random/boot_id: the boot those ticks count from. */
-  readonly bootId: string;
+  readonly bootId?: string;
+  /** `readlink /proc/self/ns/pid`, e.g. `pid:[4026531836]`: the PID namespace its pid is of. */
+  readonly pidNs?: string;
 }
 
 /**
@@ -57,6 +60,23 @@ export const currentBootId = (): string | undefined => {
   return bootId ?? undefined;
 };
 
+let pidNs: string | null | undefined;
+
+/**
+ * This process's PID namespace (`pid:[4026531836]`), undefined where /proc does not say.
+ * Read once: a process never changes its own.
+ */
+export const ownPidNamespace = (): string | undefined => {
+  if (pidNs === undefined) {
+    try {
+      pidNs = readlinkSync('/proc/self/ns/pid') || null;
+    } catch {
+      pidNs = null;
+    }
+  }
+  return pidNs ?? undefined;
+};
+
 /** When process `pid` started, undefined where /proc does not say (another OS, no such pid). */
 export const startTimeOf = (pid: number): number | undefined => {
   const stat = readProc(`/proc/${pid}/stat`);
@@ -72,9 +92,13 @@ export const processStateOf = (pid: number): string | undefined => {
   return stat === undefined ? undefined : stateOfStat(stat);
 };
 
-/** When this process started, undefined where the OS does not say. */
-export const ownStart = (): ProcessStart | undefined => {
+/** When (and in which PID namespace) this process started, as far as the OS says. */
+export const ownStart = (): ProcessIdentity => {
   const id = currentBootId();
   const startTime = startTimeOf(process.pid);
-  return id === undefined || startTime === undefined ? undefined : { startTime, bootId: id };
+  const ns = ownPidNamespace();
+  return {
+    ...(id !== undefined && startTime !== undefined && { startTime, bootId: id }),
+    ...(ns !== undefined && { pidNs: ns }),
+  };
 };

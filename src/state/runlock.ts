@@ -4,7 +4,13 @@ import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, RUN_LOCK_NAME, runLockPath } from './dir.js';
-import { currentBootId, ownStart, processStateOf, startTimeOf } from './process-start.js';
+import {
+  currentBootId,
+  ownPidNamespace,
+  ownStart,
+  processStateOf,
+  startTimeOf,
+} from './process-start.js';
 import { sweepStaleTemps } from './stale-temps.js';
 
 /** Who holds `.callops/run.lock`. */
@@ -22,6 +28,13 @@ export interface RunLockHolder {
    */
   readonly startTime?: number;
   readonly bootId?: string;
+  /**
+   * The PID namespace its pid is of (Linux: `readlink /proc/self/ns/pid`, e.g.
+   * `pid:[4026531836]`). A holder of another namespace (another container of the same host
+   * name: `--network host`, `hostNetwork`) cannot be looked up by its pid here. Absent where
+   * the OS does not say, and in locks written by older callops.
+   */
+  readonly pidNs?: string;
   /** The file exists but could not be read as a holder; pid/host/command are then blank. */
   readonly unreadable?: true;
   /**
@@ -168,15 +181,20 @@ const readHolder = async (path: string, tries = 3): Promise<RunLockHolder | unde
 export const holderIn = (text: string): RunLockHolder | undefined => {
   try {
     const raw = JSON.parse(text) as Record<string, unknown>;
-    const { pid, host, since, command, startTime, bootId } = raw;
+    const { pid, host, since, command, startTime, bootId, pidNs } = raw;
     if (Number.isInteger(pid) && (pid as number) > 0 && typeof host === 'string') {
       if (typeof since === 'string' && typeof command === 'string') {
-        const holder = { pid: pid as number, host, since, command };
-        // A start identity that is not whole is ignored: the pid alone is checked then.
-        if (Number.isSafeInteger(startTime) && typeof bootId === 'string' && bootId !== '') {
-          return { ...holder, startTime: startTime as number, bootId };
-        }
-        return holder;
+        return {
+          pid: pid as number,
+          host,
+          since,
+          command,
+          // A start identity that is not whole is ignored: the pid alone is checked then.
+          ...(Number.isSafeInteger(startTime) &&
+            typeof bootId === 'string' &&
+            bootId !== '' && { startTime: startTime as number, bootId }),
+          ...(typeof pidNs === 'string' && pidNs !== '' && { pidNs }),
+        };
       }
     }
   } catch {
@@ -251,6 +269,17 @@ const pidAlive = (pid: number): boolean => {
 };
 
 /**
+ * Whether the holder's pid is of another PID namespace than this process's: it names
+ * another process here (if any), so it tells nothing of whether the holder runs. Locks
+ * written by older callops, and systems without /proc, are taken as of this one.
+ */
+const inOtherNamespace = (holder: RunLockHolder): boolean => {
+  if (holder.pidNs === undefined) return false;
+  const ours = ownPidNamespace();
+  return ours !== undefined && ours !== holder.pidNs;
+};
+
+/**
  * Whether the holder's process still runs on this host. Its pid must exist, and when the
  * lock says when that process started, the process with that pid now must have started
  * then, in this boot: after a crash or a reboot the pid may name an unrelated process.
@@ -279,9 +308,11 @@ export const goneWords = (holder: RunLockHolder): string => {
     : 'that process is gone';
 };
 
-/** Stale: written on this host by a process that no longer exists. Other hosts never are. */
-const isStale = (holder: RunLockHolder): boolean =>
-  !holder.unreadable && holder.host === hostname() && !holderAlive(holder);
+/**
+ * Stale: written on this host, in this PID namespace, by a process that no longer exists.
+ * Other hosts and namespaces never are.
+ */
+const isStale = (holder: RunLockHolder): boolean => livenessOf(holder) === 'gone';
 
 /**
  * Take `.callops/run.lock`, so that one run at a time uses the lockfile. A lock left by a
@@ -423,10 +454,11 @@ const removeFile = (file: string): Promise<void> =>
 /**
  * What can be known of a holder from here: alive on this host (EPERM from kill(pid, 0) is
  * a live process of another user), gone from this host (also when its pid now names a
- * process that started later, or names a zombie), or on another host / unreadable,
- * where liveness cannot be checked.
+ * process that started later, or names a zombie), or on another host, in another PID
+ * namespace of this host (another container), or unreadable, where liveness cannot be
+ * checked.
  */
-export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'unreadable';
+export type HolderLiveness = 'alive' | 'gone' | 'elsewhere' | 'other-namespace' | 'unreadable';
 
 /**
  * Whether a run may be going on now: the run lock has a holder that is alive on this host,
@@ -442,6 +474,7 @@ export const runGoingOn = async (stateDir: string): Promise<boolean> => {
 export const livenessOf = (holder: RunLockHolder): HolderLiveness => {
   if (holder.unreadable) return 'unreadable';
   if (holder.host !== hostname()) return 'elsewhere';
+  if (inOtherNamespace(holder)) return 'other-namespace';
   return holderAlive(holder) ? 'alive' : 'gone';
 };
 
@@ -529,7 +562,10 @@ export const describeHolder = (holder: RunLockHolder, now: Date): string => {
   if (holder.unreadable) {
     return `held by a run that could not be identified (${RUN_LOCK_FILE} is unreadable), present ${when}`;
   }
-  return `held by pid ${holder.pid} on host ${holder.host} ${when}, running \`${holder.command}\``;
+  const pid = inOtherNamespace(holder)
+    ? `pid ${holder.pid} of another PID namespace (${holder.pidNs})`
+    : `pid ${holder.pid}`;
+  return `held by ${pid} on host ${holder.host} ${when}, running \`${holder.command}\``;
 };
 
 /**
@@ -547,6 +583,8 @@ export const lockAdvice = (holder: RunLockHolder, liveness: HolderLiveness): str
       return `That process is alive on this host: wait for it to finish, or stop it (kill ${holder.pid}).`;
     case 'elsewhere':
       return `It runs on another host, where callops cannot check it: if that run is certainly gone (its machine is down), \`callops unlock --force\` removes the run lock.`;
+    case 'other-namespace':
+      return `It runs in another PID namespace of this host (another container, or \`unshare --pid\`), where pid ${holder.pid} is not the same process, so callops cannot check it: if that run is certainly gone (its container stopped), \`callops unlock --force\` removes the run lock.`;
     case 'unreadable':
       return 'If no callops run uses this project, `callops unlock --force` removes it.';
     case 'gone':
@@ -581,7 +619,8 @@ export const leaseAdvice = (holder: RunLockHolder, liveness: HolderLiveness, now
     case 'gone':
       return `That process is gone: ${frees}; try again then (\`callops unlock\` has nothing to clear).`;
     case 'elsewhere':
-      return `It runs on another host: wait for it to finish; if it is gone, ${frees} (\`callops unlock\` has nothing to clear).`;
+    case 'other-namespace':
+      return `It runs on another host${liveness === 'elsewhere' ? '' : ' (or another container of this one)'}: wait for it to finish; if it is gone, ${frees} (\`callops unlock\` has nothing to clear).`;
     case 'unreadable':
       return 'The state database frees it when that run ends, or when its lease runs out should it be gone: try again then (`callops unlock` has nothing to clear).';
   }

@@ -1,17 +1,21 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startUnreaped, type UnreapedChild } from '../support/zombie.js';
+import { track } from './children.js';
 import {
   BIN,
+  type CliOptions,
   callsYaml,
   cliEnv,
   collect,
   type Gateway,
   spawnCli,
   startGateway,
+  startHeldApply,
   waitFor,
 } from './helpers.js';
 
@@ -34,6 +38,19 @@ const lockOf = (gw: Gateway, command: string) =>
       return lock?.command === command ? { text, lock } : undefined;
     },
     { timeoutMs: 30_000 },
+  );
+
+/**
+ * The CLI in a PID namespace of its own (`unshare --pid --fork --mount-proc`), as in another
+ * container of this host: same host name, its pids counted from 1. Killing `unshare` kills it.
+ */
+const inOwnPidNamespace = (args: readonly string[], options: CliOptions): ChildProcess =>
+  track(
+    spawn(
+      'unshare',
+      ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, '--', BIN, ...args],
+      { cwd: options.cwd, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   );
 
 const CALLS = { 'calls/a.yaml': callsYaml([{ name: 'one' }, { name: 'two' }]) };
@@ -275,5 +292,72 @@ describe('the run lock', () => {
     expect(unlocked.code, unlocked.stderr).toBe(0);
     expect(unlocked.stdout).toContain(`removed the run lock held by pid ${held.pid} on host `);
     expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+
+  it('held by a live apply in another PID namespace of this host: refused, never taken over, and that apply ends as it would alone', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await startHeldApply(inOwnPidNamespace, ['a', 'b', 'c', 'd']);
+    open.push(first.gw);
+    const { text, lock } = await lockOf(first.gw, 'callops apply');
+    const second = await first.gw.run(['apply', '--yes']);
+    expect(second.code, second.stderr).toBe(75);
+    // Its pid is of its namespace (1: the first process there), which is not this one.
+    expect(lock.pidNs).toMatch(/^pid:\[\d+\]$/);
+    expect(lock.pidNs).not.toBe(readlinkSync('/proc/self/ns/pid'));
+    expect(second.stderr).toContain(
+      `the run lock .callops/run.lock is held by pid ${lock.pid} of another PID namespace (${lock.pidNs}) on host ${hostname()} `,
+    );
+    expect(second.stderr).toContain(
+      'if that run is certainly gone (its container stopped), `callops unlock --force` removes the run lock.',
+    );
+    expect(second.stderr).not.toContain('kill');
+    expect((await first.gw.run(['unlock'])).code).toBe(75);
+    expect(await first.gw.project.read('.callops/run.lock')).toBe(text);
+
+    first.release();
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(first.gw.placed()).toHaveLength(4);
+    const statuses = Object.values((await first.gw.project.lock())?.calls ?? {}).map(
+      (e) => e.status,
+    );
+    expect(statuses).toEqual(['placed', 'placed', 'placed', 'placed']);
+  });
+
+  it('left by a run of another PID namespace that was killed: refused until `unlock --force` removes it', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'one' },
+        { name: 'later', extra: ['schedule: { cron: "0 0 1 1 *" }'] },
+      ]),
+    });
+    open.push(gw);
+    const held = inOwnPidNamespace(['run', '--yes', '--only', 'later'], {
+      cwd: gw.project.dir,
+      env: gw.env,
+    });
+    const ended = collect(held, 30_000);
+    const { lock } = await lockOf(gw, 'callops run');
+    // Its container stops: the whole namespace is killed, the lock stays.
+    held.kill('SIGKILL');
+    await ended;
+    expect(gw.project.exists('.callops/run.lock')).toBe(true);
+
+    // From here it cannot be told from a live one.
+    const refused = await gw.run(['apply', '--yes']);
+    expect(refused.code, refused.stderr).toBe(75);
+    expect(refused.stderr).toContain(`held by pid ${lock.pid} of another PID namespace`);
+    expect((await gw.run(['unlock'])).code).toBe(75);
+    const forced = await gw.run(['unlock', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain(
+      `warning: removed a run lock that could not be checked (PID namespace ${lock.pidNs})`,
+    );
+    const placed = await gw.run(['apply', '--yes']);
+    expect(placed.code, placed.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   currentBootId,
+  ownPidNamespace,
   ownStart,
   processStateOf,
   startTimeOfStat,
@@ -71,13 +72,16 @@ describe('processStateOf', () => {
 });
 
 describe('ownStart', () => {
-  it('is this process’s starttime in /proc/self/stat and this boot’s id', () => {
+  it('is this process’s starttime in /proc/self/stat, this boot’s id and its PID namespace', () => {
     const start = ownStart();
     const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
     expect(start).toEqual({
       startTime: Number(fields[19]),
       bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+      pidNs: readlinkSync('/proc/self/ns/pid'),
     });
-    expect(currentBootId()).toBe(start?.bootId);
+    expect(start.pidNs).toMatch(/^pid:\[\d+\]$/);
+    expect(currentBootId()).toBe(start.bootId);
+    expect(ownPidNamespace()).toBe(start.pidNs);
   });
 });

@@ -11,6 +11,7 @@ import {
   forceUnlock,
   goneWords,
   livenessOf,
+  lockAdvice,
   type RunLockHolder,
   runGoingOn,
   unlockRunLock,
@@ -64,8 +65,9 @@ describe('acquireRunLock', () => {
       host: hostname(),
       since: '2026-11-24T10:00:00.000Z',
       command: 'callops apply',
-      startTime: ownStart()?.startTime,
-      bootId: ownStart()?.bootId,
+      startTime: ownStart().startTime,
+      bootId: ownStart().bootId,
+      pidNs: ownStart().pidNs,
     });
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
     if (lock.ok) await lock.release();
@@ -334,9 +336,11 @@ describe('a holder whose pid now names another process', () => {
     return { dir, holder };
   };
   const mine = (): { startTime: number; bootId: string } => {
-    const start = ownStart();
-    if (start === undefined) throw new Error('/proc does not tell this process start');
-    return start;
+    const { startTime, bootId } = ownStart();
+    if (startTime === undefined || bootId === undefined) {
+      throw new Error('/proc does not tell this process start');
+    }
+    return { startTime, bootId };
   };
 
   it('is gone when the process with that pid started at another time', async () => {
@@ -438,6 +442,77 @@ describe('a holder killed and not reaped yet (a zombie)', () => {
     } finally {
       await child.release();
     }
+  });
+});
+
+describe('a holder of another PID namespace on this host (another container)', () => {
+  /** A lock on this host whose pid is of namespace `pidNs`, naming `pid` there. */
+  const lockFrom = async (pid: number, pidNs: string) => {
+    const dir = join(await tempDir(), '.callops');
+    const holder: RunLockHolder = {
+      pid,
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops apply',
+      // Its start, as that namespace's /proc said it: nothing here started then.
+      startTime: 1,
+      bootId: ownStart().bootId ?? 'boot',
+      pidNs,
+    };
+    await ensureStateDir(dir);
+    await writeHolder(dir, holder);
+    return { dir, holder };
+  };
+  const OTHER = 'pid:[4026532999]';
+
+  it('is never judged by its pid: neither a live pid here nor a dead one lets it be taken over', async () => {
+    expect(ownStart().pidNs).not.toBe(OTHER);
+    for (const pid of [1, process.pid, await deadPid()]) {
+      const { dir, holder } = await lockFrom(pid, OTHER);
+      expect(livenessOf(holder)).toBe('other-namespace');
+      expect(await runGoingOn(dir)).toBe(true);
+      expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toEqual({
+        ok: false,
+        holder,
+      });
+      expect(await unlockRunLock(dir, { force: false, now: later })).toEqual({
+        kind: 'refused',
+        holder,
+        liveness: 'other-namespace',
+      });
+      // Once the user knows it is gone, --force removes it.
+      expect(await unlockRunLock(dir, { force: true, now: later })).toEqual({
+        kind: 'removed',
+        holder,
+        liveness: 'other-namespace',
+      });
+    }
+  });
+
+  it('is named with its namespace, and the advice is `unlock --force` once it is certainly gone', async () => {
+    const { holder } = await lockFrom(2, OTHER);
+    expect(describeHolder(holder, later)).toBe(
+      `held by pid 2 of another PID namespace (${OTHER}) on host ${hostname()} since 2026-11-24T10:00:00Z (12 minutes ago), running \`callops apply\``,
+    );
+    const advice = lockAdvice(holder, livenessOf(holder));
+    expect(advice).toContain('another PID namespace of this host');
+    expect(advice).toContain('`callops unlock --force` removes the run lock');
+    expect(advice).not.toContain('kill');
+  });
+
+  it('a holder of this namespace, or of a lock without one (older callops), is judged by its pid as before', async () => {
+    const ours = ownStart().pidNs ?? '';
+    const gone = await deadPid();
+    const { holder: here } = await lockFrom(gone, ours);
+    expect(livenessOf(here)).toBe('gone');
+    const { dir, holder: older } = await lockFrom(gone, OTHER);
+    const { pidNs: _, ...withoutNamespace } = older;
+    await writeHolder(dir, withoutNamespace);
+    expect(livenessOf(withoutNamespace)).toBe('gone');
+    expect(await acquireRunLock(dir, { command: 'callops apply', now: later })).toMatchObject({
+      ok: true,
+      tookOver: withoutNamespace,
+    });
   });
 });
 

@@ -1,6 +1,12 @@
 import { lockedError, stateDirOf } from '../../engine/state.js';
 import type { Env } from '../../resolve/index.js';
-import { describeHolder, lockAdvice, unlockRunLock } from '../../state/runlock.js';
+import {
+  describeHolder,
+  type HolderLiveness,
+  lockAdvice,
+  type RunLockHolder,
+  unlockRunLock,
+} from '../../state/runlock.js';
 import type { ProjectConfig } from '../../validate/model.js';
 import type { CommandContext, CommandModule } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
@@ -13,12 +19,13 @@ export const command: CommandModule = {
 
 Removes .callops/run.lock when the run named in it is gone (a killed process not reaped yet,
 a zombie, is gone). A holder alive on this host is never removed (exit 75): wait for it or
-stop it. A holder on another host cannot be
-checked from here: it is removed only with --force, when that run is certainly gone (a
-crashed machine, a killed container). A dead run on this host is also taken over by the
-next command without unlock.
+stop it. A holder on another host, or in another PID namespace of this host (another
+container), cannot be checked from here: it is removed only with --force, when that run is
+certainly gone (a crashed machine, a stopped container). A dead run on this host is also
+taken over by the next command without unlock.
 
-  --force   remove a lock held on another host (or an unreadable one)`,
+  --force   remove a lock held on another host or in another PID namespace (or an
+            unreadable one)`,
   options: { force: { type: 'boolean' } },
   // --env-file is taken: a state database's url may reference its variables.
   refuses: {
@@ -47,12 +54,19 @@ next command without unlock.
     }
     if (result.liveness !== 'gone') {
       ctx.stderr.write(
-        `warning: removed a run lock that could not be checked (${result.liveness === 'elsewhere' ? `host ${result.holder.host}` : 'unreadable'}); if that run still goes on, two runs now share the lockfile\n`,
+        `warning: removed a run lock that could not be checked (${uncheckable(result.holder, result.liveness)}); if that run still goes on, two runs now share the lockfile\n`,
       );
     }
     ctx.stdout.write(`removed the run lock ${who}\n`);
     return EXIT.ok;
   },
+};
+
+/** Why a holder removed with --force could not be checked, in a few words. */
+const uncheckable = (holder: RunLockHolder, liveness: HolderLiveness): string => {
+  if (liveness === 'elsewhere') return `host ${holder.host}`;
+  if (liveness === 'other-namespace') return `PID namespace ${holder.pidNs ?? '?'}`;
+  return 'unreadable';
 };
 
 /**
