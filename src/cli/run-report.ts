@@ -18,7 +18,7 @@ import { renderChangedHuman } from '../report/plan.js';
 import { printable } from '../report/printable.js';
 import { makeStyle } from '../report/style.js';
 import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
-import { describeHolder, goneWords } from '../state/runlock.js';
+import { describeHolder, goneWords, RECEIVER_WAIT_MS } from '../state/runlock.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
@@ -233,6 +233,12 @@ export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boole
   if (event.type === 'state:took-over') {
     ctx.stderr.write(
       `note: took over a stale run lock (${describeHolder(event.holder, new Date())}; ${goneWords(event.holder)})\n`,
+    );
+    return true;
+  }
+  if (event.type === 'state:waiting') {
+    ctx.stderr.write(
+      `note: waiting for \`callops receive\` (pid ${event.holder.pid}) to record a batch of statuses: it holds the run lock meanwhile (waiting up to ${RECEIVER_WAIT_MS / 1000} s)\n`,
     );
     return true;
   }

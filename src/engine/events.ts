@@ -20,6 +20,11 @@ export type EngineEvent =
     }
   /** Outcomes `callops receive` accepted and could not record, recorded as the lock was taken. */
   | { readonly type: 'state:received'; readonly recorded: number }
+  /**
+   * The run lock is held by `callops receive` recording a batch of statuses: waited for
+   * (said once the wait has lasted a second).
+   */
+  | { readonly type: 'state:waiting'; readonly holder: LockHolder }
   /** The run lock of a run that is gone was taken over. */
   | { readonly type: 'state:took-over'; readonly holder: LockHolder }
   /** Problems found resolving the due calls (nothing is sent when one is an error). */

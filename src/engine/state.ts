@@ -174,10 +174,14 @@ export const lockedError = (
   holder: LockHolder,
   now: Date,
   backend: StateStore['backend'],
+  /** How long the command waited for the holder (a `callops receive`), in vain. */
+  waitedMs?: number,
 ): EngineError => {
   const liveness = livenessOf(holder);
   const advice =
-    backend === 'file' ? lockAdvice(holder, liveness) : leaseAdvice(holder, liveness, now);
+    backend === 'file'
+      ? lockAdvice(holder, liveness, waitedMs)
+      : leaseAdvice(holder, liveness, now);
   const held =
     backend === 'file'
       ? runLockInUse(lockName, holder, now)
@@ -186,9 +190,10 @@ export const lockedError = (
 };
 
 /**
- * Takes the store's single-holder lock (refused at once when another runner holds it), which
- * on the file store also folds a journal an earlier run left. Said through `sink`: what was
- * recovered, and a stale lock taken over.
+ * Takes the store's single-holder lock (refused at once when another runner holds it; on the
+ * file store a `callops receive` recording a batch is waited for, a while), which on the file
+ * store also folds a journal an earlier run left. Said through `sink`: a wait that lasts,
+ * what was recovered, and a stale lock taken over.
  */
 export const holdState = async (
   store: StateStore,
@@ -199,13 +204,22 @@ export const holdState = async (
   const now = new Date();
   let taken: Awaited<ReturnType<StateStore['lock']>>;
   try {
-    taken = await store.lock({ command, now });
+    taken = await store.lock({
+      command,
+      now,
+      // Said while the wait goes on: nothing waits for the note.
+      waiting: (holder) => {
+        Promise.resolve(sink({ type: 'state:waiting', holder })).catch(() => undefined);
+      },
+    });
   } catch (error) {
     throw stateError(error);
   }
   // Its age as of the refusal: a run that took the lock while this one asked took it after
   // `now`, and would read as taken in the future.
-  if (!taken.ok) throw lockedError(lockName, taken.holder, new Date(), store.backend);
+  if (!taken.ok) {
+    throw lockedError(lockName, taken.holder, new Date(), store.backend, taken.waitedMs);
+  }
   try {
     if (taken.tookOver) await sink({ type: 'state:took-over', holder: taken.tookOver });
     const folded = taken.recovered;

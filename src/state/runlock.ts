@@ -58,7 +58,12 @@ export type RunLockResult =
       /** The earlier holder whose process had died, when the lock was taken over. */
       readonly tookOver?: RunLockHolder;
     }
-  | { readonly ok: false; readonly holder: RunLockHolder };
+  | {
+      readonly ok: false;
+      readonly holder: RunLockHolder;
+      /** How long this run waited for a `callops receive` holding the lock, in vain. */
+      readonly waitedMs?: number;
+    };
 
 const takeoverPath = (stateDir: string): string => `${runLockPath(stateDir)}.takeover`;
 
@@ -314,6 +319,38 @@ export const goneWords = (holder: RunLockHolder): string => {
  */
 const isStale = (holder: RunLockHolder): boolean => livenessOf(holder) === 'gone';
 
+/** How long a command waits for a `callops receive` holding the run lock, at most. */
+export const RECEIVER_WAIT_MS = 30_000;
+/** A command that has waited this long for a receiver says so (`waiting`), once. */
+const RECEIVER_NOTE_MS = 1_000;
+const RECEIVER_POLL_MS = 10;
+
+/**
+ * A lock `callops receive` took: a long-lived receiver holds the run lock only while it
+ * records a batch of statuses, and lets go of it by itself.
+ */
+export const isReceiver = (holder: RunLockHolder): boolean =>
+  !holder.unreadable && holder.command === 'callops receive';
+
+/**
+ * Polls the lock at `path` until it no longer names `holder` (true: look again), or until
+ * `deadline` (false). `note` is called once, when the wait has lasted RECEIVER_NOTE_MS.
+ */
+const receiverLetGo = async (
+  path: string,
+  holder: RunLockHolder,
+  deadline: number,
+  note: () => void,
+): Promise<boolean> => {
+  for (;;) {
+    const now = await readHolder(path);
+    if (now === undefined || !sameHolder(now, holder)) return true;
+    if (Date.now() >= deadline) return false;
+    note();
+    await sleep(Math.min(RECEIVER_POLL_MS, Math.max(0, deadline - Date.now())));
+  }
+};
+
 /**
  * Take `.callops/run.lock`, so that one run at a time uses the lockfile. A lock left by a
  * dead process on this host is taken over (and reported); any other is refused.
@@ -325,10 +362,22 @@ const isStale = (holder: RunLockHolder): boolean => livenessOf(holder) === 'gone
  * waits for that takeover to end (takingOver), so that it never names the holder that is gone.
  * Once taken, temp files that writers now gone left in the state directory, and beside the
  * lockfile (`lockPath`), are removed.
+ *
+ * A lock held by `callops receive` is waited for (polling every 10 ms, up to RECEIVER_WAIT_MS
+ * in all): a receiver is a service that holds the lock only while it records a batch of
+ * statuses, so that a command beside it is never refused for that moment. `waiting` is told
+ * once the wait has lasted a second; a receiver still holding it at the end is refused, with
+ * how long this run waited.
  */
 export const acquireRunLock = async (
   stateDir: string,
-  options: { readonly command: string; readonly now: Date },
+  options: {
+    readonly command: string;
+    readonly now: Date;
+    readonly waiting?: (holder: RunLockHolder) => void;
+    /** RECEIVER_WAIT_MS unless given. */
+    readonly receiverWaitMs?: number;
+  },
   /** The lockfile this lock guards: the temp files killed writers left beside it go too. */
   lockPath?: string,
 ): Promise<RunLockResult> => {
@@ -370,12 +419,30 @@ export const acquireRunLock = async (
     };
   };
 
+  let waitStart: number | undefined;
+  let noted = false;
   for (let round = 0; round < 5; round++) {
     const created = await createExclusive(path, me);
     if (created !== undefined) return granted(created);
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released meanwhile: try again
-    if (!isStale(holder)) return { ok: false, holder };
+    if (!isStale(holder)) {
+      if (!isReceiver(holder)) return { ok: false, holder };
+      const start = waitStart ?? Date.now();
+      waitStart = start;
+      const note = () => {
+        if (noted || Date.now() - start < RECEIVER_NOTE_MS) return;
+        noted = true;
+        options.waiting?.(holder);
+      };
+      const deadline = start + (options.receiverWaitMs ?? RECEIVER_WAIT_MS);
+      if (!(await receiverLetGo(path, holder, deadline, note))) {
+        return { ok: false, holder, waitedMs: Date.now() - start };
+      }
+      // Not a race lost: the wait's deadline bounds these rounds, not the count.
+      round -= 1;
+      continue;
+    }
     if (!(await createGuard(takeoverPath(stateDir), me))) {
       // Another run is taking it over: refused in the name of the run that takes it, never
       // of the holder that is gone.
@@ -576,10 +643,22 @@ export const describeHolder = (holder: RunLockHolder, now: Date): string => {
 export const runLockInUse = (lockName: string, holder: RunLockHolder, now: Date): string =>
   `${lockName} is in use: the run lock ${RUN_LOCK_NAME} is ${describeHolder(holder, now)}`;
 
-/** What a user refused because of `holder` can do: never `unlock` while it is alive here. */
-export const lockAdvice = (holder: RunLockHolder, liveness: HolderLiveness): string => {
+/**
+ * What a user refused because of `holder` can do: never `unlock` while it is alive here.
+ * `waitedMs`: how long the command waited for it (a receiver), in vain.
+ */
+export const lockAdvice = (
+  holder: RunLockHolder,
+  liveness: HolderLiveness,
+  waitedMs?: number,
+): string => {
   switch (liveness) {
     case 'alive':
+      if (isReceiver(holder)) {
+        return waitedMs === undefined
+          ? `That process is a \`callops receive\`, alive on this host: it holds the run lock only while it records a batch of statuses and lets go of it by itself (commands wait up to ${RECEIVER_WAIT_MS / 1000} s for it).`
+          : `That process is a \`callops receive\`, alive on this host: it holds the run lock only while it records a batch of statuses, yet it kept it through the ${Math.round(waitedMs / 1000)} s this command waited; it may be stuck. Try again; should it stay held, stop that receiver (kill ${holder.pid}): what it accepted stays in its spool, and the next command records it.`;
+      }
       return `That process is alive on this host: wait for it to finish, or stop it (kill ${holder.pid}).`;
     case 'elsewhere':
       return `It runs on another host, where callops cannot check it: if that run is certainly gone (its machine is down), \`callops unlock --force\` removes the run lock.`;

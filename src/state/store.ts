@@ -314,11 +314,24 @@ export type LockResult =
       /** Keys written back into the lockfile from `.callops/` (file store opened to restore). */
       readonly restored?: readonly string[];
     }
-  | { readonly ok: false; readonly holder: LockHolder };
+  | {
+      readonly ok: false;
+      readonly holder: LockHolder;
+      /** How long this runner waited for the holder (file store: a `callops receive`). */
+      readonly waitedMs?: number;
+    };
 
 export interface Locker {
-  /** Take the single-holder lock, or learn who holds it. Never waits for it. */
-  lock(who: { readonly command: string; readonly now: Date }): Promise<LockResult>;
+  /**
+   * Take the single-holder lock, or learn who holds it. Never waits for it, except on the
+   * file store for a `callops receive`, which holds it only while it records a batch of
+   * statuses: waited for (`waiting` is told when that lasts), for up to RECEIVER_WAIT_MS.
+   */
+  lock(who: {
+    readonly command: string;
+    readonly now: Date;
+    readonly waiting?: (holder: LockHolder) => void;
+  }): Promise<LockResult>;
 }
 
 export type ImportResult =

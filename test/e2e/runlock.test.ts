@@ -17,6 +17,7 @@ import {
   startGateway,
   startHeldApply,
   waitFor,
+  watch,
 } from './helpers.js';
 
 const open: Gateway[] = [];
@@ -359,5 +360,33 @@ describe('the run lock', () => {
     const placed = await gw.run(['apply', '--yes']);
     expect(placed.code, placed.stderr).toBe(0);
     expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('held by a `callops receive` recording statuses: apply waits for it, says so, and goes on once it lets go', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await startGateway(CALLS);
+    open.push(gw);
+    // As a live receiver (this process) writes it while it records a batch.
+    await gw.project.write('.callops/run.lock', holder(process.pid, 'callops receive'));
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env: gw.env });
+    const apply = watch(child, 50_000);
+    await waitFor(
+      'apply to say it waits for the receiver',
+      () => {
+        if (child.exitCode !== null) throw new Error(`apply ended:\n${apply.soFar()}`);
+        return apply.soFar().includes('note: waiting for `callops receive`') ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    // The receiver has recorded its batch.
+    await rm(join(gw.project.dir, '.callops/run.lock'));
+    const r = await apply.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `note: waiting for \`callops receive\` (pid ${process.pid}) to record a batch of statuses: it holds the run lock meanwhile (waiting up to 30 s)\n`,
+    );
+    expect(r.stderr).not.toContain('in use');
+    expect(gw.placed()).toHaveLength(2);
   });
 });

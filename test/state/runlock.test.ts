@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { lutimes, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  lutimes,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +21,7 @@ import {
   goneWords,
   livenessOf,
   lockAdvice,
+  RECEIVER_WAIT_MS,
   type RunLockHolder,
   runGoingOn,
   unlockRunLock,
@@ -513,6 +523,73 @@ describe('a holder of another PID namespace on this host (another container)', (
       ok: true,
       tookOver: withoutNamespace,
     });
+  });
+});
+
+describe('a lock held by `callops receive`', () => {
+  /** A lock naming a live receiver (this process). */
+  const receiverLock = async () => {
+    const dir = join(await tempDir(), '.callops');
+    const holder: RunLockHolder = {
+      pid: process.pid,
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops receive',
+    };
+    await ensureStateDir(dir);
+    await writeHolder(dir, holder);
+    return { dir, holder };
+  };
+
+  it('is waited for, and taken once the receiver lets go of it', async () => {
+    const { dir, holder } = await receiverLock();
+    const told: RunLockHolder[] = [];
+    const lock = await acquireRunLock(dir, {
+      command: 'callops apply',
+      now: later,
+      // Told once the wait has lasted a second: the receiver lets go then.
+      waiting: (h) => {
+        told.push(h);
+        void rm(join(dir, 'run.lock'));
+      },
+    });
+    expect(told).toEqual([holder]);
+    expect(lock).toMatchObject({ ok: true, holder: { command: 'callops apply' } });
+    expect(lock.ok && lock.tookOver).toBeUndefined();
+    if (lock.ok) await lock.release();
+  });
+
+  it('still held at the end of the wait: refused, saying how long it waited', async () => {
+    const { dir, holder } = await receiverLock();
+    const lock = await acquireRunLock(dir, {
+      command: 'callops apply',
+      now: later,
+      receiverWaitMs: 50,
+    });
+    expect(lock).toEqual({ ok: false, holder, waitedMs: expect.any(Number) });
+    if (lock.ok) throw new Error('taken');
+    expect(lock.waitedMs).toBeGreaterThanOrEqual(50);
+  });
+
+  it('the advice: never to kill a receiver at once; after a wait in vain, that it may be stuck', () => {
+    const holder: RunLockHolder = {
+      pid: 755,
+      host: hostname(),
+      since: now.toISOString(),
+      command: 'callops receive',
+    };
+    const atOnce = lockAdvice(holder, 'alive');
+    expect(atOnce).toBe(
+      `That process is a \`callops receive\`, alive on this host: it holds the run lock only while it records a batch of statuses and lets go of it by itself (commands wait up to ${RECEIVER_WAIT_MS / 1000} s for it).`,
+    );
+    const waited = lockAdvice(holder, 'alive', RECEIVER_WAIT_MS);
+    expect(waited).toContain(
+      `it kept it through the ${RECEIVER_WAIT_MS / 1000} s this command waited`,
+    );
+    expect(waited).toContain('(kill 755)');
+    expect(lockAdvice({ ...holder, command: 'callops apply' }, 'alive')).toBe(
+      'That process is alive on this host: wait for it to finish, or stop it (kill 755).',
+    );
   });
 });
 
