@@ -95,7 +95,10 @@ export const processStateOf = (pid: number): string | undefined => {
 /** When (and in which PID namespace) this process started, as far as the OS says. */
 export const ownStart = (): ProcessIdentity => {
   const id = currentBootId();
-  const startTime = startTimeOf(process.pid);
+  // /proc/self, not /proc/<pid>: under a PID namespace without its own /proc mounted,
+  // process.pid names another process of the /proc that is mounted.
+  const own = readProc('/proc/self/stat');
+  const startTime = own === undefined ? undefined : startTimeOfStat(own);
   const ns = ownPidNamespace();
   return {
     ...(id !== undefined && startTime !== undefined && { startTime, bootId: id }),

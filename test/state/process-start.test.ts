@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   currentBootId,
@@ -83,5 +85,22 @@ describe('ownStart', () => {
     expect(start.pidNs).toMatch(/^pid:\[\d+\]$/);
     expect(currentBootId()).toBe(start.bootId);
     expect(ownPidNamespace()).toBe(start.pidNs);
+  });
+
+  it('is its own start under a PID namespace whose /proc is not mounted (its pid names another process there)', () => {
+    // The built module, in a child that is pid 1 of a namespace of its own while /proc stays
+    // the outer one's: /proc/1 is another process there.
+    const built = fileURLToPath(new URL('../../dist/state/process-start.js', import.meta.url));
+    const script = `import(${JSON.stringify(built)}).then((m) => {
+      const s = require('fs').readFileSync('/proc/self/stat', 'utf8');
+      console.log(JSON.stringify([process.pid, m.ownStart().startTime, Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[19])]));
+    })`;
+    const out = execFileSync('unshare', ['--pid', '--fork', process.execPath, '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    const [pid, own, self] = JSON.parse(out) as [number, number, number];
+    expect(pid).toBe(1);
+    expect(own).toBe(self);
   });
 });
