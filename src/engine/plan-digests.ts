@@ -38,7 +38,10 @@ const mentionsEnvironment = (value: unknown): boolean => {
  * URL edited to production, or another value of a `${VAR}` in them, is another gateway).
  * Its api_key is not part of it: a rotated key is the same gateway.
  */
-export const gatewayIdentity = (spec: TargetSpec, env: Env): unknown => {
+export const gatewayIdentity = (
+  spec: TargetSpec,
+  env: Env,
+): { readonly base_url: string | null; readonly account_sid: string | null } => {
   const url = resolved(spec.base_url, env);
   return {
     base_url: url === null ? null : usedUrl(url),

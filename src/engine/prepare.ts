@@ -18,6 +18,7 @@ import type { Lockfile } from '../state/types.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { CallDefinition, ValidatedProject } from '../validate/model.js';
 import { EngineError } from './errors.js';
+import { gatewaysOf } from './gateways.js';
 import { envFileValues, knownSecrets } from './known-secrets.js';
 import { loadAndValidate } from './load.js';
 import { chooseTarget, SIMULATOR_TARGET, type TargetChoice } from './targets.js';
@@ -205,6 +206,8 @@ export const planAt = (
     now,
     runTarget: prepared.choice.runTarget,
     explicitTarget: prepared.choice.explicit,
+    // A target renamed, or another name for a gateway, holds the calls it placed (twins.ts).
+    gateways: gatewaysOf(prepared),
     ...(options.only ? { only: [...options.only] } : {}),
     retryUnknown: options.retryUnknown === true,
     ...(options.replace ? { replace: [...options.replace] } : {}),
@@ -335,6 +338,7 @@ export const checkReplaceNames = (
       now,
       runTarget: prepared.choice.runTarget,
       explicitTarget: prepared.choice.explicit,
+      gateways: gatewaysOf(prepared),
       ...(options.only ? { only: [...options.only] } : {}),
       // Its refusal of an unknown entry speaks to --retry-unknown, given or not.
       ...(options.retryUnknown === true ? { retryUnknown: true } : {}),

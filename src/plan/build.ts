@@ -16,6 +16,7 @@ import type { MissedSink } from './missed.js';
 import { selectedBy } from './only.js';
 import { type RenamedSlots, renamedSlots } from './renamed.js';
 import { type RenamedMemory, renamedMemory } from './renamed-memory.js';
+import { acrossTwins } from './renamed-twins.js';
 import { heldHint, isRowPlacedOnce, planRow } from './row.js';
 import { PlanList } from './rows.js';
 import { planScheduled } from './scheduled.js';
@@ -24,6 +25,8 @@ import { decide } from './settle.js';
 import { dialledCache, holdDialledRow, holdRedirectedRetries, holdShiftedRows } from './shifted.js';
 import { latestSlots } from './slot-search.js';
 import { type SlotShares, slotShares } from './slot-share.js';
+import { holdTwinKeys, twinMemory } from './twin-held.js';
+import { type TargetTwins, targetTwins } from './twins.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 /**
@@ -66,6 +69,7 @@ const planCall = (
   shares: SlotShares,
   renamed: RenamedSlots,
   carry: RenamedMemory,
+  twins: TargetTwins,
 ): void => {
   const target = call.target ?? input.runTarget;
   // Read once: a campaign row computes it from its cells.
@@ -113,8 +117,10 @@ const planCall = (
     }
     // A campaign's rows share its memory: one entry per campaign, not per row.
     const key = memoryKey(target, campaign ?? call.name);
-    // A call or campaign renamed keeps what its old name reported (renamed-memory.ts).
+    // A call or campaign renamed keeps what its old name reported (renamed-memory.ts), and
+    // one whose target was renamed what it reported under the old target (twin-held.ts).
     const known = input.lock.schedules?.[key] ??
+      twinMemory(input, twins, target, campaign ?? call.name) ??
       (campaign === undefined
         ? carry.call(target, () => {
             const number = numberOfItem(input)(item());
@@ -135,6 +141,7 @@ const planCall = (
       missed,
       shares,
       renamed,
+      twins,
     );
     return;
   }
@@ -198,6 +205,12 @@ const lookThroughDisabled = (
   const last = latestSlots(spec, after, now, () => true, 1)[0];
   if (last === undefined) return;
   missed.report({ memory: key, count: 0, items: [], through: formatSlot(last) });
+};
+
+/** The targets on the run target's gateway that hold entries (Plan.sameGateway), if any. */
+const sameGatewayOf = (twins: TargetTwins, target: string): Pick<Plan, 'sameGateway'> => {
+  const beside = twins.sameGateway(target);
+  return beside.length === 0 ? {} : { sameGateway: beside };
 };
 
 /** The campaigns of which `only` selects some rows but not all (nor the campaign itself). */
@@ -266,9 +279,15 @@ export const buildPlan = (input: PlanInput): Plan => {
   const shares = slotShares();
   // Numbers dialled per campaign, built once for the plan (only for a campaign a row asks of).
   const dialled = dialledCache(input.callNumber);
-  // The slots of calls and campaigns no longer defined, per target: listed once, when a call
-  // asks (a renamed campaign's rows are found in `dialled`).
-  const renamed = renamedSlots(input.lock, input.named ?? input.calls, dialled, input.campaigns);
+  // The targets whose entries stand for another's: one no longer defined (renamed, most
+  // often), or another name for its gateway (twins.ts).
+  const twins = targetTwins(input.lock, input.gateways);
+  // The slots of calls and campaigns no longer defined, per target and its twins: listed
+  // once, when a call asks (a renamed campaign's rows are found in `dialled`).
+  const renamed = acrossTwins(
+    renamedSlots(input.lock, input.named ?? input.calls, dialled, input.campaigns),
+    twins,
+  );
   // The memory of a call or campaign renamed since its missed slots were reported.
   const carry = renamedMemory({
     lock: input.lock,
@@ -329,7 +348,7 @@ export const buildPlan = (input: PlanInput): Plan => {
         campaigns.set(name, { name, rows: 1, slotted: !isRowPlacedOnce(call) });
       else known.rows += 1;
     }
-    planCall(call, input, add, seen, hours, fields, missed, shares, renamed, carry);
+    planCall(call, input, add, seen, hours, fields, missed, shares, renamed, carry, twins);
   }
   for (const [memory, { items, through }] of expired) {
     if (!seen.has(memory)) {
@@ -343,6 +362,9 @@ export const buildPlan = (input: PlanInput): Plan => {
       expired: true,
     });
   }
+  // The same key placed under a twin of its target: that call or row, placed already.
+  const twinned = holdTwinKeys(lists.due.items(), lists.upcoming.items(), twins, input);
+  for (const item of twinned.held) lists.skipped.push(item);
   const missedItems = lists.missed.items();
   const missedCount: MissedCount = {
     count: missedItems.length + unlisted,
@@ -350,7 +372,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   };
   // Rows that now dial someone the campaign already called under another key, or (keyed by
   // position) a number an earlier row of this run dials: held, due or not yet.
-  const shifted = holdShiftedRows(lists.due.items(), input.lock, dialled, lists.upcoming.items());
+  const shifted = holdShiftedRows(twinned.due, input.lock, dialled, twinned.upcoming);
   for (const item of shifted.held) lists.skipped.push(item);
   // Unknown entries are due only with --retry-unknown: no lookup a due item otherwise.
   const redirected = input.retryUnknown
@@ -384,6 +406,8 @@ export const buildPlan = (input: PlanInput): Plan => {
     }),
     ...(partial.size > 0 && { partial: [...partial] }),
     skipped: lists.skipped.items(),
+    ...(twins.gone.length > 0 && { goneTargets: twins.gone }),
+    ...sameGatewayOf(twins, input.runTarget),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
     campaigns: [...campaigns.values()],
   };

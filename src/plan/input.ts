@@ -23,6 +23,13 @@ export interface PlanInput {
   readonly now: Date;
   /** The target of this run (`--target`, `default_target`, or the built-in simulator). */
   readonly runTarget: string;
+  /**
+   * Every target the project defines now (the built-in simulator too), each with an identity
+   * of the gateway it places calls on, equal for two targets on one gateway (see twins.ts):
+   * the entries of a target no longer defined, or of another name for the same gateway,
+   * hold the calls they placed. Without it, a target's own entries alone count.
+   */
+  readonly gateways?: ReadonlyMap<string, string>;
   /** True when the user chose the target (`--target`): calls pinned elsewhere are skipped. */
   readonly explicitTarget: boolean;
   /** Only these call names are planned; the others are not listed at all. */

@@ -1,6 +1,7 @@
 import { isInFlight } from '../state/store.js';
 import type { LockEntry } from '../state/types.js';
 import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlot } from './renamed.js';
+import type { TwinOf } from './twins.js';
 
 /** What the plan says of a slot or call whose number a name no longer defined dialled. */
 
@@ -10,12 +11,14 @@ import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlot } from './renamed.j
  * name placed it (a rename with a `cron` or `timezone` edit makes the slots others).
  */
 export const movedWords = (before: RenamedSlot, row: boolean): string => {
-  const whatever =
+  const whatever = orTarget(
+    before,
     before.row !== row
       ? "whether a call or a campaign's row placed it"
       : row
         ? "whatever its campaign's name"
-        : "whatever its call's name";
+        : "whatever its call's name",
+  );
   return `superseded by ${before.slot}, ${before.entry.status === 'placed' ? 'already placed' : 'whose outcome is unknown'}: its number was dialled as ${before.key} (${rangWords(before.entry)}), ${whoseWords(before)}: an earlier slot is never placed after a later one, ${whatever}`;
 };
 
@@ -32,7 +35,40 @@ export const rangWords = (entry: LockEntry): string =>
  * (renamed, most often), one still in the files but disabled, or one whose name the other
  * kind has now (a call made a campaign of the same name, or a campaign made a call).
  */
-export const whoseWords = ({ row, converted, disabled }: RenamedEntry): string =>
+export const whoseWords = (before: RenamedEntry): string => {
+  const { twin } = before;
+  if (twin === undefined) return nameWords(before);
+  const under = `under target ${twin.target}, ${twinWords(twin)}`;
+  return before.same === true
+    ? `the same ${before.row ? "campaign's row" : 'call'} ${under}`
+    : `${nameWords(before)}, ${under}`;
+};
+
+/** What a twin target is (twins.ts): one no longer defined, or one on the same gateway. */
+export const twinWords = (twin: TwinOf): string =>
+  twin.gone
+    ? 'which the project no longer defines (renamed?)'
+    : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
+
+/**
+ * The rule a hold states (`a slot is placed once, whatever its call's name`), for an entry
+ * under a twin target: whatever its target's name too, or that alone for the same key.
+ */
+const orTarget = (before: RenamedEntry, rule: string): string => {
+  const { twin } = before;
+  if (twin === undefined) return rule;
+  const targets =
+    before.same === true
+      ? rule.replace(/whatever its (call|campaign)'s name$/, "whatever its target's name")
+      : `${rule}, or its target's`;
+  return onGateway(twin, targets);
+};
+
+/** A rule of placing once, for a twin on the same gateway: once on a gateway. */
+export const onGateway = (twin: TwinOf, rule: string): string =>
+  twin.gone ? rule : rule.replace(/ placed once\b/, ' placed once on a gateway');
+
+const nameWords = ({ row, converted, disabled }: RenamedEntry): string =>
   disabled === true
     ? `a ${row ? 'campaign' : 'call'} now disabled (replaced by this one?)`
     : row
@@ -58,11 +94,13 @@ export const renamedWords = (before: RenamedEntry, row: boolean): string => {
     entry.status === 'unknown' && !isInFlight(entry)
       ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
       : '';
-  const once =
+  const once = orTarget(
+    before,
     before.row !== row
       ? "a slot is placed once, whether a call or a campaign's row places it"
       : row
         ? "a row's slot is placed once, whatever its campaign's name"
-        : "a slot is placed once, whatever its call's name";
+        : "a slot is placed once, whatever its call's name",
+  );
   return `${RENAMED_PREFIX}${key} (${how}), ${whoseWords(before)}: ${once}; the next slot is placed as usual${settle}`;
 };

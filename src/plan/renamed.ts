@@ -3,6 +3,7 @@ import { lowerBound } from '../state/sorted.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type DialledCache, dialledCache, keysThatDialled, rowsThatDialled } from './shifted.js';
+import type { TwinOf } from './twins.js';
 
 /** An entry of a call no longer defined that dialled a number at a slot. */
 export interface RenamedEntry {
@@ -17,15 +18,23 @@ export interface RenamedEntry {
   readonly converted: boolean;
   /** Its call (or campaign) is still in the files, of the same kind, but disabled. */
   readonly disabled?: true;
+  /**
+   * Its key is under a twin of the target asked (twins.ts): a target no longer defined, or
+   * one on the same gateway.
+   */
+  readonly twin?: TwinOf;
+  /** Under a twin, the same key but for its target: the call (or row) itself. */
+  readonly same?: true;
 }
 
 /**
  * The `schedules` memory (`<target>/<name>`) of what placed `entry` on `target`: its call's,
  * or its campaign's for a row.
  */
-export const memoryOfEntry = (target: string, { key, row }: RenamedEntry): string => {
-  const rest = key.slice(target.length + 1);
-  return `${target}/${rest.slice(0, rest.search(row ? /\// : /@|$/))}`;
+export const memoryOfEntry = (target: string, { key, row, twin }: RenamedEntry): string => {
+  const under = twin?.target ?? target;
+  const rest = key.slice(under.length + 1);
+  return `${under}/${rest.slice(0, rest.search(row ? /\// : /@|$/))}`;
 };
 
 /** Such an entry with its slot (as keys write it): what a later slot of it supersedes. */

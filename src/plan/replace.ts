@@ -4,6 +4,7 @@ import { isInFlight } from '../state/store.js';
 import type { PlanInput } from './input.js';
 import { placementKey } from './keys.js';
 import { isRowPlacedOnce } from './row.js';
+import { targetTwins } from './twins.js';
 
 /** What `--replace NAME` may place again, checked before the plan is built. */
 
@@ -30,7 +31,7 @@ export const checkReplace = (
   name: string,
   input: Pick<
     PlanInput,
-    'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now' | 'retryUnknown'
+    'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now' | 'retryUnknown' | 'gateways'
   >,
 ): string | undefined => {
   const call = input.calls.find((c) => c.name === name);
@@ -59,6 +60,16 @@ export const checkReplace = (
   const ended = rowEndedAt(call, input.now.getTime());
   if (ended !== undefined && (entry === undefined || entry.status === 'failed')) {
     return `${key} was never placed and ${campaignEndedWords(call, ended)}: it is expired, never placed`;
+  }
+  // Never placed under its key, but under a twin of its target (the target renamed, or
+  // another name for its gateway): placed again on this one, deliberately (twin-held.ts).
+  const twin =
+    entry === undefined && ended === undefined
+      ? targetTwins(input.lock, input.gateways).at(call.target ?? input.runTarget, key)
+      : undefined;
+  if (twin !== undefined) {
+    if (twin.entry.status === 'placed' || isInFlight(twin.entry)) return undefined;
+    return `${key} is not placed, but may have been as ${twin.key}, whose outcome is unknown: --replace places again only a placed call; settle it first with \`callops resolve ${twin.key} --placed SID\` or \`callops resolve ${twin.key} --not-placed\` (then it is placed here)`;
   }
   // Not "apply places it": a row held back as already dialled never is (plan says why).
   if (entry === undefined) {

@@ -23,7 +23,8 @@ import type { RenamedEntry, RenamedSlot, RenamedSlots } from './renamed.js';
 import { movedWords, renamedWords } from './renamed-words.js';
 import { decide } from './settle.js';
 import { CLOSED, MISSED_LOOKBACK_MS, OPEN, slotSearch } from './slot-search.js';
-import { ownEntries, type SlotShares } from './slot-share.js';
+import { type OwnEntries, ownEntries, type SlotShares } from './slot-share.js';
+import type { TargetTwins, TwinEntry } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**
@@ -42,6 +43,7 @@ export const planScheduled = (
   missedSink: MissedSink,
   shares: SlotShares,
   renamed: RenamedSlots,
+  twins: TargetTwins,
 ): void => {
   const spec = call.schedule;
   if (!spec) return;
@@ -117,7 +119,18 @@ export const planScheduled = (
     if (digest === undefined) digest = numberOf() ?? null;
     return digest;
   };
+  // A target renamed keeps the slots under its old name: the same key under a twin of the
+  // target (twins.ts) is this call's (or row's) slot placed already, whatever number.
+  const twinned = !empty && twins.of(target).length > 0;
+  const sameKey = (found: TwinEntry | undefined): RenamedEntry | undefined =>
+    found === undefined
+      ? undefined
+      : { ...found, row: call.campaign !== undefined, converted: false, same: true };
   const renamedAt = (slot: Date): RenamedEntry | undefined => {
+    const twin = twinned
+      ? sameKey(twins.at(target, `${target}/${call.name}@${shares.text(slot)}`))
+      : undefined;
+    if (twin !== undefined) return twin;
     if (renamedRow !== undefined) return renamedRow.at(shares.text(slot));
     if (!orphans) return undefined;
     const of = digestOf();
@@ -126,6 +139,14 @@ export const planScheduled = (
   // The latest slot in (after, until] that a call or campaign no longer defined placed (or
   // may have) to this number, whatever slot the schedule has now (edited with the rename).
   const renamedLatest = (after: number, until: number): RenamedSlot | undefined => {
+    const twin = twinned ? twins.latest(target, call.name, after, until) : undefined;
+    const named = renamedNameLatest(after, until);
+    if (twin === undefined) return named;
+    return named !== undefined && named.slot > twin.slot
+      ? named
+      : { ...twin, row: call.campaign !== undefined, converted: false, same: true };
+  };
+  const renamedNameLatest = (after: number, until: number): RenamedSlot | undefined => {
     if (!(until > after) || (renamedRow === undefined && !orphans)) return undefined;
     const lo = formatSlot(new Date(Math.max(after, 0)));
     const hi = formatSlot(new Date(until));
@@ -138,6 +159,8 @@ export const planScheduled = (
     return found !== undefined && Date.parse(found.slot) > after ? found : undefined;
   };
   const own = ownEntries(input.lock.calls, `${target}/${call.name}@`, empty);
+  // With its keys under the target's twins: shared under those too.
+  const ownAndTwins = twinned ? withTwins(own, twins, target, call.name, input) : own;
   // Searches that read other calls' entries too are the call's own: not shared. A row's
   // read its own and those its renamed campaign placed to it: shared under both.
   const search = slotSearch(
@@ -146,10 +169,10 @@ export const planScheduled = (
     orphans
       ? { within: () => undefined }
       : renamedRow === undefined
-        ? own
+        ? ownAndTwins
         : {
             within: (after, until) => {
-              const mine = own.within(after, until);
+              const mine = ownAndTwins.within(after, until);
               if (mine === undefined) return undefined;
               const lo = formatSlot(new Date(after));
               return `${mine}|${renamedRow.within(lo, formatSlot(new Date(until)))}`;
@@ -381,6 +404,29 @@ export const planScheduled = (
   if (heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;
   if (left.slot !== undefined && renamedAt(left.slot) !== undefined) return;
   add('skipped', item(left.slot, left.reason));
+};
+
+/** `own`, and the entries of the same call (or row) under each twin of `target`. */
+const withTwins = (
+  own: OwnEntries,
+  twins: TargetTwins,
+  target: string,
+  name: string,
+  input: PlanInput,
+): OwnEntries => {
+  const others = twins
+    .of(target)
+    .map((twin) => ownEntries(input.lock.calls, `${twin.target}/${name}@`, false));
+  return {
+    within: (after, until) => {
+      let found = own.within(after, until);
+      for (const other of others) {
+        const more = found === undefined ? undefined : other.within(after, until);
+        found = more === undefined ? undefined : `${found}|${more}`;
+      }
+      return found;
+    },
+  };
 };
 
 /** `2026-12-01T20:00:00Z (21:00 Europe/Berlin)`: when a window closed. */

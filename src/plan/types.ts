@@ -1,4 +1,5 @@
 import type { PreviousPlacement, ScheduleMemory } from '../state/types.js';
+import type { TargetEntries } from './twins.js';
 
 /** Pure plan: what apply would do at `now`. */
 export interface PlanItem {
@@ -85,6 +86,17 @@ export interface Plan {
   /** Per scheduled call with missed slots not reported yet: what apply and run report. */
   readonly unreported?: readonly MissedReport[];
   readonly skipped: readonly PlanItem[];
+  /**
+   * Targets the state holds entries of that the project no longer defines (renamed, most
+   * often), with how many: a call, slot or row they placed is not placed again under
+   * another target's name (twins.ts). Absent when there are none.
+   */
+  readonly goneTargets?: readonly TargetEntries[];
+  /**
+   * Targets defined beside the run's target on the same gateway (base_url and account_sid)
+   * that hold entries: a call, slot or row placed under either name is placed once.
+   */
+  readonly sameGateway?: readonly TargetEntries[];
   /** Due placements to a number on a do-not-call list: never sent (reason: list file:line). */
   readonly suppressed?: readonly PlanItem[];
   /** Due placements the per-number limit holds back: due again once the window allows. */

@@ -305,5 +305,12 @@ export const shownPlan = (plan: Plan, lock: Lockfile): Plan => {
     skipped: list(plan.skipped),
     ...(plan.suppressed !== undefined && { suppressed: list(plan.suppressed) }),
     ...(plan.waiting !== undefined && { waiting: list(plan.waiting) }),
+    // A target no longer defined is named by the lockfile's keys alone.
+    ...(plan.goneTargets !== undefined && {
+      goneTargets: plan.goneTargets.map((g) => ({ ...g, target: text(g.target) })),
+    }),
+    ...(plan.sameGateway !== undefined && {
+      sameGateway: plan.sameGateway.map((g) => ({ ...g, target: text(g.target) })),
+    }),
   };
 };

@@ -1,3 +1,4 @@
+import type { TargetEntries } from '../plan/twins.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
@@ -388,10 +389,33 @@ function* changesSection(
   changes: LockChanges,
   lockName: string,
   budget: TextBudget,
+  plan: Pick<Plan, 'target' | 'goneTargets' | 'sameGateway'>,
 ): Generator<string> {
   yield `### Changes against ${code(lockName)}`;
   yield '';
+  const gone = plan.goneTargets ?? [];
+  const beside = plan.sameGateway ?? [];
+  const entries = (g: TargetEntries) => `${g.entries} ${g.entries === 1 ? 'entry' : 'entries'}`;
+  if (gone.length > 0) {
+    yield `**Targets no longer defined (${gone.length})** — renamed? Their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
+    yield* linesWithin(
+      gone.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
+      budget,
+      moreInList,
+    );
+    yield '';
+  }
+  if (beside.length > 0) {
+    yield `**Targets on the same gateway as ${code(plan.target)} (${beside.length})** — the same base_url and account_sid: a call, slot or row placed under either name is placed once (see Skipped):`;
+    yield* linesWithin(
+      beside.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
+      budget,
+      moreInList,
+    );
+    yield '';
+  }
   if (changes.changed.count + changes.added.count + changes.removed.length === 0) {
+    if (gone.length + beside.length > 0) return;
     yield 'No call was added, changed or removed since it was last placed.';
     yield '';
     return;
@@ -550,7 +574,7 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
     yield* reasonList(items, budget);
     yield '';
   }
-  yield* changesSection(changes, input.lockName, budget);
+  yield* changesSection(changes, input.lockName, budget, plan);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
   yield '<sub>Destinations are shown as written: `${…}` references, never their values.</sub>';
 }

@@ -1,4 +1,5 @@
 import { JsonItems, mapped } from '../plan/file.js';
+import type { TargetEntries } from '../plan/twins.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { linePieces } from './pieces.js';
 import { printable } from './printable.js';
@@ -205,6 +206,17 @@ export const missedCountText = (plan: Plan): string => {
   return `${counted.atLeast ? 'at least ' : ''}${counted.count}`;
 };
 
+/**
+ * A target the lockfile holds entries of that the project no longer defines, in one line:
+ * what its entries placed is held (twins.ts), whichever target would place it now.
+ */
+export const goneTargetText = (g: TargetEntries): string =>
+  `target ${printable(g.target)} is no longer defined (renamed?): its ${g.entries} ${g.entries === 1 ? 'entry stays' : 'entries stay'} in the lockfile, and no call, slot or row placed under it is placed again under another target's name`;
+
+/** A target defined beside the run's on its gateway, in one line (twins.ts). */
+export const sameGatewayText = (g: TargetEntries, target: string): string =>
+  `target ${printable(g.target)} is the same gateway as ${printable(target)} (its base_url and account_sid): a call, slot or row placed under either name (${g.entries} ${g.entries === 1 ? 'entry' : 'entries'} under ${printable(g.target)}) is placed once`;
+
 /** Human plan: what apply would place now, and what comes next; whom each call dials. */
 export const renderPlanHuman = (
   plan: Plan,
@@ -232,6 +244,8 @@ function* planLines(
 ): Generator<string> {
   yield targetNote;
   yield `evaluated at ${plan.now}`;
+  for (const g of plan.goneTargets ?? []) yield style('yellow', goneTargetText(g));
+  for (const g of plan.sameGateway ?? []) yield style('yellow', sameGatewayText(g, plan.target));
   yield '';
   const counts = campaignCounts(plan);
   if (counts.length > 0) {
@@ -349,6 +363,9 @@ export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
       }
     : {}),
   skipped: streamed(plan.skipped),
+  // Only when there are any: older plans' consumers see what they knew.
+  ...(plan.goneTargets !== undefined && { goneTargets: plan.goneTargets }),
+  ...(plan.sameGateway !== undefined && { sameGateway: plan.sameGateway }),
   suppressed: streamed(plan.suppressed ?? []),
   waiting: streamed(plan.waiting ?? []),
   changed: new JsonItems(() => changedKeys(plan.skipped)),

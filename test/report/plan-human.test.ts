@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
-import { campaignCounts, planHumanPieces, renderPlanHuman } from '../../src/report/plan.js';
+import {
+  campaignCounts,
+  planHumanPieces,
+  planJson,
+  renderPlanHuman,
+} from '../../src/report/plan.js';
 import { makeStyle } from '../../src/report/style.js';
 
 const NOW = '2026-11-24T10:00:00.000Z';
@@ -197,5 +202,25 @@ describe('campaign counts of a campaign with cron', () => {
       '  cr: 3 rows — 1 upcoming, 2 done (no slot left); slots listed: 1 upcoming\n',
     );
     expect(text).toContain('  over: 2 rows — 2 done (no slot left); slots listed: nothing\n');
+  });
+});
+
+describe('human and JSON plan of a target renamed', () => {
+  it('names each target no longer defined, and each on the same gateway, under the header', () => {
+    const p = plan({
+      goneTargets: [{ target: 'gw', entries: 3 }],
+      sameGateway: [{ target: 'old', entries: 1 }],
+    });
+    const lines = renderPlanHuman(p, 'target prod: https://vg.example.com', style).split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      'target prod: https://vg.example.com',
+      `evaluated at ${NOW}`,
+      "target gw is no longer defined (renamed?): its 3 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name",
+      'target old is the same gateway as prod (its base_url and account_sid): a call, slot or row placed under either name (1 entry under old) is placed once',
+    ]);
+    const json = JSON.parse(JSON.stringify(planJson(p)));
+    expect(json.goneTargets).toEqual([{ target: 'gw', entries: 3 }]);
+    expect(json.sameGateway).toEqual([{ target: 'old', entries: 1 }]);
+    expect(JSON.parse(JSON.stringify(planJson(plan({})))).goneTargets).toBeUndefined();
   });
 });

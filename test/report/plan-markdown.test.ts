@@ -578,3 +578,43 @@ describe('plan --format markdown of a large project', () => {
     expect(entriesShown(lines, '- `')).toBe(14_000);
   });
 });
+
+describe('a target renamed: the comment never says nothing changed', () => {
+  const l = lock({ 'gw/same': entry('placed', H(1), '2026-11-01T00:00:00.000Z') });
+  const held = item('same', '+15550001111', {
+    reason: 'not placed: already placed as gw/same (placed sid-1 at 2026-11-01T00:00:00.000Z)',
+  });
+
+  it('lists the targets no longer defined, and the calls they hold under Skipped', () => {
+    const text = render(
+      plan({ skipped: [held], goneTargets: [{ target: 'gw', entries: 1 }] }),
+      [call('same', H(1))],
+      l,
+    );
+    expect(text).not.toContain('No call was added, changed or removed');
+    expect(text).toContain(
+      [
+        '### Changes against `callops.lock`',
+        '',
+        "**Targets no longer defined (1)** — renamed? Their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):",
+        '- `gw` (1 entry)',
+      ].join('\n'),
+    );
+    expect(text).toContain('### Skipped: 1');
+    expect(text).toContain(
+      '- `prod/same` → `+15550001111` — not placed: already placed as gw/same',
+    );
+  });
+
+  it('lists the targets defined beside on the same gateway', () => {
+    const text = render(
+      plan({ skipped: [held], sameGateway: [{ target: 'gw', entries: 1 }] }),
+      [call('same', H(1))],
+      l,
+    );
+    expect(text).not.toContain('No call was added, changed or removed');
+    expect(text).toContain(
+      '**Targets on the same gateway as `prod` (1)** — the same base_url and account_sid: a call, slot or row placed under either name is placed once (see Skipped):\n- `gw` (1 entry)',
+    );
+  });
+});

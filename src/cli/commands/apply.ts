@@ -19,7 +19,8 @@ import {
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
-import { lockfileText, shownItems } from '../../report/lockfile-shown.js';
+import { lockfileText, shownItems, shownPlan } from '../../report/lockfile-shown.js';
+import { goneTargetText, sameGatewayText } from '../../report/plan.js';
 import { makeRedactor } from '../../report/redact.js';
 import { unknownPlanned } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
@@ -192,7 +193,14 @@ is required. Every missing environment variable is reported before anything is s
         due = check.due;
       }
       const target = describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets);
-      const note = rehearsal ? `${target}\n${rehearsalNote(ctx.now)}` : target;
+      // Where calls go, and which targets' entries hold calls placed under another name.
+      const shown = shownPlan(plan, held.lock);
+      const targets = [
+        target,
+        ...(shown.goneTargets ?? []).map(goneTargetText),
+        ...(shown.sameGateway ?? []).map((g) => sameGatewayText(g, plan.target)),
+      ].join('\n');
+      const note = rehearsal ? `${targets}\n${rehearsalNote(ctx.now)}` : targets;
       if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new CliError(
           `${due.length} calls are due, more than --max-calls ${flags.maxCalls}; nothing was sent (see \`callops plan\`)`,

@@ -1,0 +1,29 @@
+import { sha256 } from '../validate/definition.js';
+import { gatewayIdentity } from './plan-digests.js';
+import type { Prepared } from './prepare.js';
+import { SIMULATOR_TARGET } from './targets.js';
+
+const made = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/**
+ * Which gateway each target of the project places calls on (PlanInput.gateways): a digest of
+ * its base_url and account_sid as they resolve now (gatewayIdentity: a rotated api key is the
+ * same gateway), equal for two names of one gateway. A target whose values do not resolve is
+ * known by them as written (two targets written alike are one gateway in any environment).
+ * The built-in simulator is a gateway of its own. Made once per prepared project.
+ */
+export const gatewaysOf = (
+  prepared: Pick<Prepared, 'choice' | 'env'>,
+): ReadonlyMap<string, string> => {
+  const known = made.get(prepared);
+  if (known !== undefined) return known;
+  const gateways = new Map<string, string>([[SIMULATOR_TARGET, SIMULATOR_TARGET]]);
+  for (const [name, spec] of prepared.choice.specs) {
+    const id = gatewayIdentity(spec, prepared.env);
+    const resolved = id.base_url !== null && id.account_sid !== null;
+    const what = resolved ? id : { written: [spec.base_url, spec.account_sid] };
+    gateways.set(name, sha256(JSON.stringify(what)));
+  }
+  made.set(prepared, gateways);
+  return gateways;
+};

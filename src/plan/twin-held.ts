@@ -1,0 +1,143 @@
+import { isInFlight } from '../state/store.js';
+import type { ScheduleMemory } from '../state/types.js';
+import { entryAt } from './entries.js';
+import type { PlanInput } from './input.js';
+import { amendItem, callOf } from './item.js';
+import type { RenamedEntry } from './renamed.js';
+import { onGateway, rangWords, renamedWords, whoseWords } from './renamed-words.js';
+import type { TargetTwins, TwinEntry } from './twins.js';
+import type { PlanItem } from './types.js';
+
+/**
+ * A call, slot or row never placed under its key whose same key under a twin of its target
+ * (twins.ts) was placed, or may have been: that call, placed already under the old target's
+ * name (or another name for its gateway). It is held, not placed again, and the plan says
+ * why; a call placed once (or a row of a campaign without cron/at nor redial) is placed again
+ * only when `--replace` names it, as an edited one is.
+ */
+
+/** The entry found under a twin, as the words of renamed slots take it. */
+const asRenamed = (found: TwinEntry, item: PlanItem): RenamedEntry => ({
+  ...found,
+  row: item.campaign !== undefined,
+  converted: false,
+  same: true,
+});
+
+/** Whether `--replace NAME` may place `item` again: placed once, not a redial's attempt. */
+const replaceable = (item: PlanItem): boolean =>
+  item.slot === undefined && callOf(item)?.redial === undefined;
+
+/**
+ * Why `item` (its key never placed) is not placed: the same key under a twin of its target
+ * may have rung. A slot is held as a renamed call's slot is (renamed-words.ts).
+ */
+export const twinHeldWords = (found: TwinEntry, item: PlanItem): string => {
+  const before = asRenamed(found, item);
+  if (item.slot !== undefined) return renamedWords(before, item.campaign !== undefined);
+  const { key, entry } = found;
+  const what = item.campaign === undefined ? 'a call' : "a campaign's row";
+  const hint =
+    entry.status === 'unknown'
+      ? isInFlight(entry)
+        ? ''
+        : `; \`callops resolve ${key} --not-placed\` lets it be placed on target ${item.target}`
+      : replaceable(item)
+        ? `; \`callops apply --replace ${item.name}\` places it again on target ${item.target}`
+        : '';
+  const rule = onGateway(found.twin, `${what} is placed once, whatever its target's name`);
+  const as =
+    entry.status === 'placed'
+      ? 'already placed'
+      : isInFlight(entry)
+        ? 'being placed'
+        : 'may have been placed';
+  return `not placed: ${as} as ${key} (${rangWords(entry)}), ${whoseWords(before)}: ${rule}${hint}`;
+};
+
+/** How the reason of a call `--replace` places again under a twin's key starts. */
+const PLACED_AGAIN = 'placed again (--replace): it was placed as ';
+
+/** Whether `item` is placed again deliberately, the same key placed under a twin. */
+export const isPlacedAgain = (item: PlanItem): boolean =>
+  item.reason?.startsWith(PLACED_AGAIN) === true;
+
+/** What a call `--replace` places again says of the entry it repeats under a twin. */
+const placedAgainWords = (found: TwinEntry, item: PlanItem): string =>
+  `${PLACED_AGAIN}${found.key} (${rangWords(found.entry)}), ${whoseWords(asRenamed(found, item))}`;
+
+/** Each of `items` whose key a twin of its target placed (or may have): held, or kept. */
+const sortOut = (
+  items: readonly PlanItem[],
+  twins: TargetTwins,
+  input: PlanInput,
+  held: PlanItem[],
+): readonly PlanItem[] => {
+  let kept: PlanItem[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as PlanItem;
+    const found =
+      item.replaces === undefined && entryAt(input.lock.calls, item.key) === undefined
+        ? twins.at(item.target, item.key)
+        : undefined;
+    let keep: PlanItem | undefined = item;
+    if (found !== undefined) {
+      const again =
+        found.entry.status === 'placed' &&
+        replaceable(item) &&
+        input.replace?.includes(item.name) === true;
+      if (again) keep = amendItem(item, { reason: placedAgainWords(found, item) });
+      else {
+        keep = undefined;
+        held.push(amendItem(item, { reason: twinHeldWords(found, item) }));
+      }
+    }
+    if (keep !== item && kept === undefined) kept = items.slice(0, i);
+    if (keep !== undefined) kept?.push(keep);
+  }
+  return kept ?? items;
+};
+
+/**
+ * The due and upcoming items whose key a twin of their target placed (or may have), as
+ * skipped items saying why (`held`), and the others as they were (the same arrays when none
+ * is): a call placed once, a campaign's row (each attempt of a redial), a slot.
+ */
+export const holdTwinKeys = (
+  due: readonly PlanItem[],
+  upcoming: readonly PlanItem[],
+  twins: TargetTwins,
+  input: PlanInput,
+): {
+  readonly due: readonly PlanItem[];
+  readonly upcoming: readonly PlanItem[];
+  readonly held: readonly PlanItem[];
+} => {
+  if (!twins.any) return { due, upcoming, held: [] };
+  const held: PlanItem[] = [];
+  return {
+    due: sortOut(due, twins, input, held),
+    upcoming: sortOut(upcoming, twins, input, held),
+    held,
+  };
+};
+
+/**
+ * The `schedules` memory of a scheduled call (or campaign) `name` on `target` that its memory
+ * does not know, under a twin of the target: the same call, whose missed slots were reported
+ * there. Kept whole, `since` too: it is the call callops saw then.
+ */
+export const twinMemory = (
+  input: PlanInput,
+  twins: TargetTwins,
+  target: string,
+  name: string,
+): ScheduleMemory | undefined => {
+  const schedules = input.lock.schedules;
+  if (schedules === undefined || !twins.any) return undefined;
+  for (const twin of twins.of(target)) {
+    const known = schedules[`${twin.target}/${name}`];
+    if (known !== undefined) return known;
+  }
+  return undefined;
+};

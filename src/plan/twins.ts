@@ -1,0 +1,210 @@
+import { keysBetween } from '../state/calls-summary.js';
+import { lowerBound } from '../state/sorted.js';
+import type { LockEntry, Lockfile } from '../state/types.js';
+import { isEmpty } from './entries.js';
+import { formatSlot } from './keys.js';
+
+/**
+ * Keys begin with their target's name (`<target>/<name>…`), and a target is a name for a
+ * gateway: renamed in callops.yaml (`gw:` → `production:`, the same base_url and account_sid),
+ * every key of its calls is a new one, and every call it placed would be placed again. The
+ * entries of a target are therefore read, for a target they may stand for, as entries of its
+ * own: a call, slot or row placed under one of its *twins* under the same key but for the
+ * target is that call, slot or row, placed already. A target's twins are:
+ *
+ * - the targets the state holds entries of that the project no longer defines (not in
+ *   callops.yaml, not `env` from CALLOPS_* now): an entry does not say which gateway placed
+ *   it, so one of them may be this gateway renamed, or the one it replaced; the person was
+ *   called all the same. Such an entry stands for every target.
+ * - the targets the project defines beside it on the same gateway (base_url and account_sid
+ *   as they resolve now): two names for one gateway place a call once.
+ *
+ * A target defined beside it on another gateway is no twin: two gateways place a call each,
+ * as two calls defined beside each other are two calls (a rehearsal on staging, then
+ * production). Pure: what the project defines, and which gateway each target is, is given.
+ */
+
+/** Another target whose entries count as a target's own. */
+export interface Twin {
+  readonly target: string;
+  /** The project no longer defines it; else it is defined beside, on the same gateway. */
+  readonly gone: boolean;
+}
+
+/** A twin as one target sees it: `of` is the target whose key it stands in for. */
+export interface TwinOf extends Twin {
+  readonly of: string;
+}
+
+/** A target the state holds entries of, and how many. */
+export interface TargetEntries {
+  readonly target: string;
+  readonly entries: number;
+}
+
+/** An entry under a twin of a target that may have rung (placed, unknown or being placed). */
+export interface TwinEntry {
+  readonly key: string;
+  readonly entry: LockEntry;
+  readonly twin: TwinOf;
+}
+
+/** Such an entry of a slot (as keys write it). */
+export interface TwinSlot extends TwinEntry {
+  readonly slot: string;
+}
+
+export interface TargetTwins {
+  /** Targets the state holds entries of that the project no longer defines, in key order. */
+  readonly gone: readonly TargetEntries[];
+  /** Whether any target has a twin: else nothing else is asked. */
+  readonly any: boolean;
+  /** The twins of `target`: those on its gateway first, then those no longer defined. */
+  of(target: string): readonly TwinOf[];
+  /** The targets defined beside `target` on its gateway that hold entries, with how many. */
+  sameGateway(target: string): readonly TargetEntries[];
+  /**
+   * The entry of `key` (a key on `target`) under a twin of `target`, the same key but for its
+   * target, that may have rung: placed, or unknown (a claim being placed too).
+   */
+  at(target: string, key: string): TwinEntry | undefined;
+  /**
+   * The latest slot in (after, until] (epoch ms) of `<twin>/<base>@…` under a twin of
+   * `target` that may have rung, whatever slot the schedule has now: `base` is the key after
+   * its target and before its `@` (a call's name, or `<campaign>/<row id>`).
+   */
+  latest(target: string, base: string, after: number, until: number): TwinSlot | undefined;
+}
+
+/** Placed, unknown, or a claim being placed: the call may have rung. */
+export const mayHaveRung = (entry: LockEntry | undefined): entry is LockEntry =>
+  entry !== undefined && (entry.status === 'placed' || entry.status === 'unknown');
+
+const NO_TWINS: TargetTwins = {
+  gone: [],
+  any: false,
+  of: () => [],
+  sameGateway: () => [],
+  at: () => undefined,
+  latest: () => undefined,
+};
+
+/** The target of a key (before its first `/`), or undefined for a key without one. */
+export const targetOfKey = (key: string): string | undefined => {
+  const slash = key.indexOf('/');
+  return slash <= 0 ? undefined : key.slice(0, slash);
+};
+
+/**
+ * The targets the keys from `lo` to `hi` name, each with its count of keys: one walk that
+ * jumps past each target's keys (`<t>/…` sort just below `<t>0`, no character between).
+ */
+const targetsBetween = (calls: Lockfile['calls'], lo: string, hi: string): TargetEntries[] => {
+  const keys = keysBetween(calls, lo, hi);
+  const found: TargetEntries[] = [];
+  let i = 0;
+  while (i < keys.length) {
+    const key = keys[i] as string;
+    const target = targetOfKey(key);
+    if (target === undefined) {
+      i++;
+      continue;
+    }
+    const next = lowerBound(keys, `${target}0`);
+    found.push({ target, entries: next - i });
+    i = next;
+  }
+  return found;
+};
+
+/**
+ * The targets the lockfile holds keys of that are not among `defined`: the keys between the
+ * defined targets' own are listed (a defined target's are never read).
+ */
+const goneTargets = (lock: Lockfile, defined: ReadonlySet<string>): TargetEntries[] => {
+  if (isEmpty(lock.calls)) return [];
+  const gone: TargetEntries[] = [];
+  let lo = '';
+  for (const target of [...defined].sort()) {
+    gone.push(...targetsBetween(lock.calls, lo, `${target}/`));
+    lo = `${target}/\uffff`;
+  }
+  gone.push(...targetsBetween(lock.calls, lo, '\uffff\uffff'));
+  return gone.filter((g) => !defined.has(g.target));
+};
+
+/**
+ * The twins of every target of the project. `gateways`: each target the project defines now
+ * (the built-in simulator too), with an identity of the gateway it places calls on (equal
+ * for two targets on one gateway); undefined, as in plans built without it, finds none.
+ */
+export const targetTwins = (
+  lock: Lockfile,
+  gateways: ReadonlyMap<string, string> | undefined,
+): TargetTwins => {
+  if (gateways === undefined) return NO_TWINS;
+  const gone = goneTargets(lock, new Set(gateways.keys()));
+  const byTarget = new Map<string, readonly TwinOf[]>();
+  const of = (target: string): readonly TwinOf[] => {
+    const known = byTarget.get(target);
+    if (known !== undefined) return known;
+    const mine = gateways.get(target);
+    const made: TwinOf[] = [];
+    if (mine !== undefined) {
+      for (const [other, gateway] of gateways) {
+        if (other !== target && gateway === mine)
+          made.push({ target: other, gone: false, of: target });
+      }
+    }
+    for (const g of gone) made.push({ target: g.target, gone: true, of: target });
+    byTarget.set(target, made);
+    return made;
+  };
+  const sameGateway = new Set(gateways.values()).size < gateways.size;
+  if (gone.length === 0 && !sameGateway) return NO_TWINS;
+  return {
+    gone,
+    any: true,
+    of,
+    sameGateway: (target) =>
+      of(target)
+        .filter((twin) => !twin.gone)
+        .map((twin) => ({
+          target: twin.target,
+          entries: keysBetween(lock.calls, `${twin.target}/`, `${twin.target}/\uffff`).length,
+        }))
+        .filter((t) => t.entries > 0),
+    at: (target, key) => {
+      const rest = key.slice(target.length);
+      for (const twin of of(target)) {
+        const other = `${twin.target}${rest}`;
+        const entry = lock.calls[other];
+        if (mayHaveRung(entry)) return { key: other, entry, twin };
+      }
+      return undefined;
+    },
+    latest: (target, base, after, until) => {
+      if (!(until > after)) return undefined;
+      const lo = formatSlot(new Date(Math.max(after, 0)));
+      const hi = formatSlot(new Date(until));
+      let best: TwinSlot | undefined;
+      for (const twin of of(target)) {
+        const prefix = `${twin.target}/${base}@`;
+        const keys = keysBetween(lock.calls, `${prefix}${lo}`, `${prefix}${hi}`);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const key = keys[i] as string;
+          const slot = key.slice(prefix.length);
+          const at = Date.parse(slot);
+          if (!(at > after && at <= until)) continue;
+          if (best !== undefined && slot <= best.slot) break;
+          const entry = lock.calls[key];
+          if (mayHaveRung(entry)) {
+            best = { key, entry, twin, slot };
+            break;
+          }
+        }
+      }
+      return best;
+    },
+  };
+};

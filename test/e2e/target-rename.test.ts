@@ -1,0 +1,207 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
+import { ACCOUNT_SID, API_KEY, callsYaml, type Gateway, output, startGateway } from './helpers.js';
+
+/**
+ * A target renamed in callops.yaml (`sim:` → `production:`, the same base_url and account_sid):
+ * every key names its target, so every call the old name placed would be placed again under
+ * the new one. The real CLI, the file store, the built-in simulator: each number is dialled
+ * once across the rename.
+ */
+
+let gw: Gateway | undefined;
+let other: RunningSimulator | undefined;
+afterEach(async () => {
+  await gw?.close();
+  await other?.close();
+  gw = undefined;
+  other = undefined;
+});
+
+const ONE = '+15550160001';
+const TWO = '+15550160002';
+const DAILY = '+15550160009';
+
+/** Two unscheduled calls and one every ten minutes, as a contact centre keeps them. */
+const CALLS = callsYaml([
+  { name: 'c1', to: `{ type: phone, number: "${ONE}" }` },
+  { name: 'c2', to: `{ type: phone, number: "${TWO}" }` },
+  {
+    name: 'daily',
+    to: `{ type: phone, number: "${DAILY}" }`,
+    extra: ['schedule: { cron: "*/10 * * * *", deadline: 10m }'],
+  },
+]);
+
+/** 10:01:10 and a minute later: both within the 10:00 slot's deadline. */
+const FIRST = '2026-12-03T10:01:10Z';
+const LATER = '2026-12-03T10:02:10Z';
+const SLOT = '2026-12-03T10:00:00Z';
+
+/** callops.yaml with the target's lines as the helpers write them, named `name`. */
+const renamed = (config: string, name: string): string =>
+  config
+    .replace(/^ {2}sim:$/m, `  ${name}:`)
+    .replace(/^default_target: sim$/m, `default_target: ${name}`);
+
+/** The numbers the simulator was asked to call (accepted calls), each as often as called. */
+const callsPerNumber = (g: Gateway): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const r of g.placed()) {
+    const number = (r.body as { to: { number: string } }).to.number;
+    counts[number] = (counts[number] ?? 0) + 1;
+  }
+  return counts;
+};
+
+interface PlanJson {
+  due: { key: string }[];
+  skipped: { key: string; reason?: string }[];
+  goneTargets?: { target: string; entries: number }[];
+  sameGateway?: { target: string; entries: number }[];
+}
+
+const planJson = async (g: Gateway, now: string, args: string[] = [], env = {}) => {
+  const r = await g.run(['plan', '--format', 'json', '--now', now, ...args], env);
+  expect(r.code, output(r)).toBe(0);
+  return JSON.parse(r.stdout) as PlanJson;
+};
+
+/** The project applied once under its target `sim`: 3 calls placed. */
+const placedUnderSim = async (): Promise<Gateway> => {
+  const g = await startGateway({ 'calls/a.yaml': CALLS });
+  gw = g;
+  const first = await g.run(['apply', '--yes', '--now', FIRST]);
+  expect(first.code, output(first)).toBe(0);
+  expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+  return g;
+};
+
+describe('a target renamed in callops.yaml, the same gateway', () => {
+  it('places nothing again; plan, JSON and markdown say why; the next slot and --replace go on', {
+    timeout: 60_000,
+  }, async () => {
+    const g = await placedUnderSim();
+    const config = await g.project.read('callops.yaml');
+    await g.project.write('callops.yaml', renamed(config, 'production'));
+
+    const plan = await planJson(g, LATER);
+    expect(plan.due).toEqual([]);
+    expect(plan.goneTargets).toEqual([{ target: 'sim', entries: 3 }]);
+    expect(plan.skipped.map((i) => i.key).sort()).toEqual([
+      'production/c1',
+      'production/c2',
+      `production/daily@${SLOT}`,
+    ]);
+    const c1 = plan.skipped.find((i) => i.key === 'production/c1');
+    expect(c1?.reason).toMatch(
+      /^not placed: already placed as sim\/c1 \(placed \S+ at \S+\), the same call under target sim, which the project no longer defines \(renamed\?\): a call is placed once, whatever its target's name; `callops apply --replace c1` places it again on target production$/,
+    );
+    const daily = plan.skipped.find((i) => i.key === `production/daily@${SLOT}`);
+    expect(daily?.reason).toMatch(
+      /^not placed: this slot already dialled its number as sim\/daily@2026-12-03T10:00:00Z \(placed .*the same call under target sim, which the project no longer defines \(renamed\?\): a slot is placed once, whatever its target's name; the next slot is placed as usual$/,
+    );
+
+    const human = await g.run(['plan', '--now', LATER]);
+    expect(human.stdout).toContain(
+      "target sim is no longer defined (renamed?): its 3 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name",
+    );
+    // Missed slots as the old target would list them (a rehearsal remembers none reported).
+    expect(human.stdout).toMatch(/Plan: 0 to place, \d+ missed, 3 skipped/);
+    const markdown = await g.run(['plan', '--format', 'markdown', '--now', LATER]);
+    expect(markdown.stdout).not.toContain('No call was added, changed or removed');
+    expect(markdown.stdout).toContain('**Targets no longer defined (1)**');
+    expect(markdown.stdout).toContain('- `sim` (3 entries)');
+    expect(markdown.stdout).toContain('### Skipped: 3');
+
+    const again = await g.run(['apply', '--yes', '--now', LATER]);
+    expect(again.code, output(again)).toBe(0);
+    expect(again.stdout).toContain('target sim is no longer defined (renamed?)');
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+
+    // The next slot is placed under the new name, and only it.
+    const next = await g.run(['apply', '--yes', '--now', '2026-12-03T10:10:20Z']);
+    expect(next.code, output(next)).toBe(0);
+    expect(next.stdout).toContain('placed  production/daily@2026-12-03T10:10:00Z');
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 2 });
+
+    // Placed again deliberately: the one named, once.
+    const replaced = await g.run([
+      'apply',
+      '--yes',
+      '--replace',
+      'c1',
+      '--now',
+      '2026-12-03T10:10:30Z',
+    ]);
+    expect(replaced.code, output(replaced)).toBe(0);
+    expect(replaced.stdout).toContain('placed  production/c1');
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 1, [DAILY]: 2 });
+  });
+});
+
+describe('the same gateway under a second name, or from CALLOPS_* variables', () => {
+  it('places nothing again under the other name', { timeout: 60_000 }, async () => {
+    const g = await placedUnderSim();
+    const config = await g.project.read('callops.yaml');
+    // `production` beside `sim`, the same base_url (written with a trailing slash) and account.
+    const url = g.sim.url;
+    await g.project.write(
+      'callops.yaml',
+      config.replace(
+        'default_target: sim',
+        [
+          '  production:',
+          `    base_url: ${url}/`,
+          '    account_sid: ${VG_ACCOUNT_SID}',
+          '    api_key: ${VG_API_KEY}',
+          'default_target: production',
+        ].join('\n'),
+      ),
+    );
+    const plan = await planJson(g, LATER);
+    expect(plan.due).toEqual([]);
+    expect(plan.sameGateway).toEqual([{ target: 'sim', entries: 3 }]);
+    expect(plan.skipped.find((i) => i.key === 'production/c2')?.reason).toContain(
+      'the same call under target sim, the same gateway as target production (its base_url and account_sid): a call is placed once on a gateway',
+    );
+    const again = await g.run(['apply', '--yes', '--now', LATER]);
+    expect(again.code, output(again)).toBe(0);
+
+    // The gateway from the environment: target `env`.
+    const env = {
+      CALLOPS_BASE_URL: url,
+      CALLOPS_ACCOUNT_SID: ACCOUNT_SID,
+      CALLOPS_API_KEY: API_KEY,
+    };
+    const fromEnv = await g.run(['apply', '--yes', '--target', 'env', '--now', LATER], env);
+    expect(fromEnv.code, output(fromEnv)).toBe(0);
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+  });
+
+  it('another gateway beside it is another gateway: each call placed there once', {
+    timeout: 60_000,
+  }, async () => {
+    const g = await placedUnderSim();
+    other = await startSimulator({ accountSid: ACCOUNT_SID, apiKey: API_KEY });
+    const config = await g.project.read('callops.yaml');
+    await g.project.write(
+      'callops.yaml',
+      config.replace(
+        'default_target: sim',
+        [
+          '  staging:',
+          `    base_url: ${other.url}`,
+          '    account_sid: ${VG_ACCOUNT_SID}',
+          '    api_key: ${VG_API_KEY}',
+          'default_target: sim',
+        ].join('\n'),
+      ),
+    );
+    const r = await g.run(['apply', '--yes', '--target', 'staging', '--now', LATER]);
+    expect(r.code, output(r)).toBe(0);
+    expect(other.received().filter((c) => c.status === 201)).toHaveLength(3);
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+  });
+});
