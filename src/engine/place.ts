@@ -14,6 +14,7 @@ import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
 import { claimHeldReason, claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
+import { keyClaimHeld, keyScope } from '../plan/twin-claim.js';
 import type { PlanItem } from '../plan/types.js';
 import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
 import { type Listed, suppressedReason } from '../screen/list.js';
@@ -24,6 +25,7 @@ import { RunLockLost } from '../state/runlock.js';
 import {
   type CampaignScope,
   type ClaimResult,
+  type KeyScope,
   NotClaimed,
   type SlotScope,
   type StateStore,
@@ -406,6 +408,11 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         // made again with that key let through when the plan would place the slot beside it.
         let sameSlot: SlotScope | undefined =
           l.number === undefined || input.slotOwners === undefined ? undefined : slotScope(l.item);
+        // A claim is refused when its key (but for its target) was claimed or placed under
+        // another target meanwhile; made again with that key let through when the plan would
+        // place it beside (a target the project defines on another gateway).
+        let sameKey: KeyScope | undefined =
+          input.slotOwners === undefined ? undefined : keyScope(l.item);
         let heldWhy: string | undefined;
         try {
           const { item } = l;
@@ -424,7 +431,22 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
               limit,
               campaign,
               sameSlot,
+              sameKey,
             });
+            if (typeof won === 'object' && 'keyDialled' in won) {
+              const found = won.keyDialled;
+              const owners = input.slotOwners;
+              if (sameKey === undefined || owners === undefined) break;
+              heldWhy = keyClaimHeld(item, found, owners, l.number);
+              if (heldWhy !== undefined) break;
+              // Never asked twice of one key (a store that names it again holds the call).
+              if (sameKey.beside?.includes(found.key) === true) {
+                heldWhy = `not placed: already placed as ${found.key}`;
+                break;
+              }
+              sameKey = { ...sameKey, beside: [...(sameKey.beside ?? []), found.key] };
+              continue;
+            }
             if (typeof won === 'object' && 'slotDialled' in won) {
               const found = won.slotDialled;
               const owners = input.slotOwners;

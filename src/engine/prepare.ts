@@ -243,6 +243,7 @@ export const slotOwnersOf = (prepared: Prepared): SlotOwners => ({
     ? {}
     : { campaigns: prepared.project.campaigns.map((c) => c.name) }),
   numberOf: callNumberOf(prepared),
+  gateways: gatewaysOf(prepared),
 });
 
 /**

@@ -35,16 +35,21 @@ export interface SlotOwners {
   readonly campaigns?: readonly string[];
   /** The number a row dials, as the plan reads it: whether a row shares a phone. */
   readonly numberOf: RowNumber;
+  /**
+   * Which gateway each target the project defines places calls on (PlanInput.gateways): a
+   * key claimed under another target is judged by it (twin-claim.ts).
+   */
+  readonly gateways?: ReadonlyMap<string, string>;
 }
 
 /** The entry `found` as the lockfile view shows it: a claim being placed is in flight. */
-const entryOf = (found: DialledEntry, digest: string): LockEntry => ({
+export const entryOf = (found: DialledEntry, digest?: string): LockEntry => ({
   status: found.status === 'placed' ? 'placed' : 'unknown',
   ...(found.sid === undefined ? {} : { sid: found.sid }),
   at: found.at,
   definition: '',
   file: '',
-  number: digest,
+  ...(digest === undefined ? {} : { number: digest }),
   ...(found.status === BEING_PLACED ? { message: IN_FLIGHT } : {}),
 });
 

@@ -89,6 +89,29 @@ export interface Claim extends DefinitionMeta {
    * (`concurrentRunners`) alone, and checked under the number's lock as `campaign` is.
    */
   readonly sameSlot?: SlotScope;
+  /**
+   * The claim's key under other targets: the claim is refused (`{keyDialled}`) when a key
+   * that is this one but for its target (`<other target>/<rest>`) is placed, unknown or
+   * claimed (KeyScope). The plan holds a call, slot or row placed under a target the project
+   * no longer defines, or under another name for its gateway (plan/twins.ts); this finds the
+   * claim another runner made after this one planned (two checkouts, the target renamed in
+   * one of them), and the engine judges the entry by the same rule. Asked of a store that
+   * admits several runners (`concurrentRunners`) alone, and checked under a lock of `rest`,
+   * so that of two runners claiming it under two targets at once one places it.
+   */
+  readonly sameKey?: KeyScope;
+}
+
+/**
+ * What a claim's key is checked against under other targets: the keys `<target>/<rest>` of
+ * every other target, placed, unknown or claimed (in flight, or left by a runner that is gone:
+ * it may have rung), but not those in `beside`.
+ */
+export interface KeyScope {
+  /** The claim's key after its target's name and its `/`. */
+  readonly rest: string;
+  /** Keys let through already, once found: of a target the project defines on another gateway. */
+  readonly beside?: readonly string[];
 }
 
 /**
@@ -130,8 +153,8 @@ export interface CampaignScope {
 }
 
 /**
- * The entry a claim was refused for: another row's call of its number (`campaign`), or another
- * key's call of its slot to its number (`sameSlot`).
+ * The entry a claim was refused for: another row's call of its number (`campaign`), another
+ * key's call of its slot to its number (`sameSlot`), or its key under another target (`sameKey`).
  */
 export interface DialledEntry {
   readonly key: string;
@@ -147,12 +170,14 @@ export interface DialledEntry {
  * to send. `'limited'`: the number's per-number limit is reached; nothing is recorded.
  * `{dialled}`: the campaign dialled the row's number under another key; nothing is recorded.
  * `{slotDialled}`: the slot dialled the number under another call's key; nothing is recorded.
+ * `{keyDialled}`: the key was claimed or placed under another target; nothing is recorded.
  */
 export type ClaimResult =
   | boolean
   | 'limited'
   | { readonly dialled: DialledEntry }
-  | { readonly slotDialled: DialledEntry };
+  | { readonly slotDialled: DialledEntry }
+  | { readonly keyDialled: DialledEntry };
 
 /** What a claimed entry's status reads as in a refusal while its runner is placing it. */
 export const BEING_PLACED = 'being placed';
@@ -215,7 +240,8 @@ export interface ClaimWriter {
    * durable (database unreachable, journal unwritable): nothing may be sent. Resolves
    * `'limited'` when `claim.limit` refuses it: no entry, the key stays due. Resolves
    * `{dialled}` when `claim.campaign` refuses it: no entry, the row is held. Resolves
-   * `{slotDialled}` when `claim.sameSlot` refuses it: no entry.
+   * `{slotDialled}` when `claim.sameSlot` refuses it, `{keyDialled}` when `claim.sameKey`
+   * does: no entry.
    */
   claim(claim: Claim): Promise<ClaimResult>;
   /**

@@ -13,7 +13,7 @@ import {
   waitFor,
   watch,
 } from './helpers.js';
-import { postgresForFile, transactionWaiters } from './postgres-project.js';
+import { advisoryWaiters, postgresForFile, transactionWaiters } from './postgres-project.js';
 
 const db = postgresForFile();
 
@@ -38,7 +38,8 @@ const RACED = ['c1', 'c2', 'c3'];
 /**
  * Two runners apply one project at once: the first holds the commit of each of its claims
  * (the failpoint) until the second, which planned every call due (none claimed yet for it),
- * is claiming them, waiting on the first's uncommitted rows; then both go on. The first
+ * is claiming them, waiting on the first's claims (the lock of each key but for its target,
+ * or its uncommitted rows); then both go on. The first
  * places every call; the second finds each claimed first. `args` and `extraEnv` (given the
  * project's folder) are the second's.
  */
@@ -67,7 +68,10 @@ const raceForClaims = async (
     40_000,
   );
   await waitFor('the second runner claiming what the first holds', async () =>
-    (await transactionWaiters(db.url)) > 0 || gw.placed().length > 0 ? true : undefined,
+    (await transactionWaiters(db.url)) + (await advisoryWaiters(db.url)) > 0 ||
+    gw.placed().length > 0
+      ? true
+      : undefined,
   );
   await writeFile(gate, '');
   const [r1, r2] = await Promise.all([first.done, second.done]);

@@ -39,6 +39,17 @@ export const numberLock = (schema: string, digest: string): string =>
     .readBigInt64BE(0)
     .toString();
 
+/**
+ * The advisory lock of one key but for its target (`rest`), in the one-bigint key space as
+ * numberLock: claims of one call under several targets queue behind it.
+ */
+export const keyLock = (schema: string, rest: string): string =>
+  createHash('sha256')
+    .update(`callops:${schema}:key:${rest}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
+
 export const RUN_LOCK = 0;
 export const MIGRATION_LOCK = -1;
 
@@ -106,6 +117,11 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // not check from sharing the schema with one that does.
   (s) => `CREATE INDEX placements_number_slot ON ${s}.placements (number, split_part(key, '@', 2))
     WHERE number IS NOT NULL;`,
+  // A claim is checked against its key under other targets (a target renamed by another
+  // checkout, or another name for its gateway): the entries of one key but for its target,
+  // found at once. Like versions 6 and 7, it keeps a runner that does not check from sharing
+  // the schema with one that does.
+  (s) => `CREATE INDEX placements_rest ON ${s}.placements (substr(key, strpos(key, '/') + 1));`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import {
   type ClaimResult,
   type DialledEntry,
   type ImportResult,
+  type KeyScope,
   type LockHolder,
   type LockResult,
   NotClaimed,
@@ -35,7 +36,15 @@ import {
   type ScheduleRow,
   viewOf,
 } from './rows.js';
-import { DEFAULT_SCHEMA, lockSpace, migrate, numberLock, quoteSchema, RUN_LOCK } from './schema.js';
+import {
+  DEFAULT_SCHEMA,
+  keyLock,
+  lockSpace,
+  migrate,
+  numberLock,
+  quoteSchema,
+  RUN_LOCK,
+} from './schema.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://…`: holds a password; never part of a message. */
@@ -340,6 +349,28 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     return dialledEntry(rows[0]);
   };
 
+  /**
+   * The row of the claim's key under another target (KeyScope), read under the lock of its
+   * `rest`: one query on the index of keys but for their target.
+   */
+  const keyDialledBy = async (
+    client: pg.Pool | pg.PoolClient,
+    key: string,
+    scope: KeyScope,
+  ): Promise<DialledEntry | undefined> => {
+    const { rows } = await client.query<DialledRow>(
+      `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
+       FROM ${s}.placements
+       WHERE substr(key, strpos(key, '/') + 1) = $1 AND key <> $2
+         AND status IN ('placed', 'unknown', 'claimed')
+         AND key <> ALL($3::text[])
+       ORDER BY key
+       LIMIT 1`,
+      [scope.rest, key, scope.beside ?? []],
+    );
+    return dialledEntry(rows[0]);
+  };
+
   const claim = async (c: Claim): Promise<ClaimResult> => {
     // A long synchronous stretch (planning a large campaign) keeps the beat from firing:
     // the lease is renewed first, and only a renewal that fails stops the claim. A renewal
@@ -363,11 +394,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const limited = c.limit !== undefined && c.number !== undefined;
     const scoped = c.campaign !== undefined && c.number !== undefined;
     const slotted = c.sameSlot !== undefined && c.number !== undefined;
+    const keyed = c.sameKey !== undefined;
     try {
       // Each statement commits by itself; under the failpoint, with a per-number limit, for
-      // a campaign's row or for a slot, they run in one transaction.
+      // a campaign's row, for a slot or for its key under other targets, they run in one
+      // transaction.
       const run =
-        hold === undefined && !limited && !scoped && !slotted
+        hold === undefined && !limited && !scoped && !slotted && !keyed
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
       return await run(async (client: pg.Pool | pg.PoolClient, cut?: AbortSignal) => {
@@ -378,6 +411,16 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
             numberLock(schema, c.number),
           ]);
+        }
+        if (keyed && c.sameKey !== undefined) {
+          // One claim of a key (but for its target) at a time, to the end of its transaction:
+          // two runners can never both place one call under two targets' names. Taken after
+          // the number's lock, as every claim takes them.
+          await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+            keyLock(schema, c.sameKey.rest),
+          ]);
+          const keyDialled = await keyDialledBy(client, c.key, c.sameKey);
+          if (keyDialled !== undefined) return { keyDialled };
         }
         if (scoped && c.campaign !== undefined && c.number !== undefined) {
           const dialled = await dialledBy(client, c.number, c.campaign);

@@ -1076,5 +1076,62 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           expect(Object.keys(calls)).toHaveLength(1);
         });
       });
+
+    // Likewise a key under another target: with one runner, the plan holds a call that a target
+    // no longer defined (or another name for its gateway) placed.
+    if (harness.concurrentRunners)
+      describe('a key under other targets: the same key of another target is named', () => {
+        /** Key `<target>/<rest>`, checked against `rest` under other targets. */
+        const keyOf = (target: string, rest: string, beside?: readonly string[]): Claim =>
+          claimOf(`${target}/${rest}`, {
+            sameKey: { rest, ...(beside === undefined ? {} : { beside }) },
+          });
+
+        test('found placed or being placed under another target alone; nothing is recorded', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          expect(await first.claim(keyOf('gw', 'welcome'))).toBe(true);
+          expect(await second.claim(keyOf('production', 'welcome'))).toEqual({
+            keyDialled: { key: 'gw/welcome', status: 'being placed', at: AT },
+          });
+          expect((await second.read()).lock.calls['production/welcome']).toBeUndefined();
+          // Another key, its own key's next attempt, a key let through: not refused.
+          expect(await second.claim(keyOf('production', 'welcome-v2'))).toBe(true);
+          expect(await first.claim({ ...keyOf('gw', 'welcome'), attempt: 2 })).toBe(true);
+          expect(await second.claim(keyOf('staging', 'welcome', ['gw/welcome']))).toBe(true);
+          await second.record(failed('staging/welcome'));
+          await first.record(placed('gw/welcome'));
+          expect(await second.claim(keyOf('production', 'welcome'))).toEqual({
+            keyDialled: {
+              key: 'gw/welcome',
+              status: 'placed',
+              sid: 'sid-gw/welcome',
+              at: placed('x').at,
+            },
+          });
+          // A slot's key is the key after its target, slot and all.
+          const slot = 'daily@2026-11-24T10:00:00Z';
+          expect(await first.claim(keyOf('gw', slot))).toBe(true);
+          expect(await second.claim(keyOf('production', 'daily@2026-11-24T10:01:00Z'))).toBe(true);
+          expect(await second.claim(keyOf('production', slot))).toMatchObject({
+            keyDialled: { key: `gw/${slot}` },
+          });
+        });
+
+        test('claims of one key under several targets at once: exactly one wins', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          const targets = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+          const results = await Promise.all(
+            targets.map((t, i) => (i % 2 === 0 ? first : second).claim(keyOf(t, 'welcome'))),
+          );
+          expect(results.filter((r) => r === true)).toHaveLength(1);
+          expect(results.filter((r) => typeof r === 'object')).toHaveLength(targets.length - 1);
+          const { calls } = (await first.read()).lock;
+          expect(Object.keys(calls)).toHaveLength(1);
+        });
+      });
   });
 };
