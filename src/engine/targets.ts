@@ -2,6 +2,7 @@ import { makeRedactor } from '../report/redact.js';
 import { shownPath, urlRedactor } from '../report/url-redact.js';
 import { ENV_TARGET } from '../resolve/env-target.js';
 import { type Env, hasReference, interpolateString, type Secret } from '../resolve/interpolate.js';
+import { referenceProblem, structureProblem } from '../resolve/url-structure.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
 import { shownUrl as maskedUrl } from '../validate/targets.js';
 import { EngineError } from './errors.js';
@@ -60,8 +61,10 @@ export const chooseTarget = (
  * `${VAR}` references resolved from `env` — never userinfo, a query or a fragment, which
  * may carry credentials, nor a secret of `secrets` in the path (a gateway token, the api key
  * by mistake), nor the api key anywhere. The host is where calls go: shown as resolved, even
- * from a value of the env file. Unresolvable or not a URL: as written, references
- * unresolved, userinfo, query and fragment masked, secrets hidden.
+ * from a value of the env file. Unresolvable, not a URL, or one that resolve/target.ts
+ * refuses for what its host may be made of (userinfo, a query or a fragment, a value that
+ * moves its parts: `https://key/secret@gw` reads `key` as the host): as written,
+ * references unresolved, userinfo, query and fragment masked, secrets hidden.
  */
 const shownUrl = (written: string, env: Env, secrets: readonly Secret[]): string => {
   const redact = urlRedactor(secrets);
@@ -73,6 +76,15 @@ const shownUrl = (written: string, env: Env, secrets: readonly Secret[]): string
   } catch {
     return hasReference(written) ? redact(maskedUrl(written)) : '(not a URL)';
   }
+  if (
+    url.username !== '' ||
+    url.password !== '' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    referenceProblem(written, env, '', true) !== undefined ||
+    structureProblem(resolved.text, '', true) !== undefined
+  )
+    return redact(maskedUrl(written));
   const host = makeRedactor(secrets.filter((secret) => secret.always === true))(url.host);
   return `${url.protocol}//${host}${shownPath(resolved.text, url, redact)}`;
 };

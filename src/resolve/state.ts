@@ -11,6 +11,7 @@ import type { StateSpec } from '../validate/model.js';
 import { errorAt, malformedMessage, missingMessage } from './diagnostics.js';
 import { ENV_TARGET_FILE } from './env-target.js';
 import { type Env, interpolateString, type Secret } from './interpolate.js';
+import { referenceProblem, structureProblem } from './url-structure.js';
 
 export type StateResolution =
   | { readonly ok: true; readonly state: StateConfig; readonly secrets: readonly Secret[] }
@@ -33,8 +34,9 @@ const decoded = (part: string): string | undefined => {
  * and PGSSLMODE's mode for a url without its own sslmode (a bad one is a problem of the
  * environment, as one of CALLOPS_BASE_URL…). The url is a secret like an api key, even when
  * written in callops.yaml: the whole url and its password are returned as secrets to redact,
- * and no message quotes it. `envFile` is the `--env-file FILE` given, named where a missing
- * variable may be set. Pure.
+ * and no message quotes it. A url whose parts a value moves (a password holding `@` or `#`)
+ * is refused before it is parsed. `envFile` is the `--env-file FILE` given, named where a
+ * missing variable may be set. Pure.
  */
 export const resolveState = (spec: StateSpec, env: Env, envFile?: string): StateResolution => {
   if (spec.backend === 'file') return { ok: true, state: { backend: 'file' }, secrets: [] };
@@ -57,6 +59,11 @@ export const resolveState = (spec: StateSpec, env: Env, envFile?: string): State
   const from = WHOLE_REFERENCE.exec(spec.url)?.[1];
   const said = from === undefined ? '`state.url`' : `\`state.url\` (from ${from})`;
   if (r.text === '') return at(`${said} is empty`);
+  // Before the url is parsed: a value that moves its parts would make a piece of the
+  // password the host, looked up and shown in the error (see url-structure.ts).
+  const moved =
+    referenceProblem(spec.url, env, '`state.url`', false) ?? structureProblem(r.text, said, false);
+  if (moved !== undefined) return at(moved);
   let url: URL;
   try {
     url = new URL(r.text);

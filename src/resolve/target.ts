@@ -7,6 +7,7 @@ import { durationTooLong, rateProblem, shownUrl } from '../validate/targets.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, hasReference, interpolate, type Secret } from './interpolate.js';
 import { SENT_KEYS, sentTextProblem } from './sent-text.js';
+import { referenceProblem, structureProblem } from './url-structure.js';
 
 /**
  * A target value as written, as a message quotes it: of `api_key`, each `${VAR:-fallback}`'s
@@ -64,6 +65,9 @@ const baseUrl = (
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     return { error: `base_url \`${raw}\` must not carry credentials, a query or a fragment` };
   }
+  // `https://user/password@host`: the parser read `user` as the host.
+  const moved = structureProblem(value, `base_url \`${raw}\``, true);
+  if (moved !== undefined) return { error: moved };
   if (url.protocol === 'http:' && !isLoopback(url.hostname) && !insecureOk) {
     return {
       error: `base_url \`${raw}\` uses plain http:// to another machine; use https:// or set \`allow_insecure: true\``,
@@ -123,10 +127,16 @@ export const resolveTarget = (spec: TargetSpec, env: Env, envFile?: string): Tar
   const usable = (key: TextKey): string | undefined => (broken.has(key) ? undefined : values[key]);
 
   const urlValue = usable('base_url');
+  const moved =
+    urlValue === undefined || !hasReference(spec.base_url)
+      ? undefined
+      : referenceProblem(spec.base_url, env, `base_url \`${shownUrl(spec.base_url)}\``, true);
   const url =
     urlValue === undefined
       ? undefined
-      : baseUrl(urlValue, spec.base_url, spec.allow_insecure === true);
+      : moved !== undefined
+        ? { error: moved }
+        : baseUrl(urlValue, spec.base_url, spec.allow_insecure === true);
   if (typeof url === 'object') at('base_url', url.error);
   for (const key of ['account_sid', 'api_key'] as const) {
     if (usable(key) === '') at(key, `${key} \`${quoted(key, spec[key])}\` is empty`);

@@ -2,6 +2,7 @@ import type { PathSegments, SourceDocument } from '../config/types.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import { malformedMessage } from '../resolve/diagnostics.js';
 import { isMalformed, writtenText } from '../resolve/interpolate.js';
+import { structureProblem } from '../resolve/url-structure.js';
 import { sslModeOf } from '../state/postgres/sslmode.js';
 import type { StateConfig } from '../state/store.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -70,6 +71,8 @@ const writesPassword = (url: string): boolean => {
 /** Problems of a url written out in the file (no reference): never quoting it back. */
 const literalUrlProblems = (doc: SourceDocument, url: string): Diagnostic[] => {
   const site = siteOf(doc, [...PATH, 'url']);
+  const moved = structureProblem(url, '`state.url`', false);
+  if (moved !== undefined) return [errorAt(site, moved)];
   let parsed: URL;
   try {
     parsed = new URL(url);

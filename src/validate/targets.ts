@@ -1,6 +1,7 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { FLAVORS, isFlavor } from '../options/flavor.js';
 import { SENT_KEYS, sentTextProblem } from '../resolve/sent-text.js';
+import { structureProblem } from '../resolve/url-structure.js';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './hint.js';
 import type { TargetSpec } from './model.js';
@@ -120,6 +121,9 @@ const checkBaseUrl = (
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     const message = `base_url \`${shown}\` must not carry credentials, a query or a fragment`;
     out.push(errorAt(site, message));
+  } else {
+    const moved = structureProblem(text, `base_url \`${shown}\``, true);
+    if (moved !== undefined) out.push(errorAt(site, moved));
   }
   if (url.protocol === 'http:' && !isLoopback(url.hostname) && spec.allow_insecure !== true) {
     out.push(
