@@ -112,6 +112,30 @@ const textForms = (value: string): string[] => {
   return [...new Set(forms)];
 };
 
+const WINDOWS_1252 = new TextDecoder('windows-1252');
+
+/**
+ * The value as an echo may have rewritten its characters, where that changes it (a value of
+ * ASCII only has none of these): its UTF-8 bytes read as Latin-1 or Windows-1252 (mojibake,
+ * `ü` as `Ã¼`: a server that took the request for Latin-1), and Unicode NFC, NFD, NFKC or
+ * NFKD normalisation (`ü` as `u` and a combining diaeresis), each of those read as Latin-1
+ * and Windows-1252 too. At most 14 more values, for a value holding non-ASCII only.
+ */
+const echoVariants = (value: string): string[] => {
+  let ascii = true;
+  for (let i = 0; i < value.length && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
+  if (ascii) return [];
+  const normal = ['NFC', 'NFD', 'NFKC', 'NFKD'].map((form) => value.normalize(form));
+  const variants = new Set<string>(normal);
+  for (const v of [value, ...normal]) {
+    const bytes = Buffer.from(v, 'utf8');
+    variants.add(bytes.toString('latin1'));
+    variants.add(WINDOWS_1252.decode(bytes));
+  }
+  variants.delete(value);
+  return [...variants];
+};
+
 /**
  * Characters an echo may carry inside a value without meaning: white space (a wrapped
  * line, a flattened message, MIME base64 at 76 columns), control and format characters
@@ -369,15 +393,34 @@ const fold = (text: string): string => {
 };
 
 /**
+ * How many times JSON escapes are decoded, one level after another: a JSON text quoting a
+ * JSON text quoting the request (each level escaping `"` and `\` again) shows a value
+ * escaped once for each level, and the forms searched for hold it escaped once. Five levels
+ * are found; a decoding that changes nothing, or leaves no `\`, ends the chain sooner.
+ */
+const JSON_DEPTH = 4;
+
+/**
  * Every reading of the text in which a secret is searched for: as written, with HTML
- * references decoded, with JSON escapes decoded, and both; each of those also with its
- * percent escapes decoded, once and twice (a URL encoded again as it is passed on).
+ * references decoded, with JSON escapes decoded (up to JSON_DEPTH levels), and both; each
+ * of those also with its percent escapes decoded, once and twice (a URL encoded again as it
+ * is passed on).
  */
 const viewsOf = (text: string): View[] => {
   const plain = plainView(text);
   const views = [plain];
   if (text.includes('&')) views.push(htmlView(plain));
-  if (text.includes('\\')) for (const v of [...views]) views.push(jsonView(v));
+  if (text.includes('\\')) {
+    for (const v of [...views]) {
+      let level = v;
+      for (let depth = 0; depth < JSON_DEPTH && level.text.includes('\\'); depth++) {
+        const next = jsonView(level);
+        if (next.text === level.text) break;
+        views.push(next);
+        level = next;
+      }
+    }
+  }
   for (const v of [...views]) {
     if (!PERCENT_ESCAPE.test(v.text)) continue;
     const once = percentView(v);
@@ -523,7 +566,10 @@ export const makeRedactor = (all: readonly Secret[]): Redactor => {
       continue;
     }
     const values = trimmed.length >= MIN_REDACTED_LENGTH ? [secret.value, trimmed] : [secret.value];
-    const forms = [...new Set(values.flatMap(textForms))];
+    // What an echo made of its characters, in every form a text is searched for (a JSON text
+    // of the mojibake, its percent escapes).
+    const echoed = [...new Set(values.flatMap(echoVariants))].filter((v) => !values.includes(v));
+    const forms = [...new Set([...values, ...echoed].flatMap(textForms))];
     const mark = marker(secret.name);
     const strong = secret.always === true || squeeze(trimmed).length >= STRONG_LENGTH;
     for (const form of forms) {

@@ -489,3 +489,81 @@ describe('echoes a gateway may send back', () => {
     );
   });
 });
+
+describe('echoes that rewrote the characters of the request', () => {
+  // Non-ASCII letters that differ in every rewriting below (`€` has a byte Latin-1 and
+  // Windows-1252 read differently), and a `"`, which each JSON level escapes again.
+  const NOTE = 'Tök"en-Sécret€42';
+  const SHORT = 'Pä"ß9';
+  const r = makeRedactor([
+    { name: 'NOTE', value: NOTE },
+    { name: 'SHORT', value: SHORT },
+  ]);
+  const body = JSON.stringify({ tag: { note: NOTE, short: SHORT } });
+  const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+  const cp1252 = (t: string) => new TextDecoder('windows-1252').decode(Buffer.from(t, 'utf8'));
+  /** What a text must not show of the secrets however it is read. */
+  const clean = (out: string) => {
+    for (const v of [NOTE, SHORT]) {
+      for (const form of [v, latin1(v), cp1252(v), ...['NFD', 'NFKD'].map((f) => v.normalize(f))]) {
+        for (const shown of [form, JSON.stringify(form).slice(1, -1)]) {
+          expect(out).not.toContain(shown);
+        }
+      }
+    }
+    expect(out).not.toContain('Secret');
+    expect(out).not.toMatch(/S.?.?cret/);
+  };
+
+  it('mojibake: the UTF-8 request read as Latin-1 or Windows-1252', () => {
+    for (const decode of [latin1, cp1252]) {
+      const out = r(`lat1 ${decode(body)}`);
+      expect(out).toBe('lat1 {"tag":{"note":"${NOTE}","short":"${SHORT}"}}');
+    }
+  });
+
+  it('Unicode normalisation: NFD, NFC, NFKC and NFKD of the value and of its echo', () => {
+    for (const form of ['NFD', 'NFC', 'NFKC', 'NFKD'] as const) {
+      const out = r(`nfd ${body.normalize(form)}`);
+      clean(out);
+      expect(out).toContain('${NOTE}');
+    }
+    // A value written decomposed (a file saved on macOS), echoed composed.
+    const decomposed = makeRedactor([{ name: 'D', value: 'Sécret-Wört-42'.normalize('NFD') }]);
+    expect(decomposed('x Sécret-Wört-42 y'.normalize('NFC'))).toBe('x ${D} y');
+  });
+
+  it('JSON nested three, four and five levels deep, each escaping `"` and `\\` again', () => {
+    let text = body;
+    for (let depth = 2; depth <= 5; depth++) {
+      text = JSON.stringify({ inner: text });
+      const out = r(text);
+      clean(out);
+      expect(out, `depth ${depth}`).toContain('${NOTE}');
+      expect(out).toContain('${SHORT}');
+    }
+  });
+
+  it('mojibake then JSON escaping, raw or as \\u escapes, and percent-encoded in either case', () => {
+    const mojibake = latin1(body);
+    for (const text of [
+      JSON.stringify({ msg: mojibake }),
+      JSON.stringify({ msg: mojibake }).replace(
+        /[\u0080-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      ),
+      JSON.stringify({ msg: JSON.stringify({ inner: cp1252(body) }) }),
+      encodeURIComponent(mojibake),
+      encodeURIComponent(mojibake).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    ]) {
+      const out = r(text);
+      clean(out);
+      expect(out).toContain('${NOTE}');
+    }
+  });
+
+  it('a value of ASCII only gets no variants: its text is searched as before', () => {
+    const ascii = makeRedactor([{ name: 'A', value: 'plain-Ascii-42' }]);
+    expect(ascii('Ã¼ plain-Ascii-42 ü')).toBe('Ã¼ ${A} ü');
+  });
+});
