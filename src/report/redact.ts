@@ -433,25 +433,42 @@ const viewsOf = (text: string): View[] => {
 /** Forms are looked up by their first characters: one lookup per position of a text. */
 const KEY_LENGTH = 4;
 
+/**
+ * The scheme a URL's form starts with, up to its `://` as the form writes it (`postgres://`,
+ * `postgres%3A%2F%2F`, `postgres:\/\/`): a start of the value that is no secret.
+ */
+const SCHEME_START = /^[a-z][a-z0-9+.-]*(?::|%3a)(?:\/|%2f|\\\/){2}/i;
+
+interface Form {
+  readonly text: string;
+  readonly marker: string;
+  /**
+   * How many of its first characters are its URL's scheme and `://`: a piece of the form no
+   * longer than that, cut off (`permission denied for database postgres`), is no secret.
+   */
+  readonly open: number;
+}
+
 /** Forms to find in a text, indexed by their start. */
 interface FormSet {
-  readonly byKey: ReadonlyMap<string, readonly { text: string; marker: string }[]>;
+  readonly byKey: ReadonlyMap<string, readonly Form[]>;
   /** Forms shorter than the key (an `always` api key of a few characters). */
-  readonly short: readonly { text: string; marker: string }[];
+  readonly short: readonly Form[];
 }
 
 const formSet = (forms: ReadonlyMap<string, string>): FormSet => {
-  const byKey = new Map<string, { text: string; marker: string }[]>();
-  const short: { text: string; marker: string }[] = [];
+  const byKey = new Map<string, Form[]>();
+  const short: Form[] = [];
   const sorted = [...forms].sort(([a], [b]) => b.length - a.length);
   for (const [text, marker] of sorted) {
+    const form = { text, marker, open: SCHEME_START.exec(text)?.[0].length ?? 0 };
     if (text.length < KEY_LENGTH) {
-      short.push({ text, marker });
+      short.push(form);
       continue;
     }
     const key = text.slice(0, KEY_LENGTH);
     const list = byKey.get(key) ?? [];
-    list.push({ text, marker });
+    list.push(form);
     byKey.set(key, list);
   }
   return { byKey, short };
@@ -461,7 +478,9 @@ const formSet = (forms: ReadonlyMap<string, string>): FormSet => {
  * Every occurrence (overlapping ones included) of the set's forms in `text`, longest first,
  * and every start of one (MIN_CUT_LENGTH or more) cut off where the text ends or an ellipsis
  * follows (`cutAt`), wherever that is in the text: a value cut short by whatever made the
- * text, which knew no secrets, is found in one pass with the whole ones.
+ * text, which knew no secrets, is found in one pass with the whole ones. A start that holds
+ * nothing past a URL's `scheme://` (`postgres` of a database url) is no piece of a secret,
+ * and is left: the word ends ordinary messages.
  */
 const findIn = (text: string, set: FormSet): { start: number; end: number; marker: string }[] => {
   const found: { start: number; end: number; marker: string }[] = [];
@@ -475,7 +494,7 @@ const findIn = (text: string, set: FormSet): { start: number; end: number; marke
         found.push({ start: i, end: i + n, marker: form.marker });
         break;
       }
-      if (n >= MIN_CUT_LENGTH && n > (cut?.end ?? i) - i && cutAt(text, i + n))
+      if (n >= MIN_CUT_LENGTH && n > form.open && n > (cut?.end ?? i) - i && cutAt(text, i + n))
         cut = { start: i, end: i + n, marker: form.marker };
     }
     if (cut) found.push(cut);

@@ -104,6 +104,29 @@ describe('a secret as other programs write it', () => {
     // Shorter than 6 characters before the ellipsis, or not a start of the value: left alone.
     expect(r('got "sk-li…" and "live-0123…"')).toBe('got "sk-li…" and "live-0123…"');
   });
+
+  it("a URL's scheme alone is no piece of it: one character past `scheme://` is", () => {
+    const url = 'postgres://canary:Pw-4821@db.internal:5432/postgres';
+    const r = makeRedactor([{ name: 'CALLOPS_DATABASE_URL', value: url }]);
+    for (const text of [
+      'permission denied for database postgres',
+      '  backend: postgres',
+      'use postgres…',
+      'a url starts postgres://',
+      'in JSON: postgres:\\/\\/',
+      'encoded: postgres%3A%2F%2F',
+    ]) {
+      expect(r(text)).toBe(text);
+    }
+    expect(r('got "postgres://c…"')).toBe('got "${CALLOPS_DATABASE_URL}…"');
+    expect(r('dsn postgres://canary:Pw')).toBe('dsn ${CALLOPS_DATABASE_URL}');
+    expect(r(`x ${url} y`)).toBe('x ${CALLOPS_DATABASE_URL} y');
+    // A value that is no URL keeps every start of it hidden, a word of it too (a passphrase).
+    const words = makeRedactor([{ name: 'PASS', value: 'postgres-horse-battery' }]);
+    expect(words('permission denied for database postgres')).toBe(
+      'permission denied for database ${PASS}',
+    );
+  });
 });
 
 describe('a secret percent-encoded as any encoder writes it', () => {
