@@ -183,6 +183,7 @@ const reportNothingDue = async (
       changed.length === 0 &&
       missed === 0 &&
       (summary.inFlight?.length ?? 0) === 0 &&
+      (summary.recordedElsewhere?.length ?? 0) === 0 &&
       (summary.skipped?.length ?? 0) === 0;
     const lines = [
       note,

@@ -26,7 +26,7 @@ export const shownSink = (sink: EventSink, text: LockfileText | undefined): Even
 const shownLines = (lines: string, text: LockfileText): string =>
   lines === '' ? lines : lines.split('\n').map(text).join('\n');
 
-const shownHeld = (list: readonly Held[] | undefined, text: LockfileText) =>
+const shownHeld = <H extends Held>(list: readonly H[] | undefined, text: LockfileText) =>
   list === undefined || list.length === 0
     ? list
     : list.map((h) => {
@@ -45,7 +45,7 @@ const shownOutcomes = (outcomes: readonly Outcome[], text: LockfileText): readon
     : outcomes;
 
 const shownSummary = (summary: ApplySummary, text: LockfileText): ApplySummary => {
-  const { suppressed, waiting, stillClaimed, inFlight, skipped } = summary;
+  const { suppressed, waiting, stillClaimed, inFlight, recordedElsewhere, skipped } = summary;
   return {
     ...summary,
     outcomes: shownOutcomes(summary.outcomes, text),
@@ -55,6 +55,9 @@ const shownSummary = (summary: ApplySummary, text: LockfileText): ApplySummary =
     ...(waiting !== undefined && { waiting: shownHeld(waiting, text) }),
     ...(stillClaimed !== undefined && { stillClaimed: shownHeld(stillClaimed, text) }),
     ...(inFlight !== undefined && { inFlight: shownHeld(inFlight, text) }),
+    ...(recordedElsewhere !== undefined && {
+      recordedElsewhere: shownHeld(recordedElsewhere, text),
+    }),
     ...(skipped !== undefined && { skipped: shownHeld(skipped, text) }),
   };
 };

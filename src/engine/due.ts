@@ -282,6 +282,9 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],
       ...inFlightOf(run, result.inFlight),
+      ...(result.recordedElsewhere.length > 0 && {
+        recordedElsewhere: result.recordedElsewhere,
+      }),
       ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
       ...(result.claimedElsewhere.length > 0 && { skipped: result.claimedElsewhere }),
     };

@@ -59,7 +59,8 @@ export type EngineEvent =
    * Keys skipped for another runner's claim (a database store), said before the summary
    * rather than counted in it: the call a replacement named already replaced by it, or a
    * campaign row whose number it dialled under another key. (A key it claimed first to place
-   * is counted in the summary's `inFlight`.)
+   * is counted in the summary's `inFlight`; one it placed, or left unknown, after this run
+   * planned, in its `recordedElsewhere`.)
    */
   | {
       readonly type: 'run:claimed-elsewhere';

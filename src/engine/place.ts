@@ -130,6 +130,12 @@ export interface PlaceResult {
    */
   readonly inFlight: readonly HeldBack[];
   /**
+   * Keys whose claim found an outcome recorded since this run read the state (another runner
+   * placed them, or left them unknown, after this one planned): settled, not in flight; not
+   * sent by this one, no entry. Counted apart from `inFlight`.
+   */
+  readonly recordedElsewhere: readonly RecordedElsewhere[];
+  /**
    * Other keys skipped at their claim: a replacement another runner made first, a campaign
    * row whose number was dialled under another key since the plan, or a slot placed to their
    * number under a name the project has no call of (a claim another runner
@@ -205,6 +211,16 @@ interface Live {
   /** The digest of the number it dials, once known. */
   number: string | undefined;
 }
+
+/** A due key whose claim found an outcome recorded since the run planned: which, and why not sent. */
+export interface RecordedElsewhere extends HeldBack {
+  readonly status: 'placed' | 'unknown';
+}
+
+const recordedWords = (status: 'placed' | 'unknown'): string =>
+  status === 'placed'
+    ? 'placed by another runner since this one planned'
+    : 'unknown since this one planned: another runner may have placed it (see `callops status`)';
 
 /** A claim refused because another runner has the key: not an error, not sent. */
 class ClaimedElsewhere extends Error {}
@@ -322,8 +338,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // first): never sent, not recorded here.
   const unsent = new Set<string>();
   const elsewhere = new Map<string, string>();
+  const recordedElsewhere = new Map<string, 'placed' | 'unknown'>();
   const replacedElsewhere = new Map<string, string>();
-  const isElsewhere = (key: string) => elsewhere.has(key) || replacedElsewhere.has(key);
+  const isElsewhere = (key: string) =>
+    elsewhere.has(key) || recordedElsewhere.has(key) || replacedElsewhere.has(key);
   const suppressed = new Map<string, string>();
   const waiting = new Map<string, string>();
   // Campaign rows whose claim found their number dialled under another key, and slots whose
@@ -461,7 +479,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
               sameSlot = { ...sameSlot, beside: [...(sameSlot.beside ?? []), found.key] };
               continue;
             }
-            if (typeof won !== 'object' || number === undefined || campaign === undefined) break;
+            if (typeof won !== 'object' || !('dialled' in won)) break;
+            if (number === undefined || campaign === undefined) break;
             const refused = claimRefused(item, number, won.dialled, numberOf);
             if ('reason' in refused) {
               heldWhy = refused.reason;
@@ -495,7 +514,11 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           // A replacement loses once the entry no longer holds the sid its plan named: another
           // runner replaced that call first (or is replacing it now), and one replacement it is.
           const replaced = l.item.replaces?.sid;
-          if (replaced === undefined) elsewhere.set(request.key, 'being placed by another runner');
+          if (typeof won === 'object' && 'recorded' in won && replaced === undefined)
+            // Settled since this run read the state: not in flight, whoever placed it.
+            recordedElsewhere.set(request.key, won.recorded);
+          else if (replaced === undefined)
+            elsewhere.set(request.key, 'being placed by another runner');
           else
             replacedElsewhere.set(
               request.key,
@@ -737,6 +760,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       changedRows: { file: changedFile, notStarted: notSent - notStarted.length },
     }),
     inFlight: listOf(elsewhere),
+    recordedElsewhere: [...recordedElsewhere]
+      .filter(([key]) => !claimed.has(key))
+      .map(([key, status]) => ({ key, status, reason: recordedWords(status) }))
+      .sort(byKey),
     claimedElsewhere: [...listOf(replacedElsewhere), ...listOf(dialled)].sort(byKey),
     suppressed: listOf(suppressed),
     waiting: listOf(waiting),

@@ -67,6 +67,11 @@ export interface ApplySummary {
    */
   readonly inFlight?: readonly Held[];
   /**
+   * Due when the run planned, found at their claim placed (or left unknown) by another runner
+   * since: settled, not in flight, not sent here; each reason says which.
+   */
+  readonly recordedElsewhere?: readonly (Held & { readonly status: 'placed' | 'unknown' })[];
+  /**
    * Due, not sent for a reason found at their claim (a database store): another runner
    * replaced the call first, the campaign dialled the row's number under another key, or the
    * slot was placed to its number under a name no call has now; each reason says which.
@@ -121,6 +126,20 @@ export const describeOutcome = (o: Outcome): string => {
 export const missedText = (summary: ApplySummary, c: OutcomeCounts = summaryCounts(summary)) =>
   `${summary.missedAtLeast ? 'at least ' : ''}${c.missed} missed`;
 
+/**
+ * `3 placed by another runner since this one planned`, `1 unknown since this one planned`:
+ * due keys found settled at their claim, counted apart from those in flight elsewhere.
+ */
+const recordedParts = (summary: ApplySummary): string[] => {
+  const found = summary.recordedElsewhere ?? [];
+  const placed = found.filter((h) => h.status === 'placed').length;
+  const unknown = found.length - placed;
+  return [
+    ...(placed > 0 ? [`${placed} placed by another runner since this one planned`] : []),
+    ...(unknown > 0 ? [`${unknown} unknown since this one planned`] : []),
+  ];
+};
+
 export const summaryLine = (summary: ApplySummary, style: Style): string => {
   const c = summaryCounts(summary);
   const parts = [
@@ -141,6 +160,7 @@ export const summaryLine = (summary: ApplySummary, style: Style): string => {
   if (claimed > 0) parts.push(style('yellow', `${claimed} not sent, still claimed`));
   const inFlight = summary.inFlight?.length ?? 0;
   if (inFlight > 0) parts.push(`${inFlight} being placed by another runner`);
+  parts.push(...recordedParts(summary));
   const skipped = summary.skipped?.length ?? 0;
   if (skipped > 0) parts.push(`${skipped} skipped`);
   const seconds = (summary.elapsedMs / 1000).toFixed(2);
@@ -211,6 +231,7 @@ export const renderHeldHuman = (summary: ApplySummary, style: Style): string[] =
     (h) => `${style('yellow', 'claimed')} ${printable(`${h.key}  ${h.reason}`)}`,
   ),
   ...(summary.inFlight ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
+  ...(summary.recordedElsewhere ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
   ...(summary.skipped ?? []).map((h) => `skipped ${printable(`${h.key}  ${h.reason}`)}`),
 ];
 
@@ -233,6 +254,9 @@ export const applyJson = (
     waiting: summary.waiting?.length ?? 0,
     stillClaimed: summary.stillClaimed?.length ?? 0,
     inFlight: summary.inFlight?.length ?? 0,
+    placedElsewhere: (summary.recordedElsewhere ?? []).filter((h) => h.status === 'placed').length,
+    unknownElsewhere: (summary.recordedElsewhere ?? []).filter((h) => h.status === 'unknown')
+      .length,
     skipped: summary.skipped?.length ?? 0,
     interrupted: summary.interrupted,
     results: summary.outcomes.map((o) => ({
@@ -252,6 +276,11 @@ export const applyJson = (
       ...(summary.waiting ?? []).map((h) => ({ ...h, status: 'waiting' })),
       ...(summary.stillClaimed ?? []).map((h) => ({ ...h, status: 'claimed' })),
       ...(summary.inFlight ?? []).map((h) => ({ ...h, status: 'in-flight' })),
+      ...(summary.recordedElsewhere ?? []).map((h) => ({
+        key: h.key,
+        reason: h.reason,
+        status: `${h.status}-elsewhere`,
+      })),
       ...(summary.skipped ?? []).map((h) => ({ ...h, status: 'skipped' })),
     ],
     warnings,
@@ -305,7 +334,13 @@ export const applyMarkdown = (summary: ApplySummary, target: string): string => 
   const lines = [
     `### callops apply — target \`${target}\``,
     '',
-    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.inFlight?.length ? ` · ${summary.inFlight.length} being placed by another runner` : ''}${summary.skipped?.length ? ` · ${summary.skipped.length} skipped` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
+    `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.inFlight?.length ? ` · ${summary.inFlight.length} being placed by another runner` : ''}${recordedParts(
+      summary,
+    )
+      .map((part) => ` · ${part}`)
+      .join(
+        '',
+      )}${summary.skipped?.length ? ` · ${summary.skipped.length} skipped` : ''}${summary.interrupted ? ' · interrupted' : summary.stopped ? ' · stopped' : ''}`,
     '',
   ];
   const budget = new TextBudget();

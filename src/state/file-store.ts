@@ -639,8 +639,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       if (c.replace === true) {
         if (entry?.status !== 'placed' || entry.sid !== c.replaces) return false;
       } else {
-        if (entry?.status === 'placed') return false;
-        if (entry?.status === 'unknown' && c.retryUnknown !== true) return false;
+        if (entry?.status === 'placed') return { recorded: 'placed' };
+        if (entry?.status === 'unknown' && c.retryUnknown !== true) return { recorded: 'unknown' };
       }
     }
     const at = c.at ?? claimTime();

@@ -167,14 +167,19 @@ export interface DialledEntry {
 
 /**
  * `true`: the claim is durable, the request may leave. `false`: the key is not this runner's
- * to send. `'limited'`: the number's per-number limit is reached; nothing is recorded.
- * `{dialled}`: the campaign dialled the row's number under another key; nothing is recorded.
- * `{slotDialled}`: the slot dialled the number under another call's key; nothing is recorded.
- * `{keyDialled}`: the key was claimed or placed under another target; nothing is recorded.
+ * to send: another runner is placing it right now (or a replacement finds the entry changed).
+ * `{recorded}`: the key holds an outcome this claim may not take — placed, or unknown
+ * (without `retryUnknown`; a claim whose runner is gone is unknown too): another writer
+ * settled it after this runner read the state, most often. `'limited'`: the number's
+ * per-number limit is reached; nothing is recorded. `{dialled}`: the campaign dialled the
+ * row's number under another key; nothing is recorded. `{slotDialled}`: the slot dialled the
+ * number under another call's key; nothing is recorded. `{keyDialled}`: the key was claimed
+ * or placed under another target; nothing is recorded.
  */
 export type ClaimResult =
   | boolean
   | 'limited'
+  | { readonly recorded: 'placed' | 'unknown' }
   | { readonly dialled: DialledEntry }
   | { readonly slotDialled: DialledEntry }
   | { readonly keyDialled: DialledEntry };
@@ -234,9 +239,10 @@ export interface StateReader {
 export interface ClaimWriter {
   /**
    * Resolves `true` only once the claim is durable: only then may the request leave.
-   * Resolves `false` when the key is not this runner's to send: placed (unless a replacement
-   * of the sid it holds), claimed by another runner, or `unknown` (unless `retryUnknown`; a
-   * replacement never claims one). Rejects when the claim could not be made
+   * Resolves `false` when another runner has claimed the key and is placing it now, or when a
+   * replacement finds the entry no longer the placed call its plan named (a replacement never
+   * claims an unknown one). Resolves `{recorded}` when the key is placed or `unknown` (unless
+   * `retryUnknown`): not this runner's to send, and no longer in flight anywhere. Rejects when the claim could not be made
    * durable (database unreachable, journal unwritable): nothing may be sent. Resolves
    * `'limited'` when `claim.limit` refuses it: no entry, the key stays due. Resolves
    * `{dialled}` when `claim.campaign` refuses it: no entry, the row is held. Resolves

@@ -107,7 +107,7 @@ describe('a lockfile another writer changed while the run holds it', () => {
     const { calls } = (await store.read()).lock;
     expect(Object.keys(calls).sort()).toEqual(['sim/own', 'sim/pulled-only', 'sim/x1']);
     expect(calls['sim/x1']?.sid).toBe('S-x1');
-    expect(await store.claim(claimOf('sim/x1'))).toBe(false);
+    expect(await store.claim(claimOf('sim/x1'))).toEqual({ recorded: 'placed' });
     await place(store, 'sim/later', 'S-later');
     await store.close();
     for (const path of [site.lockPath, writtenPath(site.stateDir)]) {
@@ -145,13 +145,13 @@ describe('a lockfile another writer changed while the run holds it', () => {
       lockOf({ 'sim/u': entry({ status: 'failed', at: T1, httpStatus: 480 }) }),
     );
     expect(await store.reread()).toBe(false);
-    expect(await store.claim(claimOf('sim/a'))).toBe(false);
-    expect(await store.claim(claimOf('sim/u'))).toBe(false);
+    expect(await store.claim(claimOf('sim/a'))).toEqual({ recorded: 'placed' });
+    expect(await store.claim(claimOf('sim/u'))).toEqual({ recorded: 'unknown' });
     await store.persist();
     expect(await readFile(site.lockPath, 'utf8')).toBe(written);
     await rm(site.lockPath);
     expect(await store.reread()).toBe(false);
-    expect(await store.claim(claimOf('sim/a'))).toBe(false);
+    expect(await store.claim(claimOf('sim/a'))).toEqual({ recorded: 'placed' });
     await store.close();
     expect(await readFile(site.lockPath, 'utf8')).toBe(written);
   });
@@ -226,7 +226,7 @@ describe('a lockfile another writer changed while the run holds it', () => {
     expect(await store.reread()).toBe(true);
     const view = (await store.read()).lock;
     expect(Object.keys(view.calls)).toHaveLength(4001);
-    expect(await store.claim(claimOf('sim/c00000'))).toBe(false);
+    expect(await store.claim(claimOf('sim/c00000'))).toEqual({ recorded: 'placed' });
     await store.close();
     expect(Object.keys((await fileLock(site.lockPath)).calls)).toHaveLength(4001);
   });
@@ -264,7 +264,7 @@ describe('a lockfile another writer changed while the run holds it', () => {
     // The next runner records it from the journal: placed, never due again.
     const next = await runnerOn(site);
     expect((await next.store.read()).lock.calls['sim/new']?.sid).toBe('S-new');
-    expect(await next.store.claim(claimOf('sim/new'))).toBe(false);
+    expect(await next.store.claim(claimOf('sim/new'))).toEqual({ recorded: 'placed' });
   });
 });
 

@@ -466,8 +466,16 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           // that planned the same replacement both wait here, and once the first committed,
           // the second finds another sid (or the first's claim) and sends nothing. Nor does
           // it take what another runner's replacement left (failed, unknown).
-          const reclaimed = await client.query(
-            `UPDATE ${s}.placements
+          // Why a claim that does not win lost, read in the same statement (one snapshot, no
+          // second round trip for a runner to settle the key in between): another runner placing
+          // it now, or an outcome recorded since this runner read the state (placed, unknown, a
+          // claim whose runner is gone), which is said apart.
+          const reclaimed = await client.query<{
+            won: string | null;
+            status: string | null;
+            live: boolean | null;
+          }>(
+            `WITH won AS (UPDATE ${s}.placements
              SET target = $2, status = 'claimed', at = $3, definition = $4, file = $5,
                  runner = $6, attempt = $7, claimed_at = now(), outcome_at = NULL,
                  previous = CASE WHEN status = 'claimed' THEN previous ELSE jsonb_strip_nulls(
@@ -487,7 +495,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                  OR (status = 'claimed' AND NOT ${alive('runner')})))))
                OR ($9 AND status = 'placed' AND sid = $11)
              )
-             RETURNING key`,
+             RETURNING key)
+             SELECT (SELECT key FROM won) AS won, p.status,
+               (p.status = 'claimed' AND ${alive('p.runner')}) AS live
+             FROM (SELECT 1) AS one LEFT JOIN ${s}.placements p ON p.key = $1`,
             [
               ...values,
               c.retryUnknown === true,
@@ -496,7 +507,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
               c.replace === true ? (c.replaces ?? null) : null,
             ],
           );
-          won = reclaimed.rowCount === 1;
+          const found = reclaimed.rows[0];
+          won = found?.won != null;
+          if (!won && c.replace !== true) {
+            if (found?.status === 'placed') return { recorded: 'placed' };
+            if (found?.status === 'unknown' || (found?.status === 'claimed' && !found.live))
+              return { recorded: 'unknown' };
+          }
         }
         // A cut connection fails the held commit at once, as it fails a pending query.
         if (won && hold) {

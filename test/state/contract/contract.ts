@@ -179,11 +179,14 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const first = await runnerOn(project);
         expect(await first.claim(claimOf('a'))).toBe(true);
         await first.record(placed('a'));
-        expect(await first.claim(claimOf('a'))).toBe(false);
+        // Refused as placed, which no runner is placing any more: said apart from in flight.
+        expect(await first.claim(claimOf('a'))).toEqual({ recorded: 'placed' });
         await finish(first);
         const second = await runnerOn(project);
-        expect(await second.claim(claimOf('a'))).toBe(false);
-        expect(await second.claim(claimOf('a', { retryUnknown: true }))).toBe(false);
+        expect(await second.claim(claimOf('a'))).toEqual({ recorded: 'placed' });
+        expect(await second.claim(claimOf('a', { retryUnknown: true }))).toEqual({
+          recorded: 'placed',
+        });
         expect((await second.read()).lock.calls.a?.sid).toBe('sid-a');
       });
 
@@ -367,7 +370,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(calls.u2).toMatchObject({ status: 'failed', resolvedBy: 'hand' });
         await finish(reader);
         const next = await runnerOn(project);
-        expect(await next.claim(claimOf('u1'))).toBe(false);
+        expect(await next.claim(claimOf('u1'))).toEqual({ recorded: 'placed' });
         expect(await next.claim(claimOf('u2'))).toBe(true);
       });
 
@@ -497,7 +500,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(view.inFlight.size).toBe(0);
         await finish(reader);
         const next = await runnerOn(project);
-        expect(await next.claim(claimOf('k1'))).toBe(false);
+        expect(await next.claim(claimOf('k1'))).toEqual({ recorded: 'unknown' });
         expect((await next.read()).lock.calls.k1?.status).toBe('unknown');
         // Only a decision of the user sends it again.
         expect(await next.claim(claimOf('k1', { retryUnknown: true }))).toBe(true);
@@ -608,7 +611,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const { calls } = (await runner.read()).lock;
         expect(calls.pulled).toMatchObject({ status: 'placed', sid: 'sid-pulled' });
         expect(calls.own).toMatchObject({ status: 'placed', sid: 'sid-own' });
-        expect(await runner.claim(claimOf('pulled'))).toBe(false);
+        expect(await runner.claim(claimOf('pulled'))).toEqual({ recorded: 'placed' });
         expect(await runner.claim(claimOf('next'))).toBe(true);
         await runner.record(placed('next'));
         await runner.persist();
@@ -689,8 +692,10 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         await finish(store);
         // What was imported behaves like what was recorded.
         const runner = await runnerOn(project);
-        expect(await runner.claim(claimOf('welcome@2026-11-24T10:00:00Z'))).toBe(false);
-        expect(await runner.claim(claimOf('Zeta'))).toBe(false);
+        expect(await runner.claim(claimOf('welcome@2026-11-24T10:00:00Z'))).toEqual({
+          recorded: 'placed',
+        });
+        expect(await runner.claim(claimOf('Zeta'))).toEqual({ recorded: 'unknown' });
         expect(await runner.claim(claimOf('alpha'))).toBe(true);
       });
 
