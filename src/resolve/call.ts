@@ -18,6 +18,7 @@ import { resolvedBare, resolvedBareMessage } from './bare-values.js';
 import { errorAt, malformedMessage, missingMessage, pointer } from './diagnostics.js';
 import { type Env, interpolate, type Secret } from './interpolate.js';
 import { secretsOf } from './secrets.js';
+import { optionUrlProblems } from './url-structure.js';
 
 export type Body = Readonly<Record<string, unknown>>;
 
@@ -221,13 +222,24 @@ export const resolveCall = (def: CallDefinition, env: Env, envFile?: string): Ca
         : `\`${path.join('.')}\` holds`;
     diagnostics.push(at(path, `${what} ${found}, ${reason}`));
   }
+  // A URL whose parts a value moves (a password holding `@`): refused before the schema,
+  // which would take it as a URL with another host.
+  const moved = optionUrlProblems(def.options, env).filter(
+    (u) => !touches(u.path, broken) && !refusedText.some((t) => samePath(t.path, u.path)),
+  );
+  for (const { path, message } of moved) diagnostics.push(at(path, message));
   // Where a value is refused: a warning about the same value would only repeat it.
-  const refused = [...broken, ...refusedText.map((u) => u.path)];
+  const refused = [...broken, ...refusedText.map((u) => u.path), ...moved.map((u) => u.path)];
   const masked = isLiteral(r.value) ? undefined : withoutReferenceText(r.value);
   const checked = checkResolvedOptions((masked ?? r.value) as Body);
   for (const problem of checked.problems) {
     const path = pointerSegments(def.options, problem.pointer);
-    if (touches(path, broken) || refusedText.some((u) => samePath(u.path, path))) continue;
+    if (
+      touches(path, broken) ||
+      refusedText.some((u) => samePath(u.path, path)) ||
+      moved.some((u) => samePath(u.path, path))
+    )
+      continue;
     const written = referencesBelow(valueAt(def.options, path));
     // Only references can break a call that validated: a problem elsewhere is not ours to word.
     const where = path.join('.') || 'the call';

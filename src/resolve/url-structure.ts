@@ -191,3 +191,50 @@ export const structureProblem = (
   }
   return undefined;
 };
+
+/** Schemes whose URL the parser reads with `\` as `/` (special schemes). */
+const SPECIAL = /^(?:https?|wss?|ftp|file):/i;
+
+/** A reference that is the whole text: `${HOOK_URL}`, `${HOOK_URL:-…}`. */
+const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/;
+
+/**
+ * The URLs of a call's options (a webhook's `url`, a hook written as a string) whose parts a
+ * `${VAR}` value moves, as for `state.url`: each problem with the path of its string. The
+ * gateway would otherwise take a piece of a password for the host it calls back, and send it
+ * the rest. Strings without a reference, or that resolve to no `scheme://` URL, are not
+ * looked at.
+ */
+export const optionUrlProblems = (
+  options: unknown,
+  env: Env,
+): { readonly path: (string | number)[]; readonly message: string }[] => {
+  const found: { path: (string | number)[]; message: string }[] = [];
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (typeof node === 'string') {
+      // A URL is written out (`https://…${PW}…`), or comes whole from a reference.
+      if (!node.includes('${') || !(node.includes('://') || node.startsWith('${'))) return;
+      const resolved = interpolateString(node, env);
+      if (resolved.missing.length > 0 || resolved.malformed) return;
+      if (!SCHEME.test(resolved.text)) return;
+      const special = SPECIAL.test(resolved.text);
+      const subject = `\`${path.join('.')}\``;
+      const from = WHOLE_REFERENCE.exec(node)?.[1];
+      const message =
+        referenceProblem(node, env, subject, special) ??
+        structureProblem(
+          resolved.text,
+          from === undefined ? subject : `${subject} (from ${from})`,
+          special,
+        );
+      if (message !== undefined) found.push({ path, message });
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) walk(node[i], [...path, i]);
+    } else if (node !== null && typeof node === 'object')
+      for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
+  };
+  walk(options, []);
+  return found;
+};

@@ -132,6 +132,37 @@ describe('a state url whose parts a value moves is refused, and nothing is conne
     expect(second.count()).toBe(0);
   });
 
+  it('a webhook url of a call is read the same way: the gateway would call a piece of the password', {
+    timeout: 60_000,
+  }, async () => {
+    // No target: the built-in simulator, which would accept the call and its hook as sent.
+    await project.write('callops.yaml', 'defaults: { timeout: 30 }\n');
+    for (const [hook, env, says] of [
+      [
+        '"https://hook:${PW}@hooks.example.com/cb"',
+        { PW: `${HEAD}@${TAIL}#z` },
+        '`${PW}` in the password of `actionHook` holds `@` and `#`',
+      ],
+      [
+        '{ url: "${HOOK}", method: POST }',
+        { HOOK: `https://hook:${HEAD}@${TAIL}#z@hooks.example.com/cb` },
+        '`actionHook.url` (from HOOK) holds a `#`',
+      ],
+    ] as const) {
+      await project.write(
+        'calls/a.yaml',
+        callsYaml([{ name: 'a', extra: [`actionHook: ${hook}`] }]),
+      );
+      const r = await runCli(['apply', '--yes'], { cwd: project.dir, env });
+      expect(r.code, output(r)).toBe(1);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).toContain('nothing was sent');
+      noPiece(output(r));
+      expect(project.exists('callops.lock')).toBe(false);
+    }
+    await project.write('calls/a.yaml', callsYaml([{ name: 'a' }]));
+  });
+
   it('a base_url whose host a value would make of a secret is refused, and the target line shows no such host', {
     timeout: 60_000,
   }, async () => {

@@ -1,6 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: urls hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
-import { referenceProblem, structureProblem } from '../../src/resolve/url-structure.js';
+import {
+  optionUrlProblems,
+  referenceProblem,
+  structureProblem,
+} from '../../src/resolve/url-structure.js';
 
 const SECRET = 'Xy34Secret';
 
@@ -85,5 +89,33 @@ describe('structureProblem: a resolved url read in more than one way', () => {
     ]) {
       expect(check(url, url.startsWith('https')), url).toBeUndefined();
     }
+  });
+});
+
+describe('optionUrlProblems: the URLs among a call’s options', () => {
+  it('finds a reference that moves the parts of a hook url, at its path; leaves the rest', () => {
+    const options = {
+      actionHook: 'https://hook:${PW}@hooks.example.com/cb',
+      confirmHook: { url: '${HOOK}', method: 'POST' },
+      dtmfHook: 'https://hooks.example.com/${TENANT}/dtmf',
+      tag: { note: '${PW}' },
+      headers: { 'X-Url': 'https://literal:p@ss@example.com' },
+      to: { type: 'sip', sipUri: 'sip:${USER}@example.com' },
+    };
+    const env = {
+      PW: `Ab12@${SECRET}#z`,
+      HOOK: `https://u:Ab12@${SECRET}@hooks.example.com/x`,
+      TENANT: 'ops/eu',
+      USER: 'a@b',
+    };
+    const found = optionUrlProblems(options, env);
+    expect(found.map((f) => f.path)).toEqual([['actionHook'], ['confirmHook', 'url']]);
+    expect(found[0]?.message).toContain(
+      '`${PW}` in the password of `actionHook` holds `@` and `#`',
+    );
+    expect(found[1]?.message).toContain(
+      '`confirmHook.url` (from HOOK) has more than one `@` before its host',
+    );
+    for (const f of found) expect(f.message).not.toContain(SECRET);
   });
 });
