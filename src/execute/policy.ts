@@ -289,14 +289,23 @@ export function retryDelay(
 }
 
 /**
+ * What an HTML page's markup is: a tag whose name is ASCII (`<p>`, `</a>`, `<br/>`, `<a
+ * href="…">`), or a declaration or comment (`<!DOCTYPE html>`). Text merely between `<` and
+ * `>` is kept: an echoed value holding `<ü>`, which a server normalised to `<u` and a
+ * combining diaeresis, once lost that piece here, before it was redacted, and the rest of
+ * the value showed.
+ */
+const MARKUP = /<(?:\/?[a-z][a-z0-9:-]*(?:\s[^>]*)?\/?|![^>]*)>/gi;
+
+/**
  * The gateway's `msg` when the body is JSON carrying one, else the body as short plain text
- * (an HTML page without its tags). Character references are decoded, so that a value the
- * page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads, and is redacted, as itself.
+ * (an HTML page without its tags, see MARKUP). Character references are decoded, so that a
+ * value the page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads, and is redacted, as itself.
  */
 export function gatewayMessage(bodyText: string, redact: (text: string) => string): string {
   const msg = parseJson(bodyText)?.msg;
   if (typeof msg === 'string') return shorten(decodeHtmlEntities(msg), redact);
-  const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(/<[^>]*>/g, ' ') : bodyText;
+  const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(MARKUP, ' ') : bodyText;
   return shorten(decodeHtmlEntities(text), redact);
 }
 

@@ -216,6 +216,21 @@ describe('gatewayMessage', () => {
     expect(gatewayMessage('x'.repeat(1000), same).length).toBeLessThanOrEqual(300);
   });
 
+  it('strips only markup: a value between `<` and `>` echoed in NFD stays whole, and is redacted', () => {
+    const HEADER = 'HdrCanary-7/+&<ü>Val';
+    const redact = makeRedactor([{ name: 'HDR', value: HEADER }]);
+    const body = `nfd {"headers":{"X-Canary":"${HEADER}"}}`.normalize('NFD');
+    expect(body).toContain('<u\u0308>');
+    expect(gatewayMessage(body, redact)).toBe('nfd {"headers":{"X-Canary":"${HDR}"}}');
+    // Beside real markup too.
+    expect(gatewayMessage(`<p>bad: ${HEADER.normalize('NFD')}</p><br/>`, redact)).toBe(
+      'bad: ${HDR}',
+    );
+    expect(
+      gatewayMessage('<!DOCTYPE html><a href="/x">link</a><!-- note --><p class=a>t</p>', same),
+    ).toBe('link t');
+  });
+
   it('redacts the whole message before cutting it: no start of a secret survives the cut', () => {
     const KEY = 'CanaryKey0123456789abcdefXYZ';
     const redact = makeRedactor([{ name: 'VG_API_KEY', value: KEY, always: true }]);
