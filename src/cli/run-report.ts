@@ -1,6 +1,7 @@
 import type { EngineEvent, EventSink } from '../engine/events.js';
 import { OUTAGE_MAX_RETRY_MS } from '../engine/outage.js';
 import type { PlaceFlags } from '../engine/resolve.js';
+import { targetsOf } from '../engine/targets.js';
 import type { PlanItem } from '../plan/types.js';
 import {
   type ApplyReporter,
@@ -113,14 +114,15 @@ export const batchedWriter = (stream: NodeJS.WritableStream): BatchedWriter => {
 
 const pickReporter = (
   ctx: CommandContext,
-  target: string,
+  targets: readonly string[],
   out: BatchedWriter,
   warnings: () => readonly unknown[],
 ): Promise<ApplyReporter> | ApplyReporter => {
   const write = (text: string) => {
     ctx.stdout.write(text);
   };
-  if (ctx.format === 'json') return createJsonReporter(write, target, warnings);
+  if (ctx.format === 'json')
+    return createJsonReporter(write, targets[0] as string, warnings, targets);
   const style = makeStyle(ctx.color);
   const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
   // A terminal that reports no width (some CI runners' and wrappers' pseudo-terminals) gets
@@ -135,7 +137,7 @@ const pickReporter = (
 /** Annotations, the step summary: what GitHub Actions shows of a run. */
 const reportToGithub = async (
   ctx: CommandContext,
-  target: string,
+  targets: readonly string[],
   summary: ApplySummary,
   items: readonly PlanItem[],
 ): Promise<void> => {
@@ -161,7 +163,7 @@ const reportToGithub = async (
       ]),
     );
   }
-  await appendStepSummary(ctx, applyMarkdown(summary, target));
+  await appendStepSummary(ctx, applyMarkdown(summary, targets[0] as string, targets));
 };
 
 /** With nothing due: say so, and still name what needs a person or a decision. */
@@ -201,7 +203,7 @@ const reportNothingDue = async (
     ctx.stdout.write(`${lines.join('\n')}\n`);
   }
   if (unsettled.length > 0 || summary.outcomes.length > 0)
-    await reportToGithub(ctx, target, summary, event.items);
+    await reportToGithub(ctx, [target], summary, event.items);
 };
 
 /**
@@ -276,6 +278,7 @@ export const runReporter = (
 ): EventSink => {
   let reporter: ApplyReporter | undefined;
   let out: BatchedWriter | undefined;
+  let targets: readonly string[] = [target];
   // Under json: the warnings said since the last object written, which the next one carries.
   const pending: unknown[] =
     said === undefined || ctx.format !== 'json'
@@ -310,7 +313,9 @@ export const runReporter = (
         return;
       case 'run:start':
         out ??= batchedWriter(ctx.stdout);
-        reporter = await pickReporter(ctx, target, out, warnings);
+        // The batch's targets: those its due calls go to, as its first lines name them.
+        targets = targetsOf(target, event.items);
+        reporter = await pickReporter(ctx, targets, out, warnings);
         reporter.start({
           items: event.items,
           targetNote:
@@ -335,7 +340,7 @@ export const runReporter = (
         reporter = undefined;
         out?.flush();
         if (settledAll) ctx.stdout.write('Unknown: none left — every entry is settled.\n');
-        await reportToGithub(ctx, target, summary, event.items);
+        await reportToGithub(ctx, targets, summary, event.items);
         return;
       }
       case 'call:start':

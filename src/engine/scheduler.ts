@@ -18,7 +18,7 @@ import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
 import { type RetainedCalls, readState, stateError } from './state.js';
-import { describeTarget } from './targets.js';
+import { describeTarget, describeTargets, targetsOf } from './targets.js';
 import { turns } from './turns.js';
 import {
   RECORD_AGAIN_MS,
@@ -266,12 +266,6 @@ const schedule = async (
 ): Promise<SchedulerResult> => {
   const { sink, signal, flags } = input;
   let { prepared, stamp, lock } = input;
-  let note = describeTarget(
-    prepared.choice.runTarget,
-    prepared.choice.specs,
-    prepared.env,
-    prepared.secrets,
-  );
   let failed = false;
   let paused: string | undefined;
   // What each pause since placing stopped will have undone once placing resumes, in order.
@@ -403,12 +397,6 @@ const schedule = async (
           // Before anything is written again: retention goes by the calls as they are now, and
           // never reads rows of a CSV through the reader of a file that has changed since.
           input.retained?.follow(prepared.project);
-          note = describeTarget(
-            prepared.choice.runTarget,
-            prepared.choice.specs,
-            prepared.env,
-            prepared.secrets,
-          );
           if (paused !== undefined)
             await sink({ type: 'scheduler:resumed', reason: [...back].join('; ') });
           paused = undefined;
@@ -542,7 +530,13 @@ const schedule = async (
           result = await runDue({
             prepared,
             due,
-            note,
+            // Every target the batch's calls go to, one line each (as apply says them).
+            note: describeTargets(
+              targetsOf(prepared.choice.runTarget, due),
+              prepared.choice.specs,
+              prepared.env,
+              prepared.secrets,
+            ),
             store: input.store,
             lock,
             flags,

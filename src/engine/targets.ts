@@ -1,3 +1,4 @@
+import type { Plan, PlanItem } from '../plan/types.js';
 import { makeRedactor } from '../report/redact.js';
 import { shownPath, urlRedactor } from '../report/url-redact.js';
 import { ENV_TARGET } from '../resolve/env-target.js';
@@ -92,16 +93,20 @@ const shownUrl = (written: string, env: Env, secrets: readonly Secret[]): string
 /**
  * One line that says plainly where calls go: the target and its base URL (see shownUrl),
  * each of `secrets` (the command's: Prepared's) hidden in it. Given none, the URL as it
- * resolves: only for comparing, never to print.
+ * resolves: only for comparing, never to print. The simulator's line says nothing real is
+ * dialled only when it is `alone`: beside a real target, only its own calls are simulated.
  */
 export const describeTarget = (
   name: string,
   specs: ReadonlyMap<string, TargetSpec>,
   env: Env,
   secrets: readonly Secret[],
+  alone = true,
 ): string => {
   if (name === SIMULATOR_TARGET) {
-    return `target ${SIMULATOR_TARGET}: the built-in simulator — nothing real is dialled`;
+    return alone
+      ? `target ${SIMULATOR_TARGET}: the built-in simulator — nothing real is dialled`
+      : `target ${SIMULATOR_TARGET}: the built-in simulator — only the calls to it are simulated`;
   }
   const spec = specs.get(name);
   if (spec === undefined) return `target ${name}`;
@@ -109,3 +114,60 @@ export const describeTarget = (
     name === ENV_TARGET ? ' (from CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID, CALLOPS_API_KEY)' : '';
   return `target ${name}: ${shownUrl(spec.base_url, env, secrets)}${from}`;
 };
+
+/**
+ * The targets a command's calls go to, each once: `runTarget` first (where a call pinned
+ * nowhere goes: named even when none of these does), then the others by name. A call pinned
+ * to a real gateway is dialled there whatever the run's target is, so its target is named.
+ */
+export const targetsOf = (
+  runTarget: string,
+  items: Iterable<{ readonly target: string }>,
+): readonly string[] => {
+  const others = new Set<string>();
+  for (const item of items) if (item.target !== runTarget) others.add(item.target);
+  return [runTarget, ...[...others].sort()];
+};
+
+/**
+ * The lines that say where calls go, one per target of `names` (targetsOf), each as
+ * describeTarget says it: "nothing real is dialled" only when the simulator is the only one.
+ */
+export const describeTargets = (
+  names: readonly string[],
+  specs: ReadonlyMap<string, TargetSpec>,
+  env: Env,
+  secrets: readonly Secret[],
+): string =>
+  names.map((name) => describeTarget(name, specs, env, secrets, names.length === 1)).join('\n');
+
+function* planned(plan: Plan, keep: (item: PlanItem) => boolean): Generator<PlanItem> {
+  for (const list of [plan.due, plan.waiting ?? [], plan.upcoming])
+    for (const item of list) if (keep(item)) yield item;
+}
+
+/**
+ * The targets a plan's calls go to (targetsOf): those due now, held back by the per-number
+ * limit, or upcoming — of those `keep` keeps (default: every one).
+ */
+export const planTargets = (
+  plan: Plan,
+  keep: (item: PlanItem) => boolean = () => true,
+): readonly string[] => targetsOf(plan.target, planned(plan, keep));
+
+/**
+ * The targets that lockfile keys (`<target>/…`) of `keys` name, as items for targetsOf: those
+ * this run knows (configured, `env`, the simulator), whose line can say where they are.
+ */
+export function* keyTargets(
+  keys: Iterable<string>,
+  specs: ReadonlyMap<string, TargetSpec>,
+): Generator<{ readonly target: string }> {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const target = key.slice(0, Math.max(0, key.indexOf('/')));
+    if (seen.has(target)) continue;
+    seen.add(target);
+    if (target === SIMULATOR_TARGET || specs.has(target)) yield { target };
+  }
+}

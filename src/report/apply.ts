@@ -243,10 +243,13 @@ export const applyJson = (
   summary: ApplySummary,
   target: string,
   warnings: readonly unknown[] = [],
+  /** Every target the batch's due calls go to, `target` first (targetsOf). */
+  targets: readonly string[] = [target],
 ) => {
   const c = summaryCounts(summary);
   return {
     target,
+    targets,
     ...c,
     missedListed: summary.outcomes.filter((o) => o.status === 'missed').length,
     ...(summary.missedAtLeast && { missedAtLeast: true }),
@@ -292,11 +295,12 @@ export const createJsonReporter = (
   write: (text: string) => void,
   target: string,
   warnings: () => readonly unknown[] = () => [],
+  targets: readonly string[] = [target],
 ): ApplyReporter => ({
   start: () => {},
   event: () => {},
   finish: async (summary) => {
-    write(`${JSON.stringify(applyJson(summary, target, warnings()), null, 2)}\n`);
+    write(`${JSON.stringify(applyJson(summary, target, warnings(), targets), null, 2)}\n`);
   },
 });
 
@@ -329,10 +333,15 @@ const listedOutcomes = (outcomes: readonly Outcome[], budget: TextBudget): Set<O
  * Markdown for $GITHUB_STEP_SUMMARY, under GitHub's limits however many calls the run
  * placed: the outcomes it cannot list are counted in its last row.
  */
-export const applyMarkdown = (summary: ApplySummary, target: string): string => {
+export const applyMarkdown = (
+  summary: ApplySummary,
+  target: string,
+  /** Every target the batch's due calls go to, `target` first (targetsOf). */
+  targets: readonly string[] = [target],
+): string => {
   const c = summaryCounts(summary);
   const lines = [
-    `### callops apply — target \`${target}\``,
+    `### callops apply — ${targets.length === 1 ? 'target' : 'targets'} ${targets.map((t) => `\`${t}\``).join(', ')}`,
     '',
     `${c.placed} placed · ${c.failed} failed · ${c.unknown} unknown${c.missed > 0 ? ` · ${missedText(summary, c)}` : ''}${summary.suppressed?.length ? ` · ${summary.suppressed.length} suppressed` : ''}${summary.waiting?.length ? ` · ${summary.waiting.length} waiting` : ''}${summary.stillClaimed?.length ? ` · ${summary.stillClaimed.length} not sent, still claimed` : ''}${summary.inFlight?.length ? ` · ${summary.inFlight.length} being placed by another runner` : ''}${recordedParts(
       summary,

@@ -73,7 +73,7 @@ export interface PlanMarkdownInput {
   readonly lock: Lockfile;
   /** Every call defined now (read once, one at a time: a campaign's rows need not be held). */
   readonly calls: Iterable<MarkdownCall>;
-  /** Where calls go, one line (e.g. from describeTarget). */
+  /** Where calls go, one line per target (describeTargets). */
   readonly targetNote: string;
   /** The lockfile's name as shown (e.g. `callops.lock`). */
   readonly lockName: string;
@@ -522,7 +522,14 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
   yield PLAN_COMMENT_MARKER;
   yield '## callops plan';
   yield '';
-  yield `${cell(input.targetNote)} · evaluated at ${utc(plan.now)}`;
+  // One target: its line and the time. Several (calls pinned elsewhere): one item each.
+  const targets = input.targetNote.split('\n');
+  if (targets.length === 1) yield `${cell(input.targetNote)} · evaluated at ${utc(plan.now)}`;
+  else {
+    for (const line of targets) yield `- ${cell(line)}`;
+    yield '';
+    yield `evaluated at ${utc(plan.now)}`;
+  }
   yield '';
   yield* campaignLines(plan, budget);
   const unsettled = input.unsettled ?? [];

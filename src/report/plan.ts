@@ -349,8 +349,14 @@ const streamed = (items: readonly PlanItem[]): JsonItems =>
  * jsonPieces writes it with each item's fields read and its object made only while it is
  * written, so a campaign's plan is never held as objects.
  */
-export const planJson = (plan: Plan, unsettled: readonly Unsettled[] = []) => ({
+export const planJson = (
+  plan: Plan,
+  unsettled: readonly Unsettled[] = [],
+  /** Every target its calls go to, the run's first (planTargets). */
+  targets: readonly string[] = [plan.target],
+) => ({
   target: plan.target,
+  targets,
   now: plan.now,
   due: streamed(plan.due),
   upcoming: streamed(plan.upcoming),

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: base URLs hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
-import { describeTarget } from '../../src/engine/targets.js';
+import { describeTarget, describeTargets, targetsOf } from '../../src/engine/targets.js';
 import type { Secret } from '../../src/resolve/interpolate.js';
 import type { TargetSpec } from '../../src/validate/model.js';
 
@@ -93,5 +93,34 @@ describe('the target line', () => {
       TOKEN: 'Kd7Wm2zz',
     });
     expect(shown).toBe('target lab: https://u:***@vg.example.com/${MISSING}/${TOKEN}?***');
+  });
+});
+
+describe('the target lines of several targets', () => {
+  it("names the run's target first, then each other target its calls go to, once, by name", () => {
+    const items = ['zed', 'simulator', 'lab', 'zed', 'lab'].map((target) => ({ target }));
+    expect(targetsOf('simulator', items)).toEqual(['simulator', 'lab', 'zed']);
+    // The run's target is named even when no call goes there.
+    expect(targetsOf('lab', [{ target: 'simulator' }])).toEqual(['lab', 'simulator']);
+    expect(targetsOf('simulator', [])).toEqual(['simulator']);
+  });
+
+  it('says nothing real is dialled only when the simulator is the only target', () => {
+    const specs = target('https://vg.example.com/gw/${GW_TOKEN}');
+    const env = { GW_TOKEN: 'Zq8Kd7Wm2x' };
+    const secrets = [{ name: 'GW_TOKEN', value: 'Zq8Kd7Wm2x' }];
+    expect(describeTargets(['simulator'], specs, env, secrets)).toBe(
+      'target simulator: the built-in simulator — nothing real is dialled',
+    );
+    expect(describeTargets(['simulator', 'lab'], specs, env, secrets)).toBe(
+      [
+        'target simulator: the built-in simulator — only the calls to it are simulated',
+        'target lab: https://vg.example.com/gw/${GW_TOKEN}',
+      ].join('\n'),
+    );
+    expect(describeTargets(['lab', 'simulator'], specs, env, secrets).split('\n')).toEqual([
+      'target lab: https://vg.example.com/gw/${GW_TOKEN}',
+      'target simulator: the built-in simulator — only the calls to it are simulated',
+    ]);
   });
 });

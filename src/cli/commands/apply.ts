@@ -8,7 +8,7 @@ import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepa
 import { checkRehearsal, rehearsalNote } from '../../engine/rehearsal.js';
 import { resolutionProblems, UNRESOLVED } from '../../engine/resolve.js';
 import { holdState, readState } from '../../engine/state.js';
-import { describeTarget, SIMULATOR_TARGET } from '../../engine/targets.js';
+import { describeTargets, SIMULATOR_TARGET, targetsOf } from '../../engine/targets.js';
 import {
   checkPlanFile,
   definitionsOf,
@@ -192,8 +192,15 @@ is required. Every missing environment variable is reported before anything is s
           );
         due = check.due;
       }
-      const target = describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets);
-      // Where calls go, and which targets' entries hold calls placed under another name.
+      // Every target the due calls go to, one line each, in the question and the output: a
+      // call pinned to a real gateway is dialled there whatever the run's target is. Then
+      // which targets' entries hold calls placed under another name.
+      const target = describeTargets(
+        targetsOf(choice.runTarget, due),
+        choice.specs,
+        prepared.env,
+        prepared.secrets,
+      );
       const shown = shownPlan(plan, held.lock);
       const targets = [
         target,

@@ -2,7 +2,7 @@ import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt, retryScope } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
-import { describeTarget } from '../../engine/targets.js';
+import { describeTargets, planTargets } from '../../engine/targets.js';
 import { jsonBytes, newSalt, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson, redactDiagnostics } from '../../report/diagnostics.js';
 import { shownLockfile, shownPlan } from '../../report/lockfile-shown.js';
@@ -110,13 +110,20 @@ lockfile.
       );
       await writeOutFile(PLAN_OUT, outText, outPath, jsonBytes(file));
     }
+    // Every target its calls go to, one line each: a call pinned to a real gateway is dialled
+    // there whatever the run's target is.
+    const targets = planTargets(plan);
+    const targetNote = describeTargets(targets, choice.specs, prepared.env, prepared.secrets);
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson(
         redactDiagnostics([...prepared.warnings, ...unresolved], redact),
       );
       // Each item made as it is written, in chunks the reader takes in turn: a campaign's
       // plan is large.
-      await writeChunks(ctx.stdout, jsonBytes({ ...planJson(shown, unsettled), warnings }));
+      await writeChunks(
+        ctx.stdout,
+        jsonBytes({ ...planJson(shown, unsettled, targets), warnings }),
+      );
     } else if (ctx.format === 'markdown') {
       await writeChunks(
         ctx.stdout,
@@ -124,12 +131,7 @@ lockfile.
           plan: shown,
           lock,
           calls: markdownCalls(project.calls),
-          targetNote: describeTarget(
-            choice.runTarget,
-            choice.specs,
-            prepared.env,
-            prepared.secrets,
-          ),
+          targetNote,
           lockName: lockName,
           unsettled,
         }),
@@ -138,12 +140,7 @@ lockfile.
       // Written a piece at a time: a plan of many calls is never one string of text.
       await writeChunks(
         ctx.stdout,
-        planHumanPieces(
-          shown,
-          describeTarget(choice.runTarget, choice.specs, prepared.env, prepared.secrets),
-          makeStyle(ctx.color),
-          unsettled,
-        ),
+        planHumanPieces(shown, targetNote, makeStyle(ctx.color), unsettled),
       );
       if (typeof ctx.values.out === 'string')
         ctx.stdout.write(

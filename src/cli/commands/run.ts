@@ -4,7 +4,7 @@ import { retryScope } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState, retainedCalls } from '../../engine/state.js';
-import { describeTarget } from '../../engine/targets.js';
+import { describeTargets, targetsOf } from '../../engine/targets.js';
 import { selectedBy } from '../../plan/index.js';
 import { lockfileText, shownUnsettled } from '../../report/lockfile-shown.js';
 import { makeRedactor } from '../../report/redact.js';
@@ -87,17 +87,29 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
       },
     );
     try {
-      const note = describeTarget(
-        prepared.choice.runTarget,
-        prepared.choice.specs,
-        prepared.env,
-        prepared.secrets,
-      );
       // The calls run places: those `--only` selects, when given.
       const only = ctx.values.only;
       const chosen = Array.isArray(only) ? new Set(only as string[]) : undefined;
+      // And every target they go to, one line each: a call pinned to a real gateway is
+      // dialled there whatever the run's target is (under --target, one pinned elsewhere is
+      // skipped).
+      const { choice } = prepared;
       let count = 0;
-      for (const call of prepared.project.calls) if (selectedBy(chosen, call)) count++;
+      const pinned = new Set<string>();
+      for (const call of prepared.project.calls) {
+        if (!selectedBy(chosen, call)) continue;
+        count++;
+        if (call.enabled && call.target !== undefined && !choice.explicit) pinned.add(call.target);
+      }
+      const note = describeTargets(
+        targetsOf(
+          choice.runTarget,
+          [...pinned].map((target) => ({ target })),
+        ),
+        choice.specs,
+        prepared.env,
+        prepared.secrets,
+      );
       ctx.stderr.write(
         `${note}\nrunning: ${count} call${count === 1 ? '' : 's'}; stop with Ctrl-C or SIGTERM\n`,
       );

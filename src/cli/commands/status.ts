@@ -1,7 +1,7 @@
 import { campaignCounts, campaignLines } from '../../campaign/progress.js';
 import { callNumberOf, planAt, retryScope } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
-import { describeTarget } from '../../engine/targets.js';
+import { describeTargets, keyTargets, planTargets, targetsOf } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
 import { renderCampaignCounts } from '../../report/campaign.js';
 import { shownLockfile, shownPlan } from '../../report/lockfile-shown.js';
@@ -83,13 +83,16 @@ settle it), else 0.
       retryScope(prepared),
       unknownPlanned(plan, lock),
     );
-    // The first line of human output, the campaign's as the whole lockfile's: where it stands.
-    const targetNote = describeTarget(
-      choice.runTarget,
-      choice.specs,
-      prepared.env,
-      prepared.secrets,
-    );
+    // The first lines of human output, the campaign's as the whole lockfile's: where it
+    // stands. Every target its entries, due and upcoming calls go to (those --refresh asks),
+    // one line each: a call pinned to a real gateway is dialled there whatever the run's
+    // target is.
+    const ofCampaign = (key: string) => campaign === undefined || isCampaignKey(key, campaign);
+    const targets = targetsOf(choice.runTarget, [
+      ...planTargets(plan, (item) => ofCampaign(item.key)).map((target) => ({ target })),
+      ...keyTargets(Object.keys(lock.calls).filter(ofCampaign), choice.specs),
+    ]);
+    const targetNote = describeTargets(targets, choice.specs, prepared.env, prepared.secrets);
     if (campaign !== undefined) {
       const counts = campaignCounts(
         campaign,
