@@ -262,3 +262,34 @@ describe('callops validate', () => {
     }
   });
 });
+
+describe('callops validate: did you mean', () => {
+  it('names the key a short key with two letters swapped meant (form, corn, tpye, nmae, tga)', async () => {
+    const p = await makeProject({
+      'calls/a.yaml': [
+        'calls:',
+        '  - nmae: one',
+        `    application_sid: ${APP_SID}`,
+        '    form: "+15550001111"',
+        '    to: { tpye: phone, number: "+15550002222" }',
+        '    tga: { a: b }',
+        '    schedule: { corn: "0 9 * * *" }',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const r = await runCli(['validate'], { cwd: p.dir });
+      expect(r.code, output(r)).toBe(1);
+      for (const [line, meant] of [
+        ['calls/a.yaml:2:5: error: unknown option `nmae` — did you mean `name`?', 'name'],
+        ['calls/a.yaml:4:5: error: unknown option `form` — did you mean `from`?', 'from'],
+        ['calls/a.yaml:5:11: error: unknown key `tpye` — did you mean `type`?', 'type'],
+        ['calls/a.yaml:6:5: error: unknown option `tga` — did you mean `tag`?', 'tag'],
+        ['calls/a.yaml:7:17: error: unknown key `corn` — did you mean `cron`?', 'cron'],
+      ])
+        expect(r.stderr, meant).toContain(line);
+    } finally {
+      await p.cleanup();
+    }
+  });
+});

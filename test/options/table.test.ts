@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { KNOWN_KEYS } from '../../src/options/keys.js';
 import { buildCallsSchema, buildConfigSchema } from '../../src/options/schema.js';
-import { suggestKey } from '../../src/options/suggest.js';
+import { distance, suggestKey } from '../../src/options/suggest.js';
 import {
   OPTION_NAMES,
   OPTIONS,
@@ -150,5 +150,55 @@ describe('suggestKey', () => {
   test('suggests nothing when nothing is close', () => {
     expect(suggestKey('colour', OPTION_NAMES)).toBeUndefined();
     expect(suggestKey('x', ['to'])).toBeUndefined();
+  });
+
+  test.each([
+    ['form', 'from', KNOWN_KEYS.call],
+    ['corn', 'cron', KNOWN_KEYS.schedule],
+    ['tpye', 'type', ['type', 'number', 'trunk', 'sipUri', 'name', 'tenant', 'vmail']],
+    ['nmae', 'name', KNOWN_KEYS.call],
+    ['tga', 'tag', KNOWN_KEYS.call],
+    ['timeLimti', 'timeLimit', KNOWN_KEYS.call],
+  ] as const)('two adjacent letters swapped are one edit: %s → %s', (key, expected, known) => {
+    expect(suggestKey(key, known)).toBe(expected);
+  });
+
+  test('every swap of two adjacent letters of a known key suggests that key, never another', () => {
+    for (const known of Object.values(KNOWN_KEYS)) {
+      for (const name of known) {
+        for (let i = 0; i + 1 < name.length; i++) {
+          const swapped = `${name.slice(0, i)}${name[i + 1]}${name[i]}${name.slice(i + 2)}`;
+          if (known.includes(swapped)) continue;
+          expect(suggestKey(swapped, known), swapped).toBe(name);
+        }
+      }
+    }
+  });
+
+  test('a short key further than one swap suggests nothing', () => {
+    // Letters moved further (two edits), two swaps, a key spelt backwards: no suggestion.
+    for (const key of ['fmor', 'mfro', 'mane', 'nmea', 'gta', 'ncor', 'nroc', 'epyt', 'ot-x']) {
+      const known = [...KNOWN_KEYS.call, ...KNOWN_KEYS.schedule, 'type'];
+      expect(suggestKey(key, known), key).toBeUndefined();
+    }
+  });
+});
+
+describe('distance', () => {
+  test('counts a swap of two adjacent characters as one edit, either way', () => {
+    expect(distance('form', 'from')).toBe(1);
+    expect(distance('from', 'form')).toBe(1);
+    expect(distance('ab', 'ba')).toBe(1);
+    expect(distance('tpye', 'type')).toBe(1);
+    // Insertions, deletions and changes as before.
+    expect(distance('timout', 'timeout')).toBe(1);
+    expect(distance('kitten', 'sitting')).toBe(3);
+    expect(distance('', 'abc')).toBe(3);
+    expect(distance('abc', '')).toBe(3);
+  });
+
+  test('edits no part twice (optimal string alignment): a swap and an insertion inside it are not one pair', () => {
+    expect(distance('ca', 'abc')).toBe(3);
+    expect(distance('abcd', 'badc')).toBe(2);
   });
 });
