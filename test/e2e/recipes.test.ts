@@ -161,6 +161,16 @@ describe('the recipes are what they say', () => {
     ]);
     expect(k8s.container?.envFrom).toEqual([{ secretRef: { name: 'callops' } }]);
     expect(k8s.argv).toEqual(['callops', 'apply', '--yes']);
+    // What its comment says of Forbid is what Kubernetes does: the next run is skipped, not
+    // queued, and a slot past its deadline meanwhile is missed.
+    const lines = (await readExample('kubernetes/cronjob.yaml')).split('\n');
+    const at = lines.findIndex((l) => l.trim() === 'concurrencyPolicy: Forbid');
+    let start = at;
+    while (lines[start - 1]?.trim().startsWith('#')) start--;
+    const comment = lines.slice(start, at).join(' ');
+    expect(comment).toMatch(/next one is skipped/);
+    expect(comment).not.toMatch(/wait/);
+    expect(comment).toMatch(/deadline/);
   });
 
   it("the CronJob's project is valid as written and as mounted, with the Postgres state", async () => {
