@@ -1,11 +1,16 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { track } from './children.js';
 import {
   ACCOUNT_SID,
   API_KEY,
+  BIN,
   callsYaml,
+  cliEnv,
+  collect,
   type Gateway,
   makeProject,
   output,
@@ -139,4 +144,44 @@ describe('callops init', () => {
       expect(existsSync('/proc/1/callops-init')).toBe(false);
     },
   );
+
+  it("ends with what to type next, which in DIR's parent works on DIR: cd, quoted for the shell", async () => {
+    project = await makeProject({});
+    const root = project.dir;
+    // `callops` on the PATH of the shell the hint is typed into: this build.
+    const bin = join(project.dir, 'bin');
+    await mkdir(bin);
+    await writeFile(
+      join(bin, 'callops'),
+      `#!/bin/sh\nexec '${process.execPath}' -- '${BIN}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const shell = (line: string) =>
+      collect(
+        track(
+          spawn('/bin/sh', ['-c', line], {
+            cwd: root,
+            env: cliEnv({ PATH: `${bin}:${process.env.PATH ?? ''}` }),
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        ),
+      );
+    for (const [dir, cd] of [
+      ['newproj', 'cd newproj'],
+      ["my proj's calls", `cd 'my proj'\\''s calls'`],
+      ['-dash', 'cd ./-dash'],
+    ] as const) {
+      const r = await runCli(['init', '--', dir], { cwd: root });
+      expect(r.code, output(r)).toBe(0);
+      const next = r.stdout.trimEnd().split('\n').at(-1) ?? '';
+      expect(next).toBe(`Next: ${cd} && callops validate && callops plan`);
+      const typed = await shell(next.replace(/^Next: /, ''));
+      expect(typed.code, output(typed)).toBe(0);
+      expect(typed.stdout, dir).toContain('ok: 1 call in 2 files');
+      expect(typed.stdout, dir).toContain('simulator/example-call');
+    }
+    // In the project itself: nothing to change folder to.
+    const here = await runCli(['init'], { cwd: join(project.dir, 'newproj') });
+    expect(here.stdout.trimEnd().split('\n').at(-1)).toBe('Next: callops validate && callops plan');
+  });
 });

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lookUp } from '../../config/exists.js';
 import { findProjectFiles } from '../../config/load.js';
+import { printable } from '../../report/printable.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 
@@ -196,7 +197,25 @@ files already. The example call is pinned to the built-in simulator: it dials no
       await writeNew(target, ignorePath, `${current}${prefix}${add.join('\n')}\n`, 'w');
       say('updated', `.gitignore (${add.join(', ')})`);
     }
-    ctx.stdout.write('Next: callops validate && callops plan\n');
+    ctx.stdout.write(`Next: ${nextCommands(given, dir)}\n`);
     return EXIT.ok;
   },
+};
+
+/** A word a POSIX shell reads back as `text`: as it is when it holds nothing special. */
+const shellWord = (text: string): string => {
+  if (/^[A-Za-z0-9_./+@%:,=-]+$/.test(text)) return text.startsWith('-') ? `./${text}` : text;
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+};
+
+/**
+ * What to type next, from the folder the user is in: in DIR (another folder than this one),
+ * its `cd` first — a plain validate there would read the folder above and find no call.
+ */
+const nextCommands = (given: string, dir: string): string => {
+  const fromHere = relative(process.cwd(), dir);
+  const commands = 'callops validate && callops plan';
+  if (fromHere === '') return commands;
+  const path = isAbsolute(given) ? dir : fromHere;
+  return `cd ${printable(shellWord(path))} && ${commands}`;
 };
