@@ -1,7 +1,7 @@
 import type { Plan, PlanItem } from '../plan/types.js';
 import { makeRedactor } from '../report/redact.js';
 import { shownPath, urlRedactor } from '../report/url-redact.js';
-import { ENV_TARGET } from '../resolve/env-target.js';
+import { ENV_TARGET, unsetMessage } from '../resolve/env-target.js';
 import { type Env, hasReference, interpolateString, type Secret } from '../resolve/interpolate.js';
 import { referenceProblem, structureProblem } from '../resolve/url-structure.js';
 import type { ProjectConfig, TargetSpec } from '../validate/model.js';
@@ -42,6 +42,9 @@ export const chooseTarget = (
   const specs = new Map<string, TargetSpec>(config.targets.map((t) => [t.name, t]));
   if (envSpec !== undefined && !specs.has(ENV_TARGET)) specs.set(ENV_TARGET, envSpec);
   if (flag !== undefined) {
+    // The env target documented, its variables not set: said so, not "no such target".
+    if (flag === ENV_TARGET && !specs.has(ENV_TARGET))
+      throw new EngineError('usage', `--target ${ENV_TARGET}: ${unsetMessage()}`);
     checkTargetFlag(specs.keys(), flag);
     return { runTarget: flag, explicit: true, specs };
   }
@@ -109,6 +112,9 @@ export const describeTarget = (
       : `target ${SIMULATOR_TARGET}: the built-in simulator — only the calls to it are simulated`;
   }
   const spec = specs.get(name);
+  // A call pinned to `env` with its variables unset: failed unsent, as the line says.
+  if (spec === undefined && name === ENV_TARGET)
+    return `target ${ENV_TARGET}: CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID and CALLOPS_API_KEY are not set — its calls are not sent`;
   if (spec === undefined) return `target ${name}`;
   const from =
     name === ENV_TARGET ? ' (from CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID, CALLOPS_API_KEY)' : '';

@@ -11,6 +11,13 @@ const VARIABLES = {
   api_key: 'CALLOPS_API_KEY',
 } as const;
 
+/** Why there is no `env` target: the variables of `unset` (some or all three) are not set. */
+export const unsetMessage = (unset: readonly string[] = Object.values(VARIABLES)): string => {
+  const list =
+    unset.length < 3 ? unset.join(' and ') : `${unset.slice(0, -1).join(', ')} and ${unset.at(-1)}`;
+  return `${list} ${unset.length === 1 ? 'is' : 'are'} not set: a target from the environment needs ${Object.values(VARIABLES).join(', ')}`;
+};
+
 /**
  * The target named `env` that CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID and CALLOPS_API_KEY
  * define. Its fields are references to those variables, so resolving it treats every value
@@ -24,8 +31,7 @@ export const envTarget = (
   const unset = names.filter((name) => env[name] === undefined || env[name] === '');
   if (unset.length === names.length) return { diagnostics: [] };
   if (unset.length > 0) {
-    const list = unset.join(' and ');
-    const message = `${list} ${unset.length === 1 ? 'is' : 'are'} not set: a target from the environment needs ${names.join(', ')}`;
+    const message = unsetMessage(unset);
     return {
       diagnostics: [
         { file: ENV_TARGET_FILE, line: 0, column: 0, path: '', message, severity: 'error' },

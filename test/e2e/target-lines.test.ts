@@ -182,3 +182,38 @@ describe('the target lines name every target the calls reach', () => {
     }
   });
 });
+
+describe('--target env without CALLOPS_* set', () => {
+  it('says which variables are not set, as without --target, exit 64, nothing sent', async () => {
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([{ name: 'one' }]) });
+    const message =
+      '--target env: CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID and CALLOPS_API_KEY are not set: a target from the environment needs CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID, CALLOPS_API_KEY';
+    for (const args of [
+      ['plan'],
+      ['plan', '--format', 'json'],
+      ['apply', '--yes'],
+      ['status'],
+      ['run', '--yes'],
+    ]) {
+      const r = await gw.run([...args, '--target', 'env']);
+      expect(r.stderr, args.join(' ')).toBe(`callops ${args[0]}: ${message}\n`);
+      expect(r.code, args.join(' ')).toBe(64);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    // validate names `env` among the targets it knows, as before.
+    const validate = await gw.run(['validate', '--target', 'labb']);
+    expect(validate.stderr).toContain('(known: sim, env, simulator)');
+  });
+
+  it('a call pinned to `env` says in the target lines that its calls are not sent', async () => {
+    const gw = await startGateway({
+      'calls/a.yaml': callsYaml([{ name: 'here' }, { name: 'pinned', extra: ['target: env'] }]),
+    });
+    const r = await gw.run(['plan']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(header(r.stdout)).toEqual([
+      `target sim: ${gw.sim.url}`,
+      'target env: CALLOPS_BASE_URL, CALLOPS_ACCOUNT_SID and CALLOPS_API_KEY are not set — its calls are not sent',
+    ]);
+  });
+});
