@@ -60,6 +60,24 @@ const appliedProject = async (calls: readonly string[], apiKey = KEY_CANARY) => 
 };
 
 describe('callops receive', () => {
+  it('prints its bare URL on its first line, what it is for on the next', async () => {
+    const project = await makeProject({ 'calls/a.yaml': callsYaml([{ name: 'one' }]) });
+    try {
+      const receiver = await startReceive(project.dir, { CALLOPS_WEBHOOK_SECRET: SECRET });
+      await waitFor('its second line', () =>
+        receiver.stdout().split('\n').length > 2 ? true : undefined,
+      );
+      const [first, second] = receiver.stdout().split('\n');
+      expect(first).toBe(receiver.url);
+      expect(first).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(second).toBe("callops receive: point the application's call_status_hook here");
+      receiver.child.kill('SIGTERM');
+      expect((await receiver.done).code).toBe(0);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('records the outcomes of signed status hook requests, as the simulator sent them', async () => {
     const project = await makeProject({
       'calls/a.yaml': callsYaml(names.map((name) => ({ name }))),

@@ -18,7 +18,7 @@ export const startReceive = async (dir: string, env: Record<string, string>) => 
     if (child.exitCode !== null) throw new Error(`receive exited ${child.exitCode}`);
     return /^(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
   });
-  return { child, url, done, stderr: () => errors };
+  return { child, url, done, stdout: () => text, stderr: () => errors };
 };
 
 /** POSTs `body` to the receiver at `url`, signed now with `secret`, as the gateway does. */

@@ -139,8 +139,9 @@ const receive = async (
       `took over ${n === 1 ? '1 status' : `${n} statuses`} a stopped receiver kept and did not record; recording ${n === 1 ? 'it' : 'them'}`,
     );
   }
+  // The bare URL on the first line, as the simulator prints its own: `$(… | head -1)` takes it.
   ctx.stdout.write(
-    `${receiver.url} — callops receive: point the application's call_status_hook here\n`,
+    `${receiver.url}\ncallops receive: point the application's call_status_hook here\n`,
   );
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
