@@ -14,6 +14,13 @@ const withoutPlusWarning = (count: number): string =>
 /** The digits a number written with `+` has, as a call's number has (E.164: at most 15). */
 const PLUS_DIGITS = { min: 3, max: 15 } as const;
 
+/**
+ * The most digits a number written without `+` has: an international prefix (00, or 011 from
+ * North America) and the 15 digits of the longest number (E.164). More is two numbers in one
+ * cell, or a number and an extension: read as one, its end would hold back only the last.
+ */
+const BARE_MAX_DIGITS = 18;
+
 /** A character a number may hold besides digits and white space: `+` first, then `( ) . -`. */
 const NUMBER_TEXT = /^\+?[\d\s().-]+$/;
 
@@ -34,7 +41,8 @@ const strayCharacter = (text: string): string | undefined => {
  * could match: empty, a number a spreadsheet wrote or with a prefix in it (`numberSlip`), not
  * a number's characters (letters of an extension, a dash or digit from another script: one
  * that is not ASCII is named), more or fewer digits after `+` than a call's number can
- * have, or a number without `+` too short to be matched by its end.
+ * have, or a number without `+` too short to be matched by its end or longer than any number
+ * written after an international prefix (two numbers in one cell).
  */
 const readCell = (cell: string): { readonly number: string } | { readonly problem: string } => {
   const trimmed = cell.trim();
@@ -61,6 +69,10 @@ const readCell = (cell: string): { readonly number: string } | { readonly proble
       };
     return { number };
   }
+  if (number.length > BARE_MAX_DIGITS)
+    return {
+      problem: `\`${trimmed}\` has ${number.length} digits: more than any number has, even after an international prefix (00 or 011 and at most 15 digits: ${BARE_MAX_DIGITS}), so it cannot be one number (read as one, its last digits would hold back only the last number in it); write one number alone (a row each), without an extension`,
+    };
   return significantDigits(number).length < MIN_TAIL_DIGITS
     ? {
         problem: `a number without a leading + needs at least ${MIN_TAIL_DIGITS} digits (leading zeros not counted) to be matched by its last digits: write it with + and the country code`,

@@ -282,6 +282,33 @@ describe('do-not-call lists (suppress:)', () => {
     expect(dialled(gw)).toEqual(['+15550100008']);
   });
 
+  it('two numbers without + in one cell are an error at the cell, not one number that holds back only the second; nothing is sent', async () => {
+    const gw = await gateway(
+      {
+        'calls/two.yaml': callsYaml([
+          { name: 'first', to: phone('+15550100001') },
+          { name: 'second', to: phone('+15550100002') },
+        ]),
+        'lists/dnc.csv': 'number,reason\n5550100001 5550100002,asked\n',
+      },
+      ['suppress: [lists/dnc.csv]'],
+    );
+    const cell =
+      'lists/dnc.csv:2:1: error: `5550100001 5550100002` has 20 digits: more than any number has, even after an international prefix (00 or 011 and at most 15 digits: 18), so it cannot be one number';
+    for (const args of [['validate'], ['plan'], ['apply', '--yes']]) {
+      const result = await gw.run(args);
+      expect(result.code, output(result)).toBe(1);
+      expect(result.stderr, args[0]).toContain(cell);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    // A row each: both held back.
+    await gw.project.write('lists/dnc.csv', 'number,reason\n5550100001,asked\n5550100002,asked\n');
+    const apply = await gw.run(['apply', '--yes']);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(apply.stdout).toContain('Held back: 2 suppressed.');
+    expect(gw.sim.received()).toHaveLength(0);
+  });
+
   it('a list named twice is a warning at its second mention, read once: its own warnings said once', async () => {
     const gw = await gateway(
       {

@@ -269,6 +269,25 @@ describe('a do-not-call entry that could never match the number it seems to be',
     ]);
   });
 
+  it('refuses a number without + of more than 18 digits (two numbers in one cell); 18 are one number after 011', () => {
+    const long = (written: string, digits: number) =>
+      `\`${written}\` has ${digits} digits: more than any number has, even after an international prefix (00 or 011 and at most 15 digits: 18), so it cannot be one number (read as one, its last digits would hold back only the last number in it); write one number alone (a row each), without an extension`;
+    expect(
+      problems(
+        '5550100001 5550100002,two',
+        '(555) 010-0001  (555) 010-0002,spaces',
+        '0111234567890123456,nineteen',
+      ),
+    ).toEqual([
+      [2, 1, long('5550100001 5550100002', 20)],
+      [3, 1, long('(555) 010-0001  (555) 010-0002', 20)],
+      [4, 1, long('0111234567890123456', 19)],
+    ]);
+    // 011 or 00 and the longest number: one number, listed.
+    expect(problems('011123456789012345,eighteen', '00123456789012345,seventeen')).toEqual([]);
+    expect(problems('5550100001,ten', '555 010 0001 5,eleven')).toEqual([]);
+  });
+
   it('refuses letters and characters of other scripts, naming one that does not show as itself', () => {
     const words = 'not a phone number: write digits, optionally with a leading +';
     expect(
