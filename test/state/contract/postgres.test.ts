@@ -106,16 +106,32 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });
 
-/** End every connection of the runners whose application name matches `pattern`. */
-const cutConnections = async (pattern: string): Promise<number> =>
-  (
+/**
+ * End every connection of the runners whose application name matches `pattern`, and wait
+ * (up to 10 s) until the server has let each go: pg_terminate_backend only signals it, and
+ * on a busy machine the backend (and the session locks it holds) outlives the call.
+ */
+const cutConnections = async (pattern: string): Promise<number> => {
+  const cut = (
     await admin<{ pid: number }>(
-      `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
-       WHERE datname = $2 AND application_name LIKE $1`,
+      `SELECT pid FROM pg_stat_activity
+       WHERE datname = $2 AND application_name LIKE $1 AND pg_terminate_backend(pid)`,
       [pattern, new URL(database).pathname.slice(1)],
       server.url,
     )
-  ).length;
+  ).map((r) => r.pid);
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const [left] = await admin<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1)',
+      [cut],
+      server.url,
+    );
+    if (left?.n === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cut.length;
+};
 
 describe('postgres store only', () => {
   test('two runners claiming the same 1,000 keys at once claim each key exactly once', async () => {
