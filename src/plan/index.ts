@@ -36,3 +36,4 @@ export { selectedBy } from './only.js';
 export { newSalt, type PlanFileDigests, saltedDigest, withoutSecrets } from './resolved.js';
 export { MISSED_LOOKBACK_MS, MISSED_PER_CALL } from './slot-search.js';
 export type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
+export { suppressedNow } from './wake.js';

@@ -16,6 +16,7 @@ import {
   memoryAt,
   missedToReport,
   planFileSelection,
+  suppressedNow,
   withSchedules,
 } from '../../plan/index.js';
 import type { PlanItem } from '../../plan/types.js';
@@ -275,7 +276,8 @@ is required. Every missing environment variable is reported before anything is s
         missed,
         missedCount,
         ...(plan.partial === undefined ? {} : { partial: plan.partial }),
-        ...(plan.suppressed === undefined ? {} : { suppressed: plan.suppressed }),
+        // Said and counted once due, as run says them: the plan lists those to come too.
+        ...(plan.suppressed === undefined ? {} : { suppressed: suppressedNow(plan) }),
         ...(plan.waiting === undefined ? {} : { waiting: plan.waiting }),
         inFlight: inFlight.filter((i) => !notReplaced.includes(i)),
         // The JSON object and GitHub's step summary list every placed call; the plain and
