@@ -25,6 +25,7 @@ import { decide } from './settle.js';
 import { dialledCache, holdDialledRow, holdRedirectedRetries, holdShiftedRows } from './shifted.js';
 import { latestSlots } from './slot-search.js';
 import { type SlotShares, slotShares } from './slot-share.js';
+import { pendingSlots, throughSuppressed } from './suppressed-memory.js';
 import { holdTwinKeys, twinMemory } from './twin-held.js';
 import { type TargetTwins, targetTwins } from './twins.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
@@ -262,15 +263,12 @@ export const buildPlan = (input: PlanInput): Plan => {
     skipped: new PlanList(true, bySlotThenKey),
   };
   const only = input.only === undefined ? undefined : new Set(input.only);
-  // Per campaign memory, the earliest slot a row of it is due at (slots as keys write them
-  // sort as they fall): the campaign's reports look no further (keptBefore).
-  const pending = new Map<string, string>();
+  // Per campaign memory, the slots its rows are due at (slots as keys write them sort as they
+  // fall): the campaign's reports look no further than the earliest (keptBefore).
+  const pending = pendingSlots();
   const add: Sink = (bucket, item) => {
     lists[bucket].push(item);
-    if (bucket !== 'due' || item.campaign === undefined || item.slot === undefined) return;
-    const memory = memoryKey(item.target, item.campaign);
-    const known = pending.get(memory);
-    if (known === undefined || item.slot < known) pending.set(memory, item.slot);
+    if (bucket === 'due') pending.add(item);
   };
   const seen = new Map<string, ScheduleMemory>();
   const hours: HoursCache = new Map();
@@ -384,6 +382,10 @@ export const buildPlan = (input: PlanInput): Plan => {
   const screened =
     input.screen === undefined ? undefined : screenDue(due, input.screen, input.lock, input.now);
   const later = input.screen === undefined ? undefined : screenUpcoming(upcoming, input.screen);
+  // A slot a list holds back now is settled, as apply and run say it: not pending, and looked
+  // through by its call's report (suppressed-memory.ts).
+  for (const item of screened?.suppressed ?? []) pending.drop(item);
+  const looked = throughSuppressed(reports, screened?.suppressed ?? [], new Set(seen.keys()));
   return {
     target: input.runTarget,
     now: input.now.toISOString(),
@@ -400,8 +402,8 @@ export const buildPlan = (input: PlanInput): Plan => {
     upcoming: later?.upcoming ?? upcoming,
     missed: missedItems,
     missedCount,
-    unreported: reports.map((report) => {
-      const r = keptBefore(report, pending.get(report.memory));
+    unreported: looked.map((report) => {
+      const r = keptBefore(report, pending.earliest(report.memory));
       return partial.has(r.memory) ? { ...r, partial: true } : r;
     }),
     ...(partial.size > 0 && { partial: [...partial] }),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, output, startGateway } from './helpers.js';
+import { callsYaml, type Gateway, output, startGateway, startRun } from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -24,6 +24,60 @@ interface ApplyJson {
 
 /** A daily call at 09:00 Berlin (07:00 UTC in summer), due for an hour. */
 const DAILY = 'schedule: { cron: "0 9 * * *", timezone: Europe/Berlin, deadline: 1h }';
+
+describe('a slot a do-not-call list held back, once its number is taken off the list', () => {
+  it('is not reported missed by the next apply: the slot said suppressed was settled', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'd1', to: `{ type: phone, number: "${NUMBER}" }`, extra: [DAILY] },
+      ]),
+    });
+    await withList(gw, LISTED);
+    // Day 1 and day 2: the slot due is said suppressed, counted once.
+    for (const day of ['2025-06-02', '2025-06-03']) {
+      const r = await gw.run(['apply', '--yes', '--now', `${day}T07:05:00Z`, '--format', 'json']);
+      expect(r.code, output(r)).toBe(0);
+      const summary = JSON.parse(r.stdout) as ApplyJson;
+      expect(summary.missed, r.stdout).toBe(0);
+      expect(summary.held, r.stdout).toEqual([
+        expect.objectContaining({ key: `sim/d1@${day}T07:00:00Z`, status: 'suppressed' }),
+      ]);
+    }
+    // The apply that said day 2's slot suppressed remembers it as settled.
+    const lock = await gw.project.lock();
+    expect(lock?.schedules?.['sim/d1']?.reportedThrough).toBe('2025-06-03T07:00:00Z');
+    // Taken off the list before day 3: day 3's slot is placed, day 2's is not missed.
+    await gw.project.write('lists/dnc.csv', LIST_BEFORE);
+    const third = await gw.run(['apply', '--yes', '--now', '2025-06-04T07:05:00Z']);
+    expect(third.code, output(third)).toBe(0);
+    expect(third.stdout).toContain('placed  sim/d1@2025-06-04T07:00:00Z');
+    expect(output(third)).not.toMatch(/missed/);
+    expect(output(third)).not.toMatch(/never placed late/);
+    expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('is not placed when the number is taken off the list within its deadline', async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'd1', to: `{ type: phone, number: "${NUMBER}" }`, extra: [DAILY] },
+      ]),
+    });
+    await withList(gw, LISTED);
+    const said = await gw.run(['apply', '--yes', '--now', '2025-06-02T07:05:00Z']);
+    expect(said.code, output(said)).toBe(0);
+    expect(output(said)).toMatch(/suppressed\s+sim\/d1@2025-06-02T07:00:00Z/);
+    await gw.project.write('lists/dnc.csv', LIST_BEFORE);
+    // Within the slot's deadline, as a slot of a call seen disabled: not placed, not missed.
+    const later = await gw.run(['apply', '--yes', '--now', '2025-06-02T07:20:00Z']);
+    expect(later.code, output(later)).toBe(0);
+    expect(output(later)).not.toMatch(/placed {2}|missed|suppressed/);
+    expect(gw.placed()).toHaveLength(0);
+    // The next slot is placed.
+    const next = await gw.run(['apply', '--yes', '--now', '2025-06-03T07:05:00Z']);
+    expect(next.stdout).toContain('placed  sim/d1@2025-06-03T07:00:00Z');
+    expect(output(next)).not.toMatch(/missed/);
+  });
+});
 
 describe('apply and the slots to come of a number on a do-not-call list', () => {
   it('says and counts suppressed only the placements due, not the slots to come', async () => {
@@ -50,5 +104,43 @@ describe('apply and the slots to come of a number on a do-not-call list', () => 
     expect(due.stdout).toMatch(/1 suppressed/);
     expect(due.stdout).not.toMatch(/sim\/d1@2025-06-03/);
     expect(gw.placed()).toHaveLength(0);
+  });
+});
+
+/** Every two seconds; a deadline far longer than a loaded machine could stall. */
+const EVERY_2S = 'schedule: { cron: "*/2 * * * * *", deadline: 30s }';
+
+describe('callops run and a number taken off a do-not-call list', () => {
+  it('never reports missed the slots it said suppressed', { timeout: 120_000 }, async () => {
+    gw = await startGateway({
+      'calls/a.yaml': callsYaml([
+        { name: 'dnc', to: `{ type: phone, number: "${NUMBER}" }`, extra: [EVERY_2S] },
+      ]),
+    });
+    await withList(gw, LISTED);
+    const g = gw;
+    const run = startRun(g);
+    const said = () => [
+      ...run
+        .soFar()
+        .matchAll(/suppressed (sim\/dnc@\S+) {2}do-not-call: asked \(lists\/dnc\.csv:3\)/g),
+    ];
+    await run.until('two slots of dnc said suppressed', () =>
+      new Set(said().map((m) => m[1])).size >= 2 ? true : undefined,
+    );
+    await g.project.write('lists/dnc.csv', LIST_BEFORE);
+    await run.until('a slot of dnc placed', async () =>
+      Object.keys((await g.project.lock())?.calls ?? {}).length > 0 ? true : undefined,
+    );
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    const text = `${r.stdout}\n${r.stderr}`;
+    expect(r.code, text).toBe(0);
+    const keys = new Set(said().map((m) => m[1]));
+    expect(keys.size, text).toBeGreaterThanOrEqual(2);
+    // The latest slot said suppressed was still within its deadline when the number came
+    // off the list: settled then, it is not reported missed (superseded) after.
+    for (const key of keys) expect(text).not.toContain(`missed ${key}`);
+    expect(text).not.toMatch(/Done: .* missed/);
   });
 });

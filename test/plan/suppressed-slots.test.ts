@@ -4,7 +4,7 @@ import type { PlanScreen } from '../../src/plan/screen.js';
 import { suppressedNow, wakeTimes } from '../../src/plan/wake.js';
 import { destinationNumber } from '../../src/screen/number.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, lock, schedule } from './make.js';
+import { call, entry, lock, schedule } from './make.js';
 
 const LISTED = '+15550002222';
 
@@ -45,9 +45,10 @@ describe('the slots of a call whose number is on a do-not-call list', () => {
     expect(plan.suppressed?.[0]?.reason).toBe('do-not-call: asked (lists/dnc.csv:3)');
     expect(plan.missed).toEqual([]);
     expect(plan.missedCount).toEqual({ count: 0 });
-    // Looked through (the memory moves past them), none to report.
+    // Looked through (the memory moves past them), none to report; so is the slot held back
+    // now, settled as apply and run say it suppressed.
     expect(plan.unreported?.map((r) => [r.memory, r.count, r.items.length, r.through])).toEqual([
-      ['prod/listed', 0, 0, '2026-12-01T09:09:00Z'],
+      ['prod/listed', 0, 0, '2026-12-01T09:10:00Z'],
     ]);
   });
 
@@ -73,6 +74,32 @@ describe('the slots of a call whose number is on a do-not-call list', () => {
     expect(plan.suppressed?.map((i) => i.key)).toContain('prod/remind/a@2026-12-01T09:10:00Z');
     expect(new Set(plan.missed.map((i) => i.name))).toEqual(new Set(['remind/b']));
     expect(plan.missedCount?.count).toBe(10);
+  });
+
+  it('settle a campaign row’s slot held back now, unless another row is still due at it', () => {
+    const every = schedule({ cron: '* * * * *', deadlineMs: 50_000 });
+    const row = (id: string, number: string): CallDefinition => ({
+      ...minutely(`remind/${id}`, number),
+      campaign: { name: 'remind', id, recipients: 'lists/remind.csv' },
+      schedule: every,
+    });
+    const rows = [row('a', LISTED), row('b', '+15550003333')];
+    const memory = { 'prod/remind': { since: '2026-12-01T09:10:00.000Z' } };
+    const through = (calls: Parameters<typeof lock>[0]) =>
+      buildPlan({ ...input(rows), lock: lock(calls, memory) })
+        .unreported?.filter((r) => r.memory === 'prod/remind')
+        .map((r) => r.through);
+    // Row b placed at 09:10: the memory passes the slot row a's number is held back at.
+    expect(
+      through({
+        'prod/remind/b@2026-12-01T09:10:00Z': entry({ at: '2026-12-01T09:10:01.000Z' }),
+      }),
+    ).toContain('2026-12-01T09:10:00Z');
+    // Row b still due at 09:10 (its request refused): the memory stays before that slot.
+    const pending = through({
+      'prod/remind/b@2026-12-01T09:10:00Z': entry({ status: 'failed' }),
+    });
+    expect(pending?.every((t) => t === undefined || t < '2026-12-01T09:10:00Z')).toBe(true);
   });
 
   it('wake run at their next slot, and only the slot due now is said suppressed', () => {
