@@ -38,6 +38,8 @@ const dialledOther = (
  * is never `edited`); it has a slot left while the plan lists one of its slots as due or to
  * come (upcoming looks years ahead), else nothing more comes for it. `numberOf`: the number a
  * row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts callNumberOf).
+ * `listed`: whether a row's number is on a do-not-call list now, so that a row never called
+ * whose slots are over (its last one said suppressed, settled) is suppressed too, not expired.
  */
 export const campaignLines = (
   name: string,
@@ -45,6 +47,7 @@ export const campaignLines = (
   lock: Lockfile,
   plan: Plan,
   numberOf: RowNumber = numberOfCall,
+  listed?: (call: CallDefinition) => boolean,
 ): ReportLine[] => {
   const suppressed = new Set((plan.suppressed ?? []).map((i) => i.name));
   const now = Date.parse(plan.now);
@@ -87,7 +90,10 @@ export const campaignLines = (
     const toChanged = dialledOther(shown, call, numberOf);
     const endAt = rowEndAt(call);
     const context: RowContext = {
-      suppressed: suppressed.has(call.name),
+      // Asked of a row never reached only: a number is looked up when it may be suppressed.
+      suppressed:
+        suppressed.has(call.name) ||
+        ((progress.kind === 'first' || progress.kind === 'retry') && listed?.(call) === true),
       // Asked only of a row still to be placed: a number is hashed only when it may be held.
       held:
         (progress.kind === 'first' || progress.kind === 'retry' || progress.kind === 'redial') &&

@@ -236,6 +236,22 @@ export const callNumberOf =
   (call: CallDefinition): string | undefined =>
     numberOfCall(call) ?? resolvedNumber(call, prepared.env);
 
+/**
+ * Whether the number `call` dials is on a do-not-call list now (callNumberOf's number):
+ * undefined when the project has no list.
+ */
+export const callListedOf = (
+  prepared: Prepared,
+): ((call: CallDefinition) => boolean) | undefined => {
+  const lists = prepared.suppression?.lists ?? [];
+  if (lists.length === 0) return undefined;
+  const numberOf = callNumberOf(prepared);
+  return (call) => {
+    const number = numberOf(call);
+    return number !== undefined && findListed(lists, number) !== undefined;
+  };
+};
+
 /** The project as a slot's refused claim is judged by (renamed-claim.ts), as planAt plans. */
 export const slotOwnersOf = (prepared: Prepared): SlotOwners => ({
   named: prepared.project.named,

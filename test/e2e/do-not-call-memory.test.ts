@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, output, startGateway, startRun } from './helpers.js';
+import {
+  callsYaml,
+  campaignStatus,
+  campaignYaml,
+  type Gateway,
+  output,
+  recipientNumber,
+  startGateway,
+  startRun,
+} from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -76,6 +85,36 @@ describe('a slot a do-not-call list held back, once its number is taken off the 
     const next = await gw.run(['apply', '--yes', '--now', '2025-06-03T07:05:00Z']);
     expect(next.stdout).toContain('placed  sim/d1@2025-06-03T07:00:00Z');
     expect(output(next)).not.toMatch(/missed/);
+  });
+});
+
+describe('a campaign row a do-not-call list held back at its only slot', () => {
+  it('stands suppressed, also once the slot is over, and is never reported missed', async () => {
+    gw = await startGateway({
+      'calls/c.yaml': campaignYaml(['schedule: { at: "2025-06-02T09:00:00Z", deadline: 2h }']),
+      'lists/reminders.csv': `id,phone,name\nr1,${recipientNumber(1)},Ann\nr2,${recipientNumber(2)},Bo\n`,
+    });
+    await withList(gw, `${LIST_BEFORE}${recipientNumber(2)},asked\n`);
+    const first = await gw.run(['apply', '--yes', '--now', '2025-06-02T09:05:00Z']);
+    expect(first.stdout).toContain('placed  sim/reminders/r1@2025-06-02T09:00:00Z');
+    expect(first.stdout).toMatch(/suppressed\s+sim\/reminders\/r2@2025-06-02T09:00:00Z/);
+    // The next apply settles the slot r2 is held back at (r1 was due at it the first time).
+    await gw.run(['apply', '--yes', '--now', '2025-06-02T09:06:00Z']);
+    for (const now of ['2025-06-02T09:10:00Z', '2025-06-02T12:10:00Z']) {
+      const status = await campaignStatus(gw, now);
+      expect(
+        (JSON.parse(status.stdout) as { states: Record<string, number> }).states,
+        `${now}\n${status.stdout}`,
+      ).toMatchObject({ suppressed: 1, expired: 0, placed: 1 });
+    }
+    // Taken off the list within the slot's deadline: neither placed nor reported missed.
+    await gw.project.write('lists/dnc.csv', LIST_BEFORE);
+    for (const now of ['2025-06-02T09:15:00Z', '2025-06-02T12:15:00Z']) {
+      const r = await gw.run(['apply', '--yes', '--now', now]);
+      expect(r.code, output(r)).toBe(0);
+      expect(output(r)).not.toMatch(/missed|placed {2}/);
+    }
+    expect(gw.placed()).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { campaignLines } from '../../campaign/progress.js';
 import { reportHeader, reportLine } from '../../campaign/report-csv.js';
-import { callNumberOf, planAt } from '../../engine/prepare.js';
+import { callListedOf, callNumberOf, planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { shownLockfile } from '../../report/lockfile-shown.js';
 import type { CommandModule } from '../context.js';
@@ -61,7 +61,14 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
       prepared.secrets,
     );
     const plan = planAt(prepared, lock, ctx.now, {});
-    const lines = campaignLines(name, prepared.project.calls, lock, plan, callNumberOf(prepared));
+    const lines = campaignLines(
+      name,
+      prepared.project.calls,
+      lock,
+      plan,
+      callNumberOf(prepared),
+      callListedOf(prepared),
+    );
     const text =
       ctx.format === 'json'
         ? `${JSON.stringify(lines, null, 2)}\n`

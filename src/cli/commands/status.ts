@@ -1,5 +1,5 @@
 import { campaignCounts, campaignLines } from '../../campaign/progress.js';
-import { callNumberOf, planAt, retryScope } from '../../engine/prepare.js';
+import { callListedOf, callNumberOf, planAt, retryScope } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTargets, keyTargets, planTargets, targetsOf } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
@@ -96,7 +96,14 @@ settle it), else 0.
     if (campaign !== undefined) {
       const counts = campaignCounts(
         campaign,
-        campaignLines(campaign, project.calls, lock, plan, callNumberOf(prepared)),
+        campaignLines(
+          campaign,
+          project.calls,
+          lock,
+          plan,
+          callNumberOf(prepared),
+          callListedOf(prepared),
+        ),
       );
       // Its unknown entries, those of rows no longer in its CSV too: each may have rung.
       const own = unsettled.filter((u) => isCampaignKey(u.key, campaign));
