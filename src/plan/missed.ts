@@ -63,6 +63,8 @@ export interface MissedKind {
   readonly earlier: string;
   /** When a slot of this kind could no longer be placed: the end of its life. */
   readonly end: (slot: Date) => number;
+  /** The latest its life may end (its deadline, its window's close): cheaper than `end`. */
+  readonly endBy: (slot: Date) => number;
   /** What ended it, said of a slot the per-number limit held back all its life. */
   readonly over: (slot: Date) => string;
 }
@@ -125,7 +127,13 @@ export const planMissed = (
     const limit = shown.length > 0 || (seen?.count ?? 0) > 0 ? limited() : undefined;
     if (limit !== undefined) {
       const plain = accept;
-      const held = (slot: Date) => limit.held(slot.getTime(), kind.end(slot));
+      // Held at its slot at all, then all its life (whose end a later slot may set: asked
+      // only of a slot not held until the latest its life may end).
+      const held = (slot: Date) => {
+        const from = slot.getTime();
+        if (!limit.held(from, from)) return false;
+        return limit.held(from, kind.endBy(slot)) || limit.held(from, kind.end(slot));
+      };
       const heldTag = `${kind.tag} held ${limit.tag}`;
       const found = search.latest(
         heldTag,

@@ -237,6 +237,24 @@ export const planScheduled = (
   const latest = all ? undefined : due[0];
   const capped = all && due.length >= MAX_SLOTS;
   const isDue = new Set(due.map((slot) => slot.getTime()));
+  // With the default catch-up a slot can be placed only until the next slot falls due (within
+  // its deadline, before its window closes): the instant a later slot superseded it, if one
+  // did. What ended the life of a slot the per-number limit held back, and when.
+  const supersededAt = (slot: Date): number | undefined =>
+    all
+      ? undefined
+      : share.memo(`superseded ${slot.getTime()}`, () => {
+          const end = new Date(endOf(slot).at - 1);
+          return scanSlots(spec, slot, end, { inWindow: true, limit: 1 }).slots[0]?.getTime();
+        });
+  const lifeEnd = (slot: Date, by = Number.POSITIVE_INFINITY): number =>
+    Math.min(endOf(slot).at, by, supersededAt(slot) ?? Number.POSITIVE_INFINITY);
+  const supersededWords = (at: number) =>
+    `superseded by ${formatSlot(new Date(at))} before an earlier call to this number left the window`;
+  const heldOver = (slot: Date): string => {
+    const next = supersededAt(slot);
+    return next === undefined ? overWords(slot) : supersededWords(next);
+  };
   // Placed and unknown entries are shown as such, superseded or not: they are not missed.
   const settled = (slot: Date) => {
     const status = entryOf(slot)?.status;
@@ -271,8 +289,9 @@ export const planScheduled = (
         window(slot) && reportable(slot) && entryOf(slot) === undefined && !renamedAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
-      end: (slot) => endOf(slot).at,
-      over: overWords,
+      end: (slot) => lifeEnd(slot),
+      endBy: (slot) => endOf(slot).at,
+      over: heldOver,
     },
   ];
   // Then the slots whose window closed before now: the earliest within their deadline (a
@@ -298,8 +317,9 @@ export const planScheduled = (
         !renamedAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
-      end: (slot) => endOf(slot).at,
-      over: overWords,
+      end: (slot) => lifeEnd(slot),
+      endBy: (slot) => endOf(slot).at,
+      over: heldOver,
     });
   }
   // Then the slots older than the one placed now (the earliest of them with `catchup: all`
@@ -326,9 +346,9 @@ export const planScheduled = (
       accept: (slot) => window(slot) && reportable(slot) && !settled(slot) && !renamedAt(slot),
       reason: () => words,
       earlier: 'earlier superseded slots not listed',
-      end: (slot) => Math.min(endOf(slot).at, by.getTime()),
-      over: () =>
-        `superseded by ${formatSlot(by)} before an earlier call to this number left the window`,
+      end: (slot) => lifeEnd(slot, by.getTime()),
+      endBy: (slot) => Math.min(endOf(slot).at, by.getTime()),
+      over: (slot) => supersededWords(lifeEnd(slot, by.getTime())),
     });
   }
   // A number on a do-not-call list is never called: its slots are suppressed (as the plan
