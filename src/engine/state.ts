@@ -105,7 +105,7 @@ export const openState = async (
           calls: site.calls,
           // Read at each pruning: an edited `keep` takes effect at `run`'s next wake.
           get keepMs() {
-            return site.keepMs?.() ?? config.state.keepMs;
+            return site.keepMs?.() ?? keptFor(config);
           },
           ...(site.now ? { now: site.now } : {}),
         },
@@ -119,6 +119,14 @@ export const openState = async (
     });
   }
 };
+
+/**
+ * How long entries past their deadline stay: `state.keep`, but never less than the window of
+ * `limits.per_number`, whose count reads the entries of its window: one let go sooner would
+ * let the limit place another call to its number within the window.
+ */
+export const keptFor = (config: ProjectConfig): number =>
+  Math.max(config.state.keepMs, config.perNumber?.windowMs ?? 0);
 
 /**
  * The calls `state.keep` goes by, as the store asks them at each pruning: `run` moves them to
@@ -135,13 +143,13 @@ export interface RetainedCalls {
 
 export const retainedCalls = (project: ValidatedProject): RetainedCalls => {
   let current = project.named;
-  let keepMs = project.config.state.keepMs;
+  let keepMs = keptFor(project.config);
   return {
     calls: () => current,
     keepMs: () => keepMs,
     follow: (next) => {
       current = next.named;
-      keepMs = next.config.state.keepMs;
+      keepMs = keptFor(next.config);
     },
   };
 };
