@@ -65,9 +65,9 @@ export const chooseTarget = (
  * `${VAR}` references resolved from `env` — never userinfo, a query or a fragment, which
  * may carry credentials, nor a secret of `secrets` in the path (a gateway token, the api key
  * by mistake), nor the api key anywhere. The host is where calls go: shown as resolved, even
- * from a value of the env file. Unresolvable, not a URL, or one that resolve/target.ts
- * refuses for what its host may be made of (userinfo, a query or a fragment, a value that
- * moves its parts: `https://key/secret@gw` reads `key` as the host): as written,
+ * from a value of the env file. Unresolvable, not a URL, or one whose host cannot be told (a
+ * value that moves its parts: `https://key/secret@gw` reads `key` as the host, and a `#`
+ * or a second `@` is read two ways): as written,
  * references unresolved, userinfo, query and fragment masked, secrets hidden.
  */
 const shownUrl = (written: string, env: Env, secrets: readonly Secret[]): string => {
@@ -80,11 +80,9 @@ const shownUrl = (written: string, env: Env, secrets: readonly Secret[]): string
   } catch {
     return hasReference(written) ? redact(maskedUrl(written)) : '(not a URL)';
   }
+  // Credentials, a query or a fragment alone leave the host as any reader takes it (it is
+  // shown, they are not); a value that moves the url's parts does not.
   if (
-    url.username !== '' ||
-    url.password !== '' ||
-    url.search !== '' ||
-    url.hash !== '' ||
     referenceProblem(written, env, '', true) !== undefined ||
     structureProblem(resolved.text, '', true) !== undefined
   )
