@@ -1,3 +1,4 @@
+import { arrayRun, joinRuns } from '../campaign/lazy-list.js';
 import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { ResolvedTarget } from '../execute/target.js';
@@ -12,6 +13,7 @@ import type { Lockfile } from '../state/types.js';
 import { hasErrors, unsaidWarnings } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
+import { onePerKey } from './one-per-key.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
 import { callNumberOf, type Prepared, retryScope, slotOwnersOf } from './prepare.js';
 import { type PlaceFlags, resolveRequests, UNRESOLVED } from './resolve.js';
@@ -164,12 +166,7 @@ const withUnlisted = (counts: OutcomeCounts, unlisted: number): OutcomeCounts =>
 /** resolve → place → record, for calls already confirmed; reported through `run.sink`. */
 export const runDue = async (run: DueRun): Promise<DueResult> => {
   const { note, sink } = run;
-  // One placement per key per run, whatever the list says (a plan file naming a key twice):
-  // the key's first place, its last item. Without a repeat, the list itself (no copy).
-  const byKey = new Map<string, PlanItem>();
-  for (const item of run.due) byKey.set(item.key, item);
-  const due = byKey.size === run.due.length ? run.due : [...byKey.values()];
-  byKey.clear();
+  const due = onePerKey(run.due);
   const reportedAt = new Date().toISOString();
   const before = (run.missed ?? []).map((item) => missedOutcome(item, reportedAt));
   const missedText =
@@ -288,7 +285,9 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...(result.stillClaimed.length > 0 && { stillClaimed: result.stillClaimed }),
       ...(result.claimedElsewhere.length > 0 && { skipped: result.claimedElsewhere }),
     };
-    await sink({ type: 'run:finish', summary, items: [...named(due), ...(run.missed ?? [])] });
+    // A campaign's rows stay a list whose items are made when read (not 100,000 at once).
+    const items = joinRuns([arrayRun(named(due)), arrayRun(run.missed ?? [])]);
+    await sink({ type: 'run:finish', summary, items });
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError && run.returnStateError !== true) throw result.stateError;
     // A claim that could not be given up stays in the state, `unknown` there. An outcome

@@ -58,6 +58,16 @@ let grown = false;
 const oldSpaceUsed = (): number =>
   getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.space_used_size ?? 0;
 
+/** The full collection V8 exposes, and what the old generation held after the last one. */
+let pacing: { readonly collect: () => void; kept: number } | undefined;
+
+/** A full collection when the old generation grew by PACE_GROWTH since the last one. */
+const collectIfGrown = (): void => {
+  if (pacing === undefined || oldSpaceUsed() < pacing.kept * PACE_GROWTH) return;
+  pacing.collect();
+  pacing.kept = oldSpaceUsed();
+};
+
 /**
  * Every PACE_MS, a full collection when the old generation grew by PACE_GROWTH since the last
  * one: what the young generation holds is left to its scavenges.
@@ -66,10 +76,20 @@ const pace = (): void => {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as unknown;
   if (typeof collect !== 'function') return;
-  let kept = oldSpaceUsed();
-  setInterval(() => {
-    if (oldSpaceUsed() < kept * PACE_GROWTH) return;
-    collect();
-    kept = oldSpaceUsed();
-  }, PACE_MS).unref();
+  pacing = { collect: collect as () => void, kept: oldSpaceUsed() };
+  setInterval(collectIfGrown, PACE_MS).unref();
+};
+
+/** Calls a loop goes through between two looks at the heap (paceLoop). */
+const LOOP_PACE = 2048;
+
+/**
+ * For a loop over every call that runs without yielding (no timer fires meanwhile: apply's
+ * check of every request before the first is sent), a look at the heap every LOOP_PACE
+ * calls, as the timer of a large run looks every PACE_MS: without it, a campaign of 100,000
+ * rows let its garbage grow to some 50 MB before V8 collected it, 20 MB of peak memory above
+ * what a campaign of 20,000 rows reached. `i` is the call's place in the loop.
+ */
+export const paceLoop = (i: number): void => {
+  if (pacing !== undefined && i % LOOP_PACE === LOOP_PACE - 1) collectIfGrown();
 };

@@ -13,6 +13,7 @@ import {
 } from '../resolve/index.js';
 import { type Diagnostic, uniqueDiagnostics } from '../validate/diagnostic.js';
 import type { CallDefinition } from '../validate/model.js';
+import { paceLoop } from './heap.js';
 import type { Prepared } from './prepare.js';
 import { rowWarnings } from './row-warnings.js';
 import { type BoundCache, sendBound } from './send-bound.js';
@@ -133,7 +134,9 @@ export const resolveRequests = async (
     else literal.add(def);
   };
   const isLiteral = (def: CallDefinition): boolean => def.literal === true || literal.has(def);
+  let looked = 0;
   for (const item of due) {
+    paceLoop(looked++);
     const def = definitionOf(item);
     if (def === undefined) {
       missing = true;
