@@ -1,5 +1,6 @@
 import { layersOf } from './layered.js';
 import { recurringKey } from './retention.js';
+import { findIn, seesAny } from './spool.js';
 import type { LockEntry } from './types.js';
 
 /*
@@ -20,18 +21,49 @@ const summaries = new WeakMap<object, CallsSummary>();
 /** The summary of `calls` when they are read through the index; undefined otherwise. */
 export const summaryOf = (calls: object): CallsSummary | undefined => summaries.get(calls);
 
+/** Of plain calls under layers (layered.ts, with a spool): what a scan of them found, once. */
+const plainSummaries = new WeakMap<object, CallsSummary>();
+
+/** The summary of plain calls (every entry in memory): one pass over them, kept. */
+const plainSummary = (calls: object): CallsSummary => {
+  const known = plainSummaries.get(calls);
+  if (known !== undefined) return known;
+  const unknown: string[] = [];
+  const earliest: Record<string, number> = Object.create(null);
+  const entries = calls as Readonly<Record<string, LockEntry>>;
+  let count = 0;
+  for (const key of Object.keys(entries)) {
+    count++;
+    if (entries[key]?.status === 'unknown') unknown.push(key);
+    else takeSlot(earliest, key);
+  }
+  const summary = { count, unknown: unknown.sort(), earliest };
+  plainSummaries.set(calls, summary);
+  return summary;
+};
+
+/** Takes the slot of `key` (of a settled entry) into the earliest slot of its call. */
+export const takeSlot = (earliest: Record<string, number>, key: string): void => {
+  const slot = recurringKey(key);
+  if (slot === undefined) return;
+  const was = earliest[slot.name];
+  if (was === undefined || slot.slotMs < was) earliest[slot.name] = slot.slotMs;
+};
+
 /**
- * The summary of `calls` read through the index, or of such calls with changes layered over
- * them (layered.ts): what the index says, with the changes' unknown entries and slots taken
- * in. A slot's earliest may then be earlier than the entries left say (an entry changed to
+ * The summary of `calls` read through the index, or of such calls (or plain ones) with
+ * changes layered over them (layered.ts): what the index (or one pass over the plain calls)
+ * says, with the changes' and the spooled entries' unknown entries and slots taken in. A
+ * slot's earliest may then be earlier than the entries left say (an entry changed to
  * unknown), which only makes retention look at them all. Undefined for other calls.
  */
 export const summaryOrLayered = (calls: object): CallsSummary | undefined => {
   const own = summaries.get(calls);
   if (own !== undefined) return own;
   const layers = layersOf(calls);
-  const base = layers === undefined ? undefined : summaries.get(layers.base);
-  if (layers === undefined || base === undefined) return undefined;
+  if (layers === undefined) return undefined;
+  const base = layers.raw === undefined ? plainSummary(layers.base) : summaries.get(layers.base);
+  if (base === undefined) return undefined;
   const unknown = new Set(base.unknown);
   const earliest: Record<string, number> = Object.assign(Object.create(null), base.earliest);
   for (const [key, entry] of layers.changes) {
@@ -40,10 +72,18 @@ export const summaryOrLayered = (calls: object): CallsSummary | undefined => {
       continue;
     }
     unknown.delete(key);
-    const slot = recurringKey(key);
-    if (slot === undefined) continue;
-    const was = earliest[slot.name];
-    if (was === undefined || slot.slotMs < was) earliest[slot.name] = slot.slotMs;
+    takeSlot(earliest, key);
+  }
+  // Spooled entries are placed (and under the changes): an unknown one of the base is no
+  // longer; their slots are in the spool's earliest (of all its records: at worst earlier).
+  const { spooled } = layers;
+  if (spooled !== undefined && seesAny(spooled)) {
+    for (const key of base.unknown)
+      if (!layers.changes.has(key) && findIn(spooled, key) >= 0) unknown.delete(key);
+    for (const [name, slotMs] of Object.entries(spooled.spool.earliest)) {
+      const was = earliest[name];
+      if (was === undefined || slotMs < was) earliest[name] = slotMs;
+    }
   }
   return {
     count: layers.merged().keys.length,

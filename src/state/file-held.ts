@@ -3,6 +3,7 @@ import type { FileIdentity, LockfileWrite } from './lockfile.js';
 import type { NumberIndex } from './number-index.js';
 import type { LockDraft } from './record.js';
 import type { RunLockHolder, RunLockLost } from './runlock.js';
+import type { Spool } from './spool.js';
 import type { Claim } from './store.js';
 import type { Lockfile } from './types.js';
 
@@ -10,6 +11,8 @@ import type { Lockfile } from './types.js';
 export interface Held {
   /** The lockfile as recorded so far (one copy of its calls per batch of outcomes). */
   draft: LockDraft;
+  /** Where a large run's draft puts its placed entries until the lockfile is written. */
+  readonly spool?: Spool;
   /** The lock last read from or written to the lockfile (shared: never changed in place). */
   lastWritten: Lockfile;
   /** The lockfile this run wrote last, and what writing it gave (to index it with its copy). */

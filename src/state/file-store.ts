@@ -34,6 +34,7 @@ import {
   setCall,
 } from './number-index.js';
 import { withOutcomes } from './outcome.js';
+import { packingPlacedEntries } from './packed-entry.js';
 import { readReceived, recordReceived, withReceived } from './received.js';
 import {
   type DefinitionMeta,
@@ -45,6 +46,7 @@ import {
 import { clearJournal, recoverJournal, replayJournal } from './replay.js';
 import { pruneExpired } from './retention.js';
 import { acquireRunLock, RunLockLost, runGoingOn, runLockInUse } from './runlock.js';
+import { openSpool } from './spool.js';
 import {
   type Claim,
   type ClaimResult,
@@ -155,7 +157,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   };
   const lockOf = (h: Held): Lockfile => h.draft.lock;
   const setLock = (h: Held, lock: Lockfile): void => {
-    h.draft = draftLock(lock);
+    h.draft = draftLock(lock, h.spool);
   };
   let releaseHeld: (() => Promise<void>) | undefined;
 
@@ -499,8 +501,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       // recoverJournal writes both files only when the journal changed the lock.
       const changed = result.lock !== current && lockfileChanged(current, result.lock);
       const pruned = prune(result.lock);
+      // A large run keeps its placed entries in a file until the lockfile is written.
+      const spool = packingPlacedEntries() ? openSpool(stateDir) : undefined;
       held = {
-        draft: draftLock(pruned),
+        draft: draftLock(pruned, spool),
+        ...(spool && { spool }),
         pruned,
         lastWritten: changed ? result.lock : current,
         copy: changed

@@ -1,4 +1,5 @@
 import { lowerBound } from './sorted.js';
+import { findIn, type SpoolView, spooledEntry, spooledKeys } from './spool.js';
 import type { LockEntry } from './types.js';
 
 /**
@@ -35,17 +36,27 @@ export const forgetRaw = (calls: object): void => {
 /** The calls read through the index as `calls`, else undefined. */
 export const rawOf = (calls: object): RawCalls | undefined => raws.get(calls);
 
-/** Calls made of the entries of a file read through the index, some of them changed or added. */
+/** Calls made of the entries of a base, some of them changed or added. */
 export interface Layers {
-  /** The calls read through the index. */
+  /** The calls under the changes: read through the index, or a plain object of entries. */
   readonly base: object;
-  readonly raw: RawCalls;
-  /** Entries changed or added (never changed once the calls are given out). */
+  /** The base as read through the index; undefined for a plain object of entries. */
+  readonly raw: RawCalls | undefined;
+  /** Entries changed or added in memory (never changed once the calls are given out). */
   readonly changes: ReadonlyMap<string, LockEntry>;
+  /** Placed entries added in a spool (under the changes, over the base). */
+  readonly spooled: SpoolView | undefined;
   /** Every key, in order; of each, its place among the base's keys, or -1 when added. */
   merged(): { readonly keys: readonly string[]; readonly at: Int32Array };
   /** The keys from `lo` to `hi`, both included, in order. */
   between(lo: string, hi: string): string[];
+  /**
+   * The text of the entry of merged key `i` as the lockfile is to hold it, when it is at hand
+   * without the entry: a base entry read through the index and not changed, or a spooled one.
+   */
+  textOf(i: number): string | undefined;
+  /** The keys whose entry is not the base's: changed or spooled. */
+  changed(): Iterable<string>;
 }
 
 const layered = new WeakMap<object, Layers>();
@@ -62,53 +73,100 @@ const holds = (keys: readonly string[], key: string): boolean => {
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The entries of `base` (calls read through the index) with `changes` over them: an object
- * that reads, lists and spreads as a copy of the calls with the changes made, without
- * reading any entry it is not asked for. `changes` is the caller's, to fill until the calls
- * are given out (then never changed). Changed in place (which nothing in callops does), it
- * becomes a plain copy of every entry, as the calls read through the index do.
+ * The entries of `base` (calls read through the index, or a plain object of entries) with
+ * `changes` over them, and under those the placed entries `spooled` sees: an object that
+ * reads, lists and spreads as a copy of the calls with the changes made, without reading
+ * any entry it is not asked for. `changes` is the caller's, to fill until the calls are given
+ * out (then never changed), as is `spooled.count`. Changed in place (which nothing in
+ * callops does), it becomes a plain copy of every entry, as the calls read through the index do.
  */
 export const layeredCalls = (
   base: object,
-  raw: RawCalls,
+  raw: RawCalls | undefined,
   changes: Map<string, LockEntry>,
+  spooled?: SpoolView,
 ): Record<string, LockEntry> => {
   const from = base as Readonly<Record<string, LockEntry>>;
   let all: Record<string, LockEntry> | undefined;
-  let merged: { keys: readonly string[]; at: Int32Array } | undefined;
-  let added: readonly string[] | undefined;
-  /** The keys changes add (not in the base), in order. */
-  const addedKeys = (): readonly string[] => {
-    if (added === undefined) {
-      const keys = raw.keys();
-      added = [...changes.keys()].filter((k) => !holds(keys, k)).sort(byCodeUnit);
-    }
-    return added;
+  let merged: { keys: readonly string[]; at: Int32Array; records?: Int32Array } | undefined;
+  let plainKeys: readonly string[] | undefined;
+  const baseKeys = (): readonly string[] => {
+    if (raw !== undefined) return raw.keys();
+    plainKeys ??= Object.keys(from).sort(byCodeUnit);
+    return plainKeys;
   };
-  const mergedKeys = (): { keys: readonly string[]; at: Int32Array } => {
+  const inBase = (key: string): boolean =>
+    raw !== undefined ? holds(raw.keys(), key) : Object.hasOwn(from, key);
+  const record = (key: string): number => (spooled === undefined ? -1 : findIn(spooled, key));
+  /** The entry read last from the spool: a listing asks for its descriptor, then its value. */
+  let last: { readonly key: string; readonly entry: LockEntry } | undefined;
+  /** The keys changes and the spool add (not in the base), in order, with their records. */
+  const addedKeys = (): { keys: string[]; records: Int32Array | undefined } => {
+    const keys: string[] = [];
+    for (const key of changes.keys()) if (!inBase(key)) keys.push(key);
+    const fromSpool = spooled === undefined ? [] : spooledKeys(spooled);
+    const first = keys.length;
+    const order: number[] = [];
+    for (let r = 0; r < fromSpool.length; r++) {
+      const key = fromSpool[r] as string;
+      if (changes.has(key) || inBase(key)) continue;
+      keys.push(key);
+      order.push((spooled as SpoolView).from + r);
+    }
+    if (order.length === 0) return { keys: keys.sort(byCodeUnit), records: undefined };
+    // Sorted with their records: positions, then keys and records in that order.
+    const at = Array.from(keys, (_, i) => i).sort((i, j) =>
+      byCodeUnit(keys[i] as string, keys[j] as string),
+    );
+    const records = new Int32Array(keys.length);
+    const sorted = new Array<string>(keys.length);
+    for (let i = 0; i < at.length; i++) {
+      const from = at[i] as number;
+      sorted[i] = keys[from] as string;
+      records[i] = from < first ? -1 : (order[from - first] as number);
+    }
+    return { keys: sorted, records };
+  };
+  const mergedKeys = (): { keys: readonly string[]; at: Int32Array; records?: Int32Array } => {
     if (merged !== undefined) return merged;
-    const own = raw.keys();
+    const own = baseKeys();
     const more = addedKeys();
-    const keys = new Array<string>(own.length + more.length);
+    const keys = new Array<string>(own.length + more.keys.length);
     const at = new Int32Array(keys.length);
+    const records = more.records === undefined ? undefined : new Int32Array(keys.length);
     let i = 0;
     let j = 0;
     for (let k = 0; k < keys.length; k++) {
-      if (j >= more.length || (i < own.length && (own[i] as string) < (more[j] as string))) {
-        keys[k] = own[i] as string;
+      if (
+        j >= more.keys.length ||
+        (i < own.length && (own[i] as string) < (more.keys[j] as string))
+      ) {
+        const key = own[i] as string;
+        keys[k] = key;
         at[k] = i++;
+        if (records !== undefined) records[k] = changes.has(key) ? -1 : record(key);
       } else {
-        keys[k] = more[j++] as string;
+        keys[k] = more.keys[j] as string;
         at[k] = -1;
+        if (records !== undefined) records[k] = (more.records as Int32Array)[j] as number;
+        j++;
       }
     }
-    merged = { keys, at };
+    merged = records === undefined ? { keys, at } : { keys, at, records };
     return merged;
   };
-  const has = (key: string): boolean => changes.has(key) || holds(raw.keys(), key);
+  const has = (key: string): boolean => changes.has(key) || record(key) >= 0 || inBase(key);
   const get = (key: string): LockEntry | undefined => {
     if (all !== undefined) return all[key];
-    return changes.has(key) ? changes.get(key) : from[key];
+    if (changes.has(key)) return changes.get(key);
+    if (last?.key === key) return last.entry;
+    const r = record(key);
+    if (r >= 0 && spooled !== undefined) {
+      last = { key, entry: spooledEntry(spooled, r) };
+      return last.entry;
+    }
+    if (raw !== undefined) return from[key];
+    return Object.hasOwn(from, key) ? from[key] : undefined;
   };
   const whole = (): Record<string, LockEntry> => {
     if (all === undefined) {
@@ -136,6 +194,7 @@ export const layeredCalls = (
     base,
     raw,
     changes,
+    spooled,
     merged: mergedKeys,
     between: (lo, hi) => {
       const { keys } = mergedKeys();
@@ -146,6 +205,21 @@ export const layeredCalls = (
         out.push(key);
       }
       return out;
+    },
+    textOf: (i) => {
+      const { keys, at, records } = mergedKeys();
+      const key = keys[i] as string;
+      if (changes.has(key)) return undefined;
+      const r = records?.[i] ?? -1;
+      if (r >= 0 && spooled !== undefined) return spooled.spool.text(r);
+      const inRaw = at[i] as number;
+      return raw !== undefined && inRaw >= 0 ? raw.text(inRaw) : undefined;
+    },
+    changed: () => {
+      if (spooled === undefined) return changes.keys();
+      const keys = [...changes.keys()];
+      for (const key of spooledKeys(spooled)) if (!changes.has(key)) keys.push(key);
+      return keys;
     },
   });
   return proxy;

@@ -140,22 +140,25 @@ export const writeIndex = async (
       copy.bytes !== undefined &&
       (copy.bytes === lockfile.bytes || lockfile.bytes.equals(copy.bytes)));
   if (!same) return;
-  const keys = Object.keys(lock.calls).sort();
+  // Of calls read through the index (or layered), changed or not: what their summary says,
+  // no entry read, and no list of their keys made when the write noted where each went.
+  const summary = summaryOrLayered(lock.calls);
+  const listed = (): string[] => Object.keys(lock.calls).sort();
+  const keys = summary === undefined || lockfile.layout === undefined ? listed() : undefined;
+  const count = keys?.length ?? (summary as NonNullable<typeof summary>).count;
   const located =
     lockfile.layout !== undefined
-      ? encodeLayout(lockfile.layout, keys.length)
+      ? encodeLayout(lockfile.layout, count)
       : lockfile.bytes === undefined
         ? undefined
-        : locate(lockfile.bytes, keys);
+        : locate(lockfile.bytes, keys ?? listed());
   if (located === undefined) return;
-  // Of calls read through the index, changed or not: what their summary says, no entry read.
-  const summary = summaryOrLayered(lock.calls);
   const unknown: string[] = summary === undefined ? [] : [...summary.unknown];
   const earliest: Record<string, number> = Object.assign(
     Object.create(null),
     summary?.earliest ?? {},
   );
-  for (const key of summary === undefined ? keys : []) {
+  for (const key of summary === undefined ? (keys ?? []) : []) {
     if (lock.calls[key]?.status === 'unknown') {
       unknown.push(key);
       continue;
@@ -170,7 +173,7 @@ export const writeIndex = async (
     lockfile: lockfile.identity,
     copy: copy.identity,
     ...(lock.schedules === undefined ? {} : { schedules: { ...lock.schedules } }),
-    count: keys.length,
+    count,
     ...located,
     unknown,
     earliest: { ...earliest },

@@ -11,9 +11,17 @@ import { readRegularFile } from '../config/regular-file.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isErrorCode, syncDir } from './dir.js';
 import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
-import { jsonString } from './json-text.js';
-import { layersOf, rawOf } from './layered.js';
-import { checkLockfileShape, cleanEntry, SORTED_ENTRY_FIELDS } from './lockfile-shape.js';
+import { layersOf } from './layered.js';
+import { checkLockfileShape, cleanEntry } from './lockfile-shape.js';
+import {
+  entryText,
+  INDEX_LIKE,
+  isPlainObject,
+  nested,
+  sortedCopy,
+  sortedEntry,
+} from './lockfile-text.js';
+import { seesAny } from './spool.js';
 import { tempBeside } from './stale-temps.js';
 import type { LockEntry, Lockfile } from './types.js';
 
@@ -174,9 +182,6 @@ export const readLockfile = async (
   return parseLockfile(decoded.text, file);
 };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** JSON with the keys of every object sorted (by UTF-16 code unit), 2-space indent. */
 const emit = (value: unknown, indent: string): string => {
   const inner = `${indent}  `;
@@ -205,60 +210,7 @@ const emitEntry = (entry: LockEntry): string => emit(cleanEntry(entry), '    ');
 export const sameEntry = (a: LockEntry, b: LockEntry): boolean =>
   a === b || emitEntry(a) === emitEntry(b);
 
-/** A key JSON.stringify would put first whatever its order (an array index). */
-const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
-
-/**
- * A copy with the keys of every object inserted in sorted order, so that JSON.stringify
- * (native, fast) writes what emit writes; undefined when a key looks like an array index,
- * which JavaScript objects always list first (emit then writes it).
- */
-const sortedCopy = (value: unknown): unknown => {
-  if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (const item of value) {
-      const copy = sortedCopy(item);
-      if (copy === undefined) return undefined;
-      items.push(copy);
-    }
-    return items;
-  }
-  if (!isPlainObject(value)) return value;
-  // No prototype: a key "__proto__" is a member like any other.
-  const out: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value).sort()) {
-    const field = value[key];
-    if (field === undefined) continue;
-    if (INDEX_LIKE.test(key)) return undefined;
-    const copy = sortedCopy(field);
-    if (copy === undefined) return undefined;
-    out[key] = copy;
-  }
-  return out;
-};
-
 /** The lockfile as committed: keys sorted at every level, 2-space indent, trailing newline. */
-const sortedHistory = (entry: LockEntry): unknown =>
-  entry.history?.map((h) => ({
-    at: h.at,
-    ...(h.callId === undefined ? {} : { callId: h.callId }),
-    ...(h.number === undefined ? {} : { number: h.number }),
-    sid: h.sid,
-  }));
-
-/** An entry as the lockfile holds it: its known, defined fields, in sorted order. */
-const sortedEntry = (entry: LockEntry): unknown => {
-  const out: Record<string, unknown> = {};
-  const from = entry as unknown as Record<string, unknown>;
-  for (const field of SORTED_ENTRY_FIELDS) {
-    const value = from[field];
-    if (value === undefined) continue;
-    out[field] =
-      field === 'history' ? sortedHistory(entry) : field === 'outcome' ? sortedCopy(value) : value;
-  }
-  return out;
-};
-
 export const serializeLockfile = (lock: Lockfile): string => {
   const calls: Record<string, unknown> = Object.create(null);
   let native = true;
@@ -273,30 +225,6 @@ export const serializeLockfile = (lock: Lockfile): string => {
     return `${JSON.stringify(value, null, 2)}\n`;
   }
   return `${emit({ lockfileVersion: lock.lockfileVersion, calls, schedules }, '')}\n`;
-};
-
-/** JSON.stringify with 2-space indent, as written `depth` levels deep (its lines indented). */
-const nested = (value: unknown, indent: string): string =>
-  JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
-
-/**
- * `nested(sortedEntry(entry), '    ')`, the text of an entry in the calls map, written field
- * by field for an entry of text and number fields (every entry but one with a history or an
- * outcome): no sorted copy and no JSON.stringify of it, then a pass to indent its lines.
- */
-const entryText = (entry: LockEntry): string => {
-  const from = entry as unknown as Record<string, unknown>;
-  let out = '{';
-  for (const field of SORTED_ENTRY_FIELDS) {
-    const value = from[field];
-    if (value === undefined) continue;
-    let text: string;
-    if (typeof value === 'string') text = jsonString(value);
-    else if (typeof value === 'number') text = JSON.stringify(value);
-    else return nested(sortedEntry(entry), '    ');
-    out += `${out.length === 1 ? '' : ','}\n      "${field}": ${text}`;
-  }
-  return out.length === 1 ? '{}' : `${out}\n    }`;
 };
 
 /**
@@ -332,12 +260,11 @@ const lockfileParts = (lock: Lockfile): LockfileParts | undefined => {
     count: keys.length,
     prefix: (i) => `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(keys[i] as string)}: `,
     entry: (i) => {
-      const key = keys[i] as string;
       // Of a lockfile read through its index and changed since: an entry not changed is
-      // written as the bytes it was (written by callops, as entryText writes it).
-      const at = merged?.at[i] ?? -1;
-      if (layers !== undefined && at >= 0 && !layers.changes.has(key)) return layers.raw.text(at);
-      return entryText(lock.calls[key] as LockEntry);
+      // written as the bytes it was (written by callops, as entryText writes it); a spooled
+      // entry as the text it was spooled as (entryText's).
+      const text = layers?.textOf(i);
+      return text ?? entryText(lock.calls[keys[i] as string] as LockEntry);
     },
     tail: `${keys.length === 0 ? '}' : '\n  }'}${version === undefined ? '' : `,\n  "lockfileVersion": ${version}`}${sortedSchedules === undefined ? '' : `,\n  "schedules": ${nested(sortedSchedules, '  ')}`}\n}\n`,
   };
@@ -420,13 +347,23 @@ export const lockfileChanged = (before: Lockfile, after: Lockfile): boolean => {
   if (was !== is && (was === undefined || is === undefined || emit(was, '') !== emit(is, '')))
     return true;
   if (before.calls === after.calls) return false;
-  // The same file read through its index under both, changes layered over it or not: only
-  // the keys either changed can differ.
+  // The same file read through its index (or the same calls) under both, changes layered
+  // over it or not: only the keys either changed can differ. Spooled entries are never
+  // changed: of one spool, a record one sees and the other does not is a key placed since.
   const [a, b] = [layersOf(before.calls), layersOf(after.calls)];
-  const baseA = a?.base ?? (rawOf(before.calls) === undefined ? undefined : before.calls);
-  const baseB = b?.base ?? (rawOf(after.calls) === undefined ? undefined : after.calls);
-  if (baseA !== undefined && baseA === baseB) {
-    for (const key of new Set([...(a?.changes.keys() ?? []), ...(b?.changes.keys() ?? [])])) {
+  const baseA = a?.base ?? before.calls;
+  const baseB = b?.base ?? after.calls;
+  if (baseA === baseB) {
+    const [sa, sb] = [a?.spooled, b?.spooled];
+    const sameSpool = sa?.spool === sb?.spool && sa?.from === sb?.from;
+    if (sameSpool && sa?.count !== sb?.count) return true;
+    // Calls over the base itself and calls with spooled entries: a spooled key is placed
+    // where the base's entry was not (it would not have been spooled).
+    if ((a === undefined && seesAny(sb)) || (b === undefined && seesAny(sa))) return true;
+    const keys = sameSpool
+      ? [...(a?.changes.keys() ?? []), ...(b?.changes.keys() ?? [])]
+      : [...(a?.changed() ?? []), ...(b?.changed() ?? [])];
+    for (const key of new Set(keys)) {
       const old = before.calls[key];
       const now = after.calls[key];
       if (old === now) continue;

@@ -1,8 +1,10 @@
 import type { EntryStatus, Outcome } from '../execute/outcome.js';
-import { everyEntry } from './calls-summary.js';
+import { everyEntry, takeSlot } from './calls-summary.js';
 import { layeredCalls, layersOf, rawOf } from './layered.js';
 import { cleanEntry } from './lockfile-shape.js';
+import { entryText } from './lockfile-text.js';
 import { packedEntry, packingPlacedEntries } from './packed-entry.js';
+import type { Spool, SpoolView } from './spool.js';
 import type { LockEntry, Lockfile, ResolvedBy } from './types.js';
 
 /** Where a placement's definition came from, recorded beside its outcome. */
@@ -24,11 +26,13 @@ const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => (
 
 /**
  * The entry an outcome makes: what cleanEntry gives for the same fields (in its order, absent
- * ones left out), built by named assignments instead of a walk over every field name.
+ * ones left out), built by named assignments instead of a walk over every field name. A placed
+ * one is packed (packed-entry.ts) when `pack` says so (by default, when a large run packs).
  */
 export const entryOf = (
   outcome: Outcome & { readonly status: EntryStatus },
   meta: DefinitionMeta,
+  pack = packingPlacedEntries(),
 ): LockEntry => {
   // The usual placement, built as one literal: its fields sit in the object itself. Added
   // one by one to `{ status }`, they went to a separate array of properties, some 30 bytes
@@ -44,9 +48,7 @@ export const entryOf = (
     file !== undefined
   ) {
     return (
-      (packingPlacedEntries()
-        ? packedEntry(sid, callId, at, definition, file, number)
-        : undefined) ??
+      (pack ? packedEntry(sid, callId, at, definition, file, number) : undefined) ??
       (number === undefined
         ? { status: 'placed', sid, callId, at, definition, file }
         : { status: 'placed', sid, callId, at, definition, file, number })
@@ -88,13 +90,14 @@ const nextEntry = (
   current: LockEntry | undefined,
   outcome: Outcome,
   meta: DefinitionMeta,
+  pack?: boolean,
 ): LockEntry | undefined => {
   if (outcome.status === 'missed') return undefined;
   if (current?.status === 'placed' && (meta.replace !== true || current.sid === outcome.sid))
     return undefined;
   const history = historyAfter(current);
   // Not `missed` (returned above): an entry's status.
-  const entry = entryOf(outcome as Outcome & { readonly status: EntryStatus }, meta);
+  const entry = entryOf(outcome as Outcome & { readonly status: EntryStatus }, meta, pack);
   return history === undefined ? entry : cleanEntry({ ...entry, history });
 };
 
@@ -115,24 +118,45 @@ export interface LockDraft {
   readonly changed: boolean;
 }
 
+/** The calls a draft records into, and where its changes go. */
+interface Copy {
+  readonly calls: Record<string, LockEntry>;
+  /** The changes layered over the base, when the calls are layered. */
+  readonly changes?: Map<string, LockEntry>;
+  /** The spooled records the calls see, when they see any. */
+  readonly spooled?: SpoolView;
+}
+
 /**
  * A copy of `calls` to record into. Of a lockfile read through its index (or such a copy
  * given out before), the file's entries stay where they are and the changes are layered over
  * them (layered.ts): one call placed beside 100,000 entries parses none of them, and the
- * lockfile is written with theirs as the bytes they were. Otherwise every entry is copied.
+ * lockfile is written with theirs as the bytes they were. With a spool (a large run of the
+ * file store), placed entries go to it, layered over any calls. Otherwise every entry is copied.
  */
-const copyOf = (
-  calls: Lockfile['calls'],
-): { calls: Record<string, LockEntry>; changes?: Map<string, LockEntry> } => {
+const copyOf = (calls: Lockfile['calls'], spool: Spool | undefined): Copy => {
   const layers = layersOf(calls);
   const base = layers?.base ?? calls;
-  const raw = layers?.raw ?? rawOf(base);
-  if (raw !== undefined) {
+  const raw = layers !== undefined ? layers.raw : rawOf(base);
+  const seen = layers?.spooled;
+  // The records these calls see; a spool's next ones too when they see up to its end (a
+  // spool is added to by one draft at a time: the one whose calls reach its end).
+  const spooled: SpoolView | undefined =
+    seen !== undefined
+      ? { spool: seen.spool, from: seen.from, count: seen.count }
+      : spool !== undefined
+        ? { spool, from: spool.size, count: spool.size }
+        : undefined;
+  if (raw !== undefined || spooled !== undefined) {
     try {
       // Its file is read after the lockfile is written again (replaced): kept open.
-      raw.pin();
+      raw?.pin();
       const changes = new Map(layers?.changes);
-      return { calls: layeredCalls(base, raw, changes), changes };
+      return {
+        calls: layeredCalls(base, raw, changes, spooled),
+        changes,
+        ...(spooled && { spooled }),
+      };
     } catch {
       // The file changed since it was read: copied whole below, which says so.
     }
@@ -140,30 +164,52 @@ const copyOf = (
   return { calls: { ...everyEntry(calls) } };
 };
 
-export const draftLock = (base: Lockfile): LockDraft => {
+/**
+ * Whether a draft puts `entry` in its spool: a placed entry of its first placement, which no
+ * later outcome changes (placed is final; a replacement gets a history, and goes to the
+ * changes over it), so that a key is spooled at most once.
+ */
+const spoolable = (entry: LockEntry, copy: Copy, spool: Spool | undefined, key: string): boolean =>
+  spool !== undefined &&
+  copy.spooled?.spool === spool &&
+  copy.spooled.count === spool.size &&
+  entry.status === 'placed' &&
+  entry.history === undefined &&
+  spool.find(key) === -1;
+
+/**
+ * `spool`: where the draft puts placed entries (file-store.ts, a large run), instead of
+ * holding them until the lockfile is written.
+ */
+export const draftLock = (base: Lockfile, spool?: Spool): LockDraft => {
   let snapshot = base;
-  let calls: Record<string, LockEntry> | undefined;
-  /** The changes over a lockfile read through its index, while `calls` layers them. */
-  let changes: Map<string, LockEntry> | undefined;
+  let copy: Copy | undefined;
   let changed = false;
   return {
     record(outcome, meta) {
-      const entry = nextEntry((calls ?? snapshot.calls)[outcome.key], outcome, meta);
+      // Not packed when it is to be spooled (its text is what is kept).
+      const current = (copy?.calls ?? snapshot.calls)[outcome.key];
+      const entry = nextEntry(current, outcome, meta, spool === undefined ? undefined : false);
       if (entry === undefined) return false;
-      if (calls === undefined) ({ calls, changes } = copyOf(snapshot.calls));
-      if (changes !== undefined) changes.set(outcome.key, entry);
+      copy ??= copyOf(snapshot.calls, spool);
+      const { calls, changes, spooled } = copy;
+      if (spooled !== undefined && spoolable(entry, copy, spool, outcome.key)) {
+        changes?.delete(outcome.key);
+        spooled.spool.add(outcome.key, entryText(entry));
+        takeSlot(spooled.spool.earliest, outcome.key);
+        spooled.count = spooled.spool.size;
+      } else if (changes !== undefined) changes.set(outcome.key, entry);
       else calls[outcome.key] = entry;
       changed = true;
       return true;
     },
     entry(key) {
-      return (calls ?? snapshot.calls)[key];
+      return (copy?.calls ?? snapshot.calls)[key];
     },
     get lock() {
-      if (calls !== undefined) {
-        snapshot = { ...snapshot, calls };
-        calls = undefined;
-        changes = undefined;
+      if (copy !== undefined) {
+        snapshot = { ...snapshot, calls: copy.calls };
+        copy = undefined;
       }
       return snapshot;
     },

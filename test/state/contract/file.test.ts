@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach, beforeEach, describe } from 'vitest';
 import { openFileStore } from '../../../src/state/file-store.js';
 import { emptyLockfile, readLockfile, writeLockfileAtomic } from '../../../src/state/lockfile.js';
+import { packPlacedEntries } from '../../../src/state/packed-entry.js';
 import { tempDir } from '../helpers.js';
-import { describeStoreContract } from './contract.js';
+import { describeStoreContract, type StoreHarness } from './contract.js';
 
-describeStoreContract({
-  name: 'file',
+const harness = (name: string): StoreHarness => ({
+  name,
   concurrentRunners: false,
   project: async () => {
     const root = await tempDir();
@@ -33,4 +35,14 @@ describeStoreContract({
       },
     };
   },
+});
+
+describeStoreContract(harness('file'));
+
+// A run of many calls keeps its placed entries in a spool in `.callops/` until the lockfile is
+// written (spool.ts): the same contract holds.
+describe('a large run', () => {
+  beforeEach(() => packPlacedEntries(true));
+  afterEach(() => packPlacedEntries(false));
+  describeStoreContract(harness('file, placed entries spooled,'));
 });
