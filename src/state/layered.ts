@@ -155,7 +155,12 @@ export const layeredCalls = (
     merged = records === undefined ? { keys, at } : { keys, at, records };
     return merged;
   };
-  const has = (key: string): boolean => changes.has(key) || record(key) >= 0 || inBase(key);
+  // Once every key is listed (a listing asks this of each), a search among them: a spooled
+  // key's record is not read to say it is there.
+  const has = (key: string): boolean =>
+    merged !== undefined
+      ? holds(merged.keys, key)
+      : changes.has(key) || record(key) >= 0 || inBase(key);
   const get = (key: string): LockEntry | undefined => {
     if (all !== undefined) return all[key];
     if (changes.has(key)) return changes.get(key);

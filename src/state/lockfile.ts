@@ -9,6 +9,7 @@ import { brokenLink } from '../config/exists.js';
 import { formatMiB } from '../config/limits.js';
 import { readRegularFile } from '../config/regular-file.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
+import { summaryOf } from './calls-summary.js';
 import { isErrorCode, syncDir } from './dir.js';
 import { mayHoldDuplicates, positionOf, scanJson } from './json-scan.js';
 import { layersOf } from './layered.js';
@@ -280,7 +281,7 @@ export interface EntryLayout {
   readonly lengths: Uint32Array;
 }
 
-/** How much text a streamed write gathers before it writes it (characters). */
+/** How many bytes a streamed write gathers before it writes them. */
 const PIECE = 256 * 1024;
 
 /** Write all of `bytes` at the handle's position. */
@@ -313,25 +314,52 @@ const streamLockfile = async (
   const heads = new Uint32Array(count);
   const starts = new Uint32Array(count);
   const lengths = new Uint32Array(count);
-  let pending = parts.head;
-  let at = Buffer.byteLength(pending);
+  // One buffer for every piece: a piece made anew each time (a Buffer, and the text gathered
+  // for it) was garbage outside the heap that waited for a collection, some 20 MB of peak
+  // memory at the end of a run of 100,000 calls.
+  const piece = Buffer.allocUnsafe(PIECE);
+  let used = 0;
+  /** Into the piece (written first when it has no room left): text of `bytes` bytes. */
+  const put = async (text: string, bytes: number): Promise<void> => {
+    if (used + bytes > piece.length && used > 0) {
+      await writeAll(handle, piece.subarray(0, used));
+      used = 0;
+    }
+    if (bytes > piece.length) await writeAll(handle, Buffer.from(text, 'utf8'));
+    else used += piece.write(text, used, 'utf8');
+  };
+  let at = Buffer.byteLength(parts.head);
+  await put(parts.head, at);
   for (let i = 0; i < count; i += 1) {
     const prefix = parts.prefix(i);
     const entry = parts.entry(i);
     heads[i] = i === 0 ? at : at + 1;
-    at += Buffer.byteLength(prefix);
+    const prefixBytes = Buffer.byteLength(prefix);
+    at += prefixBytes;
     starts[i] = at;
     const length = Buffer.byteLength(entry);
     lengths[i] = length;
     at += length;
-    pending += prefix + entry;
-    if (pending.length >= PIECE) {
-      await writeAll(handle, Buffer.from(pending, 'utf8'));
-      pending = '';
+    // Awaited only when the piece is written: most entries go into it as they are.
+    if (used + prefixBytes + length <= piece.length) {
+      used += piece.write(prefix, used, 'utf8');
+      used += piece.write(entry, used, 'utf8');
+    } else {
+      await put(prefix, prefixBytes);
+      await put(entry, length);
     }
   }
-  await writeAll(handle, Buffer.from(pending + parts.tail, 'utf8'));
+  await put(parts.tail, Buffer.byteLength(parts.tail));
+  if (used > 0) await writeAll(handle, piece.subarray(0, used));
   return { layout: { heads, starts, lengths } };
+};
+
+/** Whether calls hold no entry: of layered calls or calls read through the index, their count. */
+const isEmpty = (calls: object): boolean => {
+  const counted = layersOf(calls)?.merged().keys.length ?? summaryOf(calls)?.count;
+  if (counted !== undefined) return counted === 0;
+  for (const _ in calls) return false;
+  return true;
 };
 
 /**
@@ -371,6 +399,8 @@ export const lockfileChanged = (before: Lockfile, after: Lockfile): boolean => {
     }
     return false;
   }
+  // Nothing before (no lockfile yet): any entry after is a change, found without reading it.
+  if (isEmpty(before.calls)) return !isEmpty(after.calls);
   let count = 0;
   for (const key in after.calls) {
     count++;

@@ -193,9 +193,12 @@ export const draftLock = (base: Lockfile, spool?: Spool): LockDraft => {
       if (entry === undefined) return false;
       copy ??= copyOf(snapshot.calls, spool);
       const { calls, changes, spooled } = copy;
-      if (spooled !== undefined && spoolable(entry, copy, spool, outcome.key)) {
+      if (
+        spooled !== undefined &&
+        spoolable(entry, copy, spool, outcome.key) &&
+        spooled.spool.add(outcome.key, entryText(entry)) >= 0
+      ) {
         changes?.delete(outcome.key);
-        spooled.spool.add(outcome.key, entryText(entry));
         takeSlot(spooled.spool.earliest, outcome.key);
         spooled.count = spooled.spool.size;
       } else if (changes !== undefined) changes.set(outcome.key, entry);

@@ -247,6 +247,9 @@ describe('the bytes of a written lockfile', () => {
       });
     };
     await check(big);
+    // An entry larger than a piece (its bytes, not its characters), between smaller ones.
+    const huge = entry({ status: 'failed', message: 'ü'.repeat(200_000) });
+    await check(lockOf({ 'p/a': entry(), 'p/b': huge, 'p/c': entry() }));
     await fc.assert(fc.asyncProperty(fc.oneof(lockArb, withSchedules, richLockArb), check), {
       numRuns: 60,
     });
