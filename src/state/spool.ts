@@ -157,7 +157,7 @@ export const openSpool = (stateDir: string): Spool | undefined => {
   };
 
   /** What a walk through the records in order read last. */
-  let ahead: { at: number; bytes: Buffer } | undefined;
+  let ahead: { at: number; valid: number; bytes: Buffer } | undefined;
   let scratch: Buffer = Buffer.allocUnsafe(4096);
   /** The bytes of record `r`: valid until the next read. */
   const bytesOf = (r: number, onward: boolean): Buffer => {
@@ -169,13 +169,15 @@ export const openSpool = (stateDir: string): Spool | undefined => {
       if (piece === undefined) throw new Error('a spooled entry is missing');
       return piece.bytes.subarray(start - piece.at, end - piece.at);
     }
-    if (ahead !== undefined && start >= ahead.at && end <= ahead.at + ahead.bytes.length)
+    if (ahead !== undefined && start >= ahead.at && end <= ahead.at + ahead.valid)
       return ahead.bytes.subarray(start - ahead.at, end - ahead.at);
     const length = onward ? Math.max(end - start, Math.min(PIECE, onDisk - start)) : end - start;
     let into = scratch;
     if (onward) {
-      ahead ??= { at: 0, bytes: Buffer.allocUnsafe(PIECE) };
+      ahead ??= { at: 0, valid: 0, bytes: Buffer.allocUnsafe(PIECE) };
       if (ahead.bytes.length < length) ahead.bytes = Buffer.allocUnsafe(length);
+      // What it held is read over: none of it is valid until the read ends.
+      ahead.valid = 0;
       into = ahead.bytes;
     } else if (scratch.length < length) {
       scratch = Buffer.allocUnsafe(length);
@@ -190,6 +192,7 @@ export const openSpool = (stateDir: string): Spool | undefined => {
     }
     if (onward && ahead !== undefined) {
       ahead.at = start;
+      ahead.valid = length;
       return ahead.bytes.subarray(0, end - start);
     }
     return into.subarray(0, end - start);
