@@ -69,8 +69,11 @@ export const spooledKeys = (view: SpoolView): string[] => {
 export const seesAny = (view: SpoolView | undefined): boolean =>
   view !== undefined && view.count > view.from;
 
-/** Bytes gathered before they are written; also what a walk through the records reads at once. */
+/** Bytes gathered before they are written; also what a read of records reads at once. */
 const PIECE = 64 * 1024;
+
+/** Pieces of the file kept as read (bytesOf). */
+const WINDOWS = 8;
 
 /** FNV-1a of the key's UTF-16 code units. */
 const hashOf = (key: string): number => {
@@ -156,11 +159,25 @@ export const openSpool = (stateDir: string): Spool | undefined => {
     tailUsed = 0;
   };
 
-  /** What a walk through the records in order read last. */
-  let ahead: { at: number; valid: number; bytes: Buffer } | undefined;
+  /**
+   * Pieces of the file read last, the latest first: a walk through the records in order reads
+   * one piece for many records, and so does the lockfile's writer, which reads them in the
+   * order of their keys (a campaign's rows `r1`, `r10`, `r100`, `r1000`, `r10000`, `r10001`,
+   * …: a few runs of records in the order they were added, taken in turn).
+   */
+  const windows: { at: number; valid: number; bytes: Buffer }[] = [];
   let scratch: Buffer = Buffer.allocUnsafe(4096);
+  const readInto = (into: Buffer, start: number, length: number): void => {
+    let done = 0;
+    while (done < length) {
+      if (file.fd === undefined) throw new Error('the spool of placed entries was closed');
+      const n = readSync(file.fd, into, done, length - done, start + done);
+      if (n === 0) throw new Error('the spool of placed entries ended early');
+      done += n;
+    }
+  };
   /** The bytes of record `r`: valid until the next read. */
-  const bytesOf = (r: number, onward: boolean): Buffer => {
+  const bytesOf = (r: number): Buffer => {
     const start = starts[r] as number;
     const end = r + 1 < size ? (starts[r + 1] as number) : tailAt + tailUsed;
     if (start >= tailAt) return tail.subarray(start - tailAt, end - tailAt);
@@ -169,43 +186,39 @@ export const openSpool = (stateDir: string): Spool | undefined => {
       if (piece === undefined) throw new Error('a spooled entry is missing');
       return piece.bytes.subarray(start - piece.at, end - piece.at);
     }
-    if (ahead !== undefined && start >= ahead.at && end <= ahead.at + ahead.valid)
-      return ahead.bytes.subarray(start - ahead.at, end - ahead.at);
-    const length = onward ? Math.max(end - start, Math.min(PIECE, onDisk - start)) : end - start;
-    let into = scratch;
-    if (onward) {
-      ahead ??= { at: 0, valid: 0, bytes: Buffer.allocUnsafe(PIECE) };
-      if (ahead.bytes.length < length) ahead.bytes = Buffer.allocUnsafe(length);
-      // What it held is read over: none of it is valid until the read ends.
-      ahead.valid = 0;
-      into = ahead.bytes;
-    } else if (scratch.length < length) {
-      scratch = Buffer.allocUnsafe(length);
-      into = scratch;
+    const hit = windows.findIndex((w) => start >= w.at && end <= w.at + w.valid);
+    if (hit >= 0) {
+      const w = windows[hit] as (typeof windows)[number];
+      if (hit > 0) windows.unshift(...windows.splice(hit, 1));
+      return w.bytes.subarray(start - w.at, end - w.at);
     }
-    let done = 0;
-    while (done < length) {
-      if (file.fd === undefined) throw new Error('the spool of placed entries was closed');
-      const n = readSync(file.fd, into, done, length - done, start + done);
-      if (n === 0) throw new Error('the spool of placed entries ended early');
-      done += n;
+    if (end - start > PIECE) {
+      if (scratch.length < end - start) scratch = Buffer.allocUnsafe(end - start);
+      readInto(scratch, start, end - start);
+      return scratch.subarray(0, end - start);
     }
-    if (onward && ahead !== undefined) {
-      ahead.at = start;
-      ahead.valid = length;
-      return ahead.bytes.subarray(0, end - start);
-    }
-    return into.subarray(0, end - start);
+    const w =
+      windows.length < WINDOWS
+        ? { at: 0, valid: 0, bytes: Buffer.allocUnsafe(PIECE) }
+        : (windows.pop() as (typeof windows)[number]);
+    windows.unshift(w);
+    // What it held is read over: none of it is valid until the read ends.
+    w.valid = 0;
+    const length = Math.min(PIECE, onDisk - start);
+    readInto(w.bytes, start, length);
+    w.at = start;
+    w.valid = length;
+    return w.bytes.subarray(0, end - start);
   };
-  let last = -2;
-  const fields = (r: number): { key: string; text: string } => {
-    const bytes = bytesOf(r, r === last + 1);
-    last = r;
-    const keyBytes = bytes.readUInt32LE(0);
-    return {
-      key: bytes.toString('utf8', 8, 8 + keyBytes),
-      text: bytes.toString('utf8', 8 + keyBytes),
-    };
+  /** The key of record `r`. */
+  const keyAt = (r: number): string => {
+    const bytes = bytesOf(r);
+    return bytes.toString('utf8', 8, 8 + bytes.readUInt32LE(0));
+  };
+  /** The text of record `r`. */
+  const textAt = (r: number): string => {
+    const bytes = bytesOf(r);
+    return bytes.toString('utf8', 8 + bytes.readUInt32LE(0));
   };
 
   const place = (record: number): void => {
@@ -224,7 +237,7 @@ export const openSpool = (stateDir: string): Spool | undefined => {
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = slots[i] as number;
       if (slot === 0) return -1;
-      if (hashes[slot - 1] === hash && fields(slot - 1).key === key) return slot - 1;
+      if (hashes[slot - 1] === hash && keyAt(slot - 1) === key) return slot - 1;
     }
   };
 
@@ -270,8 +283,8 @@ export const openSpool = (stateDir: string): Spool | undefined => {
     },
     find,
     earliest: Object.create(null) as Record<string, number>,
-    key: (record) => fields(record).key,
-    text: (record) => fields(record).text,
+    key: keyAt,
+    text: textAt,
     close: () => closeFile(file),
   };
   unread.register(spool, file);
