@@ -103,7 +103,7 @@ test('a large run spools its placed entries and writes the lockfile a run holdin
   expect(lock.calls[key(2)]?.sid).toBe(sidOf(2, 9));
   expect(Object.keys(lock.calls)).toHaveLength(ROWS);
   // Placed is final: a row placed in this run is not claimed again.
-  expect(await store.claim(claimOf(7))).toBe(false);
+  expect(await store.claim(claimOf(7))).toEqual({ recorded: 'placed' });
   // No file is left for it: the spool is removed as soon as it is opened.
   expect((await readdir(spooled.site.stateDir)).filter((f) => f.startsWith('spool.'))).toEqual([]);
 
