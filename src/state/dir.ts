@@ -45,7 +45,7 @@ export const STATE_GITIGNORE = '*\n';
 const GITIGNORE_FILE = '.gitignore';
 
 /** `text` to `path`, whole or not at all: a temp file written, fsynced, renamed into place. */
-const replaceWhole = async (path: string, text: string): Promise<void> => {
+export const replaceWhole = async (path: string, text: string): Promise<void> => {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temp, 'wx');

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { access, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { access, readdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isErrorCode, syncDir } from './dir.js';
+import { isErrorCode, replaceWhole, syncDir } from './dir.js';
 
 /**
  * How a receiver learns that another command recorded what its spool holds (./received.ts).
@@ -81,20 +80,7 @@ export const sameAck = (a: ReceivedAck | undefined, b: ReceivedAck): boolean =>
  */
 export const writeAck = async (spoolPath: string, ack: ReceivedAck): Promise<void> => {
   const path = ackPath(spoolPath);
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const out = await open(temp, 'wx');
-    try {
-      await out.writeFile(`${JSON.stringify({ upTo: ack.upTo, except: ack.except })}\n`);
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  await replaceWhole(path, `${JSON.stringify({ upTo: ack.upTo, except: ack.except })}\n`);
   await syncDir(dirname(path));
 };
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ensureStateDir, isErrorCode, syncDir } from './dir.js';
+import { ensureStateDir, isErrorCode, replaceWhole, syncDir } from './dir.js';
 import { jsonString as str } from './json-text.js';
 import { checkOutcome, cleanOutcome, withOutcomes } from './outcome.js';
 import { ownStart } from './process-start.js';
@@ -290,20 +290,7 @@ export const openReceivedSpool = async (
 
   const rewrite = async (statuses: readonly ReceivedStatus[]): Promise<void> => {
     broken = true;
-    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const out = await open(temp, 'wx');
-      try {
-        await writeAll(out, header + statuses.map(statusLine).join(''));
-        await out.sync();
-      } finally {
-        await out.close();
-      }
-      await rename(temp, path);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+    await replaceWhole(path, header + statuses.map(statusLine).join(''));
     await syncDir(stateDir);
     const next = await open(path, 'a');
     await handle?.close().catch(() => undefined);
