@@ -27,7 +27,7 @@ import { latestSlots } from './slot-search.js';
 import { type SlotShares, slotShares } from './slot-share.js';
 import { pendingSlots, throughSuppressed } from './suppressed-memory.js';
 import { holdTwinKeys, twinMemory } from './twin-held.js';
-import { type TargetTwins, targetTwins } from './twins.js';
+import { type TargetTwins, targetTwins, unresolvedTargets } from './twins.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 /**
@@ -212,6 +212,12 @@ const lookThroughDisabled = (
 const sameGatewayOf = (twins: TargetTwins, target: string): Pick<Plan, 'sameGateway'> => {
   const beside = twins.sameGateway(target);
   return beside.length === 0 ? {} : { sameGateway: beside };
+};
+
+/** The targets whose gateway does not resolve now that hold entries (Plan.unresolvedTargets). */
+const unresolvedOf = (input: PlanInput): Pick<Plan, 'unresolvedTargets'> => {
+  const found = unresolvedTargets(input.lock, input.gateways, input.runTarget);
+  return found.length === 0 ? {} : { unresolvedTargets: found };
 };
 
 /** The campaigns of which `only` selects some rows but not all (nor the campaign itself). */
@@ -410,6 +416,7 @@ export const buildPlan = (input: PlanInput): Plan => {
     skipped: lists.skipped.items(),
     ...(twins.gone.length > 0 && { goneTargets: twins.gone }),
     ...sameGatewayOf(twins, input.runTarget),
+    ...unresolvedOf(input),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
     campaigns: [...campaigns.values()],
   };

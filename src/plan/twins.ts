@@ -76,6 +76,35 @@ export interface TargetTwins {
   latest(target: string, base: string, after: number, until: number): TwinSlot | undefined;
 }
 
+/**
+ * How a gateway identity (PlanInput.gateways) begins for a target whose base_url or
+ * account_sid does not resolve now (a variable unset): it is known by its values as written,
+ * and callops cannot tell whether it is the run's gateway.
+ */
+export const UNRESOLVED_GATEWAY = 'unresolved:';
+
+/**
+ * The targets the project defines, besides `target`, whose base_url or account_sid does not
+ * resolve now and that hold entries, with how many: their entries are read as another
+ * gateway's (no twin of `target`), so were one of them `target`'s gateway renamed, what it
+ * placed would be placed again. A plan names them, so that nobody is called again unawares.
+ */
+export const unresolvedTargets = (
+  lock: Lockfile,
+  gateways: ReadonlyMap<string, string> | undefined,
+  target: string,
+): TargetEntries[] => {
+  if (gateways === undefined || isEmpty(lock.calls)) return [];
+  const mine = gateways.get(target);
+  const found: TargetEntries[] = [];
+  for (const [other, gateway] of [...gateways].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (other === target || gateway === mine || !gateway.startsWith(UNRESOLVED_GATEWAY)) continue;
+    const entries = keysBetween(lock.calls, `${other}/`, `${other}/\uffff`).length;
+    if (entries > 0) found.push({ target: other, entries });
+  }
+  return found;
+};
+
 /** Placed, unknown, or a claim being placed: the call may have rung. */
 export const mayHaveRung = (entry: LockEntry | undefined): entry is LockEntry =>
   entry !== undefined && (entry.status === 'placed' || entry.status === 'unknown');

@@ -97,6 +97,13 @@ export interface Plan {
    * that hold entries: a call, slot or row placed under either name is placed once.
    */
   readonly sameGateway?: readonly TargetEntries[];
+  /**
+   * Targets defined beside the run's target whose base_url or account_sid does not resolve
+   * now (a variable unset) that hold entries: read as another gateway's, their calls are
+   * placed again under the run's target; were one of them its gateway renamed, that calls
+   * someone again (twins.ts, unresolvedTargets).
+   */
+  readonly unresolvedTargets?: readonly TargetEntries[];
   /** Due placements to a number on a do-not-call list: never sent (reason: list file:line). */
   readonly suppressed?: readonly PlanItem[];
   /** Due placements the per-number limit holds back: due again once the window allows. */

@@ -312,5 +312,8 @@ export const shownPlan = (plan: Plan, lock: Lockfile): Plan => {
     ...(plan.sameGateway !== undefined && {
       sameGateway: plan.sameGateway.map((g) => ({ ...g, target: text(g.target) })),
     }),
+    ...(plan.unresolvedTargets !== undefined && {
+      unresolvedTargets: plan.unresolvedTargets.map((g) => ({ ...g, target: text(g.target) })),
+    }),
   };
 };

@@ -389,12 +389,13 @@ function* changesSection(
   changes: LockChanges,
   lockName: string,
   budget: TextBudget,
-  plan: Pick<Plan, 'target' | 'goneTargets' | 'sameGateway'>,
+  plan: Pick<Plan, 'target' | 'goneTargets' | 'sameGateway' | 'unresolvedTargets'>,
 ): Generator<string> {
   yield `### Changes against ${code(lockName)}`;
   yield '';
   const gone = plan.goneTargets ?? [];
   const beside = plan.sameGateway ?? [];
+  const unresolved = plan.unresolvedTargets ?? [];
   const entries = (g: TargetEntries) => `${g.entries} ${g.entries === 1 ? 'entry' : 'entries'}`;
   if (gone.length > 0) {
     yield `**Targets no longer defined (${gone.length})** — renamed? Their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
@@ -414,8 +415,17 @@ function* changesSection(
     );
     yield '';
   }
+  if (unresolved.length > 0) {
+    yield `**Targets that do not resolve here (${unresolved.length})** — a variable in their base_url or account_sid is unset: their entries are read as another gateway's, and what they placed is placed again under ${code(plan.target)}. Were one of them this gateway renamed, set its variables (or remove it from callops.yaml) before applying:`;
+    yield* linesWithin(
+      unresolved.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
+      budget,
+      moreInList,
+    );
+    yield '';
+  }
   if (changes.changed.count + changes.added.count + changes.removed.length === 0) {
-    if (gone.length + beside.length > 0) return;
+    if (gone.length + beside.length + unresolved.length > 0) return;
     yield 'No call was added, changed or removed since it was last placed.';
     yield '';
     return;

@@ -217,6 +217,13 @@ export const goneTargetText = (g: TargetEntries): string =>
 export const sameGatewayText = (g: TargetEntries, target: string): string =>
   `target ${printable(g.target)} is the same gateway as ${printable(target)} (its base_url and account_sid): a call, slot or row placed under either name (${g.entries} ${g.entries === 1 ? 'entry' : 'entries'} under ${printable(g.target)}) is placed once`;
 
+/**
+ * A target defined beside the run's whose gateway does not resolve now (a variable unset),
+ * holding entries, in one line: what it placed is not held (twins.ts, unresolvedTargets).
+ */
+export const unresolvedTargetText = (g: TargetEntries, target: string): string =>
+  `target ${printable(g.target)} does not resolve here (a variable in its base_url or account_sid is unset): its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
+
 /** Human plan: what apply would place now, and what comes next; whom each call dials. */
 export const renderPlanHuman = (
   plan: Plan,
@@ -246,6 +253,8 @@ function* planLines(
   yield `evaluated at ${plan.now}`;
   for (const g of plan.goneTargets ?? []) yield style('yellow', goneTargetText(g));
   for (const g of plan.sameGateway ?? []) yield style('yellow', sameGatewayText(g, plan.target));
+  for (const g of plan.unresolvedTargets ?? [])
+    yield style('yellow', unresolvedTargetText(g, plan.target));
   yield '';
   const counts = campaignCounts(plan);
   if (counts.length > 0) {
@@ -372,6 +381,7 @@ export const planJson = (
   // Only when there are any: older plans' consumers see what they knew.
   ...(plan.goneTargets !== undefined && { goneTargets: plan.goneTargets }),
   ...(plan.sameGateway !== undefined && { sameGateway: plan.sameGateway }),
+  ...(plan.unresolvedTargets !== undefined && { unresolvedTargets: plan.unresolvedTargets }),
   suppressed: streamed(plan.suppressed ?? []),
   waiting: streamed(plan.waiting ?? []),
   changed: new JsonItems(() => changedKeys(plan.skipped)),

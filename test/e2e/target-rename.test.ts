@@ -60,6 +60,7 @@ interface PlanJson {
   skipped: { key: string; reason?: string }[];
   goneTargets?: { target: string; entries: number }[];
   sameGateway?: { target: string; entries: number }[];
+  unresolvedTargets?: { target: string; entries: number }[];
 }
 
 const planJson = async (g: Gateway, now: string, args: string[] = [], env = {}) => {
@@ -203,5 +204,51 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
     expect(r.code, output(r)).toBe(0);
     expect(other.received().filter((c) => c.status === 201)).toHaveLength(3);
     expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+  });
+
+  it('a target whose variables are unset here holds nothing, and the plan says so', {
+    timeout: 60_000,
+  }, async () => {
+    const g = await placedUnderSim();
+    const config = await g.project.read('callops.yaml');
+    const url = g.sim.url;
+    // `sim` now reads its base_url from a variable this environment lacks (a CI job without
+    // it); `production` beside it, written out, is the same gateway.
+    await g.project.write(
+      'callops.yaml',
+      config
+        .replace(`base_url: ${url}`, 'base_url: ${GW_URL}')
+        .replace(
+          'default_target: sim',
+          [
+            '  production:',
+            `    base_url: ${url}`,
+            '    account_sid: ${VG_ACCOUNT_SID}',
+            '    api_key: ${VG_API_KEY}',
+            'default_target: production',
+          ].join('\n'),
+        ),
+    );
+    const words =
+      "target sim does not resolve here (a variable in its base_url or account_sid is unset): its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
+    const plan = await planJson(g, LATER);
+    expect(plan.unresolvedTargets).toEqual([{ target: 'sim', entries: 3 }]);
+    expect(plan.sameGateway).toBeUndefined();
+    const human = await g.run(['plan', '--now', LATER]);
+    expect(human.code, output(human)).toBe(0);
+    expect(human.stdout).toContain(words);
+    const markdown = await g.run(['plan', '--format', 'markdown', '--now', LATER]);
+    expect(markdown.stdout).toContain('**Targets that do not resolve here (1)**');
+    expect(markdown.stdout).toContain('- `sim` (3 entries)');
+    // With the variable set, the twin is seen again: nothing is due, and no such line.
+    const set = await planJson(g, LATER, [], { GW_URL: url });
+    expect(set.unresolvedTargets).toBeUndefined();
+    expect(set.due).toEqual([]);
+    expect(set.sameGateway).toEqual([{ target: 'sim', entries: 3 }]);
+    // Unset, apply says it under its target line, as it places them again.
+    const r = await g.run(['apply', '--yes', '--now', LATER]);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toContain(words);
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 2, [DAILY]: 2 });
   });
 });

@@ -223,4 +223,15 @@ describe('human and JSON plan of a target renamed', () => {
     expect(json.sameGateway).toEqual([{ target: 'old', entries: 1 }]);
     expect(JSON.parse(JSON.stringify(planJson(plan({})))).goneTargets).toBeUndefined();
   });
+
+  it('names each target that does not resolve here, holding entries, under the header', () => {
+    const p = plan({ unresolvedTargets: [{ target: 'gw', entries: 1 }] });
+    const lines = renderPlanHuman(p, 'target prod: https://vg.example.com', style).split('\n');
+    expect(lines[2]).toBe(
+      "target gw does not resolve here (a variable in its base_url or account_sid is unset): its 1 entry is read as another gateway's, and what it placed is placed again under prod; were gw this gateway renamed, set its variables (or remove it from callops.yaml) before applying",
+    );
+    const json = JSON.parse(JSON.stringify(planJson(p)));
+    expect(json.unresolvedTargets).toEqual([{ target: 'gw', entries: 1 }]);
+    expect(JSON.parse(JSON.stringify(planJson(plan({})))).unresolvedTargets).toBeUndefined();
+  });
 });
