@@ -1,7 +1,7 @@
 import type { DialledEntry, KeyScope } from '../state/store.js';
 import { entryOf, type SlotOwners } from './renamed-claim.js';
 import { isPlacedAgain, twinHeldWords } from './twin-held.js';
-import { targetOfKey } from './twins.js';
+import { twinOfKey } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**
@@ -36,11 +36,7 @@ export const keyClaimHeld = (
   owners: SlotOwners,
   digest?: string,
 ): string | undefined => {
-  const target = targetOfKey(found.key);
-  const { gateways } = owners;
-  if (target === undefined || target === item.target || gateways === undefined) return undefined;
-  const theirs = gateways.get(target);
-  if (theirs !== undefined && theirs !== gateways.get(item.target)) return undefined;
-  const twin = { target, gone: theirs === undefined, of: item.target };
+  const twin = twinOfKey(item.target, found.key, owners.gateways);
+  if (twin === undefined) return undefined;
   return twinHeldWords({ key: found.key, entry: entryOf(found, digest), twin }, item);
 };

@@ -125,6 +125,25 @@ export const targetOfKey = (key: string): string | undefined => {
 };
 
 /**
+ * The twin of `target` that `key`, found at a claim under another target, is under (the
+ * claim's check in a database store: twin-claim.ts, renamed-claim.ts): a target the project
+ * no longer defines, or one on the same gateway. Undefined under `target` itself, under a
+ * target the project defines on another gateway (two gateways, two calls), or when the
+ * project's targets are not known (`gateways`, PlanInput.gateways).
+ */
+export const twinOfKey = (
+  target: string,
+  key: string,
+  gateways: ReadonlyMap<string, string> | undefined,
+): TwinOf | undefined => {
+  const under = targetOfKey(key);
+  if (under === undefined || under === target || gateways === undefined) return undefined;
+  const theirs = gateways.get(under);
+  if (theirs !== undefined && theirs !== gateways.get(target)) return undefined;
+  return { target: under, gone: theirs === undefined, of: target };
+};
+
+/**
  * The targets the keys from `lo` to `hi` name, each with its count of keys: one walk that
  * jumps past each target's keys (`<t>/…` sort just below `<t>0`, no character between).
  */

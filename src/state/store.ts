@@ -81,12 +81,14 @@ export interface Claim extends DefinitionMeta {
   readonly campaign?: CampaignScope;
   /**
    * A scheduled call's slot, or a scheduled campaign row's: with `number`, the claim is
-   * refused (`{slotDialled}`) when an entry of that slot on the claim's target dialled the
-   * number under a key of another call or campaign (SlotScope), placed, unknown or claimed.
-   * The plan holds such a slot when that key is one no call of the project has now (a rename:
-   * renamed.ts); this finds the claim another runner made after this one planned, and the
-   * engine judges the entry by the same rule. Asked of a store that admits several runners
-   * (`concurrentRunners`) alone, and checked under the number's lock as `campaign` is.
+   * refused (`{slotDialled}`) when an entry of that slot under any target dialled the number
+   * under a key other than the claim's own (SlotScope), placed, unknown or claimed. The plan
+   * holds such a slot when that key is one no call of the project has now (a rename:
+   * renamed.ts), on the claim's target or on a twin of it (a target no longer defined, or one
+   * on the same gateway: the call renamed along with its target); this finds the claim
+   * another runner made after this one planned, and the engine judges the entry by the same
+   * rule. Asked of a store that admits several runners (`concurrentRunners`) alone, and
+   * checked under the number's lock as `campaign` is.
    */
   readonly sameSlot?: SlotScope;
   /**
@@ -115,21 +117,22 @@ export interface KeyScope {
 }
 
 /**
- * What a slot's claim is checked against: the entries of `slot` on the claim's target
- * (`prefix`) that dial the claim's number, placed, unknown or claimed (in flight, or left by a
- * runner that is gone: it may have rung), but not those under `own` (the call's own keys, or
- * its campaign's rows, which `campaign` judges) nor the keys in `beside`.
+ * What a slot's claim is checked against: the entries of `slot` under every target that dial
+ * the claim's number, placed, unknown or claimed (in flight, or left by a runner that is
+ * gone: it may have rung), but not those under `own` (the call's own keys on its target, or
+ * its campaign's rows there, which `campaign` judges) nor the keys in `beside`. An entry
+ * under another target is the engine's to judge: a call renamed along with its target (the
+ * old target no longer defined, or another name for its gateway) is found under the old one.
  */
 export interface SlotScope {
-  /** `<target>/`: the keys of the claim's target. */
-  readonly prefix: string;
   /** The slot, as keys write it after `@`. */
   readonly slot: string;
   /** `<target>/<call>@` of a call, `<target>/<campaign>/` of a campaign's row: never counted. */
   readonly own: string;
   /**
    * Keys let through already, once found: of a call the project defines beside this one (two
-   * calls at one slot are two calls), or of a row sharing the number (two people, one phone).
+   * calls at one slot are two calls), of a row sharing the number (two people, one phone), or
+   * under a target the project defines on another gateway (two gateways, two calls).
    */
   readonly beside?: readonly string[];
 }

@@ -6,7 +6,7 @@ import type { PlanItem } from '../../src/plan/types.js';
 import { numberDigest } from '../../src/screen/number.js';
 import type { DialledEntry } from '../../src/state/store.js';
 import type { CallDefinition } from '../../src/validate/model.js';
-import { call, csvRows, lock, schedule } from './make.js';
+import { call, csvRows, entry, lock, schedule } from './make.js';
 
 /**
  * A slot's claim refused for another key of its slot that dialled its number (a claim another
@@ -54,9 +54,9 @@ const beingPlaced = (key: string): DialledEntry => ({
 describe("a slot's claim refused for another key of its slot", () => {
   it('carries its slot, its target and the keys that are its own', () => {
     const [one] = dueOf([minutely('t15')], `prod/t15@${SLOT}`);
-    expect(slotScope(one)).toEqual({ prefix: 'prod/', slot: SLOT, own: 'prod/t15@' });
+    expect(slotScope(one)).toEqual({ slot: SLOT, own: 'prod/t15@' });
     const [r] = dueOf(csvRows([row('reminders', 'a1')]), `prod/reminders/a1@${SLOT}`);
-    expect(slotScope(r)).toEqual({ prefix: 'prod/', slot: SLOT, own: 'prod/reminders/' });
+    expect(slotScope(r)).toEqual({ slot: SLOT, own: 'prod/reminders/' });
   });
 
   it('is held with the words of the plan when that key is a name no call has now', () => {
@@ -88,5 +88,75 @@ describe("a slot's claim refused for another key of its slot", () => {
     expect(slotClaimHeld(own, DIGEST, a1, project)).toBe(
       `not placed: this slot already dialled its number as prod/reminders/a1@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual`,
     );
+  });
+});
+
+describe("a slot's claim refused for a key of its slot under another target", () => {
+  /** `prod` alone, then `sim` beside it: on the same gateway, or on another. */
+  const ONLY_PROD = new Map([
+    ['prod', 'gateway-1'],
+    ['simulator', 'simulator'],
+  ]);
+  const SAME = new Map([...ONLY_PROD, ['sim', 'gateway-1']]);
+  const OTHER = new Map([...ONLY_PROD, ['sim', 'gateway-2']]);
+  const on = (owners: SlotOwners, gateways?: ReadonlyMap<string, string>): SlotOwners =>
+    gateways === undefined ? owners : { ...owners, gateways };
+
+  it('renamed along with a target no longer defined: held as the plan holds it, naming the target', () => {
+    const calls = [minutely('t15-v2')];
+    const [item, owners] = dueOf(calls, `prod/t15-v2@${SLOT}`);
+    const old = `sim/t15@${SLOT}`;
+    expect(slotClaimHeld(item, DIGEST, beingPlaced(old), on(owners, ONLY_PROD))).toBe(
+      `not placed: this slot already dialled its number as ${old} (being placed by another runner right now), a name no call has now (renamed?), under target sim, which the project no longer defines (renamed?): a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual`,
+    );
+    // The words the plan gives the slot once the entry is in the state it reads.
+    const placed = { key: old, status: 'placed', sid: 'sid-1', at: '2026-12-01T09:05:01.000Z' };
+    const plan = buildPlan({
+      calls,
+      lock: lock({ [old]: entry({ sid: 'sid-1', at: placed.at, number: DIGEST }) }),
+      now: new Date(NOW),
+      runTarget: 'prod',
+      explicitTarget: false,
+      gateways: ONLY_PROD,
+    });
+    const skipped = plan.skipped.find((i) => i.key === `prod/t15-v2@${SLOT}`);
+    expect(skipped?.reason).toBeDefined();
+    expect(slotClaimHeld(item, DIGEST, placed, on(owners, ONLY_PROD))).toBe(skipped?.reason);
+  });
+
+  it('renamed along with a target on the same gateway: held, once on a gateway', () => {
+    const [item, owners] = dueOf([minutely('t15-v2')], `prod/t15-v2@${SLOT}`);
+    expect(slotClaimHeld(item, DIGEST, beingPlaced(`sim/t15@${SLOT}`), on(owners, SAME))).toMatch(
+      /, a name no call has now \(renamed\?\), under target sim, the same gateway as target prod \(its base_url and account_sid\): a slot is placed once on a gateway, whatever its call's name, or its target's;/,
+    );
+  });
+
+  it('a target defined on another gateway, or targets not known: two gateways, let through', () => {
+    const [item, owners] = dueOf([minutely('t15-v2')], `prod/t15-v2@${SLOT}`);
+    const found = beingPlaced(`sim/t15@${SLOT}`);
+    expect(slotClaimHeld(item, DIGEST, found, on(owners, OTHER))).toBeUndefined();
+    expect(slotClaimHeld(item, DIGEST, found, owners)).toBeUndefined();
+  });
+
+  it('a name this checkout defines, under a twin: two calls at one slot, let through', () => {
+    const [item, owners] = dueOf([minutely('t15'), minutely('t17')], `prod/t17@${SLOT}`);
+    for (const gateways of [ONLY_PROD, SAME]) {
+      for (const key of [`sim/t15@${SLOT}`, `sim/t17@${SLOT}`]) {
+        expect(slotClaimHeld(item, DIGEST, beingPlaced(key), on(owners, gateways))).toBeUndefined();
+      }
+    }
+  });
+
+  it("a campaign renamed along with its target: the row's slot held, naming the target", () => {
+    const rows = csvRows([row('reminders-v2', 'a1'), row('reminders-v2', 'a2')]);
+    const [a1, project] = dueOf(rows, `prod/reminders-v2/a1@${SLOT}`);
+    const old = beingPlaced(`sim/reminders/a1@${SLOT}`);
+    expect(slotClaimHeld(a1, DIGEST, old, on(project, ONLY_PROD))).toBe(
+      `not placed: this slot already dialled its number as sim/reminders/a1@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?), under target sim, which the project no longer defines (renamed?): a row's slot is placed once, whatever its campaign's name, or its target's; the next slot is placed as usual`,
+    );
+    // Another row sharing the phone (an id column) was not called as a1 was; another gateway's.
+    const [a2] = dueOf(rows, `prod/reminders-v2/a2@${SLOT}`);
+    expect(slotClaimHeld(a2, DIGEST, old, on(project, ONLY_PROD))).toBeUndefined();
+    expect(slotClaimHeld(a1, DIGEST, old, on(project, OTHER))).toBeUndefined();
   });
 });

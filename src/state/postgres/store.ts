@@ -326,9 +326,9 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   /**
-   * The row of another key of the slot that dials `number` (SlotScope), read under the
-   * number's lock: one query on the index of number and slot (a key holds one `@`, before
-   * its slot), the target and the keys let through checked on its few rows.
+   * The row of another key of the slot that dials `number` under any target (SlotScope), read
+   * under the number's lock: one query on the index of number and slot (a key holds one `@`,
+   * before its slot), the claim's own keys and the keys let through checked on its few rows.
    */
   const slotDialledBy = async (
     client: pg.Pool | pg.PoolClient,
@@ -340,11 +340,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
        FROM ${s}.placements
        WHERE number = $1 AND split_part(key, '@', 2) = $2
          AND status IN ('placed', 'unknown', 'claimed')
-         AND left(key, char_length($3)) = $3 AND left(key, char_length($4)) <> $4
-         AND key <> ALL($5::text[])
+         AND left(key, char_length($3)) <> $3
+         AND key <> ALL($4::text[])
        ORDER BY key
        LIMIT 1`,
-      [number, scope.slot, scope.prefix, scope.own, scope.beside ?? []],
+      [number, scope.slot, scope.own, scope.beside ?? []],
     );
     return dialledEntry(rows[0]);
   };

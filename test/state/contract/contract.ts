@@ -997,14 +997,13 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           claimOf(`sim/${name}@${slot}`, {
             number,
             sameSlot: {
-              prefix: 'sim/',
               slot,
               own: `sim/${name}@`,
               ...(beside === undefined ? {} : { beside }),
             },
           });
 
-        test('found placed or being placed, of that slot, target and number alone; nothing is recorded', async () => {
+        test('found placed or being placed, of that slot and number alone, under any target; nothing is recorded', async () => {
           const project = await harness.project();
           const first = await runnerOn(project);
           const second = await runnerOn(project);
@@ -1013,17 +1012,28 @@ export const describeStoreContract = (harness: StoreHarness): void => {
             slotDialled: { key: `sim/old@${SLOT}`, status: 'being placed', at: AT },
           });
           expect((await second.read()).lock.calls[`sim/new@${SLOT}`]).toBeUndefined();
-          // Another number, another slot, another target, a key let through: not this slot's.
+          // Under another target too (a call renamed along with its target), its own name's
+          // keys as well: a call's own keys are those on its target alone.
+          const elsewhere = (name: string, beside?: readonly string[]): Claim =>
+            claimOf(`lab/${name}@${SLOT}`, {
+              number: D,
+              sameSlot: {
+                slot: SLOT,
+                own: `lab/${name}@`,
+                ...(beside === undefined ? {} : { beside }),
+              },
+            });
+          for (const name of ['new', 'old']) {
+            expect(await second.claim(elsewhere(name))).toEqual({
+              slotDialled: { key: `sim/old@${SLOT}`, status: 'being placed', at: AT },
+            });
+            expect((await second.read()).lock.calls[`lab/${name}@${SLOT}`]).toBeUndefined();
+          }
+          // Another number, another slot, a key let through: not this slot's.
           expect(await second.claim(slotOf('other', E))).toBe(true);
           expect(await second.claim(slotOf('new', D, NEXT))).toBe(true);
-          expect(
-            await second.claim(
-              claimOf(`lab/new@${SLOT}`, {
-                number: D,
-                sameSlot: { prefix: 'lab/', slot: SLOT, own: 'lab/new@' },
-              }),
-            ),
-          ).toBe(true);
+          expect(await second.claim(elsewhere('new', [`sim/old@${SLOT}`]))).toBe(true);
+          await second.record({ ...failed(`lab/new@${SLOT}`), number: D });
           expect(await second.claim(slotOf('beside', D, SLOT, [`sim/old@${SLOT}`]))).toBe(true);
           await second.record({ ...failed(`sim/beside@${SLOT}`), number: D });
           // Its own key's next attempt, and a campaign's rows under `own`, are its own.
@@ -1041,7 +1051,6 @@ export const describeStoreContract = (harness: StoreHarness): void => {
             claimOf(`sim/camp/r1@${SLOT}`, {
               number: D,
               sameSlot: {
-                prefix: 'sim/',
                 slot: SLOT,
                 own: 'sim/camp/',
                 ...(beside === undefined ? {} : { beside }),
@@ -1057,7 +1066,6 @@ export const describeStoreContract = (harness: StoreHarness): void => {
               claimOf(`sim/camp/r2@${SLOT}`, {
                 number: D,
                 sameSlot: {
-                  prefix: 'sim/',
                   slot: SLOT,
                   own: 'sim/camp/',
                   beside: [`sim/old@${SLOT}`],
