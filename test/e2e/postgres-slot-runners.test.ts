@@ -129,8 +129,12 @@ describe('a scheduled call renamed between two checkouts applied at once', () =>
     expect(r1.stdout).toContain(`placed  sim/daily-check@${SLOT}`);
     // Counted in the summary, as every due call is.
     expect(output(r2)).toMatch(/0 placed, 0 failed, 0 unknown, .*1 skipped/);
-    expect(r2.stdout).toContain(
-      `skipped sim/daily-check-v2@${SLOT}  not placed: this slot already dialled its number as sim/daily-check@${SLOT} (being placed by another runner right now), a name no call has now (renamed?): a slot is placed once, whatever its call's name; the next slot is placed as usual`,
+    // Being placed, or placed already by the time the second looked (a busy machine).
+    expect(r2.stdout).toMatch(
+      new RegExp(
+        `^skipped sim/daily-check-v2@${SLOT}  not placed: this slot already dialled its number as sim/daily-check@${SLOT} \\((being placed by another runner right now|placed \\S+ at \\S+)\\), a name no call has now \\(renamed\\?\\): a slot is placed once, whatever its call's name; the next slot is placed as usual$`,
+        'm',
+      ),
     );
   });
 
@@ -220,8 +224,14 @@ describe('a scheduled call renamed between two checkouts applied at once', () =>
     expect(r1.stdout).toContain(`placed  sim/daily-check@${SLOT}`);
     expect(r2.stdout).toContain(`placed  sim/second-check@${SLOT}`);
     // Claimed first by the other runner: counted in the summary, as the plan's in-flight keys are.
-    expect(r2.stdout).toMatch(/skipped sim\/daily-check@\S+ {2}being placed by another runner/);
-    expect(r2.stdout).toMatch(/1 placed, 0 failed, 0 unknown, .*1 being placed by another runner/);
+    // Whether the first runner recorded it before the second's claim or not, on a busy
+    // machine: either way the second names it and sends nothing for it.
+    expect(r2.stdout).toMatch(
+      /skipped sim\/daily-check@\S+ {2}(being placed by another runner|placed by another runner since this one planned)/,
+    );
+    expect(r2.stdout).toMatch(
+      /1 placed, 0 failed, 0 unknown, .*1 (being placed by another runner|placed by another runner since this one planned)/,
+    );
   });
 });
 
@@ -241,8 +251,12 @@ describe('a cron campaign renamed between two checkouts applied at once', () => 
     expect(output(r1)).toMatch(/2 placed, 0 failed, 0 unknown/);
     expect(output(r2)).toMatch(/0 placed, 0 failed, 0 unknown/);
     for (const id of ['k1', 'k2']) {
-      expect(r2.stdout).toContain(
-        `skipped sim/rem-v2/${id}@${SLOT}  not placed: this slot already dialled its number as sim/rem/${id}@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual`,
+      // Being placed, or placed already by the time the second looked (a busy machine).
+      expect(r2.stdout).toMatch(
+        new RegExp(
+          `^skipped sim/rem-v2/${id}@${SLOT}  not placed: this slot already dialled its number as sim/rem/${id}@${SLOT} \\((being placed by another runner right now|placed \\S+ at \\S+)\\), a campaign no call has now \\(renamed\\?\\): a row's slot is placed once, whatever its campaign's name; the next slot is placed as usual$`,
+          'm',
+        ),
       );
     }
   });
