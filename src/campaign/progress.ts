@@ -2,6 +2,8 @@ import { numberOfCall, toOf } from '../plan/item.js';
 import { placementKey } from '../plan/keys.js';
 import { isRowPlacedOnce } from '../plan/row.js';
 import type { RowNumber } from '../plan/shifted.js';
+import { rowAttempts } from '../plan/twin-attempts.js';
+import { targetTwins } from '../plan/twins.js';
 import type { Plan } from '../plan/types.js';
 import type { HoursCache } from '../schedule/hours.js';
 import { isOtherNumber } from '../screen/number.js';
@@ -9,7 +11,7 @@ import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { rowCutOffAt, rowEndAt } from './end.js';
 import { heldRows } from './held.js';
-import { attemptsIn, NO_REDIAL, rowProgress } from './redial.js';
+import { NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
 import { slotEntriesByRow } from './slot-entries.js';
@@ -40,6 +42,9 @@ const dialledOther = (
  * row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts callNumberOf).
  * `listed`: whether a row's number is on a do-not-call list now, so that a row never called
  * whose slots are over (its last one said suppressed, settled) is suppressed too, not expired.
+ * `gateways`: the gateway of each target the project defines (PlanInput.gateways, as the plan
+ * was given): a row's attempts placed under another name of its target (renamed, or another
+ * name for its gateway: twins.ts) are its own, as the plan reads them (twin-attempts.ts).
  */
 export const campaignLines = (
   name: string,
@@ -48,6 +53,7 @@ export const campaignLines = (
   plan: Plan,
   numberOf: RowNumber = numberOfCall,
   listed?: (call: CallDefinition) => boolean,
+  gateways?: ReadonlyMap<string, string>,
 ): ReportLine[] => {
   const suppressed = new Set((plan.suppressed ?? []).map((i) => i.name));
   const now = Date.parse(plan.now);
@@ -63,6 +69,7 @@ export const campaignLines = (
     ),
   );
   const isHeld = heldRows(lock, plan, numberOf);
+  const twins = targetTwins(lock, gateways);
   const lines: ReportLine[] = [];
   // Made once, at the first row placed at slots: one pass over the state for every row.
   let slotted: Map<string, LockEntry[]> | undefined;
@@ -75,7 +82,9 @@ export const campaignLines = (
     const target = call.target ?? plan.target;
     const rowKey = placementKey(target, call.name);
     const bySlot = !isRowPlacedOnce(call);
-    const attempts = bySlot ? slotsOf(rowKey) : attemptsIn(lock.calls, rowKey);
+    const attempts = bySlot
+      ? slotsOf(rowKey)
+      : rowAttempts(lock.calls, rowKey, target, twins).map((a) => a.entry);
     const latest = attempts.at(-1);
     const progress = rowProgress(
       (bySlot ? attempts.slice(-1) : attempts).map((entry) => ({ entry })),

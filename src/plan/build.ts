@@ -108,7 +108,16 @@ const planCall = (
   }
   // Rows placed once each: with calling hours or `end`, or with a redial policy.
   if (isRowPlacedOnce(call) && (spec !== undefined || call.redial !== undefined)) {
-    planRow(call, spec, item(), input, noteDialledOnce(add, renamed, target, input), hours, missed);
+    planRow(
+      call,
+      spec,
+      item(),
+      input,
+      noteDialledOnce(add, renamed, target, input),
+      hours,
+      missed,
+      twins,
+    );
     return;
   }
   if (spec) {

@@ -7,7 +7,6 @@ import {
 import {
   type AttemptState,
   attemptKey,
-  attemptsIn,
   type DoneResult,
   type RedialPolicy,
   rowProgress,
@@ -15,9 +14,12 @@ import {
 import type { CallDefinition } from '../validate/model.js';
 import type { Bucket } from './buckets.js';
 import { editedSincePlaced, replacementOf } from './changed.js';
-import { entryAt, isEmpty } from './entries.js';
+import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem } from './item.js';
+import { twinWords } from './renamed-words.js';
+import { type RowAttempt, rowAttempts } from './twin-attempts.js';
+import type { TargetTwins } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**
@@ -64,10 +66,29 @@ const OUTCOME_WORDS: Record<DoneResult, string> = {
 };
 
 /**
+ * `, placed as gw/camp/r1 under target gw, which the project no longer defines (renamed?)`
+ * for an attempt placed under a twin of the row's target (twin-attempts.ts); else nothing.
+ */
+const placedAsWords = (attempt: RowAttempt | undefined): string =>
+  attempt?.twin === undefined
+    ? ''
+    : `, placed as ${attempt.key} under target ${attempt.twin.target}, ${twinWords(attempt.twin)}`;
+
+/**
+ * How the outcome of attempt `attempt` (not known yet) comes to be known: a target no longer
+ * defined is asked by no `status --refresh`, and `apply --wait` waits for its own calls only.
+ */
+const outcomeHint = (attempt: RowAttempt | undefined): string =>
+  attempt?.twin?.gone === true
+    ? `\`callops receive\` records it, or \`status --refresh\` asks once target ${attempt.twin.target} is defined again`
+    : 'status --refresh, apply --wait';
+
+/**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
  * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now. Once
  * the campaign's `end` passed (at `ended`), a row reached before it is not redialled: it
- * stands at its latest placed attempt, never expired.
+ * stands at its latest placed attempt, never expired. Its attempts are read across its
+ * target's twins (twin-attempts.ts): those its target placed under an old name are its own.
  */
 export const nextAttempt = (
   call: CallDefinition,
@@ -76,15 +97,16 @@ export const nextAttempt = (
   input: PlanInput,
   ended: number | undefined,
   cutOff: number | undefined,
+  twins: TargetTwins,
 ): RowNext => {
   const now = input.now.getTime();
-  const attempts = (isEmpty(input.lock.calls) ? [] : attemptsIn(input.lock.calls, built.key)).map(
-    (entry): AttemptState => ({ entry }),
-  );
+  const found = rowAttempts(input.lock.calls, built.key, built.target, twins);
+  const attempts = found.map((a): AttemptState => ({ entry: a.entry }));
   const edited = editedSincePlaced(call, attempts, built, ended);
   if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;
+  const as = (n: number) => placedAsWords(found[n - 1]);
   /**
    * Attempt `n` (placed, with its outcome) is the row's last: the campaign ended, its hours do
    * not open again before `end`, or the next attempt would come at or after `end`.
@@ -96,7 +118,7 @@ export const nextAttempt = (
       bucket: 'skipped',
       item: amendItem(built, {
         key: attemptKey(built.key, n),
-        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): no redial: ${why}`,
+        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(n)}): no redial: ${why}`,
       }),
     };
   };
@@ -128,7 +150,7 @@ export const nextAttempt = (
         bucket: 'skipped',
         item: amendItem(built, {
           key,
-          reason: `attempt ${progress.n} of ${policy.maxAttempts} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}; its outcome is not known yet (status --refresh, apply --wait): ${after}`,
+          reason: `attempt ${progress.n} of ${policy.maxAttempts} placed ${entry?.sid ?? '(no sid)'} at ${entry?.at ?? '?'}${as(progress.n)}; its outcome is not known yet (${outcomeHint(found[progress.n - 1])}): ${after}`,
         }),
       };
     }
@@ -140,7 +162,7 @@ export const nextAttempt = (
         bucket: 'skipped',
         item: amendItem(built, {
           key,
-          reason: `done after attempt ${progress.n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}): ${OUTCOME_WORDS[progress.result]}`,
+          reason: `done after attempt ${progress.n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(progress.n)}): ${OUTCOME_WORDS[progress.result]}`,
         }),
       };
     }
@@ -156,7 +178,7 @@ export const nextAttempt = (
       return {
         item: amendItem(built, {
           key: attemptKey(built.key, progress.n),
-          reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'})`,
+          reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'}${as(progress.n - 1)})`,
         }),
         notBefore: progress.notBefore,
       };

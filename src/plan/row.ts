@@ -13,6 +13,7 @@ import { memoryKey } from './memory.js';
 import type { MissedSink } from './missed.js';
 import { nextAttempt, onceRow } from './row-next.js';
 import { decide } from './settle.js';
+import type { TargetTwins } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**
@@ -61,7 +62,8 @@ const hoursWords = (
  * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
  * `end` passed without it being reached, expired (missed). Placed or unknown rows are settled
  * as an unscheduled call is; a row reached before `end` is never expired: after it, it is
- * neither redialled nor placed again (`--replace`), and says so.
+ * neither redialled nor placed again (`--replace`), and says so. `twins`: the targets whose
+ * entries count as the row's target's own (twins.ts), where its earlier attempts may be.
  */
 export const planRow = (
   call: CallDefinition,
@@ -71,6 +73,7 @@ export const planRow = (
   add: Sink,
   cache: HoursCache,
   missed: MissedSink,
+  twins: TargetTwins,
 ): void => {
   const now = input.now.getTime();
   const ended = spec === undefined ? undefined : rowEndedAt(call, now, cache);
@@ -78,7 +81,7 @@ export const planRow = (
   const next =
     call.redial === undefined
       ? onceRow(call, built, input, ended)
-      : nextAttempt(call, call.redial, built, input, ended, cutOff);
+      : nextAttempt(call, call.redial, built, input, ended, cutOff, twins);
   if ('bucket' in next) {
     add(
       next.bucket,

@@ -1,5 +1,6 @@
 import { campaignLines } from '../../campaign/progress.js';
 import { reportHeader, reportLine } from '../../campaign/report-csv.js';
+import { gatewaysOf } from '../../engine/gateways.js';
 import { callListedOf, callNumberOf, planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { shownLockfile } from '../../report/lockfile-shown.js';
@@ -68,6 +69,7 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
       plan,
       callNumberOf(prepared),
       callListedOf(prepared),
+      gatewaysOf(prepared),
     );
     const text =
       ctx.format === 'json'

@@ -1,4 +1,5 @@
 import { campaignCounts, campaignLines } from '../../campaign/progress.js';
+import { gatewaysOf } from '../../engine/gateways.js';
 import { callListedOf, callNumberOf, planAt, retryScope } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
 import { describeTargets, keyTargets, planTargets, targetsOf } from '../../engine/targets.js';
@@ -103,6 +104,7 @@ settle it), else 0.
           plan,
           callNumberOf(prepared),
           callListedOf(prepared),
+          gatewaysOf(prepared),
         ),
       );
       // Its unknown entries, those of rows no longer in its CSV too: each may have rung.
