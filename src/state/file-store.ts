@@ -445,7 +445,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       h.journal = undefined;
       await journal.close().catch(() => undefined);
     }
-    await clearJournal(stateDir);
+    await clearJournal(stateDir, lockName);
     // After the journal is cleared (which frees the room a full disk needs for the copy).
     if (h.copy !== undefined && !lockfileChanged(h.copy, current)) return;
     // The lockfile this run wrote, else the one it read and left as it is when it holds the

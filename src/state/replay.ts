@@ -8,6 +8,7 @@ import { type LockfileWrite, lockfileChanged, writeLockfileAtomic } from './lock
 import { draftLock } from './record.js';
 import { IN_FLIGHT } from './store.js';
 import type { Lockfile } from './types.js';
+import { systemCode, whyNotWritten } from './write-failure.js';
 import { writeCopy } from './written.js';
 
 /**
@@ -235,16 +236,31 @@ export const replayJournal = async (
   return result;
 };
 
-/** Remove the journal, durably. Only once the lockfile holding its contents is durable. */
-export const clearJournal = async (stateDir: string): Promise<void> => {
+/**
+ * Remove the journal, durably. Only once the lockfile holding its contents is durable: so a
+ * journal that cannot be removed (`.callops/` read-only, an immutable flag) loses nothing,
+ * and the error says so, naming `lockName`, the lockfile that holds every placement.
+ */
+export const clearJournal = async (stateDir: string, lockName: string): Promise<void> => {
   try {
     await unlink(journalPath(stateDir));
   } catch (error) {
-    if (!isErrorCode(error, 'ENOENT')) throw error;
-    return;
+    if (isErrorCode(error, 'ENOENT')) return;
+    throw journalNotCleared(stateDir, lockName, error);
   }
   await syncDir(stateDir);
 };
+
+/**
+ * "cannot remove the journal .callops/journal.jsonl: permission denied (EACCES); callops.lock
+ * holds every placement …": the lockfile was written first, so nothing is lost, and the
+ * journal left behind is folded in again (changing nothing) by the next command.
+ */
+const journalNotCleared = (stateDir: string, lockName: string, error: unknown): Error =>
+  new Error(
+    `cannot remove the journal ${join(basename(stateDir), JOURNAL_FILE)}: ${whyNotWritten(systemCode(error), error)}; ${lockName} holds every placement (it is written first), and the journal holds nothing it lacks. Once .callops/ can be written again (its permissions, an immutable flag, room on the disk), the next apply, run, resolve or state pull folds it in, changing nothing, and removes it`,
+    { cause: error },
+  );
 
 /**
  * Bring the lockfile up to date with a journal left by an earlier run. Call it holding the
@@ -270,7 +286,7 @@ export const recoverJournal = async (
   const changed = lockfileChanged(lock, result.lock);
   if (changed) await forgetIndex(stateDir);
   const written = changed ? await writeLockfileAtomic(lockfilePath, result.lock) : undefined;
-  await clearJournal(stateDir);
+  await clearJournal(stateDir, basename(lockfilePath));
   if (changed) await writeCopy(stateDir, result.lock, written, lockfilePath);
   return written === undefined ? result : { ...result, written };
 };

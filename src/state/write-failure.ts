@@ -8,6 +8,7 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   EIO: 'input/output error',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
+  EISDIR: 'a directory is in its place',
 };
 
 /** Why a file could not be written: "no space left on device (ENOSPC)", else the error's own words. */

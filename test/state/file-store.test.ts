@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { openFileStore } from '../../src/state/file-store.js';
@@ -103,3 +103,35 @@ test('a run lock the system cannot write (a read-only file system) is one line n
     /^cannot take the run lock \.callops\/run\.lock: .*ENOTDIR.*; nothing was recorded$/,
   );
 });
+
+test('a journal that cannot be removed once the lockfile is written: said so, nothing lost', async () => {
+  const site = await siteIn();
+  const store = openFileStore(site);
+  expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await store.claim({ key: 'a', target: 'default', attempt: 1, definition: 'sha256:d', file: 'f' });
+  await store.record({
+    key: 'a',
+    status: 'placed',
+    sid: 'sid-a',
+    at: '2026-11-24T10:00:00.000Z',
+    attempts: 1,
+    definition: 'sha256:d',
+    file: 'f',
+  });
+  // `.callops/` turned unwritable for the journal's removal: a directory in its place.
+  const journal = join(site.stateDir, 'journal.jsonl');
+  await rm(journal);
+  await mkdir(journal);
+  await writeFile(join(journal, 'x'), '');
+  await expect(store.persist()).rejects.toThrow(
+    /^cannot remove the journal \.callops\/journal\.jsonl: a directory is in its place \(EISDIR\); callops\.lock holds every placement/,
+  );
+  // The lockfile was written first: the placement is there.
+  expect(JSON.parse(await readFile(site.lockPath, 'utf8')).calls.a).toMatchObject({
+    status: 'placed',
+    sid: 'sid-a',
+  });
+  await rm(journal, { recursive: true });
+  await store.close();
+});
+

@@ -457,10 +457,28 @@ describe('recoverJournal', () => {
     if (!('lock' in afterCrash)) throw new Error('unreadable lockfile');
     const recovered = await recoverJournal(dir, lockPath, afterCrash.lock);
     expect(serializeLockfile(recovered.lock)).toBe(serializeLockfile(replayed.lock));
-    await clearJournal(dir);
+    await clearJournal(dir, 'callops.lock');
     expect(await replayJournal(dir, recovered.lock)).toMatchObject({
       folded: { placed: 0, failed: 0, unknown: 0 },
     });
+  });
+});
+
+describe('a journal that cannot be removed', () => {
+  it('is said with the lockfile holding every placement, not as a bare system error', async () => {
+    const dir = join(await tempDir(), '.callops');
+    // A directory where the journal is: unlink fails (EISDIR) even for root.
+    await mkdir(join(dir, 'journal.jsonl'), { recursive: true });
+    await writeFile(join(dir, 'journal.jsonl', 'x'), '');
+    await expect(clearJournal(dir, 'callops.lock')).rejects.toThrow(
+      /^cannot remove the journal \.callops\/journal\.jsonl: a directory is in its place \(EISDIR\); callops\.lock holds every placement \(it is written first\), and the journal holds nothing it lacks\. Once \.callops\/ can be written again \(its permissions, an immutable flag, room on the disk\), the next apply, run, resolve or state pull folds it in, changing nothing, and removes it$/,
+    );
+  });
+
+  it('is nothing to do when there is none', async () => {
+    const dir = join(await tempDir(), '.callops');
+    await mkdir(dir, { recursive: true });
+    await expect(clearJournal(dir, 'callops.lock')).resolves.toBeUndefined();
   });
 });
 
