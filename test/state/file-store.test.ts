@@ -134,4 +134,3 @@ test('a journal that cannot be removed once the lockfile is written: said so, no
   await rm(journal, { recursive: true });
   await store.close();
 });
-
