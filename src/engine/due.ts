@@ -252,6 +252,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       numberOf: callNumberOf(run.prepared),
       // A slot a refused claim names is judged as the plan judges a slot renamed.
       slotOwners: slotOwnersOf(run.prepared),
+      // A call placed again names what its plan read of its key under other targets.
+      planned: run.lock,
       ...(run.listPlaced === false && { listPlaced: false }),
     });
     // The rows of a CSV that changed are not named again: their ids are in that file.

@@ -14,7 +14,8 @@ import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
 import { claimHeldReason, claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
-import { keyClaimHeld, keyScope } from '../plan/twin-claim.js';
+import { keyClaimHeld, keyScope, type PlannedKeys, repeatedSid } from '../plan/twin-claim.js';
+import { targetTwins } from '../plan/twins.js';
 import type { PlanItem } from '../plan/types.js';
 import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
 import { type Listed, suppressedReason } from '../screen/list.js';
@@ -79,6 +80,12 @@ export interface PlaceInput {
    * since the plan, and held as the plan holds a slot renamed (renamed-claim.ts).
    */
   readonly slotOwners?: SlotOwners;
+  /**
+   * The state the plan was made from: a claim that `--replace` places again names the
+   * entries of its key under other targets it read there (twin-claim.ts), the only ones it
+   * may stand beside, and the sid it repeats. Without it, none.
+   */
+  readonly planned?: Lockfile;
   /**
    * `run` on a database store: the outcomes the state could not record are kept here, and
    * that run records them once the database answers again (before it places anything more,
@@ -193,6 +200,9 @@ const UNSENT = NOT_SENT_INTERRUPTED;
  */
 const isUnsent = (o: Outcome): boolean => o.status === 'failed' && o.message === UNSENT;
 
+/** Why a call `--replace` places again was not: another runner replaced `sid` first. */
+const replacedWords = (sid: string): string => `not replaced: another runner replaced ${sid} first`;
+
 /** A call between its turn and its outcome. */
 interface Live {
   readonly item: PlanItem;
@@ -278,6 +288,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       ? undefined
       : { count: screen.perNumber.count, windowMs: screen.perNumber.windowMs };
   const retryUnknown = input.retryUnknown === true ? true : undefined;
+  // What the plan read of a key under other targets: asked by a claim that places a call again.
+  let plannedKeys: PlannedKeys | undefined;
+  const planned = (): PlannedKeys => {
+    const lock = input.planned ?? { lockfileVersion: 1, calls: {} };
+    plannedKeys ??= { lock, twins: targetTwins(lock, input.slotOwners?.gateways) };
+    return plannedKeys;
+  };
   // A call pinned to a target that could not be set up (`env` without CALLOPS_*) has no
   // client: executeCalls fails it unsent, and the others still go.
   const clients = new Map(
@@ -430,7 +447,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         // another target meanwhile; made again with that key let through when the plan would
         // place it beside (a target the project defines on another gateway).
         let sameKey: KeyScope | undefined =
-          input.slotOwners === undefined ? undefined : keyScope(l.item);
+          input.slotOwners === undefined ? undefined : keyScope(l.item, planned);
+        // The sid a call `--replace` places again: refused under another target's name, it
+        // was replaced there first.
+        const repeated = repeatedSid(l.item, planned);
         let heldWhy: string | undefined;
         try {
           const { item } = l;
@@ -456,6 +476,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
               const owners = input.slotOwners;
               if (sameKey === undefined || owners === undefined) break;
               heldWhy = keyClaimHeld(item, found, owners, l.number);
+              // A repeat that finds another runner's claim or call there since its plan was
+              // replaced first, as one that finds its own key's entry changed.
+              if (heldWhy !== undefined && repeated !== undefined)
+                heldWhy = replacedWords(repeated);
               if (heldWhy !== undefined) break;
               // Never asked twice of one key (a store that names it again holds the call).
               if (sameKey.beside?.includes(found.key) === true) {
@@ -513,17 +537,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         if (won !== true) {
           // A replacement loses once the entry no longer holds the sid its plan named: another
           // runner replaced that call first (or is replacing it now), and one replacement it is.
-          const replaced = l.item.replaces?.sid;
+          const replaced = repeated;
           if (typeof won === 'object' && 'recorded' in won && replaced === undefined)
             // Settled since this run read the state: not in flight, whoever placed it.
             recordedElsewhere.set(request.key, won.recorded);
           else if (replaced === undefined)
             elsewhere.set(request.key, 'being placed by another runner');
-          else
-            replacedElsewhere.set(
-              request.key,
-              `not replaced: another runner replaced ${replaced} first`,
-            );
+          else replacedElsewhere.set(request.key, replacedWords(replaced));
           throw new ClaimedElsewhere('claimed by another runner');
         }
         holdIfClosed(request);

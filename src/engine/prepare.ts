@@ -6,6 +6,7 @@ import type { SlotOwners } from '../plan/renamed-claim.js';
 import { checkReplace } from '../plan/replace.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
+import { isTwinBeingPlaced } from '../plan/twin-held.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { RetryScope } from '../report/unsettled.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
@@ -368,7 +369,9 @@ export const checkReplaceNames = (
 /**
  * `--replace NAME` of a row the plan held back (a campaign keyed by position that already
  * dialled whom the row names now): a usage error with the plan's reason, as any refused
- * replacement, rather than a run that places nothing and says nothing of it.
+ * replacement, rather than a run that places nothing and says nothing of it. One held while
+ * another runner places its key under a twin target's name (isTwinBeingPlaced) is no wrong
+ * name: skipped, as one that runner places under its own key.
  */
 export const checkReplacedHeld = (
   plan: Plan,
@@ -378,7 +381,8 @@ export const checkReplacedHeld = (
   if (replace === undefined || replace.length === 0) return;
   const names = new Set(replace);
   for (const item of plan.skipped) {
-    if (names.has(item.name) && isHeldShifted(item)) {
+    // Held while another runner places it under a twin target's name: a race, skipped.
+    if (names.has(item.name) && isHeldShifted(item) && !isTwinBeingPlaced(item)) {
       throw new EngineError(
         'usage',
         `--replace ${item.name}: ${item.reason}${refusedWords(sends)}`,

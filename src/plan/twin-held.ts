@@ -28,6 +28,9 @@ const asRenamed = (found: TwinEntry, item: PlanItem): RenamedEntry => ({
 const replaceable = (item: PlanItem): boolean =>
   item.slot === undefined && callOf(item)?.redial === undefined;
 
+/** How the reason of a call held while another runner places it under a twin's key starts. */
+const BEING_PLACED_AS = 'not placed: being placed as ';
+
 /**
  * Why `item` (its key never placed) is not placed: the same key under a twin of its target
  * may have rung. A slot is held as a renamed call's slot is (renamed-words.ts).
@@ -46,14 +49,18 @@ export const twinHeldWords = (found: TwinEntry, item: PlanItem): string => {
         ? `; \`callops apply --replace ${item.name}\` places it again on target ${item.target}`
         : '';
   const rule = onGateway(found.twin, `${what} is placed once, whatever its target's name`);
-  const as =
-    entry.status === 'placed'
-      ? 'already placed'
-      : isInFlight(entry)
-        ? 'being placed'
-        : 'may have been placed';
+  if (isInFlight(entry))
+    return `${BEING_PLACED_AS}${key} (${rangWords(entry)}), ${whoseWords(before)}: ${rule}${hint}`;
+  const as = entry.status === 'placed' ? 'already placed' : 'may have been placed';
   return `not placed: ${as} as ${key} (${rangWords(entry)}), ${whoseWords(before)}: ${rule}${hint}`;
 };
+
+/**
+ * Whether `item` (a call, or a row placed once) is held because another runner is placing its
+ * key under a twin of its target right now: a race, not a wrong name, for `--replace`.
+ */
+export const isTwinBeingPlaced = (item: PlanItem): boolean =>
+  item.slot === undefined && item.reason?.startsWith(BEING_PLACED_AS) === true;
 
 /** How the reason of a call `--replace` places again under a twin's key starts. */
 const PLACED_AGAIN = 'placed again (--replace): it was placed as ';

@@ -62,6 +62,7 @@ export interface Claim extends DefinitionMeta {
    * With `replace`: the sid of the placed call this replaces (the one the plan named). A
    * replacement claims the key only while its entry is placed with this sid: once another
    * runner replaced it, or is replacing it, the claim resolves `false` and nothing is sent.
+   * Under other targets' names, `sameKey` (its `seen`) keeps it to the call its plan named.
    */
   readonly replaces?: string;
   /**
@@ -100,6 +101,11 @@ export interface Claim extends DefinitionMeta {
    * one of them), and the engine judges the entry by the same rule. Asked of a store that
    * admits several runners (`concurrentRunners`) alone, and checked under a lock of `rest`,
    * so that of two runners claiming it under two targets at once one places it.
+   *
+   * A deliberate repeat (`apply --replace`, of its own key or of the key a twin placed) carries
+   * it too, with the entries its plan read there (`seen`): a replacement is taken under the
+   * same lock, so that of two runners replacing one call under two targets' names at once,
+   * the one that comes second finds the other's claim (or call) and sends nothing.
    */
   readonly sameKey?: KeyScope;
 }
@@ -107,13 +113,31 @@ export interface Claim extends DefinitionMeta {
 /**
  * What a claim's key is checked against under other targets: the keys `<target>/<rest>` of
  * every other target, placed, unknown or claimed (in flight, or left by a runner that is gone:
- * it may have rung), but not those in `beside`.
+ * it may have rung), but not those in `beside`, nor those in `seen` while they are still as
+ * seen.
  */
 export interface KeyScope {
   /** The claim's key after its target's name and its `/`. */
   readonly rest: string;
   /** Keys let through already, once found: of a target the project defines on another gateway. */
   readonly beside?: readonly string[];
+  /**
+   * A deliberate repeat's (`--replace`): the entries of the key under other targets its plan
+   * read (placed or unknown, none in flight), among them the placed call it repeats when that
+   * is a twin's. Each is let through while it is as read, the same status and sid; one that
+   * changed since (claimed, placed or replaced with another sid, settled, failed) refuses the
+   * claim as a key found does (`{keyDialled}`, the entry as it is now). A claim without `seen`
+   * lets none through but `beside`.
+   */
+  readonly seen?: readonly SeenEntry[];
+}
+
+/** An entry of a key under another target as a plan read it (KeyScope's `seen`). */
+export interface SeenEntry {
+  readonly key: string;
+  /** `placed`, or `unknown` (settled, or a claim whose runner is gone: never in flight). */
+  readonly status: 'placed' | 'unknown';
+  readonly sid?: string;
 }
 
 /**
@@ -161,7 +185,10 @@ export interface CampaignScope {
  */
 export interface DialledEntry {
   readonly key: string;
-  /** `placed`, `unknown`, or `being placed` (a claim whose runner is placing it now). */
+  /**
+   * `placed`, `unknown`, or `being placed` (a claim whose runner is placing it now); `failed`
+   * only for an entry a repeat's plan read placed (KeyScope's `seen`) whose replacement failed.
+   */
   readonly status: string;
   readonly sid?: string;
   /** ISO-8601 UTC: when it was placed or claimed. */

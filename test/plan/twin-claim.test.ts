@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { checkReplacedHeld } from '../../src/engine/prepare.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
-import { keyClaimHeld, keyScope } from '../../src/plan/twin-claim.js';
+import {
+  keyClaimHeld,
+  keyScope,
+  type PlannedKeys,
+  repeatedSid,
+} from '../../src/plan/twin-claim.js';
+import { isTwinBeingPlaced } from '../../src/plan/twin-held.js';
+import { targetTwins } from '../../src/plan/twins.js';
 import type { PlanItem } from '../../src/plan/types.js';
+import { IN_FLIGHT } from '../../src/state/store.js';
+import type { Lockfile } from '../../src/state/types.js';
 import { call, entry, lock } from './make.js';
 
 /**
@@ -24,12 +34,19 @@ const input: PlanInput = {
   gateways: ONLY_PRODUCTION,
 };
 
+/** What a plan made from `state` read of keys under other targets, as the engine gives it. */
+const plannedFrom = (state: Lockfile) => (): PlannedKeys => ({
+  lock: state,
+  twins: targetTwins(state, input.gateways),
+});
+
 describe('a claim refused for its key under another target (a database store)', () => {
   const item = buildPlan(input).due[0] as PlanItem;
   const found = { key: 'gw/welcome', status: 'being placed', at: AT };
 
   it('is held when that target is no longer defined, or on the same gateway', () => {
-    expect(keyScope(item)).toEqual({ rest: 'welcome' });
+    expect(keyScope(item, plannedFrom(input.lock))).toEqual({ rest: 'welcome' });
+    expect(repeatedSid(item, plannedFrom(input.lock))).toBeUndefined();
     expect(
       keyClaimHeld(item, found, {
         named: [],
@@ -54,13 +71,62 @@ describe('a claim refused for its key under another target (a database store)', 
 });
 
 describe('a claim of a call --replace places again on a renamed target', () => {
-  it('is not checked against the key it repeats', () => {
-    const plan = buildPlan({
-      ...input,
-      lock: lock({ 'gw/welcome': entry({ sid: 'sid-1' }) }),
-      replace: ['welcome'],
+  it('names the twin key it repeats, as its plan read it, and that call’s sid', () => {
+    const state = lock({
+      'gw/welcome': entry({ sid: 'sid-1' }),
+      // Another twin's unknown entry is read too; one in flight is no call it may stand beside.
+      'old/welcome': entry({ status: 'unknown', message: 'timed out' }),
+      'older/welcome': entry({ status: 'unknown', message: IN_FLIGHT }),
     });
+    const plan = buildPlan({ ...input, lock: state, replace: ['welcome'] });
     expect(plan.due.map((i) => i.key)).toEqual(['production/welcome']);
-    expect(keyScope(plan.due[0] as PlanItem)).toBeUndefined();
+    const item = plan.due[0] as PlanItem;
+    expect(keyScope(item, plannedFrom(state))).toEqual({
+      rest: 'welcome',
+      seen: [
+        { key: 'gw/welcome', status: 'placed', sid: 'sid-1' },
+        { key: 'old/welcome', status: 'unknown' },
+      ],
+    });
+    expect(repeatedSid(item, plannedFrom(state))).toBe('sid-1');
+  });
+
+  it('a replacement of its own key names what its plan read under the other targets', () => {
+    const state = lock({
+      'production/welcome': entry({ sid: 'sid-2' }),
+      'gw/welcome': entry({ sid: 'sid-1' }),
+    });
+    const plan = buildPlan({ ...input, lock: state, replace: ['welcome'] });
+    const item = plan.due[0] as PlanItem;
+    expect(item.replaces?.sid).toBe('sid-2');
+    expect(keyScope(item, plannedFrom(state))).toEqual({
+      rest: 'welcome',
+      seen: [{ key: 'gw/welcome', status: 'placed', sid: 'sid-1' }],
+    });
+    expect(repeatedSid(item, plannedFrom(state))).toBe('sid-2');
+    // Nothing under another target: it stands beside none.
+    const alone = lock({ 'production/welcome': entry({ sid: 'sid-2' }) });
+    const own = buildPlan({ ...input, lock: alone, replace: ['welcome'] }).due[0] as PlanItem;
+    expect(keyScope(own, plannedFrom(alone))).toEqual({ rest: 'welcome', seen: [] });
+  });
+});
+
+describe('--replace of a call another runner is placing under a twin target right now', () => {
+  const state = lock({ 'gw/welcome': entry({ status: 'unknown', message: IN_FLIGHT }) });
+
+  it('is skipped as being placed, not refused as a wrong name', () => {
+    const plan = buildPlan({ ...input, lock: state, replace: ['welcome'] });
+    expect(plan.due).toEqual([]);
+    const held = plan.skipped.find((i) => i.key === 'production/welcome') as PlanItem;
+    expect(held.reason).toMatch(/^not placed: being placed as gw\/welcome \(being placed by/);
+    expect(isTwinBeingPlaced(held)).toBe(true);
+    expect(() => checkReplacedHeld(plan, ['welcome'], true)).not.toThrow();
+  });
+
+  it('a call held for a twin that placed it is no such race', () => {
+    const placed = lock({ 'gw/welcome': entry({ sid: 'sid-1' }) });
+    const held = buildPlan({ ...input, lock: placed }).skipped[0] as PlanItem;
+    expect(held.reason).toMatch(/^not placed: already placed as gw\/welcome/);
+    expect(isTwinBeingPlaced(held)).toBe(false);
   });
 });

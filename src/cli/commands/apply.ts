@@ -19,6 +19,7 @@ import {
   suppressedNow,
   withSchedules,
 } from '../../plan/index.js';
+import { isTwinBeingPlaced } from '../../plan/twin-held.js';
 import type { PlanItem } from '../../plan/types.js';
 import { lockfileText, shownItems, shownPlan } from '../../report/lockfile-shown.js';
 import { goneTargetText, sameGatewayText, unresolvedTargetText } from '../../report/plan.js';
@@ -248,8 +249,11 @@ is required. Every missing environment variable is reported before anything is s
       // Skipped for another runner placing them now: said, not silently left out. A call
       // --replace names that another runner is placing (replacing, most likely) is said as a
       // replacement that comes second is, on stderr: no failure, nothing sent for it.
+      // Or under a twin target's name (the target renamed in another checkout): the same race.
       const inFlight = plan.skipped.filter((i) => isInFlight(memory.lock.calls[i.key]));
-      const notReplaced = inFlight.filter((i) => replace?.includes(i.name) === true);
+      const notReplaced = [...inFlight, ...plan.skipped.filter(isTwinBeingPlaced)].filter(
+        (i) => replace?.includes(i.name) === true,
+      );
       if (notReplaced.length > 0) {
         await sink({
           type: 'run:claimed-elsewhere',

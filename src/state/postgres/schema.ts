@@ -122,6 +122,13 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // found at once. Like versions 6 and 7, it keeps a runner that does not check from sharing
   // the schema with one that does.
   (s) => `CREATE INDEX placements_rest ON ${s}.placements (substr(key, strpos(key, '/') + 1));`,
+  // A replacement (`apply --replace`), and a call placed again where a twin target placed it,
+  // is checked too, under the same lock, against its key under other targets as its plan read
+  // it (a call replaced in one checkout and placed again under the renamed target in another).
+  // Like versions 6 to 8, it keeps a runner that does not check from sharing the schema with
+  // one that does.
+  (s) => `COMMENT ON INDEX ${s}.placements_rest IS
+    'keys but for their target: every claim, a replacement too, checks its key under other targets';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

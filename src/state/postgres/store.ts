@@ -96,11 +96,15 @@ export const RUNNER_LEASE_MS = 15_000;
  * PostgreSQL re-checks after waiting for a concurrent update, so again one claim wins. A
  * replacement (`apply --replace`) claims a placed key the same way, `WHERE sid = <the sid
  * its plan named>`: of two runners replacing one call, the one that comes second finds the
- * first one's call (or claim) there, and sends nothing. A claim that counts what others
- * placed (a per-number limit, a campaign row's number dialled under another key, a slot
- * dialled to its number under another call's key) is made in one transaction under the
- * number's advisory lock: the count and the new row commit before the next claim of that
- * number reads, so two runners never both find the number free.
+ * first one's call (or claim) there, and sends nothing. A replacement, and a call placed again
+ * under a new key where a twin target placed it (a target renamed in one checkout), also holds
+ * the lock of its key but for its target while it checks that key under the other targets
+ * against what its plan read there (KeyScope's `seen`): of two runners replacing one call under
+ * two targets' names, the second finds the first's claim or call, and sends nothing. A claim
+ * that counts what others placed (a per-number limit, a campaign row's number dialled under
+ * another key, a slot dialled to its number under another call's key) is made in one
+ * transaction under the number's advisory lock: the count and the new row commit before the
+ * next claim of that number reads, so two runners never both find the number free.
  *
  * Runner liveness: a runner is live while it holds a session advisory lock on its runner
  * id (on one dedicated, unpooled connection, read by any session from `pg_locks`) or while
@@ -351,22 +355,39 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
 
   /**
    * The row of the claim's key under another target (KeyScope), read under the lock of its
-   * `rest`: one query on the index of keys but for their target.
+   * `rest`: one query on the index of keys but for their target. A row the claim's plan read
+   * (`seen`) counts only once it is no longer as read, its status (a claim whose runner is gone
+   * read as unknown, as the view folds it) or its sid changed.
    */
   const keyDialledBy = async (
     client: pg.Pool | pg.PoolClient,
     key: string,
     scope: KeyScope,
   ): Promise<DialledEntry | undefined> => {
+    const seen = scope.seen ?? [];
     const { rows } = await client.query<DialledRow>(
-      `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
-       FROM ${s}.placements
-       WHERE substr(key, strpos(key, '/') + 1) = $1 AND key <> $2
-         AND status IN ('placed', 'unknown', 'claimed')
-         AND key <> ALL($3::text[])
+      `SELECT key, status, sid, at, live FROM (
+         SELECT p.key, p.status, p.sid, p.at, (p.status = 'claimed' AND ${alive('p.runner')}) AS live,
+           s.key AS seen_key, s.status AS seen_status, s.sid AS seen_sid
+         FROM ${s}.placements p
+         LEFT JOIN unnest($4::text[], $5::text[], $6::text[]) AS s(key, status, sid)
+           ON s.key = p.key
+         WHERE substr(p.key, strpos(p.key, '/') + 1) = $1 AND p.key <> $2
+           AND p.key <> ALL($3::text[])) AS found
+       WHERE CASE WHEN seen_key IS NULL THEN status IN ('placed', 'unknown', 'claimed')
+         ELSE (CASE WHEN status = 'claimed' AND NOT live THEN 'unknown' ELSE status END)
+             IS DISTINCT FROM seen_status
+           OR sid IS DISTINCT FROM seen_sid END
        ORDER BY key
        LIMIT 1`,
-      [scope.rest, key, scope.beside ?? []],
+      [
+        scope.rest,
+        key,
+        scope.beside ?? [],
+        seen.map((e) => e.key),
+        seen.map((e) => e.status),
+        seen.map((e) => e.sid ?? null),
+      ],
     );
     return dialledEntry(rows[0]);
   };

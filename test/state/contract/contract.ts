@@ -1132,6 +1132,101 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           });
         });
 
+        test('a repeat stands beside what its plan read there, and only while it is as read', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          expect(await first.claim(claimOf('gw/welcome'))).toBe(true);
+          await first.record(placed('gw/welcome', 'sid-1'));
+          /** `production/welcome` placed again where gw placed `sid` (`--replace`, renamed). */
+          const again = (sid: string): Claim =>
+            claimOf('production/welcome', {
+              sameKey: { rest: 'welcome', seen: [{ key: 'gw/welcome', status: 'placed', sid }] },
+            });
+          /** `gw/welcome`'s replacement of `sid`, its plan having read nothing elsewhere. */
+          const replacing = (sid: string): Claim =>
+            claimOf('gw/welcome', {
+              replace: true,
+              replaces: sid,
+              sameKey: { rest: 'welcome', seen: [] },
+            });
+          // As read: let through (given up unsent, it leaves no entry).
+          expect(await second.claim(again('sid-1'))).toBe(true);
+          const unsent = { status: 'failed' as const, at: AT, message: 'unsent', ...meta };
+          await second.abandon({ ...unsent, key: 'production/welcome' });
+          // Replaced meanwhile: being replaced, then replaced with another sid.
+          expect(await first.claim(replacing('sid-1'))).toBe(true);
+          expect(await second.claim(again('sid-1'))).toEqual({
+            keyDialled: { key: 'gw/welcome', status: 'being placed', at: AT },
+          });
+          await first.record({ ...placed('gw/welcome', 'sid-2'), replace: true });
+          expect(await second.claim(again('sid-1'))).toMatchObject({
+            keyDialled: { key: 'gw/welcome', status: 'placed', sid: 'sid-2' },
+          });
+          expect((await second.read()).lock.calls['production/welcome']).toBeUndefined();
+          // Placed again where the call stands now; then gw's replacement planned before finds it.
+          expect(await second.claim(again('sid-2'))).toBe(true);
+          expect(await first.claim(replacing('sid-2'))).toEqual({
+            keyDialled: { key: 'production/welcome', status: 'being placed', at: AT },
+          });
+          await second.record(placed('production/welcome', 'sid-3'));
+          expect(await first.claim(replacing('sid-2'))).toMatchObject({
+            keyDialled: { key: 'production/welcome', status: 'placed', sid: 'sid-3' },
+          });
+          expect((await first.read()).lock.calls['gw/welcome']).toMatchObject({ sid: 'sid-2' });
+          // A replacement whose plan read that call stands beside it.
+          expect(
+            await first.claim(
+              claimOf('gw/welcome', {
+                replace: true,
+                replaces: 'sid-2',
+                sameKey: {
+                  rest: 'welcome',
+                  seen: [{ key: 'production/welcome', status: 'placed', sid: 'sid-3' }],
+                },
+              }),
+            ),
+          ).toBe(true);
+          // A failed replacement no longer holds the call a repeat read there.
+          await first.record({ ...failed('gw/welcome'), replace: true });
+          expect(
+            await second.claim(
+              claimOf('lab/welcome', {
+                sameKey: {
+                  rest: 'welcome',
+                  seen: [
+                    { key: 'gw/welcome', status: 'placed', sid: 'sid-2' },
+                    { key: 'production/welcome', status: 'placed', sid: 'sid-3' },
+                  ],
+                },
+              }),
+            ),
+          ).toMatchObject({ keyDialled: { key: 'gw/welcome', status: 'failed' } });
+        });
+
+        test('a replacement and a repeat under another target at once: exactly one wins', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          expect(await first.claim(claimOf('gw/welcome'))).toBe(true);
+          await first.record(placed('gw/welcome', 'sid-1'));
+          const seen = [{ key: 'gw/welcome', status: 'placed' as const, sid: 'sid-1' }];
+          const results = await Promise.all([
+            first.claim(
+              claimOf('gw/welcome', {
+                replace: true,
+                replaces: 'sid-1',
+                sameKey: { rest: 'welcome', seen: [] },
+              }),
+            ),
+            ...['production', 'lab', 'staging'].map((t) =>
+              second.claim(claimOf(`${t}/welcome`, { sameKey: { rest: 'welcome', seen } })),
+            ),
+          ]);
+          expect(results.filter((r) => r === true)).toHaveLength(1);
+          expect(results.filter((r) => typeof r === 'object')).toHaveLength(3);
+        });
+
         test('claims of one key under several targets at once: exactly one wins', async () => {
           const project = await harness.project();
           const first = await runnerOn(project);
