@@ -14,7 +14,7 @@ import { heldRows } from './held.js';
 import { NO_REDIAL, rowProgress } from './redial.js';
 import type { ReportLine } from './report-csv.js';
 import { countStates, type RowContext, type RowState, rowState } from './row-state.js';
-import { slotEntriesByRow } from './slot-entries.js';
+import { rowSlots, type SlotEntry, slotEntriesByRow } from './slot-entries.js';
 
 const FINAL = new Set(['completed', 'busy', 'no-answer', 'failed']);
 
@@ -43,8 +43,9 @@ const dialledOther = (
  * `listed`: whether a row's number is on a do-not-call list now, so that a row never called
  * whose slots are over (its last one said suppressed, settled) is suppressed too, not expired.
  * `gateways`: the gateway of each target the project defines (PlanInput.gateways, as the plan
- * was given): a row's attempts placed under another name of its target (renamed, or another
- * name for its gateway: twins.ts) are its own, as the plan reads them (twin-attempts.ts).
+ * was given): a row's attempts or slots placed under another name of its target (renamed, or
+ * another name for its gateway: twins.ts) are its own, as the plan reads them
+ * (twin-attempts.ts; slot-entries.ts rowSlots), a slot held under both names counted once.
  */
 export const campaignLines = (
   name: string,
@@ -72,10 +73,10 @@ export const campaignLines = (
   const twins = targetTwins(lock, gateways);
   const lines: ReportLine[] = [];
   // Made once, at the first row placed at slots: one pass over the state for every row.
-  let slotted: Map<string, LockEntry[]> | undefined;
-  const slotsOf = (rowKey: string): LockEntry[] => {
+  let slotted: Map<string, SlotEntry[]> | undefined;
+  const slotsOf = (rowKey: string, target: string): LockEntry[] => {
     if (slotted === undefined) slotted = slotEntriesByRow(lock.calls);
-    return slotted.get(rowKey) ?? [];
+    return rowSlots(slotted, lock.calls, rowKey, target, twins);
   };
   for (const call of calls) {
     if (call.campaign?.name !== name) continue;
@@ -83,7 +84,7 @@ export const campaignLines = (
     const rowKey = placementKey(target, call.name);
     const bySlot = !isRowPlacedOnce(call);
     const attempts = bySlot
-      ? slotsOf(rowKey)
+      ? slotsOf(rowKey, target)
       : rowAttempts(lock.calls, rowKey, target, twins).map((a) => a.entry);
     const latest = attempts.at(-1);
     const progress = rowProgress(

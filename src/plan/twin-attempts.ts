@@ -23,8 +23,12 @@ export interface RowAttempt {
   readonly twin?: TwinOf;
 }
 
-/** Attempt `key` (a key on `target`) under the row's own target or one of its twins. */
-const attemptAt = (
+/**
+ * Attempt (or slot) `key`, a key on `target`, under the row's own target or one of its
+ * `twins` (see above): its entry that may have rung under `key`, else under a twin's same
+ * key, else a refused request under either; undefined when none holds it.
+ */
+export const rowEntryAt = (
   calls: Lockfile['calls'],
   key: string,
   target: string,
@@ -58,7 +62,7 @@ export const rowAttempts = (
   const of = twins.any && rowKey.startsWith(`${target}/`) ? twins.of(target) : [];
   const out: RowAttempt[] = [];
   for (let n = 1; ; n++) {
-    const found = attemptAt(calls, attemptKey(rowKey, n), target, of);
+    const found = rowEntryAt(calls, attemptKey(rowKey, n), target, of);
     if (found === undefined) return out;
     out.push(found);
   }
