@@ -196,7 +196,10 @@ export interface WaitResult {
 /**
  * Polls at a bounded pace (one cycle every `everyMs`, one list request each) until every
  * watched call has a final outcome or `forMs` passed, recording what changed after each
- * cycle. A 429 waits out its Retry-After when that fits in the time left, else ends the wait.
+ * cycle. The last pause is cut to the time left, and a last cycle asks at the deadline: an
+ * outcome the gateway knew by then is seen, and the wait never outlasts `forMs` by more than
+ * that one cycle. A 429 waits out its Retry-After when that fits in the time left, else ends
+ * the wait.
  */
 export const waitForOutcomes = async (opts: WaitOptions): Promise<WaitResult> => {
   const now = opts.now ?? (() => new Date());
@@ -224,11 +227,13 @@ export const waitForOutcomes = async (opts: WaitOptions): Promise<WaitResult> =>
     });
     if (pending.length === 0) break;
     const left = deadline - now().getTime();
-    const pause =
-      problem?.kind === 'rate-limited'
-        ? (problem.retryAfterMs ?? everyMs)
-        : Math.max(0, everyMs - (now().getTime() - started));
-    if (left <= 0 || pause > left) break;
+    if (left <= 0) break;
+    let pause = Math.min(left, Math.max(0, everyMs - (now().getTime() - started)));
+    if (problem?.kind === 'rate-limited') {
+      pause = problem.retryAfterMs ?? everyMs;
+      // Asking before the gateway's Retry-After is asking to be refused again.
+      if (pause > left) break;
+    }
     await sleep(pause, opts.signal);
   }
   return {

@@ -12,6 +12,7 @@ import {
   startSimulator,
 } from '../../src/simulator/index.js';
 import { createCall, goodCall, json } from '../simulator/client.js';
+import { manualClock } from '../simulator/clock.js';
 
 const ACCOUNT = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 const KEY = 'reader-key-canary-7d1e2f';
@@ -179,6 +180,62 @@ describe('gateway reader against the simulator', () => {
     expect(result.outcomes.size).toBe(3);
     const finals = recorded.filter((r) => !r.endsWith('in-progress'));
     expect(finals).toHaveLength(3);
+  });
+});
+
+describe('a wait against the simulator on a clock the test drives', () => {
+  /**
+   * `--wait D` with D between two polls: a call placed on the simulator's clock that ends
+   * busy at `ringMs`, waited for `forMs`, asked every 2 s; each pause moves the clock.
+   */
+  const waitOnClock = async (ringMs: number, forMs: number) => {
+    const time = manualClock();
+    const sim = await simulator({
+      clock: time.clock,
+      ringMs,
+      outcomes: { answered: 0, busy: 1, 'no-answer': 0, failed: 0 },
+    });
+    const reply = await createCall({ url: sim.url, accountSid: ACCOUNT, apiKey: KEY }, goodCall());
+    const started = time.clock.now();
+    const watched = [
+      {
+        key: 'sim/a',
+        sid: (json(reply) as { sid: string }).sid,
+        at: new Date(started).toISOString(),
+      },
+    ];
+    const result = await waitForOutcomes({
+      reader: reader(sim.url),
+      watched,
+      forMs,
+      everyMs: 2_000,
+      record: async (updates) => updates.map((u) => u.key),
+      now: () => new Date(time.clock.now()),
+      sleep: async (ms) => time.advance(ms),
+    });
+    return { result, waited: time.clock.now() - started };
+  };
+
+  it('asks once more at the deadline: an outcome final before it is seen', async () => {
+    // Polls at 0, 2, 4, 6 and 8 s; the call ends busy at 8.5 s; the wait ends at 9 s.
+    const { result, waited } = await waitOnClock(8_500, 9_000);
+    expect(result.outcomes.get('sim/a')?.status).toBe('busy');
+    expect(result.pending).toEqual([]);
+    // Never beyond the deadline (the simulator's clock moves only while the wait pauses).
+    expect(waited).toBe(9_000);
+  });
+
+  it('--wait 1s waits: a call that ended within the second is seen', async () => {
+    const { result, waited } = await waitOnClock(500, 1_000);
+    expect(result.outcomes.get('sim/a')?.status).toBe('busy');
+    expect(waited).toBe(1_000);
+  });
+
+  it('a call still ringing at the deadline stays pending, and the wait ends there', async () => {
+    const { result, waited } = await waitOnClock(9_500, 9_000);
+    expect(result.outcomes.get('sim/a')?.status).toBe('in-progress');
+    expect(result.pending).toEqual(['sim/a']);
+    expect(waited).toBe(9_000);
   });
 });
 
