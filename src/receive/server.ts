@@ -198,14 +198,14 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       // A newer status that arrived meanwhile stays queued.
       if (queue.get(sid) === queued) queue.delete(sid);
     }
-    // Only what changed an entry was recorded: a final outcome is never changed, and the
-    // same outcome twice changes nothing.
+    // Only what changed an entry was recorded: a final outcome is never changed (save by
+    // evidence of an answer), and the same outcome twice changes nothing.
     const recorded = batch.filter((o) => changed.has(o.key));
     const ignored = batch.filter((o) => !changed.has(o.key));
     if (recorded.length > 0) options.log(`recorded ${listed(recorded, 'outcome')}`);
     if (ignored.length > 0) {
       options.log(
-        `ignored ${listed(ignored, 'status', 'statuses')} (its entry holds a final outcome, which never changes, or this one already)`,
+        `ignored ${listed(ignored, 'status', 'statuses')} (its entry holds a final outcome, which changes only to show an answer, or this one already)`,
       );
     }
     // Named by key, as above, also when the later status came while the batch was recorded.
@@ -272,17 +272,23 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
 
   const enqueue = (sid: string, received: CallOutcome, n: number, sinceMs = nowMs()): void => {
     const current = queue.get(sid);
-    // How a call ended is settled by its first final status, as in the lockfile: a later one
-    // in the same batch (a retried or forged hook) neither replaces it nor moves it back.
-    if (current && isFinalOutcome(current.outcome.status)) {
-      current.later.push(received);
+    // A status that follows one still queued takes what the lockfile would take from the
+    // two: an answer is never lost, in whichever order it came, nor replaced by an earlier
+    // status arriving late.
+    const outcome = current === undefined ? received : outcomeAfter(current.outcome, received);
+    if (outcome === undefined) {
+      // How a call ended is settled by its first final status, as in the lockfile: a later
+      // one in the same batch (a retried or forged hook) neither replaces it nor moves it
+      // back, and is said to be ignored.
+      if (current && isFinalOutcome(current.outcome.status)) current.later.push(received);
       return;
     }
-    // A status that follows one still queued takes what the lockfile would take from the
-    // two: an answer is never lost, nor replaced by an earlier status arriving late.
-    const outcome = current === undefined ? received : outcomeAfter(current.outcome, received);
-    if (outcome === undefined) return;
-    queue.set(sid, { outcome, sinceMs: current?.sinceMs ?? sinceMs, n, later: [] });
+    queue.set(sid, {
+      outcome,
+      sinceMs: current?.sinceMs ?? sinceMs,
+      n,
+      later: current?.later ?? [],
+    });
     schedule(options.batchMs ?? 200);
   };
 

@@ -10,9 +10,10 @@ import {
 /**
  * What became of placed calls is recorded beside their entries, and only there: an outcome
  * never touches an entry that is not placed, never moves a call that ended back to
- * `in-progress` (nor rewrites how it ended), never takes away the evidence that a call was
- * answered, is never one the lockfile reader would refuse, and recording the same outcome
- * twice changes nothing.
+ * `in-progress` (nor rewrites how it ended, save that evidence of an answer, in whatever
+ * order it came, makes it answered), never takes away the evidence that a call was answered,
+ * is never one the lockfile reader would refuse, and recording the same outcome twice
+ * changes nothing.
  */
 
 export const isFinalOutcome = (status: CallOutcomeStatus): boolean =>
@@ -108,29 +109,39 @@ export const recordedOutcome = (o: CallOutcome): CallOutcome => {
 };
 
 /**
+ * A call that ended without an answer by one status and was answered by the other, in
+ * either order: `completed`, answered, with the SIP status and time talked of the answer, at
+ * the end time of the final status that showed none.
+ */
+const answeredEnd = (answer: CallOutcome, ended: CallOutcome): CallOutcome => ({
+  status: 'completed',
+  sip_status: answer.sip_status,
+  duration: answer.duration,
+  answered: true,
+  ...(ended.ended_at === undefined ? {} : { ended_at: ended.ended_at }),
+});
+
+/**
  * The outcome an entry holding `current` takes from `outcome` (as recordedOutcome makes it),
  * or undefined when it keeps `current`: how a call ended is settled once (a late or repeated
- * status never changes a final outcome), and evidence of an answer is never lost. After an
- * answer, an in-progress status that shows none (sent before it, arriving late) changes
- * nothing, and a final one (`no-answer` after the answer: forged, or a gateway's slip) ends
- * the call answered: `completed`, with the SIP status and time talked of the answer, at the
- * final status's end time.
+ * status never changes a final outcome, save to add an answer), and evidence of an answer is
+ * never lost, whichever order the statuses came in. After an answer, an in-progress status
+ * that shows none (sent before it, arriving late) changes nothing, and a final one
+ * (`no-answer` after the answer: forged, or a gateway's slip) ends the call answered. After a
+ * final status that shows no answer, one that shows an answer (an `in-progress` 200 sent
+ * before the `no-answer`, arriving after it) ends the call answered all the same, at the end
+ * time already recorded (see answeredEnd). An answered end is never changed again.
  */
 export const outcomeAfter = (
   current: CallOutcome | undefined,
   outcome: CallOutcome,
 ): CallOutcome | undefined => {
-  if (current !== undefined && isFinalOutcome(current.status)) return undefined;
   const next = recordedOutcome(outcome);
+  if (current !== undefined && isFinalOutcome(current.status)) {
+    return showsAnswer(current) || !showsAnswer(next) ? undefined : answeredEnd(next, current);
+  }
   if (current === undefined || !showsAnswer(current) || showsAnswer(next)) return next;
-  if (!isFinalOutcome(next.status)) return undefined;
-  return {
-    status: 'completed',
-    sip_status: current.sip_status,
-    duration: current.duration,
-    answered: true,
-    ...(next.ended_at === undefined ? {} : { ended_at: next.ended_at }),
-  };
+  return isFinalOutcome(next.status) ? answeredEnd(current, next) : undefined;
 };
 
 /** The entry with `outcome`, or undefined when nothing is to change (see withOutcome). */
@@ -148,8 +159,9 @@ const entryWith = (entry: LockEntry | undefined, outcome: CallOutcome): LockEntr
  * The lockfile with `outcome` beside the placed entry `key`. Unchanged (the same object)
  * when the entry is missing or not placed, when it already holds a final outcome (how a
  * call ended is settled once: never back to `in-progress`, never rewritten by a late or
- * forged-looking repeat), when it already holds this outcome, or when the outcome is one
- * the lockfile cannot hold (checkOutcome). Evidence of an answer is never lost (outcomeAfter).
+ * forged-looking repeat; only evidence of an answer is added to it), when it already holds
+ * this outcome, or when the outcome is one the lockfile cannot hold (checkOutcome). Evidence
+ * of an answer is never lost, whichever order the statuses came in (outcomeAfter).
  */
 export const withOutcome = (lock: Lockfile, key: string, outcome: CallOutcome): Lockfile => {
   const entry = entryWith(lock.calls[key], outcome);

@@ -130,7 +130,7 @@ describe.each(STORES)('receive on the %s store', (store) => {
   it('never loses that a call was answered, and never redials its row', {
     timeout: 90_000,
   }, async () => {
-    const csv = ['id,phone', ...[1, 2, 3, 4].map((i) => `r${i},${recipientNumber(i)}`), ''];
+    const csv = ['id,phone', ...[1, 2, 3, 4, 5, 6].map((i) => `r${i},${recipientNumber(i)}`), ''];
     const { gw, env, run } = await gatewayOn(store, {
       'calls/reminders.yaml': campaignYaml(
         ['redial: { on: [no-answer, busy], after: 0s, max_attempts: 3 }'],
@@ -162,6 +162,17 @@ describe.each(STORES)('receive on the %s store', (store) => {
       await post(3, { call_status: 'no-answer', sip_status: 487 });
       // r4: not answered: redialled.
       await post(4, { call_status: 'no-answer', sip_status: 487 });
+      // r5: a final no-answer recorded, then the answer sent before it arrives late.
+      await post(5, { call_status: 'no-answer', sip_status: 487 });
+      await waitFor('the no-answer of r5 recorded', () =>
+        /recorded \d+ outcomes?: [^\n]*sim\/reminders\/r5 no-answer/.test(receiver.stderr())
+          ? true
+          : undefined,
+      );
+      await post(5, { call_status: 'in-progress', sip_status: 200 });
+      // r6: the same two back to back (one batch, or two).
+      await post(6, { call_status: 'no-answer', sip_status: 487 });
+      await post(6, { call_status: 'in-progress', sip_status: 200 });
       // Stopping records what is queued.
     } finally {
       receiver.child.kill('SIGTERM');
@@ -170,7 +181,7 @@ describe.each(STORES)('receive on the %s store', (store) => {
     expect(stopped.code, output(stopped)).toBe(0);
 
     const lock = await lockOf(store, gw, run);
-    for (const row of ['r1', 'r3']) {
+    for (const row of ['r1', 'r3', 'r5', 'r6']) {
       expect(lock.calls[`sim/reminders/${row}`]?.outcome, row).toMatchObject({
         status: 'completed',
         sip_status: 200,
@@ -197,7 +208,14 @@ describe.each(STORES)('receive on the %s store', (store) => {
     const states = (JSON.parse(report.stdout) as { id: string; state: string }[]).map(
       (l) => `${l.id} ${l.state}`,
     );
-    expect(states).toEqual(['r1 answered', 'r2 answered', 'r3 answered', 'r4 waiting']);
+    expect(states).toEqual([
+      'r1 answered',
+      'r2 answered',
+      'r3 answered',
+      'r4 waiting',
+      'r5 answered',
+      'r6 answered',
+    ]);
   });
 });
 

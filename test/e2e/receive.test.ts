@@ -206,15 +206,16 @@ describe('callops receive', () => {
       await waitFor('the busy outcome in the lockfile', async () =>
         (await entry()).outcome?.status === 'busy' ? true : undefined,
       );
-      // Signed and well formed, so accepted; but the call ended busy, and that never changes.
-      expect(await post({ call_status: 'completed', sip_status: 200 })).toBe(204);
+      // Signed and well formed, so accepted; but the call ended busy, and a status that shows
+      // no answer never changes that.
+      expect(await post({ call_status: 'no-answer', sip_status: 487 })).toBe(204);
       receiver.child.kill('SIGTERM');
       const result = await receiver.done;
       expect(result.code).toBe(0);
       expect((await entry()).outcome?.status).toBe('busy');
       expect(result.stderr).toContain('receive: recorded 1 outcome: sim/a busy\n');
-      expect(result.stderr).not.toContain('sim/a completed\n');
-      expect(result.stderr).toMatch(/^receive: ignored 1 status: sim\/a completed \(/m);
+      expect(result.stderr).not.toContain('recorded 1 outcome: sim/a no-answer\n');
+      expect(result.stderr).toMatch(/^receive: ignored 1 status: sim\/a no-answer \(/m);
     } finally {
       await cleanup();
     }

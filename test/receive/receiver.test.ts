@@ -163,7 +163,7 @@ describe('the receiver', () => {
       });
     const nextBatch = () => new Promise<void>((r) => batches.push(r));
     const nextLog = () => new Promise<string>((r) => logWaiters.push(r));
-    return { recorded, logs, post, signed, nextBatch, nextLog };
+    return { recorded, logs, post, signed, nextBatch, nextLog, lock: () => lock };
   };
 
   it('records a signed status (204) and refuses unsigned and forged ones (401), recording nothing of them', async () => {
@@ -220,16 +220,60 @@ describe('the receiver', () => {
     let logged = r.nextLog();
     expect((await r.signed(body())).status).toBe(204);
     expect(await logged).toBe('recorded 1 outcome: sim/a busy');
-    // Signed and well formed, so 204; but the call ended busy, and that never changes.
+    // Signed and well formed, so 204; but the call ended busy, and a status that shows no
+    // answer never changes that.
     logged = r.nextLog();
-    expect((await r.signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
+    expect((await r.signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
     expect(await logged).toBe(
-      'ignored 1 status: sim/a completed (its entry holds a final outcome, which never changes, or this one already)',
+      'ignored 1 status: sim/a no-answer (its entry holds a final outcome, which changes only to show an answer, or this one already)',
     );
-    expect(r.recorded.map((o) => o.outcome.status)).toEqual(['busy', 'completed']);
+    expect(r.recorded.map((o) => o.outcome.status)).toEqual(['busy', 'no-answer']);
     expect(r.logs.filter((l) => l.startsWith('recorded'))).toEqual([
       'recorded 1 outcome: sim/a busy',
     ]);
+  });
+
+  it('an answer that arrives after a final status that shows none is recorded: the call was answered', async () => {
+    const r = await start();
+    let logged = r.nextLog();
+    expect((await r.signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
+    expect(await logged).toBe('recorded 1 outcome: sim/a no-answer');
+    const ended = r.lock().calls['sim/a']?.outcome?.ended_at;
+    // The gateway's in-progress (answered) sent before the no-answer, arriving after it.
+    logged = r.nextLog();
+    expect((await r.signed(body({ call_status: 'in-progress', sip_status: 200 }))).status).toBe(
+      204,
+    );
+    expect(await logged).toBe('recorded 1 outcome: sim/a in-progress');
+    expect(r.lock().calls['sim/a']?.outcome).toEqual({
+      status: 'completed',
+      sip_status: 200,
+      duration: 0,
+      answered: true,
+      ended_at: ended,
+    });
+    // Answered and ended: nothing changes it any more.
+    logged = r.nextLog();
+    expect((await r.signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
+    expect(await logged).toMatch(/^ignored 1 status: sim\/a no-answer /);
+  });
+
+  it('a final status that shows no answer and the answer in one batch: recorded answered', async () => {
+    const known: Record<string, string> = {};
+    const r = await start(known);
+    // Both wait in the queue (the sid is not in the state yet), so they share a batch.
+    expect((await r.signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
+    expect((await r.signed(body({ call_status: 'in-progress', sip_status: 200 }))).status).toBe(
+      204,
+    );
+    const batch = r.nextBatch();
+    known[SID] = 'sim/a';
+    await batch;
+    // One outcome goes to the state: the call ended answered.
+    expect(r.recorded.map((o) => o.outcome)).toEqual([
+      expect.objectContaining({ status: 'completed', sip_status: 200, answered: true }),
+    ]);
+    expect(r.logs.filter((l) => l.startsWith('ignored'))).toEqual([]);
   });
 
   it('a status that arrives late never moves a call that ended back to in progress', async () => {
@@ -297,14 +341,14 @@ describe('the receiver', () => {
     expect((await signed(body())).status).toBe(204);
     await recording;
     // the busy outcome is being written: this one waits behind it and is then ignored
-    expect((await signed(body({ call_status: 'completed', sip_status: 200 }))).status).toBe(204);
+    expect((await signed(body({ call_status: 'no-answer', sip_status: 487 }))).status).toBe(204);
     release();
     await receiver.close();
     receiver = undefined;
     expect(recorded.map((o) => o.outcome.status)).toEqual(['busy']);
     expect(logs).toEqual([
       'recorded 1 outcome: sim/a busy',
-      'ignored 1 status: sim/a completed (a final status of it came first: busy)',
+      'ignored 1 status: sim/a no-answer (a final status of it came first: busy)',
     ]);
   });
 

@@ -56,7 +56,45 @@ describe('withOutcome', () => {
 
   it('keeps the first final outcome: how a call ended is settled once', () => {
     const ended = withOutcome(placedLock(), 'p/a', busy);
-    expect(withOutcome(ended, 'p/a', completed)).toBe(ended);
+    const noAnswer = { ...busy, status: 'no-answer', sip_status: 487 } as const;
+    expect(withOutcome(ended, 'p/a', noAnswer)).toBe(ended);
+    const answered = withOutcome(placedLock(), 'p/a', completed);
+    for (const later of [busy, noAnswer, { ...completed, duration: 7 }])
+      expect(withOutcome(answered, 'p/a', later)).toBe(answered);
+  });
+
+  it('never loses an answer that arrives after a final status that shows none: the call ended answered, at the end time recorded', () => {
+    const noAnswer = { ...busy, status: 'no-answer', sip_status: 487 } as const;
+    const ended = withOutcome(placedLock(), 'p/a', noAnswer);
+    // The gateway's in-progress (answered) sent before the no-answer, arriving after it.
+    const answered: CallOutcome = {
+      status: 'in-progress',
+      sip_status: 200,
+      duration: 0,
+      answered: true,
+    };
+    const late = withOutcome(ended, 'p/a', answered);
+    expect(late.calls['p/a']?.outcome).toEqual({
+      status: 'completed',
+      sip_status: 200,
+      duration: 0,
+      answered: true,
+      ended_at: busy.ended_at,
+    });
+    // The same, whichever order: after the answer, the no-answer ends it the same way.
+    const reverse = withOutcome(withOutcome(placedLock(), 'p/a', answered), 'p/a', noAnswer);
+    expect(reverse.calls['p/a']?.outcome).toEqual(late.calls['p/a']?.outcome);
+    // A call detail record that says it was answered, after a busy: the answer's SIP status
+    // and time talked, the end time first recorded.
+    expect(
+      withOutcome(withOutcome(placedLock(), 'p/a', busy), 'p/a', completed).calls['p/a']?.outcome,
+    ).toEqual({
+      ...completed,
+      ended_at: busy.ended_at,
+    });
+    // Settled: nothing changes it any more.
+    for (const again of [answered, noAnswer, busy, completed, ringing])
+      expect(withOutcome(late, 'p/a', again)).toBe(late);
   });
 
   it('moves in-progress on to a final status', () => {
@@ -81,6 +119,10 @@ describe('withOutcome', () => {
         // once ended, the call stays ended
         if (before.some((o) => o.status !== 'in-progress')) {
           expect(once.calls['p/a']?.outcome?.status).not.toBe('in-progress');
+        }
+        // once any status showed an answer, the call shows it
+        if ([...before, last].some((o) => o.answered)) {
+          expect(once.calls['p/a']?.outcome?.answered).toBe(true);
         }
       }),
     );

@@ -313,6 +313,28 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect((await (await storeOn(project)).export()).calls.p?.outcome).toEqual(answered);
       });
 
+      test('an answer observed after a final outcome that shows none ends the call answered, durably', async () => {
+        const project = await harness.project();
+        const runner = await placedFailedUnknown(project);
+        const noAnswer = { ...busy, status: 'no-answer', sip_status: 487 } as const;
+        // The gateway's in-progress (answered), sent before the no-answer, arriving after it.
+        const live = {
+          status: 'in-progress',
+          sip_status: 200,
+          duration: 0,
+          answered: true,
+        } as const;
+        const ended = { ...live, status: 'completed', ended_at: ENDED } as const;
+        expect(await runner.observe([{ key: 'p', outcome: noAnswer }])).toEqual(['p']);
+        expect(await runner.observe([{ key: 'p', outcome: live }])).toEqual(['p']);
+        expect((await runner.read()).lock.calls.p?.outcome).toEqual(ended);
+        // Answered and ended: settled.
+        expect(await runner.observe([{ key: 'p', outcome: noAnswer }])).toEqual([]);
+        expect(await runner.observe([{ key: 'p', outcome: busy }])).toEqual([]);
+        await finish(runner);
+        expect((await (await storeOn(project)).export()).calls.p?.outcome).toEqual(ended);
+      });
+
       test('a failed or unknown entry takes no outcome', async () => {
         const project = await harness.project();
         const runner = await placedFailedUnknown(project);
