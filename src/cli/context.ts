@@ -26,6 +26,12 @@ export interface CommandContext {
   readonly stdinIsTTY: boolean;
   readonly stdoutIsTTY: boolean;
   readonly signal: AbortSignal;
+  /**
+   * Changes what the first SIGINT/SIGTERM/SIGHUP is said to do (the command's `onStop`), once
+   * the command moved on to work the first words no longer describe: apply's `--wait`.
+   * Present for commands that handle signals.
+   */
+  readonly sayOnStop?: (words: string) => void;
   /** The calls of a run, as its events tell them: what a stalled run names. */
   readonly progress?: RunProgress;
 }

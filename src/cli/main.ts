@@ -147,13 +147,15 @@ const repeatedFlag = (
  * callops owns the signals: the first SIGINT/SIGTERM/SIGHUP asks the command to stop (no new
  * calls; in-flight ones are settled and recorded); a second one exits at once with 130.
  * SIGHUP is a terminal or SSH session closing under a run: by default it kills the process,
- * calls in flight then end unknown and the run lock stays behind.
+ * calls in flight then end unknown and the run lock stays behind. What the first one is said
+ * to do is `onStop`, until the command says otherwise (the setter returned).
  */
 const installSignals = (
   controller: AbortController,
   err: NodeJS.WriteStream,
   onStop: string,
-): void => {
+): ((words: string) => void) => {
+  let words = onStop;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       // Straight to the descriptor: progress on a terminal holds back stream writes, and
@@ -161,12 +163,15 @@ const installSignals = (
       writeSync(2, `${err.isTTY ? '\x1b[?25h\n' : ''}callops: ${signal} again — exiting now\n`);
       process.exit(EXIT.interrupted);
     }
-    err.write(`callops: ${signal} — ${onStop}\n`);
+    err.write(`callops: ${signal} — ${words}\n`);
     controller.abort(new Error(signal));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  return (next) => {
+    words = next;
+  };
 };
 
 /**
@@ -315,8 +320,10 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
   const controller = new AbortController();
   // Every in-flight request and backoff listens on it: as many as the concurrency allows.
   setMaxListeners(0, controller.signal);
-  if (command.handlesSignals === true)
-    installSignals(controller, err, command.onStop ?? 'stopping');
+  const sayOnStop =
+    command.handlesSignals === true
+      ? installSignals(controller, err, command.onStop ?? 'stopping')
+      : undefined;
   try {
     const parsed = parseArgs({
       args: [...rest],
@@ -364,6 +371,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
       stdinIsTTY: process.stdin.isTTY === true,
       stdoutIsTTY: out.isTTY === true,
       signal: controller.signal,
+      ...(sayOnStop === undefined ? {} : { sayOnStop }),
       progress,
     };
     return await settleOrStall(command.run(ctx), progress.pending);

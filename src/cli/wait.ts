@@ -17,6 +17,14 @@ export const MIN_WAIT_MS = 1_000;
 export const WAIT_POLL_MS = 2_000;
 
 /**
+ * What a first SIGINT/SIGTERM/SIGHUP does once apply waits for outcomes: the run is over (no
+ * request is in flight, each call's result is recorded); the wait ends at once with what it
+ * has, each outcome recorded as it came.
+ */
+export const WAIT_STOP_WORDS =
+  'stopping the wait for outcomes: no call is in flight; the outcomes seen so far are recorded';
+
+/**
  * What `--wait` says of the built-in simulator, once, before apply places anything: its
  * server ends with the command, so no later command (`status --refresh`) can ask it either.
  */
@@ -75,7 +83,9 @@ export const captured = (ctx: CommandContext): Captured => {
  * `apply --wait`: after the run, a bounded wait for the outcomes of the calls it placed,
  * recorded beside their entries while the run still holds its state (the file store's run
  * lock), and counted in the summary. The exit code stays the run's: a busy or unanswered
- * call is an outcome, not a failure of callops.
+ * call is an outcome, not a failure of callops. A stop (SIGINT/SIGTERM/SIGHUP) ends the wait
+ * at once, with what was recorded until then: `interrupted` (apply exits 130, and its JSON
+ * object says `"interrupted": true`).
  */
 export const waitForPlaced = async (
   ctx: CommandContext,
@@ -90,7 +100,7 @@ export const waitForPlaced = async (
     /** SIMULATOR_WAIT_NOTE was said already. */
     readonly simulatorSaid?: boolean;
   },
-): Promise<void> => {
+): Promise<{ readonly interrupted: boolean }> => {
   const { waitMs, capture } = input;
   const json = ctx.format === 'json';
   const watched = placedBy(input.before, input.after);
@@ -111,7 +121,11 @@ export const waitForPlaced = async (
         notes.push(`--wait: target ${s.target} not asked: ${s.why}`);
       else if (input.simulatorSaid !== true) ctx.stderr.write(`${SIMULATOR_WAIT_NOTE}\n`);
     }
-    if (asked.length > 0 && !json) {
+    // From here on no call is in flight: a stop cuts the wait short, and says so. Said on
+    // stderr in every format (JSON's one object is stdout's): what a stop would cut short.
+    // Stopped already (during the run), it asks nothing and says what it has: none.
+    if (asked.length > 0 && !ctx.signal.aborted) {
+      ctx.sayOnStop?.(WAIT_STOP_WORDS);
       ctx.stderr.write(
         `Waiting up to ${Math.round(waitMs / 1000)} s for the outcomes of ${asked.length} call${asked.length === 1 ? '' : 's'}…\n`,
       );
@@ -131,32 +145,44 @@ export const waitForPlaced = async (
         signal: ctx.signal,
       });
       for (const [key, o] of waited.outcomes) outcomes.set(key, o);
-      if (waited.problem) notes.push(`--wait: target ${name}: ${waited.problem.message}`);
+      // A read the stop cut short is no problem of the gateway's.
+      if (waited.problem && !ctx.signal.aborted)
+        notes.push(`--wait: target ${name}: ${waited.problem.message}`);
     }
     pending = keys.filter((k) => (outcomes.get(k)?.status ?? 'in-progress') === 'in-progress');
   } finally {
     await readers.close();
   }
+  // A stop cut the wait short (or left no time for it): there was one to cut.
+  const interrupted = ctx.signal.aborted && asked.length > 0;
   const counts = countsOf(keys, outcomes);
   const askedKeys = new Set(asked.map((w) => w.key));
   const askAgain = pending.some((key) => askedKeys.has(key));
   if (json && capture) {
-    ctx.stdout.write(mergeJson(capture.text(), outcomes, counts, pending));
+    ctx.stdout.write(mergeJson(capture.text(), { outcomes, counts, pending, interrupted }));
   } else if (asked.length > 0) {
     ctx.stdout.write(
-      `Outcomes: ${counts.completed} completed, ${counts.busy} busy, ${counts['no-answer']} no-answer, ${counts.failed} failed${pending.length > 0 ? `; ${pending.length} without a final outcome when the wait ended${askAgain ? ' (`callops status --refresh` asks again)' : ''}` : ''}\n`,
+      `Outcomes: ${counts.completed} completed, ${counts.busy} busy, ${counts['no-answer']} no-answer, ${counts.failed} failed${pending.length > 0 ? `; ${pending.length} without a final outcome when the wait ${interrupted ? 'was interrupted' : 'ended'}${askAgain ? ' (`callops status --refresh` asks again)' : ''}` : ''}\n`,
     );
   }
   for (const note of notes) ctx.stderr.write(`${note}\n`);
+  return { interrupted };
 };
 
-/** The run's JSON object with each result's outcome and the counts; other text as it was. */
+/**
+ * The run's JSON object with each result's outcome and the counts, `interrupted` when a stop
+ * cut the wait short; other text as it was.
+ */
 const mergeJson = (
   text: string,
-  outcomes: ReadonlyMap<string, CallOutcome>,
-  counts: Counts,
-  pending: readonly string[],
+  waited: {
+    readonly outcomes: ReadonlyMap<string, CallOutcome>;
+    readonly counts: Counts;
+    readonly pending: readonly string[];
+    readonly interrupted: boolean;
+  },
 ): string => {
+  const { outcomes, counts, pending } = waited;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -164,12 +190,13 @@ const mergeJson = (
     return text;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return text;
-  const object = parsed as { results?: { key: string }[] };
+  const object = parsed as { results?: { key: string }[]; interrupted?: unknown };
   const results = Array.isArray(object.results)
     ? object.results.map((r) => {
         const outcome = outcomes.get(r.key);
         return outcome === undefined ? r : { ...r, outcome };
       })
     : object.results;
-  return `${JSON.stringify({ ...object, results, outcomes: counts, pending: [...pending] }, null, 2)}\n`;
+  const interrupted = waited.interrupted || object.interrupted === true;
+  return `${JSON.stringify({ ...object, interrupted, results, outcomes: counts, pending: [...pending] }, null, 2)}\n`;
 };

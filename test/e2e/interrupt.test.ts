@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Gateway, spawnCli, startHeldApply, waitFor } from './helpers.js';
+import {
+  callsYaml,
+  type Gateway,
+  spawnCli,
+  startGateway,
+  startHeldApply,
+  waitFor,
+  watch,
+} from './helpers.js';
 
 const NAMES = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -86,5 +94,56 @@ describe('apply whose terminal goes away (SIGHUP)', () => {
     expect(entries).toHaveLength(2);
     for (const entry of entries) expect(entry.status).toBe('placed');
     expect(gw.project.exists('.callops/run.lock')).toBe(false);
+  });
+});
+
+describe('apply --wait interrupted', () => {
+  /** `apply --yes --wait 30s ARGS` of two calls that ring for an hour, stopped by SIGTERM once waiting. */
+  const stopWhileWaiting = async (args: readonly string[]) => {
+    gw = await startGateway(
+      { 'calls/a.yaml': callsYaml([{ name: 'w1' }, { name: 'w2' }]) },
+      { ringMs: 3_600_000 },
+    );
+    const child = spawnCli(['apply', '--yes', '--wait', '30s', ...args], {
+      cwd: gw.project.dir,
+      env: gw.env,
+    });
+    const { done, soFar } = watch(child, 25_000);
+    await waitFor('apply to wait for outcomes', () =>
+      soFar().includes('Waiting up to 30 s for the outcomes of 2 calls') ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    const r = await done;
+    // What the run placed stays recorded placed; the run lock is let go.
+    const entries = Object.values((await gw.project.lock())?.calls ?? {});
+    expect(entries.map((e) => e.status)).toEqual(['placed', 'placed']);
+    expect(gw.project.exists('.callops/run.lock')).toBe(false);
+    return r;
+  };
+
+  it('a SIGTERM ends the wait at once: exit 130, "interrupted": true, and the stop said as it is', async () => {
+    const r = await stopWhileWaiting(['--format', 'json']);
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    const report = JSON.parse(r.stdout) as {
+      placed: number;
+      interrupted: boolean;
+      pending: string[];
+    };
+    expect(report.interrupted).toBe(true);
+    expect(report.placed).toBe(2);
+    expect(report.pending).toEqual(['sim/w1', 'sim/w2']);
+    expect(r.stderr).toContain(
+      'callops: SIGTERM — stopping the wait for outcomes: no call is in flight; the outcomes seen so far are recorded\n',
+    );
+    expect(r.stderr).not.toContain('the ones in flight');
+  });
+
+  it('in human output the summary says the wait was interrupted', async () => {
+    const r = await stopWhileWaiting([]);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stdout).toMatch(
+      /^Outcomes: 0 completed, 0 busy, 0 no-answer, 0 failed; 2 without a final outcome when the wait was interrupted /m,
+    );
   });
 });

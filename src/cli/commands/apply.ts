@@ -60,7 +60,8 @@ is required. Every missing environment variable is reported before anything is s
                       entry's history
   --wait DURATION     then wait up to DURATION (1s to 1h, e.g. 30s) for the outcomes of the
                       calls placed, asking the gateway every 2 s, and record them; busy or
-                      unanswered calls do not change the exit code`,
+                      unanswered calls do not change the exit code; a signal ends the wait
+                      at once (exit 130)`,
   options: {
     yes: { type: 'boolean', short: 'y' },
     plan: { type: 'string' },
@@ -307,12 +308,13 @@ is required. Every missing environment variable is reported before anything is s
         : result.status === 'failed'
           ? EXIT.failed
           : EXIT.ok;
-      if (capture !== undefined && (waitMs === undefined || ctx.signal.aborted || result.stopped))
+      if (capture !== undefined && (waitMs === undefined || result.stopped))
         ctx.stdout.write(capture.text());
       // After the summary: what was placed is recorded; the calls not sent are still due.
       if (result.stopped) throw new CliError(`${result.stopped.message} — run the command again`);
-      if (waitMs === undefined || ctx.signal.aborted) return code;
-      await waitForPlaced(ctx, {
+      if (waitMs === undefined) return code;
+      // Stopped during the run, the wait asks nothing: it says what is known (nothing yet).
+      const waited = await waitForPlaced(ctx, {
         prepared,
         store,
         lockName: project.config.lockfile,
@@ -322,7 +324,8 @@ is required. Every missing environment variable is reported before anything is s
         simulatorSaid,
         ...(capture ? { capture } : {}),
       });
-      return code;
+      // A stop during the wait cut it short: apply was interrupted (130), failures or not.
+      return waited.interrupted ? EXIT.interrupted : code;
     } finally {
       await held.release();
       await store.close();
