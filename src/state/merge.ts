@@ -1,4 +1,5 @@
 import { sameEntry } from './lockfile.js';
+import { cleanOutcome, outcomeAfter, showsAnswer } from './outcome.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /**
@@ -28,6 +29,20 @@ const outcomeRank = (entry: LockEntry): number =>
   entry.outcome === undefined ? 0 : entry.outcome.status === 'in-progress' ? 1 : 2;
 
 /**
+ * `keep`, one of two entries of one call, with the other's evidence of an answer added when
+ * it lacks it: a final outcome without an answer beside an answer the other writer (or this
+ * one) recorded ends the call answered, as in whichever order the statuses came (outcomeAfter),
+ * so that a merge never loses an answer and the row is never redialled for it.
+ */
+const answerKept = (keep: LockEntry, ours: LockEntry, theirs: LockEntry): LockEntry => {
+  const other = keep === ours ? theirs : ours;
+  if (keep.outcome === undefined || other.outcome === undefined) return keep;
+  if (showsAnswer(keep.outcome) || !showsAnswer(other.outcome)) return keep;
+  const folded = outcomeAfter(keep.outcome, other.outcome);
+  return folded === undefined ? keep : { ...keep, outcome: cleanOutcome(folded) };
+};
+
+/**
  * Which of two entries of one key the view keeps: this runner's (`ours`) or the one another
  * writer left in the file (`theirs`). Never one older than the other: a placed call stays
  * placed (unless the other is a replacement of it, which keeps its sid in `history`), and of
@@ -48,7 +63,9 @@ export const pickEntry = (
       // The same call: the entry that knows more of it (a replacement's history, an outcome).
       const longer = (theirs.history?.length ?? 0) - (ours.history?.length ?? 0);
       if (longer !== 0) return { keep: longer > 0 ? theirs : ours };
-      return { keep: outcomeRank(theirs) > outcomeRank(ours) ? theirs : ours };
+      return {
+        keep: answerKept(outcomeRank(theirs) > outcomeRank(ours) ? theirs : ours, ours, theirs),
+      };
     }
     if (replaced(theirs, ours.sid)) return { keep: theirs };
     if (replaced(ours, theirs.sid)) return { keep: ours };

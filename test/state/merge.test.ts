@@ -108,3 +108,47 @@ describe('mergeLockfiles', () => {
     });
   });
 });
+
+describe('evidence of an answer in a merge', () => {
+  const noAnswer = {
+    status: 'no-answer',
+    sip_status: 487,
+    duration: 0,
+    answered: false,
+    ended_at: T2,
+  } as const;
+  const ringing = { status: 'in-progress', sip_status: 200, duration: 3, answered: true } as const;
+
+  it('is never lost: a final no-answer beside an answer in progress ends the call answered', () => {
+    const answered = {
+      status: 'completed',
+      sip_status: 200,
+      duration: 3,
+      answered: true,
+      ended_at: T2,
+    };
+    for (const [a, b] of [
+      [noAnswer, ringing],
+      [ringing, noAnswer],
+    ] as const) {
+      const { keep } = pickEntry(placed('S', T1, { outcome: a }), placed('S', T1, { outcome: b }));
+      expect(keep.outcome).toEqual(answered);
+      expect(keep.sid).toBe('S');
+    }
+    const merged = mergeLockfiles(
+      lockOf({ 'p/x': placed('S', T1, { outcome: noAnswer }) }),
+      lockOf({ 'p/x': placed('S', T1, { outcome: ringing }) }),
+    );
+    expect(merged.lock.calls['p/x']?.outcome).toEqual(answered);
+  });
+
+  it('changes nothing when neither, or the one kept, shows an answer', () => {
+    const busy = { ...noAnswer, status: 'busy', sip_status: 486 } as const;
+    const ours = placed('S', T1, { outcome: noAnswer });
+    expect(pickEntry(ours, placed('S', T1, { outcome: busy })).keep).toBe(ours);
+    const done = placed('S', T1, {
+      outcome: { status: 'completed', sip_status: 200, duration: 9, answered: true, ended_at: T3 },
+    });
+    expect(pickEntry(done, placed('S', T1, { outcome: noAnswer })).keep).toBe(done);
+  });
+});
