@@ -113,7 +113,14 @@ export const campaignLines = (
         : rowCutOffAt(call, now, hours) !== undefined,
       ...(bySlot ? { slotted: true } : {}),
       ...(endAt === undefined ? {} : { endAt }),
-      edited: !bySlot && placed !== undefined && placed.definition !== call.definition,
+      // Edited, or its `to` resolves to another number than that attempt dialled (a `${VAR}`
+      // changed): not redialled, as plan says. The digest compared is `toChanged`'s when the
+      // line shows that attempt.
+      edited:
+        !bySlot &&
+        placed !== undefined &&
+        (placed.definition !== call.definition ||
+          (placed === shown ? toChanged : dialledOther(placed, call, numberOf))),
       ...(status !== undefined && FINAL.has(status)
         ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }
         : {}),

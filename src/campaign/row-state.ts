@@ -55,7 +55,10 @@ export interface RowContext {
    * (its `end` passed, or its schedule has no slot after now).
    */
   readonly slotted?: boolean;
-  /** Its latest placed attempt was placed under another definition: it is not redialled. */
+  /**
+   * Its latest placed attempt was placed under another definition, or dialled another number
+   * than the row's `to` resolves to now (a `${VAR}` changed): it is not redialled.
+   */
   readonly edited?: boolean;
   /** The latest call's final outcome status, when it has one (a refused request is no call). */
   readonly lastOutcome?: 'completed' | 'busy' | 'no-answer' | 'failed';

@@ -85,7 +85,9 @@ const outcomeHint = (attempt: RowAttempt | undefined): string =>
 
 /**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
- * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now. Once
+ * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now. A row
+ * edited since its latest placed attempt, or whose `to` resolves to another number than that
+ * attempt dialled (editedSincePlaced), places no further attempt: changed since placed. Once
  * the campaign's `end` passed (at `ended`), a row reached before it is not redialled: it
  * stands at its latest placed attempt, never expired. Its attempts are read across its
  * target's twins (twin-attempts.ts): those its target placed under an old name are its own.
@@ -102,7 +104,9 @@ export const nextAttempt = (
   const now = input.now.getTime();
   const found = rowAttempts(input.lock.calls, built.key, built.target, twins);
   const attempts = found.map((a): AttemptState => ({ entry: a.entry }));
-  const edited = editedSincePlaced(call, attempts, built, ended);
+  // A `${VAR}` in `to` that resolves to another number now is an edit too: a redial would
+  // call another number than the row's attempts did.
+  const edited = editedSincePlaced(call, attempts, built, ended, input.callNumber);
   if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
   const latest = (n: number) => attempts[n - 1]?.entry;

@@ -1,6 +1,6 @@
 import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
-import { replaceHint } from '../plan/changed.js';
+import { dialsAnotherNumberNow, replaceHint } from '../plan/changed.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import { numberOfCall } from '../plan/item.js';
 import { isRowPlacedOnce } from '../plan/row.js';
@@ -66,7 +66,8 @@ const tally = (lock: Lockfile, keys: readonly string[]) => {
  * with how it is placed again (a row whose campaign's `end` passed at `now`: that it is
  * not). A placed slot of a scheduled call is history: a changed schedule speaks to the next
  * slots, not to it. A row of a campaign that redials by outcome is judged by its latest
- * placed attempt (`KEY#n`), the key plan shows it under.
+ * placed attempt (`KEY#n`), the key plan shows it under, and is changed too when its `to`
+ * resolves to another number than that attempt dialled (`numberOf`: a `${VAR}` changed).
  */
 export const changedKeys = (
   lock: Lockfile,
@@ -94,7 +95,13 @@ export const changedKeys = (
       const rowKey = target === undefined ? call.name : `${target}/${call.name}`;
       const key = call.redial === undefined ? rowKey : latestPlacedAttempt(lock, rowKey);
       const e = key === undefined ? undefined : lock.calls[key];
-      if (key !== undefined && e?.status === 'placed' && call.definition !== e.definition) {
+      if (
+        key !== undefined &&
+        e?.status === 'placed' &&
+        (call.definition !== e.definition ||
+          // A redial would go to the number a `${VAR}` in `to` gives now: not that attempt's.
+          (call.redial !== undefined && dialsAnotherNumberNow(e, call, numberOf)))
+      ) {
         const ended = rowEndedAt(call, now.getTime());
         const refused = call.redial === undefined ? heldWords(call, key, lock, dialled) : undefined;
         const how =

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: rows hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
 import { campaignCounts, campaignLines } from '../../src/campaign/progress.js';
 import type { Plan, PlanItem } from '../../src/plan/types.js';
@@ -370,5 +371,40 @@ describe('campaign report lines of a campaign with cron (each row placed at ever
       const early = campaignLines('reminders', ['r2', 'r3'].map(cronRow), calls, plan);
       expect(early.map((l) => l.state)).toEqual(['waiting', 'waiting']);
     });
+  });
+});
+
+describe('campaign report lines of a redial campaign whose `to` takes its number through a ${VAR}', () => {
+  const BEFORE = '+15550100001';
+  const envRow = (): CallDefinition => {
+    const r = row('r1');
+    return { ...r, options: { ...r.options, to: { type: 'phone', number: '${PFX}100001' } } };
+  };
+  const calls = lock({
+    'sim/reminders/r1': entry({
+      sid: 'a1',
+      definition: envRow().definition,
+      number: numberDigest(BEFORE),
+      outcome: outcome('no-answer', 487),
+    }),
+  });
+  const plan: Plan = {
+    target: 'sim',
+    now: '2026-12-01T11:00:00Z',
+    due: [],
+    upcoming: [],
+    missed: [],
+    skipped: [item('r1', { to: '${PFX}100001' })],
+  };
+
+  it('a row the variable now gives another number stands at its outcome, not waiting for a redial', () => {
+    const [line] = campaignLines('reminders', [envRow()], calls, plan, () => '+15551100001');
+    expect(line).toMatchObject({ id: 'r1', state: 'no-answer', to: '', toChanged: true });
+  });
+
+  it('while it gives the number attempt 1 dialled, the row waits for its redial', () => {
+    const [line] = campaignLines('reminders', [envRow()], calls, plan, () => BEFORE);
+    expect(line).toMatchObject({ id: 'r1', state: 'waiting', to: '${PFX}100001' });
+    expect(line?.toChanged).toBeUndefined();
   });
 });

@@ -1,8 +1,11 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: rows hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
 import type { RedialPolicy } from '../../src/campaign/redial.js';
+import { dialsAnotherNumberNow } from '../../src/plan/changed.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import { checkReplace } from '../../src/plan/replace.js';
 import { wakeTimes } from '../../src/plan/wake.js';
+import { numberDigest } from '../../src/screen/number.js';
 import type { CallOutcome } from '../../src/state/types.js';
 import type { CallDefinition } from '../../src/validate/model.js';
 import { entry as anyEntry, call, lock, schedule } from './make.js';
@@ -303,5 +306,68 @@ describe('a row whose next redial cannot come before its campaign ends', () => {
     );
     // Not reported by apply before the end has passed.
     expect(p.unreported).toEqual([]);
+  });
+});
+
+describe('a row whose `to` takes its number through a ${VAR}', () => {
+  const BEFORE = '+15550100001';
+  const AFTER = '+15551100001';
+  const envRow = row({
+    options: { ...row().options, to: { type: 'phone', number: '${PFX}100001' } },
+  });
+  const attempt1 = (number?: string) => ({
+    [K]: entry({
+      sid: 's1',
+      outcome: ended('no-answer', '2026-12-01T09:00:00Z'),
+      ...(number === undefined ? {} : { number: numberDigest(number) }),
+    }),
+  });
+  const withNumber = (number: string): Partial<PlanInput> => ({
+    calls: [envRow],
+    callNumber: () => number,
+  });
+
+  it('is not redialled once the variable gives another number than attempt 1 dialled: changed since placed', () => {
+    const p = plan(attempt1(BEFORE), withNumber(AFTER));
+    expect(p.due).toEqual([]);
+    expect(p.upcoming).toEqual([]);
+    expect(p.skipped).toEqual([expect.objectContaining({ key: K, changed: true })]);
+    expect(p.skipped[0]?.reason).toMatch(
+      /^changed since placed \(attempt 1 no-answer s1 at \S+, to another number than it dials now \(its `to` takes the number from the environment\)\); not redialled: to call the row as it is now, give it a new id in its CSV/,
+    );
+    // Nor is a refused later attempt tried again.
+    const retry = plan(
+      { ...attempt1(BEFORE), [`${K}#2`]: entry({ status: 'failed', httpStatus: 503 }) },
+      withNumber(AFTER),
+    );
+    expect(retry.due).toEqual([]);
+    expect(retry.skipped).toEqual([expect.objectContaining({ key: K, changed: true })]);
+  });
+
+  it('is redialled while the variable gives the number attempt 1 dialled, or when the entry keeps no digest', () => {
+    expect(plan(attempt1(BEFORE), withNumber(BEFORE)).due.map((i) => i.key)).toEqual([`${K}#2`]);
+    expect(plan(attempt1(), withNumber(AFTER)).due.map((i) => i.key)).toEqual([`${K}#2`]);
+  });
+});
+
+describe('dialsAnotherNumberNow', () => {
+  const placed = entry({ sid: 's1', number: numberDigest('+15550100001') });
+  it('resolves only a `to` that does not name its number as written', () => {
+    const asked: string[] = [];
+    const numberOf = (c: CallDefinition) => {
+      asked.push(c.name);
+      return '+15551100001';
+    };
+    // A literal number is covered by the definition: nothing resolved or hashed.
+    expect(dialsAnotherNumberNow(placed, row(), numberOf)).toBe(false);
+    expect(asked).toEqual([]);
+    const envRow = row({
+      options: { ...row().options, to: { type: 'phone', number: '${PFX}100001' } },
+    });
+    expect(dialsAnotherNumberNow(placed, envRow, numberOf)).toBe(true);
+    expect(dialsAnotherNumberNow(placed, envRow, () => '+15550100001')).toBe(false);
+    // A variable missing or malformed tells no number.
+    expect(dialsAnotherNumberNow(placed, envRow, () => undefined)).toBe(false);
+    expect(dialsAnotherNumberNow(entry({ sid: 's1' }), envRow, numberOf)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: rows hold literal ${VAR} references
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonBytes } from '../../src/plan/file.js';
@@ -103,6 +104,33 @@ describe('changedKeys of a campaign that redials', () => {
       ],
     ]);
     expect([...changedKeys(attempts('sha256:2'), [row], new Date(AT))]).toEqual([]);
+  });
+});
+
+describe('changedKeys of a campaign that redials, its `to` through a ${VAR}', () => {
+  it('holds a row whose number the variable gives differently now as changed: not redialled', () => {
+    const row = {
+      ...call('c/r1', 'sha256:1'),
+      options: { to: { type: 'phone', number: '${PFX}100001' } },
+      redial: { on: ['no-answer'], afterMs: 0, backoff: 1, maxAttempts: 3 },
+    } as unknown as CallDefinition;
+    const lock = lockOf({
+      'prod/c/r1': entry({
+        status: 'placed',
+        definition: 'sha256:1',
+        number: numberDigest('+15550100001'),
+      }),
+    });
+    expect([...changedKeys(lock, [row], new Date(AT), () => '+15551100001')]).toEqual([
+      [
+        'prod/c/r1',
+        'not redialled; to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)',
+      ],
+    ]);
+    expect([...changedKeys(lock, [row], new Date(AT), () => '+15550100001')]).toEqual([]);
+    // A row called once is not redialled anyway: it is not changed by its number alone.
+    const once = { ...row, redial: undefined } as unknown as CallDefinition;
+    expect([...changedKeys(lock, [once], new Date(AT), () => '+15551100001')]).toEqual([]);
   });
 });
 
