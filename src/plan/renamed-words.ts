@@ -22,12 +22,15 @@ export const movedWords = (before: RenamedSlot, row: boolean): string => {
   return `superseded by ${before.slot}, ${before.entry.status === 'placed' ? 'already placed' : 'whose outcome is unknown'}: its number was dialled as ${before.key} (${rangWords(before.entry)}), ${whoseWords(before)}: an earlier slot is never placed after a later one, ${whatever}`;
 };
 
+/** What rangWords says of an entry another runner is placing right now. */
+export const BEING_PLACED_NOW = 'being placed by another runner right now';
+
 /** What became of an entry that may have rung: `placed <sid> at <time>`, in flight, unknown. */
 export const rangWords = (entry: LockEntry): string =>
   entry.status === 'placed'
     ? `placed ${entry.sid ?? '(no sid)'} at ${entry.at}`
     : isInFlight(entry)
-      ? 'being placed by another runner right now'
+      ? BEING_PLACED_NOW
       : `unknown, at ${entry.at}`;
 
 /**

@@ -1,10 +1,16 @@
 import { isInFlight } from '../state/store.js';
-import type { ScheduleMemory } from '../state/types.js';
+import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem, callOf } from './item.js';
-import type { RenamedEntry } from './renamed.js';
-import { onGateway, rangWords, renamedWords, whoseWords } from './renamed-words.js';
+import { isHeldRenamed, RENAMED_PREFIX, type RenamedEntry } from './renamed.js';
+import {
+  BEING_PLACED_NOW,
+  onGateway,
+  rangWords,
+  renamedWords,
+  whoseWords,
+} from './renamed-words.js';
 import type { TargetTwins, TwinEntry } from './twins.js';
 import type { PlanItem } from './types.js';
 
@@ -61,6 +67,33 @@ export const twinHeldWords = (found: TwinEntry, item: PlanItem): string => {
  */
 export const isTwinBeingPlaced = (item: PlanItem): boolean =>
   item.slot === undefined && item.reason?.startsWith(BEING_PLACED_AS) === true;
+
+/**
+ * How the reason of a slot held while another runner places it under a twin's key goes on
+ * after `<RENAMED_PREFIX><twin's key>` (renamedWords of the same key: `the same call under
+ * target …`, or `the same campaign's row …`).
+ */
+const SLOT_BEING_PLACED = ` (${BEING_PLACED_NOW}), the same `;
+
+/**
+ * Whether `item` (a call, a row or a slot) is held because another runner is placing its key
+ * under a twin of its target right now: the same call in flight, under another target's name.
+ */
+export const isTwinInFlight = (item: PlanItem): boolean =>
+  item.slot === undefined
+    ? isTwinBeingPlaced(item)
+    : isHeldRenamed(item) &&
+      item.reason?.includes(SLOT_BEING_PLACED, RENAMED_PREFIX.length) === true;
+
+/**
+ * The skipped items of a plan that another runner is placing right now: under their own key
+ * (its entry in flight), or under a twin's (isTwinInFlight). Due calls not sent here, that
+ * `apply` names and counts apart (`inFlight`), whichever key the other runner claimed.
+ */
+export const inFlightSkipped = (
+  skipped: readonly PlanItem[],
+  calls: Lockfile['calls'],
+): PlanItem[] => skipped.filter((i) => isInFlight(calls[i.key]) || isTwinInFlight(i));
 
 /** How the reason of a call `--replace` places again under a twin's key starts. */
 const PLACED_AGAIN = 'placed again (--replace): it was placed as ';

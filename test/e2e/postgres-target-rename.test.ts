@@ -10,8 +10,10 @@ import {
   type CliResult,
   callsYaml,
   type Gateway,
+  holdCalls,
   makeProject,
   output,
+  runCli,
   spawnCli,
   waitFor,
   watch,
@@ -104,15 +106,17 @@ const applyAtOnce = async (
   }
 };
 
+/** callops.yaml with its target `sim` renamed `production` (the same gateway). */
+const renamedTarget = (config: string): string =>
+  config
+    .replace(/^ {2}sim:$/m, '  production:')
+    .replace(/^default_target: sim$/m, 'default_target: production');
+
 describe('a target renamed between two checkouts applied at once', () => {
   it('each call and slot is placed once; the second says why, as the plan would', {
     timeout: 60_000,
   }, async () => {
-    const { gw, r1, r2 } = await applyAtOnce('target_renamed', (config) =>
-      config
-        .replace(/^ {2}sim:$/m, '  production:')
-        .replace(/^default_target: sim$/m, 'default_target: production'),
-    );
+    const { gw, r1, r2 } = await applyAtOnce('target_renamed', renamedTarget);
     for (const r of [r1, r2]) expect(r.code, output(r)).toBe(0);
     expect(callsPerNumber(gw.sim)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
     expect(gw.sim.received()).toHaveLength(3);
@@ -159,5 +163,79 @@ describe('a target renamed between two checkouts applied at once', () => {
     expect(callsPerNumber(gw.sim)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
     expect(callsPerNumber(other)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
     expect(output(r2)).toMatch(/3 placed, 0 failed, 0 unknown/);
+  });
+});
+
+describe('a call the other checkout is placing under the old target name right now', () => {
+  /** What the second checkout's plan says of each call it holds for the first's. */
+  const gone = 'the same call under target sim, which the project no longer defines (renamed?)';
+  const C1 = `not placed: being placed as sim/c1 (being placed by another runner right now), ${gone}: a call is placed once, whatever its target's name`;
+  const DAILY_HELD = `not placed: this slot already dialled its number as sim/daily@${SLOT} (being placed by another runner right now), ${gone}: a slot is placed once, whatever its target's name; the next slot is placed as usual`;
+
+  it('is named before the summary and counted as being placed by another runner, in JSON too', {
+    timeout: 90_000,
+  }, async () => {
+    // The first checkout's two requests (c1 and the slot) wait at the gateway until released:
+    // its claims are committed, its calls in flight. Any later request is answered at once.
+    const hold = holdCalls();
+    let accepted = 0;
+    const gw = await db.gateway(CALLS, {
+      schema: 'twin_in_flight',
+      targetExtra: ['concurrency: 2'],
+      latencyMs: 1,
+      wait: () => (++accepted <= 2 ? hold.wait() : Promise.resolve()),
+    });
+    const checkout = await makeProject({
+      'callops.yaml': renamedTarget(await gw.project.read('callops.yaml')),
+      ...CALLS,
+    });
+    const env = { ...gw.env, ...db.env };
+    const apply = ['apply', '--yes', '--now', NOW];
+    const first = watch(
+      spawnCli([...apply, '--only', 'c1', '--only', 'daily'], { cwd: gw.project.dir, env }),
+      60_000,
+    );
+    try {
+      await waitFor('the first checkout placing c1 and the slot', () =>
+        hold.held() === 2 ? true : undefined,
+      );
+      const second = await runCli(apply, { cwd: checkout.dir, env });
+      expect(second.code, output(second)).toBe(0);
+      // c2 is placed; each call held for the first's is said before the summary, in the
+      // plan's words, and counted as a call another runner is placing.
+      expect(second.stdout).toContain('1 call due');
+      expect(second.stdout).toMatch(/^placed {2}production\/c2 /m);
+      expect(second.stdout).toContain(`\nskipped production/c1  ${C1}\n`);
+      expect(second.stdout).toContain(`\nskipped production/daily@${SLOT}  ${DAILY_HELD}\n`);
+      expect(second.stdout).toMatch(
+        /Done: 1 placed, 0 failed, 0 unknown, 2 being placed by another runner in /,
+      );
+
+      // Nothing else due: they are still said and counted, never "every call is placed".
+      const json = await runCli([...apply, '--format', 'json'], { cwd: checkout.dir, env });
+      expect(json.code, output(json)).toBe(0);
+      const object = JSON.parse(json.stdout);
+      expect(object).toMatchObject({ placed: 0, failed: 0, unknown: 0, inFlight: 2, skipped: 0 });
+      expect(object.held).toEqual([
+        { key: 'production/c1', reason: C1, status: 'in-flight' },
+        { key: `production/daily@${SLOT}`, reason: DAILY_HELD, status: 'in-flight' },
+      ]);
+      const again = await runCli(apply, { cwd: checkout.dir, env });
+      expect(again.code, output(again)).toBe(0);
+      expect(again.stdout).toContain(`\nskipped production/c1  ${C1}\n`);
+      expect(again.stdout).toContain(`\nskipped production/daily@${SLOT}  ${DAILY_HELD}\n`);
+      expect(again.stdout).toContain('Nothing is due now (see `callops plan`).');
+      expect(again.stdout).not.toContain('every call is placed');
+      // Neither checkout sent more while the first's requests were at the gateway.
+      expect(hold.held()).toBe(2);
+      expect(accepted).toBe(3);
+    } finally {
+      hold.release();
+      await checkout.cleanup();
+    }
+    const r1 = await first.done;
+    expect(r1.code, output(r1)).toBe(0);
+    expect(r1.stdout).toMatch(/Done: 2 placed, 0 failed, 0 unknown in /);
+    expect(callsPerNumber(gw.sim)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
   });
 });

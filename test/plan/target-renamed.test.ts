@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import { checkReplace } from '../../src/plan/replace.js';
+import { inFlightSkipped, isTwinInFlight } from '../../src/plan/twin-held.js';
 import { numberDigest } from '../../src/screen/number.js';
 import { IN_FLIGHT } from '../../src/state/store.js';
 import type { LockEntry } from '../../src/state/types.js';
@@ -213,5 +214,54 @@ describe('two targets the project defines', () => {
     expect(plan.skipped).toEqual([]);
     expect(plan.goneTargets).toBeUndefined();
     expect(plan.sameGateway).toBeUndefined();
+  });
+});
+
+describe('held for a twin another runner is placing right now', () => {
+  const row = call('reminders/r1', {
+    campaign: { name: 'reminders', id: 'r1', recipients: 'lists/r.csv' },
+  });
+  const calls = [row, call('welcome'), minutely('t15')];
+  const keys = ['reminders/r1', 'welcome', `t15@${SLOT}`];
+  /** Each of the calls' keys under `target`, as `entry` leaves it. */
+  const under = (target: string, e: LockEntry) =>
+    Object.fromEntries(keys.map((k) => [`${target}/${k}`, e]));
+  const inFlight = placed({ status: 'unknown', sid: undefined, message: IN_FLIGHT });
+
+  it('a call, a slot and a row: each a call in flight, under a target gone or on the gateway', () => {
+    const gone = buildPlan(input(calls, under('gw', inFlight)));
+    const gateways = new Map([...ONLY_PRODUCTION, ['gw', 'gateway-1']]);
+    const beside = buildPlan(input(calls, under('gw', inFlight), { gateways }));
+    for (const plan of [gone, beside]) {
+      expect(plan.due).toEqual([]);
+      expect(plan.skipped.map((i) => i.key)).toEqual(keys.map((k) => `production/${k}`));
+      expect(plan.skipped.map(isTwinInFlight)).toEqual([true, true, true]);
+      expect(inFlightSkipped(plan.skipped, under('gw', inFlight))).toEqual(plan.skipped);
+    }
+    expect(gone.skipped[2]?.reason).toBe(
+      `not placed: this slot already dialled its number as gw/t15@${SLOT} (being placed by another runner right now), the same call under target gw, which the project no longer defines (renamed?): a slot is placed once, whatever its target's name; the next slot is placed as usual`,
+    );
+  });
+
+  it('one a twin placed, or left unknown, is held but not in flight', () => {
+    for (const e of [placed(), placed({ status: 'unknown', sid: undefined })]) {
+      const plan = buildPlan(input(calls, under('gw', e)));
+      expect(plan.skipped).toHaveLength(3);
+      expect(plan.skipped.map(isTwinInFlight)).toEqual([false, false, false]);
+      expect(inFlightSkipped(plan.skipped, under('gw', e))).toEqual([]);
+    }
+  });
+
+  it("beside those in flight under their own key, in the plan's order", () => {
+    const entries = { ...under('gw', inFlight), 'production/welcome': inFlight };
+    const plan = buildPlan(input(calls, entries));
+    const found = inFlightSkipped(plan.skipped, entries);
+    expect(found.map((i) => i.key)).toEqual(plan.skipped.map((i) => i.key));
+    expect(found.find((i) => i.key === 'production/welcome')?.reason).toBe(
+      'being placed by another runner right now',
+    );
+    expect(found.map(isTwinInFlight)).toEqual(
+      plan.skipped.map((i) => i.key !== 'production/welcome'),
+    );
   });
 });

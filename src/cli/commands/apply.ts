@@ -19,14 +19,13 @@ import {
   suppressedNow,
   withSchedules,
 } from '../../plan/index.js';
-import { isTwinBeingPlaced } from '../../plan/twin-held.js';
+import { inFlightSkipped } from '../../plan/twin-held.js';
 import type { PlanItem } from '../../plan/types.js';
 import { lockfileText, shownItems, shownPlan } from '../../report/lockfile-shown.js';
 import { goneTargetText, sameGatewayText, unresolvedTargetText } from '../../report/plan.js';
 import { makeRedactor } from '../../report/redact.js';
 import { unknownPlanned } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
-import { isInFlight } from '../../state/store.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from '../exit.js';
@@ -250,11 +249,10 @@ is required. Every missing environment variable is reported before anything is s
       // Skipped for another runner placing them now: said, not silently left out. A call
       // --replace names that another runner is placing (replacing, most likely) is said as a
       // replacement that comes second is, on stderr: no failure, nothing sent for it.
-      // Or under a twin target's name (the target renamed in another checkout): the same race.
-      const inFlight = plan.skipped.filter((i) => isInFlight(memory.lock.calls[i.key]));
-      const notReplaced = [...inFlight, ...plan.skipped.filter(isTwinBeingPlaced)].filter(
-        (i) => replace?.includes(i.name) === true,
-      );
+      // Or under a twin target's name (the target renamed in another checkout): the same race,
+      // a call (slot, row) in flight all the same, said and counted as one under its own key.
+      const inFlight = inFlightSkipped(plan.skipped, memory.lock.calls);
+      const notReplaced = inFlight.filter((i) => replace?.includes(i.name) === true);
       if (notReplaced.length > 0) {
         await sink({
           type: 'run:claimed-elsewhere',
