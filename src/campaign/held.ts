@@ -1,6 +1,7 @@
 import { numberOfCall } from '../plan/item.js';
 import { isHeldRenamed } from '../plan/renamed.js';
 import { dialledAsOtherRow, dialledCache, isHeldShifted, type RowNumber } from '../plan/shifted.js';
+import type { TargetTwins } from '../plan/twins.js';
 import type { Plan } from '../plan/types.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -16,11 +17,14 @@ export type IsHeld = (call: CallDefinition, target: string, rowKey: string) => b
  * for). Each campaign's numbers are gathered once, and a row's number is hashed only when
  * its campaign dialled anyone: a campaign with an id column costs nothing. `numberOf`: the
  * number a row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts).
+ * `twins`: the twins of each target (twins.ts), whose entries of the campaign count as the
+ * row's target's own, as the plan counts them.
  */
 export const heldRows = (
   lock: Lockfile,
   plan: Plan,
   numberOf: RowNumber = numberOfCall,
+  twins?: TargetTwins,
 ): IsHeld => {
   const byPlan = new Set<string>();
   // A row's slot held because its campaign, renamed, placed it under its old name: that row
@@ -28,7 +32,7 @@ export const heldRows = (
   for (const item of plan.skipped) {
     if (isHeldShifted(item) && !isHeldRenamed(item)) byPlan.add(item.name);
   }
-  const cache = dialledCache(numberOf);
+  const cache = dialledCache(numberOf, twins);
   return (call, target, rowKey) =>
     byPlan.has(call.name) ||
     dialledAsOtherRow(call.campaign, target, rowKey, () => numberOf(call), lock, cache) !==

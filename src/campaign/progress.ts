@@ -69,8 +69,8 @@ export const campaignLines = (
       (i) => i.name,
     ),
   );
-  const isHeld = heldRows(lock, plan, numberOf);
   const twins = targetTwins(lock, gateways);
+  const isHeld = heldRows(lock, plan, numberOf, twins);
   const lines: ReportLine[] = [];
   // Made once, at the first row placed at slots: one pass over the state for every row.
   let slotted: Map<string, SlotEntry[]> | undefined;

@@ -13,7 +13,7 @@ import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
-import { claimHeldReason, claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
+import { claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
 import { keyClaimHeld, keyScope, type PlannedKeys, repeatedSid } from '../plan/twin-claim.js';
 import { targetTwins } from '../plan/twins.js';
 import type { PlanItem } from '../plan/types.js';
@@ -436,7 +436,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         if (number !== undefined) l.number = numberDigest(number);
         let won: ClaimResult;
         // A campaign row's claim is refused when its campaign dialled the number under
-        // another key meanwhile; made again with that row when the row shares the number.
+        // another key meanwhile, under any target; made again with that row when the row
+        // shares the number, or with that key when its target is another gateway.
         let campaign: CampaignScope | undefined =
           l.number === undefined ? undefined : claimScope(l.item);
         // A slot's claim is refused when another key placed the slot to the number meanwhile;
@@ -505,14 +506,29 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             }
             if (typeof won !== 'object' || !('dialled' in won)) break;
             if (number === undefined || campaign === undefined) break;
-            const refused = claimRefused(item, number, won.dialled, numberOf);
-            if ('reason' in refused) {
+            const refused = claimRefused(
+              item,
+              number,
+              won.dialled,
+              numberOf,
+              input.slotOwners?.gateways,
+            );
+            if ('beside' in refused) {
+              // Never asked twice of one key (a store that names it again holds the row).
+              if (campaign.beside?.includes(refused.beside) === true) {
+                heldWhy = `not placed: this campaign already dialled its number as ${refused.beside}`;
+                break;
+              }
+              campaign = { ...campaign, beside: [...(campaign.beside ?? []), refused.beside] };
+              continue;
+            }
+            if (!('sharing' in refused)) {
               heldWhy = refused.reason;
               break;
             }
             // Never asked twice of one row (a store that names it again holds the row).
             if (campaign.sharing?.includes(refused.sharing) === true) {
-              heldWhy = claimHeldReason(item, number, won.dialled);
+              heldWhy = refused.reason;
               break;
             }
             campaign = { ...campaign, sharing: [...(campaign.sharing ?? []), refused.sharing] };

@@ -290,11 +290,12 @@ export const buildPlan = (input: PlanInput): Plan => {
   const fields = new Map<string, RowItemFields>();
   // The slot searches the calls of one schedule and memory share (a campaign's rows).
   const shares = slotShares();
-  // Numbers dialled per campaign, built once for the plan (only for a campaign a row asks of).
-  const dialled = dialledCache(input.callNumber);
   // The targets whose entries stand for another's: one no longer defined (renamed, most
   // often), or another name for its gateway (twins.ts).
   const twins = targetTwins(input.lock, input.gateways);
+  // Numbers dialled per campaign and target, built once for the plan (only for a campaign a
+  // row asks of): a row is asked against its campaign's entries under its target's twins too.
+  const dialled = dialledCache(input.callNumber, twins);
   // The slots of calls and campaigns no longer defined, per target and its twins: listed
   // once, when a call asks (a renamed campaign's rows are found in `dialled`).
   const renamed = acrossTwins(
@@ -376,7 +377,10 @@ export const buildPlan = (input: PlanInput): Plan => {
     });
   }
   // The same key placed under a twin of its target: that call or row, placed already.
-  const twinned = holdTwinKeys(lists.due.items(), lists.upcoming.items(), twins, input);
+  // A row whose campaign dialled its number under another row's key is held as such first.
+  const twinned = holdTwinKeys(lists.due.items(), lists.upcoming.items(), twins, input, (item) =>
+    holdDialledRow(item, input.lock, dialled),
+  );
   for (const item of twinned.held) lists.skipped.push(item);
   const missedItems = lists.missed.items();
   const missedCount: MissedCount = {

@@ -1,7 +1,7 @@
 import { isInFlight } from '../state/store.js';
 import type { LockEntry } from '../state/types.js';
 import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlot } from './renamed.js';
-import type { TwinOf } from './twins.js';
+import { type TwinOf, twinWords } from './twins.js';
 
 /** What the plan says of a slot or call whose number a name no longer defined dialled. */
 
@@ -46,12 +46,6 @@ export const whoseWords = (before: RenamedEntry): string => {
     ? `the same ${before.row ? "campaign's row" : 'call'} ${under}`
     : `${nameWords(before)}, ${under}`;
 };
-
-/** What a twin target is (twins.ts): one no longer defined, or one on the same gateway. */
-export const twinWords = (twin: TwinOf): string =>
-  twin.gone
-    ? 'which the project no longer defines (renamed?)'
-    : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
 
 /**
  * The rule a hold states (`a slot is placed once, whatever its call's name`), for an entry

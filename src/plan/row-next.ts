@@ -17,9 +17,8 @@ import { editedSincePlaced, replacementOf } from './changed.js';
 import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem } from './item.js';
-import { twinWords } from './renamed-words.js';
 import { type RowAttempt, rowAttempts } from './twin-attempts.js';
-import type { TargetTwins } from './twins.js';
+import { type TargetTwins, twinWords } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**

@@ -1,10 +1,12 @@
 import { countsTowardLimit } from '../screen/limit.js';
 import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
+import { keysBetween } from '../state/calls-summary.js';
 import type { CampaignScope } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { amendItem, callOf, numberOfCall, toOf } from './item.js';
 import { PlanList } from './rows.js';
+import { type TargetTwins, type TwinOf, targetOfKey, twinOfKey, twinWords } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /** A row's key without its attempt (`#n`) and slot (`@…`): the row itself. */
@@ -33,6 +35,8 @@ export interface Dialled {
   readonly status: string;
   readonly sid?: string;
   readonly at: string;
+  /** The twin of the row's target the key is under (twins.ts); none: under the row's own. */
+  readonly twin?: TwinOf;
 }
 
 /**
@@ -49,7 +53,8 @@ const keysOf = (found: string | readonly string[]): readonly string[] =>
 /**
  * Every number the calls under `prefix` (`<target>/<campaign>/`) dialled, by the digest each
  * entry keeps (pure): placed, unknown or claimed entries (it may have rung) and the calls a
- * `--replace` placed again (the entry's history). Built once per campaign and asked per row.
+ * `--replace` placed again (the entry's history). Built once per campaign and target, and
+ * asked per row: the campaign's keys alone are read, found by their range in the sorted keys.
  */
 const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
   const found = new Map<string, string | string[]>();
@@ -63,8 +68,9 @@ const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
       if (!keys.some((k) => rowBase(k) === base)) found.set(digest, [...keys, key]);
     }
   };
-  for (const [key, entry] of Object.entries(lock.calls)) {
-    if (!key.startsWith(prefix)) continue;
+  for (const key of keysBetween(lock.calls, prefix, `${prefix}\uffff`)) {
+    const entry = lock.calls[key];
+    if (entry === undefined) continue;
     const { number } = entry;
     if (number !== undefined && countsTowardLimit(entry.status)) add(number, key);
     // A call `--replace` placed again rang as well.
@@ -73,14 +79,18 @@ const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
   return found;
 };
 
-/** The call of entry `key` that dialled `digest`: the entry itself, else one its history keeps. */
-const dialledAt = (lock: Lockfile, key: string, digest: string): Dialled => {
+/**
+ * The call of entry `key` that dialled `digest`: the entry itself, else one its history keeps.
+ * `twin`: the twin of the asking row's target that `key` is under, if it is under one.
+ */
+const dialledAt = (lock: Lockfile, key: string, digest: string, twin?: TwinOf): Dialled => {
   const entry = lock.calls[key];
+  const under = twin === undefined ? {} : { twin };
   if (entry?.number === digest && countsTowardLimit(entry.status)) {
-    return { key, status: entry.status, sid: entry.sid, at: entry.at };
+    return { key, status: entry.status, sid: entry.sid, at: entry.at, ...under };
   }
   const h = entry?.history?.find((p) => p.number === digest);
-  return { key, status: 'placed', sid: h?.sid, at: h?.at ?? entry?.at ?? '' };
+  return { key, status: 'placed', sid: h?.sid, at: h?.at ?? entry?.at ?? '', ...under };
 };
 
 /** The normalised phone number a row dials (undefined when it dials none, or cannot tell). */
@@ -95,12 +105,36 @@ export interface DialledCache {
    * (engine/prepare.ts callNumberOf; only its digest is compared), else as written.
    */
   readonly numberOf: RowNumber;
+  /**
+   * The twins of each target (twins.ts): a campaign's entries under a twin of a row's target
+   * (a target no longer defined, or another name for its gateway) are its own, asked as the
+   * entries under the row's target are. None: the row's target alone.
+   */
+  readonly twins?: TargetTwins;
+  /** Per `<target>/<campaign>/`, the campaign's indexes a row there is asked against. */
+  readonly under: Map<string, readonly DialledUnder[]>;
 }
 
-/** A new cache; `numberOf` reads a row's number (default: as written, no `${VAR}` resolved). */
-export const dialledCache = (numberOf: RowNumber = numberOfCall): DialledCache => ({
+/** A campaign's index under one target: its own (no `twin`), or a twin's of it. */
+interface DialledUnder {
+  /** `<target>/<campaign>/`. */
+  readonly prefix: string;
+  readonly numbers: DialledNumbers;
+  readonly twin?: TwinOf;
+}
+
+/**
+ * A new cache; `numberOf` reads a row's number (default: as written, no `${VAR}` resolved);
+ * `twins`: whose entries count as a target's own (default: none).
+ */
+export const dialledCache = (
+  numberOf: RowNumber = numberOfCall,
+  twins?: TargetTwins,
+): DialledCache => ({
   numbers: new Map(),
   numberOf,
+  under: new Map(),
+  ...(twins?.any === true ? { twins } : {}),
 });
 
 const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): DialledNumbers => {
@@ -110,6 +144,52 @@ const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): Dialled
     cache.numbers.set(prefix, found);
   }
   return found;
+};
+
+/**
+ * The indexes campaign `name`'s rows on `target` are asked against, each that dialled anyone:
+ * the target's own, then each twin's (twins.ts), in the order of `twins.of`. Made once per
+ * campaign and target: each index is built once, however many rows ask.
+ */
+const dialledUnder = (
+  cache: DialledCache,
+  lock: Lockfile,
+  target: string,
+  name: string,
+): readonly DialledUnder[] => {
+  const own = `${target}/${name}/`;
+  const known = cache.under.get(own);
+  if (known !== undefined) return known;
+  const found: DialledUnder[] = [];
+  const mine = dialledIn(cache, lock, own);
+  if (mine.size > 0) found.push({ prefix: own, numbers: mine });
+  for (const twin of cache.twins?.of(target) ?? []) {
+    if (twin.target === target) continue;
+    const prefix = `${twin.target}/${name}/`;
+    const numbers = dialledIn(cache, lock, prefix);
+    if (numbers.size > 0) found.push({ prefix, numbers, twin });
+  }
+  cache.under.set(own, found);
+  return found;
+};
+
+/**
+ * The entry of row `id` (a key without attempt or slot, after `<target>/<campaign>/`) that a
+ * `--replace` may have placed again: under the row's target, else under the first twin that
+ * holds it (the row placed, and replaced, under its target's old name).
+ */
+const ownEntry = (
+  lock: Lockfile,
+  under: readonly DialledUnder[],
+  own: string,
+  id: string,
+): { readonly key: string; readonly twin?: TwinOf } | undefined => {
+  if (lock.calls[`${own}${id}`] !== undefined) return { key: `${own}${id}` };
+  for (const u of under) {
+    if (u.twin !== undefined && lock.calls[`${u.prefix}${id}`] !== undefined)
+      return { key: `${u.prefix}${id}`, twin: u.twin };
+  }
+  return undefined;
 };
 
 /** What the checks need of a row's campaign (a row definition's `campaign`). */
@@ -140,6 +220,12 @@ export interface DialledRow {
  * column, the calls of another row of the CSV that dials the number now too do not count
  * (two people sharing one phone), nor do the row's own (its redials, a retry). `numberOf` is
  * asked only when the campaign dialled anyone: a first apply reads and hashes no number.
+ *
+ * The campaign's entries under a twin of `target` (cache.twins: a target renamed, or another
+ * name for its gateway) are asked as its own, by row id whatever the target: a row's own
+ * calls under the old name are its own, another row's there held it as under the new name
+ * (the row's target's own entries first, then each twin's). A target the project defines on
+ * another gateway is no twin: its calls are another gateway's.
  */
 export const dialledAsOtherRow = (
   campaign: CampaignOf | undefined,
@@ -150,33 +236,46 @@ export const dialledAsOtherRow = (
   cache: DialledCache,
 ): DialledRow | undefined => {
   if (campaign === undefined) return undefined;
-  const prefix = `${target}/${campaign.name}/`;
-  const numbers = dialledIn(cache, lock, prefix);
-  const number = numbers.size > 0 ? numberOf() : undefined;
+  const under = dialledUnder(cache, lock, target, campaign.name);
+  const number = under.length > 0 ? numberOf() : undefined;
   if (number === undefined) return undefined;
   const digest = numberDigest(number);
-  const found = numbers.get(digest);
-  if (found === undefined) return undefined;
-  const base = rowBase(key);
+  const prefix = `${target}/${campaign.name}/`;
+  const id = rowBase(key).slice(prefix.length);
   // This key called the number itself, and `--replace` placed it again to another one since:
   // placing it back to this number would call that person again.
-  const own = lock.calls[base];
-  if (own !== undefined && own.number !== digest && own.history?.some((h) => h.number === digest)) {
-    return { number, dialled: dialledAt(lock, base, digest), how: 'own' };
+  const own = ownEntry(lock, under, prefix, id);
+  const entry = own === undefined ? undefined : lock.calls[own.key];
+  if (
+    own !== undefined &&
+    entry !== undefined &&
+    entry.number !== digest &&
+    entry.history?.some((h) => h.number === digest)
+  ) {
+    return { number, dialled: dialledAt(lock, own.key, digest, own.twin), how: 'own' };
   }
-  const keys = keysOf(found);
+  // The keys that dialled the number, each with the id of its row and the twin it is under.
+  const keys: { key: string; id: string; twin?: TwinOf }[] = [];
+  for (const u of under) {
+    const found = u.numbers.get(digest);
+    if (found === undefined) continue;
+    for (const k of keysOf(found)) {
+      keys.push({ key: k, id: rowBase(k).slice(u.prefix.length), ...(u.twin && { twin: u.twin }) });
+    }
+  }
+  const first = keys[0];
+  if (first === undefined) return undefined;
   if (campaign.positional === true) {
     // Keyed by position, a number is one person: the row that dialled it first.
-    const first = keys[0] as string;
-    return rowBase(first) === base
+    return first.id === id
       ? undefined
-      : { number, dialled: dialledAt(lock, first, digest), how: 'other' };
+      : { number, dialled: dialledAt(lock, first.key, digest, first.twin), how: 'other' };
   }
   // With an id column, a row's own calls (its redials, a retry) are its own.
-  if (keys.some((k) => rowBase(k) === base)) return undefined;
+  if (keys.some((k) => k.id === id)) return undefined;
   for (const k of keys) {
-    if (sharesNumber(campaign, rowBase(k).slice(prefix.length), digest, cache)) continue;
-    return { number, dialled: dialledAt(lock, k, digest), how: 'key' };
+    if (sharesNumber(campaign, k.id, digest, cache)) continue;
+    return { number, dialled: dialledAt(lock, k.key, digest, k.twin), how: 'key' };
   }
   return undefined;
 };
@@ -243,8 +342,12 @@ const positionalCampaign = (item: PlanItem): CampaignOf | undefined => {
   return campaign?.positional === true ? campaign : undefined;
 };
 
+/**
+ * What the campaign dialled `number` as: the key and its call, and, under a twin of the row's
+ * target, which (`under target gw, which the project no longer defines (renamed?)`).
+ */
 const dialledWords = (number: string, dialled: Dialled): string =>
-  `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})`;
+  `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})${dialled.twin === undefined ? '' : `, under target ${dialled.twin.target}, ${twinWords(dialled.twin)}`}`;
 
 /** Why a row so dialled is not placed: what happened to its key, and what to do. */
 const howWords = (how: DialledHow, key: string, recipients: string | undefined): string => {
@@ -309,30 +412,55 @@ export const holdDialledRow = (
 
 /**
  * What a campaign row's claim carries for the store to check (CampaignScope): its campaign's
- * keys, its row id and slot. Undefined for an item that is not a campaign row.
+ * name (its rows under every target), its row id and slot. Undefined for an item that is not
+ * a campaign row.
  */
 export const claimScope = (item: PlanItem): CampaignScope | undefined => {
   const campaign = callOf(item)?.campaign;
   if (campaign === undefined) return undefined;
-  const prefix = `${item.target}/${campaign.name}/`;
-  return item.slot === undefined
-    ? { prefix, row: campaign.id }
-    : { prefix, row: campaign.id, slot: item.slot };
+  const scope = { campaign: campaign.name, row: campaign.id };
+  return item.slot === undefined ? scope : { ...scope, slot: item.slot };
+};
+
+/**
+ * `dialled`, a key a claim of `item` was refused for, with the twin of the item's target it
+ * is under (twins.ts twinOfKey, by `gateways`: PlanInput.gateways); `undefined` for a key
+ * under another target that is no twin (one the project defines on another gateway: two
+ * gateways, two calls; or the project's targets not known), which the plan lets be.
+ */
+const judgedUnder = (
+  item: PlanItem,
+  dialled: Dialled,
+  gateways: ReadonlyMap<string, string> | undefined,
+): Dialled | undefined => {
+  if (targetOfKey(dialled.key) === item.target) return dialled;
+  const twin = twinOfKey(item.target, dialled.key, gateways);
+  return twin === undefined ? undefined : { ...dialled, twin };
 };
 
 /**
  * A campaign row's claim the store refused: the campaign dialled `number` (the row's, as it
  * dials it) under `dialled.key`, a claim most often that another runner made after this one
- * planned. With an id column, a row of the CSV that dials the number now too shares it (two
- * people, one phone), as the plan lets it: `sharing` is its id, for the claim to be made
- * again. Else the row is held: `reason` words it as the plan words a row it holds.
+ * planned, under the row's target or another. Under a target that is no twin of the row's
+ * (`gateways`: a target the project defines on another gateway), the plan would place the
+ * row beside it: `beside` is that key, for the claim to be made again. With an id column, a
+ * row of the CSV that dials the number now too shares it (two people, one phone), as the plan
+ * lets it: `sharing` is its id, for the claim to be made again (`reason`, should the store
+ * name that row again). Else the row is held: `reason` words it as the plan words a row it
+ * holds (naming the twin the key is under).
  */
 export const claimRefused = (
   item: PlanItem,
   number: string,
   dialled: Dialled,
   numberOf: RowNumber,
-): { readonly sharing: string } | { readonly reason: string } => {
+  gateways: ReadonlyMap<string, string> | undefined,
+):
+  | { readonly beside: string }
+  | { readonly sharing: string; readonly reason: string }
+  | { readonly reason: string } => {
+  const judged = judgedUnder(item, dialled, gateways);
+  if (judged === undefined) return { beside: dialled.key };
   const campaign = callOf(item)?.campaign;
   const base = rowBase(dialled.key);
   const id = base.slice(base.lastIndexOf('/') + 1);
@@ -340,14 +468,17 @@ export const claimRefused = (
     const row = campaign.rowOf?.(id);
     const theirs = row === undefined ? undefined : numberOf(row);
     if (theirs !== undefined && numberDigest(theirs) === numberDigest(number)) {
-      return { sharing: id };
+      return { sharing: id, reason: claimHeldReason(item, number, judged) };
     }
   }
-  return { reason: claimHeldReason(item, number, dialled) };
+  return { reason: claimHeldReason(item, number, judged) };
 };
 
-/** Why a campaign row whose claim the store refused is held, as the plan words a held row. */
-export const claimHeldReason = (item: PlanItem, number: string, dialled: Dialled): string => {
+/**
+ * Why a campaign row whose claim the store refused is held, as the plan words a held row;
+ * `dialled.twin`: the twin of the row's target the key is under, if any.
+ */
+const claimHeldReason = (item: PlanItem, number: string, dialled: Dialled): string => {
   const campaign = callOf(item)?.campaign;
   const how = campaign?.positional === true ? 'other' : 'key';
   return `${HELD_PREFIX}${dialledWords(shownNumber(item, number), dialled)}; ${howWords(how, rowBase(dialled.key), campaign?.recipients)}`;

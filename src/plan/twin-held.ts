@@ -1,5 +1,6 @@
 import { isInFlight } from '../state/store.js';
 import type { Lockfile, ScheduleMemory } from '../state/types.js';
+import { otherNumberWords } from './changed.js';
 import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem, callOf } from './item.js';
@@ -58,7 +59,8 @@ export const twinHeldWords = (found: TwinEntry, item: PlanItem): string => {
   if (isInFlight(entry))
     return `${BEING_PLACED_AS}${key} (${rangWords(entry)}), ${whoseWords(before)}: ${rule}${hint}`;
   const as = entry.status === 'placed' ? 'already placed' : 'may have been placed';
-  return `not placed: ${as} as ${key} (${rangWords(entry)}), ${whoseWords(before)}: ${rule}${hint}`;
+  // A row whose key moved to another person (a row inserted above) says its call went elsewhere.
+  return `not placed: ${as} as ${key} (${rangWords(entry)}${otherNumberWords(entry, item)}), ${whoseWords(before)}: ${rule}${hint}`;
 };
 
 /**
@@ -106,12 +108,20 @@ export const isPlacedAgain = (item: PlanItem): boolean =>
 const placedAgainWords = (found: TwinEntry, item: PlanItem): string =>
   `${PLACED_AGAIN}${found.key} (${rangWords(found.entry)}), ${whoseWords(asRenamed(found, item))}`;
 
+/**
+ * A campaign row held because its campaign dialled the number it dials now under another row's
+ * key (shifted.ts holdDialledRow), else undefined: asked before the twin's entry of its own key
+ * holds it, so that the plan says whom the row would call again, not that its key was placed.
+ */
+export type DialledHold = (item: PlanItem) => PlanItem | undefined;
+
 /** Each of `items` whose key a twin of its target placed (or may have): held, or kept. */
 const sortOut = (
   items: readonly PlanItem[],
   twins: TargetTwins,
   input: PlanInput,
   held: PlanItem[],
+  dialled: DialledHold | undefined,
 ): readonly PlanItem[] => {
   let kept: PlanItem[] | undefined;
   for (let i = 0; i < items.length; i++) {
@@ -129,7 +139,8 @@ const sortOut = (
       if (again) keep = amendItem(item, { reason: placedAgainWords(found, item) });
       else {
         keep = undefined;
-        held.push(amendItem(item, { reason: twinHeldWords(found, item) }));
+        const shifted = item.campaign === undefined ? undefined : dialled?.(item);
+        held.push(shifted ?? amendItem(item, { reason: twinHeldWords(found, item) }));
       }
     }
     if (keep !== item && kept === undefined) kept = items.slice(0, i);
@@ -141,13 +152,16 @@ const sortOut = (
 /**
  * The due and upcoming items whose key a twin of their target placed (or may have), as
  * skipped items saying why (`held`), and the others as they were (the same arrays when none
- * is): a call placed once, a campaign's row (each attempt of a redial), a slot.
+ * is): a call placed once, a campaign's row (each attempt of a redial), a slot. A row whose
+ * campaign dialled the number it dials now under another row's key is held as `dialled`
+ * words it (a row shifted, or an id renamed, along with the target's rename).
  */
 export const holdTwinKeys = (
   due: readonly PlanItem[],
   upcoming: readonly PlanItem[],
   twins: TargetTwins,
   input: PlanInput,
+  dialled?: DialledHold,
 ): {
   readonly due: readonly PlanItem[];
   readonly upcoming: readonly PlanItem[];
@@ -156,8 +170,8 @@ export const holdTwinKeys = (
   if (!twins.any) return { due, upcoming, held: [] };
   const held: PlanItem[] = [];
   return {
-    due: sortOut(due, twins, input, held),
-    upcoming: sortOut(upcoming, twins, input, held),
+    due: sortOut(due, twins, input, held, dialled),
+    upcoming: sortOut(upcoming, twins, input, held, dialled),
     held,
   };
 };

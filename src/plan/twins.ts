@@ -36,6 +36,12 @@ export interface TwinOf extends Twin {
   readonly of: string;
 }
 
+/** What a twin target is (twins.ts): one no longer defined, or one on the same gateway. */
+export const twinWords = (twin: TwinOf): string =>
+  twin.gone
+    ? 'which the project no longer defines (renamed?)'
+    : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
+
 /** A target the state holds entries of, and how many. */
 export interface TargetEntries {
   readonly target: string;

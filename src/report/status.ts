@@ -11,6 +11,7 @@ import {
   type RowNumber,
   shownNumberOf,
 } from '../plan/shifted.js';
+import { targetTwins } from '../plan/twins.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
@@ -68,12 +69,16 @@ const tally = (lock: Lockfile, keys: readonly string[]) => {
  * slots, not to it. A row of a campaign that redials by outcome is judged by its latest
  * placed attempt (`KEY#n`), the key plan shows it under, and is changed too when its `to`
  * resolves to another number than that attempt dialled (`numberOf`: a `${VAR}` changed).
+ * `gateways`: the gateway of each target the project defines (PlanInput.gateways), for a
+ * row's `--replace` hint to count the campaign's calls under another name of its target as
+ * the plan does.
  */
 export const changedKeys = (
   lock: Lockfile,
   calls: readonly CallDefinition[],
   now: Date,
   numberOf: RowNumber = numberOfCall,
+  gateways?: ReadonlyMap<string, string>,
 ): Map<string, string> => {
   // The targets the keys name (before their first `/`; a key without one is a bare name):
   // each call is then looked up under each, so that no map of every call is made (a
@@ -85,7 +90,8 @@ export const changedKeys = (
   }
   const keys = new Map<string, string>();
   if (targets.size === 0) return keys;
-  const dialled = dialledCache(numberOf);
+  // A campaign's calls under its target's twins count as the plan counts them (twins.ts).
+  const dialled = dialledCache(numberOf, targetTwins(lock, gateways));
   for (const call of calls) {
     if ((call.schedule !== undefined && !isRowPlacedOnce(call)) || call.name.includes('@'))
       continue;

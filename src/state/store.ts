@@ -73,7 +73,8 @@ export interface Claim extends DefinitionMeta {
   readonly limit?: { readonly count: number; readonly windowMs: number };
   /**
    * A campaign row: with `number` (the digest in DefinitionMeta), the claim is refused
-   * (`{dialled}`) when the campaign dialled that number under another row's key (campaignHeld).
+   * (`{dialled}`) when the campaign dialled that number under another row's key, under any
+   * target (campaignHeld).
    * Asked of a store that admits several runners (`concurrentRunners`) alone: with one, no
    * claim comes between the plan, which holds such a row, and this one.
    * Checked under the lock that per-number limits take, so that of two runners claiming rows
@@ -162,21 +163,30 @@ export interface SlotScope {
 }
 
 /**
- * What a campaign row's claim is checked against: the entries under `prefix` (of `slot` only,
- * for a scheduled campaign) that dial the claim's number, placed, unknown or claimed (in
- * flight, or left by a runner that is gone: it may have rung), of another row than `row` and
- * `sharing`. Entries' earlier calls that `--replace` superseded (their history) are left to
- * the plan, which reads them before any claim.
+ * What a campaign row's claim is checked against: the entries of the campaign's rows under
+ * every target (`<any target>/<campaign>/…`; of `slot` only, for a scheduled campaign) that
+ * dial the claim's number, placed, unknown or claimed (in flight, or left by a runner that is
+ * gone: it may have rung), of another row than `row` and `sharing`, but not the keys in
+ * `beside`. An entry under another target than the claim's is the engine's to judge: one no
+ * longer defined, or another name for its gateway, holds the row as its own target's would
+ * (a target renamed in another checkout); one on another gateway is let through (`beside`).
+ * Entries' earlier calls that `--replace` superseded (their history) are left to the plan,
+ * which reads them before any claim.
  */
 export interface CampaignScope {
-  /** `<target>/<campaign>/`: the keys of the campaign's rows. */
-  readonly prefix: string;
-  /** The row's id (its key after `prefix`, without `#n` or `@slot`): its own entries never count. */
+  /** The campaign's name: its rows' keys are `<target>/<campaign>/<row id>…`. */
+  readonly campaign: string;
+  /**
+   * The row's id (its key after the campaign, without `#n` or `@slot`): its own entries never
+   * count, under any target.
+   */
   readonly row: string;
   /** A scheduled campaign's slot, as its key writes it after `@`: only entries of that slot count. */
   readonly slot?: string;
   /** Ids of rows that may dial the number too (with an id column: rows of the CSV sharing it now). */
   readonly sharing?: readonly string[];
+  /** Keys let through already, once found: under a target the project defines on another gateway. */
+  readonly beside?: readonly string[];
 }
 
 /**
@@ -219,12 +229,16 @@ export const BEING_PLACED = 'being placed';
 
 /**
  * Whether entry `key` is in `scope` and of another row than the claim's: the part of the
- * check both stores share (pure). The row id is the key after the prefix up to its `#n` or
- * `@slot` (row ids hold neither); a scope with a slot takes only entries of that slot.
+ * check both stores share (pure). The key's target is whatever comes before its first `/`;
+ * the row id is the key after `<campaign>/` up to its `#n` or `@slot` (row ids hold neither);
+ * a scope with a slot takes only entries of that slot.
  */
 export const campaignHeld = (scope: CampaignScope, key: string): boolean => {
-  if (!key.startsWith(scope.prefix)) return false;
-  const rest = key.slice(scope.prefix.length);
+  const rows = `${scope.campaign}/`;
+  const slash = key.indexOf('/');
+  if (slash <= 0 || !key.startsWith(rows, slash + 1)) return false;
+  if (scope.beside?.includes(key) === true) return false;
+  const rest = key.slice(slash + 1 + rows.length);
   const end = rest.search(/[#@]/);
   const row = end < 0 ? rest : rest.slice(0, end);
   if (row === scope.row || scope.sharing?.includes(row) === true) return false;

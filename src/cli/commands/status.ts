@@ -123,7 +123,13 @@ settle it), else 0.
       // As for the whole lockfile: an unknown entry needs a person.
       return counts.states.unknown > 0 || own.length > 0 ? EXIT.unsettled : EXIT.ok;
     }
-    const changed = changedKeys(lock, project.calls, ctx.now, callNumberOf(prepared));
+    const changed = changedKeys(
+      lock,
+      project.calls,
+      ctx.now,
+      callNumberOf(prepared),
+      gatewaysOf(prepared),
+    );
     const { zones, deadlines } = slotTimes(lock, project.calls);
     const code = unsettled.length > 0 ? EXIT.unsettled : EXIT.ok;
     if (ctx.format === 'json') {

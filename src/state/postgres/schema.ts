@@ -129,6 +129,12 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // one that does.
   (s) => `COMMENT ON INDEX ${s}.placements_rest IS
     'keys but for their target: every claim, a replacement too, checks its key under other targets';`,
+  // A campaign row's claim is checked against the campaign's entries of its number under every
+  // target, not its own alone (a target renamed in another checkout, a row inserted above):
+  // a runner that checks its own target alone would call a person twice beside one that
+  // checks them all. Like versions 6 to 9, it keeps such a runner from sharing the schema.
+  (s) => `COMMENT ON COLUMN ${s}.placements.number IS
+    'digest of the number dialled: each claim checks per-number limits, and campaign rows under every target, against it';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -306,9 +306,9 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   /**
-   * The row of another campaign row that dials `number` (campaignHeld), read under the
-   * number's lock: one query on the number's index, the scope checked on its few rows. The
-   * row id is the key after the prefix up to its `#n` or `@slot`.
+   * The row of another campaign row that dials `number` under any target (campaignHeld), read
+   * under the number's lock: one query on the number's index, the scope checked on its few
+   * rows. The row id is the key after its target and `<campaign>/` up to its `#n` or `@slot`.
    */
   const dialledBy = async (
     client: pg.Pool | pg.PoolClient,
@@ -317,14 +317,23 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   ): Promise<DialledEntry | undefined> => {
     const { rows } = await client.query<DialledRow>(
       `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
-       FROM (SELECT *, substr(key, char_length($2) + 1) AS rest FROM ${s}.placements
+       FROM (SELECT *, substr(key, strpos(key, '/') + char_length($2) + 1) AS rest
+             FROM ${s}.placements
              WHERE number = $1 AND status IN ('placed', 'unknown', 'claimed')
-               AND left(key, char_length($2)) = $2) AS scoped
+               AND strpos(key, '/') > 1
+               AND substr(key, strpos(key, '/') + 1, char_length($2)) = $2
+               AND key <> ALL($5::text[])) AS scoped
        WHERE substring(rest from '^[^#@]*') <> ALL($3::text[])
          AND ($4::text IS NULL OR substring(rest from '@(.*)$') = $4)
        ORDER BY key
        LIMIT 1`,
-      [number, scope.prefix, [scope.row, ...(scope.sharing ?? [])], scope.slot ?? null],
+      [
+        number,
+        `${scope.campaign}/`,
+        [scope.row, ...(scope.sharing ?? [])],
+        scope.slot ?? null,
+        scope.beside ?? [],
+      ],
     );
     return dialledEntry(rows[0]);
   };
@@ -440,12 +449,16 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
             keyLock(schema, c.sameKey.rest),
           ]);
-          const keyDialled = await keyDialledBy(client, c.key, c.sameKey);
-          if (keyDialled !== undefined) return { keyDialled };
         }
+        // A row whose person another row's key called (under any target) is held for that
+        // first, as the plan holds it, before its own key under another target is looked at.
         if (scoped && c.campaign !== undefined && c.number !== undefined) {
           const dialled = await dialledBy(client, c.number, c.campaign);
           if (dialled !== undefined) return { dialled };
+        }
+        if (keyed && c.sameKey !== undefined) {
+          const keyDialled = await keyDialledBy(client, c.key, c.sameKey);
+          if (keyDialled !== undefined) return { keyDialled };
         }
         if (slotted && c.sameSlot !== undefined && c.number !== undefined) {
           const slotDialled = await slotDialledBy(client, c.number, c.sameSlot);

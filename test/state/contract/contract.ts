@@ -6,6 +6,7 @@ import type { Outcome } from '../../../src/execute/outcome.js';
 import { serializeLockfile } from '../../../src/state/lockfile.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
 import {
+  type CampaignScope,
   type Claim,
   IN_FLIGHT,
   NotClaimed,
@@ -900,7 +901,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           return claimOf(key, {
             number,
             campaign: {
-              prefix,
+              campaign: prefix.split('/')[1] as string,
               row: id.replace(/#.*$/, ''),
               ...(slot === undefined ? {} : { slot }),
               ...(sharing === undefined ? {} : { sharing }),
@@ -948,6 +949,39 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           const next = await runnerOn(project);
           expect(await next.claim(row('2', D))).toEqual(refused);
           expect((await next.read()).lock.calls[`${PREFIX}2`]).toBeUndefined();
+        });
+
+        test("the campaign's rows under another target count; its own row's and keys let through do not", async () => {
+          const project = await harness.project();
+          const runner = await runnerOn(project);
+          // Row 1 called D under target `gw` (renamed since, or another name for a gateway).
+          expect(await runner.claim(row('1', D, {}, 'gw/camp/'))).toBe(true);
+          await runner.record({ ...placed('gw/camp/1'), number: D });
+          const found = {
+            dialled: {
+              key: 'gw/camp/1',
+              status: 'placed',
+              sid: 'sid-gw/camp/1',
+              at: placed('x').at,
+            },
+          };
+          expect(await runner.claim(row('2', D))).toEqual(found);
+          // The row's own key under the other target is its own; so is a key let through
+          // (under a target on another gateway); another campaign under it is not this one.
+          expect(await runner.claim(row('1', D))).toBe(true);
+          const beside = row('3', D);
+          expect(
+            await runner.claim({
+              ...beside,
+              campaign: {
+                ...(beside.campaign as CampaignScope),
+                beside: ['gw/camp/1', `${PREFIX}1`],
+              },
+            }),
+          ).toBe(true);
+          expect(await runner.claim(row('4', D, {}, 'gw/other/'))).toBe(true);
+          expect(await runner.claim(row('5', D, {}, 'gw/camp-2/'))).toBe(true);
+          expect((await runner.read()).lock.calls[`${PREFIX}2`]).toBeUndefined();
         });
 
         test('a claim being placed and an unknown entry count; a failed one does not', async () => {

@@ -1,0 +1,185 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
+import { afterEach, describe, expect, it } from 'vitest';
+import { campaignYaml, type Gateway, output, startGateway } from './helpers.js';
+
+/**
+ * A campaign without cron/at whose rows' keys moved (a row inserted above, in a CSV without an
+ * `id` column; ids renamed) while its target was renamed in callops.yaml (`sim:` → `prod:`, the
+ * same gateway) or another name for its gateway is used (`--target prod` beside `sim`). Its
+ * rows are asked against the campaign's calls under the old name too: the person a row names
+ * now, called under another row's key under that name, is not called again. The real CLI, the
+ * file store, the built-in simulator.
+ */
+
+let gw: Gateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+const ANN = '+15550700001';
+const BOB = '+15550700002';
+const DAN = '+15550700004';
+
+/** callops.yaml with the helpers' target `sim` renamed `name`, `default_target` with it. */
+const renamed = (config: string, name: string): string =>
+  config
+    .replace(/^ {2}sim:$/m, `  ${name}:`)
+    .replace(/^default_target: sim$/m, `default_target: ${name}`);
+
+/** callops.yaml with `prod` beside `sim`, on the same gateway (base_url and account). */
+const twinBeside = (config: string, url: string): string =>
+  config.replace(
+    'default_target: sim',
+    [
+      '  prod:',
+      `    base_url: ${url}`,
+      '    account_sid: ${VG_ACCOUNT_SID}',
+      '    api_key: ${VG_API_KEY}',
+      'default_target: sim',
+    ].join('\n'),
+  );
+
+/** The numbers the simulator was asked to call (accepted calls), each as often as called. */
+const callsPerNumber = (g: Gateway): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const r of g.placed()) {
+    const number = (r.body as { to: { number: string } }).to.number;
+    counts[number] = (counts[number] ?? 0) + 1;
+  }
+  return counts;
+};
+
+interface PlanJson {
+  due: { key: string }[];
+  skipped: { key: string; reason?: string }[];
+}
+
+const planJson = async (g: Gateway, args: readonly string[] = []): Promise<PlanJson> => {
+  const r = await g.run(['plan', '--format', 'json', ...args]);
+  expect(r.code, output(r)).toBe(0);
+  return JSON.parse(r.stdout) as PlanJson;
+};
+
+const reasonOf = (plan: PlanJson, key: string): string =>
+  plan.skipped.find((i) => i.key === key)?.reason ?? '';
+
+/** A campaign over lists/reminders.csv (`csv`), applied once under target `sim`. */
+const appliedUnderSim = async (csv: string): Promise<Gateway> => {
+  const g = await startGateway({
+    'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+    'lists/reminders.csv': csv,
+  });
+  gw = g;
+  const first = await g.run(['apply', '--yes']);
+  expect(first.code, output(first)).toBe(0);
+  expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1 });
+  return g;
+};
+
+const GONE = 'under target sim, which the project no longer defines (renamed?)';
+
+describe('a row inserted above, the target renamed', () => {
+  it('calls nobody again: plan holds the shifted rows, status and report count them held, --replace is refused', {
+    timeout: 90_000,
+  }, async () => {
+    const g = await appliedUnderSim(`name,phone\nAnn,${ANN}\nBob,${BOB}\n`);
+    await g.project.write('callops.yaml', renamed(await g.project.read('callops.yaml'), 'prod'));
+    await g.project.write(
+      'lists/reminders.csv',
+      `name,phone\nDan,${DAN}\nAnn,${ANN}\nBob,${BOB}\n`,
+    );
+
+    const plan = await planJson(g);
+    expect(plan.due).toEqual([]);
+    expect(reasonOf(plan, 'prod/reminders/3')).toMatch(
+      new RegExp(
+        `^not placed: this campaign already dialled \\${BOB} as sim/reminders/2 \\(placed \\S+ at \\S+\\), ${GONE.replace(/[()?]/g, '\\$&')}; lists/reminders.csv has no id column`,
+      ),
+    );
+    // Ann's row, now at Bob's old key, is held for Ann: not offered `--replace` as Bob's call.
+    expect(reasonOf(plan, 'prod/reminders/2')).toMatch(
+      new RegExp(`^not placed: this campaign already dialled \\${ANN} as sim/reminders/1 `),
+    );
+    expect(reasonOf(plan, 'prod/reminders/2')).not.toContain('--replace');
+    // Dan's key called Ann: placed there, to another number than it dials now.
+    expect(reasonOf(plan, 'prod/reminders/1')).toMatch(
+      /^not placed: already placed as sim\/reminders\/1 \(placed \S+ at \S+, to another number than it dials now\), /,
+    );
+
+    const again = await g.run(['apply', '--yes']);
+    expect(again.code, output(again)).toBe(0);
+    expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1 });
+
+    const status = await g.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(status.code, output(status)).toBe(0);
+    expect((JSON.parse(status.stdout) as { states: Record<string, number> }).states).toMatchObject({
+      held: 1,
+      waiting: 0,
+    });
+    const report = await g.run(['report', 'reminders', '--format', 'csv']);
+    expect(report.code, output(report)).toBe(0);
+    expect(report.stdout).toContain(`\r\n3,${BOB},held,0,`);
+
+    // Ann's row may not be placed again on purpose: she was called.
+    const replaced = await g.run(['apply', '--yes', '--replace', 'reminders/2']);
+    expect(replaced.code, output(replaced)).toBe(64);
+    expect(replaced.stderr).toContain(
+      `--replace reminders/2: not placed: this campaign already dialled ${ANN} as sim/reminders/1 (placed `,
+    );
+    expect(replaced.stderr).toContain(GONE);
+    expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1 });
+  });
+});
+
+describe('ids renamed along with the target', () => {
+  it('calls nobody again under the new id', { timeout: 90_000 }, async () => {
+    const g = await appliedUnderSim(`id,name,phone\na,Ann,${ANN}\nb,Bob,${BOB}\n`);
+    await g.project.write('callops.yaml', renamed(await g.project.read('callops.yaml'), 'prod'));
+    await g.project.write('lists/reminders.csv', `id,name,phone\na2,Ann,${ANN}\nb,Bob,${BOB}\n`);
+
+    const plan = await planJson(g);
+    expect(plan.due).toEqual([]);
+    expect(reasonOf(plan, 'prod/reminders/a2')).toMatch(
+      new RegExp(
+        `^not placed: this campaign already dialled \\${ANN} as sim/reminders/a \\(placed \\S+ at \\S+\\), under target sim, .*lists/reminders.csv has no row \`a\` that dials it now`,
+      ),
+    );
+    const again = await g.run(['apply', '--yes']);
+    expect(again.code, output(again)).toBe(0);
+    expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1 });
+  });
+});
+
+describe('another name for the same gateway, beside the old one', () => {
+  it('calls nobody again under it, ids renamed or a row inserted', {
+    timeout: 90_000,
+  }, async () => {
+    const g = await appliedUnderSim(`id,name,phone\na,Ann,${ANN}\nb,Bob,${BOB}\n`);
+    await g.project.write(
+      'callops.yaml',
+      twinBeside(await g.project.read('callops.yaml'), g.sim.url),
+    );
+    await g.project.write('lists/reminders.csv', `id,name,phone\na2,Ann,${ANN}\nb,Bob,${BOB}\n`);
+
+    const plan = await planJson(g, ['--target', 'prod']);
+    expect(plan.due).toEqual([]);
+    expect(reasonOf(plan, 'prod/reminders/a2')).toContain('as sim/reminders/a (placed ');
+    expect(reasonOf(plan, 'prod/reminders/a2')).toContain(
+      '), under target sim, the same gateway as target prod (its base_url and account_sid); ',
+    );
+    const again = await g.run(['apply', '--yes', '--target', 'prod']);
+    expect(again.code, output(again)).toBe(0);
+    expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1 });
+
+    // A row inserted above, in a CSV without an id column: Bob's row is held too.
+    await g.project.write(
+      'lists/reminders.csv',
+      `name,phone\nDan,${DAN}\nAnn,${ANN}\nBob,${BOB}\n`,
+    );
+    const shifted = await g.run(['apply', '--yes', '--target', 'prod']);
+    expect(shifted.code, output(shifted)).toBe(0);
+    // Dan is new: his row is placed; Ann and Bob are not called again.
+    expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1, [DAN]: 1 });
+  });
+});
