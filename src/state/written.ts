@@ -10,6 +10,7 @@ import {
   readLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
+import { showsAnswer } from './outcome.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /**
@@ -119,15 +120,30 @@ const sidChanged = (written: LockEntry, current: LockEntry | undefined): boolean
   !holdsSid(current, written.sid);
 
 /**
+ * A placed call whose outcome callops recorded answered and the lockfile holds, with the same
+ * sid, without that answer (a copy from before it was recorded, a final no-answer in its
+ * place): going on would redial someone who answered. Evidence of an answer is never lost.
+ */
+const answerLost = (written: LockEntry, current: LockEntry): boolean =>
+  written.status === 'placed' &&
+  written.sid !== undefined &&
+  written.outcome !== undefined &&
+  showsAnswer(written.outcome) &&
+  sameSid(current.sid, written.sid) &&
+  (current.outcome === undefined || !showsAnswer(current.outcome));
+
+/**
  * True when `current` is older than what callops wrote: a placed entry must still be
- * placed with its sid, or replaced since (`apply --replace` keeps its sid in the history);
- * an unknown one must still be there, placed, or settled at or after that time. A failed
- * entry records nothing that would stop a call, so it is never a regression.
+ * placed with its sid, or replaced since (`apply --replace` keeps its sid in the history),
+ * and keep the answer callops recorded for it; an unknown one must still be there, placed,
+ * or settled at or after that time. A failed entry records nothing that would stop a call,
+ * so it is never a regression.
  */
 const isBehind = (written: LockEntry, current: LockEntry | undefined): boolean => {
   if (written.status === 'failed') return false;
   if (current === undefined) return true;
-  if (current.status === 'placed') return sidChanged(written, current);
+  if (current.status === 'placed')
+    return sidChanged(written, current) || answerLost(written, current);
   const sid = written.sid;
   if (sid !== undefined && current.history?.some((h) => sameSid(h.sid, sid)) === true) return false;
   if (written.status === 'placed') return true;

@@ -244,6 +244,7 @@ export interface LockEntryJson {
   readonly file?: string;
   readonly number?: string;
   readonly resolvedBy?: string;
+  readonly outcome?: { readonly status: string; readonly answered: boolean };
 }
 
 export interface LockJson {

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jambonzSignature } from '../../src/simulator/index.js';
 import { send } from '../simulator/client.js';
-import { callsYaml, collect, type Gateway, spawnCli, startGateway, waitFor } from './helpers.js';
+import {
+  callsYaml,
+  campaignYaml,
+  collect,
+  type Gateway,
+  recipientNumber,
+  spawnCli,
+  startGateway,
+  waitFor,
+} from './helpers.js';
 
 const open: Gateway[] = [];
 afterEach(async () => {
@@ -168,4 +177,51 @@ describe('a lockfile that moved backwards', () => {
       expect(r.code).toBe(64);
     }
   });
+});
+
+describe('a lockfile that lost an answer callops recorded', () => {
+  it('is refused as one that moved backwards: the row is not redialled; state pull takes the answer back', async () => {
+    const gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaignYaml([
+          'redial: { on: [no-answer], after: 0s, max_attempts: 3 }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nr1,Ann,${recipientNumber(71)}\n`,
+      },
+      { outcomes: { answered: 1, busy: 0, 'no-answer': 0, failed: 0 }, ringMs: 0, talkMs: 0 },
+    );
+    open.push(gw);
+    expect((await gw.run(['apply', '--yes'])).code).toBe(0);
+    // The copy a teammate committed before the outcome was known.
+    const before = await gw.project.read('callops.lock');
+    const refreshed = await gw.run(['status', '--refresh']);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect((await gw.project.lock())?.calls['sim/reminders/r1']?.outcome?.answered).toBe(true);
+
+    // Now with its outcome lost, as a final no-answer would be: the row would be redialled.
+    const lost = JSON.parse(before) as { calls: Record<string, Record<string, unknown>> };
+    const entry = lost.calls['sim/reminders/r1'] as Record<string, unknown>;
+    entry.outcome = {
+      status: 'no-answer',
+      sip_status: 487,
+      duration: 0,
+      answered: false,
+      ended_at: entry.at,
+    };
+    for (const text of [before, `${JSON.stringify(lost, null, 2)}\n`]) {
+      await gw.project.write('callops.lock', text);
+      const plan = await gw.run(['plan']);
+      expect(plan.code, plan.stdout).toBe(1);
+      expect(plan.stderr).toContain('callops.lock has moved backwards');
+      expect(plan.stderr).toContain('sim/reminders/r1');
+      const apply = await gw.run(['apply', '--yes']);
+      expect(apply.code).toBe(1);
+      expect(gw.placed()).toHaveLength(1);
+    }
+    expect((await gw.run(['state', 'pull'])).code).toBe(0);
+    expect((await gw.project.lock())?.calls['sim/reminders/r1']?.outcome?.answered).toBe(true);
+    const again = await gw.run(['apply', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gw.placed()).toHaveLength(1);
+  }, 40_000);
 });

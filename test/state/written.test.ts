@@ -126,3 +126,65 @@ describe('mergeWritten', () => {
     expect(mergeWritten(current, undefined)).toEqual({ lock: current, restored: [] });
   });
 });
+
+describe('a lockfile that lost the answer callops recorded', () => {
+  const answered = {
+    status: 'completed',
+    sip_status: 200,
+    duration: 12,
+    answered: true,
+    ended_at: T2,
+  } as const;
+  const noAnswer = {
+    status: 'no-answer',
+    sip_status: 487,
+    duration: 0,
+    answered: false,
+    ended_at: T2,
+  } as const;
+  const written = lockOf({
+    'p/camp/r1': entry({ status: 'placed', sid: 'S1', at: T1, outcome: answered }),
+  });
+
+  it('is behind: a copy from before the answer, or a final no-answer in its place', () => {
+    for (const outcome of [undefined, noAnswer]) {
+      const current = lockOf({
+        'p/camp/r1': entry({ status: 'placed', sid: 'S1', at: T1, ...(outcome && { outcome }) }),
+      });
+      expect(findRegression(written, current)).toEqual(['p/camp/r1']);
+      // Not a changed sid: it is listed among the placements older there.
+      expect(changedSids(written, current, ['p/camp/r1'])).toEqual([]);
+      // `state pull` takes the answered entry back.
+      expect(mergeWritten(current, written).lock.calls['p/camp/r1']).toEqual(
+        written.calls['p/camp/r1'],
+      );
+    }
+  });
+
+  it('is not behind while it keeps the answer, or once the call was replaced', () => {
+    expect(findRegression(written, written)).toEqual([]);
+    const same = lockOf({
+      'p/camp/r1': entry({ status: 'placed', sid: 'S1', at: T1, outcome: { ...answered } }),
+    });
+    expect(findRegression(written, same)).toEqual([]);
+    const replaced = lockOf({
+      'p/camp/r1': entry({
+        status: 'placed',
+        sid: 'S2',
+        at: T2,
+        history: [{ sid: 'S1', at: T1 }],
+      }),
+    });
+    expect(findRegression(written, replaced)).toEqual([]);
+    // No answer recorded: a copy without the outcome is no regression.
+    const unanswered = lockOf({
+      'p/camp/r1': entry({ status: 'placed', sid: 'S1', at: T1, outcome: noAnswer }),
+    });
+    expect(
+      findRegression(
+        unanswered,
+        lockOf({ 'p/camp/r1': entry({ status: 'placed', sid: 'S1', at: T1 }) }),
+      ),
+    ).toEqual([]);
+  });
+});
