@@ -163,7 +163,10 @@ const checkWith = async (
       const open = readers.readers.get(target);
       if (open === undefined) continue;
       const mine = intents.filter((i) => targetOfKey(i.key) === target);
+      // Only a record with the to and from of an entry checked can be a candidate for it.
+      const pairs = new Set(mine.map((i) => `${i.to}\n${i.from}`));
       const evidence = await gatherEvidence(open.reader, {
+        keep: (record) => pairs.has(`${record.to}\n${record.from}`),
         needed: undefined,
         sinceMs: mine.reduce(
           (since, i) => Math.min(since, i.atMs - i.windowMs),

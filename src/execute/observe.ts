@@ -69,13 +69,16 @@ export interface Evidence {
 }
 
 /**
- * One cycle: the live records (one GET), then pages of call detail records, newest first,
- * while some of `needed` is still missing and until the pages reach back past `sinceMs`
- * (every page when `needed` is undefined: for a search by number and time).
+ * One cycle: the live records (one GET) that `keep` keeps, then pages of call detail
+ * records, newest first, while some of `needed` is still missing and until the pages reach
+ * back past `sinceMs` (every page when `needed` is undefined: for a search by number and
+ * time). The list holds every call of the account that is alive: only the records of calls
+ * asked about are kept, so what a cycle holds follows them, not the account's calls.
  */
 export const gatherEvidence = async (
   reader: GatewayReader,
   opts: {
+    readonly keep: (record: CallRecordEvidence) => boolean;
     readonly needed: ((records: readonly CallRecordEvidence[]) => ReadonlySet<string>) | undefined;
     readonly sinceMs: number;
     readonly now: Date;
@@ -83,7 +86,7 @@ export const gatherEvidence = async (
   },
 ): Promise<Evidence> => {
   const { signal } = opts;
-  const list = await reader.listCalls(signal);
+  const list = await reader.listCalls({ keep: opts.keep, ...(signal ? { signal } : {}) });
   if (!list.ok) return { records: [], cdrs: [], requests: 1, problem: list };
   const records = list.value;
   const needed = opts.needed?.(records);
@@ -130,6 +133,7 @@ export const observeCycle = async (
   if (watched.length === 0) return { observations: [], requests: 0 };
   const sids = new Set(watched.map((w) => w.sid));
   const evidence = await gatherEvidence(reader, {
+    keep: (record) => sids.has(record.call_sid),
     // Calls that ended, or whose record is gone (ended over an hour ago): their CDR.
     needed: (records) => {
       const live = new Map(records.map((r) => [r.call_sid, r]));

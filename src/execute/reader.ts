@@ -1,6 +1,14 @@
 import { Pool } from 'undici';
 import {
+  type BodyRead,
+  MAX_LIST_BYTES,
+  MAX_PAGE_BYTES,
+  readCallsList,
+  readJson,
+} from './bodies.js';
+import {
   BACKSTOP_MS,
+  type CappedBody,
   CONNECT_TIMEOUT_MS,
   callsPath,
   deadlineQueue,
@@ -9,7 +17,7 @@ import {
   readCapped,
   seconds,
 } from './client.js';
-import { type CallRecordEvidence, type CdrEvidence, cdrOf, recordOf } from './evidence.js';
+import { type CallRecordEvidence, type CdrEvidence, cdrOf } from './evidence.js';
 import { gatewayMessage, parseRetryAfter, statusLabel } from './policy.js';
 import type { ResolvedTarget } from './target.js';
 
@@ -21,10 +29,12 @@ import type { ResolvedTarget } from './target.js';
  * records (GET /RecentCalls, 500 a page) as reach back to the oldest call asked about —
  * never one GET per call. A 429 ends the cycle at once: what was read so far is kept, and
  * the caller is told when to come back.
+ *
+ * The list holds every call of the account whose record is alive, asked about or not: it is
+ * read record by record, and only the records of the calls asked about are held (see
+ * bodies.ts), so a campaign of many calls can learn its outcomes by refresh.
  */
 
-/** The largest answer read: a list of every live call of an account can be long. */
-export const MAX_LIST_BYTES = 8 * 1024 * 1024;
 /** Call detail records per page (the gateway's maximum). */
 export const CDR_PAGE_SIZE = 500;
 /** Pages of call detail records read at most per cycle (10 000 calls back). */
@@ -48,10 +58,16 @@ export interface CdrPage {
   readonly size: number;
 }
 
+export interface ListOptions {
+  /** Which records are held (default every one): those of the calls asked about. */
+  readonly keep?: (record: CallRecordEvidence) => boolean;
+  readonly signal?: AbortSignal;
+}
+
 export interface GatewayReader {
   readonly target: string;
-  /** GET /Calls?direction=outbound: the live records of every outbound call. */
-  listCalls(signal?: AbortSignal): Promise<ReadResult<readonly CallRecordEvidence[]>>;
+  /** GET /Calls?direction=outbound: the live records of outbound calls that `keep` keeps. */
+  listCalls(options?: ListOptions): Promise<ReadResult<readonly CallRecordEvidence[]>>;
   /** GET /RecentCalls?page=N&count=500: one page of call detail records, newest first. */
   recentCalls(
     page: number,
@@ -65,6 +81,8 @@ export interface ReaderOptions {
   readonly redact: (text: string) => string;
   /** Epoch ms (default Date.now), for Retry-After given as a date. */
   readonly nowMs?: () => number;
+  /** For tests only: the bound of the calls list (default MAX_LIST_BYTES). */
+  readonly maxListBytes?: number;
 }
 
 export function createGatewayReader(target: ResolvedTarget, options: ReaderOptions): GatewayReader {
@@ -72,6 +90,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
   const recent = calls.replace(/\/Calls$/, '/RecentCalls');
   const { redact } = options;
   const nowMs = options.nowMs ?? Date.now;
+  const maxList = options.maxListBytes ?? MAX_LIST_BYTES;
   const pool = new Pool(origin, {
     connections: 1,
     pipelining: 1,
@@ -83,8 +102,15 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
   const timeoutMessage = `the request timeout of ${seconds(target.requestTimeoutMs)} passed`;
   const deadlines = deadlineQueue(target.requestTimeoutMs);
 
-  /** One GET, bounded as a whole by the target's request timeout; the body parsed as JSON. */
-  async function get(path: string, signal?: AbortSignal): Promise<ReadResult<unknown>> {
+  /**
+   * One GET, bounded as a whole by the target's request timeout: a 200 answer's body read by
+   * `read`, any other answer's (up to MAX_PAGE_BYTES) for what the gateway said.
+   */
+  async function get<T>(
+    path: string,
+    signal: AbortSignal | undefined,
+    read: (body: CappedBody, contentLength: number) => Promise<BodyRead<T>>,
+  ): Promise<ReadResult<T>> {
     const what = `GET ${path.slice(calls.length - '/Calls'.length).split('?')[0]}`;
     const bound = deadlines.start(signal);
     try {
@@ -94,8 +120,17 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         headers: { authorization: `Bearer ${target.apiKey}`, accept: 'application/json' },
         signal: bound,
       });
-      const body = await readCapped(response.body, MAX_LIST_BYTES);
       const status = response.statusCode;
+      if (status === 200) {
+        const length = Number(response.headers['content-length'] ?? Number.NaN);
+        const answer = await read(response.body, Number.isFinite(length) ? length : -1);
+        if (answer.ok) return answer;
+        if ('broken' in answer) {
+          return fail(`${what}: ${bound.timedOut ? timeoutMessage : answer.broken}`);
+        }
+        return fail(`${what}: ${answer.refused}`);
+      }
+      const body = await readCapped(response.body, MAX_PAGE_BYTES);
       const label = statusLabel(status, response.statusText ?? '');
       if (status === 429) {
         const header = response.headers['retry-after'];
@@ -112,24 +147,12 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
       if (body.error !== undefined) {
         return fail(`${what}: ${bound.timedOut ? timeoutMessage : body.error}`);
       }
-      if (body.truncated) {
-        return fail(
-          `${what}: the answer is larger than ${MAX_LIST_BYTES} bytes; nothing was read from it`,
-        );
-      }
-      if (status !== 200) {
-        const msg = gatewayMessage(body.text, redact);
-        const hint =
-          status === 401 || status === 403
-            ? ` — check the api_key and account_sid of target \`${target.name}\``
-            : '';
-        return fail(`${what}: the gateway answered ${label}${msg ? `: ${msg}` : ''}${hint}`);
-      }
-      try {
-        return { ok: true, value: JSON.parse(body.text) as unknown };
-      } catch {
-        return fail(`${what}: the answer is not JSON`);
-      }
+      const msg = body.truncated ? '' : gatewayMessage(body.text, redact);
+      const hint =
+        status === 401 || status === 403
+          ? ` — check the api_key and account_sid of target \`${target.name}\``
+          : '';
+      return fail(`${what}: the gateway answered ${label}${msg ? `: ${msg}` : ''}${hint}`);
     } catch (error) {
       if (bound.timedOut && !signal?.aborted) return fail(`${what}: ${timeoutMessage}`);
       return fail(`${what}: ${describeError(error).message}`);
@@ -146,12 +169,10 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
 
   return {
     target: target.name,
-    async listCalls(signal) {
-      const read = await get(`${calls}?direction=outbound`, signal);
-      if (!read.ok) return read;
-      if (!Array.isArray(read.value)) return fail('GET /Calls: the answer is not a list');
-      return { ok: true, value: read.value.flatMap((raw) => recordOf(raw) ?? []) };
-    },
+    listCalls: ({ keep = () => true, signal } = {}) =>
+      get(`${calls}?direction=outbound`, signal, (body, length) =>
+        readCallsList(body, length, { maxBytes: maxList, keep }),
+      ),
     async recentCalls(page, { days, signal } = {}) {
       const query = new URLSearchParams({
         page: String(page),
@@ -159,7 +180,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         direction: 'outbound',
         ...(days === undefined ? {} : { days: String(days) }),
       });
-      const read = await get(`${recent}?${query}`, signal);
+      const read = await get(`${recent}?${query}`, signal, readJson);
       if (!read.ok) return read;
       const data = (read.value as { data?: unknown } | null)?.data;
       if (!Array.isArray(data)) return fail('GET /RecentCalls: the answer has no data list');

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { observeCycle, waitForOutcomes } from '../../src/execute/observe.js';
-import { createGatewayReader } from '../../src/execute/reader.js';
+import { createGatewayReader, type ReaderOptions } from '../../src/execute/reader.js';
 import type { ResolvedTarget } from '../../src/execute/target.js';
 import { makeRedactor } from '../../src/report/redact.js';
 import {
@@ -11,7 +11,7 @@ import {
   type RunningSimulator,
   startSimulator,
 } from '../../src/simulator/index.js';
-import { createCall, goodCall, json } from '../simulator/client.js';
+import { createCall, goodCall, json, send } from '../simulator/client.js';
 import { manualClock } from '../simulator/clock.js';
 
 const ACCOUNT = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
@@ -50,20 +50,24 @@ const simulator = async (options: Parameters<typeof startSimulator>[0] = {}) => 
   return sim;
 };
 
-const reader = (url: string, extra: Partial<ResolvedTarget> = {}) => {
-  const r = createGatewayReader(targetAt(url, extra), { redact });
+const reader = (
+  url: string,
+  extra: Partial<ResolvedTarget> = {},
+  more: Partial<ReaderOptions> = {},
+) => {
+  const r = createGatewayReader(targetAt(url, extra), { redact, ...more });
   cleanups.push(() => r.close());
   return r;
 };
 
-/** Places n calls; resolves once the simulator has ended each of them. */
-const place = async (sim: RunningSimulator, n: number) => {
+/** Places n calls (`extra` in each body); resolves once the simulator has ended each of them. */
+const place = async (sim: RunningSimulator, n: number, extra: Record<string, unknown> = {}) => {
   const at = new Date().toISOString();
   const watched = [];
   for (let i = 0; i < n; i++) {
     const reply = await createCall(
       { url: sim.url, accountSid: ACCOUNT, apiKey: KEY },
-      goodCall({ to: { type: 'phone', number: `+1555000${String(3000 + i)}` } }),
+      goodCall({ to: { type: 'phone', number: `+1555000${String(3000 + i)}` }, ...extra }),
     );
     expect(reply.status).toBe(201);
     watched.push({ key: `sim/call-${i}`, sid: (json(reply) as { sid: string }).sid, at });
@@ -74,6 +78,17 @@ const place = async (sim: RunningSimulator, n: number) => {
   }
   return watched;
 };
+
+/** A live call record as a gateway lists it, of the call `sid`. */
+const recordLike = (sid: string) => ({
+  call_sid: sid,
+  direction: 'outbound',
+  from: '+15550001111',
+  to: '+15550002222',
+  call_status: 'completed',
+  sip_status: 200,
+  duration: 1,
+});
 
 /** A server on 127.0.0.1 answering every request with `handler`. */
 const fakeGateway = async (handler: Parameters<typeof createServer>[1]): Promise<string> => {
@@ -110,6 +125,53 @@ describe('gateway reader against the simulator', () => {
     }
     // a mix of this size shows each outcome
     expect(new Set(cycle.observations.map((o) => o.outcome.status)).size).toBe(4);
+  });
+
+  it('reads a list past 8 MiB of every call, holding only the records of the calls asked about', async () => {
+    const sim = await simulator();
+    // Records of some 4 KiB (a long call_hook URL is the record's service_url): 2,200 of
+    // them are past the 8 MiB that was once the bound of the whole list.
+    const n = 2_200;
+    const hook = `http://127.0.0.1:9/hook?token=${'t'.repeat(3_600)}`;
+    const watched = await place(sim, n, { call_hook: hook });
+    const list = await send(sim.url, {
+      path: `/v1/Accounts/${ACCOUNT}/Calls?direction=outbound`,
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(Buffer.byteLength(list.text)).toBeGreaterThan(8 * 1024 * 1024);
+
+    const asked = [watched[0], watched[1_000], watched[n - 1]].flatMap((w) => w ?? []);
+    const r = reader(sim.url);
+    const cycle = await observeCycle(r, asked, new Date());
+    expect(cycle.problem).toBeUndefined();
+    const bySid = new Map(sim.calls().map((c) => [c.call_sid, c]));
+    expect(cycle.observations.map((o) => [o.key, o.outcome.status])).toEqual(
+      asked.map((w) => [w.key, FINAL[outcomeFor(11, bySid.get(w.sid)?.k ?? 0, MIX)]]),
+    );
+    // The list itself: of its 2,200 records, the three asked about are held.
+    const sids = new Set(asked.map((w) => w.sid));
+    const read = await r.listCalls({ keep: (record) => sids.has(record.call_sid) });
+    expect(read.ok && read.value.map((record) => record.call_sid)).toEqual(asked.map((w) => w.sid));
+  });
+
+  it('past the bound of the list, says so and what to do instead, and reads nothing of it', async () => {
+    const sim = await simulator();
+    const watched = await place(sim, 40);
+    const cycle = await observeCycle(
+      reader(sim.url, {}, { maxListBytes: 16 * 1024 }),
+      watched,
+      new Date(),
+    );
+    expect(cycle.observations).toEqual([]);
+    expect(cycle.requests).toBe(1);
+    expect(cycle.problem).toEqual({
+      ok: false,
+      kind: 'error',
+      message:
+        "GET /Calls: the list of the account's live call records is larger than 16 KiB; nothing was read from it. " +
+        'The gateway keeps a record for an hour after its call ended: ask again when fewer are alive, ' +
+        'or record outcomes as they happen with `callops receive` (the call_status_hook needs no list)',
+    });
   });
 
   it('calls still ringing are in progress, and need no CDR page', async () => {
@@ -251,20 +313,49 @@ describe('gateway reader bounds', () => {
     expect(read.ok === false && read.message).toContain('the request timeout of 300 ms passed');
   });
 
-  it('refuses an answer larger than the cap without reading it whole', async () => {
+  it('bounds a list that trickles in steadily by the request timeout', async () => {
     const url = await fakeGateway((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      let sent = 0;
+      res.write('[');
+      const timer = setInterval(() => res.write(`${JSON.stringify(recordLike('t'))},`), 20);
+      res.once('close', () => clearInterval(timer));
+    });
+    const read = await reader(url, { requestTimeoutMs: 300 }).listCalls();
+    expect(read.ok === false && read.message).toBe(
+      'GET /Calls: the request timeout of 300 ms passed',
+    );
+  });
+
+  it('refuses a list longer than its bound without reading it whole (no length given)', async () => {
+    let sent = 0;
+    const url = await fakeGateway((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      const chunk = Buffer.from(`${JSON.stringify(recordLike('x'))},`.repeat(512));
       const more = () => {
-        while (sent < 64 && res.write(chunk)) sent++;
-        if (sent < 64) res.once('drain', more);
-        else res.end();
+        while (sent < 64 * 128 && res.write(chunk)) sent++;
+        if (sent < 64 * 128) res.once('drain', more);
+        else res.end('1]');
       };
       more();
     });
+    const read = await reader(url, {}, { maxListBytes: 1024 * 1024 }).listCalls();
+    expect(read.ok === false && read.message).toContain(
+      "GET /Calls: the list of the account's live call records is larger than 1 MiB; nothing was read from it",
+    );
+    // Some 64 MiB were on offer: the socket went once the bound was passed.
+    expect(sent).toBeLessThan(64 * 128);
+  });
+
+  it('refuses a record longer than 64 KiB: a list of such is not read on', async () => {
+    const url = await fakeGateway((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify([recordLike('a'), { ...recordLike('b'), to: 'x'.repeat(70_000) }]));
+    });
     const read = await reader(url).listCalls();
-    expect(read.ok === false && read.message).toContain('larger than');
+    expect(read.ok === false && read.message).toBe(
+      'GET /Calls: a record of the answer is larger than 64 KiB; nothing was read from it',
+    );
   });
 
   it('never lets the api key out in a message, whatever the gateway echoes', async () => {
