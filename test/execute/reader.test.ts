@@ -307,9 +307,8 @@ describe('gateway reader bounds', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('[');
     });
-    const started = Date.now();
+    // The body never ends: only the request timeout can end the read, and it says so.
     const read = await reader(url, { requestTimeoutMs: 300 }).listCalls();
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(read.ok === false && read.message).toContain('the request timeout of 300 ms passed');
   });
 
