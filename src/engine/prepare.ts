@@ -3,7 +3,7 @@ import { lookUp } from '../config/exists.js';
 import { buildPlan } from '../plan/build.js';
 import { callOf, numberOfCall } from '../plan/item.js';
 import type { SlotOwners } from '../plan/renamed-claim.js';
-import { checkReplace } from '../plan/replace.js';
+import { replaceRefusal } from '../plan/replace.js';
 import type { PlanScreen } from '../plan/screen.js';
 import { isHeldShifted } from '../plan/shifted.js';
 import { isTwinBeingPlaced } from '../plan/twin-held.js';
@@ -337,10 +337,18 @@ const screenOf = (
 /** What a refused `--replace` adds: that nothing was sent, said by the command that sends (apply). */
 const refusedWords = (sends: boolean): string => (sends ? '; nothing was sent' : '');
 
+/** A `--replace NAME` refused unless the plan holds NAME back for its own reason. */
+export interface UnplacedReplace {
+  readonly name: string;
+  readonly why: string;
+}
+
 /**
  * `--replace NAME`: each must name a placed, unscheduled call, or row of a campaign without
  * cron/at nor redial whose `end` has not passed at `now`, of this run (else a usage error;
- * `sends`: the command would have placed calls, so the error says none was sent).
+ * `sends`: the command would have placed calls, so the error says none was sent). A name not
+ * placed under its key is returned, not refused yet: the plan may hold it back for a reason
+ * of its own, the one to give (checkReplacedHeld refuses it after the plan is built).
  */
 export const checkReplaceNames = (
   prepared: Prepared,
@@ -348,9 +356,10 @@ export const checkReplaceNames = (
   now: Date,
   options: Pick<PlanOptions, 'only' | 'replace' | 'retryUnknown'>,
   sends: boolean,
-): void => {
+): readonly UnplacedReplace[] => {
+  const unplaced: UnplacedReplace[] = [];
   for (const name of options.replace ?? []) {
-    const why = checkReplace(name, {
+    const refusal = replaceRefusal(name, {
       calls: prepared.project.calls,
       lock,
       now,
@@ -361,22 +370,27 @@ export const checkReplaceNames = (
       // Its refusal of an unknown entry speaks to --retry-unknown, given or not.
       ...(options.retryUnknown === true ? { retryUnknown: true } : {}),
     });
-    if (why !== undefined)
-      throw new EngineError('usage', `--replace ${name}: ${why}${refusedWords(sends)}`);
+    if (refusal?.unlessHeld === true) unplaced.push({ name, why: refusal.why });
+    else if (refusal !== undefined)
+      throw new EngineError('usage', `--replace ${name}: ${refusal.why}${refusedWords(sends)}`);
   }
+  return unplaced;
 };
 
 /**
  * `--replace NAME` of a row the plan held back (a campaign keyed by position that already
  * dialled whom the row names now): a usage error with the plan's reason, as any refused
- * replacement, rather than a run that places nothing and says nothing of it. One held while
+ * replacement, rather than a run that places nothing and says nothing of it; also when the
+ * row was never placed under its key (`unplaced`, from checkReplaceNames). One held while
  * another runner places its key under a twin target's name (isTwinBeingPlaced) is no wrong
- * name: skipped, as one that runner places under its own key.
+ * name: skipped, as one that runner places under its own key. Then a name of `unplaced` the
+ * plan does not hold is refused with its own reason: it is not placed yet.
  */
 export const checkReplacedHeld = (
   plan: Plan,
   replace: readonly string[] | undefined,
   sends: boolean,
+  unplaced: readonly UnplacedReplace[],
 ): void => {
   if (replace === undefined || replace.length === 0) return;
   const names = new Set(replace);
@@ -389,4 +403,7 @@ export const checkReplacedHeld = (
       );
     }
   }
+  const first = unplaced[0];
+  if (first !== undefined)
+    throw new EngineError('usage', `--replace ${first.name}: ${first.why}${refusedWords(sends)}`);
 };

@@ -21,19 +21,39 @@ const unknownNotReplaced = (key: string, ended: string | undefined, retryUnknown
     : `${key} is unknown (it may have been placed): --replace places again only a placed call; settle it first with ${settle}, or place it again with --retry-unknown (without --replace)`;
 };
 
+/** What checkReplace reads of a plan's input. */
+type ReplaceInput = Pick<
+  PlanInput,
+  'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now' | 'retryUnknown' | 'gateways'
+>;
+
+/** Why `--replace NAME` is refused. */
+export interface ReplaceRefusal {
+  readonly why: string;
+  /**
+   * NAME is not placed under its key: refused so unless the plan holds it back for a reason
+   * of its own (a row of a campaign keyed by position that already dialled whom it names
+   * now), which is then the reason given (checkReplacedHeld).
+   */
+  readonly unlessHeld?: true;
+}
+
 /**
  * Why `--replace NAME` cannot place NAME again, if it cannot: only a defined, enabled,
  * unscheduled call, or a row of a campaign without cron/at nor redial whose `end` has not
  * passed at `now`, that is placed (on this run's target) may be replaced. One another runner
  * is placing right now is no wrong name: the plan skips it (that runner records it).
  */
-export const checkReplace = (
-  name: string,
-  input: Pick<
-    PlanInput,
-    'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now' | 'retryUnknown' | 'gateways'
-  >,
-): string | undefined => {
+export const checkReplace = (name: string, input: ReplaceInput): string | undefined =>
+  replaceRefusal(name, input)?.why;
+
+/** checkReplace, saying which refusal gives way to the plan's own reason (`unlessHeld`). */
+export const replaceRefusal = (name: string, input: ReplaceInput): ReplaceRefusal | undefined => {
+  const why = refusalWhy(name, input);
+  return typeof why === 'string' ? { why } : why;
+};
+
+const refusalWhy = (name: string, input: ReplaceInput): string | ReplaceRefusal | undefined => {
   const call = input.calls.find((c) => c.name === name);
   if (call === undefined) {
     // `--only` takes a campaign's name, and `--replace` one of its rows: say which.
@@ -71,9 +91,13 @@ export const checkReplace = (
     if (twin.entry.status === 'placed' || isInFlight(twin.entry)) return undefined;
     return `${key} is not placed, but may have been as ${twin.key}, whose outcome is unknown: --replace places again only a placed call; settle it first with \`callops resolve ${twin.key} --placed SID\` or \`callops resolve ${twin.key} --not-placed\` (then it is placed here)`;
   }
-  // Not "apply places it": a row held back as already dialled never is (plan says why).
+  // Not "apply places it": a row held back as already dialled never is (plan says why, and
+  // so does the refusal: the plan's reason comes first).
   if (entry === undefined) {
-    return `${key} is not placed yet: --replace places a placed call again (\`callops plan\` says when, or why not, it is placed)`;
+    return {
+      why: `${key} is not placed yet: --replace places a placed call again (\`callops plan\` says when, or why not, it is placed)`,
+      unlessHeld: true,
+    };
   }
   if (entry.status === 'failed')
     return `${key} is not placed (failed): \`callops apply\` retries it`;

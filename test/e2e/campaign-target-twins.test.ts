@@ -128,6 +128,15 @@ describe('a row inserted above, the target renamed', () => {
       `--replace reminders/2: not placed: this campaign already dialled ${ANN} as sim/reminders/1 (placed `,
     );
     expect(replaced.stderr).toContain(GONE);
+    // Bob's row, at a key placed under neither name, is refused with the plan's reason too,
+    // not as one a plain apply would place ("not placed yet").
+    const unplaced = await g.run(['apply', '--yes', '--replace', 'reminders/3']);
+    expect(unplaced.code, output(unplaced)).toBe(64);
+    expect(unplaced.stderr).toMatch(
+      new RegExp(
+        `^callops apply: --replace reminders/3: not placed: this campaign already dialled \\${BOB} as sim/reminders/2 \\(placed \\S+ at \\S+\\), ${GONE.replace(/[()?]/g, '\\$&')}; lists/reminders.csv has no id column[^\\n]*; nothing was sent\\n$`,
+      ),
+    );
     expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1 });
   });
 });

@@ -544,6 +544,20 @@ describe('campaigns whose `to` takes a ${VAR} beside ${row.X}', () => {
     expect(replaced.stderr).toContain(
       `--replace reminders/2: not placed: this campaign already dialled ${written(1)} as sim/reminders/1`,
     );
+    // Bob's row, at a key never placed, is refused with the plan's reason, not as one that
+    // a plain apply would place ("not placed yet").
+    const heldWhy = (command: string, sent: string) =>
+      new RegExp(
+        `^callops ${command}: --replace reminders/3: not placed: this campaign already dialled \\$\\{PFX\\}${cell(2)} as sim/reminders/2 \\(placed \\S+ at \\S+\\); lists/reminders.csv has no id column[^\\n]*${sent}$`,
+        'm',
+      );
+    const unplaced = await gw.run(['apply', '--yes', '--replace', 'reminders/3'], env);
+    expect(unplaced.code, output(unplaced)).toBe(64);
+    expect(unplaced.stderr).toMatch(heldWhy('apply', '; nothing was sent'));
+    expect(unplaced.stderr).not.toContain('not placed yet');
+    const planned = await gw.run(['plan', '--replace', 'reminders/3'], env);
+    expect(planned.code, output(planned)).toBe(64);
+    expect(planned.stderr).toMatch(heldWhy('plan', '[^;]'));
     expect(dialled(gw).sort()).toEqual([number(1), number(2)]);
     expect((await gw.project.lock())?.calls['sim/reminders/3']).toBeUndefined();
     const status = await gw.run(['status', '--campaign', 'reminders', '--format', 'json'], env);
@@ -620,6 +634,13 @@ describe('--replace NAME of a campaign', () => {
       expect(planned.stderr).toContain(`callops plan: ${why}`);
       expect(planned.stderr).not.toContain('nothing was sent');
     }
+    // A row added since, which no hold keeps back: not placed yet, for a plain apply to place.
+    await writeFile(join(gw.project.dir, 'lists/reminders.csv'), rows(3));
+    const added = await gw.run(['apply', '--yes', '--replace', 'reminders/r3']);
+    expect(added.code, output(added)).toBe(64);
+    expect(added.stderr).toBe(
+      'callops apply: --replace reminders/r3: sim/reminders/r3 is not placed yet: --replace places a placed call again (`callops plan` says when, or why not, it is placed); nothing was sent\n',
+    );
     // Its rows are placed, once each.
     expect(gw.placed()).toHaveLength(2);
   });

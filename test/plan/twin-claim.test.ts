@@ -120,7 +120,7 @@ describe('--replace of a call another runner is placing under a twin target righ
     const held = plan.skipped.find((i) => i.key === 'production/welcome') as PlanItem;
     expect(held.reason).toMatch(/^not placed: being placed as gw\/welcome \(being placed by/);
     expect(isTwinBeingPlaced(held)).toBe(true);
-    expect(() => checkReplacedHeld(plan, ['welcome'], true)).not.toThrow();
+    expect(() => checkReplacedHeld(plan, ['welcome'], true, [])).not.toThrow();
   });
 
   it('a call held for a twin that placed it is no such race', () => {

@@ -130,7 +130,7 @@ is required. Every missing environment variable is reported before anything is s
       throw error;
     });
     try {
-      checkReplaceNames(
+      const unplaced = checkReplaceNames(
         prepared,
         held.lock,
         planFile !== undefined ? new Date() : ctx.now,
@@ -156,7 +156,7 @@ is required. Every missing environment variable is reported before anything is s
         ...selection,
         ...(replace ? { replace } : {}),
       });
-      checkReplacedHeld(plan, replace, true);
+      checkReplacedHeld(plan, replace, true, unplaced);
       if (rehearsal)
         checkRehearsal(
           plan.due.map((i) => i.target),

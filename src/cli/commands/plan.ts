@@ -69,9 +69,15 @@ lockfile.
     const replace = Array.isArray(ctx.values.replace) ? ctx.values.replace : undefined;
     const options = { ...(only ? { only } : {}), ...(replace ? { replace } : {}) };
     const retryUnknown = ctx.values['retry-unknown'] === true;
-    checkReplaceNames(prepared, lock, ctx.now, { ...options, retryUnknown }, false);
+    const unplaced = checkReplaceNames(
+      prepared,
+      lock,
+      ctx.now,
+      { ...options, retryUnknown },
+      false,
+    );
     const plan = planAt(prepared, lock, ctx.now, { ...options, retryUnknown });
-    checkReplacedHeld(plan, replace, false);
+    checkReplacedHeld(plan, replace, false, unplaced);
     // What is printed of it: reasons quoting a key of the lockfile shown as its text is.
     const shown = shownPlan(plan, lock);
     // Unknown entries that this plan retries (--retry-unknown) are listed as due instead, or
