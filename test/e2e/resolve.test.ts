@@ -1,11 +1,14 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
 import {
   ACCOUNT_SID,
   API_KEY,
   callsYaml,
+  campaignYaml,
   configYaml,
   type Gateway,
+  output,
   startGateway,
 } from './helpers.js';
 
@@ -155,5 +158,51 @@ describe('callops resolve --call-id', () => {
       sid,
       callId: 'abc@host',
     });
+  }, 60_000);
+});
+
+describe('callops resolve KEY --not-placed', () => {
+  it('promises no placement: the plan says whether, and why, it is placed again', async () => {
+    // A redial whose row dials `${PFX}` + its cell: attempt 1 ends no-answer, attempt 2 is
+    // sent to a gateway answering 500 (unknown).
+    const yaml = campaignYaml(
+      ['redial: { on: [no-answer], after: 0s, max_attempts: 3 }'],
+      '{ row: "${row.id}" }',
+    ).replace('"${row.phone}"', '"${PFX}${row.phone}"');
+    const gw = await startGateway(
+      { 'calls/reminders.yaml': yaml, 'lists/reminders.csv': 'id,phone\nr1,5557000001\n' },
+      { outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 }, ringMs: 0, talkMs: 0 },
+    );
+    open.push(gw);
+    const first = await gw.run(['apply', '--yes', '--wait', '10s'], { PFX: '+1' });
+    expect(first.code, output(first)).toBe(0);
+    const failing = await startSimulator({
+      accountSid: ACCOUNT_SID,
+      apiKey: API_KEY,
+      failStatus: 500,
+    });
+    closers.push(() => failing.close());
+    await gw.project.write('callops.yaml', configYaml(failing.url));
+    const second = await gw.run(['apply', '--yes'], { PFX: '+1' });
+    expect(second.code, output(second)).toBe(1);
+    expect((await gw.project.lock())?.calls['sim/reminders/r1#2']?.status).toBe('unknown');
+    // The target renamed (the same gateway), and PFX gives another number now: the row
+    // changed since placed, and no apply redials it.
+    await gw.project.write(
+      'callops.yaml',
+      configYaml(gw.sim.url)
+        .replace(/^ {2}sim:$/m, '  prod:')
+        .replace(/^default_target: sim$/m, 'default_target: prod'),
+    );
+    const resolved = await gw.run(['resolve', 'sim/reminders/r1#2', '--not-placed']);
+    expect(resolved.code, output(resolved)).toBe(0);
+    expect(resolved.stdout).toBe(
+      'sim/reminders/r1#2: not placed — `callops plan` says whether, and why, it is placed again\n',
+    );
+    const placed = gw.placed().length;
+    const after = await gw.run(['apply', '--yes'], { PFX: '+44' });
+    expect(after.code, output(after)).toBe(0);
+    expect(after.stdout).toContain('changed since placed');
+    expect(gw.placed()).toHaveLength(placed);
   }, 60_000);
 });

@@ -20,6 +20,9 @@ const callIdProblem = (callId: string, redact: Redactor): string | undefined => 
   return undefined;
 };
 
+/** What `resolve KEY --not-placed` says of each KEY: whether it is placed again is the plan's. */
+const NOT_PLACED_WORDS = 'not placed — `callops plan` says whether, and why, it is placed again';
+
 export const command: CommandModule = {
   summary: 'settle an unknown entry by hand',
   usage: `Usage: callops resolve KEY --placed SID [--call-id ID]
@@ -28,8 +31,8 @@ export const command: CommandModule = {
 
 Settles lockfile entries whose outcome is unknown, after checking on the gateway (its call
 records, or the application's call_status_hook): --placed records the call as placed with
-the gateway's sid, never to be placed again; --not-placed marks it failed so that the next
-apply places it.
+the gateway's sid, never to be placed again; --not-placed marks it failed (it called no
+one), so that a later apply may place it again, as \`callops plan\` says: whether, and why.
 
 --check looks each unknown entry (all of them when no KEY is given) up on the gateway: its
 calls list and call detail records, matching to, from and the time of the attempt (the
@@ -92,9 +95,11 @@ was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
     } finally {
       await store.close();
     }
+    // Not "the next apply places it": the plan may not (its target renamed, the row's number
+    // changed since, the campaign ended…), and only the plan, which resolve does not make, says.
     for (const key of keys) {
       ctx.stdout.write(
-        `${key}: ${typeof placed === 'string' ? `placed (sid ${placed})` : 'not placed — the next apply places it'}\n`,
+        `${key}: ${typeof placed === 'string' ? `placed (sid ${placed})` : NOT_PLACED_WORDS}\n`,
       );
     }
     return EXIT.ok;
