@@ -15,7 +15,7 @@ import {
   summaryCounts,
 } from '../report/apply.js';
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
-import { renderChangedHuman } from '../report/plan.js';
+import { renderChangedHuman, targetNoteLines } from '../report/plan.js';
 import { printable } from '../report/printable.js';
 import { makeStyle } from '../report/style.js';
 import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.js';
@@ -393,6 +393,11 @@ export const runReporter = (
         return;
       case 'scheduler:reloaded':
         ctx.stderr.write(`definitions reloaded: ${event.calls} calls (were ${event.were})\n`);
+        return;
+      case 'scheduler:targets':
+        // The lines apply says under its target line; run's own came with it as it started.
+        for (const line of targetNoteLines(event.notes, event.target))
+          ctx.stderr.write(`${line}\n`);
         return;
       case 'scheduler:batch-failed':
         ctx.stderr.write(`${event.message}\n`);

@@ -5,6 +5,7 @@ import {
   type LockfileText,
   shownItem,
   shownItems,
+  shownTargetNotes,
   shownUnsettled,
 } from '../report/lockfile-shown.js';
 
@@ -81,6 +82,9 @@ export const shownEvent = (event: EngineEvent, text: LockfileText): EngineEvent 
     case 'run:claimed-elsewhere':
       // A replacement another runner made first names the sid it replaced.
       return { ...event, calls: shownHeld(event.calls, text) ?? event.calls };
+    case 'scheduler:targets':
+      // A target no longer defined is named by the lockfile's keys alone.
+      return { ...event, notes: shownTargetNotes(event.notes, text) };
     case 'scheduler:missed':
     case 'scheduler:suppressed':
     case 'scheduler:waiting':

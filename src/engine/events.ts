@@ -1,5 +1,6 @@
 import type { ExecuteEvent } from '../execute/context.js';
 import type { Outcome } from '../execute/outcome.js';
+import type { TargetNotes } from '../plan/target-notes.js';
 import type { PlanItem } from '../plan/types.js';
 import type { ApplySummary } from '../report/apply.js';
 import type { LockHolder } from '../state/store.js';
@@ -112,6 +113,12 @@ export type EngineEvent =
   /** `run`: placing goes on; `reason` says what changed back (the pauses' cause undone). */
   | { readonly type: 'scheduler:resumed'; readonly reason: string }
   | { readonly type: 'scheduler:reloaded'; readonly calls: number; readonly were: number }
+  /**
+   * `run`: targets whose entries `target` reads otherwise (TargetNotes) that it had not named
+   * since the set last changed: run names those of its start with its target line, and a
+   * reload (or the state read again) may add one. Said before the wake places anything.
+   */
+  | { readonly type: 'scheduler:targets'; readonly target: string; readonly notes: TargetNotes }
   /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
   | { readonly type: 'scheduler:batch-failed'; readonly message: string }
   /**

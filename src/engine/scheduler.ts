@@ -1,7 +1,13 @@
 import { projectStamp } from '../config/load.js';
 import { RecipientsChanged } from '../config/recipients.js';
 import type { RateLimiter } from '../execute/rate.js';
-import { type MissedReport, markChecked, missedToReport, withSchedules } from '../plan/index.js';
+import {
+  type MissedReport,
+  markChecked,
+  missedToReport,
+  type TargetNotes,
+  withSchedules,
+} from '../plan/index.js';
 import { suppressedNow, wakeTimes } from '../plan/wake.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
@@ -18,6 +24,7 @@ import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
 import { type RetainedCalls, readState, stateError } from './state.js';
+import { targetNotesSaid } from './target-notes.js';
 import { describeTarget, describeTargets, targetsOf } from './targets.js';
 import { turns } from './turns.js';
 import {
@@ -59,6 +66,8 @@ export interface SchedulerInput {
   readonly lockName: string;
   /** Whether the run lock was lost since it was taken (HeldState's `lost`). */
   readonly lockLost?: () => LockLoss | undefined;
+  /** The notes on other targets' entries run said as it started (targetNotesAt), if any. */
+  readonly targetNotes?: TargetNotes;
 }
 
 export interface SchedulerResult {
@@ -293,6 +302,9 @@ const schedule = async (
   // reload, which says the literal's again too.
   const warned = new Set<string>();
   const attempt = (item: { key: string; definition: string }) => `${item.key}\0${item.definition}`;
+  // A line per target whose entries the run's target reads otherwise (a target renamed, one
+  // whose variables are unset here): said when the set changes, not with every batch.
+  const targetNotes = targetNotesSaid(input.targetNotes ?? {});
   // One rate per target for the whole run, not a fresh one per batch.
   const limiters = new Map<string, RateLimiter>();
   const turn = turns();
@@ -452,6 +464,9 @@ const schedule = async (
         ...(remembered === undefined ? {} : { firstSeen: remembered }),
       });
       const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
+      const notes = targetNotes.next(plan);
+      if (notes !== undefined)
+        await sink({ type: 'scheduler:targets', target: plan.target, notes });
       // Each missed slot is reported once, also across restarts: the state remembers through
       // which slot each call's missed ones were reported.
       // So is each expired campaign row (the campaign's memory remembers its end as reported).

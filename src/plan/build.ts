@@ -26,8 +26,9 @@ import { dialledCache, holdDialledRow, holdRedirectedRetries, holdShiftedRows } 
 import { latestSlots } from './slot-search.js';
 import { type SlotShares, slotShares } from './slot-share.js';
 import { pendingSlots, throughSuppressed } from './suppressed-memory.js';
+import { targetNotesOf } from './target-notes.js';
 import { holdTwinKeys, twinMemory } from './twin-held.js';
-import { type TargetTwins, targetTwins, unresolvedTargets } from './twins.js';
+import { type TargetTwins, targetTwins } from './twins.js';
 import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 /**
@@ -215,18 +216,6 @@ const lookThroughDisabled = (
   const last = latestSlots(spec, after, now, () => true, 1)[0];
   if (last === undefined) return;
   missed.report({ memory: key, count: 0, items: [], through: formatSlot(last) });
-};
-
-/** The targets on the run target's gateway that hold entries (Plan.sameGateway), if any. */
-const sameGatewayOf = (twins: TargetTwins, target: string): Pick<Plan, 'sameGateway'> => {
-  const beside = twins.sameGateway(target);
-  return beside.length === 0 ? {} : { sameGateway: beside };
-};
-
-/** The targets whose gateway does not resolve now that hold entries (Plan.unresolvedTargets). */
-const unresolvedOf = (input: PlanInput): Pick<Plan, 'unresolvedTargets'> => {
-  const found = unresolvedTargets(input.lock, input.gateways, input.runTarget);
-  return found.length === 0 ? {} : { unresolvedTargets: found };
 };
 
 /** The campaigns of which `only` selects some rows but not all (nor the campaign itself). */
@@ -427,9 +416,7 @@ export const buildPlan = (input: PlanInput): Plan => {
     }),
     ...(partial.size > 0 && { partial: [...partial] }),
     skipped: lists.skipped.items(),
-    ...(twins.gone.length > 0 && { goneTargets: twins.gone }),
-    ...sameGatewayOf(twins, input.runTarget),
-    ...unresolvedOf(input),
+    ...targetNotesOf(twins, input.lock, input.gateways, input.runTarget),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
     campaigns: [...campaigns.values()],
   };

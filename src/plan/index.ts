@@ -35,5 +35,6 @@ export {
 export { selectedBy } from './only.js';
 export { newSalt, type PlanFileDigests, saltedDigest, withoutSecrets } from './resolved.js';
 export { MISSED_LOOKBACK_MS, MISSED_PER_CALL } from './slot-search.js';
+export { type TargetNotes, targetNotes } from './target-notes.js';
 export type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 export { suppressedNow } from './wake.js';

@@ -1,5 +1,6 @@
 import { lazyList, Run } from '../campaign/lazy-list.js';
 import { amendItem } from '../plan/item.js';
+import type { TargetNotes } from '../plan/target-notes.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { Secret } from '../resolve/interpolate.js';
 import { sameKeysAs, summaryOf } from '../state/calls-summary.js';
@@ -305,15 +306,22 @@ export const shownPlan = (plan: Plan, lock: Lockfile): Plan => {
     skipped: list(plan.skipped),
     ...(plan.suppressed !== undefined && { suppressed: list(plan.suppressed) }),
     ...(plan.waiting !== undefined && { waiting: list(plan.waiting) }),
-    // A target no longer defined is named by the lockfile's keys alone.
-    ...(plan.goneTargets !== undefined && {
-      goneTargets: plan.goneTargets.map((g) => ({ ...g, target: text(g.target) })),
-    }),
-    ...(plan.sameGateway !== undefined && {
-      sameGateway: plan.sameGateway.map((g) => ({ ...g, target: text(g.target) })),
-    }),
-    ...(plan.unresolvedTargets !== undefined && {
-      unresolvedTargets: plan.unresolvedTargets.map((g) => ({ ...g, target: text(g.target) })),
-    }),
+    ...shownTargetNotes(plan, text),
   };
 };
+
+/**
+ * The notes on other targets' entries (TargetNotes) with each target shown as the lockfile's
+ * text is: a target no longer defined is named by the lockfile's keys alone.
+ */
+export const shownTargetNotes = (notes: TargetNotes, text: LockfileText): TargetNotes => ({
+  ...(notes.goneTargets !== undefined && {
+    goneTargets: notes.goneTargets.map((g) => ({ ...g, target: text(g.target) })),
+  }),
+  ...(notes.sameGateway !== undefined && {
+    sameGateway: notes.sameGateway.map((g) => ({ ...g, target: text(g.target) })),
+  }),
+  ...(notes.unresolvedTargets !== undefined && {
+    unresolvedTargets: notes.unresolvedTargets.map((g) => ({ ...g, target: text(g.target) })),
+  }),
+});

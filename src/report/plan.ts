@@ -1,4 +1,5 @@
 import { JsonItems, mapped } from '../plan/file.js';
+import type { TargetNotes } from '../plan/target-notes.js';
 import type { TargetEntries } from '../plan/twins.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { linePieces } from './pieces.js';
@@ -224,6 +225,16 @@ export const sameGatewayText = (g: TargetEntries, target: string): string =>
 export const unresolvedTargetText = (g: TargetEntries, target: string): string =>
   `target ${printable(g.target)} does not resolve here (a variable in its base_url or account_sid is unset): its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
 
+/**
+ * The lines a plan, apply and run say under their target line of the other targets the
+ * lockfile holds entries of (TargetNotes), one a target, `target` the run's.
+ */
+export const targetNoteLines = (notes: TargetNotes, target: string): string[] => [
+  ...(notes.goneTargets ?? []).map(goneTargetText),
+  ...(notes.sameGateway ?? []).map((g) => sameGatewayText(g, target)),
+  ...(notes.unresolvedTargets ?? []).map((g) => unresolvedTargetText(g, target)),
+];
+
 /** Human plan: what apply would place now, and what comes next; whom each call dials. */
 export const renderPlanHuman = (
   plan: Plan,
@@ -251,10 +262,7 @@ function* planLines(
 ): Generator<string> {
   yield targetNote;
   yield `evaluated at ${plan.now}`;
-  for (const g of plan.goneTargets ?? []) yield style('yellow', goneTargetText(g));
-  for (const g of plan.sameGateway ?? []) yield style('yellow', sameGatewayText(g, plan.target));
-  for (const g of plan.unresolvedTargets ?? [])
-    yield style('yellow', unresolvedTargetText(g, plan.target));
+  for (const line of targetNoteLines(plan, plan.target)) yield style('yellow', line);
   yield '';
   const counts = campaignCounts(plan);
   if (counts.length > 0) {

@@ -4,9 +4,11 @@ import { retryScope } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
 import { holdState, retainedCalls } from '../../engine/state.js';
+import { targetNotesAt } from '../../engine/target-notes.js';
 import { describeTargets, targetsOf } from '../../engine/targets.js';
 import { selectedBy } from '../../plan/index.js';
-import { lockfileText, shownUnsettled } from '../../report/lockfile-shown.js';
+import { lockfileText, shownTargetNotes, shownUnsettled } from '../../report/lockfile-shown.js';
+import { targetNoteLines } from '../../report/plan.js';
 import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
 import { renderUnsettledHuman, unsettledEntries } from '../../report/unsettled.js';
@@ -110,8 +112,15 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         prepared.env,
         prepared.secrets,
       );
+      // Then which targets' entries it reads otherwise (renamed, on its gateway, unresolved
+      // here), as apply says them: once now, and again only when the set changes.
+      const targetNotes = targetNotesAt(prepared, held.lock);
+      const noted = targetNoteLines(
+        text === undefined ? targetNotes : shownTargetNotes(targetNotes, text),
+        choice.runTarget,
+      );
       ctx.stderr.write(
-        `${note}\nrunning: ${count} call${count === 1 ? '' : 's'}; stop with Ctrl-C or SIGTERM\n`,
+        `${[note, ...noted].join('\n')}\nrunning: ${count} call${count === 1 ? '' : 's'}; stop with Ctrl-C or SIGTERM\n`,
       );
       // Entries left unknown by an earlier run are never placed by run: say so at once.
       const unsettled = shownUnsettled(
@@ -146,6 +155,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         refreshEveryMs: refreshEveryMs(ctx.env),
         lockName,
         lockLost: held.lost,
+        targetNotes,
       });
       // Stopped on request once the calls in flight were recorded: exit 0 unless a batch failed.
       return result.failed ? EXIT.failed : EXIT.ok;
