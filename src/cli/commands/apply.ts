@@ -22,7 +22,7 @@ import {
 import { inFlightSkipped } from '../../plan/twin-held.js';
 import type { PlanItem } from '../../plan/types.js';
 import { lockfileText, shownItems, shownPlan } from '../../report/lockfile-shown.js';
-import { goneTargetText, sameGatewayText, unresolvedTargetText } from '../../report/plan.js';
+import { targetNoteLines } from '../../report/plan.js';
 import { makeRedactor } from '../../report/redact.js';
 import { unknownPlanned } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
@@ -204,12 +204,7 @@ is required. Every missing environment variable is reported before anything is s
         prepared.secrets,
       );
       const shown = shownPlan(plan, held.lock);
-      const targets = [
-        target,
-        ...(shown.goneTargets ?? []).map(goneTargetText),
-        ...(shown.sameGateway ?? []).map((g) => sameGatewayText(g, plan.target)),
-        ...(shown.unresolvedTargets ?? []).map((g) => unresolvedTargetText(g, plan.target)),
-      ].join('\n');
+      const targets = [target, ...targetNoteLines(shown, plan.target)].join('\n');
       const note = rehearsal ? `${targets}\n${rehearsalNote(ctx.now)}` : targets;
       if (due.length > 0 && flags.maxCalls !== undefined && due.length > flags.maxCalls) {
         throw new CliError(
