@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
-import { campaignYaml, type Gateway, output, startGateway } from './helpers.js';
+import { callsPerNumber, campaignYaml, type Gateway, output, startGateway } from './helpers.js';
 
 /**
  * A campaign without cron/at whose rows' keys moved (a row inserted above, in a CSV without an
@@ -39,16 +39,6 @@ const twinBeside = (config: string, url: string): string =>
       'default_target: sim',
     ].join('\n'),
   );
-
-/** The numbers the simulator was asked to call (accepted calls), each as often as called. */
-const callsPerNumber = (g: Gateway): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const r of g.placed()) {
-    const number = (r.body as { to: { number: string } }).to.number;
-    counts[number] = (counts[number] ?? 0) + 1;
-  }
-  return counts;
-};
 
 interface PlanJson {
   due: { key: string }[];

@@ -426,6 +426,20 @@ export const startGateway = async (
   };
 };
 
+/**
+ * The numbers a simulator accepted calls to (201), each as often as called: what a person
+ * would have heard, whichever key or target placed it.
+ */
+export const callsPerNumber = (from: Gateway | RunningSimulator): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  const sim = 'sim' in from ? from.sim : from;
+  for (const r of sim.received().filter((c) => c.status === 201)) {
+    const number = (r.body as { to: { number: string } }).to.number;
+    counts[number] = (counts[number] ?? 0) + 1;
+  }
+  return counts;
+};
+
 /** Start-up of a child process on a loaded CI machine has been seen to take 13 s. */
 const SLOW = { timeoutMs: 30_000 };
 

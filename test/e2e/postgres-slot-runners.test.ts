@@ -8,6 +8,7 @@ import {
   ACCOUNT_SID,
   API_KEY,
   type CliResult,
+  callsPerNumber,
   callsYaml,
   campaignYaml,
   type Gateway,
@@ -49,17 +50,6 @@ const call = (name: string, extra = PER_MINUTE) => ({
   to: `{ type: phone, number: "${NUMBER}" }`,
   extra: [extra],
 });
-
-/** The numbers a simulator was asked to call (accepted calls), each as often as called. */
-const callsPerNumber = (gw: Gateway | RunningSimulator): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  const sim = 'sim' in gw ? gw.sim : gw;
-  for (const r of sim.received().filter((c) => c.status === 201)) {
-    const number = (r.body as { to: { number: string } }).to.number;
-    counts[number] = (counts[number] ?? 0) + 1;
-  }
-  return counts;
-};
 
 /**
  * `first` and `second`, the call files of two checkouts of one project, applied at once: the

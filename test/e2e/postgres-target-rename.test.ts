@@ -8,6 +8,7 @@ import {
   ACCOUNT_SID,
   API_KEY,
   type CliResult,
+  callsPerNumber,
   callsYaml,
   type Gateway,
   holdCalls,
@@ -55,16 +56,6 @@ const CALLS = {
       extra: ['schedule: { cron: "*/10 * * * *", deadline: 10m }'],
     },
   ]),
-};
-
-/** The numbers a simulator was asked to call (accepted calls), each as often as called. */
-const callsPerNumber = (sim: RunningSimulator): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const r of sim.received().filter((c) => c.status === 201)) {
-    const number = (r.body as { to: { number: string } }).to.number;
-    counts[number] = (counts[number] ?? 0) + 1;
-  }
-  return counts;
 };
 
 /**

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
 import { describe, expect, it } from 'vitest';
 import { gatewaysClosedAfterEach } from './gateways-per-test.js';
-import { APP_SID, campaignYaml, FROM, type Gateway, output, recipientNumber } from './helpers.js';
+import { APP_SID, callsPerNumber, campaignYaml, FROM, output, recipientNumber } from './helpers.js';
 
 /**
  * A campaign with a redial policy whose target is renamed between two attempts (`sim:` →
@@ -31,16 +31,6 @@ const renamed = (config: string, name: string): string =>
   config
     .replace(/^ {2}sim:$/m, `  ${name}:`)
     .replace(/^default_target: sim$/m, `default_target: ${name}`);
-
-/** The numbers the simulator accepted calls to, each as often as called. */
-const callsPerNumber = (g: Gateway): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const r of g.placed()) {
-    const number = (r.body as { to: { number: string } }).to.number;
-    counts[number] = (counts[number] ?? 0) + 1;
-  }
-  return counts;
-};
 
 interface PlanJson {
   due: { key: string; reason?: string }[];

@@ -1,7 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
-import { ACCOUNT_SID, API_KEY, callsYaml, type Gateway, output, startGateway } from './helpers.js';
+import {
+  ACCOUNT_SID,
+  API_KEY,
+  callsPerNumber,
+  callsYaml,
+  type Gateway,
+  output,
+  startGateway,
+} from './helpers.js';
 
 /**
  * A target renamed in callops.yaml (`sim:` → `production:`, the same base_url and account_sid):
@@ -44,16 +52,6 @@ const renamed = (config: string, name: string): string =>
   config
     .replace(/^ {2}sim:$/m, `  ${name}:`)
     .replace(/^default_target: sim$/m, `default_target: ${name}`);
-
-/** The numbers the simulator was asked to call (accepted calls), each as often as called. */
-const callsPerNumber = (g: Gateway): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const r of g.placed()) {
-    const number = (r.body as { to: { number: string } }).to.number;
-    counts[number] = (counts[number] ?? 0) + 1;
-  }
-  return counts;
-};
 
 interface PlanJson {
   due: { key: string }[];
