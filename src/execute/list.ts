@@ -13,7 +13,10 @@ import { type CappedBody, describeError } from './client.js';
 
 /** Why a text is not a list of JSON values that can be read. */
 export type ScanStop =
-  /** JSON, but no list (`{…}`, a string, a number). */
+  /**
+   * No list: the text starts as another JSON value does (`{`, `"`, `-`, a digit, t/f/n), and
+   * is not read on, so whether the rest is JSON is not known.
+   */
   | { readonly kind: 'not-a-list' }
   /** Not JSON: an element JSON.parse refused, bytes after the list, or a text cut short. */
   | { readonly kind: 'not-json' }

@@ -43,6 +43,12 @@ describe('the list scanner', () => {
     }
   });
 
+  it('a text that starts as another value is not a list, and is not read on to see if it is JSON', () => {
+    for (const text of ['{"a":', ' nope', '-', '"unclosed', '7]']) {
+      expect(scan([Buffer.from(text)]).stop, text).toEqual({ kind: 'not-a-list' });
+    }
+  });
+
   it('what JSON.parse refuses is not JSON: a page, a list cut short, bytes after it', () => {
     const texts = [
       '',
