@@ -232,7 +232,11 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       });
       if (hasErrors(diagnostics)) throw new EngineError('invalid', UNRESOLVED);
     }
-    const redact = makeRedactor([...(run.secrets ?? []), ...resolved.secrets]);
+    const redact = makeRedactor([
+      ...(run.secrets ?? []),
+      ...resolved.secrets,
+      ...run.prepared.secrets,
+    ]);
     await sink({ type: 'run:start', items: due, targetNote: note, missedText });
     const result = await placeCalls({
       items: resolved.items,

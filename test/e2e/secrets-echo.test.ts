@@ -16,9 +16,11 @@ import {
   type LockEntryJson,
   type LockJson,
   listenLoopback,
+  makeProject,
   output,
   plainText,
   recipientNumber,
+  runCli,
   spawnCli,
   spawnOnTerminal,
   waitFor,
@@ -267,6 +269,60 @@ describe('a gateway echoing secrets back, wrapped, encoded, cut or as a sid', ()
 
     expect(leaksInAll(seen, files)).toEqual([]);
   }, 180_000);
+});
+
+/** The webhook secret, known to callops from the environment, used in no request. */
+const WEBHOOK = 'Wh7HookSecret55qZ';
+
+describe("a gateway quoting secrets no request used: the env file's, the webhook secret", () => {
+  let gateway: Awaited<ReturnType<typeof listenLoopback>> | undefined;
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('apply and run show and store neither', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ msg: `invalid for account notes=${UNUSED} webhook_secret=${WEBHOOK}` }),
+        );
+      });
+    });
+    gateway = await listenLoopback(server);
+    const { url } = gateway;
+    const project = await makeProject({
+      'callops.yaml': envConfigYaml(),
+      'calls/c.yaml': callsYaml([{ name: 'probe' }]),
+      '.env': `UNUSED_TOKEN=${UNUSED}\nCALLOPS_WEBHOOK_SECRET=${WEBHOOK}\n`,
+    });
+    try {
+      const env = { VG_BASE_URL: url, VG_ACCOUNT_SID: ACCOUNT, VG_API_KEY: KEY };
+      const outputs: string[] = [];
+      for (const flags of [[], ['--format', 'json'], ['--format', 'github']]) {
+        const r = await runCli(['apply', '--yes', '--retry-unknown', ...flags], {
+          cwd: project.dir,
+          env,
+        });
+        expect(r.code, r.stderr).toBe(1);
+        outputs.push(r.stdout, r.stderr);
+      }
+      const lock = await project.read('callops.lock');
+      const copy = await project.read('.callops/written.lock');
+      expect(JSON.parse(lock).calls['gw/probe'].message).toBe(
+        'invalid for account notes=${UNUSED_TOKEN} webhook_secret=${CALLOPS_WEBHOOK_SECRET}',
+      );
+      for (const text of [...outputs, lock, copy]) {
+        expect(text).not.toContain(UNUSED);
+        expect(text).not.toContain(WEBHOOK);
+      }
+      // Positive control: the gateway's answer was shown, its secrets replaced.
+      expect(outputs.join('')).toContain('notes=${UNUSED_TOKEN}');
+    } finally {
+      await project.cleanup();
+    }
+  }, 60_000);
 });
 
 /** callops.lock as callops writes it (a large one is then indexed as it is written). */
