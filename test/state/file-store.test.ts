@@ -12,17 +12,12 @@ const siteIn = async () => {
   return { stateDir: join(root, '.callops'), lockPath: join(root, 'callops.lock') };
 };
 
-const fileTimes = async (path: string) => {
-  const s = await stat(path, { bigint: true });
-  return { ino: s.ino, mtime: s.mtimeNs, ctime: s.ctimeNs };
-};
-
-test('a persist that changes nothing rewrites neither callops.lock nor its copy', async () => {
-  const site = await siteIn();
-  const first = openFileStore(site);
-  expect((await first.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
-  await first.claim({ key: 'a', target: 'default', attempt: 1, definition: 'sha256:d', file: 'f' });
-  await first.record({
+/** A file store holding the run lock, with key `a` claimed and recorded placed. */
+const placedA = async (site: Awaited<ReturnType<typeof siteIn>>) => {
+  const store = openFileStore(site);
+  expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await store.claim({ key: 'a', target: 'default', attempt: 1, definition: 'sha256:d', file: 'f' });
+  await store.record({
     key: 'a',
     status: 'placed',
     sid: 'sid-a',
@@ -31,6 +26,17 @@ test('a persist that changes nothing rewrites neither callops.lock nor its copy'
     definition: 'sha256:d',
     file: 'f',
   });
+  return store;
+};
+
+const fileTimes = async (path: string) => {
+  const s = await stat(path, { bigint: true });
+  return { ino: s.ino, mtime: s.mtimeNs, ctime: s.ctimeNs };
+};
+
+test('a persist that changes nothing rewrites neither callops.lock nor its copy', async () => {
+  const site = await siteIn();
+  const first = await placedA(site);
   await first.close();
   const [lockBefore, copyBefore] = [
     await fileTimes(site.lockPath),
@@ -106,18 +112,7 @@ test('a run lock the system cannot write (a read-only file system) is one line n
 
 test('a journal that cannot be removed once the lockfile is written: said so, nothing lost', async () => {
   const site = await siteIn();
-  const store = openFileStore(site);
-  expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
-  await store.claim({ key: 'a', target: 'default', attempt: 1, definition: 'sha256:d', file: 'f' });
-  await store.record({
-    key: 'a',
-    status: 'placed',
-    sid: 'sid-a',
-    at: '2026-11-24T10:00:00.000Z',
-    attempts: 1,
-    definition: 'sha256:d',
-    file: 'f',
-  });
+  const store = await placedA(site);
   // `.callops/` turned unwritable for the journal's removal: a directory in its place.
   const journal = join(site.stateDir, 'journal.jsonl');
   await rm(journal);

@@ -50,3 +50,13 @@ export const minutelyEntries = (n: number): Record<string, LockEntry> => {
   }
   return calls;
 };
+
+/** A final outcome without an answer (SIP 487 after the ring timeout), ended at `endedAt`. */
+export const noAnswerOutcome = (endedAt: string) =>
+  ({
+    status: 'no-answer',
+    sip_status: 487,
+    duration: 0,
+    answered: false,
+    ended_at: endedAt,
+  }) as const;

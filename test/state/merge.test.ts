@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeLockfiles, pickEntry } from '../../src/state/merge.js';
 import type { LockEntry } from '../../src/state/types.js';
-import { entry, lockOf } from './helpers.js';
+import { entry, lockOf, noAnswerOutcome } from './helpers.js';
 
 const T1 = '2026-11-24T10:00:00.000Z';
 const T2 = '2026-11-24T11:00:00.000Z';
@@ -110,13 +110,7 @@ describe('mergeLockfiles', () => {
 });
 
 describe('evidence of an answer in a merge', () => {
-  const noAnswer = {
-    status: 'no-answer',
-    sip_status: 487,
-    duration: 0,
-    answered: false,
-    ended_at: T2,
-  } as const;
+  const noAnswer = noAnswerOutcome(T2);
   const ringing = { status: 'in-progress', sip_status: 200, duration: 3, answered: true } as const;
 
   it('is never lost: a final no-answer beside an answer in progress ends the call answered', () => {

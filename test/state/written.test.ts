@@ -8,7 +8,7 @@ import {
   readWritten,
   saveLockfile,
 } from '../../src/state/written.js';
-import { entry, lockOf, tempDir } from './helpers.js';
+import { entry, lockOf, noAnswerOutcome, tempDir } from './helpers.js';
 
 const T1 = '2026-11-24T10:00:00.000Z';
 const T2 = '2026-11-24T11:00:00.000Z';
@@ -135,13 +135,7 @@ describe('a lockfile that lost the answer callops recorded', () => {
     answered: true,
     ended_at: T2,
   } as const;
-  const noAnswer = {
-    status: 'no-answer',
-    sip_status: 487,
-    duration: 0,
-    answered: false,
-    ended_at: T2,
-  } as const;
+  const noAnswer = noAnswerOutcome(T2);
   const written = lockOf({
     'p/camp/r1': entry({ status: 'placed', sid: 'S1', at: T1, outcome: answered }),
   });
