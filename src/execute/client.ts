@@ -3,6 +3,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { Pool } from 'undici';
 import { MAX_ANSWER_BYTES, REFUSED_UNSENT } from './policy.js';
 import type { CallRequest, ResolvedTarget } from './target.js';
+import { keepWasmAtBaseline } from './wasm-tier.js';
 
 /** What one HTTP attempt came to, before any interpretation. */
 export type AttemptResult =
@@ -214,6 +215,7 @@ export function callsPath(target: ResolvedTarget): { origin: string; path: strin
 export function createGatewayClient(target: ResolvedTarget): GatewayClient {
   const sent = sentAttempts();
   const { origin, path } = callsPath(target);
+  keepWasmAtBaseline();
   const pool = new Pool(origin, {
     connections: Math.max(1, target.concurrency),
     pipelining: 1,

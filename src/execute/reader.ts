@@ -20,6 +20,7 @@ import {
 import { type CallRecordEvidence, type CdrEvidence, cdrOf } from './evidence.js';
 import { gatewayMessage, parseRetryAfter, statusLabel } from './policy.js';
 import type { ResolvedTarget } from './target.js';
+import { keepWasmAtBaseline } from './wasm-tier.js';
 
 /**
  * Reads back what became of calls, at the price the gateway's rate limit allows: every GET
@@ -91,6 +92,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
   const { redact } = options;
   const nowMs = options.nowMs ?? Date.now;
   const maxList = options.maxListBytes ?? MAX_LIST_BYTES;
+  keepWasmAtBaseline();
   const pool = new Pool(origin, {
     connections: 1,
     pipelining: 1,
