@@ -3,6 +3,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { BINARY_MESSAGE } from './decode.js';
 import { fileProblem, problemAt } from './diagnostics.js';
 import { fastDocuments, fastRead } from './fast-parse.js';
+import { FileText } from './file-text.js';
 import { repairFlowReferences, unquotedReferenceMessage } from './flow-references.js';
 import {
   formatMiB,
@@ -250,9 +251,25 @@ export const parseSource = (file: string, text: string): ParsedSource => {
   }
   const fast = fastRead(text);
   if (fast === undefined) return parseWithYaml(file, text);
-  const source: TextSource = { text, callStarts: fast.callStarts, reread: fastDocuments };
+  // The text is held once, by `kept`: deflated when the file's calls let go of their data.
+  const kept = new FileText(text);
+  const source: TextSource = {
+    get text() {
+      return kept.text;
+    },
+    pack: () => kept.pack(),
+    callStarts: fast.callStarts,
+    reread: fastDocuments,
+  };
   const documents = fast.data.map((data, index) => createSourceDocument(file, index, source, data));
-  return { source: { file, text, documents }, diagnostics: [] };
+  const parsed: SourceFile = {
+    file,
+    get text() {
+      return kept.text;
+    },
+    documents,
+  };
+  return { source: parsed, diagnostics: [] };
 };
 
 /**

@@ -21,6 +21,8 @@ export interface TextSource {
    * read so may let go of its data (SourceDocument.release). Absent: the data is kept.
    */
   readonly reread?: (text: string) => readonly unknown[] | undefined;
+  /** Keeps the text deflated from now on (FileText): once its documents let go of data. */
+  readonly pack?: () => void;
 }
 
 /**
@@ -222,6 +224,7 @@ export const createSourceDocument = (
       if (source.reread === undefined) return false;
       released = true;
       kept = undefined;
+      source.pack?.();
       return true;
     },
   };

@@ -1,9 +1,15 @@
 /** A slot as it appears in keys and output: UTC ISO-8601, seconds precision, `Z`. */
 export const formatSlot = (slot: Date): string => `${slot.toISOString().slice(0, 19)}Z`;
 
-/** `<target>/<name>` for an unscheduled call, `<target>/<name>@<slot>` for a scheduled one. */
+/**
+ * `<target>/<name>` for an unscheduled call, `<target>/<name>@<slot>` for a scheduled one.
+ * Joined, not concatenated: a run keeps a key for every call, and a concatenation is a pair
+ * of pointers that V8 later flattens into a second string beside it (twice the heap).
+ */
 export const placementKey = (target: string, name: string, slot?: Date): string =>
-  slot === undefined ? `${target}/${name}` : `${target}/${name}@${formatSlot(slot)}`;
+  slot === undefined
+    ? [target, name].join('/')
+    : [target, '/', name, '@', formatSlot(slot)].join('');
 
 const text = (value: unknown): string => {
   if (typeof value === 'string') return value;

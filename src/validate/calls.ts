@@ -1,4 +1,5 @@
 import { fileProblem } from '../config/diagnostics.js';
+import { detachedData } from '../config/file-text.js';
 import type { PathSegments, SourceDocument, SourceFile } from '../config/types.js';
 import { checkDefaultsName } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -97,7 +98,13 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
     const layers: Layer[] = [];
     if (projectDefaults)
       layers.push({ ...projectDefaults, data: withoutName(projectDefaults.data) });
-    if (isRecord(defaults)) layers.push({ data: withoutName(defaults), doc, base: ['defaults'] });
+    // Kept by every call of the document to the end: holding no part of the file's text.
+    if (isRecord(defaults))
+      layers.push({
+        data: detachedData(withoutName(defaults)) as Readonly<Record<string, unknown>>,
+        doc,
+        base: ['defaults'],
+      });
     (Array.isArray(calls) ? calls : []).forEach((item: unknown, i) => {
       const itemPath = ['calls', i];
       if (!isRecord(item)) {

@@ -1,4 +1,5 @@
 import { type RedialPolicy, redialPolicyOf } from '../campaign/redial.js';
+import { detached } from '../config/file-text.js';
 import type { PathSegments, Site, SourceDocument } from '../config/types.js';
 import { jsonString } from '../state/json-text.js';
 import type { CallEntry } from './calls.js';
@@ -64,15 +65,49 @@ export const CALL_KEYS: readonly string[] = [
   'redial',
 ];
 
-/** `sha256:<hex>` of the merged call: name, schedule, target, enabled and options, references unresolved. */
-export const definitionHash = (definition: {
+/** What a call's digest is made of: name, schedule, target, enabled and options. */
+interface Digested {
   readonly name: string;
   readonly enabled: boolean;
   readonly target?: string;
   readonly schedule?: unknown;
   readonly redial?: unknown;
   readonly options: unknown;
-}): string => sha256(canonicalJson(definition));
+}
+
+/** `sha256:<hex>` of the merged call: name, schedule, target, enabled and options, references unresolved. */
+export const definitionHash = (definition: Digested): string => sha256(canonicalJson(definition));
+
+const DIGEST_BYTES = 32;
+
+/**
+ * The digests of a document's calls, 32 bytes each at the call's index: a digest kept as
+ * text is 87 bytes of heap, and a run keeps one for every call it places until it ends.
+ */
+const digestsOf = new WeakMap<SourceDocument, Buffer>();
+
+/** Stores the digest of call `index` of `doc`. */
+const keepDigest = (doc: SourceDocument, index: number, definition: Digested): void => {
+  const at = index * DIGEST_BYTES;
+  let kept = digestsOf.get(doc);
+  if (kept === undefined || kept.length < at + DIGEST_BYTES) {
+    const calls = (doc.data as { calls?: unknown } | undefined)?.calls;
+    const count = Math.max(index + 1, Array.isArray(calls) ? calls.length : 0);
+    const grown = Buffer.alloc(
+      Math.max(count, 2 * ((kept?.length ?? 0) / DIGEST_BYTES)) * DIGEST_BYTES,
+    );
+    kept?.copy(grown);
+    digestsOf.set(doc, grown);
+    kept = grown;
+  }
+  crypto().hash('sha256', canonicalJson(definition), 'buffer').copy(kept, at);
+};
+
+/** The digest of call `index` of `doc`, as `sha256:<hex>` (stored by keepDigest). */
+const keptDigest = (doc: SourceDocument, index: number): string => {
+  const at = index * DIGEST_BYTES;
+  return `sha256:${(digestsOf.get(doc) as Buffer).toString('hex', at, at + DIGEST_BYTES)}`;
+};
 
 /** The SHA-256 of a text, in hex. One-shot: no Hash object per digest (a run makes two a call). */
 export const sha256Hex = (text: string): string => crypto().hash('sha256', text, 'hex');
@@ -132,7 +167,8 @@ class Definition implements CallDefinition {
   /** Worked out on first read; -1 before. */
   #line = -1;
   #column = -1;
-  #digest: string | undefined;
+  /** Whether its digest is kept (digestsOf). */
+  #digested = false;
   /** Set by markLiteral: a bit of the definition, not an entry of a set of them. */
   #literal = false;
 
@@ -196,7 +232,7 @@ class Definition implements CallDefinition {
       merged.schedule === undefined && merged.redial === undefined
         ? undefined
         : { schedule: scheduleHashed(merged.schedule, entry.item), redial: merged.redial };
-    Object.defineProperty(this, 'name', own(name));
+    Object.defineProperty(this, 'name', own(detached(name)));
     Object.defineProperty(this, 'file', own(entry.doc.file));
     Object.defineProperty(this, 'line', Definition.#lineOf);
     Object.defineProperty(this, 'column', Definition.#columnOf);
@@ -232,18 +268,21 @@ class Definition implements CallDefinition {
     return this.#literal;
   }
 
-  /** The digest, worked out once. */
+  /** The digest, worked out once (kept as bytes: digestsOf). */
   #digestOf(): string {
-    // Its keys in sorted order (the digest sorts them anyway): nothing to sort a call.
-    this.#digest ??= definitionHash({
-      enabled: this.enabled,
-      name: this.name,
-      options: this.options,
-      redial: this.#hashed?.redial,
-      schedule: this.#hashed?.schedule,
-      target: this.target,
-    });
-    return this.#digest;
+    if (!this.#digested) {
+      // Its keys in sorted order (the digest sorts them anyway): nothing to sort a call.
+      keepDigest(this.#doc, this.#index, {
+        enabled: this.enabled,
+        name: this.name,
+        options: this.options,
+        redial: this.#hashed?.redial,
+        schedule: this.#hashed?.schedule,
+        target: this.target,
+      });
+      this.#digested = true;
+    }
+    return keptDigest(this.#doc, this.#index);
   }
 
   /** The layers the call is merged from, its own map (read again when released) last. */
