@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { printable } from '../report/printable.js';
 import {
   type BodyRead,
   MAX_LIST_BYTES,
@@ -43,10 +44,16 @@ export const MAX_CDR_PAGES = 20;
 /** The gateway keeps call detail records for 30 days at most. */
 export const CDR_HORIZON_MS = 30 * 24 * 3_600_000;
 
+/**
+ * A problem's message is for a person (status --refresh, apply --wait, run, resolve --check
+ * write it; no JSON output carries it): redacted, and with every character a terminal acts
+ * on escaped (printable) — a gateway's error page may hold ESC or a bidi override, which a
+ * create-call's message shows escaped too.
+ */
 export type ReadProblem =
   /** 429: nothing more is asked of the gateway in this cycle. */
   | { readonly kind: 'rate-limited'; readonly retryAfterMs?: number; readonly message: string }
-  /** Any other failure: the answer, or why none came (already redacted). */
+  /** Any other failure: the answer, or why none came. */
   | { readonly kind: 'error'; readonly message: string };
 
 export type ReadResult<T> =
@@ -78,7 +85,7 @@ export interface GatewayReader {
 }
 
 export interface ReaderOptions {
-  /** Applied to every message that leaves the reader. */
+  /** Applied to every message that leaves the reader (before printable). */
   readonly redact: (text: string) => string;
   /** Epoch ms (default Date.now), for Retry-After given as a date. */
   readonly nowMs?: () => number;
@@ -90,6 +97,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
   const { origin, path: calls } = callsPath(target);
   const recent = calls.replace(/\/Calls$/, '/RecentCalls');
   const { redact } = options;
+  const said = (message: string): string => printable(redact(message));
   const nowMs = options.nowMs ?? Date.now;
   const maxList = options.maxListBytes ?? MAX_LIST_BYTES;
   keepWasmAtBaseline();
@@ -141,7 +149,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
           ok: false,
           kind: 'rate-limited',
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-          message: redact(
+          message: said(
             `${what}: the gateway answered ${label}${retryAfterMs === undefined ? '' : ` (Retry-After ${Math.ceil(retryAfterMs / 1000)} s)`}`,
           ),
         };
@@ -166,7 +174,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
   const fail = (message: string): ReadResult<never> => ({
     ok: false,
     kind: 'error',
-    message: redact(message),
+    message: said(message),
   });
 
   return {

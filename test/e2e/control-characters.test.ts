@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import {
   makeProject,
   type Project,
   runCli,
+  spawnCli,
+  waitFor,
+  watch,
 } from './helpers.js';
 
 const ESC = '\u001b';
@@ -174,4 +178,73 @@ describe('text from call files and the gateway in human output', () => {
       await gw.close();
     }
   });
+
+  it('a gateway error page read back for outcomes shows escaped in status, apply --wait, run and resolve --check', async () => {
+    // Create-call answers 201 (call `a`) or 500 (call `b`: unknown); every read of the
+    // calls (GET) answers 400 with a page that would clear the screen, fake callops's
+    // summary line, retitle the terminal and reverse what follows.
+    const page = `oops ${ESC}[2J${ESC}[H${ESC}[32mDone: 0 placed${ESC}]0;pwned\u0007 \u202e`;
+    const shown = 'oops \\u001b[2J\\u001b[H\\u001b[32mDone: 0 placed\\u001b]0;pwned\\u0007 \\u202e';
+    const gw = await listenLoopback(
+      createServer((req, res) => {
+        void bodyOf(req).then((request) => {
+          if (req.method === 'GET') {
+            res.writeHead(400, { 'content-type': 'text/plain' }).end(page);
+          } else if (request.includes('+15550002001')) {
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
+          } else {
+            res.writeHead(201, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ sid: randomUUID(), callId: randomUUID() }));
+          }
+        });
+      }),
+    );
+    const env = { VG_ACCOUNT_SID: ACCOUNT_SID, VG_API_KEY: API_KEY };
+    try {
+      project = await makeProject({
+        'callops.yaml': configYaml(gw.url),
+        'calls/a.yaml': callsYaml([{ name: 'a' }, { name: 'b' }]),
+      });
+      const { dir } = project;
+      const apply = await runCli(['apply', '--yes', '--wait', '1s'], { cwd: dir, env });
+      expect(apply.stdout).toMatch(/^placed {2}sim\/a /m);
+      expect(apply.stderr).toContain(
+        `--wait: target sim: GET /Calls: the gateway answered 400 Bad Request: ${shown}`,
+      );
+      expectNoRawControl(apply.stdout + apply.stderr);
+
+      const status = await runCli(['status', '--refresh'], { cwd: dir, env });
+      expect(status.stderr).toContain(
+        `refresh: could not read the gateway: GET /Calls: the gateway answered 400 Bad Request: ${shown}`,
+      );
+      expectNoRawControl(status.stdout + status.stderr);
+
+      for (const format of ['human', 'github']) {
+        const check = await runCli(['resolve', '--check', '--format', format], { cwd: dir, env });
+        expect(check.stderr, format).toContain(
+          `resolve --check: target sim: GET /Calls: the gateway answered 400 Bad Request: ${shown}`,
+        );
+        expectNoRawControl(check.stdout + check.stderr);
+      }
+
+      const child = spawnCli(['run', '--yes'], {
+        cwd: dir,
+        env: { ...env, CALLOPS_RUN_REFRESH_SECONDS: '1' },
+      });
+      const { done, soFar } = watch(child, 60_000);
+      await waitFor(
+        'run to report the gateway it could not read',
+        () => (soFar().includes('refresh: target sim: ') ? true : undefined),
+        { timeoutMs: 30_000, everyMs: 50 },
+      );
+      child.kill('SIGTERM');
+      const run = await done;
+      expect(run.stderr).toContain(
+        `refresh: target sim: could not read the gateway: GET /Calls: the gateway answered 400 Bad Request: ${shown}`,
+      );
+      expectNoRawControl(run.stdout + run.stderr);
+    } finally {
+      await gw.close();
+    }
+  }, 90_000);
 });
