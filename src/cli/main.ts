@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookUp } from '../config/exists.js';
 import { EngineError } from '../engine/errors.js';
-import { printableLines } from '../report/printable.js';
+import { printable } from '../report/printable.js';
 import { COMMAND_NAMES, type CommandName, isCommandName } from './command-names.js';
 import {
   COMMON_OPTIONS,
@@ -15,6 +15,7 @@ import {
   type Format,
   type OptionsConfig,
 } from './context.js';
+import { errorText } from './error-text.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
 import { pickNow } from './now.js';
 import { runProgress, StalledError, settleOrStall } from './stall.js';
@@ -302,7 +303,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
           },
     );
     err.write(
-      `callops${following === undefined ? '' : ` ${following}`}: ${printableLines(redact(message))}\n`,
+      `callops${following === undefined ? '' : ` ${following}`}: ${errorText(message, hoisted, redact)}\n`,
     );
     return EXIT.usage;
   }
@@ -311,7 +312,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
     const hint = didYouMean(name, [...COMMAND_NAMES, 'help', 'version']);
     const list =
       hint === '' ? ' — run `callops --help` for the list' : ' (`callops --help` lists them all)';
-    err.write(`callops: unknown command "${printableLines(redact(name))}"${hint}${list}\n`);
+    err.write(`callops: unknown command "${printable(redact(name))}"${hint}${list}\n`);
     return EXIT.usage;
   }
   const command = await COMMANDS[name]();
@@ -378,7 +379,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
   } catch (error) {
     const redact = await errorRedactor(rest);
     const say = (message: string) =>
-      err.write(`callops ${name}: ${printableLines(redact(message))}\n`);
+      err.write(`callops ${name}: ${errorText(message, rest, redact)}\n`);
     if (
       error instanceof UsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')

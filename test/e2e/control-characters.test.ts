@@ -122,6 +122,40 @@ describe('text from call files and the gateway in human output', () => {
     expectNoRawControl(r.stderr);
   });
 
+  it('a one-line error shows a line break of a typed value escaped, wherever it quotes it', async () => {
+    project = await makeProject({
+      'calls/a.yaml': call([
+        '  - name: a',
+        '    application_sid: app',
+        '    from: "+15550001111"',
+        '    to: { type: user, name: bob }',
+      ]),
+    });
+    const typed = `nobody\n${FAKE}`;
+    const file = join(project.dir, 'calls/a.yaml');
+    const cases: readonly (readonly string[])[] = [
+      ['plan', '--only', typed],
+      [typed],
+      ['plan', `--${typed}`],
+      [`--${typed}`, 'plan'],
+      ['plan', '--now', typed],
+      ['plan', '-C', typed],
+      ['report', typed],
+      ['status', '--campaign', typed],
+      ['status', '--campaign', `nobody\r${FAKE}`],
+      ['plan', '--env-file', typed],
+      ['init', join(file, typed)],
+    ];
+    for (const args of cases) {
+      const r = await runCli(args, { cwd: project.dir });
+      const what = JSON.stringify(args);
+      expect(r.code, `${what}: ${r.stderr}`).toBe(64);
+      expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+      expect(r.stderr, what).toMatch(/nobody\\[nr]placed {2}simulator-x/);
+      expectNoRawControl(r.stdout + r.stderr);
+    }
+  });
+
   it('github annotations, the step summary and the plan comment show a gateway message escaped', async () => {
     // A gateway answering with colours, a bidi override and C1 controls (NEL, CSI): 400 to
     // call `a` (failed), 500 to call `b` (unknown).

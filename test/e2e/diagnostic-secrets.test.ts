@@ -242,4 +242,25 @@ describe('usage errors', () => {
     expect(key.stderr).toContain('--only ${VG_API_KEY}: no call of that name');
     expect(gw.sim.received()).toHaveLength(0);
   }, 60_000);
+
+  it('never quote the part of a secret before its `=` that the parser cuts an option at', async () => {
+    const key = 'CaNaRy9&w<"q>%2F+/=zz';
+    const token = 'Tok3nPart0ne=Tok3nPartTwo';
+    const gw = await gateway({ '.env': `OTHER_TOKEN=${token}\n` });
+    const cases = [
+      { args: ['plan', `--${key}`], shown: "Unknown option '--${CALLOPS_API_KEY}'" },
+      { args: [`--${key}`, 'plan'], shown: "Unknown option '--${CALLOPS_API_KEY}'" },
+      { args: ['plan', `--${token}`], shown: "Unknown option '--${OTHER_TOKEN}'" },
+      { args: ['plan', `--x${token}`], shown: "Unknown option '--x${OTHER_TOKEN}'" },
+    ];
+    for (const { args, shown } of cases) {
+      const r = await gw.run(args, { CALLOPS_API_KEY: key });
+      const what = args.join(' ');
+      expect(r.code, `${what}: ${output(r)}`).toBe(64);
+      expect(r.stderr, what).toContain(shown);
+      expect(output(r), what).not.toContain('CaNaRy9');
+      expect(output(r), what).not.toContain('Tok3nPart');
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+  }, 60_000);
 });
