@@ -108,6 +108,11 @@ interface Step {
   readonly key: Node | null;
   /** Whether the whole path exists. */
   readonly complete: boolean;
+  /**
+   * The first alias the path went through (`- *c`), when it went through one: what lies
+   * past it is the anchor's text, which every use of the anchor shares.
+   */
+  readonly alias: Node | null;
 }
 
 const follow = (doc: Document, node: unknown): unknown =>
@@ -122,10 +127,12 @@ const indexOf = (segment: string | number): number =>
 
 /** Walks the node tree along `path`, through aliases, stopping at the last node that exists. */
 export const walk = (doc: Document, path: PathSegments): Step => {
-  const { isMap, isSeq } = yamlLib();
+  const { isAlias, isMap, isSeq } = yamlLib();
   let node = (doc.contents ?? null) as Node | null;
   let key: Node | null = null;
+  let alias: Node | null = null;
   for (const segment of path) {
+    if (alias === null && isAlias(node)) alias = node;
     const container = follow(doc, node);
     let next: Node | null | undefined;
     let nextKey: Node | null = null;
@@ -138,11 +145,11 @@ export const walk = (doc: Document, path: PathSegments): Step => {
     } else if (isSeq(container)) {
       next = container.items[indexOf(segment)] as Node | null | undefined;
     }
-    if (!next) return { node, key, complete: false };
+    if (!next) return { node, key, complete: false, alias };
     node = next;
     key = nextKey;
   }
-  return { node, key, complete: true };
+  return { node, key, complete: true, alias };
 };
 
 /**
@@ -162,7 +169,12 @@ export const callStartsIn = (docs: readonly Document[]): number[][] =>
 
 const START: Position = { line: 1, column: 1 };
 
-/** Where the node at `path` (or, with `key`, its key) of one document is written. */
+/**
+ * Where the node at `path` (or, with `key`, its key) of one document is written. A path
+ * through an alias is placed at the alias (`- *c`): the anchor's text is where every use of
+ * it would be placed, and a problem of the second use (a call name repeated by the alias)
+ * would name the first one's place twice.
+ */
 const positionIn = (
   source: TextSource,
   index: number,
@@ -175,7 +187,7 @@ const positionIn = (
   const doc = docs[index];
   if (!doc) return START;
   const step = walk(doc, path);
-  const node = key && step.complete && step.key ? step.key : step.node;
+  const node = step.alias ?? (key && step.complete && step.key ? step.key : step.node);
   return positionAt(source, node?.range?.[0] ?? doc.range?.[0] ?? 0);
 };
 

@@ -40,7 +40,7 @@ describe('parseSource', () => {
     expect(doc?.locate([])).toEqual({ line: 1, column: 1 });
   });
 
-  it('follows aliases into the anchored node', () => {
+  it('follows aliases into the anchored node, and places what lies past one at the alias', () => {
     const text = yaml(
       'defaults:',
       '  to: &bob',
@@ -52,7 +52,10 @@ describe('parseSource', () => {
     );
     const doc = parseSource(F, text).source.documents[0];
     expect(doc?.locate(['calls', 0, 'to'])).toEqual({ line: 7, column: 9 });
-    expect(doc?.locate(['calls', 0, 'to', 'name'])).toEqual({ line: 4, column: 11 });
+    // The anchor's text is where every use of it would be placed: a call's value is placed
+    // where the call takes it.
+    expect(doc?.locate(['calls', 0, 'to', 'name'])).toEqual({ line: 7, column: 9 });
+    expect(doc?.locate(['defaults', 'to', 'name'])).toEqual({ line: 4, column: 11 });
     expect(doc?.data).toEqual({
       defaults: { to: { type: 'user', name: 'bob' } },
       calls: [{ name: 'a', to: { type: 'user', name: 'bob' } }],

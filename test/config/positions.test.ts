@@ -42,3 +42,23 @@ describe('positions of keys YAML reads as null', () => {
     }
   });
 });
+
+describe('positions of values an alias repeats', () => {
+  it('places a path through an alias at the alias, the anchor path at the anchor', () => {
+    const text = yaml(
+      'calls:',
+      '  - name: a',
+      '    to: &t { type: phone, number: "+15550002222" }',
+      '  - &c { name: b, to: *t }',
+      '  - *c',
+    );
+    const doc = parseSource(F, text).source.documents[0];
+    expect(doc?.locate(['calls', 0, 'to', 'number'])).toEqual({ line: 3, column: 35 });
+    // Through the alias `*t` in the anchor of call 1, then through `*c` as call 2.
+    expect(doc?.locate(['calls', 1, 'to', 'number'])).toEqual({ line: 4, column: 23 });
+    expect(doc?.locate(['calls', 1, 'name'])).toEqual({ line: 4, column: 16 });
+    expect(doc?.locate(['calls', 2, 'name'])).toEqual({ line: 5, column: 5 });
+    expect(doc?.locate(['calls', 2, 'to', 'number'])).toEqual({ line: 5, column: 5 });
+    expect(doc?.locateKey(['calls', 2, 'to'])).toEqual({ line: 5, column: 5 });
+  });
+});

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
-import { error, oneCall, validate, warning, yaml } from './fixtures.js';
+import { CALL, error, oneCall, validate, warning, yaml } from './fixtures.js';
 
 const A = 'calls/a.yaml';
 
@@ -30,6 +30,44 @@ describe('call names', () => {
         11,
         '/calls/0/name',
         'duplicate call name `x` (first defined at calls/a.yaml:2:11)',
+      ),
+    ]);
+  });
+
+  it('repeated by a YAML alias: the error is at the alias, the first one at the anchor', () => {
+    const text = yaml(
+      'calls:',
+      '  - &c',
+      '    name: x',
+      ...CALL.map((l) => `    ${l}`),
+      '  - name: y',
+      ...CALL.map((l) => `    ${l}`),
+      '  - *c',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(
+        A,
+        11,
+        5,
+        '/calls/2/name',
+        'duplicate call name `x` (first defined at calls/a.yaml:3:11)',
+      ),
+    ]);
+  });
+
+  it('repeated by an alias of a whole list item written on one line: anchor and alias told apart', () => {
+    const text = yaml(
+      'calls:',
+      '  - &c { name: x, application_sid: app-1, from: "+15550001111", to: { type: user, name: bob } }',
+      '  - *c',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(
+        A,
+        3,
+        5,
+        '/calls/1/name',
+        'duplicate call name `x` (first defined at calls/a.yaml:2:16)',
       ),
     ]);
   });
