@@ -9,8 +9,9 @@ const made = new WeakMap<object, ReadonlyMap<string, string>>();
 /**
  * Which gateway each target of the project places calls on (PlanInput.gateways): a digest of
  * its base_url and account_sid as they resolve now (gatewayIdentity: a rotated api key is the
- * same gateway), equal for two names of one gateway. A target whose values do not resolve is
- * known by them as written (two targets written alike are one gateway in any environment),
+ * same gateway), equal for two names of one gateway. A target whose values do not resolve
+ * (a variable unset, empty or blank; a base_url that is no URL: nothing names its gateway,
+ * whatever made it so, so the run cannot tell it from its own) is known by them as written (two targets written alike are one gateway in any environment),
  * its identity marked (UNRESOLVED_GATEWAY): a plan names such a target holding entries.
  * The built-in simulator is a gateway of its own. Made once per prepared project.
  */

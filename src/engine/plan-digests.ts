@@ -15,15 +15,22 @@ const resolved = (text: string, env: Env): string | null => {
   return r.missing.length > 0 || r.malformed ? null : r.text;
 };
 
-/** A base URL as callops uses it: origin and path without trailing slashes (else as given). */
-const usedUrl = (text: string): string => {
+/**
+ * A base URL as callops uses it: origin and path without trailing slashes; null when it is
+ * no http(s) URL (an empty or blank variable, a value that is no URL): no gateway at all.
+ */
+const usedUrl = (text: string): string | null => {
   try {
     const url = new URL(text);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
   } catch {
-    return text;
+    return null;
   }
 };
+
+/** An account sid as it names an account: null when blank, else without white space at either end. */
+const usedAccount = (text: string): string | null => text.trim() || null;
 
 /** Whether a string below `value` references the environment: a `${` other than `${row.`. */
 const mentionsEnvironment = (value: unknown): boolean => {
@@ -36,16 +43,20 @@ const mentionsEnvironment = (value: unknown): boolean => {
 /**
  * Where a target places calls: its base_url and account_sid as they resolve now (a staging
  * URL edited to production, or another value of a `${VAR}` in them, is another gateway).
- * Its api_key is not part of it: a rotated key is the same gateway.
+ * Its api_key is not part of it: a rotated key is the same gateway. Either is null when it
+ * names no gateway here: a variable in it unset, or set to an empty or blank value (what a
+ * CI job gives for a missing secret), or a base_url that is no http(s) URL. Such a target
+ * cannot be told from any other (UNRESOLVED_GATEWAY), whatever made it so.
  */
 export const gatewayIdentity = (
   spec: TargetSpec,
   env: Env,
 ): { readonly base_url: string | null; readonly account_sid: string | null } => {
   const url = resolved(spec.base_url, env);
+  const account = resolved(spec.account_sid, env);
   return {
     base_url: url === null ? null : usedUrl(url),
-    account_sid: resolved(spec.account_sid, env),
+    account_sid: account === null ? null : usedAccount(account),
   };
 };
 

@@ -84,8 +84,9 @@ export interface TargetTwins {
 
 /**
  * How a gateway identity (PlanInput.gateways) begins for a target whose base_url or
- * account_sid does not resolve now (a variable unset): it is known by its values as written,
- * and callops cannot tell whether it is the run's gateway.
+ * account_sid does not resolve now (a variable unset, empty or blank, a base_url that is no
+ * URL): it is known by its values as written, and callops cannot tell whether it is the run's
+ * gateway.
  */
 export const UNRESOLVED_GATEWAY = 'unresolved:';
 

@@ -416,7 +416,7 @@ function* changesSection(
     yield '';
   }
   if (unresolved.length > 0) {
-    yield `**Targets that do not resolve here (${unresolved.length})** — a variable in their base_url or account_sid is unset: their entries are read as another gateway's, and what they placed is placed again under ${code(plan.target)}. Were one of them this gateway renamed, set its variables (or remove it from callops.yaml) before applying:`;
+    yield `**Targets that do not resolve here (${unresolved.length})** — a variable in their base_url or account_sid is unset or empty, or their base_url is not a URL: their entries are read as another gateway's, and what they placed is placed again under ${code(plan.target)}. Were one of them this gateway renamed, set its variables (or remove it from callops.yaml) before applying:`;
     yield* linesWithin(
       unresolved.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
       budget,

@@ -219,11 +219,12 @@ export const sameGatewayText = (g: TargetEntries, target: string): string =>
   `target ${printable(g.target)} is the same gateway as ${printable(target)} (its base_url and account_sid): a call, slot or row placed under either name (${g.entries} ${g.entries === 1 ? 'entry' : 'entries'} under ${printable(g.target)}) is placed once`;
 
 /**
- * A target defined beside the run's whose gateway does not resolve now (a variable unset),
+ * A target defined beside the run's whose gateway does not resolve now (a variable unset or
+ * empty, a base_url that is no URL),
  * holding entries, in one line: what it placed is not held (twins.ts, unresolvedTargets).
  */
 export const unresolvedTargetText = (g: TargetEntries, target: string): string =>
-  `target ${printable(g.target)} does not resolve here (a variable in its base_url or account_sid is unset): its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
+  `target ${printable(g.target)} does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
 
 /**
  * The lines a plan, apply and run say under their target line of the other targets the

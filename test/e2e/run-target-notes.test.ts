@@ -1,6 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml holds literal ${VAR} references
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsYaml, type Gateway, output, startGateway, startRun, waitFor } from './helpers.js';
+import {
+  callsPerNumber,
+  callsYaml,
+  type Gateway,
+  output,
+  startGateway,
+  startRun,
+  waitFor,
+} from './helpers.js';
 
 /**
  * `run` names, as apply does under its target line, each target whose entries its target
@@ -87,7 +95,7 @@ const TICK = {
 const count = (text: string, words: string): number => text.split(words).length - 1;
 
 const UNRESOLVED =
-  "target gw does not resolve here (a variable in its base_url or account_sid is unset): its 2 entries are read as another gateway's, and what they placed is placed again under prod; were gw this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
+  "target gw does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 2 entries are read as another gateway's, and what they placed is placed again under prod; were gw this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
 const GONE =
   "target gw is no longer defined (renamed?): its 2 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name";
 
@@ -140,6 +148,29 @@ describe('run names the targets whose entries its target reads otherwise', () =>
       .placed()
       .filter((p) => (p.body as { to: { number: string } }).to.number !== TICK_NUMBER);
     expect(once).toHaveLength(5);
+  });
+
+  it('says a target whose variable is set but empty as one unset, before it places', {
+    timeout: 90_000,
+  }, async () => {
+    const g = await placedUnderGw();
+    // GW_URL empty, as a CI job gives a secret missing in it: `gw` does not resolve here.
+    await g.project.write('callops.yaml', config(g.sim.url, '${GW_URL}', true, 'prod'));
+    const run = startRun(g, [], { env: { GW_URL: '' } });
+    await run.until('both calls placed again under prod', async () => {
+      const lock = await g.project.lock();
+      return lock?.calls['prod/c1']?.status === 'placed' &&
+        lock.calls['prod/c2']?.status === 'placed'
+        ? true
+        : undefined;
+    });
+    await waitFor('the batch summary', () => (/^Done: /m.test(run.soFar()) ? true : undefined));
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stderr).toContain(`target prod: ${g.sim.url}\n${UNRESOLVED}\nrunning: 2 calls`);
+    expect(count(r.stderr, UNRESOLVED)).toBe(1);
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 2 });
   });
 
   it('says a target no longer defined as it starts, once, and places nothing of it again', {

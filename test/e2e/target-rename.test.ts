@@ -228,7 +228,7 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
         ),
     );
     const words =
-      "target sim does not resolve here (a variable in its base_url or account_sid is unset): its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
+      "target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
     const plan = await planJson(g, LATER);
     expect(plan.unresolvedTargets).toEqual([{ target: 'sim', entries: 3 }]);
     expect(plan.sameGateway).toBeUndefined();
@@ -247,6 +247,48 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
     const r = await g.run(['apply', '--yes', '--now', LATER]);
     expect(r.code, output(r)).toBe(0);
     expect(r.stdout).toContain(words);
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 2, [DAILY]: 2 });
+  });
+
+  it('a variable set but empty or blank (a missing CI secret) reads as unset: said, never silently placed again', {
+    timeout: 60_000,
+  }, async () => {
+    const g = await placedUnderSim();
+    const config = await g.project.read('callops.yaml');
+    const url = g.sim.url;
+    await g.project.write(
+      'callops.yaml',
+      config
+        .replace(`base_url: ${url}`, 'base_url: ${GW_URL}')
+        .replace(
+          'default_target: sim',
+          [
+            '  production:',
+            `    base_url: ${url}`,
+            '    account_sid: ${VG_ACCOUNT_SID}',
+            '    api_key: ${VG_API_KEY}',
+            'default_target: production',
+          ].join('\n'),
+        ),
+    );
+    const words =
+      "target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
+    // Empty, blank, or no URL at all: each read as the variable unset.
+    for (const value of ['', ' ', 'vg.example.com']) {
+      const plan = await planJson(g, LATER, [], { GW_URL: value });
+      expect(plan.unresolvedTargets, JSON.stringify(value)).toEqual([
+        { target: 'sim', entries: 3 },
+      ]);
+      const human = await g.run(['plan', '--now', LATER], { GW_URL: value });
+      expect(human.stdout, JSON.stringify(value)).toContain(words);
+    }
+    // `GW_URL=` in .env: the same.
+    await g.project.write('.env', 'GW_URL=\n');
+    expect((await planJson(g, LATER)).unresolvedTargets).toEqual([{ target: 'sim', entries: 3 }]);
+    // apply says it under its target line before it places them again, as for a variable unset.
+    const r = await g.run(['apply', '--yes', '--now', LATER], { GW_URL: '' });
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toContain(`target production: ${url}\n${words}\n`);
     expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 2, [DAILY]: 2 });
   });
 });

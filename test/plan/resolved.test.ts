@@ -31,6 +31,13 @@ describe('what a plan file digests of the values a plan resolves to', () => {
       gatewayIdentity(spec, a),
     );
     expect(gatewayIdentity(spec, {})).toEqual({ base_url: null, account_sid: 'AC-lab' });
+    // Set but empty or blank (a CI job's missing secret), or no http(s) URL: as unset.
+    for (const GW of ['', ' ', 'vg.example.com', 'ftp://a.example.com']) {
+      expect(gatewayIdentity(spec, { GW }).base_url, JSON.stringify(GW)).toBeNull();
+    }
+    const account = { ...spec, account_sid: '${SID}' };
+    expect(gatewayIdentity(account, { ...a, SID: ' ' }).account_sid).toBeNull();
+    expect(gatewayIdentity(account, { ...a, SID: 'AC-lab ' })).toEqual(gatewayIdentity(spec, a));
   });
 
   it('leaves out the values of secret keys and of the api keys, wherever they are', () => {

@@ -228,7 +228,7 @@ describe('human and JSON plan of a target renamed', () => {
     const p = plan({ unresolvedTargets: [{ target: 'gw', entries: 1 }] });
     const lines = renderPlanHuman(p, 'target prod: https://vg.example.com', style).split('\n');
     expect(lines[2]).toBe(
-      "target gw does not resolve here (a variable in its base_url or account_sid is unset): its 1 entry is read as another gateway's, and what it placed is placed again under prod; were gw this gateway renamed, set its variables (or remove it from callops.yaml) before applying",
+      "target gw does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 1 entry is read as another gateway's, and what it placed is placed again under prod; were gw this gateway renamed, set its variables (or remove it from callops.yaml) before applying",
     );
     const json = JSON.parse(JSON.stringify(planJson(p)));
     expect(json.unresolvedTargets).toEqual([{ target: 'gw', entries: 1 }]);
