@@ -1,6 +1,6 @@
 import type { HoursCache } from '../schedule/hours.js';
 import { compileSchedule } from '../schedule/index.js';
-import { numberDigest } from '../screen/number.js';
+import { numberKey } from '../screen/number.js';
 import type { ScheduleMemory } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type Bucket, bySlotThenKey, type Sink } from './buckets.js';
@@ -135,7 +135,7 @@ const planCall = (
       (campaign === undefined
         ? carry.call(target, () => {
             const number = numberOfItem(input)(item());
-            return number === undefined ? undefined : numberDigest(number);
+            return number === undefined ? undefined : numberKey(number);
           })
         : carry.campaign(target, campaign)) ?? { since: firstSeenOf(input) };
     seen.set(key, known);
@@ -311,10 +311,10 @@ export const buildPlan = (input: PlanInput): Plan => {
   const perNumber = input.screen?.perNumber;
   const missed: MissedSink = {
     held: (item) => holdDialledRow(item, input.lock, dialled),
-    limitHeld: (digest, from, to) => {
+    limitHeld: (key, from, to) => {
       if (perNumber === undefined) return false;
       holds ??= limitHolds(input.lock, perNumber);
-      return holds.throughout(digest, from, to);
+      return holds.throughout(key, from, to);
     },
     expired: (memory, end, passed, item) => {
       if (!passed) return;

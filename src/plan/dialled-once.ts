@@ -1,4 +1,4 @@
-import { numberDigest } from '../screen/number.js';
+import { numberKey } from '../screen/number.js';
 import type { Sink } from './buckets.js';
 import { entryAt } from './entries.js';
 import { numberOfItem, type PlanInput } from './input.js';
@@ -23,7 +23,7 @@ export const dialledOnce = (
 ): RenamedEntry | undefined => {
   if (!renamed.anyOnce(target)) return undefined;
   const number = numberOfItem(input)(built);
-  return number === undefined ? undefined : renamed.once(target, numberDigest(number));
+  return number === undefined ? undefined : renamed.once(target, numberKey(number));
 };
 
 /**

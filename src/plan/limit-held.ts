@@ -1,4 +1,5 @@
 import { countsTowardLimit, type PerNumberLimit } from '../screen/limit.js';
+import { keyDigests } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 
 /**
@@ -11,8 +12,11 @@ import type { Lockfile } from '../state/types.js';
  * waited, and is not missed. Pure; built on the first question, once per number.
  */
 export interface LimitHolds {
-  /** Whether the limit held the number of `digest` back at every instant of [from, to). */
-  throughout(digest: string, from: number, to: number): boolean;
+  /**
+   * Whether the limit held the number of `key` (numberKey: its digest, and the one an earlier
+   * release recorded of it, or a digest alone) back at every instant of [from, to).
+   */
+  throughout(key: string, from: number, to: number): boolean;
 }
 
 /** Spans [start, end) when a number's calls fill the limit: ascending, disjoint. */
@@ -56,11 +60,14 @@ export const limitHolds = (lock: Lockfile, limit: PerNumberLimit): LimitHolds =>
     return found;
   };
   return {
-    throughout: (digest, from, to) => {
-      let of = spans.get(digest);
+    throughout: (key, from, to) => {
+      let of = spans.get(key);
       if (of === undefined) {
-        of = spansOf(rangOf().get(digest) ?? [], limit);
-        spans.set(digest, of);
+        of = spansOf(
+          keyDigests(key).flatMap((digest) => rangOf().get(digest) ?? []),
+          limit,
+        );
+        spans.set(key, of);
       }
       // The last span starting at or before `from`.
       let lo = 0;

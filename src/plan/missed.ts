@@ -40,10 +40,10 @@ export interface MissedSink {
    */
   held(item: PlanItem): PlanItem | undefined;
   /**
-   * Whether the per-number limit held the number of `digest` back at every instant of
-   * [from, to) on the real clock (limit-held.ts): false without a limit.
+   * Whether the per-number limit held the number of `key` (numberKey) back at every instant
+   * of [from, to) on the real clock (limit-held.ts): false without a limit.
    */
-  limitHeld(digest: string, from: number, to: number): boolean;
+  limitHeld(key: string, from: number, to: number): boolean;
 }
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */

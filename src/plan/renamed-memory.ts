@@ -1,4 +1,4 @@
-import { numberDigest } from '../screen/number.js';
+import { numberKey } from '../screen/number.js';
 import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { formatSlot } from './keys.js';
@@ -58,7 +58,7 @@ export const renamedMemory = (context: {
         if (campaign?.name !== name || (row.target ?? context.runTarget) !== target) continue;
         const digest = () => {
           const number = context.numberOfRow(row);
-          return number === undefined ? undefined : numberDigest(number);
+          return number === undefined ? undefined : numberKey(number);
         };
         const before = renamed.row(target, campaign, digest)?.latest('', hi);
         if (before !== undefined) {

@@ -1,3 +1,4 @@
+import { isDigestOf, keyDigests } from '../screen/number.js';
 import { keysBetween } from '../state/calls-summary.js';
 import { lowerBound } from '../state/sorted.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
@@ -83,7 +84,8 @@ export interface RenamedRow {
  * while a campaign has it; and a row asks the slots of calls no longer defined as a call asks
  * those of campaigns' rows. Built per target on the first question, from the keys alone (no
  * entry read); an entry is read only at a slot asked of, and a campaign's only once one of
- * its slots is left without a call.
+ * its slots is left without a call. A `digest` asked by is a number's key (numberKey: its
+ * digest, and the one an earlier release recorded of it as written), or a digest.
  */
 export interface RenamedSlots {
   /**
@@ -157,7 +159,7 @@ interface SlotsOfNumber {
 /** Placed or unknown (a claim in flight too) to the number of `digest`: it may have rung. */
 const mayHaveRung = (entry: LockEntry | undefined, digest: string): entry is LockEntry =>
   entry !== undefined &&
-  entry.number === digest &&
+  isDigestOf(entry.number, digest) &&
   (entry.status === 'placed' || entry.status === 'unknown');
 
 /**
@@ -185,6 +187,19 @@ const hasKey = (
     }
   }
   return false;
+};
+
+/** The slots of one number under several digests (numberKey) as one, in order of slot. */
+const mergedSlots = (of: readonly (SlotsOfNumber | undefined)[]): SlotsOfNumber => {
+  const pairs: [string, string][] = [];
+  for (const slots of of) {
+    if (slots === undefined) continue;
+    for (let i = 0; i < slots.slots.length; i++) {
+      pairs.push([slots.slots[i] as string, slots.keys[i] as string]);
+    }
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { slots: pairs.map((p) => p[0]), keys: pairs.map((p) => p[1]) };
 };
 
 /** The slot of a slot key (`…@<slot>`). */
@@ -337,7 +352,8 @@ export const renamedSlots = (
       known = found;
       slotsByNumber.set(target, known);
     }
-    return known.get(digest);
+    const [own, ...earlier] = keyDigests(digest).map((d) => known.get(d));
+    return earlier.every((e) => e === undefined) ? own : mergedSlots([own, ...earlier]);
   };
   // Of each target: the slots of calls no longer defined, in order (a call's latest asks).
   const sortedByTarget = new Map<string, readonly string[]>();
@@ -403,7 +419,10 @@ export const renamedSlots = (
     },
     anyOnce: (target) => orphansOf(target).once.length > 0 || onceRowsOf(target).length > 0,
     once: (target, digest) => {
-      const key = onceOf(target).get(digest);
+      const once = onceOf(target);
+      const key = keyDigests(digest)
+        .map((d) => once.get(d))
+        .find((k) => k !== undefined);
       const entry = key === undefined ? undefined : lock.calls[key];
       if (key !== undefined && entry !== undefined) return renamedEntry(target, key, entry, false);
       for (const name of onceRowsOf(target)) {

@@ -8,7 +8,7 @@ import {
   scanSlots,
   searchEnd,
 } from '../schedule/index.js';
-import { numberDigest } from '../screen/number.js';
+import { numberKey } from '../screen/number.js';
 import { isInFlight } from '../state/store.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { Sink } from './buckets.js';
@@ -110,7 +110,7 @@ export const planScheduled = (
   const orphans = !empty && call.campaign === undefined && renamed.any(target);
   const numberOf = () => {
     const number = numberOfItem(input)(item());
-    return number === undefined ? undefined : numberDigest(number);
+    return number === undefined ? undefined : numberKey(number);
   };
   const renamedRow =
     empty || call.campaign === undefined ? undefined : renamed.row(target, call.campaign, numberOf);

@@ -1,7 +1,7 @@
 import { countsTowardLimit, limitedReason, type PerNumberLimit } from '../screen/limit.js';
 import type { Listed } from '../screen/list.js';
 import { suppressedReason } from '../screen/list.js';
-import { numberDigest } from '../screen/number.js';
+import { keyDigests, numberKey } from '../screen/number.js';
 import type { Lockfile } from '../state/types.js';
 import { amendItem } from './item.js';
 import { PlanList } from './rows.js';
@@ -108,14 +108,20 @@ export const screenDue = (
       continue;
     }
     if (limit !== undefined) {
-      const digest = numberDigest(number);
+      // Its digest, and the one an earlier release recorded of it as written (numberKey):
+      // this plan's placements are taken under the first.
+      const [digest = '', ...earlier] = keyDigests(numberKey(number));
       const times = takenOf(digest, limit.windowMs);
-      if (times.length >= limit.count) {
+      const counted =
+        earlier.length === 0
+          ? times
+          : [...times, ...earlier.flatMap((d) => takenOf(d, limit.windowMs))];
+      if (counted.length >= limit.count) {
         out.waiting.push(amendItem(item, { reason: limitedReason(limit) }));
         if (!full.has(digest)) {
           full.add(digest);
           // Below the limit once all but `count - 1` of its calls left the window.
-          const sorted = [...times].sort((a, b) => a - b);
+          const sorted = [...counted].sort((a, b) => a - b);
           const leaves = (sorted[sorted.length - limit.count] as number) + limit.windowMs;
           frees = frees === undefined ? leaves : Math.min(frees, leaves);
         }

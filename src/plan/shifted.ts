@@ -1,5 +1,13 @@
 import { countsTowardLimit } from '../screen/limit.js';
-import { destinationNumber, isOtherNumber, numberDigest } from '../screen/number.js';
+import {
+  comparedNumber,
+  destinationNumber,
+  isDigestOf,
+  isOtherNumber,
+  keyDigests,
+  numberDigest,
+  numberKey,
+} from '../screen/number.js';
 import { keysBetween } from '../state/calls-summary.js';
 import type { CampaignScope } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -80,16 +88,17 @@ const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
 };
 
 /**
- * The call of entry `key` that dialled `digest`: the entry itself, else one its history keeps.
- * `twin`: the twin of the asking row's target that `key` is under, if it is under one.
+ * The call of entry `key` that dialled the number of `digest` (numberKey, or a digest): the
+ * entry itself, else one its history keeps. `twin`: the twin of the asking row's target that
+ * `key` is under, if it is under one.
  */
 const dialledAt = (lock: Lockfile, key: string, digest: string, twin?: TwinOf): Dialled => {
   const entry = lock.calls[key];
   const under = twin === undefined ? {} : { twin };
-  if (entry?.number === digest && countsTowardLimit(entry.status)) {
+  if (isDigestOf(entry?.number, digest) && entry !== undefined && countsTowardLimit(entry.status)) {
     return { key, status: entry.status, sid: entry.sid, at: entry.at, ...under };
   }
-  const h = entry?.history?.find((p) => p.number === digest);
+  const h = entry?.history?.find((p) => isDigestOf(p.number, digest));
   return { key, status: 'placed', sid: h?.sid, at: h?.at ?? entry?.at ?? '', ...under };
 };
 
@@ -239,7 +248,7 @@ export const dialledAsOtherRow = (
   const under = dialledUnder(cache, lock, target, campaign.name);
   const number = under.length > 0 ? numberOf() : undefined;
   if (number === undefined) return undefined;
-  const digest = numberDigest(number);
+  const digest = numberKey(number);
   const prefix = `${target}/${campaign.name}/`;
   const id = rowBase(key).slice(prefix.length);
   // This key called the number itself, and `--replace` placed it again to another one since:
@@ -249,17 +258,15 @@ export const dialledAsOtherRow = (
   if (
     own !== undefined &&
     entry !== undefined &&
-    entry.number !== digest &&
-    entry.history?.some((h) => h.number === digest)
+    !isDigestOf(entry.number, digest) &&
+    entry.history?.some((h) => isDigestOf(h.number, digest))
   ) {
     return { number, dialled: dialledAt(lock, own.key, digest, own.twin), how: 'own' };
   }
   // The keys that dialled the number, each with the id of its row and the twin it is under.
   const keys: { key: string; id: string; twin?: TwinOf }[] = [];
   for (const u of under) {
-    const found = u.numbers.get(digest);
-    if (found === undefined) continue;
-    for (const k of keysOf(found)) {
+    for (const k of dialledKeys(u.numbers, digest)) {
       keys.push({ key: k, id: rowBase(k).slice(u.prefix.length), ...(u.twin && { twin: u.twin }) });
     }
   }
@@ -320,11 +327,29 @@ export const keysThatDialled = (
   cache: DialledCache,
 ): readonly string[] => {
   const numbers = dialledIn(cache, lock, prefix);
-  const found = numbers.size === 0 ? undefined : numbers.get(digest);
-  return found === undefined ? [] : keysOf(found);
+  return numbers.size === 0 ? [] : dialledKeys(numbers, digest);
 };
 
-/** Whether the CSV's row `id` dials the number of `digest` now: another person of one phone. */
+/**
+ * The keys `numbers` holds of the number of `digest` (numberKey: under its digest, then under
+ * the one an earlier release recorded of it as written), in that order, a row's first only.
+ */
+const dialledKeys = (numbers: DialledNumbers, digest: string): readonly string[] => {
+  const [own, ...earlier] = keyDigests(digest).map((d) => numbers.get(d));
+  if (earlier.every((e) => e === undefined)) return own === undefined ? [] : keysOf(own);
+  const keys: string[] = [];
+  for (const found of [own, ...earlier]) {
+    for (const key of found === undefined ? [] : keysOf(found)) {
+      if (!keys.some((k) => rowBase(k) === rowBase(key))) keys.push(key);
+    }
+  }
+  return keys;
+};
+
+/**
+ * Whether the CSV's row `id` dials the number of `digest` (numberKey, or a digest) now:
+ * another person of one phone.
+ */
 const sharesNumber = (
   campaign: CampaignOf,
   id: string,
@@ -333,7 +358,7 @@ const sharesNumber = (
 ): boolean => {
   const row = campaign.rowOf?.(id);
   const number = row === undefined ? undefined : cache.numberOf(row);
-  return number !== undefined && numberDigest(number) === digest;
+  return number !== undefined && numberDigest(number) === keyDigests(digest)[0];
 };
 
 /** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
@@ -534,7 +559,9 @@ export const holdShiftedRows = (
     const found = dialledAsOtherRow(campaign, item.target, item.key, () => number, lock, cache);
     if (found !== undefined) return heldDialled(item, found);
     const prefix = `${item.target}/${campaign.name}/`;
-    const earlier = planned.get(`${prefix}${number}`);
+    // Two ways of writing one number (`+15550100001`, `15550100001`) are one person.
+    const compared = comparedNumber(number);
+    const earlier = planned.get(`${prefix}${compared}`);
     if (earlier !== undefined && earlier !== rowBase(item.key)) {
       return heldItem(
         item,
@@ -542,7 +569,7 @@ export const holdShiftedRows = (
         howWords('other', earlier, campaign.recipients),
       );
     }
-    planned.set(`${prefix}${number}`, rowBase(item.key));
+    planned.set(`${prefix}${compared}`, rowBase(item.key));
     return undefined;
   };
   let out: { due: PlanList; held: PlanList } | undefined;

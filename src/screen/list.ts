@@ -30,6 +30,18 @@ export const MIN_TAIL_DIGITS = 7;
 export const significantDigits = (digits: string): string => digits.replace(/^0+/, '');
 
 /**
+ * The digits of `number` (normalised: `+` and digits, or digits alone) as lists compare it,
+ * whichever way it is written: those after the `+`, else the digits with leading zeros dropped
+ * (significantDigits). A number called with `+` and then 0 (which no country code starts with;
+ * a list refuses one) is read as written without `+`: an international prefix and the number.
+ * `+15550100001`, `15550100001` and `0015550100001` are the same digits.
+ */
+export const comparedDigits = (number: string): string =>
+  number.startsWith('+') && !number.startsWith('+0')
+    ? number.slice(1)
+    : significantDigits(number.replace(/^\+/, ''));
+
+/**
  * Whether a list holds back `number` (normalised: `+` and digits, or digits alone). A list errs
  * toward not calling: only two numbers both written with `+` must be the same digits to
  * match. When either is written without `+` (a national form, an export that dropped the
@@ -43,7 +55,7 @@ export const listedIn = (list: SuppressList, number: string): Listed | undefined
   // No country code starts with 0: a number called as `+0015550100001` is compared as
   // written without `+` (an international prefix and the number), never by its digits alone.
   const plus = number.startsWith('+') && !number.startsWith('+0');
-  const digits = plus ? number.slice(1) : significantDigits(number.replace(/^\+/, ''));
+  const digits = comparedDigits(number);
   if (digits === '') return undefined;
   const same = list.withPlus.get(digits) ?? list.withoutPlus.get(digits);
   if (same !== undefined) return same;

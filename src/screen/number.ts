@@ -1,8 +1,10 @@
 import { sha256Hex } from '../validate/definition.js';
+import { comparedDigits } from './list.js';
 
 /**
- * Phone numbers as do-not-call lists and per-number limits compare them: a leading `+` kept,
- * then the digits alone (`+1 (555) 010-0001` → `+15550100001`). Undefined when no digit is left.
+ * A phone number as callops reads one: a leading `+` kept, then the digits alone
+ * (`+1 (555) 010-0001` → `+15550100001`). Undefined when no digit is left. Two of them are
+ * compared as do-not-call lists compare them (comparedNumber, list.ts).
  */
 export const normaliseNumber = (text: string): string | undefined => {
   const trimmed = text.trim();
@@ -72,11 +74,48 @@ export const numberSlip = (text: string): string | undefined => {
 };
 
 /**
- * What state records of a number: `sha256:` and 16 hex digits of the normalised number's
- * digest. The number itself may come from a secret `${VAR}`: it is never stored.
+ * A number (normalised) as callops tells one person's from another's, for the per-number
+ * limit, a campaign's already-dialled check, a call renamed: `+` and its digits as do-not-call
+ * lists compare them (comparedDigits, the one rule), so `15550100001` (an export that dropped
+ * the `+`), `0015550100001` and `+1 555 010 0001` are the person of `+15550100001`. A number
+ * written with `+` is itself. Only the end of a number (a national form beside an international
+ * one) is left to the lists, whose numbers are at hand: state keeps a digest of it.
+ */
+export const comparedNumber = (normalised: string): string => {
+  const digits = comparedDigits(normalised);
+  return digits === '' ? normalised : `+${digits}`;
+};
+
+const digestOfText = (text: string): string => `sha256:${sha256Hex(text).slice(0, 16)}`;
+
+/**
+ * What state records of a number: `sha256:` and 16 hex digits of the digest of the number as
+ * compared (comparedNumber): one digest for the ways of writing it that makes one. The number itself may
+ * come from a secret `${VAR}`: it is never stored.
  */
 export const numberDigest = (normalised: string): string =>
-  `sha256:${sha256Hex(normalised).slice(0, 16)}`;
+  digestOfText(comparedNumber(normalised));
+
+/**
+ * What a plan finds the calls to a number by, among the digests entries keep: its digest
+ * (numberDigest), and, after a space, the digest earlier releases recorded of it when that
+ * is another (of the number as written: a number written without `+`, or with `+0`, was
+ * digested as it was written), so that an entry they recorded is still found by the number
+ * written the same way. Written with `+`, a number's key is its digest.
+ */
+export const numberKey = (normalised: string): string => {
+  const digest = numberDigest(normalised);
+  const written = digestOfText(normalised);
+  return written === digest ? digest : `${digest} ${written}`;
+};
+
+/** The digests a key (numberKey) stands for, its number's digest first; a digest is its own. */
+export const keyDigests = (key: string): readonly string[] =>
+  key.includes(' ') ? key.split(' ') : [key];
+
+/** Whether an entry's digest `recorded` is of the number of `key` (numberKey, or a digest). */
+export const isDigestOf = (recorded: string | undefined, key: string): boolean =>
+  recorded !== undefined && (recorded === key || keyDigests(key).includes(recorded));
 
 /** A plain-string destination that is a phone number (not a SIP URI, user or Teams name). */
 const PHONE_TEXT = /^\+?[\d\s().-]+$/;
@@ -98,4 +137,4 @@ export const destinationNumber = (to: unknown): string | undefined => {
  * false when either is not known (no digest recorded, a destination that is not a number).
  */
 export const isOtherNumber = (dialled: string | undefined, number: string | undefined): boolean =>
-  dialled !== undefined && number !== undefined && numberDigest(number) !== dialled;
+  dialled !== undefined && number !== undefined && !isDigestOf(dialled, numberKey(number));

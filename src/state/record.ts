@@ -15,7 +15,7 @@ export interface DefinitionMeta {
   readonly file: string;
   /** A deliberate placement of a placed key again (`apply --replace`). */
   readonly replace?: boolean;
-  /** `sha256:<hex16>` of the normalised number the placement dials (per-number limits). */
+  /** `sha256:<hex16>` of the number the placement dials, as compared (numberDigest). */
   readonly number?: string;
 }
 

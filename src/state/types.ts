@@ -9,7 +9,7 @@ export interface LockEntry {
   readonly at: string;
   readonly definition: string;
   readonly file: string;
-  /** `sha256:<hex16>` of the normalised number dialled (per-number limits); never the number. */
+  /** `sha256:<hex16>` of the number dialled as compared (numberDigest); never the number. */
   readonly number?: string;
   readonly httpStatus?: number;
   readonly message?: string;

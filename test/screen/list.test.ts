@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { suppressedReason } from '../../src/screen/list.js';
-import { destinationNumber, normaliseNumber, numberDigest } from '../../src/screen/number.js';
+import {
+  comparedNumber,
+  destinationNumber,
+  isDigestOf,
+  isOtherNumber,
+  keyDigests,
+  normaliseNumber,
+  numberDigest,
+  numberKey,
+} from '../../src/screen/number.js';
 import { parseSuppressList } from '../../src/screen/parse-list.js';
+import { sha256Hex } from '../../src/validate/definition.js';
 
 const parse = (text: string) => parseSuppressList(text, 'lists/dnc.csv');
 
@@ -26,9 +36,29 @@ describe('phone numbers as lists and limits compare them', () => {
     expect(digest).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(digest).not.toContain('5550100001');
     expect(numberDigest('+15550100001')).toBe(digest);
-    expect(numberDigest('15550100001')).not.toBe(digest);
     // Recorded in lockfiles and journals: the same digest in every version.
     expect(digest).toBe('sha256:bfb65de6e0f43014');
+  });
+
+  it('digests the ways of writing one number that lists match as one: the +, leading zeros', () => {
+    const digest = numberDigest('+15550100001');
+    for (const written of ['15550100001', '0015550100001', '+0015550100001'])
+      expect(numberDigest(written), written).toBe(digest);
+    expect(comparedNumber('0015550100001')).toBe('+15550100001');
+    // Digits that differ, or only end alike (a national form), are other numbers here.
+    expect(numberDigest('15550100002')).not.toBe(digest);
+    expect(numberDigest('5550100001')).not.toBe(digest);
+    // Written with +, a number's key is its digest; written without, it carries the digest
+    // earlier releases recorded of it as written, so that their entries are still found.
+    expect(numberKey('+15550100001')).toBe(digest);
+    const key = numberKey('15550100001');
+    expect(keyDigests(key)).toEqual([digest, `sha256:${sha256Hex('15550100001').slice(0, 16)}`]);
+    expect(isDigestOf(keyDigests(key)[1], key)).toBe(true);
+    expect(isDigestOf(digest, key)).toBe(true);
+    expect(isDigestOf(numberDigest('+15550100002'), key)).toBe(false);
+    expect(isOtherNumber(digest, '15550100001')).toBe(false);
+    expect(isOtherNumber(keyDigests(key)[1], '15550100001')).toBe(false);
+    expect(isOtherNumber(digest, '15550100002')).toBe(true);
   });
 });
 

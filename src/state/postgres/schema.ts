@@ -135,6 +135,13 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // checks them all. Like versions 6 to 9, it keeps such a runner from sharing the schema.
   (s) => `COMMENT ON COLUMN ${s}.placements.number IS
     'digest of the number dialled: each claim checks per-number limits, and campaign rows under every target, against it';`,
+  // The digest is of the number as compared (numberDigest: its `+` and, without one, its
+  // leading zeros aside, so `15550100001` is `+15550100001`): a runner of an earlier release
+  // digests a number written without `+` as written, and its claims and a newer runner's to
+  // that person would not find each other. Like versions 6 to 10, it keeps such a runner from
+  // sharing the schema.
+  (s) => `COMMENT ON COLUMN ${s}.placements.number IS
+    'digest of the number dialled, as compared (+ and its digits): each claim checks per-number limits, and campaign rows under every target, against it';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
