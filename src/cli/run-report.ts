@@ -25,6 +25,7 @@ import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, type Redact, reportDiagnostics } from './load.js';
+import { writeChunks } from './output.js';
 import { receivedNote } from './received-note.js';
 import { appendStepSummary } from './step-summary.js';
 import type { UnknownsSaid } from './unsettled.js';
@@ -122,7 +123,12 @@ const pickReporter = (
     ctx.stdout.write(text);
   };
   if (ctx.format === 'json')
-    return createJsonReporter(write, targets[0] as string, warnings, targets);
+    return createJsonReporter(
+      (chunks) => writeChunks(ctx.stdout, chunks),
+      targets[0] as string,
+      warnings,
+      targets,
+    );
   const style = makeStyle(ctx.color);
   const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
   // A terminal that reports no width (some CI runners' and wrappers' pseudo-terminals) gets

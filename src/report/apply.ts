@@ -1,5 +1,6 @@
 import type { ExecuteEvent } from '../execute/context.js';
 import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
+import { JsonItems, jsonBytes, mapped } from '../plan/file.js';
 import type { PlanItem } from '../plan/types.js';
 import { TextBudget } from './budget.js';
 import { code, oneLine } from './markdown-text.js';
@@ -245,6 +246,45 @@ export const applyJson = (
   warnings: readonly unknown[] = [],
   /** Every target the batch's due calls go to, `target` first (targetsOf). */
   targets: readonly string[] = [target],
+) => applyObject(summary, target, warnings, targets, summary.outcomes.map(resultOf));
+
+/**
+ * applyJson's text (as `JSON.stringify(…, null, 2)` and a line break write it), in pieces of
+ * 64 KiB, each result made while it is written: an `apply` of 100,000 calls holds neither the
+ * results nor their 20 MB of text at once.
+ */
+export const applyJsonBytes = (
+  summary: ApplySummary,
+  target: string,
+  warnings: readonly unknown[] = [],
+  targets: readonly string[] = [target],
+): Iterable<Buffer> =>
+  jsonBytes(
+    applyObject(
+      summary,
+      target,
+      warnings,
+      targets,
+      new JsonItems(() => mapped(summary.outcomes, resultOf)),
+    ),
+  );
+
+/** An outcome as `results` lists it. */
+const resultOf = (o: Outcome) => ({
+  key: o.key,
+  status: o.status,
+  ...(o.sid !== undefined && { sid: o.sid }),
+  ...(o.callId !== undefined && { callId: o.callId }),
+  ...(o.httpStatus !== undefined && { httpStatus: o.httpStatus }),
+  ...(o.message !== undefined && { message: o.message }),
+});
+
+const applyObject = <R>(
+  summary: ApplySummary,
+  target: string,
+  warnings: readonly unknown[],
+  targets: readonly string[],
+  results: R,
 ) => {
   const c = summaryCounts(summary);
   return {
@@ -262,14 +302,7 @@ export const applyJson = (
       .length,
     skipped: summary.skipped?.length ?? 0,
     interrupted: summary.interrupted,
-    results: summary.outcomes.map((o) => ({
-      key: o.key,
-      status: o.status,
-      ...(o.sid !== undefined && { sid: o.sid }),
-      ...(o.callId !== undefined && { callId: o.callId }),
-      ...(o.httpStatus !== undefined && { httpStatus: o.httpStatus }),
-      ...(o.message !== undefined && { message: o.message }),
-    })),
+    results,
     notStarted: summary.notStarted.map((i) => i.key),
     ...(summary.changedRows && { changedRows: summary.changedRows }),
     changed: summary.changed.map((i) => i.key),
@@ -290,9 +323,12 @@ export const applyJson = (
   };
 };
 
-/** `--format json`: silent while running, one object on stdout at the end. */
+/**
+ * `--format json`: silent while running, one object on stdout at the end, written a piece at
+ * a time (applyJsonBytes) by `writeAll`, which waits for a slow reader.
+ */
 export const createJsonReporter = (
-  write: (text: string) => void,
+  writeAll: (chunks: Iterable<Buffer>) => Promise<void>,
   target: string,
   warnings: () => readonly unknown[] = () => [],
   targets: readonly string[] = [target],
@@ -300,7 +336,7 @@ export const createJsonReporter = (
   start: () => {},
   event: () => {},
   finish: async (summary) => {
-    write(`${JSON.stringify(applyJson(summary, target, warnings(), targets), null, 2)}\n`);
+    await writeAll(applyJsonBytes(summary, target, warnings(), targets));
   },
 });
 

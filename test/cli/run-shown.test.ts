@@ -18,7 +18,13 @@ const SECRETS = [
 
 const stream = () => {
   const writes: string[] = [];
-  const s = { write: (text: string) => writes.push(text) > 0 } as unknown as NodeJS.WriteStream;
+  // Text or bytes (JSON goes out in byte chunks, through writeChunks: it listens for drain).
+  const s = {
+    write: (chunk: string | Uint8Array) =>
+      writes.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')) > 0,
+    on: () => s,
+    off: () => s,
+  } as unknown as NodeJS.WriteStream;
   return { s, text: () => writes.join('') };
 };
 

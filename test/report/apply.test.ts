@@ -3,7 +3,9 @@ import type { Outcome } from '../../src/execute/outcome.js';
 import {
   type ApplySummary,
   applyJson,
+  applyJsonBytes,
   applyMarkdown,
+  createJsonReporter,
   createPlainReporter,
   isFailure,
   summaryLine,
@@ -228,5 +230,45 @@ describe('apply report: calls/s', () => {
     );
     // 3 placed + 1 failed after its request + 1 unknown, in 2 s.
     expect(line).toBe('Done: 3 placed, 2 failed, 1 unknown, 3012 missed in 2.00s (2.5 calls/s)');
+  });
+});
+
+describe('apply report: the JSON object written a piece at a time', () => {
+  const text = (chunks: Iterable<Buffer>): string => Buffer.concat([...chunks]).toString('utf8');
+  const whole = (s: ApplySummary, warnings: readonly unknown[] = []): string =>
+    `${JSON.stringify(applyJson(s, 'vg', warnings, ['vg', 'other']), null, 2)}\n`;
+
+  it('is the text of the whole object, byte for byte, however many results it lists', () => {
+    const many: Outcome[] = Array.from({ length: 3_000 }, (_, i) => ({
+      key: `vg/call-${i}`,
+      status: i % 3 === 0 ? 'failed' : 'placed',
+      at,
+      ...(i % 3 === 0
+        ? { httpStatus: 400, message: `bad \u001b[2J "quoted" ünï ${'x'.repeat(i % 50)}` }
+        : { sid: `S${i}`, callId: `C${i}` }),
+    }));
+    for (const s of [
+      summary,
+      { ...summary, outcomes: [] },
+      { ...summary, outcomes: many, skipped: [{ key: 'vg/z', reason: 'why' }] },
+    ]) {
+      const chunks = [...applyJsonBytes(s, 'vg', [{ message: 'w' }], ['vg', 'other'])];
+      expect(text(chunks)).toBe(whole(s, [{ message: 'w' }]));
+      expect(chunks.every((c) => c.length <= 64 * 1024)).toBe(true);
+    }
+  });
+
+  it('is what the JSON reporter writes', async () => {
+    const written: Buffer[] = [];
+    const reporter = createJsonReporter(
+      async (chunks) => {
+        for (const chunk of chunks) written.push(Buffer.from(chunk));
+      },
+      'vg',
+      () => [],
+      ['vg', 'other'],
+    );
+    await reporter.finish(summary);
+    expect(text(written)).toBe(whole(summary));
   });
 });
