@@ -45,6 +45,16 @@ export const rowEndAt = (call: EndOf): number | undefined => {
 export const campaignEndedWords = (call: EndOf, end: number): string =>
   `campaign ${call.campaign?.name ?? ''} ended at ${formatSlot(new Date(end))} (end ${call.schedule?.end ?? ''})`;
 
+/**
+ * Why a slot is not placed once its schedule's `end` is reached (a slot due before it is cut
+ * short there, whatever its deadline): `campaign NAME ended at …` for a campaign's row, `its
+ * schedule ended at <instant> (end <as written>)` for a call.
+ */
+export const scheduleEndedWords = (call: EndOf, end: number): string =>
+  call.campaign === undefined
+    ? `its schedule ended at ${formatSlot(new Date(end))} (end ${call.schedule?.end ?? ''})`
+    : campaignEndedWords(call, end);
+
 /** `campaign NAME ends at <instant> (end <as written>)`, for a row whose `end` is to come. */
 export const campaignEndsWords = (call: EndOf, end: number): string =>
   `campaign ${call.campaign?.name ?? ''} ends at ${formatSlot(new Date(end))} (end ${call.schedule?.end ?? ''})`;

@@ -1,4 +1,4 @@
-import { campaignEndedWords, rowEndAt } from '../campaign/end.js';
+import { campaignEndedWords, rowEndAt, scheduleEndedWords } from '../campaign/end.js';
 import { localTime, slotEndsAt, windowClosesAt } from '../schedule/index.js';
 import type { CallDefinition } from '../validate/model.js';
 
@@ -7,8 +7,9 @@ type Bounded = Pick<CallDefinition, 'campaign' | 'schedule'>;
 /**
  * Up to when a due placement may still leave, on the plan's clock (epoch ms):
  * - `notAfterMs`: no attempt starts from then on (missed, or failed after a refusal) — a
- *   slot's deadline, or the close of the window it fell due in when that comes first, or a
- *   campaign row's `end`; `closedWhy` says why when it is not the deadline;
+ *   slot's deadline, or the close of the window it fell due in or its schedule's `end` when
+ *   that comes first, or a campaign row's `end`; `closedWhy` says why when it is not the
+ *   deadline;
  * - `heldFromMs`: a campaign row's calling hours close then: from then on its request does
  *   not leave but is held back, still due, placed when its hours open again.
  */
@@ -39,10 +40,13 @@ export const sendBound = (
   if (spec === undefined) return NONE;
   if (slot !== undefined) {
     const end = slotEndsAt(spec, slot);
-    if (!end.windowClosed) return { notAfterMs: end.at };
+    if (end.by === 'deadline') return { notAfterMs: end.at };
     return {
       notAfterMs: end.at,
-      closedWhy: `its window ${spec.window} closed at ${localTime(new Date(end.at), spec.timezone)}`,
+      closedWhy:
+        end.by === 'end'
+          ? scheduleEndedWords(def, end.at)
+          : `its window ${spec.window} closed at ${localTime(new Date(end.at), spec.timezone)}`,
     };
   }
   if (def.campaign === undefined || spec.cron !== undefined || spec.at !== undefined) return NONE;

@@ -1,3 +1,4 @@
+import { scheduleEndedWords } from '../campaign/end.js';
 import {
   compileSchedule,
   DEFAULT_HORIZON_MS,
@@ -64,20 +65,22 @@ export const planScheduled = (
   // since cannot place them late.
   const placeFrom = Math.max(dueFrom, reportedMs);
   const window = (slot: Date) => inWindow(spec, slot);
-  // A slot is placed only while the window it fell due in is open: once that closes (before
-  // its deadline), it is missed as well. Only slots within their deadline are asked.
+  // A slot is placed only while the window it fell due in is open and its schedule's `end`
+  // is not reached: once either comes (before its deadline), it is missed as well. Only
+  // slots within their deadline are asked.
   // (slotEndsAt: the rule apply's send bound and status's settle hint read too.)
   const endOf = (slot: Date) => share.endOf(slot.getTime());
   const closed = (slot: Date) => {
     const end = endOf(slot);
-    return end.windowClosed && end.at <= now;
+    return end.by !== 'deadline' && end.at <= now;
   };
-  // Why a slot is over: whichever of its deadline and its window's close came first.
+  // Why a slot is over: whichever of its deadline, its window's close and `end` came first.
   const overWords = (slot: Date) =>
     share.memo(`over ${slot.getTime()}`, () => {
       const end = endOf(slot);
-      if (!end.windowClosed)
+      if (end.by === 'deadline')
         return `deadline passed at ${formatSlot(new Date(end.at))}; never placed late`;
+      if (end.by === 'end') return `${scheduleEndedWords(call, end.at)}; never placed late`;
       return (
         clockJumpWords(spec, slot.getTime(), 'missed') ??
         `window ${spec.window ?? ''} closed at ${closedWords(end.at, spec.timezone)}; never placed late`
@@ -88,7 +91,7 @@ export const planScheduled = (
   const aheadWords = (slot: Date) => {
     if (spec.window === undefined) return undefined;
     const end = endOf(slot);
-    if (!end.windowClosed || end.at > slot.getTime()) return undefined;
+    if (end.by !== 'window' || end.at > slot.getTime()) return undefined;
     return share.memo(`ahead ${slot.getTime()}`, () =>
       clockJumpWords(spec, slot.getTime(), 'ahead'),
     );

@@ -1,4 +1,4 @@
-import { localTime, slotEndsAt } from '../schedule/index.js';
+import { localTime, type SlotEnd, slotEndsAt } from '../schedule/index.js';
 import { keysBetween } from '../state/calls-summary.js';
 import { lowerBound } from '../state/sorted.js';
 import type { Lockfile } from '../state/types.js';
@@ -19,7 +19,7 @@ export interface SlotShare {
   /** `compute()`'s answer, computed once for every call asking with the same key. */
   memo<T>(key: string, compute: () => T): T;
   /** slotEndsAt of the share's schedule, once per slot. */
-  endOf(slot: number): { readonly at: number; readonly windowClosed: boolean };
+  endOf(slot: number): SlotEnd;
 }
 
 /** Answers kept per share: past this many (rows whose entries all differ) they are let go. */
@@ -27,7 +27,7 @@ const KEPT = 4096;
 
 const makeShare = (spec: ScheduleSpec): SlotShare => {
   const answers = new Map<string, unknown>();
-  const ends = new Map<number, { readonly at: number; readonly windowClosed: boolean }>();
+  const ends = new Map<number, SlotEnd>();
   return {
     memo: <T>(key: string, compute: () => T): T => {
       if (answers.has(key)) return answers.get(key) as T;

@@ -1,4 +1,4 @@
-import { campaignEndWords, rowCutOffAt } from '../campaign/end.js';
+import { campaignEndWords, rowCutOffAt, scheduleEndedWords } from '../campaign/end.js';
 import { numberOfCall } from '../plan/item.js';
 import { heldWhy } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
@@ -94,21 +94,23 @@ export const notPlacedAgain = (
 
 /**
  * Why the unknown slot `key` is not placed again at `now`, if it is not (pure): its deadline
- * has passed, or the window it fell due in closed before that (the plan's rule, slotEndsAt),
- * and a slot is never placed late (--retry-unknown included).
+ * has passed, or the window it fell due in closed or its schedule's `end` came before that
+ * (the plan's rule, slotEndsAt), and a slot is never placed late (--retry-unknown included).
  */
 export const slotOverWords = (
   key: string,
-  call: Pick<CallDefinition, 'schedule'> | undefined,
+  call: Pick<CallDefinition, 'campaign' | 'schedule'> | undefined,
   now: number | undefined,
 ): string | undefined => {
   const slot = recurringKey(key)?.slotMs;
   const spec = call?.schedule;
-  if (slot === undefined || spec === undefined || now === undefined) return undefined;
+  if (call === undefined || slot === undefined || spec === undefined || now === undefined)
+    return undefined;
   const end = slotEndsAt(spec, slot);
   if (now < end.at) return undefined;
   const when = new Date(end.at);
-  return end.windowClosed
+  if (end.by === 'end') return `${scheduleEndedWords(call, end.at)}; a slot is never placed late`;
+  return end.by === 'window'
     ? `its window ${spec.window ?? ''} closed at ${when.toISOString()}${spec.timezone === 'UTC' ? '' : ` (${localTime(when, spec.timezone)})`}; a slot is never placed late`
     : `the deadline of its slot passed at ${when.toISOString()}; a slot is never placed late`;
 };

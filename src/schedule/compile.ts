@@ -1,13 +1,16 @@
 import type { ScheduleSpec } from '../validate/model.js';
 import { cronMatcher, parseCron } from './cron.js';
-import { namedWall, parseInstant, type WallZone, zoneOf } from './zone.js';
+import { endInstant, namedWall, parseInstant, type WallZone, zoneOf } from './zone.js';
 
 /** A schedule made ready for slot computation: every string parsed once. */
 export interface CompiledSchedule {
   readonly zone: WallZone;
   /** First admissible instant (inclusive), if `start` is set. */
   readonly startMs?: number;
-  /** Last admissible instant (inclusive), if `end` is set. */
+  /**
+   * Last admissible instant (inclusive), if `end` is set: the millisecond before `end` is
+   * reached (endInstant), so a slot at `end` itself is none, as a row's hours end there.
+   */
   readonly endMs?: number;
   /** The one instant of an `at` schedule. */
   readonly atMs?: number;
@@ -61,7 +64,8 @@ const compile = (spec: ScheduleSpec): CompiledSchedule | undefined => {
   const zone = zoneOf(spec.timezone);
   if (!zone) return undefined;
   const startMs = spec.start === undefined ? undefined : parseInstant(spec.start, zone);
-  const endMs = spec.end === undefined ? undefined : parseInstant(spec.end, zone, true);
+  const endAt = spec.end === undefined ? undefined : endInstant(spec.end, zone);
+  const endMs = endAt === undefined ? undefined : endAt - 1;
   if (spec.start !== undefined && startMs === undefined) return undefined;
   if (spec.end !== undefined && endMs === undefined) return undefined;
   const bounds = {

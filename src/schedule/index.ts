@@ -16,5 +16,5 @@ export {
   searchEnd,
   slotsBetween,
 } from './slots.js';
-export { inWindow, skippedWindow, slotEndsAt, windowClosesAt } from './window.js';
+export { inWindow, type SlotEnd, skippedWindow, slotEndsAt, windowClosesAt } from './window.js';
 export { instantOfWall, localTime, parseInstant, zoneOf } from './zone.js';

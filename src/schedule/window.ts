@@ -133,17 +133,26 @@ export const windowClosesAt = (spec: ScheduleSpec, t: number): number | undefine
 };
 
 /**
- * When slot `slot` (epoch ms) of `spec` stops being placeable: the earlier of its deadline
- * and the close of the window it fell due in (`windowClosed` when the close came first).
- * plan, apply and status all read a slot's end here.
+ * When a slot stops being placeable (`at`, epoch ms), and what ends it first: its deadline,
+ * the close of the window it fell due in, or the schedule's `end`, from which no slot is
+ * sent, however long its deadline.
  */
-export const slotEndsAt = (
-  spec: ScheduleSpec,
-  slot: number,
-): { readonly at: number; readonly windowClosed: boolean } => {
+export interface SlotEnd {
+  readonly at: number;
+  readonly by: 'deadline' | 'window' | 'end';
+}
+
+/**
+ * When slot `slot` (epoch ms) of `spec` stops being placeable: the earliest of its deadline,
+ * the close of the window it fell due in and the schedule's `end` (on a tie, the earlier
+ * named). plan, apply and status all read a slot's end here.
+ */
+export const slotEndsAt = (spec: ScheduleSpec, slot: number): SlotEnd => {
   const deadline = slot + spec.deadlineMs;
   const close = windowClosesAt(spec, slot);
-  return close === undefined || close >= deadline
-    ? { at: deadline, windowClosed: false }
-    : { at: close, windowClosed: true };
+  const endMs = compileSchedule(spec)?.endMs;
+  let found: SlotEnd = { at: deadline, by: 'deadline' };
+  if (close !== undefined && close < found.at) found = { at: close, by: 'window' };
+  if (endMs !== undefined && endMs + 1 < found.at) found = { at: endMs + 1, by: 'end' };
+  return found;
 };

@@ -170,6 +170,56 @@ describe('a window closes before the request leaves', () => {
     ).toEqual(['sim/reminders/r2']);
   });
 
+  it('a campaign with a cron stops calling at its end: a slot still waiting its turn is missed', async () => {
+    gw = await startGateway(
+      {
+        // Its 19:59 slot is due until 20:09 by its deadline, but the campaign ends at 20:00.
+        'calls/reminders.yaml': campaignYaml([
+          'schedule: { cron: "59 19 * * *", end: "2026-12-01T20:00:00Z", deadline: 10m }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nr1,Ann,${number(1)}\nr2,Bob,${number(2)}\n`,
+      },
+      heldFirst(4_500),
+    );
+    const r = await gw.run(['apply', '--yes', '--now', '2026-12-01T19:59:57Z']);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toMatch(
+      /^missed +sim\/reminders\/r2@2026-12-01T19:59:00Z +not sent: campaign reminders ended at 2026-12-01T20:00:00Z \(end 2026-12-01T20:00:00Z\) — never placed late$/m,
+    );
+    expect(r.stdout).toMatch(/^Done: 1 placed, 0 failed, 0 unknown, 1 missed /m);
+    expect(gw.sim.received()).toHaveLength(1);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual([
+      'sim/reminders/r1@2026-12-01T19:59:00Z',
+    ]);
+    // After the end, within the slot's deadline, nothing of it is due again.
+    const plan = await gw.run(['plan', '--format', 'json', '--now', '2026-12-01T20:05:00Z']);
+    expect(JSON.parse(plan.stdout).due).toEqual([]);
+  });
+
+  it("a call with a cron stops at its schedule's end: a slot still waiting its turn is missed", async () => {
+    gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'first' },
+          {
+            name: 'slot',
+            extra: [
+              'schedule: { cron: "59 20 * * *", end: "2026-12-01T20:00:00Z", timezone: Europe/Berlin, deadline: 10m }',
+            ],
+          },
+        ]),
+      },
+      heldFirst(4_500),
+    );
+    const r = await gw.run(['apply', '--yes', '--now', '2026-12-01T19:59:57Z']);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toMatch(
+      /^missed +sim\/slot@2026-12-01T19:59:00Z +not sent: its schedule ended at 2026-12-01T20:00:00Z \(end 2026-12-01T20:00:00Z\) — never placed late$/m,
+    );
+    expect(gw.sim.received()).toHaveLength(1);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['sim/first']);
+  });
+
   it('a campaign held at the question past its hours names their close, not the answer', async () => {
     gw = await startGateway(
       {

@@ -274,14 +274,14 @@ describe('start and end', () => {
     ).toEqual(['2026-12-01T05:00:00.000Z', '2026-12-02T05:00:00.000Z', '2026-12-03T05:00:00.000Z']);
   });
 
-  it('accepts date-times as bounds', () => {
+  it('accepts date-times as bounds: [start, end), a slot at `end` itself is none', () => {
     expect(
       between(
         { cron: '0 * * * *', start: '2026-12-01T10:00:00Z', end: '2026-12-01T12:00:00Z' },
         '2026-12-01T00:00:00Z',
         '2026-12-02T00:00:00Z',
       ),
-    ).toEqual(['2026-12-01T10:00:00.000Z', '2026-12-01T11:00:00.000Z', '2026-12-01T12:00:00.000Z']);
+    ).toEqual(['2026-12-01T10:00:00.000Z', '2026-12-01T11:00:00.000Z']);
   });
 
   it('bounds an at schedule too', () => {

@@ -110,13 +110,13 @@ describe('next slots of a dense cron whose window opens hours ahead', () => {
     // The whole window 02:00-03:00 was skipped: the slot can never be placed.
     expect(slot && slotEndsAt(s, slot.getTime())).toEqual({
       at: Date.parse('2026-03-08T07:00:00Z'),
-      windowClosed: true,
+      by: 'window',
     });
     // With a window that is still open after the jump, it is placed then.
     const wider = { ...s, window: '02:00-04:00', deadlineMs: 7_200_000 };
     expect(slotEndsAt(wider, Date.parse('2026-03-08T07:00:00Z'))).toEqual({
       at: Date.parse('2026-03-08T08:00:00Z'),
-      windowClosed: true,
+      by: 'window',
     });
   });
 
