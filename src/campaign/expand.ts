@@ -85,7 +85,7 @@ const idLookalike = (
   };
 };
 
-/** The name of the column whose cell is a row's zone when `schedule.timezone` does not say. */
+/** The name of the column whose cell is a row's zone when the call's `schedule.timezone` does not say. */
 export const ZONE_COLUMN = 'timezone';
 
 /** Which campaign a row belongs to. */
@@ -111,8 +111,6 @@ export interface CampaignTemplate {
   readonly slotsByKey: ReadonlyMap<string, readonly Slot[]>;
   /** The schedule of each zone, shared by the rows of that zone. */
   readonly schedules: Map<string, ScheduleSpec>;
-  /** Whether the zone decides anything (a window, or a cron/at read in it). */
-  readonly zoneMatters: boolean;
   /** The rows read. */
   readonly table: RowTable;
   /** The `id` column, when the header has one. */
@@ -320,33 +318,51 @@ const pick = (
   return out;
 };
 
-/** What a campaign's schedule says of the rows' zone. */
+/**
+ * Where each row's zone comes from, when from the CSV; undefined when every row takes the
+ * schedule's own zone. First a `${row.X}` zone (in the call or its defaults); then an IANA
+ * name the call writes itself, for every row; then, when the schedule reads times in a zone
+ * (`readIn`: a window, a cron or an at), the row's `timezone` column, else ignored. A name
+ * written only in defaults (the file's or callops.yaml's) is for rows without a zone of
+ * their own: a CSV with a `timezone` column overrides it, row by row.
+ */
 const zoneSlot = (
   written: Readonly<Record<string, unknown>> | undefined,
+  callZone: boolean,
+  readIn: string | undefined,
   index: ReadonlyMap<string, number>,
 ): Slot | undefined => {
   const timezone = written?.timezone;
-  if (typeof timezone === 'string') {
-    return hasRowReference(timezone) ? compileSlots({ timezone }, index)[0] : undefined;
+  if (typeof timezone === 'string' && hasRowReference(timezone)) {
+    return compileSlots({ timezone }, index)[0];
   }
+  if ((typeof timezone === 'string' && callZone) || readIn === undefined) return undefined;
   const column = index.get(ZONE_COLUMN);
   return column === undefined ? undefined : { path: [], parts: [{ column }], written: ZONE_COLUMN };
+};
+
+/** What of `spec` is read in a row's zone (`\`window\` and \`cron\``), or undefined: nothing. */
+const readInZone = (spec: ScheduleSpec | undefined): string | undefined => {
+  const keys = (['window', 'cron', 'at'] as const).filter((key) => spec?.[key] !== undefined);
+  return keys.length === 0 ? undefined : keys.map((key) => `\`${key}\``).join(' and ');
 };
 
 /**
  * The rows of a campaign. `call` is the template's definition (`schedule.timezone` may still
  * be `${row.X}`), `found` the file as found (its bytes are read here), `written` the merged
- * schedule as written. Every problem of the file and of each row is returned at once; a row
- * with a problem is left out.
+ * schedule as written, `callZone` whether the call writes its `schedule.timezone` itself
+ * (not only its defaults). Every problem of the file and of each row is returned at once; a
+ * row with a problem is left out.
  */
 export const expandCampaign = (
   call: CallDefinition,
   file: string,
   found: RecipientsFile,
   written: Readonly<Record<string, unknown>> | undefined,
+  callZone: boolean,
 ): Expanded => {
   try {
-    return readCampaign(call, file, found, written);
+    return readCampaign(call, file, found, written, callZone);
   } catch (error) {
     if (error instanceof RecipientsNotUtf8) {
       // Located in the file, as its other problems are; the rows before it are not kept.
@@ -388,6 +404,7 @@ const readCampaign = (
   file: string,
   found: RecipientsFile,
   written: Readonly<Record<string, unknown>> | undefined,
+  callZone: boolean,
 ): Expanded => {
   const diagnostics: Diagnostic[] = [];
   // The ordinals of the rows with a problem (the others are made from their ordinal when read).
@@ -420,9 +437,10 @@ const readCampaign = (
   // How far the file is read (bytes), for the number of rows to expect.
   let readTo = 0;
   const spec = call.schedule;
-  const zoneMatters =
-    spec !== undefined &&
-    (spec.window !== undefined || spec.cron !== undefined || spec.at !== undefined);
+  const readIn = readInZone(spec);
+  // The `timezone` column when it is the rows' zone and no `${row.X}` of the call reads it:
+  // an empty cell there is said to be the row's zone, not a reference the call does not write.
+  let zoneColumn: number | undefined;
 
   let before = 0;
   // A header cell that looks like the id column and is not (a warning, said whatever else is).
@@ -431,7 +449,7 @@ const readCampaign = (
     header = columns;
     const index = new Map(columns.map((c, i) => [c, i]));
     idColumn = index.get(ID_COLUMN);
-    const zone = zoneSlot(written, index);
+    const zone = zoneSlot(written, callZone, readIn, index);
     const unknown = unknownColumns(call, columns, written);
     for (const item of unknown) diagnostics.push(item);
     // Rows are read against a header only when it names each column once and has every
@@ -473,6 +491,11 @@ const readCampaign = (
         : undefined;
     filled = [...new Set(checked.map((slot) => String(slot.path[0])))];
     referenced = [...new Set([...slots, ...(zone ? [zone] : [])].flatMap(columnsOf))];
+    const fromOptions = new Set(slots.flatMap(columnsOf));
+    zoneColumn =
+      zone?.written === ZONE_COLUMN && !fromOptions.has(columnsOf(zone)[0] ?? -1)
+        ? columnsOf(zone)[0]
+        : undefined;
     const slotsByKey = new Map<string, Slot[]>();
     for (const slot of slots) {
       const key = String(slot.path[0]);
@@ -485,7 +508,6 @@ const readCampaign = (
       slotsByKey,
       schedules: new Map(),
       ...(zone === undefined ? {} : { zone }),
-      zoneMatters,
       table: new RowTable(file, rowBytes(file, found)),
       ...(idColumn === undefined ? {} : { idColumn, rowOf: (id: string) => rowWithId(made, id) }),
     };
@@ -538,7 +560,9 @@ const readCampaign = (
       empty.push(column);
       fail(
         column,
-        `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
+        column === zoneColumn
+          ? `\`${header[column]}\` is empty: the column gives each row's time zone, and the campaign's ${readIn ?? 'schedule'} is read in it`
+          : `\`${header[column]}\` is empty, and the call uses it (\`\${row.${header[column]}}\`)`,
       );
     }
     // A bad id or an empty cell refuses the row, its other cells still checked; the body's size
@@ -577,7 +601,7 @@ const readCampaign = (
       );
     }
     let zoneNote: string | undefined;
-    if (t.zone !== undefined && t.zoneMatters && !fromAny(t.zone, empty)) {
+    if (t.zone !== undefined && !fromAny(t.zone, empty)) {
       const zone = rawFill(t.zone, cells);
       if (!isTimeZone(zone)) {
         fail(

@@ -141,7 +141,10 @@ export const campaignRows = (
     };
   }
   const schedule = isRecord(entry.merged.schedule) ? entry.merged.schedule : undefined;
-  const expanded = expandCampaign(definition, file, read, schedule);
+  // A zone its defaults give is for rows without one of their own (see zoneSlot).
+  const own = entry.item.schedule;
+  const callZone = isRecord(own) && own.timezone !== undefined;
+  const expanded = expandCampaign(definition, file, read, schedule, callZone);
   if (expanded.problem !== undefined) {
     return {
       file,

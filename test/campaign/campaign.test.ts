@@ -171,8 +171,8 @@ describe('reading a recipients CSV', () => {
       // An empty cell gets no word of the schema on top.
       'lists/people.csv:3:3: `phone` is empty, and the call uses it (`${row.phone}`)',
       `lists/people.csv:3:7: unknown time zone \`Mars/Base\` ${zone}`,
-      // Nor an empty zone a word on the zone.
-      'lists/people.csv:4:19: `timezone` is empty, and the call uses it (`${row.timezone}`)',
+      // Nor an empty zone a word on the zone; said as the row's zone, which no `${row.X}` names.
+      "lists/people.csv:4:19: `timezone` is empty: the column gives each row's time zone, and the campaign's `window` is read in it",
       'lists/people.csv:5:1: id `c` is used twice (first on line 4)',
       `lists/people.csv:5:3: \`to.number\` (\`\${row.phone}\`) is \`hello\` here, and it ${phone}`,
       'lists/people.csv:5:9: `name` is empty, and the call uses it (`${row.name}`)',
@@ -802,7 +802,7 @@ describe('calling hours in the row zone', () => {
       ]),
     ).toEqual([
       'lists/people.csv:2:16: unknown time zone `Mars/Base` (use an IANA name such as America/New_York)',
-      'lists/people.csv:3:16: `timezone` is empty, and the call uses it (`${row.timezone}`)',
+      "lists/people.csv:3:16: `timezone` is empty: the column gives each row's time zone, and the campaign's `window` is read in it",
     ]);
   });
 

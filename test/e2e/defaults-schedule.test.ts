@@ -173,6 +173,26 @@ describe("a schedule in callops.yaml's defaults", () => {
       },
     ]);
   });
+
+  it("its timezone does not override a campaign's zone column: rows outside their own hours are not sent", async () => {
+    const gw = await startGateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { window: "09:00-20:00" }']),
+      // 13:41 UTC is 22:41 in Tokyo and 05:41 in Los Angeles (14:41 in Berlin).
+      'lists/reminders.csv': `id,name,phone,timezone\nr1,Ann,${number(1)},Asia/Tokyo\nr2,Bob,${number(2)},America/Los_Angeles\n`,
+    });
+    await withProjectDefaults(gw, 'schedule: { timezone: Europe/Berlin }');
+    const apply = await gw.run(['apply', '--yes', '--now', '2026-12-03T13:41:00Z']);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual([]);
+    const plan = await gw.run(['plan', '--now', '2026-12-03T13:41:00Z']);
+    expect(plan.stdout).toContain(
+      'waiting: outside calling hours 09:00-20:00 Asia/Tokyo; opens 2026-12-04T00:00:00Z (09:00 Asia/Tokyo)',
+    );
+    expect(plan.stdout).toContain(
+      'waiting: outside calling hours 09:00-20:00 America/Los_Angeles; opens 2026-12-03T17:00:00Z (09:00 America/Los_Angeles)',
+    );
+  });
 });
 
 /** 2026-06-10 is a Wednesday; 05:00 UTC is 07:00 in Berlin (summer time, +02:00). */
