@@ -13,6 +13,7 @@ import type { Lockfile } from '../state/types.js';
 import { hasErrors, unsaidWarnings } from '../validate/diagnostic.js';
 import { EngineError } from './errors.js';
 import type { EventSink } from './events.js';
+import { gatewaysOf } from './gateways.js';
 import { onePerKey } from './one-per-key.js';
 import { type HeldBack, placeCalls, type SendScreen } from './place.js';
 import { callNumberOf, type Prepared, retryScope, slotOwnersOf } from './prepare.js';
@@ -256,6 +257,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       numberOf: callNumberOf(run.prepared),
       // A slot a refused claim names is judged as the plan judges a slot renamed.
       slotOwners: slotOwnersOf(run.prepared),
+      // Each entry records which gateway placed it.
+      gateways: gatewaysOf(run.prepared),
       // A call placed again names what its plan read of its key under other targets.
       planned: run.lock,
       ...(run.listPlaced === false && { listPlaced: false }),

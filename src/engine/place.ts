@@ -15,7 +15,7 @@ import { numberOfCall } from '../plan/item.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
 import { claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
 import { keyClaimHeld, keyScope, type PlannedKeys, repeatedSid } from '../plan/twin-claim.js';
-import { targetTwins } from '../plan/twins.js';
+import { recordedGateway, targetTwins } from '../plan/twins.js';
 import type { PlanItem } from '../plan/types.js';
 import { limitedReason, type PerNumberLimit } from '../screen/limit.js';
 import { type Listed, suppressedReason } from '../screen/list.js';
@@ -80,6 +80,12 @@ export interface PlaceInput {
    * since the plan, and held as the plan holds a slot renamed (renamed-claim.ts).
    */
   readonly slotOwners?: SlotOwners;
+  /**
+   * Which gateway each target places calls on (PlanInput.gateways): every entry records the
+   * digest of its target's (recordedGateway), so that a plan where that target does not
+   * resolve still knows which gateway placed it. Without it, entries record none.
+   */
+  readonly gateways?: ReadonlyMap<string, string>;
   /**
    * The state the plan was made from: a claim that `--replace` places again names the
    * entries of its key under other targets it read there (twin-claim.ts), the only ones it
@@ -220,6 +226,8 @@ interface Live {
   attempts: number;
   /** The digest of the number it dials, once known. */
   number: string | undefined;
+  /** The digest of the gateway it goes to (recordedGateway), if known. */
+  readonly gateway: string | undefined;
 }
 
 /** A due key whose claim found an outcome recorded since the run planned: which, and why not sent. */
@@ -257,13 +265,21 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // Built with every field in one order (absent ones undefined, which every store reads as
   // absent): objects of one shape, not one per combination of optional fields.
   const metaOf = (l: Live | undefined): DefinitionMeta => {
-    if (l === undefined) return { definition: '', file: '', replace: undefined, number: undefined };
-    const { item, number } = l;
+    if (l === undefined)
+      return {
+        definition: '',
+        file: '',
+        replace: undefined,
+        number: undefined,
+        gateway: undefined,
+      };
+    const { item, number, gateway } = l;
     return {
       definition: l.definition,
       file: item.file,
       replace: item.replaces === undefined ? undefined : true,
       number,
+      gateway,
     };
   };
   /** An outcome with where its definition came from, in one shape. */
@@ -280,7 +296,14 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     file: l === undefined ? '' : l.item.file,
     replace: l === undefined || l.item.replaces === undefined ? undefined : true,
     number: l?.number,
+    gateway: l?.gateway,
   });
+  // One digest per target, one string shared by all its entries.
+  const gateways = new Map<string, string | undefined>();
+  const gatewayOf = (target: string): string | undefined => {
+    if (!gateways.has(target)) gateways.set(target, recordedGateway(input.gateways?.get(target)));
+    return gateways.get(target);
+  };
   const { screen } = input;
   const numberOf = input.numberOf ?? numberOfCall;
   const limit =
@@ -327,7 +350,14 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         settled[index] = 1;
         return undefined;
       }
-      live.set(request.key, { item, index, definition, attempts: 0, number: undefined });
+      live.set(request.key, {
+        item,
+        index,
+        definition,
+        attempts: 0,
+        number: undefined,
+        gateway: gatewayOf(item.target),
+      });
       return request;
     },
   };
@@ -465,6 +495,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
               replace: item.replaces === undefined ? undefined : true,
               replaces: item.replaces?.sid,
               number: l.number,
+              gateway: l.gateway,
               at: undefined,
               retryUnknown,
               limit,

@@ -1,5 +1,5 @@
 import type { RenamedEntry, RenamedRow, RenamedSlot, RenamedSlots } from './renamed.js';
-import type { TargetTwins, TwinOf } from './twins.js';
+import { type TargetTwins, type TwinOf, twinHolds } from './twins.js';
 
 /**
  * The slots and calls of names no longer defined (renamed.ts), asked of a target and of its
@@ -9,8 +9,9 @@ import type { TargetTwins, TwinOf } from './twins.js';
  */
 export const acrossTwins = (renamed: RenamedSlots, twins: TargetTwins): RenamedSlots => {
   if (!twins.any) return renamed;
+  // Under a target that does not resolve here, only what it recorded on this gateway.
   const tagged = <T extends RenamedEntry>(found: T | undefined, twin: TwinOf): T | undefined =>
-    found === undefined ? undefined : { ...found, twin };
+    found === undefined || !twinHolds(twin, found.entry) ? undefined : { ...found, twin };
   /** The first answer of `ask`, of the target itself, then of its twins in turn. */
   const first = <T extends RenamedEntry>(
     target: string,

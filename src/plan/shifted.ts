@@ -14,7 +14,14 @@ import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { amendItem, callOf, numberOfCall, toOf } from './item.js';
 import { PlanList } from './rows.js';
-import { type TargetTwins, type TwinOf, targetOfKey, twinOfKey, twinWords } from './twins.js';
+import {
+  type TargetTwins,
+  type TwinOf,
+  targetOfKey,
+  twinHolds,
+  twinOfKey,
+  twinWords,
+} from './twins.js';
 import type { PlanItem } from './types.js';
 
 /** A row's key without its attempt (`#n`) and slot (`@…`): the row itself. */
@@ -64,7 +71,7 @@ const keysOf = (found: string | readonly string[]): readonly string[] =>
  * `--replace` placed again (the entry's history). Built once per campaign and target, and
  * asked per row: the campaign's keys alone are read, found by their range in the sorted keys.
  */
-const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
+const dialledNumbers = (lock: Lockfile, prefix: string, twin?: TwinOf): DialledNumbers => {
   const found = new Map<string, string | string[]>();
   const add = (digest: string, key: string) => {
     const known = found.get(digest);
@@ -78,7 +85,8 @@ const dialledNumbers = (lock: Lockfile, prefix: string): DialledNumbers => {
   };
   for (const key of keysBetween(lock.calls, prefix, `${prefix}\uffff`)) {
     const entry = lock.calls[key];
-    if (entry === undefined) continue;
+    // Under a target that does not resolve here, only what it recorded on this gateway.
+    if (entry === undefined || (twin !== undefined && !twinHolds(twin, entry))) continue;
     const { number } = entry;
     if (number !== undefined && countsTowardLimit(entry.status)) add(number, key);
     // A call `--replace` placed again rang as well.
@@ -146,11 +154,18 @@ export const dialledCache = (
   ...(twins?.any === true ? { twins } : {}),
 });
 
-const dialledIn = (cache: DialledCache, lock: Lockfile, prefix: string): DialledNumbers => {
-  let found = cache.numbers.get(prefix);
+const dialledIn = (
+  cache: DialledCache,
+  lock: Lockfile,
+  prefix: string,
+  twin?: TwinOf,
+): DialledNumbers => {
+  const recorded = twin?.recorded;
+  const id = recorded === undefined ? prefix : `${prefix}\u0000${recorded}`;
+  let found = cache.numbers.get(id);
   if (found === undefined) {
-    found = dialledNumbers(lock, prefix);
-    cache.numbers.set(prefix, found);
+    found = dialledNumbers(lock, prefix, recorded === undefined ? undefined : twin);
+    cache.numbers.set(id, found);
   }
   return found;
 };
@@ -175,7 +190,7 @@ const dialledUnder = (
   for (const twin of cache.twins?.of(target) ?? []) {
     if (twin.target === target) continue;
     const prefix = `${twin.target}/${name}/`;
-    const numbers = dialledIn(cache, lock, prefix);
+    const numbers = dialledIn(cache, lock, prefix, twin);
     if (numbers.size > 0) found.push({ prefix, numbers, twin });
   }
   cache.under.set(own, found);
@@ -195,7 +210,8 @@ const ownEntry = (
 ): { readonly key: string; readonly twin?: TwinOf } | undefined => {
   if (lock.calls[`${own}${id}`] !== undefined) return { key: `${own}${id}` };
   for (const u of under) {
-    if (u.twin !== undefined && lock.calls[`${u.prefix}${id}`] !== undefined)
+    const entry = u.twin === undefined ? undefined : lock.calls[`${u.prefix}${id}`];
+    if (u.twin !== undefined && entry !== undefined && twinHolds(u.twin, entry))
       return { key: `${u.prefix}${id}`, twin: u.twin };
   }
   return undefined;

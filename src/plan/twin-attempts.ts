@@ -1,7 +1,7 @@
 import { attemptKey } from '../campaign/redial.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import { entryAt } from './entries.js';
-import { mayHaveRung, type TargetTwins, type TwinOf } from './twins.js';
+import { mayHaveRung, type TargetTwins, type TwinOf, twinHolds } from './twins.js';
 
 /**
  * The attempts of a campaign row that redials (`KEY`, `KEY#2`, …), read across its target's
@@ -42,7 +42,8 @@ export const rowEntryAt = (
   for (const twin of twins) {
     const other = `${twin.target}${rest}`;
     const entry = calls[other];
-    if (entry === undefined) continue;
+    // Under a target that does not resolve here, only what it recorded on this gateway.
+    if (entry === undefined || !twinHolds(twin, entry)) continue;
     if (mayHaveRung(entry)) return { key: other, entry, twin };
     refused ??= { key: other, entry, twin };
   }

@@ -3,7 +3,7 @@ import { isInFlight } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { entryOf, type SlotOwners } from './renamed-claim.js';
 import { isPlacedAgain, twinHeldWords } from './twin-held.js';
-import { mayHaveRung, type TargetTwins, twinOfKey } from './twins.js';
+import { mayHaveRung, type TargetTwins, twinHolds, twinOfKey } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**
@@ -38,7 +38,7 @@ const seenEntries = (item: PlanItem, planned: PlannedKeys): SeenEntry[] => {
   for (const twin of planned.twins.of(item.target)) {
     const key = `${twin.target}${rest}`;
     const entry = planned.lock.calls[key];
-    if (!mayHaveRung(entry) || isInFlight(entry)) continue;
+    if (!mayHaveRung(entry) || isInFlight(entry) || !twinHolds(twin, entry)) continue;
     const status = entry.status === 'placed' ? 'placed' : 'unknown';
     seen.push({ key, status, ...(entry.sid === undefined ? {} : { sid: entry.sid }) });
   }

@@ -190,6 +190,8 @@ export const twinMemory = (
   const schedules = input.lock.schedules;
   if (schedules === undefined || !twins.any) return undefined;
   for (const twin of twins.of(target)) {
+    // A memory records no gateway: one of a target that does not resolve here is its own.
+    if (twin.recorded !== undefined) continue;
     const known = schedules[`${twin.target}/${name}`];
     if (known !== undefined) return known;
   }

@@ -1,6 +1,7 @@
 import { keysBetween } from '../state/calls-summary.js';
 import { lowerBound } from '../state/sorted.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
+import { sha256Hex } from '../validate/definition.js';
 import { isEmpty } from './entries.js';
 import { formatSlot } from './keys.js';
 
@@ -18,6 +19,11 @@ import { formatSlot } from './keys.js';
  *   called all the same. Such an entry stands for every target.
  * - the targets the project defines beside it on the same gateway (base_url and account_sid
  *   as they resolve now): two names for one gateway place a call once.
+ * - the targets the project defines beside it whose gateway does not resolve here (a variable
+ *   unset in this job), for their entries that record this gateway (`gateway`, written by
+ *   every placement since it was added: recordedGateway): such an entry was placed on this
+ *   gateway, whatever its target's name. Their other entries, recorded on another gateway or
+ *   written before entries recorded one, are another gateway's (unresolvedTargets names them).
  *
  * A target defined beside it on another gateway is no twin: two gateways place a call each,
  * as two calls defined beside each other are two calls (a rehearsal on staging, then
@@ -29,7 +35,16 @@ export interface Twin {
   readonly target: string;
   /** The project no longer defines it; else it is defined beside, on the same gateway. */
   readonly gone: boolean;
+  /**
+   * It is defined beside, but its gateway does not resolve here: only its entries recording
+   * this digest as their `gateway` (recordedGateway of the target's gateway) count.
+   */
+  readonly recorded?: string;
 }
+
+/** Whether `entry`, under `twin`, counts as its target's own (all do but a `recorded` twin's). */
+export const twinHolds = (twin: Twin, entry: LockEntry): boolean =>
+  twin.recorded === undefined || entry.gateway === twin.recorded;
 
 /** A twin as one target sees it: `of` is the target whose key it stands in for. */
 export interface TwinOf extends Twin {
@@ -40,7 +55,9 @@ export interface TwinOf extends Twin {
 export const twinWords = (twin: TwinOf): string =>
   twin.gone
     ? 'which the project no longer defines (renamed?)'
-    : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
+    : twin.recorded !== undefined
+      ? `placed on the gateway of target ${twin.of}, as its entry records (the base_url or account_sid of ${twin.target} does not resolve here)`
+      : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
 
 /** A target the state holds entries of, and how many. */
 export interface TargetEntries {
@@ -91,23 +108,59 @@ export interface TargetTwins {
 export const UNRESOLVED_GATEWAY = 'unresolved:';
 
 /**
+ * What an entry records of the gateway that placed it (LockEntry.gateway): `sha256:` and 16
+ * hex digits of the digest of its identity (PlanInput.gateways: base_url and account_sid as
+ * they resolved), never the URL; undefined for a gateway that does not resolve.
+ */
+export const recordedGateway = (gateway: string | undefined): string | undefined =>
+  gateway === undefined || gateway.startsWith(UNRESOLVED_GATEWAY)
+    ? undefined
+    : `sha256:${sha256Hex(`gateway:${gateway}`).slice(0, 16)}`;
+
+/** A target that does not resolve here, with how its entries are read (unresolvedTargets). */
+export interface UnresolvedEntries extends TargetEntries {
+  /** Entries recording the run target's gateway: held as its own (a twin's). */
+  readonly held?: number;
+  /** Entries recording another gateway: that gateway's, placed again under the run target. */
+  readonly otherGateway?: number;
+}
+
+/**
  * The targets the project defines, besides `target`, whose base_url or account_sid does not
- * resolve now and that hold entries, with how many: their entries are read as another
- * gateway's (no twin of `target`), so were one of them `target`'s gateway renamed, what it
- * placed would be placed again. A plan names them, so that nobody is called again unawares.
+ * resolve now and that hold entries, with how many: callops cannot tell by their values
+ * whether they are `target`'s gateway. An entry recording the gateway that placed it is read
+ * by it (`held`: recorded on `target`'s gateway, a twin's; `otherGateway`: another's); one
+ * written before entries recorded it is read as another gateway's, so were such a target
+ * `target`'s gateway renamed, what it placed would be placed again. A plan names them all, so
+ * that nobody is called again unawares.
  */
 export const unresolvedTargets = (
   lock: Lockfile,
   gateways: ReadonlyMap<string, string> | undefined,
   target: string,
-): TargetEntries[] => {
+): UnresolvedEntries[] => {
   if (gateways === undefined || isEmpty(lock.calls)) return [];
   const mine = gateways.get(target);
-  const found: TargetEntries[] = [];
+  const recorded = recordedGateway(mine);
+  const found: UnresolvedEntries[] = [];
   for (const [other, gateway] of [...gateways].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (other === target || gateway === mine || !gateway.startsWith(UNRESOLVED_GATEWAY)) continue;
-    const entries = keysBetween(lock.calls, `${other}/`, `${other}/\uffff`).length;
-    if (entries > 0) found.push({ target: other, entries });
+    const keys = keysBetween(lock.calls, `${other}/`, `${other}/\uffff`);
+    if (keys.length === 0) continue;
+    let held = 0;
+    let otherGateway = 0;
+    for (const key of keys) {
+      const at = lock.calls[key]?.gateway;
+      if (at === undefined) continue;
+      if (at === recorded) held++;
+      else otherGateway++;
+    }
+    found.push({
+      target: other,
+      entries: keys.length,
+      ...(held > 0 && { held }),
+      ...(otherGateway > 0 && { otherGateway }),
+    });
   }
   return found;
 };
@@ -199,6 +252,15 @@ export const targetTwins = (
 ): TargetTwins => {
   if (gateways === undefined) return NO_TWINS;
   const gone = goneTargets(lock, new Set(gateways.keys()));
+  // Targets that do not resolve here and hold entries: theirs recording a target's gateway
+  // are that target's.
+  const unresolved = [...gateways]
+    .filter(
+      ([other, gateway]) =>
+        gateway.startsWith(UNRESOLVED_GATEWAY) &&
+        keysBetween(lock.calls, `${other}/`, `${other}/\uffff`).length > 0,
+    )
+    .map(([other]) => other);
   const byTarget = new Map<string, readonly TwinOf[]>();
   const of = (target: string): readonly TwinOf[] => {
     const known = byTarget.get(target);
@@ -212,18 +274,23 @@ export const targetTwins = (
       }
     }
     for (const g of gone) made.push({ target: g.target, gone: true, of: target });
+    const recorded = recordedGateway(mine);
+    if (recorded !== undefined) {
+      for (const other of unresolved)
+        made.push({ target: other, gone: false, recorded, of: target });
+    }
     byTarget.set(target, made);
     return made;
   };
   const sameGateway = new Set(gateways.values()).size < gateways.size;
-  if (gone.length === 0 && !sameGateway) return NO_TWINS;
+  if (gone.length === 0 && !sameGateway && unresolved.length === 0) return NO_TWINS;
   return {
     gone,
     any: true,
     of,
     sameGateway: (target) =>
       of(target)
-        .filter((twin) => !twin.gone)
+        .filter((twin) => !twin.gone && twin.recorded === undefined)
         .map((twin) => ({
           target: twin.target,
           entries: keysBetween(lock.calls, `${twin.target}/`, `${twin.target}/\uffff`).length,
@@ -234,7 +301,7 @@ export const targetTwins = (
       for (const twin of of(target)) {
         const other = `${twin.target}${rest}`;
         const entry = lock.calls[other];
-        if (mayHaveRung(entry)) return { key: other, entry, twin };
+        if (mayHaveRung(entry) && twinHolds(twin, entry)) return { key: other, entry, twin };
       }
       return undefined;
     },
@@ -253,7 +320,7 @@ export const targetTwins = (
           if (!(at > after && at <= until)) continue;
           if (best !== undefined && slot <= best.slot) break;
           const entry = lock.calls[key];
-          if (mayHaveRung(entry)) {
+          if (mayHaveRung(entry) && twinHolds(twin, entry)) {
             best = { key, entry, twin, slot };
             break;
           }

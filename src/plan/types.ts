@@ -1,5 +1,5 @@
 import type { PreviousPlacement, ScheduleMemory } from '../state/types.js';
-import type { TargetEntries } from './twins.js';
+import type { TargetEntries, UnresolvedEntries } from './twins.js';
 
 /** Pure plan: what apply would do at `now`. */
 export interface PlanItem {
@@ -99,11 +99,12 @@ export interface Plan {
   readonly sameGateway?: readonly TargetEntries[];
   /**
    * Targets defined beside the run's target whose base_url or account_sid does not resolve
-   * now (a variable unset) that hold entries: read as another gateway's, their calls are
-   * placed again under the run's target; were one of them its gateway renamed, that calls
-   * someone again (twins.ts, unresolvedTargets).
+   * now (a variable unset) that hold entries: an entry recording the gateway that placed it is
+   * held when that is the run target's (`held`), else placed again (`otherGateway`); the
+   * others are read as another gateway's, their calls placed again under the run's target;
+   * were one of them its gateway renamed, that calls someone again (twins.ts, unresolvedTargets).
    */
-  readonly unresolvedTargets?: readonly TargetEntries[];
+  readonly unresolvedTargets?: readonly UnresolvedEntries[];
   /** Due placements to a number on a do-not-call list: never sent (reason: list file:line). */
   readonly suppressed?: readonly PlanItem[];
   /** Due placements the per-number limit holds back: due again once the window allows. */

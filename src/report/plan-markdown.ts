@@ -1,4 +1,4 @@
-import type { TargetEntries } from '../plan/twins.js';
+import type { TargetEntries, UnresolvedEntries } from '../plan/twins.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { luxon } from '../schedule/libs.js';
 import type { Lockfile } from '../state/types.js';
@@ -397,6 +397,16 @@ function* changesSection(
   const beside = plan.sameGateway ?? [];
   const unresolved = plan.unresolvedTargets ?? [];
   const entries = (g: TargetEntries) => `${g.entries} ${g.entries === 1 ? 'entry' : 'entries'}`;
+  // Entries that record the gateway that placed them are read by it (twins.ts).
+  const recordedWords = (g: UnresolvedEntries) =>
+    [
+      ...(g.held === undefined ? [] : [`${g.held} placed on this gateway, held`]),
+      ...(g.otherGateway === undefined
+        ? []
+        : [`${g.otherGateway} placed on another gateway, placed again`]),
+    ]
+      .map((w) => `; ${w}`)
+      .join('');
   if (gone.length > 0) {
     yield `**Targets no longer defined (${gone.length})** — renamed? Their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
     yield* linesWithin(
@@ -416,9 +426,11 @@ function* changesSection(
     yield '';
   }
   if (unresolved.length > 0) {
-    yield `**Targets that do not resolve here (${unresolved.length})** — a variable in their base_url or account_sid is unset or empty, or their base_url is not a URL: their entries are read as another gateway's, and what they placed is placed again under ${code(plan.target)}. Were one of them this gateway renamed, set its variables (or remove it from callops.yaml) before applying:`;
+    yield `**Targets that do not resolve here (${unresolved.length})** — a variable in their base_url or account_sid is unset or empty, or their base_url is not a URL: an entry that records the gateway that placed it is held when that is this gateway's, and otherwise their entries are read as another gateway's, and what they placed is placed again under ${code(plan.target)}. Were one of them this gateway renamed, set its variables (or remove it from callops.yaml) before applying:`;
     yield* linesWithin(
-      unresolved.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
+      unresolved.map(
+        (g): ListLine => [`- ${code(g.target)} (${entries(g)}${recordedWords(g)})`, 1],
+      ),
       budget,
       moreInList,
     );

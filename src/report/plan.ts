@@ -1,6 +1,6 @@
 import { JsonItems, mapped } from '../plan/file.js';
 import type { TargetNotes } from '../plan/target-notes.js';
-import type { TargetEntries } from '../plan/twins.js';
+import type { TargetEntries, UnresolvedEntries } from '../plan/twins.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import { linePieces } from './pieces.js';
 import { printable } from './printable.js';
@@ -221,10 +221,39 @@ export const sameGatewayText = (g: TargetEntries, target: string): string =>
 /**
  * A target defined beside the run's whose gateway does not resolve now (a variable unset or
  * empty, a base_url that is no URL),
- * holding entries, in one line: what it placed is not held (twins.ts, unresolvedTargets).
+ * holding entries, in one line: what it placed is not held (twins.ts, unresolvedTargets), but
+ * for its entries that record this gateway as the one that placed them.
  */
-export const unresolvedTargetText = (g: TargetEntries, target: string): string =>
-  `target ${printable(g.target)} does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
+export const unresolvedTargetText = (g: UnresolvedEntries, target: string): string => {
+  const why = `target ${printable(g.target)} does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL)`;
+  const held = g.held ?? 0;
+  const other = g.otherGateway ?? 0;
+  const unrecorded = g.entries - held - other;
+  const fix = `were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
+  if (held === 0 && other === 0)
+    return `${why}: its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; ${fix}`;
+  // Entries that record the gateway that placed them are read by it.
+  const n = (count: number) => `${count} ${count === 1 ? 'entry' : 'entries'}`;
+  const are = (count: number) => (count === 1 ? 'is' : 'are');
+  const parts = [
+    ...(held > 0
+      ? [
+          `${n(held)} placed on the gateway of ${printable(target)} ${are(held)} held, not placed again`,
+        ]
+      : []),
+    ...(other > 0
+      ? [
+          `${n(other)} placed on another gateway ${are(other)} placed again under ${printable(target)}`,
+        ]
+      : []),
+    ...(unrecorded > 0
+      ? [
+          `${n(unrecorded)} written by an earlier release record${unrecorded === 1 ? 's' : ''} no gateway: read as another gateway's, what ${unrecorded === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; ${fix}`,
+        ]
+      : []),
+  ];
+  return `${why}, but its entries record which gateway placed them: ${parts.join('; ')}`;
+};
 
 /**
  * The lines a plan, apply and run say under their target line of the other targets the

@@ -585,6 +585,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         definition: c.definition,
         file: c.file,
         ...(c.number === undefined ? {} : { number: c.number }),
+        ...(c.gateway === undefined ? {} : { gateway: c.gateway }),
       },
     }));
     return { lock: recordOutcomes(lockOf(h), inFlight), inFlight: new Set(h.open.keys()) };
@@ -689,6 +690,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         definition: c.definition,
         file: c.file,
         number: c.number,
+        gateway: c.gateway,
         replace: c.replace === true ? true : undefined,
         at,
       });
@@ -708,6 +710,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
               definition: c.definition,
               file: c.file,
               ...(c.number === undefined ? {} : { number: c.number }),
+              ...(c.gateway === undefined ? {} : { gateway: c.gateway }),
             })
             .catch(() => undefined);
         }

@@ -167,10 +167,10 @@ const optNum = (name: string, value: number | undefined): string =>
  * record (same fields, same order), without walking a fresh object per line.
  */
 export const intentLine = (run: string, at: string, r: IntentRecord): string =>
-  `{"type":"intent","run":${run},"at":${str(at)},"key":${str(r.key)},"target":${str(r.target)},"attempt":${JSON.stringify(r.attempt)},"definition":${str(r.definition)},"file":${str(r.file)}${optStr('number', r.number)}${r.replace === true ? ',"replace":true' : ''}}\n`;
+  `{"type":"intent","run":${run},"at":${str(at)},"key":${str(r.key)},"target":${str(r.target)},"attempt":${JSON.stringify(r.attempt)},"definition":${str(r.definition)},"file":${str(r.file)}${optStr('number', r.number)}${optStr('gateway', r.gateway)}${r.replace === true ? ',"replace":true' : ''}}\n`;
 
 export const outcomeLine = (run: string, o: Outcome & DefinitionMeta): string =>
-  `{"type":"outcome","run":${run},"at":${str(o.at)},"key":${str(o.key)},"status":${str(o.status)}${optStr('sid', o.sid)}${optStr('callId', o.callId)}${optNum('httpStatus', o.httpStatus)}${optStr('message', o.message)}${optNum('attempts', o.attempts)},"definition":${str(o.definition)},"file":${str(o.file)}${optStr('number', o.number)}${o.replace === true ? ',"replace":true' : ''}}\n`;
+  `{"type":"outcome","run":${run},"at":${str(o.at)},"key":${str(o.key)},"status":${str(o.status)}${optStr('sid', o.sid)}${optStr('callId', o.callId)}${optNum('httpStatus', o.httpStatus)}${optStr('message', o.message)}${optNum('attempts', o.attempts)},"definition":${str(o.definition)},"file":${str(o.file)}${optStr('number', o.number)}${optStr('gateway', o.gateway)}${o.replace === true ? ',"replace":true' : ''}}\n`;
 
 /**
  * Open (or create) `.callops/journal.jsonl` for appending. Lines carry only keys,

@@ -18,7 +18,7 @@ export interface ShapeProblem {
 }
 
 const STATUSES: readonly EntryStatus[] = ['placed', 'failed', 'unknown'];
-const STRING_FIELDS = ['sid', 'callId', 'message', 'number'] as const;
+const STRING_FIELDS = ['sid', 'callId', 'message', 'number', 'gateway'] as const;
 const ENTRY_FIELDS = new Set([
   'status',
   'sid',
@@ -27,6 +27,7 @@ const ENTRY_FIELDS = new Set([
   'definition',
   'file',
   'number',
+  'gateway',
   'httpStatus',
   'message',
   'resolvedBy',
@@ -148,6 +149,7 @@ export const isGoodEntry = (raw: unknown): raw is LockEntry => {
   if (typeof raw.definition !== 'string' || typeof raw.file !== 'string') return false;
   if (!isOptional(raw.sid, 'string') || !isOptional(raw.callId, 'string')) return false;
   if (!isOptional(raw.message, 'string') || !isOptional(raw.number, 'string')) return false;
+  if (!isOptional(raw.gateway, 'string')) return false;
   if (raw.httpStatus !== undefined && !Number.isInteger(raw.httpStatus)) return false;
   if (raw.resolvedBy !== undefined && raw.resolvedBy !== 'hand' && raw.resolvedBy !== 'gateway')
     return false;

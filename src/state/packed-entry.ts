@@ -91,7 +91,13 @@ class PackedEntry {
     configurable: true,
   };
 
-  constructor(bytes: Buffer, at: number, file: string, number: string | undefined) {
+  constructor(
+    bytes: Buffer,
+    at: number,
+    file: string,
+    number: string | undefined,
+    gateway: string | undefined,
+  ) {
     this.#bytes = bytes;
     this.#at = at;
     Object.defineProperty(this, 'status', own('placed'));
@@ -101,11 +107,13 @@ class PackedEntry {
     Object.defineProperty(this, 'definition', PackedEntry.#definition);
     Object.defineProperty(this, 'file', own(file));
     if (number !== undefined) Object.defineProperty(this, 'number', PackedEntry.#number);
+    // One string for every call of a run to its gateway: kept as it is, as `file` is.
+    if (gateway !== undefined) Object.defineProperty(this, 'gateway', own(gateway));
   }
 }
 
 /**
- * The placed entry `{ status: 'placed', sid, callId, at, definition, file, number }` packed,
+ * The placed entry `{ status: 'placed', sid, callId, at, definition, file, number, gateway }` packed,
  * or undefined when a value would not come back the same (a sid that is not a lower-case
  * UUID, a time that is not what toISOString writes, a digest not of sha256's form): the
  * caller keeps the plain entry then.
@@ -117,6 +125,7 @@ export const packedEntry = (
   definition: string,
   file: string,
   number: string | undefined,
+  gateway?: string,
 ): LockEntry | undefined => {
   if (!UUID.test(sid) || !UUID.test(callId)) return undefined;
   if (number !== undefined && !NUMBER.test(number)) return undefined;
@@ -134,5 +143,5 @@ export const packedEntry = (
   chunk.writeDoubleLE(ms, offset + 32);
   if (number !== undefined) chunk.write(number.slice('sha256:'.length), offset + 40, 8, 'hex');
   chunk.write(definition.slice('sha256:'.length), offset + 48, 32, 'hex');
-  return new PackedEntry(chunk, offset, file, number) as unknown as LockEntry;
+  return new PackedEntry(chunk, offset, file, number, gateway) as unknown as LockEntry;
 };

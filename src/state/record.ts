@@ -17,6 +17,8 @@ export interface DefinitionMeta {
   readonly replace?: boolean;
   /** `sha256:<hex16>` of the number the placement dials, as compared (numberDigest). */
   readonly number?: string;
+  /** `sha256:<hex16>` of the gateway the placement goes to (recordedGateway). */
+  readonly gateway?: string;
 }
 
 const withEntry = (lock: Lockfile, key: string, entry: LockEntry): Lockfile => ({
@@ -38,7 +40,7 @@ export const entryOf = (
   // one by one to `{ status }`, they went to a separate array of properties, some 30 bytes
   // more an entry, and a run keeps an entry for each of its calls.
   const { sid, callId, at } = outcome;
-  const { definition, file, number } = meta;
+  const { definition, file, number, gateway } = meta;
   if (
     outcome.status === 'placed' &&
     sid !== undefined &&
@@ -48,10 +50,14 @@ export const entryOf = (
     file !== undefined
   ) {
     return (
-      (pack ? packedEntry(sid, callId, at, definition, file, number) : undefined) ??
-      (number === undefined
-        ? { status: 'placed', sid, callId, at, definition, file }
-        : { status: 'placed', sid, callId, at, definition, file, number })
+      (pack ? packedEntry(sid, callId, at, definition, file, number, gateway) : undefined) ??
+      (gateway === undefined
+        ? number === undefined
+          ? { status: 'placed', sid, callId, at, definition, file }
+          : { status: 'placed', sid, callId, at, definition, file, number }
+        : number === undefined
+          ? { status: 'placed', sid, callId, at, definition, file, gateway }
+          : { status: 'placed', sid, callId, at, definition, file, number, gateway })
     );
   }
   const entry: { -readonly [K in keyof LockEntry]: LockEntry[K] } = {
@@ -63,6 +69,7 @@ export const entryOf = (
   if (meta.definition !== undefined) entry.definition = meta.definition;
   if (meta.file !== undefined) entry.file = meta.file;
   if (meta.number !== undefined) entry.number = meta.number;
+  if (meta.gateway !== undefined) entry.gateway = meta.gateway;
   // A placed entry is the sid and callId; status and message matter only when it was not.
   if (outcome.status !== 'placed') {
     if (outcome.httpStatus !== undefined) entry.httpStatus = outcome.httpStatus;
@@ -294,6 +301,7 @@ export const settleUnknown = (
     definition: entry.definition,
     file: entry.file,
     number: entry.number,
+    gateway: entry.gateway,
     history: entry.history,
   };
   if ('placed' in settlement) {

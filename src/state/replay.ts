@@ -59,6 +59,8 @@ interface Line {
   readonly replace?: boolean;
   /** The number digest the placement dials (per-number limits). */
   readonly number?: string;
+  /** The gateway digest the placement goes to (recordedGateway). */
+  readonly gateway?: string;
   readonly outcome?: Outcome;
 }
 
@@ -80,6 +82,7 @@ const parseLine = (text: string): Line | undefined => {
     ...(typeof raw.run === 'string' && { run: raw.run }),
     ...(raw.replace === true && { replace: true }),
     ...(typeof raw.number === 'string' && { number: raw.number }),
+    ...(typeof raw.gateway === 'string' && { gateway: raw.gateway }),
   };
   if (type === 'intent') return { type, key, at, definition, file, ...replace };
   if (type !== 'outcome' || !STATUSES.has(raw.status)) return undefined;

@@ -11,6 +11,11 @@ export interface LockEntry {
   readonly file: string;
   /** `sha256:<hex16>` of the number dialled as compared (numberDigest); never the number. */
   readonly number?: string;
+  /**
+   * `sha256:<hex16>` of the gateway that placed it (recordedGateway: its base_url and
+   * account_sid as they resolved then); never the URL. Absent in entries of earlier releases.
+   */
+  readonly gateway?: string;
   readonly httpStatus?: number;
   readonly message?: string;
   /** How an unknown entry was settled, if it was: `callops resolve` by hand, or `--check`. */

@@ -243,6 +243,7 @@ export interface LockEntryJson {
   readonly at: string;
   readonly file?: string;
   readonly number?: string;
+  readonly gateway?: string;
   readonly resolvedBy?: string;
   readonly outcome?: { readonly status: string; readonly answered: boolean };
 }
@@ -274,6 +275,18 @@ export const makeProject = async (files: Readonly<Record<string, string>>): Prom
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+};
+
+/**
+ * callops.lock as an earlier release wrote it: its entries without the `gateway` they record
+ * (a line of its own, never the last of an entry: `number`, `sid` or `status` follow it).
+ */
+export const withoutRecordedGateways = async (project: Project): Promise<void> => {
+  const text = await project.read('callops.lock');
+  await project.write(
+    'callops.lock',
+    text.replace(/^ {6}"gateway": "sha256:[0-9a-f]{16}",\n/gm, ''),
+  );
 };
 
 /** Every file under `dir` (recursively) with its content, for leak checks. */

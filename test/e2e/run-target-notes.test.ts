@@ -8,6 +8,7 @@ import {
   startGateway,
   startRun,
   waitFor,
+  withoutRecordedGateways,
 } from './helpers.js';
 
 /**
@@ -105,6 +106,8 @@ describe('run names the targets whose entries its target reads otherwise', () =>
   }, async () => {
     const hold = gate();
     const g = await placedUnderGw(hold);
+    // Entries an earlier release wrote, recording no gateway: nothing tells whose they are.
+    await withoutRecordedGateways(g.project);
     // `gw` now reads its base_url from a variable unset here; `prod`, written out, is the
     // same gateway: what `gw` placed is placed again under `prod`, and run must say so.
     await g.project.write('callops.yaml', config(g.sim.url, '${GW_URL}', true, 'prod'));
@@ -154,6 +157,7 @@ describe('run names the targets whose entries its target reads otherwise', () =>
     timeout: 90_000,
   }, async () => {
     const g = await placedUnderGw();
+    await withoutRecordedGateways(g.project);
     // GW_URL empty, as a CI job gives a secret missing in it: `gw` does not resolve here.
     await g.project.write('callops.yaml', config(g.sim.url, '${GW_URL}', true, 'prod'));
     const run = startRun(g, [], { env: { GW_URL: '' } });
@@ -171,6 +175,36 @@ describe('run names the targets whose entries its target reads otherwise', () =>
     expect(r.stderr).toContain(`target prod: ${g.sim.url}\n${UNRESOLVED}\nrunning: 2 calls`);
     expect(count(r.stderr, UNRESOLVED)).toBe(1);
     expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 2 });
+  });
+
+  it('holds what a target whose variable is empty placed on its gateway, as its entries record', {
+    timeout: 90_000,
+  }, async () => {
+    const g = await placedUnderGw();
+    // The gateway renamed gw → prod, in a job whose GW_URL is empty (a missing CI secret).
+    await g.project.write('callops.yaml', config(g.sim.url, '${GW_URL}', true, 'prod'));
+    await g.project.write('calls/a.yaml', callsYaml([call('c1', ONE), call('c2', TWO), TICK]));
+    const run = startRun(g, [], { env: { GW_URL: '' } });
+    await run.until('a tick placed under prod', async () => {
+      const lock = await g.project.lock();
+      return Object.keys(lock?.calls ?? {}).some((k) => k.startsWith('prod/tick@'))
+        ? true
+        : undefined;
+    });
+    await waitFor('the batch summary', () => (/^Done: /m.test(run.soFar()) ? true : undefined));
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stderr).toContain(
+      `target prod: ${g.sim.url}\ntarget gw does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL), but its entries record which gateway placed them: 2 entries placed on the gateway of prod are held, not placed again\n`,
+    );
+    // c1 and c2 called once, by apply under gw; run placed only the ticks.
+    const counts = callsPerNumber(g);
+    expect(counts[ONE]).toBe(1);
+    expect(counts[TWO]).toBe(1);
+    const lock = await g.project.lock();
+    expect(lock?.calls['prod/c1']).toBeUndefined();
+    expect(lock?.calls['prod/c2']).toBeUndefined();
   });
 
   it('says a target no longer defined as it starts, once, and places nothing of it again', {

@@ -9,6 +9,7 @@ import {
   type Gateway,
   output,
   startGateway,
+  withoutRecordedGateways,
 } from './helpers.js';
 
 /**
@@ -58,7 +59,7 @@ interface PlanJson {
   skipped: { key: string; reason?: string }[];
   goneTargets?: { target: string; entries: number }[];
   sameGateway?: { target: string; entries: number }[];
-  unresolvedTargets?: { target: string; entries: number }[];
+  unresolvedTargets?: { target: string; entries: number; held?: number; otherGateway?: number }[];
 }
 
 const planJson = async (g: Gateway, now: string, args: string[] = [], env = {}) => {
@@ -204,10 +205,12 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
     expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
   });
 
-  it('a target whose variables are unset here holds nothing, and the plan says so', {
+  it('a target whose variables are unset here holds nothing of an earlier release, and the plan says so', {
     timeout: 60_000,
   }, async () => {
     const g = await placedUnderSim();
+    // Entries an earlier release wrote record no gateway: nothing tells whose they are.
+    await withoutRecordedGateways(g.project);
     const config = await g.project.read('callops.yaml');
     const url = g.sim.url;
     // `sim` now reads its base_url from a variable this environment lacks (a CI job without
@@ -254,6 +257,7 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
     timeout: 60_000,
   }, async () => {
     const g = await placedUnderSim();
+    await withoutRecordedGateways(g.project);
     const config = await g.project.read('callops.yaml');
     const url = g.sim.url;
     await g.project.write(
@@ -290,5 +294,125 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
     expect(r.code, output(r)).toBe(0);
     expect(r.stdout).toContain(`target production: ${url}\n${words}\n`);
     expect(callsPerNumber(g)).toEqual({ [ONE]: 2, [TWO]: 2, [DAILY]: 2 });
+  });
+});
+
+/**
+ * callops.yaml with `sim` reading its base_url from GW_URL, and `production` beside it written
+ * out at `url`, the run's target: the gateway renamed when `url` is sim's, another gateway
+ * (production after a rehearsal on staging) when it is not.
+ */
+const simUnresolvedBeside = async (g: Gateway, url: string): Promise<void> => {
+  const config = await g.project.read('callops.yaml');
+  await g.project.write(
+    'callops.yaml',
+    config
+      .replace(`base_url: ${g.sim.url}`, 'base_url: ${GW_URL}')
+      .replace(
+        'default_target: sim',
+        [
+          '  production:',
+          `    base_url: ${url}`,
+          '    account_sid: ${VG_ACCOUNT_SID}',
+          '    api_key: ${VG_API_KEY}',
+          'default_target: production',
+        ].join('\n'),
+      ),
+  );
+};
+
+const UNRESOLVED_SIM =
+  'target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL), but its entries record which gateway placed them: ';
+
+describe('a target that does not resolve here, its entries recording the gateway that placed them', () => {
+  it('the gateway renamed, its variable unset or empty (a missing CI secret): each number called once', {
+    timeout: 90_000,
+  }, async () => {
+    const g = await placedUnderSim();
+    const lock = await g.project.lock();
+    // Each entry records its gateway as a digest, never the URL.
+    const recorded = lock?.calls['sim/c1']?.gateway;
+    expect(recorded).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(lock?.calls[`sim/daily@${SLOT}`]?.gateway).toBe(recorded);
+    expect(await g.project.read('callops.lock')).not.toContain(
+      g.sim.url.replace(/^https?:\/\//, ''),
+    );
+    await simUnresolvedBeside(g, g.sim.url);
+    const words = `${UNRESOLVED_SIM}3 entries placed on the gateway of production are held, not placed again`;
+    for (const env of [{}, { GW_URL: '' }, { GW_URL: ' ' }]) {
+      const plan = await planJson(g, LATER, [], env);
+      expect(plan.due, JSON.stringify(env)).toEqual([]);
+      expect(plan.unresolvedTargets).toEqual([{ target: 'sim', entries: 3, held: 3 }]);
+      expect(plan.skipped.map((s) => s.key).sort()).toEqual([
+        'production/c1',
+        'production/c2',
+        `production/daily@${SLOT}`,
+      ]);
+      expect(plan.skipped.find((s) => s.key === 'production/c1')?.reason).toContain(
+        'under target sim, placed on the gateway of target production, as its entry records (the base_url or account_sid of sim does not resolve here)',
+      );
+      const human = await g.run(['plan', '--now', LATER], env);
+      expect(human.stdout).toContain(words);
+    }
+    const markdown = await g.run(['plan', '--format', 'markdown', '--now', LATER]);
+    expect(markdown.stdout).toContain('- `sim` (3 entries; 3 placed on this gateway, held)');
+    // The tester's run: apply with GW_URL unset, then empty. Nobody is called again.
+    for (const env of [{}, { GW_URL: '' }]) {
+      const r = await g.run(['apply', '--yes', '--now', LATER], env);
+      expect(r.code, output(r)).toBe(0);
+      expect(r.stdout).toContain(`target production: ${g.sim.url}\n${words}\n`);
+      expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+    }
+  });
+
+  it('production after a rehearsal on staging, whose variable the production job lacks: placed there', {
+    timeout: 90_000,
+  }, async () => {
+    // `sim` is staging: its calls were rehearsed there. `production` is another gateway.
+    const g = await placedUnderSim();
+    other = await startSimulator({ accountSid: ACCOUNT_SID, apiKey: API_KEY });
+    await simUnresolvedBeside(g, other.url);
+    const plan = await planJson(g, LATER);
+    expect(plan.unresolvedTargets).toEqual([{ target: 'sim', entries: 3, otherGateway: 3 }]);
+    expect(plan.due.map((d) => d.key).sort()).toEqual([
+      'production/c1',
+      'production/c2',
+      `production/daily@${SLOT}`,
+    ]);
+    const r = await g.run(['apply', '--yes', '--now', LATER]);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toContain(
+      `${UNRESOLVED_SIM}3 entries placed on another gateway are placed again under production`,
+    );
+    expect(other.received().filter((c) => c.status === 201)).toHaveLength(3);
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+    // Production's entries record production's gateway: sim's staging calls stay staging's.
+    const lock = await g.project.lock();
+    expect(lock?.calls['production/c1']?.gateway).not.toBe(lock?.calls['sim/c1']?.gateway);
+  });
+
+  it('entries of both kinds: those recorded here held, those of an earlier release placed again and said', {
+    timeout: 90_000,
+  }, async () => {
+    const g = await placedUnderSim();
+    // c2's entry as an earlier release wrote it, the others as this one does.
+    const text = await g.project.read('callops.lock');
+    const c2 = text.indexOf('"sim/c2"');
+    const cut = text.indexOf('"gateway"', c2);
+    const line = text.lastIndexOf('\n', cut);
+    await g.project.write(
+      'callops.lock',
+      `${text.slice(0, line)}${text.slice(text.indexOf('\n', cut))}`,
+    );
+    await simUnresolvedBeside(g, g.sim.url);
+    const plan = await planJson(g, LATER);
+    expect(plan.unresolvedTargets).toEqual([{ target: 'sim', entries: 3, held: 2 }]);
+    expect(plan.due.map((d) => d.key)).toEqual(['production/c2']);
+    const r = await g.run(['apply', '--yes', '--now', LATER]);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toContain(
+      `${UNRESOLVED_SIM}2 entries placed on the gateway of production are held, not placed again; 1 entry written by an earlier release records no gateway: read as another gateway's, what it placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying`,
+    );
+    expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 2, [DAILY]: 1 });
   });
 });

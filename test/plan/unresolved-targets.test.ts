@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { UNRESOLVED_GATEWAY, unresolvedTargets } from '../../src/plan/twins.js';
+import {
+  recordedGateway,
+  targetTwins,
+  UNRESOLVED_GATEWAY,
+  unresolvedTargets,
+} from '../../src/plan/twins.js';
 import type { LockEntry, Lockfile } from '../../src/state/types.js';
 
 const placed: LockEntry = {
@@ -41,5 +46,49 @@ describe('targets whose gateway does not resolve now', () => {
   it('nothing without entries or without gateways', () => {
     expect(unresolvedTargets(lock(), gateways, 'prod')).toEqual([]);
     expect(unresolvedTargets(lock('gw/a'), undefined, 'prod')).toEqual([]);
+  });
+});
+
+describe('entries that record the gateway that placed them', () => {
+  const gateways = new Map([
+    ['prod', 'sha256:aa'],
+    ['staging', 'sha256:dd'],
+    ['gw', `${UNRESOLVED_GATEWAY}sha256:bb`],
+  ]);
+  const on = (gateway: string | undefined): LockEntry =>
+    gateway === undefined ? placed : { ...placed, gateway };
+  const PROD = recordedGateway('sha256:aa') as string;
+  const STAGING = recordedGateway('sha256:dd') as string;
+  const l: Lockfile = {
+    lockfileVersion: 1,
+    calls: { 'gw/a': on(PROD), 'gw/b': on(STAGING), 'gw/c': on(undefined), 'gw/d': on(PROD) },
+  };
+
+  it('records a digest of the gateway, none for one that does not resolve', () => {
+    expect(PROD).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(PROD).not.toBe(STAGING);
+    expect(recordedGateway(`${UNRESOLVED_GATEWAY}sha256:bb`)).toBeUndefined();
+    expect(recordedGateway(undefined)).toBeUndefined();
+  });
+
+  it('counts those held (this gateway) and those of another, the rest read as before', () => {
+    expect(unresolvedTargets(l, gateways, 'prod')).toEqual([
+      { target: 'gw', entries: 4, held: 2, otherGateway: 1 },
+    ]);
+    expect(unresolvedTargets(l, gateways, 'staging')).toEqual([
+      { target: 'gw', entries: 4, held: 1, otherGateway: 2 },
+    ]);
+  });
+
+  it("holds, under each target, only the unresolved target's entries recorded on its gateway", () => {
+    const twins = targetTwins(l, gateways);
+    expect(twins.any).toBe(true);
+    expect(twins.at('prod', 'prod/a')?.key).toBe('gw/a');
+    expect(twins.at('prod', 'prod/b')).toBeUndefined();
+    expect(twins.at('prod', 'prod/c')).toBeUndefined();
+    expect(twins.at('staging', 'staging/b')?.key).toBe('gw/b');
+    expect(twins.at('staging', 'staging/a')).toBeUndefined();
+    // Not a target on the same gateway: the plan names it apart.
+    expect(twins.sameGateway('prod')).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ export interface Row {
   history: LockEntry['history'] | null;
   outcome: LockEntry['outcome'] | null;
   number: string | null;
+  gateway: string | null;
   live: boolean;
 }
 
@@ -71,6 +72,7 @@ export const entryOf = (row: Row): LockEntry => {
     definition: row.definition,
     file: row.file,
     ...(row.number == null ? {} : { number: row.number }),
+    ...(row.gateway == null ? {} : { gateway: row.gateway }),
     ...(row.history == null || row.history.length === 0 ? {} : { history: row.history }),
   };
   if (row.status === 'claimed') {

@@ -142,6 +142,14 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // sharing the schema.
   (s) => `COMMENT ON COLUMN ${s}.placements.number IS
     'digest of the number dialled, as compared (+ and its digits): each claim checks per-number limits, and campaign rows under every target, against it';`,
+  // The digest of the gateway each placement went to (its base_url and account_sid as they
+  // resolved then, never the URL): a target whose variables are unset elsewhere is then read
+  // by its entries, those placed on the run's gateway held as a renamed target's. A runner of
+  // an earlier release claims without it, and its calls would read as another gateway's.
+  (s) => `
+    ALTER TABLE ${s}.placements ADD COLUMN gateway text;
+    COMMENT ON COLUMN ${s}.placements.gateway IS
+      'digest of the gateway placed on (base_url and account_sid as resolved then): an entry under a target that does not resolve is read by it';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -245,7 +245,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   const selectRows = `SELECT key, status, sid, call_id, at, definition, file, http_status,
-      message, resolved_by, history, outcome, number, (status = 'claimed' AND ${alive('runner')}) AS live
+      message, resolved_by, history, outcome, number, gateway, (status = 'claimed' AND ${alive('runner')}) AS live
     FROM ${s}.placements`;
   const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
 
@@ -421,6 +421,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const at = c.at ?? clock().toISOString();
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
     const number = c.number ?? null;
+    const gateway = c.gateway ?? null;
     const limited = c.limit !== undefined && c.number !== undefined;
     const scoped = c.campaign !== undefined && c.number !== undefined;
     const slotted = c.sameSlot !== undefined && c.number !== undefined;
@@ -486,11 +487,12 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
             ? undefined
             : await client.query(
                 `INSERT INTO ${s}.placements
-                   (key, target, status, at, definition, file, runner, attempt, claimed_at, number)
-                 VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now(), $8)
+                   (key, target, status, at, definition, file, runner, attempt, claimed_at, number,
+                    gateway)
+                 VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now(), $8, $9)
                  ON CONFLICT (key) DO NOTHING
                  RETURNING key`,
-                [...values, number],
+                [...values, number, gateway],
               );
         let won = inserted?.rowCount === 1;
         if (!won) {
@@ -516,13 +518,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                    jsonb_build_object('status', status, 'sid', sid, 'callId', call_id, 'at', at,
                      'definition', definition, 'file', file, 'httpStatus', http_status,
                      'message', message, 'resolvedBy', resolved_by, 'history', history,
-                     'number', number)) END,
+                     'number', number, 'gateway', gateway)) END,
                  history = CASE WHEN status = 'placed' AND sid IS NOT NULL
                    THEN coalesce(history, '[]'::jsonb) || jsonb_build_array(jsonb_strip_nulls(
                      jsonb_build_object('sid', sid, 'callId', call_id, 'at', at, 'number', number)))
                    ELSE history END,
                  sid = NULL, call_id = NULL, http_status = NULL, message = NULL,
-                 resolved_by = NULL, number = $10
+                 resolved_by = NULL, number = $10, gateway = $12
              WHERE key = $1 AND (
                (status = 'claimed' AND runner = $6)
                OR (NOT $9 AND (status = 'failed' OR ($8 AND (status = 'unknown'
@@ -539,6 +541,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
               c.replace === true,
               number,
               c.replace === true ? (c.replaces ?? null) : null,
+              gateway,
             ],
           );
           const found = reclaimed.rows[0];
@@ -589,7 +592,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         `UPDATE ${s}.placements
          SET status = $2, sid = $3, call_id = $4, at = $5, definition = $6, file = $7,
              http_status = $8, message = $9, resolved_by = $10, history = $11, previous = NULL,
-             runner = NULL, number = $12
+             runner = NULL, number = $12, gateway = $13
          WHERE key = $1`,
         [
           o.key,
@@ -604,6 +607,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           e.resolvedBy ?? null,
           e.history === undefined ? null : JSON.stringify(e.history),
           e.number ?? null,
+          e.gateway ?? null,
         ],
       );
     });
@@ -860,10 +864,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       await client.query(
         `INSERT INTO ${s}.placements
            (key, status, sid, call_id, at, definition, file, http_status, message, resolved_by,
-            history, outcome, number)
+            history, outcome, number, gateway)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
            $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::jsonb[],
-           $12::jsonb[], $13::text[])`,
+           $12::jsonb[], $13::text[], $14::text[])`,
         [
           entries.map(([key]) => key),
           column((e) => e.status),
@@ -878,6 +882,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           column((e) => (e.history === undefined ? undefined : JSON.stringify(e.history))),
           column((e) => (e.outcome === undefined ? undefined : JSON.stringify(e.outcome))),
           column((e) => e.number),
+          column((e) => e.gateway),
         ],
       );
       // Schedule memory the store lacks comes along; what it has stays.

@@ -107,7 +107,7 @@ const finish = async (store: StateStore): Promise<void> => {
 /** Run runner.mjs until it says "ready" (its claims/lock are durable), then SIGKILL it. */
 const killedRunner = async (
   project: Project,
-  spec: { claim?: readonly string[]; lock?: boolean },
+  spec: { claim?: readonly string[]; lock?: boolean; gateway?: string },
 ): Promise<void> => {
   const child = track(
     spawn(process.execPath, [RUNNER, JSON.stringify({ ...project.spec, ...spec })], {
@@ -529,6 +529,36 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(await next.claim(claimOf('k1', { retryUnknown: true }))).toBe(true);
         await next.record(placed('k1'));
         expect((await next.read()).lock.calls.k1?.status).toBe('placed');
+      });
+    });
+
+    describe('the gateway a placement went to', () => {
+      const G = 'sha256:0123456789abcdef';
+      test('is kept by its entry: placed, and a claim a crash left unknown', async () => {
+        const project = await harness.project();
+        await killedRunner(project, { claim: ['k1'], gateway: G });
+        const reader = await storeOn(project);
+        expect((await reader.read()).lock.calls.k1).toMatchObject({
+          status: 'unknown',
+          message: INTERRUPTED,
+          gateway: G,
+        });
+        await finish(reader);
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('k2', { gateway: G }))).toBe(true);
+        // Being placed, it is read with it too.
+        expect((await runner.read()).lock.calls.k2).toMatchObject({ gateway: G });
+        await runner.record({ ...placed('k2'), gateway: G });
+        expect(await runner.claim(claimOf('k3'))).toBe(true);
+        await runner.record(placed('k3'));
+        await finish(runner);
+        const later = await storeOn(project);
+        const { calls } = (await later.read()).lock;
+        expect(calls.k1).toMatchObject({ status: 'unknown', gateway: G });
+        expect(calls.k2).toMatchObject({ status: 'placed', gateway: G });
+        // A placement that records none (an earlier release's) has none.
+        expect(calls.k3).toMatchObject({ status: 'placed' });
+        expect(calls.k3?.gateway).toBeUndefined();
       });
     });
 

@@ -1,7 +1,7 @@
 // A runner in its own process, so that tests can kill it the way a crash does (SIGKILL).
 // Usage: node runner.mjs '<json>'  — json: the store ({ backend: 'file', stateDir, lockPath }
 // or { backend: 'postgres', url, schema }), `lock` (take the single-holder lock) and `claim`
-// (keys to claim). Prints "ready" once all of it is durable, then waits to be killed.
+// (keys to claim), `gateway` (the digest its claims record). Prints "ready" once all of it is durable, then waits to be killed.
 import { openFileStore } from '../../../dist/state/file-store.js';
 import { openPostgresStore } from '../../../dist/state/postgres/store.js';
 
@@ -30,6 +30,7 @@ for (const key of spec.claim ?? []) {
     attempt: 1,
     definition: 'sha256:child',
     file: 'calls/child.yaml',
+    ...(spec.gateway === undefined ? {} : { gateway: spec.gateway }),
   });
   if (!ok) {
     process.stdout.write(`not claimed: ${key}\n`);
