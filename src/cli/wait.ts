@@ -74,7 +74,9 @@ export const captured = (ctx: CommandContext): Captured => {
       return true;
     },
     isTTY: false,
+    // What writeChunks (the JSON reporter) listens with: the text never waits.
     on: () => stdout,
+    off: () => stdout,
   };
   return { ctx: { ...ctx, stdout: stdout as unknown as NodeJS.WriteStream }, text: () => text };
 };
