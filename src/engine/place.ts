@@ -7,6 +7,7 @@ import {
   noOutcomes,
   type Outcome,
   type OutcomeCounts,
+  StoppedBeforeSend,
 } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
@@ -337,11 +338,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         request = input.request(item);
         definition = item.definition;
       } catch (error) {
-        if (stopError === undefined) {
-          stopError = error;
-          input.onEvent({ type: 'run:stopping', reason: input.redact(stopReason(error)) });
-        }
-        stop.abort();
+        stopFor(error);
         return undefined;
       }
       // Its hours closed before its turn: held back at once, without waiting for the rate.
@@ -405,6 +402,33 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
   let stopError: unknown;
+  /** Stops the run for `error` (a campaign's CSV changed), saying so at the first. */
+  const stopFor = (error: unknown): void => {
+    if (stopError === undefined) {
+      stopError = error;
+      input.onEvent({ type: 'run:stopping', reason: input.redact(stopReason(error)) });
+    }
+    stop.abort();
+  };
+  /**
+   * A campaign's CSV changed under a call about to leave (its row read again for its claim,
+   * or the row a refused claim names): the run stops as when a request cannot be built, and
+   * the call is one a stop caught before its request left: not sent, no entry, still due. A
+   * claim held for it (this attempt's, or an earlier attempt's, which the gateway certainly
+   * did not place) is given up; without one, nothing is recorded.
+   */
+  const caughtByChange = (
+    request: CallRequest,
+    l: Live,
+    attempt: number,
+    claimed: boolean,
+    error: RecipientsChanged,
+  ): never => {
+    stopFor(error);
+    l.attempts = claimed ? attempt : attempt - 1;
+    if (l.attempts === 0) unsent.add(request.key);
+    throw new StoppedBeforeSend(error.message);
+  };
   /**
    * The state could not be written: nothing more is sent in this run, though a later claim
    * might succeed (a database back a moment later). The run stops as on a first SIGINT, but
@@ -433,170 +457,184 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       beforeSend: async (request) => {
         const l = live.get(request.key);
         if (l === undefined) throw new Error(`${request.key} is not being placed by this run`);
-        // A campaign row whose calling hours closed is held back, still due: checked before
-        // its claim and again once claimed, just before the request leaves.
-        holdIfClosed(request);
         const attempt = l.attempts + 1;
-        // A write of the state failed already (another call's claim or outcome): not claimed.
-        if (claimError !== undefined) {
-          if (attempt === 1) unsent.add(request.key);
-          throw claimError;
-        }
-        // Never after a later slot of its call (slotOrder): looked at before its claim, and
-        // again once claimed, just before the request leaves. Missed: a claim is given up.
-        const passed = order.passed(l.item, attempt > 1);
-        if (passed !== undefined) throw new NoLongerDue(input.redact(passed));
-        const number = destinationNumber(request.body.to);
-        if (number !== undefined && screen?.suppression !== undefined) {
-          let listed: Listed | undefined;
+        // Whether this attempt's claim is held (a stop that comes after it gives it up).
+        let claimed = false;
+        try {
+          // A campaign row whose calling hours closed is held back, still due: checked before
+          // its claim and again once claimed, just before the request leaves.
+          holdIfClosed(request);
+          // A write of the state failed already (another call's claim or outcome): not claimed.
+          if (claimError !== undefined) {
+            if (attempt === 1) unsent.add(request.key);
+            throw claimError;
+          }
+          // Never after a later slot of its call (slotOrder): looked at before its claim, and
+          // again once claimed, just before the request leaves. Missed: a claim is given up.
+          const passed = order.passed(l.item, attempt > 1);
+          if (passed !== undefined) throw new NoLongerDue(input.redact(passed));
+          const number = destinationNumber(request.body.to);
+          if (number !== undefined && screen?.suppression !== undefined) {
+            let listed: Listed | undefined;
+            try {
+              listed = await screen.suppression.check(number);
+            } catch (error) {
+              stateFailed(error);
+              if (attempt === 1) unsent.add(request.key);
+              throw error;
+            }
+            if (listed !== undefined) {
+              suppressed.set(request.key, suppressedReason(listed));
+              throw new Held('on a do-not-call list');
+            }
+          }
+          l.attempts = attempt;
+          // Recorded whether or not a limit is set now: a limit set later counts these calls.
+          if (number !== undefined) l.number = numberDigest(number);
+          let won: ClaimResult;
+          // A campaign row's claim is refused when its campaign dialled the number under
+          // another key meanwhile, under any target; made again with that row when the row
+          // shares the number, or with that key when its target is another gateway.
+          let campaign: CampaignScope | undefined =
+            l.number === undefined ? undefined : claimScope(l.item);
+          // A slot's claim is refused when another key placed the slot to the number meanwhile;
+          // made again with that key let through when the plan would place the slot beside it.
+          let sameSlot: SlotScope | undefined =
+            l.number === undefined || input.slotOwners === undefined
+              ? undefined
+              : slotScope(l.item);
+          // A claim is refused when its key (but for its target) was claimed or placed under
+          // another target meanwhile; made again with that key let through when the plan would
+          // place it beside (a target the project defines on another gateway).
+          let sameKey: KeyScope | undefined =
+            input.slotOwners === undefined ? undefined : keyScope(l.item, planned);
+          // The sid a call `--replace` places again: refused under another target's name, it
+          // was replaced there first.
+          const repeated = repeatedSid(l.item, planned);
+          let heldWhy: string | undefined;
           try {
-            listed = await screen.suppression.check(number);
+            const { item } = l;
+            for (;;) {
+              won = await store.claim({
+                key: request.key,
+                target: request.target,
+                attempt,
+                definition: l.definition,
+                file: item.file,
+                replace: item.replaces === undefined ? undefined : true,
+                replaces: item.replaces?.sid,
+                number: l.number,
+                gateway: l.gateway,
+                at: undefined,
+                retryUnknown,
+                limit,
+                campaign,
+                sameSlot,
+                sameKey,
+              });
+              if (typeof won === 'object' && 'keyDialled' in won) {
+                const found = won.keyDialled;
+                const owners = input.slotOwners;
+                if (sameKey === undefined || owners === undefined) break;
+                heldWhy = keyClaimHeld(item, found, owners, l.number);
+                // A repeat that finds another runner's claim or call there since its plan was
+                // replaced first, as one that finds its own key's entry changed.
+                if (heldWhy !== undefined && repeated !== undefined)
+                  heldWhy = replacedWords(repeated);
+                if (heldWhy !== undefined) break;
+                // Never asked twice of one key (a store that names it again holds the call).
+                if (sameKey.beside?.includes(found.key) === true) {
+                  heldWhy = `not placed: already placed as ${found.key}`;
+                  break;
+                }
+                sameKey = { ...sameKey, beside: [...(sameKey.beside ?? []), found.key] };
+                continue;
+              }
+              if (typeof won === 'object' && 'slotDialled' in won) {
+                const found = won.slotDialled;
+                const owners = input.slotOwners;
+                if (sameSlot === undefined || l.number === undefined || owners === undefined) break;
+                heldWhy = slotClaimHeld(item, l.number, found, owners);
+                if (heldWhy !== undefined) break;
+                // Never asked twice of one key (a store that names it again holds the slot).
+                if (sameSlot.beside?.includes(found.key) === true) {
+                  heldWhy = `not placed: this slot already dialled its number as ${found.key}`;
+                  break;
+                }
+                sameSlot = { ...sameSlot, beside: [...(sameSlot.beside ?? []), found.key] };
+                continue;
+              }
+              if (typeof won !== 'object' || !('dialled' in won)) break;
+              if (number === undefined || campaign === undefined) break;
+              const refused = claimRefused(
+                item,
+                number,
+                won.dialled,
+                numberOf,
+                input.slotOwners?.gateways,
+              );
+              if ('beside' in refused) {
+                // Never asked twice of one key (a store that names it again holds the row).
+                if (campaign.beside?.includes(refused.beside) === true) {
+                  heldWhy = `not placed: this campaign already dialled its number as ${refused.beside}`;
+                  break;
+                }
+                campaign = { ...campaign, beside: [...(campaign.beside ?? []), refused.beside] };
+                continue;
+              }
+              if (!('sharing' in refused)) {
+                heldWhy = refused.reason;
+                break;
+              }
+              // Never asked twice of one row (a store that names it again holds the row).
+              if (campaign.sharing?.includes(refused.sharing) === true) {
+                heldWhy = refused.reason;
+                break;
+              }
+              campaign = { ...campaign, sharing: [...(campaign.sharing ?? []), refused.sharing] };
+            }
           } catch (error) {
+            // A row read again that is no longer as read stops the run instead (below).
+            if (error instanceof RecipientsChanged) throw error;
             stateFailed(error);
             if (attempt === 1) unsent.add(request.key);
             throw error;
           }
-          if (listed !== undefined) {
-            suppressed.set(request.key, suppressedReason(listed));
-            throw new Held('on a do-not-call list');
+          if (heldWhy !== undefined) {
+            // Nothing recorded for this attempt; a retry's earlier claim is given up.
+            l.attempts = attempt - 1;
+            dialled.set(request.key, input.redact(heldWhy));
+            throw new Held('already dialled under another key');
           }
-        }
-        l.attempts = attempt;
-        // Recorded whether or not a limit is set now: a limit set later counts these calls.
-        if (number !== undefined) l.number = numberDigest(number);
-        let won: ClaimResult;
-        // A campaign row's claim is refused when its campaign dialled the number under
-        // another key meanwhile, under any target; made again with that row when the row
-        // shares the number, or with that key when its target is another gateway.
-        let campaign: CampaignScope | undefined =
-          l.number === undefined ? undefined : claimScope(l.item);
-        // A slot's claim is refused when another key placed the slot to the number meanwhile;
-        // made again with that key let through when the plan would place the slot beside it.
-        let sameSlot: SlotScope | undefined =
-          l.number === undefined || input.slotOwners === undefined ? undefined : slotScope(l.item);
-        // A claim is refused when its key (but for its target) was claimed or placed under
-        // another target meanwhile; made again with that key let through when the plan would
-        // place it beside (a target the project defines on another gateway).
-        let sameKey: KeyScope | undefined =
-          input.slotOwners === undefined ? undefined : keyScope(l.item, planned);
-        // The sid a call `--replace` places again: refused under another target's name, it
-        // was replaced there first.
-        const repeated = repeatedSid(l.item, planned);
-        let heldWhy: string | undefined;
-        try {
-          const { item } = l;
-          for (;;) {
-            won = await store.claim({
-              key: request.key,
-              target: request.target,
-              attempt,
-              definition: l.definition,
-              file: item.file,
-              replace: item.replaces === undefined ? undefined : true,
-              replaces: item.replaces?.sid,
-              number: l.number,
-              gateway: l.gateway,
-              at: undefined,
-              retryUnknown,
-              limit,
-              campaign,
-              sameSlot,
-              sameKey,
-            });
-            if (typeof won === 'object' && 'keyDialled' in won) {
-              const found = won.keyDialled;
-              const owners = input.slotOwners;
-              if (sameKey === undefined || owners === undefined) break;
-              heldWhy = keyClaimHeld(item, found, owners, l.number);
-              // A repeat that finds another runner's claim or call there since its plan was
-              // replaced first, as one that finds its own key's entry changed.
-              if (heldWhy !== undefined && repeated !== undefined)
-                heldWhy = replacedWords(repeated);
-              if (heldWhy !== undefined) break;
-              // Never asked twice of one key (a store that names it again holds the call).
-              if (sameKey.beside?.includes(found.key) === true) {
-                heldWhy = `not placed: already placed as ${found.key}`;
-                break;
-              }
-              sameKey = { ...sameKey, beside: [...(sameKey.beside ?? []), found.key] };
-              continue;
-            }
-            if (typeof won === 'object' && 'slotDialled' in won) {
-              const found = won.slotDialled;
-              const owners = input.slotOwners;
-              if (sameSlot === undefined || l.number === undefined || owners === undefined) break;
-              heldWhy = slotClaimHeld(item, l.number, found, owners);
-              if (heldWhy !== undefined) break;
-              // Never asked twice of one key (a store that names it again holds the slot).
-              if (sameSlot.beside?.includes(found.key) === true) {
-                heldWhy = `not placed: this slot already dialled its number as ${found.key}`;
-                break;
-              }
-              sameSlot = { ...sameSlot, beside: [...(sameSlot.beside ?? []), found.key] };
-              continue;
-            }
-            if (typeof won !== 'object' || !('dialled' in won)) break;
-            if (number === undefined || campaign === undefined) break;
-            const refused = claimRefused(
-              item,
-              number,
-              won.dialled,
-              numberOf,
-              input.slotOwners?.gateways,
-            );
-            if ('beside' in refused) {
-              // Never asked twice of one key (a store that names it again holds the row).
-              if (campaign.beside?.includes(refused.beside) === true) {
-                heldWhy = `not placed: this campaign already dialled its number as ${refused.beside}`;
-                break;
-              }
-              campaign = { ...campaign, beside: [...(campaign.beside ?? []), refused.beside] };
-              continue;
-            }
-            if (!('sharing' in refused)) {
-              heldWhy = refused.reason;
-              break;
-            }
-            // Never asked twice of one row (a store that names it again holds the row).
-            if (campaign.sharing?.includes(refused.sharing) === true) {
-              heldWhy = refused.reason;
-              break;
-            }
-            campaign = { ...campaign, sharing: [...(campaign.sharing ?? []), refused.sharing] };
+          if (won === 'limited' && screen?.perNumber !== undefined) {
+            // Nothing recorded for this attempt; a retry's earlier claim is still held.
+            l.attempts = attempt - 1;
+            waiting.set(request.key, limitedReason(screen.perNumber));
+            throw new Held('per-number limit reached');
           }
+          if (won !== true) {
+            // A replacement loses once the entry no longer holds the sid its plan named: another
+            // runner replaced that call first (or is replacing it now), and one replacement it is.
+            const replaced = repeated;
+            if (typeof won === 'object' && 'recorded' in won && replaced === undefined)
+              // Settled since this run read the state: not in flight, whoever placed it.
+              recordedElsewhere.set(request.key, won.recorded);
+            else if (replaced === undefined)
+              elsewhere.set(request.key, 'being placed by another runner');
+            else replacedElsewhere.set(request.key, replacedWords(replaced));
+            throw new ClaimedElsewhere('claimed by another runner');
+          }
+          claimed = true;
+          holdIfClosed(request);
+          const passedMeanwhile = order.passed(l.item, attempt > 1);
+          if (passedMeanwhile !== undefined) throw new NoLongerDue(input.redact(passedMeanwhile));
+          order.sending(l.item);
         } catch (error) {
-          stateFailed(error);
-          if (attempt === 1) unsent.add(request.key);
+          // The row (or another row of its CSV) is read again on the way to the claim.
+          if (error instanceof RecipientsChanged)
+            caughtByChange(request, l, attempt, claimed, error);
           throw error;
         }
-        if (heldWhy !== undefined) {
-          // Nothing recorded for this attempt; a retry's earlier claim is given up.
-          l.attempts = attempt - 1;
-          dialled.set(request.key, input.redact(heldWhy));
-          throw new Held('already dialled under another key');
-        }
-        if (won === 'limited' && screen?.perNumber !== undefined) {
-          // Nothing recorded for this attempt; a retry's earlier claim is still held.
-          l.attempts = attempt - 1;
-          waiting.set(request.key, limitedReason(screen.perNumber));
-          throw new Held('per-number limit reached');
-        }
-        if (won !== true) {
-          // A replacement loses once the entry no longer holds the sid its plan named: another
-          // runner replaced that call first (or is replacing it now), and one replacement it is.
-          const replaced = repeated;
-          if (typeof won === 'object' && 'recorded' in won && replaced === undefined)
-            // Settled since this run read the state: not in flight, whoever placed it.
-            recordedElsewhere.set(request.key, won.recorded);
-          else if (replaced === undefined)
-            elsewhere.set(request.key, 'being placed by another runner');
-          else replacedElsewhere.set(request.key, replacedWords(replaced));
-          throw new ClaimedElsewhere('claimed by another runner');
-        }
-        holdIfClosed(request);
-        const passedMeanwhile = order.passed(l.item, attempt > 1);
-        if (passedMeanwhile !== undefined) throw new NoLongerDue(input.redact(passedMeanwhile));
-        order.sending(l.item);
       },
       onEvent: (event: ExecuteEvent) => {
         if (event.type === 'call:retry') {

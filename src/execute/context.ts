@@ -34,7 +34,8 @@ export interface ExecuteContext {
   readonly targets: ReadonlyMap<string, ResolvedTarget>;
   /**
    * Records the durable intent; awaited before every attempt that could reach the gateway.
-   * Throws NoLongerDue for a call that may no longer leave (it ends `missed`).
+   * Throws NoLongerDue for a call that may no longer leave (it ends `missed`), and
+   * StoppedBeforeSend for one the run stopped for (not sent, as a stop leaves it).
    */
   readonly beforeSend: (request: CallRequest) => Promise<void>;
   readonly onEvent?: (event: ExecuteEvent) => void;

@@ -33,6 +33,16 @@ export class NoLongerDue extends Error {
   override readonly name = 'NoLongerDue';
 }
 
+/**
+ * What an ExecuteContext's `beforeSend` throws for a call the run stopped for before its
+ * request left (its campaign's CSV changed under it): it ends as a stop ends it
+ * (NOT_SENT_INTERRUPTED): nothing happened at the gateway, the call stays due. A claim held
+ * for it is the caller's to give up.
+ */
+export class StoppedBeforeSend extends Error {
+  override readonly name = 'StoppedBeforeSend';
+}
+
 export interface Outcome {
   readonly key: string;
   readonly status: OutcomeStatus;

@@ -1,5 +1,11 @@
 import type { Runtime } from './context.js';
-import { NOT_SENT_INTERRUPTED, NoLongerDue, type Outcome, type OutcomeStatus } from './outcome.js';
+import {
+  NOT_SENT_INTERRUPTED,
+  NoLongerDue,
+  type Outcome,
+  type OutcomeStatus,
+  StoppedBeforeSend,
+} from './outcome.js';
 import { classifyAttempt, retryDelay, reusedSidMessage, type Verdict } from './policy.js';
 import type { CallRequest } from './target.js';
 import {
@@ -69,6 +75,7 @@ export async function placeCall(
       await rt.beforeSend(request);
     } catch (error) {
       if (error instanceof NoLongerDue) return end('missed', error.message);
+      if (error instanceof StoppedBeforeSend) return end('failed', NOT_SENT_INTERRUPTED);
       const why = error instanceof Error ? error.message : String(error);
       return end('failed', `not sent: the intent could not be recorded: ${why}`);
     }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   campaignYaml,
   type Gateway,
+  holdCalls,
   output,
   recipientNumber,
   spawnCli,
@@ -28,6 +29,14 @@ const bigRows = (n: number): string =>
       { length: n },
       (_, i) => `r${i + 1},Patient ${i + 1},${recipientNumber(i + 1)},${'x'.repeat(10_000)}`,
     ),
+    '',
+  ].join('\n');
+
+/** A CSV of `n` short rows, r1 to rN. */
+const smallRows = (n: number): string =>
+  [
+    'id,name,phone,note',
+    ...Array.from({ length: n }, (_, i) => `r${i + 1},P${i + 1},${recipientNumber(i + 1)},x`),
     '',
   ].join('\n');
 
@@ -147,5 +156,97 @@ describe('a campaign CSV edited while apply places its rows', () => {
     const numbers = gw.placed().map((p) => (p.body as { to: { number: string } }).to.number);
     expect(numbers).toHaveLength(2);
     expect(numbers).not.toContain(recipientNumber(20));
+  });
+  it('a row whose request was built before the edit and whose claim comes after it (its rate slot) is not sent, no entry, never unknown', async () => {
+    // Row 1's call is held at the gateway; row 2's request is built beside it at once and
+    // waits 3 s for its rate slot, so it is read again for its claim after the edit.
+    const hold = holdCalls();
+    releaseAll = hold.release;
+    gw = await startGateway(
+      { 'calls/reminders.yaml': campaignYaml(), 'lists/reminders.csv': smallRows(10) },
+      { targetExtra: ['concurrency: 2', 'rate: 20/m'], latencyMs: 1, wait: hold.wait },
+    );
+    const { dir } = gw.project;
+    const child = spawnCli(['apply', '--yes'], { cwd: dir, env: gw.env });
+    const { done, soFar } = watch(child, 30_000);
+    await waitFor('row 1 at the gateway', () => (hold.held() === 1 ? true : undefined));
+    await appendFile(join(dir, 'lists/reminders.csv'), `r99,Late,${recipientNumber(99)},x\n`);
+    // Row 1 is let go only once the run stopped: no other row is built meanwhile.
+    await waitFor('the stop to be said', () => (/stopping: /.test(soFar()) ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    hold.release();
+    const r = await done;
+
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stdout).toMatch(/Stopped: 1 placed, 0 failed, 0 unknown, 9 not sent \(still due\)/);
+    expect(r.stdout).toMatch(/not sent 9 rows of lists\/reminders\.csv {2}still due/);
+    expect(output(r)).not.toMatch(/unknown +sim\/|not claimed by this run|callops resolve/);
+    expect(r.stderr).toMatch(
+      /callops apply: the run stopped: lists\/reminders\.csv changed after callops read it \(.*\); 9 calls not sent, still due — run the command again\n$/,
+    );
+    // Row 2 never left, and has no entry: only row 1's call is recorded.
+    expect(gw.sim.received()).toHaveLength(1);
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/reminders/r1']);
+    expect(lock?.calls['sim/reminders/r1']?.status).toBe('placed');
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+
+    const next = await gw.run(['apply', '--yes', '--rate', '100/s', '--format', 'json']);
+    expect(next.code, output(next)).toBe(0);
+    const json = JSON.parse(next.stdout) as { placed: number; unknown: number };
+    expect([json.placed, json.unknown]).toEqual([10, 0]);
+  });
+
+  it('a retry waiting out its Retry-After when the CSV changes is not sent again: its claim is given up, no entry, still due', async () => {
+    // Row 1's request is answered 503 with Retry-After: 6; row 2's, 3 s later (its rate slot),
+    // is accepted and held at the gateway, so nothing else is built; row 1's retry is then read
+    // again for its claim after the edit.
+    const hold = holdCalls();
+    releaseAll = hold.release;
+    let draws = 0;
+    gw = await startGateway(
+      { 'calls/reminders.yaml': campaignYaml(), 'lists/reminders.csv': smallRows(10) },
+      {
+        targetExtra: ['concurrency: 2', 'rate: 20/m'],
+        latencyMs: 1,
+        wait: hold.wait,
+        failStatus: 503,
+        failRate: 0.5,
+        retryAfterS: 6,
+        random: () => (draws++ === 0 ? 0 : 0.99),
+      },
+    );
+    const { dir } = gw.project;
+    const child = spawnCli(['apply', '--yes'], { cwd: dir, env: gw.env });
+    const { done, soFar } = watch(child, 40_000);
+    await waitFor('row 2 held at the gateway', () => (hold.held() === 1 ? true : undefined));
+    await appendFile(join(dir, 'lists/reminders.csv'), `r99,Late,${recipientNumber(99)},x\n`);
+    await waitFor('the stop to be said', () => (/stopping: /.test(soFar()) ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    hold.release();
+    const r = await done;
+
+    expect(r.code, output(r)).toBe(1);
+    expect(r.stdout).toMatch(/Stopped: 1 placed, 0 failed, 0 unknown, 9 not sent \(still due\)/);
+    expect(output(r)).not.toMatch(/(failed|unknown) +sim\/|intent could not be recorded/);
+    expect(r.stderr).toMatch(
+      /callops apply: the run stopped: lists\/reminders\.csv changed after callops read it \(.*\); 9 calls not sent, still due — run the command again\n$/,
+    );
+    const received = gw.sim.received();
+    expect(received.map((c) => c.status)).toEqual([503, 201]);
+    expect(received.map((c) => (c.body as { tag?: { row?: string } }).tag?.row)).toEqual([
+      'r1',
+      'r2',
+    ]);
+    // The claim of row 1's first attempt (refused: nobody was called) is given up.
+    const lock = await gw.project.lock();
+    expect(Object.keys(lock?.calls ?? {})).toEqual(['sim/reminders/r2']);
+    expect(gw.project.exists('.callops/journal.jsonl')).toBe(false);
+
+    const next = await gw.run(['apply', '--yes', '--rate', '100/s']);
+    expect(next.code, output(next)).toBe(0);
+    expect(next.stdout).toMatch(/Done: 10 placed, 0 failed, 0 unknown/);
   });
 });
