@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { RecipientsChanged } from '../config/recipients.js';
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
@@ -401,6 +402,9 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // gets no entry; the store is written once every call is settled.
   const stop = new AbortController();
   const signal = AbortSignal.any([input.signal, stop.signal]);
+  // Every retry's wait and every wait for a rate slot listens on it: as many as the
+  // concurrency allows, which is no leak (each listener goes once its wait ends).
+  setMaxListeners(0, signal);
   let stopError: unknown;
   /** Stops the run for `error` (a campaign's CSV changed), saying so at the first. */
   const stopFor = (error: unknown): void => {

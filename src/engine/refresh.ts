@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { observeCycle, type Watched, watchedEntries } from '../execute/observe.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -68,6 +69,8 @@ export class OutcomeRefresher {
   private paused = false;
 
   constructor(private readonly input: RefresherInput) {
+    // Each target's read in flight listens on it: as many as the project has targets.
+    setMaxListeners(0, this.stop.signal);
     const abort = () => this.stop.abort();
     if (input.signal.aborted) abort();
     input.signal.addEventListener('abort', abort, { once: true });

@@ -220,3 +220,32 @@ describe('480: no feature server pauses the whole target', () => {
     ]);
   }, 20_000);
 });
+
+describe('many calls waiting out a retry at once', () => {
+  it('prints no MaxListenersExceededWarning: every wait listens on the run signal, however many', async () => {
+    // The first 32 requests (one per worker, all at once) are answered 503 with Retry-After:
+    // 1, so 32 calls wait out their retry side by side; every later request is placed.
+    const names = Array.from({ length: 40 }, (_, i) => `c${i + 1}`);
+    let draws = 0;
+    const gw = await startGateway(
+      { 'calls/a.yaml': callsYaml(names.map((name) => ({ name }))) },
+      {
+        failStatus: 503,
+        failRate: 0.5,
+        random: () => (draws++ < 32 ? 0 : 0.99),
+        targetExtra: ['concurrency: 32'],
+      },
+    );
+    cleanups.push(() => gw.close());
+
+    const result = await gw.run(['apply', '--yes']);
+
+    expect(result.code, output(result)).toBe(0);
+    const statuses = gw.sim.received().map((r) => r.status);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(32);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(40);
+    expect(result.stdout).toMatch(/Done: 40 placed, 0 failed, 0 unknown/);
+    expect(result.stderr).not.toMatch(/MaxListenersExceededWarning|memory leak/);
+    expect(result.stderr).toBe('');
+  }, 30_000);
+});
