@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,13 @@ export interface TestPostgres {
   halt(): Promise<void>;
   /** Start a halted server again on the same port. */
   resume(): Promise<void>;
+  /**
+   * Stop every process of the server with SIGSTOP, as a server that hangs (or a network that
+   * drops every packet) does: its connections stay open and nothing is answered, new
+   * connections included. `thaw` lets it go on (SIGCONT); so does `stop`.
+   */
+  freeze(): Promise<void>;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -79,6 +86,32 @@ export const startPostgres = async (): Promise<TestPostgres> => {
     const cause = error instanceof Error ? error.message : String(error);
     throw new Error(`PostgreSQL did not start (${cause}):\n${log.join('').slice(-4000)}`);
   }
+  /** The postmaster (its pid the first line of postmaster.pid) and its children, from /proc. */
+  const serverPids = async (): Promise<number[]> => {
+    const postmaster = Number(
+      (await readFile(join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    const children: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) children.push(Number(entry));
+    }
+    return [postmaster, ...children];
+  };
+  let frozen: readonly number[] = [];
+  const thaw = () => {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone since.
+      }
+    }
+    frozen = [];
+  };
   const urlOf = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   let databases = 0;
@@ -103,7 +136,15 @@ export const startPostgres = async (): Promise<TestPostgres> => {
     },
     halt: () => server.stop(),
     resume: () => server.start(),
+    freeze: async () => {
+      const pids = await serverPids();
+      // The postmaster first: it forks no new backend once stopped.
+      frozen = pids;
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    },
+    thaw,
     stop: async () => {
+      thaw();
       await server.stop();
       await rm(databaseDir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@ import { checkOutcome } from '../outcome.js';
 import { INTERRUPTED } from '../replay.js';
 import { BEING_PLACED, type DialledEntry, IN_FLIGHT, type StateView } from '../store.js';
 import { type LockEntry, type Lockfile, RESOLVED_BY } from '../types.js';
+import { answerWords } from './time-limit.js';
 
 /* The rows of the Postgres store as the view reads them, and the words of its failures. */
 
@@ -48,7 +49,7 @@ export interface ScheduleRow {
 }
 
 export const causeOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+  error instanceof Error ? answerWords(error) : String(error);
 
 /** A refusal the store words itself (not the database's failure): passed on as it is. */
 export class Refusal extends Error {}

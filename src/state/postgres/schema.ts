@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { noAnswer, patiently } from './time-limit.js';
 
 export const DEFAULT_SCHEMA = 'callops';
 
@@ -163,7 +164,11 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<vo
   const s = quoteSchema(schema);
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockSpace(schema), MIGRATION_LOCK]);
+    // Another runner's migration is waited for, as long as a migration may take.
+    await patiently(client, 'SELECT pg_advisory_xact_lock($1, $2)', [
+      lockSpace(schema),
+      MIGRATION_LOCK,
+    ]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${s}.callops_schema_version (
@@ -183,14 +188,15 @@ export const migrate = async (client: pg.ClientBase, schema: string): Promise<vo
     if (current > 0 && current < SCHEMA_VERSION) await refuseLiveRunners(client, schema, current);
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       const migration = MIGRATIONS[version - 1];
-      if (migration) await client.query(migration(s));
+      if (migration) await patiently(client, migration(s));
       await client.query(`INSERT INTO ${s}.callops_schema_version (version) VALUES ($1)`, [
         version,
       ]);
     }
     await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // One left unanswered is dropped by the caller: a ROLLBACK would wait behind it.
+    if (!noAnswer(error)) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 };

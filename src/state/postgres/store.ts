@@ -45,6 +45,16 @@ import {
   quoteSchema,
   RUN_LOCK,
 } from './schema.js';
+import {
+  allowing,
+  CLOSE_TIME_LIMIT_MS,
+  endWithin,
+  noAnswer,
+  patiently,
+  QUERY_TIME_LIMIT_MS,
+  settledWithin,
+  unanswered,
+} from './time-limit.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://…`: holds a password; never part of a message. */
@@ -139,12 +149,14 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   } catch (error) {
     throw new Error(`the state database could not be reached (${causeOf(error)})`);
   }
-  // What the url says wins, as when the client parses it (its application_name…).
+  // What the url says wins, as when the client parses it (its application_name…); but for
+  // the time limit of a query (./time-limit.ts), which is callops' own.
   const session = new pg.Client({
     connectionTimeoutMillis,
     keepAlive: true,
     application_name: 'callops',
     ...connection,
+    query_timeout: QUERY_TIME_LIMIT_MS,
   });
   let lost: Error | undefined;
   const markLost = (error?: Error) => {
@@ -175,16 +187,21 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     // Named so that an operator sees in pg_stat_activity which runner a connection serves.
     await session.query(`SET application_name = 'callops runner ${runner} session'`);
   } catch (error) {
-    await session.end().catch(() => undefined);
+    await endWithin(session, CLOSE_TIME_LIMIT_MS);
+    if (noAnswer(error))
+      throw new Error(`the state database could not be reached (${causeOf(error)})`);
     throw error;
   }
 
+  // A connection made while the runner works is one more wait for an answer: no longer than
+  // a query's (./time-limit.ts).
   const pool = statePool({
-    connectionTimeoutMillis,
+    connectionTimeoutMillis: Math.min(connectionTimeoutMillis, QUERY_TIME_LIMIT_MS),
     max: options.poolSize ?? 10,
     keepAlive: true,
     application_name: `callops runner ${runner}`,
     ...connection,
+    query_timeout: QUERY_TIME_LIMIT_MS,
   });
 
   /** This store holds the run lock (taken, not given up, not lost). */
@@ -199,8 +216,9 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   // lock, each renewal also reads who holds it: a lease that ran out (the database out of
   // reach for longer than it) let a `run` started meanwhile take it. Read at every renewal,
   // not only the first after an outage: that run may write its row just after this one.
-  let renewing: Promise<void> | undefined;
-  const renew = (): Promise<void> => {
+  let renewing: Promise<boolean> | undefined;
+  /** Renew the lease (or wait for the renewal on its way): resolves with whether it was. */
+  const renew = (): Promise<boolean> => {
     renewing ??= (async () => {
       const sent = performance.now();
       const checked = holding;
@@ -224,8 +242,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                   holder: { command: row.command, host: row.host, pid: row.pid, since: row.since },
                 };
         }
+        return true;
       } catch {
         // Not renewed: claims stop once the lease may be running out (see claim).
+        return false;
       } finally {
         renewing = undefined;
       }
@@ -280,7 +300,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
    * restart, pg_terminate_backend) would emit it with no listener and end the process. Here
    * it is heard for as long as the connection is held: `cut` aborts with the error, which is
    * what the transaction fails with, and the connection goes back with it, so that the pool
-   * drops it.
+   * drops it. So does a connection whose database left a query unanswered (./time-limit.ts):
+   * a ROLLBACK would only wait behind that query, and the server rolls back as it drops it.
    */
   const transaction = async <T>(
     work: (client: pg.PoolClient, cut: AbortSignal) => Promise<T>,
@@ -289,18 +310,24 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const cut = new AbortController();
     const onError = (error: Error) => cut.abort(error);
     client.on('error', onError);
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await work(client, cut.signal);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      if (!cut.signal.aborted) await client.query('ROLLBACK').catch(() => undefined);
+      if (cut.signal.aborted) broken = cut.signal.reason as Error;
+      else if (noAnswer(error)) broken = error as Error;
+      else
+        await client.query('ROLLBACK').catch((failed: unknown) => {
+          broken = failed instanceof Error ? failed : new Error(String(failed));
+        });
       // A wait the cut aborted fails with the cut; a query fails with its own error.
       const aborted = cut.signal.aborted && error instanceof Error && error.name === 'AbortError';
       throw aborted ? cut.signal.reason : error;
     } finally {
-      client.release(cut.signal.aborted ? (cut.signal.reason as Error) : undefined);
+      client.release(broken ?? (cut.signal.aborted ? (cut.signal.reason as Error) : undefined));
       client.removeListener('error', onError);
     }
   };
@@ -405,11 +432,12 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     // A long synchronous stretch (planning a large campaign) keeps the beat from firing:
     // the lease is renewed first, and only a renewal that fails stops the claim. A renewal
     // already on its way may have been sent before the database hung: answered once it is
-    // back, it proves the lease only from when it was sent, long ago. One more, sent now.
+    // back, it proves the lease only from when it was sent, long ago. One more, sent now;
+    // none when it went unanswered (its time limit passed): the database does not answer.
     if (leaseProblem() !== undefined) {
       const pending = renewing !== undefined;
-      await renew();
-      if (pending && leaseProblem() !== undefined) await renew();
+      const renewed = await renew();
+      if (pending && renewed && leaseProblem() !== undefined) await renew();
     }
     const problem = leaseProblem();
     if (problem !== undefined) throw new Error(`${c.key} was not claimed: ${problem}`);
@@ -821,7 +849,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       }
       await session.query('COMMIT');
     } catch (error) {
-      await session.query('ROLLBACK').catch(() => undefined);
+      // A session whose database left a query unanswered is dropped (a ROLLBACK would wait
+      // behind that query); the server lets go of what it held as it drops it.
+      if (noAnswer(error)) session.connection.stream.destroy();
+      else await session.query('ROLLBACK').catch(() => undefined);
       throw failure('the run lock could not be taken', error);
     }
     if (!won) {
@@ -850,18 +881,21 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     };
   };
 
+  // A large lockfile takes long to read, compare and write: its statements are given
+  // LONG_TIME_LIMIT_MS.
   const importLock = (incoming: Lockfile): Promise<ImportResult> =>
     transaction(async (client): Promise<ImportResult> => {
       // Claims may go on meanwhile elsewhere; new rows wait until the import is decided.
-      await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
-      const current = viewOf((await client.query<Row>(selectRows)).rows).lock;
+      await patiently(client, `LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
+      const current = viewOf((await patiently<Row>(client, selectRows)).rows).lock;
       const planned = planImport(current, incoming);
       // Nothing is written yet: the commit only lets go of the table lock.
       if ('conflicts' in planned) return { ok: false, conflicts: planned.conflicts };
       const entries = Object.entries(planned.added);
       const column = <T>(pick: (e: LockEntry) => T | undefined) =>
         entries.map(([, e]) => pick(e) ?? null);
-      await client.query(
+      await patiently(
+        client,
         `INSERT INTO ${s}.placements
            (key, status, sid, call_id, at, definition, file, http_status, message, resolved_by,
             history, outcome, number, gateway)
@@ -888,7 +922,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       // Schedule memory the store lacks comes along; what it has stays.
       const memory = Object.entries(incoming.schedules ?? {});
       if (memory.length > 0) {
-        await client.query(
+        await patiently(
+          client,
           `INSERT INTO ${s}.schedules (key, since, reported_through)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
            ON CONFLICT (key) DO NOTHING`,
@@ -936,21 +971,48 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     lock,
     export: async () => (await read()).lock,
     import: importLock,
+    // A database that does not answer holds the end for CLOSE_TIME_LIMIT_MS at most: its lease
+    // then runs out by itself, and the server lets go of the session's locks once it drops
+    // the session. The connections are cut then, not ended: a server that hangs would never
+    // close its side.
     close: async () => {
       clearInterval(beat);
       // Gone now: its claims left unrecorded are unknown at once, not at the lease's end.
-      await pool
-        .query(`UPDATE ${s}.runners SET live_until = NULL WHERE id = $1`, [runner])
-        .catch(() => undefined);
-      await pool.end();
+      let answering = false;
+      await settledWithin(
+        pool
+          .query(
+            allowing(
+              CLOSE_TIME_LIMIT_MS,
+              `UPDATE ${s}.runners SET live_until = NULL WHERE id = $1`,
+              [runner],
+            ),
+          )
+          .then(
+            () => {
+              answering = true;
+            },
+            (error: unknown) => {
+              answering = !unanswered(error);
+            },
+          ),
+        CLOSE_TIME_LIMIT_MS,
+      );
+      const waitMs = answering ? CLOSE_TIME_LIMIT_MS : 0;
       // Ending the session lets go of the runner's and the run lock's advisory locks.
-      if (holding && !lost) {
+      if (holding && !lost && answering) {
         await session
-          .query(`DELETE FROM ${s}.run_lock WHERE id = 1 AND runner = $1`, [runner])
+          .query(
+            allowing(
+              CLOSE_TIME_LIMIT_MS,
+              `DELETE FROM ${s}.run_lock WHERE id = 1 AND runner = $1`,
+              [runner],
+            ),
+          )
           .catch(() => undefined);
       }
       holding = false;
-      await session.end().catch(() => undefined);
+      await Promise.all([pool.endWithin(waitMs), endWithin(session, waitMs)]);
     },
   };
 };
