@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookUp } from '../config/exists.js';
+import { unrecordedLines } from '../engine/answered.js';
 import { EngineError } from '../engine/errors.js';
 import { printable } from '../report/printable.js';
 import { COMMAND_NAMES, type CommandName, isCommandName } from './command-names.js';
@@ -146,7 +147,9 @@ const repeatedFlag = (
 
 /**
  * callops owns the signals: the first SIGINT/SIGTERM/SIGHUP asks the command to stop (no new
- * calls; in-flight ones are settled and recorded); a second one exits at once with 130.
+ * calls; in-flight ones are settled and recorded); a second one exits at once with 130,
+ * saying each call the gateway answered whose outcome the state does not hold yet (its key,
+ * its sid and the command that settles it: its claim is left `unknown`).
  * SIGHUP is a terminal or SSH session closing under a run: by default it kills the process,
  * calls in flight then end unknown and the run lock stays behind. What the first one is said
  * to do is `onStop`, until the command says otherwise (the setter returned).
@@ -161,7 +164,10 @@ const installSignals = (
     if (controller.signal.aborted) {
       // Straight to the descriptor: progress on a terminal holds back stream writes, and
       // hides the cursor until it is done.
-      writeSync(2, `${err.isTTY ? '\x1b[?25h\n' : ''}callops: ${signal} again — exiting now\n`);
+      writeSync(
+        2,
+        `${err.isTTY ? '\x1b[?25h\n' : ''}callops: ${signal} again — exiting now\n${unrecordedLines()}`,
+      );
       process.exit(EXIT.interrupted);
     }
     err.write(`callops: ${signal} — ${words}\n`);

@@ -34,6 +34,7 @@ import {
   type StateStore,
 } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
+import { awaitRecord, recordSettled } from './answered.js';
 import { EngineError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import { sidLedger } from './sids.js';
@@ -46,6 +47,7 @@ import {
   worthRecordingAgain,
 } from './unrecorded.js';
 import {
+  exitingLine,
   keptClaimReason,
   keptOutcome,
   recordedLateWords,
@@ -457,7 +459,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       signal,
       redact: input.redact,
       ...(input.limiters ? { limiters: input.limiters } : {}),
-      sidHolder: sids.holder,
+      sidHolder: (key, sid) => {
+        // A 201: from now on, callops exiting at once says the sid (the check below reads
+        // the state, and a state database that hangs holds it up to its time limit).
+        awaitRecord(key, () => exitingLine({ key, status: 'placed', sid }, input.redact));
+        return sids.holder(key, sid);
+      },
       beforeSend: async (request) => {
         const l = live.get(request.key);
         if (l === undefined) throw new Error(`${request.key} is not being placed by this run`);
@@ -681,10 +688,17 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           }
           if (outcome.status !== 'missed') {
             const entry = recordOf(outcome, l);
+            // What the gateway said, until the state holds it: said should callops exit now.
+            const answered =
+              !isUnsent(outcome) && (outcome.status === 'placed' || outcome.status === 'failed');
+            if (answered) awaitRecord(outcome.key, () => exitingLine(outcome, input.redact));
+            else recordSettled(outcome.key); // a 201 whose sid is another call's: unknown
             // A claim this run holds whose outcome could not be written: it stays claimed.
             const record = () =>
               store.record(entry).catch((error: unknown) => {
                 unrecorded.set(outcome.key, { event, entry, error });
+                // Not this run's to settle (another runner's claim now), or in the journal.
+                if (!worthRecordingAgain(error)) recordSettled(outcome.key);
                 throw error;
               });
             // Failed before any claim (a target that could not be set up): claimed now, to
@@ -708,12 +722,15 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             const { sid } = outcome;
             const pending: Promise<void> = write.then(
               () => {
+                if (answered) recordSettled(outcome.key);
                 writes.delete(pending);
                 if (sid !== undefined) sids.recorded(sid);
                 if (!isUnsent(outcome)) input.onEvent(event);
               },
               (error: unknown) => {
                 stateFailed(error);
+                // Its claim failed (a call failed before any): the state holds nothing of it.
+                if (answered && !unrecorded.has(outcome.key)) recordSettled(outcome.key);
                 writes.delete(pending);
                 if (sid !== undefined) sids.recorded(sid);
                 if (!isUnsent(outcome) && !unrecorded.has(outcome.key)) input.onEvent(event);
@@ -783,6 +800,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       input.unrecorded?.keep(u.entry, u.error);
       keptForLater += 1;
     }
+
     const shown = held
       ? outcome
       : keep
@@ -794,6 +812,8 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
       counts.unknown += 1;
     }
     input.onEvent({ type: 'call:done', outcome: shown });
+    // Held, or said now with what settles it; one kept is said by the run that keeps it.
+    if (!keep) recordSettled(key);
   }
   if (lost.size > 0) outcomes = withLost(outcomes, lost, items);
   // A give-up the file store took in memory reaches its files only with persist(): when that

@@ -16,6 +16,7 @@ import { DEFAULT_SCHEMA } from '../state/postgres/schema.js';
 import { describeHolder } from '../state/runlock.js';
 import type { LockLoss, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
+import { recordSettled } from './answered.js';
 import { type DueResult, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
@@ -213,6 +214,7 @@ const sayRecorded = async (
   again: RecordedAgain,
   redact: (text: string) => string,
 ): Promise<boolean> => {
+  for (const o of again.recorded) recordSettled(o.key);
   if (again.recorded.length > 0)
     await input.sink({ type: 'scheduler:recorded', outcomes: again.recorded });
   if (again.refused.length > 0) {
@@ -222,6 +224,7 @@ const sayRecorded = async (
         unrecordedOutcome(k.entry, k.error, input.store.backend, redact),
       ),
     });
+    for (const k of again.refused) recordSettled(k.entry.key);
   }
   return again.refused.length === 0 && again.recorded.every((o) => o.status === 'placed');
 };
@@ -260,6 +263,7 @@ export const runScheduler = async (input: SchedulerInput): Promise<SchedulerResu
             unrecordedOutcome(k.entry, k.error, input.store.backend, redact),
           ),
         });
+        for (const k of left) recordSettled(k.entry.key);
       }
     }
   }

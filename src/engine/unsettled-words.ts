@@ -33,7 +33,7 @@ export const keptClaimReason = (
 };
 
 /** What the gateway said of a call: the first words of its line when its outcome is not recorded. */
-const gatewaySaid = (o: Outcome): string => {
+const gatewaySaid = (o: Omit<Outcome, 'at'>): string => {
   const ids = `sid ${o.sid ?? '?'}${o.callId === undefined ? '' : ` callId ${o.callId}`}`;
   return o.status === 'placed'
     ? `the gateway placed it (${ids})`
@@ -119,4 +119,22 @@ export const unrecordedOutcome = (
     message: redact(`${gatewaySaid(o)}, but ${words}`),
     attempts: o.attempts,
   };
+};
+
+/**
+ * The line of a call whose outcome the state does not hold yet as callops exits at once (a
+ * second Ctrl-C): its claim is left without an outcome, `unknown`, and the command that
+ * settles it needs the sid the gateway gave, said nowhere else.
+ */
+export const exitingLine = (
+  o: Omit<Outcome, 'at'>,
+  redact: (text: string) => string = (t) => t,
+): string => {
+  const settle =
+    o.status === 'placed'
+      ? `callops resolve ${o.key} --placed ${o.sid ?? 'SID'}`
+      : `callops resolve ${o.key} --not-placed`;
+  return redact(
+    `unknown  ${o.key}  ${gatewaySaid(o)}, but callops exits before the state holds its outcome: it stays unknown; settle it: ${settle}`,
+  );
 };

@@ -18,7 +18,7 @@ import { postgresForFile } from './postgres-project.js';
  * at the gateway. Its outcome cannot be written: the query that writes it fails once its time
  * limit passes, as a database that fails does, so that apply ends (the call `unknown`, its sid
  * and the command that settles it said) and run goes on waiting, each while the database
- * still hangs.
+ * still hangs. A second Ctrl-C meanwhile says the call's key and sid as callops exits.
  */
 
 const db = postgresForFile();
@@ -89,6 +89,39 @@ describe('a state database that hangs while a call is at the gateway', () => {
     expect(text).toMatch(/the state database failed \(no (answer|connection) within 5 s\)/);
     expect(text).not.toContain('Query read timeout');
     expect(text).not.toContain('callops-test');
+  });
+
+  it('a second Ctrl-C while its outcome is being written exits at once, naming the call and its sid', {
+    timeout: 120_000,
+  }, async () => {
+    const { gw, hold, env } = await heldCall('hung_interrupt');
+    const child = spawnCli(['apply', '--yes'], { cwd: gw.project.dir, env });
+    const { done, soFar } = watch(child, 100_000);
+    await waitFor('the request at the gateway', () => (hold.held() === 1 ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    const ended = await whileFrozen(async () => {
+      hold.release();
+      await waitFor('the gateway answered', () => (gw.placed().length === 1 ? true : undefined));
+      // The answer reaches apply, whose write of it waits for the database.
+      await delay(500);
+      child.kill('SIGINT');
+      await waitFor('the stop said', () => (/stopping/.test(soFar()) ? true : undefined));
+      child.kill('SIGINT');
+      return done;
+    });
+    const result: CliResult = ended ?? (await done);
+    const text = output(result);
+    expect(ended, text).toBeDefined();
+    expect(result.code, text).toBe(130);
+    const sid = sidOf(gw);
+    expect(result.stderr).toMatch(/SIGINT again — exiting now/);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^unknown\\s+sim/c00\\s+the gateway placed it \\(sid ${sid}[^\\n]*settle it: callops resolve sim/c00 --placed ${sid}$`,
+        'm',
+      ),
+    );
   });
 
   it('run says the database failed and goes on; once it answers, run records the outcome', {
