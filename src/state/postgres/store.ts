@@ -54,6 +54,7 @@ import {
   QUERY_TIME_LIMIT_MS,
   settledWithin,
   unanswered,
+  VIEW_TIME_LIMIT_MS,
 } from './time-limit.js';
 
 export interface PostgresStoreOptions {
@@ -269,13 +270,19 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     FROM ${s}.placements`;
   const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
 
+  // The first read, before anything is placed, may take VIEW_TIME_LIMIT_MS (a large state
+  // over a slow network); a later one is made while calls are at the gateway, whose outcomes
+  // must not wait for a database that hangs.
+  let firstRead = true;
   const read = async (): Promise<StateView> => {
     let rows: pg.QueryResult<Row>;
     let schedules: pg.QueryResult<ScheduleRow>;
+    const limit = firstRead ? VIEW_TIME_LIMIT_MS : QUERY_TIME_LIMIT_MS;
+    firstRead = false;
     try {
       [rows, schedules] = await Promise.all([
-        pool.query<Row>(selectRows),
-        pool.query<ScheduleRow>(selectSchedules),
+        pool.query<Row>(allowing(limit, selectRows)),
+        pool.query<ScheduleRow>(allowing(limit, selectSchedules)),
       ]);
     } catch (error) {
       throw failure('the state could not be read', error);
@@ -695,7 +702,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const settle = async (key: string, settlement: Settlement): Promise<void> => {
     await transaction(async (client) => {
       await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
-      const view = viewOf((await client.query<Row>(selectRows)).rows);
+      const view = viewOf((await client.query<Row>(allowing(VIEW_TIME_LIMIT_MS, selectRows))).rows);
       if (view.inFlight.has(key)) throw new Refusal(await inFlightWords(client, key));
       const next = settleUnknown(view.lock, key, settlement);
       if ('error' in next) throw new Refusal(next.error);

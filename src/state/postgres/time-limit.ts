@@ -12,8 +12,14 @@ import type pg from 'pg';
  * lost does: a record of an outcome so taken is the one the gateway gave).
  */
 
-/** Every query: a claim, an outcome, a lease renewal, a read. */
+/** Every query: a claim, an outcome, a lease renewal, a read of a few rows. */
 export const QUERY_TIME_LIMIT_MS = 5_000;
+
+/**
+ * A read of the whole state (every placement of the schema: 100,000 rows are some 35 MB over
+ * the network), made before a command places anything and as `resolve` settles an entry.
+ */
+export const VIEW_TIME_LIMIT_MS = 60_000;
 
 /**
  * A migration's statements, and the wait for another runner's migration (one may build an
