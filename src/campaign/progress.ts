@@ -31,7 +31,8 @@ const dialledOther = (
 
 /**
  * One report line per row of campaign `name` (pure): its attempts in the state, and its
- * state by the latest one (rowProgress, then rowState); `plan` (made at the same instant)
+ * state by the latest one (rowProgress, then rowState), or by the one answered or declined
+ * when that is an earlier one (its answer came after a later attempt was placed); `plan` (made at the same instant)
  * says which rows are suppressed now, `to` is the row's destination as the plan shows it
  * (the row's own when the plan lists none of its slots). Whether a row's `end` passed is
  * judged at the plan's instant. A row of a campaign with cron/at is placed at each slot
@@ -92,11 +93,15 @@ export const campaignLines = (
       (bySlot ? undefined : call.redial) ?? NO_REDIAL,
     );
     const placed = attempts.findLast((entry) => entry.status === 'placed');
+    // An earlier attempt answered (or declined) after a later one was placed: the row stands
+    // at that call, and every column of its line speaks of it.
+    const reached =
+      progress.kind === 'done' && progress.by !== undefined ? attempts[progress.by - 1] : undefined;
     // A refused request (failed entry) reached nobody: a row placed once stands at the call
     // before it, and every column of its line speaks of that call (a row placed at slots
     // stands at its latest slot, refused or not).
-    const shown = !bySlot && latest?.status === 'failed' ? (placed ?? latest) : latest;
-    const status = (latest?.status === 'failed' ? placed : latest)?.outcome?.status;
+    const shown = reached ?? (!bySlot && latest?.status === 'failed' ? (placed ?? latest) : latest);
+    const status = (reached ?? (latest?.status === 'failed' ? placed : latest))?.outcome?.status;
     const toChanged = dialledOther(shown, call, numberOf);
     const endAt = rowEndAt(call);
     const context: RowContext = {

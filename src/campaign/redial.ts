@@ -74,20 +74,54 @@ export interface AttemptState {
  * - `pending`: the latest attempt is in flight, unknown, or its outcome is not final yet:
  *   nothing is redialled until it is known;
  * - `done`: nothing more will be placed; `result` says why (`beyond`: the next attempt's wait,
- *   `after × backoff^(n−1)`, ends past the last instant a date holds — never).
+ *   `after × backoff^(n−1)`, ends past the last instant a date holds — never). Once any
+ *   attempt was answered or declined (603) the row is done, whatever its later attempts say
+ *   (`by`: that attempt, when a later one was placed before its answer came).
  */
 export type RowProgress =
   | { readonly kind: 'first' }
   | { readonly kind: 'retry'; readonly n: number }
   | { readonly kind: 'redial'; readonly n: number; readonly notBefore: Date }
   | { readonly kind: 'pending'; readonly n: number; readonly why: PendingWhy }
-  | { readonly kind: 'done'; readonly n: number; readonly result: DoneResult };
+  | {
+      readonly kind: 'done';
+      readonly n: number;
+      readonly result: DoneResult;
+      /**
+       * The attempt that was answered or declined, when it is not the latest: its answer came
+       * late, after a redial was placed (answered outranks declined).
+       */
+      readonly by?: number;
+    };
 
 export type PendingWhy = 'in-flight' | 'unknown' | 'awaiting-outcome' | 'in-progress';
 export type DoneResult = 'answered' | 'declined' | 'exhausted' | 'final' | 'beyond';
 
 const isFinal = (outcome: CallOutcome | undefined): outcome is CallOutcome =>
   outcome !== undefined && outcome.status !== 'in-progress';
+
+/** Evidence of an answer (answered, or SIP 200 with time talked) whatever the status says. */
+const isAnswered = (outcome: CallOutcome | undefined): boolean =>
+  isFinal(outcome) && (outcome.status === 'completed' || showsAnswer(outcome));
+
+const isDeclined = (outcome: CallOutcome | undefined): boolean =>
+  isFinal(outcome) && outcome.sip_status === SIP_DECLINE;
+
+/**
+ * The earliest of the first `n` attempts that was answered, else the earliest declined (SIP
+ * 603): a row such an attempt reached is never called again, whichever attempt it was (the
+ * answer to attempt 1 may come after attempt 2 was placed). Only placed entries hold outcomes.
+ */
+const reachedBy = (
+  attempts: readonly AttemptState[],
+  n: number,
+): { readonly result: 'answered' | 'declined'; readonly by: number } | undefined => {
+  const outcomes = attempts.slice(0, n).map((a) => a.entry?.outcome);
+  const answered = outcomes.findIndex(isAnswered);
+  if (answered >= 0) return { result: 'answered', by: answered + 1 };
+  const declined = outcomes.findIndex(isDeclined);
+  return declined >= 0 ? { result: 'declined', by: declined + 1 } : undefined;
+};
 
 /**
  * When attempt `n` (≥ 2) may start, after attempt `n - 1` ended at `endedMs`; undefined when
@@ -117,15 +151,17 @@ export const rowProgress = (
   if (entry === undefined) return { kind: 'first' };
   if (entry.status === 'unknown')
     return { kind: 'pending', n, why: isInFlight(entry) ? 'in-flight' : 'unknown' };
+  // Any attempt answered or declined ends the row: no retry, no redial, whatever came after.
+  const reached = reachedBy(attempts, n);
+  if (reached !== undefined) {
+    return reached.by === n
+      ? { kind: 'done', n, result: reached.result }
+      : { kind: 'done', n, result: reached.result, by: reached.by };
+  }
   if (entry.status === 'failed') return { kind: 'retry', n };
   const outcome = entry.outcome;
   if (outcome === undefined) return { kind: 'pending', n, why: 'awaiting-outcome' };
   if (!isFinal(outcome)) return { kind: 'pending', n, why: 'in-progress' };
-  // Evidence of an answer (answered, or SIP 200 with time talked) whatever the status says.
-  if (outcome.status === 'completed' || showsAnswer(outcome)) {
-    return { kind: 'done', n, result: 'answered' };
-  }
-  if (outcome.sip_status === SIP_DECLINE) return { kind: 'done', n, result: 'declined' };
   if (!(policy.on as readonly string[]).includes(outcome.status)) {
     return { kind: 'done', n, result: 'final' };
   }

@@ -159,13 +159,21 @@ export const nextAttempt = (
     }
     case 'done': {
       const key = attemptKey(built.key, progress.n);
-      const entry = latest(progress.n);
-      const status = entry?.outcome?.status ?? entry?.status ?? '?';
+      const attemptWords = (n: number): string => {
+        const entry = latest(n);
+        const status = entry?.outcome?.status ?? entry?.status ?? '?';
+        return `${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(n)}`;
+      };
+      // An earlier attempt answered (or declined) after a later one was placed: said so.
+      const why =
+        progress.by === undefined
+          ? OUTCOME_WORDS[progress.result]
+          : `attempt ${progress.by} (${attemptWords(progress.by)}) ${progress.result === 'answered' ? 'answered' : 'declined (SIP 603)'}, its status received after a later attempt was placed: never redialled`;
       return {
         bucket: 'skipped',
         item: amendItem(built, {
           key,
-          reason: `done after attempt ${progress.n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(progress.n)}): ${OUTCOME_WORDS[progress.result]}`,
+          reason: `done after attempt ${progress.n} (${attemptWords(progress.n)}): ${why}`,
         }),
       };
     }

@@ -118,6 +118,40 @@ describe('rowProgress', () => {
     );
   });
 
+  it('never after any attempt was answered or declined, though its status came after a later attempt', () => {
+    const answered = placed({ status: 'completed', answered: true, sip_status: 200, duration: 42 });
+    const declined = placed({ status: 'busy', sip_status: 603 });
+    const noAnswer = placed({});
+    const refused: LockEntry = { ...placed(), status: 'failed' };
+    expect(rowProgress([{ entry: answered }, { entry: noAnswer }], POLICY)).toEqual({
+      kind: 'done',
+      n: 2,
+      result: 'answered',
+      by: 1,
+    });
+    // No retry of a refused request either, and an answer outranks a decline.
+    expect(rowProgress([{ entry: answered }, { entry: refused }], POLICY)).toMatchObject({
+      kind: 'done',
+      result: 'answered',
+      by: 1,
+    });
+    expect(rowProgress([{ entry: declined }, { entry: placed() }], POLICY)).toMatchObject({
+      kind: 'done',
+      result: 'declined',
+      by: 1,
+    });
+    expect(rowProgress([{ entry: declined }, { entry: answered }], POLICY)).toEqual({
+      kind: 'done',
+      n: 2,
+      result: 'answered',
+    });
+    // A later attempt still being placed, or unknown, is still pending: it needs its outcome.
+    expect(rowProgress([{ entry: answered }, { inFlight: true }], POLICY)).toMatchObject({
+      kind: 'pending',
+      why: 'in-flight',
+    });
+  });
+
   it('only on the outcomes the policy names', () => {
     const busyOnly: RedialPolicy = { ...POLICY, on: ['busy'] };
     expect(rowProgress([{ entry: placed({}) }], busyOnly)).toEqual({

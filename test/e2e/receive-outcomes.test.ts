@@ -217,6 +217,93 @@ describe.each(STORES)('receive on the %s store', (store) => {
       'r6 answered',
     ]);
   });
+
+  it('never redials a row whose earlier attempt was answered, however late its status came', {
+    timeout: 90_000,
+  }, async () => {
+    const csv = ['id,phone', `r1,${recipientNumber(1)}`, `r2,${recipientNumber(2)}`, ''];
+    const { gw, env, run } = await gatewayOn(store, {
+      'calls/reminders.yaml': campaignYaml(
+        ['redial: { on: [no-answer, busy], after: 0s, max_attempts: 3 }'],
+        '{ row: "${row.id}" }',
+      ),
+      'lists/reminders.csv': csv.join('\n'),
+    });
+    /** The sid of the n-th call placed to row i. */
+    const sid = (i: number, n: number): string => {
+      const to = gw
+        .placed()
+        .filter((r) => (r.body as { to?: { number?: string } }).to?.number === recipientNumber(i));
+      const found = to[n - 1]?.sid;
+      if (found === undefined) throw new Error(`no call ${n} to row ${i}`);
+      return found;
+    };
+    const receiver = await startReceive(gw.project.dir, env);
+    const post = async (callSid: string, fields: Record<string, unknown>, key: string) => {
+      const body = JSON.stringify({ call_sid: callSid, duration: 0, ...fields });
+      expect((await postSigned(receiver.url, SECRET, body)).status, body).toBe(204);
+      const recorded = new RegExp(`recorded \\d+ outcomes?: [^\\n]*${key} ${fields.call_status}`);
+      await waitFor(`the ${fields.call_status} of ${key} recorded`, () =>
+        recorded.test(receiver.stderr()) ? true : undefined,
+      );
+    };
+    const noAnswer = { call_status: 'no-answer', sip_status: 487 };
+    try {
+      const first = await run(['apply', '--yes']);
+      expect(first.code, output(first)).toBe(0);
+      await post(sid(1, 1), noAnswer, 'sim/reminders/r1');
+      await post(sid(2, 1), noAnswer, 'sim/reminders/r2');
+      const second = await run(['apply', '--yes']);
+      expect(second.code, output(second)).toBe(0);
+      expect(gw.placed()).toHaveLength(4);
+      // The gateway's status of r1's first call, late: it was answered, 42 s.
+      await post(
+        sid(1, 1),
+        { call_status: 'completed', sip_status: 200, duration: 42 },
+        'sim/reminders/r1',
+      );
+      await post(sid(1, 2), noAnswer, 'sim/reminders/r1#2');
+      await post(sid(2, 2), noAnswer, 'sim/reminders/r2#2');
+    } finally {
+      receiver.child.kill('SIGTERM');
+    }
+    const stopped = await receiver.done;
+    expect(stopped.code, output(stopped)).toBe(0);
+
+    const plan = await run(['plan', '--format', 'json']);
+    expect(plan.code, output(plan)).toBe(0);
+    const planned = JSON.parse(plan.stdout) as {
+      due: { key: string }[];
+      skipped: { key: string; reason: string }[];
+    };
+    expect(planned.due.map((d) => d.key)).toEqual(['sim/reminders/r2#3']);
+    expect(planned.skipped.find((i) => i.key === 'sim/reminders/r1#2')?.reason).toContain(
+      `attempt 1 (completed ${sid(1, 1)}) answered`,
+    );
+    const third = await run(['apply', '--yes']);
+    expect(third.code, output(third)).toBe(0);
+    // r2 only: r1 is never called a third time.
+    expect(gw.placed()).toHaveLength(5);
+    expect(sid(2, 3)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(() => sid(1, 3)).toThrow();
+
+    // The row stands at the call that was answered, in the report and in status.
+    const report = await run(['report', 'reminders', '--format', 'json']);
+    expect(report.code, output(report)).toBe(0);
+    const lines = JSON.parse(report.stdout) as Record<string, unknown>[];
+    expect(lines[0]).toMatchObject({
+      id: 'r1',
+      state: 'answered',
+      attempts: 2,
+      sid: sid(1, 1),
+      sipStatus: 200,
+      duration: 42,
+    });
+    const status = await run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(status.code, output(status)).toBe(0);
+    const counts = JSON.parse(status.stdout) as { states: Record<string, number> };
+    expect(counts.states.answered).toBe(1);
+  });
 });
 
 describe('an outcome the database holds that the lockfile could not', () => {
