@@ -8,6 +8,7 @@ import {
   type CheckVerdict,
   candidatesFor,
   decide,
+  type Handler,
   type Intent,
 } from '../execute/match.js';
 import { gatherEvidence } from '../execute/observe.js';
@@ -29,6 +30,24 @@ export const SETTLED_FROM_GATEWAY = "settled from the gateway's records (resolve
 
 /** The call name of a placement key: `<target>/<name>[@slot][#attempt]`. */
 const nameOfKey = (key: string): string => key.slice(key.indexOf('/') + 1).split(/[@#]/)[0] ?? '';
+
+/**
+ * What the request asked to handle the call (its application, else its call_hook's url),
+ * as the body was built: a call another application handled is not its call.
+ */
+const handlerOf = (body: Readonly<Record<string, unknown>>): { handler?: Handler } => {
+  const { application_sid: sid, call_hook: hook } = body;
+  if (typeof sid === 'string' && sid.trim() !== '') return { handler: { applicationSid: sid } };
+  const url =
+    typeof hook === 'string'
+      ? hook
+      : typeof hook === 'object' && hook !== null && 'url' in hook
+        ? (hook as { url: unknown }).url
+        : undefined;
+  return hook === undefined
+    ? {}
+    : { handler: { callHookUrl: typeof url === 'string' ? url : undefined } };
+};
 
 interface Checked {
   readonly key: string;
@@ -156,6 +175,7 @@ const checkWith = async (
           from: String(resolved.body.from ?? ''),
           atMs: at,
           windowMs: open.target.requestTimeoutMs + CHECK_MARGIN_MS,
+          ...handlerOf(resolved.body),
         });
       }
     }
@@ -270,8 +290,14 @@ const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redact
         `${c.key}: placed (sid ${v.candidate.sid}: to ${v.candidate.to} from ${v.candidate.from} at ${v.candidate.at}, ${v.candidate.status})`,
       );
     } else if (v.kind === 'none') {
+      const through =
+        c.intent?.handler === undefined
+          ? ''
+          : 'applicationSid' in c.intent.handler
+            ? ' through its application'
+            : ' to its call_hook';
       const where = c.intent
-        ? ` to ${c.intent.to} from ${c.intent.from} between ${plainWindow(c.intent)}`
+        ? ` to ${c.intent.to} from ${c.intent.from}${through} between ${plainWindow(c.intent)}`
         : '';
       lines.push(
         `${c.key}: still unknown — the gateway's records show no call${where}. That does not mean it was not placed (records expire, call detail records arrive late): check the gateway, then ${settleByHand}`,

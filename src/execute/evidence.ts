@@ -19,6 +19,10 @@ export interface CallRecordEvidence {
   readonly duration: number;
   readonly from: string;
   readonly to: string;
+  /** The application that handled the call, when the record names one. */
+  readonly application_sid?: string;
+  /** The url the call's webhook went to (its call_hook, or its application's), when named. */
+  readonly service_url?: string;
 }
 
 /** The fields of a call detail record that say how the call went. */
@@ -32,6 +36,8 @@ export interface CdrEvidence {
   readonly termination_reason?: string;
   readonly from: string;
   readonly to: string;
+  /** The application that handled the call, when the record names one. */
+  readonly application_sid?: string;
 }
 
 const FINAL_RECORD = new Set(['completed', 'busy', 'no-answer', 'failed']);
@@ -106,6 +112,9 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+/** A string that names something: not blank (a record's empty or null field names nothing). */
+const named = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined;
 const num = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value)
     ? value
@@ -122,6 +131,8 @@ export const recordOf = (raw: unknown): CallRecordEvidence | undefined => {
   // A blank sid names no call: it could never be matched, only held until dropped.
   if (call_sid === undefined || call_sid.trim() === '') return undefined;
   if (call_status === undefined || sip_status === undefined) return undefined;
+  const application_sid = named(raw.application_sid);
+  const service_url = named(raw.service_url);
   return {
     call_sid,
     call_status,
@@ -129,6 +140,8 @@ export const recordOf = (raw: unknown): CallRecordEvidence | undefined => {
     duration: num(raw.duration) ?? 0,
     from: str(raw.from) ?? '',
     to: typeof raw.to === 'string' ? raw.to : addressOf(raw.to),
+    ...(application_sid === undefined ? {} : { application_sid }),
+    ...(service_url === undefined ? {} : { service_url }),
   };
 };
 
@@ -154,6 +167,7 @@ export const cdrOf = (raw: unknown): CdrEvidence | undefined => {
   }
   const attempted_at = str(raw.attempted_at);
   const termination_reason = str(raw.termination_reason);
+  const application_sid = named(raw.application_sid);
   return {
     call_sid,
     answered,
@@ -164,6 +178,7 @@ export const cdrOf = (raw: unknown): CdrEvidence | undefined => {
     ...(termination_reason === undefined ? {} : { termination_reason }),
     from: str(raw.from) ?? '',
     to: str(raw.to) ?? '',
+    ...(application_sid === undefined ? {} : { application_sid }),
   };
 };
 

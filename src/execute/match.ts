@@ -3,8 +3,10 @@ import { isCallSid } from './policy.js';
 
 /**
  * Which calls on the gateway could be the one an `unknown` entry may have placed: same `to`
- * and `from` as the gateway prints them, attempted within the intent's time window, and not
- * a sid the lockfile already holds. Only one such call, with its time known, settles the
+ * and `from` as the gateway prints them, attempted within the intent's time window, not a
+ * sid the lockfile already holds, and handled as its request asked (the same application,
+ * or its call_hook's url: another project sharing the account and caller ID calls the same
+ * numbers through its own). Only one such call, with its time known, settles the
  * entry; anything else is for a person to decide. No match settles nothing: a call the
  * records do not (yet) show may still have been placed.
  */
@@ -17,7 +19,40 @@ export interface Intent {
   readonly atMs: number;
   /** How far either side of `atMs` an attempt may be (request timeout + a margin). */
   readonly windowMs: number;
+  /**
+   * What the request asked to handle the call: its `application_sid`, else its `call_hook`'s
+   * url; undefined when neither is known. Compared in memory only (a `${VAR}` may give it):
+   * never shown, never stored.
+   */
+  readonly handler?: Handler;
 }
+
+export type Handler =
+  | { readonly applicationSid: string }
+  | { readonly callHookUrl: string | undefined };
+
+const sameText = (a: string, b: string): boolean =>
+  a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * Whether a gateway's record shows its call handled otherwise than the intent's request
+ * asked: another application; or, for a request without one, an application, or another
+ * webhook url. A field the record does not name is no evidence either way.
+ */
+const otherHandler = (
+  handler: Handler | undefined,
+  c: { readonly application_sid?: string; readonly service_url?: string },
+): boolean => {
+  if (handler === undefined) return false;
+  if ('applicationSid' in handler)
+    return c.application_sid !== undefined && !sameText(c.application_sid, handler.applicationSid);
+  if (c.application_sid !== undefined) return true;
+  return (
+    handler.callHookUrl !== undefined &&
+    c.service_url !== undefined &&
+    c.service_url.trim() !== handler.callHookUrl.trim()
+  );
+};
 
 export interface Candidate {
   readonly sid: string;
@@ -52,9 +87,15 @@ export const candidatesFor = (
     isCallSid(c.call_sid) &&
     !knownSids.has(c.call_sid.toLowerCase());
   const withCdr = new Set(evidence.cdrs.map((c) => c.call_sid));
+  // A call either record shows handled otherwise is another's, whatever the other one says.
+  const others = new Set(
+    [...evidence.cdrs, ...evidence.records]
+      .filter((c) => otherHandler(intent.handler, c))
+      .map((c) => c.call_sid),
+  );
   const out = new Map<string, Candidate>();
   for (const cdr of evidence.cdrs) {
-    if (!same(cdr) || cdr.attempted_at === undefined) continue;
+    if (!same(cdr) || others.has(cdr.call_sid) || cdr.attempted_at === undefined) continue;
     const at = Date.parse(cdr.attempted_at);
     if (Number.isNaN(at) || Math.abs(at - intent.atMs) > intent.windowMs) continue;
     out.set(cdr.call_sid, {
@@ -67,7 +108,13 @@ export const candidatesFor = (
   }
   // A live record has no time: while its call has no CDR, it may or may not be this one.
   for (const record of evidence.records) {
-    if (!same(record) || withCdr.has(record.call_sid) || out.has(record.call_sid)) continue;
+    if (
+      !same(record) ||
+      others.has(record.call_sid) ||
+      withCdr.has(record.call_sid) ||
+      out.has(record.call_sid)
+    )
+      continue;
     out.set(record.call_sid, {
       sid: record.call_sid,
       to: record.to,

@@ -190,6 +190,60 @@ describe('callops resolve --check', () => {
     }
   }, 60_000);
 
+  it("never settles an entry on another application's call to the same number from the same caller", async () => {
+    // Another project on the same account and caller ID calls the same number through its
+    // own application; the entry's application_sid comes from the environment.
+    const OTHER_APP = '0ca110b5-0000-4000-8000-0000000000bb';
+    const draws = [0];
+    const gw = await startGateway(
+      {
+        'calls/a.yaml': callsYaml(
+          [{ name: 'a' }],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} reference
+          ['application_sid: "${APP}"', `from: "${FROM}"`],
+        ),
+        '.env': `APP=${APP_SID}\n`,
+      },
+      { failStatus: 500, failRate: 0.5, random: () => draws.shift() ?? 1, ringMs: 0, talkMs: 0 },
+    );
+    try {
+      expect((await gw.run(['apply', '--yes'])).code).toBe(1);
+      expect((await entries(gw))['sim/a']?.status).toBe('unknown');
+      const sim = { url: gw.sim.url, accountSid: ACCOUNT_SID, apiKey: API_KEY };
+      const place = async (application_sid: string) => {
+        const reply = await createCall(sim, {
+          application_sid,
+          from: FROM,
+          to: { type: 'phone', number: numberOf(0) },
+        });
+        expect(reply.status).toBe(201);
+        const { sid } = JSON.parse(reply.text) as { sid: string };
+        await waitFor('the call ended', () =>
+          gw.sim.calls().find((c) => c.call_sid === sid)?.cdr === undefined ? undefined : true,
+        );
+        return sid;
+      };
+      const other = await place(OTHER_APP);
+      const before = await gw.project.read('callops.lock');
+      const checked = await gw.run(['resolve', '--check']);
+      expect(checked.code, checked.stderr).toBe(3);
+      expect(checked.stdout).toContain(
+        `sim/a: still unknown — the gateway's records show no call to ${numberOf(0)} from ${FROM} through its application`,
+      );
+      expect(checked.stdout + checked.stderr).not.toContain(other);
+      expect(checked.stdout + checked.stderr).not.toContain(APP_SID);
+      expect(await gw.project.read('callops.lock')).toBe(before);
+      // A call through the entry's own application is its call: settled.
+      const own = await place(APP_SID);
+      const settled = await gw.run(['resolve', '--check']);
+      expect(settled.code, settled.stderr).toBe(0);
+      expect((await entries(gw))['sim/a']).toMatchObject({ status: 'placed', sid: own });
+      expect(settled.stdout + settled.stderr).not.toContain(APP_SID);
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
   it('refuses --check beside --placed, and a key that is not unknown', async () => {
     const gw = await startGateway(
       { 'calls/a.yaml': callsYaml([{ name: 'a' }]) },

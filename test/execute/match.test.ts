@@ -56,6 +56,34 @@ describe('resolve --check matching', () => {
     expect(decide([])).toEqual({ kind: 'none' });
   });
 
+  it("leaves out a call another application handled, or a call_hook request's call through an application or another url", () => {
+    const APP = '0ca110b5-0000-4000-8000-0000000000aa';
+    const OTHER = '0ca110b5-0000-4000-8000-0000000000bb';
+    const byApp: Intent = { ...intent, handler: { applicationSid: APP } };
+    const evidence = {
+      records: [record(sid(3), { application_sid: OTHER })],
+      cdrs: [
+        cdr(sid(1), 0, { application_sid: OTHER }),
+        cdr(sid(2), 0, { application_sid: APP.toUpperCase() }),
+        // The live record names another application: another's call, whatever its CDR says.
+        cdr(sid(3), 0),
+      ],
+    };
+    expect(candidatesFor(byApp, evidence, none).map((c) => c.sid)).toEqual([sid(2)]);
+    // A record that names no application is no evidence either way.
+    expect(candidatesFor(byApp, { records: [], cdrs: [cdr(sid(4), 0)] }, none)).toHaveLength(1);
+    const byHook: Intent = { ...intent, handler: { callHookUrl: 'https://hooks.example.com/a' } };
+    const hooked = {
+      records: [
+        record(sid(1), { service_url: 'https://hooks.example.com/a' }),
+        record(sid(2), { service_url: 'https://hooks.example.com/b' }),
+        record(sid(3), { application_sid: APP, service_url: 'https://hooks.example.com/a' }),
+      ],
+      cdrs: [],
+    };
+    expect(candidatesFor(byHook, hooked, none).map((c) => c.sid)).toEqual([sid(1)]);
+  });
+
   it('two calls that could be it are for a person to decide', () => {
     const found = candidatesFor(
       intent,
