@@ -217,6 +217,37 @@ const ownEntry = (
   return undefined;
 };
 
+/**
+ * The entry of row `id` that called the number of `digest` before a `--replace` placed the row
+ * again to another number (`current`, ownEntry: the row's entry now, which dials another): that
+ * entry itself when its history keeps the call, else the row's entry under a twin of its
+ * target that dialled it (the row placed under the target's old name, then replaced under the
+ * new one: the same key but for its target, the row's own). Undefined when the row's key never
+ * called it.
+ */
+const ownDialled = (
+  lock: Lockfile,
+  under: readonly DialledUnder[],
+  current: { readonly key: string; readonly twin?: TwinOf },
+  id: string,
+  digest: string,
+): { readonly key: string; readonly twin?: TwinOf } | undefined => {
+  const entry = lock.calls[current.key];
+  if (entry === undefined || isDigestOf(entry.number, digest)) return undefined;
+  if (entry.history?.some((h) => isDigestOf(h.number, digest))) return current;
+  for (const u of under) {
+    const key = `${u.prefix}${id}`;
+    const other = u.twin === undefined ? undefined : lock.calls[key];
+    if (u.twin === undefined || other === undefined || key === current.key) continue;
+    if (!twinHolds(u.twin, other)) continue;
+    const dialled =
+      (isDigestOf(other.number, digest) && countsTowardLimit(other.status)) ||
+      other.history?.some((h) => isDigestOf(h.number, digest)) === true;
+    if (dialled) return { key, twin: u.twin };
+  }
+  return undefined;
+};
+
 /** What the checks need of a row's campaign (a row definition's `campaign`). */
 type CampaignOf = NonNullable<CallDefinition['campaign']>;
 
@@ -269,14 +300,11 @@ export const dialledAsOtherRow = (
   const id = rowBase(key).slice(prefix.length);
   // This key called the number itself, and `--replace` placed it again to another one since:
   // placing it back to this number would call that person again.
-  const own = ownEntry(lock, under, prefix, id);
-  const entry = own === undefined ? undefined : lock.calls[own.key];
-  if (
-    own !== undefined &&
-    entry !== undefined &&
-    !isDigestOf(entry.number, digest) &&
-    entry.history?.some((h) => isDigestOf(h.number, digest))
-  ) {
+  // Its entries under a twin of the target are its own too: placed as `gw/camp/1`, replaced
+  // as `production/camp/1` to another number, then edited back, it would call the same person.
+  const current = ownEntry(lock, under, prefix, id);
+  const own = current === undefined ? undefined : ownDialled(lock, under, current, id, digest);
+  if (own !== undefined) {
     return { number, dialled: dialledAt(lock, own.key, digest, own.twin), how: 'own' };
   }
   // The keys that dialled the number, each with the id of its row and the twin it is under.

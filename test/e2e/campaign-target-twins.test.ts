@@ -182,3 +182,84 @@ describe('another name for the same gateway, beside the old one', () => {
     expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [BOB]: 1, [DAN]: 1 });
   });
 });
+
+/**
+ * callops.yaml with target `sim` on `${SIM_URL}` and, but for `removed`, `prod` beside it on
+ * the simulator (`url`): `sim` renamed `prod` (removed), or kept beside it, resolved to the
+ * same gateway (SIM_URL set) or not resolving at all (SIM_URL empty); `default_target` names
+ * `target`.
+ */
+const simAndProd = (url: string, target: 'sim' | 'prod', sim = true): string =>
+  [
+    'targets:',
+    ...(sim
+      ? [
+          '  sim:',
+          '    base_url: ${SIM_URL}',
+          '    account_sid: ${VG_ACCOUNT_SID}',
+          '    api_key: ${VG_API_KEY}',
+        ]
+      : []),
+    ...(target === 'prod'
+      ? [
+          '  prod:',
+          `    base_url: ${url}`,
+          '    account_sid: ${VG_ACCOUNT_SID}',
+          '    api_key: ${VG_API_KEY}',
+        ]
+      : []),
+    `default_target: ${target}`,
+    '',
+  ].join('\n');
+
+describe('a row replaced under the new name, then edited back', () => {
+  it.each([
+    ['removed', false, {}],
+    ['resolved to the same gateway', true, 'url'],
+    ['not resolving', true, { SIM_URL: '' }],
+  ] as const)(
+    'calls its first person once, the old name %s',
+    {
+      timeout: 90_000,
+    },
+    async (_how, keep, simEnv) => {
+      const g = await startGateway({
+        'calls/reminders.yaml': campaignYaml([], '{ patient: "${row.name}" }'),
+        'lists/reminders.csv': `name,phone\nAnn,${ANN}\n`,
+      });
+      gw = g;
+      await g.project.write('callops.yaml', simAndProd(g.sim.url, 'sim'));
+      const first = await g.run(['apply', '--yes'], { SIM_URL: g.sim.url });
+      expect(first.code, output(first)).toBe(0);
+      expect(first.stdout).toContain('sim/reminders/1');
+
+      // `sim:` renamed `prod:` (the same gateway), or `prod:` beside it, the default now.
+      await g.project.write('callops.yaml', simAndProd(g.sim.url, 'prod', keep));
+      const env = simEnv === 'url' ? { SIM_URL: g.sim.url } : simEnv;
+      // Row 1 edited to Dan, placed again on purpose under the new name.
+      await g.project.write('lists/reminders.csv', `name,phone\nDan,${DAN}\n`);
+      const replaced = await g.run(['apply', '--yes', '--replace', 'reminders/1'], env);
+      expect(replaced.code, output(replaced)).toBe(0);
+      expect(replaced.stdout).toContain('prod/reminders/1');
+      expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [DAN]: 1 });
+
+      // Then Ann again: row 1's own key, under the old name, called her before the replacement.
+      await g.project.write('lists/reminders.csv', `name,phone\nAnn,${ANN}\n`);
+      const own = `not placed: this campaign already dialled ${ANN} as sim/reminders/1 (placed `;
+      const plan = await g.run(['plan'], env);
+      expect(plan.code, output(plan)).toBe(0);
+      expect(plan.stdout).toContain(`--replace would not place it: ${own}`);
+      expect(plan.stdout).toContain("that is this row's own key");
+      expect(plan.stdout).not.toContain('callops apply --replace reminders/1');
+
+      const again = await g.run(['apply', '--yes', '--replace', 'reminders/1'], env);
+      expect(again.code, output(again)).toBe(64);
+      expect(again.stderr).toContain(`--replace reminders/1: ${own}`);
+      expect(again.stderr).toContain("that is this row's own key");
+      expect(again.stderr).toContain('nothing was sent');
+      const plain = await g.run(['apply', '--yes'], env);
+      expect(plain.code, output(plain)).toBe(0);
+      expect(callsPerNumber(g)).toEqual({ [ANN]: 1, [DAN]: 1 });
+    },
+  );
+});
