@@ -88,6 +88,42 @@ const idLookalike = (
 /** The name of the column whose cell is a row's zone when the call's `schedule.timezone` does not say. */
 export const ZONE_COLUMN = 'timezone';
 
+/** A header that reads as the zone column but is not it: `Timezone`, ` time_zone`, `TZ`. */
+const ZONE_LIKE = /^(?:time[\s_-]*zone|tz)$/i;
+
+/**
+ * An error at a header cell that reads as `timezone` but is not it, when the header has no
+ * `timezone` column and the campaign's hours (`readIn`) take each row's zone from that column
+ * (the call writes no zone of its own nor a `${row.X}` one). Silently the rows would take the
+ * defaults' zone (or UTC) and ring at the wrong hour; an error, as a warning scrolls by in CI.
+ * Only `timezone` as written is the zone column, as only `id` is the id column.
+ */
+const zoneLookalike = (
+  file: string,
+  columns: readonly string[],
+  positions: readonly { line: number; column: number }[],
+  written: Readonly<Record<string, unknown>> | undefined,
+  callZone: boolean,
+  readIn: string | undefined,
+): Diagnostic | undefined => {
+  const timezone = written?.timezone;
+  if (readIn === undefined || columns.includes(ZONE_COLUMN)) return undefined;
+  if (typeof timezone === 'string' && (callZone || hasRowReference(timezone))) return undefined;
+  const i = columns.findIndex((c) => ZONE_LIKE.test(c.trim()));
+  if (i < 0) return undefined;
+  const otherwise =
+    typeof timezone === 'string'
+      ? `the campaign's ${readIn} would otherwise be read in ${timezone} (the defaults' zone) for every row`
+      : readIn.includes('`window`')
+        ? `the campaign's \`window\` needs each recipient's time zone`
+        : `the campaign's ${readIn} would otherwise be read in UTC for every row`;
+  return errorAt(
+    file,
+    positions[i] ?? { line: 1, column: 1 },
+    `column \`${columns[i]}\` is not the zone column (only \`${ZONE_COLUMN}\`, lowercase, is): ${otherwise}; rename the column to \`${ZONE_COLUMN}\` to read each row's hours in its own zone`,
+  );
+};
+
 /** Which campaign a row belongs to. */
 export interface CampaignRef {
   readonly name: string;
@@ -445,6 +481,8 @@ const readCampaign = (
   let before = 0;
   // A header cell that looks like the id column and is not (a warning, said whatever else is).
   let lookalike: Diagnostic | undefined;
+  // A header cell that looks like the zone column and is not (an error, said whatever else is).
+  let zoneLike: Diagnostic | undefined;
   const onHeader = (columns: readonly string[]) => {
     header = columns;
     const index = new Map(columns.map((c, i) => [c, i]));
@@ -455,7 +493,12 @@ const readCampaign = (
     // Rows are read against a header only when it names each column once and has every
     // column the call uses: otherwise each row would repeat the header's problem.
     if (unknown.length > 0 || diagnostics.length > before) return;
-    if (spec?.window !== undefined && zone === undefined && typeof written?.timezone !== 'string') {
+    if (
+      spec?.window !== undefined &&
+      zone === undefined &&
+      zoneLike === undefined &&
+      typeof written?.timezone !== 'string'
+    ) {
       const site = call.locate(['schedule', 'window']);
       diagnostics.push({
         ...errorAt(
@@ -669,11 +712,13 @@ const readCampaign = (
 
   const read = readCsv(file, recipientsChunks(file, found), onRow, (columns, _line, positions) => {
     lookalike = idLookalike(file, columns, positions);
+    zoneLike = zoneLookalike(file, columns, positions, written, callZone, readIn);
     before = diagnostics.length;
     if (headerProblems(columns)) header = columns;
     else onHeader(columns);
   });
   if (lookalike !== undefined) diagnostics.push(lookalike);
+  if (zoneLike !== undefined) diagnostics.push(zoneLike);
   if (local.first !== undefined) {
     diagnostics.push({
       ...errorAt(

@@ -857,6 +857,66 @@ describe('calling hours in the row zone', () => {
     expect(project(csv).diagnostics).toEqual([]);
   });
 
+  it('a header that reads as `timezone` but is not it is an error at its cell when the hours need a zone', () => {
+    // The file's defaults give a zone: without the check every row would take it, silently.
+    const withDefaults = (csv: string, extra: readonly string[]) => {
+      const text = `defaults:\n  schedule: { timezone: Europe/Berlin }\n${callFile(extra)}`;
+      const loaded: LoadedProject = {
+        root: '/nowhere',
+        callFiles: [parseSource('calls/remind.yaml', text).source],
+        diagnostics: [],
+        recipients: new Map([[CSV, { text: csv }]]),
+      };
+      return validateProject(loaded).diagnostics.map(
+        (d) => `${d.severity} ${d.file}:${d.line}:${d.column}: ${d.message}`,
+      );
+    };
+    const words = (name: string, otherwise: string) =>
+      `column \`${name}\` is not the zone column (only \`timezone\`, lowercase, is): ${otherwise}; rename the column to \`timezone\` to read each row's hours in its own zone`;
+    const berlin = (hours: string) =>
+      `the campaign's ${hours} would otherwise be read in Europe/Berlin (the defaults' zone) for every row`;
+    const cron = ['schedule: { cron: "0 9 * * *" }'];
+    for (const name of [
+      'Timezone',
+      ' timezone',
+      'TimeZone',
+      'time_zone',
+      'time zone',
+      'Time-Zone',
+      'tz',
+      'TZ',
+    ]) {
+      expect(withDefaults(`id,phone,${name}\nla,+15550000004,America/Los_Angeles\n`, cron)).toEqual(
+        [`error ${CSV}:1:10: ${words(name, berlin('`cron`'))}`],
+      );
+    }
+    // A window, an at: the same; without a zone anywhere, what the hours are read in is said.
+    const csv = 'id,TZ,phone\nla,America/Los_Angeles,+15550000004\n';
+    expect(withDefaults(csv, ['schedule: { window: "09:00-17:00" }'])).toEqual([
+      `error ${CSV}:1:4: ${words('TZ', berlin('`window`'))}`,
+    ]);
+    expect(errors(csv, ['schedule: { cron: "0 9 * * *" }'])).toEqual([
+      `${CSV}:1:4: ${words('TZ', "the campaign's `cron` would otherwise be read in UTC for every row")}`,
+    ]);
+    // In place of the window's "add a `timezone` column", not besides it.
+    expect(errors(csv, ['schedule: { window: "09:00-17:00" }'])).toEqual([
+      `${CSV}:1:4: ${words('TZ', "the campaign's `window` needs each recipient's time zone")}`,
+    ]);
+    // Not when the call writes its own zone (every row's), reads one with ${row.X}, has a
+    // `timezone` column besides, or has no hours to read in a zone.
+    expect(withDefaults(csv, ['schedule: { cron: "0 9 * * *", timezone: Asia/Tokyo }'])).toEqual(
+      [],
+    );
+    expect(withDefaults(csv, ['schedule: { cron: "0 9 * * *", timezone: "${row.TZ}" }'])).toEqual(
+      [],
+    );
+    expect(
+      withDefaults('id,timezone,tz,phone\nla,America/Los_Angeles,x,+15550000004\n', cron),
+    ).toEqual([]);
+    expect(withDefaults(csv, [])).toEqual([]);
+    expect(withDefaults('id,tzx,phone\nla,x,+15550000004\n', cron)).toEqual([]);
+  });
+
   it('schedule.timezone: ${row.X} names the zone column', () => {
     const text = 'id,phone,tz\na,+15550000001,Asia/Tokyo\n';
     const [row] = rowsOf(text, ['schedule: { window: "08:00-21:00", timezone: "${row.tz}" }']);

@@ -193,6 +193,27 @@ describe("a schedule in callops.yaml's defaults", () => {
       'waiting: outside calling hours 09:00-20:00 America/Los_Angeles; opens 2026-12-03T17:00:00Z (09:00 America/Los_Angeles)',
     );
   });
+
+  it('its timezone is not taken for a header that reads as `timezone` and is not it: refused at the cell, nothing sent', async () => {
+    const gw = await startGateway({
+      'calls/reminders.yaml': campaignYaml(['schedule: { cron: "0 9 * * *" }']),
+      'lists/reminders.csv': `id,name,phone,Timezone\nr1,Ann,${number(1)},America/Los_Angeles\n`,
+    });
+    await withProjectDefaults(gw, 'schedule: { timezone: Europe/Berlin }');
+    const message =
+      "column `Timezone` is not the zone column (only `timezone`, lowercase, is): the campaign's `cron` would otherwise be read in Europe/Berlin (the defaults' zone) for every row; rename the column to `timezone` to read each row's hours in its own zone";
+    const validate = await gw.run(['validate', '--format', 'json']);
+    expect(validate.code, output(validate)).toBe(1);
+    expect((JSON.parse(validate.stdout) as ValidateJson).errors).toEqual([
+      expect.objectContaining({ file: 'lists/reminders.csv', line: 1, column: 15, message }),
+    ]);
+    // 07:00:30 UTC is 09:00 in Berlin: the slot the row would otherwise be rung at (00:00 in LA).
+    const apply = await gw.run(['apply', '--yes', '--now', '2026-06-10T07:00:30Z']);
+    expect(apply.code, output(apply)).toBe(1);
+    expect(apply.stderr).toContain(`lists/reminders.csv:1:15: error: ${message}`);
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+  });
 });
 
 /** 2026-06-10 is a Wednesday; 05:00 UTC is 07:00 in Berlin (summer time, +02:00). */
