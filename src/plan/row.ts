@@ -57,6 +57,55 @@ const hoursWords = (
   return words;
 };
 
+/** Each plan's answers of hoursAt at a redial's wait end, by the minute it ends in. */
+const redialCaches = new WeakMap<HoursCache, Map<number, HoursCache>>();
+
+/**
+ * The row's hours when its redial wait ends at `t`. Every instant of one minute has the same
+ * answer (a window is read in minutes), so rows whose waits end in one minute share it.
+ */
+const hoursWhenWaitEnds = (spec: ScheduleSpec, t: number, cache: HoursCache): Hours => {
+  let byMinute = redialCaches.get(cache);
+  if (byMinute === undefined) {
+    byMinute = new Map();
+    redialCaches.set(cache, byMinute);
+  }
+  const minute = Math.floor(t / 60_000);
+  let atMinute = byMinute.get(minute);
+  if (atMinute === undefined) {
+    atMinute = new Map();
+    byMinute.set(minute, atMinute);
+  }
+  return hoursAt(spec, t, atMinute);
+};
+
+/**
+ * A redial waiting for its wait to end: from the later of that end and the row's next
+ * opening (its hours may be closed when the wait ends), as a first attempt waits for them.
+ */
+const redialWords = (
+  built: PlanItem,
+  notBefore: Date,
+  spec: ScheduleSpec | undefined,
+  cache: HoursCache,
+): Pick<PlanItem, 'waiting' | 'opens' | 'reason'> => {
+  const waited = `waiting: ${built.reason ?? 'redial'}; from`;
+  const hours =
+    spec === undefined ? undefined : hoursWhenWaitEnds(spec, notBefore.getTime(), cache);
+  if (spec === undefined || hours?.state !== 'waiting' || hours.opens === undefined) {
+    const opens = notBefore.toISOString();
+    return { waiting: true, opens, reason: `${waited} ${opens}` };
+  }
+  const opens = formatSlot(new Date(hours.opens));
+  const local =
+    spec.timezone !== 'UTC' ? ` (${localTime(new Date(hours.opens), spec.timezone)})` : '';
+  return {
+    waiting: true,
+    opens,
+    reason: `${waited} ${opens}${local}: the wait ends at ${formatSlot(notBefore)}, ${hours.why}`,
+  };
+};
+
 /**
  * A campaign row whose schedule has neither cron nor at: due once, as soon as its calling
  * hours and [start, end) allow; before, waiting (upcoming, with the next opening); once
@@ -191,15 +240,7 @@ const planAttempt = (
     return;
   }
   if (later) {
-    const opens = notBefore.toISOString();
-    add(
-      'upcoming',
-      amendItem(built, {
-        waiting: true,
-        opens,
-        reason: `waiting: ${built.reason ?? 'redial'}; from ${opens}`,
-      }),
-    );
+    add('upcoming', amendItem(built, redialWords(built, notBefore, spec, cache)));
     return;
   }
   if (hours.state === 'waiting') {

@@ -148,6 +148,31 @@ describe('campaign redial in the plan', () => {
     expect(night.due).toEqual([]);
     expect(night.upcoming[0]).toMatchObject({ key: `${K}#2`, opens: '2026-12-01T14:00:00Z' });
   });
+
+  it('a redial whose wait ends outside the row hours waits from their next opening, and run wakes then', () => {
+    const calls = {
+      [K]: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T11:50:00Z') }),
+    };
+    // The wait ends at 12:20Z, 21:20 in Tokyo: after the window closed at 21:10 there.
+    const tokyo = (window: string) => ({
+      calls: [row({ schedule: schedule({ window, timezone: 'Asia/Tokyo' }) })],
+    });
+    const closed = plan(calls, tokyo('06:00-21:10'));
+    expect(closed.due).toEqual([]);
+    expect(closed.upcoming[0]).toMatchObject({
+      key: `${K}#2`,
+      waiting: true,
+      opens: '2026-12-01T21:00:00Z',
+    });
+    expect(closed.upcoming[0]?.reason).toMatch(
+      /^waiting: redial 2 of 3: .*; from 2026-12-01T21:00:00Z \(2026-12-02 06:00 Asia\/Tokyo\): the wait ends at 2026-12-01T12:20:00Z, outside calling hours 06:00-21:10 Asia\/Tokyo$/,
+    );
+    expect(wakeTimes(closed)).toEqual([Date.parse('2026-12-01T21:00:00Z')]);
+    // Open when the wait ends: from the wait's end, as before.
+    const open = plan(calls, tokyo('06:00-21:30'));
+    expect(open.upcoming[0]).toMatchObject({ key: `${K}#2`, opens: '2026-12-01T12:20:00.000Z' });
+    expect(open.upcoming[0]?.reason).toMatch(/; from 2026-12-01T12:20:00\.000Z$/);
+  });
 });
 
 describe('a row that redials, once its campaign ended', () => {
