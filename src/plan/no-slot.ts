@@ -40,7 +40,7 @@ const outsideWords = (spec: ScheduleSpec, compiled: CompiledSchedule, at: number
   if (compiled.startMs !== undefined && at < compiled.startMs)
     return `its \`at\` falls before its \`start\` ${spec.start ?? ''} (${zone})`;
   if (compiled.endMs !== undefined && at > compiled.endMs)
-    return `its \`at\` falls after its \`end\` ${spec.end ?? ''} (${zone})`;
+    return `its \`at\` falls at or after its \`end\` ${spec.end ?? ''} (${zone})`;
   return `its \`at\` falls outside its window ${spec.window ?? ''} (${zone} time)`;
 };
 

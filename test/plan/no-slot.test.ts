@@ -200,6 +200,18 @@ describe('a call with no slot left, never placed', () => {
     ]);
   });
 
+  it('an `at` equal to its `end` is no slot (the end is exclusive): skipped, saying at or after', () => {
+    const edge = call('edge', {
+      schedule: schedule({ at: '2030-12-10T09:00:00Z', end: '2030-12-10T09:00:00Z' }),
+    });
+    expect(listed(buildPlan({ ...base, calls: [edge] })).skipped).toEqual([
+      [
+        'prod/edge@2030-12-10T09:00:00Z',
+        'never placed: its `at` falls at or after its `end` 2030-12-10T09:00:00Z (UTC), so it is no slot',
+      ],
+    ]);
+  });
+
   it('a cron whose `end` passed with none of its slots placed: skipped; with one placed: done', () => {
     const ended = call('ended', { schedule: schedule({ cron: '0 9 * * *', end: '2025-01-31' }) });
     expect(listed(buildPlan({ ...base, calls: [ended] })).skipped).toEqual([
