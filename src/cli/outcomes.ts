@@ -1,7 +1,8 @@
+import { watchedByReader } from '../engine/entry-readers.js';
 import { recordObservations } from '../engine/observe.js';
 import type { Prepared } from '../engine/prepare.js';
-import { openReaders, targetOfKey } from '../engine/readers.js';
-import { observeCycle, type RecordObservations, watchedEntries } from '../execute/observe.js';
+import { openReaders } from '../engine/readers.js';
+import { observeCycle, type RecordObservations } from '../execute/observe.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { CommandContext } from './context.js';
@@ -44,10 +45,9 @@ export const refreshOutcomes = async (
   record: RecordObservations,
 ): Promise<{ readonly recorded: number; readonly problems: number }> => {
   const now = new Date();
-  const byTarget = new Map<string, ReturnType<typeof watchedEntries>>();
-  for (const key of Object.keys(lock.calls)) byTarget.set(targetOfKey(key), []);
-  for (const name of byTarget.keys()) byTarget.set(name, watchedEntries(lock, name, now));
-  const asked = [...byTarget].filter(([, watched]) => watched.length > 0);
+  // An entry of a target that does not resolve here is asked through the target on the
+  // gateway it records (entryReaders).
+  const asked = [...watchedByReader(prepared, lock, now)];
   if (asked.length === 0) {
     ctx.stderr.write('refresh: every placed call has its final outcome; nothing to ask\n');
     return { recorded: 0, problems: 0 };

@@ -1,3 +1,4 @@
+import { entryReaders } from '../engine/entry-readers.js';
 import { EngineError } from '../engine/errors.js';
 import type { Prepared } from '../engine/prepare.js';
 import { holdState, readState } from '../engine/state.js';
@@ -20,7 +21,7 @@ import { isInFlight, type Observation, type StateStore } from '../state/store.js
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit.js';
 import { prepareProject } from './load.js';
-import { openReaders, targetOfKey } from './outcomes.js';
+import { openReaders } from './outcomes.js';
 import { stateNotes } from './run-report.js';
 import { openProjectState } from './state.js';
 
@@ -125,10 +126,13 @@ const checkWith = async (
     );
     return EXIT.ok;
   }
+  // An entry of a target that does not resolve here is looked up through the target on the
+  // gateway it records (entryReaders).
+  const readerOf = entryReaders(prepared, view);
   // Where the records are read, as every command that talks to a gateway says first.
   if (ctx.format !== 'json') {
     const { specs } = prepared.choice;
-    for (const target of new Set(keys.map(targetOfKey)))
+    for (const target of new Set(keys.map(readerOf)))
       ctx.stdout.write(
         `${printable(describeTarget(target, specs, prepared.env, prepared.secrets))}\n`,
       );
@@ -139,7 +143,7 @@ const checkWith = async (
     for (const h of e.history ?? []) known.add(h.sid.toLowerCase());
   }
   const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
-  const readers = openReaders(prepared, keys.map(targetOfKey));
+  const readers = openReaders(prepared, keys.map(readerOf));
   const checked: Checked[] = [];
   /** The secrets of the calls looked up (a destination from the environment): never shown. */
   const callSecrets: Secret[] = [];
@@ -148,7 +152,7 @@ const checkWith = async (
   try {
     const intents: Intent[] = [];
     for (const key of keys) {
-      const target = targetOfKey(key);
+      const target = readerOf(key);
       const skipped = readers.skipped.find((s) => s.target === target);
       const open = readers.readers.get(target);
       const def = byName.get(nameOfKey(key));
@@ -179,10 +183,10 @@ const checkWith = async (
         });
       }
     }
-    for (const target of new Set(intents.map((i) => targetOfKey(i.key)))) {
+    for (const target of new Set(intents.map((i) => readerOf(i.key)))) {
       const open = readers.readers.get(target);
       if (open === undefined) continue;
-      const mine = intents.filter((i) => targetOfKey(i.key) === target);
+      const mine = intents.filter((i) => readerOf(i.key) === target);
       // Only a record with the to and from of an entry checked can be a candidate for it.
       const pairs = new Set(mine.map((i) => `${i.to}\n${i.from}`));
       const evidence = await gatherEvidence(open.reader, {
@@ -236,7 +240,7 @@ const checkWith = async (
           .catch((error: unknown) => {
             throw new EngineError('failed', error instanceof Error ? error.message : String(error));
           });
-        const evidence = evidenceOf.get(targetOfKey(c.key));
+        const evidence = evidenceOf.get(readerOf(c.key));
         const record = evidence?.records.find((r) => r.call_sid === sid);
         const cdr = evidence?.cdrs.find((r) => r.call_sid === sid);
         const outcome = outcomeFromEvidence(

@@ -1,11 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { observeCycle, type Watched, watchedEntries } from '../execute/observe.js';
+import { observeCycle, type Watched } from '../execute/observe.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
+import { watchedByReader } from './entry-readers.js';
 import type { EventSink } from './events.js';
 import { recordObservations } from './observe.js';
 import type { Prepared } from './prepare.js';
-import { openReaders, targetOfKey } from './readers.js';
+import { openReaders } from './readers.js';
 import { SIMULATOR_TARGET } from './targets.js';
 
 /** `run`: the pace of outcome refreshes per target, unless CALLOPS_RUN_REFRESH_SECONDS says. */
@@ -78,22 +79,20 @@ export class OutcomeRefresher {
   }
 
   /** Targets with placed calls still waiting for a final outcome (the simulator excluded). */
-  private waiting(lock: Lockfile, now: Date): Map<string, readonly Watched[]> {
-    const byTarget = new Map<string, readonly Watched[]>();
-    for (const key of Object.keys(lock.calls)) {
-      const target = targetOfKey(key);
-      if (target === SIMULATOR_TARGET || byTarget.has(target)) continue;
-      byTarget.set(target, watchedEntries(lock, target, now));
-    }
-    return new Map([...byTarget].filter(([, watched]) => watched.length > 0));
+  private waiting(prepared: Prepared, lock: Lockfile, now: Date): Map<string, readonly Watched[]> {
+    // An entry of a target that does not resolve here is asked through the target on the
+    // gateway it records (entryReaders).
+    const byTarget = watchedByReader(prepared, lock, now);
+    byTarget.delete(SIMULATOR_TARGET);
+    return byTarget;
   }
 
   /**
    * Waits `delayMs` before a target's first refresh: calls just placed are asked about once
    * they had a moment to end, not at once.
    */
-  defer(lock: Lockfile, now: Date, delayMs: number): void {
-    for (const target of this.waiting(lock, now).keys()) {
+  defer(prepared: Prepared, lock: Lockfile, now: Date, delayMs: number): void {
+    for (const target of this.waiting(prepared, lock, now).keys()) {
       if (!this.next.has(target)) this.next.set(target, now.getTime() + delayMs);
     }
   }
@@ -142,7 +141,7 @@ export class OutcomeRefresher {
     if (view === undefined || this.paused || this.stop.signal.aborted) return;
     const now = new Date();
     let soonest = Number.POSITIVE_INFINITY;
-    for (const [target, watched] of this.waiting(view.lock, now)) {
+    for (const [target, watched] of this.waiting(view.prepared, view.lock, now)) {
       if (this.cycles.has(target)) continue;
       const at = this.next.get(target) ?? 0;
       if (at > now.getTime()) {

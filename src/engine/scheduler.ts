@@ -613,7 +613,12 @@ const schedule = async (
             stoppedOn = result.changedFile;
             await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
           }
-          refresher.defer(lock, new Date(), Math.min(FIRST_REFRESH_MS, input.refreshEveryMs));
+          refresher.defer(
+            prepared,
+            lock,
+            new Date(),
+            Math.min(FIRST_REFRESH_MS, input.refreshEveryMs),
+          );
           // Last: naming a row reads its CSV, which may have changed since (see the catch).
           for (const item of due) {
             // A row of a CSV that changed cannot be named: it is read again at the next wake.
