@@ -1,3 +1,4 @@
+import { keysBetween } from '../state/calls-summary.js';
 import { isInFlight } from '../state/store.js';
 import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import { otherNumberWords } from './changed.js';
@@ -12,7 +13,7 @@ import {
   renamedWords,
   whoseWords,
 } from './renamed-words.js';
-import type { TargetTwins, TwinEntry } from './twins.js';
+import { type TargetTwins, type TwinEntry, twinHolds } from './twins.js';
 import type { PlanItem } from './types.js';
 
 /**
@@ -176,6 +177,20 @@ export const holdTwinKeys = (
   };
 };
 
+/** Whether an entry of call (or campaign) `name` under `twin` records the twin's gateway. */
+const placedHere = (lock: Lockfile, twin: TwinEntry['twin'], name: string): boolean => {
+  const base = `${twin.target}/${name}`;
+  const keys = [
+    base,
+    ...keysBetween(lock.calls, `${base}@`, `${base}@\uffff`),
+    ...keysBetween(lock.calls, `${base}/`, `${base}/\uffff`),
+  ];
+  return keys.some((key) => {
+    const entry = lock.calls[key];
+    return entry !== undefined && twinHolds(twin, entry);
+  });
+};
+
 /**
  * The `schedules` memory of a scheduled call (or campaign) `name` on `target` that its memory
  * does not know, under a twin of the target: the same call, whose missed slots were reported
@@ -190,8 +205,9 @@ export const twinMemory = (
   const schedules = input.lock.schedules;
   if (schedules === undefined || !twins.any) return undefined;
   for (const twin of twins.of(target)) {
-    // A memory records no gateway: one of a target that does not resolve here is its own.
-    if (twin.recorded !== undefined) continue;
+    // A memory records no gateway: one of a target that does not resolve here is carried
+    // only when the call's entries there record this gateway (the same call, renamed).
+    if (twin.recorded !== undefined && !placedHere(input.lock, twin, name)) continue;
     const known = schedules[`${twin.target}/${name}`];
     if (known !== undefined) return known;
   }

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files and callops.yaml hold literal ${…} references
 import { describe, expect, it } from 'vitest';
 import { gatewaysClosedAfterEach } from './gateways-per-test.js';
-import { campaignYaml, output, recipientNumber, waitFor } from './helpers.js';
+import { APP_SID, campaignYaml, FROM, output, recipientNumber, waitFor } from './helpers.js';
 
 /**
  * A target renamed (`gw:` → `production:`, the same gateway) while attempt 1 of a redial
@@ -94,5 +94,41 @@ describe('an attempt placed under a renamed target whose variables are unset her
     expect(plan.due.map((i) => i.key)).toEqual(['production/reminders/r1#2']);
     expect(plan.due[0]?.reason).toContain(`attempt 1 no-answer (${sid1}`);
     expect(planned.stdout).not.toContain('not known yet');
+  });
+
+  it('carries the schedules memory of a call its entries record on this gateway: a missed slot is reported once', {
+    timeout: 60_000,
+  }, async () => {
+    const g = await startGateway({
+      'calls/a.yaml': [
+        'calls:',
+        '  - name: hourly',
+        `    application_sid: ${APP_SID}`,
+        `    from: "${FROM}"`,
+        `    to: { type: phone, number: "${recipientNumber(2)}" }`,
+        '    schedule: { cron: "0 * * * *", deadline: 2h }',
+        '',
+      ].join('\n'),
+    });
+    const now = '2026-12-03T14:30:00Z';
+    await g.project.write('callops.yaml', config([['gw', 'GW_URL']], 'gw'));
+    const first = await g.run(['apply', '--yes', '--now', now], { GW_URL: g.sim.url });
+    expect(first.code, output(first)).toBe(0);
+    expect(first.stdout).toContain('missed  gw/hourly@2026-12-03T13:00:00Z');
+    expect(first.stdout).toContain('placed  gw/hourly@2026-12-03T14:00:00Z');
+    await g.project.write(
+      'callops.yaml',
+      config(
+        [
+          ['gw', 'GW_URL'],
+          ['production', 'PROD_URL'],
+        ],
+        'production',
+      ),
+    );
+    const second = await g.run(['apply', '--yes', '--now', now], { PROD_URL: g.sim.url });
+    expect(second.code, output(second)).toBe(0);
+    expect(second.stdout).not.toContain('missed');
+    expect(g.placed()).toHaveLength(1);
   });
 });
