@@ -67,8 +67,10 @@ const raceForClaims = async (
     }),
     40_000,
   );
+  // Every claim of the second runner waiting (its concurrency lets all go at once): one let
+  // go later would find the first runner's call recorded, not in flight.
   await waitFor('the second runner claiming what the first holds', async () =>
-    (await transactionWaiters(db.url)) + (await advisoryWaiters(db.url)) > 0 ||
+    (await transactionWaiters(db.url)) + (await advisoryWaiters(db.url)) >= RACED.length ||
     gw.placed().length > 0
       ? true
       : undefined,
