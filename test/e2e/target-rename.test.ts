@@ -356,7 +356,7 @@ describe('a target that does not resolve here, its entries recording the gateway
     }
     const markdown = await g.run(['plan', '--format', 'markdown', '--now', LATER]);
     expect(markdown.stdout).toContain('- `sim` (3 entries; 3 placed on this gateway, held)');
-    // The tester's run: apply with GW_URL unset, then empty. Nobody is called again.
+    // A renamed gateway: apply with GW_URL unset, then empty. Nobody is called again.
     for (const env of [{}, { GW_URL: '' }]) {
       const r = await g.run(['apply', '--yes', '--now', LATER], env);
       expect(r.code, output(r)).toBe(0);
