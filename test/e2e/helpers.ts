@@ -289,6 +289,34 @@ export const withoutRecordedGateways = async (project: Project): Promise<void> =
   );
 };
 
+/**
+ * callops.yaml with `sim` reading its base_url from GW_URL, and `production` beside it written
+ * out at `url`, the run's target: the gateway renamed when `url` is sim's, another gateway
+ * (production after a rehearsal on staging) when it is not.
+ */
+export const simUnresolvedBeside = async (g: Gateway, url: string): Promise<void> => {
+  const config = await g.project.read('callops.yaml');
+  await g.project.write(
+    'callops.yaml',
+    config
+      .replace(`base_url: ${g.sim.url}`, 'base_url: ${GW_URL}')
+      .replace(
+        'default_target: sim',
+        [
+          '  production:',
+          `    base_url: ${url}`,
+          '    account_sid: ${VG_ACCOUNT_SID}',
+          '    api_key: ${VG_API_KEY}',
+          'default_target: production',
+        ].join('\n'),
+      ),
+  );
+};
+
+/** How plan, apply and run name target `sim` when it does not resolve here. */
+export const SIM_UNRESOLVED =
+  'target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL)';
+
 /** Every file under `dir` (recursively) with its content, for leak checks. */
 export const filesUnder = async (dir: string): Promise<{ path: string; text: string }[]> => {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });

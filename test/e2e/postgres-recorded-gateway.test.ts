@@ -8,6 +8,8 @@ import {
   callsYaml,
   type Gateway,
   output,
+  SIM_UNRESOLVED,
+  simUnresolvedBeside,
 } from './helpers.js';
 import { postgresForFile, queryDatabase } from './postgres-project.js';
 
@@ -48,28 +50,7 @@ const placedUnderSim = async (schema: string): Promise<Gateway> => {
   return g;
 };
 
-/** `sim` reading its base_url from GW_URL; `production` beside it at `url`, the run's target. */
-const simUnresolvedBeside = async (g: Gateway, url: string): Promise<void> => {
-  const config = await g.project.read('callops.yaml');
-  await g.project.write(
-    'callops.yaml',
-    config
-      .replace(`base_url: ${g.sim.url}`, 'base_url: ${GW_URL}')
-      .replace(
-        'default_target: sim',
-        [
-          '  production:',
-          `    base_url: ${url}`,
-          '    account_sid: ${VG_ACCOUNT_SID}',
-          '    api_key: ${VG_API_KEY}',
-          'default_target: production',
-        ].join('\n'),
-      ),
-  );
-};
-
-const WHY =
-  'target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL)';
+const WHY = SIM_UNRESOLVED;
 
 describe('rows recording the gateway that placed them, their target unresolved here', () => {
   it('the gateway renamed, GW_URL unset or empty: each number called once', {

@@ -8,6 +8,8 @@ import {
   callsYaml,
   type Gateway,
   output,
+  SIM_UNRESOLVED,
+  simUnresolvedBeside,
   startGateway,
   withoutRecordedGateways,
 } from './helpers.js';
@@ -211,27 +213,11 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
     const g = await placedUnderSim();
     // Entries an earlier release wrote record no gateway: nothing tells whose they are.
     await withoutRecordedGateways(g.project);
-    const config = await g.project.read('callops.yaml');
     const url = g.sim.url;
     // `sim` now reads its base_url from a variable this environment lacks (a CI job without
     // it); `production` beside it, written out, is the same gateway.
-    await g.project.write(
-      'callops.yaml',
-      config
-        .replace(`base_url: ${url}`, 'base_url: ${GW_URL}')
-        .replace(
-          'default_target: sim',
-          [
-            '  production:',
-            `    base_url: ${url}`,
-            '    account_sid: ${VG_ACCOUNT_SID}',
-            '    api_key: ${VG_API_KEY}',
-            'default_target: production',
-          ].join('\n'),
-        ),
-    );
-    const words =
-      "target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
+    await simUnresolvedBeside(g, url);
+    const words = `${SIM_UNRESOLVED}: ${READ_AS_ANOTHER}`;
     const plan = await planJson(g, LATER);
     expect(plan.unresolvedTargets).toEqual([{ target: 'sim', entries: 3 }]);
     expect(plan.sameGateway).toBeUndefined();
@@ -258,25 +244,9 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
   }, async () => {
     const g = await placedUnderSim();
     await withoutRecordedGateways(g.project);
-    const config = await g.project.read('callops.yaml');
     const url = g.sim.url;
-    await g.project.write(
-      'callops.yaml',
-      config
-        .replace(`base_url: ${url}`, 'base_url: ${GW_URL}')
-        .replace(
-          'default_target: sim',
-          [
-            '  production:',
-            `    base_url: ${url}`,
-            '    account_sid: ${VG_ACCOUNT_SID}',
-            '    api_key: ${VG_API_KEY}',
-            'default_target: production',
-          ].join('\n'),
-        ),
-    );
-    const words =
-      "target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
+    await simUnresolvedBeside(g, url);
+    const words = `${SIM_UNRESOLVED}: ${READ_AS_ANOTHER}`;
     // Empty, blank, or no URL at all: each read as the variable unset.
     for (const value of ['', ' ', 'vg.example.com']) {
       const plan = await planJson(g, LATER, [], { GW_URL: value });
@@ -297,32 +267,11 @@ describe('the same gateway under a second name, or from CALLOPS_* variables', ()
   });
 });
 
-/**
- * callops.yaml with `sim` reading its base_url from GW_URL, and `production` beside it written
- * out at `url`, the run's target: the gateway renamed when `url` is sim's, another gateway
- * (production after a rehearsal on staging) when it is not.
- */
-const simUnresolvedBeside = async (g: Gateway, url: string): Promise<void> => {
-  const config = await g.project.read('callops.yaml');
-  await g.project.write(
-    'callops.yaml',
-    config
-      .replace(`base_url: ${g.sim.url}`, 'base_url: ${GW_URL}')
-      .replace(
-        'default_target: sim',
-        [
-          '  production:',
-          `    base_url: ${url}`,
-          '    account_sid: ${VG_ACCOUNT_SID}',
-          '    api_key: ${VG_API_KEY}',
-          'default_target: production',
-        ].join('\n'),
-      ),
-  );
-};
+/** What follows SIM_UNRESOLVED when no entry records its gateway (an earlier release's). */
+const READ_AS_ANOTHER =
+  "its 3 entries are read as another gateway's, and what they placed is placed again under production; were sim this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
 
-const UNRESOLVED_SIM =
-  'target sim does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL), but its entries record which gateway placed them: ';
+const UNRESOLVED_SIM = `${SIM_UNRESOLVED}, but its entries record which gateway placed them: `;
 
 describe('a target that does not resolve here, its entries recording the gateway that placed them', () => {
   it('the gateway renamed, its variable unset or empty (a missing CI secret): each number called once', {
