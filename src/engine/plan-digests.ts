@@ -61,6 +61,23 @@ export const gatewayIdentity = (
 };
 
 /**
+ * The variables that keep a target's gateway from resolving here (gatewayIdentity null): those
+ * its base_url and account_sid reference that are unset, or set empty or blank. Each once, in
+ * the order written; none when it resolves, or when what it lacks is no variable (a base_url
+ * that is no URL).
+ */
+export const unsetVariables = (spec: TargetSpec, env: Env): readonly string[] => {
+  const names = new Set<string>();
+  for (const text of [spec.base_url, spec.account_sid]) {
+    for (const name of interpolateString(text, env).missing) names.add(name);
+    // Every name it references (none is set in `{}`): those set blank count as unset.
+    for (const name of interpolateString(text, {}).missing)
+      if (env[name]?.trim() === '') names.add(name);
+  }
+  return [...names];
+};
+
+/**
  * The digests a plan file records (see PlanFileDigests), made from the project's targets
  * and environment with the file's `salt`. A call whose options hold no `${` has none: its
  * definition hash says all it sends. The others' digest is of their options resolved from

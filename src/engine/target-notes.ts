@@ -2,6 +2,7 @@ import { type TargetNotes, targetNotes } from '../plan/index.js';
 import type { TargetEntries } from '../plan/twins.js';
 import type { Lockfile } from '../state/types.js';
 import { gatewaysOf } from './gateways.js';
+import { unsetVariables } from './plan-digests.js';
 import type { Prepared } from './prepare.js';
 
 /** The notes a plan of `prepared` over `lock` names under its target line (TargetNotes). */
@@ -33,4 +34,18 @@ export const targetNotesSaid = (said: TargetNotes) => {
       return Object.keys(fresh).length === 0 ? undefined : fresh;
     },
   };
+};
+
+/**
+ * When the run's target does not resolve here and another target's entries were read without
+ * its gateway (UnresolvedEntries.runTarget: twins.ts, runGateway), the variables that keep it
+ * from resolving (unsetVariables), for the line that names them; undefined otherwise.
+ */
+export const runTargetUnset = (
+  prepared: Prepared,
+  notes: TargetNotes,
+): readonly string[] | undefined => {
+  if (!(notes.unresolvedTargets ?? []).some((g) => g.runTarget !== undefined)) return undefined;
+  const spec = prepared.choice.specs.get(prepared.choice.runTarget);
+  return spec === undefined ? undefined : unsetVariables(spec, prepared.env);
 };

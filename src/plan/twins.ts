@@ -24,6 +24,11 @@ import { formatSlot } from './keys.js';
  *   every placement since it was added: recordedGateway): such an entry was placed on this
  *   gateway, whatever its target's name. Their other entries, recorded on another gateway or
  *   written before entries recorded one, are another gateway's (unresolvedTargets names them).
+ *   When the target's own gateway does not resolve here either (its variables unset where
+ *   only the lockfile is read: runGateway), it is known by what its own latest entry
+ *   records; when none records one, callops cannot tell, and every entry recording a gateway
+ *   is read as the target's (ANY_RECORDED_GATEWAY): the lockfile says it was placed, and the
+ *   target cannot place a call here anyway (apply and run refuse its unset variables).
  *
  * A target defined beside it on another gateway is no twin: two gateways place a call each,
  * as two calls defined beside each other are two calls (a rehearsal on staging, then
@@ -40,11 +45,28 @@ export interface Twin {
    * this digest as their `gateway` (recordedGateway of the target's gateway) count.
    */
   readonly recorded?: string;
+  /**
+   * Its target's gateway does not resolve here either: `recorded` is what the target's own
+   * latest entry records, or ANY_RECORDED_GATEWAY when none records one (runGateway).
+   */
+  readonly runUnresolved?: true;
 }
 
-/** Whether `entry`, under `twin`, counts as its target's own (all do but a `recorded` twin's). */
+/**
+ * A twin's `recorded` when its target's gateway cannot be told here at all (runGateway): every
+ * entry that records a gateway counts, as the lockfile says it was placed. No digest is this.
+ */
+export const ANY_RECORDED_GATEWAY = 'sha256:*';
+
+/**
+ * Whether `entry`, under `twin`, counts as its target's own (all do but a `recorded` twin's,
+ * which count when they record its digest, or any one for ANY_RECORDED_GATEWAY).
+ */
 export const twinHolds = (twin: Twin, entry: LockEntry): boolean =>
-  twin.recorded === undefined || entry.gateway === twin.recorded;
+  twin.recorded === undefined ||
+  (twin.recorded === ANY_RECORDED_GATEWAY
+    ? entry.gateway !== undefined
+    : entry.gateway === twin.recorded);
 
 /** A twin as one target sees it: `of` is the target whose key it stands in for. */
 export interface TwinOf extends Twin {
@@ -55,9 +77,13 @@ export interface TwinOf extends Twin {
 export const twinWords = (twin: TwinOf): string =>
   twin.gone
     ? 'which the project no longer defines (renamed?)'
-    : twin.recorded !== undefined
-      ? `placed on the gateway of target ${twin.of}, as its entry records (the base_url or account_sid of ${twin.target} does not resolve here)`
-      : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
+    : twin.recorded === ANY_RECORDED_GATEWAY
+      ? `placed on the gateway its entry records, not compared with target ${twin.of}'s (neither ${twin.target}'s nor ${twin.of}'s base_url and account_sid resolve here)`
+      : twin.recorded !== undefined
+        ? twin.runUnresolved === true
+          ? `placed on the gateway target ${twin.of}'s own latest entry records, as its entry records (neither ${twin.target}'s nor ${twin.of}'s base_url and account_sid resolve here)`
+          : `placed on the gateway of target ${twin.of}, as its entry records (the base_url or account_sid of ${twin.target} does not resolve here)`
+        : `the same gateway as target ${twin.of} (its base_url and account_sid)`;
 
 /** A target the state holds entries of, and how many. */
 export interface TargetEntries {
@@ -117,13 +143,50 @@ export const recordedGateway = (gateway: string | undefined): string | undefined
     ? undefined
     : `sha256:${sha256Hex(`gateway:${gateway}`).slice(0, 16)}`;
 
+/**
+ * How a target whose own gateway does not resolve here (runGateway) is known: `recorded`, by
+ * the gateway its own latest entry records; `unknown`, not at all (no entry of it records one).
+ */
+export type RunGatewayKnown = 'recorded' | 'unknown';
+
 /** A target that does not resolve here, with how its entries are read (unresolvedTargets). */
 export interface UnresolvedEntries extends TargetEntries {
   /** Entries recording the run target's gateway: held as its own (a twin's). */
   readonly held?: number;
   /** Entries recording another gateway: that gateway's, placed again under the run target. */
   readonly otherGateway?: number;
+  /**
+   * The run target does not resolve here either: how its gateway was known (RunGatewayKnown);
+   * with `unknown`, `held` counts every entry recording a gateway (ANY_RECORDED_GATEWAY).
+   */
+  readonly runTarget?: RunGatewayKnown;
 }
+
+/**
+ * The digest (recordedGateway) an entry of another target must record to count as `target`'s:
+ * its gateway's as it resolves now; for a target that does not resolve here (its variables
+ * unset where the lockfile is only read), the one its own latest entry records (placed when
+ * it did resolve), else ANY_RECORDED_GATEWAY (`known: unknown`). Undefined for a target the
+ * project does not define.
+ */
+export const runGateway = (
+  lock: Lockfile,
+  gateways: ReadonlyMap<string, string>,
+  target: string,
+): { readonly recorded: string | undefined; readonly known?: RunGatewayKnown } => {
+  const mine = gateways.get(target);
+  if (mine === undefined || !mine.startsWith(UNRESOLVED_GATEWAY))
+    return { recorded: recordedGateway(mine) };
+  let latest: LockEntry | undefined;
+  for (const key of keysBetween(lock.calls, `${target}/`, `${target}/\uffff`)) {
+    const entry = lock.calls[key];
+    if (entry?.gateway !== undefined && (latest === undefined || entry.at > latest.at))
+      latest = entry;
+  }
+  return latest?.gateway === undefined
+    ? { recorded: ANY_RECORDED_GATEWAY, known: 'unknown' }
+    : { recorded: latest.gateway, known: 'recorded' };
+};
 
 /**
  * The targets the project defines, besides `target`, whose base_url or account_sid does not
@@ -141,7 +204,7 @@ export const unresolvedTargets = (
 ): UnresolvedEntries[] => {
   if (gateways === undefined || isEmpty(lock.calls)) return [];
   const mine = gateways.get(target);
-  const recorded = recordedGateway(mine);
+  const { recorded, known } = runGateway(lock, gateways, target);
   const found: UnresolvedEntries[] = [];
   for (const [other, gateway] of [...gateways].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (other === target || gateway === mine || !gateway.startsWith(UNRESOLVED_GATEWAY)) continue;
@@ -152,7 +215,7 @@ export const unresolvedTargets = (
     for (const key of keys) {
       const at = lock.calls[key]?.gateway;
       if (at === undefined) continue;
-      if (at === recorded) held++;
+      if (at === recorded || recorded === ANY_RECORDED_GATEWAY) held++;
       else otherGateway++;
     }
     found.push({
@@ -160,6 +223,7 @@ export const unresolvedTargets = (
       entries: keys.length,
       ...(held > 0 && { held }),
       ...(otherGateway > 0 && { otherGateway }),
+      ...(known !== undefined && { runTarget: known }),
     });
   }
   return found;
@@ -263,8 +327,8 @@ export const targetTwins = (
     .map(([other]) => other);
   const byTarget = new Map<string, readonly TwinOf[]>();
   const of = (target: string): readonly TwinOf[] => {
-    const known = byTarget.get(target);
-    if (known !== undefined) return known;
+    const cached = byTarget.get(target);
+    if (cached !== undefined) return cached;
     const mine = gateways.get(target);
     const made: TwinOf[] = [];
     if (mine !== undefined) {
@@ -274,10 +338,21 @@ export const targetTwins = (
       }
     }
     for (const g of gone) made.push({ target: g.target, gone: true, of: target });
-    const recorded = recordedGateway(mine);
+    // Asked only when some target does not resolve here: it may walk the target's entries.
+    const { recorded, known } =
+      unresolved.length > 0 ? runGateway(lock, gateways, target) : { recorded: undefined };
     if (recorded !== undefined) {
-      for (const other of unresolved)
-        made.push({ target: other, gone: false, recorded, of: target });
+      for (const other of unresolved) {
+        // Itself, or written as it is (the same gateway, above): not read by what it records.
+        if (other === target || gateways.get(other) === mine) continue;
+        made.push({
+          target: other,
+          gone: false,
+          recorded,
+          ...(known !== undefined && { runUnresolved: true as const }),
+          of: target,
+        });
+      }
     }
     byTarget.set(target, made);
     return made;

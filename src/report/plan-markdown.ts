@@ -400,7 +400,13 @@ function* changesSection(
   // Entries that record the gateway that placed them are read by it (twins.ts).
   const recordedWords = (g: UnresolvedEntries) =>
     [
-      ...(g.held === undefined ? [] : [`${g.held} placed on this gateway, held`]),
+      ...(g.held === undefined
+        ? []
+        : [
+            g.runTarget === 'unknown'
+              ? `${g.held} recording a gateway, held: ${code(plan.target)} does not resolve here either, so which gateway cannot be compared`
+              : `${g.held} placed on this gateway, held`,
+          ]),
       ...(g.otherGateway === undefined
         ? []
         : [`${g.otherGateway} placed on another gateway, placed again`]),

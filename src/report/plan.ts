@@ -230,17 +230,38 @@ export const unresolvedTargetText = (g: UnresolvedEntries, target: string): stri
   const other = g.otherGateway ?? 0;
   const unrecorded = g.entries - held - other;
   const fix = `were ${printable(g.target)} this gateway renamed, set its variables (or remove it from callops.yaml) before applying`;
+  const run = printable(target);
+  // The run's target does not resolve here either: its gateway is known by its own entries,
+  // or not at all (twins.ts, runGateway).
+  if (g.runTarget === 'unknown') {
+    const recorded = held;
+    const unrecorded = g.entries - recorded;
+    return [
+      `${why}, nor does ${run}, the run's target: no entry of ${run} records its gateway, so callops cannot tell whether ${printable(g.target)} is ${run} renamed`,
+      ...(recorded > 0
+        ? [
+            `${recorded} ${recorded === 1 ? 'entry' : 'entries'} recording the gateway that placed ${recorded === 1 ? 'it is' : 'them are'} read as ${run}'s, as the lockfile says ${recorded === 1 ? 'it was' : 'they were'} placed (not placed again)`,
+          ]
+        : []),
+      ...(unrecorded > 0
+        ? [
+            `${unrecorded} ${unrecorded === 1 ? 'entry' : 'entries'} written by an earlier release record${unrecorded === 1 ? 's' : ''} no gateway: read as another gateway's`,
+          ]
+        : []),
+      `set the variables of ${run} to read them by its gateway`,
+    ].join('; ');
+  }
+  const whose =
+    g.runTarget === 'recorded'
+      ? `the gateway ${run}'s own latest entry records (${run} does not resolve here either)`
+      : `the gateway of ${run}`;
   if (held === 0 && other === 0)
     return `${why}: its ${g.entries} ${g.entries === 1 ? 'entry is' : 'entries are'} read as another gateway's, and what ${g.entries === 1 ? 'it' : 'they'} placed is placed again under ${printable(target)}; ${fix}`;
   // Entries that record the gateway that placed them are read by it.
   const n = (count: number) => `${count} ${count === 1 ? 'entry' : 'entries'}`;
   const are = (count: number) => (count === 1 ? 'is' : 'are');
   const parts = [
-    ...(held > 0
-      ? [
-          `${n(held)} placed on the gateway of ${printable(target)} ${are(held)} held, not placed again`,
-        ]
-      : []),
+    ...(held > 0 ? [`${n(held)} placed on ${whose} ${are(held)} held, not placed again`] : []),
     ...(other > 0
       ? [
           `${n(other)} placed on another gateway ${are(other)} placed again under ${printable(target)}`,
@@ -254,6 +275,29 @@ export const unresolvedTargetText = (g: UnresolvedEntries, target: string): stri
   ];
   return `${why}, but its entries record which gateway placed them: ${parts.join('; ')}`;
 };
+
+/**
+ * The run's target does not resolve here, and other targets' entries were read without its
+ * gateway (runTargetUnset): which variables to set to read them by it. Said by plan, status
+ * and report, whose rows and counts then show what the lockfile says was placed.
+ */
+export const runTargetUnsetText = (target: string, variables: readonly string[]): string =>
+  `target ${printable(target)} does not resolve here${variables.length === 0 ? '' : ` (${variables.map(printable).join(', ')} unset or empty)`}: the entries of targets that do not resolve here either are shown as the lockfile records them, not read by ${printable(target)}'s gateway`;
+
+/**
+ * What status and report say when the run's target does not resolve here (runTargetUnset:
+ * `variables`): the line naming its variables, then each target whose entries were read
+ * without its gateway, as plan names it.
+ */
+export const readWithoutGatewayLines = (
+  notes: Pick<TargetNotes, 'unresolvedTargets'> & { readonly target: string },
+  variables: readonly string[],
+): string[] => [
+  runTargetUnsetText(notes.target, variables),
+  ...(notes.unresolvedTargets ?? [])
+    .filter((g) => g.runTarget !== undefined)
+    .map((g) => unresolvedTargetText(g, notes.target)),
+];
 
 /**
  * The lines a plan, apply and run say under their target line of the other targets the

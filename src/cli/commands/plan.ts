@@ -2,11 +2,12 @@ import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt, retryScope } from '../../engine/prepare.js';
 import { resolutionWarnings } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
+import { runTargetUnset } from '../../engine/target-notes.js';
 import { describeTargets, planTargets } from '../../engine/targets.js';
 import { jsonBytes, newSalt, planFileJson } from '../../plan/index.js';
 import { diagnosticsJson, redactDiagnostics } from '../../report/diagnostics.js';
 import { shownLockfile, shownPlan } from '../../report/lockfile-shown.js';
-import { planHumanPieces, planJson } from '../../report/plan.js';
+import { planHumanPieces, planJson, runTargetUnsetText } from '../../report/plan.js';
 import { markdownCalls, planMarkdownPieces } from '../../report/plan-markdown.js';
 import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
@@ -119,7 +120,11 @@ lockfile.
     // Every target its calls go to, one line each: a call pinned to a real gateway is dialled
     // there whatever the run's target is.
     const targets = planTargets(plan);
-    const targetNote = describeTargets(targets, choice.specs, prepared.env, prepared.secrets);
+    const unset = runTargetUnset(prepared, plan);
+    const targetNote = [
+      describeTargets(targets, choice.specs, prepared.env, prepared.secrets),
+      ...(unset === undefined ? [] : [runTargetUnsetText(plan.target, unset)]),
+    ].join('\n');
     if (ctx.format === 'json') {
       const warnings = diagnosticsJson(
         redactDiagnostics([...prepared.warnings, ...unresolved], redact),

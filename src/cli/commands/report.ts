@@ -3,7 +3,9 @@ import { reportHeader, reportLine } from '../../campaign/report-csv.js';
 import { gatewaysOf } from '../../engine/gateways.js';
 import { callListedOf, callNumberOf, planAt } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
+import { runTargetUnset } from '../../engine/target-notes.js';
 import { shownLockfile } from '../../report/lockfile-shown.js';
+import { readWithoutGatewayLines } from '../../report/plan.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
@@ -71,6 +73,11 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
       callListedOf(prepared),
       gatewaysOf(prepared),
     );
+    // The run's target unresolved here, other targets' entries read without its gateway:
+    // said beside the rows, which show what the lockfile says was placed.
+    const unset = runTargetUnset(prepared, plan);
+    if (unset !== undefined)
+      for (const line of readWithoutGatewayLines(plan, unset)) ctx.stderr.write(`${line}\n`);
     const text =
       ctx.format === 'json'
         ? `${JSON.stringify(lines, null, 2)}\n`

@@ -2,11 +2,12 @@ import { campaignCounts, campaignLines } from '../../campaign/progress.js';
 import { gatewaysOf } from '../../engine/gateways.js';
 import { callListedOf, callNumberOf, planAt, retryScope } from '../../engine/prepare.js';
 import { readState } from '../../engine/state.js';
+import { runTargetUnset } from '../../engine/target-notes.js';
 import { describeTargets, keyTargets, planTargets, targetsOf } from '../../engine/targets.js';
 import { jsonBytes } from '../../plan/index.js';
 import { renderCampaignCounts } from '../../report/campaign.js';
 import { shownLockfile, shownPlan } from '../../report/lockfile-shown.js';
-import { planJson } from '../../report/plan.js';
+import { planJson, readWithoutGatewayLines } from '../../report/plan.js';
 import { changedKeys, slotTimes, statusHumanPieces, statusJson } from '../../report/status.js';
 import { makeStyle } from '../../report/style.js';
 import {
@@ -93,7 +94,13 @@ settle it), else 0.
       ...planTargets(plan, (item) => ofCampaign(item.key)).map((target) => ({ target })),
       ...keyTargets(Object.keys(lock.calls).filter(ofCampaign), choice.specs),
     ]);
-    const targetNote = describeTargets(targets, choice.specs, prepared.env, prepared.secrets);
+    // The run's target unresolved here, other targets' entries read without its gateway:
+    // said, as the counts and rows below show what the lockfile says was placed.
+    const unset = runTargetUnset(prepared, plan);
+    const targetNote = [
+      describeTargets(targets, choice.specs, prepared.env, prepared.secrets),
+      ...(unset === undefined ? [] : readWithoutGatewayLines(plan, unset)),
+    ].join('\n');
     if (campaign !== undefined) {
       const counts = campaignCounts(
         campaign,
