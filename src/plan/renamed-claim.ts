@@ -53,6 +53,7 @@ export const entryOf = (found: DialledEntry, digest?: string): LockEntry => ({
   definition: '',
   file: '',
   ...(digest === undefined ? {} : { number: digest }),
+  ...(found.gateway === undefined ? {} : { gateway: found.gateway }),
   ...(found.status === BEING_PLACED ? { message: IN_FLIGHT } : {}),
 });
 
@@ -79,7 +80,9 @@ export const slotClaimHeld = (
   // Under another target: a twin's key is asked as the item's target's, any other let through.
   const under = targetOfKey(found.key);
   const twin =
-    under === item.target ? undefined : twinOfKey(item.target, found.key, owners.gateways);
+    under === item.target
+      ? undefined
+      : twinOfKey(item.target, found.key, owners.gateways, found.gateway);
   if (under !== item.target && twin === undefined) return undefined;
   const lock = { lockfileVersion: 1 as const, calls: { [found.key]: entryOf(found, digest) } };
   const renamed = renamedSlots(

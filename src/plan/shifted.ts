@@ -50,6 +50,8 @@ export interface Dialled {
   readonly status: string;
   readonly sid?: string;
   readonly at: string;
+  /** The gateway that placed it, as its entry records it (LockEntry.gateway), if it does. */
+  readonly gateway?: string;
   /** The twin of the row's target the key is under (twins.ts); none: under the row's own. */
   readonly twin?: TwinOf;
 }
@@ -503,7 +505,7 @@ const judgedUnder = (
   gateways: ReadonlyMap<string, string> | undefined,
 ): Dialled | undefined => {
   if (targetOfKey(dialled.key) === item.target) return dialled;
-  const twin = twinOfKey(item.target, dialled.key, gateways);
+  const twin = twinOfKey(item.target, dialled.key, gateways, dialled.gateway);
   return twin === undefined ? undefined : { ...dialled, twin };
 };
 

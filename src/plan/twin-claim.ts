@@ -81,7 +81,7 @@ export const keyClaimHeld = (
   owners: SlotOwners,
   digest?: string,
 ): string | undefined => {
-  const twin = twinOfKey(item.target, found.key, owners.gateways);
+  const twin = twinOfKey(item.target, found.key, owners.gateways, found.gateway);
   if (twin === undefined) return undefined;
   return twinHeldWords({ key: found.key, entry: entryOf(found, digest), twin }, item);
 };

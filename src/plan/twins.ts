@@ -250,21 +250,30 @@ export const targetOfKey = (key: string): string | undefined => {
 
 /**
  * The twin of `target` that `key`, found at a claim under another target, is under (the
- * claim's check in a database store: twin-claim.ts, renamed-claim.ts): a target the project
- * no longer defines, or one on the same gateway. Undefined under `target` itself, under a
- * target the project defines on another gateway (two gateways, two calls), or when the
- * project's targets are not known (`gateways`, PlanInput.gateways).
+ * claim's check in a database store: twin-claim.ts, renamed-claim.ts, shifted.ts), as
+ * targetTwins reads it: a target the project no longer defines, one on the same gateway, or
+ * one defined beside that does not resolve here when the entry found records `target`'s
+ * gateway (`recorded`: its LockEntry.gateway). Undefined under `target` itself, under a
+ * target the project defines on another gateway (two gateways, two calls), under one that
+ * does not resolve here whose entry records another gateway or none, or when the project's
+ * targets are not known (`gateways`, PlanInput.gateways).
  */
 export const twinOfKey = (
   target: string,
   key: string,
   gateways: ReadonlyMap<string, string> | undefined,
+  recorded?: string,
 ): TwinOf | undefined => {
   const under = targetOfKey(key);
   if (under === undefined || under === target || gateways === undefined) return undefined;
   const theirs = gateways.get(under);
-  if (theirs !== undefined && theirs !== gateways.get(target)) return undefined;
-  return { target: under, gone: theirs === undefined, of: target };
+  const mine = gateways.get(target);
+  if (theirs === undefined || theirs === mine)
+    return { target: under, gone: theirs === undefined, of: target };
+  const here = recordedGateway(mine);
+  if (!theirs.startsWith(UNRESOLVED_GATEWAY) || here === undefined || recorded !== here)
+    return undefined;
+  return { target: under, gone: false, recorded: here, of: target };
 };
 
 /**

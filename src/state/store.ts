@@ -203,6 +203,8 @@ export interface DialledEntry {
   readonly sid?: string;
   /** ISO-8601 UTC: when it was placed or claimed. */
   readonly at: string;
+  /** The gateway that placed it, as the entry records it (LockEntry.gateway), if it does. */
+  readonly gateway?: string;
 }
 
 /**

@@ -264,6 +264,38 @@ describe('a campaign placed by two checkouts at once, its keys and its target re
     expect(r2.stdout).toMatch(/0 placed, 0 failed, 0 unknown, 3 skipped in/);
   });
 
+  it('ids renamed, the old name beside but unresolved here: held by the gateway its claims record', {
+    timeout: 60_000,
+  }, async () => {
+    const rows = (prefix: string) =>
+      [1, 2, 3].map((i) => `${prefix}${i},P${i},${recipientNumber(70 + i)}`);
+    // `sim`'s base_url a variable the second checkout's job lacks: its rows are read by the
+    // gateway the first's claims record (prod's).
+    const unresolvedSim = (config: string): string =>
+      prodBeside()(config).replace(/^( {4}base_url: )\S+$/m, '$1${GW_URL}');
+    const { gw, r1, r2 } = await applyAtOnce(
+      'unresolved_target_ids',
+      csv(rows('a'), 'id,name,phone'),
+      csv(rows('b'), 'id,name,phone'),
+      { config: unresolvedSim, args: ['--target', 'prod'] },
+    );
+    for (const r of [r1, r2]) expect(r.code, output(r)).toBe(0);
+    expect(callsPerNumber(gw)).toEqual({
+      [recipientNumber(71)]: 1,
+      [recipientNumber(72)]: 1,
+      [recipientNumber(73)]: 1,
+    });
+    for (const i of [1, 2, 3]) {
+      expect(r2.stdout).toMatch(
+        new RegExp(
+          `^skipped prod/reminders/b${i}  not placed: this campaign already dialled \\${recipientNumber(70 + i)} as sim/reminders/a${i} \\(.*\\), under target sim, placed on the gateway of target prod, as its entry records \\(the base_url or account_sid of sim does not resolve here\\); lists/reminders\\.csv has no row \`a${i}\` that dials it now`,
+          'm',
+        ),
+      );
+    }
+    expect(r2.stdout).toMatch(/0 placed, 0 failed, 0 unknown, 3 skipped in/);
+  });
+
   it('under a target the second checkout defines on another gateway: both place each row', {
     timeout: 60_000,
   }, async () => {

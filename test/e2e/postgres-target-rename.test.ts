@@ -132,6 +132,47 @@ describe('a target renamed between two checkouts applied at once', () => {
     );
   });
 
+  it('the old name kept beside but unresolved here: held by the gateway its claims record', {
+    timeout: 60_000,
+  }, async () => {
+    // The second checkout keeps `sim:` beside `production:` (the same gateway), its base_url a
+    // variable this job lacks: the first's claims record the gateway they go to, and the
+    // second's claims of the same calls read it, as its plan would.
+    const { gw, r1, r2 } = await applyAtOnce('unresolved_twin', (config, g) =>
+      config
+        .replace(`base_url: ${g.sim.url}`, 'base_url: ${GW_URL}')
+        .replace(
+          /^default_target: sim$/m,
+          [
+            '  production:',
+            `    base_url: ${g.sim.url}`,
+            '    account_sid: ${VG_ACCOUNT_SID}',
+            '    api_key: ${VG_API_KEY}',
+            'default_target: production',
+          ].join('\n'),
+        ),
+    );
+    for (const r of [r1, r2]) expect(r.code, output(r)).toBe(0);
+    expect(callsPerNumber(gw.sim)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
+    expect(output(r1)).toMatch(/3 placed, 0 failed, 0 unknown/);
+    expect(output(r2)).toMatch(/0 placed, 0 failed, 0 unknown, .*3 skipped/);
+    const found = '\\((being placed by another runner right now|placed \\S+ at \\S+)\\)';
+    const recorded =
+      'placed on the gateway of target production, as its entry records \\(the base_url or account_sid of sim does not resolve here\\)';
+    expect(r2.stdout).toMatch(
+      new RegExp(
+        `^skipped production/c1  not placed: (being|already) placed as sim/c1 ${found}, the same call under target sim, ${recorded}: a call is placed once on a gateway, whatever its target's name`,
+        'm',
+      ),
+    );
+    expect(r2.stdout).toMatch(
+      new RegExp(
+        `^skipped production/daily@${SLOT}  not placed: this slot already dialled its number as sim/daily@${SLOT} ${found}, the same call under target sim, ${recorded}: a slot is placed once on a gateway, whatever its target's name; the next slot is placed as usual$`,
+        'm',
+      ),
+    );
+  });
+
   it('a target defined beside on another gateway places its own calls there', {
     timeout: 60_000,
   }, async () => {

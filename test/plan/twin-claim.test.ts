@@ -8,7 +8,7 @@ import {
   repeatedSid,
 } from '../../src/plan/twin-claim.js';
 import { isTwinBeingPlaced } from '../../src/plan/twin-held.js';
-import { targetTwins } from '../../src/plan/twins.js';
+import { recordedGateway, targetTwins, UNRESOLVED_GATEWAY } from '../../src/plan/twins.js';
 import type { PlanItem } from '../../src/plan/types.js';
 import { IN_FLIGHT } from '../../src/state/store.js';
 import type { Lockfile } from '../../src/state/types.js';
@@ -67,6 +67,22 @@ describe('a claim refused for its key under another target (a database store)', 
     expect(
       keyClaimHeld(item, found, { named: [], numberOf: () => undefined, gateways: other }),
     ).toBeUndefined();
+  });
+
+  it('under a target that does not resolve here, is judged by the gateway its entry records', () => {
+    const owners = {
+      named: [],
+      numberOf: () => undefined,
+      gateways: new Map([...ONLY_PRODUCTION, ['gw', `${UNRESOLVED_GATEWAY}sha256:bb`]]),
+    };
+    const here = recordedGateway('gateway-1');
+    expect(keyClaimHeld(item, { ...found, gateway: here }, owners)).toBe(
+      `not placed: being placed as gw/welcome (being placed by another runner right now), the same call under target gw, placed on the gateway of target production, as its entry records (the base_url or account_sid of gw does not resolve here): a call is placed once on a gateway, whatever its target's name`,
+    );
+    // Recorded on another gateway, or recording none (an earlier release): that gateway's.
+    const elsewhere = recordedGateway('gateway-2');
+    expect(keyClaimHeld(item, { ...found, gateway: elsewhere }, owners)).toBeUndefined();
+    expect(keyClaimHeld(item, found, owners)).toBeUndefined();
   });
 });
 

@@ -32,6 +32,7 @@ export interface DialledRow {
   status: string;
   sid: string | null;
   at: string;
+  gateway: string | null;
   live: boolean;
 }
 
@@ -39,7 +40,13 @@ export interface DialledRow {
 export const dialledEntry = (row: DialledRow | undefined): DialledEntry | undefined => {
   if (row === undefined) return undefined;
   const status = row.status !== 'claimed' ? row.status : row.live ? BEING_PLACED : 'unknown';
-  return { key: row.key, status, ...(row.sid !== null && { sid: row.sid }), at: row.at };
+  return {
+    key: row.key,
+    status,
+    ...(row.sid !== null && { sid: row.sid }),
+    at: row.at,
+    ...(row.gateway !== null && { gateway: row.gateway }),
+  };
 };
 
 export interface ScheduleRow {

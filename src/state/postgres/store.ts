@@ -350,7 +350,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     scope: CampaignScope,
   ): Promise<DialledEntry | undefined> => {
     const { rows } = await client.query<DialledRow>(
-      `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
+      `SELECT key, status, sid, at, gateway, (status = 'claimed' AND ${alive('runner')}) AS live
        FROM (SELECT *, substr(key, strpos(key, '/') + char_length($2) + 1) AS rest
              FROM ${s}.placements
              WHERE number = $1 AND status IN ('placed', 'unknown', 'claimed')
@@ -383,7 +383,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     scope: SlotScope,
   ): Promise<DialledEntry | undefined> => {
     const { rows } = await client.query<DialledRow>(
-      `SELECT key, status, sid, at, (status = 'claimed' AND ${alive('runner')}) AS live
+      `SELECT key, status, sid, at, gateway, (status = 'claimed' AND ${alive('runner')}) AS live
        FROM ${s}.placements
        WHERE number = $1 AND split_part(key, '@', 2) = $2
          AND status IN ('placed', 'unknown', 'claimed')
@@ -409,8 +409,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   ): Promise<DialledEntry | undefined> => {
     const seen = scope.seen ?? [];
     const { rows } = await client.query<DialledRow>(
-      `SELECT key, status, sid, at, live FROM (
-         SELECT p.key, p.status, p.sid, p.at, (p.status = 'claimed' AND ${alive('p.runner')}) AS live,
+      `SELECT key, status, sid, at, gateway, live FROM (
+         SELECT p.key, p.status, p.sid, p.at, p.gateway, (p.status = 'claimed' AND ${alive('p.runner')}) AS live,
            s.key AS seen_key, s.status AS seen_status, s.sid AS seen_sid
          FROM ${s}.placements p
          LEFT JOIN unnest($4::text[], $5::text[], $6::text[]) AS s(key, status, sid)
