@@ -1,4 +1,4 @@
-import { showsAnswer } from '../state/outcome.js';
+import { endedAnswered, endedDeclined, SIP_DECLINE } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
 import type { CallOutcome, LockEntry } from '../state/types.js';
 import { parseDuration } from '../validate/parse.js';
@@ -8,7 +8,7 @@ export const REDIAL_ON = ['no-answer', 'busy', 'failed'] as const;
 export type RedialOn = (typeof REDIAL_ON)[number];
 
 /** SIP 603 Decline: the callee refused the call; it is never redialled. */
-export const SIP_DECLINE = 603;
+export { SIP_DECLINE };
 
 /** `redial:` of a campaign call, validated. */
 export interface RedialPolicy {
@@ -100,13 +100,6 @@ export type DoneResult = 'answered' | 'declined' | 'exhausted' | 'final' | 'beyo
 const isFinal = (outcome: CallOutcome | undefined): outcome is CallOutcome =>
   outcome !== undefined && outcome.status !== 'in-progress';
 
-/** Evidence of an answer (answered, or SIP 200 with time talked) whatever the status says. */
-const isAnswered = (outcome: CallOutcome | undefined): boolean =>
-  isFinal(outcome) && (outcome.status === 'completed' || showsAnswer(outcome));
-
-const isDeclined = (outcome: CallOutcome | undefined): boolean =>
-  isFinal(outcome) && outcome.sip_status === SIP_DECLINE;
-
 /**
  * The earliest of the first `n` attempts that was answered, else the earliest declined (SIP
  * 603): a row such an attempt reached is never called again, whichever attempt it was (the
@@ -117,9 +110,10 @@ const reachedBy = (
   n: number,
 ): { readonly result: 'answered' | 'declined'; readonly by: number } | undefined => {
   const outcomes = attempts.slice(0, n).map((a) => a.entry?.outcome);
-  const answered = outcomes.findIndex(isAnswered);
+  // The same rule as a redial's claim (state/outcome.ts): answered, else declined (SIP 603).
+  const answered = outcomes.findIndex(endedAnswered);
   if (answered >= 0) return { result: 'answered', by: answered + 1 };
-  const declined = outcomes.findIndex(isDeclined);
+  const declined = outcomes.findIndex(endedDeclined);
   return declined >= 0 ? { result: 'declined', by: declined + 1 } : undefined;
 };
 

@@ -14,6 +14,7 @@ import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
+import { earlierAttempts, reachedWords } from '../plan/redial-claim.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
 import { claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
 import { keyClaimHeld, keyScope, type PlannedKeys, repeatedSid } from '../plan/twin-claim.js';
@@ -156,7 +157,8 @@ export interface PlaceResult {
    * Other keys skipped at their claim: a replacement another runner made first, a campaign
    * row whose number was dialled under another key since the plan, or a slot placed to their
    * number under a name the project has no call of (a claim another runner
-   * made meanwhile): not sent by this one, no entry; each reason says which.
+   * made meanwhile), or a redial whose row an earlier attempt's answer (recorded meanwhile)
+   * ended: not sent by this one, no entry; each reason says which.
    */
   readonly claimedElsewhere: readonly HeldBack[];
   /** On a do-not-call list when their request was about to leave: not sent, no entry. */
@@ -519,6 +521,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           // place it beside (a target the project defines on another gateway).
           let sameKey: KeyScope | undefined =
             input.slotOwners === undefined ? undefined : keyScope(l.item, planned);
+          // A redial's claim is refused when an earlier attempt of its row was answered (or
+          // declined) meanwhile: the row is done, as the plan says.
+          const earlier =
+            input.slotOwners === undefined ? undefined : earlierAttempts(l.item, planned);
           // The sid a call `--replace` places again: refused under another target's name, it
           // was replaced there first.
           const repeated = repeatedSid(l.item, planned);
@@ -542,7 +548,12 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                 campaign,
                 sameSlot,
                 sameKey,
+                earlier,
               });
+              if (typeof won === 'object' && 'reached' in won) {
+                heldWhy = reachedWords(item, won.reached, planned);
+                break;
+              }
               if (typeof won === 'object' && 'keyDialled' in won) {
                 const found = won.keyDialled;
                 const owners = input.slotOwners;

@@ -9,6 +9,7 @@ import {
   attemptKey,
   type DoneResult,
   type RedialPolicy,
+  type RowProgress,
   rowProgress,
 } from '../campaign/redial.js';
 import type { CallDefinition } from '../validate/model.js';
@@ -81,6 +82,28 @@ const outcomeHint = (attempt: RowAttempt | undefined): string =>
   attempt?.twin?.gone === true
     ? `\`callops receive\` records it, or \`status --refresh\` asks once target ${attempt.twin.target} is defined again`
     : 'status --refresh, apply --wait';
+
+/**
+ * Why a row is done (`done after attempt 2 (no-answer SID): max_attempts reached`), its
+ * attempts `found` as rowAttempts reads them: the plan's words, and a redial's claim's when
+ * the state ended the row after its plan (engine/place.ts).
+ */
+export const doneWords = (
+  progress: Extract<RowProgress, { kind: 'done' }>,
+  found: readonly RowAttempt[],
+): string => {
+  const attemptWords = (n: number): string => {
+    const entry = found[n - 1]?.entry;
+    const status = entry?.outcome?.status ?? entry?.status ?? '?';
+    return `${status}${entry?.sid ? ` ${entry.sid}` : ''}${placedAsWords(found[n - 1])}`;
+  };
+  // An earlier attempt answered (or declined) after a later one was placed: said so.
+  const why =
+    progress.by === undefined
+      ? OUTCOME_WORDS[progress.result]
+      : `attempt ${progress.by} (${attemptWords(progress.by)}) ${progress.result === 'answered' ? 'answered' : 'declined (SIP 603)'}, its status received after a later attempt was placed: never redialled`;
+  return `done after attempt ${progress.n} (${attemptWords(progress.n)}): ${why}`;
+};
 
 /**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
@@ -157,26 +180,14 @@ export const nextAttempt = (
         }),
       };
     }
-    case 'done': {
-      const key = attemptKey(built.key, progress.n);
-      const attemptWords = (n: number): string => {
-        const entry = latest(n);
-        const status = entry?.outcome?.status ?? entry?.status ?? '?';
-        return `${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(n)}`;
-      };
-      // An earlier attempt answered (or declined) after a later one was placed: said so.
-      const why =
-        progress.by === undefined
-          ? OUTCOME_WORDS[progress.result]
-          : `attempt ${progress.by} (${attemptWords(progress.by)}) ${progress.result === 'answered' ? 'answered' : 'declined (SIP 603)'}, its status received after a later attempt was placed: never redialled`;
+    case 'done':
       return {
         bucket: 'skipped',
         item: amendItem(built, {
-          key,
-          reason: `done after attempt ${progress.n} (${attemptWords(progress.n)}): ${why}`,
+          key: attemptKey(built.key, progress.n),
+          reason: doneWords(progress, found),
         }),
       };
-    }
     case 'redial': {
       if (cutOff !== undefined) return noRedial(progress.n - 1, cutOffWords(cutOff));
       if (endAt !== undefined && progress.notBefore.getTime() >= endAt) {

@@ -47,6 +47,17 @@ export const isDuration = (value: unknown): value is number =>
 export const showsAnswer = (o: Pick<CallOutcome, 'answered' | 'sip_status' | 'duration'>) =>
   o.answered || (o.sip_status === SIP_OK && o.duration > 0);
 
+/** SIP 603 Decline: the callee refused the call. */
+export const SIP_DECLINE = 603;
+
+/** A call that ended answered: `completed`, or evidence of an answer whatever its status says. */
+export const endedAnswered = (o: CallOutcome | undefined): boolean =>
+  o !== undefined && isFinalOutcome(o.status) && (o.status === 'completed' || showsAnswer(o));
+
+/** A call that ended declined by the callee (SIP 603). */
+export const endedDeclined = (o: CallOutcome | undefined): boolean =>
+  o !== undefined && isFinalOutcome(o.status) && o.sip_status === SIP_DECLINE;
+
 /**
  * Why `value` is not an outcome (a phrase that follows "outcome"), or undefined. `strict`:
  * what callops records (a SIP status 100–699, a duration a number holds exactly), always

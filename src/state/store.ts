@@ -109,6 +109,17 @@ export interface Claim extends DefinitionMeta {
    * the one that comes second finds the other's claim (or call) and sends nothing.
    */
   readonly sameKey?: KeyScope;
+  /**
+   * A campaign row's attempt n ≥ 2 (a redial, or one tried again): the keys of its attempts
+   * 1 … n − 1 as its plan read them (the row's own, or a twin's: plan/twin-attempts.ts). The
+   * claim is refused (`{reached}`) when one of them holds an outcome that ends the row
+   * (answered, or declined: state/outcome.ts), as the plan holds such a row: an answer
+   * recorded after this runner planned (a late status that another runner, `receive` or
+   * `status --refresh`, recorded). Those entries are read locked against a concurrent
+   * outcome, so an answer is recorded either before the claim (which refuses) or after it.
+   * Asked of a store that admits several runners (`concurrentRunners`) alone.
+   */
+  readonly earlier?: readonly string[];
 }
 
 /**
@@ -216,7 +227,8 @@ export interface DialledEntry {
  * per-number limit is reached; nothing is recorded. `{dialled}`: the campaign dialled the
  * row's number under another key; nothing is recorded. `{slotDialled}`: the slot dialled the
  * number under another call's key; nothing is recorded. `{keyDialled}`: the key was claimed
- * or placed under another target; nothing is recorded.
+ * or placed under another target; nothing is recorded. `{reached}`: an earlier attempt of the
+ * row ended it (`earlier`), the entries of those keys as they are now; nothing is recorded.
  */
 export type ClaimResult =
   | boolean
@@ -224,7 +236,8 @@ export type ClaimResult =
   | { readonly recorded: 'placed' | 'unknown' }
   | { readonly dialled: DialledEntry }
   | { readonly slotDialled: DialledEntry }
-  | { readonly keyDialled: DialledEntry };
+  | { readonly keyDialled: DialledEntry }
+  | { readonly reached: Readonly<Record<string, LockEntry>> };
 
 /** What a claimed entry's status reads as in a refusal while its runner is placing it. */
 export const BEING_PLACED = 'being placed';
@@ -293,7 +306,7 @@ export interface ClaimWriter {
    * `'limited'` when `claim.limit` refuses it: no entry, the key stays due. Resolves
    * `{dialled}` when `claim.campaign` refuses it: no entry, the row is held. Resolves
    * `{slotDialled}` when `claim.sameSlot` refuses it, `{keyDialled}` when `claim.sameKey`
-   * does: no entry.
+   * does, `{reached}` when `claim.earlier` does: no entry.
    */
   claim(claim: Claim): Promise<ClaimResult>;
   /**

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Outcome } from '../../execute/outcome.js';
 import { commitHold } from '../failpoint.js';
-import { withOutcomes } from '../outcome.js';
+import { endedAnswered, endedDeclined, withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { pruneExpired } from '../retention.js';
 import {
@@ -435,6 +435,26 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     return dialledEntry(rows[0]);
   };
 
+  /**
+   * The entries of `keys` (a row's earlier attempts), read locked against an outcome recorded
+   * meanwhile (observe locks them for update), when one of them ends the row: answered or
+   * declined (state/outcome.ts). Undefined when none does.
+   */
+  const reachedBy = async (
+    client: pg.Pool | pg.PoolClient,
+    keys: readonly string[],
+  ): Promise<Readonly<Record<string, LockEntry>> | undefined> => {
+    const { rows } = await client.query<Row>(
+      `${selectRows} WHERE key = ANY($1::text[]) ORDER BY key FOR SHARE`,
+      [keys],
+    );
+    const { calls } = viewOf(rows).lock;
+    const ends = Object.values(calls).some(
+      (e) => e.status === 'placed' && (endedAnswered(e.outcome) || endedDeclined(e.outcome)),
+    );
+    return ends ? calls : undefined;
+  };
+
   const claim = async (c: Claim): Promise<ClaimResult> => {
     // A long synchronous stretch (planning a large campaign) keeps the beat from firing:
     // the lease is renewed first, and only a renewal that fails stops the claim. A renewal
@@ -461,12 +481,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const scoped = c.campaign !== undefined && c.number !== undefined;
     const slotted = c.sameSlot !== undefined && c.number !== undefined;
     const keyed = c.sameKey !== undefined;
+    const earlier = c.earlier !== undefined && c.earlier.length > 0 ? c.earlier : undefined;
     try {
       // Each statement commits by itself; under the failpoint, with a per-number limit, for
       // a campaign's row, for a slot or for its key under other targets, they run in one
       // transaction.
       const run =
-        hold === undefined && !limited && !scoped && !slotted && !keyed
+        hold === undefined && !limited && !scoped && !slotted && !keyed && earlier === undefined
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
       return await run(async (client: pg.Pool | pg.PoolClient, cut?: AbortSignal) => {
@@ -485,6 +506,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
             keyLock(schema, c.sameKey.rest),
           ]);
+        }
+        // A row an earlier attempt of which was answered (or declined) since the plan is done.
+        if (earlier !== undefined) {
+          const reached = await reachedBy(client, earlier);
+          if (reached !== undefined) return { reached };
         }
         // A row whose person another row's key called (under any target) is held for that
         // first, as the plan holds it, before its own key under another target is looked at.
