@@ -40,6 +40,7 @@ import {
   type Slot,
   substitute,
 } from './template.js';
+import { type ZoneConflict, zoneConflict } from './zone-conflict.js';
 
 /**
  * A campaign: one call (the template) and a recipients CSV, expanded into one definition per
@@ -483,11 +484,18 @@ const readCampaign = (
   let lookalike: Diagnostic | undefined;
   // A header cell that looks like the zone column and is not (an error, said whatever else is).
   let zoneLike: Diagnostic | undefined;
+  // A `timezone` column beside a zone the call writes itself: its cells naming another zone
+  // (an error, said once per campaign at the first such cell).
+  let conflict: ZoneConflict | undefined;
+  const otherZones: { count: number; first?: { line: number; column: number }; cell?: string } = {
+    count: 0,
+  };
   const onHeader = (columns: readonly string[]) => {
     header = columns;
     const index = new Map(columns.map((c, i) => [c, i]));
     idColumn = index.get(ID_COLUMN);
     const zone = zoneSlot(written, callZone, readIn, index);
+    conflict = zoneConflict(call, written, callZone, readIn, index.get(ZONE_COLUMN), ZONE_COLUMN);
     const unknown = unknownColumns(call, columns, written);
     for (const item of unknown) diagnostics.push(item);
     // Rows are read against a header only when it names each column once and has every
@@ -575,6 +583,13 @@ const readCampaign = (
       failed = true;
       diagnostics.push(errorAt(file, cellAt(column), message, vocabulary));
     };
+    if (conflict?.differs(cells[conflict.column] ?? '') === true) {
+      otherZones.count += 1;
+      if (otherZones.first === undefined) {
+        otherZones.first = cellAt(conflict.column);
+        otherZones.cell = cells[conflict.column] ?? '';
+      }
+    }
     // Without an `id` column a row's id is its number, computed when asked for.
     if (idColumn !== undefined) {
       const id = cells[idColumn] ?? '';
@@ -719,6 +734,11 @@ const readCampaign = (
   });
   if (lookalike !== undefined) diagnostics.push(lookalike);
   if (zoneLike !== undefined) diagnostics.push(zoneLike);
+  if (conflict !== undefined && otherZones.first !== undefined) {
+    diagnostics.push(
+      errorAt(file, otherZones.first, conflict.message(otherZones.cell ?? '', otherZones.count)),
+    );
+  }
   if (local.first !== undefined) {
     diagnostics.push({
       ...errorAt(

@@ -9,7 +9,8 @@ import { validateProject } from '../../src/validate/index.js';
 /**
  * Which zone a campaign row's hours and slots are read in: a `timezone` of defaults (the
  * file's or callops.yaml's) is for rows without a zone of their own, so a CSV's `timezone`
- * column wins over it; a `timezone` the call writes itself holds every row.
+ * column wins over it; a `timezone` the call writes itself holds every row, and a `timezone`
+ * column naming other zones beside it is an error (a row would ring at the call's hours).
  */
 
 const APP = '5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b';
@@ -58,6 +59,12 @@ const rowsOf = (layout: Layout) => {
   expect(found.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return found.calls.filter((c) => c.campaign !== undefined);
 };
+
+/** Each diagnostic of a layout, as `severity file:line:column: message`. */
+const said = (layout: Layout): string[] =>
+  validateProject(loaded(layout)).diagnostics.map(
+    (d) => `${d.severity} ${d.file}:${d.line}:${d.column}: ${d.message}`,
+  );
 
 const planAt = (layout: Layout, iso = NOW): Plan =>
   buildPlan({
@@ -108,12 +115,59 @@ describe("a campaign row's zone", () => {
     ]);
   });
 
-  it('a timezone the call writes itself holds every row, its zone column notwithstanding', () => {
+  it('a timezone the call writes itself holds every row, a zone column that agrees with it or is empty beside it', () => {
+    const csv =
+      'id,phone,timezone\nberlin,+15550020001,Europe/Berlin\nblank,+15550020002,\nlink,+15550020003, Europe/Berlin \n';
     const plan = planAt({
       project: 'schedule: { timezone: Asia/Kolkata }',
       call: 'schedule: { window: "09:00-20:00", timezone: Europe/Berlin }',
+      csv,
     });
-    expect(plan.due.map((i) => i.row)).toEqual(['tokyo', 'la']);
+    expect(plan.due.map((i) => i.row)).toEqual(['berlin', 'blank', 'link']);
+    // Another name of the same zone (a link) agrees with it too.
+    const linked = 'id,phone,timezone\nny,+15550020001,US/Eastern\n';
+    expect(
+      said({
+        call: 'schedule: { window: "09:00-17:00", timezone: America/New_York }',
+        csv: linked,
+      }),
+    ).toEqual([]);
+  });
+
+  it('a zone column naming other zones beside a timezone the call writes itself is an error at the first such cell', () => {
+    const csv =
+      'id,phone,timezone\nny,+15550020001,America/New_York\nblank,+15550020002,\ntokyo,+15550020003,Asia/Tokyo\nla,+15550020004,America/Los_Angeles\n';
+    const words = (hours: string, cell: string, count: string, column = 50) =>
+      `\`timezone\` is \`${cell}\` here, but the call writes \`schedule.timezone: America/New_York\` (calls/remind.yaml:7:${column}), which holds every row: the campaign's ${hours} would be read in America/New_York for this row, not in ${cell} — ${count} another zone (the first here); drop one of the two: the \`timezone\` column to keep every row at America/New_York, or the call's \`schedule.timezone\` to read each row's hours in its own zone`;
+    expect(
+      said({ call: 'schedule: { window: "10:00-17:00", timezone: America/New_York }', csv }),
+    ).toEqual([`error ${CSV}:4:20: ${words('`window`', 'Asia/Tokyo', '2 rows name')}`]);
+    // A cron, with a zone in defaults besides: the call's own zone is the one said.
+    expect(
+      said({
+        project: BERLIN,
+        call: 'schedule: { cron: "0 10 * * *", timezone: America/New_York }',
+        csv: 'id,phone,timezone\nx,+15550020001,Nowhere/Zone\n',
+      }),
+    ).toEqual([`error ${CSV}:2:16: ${words('`cron`', 'Nowhere/Zone', '1 row names', 47)}`]);
+    // Not when the zone is one of defaults (the column wins), a `${row.X}` one, or nothing is
+    // read in a zone (no window, cron or at: the column is ignored).
+    expect(
+      said({
+        file: 'schedule: { timezone: America/New_York }',
+        call: 'schedule: { window: "10:00-17:00" }',
+        csv: csv.replace('blank,+15550020002,\n', ''),
+      }),
+    ).toEqual([]);
+    expect(
+      said({ call: 'schedule: { end: "2026-12-24", timezone: America/New_York }', csv }),
+    ).toEqual([]);
+    expect(
+      said({
+        call: 'schedule: { window: "10:00-17:00", timezone: "${row.tz}" }',
+        csv: 'id,phone,tz,timezone\nx,+15550020001,Asia/Tokyo,America/New_York\n',
+      }),
+    ).toEqual([]);
   });
 
   it("a `${row.X}` zone in defaults names the rows' zones", () => {
@@ -132,9 +186,13 @@ describe("a campaign row's zone", () => {
   it("keeps each row's digest: a zone of defaults still enters it, as when the call writes it", () => {
     const window = 'schedule: { window: "09:00-20:00" }';
     const fromDefaults = rowsOf({ project: BERLIN, call: window });
-    const written = rowsOf({
-      call: 'schedule: { window: "09:00-20:00", timezone: Europe/Berlin }',
-    });
+    // The same rows beside a zone the call writes: an error (they name other zones), the rows
+    // made all the same.
+    const layout = { call: 'schedule: { window: "09:00-20:00", timezone: Europe/Berlin }' };
+    expect(said(layout)).toEqual([
+      expect.stringMatching(/^error lists\/people\.csv:2:20: `timezone` is `Asia\/Tokyo` here/),
+    ]);
+    const written = validateProject(loaded(layout)).calls.filter((c) => c.campaign !== undefined);
     expect(fromDefaults.map((r) => r.definition)).toEqual(written.map((r) => r.definition));
     // Their zones differ: the column's, and the call's own.
     expect(fromDefaults.map((r) => r.schedule?.timezone)).toEqual([

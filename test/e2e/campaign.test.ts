@@ -281,6 +281,44 @@ describe('campaigns: a recipients CSV, one placement per row', () => {
     expect(await gw.project.lock()).toBeUndefined();
   });
 
+  it('a zone column naming other zones beside a timezone the call writes is an error at the first such cell: validate, plan and apply, nothing sent', async () => {
+    const gw = await gateway({
+      'calls/reminders.yaml': campaignYaml([
+        'schedule:',
+        '  window: "10:00-17:00"',
+        '  timezone: America/New_York',
+      ]),
+      'lists/reminders.csv': `id,name,phone,timezone\nny,A,${number(1)},America/New_York\nblank,B,${number(2)},\ntokyo,C,${number(3)},Asia/Tokyo\n`,
+    });
+    // 16:00 UTC on 8 November 2027: 11:00 in New York, 01:00 in Tokyo.
+    const now = '2027-11-08T16:00:00Z';
+    const error =
+      "lists/reminders.csv:4:22: error: `timezone` is `Asia/Tokyo` here, but the call writes `schedule.timezone: America/New_York` (calls/reminders.yaml:10:17), which holds every row: the campaign's `window` would be read in America/New_York for this row, not in Asia/Tokyo — 1 row names another zone (the first here); drop one of the two: the `timezone` column to keep every row at America/New_York, or the call's `schedule.timezone` to read each row's hours in its own zone";
+    for (const args of [['validate'], ['plan', '--now', now], ['apply', '--yes', '--now', now]]) {
+      const result = await gw.run(args);
+      expect(result.code, output(result)).toBe(1);
+      expect(result.stderr).toContain(error);
+      expect(result.stderr).not.toContain('lists/reminders.csv:2:');
+      expect(result.stderr).not.toContain('lists/reminders.csv:3:');
+      expect(result.stdout).not.toMatch(/Due now/);
+    }
+    expect(gw.sim.received()).toHaveLength(0);
+    expect(await gw.project.lock()).toBeUndefined();
+    // Without the column every row keeps to New York's hours; without the call's zone, each
+    // row to its own: the New York row is placed, the Tokyo row waits for 10:00 in Tokyo.
+    await gw.project.write(
+      'calls/reminders.yaml',
+      campaignYaml(['schedule: { window: "10:00-17:00" }']),
+    );
+    await gw.project.write(
+      'lists/reminders.csv',
+      `id,name,phone,timezone\nny,A,${number(1)},America/New_York\ntokyo,C,${number(3)},Asia/Tokyo\n`,
+    );
+    const apply = await gw.run(['apply', '--yes', '--now', now]);
+    expect(apply.code, output(apply)).toBe(0);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['sim/reminders/ny']);
+  });
+
   it('a SystemV zone (IANA removed them) is an error at its cell or value: `SystemV/PST8` would ring Los Angeles at 10:00 all summer', async () => {
     const gw = await gateway({
       'calls/reminders.yaml': campaignYaml(['schedule: { window: "09:00-17:00" }']),
