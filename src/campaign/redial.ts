@@ -128,6 +128,17 @@ export const redialAt = (policy: RedialPolicy, endedMs: number, n: number): Date
 };
 
 /**
+ * Where the wait after an attempt starts: the later of its end as the gateway says
+ * (`ended_at`) and its placement as callops recorded it (`at`), so a gateway whose clock runs
+ * behind ours never starts a wait before the attempt was placed. Either one alone when the
+ * other is missing or unreadable; NaN (no redial: see redialAt) when both are.
+ */
+const waitFrom = (entry: LockEntry, outcome: CallOutcome): number => {
+  const known = [Date.parse(entry.at), Date.parse(outcome.ended_at ?? '')].filter(Number.isFinite);
+  return known.length === 0 ? Number.NaN : Math.max(...known);
+};
+
+/**
  * `attempts[i]` is attempt i + 1; the list ends at the latest attempt the state knows
  * (an attempt without entry and not in flight ends it).
  */
@@ -160,9 +171,7 @@ export const rowProgress = (
     return { kind: 'done', n, result: 'final' };
   }
   if (n >= policy.maxAttempts) return { kind: 'done', n, result: 'exhausted' };
-  const ended = Date.parse(outcome.ended_at ?? entry.at);
-  const endedMs = Number.isFinite(ended) ? ended : Date.parse(entry.at);
-  const notBefore = redialAt(policy, endedMs, n + 1);
+  const notBefore = redialAt(policy, waitFrom(entry, outcome), n + 1);
   if (notBefore === undefined) return { kind: 'done', n, result: 'beyond' };
   return { kind: 'redial', n: n + 1, notBefore };
 };

@@ -191,6 +191,29 @@ describe('rowProgress', () => {
     });
   });
 
+  it('waits from when the attempt was placed when the gateway says it ended before that (its clock behind ours)', () => {
+    // Placed at 09:00 on callops's clock; ended at 08:58 on the gateway's.
+    const entry = placed({ ended_at: '2026-12-01T08:58:00Z' });
+    expect(rowProgress([{ entry }], POLICY)).toEqual({
+      kind: 'redial',
+      n: 2,
+      notBefore: new Date('2026-12-01T09:30:00Z'),
+    });
+    // An end after the placement is where the wait starts, as it always was.
+    expect(rowProgress([{ entry: placed({ ended_at: '2026-12-01T09:05:00Z' }) }], POLICY)).toEqual({
+      kind: 'redial',
+      n: 2,
+      notBefore: new Date('2026-12-01T09:35:00Z'),
+    });
+    // A placement time that cannot be read leaves the end alone.
+    const unread = { ...placed({ ended_at: '2026-12-01T08:58:00Z' }), at: 'not a time' };
+    expect(rowProgress([{ entry: unread }], POLICY)).toEqual({
+      kind: 'redial',
+      n: 2,
+      notBefore: new Date('2026-12-01T09:28:00Z'),
+    });
+  });
+
   it('waits from when the attempt was placed when the gateway gave no end time', () => {
     const { ended_at: _, ...noEnd } = placed({}).outcome as CallOutcome;
     const entry: LockEntry = { ...placed(), outcome: noEnd };

@@ -70,6 +70,22 @@ describe('campaign redial in the plan', () => {
     expect(wakeTimes(p)).toEqual([Date.parse('2026-12-01T12:20:00Z')]);
   });
 
+  it('attempt 2 waits from when attempt 1 was placed when the gateway says it ended before that: the listed instant says so', () => {
+    const p = plan({
+      [K]: entry({
+        sid: 's1',
+        at: '2026-12-01T11:55:00.000Z',
+        outcome: ended('no-answer', '2026-12-01T11:50:00Z'),
+      }),
+    });
+    expect(p.due).toEqual([]);
+    expect(p.upcoming[0]).toMatchObject({ key: `${K}#2`, opens: '2026-12-01T12:25:00.000Z' });
+    expect(p.upcoming[0]?.reason).toMatch(
+      /^waiting: redial 2 of 3: .*; from 2026-12-01T12:25:00\.000Z$/,
+    );
+    expect(wakeTimes(p)).toEqual([Date.parse('2026-12-01T12:25:00Z')]);
+  });
+
   it('attempt 3 is due once after × backoff passed since attempt 2 ended', () => {
     const calls = {
       [K]: entry({ sid: 's1', outcome: ended('busy', '2026-12-01T10:00:00Z', 486) }),
