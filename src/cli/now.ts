@@ -18,3 +18,16 @@ export const pickNow = async (value: unknown): Promise<{ now: Date; given: boole
       : `--now ${text}: ${why}`,
   );
 };
+
+/**
+ * When a command at `--now` first sees a scheduled call the lockfile's memory does not know:
+ * the clock, read now (PlanInput.firstSeen; the plan keeps the earlier of it and `--now`).
+ * A rehearsal ahead of the clock remembers such a call since the clock, never later (so a real
+ * run after it still reports the slots it misses: plan/memory.ts memoryAt); it plans with that
+ * `since` too, so its first run reports the missed slots the next one does, and `plan --now`
+ * lists them. At or before the clock nothing changes: the call is first seen at `--now`.
+ */
+export const firstSeenAt = (
+  nowGiven: boolean,
+  clock: Date = new Date(),
+): { readonly firstSeen?: Date } => (nowGiven ? { firstSeen: clock } : {});

@@ -185,7 +185,7 @@ export interface PlanOptions {
   readonly upcomingCount?: number;
   /** Reported beyond the lockfile's memory (PlanInput.reported). */
   readonly reported?: Readonly<Record<string, string>>;
-  /** When a call the memory does not know was first seen (PlanInput.firstSeen; run only). */
+  /** When a call the memory does not know was first seen (PlanInput.firstSeen: run, and --now ahead of the clock). */
   readonly firstSeen?: Date;
 }
 

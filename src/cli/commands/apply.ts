@@ -30,6 +30,7 @@ import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
+import { firstSeenAt } from '../now.js';
 import { parsePlaceFlags, runReporter } from '../run-report.js';
 import { shownSink } from '../run-shown.js';
 import { openProjectState } from '../state.js';
@@ -152,9 +153,13 @@ is required. Every missing environment variable is reported before anything is s
           ? { ...(only ? { only } : {}), retryUnknown: ctx.values['retry-unknown'] === true }
           : planFileSelection(fileContent, held.lock);
       const { retryUnknown } = selection;
-      const plan = planAt(prepared, held.lock, planFile !== undefined ? new Date() : ctx.now, {
+      // One reading of the clock: a rehearsal ahead of it plans and remembers a call it sees
+      // first since then (firstSeenAt, memoryAt), so every rehearsal reports the same slots.
+      const clock = new Date();
+      const plan = planAt(prepared, held.lock, planFile !== undefined ? clock : ctx.now, {
         ...selection,
         ...(replace ? { replace } : {}),
+        ...firstSeenAt(rehearsal, clock),
       });
       checkReplacedHeld(plan, replace, true, unplaced);
       if (rehearsal)
@@ -237,7 +242,7 @@ is required. Every missing environment variable is reported before anything is s
           held.lock.schedules,
           markChecked(plan.memory ?? {}, plan.unreported ?? []),
           ctx.now,
-          new Date(),
+          clock,
         ),
       );
       if (memory.changed) await rememberSchedules(store, memory.lock);

@@ -16,6 +16,7 @@ import { lockDigest } from '../../state/lockfile.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject, reportDiagnostics } from '../load.js';
+import { firstSeenAt } from '../now.js';
 import { checkOutFile, PLAN_OUT, writeOutFile } from '../out-file.js';
 import { writeChunks } from '../output.js';
 import { openProjectState } from '../state.js';
@@ -77,7 +78,12 @@ lockfile.
       { ...options, retryUnknown },
       false,
     );
-    const plan = planAt(prepared, lock, ctx.now, { ...options, retryUnknown });
+    // As `apply --now` plans: a call first seen ahead of the clock is seen since the clock.
+    const plan = planAt(prepared, lock, ctx.now, {
+      ...options,
+      retryUnknown,
+      ...firstSeenAt(ctx.nowGiven),
+    });
     checkReplacedHeld(plan, replace, false, unplaced);
     // What is printed of it: reasons quoting a key of the lockfile shown as its text is.
     const shown = shownPlan(plan, lock);
