@@ -191,6 +191,28 @@ const positionIn = (
   return positionAt(source, node?.range?.[0] ?? doc.range?.[0] ?? 0);
 };
 
+/** Where the `nth` `text` is written inside the scalar at `path` (SourceDocument.locateText). */
+const textPositionIn = (
+  source: TextSource,
+  index: number,
+  path: PathSegments,
+  text: string,
+  nth: number,
+): Position => {
+  const doc = parsedOf(source).docs[index];
+  const step = doc === undefined ? undefined : walk(doc, path);
+  const range = step?.complete && step.alias === null ? step.node?.range : undefined;
+  if (range === undefined || range === null || !yamlLib().isScalar(step?.node))
+    return positionIn(source, index, path, false);
+  const written = source.text.slice(range[0], range[1]);
+  let at = -1;
+  for (let n = 0; n <= nth; n += 1) {
+    at = written.indexOf(text, at + 1);
+    if (at < 0) return positionAt(source, range[0]);
+  }
+  return positionAt(source, range[0] + at);
+};
+
 /**
  * The documents of the file read again last: the calls of one file are placed one after the
  * other, so a file is read again once for them, and only one file's data is held.
@@ -232,6 +254,7 @@ export const createSourceDocument = (
     },
     locate: (path) => positionIn(source, index, path, false),
     locateKey: (path) => positionIn(source, index, path, true),
+    locateText: (path, text, nth) => textPositionIn(source, index, path, text, nth),
     release: () => {
       if (source.reread === undefined) return false;
       released = true;

@@ -29,6 +29,12 @@ export interface SourceDocument {
   locate(path: PathSegments): Position;
   locateKey(path: PathSegments): Position;
   /**
+   * Where the `nth` (0-based) `text` written inside the scalar at `path` is, such as one
+   * `${row.X}` of a longer string; the scalar's own position when it is not written there as
+   * such (an escape spells it), or the path ends at no scalar.
+   */
+  locateText?(path: PathSegments, text: string, nth: number): Position;
+  /**
    * Lets go of `data` when it can be read again from the file's text (then read again each
    * time it is asked for): true when it was let go of. For a document whose calls are placed.
    */

@@ -24,6 +24,20 @@ export const LITERAL_WHY = {
 /** A schedule's `timezone` in a campaign may be its rows' zone, and nothing else. */
 export const ROW_ZONE_PATTERN = String.raw`^\$\{row\.[^}]+\}$`;
 
+/**
+ * What validate (and, for a call's own `schedule.timezone`, the schema) says of a
+ * `${row.COLUMN}` in a call without `recipients`: only a campaign's rows fill it. `written`
+ * is the template as written (the schema cannot know it); `where`, where it is written when
+ * that is not the call itself (defaults, which calls without `recipients` take too).
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a row template, as a message quotes it
+export const rowNeedsCampaignMessage = (written = '${row.…}', where?: string): string =>
+  `\`${written}\` only works in a call with \`recipients\` (a campaign)${
+    where === undefined
+      ? ', and this call has none'
+      : `: it is written in ${where}, which calls without \`recipients\` take too (write it in the campaign itself)`
+  }`;
+
 /** What validate and the schema say of a `${…}` in a key read before the environment is. */
 export const noReferenceMessage = (key: string, why: string): string =>
   `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`;

@@ -12,7 +12,7 @@ import {
   STATE_KEYS,
   TARGET_KEYS,
 } from './keys.js';
-import { LITERAL_WHY, literalOnly, ROW_ZONE_PATTERN } from './literal.js';
+import { ROW_ZONE_PATTERN, rowNeedsCampaignMessage } from './literal.js';
 import { OPTIONS } from './table.js';
 
 /** JSON Schemas (draft 2020-12) of call files and callops.yaml, generated from the tables. */
@@ -54,8 +54,9 @@ const defaultsRows = (): Row[] => [
 
 /**
  * A schedule's `timezone` may be a campaign's rows' zone (`${row.COLUMN}`, which the schedule
- * schema lets through): in a call without `recipients` it is refused as any reference is.
- * (Defaults cannot know: the call that takes them may be a campaign.)
+ * schema lets through): in a call without `recipients` it is refused, saying that only a
+ * campaign's rows fill it, in validate's words. (Defaults cannot know: the call that takes
+ * them may be a campaign.)
  */
 const rowZoneNeedsRecipients: SchemaFragment = {
   if: { required: ['recipients'] },
@@ -63,7 +64,11 @@ const rowZoneNeedsRecipients: SchemaFragment = {
     properties: {
       schedule: {
         properties: {
-          timezone: literalOnly('timezone', LITERAL_WHY.schedule, { pattern: ROW_ZONE_PATTERN }),
+          timezone: {
+            if: { type: 'string', pattern: ROW_ZONE_PATTERN },
+            // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+            then: { type: 'null', errorMessage: rowNeedsCampaignMessage() },
+          },
         },
       },
     },

@@ -3,7 +3,7 @@ import { detachedData } from '../config/file-text.js';
 import type { PathSegments, SourceDocument, SourceFile } from '../config/types.js';
 import { checkDefaultsName } from './config.js';
 import type { Diagnostic } from './diagnostic.js';
-import { type Layer, layerOfValue, mergeLayers, siteInLayers } from './merge.js';
+import { type Layer, layerOfValue, mergeLayers, siteInLayers, textSiteInLayers } from './merge.js';
 import { saysWhen } from './schedule-spec.js';
 import { checkCallsDocument } from './schema-check.js';
 import { errorAt, isRecord, type Site, siteOf } from './site.js';
@@ -35,6 +35,10 @@ export interface CallFindings {
 export const siteIn = (entry: CallEntry, path: PathSegments): Site =>
   siteInLayers(entry.layers, path);
 
+/** Where the `nth` `text` is written inside the merged string at `path`, e.g. a `${row.X}`. */
+export const textSiteIn = (entry: CallEntry, path: PathSegments, text: string, nth: number): Site =>
+  textSiteInLayers(entry.layers, path, text, nth);
+
 /** Where the call is named (its `name` value), or the call item when it has no name. */
 export const nameSite = (entry: CallEntry): Site =>
   siteOf(entry.doc, entry.item.name === undefined ? entry.itemPath : [...entry.itemPath, 'name']);
@@ -56,6 +60,19 @@ export const fromDefaults = (
   const whose =
     layer.doc === entry.doc ? "this file's defaults" : `the defaults of ${layer.doc.file}`;
   return `${whose} (${at.file}:${at.line}:${at.column})`;
+};
+
+/**
+ * Which defaults a merged value came from, as a message names them: `the defaults of this
+ * file` (the file of the call, where the value is written) or `the defaults of callops.yaml`.
+ * Undefined for a value the call writes itself.
+ */
+export const defaultsNamed = (entry: CallEntry, path: PathSegments): string | undefined => {
+  const layer = layerOfValue(entry.layers, path);
+  if (layer === undefined || layer.base[0] !== 'defaults') return undefined;
+  return layer.doc === entry.doc
+    ? 'the defaults of this file'
+    : `the defaults of ${layer.doc.file}`;
 };
 
 const withoutName = (

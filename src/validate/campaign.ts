@@ -3,27 +3,65 @@ import { Run } from '../campaign/lazy-list.js';
 import { MAX_REDIAL_AFTER_TEXT, redialAfterMs } from '../campaign/redial.js';
 import { findRowReferences, mayHoldRowReference } from '../campaign/template.js';
 import { type RecipientsFile, recipientsPath } from '../config/recipients.js';
-import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
-import { type CallEntry, siteIn } from './calls.js';
+import type { PathSegments } from '../config/types.js';
+import {
+  LITERAL_WHY,
+  noReferenceMessage,
+  ROW_ZONE_PATTERN,
+  rowNeedsCampaignMessage,
+} from '../options/literal.js';
+import { type CallEntry, defaultsNamed, siteIn, textSiteIn } from './calls.js';
+import { CALL_KEYS } from './definition.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { CallDefinition } from './model.js';
 import { parseDuration } from './parse.js';
 import type { CallRule } from './rules.js';
 import { errorAt, hasReference, isRecord } from './site.js';
 
-/** `${row.X}` needs rows: in a call without `recipients` it is an error where it is written. */
+const ROW_ZONE = new RegExp(ROW_ZONE_PATTERN);
+
+/**
+ * Where a campaign puts a row's cell: its options, and its schedule's `timezone` when that is
+ * one whole `${row.COLUMN}`. A `${row.X}` anywhere else (`target`, `enabled`, another key of
+ * `schedule`, …) is refused in any call, as any reference there is, in those words.
+ */
+const filledByRows = (path: PathSegments, value: string): boolean => {
+  const [key, sub] = path;
+  if (key === 'schedule') return sub === 'timezone' && ROW_ZONE.test(value);
+  return !CALL_KEYS.includes(String(key));
+};
+
+/**
+ * `${row.X}` needs rows: in a call without `recipients` it is an error at the template,
+ * saying that only a campaign's rows fill it, and whose defaults hold it when the call does
+ * not write it (they reach calls without `recipients` too). A call's own `timezone` is said
+ * at its value in the schema's words, which cannot quote the column, so the two say it once.
+ */
 const rowsWithoutRecipients: CallRule = {
   name: 'row-reference-without-recipients',
   kind: 'semantic',
   check: (entry) => {
     if (entry.merged.recipients !== undefined || !mayHoldRowReference(entry.merged)) return [];
     const { name: _name, ...rest } = entry.merged;
-    return findRowReferences(rest).map((ref) =>
-      errorAt(
-        siteIn(entry, ref.path),
-        `\`\${row.${ref.name}}\` needs a campaign: this call has no \`recipients\` CSV whose rows fill it`,
-      ),
-    );
+    // The same template twice in one string: each at its own place.
+    const seen = new Map<string, number>();
+    return findRowReferences(rest)
+      .filter((ref) => filledByRows(ref.path, ref.written))
+      .map((ref) => {
+        const template = `\${row.${ref.name}}`;
+        const id = `${JSON.stringify(ref.path)}\n${template}`;
+        const nth = seen.get(id) ?? 0;
+        seen.set(id, nth + 1);
+        const where = defaultsNamed(entry, ref.path);
+        const own = where === undefined && ref.path[0] === 'schedule';
+        // The call's own zone where the schema says it (at the value), in its words.
+        return own
+          ? errorAt(siteIn(entry, ref.path), rowNeedsCampaignMessage())
+          : errorAt(
+              textSiteIn(entry, ref.path, template, nth),
+              rowNeedsCampaignMessage(template, where),
+            );
+      });
   },
 };
 

@@ -1,5 +1,5 @@
 import type { PathSegments, SourceDocument } from '../config/types.js';
-import { isRecord, keySiteOf, type Site, siteOf } from './site.js';
+import { isRecord, keySiteOf, type Site, siteOf, textSiteOf } from './site.js';
 
 /** One source of a call's values: the call itself, its file's defaults, or the project's. */
 export interface Layer {
@@ -107,6 +107,18 @@ export const siteInLayers = (layers: readonly Layer[], path: PathSegments, key =
   const { owner, depth } = ownerInLayers(layers, path);
   const full = [...owner.base, ...path.slice(0, depth)];
   return key && depth === path.length ? keySiteOf(owner.doc, full) : siteOf(owner.doc, full);
+};
+
+/** Where the `nth` `text` is written inside the merged string at `path` (see siteInLayers). */
+export const textSiteInLayers = (
+  layers: readonly Layer[],
+  path: PathSegments,
+  text: string,
+  nth: number,
+): Site => {
+  const { owner, depth } = ownerInLayers(layers, path);
+  const full = [...owner.base, ...path.slice(0, depth)];
+  return depth === path.length ? textSiteOf(owner.doc, full, text, nth) : siteOf(owner.doc, full);
 };
 
 /**

@@ -169,11 +169,10 @@ const references: CallRule = {
   check: (entry) => {
     const schedule = scheduleOf(entry);
     if (!schedule) return [];
+    // A row's zone is a campaign's; in a call without `recipients` the row rule says so
+    // (validate/campaign.ts): it is no environment reference.
     const rowZone = (key: TextKey) =>
-      key === 'timezone' &&
-      entry.merged.recipients !== undefined &&
-      typeof schedule[key] === 'string' &&
-      ROW_ZONE.test(schedule[key]);
+      key === 'timezone' && typeof schedule[key] === 'string' && ROW_ZONE.test(schedule[key]);
     return TEXT_KEYS.filter((key) => hasReference(schedule[key]) && !rowZone(key)).map((key) =>
       errorAt(at(entry, key), noReferenceMessage(key, LITERAL_WHY.schedule)),
     );

@@ -39,6 +39,14 @@ const lazySite = (file: string, path: PathSegments, find: () => Position): Site 
 export const siteOf = (doc: SourceDocument, path: PathSegments): Site =>
   lazySite(doc.file, path, () => doc.locate(path));
 
+/** Where the `nth` `text` inside the scalar at `path` is written (else the scalar itself). */
+export const textSiteOf = (
+  doc: SourceDocument,
+  path: PathSegments,
+  text: string,
+  nth: number,
+): Site => lazySite(doc.file, path, () => doc.locateText?.(path, text, nth) ?? doc.locate(path));
+
 /** Where the key at `path` is written (falls back to the value, then to the nearest ancestor). */
 export const keySiteOf = (doc: SourceDocument, path: PathSegments): Site =>
   lazySite(doc.file, path, () => doc.locateKey(path));

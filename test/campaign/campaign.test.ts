@@ -540,7 +540,7 @@ describe('reading a recipients CSV', () => {
     ).source;
     const found = validateProject({ root: '/x', callFiles: [source], diagnostics: [] });
     expect(found.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`)).toContain(
-      '5:32: `${row.phone}` needs a campaign: this call has no `recipients` CSV whose rows fill it',
+      '5:33: `${row.phone}` only works in a call with `recipients` (a campaign), and this call has none',
     );
   });
 

@@ -293,3 +293,78 @@ describe('callops validate: did you mean', () => {
     }
   });
 });
+
+describe('callops validate: a row template (`${row.X}`) in a call without `recipients`', () => {
+  const ONLY = 'only works in a call with `recipients` (a campaign)';
+  const IN_DEFAULTS = 'which calls without `recipients` take too (write it in the campaign itself)';
+
+  it('says once, at each template, that only a campaign fills it, and whose defaults hold it', async () => {
+    const p = await makeProject({
+      'callops.yaml': ['defaults:', '  tag: { who: "${row.name}" }', ''].join('\n'),
+      'calls/a.yaml': [
+        'defaults:',
+        `  application_sid: ${APP_SID}`,
+        '  from: "+15550001111"',
+        '  schedule: { timezone: "${row.tz}" }',
+        'calls:',
+        '  - name: daily',
+        '    to: { type: phone, number: "+15550002222" }',
+        '    schedule: { cron: "0 9 * * *" }',
+        '  - name: weekly',
+        '    to: { type: phone, number: "+15550002223" }',
+        '    schedule: { cron: "0 9 * * 1" }',
+        '  - name: once',
+        '    to: { type: phone, number: "${row.phone}" }',
+        '    headers: { X-Who: "for ${row.who} (${row.who})" }',
+        '  - name: zoned',
+        '    to: { type: phone, number: "+15550002224" }',
+        '    schedule: { cron: "0 9 * * *", timezone: "${row.tz}" }',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const r = await runCli(['validate', '--format', 'json'], { cwd: p.dir });
+      expect(r.code, output(r)).toBe(1);
+      const errors = (JSON.parse(r.stdout) as { errors: JsonError[] }).errors;
+      expect(errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`)).toEqual([
+        `callops.yaml:2:16: \`\${row.name}\` ${ONLY}: it is written in the defaults of callops.yaml, ${IN_DEFAULTS}`,
+        // Taken by two calls, said once; no word of the environment.
+        `calls/a.yaml:4:26: \`\${row.tz}\` ${ONLY}: it is written in the defaults of this file, ${IN_DEFAULTS}`,
+        `calls/a.yaml:13:33: \`\${row.phone}\` ${ONLY}, and this call has none`,
+        // At each template, the same one twice in a string included.
+        `calls/a.yaml:14:28: \`\${row.who}\` ${ONLY}, and this call has none`,
+        `calls/a.yaml:14:40: \`\${row.who}\` ${ONLY}, and this call has none`,
+        // The call's own zone: at its value, in the words of the schema an editor shows, once.
+        `calls/a.yaml:17:46: \`\${row.…}\` ${ONLY}, and this call has none`,
+      ]);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('where no call takes one (a schedule key but `timezone`, `target`), says only that it takes no reference', async () => {
+    const p = await makeProject({
+      'calls/a.yaml': [
+        'calls:',
+        '  - name: daily',
+        `    application_sid: ${APP_SID}`,
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "+15550002222" }',
+        '    target: "${row.t}"',
+        '    schedule: { cron: "${row.cron}" }',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const r = await runCli(['validate', '--format', 'json'], { cwd: p.dir });
+      expect(r.code, output(r)).toBe(1);
+      const errors = (JSON.parse(r.stdout) as { errors: JsonError[] }).errors;
+      expect(errors.map((e) => `${e.line}:${e.column}: ${e.message}`)).toEqual([
+        '6:13: `target` cannot use a reference (`${…}`): write the target name',
+        '7:23: `cron` cannot use a reference (`${…}`): schedules are checked before the environment is read',
+      ]);
+    } finally {
+      await p.cleanup();
+    }
+  });
+});

@@ -394,7 +394,7 @@ describe('references where callops reads no environment', () => {
     expect(
       found.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`),
     ).toEqual([
-      '13:46 `timezone` cannot use a reference (`${…}`): schedules are checked before the environment is read',
+      '13:46 `${row.…}` only works in a call with `recipients` (a campaign), and this call has none',
     ]);
   });
 });
