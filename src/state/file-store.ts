@@ -257,7 +257,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const notDone = undone();
     throw new Error(
       options.pushing === true
-        ? `${what} ${cause}; the state database would ${would}, so ${notDone}. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run ${pull}; then set \`state:\` to the database again and run \`callops state push\`.`
+        ? `${what} ${cause}; the state database would ${would}, so ${notDone}. Set \`state:\` back to the file store (\`backend: file\`, or no \`state:\`) and run \`callops state pull\`: it writes them back into ${lockName}, keeping every entry it holds; then set \`state:\` to the database again and run \`callops state push\`.`
         : options.use === 'send'
           ? `${what} ${cause}; going on would ${would}, so ${notDone}. ${pull}; commit it then.`
           : `${what} ${cause}; an apply would ${would}${notDone === undefined ? '' : `, so ${notDone}`}. ${pull}; commit it then.`,

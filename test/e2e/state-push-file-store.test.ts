@@ -138,7 +138,9 @@ describe('state push from a file-store project', () => {
       'callops.lock is missing, but 3 placements recorded in .callops/ say calls were placed here',
     );
     expect(push.stderr).toContain('nothing was imported');
-    expect(push.stderr).toContain('Set `state:` back to the file store');
+    expect(push.stderr).toContain(
+      'Set `state:` back to the file store (`backend: file`, or no `state:`) and run `callops state pull`: it writes them back into callops.lock, keeping every entry it holds; then set `state:` to the database again and run `callops state push`.',
+    );
     expect(push.stdout).not.toContain('imported');
     expect(await rows('push_deleted')).toEqual([]);
 
