@@ -66,7 +66,8 @@ Commands:
   unlock             clear a stale run lock (never one whose run is alive)
   state pull         write the placements .callops/ recorded back into the lockfile
                      (postgres: write callops.lock from the database)
-  state push         postgres: import callops.lock into the database once
+  state push         postgres: import callops.lock into the database once; conflicting
+                     keys are refused, or settled with --keep-database
   simulator          run the built-in Voice Gateway simulator
   schema             print the JSON Schema of call files (--config: of callops.yaml)
   init [DIR]         scaffold callops.yaml, calls/example.yaml and .gitignore lines

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { writeLockfileAtomic } from '../state/lockfile.js';
 import { openStateStore } from '../state/open.js';
-import type { ImportConflict, StateStore } from '../state/store.js';
+import type { ImportOptions, ImportResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { ProjectConfig } from '../validate/model.js';
 import { EngineError } from './errors.js';
@@ -45,17 +45,14 @@ export const pullState = async (
 };
 
 export type PushResult =
-  | {
-      readonly ok: true;
-      readonly imported: number;
-      readonly unchanged: number;
-      /** There is no lockfile, and `.callops/` records nothing to import either. */
-      readonly nothing?: true;
-    }
-  | { readonly ok: false; readonly conflicts: readonly ImportConflict[] };
+  | ImportResult
+  /** There is no lockfile, and `.callops/` records nothing to import either. */
+  | { readonly nothing: true };
 
 /**
- * `callops state push`: the file store's lockfile into a database store, once, all or none.
+ * `callops state push`: the file store's lockfile into a database store, once. Every entry
+ * of a key the database lacks goes in, also beside a conflicting key (which is refused, or
+ * settled with `keepStore`: planImport).
  * The lockfile is taken as the file store's own commands take it: under its run lock
  * (refused while a run holds it), with the journal a killed run left folded in, and refused
  * when it moved backwards. callops.lock alone may lack placements `.callops/` holds, and the
@@ -65,6 +62,7 @@ export const pushState = async (
   store: StateStore,
   config: ProjectConfig,
   sink: EventSink,
+  options: ImportOptions = {},
 ): Promise<PushResult> => {
   if (store.backend === 'file') {
     throw new EngineError(
@@ -94,9 +92,9 @@ export const pushState = async (
     const held = await holdState(files, config.lockfile, command, sink);
     try {
       if (Object.keys(held.lock.calls).length === 0 && (await lookUp(lockPath)) === 'absent') {
-        return { ok: true, imported: 0, unchanged: 0, nothing: true };
+        return { nothing: true };
       }
-      return await store.import(held.lock);
+      return await store.import(held.lock, options);
     } catch (error) {
       throw stateError(error);
     } finally {

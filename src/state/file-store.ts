@@ -8,6 +8,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { summaryOf } from './calls-summary.js';
 import { JOURNAL_FILE, journalPath, RUN_LOCK_FILE } from './dir.js';
 import type { Held } from './file-held.js';
+import { planImport } from './import-plan.js';
 import { JournalWriteError, openJournal } from './journal.js';
 import { forgetIndex, identityAt, indexedCopy, indexedLockfile, writeIndex } from './lock-index.js';
 import {
@@ -50,6 +51,7 @@ import { openSpool } from './spool.js';
 import {
   type Claim,
   type ClaimResult,
+  type ImportOptions,
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
@@ -57,7 +59,6 @@ import {
   nothingDone,
   type Observation,
   OutcomeJournaled,
-  planImport,
   type Retention,
   type Settlement,
   type StateStore,
@@ -840,27 +841,38 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       );
   };
 
-  const importInto = async (h: Held, incoming: Lockfile): Promise<ImportResult> => {
-    const planned = planImport(lockOf(h), incoming);
-    if ('conflicts' in planned) return { ok: false, conflicts: planned.conflicts };
-    const imported = Object.keys(planned.added).length;
-    if (imported > 0) {
-      const before = lockOf(h);
-      setLock(h, { ...before, calls: { ...before.calls, ...planned.added } });
+  const importInto = async (
+    h: Held,
+    incoming: Lockfile,
+    options: ImportOptions,
+  ): Promise<ImportResult> => {
+    const before = lockOf(h);
+    const planned = planImport(before, incoming, options);
+    const histories = Object.entries(planned.histories);
+    if (Object.keys(planned.added).length > 0 || histories.length > 0) {
+      const calls = { ...before.calls, ...planned.added };
+      for (const [key, history] of histories) {
+        const entry = calls[key];
+        if (entry !== undefined) calls[key] = { ...entry, history };
+      }
+      setLock(h, { ...before, calls });
       await persist();
     }
-    return { ok: true, imported, unchanged: planned.unchanged };
+    return planned.result;
   };
 
-  const importLock = async (incoming: Lockfile): Promise<ImportResult> => {
-    if (held) return importInto(held, incoming);
+  const importLock = async (
+    incoming: Lockfile,
+    options: ImportOptions = {},
+  ): Promise<ImportResult> => {
+    if (held) return importInto(held, incoming, options);
     const now = clock();
     const taken = await lock({ command: 'callops state push', now });
     if (!taken.ok) {
       throw new Error(runLockInUse(lockName, taken.holder, clock()));
     }
     try {
-      return await importInto(mustHold('imports'), incoming);
+      return await importInto(mustHold('imports'), incoming, options);
     } finally {
       await taken.release();
     }

@@ -425,26 +425,58 @@ export interface Locker {
   }): Promise<LockResult>;
 }
 
-export type ImportResult =
-  | { readonly ok: true; readonly imported: number; readonly unchanged: number }
-  | { readonly ok: false; readonly conflicts: readonly ImportConflict[] };
+/** What an import did (`callops state push`). */
+export interface ImportResult {
+  /** True when no key was left in conflict: every entry of the lockfile is in the store now. */
+  readonly ok: boolean;
+  /** Entries of keys the store lacked, added. */
+  readonly imported: number;
+  /** Entries the store already held alike (the same status and sid): left as they are. */
+  readonly unchanged: number;
+  /** Keys left as the store holds them, refused: nothing of the lockfile's entry was written. */
+  readonly conflicts: readonly ImportConflict[];
+  /** With `keepStore`: conflicting keys settled, each as settleConflict settled it. */
+  readonly settled: readonly SettledConflict[];
+}
 
 /** A key the store already has with another status or sid than the imported lockfile. */
 export interface ImportConflict {
   readonly key: string;
-  readonly store: { readonly status: string; readonly sid?: string };
+  readonly store: {
+    readonly status: string;
+    readonly sid?: string;
+    /** A live runner's claim: that runner is placing it now and records its outcome. */
+    readonly inFlight?: true;
+  };
   readonly lockfile: { readonly status: string; readonly sid?: string };
+}
+
+/** A conflicting key `state push --keep-database` settled. */
+export interface SettledConflict extends ImportConflict {
+  /** Whose entry the store holds now: its own, or the lockfile's (it recorded more of the call). */
+  readonly kept: 'store' | 'lockfile';
+  /** The sids of the other side's placements that joined the kept entry's `history`. */
+  readonly historied: readonly string[];
+}
+
+export interface ImportOptions {
+  /**
+   * Settle each conflicting key (settleConflict) instead of refusing it; a key a live
+   * runner is placing stays refused.
+   */
+  readonly keepStore?: boolean;
 }
 
 export interface Transfer {
   /** The lockfile view in callops.lock's format (serializeLockfile gives its exact text). */
   export(): Promise<Lockfile>;
   /**
-   * Add a lockfile's entries (`callops state push`). All or nothing: any conflict refuses
-   * the whole import. Entries the store already has alike are left as they are, so pushing
-   * the same lockfile twice changes nothing.
+   * Add a lockfile's entries (`callops state push`), as planImport plans it: every entry of
+   * a key the store lacks is added, also beside a conflict of another key (each of them
+   * keeps a call from being placed again). Entries the store already has alike are left as
+   * they are, so pushing the same lockfile twice changes nothing.
    */
-  import(lock: Lockfile): Promise<ImportResult>;
+  import(lock: Lockfile, options?: ImportOptions): Promise<ImportResult>;
 }
 
 export interface StateStore extends StateReader, ClaimWriter, StateWriter, Locker, Transfer {
@@ -457,37 +489,6 @@ export interface StateStore extends StateReader, ClaimWriter, StateWriter, Locke
   /** Finish pending writes and let go of connections and files. */
   close(): Promise<void>;
 }
-
-/**
- * The import rule both stores share (pure): entries of `incoming` that `current` lacks are
- * added; an entry both have with the same status and sid is left as it is; any other is a
- * conflict, and then nothing is added.
- */
-export const planImport = (
-  current: Lockfile,
-  incoming: Lockfile,
-):
-  | { readonly added: Lockfile['calls']; readonly unchanged: number }
-  | { readonly conflicts: readonly ImportConflict[] } => {
-  const added: Record<string, Lockfile['calls'][string]> = {};
-  const conflicts: ImportConflict[] = [];
-  let unchanged = 0;
-  for (const key of Object.keys(incoming.calls).sort()) {
-    const theirs = incoming.calls[key];
-    if (theirs === undefined) continue;
-    const ours = current.calls[key];
-    if (ours === undefined) added[key] = theirs;
-    else if (ours.status === theirs.status && ours.sid === theirs.sid) unchanged++;
-    else {
-      conflicts.push({
-        key,
-        store: { status: ours.status, ...(ours.sid ? { sid: ours.sid } : {}) },
-        lockfile: { status: theirs.status, ...(theirs.sid ? { sid: theirs.sid } : {}) },
-      });
-    }
-  }
-  return conflicts.length > 0 ? { conflicts } : { added, unchanged };
-};
 
 /**
  * `record` refused an outcome for good: its key is not a claim of this runner (never claimed

@@ -145,7 +145,7 @@ describe('state on postgres', () => {
     }
   });
 
-  it('resolve settles an unknown row; push refuses a conflicting lockfile whole', {
+  it('resolve settles an unknown row; push refuses a conflicting key with a way on', {
     timeout: 60_000,
   }, async () => {
     const gw = await project('settle', ['c1']);
@@ -179,7 +179,9 @@ describe('state on postgres', () => {
     const push = await gw.run(['state', 'push'], env);
     expect(push.code).toBe(1);
     expect(push.stderr).toContain(
-      'conflicts with the state database in 1 entry; nothing was imported',
+      'callops.lock conflicts with the state database in 1 entry; it was not imported:\n' +
+        `  sim/c1: the database has placed (sid ${sid}), callops.lock has failed\n` +
+        'To settle it, run `callops state push --keep-database`',
     );
     expect(await rows('settle')).toEqual([{ key: 'sim/c1', status: 'placed', sid }]);
   });

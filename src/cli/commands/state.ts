@@ -2,13 +2,14 @@ import { pullState, pushState } from '../../engine/transfer.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { projectState } from '../load.js';
+import { conflictText, pushedText } from '../push-text.js';
 import { stateNotes } from '../run-report.js';
 import { openProjectState } from '../state.js';
 
 export const command: CommandModule = {
   summary: 'bring the lockfile view and the state store together',
   usage: `Usage: callops state pull
-       callops state push
+       callops state push [--keep-database]
 
 pull   writes the lockfile view from the store. With the file store (callops.lock and
        .callops/), every placement recorded in .callops/ that callops.lock lacks, or holds
@@ -18,12 +19,21 @@ pull   writes the lockfile view from the store. With the file store (callops.loc
        callops.lock from the database (same format and order), for review or commit; it
        refuses while callops.lock holds placements the database lacks (push them first).
 push   imports callops.lock into the postgres store, once: entries the database lacks are
-       added, and any entry it holds otherwise refuses the whole import. It first takes
+       added. A key the database holds otherwise (another status or sid) is a conflict: it
+       is listed and left as the database has it (exit 1), while every other entry is
+       imported all the same (else a runner would place those calls again). A key a live
+       runner is placing is in flight: wait for that runner, then push again. It first takes
        the file store's run lock (refused while a run holds it) and records what a killed
        run left in .callops/journal.jsonl, and refuses a callops.lock that moved backwards
        (deleted, or an older copy). With the file store the lockfile already is the state:
-       nothing to push.`,
-  options: {},
+       nothing to push.
+
+  --keep-database   (push) settle each conflicting key: the database's entry stays, unless
+                    callops.lock's records more of the call (placed over unknown over
+                    failed: a failed entry would make the call due again); the other side's
+                    placements (its sid) join the kept entry's history, so neither is
+                    forgotten. Keys in flight stay refused.`,
+  options: { 'keep-database': { type: 'boolean' } },
   allowPositionals: true,
   handlesSignals: false,
   run: async (ctx) => {
@@ -35,6 +45,12 @@ push   imports callops.lock into the postgres store, once: entries the database 
           : `unknown subcommand "${[sub, ...rest].join(' ')}" (the state command takes: pull, push)`,
       );
     }
+    const keepDatabase = ctx.values['keep-database'] === true;
+    if (keepDatabase && sub !== 'push') {
+      throw new UsageError(
+        '--keep-database settles the conflicts of an import: it goes with `callops state push`, not pull',
+      );
+    }
     const { config, env } = await projectState(ctx);
     const lockName = config.lockfile;
     const { store } = await openProjectState(ctx, config, env, `callops state ${sub}`, {
@@ -44,25 +60,17 @@ push   imports callops.lock into the postgres store, once: entries the database 
     });
     try {
       if (sub === 'push') {
-        const pushed = await pushState(store, config, stateNotes(ctx));
-        if (!pushed.ok) {
-          const lines = pushed.conflicts.map(
-            (c) =>
-              `  ${c.key}: the database has ${c.store.status}${c.store.sid ? ` (sid ${c.store.sid})` : ''}, ${lockName} has ${c.lockfile.status}${c.lockfile.sid ? ` (sid ${c.lockfile.sid})` : ''}`,
-          );
-          throw new CliError(
-            `${lockName} conflicts with the state database in ${pushed.conflicts.length} entr${pushed.conflicts.length === 1 ? 'y' : 'ies'}; nothing was imported:\n${lines.join('\n')}`,
-          );
-        }
-        if (pushed.nothing === true) {
+        const pushed = await pushState(store, config, stateNotes(ctx), {
+          keepStore: keepDatabase,
+        });
+        if ('nothing' in pushed) {
           ctx.stdout.write(
             `${lockName} does not exist and .callops/ records no placement: nothing to import\n`,
           );
           return EXIT.ok;
         }
-        ctx.stdout.write(
-          `imported ${pushed.imported} entr${pushed.imported === 1 ? 'y' : 'ies'} of ${lockName} into the state database${pushed.unchanged > 0 ? ` (${pushed.unchanged} already there)` : ''}\n`,
-        );
+        ctx.stdout.write(pushedText(pushed, lockName));
+        if (pushed.conflicts.length > 0) throw new CliError(conflictText(pushed, lockName));
         return EXIT.ok;
       }
       const pulled = await pullState(store, config, stateNotes(ctx));

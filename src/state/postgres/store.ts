@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Outcome } from '../../execute/outcome.js';
 import { commitHold } from '../failpoint.js';
+import { planImport } from '../import-plan.js';
 import { endedAnswered, endedDeclined, withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { pruneExpired } from '../retention.js';
@@ -10,13 +11,13 @@ import {
   type Claim,
   type ClaimResult,
   type DialledEntry,
+  type ImportOptions,
   type ImportResult,
   type KeyScope,
   type LockHolder,
   type LockResult,
   NotClaimed,
   type Observation,
-  planImport,
   type Retention,
   type Settlement,
   type SlotScope,
@@ -916,14 +917,28 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
 
   // A large lockfile takes long to read, compare and write: its statements are given
   // LONG_TIME_LIMIT_MS.
-  const importLock = (incoming: Lockfile): Promise<ImportResult> =>
+  const importLock = (incoming: Lockfile, options: ImportOptions = {}): Promise<ImportResult> =>
     transaction(async (client): Promise<ImportResult> => {
       // Claims may go on meanwhile elsewhere; new rows wait until the import is decided.
       await patiently(client, `LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
-      const current = viewOf((await patiently<Row>(client, selectRows)).rows).lock;
-      const planned = planImport(current, incoming);
-      // Nothing is written yet: the commit only lets go of the table lock.
-      if ('conflicts' in planned) return { ok: false, conflicts: planned.conflicts };
+      const { lock: current, inFlight } = viewOf((await patiently<Row>(client, selectRows)).rows);
+      const planned = planImport(current, incoming, { ...options, inFlight });
+      // A conflicting key keeps its row; every other key is written (planImport).
+      if (planned.displaced.length > 0) {
+        await patiently(client, `DELETE FROM ${s}.placements WHERE key = ANY($1::text[])`, [
+          planned.displaced,
+        ]);
+      }
+      const histories = Object.entries(planned.histories);
+      if (histories.length > 0) {
+        // Only the history: a row kept as it is (an ended claim's runner too).
+        await patiently(
+          client,
+          `UPDATE ${s}.placements p SET history = h.history
+           FROM unnest($1::text[], $2::jsonb[]) AS h(key, history) WHERE p.key = h.key`,
+          [histories.map(([key]) => key), histories.map(([, h]) => JSON.stringify(h))],
+        );
+      }
       const entries = Object.entries(planned.added);
       const column = <T>(pick: (e: LockEntry) => T | undefined) =>
         entries.map(([, e]) => pick(e) ?? null);
@@ -967,7 +982,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           ],
         );
       }
-      return { ok: true, imported: entries.length, unchanged: planned.unchanged };
+      return planned.result;
     }).catch((error: unknown) => {
       throw failure('the lockfile could not be imported', error);
     });

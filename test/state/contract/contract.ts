@@ -362,7 +362,13 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         const exported = await runner.export();
         expect(exported.calls.p?.outcome).toEqual(busy);
         const to = await storeOn(await harness.project());
-        expect(await to.import(exported)).toEqual({ ok: true, imported: 3, unchanged: 0 });
+        expect(await to.import(exported)).toEqual({
+          ok: true,
+          imported: 3,
+          unchanged: 0,
+          conflicts: [],
+          settled: [],
+        });
         const back = await to.export();
         expect(back.calls.p?.outcome).toEqual(busy);
         expect(serializeLockfile(back)).toBe(serializeLockfile(exported));
@@ -738,9 +744,21 @@ export const describeStoreContract = (harness: StoreHarness): void => {
       test('import adds a lockfile once; pushing it again changes nothing', async () => {
         const project = await harness.project();
         const store = await storeOn(project);
-        expect(await store.import(pushed)).toEqual({ ok: true, imported: 3, unchanged: 0 });
+        expect(await store.import(pushed)).toEqual({
+          ok: true,
+          imported: 3,
+          unchanged: 0,
+          conflicts: [],
+          settled: [],
+        });
         expect(serializeLockfile(await store.export())).toBe(serializeLockfile(pushed));
-        expect(await store.import(pushed)).toEqual({ ok: true, imported: 0, unchanged: 3 });
+        expect(await store.import(pushed)).toEqual({
+          ok: true,
+          imported: 0,
+          unchanged: 3,
+          conflicts: [],
+          settled: [],
+        });
         expect(serializeLockfile(await store.export())).toBe(serializeLockfile(pushed));
         await finish(store);
         // What was imported behaves like what was recorded.
@@ -752,15 +770,16 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(await runner.claim(claimOf('alpha'))).toBe(true);
       });
 
-      test('an import that conflicts with the store is refused whole', async () => {
+      test('a conflicting key is refused and left as the store has it; every other entry is imported', async () => {
         const project = await harness.project();
         const runner = await runnerOn(project);
         expect(await runner.claim(claimOf('alpha'))).toBe(true);
         await runner.record(placed('alpha'));
-        const before = serializeLockfile(await runner.export());
         const result = await runner.import(pushed);
         expect(result).toEqual({
           ok: false,
+          imported: 2,
+          unchanged: 0,
           conflicts: [
             {
               key: 'alpha',
@@ -768,8 +787,112 @@ export const describeStoreContract = (harness: StoreHarness): void => {
               lockfile: { status: 'failed' },
             },
           ],
+          settled: [],
         });
-        expect(serializeLockfile(await runner.export())).toBe(before);
+        const after = await runner.export();
+        expect(after.calls.alpha).toMatchObject({ status: 'placed', sid: 'sid-alpha' });
+        expect(after.calls.Zeta).toEqual(pushed.calls.Zeta);
+        expect(after.calls['welcome@2026-11-24T10:00:00Z']).toEqual(
+          pushed.calls['welcome@2026-11-24T10:00:00Z'],
+        );
+        // Pushed again: the imported entries are there already, the conflict stays refused.
+        expect(await runner.import(pushed)).toMatchObject({ ok: false, imported: 0, unchanged: 2 });
+      });
+
+      test('keepStore keeps what recorded more of each call, and the other sid in its history', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        for (const key of ['both', 'stale']) {
+          expect(await runner.claim(claimOf(key))).toBe(true);
+          await runner.record(key === 'stale' ? failed(key) : placed(key, 'sid-store'));
+        }
+        const lockfileEntry = {
+          status: 'placed' as const,
+          sid: 'sid-lockfile',
+          callId: 'call-lockfile',
+          at: '2026-11-24T09:00:00.000Z',
+          number: 'sha256:00000000000000a1',
+          ...meta,
+        };
+        const result = await runner.import(
+          {
+            lockfileVersion: 1,
+            calls: { both: lockfileEntry, stale: lockfileEntry, fresh: lockfileEntry },
+          },
+          { keepStore: true },
+        );
+        expect(result).toEqual({
+          ok: true,
+          imported: 1,
+          unchanged: 0,
+          conflicts: [],
+          settled: [
+            {
+              key: 'both',
+              store: { status: 'placed', sid: 'sid-store' },
+              lockfile: { status: 'placed', sid: 'sid-lockfile' },
+              kept: 'store',
+              historied: ['sid-lockfile'],
+            },
+            {
+              key: 'stale',
+              store: { status: 'failed' },
+              lockfile: { status: 'placed', sid: 'sid-lockfile' },
+              kept: 'lockfile',
+              historied: [],
+            },
+          ],
+        });
+        const after = (await runner.export()).calls;
+        // Both calls rang: the store's stays the entry, the lockfile's is in its history.
+        expect(after.both).toMatchObject({
+          status: 'placed',
+          sid: 'sid-store',
+          history: [
+            {
+              sid: 'sid-lockfile',
+              callId: 'call-lockfile',
+              at: lockfileEntry.at,
+              number: lockfileEntry.number,
+            },
+          ],
+        });
+        // A failed entry called no one: the placed one takes its place, never due again.
+        expect(after.stale).toEqual(lockfileEntry);
+        expect(after.fresh).toEqual(lockfileEntry);
+        expect(await runner.claim(claimOf('stale'))).toEqual({ recorded: 'placed' });
+        // Pushed again: nothing left to settle, nothing changes.
+        const again = await runner.import(
+          { lockfileVersion: 1, calls: { both: lockfileEntry } },
+          { keepStore: true },
+        );
+        expect(again.settled).toEqual([
+          expect.objectContaining({ key: 'both', kept: 'store', historied: [] }),
+        ]);
+        expect((await runner.export()).calls.both?.history).toHaveLength(1);
+      });
+
+      test('a key a live runner is placing is in flight: refused, also with keepStore', async () => {
+        const project = await harness.project();
+        const runner = await runnerOn(project);
+        expect(await runner.claim(claimOf('alpha'))).toBe(true);
+        const pusher = await storeOn(project);
+        if (!runner.concurrentRunners) {
+          // The file store's runner holds the run lock: an import waits for no claim.
+          await expect(pusher.import(pushed, { keepStore: true })).rejects.toThrow(/in use/);
+          return;
+        }
+        const result = await pusher.import(pushed, { keepStore: true });
+        expect(result.conflicts).toEqual([
+          {
+            key: 'alpha',
+            store: { status: 'unknown', inFlight: true },
+            lockfile: { status: 'failed' },
+          },
+        ]);
+        expect(result).toMatchObject({ ok: false, imported: 2, settled: [] });
+        await runner.record(placed('alpha'));
+        expect((await runner.export()).calls.alpha).toMatchObject({ status: 'placed' });
       });
     });
 
