@@ -72,7 +72,8 @@ export interface AttemptState {
  * - `retry`: the latest attempt's request failed (HTTP) — the same key is tried again;
  * - `redial`: attempt `n` may be placed from `notBefore` on;
  * - `pending`: the latest attempt is in flight, unknown, or its outcome is not final yet:
- *   nothing is redialled until it is known;
+ *   nothing is redialled until it is known (an unknown one is placed again only by
+ *   `--retry-unknown`, and only while no earlier attempt was answered or declined);
  * - `done`: nothing more will be placed; `result` says why (`beyond`: the next attempt's wait,
  *   `after × backoff^(n−1)`, ends past the last instant a date holds — never). Once any
  *   attempt was answered or declined (603) the row is done, whatever its later attempts say
@@ -154,15 +155,17 @@ export const rowProgress = (
   if (latest.inFlight) return { kind: 'pending', n, why: 'in-flight' };
   const entry = latest.entry;
   if (entry === undefined) return { kind: 'first' };
-  if (entry.status === 'unknown')
-    return { kind: 'pending', n, why: isInFlight(entry) ? 'in-flight' : 'unknown' };
-  // Any attempt answered or declined ends the row: no retry, no redial, whatever came after.
+  if (entry.status === 'unknown' && isInFlight(entry))
+    return { kind: 'pending', n, why: 'in-flight' };
+  // Any attempt answered or declined ends the row: no retry, no redial, whatever came after —
+  // nor an unknown attempt placed again (`--retry-unknown`): the person was reached.
   const reached = reachedBy(attempts, n);
   if (reached !== undefined) {
     return reached.by === n
       ? { kind: 'done', n, result: reached.result }
       : { kind: 'done', n, result: reached.result, by: reached.by };
   }
+  if (entry.status === 'unknown') return { kind: 'pending', n, why: 'unknown' };
   if (entry.status === 'failed') return { kind: 'retry', n };
   const outcome = entry.outcome;
   if (outcome === undefined) return { kind: 'pending', n, why: 'awaiting-outcome' };

@@ -83,6 +83,17 @@ const outcomeHint = (attempt: RowAttempt | undefined): string =>
     ? `\`callops receive\` records it, or \`status --refresh\` asks once target ${attempt.twin.target} is defined again`
     : 'status --refresh, apply --wait';
 
+/** How the words of a row that is done begin (doneWords, and a row the campaign's end stops). */
+const DONE_PREFIX = 'done after attempt ';
+
+/**
+ * Whether `reason` says a row is done: of an unknown attempt, that an earlier attempt of its
+ * row was answered or declined (its wait, `max_attempts` and `end` speak of placed attempts
+ * only), so that no `--retry-unknown` places it again.
+ */
+export const isDoneWords = (reason: string | undefined): boolean =>
+  reason?.startsWith(DONE_PREFIX) === true;
+
 /**
  * Why a row is done (`done after attempt 2 (no-answer SID): max_attempts reached`), its
  * attempts `found` as rowAttempts reads them: the plan's words, and a redial's claim's when
@@ -102,7 +113,7 @@ export const doneWords = (
     progress.by === undefined
       ? OUTCOME_WORDS[progress.result]
       : `attempt ${progress.by} (${attemptWords(progress.by)}) ${progress.result === 'answered' ? 'answered' : 'declined (SIP 603)'}, its status received after a later attempt was placed: never redialled`;
-  return `done after attempt ${progress.n} (${attemptWords(progress.n)}): ${why}`;
+  return `${DONE_PREFIX}${progress.n} (${attemptWords(progress.n)}): ${why}`;
 };
 
 /**
@@ -144,7 +155,7 @@ export const nextAttempt = (
       bucket: 'skipped',
       item: amendItem(built, {
         key: attemptKey(built.key, n),
-        reason: `done after attempt ${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(n)}): no redial: ${why}`,
+        reason: `${DONE_PREFIX}${n} (${status}${entry?.sid ? ` ${entry.sid}` : ''}${as(n)}): no redial: ${why}`,
       }),
     };
   };

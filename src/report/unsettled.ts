@@ -1,5 +1,6 @@
 import { campaignEndWords, rowCutOffAt, scheduleEndedWords } from '../campaign/end.js';
 import { numberOfCall } from '../plan/item.js';
+import { isDoneWords } from '../plan/row-next.js';
 import { heldWhy } from '../plan/shifted.js';
 import type { Plan } from '../plan/types.js';
 import { localTime, slotEndsAt } from '../schedule/index.js';
@@ -53,7 +54,9 @@ export interface PlannedUnknown {
   readonly opens?: ReadonlyMap<string, string>;
   /**
    * Of a plan made with --retry-unknown: why it does not place the unknown entries it lists
-   * as skipped, suppressed or missed (the item's reason).
+   * as skipped, suppressed or missed (the item's reason). Of any plan: the unknown attempts
+   * of campaign rows it lists as done (an earlier attempt answered or declined), which no
+   * plan places again, with its words.
    */
   readonly notRetried?: ReadonlyMap<string, string>;
 }
@@ -61,7 +64,8 @@ export interface PlannedUnknown {
 /**
  * What `plan` says of the unknown entries of `lock` (see PlannedUnknown). The upcoming items
  * are read only for a plan that retries (`retried`), and so are its suppressed and missed
- * ones: a campaign's rows are many, each made when read.
+ * ones: a campaign's rows are many, each made when read. Of a plan that does not retry, the
+ * skipped items of rows that are done are read, for the unknown entries only.
  */
 export const unknownPlanned = (
   plan: Pick<Plan, 'skipped' | 'upcoming' | 'suppressed' | 'missed'>,
@@ -71,15 +75,21 @@ export const unknownPlanned = (
   const opens = new Map<string, string>();
   for (const list of retried ? [plan.skipped, plan.upcoming] : [plan.skipped])
     for (const item of list) if (item.opens !== undefined) opens.set(item.key, item.opens);
-  if (!retried) return { opens };
   const unknown = new Set(unknownOf(lock).map(([key]) => key));
   const notRetried = new Map<string, string>();
   if (unknown.size > 0)
-    for (const list of [plan.skipped, plan.suppressed ?? [], plan.missed])
+    for (const list of retried
+      ? [plan.skipped, plan.suppressed ?? [], plan.missed]
+      : [plan.skipped])
       for (const item of list)
-        if (unknown.has(item.key) && !opens.has(item.key) && item.reason !== undefined)
+        if (
+          unknown.has(item.key) &&
+          !opens.has(item.key) &&
+          item.reason !== undefined &&
+          (retried || isDoneWords(item.reason))
+        )
           notRetried.set(item.key, item.reason);
-  return { opens, notRetried };
+  return notRetried.size === 0 && !retried ? { opens } : { opens, notRetried };
 };
 
 /** Why unknown rows of `call` are not placed again at `now`, if they are not (pure). */

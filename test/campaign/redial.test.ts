@@ -8,6 +8,7 @@ import {
   rowProgress,
   splitAttemptKey,
 } from '../../src/campaign/redial.js';
+import { IN_FLIGHT } from '../../src/state/store.js';
 import type { CallOutcome, LockEntry } from '../../src/state/types.js';
 
 const POLICY: RedialPolicy = {
@@ -145,10 +146,44 @@ describe('rowProgress', () => {
       n: 2,
       result: 'answered',
     });
-    // A later attempt still being placed, or unknown, is still pending: it needs its outcome.
+    // A later attempt still being placed is still pending: its runner records it.
     expect(rowProgress([{ entry: answered }, { inFlight: true }], POLICY)).toMatchObject({
       kind: 'pending',
       why: 'in-flight',
+    });
+    const claimed: LockEntry = {
+      status: 'unknown',
+      at: '2026-12-01T10:00:00Z',
+      definition: 'sha256:x',
+      file: 'calls/a.yaml',
+      message: IN_FLIGHT,
+    };
+    expect(rowProgress([{ entry: answered }, { entry: claimed }], POLICY)).toMatchObject({
+      kind: 'pending',
+      why: 'in-flight',
+    });
+    // A later attempt left unknown is never placed again (`--retry-unknown` included): the
+    // row is done by the attempt that reached the person.
+    const unknown: LockEntry = { ...claimed, message: 'the request timeout of 1 s passed' };
+    expect(rowProgress([{ entry: answered }, { entry: unknown }], POLICY)).toEqual({
+      kind: 'done',
+      n: 2,
+      result: 'answered',
+      by: 1,
+    });
+    expect(
+      rowProgress([{ entry: declined }, { entry: noAnswer }, { entry: unknown }], POLICY),
+    ).toEqual({
+      kind: 'done',
+      n: 3,
+      result: 'declined',
+      by: 1,
+    });
+    // Without an answer or a decline before it, an unknown attempt waits to be settled.
+    expect(rowProgress([{ entry: noAnswer }, { entry: unknown }], POLICY)).toEqual({
+      kind: 'pending',
+      n: 2,
+      why: 'unknown',
     });
   });
 

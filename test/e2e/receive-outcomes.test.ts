@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { gatewaysClosedAfterEach } from './gateways-per-test.js';
 import {
+  callsPerNumber,
   callsYaml,
   campaignYaml,
   type Gateway,
@@ -28,11 +30,15 @@ type Store = (typeof STORES)[number];
 let schemas = 0;
 
 /** A project on an in-process simulator (no status hook: outcomes come from `receive`). */
-const gatewayOn = async (store: Store, files: Readonly<Record<string, string>>) => {
+const gatewayOn = async (
+  store: Store,
+  files: Readonly<Record<string, string>>,
+  options: Parameters<typeof fileGateway>[1] = {},
+) => {
   const gw =
     store === 'file'
-      ? await fileGateway(files)
-      : await db.gateway(files, { schema: `receive_${++schemas}` });
+      ? await fileGateway(files, options)
+      : await db.gateway(files, { ...options, schema: `receive_${++schemas}` });
   const env = {
     ...gw.env,
     CALLOPS_WEBHOOK_SECRET: SECRET,
@@ -303,6 +309,109 @@ describe.each(STORES)('receive on the %s store', (store) => {
     expect(status.code, output(status)).toBe(0);
     const counts = JSON.parse(status.stdout) as { states: Record<string, number> };
     expect(counts.states.answered).toBe(1);
+  });
+
+  it('never places an unknown attempt again, --retry-unknown included, once an earlier attempt of its row was answered', {
+    timeout: 90_000,
+  }, async () => {
+    const csv = ['id,phone', `r1,${recipientNumber(1)}`, `r2,${recipientNumber(2)}`, ''];
+    // While `slow`, the gateway answers a create-call after the client's 1 s timeout, having
+    // accepted the call (it rings): the attempt is unknown.
+    let slow = false;
+    const { gw, env, run } = await gatewayOn(
+      store,
+      {
+        'calls/reminders.yaml': campaignYaml(
+          ['redial: { on: [no-answer], after: 0s, max_attempts: 3 }'],
+          '{ row: "${row.id}" }',
+        ),
+        'lists/reminders.csv': csv.join('\n'),
+      },
+      {
+        latencyMs: 1,
+        wait: (ms, signal) => delay(slow ? 2_500 : ms, undefined, { signal }),
+        targetExtra: ['request_timeout: 1s'],
+      },
+    );
+    const calls = () => callsPerNumber(gw);
+    const sidOfFirst = (i: number): string => {
+      const found = gw
+        .placed()
+        .find((r) => (r.body as { to?: { number?: string } }).to?.number === recipientNumber(i));
+      if (found?.sid === undefined) throw new Error(`no call to row ${i}`);
+      return found.sid;
+    };
+    const receiver = await startReceive(gw.project.dir, env);
+    const post = async (callSid: string, fields: Record<string, unknown>, key: string) => {
+      const body = JSON.stringify({ call_sid: callSid, duration: 0, ...fields });
+      expect((await postSigned(receiver.url, SECRET, body)).status, body).toBe(204);
+      const recorded = new RegExp(`recorded \\d+ outcomes?: [^\\n]*${key} ${fields.call_status}`);
+      await waitFor(`the ${fields.call_status} of ${key} recorded`, () =>
+        recorded.test(receiver.stderr()) ? true : undefined,
+      );
+    };
+    const noAnswer = { call_status: 'no-answer', sip_status: 487 };
+    try {
+      const first = await run(['apply', '--yes']);
+      expect(first.code, output(first)).toBe(0);
+      await post(sidOfFirst(1), noAnswer, 'sim/reminders/r1');
+      await post(sidOfFirst(2), noAnswer, 'sim/reminders/r2');
+      // Each row's attempt 2: sent, accepted by the gateway, its answer lost to the timeout.
+      slow = true;
+      const second = await run(['apply', '--yes']);
+      expect(second.stdout, output(second)).toMatch(/0 placed, 0 failed, 2 unknown/);
+      await waitFor('both second calls accepted', () =>
+        Object.values(calls()).length === 2 && Object.values(calls()).every((n) => n === 2)
+          ? true
+          : undefined,
+      );
+      slow = false;
+      // The gateway's status of r1's first call, late: it was answered after all, 42 s.
+      await post(
+        sidOfFirst(1),
+        { call_status: 'completed', sip_status: 200, duration: 42 },
+        'sim/reminders/r1',
+      );
+    } finally {
+      receiver.child.kill('SIGTERM');
+    }
+    const stopped = await receiver.done;
+    expect(stopped.code, output(stopped)).toBe(0);
+    const lock = await lockOf(store, gw, run);
+    expect(lock.calls['sim/reminders/r1#2']).toMatchObject({ status: 'unknown' });
+    expect(lock.calls['sim/reminders/r2#2']).toMatchObject({ status: 'unknown' });
+
+    const third = await run(['apply', '--yes', '--retry-unknown']);
+    expect(third.code, output(third)).toBe(0);
+    // r2's unknown attempt placed again; the person at r1, who answered, is not called again.
+    expect(calls()).toEqual({ [recipientNumber(1)]: 2, [recipientNumber(2)]: 3 });
+    // The words the plan gives any row an earlier attempt answered.
+    const words = `done after attempt 2 (unknown): attempt 1 (completed ${sidOfFirst(1)}) answered, its status received after a later attempt was placed: never redialled`;
+    expect(third.stdout).toContain(words);
+    for (const flags of [[], ['--retry-unknown']]) {
+      const plan = await run(['plan', ...flags, '--format', 'json']);
+      expect(plan.code, output(plan)).toBe(0);
+      const planned = JSON.parse(plan.stdout) as {
+        due: { key: string }[];
+        skipped: { key: string; reason: string }[];
+        unsettled: { key: string; hint: string }[];
+      };
+      expect(planned.due).toEqual([]);
+      expect(planned.skipped.find((i) => i.key === 'sim/reminders/r1#2')?.reason).toBe(words);
+      // The settle hint no longer offers --retry-unknown for it.
+      expect(planned.unsettled).toEqual([
+        expect.objectContaining({
+          key: 'sim/reminders/r1#2',
+          hint: `settle: callops resolve sim/reminders/r1#2 --placed SID, or callops resolve sim/reminders/r1#2 --not-placed (not placed again: ${words})`,
+        }),
+      ]);
+    }
+    const status = await run(['status', '--format', 'json']);
+    expect(status.code, output(status)).toBe(3);
+    const unsettled = (JSON.parse(status.stdout) as { unsettled: { key: string; hint: string }[] })
+      .unsettled;
+    expect(unsettled.map((u) => u.key)).toEqual(['sim/reminders/r1#2']);
+    expect(unsettled[0]?.hint).toContain(`(not placed again: ${words})`);
   });
 });
 
