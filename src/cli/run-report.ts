@@ -214,18 +214,32 @@ const reportNothingDue = async (
 
 /**
  * A batch's summary with the lockfile's unknown entries only when they differ from those
- * said last (`unknowns`: run's), and whether the last of them was settled since. JSON keeps
- * every entry in every batch's object: each object stands alone.
+ * said last (`unknowns`: run's), and the line said after it of them, if any. `Unknown: none
+ * left` only when the state, as read after the batch, holds no unknown entry and the batch
+ * itself left none (an unknown call, a claim it could not give up): an outcome kept to be
+ * recorded later is in no list yet. A state that could not be read says so, and the list
+ * said last stands. JSON keeps every entry in every batch's object: each object stands alone.
  */
 const unknownsOf = (
   ctx: CommandContext,
   summary: ApplySummary,
   unknowns: UnknownsSaid | undefined,
-): { summary: ApplySummary; settledAll: boolean } => {
-  if (unknowns === undefined || ctx.format === 'json') return { summary, settledAll: false };
-  if (unknowns.changed(summary.unsettled))
-    return { summary, settledAll: summary.unsettled.length === 0 };
-  return { summary: { ...summary, unsettled: [] }, settledAll: false };
+): { summary: ApplySummary; after?: string } => {
+  if (unknowns === undefined || ctx.format === 'json') return { summary };
+  if (summary.unsettledUnread !== undefined)
+    return {
+      summary,
+      after: printable(
+        `Unknown: not known — the state could not be read after this batch (${summary.unsettledUnread.replace(/^the state could not be read: /, '')}); \`callops status\` lists the unknown entries once it answers.`,
+      ),
+    };
+  const leftUnknown = summaryCounts(summary).unknown > 0 || (summary.stillClaimed?.length ?? 0) > 0;
+  // Nothing in the list yet of what the batch left unknown: the list said last stands.
+  if (summary.unsettled.length === 0 && leftUnknown) return { summary };
+  if (!unknowns.changed(summary.unsettled)) return { summary: { ...summary, unsettled: [] } };
+  return summary.unsettled.length === 0
+    ? { summary, after: 'Unknown: none left — every entry is settled.' }
+    : { summary };
 };
 
 /** `N suppressed, M waiting`, when any placement was held back. */
@@ -341,11 +355,11 @@ export const runReporter = (
           ctx.stderr.write(`skipped  ${printable(key)}  ${printable(reason)}\n`);
         return;
       case 'run:finish': {
-        const { summary, settledAll } = unknownsOf(ctx, event.summary, unknowns);
+        const { summary, after } = unknownsOf(ctx, event.summary, unknowns);
         await reporter?.finish(summary);
         reporter = undefined;
         out?.flush();
-        if (settledAll) ctx.stdout.write('Unknown: none left — every entry is settled.\n');
+        if (after !== undefined) ctx.stdout.write(`${after}\n`);
         await reportToGithub(ctx, targets, summary, event.items);
         return;
       }

@@ -284,6 +284,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         retryScope(run.prepared, changedFile),
         run.planned,
       ),
+      ...(result.unread !== undefined && { unsettledUnread: result.unread }),
       changed: run.changed ?? [],
       suppressed: [...heldOf(run.suppressed), ...result.suppressed],
       waiting: [...heldOf(run.waiting), ...result.waiting],

@@ -126,8 +126,13 @@ export interface HeldBack {
 }
 
 export interface PlaceResult {
-  /** The state's view once the outcomes are recorded. */
+  /** The state's view once the outcomes are recorded (empty when `unread`). */
   readonly lock: Lockfile;
+  /**
+   * The state could not be read once the outcomes were recorded (a database gone): why. `lock`
+   * is empty for that, not because the state holds no entry.
+   */
+  readonly unread?: string;
   /** The outcomes reported, in request order (placed ones only with `listPlaced`). */
   readonly outcomes: readonly Outcome[];
   /** How many outcomes of each status were reported, listed or not. */
@@ -795,7 +800,13 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
     // Said after the summary, as a claim's error is: every call placed is reported.
     persistError = error;
   }
-  const lock = (await store.read().catch(() => undefined))?.lock;
+  let readError: unknown;
+  const lock = (
+    await store.read().catch((error: unknown) => {
+      readError = error;
+      return undefined;
+    })
+  )?.lock;
   // What the state holds decides: an outcome it lacks is lost, and the call is unknown,
   // unless its run keeps it to record it later (it says so).
   const lost = new Map<string, Outcome>();
@@ -893,6 +904,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         : (recordedLateWords(recordedLate, claimError) ?? message(claimError));
   return {
     lock: lock ?? { lockfileVersion: 1, calls: {} },
+    ...(lock === undefined && { unread: input.redact(message(readError)) }),
     outcomes,
     counts,
     notStarted,

@@ -51,6 +51,11 @@ export interface ApplySummary {
   readonly stopped?: boolean;
   /** Unknown entries of the lockfile after the run: each needs a person to settle it. */
   readonly unsettled: readonly Unsettled[];
+  /**
+   * The state could not be read after the run (a database gone): why. `unsettled` is empty
+   * for that, not because no entry is unknown.
+   */
+  readonly unsettledUnread?: string;
   /** Placed calls whose definition changed since: not placed again; its reason says how, if at all. */
   readonly changed: readonly PlanItem[];
   /** Due placements to a number on a do-not-call list: not sent, no entry. */
@@ -307,6 +312,7 @@ const applyObject = <R>(
     ...(summary.changedRows && { changedRows: summary.changedRows }),
     changed: summary.changed.map((i) => i.key),
     unsettled: unsettledJson(summary.unsettled),
+    ...(summary.unsettledUnread !== undefined && { unsettledUnread: summary.unsettledUnread }),
     held: [
       ...(summary.suppressed ?? []).map((h) => ({ ...h, status: 'suppressed' })),
       ...(summary.waiting ?? []).map((h) => ({ ...h, status: 'waiting' })),
