@@ -145,6 +145,8 @@ export interface DueResult {
   readonly stateError?: EngineError;
   /** With `stateError`: the keys whose call failed in the batch, their outcome recorded. */
   readonly failedKeys?: readonly string[];
+  /** With `stateError`: how many due calls were never sent (none of them was dialled). */
+  readonly notSent?: number;
 }
 
 /** A slot the plan found missed, as an outcome: nothing was sent, nothing is recorded. */
@@ -327,6 +329,10 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         ...(changedFile !== undefined && { changedFile }),
         stateError: result.stateError,
         failedKeys,
+        notSent:
+          result.notStarted.length +
+          (result.changedRows?.notStarted ?? 0) +
+          result.stillClaimed.length,
       };
     }
     // A slot missed while it waited its turn was reported just now: remember it, once.

@@ -87,8 +87,9 @@ describe('apply on the Postgres state, its claims failing', () => {
     expect(ended, text).toBe(true);
     // c00 and c01 only: nothing was sent after the claim that failed.
     expect(gw.placed(), text).toHaveLength(2);
+    // The closing line says what to do: nothing of the calls not sent was dialled.
     expect(result.stderr).toMatch(
-      /was not claimed: the state database failed .*; 4 calls not sent/,
+      /^callops apply: sim\/c0\d was not claimed: the state database failed .*; 4 calls not sent — run `callops apply` again once the state database answers \(none of the calls not sent was dialled\)$/m,
     );
     const rows = await placementRows(db.url, 'claim_failed');
     expect(rows.filter((r) => r.status === 'placed').map((r) => r.key)).toEqual([

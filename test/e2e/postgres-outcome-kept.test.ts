@@ -253,7 +253,7 @@ describe('outcomes the state database could not take while it was down', () => {
     const closing = result.stderr.trim().split('\n').at(-1) ?? '';
     expect(closing).not.toMatch(/could not be recorded/);
     expect(closing).toMatch(
-      /^callops apply: the run stopped: the state database failed \(.+\) while recording the outcome of sim\/c00, which has been recorded since; 1 call not sent$/,
+      /^callops apply: the run stopped: the state database failed \(.+\) while recording the outcome of sim\/c00, which has been recorded since; 1 call not sent — run `callops apply` again once the state database answers \(none of the calls not sent was dialled\)$/,
     );
     expect(output(result)).not.toMatch(/callops resolve/);
     expect(output(result)).not.toContain('callops-test');

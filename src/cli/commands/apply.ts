@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
 import { readRegularFile } from '../../config/regular-file.js';
-import { rememberSchedules, runDue } from '../../engine/due.js';
+import { type DueResult, rememberSchedules, runDue } from '../../engine/due.js';
 import { EngineError } from '../../engine/errors.js';
 import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt } from '../../engine/prepare.js';
@@ -296,7 +296,7 @@ is required. Every missing environment variable is reported before anything is s
         // was asked to: 130, as for a call that failed; else the error's own code (75 for a
         // run lock lost on the way, 1 for a state write that failed).
         throw new CliError(
-          result.stateError.message,
+          `${result.stateError.message}${againHint(result, store.backend)}`,
           result.interrupted ? EXIT.interrupted : exitCodeOf(result.stateError),
         );
       }
@@ -330,6 +330,15 @@ is required. Every missing environment variable is reported before anything is s
     }
   },
 };
+
+/**
+ * What to do after a state database that failed mid-apply: the calls not sent are still due,
+ * and none of them was dialled (each waited for its claim), so apply again places them.
+ */
+const againHint = (result: DueResult, backend: string): string =>
+  result.stateError?.kind === 'state' && backend === 'postgres' && (result.notSent ?? 0) > 0
+    ? ' — run `callops apply` again once the state database answers (none of the calls not sent was dialled)'
+    : '';
 
 const readPlanFile = async (planFile: string): Promise<unknown> => {
   const path = resolvePath(planFile);
