@@ -50,9 +50,16 @@ const handlerOf = (body: Readonly<Record<string, unknown>>): { handler?: Handler
     : { handler: { callHookUrl: typeof url === 'string' ? url : undefined } };
 };
 
+/** Not checked: why, and for a target this checkout does not define, which one. */
+interface Skipped {
+  readonly kind: 'skipped';
+  readonly why: string;
+  readonly undefinedTarget?: string;
+}
+
 interface Checked {
   readonly key: string;
-  readonly verdict: CheckVerdict | { readonly kind: 'skipped'; readonly why: string };
+  readonly verdict: CheckVerdict | Skipped;
   readonly intent?: Intent;
 }
 
@@ -160,7 +167,11 @@ const checkWith = async (
       if (skipped || open === undefined) {
         checked.push({
           key,
-          verdict: { kind: 'skipped', why: skipped?.why ?? 'target not known' },
+          verdict: {
+            kind: 'skipped',
+            why: skipped?.why ?? 'target not known',
+            ...(skipped?.undefinedHere === true && { undefinedTarget: skipped.target }),
+          },
         });
       } else if (resolved === undefined || !resolved.ok) {
         checked.push({
@@ -205,7 +216,7 @@ const checkWith = async (
         ctx.stderr.write(`resolve --check: target ${target}: ${evidence.problem.message}\n`);
       }
       for (const intent of mine) {
-        const verdict: CheckVerdict | { kind: 'skipped'; why: string } = evidence.problem
+        const verdict: CheckVerdict | Skipped = evidence.problem
           ? { kind: 'skipped', why: 'the gateway could not be read whole' }
           : decide(candidatesFor(intent, evidence, known));
         checked.push({ key: intent.key, verdict, intent });
@@ -310,6 +321,12 @@ const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redact
       lines.push(
         `${c.key}: still unknown — ${v.candidates.length === 1 ? 'one candidate, not certain' : `${v.candidates.length} candidates`}; ${settleByHand}:`,
         ...v.candidates.map(candidateLine),
+      );
+    } else if (v.undefinedTarget !== undefined) {
+      // Its target may be a name a newer checkout gave (or an older one had): another
+      // checkout can look it up, or a person settles it.
+      lines.push(
+        `${c.key}: not checked — target ${v.undefinedTarget}: ${v.why}; run \`callops resolve --check ${c.key}\` from a checkout that defines it, or ${settleByHand}`,
       );
     } else {
       lines.push(`${c.key}: not checked — ${v.why}`);

@@ -11,13 +11,23 @@ export interface Readers {
     string,
     { readonly target: ResolvedTarget; readonly reader: GatewayReader }
   >;
-  /** Targets that cannot be asked, with why. */
-  readonly skipped: readonly { readonly target: string; readonly why: string }[];
+  /**
+   * Targets that cannot be asked, with why; `undefinedHere` for one this checkout's
+   * callops.yaml does not define (renamed here, or a name another checkout gave it).
+   */
+  readonly skipped: readonly {
+    readonly target: string;
+    readonly why: string;
+    readonly undefinedHere?: true;
+  }[];
   readonly redact: Redactor;
   /** What `redact` hides: the targets' secrets (a caller may add its own to them). */
   readonly secrets: readonly Secret[];
   close(): Promise<void>;
 }
+
+/** Why a target the state names cannot be asked here. */
+export const NOT_DEFINED_HERE = "this checkout's callops.yaml does not define it";
 
 /** The target name of a placement key (`<target>/<name>…`). */
 export const targetOfKey = (key: string): string => key.slice(0, key.indexOf('/'));
@@ -26,7 +36,7 @@ export const targetOfKey = (key: string): string => key.slice(0, key.indexOf('/'
 export const openReaders = (prepared: Prepared, names: Iterable<string>): Readers => {
   const secrets: Secret[] = [];
   const resolved = new Map<string, ResolvedTarget>();
-  const skipped: { target: string; why: string }[] = [];
+  const skipped: { target: string; why: string; undefinedHere?: true }[] = [];
   for (const name of new Set(names)) {
     if (name === SIMULATOR_TARGET) {
       skipped.push({
@@ -37,7 +47,8 @@ export const openReaders = (prepared: Prepared, names: Iterable<string>): Reader
     }
     const spec = prepared.choice.specs.get(name);
     if (spec === undefined) {
-      skipped.push({ target: name, why: 'no such target in callops.yaml any more' });
+      // Not "any more": a checkout behind another may never have had the name.
+      skipped.push({ target: name, why: NOT_DEFINED_HERE, undefinedHere: true });
       continue;
     }
     const result = resolveTarget(spec, prepared.env, prepared.envFile);
@@ -58,7 +69,7 @@ export const openReaders = (prepared: Prepared, names: Iterable<string>): Reader
   );
   return {
     readers,
-    skipped: skipped.map((s) => ({ target: s.target, why: redact(s.why) })),
+    skipped: skipped.map((s) => ({ ...s, why: redact(s.why) })),
     redact,
     secrets,
     close: async () => {

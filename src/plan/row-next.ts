@@ -66,7 +66,7 @@ const OUTCOME_WORDS: Record<DoneResult, string> = {
 };
 
 /**
- * `, placed as gw/camp/r1 under target gw, which the project no longer defines (renamed?)`
+ * `, placed as gw/camp/r1 under target gw, which this checkout's callops.yaml does not define`
  * for an attempt placed under a twin of the row's target (twin-attempts.ts); else nothing.
  */
 const placedAsWords = (attempt: RowAttempt | undefined): string =>

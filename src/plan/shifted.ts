@@ -415,7 +415,7 @@ const positionalCampaign = (item: PlanItem): CampaignOf | undefined => {
 
 /**
  * What the campaign dialled `number` as: the key and its call, and, under a twin of the row's
- * target, which (`under target gw, which the project no longer defines (renamed?)`).
+ * target, which (`under target gw, which this checkout's callops.yaml does not define`).
  */
 const dialledWords = (number: string, dialled: Dialled): string =>
   `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})${dialled.twin === undefined ? '' : `, under target ${dialled.twin.target}, ${twinWords(dialled.twin)}`}`;

@@ -73,10 +73,13 @@ export interface TwinOf extends Twin {
   readonly of: string;
 }
 
-/** What a twin target is (twins.ts): one no longer defined, or one on the same gateway. */
+/**
+ * What a twin target is (twins.ts): one this checkout does not define (renamed here, or a name
+ * a newer checkout gave it: never said "no longer"), or one on the same gateway.
+ */
 export const twinWords = (twin: TwinOf): string =>
   twin.gone
-    ? 'which the project no longer defines (renamed?)'
+    ? "which this checkout's callops.yaml does not define"
     : twin.recorded === ANY_RECORDED_GATEWAY
       ? `placed on the gateway its entry records, not compared with target ${twin.of}'s (neither ${twin.target}'s nor ${twin.of}'s base_url and account_sid resolve here)`
       : twin.recorded !== undefined

@@ -414,7 +414,7 @@ function* changesSection(
       .map((w) => `; ${w}`)
       .join('');
   if (gone.length > 0) {
-    yield `**Targets no longer defined (${gone.length})** — renamed? Their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
+    yield `**Targets not defined in this checkout's callops.yaml (${gone.length})** — their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
     yield* linesWithin(
       gone.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
       budget,

@@ -208,11 +208,11 @@ export const missedCountText = (plan: Plan): string => {
 };
 
 /**
- * A target the lockfile holds entries of that the project no longer defines, in one line:
+ * A target the lockfile holds entries of that this checkout does not define, in one line:
  * what its entries placed is held (twins.ts), whichever target would place it now.
  */
 export const goneTargetText = (g: TargetEntries): string =>
-  `target ${printable(g.target)} is no longer defined (renamed?): its ${g.entries} ${g.entries === 1 ? 'entry stays' : 'entries stay'} in the lockfile, and no call, slot or row placed under it is placed again under another target's name`;
+  `target ${printable(g.target)} is not defined in this checkout's callops.yaml: its ${g.entries} ${g.entries === 1 ? 'entry stays' : 'entries stay'} in the lockfile, and no call, slot or row placed under it is placed again under another target's name`;
 
 /** A target defined beside the run's on its gateway, in one line (twins.ts). */
 export const sameGatewayText = (g: TargetEntries, target: string): string =>

@@ -189,7 +189,7 @@ const notRetriedWords = (
   const target = key.slice(0, key.indexOf('/'));
   const placedOn = call.target ?? scope.defaultTarget;
   if (!scope.targets.has(target)) {
-    const gone = `its target \`${target}\` is no longer defined in callops.yaml`;
+    const gone = `its target \`${target}\` is not defined in this checkout's callops.yaml`;
     // A call (not a slot) it may have placed is held under its new target's key until this
     // is settled (plan/twin-held.ts): settled as not placed, it is due there.
     if (key.includes('@')) return gone;

@@ -67,7 +67,7 @@ const appliedUnderSim = async (csv: string): Promise<Gateway> => {
   return g;
 };
 
-const GONE = 'under target sim, which the project no longer defines (renamed?)';
+const GONE = "under target sim, which this checkout's callops.yaml does not define";
 
 describe('a row inserted above, the target renamed', () => {
   it('calls nobody again: plan holds the shifted rows, status and report count them held, --replace is refused', {

@@ -224,7 +224,7 @@ describe('a campaign placed by two checkouts at once, its keys and its target re
     for (const i of [1, 2, 3]) {
       expect(r2.stdout).toMatch(
         new RegExp(
-          `^skipped prod/reminders/${i + 1}  not placed: this campaign already dialled \\${recipientNumber(40 + i)} as sim/reminders/${i} \\((being placed|placed \\S+) at \\S+\\), under target sim, which the project no longer defines \\(renamed\\?\\); lists/reminders\\.csv has no id column`,
+          `^skipped prod/reminders/${i + 1}  not placed: this campaign already dialled \\${recipientNumber(40 + i)} as sim/reminders/${i} \\((being placed|placed \\S+) at \\S+\\), under target sim, which this checkout's callops.yaml does not define; lists/reminders\\.csv has no id column`,
           'm',
         ),
       );

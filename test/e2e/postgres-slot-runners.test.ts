@@ -148,7 +148,7 @@ describe('a scheduled call renamed between two checkouts applied at once', () =>
     const old = `sim/daily-check@${SLOT}`;
     expect(r2.stdout).toMatch(
       new RegExp(
-        `^skipped prod/daily-check-v2@${SLOT}  not placed: this slot already dialled its number as ${old} \\((being placed by another runner right now|placed \\S+ at \\S+)\\), a name no call has now \\(renamed\\?\\), under target sim, which the project no longer defines \\(renamed\\?\\): a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual$`,
+        `^skipped prod/daily-check-v2@${SLOT}  not placed: this slot already dialled its number as ${old} \\((being placed by another runner right now|placed \\S+ at \\S+)\\), a name no call has now \\(renamed\\?\\), under target sim, which this checkout's callops.yaml does not define: a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual$`,
         'm',
       ),
     );

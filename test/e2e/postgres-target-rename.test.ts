@@ -117,7 +117,7 @@ describe('a target renamed between two checkouts applied at once', () => {
     // looked (a loaded machine): held either way.
     const found = '\\((being placed by another runner right now|placed \\S+ at \\S+)\\)';
     const gone =
-      'the same call under target sim, which the project no longer defines \\(renamed\\?\\)';
+      "the same call under target sim, which this checkout's callops.yaml does not define";
     expect(r2.stdout).toMatch(
       new RegExp(
         `^skipped production/c1  not placed: (being|already) placed as sim/c1 ${found}, ${gone}: a call is placed once, whatever its target's name`,
@@ -200,7 +200,7 @@ describe('a target renamed between two checkouts applied at once', () => {
 
 describe('a call the other checkout is placing under the old target name right now', () => {
   /** What the second checkout's plan says of each call it holds for the first's. */
-  const gone = 'the same call under target sim, which the project no longer defines (renamed?)';
+  const gone = "the same call under target sim, which this checkout's callops.yaml does not define";
   const C1 = `not placed: being placed as sim/c1 (being placed by another runner right now), ${gone}: a call is placed once, whatever its target's name`;
   const DAILY_HELD = `not placed: this slot already dialled its number as sim/daily@${SLOT} (being placed by another runner right now), ${gone}: a slot is placed once, whatever its target's name; the next slot is placed as usual`;
 

@@ -74,7 +74,7 @@ describe('a redial whose target was renamed since the attempt before it', () => 
     const plan = JSON.parse(planned.stdout) as PlanJson;
     expect(plan.due.map((i) => i.key)).toEqual(['production/reminders/r1#2']);
     expect(plan.due[0]?.reason).toBe(
-      `redial 2 of 2: attempt 1 no-answer (${sid1}, placed as sim/reminders/r1 under target sim, which the project no longer defines (renamed?))`,
+      `redial 2 of 2: attempt 1 no-answer (${sid1}, placed as sim/reminders/r1 under target sim, which this checkout's callops.yaml does not define)`,
     );
     // The campaign without redial: held, placed once.
     expect(plan.skipped.map((i) => i.key)).toEqual(['production/once/o1']);

@@ -98,7 +98,7 @@ const count = (text: string, words: string): number => text.split(words).length 
 const UNRESOLVED =
   "target gw does not resolve here (a variable in its base_url or account_sid is unset or empty, or its base_url is not a URL): its 2 entries are read as another gateway's, and what they placed is placed again under prod; were gw this gateway renamed, set its variables (or remove it from callops.yaml) before applying";
 const GONE =
-  "target gw is no longer defined (renamed?): its 2 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name";
+  "target gw is not defined in this checkout's callops.yaml: its 2 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name";
 
 describe('run names the targets whose entries its target reads otherwise', () => {
   it('says a target that does not resolve here before it places, and again only when a reload changes the set', {

@@ -98,28 +98,30 @@ describe('a target renamed in callops.yaml, the same gateway', () => {
     ]);
     const c1 = plan.skipped.find((i) => i.key === 'production/c1');
     expect(c1?.reason).toMatch(
-      /^not placed: already placed as sim\/c1 \(placed \S+ at \S+\), the same call under target sim, which the project no longer defines \(renamed\?\): a call is placed once, whatever its target's name; `callops apply --replace c1` places it again on target production$/,
+      /^not placed: already placed as sim\/c1 \(placed \S+ at \S+\), the same call under target sim, which this checkout's callops.yaml does not define: a call is placed once, whatever its target's name; `callops apply --replace c1` places it again on target production$/,
     );
     const daily = plan.skipped.find((i) => i.key === `production/daily@${SLOT}`);
     expect(daily?.reason).toMatch(
-      /^not placed: this slot already dialled its number as sim\/daily@2026-12-03T10:00:00Z \(placed .*the same call under target sim, which the project no longer defines \(renamed\?\): a slot is placed once, whatever its target's name; the next slot is placed as usual$/,
+      /^not placed: this slot already dialled its number as sim\/daily@2026-12-03T10:00:00Z \(placed .*the same call under target sim, which this checkout's callops.yaml does not define: a slot is placed once, whatever its target's name; the next slot is placed as usual$/,
     );
 
     const human = await g.run(['plan', '--now', LATER]);
     expect(human.stdout).toContain(
-      "target sim is no longer defined (renamed?): its 3 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name",
+      "target sim is not defined in this checkout's callops.yaml: its 3 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name",
     );
     // Missed slots as the old target would list them (a rehearsal remembers none reported).
     expect(human.stdout).toMatch(/Plan: 0 to place, \d+ missed, 3 skipped/);
     const markdown = await g.run(['plan', '--format', 'markdown', '--now', LATER]);
     expect(markdown.stdout).not.toContain('No call was added, changed or removed');
-    expect(markdown.stdout).toContain('**Targets no longer defined (1)**');
+    expect(markdown.stdout).toContain(
+      "**Targets not defined in this checkout's callops.yaml (1)**",
+    );
     expect(markdown.stdout).toContain('- `sim` (3 entries)');
     expect(markdown.stdout).toContain('### Skipped: 3');
 
     const again = await g.run(['apply', '--yes', '--now', LATER]);
     expect(again.code, output(again)).toBe(0);
-    expect(again.stdout).toContain('target sim is no longer defined (renamed?)');
+    expect(again.stdout).toContain("target sim is not defined in this checkout's callops.yaml");
     expect(callsPerNumber(g)).toEqual({ [ONE]: 1, [TWO]: 1, [DAILY]: 1 });
 
     // The next slot is placed under the new name, and only it.

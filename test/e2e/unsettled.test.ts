@@ -495,7 +495,7 @@ describe('the settle hint offers --retry-unknown only when apply --retry-unknown
     // Its target renamed, the call is a new key on lab, held there until sim/maybe is settled:
     // its unknown attempt may have rung.
     await says(
-      'not placed again: its target `sim` is no longer defined in callops.yaml, and `maybe` is held on target `lab` until this is settled',
+      "not placed again: its target `sim` is not defined in this checkout's callops.yaml, and `maybe` is held on target `lab` until this is settled",
     );
     expect((await gw.project.lock())?.calls['lab/maybe']).toBeUndefined();
     const held = await gw.run(['plan', '--format', 'json']);

@@ -107,7 +107,7 @@ describe('a redial whose target was renamed since the attempt before it', () => 
     const plan = buildPlan(input({ [OLD]: entry({ sid: 's1', outcome: noAnswer }) }));
     expect(plan.due.map((i) => i.key)).toEqual([`${NEW}#2`]);
     expect(plan.due[0]?.reason).toBe(
-      'redial 2 of 2: attempt 1 no-answer (s1, placed as gw/camp/r1 under target gw, which the project no longer defines (renamed?))',
+      "redial 2 of 2: attempt 1 no-answer (s1, placed as gw/camp/r1 under target gw, which this checkout's callops.yaml does not define)",
     );
     expect(plan.skipped).toEqual([]);
     // Before its wait is over: waiting, as under its own key.
@@ -134,7 +134,7 @@ describe('a redial whose target was renamed since the attempt before it', () => 
     expect(both.skipped.map((i) => [i.key, i.reason])).toEqual([
       [
         `${NEW}#2`,
-        'done after attempt 2 (no-answer s2, placed as gw/camp/r1#2 under target gw, which the project no longer defines (renamed?)): max_attempts reached',
+        "done after attempt 2 (no-answer s2, placed as gw/camp/r1#2 under target gw, which this checkout's callops.yaml does not define): max_attempts reached",
       ],
     ]);
     const split = buildPlan(
@@ -153,7 +153,7 @@ describe('a redial whose target was renamed since the attempt before it', () => 
     const waiting = buildPlan(input({ [OLD]: entry({ sid: 's1' }) }));
     expect(waiting.due).toEqual([]);
     expect(waiting.skipped[0]?.reason).toBe(
-      'attempt 1 of 2 placed s1 at 2026-12-01T08:00:01.123Z, placed as gw/camp/r1 under target gw, which the project no longer defines (renamed?); its outcome is not known yet (`callops receive` records it, or `status --refresh` asks once target gw is defined again): no redial before it is',
+      "attempt 1 of 2 placed s1 at 2026-12-01T08:00:01.123Z, placed as gw/camp/r1 under target gw, which this checkout's callops.yaml does not define; its outcome is not known yet (`callops receive` records it, or `status --refresh` asks once target gw is defined again): no redial before it is",
     );
     const unknown = buildPlan(
       input({

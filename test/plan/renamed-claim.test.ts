@@ -107,7 +107,7 @@ describe("a slot's claim refused for a key of its slot under another target", ()
     const [item, owners] = dueOf(calls, `prod/t15-v2@${SLOT}`);
     const old = `sim/t15@${SLOT}`;
     expect(slotClaimHeld(item, DIGEST, beingPlaced(old), on(owners, ONLY_PROD))).toBe(
-      `not placed: this slot already dialled its number as ${old} (being placed by another runner right now), a name no call has now (renamed?), under target sim, which the project no longer defines (renamed?): a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual`,
+      `not placed: this slot already dialled its number as ${old} (being placed by another runner right now), a name no call has now (renamed?), under target sim, which this checkout's callops.yaml does not define: a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual`,
     );
     // The words the plan gives the slot once the entry is in the state it reads.
     const placed = { key: old, status: 'placed', sid: 'sid-1', at: '2026-12-01T09:05:01.000Z' };
@@ -152,7 +152,7 @@ describe("a slot's claim refused for a key of its slot under another target", ()
     const [a1, project] = dueOf(rows, `prod/reminders-v2/a1@${SLOT}`);
     const old = beingPlaced(`sim/reminders/a1@${SLOT}`);
     expect(slotClaimHeld(a1, DIGEST, old, on(project, ONLY_PROD))).toBe(
-      `not placed: this slot already dialled its number as sim/reminders/a1@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?), under target sim, which the project no longer defines (renamed?): a row's slot is placed once, whatever its campaign's name, or its target's; the next slot is placed as usual`,
+      `not placed: this slot already dialled its number as sim/reminders/a1@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?), under target sim, which this checkout's callops.yaml does not define: a row's slot is placed once, whatever its campaign's name, or its target's; the next slot is placed as usual`,
     );
     // Another row sharing the phone (an id column) was not called as a1 was; another gateway's.
     const [a2] = dueOf(rows, `prod/reminders-v2/a2@${SLOT}`);

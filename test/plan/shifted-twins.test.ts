@@ -84,7 +84,7 @@ const input = (
 const reasonOf = (plan: Plan, key: string): string =>
   plan.skipped.find((i) => i.key === key)?.reason ?? '';
 
-const GONE = 'under target gw, which the project no longer defines (renamed?)';
+const GONE = "under target gw, which this checkout's callops.yaml does not define";
 const POSITIONAL =
   'lists/rem.csv has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column';
 
@@ -101,7 +101,7 @@ describe('rows keyed by position, shifted, under a target renamed', () => {
     );
     // Dan's key called Ann: held as the old target's placed call, saying it went elsewhere.
     expect(reasonOf(plan, 'prod/rem/1')).toBe(
-      `not placed: already placed as gw/rem/1 (placed S-ann at ${AT}, to another number than it dials now), the same campaign's row under target gw, which the project no longer defines (renamed?): a campaign's row is placed once, whatever its target's name; \`callops apply --replace rem/1\` places it again on target prod`,
+      `not placed: already placed as gw/rem/1 (placed S-ann at ${AT}, to another number than it dials now), the same campaign's row under target gw, which this checkout's callops.yaml does not define: a campaign's row is placed once, whatever its target's name; \`callops apply --replace rem/1\` places it again on target prod`,
     );
   });
 

@@ -53,7 +53,7 @@ describe('a call placed under a target the project no longer defines', () => {
     expect(plan.due).toEqual([]);
     expect(plan.skipped.map((i) => i.key)).toEqual(['production/welcome']);
     expect(plan.skipped[0]?.reason).toBe(
-      `not placed: already placed as gw/welcome (placed sid-1 at ${AT}), the same call under target gw, which the project no longer defines (renamed?): a call is placed once, whatever its target's name; \`callops apply --replace welcome\` places it again on target production`,
+      `not placed: already placed as gw/welcome (placed sid-1 at ${AT}), the same call under target gw, which this checkout's callops.yaml does not define: a call is placed once, whatever its target's name; \`callops apply --replace welcome\` places it again on target production`,
     );
     expect(plan.goneTargets).toEqual([{ target: 'gw', entries: 1 }]);
   });
@@ -72,7 +72,7 @@ describe('a call placed under a target the project no longer defines', () => {
     const plan = buildPlan(input(calls, entries, { replace: ['welcome'] }));
     expect(plan.due.map((i) => i.key)).toEqual(['production/welcome']);
     expect(plan.due[0]?.reason).toBe(
-      `placed again (--replace): it was placed as gw/welcome (placed sid-1 at ${AT}), the same call under target gw, which the project no longer defines (renamed?)`,
+      `placed again (--replace): it was placed as gw/welcome (placed sid-1 at ${AT}), the same call under target gw, which this checkout's callops.yaml does not define`,
     );
   });
 
@@ -82,7 +82,7 @@ describe('a call placed under a target the project no longer defines', () => {
     const held = buildPlan(input(calls, unknown));
     expect(held.due).toEqual([]);
     expect(held.skipped[0]?.reason).toBe(
-      `not placed: may have been placed as gw/welcome (unknown, at ${AT}), the same call under target gw, which the project no longer defines (renamed?): a call is placed once, whatever its target's name; \`callops resolve gw/welcome --not-placed\` lets it be placed on target production`,
+      `not placed: may have been placed as gw/welcome (unknown, at ${AT}), the same call under target gw, which this checkout's callops.yaml does not define: a call is placed once, whatever its target's name; \`callops resolve gw/welcome --not-placed\` lets it be placed on target production`,
     );
     expect(checkReplace('welcome', input(calls, unknown))).toMatch(
       /^production\/welcome is not placed, but may have been as gw\/welcome, whose outcome is unknown: .*callops resolve gw\/welcome --placed SID/,
@@ -107,7 +107,7 @@ describe('a call placed under a target the project no longer defines', () => {
     const plan = buildPlan(input([call('welcome-v2')], { 'gw/welcome': placed() }));
     expect(plan.due.map((i) => i.key)).toEqual(['production/welcome-v2']);
     expect(plan.due[0]?.reason).toBe(
-      `new by its name, but its number was dialled as gw/welcome (placed sid-1 at ${AT}), a name no call has now (renamed?), under target gw, which the project no longer defines (renamed?): placed again`,
+      `new by its name, but its number was dialled as gw/welcome (placed sid-1 at ${AT}), a name no call has now (renamed?), under target gw, which this checkout's callops.yaml does not define: placed again`,
     );
   });
 });
@@ -120,7 +120,7 @@ describe('a slot placed under a target the project no longer defines', () => {
     expect(plan.due).toEqual([]);
     expect(plan.skipped.map((i) => i.key)).toEqual([`production/t15@${SLOT}`]);
     expect(plan.skipped[0]?.reason).toBe(
-      `not placed: this slot already dialled its number as ${OLD} (placed sid-1 at ${AT}), the same call under target gw, which the project no longer defines (renamed?): a slot is placed once, whatever its target's name; the next slot is placed as usual`,
+      `not placed: this slot already dialled its number as ${OLD} (placed sid-1 at ${AT}), the same call under target gw, which this checkout's callops.yaml does not define: a slot is placed once, whatever its target's name; the next slot is placed as usual`,
     );
     const next = buildPlan(
       input([minutely('t15')], { [OLD]: placed() }, { now: new Date('2026-12-01T09:06:10Z') }),
@@ -140,7 +140,7 @@ describe('a slot placed under a target the project no longer defines', () => {
     expect(plan.due).toEqual([]);
     expect(plan.missed.map((i) => i.key)).toEqual(['production/t15@2026-12-01T09:04:30Z']);
     expect(plan.missed[0]?.reason).toMatch(
-      /^superseded by 2026-12-01T09:05:00Z, already placed: its number was dialled as gw\/t15@2026-12-01T09:05:00Z .*the same call under target gw, which the project no longer defines \(renamed\?\): an earlier slot is never placed after a later one, whatever its target's name$/,
+      /^superseded by 2026-12-01T09:05:00Z, already placed: its number was dialled as gw\/t15@2026-12-01T09:05:00Z .*the same call under target gw, which this checkout's callops.yaml does not define: an earlier slot is never placed after a later one, whatever its target's name$/,
     );
   });
 
@@ -157,7 +157,7 @@ describe('a slot placed under a target the project no longer defines', () => {
     const plan = buildPlan(input([minutely('t15-v2')], { [OLD]: placed() }));
     expect(plan.due).toEqual([]);
     expect(plan.skipped[0]?.reason).toBe(
-      `not placed: this slot already dialled its number as ${OLD} (placed sid-1 at ${AT}), a name no call has now (renamed?), under target gw, which the project no longer defines (renamed?): a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual`,
+      `not placed: this slot already dialled its number as ${OLD} (placed sid-1 at ${AT}), a name no call has now (renamed?), under target gw, which this checkout's callops.yaml does not define: a slot is placed once, whatever its call's name, or its target's; the next slot is placed as usual`,
     );
   });
 });
@@ -174,7 +174,7 @@ describe('a campaign row placed under a target the project no longer defines', (
     const plan = buildPlan(input([row()], entries));
     expect(plan.due).toEqual([]);
     expect(plan.skipped[0]?.reason).toBe(
-      `not placed: already placed as gw/reminders/r1 (placed sid-1 at ${AT}), the same campaign's row under target gw, which the project no longer defines (renamed?): a campaign's row is placed once, whatever its target's name; \`callops apply --replace reminders/r1\` places it again on target production`,
+      `not placed: already placed as gw/reminders/r1 (placed sid-1 at ${AT}), the same campaign's row under target gw, which this checkout's callops.yaml does not define: a campaign's row is placed once, whatever its target's name; \`callops apply --replace reminders/r1\` places it again on target production`,
     );
     const again = buildPlan(input([row()], entries, { replace: ['reminders/r1'] }));
     expect(again.due.map((i) => i.key)).toEqual(['production/reminders/r1']);
@@ -185,7 +185,7 @@ describe('a campaign row placed under a target the project no longer defines', (
     const plan = buildPlan(input([slotted], { [`gw/reminders/r1@${SLOT}`]: placed() }));
     expect(plan.due).toEqual([]);
     expect(plan.skipped[0]?.reason).toMatch(
-      /^not placed: this slot already dialled its number as gw\/reminders\/r1@.*the same campaign's row under target gw, which the project no longer defines \(renamed\?\): a row's slot is placed once, whatever its target's name; the next slot is placed as usual$/,
+      /^not placed: this slot already dialled its number as gw\/reminders\/r1@.*the same campaign's row under target gw, which this checkout's callops.yaml does not define: a row's slot is placed once, whatever its target's name; the next slot is placed as usual$/,
     );
   });
 });
@@ -239,7 +239,7 @@ describe('held for a twin another runner is placing right now', () => {
       expect(inFlightSkipped(plan.skipped, under('gw', inFlight))).toEqual(plan.skipped);
     }
     expect(gone.skipped[2]?.reason).toBe(
-      `not placed: this slot already dialled its number as gw/t15@${SLOT} (being placed by another runner right now), the same call under target gw, which the project no longer defines (renamed?): a slot is placed once, whatever its target's name; the next slot is placed as usual`,
+      `not placed: this slot already dialled its number as gw/t15@${SLOT} (being placed by another runner right now), the same call under target gw, which this checkout's callops.yaml does not define: a slot is placed once, whatever its target's name; the next slot is placed as usual`,
     );
   });
 

@@ -54,7 +54,7 @@ describe('a claim refused for its key under another target (a database store)', 
         gateways: ONLY_PRODUCTION,
       }),
     ).toBe(
-      `not placed: being placed as gw/welcome (being placed by another runner right now), the same call under target gw, which the project no longer defines (renamed?): a call is placed once, whatever its target's name`,
+      `not placed: being placed as gw/welcome (being placed by another runner right now), the same call under target gw, which this checkout's callops.yaml does not define: a call is placed once, whatever its target's name`,
     );
     const same = new Map([...ONLY_PRODUCTION, ['gw', 'gateway-1']]);
     expect(

@@ -215,7 +215,7 @@ describe('human and JSON plan of a target renamed', () => {
     expect(lines.slice(0, 4)).toEqual([
       'target prod: https://vg.example.com',
       `evaluated at ${NOW}`,
-      "target gw is no longer defined (renamed?): its 3 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name",
+      "target gw is not defined in this checkout's callops.yaml: its 3 entries stay in the lockfile, and no call, slot or row placed under it is placed again under another target's name",
       'target old is the same gateway as prod (its base_url and account_sid): a call, slot or row placed under either name (1 entry under old) is placed once',
     ]);
     const json = JSON.parse(JSON.stringify(planJson(p)));

@@ -596,7 +596,7 @@ describe('a target renamed: the comment never says nothing changed', () => {
       [
         '### Changes against `callops.lock`',
         '',
-        "**Targets no longer defined (1)** — renamed? Their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):",
+        "**Targets not defined in this checkout's callops.yaml (1)** — their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):",
         '- `gw` (1 entry)',
       ].join('\n'),
     );

@@ -612,7 +612,7 @@ describe('an unknown entry that apply --retry-unknown would not place again', ()
       'prod/off': 'not placed again: it is disabled (`enabled: false`)',
       'lab/moved': 'not placed again: it is placed on target `prod` now, under another key',
       'old/lost':
-        'not placed again: its target `old` is no longer defined in callops.yaml, and `lost` is held on target `prod` until this is settled',
+        "not placed again: its target `old` is not defined in this checkout's callops.yaml, and `lost` is held on target `prod` until this is settled",
       'prod/reminders/r1#2': 'or callops apply --retry-unknown places it again',
       'prod/reminders/r2':
         'not placed again: it dials a number on a do-not-call list (lists/dnc.csv:4: asked)',
