@@ -275,6 +275,10 @@ export const renderStateEvent = (ctx: CommandContext, event: EngineEvent): boole
     ctx.stderr.write(receivedNote(event.recorded));
     return true;
   }
+  if (event.type === 'state:warning') {
+    ctx.stderr.write(`warning: ${event.message}\n`);
+    return true;
+  }
   return false;
 };
 

@@ -37,6 +37,8 @@ export const openProjectState = async (
      * compare the lockfile with it first.
      */
     readonly skipLockfileCheck?: boolean;
+    /** `callops state push`: a database store records the move once the import is done. */
+    readonly pushing?: boolean;
     /** `state.keep` as it is now (`run`: of each reload); default the one of `config`. */
     readonly keepMs?: () => number;
     /** The secrets the command knows (Prepared's), when it read the project: not read again. */

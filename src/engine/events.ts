@@ -28,6 +28,8 @@ export type EngineEvent =
   | { readonly type: 'state:waiting'; readonly holder: LockHolder }
   /** The run lock of a run that is gone was taken over. */
   | { readonly type: 'state:took-over'; readonly holder: LockHolder }
+  /** What a person must read and is no reason to stop (a file of `.callops/` not written). */
+  | { readonly type: 'state:warning'; readonly message: string }
   /** Problems found resolving the due calls (nothing is sent when one is an error). */
   | {
       readonly type: 'diagnostics';

@@ -60,6 +60,8 @@ export const openState = async (
     readonly now?: () => Date;
     /** A database store skips comparing the lockfile with it (see StoreSite). */
     readonly skipLockfileCheck?: boolean;
+    /** `callops state push` (see StoreSite's `pushing`). */
+    readonly pushing?: boolean;
     /** `--env-file FILE` as typed, when given: where a missing variable may be set. */
     readonly envFile?: string;
     /**
@@ -95,6 +97,7 @@ export const openState = async (
       ...(site.restore === true && { restore: true }),
       ...(site.use === undefined ? {} : { use: site.use }),
       ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
+      ...(site.pushing === true && { pushing: true }),
       ...(site.warn && { warn: site.warn }),
       ...(site.received && { received: site.received }),
       ...(site.onDiagnostics && { warnDiagnostic: (d: Diagnostic) => site.onDiagnostics?.([d]) }),

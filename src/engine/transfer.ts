@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { writeLockfileAtomic } from '../state/lockfile.js';
-import { openStateStore } from '../state/open.js';
+import { clearMoved } from '../state/moved.js';
+import { openStateStore, recordPushed } from '../state/open.js';
 import type { ImportOptions, ImportResult, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { ProjectConfig } from '../validate/model.js';
@@ -38,11 +39,20 @@ export const pullState = async (
     // the database lacks, so writing its export over the file drops none of them.
     const lock = await store.export();
     await writeLockfileAtomic(join(config.root, config.lockfile), lock);
+    // callops.lock now holds what the database placed: the file store may open again.
+    await clearMoved(stateDirOf(config.root));
     return { backend: 'postgres', entries: Object.keys(lock.calls).length };
   } catch (error) {
     throw stateError(error);
   }
 };
+
+/** A store's warning as the sink's event. */
+const warnOf =
+  (sink: EventSink) =>
+  (message: string): void => {
+    void sink({ type: 'state:warning', message });
+  };
 
 export type PushResult =
   | ImportResult
@@ -92,9 +102,13 @@ export const pushState = async (
     const held = await holdState(files, config.lockfile, command, sink);
     try {
       if (Object.keys(held.lock.calls).length === 0 && (await lookUp(lockPath)) === 'absent') {
+        await recordPushed(stateDirOf(config.root), config.state, warnOf(sink));
         return { nothing: true };
       }
-      return await store.import(held.lock, options);
+      const imported = await store.import(held.lock, options);
+      // The state is the database's from here on: the file store here refuses to open.
+      await recordPushed(stateDirOf(config.root), config.state, warnOf(sink));
+      return imported;
     } catch (error) {
       throw stateError(error);
     } finally {

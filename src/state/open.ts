@@ -1,8 +1,11 @@
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { openFileStore } from './file-store.js';
 import { refuseLockfileAhead } from './lockfile-ahead.js';
+import { MOVED_NAME, recordMoved, refuseMoved } from './moved.js';
+import { DEFAULT_SCHEMA } from './postgres/schema.js';
 import { recordReceived } from './received.js';
 import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
+import { systemCode, whyNotWritten } from './write-failure.js';
 
 export interface StoreSite {
   /** The project's `.callops/` directory. */
@@ -14,7 +17,11 @@ export interface StoreSite {
   readonly command: string;
   /** `callops state pull` on the file store: write back what `.callops/` holds. */
   readonly restore?: boolean;
-  /** `callops state push` reading the file store (its lockfile is to be imported). */
+  /**
+   * `callops state push`: the file store is read for its lockfile to be imported (the marker
+   * of a move to the database, ./moved.ts, does not stop it); the database store records the
+   * move only once the import is done (engine/transfer.ts), not as it opens.
+   */
   readonly pushing?: boolean;
   /** What the command does with the state: what the file store's refusals say it did not do. */
   readonly use?: StateUse;
@@ -46,10 +53,30 @@ export interface StoreSite {
  * Open the store `state:` chooses. The Postgres client is loaded only for a Postgres store,
  * so commands on the file store do not pay for it. A Postgres store is refused (and closed)
  * when the project's lockfile, or a journal in `.callops/`, holds placements the database
- * lacks (./lockfile-ahead.ts): planning from the database would place them again.
+ * lacks (./lockfile-ahead.ts): planning from the database would place them again. Once open,
+ * it records in `.callops/` that the state is in the database (./moved.ts), and the file
+ * store refuses to open while that record stands: callops.lock lacks what the database placed.
  */
+/** The schema a database store keeps its tables in (`callops` unless `state.schema` says). */
+const schemaOf = (config: Extract<StateConfig, { backend: 'postgres' }>): string =>
+  config.schema ?? DEFAULT_SCHEMA;
+
+/**
+ * `callops state push` imported the lockfile into the database `config` names: recorded in
+ * `.callops/` as the move (./moved.ts). One that cannot be recorded is said, not fatal.
+ */
+export const recordPushed = async (
+  stateDir: string,
+  config: StateConfig,
+  warn?: (message: string) => void,
+): Promise<void> => {
+  if (config.backend !== 'postgres') return;
+  await recordMoved(stateDir, schemaOf(config), { pushed: true }).catch(movedNotRecorded(warn));
+};
+
 export const openStateStore = async (config: StateConfig, site: StoreSite): Promise<StateStore> => {
   if (config.backend === 'file') {
+    if (site.pushing !== true) await refuseMoved(site.stateDir, site.lockName, site.use);
     return openFileStore({
       stateDir: site.stateDir,
       lockPath: site.lockPath,
@@ -95,9 +122,32 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
       });
       if (recorded > 0) site.received?.(recorded);
     }
+    // Before anything is sent; `state pull` removes the record, `state push` writes it itself.
+    if (site.restore !== true && site.pushing !== true)
+      await recordMoved(site.stateDir, schemaOf(config)).catch(movedNotRecorded(site.warn));
   } catch (error) {
     await store.close();
     throw error;
   }
   return store;
 };
+
+/** A folder the command may not write: a read-only mount, another user's project. */
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * The record of the move not written: the command goes on (the database is the state). In a
+ * folder it may not write (a read-only volume) that is said to no one: the file store cannot
+ * take its run lock there either, so nothing can be placed from here. Anything else (a full
+ * disk) is a warning, "cannot write .callops/moved-to-postgres.json: …": a later command on
+ * the file store in this folder would not see the move.
+ */
+const movedNotRecorded =
+  (warn: ((message: string) => void) | undefined) =>
+  (error: unknown): void => {
+    const code = systemCode(error);
+    if (code !== undefined && UNWRITABLE.has(code)) return;
+    warn?.(
+      `cannot write ${MOVED_NAME}: ${whyNotWritten(code, error)}; it records that the state is in the database, so that the file store in this folder refuses to plan from a callops.lock that lacks what the database placed. Until it can be written, run \`callops state pull\` before setting \`state:\` back to the file store`,
+    );
+  };

@@ -18,6 +18,7 @@ pull   writes the lockfile view from the store. With the file store (callops.loc
        copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
        callops.lock from the database (same format and order), for review or commit; it
        refuses while callops.lock holds placements the database lacks (push them first).
+       It removes .callops/moved-to-postgres.json: the file store may then open again.
 push   imports callops.lock into the postgres store, once: entries the database lacks are
        added. A key the database holds otherwise (another status or sid) is a conflict: it
        is listed and left as the database has it (exit 1), while every other entry is
@@ -25,8 +26,9 @@ push   imports callops.lock into the postgres store, once: entries the database 
        runner is placing is in flight: wait for that runner, then push again. It first takes
        the file store's run lock (refused while a run holds it) and records what a killed
        run left in .callops/journal.jsonl, and refuses a callops.lock that moved backwards
-       (deleted, or an older copy). With the file store the lockfile already is the state:
-       nothing to push.
+       (deleted, or an older copy). Once imported, .callops/moved-to-postgres.json records
+       the move: the file store here refuses to open until a pull. With the file store the
+       lockfile already is the state: nothing to push.
 
   --keep-database   (push) settle each conflicting key: the database's entry stays, unless
                     callops.lock's records more of the call (placed over unknown over
@@ -57,6 +59,7 @@ push   imports callops.lock into the postgres store, once: entries the database 
       restore: sub === 'pull',
       // push is the way on from a lockfile the database lacks: it imports it.
       skipLockfileCheck: sub === 'push',
+      pushing: sub === 'push',
     });
     try {
       if (sub === 'push') {

@@ -1,0 +1,61 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { clearMoved, readMoved, recordMoved, refuseMoved } from '../../src/state/moved.js';
+import { openStateStore } from '../../src/state/open.js';
+import { tempDir } from './helpers.js';
+
+const PUSHED = new Date('2026-11-24T10:00:00.000Z');
+const LATER = new Date('2026-11-25T08:00:00.000Z');
+
+test('a push starts the record; each command after it counts, the last one timed', async () => {
+  const stateDir = join(await tempDir(), '.callops');
+  await recordMoved(stateDir, 's11', { pushed: true, now: PUSHED });
+  await recordMoved(stateDir, 's11', { now: new Date('2026-11-24T11:00:00.000Z') });
+  await recordMoved(stateDir, 's11', { now: LATER });
+  expect(await readMoved(stateDir)).toEqual({
+    schema: 's11',
+    pushedAt: PUSHED.toISOString(),
+    since: PUSHED.toISOString(),
+    commands: 2,
+    lastAt: LATER.toISOString(),
+  });
+  // It ignores itself, as everything in `.callops/` does.
+  expect(await readFile(join(stateDir, '.gitignore'), 'utf8')).toBe('*\n');
+  await expect(refuseMoved(stateDir, 'callops.lock', 'send')).rejects.toThrow(
+    'the state of this project moved to PostgreSQL (schema s11) at 2026-11-24T10:00:00.000Z (callops state push, and 2 commands since, last at 2026-11-25T08:00:00.000Z); callops.lock does not hold what was placed there, and going on would place those calls again, so nothing was sent.',
+  );
+});
+
+test('without a push it says since when the database was used; another schema starts again', async () => {
+  const stateDir = join(await tempDir(), '.callops');
+  await recordMoved(stateDir, 'a1', { now: PUSHED });
+  await recordMoved(stateDir, 'b2', { now: LATER });
+  await expect(refuseMoved(stateDir, 'callops.lock', 'read')).rejects.toThrow(
+    'the state of this project is kept in PostgreSQL (schema b2): 1 command used it here since 2026-11-25T08:00:00.000Z, last at 2026-11-25T08:00:00.000Z; callops.lock does not hold what was placed there, and an apply would place those calls again.',
+  );
+});
+
+test('a marker that cannot be read still stands; clearing it lets the file store open', async () => {
+  const root = await tempDir();
+  const stateDir = join(root, '.callops');
+  await mkdir(stateDir);
+  await writeFile(join(stateDir, 'moved-to-postgres.json'), '{ not json');
+  const site = {
+    stateDir,
+    lockPath: join(root, 'callops.lock'),
+    lockName: 'callops.lock',
+    command: 'callops apply',
+    use: 'send' as const,
+  };
+  await expect(openStateStore({ backend: 'file' }, site)).rejects.toThrow(
+    /moved to PostgreSQL \(\.callops\/moved-to-postgres\.json says so, but cannot be read\).*so nothing was sent.*remove \.callops\/moved-to-postgres\.json\./,
+  );
+  // `state push` reads the file store to import it: not stopped.
+  const pushing = await openStateStore({ backend: 'file' }, { ...site, pushing: true });
+  await pushing.close();
+  await clearMoved(stateDir);
+  await clearMoved(stateDir);
+  const store = await openStateStore({ backend: 'file' }, site);
+  await store.close();
+});
