@@ -89,3 +89,21 @@ describe('keys named like object members', () => {
     }
   });
 });
+
+describe('an unknown key a YAML alias repeats', () => {
+  it('is placed at the alias for its second use, at the key for the anchor', () => {
+    const text = yaml(
+      'calls:',
+      '  - name: a',
+      ...CALL.map((l) => `    ${l}`),
+      '    listen: &l { url: https://hooks.example.com/l, calls: x }',
+      '  - name: b',
+      ...CALL.map((l) => `    ${l}`),
+      '    listen: *l',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 6, 52, '/calls/0/listen/calls', 'unknown key `calls`'),
+      error(A, 11, 13, '/calls/1/listen/calls', 'unknown key `calls`'),
+    ]);
+  });
+});
