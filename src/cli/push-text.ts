@@ -38,10 +38,23 @@ const settledLine = (c: SettledConflict, lockName: string): string => {
   return `  ${c.key}: kept ${keptName} ${withSid(kept)}; ${rest}`;
 };
 
+/**
+ * ` (3 already there)`; with those whose placement the database's entry keeps in its history
+ * (settled by an earlier push, or replaced since) counted: ` (1 already there, as an earlier
+ * placement …)`.
+ */
+const alreadyThere = (pushed: ImportResult): string => {
+  const { unchanged, inHistory } = pushed;
+  if (unchanged === 0) return '';
+  if (inHistory === 0) return ` (${unchanged} already there)`;
+  const which = inHistory === unchanged ? '' : ` ${inHistory} of them`;
+  return ` (${unchanged} already there,${which} as an earlier placement the database's entry keeps in its history)`;
+};
+
 /** stdout of a push that imported: the counts, then each settled key. */
 export const pushedText = (pushed: ImportResult, lockName: string): string => {
   const lines = [
-    `imported ${entries(pushed.imported)} of ${lockName} into the state database${pushed.unchanged > 0 ? ` (${pushed.unchanged} already there)` : ''}`,
+    `imported ${entries(pushed.imported)} of ${lockName} into the state database${alreadyThere(pushed)}`,
   ];
   if (pushed.settled.length > 0) {
     lines.push(

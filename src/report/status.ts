@@ -16,7 +16,13 @@ import type { Plan, PlanItem } from '../plan/types.js';
 import { localTime } from '../schedule/zone.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
 import { isInFlight } from '../state/store.js';
-import type { CallOutcome, CallOutcomeStatus, LockEntry, Lockfile } from '../state/types.js';
+import type {
+  CallOutcome,
+  CallOutcomeStatus,
+  LockEntry,
+  Lockfile,
+  PlacementSource,
+} from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
 import { type LockfileText, textOf } from './lockfile-shown.js';
 import { linePieces } from './pieces.js';
@@ -244,21 +250,46 @@ const keyShown = (key: string, zones: ReadonlyMap<string, string>, text: Lockfil
   return shown === key ? withLocal(key, zones) : shown;
 };
 
+/**
+ * What an entry's history holds, as it came there: `  (replaced SID)` for the calls an
+ * `apply --replace` superseded, and `  (also placed SID (from callops.lock at state push:
+ * placed twice))` for those `state push --keep-database` kept beside the entry's call.
+ */
+export const historyWords = (e: LockEntry, lockfileName = 'the lockfile'): string => {
+  const history = e.history ?? [];
+  if (history.length === 0) return '';
+  const sidsOf = (from: PlacementSource | undefined): string =>
+    history
+      .filter((h) => h.joinedFrom === from)
+      .map((h) => h.sid)
+      .join(', ');
+  const replaced = sidsOf(undefined);
+  const joined = [
+    [sidsOf('lockfile'), lockfileName],
+    [sidsOf('database'), 'the state database'],
+  ].filter(([sids]) => sids !== '');
+  const times = history.length + (e.status === 'placed' ? 1 : 0);
+  const placed = times === 2 ? 'placed twice' : `placed ${times} times`;
+  const also =
+    joined.length === 0
+      ? ''
+      : joined.length === 1
+        ? `  (also placed ${joined[0]?.[0]} (from ${joined[0]?.[1]} at state push: ${placed}))`
+        : `  (also placed ${joined.map(([sids, where]) => `${sids} (from ${where})`).join(', ')} at state push: ${placed})`;
+  return `${replaced === '' ? '' : `  (replaced ${replaced})`}${also}`;
+};
+
 const describe = (
   key: string,
   e: LockEntry,
   text: LockfileText,
-  changed: ReadonlyMap<string, string>,
   zones: ReadonlyMap<string, string>,
-  hints?: ReadonlyMap<string, string>,
-  deadlines?: ReadonlyMap<string, number>,
+  opts: StatusOptions,
 ): string => {
+  const { changed, hints, deadlines } = opts;
   const shown = keyShown(key, zones, text);
   if (e.status === 'placed') {
-    const replaced =
-      e.history !== undefined && e.history.length > 0
-        ? `  (replaced ${e.history.map((h) => h.sid).join(', ')})`
-        : '';
+    const replaced = historyWords(e, opts.lockfile);
     const again = changed.get(key);
     const rehearsed = rehearsalWords(key, e, deadlines);
     const note =
@@ -302,30 +333,30 @@ const outcomesLine = (
 export const statusHumanPieces = (
   lock: Lockfile,
   plan: Plan,
-  opts: {
-    /** Where the state is: the lockfile's name, or `postgres (schema NAME)`. */
-    lockName: string;
-    targetNote: string;
-    style: Style;
-    /** Keys placed under another definition than now, each with how it is placed again. */
-    changed: ReadonlyMap<string, string>;
-    /** Call name → time zone of its schedule, for local times beside UTC. */
-    zones?: ReadonlyMap<string, string>;
-    /**
-     * Unknown key (as shown: textOf) → how to settle it (unsettledEntries' hint), when not the
-     * usual one.
-     */
-    hints?: ReadonlyMap<string, string>;
-    /** Call name → deadline of its schedule (slotDeadlines), to tell a rehearsal's entry. */
-    deadlines?: ReadonlyMap<string, number>;
-  },
+  opts: StatusOptions,
 ): Generator<string> => linePieces(statusLines(lock, plan, opts));
 
-function* statusLines(
-  lock: Lockfile,
-  plan: Plan,
-  opts: Parameters<typeof statusHumanPieces>[2],
-): Generator<string> {
+export interface StatusOptions {
+  /** Where the state is: the lockfile's name, or `postgres (schema NAME)`. */
+  lockName: string;
+  /** The lockfile's name (`lockfile:`), as a history placement found there names it. */
+  lockfile?: string;
+  targetNote: string;
+  style: Style;
+  /** Keys placed under another definition than now, each with how it is placed again. */
+  changed: ReadonlyMap<string, string>;
+  /** Call name → time zone of its schedule, for local times beside UTC. */
+  zones?: ReadonlyMap<string, string>;
+  /**
+   * Unknown key (as shown: textOf) → how to settle it (unsettledEntries' hint), when not the
+   * usual one.
+   */
+  hints?: ReadonlyMap<string, string>;
+  /** Call name → deadline of its schedule (slotDeadlines), to tell a rehearsal's entry. */
+  deadlines?: ReadonlyMap<string, number>;
+}
+
+function* statusLines(lock: Lockfile, plan: Plan, opts: StatusOptions): Generator<string> {
   const zones = opts.zones ?? new Map<string, string>();
   const { style } = opts;
   const text = textOf(lock);
@@ -347,14 +378,12 @@ function* statusLines(
     yield '';
     yield style(colour[status], `${status} (${counts[status]}):`);
     if (status !== 'placed') {
-      for (const [k, e] of early[status])
-        yield describe(k, e, text, opts.changed, zones, opts.hints, opts.deadlines);
+      for (const [k, e] of early[status]) yield describe(k, e, text, zones, opts);
       continue;
     }
     for (const key of keys) {
       const e = lock.calls[key] as LockEntry;
-      if (e.status === 'placed')
-        yield describe(key, e, text, opts.changed, zones, undefined, opts.deadlines);
+      if (e.status === 'placed') yield describe(key, e, text, zones, opts);
     }
   }
   if (plan.due.length > 0) {
@@ -376,11 +405,8 @@ function* statusLines(
   }
 }
 
-export const renderStatusHuman = (
-  lock: Lockfile,
-  plan: Plan,
-  opts: Parameters<typeof statusHumanPieces>[2],
-): string => [...statusHumanPieces(lock, plan, opts)].join('');
+export const renderStatusHuman = (lock: Lockfile, plan: Plan, opts: StatusOptions): string =>
+  [...statusHumanPieces(lock, plan, opts)].join('');
 
 /**
  * The status as JSON: `calls` lists every entry, each made while it is written (jsonPieces),

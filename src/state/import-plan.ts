@@ -1,5 +1,5 @@
 import type { ImportConflict, ImportOptions, ImportResult, SettledConflict } from './store.js';
-import type { LockEntry, Lockfile, PreviousPlacement } from './types.js';
+import type { LockEntry, Lockfile, PlacementSource, PreviousPlacement } from './types.js';
 
 /* `callops state push`: how a lockfile's entries go into a store that may hold some of them. */
 
@@ -34,6 +34,18 @@ const placementsOf = (entry: LockEntry): readonly PreviousPlacement[] => [
 ];
 
 /**
+ * Whether the store's entry keeps every placement the lockfile's records, as its sid or in
+ * its history: an earlier `state push --keep-database` settled the key, or an `apply
+ * --replace` on the store placed the call again since. Nothing of the lockfile's entry is
+ * left to import, so it is no conflict: pushing again changes nothing.
+ */
+const keptAlready = (store: LockEntry, lockfile: LockEntry): boolean => {
+  if (lockfile.status !== 'placed' || lockfile.sid === undefined) return false;
+  const known = new Set(placementsOf(store).map((p) => p.sid));
+  return placementsOf(lockfile).every((p) => known.has(p.sid));
+};
+
+/**
  * `state push --keep-database` for one key both hold otherwise: the store's entry stays,
  * unless the lockfile's records more of the call (placed over unknown over failed): keeping
  * a failed entry beside a placed one would make the call due again, and an unknown one would
@@ -51,8 +63,12 @@ export const settleConflict = (
 } => {
   const kept = weight(lockfile) > weight(store) ? 'lockfile' : 'store';
   const [keep, other] = kept === 'store' ? [store, lockfile] : [lockfile, store];
+  const from: PlacementSource = kept === 'store' ? 'lockfile' : 'database';
   const known = new Set(placementsOf(keep).map((p) => p.sid));
-  const joining = placementsOf(other).filter((p) => !known.has(p.sid));
+  // Each says where it came from: placed beside the kept call, not replaced by it.
+  const joining = placementsOf(other)
+    .filter((p) => !known.has(p.sid))
+    .map((p) => ({ ...p, joinedFrom: p.joinedFrom ?? from }));
   if (joining.length === 0) return { kept, entry: keep, historied: [] };
   const history = [...(keep.history ?? []), ...joining].sort(
     (a, b) => Date.parse(a.at) - Date.parse(b.at),
@@ -62,10 +78,11 @@ export const settleConflict = (
 
 /**
  * The import rule both stores share (pure): entries of `incoming` that `current` lacks are
- * added; an entry both have with the same status and sid is left as it is; any other is a
- * conflict. A conflict refuses its own key only: the entries of every other key are added
- * all the same, since each keeps a call from being placed again (a runner on the store would
- * place a key it lacks). With `keepStore` a conflict is settled (settleConflict), except for
+ * added; an entry both have with the same status and sid is left as it is, and so is one
+ * whose placements `current`'s entry keeps already (keptAlready); any other is a conflict.
+ * A conflict refuses its own key only: the entries of every other key are added all the
+ * same, since each keeps a call from being placed again (a runner on the store would place
+ * a key it lacks). With `keepStore` a conflict is settled (settleConflict), except for
  * a key in `inFlight`: a live runner is placing it, and records its outcome itself.
  */
 export const planImport = (
@@ -80,6 +97,7 @@ export const planImport = (
   const settled: SettledConflict[] = [];
   let imported = 0;
   let unchanged = 0;
+  let inHistory = 0;
   for (const key of Object.keys(incoming.calls).sort()) {
     const theirs = incoming.calls[key];
     if (theirs === undefined) continue;
@@ -91,6 +109,11 @@ export const planImport = (
     }
     if (ours.status === theirs.status && ours.sid === theirs.sid) {
       unchanged++;
+      continue;
+    }
+    if (keptAlready(ours, theirs)) {
+      unchanged++;
+      inHistory++;
       continue;
     }
     const inFlight = options.inFlight?.has(key) === true;
@@ -118,6 +141,6 @@ export const planImport = (
     added,
     displaced,
     histories,
-    result: { ok: conflicts.length === 0, imported, unchanged, conflicts, settled },
+    result: { ok: conflicts.length === 0, imported, unchanged, inHistory, conflicts, settled },
   };
 };

@@ -4,6 +4,8 @@ import { checkOutcome } from './outcome.js';
 import {
   type LockEntry,
   type Lockfile,
+  PLACEMENT_SOURCES,
+  type PlacementSource,
   RESOLVED_BY,
   type ResolvedBy,
   type ScheduleMemory,
@@ -105,12 +107,13 @@ const entryOf = (key: string, raw: unknown): { entry: LockEntry } | { problem: S
           typeof h.at === 'string' &&
           (h.callId === undefined || typeof h.callId === 'string') &&
           (h.number === undefined || typeof h.number === 'string') &&
+          isSource(h.joinedFrom) &&
           Object.keys(h).every((k) => PREVIOUS_FIELDS.has(k)),
       );
     if (!ok) {
       return problem(
         'history',
-        `${label()}: history must be a list of {sid, callId?, at, number?}`,
+        `${label()}: history must be a list of {sid, callId?, at, number?, joinedFrom?: "lockfile" | "database"}`,
       );
     }
   }
@@ -129,12 +132,23 @@ const isOptional = (value: unknown, kind: 'string'): boolean =>
 const isPrevious = (h: unknown): boolean => {
   if (!isObject(h) || typeof h.sid !== 'string' || typeof h.at !== 'string') return false;
   if (!isOptional(h.callId, 'string') || !isOptional(h.number, 'string')) return false;
+  if (!isSource(h.joinedFrom)) return false;
   for (const k in h) if (!PREVIOUS_FIELDS.has(k)) return false;
   return true;
 };
 
 /** The fields of an earlier placement in an entry's `history`. */
-const PREVIOUS_FIELDS: ReadonlySet<string> = new Set(['sid', 'callId', 'at', 'number']);
+const PREVIOUS_FIELDS: ReadonlySet<string> = new Set([
+  'sid',
+  'callId',
+  'at',
+  'number',
+  'joinedFrom',
+]);
+
+/** An earlier placement's `joinedFrom`: absent (a replacement, or an earlier lockfile), or a side. */
+const isSource = (value: unknown): boolean =>
+  value === undefined || PLACEMENT_SOURCES.includes(value as PlacementSource);
 
 /**
  * The checks of entryOf, without building anything: what a good entry of a large lockfile

@@ -47,6 +47,7 @@ const sortedHistory = (entry: LockEntry): unknown =>
   entry.history?.map((h) => ({
     at: h.at,
     ...(h.callId === undefined ? {} : { callId: h.callId }),
+    ...(h.joinedFrom === undefined ? {} : { joinedFrom: h.joinedFrom }),
     ...(h.number === undefined ? {} : { number: h.number }),
     sid: h.sid,
   }));

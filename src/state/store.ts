@@ -431,8 +431,16 @@ export interface ImportResult {
   readonly ok: boolean;
   /** Entries of keys the store lacked, added. */
   readonly imported: number;
-  /** Entries the store already held alike (the same status and sid): left as they are. */
+  /**
+   * Entries the store already held: alike (the same status and sid), or placements its
+   * entry keeps (`inHistory`). Left as they are.
+   */
   readonly unchanged: number;
+  /**
+   * Of `unchanged`: placed entries whose sid the store's entry keeps in its history (an
+   * earlier `keepStore` import settled the key, or `apply --replace` placed it again since).
+   */
+  readonly inHistory: number;
   /** Keys left as the store holds them, refused: nothing of the lockfile's entry was written. */
   readonly conflicts: readonly ImportConflict[];
   /** With `keepStore`: conflicting keys settled, each as settleConflict settled it. */

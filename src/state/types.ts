@@ -20,7 +20,10 @@ export interface LockEntry {
   readonly message?: string;
   /** How an unknown entry was settled, if it was: `callops resolve` by hand, or `--check`. */
   readonly resolvedBy?: ResolvedBy;
-  /** Earlier placements of this key, oldest first, kept when `apply --replace` placed it again. */
+  /**
+   * Earlier placements of this key, oldest first: kept when `apply --replace` placed it
+   * again, or joined when `state push --keep-database` settled a call placed twice.
+   */
   readonly history?: readonly PreviousPlacement[];
   /** What became of a placed call, as the gateway reported it (placed entries only). */
   readonly outcome?: CallOutcome;
@@ -58,7 +61,10 @@ export interface CallOutcome {
   readonly ended_at?: string;
 }
 
-/** A placement an `apply --replace` superseded. */
+/**
+ * An earlier placement of a key: one an `apply --replace` superseded, or (`joinedFrom`) one
+ * `state push --keep-database` kept beside the entry's own call.
+ */
 export interface PreviousPlacement {
   readonly sid: string;
   readonly callId?: string;
@@ -66,7 +72,18 @@ export interface PreviousPlacement {
   readonly at: string;
   /** The digest of the number it dialled (it rang: it counts toward per-number limits). */
   readonly number?: string;
+  /**
+   * Where `state push --keep-database` found it: in the lockfile's entry of the key or the
+   * database's, the one not kept. The call was placed beside the entry's, not replaced by
+   * it. Absent for a placement `apply --replace` superseded (and in earlier lockfiles).
+   */
+  readonly joinedFrom?: PlacementSource;
 }
+
+/** The two sides of `state push`: the lockfile pushed, and the state database it goes into. */
+export type PlacementSource = 'lockfile' | 'database';
+
+export const PLACEMENT_SOURCES: readonly PlacementSource[] = ['lockfile', 'database'];
 
 /**
  * What callops remembers of a scheduled call on a target (`<target>/<call>`), so that a

@@ -44,7 +44,7 @@ interface StoredRow {
   key: string;
   status: string;
   sid: string | null;
-  history: { sid: string; at: string }[] | null;
+  history: { sid: string; at: string; joinedFrom?: string }[] | null;
 }
 
 const rows = async (schema: string): Promise<StoredRow[]> => {
@@ -140,13 +140,37 @@ describe('state push into a database that placed some keys already', () => {
         'settled 1 entry that conflicted with the state database (--keep-database):\n' +
         `  sim/y1: kept the database's placed (sid ${dbSid}); callops.lock's placed (sid ${fileSids['sim/y1']}) is kept in its history: this call was placed twice\n`,
     );
-    const [y1] = await rows('push_conflict');
+    const settled = await rows('push_conflict');
+    const [y1] = settled;
     expect(y1?.sid).toBe(dbSid);
     expect(y1?.history?.map((h) => h.sid)).toEqual([fileSids['sim/y1']]);
-    const again = await gw.run(['state', 'push', '--keep-database'], backend.env);
-    expect(again.code, again.stderr).toBe(0);
-    expect((await rows('push_conflict'))[0]?.history).toHaveLength(1);
+    // Settled: callops.lock's sid is in the database's entry, so pushing again, with the flag
+    // or without, finds no conflict and changes nothing.
+    for (const args of [['--keep-database'], []]) {
+      const again = await gw.run(['state', 'push', ...args], backend.env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toBe(
+        "imported 0 entries of callops.lock into the state database (2 already there, 1 of them as an earlier placement the database's entry keeps in its history)\n",
+      );
+      expect(again.stderr).not.toContain('conflict');
+      expect(await rows('push_conflict')).toEqual(settled);
+    }
     expect(placedPerKey(gw)).toEqual({ 'sim/y1': 2, 'sim/y2': 1 });
+    expect(y1?.history?.[0]).toMatchObject({ joinedFrom: 'lockfile' });
+    // status says the call was placed twice, not that anyone replaced it; so does the
+    // lockfile `state pull` writes, which callops reads back.
+    const status = await gw.run(['status'], backend.env);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `  sim/y1  sid ${dbSid}  at \\S+  \\(also placed ${fileSids['sim/y1']} \\(from callops\\.lock at state push: placed twice\\)\\)\n`,
+      ),
+    );
+    expect(status.stdout).not.toContain('replaced');
+    const pulled = await gw.run(['state', 'pull'], backend.env);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(await gw.project.read('callops.lock')).toContain('"joinedFrom": "lockfile"');
+    const read = await gw.run(['status'], backend.env);
+    expect(read.stdout).toBe(status.stdout);
 
     // The flag is push's alone, and its help names it.
     const pull = await gw.run(['state', 'pull', '--keep-database'], backend.env);

@@ -683,3 +683,44 @@ describe('an unknown entry that apply --retry-unknown would not place again', ()
     });
   });
 });
+
+describe('a placed entry with a history', () => {
+  const opts = {
+    lockName: 'postgres (schema callops)',
+    lockfile: 'calls.lock',
+    targetNote: 'target prod',
+    style: makeStyle(false),
+    changed: new Map<string, string>(),
+  };
+
+  it('says a call `--replace` superseded was replaced, and one a push joined was placed beside it', () => {
+    const text = renderStatusHuman(
+      lockOf({
+        'prod/replaced': entry({ status: 'placed', sid: 'B', history: [{ sid: 'A', at: AT }] }),
+        'prod/twice': entry({
+          status: 'placed',
+          sid: 'B',
+          history: [{ sid: 'A', at: AT, joinedFrom: 'lockfile' }],
+        }),
+        'prod/both': entry({
+          status: 'placed',
+          sid: 'D',
+          history: [
+            { sid: 'A', at: AT },
+            { sid: 'B', at: AT, joinedFrom: 'database' },
+            { sid: 'C', at: AT, joinedFrom: 'lockfile' },
+          ],
+        }),
+      }),
+      emptyPlan,
+      opts,
+    );
+    expect(text).toContain(`  prod/replaced  sid B  at ${AT}  (replaced A)\n`);
+    expect(text).toContain(
+      `  prod/twice  sid B  at ${AT}  (also placed A (from calls.lock at state push: placed twice))\n`,
+    );
+    expect(text).toContain(
+      `  prod/both  sid D  at ${AT}  (replaced A)  (also placed C (from calls.lock), B (from the state database) at state push: placed 4 times)\n`,
+    );
+  });
+});

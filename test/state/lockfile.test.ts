@@ -152,7 +152,12 @@ describe('the bytes of a written lockfile', () => {
             number: fc.string({ unit: 'binary' }).map((s) => `sha256:${s}`),
             history: fc.array(
               fc.record(
-                { sid: fc.uuid(), callId: fc.string(), at: iso },
+                {
+                  sid: fc.uuid(),
+                  callId: fc.string(),
+                  at: iso,
+                  joinedFrom: fc.constantFrom('lockfile' as const, 'database' as const),
+                },
                 { requiredKeys: ['sid', 'at'] },
               ),
               { minLength: 1, maxLength: 2 },
@@ -342,6 +347,27 @@ describe('readLockfile', () => {
       expect(result.error.message).toContain(message);
       expect(result.error.severity).toBe('error');
     }
+  });
+
+  it('reads a history placement state push joined (joinedFrom) and one of an earlier lockfile alike', () => {
+    const history = (extra: string): string =>
+      `{"lockfileVersion": 1, "calls": {"p/a": {"status": "placed", "sid": "B", "at": "2026-01-02T00:00:00Z", "definition": "d", "file": "f", "history": [{"at": "2026-01-01T00:00:00Z", "sid": "A"${extra}}]}}}`;
+    const earlier = parseLockfile(history(''), 'callops.lock');
+    if (!('lock' in earlier)) throw new Error(earlier.error.message);
+    expect(earlier.lock.calls['p/a']?.history).toEqual([{ at: '2026-01-01T00:00:00Z', sid: 'A' }]);
+    const joined = parseLockfile(history(', "joinedFrom": "lockfile"'), 'callops.lock');
+    if (!('lock' in joined)) throw new Error(joined.error.message);
+    expect(joined.lock.calls['p/a']?.history).toEqual([
+      { at: '2026-01-01T00:00:00Z', sid: 'A', joinedFrom: 'lockfile' },
+    ]);
+    expect(serializeLockfile(joined.lock)).toContain(
+      '"history": [\n        {\n          "at": "2026-01-01T00:00:00Z",\n          "joinedFrom": "lockfile",\n          "sid": "A"\n        }\n      ]',
+    );
+    const wrong = parseLockfile(history(', "joinedFrom": "git"'), 'callops.lock');
+    if (!('error' in wrong)) throw new Error('expected an error');
+    expect(wrong.error.message).toContain(
+      'history must be a list of {sid, callId?, at, number?, joinedFrom?: "lockfile" | "database"}',
+    );
   });
 
   it('keeps the optional schedules memory: sorted, read back, checked strictly', () => {

@@ -34,7 +34,8 @@ push   imports callops.lock into the postgres store, once: entries the database 
                     callops.lock's records more of the call (placed over unknown over
                     failed: a failed entry would make the call due again); the other side's
                     placements (its sid) join the kept entry's history, so neither is
-                    forgotten. Keys in flight stay refused.`,
+                    forgotten. Keys in flight stay refused. A key settled so is no
+                    conflict when pushed again, with the flag or without.`,
   options: { 'keep-database': { type: 'boolean' } },
   allowPositionals: true,
   handlesSignals: false,

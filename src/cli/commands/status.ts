@@ -155,6 +155,7 @@ settle it), else 0.
     // Written a piece at a time: a lockfile of many entries is never one string of text.
     const pieces = statusHumanPieces(lock, shownPlan(plan, lock), {
       lockName: stateName,
+      lockfile: lockName,
       targetNote,
       style: makeStyle(ctx.color),
       changed,

@@ -366,6 +366,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ok: true,
           imported: 3,
           unchanged: 0,
+          inHistory: 0,
           conflicts: [],
           settled: [],
         });
@@ -748,6 +749,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ok: true,
           imported: 3,
           unchanged: 0,
+          inHistory: 0,
           conflicts: [],
           settled: [],
         });
@@ -756,6 +758,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ok: true,
           imported: 0,
           unchanged: 3,
+          inHistory: 0,
           conflicts: [],
           settled: [],
         });
@@ -780,6 +783,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ok: false,
           imported: 2,
           unchanged: 0,
+          inHistory: 0,
           conflicts: [
             {
               key: 'alpha',
@@ -825,6 +829,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ok: true,
           imported: 1,
           unchanged: 0,
+          inHistory: 0,
           conflicts: [],
           settled: [
             {
@@ -854,6 +859,7 @@ export const describeStoreContract = (harness: StoreHarness): void => {
               callId: 'call-lockfile',
               at: lockfileEntry.at,
               number: lockfileEntry.number,
+              joinedFrom: 'lockfile',
             },
           ],
         });
@@ -861,15 +867,25 @@ export const describeStoreContract = (harness: StoreHarness): void => {
         expect(after.stale).toEqual(lockfileEntry);
         expect(after.fresh).toEqual(lockfileEntry);
         expect(await runner.claim(claimOf('stale'))).toEqual({ recorded: 'placed' });
-        // Pushed again: nothing left to settle, nothing changes.
-        const again = await runner.import(
-          { lockfileVersion: 1, calls: { both: lockfileEntry } },
-          { keepStore: true },
-        );
-        expect(again.settled).toEqual([
-          expect.objectContaining({ key: 'both', kept: 'store', historied: [] }),
-        ]);
-        expect((await runner.export()).calls.both?.history).toHaveLength(1);
+        // Pushed again, with keepStore or without: the store's entry keeps the lockfile's sid
+        // already, so the key is no conflict, and nothing changes.
+        const before = serializeLockfile(await runner.export());
+        for (const options of [{ keepStore: true }, {}]) {
+          expect(
+            await runner.import(
+              { lockfileVersion: 1, calls: { both: lockfileEntry, stale: lockfileEntry } },
+              options,
+            ),
+          ).toEqual({
+            ok: true,
+            imported: 0,
+            unchanged: 2,
+            inHistory: 1,
+            conflicts: [],
+            settled: [],
+          });
+        }
+        expect(serializeLockfile(await runner.export())).toBe(before);
       });
 
       test('a key a live runner is placing is in flight: refused, also with keepStore', async () => {
