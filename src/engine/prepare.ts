@@ -366,6 +366,7 @@ export const checkReplaceNames = (
       runTarget: prepared.choice.runTarget,
       explicitTarget: prepared.choice.explicit,
       gateways: gatewaysOf(prepared),
+      callNumber: callNumberOf(prepared),
       ...(options.only ? { only: [...options.only] } : {}),
       // Its refusal of an unknown entry speaks to --retry-unknown, given or not.
       ...(options.retryUnknown === true ? { retryUnknown: true } : {}),

@@ -17,6 +17,7 @@ import { selectedBy } from './only.js';
 import { type RenamedSlots, renamedSlots } from './renamed.js';
 import { type RenamedMemory, renamedMemory } from './renamed-memory.js';
 import { acrossTwins } from './renamed-twins.js';
+import { holdRescheduled } from './rescheduled.js';
 import { heldHint, isRowPlacedOnce, planRow } from './row.js';
 import { PlanList } from './rows.js';
 import { planScheduled } from './scheduled.js';
@@ -371,6 +372,9 @@ export const buildPlan = (input: PlanInput): Plan => {
     holdDialledRow(item, input.lock, dialled),
   );
   for (const item of twinned.held) lists.skipped.push(item);
+  // A call that runs once whose schedule changed since it placed its number under another key.
+  const rescheduled = holdRescheduled(twinned.due, twinned.upcoming, input, twins);
+  for (const item of rescheduled.held) lists.skipped.push(item);
   const missedItems = lists.missed.items();
   const missedCount: MissedCount = {
     count: missedItems.length + unlisted,
@@ -378,7 +382,7 @@ export const buildPlan = (input: PlanInput): Plan => {
   };
   // Rows that now dial someone the campaign already called under another key, or (keyed by
   // position) a number an earlier row of this run dials: held, due or not yet.
-  const shifted = holdShiftedRows(twinned.due, input.lock, dialled, twinned.upcoming);
+  const shifted = holdShiftedRows(rescheduled.due, input.lock, dialled, rescheduled.upcoming);
   for (const item of shifted.held) lists.skipped.push(item);
   // Unknown entries are due only with --retry-unknown: no lookup a due item otherwise.
   const redirected = input.retryUnknown

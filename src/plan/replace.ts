@@ -2,7 +2,9 @@ import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { isInFlight } from '../state/store.js';
 import type { PlanInput } from './input.js';
+import { numberOfCall } from './item.js';
 import { placementKey } from './keys.js';
+import { isUnknown, placementOf, type Rescheduled, rescheduledCall } from './rescheduled.js';
 import { isRowPlacedOnce } from './row.js';
 import { targetTwins } from './twins.js';
 
@@ -24,7 +26,15 @@ const unknownNotReplaced = (key: string, ended: string | undefined, retryUnknown
 /** What checkReplace reads of a plan's input. */
 type ReplaceInput = Pick<
   PlanInput,
-  'calls' | 'lock' | 'runTarget' | 'explicitTarget' | 'only' | 'now' | 'retryUnknown' | 'gateways'
+  | 'calls'
+  | 'lock'
+  | 'runTarget'
+  | 'explicitTarget'
+  | 'only'
+  | 'now'
+  | 'retryUnknown'
+  | 'gateways'
+  | 'callNumber'
 >;
 
 /** Why `--replace NAME` is refused. */
@@ -64,7 +74,21 @@ const refusalWhy = (name: string, input: ReplaceInput): string | ReplaceRefusal 
   if (call.redial !== undefined) {
     return `its campaign redials by outcome: each attempt is its own placement, placed once; ${REDIAL_EDITED_HINT}`;
   }
-  if (call.schedule !== undefined && !isRowPlacedOnce(call)) {
+  // A call that runs once placed under another key of its own (its schedule changed since):
+  // placed again deliberately, `at` or not (rescheduled.ts).
+  const target = call.target ?? input.runTarget;
+  let before: Rescheduled | undefined;
+  const rescheduled = () => {
+    before ??= rescheduledCall(
+      call,
+      target,
+      input.lock,
+      targetTwins(input.lock, input.gateways),
+      input.callNumber ?? numberOfCall,
+    );
+    return before;
+  };
+  if (call.schedule !== undefined && !isRowPlacedOnce(call) && rescheduled() === undefined) {
     return 'it is scheduled: each slot is placed once; --replace is for unscheduled calls and rows of campaigns without cron/at';
   }
   if (!call.enabled) return 'it is disabled';
@@ -75,7 +99,7 @@ const refusalWhy = (name: string, input: ReplaceInput): string | ReplaceRefusal 
   if (input.explicitTarget && call.target !== undefined && call.target !== input.runTarget) {
     return `it is pinned to target \`${call.target}\``;
   }
-  const key = placementKey(call.target ?? input.runTarget, name);
+  const key = placementOf(call, target)?.key ?? placementKey(target, name);
   const entry = input.lock.calls[key];
   const ended = rowEndedAt(call, input.now.getTime());
   if (ended !== undefined && (entry === undefined || entry.status === 'failed')) {
@@ -90,6 +114,11 @@ const refusalWhy = (name: string, input: ReplaceInput): string | ReplaceRefusal 
   if (twin !== undefined) {
     if (twin.entry.status === 'placed' || isInFlight(twin.entry)) return undefined;
     return `${key} is not placed, but may have been as ${twin.key}, whose outcome is unknown: --replace places again only a placed call; settle it first with \`callops resolve ${twin.key} --placed SID\` or \`callops resolve ${twin.key} --not-placed\` (then it is placed here)`;
+  }
+  const again = entry === undefined && ended === undefined ? rescheduled() : undefined;
+  if (again !== undefined) {
+    if (!isUnknown(again)) return undefined;
+    return `${key} is not placed, but may have been as ${again.key}, whose outcome is unknown, before its schedule changed: --replace places again only a placed call; settle it first with \`callops resolve ${again.key} --placed SID\` or \`callops resolve ${again.key} --not-placed\` (then it is placed)`;
   }
   // Not "apply places it": a row held back as already dialled never is (plan says why, and
   // so does the refusal: the plan's reason comes first).

@@ -22,6 +22,7 @@ import { type Limited, type MissedKind, type MissedSink, planMissed } from './mi
 import { noSlotLeft } from './no-slot.js';
 import type { RenamedEntry, RenamedSlot, RenamedSlots } from './renamed.js';
 import { movedWords, renamedWords } from './renamed-words.js';
+import { placedUnderOtherKey } from './rescheduled.js';
 import { decide } from './settle.js';
 import { CLOSED, MISSED_LOOKBACK_MS, OPEN, slotSearch } from './slot-search.js';
 import { type OwnEntries, ownEntries, type SlotShares } from './slot-share.js';
@@ -139,6 +140,13 @@ export const planScheduled = (
     const of = digestOf();
     return of === null ? undefined : renamed.at(target, shares.text(slot), of);
   };
+  // A call (or row) with `at` that placed its number under another key of its own before its
+  // schedule changed (rescheduled.ts): its slot is held once due (build.ts), never missed.
+  const once = !empty && spec.at !== undefined && spec.cron === undefined;
+  const onceAt = (slot: Date): boolean =>
+    once &&
+    entryOf(slot) === undefined &&
+    placedUnderOtherKey(input.lock, twins, item(slot), () => digestOf() ?? undefined) !== undefined;
   // The latest slot in (after, until] that a call or campaign no longer defined placed (or
   // may have) to this number, whatever slot the schedule has now (edited with the rename).
   const renamedLatest = (after: number, until: number): RenamedSlot | undefined => {
@@ -289,7 +297,11 @@ export const planScheduled = (
       listFrom: Math.max(dueFrom - MISSED_LOOKBACK_MS, reportableFrom),
       until: dueFrom,
       accept: (slot) =>
-        window(slot) && reportable(slot) && entryOf(slot) === undefined && !renamedAt(slot),
+        window(slot) &&
+        reportable(slot) &&
+        entryOf(slot) === undefined &&
+        !renamedAt(slot) &&
+        !onceAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
       end: (slot) => lifeEnd(slot),
@@ -317,7 +329,8 @@ export const planScheduled = (
         closed(slot) &&
         reportable(slot) &&
         entryOf(slot) === undefined &&
-        !renamedAt(slot),
+        !renamedAt(slot) &&
+        !onceAt(slot),
       reason: overWords,
       earlier: 'earlier missed slots not listed',
       end: (slot) => lifeEnd(slot),
@@ -425,7 +438,7 @@ export const planScheduled = (
     return;
   }
   if (heldUnder(input.lock.calls, `${target}/${call.name}@`, empty)) return;
-  if (left.slot !== undefined && renamedAt(left.slot) !== undefined) return;
+  if (left.slot !== undefined && (renamedAt(left.slot) !== undefined || onceAt(left.slot))) return;
   add('skipped', item(left.slot, left.reason));
 };
 
