@@ -63,7 +63,8 @@ export type EngineEvent =
    * rather than counted in it: the call a replacement named already replaced by it, or a
    * campaign row whose number it dialled under another key. (A key it claimed first to place
    * is counted in the summary's `inFlight`; one it placed, or left unknown, after this run
-   * planned, in its `recordedElsewhere`.)
+   * planned, in its `recordedElsewhere`.) Also a replacement `--replace` named that this run
+   * does not place: a row outside its calling hours (said with when they open).
    */
   | {
       readonly type: 'run:claimed-elsewhere';

@@ -244,8 +244,14 @@ const planAttempt = (
     return;
   }
   if (hours.state === 'waiting') {
+    const words = hoursWords(hours, spec, cache);
+    // A replacement waits for the hours as well, and still says which sid it replaces.
+    if (built.replaces !== undefined) {
+      add('upcoming', amendItem(built, { ...words, reason: `${built.reason}; ${words.reason}` }));
+      return;
+    }
     // Rows of one zone share the words (built once per plan, not once per row).
-    add('upcoming', amendItem(built, hoursWords(hours, spec, cache), true));
+    add('upcoming', amendItem(built, words, true));
     return;
   }
   add('due', reason === undefined ? built : amendItem(built, { reason }));

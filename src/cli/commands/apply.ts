@@ -262,6 +262,20 @@ is required. Every missing environment variable is reported before anything is s
           })),
         });
       }
+      // A replacement of a row outside its calling hours is not placed by this run, nor kept
+      // for a later one: said, so that `--replace` is given again once the hours open.
+      const outside = plan.upcoming.filter(
+        (i) => i.replaces !== undefined && replace?.includes(i.name) === true,
+      );
+      if (outside.length > 0) {
+        await sink({
+          type: 'run:claimed-elsewhere',
+          calls: outside.map((i) => ({
+            key: i.key,
+            reason: `not replaced: the row is outside its calling hours${i.opens === undefined ? '' : ` until ${i.opens}`}; nothing was sent for it: give \`--replace ${i.name}\` again then`,
+          })),
+        });
+      }
       const result = await runDue({
         prepared,
         due,
