@@ -20,6 +20,7 @@ import { recordSettled } from './answered.js';
 import { type DueResult, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
+import type { PlanHold } from './failpoint.js';
 import { StateOutage, waitsOut } from './outage.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
@@ -69,6 +70,8 @@ export interface SchedulerInput {
   readonly lockLost?: () => LockLoss | undefined;
   /** The notes on other targets' entries run said as it started (targetNotesAt), if any. */
   readonly targetNotes?: TargetNotes;
+  /** Awaited by each wake just before it plans (a test's failpoint: see ./failpoint.ts). */
+  readonly holdPlan?: PlanHold;
 }
 
 export interface SchedulerResult {
@@ -460,6 +463,10 @@ const schedule = async (
       // restarts; one put on a list is held back by the plan, not only just before its
       // request. A list that turned bad stops run, as it stops a batch.
       await prepared.suppression?.refresh();
+      if (input.holdPlan !== undefined) {
+        await input.holdPlan(signal);
+        if (signal.aborted) return 0;
+      }
       const now = new Date();
       const plan = planAt(prepared, lock, now, {
         ...input.plan,

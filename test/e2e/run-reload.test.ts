@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: call files hold literal ${row.X} references
-import { appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HOLD_PLAN_ENV } from '../../src/engine/failpoint.js';
 import { APP_SID, callsYaml, FROM, type Gateway, startGateway, startRun } from './helpers.js';
 
 let gw: Gateway | undefined;
@@ -71,8 +73,8 @@ describe('callops run reads the definitions again', () => {
   }, async () => {
     // Rows outside their calling hours now (00:00-12:00 in their zone, 18:xx there), a new
     // row inside them (06:xx in its zone): run plans every row at each wake and places
-    // none but the new one. So many rows take about a second to plan: the edit lands then.
-    const rows = 80_000;
+    // none but the new one. The file spans more than one 64 KiB read.
+    const rows = 4_000;
     const hour = new Date().getUTCHours();
     let open = (((6 - hour) % 24) + 24) % 24;
     if (open > 14) open -= 24;
@@ -97,13 +99,15 @@ describe('callops run reads the definitions again', () => {
     ].join('\n');
     gw = await startGateway({ 'calls/a.yaml': calls, 'lists/rem.csv': `${lines.join('\n')}\n` });
     const g = gw;
-    const run = startRun(g);
-    await run.until('run started', async () =>
-      run.soFar().includes('running:') ? true : undefined,
+    // The failpoint holds the first wake after it found the CSV as run read it, before it
+    // plans the rows: the edit lands there, whatever the machine's load.
+    const release = join(g.project.dir, 'hold-plan');
+    const run = startRun(g, [], { env: { [HOLD_PLAN_ENV]: release } });
+    await run.until('the first wake held before it plans', () =>
+      existsSync(`${release}.reached`) ? true : undefined,
     );
-    // Its first wake plans the rows now.
-    await new Promise((r) => setTimeout(r, 100));
     await appendFile(join(g.project.dir, 'lists/rem.csv'), `new1,+15550019001,${zone(open)}\n`);
+    await writeFile(release, '');
     await run.until('the new row in the lockfile', async () =>
       (await g.project.lock())?.calls['sim/rem/new1']?.status === 'placed' ? true : undefined,
     );

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { projectStamp } from '../../config/load.js';
+import { planHold } from '../../engine/failpoint.js';
 import { retryScope } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
 import { runScheduler } from '../../engine/scheduler.js';
@@ -132,6 +133,8 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         ctx.stderr.write(`${line}\n`);
       }
       await reportUnsettledToGithub(ctx, unsettled);
+      // A test's failpoint (engine/failpoint.ts): unset, no wake waits.
+      const hold = planHold(ctx.env);
       const lockPathOf = (p: typeof prepared) =>
         join(p.project.config.root, p.project.config.lockfile);
       const result = await runScheduler({
@@ -156,6 +159,7 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         lockName,
         lockLost: held.lost,
         targetNotes,
+        holdPlan: hold,
       });
       // Stopped on request once the calls in flight were recorded: exit 0 unless a batch failed.
       return result.failed ? EXIT.failed : EXIT.ok;
