@@ -38,6 +38,16 @@ export const rowNeedsCampaignMessage = (written = '${row.…}', where?: string):
       : `: it is written in ${where}, which calls without \`recipients\` take too (write it in the campaign itself)`
   }`;
 
+/**
+ * What validate says of a `${row.COLUMN}` in callops.yaml outside `defaults` (a target's
+ * values, `state.url`, a `calls` pattern): only a campaign's rows fill one, and such a value
+ * is read once, not per row. `written` is the template quoted (`` `${row.region}` ``), or
+ * `a row template` where quoting it would show part of a secret; `place` names where it is
+ * written (`a target`), `why` says why no row fills it there and what to write instead.
+ */
+export const rowOutsideCallMessage = (written: string, place: string, why: string): string =>
+  `${written} only works in a call with \`recipients\` (a campaign) and cannot be used in ${place}: ${why}`;
+
 /** What validate and the schema say of a `${…}` in a key read before the environment is. */
 export const noReferenceMessage = (key: string, why: string): string =>
   `\`${key}\` cannot use a reference (\`\${…}\`): ${why}`;

@@ -5,6 +5,7 @@ import type { LockfileRead } from '../config/load.js';
 import { pathTextProblem } from '../config/path-text.js';
 import type { SourceDocument, SourceFile } from '../config/types.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
+import { configRowProblems } from './config-rows.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { Layer } from './merge.js';
 import type { ProjectConfig, TargetSpec } from './model.js';
@@ -268,6 +269,8 @@ export const readConfig = (
     const target = toTargetSpec(doc, name, spec);
     if (target) targets.push(target);
   }
+  // `${row.X}` is a campaign's: a target, `state.url` or a `calls` pattern is read once.
+  for (const item of configRowProblems(doc, data)) semantic.push(item);
   for (const item of checkDefaultTarget(doc, data.default_target, targetNames)) semantic.push(item);
   for (const item of checkDefaultsName(doc, data.defaults)) structural.push(item);
   const defaults = isRecord(data.defaults) ? data.defaults : {};
