@@ -78,6 +78,12 @@ export interface PlanMarkdownInput {
   /** The lockfile's name as shown (e.g. `callops.lock`). */
   readonly lockName: string;
   /**
+   * The schema of the PostgreSQL store the plan was read from (`state: {backend: postgres}`):
+   * then no lockfile was read, and the changes are said against the database, as `status`
+   * names it (`postgres (schema NAME)`), never its url.
+   */
+  readonly postgresSchema?: string;
+  /**
    * The lockfile's unknown entries this plan does not place again (unsettledEntries), with
    * how to settle each: every one, whatever --only or --target select.
    */
@@ -385,13 +391,26 @@ function* listedLines<T>(listed: Listed<T>, render: (item: T) => string): Genera
   yield* moreRows(listed.hidden, false);
 }
 
+/** What the changes are against: the lockfile, or the PostgreSQL store (read instead of it). */
+interface Against {
+  /** As the heading names it. */
+  readonly name: string;
+  /** Where entries of calls and targets no longer defined stay. */
+  readonly keeps: string;
+}
+
+const againstOf = (input: Pick<PlanMarkdownInput, 'lockName' | 'postgresSchema'>): Against =>
+  input.postgresSchema === undefined
+    ? { name: code(input.lockName), keeps: 'the lockfile' }
+    : { name: `postgres (schema ${code(input.postgresSchema)})`, keeps: 'the database' };
+
 function* changesSection(
   changes: LockChanges,
-  lockName: string,
+  against: Against,
   budget: TextBudget,
   plan: Pick<Plan, 'target' | 'goneTargets' | 'sameGateway' | 'unresolvedTargets'>,
 ): Generator<string> {
-  yield `### Changes against ${code(lockName)}`;
+  yield `### Changes against ${against.name}`;
   yield '';
   const gone = plan.goneTargets ?? [];
   const beside = plan.sameGateway ?? [];
@@ -414,7 +433,7 @@ function* changesSection(
       .map((w) => `; ${w}`)
       .join('');
   if (gone.length > 0) {
-    yield `**Targets not defined in this checkout's callops.yaml (${gone.length})** — their entries stay in the lockfile, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
+    yield `**Targets not defined in this checkout's callops.yaml (${gone.length})** — their entries stay in ${against.keeps}, and no call, slot or row placed under one is placed again under another target's name (see Skipped):`;
     yield* linesWithin(
       gone.map((g): ListLine => [`- ${code(g.target)} (${entries(g)})`, 1]),
       budget,
@@ -474,7 +493,7 @@ function* changesSection(
     yield '';
   }
   if (changes.removed.length > 0) {
-    yield `**No longer defined (${changes.removed.length})** — their entries stay in the lockfile:`;
+    yield `**No longer defined (${changes.removed.length})** — their entries stay in ${against.keeps}:`;
     yield* linesWithin(
       rowsList(
         changes.removed.map((r) => ({ ...r, campaign: campaignOfName(r.name) })),
@@ -609,7 +628,7 @@ function* commentLines(input: PlanMarkdownInput, budget: TextBudget): Generator<
     yield* reasonList(items, budget);
     yield '';
   }
-  yield* changesSection(changes, input.lockName, budget, plan);
+  yield* changesSection(changes, againstOf(input), budget, plan);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} reference
   yield '<sub>Destinations are shown as written: `${…}` references, never their values.</sub>';
 }

@@ -145,6 +145,34 @@ describe('state on postgres', () => {
     }
   });
 
+  it('plan --format markdown names the database it compared against, not a lockfile', {
+    timeout: 60_000,
+  }, async () => {
+    const gw = await project('compared', ['c1', 'c2']);
+    const env = db.env;
+    const first = await gw.run(['plan', '--format', 'markdown'], env);
+    expect(first.code, output(first)).toBe(0);
+    expect(first.stdout).toContain('### Changes against postgres (schema `compared`)\n');
+    expect(first.stdout).toContain('**New (2)**');
+    const apply = await gw.run(['apply', '--yes'], env);
+    expect(apply.code, output(apply)).toBe(0);
+    // c2 no longer defined: its entry stays in the database, which no lockfile mirrors.
+    await gw.project.write('calls/a.yaml', callsYaml([{ name: 'c1' }]));
+    const later = await gw.run(['plan', '--format', 'markdown'], env);
+    expect(later.code, output(later)).toBe(0);
+    expect(later.stdout).toContain('### Changes against postgres (schema `compared`)\n');
+    expect(later.stdout).toContain(
+      '**No longer defined (1)** — their entries stay in the database:',
+    );
+    for (const out of [first, later]) {
+      expect(out.stdout).not.toContain('callops.lock');
+      expect(out.stdout).not.toContain('lockfile');
+      // Neither the url nor its password.
+      expect(out.stdout + out.stderr).not.toContain(db.url);
+      expect(out.stdout + out.stderr).not.toContain('callops-test');
+    }
+  });
+
   it('resolve settles an unknown row; push refuses a conflicting key with a way on', {
     timeout: 60_000,
   }, async () => {

@@ -13,6 +13,7 @@ import { makeRedactor } from '../../report/redact.js';
 import { makeStyle } from '../../report/style.js';
 import { unknownPlanned, unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
+import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject, reportDiagnostics } from '../load.js';
@@ -150,6 +151,9 @@ lockfile.
           calls: markdownCalls(project.calls),
           targetNote,
           lockName: lockName,
+          ...(project.config.state.backend === 'postgres'
+            ? { postgresSchema: project.config.state.schema ?? DEFAULT_SCHEMA }
+            : {}),
           unsettled,
         }),
       );
