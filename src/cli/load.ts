@@ -18,6 +18,7 @@ import type { Env } from '../resolve/index.js';
 import type { StateUse } from '../state/store.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import type { ProjectConfig } from '../validate/model.js';
+import { annotated } from './annotation-files.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 
@@ -122,7 +123,9 @@ export const reportDiagnostics = (
   if (diagnostics.length > 0) {
     // Annotations are the output of the github format: stdout, as apply's are.
     if (ctx.format === 'github')
-      ctx.stdout.write(renderDiagnosticsGithub(redactDiagnostics(diagnostics, redact)));
+      ctx.stdout.write(
+        renderDiagnosticsGithub(redactDiagnostics(annotated(ctx, diagnostics), redact)),
+      );
     // Markdown is plan's pull-request comment on stdout: the problems go to stderr.
     if (ctx.format === 'human' || ctx.format === 'markdown' || ctx.format === 'csv') {
       const style = makeStyle(ctx.color || (ctx.stderr.isTTY === true && ctx.color));

@@ -22,6 +22,7 @@ import { renderUnsettledHuman, unsettledAnnotations } from '../report/unsettled.
 import { describeHolder, goneWords, RECEIVER_WAIT_MS } from '../state/runlock.js';
 import { type Diagnostic, hasErrors } from '../validate/diagnostic.js';
 import { MAX_TIMER_MS, MAX_TIMER_TEXT, parseRate } from '../validate/parse.js';
+import { annotated } from './annotation-files.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './exit.js';
 import { diagnosticsObject, type Redact, reportDiagnostics } from './load.js';
@@ -163,10 +164,12 @@ const reportToGithub = async (
     // A key that became unknown in this run is annotated once, with the hint.
     const fresh = new Set(bad.filter((o) => o.status === 'unknown').map((o) => o.key));
     ctx.stdout.write(
-      renderDiagnosticsGithub([
-        ...annotations.filter((a) => !fresh.has(a.path)),
-        ...unsettledAnnotations(summary.unsettled),
-      ]),
+      renderDiagnosticsGithub(
+        annotated(ctx, [
+          ...annotations.filter((a) => !fresh.has(a.path)),
+          ...unsettledAnnotations(summary.unsettled),
+        ]),
+      ),
     );
   }
   await appendStepSummary(ctx, applyMarkdown(summary, targets[0] as string, targets));

@@ -1,5 +1,6 @@
 import { renderDiagnosticsGithub } from '../report/diagnostics.js';
 import { type Unsettled, unsettledAnnotations, unsettledMarkdown } from '../report/unsettled.js';
+import { annotated } from './annotation-files.js';
 import type { CommandContext } from './context.js';
 import { appendStepSummary } from './step-summary.js';
 
@@ -13,7 +14,7 @@ export const reportUnsettledToGithub = async (
 ): Promise<void> => {
   if (unsettled.length === 0) return;
   if (ctx.format === 'github')
-    ctx.stdout.write(renderDiagnosticsGithub(unsettledAnnotations(unsettled)));
+    ctx.stdout.write(renderDiagnosticsGithub(annotated(ctx, unsettledAnnotations(unsettled))));
   await appendStepSummary(ctx, unsettledMarkdown(unsettled));
 };
 
