@@ -67,10 +67,19 @@ export interface CliOptions {
   readonly user?: { readonly uid: number; readonly gid: number };
 }
 
+/**
+ * A shifted clock the tests themselves run under (`faketime -f +1y npx vitest run …`): the
+ * CLI gets the same one, so a test that derives its dates from the clock can be checked in a
+ * later year — and one that holds fixed dates a later year turns around is found.
+ */
+const CLOCK_SHIFT = /^(LD_PRELOAD|FAKETIME\w*|DONT_FAKE_MONOTONIC)$/;
+
 /** A minimal environment for the CLI: nothing of the test runner's own CI settings. */
 export const cliEnv = (extra: CliOptions['env'] = {}): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
   if (process.env.SYSTEMROOT !== undefined) env.SYSTEMROOT = process.env.SYSTEMROOT;
+  for (const [name, value] of Object.entries(process.env))
+    if (CLOCK_SHIFT.test(name) && value !== undefined) env[name] = value;
   for (const [name, value] of Object.entries(extra)) if (value !== undefined) env[name] = value;
   return env;
 };
