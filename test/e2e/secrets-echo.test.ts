@@ -669,9 +669,13 @@ describe('secrets another writer left in callops.lock, as apply and run print th
     expect(two?.history?.at(-1)).toMatchObject({ sid: KEY, callId: UNUSED });
 
     // The missed slot of the moved call, in every format: its reason names the entry of its
-    // old name, placed (by a hand edit, in a fresh clone) under the key.
+    // old name, placed (by a hand edit, in a fresh clone) under the key. The day is 5 January
+    // of the coming year: ahead of the clock, so each format's rehearsal reports the slot
+    // missed again (one behind it would remember the slot reported, and only the first format
+    // would show it), and winter in Berlin (its 09:00 is 08:00 UTC).
+    const day = `${new Date().getUTCFullYear() + 1}-01-05`;
     const rehearsal = ['apply', '--yes', '--now'];
-    const first = await moved.run('moved first', [...rehearsal, '2027-01-05T09:00:10Z'], env());
+    const first = await moved.run('moved first', [...rehearsal, `${day}T09:00:10Z`], env());
     expect(first.code, first.stderr).toBe(0);
     await moved.project.write(
       'calls/c.yaml',
@@ -679,21 +683,21 @@ describe('secrets another writer left in callops.lock, as apply and run print th
     );
     await rm(join(moved.project.dir, '.callops'), { recursive: true, force: true });
     const was = (await moved.project.lock()) as LockJson;
-    const old = 'gw/t15@2027-01-05T09:00:00Z';
+    const old = `gw/t15@${day}T09:00:00Z`;
     const calls = { ...was.calls, [old]: { ...was.calls[old], sid: KEY, callId: UNUSED } };
     await moved.project.write('callops.lock', lockText({ ...was, calls } as LockJson));
     const missed: Record<string, CliResult> = {};
     for (const [name, flags, gh] of FORMATS) {
       const r = await moved.run(
         `moved ${name}`,
-        [...rehearsal, '2027-01-05T09:10:00Z', ...flags],
+        [...rehearsal, `${day}T09:10:00Z`, ...flags],
         env(gh(moved.project.dir)),
       );
       expect(r.code, output(r)).toBe(0);
       missed[name] = r;
     }
     const words = `its number was dialled as ${old} (placed \${VG_API_KEY} at `;
-    expect(missed.human?.stdout).toContain(`missed  gw/t16@2027-01-05T08:00:00Z`);
+    expect(missed.human?.stdout).toContain(`missed  gw/t16@${day}T08:00:00Z`);
     expect(missed.human?.stdout).toContain(words);
     const results = (JSON.parse(missed.json?.stdout ?? '') as { results: { message: string }[] })
       .results;
