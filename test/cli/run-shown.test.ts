@@ -76,6 +76,7 @@ const printed = async (events: EngineEvent[], format: 'human' | 'json' | 'github
     format,
     color: false,
     env: {},
+    root: process.cwd(),
     stdout: out.s,
     stderr: err.s,
   } as unknown as CommandContext;
