@@ -4,7 +4,7 @@ import { keysBetween } from '../state/calls-summary.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
-import { entryAt } from './entries.js';
+import { entryAt, isEmpty } from './entries.js';
 import { numberOfItem, type PlanInput } from './input.js';
 import { amendItem, callOf } from './item.js';
 import { formatSlot, placementKey } from './keys.js';
@@ -114,12 +114,20 @@ const formOf = (key: string, base: string): string => {
   return hash < 0 ? tail.slice(1) : tail.slice(1, hash);
 };
 
-/** The keys of the call (or row) `base`: itself, its attempts (`#n`) and its slots (`@…`). */
-const keysOf = (lock: Lockfile, base: string): readonly string[] => [
-  ...(lock.calls[base] === undefined ? [] : [base]),
-  ...keysBetween(lock.calls, `${base}#`, `${base}#\uffff`),
-  ...keysBetween(lock.calls, `${base}@`, `${base}@\uffff`),
-];
+/**
+ * The keys of the call (or row) `base`: itself, its attempts (`#n`) and its slots (`@…`). One
+ * search of the keys that start with `base` (`#` and `@` sort before every character of a
+ * longer name), those of other names (`base2`, `base-x`) left out.
+ */
+const keysOf = (lock: Lockfile, base: string): readonly string[] => {
+  const keys = keysBetween(lock.calls, base, `${base}\uffff`);
+  if (keys.length === 0) return keys;
+  return keys.filter((key) => {
+    if (key.length === base.length) return true;
+    const next = key.charCodeAt(base.length);
+    return next === 35 || next === 64; // `#`, `@`
+  });
+};
 
 /**
  * The latest entry of `item`'s call (or row) under another slot than the item's (none for an
@@ -259,6 +267,8 @@ export const holdRescheduled = (
   readonly upcoming: readonly PlanItem[];
   readonly held: readonly PlanItem[];
 } => {
+  // Nothing was placed under any key: no call placed its number under another.
+  if (isEmpty(input.lock.calls)) return { due, upcoming, held: [] };
   const held: PlanItem[] = [];
   return {
     due: sortOut(due, input, twins, held),
