@@ -20,13 +20,21 @@ export interface ZoneConflict {
   message(cell: string, count: number): string;
 }
 
+/** Zones already asked for: a campaign's rows name a few zones, each many times. */
+const canonicalNames = new Map<string, string>();
+
 /** The zone `name` stands for (a link's target), or the name as written when it is none. */
 const canonical = (name: string): string => {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return name;
+  let found = canonicalNames.get(name);
+  if (found === undefined) {
+    try {
+      found = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      found = name;
+    }
+    if (canonicalNames.size < 1024) canonicalNames.set(name, found);
   }
+  return found;
 };
 
 /**
