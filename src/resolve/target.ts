@@ -30,7 +30,8 @@ export type TargetResolution =
   | { readonly ok: true; readonly target: ResolvedTarget; readonly secrets: readonly Secret[] }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-const TEXT_KEYS = [
+/** A target's values that take a `${VAR}` reference (each resolved as text). */
+export const TARGET_TEXT_KEYS = [
   'base_url',
   'concurrency',
   'account_sid',
@@ -39,7 +40,7 @@ const TEXT_KEYS = [
   'request_timeout',
   'max_pause',
 ] as const;
-type TextKey = (typeof TEXT_KEYS)[number];
+type TextKey = (typeof TARGET_TEXT_KEYS)[number];
 
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -90,7 +91,7 @@ const baseUrl = (
  */
 export const resolveTarget = (spec: TargetSpec, env: Env, envFile?: string): TargetResolution => {
   const written: Partial<Record<TextKey, string>> = {};
-  for (const key of TEXT_KEYS) {
+  for (const key of TARGET_TEXT_KEYS) {
     const value = spec[key];
     if (typeof value === 'string') written[key] = value;
   }

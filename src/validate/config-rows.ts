@@ -1,6 +1,7 @@
 import { isColumnName, rowReferences } from '../campaign/template.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { rowOutsideCallMessage } from '../options/literal.js';
+import { TARGET_TEXT_KEYS } from '../resolve/target.js';
 import type { Diagnostic } from './diagnostic.js';
 import { isSecretKey } from './references.js';
 import { errorAt, isRecord, textSiteOf } from './site.js';
@@ -16,17 +17,6 @@ import { errorAt, isRecord, textSiteOf } from './site.js';
  * `allow_insecure`, `state.schema`) already refuse any `${…}` in their own words, which a
  * campaign would not change. `defaults` are the calls', and validate/campaign.ts reads them.
  */
-
-/** A target's values that take a `${VAR}` reference. */
-const TARGET_VALUES = [
-  'base_url',
-  'account_sid',
-  'api_key',
-  'concurrency',
-  'rate',
-  'request_timeout',
-  'max_pause',
-] as const;
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment reference, as a message shows it
 const USE_ENV = 'write the value, or an environment reference such as ${NAME}';
@@ -45,7 +35,7 @@ const targetPlaces = (targets: unknown): Place[] =>
     : Object.entries(targets).flatMap(([name, spec]) =>
         !isRecord(spec)
           ? []
-          : TARGET_VALUES.flatMap((key) => {
+          : TARGET_TEXT_KEYS.flatMap((key) => {
               const text = spec[key];
               return typeof text !== 'string'
                 ? []
