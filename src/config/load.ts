@@ -335,7 +335,11 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     names = found.files;
     miscased = found.miscased.map((file) => ({ file, globs }));
     if (names.length === 0) {
-      const message = `no call files match ${globs.join(', ')}`;
+      // A pattern is read as written: the environment never reaches it.
+      const literal = globs.some((glob) => glob.includes('${'))
+        ? ' (a `calls` pattern is read as written: `${…}` in it is not expanded)'
+        : '';
+      const message = `no call files match ${globs.join(', ')}${literal}`;
       const where = fromConfig ? config.source?.documents[0]?.locate(['calls']) : undefined;
       const configName = config.source?.file ?? 'callops.yaml';
       diagnostics.push(

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: callops.yaml patterns hold literal ${VAR} text
 import { mkdir, realpath, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,23 @@ describe('loadProject', () => {
     const loaded = await loadProject({ root });
     expect(loaded.diagnostics).toEqual([
       warning('callops.yaml', 2, 8, '/calls', 'no call files match ops/*.yaml'),
+    ]);
+  });
+
+  it('says that a pattern matching nothing is read as written when it holds ${…}', async () => {
+    const root = await project({
+      'callops.yaml': yaml('calls: ["${CALLS_DIR}/*.yaml"]'),
+      'ops/a.yaml': CALLS,
+    });
+    const loaded = await loadProject({ root });
+    expect(loaded.diagnostics).toEqual([
+      warning(
+        'callops.yaml',
+        1,
+        8,
+        '/calls',
+        'no call files match ${CALLS_DIR}/*.yaml (a `calls` pattern is read as written: `${…}` in it is not expanded)',
+      ),
     ]);
   });
 
