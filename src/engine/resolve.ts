@@ -206,14 +206,6 @@ export const resolveRequests = async (
 };
 
 /**
- * What `apply` would find wrong when resolving these items now (missing variables, values
- * that break a rule, and the warnings it gives), without starting anything: for `plan`, as
- * warnings.
- */
-export const resolutionWarnings = (prepared: Prepared, due: readonly PlanItem[]): Diagnostic[] =>
-  resolutionProblems(prepared, due).map((d) => ({ ...d, severity: 'warning' }));
-
-/**
  * What resolving these items and their targets now finds wrong, as `apply` reports it (its
  * warnings too): for `apply --plan`, before the plan file's digests are compared.
  */

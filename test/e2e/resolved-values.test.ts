@@ -69,8 +69,23 @@ describe('resolved values pass the rules of literals', () => {
       if (value.length >= 4) expect(output(r)).not.toContain(value);
       expect(r.stdout).not.toContain('placed');
       expect(gw.sim.received()).toHaveLength(0);
+      // plan warns, and says under its due list that apply would send none of it.
+      const plan = await gw.run(['plan'], { ...GOOD, [name]: value });
+      expect(plan.code, output(plan)).toBe(0);
+      expect(plan.stderr).toContain(`calls/a.yaml:${at(FILE, written)}: warning:`);
+      expect(plan.stdout).toContain(
+        'apply would send nothing as things stand: a value warned about above does not resolve (set or fix it first)',
+      );
     });
   }
+
+  it('plan with every value well-formed says nothing of apply refusing', async () => {
+    gw = await startGateway({ 'calls/a.yaml': FILE });
+    const plan = await gw.run(['plan'], GOOD);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).toContain('Plan: 2 to place');
+    expect(plan.stdout).not.toContain('apply would send nothing');
+  });
 
   it('a body that resolves past 100 KiB is an error at the option, naming its reference, and nothing is sent', async () => {
     const file = FILE.replace('    actionHook: "${HOOK}"', '    tag: { note: "${NOTE}" }');

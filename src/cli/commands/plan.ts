@@ -1,6 +1,6 @@
 import { planFileDigests } from '../../engine/plan-digests.js';
 import { checkReplacedHeld, checkReplaceNames, planAt, retryScope } from '../../engine/prepare.js';
-import { resolutionWarnings } from '../../engine/resolve.js';
+import { resolutionProblems } from '../../engine/resolve.js';
 import { readState } from '../../engine/state.js';
 import { runTargetUnset } from '../../engine/target-notes.js';
 import { describeTargets, planTargets } from '../../engine/targets.js';
@@ -102,7 +102,11 @@ lockfile.
       unknownPlanned(plan, lock, retry),
     );
     // What apply would refuse once it resolves the due calls: said now, as warnings.
-    const unresolved = resolutionWarnings(prepared, plan.due);
+    const problems = resolutionProblems(prepared, plan.due);
+    const unresolved = problems.map((d) => ({ ...d, severity: 'warning' as const }));
+    // Each of them an error to apply, which then sends nothing at all: the due list below is
+    // what it would place once they resolve.
+    const refused = problems.filter((d) => d.severity === 'error').length;
     const redact = makeRedactor(prepared.secrets);
     reportDiagnostics(ctx, unresolved, prepared.sourceText, redact);
     if (outText !== undefined && outPath !== undefined) {
@@ -163,6 +167,7 @@ lockfile.
         ctx.stdout,
         planHumanPieces(shown, targetNote, makeStyle(ctx.color), unsettled),
       );
+      if (refused > 0) ctx.stdout.write(`${refusedLine(refused)}\n`);
       if (typeof ctx.values.out === 'string')
         ctx.stdout.write(
           `Saved the plan to ${ctx.values.out}: \`callops apply --plan ${ctx.values.out}\` places exactly these calls.\n`,
@@ -173,3 +178,7 @@ lockfile.
     return EXIT.ok;
   },
 };
+
+/** Said under a plan whose due calls apply would refuse as things stand. */
+export const refusedLine = (count: number): string =>
+  `apply would send nothing as things stand: ${count === 1 ? 'a value' : `${count} values`} warned about above ${count === 1 ? 'does' : 'do'} not resolve (set or fix ${count === 1 ? 'it' : 'them'} first)`;
