@@ -337,7 +337,8 @@ export const loadProject = async (options: LoadOptions): Promise<LoadedProject> 
     if (names.length === 0) {
       // A pattern is read as written: the environment never reaches it.
       const literal = globs.some((glob) => glob.includes('${'))
-        ? ' (a `calls` pattern is read as written: `${…}` in it is not expanded)'
+        ? // biome-ignore lint/suspicious/noTemplateCurlyInString: the message names the text ${…}
+          ' (a `calls` pattern is read as written: `${…}` in it is not expanded)'
         : '';
       const message = `no call files match ${globs.join(', ')}${literal}`;
       const where = fromConfig ? config.source?.documents[0]?.locate(['calls']) : undefined;

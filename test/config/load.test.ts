@@ -196,7 +196,6 @@ describe('loadProject', () => {
 
   it('gives a callops.yaml with syntax errors only those, never "holds no settings"', async () => {
     for (const text of [
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${VAR} in a flow mapping
       'targets:\n  sim:\n    base_url: http://127.0.0.1:1\nstate: { backend: file, x: ${A} }\n',
       'targets: [\n',
       '# settings below\n\tdefault_target: sim\n',
