@@ -16,6 +16,7 @@ import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
 import { earlierAttempts, reachedWords } from '../plan/redial-claim.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
+import { callClaimHeld, callScope, repeatedOnceSid } from '../plan/rescheduled-claim.js';
 import { claimRefused, claimScope, type RowNumber } from '../plan/shifted.js';
 import { keyClaimHeld, keyScope, type PlannedKeys, repeatedSid } from '../plan/twin-claim.js';
 import { recordedGateway, targetTwins } from '../plan/twins.js';
@@ -27,6 +28,7 @@ import { destinationNumber, numberDigest } from '../screen/number.js';
 import type { DefinitionMeta } from '../state/record.js';
 import { RunLockLost } from '../state/runlock.js';
 import {
+  type CallScope,
   type CampaignScope,
   type ClaimResult,
   type KeyScope,
@@ -162,8 +164,10 @@ export interface PlaceResult {
    * Other keys skipped at their claim: a replacement another runner made first, a campaign
    * row whose number was dialled under another key since the plan, or a slot placed to their
    * number under a name the project has no call of (a claim another runner
-   * made meanwhile), or a redial whose row an earlier attempt's answer (recorded meanwhile)
-   * ended: not sent by this one, no entry; each reason says which.
+   * made meanwhile), a call that runs once whose call placed its number under another key of
+   * its own meanwhile (its schedule changed in another checkout), or a redial whose row an
+   * earlier attempt's answer (recorded meanwhile) ended: not sent by this one, no entry; each
+   * reason says which.
    */
   readonly claimedElsewhere: readonly HeldBack[];
   /** On a do-not-call list when their request was about to leave: not sent, no entry. */
@@ -530,9 +534,16 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
           // declined) meanwhile: the row is done, as the plan says.
           const earlier =
             input.slotOwners === undefined ? undefined : earlierAttempts(l.item, planned);
-          // The sid a call `--replace` places again: refused under another target's name, it
-          // was replaced there first.
+          // A claim of a call that runs once is refused when its call placed its number under
+          // another key of its own meanwhile (its schedule changed in another checkout); made
+          // again with that key let through when the plan would place it beside.
+          let sameCall: CallScope | undefined =
+            input.slotOwners === undefined ? undefined : callScope(l.item, planned);
+          // The sid a call `--replace` places again: refused under another target's name, or
+          // under another key of its call, it was replaced there first.
           const repeated = repeatedSid(l.item, planned);
+          const repeatedOnce =
+            sameCall?.once === true ? repeatedOnceSid(l.item, planned, l.number) : undefined;
           let heldWhy: string | undefined;
           try {
             const { item } = l;
@@ -554,6 +565,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                 sameSlot,
                 sameKey,
                 earlier,
+                sameCall,
               });
               if (typeof won === 'object' && 'reached' in won) {
                 heldWhy = reachedWords(item, won.reached, planned);
@@ -575,6 +587,24 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
                   break;
                 }
                 sameKey = { ...sameKey, beside: [...(sameKey.beside ?? []), found.key] };
+                continue;
+              }
+              if (typeof won === 'object' && 'callDialled' in won) {
+                const found = won.callDialled;
+                const owners = input.slotOwners;
+                if (sameCall === undefined || owners === undefined) break;
+                heldWhy = callClaimHeld(item, found, owners, l.number);
+                // A repeat that finds another runner's claim or call there since its plan was
+                // placed again first.
+                if (heldWhy !== undefined && repeatedOnce !== undefined)
+                  heldWhy = replacedWords(repeatedOnce);
+                if (heldWhy !== undefined) break;
+                // Never asked twice of one key (a store that names it again holds the call).
+                if (sameCall.beside?.includes(found.key) === true) {
+                  heldWhy = `not placed: already placed as ${found.key}`;
+                  break;
+                }
+                sameCall = { ...sameCall, beside: [...(sameCall.beside ?? []), found.key] };
                 continue;
               }
               if (typeof won === 'object' && 'slotDialled' in won) {

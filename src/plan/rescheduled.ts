@@ -23,6 +23,8 @@ import type { PlanItem } from './types.js';
  * placed again that its history keeps. A failed entry reached no one and counts for nothing.
  * `--replace NAME` places it deliberately; `callops resolve KEY --not-placed` of an unknown
  * one lets it be placed. A `cron` call's new slots are its own (shifted slots: scheduled.ts).
+ * A database store checks the rule again at the claim, against what other runners claimed
+ * since the plan (rescheduled-claim.ts).
  */
 
 /** What placed a call's number under another key of the same call. */
@@ -129,6 +131,42 @@ const keysOf = (lock: Lockfile, base: string): readonly string[] => {
   });
 };
 
+/** The call (or row) of `item`'s key: its key after its target and `/`, up to its `@slot` or `#n`. */
+export const callRestOf = (item: Placement): string => restOf(item).slice(1);
+
+/** A key of a call (or row) under another slot than an item's, with its entry. */
+export interface OtherKey {
+  readonly key: string;
+  readonly entry: LockEntry;
+  /** Under a twin of the item's target. */
+  readonly twin?: TwinOf;
+}
+
+/**
+ * The keys of `item`'s call (or row) under another slot than the item's (none for an
+ * unscheduled one), on `item.target` or a twin of it (those the twin holds), with their
+ * entries: those placedUnderOtherKey looks at, whatever number they dialled.
+ */
+export const otherKeysOf = (lock: Lockfile, twins: TargetTwins, item: Placement): OtherKey[] => {
+  const rest = restOf(item);
+  const mine = item.slot ?? '';
+  const found: OtherKey[] = [];
+  const unders: { target: string; twin?: TwinOf }[] = [
+    { target: item.target },
+    ...twins.of(item.target).map((twin) => ({ target: twin.target, twin })),
+  ];
+  for (const { target, twin } of unders) {
+    const base = `${target}${rest}`;
+    for (const key of keysOf(lock, base)) {
+      if (formOf(key, base) === mine) continue;
+      const entry = lock.calls[key];
+      if (entry === undefined || (twin !== undefined && !twinHolds(twin, entry))) continue;
+      found.push({ key, entry, ...(twin === undefined ? {} : { twin }) });
+    }
+  }
+  return found;
+};
+
 /**
  * The latest entry of `item`'s call (or row) under another slot than the item's (none for an
  * unscheduled one) that placed, or may have placed, the number of `digest()` (asked only when
@@ -206,6 +244,22 @@ const againWords = (found: Rescheduled): string =>
 const replaced = (item: PlanItem, found: Rescheduled, input: PlanInput): boolean =>
   !isUnknown(found) && input.replace?.includes(item.name) === true;
 
+/**
+ * Whether the plan looks for `item`'s call under its other keys, `lock` as it read it: a
+ * call (or row) that runs once, no replacement of its own key, no redial (`#n`), never
+ * placed under its own key.
+ */
+export const isAsked = (item: PlanItem, lock: Lockfile): boolean => {
+  const call = callOf(item);
+  return (
+    call !== undefined &&
+    runsOnce(call) &&
+    item.replaces === undefined &&
+    !item.key.includes('#') &&
+    entryAt(lock.calls, item.key) === undefined
+  );
+};
+
 /** One list sorted out: each item held, placed again (`--replace`), or kept as it was. */
 const sortOut = (
   items: readonly PlanItem[],
@@ -217,14 +271,7 @@ const sortOut = (
   const numberOf = numberOfItem(input);
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as PlanItem;
-    const call = callOf(item);
-    const asked =
-      call !== undefined &&
-      runsOnce(call) &&
-      item.replaces === undefined &&
-      !item.key.includes('#') &&
-      entryAt(input.lock.calls, item.key) === undefined;
-    const found = asked
+    const found = isAsked(item, input.lock)
       ? placedUnderOtherKey(input.lock, twins, item, () => {
           const number = numberOf(item);
           return number === undefined ? undefined : numberKey(number);

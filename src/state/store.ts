@@ -120,6 +120,45 @@ export interface Claim extends DefinitionMeta {
    * Asked of a store that admits several runners (`concurrentRunners`) alone.
    */
   readonly earlier?: readonly string[];
+  /**
+   * The call (or campaign row) the claim's key is of, every key of it under every target
+   * (CallScope): every claim of a call takes a lock of it, and the claim of a call that runs
+   * once (`once`) is refused (`{callDialled}`) when another key of that call of another slot
+   * (or none) dialled the claim's number, placed, unknown or claimed. The plan holds such a
+   * call (plan/rescheduled.ts: its schedule changed since it was placed), on its target or a
+   * twin of it; this finds the claim another runner made after this one planned (two
+   * checkouts, the schedule changed in one of them), and the engine judges the entry by the
+   * same rule. Asked of a store that admits several runners (`concurrentRunners`) alone.
+   */
+  readonly sameCall?: CallScope;
+}
+
+/**
+ * What a claim's call is: its key after its target's name and `/`, without its slot and
+ * attempt (`welcome`, `reminders/r1`), whose lock every claim of it holds to the end of its
+ * transaction. With `once`, the claim is checked against the keys of that call under every
+ * target (`<target>/<call>`, `…#n`, `…@slot`, `…@slot#n`) of another slot than `slot`
+ * (none for an unscheduled call) that dial the claim's number, placed, unknown or claimed (in
+ * flight, or left by a runner that is gone: it may have rung), but not those in `beside`, nor
+ * those in `seen` while they are still as seen. Entries' earlier calls that `--replace`
+ * superseded (their history) are left to the plan, which reads them before any claim.
+ */
+export interface CallScope {
+  /** The claim's key after its target and `/`, up to its `@slot` or `#n`. */
+  readonly call: string;
+  /** The claim's slot, as keys write it after `@`; '' for none. */
+  readonly slot: string;
+  /** A call that runs once, checked (not a cron call's slot, nor a redial, nor a replacement). */
+  readonly once?: true;
+  /** Keys let through already, once found: under a target the project defines on another gateway. */
+  readonly beside?: readonly string[];
+  /**
+   * A deliberate repeat's (`--replace` of a call whose schedule changed): the entries of the
+   * call's other keys its plan read (placed or unknown, none in flight), among them the call
+   * it places again. Each is let through while it is as read, the same status and sid; one
+   * that changed since refuses the claim as a key found does (`{callDialled}`).
+   */
+  readonly seen?: readonly SeenEntry[];
 }
 
 /**
@@ -202,13 +241,15 @@ export interface CampaignScope {
 
 /**
  * The entry a claim was refused for: another row's call of its number (`campaign`), another
- * key's call of its slot to its number (`sameSlot`), or its key under another target (`sameKey`).
+ * key's call of its slot to its number (`sameSlot`), its key under another target (`sameKey`),
+ * or its call's under another key of its own (`sameCall`).
  */
 export interface DialledEntry {
   readonly key: string;
   /**
    * `placed`, `unknown`, or `being placed` (a claim whose runner is placing it now); `failed`
-   * only for an entry a repeat's plan read placed (KeyScope's `seen`) whose replacement failed.
+   * only for an entry a repeat's plan read placed (a `seen` of KeyScope or CallScope) whose
+   * replacement failed.
    */
   readonly status: string;
   readonly sid?: string;
@@ -227,7 +268,8 @@ export interface DialledEntry {
  * per-number limit is reached; nothing is recorded. `{dialled}`: the campaign dialled the
  * row's number under another key; nothing is recorded. `{slotDialled}`: the slot dialled the
  * number under another call's key; nothing is recorded. `{keyDialled}`: the key was claimed
- * or placed under another target; nothing is recorded. `{reached}`: an earlier attempt of the
+ * or placed under another target; nothing is recorded. `{callDialled}`: the call that runs
+ * once dialled the number under another key of its own; nothing is recorded. `{reached}`: an earlier attempt of the
  * row ended it (`earlier`), the entries of those keys as they are now; nothing is recorded.
  */
 export type ClaimResult =
@@ -237,6 +279,7 @@ export type ClaimResult =
   | { readonly dialled: DialledEntry }
   | { readonly slotDialled: DialledEntry }
   | { readonly keyDialled: DialledEntry }
+  | { readonly callDialled: DialledEntry }
   | { readonly reached: Readonly<Record<string, LockEntry>> };
 
 /** What a claimed entry's status reads as in a refusal while its runner is placing it. */

@@ -51,6 +51,18 @@ export const keyLock = (schema: string, rest: string): string =>
     .readBigInt64BE(0)
     .toString();
 
+/**
+ * The advisory lock of one call (or campaign row) but for its target, slot and attempt
+ * (`call`, CallScope), in the one-bigint key space as numberLock: the claims of a call's keys
+ * queue behind it, whatever their schedule.
+ */
+export const callLock = (schema: string, call: string): string =>
+  createHash('sha256')
+    .update(`callops:${schema}:call:${call}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
+
 export const RUN_LOCK = 0;
 export const MIGRATION_LOCK = -1;
 
@@ -151,6 +163,15 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     ALTER TABLE ${s}.placements ADD COLUMN gateway text;
     COMMENT ON COLUMN ${s}.placements.gateway IS
       'digest of the gateway placed on (base_url and account_sid as resolved then): an entry under a target that does not resolve is read by it';`,
+  // A call that runs once is checked at its claim, under a lock of the call that every claim
+  // of it takes, against the call's other keys (its schedule changed in another checkout): the
+  // keys of one call but for their target, slot and attempt, found at once. Like versions 6
+  // to 11, it keeps a runner that does not check (nor take that lock) from sharing the schema.
+  (s) => `
+    CREATE INDEX placements_call ON ${s}.placements
+      (split_part(split_part(substr(key, strpos(key, '/') + 1), '@', 1), '#', 1));
+    COMMENT ON INDEX ${s}.placements_call IS
+      'keys but for their target, slot and attempt: every claim of a call locks it, and one that runs once checks its other keys';`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

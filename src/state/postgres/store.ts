@@ -7,6 +7,7 @@ import { endedAnswered, endedDeclined, withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { pruneExpired } from '../retention.js';
 import {
+  type CallScope,
   type CampaignScope,
   type Claim,
   type ClaimResult,
@@ -38,6 +39,7 @@ import {
   viewOf,
 } from './rows.js';
 import {
+  callLock,
   DEFAULT_SCHEMA,
   keyLock,
   lockSpace,
@@ -116,7 +118,11 @@ export const RUNNER_LEASE_MS = 15_000;
  * that counts what others placed (a per-number limit, a campaign row's number dialled under
  * another key, a slot dialled to its number under another call's key) is made in one
  * transaction under the number's advisory lock: the count and the new row commit before the
- * next claim of that number reads, so two runners never both find the number free.
+ * next claim of that number reads, so two runners never both find the number free. Every
+ * claim of a call holds the lock of the call (its key but for its target, slot and attempt),
+ * and a call that runs once checks the call's other keys under it (CallScope): of two runners
+ * placing it under two keys (its schedule changed between their checkouts), the second finds
+ * the first's claim or call, and sends nothing.
  *
  * Runner liveness: a runner is live while it holds a session advisory lock on its runner
  * id (on one dedicated, unpooled connection, read by any session from `pg_locks`) or while
@@ -437,6 +443,48 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   /**
+   * The latest row of another key of the claim's call (CallScope) that dials `number`, of
+   * another slot (or none) under any target, read under the call's lock: one query on the
+   * index of keys but for their target, slot and attempt. A row the claim's plan read (`seen`)
+   * counts only once it is no longer as read, as keyDialledBy counts one.
+   */
+  const callDialledBy = async (
+    client: pg.Pool | pg.PoolClient,
+    number: string,
+    scope: CallScope,
+  ): Promise<DialledEntry | undefined> => {
+    const seen = scope.seen ?? [];
+    const { rows } = await client.query<DialledRow>(
+      `SELECT key, status, sid, at, gateway, live FROM (
+         SELECT p.key, p.status, p.sid, p.at, p.gateway, (p.status = 'claimed' AND ${alive('p.runner')}) AS live,
+           s.key AS seen_key, s.status AS seen_status, s.sid AS seen_sid
+         FROM ${s}.placements p
+         LEFT JOIN unnest($5::text[], $6::text[], $7::text[]) AS s(key, status, sid)
+           ON s.key = p.key
+         WHERE split_part(split_part(substr(p.key, strpos(p.key, '/') + 1), '@', 1), '#', 1) = $1
+           AND split_part(split_part(p.key, '@', 2), '#', 1) <> $2
+           AND p.number = $3
+           AND p.key <> ALL($4::text[])) AS found
+       WHERE CASE WHEN seen_key IS NULL THEN status IN ('placed', 'unknown', 'claimed')
+         ELSE (CASE WHEN status = 'claimed' AND NOT live THEN 'unknown' ELSE status END)
+             IS DISTINCT FROM seen_status
+           OR sid IS DISTINCT FROM seen_sid END
+       ORDER BY at DESC, key
+       LIMIT 1`,
+      [
+        scope.call,
+        scope.slot,
+        number,
+        scope.beside ?? [],
+        seen.map((e) => e.key),
+        seen.map((e) => e.status),
+        seen.map((e) => e.sid ?? null),
+      ],
+    );
+    return dialledEntry(rows[0]);
+  };
+
+  /**
    * The entries of `keys` (a row's earlier attempts), read locked against an outcome recorded
    * meanwhile (observe locks them for update), when one of them ends the row: answered or
    * declined (state/outcome.ts). Undefined when none does.
@@ -482,13 +530,20 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const scoped = c.campaign !== undefined && c.number !== undefined;
     const slotted = c.sameSlot !== undefined && c.number !== undefined;
     const keyed = c.sameKey !== undefined;
+    const called = c.sameCall !== undefined;
     const earlier = c.earlier !== undefined && c.earlier.length > 0 ? c.earlier : undefined;
     try {
       // Each statement commits by itself; under the failpoint, with a per-number limit, for
-      // a campaign's row, for a slot or for its key under other targets, they run in one
-      // transaction.
+      // a campaign's row, for a slot, for its key under other targets or for its call, they
+      // run in one transaction.
       const run =
-        hold === undefined && !limited && !scoped && !slotted && !keyed && earlier === undefined
+        hold === undefined &&
+        !limited &&
+        !scoped &&
+        !slotted &&
+        !keyed &&
+        !called &&
+        earlier === undefined
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
       return await run(async (client: pg.Pool | pg.PoolClient, cut?: AbortSignal) => {
@@ -508,6 +563,15 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
             keyLock(schema, c.sameKey.rest),
           ]);
         }
+        if (called && c.sameCall !== undefined) {
+          // One claim of a call (but for its target, slot and attempt) at a time, to the end of
+          // its transaction, whatever its schedule: two runners can never both place a call
+          // that runs once under two of its keys (its schedule changed between their
+          // checkouts). Taken last, after the key's lock, as every claim takes them.
+          await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+            callLock(schema, c.sameCall.call),
+          ]);
+        }
         // A row an earlier attempt of which was answered (or declined) since the plan is done.
         if (earlier !== undefined) {
           const reached = await reachedBy(client, earlier);
@@ -522,6 +586,12 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         if (keyed && c.sameKey !== undefined) {
           const keyDialled = await keyDialledBy(client, c.key, c.sameKey);
           if (keyDialled !== undefined) return { keyDialled };
+        }
+        // A call that runs once whose call dialled its number under another key of its own
+        // (another slot, or none) is held, as the plan holds it.
+        if (c.sameCall?.once === true && c.number !== undefined) {
+          const callDialled = await callDialledBy(client, c.number, c.sameCall);
+          if (callDialled !== undefined) return { callDialled };
         }
         if (slotted && c.sameSlot !== undefined && c.number !== undefined) {
           const slotDialled = await slotDialledBy(client, c.number, c.sameSlot);

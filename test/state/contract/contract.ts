@@ -6,6 +6,7 @@ import type { Outcome } from '../../../src/execute/outcome.js';
 import { serializeLockfile } from '../../../src/state/lockfile.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
 import {
+  type CallScope,
   type CampaignScope,
   type Claim,
   IN_FLIGHT,
@@ -1464,6 +1465,120 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           expect(results.filter((r) => typeof r === 'object')).toHaveLength(targets.length - 1);
           const { calls } = (await first.read()).lock;
           expect(Object.keys(calls)).toHaveLength(1);
+        });
+      });
+
+    // Likewise a call that runs once whose schedule changed: with one runner, the plan holds a
+    // call whose call placed its number under another key of its own.
+    if (harness.concurrentRunners)
+      describe('a call that runs once: its call under another key of its own is named', () => {
+        const D = 'sha256:00000000000000d1';
+        const E = 'sha256:00000000000000e2';
+        const SLOT = '2026-11-24T10:00:00Z';
+        /** `welcome` under `target` at `slot` ('' none), dialling `number`, checked (`once`). */
+        const onceOf = (
+          target: string,
+          slot: string,
+          number: string,
+          scope: Partial<CallScope> = {},
+        ): Claim =>
+          claimOf(`${target}/welcome${slot === '' ? '' : `@${slot}`}`, {
+            number,
+            sameCall: { call: 'welcome', slot, once: true, ...scope },
+          });
+
+        test('found placed or being placed under another slot or none; nothing is recorded', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          expect(await first.claim(onceOf('gw', '', D))).toBe(true);
+          expect(await second.claim(onceOf('gw', SLOT, D))).toEqual({
+            callDialled: { key: 'gw/welcome', status: 'being placed', at: AT },
+          });
+          expect((await second.read()).lock.calls[`gw/welcome@${SLOT}`]).toBeUndefined();
+          // Another number, another call, its own key's next attempt, a key let through, a
+          // claim not checked (a cron slot's): not refused.
+          expect(await second.claim(onceOf('gw', SLOT, E))).toBe(true);
+          await second.record(failed(`gw/welcome@${SLOT}`));
+          expect(
+            await second.claim(
+              claimOf('gw/welcome-v2', {
+                number: D,
+                sameCall: { call: 'welcome-v2', slot: '', once: true },
+              }),
+            ),
+          ).toBe(true);
+          expect(await first.claim({ ...onceOf('gw', '', D), attempt: 2 })).toBe(true);
+          expect(
+            await second.claim(
+              onceOf('lab', '2026-11-25T10:00:00Z', D, { beside: ['gw/welcome'] }),
+            ),
+          ).toBe(true);
+          await first.record(placed('gw/welcome'));
+          // Under a twin's target too, and once placed, with its sid.
+          expect(await second.claim(onceOf('production', SLOT, D))).toMatchObject({
+            callDialled: { key: 'gw/welcome', status: 'placed', sid: 'sid-gw/welcome' },
+          });
+          // A failed entry reached no one: the failed slot above is not named.
+          expect(await second.claim(onceOf('gw', '2026-11-26T10:00:00Z', E))).toBe(true);
+          // A repeat (`--replace`) stands beside what its plan read, only while it is as read.
+          const seen = [{ key: 'gw/welcome', status: 'placed' as const, sid: 'sid-gw/welcome' }];
+          expect(
+            await second.claim(
+              onceOf('gw', '2026-11-27T10:00:00Z', D, {
+                seen,
+                beside: ['lab/welcome@2026-11-25T10:00:00Z'],
+              }),
+            ),
+          ).toBe(true);
+          expect(
+            await first.claim(onceOf('gw', '2026-11-28T10:00:00Z', D, { seen })),
+          ).toMatchObject({ callDialled: { key: 'gw/welcome@2026-11-27T10:00:00Z' } });
+        });
+
+        test('claims of one call under several keys at once: exactly one wins', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          const slots = [
+            '',
+            '2026-11-24T10:00:00Z',
+            '2026-11-25T10:00:00Z',
+            '2026-11-26T10:00:00Z',
+          ];
+          const results = await Promise.all(
+            slots.map((slot, i) => (i % 2 === 0 ? first : second).claim(onceOf('gw', slot, D))),
+          );
+          expect(results.filter((r) => r === true)).toHaveLength(1);
+          expect(results.filter((r) => typeof r === 'object')).toHaveLength(slots.length - 1);
+          const { calls } = (await first.read()).lock;
+          expect(Object.keys(calls)).toHaveLength(1);
+        });
+
+        test('every claim of the call takes its lock: a cron slot, unchecked, holds the call', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          const slot = claimOf(`gw/welcome@${SLOT}`, {
+            number: D,
+            sameCall: { call: 'welcome', slot: SLOT },
+          });
+          expect(await first.claim(slot)).toBe(true);
+          expect(await second.claim(onceOf('gw', '', D))).toMatchObject({
+            callDialled: { key: `gw/welcome@${SLOT}`, status: 'being placed' },
+          });
+          // The slot is never refused: a cron call's slots are its own.
+          await first.record(placed(`gw/welcome@${SLOT}`));
+          expect(await second.claim(onceOf('gw', '', D))).toMatchObject({
+            callDialled: { key: `gw/welcome@${SLOT}`, status: 'placed' },
+          });
+          expect(
+            await first.claim({
+              ...slot,
+              key: 'gw/welcome@2026-11-25T10:00:00Z',
+              sameCall: { call: 'welcome', slot: '2026-11-25T10:00:00Z' },
+            }),
+          ).toBe(true);
         });
       });
   });

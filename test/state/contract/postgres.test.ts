@@ -464,7 +464,7 @@ describe('postgres store only', () => {
     const before = SCHEMA_VERSION - 1;
     await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > $1`, [before]);
     // What the latest version added goes with it.
-    await admin(`ALTER TABLE "${schema}".placements DROP COLUMN gateway`);
+    await admin(`DROP INDEX "${schema}".placements_call`);
     await admin(
       `INSERT INTO "${schema}".runners (command, host, pid, live_until)
        VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
