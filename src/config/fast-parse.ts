@@ -12,6 +12,7 @@ import {
   parseEvents,
   SCALAR_STYLE,
 } from 'js-yaml';
+import { writtenAsJson } from './json-number.js';
 
 /**
  * The data of a YAML file read without positions, several times faster than the `yaml`
@@ -27,8 +28,9 @@ import {
  * line break before a blank line; documents with anchors, aliases, tags or block scalars
  * (`|`, `>`), keys whose `:` is far from their start, a key after the first of a block map
  * that does not start its line, a value on a line of its own below a comment line such
- * as `#TODO` (see loweredAbove), a comment at column 0 inside a flow collection, and
- * plain text starting with a reserved indicator (`@`, backquote, `%`).
+ * as `#TODO` (see loweredAbove), a comment at column 0 inside a flow collection, plain
+ * text starting with a reserved indicator (`@`, backquote, `%`), and a number written
+ * otherwise than JSON writes it (`01234`, `0x1F`, `1.10`, `+1`, `1e3`, `.inf`: see asJson).
  *
  * UNSAFE_TEXT finds the first ones in one pass over the text, an alternative for each:
  * - control and special characters: tabs, CR, NEL, BOM and the like (`yaml` refuses or
@@ -256,6 +258,18 @@ const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
+/**
+ * A number written otherwise than JSON writes it (`01234`, `0x1F`, `1.10`, `.inf`) draws a
+ * diagnostic at the place it is written (validate/numbers.ts), which only `yaml` knows: a
+ * text that holds one is left to it.
+ */
+const NOT_AS_JSON = new Error('a number written otherwise than JSON writes it');
+
+const asJson = (source: string, value: number): number => {
+  if (!writtenAsJson(source, value)) throw NOT_AS_JSON;
+  return value;
+};
+
 /** A core-schema integer's value, or NOT_RESOLVED. */
 const resolveInt = (source: string): number | typeof NOT_RESOLVED => {
   if (INT.test(source)) return Number.parseInt(source, 10);
@@ -277,14 +291,20 @@ const resolveFloat = (source: string): number | typeof NOT_RESOLVED => {
 const intTag = defineScalarTag<number>('tag:yaml.org,2002:int', {
   implicit: true,
   implicitFirstChars: ['-', '+', ...'0123456789'],
-  resolve: resolveInt,
+  resolve: (source) => {
+    const value = resolveInt(source);
+    return value === NOT_RESOLVED ? value : asJson(source, value);
+  },
   identify: (value) => Number.isInteger(value),
 });
 
 const floatTag = defineScalarTag<number>('tag:yaml.org,2002:float', {
   implicit: true,
   implicitFirstChars: ['-', '+', '.', ...'0123456789'],
-  resolve: resolveFloat,
+  resolve: (source) => {
+    const value = resolveFloat(source);
+    return value === NOT_RESOLVED ? value : asJson(source, value);
+  },
   identify: (value) => typeof value === 'number',
 });
 
@@ -425,9 +445,9 @@ const plainValue = (source: string): unknown => {
   // Only text starting with a digit, a sign or a dot can be a number.
   if ((first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46) {
     const int = resolveInt(source);
-    if (int !== NOT_RESOLVED) return int;
+    if (int !== NOT_RESOLVED) return asJson(source, int);
     const float = resolveFloat(source);
-    if (float !== NOT_RESOLVED) return float;
+    if (float !== NOT_RESOLVED) return asJson(source, float);
   }
   return source;
 };
@@ -596,7 +616,7 @@ export const simpleRead = (text: string): FastRead | undefined => {
     if (cursor.i !== lines.body.length) return undefined;
     return { data: [data], callStarts: [cursor.callStarts ?? []] };
   } catch (error) {
-    if (error === NOT_SIMPLE) return undefined;
+    if (error === NOT_SIMPLE || error === NOT_AS_JSON) return undefined;
     throw error;
   }
 };

@@ -260,6 +260,7 @@ export const parseSource = (file: string, text: string): ParsedSource => {
     pack: () => kept.pack(),
     callStarts: fast.callStarts,
     reread: fastDocuments,
+    numbersAsJson: true,
   };
   const documents = fast.data.map((data, index) => createSourceDocument(file, index, source, data));
   const parsed: SourceFile = {

@@ -1,4 +1,5 @@
 import type { Document, Node } from 'yaml';
+import { writtenAsJson } from './json-number.js';
 import type { PathSegments, Position, SourceDocument } from './types.js';
 import { yamlLib } from './yaml-lib.js';
 
@@ -23,6 +24,11 @@ export interface TextSource {
   readonly reread?: (text: string) => readonly unknown[] | undefined;
   /** Keeps the text deflated from now on (FileText): once its documents let go of data. */
   readonly pack?: () => void;
+  /**
+   * Every number of the text is written as JSON writes it: the fast parser reads no other
+   * text, so its documents need no look at how a number is written.
+   */
+  readonly numbersAsJson?: boolean;
 }
 
 /**
@@ -213,6 +219,22 @@ const textPositionIn = (
   return positionAt(source, range[0] + at);
 };
 
+/** How a number that JSON writes otherwise is written (SourceDocument.writtenNumber). */
+const writtenNumberIn = (
+  source: TextSource,
+  index: number,
+  path: PathSegments,
+): string | undefined => {
+  const doc = parsedOf(source).docs[index];
+  if (doc === undefined) return undefined;
+  const step = walk(doc, path);
+  if (!step.complete) return undefined;
+  const node = follow(doc, step.node);
+  if (!yamlLib().isScalar(node) || typeof node.value !== 'number') return undefined;
+  const written = node.source;
+  return typeof written === 'string' && !writtenAsJson(written, node.value) ? written : undefined;
+};
+
 /**
  * The documents of the file read again last: the calls of one file are placed one after the
  * other, so a file is read again once for them, and only one file's data is held.
@@ -255,6 +277,9 @@ export const createSourceDocument = (
     locate: (path) => positionIn(source, index, path, false),
     locateKey: (path) => positionIn(source, index, path, true),
     locateText: (path, text, nth) => textPositionIn(source, index, path, text, nth),
+    ...(source.numbersAsJson
+      ? {}
+      : { writtenNumber: (path: PathSegments) => writtenNumberIn(source, index, path) }),
     release: () => {
       if (source.reread === undefined) return false;
       released = true;

@@ -35,6 +35,14 @@ export interface SourceDocument {
    */
   locateText?(path: PathSegments, text: string, nth: number): Position;
   /**
+   * How the number at `path` is written (`01234`, `0x1F`, `1.10`), when that is not how JSON
+   * writes the number it is read as: the text a request body would not carry. Undefined for
+   * a number written as JSON writes it, for anything else, and through a path that does not
+   * end at a number. Absent when the document holds no such number at all (the fast parser
+   * reads no file that does).
+   */
+  writtenNumber?(path: PathSegments): string | undefined;
+  /**
    * Lets go of `data` when it can be read again from the file's text (then read again each
    * time it is asked for): true when it was let go of. For a document whose calls are placed.
    */

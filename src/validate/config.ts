@@ -3,7 +3,7 @@ import { DEFAULT_CALL_GLOBS } from '../config/defaults.js';
 import type { LockfileAway } from '../config/inside.js';
 import type { LockfileRead } from '../config/load.js';
 import { pathTextProblem } from '../config/path-text.js';
-import type { SourceDocument, SourceFile } from '../config/types.js';
+import type { PathSegments, SourceDocument, SourceFile } from '../config/types.js';
 import { LITERAL_WHY, noReferenceMessage } from '../options/literal.js';
 import { configRowProblems } from './config-rows.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -275,7 +275,11 @@ export const readConfig = (
   for (const item of checkDefaultsName(doc, data.defaults)) structural.push(item);
   const defaults = isRecord(data.defaults) ? data.defaults : {};
   for (const item of optionProblems(defaults, ['defaults'], locateIn(doc))) semantic.push(item);
-  for (const item of optionNumberProblems(defaults, ['defaults'], locateIn(doc)))
+  const written =
+    doc.writtenNumber === undefined
+      ? undefined
+      : (path: PathSegments) => doc.writtenNumber?.(['defaults', ...path]);
+  for (const item of optionNumberProblems(defaults, ['defaults'], locateIn(doc), written))
     structural.push(item);
   const state = readState(doc, data.state);
   for (const item of state.structural) structural.push(item);

@@ -129,3 +129,15 @@ export const layerOfValue = (layers: readonly Layer[], path: PathSegments): Laye
   const { owner, depth } = ownerInLayers(layers, path);
   return depth === path.length ? owner : undefined;
 };
+
+/**
+ * How the merged number at `path` is written where it was written, when JSON writes it
+ * otherwise (SourceDocument.writtenNumber).
+ */
+export const writtenInLayers = (
+  layers: readonly Layer[],
+  path: PathSegments,
+): string | undefined => {
+  const { owner, depth } = ownerInLayers(layers, path);
+  return depth === path.length ? owner.doc.writtenNumber?.([...owner.base, ...path]) : undefined;
+};

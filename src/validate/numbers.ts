@@ -2,9 +2,11 @@ import type { PathSegments } from '../config/types.js';
 import { type CallEntry, siteIn } from './calls.js';
 import { CALL_KEYS } from './definition.js';
 import type { Diagnostic } from './diagnostic.js';
+import { writtenInLayers } from './merge.js';
 import type { Locate } from './references.js';
 import type { CallRule } from './rules.js';
-import { errorAt, isRecord, warningAt } from './site.js';
+import { takesTextAt } from './schema-check.js';
+import { errorAt, isRecord, type Site, warningAt } from './site.js';
 
 /** What a number JSON has no word for is, as YAML writes it (or reads it from too large a number). */
 const yamlWord = (value: number): string =>
@@ -62,25 +64,106 @@ const holdsUnsafeNumber = (value: unknown): boolean => {
   return false;
 };
 
-/** The options of a call or of defaults (their own keys are option names) that JSON would change. */
+/**
+ * How the number at a path of the options is written, when JSON writes it otherwise
+ * (SourceDocument.writtenNumber); undefined for every other value.
+ */
+export type Written = (path: PathSegments) => string | undefined;
+
+/** The paths of the finite numbers below `value` that JSON carries whole. */
+const sentNumbers = (value: unknown, path: PathSegments): PathSegments[] => {
+  if (typeof value === 'number') return Number.isFinite(value) && !losesDigits(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => sentNumbers(item, [...path, i]));
+  if (!isRecord(value)) return [];
+  return Object.entries(value).flatMap(([key, item]) => sentNumbers(item, [...path, key]));
+};
+
+/** The zeros before a number's first other digit that it is sent without: `007` → 2. */
+const droppedZeros = (written: string, sent: string): number => {
+  const zeros = (text: string) => /^[-+]?(0*)/.exec(text)?.[1]?.length ?? 0;
+  // `0.5` and `0` keep one zero in front.
+  return zeros(written) - Math.min(zeros(sent), /^-?0(?:\.|$)/.test(sent) ? 1 : 0);
+};
+
+/**
+ * A number written otherwise than JSON writes it, where the option takes text too: a
+ * leading zero (`zip: 01234`, a phone number) is an error, as nothing that writes it means
+ * the number it is read as (and YAML 1.1 reads it as octal); another form (`0x1F`, `1.10`,
+ * `+1`, `1e3`) a warning, as it may be the number meant.
+ */
+const writtenProblem = (written: string, value: number, path: PathSegments, site: Site) => {
+  const sent = String(value);
+  const shown = path.join('.');
+  const quote = `quote it ("${written}") to send it as written`;
+  const zeros = /^[-+]?0[0-9]/.test(written) ? droppedZeros(written, sent) : 0;
+  if (zeros > 0) {
+    const what = zeros === 1 ? 'zero' : 'zeros';
+    const message = `\`${shown}\`: ${written} would be sent as the number ${sent}, without its leading ${what}; ${quote}`;
+    return errorAt(site, message);
+  }
+  return warningAt(site, `\`${shown}\`: ${written} is sent as the number ${sent}; ${quote}`);
+};
+
+/**
+ * The numbers of the options written otherwise than JSON writes them, where quoting them
+ * would send their text (a `tag`, a listen's `metadata`): a `timeout: 030` takes a number
+ * alone, and the schema judges it. Each is looked up only when written so.
+ */
+const writtenNumberProblems = (
+  options: Readonly<Record<string, unknown>>,
+  base: PathSegments,
+  locate: Locate,
+  written: Written,
+): Diagnostic[] => {
+  const out: Diagnostic[] = [];
+  for (const key of Object.keys(options)) {
+    if (CALL_KEYS.includes(key)) continue;
+    for (const path of sentNumbers(options[key], [key])) {
+      const text = written(path);
+      if (text === undefined || !takesTextAt(options, path, text)) continue;
+      const value = path.reduce<unknown>(
+        (node, segment) => (node as Record<string | number, unknown>)[segment],
+        options,
+      ) as number;
+      out.push(writtenProblem(text, value, path, locate([...base, ...path], false)));
+    }
+  }
+  return out;
+};
+
+/**
+ * The options of a call or of defaults (their own keys are option names) that JSON would
+ * change; with `written`, also those it would send otherwise than they are written.
+ */
 export const optionNumberProblems = (
   options: Readonly<Record<string, unknown>>,
   base: PathSegments,
   locate: Locate,
-): Diagnostic[] =>
-  !holdsUnsafeNumber(options)
+  written?: Written,
+): Diagnostic[] => [
+  ...(!holdsUnsafeNumber(options)
     ? []
     : Object.entries(options)
         .filter(([key]) => !CALL_KEYS.includes(key))
-        .flatMap(([key, value]) => numberProblems(value, [...base, key], locate));
+        .flatMap(([key, value]) => numberProblems(value, [...base, key], locate))),
+  ...(written === undefined ? [] : writtenNumberProblems(options, base, locate, written)),
+];
 
 /**
- * A call's options as JSON carries them, each problem at the layer that wrote it.
+ * A call's options as JSON carries them, each problem at the layer that wrote it (how a
+ * number is written is looked at only where a layer's file may write one otherwise).
  * Structural: where the schema already refused the value (`timeLimit: .inf`), it says so.
  */
 export const jsonNumbers: CallRule = {
   name: 'json-numbers',
   kind: 'structural',
   check: (entry: CallEntry) =>
-    optionNumberProblems(entry.merged, [], (path) => siteIn(entry, path)),
+    optionNumberProblems(
+      entry.merged,
+      [],
+      (path) => siteIn(entry, path),
+      entry.layers.some((layer) => layer.doc.writtenNumber !== undefined)
+        ? (path) => writtenInLayers(entry.layers, path)
+        : undefined,
+    ),
 };

@@ -247,6 +247,48 @@ const checkOptions = (
   return { options: converted, problems, converted: wasConverted };
 };
 
+/** `value` with `replacement` at `path`, copied along the path only. */
+const replacedAt = (value: unknown, path: PathSegments, replacement: unknown): unknown => {
+  const [first, ...rest] = path;
+  if (first === undefined) return replacement;
+  if (Array.isArray(value))
+    return value.map((item, i) => (i === first ? replacedAt(item, rest, replacement) : item));
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value as Record<string, unknown>)) {
+    const item = (value as Record<string, unknown>)[key];
+    const next = key === String(first) ? replacedAt(item, rest, replacement) : item;
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true });
+    else copy[key] = next;
+  }
+  return copy;
+};
+
+/** What the schema says of a call's options, each problem once: where, which rule. */
+const schemaSays = (options: unknown): Set<string> => {
+  const compiled = callsValidator();
+  const doc = { calls: [{ ...(options as Record<string, unknown>), name: 'resolved' }] };
+  if (compiled.validate(doc)) return new Set();
+  return new Set((compiled.validate.errors ?? []).map((e) => `${e.instancePath} ${e.schemaPath}`));
+};
+
+/**
+ * Whether `text` in place of the value at `path` of a call's options is taken as the value
+ * was: the schema says nothing of it that it did not say already. Where it holds, a number
+ * may be quoted to send its text (a `tag`, a listen's `metadata`); where it does not (a
+ * `timeout`), the option takes a number alone.
+ */
+export const takesTextAt = (
+  options: Readonly<Record<string, unknown>>,
+  path: PathSegments,
+  text: string,
+): boolean => {
+  const before = schemaSays(options);
+  for (const said of schemaSays(replacedAt(options, path, text)))
+    if (!before.has(said)) return false;
+  return true;
+};
+
 const setAt = (root: unknown, path: PathSegments, value: unknown): void => {
   const parent = path
     .slice(0, -1)

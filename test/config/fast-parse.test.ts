@@ -597,6 +597,9 @@ describe('the fast parser against yaml', () => {
             expect(other?.locate(path)).toEqual(walked.locate(path));
             expect(doc.locateKey(path)).toEqual(walked.locateKey(path));
             expect(other?.locateKey(path)).toEqual(walked.locateKey(path));
+            // A number written otherwise than JSON writes it is seen the same way either way.
+            expect(doc.writtenNumber?.(path)).toBe(walked.writtenNumber?.(path));
+            expect(other?.writtenNumber?.(path)).toBe(walked.writtenNumber?.(path));
           }
         });
       }),
@@ -757,6 +760,46 @@ describe('the fast parser against yaml', () => {
     }
   });
 
+  it('leaves to yaml a number written otherwise than JSON writes it, which it then names', () => {
+    const forms: [string, string | undefined][] = [
+      ['01234', '01234'],
+      ['-007', '-007'],
+      ['0o17', '0o17'],
+      ['0x1F', '0x1F'],
+      ['1.10', '1.10'],
+      ['+1', '+1'],
+      ['1e3', '1e3'],
+      ['.5', '.5'],
+      ['-0', '-0'],
+      ['1.', '1.'],
+      ['.inf', '.inf'],
+      ['1e400', '1e400'],
+      ['0', undefined],
+      ['0.5', undefined],
+      ['-3', undefined],
+      ['1.5e-7', undefined],
+      ['6.02e23', undefined],
+      ['6.02e+23', undefined],
+    ];
+    for (const [written, named] of forms) {
+      // The line reader's shape, and one only the event parser reads (a comment after it).
+      for (const text of [`tag:\n  a: ${written}\n`, `tag: { a: [${written}] } # c\n`]) {
+        const path = text.includes('[') ? ['tag', 'a', 0] : ['tag', 'a'];
+        if (named === undefined) expect(fastDocuments(text), text).toBeDefined();
+        else expect(fastDocuments(text), text).toBeUndefined();
+        const [ours] = parseSource(F, text).source.documents;
+        const [slow] = parseWithYaml(F, text).source.documents;
+        expect(ours?.writtenNumber?.(path), text).toBe(named);
+        expect(slow?.writtenNumber?.(path), text).toBe(named);
+      }
+    }
+    // Text is not a number, whatever it looks like.
+    for (const text of ['a: "01234"\n', "a: '0x1F'\n", 'a: 1_000\n', 'a: 0o8\n']) {
+      expect(fastDocuments(text), text).toBeDefined();
+      expect(parseWithYaml(F, text).source.documents[0]?.writtenNumber?.(['a'])).toBeUndefined();
+    }
+  });
+
   it('leaves to yaml a key whose `:` is over 1024 characters from its start', () => {
     // yaml refuses such an implicit key (KEY_OVER_1024_CHARS); the event parser took these,
     // their text being short: spaces before the `:`, or escapes in a quoted key.
@@ -878,6 +921,9 @@ describe('the line reader of the common shape', () => {
         expect(slow.diagnostics).toEqual([]);
         expect(shape(fast.data)).toEqual(shape(slow.source.documents.map((d) => d.data)));
         expect(fast.callStarts).toEqual(callStartsIn(parseAllDocuments(text)));
+        // Every number it reads is written as JSON writes it.
+        for (const doc of slow.source.documents)
+          for (const path of pathsOf(doc.data)) expect(doc.writtenNumber?.(path)).toBeUndefined();
       }),
       { numRuns: RUNS },
     );

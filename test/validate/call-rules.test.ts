@@ -335,8 +335,14 @@ describe('numbers JSON cannot carry', () => {
   });
 
   it('a round number beyond 2^53 (scientific notation) loses nothing: no warning', () => {
-    const text = oneCall('x', 'tag: { a: 1e16, b: 1.5e300, c: 2.5E+20, e: -1e20, s: 6.02e23 }');
+    const text = oneCall('x', 'tag: { b: 1.5e300, s: 6.02e23, t: -2.5e+300 }');
     expect(validate({ [A]: text }).diagnostics).toEqual([]);
+    // Written as JSON does not write them, they draw that warning alone.
+    const other = oneCall('x', 'tag: { a: 1e16, c: 2.5E+20 }');
+    expect(validate({ [A]: other }).diagnostics.map((d) => d.message)).toEqual([
+      '`tag.a`: 1e16 is sent as the number 10000000000000000; quote it ("1e16") to send it as written',
+      '`tag.c`: 2.5E+20 is sent as the number 250000000000000000000; quote it ("2.5E+20") to send it as written',
+    ]);
     const huge = validate({ [A]: oneCall('x', 'tag: { h: 1e400 }') }).diagnostics;
     expect(huge.map((d) => d.message)).toEqual([INF]);
   });
@@ -361,6 +367,84 @@ describe('numbers JSON cannot carry', () => {
     const text = oneCall('x', 'timeLimit: .inf');
     expect(validate({ [A]: text }).diagnostics).toEqual([
       error(A, 6, 16, '/calls/0/timeLimit', 'must be an integer, got number Infinity'),
+    ]);
+  });
+});
+
+describe('numbers written otherwise than JSON writes them', () => {
+  const sent = (path: string, written: string, value: string) =>
+    `\`${path}\`: ${written} is sent as the number ${value}; quote it ("${written}") to send it as written`;
+  const zero = (path: string, written: string, value: string, zeros = 'zero') =>
+    `\`${path}\`: ${written} would be sent as the number ${value}, without its leading ${zeros}; quote it ("${written}") to send it as written`;
+
+  it('in a tag: a leading zero is an error, another form a warning, each at the value', () => {
+    const text = oneCall(
+      'x',
+      'tag:',
+      '  phone: 015112345678',
+      '  zip: 01234',
+      '  octal: 0o17',
+      '  hex: 0x1F',
+      '  flt: 1.10',
+      '  plus: +1',
+      '  exp: 1e3',
+      '  half: .5',
+      '  neg: -007',
+      '  ok: [0, 0.5, 42, -3, 1.5e-7, 1_000, "01234", \'0x1F\']',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 7, 14, '/calls/0/tag/phone', zero('tag.phone', '015112345678', '15112345678')),
+      error(A, 8, 12, '/calls/0/tag/zip', zero('tag.zip', '01234', '1234')),
+      warning(A, 9, 14, '/calls/0/tag/octal', sent('tag.octal', '0o17', '15')),
+      warning(A, 10, 12, '/calls/0/tag/hex', sent('tag.hex', '0x1F', '31')),
+      warning(A, 11, 12, '/calls/0/tag/flt', sent('tag.flt', '1.10', '1.1')),
+      warning(A, 12, 13, '/calls/0/tag/plus', sent('tag.plus', '+1', '1')),
+      warning(A, 13, 12, '/calls/0/tag/exp', sent('tag.exp', '1e3', '1000')),
+      warning(A, 14, 13, '/calls/0/tag/half', sent('tag.half', '.5', '0.5')),
+      error(A, 15, 12, '/calls/0/tag/neg', zero('tag.neg', '-007', '-7', 'zeros')),
+    ]);
+  });
+
+  it('nested in a tag, and in defaults once at the place that wrote them', () => {
+    const result = validate({
+      'callops.yaml': yaml('defaults:', '  tag: { zip: 01234 }'),
+      [A]: yaml(
+        'defaults:',
+        '  tag: { deep: { list: [1, 0x10] } }',
+        ...oneCall('x', 'tag: { a: { b: [007] } }').split('\n').slice(0, -1),
+        ...oneCall('y').split('\n').slice(1, -1),
+      ),
+    });
+    expect(result.diagnostics).toEqual([
+      error('callops.yaml', 2, 15, '/defaults/tag/zip', zero('tag.zip', '01234', '1234')),
+      warning(A, 2, 28, '/defaults/tag/deep/list/1', sent('tag.deep.list.1', '0x10', '16')),
+      error(A, 8, 21, '/calls/0/tag/a/b/0', zero('tag.a.b.0', '007', '7', 'zeros')),
+    ]);
+  });
+
+  it('in every free-form object of an option, not where the option takes a number', () => {
+    const text = oneCall(
+      'x',
+      'listen: { url: "wss://x.test/audio", metadata: { zip: 01234 } }',
+      'amd: { actionHook: /amd, thresholdWordCount: 05 }',
+      'timeout: 0x1E',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 6, 59, '/calls/0/listen/metadata/zip', zero('listen.metadata.zip', '01234', '1234')),
+    ]);
+  });
+
+  it('through an alias: at the alias, as written at its anchor', () => {
+    const text = yaml(
+      'defaults:',
+      '  tag: &t { zip: 01234 }',
+      'calls:',
+      '  - name: x',
+      ...CALL.map((l) => `    ${l}`),
+      '    tag: *t',
+    );
+    expect(validate({ [A]: text }).diagnostics).toEqual([
+      error(A, 8, 10, '/calls/0/tag/zip', zero('tag.zip', '01234', '1234')),
     ]);
   });
 });
