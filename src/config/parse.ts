@@ -23,7 +23,7 @@ import {
   type TextSource,
 } from './source-document.js';
 import { tagProblems } from './tags.js';
-import type { Position, SourceDocument, SourceFile } from './types.js';
+import type { PathSegments, Position, SourceDocument, SourceFile } from './types.js';
 import { yamlLib } from './yaml-lib.js';
 import { yamlMessage } from './yaml-messages.js';
 
@@ -141,6 +141,8 @@ interface AliasFindings {
   readonly cycle?: Node;
   /** The alias at which what the file's aliases expand to passes MAX_ALIAS_EXPANSION. */
   readonly past?: Node;
+  /** The aliases that name no anchor before them. */
+  readonly unknown: readonly Node[];
 }
 
 /**
@@ -157,11 +159,15 @@ const walkAliases = (doc: Document, budget: AliasBudget): AliasFindings => {
   const open = new Set<unknown>();
   let cycle: Node | undefined;
   let past: Node | undefined;
+  const unknown: Node[] = [];
   const walk = (node: unknown): number => {
     if (isPair(node)) return walk(node.key) + walk(node.value);
     if (isAlias(node)) {
       const target = anchors.get(node.source);
-      if (target === undefined) return 0;
+      if (target === undefined) {
+        unknown.push(node);
+        return 0;
+      }
       if (open.has(target)) {
         cycle ??= node;
         return 0;
@@ -182,7 +188,48 @@ const walkAliases = (doc: Document, budget: AliasBudget): AliasFindings => {
     return size;
   };
   walk(doc.contents);
-  return { ...(cycle ? { cycle } : {}), ...(past ? { past } : {}) };
+  return { ...(cycle ? { cycle } : {}), ...(past ? { past } : {}), unknown };
+};
+
+const unknownAliasMessage = (name: string): string =>
+  `unknown alias \`*${name}\` (define \`&${name}\` before using it)`;
+
+/** A document's data with each alias that names no anchor read as null (SourceDocument). */
+type WithoutAliases = NonNullable<SourceDocument['withoutAliases']>;
+
+/**
+ * The data of a copy of `doc` whose aliases that name no anchor before them (in the order
+ * walkAliases takes) are null, and where each is; undefined when yaml still cannot build it.
+ */
+const readWithoutAliases = (doc: Document): WithoutAliases | undefined => {
+  const { isAlias, isMap, isPair, isScalar, isSeq, Scalar } = yamlLib();
+  const copy = doc.clone();
+  const anchors = new Set<string>();
+  const aliases: PathSegments[] = [];
+  const keyOf = (key: unknown): string =>
+    isScalar(key) ? (key.value === null ? '' : String(key.value)) : String(key);
+  const walk = (node: unknown, path: PathSegments): unknown => {
+    if (isAlias(node)) {
+      if (anchors.has(node.source)) return node;
+      aliases.push(path);
+      return new Scalar(null);
+    }
+    if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.add(node.anchor);
+    if (isMap(node))
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        pair.key = walk(pair.key, path);
+        pair.value = walk(pair.value, [...path, keyOf(pair.key)]);
+      }
+    if (isSeq(node)) node.items = node.items.map((item, i) => walk(item, [...path, i]));
+    return node;
+  };
+  copy.contents = walk(copy.contents, []) as typeof copy.contents;
+  try {
+    return { data: copy.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 }), aliases };
+  } catch {
+    return undefined;
+  }
 };
 
 /** Plain data of a document, or a message (and where) when yaml refuses to build it. */
@@ -190,14 +237,23 @@ const toData = (
   doc: Document,
   mayAlias: boolean,
   budget: AliasBudget,
-): { data: unknown } | { message: string; node?: Node } => {
-  const { cycle, past } = mayAlias ? walkAliases(doc, budget) : {};
+):
+  | { data: unknown }
+  | { message: string; node?: Node }
+  | { unknown: readonly Node[]; withoutAliases?: WithoutAliases } => {
+  const { cycle, past, unknown = [] } = mayAlias ? walkAliases(doc, budget) : {};
   if (cycle) {
     const name = String(cycle.toString());
     return {
       message: `alias \`${name}\` refers to a node that contains it (a cycle); callops cannot read it`,
       node: cycle,
     };
+  }
+  // Each is an error at it; the rest of the document is read with them as null, so that its
+  // other problems are reported in the same run.
+  if (unknown.length > 0) {
+    const withoutAliases = readWithoutAliases(doc);
+    return { unknown, ...(withoutAliases ? { withoutAliases } : {}) };
   }
   try {
     // Nested aliases past the count are refused by toJS at once; a flat expansion of a
@@ -211,10 +267,8 @@ const toData = (
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const unresolved = /^Unresolved alias[^:]*: (.*)$/.exec(text)?.[1];
-    if (unresolved !== undefined) {
-      const message = `unknown alias \`*${unresolved}\` (define \`&${unresolved}\` before using it)`;
-      return { message, node: firstAlias(doc, unresolved) };
-    }
+    if (unresolved !== undefined)
+      return { message: unknownAliasMessage(unresolved), node: firstAlias(doc, unresolved) };
     if (text.startsWith('Excessive alias count')) {
       const message = `too many YAML aliases (an anchor repeated more than ${MAX_ALIAS_COUNT} times, counting what aliases inside it stand for) — refusing to expand`;
       return { message, node: firstAlias(doc) };
@@ -351,12 +405,19 @@ export const parseWithYaml = (file: string, text: string): ParsedSource => {
         ? collectionKeys(doc, text).length
         : reportProblems(doc, (offset) => offset);
       let data: unknown;
+      let withoutAliases: WithoutAliases | undefined;
       if (doc.errors.length === 0 && badKeys === 0 && !tagged.has(index)) {
         const built = toData(doc, mayAlias, budget);
         if ('data' in built) data = built.data;
-        else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
+        else if ('unknown' in built) {
+          for (const alias of built.unknown) {
+            const name = yamlLib().isAlias(alias) ? alias.source : String(alias);
+            report(pos(alias.range?.[0] ?? 0), unknownAliasMessage(name), 'error');
+          }
+          withoutAliases = built.withoutAliases;
+        } else report(pos(built.node?.range?.[0] ?? doc.range?.[0] ?? 0), built.message, 'error');
       }
-      documents.push(createSourceDocument(file, index, source, data));
+      documents.push(createSourceDocument(file, index, source, data, withoutAliases));
     });
     if (syntaxCount > MAX_SYNTAX_DIAGNOSTICS) {
       const more = syntaxCount - MAX_SYNTAX_DIAGNOSTICS;

@@ -262,6 +262,7 @@ export const createSourceDocument = (
   index: number,
   source: TextSource,
   data: unknown,
+  withoutAliases?: SourceDocument['withoutAliases'],
 ): SourceDocument => {
   let kept = data;
   let released = false;
@@ -277,6 +278,7 @@ export const createSourceDocument = (
     locate: (path) => positionIn(source, index, path, false),
     locateKey: (path) => positionIn(source, index, path, true),
     locateText: (path, text, nth) => textPositionIn(source, index, path, text, nth),
+    ...(withoutAliases === undefined ? {} : { withoutAliases }),
     ...(source.numbersAsJson
       ? {}
       : { writtenNumber: (path: PathSegments) => writtenNumberIn(source, index, path) }),

@@ -29,6 +29,13 @@ export interface SourceDocument {
   locate(path: PathSegments): Position;
   locateKey(path: PathSegments): Position;
   /**
+   * A document `data` is undefined for as it holds aliases that name no anchor (each an
+   * error at it), read with each of them as null: what validate checks of the rest of it.
+   * `aliases` are where they are; a problem at, below or above one may stem from what it
+   * was meant to stand for.
+   */
+  readonly withoutAliases?: { readonly data: unknown; readonly aliases: readonly PathSegments[] };
+  /**
    * Where the `nth` (0-based) `text` written inside the scalar at `path` is, such as one
    * `${row.X}` of a longer string; the scalar's own position when it is not written there as
    * such (an escape spells it), or the path ends at no scalar.

@@ -6,7 +6,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { type Layer, layerOfValue, mergeLayers, siteInLayers, textSiteInLayers } from './merge.js';
 import { saysWhen } from './schedule-spec.js';
 import { checkCallsDocument } from './schema-check.js';
-import { errorAt, isRecord, type Site, siteOf } from './site.js';
+import { errorAt, isRecord, type Site, siteOf, toPointer } from './site.js';
 
 /** One call as written, with the layers it is merged from. */
 export interface CallEntry {
@@ -82,6 +82,30 @@ const withoutName = (
   return rest;
 };
 
+/**
+ * What the schema says of a document that holds aliases naming no anchor, read with each as
+ * null: a problem at, below or above one may stem from what it was meant to stand for, and
+ * is left out; the others (an unknown option, an unquoted number) are reported with the
+ * alias. Its calls are not made, nor checked merged: what they lack may be in the alias.
+ */
+const aroundAliases = (
+  doc: SourceDocument,
+  { data, aliases }: NonNullable<SourceDocument['withoutAliases']>,
+  text: string,
+): Diagnostic[] => {
+  const pointers = aliases.map(toPointer);
+  const related = (pointer: string): boolean =>
+    pointers.some(
+      (alias) =>
+        pointer === alias ||
+        pointer.startsWith(`${alias}/`) ||
+        alias.startsWith(`${pointer}/`) ||
+        pointer === '',
+    );
+  const read: SourceDocument = { ...doc, data };
+  return checkCallsDocument(read, text).filter((d) => !related(d.path));
+};
+
 /** The calls of one file (every document), ready for the rules. */
 export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFindings => {
   const entries: CallEntry[] = [];
@@ -91,6 +115,8 @@ export const collectCalls = (file: SourceFile, projectDefaults?: Layer): CallFin
   let unreadable = false;
   for (const doc of file.documents) {
     if (doc.data === undefined) unreadable = true;
+    if (doc.data === undefined && doc.withoutAliases !== undefined)
+      for (const item of aroundAliases(doc, doc.withoutAliases, file.text)) schema.push(item);
     if (doc.data === undefined || doc.data === null) continue;
     for (const item of checkCallsDocument(doc, file.text)) schema.push(item);
     if (!isRecord(doc.data)) {
