@@ -107,3 +107,20 @@ export function decodeHtmlEntitiesMapped(text: string): {
   offsets.push(text.length);
   return { text: decoded, offsets };
 }
+
+/**
+ * What an HTML page's markup is: a tag whose name is ASCII (`<p>`, `</a>`, `<br/>`, `<a
+ * href="…">`), or a declaration or comment (`<!DOCTYPE html>`). Text merely between `<` and
+ * `>` is kept: an echoed value holding `<ü>`, which a server normalised to `<u` and a
+ * combining diaeresis, once lost that piece here, and the rest of the value showed.
+ */
+const MARKUP = /<(?:\/?[a-z][a-z0-9:-]*(?:\s[^>]*)?\/?|![^>]*)>/gi;
+
+/**
+ * The text with its markup (see MARKUP) taken out, a space for each piece; a text holding
+ * nothing that looks like a tag is left as it is. The gateway client reads an answer that is
+ * no JSON this way, and the redactor searches for each value as this makes it too.
+ */
+export function stripMarkup(text: string): string {
+  return /<[a-z!/][^>]*>/i.test(text) ? text.replace(MARKUP, ' ') : text;
+}

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { AttemptResult } from './client.js';
-import { decodeHtmlEntities } from './html.js';
+import { decodeHtmlEntities, stripMarkup } from './html.js';
 
 /** What an attempt means for the call, and for the target it was sent to. */
 export type Verdict =
@@ -289,25 +289,47 @@ export function retryDelay(
 }
 
 /**
- * What an HTML page's markup is: a tag whose name is ASCII (`<p>`, `</a>`, `<br/>`, `<a
- * href="…">`), or a declaration or comment (`<!DOCTYPE html>`). Text merely between `<` and
- * `>` is kept: an echoed value holding `<ü>`, which a server normalised to `<u` and a
- * combining diaeresis, once lost that piece here, before it was redacted, and the rest of
- * the value showed.
+ * How much of a text answer is read for its message at first: four times as much each time
+ * what was read says too little to fill the message (see gatewayMessage), up to the whole.
  */
-const MARKUP = /<(?:\/?[a-z][a-z0-9:-]*(?:\s[^>]*)?\/?|![^>]*)>/gi;
+const FIRST_READ = 4 * 1024;
 
 /**
  * The gateway's `msg` when the body is JSON carrying one, else the body as short plain text
- * (an HTML page without its tags, see MARKUP). Character references are decoded, so that a
- * value the page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads, and is redacted, as itself.
+ * (an HTML page without its tags, see stripMarkup). Character references are decoded, so
+ * that a value the page echoes escaped (`&quot;`, `&#39;`, `&#x2F;`) reads as itself.
+ *
+ * The answer is redacted as received, before anything is taken out of it or decoded: a tag
+ * taken out, a reference or a JSON escape decoded, can cut an echoed secret into pieces, or
+ * join its last characters to the text after it (`Xq7<b>Lm9…` once showed `Xq7 Lm9…`), and
+ * what is left of it is no longer found. What these readings then make of the text is
+ * redacted again, as the redactor also searches for each value as they make it (see
+ * makeRedactor), for a value they put together from pieces that were none. A text answer is
+ * read in growing parts, so that a large page costs little: a part is enough once what it
+ * says, redacted, runs REDACT_LOOKAHEAD past the message, where its cut end (a start of a
+ * secret too short to be told from a word) is never shown.
  */
 export function gatewayMessage(bodyText: string, redact: (text: string) => string): string {
-  const msg = parseJson(bodyText)?.msg;
-  if (typeof msg === 'string') return shorten(decodeHtmlEntities(msg), redact);
-  const text = /<[a-z!/][^>]*>/i.test(bodyText) ? bodyText.replace(MARKUP, ' ') : bodyText;
-  return shorten(decodeHtmlEntities(text), redact);
+  if (typeof parseJson(bodyText)?.msg === 'string') {
+    // Its structure is needed whole: the answer is read whole (JSON answers are short).
+    const safe = redact(bodyText);
+    const msg = parseJson(safe)?.msg;
+    return cutShort(
+      redactedHead(flatten(typeof msg === 'string' ? msg : stripMarkup(safe)), redact),
+      redact,
+    );
+  }
+  for (let read = FIRST_READ; ; read *= 4) {
+    const whole = read >= bodyText.length;
+    const safe = redact(whole ? bodyText : bodyText.slice(0, read));
+    const shown = redactedHead(flatten(stripMarkup(safe)), redact);
+    if (whole || shown.length >= MAX_MESSAGE_LENGTH + REDACT_LOOKAHEAD)
+      return cutShort(shown, redact);
+  }
 }
+
+/** The text with its character references decoded, on one line. */
+const flatten = (text: string): string => decodeHtmlEntities(text).replace(/\s+/g, ' ').trim();
 
 /** `401 Unauthorized`; a bare `480` when the reason phrase says nothing. */
 export function statusLabel(status: number, statusText = ''): string {
@@ -338,19 +360,37 @@ function parseJson(text: string): Record<string, unknown> | undefined {
  */
 const REDACT_LOOKAHEAD = 1_000;
 
-/** The text on one line, redacted whole, then cut to MAX_MESSAGE_LENGTH. */
-function shorten(text: string, redact: (text: string) => string): string {
-  const flat = redact(
-    text
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, MAX_MESSAGE_LENGTH + REDACT_LOOKAHEAD),
-  );
-  return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : flat;
+/**
+ * `text` redacted, as much of it as its first `length` characters need: it is read in parts
+ * growing fourfold, and a part is enough once it runs REDACT_LOOKAHEAD past them redacted.
+ * A secret that starts before the end of the part is then whole in it, or (a very long one)
+ * ends the part, where its start is found as a secret cut off; a start too short to be told
+ * from a word (see MIN_CUT_LENGTH in redact.ts) is left at the end, past the characters used.
+ */
+function redactedHead(
+  text: string,
+  redact: (text: string) => string,
+  length = MAX_MESSAGE_LENGTH,
+): string {
+  for (let read = length + REDACT_LOOKAHEAD; ; read *= 4) {
+    if (read >= text.length) return redact(text);
+    const shown = redact(text.slice(0, read));
+    if (shown.length >= length + REDACT_LOOKAHEAD) return shown;
+  }
 }
 
-/** Untrusted text in a message: redacted whole, then cut short, as JSON. */
+/**
+ * A redacted text cut to MAX_MESSAGE_LENGTH, and redacted again: the cut can leave, right
+ * before its `…`, the start of a value the text quoted cut short in its own way.
+ */
+function cutShort(text: string, redact: (text: string) => string): string {
+  return text.length > MAX_MESSAGE_LENGTH
+    ? redact(`${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`)
+    : text;
+}
+
+/** Untrusted text in a message: redacted (as far as it is shown), then cut short, as JSON. */
 function quote(text: string, redact: (text: string) => string): string {
-  const shown = redact(text.slice(0, 64 + REDACT_LOOKAHEAD));
-  return JSON.stringify(shown.length > 64 ? `${shown.slice(0, 63)}…` : shown);
+  const shown = redactedHead(text, redact, 64);
+  return JSON.stringify(shown.length > 64 ? redact(`${shown.slice(0, 63)}…`) : shown);
 }

@@ -1,12 +1,6 @@
 import { Pool } from 'undici';
 import { printable } from '../report/printable.js';
-import {
-  type BodyRead,
-  MAX_LIST_BYTES,
-  MAX_PAGE_BYTES,
-  readCallsList,
-  readJson,
-} from './bodies.js';
+import { type BodyRead, MAX_LIST_BYTES, readCallsList, readJson } from './bodies.js';
 import {
   BACKSTOP_MS,
   type CappedBody,
@@ -19,7 +13,7 @@ import {
   seconds,
 } from './client.js';
 import { type CallRecordEvidence, type CdrEvidence, cdrOf } from './evidence.js';
-import { gatewayMessage, parseRetryAfter, statusLabel } from './policy.js';
+import { gatewayMessage, MAX_ANSWER_BYTES, parseRetryAfter, statusLabel } from './policy.js';
 import type { ResolvedTarget } from './target.js';
 import { keepWasmAtBaseline } from './wasm-tier.js';
 
@@ -114,7 +108,7 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
 
   /**
    * One GET, bounded as a whole by the target's request timeout: a 200 answer's body read by
-   * `read`, any other answer's (up to MAX_PAGE_BYTES) for what the gateway said.
+   * `read`, any other answer's (up to MAX_ANSWER_BYTES) for what the gateway said.
    */
   async function get<T>(
     path: string,
@@ -140,7 +134,8 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         }
         return fail(`${what}: ${answer.refused}`);
       }
-      const body = await readCapped(response.body, MAX_PAGE_BYTES);
+      // Read for what the gateway said, as a create-call's answer is: up to 64 KiB.
+      const body = await readCapped(response.body, MAX_ANSWER_BYTES);
       const label = statusLabel(status, response.statusText ?? '');
       if (status === 429) {
         const header = response.headers['retry-after'];

@@ -1,4 +1,4 @@
-import { decodeHtmlEntitiesMapped } from '../execute/html.js';
+import { decodeHtmlEntities, decodeHtmlEntitiesMapped, stripMarkup } from '../execute/html.js';
 import type { Secret } from '../resolve/interpolate.js';
 
 /**
@@ -137,6 +137,31 @@ const echoVariants = (value: string): string[] => {
 };
 
 /**
+ * The value as the gateway client's readings of an answer make it (see gatewayMessage):
+ * its markup taken out (each tag a space, or nothing), its HTML references decoded, its JSON
+ * escapes decoded, and each of those decoded after the markup is taken out — where that
+ * changes it. The answer is redacted before these readings, so a value they cut into pieces
+ * is found whole there; these find what they make of a text that held the value otherwise
+ * (`Xq7<i>Lm9…` for a key `Xq7<b>Lm9…`, or the key escaped twice). At most 7 more values, and
+ * none for a value holding no `<`, `&` or `\`.
+ */
+const readingVariants = (value: string): string[] => {
+  if (!/[<&\\]/.test(value)) return [];
+  const stripped = stripMarkup(value);
+  const variants = new Set([
+    stripped,
+    stripped.replaceAll(' ', ''),
+    decodeHtmlEntities(value),
+    decodeHtmlEntities(stripped),
+    decodeHtmlEntities(stripped.replaceAll(' ', '')),
+    value.replace(JSON_ESCAPE, jsonChar),
+    decodeHtmlEntities(value.replace(JSON_ESCAPE, jsonChar)),
+  ]);
+  variants.delete(value);
+  return [...variants];
+};
+
+/**
  * Characters an echo may carry inside a value without meaning: white space (a wrapped
  * line, a flattened message, MIME base64 at 76 columns), control and format characters
  * (zero-width spaces, soft hyphens). Every form and every text is searched without them.
@@ -167,6 +192,10 @@ const JSON_CHARS: Readonly<Record<string, string>> = {
   r: '\r',
   t: '\t',
 };
+
+/** One JSON string escape (a match of JSON_ESCAPE) decoded. */
+const jsonChar = (_: string, hex?: string, char?: string): string =>
+  hex ? String.fromCharCode(Number.parseInt(hex, 16)) : (JSON_CHARS[char ?? ''] ?? '');
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -215,6 +244,26 @@ const MIN_CUT_LENGTH = 6;
  */
 const cutAt = (text: string, at: number): boolean =>
   at === text.length || text[at] === '…' || text.startsWith('...', at);
+
+/**
+ * The shortest start of a value that counts as the value cut off where a quote, a bracket, a
+ * `,` or `;`, or white space follows it (CLOSING): a gateway that shortens a value it quotes
+ * without an ellipsis (`invalid token "sEcReT-<scr" (truncated)`). These follow ordinary
+ * words far more often than an ellipsis does, so the start must be longer: 8 characters, as
+ * long as the shortest value searched for in every form (STRONG_LENGTH), and more than a
+ * URL's scheme and `://` (see Form.open).
+ */
+const MIN_CLIPPED_LENGTH = 8;
+const CLOSING: ReadonlySet<string> = new Set([...`"'\`()[]{}<>,;`]);
+
+/**
+ * Whether a value read up to `at` was cut off there without an ellipsis (MIN_CLIPPED_LENGTH):
+ * a CLOSING character or white space follows, or (`gap`) white space was left out there.
+ */
+const clippedAt = (text: string, at: number, gap?: (at: number) => boolean): boolean => {
+  const next = text[at];
+  return next !== undefined && (CLOSING.has(next) || invisible(next) || gap?.(at) === true);
+};
 
 /** How many characters of `form` the text holds from `at`. */
 const sharedLength = (text: string, at: number, form: string): number => {
@@ -380,6 +429,12 @@ const squeezedView = (view: View): View => {
   return { text, starts, ends };
 };
 
+/** Whether characters of the text were left out of the view right before its position `at`. */
+const gapIn =
+  (view: View) =>
+  (at: number): boolean =>
+    at > 0 && at < view.text.length && (view.starts[at] ?? 0) > (view.ends[at - 1] ?? 0);
+
 /** Lower case, code unit by code unit (so that positions stay): for forms searched in any case. */
 const fold = (text: string): string => {
   const lower = text.toLowerCase();
@@ -477,12 +532,18 @@ const formSet = (forms: ReadonlyMap<string, string>): FormSet => {
 /**
  * Every occurrence (overlapping ones included) of the set's forms in `text`, longest first,
  * and every start of one (MIN_CUT_LENGTH or more) cut off where the text ends or an ellipsis
- * follows (`cutAt`), wherever that is in the text: a value cut short by whatever made the
+ * follows (`cutAt`), or (MIN_CLIPPED_LENGTH or more) where a quote, a bracket or white space
+ * does (`clippedAt`; `gap` tells where the text had white space left out of it), wherever
+ * that is in the text: a value cut short by whatever made the
  * text, which knew no secrets, is found in one pass with the whole ones. A start that holds
  * nothing past a URL's `scheme://` (`postgres` of a database url) is no piece of a secret,
  * and is left: the word ends ordinary messages.
  */
-const findIn = (text: string, set: FormSet): { start: number; end: number; marker: string }[] => {
+const findIn = (
+  text: string,
+  set: FormSet,
+  gap?: (at: number) => boolean,
+): { start: number; end: number; marker: string }[] => {
   const found: { start: number; end: number; marker: string }[] = [];
   for (let i = 0; i + KEY_LENGTH <= text.length; i++) {
     const candidates = set.byKey.get(text.slice(i, i + KEY_LENGTH));
@@ -494,7 +555,8 @@ const findIn = (text: string, set: FormSet): { start: number; end: number; marke
         found.push({ start: i, end: i + n, marker: form.marker });
         break;
       }
-      if (n >= MIN_CUT_LENGTH && n > form.open && n > (cut?.end ?? i) - i && cutAt(text, i + n))
+      if (n < MIN_CUT_LENGTH || n <= form.open || n <= (cut?.end ?? i) - i) continue;
+      if (cutAt(text, i + n) || (n >= MIN_CLIPPED_LENGTH && clippedAt(text, i + n, gap)))
         cut = { start: i, end: i + n, marker: form.marker };
     }
     if (cut) found.push(cut);
@@ -600,6 +662,19 @@ export const makeRedactor = (all: readonly Secret[]): Redactor => {
       const text = fold(squeeze(form));
       if (!texts.has(text)) texts.set(text, mark);
     }
+    // What the gateway client's readings make of the value, each judged by its own length:
+    // one they leave too short to tell from a word (`<b>ab</b>` read as `ab`) is left out.
+    for (const variant of new Set(values.flatMap(readingVariants))) {
+      const length = squeeze(variant.trim()).length;
+      if (length < MIN_REDACTED_LENGTH || values.includes(variant)) continue;
+      const firm = secret.always === true || length >= STRONG_LENGTH;
+      for (const form of textForms(variant)) {
+        if (firm) {
+          const text = fold(squeeze(form));
+          if (!texts.has(text)) texts.set(text, mark);
+        } else if (form.length >= MIN_REDACTED_LENGTH && !weak.has(form)) weak.set(form, mark);
+      }
+    }
     // What callops sends (the body's JSON, the URL, the header) and case-changed copies,
     // each as base64 inside a longer base64 text (an echoed request or credential).
     const encoded = [...forms, ...values.flatMap((v) => [v.toUpperCase(), v.toLowerCase()])];
@@ -644,7 +719,7 @@ export const makeRedactor = (all: readonly Secret[]): Redactor => {
         [folded, textSet],
         [squeezed.text, runSet],
       ] as const) {
-        for (const m of findIn(where, set)) hits.push(mapped(squeezed, m));
+        for (const m of findIn(where, set, gapIn(squeezed))) hits.push(mapped(squeezed, m));
       }
     }
     return hits;

@@ -244,6 +244,96 @@ describe('gatewayMessage', () => {
   });
 });
 
+describe('gatewayMessage of an answer that echoes a secret', () => {
+  // The secret's letters and digits are upper case; every answer's own text, and the
+  // marker, lower case: a capital or a digit in a message is a piece of the secret.
+  const piece = fc.oneof(
+    fc.stringMatching(/^[A-Z0-9]{1,6}$/),
+    fc.constantFrom(
+      '<b>',
+      '</i>',
+      '<script>',
+      '<a href="x">',
+      '<br/>',
+      '<!-- c -->',
+      '<p class=a>',
+      '<',
+      '>',
+      '&',
+      '&amp;',
+      '&lt;',
+      '&#39;',
+      '"',
+      "'",
+      ' ',
+      '  ',
+      '\\',
+      '\\n',
+      '\t',
+    ),
+  );
+  const secret = fc
+    .array(piece, { minLength: 1, maxLength: 12 })
+    .map((pieces) => pieces.join(''))
+    .filter((s) => s.replace(/[^A-Z0-9]/g, '').length >= 8);
+  const escapeHtml = (t: string) =>
+    t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  /** Answers read as text (and one with a `msg`), each quoting the secret as gateways do. */
+  const answers = (s: string): string[] => [
+    `internal error for bearer ${s}: {"to":"sip:alice@example.com"}`,
+    `<html>busy ${s}</html>`,
+    `<html><body><h1>bad</h1><pre>bearer ${escapeHtml(s)}</pre></body></html>`,
+    JSON.stringify({ error: { detail: `bearer ${s}`, note: JSON.stringify({ s }) } }),
+    JSON.stringify({ msg: `invalid token ${s} (rejected)` }),
+    JSON.stringify({ msg: `<p>token ${escapeHtml(s)}</p>` }),
+    `too many for ${s}\n\n${s}`,
+  ];
+
+  it('shows no piece of it, whatever markup, references, quotes or white space it holds', () => {
+    fc.assert(
+      fc.property(secret, (s) => {
+        const redact = makeRedactor([{ name: 'gw_key', value: s, always: true }]);
+        for (const body of answers(s)) {
+          const msg = gatewayMessage(body, redact);
+          expect(msg, `${JSON.stringify(s)} in ${body}`).not.toMatch(/[A-Z0-9]/);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('shows none of the value a tag-like piece splits (the tester’s three)', () => {
+    for (const s of ['Xq7<b>Lm9pR2vT8w', 'tok<i>abcdef123', `sEcReT-<script>&"'9f3k`]) {
+      const redact = makeRedactor([{ name: 'GW_KEY', value: s, always: true }]);
+      const body = `Internal error for Bearer ${s}: {"note":${JSON.stringify(s)}}`;
+      expect(gatewayMessage(body, redact)).toBe(
+        'Internal error for Bearer ${GW_KEY}: {"note":"${GW_KEY}"}',
+      );
+    }
+  });
+
+  it('finds a value that the readings put together from pieces that were none', () => {
+    const redact = makeRedactor([{ name: 'GW_KEY', value: 'Xq7<b>Lm9pR2vT8w', always: true }]);
+    // Another tag in the same place: stripped, it reads as the key stripped.
+    expect(gatewayMessage('<p>token Xq7<i>Lm9pR2vT8w</p>', redact)).toBe('token ${GW_KEY}');
+    // The key escaped twice: decoded once by the redactor's reading, once by the message's.
+    expect(gatewayMessage('<p>token Xq7&amp;lt;b&amp;gt;Lm9pR2vT8w</p>', redact)).toBe(
+      'token ${GW_KEY}',
+    );
+  });
+
+  it('reads a large page in parts, each redacted before its markup is taken out', () => {
+    const s = 'Xq7<b>Lm9pR2vT8w';
+    const redact = makeRedactor([{ name: 'GW_KEY', value: s, always: true }]);
+    for (const at of [4_090, 4_095, 16_380, 20_000]) {
+      const body = `<p>${'<i></i>'.repeat(Math.floor(at / 7))}${s} ${'word '.repeat(400)}</p>`;
+      const msg = gatewayMessage(body, redact);
+      expect(msg.startsWith('${GW_KEY} word')).toBe(true);
+      expect(msg).not.toMatch(/Xq|Lm9/);
+    }
+  });
+});
+
 describe('an attempt the HTTP client refused to write', () => {
   it('is failed, never unknown or retried, and stops the target', () => {
     const refused: AttemptResult = {

@@ -105,6 +105,22 @@ describe('a secret as other programs write it', () => {
     expect(r('got "sk-li…" and "live-0123…"')).toBe('got "sk-li…" and "live-0123…"');
   });
 
+  it('cut off without an ellipsis before a quote, a bracket or white space (8 characters or more)', () => {
+    const r = makeRedactor([{ name: 'K', value: `sEcReT-<script>&"'9f3k` }]);
+    expect(r('invalid token "sEcReT-<scr" (truncated)')).toBe('invalid token "${K}" (truncated)');
+    expect(r('{"msg":"invalid token \\"sEcReT-<scr\\" (truncated)"}')).toBe(
+      '{"msg":"invalid token \\"${K}\\" (truncated)"}',
+    );
+    expect(r('token (sEcReT-<s) and [sEcReT-<sc], sEcReT-<scri\nnext')).toBe(
+      'token (${K}) and [${K}], ${K}\nnext',
+    );
+    // Up to a quote of its own that the text goes on past: the quote may close the preview.
+    expect(r(`bad sEcReT-<script>&"x`)).toBe('bad ${K}"x');
+    // Shorter than 8 characters, or followed by a letter: left alone.
+    expect(r('a "sEcReT-" b')).toBe('a "sEcReT-" b');
+    expect(r('a sEcReT-<scrX b')).toBe('a sEcReT-<scrX b');
+  });
+
   it("a URL's scheme alone is no piece of it: one character past `scheme://` is", () => {
     const url = 'postgres://canary:Pw-4821@db.internal:5432/postgres';
     const r = makeRedactor([{ name: 'CALLOPS_DATABASE_URL', value: url }]);
