@@ -279,17 +279,21 @@ const expandPaths = async (root: string, paths: readonly string[]) => {
     const shown = rel === '' ? '.' : away ? posix(path) : posix(rel);
     const found = await lookUp(absolute);
     const named: string[] = [];
+    // What was typed, not a file found: redacted as a typed argument is (Diagnostic.typed).
     if (found === 'absent') {
-      diagnostics.push(fileProblem(posix(path), 'no such file or directory'));
+      diagnostics.push({ ...fileProblem(posix(path), 'no such file or directory'), typed: true });
     } else if (typeof found === 'object') {
-      diagnostics.push(fileProblem(posix(path), found.problem));
+      diagnostics.push({ ...fileProblem(posix(path), found.problem), typed: true });
     } else if (found !== 'dir') {
       named.push(shown);
     } else {
       const found = await findCallFiles(YAML_GLOBS, absolute);
       const under = (f: string) => (shown === '.' ? f : `${shown}/${f}`);
       if (found.files.length === 0)
-        diagnostics.push(fileProblem(shown, 'no .yaml or .yml files here', 'warning'));
+        diagnostics.push({
+          ...fileProblem(shown, 'no .yaml or .yml files here', 'warning'),
+          typed: true,
+        });
       for (const item of found.files.map(under)) named.push(item);
       for (const file of found.miscased) miscased.push({ file: under(file), globs: YAML_GLOBS });
     }

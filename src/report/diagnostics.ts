@@ -203,17 +203,21 @@ const redactedLines = (redact: (text: string) => string) => {
 type Redact = (text: string, vocabulary?: readonly string[]) => string;
 
 /**
- * The diagnostics with their path and message passed through `redact` (the message with its
- * vocabulary). The location (file, line, column) is the project's own, as found on disk,
- * never a secret: it is kept as it is, since a short secret (an api key `a` or `1`) replaced
- * in it would point elsewhere.
+ * The file of a diagnostic as shown: the location is the project's own, as found on disk,
+ * never a secret, and is kept as it is, since a short secret (an api key `a` or `1`)
+ * replaced in it would point elsewhere; a path as typed that names no file found
+ * (Diagnostic.typed) is what the user typed, redacted as any typed argument is.
  */
+const fileShown = (d: Diagnostic, redact: Redact): string => (d.typed ? redact(d.file) : d.file);
+
+/** The diagnostics with their path and message passed through `redact` (the message with its vocabulary), and a typed file (fileShown). */
 export const redactDiagnostics = (
   diagnostics: readonly Diagnostic[],
   redact: Redact,
 ): Diagnostic[] =>
   diagnostics.map((d) => ({
     ...d,
+    file: fileShown(d, redact),
     path: redact(d.path),
     message: redact(d.message, d.vocabulary),
   }));
@@ -223,7 +227,7 @@ export const redactDiagnostics = (
  * column when long) and a caret under the column. File names, messages and the line are
  * shown as printable shows them: they hold what the user wrote. Every secret `redact` knows
  * is replaced in the message and the line (a call file that is a link to `.env` shows its
- * lines), never in the location (see redactDiagnostics).
+ * lines), never in the location but a path as typed (see fileShown).
  */
 export const renderDiagnosticsHuman = (
   diagnostics: readonly Diagnostic[],
@@ -242,7 +246,7 @@ export const renderDiagnosticsHuman = (
   const lines: string[] = [];
   for (const d of sortDiagnostics(diagnostics)) {
     const label = d.severity === 'error' ? style('red', 'error') : style('yellow', 'warning');
-    const where = printable(whereOf(d));
+    const where = printable(whereOf({ ...d, file: fileShown(d, redact) }));
     lines.push(`${style('bold', where)}: ${label}: ${printable(redact(d.message, d.vocabulary))}`);
     const source = d.line > 0 ? sourceLine(d.file, d.line) : undefined;
     if (source !== undefined) {

@@ -16,6 +16,12 @@ export interface Diagnostic {
    * value that happens to be one is left there when the message is redacted (Redactor).
    */
   readonly vocabulary?: readonly string[];
+  /**
+   * `file` is a path as it was typed (a PATH of `validate` naming nothing readable, or a
+   * directory holding no call file), not a file found on disk: it is redacted as what was
+   * typed is (a secret typed by mistake shows its reference), where a location is not.
+   */
+  readonly typed?: true;
 }
 
 export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>

@@ -87,8 +87,8 @@ describe('a symbolic link that cannot be followed', () => {
       paths: ['calls/loop1.yaml', 'calls/dangling.yaml', 'calls/a.yaml'],
     });
     expect(loaded.diagnostics).toEqual([
-      error('calls/loop1.yaml', 0, 0, '', `${LOOP} (loop2.yaml)`),
-      error('calls/dangling.yaml', 0, 0, '', `${MISSING} (/nonexistent.yaml)`),
+      { ...error('calls/loop1.yaml', 0, 0, '', `${LOOP} (loop2.yaml)`), typed: true },
+      { ...error('calls/dangling.yaml', 0, 0, '', `${MISSING} (/nonexistent.yaml)`), typed: true },
     ]);
     expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
   });

@@ -119,7 +119,8 @@ describe('loadProject', () => {
     const root = await project({ 'calls/a.yaml': CALLS });
     const loaded = await loadProject({ root, paths: ['calls/nope.yaml', 'calls/a.yaml'] });
     expect(loaded.diagnostics).toEqual([
-      error('calls/nope.yaml', 0, 0, '', 'no such file or directory'),
+      // The path as typed: redacted as typed arguments are when shown.
+      { ...error('calls/nope.yaml', 0, 0, '', 'no such file or directory'), typed: true },
     ]);
     expect(loaded.callFiles.map((f) => f.file)).toEqual(['calls/a.yaml']);
   });

@@ -217,6 +217,24 @@ describe('callops validate', () => {
     expect(parsed.errors.some((e) => e.file === 'calls/syntax.yaml')).toBe(true);
   });
 
+  it('a PATH holding a secret shows its reference, as any typed argument does', async () => {
+    // A secret typed as the path (by mistake: a variable where a path was meant), naming
+    // nothing on disk, or a directory that holds no call file.
+    const KEY = 'Xq7bLm9pR2vT8w';
+    await project.write(`empty-${KEY}/note.txt`, 'no call file here\n');
+    const env = { VG_API_KEY: KEY };
+    const paths = [KEY, `calls/${KEY}.yaml`, `empty-${KEY}`];
+    for (const format of ['human', 'json', 'github']) {
+      const r = await runCli(['validate', ...paths, '--format', format], { cwd: project.dir, env });
+      expect(r.code, r.stderr).toBe(1);
+      expect(output(r)).not.toContain('Xq7b');
+      expect(output(r)).toContain('${VG_API_KEY}');
+      expect(output(r)).toContain('calls/${VG_API_KEY}.yaml');
+    }
+    const r = await runCli(['validate', KEY], { cwd: project.dir, env });
+    expect(r.stderr).toContain('${VG_API_KEY}: error: no such file or directory');
+  });
+
   it('an unknown flag is a usage error (64) naming the flag', async () => {
     const r = await runCli(['validate', '--bogus-flag'], { cwd: project.dir });
     expect(r.code).toBe(64);
