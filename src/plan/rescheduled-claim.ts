@@ -43,14 +43,15 @@ const seenEntries = (item: PlanItem, planned: PlannedKeys): SeenEntry[] => {
 
 /**
  * What the claim of `item` carries for the store: its call and slot, whose lock every claim
- * of the call takes. One the plan asks of (a call that runs once, never placed under its
- * key: isAsked) is checked (`once`); one placed again by `--replace` with the entries of its
- * call's other keys its plan read, which it may stand beside while they are as read.
- * `planned` is asked only of an item with neither a replacement of its own key nor a `#n`.
+ * of the call takes. One the plan asks of (a call that runs once, or an attempt of a row,
+ * never placed under its key but for a refused request: isAsked) is checked (`once`); one
+ * placed again by `--replace` with the entries of its call's other keys its plan read, which
+ * it may stand beside while they are as read. `planned` is asked only of an item without a
+ * replacement of its own key.
  */
 export const callScope = (item: PlanItem, planned: () => PlannedKeys): CallScope => {
   const scope = { call: callRestOf(item), slot: item.slot ?? '' };
-  if (item.replaces !== undefined || item.key.includes('#')) return scope;
+  if (item.replaces !== undefined) return scope;
   // Asked by the plan, which found what it places again (the item so amended keeps no call).
   if (isRescheduledAgain(item)) return { ...scope, once: true, seen: seenEntries(item, planned()) };
   return isAsked(item, planned().lock) ? { ...scope, once: true } : scope;

@@ -1,3 +1,4 @@
+import { REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { compileSchedule } from '../schedule/index.js';
 import { isDigestOf, numberKey } from '../screen/number.js';
 import { keysBetween } from '../state/calls-summary.js';
@@ -20,9 +21,12 @@ import type { PlanItem } from './types.js';
  * with `at`), and a row of a campaign without `cron`, is not placed when the same call (or row)
  * placed, or may have placed (unknown, or a claim in flight), its number under another key of
  * its own, on its target or a twin of it (twins.ts): the entry itself, or a call `--replace`
- * placed again that its history keeps. A failed entry reached no one and counts for nothing.
- * `--replace NAME` places it deliberately; `callops resolve KEY --not-placed` of an unknown
- * one lets it be placed. A `cron` call's new slots are its own (shifted slots: scheduled.ts).
+ * placed again that its history keeps. A failed entry reached no one and counts for nothing,
+ * under either key: a refused request is not tried again under its key once another key
+ * rang. A row that redials is held so at every attempt (`#n`): its calls are counted across
+ * its keys. `--replace NAME` places a call that runs once deliberately (never a row that
+ * redials); `callops resolve KEY --not-placed` of an unknown one lets it be placed. A `cron`
+ * call's new slots are its own (shifted slots: scheduled.ts).
  * A database store checks the rule again at the claim, against what other runners claimed
  * since the plan (rescheduled-claim.ts).
  */
@@ -221,11 +225,21 @@ const underWords = (found: Rescheduled): string =>
 const rang = (found: Rescheduled): string =>
   isUnknown(found) ? rangWords(found.entry) : `placed ${found.sid ?? '(no sid)'} at ${found.at}`;
 
-/** Why `item` is not placed: its call placed its number under `found.key`. */
+/**
+ * Why `item` is not placed: its call placed its number under `found.key`. A row of a campaign
+ * that redials is never placed again by `--replace` (each attempt is placed once): its words
+ * say what calls it again instead.
+ */
 export const rescheduledWords = (found: Rescheduled, item: PlanItem): string => {
-  const rule = 'its schedule changed since, and a call that runs once is placed once';
+  const redials = callOf(item)?.redial !== undefined;
+  const rule = redials
+    ? "its schedule changed since, and a row's calls are counted across its keys"
+    : 'its schedule changed since, and a call that runs once is placed once';
   if (!isUnknown(found)) {
-    return `${HELD}${found.key} (${rang(found)})${underWords(found)}: ${rule}; \`callops apply --replace ${item.name}\` places it again`;
+    const again = redials
+      ? REDIAL_EDITED_HINT
+      : `\`callops apply --replace ${item.name}\` places it again`;
+    return `${HELD}${found.key} (${rang(found)})${underWords(found)}: ${rule}; ${again}`;
   }
   const settle = isInFlight(found.entry)
     ? ''
@@ -246,18 +260,17 @@ const replaced = (item: PlanItem, found: Rescheduled, input: PlanInput): boolean
 
 /**
  * Whether the plan looks for `item`'s call under its other keys, `lock` as it read it: a
- * call (or row) that runs once, no replacement of its own key, no redial (`#n`), never
- * placed under its own key.
+ * call (or row) that runs once, no replacement of its own key, nothing under its own key
+ * but a refused request (a failed call reached no one: tried again, it would ring the person
+ * the other key rang). A row's redial (`#n`) is asked as its first attempt is: a row's calls
+ * are counted across its keys, and its own attempts are all of one slot (none), so only a
+ * key of another schedule is found.
  */
 export const isAsked = (item: PlanItem, lock: Lockfile): boolean => {
   const call = callOf(item);
-  return (
-    call !== undefined &&
-    runsOnce(call) &&
-    item.replaces === undefined &&
-    !item.key.includes('#') &&
-    entryAt(lock.calls, item.key) === undefined
-  );
+  if (call === undefined || !runsOnce(call) || item.replaces !== undefined) return false;
+  const own = entryAt(lock.calls, item.key);
+  return own === undefined || own.status === 'failed';
 };
 
 /** One list sorted out: each item held, placed again (`--replace`), or kept as it was. */

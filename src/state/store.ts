@@ -148,7 +148,7 @@ export interface CallScope {
   readonly call: string;
   /** The claim's slot, as keys write it after `@`; '' for none. */
   readonly slot: string;
-  /** A call that runs once, checked (not a cron call's slot, nor a redial, nor a replacement). */
+  /** A call that runs once or a row's attempt, checked (not a cron call's slot, nor a replacement). */
   readonly once?: true;
   /** Keys let through already, once found: under a target the project defines on another gateway. */
   readonly beside?: readonly string[];

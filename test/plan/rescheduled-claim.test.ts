@@ -47,7 +47,7 @@ describe('the claim of a call that runs once, refused for another key of its cal
   const empty = lock({});
   const item = planOf(empty).due[0] as PlanItem;
 
-  it('carries its call and slot, checked; a cron slot or a redial only takes the lock', () => {
+  it('carries its call and slot, checked; a cron slot only takes the lock', () => {
     expect(item.key).toBe(KEY);
     expect(callScope(item, plannedFrom(empty))).toEqual({
       call: 'welcome',
@@ -62,12 +62,6 @@ describe('the claim of a call that runs once, refused for another key of its cal
       explicitTarget: false,
     }).due[0] as PlanItem;
     expect(callScope(cron, plannedFrom(empty))).toEqual({ call: 'daily', slot: AT });
-    // Its own key already in the state (a failed call tried again): the plan asks no other key.
-    const own = lock({ [KEY]: entry({ status: 'failed', number: DIGEST }) });
-    expect(callScope(planOf(own).due[0] as PlanItem, plannedFrom(own))).toEqual({
-      call: 'welcome',
-      slot: AT,
-    });
   });
 
   it('is held with the words of the plan, the earlier key, its sid and --replace', () => {
