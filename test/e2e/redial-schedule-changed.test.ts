@@ -79,7 +79,9 @@ const heldUnder = (key: string): RegExp =>
   );
 
 describe('a campaign that redials, its row called under another key of its own', () => {
-  it('a refused first attempt is not tried again once the row was called with `at`', async () => {
+  it('a refused first attempt is not tried again once the row was called with `at`', {
+    timeout: 60_000,
+  }, async () => {
     // Attempt 1 refused: it reached no one, and the row is called at `at` meanwhile.
     gw = await start(reminders([REDIAL], APP_SID));
     const refused = await gw.run(['apply', '--yes', '--now', on('16:30:10')]);
@@ -101,7 +103,9 @@ describe('a campaign that redials, its row called under another key of its own',
     );
   });
 
-  it('a redial is not placed after the row was called again under `at` (--replace)', async () => {
+  it('a redial is not placed after the row was called again under `at` (--replace)', {
+    timeout: 60_000,
+  }, async () => {
     gw = await start(reminders([REDIAL]));
     await applyAndRefresh(gw, on('16:30:10'));
     expect(callsPerNumber(gw)).toEqual({ [ANN]: 1 });
@@ -129,7 +133,9 @@ describe('a campaign that redials, its row called under another key of its own',
     );
   });
 
-  it('attempt 2 placed, then an `at`: held by attempt 2; back to redialling, attempt 3 once', async () => {
+  it('attempt 2 placed, then an `at`: held by attempt 2; back to redialling, attempt 3 once', {
+    timeout: 60_000,
+  }, async () => {
     gw = await start(reminders([REDIAL]));
     await applyAndRefresh(gw, on('16:30:10'));
     await applyAndRefresh(gw, on('19:00:00'));
