@@ -110,6 +110,9 @@ export const openState = async (
           get keepMs() {
             return site.keepMs?.() ?? keptFor(config);
           },
+          // The calls let go that the limit counts: a number's latest N (one raised later
+          // finds where each number's memory was cut, state/rang.ts).
+          each: config.perNumber?.count ?? 1,
           ...(site.now ? { now: site.now } : {}),
         },
       }),

@@ -1,5 +1,6 @@
 import { countsTowardLimit, type PerNumberLimit } from '../screen/limit.js';
 import { keyDigests } from '../screen/number.js';
+import { rangTimes } from '../state/rang.js';
 import type { Lockfile } from '../state/types.js';
 
 /**
@@ -55,6 +56,12 @@ export const limitHolds = (lock: Lockfile, limit: PerNumberLimit): LimitHolds =>
       for (const h of entry.history ?? []) if (h.number !== undefined) add(h.number, h.at);
       if (entry.number !== undefined && countsTowardLimit(entry.status))
         add(entry.number, entry.at);
+    }
+    // The calls whose entries `state.keep` let go rang too.
+    for (const [digest, ms] of rangTimes(lock)) {
+      const times = found.get(digest);
+      if (times === undefined) found.set(digest, [ms]);
+      else times.push(ms);
     }
     rang = found;
     return found;

@@ -1,7 +1,13 @@
-import { countsTowardLimit, limitedReason, type PerNumberLimit } from '../screen/limit.js';
+import {
+  countsTowardLimit,
+  forgottenReason,
+  limitedReason,
+  type PerNumberLimit,
+} from '../screen/limit.js';
 import type { Listed } from '../screen/list.js';
 import { suppressedReason } from '../screen/list.js';
 import { keyDigests, numberKey } from '../screen/number.js';
+import { type RangGaps, rangGaps, rangTimes } from '../state/rang.js';
 import type { Lockfile } from '../state/types.js';
 import { amendItem } from './item.js';
 import { PlanList } from './rows.js';
@@ -85,6 +91,8 @@ export const screenDue = (
         const ms = Date.parse(entry.at);
         rang(entry.number, Number.isNaN(ms) ? at : ms);
       }
+      // And the calls whose entries `state.keep` let go, as the memory keeps them.
+      for (const [number, ms] of rangTimes(lock)) rang(number, ms);
     }
     let times = taken.get(digest);
     if (times === undefined) {
@@ -96,6 +104,18 @@ export const screenDue = (
   let frees: number | undefined;
   // The numbers held back already: nothing is added to their calls after (all wait).
   const full = new Set<string>();
+  // Where the memory of calls let go stops being whole: a window reaching back before it
+  // cannot count what it no longer holds, and holds the placement rather than count none.
+  let gaps: RangGaps | undefined;
+  const gapOf = (digests: readonly string[], windowMs: number): number | undefined => {
+    gaps ??= rangGaps(lock);
+    let gap = gaps.forgotten;
+    for (const d of digests) {
+      const cut = gaps.cut.get(d);
+      if (cut !== undefined && (gap === undefined || cut > gap)) gap = cut;
+    }
+    return gap !== undefined && gap > at - windowMs ? gap : undefined;
+  };
   for (const item of due) {
     const number = screen.numberOf(item);
     if (number === undefined) {
@@ -125,6 +145,13 @@ export const screenDue = (
           const leaves = (sorted[sorted.length - limit.count] as number) + limit.windowMs;
           frees = frees === undefined ? leaves : Math.min(frees, leaves);
         }
+        continue;
+      }
+      const gap = gapOf([digest, ...earlier], limit.windowMs);
+      if (gap !== undefined) {
+        out.waiting.push(amendItem(item, { reason: forgottenReason(limit, gap) }));
+        const leaves = gap + limit.windowMs;
+        frees = frees === undefined ? leaves : Math.min(frees, leaves);
         continue;
       }
       // Placed by this plan: it rings now, as the claim before its request counts it.

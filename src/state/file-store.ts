@@ -36,6 +36,7 @@ import {
 } from './number-index.js';
 import { withOutcomes } from './outcome.js';
 import { packingPlacedEntries } from './packed-entry.js';
+import { rangTimes } from './rang.js';
 import { readReceived, recordReceived, withReceived } from './received.js';
 import {
   type DefinitionMeta,
@@ -154,7 +155,12 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const { retention } = options;
     if (retention === undefined) return lock;
     const now = (retention.now ?? clock)();
-    return pruneExpired(lock, { calls: retention.calls(), keepMs: retention.keepMs, now });
+    return pruneExpired(lock, {
+      calls: retention.calls(),
+      keepMs: retention.keepMs,
+      now,
+      ...(retention.each === undefined ? {} : { each: retention.each }),
+    });
   };
   const lockOf = (h: Held): Lockfile => h.draft.lock;
   const setLock = (h: Held, lock: Lockfile): void => {
@@ -611,7 +617,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       const known = callTime(index, number, key);
       setCall(index, number, key, known === undefined ? atMs : Math.max(atMs, known));
     };
-    for (const [key, entry] of Object.entries(viewOf(h).lock.calls)) {
+    const { lock } = viewOf(h);
+    for (const [key, entry] of Object.entries(lock.calls)) {
       // A call `--replace` placed again rang too, a call of its own: kept under a name no
       // claim has, so that it counts for every key, its own as well.
       entry.history?.forEach((previous, i) => {
@@ -622,6 +629,10 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       if (entry.number === undefined || !countsTowardLimit(entry.status)) continue;
       add(entry.number, key, Date.parse(entry.at));
     }
+    // The calls whose entries `state.keep` let go, as the memory keeps them: under names no
+    // key has, so that they count for every claim.
+    let i = 0;
+    for (const [number, atMs] of rangTimes(lock)) add(number, `\u0000rang\u0000${i++}`, atMs);
     h.numbers = index;
     return index;
   };

@@ -6,6 +6,7 @@ import {
   type Lockfile,
   PLACEMENT_SOURCES,
   type PlacementSource,
+  type RangMemory,
   RESOLVED_BY,
   type ResolvedBy,
   type ScheduleMemory,
@@ -263,7 +264,7 @@ const schedulesOf = (
       };
     }
     const unknown = Object.keys(value).find(
-      (f) => f !== 'since' && f !== 'reportedThrough' && f !== 'prunedThrough',
+      (f) => f !== 'since' && f !== 'reportedThrough' && f !== 'prunedThrough' && f !== 'rang',
     );
     if (unknown !== undefined) {
       return {
@@ -297,11 +298,32 @@ const schedulesOf = (
         },
       };
     }
+    if (value.rang !== undefined && !isRang(value.rang)) {
+      return {
+        problem: {
+          pointer: `${at}/rang`,
+          message: `${label}: rang must be {numbers: {digest: [ISO-8601 times]}, cut?: {digest: ISO-8601 time}, forgotten?: ISO-8601 time}`,
+        },
+      };
+    }
     out[key] = {
       since: value.since,
       ...(value.reportedThrough === undefined ? {} : { reportedThrough: value.reportedThrough }),
       ...(value.prunedThrough === undefined ? {} : { prunedThrough: value.prunedThrough }),
+      ...(value.rang === undefined ? {} : { rang: value.rang as RangMemory }),
     };
   }
   return { schedules: out };
+};
+
+/** A memory's `rang` (./rang.ts): the calls let go that per-number limits still count. */
+const isRang = (raw: unknown): boolean => {
+  if (!isObject(raw) || !isObject(raw.numbers)) return false;
+  for (const k in raw) if (k !== 'numbers' && k !== 'cut' && k !== 'forgotten') return false;
+  for (const times of Object.values(raw.numbers)) {
+    if (!Array.isArray(times) || !times.every(isInstant)) return false;
+  }
+  if (raw.cut !== undefined && (!isObject(raw.cut) || !Object.values(raw.cut).every(isInstant)))
+    return false;
+  return raw.forgotten === undefined || isInstant(raw.forgotten);
 };

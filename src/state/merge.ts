@@ -1,6 +1,7 @@
 import { sameEntry } from './lockfile.js';
 import { cleanOutcome, outcomeAfter, showsAnswer } from './outcome.js';
-import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+import { mergeRang } from './rang.js';
+import type { LockEntry, Lockfile, RangMemory, ScheduleMemory } from './types.js';
 
 /**
  * One key placed under two sids, neither replacing the other: two calls were made, or the
@@ -83,21 +84,37 @@ export const pickEntry = (
 const later = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined || Date.parse(a) >= Date.parse(b) ? a : b;
 
-/** One call's schedule memory from both: first seen the earliest, reported and let go the furthest. */
+/**
+ * A memory's calls let go, beside another's that has them: one an earlier release let
+ * entries go from remembers none of their calls, forgotten through its last slot let go.
+ */
+const rangBeside = (memory: ScheduleMemory, other: ScheduleMemory): RangMemory | undefined =>
+  memory.rang ??
+  (other.rang === undefined || memory.prunedThrough === undefined
+    ? undefined
+    : { numbers: {}, forgotten: memory.prunedThrough });
+
+/**
+ * One call's schedule memory from both: first seen the earliest, reported and let go the
+ * furthest, the calls let go that either remembers.
+ */
 const mergeMemory = (ours: ScheduleMemory, theirs: ScheduleMemory): ScheduleMemory => {
   const since = Date.parse(theirs.since) < Date.parse(ours.since) ? theirs.since : ours.since;
   const reportedThrough = later(ours.reportedThrough, theirs.reportedThrough);
   const prunedThrough = later(ours.prunedThrough, theirs.prunedThrough);
+  const rang = mergeRang(rangBeside(ours, theirs), rangBeside(theirs, ours));
   if (
     since === ours.since &&
     reportedThrough === ours.reportedThrough &&
-    prunedThrough === ours.prunedThrough
+    prunedThrough === ours.prunedThrough &&
+    (rang === ours.rang || JSON.stringify(rang) === JSON.stringify(ours.rang))
   )
     return ours;
   return {
     since,
     ...(reportedThrough === undefined ? {} : { reportedThrough }),
     ...(prunedThrough === undefined ? {} : { prunedThrough }),
+    ...(rang === undefined ? {} : { rang }),
   };
 };
 

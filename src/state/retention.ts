@@ -1,4 +1,5 @@
 import { summaryOrLayered } from './calls-summary.js';
+import { agesAt, RANG_PAST_KEEP_MS, rangOf, rangOfEarlier, rememberRang } from './rang.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /** What pruneExpired needs of a call definition: its name and, when recurring, its deadline. */
@@ -17,6 +18,11 @@ export interface RetentionInput {
   readonly now: Date;
   /** `state.keep` in milliseconds (default 30 days). */
   readonly keepMs: number;
+  /**
+   * How many of a number's latest calls let go its memory keeps (./rang.ts): the N of
+   * `limits.per_number`, 1 without a limit.
+   */
+  readonly each?: number;
 }
 
 /** A slot as callops writes it: whole seconds, UTC (`2026-01-01T09:00:00Z`). */
@@ -48,28 +54,74 @@ const memoryKeyOf = (key: string): string => {
   return key.slice(0, next !== -1 && next < at ? next : at);
 };
 
+/** How long past `keep` the memories remember, as the instant before which they forget. */
+interface Remembering {
+  readonly cutoff: string;
+  readonly each: number;
+}
+
 /**
  * The schedules memory once the entries `dropped` were let go: each call's `prunedThrough`
  * moves up to the latest slot dropped (never back). Its slots up to there are then never
  * due again, whatever its deadline becomes and even if it was undefined for a while: the
- * entry that said a slot was placed is gone, so the memory says it instead.
+ * entry that said a slot was placed is gone, so the memory says it instead. The calls those
+ * entries rang go into the memory's `rang`, which per-number limits count (./rang.ts).
  */
 const withPruned = (
   schedules: Lockfile['schedules'],
-  dropped: readonly string[],
+  dropped: readonly (readonly [string, LockEntry])[],
+  remembering: Remembering,
 ): Record<string, ScheduleMemory> => {
   const out: Record<string, ScheduleMemory> = { ...schedules };
-  for (const key of dropped) {
+  const rang = new Map<string, ReturnType<typeof rangOf>>();
+  for (const [key, entry] of dropped) {
     const slot = recurringKey(key);
     if (slot === undefined) continue;
     const through = new Date(slot.slotMs).toISOString();
     const memory = memoryKeyOf(key);
+    // Every memory that lets an entry go gets a `rang`, none to count or not: it says the
+    // memory remembers what it let go (one without was written by an earlier release).
+    const calls = rang.get(memory);
+    if (calls === undefined) rang.set(memory, rangOf(entry));
+    else calls.push(...rangOf(entry));
     const known = out[memory];
     const was = known?.prunedThrough;
     if (was !== undefined && Date.parse(was) >= slot.slotMs) continue;
     out[memory] = { ...(known ?? { since: through }), prunedThrough: through };
   }
+  for (const [memory, calls] of rang) {
+    const known = out[memory] as ScheduleMemory;
+    out[memory] = {
+      ...known,
+      rang: rememberRang(known.rang, calls, remembering.cutoff, remembering.each),
+    };
+  }
   return out;
+};
+
+/**
+ * The memories as they stand now: one an earlier release let entries go from, remembering
+ * none of their calls, says so (forgotten through its last slot let go, plus its deadline);
+ * what one remembers from before the cutoff is forgotten. `schedules` itself when none moved.
+ */
+const rangNow = (
+  schedules: Lockfile['schedules'],
+  deadlineOf: (name: string) => number,
+  remembering: Remembering,
+): Lockfile['schedules'] => {
+  let out: Record<string, ScheduleMemory> | undefined;
+  for (const key in schedules) {
+    const memory = schedules[key] as ScheduleMemory;
+    let rang = memory.rang;
+    if (rang === undefined)
+      rang = rangOfEarlier(memory, deadlineOf(key.slice(key.indexOf('/') + 1)));
+    else if (agesAt(rang, remembering.cutoff))
+      rang = rememberRang(rang, [], remembering.cutoff, remembering.each);
+    if (rang === memory.rang) continue;
+    out ??= { ...schedules };
+    out[key] = { ...memory, rang };
+  }
+  return out ?? schedules;
 };
 
 /**
@@ -79,7 +131,8 @@ const withPruned = (
  * and every unscheduled call's entry (its key has no `@<slot>`; it is what stops the call
  * from being placed twice). What the dropped entries said is kept in the schedules memory
  * (withPruned): a deadline raised later, or a call defined again, never makes their slots
- * due again. Pure; returns `lock` itself when nothing is dropped.
+ * due again, and the calls they rang stay counted by per-number limits (./rang.ts). Pure;
+ * returns `lock` itself when nothing is dropped and no memory moved.
  */
 export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile => {
   // Built only when an entry may have expired: a campaign's calls are many.
@@ -91,6 +144,12 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
     },
   };
   const cutoff = input.now.getTime() - input.keepMs;
+  const remembering: Remembering = {
+    cutoff: new Date(Math.max(-8.64e15, cutoff - RANG_PAST_KEEP_MS)).toISOString(),
+    each: input.each ?? 1,
+  };
+  const schedules = rangNow(lock.schedules, (name) => deadlines.get(name) ?? 0, remembering);
+  const current = schedules === lock.schedules ? lock : { ...lock, schedules };
   // Read through the index (changed since or not): its earliest slot of each call says
   // whether any entry expired.
   const summary = summaryOrLayered(lock.calls);
@@ -98,7 +157,7 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
     const names = Object.keys(summary.earliest);
     const expires = (name: string): boolean =>
       (summary.earliest[name] as number) + (deadlines.get(name) ?? 0) < cutoff;
-    if (!names.some(expires)) return lock;
+    if (!names.some(expires)) return current;
   }
   // Per call: the slot (as callops writes slots) before which a slot is expired, so that a
   // large lockfile's slots are compared as strings rather than each parsed as a date.
@@ -128,7 +187,7 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
     return slot !== undefined && slot.slotMs + (deadlines.get(slot.name) ?? 0) < cutoff;
   };
   let kept: Record<string, LockEntry> | undefined;
-  const dropped: string[] = [];
+  const dropped: [string, LockEntry][] = [];
   let index = 0;
   const keys = Object.keys(lock.calls);
   for (const key of keys) {
@@ -139,11 +198,11 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
       kept = Object.create(null) as Record<string, LockEntry>;
       for (const before of keys.slice(0, index)) kept[before] = lock.calls[before] as LockEntry;
     }
-    if (expired) dropped.push(key);
+    if (expired) dropped.push([key, entry]);
     else if (kept !== undefined) kept[key] = entry;
     index++;
   }
   return kept === undefined
-    ? lock
-    : { ...lock, calls: kept, schedules: withPruned(lock.schedules, dropped) };
+    ? current
+    : { ...lock, calls: kept, schedules: withPruned(schedules, dropped, remembering) };
 };

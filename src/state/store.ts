@@ -41,6 +41,8 @@ export interface Retention {
    */
   readonly calls: () => readonly RetainedCall[];
   readonly keepMs: number;
+  /** How many of a number's latest calls let go are remembered (RetentionInput's `each`). */
+  readonly each?: number;
   /** The instant retention is judged at (default: the store's clock). */
   readonly now?: () => Date;
 }

@@ -99,6 +99,21 @@ export interface ScheduleMemory {
    * (inclusive) is due again: its entry, which said whether it was placed, is gone.
    */
   readonly prunedThrough?: string;
+  /**
+   * The calls to numbers of the entries `state.keep` let go, which per-number limits still
+   * count (./rang.ts). Absent in memories written before it: what they let go is forgotten.
+   */
+  readonly rang?: RangMemory;
+}
+
+/** What a call's memory keeps of its calls let go, per number digest (never the number). */
+export interface RangMemory {
+  /** Digest → ISO-8601 times its latest calls rang, ascending: as many as the limit counts. */
+  readonly numbers: Readonly<Record<string, readonly string[]>>;
+  /** Digest → the latest time of its calls let go that `numbers` no longer holds. */
+  readonly cut?: Readonly<Record<string, string>>;
+  /** ISO-8601: calls let go that rang up to this instant may be forgotten, to any number. */
+  readonly forgotten?: string;
 }
 
 export interface Lockfile {

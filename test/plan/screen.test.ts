@@ -133,3 +133,66 @@ describe('screenUpcoming', () => {
     expect(out.suppressed[0]).toMatchObject({ key: 'b', reason: 'do-not-call: asked (dnc.csv:7)' });
   });
 });
+
+describe('screenDue: the calls state.keep let go', () => {
+  const d = numberDigest('+1');
+  const day = { count: 1, windowMs: 86_400_000, text: '1/24h' };
+  const remembering = (rang: NonNullable<Lockfile['schedules']>[string]['rang']): Lockfile => ({
+    lockfileVersion: 1,
+    calls: {},
+    schedules: { 'sim/daily': { since: '2026-11-01T00:00:00.000Z', rang } },
+  });
+
+  it('counts the times the memory keeps, as entries', () => {
+    const out = screenDue(
+      [item('x', '+1'), item('y', '+2')],
+      screen({ perNumber: day }),
+      remembering({ numbers: { [d]: ['2026-11-24T09:00:00.000Z'] } }),
+      NOW,
+    );
+    expect(out.due.map((i) => i.key)).toEqual(['y']);
+    expect(out.waiting.map((i) => i.key)).toEqual(['x']);
+    expect(out.frees).toBe(Date.parse('2026-11-25T09:00:00.000Z'));
+  });
+
+  it('holds every number while the window reaches back before what is forgotten', () => {
+    const out = screenDue(
+      [item('x', '+1'), item('y', '+2')],
+      screen({ perNumber: day }),
+      remembering({ numbers: {}, forgotten: '2026-11-24T08:00:00.000Z' }),
+      NOW,
+    );
+    expect(out.due).toEqual([]);
+    expect(out.waiting[0]?.reason).toBe(
+      'per-number limit 1/24h: its window reaches back before 2026-11-24T08:00:00.000Z, and calls made until then whose entries state.keep let go are no longer remembered: waits until 2026-11-24T08:00:00.000Z leaves the window',
+    );
+    expect(out.frees).toBe(Date.parse('2026-11-25T08:00:00.000Z'));
+    // A window that does not reach back so far counts what it holds.
+    const short = screenDue(
+      [item('x', '+1')],
+      screen({ perNumber: { count: 1, windowMs: 3_600_000, text: '1/1h' } }),
+      remembering({ numbers: {}, forgotten: '2026-11-24T08:00:00.000Z' }),
+      NOW,
+    );
+    expect(short.due.map((i) => i.key)).toEqual(['x']);
+  });
+
+  it('holds a number whose memory was cut within the window when the limit counts more than it kept', () => {
+    const rang = {
+      numbers: { [d]: ['2026-11-24T09:00:00.000Z'] },
+      cut: { [d]: '2026-11-24T08:00:00.000Z' },
+    };
+    // 1/24h: the one kept fills it, as before the cut.
+    const one = screenDue([item('x', '+1')], screen({ perNumber: day }), remembering(rang), NOW);
+    expect(one.waiting[0]?.reason).toMatch(/reached/);
+    // 2/24h, raised since: the calls cut may have been more than one.
+    const two = screenDue(
+      [item('x', '+1'), item('y', '+2')],
+      screen({ perNumber: { count: 2, windowMs: 86_400_000, text: '2/24h' } }),
+      remembering(rang),
+      NOW,
+    );
+    expect(two.due.map((i) => i.key)).toEqual(['y']);
+    expect(two.waiting[0]?.reason).toMatch(/reaches back before 2026-11-24T08:00:00.000Z/);
+  });
+});

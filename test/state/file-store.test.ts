@@ -70,7 +70,11 @@ test('state.keep: the pruned lock is written to both files, and is not taken for
   expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
   await store.close();
   // What the dropped entry said stays as the call's prunedThrough.
-  const memory = { since: '2020-01-01T09:00:00.000Z', prunedThrough: '2020-01-01T09:00:00.000Z' };
+  const memory = {
+    since: '2020-01-01T09:00:00.000Z',
+    prunedThrough: '2020-01-01T09:00:00.000Z',
+    rang: { numbers: {} },
+  };
   const pruned = serializeLockfile({
     ...lockOf({ 'default/welcome': welcome }),
     schedules: { 'default/daily': memory },

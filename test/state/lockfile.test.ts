@@ -278,6 +278,28 @@ describe('readLockfile', () => {
     });
   });
 
+  it('reads the calls a memory keeps of entries let go, and refuses one of another shape', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'callops.lock');
+    const rang = { numbers: { 'sha256:00000000000000aa': ['2026-11-24T10:00:00.000Z'] } };
+    const memory = { since: '2026-11-01T00:00:00.000Z', rang };
+    await writeFile(
+      path,
+      JSON.stringify({ calls: {}, lockfileVersion: 1, schedules: { 'p/a': memory } }),
+    );
+    expect(await readLockfile(path)).toEqual({
+      lock: { lockfileVersion: 1, calls: {}, schedules: { 'p/a': memory } },
+    });
+    const bad = { ...memory, rang: { numbers: { x: ['soon'] } } };
+    await writeFile(
+      path,
+      JSON.stringify({ calls: {}, lockfileVersion: 1, schedules: { 'p/a': bad } }),
+    );
+    const result = await readLockfile(path);
+    if (!('error' in result)) throw new Error('expected an error');
+    expect(result.error.message).toMatch(/schedules entry "p\/a": rang must be/);
+  });
+
   it('names file, line and column of a JSON syntax error', async () => {
     const dir = await tempDir();
     const path = join(dir, 'callops.lock');

@@ -107,6 +107,35 @@ describe('mergeLockfiles', () => {
       'p/pulled': { since: T2 },
     });
   });
+
+  it('schedule memory: the calls let go that either remembers, and what either forgot', () => {
+    const d = 'sha256:00000000000000aa';
+    const ours = {
+      ...lockOf({}),
+      schedules: { 'p/a': { since: T1, prunedThrough: T2, rang: { numbers: { [d]: [T2] } } } },
+    };
+    const theirs = {
+      ...lockOf({}),
+      schedules: {
+        'p/a': { since: T1, prunedThrough: T1, rang: { numbers: { [d]: [T1] } } },
+        // As an earlier release left it: what it let go is not remembered.
+        'p/b': { since: T1, prunedThrough: T3 },
+      },
+    };
+    const oursB = {
+      ...ours,
+      schedules: { ...ours.schedules, 'p/b': { since: T1, rang: { numbers: {} } } },
+    };
+    expect(mergeLockfiles(oursB, theirs).lock.schedules).toEqual({
+      // As many of a number as either kept (the limit's N, unknown here): the rest is cut.
+      'p/a': {
+        since: T1,
+        prunedThrough: T2,
+        rang: { numbers: { [d]: [T2] }, cut: { [d]: T1 } },
+      },
+      'p/b': { since: T1, prunedThrough: T3, rang: { numbers: {}, forgotten: T3 } },
+    });
+  });
 });
 
 describe('evidence of an answer in a merge', () => {

@@ -89,6 +89,8 @@ describe('pruneExpired', () => {
       'prod/minutely': {
         since: '2025-01-01T00:00:00Z',
         prunedThrough: new Date(now.getTime() - 40 * DAY).toISOString(),
+        // It remembers what it let go: here no call to a number.
+        rang: { numbers: {} },
       },
     });
   });
@@ -144,9 +146,14 @@ describe('pruneExpired', () => {
         since: '2025-01-01T00:00:00.000Z',
         reportedThrough: '2025-06-01T00:00:00.000Z',
         prunedThrough: slot(35 * DAY),
+        rang: { numbers: {} },
       },
       // Known from its first slot let go.
-      'prod/remind': { since: slot(50 * DAY), prunedThrough: slot(45 * DAY) },
+      'prod/remind': {
+        since: slot(50 * DAY),
+        prunedThrough: slot(45 * DAY),
+        rang: { numbers: {} },
+      },
     });
     // Never moved back by a later prune that lets go of an older slot only.
     const later = pruneExpired(
@@ -154,5 +161,56 @@ describe('pruneExpired', () => {
       { calls, now, keepMs },
     );
     expect(later.schedules?.['prod/minutely']?.prunedThrough).toBe(slot(35 * DAY));
+  });
+});
+
+describe('pruneExpired: the calls to numbers it lets go', () => {
+  const number = 'sha256:00000000000000aa';
+  const at = (agoMs: number): string => new Date(now.getTime() - agoMs).toISOString();
+  const placed = (agoMs: number) => entry({ status: 'placed', number, at: at(agoMs) });
+
+  it('keeps the latest `each` times of each number, and where it cut the rest', () => {
+    const lock = lockOf({
+      [slotKey('minutely', 33 * DAY)]: placed(33 * DAY),
+      [slotKey('minutely', 32 * DAY)]: placed(32 * DAY),
+      [slotKey('minutely', 31 * DAY)]: placed(31 * DAY),
+      // Refused: it never rang.
+      [slotKey('minutely', 30.5 * DAY)]: entry({ status: 'failed', number, at: at(30.5 * DAY) }),
+    });
+    const pruned = pruneExpired(lock, { calls, now, keepMs, each: 2 });
+    expect(pruned.calls).toEqual({});
+    expect(pruned.schedules?.['prod/minutely']?.rang).toEqual({
+      numbers: { [number]: [at(32 * DAY), at(31 * DAY)] },
+      cut: { [number]: at(33 * DAY) },
+    });
+  });
+
+  it('forgets, 30 days past keep, what it kept, and says through when', () => {
+    const lock = lockOf({ [slotKey('minutely', 31 * DAY)]: placed(31 * DAY) });
+    const pruned = pruneExpired(lock, { calls, now, keepMs });
+    expect(pruned.schedules?.['prod/minutely']?.rang?.numbers[number]).toEqual([at(31 * DAY)]);
+    // Thirty days on, nothing else let go: the time is forgotten, and said forgotten.
+    const later = pruneExpired(pruned, { calls, now: new Date(now.getTime() + 30 * DAY), keepMs });
+    expect(later.schedules?.['prod/minutely']?.rang).toEqual({
+      numbers: {},
+      forgotten: at(31 * DAY),
+    });
+    // Nothing more to forget: the lockfile itself.
+    expect(pruneExpired(later, { calls, now: new Date(now.getTime() + 30 * DAY), keepMs })).toBe(
+      later,
+    );
+  });
+
+  it('takes a memory an earlier release let entries go from as forgotten through its slot and deadline', () => {
+    const slot = '2026-01-01T09:00:00.000Z';
+    const lock = {
+      ...lockOf({}),
+      schedules: { 'prod/minutely': { since: slot, prunedThrough: slot } },
+    };
+    const pruned = pruneExpired(lock, { calls, now, keepMs });
+    expect(pruned.schedules?.['prod/minutely']?.rang).toEqual({
+      numbers: {},
+      forgotten: '2026-01-01T09:10:00.000Z',
+    });
   });
 });

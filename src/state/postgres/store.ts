@@ -302,6 +302,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       calls: retention.calls(),
       keepMs: retention.keepMs,
       now,
+      ...(retention.each === undefined ? {} : { each: retention.each }),
     });
     return { ...view, lock };
   };
