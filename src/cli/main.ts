@@ -18,6 +18,7 @@ import {
 } from './context.js';
 import { errorText } from './error-text.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from './exit.js';
+import { shiftClock } from './failpoint-clock.js';
 import { pickNow } from './now.js';
 import { runProgress, StalledError, settleOrStall } from './stall.js';
 import { describeParseError, didYouMean, dirMissing, flagBeforeCommand } from './usage-hints.js';
@@ -414,6 +415,7 @@ const runCommand = async (argv: readonly string[]): Promise<number> => {
 };
 
 export const main = async (argv: readonly string[]): Promise<number> => {
+  shiftClock(process.env);
   const outFailure = watchWrites(process.stdout);
   const errFailure = watchWrites(process.stderr);
   const code = await runCommand(argv);

@@ -99,6 +99,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     command: site.command,
     ...(site.signal ? { signal: site.signal } : {}),
     ...(site.retention ? { retention: site.retention } : {}),
+    ...(site.warn ? { warn: site.warn } : {}),
   });
   try {
     if (site.skipLockfileCheck !== true)

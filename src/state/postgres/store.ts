@@ -80,6 +80,8 @@ export interface PostgresStoreOptions {
   readonly retention?: Retention;
   /** How long the runner's lease lasts unrenewed (default RUNNER_LEASE_MS). */
   readonly leaseMs?: number;
+  /** Says a warning a person must read (one line): this runner's clock far from the database's. */
+  readonly warn?: (message: string) => void;
 }
 
 /** The Postgres store, and what it answers beside the StateStore contract. */
@@ -99,6 +101,24 @@ export interface PostgresStore extends StateStore {
  * it can reach the database.
  */
 export const RUNNER_LEASE_MS = 15_000;
+
+/** How far this runner's clock may be from the database's before it is told (clockSkew). */
+export const CLOCK_SKEW_MS = 5_000;
+
+/**
+ * A warning when the database's clock (`db`, read by a query sent at `sent` and answered at
+ * `back` on this runner's clock) is more than CLOCK_SKEW_MS from this runner's, beyond what
+ * the round trip leaves unknown. Per-number limits take the database's, but schedules,
+ * windows and deadlines go by this runner's: a slow clock places slots late, a fast one early.
+ */
+export const clockSkew = (db: Date | undefined, sent: number, back: number): string | undefined => {
+  if (db === undefined) return undefined;
+  const offset = db.getTime() - (sent + back) / 2;
+  if (Math.abs(offset) - (back - sent) / 2 <= CLOCK_SKEW_MS) return undefined;
+  const s = Math.round(Math.abs(offset) / 1000);
+  const far = s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+  return `this runner's clock is ${far} ${offset > 0 ? 'behind' : 'ahead of'} the state database's: per-number limits are judged on the database's clock, but schedules, windows and deadlines on this runner's (its calls would be placed ${offset > 0 ? 'late' : 'early'}), and the entries it writes carry its time; set its clock right (NTP)`;
+};
 
 /**
  * The Postgres store: one row per placement key; several runners on any hosts share it.
@@ -185,12 +205,15 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   try {
     await migrate(session, schema);
     renewedAt = performance.now();
-    const { rows } = await session.query<{ id: number }>(
+    const sent = clock().getTime();
+    const { rows } = await session.query<{ id: number; now: Date }>(
       `INSERT INTO ${s}.runners (command, host, pid, live_until)
-       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id`,
+       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') RETURNING id, now() AS now`,
       [options.command, hostname(), process.pid, leaseMs],
     );
     runner = rows[0]?.id ?? 0;
+    const skew = clockSkew(rows[0]?.now, sent, clock().getTime());
+    if (skew !== undefined) options.warn?.(skew);
     await session.query('SELECT pg_advisory_lock($1, $2)', [space, runner]);
     // Named so that an operator sees in pg_stat_activity which runner a connection serves.
     await session.query(`SET application_name = 'callops runner ${runner} session'`);
@@ -523,7 +546,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         `${c.key} was not claimed: this run no longer holds the run lock of the state database (its lease ran out while the database could not be reached)`,
       );
     }
-    const at = c.at ?? clock().toISOString();
+    const nowMs = clock().getTime();
+    const at = c.at ?? new Date(nowMs).toISOString();
+    // How far the claim's time is from this runner's clock now: 0 but for a claim given its
+    // time. Its time on the database's clock (claimed_at) is the database's now() that far on.
+    const aheadMs = Date.parse(at) - nowMs;
     const values = [c.key, c.target, at, c.definition, c.file, runner, c.attempt];
     const number = c.number ?? null;
     const gateway = c.gateway ?? null;
@@ -604,13 +631,19 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
             // A call `--replace` placed again rang too, a call of its own: its history keeps
             // the number, counted for every key (its own as well). A row counts once. A
             // replacement counts its key's placed call too; a retry never its own claim.
+            // The window is judged on the database's clock, where every runner's claim took
+            // its time (claimed_at): runners whose clocks disagree count each other's calls
+            // as they rang. A row without one (pushed from a lockfile) and a call replaced
+            // (its history) have only the `at` of the runner that placed them.
             `SELECT count(*)::int AS n FROM ${s}.placements
              WHERE ((key <> $2 OR ($4 AND status = 'placed')) AND number = $1
-                 AND status IN ('placed', 'unknown', 'claimed') AND at::timestamptz > $3::timestamptz)
+                 AND status IN ('placed', 'unknown', 'claimed') AND CASE
+                   WHEN claimed_at IS NULL THEN at::timestamptz > $3::timestamptz
+                   ELSE claimed_at > now() + $5 * interval '1 millisecond' END)
                OR (history IS NOT NULL AND EXISTS (
                  SELECT 1 FROM jsonb_array_elements(history) AS h
                  WHERE h->>'number' = $1 AND (h->>'at')::timestamptz > $3::timestamptz))`,
-            [c.number, c.key, since, c.replace === true],
+            [c.number, c.key, since, c.replace === true, aheadMs - c.limit.windowMs],
           );
           if ((counted.rows[0]?.n ?? 0) >= c.limit.count) return 'limited';
         }
@@ -622,10 +655,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
                 `INSERT INTO ${s}.placements
                    (key, target, status, at, definition, file, runner, attempt, claimed_at, number,
                     gateway)
-                 VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7, now(), $8, $9)
+                 VALUES ($1, $2, 'claimed', $3, $4, $5, $6, $7,
+                   now() + $10 * interval '1 millisecond', $8, $9)
                  ON CONFLICT (key) DO NOTHING
                  RETURNING key`,
-                [...values, number, gateway],
+                [...values, number, gateway, aheadMs],
               );
         let won = inserted?.rowCount === 1;
         if (!won) {
@@ -646,7 +680,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           }>(
             `WITH won AS (UPDATE ${s}.placements
              SET target = $2, status = 'claimed', at = $3, definition = $4, file = $5,
-                 runner = $6, attempt = $7, claimed_at = now(), outcome_at = NULL,
+                 runner = $6, attempt = $7, claimed_at = now() + $13 * interval '1 millisecond',
+                 outcome_at = NULL,
                  previous = CASE WHEN status = 'claimed' THEN previous ELSE jsonb_strip_nulls(
                    jsonb_build_object('status', status, 'sid', sid, 'callId', call_id, 'at', at,
                      'definition', definition, 'file', file, 'httpStatus', http_status,
@@ -675,6 +710,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
               number,
               c.replace === true ? (c.replaces ?? null) : null,
               gateway,
+              aheadMs,
             ],
           );
           const found = reclaimed.rows[0];
