@@ -429,6 +429,13 @@ export const runReporter = (
       case 'scheduler:batch-failed':
         ctx.stderr.write(`${event.message}\n`);
         return;
+      case 'scheduler:definitions-changed': {
+        const { notSent } = event;
+        ctx.stderr.write(
+          `${printable(`${event.file} changed after callops read it (${event.what}); ${notSent} call${notSent === 1 ? '' : 's'} not sent, still due: run reads the definitions again before it places ${notSent === 1 ? 'it' : 'them'}`)}\n`,
+        );
+        return;
+      }
       case 'scheduler:recipients-changed':
         ctx.stderr.write(
           `${printable(`${event.file} changed after callops read it (${event.what}): run reads it again before it places anything from it`)}\n`,

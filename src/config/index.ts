@@ -6,6 +6,8 @@ export {
   type LoadedProject,
   type LoadOptions,
   loadProject,
+  type ProjectLook,
+  projectLook,
   projectStamp,
 } from './load.js';
 export { type ParsedSource, parseSource } from './parse.js';

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
@@ -25,6 +24,7 @@ import {
   recipientsPath,
 } from './recipients.js';
 import { readRegularFile, readRegularFileSync } from './regular-file.js';
+import { type FileSeen, seeFile } from './watched.js';
 
 /**
  * `recipients: FILE` as written on a line of a call file (enough to notice an edited CSV),
@@ -464,33 +464,82 @@ export const findProjectFiles = async (
   };
 };
 
+/** What `run` looks at before it plans: whether the definitions changed, and their files. */
+export interface ProjectLook {
+  /**
+   * A cheap fingerprint of what loadProject would read: callops.yaml's text, the name, size,
+   * modification time and inode of every call file its globs match and of the env file, and
+   * of each recipients CSV. It changes when a file is edited, added or removed; `run`
+   * compares it at each wake to pick up changes.
+   */
+  readonly stamp: string;
+  /**
+   * callops.yaml, the call files and the env file as they were seen for the stamp (before
+   * the definitions are read): a batch looks at them again before its requests
+   * (watchDefinitions).
+   */
+  readonly files: readonly FileSeen[];
+}
+
 /**
- * A cheap fingerprint of what loadProject would read: callops.yaml's text, and the name,
- * size and modification time of every call file its globs match. It changes when a file is
- * edited, added or removed; `run` compares it at each wake to pick up changes.
+ * Looks at the project at `root`. `envFile`: the env file the definitions are read with
+ * (`--env-file FILE`, absolute), else the project's `.env`.
  */
-export const projectStamp = async (root: string): Promise<string> => {
+export const projectLook = async (root: string, envFile?: string): Promise<ProjectLook> => {
   const absolute = resolve(root);
   const config = await readConfig(absolute);
-  const names = (await findFiles(callGlobs(config.source).globs, absolute))
-    .filter((n) => n !== config.source?.file)
-    .sort(byPath);
   const parts = [config.source?.file ?? '', config.source?.text ?? ''];
-  const seen = async (name: string) => {
-    const info = await stat(join(absolute, name)).catch(() => undefined);
-    parts.push(`${name}\0${info?.size ?? '-'}\0${info?.mtimeMs ?? '-'}`);
-  };
-  for (const name of names) {
-    await seen(name);
+  const files = await seeDefinitions(absolute, config.source, envFile);
+  const stamped = (f: FileSeen) =>
+    parts.push(
+      `${f.file}\0${f.seen?.size ?? '-'}\0${f.seen?.mtimeMs ?? '-'}\0${f.seen?.ino ?? '-'}`,
+    );
+  for (const f of files) {
+    // callops.yaml is in the stamp by its text.
+    if (f.file === config.source?.file) continue;
+    stamped(f);
+    if (f.everyCall === true) continue;
     // A campaign's recipients CSV is part of its definition.
     // Never waited on: a FIFO named like a call file is reported when the project is read.
-    const text = await readRegularFile(join(absolute, name))
+    const text = await readRegularFile(f.absolute)
       .then((read) => ('bytes' in read ? read.bytes.toString('utf8') : ''))
       .catch(() => '');
     for (const match of text.matchAll(RECIPIENTS_LINE)) {
       const value = (match[1] ?? '').replace(/^["']|["']$/g, '');
-      if (value !== '') await seen(recipientsPath(name, value));
+      const path = recipientsPath(f.file, value);
+      if (value !== '') stamped(await seeFile(path, join(absolute, path)));
     }
   }
-  return parts.join('\n');
+  return { stamp: parts.join('\n'), files };
 };
+
+/**
+ * callops.yaml (as `config` found it), the env file and the call files its globs match, as
+ * they are now (one `stat` each), in that order.
+ */
+const seeDefinitions = async (
+  absolute: string,
+  config: SourceFile | undefined,
+  envFile: string | undefined,
+): Promise<FileSeen[]> => {
+  const names = (await findFiles(callGlobs(config).globs, absolute))
+    .filter((n) => n !== config?.file)
+    .sort(byPath);
+  const files: FileSeen[] = [];
+  if (config !== undefined)
+    files.push(await seeFile(config.file, join(absolute, config.file), true));
+  // Its values are part of the definitions (`${VAR}`), read again with them.
+  files.push(await seeFile(envFile ?? '.env', envFile ?? join(absolute, '.env'), true));
+  for (const name of names) files.push(await seeFile(name, join(absolute, name)));
+  return files;
+};
+
+/** The files of the definitions of the project at `root`, as they are now (see projectLook). */
+export const definitionFiles = async (root: string, envFile?: string): Promise<FileSeen[]> => {
+  const absolute = resolve(root);
+  return seeDefinitions(absolute, (await readConfig(absolute)).source, envFile);
+};
+
+/** The stamp of projectLook. */
+export const projectStamp = async (root: string, envFile?: string): Promise<string> =>
+  (await projectLook(root, envFile)).stamp;

@@ -1,4 +1,11 @@
 import { arrayRun, joinRuns } from '../campaign/lazy-list.js';
+import {
+  DefinitionsChanged,
+  type DefinitionsWatch,
+  type FileSeen,
+  filesOf,
+  watchDefinitions,
+} from '../config/watched.js';
 import { type Outcome, type OutcomeCounts, tallyOutcomes } from '../execute/outcome.js';
 import type { RateLimiter } from '../execute/rate.js';
 import type { ResolvedTarget } from '../execute/target.js';
@@ -83,6 +90,11 @@ export interface DueRun {
    */
   readonly listPlaced?: boolean;
   /**
+   * The files the definitions were read from, as seen just before (projectLook): those of the
+   * due calls are looked at again before each request, and an edit stops the batch.
+   */
+  readonly files?: readonly FileSeen[];
+  /**
    * `run` on a database store: a state that could not be written ends the batch, not the
    * caller; `apply`: its exit code says whether a stop came too. Its error comes back in
    * the result (after the summary), rather than thrown.
@@ -145,7 +157,10 @@ export interface DueResult {
   readonly stateError?: EngineError;
   /** With `stateError`: the keys whose call failed in the batch, their outcome recorded. */
   readonly failedKeys?: readonly string[];
-  /** With `stateError`: how many due calls were never sent (none of them was dialled). */
+  /**
+   * With `stateError`, or `stopped`: how many due calls were never sent (none of them was
+   * dialled).
+   */
   readonly notSent?: number;
 }
 
@@ -255,6 +270,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...(run.limiters ? { limiters: run.limiters } : {}),
       ...(run.unrecorded ? { unrecorded: run.unrecorded } : {}),
       ...withScreen(run),
+      ...watchOf(run),
       // A row a refused claim names is read as the plan reads it: whether it shares the number.
       numberOf: callNumberOf(run.prepared),
       // A slot a refused claim names is judged as the plan judges a slot renamed.
@@ -303,10 +319,12 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     // After the summary: what was placed is reported and recorded; nothing more may go.
     if (result.stateError && run.returnStateError !== true) throw result.stateError;
     // A claim that could not be given up stays in the state, `unknown` there. An outcome
-    // kept to be recorded later is no failure yet: its run judges it once recorded.
+    // kept to be recorded later is no failure yet: its run judges it once recorded. A stop
+    // for an edit of the definitions is none either: `run` reads them again and goes on
+    // (`apply` says it stopped all the same, and exits 1).
     const status =
       result.counts.failed + result.counts.unknown - result.kept > 0 ||
-      result.stopped ||
+      (result.stopped !== undefined && !edited(result.stopped)) ||
       result.stillClaimed.length > 0
         ? 'failed'
         : 'ok';
@@ -316,6 +334,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       ...(result.suppressed.length > 0 && { suppressed: result.suppressed.map((h) => h.key) }),
       ...(result.waiting.length > 0 && { waiting: result.waiting.map((h) => h.key) }),
     };
+    const notSent =
+      result.notStarted.length + (result.changedRows?.notStarted ?? 0) + result.stillClaimed.length;
     if (result.stateError) {
       // A failed outcome that could not be recorded is listed unknown, not failed.
       const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
@@ -329,10 +349,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         ...(changedFile !== undefined && { changedFile }),
         stateError: result.stateError,
         failedKeys,
-        notSent:
-          result.notStarted.length +
-          (result.changedRows?.notStarted ?? 0) +
-          result.stillClaimed.length,
+        notSent,
       };
     }
     // A slot missed while it waited its turn was reported just now: remember it, once.
@@ -347,12 +364,26 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       lock,
       missed,
       ...suppressed,
-      ...(result.stopped && { stopped: result.stopped }),
+      ...(result.stopped && { stopped: result.stopped, notSent }),
       ...(changedFile !== undefined && { changedFile }),
     };
   } finally {
     await resolved.close();
   }
+};
+
+/** A stop for an edit of the definitions (a call file, callops.yaml, the env file). */
+export const edited = (stopped: EngineError): boolean =>
+  stopped.cause instanceof DefinitionsChanged;
+
+/** The files the due calls are read from, looked at again before each request. */
+const watchOf = (run: DueRun): { definitions?: DefinitionsWatch } => {
+  if (run.files === undefined) return {};
+  // A campaign's rows name its CSV: their call file is the campaign's.
+  const fileOf = new Map(run.prepared.project.named.map((call) => [call.name, call.file]));
+  const used = new Set<string>();
+  for (const item of run.due) used.add(fileOf.get(item.campaign ?? item.name) ?? item.file);
+  return { definitions: watchDefinitions(filesOf(run.files, used)) };
 };
 
 const withScreen = (run: DueRun): { screen?: SendScreen } => {

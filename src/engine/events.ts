@@ -131,6 +131,18 @@ export type EngineEvent =
    */
   | { readonly type: 'scheduler:recipients-changed'; readonly file: string; readonly what: string }
   /**
+   * `run`: a file of the definitions (a call file, callops.yaml, the env file) was edited
+   * while a batch placed its calls: the batch stopped before its next request (`run:stopping`
+   * said so), and `notSent` of its calls are still due; the definitions are read again at
+   * once, and they decide what goes.
+   */
+  | {
+      readonly type: 'scheduler:definitions-changed';
+      readonly file: string;
+      readonly what: string;
+      readonly notSent: number;
+    }
+  /**
    * `run`: the state database failed (said as it starts, then every few minutes while it
    * lasts): nothing is claimed or sent until it answers again, asked after `retryMs`.
    */

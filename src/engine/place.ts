@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { RecipientsChanged } from '../config/recipients.js';
+import { DefinitionsChanged, type DefinitionsWatch } from '../config/watched.js';
 import type { GatewayClient } from '../execute/client.js';
 import type { ExecuteEvent } from '../execute/context.js';
 import {
@@ -76,6 +77,12 @@ export interface PlaceInput {
   readonly limiters?: Map<string, RateLimiter>;
   /** Do-not-call lists and the per-number limit, checked again just before each request. */
   readonly screen?: SendScreen;
+  /**
+   * The files the definitions were read from, looked at again before each request (at most
+   * every DEFINITIONS_LOOK_MS): one edited since stops the run, as a campaign's CSV that
+   * changed does, before another request leaves.
+   */
+  readonly definitions?: DefinitionsWatch;
   /**
    * The number a campaign row dials, as the plan reads it (`${VAR}` resolved): asked of the
    * row a refused claim names, whether it shares the number (an id column, one phone).
@@ -195,8 +202,9 @@ export interface PlaceResult {
    */
   readonly stateError?: EngineError;
   /**
-   * A request could not be built (its campaign's CSV changed): the run stopped there, as on a
-   * first SIGINT, and says why after the summary. What was placed is recorded.
+   * A request could not be built (its campaign's CSV changed), or a file of the definitions
+   * changed: the run stopped there, as on a first SIGINT, and says why after the summary.
+   * What was placed is recorded. Its cause is the RecipientsChanged or DefinitionsChanged.
    */
   readonly stopped?: EngineError;
 }
@@ -419,7 +427,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // concurrency allows, which is no leak (each listener goes once its wait ends).
   setMaxListeners(0, signal);
   let stopError: unknown;
-  /** Stops the run for `error` (a campaign's CSV changed), saying so at the first. */
+  /** Stops the run for `error` (a campaign's CSV, or a call file, changed), saying so at the first. */
   const stopFor = (error: unknown): void => {
     if (stopError === undefined) {
       stopError = error;
@@ -429,17 +437,18 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   };
   /**
    * A campaign's CSV changed under a call about to leave (its row read again for its claim,
-   * or the row a refused claim names): the run stops as when a request cannot be built, and
-   * the call is one a stop caught before its request left: not sent, no entry, still due. A
-   * claim held for it (this attempt's, or an earlier attempt's, which the gateway certainly
-   * did not place) is given up; without one, nothing is recorded.
+   * or the row a refused claim names), or a file of the definitions did: the run stops as
+   * when a request cannot be built, and the call is one a stop caught before its request
+   * left: not sent, no entry, still due. A claim held for it (this attempt's, or an earlier
+   * attempt's, which the gateway certainly did not place) is given up; without one, nothing
+   * is recorded.
    */
   const caughtByChange = (
     request: CallRequest,
     l: Live,
     attempt: number,
     claimed: boolean,
-    error: RecipientsChanged,
+    error: RecipientsChanged | DefinitionsChanged,
   ): never => {
     stopFor(error);
     l.attempts = claimed ? attempt : attempt - 1;
@@ -483,6 +492,10 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
         // Whether this attempt's claim is held (a stop that comes after it gives it up).
         let claimed = false;
         try {
+          // Its definition as the files say now: an edit (hours narrowed, the call disabled)
+          // stops the run before the request leaves. Looked at before its claim and again
+          // once claimed, at most every DEFINITIONS_LOOK_MS.
+          await input.definitions?.check();
           // A campaign row whose calling hours closed is held back, still due: checked before
           // its claim and again once claimed, just before the request leaves.
           holdIfClosed(request);
@@ -682,13 +695,14 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
             throw new ClaimedElsewhere('claimed by another runner');
           }
           claimed = true;
+          await input.definitions?.check();
           holdIfClosed(request);
           const passedMeanwhile = order.passed(l.item, attempt > 1);
           if (passedMeanwhile !== undefined) throw new NoLongerDue(input.redact(passedMeanwhile));
           order.sending(l.item);
         } catch (error) {
           // The row (or another row of its CSV) is read again on the way to the claim.
-          if (error instanceof RecipientsChanged)
+          if (error instanceof RecipientsChanged || error instanceof DefinitionsChanged)
             caughtByChange(request, l, attempt, claimed, error);
           throw error;
         }
@@ -1027,7 +1041,7 @@ const withLost = (
 
 /** Why a request could not be built. */
 const stopReason = (error: unknown): string =>
-  error instanceof RecipientsChanged
+  error instanceof RecipientsChanged || error instanceof DefinitionsChanged
     ? `${error.file} changed after callops read it (${error.what})`
     : error instanceof Error
       ? error.message

@@ -1,5 +1,6 @@
-import { projectStamp } from '../config/load.js';
+import { projectLook } from '../config/load.js';
 import { RecipientsChanged } from '../config/recipients.js';
+import type { DefinitionsChanged, FileSeen } from '../config/watched.js';
 import type { RateLimiter } from '../execute/rate.js';
 import {
   type MissedReport,
@@ -17,7 +18,7 @@ import { describeHolder } from '../state/runlock.js';
 import type { LockLoss, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { recordSettled } from './answered.js';
-import { type DueResult, rememberSchedules, runDue } from './due.js';
+import { type DueResult, edited, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
 import type { PlanHold } from './failpoint.js';
@@ -49,6 +50,10 @@ export interface SchedulerInput {
   /** The definitions as they were when the run started (and its stamp, taken before). */
   readonly prepared: Prepared;
   readonly stamp: string;
+  /** The files of the definitions as they were seen for `stamp` (projectLook). */
+  readonly files: readonly FileSeen[];
+  /** `--env-file FILE` (absolute), when given: the env file looked at with the definitions. */
+  readonly envFile?: string;
   /** Loads the definitions again; throws an EngineError when they are invalid. */
   readonly reload: () => Promise<Prepared>;
   readonly store: StateStore;
@@ -281,7 +286,7 @@ const schedule = async (
   redact: (text: string) => string,
 ): Promise<SchedulerResult> => {
   const { sink, signal, flags } = input;
-  let { prepared, stamp, lock } = input;
+  let { prepared, stamp, lock, files } = input;
   let failed = false;
   let paused: string | undefined;
   // What each pause since placing stopped will have undone once placing resumes, in order.
@@ -400,7 +405,10 @@ const schedule = async (
         if (failure !== undefined) return await stateFailed(failure.error);
       }
       const look = new Date();
-      const seen = await projectStamp(input.root);
+      const looked = await projectLook(input.root, input.envFile);
+      const seen = looked.stamp;
+      // As seen before the definitions the wake plans with were read (again, if they changed).
+      files = looked.files;
       if (stale || seen !== stamp) {
         stale = false;
         stamp = seen;
@@ -571,6 +579,7 @@ const schedule = async (
             signal,
             sink,
             plannedAt: Date.parse(plan.now),
+            files,
             ...missedToReport({ unreported: said }),
             missedSaid: true,
             ...(suppressed.length > 0 && { suppressed }),
@@ -614,9 +623,22 @@ const schedule = async (
           // Stopped on request once the calls in flight were recorded: the loop ends below,
           // exit 1 still if a call of the batch failed or is unknown.
           if (result.status === 'failed') failed = true;
+          // A call file (callops.yaml, the env file) edited during the batch: the calls not
+          // sent stay due, and the definitions are read again at once, before any of them
+          // goes. No failure: run follows edited definitions.
+          if (result.stopped !== undefined && edited(result.stopped)) {
+            const { file, what } = result.stopped.cause as DefinitionsChanged;
+            stale = true;
+            await sink({
+              type: 'scheduler:definitions-changed',
+              file,
+              what,
+              notSent: result.notSent ?? 0,
+            });
+          }
           // A campaign's CSV changed: the calls not sent stay due, read from the file again
           // once the next wake sees it changed.
-          if (result.stopped) {
+          else if (result.stopped) {
             stoppedOn = result.changedFile;
             await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
           }
@@ -640,6 +662,8 @@ const schedule = async (
       // Outcomes of placed calls, at each target's pace, beside the scheduler (see
       // OutcomeRefresher): from the definitions and the state as this wake left them.
       refresher.watch(prepared, lock);
+      // A batch stopped for an edit: the next wake reads the definitions at once.
+      if (stale) return 0;
       // A slot that fell due while the batch ran is looked at without delay (not filtered
       // out as past, which would sleep the whole MAX_SLEEP_MS beyond its deadline).
       // Campaign rows waiting for their calling hours wake it at their next opening, and

@@ -386,6 +386,21 @@ describe('projectStamp', () => {
     }
   });
 
+  it('changes when the env file is created or edited: `.env`, or the one --env-file names', async () => {
+    const root = await project({ 'calls/a.yaml': CALLS });
+    const first = await projectStamp(root);
+    await writeFile(join(root, '.env'), 'A=1\n');
+    const created = await projectStamp(root);
+    expect(created).not.toBe(first);
+    await writeFile(join(root, '.env'), 'A=2\n');
+    expect(await projectStamp(root)).not.toBe(created);
+    const other = join(root, 'other.env');
+    await writeFile(other, 'A=1\n');
+    const named = await projectStamp(root, other);
+    await writeFile(other, 'A=22\n');
+    expect(await projectStamp(root, other)).not.toBe(named);
+  });
+
   it('never waits on a FIFO named like a call file', async () => {
     const stamp = await within(projectStamp(await withOddFiles()), 5000, 'hung');
     expect(stamp).toContain('calls/b.yaml');

@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
+import { definitionFiles } from '../../config/load.js';
 import { readRegularFile } from '../../config/regular-file.js';
 import { type DueResult, rememberSchedules, runDue } from '../../engine/due.js';
 import { EngineError } from '../../engine/errors.js';
@@ -94,6 +95,13 @@ is required. Every missing environment variable is reported before anything is s
         '--plan executes the plan file as it is: it takes no --retry-unknown (the plan file records whether it was made with --retry-unknown)',
       );
     }
+    // The files of the definitions as they are before they are read: one edited from then
+    // on (while the question waits, or the calls are placed) stops apply before its next
+    // request, as a campaign's CSV edited does.
+    const files = await definitionFiles(
+      ctx.root,
+      ctx.envFile === undefined ? undefined : resolvePath(ctx.envFile),
+    );
     const prepared = await prepareProject(ctx, 'send');
     const { project, choice } = prepared;
     const simulatorSaid = waitMs !== undefined && choice.runTarget === SIMULATOR_TARGET;
@@ -285,6 +293,7 @@ is required. Every missing environment variable is reported before anything is s
         flags,
         planShiftMs,
         plannedAt: Date.parse(plan.now),
+        files,
         signal: ctx.signal,
         sink,
         secrets,

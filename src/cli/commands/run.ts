@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { projectStamp } from '../../config/load.js';
+import { join, resolve } from 'node:path';
+import { projectLook } from '../../config/load.js';
 import { planHold } from '../../engine/failpoint.js';
 import { retryScope } from '../../engine/prepare.js';
 import { refreshEveryMs } from '../../engine/refresh.js';
@@ -31,7 +31,9 @@ once, never placed late; after downtime only the most recent slot still due is p
 the schedule says \`catchup: all\`). Unscheduled calls not yet placed are placed at start.
 Definitions are looked at again at every wake (at least once a minute, and always before a
 slot is placed): an edited, added or removed call takes effect then; definitions left
-invalid place nothing until they are fixed. A placement a do-not-call list holds back is
+invalid place nothing until they are fixed. An edit of callops.yaml, the env file or the
+call file of a call being placed stops its batch before the next request (looked at most
+every 250 ms); run then reads the definitions again and goes on as they say now. A placement a do-not-call list holds back is
 said suppressed once, when it falls due (a list is read again once it changes); one the
 per-number limit holds back is said waiting once, and not reported missed after. Outcomes of
 placed calls are asked of each target at most once a minute (CALLOPS_RUN_REFRESH_SECONDS),
@@ -59,7 +61,8 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     if (ctx.values.yes !== true) throw new UsageError('run places calls unattended: pass --yes');
     const flags = parsePlaceFlags(ctx.values);
     // Taken before the definitions are read, so that an edit made meanwhile is seen.
-    const stamp = await projectStamp(ctx.root);
+    const envFile = ctx.envFile === undefined ? undefined : resolve(ctx.envFile);
+    const { stamp, files } = await projectLook(ctx.root, envFile);
     const prepared = await prepareProject(ctx, 'send');
     const { config } = prepared.project;
     // Named at start; a batch's summary names them again only once the list changed.
@@ -141,6 +144,8 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
         root: ctx.root,
         prepared,
         stamp,
+        files,
+        ...(envFile === undefined ? {} : { envFile }),
         reload: () => prepareProject(ctx, 'send'),
         store,
         retained,
