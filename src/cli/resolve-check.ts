@@ -9,6 +9,7 @@ import {
   type CheckVerdict,
   candidatesFor,
   decide,
+  dialsAsIntended,
   type Handler,
   type Intent,
 } from '../execute/match.js';
@@ -17,6 +18,7 @@ import { printable } from '../report/printable.js';
 import { makeRedactor, type Redactor, redactDeep } from '../report/redact.js';
 import { resolveCall } from '../resolve/index.js';
 import type { Secret } from '../resolve/interpolate.js';
+import { destinationNumber, isOtherNumber } from '../screen/number.js';
 import { isInFlight, type Observation, type StateStore } from '../state/store.js';
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit.js';
@@ -61,10 +63,26 @@ interface Checked {
   readonly key: string;
   readonly verdict: CheckVerdict | Skipped;
   readonly intent?: Intent;
+  /**
+   * How what was looked for differs from the call as defined now: it dials another number
+   * now than its attempt did (`moved`: the number it dials now, for the words), or its
+   * definition is gone or does not resolve (`unknownCaller`: only the number it dialled is
+   * known).
+   */
+  readonly moved?: string;
+  readonly unknownCaller?: string;
 }
 
 const candidateLine = (c: Candidate): string =>
   `    ${c.sid}  to ${c.to}  from ${c.from}  ${c.at ?? 'time not known yet (no call detail record)'}  ${c.status}`;
+
+/** What was looked for, where it is not the call as defined now (see Checked), or ''. */
+const noteOf = (c: Checked): string =>
+  c.moved !== undefined
+    ? `it dials ${c.moved} now, another number than its attempt did: the call looked for is the one to the number the attempt dialled, which its entry recorded`
+    : c.unknownCaller !== undefined
+      ? `${c.unknownCaller}: the call looked for is the one to the number its attempt dialled, which its entry recorded; its caller and application are not known, so no call settles it alone`
+      : '';
 
 const plainWindow = (i: Intent): string =>
   `${new Date(i.atMs - i.windowMs).toISOString()} and ${new Date(i.atMs + i.windowMs).toISOString()}`;
@@ -158,12 +176,17 @@ const checkWith = async (
   let problems = 0;
   try {
     const intents: Intent[] = [];
+    const moved = new Map<string, string>();
+    const unknownCaller = new Map<string, string>();
     for (const key of keys) {
       const target = readerOf(key);
       const skipped = readers.skipped.find((s) => s.target === target);
       const open = readers.readers.get(target);
       const def = byName.get(nameOfKey(key));
       const resolved = def && resolveCall(def, prepared.env, prepared.envFile);
+      const dialled = view.calls[key]?.number;
+      const at = Date.parse(view.calls[key]?.at ?? '');
+      const windowMs = (open?.target.requestTimeoutMs ?? 0) + CHECK_MARGIN_MS;
       if (skipped || open === undefined) {
         checked.push({
           key,
@@ -174,22 +197,37 @@ const checkWith = async (
           },
         });
       } else if (resolved === undefined || !resolved.ok) {
-        checked.push({
-          key,
-          verdict: {
-            kind: 'skipped',
-            why: 'its call definition is gone or cannot be resolved: to and from are not known',
-          },
-        });
+        const gone =
+          def === undefined
+            ? 'its call definition is gone'
+            : 'its call definition does not resolve';
+        // The number its attempt dialled is in its entry: a call to it can still be found,
+        // but not known for its own (its caller and application are not known).
+        if (dialled === undefined) {
+          checked.push({
+            key,
+            verdict: {
+              kind: 'skipped',
+              why: `${gone}, and its entry records no number it dialled: to and from are not known`,
+            },
+          });
+        } else {
+          intents.push({ key, number: dialled, atMs: at, windowMs });
+          unknownCaller.set(key, gone);
+        }
       } else {
         for (const item of resolved.secrets) callSecrets.push(item);
-        const at = Date.parse(view.calls[key]?.at ?? '');
+        const now = destinationNumber(resolved.body.to);
+        // Looked for by the number the attempt dialled: the call's number may have been
+        // corrected since, and the call that rang the old one is the one to find.
+        if (isOtherNumber(dialled, now)) moved.set(key, addressOf(resolved.body.to));
         intents.push({
           key,
           to: addressOf(resolved.body.to),
+          ...(dialled === undefined ? {} : { number: dialled }),
           from: String(resolved.body.from ?? ''),
           atMs: at,
-          windowMs: open.target.requestTimeoutMs + CHECK_MARGIN_MS,
+          windowMs,
           ...handlerOf(resolved.body),
         });
       }
@@ -198,10 +236,9 @@ const checkWith = async (
       const open = readers.readers.get(target);
       if (open === undefined) continue;
       const mine = intents.filter((i) => readerOf(i.key) === target);
-      // Only a record with the to and from of an entry checked can be a candidate for it.
-      const pairs = new Set(mine.map((i) => `${i.to}\n${i.from}`));
+      // Only a record of a call to an entry's destination from its caller can be its call.
       const evidence = await gatherEvidence(open.reader, {
-        keep: (record) => pairs.has(`${record.to}\n${record.from}`),
+        keep: (record) => mine.some((i) => dialsAsIntended(i, record)),
         needed: undefined,
         sinceMs: mine.reduce(
           (since, i) => Math.min(since, i.atMs - i.windowMs),
@@ -218,8 +255,16 @@ const checkWith = async (
       for (const intent of mine) {
         const verdict: CheckVerdict | Skipped = evidence.problem
           ? { kind: 'skipped', why: 'the gateway could not be read whole' }
-          : decide(candidatesFor(intent, evidence, known));
-        checked.push({ key: intent.key, verdict, intent });
+          : decide(candidatesFor(intent, evidence, known), intent);
+        const was = moved.get(intent.key);
+        const gone = unknownCaller.get(intent.key);
+        checked.push({
+          key: intent.key,
+          verdict,
+          intent,
+          ...(was === undefined ? {} : { moved: was }),
+          ...(gone === undefined ? {} : { unknownCaller: gone }),
+        });
       }
     }
   } finally {
@@ -292,6 +337,7 @@ const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redact
       ...(c.verdict.kind === 'settle' ? { sid: c.verdict.candidate.sid } : {}),
       ...(c.verdict.kind === 'undecided' ? { candidates: c.verdict.candidates } : {}),
       ...(c.verdict.kind === 'skipped' ? { message: c.verdict.why } : {}),
+      ...(noteOf(c) === '' ? {} : { note: noteOf(c) }),
     }));
     ctx.stdout.write(`${JSON.stringify(redactDeep({ results }, redact), null, 2)}\n`);
     return;
@@ -300,9 +346,10 @@ const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redact
   for (const c of checked) {
     const v = c.verdict;
     const settleByHand = `decide, then \`callops resolve ${c.key} --placed SID\` or \`--not-placed\``;
+    const note = noteOf(c) === '' ? '' : ` (${noteOf(c)})`;
     if (v.kind === 'settle') {
       lines.push(
-        `${c.key}: placed (sid ${v.candidate.sid}: to ${v.candidate.to} from ${v.candidate.from} at ${v.candidate.at}, ${v.candidate.status})`,
+        `${c.key}: placed (sid ${v.candidate.sid}: to ${v.candidate.to} from ${v.candidate.from} at ${v.candidate.at}, ${v.candidate.status})${c.moved === undefined ? '' : `; it dials ${c.moved} now, another number than this call: \`callops plan\` says whether it is placed again`}`,
       );
     } else if (v.kind === 'none') {
       const through =
@@ -311,15 +358,19 @@ const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redact
           : 'applicationSid' in c.intent.handler
             ? ' through its application'
             : ' to its call_hook';
+      const to =
+        c.moved !== undefined || c.unknownCaller !== undefined
+          ? ' to the number its attempt dialled'
+          : ` to ${c.intent?.to ?? ''}`;
       const where = c.intent
-        ? ` to ${c.intent.to} from ${c.intent.from}${through} between ${plainWindow(c.intent)}`
+        ? `${to}${c.intent.from === undefined ? '' : ` from ${c.intent.from}`}${through} between ${plainWindow(c.intent)}${note}`
         : '';
       lines.push(
         `${c.key}: still unknown — the gateway's records show no call${where}. That does not mean it was not placed (records expire, call detail records arrive late): check the gateway, then ${settleByHand}`,
       );
     } else if (v.kind === 'undecided') {
       lines.push(
-        `${c.key}: still unknown — ${v.candidates.length === 1 ? 'one candidate, not certain' : `${v.candidates.length} candidates`}; ${settleByHand}:`,
+        `${c.key}: still unknown — ${v.candidates.length === 1 ? 'one candidate, not certain' : `${v.candidates.length} candidates`}${note}; ${settleByHand}:`,
         ...v.candidates.map(candidateLine),
       );
     } else if (v.undefinedTarget !== undefined) {

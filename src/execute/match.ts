@@ -1,20 +1,37 @@
+import { destinationNumber, isDigestOf, numberKey } from '../screen/number.js';
 import type { CallRecordEvidence, CdrEvidence } from './evidence.js';
 import { isCallSid } from './policy.js';
 
 /**
- * Which calls on the gateway could be the one an `unknown` entry may have placed: same `to`
- * and `from` as the gateway prints them, attempted within the intent's time window, not a
- * sid the lockfile already holds, and handled as its request asked (the same application,
+ * Which calls on the gateway could be the one an `unknown` entry may have placed: to the
+ * number its attempt dialled (the digest its entry recorded, whatever its call dials now:
+ * a number corrected since must not hide the call that rang the old one), else to its `to`
+ * as the gateway prints it; from its `from`; attempted within the intent's time window; not
+ * a sid the lockfile already holds; and handled as its request asked (the same application,
  * or its call_hook's url: another project sharing the account and caller ID calls the same
- * numbers through its own). Only one such call, with its time known, settles the
+ * numbers through its own). Only one such call, with its time and caller known, settles the
  * entry; anything else is for a person to decide. No match settles nothing: a call the
  * records do not (yet) show may still have been placed.
  */
 
 export interface Intent {
   readonly key: string;
-  readonly to: string;
-  readonly from: string;
+  /**
+   * The address the call dials now (number, sipUri or user name, as the gateway prints it):
+   * what a record is matched by when the entry recorded no number. Undefined when its call
+   * definition is gone.
+   */
+  readonly to?: string;
+  /**
+   * `sha256:<hex16>` of the number the attempt dialled, as its entry recorded it
+   * (numberDigest): when given, a record is matched by it, not by `to`.
+   */
+  readonly number?: string;
+  /**
+   * The caller ID the request sent; undefined when not known (its call definition is gone):
+   * then any caller matches, and no call settles the entry alone.
+   */
+  readonly from?: string;
   /** Epoch ms of the entry's `at`. */
   readonly atMs: number;
   /** How far either side of `atMs` an attempt may be (request timeout + a margin). */
@@ -72,6 +89,31 @@ export type CheckVerdict =
   /** More than one call, or one whose time is not known yet: a person decides. */
   | { readonly kind: 'undecided'; readonly candidates: readonly Candidate[] };
 
+/** The numberKey of each record's `to` (undefined: no phone number), made once a record. */
+const keys = new WeakMap<object, string | undefined>();
+const numberKeyOf = (c: { readonly to: string }): string | undefined => {
+  if (keys.has(c)) return keys.get(c);
+  const number = destinationNumber(c.to);
+  const key = number === undefined ? undefined : numberKey(number);
+  keys.set(c, key);
+  return key;
+};
+
+/**
+ * Whether a record's call went to the intent's destination from its caller: to the number
+ * the attempt dialled (its digest, the number compared as callops compares numbers), else
+ * to its address as printed.
+ */
+export const dialsAsIntended = (
+  intent: Intent,
+  c: { readonly to: string; readonly from: string },
+): boolean => {
+  if (intent.from !== undefined && c.from !== intent.from) return false;
+  if (intent.number === undefined) return intent.to !== undefined && c.to === intent.to;
+  const key = numberKeyOf(c);
+  return key !== undefined && isDigestOf(intent.number, key);
+};
+
 export const candidatesFor = (
   intent: Intent,
   evidence: {
@@ -82,10 +124,7 @@ export const candidatesFor = (
 ): Candidate[] => {
   // A record whose sid is no call sid cannot settle an entry: that sid would be recorded.
   const same = (c: { to: string; from: string; call_sid: string }) =>
-    c.to === intent.to &&
-    c.from === intent.from &&
-    isCallSid(c.call_sid) &&
-    !knownSids.has(c.call_sid.toLowerCase());
+    dialsAsIntended(intent, c) && isCallSid(c.call_sid) && !knownSids.has(c.call_sid.toLowerCase());
   const withCdr = new Set(evidence.cdrs.map((c) => c.call_sid));
   // A call either record shows handled otherwise is another's, whatever the other one says.
   const others = new Set(
@@ -125,9 +164,14 @@ export const candidatesFor = (
   return [...out.values()];
 };
 
-export const decide = (candidates: readonly Candidate[]): CheckVerdict => {
+/**
+ * The verdict on an intent's candidates. Its caller not known, a call to the number at that
+ * time may be another's (another project, a person dialling by hand): shown, never taken.
+ */
+export const decide = (candidates: readonly Candidate[], intent: Intent): CheckVerdict => {
   if (candidates.length === 0) return { kind: 'none' };
   const [only] = candidates;
-  if (candidates.length === 1 && only?.at !== undefined) return { kind: 'settle', candidate: only };
+  if (candidates.length === 1 && only?.at !== undefined && intent.from !== undefined)
+    return { kind: 'settle', candidate: only };
   return { kind: 'undecided', candidates };
 };

@@ -6,8 +6,10 @@ import {
   API_KEY,
   APP_SID,
   callsYaml,
+  campaignYaml,
   FROM,
   type Gateway,
+  recipientNumber,
   spawnCli,
   startGateway,
   waitFor,
@@ -239,6 +241,71 @@ describe('callops resolve --check', () => {
       expect(settled.code, settled.stderr).toBe(0);
       expect((await entries(gw))['sim/a']).toMatchObject({ status: 'placed', sid: own });
       expect(settled.stdout + settled.stderr).not.toContain(APP_SID);
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  /** A campaign of one row, `r1`, whose call a killed apply left unknown: placed at the gateway. */
+  const killedRow = () =>
+    killedInFlight(
+      {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${row.id} reference
+        'calls/c.yaml': campaignYaml([], '{ row: "${row.id}" }'),
+        'lists/reminders.csv': `id,phone\nr1,${recipientNumber(1)}\n`,
+      },
+      1,
+    );
+
+  it('looks for the number the attempt dialled, not the one its row was corrected to since', async () => {
+    const gw = await killedRow();
+    try {
+      const [call] = gw.sim.calls();
+      expect(call?.record?.to).toBe(recipientNumber(1));
+      // The row's number is corrected after the attempt: the call that rang the old one is
+      // still the entry's, and saying "no call to" the new one would have it settled as not
+      // placed, and the row dialled again.
+      await gw.project.write('lists/reminders.csv', `id,phone\nr1,${recipientNumber(11)}\n`);
+      const checked = await gw.run(['resolve', '--check']);
+      expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+      expect(checked.stdout).toContain(
+        `sim/reminders/r1: placed (sid ${call?.call_sid}: to ${recipientNumber(1)} from ${FROM} at `,
+      );
+      expect(checked.stdout).toContain(
+        `; it dials ${recipientNumber(11)} now, another number than this call: \`callops plan\` says whether it is placed again`,
+      );
+      expect((await entries(gw))['sim/reminders/r1']).toMatchObject({
+        status: 'placed',
+        sid: call?.call_sid,
+        resolvedBy: 'gateway',
+        number: numberDigest(recipientNumber(1)),
+      });
+      // Placed, to the number it dialled then: not dialled again by itself.
+      const plan = await gw.run(['plan']);
+      expect(plan.stdout).toContain('Changed since placed — not placed again (1):');
+      expect(plan.stdout).toContain('0 to place');
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it("shows the call to the number the attempt dialled when its row's id changed, for a person to decide", async () => {
+    const gw = await killedRow();
+    try {
+      const [call] = gw.sim.calls();
+      // Only the id was edited: the entry's row is gone, the number it dialled is in its entry.
+      await gw.project.write('lists/reminders.csv', `id,phone\nr1x,${recipientNumber(1)}\n`);
+      const checked = await gw.run(['resolve', '--check']);
+      expect(checked.code, checked.stdout + checked.stderr).toBe(3);
+      expect(checked.stdout).toContain(
+        'sim/reminders/r1: still unknown — one candidate, not certain (its call definition is gone: the call looked for is the one to the number its attempt dialled, which its entry recorded; its caller and application are not known, so no call settles it alone)',
+      );
+      expect(checked.stdout).toContain(
+        `    ${call?.call_sid}  to ${recipientNumber(1)}  from ${FROM}  `,
+      );
+      const status = await gw.run(['status']);
+      expect(status.code).toBe(3);
+      expect(status.stdout).toMatch(/unknown \(1\):\n {2}sim\/reminders\/r1 /);
     } finally {
       await gw.close();
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candidatesFor, decide, type Intent } from '../../src/execute/match.js';
+import { numberDigest } from '../../src/screen/number.js';
 
 /** A call sid, as the gateway writes one. */
 const sid = (n: number) => `8d3c2a1e-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -38,7 +39,7 @@ describe('resolve --check matching', () => {
   it('one call to the same number from the same caller within the window settles it', () => {
     const found = candidatesFor(intent, { records: [], cdrs: [cdr(sid(1), 2_000)] }, none);
     expect(found).toHaveLength(1);
-    expect(decide(found)).toEqual({ kind: 'settle', candidate: found[0] });
+    expect(decide(found, intent)).toEqual({ kind: 'settle', candidate: found[0] });
   });
 
   it('leaves out other numbers, other callers, other times, sids the lockfile holds, and what is no call sid', () => {
@@ -53,7 +54,7 @@ describe('resolve --check matching', () => {
       cdr('CA1234', 0),
     ];
     expect(candidatesFor(intent, { records: [], cdrs }, new Set([sid(5)]))).toEqual([]);
-    expect(decide([])).toEqual({ kind: 'none' });
+    expect(decide([], intent)).toEqual({ kind: 'none' });
   });
 
   it("leaves out a call another application handled, or a call_hook request's call through an application or another url", () => {
@@ -90,7 +91,7 @@ describe('resolve --check matching', () => {
       { records: [], cdrs: [cdr(sid(1), 0), cdr(sid(2), 30_000)] },
       none,
     );
-    expect(decide(found)).toEqual({ kind: 'undecided', candidates: found });
+    expect(decide(found, intent)).toEqual({ kind: 'undecided', candidates: found });
   });
 
   it('a live record without a CDR has no time: a candidate that settles nothing alone', () => {
@@ -98,10 +99,47 @@ describe('resolve --check matching', () => {
     expect(found).toEqual([
       { sid: sid(1), to: '+15550002222', from: '+15550001111', status: 'ringing' },
     ]);
-    expect(decide(found).kind).toBe('undecided');
+    expect(decide(found, intent).kind).toBe('undecided');
     // with its CDR out of the window, the record is out too
     expect(
       candidatesFor(intent, { records: [record(sid(1))], cdrs: [cdr(sid(1), 600_000)] }, none),
     ).toEqual([]);
+  });
+});
+
+describe('resolve --check matching by the number an attempt dialled', () => {
+  const dialled = numberDigest('+15550002222');
+
+  it('finds the call to the number the entry recorded, not the number its call dials now', () => {
+    // The row's number was corrected after the attempt: it dials +15550003333 now.
+    const moved: Intent = { ...intent, to: '+15550003333', number: dialled };
+    const evidence = {
+      records: [],
+      cdrs: [cdr(sid(1), 1_000), cdr(sid(2), 1_000, { to: '+15550003333' })],
+    };
+    const found = candidatesFor(moved, evidence, none);
+    expect(found.map((c) => c.sid)).toEqual([sid(1)]);
+    expect(decide(found, moved)).toEqual({ kind: 'settle', candidate: found[0] });
+    // Written as the gateway may print it, it is the same number.
+    const spaced = { records: [], cdrs: [cdr(sid(3), 0, { to: '+1 555 000 2222' })] };
+    expect(candidatesFor(moved, spaced, none).map((c) => c.sid)).toEqual([sid(3)]);
+  });
+
+  it('without its caller known (its definition gone), a call to the number it dialled is only a candidate', () => {
+    const gone: Intent = { key: 'p/c/u10', number: dialled, atMs: AT, windowMs: 75_000 };
+    const evidence = {
+      records: [],
+      cdrs: [cdr(sid(1), 0, { from: '+15550008888' }), cdr(sid(2), 0, { to: '+15550009999' })],
+    };
+    const found = candidatesFor(gone, evidence, none);
+    expect(found.map((c) => c.sid)).toEqual([sid(1)]);
+    expect(decide(found, gone)).toEqual({ kind: 'undecided', candidates: found });
+    expect(decide([], gone)).toEqual({ kind: 'none' });
+  });
+
+  it('a SIP or user destination (no number recorded) is matched by its address as printed', () => {
+    const sip: Intent = { ...intent, to: 'sip:alice@example.com' };
+    const evidence = { records: [], cdrs: [cdr(sid(1), 0, { to: 'sip:alice@example.com' })] };
+    expect(candidatesFor(sip, evidence, none).map((c) => c.sid)).toEqual([sid(1)]);
   });
 });
