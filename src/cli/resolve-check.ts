@@ -65,7 +65,7 @@ interface Checked {
   readonly intent?: Intent;
   /**
    * How what was looked for differs from the call as defined now: it dials another number
-   * now than its attempt did (`moved`: the number it dials now, for the words), or its
+   * (or a SIP or user address) now than its attempt did (`moved`: what it dials now), or its
    * definition is gone or does not resolve (`unknownCaller`: only the number it dialled is
    * known).
    */
@@ -79,7 +79,7 @@ const candidateLine = (c: Candidate): string =>
 /** What was looked for, where it is not the call as defined now (see Checked), or ''. */
 const noteOf = (c: Checked): string =>
   c.moved !== undefined
-    ? `it dials ${c.moved} now, another number than its attempt did: the call looked for is the one to the number the attempt dialled, which its entry recorded`
+    ? `it dials ${c.moved} now, not the number its attempt dialled: the call looked for is the one to the number the attempt dialled, which its entry recorded`
     : c.unknownCaller !== undefined
       ? `${c.unknownCaller}: the call looked for is the one to the number its attempt dialled, which its entry recorded; its caller and application are not known, so no call settles it alone`
       : '';
@@ -220,7 +220,8 @@ const checkWith = async (
         const now = destinationNumber(resolved.body.to);
         // Looked for by the number the attempt dialled: the call's number may have been
         // corrected since, and the call that rang the old one is the one to find.
-        if (isOtherNumber(dialled, now)) moved.set(key, addressOf(resolved.body.to));
+        if (dialled !== undefined && (now === undefined || isOtherNumber(dialled, now)))
+          moved.set(key, addressOf(resolved.body.to));
         intents.push({
           key,
           to: addressOf(resolved.body.to),
@@ -349,7 +350,7 @@ const report = (ctx: CommandContext, checked: readonly Checked[], redact: Redact
     const note = noteOf(c) === '' ? '' : ` (${noteOf(c)})`;
     if (v.kind === 'settle') {
       lines.push(
-        `${c.key}: placed (sid ${v.candidate.sid}: to ${v.candidate.to} from ${v.candidate.from} at ${v.candidate.at}, ${v.candidate.status})${c.moved === undefined ? '' : `; it dials ${c.moved} now, another number than this call: \`callops plan\` says whether it is placed again`}`,
+        `${c.key}: placed (sid ${v.candidate.sid}: to ${v.candidate.to} from ${v.candidate.from} at ${v.candidate.at}, ${v.candidate.status})${c.moved === undefined ? '' : `; it dials ${c.moved} now, not the number of this call: \`callops plan\` says whether it is placed again`}`,
       );
     } else if (v.kind === 'none') {
       const through =

@@ -272,7 +272,7 @@ describe('callops resolve --check', () => {
         `sim/reminders/r1: placed (sid ${call?.call_sid}: to ${recipientNumber(1)} from ${FROM} at `,
       );
       expect(checked.stdout).toContain(
-        `; it dials ${recipientNumber(11)} now, another number than this call: \`callops plan\` says whether it is placed again`,
+        `; it dials ${recipientNumber(11)} now, not the number of this call: \`callops plan\` says whether it is placed again`,
       );
       expect((await entries(gw))['sim/reminders/r1']).toMatchObject({
         status: 'placed',
