@@ -1,6 +1,8 @@
 import { campaignEndedWords, rowEndAt, scheduleEndedWords } from '../campaign/end.js';
+import { formatSlot } from '../plan/keys.js';
+import { hoursAt } from '../schedule/hours.js';
 import { localTime, slotEndsAt, windowClosesAt } from '../schedule/index.js';
-import type { CallDefinition } from '../validate/model.js';
+import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 
 type Bounded = Pick<CallDefinition, 'campaign' | 'schedule'>;
 
@@ -11,7 +13,8 @@ type Bounded = Pick<CallDefinition, 'campaign' | 'schedule'>;
  *   that comes first, or a campaign row's `end`; `closedWhy` says why when it is not the
  *   deadline;
  * - `heldFromMs`: a campaign row's calling hours close then: from then on its request does
- *   not leave but is held back, still due, placed when its hours open again.
+ *   not leave but is held back, still due, placed when its hours open again. Hours that do
+ *   not open again before the row's `end` hold nothing: their close is its `notAfterMs`.
  */
 export interface SendBound {
   readonly notAfterMs?: number;
@@ -19,6 +22,20 @@ export interface SendBound {
   readonly heldFromMs?: number;
   readonly heldWhy?: string;
 }
+
+/**
+ * The bound of rows whose hours close at `close` and do not open again before their `end`
+ * (the plan's `expired: no opening before end`), or undefined when they open again.
+ */
+const lastClose = (spec: ScheduleSpec, close: number): SendBound | undefined => {
+  const after = hoursAt(spec, close);
+  if (after.state === 'open' || after.end === undefined) return undefined;
+  if (after.state === 'waiting' && after.opens !== undefined) return undefined;
+  return {
+    notAfterMs: close,
+    closedWhy: `calling hours ${spec.window} closed at ${localTime(new Date(close), spec.timezone)}, with no opening before end ${spec.end ?? ''} (${formatSlot(new Date(after.end))}): expired`,
+  };
+};
 
 /** What rows of one zone share, for one run: their hours' close and `end` (by text). */
 export type BoundCache = Map<string, SendBound>;
@@ -55,13 +72,20 @@ export const sendBound = (
   if (known !== undefined) return known;
   const end = rowEndAt(def);
   const close = windowClosesAt(spec, foundAt);
-  const bound: SendBound = {
-    ...(end !== undefined && { notAfterMs: end, closedWhy: campaignEndedWords(def, end) }),
-    ...(close !== undefined && {
-      heldFromMs: close,
-      heldWhy: `calling hours ${spec.window} closed at ${localTime(new Date(close), spec.timezone)}; still due, placed when they open`,
-    }),
-  };
+  // Hours that close for the last time before the end: from their close the rows are
+  // expired, as the plan says, not held as if they would open again.
+  const last =
+    close !== undefined && end !== undefined && close < end ? lastClose(spec, close) : undefined;
+  const bound: SendBound =
+    last !== undefined
+      ? last
+      : {
+          ...(end !== undefined && { notAfterMs: end, closedWhy: campaignEndedWords(def, end) }),
+          ...(close !== undefined && {
+            heldFromMs: close,
+            heldWhy: `calling hours ${spec.window} closed at ${localTime(new Date(close), spec.timezone)}; still due, placed when they open`,
+          }),
+        };
   cache?.set(key, bound);
   return bound;
 };

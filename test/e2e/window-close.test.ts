@@ -145,6 +145,38 @@ describe('a window closes before the request leaves', () => {
     ]);
   });
 
+  it('a campaign whose hours close for the last time before its end: the rows not reached expire, never said to wait', async () => {
+    gw = await startGateway(
+      {
+        'calls/reminders.yaml': campaignYaml([
+          'schedule: { window: "09:00-20:00", end: "2026-12-03", timezone: Europe/London }',
+        ]),
+        'lists/reminders.csv': `id,name,phone\nr1,Ann,${number(1)}\nr2,Bob,${number(2)}\nr3,Cid,${number(3)}\n`,
+      },
+      heldFirst(4_500),
+    );
+    // 19:59:57 in London on the end's day: the hours close at 20:00, the end comes at midnight.
+    const r = await gw.run(['apply', '--yes', '--now', '2026-12-03T19:59:57Z']);
+    expect(r.code, output(r)).toBe(0);
+    const expired =
+      'not sent: calling hours 09:00-20:00 closed at 20:00 Europe/London, with no opening before end 2026-12-03 (2026-12-04T00:00:00Z): expired — never placed late';
+    const line = (key: string) =>
+      new RegExp(`^missed +${key} +${expired.replace(/[()]/g, '\\$&')}$`, 'm');
+    expect(r.stdout).toMatch(line('sim/reminders/r2'));
+    expect(r.stdout).toMatch(line('sim/reminders/r3'));
+    expect(r.stdout).not.toContain('placed when they open');
+    expect(r.stdout).toMatch(/^Done: 1 placed, 0 failed, 0 unknown, 2 missed /m);
+    expect(gw.sim.received()).toHaveLength(1);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {})).toEqual(['sim/reminders/r1']);
+    // The plan says the same of them once the hours closed: expired, never placed.
+    const plan = await gw.run(['plan', '--format', 'json', '--now', '2026-12-03T20:00:30Z']);
+    const json = JSON.parse(plan.stdout);
+    expect(json.due).toEqual([]);
+    expect(
+      json.missed.filter((i: { expired?: true }) => i.expired).map((i: { key: string }) => i.key),
+    ).toEqual(['sim/reminders/r2', 'sim/reminders/r3']);
+  });
+
   it('a campaign stops calling at its end: the rows not reached are expired, never sent', async () => {
     gw = await startGateway(
       {

@@ -44,14 +44,26 @@ describe('sendBound of a campaign row with calling hours', () => {
   });
 
   it('ends at the campaign end, as an expired row', () => {
-    const def = row({ window: '09:00-21:00', timezone: 'Europe/Berlin', end: '2026-12-01' });
+    const def = row({ window: '09:00-21:00', timezone: 'Europe/Berlin', end: '2026-12-02' });
     const bound = sendBound(def, undefined, at('2026-12-01T12:00:00Z'));
-    // A date ends at the next local midnight.
-    expect(iso(bound.notAfterMs)).toBe('2026-12-01T23:00:00.000Z');
+    // A date ends at the next local midnight; the hours open again on its day before that.
+    expect(iso(bound.notAfterMs)).toBe('2026-12-02T23:00:00.000Z');
     expect(bound.closedWhy).toBe(
-      'campaign reminders ended at 2026-12-01T23:00:00Z (end 2026-12-01)',
+      'campaign reminders ended at 2026-12-02T23:00:00Z (end 2026-12-02)',
     );
     expect(iso(bound.heldFromMs)).toBe('2026-12-01T20:00:00.000Z');
+  });
+
+  it('expires at the close of its last hours before the end, never held as still due', () => {
+    const def = row({ window: '09:00-20:00', timezone: 'Europe/London', end: '2026-12-03' });
+    const bound = sendBound(def, undefined, at('2026-12-03T19:59:58Z'));
+    // The hours close at 20:00 and the end comes at midnight: they never open again.
+    expect(iso(bound.notAfterMs)).toBe('2026-12-03T20:00:00.000Z');
+    expect(bound.closedWhy).toBe(
+      'calling hours 09:00-20:00 closed at 20:00 Europe/London, with no opening before end 2026-12-03 (2026-12-04T00:00:00Z): expired',
+    );
+    expect(bound.heldFromMs).toBeUndefined();
+    expect(bound.heldWhy).toBeUndefined();
   });
 
   it('holds a row found outside its hours at once', () => {
