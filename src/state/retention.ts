@@ -125,6 +125,37 @@ const rangNow = (
 };
 
 /**
+ * The slot (as callops writes slots) before which a whole-second slot of a call with this
+ * deadline is expired at `cutoffMs` (now - keep): expired is slotMs < cutoff - deadline, for a
+ * whole-second slot < that rounded up. Undefined where no such slot can be written (a year
+ * out of range): such a call's slots are each parsed instead.
+ */
+export const slotLimit = (cutoffMs: number, deadlineMs: number): string | undefined => {
+  const ms = Math.ceil((cutoffMs - deadlineMs) / 1000) * 1000;
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  return Number.isNaN(ms) || year < 0 || year > 9999
+    ? undefined
+    : `${date.toISOString().slice(0, 19)}Z`;
+};
+
+/**
+ * The slot limit of each call `input` names (by the name its entries' keys carry: a campaign
+ * under its own), and of every other name (a call no longer defined has no deadline), as
+ * pruneExpired judges whole-second slots: what a database store filters its rows by.
+ */
+export const slotLimits = (
+  input: RetentionInput,
+): { readonly byCall: ReadonlyMap<string, string | undefined>; readonly other?: string } => {
+  const cutoff = input.now.getTime() - input.keepMs;
+  // The last of a name wins, as pruneExpired's lookup takes it.
+  const deadlines = new Map(input.calls.map((c) => [c.name, c.schedule?.deadlineMs ?? 0]));
+  const byCall = new Map([...deadlines].map(([name, ms]) => [name, slotLimit(cutoff, ms)]));
+  const other = slotLimit(cutoff, 0);
+  return { byCall, ...(other !== undefined && { other }) };
+};
+
+/**
  * The lockfile view without the entries of recurring calls whose slot's deadline passed
  * more than `keepMs` ago: such a slot can never be placed again (never late), so its entry
  * only grows the lockfile. Kept always: every `unknown` entry (only a person can settle it)
@@ -164,14 +195,7 @@ export const pruneExpired = (lock: Lockfile, input: RetentionInput): Lockfile =>
   const limits = new Map<string, string | undefined>();
   const limitOf = (name: string): string | undefined => {
     if (limits.has(name)) return limits.get(name);
-    // Expired: slotMs < cutoff - deadline; for a whole-second slot, < that rounded up.
-    const ms = Math.ceil((cutoff - (deadlines.get(name) ?? 0)) / 1000) * 1000;
-    const date = new Date(ms);
-    const year = date.getUTCFullYear();
-    const limit =
-      Number.isNaN(ms) || year < 0 || year > 9999
-        ? undefined
-        : `${date.toISOString().slice(0, 19)}Z`;
+    const limit = slotLimit(cutoff, deadlines.get(name) ?? 0);
     limits.set(name, limit);
     return limit;
   };

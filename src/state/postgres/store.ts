@@ -27,6 +27,7 @@ import {
 } from '../store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
 import { connectionConfig } from './connection.js';
+import { keptParameters, keptRows } from './kept.js';
 import { statePool } from './pool.js';
 import {
   causeOf,
@@ -295,9 +296,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     return `the state database has not renewed this runner's lease for ${Math.round(since / 1000)} s${lost ? ` (${lost.message})` : ''}`;
   };
 
-  const selectRows = `SELECT key, status, sid, call_id, at, definition, file, http_status,
-      message, resolved_by, history, outcome, number, gateway, (status = 'claimed' AND ${alive('runner')}) AS live
-    FROM ${s}.placements`;
+  const rowColumns = `key, status, sid, call_id, at, definition, file, http_status,
+      message, resolved_by, history, outcome, number, gateway, (status = 'claimed' AND ${alive('runner')}) AS live`;
+  const selectRows = `SELECT ${rowColumns} FROM ${s}.placements`;
+  // Under `state.keep`, the rows the view keeps, never every row ever placed (kept.ts).
+  const selectKept = keptRows(s, rowColumns);
   const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
 
   // The first read, before anything is placed, may take VIEW_TIME_LIMIT_MS (a large state
@@ -309,25 +312,31 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     let schedules: pg.QueryResult<ScheduleRow>;
     const limit = firstRead ? VIEW_TIME_LIMIT_MS : QUERY_TIME_LIMIT_MS;
     firstRead = false;
+    const { retention } = options;
+    const kept =
+      retention === undefined
+        ? undefined
+        : {
+            calls: retention.calls(),
+            keepMs: retention.keepMs,
+            now: (retention.now ?? clock)(),
+            ...(retention.each === undefined ? {} : { each: retention.each }),
+          };
     try {
       [rows, schedules] = await Promise.all([
-        pool.query<Row>(allowing(limit, selectRows)),
+        kept === undefined
+          ? pool.query<Row>(allowing(limit, selectRows))
+          : pool.query<Row>(allowing(limit, selectKept, keptParameters(kept))),
         pool.query<ScheduleRow>(allowing(limit, selectSchedules)),
       ]);
     } catch (error) {
       throw failure('the state could not be read', error);
     }
     const view = viewOf(rows.rows, schedules.rows);
-    const { retention } = options;
-    if (retention === undefined) return view;
-    const now = (retention.now ?? clock)();
-    const lock = pruneExpired(view.lock, {
-      calls: retention.calls(),
-      keepMs: retention.keepMs,
-      now,
-      ...(retention.each === undefined ? {} : { each: retention.each }),
-    });
-    return { ...view, lock };
+    if (kept === undefined) return view;
+    // The rows left out in SQL are those pruneExpired leaves out; it still judges those read
+    // (a slot not written as callops writes it, the first and last left out of each call).
+    return { ...view, lock: pruneExpired(view.lock, kept) };
   };
 
   // The failpoint of every store (./failpoint.ts): holds each claim's commit.
@@ -836,7 +845,21 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const settle = async (key: string, settlement: Settlement): Promise<void> => {
     await transaction(async (client) => {
       await client.query(`LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
-      const view = viewOf((await client.query<Row>(allowing(VIEW_TIME_LIMIT_MS, selectRows))).rows);
+      // The key, every entry that may be unknown (a refusal lists them) and any that holds
+      // the sid given (one call has one sid): not every row.
+      const sid = 'placed' in settlement ? settlement.placed : null;
+      const view = viewOf(
+        (
+          await client.query<Row>(
+            allowing(
+              VIEW_TIME_LIMIT_MS,
+              `${selectRows} WHERE key = $1 OR status IN ('unknown', 'claimed')
+                 OR lower(sid) = lower($2::text)`,
+              [key, sid],
+            ),
+          )
+        ).rows,
+      );
       if (view.inFlight.has(key)) throw new Refusal(await inFlightWords(client, key));
       const next = settleUnknown(view.lock, key, settlement);
       if ('error' in next) throw new Refusal(next.error);
@@ -1028,7 +1051,14 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     transaction(async (client): Promise<ImportResult> => {
       // Claims may go on meanwhile elsewhere; new rows wait until the import is decided.
       await patiently(client, `LOCK TABLE ${s}.placements IN SHARE ROW EXCLUSIVE MODE`);
-      const { lock: current, inFlight } = viewOf((await patiently<Row>(client, selectRows)).rows);
+      // Only the keys the lockfile has are compared: not every row ever placed.
+      const { lock: current, inFlight } = viewOf(
+        (
+          await patiently<Row>(client, `${selectRows} WHERE key = ANY($1::text[])`, [
+            Object.keys(incoming.calls),
+          ])
+        ).rows,
+      );
       const planned = planImport(current, incoming, { ...options, inFlight });
       // A conflicting key keeps its row; every other key is written (planImport).
       if (planned.displaced.length > 0) {

@@ -460,11 +460,13 @@ describe('postgres store only', () => {
   test('a schema in use by a live runner of an earlier release is not brought to a newer version', async () => {
     const schema = `upgrade_${++projects}`;
     await (await openPostgresStore({ url: database, schema, command: 'callops apply' })).close();
-    // As the release before left it: one version less, a runner of it live (its lease lasts).
-    const before = SCHEMA_VERSION - 1;
+    // As a release before left it: two versions less (the latest one alone shares the
+    // schema), a runner of it live (its lease lasts).
+    const before = SCHEMA_VERSION - 2;
     await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > $1`, [before]);
-    // What the latest version added goes with it.
+    // What the latest versions added goes with them.
     await admin(`DROP INDEX "${schema}".placements_call`);
+    await admin(`DROP INDEX "${schema}".placements_kept`);
     await admin(
       `INSERT INTO "${schema}".runners (command, host, pid, live_until)
        VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
@@ -483,6 +485,28 @@ describe('postgres store only', () => {
     await admin(`UPDATE "${schema}".runners SET live_until = now() - interval '1 second'`);
     await openStore(schema);
     expect(await version()).toBe(SCHEMA_VERSION);
+  });
+
+  test('a runner of the release before the index of the kept rows shares the schema: it is brought up to date', async () => {
+    const schema = `upgrade_${++projects}`;
+    await (await openPostgresStore({ url: database, schema, command: 'callops apply' })).close();
+    // Version 14 adds an index that only reads use: a runner of version 13 may go on beside.
+    await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > 13`);
+    await admin(`DROP INDEX "${schema}".placements_kept`);
+    await admin(
+      `INSERT INTO "${schema}".runners (command, host, pid, live_until)
+       VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
+    );
+    await openStore(schema);
+    const rows = await admin<{ version: number }>(
+      `SELECT max(version) AS version FROM "${schema}".callops_schema_version`,
+    );
+    expect(rows[0]?.version).toBe(SCHEMA_VERSION);
+    const index = await admin(
+      `SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'placements_kept'`,
+      [schema],
+    );
+    expect(index).toHaveLength(1);
   });
 
   test('a schema name outside lower-case letters, digits and _ is refused', async () => {
