@@ -155,7 +155,15 @@ export interface DueResult {
    * The calls not sent are still due; `lock` is then not the state's view (read it again).
    */
   readonly stateError?: EngineError;
-  /** With `stateError`: the keys whose call failed in the batch, their outcome recorded. */
+  /**
+   * The state could not be read after the batch (its outcomes were recorded, or kept to be):
+   * `lock` is then no view of it, but empty. Why, redacted.
+   */
+  readonly unread?: string;
+  /**
+   * With `stateError` or `unread`: the keys whose call failed in the batch, their outcome
+   * recorded.
+   */
   readonly failedKeys?: readonly string[];
   /**
    * With `stateError`, or `stopped`: how many due calls were never sent (none of them was
@@ -350,6 +358,22 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
         stateError: result.stateError,
         failedKeys,
         notSent,
+      };
+    }
+    if (result.unread !== undefined) {
+      // The state could not be read after the batch: its `lock` is no view of it (see
+      // `unread`), and what the batch missed is remembered from the next view read.
+      const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
+      return {
+        status,
+        interrupted,
+        lock: result.lock,
+        missed,
+        ...suppressed,
+        ...(result.stopped && { stopped: result.stopped }),
+        ...(changedFile !== undefined && { changedFile }),
+        unread: result.unread,
+        failedKeys,
       };
     }
     // A slot missed while it waited its turn was reported just now: remember it, once.

@@ -26,6 +26,7 @@ import { StateOutage, waitsOut } from './outage.js';
 import { type PlanOptions, type Prepared, planAt } from './prepare.js';
 import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
+import { earliestListed, forgetBefore } from './said.js';
 import { type RetainedCalls, readState, stateError } from './state.js';
 import { targetNotesSaid } from './target-notes.js';
 import { describeTarget, describeTargets, targetsOf } from './targets.js';
@@ -482,6 +483,11 @@ const schedule = async (
         reported: partlyReported,
         ...(remembered === undefined ? {} : { firstSeen: remembered }),
       });
+      // What this run said or gave up of slots no plan lists any more is let go.
+      const floor = earliestListed(plan);
+      forgetBefore(reported, floor);
+      forgetBefore(saidWaiting, floor);
+      forgetBefore(givenUp, floor, (entry) => entry.slice(0, entry.indexOf('\0')));
       const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
       const notes = targetNotes.next(plan);
       if (notes !== undefined)
@@ -609,7 +615,22 @@ const schedule = async (
           for (const item of waiting) saidWaiting.add(item.key);
           for (const key of result.waiting ?? []) saidWaiting.add(key);
         }
-        if (result?.stateError !== undefined) {
+        if (result?.unread !== undefined && result.stateError === undefined) {
+          // What the batch placed is recorded, but the state could not be read after it: the
+          // last view read is kept (never an empty one, in which every slot placed looks
+          // missed), and the state is read again before anything more is planned. Nothing
+          // is sent until the database answers (StateOutage).
+          for (const key of result.missed ?? []) reported.add(key);
+          if (result.status === 'failed') failed = true;
+          const failedKeys = new Set(result.failedKeys);
+          for (const item of due) if (failedKeys.has(item.key)) givenUp.add(attempt(item));
+          if (result.stopped) {
+            stoppedOn = result.changedFile;
+            await sink({ type: 'scheduler:batch-failed', message: result.stopped.message });
+          }
+          readAgain = true;
+          if (backend === 'postgres') failedOn = stateError(new Error(result.unread));
+        } else if (result?.stateError !== undefined) {
           // What the batch did is in its summary; the calls it did not send are still due.
           for (const key of result.missed ?? []) reported.add(key);
           if (result.status === 'failed') failed = true;
