@@ -41,6 +41,7 @@ import type { Lockfile } from '../state/types.js';
 import { awaitRecord, recordSettled } from './answered.js';
 import { EngineError } from './errors.js';
 import type { EngineEvent } from './events.js';
+import { follow } from './follow.js';
 import { sidLedger } from './sids.js';
 import { slotOrder } from './slot-order.js';
 import {
@@ -275,6 +276,16 @@ class Held extends Error {}
  * A crash anywhere leaves claims the next command folds in as `unknown`.
  */
 export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
+  // The batch's own stop, following the run's signal until the batch ends (follow.ts).
+  const { controller, release } = follow(input.signal);
+  try {
+    return await placeBatch(input, controller);
+  } finally {
+    release();
+  }
+};
+
+const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<PlaceResult> => {
   const { createGatewayClient } = await import('../execute/client.js');
   const { executeCalls } = await import('../execute/run.js');
   const { store, items } = input;
@@ -421,8 +432,7 @@ export const placeCalls = async (input: PlaceInput): Promise<PlaceResult> => {
   // A request that cannot be built stops the run as a first SIGINT does: no new request
   // leaves, those on the wire finish and are recorded, a call caught before its request left
   // gets no entry; the store is written once every call is settled.
-  const stop = new AbortController();
-  const signal = AbortSignal.any([input.signal, stop.signal]);
+  const { signal } = stop;
   // Every retry's wait and every wait for a rate slot listens on it: as many as the
   // concurrency allows, which is no leak (each listener goes once its wait ends).
   setMaxListeners(0, signal);
