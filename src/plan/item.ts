@@ -211,12 +211,20 @@ const own = (value: unknown): PropertyDescriptor => ({
 });
 
 /**
+ * The definition of each call's item amendItem made (a plain object, which serialises as the
+ * item always has): a reason added (`retrying: failed before`) must not lose the call, whose
+ * rules the plan and a store's claim still ask of it (a call that runs once). Weak: an item
+ * dropped lets its entry go.
+ */
+const amendedCalls = new WeakMap<object, CallDefinition>();
+
+/**
  * The definition a call's or a campaign row's plan item was made from (not an item read from
  * a plan file): its request is built from it without looking the name up, and a campaign's
  * rows are never all made at once to build a map of them.
  */
 export const callOf = (item: PlanItem): CallDefinition | undefined =>
-  item instanceof RowItem ? item.rowCall : CallItem.callOf(item);
+  item instanceof RowItem ? item.rowCall : (CallItem.callOf(item) ?? amendedCalls.get(item));
 
 /** The plan item of `call` (not a campaign row) with these fields of its own. */
 export const callItem = (
@@ -249,8 +257,13 @@ export const plainItem = (item: PlanItem): PlanItem => ({
 });
 
 /**
- * `item` with `more` fields: a spread for a plain item, a new RowItem (its row kept) for a
- * row's. `shared`: see RowItem.with.
+ * `item` with `more` fields: a new RowItem (its row kept) for a row's; a spread for any other
+ * item, which keeps the call a call's item was made from (callOf). `shared`: see RowItem.with.
  */
-export const amendItem = (item: PlanItem, more: Partial<PlanItem>, shared = false): PlanItem =>
-  item instanceof RowItem ? item.with(more, shared) : { ...item, ...more };
+export const amendItem = (item: PlanItem, more: Partial<PlanItem>, shared = false): PlanItem => {
+  if (item instanceof RowItem) return item.with(more, shared);
+  const made = { ...item, ...more };
+  const call = callOf(item);
+  if (call !== undefined) amendedCalls.set(made, call);
+  return made;
+};

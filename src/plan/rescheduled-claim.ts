@@ -52,7 +52,7 @@ const seenEntries = (item: PlanItem, planned: PlannedKeys): SeenEntry[] => {
 export const callScope = (item: PlanItem, planned: () => PlannedKeys): CallScope => {
   const scope = { call: callRestOf(item), slot: item.slot ?? '' };
   if (item.replaces !== undefined) return scope;
-  // Asked by the plan, which found what it places again (the item so amended keeps no call).
+  // Asked by the plan, which found what it places again: the entries it may stand beside.
   if (isRescheduledAgain(item)) return { ...scope, once: true, seen: seenEntries(item, planned()) };
   return isAsked(item, planned().lock) ? { ...scope, once: true } : scope;
 };

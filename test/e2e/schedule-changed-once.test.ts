@@ -212,6 +212,39 @@ describe('a call with `at` placed, then moved', () => {
       /^already placed as sim\/daily \(placed /,
     );
   });
+
+  it('an unscheduled call refused, then placed with `at`, then unscheduled again: not tried again', async () => {
+    const other = '0b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b';
+    const known = [`application_sid: ${other}`, 'from: "+15550001111"'];
+    // The gateway knows one other application only: the unscheduled request is refused.
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([daily()]) }, { applicationSids: [other] });
+    const refused = await gw.run(['apply', '--yes', '--now', '2026-12-03T16:30:10Z']);
+    expect(refused.code).not.toBe(0);
+    expect((await gw.project.lock())?.calls['sim/daily']?.status).toBe('failed');
+    expect(callsPerNumber(gw)).toEqual({});
+
+    await gw.project.write(
+      'calls/a.yaml',
+      callsYaml([daily('{ at: "2026-12-03T17:00:00Z" }')], known),
+    );
+    const placed = await gw.run(['apply', '--yes', '--now', '2026-12-03T17:00:10Z']);
+    expect(placed.code, placed.stderr).toBe(0);
+    expect(callsPerNumber(gw)).toEqual({ [NUMBER]: 1 });
+    const sid = (await gw.project.lock())?.calls['sim/daily@2026-12-03T17:00:00Z']?.sid;
+    expect(sid).toBeDefined();
+
+    // The `at` removed: the refused key reached no one, but the call rang under its `at`.
+    await gw.project.write('calls/a.yaml', callsYaml([daily()], known));
+    const plan = await planJson(gw, '2026-12-03T17:30:00Z');
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.find((i) => i.key === 'sim/daily')?.reason).toMatch(
+      new RegExp(`^already placed as sim/daily@2026-12-03T17:00:00Z \\(placed ${sid} at `),
+    );
+    const again = await gw.run(['apply', '--yes', '--now', '2026-12-03T17:30:00Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('placed  sim/daily ');
+    expect(callsPerNumber(gw)).toEqual({ [NUMBER]: 1 });
+  });
 });
 
 describe('--replace of a campaign row outside its calling hours', () => {

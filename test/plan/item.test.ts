@@ -155,3 +155,38 @@ describe("a call's plan item", () => {
     expect(JSON.stringify(amended)).toBe(JSON.stringify({ ...plain, reason: 'why' }));
   });
 });
+
+describe("a call's plan item amended", () => {
+  it('keeps the definition it was made from, and serialises as before', () => {
+    const source = parseSource(
+      'calls/a.yaml',
+      [
+        'calls:',
+        '  - name: hello',
+        '    application_sid: 5b0a8c62-6a43-4a0e-9d4b-1c2f3e4d5a6b',
+        '    from: "+15550001111"',
+        '    to: { type: phone, number: "+15550000001" }',
+        '',
+      ].join('\n'),
+    ).source;
+    const project = validateProject({ root: '/nowhere', callFiles: [source], diagnostics: [] });
+    const [hello] = buildPlan({
+      calls: project.calls,
+      lock: { lockfileVersion: 1, calls: {} },
+      now: new Date('2026-06-01T12:00:30Z'),
+      runTarget: 'sim',
+      explicitTarget: false,
+    }).due as [PlanItem];
+    const call = callOf(hello);
+    expect(call?.name).toBe('hello');
+    const amended = amendItem(hello, { reason: 'retrying: failed before (400)' });
+    expect(callOf(amended)).toBe(call);
+    expect(callOf(amendItem(amended, { reason: 'again' }))).toBe(call);
+    expect(JSON.stringify(amended)).toBe(
+      JSON.stringify({ ...plainItem(hello), reason: 'retrying: failed before (400)' }),
+    );
+    expect(Object.keys(amended)).toEqual([...Object.keys(hello), 'reason']);
+    // A plain copy (a plan file's item) keeps none.
+    expect(callOf({ ...amended })).toBeUndefined();
+  });
+});

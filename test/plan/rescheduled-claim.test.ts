@@ -119,3 +119,39 @@ describe('the claim of a call that runs once, refused for another key of its cal
     expect(repeatedOnceSid(item, plannedFrom(empty), DIGEST)).toBeUndefined();
   });
 });
+
+describe('an unscheduled call whose request was refused, tried again', () => {
+  const unscheduled = (state: Lockfile) =>
+    buildPlan({
+      calls: [call('welcome')],
+      lock: state,
+      now: new Date('2026-12-01T09:30:00Z'),
+      runTarget: 'production',
+      explicitTarget: false,
+      gateways: GATEWAYS,
+    });
+  const refused = entry({ status: 'failed', number: DIGEST, httpStatus: 400, message: 'refused' });
+
+  it('is held by the plan when the call rang under its `at` since', () => {
+    const state = lock({
+      'production/welcome': refused,
+      [`production/welcome@${AT}`]: entry({ sid: 'sid-1', at: 'T', number: DIGEST }),
+    });
+    const plan = unscheduled(state);
+    expect(plan.due).toEqual([]);
+    expect(plan.skipped.find((i) => i.key === 'production/welcome')?.reason).toBe(
+      `already placed as production/welcome@${AT} (placed sid-1 at T): its schedule changed since, and a call that runs once is placed once; \`callops apply --replace welcome\` places it again`,
+    );
+  });
+
+  it('its claim is checked: another checkout may place it under its `at` after this plan', () => {
+    const state = lock({ 'production/welcome': refused });
+    const retried = unscheduled(state).due[0] as PlanItem;
+    expect(retried.reason).toMatch(/^retrying: failed before/);
+    expect(callScope(retried, plannedFrom(state))).toEqual({
+      call: 'welcome',
+      slot: '',
+      once: true,
+    });
+  });
+});
