@@ -1,3 +1,4 @@
+import { redialStops } from '../plan/changed.js';
 import { numberOfCall, toOf } from '../plan/item.js';
 import { placementKey } from '../plan/keys.js';
 import { isRowPlacedOnce } from '../plan/row.js';
@@ -118,14 +119,17 @@ export const campaignLines = (
         : rowCutOffAt(call, now, hours) !== undefined,
       ...(bySlot ? { slotted: true } : {}),
       ...(endAt === undefined ? {} : { endAt }),
-      // Edited, or its `to` resolves to another number than that attempt dialled (a `${VAR}`
-      // changed): not redialled, as plan says. The digest compared is `toChanged`'s when the
-      // line shows that attempt.
+      // A row that redials and dials another number now than that attempt did (a cell
+      // edited, or a `${VAR}` in `to` changed), or edited with whom it dialled not known: not
+      // redialled, as plan says; edited otherwise, it is redialled as it is now. The digest
+      // compared is `toChanged`'s when the line shows that attempt.
       edited:
         !bySlot &&
         placed !== undefined &&
-        (placed.definition !== call.definition ||
-          (placed === shown ? toChanged : dialledOther(placed, call, numberOf))),
+        (call.redial === undefined
+          ? placed.definition !== call.definition ||
+            (placed === shown ? toChanged : dialledOther(placed, call, numberOf))
+          : redialStops(placed, call, numberOf)),
       ...(status !== undefined && FINAL.has(status)
         ? { lastOutcome: status as NonNullable<RowContext['lastOutcome']> }
         : {}),

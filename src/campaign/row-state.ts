@@ -56,8 +56,9 @@ export interface RowContext {
    */
   readonly slotted?: boolean;
   /**
-   * Its latest placed attempt was placed under another definition, or dialled another number
-   * than the row's `to` resolves to now (a `${VAR}` changed): it is not redialled.
+   * It is not redialled for an edit: it dials another number now than its latest placed
+   * attempt did (a cell edited, or a `${VAR}` changed), or it was edited and whom that
+   * attempt dialled is not known (plan/changed.ts redialStops).
    */
   readonly edited?: boolean;
   /** The latest call's final outcome status, when it has one (a refused request is no call). */

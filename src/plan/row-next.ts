@@ -14,7 +14,7 @@ import {
 } from '../campaign/redial.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { Bucket } from './buckets.js';
-import { editedSincePlaced, replacementOf } from './changed.js';
+import { editedSincePlaced, redialledEditedWords, replacementOf } from './changed.js';
 import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem } from './item.js';
@@ -119,8 +119,10 @@ export const doneWords = (
 /**
  * Which attempt of a row with a redial policy is next (see rowProgress): the item to plan
  * (its key `KEY#n` for attempt n ≥ 2) and from when, or the bucket it settles in now. A row
- * edited since its latest placed attempt, or whose `to` resolves to another number than that
- * attempt dialled (editedSincePlaced), places no further attempt: changed since placed. Once
+ * that dials another number now than its latest placed attempt did (its cells edited, or a
+ * `${VAR}` in its `to`: editedSincePlaced) places no further attempt: changed since placed.
+ * One edited otherwise goes on as it is now, its attempts counted as they were, and its
+ * redial says it was edited since that attempt. Once
  * the campaign's `end` passed (at `ended`), a row reached before it is not redialled: it
  * stands at its latest placed attempt, never expired. Its attempts are read across its
  * target's twins (twin-attempts.ts): those its target placed under an old name are its own.
@@ -137,8 +139,8 @@ export const nextAttempt = (
   const now = input.now.getTime();
   const found = rowAttempts(input.lock.calls, built.key, built.target, twins);
   const attempts = found.map((a): AttemptState => ({ entry: a.entry }));
-  // A `${VAR}` in `to` that resolves to another number now is an edit too: a redial would
-  // call another number than the row's attempts did.
+  // A row that dials another number now (an edited cell, or a `${VAR}` in `to` that resolves
+  // to another) is not redialled: a redial would call another number than its attempts did.
   const edited = editedSincePlaced(call, attempts, built, ended, input.callNumber);
   if (edited !== undefined) return { bucket: 'skipped', item: edited };
   const progress = rowProgress(attempts, policy);
@@ -211,7 +213,7 @@ export const nextAttempt = (
       return {
         item: amendItem(built, {
           key: attemptKey(built.key, progress.n),
-          reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'}${as(progress.n - 1)})`,
+          reason: `redial ${progress.n} of ${policy.maxAttempts}: attempt ${progress.n - 1} ${before?.outcome?.status ?? ''} (${before?.sid ?? 'no sid'}${as(progress.n - 1)})${redialledEditedWords(attempts, built)}`,
         }),
         notBefore: progress.notBefore,
       };

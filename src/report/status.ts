@@ -1,6 +1,6 @@
 import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
 import { attemptKey, attemptsIn, REDIAL_EDITED_HINT } from '../campaign/redial.js';
-import { dialsAnotherNumberNow, replaceHint } from '../plan/changed.js';
+import { redialStops, replaceHint } from '../plan/changed.js';
 import { JsonItems, mapped } from '../plan/file.js';
 import { numberOfCall } from '../plan/item.js';
 import { isRowPlacedOnce } from '../plan/row.js';
@@ -73,8 +73,10 @@ const tally = (lock: Lockfile, keys: readonly string[]) => {
  * with how it is placed again (a row whose campaign's `end` passed at `now`: that it is
  * not). A placed slot of a scheduled call is history: a changed schedule speaks to the next
  * slots, not to it. A row of a campaign that redials by outcome is judged by its latest
- * placed attempt (`KEY#n`), the key plan shows it under, and is changed too when its `to`
- * resolves to another number than that attempt dialled (`numberOf`: a `${VAR}` changed).
+ * placed attempt (`KEY#n`), the key plan shows it under: changed when it dials another
+ * number now than that attempt did (a cell edited, or `numberOf`: a `${VAR}` changed), or
+ * was edited and whom that attempt dialled is not known (redialStops); edited otherwise, it
+ * is redialled as it is now, not changed.
  * `gateways`: the gateway of each target the project defines (PlanInput.gateways), for a
  * row's `--replace` hint to count the campaign's calls under another name of its target as
  * the plan does.
@@ -110,9 +112,11 @@ export const changedKeys = (
       if (
         key !== undefined &&
         e?.status === 'placed' &&
-        (call.definition !== e.definition ||
-          // A redial would go to the number a `${VAR}` in `to` gives now: not that attempt's.
-          (call.redial !== undefined && dialsAnotherNumberNow(e, call, numberOf)))
+        (call.redial === undefined
+          ? call.definition !== e.definition
+          : // A redial would go to the number the row dials now: not that attempt's. A row
+            // edited otherwise is redialled as it is now, as plan says.
+            redialStops(e, call, numberOf))
       ) {
         const ended = rowEndedAt(call, now.getTime());
         const refused = call.redial === undefined ? heldWords(call, key, lock, dialled) : undefined;

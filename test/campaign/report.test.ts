@@ -162,10 +162,15 @@ describe('report lines of edited rows', () => {
   });
   const lines = campaignLines(
     'camp',
-    [row('same', '+15550000001', 'sha256:a'), row('moved', '+15550000999', 'sha256:b2')],
+    [
+      row('same', '+15550000001', 'sha256:a'),
+      row('moved', '+15550000999', 'sha256:b2'),
+      row('typo', '+15550000003', 'sha256:c2'),
+    ],
     lock({
       'prod/camp/same': noAnswer('S1', '+15550000001', 'sha256:a'),
       'prod/camp/moved': noAnswer('S2', '+15550000002', 'sha256:b1'),
+      'prod/camp/typo': noAnswer('S3', '+15550000003', 'sha256:c1'),
     }),
     {
       target: 'prod',
@@ -177,6 +182,7 @@ describe('report lines of edited rows', () => {
       skipped: [
         { ...planned('same'), to: '+15550000001' },
         { ...planned('moved'), to: '+15550000999' },
+        { ...planned('typo'), to: '+15550000003' },
       ],
     },
   );
@@ -185,15 +191,20 @@ describe('report lines of edited rows', () => {
     expect(lines.map((l) => [l.id, l.toChanged ?? false, l.sid])).toEqual([
       ['same', false, 'S1'],
       ['moved', true, 'S2'],
+      ['typo', false, 'S3'],
     ]);
-    expect(lines.map((l) => l.to)).toEqual(['+15550000001', '']);
+    expect(lines.map((l) => l.to)).toEqual(['+15550000001', '', '+15550000003']);
     expect(reportLine(lines[1] as (typeof lines)[number])).toBe(
       `moved,,no-answer,1,S2,487,0,${entry({}).at},yes\r\n`,
     );
   });
 
-  it('an edited row of a redial campaign stands at its latest outcome: it is not redialled', () => {
-    expect(lines.map((l) => l.state)).toEqual(['waiting', 'no-answer']);
+  it('an edited row of a redial campaign that dials another number stands at its latest outcome: it is not redialled', () => {
+    expect(lines.map((l) => l.state)).toEqual(['waiting', 'no-answer', 'waiting']);
+  });
+
+  it('an edited row that dials the number it dialled is waiting: it is redialled as it is now', () => {
+    expect(lines.find((l) => l.id === 'typo')?.state).toBe('waiting');
   });
 });
 

@@ -89,3 +89,89 @@ describe('a row of a redial campaign edited after it was dialled', () => {
     expect(dialled(gw)).toEqual([number(1), number(999)]);
   }, 40_000);
 });
+
+/**
+ * A campaign that redials no-answer (every call ends so), waiting `after` between attempts,
+ * its tag naming the row's `name` cell: an edit of that cell is an edit of the row that
+ * leaves its number as it was.
+ */
+const taggedCampaign = (csv: string, after: string): Promise<Gateway> =>
+  startGateway(
+    {
+      'calls/reminders.yaml': campaignYaml([
+        `redial: { on: [no-answer], after: ${after}, max_attempts: 3 }`,
+      ]),
+      'lists/reminders.csv': csv,
+    },
+    { outcomes: { answered: 0, busy: 0, 'no-answer': 1, failed: 0 }, ringMs: 0, talkMs: 0 },
+  );
+
+/** The `patient` of the tag each call the simulator received carried. */
+const patients = (gw: Gateway): unknown[] =>
+  gw.placed().map((r) => (r.body as { tag?: { patient?: unknown } }).tag?.patient);
+
+describe('a row of a redial campaign edited after it was dialled, its number as it was', () => {
+  it('is redialled as it is now at its time, once: plan, status and the campaign counts say so', async () => {
+    const gw = await taggedCampaign(`id,name,phone\nr1,Jonh,${number(2)}\n`, '1h');
+    const first = await gw.run(['apply', '--yes', '--wait', '20s']);
+    expect(first.code, output(first)).toBe(0);
+    expect(first.stdout).toMatch(/1 no-answer/);
+    // A typo fixed in the name: the tag changes, the number does not.
+    await gw.project.write('lists/reminders.csv', `id,name,phone\nr1,John,${number(2)}\n`);
+
+    const plan = await gw.run(['plan']);
+    expect(plan.code, output(plan)).toBe(0);
+    expect(plan.stdout).not.toMatch(/Changed since placed|give it a new id/);
+    expect(plan.stdout).toMatch(
+      /sim\/reminders\/r1#2 .*redial 2 of 3: attempt 1 no-answer \(\S+\); edited since attempt 1: redialled as it is now/,
+    );
+    const json = JSON.parse((await gw.run(['plan', '--format', 'json'])).stdout) as {
+      due: unknown[];
+      upcoming: { key: string; opens?: string }[];
+      changed: string[];
+    };
+    expect(json.due).toEqual([]);
+    expect(json.changed).toEqual([]);
+    expect(json.upcoming.map((i) => i.key)).toEqual(['sim/reminders/r1#2']);
+    const opens = json.upcoming[0]?.opens as string;
+    const status = await gw.run(['status', '--format', 'json']);
+    expect((JSON.parse(status.stdout) as { changed: string[] }).changed).toEqual([]);
+    const counts = await gw.run(['status', '--campaign', 'reminders', '--format', 'json']);
+    expect(JSON.parse(counts.stdout)).toMatchObject({
+      rows: 1,
+      attempts: 1,
+      states: { 'no-answer': 0, waiting: 1 },
+    });
+
+    // Not before its time; at its time once, with the row as it is now.
+    const early = await gw.run(['apply', '--yes']);
+    expect(early.code, output(early)).toBe(0);
+    expect(dialled(gw)).toEqual([number(2)]);
+    const at = new Date(Date.parse(opens) + 1000).toISOString();
+    const second = await gw.run(['apply', '--yes', '--wait', '20s', '--now', at]);
+    expect(second.code, output(second)).toBe(0);
+    const again = await gw.run(['apply', '--yes', '--now', at]);
+    expect(again.code, output(again)).toBe(0);
+    expect(dialled(gw)).toEqual([number(2), number(2)]);
+    expect(patients(gw)).toEqual(['Jonh', 'John']);
+    expect(Object.keys((await gw.project.lock())?.calls ?? {}).sort()).toEqual([
+      'sim/reminders/r1',
+      'sim/reminders/r1#2',
+    ]);
+  }, 40_000);
+
+  it('its redial due is placed by `apply --plan` from a plan file made of it', async () => {
+    const gw = await taggedCampaign(`id,name,phone\nr1,Jonh,${number(3)}\n`, '1s');
+    const first = await gw.run(['apply', '--yes', '--wait', '20s']);
+    expect(first.code, output(first)).toBe(0);
+    await gw.project.write('lists/reminders.csv', `id,name,phone\nr1,John,${number(3)}\n`);
+    await new Promise((r) => setTimeout(r, 1500));
+    const file = `${gw.project.dir}/plan.json`;
+    const made = await gw.run(['plan', '--out', file]);
+    expect(made.code, output(made)).toBe(0);
+    const applied = await gw.run(['apply', '--plan', file, '--yes']);
+    expect(applied.code, output(applied)).toBe(0);
+    expect(dialled(gw)).toEqual([number(3), number(3)]);
+    expect(patients(gw)).toEqual(['Jonh', 'John']);
+  }, 40_000);
+});

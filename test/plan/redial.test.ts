@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: rows hold literal ${VAR} references
 import { describe, expect, it } from 'vitest';
 import type { RedialPolicy } from '../../src/campaign/redial.js';
-import { dialsAnotherNumberNow } from '../../src/plan/changed.js';
+import { dialsAnotherNumberNow, editedSincePlaced } from '../../src/plan/changed.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
 import { checkReplace } from '../../src/plan/replace.js';
 import { wakeTimes } from '../../src/plan/wake.js';
@@ -292,6 +292,128 @@ describe('an edited row of a campaign that redials', () => {
       { calls: [edited] },
     );
     expect(refused.due.map((i) => i.key)).toEqual([K]);
+  });
+});
+
+describe('an edited row that dials the number its attempts dialled', () => {
+  // What row() dials, and another number.
+  const NUMBER = '+15550002222';
+  const OTHER = '+15550009999';
+  // A cell edited that is not the number (a name's typo, a time zone), or `redial:` added.
+  const edited = row({ definition: 'sha256:reminders/r1-v2' });
+  const moved = row({
+    definition: 'sha256:reminders/r1-v3',
+    options: { ...row().options, to: { type: 'phone', number: OTHER } },
+  });
+  const attempt = (sid: string, endedAt: string, status: CallOutcome['status'] = 'no-answer') =>
+    entry({
+      sid,
+      number: numberDigest(NUMBER),
+      outcome: ended(status, endedAt, status === 'busy' ? 486 : 487),
+    });
+  const REDIALLED = '; edited since attempt 1: redialled as it is now';
+
+  it('is redialled as it is now at its time; the plan says it was edited since that attempt', () => {
+    const p = plan({ [K]: attempt('s1', '2026-12-01T09:00:00Z') }, { calls: [edited] });
+    expect(p.skipped).toEqual([]);
+    expect(p.due.map((i) => [i.key, i.definition, i.changed])).toEqual([
+      [`${K}#2`, 'sha256:reminders/r1-v2', undefined],
+    ]);
+    expect(p.due[0]?.reason).toBe(`redial 2 of 3: attempt 1 no-answer (s1)${REDIALLED}`);
+    // Before its time it waits, as any redial does.
+    const early = plan({ [K]: attempt('s1', '2026-12-01T11:50:00Z') }, { calls: [edited] });
+    expect(early.upcoming[0]).toMatchObject({
+      key: `${K}#2`,
+      opens: '2026-12-01T12:20:00.000Z',
+    });
+    expect(early.upcoming[0]?.reason).toContain(REDIALLED);
+    // Its attempts are counted as before: attempt 3 after × backoff from attempt 2.
+    const third = plan(
+      {
+        [K]: attempt('s1', '2026-12-01T09:00:00Z'),
+        [`${K}#2`]: attempt('s2', '2026-12-01T11:00:00Z'),
+      },
+      { calls: [edited] },
+    );
+    expect(third.due.map((i) => i.key)).toEqual([`${K}#3`]);
+    expect(third.due[0]?.reason).toBe(
+      'redial 3 of 3: attempt 2 no-answer (s2); edited since attempt 2: redialled as it is now',
+    );
+  });
+
+  it('its refused redial is tried again', () => {
+    const p = plan(
+      {
+        [K]: attempt('s1', '2026-12-01T09:00:00Z'),
+        [`${K}#2`]: entry({ status: 'failed', httpStatus: 400, number: numberDigest(NUMBER) }),
+      },
+      { calls: [edited] },
+    );
+    expect(p.due.map((i) => i.key)).toEqual([`${K}#2`]);
+  });
+
+  it('is never redialled after an answer, a decline, an outcome redial.on does not name, or max_attempts', () => {
+    const answered = entry({
+      sid: 's1',
+      number: numberDigest(NUMBER),
+      outcome: { ...ended('completed', '2026-12-01T09:00:00Z', 200), answered: true },
+    });
+    const declined = entry({
+      sid: 's1',
+      number: numberDigest(NUMBER),
+      outcome: ended('busy', '2026-12-01T09:00:00Z', 603),
+    });
+    const three = {
+      [K]: attempt('s1', '2026-12-01T09:00:00Z'),
+      [`${K}#2`]: attempt('s2', '2026-12-01T10:00:00Z'),
+      [`${K}#3`]: attempt('s3', '2026-12-01T11:00:00Z'),
+    };
+    for (const calls of [
+      { [K]: answered },
+      { [K]: declined },
+      { [K]: attempt('s1', '2026-12-01T09:00:00Z', 'failed') },
+      three,
+    ]) {
+      const p = plan(calls, { calls: [edited] });
+      expect(p.due).toEqual([]);
+      expect(p.upcoming).toEqual([]);
+      expect(p.skipped).toHaveLength(1);
+      expect(p.skipped[0]?.changed).toBeUndefined();
+      expect(p.skipped[0]?.reason).toMatch(/^done after attempt /);
+    }
+  });
+
+  it('that dials another number now is not redialled: changed since placed, with the new-id hint', () => {
+    const p = plan({ [K]: attempt('s1', '2026-12-01T09:00:00Z') }, { calls: [moved] });
+    expect(p.due).toEqual([]);
+    expect(p.upcoming).toEqual([]);
+    expect(p.skipped).toEqual([expect.objectContaining({ key: K, changed: true })]);
+    expect(p.skipped[0]?.reason).toMatch(
+      /^changed since placed \(attempt 1 no-answer s1 at \S+, to another number than it dials now\); not redialled: to call the row as it is now, give it a new id in its CSV/,
+    );
+  });
+
+  it('editedSincePlaced: none for the same number, the changed item for another', () => {
+    const attempts = [{ entry: attempt('s1', '2026-12-01T09:00:00Z') }];
+    const built = (c: CallDefinition) => ({
+      key: K,
+      name: c.name,
+      target: 'prod',
+      file: c.file,
+      line: c.line,
+      to: c === moved ? OTHER : NUMBER,
+      definition: c.definition,
+    });
+    expect(editedSincePlaced(edited, attempts, built(edited))).toBeUndefined();
+    expect(editedSincePlaced(moved, attempts, built(moved))).toMatchObject({
+      key: K,
+      changed: true,
+    });
+    // No digest kept (an entry of an earlier release): whom it dialled is not known.
+    const unknown = [
+      { entry: entry({ sid: 's1', outcome: ended('no-answer', '2026-12-01T09:00:00Z') }) },
+    ];
+    expect(editedSincePlaced(edited, unknown, built(edited))).toMatchObject({ changed: true });
   });
 });
 

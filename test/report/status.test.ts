@@ -107,6 +107,35 @@ describe('changedKeys of a campaign that redials', () => {
   });
 });
 
+describe('changedKeys of a campaign that redials, its row edited', () => {
+  const row = (definition: string, number: string) =>
+    ({
+      ...call('c/r1', definition),
+      options: { to: { type: 'phone', number } },
+      redial: { on: ['no-answer'], afterMs: 0, backoff: 1, maxAttempts: 3 },
+    }) as unknown as CallDefinition;
+  const lock = lockOf({
+    'prod/c/r1': entry({
+      status: 'placed',
+      definition: 'sha256:1',
+      number: numberDigest('+15550100001'),
+    }),
+  });
+
+  it('leaves out a row that dials the number it dialled: it is redialled as it is now', () => {
+    expect([...changedKeys(lock, [row('sha256:2', '+15550100001')], new Date(AT))]).toEqual([]);
+  });
+
+  it('lists a row that dials another number now: not redialled, a new id calls it', () => {
+    expect([...changedKeys(lock, [row('sha256:2', '+15550100009')], new Date(AT))]).toEqual([
+      [
+        'prod/c/r1',
+        'not redialled; to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)',
+      ],
+    ]);
+  });
+});
+
 describe('changedKeys of a campaign that redials, its `to` through a ${VAR}', () => {
   it('holds a row whose number the variable gives differently now as changed: not redialled', () => {
     const row = {
