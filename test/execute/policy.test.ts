@@ -302,7 +302,7 @@ describe('gatewayMessage of an answer that echoes a secret', () => {
     );
   });
 
-  it('shows none of the value a tag-like piece splits (the tester’s three)', () => {
+  it('shows none of the value a tag-like piece splits (three such keys)', () => {
     for (const s of ['Xq7<b>Lm9pR2vT8w', 'tok<i>abcdef123', `sEcReT-<script>&"'9f3k`]) {
       const redact = makeRedactor([{ name: 'GW_KEY', value: s, always: true }]);
       const body = `Internal error for Bearer ${s}: {"note":${JSON.stringify(s)}}`;
