@@ -45,12 +45,12 @@ const WARNINGS = [
 
 describe('tag values written as numbers JSON writes otherwise', () => {
   it('a leading zero is an error at the value, and apply sends nothing', async () => {
-    const gw = await startGateway({ [F]: callFile('015112345678', '01234') });
+    const gw = await startGateway({ [F]: callFile('015550100123', '01234') });
     const validate = await gw.run(['validate']);
     expect(validate.code, output(validate)).toBe(1);
     const said = validate.stderr.split('\n').filter((l) => / (error|warning): /.test(l));
     expect(said).toEqual([
-      `${F}:7:14: error: \`tag.phone\`: 015112345678 would be sent as the number 15112345678, without its leading zero; ${quote('015112345678')}`,
+      `${F}:7:14: error: \`tag.phone\`: 015550100123 would be sent as the number 15550100123, without its leading zero; ${quote('015550100123')}`,
       `${F}:8:12: error: \`tag.zip\`: 01234 would be sent as the number 1234, without its leading zero; ${quote('01234')}`,
       ...WARNINGS,
     ]);
@@ -61,7 +61,7 @@ describe('tag values written as numbers JSON writes otherwise', () => {
   });
 
   it('quoted, the text is sent; another form is sent as its number after a warning', async () => {
-    const gw = await startGateway({ [F]: callFile('"015112345678"', "'01234'") });
+    const gw = await startGateway({ [F]: callFile('"015550100123"', "'01234'") });
     const validate = await gw.run(['validate']);
     expect(validate.code, output(validate)).toBe(0);
     for (const line of WARNINGS) expect(validate.stderr).toContain(line);
@@ -70,7 +70,7 @@ describe('tag values written as numbers JSON writes otherwise', () => {
     expect(apply.code, output(apply)).toBe(0);
     for (const line of WARNINGS) expect(apply.stderr).toContain(line);
     expect(sentTag(gw.placed())).toEqual({
-      phone: '015112345678',
+      phone: '015550100123',
       zip: '01234',
       octal: 15,
       hex: 31,
