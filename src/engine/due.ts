@@ -330,7 +330,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     // kept to be recorded later is no failure yet: its run judges it once recorded. A stop
     // for an edit of the definitions is none either: `run` reads them again and goes on
     // (`apply` says it stopped all the same, and exits 1).
-    const status =
+    const status: 'failed' | 'ok' =
       result.counts.failed + result.counts.unknown - result.kept > 0 ||
       (result.stopped !== undefined && !edited(result.stopped)) ||
       result.stillClaimed.length > 0
@@ -344,38 +344,22 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
     };
     const notSent =
       result.notStarted.length + (result.changedRows?.notStarted ?? 0) + result.stillClaimed.length;
-    if (result.stateError) {
-      // A failed outcome that could not be recorded is listed unknown, not failed.
-      const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
-      return {
-        status,
-        interrupted,
-        lock: result.lock,
-        missed,
-        ...suppressed,
-        ...(result.stopped && { stopped: result.stopped }),
-        ...(changedFile !== undefined && { changedFile }),
-        stateError: result.stateError,
-        failedKeys,
-        notSent,
-      };
-    }
-    if (result.unread !== undefined) {
-      // The state could not be read after the batch: its `lock` is no view of it (see
-      // `unread`), and what the batch missed is remembered from the next view read.
-      const failedKeys = result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key);
-      return {
-        status,
-        interrupted,
-        lock: result.lock,
-        missed,
-        ...suppressed,
-        ...(result.stopped && { stopped: result.stopped }),
-        ...(changedFile !== undefined && { changedFile }),
-        unread: result.unread,
-        failedKeys,
-      };
-    }
+    // What a batch whose state was not written or not read says: its failed outcomes listed
+    // apart (one that could not be recorded is listed unknown, not failed).
+    const unrecorded = () => ({
+      status,
+      interrupted,
+      lock: result.lock,
+      missed,
+      ...suppressed,
+      ...(result.stopped && { stopped: result.stopped }),
+      ...(changedFile !== undefined && { changedFile }),
+      failedKeys: result.outcomes.filter((o) => o.status === 'failed').map((o) => o.key),
+    });
+    if (result.stateError) return { ...unrecorded(), stateError: result.stateError, notSent };
+    // The state could not be read after the batch: its `lock` is no view of it (see
+    // `unread`), and what the batch missed is remembered from the next view read.
+    if (result.unread !== undefined) return { ...unrecorded(), unread: result.unread };
     // A slot missed while it waited its turn was reported just now: remember it, once.
     // A rehearsal ahead of the clock keeps none: the real slots stay due to the real clock.
     const lock =
