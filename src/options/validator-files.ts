@@ -5,6 +5,15 @@ export const VALIDATOR_FILES = {
 } as const;
 
 /**
+ * Definitions validated by a module of their own, which a validator above requires the first
+ * time a document holds one: the speech recognizer's options (every vendor's, half of each
+ * validator's code), which few calls set. The two validators share it.
+ */
+export const LAZY_DEFINITIONS: Readonly<Record<string, string>> = {
+  'jambonz.components.recognizer': 'schemas/callops-recognizer.validate.cjs',
+};
+
+/**
  * The generated JSON Schema files, each the source of the validator of the same name (and
  * read by `validate` only to explain errors): here, so that `validate` reads them without
  * loading the renderer that writes them.

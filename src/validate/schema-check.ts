@@ -4,7 +4,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { requireWithCodeCache } from '../config/compile-cache.js';
 import type { PathSegments, SourceDocument } from '../config/types.js';
 import { VAR_PATTERN } from '../options/fragments.js';
-import { SCHEMA_FILES, VALIDATOR_FILES } from '../options/validator-files.js';
+import { LAZY_DEFINITIONS, SCHEMA_FILES, VALIDATOR_FILES } from '../options/validator-files.js';
 import type { Diagnostic } from './diagnostic.js';
 import { explainErrors, type SchemaProblem, unescapePointer } from './schema-errors.js';
 
@@ -38,7 +38,11 @@ const present = (file: string): boolean => {
  * The compile fallback (Ajv, the option table, the schema builders) is loaded only when a
  * generated module or schema file is missing; with all present, `validate` never needs it.
  */
-const fallback = [...Object.values(VALIDATOR_FILES), ...Object.values(SCHEMA_FILES)].every(present)
+const fallback = [
+  ...Object.values(VALIDATOR_FILES),
+  ...Object.values(LAZY_DEFINITIONS),
+  ...Object.values(SCHEMA_FILES),
+].every(present)
   ? undefined
   : await import('./schema-compile.js');
 

@@ -14,6 +14,7 @@ import { replaceOptionReference, SCHEMA_FILES } from '../../src/options/render.j
 import { buildCallsSchema } from '../../src/options/schema.js';
 import {
   asciiOnly,
+  LAZY_DEFINITIONS,
   renderValidatorModules,
   VALIDATOR_FILES,
   withoutProse,
@@ -61,15 +62,15 @@ describe('committed generated files', () => {
 
   test('the standalone validators are not stale (run `npm run schema`)', () => {
     const modules = Object.entries(renderValidatorModules());
-    expect(modules).toHaveLength(2);
+    expect(modules).toHaveLength(2 + Object.keys(LAZY_DEFINITIONS).length);
     for (const [path, content] of modules) {
       expect(read(path) === content, `${path} is stale`).toBe(true);
     }
   });
 
   test('the standalone validators are pure ASCII (Node decodes them on its fast path)', () => {
-    const paths = Object.values(VALIDATOR_FILES);
-    expect(paths).toHaveLength(2);
+    const paths = [...Object.values(VALIDATOR_FILES), ...Object.values(LAZY_DEFINITIONS)];
+    expect(paths).toHaveLength(3);
     for (const path of paths) {
       const bytes = readFileSync(join(REPO_ROOT, path));
       expect(
