@@ -41,8 +41,11 @@ const MAX_DATE_MS = 8.64e15;
 export const NO_REDIAL: RedialPolicy = { on: [], afterMs: 0, backoff: 1, maxAttempts: 1 };
 
 /**
- * How a row of a campaign that redials by outcome is called again on purpose (an edited row
- * is not redialled, and `apply --replace` does not apply to its rows).
+ * How a row of a campaign that redials by outcome, not redialled for it dials another number
+ * now than its attempts did (plan/changed.ts redialStops), is called at its new number:
+ * `apply --replace` does not apply to its rows. Never said of a row whose attempts go on, nor
+ * of one held as its person was called: under a new id such a row is held too, and a copy
+ * of it under a new id would call its number twice (plan/replace-redial.ts).
  */
 export const REDIAL_EDITED_HINT =
   'to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)';

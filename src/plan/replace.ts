@@ -1,9 +1,9 @@
 import { campaignEndedWords, rowEndedAt } from '../campaign/end.js';
-import { REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { isInFlight } from '../state/store.js';
 import type { PlanInput } from './input.js';
 import { numberOfCall } from './item.js';
 import { placementKey } from './keys.js';
+import { redialNotReplaced } from './replace-redial.js';
 import { isUnknown, placementOf, type Rescheduled, rescheduledCall } from './rescheduled.js';
 import { isRowPlacedOnce } from './row.js';
 import { targetTwins } from './twins.js';
@@ -71,9 +71,7 @@ const refusalWhy = (name: string, input: ReplaceInput): string | ReplaceRefusal 
       ? `\`${name}\` is a campaign: --replace takes one of its rows, \`${name}/ID\` (\`callops plan --only ${name}\` lists them)`
       : 'no call of that name (see `callops plan` for the calls)';
   }
-  if (call.redial !== undefined) {
-    return `its campaign redials by outcome: each attempt is its own placement, placed once; ${REDIAL_EDITED_HINT}`;
-  }
+  if (call.redial !== undefined) return redialNotReplaced(call, input);
   // A call that runs once placed under another key of its own (its schedule changed since):
   // placed again deliberately, `at` or not (rescheduled.ts).
   const target = call.target ?? input.runTarget;

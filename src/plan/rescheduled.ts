@@ -1,4 +1,3 @@
-import { REDIAL_EDITED_HINT } from '../campaign/redial.js';
 import { compileSchedule } from '../schedule/index.js';
 import { isDigestOf, numberKey } from '../screen/number.js';
 import { keysBetween } from '../state/calls-summary.js';
@@ -225,10 +224,16 @@ const underWords = (found: Rescheduled): string =>
 const rang = (found: Rescheduled): string =>
   isUnknown(found) ? rangWords(found.entry) : `placed ${found.sid ?? '(no sid)'} at ${found.at}`;
 
+/** What a row that redials, held so, is told: nothing calls it again at that number. */
+const REDIAL_HELD_WORDS =
+  'it is not called again at this number: `--replace` does not take a row that redials, and under a new id the row would be held too, as a new key does not call a person again';
+
 /**
  * Why `item` is not placed: its call placed its number under `found.key`. A row of a campaign
- * that redials is never placed again by `--replace` (each attempt is placed once): its words
- * say what calls it again instead.
+ * that redials is never placed again by `--replace` (each attempt is placed once), nor by a
+ * new id: renamed, the row is held as one whose person the campaign called under another key,
+ * and copied beside it under a new id, it would call its number twice. Its words say that it
+ * is not called again at that number, and offer no way that does.
  */
 export const rescheduledWords = (found: Rescheduled, item: PlanItem): string => {
   const redials = callOf(item)?.redial !== undefined;
@@ -237,7 +242,7 @@ export const rescheduledWords = (found: Rescheduled, item: PlanItem): string => 
     : 'its schedule changed since, and a call that runs once is placed once';
   if (!isUnknown(found)) {
     const again = redials
-      ? REDIAL_EDITED_HINT
+      ? REDIAL_HELD_WORDS
       : `\`callops apply --replace ${item.name}\` places it again`;
     return `${HELD}${found.key} (${rang(found)})${underWords(found)}: ${rule}; ${again}`;
   }

@@ -64,7 +64,7 @@ describe('a row of a redial campaign edited after it was dialled', () => {
     const replaced = await gw.run(['apply', '--yes', '--replace', 'reminders/r1']);
     expect(replaced.code).toBe(64);
     expect(replaced.stderr).toMatch(
-      /--replace reminders\/r1: its campaign redials by outcome: .*; to call the row as it is now, give it a new id in its CSV/,
+      /--replace reminders\/r1: its campaign redials by outcome: .*; it is changed since placed \(attempt 1\), so it is not redialled: to call the row as it is now, give it a new id in its CSV/,
     );
     expect(dialled(gw)).toEqual([number(1)]);
 

@@ -72,10 +72,13 @@ const planJson = async (g: Gateway, now: string): Promise<PlanJson> => {
   return JSON.parse(r.stdout) as PlanJson;
 };
 
-/** The words of a row held so, and what calls it again (`--replace` refuses a redial's rows). */
+/**
+ * The words of a row held so: nothing calls it again at its number (`--replace` refuses a
+ * redial's rows, and a new id is held too).
+ */
 const heldUnder = (key: string): RegExp =>
   new RegExp(
-    `^already placed as ${key.replace(/[@.]/g, '\\$&')} \\(placed \\S+ at \\S+\\): its schedule changed since, and a row's calls are counted across its keys; to call the row as it is now, give it a new id in its CSV \\(a new row starts at attempt 1\\)$`,
+    `^already placed as ${key.replace(/[@.]/g, '\\$&')} \\(placed \\S+ at \\S+\\): its schedule changed since, and a row's calls are counted across its keys; it is not called again at this number: \`--replace\` does not take a row that redials, and under a new id the row would be held too, as a new key does not call a person again$`,
   );
 
 describe('a campaign that redials, its row called under another key of its own', () => {
@@ -101,6 +104,15 @@ describe('a campaign that redials, its row called under another key of its own',
     expect(plan.skipped.find((i) => i.key === 'sim/reminders/r1')?.reason).toMatch(
       heldUnder(`sim/reminders/r1@${AT}`),
     );
+    // As the words say: under a new id the row is held too, never called again.
+    await gw.project.write('lists/reminders.csv', `id,name,phone\nr1-new,Ann,${ANN}\n`);
+    const renamed = await planJson(gw, on('21:40:00'));
+    expect(renamed.due).toEqual([]);
+    expect(renamed.skipped.find((i) => i.key === 'sim/reminders/r1-new')?.reason).toMatch(
+      /a new key does not call a person again$/,
+    );
+    await applyAndRefresh(gw, on('21:40:00'));
+    expect(callsPerNumber(gw)).toEqual({ [ANN]: 1 });
   });
 
   it('a redial is not placed after the row was called again under `at` (--replace)', {

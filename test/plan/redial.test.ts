@@ -418,16 +418,54 @@ describe('an edited row that dials the number its attempts dialled', () => {
 });
 
 describe('--replace and redial', () => {
-  it('a row of a campaign that redials cannot be replaced: each attempt is placed once', () => {
-    const why = checkReplace('reminders/r1', {
-      calls: [row()],
-      lock: lock({ [K]: entry({ sid: 's1' }) }),
-      now: NOW,
+  const NUMBER = '+15550002222';
+  const replace = (calls: Record<string, ReturnType<typeof entry>>, c = row(), now = NOW) =>
+    checkReplace('reminders/r1', {
+      calls: [c],
+      lock: lock(calls),
+      now,
       runTarget: 'prod',
       explicitTarget: false,
     });
-    expect(why).toMatch(/redials by outcome/);
-    expect(why).toMatch(/give it a new id in its CSV/);
+  const noAnswer = (number = NUMBER) =>
+    entry({
+      sid: 's1',
+      number: numberDigest(number),
+      outcome: ended('no-answer', '2026-12-01T09:00:00Z'),
+    });
+  const GO_ON =
+    "its campaign redials by outcome: each attempt is its own placement, placed once, and the row's attempts go on by its `redial` policy under the id it has (`callops plan --only reminders/r1` says when, or why not); keep its id: under a new id the row would be held, as a new key does not call a person again";
+
+  it('a row that dials the number its attempts dialled is sent to the plan, never to a new id', () => {
+    // Under a new id it would be held for ever (its person was called under the old key),
+    // and a copy beside it would call its number a second time: its attempts go on as it is.
+    expect(replace({ [K]: noAnswer() })).toBe(GO_ON);
+    expect(replace({ [K]: entry({ sid: 's1' }) })).toBe(GO_ON);
+    // Edited, its number as it was: redialled as it is now.
+    expect(replace({ [K]: noAnswer() }, row({ definition: 'sha256:reminders/r1-v2' }))).toBe(GO_ON);
+    // Never placed: the plan places it.
+    expect(replace({})).toBe(GO_ON);
+  });
+
+  it('a row that dials another number now: a new id calls it there', () => {
+    const moved = row({
+      definition: 'sha256:reminders/r1-v3',
+      options: { ...row().options, to: { type: 'phone', number: '+15550009999' } },
+    });
+    expect(replace({ [K]: noAnswer() }, moved)).toBe(
+      'its campaign redials by outcome: each attempt is its own placement, placed once; it is changed since placed (attempt 1), so it is not redialled: to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)',
+    );
+    // Its latest placed attempt is the one compared, across its attempts.
+    const second = entry({ sid: 's2', number: numberDigest('+15550009999') });
+    expect(replace({ [K]: noAnswer(), [`${K}#2`]: second }, moved)).toBe(GO_ON);
+    // Once its campaign ended a new id is never placed either: the hint says it ended.
+    const ends = row({
+      ...moved,
+      schedule: schedule({ end: '2026-12-01T11:00:00Z' }),
+    });
+    expect(replace({ [K]: noAnswer() }, ends)).toBe(
+      'its campaign redials by outcome: each attempt is its own placement, placed once; it is changed since placed (attempt 1), so it is not redialled: campaign reminders ended at 2026-12-01T11:00:00Z (end 2026-12-01T11:00:00Z)',
+    );
   });
 });
 

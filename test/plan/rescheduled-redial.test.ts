@@ -61,13 +61,13 @@ describe('a row that redials, called under a key of another schedule', () => {
     expect(found(refused, `${ROW}#2`)).toBeUndefined();
   });
 
-  it('is held with words that call it again by a new id, not --replace', () => {
+  it('is held with words that say it is not called again: neither --replace nor a new id', () => {
     const state = lock({ [`${ROW}@${AT}`]: entry({ sid: 's2', at: 'T', number: DIGEST }) });
     const at = found(state, `${ROW}#2`);
     expect(at).toBeDefined();
     if (at === undefined) return;
     expect(rescheduledWords(at, attempt(`${ROW}#2`))).toBe(
-      `already placed as ${ROW}@${AT} (placed s2 at T): its schedule changed since, and a row's calls are counted across its keys; to call the row as it is now, give it a new id in its CSV (a new row starts at attempt 1)`,
+      `already placed as ${ROW}@${AT} (placed s2 at T): its schedule changed since, and a row's calls are counted across its keys; it is not called again at this number: \`--replace\` does not take a row that redials, and under a new id the row would be held too, as a new key does not call a person again`,
     );
     // A row of a campaign that does not redial is placed again by --replace.
     expect(rescheduledWords(at, attempt(ROW, row(true)))).toBe(
