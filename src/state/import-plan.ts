@@ -1,5 +1,12 @@
+import { mergeLetGo } from './merge.js';
 import type { ImportConflict, ImportOptions, ImportResult, SettledConflict } from './store.js';
-import type { LockEntry, Lockfile, PlacementSource, PreviousPlacement } from './types.js';
+import type {
+  LockEntry,
+  Lockfile,
+  PlacementSource,
+  PreviousPlacement,
+  ScheduleMemory,
+} from './types.js';
 
 /* `callops state push`: how a lockfile's entries go into a store that may hold some of them. */
 
@@ -142,5 +149,24 @@ export const planImport = (
     displaced,
     histories,
     result: { ok: conflicts.length === 0, imported, unchanged, inHistory, conflicts, settled },
+  };
+};
+
+/**
+ * A call's schedule memory once a lockfile's is imported beside the store's: the store's
+ * `since` and `reportedThrough` stay (one it lacks comes along), and what the lockfile's let
+ * go joins what the store's did (mergeLetGo): the slots `state.keep` let go are never due
+ * again, and the calls their entries rang still count toward per-number limits. Pushing the
+ * same lockfile again changes nothing. Pure.
+ */
+export const importedMemory = (
+  store: ScheduleMemory | undefined,
+  lockfile: ScheduleMemory,
+): ScheduleMemory => {
+  if (store === undefined) return lockfile;
+  return {
+    since: store.since,
+    ...(store.reportedThrough === undefined ? {} : { reportedThrough: store.reportedThrough }),
+    ...mergeLetGo(store, lockfile),
   };
 };

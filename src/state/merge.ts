@@ -94,6 +94,19 @@ const rangBeside = (memory: ScheduleMemory, other: ScheduleMemory): RangMemory |
     ? undefined
     : { numbers: {}, forgotten: memory.prunedThrough });
 
+/** What two memories of one call let go, as one: let go the furthest, the calls either remembers. */
+export const mergeLetGo = (
+  ours: ScheduleMemory,
+  theirs: ScheduleMemory,
+): Pick<ScheduleMemory, 'prunedThrough' | 'rang'> => {
+  const prunedThrough = later(ours.prunedThrough, theirs.prunedThrough);
+  const rang = mergeRang(rangBeside(ours, theirs), rangBeside(theirs, ours));
+  return {
+    ...(prunedThrough === undefined ? {} : { prunedThrough }),
+    ...(rang === undefined ? {} : { rang }),
+  };
+};
+
 /**
  * One call's schedule memory from both: first seen the earliest, reported and let go the
  * furthest, the calls let go that either remembers.
@@ -101,8 +114,7 @@ const rangBeside = (memory: ScheduleMemory, other: ScheduleMemory): RangMemory |
 const mergeMemory = (ours: ScheduleMemory, theirs: ScheduleMemory): ScheduleMemory => {
   const since = Date.parse(theirs.since) < Date.parse(ours.since) ? theirs.since : ours.since;
   const reportedThrough = later(ours.reportedThrough, theirs.reportedThrough);
-  const prunedThrough = later(ours.prunedThrough, theirs.prunedThrough);
-  const rang = mergeRang(rangBeside(ours, theirs), rangBeside(theirs, ours));
+  const { prunedThrough, rang } = mergeLetGo(ours, theirs);
   if (
     since === ours.since &&
     reportedThrough === ours.reportedThrough &&

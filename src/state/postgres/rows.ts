@@ -3,7 +3,7 @@ import { cleanEntry } from '../lockfile-shape.js';
 import { checkOutcome } from '../outcome.js';
 import { INTERRUPTED } from '../replay.js';
 import { BEING_PLACED, type DialledEntry, IN_FLIGHT, type StateView } from '../store.js';
-import { type LockEntry, type Lockfile, RESOLVED_BY } from '../types.js';
+import { type LockEntry, type Lockfile, type RangMemory, RESOLVED_BY } from '../types.js';
 import { answerWords } from './time-limit.js';
 
 /* The rows of the Postgres store as the view reads them, and the words of its failures. */
@@ -53,7 +53,23 @@ export interface ScheduleRow {
   key: string;
   since: string;
   reported_through: string | null;
+  /** What a pushed lockfile's memory kept of the entries `state.keep` let go (version 15). */
+  pruned_through: string | null;
+  rang: RangMemory | null;
 }
+
+const sortedKeys = <T>(record: Readonly<Record<string, T>>): Record<string, T> =>
+  Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * A memory's `rang` as the lockfile writes it: jsonb keeps an object's keys in an order of
+ * its own, and `state pull` writes callops.lock as the file store does.
+ */
+export const rangOfRow = (rang: RangMemory): RangMemory => ({
+  numbers: sortedKeys(rang.numbers),
+  ...(rang.cut === undefined ? {} : { cut: sortedKeys(rang.cut) }),
+  ...(rang.forgotten === undefined ? {} : { forgotten: rang.forgotten }),
+});
 
 export const causeOf = (error: unknown): string =>
   error instanceof Error ? answerWords(error) : String(error);
@@ -121,6 +137,8 @@ export const viewOf = (rows: readonly Row[], schedules: readonly ScheduleRow[] =
       {
         since: r.since,
         ...(r.reported_through === null ? {} : { reportedThrough: r.reported_through }),
+        ...(r.pruned_through === null ? {} : { prunedThrough: r.pruned_through }),
+        ...(r.rang === null ? {} : { rang: rangOfRow(r.rang) }),
       },
     ]),
   );

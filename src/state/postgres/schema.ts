@@ -182,6 +182,15 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       THEN split_part(left(key, -21), '/', 1) || '/' || split_part(left(key, -21), '/', 2) END),
     ((CASE WHEN status IN ('placed', 'failed') THEN right(key, 20)
       ELSE 'unsettled' END) COLLATE "C"));`,
+  // What a lockfile's schedule memory kept of the entries `state.keep` let go, brought by
+  // `state push`: through which slot they were let go, and the calls they rang, which a claim
+  // counts toward per-number limits (rang.ts). A runner of an earlier release would count
+  // none of them, and call a number within the window beside one that counts them: like
+  // versions 6 to 13, it keeps such a runner from sharing the schema.
+  (s) => `
+    ALTER TABLE ${s}.schedules ADD COLUMN pruned_through text, ADD COLUMN rang jsonb;
+    COMMENT ON COLUMN ${s}.schedules.rang IS
+      'calls let go from a pushed lockfile, per number digest: each claim counts them toward per-number limits';`,
 ];
 
 /**

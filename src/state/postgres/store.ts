@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Outcome } from '../../execute/outcome.js';
 import { commitHold } from '../failpoint.js';
-import { planImport } from '../import-plan.js';
+import { importedMemory, planImport } from '../import-plan.js';
 import { endedAnswered, endedDeclined, withOutcomes } from '../outcome.js';
 import { type DefinitionMeta, settleUnknown } from '../record.js';
 import { pruneExpired } from '../retention.js';
@@ -301,7 +301,23 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const selectRows = `SELECT ${rowColumns} FROM ${s}.placements`;
   // Under `state.keep`, the rows the view keeps, never every row ever placed (kept.ts).
   const selectKept = keptRows(s, rowColumns);
-  const selectSchedules = `SELECT key, since, reported_through FROM ${s}.schedules`;
+  const scheduleColumns = 'key, since, reported_through, pruned_through, rang';
+  const selectSchedules = `SELECT ${scheduleColumns} FROM ${s}.schedules`;
+  /**
+   * How many calls to number `$1` since `$3` the memories a pushed lockfile brought remember
+   * (rang.ts): their entries were let go before the push, so no row holds them. Judged by
+   * their `at`, as a pushed row's. A time a row (or a row's history) of that number holds too
+   * is that row's call, counted once: a lockfile `state pull` wrote from the view and pushed
+   * back remembers calls whose rows the database keeps.
+   */
+  const rangCounted = `(SELECT count(*)::int
+    FROM ${s}.schedules m CROSS JOIN LATERAL jsonb_array_elements_text(m.rang->'numbers'->$1) AS r(at)
+    WHERE m.rang IS NOT NULL AND r.at::timestamptz > $3::timestamptz
+      AND NOT EXISTS (SELECT 1 FROM ${s}.placements p
+        WHERE p.number = $1 AND p.at::timestamptz = r.at::timestamptz)
+      AND NOT EXISTS (SELECT 1 FROM ${s}.placements p, jsonb_array_elements(p.history) AS h
+        WHERE p.history IS NOT NULL AND h->>'number' = $1
+          AND (h->>'at')::timestamptz = r.at::timestamptz))`;
 
   // The first read, before anything is placed, may take VIEW_TIME_LIMIT_MS (a large state
   // over a slow network); a later one is made while calls are at the gateway, whose outcomes
@@ -643,15 +659,17 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
             // The window is judged on the database's clock, where every runner's claim took
             // its time (claimed_at): runners whose clocks disagree count each other's calls
             // as they rang. A row without one (pushed from a lockfile) and a call replaced
-            // (its history) have only the `at` of the runner that placed them.
-            `SELECT count(*)::int AS n FROM ${s}.placements
+            // (its history) have only the `at` of the runner that placed them. So have the
+            // calls whose entries `state.keep` let go before a push (rangCounted).
+            `SELECT (SELECT count(*)::int FROM ${s}.placements
              WHERE ((key <> $2 OR ($4 AND status = 'placed')) AND number = $1
                  AND status IN ('placed', 'unknown', 'claimed') AND CASE
                    WHEN claimed_at IS NULL THEN at::timestamptz > $3::timestamptz
                    ELSE claimed_at > now() + $5 * interval '1 millisecond' END)
                OR (history IS NOT NULL AND EXISTS (
                  SELECT 1 FROM jsonb_array_elements(history) AS h
-                 WHERE h->>'number' = $1 AND (h->>'at')::timestamptz > $3::timestamptz))`,
+                 WHERE h->>'number' = $1 AND (h->>'at')::timestamptz > $3::timestamptz)))
+             + ${rangCounted} AS n`,
             [c.number, c.key, since, c.replace === true, aheadMs - c.limit.windowMs],
           );
           if ((counted.rows[0]?.n ?? 0) >= c.limit.count) return 'limited';
@@ -1104,18 +1122,32 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
           column((e) => e.gateway),
         ],
       );
-      // Schedule memory the store lacks comes along; what it has stays.
-      const memory = Object.entries(incoming.schedules ?? {});
-      if (memory.length > 0) {
+      // Schedule memory the store lacks comes along; what it has stays, and what the
+      // lockfile's let go joins it (importedMemory): the calls `state.keep` let go still count
+      // toward per-number limits, and their slots are never due again.
+      const incomingMemory = Object.entries(incoming.schedules ?? {});
+      if (incomingMemory.length > 0) {
+        const { rows: known } = await patiently<ScheduleRow>(
+          client,
+          `SELECT ${scheduleColumns} FROM ${s}.schedules WHERE key = ANY($1::text[]) FOR UPDATE`,
+          [incomingMemory.map(([key]) => key)],
+        );
+        const stored = viewOf([], known).lock.schedules ?? {};
+        const memory = incomingMemory.map(
+          ([key, m]) => [key, importedMemory(stored[key], m)] as const,
+        );
         await patiently(
           client,
-          `INSERT INTO ${s}.schedules (key, since, reported_through)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-           ON CONFLICT (key) DO NOTHING`,
+          `INSERT INTO ${s}.schedules (key, since, reported_through, pruned_through, rang)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+           ON CONFLICT (key) DO UPDATE SET pruned_through = EXCLUDED.pruned_through,
+             rang = EXCLUDED.rang`,
           [
             memory.map(([key]) => key),
             memory.map(([, m]) => m.since),
             memory.map(([, m]) => m.reportedThrough ?? null),
+            memory.map(([, m]) => m.prunedThrough ?? null),
+            memory.map(([, m]) => (m.rang === undefined ? null : JSON.stringify(m.rang))),
           ],
         );
       }

@@ -15,6 +15,7 @@ import { openPostgresStore } from '../../../src/state/postgres/store.js';
 import { INTERRUPTED } from '../../../src/state/replay.js';
 import type { StateStore } from '../../../src/state/store.js';
 import { IN_FLIGHT, NotClaimed } from '../../../src/state/store.js';
+import type { Lockfile } from '../../../src/state/types.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { claimOf, describeStoreContract } from './contract.js';
 
@@ -460,13 +461,12 @@ describe('postgres store only', () => {
   test('a schema in use by a live runner of an earlier release is not brought to a newer version', async () => {
     const schema = `upgrade_${++projects}`;
     await (await openPostgresStore({ url: database, schema, command: 'callops apply' })).close();
-    // As a release before left it: two versions less (the latest one alone shares the
-    // schema), a runner of it live (its lease lasts).
+    // As a release before left it: two versions less, a runner of it live (its lease lasts).
     const before = SCHEMA_VERSION - 2;
     await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > $1`, [before]);
     // What the latest versions added goes with them.
-    await admin(`DROP INDEX "${schema}".placements_call`);
     await admin(`DROP INDEX "${schema}".placements_kept`);
+    await admin(`ALTER TABLE "${schema}".schedules DROP COLUMN pruned_through, DROP COLUMN rang`);
     await admin(
       `INSERT INTO "${schema}".runners (command, host, pid, live_until)
        VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
@@ -487,26 +487,85 @@ describe('postgres store only', () => {
     expect(await version()).toBe(SCHEMA_VERSION);
   });
 
-  test('a runner of the release before the index of the kept rows shares the schema: it is brought up to date', async () => {
+  test('a runner of the release before the memory of pushed calls let go does not share the schema', async () => {
     const schema = `upgrade_${++projects}`;
     await (await openPostgresStore({ url: database, schema, command: 'callops apply' })).close();
-    // Version 14 adds an index that only reads use: a runner of version 13 may go on beside.
-    await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > 13`);
-    await admin(`DROP INDEX "${schema}".placements_kept`);
+    // Version 15 brings calls a claim counts: a runner of version 14 would count none of them.
+    await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > 14`);
+    await admin(`ALTER TABLE "${schema}".schedules DROP COLUMN pruned_through, DROP COLUMN rang`);
     await admin(
       `INSERT INTO "${schema}".runners (command, host, pid, live_until)
        VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
     );
+    await expect(openStore(schema)).rejects.toThrow(
+      `the state schema "${schema}" is at version 14, and this callops would bring it to version 15, but a runner of an earlier release is using it`,
+    );
+    await admin(`UPDATE "${schema}".runners SET live_until = now() - interval '1 second'`);
     await openStore(schema);
     const rows = await admin<{ version: number }>(
       `SELECT max(version) AS version FROM "${schema}".callops_schema_version`,
     );
     expect(rows[0]?.version).toBe(SCHEMA_VERSION);
-    const index = await admin(
-      `SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'placements_kept'`,
-      [schema],
-    );
-    expect(index).toHaveLength(1);
+  });
+
+  describe('the calls a pushed lockfile remembers of entries state.keep let go', () => {
+    const D = 'sha256:00000000000000d1';
+    const E = 'sha256:00000000000000e2';
+    const HOUR = 3_600_000;
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const limited = (key: string, count: number, windowMs: number) =>
+      claimOf(key, { number: D, limit: { count, windowMs }, at: new Date().toISOString() });
+    const memory = (rang: Lockfile['schedules']) => ({
+      lockfileVersion: 1 as const,
+      calls: {},
+      schedules: rang,
+    });
+
+    test('count toward per-number limits at the claim, and pushed again are the same', async () => {
+      const store = await openStore(`push_rang_${++projects}`);
+      const t = ago(2 * HOUR);
+      const slot = ago(2 * HOUR + 60_000);
+      const once = { since: slot, prunedThrough: slot, rang: { numbers: { [D]: [t] } } };
+      expect(await store.import(memory({ 'default/once': once }))).toMatchObject({ ok: true });
+      // The call let go two hours ago is within a day, not within the hour.
+      expect(await store.claim(limited('a', 1, 24 * HOUR))).toBe('limited');
+      expect(await store.claim(limited('a', 1, HOUR))).toBe(true);
+      expect((await store.read()).lock.schedules?.['default/once']).toEqual(once);
+      // Pushed again: the same memory, not two calls; another push's calls join it.
+      await store.import(memory({ 'default/once': once }));
+      expect(await store.claim(limited('b', 3, 24 * HOUR))).toBe(true);
+      const other = { ...once, rang: { numbers: { [E]: [t] } } };
+      await store.import(memory({ 'default/once': other }));
+      expect((await store.read()).lock.schedules?.['default/once']?.rang).toEqual({
+        numbers: { [D]: [t], [E]: [t] },
+      });
+      expect(await store.claim(limited('c', 3, 24 * HOUR))).toBe('limited');
+    });
+
+    test('a call a row (or its history) holds too is counted once', async () => {
+      const store = await openStore(`push_rang_${++projects}`);
+      const [t0, t1] = [ago(3 * HOUR), ago(2 * HOUR)];
+      // As `state pull` writes a view that let the row go, pushed back beside the row.
+      const lockfile: Lockfile = {
+        lockfileVersion: 1,
+        calls: {
+          [`default/m@${t1.replace(/\.\d{3}Z$/, 'Z')}`]: {
+            status: 'placed',
+            sid: 'sid-1',
+            at: t1,
+            number: D,
+            history: [{ sid: 'sid-0', at: t0, number: D }],
+            definition: 'sha256:def',
+            file: 'calls/welcome.yaml',
+          },
+        },
+        schedules: { 'default/m': { since: t0, rang: { numbers: { [D]: [t0, t1] } } } },
+      };
+      expect(await store.import(lockfile)).toMatchObject({ ok: true, imported: 1 });
+      // The row counts once, as ever: not once more for each time the memory holds of it.
+      expect(await store.claim(limited('b', 2, 24 * HOUR))).toBe(true);
+      expect(await store.claim(limited('c', 2, 24 * HOUR))).toBe('limited');
+    });
   });
 
   test('a schema name outside lower-case letters, digits and _ is refused', async () => {
