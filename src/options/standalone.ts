@@ -111,7 +111,9 @@ type Validate = ((data: unknown, cxt?: unknown) => boolean) & { errors?: unknown
 
 /**
  * The lazy keyword's code: the call Ajv makes for a `$ref` (the same arguments, its errors
- * added the same way), of a function that requires the definition's module on first use.
+ * added the same way), of a function that requires the definition's module on first use:
+ * through the validator's `requireLazy` when its loader set one (callops sets the code
+ * cache's), else through `require`.
  * `compiled` holds the same definitions compiled here, for Ajv's own compile of the schema.
  */
 const lazyKeyword = (compiled: Readonly<Record<string, Validate>>) => {
@@ -144,7 +146,7 @@ const lazyKeyword = (compiled: Readonly<Record<string, Validate>>) => {
       const fn = cxt.gen.scopeValue('func', {
         ref: stand[name],
         code: new _Code(
-          `((file) => { let f; const lazy = (data, cxt) => { f ??= require(file); const ok = f(data, cxt); lazy.errors = f.errors; return ok; }; return lazy; })(${relative})`,
+          `((file) => { let f; const lazy = (data, cxt) => { const load = module.exports.requireLazy; f ??= load ? load(require.resolve(file)) : require(file); const ok = f(data, cxt); lazy.errors = f.errors; return ok; }; return lazy; })(${relative})`,
         ),
       });
       const errs = _`${fn}.errors`;

@@ -63,7 +63,12 @@ const load = (which: keyof typeof VALIDATOR_FILES): Validator => {
     const mod = requireWithCodeCache(generated(VALIDATOR_FILES[which]), undefined, '', {
       eager: true,
     });
-    return { validate: mod.exports as ValidateFunction, schema: schemaFile(which) };
+    const validate = mod.exports as ValidateFunction & { requireLazy?: (path: string) => unknown };
+    // The recognizer's module (LAZY_DEFINITIONS), required when a document first holds one,
+    // through the same code cache.
+    validate.requireLazy = (path) =>
+      requireWithCodeCache(path, undefined, '', { eager: true }).exports;
+    return { validate, schema: schemaFile(which) };
   } catch (error) {
     const compile = fallback?.compileValidator;
     if (compile === undefined) throw error;
