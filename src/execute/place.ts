@@ -58,8 +58,9 @@ export async function placeCall(
     if (turn === 'aborted') {
       if (!progress.started) return undefined;
       // Every earlier attempt was one the gateway certainly did not place (a retry is asked
-      // for no other answer: 429, 480, 503, a request never written), and the next one never
-      // left: nothing happened at the gateway, so the call is not sent and stays due.
+      // for no other answer: 429, 480, a 503 with Retry-After, a request never written), and
+      // the next one never left: nothing happened at the gateway, so the call is not sent
+      // and stays due.
       return end('failed', NOT_SENT_INTERRUPTED);
     }
     if (turn === 'stopped') {

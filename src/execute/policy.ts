@@ -110,12 +110,29 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
   const label = statusLabel(status, result.statusText);
   if (status >= 200 && status < 300) return classifySuccess(result, label, options.redact);
   // Read only from an answer that is not a success: a success is read once, for its sid.
-  const msg = gatewayMessage(result.bodyText, options.redact);
+  // A compressed body is bytes callops does not decode: what it says is left out.
+  const encoding = compressedBy(result.headers['content-encoding']);
+  const msg = encoding === undefined ? gatewayMessage(result.bodyText, options.redact) : '';
+  // `text`, then what the answer said.
+  const said = (text: string): string =>
+    encoding !== undefined ? `${text}${compressedBody(encoding)}` : msg ? `${text}: ${msg}` : text;
+  if (status === 503 && !hasRetryAfter(result.headers)) {
+    // The gateway itself never answers a create-call 503: one comes from something in front
+    // of it. An overloaded server that asks to come back later says when (Retry-After); a
+    // proxy whose connection to the gateway dropped after forwarding the request (Envoy's
+    // `upstream connect error or disconnect/reset before headers`) says nothing of the
+    // kind, and by then the gateway may have placed the call.
+    return {
+      kind: 'unknown',
+      httpStatus: status,
+      message: `${said(`the gateway answered ${label} without Retry-After`)} — a proxy answers so when its connection to the gateway dropped after the gateway may have received the request: the call may have been placed; \`callops resolve --check\` looks it up on the gateway`,
+    };
+  }
   if (RETRIABLE_STATUSES.has(status)) {
     const retryAfterMs = parseRetryAfter(result.headers['retry-after'], options.nowMs);
     return {
       kind: 'retry',
-      reason: msg ? `${label}: ${msg}` : label,
+      reason: said(label),
       httpStatus: status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...(status === 429 ? { signal: 'pause-target' as const } : {}),
@@ -126,20 +143,34 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
     const what = status === 401 ? 'api_key' : 'account_sid';
     const hint = `check ${what} of target \`${options.target}\``;
     const phrase = statusPhrase(status, result.statusText);
-    const answer = msg && msg.toLowerCase() !== phrase.toLowerCase() ? `: ${msg}` : '';
+    const answer = msg && msg.toLowerCase() !== phrase.toLowerCase() ? `${label}: ${msg}` : label;
     return {
       kind: 'failed',
       httpStatus: status,
-      message: `the gateway refused the credential (${label}${answer}) — ${hint}`,
+      message: `the gateway refused the credential (${answer}) — ${hint}`,
       signal: 'stop-target',
       stopReason: `target \`${options.target}\` refused the credential (${label}) — ${hint}`,
     };
   }
   if (status >= 400 && status < 500) {
-    return { kind: 'failed', httpStatus: status, message: msg || label };
+    return {
+      kind: 'failed',
+      httpStatus: status,
+      message: encoding === undefined ? msg || label : said(label),
+    };
+  }
+  const location = result.headers.location;
+  if (status === 303) {
+    // See Other: the server handled the POST and points at its result (RFC 9110 15.4.4),
+    // unlike the other redirects, which come before any handling.
+    const where = location ? `pointing at ${location}` : 'without a Location';
+    return {
+      kind: 'unknown',
+      httpStatus: status,
+      message: `the gateway answered ${label}, ${where}: a 303 after a POST says the request was handled — the call may have been placed`,
+    };
   }
   if (status >= 300 && status < 400) {
-    const location = result.headers.location;
     const where = location ? ` to ${location}` : '';
     return {
       kind: 'failed',
@@ -150,15 +181,42 @@ export function classifyAttempt(result: AttemptResult, options: ClassifyOptions)
   return {
     kind: 'unknown',
     httpStatus: status,
-    message: `the gateway answered ${label}${msg ? `: ${msg}` : ''} — the call may have been placed`,
+    message: `${said(`the gateway answered ${label}`)} — the call may have been placed`,
   };
 }
+
+/**
+ * The Content-Encoding of an answer compressed (gzip, br…), undefined when it is not:
+ * callops asks for no compression and decodes none, so such a body is bytes it cannot read.
+ */
+export function compressedBy(contentEncoding: string | undefined): string | undefined {
+  const encoding = contentEncoding?.trim();
+  return encoding === undefined || encoding === '' || encoding.toLowerCase() === 'identity'
+    ? undefined
+    : encoding;
+}
+
+/** What is said of an error answer's body compressed, after its status. */
+export const compressedBody = (encoding: string): string =>
+  `, its body compressed (Content-Encoding ${encoding}), which callops does not read`;
+
+/** Whether the answer carries a Retry-After, whatever its value says. */
+const hasRetryAfter = (headers: Readonly<Record<string, string>>): boolean =>
+  (headers['retry-after']?.trim() ?? '') !== '';
 
 function classifySuccess(
   result: AttemptResult & { kind: 'response' },
   label: string,
   redact: Redact,
 ): Verdict {
+  const encoding = compressedBy(result.headers['content-encoding']);
+  if (encoding !== undefined) {
+    return {
+      kind: 'unknown',
+      httpStatus: result.status,
+      message: `the gateway answered ${label} compressed (Content-Encoding ${encoding}), which callops does not read: its call sid is not known — the call may have been placed`,
+    };
+  }
   if (result.truncated) {
     // Whatever the answer says, its sid cannot be read with confidence from a cut body.
     return {

@@ -13,7 +13,14 @@ import {
   seconds,
 } from './client.js';
 import { type CallRecordEvidence, type CdrEvidence, cdrOf } from './evidence.js';
-import { gatewayMessage, MAX_ANSWER_BYTES, parseRetryAfter, statusLabel } from './policy.js';
+import {
+  compressedBody,
+  compressedBy,
+  gatewayMessage,
+  MAX_ANSWER_BYTES,
+  parseRetryAfter,
+  statusLabel,
+} from './policy.js';
 import type { ResolvedTarget } from './target.js';
 import { keepWasmAtBaseline } from './wasm-tier.js';
 
@@ -49,6 +56,10 @@ export type ReadProblem =
   | { readonly kind: 'rate-limited'; readonly retryAfterMs?: number; readonly message: string }
   /** Any other failure: the answer, or why none came. */
   | { readonly kind: 'error'; readonly message: string };
+
+/** Why an answer compressed with `encoding` tells nothing. */
+const compressedWords = (encoding: string): string =>
+  `the answer was compressed (Content-Encoding ${encoding}), and callops does not read compressed answers`;
 
 export type ReadResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -125,6 +136,14 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
         signal: bound,
       });
       const status = response.statusCode;
+      const header = response.headers['content-encoding'];
+      const encoding = compressedBy(Array.isArray(header) ? header.join(', ') : header);
+      if (status === 200 && encoding !== undefined) {
+        // Bytes callops does not decode: dropped unread, with their connection.
+        response.body.on('error', () => {});
+        response.body.destroy();
+        return fail(`${what}: ${compressedWords(encoding)}`);
+      }
       if (status === 200) {
         const length = Number(response.headers['content-length'] ?? Number.NaN);
         const answer = await read(response.body, Number.isFinite(length) ? length : -1);
@@ -152,12 +171,14 @@ export function createGatewayReader(target: ResolvedTarget, options: ReaderOptio
       if (body.error !== undefined) {
         return fail(`${what}: ${bound.timedOut ? timeoutMessage : body.error}`);
       }
-      const msg = body.truncated ? '' : gatewayMessage(body.text, redact);
+      const msg =
+        encoding === undefined && !body.truncated ? gatewayMessage(body.text, redact) : '';
+      const shown = encoding !== undefined ? compressedBody(encoding) : msg ? `: ${msg}` : '';
       const hint =
         status === 401 || status === 403
           ? ` — check the api_key and account_sid of target \`${target.name}\``
           : '';
-      return fail(`${what}: the gateway answered ${label}${msg ? `: ${msg}` : ''}${hint}`);
+      return fail(`${what}: the gateway answered ${label}${shown}${hint}`);
     } catch (error) {
       if (bound.timedOut && !signal?.aborted) return fail(`${what}: ${timeoutMessage}`);
       return fail(`${what}: ${describeError(error).message}`);

@@ -38,11 +38,13 @@ export const isCampaignKey = (key: string, name: string): boolean =>
   callName(key).startsWith(`${name}/`);
 
 /**
- * How to settle unknown `key`; `notAgain` (a campaign row that can no longer be called: why)
- * replaces the word that --retry-unknown places it again.
+ * How to settle unknown `key`: first the look-up on the gateway (`resolve --check`, which
+ * settles it when the gateway's records show its one call), then by hand. `notAgain` (a
+ * campaign row that can no longer be called: why) replaces the word that --retry-unknown
+ * places it again.
  */
 export const resolveHint = (key: string, notAgain?: string, opens?: string): string =>
-  `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? `or callops apply --retry-unknown places it again${opens === undefined ? '' : ` once its calling hours open, at ${opens}`}` : `not placed again: ${notAgain}`})`;
+  `settle: callops resolve --check ${key} looks it up on the gateway; or callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (${notAgain === undefined ? `or callops apply --retry-unknown places it again${opens === undefined ? '' : ` once its calling hours open, at ${opens}`}` : `not placed again: ${notAgain}`})`;
 
 /** What a plan says of the unknown entries it met, by key. */
 export interface PlannedUnknown {

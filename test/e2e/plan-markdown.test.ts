@@ -52,7 +52,7 @@ describe('plan --format markdown', () => {
       })}\n`,
     });
     const hint =
-      '`settle: callops resolve simulator/x --placed SID, or callops resolve simulator/x --not-placed (or callops apply --retry-unknown places it again)`';
+      '`settle: callops resolve --check simulator/x looks it up on the gateway; or callops resolve simulator/x --placed SID, or callops resolve simulator/x --not-placed (or callops apply --retry-unknown places it again)`';
     const section = [
       '### Unknown — may have been placed: 1',
       '',

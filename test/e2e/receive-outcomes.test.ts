@@ -402,7 +402,7 @@ describe.each(STORES)('receive on the %s store', (store) => {
       expect(planned.unsettled).toEqual([
         expect.objectContaining({
           key: 'sim/reminders/r1#2',
-          hint: `settle: callops resolve sim/reminders/r1#2 --placed SID, or callops resolve sim/reminders/r1#2 --not-placed (not placed again: ${words})`,
+          hint: `settle: callops resolve --check sim/reminders/r1#2 looks it up on the gateway; or callops resolve sim/reminders/r1#2 --placed SID, or callops resolve sim/reminders/r1#2 --not-placed (not placed again: ${words})`,
         }),
       ]);
     }

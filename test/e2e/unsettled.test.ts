@@ -463,7 +463,7 @@ describe('the settle hint offers --retry-unknown only when apply --retry-unknown
       const status = await gw.run(['status']);
       expect(status.code, output(status)).toBe(3);
       expect(hintOf(status.stdout, 'sim/maybe')).toContain(
-        `settle: callops resolve sim/maybe --placed SID, or callops resolve sim/maybe --not-placed (${words})`,
+        `settle: callops resolve --check sim/maybe looks it up on the gateway; or callops resolve sim/maybe --placed SID, or callops resolve sim/maybe --not-placed (${words})`,
       );
       const plan = await gw.run(['plan', '--retry-unknown']);
       expect(plan.code, output(plan)).toBe(0);

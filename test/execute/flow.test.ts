@@ -133,7 +133,7 @@ describe('executeCalls: pacing', () => {
   for (const [status, headers] of [
     [429, {}],
     [429, { 'retry-after': '1.5' }],
-    [503, {}],
+    [503, { 'retry-after': 'soon' }],
   ] as const) {
     it(`retries a ${status} ${'retry-after' in headers ? `with Retry-After ${headers['retry-after']}` : 'without Retry-After'} within a max_pause shorter than the backoff`, async () => {
       const server = await serve((_req, res) => {
@@ -178,7 +178,7 @@ describe('executeCalls: intents, secrets, interruption', () => {
       log.push(`request ${req.key}`);
       if (seen.has(req.key)) return created(res);
       seen.add(req.key);
-      reply(res, 503, 'busy');
+      reply(res, 503, 'busy', { 'retry-after': '0' });
     });
     const { outcomes } = await run(makeRequests('vg', 2), [makeTarget('vg', server.url)], {
       beforeSend: async (request) => {
@@ -202,7 +202,8 @@ describe('executeCalls: intents, secrets, interruption', () => {
     const server = await serve((req, res) => {
       const attempt = server.received.filter((r) => r.key === req.key).length;
       const msg = { msg: `echo ${canary}` };
-      if (req.key === 'vg/call-0') reply(res, attempt === 1 ? 503 : 400, msg);
+      if (req.key === 'vg/call-0')
+        reply(res, attempt === 1 ? 503 : 400, msg, { 'retry-after': '0' });
       else if (req.key === 'vg/call-1') reply(res, 500, msg);
       else if (attempt === 1) reply(res, 429, msg, { 'retry-after': '0' });
       else reply(res, 201, {});
@@ -235,7 +236,9 @@ describe('executeCalls: intents, secrets, interruption', () => {
   });
 
   it('on abort during a backoff ends the call unsent (the engine keeps it due) and leaves the rest alone', async () => {
-    const server = await serve((_req, res) => reply(res, 503, { msg: 'busy' }));
+    const server = await serve((_req, res) =>
+      reply(res, 503, { msg: 'busy' }, { 'retry-after': '1' }),
+    );
     const controller = new AbortController();
     const { outcomes } = await run(
       makeRequests('vg', 3),

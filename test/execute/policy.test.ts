@@ -107,7 +107,10 @@ describe('classifyAttempt', () => {
 
   it('keeps the class of an error answer that passed the cap, its message cut short', () => {
     const long = (status: number) =>
-      ({ ...response(status, `no: ${'x'.repeat(5000)}`), truncated: true }) as AttemptResult;
+      ({
+        ...response(status, `no: ${'x'.repeat(5000)}`, { 'retry-after': '1' }),
+        truncated: true,
+      }) as AttemptResult;
     const failed = classify(long(400));
     expect(failed).toMatchObject({ kind: 'failed', httpStatus: 400 });
     expect(failed.kind === 'failed' && failed.message.length).toBeLessThanOrEqual(300);
@@ -180,8 +183,68 @@ describe('classifyAttempt', () => {
   });
 
   it('fails a redirect rather than following it', () => {
-    const verdict = classify(response(301, '', { location: 'https://vg.example.com/' }));
-    expect(verdict).toMatchObject({ kind: 'failed', httpStatus: 301 });
+    for (const status of [300, 301, 302, 304, 307, 308]) {
+      const verdict = classify(response(status, '', { location: 'https://vg.example.com/' }));
+      expect(verdict).toMatchObject({ kind: 'failed', httpStatus: status });
+    }
+  });
+
+  it('calls a 303 unknown, naming where it points: the POST was handled', () => {
+    const where = 'https://vg.example.com/v1/Accounts/a/Calls/98e4dd21';
+    const verdict = classify(response(303, '', { location: where }));
+    expect(verdict).toEqual({
+      kind: 'unknown',
+      httpStatus: 303,
+      message: `the gateway answered 303 See Other, pointing at ${where}: a 303 after a POST says the request was handled — the call may have been placed`,
+    });
+    expect(classify(response(303, ''))).toMatchObject({
+      kind: 'unknown',
+      message:
+        'the gateway answered 303 See Other, without a Location: a 303 after a POST says the request was handled — the call may have been placed',
+    });
+  });
+
+  it('calls a 503 without Retry-After unknown, as a proxy answers it once the request may have gone', () => {
+    const envoy =
+      'upstream connect error or disconnect/reset before headers. reset reason: connection termination';
+    const verdict = classify(
+      response(503, envoy, { server: 'envoy', 'content-type': 'text/plain' }),
+    );
+    expect(verdict).toEqual({
+      kind: 'unknown',
+      httpStatus: 503,
+      message: `the gateway answered 503 Service Unavailable without Retry-After: ${envoy} — a proxy answers so when its connection to the gateway dropped after the gateway may have received the request: the call may have been placed; \`callops resolve --check\` looks it up on the gateway`,
+    });
+    // A blank Retry-After asks for nothing.
+    expect(classify(response(503, '', { 'retry-after': ' ' }))).toMatchObject({
+      kind: 'unknown',
+    });
+    // Any Retry-After is the gateway's own "later": a value that is no delay gets the backoff.
+    expect(classify(response(503, 'busy', { 'retry-after': 'soon' }))).toEqual({
+      kind: 'retry',
+      httpStatus: 503,
+      reason: '503 Service Unavailable: busy',
+    });
+  });
+
+  it('says a compressed answer is not read, for a success and an error alike', () => {
+    const gzip = { 'content-encoding': 'gzip' };
+    expect(classify(response(201, `{"sid":"${SID}"}`, gzip))).toEqual({
+      kind: 'unknown',
+      httpStatus: 201,
+      message:
+        'the gateway answered 201 Created compressed (Content-Encoding gzip), which callops does not read: its call sid is not known — the call may have been placed',
+    });
+    expect(classify(response(400, '\u001f\u008b\u0008junk', gzip))).toEqual({
+      kind: 'failed',
+      httpStatus: 400,
+      message:
+        '400 Bad Request, its body compressed (Content-Encoding gzip), which callops does not read',
+    });
+    // identity is no compression.
+    expect(
+      classify(response(201, `{"sid":"${SID}"}`, { 'content-encoding': 'identity' })),
+    ).toMatchObject({ kind: 'placed', sid: SID });
   });
 
   it('retries errors raised before sending and calls the others unknown', () => {
@@ -399,7 +462,7 @@ describe('backoff', () => {
     const verdict = classify(response(503, '', { 'retry-after': '7' }));
     if (verdict.kind !== 'retry') throw new Error('expected a retry');
     expect(retryDelay(verdict, 1, { random: () => 0.5 })).toBe(7000);
-    const bare = classify(response(503, ''));
+    const bare = classify(response(429, ''));
     if (bare.kind !== 'retry') throw new Error('expected a retry');
     expect(retryDelay(bare, 2, { random: () => 0.5 })).toBe(250);
   });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { observeCycle, waitForOutcomes } from '../../src/execute/observe.js';
 import { createGatewayReader, type ReaderOptions } from '../../src/execute/reader.js';
@@ -366,6 +367,33 @@ describe('gateway reader bounds', () => {
     expect(read.ok).toBe(false);
     expect(read.ok === false && read.message).toContain('500');
     expect(read.ok === false && read.message).not.toContain(KEY);
+  });
+
+  it('says a compressed answer is not read, whatever it holds', async () => {
+    const url = await fakeGateway((req, res) => {
+      const body = (req.url ?? '').includes('/RecentCalls') ? '{"data":[]}' : '[]';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(body));
+    });
+    const read = await reader(url).listCalls();
+    expect(read.ok === false && read.message).toBe(
+      'GET /Calls: the answer was compressed (Content-Encoding gzip), and callops does not read compressed answers',
+    );
+    const page = await reader(url).recentCalls(1);
+    expect(page.ok === false && page.message).toBe(
+      'GET /RecentCalls: the answer was compressed (Content-Encoding gzip), and callops does not read compressed answers',
+    );
+  });
+
+  it('says of an error answer compressed that its body was not read', async () => {
+    const url = await fakeGateway((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+      res.end(gzipSync('<html>bad gateway</html>'));
+    });
+    const read = await reader(url).listCalls();
+    expect(read.ok === false && read.message).toBe(
+      'GET /Calls: the gateway answered 502 Bad Gateway, its body compressed (Content-Encoding gzip), which callops does not read',
+    );
   });
 
   it('says which credential to check on a 401', async () => {

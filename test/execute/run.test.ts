@@ -87,10 +87,10 @@ describe('executeCalls: what each answer means', () => {
     ]);
   });
 
-  it('retries 503 after a backoff and 480 after a target pause, then places the call', async () => {
+  it('retries 503 after its Retry-After and 480 after a target pause, then places the call', async () => {
     const server = await serve((_req, res) => {
       const n = server.received.length;
-      if (n === 1) reply(res, 503, 'Service Unavailable');
+      if (n === 1) reply(res, 503, 'Service Unavailable', { 'retry-after': '1' });
       else if (n === 2) reply(res, 480, { msg: 'no available feature servers at this time' });
       else created(res);
     });
@@ -111,9 +111,9 @@ describe('executeCalls: what each answer means', () => {
     expect(outcomes[0]).toMatchObject({ status: 'placed', attempts: 3 });
     expect(server.received).toHaveLength(3);
     expect(intents).toHaveLength(3);
-    expect(sleeps).toEqual([125, 750]);
+    expect(sleeps).toEqual([1000, 750]);
     expect(events.filter((e) => e.type === 'call:retry')).toMatchObject([
-      { attempt: 2, delayMs: 125, reason: '503 Service Unavailable: Service Unavailable' },
+      { attempt: 2, delayMs: 1000, reason: '503 Service Unavailable: Service Unavailable' },
       { attempt: 3, delayMs: 750, reason: '480: no available feature servers at this time' },
     ]);
     expect(events.filter((e) => e.type === 'target:paused')).toHaveLength(1);
@@ -176,7 +176,9 @@ describe('executeCalls: what each answer means', () => {
   });
 
   it('fails a call whose retries ran out, with the last answer', async () => {
-    const server = await serve((_req, res) => reply(res, 503, { msg: 'busy' }));
+    const server = await serve((_req, res) =>
+      reply(res, 503, { msg: 'busy' }, { 'retry-after': '0' }),
+    );
     const { outcomes } = await run(makeRequests('vg', 1), [makeTarget('vg', server.url)], {
       maxAttempts: 3,
     });
@@ -185,7 +187,7 @@ describe('executeCalls: what each answer means', () => {
     expect(server.received).toHaveLength(3);
   });
 
-  it.each([500, 502])('leaves a %i unknown and never sends it again', async (status) => {
+  it.each([500, 502, 503])('leaves a %i unknown and never sends it again', async (status) => {
     const server = await serve((_req, res) => reply(res, status, { msg: 'fetch failed' }));
     const { outcomes } = await run(makeRequests('vg', 1), [makeTarget('vg', server.url)]);
     expect(outcomes[0]).toMatchObject({ status: 'unknown', httpStatus: status, attempts: 1 });

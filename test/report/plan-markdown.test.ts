@@ -264,7 +264,7 @@ describe('plan --format markdown', () => {
         '',
         'Each may be a call that reached someone; a person must settle it:',
         '',
-        '- `prod/lost` at 2026-11-24T07:00:00.000Z: 502 bad \\| gateway again — `settle: callops resolve prod/lost --placed SID, or callops resolve prod/lost --not-placed (or callops apply --retry-unknown places it again)`',
+        '- `prod/lost` at 2026-11-24T07:00:00.000Z: 502 bad \\| gateway again — `settle: callops resolve --check prod/lost looks it up on the gateway; or callops resolve prod/lost --placed SID, or callops resolve prod/lost --not-placed (or callops apply --retry-unknown places it again)`',
         '- ``eu/odd`\\|name`` at 2026-11-24T07:00:00.000Z — ``settle: `x` \\| y``',
         '',
         '### Due on merge: 1 call',

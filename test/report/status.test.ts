@@ -245,7 +245,7 @@ describe('status text', () => {
         '',
         'unknown (1):',
         `  prod/d  at ${AT}: timed out`,
-        '      settle: callops resolve prod/d --placed SID, or callops resolve prod/d --not-placed (or callops apply --retry-unknown places it again)',
+        '      settle: callops resolve --check prod/d looks it up on the gateway; or callops resolve prod/d --placed SID, or callops resolve prod/d --not-placed (or callops apply --retry-unknown places it again)',
         '',
         'failed (1):',
         `  prod/c  at ${AT}: 400 bad`,
@@ -358,7 +358,7 @@ describe('an unknown campaign row after its end', () => {
   it('is settled by resolve alone: no hint that --retry-unknown places it again', () => {
     const [after] = unsettledEntries(lock, [row], [], Date.parse('2026-12-05T00:00:00Z'));
     expect(after?.hint).toBe(
-      'settle: callops resolve prod/reminders/r1 --placed SID, or callops resolve prod/reminders/r1 --not-placed (not placed again: campaign reminders ended at 2026-12-01T00:00:00Z (end 2026-11-30))',
+      'settle: callops resolve --check prod/reminders/r1 looks it up on the gateway; or callops resolve prod/reminders/r1 --placed SID, or callops resolve prod/reminders/r1 --not-placed (not placed again: campaign reminders ended at 2026-12-01T00:00:00Z (end 2026-11-30))',
     );
     const [before] = unsettledEntries(lock, [row], [], Date.parse('2026-11-25T00:00:00Z'));
     expect(before?.hint).toContain('(or callops apply --retry-unknown places it again)');
@@ -378,7 +378,7 @@ describe('an unknown slot after its deadline', () => {
   it('is settled by resolve alone: no hint that --retry-unknown places it again', () => {
     const [late] = unsettledEntries(lock, [daily], [], Date.parse('2026-11-24T09:10:00Z'));
     expect(late?.hint).toBe(
-      `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (not placed again: the deadline of its slot passed at 2026-11-24T09:10:00.000Z; a slot is never placed late)`,
+      `settle: callops resolve --check ${key} looks it up on the gateway; or callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (not placed again: the deadline of its slot passed at 2026-11-24T09:10:00.000Z; a slot is never placed late)`,
     );
     const [within] = unsettledEntries(lock, [daily], [], Date.parse('2026-11-24T09:09:59Z'));
     expect(within?.hint).toContain('(or callops apply --retry-unknown places it again)');
@@ -404,7 +404,7 @@ describe('an unknown slot after its window closed', () => {
   it('is settled by resolve alone once the window closed, before its deadline', () => {
     const [closed] = unsettledEntries(lock, [late], [], Date.parse('2026-12-02T20:05:00Z'));
     expect(closed?.hint).toBe(
-      `settle: callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (not placed again: its window 08:00-21:00 closed at 2026-12-02T20:00:00.000Z (21:00 Europe/Berlin); a slot is never placed late)`,
+      `settle: callops resolve --check ${key} looks it up on the gateway; or callops resolve ${key} --placed SID, or callops resolve ${key} --not-placed (not placed again: its window 08:00-21:00 closed at 2026-12-02T20:00:00.000Z (21:00 Europe/Berlin); a slot is never placed late)`,
     );
     // Once the deadline passed too, the close is still what ended it.
     const [later] = unsettledEntries(lock, [late], [], Date.parse('2026-12-03T19:00:00Z'));
@@ -429,7 +429,7 @@ describe('an unknown call that dials another number now', () => {
   it('is settled by resolve alone: --retry-unknown does not retry it', () => {
     const [moved] = unsettledEntries(lock, [dialling('+15550000232')], [], Date.now());
     expect(moved?.hint).toBe(
-      'settle: callops resolve prod/c1 --placed SID, or callops resolve prod/c1 --not-placed (not placed again: it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it)',
+      'settle: callops resolve --check prod/c1 looks it up on the gateway; or callops resolve prod/c1 --placed SID, or callops resolve prod/c1 --not-placed (not placed again: it dials another number now than its unknown attempt did, which may have rung: --retry-unknown does not retry it)',
     );
     const [same] = unsettledEntries(lock, [dialling('+15550000231')], [], Date.now());
     expect(same?.hint).toContain('(or callops apply --retry-unknown places it again)');
