@@ -12,7 +12,9 @@ import { nothingDone, type StateUse } from './store.js';
  * does. Every command that opens the database store writes it (one small file, before it
  * sends anything); `state push` writes it once its import is done; `state pull` removes it
  * once callops.lock, written from the database, holds every placement. It names the schema,
- * never the url (nor its password).
+ * and which state that schema holds (a digest: ./postgres/schema.ts, stateIdOf), never the
+ * url (nor its password): a database store whose schema is not the one recorded refuses to
+ * open (./moved-elsewhere.ts).
  */
 export const MOVED_FILE = 'moved-to-postgres.json';
 
@@ -24,6 +26,11 @@ const movedPath = (stateDir: string): string => join(stateDir, MOVED_FILE);
 export interface Moved {
   /** The schema the state went to (its name only). */
   readonly schema: string;
+  /**
+   * Which state that schema holds (./postgres/schema.ts, stateIdOf): another database's, or
+   * a schema created anew, differs. Absent in markers of earlier releases.
+   */
+  readonly stateId?: string;
   /** When `callops state push` imported the lockfile into it (absent: never from here). */
   readonly pushedAt?: string;
   /** When the first command recorded here used the database (since the push, if any). */
@@ -37,6 +44,7 @@ export interface Moved {
 /** A marker is a few hundred bytes: anything larger (or not a file) is not read. */
 const MAX_BYTES = 4096;
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+const STATE_ID = /^[0-9a-f]{16}$/;
 const INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 const instant = (value: unknown): string | undefined =>
@@ -60,8 +68,10 @@ const parse = (text: string): Moved | undefined => {
       : 0;
   const pushedAt = instant(d.pushedAt);
   const lastAt = instant(d.lastAt);
+  const stateId = typeof d.stateId === 'string' && STATE_ID.test(d.stateId) ? d.stateId : undefined;
   return {
     schema: d.schema,
+    ...(stateId && { stateId }),
     ...(pushedAt && { pushedAt }),
     since,
     commands,
@@ -92,23 +102,32 @@ export const readMoved = async (stateDir: string): Promise<Moved | 'unreadable' 
 
 /**
  * Record that a command of this folder uses the database at `schema` now (`pushed`: that
- * `state push` imported the lockfile into it). A marker of another schema is replaced: the
- * count starts again. One file written whole (temp file, fsync, rename); the folder synced
- * only when the marker is new, so that it survives a crash.
+ * `state push` imported the lockfile into it), the state it holds being `stateId`. A marker of
+ * another schema or state is replaced: the count starts again (the commands refuse that
+ * marker first, ./moved-elsewhere.ts, but `state push` after a pull). One of an earlier
+ * release, without a state, is taken on. One file written whole (temp file, fsync, rename);
+ * the folder synced only when the marker is new, so that it survives a crash.
  */
 export const recordMoved = async (
   stateDir: string,
   schema: string,
-  options: { readonly pushed?: boolean; readonly now?: Date } = {},
+  options: { readonly pushed?: boolean; readonly now?: Date; readonly stateId?: string } = {},
 ): Promise<void> => {
   const at = (options.now ?? new Date()).toISOString();
   const before = await readMoved(stateDir);
-  const kept = typeof before === 'object' && before.schema === schema ? before : undefined;
+  const { stateId } = options;
+  const kept =
+    typeof before === 'object' &&
+    before.schema === schema &&
+    (before.stateId === undefined || before.stateId === stateId)
+      ? before
+      : undefined;
   const next: Moved =
     options.pushed === true
-      ? { schema, pushedAt: at, since: at, commands: 0 }
+      ? { schema, ...(stateId && { stateId }), pushedAt: at, since: at, commands: 0 }
       : {
           schema,
+          ...(stateId && { stateId }),
           ...(kept?.pushedAt && { pushedAt: kept.pushedAt }),
           since: kept?.since ?? at,
           commands: (kept?.commands ?? 0) + 1,
@@ -129,7 +148,7 @@ export const clearMoved = async (stateDir: string): Promise<void> => {
   }
 };
 
-const commandsText = (n: number): string => `${n} command${n === 1 ? '' : 's'}`;
+export const commandsText = (n: number): string => `${n} command${n === 1 ? '' : 's'}`;
 
 /** "moved to PostgreSQL (schema s11) at T (callops state push, and 2 commands since, last at T2)" */
 const movedText = (moved: Moved | 'unreadable'): string => {

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { openFileStore } from './file-store.js';
 import { refuseLockfileAhead } from './lockfile-ahead.js';
 import { MOVED_NAME, recordMoved, refuseMoved } from './moved.js';
+import { refuseMovedElsewhere } from './moved-elsewhere.js';
 import { DEFAULT_SCHEMA } from './postgres/schema.js';
 import { recordReceived } from './received.js';
 import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
@@ -52,8 +53,10 @@ export interface StoreSite {
 /**
  * Open the store `state:` chooses. The Postgres client is loaded only for a Postgres store,
  * so commands on the file store do not pay for it. A Postgres store is refused (and closed)
- * when the project's lockfile, or a journal in `.callops/`, holds placements the database
- * lacks (./lockfile-ahead.ts): planning from the database would place them again. Once open,
+ * when `.callops/` records that this folder's state is under another schema or in another
+ * database (./moved-elsewhere.ts), and when the project's lockfile, or a journal in
+ * `.callops/`, holds placements the database lacks (./lockfile-ahead.ts): planning from the
+ * database would place them again. Once open,
  * it records in `.callops/` that the state is in the database (./moved.ts), and the file
  * store refuses to open while that record stands: callops.lock lacks what the database placed.
  */
@@ -68,10 +71,15 @@ const schemaOf = (config: Extract<StateConfig, { backend: 'postgres' }>): string
 export const recordPushed = async (
   stateDir: string,
   config: StateConfig,
+  store: StateStore,
   warn?: (message: string) => void,
 ): Promise<void> => {
   if (config.backend !== 'postgres') return;
-  await recordMoved(stateDir, schemaOf(config), { pushed: true }).catch(movedNotRecorded(warn));
+  const { stateId } = store;
+  await recordMoved(stateDir, schemaOf(config), {
+    pushed: true,
+    ...(stateId !== undefined && { stateId }),
+  }).catch(movedNotRecorded(warn));
 };
 
 export const openStateStore = async (config: StateConfig, site: StoreSite): Promise<StateStore> => {
@@ -102,6 +110,19 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     ...(site.warn ? { warn: site.warn } : {}),
   });
   try {
+    // Every command, `state pull` and `state push` too: a pull would write callops.lock from
+    // the wrong schema and remove the record, a push import into it.
+    await refuseMovedElsewhere(
+      site.stateDir,
+      site.lockName,
+      {
+        schema: schemaOf(config),
+        stateId: store.stateId,
+        stateIdOf: store.stateIdOf,
+        holdsEntries: store.holdsEntries,
+      },
+      site.use,
+    );
     if (site.skipLockfileCheck !== true)
       await refuseLockfileAhead(
         {
@@ -125,7 +146,9 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     }
     // Before anything is sent; `state pull` removes the record, `state push` writes it itself.
     if (site.restore !== true && site.pushing !== true)
-      await recordMoved(site.stateDir, schemaOf(config)).catch(movedNotRecorded(site.warn));
+      await recordMoved(site.stateDir, schemaOf(config), {
+        ...(store.stateId !== undefined && { stateId: store.stateId }),
+      }).catch(movedNotRecorded(site.warn));
   } catch (error) {
     await store.close();
     throw error;

@@ -539,6 +539,17 @@ export interface StateStore extends StateReader, ClaimWriter, StateWriter, Locke
    * claimed). False when claims need the single-holder lock, held by this store (file).
    */
   readonly concurrentRunners: boolean;
+  /**
+   * A database store: which state its schema holds (postgres/schema.ts, stateIdOf), recorded
+   * in `.callops/` with the move to it. The file store has none.
+   */
+  readonly stateId?: string | undefined;
+  /**
+   * A database store: a live runner other than this one that may claim calls, or undefined.
+   * `state pull` refuses while there is one: it would place calls the callops.lock written
+   * lacks. The file store's run lock keeps every such runner out by itself.
+   */
+  livePlacer?(): Promise<LockHolder | undefined>;
   /** Finish pending writes and let go of connections and files. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { clearMoved, readMoved, recordMoved, refuseMoved } from '../../src/state/moved.js';
+import { refuseMovedElsewhere } from '../../src/state/moved-elsewhere.js';
 import { openStateStore } from '../../src/state/open.js';
 import { tempDir } from './helpers.js';
 
@@ -58,4 +59,52 @@ test('a marker that cannot be read still stands; clearing it lets the file store
   await clearMoved(stateDir);
   const store = await openStateStore({ backend: 'file' }, site);
   await store.close();
+});
+
+test('the record names the state its schema holds; one of an earlier release is taken on', async () => {
+  const stateDir = join(await tempDir(), '.callops');
+  await recordMoved(stateDir, 's1', { now: PUSHED });
+  expect(await readMoved(stateDir)).not.toHaveProperty('stateId');
+  // An earlier release's record, then this one's: the count goes on.
+  await recordMoved(stateDir, 's1', { now: LATER, stateId: '0123456789abcdef' });
+  expect(await readMoved(stateDir)).toMatchObject({ stateId: '0123456789abcdef', commands: 2 });
+  // Another state of that name (a state pushed there anew) starts again.
+  await recordMoved(stateDir, 's1', { now: LATER, stateId: 'fedcba9876543210' });
+  expect(await readMoved(stateDir)).toMatchObject({ stateId: 'fedcba9876543210', commands: 1 });
+});
+
+const here = (schema: string, stateId: string, entries = true) => ({
+  schema,
+  stateId,
+  stateIdOf: async (name: string) => (name === 's1' ? '0123456789abcdef' : undefined),
+  holdsEntries: async () => entries,
+});
+
+test('a database store at another schema or state than the record is refused', async () => {
+  const stateDir = join(await tempDir(), '.callops');
+  await recordMoved(stateDir, 's1', { now: PUSHED, stateId: '0123456789abcdef' });
+  await expect(
+    refuseMovedElsewhere(stateDir, 'callops.lock', here('s1', '0123456789abcdef'), 'send'),
+  ).resolves.toBeUndefined();
+  await expect(
+    refuseMovedElsewhere(stateDir, 'callops.lock', here('s2', 'aaaaaaaaaaaaaaaa'), 'send'),
+  ).rejects.toThrow(
+    'the state of this project is kept in PostgreSQL under schema s1 (.callops/moved-to-postgres.json: 1 command used it from here since 2026-11-24T10:00:00.000Z, last at 2026-11-24T10:00:00.000Z), but callops.yaml now names schema s2, which does not hold what was placed under s1: going on would place those calls again, so nothing was sent. To move the state: set `state.schema` back to s1 and run `callops state pull`',
+  );
+  await expect(
+    refuseMovedElsewhere(stateDir, 'callops.lock', here('s1', 'bbbbbbbbbbbbbbbb'), 'read'),
+  ).rejects.toThrow(
+    /under schema s1 of another database .*an apply would place those calls again\. To move the state: set `state\.url` back/,
+  );
+  // An earlier release's record: this database's while the schema holds entries.
+  await writeFile(
+    join(stateDir, 'moved-to-postgres.json'),
+    JSON.stringify({ schema: 's1', since: PUSHED.toISOString(), commands: 3 }),
+  );
+  await expect(
+    refuseMovedElsewhere(stateDir, 'callops.lock', here('s1', 'cccccccccccccccc'), 'send'),
+  ).resolves.toBeUndefined();
+  await expect(
+    refuseMovedElsewhere(stateDir, 'callops.lock', here('s1', 'cccccccccccccccc', false), 'send'),
+  ).rejects.toThrow(/^schema s1 holds no entries, but .*written by an earlier callops/);
 });

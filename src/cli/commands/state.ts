@@ -17,8 +17,10 @@ pull   writes the lockfile view from the store. With the file store (callops.loc
        dropped. It is the way on when callops.lock was deleted or replaced by an older
        copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
        callops.lock from the database (same format and order), for review or commit; it
-       refuses while callops.lock holds placements the database lacks (push them first).
-       It removes .callops/moved-to-postgres.json: the file store may then open again.
+       refuses while callops.lock holds placements the database lacks (push them first),
+       and while another runner that may place calls (run, apply, push) is live on the
+       schema (exit 75). It removes .callops/moved-to-postgres.json: the file store may
+       then open again.
 push   imports callops.lock into the postgres store, once: entries the database lacks are
        added. A key the database holds otherwise (another status or sid) is a conflict: it
        is listed and left as the database has it (exit 1), while every other entry is

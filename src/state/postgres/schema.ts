@@ -285,3 +285,34 @@ const refuseLiveRunners = async (
     `the state schema ${s} is at version ${current}, and this callops would bring it to version ${SCHEMA_VERSION}, but ${rows.length === 1 ? 'a runner of an earlier release is' : `${rows.length} runners of an earlier release are`} using it (${named}${more}): such a runner would go on without the checks version ${SCHEMA_VERSION} brings, and one person could be called twice, so the schema is left as it is and nothing was sent; stop ${rows.length === 1 ? 'it' : 'them'} (or let ${rows.length === 1 ? 'it' : 'them'} finish), then run this again`,
   );
 };
+
+/**
+ * Which state a schema holds, as `.callops/moved-to-postgres.json` records it (../moved.ts): a
+ * digest of its name and the instant callops created it there (version 1 of
+ * `callops_schema_version`, to the microsecond). Every url that reaches it (another host name,
+ * a pooler, a new password) and a restored copy give the same; another database, another
+ * schema, or one dropped and created anew, another. Undefined where callops has no schema
+ * of that name.
+ */
+export const stateIdOf = async (client: pg.ClientBase | pg.Pool, schema: string) => {
+  const s = quoteSchema(schema);
+  let created: string | undefined;
+  try {
+    const { rows } = await client.query<{ created: string }>(
+      `SELECT to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created
+       FROM ${s}.callops_schema_version WHERE version = 1`,
+    );
+    created = rows[0]?.created;
+  } catch (error) {
+    // No such schema, or no callops table in it.
+    if (isPgCode(error, '3F000', '42P01')) return undefined;
+    throw error;
+  }
+  if (created === undefined) return undefined;
+  return createHash('sha256').update(`callops:${schema}:${created}`).digest('hex').slice(0, 16);
+};
+
+const isPgCode = (error: unknown, ...codes: string[]): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  codes.includes(String((error as { code?: unknown }).code));

@@ -48,6 +48,7 @@ import {
   numberLock,
   quoteSchema,
   RUN_LOCK,
+  stateIdOf,
 } from './schema.js';
 import {
   allowing,
@@ -92,7 +93,27 @@ export interface PostgresStore extends StateStore {
    * leaves out after `state.keep` are rows still: a key let go is held, never lacking.
    */
   lacking(keys: readonly string[]): Promise<readonly string[]>;
+  /** Which state the schema holds (schema.ts, stateIdOf): undefined only if it cannot be read. */
+  readonly stateId: string | undefined;
+  /** The same of another schema of this database: undefined where callops has none. */
+  stateIdOf(schema: string): Promise<string | undefined>;
+  /** Whether the schema holds any placement, of any status. */
+  holdsEntries(): Promise<boolean>;
 }
+
+/**
+ * Runners that never claim a call (the command's words before its first flag): they do not
+ * keep `state pull` from writing callops.lock (livePlacer).
+ */
+const NEVER_CLAIM: readonly string[] = [
+  'callops plan',
+  'callops status',
+  'callops report',
+  'callops receive',
+  'callops resolve',
+  'callops unlock',
+  'callops state pull',
+];
 
 /**
  * A runner's lease: it is live for this long after each renewal, by the database's clock,
@@ -203,8 +224,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   let runner: number;
   /** When the last renewal of the lease that succeeded was sent (performance.now()). */
   let renewedAt = 0;
+  let stateId: string | undefined;
   try {
     await migrate(session, schema);
+    stateId = await stateIdOf(session, schema);
     renewedAt = performance.now();
     const sent = clock().getTime();
     const { rows } = await session.query<{ id: number; now: Date }>(
@@ -1171,10 +1194,63 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     }
   };
 
+  const holdsEntries = async (): Promise<boolean> => {
+    try {
+      const { rows } = await pool.query<{ any: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${s}.placements) AS any`,
+      );
+      return rows[0]?.any === true;
+    } catch (error) {
+      throw failure('the state database could not be read', error);
+    }
+  };
+
+  /**
+   * A live runner other than this one that may claim calls (apply, run, state push: any but
+   * NEVER_CLAIM), named as a lock's holder: the first to start. Its session holds its lock, or
+   * its lease lasts (a runner whose connections were cut places on).
+   */
+  const livePlacer = async (): Promise<LockHolder | undefined> => {
+    try {
+      const { rows } = await pool.query<{
+        command: string;
+        host: string;
+        pid: number;
+        since: string;
+        connected: boolean;
+        lease_ms: string | number | null;
+      }>(
+        `SELECT o.command, o.host, o.pid, ${connected('o.id')} AS connected,
+           to_char(o.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since,
+           GREATEST(0, EXTRACT(EPOCH FROM o.live_until - now()) * 1000) AS lease_ms
+         FROM ${s}.runners o
+         WHERE o.id <> $1 AND split_part(o.command, ' -', 1) <> ALL($2::text[])
+           AND (${connected('o.id')} OR o.live_until > now())
+         ORDER BY o.id LIMIT 1`,
+        [runner, NEVER_CLAIM],
+      );
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      const holder = { command: row.command, host: row.host, pid: row.pid, since: row.since };
+      if (row.connected || row.lease_ms === null) return holder;
+      const leaseUntil = new Date(clock().getTime() + Math.ceil(Number(row.lease_ms)));
+      return { ...holder, leaseUntil: leaseUntil.toISOString() };
+    } catch (error) {
+      throw failure('the runners of the state database could not be read', error);
+    }
+  };
+
   return {
     backend: 'postgres',
     concurrentRunners: true,
     lacking,
+    stateId,
+    stateIdOf: (name) =>
+      stateIdOf(pool, name).catch((error: unknown) => {
+        throw failure('the state database could not be read', error);
+      }),
+    holdsEntries,
+    livePlacer,
     read,
     // Every read is the database's: another runner's records are in it already.
     reread: async () => false,
