@@ -68,8 +68,8 @@ export const COMMON_OPTIONS: OptionsConfig = {
 export const COMMON_USAGE = `Common flags:
   -C DIR               project root (default: the current directory)
   --target NAME        target to use (default: default_target, the env target, or the simulator)
-  --env-file FILE      read variables from FILE, relative to the working directory
-                       (for \${VAR} references only; the real environment wins)
+  --env-file FILE      read variables from FILE, relative to the working directory, over
+                       .env (for \${VAR} references only; the real environment wins)
   --format FMT         human | json | github (github is the default when GITHUB_ACTIONS=true);
                        plan also takes markdown (a pull-request comment)
   --now ISO            evaluate schedules as at that instant (plan, status); apply: a

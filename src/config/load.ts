@@ -3,6 +3,7 @@ import type { Diagnostic } from '../validate/diagnostic.js';
 import { decodeText } from './decode.js';
 import { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
+import { envFilesOf } from './env-files.js';
 import { lookUp } from './exists.js';
 import { findCallFiles, findFiles, patternExtensions } from './find.js';
 import { type LockfileAway, leavesProject, lockfileLeaves, outside } from './inside.js';
@@ -468,13 +469,13 @@ export const findProjectFiles = async (
 export interface ProjectLook {
   /**
    * A cheap fingerprint of what loadProject would read: callops.yaml's text, the name, size,
-   * modification time and inode of every call file its globs match and of the env file, and
+   * modification time and inode of every call file its globs match and of the env files, and
    * of each recipients CSV. It changes when a file is edited, added or removed; `run`
    * compares it at each wake to pick up changes.
    */
   readonly stamp: string;
   /**
-   * callops.yaml, the call files and the env file as they were seen for the stamp (before
+   * callops.yaml, the call files and the env files as they were seen for the stamp (before
    * the definitions are read): a batch looks at them again before its requests
    * (watchDefinitions).
    */
@@ -482,8 +483,8 @@ export interface ProjectLook {
 }
 
 /**
- * Looks at the project at `root`. `envFile`: the env file the definitions are read with
- * (`--env-file FILE`, absolute), else the project's `.env`.
+ * Looks at the project at `root`. `envFile`: `--env-file FILE` (absolute), read with the
+ * definitions over the project's `.env` (envFilesOf); without it, `.env` alone.
  */
 export const projectLook = async (root: string, envFile?: string): Promise<ProjectLook> => {
   const absolute = resolve(root);
@@ -514,8 +515,8 @@ export const projectLook = async (root: string, envFile?: string): Promise<Proje
 };
 
 /**
- * callops.yaml (as `config` found it), the env file and the call files its globs match, as
- * they are now (one `stat` each), in that order.
+ * callops.yaml (as `config` found it), the env files (envFilesOf) and the call files its
+ * globs match, as they are now (one `stat` each), in that order.
  */
 const seeDefinitions = async (
   absolute: string,
@@ -528,8 +529,10 @@ const seeDefinitions = async (
   const files: FileSeen[] = [];
   if (config !== undefined)
     files.push(await seeFile(config.file, join(absolute, config.file), true));
-  // Its values are part of the definitions (`${VAR}`), read again with them.
-  files.push(await seeFile(envFile ?? '.env', envFile ?? join(absolute, '.env'), true));
+  // Their values are part of the definitions (`${VAR}`), read again with them: `.env` under
+  // --env-file too, so an edit of either is seen.
+  for (const at of envFilesOf(absolute, envFile))
+    files.push(await seeFile(at.flag ? at.path : '.env', at.path, true));
   for (const name of names) files.push(await seeFile(name, join(absolute, name)));
   return files;
 };

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { ioMessage } from './io-message.js';
 
 /**
- * The files the definitions are read from (callops.yaml, the call files, the env file), as
+ * The files the definitions are read from (callops.yaml, the call files, the env files), as
  * they were just before they were read: an edit made while a batch places its calls is seen
  * before the batch's next request, not only once the batch ends. The recipients CSVs and the
  * do-not-call lists are looked at on their own (a row as it is read again, a list before
@@ -17,7 +17,7 @@ export interface FileSeen {
   readonly seen:
     | { readonly size: number; readonly mtimeMs: number; readonly ino: number }
     | undefined;
-  /** Read for every call (callops.yaml, the env file), not for the calls it defines alone. */
+  /** Read for every call (callops.yaml, an env file), not for the calls it defines alone. */
   readonly everyCall?: true;
 }
 
@@ -39,7 +39,7 @@ export const seeFile = async (
 
 /**
  * Of `files`, those a batch's calls are read from (`used`: their call files, as the project
- * names them): callops.yaml, the env file and those call files. An edit of another call file
+ * names them): callops.yaml, the env files and those call files. An edit of another call file
  * changes no call of the batch; `run` reads it at its next wake.
  */
 export const filesOf = (files: readonly FileSeen[], used: ReadonlySet<string>): FileSeen[] =>

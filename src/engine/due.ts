@@ -380,7 +380,7 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
   }
 };
 
-/** A stop for an edit of the definitions (a call file, callops.yaml, the env file). */
+/** A stop for an edit of the definitions (a call file, callops.yaml, an env file). */
 export const edited = (stopped: EngineError): boolean =>
   stopped.cause instanceof DefinitionsChanged;
 

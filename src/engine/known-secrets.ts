@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { envFilesOf } from '../config/env-files.js';
 import { readConfigSource } from '../config/load.js';
 import { webhookSecrets } from '../receive/secrets.js';
 import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
@@ -37,9 +37,8 @@ const targetSecrets = (spec: TargetSpec, env: Env): Secret[] => {
  * Every secret value a command knows before it sends anything, for the diagnostics it
  * prints to hide: each target's api key (resolved, or as written), the values targets and
  * the state url take from the environment, the state url and its password, the variables
- * that are secret by name, and every value of the env files given (`.env` or --env-file,
- * and with --env-file the project's `.env` too: see secretEnvFiles), which hold secrets by
- * custom. A diagnostic quoting a file's text (a call file that is a link to `.env`) then
+ * that are secret by name, and every value of the env files given (`.env`, and the file
+ * --env-file names: see secretEnvFiles), which hold secrets by custom. A diagnostic quoting a file's text (a call file that is a link to `.env`) then
  * never shows one.
  */
 export const knownSecrets = (
@@ -74,19 +73,20 @@ export const knownSecrets = (
 };
 
 /**
- * The variables of the env file a command reads (`--env-file FILE`, else `.env` in the
- * project root), or none when it cannot be read: only to know what to hide, never an error.
+ * The variables of the env files a command reads (`.env` in the project root, then
+ * `--env-file FILE` over it: envFilesOf), each file's or none when it cannot be read: only
+ * to know what to hide, never an error.
  */
 export const envFileValues = async (root: string, envFile?: string): Promise<Env> => {
-  const read = await readEnvFile(envFile !== undefined ? resolve(envFile) : join(root, '.env'));
-  return 'env' in read ? read.env : {};
+  const reads = await Promise.all(envFilesOf(root, envFile).map((at) => readEnvFile(at.path)));
+  return Object.assign({}, ...reads.map((read) => ('env' in read ? read.env : {})));
 };
 
 /**
  * The env files whose values are secrets, each read as far as it can be (never an error):
- * `file`, the one a command reads (envFileValues), and `project`, the project's own `.env`
- * when --env-file names another file (else none) — it holds secrets by custom whether or not
- * the command reads it, and a call file may quote one of its values all the same.
+ * `file`, what a command reads of them (envFileValues), and `project`, the project's own
+ * `.env` when --env-file names another file (else none): a value of it that FILE overrides
+ * is no longer in `file`, yet a secret by custom, and a call file may quote it all the same.
  */
 export const secretEnvFiles = async (
   root: string,

@@ -1,4 +1,4 @@
-import { join, resolve as resolvePath } from 'node:path';
+import { envFilesOf } from '../config/env-files.js';
 import { lookUp } from '../config/exists.js';
 import { buildPlan } from '../plan/build.js';
 import { callOf, numberOfCall } from '../plan/item.js';
@@ -9,7 +9,7 @@ import { isHeldShifted } from '../plan/shifted.js';
 import { isTwinBeingPlaced } from '../plan/twin-held.js';
 import type { Plan, PlanItem } from '../plan/types.js';
 import type { RetryScope } from '../report/unsettled.js';
-import { mergeEnv, readEnvFile } from '../resolve/env-file.js';
+import { type EnvFileRead, mergeEnv, readEnvFile } from '../resolve/env-file.js';
 import { type Env, envTarget } from '../resolve/index.js';
 import { hasReference, interpolate, type Secret } from '../resolve/interpolate.js';
 import { findListed } from '../screen/list.js';
@@ -42,7 +42,7 @@ export interface Prepared {
 /** What a command says of the project it runs on. */
 export interface PrepareInput {
   readonly root: string;
-  /** The real environment; it wins over the env file. */
+  /** The real environment; it wins over the env files. */
   readonly env: Env;
   /** `--env-file FILE` as the user typed it (relative to the working directory). */
   readonly envFile?: string;
@@ -64,43 +64,46 @@ export interface PrepareResult {
 }
 
 /**
- * `--env-file FILE` (relative to the working directory, as the user typed it), or `.env` in
- * the project root when present; the real environment wins. The file's variables are only
- * used for `${VAR}` references: they never enter process.env. A FILE that cannot be read, or
- * with lines that are not variables, is a usage error naming the flag; such a `.env` is an
- * error naming the file. Every bad line is reported, at its line:column.
+ * `.env` in the project root when present, then `--env-file FILE` (relative to the working
+ * directory, as the user typed it) over it; the real environment wins over both. The files'
+ * variables are only used for `${VAR}` references: they never enter process.env. A FILE that
+ * cannot be read, or with lines that are not variables, is a usage error naming the flag;
+ * such a `.env` is an error naming the file (a usage error still when FILE has one too: both
+ * are said). Every bad line is reported, at its line:column.
  */
 export const loadEnv = async (input: PrepareInput): Promise<Env> => (await readEnv(input)).env;
 
-/** loadEnv, with the env file's own variables (`file`) apart. */
+/** loadEnv, with the env files' own variables (`file`, FILE's over `.env`'s) apart. */
 const readEnv = async (input: PrepareInput): Promise<{ env: Env; file: Env }> => {
-  const implicit = join(input.root, '.env');
-  // A `.env` that is there but cannot be followed (a link to a missing file) is read, and
-  // its error said: only a `.env` truly absent is no `.env`.
-  const file =
-    input.envFile !== undefined
-      ? resolvePath(input.envFile)
-      : (await lookUp(implicit)) !== 'absent'
-        ? implicit
-        : undefined;
-  if (file === undefined) return { env: input.env, file: {} };
-  const read = await readEnvFile(file);
-  if ('env' in read) return { env: mergeEnv(read.env, input.env), file: read.env };
-  const problems =
-    'problems' in read
-      ? read.problems.map((p) => ({ at: `:${p.line}:${p.column}`, why: p.message }))
-      : [
-          {
-            at: read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`,
-            why: read.error,
-          },
-        ];
-  const named = input.envFile !== undefined ? `--env-file ${input.envFile}` : '.env';
-  const message = problems.map((p) => `${named}${p.at}: ${p.why}`).join('\n');
-  throw new EngineError(input.envFile !== undefined ? 'usage' : 'invalid', message);
+  const file: Record<string, string> = {};
+  const said: string[] = [];
+  let usage = false;
+  for (const at of envFilesOf(input.root, input.envFile)) {
+    // A `.env` that is there but cannot be followed (a link to a missing file) is read, and
+    // its error said: only a `.env` truly absent is no `.env`.
+    if (!at.flag && (await lookUp(at.path)) === 'absent') continue;
+    const read = await readEnvFile(at.path);
+    if ('env' in read) {
+      Object.assign(file, read.env);
+      continue;
+    }
+    const named = at.flag ? `--env-file ${input.envFile}` : '.env';
+    for (const p of problemsOf(read)) said.push(`${named}${p.at}: ${p.why}`);
+    usage ||= at.flag;
+  }
+  if (said.length > 0) throw new EngineError(usage ? 'usage' : 'invalid', said.join('\n'));
+  return { env: mergeEnv(file, input.env), file };
 };
 
-/** The environment and as much of the env file as reads well (nothing when it does not). */
+/** What is wrong with an env file that was not read, each at its `:line:column` when known. */
+const problemsOf = (
+  read: Exclude<EnvFileRead, { readonly env: unknown }>,
+): { at: string; why: string }[] =>
+  'problems' in read
+    ? read.problems.map((p) => ({ at: `:${p.line}:${p.column}`, why: p.message }))
+    : [{ at: read.line === undefined ? '' : `:${read.line}:${read.column ?? 1}`, why: read.error }];
+
+/** The environment and as much of the env files as reads well (nothing of one that does not). */
 const envForSecrets = async (input: PrepareInput): Promise<{ env: Env; file: Env }> => {
   const file = await envFileValues(input.root, input.envFile).catch((): Env => ({}));
   return { env: mergeEnv(file, input.env), file };
@@ -119,11 +122,11 @@ export const prepare = async (input: PrepareInput): Promise<PrepareResult> => {
       ...(input.envFile === undefined ? {} : { envFile: input.envFile }),
     },
   );
-  // Definitions with errors are reported as they are, the env file read only for the secrets
+  // Definitions with errors are reported as they are, the env files read only for the secrets
   // they may quote: one that cannot be read (the lockfile written over `.env`) would hide
-  // the error that says why; its own problems are said once the definitions are valid.
+  // the error that says why; their own problems are said once the definitions are valid.
   const { env, file } = hasErrors(diagnostics) ? await envForSecrets(input) : await readEnv(input);
-  // With --env-file, the project's `.env` holds secrets still: what is shown hides them too.
+  // With --env-file, a value of `.env` that FILE overrides is a secret still: hidden too.
   const dotEnv =
     input.envFile === undefined ? {} : await envFileValues(input.root).catch((): Env => ({}));
   const secrets = knownSecrets(project.config, env, file, dotEnv);

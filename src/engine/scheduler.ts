@@ -53,7 +53,7 @@ export interface SchedulerInput {
   readonly stamp: string;
   /** The files of the definitions as they were seen for `stamp` (projectLook). */
   readonly files: readonly FileSeen[];
-  /** `--env-file FILE` (absolute), when given: the env file looked at with the definitions. */
+  /** `--env-file FILE` (absolute), when given: looked at with the definitions, as `.env` is. */
   readonly envFile?: string;
   /** Loads the definitions again; throws an EngineError when they are invalid. */
   readonly reload: () => Promise<Prepared>;
@@ -644,7 +644,7 @@ const schedule = async (
           // Stopped on request once the calls in flight were recorded: the loop ends below,
           // exit 1 still if a call of the batch failed or is unknown.
           if (result.status === 'failed') failed = true;
-          // A call file (callops.yaml, the env file) edited during the batch: the calls not
+          // A call file (callops.yaml, an env file) edited during the batch: the calls not
           // sent stay due, and the definitions are read again at once, before any of them
           // goes. No failure: run follows edited definitions.
           if (result.stopped !== undefined && edited(result.stopped)) {

@@ -27,11 +27,11 @@ export const errorAt = (
 
 /**
  * A variable a reference names that is set nowhere: where it is used, and where to set it —
- * the environment, or the env file the command reads: `envFile`, the `--env-file FILE` given
- * (as typed; `.env` is then not read), else `.env` in the project root, there or not.
+ * the environment, or an env file the command reads: `.env` in the project root, there or
+ * not, and `envFile`, the `--env-file FILE` given (as typed), read over it.
  */
 export const missingMessage = (name: string, at: string, envFile?: string): string =>
-  `missing environment variable ${name} (referenced at ${at || '/'}; set it in the environment or in ${envFile === undefined ? '.env' : `${envFile} (--env-file)`})`;
+  `missing environment variable ${name} (referenced at ${at || '/'}; set it in the environment${envFile === undefined ? ' or in .env' : `, in .env or in ${envFile} (--env-file)`})`;
 
 export const malformedMessage = (text: string): string =>
   fallbackDepth(text) > MAX_FALLBACK_DEPTH

@@ -386,7 +386,7 @@ describe('projectStamp', () => {
     }
   });
 
-  it('changes when the env file is created or edited: `.env`, or the one --env-file names', async () => {
+  it('changes when an env file is created or edited: `.env`, and the one --env-file names', async () => {
     const root = await project({ 'calls/a.yaml': CALLS });
     const first = await projectStamp(root);
     await writeFile(join(root, '.env'), 'A=1\n');
@@ -398,7 +398,11 @@ describe('projectStamp', () => {
     await writeFile(other, 'A=1\n');
     const named = await projectStamp(root, other);
     await writeFile(other, 'A=22\n');
-    expect(await projectStamp(root, other)).not.toBe(named);
+    const edited = await projectStamp(root, other);
+    expect(edited).not.toBe(named);
+    // .env is read under --env-file too: an edit of it is a change of the definitions.
+    await writeFile(join(root, '.env'), 'A=333\n');
+    expect(await projectStamp(root, other)).not.toBe(edited);
   });
 
   it('never waits on a FIFO named like a call file', async () => {

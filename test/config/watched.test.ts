@@ -45,6 +45,38 @@ describe('definitionFiles', () => {
       'calls/b.yaml',
     ]);
   });
+
+  it('under --env-file, lists .env and that file: both are read, and a batch watches both', async () => {
+    const root = await project({
+      'calls/a.yaml': CALLS,
+      '.env': 'A=1\n',
+      'ci/ci.env': 'B=2\n',
+    });
+    const ci = join(root, 'ci/ci.env');
+    const files = await definitionFiles(root, ci);
+    expect(files.map((f) => [f.file, f.everyCall === true, f.seen !== undefined])).toEqual([
+      ['.env', true, true],
+      [ci, true, true],
+      ['calls/a.yaml', false, true],
+    ]);
+    expect(filesOf(files, new Set()).map((f) => f.file)).toEqual(['.env', ci]);
+    // An edit of either stops a batch.
+    await writeFile(join(root, '.env'), 'A=11\n');
+    expect(await changed(watchDefinitions(files, 0).check())).toBe(
+      '.env: its size or modification time',
+    );
+    const again = await definitionFiles(root, ci);
+    await writeFile(ci, 'B=22\n');
+    expect(await changed(watchDefinitions(again, 0).check())).toBe(
+      `${ci}: its size or modification time`,
+    );
+  });
+
+  it('lists the project .env once when --env-file names it', async () => {
+    const root = await project({ 'calls/a.yaml': CALLS, '.env': 'A=1\n' });
+    const files = await definitionFiles(root, join(root, '.env'));
+    expect(files.map((f) => f.file)).toEqual([join(root, '.env'), 'calls/a.yaml']);
+  });
 });
 
 describe('watchDefinitions', () => {

@@ -3,18 +3,22 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { track } from './children.js';
 import {
+  ACCOUNT_SID,
+  API_KEY,
   APP_SID,
   BIN,
   type CliResult,
   callsYaml,
   cliEnv,
   collect,
+  FROM,
   type Gateway,
   makeProject,
   output,
   type Project,
   runCli,
   startGateway,
+  startRun,
 } from './helpers.js';
 
 /** `bin/callops.js ARGS` executed directly, through its shebang, as a linked `callops` is. */
@@ -98,27 +102,127 @@ describe('--env-file', () => {
     expect(g.sim.received()).toHaveLength(0);
   });
 
-  it('a missing variable is to be set in the env file read: FILE under --env-file, else .env', async () => {
+  it('a missing variable is to be set in an env file read: .env, and FILE under --env-file', async () => {
     elsewhere = await makeProject({
       'calls/a.yaml': callsYaml([{ name: 'one', to: '{ type: phone, number: "${TO}" }' }]),
       'vars/ci.env': 'OTHER=1\n',
     });
     const said = (where: string) =>
       `missing environment variable TO (referenced at /to/number; set it in the environment or in ${where})`;
+    const both =
+      'missing environment variable TO (referenced at /to/number; set it in the environment, in .env or in vars/ci.env (--env-file))';
     // No env file at all: .env is where callops would read it.
     const none = await runCli(['plan'], { cwd: elsewhere.dir });
     expect(none.code, output(none)).toBe(0);
     expect(none.stderr).toContain(said('.env'));
-    // With --env-file, .env is not read: the file named is the place.
+    // With --env-file, .env is read too (when there): either is a place.
     const named = await runCli(['plan', '--env-file', 'vars/ci.env'], { cwd: elsewhere.dir });
     expect(named.code, output(named)).toBe(0);
-    expect(named.stderr).toContain(said('vars/ci.env (--env-file)'));
-    expect(named.stderr).not.toContain('in .env');
+    expect(named.stderr).toContain(both);
     await elsewhere.write('.env', 'OTHER=2\n');
     const implicit = await runCli(['plan'], { cwd: elsewhere.dir });
     expect(implicit.stderr).toContain(said('.env'));
-    const both = await runCli(['plan', '--env-file', 'vars/ci.env'], { cwd: elsewhere.dir });
-    expect(both.stderr).toContain(said('vars/ci.env (--env-file)'));
+    const withDotEnv = await runCli(['plan', '--env-file', 'vars/ci.env'], { cwd: elsewhere.dir });
+    expect(withDotEnv.stderr).toContain(both);
+  });
+
+  describe('with .env beside callops.yaml', () => {
+    // The target's credentials and the application in .env, the numbers and a token in
+    // another file, as a CI job adds its own to what the project keeps.
+    const TOKEN = 'tok-9c2e5f-not-shown';
+    const DOT_NUMBER = '+15550003333';
+    const CALLS = callsYaml(
+      [{ name: 'one', to: '{ type: phone, number: "${NUM1}" }' }],
+      ['application_sid: ${APP_SID}', 'from: "${FROM_NUM}"', 'tag: { note: "${SECRET_TOKEN}" }'],
+    );
+
+    const withBoth = async () => {
+      gw = await startGateway({
+        'calls/a.yaml': CALLS,
+        '.env': [
+          `VG_API_KEY=${API_KEY}`,
+          `VG_ACCOUNT_SID=${ACCOUNT_SID}`,
+          'APP_SID=00000000-0000-4000-8000-000000000000',
+          `FROM_NUM=+15550001111`,
+          `NUM1=${DOT_NUMBER}`,
+          '',
+        ].join('\n'),
+        'other.env': `NUM1=${NUMBER}\nSECRET_TOKEN=${TOKEN}\n`,
+      });
+      return gw;
+    };
+    /** The environment of a machine that sets none of the project's variables. */
+    const bare = { VG_API_KEY: undefined, VG_ACCOUNT_SID: undefined };
+
+    it('reads both: .env, then FILE over it, the real environment over both', async () => {
+      const g = await withBoth();
+      const plan = await g.run(['plan', '--env-file', 'other.env'], bare);
+      expect(plan.code, output(plan)).toBe(0);
+      expect(plan.stderr).not.toContain('missing environment variable');
+      const r = await g.run(['apply', '--yes', '--env-file', 'other.env'], {
+        ...bare,
+        APP_SID,
+      });
+      expect(r.code, output(r)).toBe(0);
+      const [placed] = g.placed();
+      const body = placed?.body as {
+        to: { number: string };
+        application_sid: string;
+        tag: unknown;
+      };
+      // NUM1 is the file's, over .env's; APP_SID the environment's, over .env's.
+      expect(body.to.number).toBe(NUMBER);
+      expect(body.application_sid).toBe(APP_SID);
+      expect(body.tag).toEqual({ note: TOKEN });
+      for (const res of [plan, r]) {
+        expect(output(res)).not.toContain(TOKEN);
+        expect(output(res)).not.toContain(API_KEY);
+      }
+    });
+
+    it('a FILE that is not there stays a usage error naming the flag, and nothing is sent', async () => {
+      const g = await withBoth();
+      const r = await g.run(['apply', '--yes', '--env-file', 'nope.env'], bare);
+      expect(r.code, output(r)).toBe(64);
+      expect(r.stderr).toMatch(/--env-file nope\.env: .*no such file/);
+      expect(g.sim.received()).toHaveLength(0);
+    });
+
+    it('run reads .env again under --env-file when it is edited', { timeout: 60_000 }, async () => {
+      const g = await withBoth();
+      const tick = callsYaml(
+        [
+          {
+            name: 'tick',
+            to: '{ type: phone, number: "${NUM2}" }',
+            extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'],
+          },
+        ],
+        [`application_sid: ${APP_SID}`, `from: "${FROM}"`],
+      );
+      await g.project.write('calls/a.yaml', tick);
+      await g.project.write(
+        '.env',
+        `VG_API_KEY=${API_KEY}\nVG_ACCOUNT_SID=${ACCOUNT_SID}\nNUM2=+15550004001\n`,
+      );
+      const run = startRun(g, ['--env-file', 'other.env'], { env: {} });
+      const dialled = () => g.placed().map((p) => (p.body as { to: { number: string } }).to.number);
+      await run.until("a tick to .env's number", () =>
+        dialled().includes('+15550004001') ? true : undefined,
+      );
+      await g.project.write(
+        '.env',
+        `VG_API_KEY=${API_KEY}\nVG_ACCOUNT_SID=${ACCOUNT_SID}\nNUM2=+15550004002\n`,
+      );
+      await run.until('a tick to the edited number', () =>
+        dialled().includes('+15550004002') ? true : undefined,
+      );
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.code, run.soFar()).toBe(0);
+      expect(run.soFar()).toMatch(/definitions reloaded: /);
+      expect(run.soFar()).not.toContain(API_KEY);
+    });
   });
 
   describe('a line that is not a variable', () => {

@@ -176,10 +176,10 @@ describe('resolveCall', () => {
     });
   });
 
-  it('under --env-file, names that file where to set a missing variable, not .env (not read then)', () => {
+  it('under --env-file, names that file and .env (read under it) where to set a missing variable', () => {
     const r = resolveCall(def('welcome', options), { VG_APP_SID: 'app' }, 'vars/prod.env');
     expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
-      'missing environment variable ALICE_NUMBER (referenced at /to/number; set it in the environment or in vars/prod.env (--env-file))',
+      'missing environment variable ALICE_NUMBER (referenced at /to/number; set it in the environment, in .env or in vars/prod.env (--env-file))',
     ]);
   });
 

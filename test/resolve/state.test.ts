@@ -174,10 +174,10 @@ describe('resolveState', () => {
     });
   });
 
-  it('under --env-file, the missing variable is to be set in that file', () => {
+  it('under --env-file, the missing variable is to be set in that file or in .env, both read', () => {
     const r = resolveState(postgres('${CALLOPS_DATABASE_URL}'), {}, 'ci.env');
     expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
-      'missing environment variable CALLOPS_DATABASE_URL (referenced at /state/url; set it in the environment or in ci.env (--env-file))',
+      'missing environment variable CALLOPS_DATABASE_URL (referenced at /state/url; set it in the environment, in .env or in ci.env (--env-file))',
     ]);
   });
 

@@ -79,10 +79,10 @@ describe('resolveTarget', () => {
     ]);
   });
 
-  it('under --env-file, names that file where to set a missing variable', () => {
+  it('under --env-file, names that file and .env where to set a missing variable', () => {
     const r = resolveTarget(spec({ rate: '${RATE}' }), env, 'prod.env');
     expect(!r.ok && r.diagnostics.map((d) => d.message)).toEqual([
-      'missing environment variable RATE (referenced at /targets/prod/rate; set it in the environment or in prod.env (--env-file))',
+      'missing environment variable RATE (referenced at /targets/prod/rate; set it in the environment, in .env or in prod.env (--env-file))',
     ]);
   });
 

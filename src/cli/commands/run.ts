@@ -31,7 +31,7 @@ once, never placed late; after downtime only the most recent slot still due is p
 the schedule says \`catchup: all\`). Unscheduled calls not yet placed are placed at start.
 Definitions are looked at again at every wake (at least once a minute, and always before a
 slot is placed): an edited, added or removed call takes effect then; definitions left
-invalid place nothing until they are fixed. An edit of callops.yaml, the env file or the
+invalid place nothing until they are fixed. An edit of callops.yaml, an env file or the
 call file of a call being placed stops its batch before the next request (looked at most
 every 250 ms); run then reads the definitions again and goes on as they say now. A placement a do-not-call list holds back is
 said suppressed once, when it falls due (a list is read again once it changes); one the
