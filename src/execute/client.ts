@@ -20,6 +20,8 @@ export type AttemptResult =
       readonly bodyError?: string;
       /** Set when the body was longer than MAX_ANSWER_BYTES: the rest was not read. */
       readonly truncated?: true;
+      /** Its place among the answers of its connection (see AnswerTurn); absent when not known. */
+      readonly turn?: AnswerTurn;
     }
   | {
       readonly kind: 'error';
@@ -28,6 +30,28 @@ export type AttemptResult =
       readonly code: string;
       readonly message: string;
     };
+
+/**
+ * An answer's place among the answers of its keep-alive connection. HTTP/1.1 pairs an
+ * answer with a request by order alone: one answer too many on a connection (a proxy whose
+ * queue is out of step sends one answer twice) is read as the next request's, and every
+ * answer after it as the answer of the request sent before its own. Only a sid the state
+ * already holds for another call shows it. Then no later answer read on that connection can
+ * be trusted, even one already read for a call placed beside it: an answer is judged only
+ * once every earlier answer on its connection was (`earlier`).
+ */
+export interface AnswerTurn {
+  /**
+   * Resolves once every earlier answer on the connection was judged: false when one was out
+   * of step (this answer may then be another request's).
+   */
+  readonly earlier: Promise<boolean>;
+  /**
+   * Says, once, whether this answer was its request's: false ends its connection, so that
+   * no later answer is read from it, and every later answer read on it says `earlier` false.
+   */
+  judge(inStep: boolean): void;
+}
 
 export interface GatewayClient {
   readonly target: string;
@@ -43,7 +67,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export const BACKSTOP_MS = 1_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 const ATTEMPT_LINE = `\r\n${ATTEMPT_HEADER}: `;
-const REGISTRY = Symbol.for('callops.execute.sent-attempts');
+const REGISTRY = Symbol.for('callops.execute.sent-attempts.turns');
 
 /**
  * What undici is given as an attempt's `signal`: the one listener undici adds, called once
@@ -178,16 +202,58 @@ export function deadlineQueue(timeoutMs: number, now: () => number = () => perfo
   };
 }
 
+/** The socket undici wrote an attempt on, as far as it is ended here. */
+interface Connection {
+  destroy(): unknown;
+}
+
+/** An attempt written to a socket: where, and its answer's turn on it. */
+interface Sent {
+  readonly socket: Connection;
+  readonly turn: AnswerTurn;
+}
+
+/** The answers judged on each socket: a promise of whether all were in step, by socket. */
+const lines = new WeakMap<Connection, Promise<boolean>>();
+const IN_STEP = Promise.resolve(true);
+
 /**
- * Attempt ids whose request headers undici has written to a socket. Filled from the
- * `undici:client:sendHeaders` diagnostics channel, subscribed once per process (the set
- * lives on globalThis so that a second copy of this module shares it).
+ * The turn of the next answer on `socket`, taken when its request is written: requests on
+ * a connection are written, and answered, one after the other (pipelining 1).
  */
-function sentAttempts(): Set<string> {
-  const registry = globalThis as { [REGISTRY]?: Set<string> };
+function takeTurn(socket: Connection): AnswerTurn {
+  const earlier = lines.get(socket) ?? IN_STEP;
+  let judged: ((inStep: boolean) => void) | undefined;
+  const mine = new Promise<boolean>((resolve) => {
+    judged = resolve;
+  });
+  lines.set(
+    socket,
+    earlier.then((inStep) => inStep && mine),
+  );
+  return {
+    earlier,
+    judge(inStep) {
+      judged?.(inStep);
+      judged = undefined;
+      // Out of step: nothing more is read from it. undici fails a request written on it
+      // meanwhile (sent: unknown) and opens a new connection, which starts in step.
+      if (!inStep) socket.destroy();
+    },
+  };
+}
+
+/**
+ * Attempt ids whose request headers undici has written to a socket, with that socket and
+ * their answer's turn on it. Filled from the `undici:client:sendHeaders` diagnostics
+ * channel, subscribed once per process (the map lives on globalThis so that a second copy
+ * of this module shares it).
+ */
+function sentAttempts(): Map<string, Sent> {
+  const registry = globalThis as { [REGISTRY]?: Map<string, Sent> };
   const existing = registry[REGISTRY];
   if (existing) return existing;
-  const sent = new Set<string>();
+  const sent = new Map<string, Sent>();
   registry[REGISTRY] = sent;
   subscribe('undici:client:sendHeaders', (message) => {
     const headers = (message as { headers?: unknown }).headers;
@@ -198,7 +264,8 @@ function sentAttempts(): Set<string> {
     const from = at + ATTEMPT_LINE.length;
     const end = headers.indexOf('\r\n', from);
     const id = headers.slice(from, end < 0 ? undefined : end).trim();
-    if (id) sent.add(id);
+    const socket = (message as { socket?: Connection }).socket;
+    if (id && socket !== undefined) sent.set(id, { socket, turn: takeTurn(socket) });
   });
   return sent;
 }
@@ -265,6 +332,7 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
         statusText: response.statusText ?? '',
         headers: flattenHeaders(response.headers),
         bodyText: body.text,
+        turn: sent.get(attemptId)?.turn,
       };
       // The usual answer is that literal alone (spreads after it cost an object each).
       if (bodyError === undefined && !body.truncated) return answer;
@@ -274,7 +342,12 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
         ...(body.truncated ? { truncated: true as const } : {}),
       };
     } catch (error) {
-      const sentNow = sent.has(attemptId);
+      const written = sent.get(attemptId);
+      const sentNow = written !== undefined;
+      // No whole answer: one may still come on its connection, where the next request would
+      // read it as its own. undici ends such a connection itself; no later answer on it is
+      // trusted all the same.
+      written?.turn.judge(false);
       if (bound.timedOut && !signal?.aborted) {
         return { kind: 'error', sent: sentNow, code: 'TIMEOUT', message: timeoutMessage };
       }

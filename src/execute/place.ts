@@ -6,7 +6,13 @@ import {
   type OutcomeStatus,
   StoppedBeforeSend,
 } from './outcome.js';
-import { classifyAttempt, retryDelay, reusedSidMessage, type Verdict } from './policy.js';
+import {
+  classifyAttempt,
+  retryDelay,
+  reusedSidMessage,
+  statusLabel,
+  type Verdict,
+} from './policy.js';
 import type { CallRequest } from './target.js';
 import {
   pauseTarget,
@@ -109,10 +115,19 @@ export async function placeCall(
       redact: rt.redact,
     });
     if (result.kind === 'response' && result.status !== 480) targetAnswered(state);
+    // An answer read on a connection after one that was out of step may be another
+    // request's, whatever it says (a 201, or a 503 that would send the call again).
+    const answer = result.kind === 'response' ? result : undefined;
+    if (answer?.turn !== undefined && !(await answer.turn.earlier)) {
+      answer.turn.judge(false);
+      return end('unknown', shiftedMessage(answer.status), withStatus(answer.status));
+    }
+    // One call has one sid: a sid another key has is not this call's, nor is its answer.
+    const holder =
+      verdict.kind === 'placed' ? await rt.sidHolder?.(request.key, verdict.sid) : undefined;
+    answer?.turn?.judge(holder === undefined);
     switch (verdict.kind) {
       case 'placed': {
-        // One call has one sid: a sid another key has is not this call's.
-        const holder = await rt.sidHolder?.(request.key, verdict.sid);
         if (holder !== undefined) {
           return end('unknown', reusedSidMessage(verdict, holder), withStatus(verdict.httpStatus));
         }
@@ -230,6 +245,10 @@ async function scheduleRetry(
   if (verdict.signal !== 'pause-target') await rt.sleep(delayMs);
   return undefined;
 }
+
+/** An answer read on its connection after one that was not its request's. */
+const shiftedMessage = (status: number): string =>
+  `the gateway answered ${statusLabel(status)} on a connection an earlier answer showed out of step: this answer may be another request's — the call may have been placed`;
 
 function withStatus(httpStatus: number | undefined): Partial<Outcome> {
   return httpStatus === undefined ? {} : { httpStatus };
