@@ -2,7 +2,7 @@ import { watchedByReader } from '../engine/entry-readers.js';
 import { recordObservations } from '../engine/observe.js';
 import type { Prepared } from '../engine/prepare.js';
 import { openReaders } from '../engine/readers.js';
-import { observeCycle, type RecordObservations } from '../execute/observe.js';
+import { observeCycle, otherNumberWords, type RecordObservations } from '../execute/observe.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { CommandContext } from './context.js';
@@ -71,18 +71,21 @@ export const refreshOutcomes = async (
       recorded += cycle.observations.length;
       const finals = cycle.observations.filter((o) => o.outcome.status !== 'in-progress').length;
       const seen = cycle.observations.length;
+      const other = cycle.otherNumber ?? [];
       // A call is not found only once the gateway was read whole: a read that stopped early
       // (an error page, a 401, rate limiting) checked none of the rest.
-      const rest = watched.length - seen;
+      const rest = watched.length - seen - other.length;
+      const elsewhere = other.length === 0 ? '' : `, ${other.length} to another number`;
       const found =
         cycle.problem === undefined
-          ? `${finals} ended, ${seen - finals} in progress, ${rest} not found`
-          : seen === 0
+          ? `${finals} ended, ${seen - finals} in progress${elsewhere}, ${rest} not found`
+          : seen + other.length === 0
             ? 'none checked'
-            : `${finals} ended, ${seen - finals} in progress, ${rest} not checked`;
+            : `${finals} ended, ${seen - finals} in progress${elsewhere}, ${rest} not checked`;
       ctx.stderr.write(
         `refresh: asked target ${name} about ${plural(watched.length, 'call')} (${plural(cycle.requests, 'request')}): ${found}\n`,
       );
+      for (const w of other) ctx.stderr.write(`refresh: ${otherNumberWords(w)}\n`);
       if (cycle.problem) {
         problems += 1;
         ctx.stderr.write(

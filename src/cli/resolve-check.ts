@@ -12,6 +12,7 @@ import {
   dialsAsIntended,
   type Handler,
   type Intent,
+  type SidHolder,
 } from '../execute/match.js';
 import { gatherEvidence } from '../execute/observe.js';
 import { printable } from '../report/printable.js';
@@ -74,7 +75,7 @@ interface Checked {
 }
 
 const candidateLine = (c: Candidate): string =>
-  `    ${c.sid}  to ${c.to}  from ${c.from}  ${c.at ?? 'time not known yet (no call detail record)'}  ${c.status}`;
+  `    ${c.sid}  to ${c.to}  from ${c.from}  ${c.at ?? 'time not known yet (no call detail record)'}  ${c.status}${c.heldBy === undefined ? '' : `  (its sid is recorded for ${c.heldBy}, which dialled another number)`}`;
 
 /** What was looked for, where it is not the call as defined now (see Checked), or ''. */
 const noteOf = (c: Checked): string =>
@@ -162,10 +163,18 @@ const checkWith = async (
         `${printable(describeTarget(target, specs, prepared.env, prepared.secrets))}\n`,
       );
   }
-  const known = new Set<string>();
-  for (const e of Object.values(view.calls)) {
-    if (e.sid) known.add(e.sid.toLowerCase());
-    for (const h of e.history ?? []) known.add(h.sid.toLowerCase());
+  // The entry of each sid the lockfile holds, with the number it dialled: a call whose sid
+  // an entry that dialled another number holds is still shown (candidatesFor). A sid held
+  // twice, or superseded (no number of its own), is left out as any other held sid.
+  const known = new Map<string, SidHolder>();
+  const hold = (sid: string, holder: SidHolder): void => {
+    const id = sid.toLowerCase();
+    const was = known.get(id);
+    known.set(id, was === undefined ? holder : { key: was.key });
+  };
+  for (const [key, e] of Object.entries(view.calls)) {
+    if (e.sid) hold(e.sid, e.number === undefined ? { key } : { key, number: e.number });
+    for (const h of e.history ?? []) hold(h.sid, { key });
   }
   const byName = new Map(prepared.project.calls.map((c) => [c.name, c]));
   const readers = openReaders(prepared, keys.map(readerOf));

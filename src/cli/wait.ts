@@ -1,6 +1,6 @@
 import type { Prepared } from '../engine/prepare.js';
 import { SIMULATOR_TARGET } from '../engine/targets.js';
-import { type Watched, waitForOutcomes } from '../execute/observe.js';
+import { otherNumberWords, type Watched, waitForOutcomes } from '../execute/observe.js';
 import { emptyOutcomeCounts } from '../state/outcome.js';
 import type { StateStore } from '../state/store.js';
 import type { CallOutcome, CallOutcomeStatus, Lockfile } from '../state/types.js';
@@ -48,7 +48,7 @@ export const parseWaitFlag = (values: CommandContext['values']): number | undefi
 export const placedBy = (before: Lockfile, after: Lockfile): Watched[] =>
   Object.entries(after.calls).flatMap(([key, e]) =>
     e.status === 'placed' && e.sid !== undefined && before.calls[key]?.sid !== e.sid
-      ? [{ key, sid: e.sid, at: e.at }]
+      ? [{ key, sid: e.sid, at: e.at, ...(e.number === undefined ? {} : { number: e.number }) }]
       : [],
   );
 
@@ -147,6 +147,7 @@ export const waitForPlaced = async (
         signal: ctx.signal,
       });
       for (const [key, o] of waited.outcomes) outcomes.set(key, o);
+      for (const w of waited.otherNumber ?? []) notes.push(`--wait: ${otherNumberWords(w)}`);
       // A read the stop cut short is no problem of the gateway's.
       if (waited.problem && !ctx.signal.aborted)
         notes.push(`--wait: target ${name}: ${waited.problem.message}`);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { observeCycle, type Watched } from '../execute/observe.js';
+import { observeCycle, otherNumberWords, type Watched } from '../execute/observe.js';
 import type { StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { watchedByReader } from './entry-readers.js';
@@ -56,6 +56,8 @@ export class OutcomeRefresher {
   private readonly next = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly reported = new Set<string>();
+  /** Keys said to have a sid the gateway records to another number (said once each). */
+  private readonly otherNumber = new Set<string>();
   /** Each target's cycle in flight. */
   private readonly cycles = new Map<string, Promise<void>>();
   /** Aborted by run's stop, or once the refresher is closed. */
@@ -175,6 +177,15 @@ export class OutcomeRefresher {
       // Cut short by a stop (what it read may be partial), or placing paused meanwhile: the
       // next refresh reads it again.
       if (signal.aborted || this.paused) return;
+      for (const w of cycle.otherNumber ?? []) {
+        if (this.otherNumber.has(w.key)) continue;
+        this.otherNumber.add(w.key);
+        await this.input.sink({
+          type: 'scheduler:refresh-problem',
+          target,
+          message: otherNumberWords(w),
+        });
+      }
       if (cycle.observations.length > 0) {
         // Looked at again once it is the refresh's turn: a wake may have paused placing.
         const changed = await this.input.turn(async () =>

@@ -1,4 +1,10 @@
-import { destinationNumber, isDigestOf, numberKey } from '../screen/number.js';
+import {
+  addressKey,
+  destinationNumber,
+  isDigestOf,
+  namesOtherKey,
+  numberKey,
+} from '../screen/number.js';
 import type { CallRecordEvidence, CdrEvidence } from './evidence.js';
 import { isCallSid } from './policy.js';
 
@@ -71,8 +77,19 @@ const otherHandler = (
   );
 };
 
+/** The entry the lockfile records a sid for, and the digest of the number it dialled. */
+export interface SidHolder {
+  readonly key: string;
+  readonly number?: string;
+}
+
 export interface Candidate {
   readonly sid: string;
+  /**
+   * The entry whose sid this call has, though that entry dialled another number: its sid
+   * may have come to it with an answer out of step. Shown, never settled on.
+   */
+  readonly heldBy?: string;
   readonly to: string;
   readonly from: string;
   /** ISO-8601 attempt time, from the call detail record; absent for a live record. */
@@ -114,17 +131,37 @@ export const dialsAsIntended = (
   return key !== undefined && isDigestOf(intent.number, key);
 };
 
+/**
+ * Whether a gateway's record of a call names another destination than the number an entry
+ * recorded its attempt dialled (`dialled`, its digest): the record is then not of that
+ * entry's call, whatever sid it has (an answer out of step recorded another call's sid on
+ * it). A record that names no `to`, or an entry that recorded no number, tells nothing.
+ */
+export const namesOtherNumber = (dialled: string | undefined, to: string): boolean =>
+  namesOtherKey(dialled, addressKey(to));
+
 export const candidatesFor = (
   intent: Intent,
   evidence: {
     readonly records: readonly CallRecordEvidence[];
     readonly cdrs: readonly CdrEvidence[];
   },
-  knownSids: ReadonlySet<string>,
+  knownSids: ReadonlyMap<string, SidHolder>,
 ): Candidate[] => {
-  // A record whose sid is no call sid cannot settle an entry: that sid would be recorded.
-  const same = (c: { to: string; from: string; call_sid: string }) =>
-    dialsAsIntended(intent, c) && isCallSid(c.call_sid) && !knownSids.has(c.call_sid.toLowerCase());
+  // A sid the lockfile holds is that entry's call, unless the entry dialled another number
+  // than the record names: then the sid came to it with another call's answer, and the call
+  // may be this one (a candidate that says so, see heldBy). A record whose sid is no call
+  // sid cannot settle an entry: that sid would be recorded.
+  const holderOf = (c: { call_sid: string }) => knownSids.get(c.call_sid.toLowerCase());
+  const same = (c: { to: string; from: string; call_sid: string }) => {
+    if (!dialsAsIntended(intent, c) || !isCallSid(c.call_sid)) return false;
+    const holder = holderOf(c);
+    return holder === undefined || namesOtherNumber(holder.number, c.to);
+  };
+  const strangerOf = (c: { call_sid: string }): { heldBy?: string } => {
+    const holder = holderOf(c);
+    return holder === undefined ? {} : { heldBy: holder.key };
+  };
   const withCdr = new Set(evidence.cdrs.map((c) => c.call_sid));
   // A call either record shows handled otherwise is another's, whatever the other one says.
   const others = new Set(
@@ -139,6 +176,7 @@ export const candidatesFor = (
     if (Number.isNaN(at) || Math.abs(at - intent.atMs) > intent.windowMs) continue;
     out.set(cdr.call_sid, {
       sid: cdr.call_sid,
+      ...strangerOf(cdr),
       to: cdr.to,
       from: cdr.from,
       at: new Date(at).toISOString(),
@@ -156,6 +194,7 @@ export const candidatesFor = (
       continue;
     out.set(record.call_sid, {
       sid: record.call_sid,
+      ...strangerOf(record),
       to: record.to,
       from: record.from,
       status: record.call_status,
@@ -167,11 +206,17 @@ export const candidatesFor = (
 /**
  * The verdict on an intent's candidates. Its caller not known, a call to the number at that
  * time may be another's (another project, a person dialling by hand): shown, never taken.
+ * Nor is a call whose sid another entry holds (heldBy): which of them it is, a person says.
  */
 export const decide = (candidates: readonly Candidate[], intent: Intent): CheckVerdict => {
   if (candidates.length === 0) return { kind: 'none' };
   const [only] = candidates;
-  if (candidates.length === 1 && only?.at !== undefined && intent.from !== undefined)
+  if (
+    candidates.length === 1 &&
+    only?.at !== undefined &&
+    only.heldBy === undefined &&
+    intent.from !== undefined
+  )
     return { kind: 'settle', candidate: only };
   return { kind: 'undecided', candidates };
 };

@@ -3,6 +3,7 @@ import { isFinalOutcome } from '../state/outcome.js';
 import { sharedSids } from '../state/sids.js';
 import type { CallOutcome, Lockfile } from '../state/types.js';
 import { type CallRecordEvidence, type CdrEvidence, outcomeFromEvidence } from './evidence.js';
+import { namesOtherNumber } from './match.js';
 import {
   CDR_HORIZON_MS,
   CDR_PAGE_SIZE,
@@ -17,6 +18,8 @@ export interface Watched {
   readonly sid: string;
   /** ISO-8601: when it was placed (its intent). */
   readonly at: string;
+  /** The digest of the number it dialled, as its entry recorded it (numberDigest). */
+  readonly number?: string;
 }
 
 /** One call's outcome as the gateway reported it, for the lockfile entry `key`. */
@@ -55,7 +58,12 @@ export const watchedEntries = (lock: Lockfile, target: string, now: Date): Watch
         now.getTime() - Date.parse(e.at) <= CDR_HORIZON_MS &&
         (shared.size === 0 || !shared.has(e.sid.toLowerCase())),
     )
-    .map(([key, e]) => ({ key, sid: e.sid as string, at: e.at }));
+    .map(([key, e]) => ({
+      key,
+      sid: e.sid as string,
+      at: e.at,
+      ...(e.number === undefined ? {} : { number: e.number }),
+    }));
 };
 
 /** What one cycle read of the gateway. */
@@ -119,9 +127,18 @@ export const gatherEvidence = async (
 /** The outcomes of `watched` calls one cycle found. */
 export interface CycleResult {
   readonly observations: readonly Observation[];
+  /**
+   * Watched calls whose sid the gateway has a record of to another number than the one
+   * their entry dialled (see namesOtherNumber): not recorded on them.
+   */
+  readonly otherNumber?: readonly Watched[];
   readonly requests: number;
   readonly problem?: ReadProblem;
 }
+
+/** What is said of a watched call whose sid the gateway has a record of to another number. */
+export const otherNumberWords = (w: Watched): string =>
+  `${w.key}: the gateway's record of call ${w.sid} names another number than the one its entry dialled: not recorded on it (its sid may be another call's, given it with an answer out of step; check the gateway)`;
 
 /** One cycle for the watched calls: their live records, and CDRs for those that ended. */
 export const observeCycle = async (
@@ -157,10 +174,20 @@ export const observeCycle = async (
   const cdrs = new Map(evidence.cdrs.map((c) => [c.call_sid, c]));
   // Two watched calls with one sid (`apply --wait` watches what the run placed): neither.
   const shared = sharedSids(watched.map((w) => [w.key, { sid: w.sid }] as const));
+  const otherNumber: Watched[] = [];
   const observations = watched.flatMap((w) => {
     if (shared.size > 0 && shared.has(w.sid.toLowerCase())) return [];
     const record = records.get(w.sid);
     const cdr = cdrs.get(w.sid);
+    // A record of its sid to another number is another call's: its sid came to the entry
+    // with another call's answer.
+    if (
+      (record !== undefined && namesOtherNumber(w.number, record.to)) ||
+      (cdr !== undefined && namesOtherNumber(w.number, cdr.to))
+    ) {
+      otherNumber.push(w);
+      return [];
+    }
     const outcome = outcomeFromEvidence(
       { ...(record ? { record } : {}), ...(cdr ? { cdr } : {}) },
       now,
@@ -170,6 +197,7 @@ export const observeCycle = async (
   return {
     observations,
     requests: evidence.requests,
+    ...(otherNumber.length === 0 ? {} : { otherNumber }),
     ...(evidence.problem ? { problem: evidence.problem } : {}),
   };
 };
@@ -195,6 +223,8 @@ export interface WaitResult {
   readonly requests: number;
   /** The last problem reading the gateway, if the wait ended with one. */
   readonly problem?: ReadProblem;
+  /** Watched calls whose sid the gateway has a record of to another number (CycleResult). */
+  readonly otherNumber?: readonly Watched[];
 }
 
 /**
@@ -217,6 +247,7 @@ export const waitForOutcomes = async (opts: WaitOptions): Promise<WaitResult> =>
   let pending = [...opts.watched];
   let requests = 0;
   let problem: ReadProblem | undefined;
+  const otherNumber = new Map<string, Watched>();
   while (pending.length > 0 && !opts.signal?.aborted) {
     const started = now().getTime();
     const cycle = await observeCycle(opts.reader, pending, now(), opts.signal);
@@ -225,9 +256,11 @@ export const waitForOutcomes = async (opts: WaitOptions): Promise<WaitResult> =>
     const changed = cycle.observations.filter((o) => !sameOutcome(outcomes.get(o.key), o.outcome));
     for (const o of changed) outcomes.set(o.key, o.outcome);
     if (changed.length > 0) await opts.record(changed);
+    // Its sid is another call's: no record of it will ever be this call's.
+    for (const w of cycle.otherNumber ?? []) otherNumber.set(w.key, w);
     pending = pending.filter((w) => {
       const o = outcomes.get(w.key);
-      return o === undefined || !isFinalOutcome(o.status);
+      return (o === undefined || !isFinalOutcome(o.status)) && !otherNumber.has(w.key);
     });
     if (pending.length === 0) break;
     const left = deadline - now().getTime();
@@ -245,6 +278,7 @@ export const waitForOutcomes = async (opts: WaitOptions): Promise<WaitResult> =>
     pending: pending.map((w) => w.key),
     requests,
     ...(problem ? { problem } : {}),
+    ...(otherNumber.size === 0 ? {} : { otherNumber: [...otherNumber.values()] }),
   };
 };
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { outcomeFromRecord, recordOf } from '../execute/evidence.js';
 import type { Observation, RecordObservations } from '../execute/observe.js';
 import { isCallSid } from '../execute/policy.js';
+import { addressKey } from '../screen/number.js';
 import { checkOutcome, isFinalOutcome, outcomeAfter } from '../state/outcome.js';
 import type { ReceivedSpool, ReceivedStatus } from '../state/received.js';
 import type { CallOutcome } from '../state/types.js';
@@ -42,8 +43,14 @@ export interface ReceiverOptions {
   readonly host: string;
   readonly port: number;
   readonly secrets: readonly string[];
-  /** The lockfile keys of these sids, where known. */
-  readonly keysOf: (sids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  /**
+   * The lockfile keys of these sids, where known: not of a sid whose status names another
+   * number (`numbers`, addressKey of each status's `to`) than its entry dialled.
+   */
+  readonly keysOf: (
+    sids: readonly string[],
+    numbers: ReadonlyMap<string, string>,
+  ) => Promise<ReadonlyMap<string, string>>;
   readonly record: RecordObservations;
   /** Each status is durable here before it is answered 204. */
   readonly spool: Spool;
@@ -86,6 +93,8 @@ export interface Receiver {
 
 interface Queued {
   readonly outcome: CallOutcome;
+  /** What its status named as its destination (ReceivedStatus's `number`). */
+  readonly number?: string;
   readonly sinceMs: number;
   /** The spool's number of the latest status taken into `outcome` (ReceivedStatus's `n`). */
   readonly n: number;
@@ -155,6 +164,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       sid,
       at: new Date(q.sinceMs).toISOString(),
       n: q.n,
+      ...(q.number === undefined ? {} : { number: q.number }),
       outcome: q.outcome,
     }));
 
@@ -169,7 +179,9 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
   const flushOnce = async (): Promise<void> => {
     if (queue.size === 0) return;
     const sids = [...queue.keys()];
-    const keys = await options.keysOf(sids);
+    const numbers = new Map<string, string>();
+    for (const [sid, q] of queue) if (q.number !== undefined) numbers.set(sid, q.number);
+    const keys = await options.keysOf(sids, numbers);
     const batch: Observation[] = [];
     const sent = new Map<string, Queued>();
     unmatched.clear();
@@ -270,7 +282,13 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     });
   };
 
-  const enqueue = (sid: string, received: CallOutcome, n: number, sinceMs = nowMs()): void => {
+  const enqueue = (
+    sid: string,
+    received: CallOutcome,
+    n: number,
+    sinceMs = nowMs(),
+    number?: string,
+  ): void => {
     const current = queue.get(sid);
     // A status that follows one still queued takes what the lockfile would take from the
     // two: an answer is never lost, in whichever order it came, nor replaced by an earlier
@@ -283,8 +301,10 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       if (current && isFinalOutcome(current.outcome.status)) current.later.push(received);
       return;
     }
+    const named = current?.number ?? number;
     queue.set(sid, {
       outcome,
+      ...(named === undefined ? {} : { number: named }),
       sinceMs: current?.sinceMs ?? sinceMs,
       n,
       later: current?.later ?? [],
@@ -369,10 +389,18 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     // every status still waiting with a lower number (appended before it, or in the rewrite
     // it follows), which is what an acknowledgement up to a number relies on (./acked.ts).
     const n = ++numbered;
-    enqueue(record.call_sid, outcome, n);
+    // Digests of where it says the call went, never the number: see ReceivedStatus.
+    const number = addressKey(record.to);
+    enqueue(record.call_sid, outcome, n, nowMs(), number);
     try {
       await options.spool.append(
-        { sid: record.call_sid, at: new Date(nowMs()).toISOString(), n, outcome },
+        {
+          sid: record.call_sid,
+          at: new Date(nowMs()).toISOString(),
+          n,
+          ...(number === undefined ? {} : { number }),
+          outcome,
+        },
         pending,
       );
     } catch (error) {
@@ -404,7 +432,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
   if (options.adopted !== undefined && options.adopted.length > 0) {
     for (const s of options.adopted) {
       const at = Date.parse(s.at);
-      enqueue(s.sid, s.outcome, ++numbered, Number.isNaN(at) ? nowMs() : at);
+      enqueue(s.sid, s.outcome, ++numbered, Number.isNaN(at) ? nowMs() : at, s.number);
     }
     // Durable in this receiver's spool before the caller removes those it came from.
     try {

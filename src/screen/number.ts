@@ -133,6 +133,24 @@ export const destinationNumber = (to: unknown): string | undefined => {
 };
 
 /**
+ * What a gateway's record names as its call's destination (its `to`), compared as numbers
+ * are: the numberKey of the number, '' for an address that is no number (a SIP URI, a user),
+ * undefined when it names none.
+ */
+export const addressKey = (to: string): string | undefined => {
+  if (to.trim() === '') return undefined;
+  const number = destinationNumber(to);
+  return number === undefined ? '' : numberKey(number);
+};
+
+/**
+ * Whether a record's destination (its addressKey) is another than the number an entry
+ * dialled (`dialled`, the digest it recorded): false when either is not known.
+ */
+export const namesOtherKey = (dialled: string | undefined, key: string | undefined): boolean =>
+  dialled !== undefined && key !== undefined && (key === '' || !isDigestOf(dialled, key));
+
+/**
  * Whether `number` (normalised) is another number than the one `dialled` is the digest of:
  * false when either is not known (no digest recorded, a destination that is not a number).
  */

@@ -52,6 +52,12 @@ export interface ReceivedStatus {
    * latest number. Absent in spools of older receivers.
    */
   readonly n?: number;
+  /**
+   * What the status names as its call's destination (addressKey: digests, never the
+   * number): a status of a sid to another number than its entry dialled is not recorded on
+   * it. Absent when it names none, and in spools of older receivers.
+   */
+  readonly number?: string;
   readonly outcome: CallOutcome;
 }
 
@@ -68,16 +74,22 @@ export interface ReceivedSpoolFile {
 }
 
 const statusLine = (s: ReceivedStatus): string =>
-  `{"sid":${str(s.sid)},"at":${str(s.at)},${s.n === undefined ? '' : `"n":${s.n},`}"outcome":${JSON.stringify(cleanOutcome(s.outcome))}}\n`;
+  `{"sid":${str(s.sid)},"at":${str(s.at)},${s.n === undefined ? '' : `"n":${s.n},`}${s.number === undefined ? '' : `"number":${str(s.number)},`}"outcome":${JSON.stringify(cleanOutcome(s.outcome))}}\n`;
 
 const statusIn = (line: string): ReceivedStatus | undefined => {
   try {
     const raw = JSON.parse(line) as Record<string, unknown>;
-    const { sid, at, n, outcome } = raw;
+    const { sid, at, n, number, outcome } = raw;
     if (typeof sid !== 'string' || sid === '' || typeof at !== 'string') return undefined;
     if (checkOutcome(outcome, true) !== undefined) return undefined;
     const numbered = typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
-    return { sid, at, ...(numbered && { n }), outcome: outcome as CallOutcome };
+    return {
+      sid,
+      at,
+      ...(numbered && { n }),
+      ...(typeof number === 'string' && { number }),
+      outcome: outcome as CallOutcome,
+    };
   } catch {
     return undefined;
   }
@@ -132,13 +144,21 @@ export const receivedObservations = (
   spools: readonly ReceivedSpoolFile[],
 ): Observation[] => observationsOf(spools, keysOfSpools(lock, spools));
 
+/** What the spools' statuses name as each call's destination (ReceivedStatus's `number`). */
+const numbersOf = (spools: readonly ReceivedSpoolFile[]): ReadonlyMap<string, string> =>
+  new Map(
+    spools.flatMap((spool) =>
+      spool.statuses.flatMap((s) => (s.number === undefined ? [] : [[s.sid, s.number] as const])),
+    ),
+  );
+
 /** The placed entry of each sid the spools hold a status of (keysOfSids). */
 const keysOfSpools = (
   lock: Lockfile,
   spools: readonly ReceivedSpoolFile[],
 ): ReadonlyMap<string, string> => {
   const sids = new Set(spools.flatMap((s) => s.statuses.map((status) => status.sid)));
-  return sids.size === 0 ? new Map() : keysOfSids(lock, [...sids]).keys;
+  return sids.size === 0 ? new Map() : keysOfSids(lock, [...sids], numbersOf(spools)).keys;
 };
 
 const observationsOf = (

@@ -1,3 +1,4 @@
+import { namesOtherKey } from '../screen/number.js';
 import type { LockEntry, Lockfile } from './types.js';
 
 /**
@@ -60,22 +61,36 @@ export const sharedSids = (
 /**
  * The placed entry of each of `sids` (as the gateway wrote them), for a status the gateway
  * sent about it. A sid more than one entry holds maps to none: which call the status is of
- * cannot be told, and it is never recorded on them all.
+ * cannot be told, and it is never recorded on them all. Nor does a sid whose status names
+ * (`numbers`: its addressKey) another number than its entry dialled: those are `otherNumber`.
  */
 export const keysOfSids = (
   lock: Lockfile,
   sids: readonly string[],
-): { readonly keys: ReadonlyMap<string, string>; readonly shared: readonly string[] } => {
+  numbers: ReadonlyMap<string, string> = new Map(),
+): {
+  readonly keys: ReadonlyMap<string, string>;
+  readonly shared: readonly string[];
+  readonly otherNumber: ReadonlyMap<string, string>;
+} => {
   const wanted = new Map(sids.map((sid) => [sid.toLowerCase(), sid]));
   const keys = new Map<string, string>();
   const holders = new Map<string, number>();
+  const otherNumber = new Map<string, string>();
   for (const [key, e] of Object.entries(lock.calls)) {
     const sid = e.sid === undefined ? undefined : wanted.get(e.sid.toLowerCase());
     if (sid === undefined) continue;
     holders.set(sid, (holders.get(sid) ?? 0) + 1);
-    if (e.status === 'placed') keys.set(sid, key);
+    if (e.status !== 'placed') continue;
+    // A status of its sid to another number than it dialled is another call's: its sid came
+    // to it with another call's answer.
+    if (namesOtherKey(e.number, numbers.get(sid))) otherNumber.set(sid, key);
+    else keys.set(sid, key);
   }
   const shared = [...holders].filter(([, n]) => n > 1).map(([sid]) => sid);
-  for (const sid of shared) keys.delete(sid);
-  return { keys, shared };
+  for (const sid of shared) {
+    keys.delete(sid);
+    otherNumber.delete(sid);
+  }
+  return { keys, shared, otherNumber };
 };

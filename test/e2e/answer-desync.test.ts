@@ -1,7 +1,14 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/index.js';
+import {
+  jambonzSignature,
+  type RunningSimulator,
+  startSimulator,
+} from '../../src/simulator/index.js';
+import { send } from '../simulator/client.js';
 import {
   ACCOUNT_SID,
   API_KEY,
@@ -11,7 +18,20 @@ import {
   output,
   type Project,
   runCli,
+  spawnCli,
+  waitFor,
+  watch,
 } from './helpers.js';
+
+/** Every file under the project's .callops/, joined. */
+const readStateFiles = async (project: Project): Promise<string> => {
+  const dir = join(project.dir, '.callops');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const texts = await Promise.all(
+    names.map((name) => readFile(join(dir, name), 'utf8').catch(() => '')),
+  );
+  return texts.join('\n');
+};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -161,5 +181,108 @@ describe('a connection whose answers go out of step', () => {
     }
     // Each number was dialled once: nothing was sent again.
     expect(sim.received().filter((r) => r.status === 201)).toHaveLength(N);
+  });
+});
+
+/**
+ * The lockfile an older release wrote after that connection went out of step: c3 unknown,
+ * and each entry after it placed with the sid of the call before it (c4 holds c3's call).
+ */
+const shiftedLock = async (project: Project, sim: RunningSimulator): Promise<void> => {
+  await runCli(['apply', '--yes'], { cwd: project.dir, env });
+  const lock = await project.lock();
+  const real = sidsByNumber(sim);
+  const calls = { ...lock?.calls };
+  for (let i = 4; i <= N; i++) {
+    const entry = calls[`sim/c${i}`];
+    if (entry !== undefined) calls[`sim/c${i}`] = { ...entry, sid: real.get(numberOf(i - 1)) };
+  }
+  await project.write('callops.lock', `${JSON.stringify({ ...lock, calls }, null, 2)}\n`);
+  // As a checkout of it holds it: without this one's record of what it placed.
+  await rm(join(project.dir, '.callops'), { recursive: true });
+};
+
+describe('a lockfile whose entries hold sids of calls to other numbers', () => {
+  it('status --refresh records no outcome on them, and says the record names another number', async () => {
+    const { project, sim } = await setUp();
+    await shiftedLock(project, sim);
+
+    const refreshed = await runCli(['status', '--refresh'], { cwd: project.dir, env });
+
+    // c3 is unknown: status says so by its exit.
+    expect(refreshed.code, output(refreshed)).toBe(3);
+    const calls = (await project.lock())?.calls ?? {};
+    expect(calls['sim/c1']?.outcome, output(refreshed)).toBeDefined();
+    for (let i = 4; i <= N; i++) {
+      expect(calls[`sim/c${i}`]?.outcome).toBeUndefined();
+      expect(refreshed.stderr).toContain(
+        `refresh: sim/c${i}: the gateway's record of call ${calls[`sim/c${i}`]?.sid} names another number than the one its entry dialled: not recorded on it`,
+      );
+    }
+    expect(refreshed.stderr).toMatch(/3 to another number/);
+  });
+
+  it('receive records a status naming another number on no entry, and says why', async () => {
+    const { project, sim } = await setUp();
+    await shiftedLock(project, sim);
+    const before = await project.read('callops.lock');
+    // c5's entry holds the sid of the call to c4's number.
+    const sid = sidsByNumber(sim).get(numberOf(4)) as string;
+    const secret = 'whsec-desync-7c31';
+    const child = spawnCli(['receive', '--port', '0'], {
+      cwd: project.dir,
+      env: { ...env, CALLOPS_WEBHOOK_SECRET: secret },
+    });
+    const { done, soFar } = watch(child, 30_000);
+    const url = await waitFor(
+      'the receiver to print its URL',
+      () => /(http:\/\/127\.0\.0\.1:\d+)/.exec(soFar())?.[1],
+    );
+    const body = JSON.stringify({
+      call_sid: sid,
+      call_status: 'busy',
+      sip_status: 486,
+      from: '+15550001111',
+      to: numberOf(4),
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const reply = await send(url, {
+      method: 'POST',
+      path: '/',
+      body,
+      headers: { 'jambonz-signature': jambonzSignature(secret, now, body) },
+    });
+    expect(reply.status).toBe(204);
+    await waitFor('the receiver to say why', () =>
+      soFar().includes('names another number') ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    const result = await done;
+
+    expect(result.stderr).toContain(
+      `receive: the status of call ${sid} is not recorded on sim/c5: it names another number than the one that entry dialled`,
+    );
+    expect((await project.lock())?.calls['sim/c5']?.outcome).toBeUndefined();
+    // What it kept of the status names no number, only its digest.
+    expect(await readStateFiles(project)).not.toContain(numberOf(4));
+    expect(await project.read('callops.lock')).toBe(before);
+  });
+
+  it('resolve --check shows the call to its number whose sid another entry holds, and settles nothing', async () => {
+    const { project, sim } = await setUp();
+    await shiftedLock(project, sim);
+    const before = await project.read('callops.lock');
+    const c3 = sidsByNumber(sim).get(numberOf(3));
+
+    const checked = await runCli(['resolve', '--check', 'sim/c3'], { cwd: project.dir, env });
+
+    expect(checked.code, output(checked)).toBe(3);
+    expect(checked.stdout).not.toMatch(/show no call/);
+    expect(checked.stdout).toMatch(/sim\/c3: still unknown — one candidate, not certain/);
+    expect(checked.stdout).toContain(`${c3}  to ${numberOf(3)}  from +15550001111`);
+    expect(checked.stdout).toContain(
+      '(its sid is recorded for sim/c4, which dialled another number)',
+    );
+    expect(await project.read('callops.lock')).toBe(before);
   });
 });

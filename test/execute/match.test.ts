@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { candidatesFor, decide, type Intent } from '../../src/execute/match.js';
+import {
+  candidatesFor,
+  decide,
+  type Intent,
+  namesOtherNumber,
+  type SidHolder,
+} from '../../src/execute/match.js';
 import { numberDigest } from '../../src/screen/number.js';
 
 /** A call sid, as the gateway writes one. */
@@ -33,7 +39,7 @@ const record = (sid: string, fields: Record<string, unknown> = {}) => ({
   to: '+15550002222',
   ...fields,
 });
-const none = new Set<string>();
+const none = new Map<string, SidHolder>();
 
 describe('resolve --check matching', () => {
   it('one call to the same number from the same caller within the window settles it', () => {
@@ -53,7 +59,9 @@ describe('resolve --check matching', () => {
       cdr('Zq8Xv3-api-key-Kd7Wm2', 0),
       cdr('CA1234', 0),
     ];
-    expect(candidatesFor(intent, { records: [], cdrs }, new Set([sid(5)]))).toEqual([]);
+    expect(
+      candidatesFor(intent, { records: [], cdrs }, new Map([[sid(5), { key: 'p/b' }]])),
+    ).toEqual([]);
     expect(decide([], intent)).toEqual({ kind: 'none' });
   });
 
@@ -141,5 +149,38 @@ describe('resolve --check matching by the number an attempt dialled', () => {
     const sip: Intent = { ...intent, to: 'sip:alice@example.com' };
     const evidence = { records: [], cdrs: [cdr(sid(1), 0, { to: 'sip:alice@example.com' })] };
     expect(candidatesFor(sip, evidence, none).map((c) => c.sid)).toEqual([sid(1)]);
+  });
+});
+
+describe('resolve --check: a call whose sid another entry holds', () => {
+  const dialled = numberDigest('+15550002222');
+  const other = numberDigest('+15550003333');
+  const numbered: Intent = { ...intent, number: dialled };
+
+  it('is shown, saying which entry has its sid, when that entry dialled another number; never settled on', () => {
+    const held = new Map<string, SidHolder>([[sid(1), { key: 'p/b', number: other }]]);
+    const found = candidatesFor(numbered, { records: [], cdrs: [cdr(sid(1), 2_000)] }, held);
+    expect(found).toEqual([expect.objectContaining({ sid: sid(1), heldBy: 'p/b' })]);
+    expect(decide(found, numbered)).toEqual({ kind: 'undecided', candidates: found });
+  });
+
+  it('is left out when that entry dialled its number, or recorded none', () => {
+    for (const holder of [{ key: 'p/b', number: dialled }, { key: 'p/b' }]) {
+      const held = new Map<string, SidHolder>([[sid(1), holder]]);
+      const evidence = { records: [record(sid(1))], cdrs: [cdr(sid(1), 2_000)] };
+      expect(candidatesFor(numbered, evidence, held)).toEqual([]);
+    }
+  });
+});
+
+describe('namesOtherNumber', () => {
+  const dialled = numberDigest('+15550002222');
+  it('tells a record to another number (or to an address that is none) from one to the number dialled', () => {
+    expect(namesOtherNumber(dialled, '+15550002222')).toBe(false);
+    expect(namesOtherNumber(dialled, '+15550003333')).toBe(true);
+    expect(namesOtherNumber(dialled, 'sip:alice@example.com')).toBe(true);
+    // Nothing to compare: no number recorded, or a record that names none.
+    expect(namesOtherNumber(undefined, '+15550003333')).toBe(false);
+    expect(namesOtherNumber(dialled, '')).toBe(false);
   });
 });

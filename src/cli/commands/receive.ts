@@ -116,12 +116,19 @@ const receive = async (
     adopted,
     ...(maxQueued === undefined ? {} : { maxQueued }),
     ...(input.redact.holds && { holdsSecret: input.redact.holds }),
-    keysOf: async (sids) => {
-      const { keys, shared } = keysOfSids(await readState(store), sids);
+    keysOf: async (sids, numbers) => {
+      const { keys, shared, otherNumber } = keysOfSids(await readState(store), sids, numbers);
       for (const sid of shared) {
         if (noted.has(sid)) continue;
         noted.add(sid);
         log(`the status of call ${sid} is not recorded: more than one entry has that sid`);
+      }
+      for (const [sid, key] of otherNumber) {
+        if (noted.has(sid)) continue;
+        noted.add(sid);
+        log(
+          `the status of call ${sid} is not recorded on ${key}: it names another number than the one that entry dialled (its sid may be another call's, given it with an answer out of step; check the gateway)`,
+        );
       }
       return keys;
     },
