@@ -38,8 +38,9 @@ one), so that a later apply may place it again, as \`callops plan\` says: whethe
 calls list and call detail records, matching the number the attempt dialled (the digest its
 entry recorded, whatever the call dials now), from and the time of the attempt (the entry's
 time ± the request timeout and a minute). Exactly one such call settles the entry
-as placed with that sid and records its outcome; several, or one whose time is not known
-yet, are shown for you to decide; none settles nothing. Exits 0 when every entry checked
+as placed with that sid and records its outcome; several, one whose time is not known
+yet, or one whose sid an entry that dialled another number holds, are shown for you to
+decide; none settles nothing. Exits 0 when every entry checked
 was settled, 3 when some stay unknown, 1 when the gateway could not be read.`,
   options: {
     placed: { type: 'string' },
