@@ -9,7 +9,7 @@ import {
 } from '../config/recipients.js';
 import type { PathSegments } from '../config/types.js';
 import { bodyTooLarge, kib, MAX_BODY_BYTES } from '../options/body-size.js';
-import { isSpreadsheetNumber } from '../screen/number.js';
+import { comparedNumber, isSpreadsheetNumber, normaliseNumber } from '../screen/number.js';
 import { bareNames } from '../validate/bare-names.js';
 import { neverMeant } from '../validate/bare-references.js';
 import { sha256 } from '../validate/definition.js';
@@ -133,6 +133,8 @@ export interface CampaignRef {
   readonly recipients: string;
   /** The CSV has no `id` column: the row id is its position, which edits above shift. */
   readonly positional?: true;
+  /** `shared_numbers: true`: rows of different ids that dial one number are each called. */
+  readonly sharedNumbers?: true;
   /** The CSV's row whose id is `id` now, if it has one (the template's rowOf). */
   readonly rowOf?: (id: string) => RowDefinition | undefined;
 }
@@ -152,6 +154,8 @@ export interface CampaignTemplate {
   readonly table: RowTable;
   /** The `id` column, when the header has one. */
   readonly idColumn?: number;
+  /** `shared_numbers: true` (with an `id` column): rows that dial one number are each called. */
+  readonly sharedNumbers?: true;
   /**
    * The row whose id is `id`, when the header has an `id` column and a row has it. Its index
    * of ids is made when first asked (by the already-dialled check, only when another row's
@@ -198,6 +202,7 @@ export class RowDefinition implements CallDefinition {
           name: t.call.name,
           id: this.id,
           recipients: t.file,
+          ...(t.sharedNumbers === undefined ? {} : { sharedNumbers: t.sharedNumbers }),
           ...(t.rowOf === undefined ? {} : { rowOf: t.rowOf }),
         };
   }
@@ -388,8 +393,8 @@ const readInZone = (spec: ScheduleSpec | undefined): string | undefined => {
  * The rows of a campaign. `call` is the template's definition (`schedule.timezone` may still
  * be `${row.X}`), `found` the file as found (its bytes are read here), `written` the merged
  * schedule as written, `callZone` whether the call writes its `schedule.timezone` itself
- * (not only its defaults). Every problem of the file and of each row is returned at once; a
- * row with a problem is left out.
+ * (not only its defaults), `shared` whether it writes `shared_numbers: true`. Every problem
+ * of the file and of each row is returned at once; a row with a problem is left out.
  */
 export const expandCampaign = (
   call: CallDefinition,
@@ -397,9 +402,10 @@ export const expandCampaign = (
   found: RecipientsFile,
   written: Readonly<Record<string, unknown>> | undefined,
   callZone: boolean,
+  shared = false,
 ): Expanded => {
   try {
-    return readCampaign(call, file, found, written, callZone);
+    return readCampaign(call, file, found, written, callZone, shared);
   } catch (error) {
     if (error instanceof RecipientsNotUtf8) {
       // Located in the file, as its other problems are; the rows before it are not kept.
@@ -436,12 +442,42 @@ const rowRun = (template: CampaignTemplate, bad: Numbers): Run<RowDefinition> =>
   });
 };
 
+/**
+ * What a row that dials the number of an earlier row (`first`, an ordinal of `t`) says, at its
+ * cell: whom it repeats, that one of the two is placed, and how to call each.
+ */
+const repeatedNumberWords = (t: CampaignTemplate, first: number, number: string): string => {
+  const id =
+    t.idColumn === undefined ? String(t.table.number(first)) : t.table.cell(first, t.idColumn);
+  const row = t.idColumn === undefined ? `row ${id}` : `row \`${id}\``;
+  const each =
+    t.idColumn === undefined
+      ? 'to call each, if they are people sharing a phone, give the CSV an `id` column and write `shared_numbers: true` in the campaign'
+      : 'to call each, if they are people sharing a phone, write `shared_numbers: true` in the campaign';
+  return `this row dials ${number}, as ${row} (line ${t.table.line(first)}) does: a campaign calls a number once, so only the one that comes due first is placed, the other held (${each})`;
+};
+
+/** How many rows that dial an earlier row's number are each said; the rest are counted. */
+const SHARED_SAID = 10;
+
+/**
+ * A row's number as compared to another row's (comparedNumber: `15550100001` is the person of
+ * `+15550100001`), or as written when a `${VAR}` of the call is in it (the same text dials
+ * the same number; the environment is not read here).
+ */
+const rowNumberKey = (filled: string): string => {
+  if (filled.includes('${')) return filled;
+  const number = normaliseNumber(filled);
+  return number === undefined ? filled : comparedNumber(number);
+};
+
 const readCampaign = (
   call: CallDefinition,
   file: string,
   found: RecipientsFile,
   written: Readonly<Record<string, unknown>> | undefined,
   callZone: boolean,
+  shared: boolean,
 ): Expanded => {
   const diagnostics: Diagnostic[] = [];
   // The ordinals of the rows with a problem (the others are made from their ordinal when read).
@@ -471,6 +507,10 @@ const readCampaign = (
   let header: readonly string[] = [];
   // The rows' ids (when the header has an `id` column), to find one used twice.
   let ids: RowIds | undefined;
+  // The rows' numbers, to find a row that dials one an earlier row dials (a campaign calls a
+  // number once: that row is held by the plan), unless the campaign calls each row.
+  let numbers: RowIds | undefined;
+  const repeats: { count: number; more?: { line: number; column: number } } = { count: 0 };
   // How far the file is read (bytes), for the number of rows to expect.
   let readTo = 0;
   const spec = call.schedule;
@@ -517,6 +557,18 @@ const readCampaign = (
         path: site.path,
       });
     }
+    if (shared && idColumn === undefined) {
+      const site = call.locate(['shared_numbers']);
+      diagnostics.push({
+        ...errorAt(
+          site.file,
+          site,
+          `\`shared_numbers\` needs an \`id\` column in ${file}: without one its rows are keyed by their position, which a row added, removed or moved above shifts, and a number is one person (add an \`id\` column)`,
+        ),
+        path: site.path,
+      });
+      return;
+    }
     const slots = compileSlots(call.options, index);
     templateBytes = Buffer.byteLength(JSON.stringify(call.options));
     const counts = new Map<number, number>();
@@ -561,6 +613,7 @@ const readCampaign = (
       ...(zone === undefined ? {} : { zone }),
       table: new RowTable(file, rowBytes(file, found)),
       ...(idColumn === undefined ? {} : { idColumn, rowOf: (id: string) => rowWithId(made, id) }),
+      ...(idColumn !== undefined && shared ? { sharedNumbers: true as const } : {}),
     };
     template = made;
   };
@@ -723,6 +776,21 @@ const readCampaign = (
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
     }
+    if (numberSlot !== undefined && t.sharedNumbers === undefined) {
+      const slot = numberSlot;
+      numbers ??= new RowIds(t.table, (i) => rowNumberKey(rawFill(slot, t.table.cells(i))));
+      const first = numbers.firstOrAdd(rowNumberKey(rawFill(slot, cells)), ordinal);
+      if (first >= 0) {
+        repeats.count += 1;
+        const at = cellAt(columnsOf(slot)[0] ?? 0);
+        if (repeats.count <= SHARED_SAID) {
+          diagnostics.push({
+            ...errorAt(file, at, repeatedNumberWords(t, first, rawFill(slot, cells))),
+            severity: 'warning',
+          });
+        } else repeats.more ??= at;
+      }
+    }
   };
 
   const read = readCsv(file, recipientsChunks(file, found), onRow, (columns, _line, positions) => {
@@ -745,6 +813,17 @@ const readCampaign = (
         file,
         local.first,
         `${local.count} ${local.count === 1 ? 'row dials' : 'rows dial'} a number with no leading + (the first here) — ${LOCAL_NUMBER_REASON}`,
+      ),
+      severity: 'warning',
+    });
+  }
+  if (repeats.more !== undefined) {
+    const more = repeats.count - SHARED_SAID;
+    diagnostics.push({
+      ...errorAt(
+        file,
+        repeats.more,
+        `${more} more ${more === 1 ? 'row dials' : 'rows dial'} a number an earlier row of the campaign dials (the first here): none of them is placed`,
       ),
       severity: 'warning',
     });

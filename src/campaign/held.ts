@@ -10,13 +10,13 @@ import type { CallDefinition } from '../validate/model.js';
 export type IsHeld = (call: CallDefinition, target: string, rowKey: string) => boolean;
 
 /**
- * Rows of campaigns whose CSV has no `id` column that are never placed because the campaign
- * already dialled their number under another row's key, or an earlier row of the same run
- * dials it (pure): the rows `plan` holds back (holdShiftedRows), and the ones it would hold
- * once due or that its `end` passed (by the same lockfile digests, whatever the row waits
- * for). Each campaign's numbers are gathered once, and a row's number is hashed only when
- * its campaign dialled anyone: a campaign with an id column costs nothing. `numberOf`: the
- * number a row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts).
+ * Campaign rows that are never placed because the campaign already dialled their number
+ * under another row's key (a CSV without an `id` column whose keys shifted, or one with it
+ * whose other row dials it too, but with `shared_numbers: true`), or an earlier row of the
+ * same run dials it (pure): the rows `plan` holds back (holdShiftedRows), and the ones it
+ * would hold once due or that its `end` passed (by the same lockfile digests, whatever the
+ * row waits for). Each campaign's numbers are gathered once, and a row's number is hashed
+ * only when its campaign dialled anyone. `numberOf`: the number a row dials, as the plan read it (its `${VAR}` resolved: engine/prepare.ts).
  * `twins`: the twins of each target (twins.ts), whose entries of the campaign count as the
  * row's target's own, as the plan counts them.
  */

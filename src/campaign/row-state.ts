@@ -10,9 +10,10 @@ import type { RowProgress } from './redial.js';
  *   then refused would have been reported as; not `unknown`, which asks a person to decide;
  * - unknown: an attempt may have left and nobody knows (`callops resolve` decides);
  * - suppressed: on a do-not-call list and never called;
- * - held: never placed, and never will be: its campaign's CSV has no id column (rows keyed by
- *   position) and the campaign already dialled its number under another row (the plan lists
- *   it as skipped, `not placed: …`); so after `end` too, where it is not expired;
+ * - held: never placed, and never will be: the campaign already dialled its number under
+ *   another row, or another row of the run dials it (a number is called once per campaign,
+ *   but with `shared_numbers: true`; the plan lists it as skipped, `not placed: …`); so after
+ *   `end` too, where it is not expired;
  * - expired: the campaign's `end` passed, or its hours do not open again before it, and the
  *   row was never reached (never placed);
  * - waiting: a first call, retry or redial is still to come (a row edited since its latest

@@ -160,11 +160,11 @@ const hashOf = (text: string): number => {
 /**
  * The ids of a table's rows, for the check that each is used once, without a string kept per
  * row: an open-addressing table of row ordinals keyed by the id's hash (typed arrays), the id
- * itself read back from the row's cell when hashes agree.
+ * itself read back from the row's cell when hashes agree. Keyed by another text of a row (the
+ * number it dials), it finds the first row that has it as well.
  */
 export class RowIds {
-  readonly #table: RowTable;
-  readonly #column: number;
+  readonly #keyOf: (ordinal: number) => string;
   /** Row ordinal + 1 per slot; 0 is an empty slot. */
   #slots: Int32Array;
   #hashes: Int32Array;
@@ -177,9 +177,12 @@ export class RowIds {
    * the bytes a row took until now): a table that must grow grows to that at once, instead of
    * doubling through sizes that are garbage as soon as made.
    */
-  constructor(table: RowTable, column: number, expected: () => number = () => 0) {
-    this.#table = table;
-    this.#column = column;
+  constructor(
+    table: RowTable,
+    column: number | ((ordinal: number) => string),
+    expected: () => number = () => 0,
+  ) {
+    this.#keyOf = typeof column === 'number' ? (i) => table.cell(i, column) : column;
     this.#expected = expected;
     this.#slots = new Int32Array(1024);
     this.#hashes = new Int32Array(1024);
@@ -192,9 +195,7 @@ export class RowIds {
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const held = this.#slots[at] as number;
       if (held === 0) return -1;
-      if (this.#hashes[at] === hash && this.#table.cell(held - 1, this.#column) === id) {
-        return held - 1;
-      }
+      if (this.#hashes[at] === hash && this.#keyOf(held - 1) === id) return held - 1;
     }
   }
 
@@ -206,9 +207,7 @@ export class RowIds {
     for (;;) {
       const held = this.#slots[at] as number;
       if (held === 0) break;
-      if (this.#hashes[at] === hash && this.#table.cell(held - 1, this.#column) === id) {
-        return held - 1;
-      }
+      if (this.#hashes[at] === hash && this.#keyOf(held - 1) === id) return held - 1;
       at = (at + 1) & mask;
     }
     this.#slots[at] = ordinal + 1;

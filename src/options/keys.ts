@@ -60,10 +60,11 @@ export const CALL_KEYS: readonly KeyRow[] = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${row.COLUMN} reference
   key('recipients', 'string', literalString('recipients', LITERAL_WHY.recipients), 'Makes the call a campaign: a CSV file (relative to this file) with a header row and one recipient per row. Each row is placed once under `<target>/<call>/<row id>` (the `id` column, else the row number); `${row.COLUMN}` in the call is that row\'s cell.'),
   key('redial', 'redial', { type: 'object', properties: { on: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['no-answer', 'busy', 'failed'] } }, after: literalString('after', LITERAL_WHY.after), backoff: { type: 'number', minimum: 1 }, max_attempts: { type: 'integer', minimum: 1 } }, required: ['on', 'after', 'max_attempts'], additionalProperties: false }, 'A campaign only: call a row again when an attempt ended so: `{on: [no-answer, busy, failed], after: 30m, backoff: 2, max_attempts: 3}`. Required: `on` (each status once), `after` (a duration, at most 366d) and `max_attempts` (a whole number ≥ 1; the first call counts); `backoff` (a number ≥ 1) defaults to 1. Attempt n+1 waits `after × backoff^(n−1)` from the end of attempt n. Never after an answered call or a decline (SIP 603), never while an attempt\'s outcome is not known; an answer to an earlier attempt that arrives after a later one was placed ends the row too. Attempt n ≥ 2 is recorded under `<target>/<call>/<row id>#n`.'),
+  key('shared_numbers', 'boolean', literalBoolean('shared_numbers', LITERAL_WHY.shared_numbers), 'A campaign with an `id` column only: `true` calls each row even when rows of other ids dial the same number (people sharing a phone). Default `false`: a campaign calls a number once — of rows that dial one number, the one that comes due first is placed and the others are held (`plan` lists them as skipped, `validate` warns at each later row).'),
 ];
 
 /** Call keys that defaults do not take. */
-export const CALL_ONLY_KEYS: readonly string[] = ['name', 'recipients', 'redial'];
+export const CALL_ONLY_KEYS: readonly string[] = ['name', 'recipients', 'redial', 'shared_numbers'];
 
 // biome-ignore format: one row per line reads as a table
 export const SCHEDULE_KEYS: readonly KeyRow[] = [

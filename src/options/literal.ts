@@ -10,6 +10,7 @@ import { REFERENCE_PATTERN, type SchemaFragment } from './fragments.js';
 export const LITERAL_WHY = {
   name: "a call's name is its identity in the lockfile",
   enabled: 'write true or false',
+  shared_numbers: 'write true or false',
   target: 'write the target name',
   default_target: 'write the target name',
   schedule: 'schedules are checked before the environment is read',

@@ -256,10 +256,19 @@ type CampaignOf = NonNullable<CallDefinition['campaign']>;
 /**
  * How a row's person was called already: under another row's key (`other`: a campaign keyed
  * by position, whose keys shift; `key`: one with an id column, whose keys changed — an id
- * column added, an id edited), or under the row's own key before `--replace` placed that key
- * again to another number (`own`).
+ * column added, an id edited; `shared`: one with an id column whose other row dials the
+ * number now too, and the campaign calls a number once), or under the row's own key before
+ * `--replace` placed that key again to another number (`own`).
  */
-export type DialledHow = 'other' | 'key' | 'own';
+export type DialledHow = 'other' | 'key' | 'shared' | 'own';
+
+/**
+ * Whether a campaign's rows that dial one number are each called (`shared_numbers: true`,
+ * with an id column: people sharing a phone). Otherwise a number is one person: the row that
+ * dials it first is placed, and the others are held.
+ */
+const callsEachRow = (campaign: CampaignOf): boolean =>
+  campaign.positional !== true && campaign.sharedNumbers === true;
 
 /** A row's number the campaign already dialled, with the call that did and how. */
 export interface DialledRow {
@@ -275,8 +284,10 @@ export interface DialledRow {
  * that shifted (the number is one person there: the first key that dialled it), a row whose
  * key changed (an id column added, an id edited), a row edited back to whom its key called
  * before a replacement. With an id
- * column, the calls of another row of the CSV that dials the number now too do not count
- * (two people sharing one phone), nor do the row's own (its redials, a retry). `numberOf` is
+ * column, the calls of another row of the CSV that dials the number now too count (`shared`:
+ * a number is called once per campaign), unless the campaign calls each row
+ * (`shared_numbers: true`: two people sharing one phone); the row's own never do (its
+ * redials, a retry). `numberOf` is
  * asked only when the campaign dialled anyone: a first apply reads and hashes no number.
  *
  * The campaign's entries under a twin of `target` (cache.twins: a target renamed, or another
@@ -327,8 +338,13 @@ export const dialledAsOtherRow = (
   // With an id column, a row's own calls (its redials, a retry) are its own.
   if (keys.some((k) => k.id === id)) return undefined;
   for (const k of keys) {
-    if (sharesNumber(campaign, k.id, digest, cache)) continue;
-    return { number, dialled: dialledAt(lock, k.key, digest, k.twin), how: 'key' };
+    const shares = sharesNumber(campaign, k.id, digest, cache);
+    if (shares && callsEachRow(campaign)) continue;
+    return {
+      number,
+      dialled: dialledAt(lock, k.key, digest, k.twin),
+      how: shares ? 'shared' : 'key',
+    };
   }
   return undefined;
 };
@@ -337,8 +353,8 @@ export const dialledAsOtherRow = (
  * The rows of the campaign under `prefix` (`<target>/<campaign>/`: most often one no call has
  * now, the campaign renamed since) that called the person of row `campaign.id` at the number
  * of `digest`, as keys without attempt or slot, that row's own id first: the rows that dialled
- * the number (the index the already-dialled check builds, once per campaign), but with an id
- * column not another row of the CSV that dials it now too (two people sharing one phone), as
+ * the number (the index the already-dialled check builds, once per campaign), but not another
+ * row of the CSV that dials it now too when the campaign calls each row (`shared_numbers`), as
  * dialledAsOtherRow counts them. Empty when that campaign dialled no one. Without `campaign`
  * (a call, not a row, asks: one made a call from a campaign), every row that dialled it.
  */
@@ -355,7 +371,7 @@ export const rowsThatDialled = (
     const base = rowBase(key);
     if (campaign === undefined) rows.push(base);
     else if (base === own) rows.unshift(base);
-    else if (campaign.positional === true) rows.push(base);
+    else if (!callsEachRow(campaign)) rows.push(base);
     else if (!sharesNumber(campaign, base.slice(prefix.length), digest, cache)) rows.push(base);
   }
   return rows;
@@ -407,10 +423,13 @@ const sharesNumber = (
   return number !== undefined && numberDigest(number) === keyDigests(digest)[0];
 };
 
-/** The campaign of a row an item places, when its CSV has no `id` column (keyed by position). */
-const positionalCampaign = (item: PlanItem): CampaignOf | undefined => {
+/**
+ * The campaign of a row an item places, when its rows of one run are compared: a number is
+ * one person there (all but a campaign with `shared_numbers: true`).
+ */
+const onceCampaign = (item: PlanItem): CampaignOf | undefined => {
   const campaign = callOf(item)?.campaign;
-  return campaign?.positional === true ? campaign : undefined;
+  return campaign === undefined || callsEachRow(campaign) ? undefined : campaign;
 };
 
 /**
@@ -420,14 +439,27 @@ const positionalCampaign = (item: PlanItem): CampaignOf | undefined => {
 const dialledWords = (number: string, dialled: Dialled): string =>
   `this campaign already dialled ${number} as ${dialled.key} (${dialled.status}${dialled.sid === undefined ? '' : ` ${dialled.sid}`} at ${dialled.at})${dialled.twin === undefined ? '' : `, under target ${dialled.twin.target}, ${twinWords(dialled.twin)}`}`;
 
-/** Why a row so dialled is not placed: what happened to its key, and what to do. */
-const howWords = (how: DialledHow, key: string, recipients: string | undefined): string => {
+/**
+ * Why a row so dialled is not placed: what happened to its key, and what to do. `line`: the
+ * CSV's line of row `key` (`shared`), when known; `inRun`: the row `key` dials it in this run
+ * (the reason said so already).
+ */
+const howWords = (
+  how: DialledHow,
+  key: string,
+  recipients: string | undefined,
+  line?: number,
+  inRun = false,
+): string => {
   const csv = recipients ?? 'its CSV';
+  const id = key.slice(key.lastIndexOf('/') + 1);
   switch (how) {
     case 'other':
       return `${csv} has no id column, so its rows are keyed by their position, and a row added, removed or moved above shifts them: give the CSV an id column`;
     case 'key':
-      return `${csv} has no row \`${key.slice(key.lastIndexOf('/') + 1)}\` that dials it now: the person was called under another key (an id column added since, an id edited), and a new key does not call a person again`;
+      return `${csv} has no row \`${id}\` that dials it now: the person was called under another key (an id column added since, an id edited), and a new key does not call a person again`;
+    case 'shared':
+      return `${inRun ? 'that is ' : ''}row \`${id}\` of ${csv}${line === undefined ? '' : ` (line ${line})`}${inRun ? '' : ', which dials it too'}, and a campaign calls a number once; if they are people sharing a phone, write \`shared_numbers: true\` in the campaign to call each row`;
     case 'own':
       return `that is this row's own key: it called the number before \`--replace\` placed it again to another, and a person is called once`;
   }
@@ -449,13 +481,21 @@ const shownNumber = (item: PlanItem, number: string): string =>
 export const shownNumberOf = (call: CallDefinition, number: string): string =>
   numberOfCall(call) === undefined ? toOf(call) : number;
 
+/** The CSV's line of row `key` (a key of `campaign`'s, without attempt or slot) now, if it has one. */
+const lineOf = (campaign: CampaignOf | undefined, key: string): number | undefined =>
+  campaign?.rowOf?.(key.slice(key.lastIndexOf('/') + 1))?.line;
+
 /** `item` held as `found` says. */
-const heldDialled = (item: PlanItem, found: DialledRow): PlanItem =>
-  heldItem(
+const heldDialled = (item: PlanItem, found: DialledRow): PlanItem => {
+  const campaign = callOf(item)?.campaign;
+  const key = rowBase(found.dialled.key);
+  const line = found.how === 'shared' ? lineOf(campaign, key) : undefined;
+  return heldItem(
     item,
     dialledWords(shownNumber(item, found.number), found.dialled),
-    howWords(found.how, rowBase(found.dialled.key), callOf(item)?.campaign?.recipients),
+    howWords(found.how, key, campaign?.recipients, line),
   );
+};
 
 /**
  * A campaign row that would otherwise be expired (its `end` passed before it was reached),
@@ -514,11 +554,11 @@ const judgedUnder = (
  * dials it) under `dialled.key`, a claim most often that another runner made after this one
  * planned, under the row's target or another. Under a target that is no twin of the row's
  * (`gateways`: a target the project defines on another gateway), the plan would place the
- * row beside it: `beside` is that key, for the claim to be made again. With an id column, a
- * row of the CSV that dials the number now too shares it (two people, one phone), as the plan
- * lets it: `sharing` is its id, for the claim to be made again (`reason`, should the store
- * name that row again). Else the row is held: `reason` words it as the plan words a row it
- * holds (naming the twin the key is under).
+ * row beside it: `beside` is that key, for the claim to be made again. In a campaign that
+ * calls each row (`shared_numbers: true`), a row of the CSV that dials the number now too
+ * shares it (two people, one phone), as the plan lets it: `sharing` is its id, for the claim
+ * to be made again (`reason`, should the store name that row again). Else the row is held:
+ * `reason` words it as the plan words a row it holds (naming the twin the key is under).
  */
 export const claimRefused = (
   item: PlanItem,
@@ -535,24 +575,32 @@ export const claimRefused = (
   const campaign = callOf(item)?.campaign;
   const base = rowBase(dialled.key);
   const id = base.slice(base.lastIndexOf('/') + 1);
-  if (campaign !== undefined && campaign.positional !== true) {
-    const row = campaign.rowOf?.(id);
-    const theirs = row === undefined ? undefined : numberOf(row);
-    if (theirs !== undefined && numberDigest(theirs) === numberDigest(number)) {
-      return { sharing: id, reason: claimHeldReason(item, number, judged) };
-    }
+  if (campaign === undefined || campaign.positional === true) {
+    return { reason: claimHeldReason(item, number, judged, 'other') };
   }
-  return { reason: claimHeldReason(item, number, judged) };
+  const row = campaign.rowOf?.(id);
+  const theirs = row === undefined ? undefined : numberOf(row);
+  if (theirs === undefined || numberDigest(theirs) !== numberDigest(number)) {
+    return { reason: claimHeldReason(item, number, judged, 'key') };
+  }
+  const reason = claimHeldReason(item, number, judged, 'shared', row?.line);
+  return callsEachRow(campaign) ? { sharing: id, reason } : { reason };
 };
 
 /**
  * Why a campaign row whose claim the store refused is held, as the plan words a held row;
- * `dialled.twin`: the twin of the row's target the key is under, if any.
+ * `dialled.twin`: the twin of the row's target the key is under, if any; `line`: the CSV's
+ * line of the row that dialled it (`shared`).
  */
-const claimHeldReason = (item: PlanItem, number: string, dialled: Dialled): string => {
+const claimHeldReason = (
+  item: PlanItem,
+  number: string,
+  dialled: Dialled,
+  how: DialledHow,
+  line?: number,
+): string => {
   const campaign = callOf(item)?.campaign;
-  const how = campaign?.positional === true ? 'other' : 'key';
-  return `${HELD_PREFIX}${dialledWords(shownNumber(item, number), dialled)}; ${howWords(how, rowBase(dialled.key), campaign?.recipients)}`;
+  return `${HELD_PREFIX}${dialledWords(shownNumber(item, number), dialled)}; ${howWords(how, rowBase(dialled.key), campaign?.recipients, line)}`;
 };
 
 /** When an item not due yet would be: its opening (hours, start, redial delay) or slot. */
@@ -573,12 +621,14 @@ const dueAt = (item: PlanItem): number => {
  * dialled (placed, unknown, or claimed: it may have rung). Returns the lists unchanged (the
  * same arrays) when no row is held.
  *
- * Of rows keyed by position, `upcoming` (rows not due yet: waiting for their hours, `start`
- * or a redial, or next slots) are asked as well, after the due ones, in the order they come
- * due: a row whose number an earlier one dials is held then as it will be once due, not
- * listed as waiting or upcoming. With an id column two rows may dial one number (two people
- * sharing a phone): rows of one run are not compared, and the plan asked the lockfile of
- * those not due yet already (holdDialledRow), so they are not asked again here.
+ * Rows of one run that dial one number are compared too, whatever the keying: a number is
+ * one person, so the row that comes due first is placed and a later one is held, and
+ * `upcoming` (rows not due yet: waiting for their hours, `start` or a redial, or next slots)
+ * are asked as well, after the due ones, in the order they come due: a row whose number an
+ * earlier one dials is held then as it will be once due, not listed as waiting or upcoming.
+ * A campaign with `shared_numbers: true` (an id column, two people sharing a phone) calls
+ * each row: its rows of one run are not compared, and the plan asked the lockfile of those
+ * not due yet already (holdDialledRow), so they are not asked again here.
  */
 export const holdShiftedRows = (
   due: readonly PlanItem[],
@@ -591,14 +641,14 @@ export const holdShiftedRows = (
   readonly upcoming: readonly PlanItem[];
 } => {
   // Rows of this plan by campaign and number: the first is placed, a later one is held.
-  const planned = new Map<string, string>();
-  /** `item` held, or undefined when it is placed (its number then taken, when keyed by position). */
+  const planned = new Map<string, { readonly key: string; readonly line: number }>();
+  /** `item` held, or undefined when it is placed (its number then taken, but with `shared_numbers`). */
   const held = (item: PlanItem): PlanItem | undefined => {
     const call = callOf(item);
     const campaign = call?.campaign;
     if (call === undefined || campaign === undefined) return undefined;
-    // An id column: the lockfile alone says whom the campaign called.
-    if (campaign.positional !== true) return holdDialledRow(item, lock, cache);
+    // Each row called: the lockfile alone says whom the campaign called.
+    if (callsEachRow(campaign)) return holdDialledRow(item, lock, cache);
     // Every due row's number (a `${VAR}` in it resolved): rows of one run are compared.
     const number = cache.numberOf(call);
     if (number === undefined) return undefined;
@@ -608,14 +658,16 @@ export const holdShiftedRows = (
     // Two ways of writing one number (`+15550100001`, `15550100001`) are one person.
     const compared = comparedNumber(number);
     const earlier = planned.get(`${prefix}${compared}`);
-    if (earlier !== undefined && earlier !== rowBase(item.key)) {
+    if (earlier !== undefined && earlier.key !== rowBase(item.key)) {
       return heldItem(
         item,
-        `${earlier} of this campaign dials ${shownNumber(item, number)} too, in this run`,
-        howWords('other', earlier, campaign.recipients),
+        `${earlier.key} of this campaign dials ${shownNumber(item, number)} too, in this run`,
+        campaign.positional === true
+          ? howWords('other', earlier.key, campaign.recipients)
+          : howWords('shared', earlier.key, campaign.recipients, earlier.line, true),
       );
     }
-    planned.set(`${prefix}${compared}`, rowBase(item.key));
+    planned.set(`${prefix}${compared}`, { key: rowBase(item.key), line: call.line });
     return undefined;
   };
   let out: { due: PlanList; held: PlanList } | undefined;
@@ -632,11 +684,11 @@ export const holdShiftedRows = (
   }
   const dueNow = out === undefined ? due : out.due.items();
   const heldNow = out === undefined ? [] : out.held.items();
-  // Rows keyed by position not due yet, by when they come due (in plan order when at once).
+  // Rows compared not due yet, by when they come due (in plan order when at once).
   const ahead: { item: PlanItem; at: number; index: number }[] = [];
   for (let i = 0; i < upcoming.length; i++) {
     const item = upcoming[i] as PlanItem;
-    if (positionalCampaign(item) !== undefined) ahead.push({ item, at: dueAt(item), index: i });
+    if (onceCampaign(item) !== undefined) ahead.push({ item, at: dueAt(item), index: i });
   }
   if (ahead.length === 0) return { due: dueNow, held: heldNow, upcoming };
   ahead.sort((a, b) => a.at - b.at || a.index - b.index);

@@ -140,10 +140,29 @@ const redialRule: CallRule = {
   },
 };
 
+/**
+ * `shared_numbers:` says how a campaign's rows share numbers: a call without `recipients` has
+ * no rows (one without an `id` column is said where its CSV is read: expand.ts).
+ */
+const sharedNumbersRule: CallRule = {
+  name: 'shared-numbers',
+  kind: 'semantic',
+  check: (entry) =>
+    entry.merged.shared_numbers === undefined || entry.merged.recipients !== undefined
+      ? []
+      : [
+          errorAt(
+            siteIn(entry, ['shared_numbers']),
+            '`shared_numbers` needs a campaign: this call has no `recipients` CSV whose rows may share a number',
+          ),
+        ],
+};
+
 export const CAMPAIGN_RULES: readonly CallRule[] = [
   rowsWithoutRecipients,
   rowsInSchedule,
   redialRule,
+  sharedNumbersRule,
 ];
 
 const NO_ROWS = new Run<CallDefinition>(0, () => {
@@ -182,7 +201,8 @@ export const campaignRows = (
   // A zone its defaults give is for rows without one of their own (see zoneSlot).
   const own = entry.item.schedule;
   const callZone = isRecord(own) && own.timezone !== undefined;
-  const expanded = expandCampaign(definition, file, read, schedule, callZone);
+  const shared = entry.merged.shared_numbers === true;
+  const expanded = expandCampaign(definition, file, read, schedule, callZone, shared);
   if (expanded.problem !== undefined) {
     return {
       file,

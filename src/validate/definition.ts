@@ -63,6 +63,7 @@ export const CALL_KEYS: readonly string[] = [
   'enabled',
   'recipients',
   'redial',
+  'shared_numbers',
 ];
 
 /** What a call's digest is made of: name, schedule, target, enabled and options. */

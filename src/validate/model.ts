@@ -67,6 +67,11 @@ export interface CallDefinition {
     readonly recipients: string;
     /** The CSV has no `id` column: the row id is its position, which edits above shift. */
     readonly positional?: true;
+    /**
+     * `shared_numbers: true`: rows of different ids that dial one number are each called
+     * (people sharing a phone). Otherwise a number is called once per campaign.
+     */
+    readonly sharedNumbers?: true;
     /** The CSV's row whose id is `id` now, if it has one (asked rarely: see RowDefinition). */
     readonly rowOf?: (id: string) => CallDefinition | undefined;
   };

@@ -228,9 +228,23 @@ describe('campaign report lines of rows keyed by position (a CSV without an id c
     ]);
   });
 
-  it('with an id column two rows may share a number: nothing is held', () => {
+  it('with an id column a row whose number another row was called at is held too', () => {
     const withId = (id: string) =>
       posRow(id, ANN, { campaign: { name: 'nid', id, recipients: 'lists/r.csv' } });
+    const lines = campaignLines(
+      'nid',
+      csvRows([withId('1'), withId('2')]),
+      state,
+      plan('2026-12-01T09:00:00Z'),
+    );
+    expect(lines.map((l) => l.state)).toEqual(['placed', 'held']);
+  });
+
+  it('with shared_numbers two rows may share a number: nothing is held', () => {
+    const withId = (id: string) =>
+      posRow(id, ANN, {
+        campaign: { name: 'nid', id, recipients: 'lists/r.csv', sharedNumbers: true },
+      });
     const lines = campaignLines(
       'nid',
       csvRows([withId('1'), withId('2')]),

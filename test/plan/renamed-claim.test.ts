@@ -23,10 +23,18 @@ const NOW = '2026-12-01T09:05:30Z';
 const minutely = (name: string, extra: Partial<CallDefinition> = {}) =>
   call(name, { schedule: schedule({ cron: '* * * * *' }), ...extra });
 
-/** Row `id` of per-minute campaign `campaign` (an id column) dialling Ann. */
-const row = (campaign: string, id: string): CallDefinition =>
+/**
+ * Row `id` of per-minute campaign `campaign` (an id column) dialling Ann; `shared`: the
+ * campaign writes `shared_numbers: true` (people sharing a phone).
+ */
+const row = (campaign: string, id: string, shared = false): CallDefinition =>
   call(`${campaign}/${id}`, {
-    campaign: { name: campaign, id, recipients: 'lists/r.csv' },
+    campaign: {
+      name: campaign,
+      id,
+      recipients: 'lists/r.csv',
+      ...(shared ? { sharedNumbers: true as const } : {}),
+    },
     options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number: ANN } },
     schedule: schedule({ cron: '* * * * *' }),
   });
@@ -79,8 +87,8 @@ describe("a slot's claim refused for another key of its slot", () => {
   it('is let through for a call the project defines beside it, or a row sharing the phone', () => {
     const [item, owners] = dueOf([minutely('t15'), minutely('t17')], `prod/t17@${SLOT}`);
     expect(slotClaimHeld(item, DIGEST, beingPlaced(`prod/t15@${SLOT}`), owners)).toBeUndefined();
-    // Two people sharing Ann's phone (an id column): a2 was not called as a1 was.
-    const rows = csvRows([row('reminders-v2', 'a1'), row('reminders-v2', 'a2')]);
+    // Two people sharing Ann's phone (`shared_numbers`): a2 was not called as a1 was.
+    const rows = csvRows([row('reminders-v2', 'a1', true), row('reminders-v2', 'a2', true)]);
     const [a2, project] = dueOf(rows, `prod/reminders-v2/a2@${SLOT}`);
     const a1 = beingPlaced(`prod/reminders/a1@${SLOT}`);
     expect(slotClaimHeld(a2, DIGEST, a1, project)).toBeUndefined();
@@ -148,13 +156,13 @@ describe("a slot's claim refused for a key of its slot under another target", ()
   });
 
   it("a campaign renamed along with its target: the row's slot held, naming the target", () => {
-    const rows = csvRows([row('reminders-v2', 'a1'), row('reminders-v2', 'a2')]);
+    const rows = csvRows([row('reminders-v2', 'a1', true), row('reminders-v2', 'a2', true)]);
     const [a1, project] = dueOf(rows, `prod/reminders-v2/a1@${SLOT}`);
     const old = beingPlaced(`sim/reminders/a1@${SLOT}`);
     expect(slotClaimHeld(a1, DIGEST, old, on(project, ONLY_PROD))).toBe(
       `not placed: this slot already dialled its number as sim/reminders/a1@${SLOT} (being placed by another runner right now), a campaign no call has now (renamed?), under target sim, which this checkout's callops.yaml does not define: a row's slot is placed once, whatever its campaign's name, or its target's; the next slot is placed as usual`,
     );
-    // Another row sharing the phone (an id column) was not called as a1 was; another gateway's.
+    // Another row sharing the phone (`shared_numbers`) was not called as a1 was; another gateway's.
     const [a2] = dueOf(rows, `prod/reminders-v2/a2@${SLOT}`);
     expect(slotClaimHeld(a2, DIGEST, old, on(project, ONLY_PROD))).toBeUndefined();
     expect(slotClaimHeld(a1, DIGEST, old, on(project, OTHER))).toBeUndefined();

@@ -129,9 +129,15 @@ const ANN = '+15550002222';
 const BOB = '+15550003333';
 
 /** Row `id` of per-minute campaign `campaign` (an id column) dialling `number`. */
-const row = (campaign: string, id: string, number = ANN): CallDefinition =>
+/** Row `id` of per-minute campaign `campaign` (an id column); `shared`: `shared_numbers: true`. */
+const row = (campaign: string, id: string, number = ANN, shared = false): CallDefinition =>
   call(`${campaign}/${id}`, {
-    campaign: { name: campaign, id, recipients: 'lists/r.csv' },
+    campaign: {
+      name: campaign,
+      id,
+      recipients: 'lists/r.csv',
+      ...(shared ? { sharedNumbers: true as const } : {}),
+    },
     options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
     schedule: schedule({ cron: '* * * * *', deadlineMs: 50_000 }),
   });
@@ -204,12 +210,19 @@ describe('a campaign row’s slot its campaign placed under a name no call has n
         [`prod/reminders/b1@${SLOT}`]: placedAsReminders[`prod/reminders/b1@${SLOT}`] as LockEntry,
       }),
     ).toEqual([`prod/reminders-v2/a1@${SLOT}`]);
-    // Two people sharing Ann's phone: a1 was called, a2 was not (its row dials it too).
+    // Two people sharing Ann's phone (`shared_numbers`): a1 was called, a2 was not (its row
+    // dials it too).
+    expect(
+      keys([row('reminders-v2', 'a1', ANN, true), row('reminders-v2', 'a2', ANN, true)], {
+        [`prod/reminders/a1@${SLOT}`]: entry({ number: DIGEST }),
+      }),
+    ).toEqual([`prod/reminders-v2/a2@${SLOT}`]);
+    // Without it a number is called once: a2 is held as well.
     expect(
       keys([row('reminders-v2', 'a1'), row('reminders-v2', 'a2')], {
         [`prod/reminders/a1@${SLOT}`]: entry({ number: DIGEST }),
       }),
-    ).toEqual([`prod/reminders-v2/a2@${SLOT}`]);
+    ).toEqual([]);
     // A second campaign beside the first: two calls at one slot are two calls.
     expect(keys([row('reminders', 'a1'), row('again', 'a1')], placedAsReminders)).toEqual([
       `prod/again/a1@${SLOT}`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { campaignLines } from '../../src/campaign/progress.js';
 import { buildPlan, type PlanInput } from '../../src/plan/index.js';
+import { numberOfCall } from '../../src/plan/item.js';
 import { claimRefused, claimScope, isHeldShifted } from '../../src/plan/shifted.js';
 import type { Plan } from '../../src/plan/types.js';
 import { numberDigest } from '../../src/screen/number.js';
@@ -24,13 +25,15 @@ const BOB = '+15550400002';
 const DAN = '+15550400004';
 
 /** Row `id` of campaign `rem`, dialling `number`; keyed by position unless `withIds`. */
-const row = (id: string, number: string, withIds = false): CallDefinition =>
+/** Row `id` of campaign `rem`; keyed by position unless `withIds` (`shared`: `shared_numbers: true`). */
+const row = (id: string, number: string, withIds: boolean | 'shared' = false): CallDefinition =>
   call(`rem/${id}`, {
     campaign: {
       name: 'rem',
       id,
       recipients: 'lists/rem.csv',
       ...(withIds ? {} : { positional: true as const }),
+      ...(withIds === 'shared' ? { sharedNumbers: true as const } : {}),
     },
     options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
     definition: `sha256:rem-${id}-${number}`,
@@ -163,8 +166,15 @@ describe('rows with an id column, ids renamed along with the target', () => {
     expect(reasonOf(plan, 'prod/rem/b')).toMatch(/^not placed: already placed as gw\/rem\/b /);
   });
 
-  it('a row of the CSV sharing the number under its old id is let be (two people, one phone)', () => {
-    const shared = csvRows([row('a', ANN, true), row('a2', ANN, true)]);
+  it('a row of the CSV sharing the number under its old id holds it, unless shared_numbers', () => {
+    const once = csvRows([row('a', ANN, true), row('a2', ANN, true)]);
+    const held = buildPlan(input(once, { 'gw/rem/a': placed['gw/rem/a'] }, RENAMED));
+    expect(held.due).toEqual([]);
+    expect(reasonOf(held, 'prod/rem/a2')).toMatch(
+      /^not placed: this campaign already dialled \+15550400001 as gw\/rem\/a \(.*; row `a` of lists\/rem.csv \(line 4\), which dials it too, and a campaign calls a number once; /,
+    );
+    // Two people of one phone, as the campaign says: let be.
+    const shared = csvRows([row('a', ANN, 'shared'), row('a2', ANN, 'shared')]);
     const plan = buildPlan(input(shared, { 'gw/rem/a': placed['gw/rem/a'] }, RENAMED));
     expect(plan.due.map((i) => i.key)).toEqual(['prod/rem/a2']);
   });
@@ -222,6 +232,26 @@ describe("a row's claim (a database store: another runner's call since the plan)
     const own = { ...found, key: 'prod/rem/2' };
     expect(claimRefused(bob, BOB, own, numberOf, RENAMED)).toEqual({
       reason: `not placed: this campaign already dialled ${BOB} as prod/rem/2 (being placed at ${AT}); ${POSITIONAL}`,
+    });
+  });
+
+  it('refused for another row of the CSV that dials the number too: held, unless shared_numbers', () => {
+    const claimOf = (shared: boolean) => {
+      const rows = csvRows([
+        row('a', BOB, shared ? 'shared' : true),
+        row('b', BOB, shared ? 'shared' : true),
+      ]);
+      // The plan of another runner's checkout, before row `a` was claimed: `b` due alone.
+      const b = buildPlan(input(rows.slice(1), {}, RENAMED)).due[0];
+      if (b === undefined) throw new Error('row b is due');
+      return b;
+    };
+    const byA = { key: 'prod/rem/a', status: 'being placed', at: AT };
+    expect(claimRefused(claimOf(false), BOB, byA, numberOfCall, RENAMED)).toEqual({
+      reason: `not placed: this campaign already dialled ${BOB} as prod/rem/a (being placed at ${AT}); row \`a\` of lists/rem.csv (line 4), which dials it too, and a campaign calls a number once; if they are people sharing a phone, write \`shared_numbers: true\` in the campaign to call each row`,
+    });
+    expect(claimRefused(claimOf(true), BOB, byA, numberOfCall, RENAMED)).toMatchObject({
+      sharing: 'a',
     });
   });
 });

@@ -10,14 +10,18 @@ import { call, csvRows, entry, lock, schedule } from './make.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
-/** Row `id` of campaign `nid`, dialling `number`; keyed by position unless `withIds`. */
-const row = (id: string, number: string, withIds = false): CallDefinition =>
+/**
+ * Row `id` of campaign `nid`, dialling `number`; keyed by position unless `withIds`
+ * (`shared`: the campaign writes `shared_numbers: true`).
+ */
+const row = (id: string, number: string, withIds: boolean | 'shared' = false): CallDefinition =>
   call(`nid/${id}`, {
     campaign: {
       name: 'nid',
       id,
       recipients: 'lists/r.csv',
       ...(withIds ? {} : { positional: true as const }),
+      ...(withIds === 'shared' ? { sharedNumbers: true as const } : {}),
     },
     options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
     definition: `sha256:nid-${id}-${number}`,
@@ -101,11 +105,16 @@ describe('rows keyed by position (a CSV without an id column)', () => {
     expect(other.due.map((i) => i.key)).toEqual(['sim/nid/1']);
   });
 
-  it('with an id column, two rows may dial one number: nothing is held', () => {
-    const p = plan(csvRows([row('ann', ANN, true), row('ann-2', ANN, true)]), {
-      'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }),
-    });
-    expect(p.due.map((i) => i.key)).toEqual(['sim/nid/ann-2']);
+  it('with an id column, a row whose number another row was called at is held', () => {
+    const entries = { 'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }) };
+    const p = plan(csvRows([row('ann', ANN, true), row('ann-2', ANN, true)]), entries);
+    expect(p.due).toEqual([]);
+    expect(p.skipped.find((i) => i.key === 'sim/nid/ann-2')?.reason).toBe(
+      `not placed: this campaign already dialled ${ANN} as sim/nid/ann (placed S-1 at 2026-12-01T08:00:01.123Z); row \`ann\` of lists/r.csv (line 4), which dials it too, and a campaign calls a number once; if they are people sharing a phone, write \`shared_numbers: true\` in the campaign to call each row`,
+    );
+    // `shared_numbers: true`: two people sharing a phone, each called.
+    const shared = plan(csvRows([row('ann', ANN, 'shared'), row('ann-2', ANN, 'shared')]), entries);
+    expect(shared.due.map((i) => i.key)).toEqual(['sim/nid/ann-2']);
   });
 
   it('a redial of the same row is that row: not held', () => {
@@ -145,14 +154,20 @@ describe('rows whose keys changed (an id column added, an id edited)', () => {
     const renamed = plan(withIds([['anna', ANN]]), before);
     expect(renamed.due).toEqual([]);
     expect(renamed.skipped[0]?.reason).toMatch(/already dialled .* as sim\/nid\/ann \(/);
-    // `ann` is still a row of the CSV dialling that number: `ann-2` shares Ann's phone.
-    const shared = plan(
+    // `ann` is still a row of the CSV dialling that number: `ann-2` dials it too, held.
+    const once = plan(
       withIds([
         ['ann', ANN],
         ['ann-2', ANN],
       ]),
       before,
     );
+    expect(once.due).toEqual([]);
+    expect(once.skipped.find((i) => i.key === 'sim/nid/ann-2')?.reason).toMatch(
+      /^not placed: this campaign already dialled .* as sim\/nid\/ann \(.*; row `ann` of lists\/r.csv \(line 4\), which dials it too/,
+    );
+    // With `shared_numbers: true`, `ann-2` shares Ann's phone.
+    const shared = plan(csvRows([row('ann', ANN, 'shared'), row('ann-2', ANN, 'shared')]), before);
     expect(shared.due.map((i) => i.key)).toEqual(['sim/nid/ann-2']);
   });
 
@@ -267,9 +282,18 @@ describe('rows keyed by position: calls a --replace placed again, and rows of on
     expect(p.skipped.find((i) => i.key === 'sim/nid/3')?.reason).toMatch(
       /^not placed: sim\/nid\/1 of this campaign dials \+15550400001 too, in this run; /,
     );
-    // With an id column the rows are two people sharing a phone: both due.
-    const ids = plan([row('a', ANN, true), row('b', ANN, true)], {});
+    // With an id column too: a campaign calls a number once, whatever the rows' keys.
+    const ids = plan(csvRows([row('a', ANN, true), row('b', BOB, true), row('c', ANN, true)]), {});
     expect(ids.due.map((i) => i.key)).toEqual(['sim/nid/a', 'sim/nid/b']);
+    expect(ids.skipped.find((i) => i.key === 'sim/nid/c')?.reason).toBe(
+      `not placed: sim/nid/a of this campaign dials ${ANN} too, in this run; that is row \`a\` of lists/r.csv (line 4), and a campaign calls a number once; if they are people sharing a phone, write \`shared_numbers: true\` in the campaign to call each row`,
+    );
+    // Written without its +, the number is the same person's.
+    const bare = plan(csvRows([row('a', ANN, true), row('b', ANN.slice(1), true)]), {});
+    expect(bare.due.map((i) => i.key)).toEqual(['sim/nid/a']);
+    // `shared_numbers: true`: the rows are two people sharing a phone, both due.
+    const shared = plan([row('a', ANN, 'shared'), row('b', ANN, 'shared')], {});
+    expect(shared.due.map((i) => i.key)).toEqual(['sim/nid/a', 'sim/nid/b']);
   });
 });
 
@@ -321,7 +345,7 @@ describe('rows keyed by position not due yet', () => {
     ]);
   });
 
-  it('a new row outside its hours still waits; with an id column nothing is held', () => {
+  it('a new row outside its hours still waits; with shared_numbers nothing is held', () => {
     const fresh = plan(
       [row('1', ANN), row('2', BOB), row('3', ZED)].map((c) => ({
         ...c,
@@ -330,10 +354,10 @@ describe('rows keyed by position not due yet', () => {
       placedBefore,
     );
     expect(fresh.upcoming.map((i) => [i.key, i.waiting])).toEqual([['sim/nid/3', true]]);
-    // Two rows of one number (an id column): the later one waits for its hours as well.
+    // Two rows of one number (people sharing a phone): the later one waits for its hours too.
     const ids = plan(
       csvRows(
-        [row('ann', ANN, true), row('ann-2', ANN, true)].map((c) => ({
+        [row('ann', ANN, 'shared'), row('ann-2', ANN, 'shared')].map((c) => ({
           ...c,
           schedule: schedule({ window: '14:00-18:00' }),
         })),
@@ -342,6 +366,20 @@ describe('rows keyed by position not due yet', () => {
     );
     expect(ids.upcoming.map((i) => [i.key, i.waiting])).toEqual([['sim/nid/ann-2', true]]);
     expect(ids.skipped.map((i) => i.reason ?? '').join('\n')).not.toContain('not placed:');
+    // Without it, a number is called once: the later row is held, not waiting.
+    const once = plan(
+      csvRows(
+        [row('ann', ANN, true), row('ann-2', ANN, true)].map((c) => ({
+          ...c,
+          schedule: schedule({ window: '14:00-18:00' }),
+        })),
+      ),
+      { 'sim/nid/ann': dialled(ANN, { definition: `sha256:nid-ann-${ANN}` }) },
+    );
+    expect(once.upcoming).toEqual([]);
+    expect(once.skipped.find((i) => i.key === 'sim/nid/ann-2')?.reason).toMatch(
+      /^not placed: this campaign already dialled /,
+    );
   });
 
   it('a redial waiting for its delay, of a number another row dialled, is held', () => {
@@ -399,13 +437,13 @@ describe('rows keyed by position that dial one number, not due yet', () => {
     id: string,
     number: string,
     spec: Parameters<typeof schedule>[0],
-    withIds = false,
+    withIds: boolean | 'shared' = false,
   ) => ({
     ...row(id, number, withIds),
     schedule: schedule(spec),
   });
   // A fresh campaign: rows 1 and 3 dial Ann; nothing placed yet.
-  const rows = (spec: Parameters<typeof schedule>[0], withIds = false) => [
+  const rows = (spec: Parameters<typeof schedule>[0], withIds: boolean | 'shared' = false) => [
     at('1', ANN, spec, withIds),
     at('2', BOB, spec, withIds),
     at('3', ANN, spec, withIds),
@@ -451,8 +489,15 @@ describe('rows keyed by position that dial one number, not due yet', () => {
     );
   });
 
-  it('with an id column both rows wait', () => {
-    const p = plan(rows({ window: '14:00-18:00' }, true), {});
+  it('with an id column the later row is held as well; with shared_numbers both rows wait', () => {
+    const once = plan(csvRows(rows({ window: '14:00-18:00' }, true)), {});
+    expect(once.upcoming.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2']);
+    expect(once.skipped.find((i) => i.key === 'sim/nid/3')?.reason).toMatch(
+      new RegExp(
+        `^not placed: sim/nid/1 of this campaign dials \\${ANN} too, in this run; that is row \`1\``,
+      ),
+    );
+    const p = plan(rows({ window: '14:00-18:00' }, 'shared'), {});
     expect(p.upcoming.map((i) => i.key)).toEqual(['sim/nid/1', 'sim/nid/2', 'sim/nid/3']);
     expect(p.skipped).toEqual([]);
   });
@@ -542,7 +587,11 @@ describe('--retry-unknown of a call that dials another number now', () => {
 
 describe('rows whose `to` takes a ${VAR} beside the row value', () => {
   // `to` as a row makes it: `${PFX}` left for the environment, the cell's digits after it.
-  const byVar = (id: string, number: string, withIds = false): CallDefinition => {
+  const byVar = (
+    id: string,
+    number: string,
+    withIds: boolean | 'shared' = false,
+  ): CallDefinition => {
     const made = row(id, number, withIds);
     return {
       ...made,
@@ -596,15 +645,24 @@ describe('rows whose `to` takes a ${VAR} beside the row value', () => {
   it('an id edited: the row under its new id is held; another row sharing the number is not', () => {
     const entries = { 'sim/nid/b': dialled(BOB, { definition: `sha256:nid-b-${BOB}` }) };
     const p = planWith(
-      csvRows([byVar('a', ANN, true), byVar('b2', BOB, true), byVar('c', ANN, true)]),
+      csvRows([byVar('a', ANN, true), byVar('b2', BOB, true), byVar('c', ANN, 'shared')]),
       entries,
     );
     expect(p.due.map((i) => i.key)).toEqual(['sim/nid/a', 'sim/nid/c']);
     expect(reasonOf(p, 'sim/nid/b2')).toMatch(
       /^not placed: this campaign already dialled \$\{PFX\}5550400002 as sim\/nid\/b /,
     );
-    // Bob shares his phone with row `b` now: both are people of one phone, neither held.
-    const shared = planWith(csvRows([byVar('b', BOB, true), byVar('b2', BOB, true)]), entries);
+    // Bob's phone is row `b`'s now too: held, the number called once.
+    const once = planWith(csvRows([byVar('b', BOB, true), byVar('b2', BOB, true)]), entries);
+    expect(once.due).toEqual([]);
+    expect(reasonOf(once, 'sim/nid/b2')).toMatch(
+      /^not placed: this campaign already dialled \$\{PFX\}5550400002 as sim\/nid\/b .*, which dials it too/,
+    );
+    // `shared_numbers: true`: both are people of one phone, neither held.
+    const shared = planWith(
+      csvRows([byVar('b', BOB, 'shared'), byVar('b2', BOB, 'shared')]),
+      entries,
+    );
     expect(shared.due.map((i) => i.key)).toEqual(['sim/nid/b2']);
   });
 
