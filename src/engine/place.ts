@@ -33,6 +33,7 @@ import {
   type CampaignScope,
   type ClaimResult,
   type KeyScope,
+  MayBeWritten,
   NotClaimed,
   type SlotScope,
   type StateStore,
@@ -407,10 +408,16 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
   /** Give up the claim of a call whose request never left; a failure is kept for the end. */
   const giveUp = (entry: Outcome & DefinitionMeta, l: Live | undefined): Promise<void> =>
     store.abandon(entry).catch((error: unknown) => {
-      // Only a claim this run made is held in the state (attempts 0: none).
-      if (l !== undefined && l.attempts > 0) kept.set(entry.key, { entry, error, given: false });
+      // Only a claim this run made is held in the state (attempts 0: none). One whose write
+      // may or may not have made it is said so.
+      if (l !== undefined && l.attempts > 0) {
+        const why = mayStand.get(entry.key) ?? error;
+        kept.set(entry.key, { entry, error: why, given: false });
+      }
       throw error;
     });
+  // Claims whose write failed yet may be in the state (MayBeWritten), with that failure.
+  const mayStand = new Map<string, MayBeWritten>();
   // Calls whose first claim failed or went to another runner (to place it, or to replace it
   // first): never sent, not recorded here.
   const unsent = new Set<string>();
@@ -677,6 +684,12 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
             // A row read again that is no longer as read stops the run instead (below).
             if (error instanceof RecipientsChanged) throw error;
             stateFailed(error);
+            // Its intent may be in the state all the same: a claim made, given up as a stop
+            // caught after its claim gives it up (its request never leaves), never still due.
+            if (error instanceof MayBeWritten) {
+              mayStand.set(request.key, error);
+              throw new StoppedBeforeSend(error.message);
+            }
             if (attempt === 1) unsent.add(request.key);
             throw error;
           }

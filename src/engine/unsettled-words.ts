@@ -1,5 +1,5 @@
 import type { Outcome } from '../execute/outcome.js';
-import { OutcomeJournaled } from '../state/store.js';
+import { MayBeWritten, OutcomeJournaled } from '../state/store.js';
 
 /*
  * The words of a call whose claim or outcome the state could not take: what the gateway said,
@@ -24,11 +24,18 @@ export const keptClaimReason = (
   redact: (text: string) => string = (t) => t,
 ): string => {
   const cause = error instanceof Error ? error.message : String(error);
+  const settle = `callops resolve ${key} --not-placed`;
+  // Its intent's write failed, and may be there all the same.
+  if (error instanceof MayBeWritten) {
+    return redact(
+      `never sent, but its claim may or may not be recorded (${cause}); if \`callops status\` shows it unknown ${settleWhen(backend)}, settle it: ${settle}`,
+    );
+  }
   const failed = cause.includes('could not be given up')
     ? cause
     : `its claim could not be given up (${cause})`;
   return redact(
-    `${why}; never sent, but ${failed}; the state still holds its claim: ${settleWhen(backend)}, settle it: callops resolve ${key} --not-placed`,
+    `${why}; never sent, but ${failed}; the state still holds its claim: ${settleWhen(backend)}, settle it: ${settle}`,
   );
 };
 
@@ -89,7 +96,8 @@ export const keptOutcome = (
  * A call whose outcome the state does not hold: its claim stands without an outcome, so it
  * is `unknown` there. What the gateway said is kept (sid and callId), and the message gives
  * the command that settles it once the state can be written again; or, when the journal
- * holds it (OutcomeJournaled), that the next command records it (nothing to settle).
+ * holds it (OutcomeJournaled), that the next command records it (nothing to settle); when
+ * the journal may hold it or not (MayBeWritten), that `callops status` tells which.
  */
 export const unrecordedOutcome = (
   o: Outcome,
@@ -98,17 +106,20 @@ export const unrecordedOutcome = (
   redact: (text: string) => string = (t) => t,
 ): Outcome => {
   const when = settleWhen(backend);
-  const settle =
+  const command =
     o.status === 'placed'
-      ? `; ${when}, settle it: callops resolve ${o.key} --placed ${o.sid ?? 'SID'}`
+      ? `callops resolve ${o.key} --placed ${o.sid ?? 'SID'}`
       : o.status === 'failed'
-        ? `; ${when}, settle it: callops resolve ${o.key} --not-placed`
-        : '';
+        ? `callops resolve ${o.key} --not-placed`
+        : undefined;
+  const settle = command === undefined ? '' : `; ${when}, settle it: ${command}`;
   // In the journal already: the next command records it, nobody settles it.
   const words =
     error instanceof OutcomeJournaled
       ? `it could not be written into ${error.lockName} (${error.message}); it is kept in ${error.journalName}: the next command records it`
-      : `${notRecordedWords(error)}; it stays unknown${settle}`;
+      : error instanceof MayBeWritten && command !== undefined
+        ? `its outcome may or may not be recorded (${error.message}); if \`callops status\` shows it unknown once the state can be written again, settle it: ${command}`
+        : `${notRecordedWords(error)}; it stays unknown${settle}`;
   return {
     key: o.key,
     status: 'unknown',

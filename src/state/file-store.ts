@@ -56,6 +56,7 @@ import {
   type ImportResult,
   IN_FLIGHT,
   type LockResult,
+  MayBeWritten,
   NotClaimed,
   nothingDone,
   type Observation,
@@ -271,13 +272,33 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     );
   };
 
-  /** "cannot write the journal .callops/journal.jsonl: no space left on device (ENOSPC)" */
+  /**
+   * "cannot write the journal .callops/journal.jsonl: no space left on device (ENOSPC)", and
+   * when the lines of the batch that failed could not be cut off, that too.
+   */
   const journalFailure = (error: unknown): Error => {
     const code =
       error instanceof JournalWriteError ? error.code : (error as { code?: string }).code;
-    return new Error(`cannot write the journal ${journalName}: ${whyNotWritten(code, error)}`, {
-      cause: error,
-    });
+    const uncut = error instanceof JournalWriteError ? error.uncut : undefined;
+    const nor =
+      uncut === undefined
+        ? ''
+        : `, nor cut back to its last whole batch (${whyNotWritten(systemCode(uncut), uncut)}): its last lines may be there or not`;
+    return new Error(
+      `cannot write the journal ${journalName}: ${whyNotWritten(code, error)}${nor}`,
+      { cause: error },
+    );
+  };
+
+  /**
+   * The failure a claim or an outcome whose journal line failed gives: MayBeWritten when the
+   * line may be in the journal all the same (its batch could not be cut off).
+   */
+  const journalRefusal = (h: Held, error: unknown): Error => {
+    h.journalError ??= journalFailure(error);
+    return error instanceof JournalWriteError && error.uncut !== undefined
+      ? new MayBeWritten(h.journalError)
+      : h.journalError;
   };
 
   /**
@@ -728,8 +749,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
         }
         throw error;
       }
-      h.journalError ??= journalFailure(error);
-      throw h.journalError;
+      const refusal = journalRefusal(h, error);
+      // Its intent may be in the journal: held as a claim this run made, which it gives up
+      // (its request never leaves), so that the journal is kept and no line says still due.
+      if (refusal instanceof MayBeWritten) h.open.set(c.key, c.at === at ? c : { ...c, at });
+      throw refusal;
     }
     h.open.set(c.key, c.at === at ? c : { ...c, at });
     return true;
@@ -741,8 +765,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     try {
       await h.journal.outcome(outcome);
     } catch (error) {
-      h.journalError ??= journalFailure(error);
-      throw h.journalError;
+      throw journalRefusal(h, error);
     }
   };
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { constants, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Outcome } from '../execute/outcome.js';
 import { ensureStateDir, journalPath, syncDir } from './dir.js';
 import { type CommitHold, commitHold } from './failpoint.js';
+import { type JournalIo, journalIo } from './journal-io.js';
 import { jsonString as str } from './json-text.js';
 import type { DefinitionMeta } from './record.js';
 
@@ -44,6 +45,11 @@ export interface JournalOptions {
    * fdatasync. Unset, it costs nothing per line or batch.
    */
   readonly holdSync?: CommitHold;
+  /**
+   * Writes and cuts the file (default: read from CALLOPS_FAILPOINT_JOURNAL_ROOM once, here;
+   * see ./journal-io.ts).
+   */
+  readonly io?: JournalIo;
   /** Aborts a held fdatasync (the batch then fails, and its requests are never sent). */
   readonly signal?: AbortSignal;
   /**
@@ -63,6 +69,12 @@ export class JournalWriteError extends Error {
     /** The system error code, e.g. ENOSPC, when there is one. */
     readonly code: string | undefined,
     cause: unknown,
+    /**
+     * Why the failed batch could not be cut off the file, if it could not: some of its lines
+     * may be there then (an intent claims its call, an outcome records it), though their
+     * promises were rejected. Only the batch's own promises get it.
+     */
+    readonly uncut?: unknown,
   ) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`the journal ${path} could not be written (${why})`, { cause });
@@ -82,9 +94,9 @@ const AHEAD_MIN = 64 * 1024;
 const AHEAD_MAX = 1024 * 1024;
 
 /** Writes all of `buffer` at `position` (a short write goes on where it stopped). */
-const writeAt = (fd: number, buffer: Buffer, position: number): void => {
+const writeAt = (io: JournalIo, fd: number, buffer: Buffer, position: number): void => {
   for (let offset = 0; offset < buffer.length; ) {
-    offset += writeSync(fd, buffer, offset, buffer.length - offset, position + offset);
+    offset += io.write(fd, buffer, offset, buffer.length - offset, position + offset);
   }
 };
 
@@ -93,9 +105,9 @@ const writeAt = (fd: number, buffer: Buffer, position: number): void => {
  * disk refused them). Claiming room is only a saving: on a full disk the lines go out as they
  * would without it (and fail there, or fit in the zeros already written).
  */
-const claim = (fd: number, zeros: Buffer, position: number): number => {
+const claim = (io: JournalIo, fd: number, zeros: Buffer, position: number): number => {
   try {
-    writeAt(fd, zeros, position);
+    writeAt(io, fd, zeros, position);
     return zeros.length;
   } catch {
     // ENOSPC, EFBIG, EDQUOT …: the batch's own write says what is wrong, if anything is. Zeros
@@ -135,19 +147,30 @@ const contentEnd = async (handle: FileHandle, size: number): Promise<number> => 
  * microseconds, less than a round trip through the thread pool. Only the fdatasync that
  * follows waits for the disk, off the thread.
  */
-const journalFile = (handle: FileHandle, size: number, end: number) => {
+const journalFile = (io: JournalIo, handle: FileHandle, size: number, end: number) => {
   let room = size;
   return {
+    /** Where the next line goes. */
+    end: (): number => end,
     write(text: string): void {
       const buffer = Buffer.from(text, 'utf8');
       if (end + buffer.length > room) {
         const ahead = Math.min(AHEAD_MAX, Math.max(AHEAD_MIN, end));
         const zeros = Buffer.alloc(end + buffer.length - room + ahead);
-        room += claim(handle.fd, zeros, room);
+        room += claim(io, handle.fd, zeros, room);
       }
-      writeAt(handle.fd, buffer, end);
+      writeAt(io, handle.fd, buffer, end);
       end += buffer.length;
       room = Math.max(room, end);
+    },
+    /**
+     * Cuts the file back to `at`, durably: the lines of a batch that failed are gone then, as
+     * the run reports them. Cutting frees room, so it works on a full disk too.
+     */
+    cutTo: async (at: number): Promise<void> => {
+      await io.cut(handle, at);
+      end = at;
+      room = at;
     },
     /** Cuts off the room claimed and not used (zeros left there are harmless: no record). */
     trim: async (): Promise<void> => {
@@ -199,6 +222,7 @@ export const openJournal = async (
   const clock = options.clock ?? (() => new Date());
   const runId = options.runId ?? randomUUID();
   const holdSync = options.holdSync ?? commitHold();
+  const io = options.io ?? journalIo();
   const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
   let file: ReturnType<typeof journalFile>;
   try {
@@ -206,7 +230,7 @@ export const openJournal = async (
     // torn bytes never merge with a complete intent.
     const { size } = await handle.stat();
     const end = await contentEnd(handle, size);
-    file = journalFile(handle, size, end);
+    file = journalFile(io, handle, size, end);
     if (end > 0) {
       const last = Buffer.alloc(1);
       await handle.read(last, 0, 1, end - 1);
@@ -230,6 +254,7 @@ export const openJournal = async (
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
+      const start = file.end();
       try {
         file.write(batch.map((p) => p.line).join(''));
         const intents = batch.some((p) => p.intent);
@@ -243,8 +268,20 @@ export const openJournal = async (
         }
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        broken = new JournalWriteError(path, typeof code === 'string' ? code : undefined, error);
-        for (const pending of [...batch, ...queue]) pending.reject(broken);
+        // A write stopped by a full disk leaves some of the batch's lines whole in the file,
+        // which the next command would read as recorded, while every promise of the batch is
+        // rejected here: cut back to where the batch started, the file holds what the run
+        // reports. When even that fails, the batch's lines may be there or not.
+        const uncut = await file.cutTo(start).then(
+          () => undefined,
+          (cutError: unknown) => cutError ?? new Error('the journal could not be cut'),
+        );
+        const system = typeof code === 'string' ? code : undefined;
+        broken = new JournalWriteError(path, system, error);
+        const failed =
+          uncut === undefined ? broken : new JournalWriteError(path, system, error, uncut);
+        for (const pending of batch) pending.reject(failed);
+        for (const pending of queue) pending.reject(broken);
         queue = [];
       }
     }

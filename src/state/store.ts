@@ -578,6 +578,19 @@ export class OutcomeJournaled extends Error {
   }
 }
 
+/**
+ * A write of the state failed, yet what it was writing may be there all the same: the file
+ * store's journal, stopped by a full disk in the middle of a batch of lines, could not be cut
+ * back to where the batch started. A claim may stand then (its request never leaves), an
+ * outcome may be recorded. Its message is the cause's.
+ */
+export class MayBeWritten extends Error {
+  override readonly name = 'MayBeWritten';
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
 /** The message of an entry whose claim is still being placed by a running runner. */
 export const IN_FLIGHT =
   'being placed by a run that is still going; its outcome is not recorded yet';

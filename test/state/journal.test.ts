@@ -8,10 +8,13 @@ import {
   clearJournal,
   INTERRUPTED,
   type IntentRecord,
+  intentLine,
+  type JournalWriteError,
   openJournal,
   recoverJournal,
   replayJournal,
 } from '../../src/state/journal.js';
+import { JOURNAL_ROOM_ENV, journalIo } from '../../src/state/journal-io.js';
 import { readLockfile, serializeLockfile, writeLockfileAtomic } from '../../src/state/lockfile.js';
 import { foldJournal } from '../../src/state/replay.js';
 import { entry, lockOf, tempDir } from './helpers.js';
@@ -163,6 +166,48 @@ describe('group commit', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     await expect(journal.intent(intent('p/c'))).rejects.toThrow(/could not be written \(EIO/);
+    await journal.close();
+  });
+
+  it('a batch a full disk stops part way is cut off the file: it holds what the promises say', async () => {
+    const dir = join(await tempDir(), '.callops');
+    // The first batch fits; the second stops after its first whole line, in the middle of the next.
+    const first = Buffer.byteLength(
+      intentLine(JSON.stringify('run-1'), intent('p/a').at ?? '', intent('p/a')),
+    );
+    const io = journalIo({ [JOURNAL_ROOM_ENV]: String(first * 2 + 20) });
+    const journal = await openJournal(dir, { runId: 'run-1', io });
+    await journal.intent(intent('p/a'));
+    const results = await Promise.allSettled([
+      journal.intent(intent('p/b')),
+      journal.intent(intent('p/c')),
+      journal.outcome(placed('p/a')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const error = (results[0] as PromiseRejectedResult).reason as JournalWriteError;
+    expect([error.code, error.uncut]).toEqual(['ENOSPC', undefined]);
+    await expect(journal.intent(intent('p/d'))).rejects.toThrow(/no space left on device/);
+    await journal.close();
+    const folded = await replayJournal(dir, lockOf({}));
+    expect(Object.keys(folded.lock.calls)).toEqual(['p/a']);
+    expect(folded.lock.calls['p/a']?.status).toBe('unknown');
+    expect((await journalLines(dir)).map((l) => [l.type, l.key])).toEqual([['intent', 'p/a']]);
+  });
+
+  it('a batch that cannot be cut off is said so to its own promises only', async () => {
+    const dir = join(await tempDir(), '.callops');
+    const io = journalIo({ [JOURNAL_ROOM_ENV]: '300,cut-fails' });
+    const journal = await openJournal(dir, { runId: 'run-1', io });
+    const results = await Promise.allSettled([
+      journal.intent(intent('p/a')),
+      journal.intent(intent('p/b')),
+    ]);
+    const uncut = results.map(
+      (r) => ((r as PromiseRejectedResult).reason as JournalWriteError).uncut,
+    );
+    expect(uncut.map((e) => (e as { code?: string }).code)).toEqual(['EIO', 'EIO']);
+    const later = await journal.intent(intent('p/c')).catch((e: unknown) => e as JournalWriteError);
+    expect([later?.code, later?.uncut]).toEqual(['ENOSPC', undefined]);
     await journal.close();
   });
 
