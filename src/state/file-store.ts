@@ -148,6 +148,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   // A claim's time, without a Date for each while the millisecond is the same.
   const claimTime = options.clock === undefined ? isoClock() : () => clock().toISOString();
   const journalName = join(relative(dirname(stateDir), stateDir), JOURNAL_FILE);
+  /** What the command does, for what a refusal of its journal says it did not do. */
+  const use = options.use ?? 'read';
   let held: Held | undefined;
   /** Whether the lockfile was looked at for sids that two entries hold (warned once). */
   let sidsLookedAt = false;
@@ -522,9 +524,9 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
           copy = current;
         }
       } else {
-        copy = await refuseRegression((await replayJournal(stateDir, current)).lock);
+        copy = await refuseRegression((await replayJournal(stateDir, current, { use })).lock);
       }
-      const result = await recoverJournal(stateDir, lockPath, current);
+      const result = await recoverJournal(stateDir, lockPath, current, use);
       recovered = result.folded;
       // recoverJournal writes both files only when the journal changed the lock.
       const changed = result.lock !== current && lockfileChanged(current, result.lock);
@@ -624,7 +626,10 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     // Read-only: a journal left by another run is folded in memory, its open intents unknown:
     // in flight while that run still holds the run lock, else left by a crash.
     const live = await runGoingOn(stateDir);
-    const { lock: folded, inFlight } = await replayJournal(stateDir, await readLock(), { live });
+    const { lock: folded, inFlight } = await replayJournal(stateDir, await readLock(), {
+      live,
+      use,
+    });
     await refuseRegression(folded);
     // And what receivers accepted and could not record yet, as the next run records it.
     const received = withReceived(folded, await readReceived(stateDir));

@@ -6,7 +6,7 @@ import { isErrorCode, JOURNAL_FILE, journalPath, syncDir } from './dir.js';
 import { forgetIndex } from './lock-index.js';
 import { type LockfileWrite, lockfileChanged, writeLockfileAtomic } from './lockfile.js';
 import { draftLock } from './record.js';
-import { IN_FLIGHT } from './store.js';
+import { IN_FLIGHT, nothingDone, type StateUse } from './store.js';
 import type { Lockfile } from './types.js';
 import { systemCode, whyNotWritten } from './write-failure.js';
 import { writeCopy } from './written.js';
@@ -194,11 +194,21 @@ export const foldJournal = (
   };
 };
 
+/**
+ * What a command refused for its journal did not do: ", so nothing was sent" (or recorded);
+ * a command that only reads (plan, status) sends nothing anyway, so it says what does not.
+ */
+const refusedWords = (use: StateUse): string => {
+  const notDone = nothingDone(use);
+  return notDone === undefined ? ': apply and run send nothing until then' : `, so ${notDone}`;
+};
+
 /** The journal is damaged: a line that is not a record, where no crash could have left one. */
 export class JournalDamagedError extends Error {
   constructor(
     readonly file: string,
     readonly damage: Damage,
+    use: StateUse = 'send',
   ) {
     const [before, after] = damage.between;
     const when =
@@ -208,7 +218,7 @@ export class JournalDamagedError extends Error {
           ? ` (the record before it was written at ${before})`
           : '';
     super(
-      `${file}:${damage.line}:1: error: not a journal record, and no crash leaves a line like it here: the journal is damaged, and the call this line recorded cannot be known, so nothing was sent. Compare the calls the gateway placed then${when} with the lockfile, record any it is missing, then delete the line`,
+      `${file}:${damage.line}:1: error: not a journal record, and no crash leaves a line like it here: the journal is damaged, and the call this line recorded cannot be known${refusedWords(use)}. Compare the calls the gateway placed then${when} with the lockfile, record any it is missing, then delete the line`,
     );
   }
 }
@@ -217,8 +227,10 @@ export class JournalDamagedError extends Error {
 export const replayJournal = async (
   stateDir: string,
   lock: Lockfile,
-  options: { readonly live?: boolean } = {},
+  /** `use`: what the command does, for what a refusal says it did not do (default `send`). */
+  options: { readonly live?: boolean; readonly use?: StateUse } = {},
 ): Promise<ReplayResult> => {
+  const use = options.use ?? 'send';
   let text: string;
   try {
     text = await readFile(journalPath(stateDir), 'utf8');
@@ -228,14 +240,14 @@ export const replayJournal = async (
     const broken = brokenLink(journalPath(stateDir));
     if (broken !== undefined) {
       throw new Error(
-        `${join(basename(stateDir), JOURNAL_FILE)}: error: ${broken}: it may hold calls placed and not in the lockfile yet, so nothing was sent; restore what it points to`,
+        `${join(basename(stateDir), JOURNAL_FILE)}: error: ${broken}: it may hold calls placed and not in the lockfile yet${refusedWords(use)}; restore what it points to`,
       );
     }
     text = '';
   }
   const result = foldJournal(text, lock, options);
   if (result.damaged !== undefined)
-    throw new JournalDamagedError(join(basename(stateDir), JOURNAL_FILE), result.damaged);
+    throw new JournalDamagedError(join(basename(stateDir), JOURNAL_FILE), result.damaged, use);
   return result;
 };
 
@@ -284,8 +296,9 @@ export const recoverJournal = async (
   stateDir: string,
   lockfilePath: string,
   lock: Lockfile,
+  use?: StateUse,
 ): Promise<ReplayResult & { readonly written?: LockfileWrite }> => {
-  const result = await replayJournal(stateDir, lock);
+  const result = await replayJournal(stateDir, lock, use === undefined ? {} : { use });
   const changed = lockfileChanged(lock, result.lock);
   if (changed) await forgetIndex(stateDir);
   const written = changed ? await writeLockfileAtomic(lockfilePath, result.lock) : undefined;

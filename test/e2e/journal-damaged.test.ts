@@ -38,6 +38,12 @@ describe('a journal damaged between two records of its run', () => {
       expect(r.stderr).toContain(
         'written at 2026-03-10T09:00:00.000Z and 2026-03-10T09:00:02.000Z',
       );
+      // Only apply and run send: plan and status say what does not, rather than that they did not.
+      expect(r.stderr).toContain(
+        args[0] === 'apply'
+          ? 'cannot be known, so nothing was sent. Compare'
+          : 'cannot be known: apply and run send nothing until then. Compare',
+      );
     }
     expect(gw.sim.received()).toHaveLength(0);
     // Once a person has dealt with it (here: the line deleted), the run's intents are unknown.
