@@ -29,7 +29,12 @@ describe('a journal damaged between two records of its run', () => {
       '.callops/journal.jsonl',
       `${[intent('sim/a', '2026-03-10T09:00:00.000Z'), damaged, intent('sim/c', '2026-03-10T09:00:02.000Z')].join('\n')}\n`,
     );
-    for (const args of [['apply', '--yes'], ['plan'], ['status']]) {
+    for (const args of [
+      ['apply', '--yes'],
+      ['plan'],
+      ['status'],
+      ['resolve', 'sim/a', '--not-placed'],
+    ]) {
       const r = await gw.run(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toContain(
@@ -42,7 +47,9 @@ describe('a journal damaged between two records of its run', () => {
       expect(r.stderr).toContain(
         args[0] === 'apply'
           ? 'cannot be known, so nothing was sent. Compare'
-          : 'cannot be known: apply and run send nothing until then. Compare',
+          : args[0] === 'resolve'
+            ? 'cannot be known, so nothing was recorded. Compare'
+            : 'cannot be known: apply and run send nothing until then. Compare',
       );
     }
     expect(gw.sim.received()).toHaveLength(0);
