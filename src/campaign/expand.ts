@@ -135,6 +135,12 @@ export interface CampaignRef {
   readonly positional?: true;
   /** `shared_numbers: true`: rows of different ids that dial one number are each called. */
   readonly sharedNumbers?: true;
+  /**
+   * Rows of the CSV may dial one number (two rows write it, it is written without `${row.X}`,
+   * or a `${VAR}` is in it): the plan compares the numbers of a run's rows. Unset, no two rows
+   * of an `id`-keyed CSV can, and the plan reads no row's number to compare them.
+   */
+  readonly comparesRows?: true;
   /** The CSV's row whose id is `id` now, if it has one (the template's rowOf). */
   readonly rowOf?: (id: string) => RowDefinition | undefined;
 }
@@ -156,6 +162,8 @@ export interface CampaignTemplate {
   readonly idColumn?: number;
   /** `shared_numbers: true` (with an `id` column): rows that dial one number are each called. */
   readonly sharedNumbers?: true;
+  /** Set once the CSV is read, when rows may dial one number (CampaignRef.comparesRows). */
+  comparesRows?: true;
   /**
    * The row whose id is `id`, when the header has an `id` column and a row has it. Its index
    * of ids is made when first asked (by the already-dialled check, only when another row's
@@ -203,6 +211,7 @@ export class RowDefinition implements CallDefinition {
           id: this.id,
           recipients: t.file,
           ...(t.sharedNumbers === undefined ? {} : { sharedNumbers: t.sharedNumbers }),
+          ...(t.comparesRows === undefined ? {} : { comparesRows: t.comparesRows }),
           ...(t.rowOf === undefined ? {} : { rowOf: t.rowOf }),
         };
   }
@@ -511,6 +520,8 @@ const readCampaign = (
   // number once: that row is held by the plan), unless the campaign calls each row.
   let numbers: RowIds | undefined;
   const repeats: { count: number; more?: { line: number; column: number } } = { count: 0 };
+  // Whether rows may dial one number (CampaignRef.comparesRows).
+  let compares = false;
   // How far the file is read (bytes), for the number of rows to expect.
   let readTo = 0;
   const spec = call.schedule;
@@ -776,11 +787,16 @@ const readCampaign = (
       local.count += 1;
       local.first ??= cellAt(columnsOf(numberSlot)[0] ?? 0);
     }
-    if (numberSlot !== undefined && t.sharedNumbers === undefined) {
+    if (numberSlot === undefined) compares = true;
+    else if (t.sharedNumbers === undefined) {
       const slot = numberSlot;
       numbers ??= new RowIds(t.table, (i) => rowNumberKey(rawFill(slot, t.table.cells(i))));
-      const first = numbers.firstOrAdd(rowNumberKey(rawFill(slot, cells)), ordinal);
+      const key = rowNumberKey(rawFill(slot, cells));
+      // Two texts with a `${VAR}` may resolve to one number: the plan compares those.
+      if (key.includes('${')) compares = true;
+      const first = numbers.firstOrAdd(key, ordinal);
       if (first >= 0) {
+        compares = true;
         repeats.count += 1;
         const at = cellAt(columnsOf(slot)[0] ?? 0);
         if (repeats.count <= SHARED_SAID) {
@@ -847,6 +863,7 @@ const readCampaign = (
       severity: 'warning',
     });
   }
+  if (template !== undefined && compares) template.comparesRows = true;
   return {
     rows: template === undefined ? NO_ROWS : rowRun(template, bad),
     diagnostics: [...read.diagnostics, ...diagnostics],

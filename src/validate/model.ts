@@ -72,6 +72,11 @@ export interface CallDefinition {
      * (people sharing a phone). Otherwise a number is called once per campaign.
      */
     readonly sharedNumbers?: true;
+    /**
+     * Rows of the CSV may dial one number (two write it, or it is not a `${row.X}` of each):
+     * the plan compares a run's rows. Unset with an `id` column, no two rows can.
+     */
+    readonly comparesRows?: true;
     /** The CSV's row whose id is `id` now, if it has one (asked rarely: see RowDefinition). */
     readonly rowOf?: (id: string) => CallDefinition | undefined;
   };

@@ -80,4 +80,25 @@ describe('rows of a campaign that dial one number', () => {
       'error calls/remind.yaml:7:21: `shared_numbers` needs an `id` column in lists/people.csv: without one its rows are keyed by their position, which a row added, removed or moved above shifts, and a number is one person (add an `id` column)',
     ]);
   });
+
+  it('tell the plan whether rows of an id-keyed CSV may dial one number, so only those are compared', () => {
+    const comparing = (csv: string, extra: readonly string[] = [], to?: string) =>
+      validateProject(loaded(csv, extra, to))
+        .calls.filter((c) => c.campaign !== undefined)
+        .map((c) => c.campaign?.comparesRows === true);
+    // No two rows dial one number: none of them is compared (the plan reads no number).
+    expect(comparing('id,phone\na,+15550004441\nb,+15550004442\n')).toEqual([false, false]);
+    // Two rows do (written either way): the rows are compared.
+    expect(comparing('id,phone\na,+15550004441\nb,15550004441\n')).toEqual([true, true]);
+    // A `${VAR}` in the number, or a number no cell writes: two rows may resolve to one.
+    expect(comparing('id,phone\na,5550004441\nb,5550004442\n', [], '${PFX}${row.phone}')).toEqual([
+      true,
+      true,
+    ]);
+    expect(comparing('id,phone\na,1\nb,2\n', [], '+15550004441')).toEqual([true, true]);
+    // Each row called: nothing to compare.
+    expect(
+      comparing('id,phone\na,+15550004441\nb,+15550004441\n', ['shared_numbers: true']),
+    ).toEqual([false, false]);
+  });
 });

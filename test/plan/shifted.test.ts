@@ -22,6 +22,8 @@ const row = (id: string, number: string, withIds: boolean | 'shared' = false): C
       recipients: 'lists/r.csv',
       ...(withIds ? {} : { positional: true as const }),
       ...(withIds === 'shared' ? { sharedNumbers: true as const } : {}),
+      // As the CSV's reading says of an id-keyed CSV whose rows may dial one number.
+      ...(withIds === true ? { comparesRows: true as const } : {}),
     },
     options: { application_sid: 'app', from: '+15550001111', to: { type: 'phone', number } },
     definition: `sha256:nid-${id}-${number}`,
