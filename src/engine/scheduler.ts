@@ -13,7 +13,6 @@ import { suppressedNow, wakeTimes } from '../plan/wake.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
-import { DEFAULT_SCHEMA } from '../state/postgres/schema.js';
 import { describeHolder } from '../state/runlock.js';
 import type { LockLoss, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
@@ -28,6 +27,7 @@ import { OutcomeRefresher } from './refresh.js';
 import type { PlaceFlags } from './resolve.js';
 import { earliestListed, forgetBefore } from './said.js';
 import { type RetainedCalls, readState, stateError } from './state.js';
+import { stateMoved } from './state-moved.js';
 import { targetNotesSaid } from './target-notes.js';
 import { describeTarget, describeTargets, targetsOf } from './targets.js';
 import { turns } from './turns.js';
@@ -133,7 +133,10 @@ const reloaded = async (
       back: `target \`${to}\` places calls where it did again: its base_url, account_sid and flavor are back to what run started with`,
     };
   }
-  const moved = stateMoved(current, next);
+  const moved = stateMoved(
+    { state: current.project.config.state, env: current.env },
+    { state: next.project.config.state, env: next.env },
+  );
   if (moved !== undefined) {
     return {
       paused: `the definitions changed where the state lives (\`state:\` ${moved}): ${restart}`,
@@ -141,27 +144,6 @@ const reloaded = async (
     };
   }
   return { prepared: next };
-};
-
-/**
- * What of `state:` moves the state elsewhere, in words that never quote the url (a secret):
- * "backend `file` → `postgres`", "its url", "schema `a` → `b`". Undefined when none does.
- * The url counts as written and as it resolves (a reload reads the environment and .env
- * again). `keep` is not where the state lives: it takes effect at once.
- */
-const stateMoved = (current: Prepared, next: Prepared): string | undefined => {
-  const [from, to] = [current.project.config.state, next.project.config.state];
-  if (from.backend !== to.backend) return `backend \`${from.backend}\` → \`${to.backend}\``;
-  if (from.backend !== 'postgres' || to.backend !== 'postgres') return undefined;
-  const moved: string[] = [];
-  const url = (spec: typeof from, prepared: Prepared) => {
-    const resolved = interpolateString(spec.url, prepared.env);
-    return [spec.url, resolved.missing.length > 0 || resolved.malformed ? '' : resolved.text];
-  };
-  if (JSON.stringify(url(from, current)) !== JSON.stringify(url(to, next))) moved.push('its url');
-  const [a, b] = [from.schema ?? DEFAULT_SCHEMA, to.schema ?? DEFAULT_SCHEMA];
-  if (a !== b) moved.push(`schema \`${a}\` → \`${b}\``);
-  return moved.length === 0 ? undefined : moved.join(', ');
 };
 
 /**

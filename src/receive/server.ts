@@ -24,7 +24,9 @@ import { SIGNATURE_HEADER, verifySignature } from './signature.js';
  * stays in the spool, and the next command that takes the run lock records it. A command that
  * records the spool while this receiver runs (a `run` holding the lock) acknowledges what it
  * recorded once that is durable; at each try the receiver reads that and drops those statuses
- * from what waits (./acked.ts), and so from its spool at its next rewrite.
+ * from what waits (./acked.ts), and so from its spool at its next rewrite. Once the state
+ * moved away from where it records (`movedAway`), it records nothing more and keeps what it
+ * accepts in the spool: a receiver started where the state now lives takes it over.
  */
 
 /** The largest body read: a status hook body is a few hundred bytes. */
@@ -73,6 +75,13 @@ export interface ReceiverOptions {
   readonly retryMs?: number;
   /** In place of MAX_QUEUED (a test's failpoint: see ./failpoint.ts). */
   readonly maxQueued?: number;
+  /**
+   * Looked at before each batch is recorded: why the state is no longer where this receiver
+   * records (`state push` moved it to a database), undefined while it is. Once it says so,
+   * the receiver records nothing more: it goes on keeping what it accepts in its spool, for
+   * a receiver started where the state now lives (or the next command there) to record.
+   */
+  readonly movedAway?: () => Promise<string | undefined>;
 }
 
 export interface Receiver {
@@ -88,6 +97,8 @@ export interface Receiver {
     readonly unmatched: number;
     /** What stayed unrecorded is on disk (false only when the spool could not be written). */
     readonly kept: boolean;
+    /** Why recording stopped: the state moved away (ReceiverOptions' `movedAway`). */
+    readonly movedAway?: string;
   }>;
 }
 
@@ -156,6 +167,8 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
   let busy = false;
   /** The queue was said to be full (said again once it had room). */
   let fullNoted = false;
+  /** Why nothing more is recorded: the state moved away from where this receiver records. */
+  let away: string | undefined;
   /** Queued sids no placed entry held at the last try. */
   const unmatched = new Set<string>();
   /** What the spool must keep: every status not recorded yet. */
@@ -176,8 +189,21 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     }, ms);
   };
 
+  /** Whether the state moved away; said once, as it is found. */
+  const lookAway = async (): Promise<boolean> => {
+    if (away !== undefined) return true;
+    const moved = await options.movedAway?.();
+    if (moved === undefined) return false;
+    away = moved;
+    busy = false;
+    options.log(moved);
+    return true;
+  };
+
   const flushOnce = async (): Promise<void> => {
     if (queue.size === 0) return;
+    // Recorded where the state no longer is, an outcome would be lost to it.
+    if (await lookAway()) return;
     const sids = [...queue.keys()];
     const numbers = new Map<string, string>();
     for (const [sid, q] of queue) if (q.number !== undefined) numbers.set(sid, q.number);
@@ -254,7 +280,9 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
     flushing ??= dropRecorded()
       .then(flushOnce)
       .then(() => compact())
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        // The state moved between the look and the record (the file store then refuses).
+        if (await lookAway().catch(() => false)) return;
         busy = true;
         if (!busyNoted) {
           busyNoted = true;
@@ -265,7 +293,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       })
       .finally(() => {
         flushing = undefined;
-        if (queue.size > 0) schedule(options.retryMs ?? 1_000);
+        if (queue.size > 0 && away === undefined) schedule(options.retryMs ?? 1_000);
       });
     return flushing;
   };
@@ -470,6 +498,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
       }
       const waiting = [...unmatched].filter((sid) => queue.has(sid)).length;
       if (queue.size === 0) return { unrecorded: 0, unmatched: 0, kept: true };
+      const moved = away === undefined ? {} : { movedAway: away };
       // What stays is written whole: the spool then holds exactly it, also after a write
       // that failed (answered 503) left it unsure.
       const kept = await options.spool.compact(pending, true).then(
@@ -481,7 +510,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<Receiver>
           return false;
         },
       );
-      return { unrecorded: queue.size, unmatched: waiting, kept };
+      return { unrecorded: queue.size, unmatched: waiting, kept, ...moved };
     },
   };
 };

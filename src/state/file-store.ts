@@ -26,6 +26,7 @@ import {
 } from './lockfile.js';
 import { sharedSidWarning } from './lockfile-sids.js';
 import { mergeLockfiles, pickEntry } from './merge.js';
+import { refuseMoved } from './moved.js';
 import {
   callsOf,
   callTime,
@@ -510,6 +511,11 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     let restored: readonly string[] = [];
     let recovered: { placed: number; failed: number; unknown: number };
     try {
+      // A command started before `state push` moved the state to a database (a receiver, a
+      // run) takes the lock again after it: callops.lock is no longer the state, and what it
+      // wrote there would be lost to the database. Under the lock, as the push writes the
+      // marker under it too.
+      if (options.pushing !== true) await refuseMoved(stateDir, lockName, options.use);
       // `lockfile: state/callops.lock` may name a folder that does not exist yet.
       await mkdir(dirname(lockPath), { recursive: true });
       // Before it is read: a change made while it is read is seen (and taken in) later.

@@ -151,7 +151,7 @@ export const clearMoved = async (stateDir: string): Promise<void> => {
 export const commandsText = (n: number): string => `${n} command${n === 1 ? '' : 's'}`;
 
 /** "moved to PostgreSQL (schema s11) at T (callops state push, and 2 commands since, last at T2)" */
-const movedText = (moved: Moved | 'unreadable'): string => {
+export const movedText = (moved: Moved | 'unreadable'): string => {
   if (moved === 'unreadable')
     return `the state of this project moved to PostgreSQL (${MOVED_NAME} says so, but cannot be read)`;
   const last = moved.lastAt === undefined ? '' : `, last at ${moved.lastAt}`;
@@ -159,6 +159,11 @@ const movedText = (moved: Moved | 'unreadable'): string => {
     return `the state of this project moved to PostgreSQL (schema ${moved.schema}) at ${moved.pushedAt} (callops state push, and ${commandsText(moved.commands)} since${last})`;
   return `the state of this project is kept in PostgreSQL (schema ${moved.schema}): ${commandsText(moved.commands)} used it here since ${moved.since}${last}`;
 };
+
+/** The file store refused: the state of this folder is in a database (refuseMoved). */
+export class StateMoved extends Error {
+  override readonly name = 'StateMoved';
+}
 
 /**
  * Refuse to open the file store while the marker stands: callops.lock lacks what was placed
@@ -178,7 +183,7 @@ export const refuseMoved = async (
     use === 'send'
       ? `going on would place those calls again, so ${notDone}`
       : `an apply would place those calls again${notDone === undefined ? '' : `, so ${notDone}`}`;
-  throw new Error(
+  throw new StateMoved(
     `${movedText(moved)}; ${lockName} does not hold what was placed there, and ${would}. The way on: set \`state:\` back to postgres${schema} and run \`callops state pull\` (it writes ${lockName} from the database), then set \`state:\` to the file store again. If this project truly leaves that database, and what was placed through it is to be forgotten, remove ${MOVED_NAME}.`,
   );
 };

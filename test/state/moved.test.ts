@@ -1,7 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { clearMoved, readMoved, recordMoved, refuseMoved } from '../../src/state/moved.js';
+import { openFileStore } from '../../src/state/file-store.js';
+import {
+  clearMoved,
+  readMoved,
+  recordMoved,
+  refuseMoved,
+  StateMoved,
+} from '../../src/state/moved.js';
 import { refuseMovedElsewhere } from '../../src/state/moved-elsewhere.js';
 import { openStateStore } from '../../src/state/open.js';
 import { tempDir } from './helpers.js';
@@ -107,4 +114,32 @@ test('a database store at another schema or state than the record is refused', a
   await expect(
     refuseMovedElsewhere(stateDir, 'callops.lock', here('s1', 'cccccccccccccccc', false), 'send'),
   ).rejects.toThrow(/^schema s1 holds no entries, but .*written by an earlier callops/);
+});
+
+test('a file store opened before the state moved refuses its run lock after it, writing nothing', async () => {
+  const root = await tempDir();
+  const stateDir = join(root, '.callops');
+  const store = openFileStore({
+    stateDir,
+    lockPath: join(root, 'callops.lock'),
+    lockName: 'callops.lock',
+    use: 'record',
+  });
+  const now = new Date();
+  const first = await store.lock({ command: 'callops receive', now });
+  expect(first.ok).toBe(true);
+  if (first.ok) await first.release();
+  // `state push` writes the marker under the run lock: a receiver opened before takes it next.
+  await recordMoved(stateDir, 's21', { pushed: true, now: PUSHED });
+  const refused = store.lock({ command: 'callops receive', now });
+  await expect(refused).rejects.toBeInstanceOf(StateMoved);
+  await expect(store.lock({ command: 'callops receive', now })).rejects.toThrow(
+    /^the state of this project moved to PostgreSQL \(schema s21\).*so nothing was recorded/,
+  );
+  // The lock was let go: the push's own store still takes it.
+  const pushing = openFileStore({ stateDir, lockPath: join(root, 'callops.lock'), pushing: true });
+  const taken = await pushing.lock({ command: 'callops state push', now });
+  expect(taken.ok).toBe(true);
+  if (taken.ok) await taken.release();
+  await store.close();
 });

@@ -13,6 +13,7 @@ import { CliError, EXIT, UsageError } from '../exit.js';
 import { prepareProject } from '../load.js';
 import { storeRecorder } from '../outcomes.js';
 import { openProjectState } from '../state.js';
+import { stateAway } from '../state-away.js';
 
 export const DEFAULT_RECEIVE_PORT = 8077;
 
@@ -28,7 +29,9 @@ change nothing. A status is answered 204 once it is on disk, in
 .callops/received.<pid>.<hex>.jsonl until it is recorded. Prints its URL on its first line.
 Stops on Ctrl-C or SIGTERM (exit 0), after trying for up to ${STOP_WAIT_MS / 1000} s to record what
 waits: what it still cannot record (another run holds the lock) stays on disk, and the
-next apply, run or receive here records it.
+next apply, run or receive here records it. Once the state moves elsewhere (\`state push\`,
+or callops.yaml's \`state:\` edited) it records nothing more and keeps what it accepts:
+restart it, and it records that where the state now lives.
 
   --port N      port to listen on (default ${DEFAULT_RECEIVE_PORT}; 0: any free port)
   --host HOST   address to listen on (default 127.0.0.1; put a TLS proxy in front to
@@ -62,7 +65,13 @@ next apply, run or receive here records it.
       secrets: prepared.secrets,
     });
     try {
+      const movedAway = await stateAway(ctx, {
+        config,
+        env: prepared.env,
+        stateDir: stateDirOf(config.root),
+      });
       return await receive(ctx, {
+        movedAway,
         host,
         port: Number(portText),
         secrets,
@@ -87,6 +96,7 @@ const receive = async (
     readonly store: StateStore;
     readonly lockName: string;
     readonly stateDir: string;
+    readonly movedAway: () => Promise<string | undefined>;
   },
 ): Promise<number> => {
   const { host, secrets, store, stateDir } = input;
@@ -105,6 +115,7 @@ const receive = async (
     );
   });
   const spoolName = relative(dirname(stateDir), spool.path);
+  const where = store.backend === 'file' ? input.lockName : 'the state database';
   // What receivers that are gone kept and did not record: this one records it.
   const orphans = (await readReceived(stateDir).catch(() => [])).filter((s) => s.gone);
   const adopted = orphans.flatMap((s) => s.statuses);
@@ -133,6 +144,13 @@ const receive = async (
       return keys;
     },
     record: storeRecorder(ctx, store, input.lockName, 'callops receive'),
+    // Said as found, with what it means here: nothing more recorded, nothing lost.
+    movedAway: async () => {
+      const why = await input.movedAway();
+      return why === undefined
+        ? undefined
+        : `${why}: this receiver records nothing more into ${where}, which is no longer the state. What it accepts is kept in ${spoolName}; restart \`callops receive\`: started where the state now lives, it records them there`;
+    },
     log,
   }).catch(async (error: unknown) => {
     await spool.remove().catch(() => undefined);
@@ -154,7 +172,7 @@ const receive = async (
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  const { unrecorded: left, unmatched, kept } = await receiver.close();
+  const { unrecorded: left, unmatched, kept, movedAway } = await receiver.close();
   if (left === 0) {
     await spool.remove().catch(() => undefined);
     return EXIT.ok;
@@ -176,8 +194,11 @@ const receive = async (
       : unmatched === 1
         ? ` (${left === 1 ? 'it has' : '1 of them has'} no placed entry to go to yet: dropped then if it still has none)`
         : ` (${unmatched === left ? 'they have' : `${unmatched} of them have`} no placed entry to go to yet: dropped then if they still have none)`;
+  const them = left === 1 ? 'it' : 'them';
   log(
-    `${some} not recorded yet; kept in ${spoolName}: the next apply, run or receive here records ${left === 1 ? 'it' : 'them'}${orphaned}`,
+    movedAway === undefined
+      ? `${some} not recorded yet; kept in ${spoolName}: the next apply, run or receive here records ${them}${orphaned}`
+      : `${some} not recorded yet; kept in ${spoolName}, as the state moved (said above): restart \`callops receive\` (or run apply or run where the state now lives) and it records ${them} there${orphaned}`,
   );
   return EXIT.ok;
 };
