@@ -78,6 +78,8 @@ import {
   mergeWritten,
   readWritten,
   saveLockfile,
+  unmarkedSettles,
+  unmarkedSettlesText,
   writeCopy,
   writtenPath,
 } from './written.js';
@@ -241,7 +243,10 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       return written;
     }
     const changed = changedSids(written, view, keys);
-    const behind = keys.filter((key) => !changed.some((c) => c.key === key));
+    const settled = unmarkedSettles(written, view, keys);
+    const behind = keys.filter(
+      (key) => !changed.some((c) => c.key === key) && !settled.includes(key),
+    );
     const missing = await access(lockPath).then(
       () => false,
       () => true,
@@ -255,6 +260,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
           ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
           : `${lockName} has moved backwards: ${count} recorded in .callops/ ${behind.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples}).`,
       changedSidsText(changed, lockName),
+      unmarkedSettlesText(settled, lockName),
     ]
       .filter((part) => part !== undefined)
       .join(' ');
@@ -262,9 +268,24 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       behind.length > 0
         ? 'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)'
         : 'It was likely edited by hand, or replaced by another copy (a merge, git checkout)';
-    const would =
-      behind.length > 0 ? 'place these calls again' : 'lose the sid recorded for a placed call';
-    const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds`;
+    const would = [
+      behind.length > 0 ? 'place these calls again' : undefined,
+      behind.length === 0 && settled.length > 0
+        ? 'place again a call that may have been placed'
+        : undefined,
+      behind.length === 0 && changed.length > 0
+        ? 'lose the sid recorded for a placed call'
+        : undefined,
+    ]
+      .filter((part) => part !== undefined)
+      .join(', and ');
+    // An unknown call is settled by `callops resolve`, which leaves its mark: once the entry
+    // is back as recorded, that is the way to say it was not placed.
+    const settle =
+      settled.length === 0
+        ? ''
+        : `; then, once the gateway shows it was not placed (\`callops resolve --check\` asks it), settle it with \`callops resolve ${settled[0]} --not-placed\``;
+    const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds${settle}`;
     const notDone = undone();
     throw new Error(
       options.pushing === true

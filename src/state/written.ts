@@ -133,11 +133,24 @@ const answerLost = (written: LockEntry, current: LockEntry): boolean =>
   (current.outcome === undefined || !showsAnswer(current.outcome));
 
 /**
+ * An unknown entry the lockfile holds failed at the very time callops recorded it, without
+ * the mark `callops resolve --not-placed` leaves (resolvedBy): its status was edited by hand.
+ * A settle keeps the attempt's time, so the time alone cannot tell them apart; going on would
+ * place again a call that may have been placed. A failed entry from a later attempt (after a
+ * settle) is newer; one from before is a lockfile that moved backwards.
+ */
+const settledUnmarked = (written: LockEntry, current: LockEntry | undefined): boolean =>
+  written.status === 'unknown' &&
+  current?.status === 'failed' &&
+  current.resolvedBy === undefined &&
+  Date.parse(current.at) === Date.parse(written.at);
+
+/**
  * True when `current` is older than what callops wrote: a placed entry must still be
  * placed with its sid, or replaced since (`apply --replace` keeps its sid in the history),
  * and keep the answer callops recorded for it; an unknown one must still be there, placed,
- * or settled at or after that time. A failed entry records nothing that would stop a call,
- * so it is never a regression.
+ * or settled at or after that time (a settle as `callops resolve` leaves it: settledUnmarked).
+ * A failed entry records nothing that would stop a call, so it is never a regression.
  */
 const isBehind = (written: LockEntry, current: LockEntry | undefined): boolean => {
   if (written.status === 'failed') return false;
@@ -147,7 +160,34 @@ const isBehind = (written: LockEntry, current: LockEntry | undefined): boolean =
   const sid = written.sid;
   if (sid !== undefined && current.history?.some((h) => sameSid(h.sid, sid)) === true) return false;
   if (written.status === 'placed') return true;
-  return Date.parse(current.at) < Date.parse(written.at);
+  return Date.parse(current.at) < Date.parse(written.at) || settledUnmarked(written, current);
+};
+
+/** Of the keys findRegression gave, the unknown entries turned failed by hand (settledUnmarked). */
+export const unmarkedSettles = (
+  written: Lockfile | undefined,
+  current: Lockfile,
+  keys: readonly string[],
+): string[] =>
+  written === undefined
+    ? []
+    : keys.filter((key) => {
+        const before = written.calls[key];
+        return before !== undefined && settledUnmarked(before, current.calls[key]);
+      });
+
+/**
+ * "callops.lock holds 1 unknown call as failed without the mark of a settle (resolvedBy):
+ * sim/two, recorded unknown in .callops/." (a few named), undefined when none.
+ */
+export const unmarkedSettlesText = (
+  keys: readonly string[],
+  lockName: string,
+): string | undefined => {
+  if (keys.length === 0) return undefined;
+  const calls = keys.length === 1 ? '1 unknown call' : `${keys.length} unknown calls`;
+  const shown = `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+  return `${lockName} holds ${calls} as failed without the mark \`callops resolve\` leaves (resolvedBy): ${shown}, recorded unknown in .callops/ (the call may have been placed).`;
 };
 
 /** A placed entry whose sid is not the one callops recorded (see sidChanged). */

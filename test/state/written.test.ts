@@ -7,6 +7,8 @@ import {
   mergeWritten,
   readWritten,
   saveLockfile,
+  unmarkedSettles,
+  unmarkedSettlesText,
 } from '../../src/state/written.js';
 import { entry, lockOf, noAnswerOutcome, tempDir } from './helpers.js';
 
@@ -45,9 +47,38 @@ describe('findRegression', () => {
       'p/other': entry({ status: 'placed', sid: 'S3' }),
     });
     expect(findRegression(written, newer)).toEqual([]);
-    // An unknown entry settled by hand as not placed, at or after the copy: newer.
-    const settled = lockOf({ ...written.calls, 'p/unknown': entry({ status: 'failed', at: T2 }) });
+    // An unknown entry settled as not placed (`callops resolve`, which keeps the attempt's
+    // time and leaves its mark), or a later attempt that failed: newer.
+    const settled = lockOf({
+      ...written.calls,
+      'p/unknown': entry({
+        status: 'failed',
+        at: T2,
+        message: 'settled by hand: not placed',
+        resolvedBy: 'hand',
+      }),
+    });
     expect(findRegression(written, settled)).toEqual([]);
+    const later = lockOf({
+      ...written.calls,
+      'p/unknown': entry({ status: 'failed', at: '2026-11-24T12:00:00.000Z' }),
+    });
+    expect(findRegression(written, later)).toEqual([]);
+  });
+
+  it('finds an unknown entry made failed at its own time without the mark of a settle', () => {
+    const edited = lockOf({ ...written.calls, 'p/unknown': entry({ status: 'failed', at: T2 }) });
+    expect(findRegression(written, edited)).toEqual(['p/unknown']);
+    expect(unmarkedSettles(written, edited, ['p/unknown'])).toEqual(['p/unknown']);
+    expect(unmarkedSettlesText(['p/unknown'], 'callops.lock')).toBe(
+      'callops.lock holds 1 unknown call as failed without the mark `callops resolve` leaves (resolvedBy): p/unknown, recorded unknown in .callops/ (the call may have been placed).',
+    );
+    // `state pull` puts the entry back as recorded: unknown, to be settled properly.
+    expect(mergeWritten(edited, written).lock.calls['p/unknown']?.status).toBe('unknown');
+    // Older than recorded: a lockfile that moved backwards, said as such.
+    const older = lockOf({ ...written.calls, 'p/unknown': entry({ status: 'failed', at: T1 }) });
+    expect(findRegression(written, older)).toEqual(['p/unknown']);
+    expect(unmarkedSettles(written, older, ['p/unknown'])).toEqual([]);
   });
 
   it('finds placed or unknown entries that are missing or older; never failed ones', () => {
