@@ -174,6 +174,12 @@ const gatewayOf = (prepared: Prepared): string => {
  * share the project: this one, which no longer holds it, stops.
  */
 const lockLostError = (lost: LockLoss, lockName: string): EngineError => {
+  if (lost.moved === true) {
+    return new EngineError(
+      'locked',
+      `${lost.why}; this run places nothing more and stops; what it placed is in the folder where it is now (in ${lockName}, or in its .callops/ journal as after a crash): start run again in the folder where it is now, and it records that first`,
+    );
+  }
   if (lost.why !== undefined) {
     // Exit 75 either way: a run whose lock file is gone cannot tell whether another took it.
     const next =

@@ -2,7 +2,7 @@ import type { Journal } from './journal.js';
 import type { FileIdentity, LockfileWrite } from './lockfile.js';
 import type { NumberIndex } from './number-index.js';
 import type { LockDraft } from './record.js';
-import type { RunLockHolder, RunLockLost } from './runlock.js';
+import type { FolderMoved, RunLockHolder, RunLockLost } from './runlock.js';
 import type { Spool } from './spool.js';
 import type { Claim } from './store.js';
 import type { Lockfile } from './types.js';
@@ -40,7 +40,9 @@ export interface Held {
    * Whether `.callops/run.lock` is still the file this run took (RunLockResult's `lost`):
    * asked after every journal commit of intents, before they are released to be sent.
    */
-  readonly lost: () => { readonly holder?: RunLockHolder } | undefined;
+  readonly lost: () =>
+    | { readonly holder?: RunLockHolder; readonly moved?: FolderMoved }
+    | undefined;
   /** Set once the run lock was found lost: from then on nothing is claimed. */
   lockLost?: RunLockLost;
   /**

@@ -374,7 +374,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const lost = h.lost();
     if (lost !== undefined) {
       const name = join(relative(dirname(stateDir), stateDir), RUN_LOCK_FILE);
-      h.lockLost = new RunLockLost(name, lost.holder, clock());
+      h.lockLost = new RunLockLost(name, lost.holder, clock(), lost.moved);
     }
     return h.lockLost;
   };
@@ -468,7 +468,16 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const persistHeld = async (h: Held): Promise<void> => {
     // A run whose lock file was removed or replaced still writes what it placed into the
     // lockfile, but the journal and the copy in `.callops/` may be another run's by now.
-    const mine = lostLock(h) === undefined;
+    const lost = lostLock(h);
+    // The folder moved: its old path is no longer this project (a write there would make a
+    // folder of it). The journal, open in the folder where it is now, keeps what this run
+    // placed, as after a crash, and the next command there folds it in.
+    if (lost?.moved !== undefined) {
+      const kept = h.journal !== undefined || !lockfileChanged(h.lastWritten, lockOf(h));
+      if (kept && h.journalError === undefined) return;
+      throw lost;
+    }
+    const mine = lost === undefined;
     // Never over another writer's entries: the file as they left it is merged in first.
     await foldForeign(h);
     const base = lockOf(h);
@@ -622,7 +631,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       ...(received > 0 && { received }),
       lost: () => {
         const lost = held === h ? lostLock(h) : undefined;
-        return lost && { ...(lost.holder && { holder: lost.holder }), why: lost.message };
+        return (
+          lost && {
+            ...(lost.holder && { holder: lost.holder }),
+            why: lost.message,
+            ...(lost.moved !== undefined && { moved: true as const }),
+          }
+        );
       },
       recovered,
       restored,

@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureStateDir, isErrorCode, RUN_LOCK_FILE, RUN_LOCK_NAME, runLockPath } from './dir.js';
 import {
@@ -54,7 +64,7 @@ export type RunLockResult =
        * Set once `run.lock` is no longer the file this lock wrote: removed (`git clean -X`,
        * a cleanup job), with no holder, or replaced, naming who holds it now. One lstat.
        */
-      lost(): { readonly holder?: RunLockHolder } | undefined;
+      lost(): { readonly holder?: RunLockHolder; readonly moved?: FolderMoved } | undefined;
       /** The earlier holder whose process had died, when the lock was taken over. */
       readonly tookOver?: RunLockHolder;
     }
@@ -225,18 +235,60 @@ const lstatNow = (path: string) => {
   }
 };
 
+/** The project folder was moved or renamed while a run held its lock. */
+export interface FolderMoved {
+  /** The path the run was started with. */
+  readonly from: string;
+  /** Where it is now, when this process can tell (its working directory is that folder). */
+  readonly to?: string;
+}
+
+/** The identity of the folder at `path` (followed, as the run follows it), or undefined. */
+const folderAt = (path: string): FileIdentity | undefined => {
+  try {
+    const info = statSync(path, { throwIfNoEntry: false });
+    return info === undefined ? undefined : { dev: info.dev, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Whether the project folder `root` moved since it was `was`: nothing there, or another
+ * folder. Where it went is known when the process runs inside it (Linux: /proc/self/cwd
+ * follows the folder; Node's own cwd is the path it started with).
+ */
+const folderMoved = (root: string, was: FileIdentity): FolderMoved | undefined => {
+  const now = folderAt(root);
+  if (now !== undefined && now.dev === was.dev && now.ino === was.ino) return undefined;
+  let to: string | undefined;
+  try {
+    const cwd = readlinkSync('/proc/self/cwd');
+    const at = folderAt(cwd);
+    if (at !== undefined && at.dev === was.dev && at.ino === was.ino) to = cwd;
+  } catch {
+    // Not Linux, or no /proc: where it went is not said.
+  }
+  return { from: root, ...(to !== undefined && { to }) };
+};
+
 /**
  * Undefined while the file at `path` is still `mine` (one lstat), else who holds it now:
  * no holder when there is no file there, one that cannot be identified when it cannot be
- * read. Synchronous: asked before each batch of calls, between two awaits.
+ * read; or, when the project folder itself (`root`, as it was) is no longer at its path,
+ * that it moved. Synchronous: asked before each batch of calls, between two awaits.
  */
 const lockNow = (
   path: string,
   mine: FileIdentity,
-): { readonly holder?: RunLockHolder } | undefined => {
+  root?: { readonly path: string; readonly was: FileIdentity },
+): { readonly holder?: RunLockHolder; readonly moved?: FolderMoved } | undefined => {
   const there = lstatNow(path);
+  if (there !== undefined && there.dev === mine.dev && there.ino === mine.ino) return undefined;
+  // A folder moved away takes the lock with it: its lock is not removed, the path is another.
+  const moved = root === undefined ? undefined : folderMoved(root.path, root.was);
+  if (moved !== undefined) return { moved };
   if (there === undefined) return {};
-  if (there.dev === mine.dev && there.ino === mine.ino) return undefined;
   let text: string | undefined;
   try {
     text = readFileSync(path, 'utf8');
@@ -393,17 +445,20 @@ export const acquireRunLock = async (
   let released = false;
   const granted = async (fd: number, tookOver?: RunLockHolder): Promise<RunLockResult> => {
     const { dev, ino } = fstatSync(fd);
+    const rootPath = dirname(stateDir);
+    const rootWas = folderAt(rootPath);
+    const root = rootWas === undefined ? undefined : { path: rootPath, was: rootWas };
     // Held now: no run of this host writes here (nor the lockfile) meanwhile, so what dead
     // ones left can go.
     await sweepStaleTemps(stateDir, (pid) => pid === process.pid || pidAlive(pid), { lockPath });
     // The first loss is kept: a lock replaced, then removed, was still taken by another.
-    let lost: { readonly holder?: RunLockHolder } | undefined;
+    let lost: { readonly holder?: RunLockHolder; readonly moved?: FolderMoved } | undefined;
     return {
       ok: true,
       holder: me,
       ...(tookOver ? { tookOver } : {}),
       lost: () => {
-        if (!released) lost ??= lockNow(path, { dev, ino });
+        if (!released) lost ??= lockNow(path, { dev, ino }, root);
         return lost;
       },
       release: async () => {
@@ -603,11 +658,15 @@ export class RunLockLost extends Error {
     file: string,
     readonly holder: RunLockHolder | undefined,
     now: Date,
+    /** The project folder itself moved: the lock went with it, nothing was removed. */
+    readonly moved?: FolderMoved,
   ) {
     super(
-      holder === undefined
-        ? `the run lock ${file} was removed while this run held it (a cleanup such as \`git clean -X\`, or \`callops unlock --force\`): another run may have taken the lock since and be placing the same calls`
-        : `the run lock ${file} was replaced while this run held it: it is now ${describeHolder(holder, now)}, which may be placing the same calls`,
+      moved !== undefined
+        ? `the project folder ${moved.from} was moved or renamed while this run held its run lock ${file}${moved.to === undefined ? '' : ` (it is at ${moved.to} now)`}: this run no longer works in the folder it started in`
+        : holder === undefined
+          ? `the run lock ${file} was removed while this run held it (a cleanup such as \`git clean -X\`, or \`callops unlock --force\`): another run may have taken the lock since and be placing the same calls`
+          : `the run lock ${file} was replaced while this run held it: it is now ${describeHolder(holder, now)}, which may be placing the same calls`,
     );
   }
 }

@@ -419,6 +419,8 @@ export type LockHolder = RunLockHolder;
 export interface LockLoss {
   readonly holder?: LockHolder;
   readonly why?: string;
+  /** File store: the project folder itself was moved or renamed (said in `why`). */
+  readonly moved?: true;
 }
 
 export type LockResult =

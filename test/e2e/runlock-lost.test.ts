@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsYaml, type Gateway, spawnCli, startGateway, waitFor, watch } from './helpers.js';
@@ -66,6 +67,48 @@ describe('a run whose run lock is taken from it', () => {
     await eachPlacedOnceAndRecorded(g);
     const status = await g.run(['status']);
     expect(status.code, status.stderr).toBe(0);
+  });
+
+  it('its project folder moved while it runs: it stops, exit 75, saying the folder moved', {
+    timeout: 90_000,
+  }, async () => {
+    const tick = { name: 'tick', extra: ['schedule: { cron: "* * * * * *", deadline: 30s }'] };
+    gw = await startGateway({ 'calls/a.yaml': callsYaml([tick]) });
+    const g = gw;
+    const run = startRun(g);
+    await waitFor(
+      'a tick in the lockfile',
+      async () => ((await tickKeys(g)).length > 0 ? true : undefined),
+      SLOW,
+    );
+    const moved = `${g.project.dir}-moved`;
+    await rename(g.project.dir, moved);
+    try {
+      await waitFor('run to end', () => (run.child.exitCode !== null ? true : undefined), SLOW);
+      const r = await run.done;
+      expect(r.code, run.soFar()).toBe(75);
+      expect(r.stderr).toContain(
+        `the project folder ${g.project.dir} was moved or renamed while this run held its run lock .callops/run.lock (it is at ${moved} now): this run no longer works in the folder it started in; this run places nothing more and stops`,
+      );
+      expect(r.stderr).toContain('start run again in the folder where it is now');
+      expect(r.stderr).not.toContain('git clean -X');
+      // Nothing placed once it stopped.
+      const placed = g.placed().length;
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(g.placed()).toHaveLength(placed);
+      // Moved back, the next command records what the journal kept: each call placed once.
+      // (A write under way as it moved may have left a copy at the old path: not the project.)
+      await rm(g.project.dir, { recursive: true, force: true });
+      await rename(moved, g.project.dir);
+      const status = await g.run(['status']);
+      expect(status.code, status.stderr).toBe(0);
+      await eachPlacedOnceAndRecorded(g);
+    } finally {
+      if (existsSync(moved)) {
+        await rm(g.project.dir, { recursive: true, force: true });
+        await rename(moved, g.project.dir);
+      }
+    }
   });
 
   it('taken by a second run once removed: the first stops at its next slot, naming it; each slot placed once', {
