@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../validate/diagnostic.js';
+import { conflictLines, conflictMessage } from './conflict-markers.js';
 import { decodeText } from './decode.js';
 import { CONFIG_FILES, DEFAULT_CALL_GLOBS } from './defaults.js';
 import { fileProblem, problemAt } from './diagnostics.js';
@@ -125,6 +126,13 @@ const parseBytes = (bytes: Buffer | Read, file: string): Read => {
   if (!Buffer.isBuffer(bytes)) return bytes;
   const decoded = decodeText(file, bytes);
   if (decoded.text === undefined) return { diagnostics: decoded.diagnostics };
+  // A merge left unresolved is one error, at its first marker: not what YAML makes of it,
+  // nor a file of no calls.
+  const conflict = conflictLines(decoded.text);
+  if (conflict !== undefined) {
+    const at = { line: conflict.from, column: 1 };
+    return { diagnostics: [problemAt(file, at, conflictMessage(file, conflict))] };
+  }
   return parseSource(file, decoded.text);
 };
 
