@@ -394,7 +394,8 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
   };
   // One call has one sid: a 201 with a sid the state has for another key is not trusted.
   const sids = sidLedger(async () => (await store.read()).lock);
-  const started = Date.now();
+  // Timed on a clock that only goes forward: a wall clock stepped back gives no negative time.
+  const started = performance.now();
   // Writes still pending: each leaves the set once settled, so none is held for the run.
   const writes = new Set<Promise<void>>();
   // The first failure to write the state; from then on no request leaves (stateFailed).
@@ -990,7 +991,7 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
     kept: keptForLater,
     // A stop that came after every call was settled cut nothing short.
     interrupted: input.signal.aborted && (notSent > 0 || stoppedCall),
-    elapsedMs: Date.now() - started,
+    elapsedMs: Math.round(performance.now() - started),
     ...(undone && {
       // A run lock lost on the way (file store): another run may hold it, as a refusal says.
       stateError: new EngineError(

@@ -50,6 +50,11 @@ export interface ExecuteContext {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now?: () => Date;
   /**
+   * Ms on a clock that only goes forward (Runtime.elapsedMs): performance.now, or `now`'s ms
+   * when `now` is given and this is not.
+   */
+  readonly elapsed?: () => number;
+  /**
    * Rate limiters by target, kept across runs: runs back to back (the scheduler's batches)
    * then share one rate instead of each starting with a free burst. Filled as needed; a
    * limiter keeps the clock (`now`, `sleep`, signal) of the run that created it.
@@ -79,6 +84,12 @@ export interface Runtime {
   readonly sleep: (ms: number) => Promise<void>;
   /** Epoch ms. */
   readonly nowMs: () => number;
+  /**
+   * Ms on a clock that only goes forward (performance.now, unless the context gives a clock):
+   * what paces requests and times pauses, so that a wall clock stepped back (NTP, a VM
+   * restored) neither stalls sending for the length of the step nor shortens a wait.
+   */
+  readonly elapsedMs: () => number;
   readonly nowIso: () => string;
   readonly limiters: Map<string, RateLimiter> | undefined;
   /** Never rejects: a holder that cannot be told is none (the sid is recorded). */
@@ -114,6 +125,8 @@ export function createRuntime(ctx: ExecuteContext): Runtime {
     },
     // Without a clock of its own, no Date per reading.
     nowMs: ctx.now === undefined ? Date.now : () => now().getTime(),
+    elapsedMs:
+      ctx.elapsed ?? (ctx.now === undefined ? () => performance.now() : () => now().getTime()),
     nowIso: ctx.now === undefined ? isoClock() : () => now().toISOString(),
     limiters: ctx.limiters,
     sidHolder: sidHolderOf(ctx),

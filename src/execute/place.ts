@@ -95,7 +95,7 @@ export async function placeCall(
       );
     }
     const pause = state.pause;
-    if (pause && pause.generation !== pauseSeen && pause.untilMs > rt.nowMs()) continue;
+    if (pause && pause.generation !== pauseSeen && pause.untilMs > rt.elapsedMs()) continue;
 
     // Checked again once the intent is recorded, just before the request leaves: the claim
     // may have taken time (a missed call's claim is given up).

@@ -9,7 +9,10 @@ export interface TargetState {
   readonly target: ResolvedTarget;
   readonly client: GatewayClient;
   readonly limiter: RateLimiter | undefined;
-  /** Set by a 429: nothing is sent before `untilMs`; `generation` grows with each new pause. */
+  /**
+   * Set by a 429: nothing is sent before `untilMs` (Runtime.elapsedMs); `generation` grows with
+   * each new pause.
+   */
   pause: { readonly untilMs: number; readonly generation: number } | undefined;
   /** Set by 401/403 or a pause too long to wait: why nothing more is sent (already redacted). */
   stopReason: string | undefined;
@@ -28,7 +31,7 @@ export function createTargetState(
   const shared = rate ? `${target.name} ${rate.count}/${rate.perMs}` : '';
   const limiter = rate
     ? (rt.limiters?.get(shared) ??
-      createRateLimiter(rate, { now: rt.nowMs, sleep: (ms) => rt.sleep(ms) }))
+      createRateLimiter(rate, { now: rt.elapsedMs, sleep: (ms) => rt.sleep(ms) }))
     : undefined;
   if (limiter) rt.limiters?.set(shared, limiter);
   return { target, client, limiter, pause: undefined, stopReason: undefined, outage: undefined };
@@ -54,28 +57,31 @@ export async function waitForTurn(state: TargetState, rt: Runtime): Promise<Turn
     if (rt.signal?.aborted) return 'aborted';
     if (state.stopReason !== undefined) return 'stopped';
     const pause = state.pause;
-    if (pause && pause.generation !== waited && pause.untilMs > rt.nowMs()) {
+    if (pause && pause.generation !== waited && pause.untilMs > rt.elapsedMs()) {
       waited = pause.generation;
-      await rt.sleep(pause.untilMs - rt.nowMs());
+      await rt.sleep(pause.untilMs - rt.elapsedMs());
       continue;
     }
     if (state.limiter && !(await state.limiter.acquire(rt.signal))) return 'aborted';
     const after = state.pause;
-    if (after && after.generation !== waited && after.untilMs > rt.nowMs()) continue;
+    if (after && after.generation !== waited && after.untilMs > rt.elapsedMs()) continue;
     if (rt.signal?.aborted) return 'aborted';
     return state.stopReason === undefined ? 'go' : 'stopped';
   }
 }
 
-/** Holds every request to the target until `nowMs + delayMs`; extends, never shortens. */
+/**
+ * Holds every request to the target for `delayMs` from now (on the clock that only goes
+ * forward); extends, never shortens.
+ */
 export function pauseTarget(state: TargetState, rt: Runtime, delayMs: number, reason: string) {
-  const untilMs = rt.nowMs() + delayMs;
+  const untilMs = rt.elapsedMs() + delayMs;
   if (state.pause && state.pause.untilMs >= untilMs) return;
   state.pause = { untilMs, generation: (state.pause?.generation ?? 0) + 1 };
   rt.emit({
     type: 'target:paused',
     target: state.target.name,
-    untilMs,
+    untilMs: rt.nowMs() + delayMs,
     reason: rt.redact(reason),
   });
 }
@@ -103,10 +109,10 @@ export function targetUnavailable(
 ): { readonly stopped: string } | { readonly delayMs: number } {
   if (state.stopReason !== undefined) return { stopped: state.stopReason };
   if ((state.pause?.generation ?? 0) !== sentGeneration) {
-    return { delayMs: Math.max(0, (state.pause?.untilMs ?? 0) - rt.nowMs()) };
+    return { delayMs: Math.max(0, (state.pause?.untilMs ?? 0) - rt.elapsedMs()) };
   }
   const { target } = state;
-  const step = nextOutageStep(state.outage, rt.nowMs(), target.maxPauseMs, {
+  const step = nextOutageStep(state.outage, rt.elapsedMs(), target.maxPauseMs, {
     random: rt.random,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });

@@ -45,6 +45,37 @@ describe('executeCalls: pacing', () => {
     expect(engineMax).toBe(3);
   });
 
+  it('paces on a clock that only goes forward: a wall clock stepped back stalls nothing', async () => {
+    const server = await serve((_req, res) => created(res));
+    // The wall clock goes back a minute after the third request (NTP, a VM restored).
+    let wall = Date.parse('2026-11-24T10:00:00Z');
+    let elapsed = 0;
+    let sent = 0;
+    const slept: number[] = [];
+    const { outcomes } = await run(
+      makeRequests('vg', 8),
+      [makeTarget('vg', server.url, { concurrency: 8, rate: { count: 2, perMs: 1000 } })],
+      {
+        now: () => new Date(wall),
+        elapsed: () => elapsed,
+        beforeSend: async () => {
+          sent += 1;
+          if (sent === 3) wall -= 60_000;
+        },
+        sleep: async (ms) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          slept.push(ms);
+          elapsed += ms;
+          wall += ms;
+        },
+      },
+    );
+    expect(outcomes.filter((o) => o.status === 'placed')).toHaveLength(8);
+    // 8 requests at 2 a second: a few waits of at most a second each, never the minute.
+    expect(Math.max(...slept)).toBeLessThanOrEqual(1000);
+    expect(elapsed).toBeLessThanOrEqual(4000);
+  });
+
   it('starts no more new requests per window than the target rate', async () => {
     const server = await serve((_req, res) => created(res));
     let clock = Date.parse('2026-11-24T10:00:00Z');
