@@ -154,29 +154,37 @@ describe('a campaign placed by two checkouts at once, its keys moved between the
 });
 
 describe('rows that share one phone (an id column)', () => {
-  it('are each called, on either store', { timeout: 60_000 }, async () => {
+  it('are called once, and each with shared_numbers: true, on either store', {
+    timeout: 90_000,
+  }, async () => {
     const shared = recipientNumber(21);
-    const files = {
-      'calls/reminders.yaml': campaignYaml([], TAG),
+    const filesWith = (extra: readonly string[]) => ({
+      'calls/reminders.yaml': campaignYaml(extra, TAG),
       'lists/reminders.csv': csv(
         [`s1,Ann,${shared}`, `s2,Ben,${shared}`, `s3,Cat,${recipientNumber(22)}`],
         'id,name,phone',
       ),
-    };
-    const onPostgres = await db.gateway(files, { schema: 'shared_phone' });
-    const onFiles = await startGateway(files);
-    try {
-      for (const [gw, env] of [
-        [onPostgres, db.env],
-        [onFiles, {}],
-      ] as const) {
-        const r = await gw.run(['apply', '--yes'], env);
-        expect(r.code, output(r)).toBe(0);
-        expect(output(r)).toMatch(/3 placed, 0 failed, 0 unknown/);
-        expect(callsPerNumber(gw)).toEqual({ [shared]: 2, [recipientNumber(22)]: 1 });
+    });
+    for (const [extra, placed, calls] of [
+      [[], 2, 1],
+      [['shared_numbers: true'], 3, 2],
+    ] as const) {
+      const files = filesWith(extra);
+      const onPostgres = await db.gateway(files, { schema: `shared_phone_${placed}` });
+      const onFiles = await startGateway(files);
+      try {
+        for (const [gw, env] of [
+          [onPostgres, db.env],
+          [onFiles, {}],
+        ] as const) {
+          const r = await gw.run(['apply', '--yes'], env);
+          expect(r.code, output(r)).toBe(0);
+          expect(output(r)).toMatch(new RegExp(`${placed} placed, 0 failed, 0 unknown`));
+          expect(callsPerNumber(gw)).toEqual({ [shared]: calls, [recipientNumber(22)]: 1 });
+        }
+      } finally {
+        await onFiles.close();
       }
-    } finally {
-      await onFiles.close();
     }
   });
 });
