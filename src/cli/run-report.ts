@@ -426,6 +426,9 @@ export const runReporter = (
         for (const line of targetNoteLines(event.notes, event.target))
           ctx.stderr.write(`${line}\n`);
         return;
+      case 'scheduler:clock-ahead':
+        ctx.stderr.write(`${event.warning}\n`);
+        return;
       case 'scheduler:batch-failed':
         ctx.stderr.write(`${event.message}\n`);
         return;

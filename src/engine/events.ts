@@ -122,6 +122,11 @@ export type EngineEvent =
    * reload (or the state read again) may add one. Said before the wake places anything.
    */
   | { readonly type: 'scheduler:targets'; readonly target: string; readonly notes: TargetNotes }
+  /**
+   * `run`: the state holds a slot of a call later than the clock (Plan.clockAhead): its
+   * earlier slots are not placed. Said once per entry.
+   */
+  | { readonly type: 'scheduler:clock-ahead'; readonly warning: string }
   /** `run`: a batch sent nothing (a missing variable, say); said once per definition. */
   | { readonly type: 'scheduler:batch-failed'; readonly message: string }
   /**

@@ -190,6 +190,8 @@ export interface PlanOptions {
   readonly reported?: Readonly<Record<string, string>>;
   /** When a call the memory does not know was first seen (PlanInput.firstSeen: run, and --now ahead of the clock). */
   readonly firstSeen?: Date;
+  /** `now` is an instant given (`--now`), not the clock (PlanInput.rehearsal). */
+  readonly rehearsal?: boolean;
 }
 
 /** The plan of this project at `now`. */
@@ -214,6 +216,7 @@ export const planAt = (
     gateways: gatewaysOf(prepared),
     ...(options.only ? { only: [...options.only] } : {}),
     retryUnknown: options.retryUnknown === true,
+    ...(options.rehearsal === true && { rehearsal: true }),
     ...(options.replace ? { replace: [...options.replace] } : {}),
     ...(options.upcomingCount === undefined ? {} : { upcomingCount: options.upcomingCount }),
     ...(options.reported === undefined ? {} : { reported: options.reported }),

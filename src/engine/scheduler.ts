@@ -10,6 +10,7 @@ import {
   withSchedules,
 } from '../plan/index.js';
 import { suppressedNow, wakeTimes } from '../plan/wake.js';
+import { clockAheadWarning } from '../report/clock-ahead.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
@@ -302,6 +303,8 @@ const schedule = async (
   // once, as validate says a literal's once the definitions are read: again only after a
   // reload, which says the literal's again too.
   const warned = new Set<string>();
+  // The entries later than the clock said (the clock went back, or a runner's was ahead).
+  const clockAheadSaid = new Set<string>();
   const attempt = (item: { key: string; definition: string }) => `${item.key}\0${item.definition}`;
   // A line per target whose entries the run's target reads otherwise (a target renamed, one
   // whose variables are unset here): said when the set changes, not with every batch.
@@ -477,6 +480,11 @@ const schedule = async (
       forgetBefore(saidWaiting, floor);
       forgetBefore(givenUp, floor, (entry) => entry.slice(0, entry.indexOf('\0')));
       const due = plan.due.filter((item) => !givenUp.has(attempt(item)));
+      for (const ahead of plan.clockAhead ?? []) {
+        if (clockAheadSaid.has(ahead.key)) continue;
+        clockAheadSaid.add(ahead.key);
+        await sink({ type: 'scheduler:clock-ahead', warning: clockAheadWarning(ahead, now) });
+      }
       const notes = targetNotes.next(plan);
       if (notes !== undefined)
         await sink({ type: 'scheduler:targets', target: plan.target, notes });

@@ -30,7 +30,7 @@ import { pendingSlots, throughSuppressed } from './suppressed-memory.js';
 import { targetNotesOf } from './target-notes.js';
 import { holdTwinKeys, twinMemory } from './twin-held.js';
 import { type TargetTwins, targetTwins } from './twins.js';
-import type { MissedCount, MissedReport, Plan, PlanItem } from './types.js';
+import type { ClockAhead, MissedCount, MissedReport, Plan, PlanItem } from './types.js';
 
 /**
  * The fields of a campaign row's item that it does not take from its row, one object for all
@@ -310,7 +310,17 @@ export const buildPlan = (input: PlanInput): Plan => {
   // Made on the first question: the numbers' calls are read once for the plan.
   let holds: LimitHolds | undefined;
   const perNumber = input.screen?.perNumber;
+  // Per memory key: the latest entry later than the clock, said once per call.
+  const ahead = new Map<string, ClockAhead>();
   const missed: MissedSink = {
+    clockAhead: (memory, key, status) => {
+      const known = ahead.get(memory);
+      if (
+        known === undefined ||
+        key.slice(key.lastIndexOf('@')) > known.key.slice(known.key.lastIndexOf('@'))
+      )
+        ahead.set(memory, { key, status });
+    },
     held: (item) => holdDialledRow(item, input.lock, dialled),
     limitHeld: (key, from, to) => {
       if (perNumber === undefined) return false;
@@ -423,5 +433,6 @@ export const buildPlan = (input: PlanInput): Plan => {
     ...targetNotesOf(twins, input.lock, input.gateways, input.runTarget),
     memory: { ...input.lock.schedules, ...Object.fromEntries(seen) },
     campaigns: [...campaigns.values()],
+    ...(ahead.size > 0 && { clockAhead: [...ahead.values()] }),
   };
 };

@@ -28,7 +28,11 @@ export const entryAt = (calls: Lockfile['calls'], key: string): LockEntry | unde
 /**
  * The latest slot in (after, until] of `name` on `target` that the lockfile holds placed or
  * unknown (it may have rung, or be ringing now), whatever schedule made it: once a cron or
- * time zone is edited, the slots of a call are others than those its entries name.
+ * time zone is edited, the slots of a call are others than those its entries name. With
+ * `beyond`, one later than `until` too that was recorded at or after its slot: the clock
+ * that placed it was later than this one (it went back since, or another runner's is ahead).
+ * One placed before its slot is a rehearsal's ahead of the clock (`apply --now`), which holds
+ * back no real slot before it.
  */
 export const latestTaken = (
   calls: Lockfile['calls'],
@@ -36,6 +40,7 @@ export const latestTaken = (
   name: string,
   after: number,
   until: number,
+  beyond = false,
 ): { readonly slot: number; readonly status: 'placed' | 'unknown' } | undefined => {
   if (isEmpty(calls) || !(until > after)) return undefined;
   const prefix = `${target}/${name}@`;
@@ -43,17 +48,24 @@ export const latestTaken = (
   const keys = keysBetween(
     calls,
     `${prefix}${formatSlot(new Date(Math.max(after, 0)))}`,
-    `${prefix}${formatSlot(new Date(until))}`,
+    beyond ? `${prefix}\uffff` : `${prefix}${formatSlot(new Date(until))}`,
   );
   for (let i = keys.length - 1; i >= 0; i--) {
     const key = keys[i] as string;
     const slot = Date.parse(key.slice(prefix.length));
-    if (!(slot > after && slot <= until)) continue;
-    const status = calls[key]?.status;
-    if (status === 'placed' || status === 'unknown') return { slot, status };
+    if (!(slot > after && (slot <= until || beyond))) continue;
+    const entry = calls[key];
+    const status = entry?.status;
+    if (status !== 'placed' && status !== 'unknown') continue;
+    if (slot > until && recordedAhead(entry?.at, slot)) continue;
+    return { slot, status };
   }
   return undefined;
 };
+
+/** Whether an entry recorded at `at` was placed before its own slot: only a rehearsal does. */
+const recordedAhead = (at: string | undefined, slot: number): boolean =>
+  Date.parse(at ?? '') < slot;
 
 /** Whether the lockfile holds any entry keyed `PREFIX<slot>`: of any slot of one call. */
 export const heldUnder = (calls: Lockfile['calls'], prefix: string, empty: boolean): boolean =>

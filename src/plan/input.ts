@@ -36,6 +36,12 @@ export interface PlanInput {
   readonly only?: readonly string[];
   readonly retryUnknown?: boolean;
   /**
+   * True when `now` is an instant given (`--now`), not the clock: a slot later than it that
+   * the lockfile holds placed does not supersede the earlier ones there, as it does on the
+   * clock (where it means the clock went back, or another runner's is ahead).
+   */
+  readonly rehearsal?: boolean;
+  /**
    * Unscheduled calls to place again although placed (`apply --replace`); checked before
    * (`checkReplace`): a name here that is not placed is simply planned as usual.
    */

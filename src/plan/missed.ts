@@ -44,6 +44,11 @@ export interface MissedSink {
    * of [from, to) on the real clock (limit-held.ts): false without a limit.
    */
   limitHeld(key: string, from: number, to: number): boolean;
+  /**
+   * The latest slot of a call (of memory `memory`) that the state holds placed or unknown is
+   * later than the clock (entry `key`): its earlier slots are superseded by it.
+   */
+  clockAhead(memory: string, key: string, status: 'placed' | 'unknown'): void;
 }
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */

@@ -223,7 +223,23 @@ export const planScheduled = (
   // placed or unknown is superseded by it, with either catch-up. Its entry may be of a slot
   // the schedule no longer has (a cron or time zone edited since): an edit takes effect at
   // the next slot, never with one earlier than a call already made.
-  const taken = latestTaken(input.lock.calls, target, call.name, placeFrom, now);
+  // On the real clock, whatever it says: one that went back (an NTP step), or a runner's behind
+  // another's, finds slots later than now placed, and no slot before them is placed after
+  // them. A rehearsal (`--now`) goes by its instant: one before the clock places its slots.
+  const taken = latestTaken(
+    input.lock.calls,
+    target,
+    call.name,
+    placeFrom,
+    now,
+    input.rehearsal !== true,
+  );
+  if (taken !== undefined && taken.slot > now)
+    missedSink.clockAhead(
+      memory,
+      placementKey(target, call.name, new Date(taken.slot)),
+      taken.status,
+    );
   // So is one not later than a slot that the call under its old name (or what it was, a call
   // made a campaign or a campaign made a call) placed to the same number: a rename does not
   // make an edit of `cron` or `timezone` reach back. That slot itself, when the schedule has
@@ -358,7 +374,8 @@ export const planScheduled = (
       tag: 'superseded',
       floor,
       listFrom: floor,
-      until: by.getTime() - 1,
+      // Never a slot still to come: the one that supersedes them may be later than now.
+      until: Math.min(by.getTime() - 1, now),
       accept: (slot) => window(slot) && reportable(slot) && !settled(slot) && !renamedAt(slot),
       reason: () => words,
       earlier: 'earlier superseded slots not listed',

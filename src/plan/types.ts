@@ -132,4 +132,16 @@ export interface Plan {
    * rows it lists no slot of still has its line in `plan`.
    */
   readonly campaigns?: readonly CampaignRows[];
+  /**
+   * Per call (a campaign once) whose latest slot the state holds placed or unknown is later
+   * than `now` on the clock: the clock went back, or a runner's clock was ahead. Its earlier
+   * slots are not placed; plan, apply, run and status warn of it.
+   */
+  readonly clockAhead?: readonly ClockAhead[];
+}
+
+/** An entry later than the clock of the plan: its key and status. */
+export interface ClockAhead {
+  readonly key: string;
+  readonly status: 'placed' | 'unknown';
 }

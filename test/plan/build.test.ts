@@ -689,7 +689,9 @@ describe('never back in time: a slot not later than one placed is superseded', (
 
   it('a slot placed ahead of its time by a rehearsal does not supersede the ones before it', () => {
     const daily = edited('0 9 * * *', 'Europe/Berlin');
-    const plan = planOf([daily], { 'prod/daily@2026-11-10T10:00:00Z': entry({ sid: 'ahead' }) });
+    // Placed at 09:04 for 10:00: before its slot, as only a rehearsal places one.
+    const ahead = entry({ sid: 'ahead', at: '2026-11-10T09:04:00.000Z' });
+    const plan = planOf([daily], { 'prod/daily@2026-11-10T10:00:00Z': ahead });
     expect(plan.due.map((i) => i.slot)).toEqual(['2026-11-10T08:00:00Z']);
   });
 

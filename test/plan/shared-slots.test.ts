@@ -45,8 +45,8 @@ const entries: Record<string, LockEntry> = {
   // f: two slots past their deadline with entries (not missed).
   [key('remind', 'f', '07:00')]: entry({ sid: 'CA-f07' }),
   [key('remind', 'f', '06:00')]: entry({ status: 'failed' }),
-  // g: 11:00 placed ahead of its time (a rehearsal).
-  [key('remind', 'g', '11:00')]: entry({ sid: 'CA-g11' }),
+  // g: 11:00 placed ahead of its time (a rehearsal: at 10:15, before its slot).
+  [key('remind', 'g', '11:00')]: entry({ sid: 'CA-g11', at: '2026-11-10T10:15:00.000Z' }),
   // h: as c, so that two rows with the same entries share what they find.
   [key('remind', 'h', '09:00')]: entry({ sid: 'CA-h09' }),
   [key('remind', 'h', '10:00')]: entry({ status: 'failed', httpStatus: 503 }),

@@ -27,6 +27,7 @@ import { targetNoteLines } from '../../report/plan.js';
 import { makeRedactor } from '../../report/redact.js';
 import { unknownPlanned } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
+import { warnClockAhead } from '../clock-ahead.js';
 import { confirm } from '../confirm.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, exitCodeOf, UsageError } from '../exit.js';
@@ -168,7 +169,9 @@ is required. Every missing environment variable is reported before anything is s
         ...selection,
         ...(replace ? { replace } : {}),
         ...firstSeenAt(rehearsal, clock),
+        rehearsal,
       });
+      warnClockAhead(ctx.stderr, plan);
       checkReplacedHeld(plan, replace, true, unplaced);
       if (rehearsal)
         checkRehearsal(

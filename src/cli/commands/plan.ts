@@ -14,6 +14,7 @@ import { makeStyle } from '../../report/style.js';
 import { unknownPlanned, unsettledEntries } from '../../report/unsettled.js';
 import { lockDigest } from '../../state/lockfile.js';
 import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
+import { warnClockAhead } from '../clock-ahead.js';
 import type { CommandModule } from '../context.js';
 import { EXIT, UsageError } from '../exit.js';
 import { prepareProject, reportDiagnostics } from '../load.js';
@@ -84,7 +85,9 @@ lockfile.
       ...options,
       retryUnknown,
       ...firstSeenAt(ctx.nowGiven),
+      rehearsal: ctx.nowGiven,
     });
+    warnClockAhead(ctx.stderr, plan);
     checkReplacedHeld(plan, replace, false, unplaced);
     // What is printed of it: reasons quoting a key of the lockfile shown as its text is.
     const shown = shownPlan(plan, lock);

@@ -63,7 +63,7 @@ default, --format json an array. Changes nothing; outcomes come from \`status --
       await readState(store).finally(() => store.close()),
       prepared.secrets,
     );
-    const plan = planAt(prepared, lock, ctx.now, {});
+    const plan = planAt(prepared, lock, ctx.now, { rehearsal: ctx.nowGiven });
     const lines = campaignLines(
       name,
       prepared.project.calls,

@@ -18,6 +18,7 @@ import {
   unsettledJson,
 } from '../../report/unsettled.js';
 import { DEFAULT_SCHEMA } from '../../state/postgres/schema.js';
+import { warnClockAhead } from '../clock-ahead.js';
 import type { CommandModule } from '../context.js';
 import { EXIT } from '../exit.js';
 import { campaignNamed, prepareProject } from '../load.js';
@@ -76,7 +77,8 @@ settle it), else 0.
     })().finally(() => store.close());
     // A hand edit or a merge may have put a secret in any of its strings: shown hidden.
     const lock = shownLockfile(read, prepared.secrets);
-    const plan = planAt(prepared, lock, ctx.now, {});
+    const plan = planAt(prepared, lock, ctx.now, { rehearsal: ctx.nowGiven });
+    warnClockAhead(ctx.stderr, plan);
     const unsettled = unsettledEntries(
       lock,
       project.calls,

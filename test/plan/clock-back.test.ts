@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/build.js';
+import type { PlanInput } from '../../src/plan/input.js';
+import type { Lockfile } from '../../src/state/types.js';
+import { call, entry, lock, schedule } from './make.js';
+
+// An hourly call with a 30-minute deadline: 09:00 placed at 09:05, then the clock steps back.
+const hourly = call('hourly', {
+  schedule: schedule({ cron: '0 * * * *', deadlineMs: 1_800_000 }),
+});
+const placed9 = {
+  'prod/hourly@2026-12-05T09:00:00Z': entry({ sid: 'sid-9', at: '2026-12-05T09:05:00.000Z' }),
+};
+const seen = { 'prod/hourly': { since: '2026-12-05T07:59:00.000Z' } };
+const planAt = (now: string, entries: Lockfile['calls'], extra: Partial<PlanInput> = {}) =>
+  buildPlan({
+    calls: [hourly],
+    lock: lock(entries, seen),
+    now: new Date(now),
+    runTarget: 'prod',
+    explicitTarget: false,
+    ...extra,
+  });
+
+describe('a clock that went back: no slot is placed after a later one it recorded', () => {
+  it('the 08:00 slot is superseded by 09:00, placed when the clock was later', () => {
+    const plan = planAt('2026-12-05T08:10:00Z', placed9);
+    expect(plan.due).toEqual([]);
+    expect(plan.missed.map((i) => [i.slot, i.reason])).toEqual([
+      [
+        '2026-12-05T08:00:00Z',
+        'superseded by 2026-12-05T09:00:00Z, already placed: an earlier slot is never placed after a later one',
+      ],
+    ]);
+    expect(plan.clockAhead).toEqual([
+      { key: 'prod/hourly@2026-12-05T09:00:00Z', status: 'placed' },
+    ]);
+  });
+
+  it('an unknown one supersedes them too', () => {
+    const unknown = {
+      'prod/hourly@2026-12-05T09:00:00Z': entry({
+        status: 'unknown',
+        at: '2026-12-05T09:00:01.000Z',
+      }),
+    };
+    const plan = planAt('2026-12-05T08:10:00Z', unknown);
+    expect(plan.due).toEqual([]);
+    expect(plan.clockAhead).toEqual([
+      { key: 'prod/hourly@2026-12-05T09:00:00Z', status: 'unknown' },
+    ]);
+  });
+
+  it('another runner five minutes behind does not place 08:55 once 09:00 of */5 is placed', () => {
+    const fives = call('fives', {
+      schedule: schedule({ cron: '*/5 * * * *', deadlineMs: 600_000 }),
+    });
+    const plan = buildPlan({
+      calls: [fives],
+      lock: lock(
+        { 'prod/fives@2026-12-05T09:00:00Z': entry({ at: '2026-12-05T09:00:00.200Z' }) },
+        { 'prod/fives': { since: '2026-12-05T08:54:00.000Z' } },
+      ),
+      now: new Date('2026-12-05T08:55:10Z'),
+      runTarget: 'prod',
+      explicitTarget: false,
+    });
+    expect(plan.due).toEqual([]);
+    expect(plan.missed.at(-1)?.slot).toBe('2026-12-05T08:55:00Z');
+    expect(plan.missed.at(-1)?.reason).toMatch(
+      /^superseded by 2026-12-05T09:00:00Z, already placed/,
+    );
+    // Not a slot still to come: 09:00 is listed as placed, the next to come after it.
+    expect(plan.upcoming.map((i) => i.slot)[0]).toBe('2026-12-05T09:05:00Z');
+  });
+
+  it('a rehearsal (--now) before the entries goes by its instant, as README documents', () => {
+    const plan = planAt('2026-12-05T08:10:00Z', placed9, { rehearsal: true });
+    expect(plan.due.map((i) => i.slot)).toEqual(['2026-12-05T08:00:00Z']);
+    expect(plan.clockAhead).toBeUndefined();
+  });
+
+  it('a slot placed ahead of its time by a rehearsal holds back no real slot before it', () => {
+    const rehearsed = {
+      'prod/hourly@2026-12-05T13:00:00Z': entry({ at: '2026-12-05T08:09:00.000Z' }),
+    };
+    const plan = planAt('2026-12-05T08:10:00Z', rehearsed);
+    expect(plan.due.map((i) => i.slot)).toEqual(['2026-12-05T08:00:00Z']);
+    expect(plan.clockAhead).toBeUndefined();
+  });
+
+  it('with the clock right, nothing changes: 10:00 is due after 09:00', () => {
+    const plan = planAt('2026-12-05T10:05:00Z', placed9);
+    expect(plan.due.map((i) => i.slot)).toEqual(['2026-12-05T10:00:00Z']);
+    expect(plan.clockAhead).toBeUndefined();
+  });
+});
