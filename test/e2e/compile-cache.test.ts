@@ -58,8 +58,12 @@ describe('the compile cache never changes what validate answers', () => {
       if (dir !== REPO) expect(off[0]?.stderr).toMatch(/callops\.yaml:4:5: error: .*concurrency/);
       expect(await validate(dir, cache)).toEqual(off);
       // The two validators, cron with luxon (dist/bundle/schedule-libs.cjs), and the CLI's
-      // bundle (dist/bundle/cli.cjs) with the functions of validate.
-      expect(entries()).toHaveLength(4);
+      // bundle (dist/bundle/cli.cjs) with the functions of validate; with the examples, the
+      // recognizer's validator module too (a call of theirs holds a `recognizer`).
+      expect(entries()).toHaveLength(dir === REPO ? 5 : 4);
+      expect(entries().some((f) => f.startsWith('callops-recognizer.validate.cjs-'))).toBe(
+        dir === REPO,
+      );
       expect(entries().filter((f) => f.startsWith('cli.cjs.validate-'))).toHaveLength(1);
       expect(await validate(dir, cache)).toEqual(off);
       for (const entry of entries()) {
