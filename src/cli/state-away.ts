@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { envFilesOf } from '../config/env-files.js';
 import { CONFIG_FILES } from '../config/index.js';
 import { seeFile } from '../config/watched.js';
 import { loadAndValidate } from '../engine/load.js';
@@ -24,10 +25,13 @@ export const stateAway = async (
 ): Promise<() => Promise<string | undefined>> => {
   const { config, stateDir } = opened;
   const root = resolve(ctx.root);
-  const envFile = ctx.envFile === undefined ? join(root, '.env') : resolve(ctx.envFile);
   const files: [string, string][] = [
     ...CONFIG_FILES.map((name): [string, string] => [name, join(root, name)]),
-    ['.env', envFile],
+    // `.env`, and `--env-file FILE` over it: an edit of either is seen.
+    ...envFilesOf(root, ctx.envFile).map((at): [string, string] => [
+      at.flag ? at.path : '.env',
+      at.path,
+    ]),
   ];
   const look = async (): Promise<string> =>
     JSON.stringify(await Promise.all(files.map(([name, path]) => seeFile(name, path))));
