@@ -207,10 +207,12 @@ interface Connection {
   destroy(): unknown;
 }
 
-/** An attempt written to a socket: where, and its answer's turn on it. */
+/**
+ * An attempt written to a socket, with its answer's turn on it; without a turn when undici
+ * did not say which socket (the request was written all the same).
+ */
 interface Sent {
-  readonly socket: Connection;
-  readonly turn: AnswerTurn;
+  readonly turn?: AnswerTurn;
 }
 
 /** The answers judged on each socket: a promise of whether all were in step, by socket. */
@@ -265,7 +267,9 @@ function sentAttempts(): Map<string, Sent> {
     const end = headers.indexOf('\r\n', from);
     const id = headers.slice(from, end < 0 ? undefined : end).trim();
     const socket = (message as { socket?: Connection }).socket;
-    if (id && socket !== undefined) sent.set(id, { socket, turn: takeTurn(socket) });
+    // Written, whatever is known of its socket: it may reach the gateway, so it is never sent
+    // again by itself.
+    if (id) sent.set(id, socket === undefined ? {} : { turn: takeTurn(socket) });
   });
   return sent;
 }
@@ -347,7 +351,7 @@ export function createGatewayClient(target: ResolvedTarget): GatewayClient {
       // No whole answer: one may still come on its connection, where the next request would
       // read it as its own. undici ends such a connection itself; no later answer on it is
       // trusted all the same.
-      written?.turn.judge(false);
+      written?.turn?.judge(false);
       if (bound.timedOut && !signal?.aborted) {
         return { kind: 'error', sent: sentNow, code: 'TIMEOUT', message: timeoutMessage };
       }
