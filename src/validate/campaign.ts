@@ -11,6 +11,7 @@ import {
   rowNeedsCampaignMessage,
 } from '../options/literal.js';
 import { type CallEntry, defaultsNamed, siteIn, textSiteIn } from './calls.js';
+import { campaignCallee } from './campaign-callee.js';
 import { CALL_KEYS } from './definition.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { CallDefinition } from './model.js';
@@ -163,6 +164,7 @@ export const CAMPAIGN_RULES: readonly CallRule[] = [
   rowsInSchedule,
   redialRule,
   sharedNumbersRule,
+  campaignCallee,
 ];
 
 const NO_ROWS = new Run<CallDefinition>(0, () => {
