@@ -172,6 +172,8 @@ export interface HeldState {
   readonly lock: Lockfile;
   /** Keys written back from `.callops/` (`state pull` on the file store). */
   readonly restored: readonly string[];
+  /** Schedule memories `.callops/` added to (`state pull` on the file store). */
+  readonly remembered: readonly string[];
   release(): Promise<void>;
   /** Whether the lock was lost since (see LockResult's `lost`). */
   lost(): LockLoss | undefined;
@@ -245,7 +247,13 @@ export const holdState = async (
     }
     const view = await store.read();
     const lost = () => taken.lost?.();
-    return { lock: view.lock, restored: taken.restored ?? [], release: taken.release, lost };
+    return {
+      lock: view.lock,
+      restored: taken.restored ?? [],
+      remembered: taken.remembered ?? [],
+      release: taken.release,
+      lost,
+    };
   } catch (error) {
     await taken.release();
     throw stateError(error);

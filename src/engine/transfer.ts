@@ -11,8 +11,16 @@ import type { EventSink } from './events.js';
 import { holdState, lockedError, stateDirOf, stateError } from './state.js';
 
 export type PullResult =
-  /** File store: the keys written back from `.callops/` into the lockfile. */
-  | { readonly backend: 'file'; readonly restored: readonly string[]; readonly lock: Lockfile }
+  /**
+   * File store: the keys written back from `.callops/` into the lockfile, and the schedule
+   * memories it added to.
+   */
+  | {
+      readonly backend: 'file';
+      readonly restored: readonly string[];
+      readonly remembered: readonly string[];
+      readonly lock: Lockfile;
+    }
   /** Postgres store: the lockfile view was written, with this many entries. */
   | { readonly backend: 'postgres'; readonly entries: number };
 
@@ -29,7 +37,12 @@ export const pullState = async (
   if (store.backend === 'file') {
     const held = await holdState(store, config.lockfile, 'callops state pull', sink);
     try {
-      return { backend: 'file', restored: held.restored, lock: held.lock };
+      return {
+        backend: 'file',
+        restored: held.restored,
+        remembered: held.remembered,
+        lock: held.lock,
+      };
     } finally {
       await held.release();
     }

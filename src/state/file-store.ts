@@ -539,6 +539,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     });
     if (!acquired.ok) return acquired;
     let restored: readonly string[] = [];
+    let remembered: readonly string[] = [];
     let recovered: { placed: number; failed: number; unknown: number };
     try {
       // A command started before `state push` moved the state to a database (a receiver, a
@@ -554,8 +555,8 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       let copy: Lockfile | undefined;
       if (options.restore === true) {
         copy = await readWritten(stateDir, lockPath);
-        ({ lock: current, restored } = mergeWritten(current, copy));
-        if (restored.length > 0) {
+        ({ lock: current, restored, remembered } = mergeWritten(current, copy));
+        if (restored.length > 0 || remembered.length > 0) {
           seen = (await saveLockfile(stateDir, lockPath, current)).identity;
           copy = current;
         }
@@ -641,6 +642,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       },
       recovered,
       restored,
+      ...(remembered.length > 0 && { remembered }),
       release,
     };
   };

@@ -130,7 +130,8 @@ const mergeMemory = (ours: ScheduleMemory, theirs: ScheduleMemory): ScheduleMemo
   };
 };
 
-const mergeSchedules = (
+/** Two lockfiles' schedule memories as one (mergeMemory); `ours` itself when `theirs` adds nothing. */
+export const mergeSchedules = (
   ours: Lockfile['schedules'],
   theirs: Lockfile['schedules'],
 ): Lockfile['schedules'] => {

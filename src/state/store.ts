@@ -451,6 +451,11 @@ export type LockResult =
       readonly received?: number;
       /** Keys written back into the lockfile from `.callops/` (file store opened to restore). */
       readonly restored?: readonly string[];
+      /**
+       * Schedule memories whose calls let go (or slots) `.callops/` remembered and the
+       * lockfile did not: written back with them (file store opened to restore).
+       */
+      readonly remembered?: readonly string[];
     }
   | {
       readonly ok: false;

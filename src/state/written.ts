@@ -10,6 +10,7 @@ import {
   readLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
+import { mergeSchedules } from './merge.js';
 import { showsAnswer } from './outcome.js';
 import type { LockEntry, Lockfile } from './types.js';
 
@@ -79,7 +80,14 @@ export const copyNotWritten = (lockName: string): string =>
   `${lockName} holds every placement (it is written first); only its copy .callops/${WRITTEN_FILE}, kept to notice a ${lockName} that moves backwards, is not up to date. Once .callops/ can be written again (room on the disk, its permissions, an immutable flag), the next apply, run, resolve or state pull brings the copy up to date`;
 
 /**
- * The copy of the lockfile callops last wrote, or undefined when there is none. Given the
+ * Whether a copy holds schedule memories: with every entry let go by `state.keep`, they are
+ * all it holds of the calls placed (their slots, and the numbers they rang).
+ */
+const remembers = (lock: Lockfile): boolean => Object.keys(lock.schedules ?? {}).length > 0;
+
+/**
+ * The copy of the lockfile callops last wrote, or undefined when there is none (nor a copy
+ * that holds neither an entry nor a memory). Given the
  * lockfile's path, a copy still as indexed is the lock read from the lockfile when that is
  * still as indexed too (the same bytes: nothing is behind), else read through the index.
  */
@@ -89,7 +97,8 @@ export const readWritten = async (
 ): Promise<Lockfile | undefined> => {
   if (lockPath !== undefined) {
     const indexed = await indexedCopy(stateDir, writtenPath(stateDir), lockPath);
-    if (indexed !== undefined) return summaryOf(indexed.calls)?.count === 0 ? undefined : indexed;
+    if (indexed !== undefined)
+      return summaryOf(indexed.calls)?.count === 0 && !remembers(indexed) ? undefined : indexed;
   }
   const read = await readLockfile(writtenPath(stateDir), { file: `.callops/${WRITTEN_FILE}` });
   if ('error' in read) {
@@ -98,7 +107,7 @@ export const readWritten = async (
       `${whereOf(d)}: ${d.message} (it is callops' own copy of the lockfile; remove it only if callops.lock holds every placement)`,
     );
   }
-  return Object.keys(read.lock.calls).length === 0 ? undefined : read.lock;
+  return Object.keys(read.lock.calls).length === 0 && !remembers(read.lock) ? undefined : read.lock;
 };
 
 const sameSid = (a: string | undefined, b: string): boolean =>
@@ -249,19 +258,37 @@ export const changedSidsText = (
 
 /**
  * `callops state pull` for the file store: the lockfile with every entry it lacks (or holds
- * in an older state, or with another sid than recorded) taken from the copy. No entry of
- * `current` is dropped; an entry whose sid was changed gets the recorded one back.
+ * in an older state, or with another sid than recorded) taken from the copy, and with the
+ * copy's schedule memories joined to its own (mergeSchedules): what `state.keep` let go is
+ * only there, the calls those entries rang (`rang`, which per-number limits count) and
+ * through which slot they were let go. No entry of `current` is dropped, nor anything its
+ * memories hold; an entry whose sid was changed gets the recorded one back. `remembered`:
+ * the memories the copy added to.
  */
 export const mergeWritten = (
   current: Lockfile,
   written: Lockfile | undefined,
-): { readonly lock: Lockfile; readonly restored: readonly string[] } => {
+): {
+  readonly lock: Lockfile;
+  readonly restored: readonly string[];
+  readonly remembered: readonly string[];
+} => {
   const restored = findRegression(written, current);
-  if (written === undefined || restored.length === 0) return { lock: current, restored };
+  const schedules = mergeSchedules(current.schedules, written?.schedules);
+  const remembered =
+    schedules === current.schedules
+      ? []
+      : Object.keys(schedules ?? {}).filter((k) => schedules?.[k] !== current.schedules?.[k]);
+  if (written === undefined || (restored.length === 0 && remembered.length === 0))
+    return { lock: current, restored, remembered };
   const calls: Record<string, LockEntry> = { ...current.calls };
   for (const key of restored) {
     const entry = written.calls[key];
     if (entry !== undefined) calls[key] = entry;
   }
-  return { lock: { ...current, calls }, restored };
+  return {
+    lock: { ...current, calls, ...(schedules === undefined ? {} : { schedules }) },
+    restored,
+    remembered,
+  };
 };

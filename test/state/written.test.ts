@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Lockfile } from '../../src/state/types.js';
 import {
   changedSids,
   findRegression,
@@ -28,6 +29,22 @@ describe('saveLockfile / readWritten', () => {
     expect(await readWritten(dir)).toEqual(lock);
     await rm(join(root, 'callops.lock'));
     expect(await readWritten(dir)).toEqual(lock);
+  });
+
+  it('reads a copy whose entries were all let go, for the memory it holds', async () => {
+    const root = await tempDir();
+    const dir = join(root, '.callops');
+    const lock: Lockfile = {
+      ...lockOf({}),
+      schedules: { 'p/tick': { since: T1, prunedThrough: T2, rang: { numbers: {} } } },
+    };
+    await saveLockfile(dir, join(root, 'callops.lock'), lock);
+    expect(await readWritten(dir, join(root, 'callops.lock'))).toEqual(lock);
+    await rm(join(root, 'callops.lock'));
+    expect(await readWritten(dir, join(root, 'callops.lock'))).toEqual(lock);
+    // One that holds neither an entry nor a memory is none.
+    await saveLockfile(dir, join(root, 'callops.lock'), lockOf({}));
+    expect(await readWritten(dir, join(root, 'callops.lock'))).toBeUndefined();
   });
 });
 
@@ -153,8 +170,57 @@ describe('mergeWritten', () => {
     const { lock, restored } = mergeWritten(current, written);
     expect(restored).toEqual(['p/b']);
     expect(lock.calls).toEqual({ ...current.calls, 'p/b': written.calls['p/b'] });
-    expect(mergeWritten(lock, written)).toEqual({ lock, restored: [] });
-    expect(mergeWritten(current, undefined)).toEqual({ lock: current, restored: [] });
+    expect(mergeWritten(lock, written)).toEqual({ lock, restored: [], remembered: [] });
+    expect(mergeWritten(current, undefined)).toEqual({
+      lock: current,
+      restored: [],
+      remembered: [],
+    });
+  });
+
+  it('joins the memory of the calls state.keep let go, which only the copy may hold', () => {
+    // Three rows of a campaign let go: the lockfile put back holds the first row's entry,
+    // from before they were let go, and nothing of the middle one.
+    const A = 'sha256:aaaaaaaaaaaaaaaa';
+    const B = 'sha256:bbbbbbbbbbbbbbbb';
+    const memory = {
+      since: T1,
+      prunedThrough: T2,
+      rang: { numbers: { [A]: [T1], [B]: [T2] } },
+    };
+    const written: Lockfile = {
+      ...lockOf({ 'p/camp/r3@2026-11-24T12:00:00Z': entry({ status: 'placed', sid: 'S3' }) }),
+      schedules: { 'p/camp': memory, 'p/tick': { since: T1, reportedThrough: T2 } },
+    };
+    const first = entry({ status: 'placed', sid: 'S1', number: A, at: T1 });
+    const current: Lockfile = {
+      ...lockOf({ 'p/camp/r1@2026-11-24T10:00:00Z': first }),
+      schedules: { 'p/tick': { since: T1, reportedThrough: T2 } },
+    };
+    const { lock, restored, remembered } = mergeWritten(current, written);
+    expect(restored).toEqual(['p/camp/r3@2026-11-24T12:00:00Z']);
+    expect(remembered).toEqual(['p/camp']);
+    expect(lock.schedules).toEqual(written.schedules);
+    expect(Object.keys(lock.calls).sort()).toEqual([
+      'p/camp/r1@2026-11-24T10:00:00Z',
+      'p/camp/r3@2026-11-24T12:00:00Z',
+    ]);
+    // The memory alone behind: written back all the same.
+    const memoryOnly = mergeWritten({ ...current, calls: written.calls }, written);
+    expect(memoryOnly.restored).toEqual([]);
+    expect(memoryOnly.remembered).toEqual(['p/camp']);
+    expect(memoryOnly.lock.schedules?.['p/camp']).toEqual(memory);
+    // Nothing the lockfile's memories hold is dropped: each number's calls from either.
+    const C = 'sha256:cccccccccccccccc';
+    const own: Lockfile = {
+      ...current,
+      schedules: { 'p/camp': { since: T1, rang: { numbers: { [C]: [T2] } } } },
+    };
+    expect(mergeWritten(own, written).lock.schedules?.['p/camp']?.rang?.numbers).toEqual({
+      [A]: [T1],
+      [B]: [T2],
+      [C]: [T2],
+    });
   });
 });
 

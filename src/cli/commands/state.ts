@@ -13,8 +13,9 @@ export const command: CommandModule = {
 
 pull   writes the lockfile view from the store. With the file store (callops.lock and
        .callops/), every placement recorded in .callops/ that callops.lock lacks, or holds
-       in an older state, is written back into callops.lock; no entry of callops.lock is
-       dropped. It is the way on when callops.lock was deleted or replaced by an older
+       in an older state, is written back into callops.lock, and so is what .callops/
+       remembers of the entries state.keep let go (their slots, and the calls they rang,
+       which per-number limits count); no entry of callops.lock is dropped. It is the way on when callops.lock was deleted or replaced by an older
        copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
        callops.lock from the database (same format and order), for review or commit; it
        refuses while callops.lock holds placements the database lacks (push them first),
@@ -86,20 +87,29 @@ push   imports callops.lock into the postgres store, once: entries the database 
         );
         return EXIT.ok;
       }
-      const { restored } = pulled;
-      if (restored.length === 0) {
+      const { restored, remembered } = pulled;
+      if (restored.length === 0 && remembered.length === 0) {
         ctx.stdout.write(
           `${lockName} already holds every placement recorded in .callops/; nothing to write\n`,
         );
         return EXIT.ok;
       }
-      ctx.stdout.write(
-        `wrote ${restored.length} entr${restored.length === 1 ? 'y' : 'ies'} recorded in .callops/ back into ${lockName}:\n`,
-      );
+      if (restored.length > 0) {
+        ctx.stdout.write(
+          `wrote ${restored.length} entr${restored.length === 1 ? 'y' : 'ies'} recorded in .callops/ back into ${lockName}:\n`,
+        );
+      }
       for (const key of restored) {
         const entry = pulled.lock.calls[key];
         ctx.stdout.write(
           `  ${key}: ${entry?.status ?? '?'}${entry?.sid ? ` (sid ${entry.sid})` : ''}\n`,
+        );
+      }
+      // The entries `state.keep` let go are in no list above: their calls (which per-number
+      // limits count) and slots are kept in the memory of their call.
+      if (remembered.length > 0) {
+        ctx.stdout.write(
+          `wrote the schedule memory recorded in .callops/ back into ${lockName} (the slots let go or reported, and the calls of entries state.keep let go, which per-number limits count): ${remembered.join(', ')}\n`,
         );
       }
       ctx.stdout.write(`commit ${lockName}, so that the placements are not lost again\n`);
