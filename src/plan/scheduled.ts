@@ -13,6 +13,7 @@ import { numberKey } from '../screen/number.js';
 import { isInFlight } from '../state/store.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { Sink } from './buckets.js';
+import { clockHeldWords } from './clock-held.js';
 import { clockJumpWords } from './clock-jump.js';
 import { heldUnder, isEmpty, latestTaken } from './entries.js';
 import { numberOfItem, type PlanInput } from './input.js';
@@ -416,8 +417,22 @@ export const planScheduled = (
     return status === 'placed' || (status === 'unknown' && input.retryUnknown !== true);
   };
   const horizonMs = input.upcomingHorizonMs ?? DEFAULT_HORIZON_MS;
+  // A slot later than the clock recorded placed or unknown (taken: the clock went back, or a
+  // runner's is ahead) supersedes every slot before it once they fall due: none of them is to
+  // come. The slots to come are looked for from that one on (it is listed as placed), and the
+  // first says why those before it are held, when there is any.
+  const heldBy = taken !== undefined && taken.slot > now ? taken : undefined;
+  const from = heldBy === undefined ? input.now : new Date(heldBy.slot - 1);
+  // Whether a slot before it is held: one without a placed or unknown entry of its own.
+  const holdsAny = () =>
+    scanSlots(spec, input.now, from, { inWindow: true, limit: 1, accept: (s) => !settled(s) }).slots
+      .length > 0;
+  const heldWords =
+    heldBy !== undefined && holdsAny() ? clockHeldWords(heldBy.slot, heldBy.status) : undefined;
   const ask = (n: number): readonly Date[] =>
-    share.memo(`next ${n}`, () => nextSlots(spec, input.now, n, { horizonMs, inWindow: true }));
+    share.memo(`next ${n} ${from.getTime()}`, () =>
+      nextSlots(spec, from, n, { horizonMs, inWindow: true }),
+    );
   let asked = count;
   let upcoming = ask(asked);
   for (;;) {
@@ -429,11 +444,15 @@ export const planScheduled = (
   // A row's slots dial one number: held at one, it is held at each (holdShiftedRows once due).
   const held =
     call.campaign !== undefined && upcoming[0] ? missedSink.held(item(upcoming[0])) : undefined;
+  const toComeWords = (slot: Date, first: boolean): string | undefined => {
+    const words = [aheadWords(slot), first ? heldWords : undefined].filter((w) => w !== undefined);
+    return words.length === 0 ? undefined : words.join('; ');
+  };
   let listed = 0;
   for (const slot of upcoming) {
     if (placedAhead(slot)) settle(slot);
     else if (listed++ >= count) break;
-    else if (held === undefined) add('upcoming', item(slot, aheadWords(slot)));
+    else if (held === undefined) add('upcoming', item(slot, toComeWords(slot, listed === 1)));
     else add('skipped', item(slot, held.reason));
   }
   if (listsAny || upcoming.length > 0 || prunedMs > Number.NEGATIVE_INFINITY) return;

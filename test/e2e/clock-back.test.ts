@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOCK_SHIFT_ENV } from '../../src/cli/failpoint-clock.js';
-import { callsYaml, type Gateway, output, startGateway } from './helpers.js';
+import { callsYaml, type Gateway, output, startGateway, startRun } from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -48,5 +48,76 @@ describe('a clock that steps back', () => {
     expect(rehearsal.code, output(rehearsal)).toBe(0);
     expect(rehearsal.stderr).not.toContain('warning: sim/hourly');
     expect(gw.placed()).toHaveLength(2);
+  });
+});
+
+describe('a clock that was ahead, set right', () => {
+  // A daily call placed for 4 March 2027 by a clock 90 days ahead; the clock is then set right.
+  const DAILY = callsYaml([{ name: 'daily', extra: ['schedule: { cron: "0 9 * * *" }'] }]);
+  const HELD =
+    'slots before it held until after 2027-03-04T09:00:00Z: a later slot is recorded placed — the clock went back or was ahead';
+  const warning =
+    /^warning: sim\/daily@2027-03-04T09:00:00Z is recorded placed, later than this runner's clock \(2026-12-04T10:\d\d:\d\dZ\): the clock went back, or a runner's clock was ahead; its earlier slots are not placed$/m;
+  const placeAhead = async (): Promise<Gateway> => {
+    const g = await startGateway({ 'calls/daily.yaml': DAILY });
+    const ahead = await g.run(['apply', '--yes'], clockAt('2027-03-04T09:00:30Z'));
+    expect(ahead.code, output(ahead)).toBe(0);
+    expect(Object.keys((await g.project.lock())?.calls ?? {})).toEqual([
+      'sim/daily@2027-03-04T09:00:00Z',
+    ]);
+    return g;
+  };
+  const now = clockAt('2026-12-04T10:00:00Z');
+
+  it('plan and status list as next the first slot after the one recorded, not tomorrow', {
+    timeout: 60_000,
+  }, async () => {
+    gw = await placeAhead();
+    // Tomorrow's 09:00 and every one up to 4 March are superseded by it when they fall due:
+    // none is listed as to come.
+    const human = await gw.run(['plan'], now);
+    expect(human.code, output(human)).toBe(0);
+    expect(human.stderr).toMatch(warning);
+    expect(human.stdout).not.toContain('sim/daily@2026-');
+    expect(human.stdout).toMatch(
+      new RegExp(`~ sim/daily@2027-03-05T09:00:00Z .* — in 9\\dd \\d+h; ${HELD}$`, 'm'),
+    );
+
+    const json = await gw.run(['plan', '--format', 'json'], now);
+    expect(json.code, output(json)).toBe(0);
+    const upcoming = (JSON.parse(json.stdout) as { upcoming: { slot: string; reason?: string }[] })
+      .upcoming;
+    expect(upcoming.map((i) => i.slot)).toEqual([
+      '2027-03-05T09:00:00Z',
+      '2027-03-06T09:00:00Z',
+      '2027-03-07T09:00:00Z',
+    ]);
+    expect(upcoming[0]?.reason).toBe(HELD);
+
+    const markdown = await gw.run(['plan', '--format', 'markdown'], now);
+    expect(markdown.code, output(markdown)).toBe(0);
+    expect(markdown.stdout).not.toContain('| 2026-');
+    expect(markdown.stdout).toContain(`| 2027-03-05 09:00 UTC | (UTC) — ${HELD} |`);
+
+    const status = await gw.run(['status'], now);
+    expect(status.code, output(status)).toBe(0);
+    expect(status.stderr).toMatch(warning);
+    const next = status.stdout.slice(status.stdout.indexOf('next slots:'));
+    expect(next).toMatch(new RegExp(`^  sim/daily@2027-03-05T09:00:00Z  → .* — ${HELD}$`, 'm'));
+    expect(next).not.toContain('sim/daily@2026-');
+    expect(gw.placed()).toHaveLength(1);
+  });
+
+  it('run warns once that a slot is recorded later than its clock, and places nothing', {
+    timeout: 90_000,
+  }, async () => {
+    gw = await placeAhead();
+    const run = startRun(gw, [], { env: now });
+    await run.until('the warning', () => (warning.test(run.soFar()) ? true : undefined));
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning: sim/daily'))).toHaveLength(1);
+    expect(gw.placed()).toHaveLength(1);
   });
 });

@@ -94,4 +94,52 @@ describe('a clock that went back: no slot is placed after a later one it recorde
     expect(plan.due.map((i) => i.slot)).toEqual(['2026-12-05T10:00:00Z']);
     expect(plan.clockAhead).toBeUndefined();
   });
+
+  it('a slot held by a later one recorded placed is not listed as to come: the first after it is', () => {
+    // A daily call placed for 4 March 2027 on a clock 90 days ahead; the clock is set right.
+    const daily = call('daily', { schedule: schedule({ cron: '0 9 * * *' }) });
+    const plan = buildPlan({
+      calls: [daily],
+      lock: lock(
+        { 'prod/daily@2027-03-04T09:00:00Z': entry({ at: '2027-03-04T09:00:01.000Z' }) },
+        { 'prod/daily': { since: '2027-03-01T08:00:00.000Z' } },
+      ),
+      now: new Date('2026-12-04T10:00:00Z'),
+      runTarget: 'prod',
+      explicitTarget: false,
+    });
+    expect(plan.due).toEqual([]);
+    expect(plan.upcoming.map((i) => [i.slot, i.reason])).toEqual([
+      [
+        '2027-03-05T09:00:00Z',
+        'slots before it held until after 2027-03-04T09:00:00Z: a later slot is recorded placed — the clock went back or was ahead',
+      ],
+      ['2027-03-06T09:00:00Z', undefined],
+      ['2027-03-07T09:00:00Z', undefined],
+    ]);
+    // The slot that holds them is listed as placed.
+    expect(plan.skipped.map((i) => i.slot)).toEqual(['2027-03-04T09:00:00Z']);
+    expect(plan.clockAhead).toEqual([{ key: 'prod/daily@2027-03-04T09:00:00Z', status: 'placed' }]);
+  });
+
+  it('an unknown one holds them too; the hourly 10:00 after a 09:00 placed early holds nothing', () => {
+    const unknown = {
+      'prod/hourly@2026-12-05T12:00:00Z': entry({
+        status: 'unknown',
+        at: '2026-12-05T12:00:01.000Z',
+      }),
+    };
+    const held = planAt('2026-12-05T08:10:00Z', unknown);
+    expect(held.upcoming.map((i) => [i.slot, i.reason])[0]).toEqual([
+      '2026-12-05T13:00:00Z',
+      'slots before it held until after 2026-12-05T12:00:00Z: a later slot is recorded unknown — the clock went back or was ahead',
+    ]);
+    // 09:00 placed when the clock read 09:05, now 08:10: no slot between now and it is held.
+    const next = planAt('2026-12-05T08:10:00Z', placed9);
+    expect(next.upcoming.map((i) => [i.slot, i.reason])).toEqual([
+      ['2026-12-05T10:00:00Z', undefined],
+      ['2026-12-05T11:00:00Z', undefined],
+      ['2026-12-05T12:00:00Z', undefined],
+    ]);
+  });
 });

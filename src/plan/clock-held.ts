@@ -1,0 +1,10 @@
+import { formatSlot } from './keys.js';
+
+/**
+ * Why the first slot to come follows a slot later than the clock that the state holds placed
+ * or unknown (latestTaken with `beyond`): the clock went back, or a runner's clock was ahead,
+ * and every slot before that one is superseded by it when it falls due. Those slots are never
+ * listed as to come: the plan looks for the next ones after it, and the first says why.
+ */
+export const clockHeldWords = (slot: number, status: 'placed' | 'unknown'): string =>
+  `slots before it held until after ${formatSlot(new Date(slot))}: a later slot is recorded ${status} — the clock went back or was ahead`;
