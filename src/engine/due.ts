@@ -46,6 +46,8 @@ export interface DueRun {
    * slot's deadline is enforced on the real clock, shifted as the plan was.
    */
   readonly planShiftMs?: number;
+  /** `apply --now`: a rehearsal, at the plan's `now` shifted as above. */
+  readonly rehearsal?: boolean;
   /** The plan's `now` (epoch ms): when its due items were found due (resolveRequests). */
   readonly plannedAt?: number;
   /** Rate limiters kept across batches (`run`). */
@@ -288,6 +290,8 @@ export const runDue = async (run: DueRun): Promise<DueResult> => {
       // A call placed again names what its plan read of its key under other targets.
       planned: run.lock,
       ...(run.listPlaced === false && { listPlaced: false }),
+      // A slot's claim judges the later slots of its call at the rehearsal's instant.
+      ...(run.rehearsal === true && { rehearsalShiftMs: run.planShiftMs ?? 0 }),
     });
     // The rows of a CSV that changed are not named again: their ids are in that file.
     const changedFile = result.changedRows?.file;

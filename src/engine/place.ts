@@ -15,6 +15,7 @@ import type { RateLimiter } from '../execute/rate.js';
 import type { RequestSource } from '../execute/run.js';
 import type { CallRequest, ResolvedTarget } from '../execute/target.js';
 import { numberOfCall } from '../plan/item.js';
+import { laterScope, laterWords } from '../plan/later-claim.js';
 import { earlierAttempts, reachedWords } from '../plan/redial-claim.js';
 import { type SlotOwners, slotClaimHeld, slotScope } from '../plan/renamed-claim.js';
 import { callClaimHeld, callScope, repeatedOnceSid } from '../plan/rescheduled-claim.js';
@@ -120,6 +121,12 @@ export interface PlaceInput {
    * how many were placed: no object a call is kept for the whole run.
    */
   readonly listPlaced?: boolean;
+  /**
+   * A rehearsal's (`apply --now`): its instant minus the real time. A slot's claim is then
+   * refused for a later slot of its call up to that instant alone (LaterScope); without it,
+   * on the real clock, as the plan reads the state.
+   */
+  readonly rehearsalShiftMs?: number;
 }
 
 /** What is checked just before each request, on the number it is about to dial. */
@@ -575,7 +582,15 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
           const repeated = repeatedSid(l.item, planned);
           const repeatedOnce =
             sameCall?.once === true ? repeatedOnceSid(l.item, planned, l.number) : undefined;
+          // A slot's claim is refused when a later slot of its call was placed, may have been,
+          // or is being placed by another runner meanwhile (or by one whose clock is ahead).
+          const shift = input.rehearsalShiftMs;
+          const later =
+            input.slotOwners === undefined
+              ? undefined
+              : laterScope(l.item, Date.now() + (shift ?? 0), shift !== undefined);
           let heldWhy: string | undefined;
+          let supersededWhy: string | undefined;
           try {
             const { item } = l;
             for (;;) {
@@ -597,7 +612,12 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
                 sameKey,
                 earlier,
                 sameCall,
+                later,
               });
+              if (typeof won === 'object' && 'later' in won) {
+                if (later !== undefined) supersededWhy = laterWords(later, won.later);
+                break;
+              }
               if (typeof won === 'object' && 'reached' in won) {
                 heldWhy = reachedWords(item, won.reached, planned);
                 break;
@@ -693,6 +713,12 @@ const placeBatch = async (input: PlaceInput, stop: AbortController): Promise<Pla
             }
             if (attempt === 1) unsent.add(request.key);
             throw error;
+          }
+          if (supersededWhy !== undefined) {
+            // Missed, as the plan would have it: nothing recorded for this attempt, a retry's
+            // earlier claim given up (the gateway certainly did not place it).
+            l.attempts = attempt - 1;
+            throw new NoLongerDue(input.redact(supersededWhy));
           }
           if (heldWhy !== undefined) {
             // Nothing recorded for this attempt; a retry's earlier claim is given up.

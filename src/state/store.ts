@@ -133,6 +133,38 @@ export interface Claim extends DefinitionMeta {
    * same rule. Asked of a store that admits several runners (`concurrentRunners`) alone.
    */
   readonly sameCall?: CallScope;
+  /**
+   * A scheduled call's slot, or a scheduled campaign row's: the claim is refused (`{later}`)
+   * when the state holds a later slot of the same call (or row) under the same target placed,
+   * unknown or claimed by another runner (LaterScope), as the plan supersedes a slot not later
+   * than one it reads placed or unknown (plan/entries.ts, latestTaken). The plan reads the
+   * entries before any claim; this finds a later slot another runner claimed after this one
+   * planned, or that a runner whose clock is ahead placed. Checked under the lock of the call
+   * that every claim of it takes, so that of two runners claiming two slots of one call at
+   * once, the one that comes second finds the other's. Asked of a store that admits several
+   * runners (`concurrentRunners`) alone.
+   */
+  readonly later?: LaterScope;
+}
+
+/**
+ * What a slot's claim is checked against for a later slot of its call: the keys
+ * `<series><slot>` (the slot written as keys write it, no `#n` after it) of a slot later
+ * than `slot`, placed, unknown or claimed (a claim of the claiming runner aside: the slots
+ * one batch sends side by side do not hold each other back, engine/slot-order.ts). On the
+ * real clock, one later than `now` counts too unless it was recorded before its own time (a
+ * rehearsal's ahead of the clock, which holds back no real slot); in a rehearsal, only those
+ * up to `now`, its instant.
+ */
+export interface LaterScope {
+  /** The key up to and with its `@`: `<target>/<call>@`, a campaign row's `<target>/<campaign>/<row>@`. */
+  readonly series: string;
+  /** The claim's slot, as keys write it after `@`. */
+  readonly slot: string;
+  /** The instant the rule is judged at, as keys write slots: the clock, or a rehearsal's. */
+  readonly now: string;
+  /** A rehearsal (`apply --now`): no slot later than `now` counts. */
+  readonly rehearsal?: true;
 }
 
 /**
@@ -271,7 +303,8 @@ export interface DialledEntry {
  * row's number under another key; nothing is recorded. `{slotDialled}`: the slot dialled the
  * number under another call's key; nothing is recorded. `{keyDialled}`: the key was claimed
  * or placed under another target; nothing is recorded. `{callDialled}`: the call that runs
- * once dialled the number under another key of its own; nothing is recorded. `{reached}`: an earlier attempt of the
+ * once dialled the number under another key of its own; nothing is recorded. `{later}`: a later
+ * slot of the call was placed, may have been, or is being placed; nothing is recorded. `{reached}`: an earlier attempt of the
  * row ended it (`earlier`), the entries of those keys as they are now; nothing is recorded.
  */
 export type ClaimResult =
@@ -282,6 +315,7 @@ export type ClaimResult =
   | { readonly slotDialled: DialledEntry }
   | { readonly keyDialled: DialledEntry }
   | { readonly callDialled: DialledEntry }
+  | { readonly later: DialledEntry }
   | { readonly reached: Readonly<Record<string, LockEntry>> };
 
 /** What a claimed entry's status reads as in a refusal while its runner is placing it. */

@@ -295,6 +295,7 @@ is required. Every missing environment variable is reported before anything is s
         lock: memory.lock,
         flags,
         planShiftMs,
+        rehearsal,
         plannedAt: Date.parse(plan.now),
         files,
         signal: ctx.signal,

@@ -191,6 +191,13 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     ALTER TABLE ${s}.schedules ADD COLUMN pruned_through text, ADD COLUMN rang jsonb;
     COMMENT ON COLUMN ${s}.schedules.rang IS
       'calls let go from a pushed lockfile, per number digest: each claim counts them toward per-number limits';`,
+  // A scheduled slot's claim is checked, under the lock of its call, against the later slots
+  // of its call under its target (placements_kept: a call's slots by its memory key, settled
+  // ones by slot): no slot is placed after a later one that another runner placed or is
+  // placing (its plan read the state before that, or its clock is ahead). Like versions 6 to
+  // 13 and 15, it keeps a runner that does not check from sharing the schema with one that does.
+  (s) => `COMMENT ON INDEX ${s}.placements_kept IS
+    'slots by memory key, settled ones by slot: state.keep reads through it, and every slot''s claim finds the later slots of its call';`,
 ];
 
 /**

@@ -15,6 +15,7 @@ import {
   type ImportOptions,
   type ImportResult,
   type KeyScope,
+  type LaterScope,
   type LockHolder,
   type LockResult,
   NotClaimed,
@@ -28,6 +29,7 @@ import {
 import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
 import { connectionConfig } from './connection.js';
 import { keptParameters, keptRows } from './kept.js';
+import { callOfSeries, laterParameters, laterRow } from './later.js';
 import { statePool } from './pool.js';
 import {
   causeOf,
@@ -557,6 +559,26 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   /**
+   * The latest row of a later slot of the claim's call (LaterScope), read under the call's
+   * lock: one range on the index of version 14 (later.ts).
+   */
+  const laterTaken = async (
+    client: pg.Pool | pg.PoolClient,
+    scope: LaterScope,
+  ): Promise<DialledEntry | undefined> => {
+    const p = laterParameters(scope);
+    const { rows } = await client.query<DialledRow>(laterRow(s, alive('runner')), [
+      p.memory,
+      p.slot,
+      p.series,
+      p.now,
+      runner,
+      p.rehearsal,
+    ]);
+    return dialledEntry(rows[0]);
+  };
+
+  /**
    * The entries of `keys` (a row's earlier attempts), read locked against an outcome recorded
    * meanwhile (observe locks them for update), when one of them ends the row: answered or
    * declined (state/outcome.ts). Undefined when none does.
@@ -607,6 +629,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     const slotted = c.sameSlot !== undefined && c.number !== undefined;
     const keyed = c.sameKey !== undefined;
     const called = c.sameCall !== undefined;
+    const later = c.later;
+    // Every claim of a call takes its lock (CallScope); a slot checked for a later one of its
+    // call takes it too, as the claims of that later slot do.
+    const callLocked =
+      c.sameCall?.call ?? (later === undefined ? undefined : callOfSeries(later.series));
     const earlier = c.earlier !== undefined && c.earlier.length > 0 ? c.earlier : undefined;
     try {
       // Each statement commits by itself; under the failpoint, with a per-number limit, for
@@ -619,6 +646,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         !slotted &&
         !keyed &&
         !called &&
+        later === undefined &&
         earlier === undefined
           ? (work: (q: pg.Pool) => Promise<ClaimResult>) => work(pool)
           : transaction;
@@ -639,13 +667,14 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
             keyLock(schema, c.sameKey.rest),
           ]);
         }
-        if (called && c.sameCall !== undefined) {
+        if (callLocked !== undefined) {
           // One claim of a call (but for its target, slot and attempt) at a time, to the end of
           // its transaction, whatever its schedule: two runners can never both place a call
           // that runs once under two of its keys (its schedule changed between their
-          // checkouts). Taken last, after the key's lock, as every claim takes them.
+          // checkouts), nor two slots of one call each before finding the other's. Taken
+          // last, after the key's lock, as every claim takes them.
           await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
-            callLock(schema, c.sameCall.call),
+            callLock(schema, callLocked),
           ]);
         }
         // A row an earlier attempt of which was answered (or declined) since the plan is done.
@@ -672,6 +701,13 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         if (slotted && c.sameSlot !== undefined && c.number !== undefined) {
           const slotDialled = await slotDialledBy(client, c.number, c.sameSlot);
           if (slotDialled !== undefined) return { slotDialled };
+        }
+        // No slot is placed after a later one of its call: one another runner placed, may
+        // have, or is placing now (claimed after this runner planned, or by a runner whose
+        // clock is ahead) supersedes it, as the plan would have.
+        if (later !== undefined) {
+          const taken = await laterTaken(client, later);
+          if (taken !== undefined) return { later: taken };
         }
         if (limited && c.limit !== undefined && c.number !== undefined) {
           const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();

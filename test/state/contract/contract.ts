@@ -1581,5 +1581,120 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ).toBe(true);
         });
       });
+
+    // With one runner, the plan reads every later slot of a call before any claim.
+    if (harness.concurrentRunners)
+      describe('a later slot of the call: an earlier one is never placed after it', () => {
+        const at = (time: string) => `2026-12-05T${time}.000Z`;
+        const slotAt = (time: string) => `2026-12-05T${time}Z`;
+        /** `name`'s slot at `time` on `gw`, claimed at `claimedAt`, judged at `now`. */
+        const slotOf = (
+          name: string,
+          time: string,
+          claimedAt: string,
+          now = claimedAt,
+          fields: Partial<Claim> = {},
+        ): Claim =>
+          claimOf(`gw/${name}@${slotAt(time)}`, {
+            at: at(claimedAt),
+            later: { series: `gw/${name}@`, slot: slotAt(time), now: slotAt(now) },
+            ...fields,
+          });
+        const placedAt = (key: string, time: string) => ({ ...placed(key), at: at(time) });
+
+        test('found placed or being placed by another runner; nothing is recorded', async () => {
+          const project = await harness.project();
+          const right = await runnerOn(project);
+          const slow = await runnerOn(project);
+          // 09:00 claimed at 09:05; a runner whose clock reads 08:10 claims 08:00.
+          expect(await right.claim(slotOf('hourly', '09:00:00', '09:05:00'))).toBe(true);
+          expect(await slow.claim(slotOf('hourly', '08:00:00', '08:10:00'))).toEqual({
+            later: {
+              key: `gw/hourly@${slotAt('09:00:00')}`,
+              status: 'being placed',
+              at: at('09:05:00'),
+            },
+          });
+          expect((await slow.read()).lock.calls[`gw/hourly@${slotAt('08:00:00')}`]).toBeUndefined();
+          await right.record(placedAt(`gw/hourly@${slotAt('09:00:00')}`, '09:05:01'));
+          expect(await slow.claim(slotOf('hourly', '08:00:00', '08:10:00'))).toMatchObject({
+            later: { key: `gw/hourly@${slotAt('09:00:00')}`, status: 'placed' },
+          });
+          // The latest one is named; a slot not earlier, another call, another target: not refused.
+          expect(await right.claim(slotOf('hourly', '10:00:00', '10:05:00'))).toBe(true);
+          expect(await slow.claim(slotOf('hourly', '07:00:00', '10:06:00'))).toMatchObject({
+            later: { key: `gw/hourly@${slotAt('10:00:00')}`, status: 'being placed' },
+          });
+          expect(await slow.claim(slotOf('hourly', '11:00:00', '11:05:00'))).toBe(true);
+          expect(await slow.claim(slotOf('hourly-v2', '08:00:00', '08:10:00'))).toBe(true);
+          expect(
+            await slow.claim(
+              claimOf(`lab/hourly@${slotAt('08:00:00')}`, {
+                at: at('08:10:00'),
+                later: { series: 'lab/hourly@', slot: slotAt('08:00:00'), now: slotAt('08:10:00') },
+              }),
+            ),
+          ).toBe(true);
+        });
+
+        test('a failed slot, a redial, and the claiming runner’s own claims hold back none', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          expect(await first.claim(slotOf('failed', '09:00:00', '09:05:00'))).toBe(true);
+          await first.record(failed(`gw/failed@${slotAt('09:00:00')}`));
+          expect(await second.claim(slotOf('failed', '08:00:00', '09:06:00'))).toBe(true);
+          expect(await first.claim(claimOf(`gw/redial@${slotAt('09:00:00')}#2`))).toBe(true);
+          expect(await second.claim(slotOf('redial', '08:00:00', '09:06:00'))).toBe(true);
+          // Slots one batch sends side by side (`catchup: all`) do not hold each other back.
+          expect(await first.claim(slotOf('batch', '09:01:00', '09:05:00'))).toBe(true);
+          expect(await first.claim(slotOf('batch', '09:00:00', '09:05:00'))).toBe(true);
+          expect(await second.claim(slotOf('batch', '08:59:00', '09:05:00'))).toMatchObject({
+            later: { key: `gw/batch@${slotAt('09:01:00')}` },
+          });
+          // A campaign row's slots are its own: another row's later slot holds back none.
+          const rowOf = (row: string, time: string) =>
+            claimOf(`gw/camp/${row}@${slotAt(time)}`, {
+              at: at('09:05:00'),
+              later: { series: `gw/camp/${row}@`, slot: slotAt(time), now: slotAt('09:05:00') },
+            });
+          expect(await first.claim(rowOf('r1', '09:00:00'))).toBe(true);
+          expect(await second.claim(rowOf('r2', '08:00:00'))).toBe(true);
+          expect(await second.claim(rowOf('r1', '08:00:00'))).toMatchObject({
+            later: { key: `gw/camp/r1@${slotAt('09:00:00')}` },
+          });
+        });
+
+        test('a rehearsal ahead of the clock holds back no real slot; a rehearsal goes by its instant', async () => {
+          const project = await harness.project();
+          const first = await runnerOn(project);
+          const second = await runnerOn(project);
+          // Placed at 09:00 for 12:00: a rehearsal's ahead of the clock.
+          expect(await first.claim(slotOf('ahead', '12:00:00', '09:00:00'))).toBe(true);
+          await first.record(placedAt(`gw/ahead@${slotAt('12:00:00')}`, '09:00:01'));
+          expect(await second.claim(slotOf('ahead', '08:00:00', '08:10:00'))).toBe(true);
+          // Once the clock passed its slot, it supersedes the slots before it.
+          expect(await second.claim(slotOf('ahead', '11:00:00', '12:10:00'))).toMatchObject({
+            later: { key: `gw/ahead@${slotAt('12:00:00')}`, status: 'placed' },
+          });
+          // A real runner's later slot, placed at its time: a rehearsal before it places its
+          // slots; one at or after it does not.
+          expect(await first.claim(slotOf('real', '09:00:00', '09:05:00'))).toBe(true);
+          await first.record(placedAt(`gw/real@${slotAt('09:00:00')}`, '09:05:01'));
+          const rehearsal = (time: string, now: string) =>
+            slotOf('real', time, '09:06:00', now, {
+              later: {
+                series: 'gw/real@',
+                slot: slotAt(time),
+                now: slotAt(now),
+                rehearsal: true,
+              },
+            });
+          expect(await second.claim(rehearsal('08:00:00', '08:30:00'))).toBe(true);
+          expect(await second.claim(rehearsal('07:00:00', '09:30:00'))).toMatchObject({
+            later: { key: `gw/real@${slotAt('09:00:00')}`, status: 'placed' },
+          });
+        });
+      });
   });
 };

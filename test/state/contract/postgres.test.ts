@@ -356,6 +356,73 @@ describe('postgres store only', () => {
     expect((await store.read()).lock.calls).toEqual({});
   });
 
+  test('an earlier slot claimed while a later one of its call is being claimed waits for it, and finds it', async () => {
+    const schema = `later_race_${++projects}`;
+    const dir = await mkdtemp(join(tmpdir(), 'callops-later-'));
+    const gate = join(dir, 'gate');
+    // The failpoint is read when the store opens: the first runner's commits are held.
+    process.env[HOLD_SYNC_ENV] = gate;
+    let right: StateStore;
+    try {
+      right = await openStore(schema);
+    } finally {
+      delete process.env[HOLD_SYNC_ENV];
+    }
+    const slow = await openStore(schema);
+    const slotOf = (slot: string, at: string) =>
+      claimOf(`gw/hourly@${slot}`, {
+        at,
+        later: { series: 'gw/hourly@', slot, now: at.replace(/\.\d{3}Z$/, 'Z') },
+      });
+    const claiming = right.claim(slotOf('2026-12-05T09:00:00Z', '2026-12-05T09:05:00.000Z'));
+    await waitUntil(() => existsSync(`${gate}.reached`));
+    // The later slot's claim is made, not committed: the earlier one waits for the call's lock.
+    let settled = false;
+    const earlier = slow
+      .claim(slotOf('2026-12-05T08:00:00Z', '2026-12-05T08:10:00.000Z'))
+      .finally(() => {
+        settled = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(settled).toBe(false);
+    await writeFile(gate, '');
+    expect(await claiming).toBe(true);
+    expect(await earlier).toEqual({
+      later: {
+        key: 'gw/hourly@2026-12-05T09:00:00Z',
+        status: 'being placed',
+        at: '2026-12-05T09:05:00.000Z',
+      },
+    });
+    expect(Object.keys((await slow.read()).lock.calls)).toEqual(['gw/hourly@2026-12-05T09:00:00Z']);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a slot's claim finds the later slots of its call on the index, however many slots it placed", async () => {
+    const schema = `later_index_${++projects}`;
+    await openStore(schema);
+    // A year of hourly slots placed, most of them long ago: the planner would scan them all
+    // without the index.
+    await admin(
+      `INSERT INTO "${schema}".placements (key, target, status, at, definition, file)
+       SELECT 'gw/hourly@' || to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'gw', 'placed',
+         to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS".000Z"'), 'sha256:def', 'calls/a.yaml'
+       FROM generate_series(timestamp '2025-12-01', timestamp '2026-12-01', interval '1 hour') AS t`,
+    );
+    await admin(`ANALYZE "${schema}".placements`);
+    const { laterRow, laterParameters } = await import('../../../src/state/postgres/later.js');
+    const p = laterParameters({
+      series: 'gw/hourly@',
+      slot: '2026-11-30T12:00:00Z',
+      now: '2026-11-30T12:10:00Z',
+    });
+    const plan = await admin<{ 'QUERY PLAN': string }>(
+      `EXPLAIN ${laterRow(`"${schema}"`, 'false')}`,
+      [p.memory, p.slot, p.series, p.now, 0, p.rehearsal],
+    );
+    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('placements_kept');
+  });
+
   test('a limited claim whose connection is cut while its commit is held fails; the next claim goes on', async () => {
     const schema = `held_${++projects}`;
     const dir = await mkdtemp(join(tmpdir(), 'callops-held-'));
@@ -465,7 +532,6 @@ describe('postgres store only', () => {
     const before = SCHEMA_VERSION - 2;
     await admin(`DELETE FROM "${schema}".callops_schema_version WHERE version > $1`, [before]);
     // What the latest versions added goes with them.
-    await admin(`DROP INDEX "${schema}".placements_kept`);
     await admin(`ALTER TABLE "${schema}".schedules DROP COLUMN pruned_through, DROP COLUMN rang`);
     await admin(
       `INSERT INTO "${schema}".runners (command, host, pid, live_until)
@@ -498,7 +564,7 @@ describe('postgres store only', () => {
        VALUES ('callops run', 'old-host', 4242, now() + interval '1 hour')`,
     );
     await expect(openStore(schema)).rejects.toThrow(
-      `the state schema "${schema}" is at version 14, and this callops would bring it to version 15, but a runner of an earlier release is using it`,
+      `the state schema "${schema}" is at version 14, and this callops would bring it to version ${SCHEMA_VERSION}, but a runner of an earlier release is using it`,
     );
     await admin(`UPDATE "${schema}".runners SET live_until = now() - interval '1 second'`);
     await openStore(schema);
