@@ -1,6 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { whereOf } from '../config/diagnostics.js';
+import { NOT_REGULAR_FILE } from '../config/regular-file.js';
 import { isoClock } from '../execute/clock.js';
 import { NOT_SENT_LOCK_LOST, type Outcome } from '../execute/outcome.js';
 import { countsTowardLimit } from '../screen/limit.js';
@@ -132,6 +133,9 @@ const sortedLock = (lock: Lockfile): Lockfile => ({
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** The errors of a folder the command may not write (not a full disk): its mode, chattr +i, a read-only mount. */
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 /**
  * The file store: callops.lock is the view, `.callops/journal.jsonl` the durable claims and
  * outcomes, `.callops/run.lock` the single-holder lock, `.callops/written.lock` the copy of
@@ -192,7 +196,13 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     const read = await readLockfile(lockPath, { file: lockName });
     if ('error' in read) {
       const d = read.error;
-      throw new Error(`${whereOf(d)}: ${d.message}`);
+      // A folder (or a FIFO) in its place: what callops needs there, and what to do.
+      const notDone = undone();
+      throw new Error(
+        d.message === NOT_REGULAR_FILE
+          ? `${whereOf(d)}: ${d.message}: callops records every call it placed in this file; move it away and put the lockfile back (from git or a backup), or leave the place empty if no call was ever placed from this project${notDone === undefined ? '' : `; ${notDone}`}`
+          : `${whereOf(d)}: ${d.message}`,
+      );
     }
     const bytes = bytesRead(read.lock);
     const after = await identityAt(lockPath);
@@ -357,10 +367,15 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   const runLockFailure = (error: unknown): unknown => {
     const code = systemCode(error);
     if (code === undefined) return error;
-    const name = join(relative(dirname(stateDir), stateDir), RUN_LOCK_FILE);
+    const folder = relative(dirname(stateDir), stateDir);
+    const name = join(folder, RUN_LOCK_FILE);
     const notDone = undone();
+    // A folder callops may not write: what to look at, as the system does not say which.
+    const fix = UNWRITABLE.has(code)
+      ? `: callops must be able to write in ${folder}/ (look at its permissions, an immutable flag, a read-only mount)`
+      : '';
     return new Error(
-      `cannot take the run lock ${name}: ${whyNotWritten(code, error)}${notDone === undefined ? '' : `; ${notDone}`}`,
+      `cannot take the run lock ${name}: ${whyNotWritten(code, error)}${fix}${notDone === undefined ? '' : `; ${notDone}`}`,
       { cause: error },
     );
   };

@@ -5,7 +5,14 @@ import { MOVED_NAME, recordMoved, refuseMoved } from './moved.js';
 import { refuseMovedElsewhere } from './moved-elsewhere.js';
 import { DEFAULT_SCHEMA } from './postgres/schema.js';
 import { recordReceived } from './received.js';
-import type { Retention, StateConfig, StateStore, StateUse } from './store.js';
+import {
+  nothingDone,
+  type Retention,
+  type StateConfig,
+  type StateStore,
+  type StateUse,
+} from './store.js';
+import { refuseUnusableState } from './usable.js';
 import { systemCode, whyNotWritten } from './write-failure.js';
 
 export interface StoreSite {
@@ -83,6 +90,17 @@ export const recordPushed = async (
 };
 
 export const openStateStore = async (config: StateConfig, site: StoreSite): Promise<StateStore> => {
+  // Either store keeps files in `.callops/`: a file in its place is said before anything
+  // meets it, in words, never as the system's error of the first call that did.
+  await refuseUnusableState({
+    stateDir: site.stateDir,
+    keeps:
+      config.backend === 'file'
+        ? 'its journal and run lock'
+        : 'the record that the state is in the database, and what `callops receive` accepted',
+    ...(config.backend === 'file' && { lock: { path: site.lockPath, name: site.lockName } }),
+    ...withUndone(site.pushing === true ? 'nothing was imported' : nothingDone(site.use)),
+  });
   if (config.backend === 'file') {
     if (site.pushing !== true) await refuseMoved(site.stateDir, site.lockName, site.use);
     return openFileStore({
@@ -155,6 +173,8 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
   }
   return store;
 };
+
+const withUndone = (undone: string | undefined) => (undone === undefined ? {} : { undone });
 
 /** A folder the command may not write: a read-only mount, another user's project. */
 const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);

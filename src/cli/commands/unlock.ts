@@ -7,6 +7,7 @@ import {
   type RunLockHolder,
   unlockRunLock,
 } from '../../state/runlock.js';
+import { refuseUnusableState } from '../../state/usable.js';
 import type { ProjectConfig } from '../../validate/model.js';
 import type { CommandContext, CommandModule } from '../context.js';
 import { CliError, EXIT } from '../exit.js';
@@ -37,7 +38,13 @@ taken over by the next command without unlock.
     const now = new Date();
     const { config, env } = await projectState(ctx);
     if (config.state.backend !== 'file') return unlockDatabase(ctx, config, env, now);
-    const result = await unlockRunLock(stateDirOf(ctx.root), {
+    const stateDir = stateDirOf(ctx.root);
+    await refuseUnusableState({ stateDir, keeps: 'its journal and run lock' }).catch(
+      (error: Error) => {
+        throw new CliError(error.message);
+      },
+    );
+    const result = await unlockRunLock(stateDir, {
       force: ctx.values.force === true,
       now,
     });
