@@ -1,5 +1,6 @@
 import { isInFlight } from '../state/store.js';
 import type { LockEntry } from '../state/types.js';
+import { checkWords } from './check-words.js';
 import { RENAMED_PREFIX, type RenamedEntry, type RenamedSlot } from './renamed.js';
 import { type TwinOf, twinWords } from './twins.js';
 
@@ -89,7 +90,7 @@ export const renamedWords = (before: RenamedEntry, row: boolean): string => {
   const how = rangWords(entry);
   const settle =
     entry.status === 'unknown' && !isInFlight(entry)
-      ? `; \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
+      ? `; ${checkWords(key)}, or \`callops resolve ${key} --not-placed\` lets it be placed within its deadline`
       : '';
   const once = orTarget(
     before,

@@ -4,6 +4,7 @@ import { keysBetween } from '../state/calls-summary.js';
 import { isInFlight } from '../state/store.js';
 import type { LockEntry, Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { checkWords } from './check-words.js';
 import { entryAt, isEmpty } from './entries.js';
 import { numberOfItem, type PlanInput } from './input.js';
 import { amendItem, callOf } from './item.js';
@@ -248,7 +249,7 @@ export const rescheduledWords = (found: Rescheduled, item: PlanItem): string => 
   }
   const settle = isInFlight(found.entry)
     ? ''
-    : `; \`callops resolve ${found.key} --not-placed\` lets it be placed`;
+    : `; ${checkWords(found.key)}, or \`callops resolve ${found.key} --not-placed\` lets it be placed`;
   return `${MAYBE}${found.key} (${rang(found)})${underWords(found)}: ${rule}${settle}`;
 };
 

@@ -5,6 +5,7 @@ import { isInFlight } from '../state/store.js';
 import type { CallDefinition, ScheduleSpec } from '../validate/model.js';
 import type { Sink } from './buckets.js';
 import { replaceHint } from './changed.js';
+import { settleWords } from './check-words.js';
 import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem } from './item.js';
@@ -185,7 +186,7 @@ const planAttempt = (
     add(
       'skipped',
       amendItem(built, {
-        reason: `unknown — not placed again: ${campaignEndWords(call, cutOff, now)}; settle with \`callops resolve ${key} --placed SID\` or \`--not-placed\``,
+        reason: `unknown — not placed again: ${campaignEndWords(call, cutOff, now)}; settle: ${settleWords(key)}`,
       }),
     );
     return;

@@ -13,6 +13,7 @@ import { numberKey } from '../screen/number.js';
 import { isInFlight } from '../state/store.js';
 import type { CallDefinition } from '../validate/model.js';
 import type { Sink } from './buckets.js';
+import { settleWords } from './check-words.js';
 import { clockHeldWords } from './clock-held.js';
 import { clockJumpWords } from './clock-jump.js';
 import { heldUnder, isEmpty, latestTaken } from './entries.js';
@@ -216,7 +217,7 @@ export const planScheduled = (
     const { bucket, reason } = decide(built.key, entry, false);
     const over =
       entry?.status === 'unknown' && !isInFlight(entry)
-        ? `unknown — settle with \`callops resolve ${built.key} --placed SID\` or \`--not-placed\` (not placed again: ${overWords(slot)})`
+        ? `unknown — settle: ${settleWords(built.key)} (not placed again: ${overWords(slot)})`
         : reason;
     add(bucket, over === undefined ? built : amendItem(built, { reason: over }));
   };

@@ -1,5 +1,6 @@
 import { isInFlight } from '../state/store.js';
 import type { LockEntry } from '../state/types.js';
+import { settleWords } from './check-words.js';
 
 const MESSAGE_MAX = 120;
 
@@ -39,7 +40,7 @@ export const decide = (
           }
         : {
             bucket: 'skipped',
-            reason: `unknown — settle with \`callops resolve ${key} --placed SID\` or \`--not-placed\`, or apply --retry-unknown`,
+            reason: `unknown — settle: ${settleWords(key)}, or apply --retry-unknown`,
           };
   }
 };

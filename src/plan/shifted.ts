@@ -12,6 +12,7 @@ import { keysBetween } from '../state/calls-summary.js';
 import type { CampaignScope } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import type { CallDefinition } from '../validate/model.js';
+import { settleWords } from './check-words.js';
 import { amendItem, callOf, numberOfCall, toOf } from './item.js';
 import { PlanList } from './rows.js';
 import {
@@ -738,7 +739,7 @@ export const holdRedirectedRetries = (
     let why: string | undefined;
     if (entry?.status === 'unknown' && entry.number !== undefined) {
       if (isOtherNumber(entry.number, numberOf(item))) {
-        why = `not retried: its unknown attempt (at ${entry.at}) dialled another number than it dials now, and may have rung; settle it first: \`callops resolve ${item.key} --placed SID\` or \`--not-placed\``;
+        why = `not retried: its unknown attempt (at ${entry.at}) dialled another number than it dials now, and may have rung; settle it first: ${settleWords(item.key)}`;
       }
     }
     if (why !== undefined && out === undefined) {

@@ -2,6 +2,7 @@ import { keysBetween } from '../state/calls-summary.js';
 import { isInFlight } from '../state/store.js';
 import type { Lockfile, ScheduleMemory } from '../state/types.js';
 import { otherNumberWords } from './changed.js';
+import { checkWords } from './check-words.js';
 import { entryAt } from './entries.js';
 import type { PlanInput } from './input.js';
 import { amendItem, callOf } from './item.js';
@@ -52,7 +53,7 @@ export const twinHeldWords = (found: TwinEntry, item: PlanItem): string => {
     entry.status === 'unknown'
       ? isInFlight(entry)
         ? ''
-        : `; \`callops resolve ${key} --not-placed\` lets it be placed on target ${item.target}`
+        : `; ${checkWords(key)}, or \`callops resolve ${key} --not-placed\` lets it be placed on target ${item.target}`
       : replaceable(item)
         ? `; \`callops apply --replace ${item.name}\` places it again on target ${item.target}`
         : '';

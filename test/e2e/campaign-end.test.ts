@@ -204,7 +204,7 @@ describe('a campaign whose end has passed', () => {
     const gw = await campaign([], { latencyMs: 2500, targetExtra: ['request_timeout: 1s'] });
     const lock = await gw.project.lock();
     expect(lock?.calls['sim/reminders/r1']?.status).toBe('unknown');
-    const words = `unknown — not placed again: ${ENDED}; settle with \`callops resolve sim/reminders/r1 --placed SID\` or \`--not-placed\``;
+    const words = `unknown — not placed again: ${ENDED}; settle: \`callops resolve --check sim/reminders/r1\` looks it up on the gateway; or \`callops resolve sim/reminders/r1 --placed SID\` or \`--not-placed\``;
     const hint = `--not-placed (not placed again: ${ENDED})`;
     for (const flags of [[], ['--retry-unknown']]) {
       const json = JSON.parse(

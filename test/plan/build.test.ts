@@ -72,7 +72,7 @@ describe('unscheduled calls', () => {
     const plan = buildPlan(input);
     expect(plan.due).toEqual([]);
     expect(plan.skipped[0]?.reason).toBe(
-      'unknown — settle with `callops resolve prod/welcome --placed SID` or `--not-placed`, or apply --retry-unknown',
+      'unknown — settle: `callops resolve --check prod/welcome` looks it up on the gateway; or `callops resolve prod/welcome --placed SID` or `--not-placed`, or apply --retry-unknown',
     );
     const retry = buildPlan({ ...input, retryUnknown: true });
     expect(keys(retry.due)).toEqual(['prod/welcome']);
@@ -362,7 +362,7 @@ describe('scheduled calls', () => {
     expect(after.skipped.map((i) => [i.key, i.reason])).toEqual([
       [
         key,
-        `unknown — settle with \`callops resolve ${key} --placed SID\` or \`--not-placed\` (not placed again: window 08:00-21:00 closed at 2026-12-02T20:00:00Z (21:00 Europe/Berlin); never placed late)`,
+        `unknown — settle: \`callops resolve --check ${key}\` looks it up on the gateway; or \`callops resolve ${key} --placed SID\` or \`--not-placed\` (not placed again: window 08:00-21:00 closed at 2026-12-02T20:00:00Z (21:00 Europe/Berlin); never placed late)`,
       ],
     ]);
     // Within its window --retry-unknown places it again.
@@ -458,7 +458,7 @@ describe('scheduled calls', () => {
     expect(plan.skipped).toContainEqual(
       expect.objectContaining({
         key: 'prod/daily@2026-12-02T09:00:00Z',
-        reason: expect.stringMatching(/^unknown — settle with /),
+        reason: expect.stringMatching(/^unknown — settle: `callops resolve --check /),
       }),
     );
     // With --retry-unknown it is placed again when its slot comes: it is still to come.

@@ -47,7 +47,7 @@ describe('a slot its call placed under a name no call has now', () => {
       `(unknown, at 2026-12-01T08:00:01.123Z), a name no call has now`,
     );
     expect(unknown.skipped[0]?.reason).toContain(
-      `; \`callops resolve ${OLD} --not-placed\` lets it be placed within its deadline`,
+      `; \`callops resolve --check ${OLD}\` looks it up on the gateway, or \`callops resolve ${OLD} --not-placed\` lets it be placed within its deadline`,
     );
     const claimed = buildPlan(
       input([minutely('t15-renamed')], {
@@ -192,7 +192,7 @@ describe('a campaign row’s slot its campaign placed under a name no call has n
     );
     expect(unknown.due).toEqual([]);
     expect(unknown.skipped[0]?.reason).toContain(
-      `; \`callops resolve prod/reminders/a1@${SLOT} --not-placed\` lets it be placed within its deadline`,
+      `; \`callops resolve --check prod/reminders/a1@${SLOT}\` looks it up on the gateway, or \`callops resolve prod/reminders/a1@${SLOT} --not-placed\` lets it be placed within its deadline`,
     );
   });
 
@@ -350,7 +350,7 @@ describe('a slot placed before a call was made a campaign of the same name, or a
     const unknown = plan({ [`prod/t15@${SLOT}`]: entry({ status: 'unknown', number: DIGEST }) });
     expect(unknown.due).toEqual([]);
     expect(unknown.skipped[0]?.reason).toContain(
-      `; \`callops resolve prod/t15@${SLOT} --not-placed\``,
+      `, or \`callops resolve prod/t15@${SLOT} --not-placed\``,
     );
   });
 

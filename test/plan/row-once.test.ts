@@ -211,7 +211,7 @@ describe('a campaign row after its end', () => {
       expect(p.missed).toEqual([]);
       expect(p.skipped[0]?.key).toBe(K);
       expect(p.skipped[0]?.reason).toBe(
-        `unknown — not placed again: campaign reminders ended at 2026-12-01T00:00:00Z (end 2026-11-30); settle with \`callops resolve ${K} --placed SID\` or \`--not-placed\``,
+        `unknown — not placed again: campaign reminders ended at 2026-12-01T00:00:00Z (end 2026-11-30); settle: \`callops resolve --check ${K}\` looks it up on the gateway; or \`callops resolve ${K} --placed SID\` or \`--not-placed\``,
       );
     }
   });

@@ -527,7 +527,7 @@ describe('--retry-unknown of a call that dials another number now', () => {
     const p = retry('+15550000132', '+15550000131');
     expect(p.due).toEqual([]);
     expect(p.skipped[0]?.reason).toBe(
-      'not retried: its unknown attempt (at 2026-12-01T08:00:01.123Z) dialled another number than it dials now, and may have rung; settle it first: `callops resolve sim/c1 --placed SID` or `--not-placed`',
+      'not retried: its unknown attempt (at 2026-12-01T08:00:01.123Z) dialled another number than it dials now, and may have rung; settle it first: `callops resolve --check sim/c1` looks it up on the gateway; or `callops resolve sim/c1 --placed SID` or `--not-placed`',
     );
   });
 

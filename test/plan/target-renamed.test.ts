@@ -82,7 +82,7 @@ describe('a call placed under a target the project no longer defines', () => {
     const held = buildPlan(input(calls, unknown));
     expect(held.due).toEqual([]);
     expect(held.skipped[0]?.reason).toBe(
-      `not placed: may have been placed as gw/welcome (unknown, at ${AT}), the same call under target gw, which this checkout's callops.yaml does not define: a call is placed once, whatever its target's name; \`callops resolve gw/welcome --not-placed\` lets it be placed on target production`,
+      `not placed: may have been placed as gw/welcome (unknown, at ${AT}), the same call under target gw, which this checkout's callops.yaml does not define: a call is placed once, whatever its target's name; \`callops resolve --check gw/welcome\` looks it up on the gateway, or \`callops resolve gw/welcome --not-placed\` lets it be placed on target production`,
     );
     expect(checkReplace('welcome', input(calls, unknown))).toMatch(
       /^production\/welcome is not placed, but may have been as gw\/welcome, whose outcome is unknown: .*callops resolve gw\/welcome --placed SID/,
