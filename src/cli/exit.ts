@@ -8,6 +8,7 @@ export const EXIT = {
   /** `status`: an entry is unknown; a person must settle it. */
   unsettled: 3,
   usage: 64,
+  /** Another runner holds what this one needs, or its clock is wrong: try again later. */
   locked: 75,
   /** A bug: the command could not go on (the message says what was left undone). */
   internal: 70,
@@ -38,6 +39,7 @@ export const exitCodeOf = (error: EngineError): ExitCode => {
     case 'usage':
       return EXIT.usage;
     case 'locked':
+    case 'clock':
       return EXIT.locked;
     default:
       return EXIT.failed;

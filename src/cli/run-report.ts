@@ -459,6 +459,12 @@ export const runReporter = (
           `the state database answers again (after ${duration(event.forMs)}): placing resumes\n`,
         );
         return;
+      case 'scheduler:clock-wrong':
+        ctx.stderr.write(`${event.message}\n`);
+        return;
+      case 'scheduler:clock-right':
+        ctx.stderr.write(`${event.message} (held for ${duration(event.forMs)}): placing resumes\n`);
+        return;
       case 'scheduler:recorded':
         for (const o of event.outcomes) {
           const detail =

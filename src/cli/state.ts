@@ -41,6 +41,11 @@ export const openProjectState = async (
     readonly pushing?: boolean;
     /** `state.keep` as it is now (`run`: of each reload); default the one of `config`. */
     readonly keepMs?: () => number;
+    /**
+     * The command places calls by this runner's clock (`apply` but a rehearsal, `run`): it says
+     * itself a clock too far from a state database's to place by.
+     */
+    readonly placing?: boolean;
     /** The secrets the command knows (Prepared's), when it read the project: not read again. */
     readonly secrets?: readonly Secret[];
   } = {},

@@ -161,6 +161,13 @@ export type EngineEvent =
   /** `run`: the state database answers again after failing for `forMs`. */
   | { readonly type: 'scheduler:state-back'; readonly forMs: number }
   /**
+   * `run`: this runner's clock is too far from the state database's to place calls by
+   * (ClockHold): no batch goes until it is right. Said as it starts, and when it moved much.
+   */
+  | { readonly type: 'scheduler:clock-wrong'; readonly message: string }
+  /** `run`: the clock is right again after holding the batches for `forMs`: placing resumes. */
+  | { readonly type: 'scheduler:clock-right'; readonly message: string; readonly forMs: number }
+  /**
    * `run`: outcomes it kept while the state database failed are recorded now (as it answers
    * again, before placing resumes, or as run ends).
    */

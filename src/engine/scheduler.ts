@@ -14,10 +14,12 @@ import { clockAheadWarning } from '../report/clock-ahead.js';
 import { makeRedactor } from '../report/redact.js';
 import type { Secret } from '../resolve/index.js';
 import { interpolateString } from '../resolve/interpolate.js';
+import type { ClockVerdict } from '../state/postgres/clock.js';
 import { describeHolder } from '../state/runlock.js';
 import type { LockLoss, StateStore } from '../state/store.js';
 import type { Lockfile } from '../state/types.js';
 import { recordSettled } from './answered.js';
+import { CLOCK_HOLD_RECHECK_MS, ClockHold } from './clock-hold.js';
 import { type DueResult, edited, rememberSchedules, runDue } from './due.js';
 import { EngineError, INVALID } from './errors.js';
 import type { EventSink } from './events.js';
@@ -235,7 +237,8 @@ const sayRecorded = async (
  * the per-number limit holds back; it wakes when the limit lets such a one through, and
  * places it then, within its deadline (one it could not place then, a batch busy past its
  * deadline, is a missed slot, reported once). A database store that fails is waited out
- * (see StateOutage): nothing is planned until it answers again.
+ * (see StateOutage): nothing is planned until it answers again; so is a runner's clock too
+ * far from the database's to place by (see ClockHold).
  *
  * Outcomes a database store could not take (it failed while their calls were at the gateway)
  * are kept: their claims stay this run's, and it records them once the database answers
@@ -348,6 +351,7 @@ const schedule = async (
     });
   const { backend } = input.store;
   const outage = new StateOutage(sink, redact);
+  const clockHold = new ClockHold(sink);
   /** Records the outcomes this run kept; a database that fails again is a state error. */
   const recordKept = async (): Promise<void> => {
     if (unrecorded === undefined || unrecorded.size === 0) return;
@@ -457,6 +461,17 @@ const schedule = async (
         readAgain = false;
         holdsLock();
         if (outage.down) await outage.back();
+      }
+      // Schedules, windows and deadlines go by this runner's clock: measured against the
+      // state database's before anything is planned, and nothing goes while it is wrong.
+      if (input.store.clock !== undefined) {
+        let verdict: ClockVerdict;
+        try {
+          verdict = await input.store.clock.measure();
+        } catch (error) {
+          return await stateFailed(stateError(error));
+        }
+        if (await clockHold.holds(verdict)) return CLOCK_HOLD_RECHECK_MS;
       }
       // The do-not-call lists as they are on disk now (they are no definitions: a change is
       // no reload): a number taken off a list is placed at its next slot, not only once run

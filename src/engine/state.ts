@@ -71,6 +71,8 @@ export const openState = async (
     readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
     /** Says a store's warning (a key found placed twice), one line. */
     readonly warn?: (message: string) => void;
+    /** The command places calls by this runner's clock (see StoreSite's `placing`). */
+    readonly placing?: boolean;
     /**
      * Told how many outcomes a database store recorded as it opened, from what `callops
      * receive` accepted and could not record (state/received.ts).
@@ -99,6 +101,7 @@ export const openState = async (
       ...(site.skipLockfileCheck === true && { skipLockfileCheck: true }),
       ...(site.pushing === true && { pushing: true }),
       ...(site.warn && { warn: site.warn }),
+      ...(site.placing === true && { placing: true }),
       ...(site.received && { received: site.received }),
       ...(site.onDiagnostics && { warnDiagnostic: (d: Diagnostic) => site.onDiagnostics?.([d]) }),
       // A large lockfile read in full: the heap kept close to what it holds (heap.ts).

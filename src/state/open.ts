@@ -45,6 +45,11 @@ export interface StoreSite {
   readonly skipLockfileCheck?: boolean;
   /** Says a warning a person must read (the file store: a key found placed twice). */
   readonly warn?: (message: string) => void;
+  /**
+   * The command places calls by this runner's clock (`apply` but a rehearsal, `run`): a
+   * database store leaves a clock too wrong to place by to the command to say.
+   */
+  readonly placing?: boolean;
   /** Told of a problem of the lockfile that is no reason to refuse it (file store). */
   readonly warnDiagnostic?: (warning: Diagnostic) => void;
   /** Told the size of a lockfile the file store is about to read in full. */
@@ -126,6 +131,7 @@ export const openStateStore = async (config: StateConfig, site: StoreSite): Prom
     ...(site.signal ? { signal: site.signal } : {}),
     ...(site.retention ? { retention: site.retention } : {}),
     ...(site.warn ? { warn: site.warn } : {}),
+    ...(site.placing === true && { placing: true }),
   });
   try {
     // Every command, `state pull` and `state push` too: a pull would write callops.lock from

@@ -1,4 +1,5 @@
 import type { Outcome } from '../execute/outcome.js';
+import type { ClockVerdict } from './postgres/clock.js';
 import type { SslMode } from './postgres/sslmode.js';
 import type { DefinitionMeta, Settlement } from './record.js';
 import type { RetainedCall } from './retention.js';
@@ -591,8 +592,22 @@ export interface StateStore extends StateReader, ClaimWriter, StateWriter, Locke
    * lacks. The file store's run lock keeps every such runner out by itself.
    */
   livePlacer?(): Promise<LockHolder | undefined>;
+  /**
+   * A database store: this runner's clock against the database's, as found when the store
+   * opened and as measured again now. Schedules, windows and deadlines go by this runner's
+   * clock: one that is wrong places no call (postgres/clock.ts). The file store has none: it
+   * knows no clock but this runner's.
+   */
+  readonly clock?: RunnerClock;
   /** Finish pending writes and let go of connections and files. */
   close(): Promise<void>;
+}
+
+/** This runner's clock against a database's (StateStore's `clock`). */
+export interface RunnerClock {
+  readonly opened: ClockVerdict;
+  /** Rejects when the database cannot be asked: a state failure, as a claim's. */
+  measure(): Promise<ClockVerdict>;
 }
 
 /**

@@ -1,23 +1,57 @@
 import { describe, expect, it } from 'vitest';
-import { clockSkew } from '../../src/state/postgres/store.js';
+import {
+  type ClockOff,
+  type ClockVerdict,
+  clockBack,
+  clockWarning,
+  judgeClock,
+  wrongClock,
+} from '../../src/state/postgres/clock.js';
 
 const T = Date.parse('2026-12-04T10:00:00.000Z');
 
-describe('clockSkew', () => {
+/** The verdict, as a warning would be said of it (undefined: nothing to say). */
+const warned = (verdict: ClockVerdict): string | undefined =>
+  verdict.kind === 'right' ? undefined : clockWarning(verdict);
+
+describe('judgeClock', () => {
   it('says nothing of a clock within 5 s of the database, nor of what the round trip leaves unknown', () => {
-    expect(clockSkew(new Date(T + 4_000), T - 50, T + 50)).toBeUndefined();
-    expect(clockSkew(new Date(T - 4_000), T - 50, T + 50)).toBeUndefined();
+    expect(judgeClock(new Date(T + 4_000), T - 50, T + 50)).toEqual({ kind: 'right' });
+    expect(judgeClock(new Date(T - 4_000), T - 50, T + 50)).toEqual({ kind: 'right' });
     // 7 s off, but the answer took 6 s: it may be 4 s.
-    expect(clockSkew(new Date(T + 7_000), T - 3_000, T + 3_000)).toBeUndefined();
-    expect(clockSkew(undefined, T, T)).toBeUndefined();
+    expect(judgeClock(new Date(T + 7_000), T - 3_000, T + 3_000)).toEqual({ kind: 'right' });
   });
 
-  it('says how far behind or ahead, and what it makes of schedules', () => {
-    expect(clockSkew(new Date(T + 61 * 60_000), T, T + 20)).toMatch(
-      /^this runner's clock is 61 min behind the state database's: .*placed late\).*set its clock right \(NTP\)$/,
+  it('within a minute, says how far behind or ahead, and what it makes of schedules', () => {
+    expect(warned(judgeClock(new Date(T + 59_000), T, T + 20))).toMatch(
+      /^this runner's clock is 59 s behind the state database's: .*placed late\).*set its clock right \(NTP\)$/,
     );
-    expect(clockSkew(new Date(T - 9_000), T, T + 20)).toMatch(
+    expect(warned(judgeClock(new Date(T - 9_000), T, T + 20))).toMatch(
       /^this runner's clock is 9 s ahead of the state database's: .*placed early\)/,
+    );
+  });
+
+  it('more than a minute off, beyond what the round trip leaves unknown, is a clock no call is placed by', () => {
+    const slow = judgeClock(new Date(T + 61 * 60_000), T, T + 20);
+    expect(slow.kind).toBe('wrong');
+    expect(warned(slow)).toMatch(
+      /^this runner's clock is 61 min behind the state database's, more than 60 s: .*placed late: `apply` and `run` place no call from it until it is right .*set its clock right \(NTP\)$/,
+    );
+    const fast = judgeClock(new Date(T - 90_000), T, T + 20) as ClockOff<'wrong'>;
+    expect(fast.kind).toBe('wrong');
+    expect(wrongClock(fast)).toBe(
+      "this runner's clock is 90 s ahead of the state database's, more than 60 s: schedules, windows and deadlines go by this runner's clock, so its calls would be placed early",
+    );
+    // 65 s off, but the answer took 12 s: it may be 59 s.
+    expect(judgeClock(new Date(T + 65_000), T - 6_000, T + 6_000).kind).toBe('off');
+  });
+
+  it('says how the clock stands as placing resumes', () => {
+    expect(clockBack({ kind: 'right' })).toBe(
+      "this runner's clock agrees with the state database's again",
+    );
+    expect(clockBack({ kind: 'off', offsetMs: 20_000 })).toMatch(
+      /^this runner's clock is 20 s behind the state database's now, within 60 s/,
     );
   });
 });

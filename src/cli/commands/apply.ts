@@ -2,6 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { brokenLink } from '../../config/exists.js';
 import { definitionFiles } from '../../config/load.js';
 import { readRegularFile } from '../../config/regular-file.js';
+import { wrongClockRefusal } from '../../engine/clock-hold.js';
 import { type DueResult, rememberSchedules, runDue } from '../../engine/due.js';
 import { EngineError } from '../../engine/errors.js';
 import { planFileDigests } from '../../engine/plan-digests.js';
@@ -128,8 +129,21 @@ is required. Every missing environment variable is reported before anything is s
       project.config,
       prepared.env,
       'callops apply',
-      { use: 'send', calls: () => project.named, secrets: prepared.secrets },
+      {
+        use: 'send',
+        calls: () => project.named,
+        secrets: prepared.secrets,
+        // A rehearsal goes by its own instant: the runner's clock places none of its calls.
+        placing: !rehearsal,
+      },
     );
+    // Schedules, windows and deadlines go by this runner's clock: one too far from the state
+    // database's would place calls at the wrong hour. Refused before anything is planned or sent.
+    const wrongClock = rehearsal ? undefined : wrongClockRefusal(store);
+    if (wrongClock !== undefined) {
+      await store.close();
+      throw wrongClock;
+    }
     // Several runners may share a database store: each places only what it claims, so
     // apply takes no single-holder lock there. The file store needs its run lock.
     const held = await (store.concurrentRunners

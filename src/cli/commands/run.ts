@@ -41,7 +41,8 @@ first 2 s after a batch, beside the scheduler: a read that is slow or hangs dela
 a gateway error is said once and backs off. A state database that fails (a restart, a
 failover) is waited out: nothing is sent until it answers again, asked at least every 15 s;
 outcomes it could not take are kept and recorded then, before anything more is sent (and
-as run stops).
+as run stops). A runner whose clock is more than 60 s from the state database's places
+nothing until it is right (measured again every 5 s), then resumes by itself.
 SIGINT/SIGTERM stop it after the calls in flight are recorded (exit 0: a
 scheduler stopped on request; 1 if a call of the run failed or is unknown).
 --yes is required: run places calls unattended.`,
@@ -81,6 +82,8 @@ scheduler stopped on request; 1 if a call of the run failed or is unknown).
     const retained = retainedCalls(prepared.project);
     const { store, secrets } = await openProjectState(ctx, config, prepared.env, 'callops run', {
       use: 'send',
+      // A clock too wrong to place by is said by the scheduler, which holds every batch.
+      placing: true,
       calls: retained.calls,
       keepMs: retained.keepMs,
       secrets: prepared.secrets,

@@ -27,6 +27,7 @@ import {
   type StateView,
 } from '../store.js';
 import type { LockEntry, Lockfile, ScheduleMemory } from '../types.js';
+import { type ClockVerdict, clockWarning, judgeClock } from './clock.js';
 import { connectionConfig } from './connection.js';
 import { keptParameters, keptRows } from './kept.js';
 import { callOfSeries, laterParameters, laterRow } from './later.js';
@@ -86,6 +87,12 @@ export interface PostgresStoreOptions {
   readonly leaseMs?: number;
   /** Says a warning a person must read (one line): this runner's clock far from the database's. */
   readonly warn?: (message: string) => void;
+  /**
+   * The command places calls by this runner's clock (`apply` but a rehearsal, `run`): a clock
+   * more than CLOCK_WRONG_MS off is not warned of, the command says it (apply's refusal, run's
+   * hold) from the store's `clock`.
+   */
+  readonly placing?: boolean;
 }
 
 /** The Postgres store, and what it answers beside the StateStore contract. */
@@ -125,24 +132,6 @@ const NEVER_CLAIM: readonly string[] = [
  * it can reach the database.
  */
 export const RUNNER_LEASE_MS = 15_000;
-
-/** How far this runner's clock may be from the database's before it is told (clockSkew). */
-export const CLOCK_SKEW_MS = 5_000;
-
-/**
- * A warning when the database's clock (`db`, read by a query sent at `sent` and answered at
- * `back` on this runner's clock) is more than CLOCK_SKEW_MS from this runner's, beyond what
- * the round trip leaves unknown. Per-number limits take the database's, but schedules,
- * windows and deadlines go by this runner's: a slow clock places slots late, a fast one early.
- */
-export const clockSkew = (db: Date | undefined, sent: number, back: number): string | undefined => {
-  if (db === undefined) return undefined;
-  const offset = db.getTime() - (sent + back) / 2;
-  if (Math.abs(offset) - (back - sent) / 2 <= CLOCK_SKEW_MS) return undefined;
-  const s = Math.round(Math.abs(offset) / 1000);
-  const far = s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
-  return `this runner's clock is ${far} ${offset > 0 ? 'behind' : 'ahead of'} the state database's: per-number limits are judged on the database's clock, but schedules, windows and deadlines on this runner's (its calls would be placed ${offset > 0 ? 'late' : 'early'}), and the entries it writes carry its time; set its clock right (NTP)`;
-};
 
 /**
  * The Postgres store: one row per placement key; several runners on any hosts share it.
@@ -227,6 +216,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   /** When the last renewal of the lease that succeeded was sent (performance.now()). */
   let renewedAt = 0;
   let stateId: string | undefined;
+  let opened: ClockVerdict = { kind: 'right' };
   try {
     await migrate(session, schema);
     stateId = await stateIdOf(session, schema);
@@ -238,8 +228,10 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       [options.command, hostname(), process.pid, leaseMs],
     );
     runner = rows[0]?.id ?? 0;
-    const skew = clockSkew(rows[0]?.now, sent, clock().getTime());
-    if (skew !== undefined) options.warn?.(skew);
+    const now = rows[0]?.now;
+    if (now !== undefined) opened = judgeClock(now, sent, clock().getTime());
+    if (opened.kind === 'off' || (opened.kind === 'wrong' && options.placing !== true))
+      options.warn?.(clockWarning(opened));
     await session.query('SELECT pg_advisory_lock($1, $2)', [space, runner]);
     // Named so that an operator sees in pg_stat_activity which runner a connection serves.
     await session.query(`SET application_name = 'callops runner ${runner} session'`);
@@ -1276,9 +1268,22 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     }
   };
 
+  /** This runner's clock against the database's, read now over the pool (see ./clock.ts). */
+  const measureClock = async (): Promise<ClockVerdict> => {
+    const sent = clock().getTime();
+    try {
+      const { rows } = await pool.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+      const now = rows[0]?.now;
+      return now === undefined ? { kind: 'right' } : judgeClock(now, sent, clock().getTime());
+    } catch (error) {
+      throw failure("the state database's clock could not be read", error);
+    }
+  };
+
   return {
     backend: 'postgres',
     concurrentRunners: true,
+    clock: { opened, measure: measureClock },
     lacking,
     stateId,
     stateIdOf: (name) =>
