@@ -75,6 +75,7 @@ import {
   changedSids,
   changedSidsText,
   copyNotWritten,
+  findMemoryRegression,
   findRegression,
   mergeWritten,
   readWritten,
@@ -237,14 +238,23 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
   /**
    * Refuse a lockfile older than the copy callops last wrote in `.callops/` (deleted, or
    * replaced by an older one): going on would place its missing calls again. Entries that
-   * `state.keep` lets go are not missing. Returns the copy as read. The refusal says what
-   * the command did not do (`use`): a command that only reads (plan, status) would send
-   * nothing anyway, so it says what an apply would do instead.
+   * `state.keep` lets go are not missing; the memory they leave is, when the lockfile lacks
+   * it (findMemoryRegression): its slots and the calls they rang would be forgotten. Returns
+   * the copy as read. The refusal says what the command did not do (`use`): a command that
+   * only reads (plan, status) would send nothing anyway, so it says what an apply would do
+   * instead.
    */
   const refuseRegression = async (view: Lockfile): Promise<Lockfile | undefined> => {
     const written = await readWritten(stateDir, lockPath);
-    const keys = findRegression(written && prune(written), view);
-    if (keys.length === 0) {
+    const kept = written && prune(written);
+    const keys = findRegression(kept, view);
+    // The view let go as the copy is, only when its own memory lacks something: entries it
+    // still holds become the memory the copy has.
+    const memories =
+      written === view || findMemoryRegression(kept, view).length === 0
+        ? []
+        : findMemoryRegression(kept, prune(view));
+    if (keys.length === 0 && memories.length === 0) {
       if (options.warnDiagnostic !== undefined && !sidsLookedAt) {
         sidsLookedAt = true;
         const shared = await sharedSidWarning(view, lockPath, lockName);
@@ -262,24 +272,37 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       () => true,
     );
     const count = plural(behind.length, 'placement', 'placements');
-    const examples = `${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`;
+    const examples = (keys: readonly string[]) =>
+      `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
+    const memory = `the schedule memory recorded in .callops/ of ${plural(memories.length, 'call', 'calls')}`;
+    const letGo = `the slots \`state.keep\` let go, and the calls their entries rang, which per-number limits count`;
     const what = [
       behind.length === 0
         ? undefined
         : missing
-          ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples}).`
-          : `${lockName} has moved backwards: ${count} recorded in .callops/ ${behind.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples}).`,
+          ? `${lockName} is missing, but ${count} recorded in .callops/ say calls were placed here (${examples(behind)}).`
+          : `${lockName} has moved backwards: ${count} recorded in .callops/ ${behind.length === 1 ? 'is' : 'are'} missing from ${lockName} or older there (${examples(behind)}).`,
+      memories.length === 0
+        ? undefined
+        : behind.length > 0
+          ? `So is ${memory} (${examples(memories)}): ${letGo}.`
+          : missing
+            ? `${lockName} is missing, but ${memory} says calls were placed here (${examples(memories)}): ${letGo}.`
+            : `${lockName} has moved backwards: ${memory} is missing from ${lockName} or older there (${examples(memories)}): ${letGo}.`,
       changedSidsText(changed, lockName),
       unmarkedSettlesText(settled, lockName),
     ]
       .filter((part) => part !== undefined)
       .join(' ');
     const cause =
-      behind.length > 0
+      behind.length > 0 || memories.length > 0
         ? 'It was likely deleted or replaced by an older copy (git checkout or revert, a stale CI cache)'
         : 'It was likely edited by hand, or replaced by another copy (a merge, git checkout)';
     const would = [
       behind.length > 0 ? 'place these calls again' : undefined,
+      memories.length > 0
+        ? 'forget calls whose entries were let go (a slot let go could be placed again, a number called past its per-number limit)'
+        : undefined,
       behind.length === 0 && settled.length > 0
         ? 'place again a call that may have been placed'
         : undefined,
@@ -295,7 +318,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       settled.length === 0
         ? ''
         : `; then, once the gateway shows it was not placed (\`callops resolve --check\` asks it), settle it with \`callops resolve ${settled[0]} --not-placed\``;
-    const pull = `\`callops state pull\` writes them back into ${lockName}, keeping every entry it holds${settle}`;
+    const pull = `\`callops state pull\` writes ${keys.length === 0 ? 'it' : 'them'} back into ${lockName}, keeping every entry it holds${settle}`;
     const notDone = undone();
     throw new Error(
       options.pushing === true

@@ -12,7 +12,7 @@ import {
 } from './lockfile.js';
 import { mergeSchedules } from './merge.js';
 import { showsAnswer } from './outcome.js';
-import type { LockEntry, Lockfile } from './types.js';
+import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
 
 /**
  * `.callops/written.lock`: a copy of the lockfile as callops last wrote it. The lockfile is
@@ -237,6 +237,56 @@ export const findRegression = (written: Lockfile | undefined, current: Lockfile)
         .filter((key) => {
           const entry = written.calls[key];
           return entry !== undefined && isBehind(entry, current.calls[key]);
+        })
+        .sort();
+
+const atOrAfter = (a: string | undefined, b: string): boolean =>
+  a !== undefined && Date.parse(a) >= Date.parse(b);
+
+/**
+ * Whether `current` (a call's memory, or none) holds what `written` holds of the calls
+ * `state.keep` let go: let go through the same slot or later (else a slot let go could be due
+ * again), and every call `rang` remembers, or a `cut` or `forgotten` that reaches over it
+ * (else per-number limits would no longer count it). `since` and `reportedThrough` stop no
+ * call: without them a missed slot is at most reported again.
+ */
+const holdsLetGo = (written: ScheduleMemory, current: ScheduleMemory | undefined): boolean => {
+  if (
+    written.prunedThrough !== undefined &&
+    !atOrAfter(current?.prunedThrough, written.prunedThrough)
+  )
+    return false;
+  const rang = written.rang;
+  if (rang === undefined) return true;
+  const mine = current?.rang;
+  const over = (digest: string, at: string): boolean =>
+    atOrAfter(mine?.forgotten, at) || atOrAfter(mine?.cut?.[digest], at);
+  if (rang.forgotten !== undefined && !atOrAfter(mine?.forgotten, rang.forgotten)) return false;
+  for (const [digest, at] of Object.entries(rang.cut ?? {})) {
+    const held = mine?.numbers[digest]?.some((t) => Date.parse(t) === Date.parse(at)) === true;
+    if (!held && !over(digest, at)) return false;
+  }
+  for (const [digest, times] of Object.entries(rang.numbers)) {
+    const held = new Set((mine?.numbers[digest] ?? []).map((t) => Date.parse(t)));
+    if (times.some((at) => !held.has(Date.parse(at)) && !over(digest, at))) return false;
+  }
+  return true;
+};
+
+/**
+ * The calls whose schedule memory callops recorded holds more of what `state.keep` let go
+ * than the current lockfile's (holdsLetGo): a lockfile put back from before entries were let
+ * go lacks their memory, and then its slots and the calls they rang, which its entries no
+ * longer say. Both as `state.keep` leaves them now, so that entries the current lockfile
+ * still holds count as the memory they become.
+ */
+export const findMemoryRegression = (written: Lockfile | undefined, current: Lockfile): string[] =>
+  written === undefined || written === current || written.schedules === current.schedules
+    ? []
+    : Object.keys(written.schedules ?? {})
+        .filter((key) => {
+          const memory = written.schedules?.[key];
+          return memory !== undefined && !holdsLetGo(memory, current.schedules?.[key]);
         })
         .sort();
 

@@ -95,6 +95,44 @@ test('state.keep: the pruned lock is written to both files, and is not taken for
   );
 });
 
+test('state.keep: a lockfile put back without the memory of what was let go is refused; one holding its entry is not', async () => {
+  const site = await siteIn();
+  const old = 'default/daily@2020-01-01T09:00:00.000Z';
+  const welcome = entry({ status: 'placed', sid: 'sid-w' });
+  const full = lockOf({
+    [old]: entry({ status: 'placed', sid: 'sid-old' }),
+    'default/welcome': welcome,
+  });
+  const retention: Retention = {
+    calls: () => [{ name: 'daily', schedule: { deadlineMs: 60_000 } }],
+    keepMs: 24 * 60 * 60 * 1000,
+  };
+  await writeLockfileAtomic(site.lockPath, full);
+  const store = openFileStore({ ...site, retention });
+  expect((await store.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await store.close();
+  const pruned = await readFile(site.lockPath, 'utf8');
+  expect(pruned).toContain('"prunedThrough": "2020-01-01T09:00:00.000Z"');
+  // Put back from before the entry was let go: it still holds it, which becomes the memory.
+  await writeLockfileAtomic(site.lockPath, full);
+  expect(Object.keys((await openFileStore({ ...site, retention }).read()).lock.calls)).toEqual([
+    'default/welcome',
+  ]);
+  // Put back as another copy left it, with neither the entry nor its memory: the slot let go
+  // would be due again (a deadline raised later), as if it were never placed.
+  const forgot = serializeLockfile(lockOf({ 'default/welcome': welcome }));
+  await writeFile(site.lockPath, forgot);
+  const refused = openFileStore({ ...site, retention, use: 'send' });
+  await expect(refused.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
+    /^callops\.lock has moved backwards: the schedule memory recorded in \.callops\/ of 1 call is missing from callops\.lock or older there \(default\/daily\): .* so nothing was sent\. `callops state pull` writes it back into callops\.lock/,
+  );
+  await expect(openFileStore({ ...site, retention }).read()).rejects.toThrow(
+    /an apply would forget calls whose entries were let go/,
+  );
+  expect(await readFile(site.lockPath, 'utf8')).toBe(forgot);
+  expect(await readFile(writtenPath(site.stateDir), 'utf8')).toBe(pruned);
+});
+
 test('a run lock the system cannot write (a read-only file system) is one line naming it: nothing was sent', async () => {
   const root = await tempDir();
   // A file where the project's folder should be: creating `.callops/` in it fails (ENOTDIR).

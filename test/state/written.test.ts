@@ -1,9 +1,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Lockfile } from '../../src/state/types.js';
+import type { Lockfile, ScheduleMemory } from '../../src/state/types.js';
 import {
   changedSids,
+  findMemoryRegression,
   findRegression,
   mergeWritten,
   readWritten,
@@ -221,6 +222,82 @@ describe('mergeWritten', () => {
       [B]: [T2],
       [C]: [T2],
     });
+  });
+});
+
+describe('findMemoryRegression', () => {
+  const A = 'sha256:aaaaaaaaaaaaaaaa';
+  const B = 'sha256:bbbbbbbbbbbbbbbb';
+  const T0 = '2026-11-24T09:00:00.000Z';
+  const memory: ScheduleMemory = {
+    since: T0,
+    prunedThrough: T2,
+    rang: { numbers: { [A]: [T1], [B]: [T1, T2] } },
+  };
+  const withMemory = (schedules: Record<string, ScheduleMemory> | undefined): Lockfile => ({
+    ...lockOf({}),
+    ...(schedules && { schedules }),
+  });
+  const written = withMemory({ 'p/camp': memory, 'p/tick': { since: T0, reportedThrough: T2 } });
+
+  it('finds nothing without a copy, or when the lockfile holds as much or more', () => {
+    expect(findMemoryRegression(undefined, withMemory(undefined))).toEqual([]);
+    expect(findMemoryRegression(written, written)).toEqual([]);
+    expect(findMemoryRegression(written, withMemory({ 'p/camp': { ...memory } }))).toEqual([]);
+    // Let go further since, and another call's memory: newer.
+    const T3 = '2026-11-24T12:00:00.000Z';
+    const further = {
+      ...memory,
+      prunedThrough: T3,
+      rang: { numbers: { [A]: [T1, T3], [B]: [T1, T2] } },
+    };
+    expect(
+      findMemoryRegression(written, withMemory({ 'p/camp': further, 'p/other': { since: T0 } })),
+    ).toEqual([]);
+  });
+
+  it('finds a memory missing, let go through an earlier slot, or lacking a call it rang', () => {
+    expect(findMemoryRegression(written, withMemory(undefined))).toEqual(['p/camp']);
+    expect(
+      findMemoryRegression(written, withMemory({ 'p/camp': { ...memory, prunedThrough: T1 } })),
+    ).toEqual(['p/camp']);
+    const { prunedThrough: _, ...notLetGo } = memory;
+    expect(findMemoryRegression(written, withMemory({ 'p/camp': notLetGo }))).toEqual(['p/camp']);
+    const lacking = { ...memory, rang: { numbers: { [A]: [T1], [B]: [T1] } } };
+    expect(findMemoryRegression(written, withMemory({ 'p/camp': lacking }))).toEqual(['p/camp']);
+    const { rang: __, ...noRang } = memory;
+    expect(findMemoryRegression(written, withMemory({ 'p/camp': noRang }))).toEqual(['p/camp']);
+    // A later `forgotten` or `cut` the copy holds is what limits count on too.
+    const forgot = {
+      ...memory,
+      rang: { ...memory.rang, numbers: memory.rang?.numbers ?? {}, forgotten: T1 },
+    };
+    expect(
+      findMemoryRegression(withMemory({ 'p/camp': forgot }), withMemory({ 'p/camp': memory })),
+    ).toEqual(['p/camp']);
+  });
+
+  it('takes a call the lockfile no longer holds under a later cut or forgotten as held', () => {
+    const cut = { ...memory, rang: { numbers: { [A]: [T1], [B]: [T2] }, cut: { [B]: T1 } } };
+    expect(findMemoryRegression(written, withMemory({ 'p/camp': cut }))).toEqual([]);
+    const forgotten = { ...memory, rang: { numbers: { [B]: [T2] }, forgotten: T1 } };
+    expect(findMemoryRegression(written, withMemory({ 'p/camp': forgotten }))).toEqual([]);
+    // Its cut held as a call: the same call, remembered whole.
+    expect(
+      findMemoryRegression(withMemory({ 'p/camp': cut }), withMemory({ 'p/camp': memory })),
+    ).toEqual([]);
+  });
+
+  it('never for what stops no call: a first-seen time, missed slots reported', () => {
+    expect(
+      findMemoryRegression(
+        withMemory({ 'p/tick': { since: T0, reportedThrough: T2 } }),
+        withMemory({ 'p/tick': { since: T1 } }),
+      ),
+    ).toEqual([]);
+    expect(
+      findMemoryRegression(withMemory({ 'p/tick': { since: T0 } }), withMemory(undefined)),
+    ).toEqual([]);
   });
 });
 
