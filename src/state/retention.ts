@@ -47,7 +47,7 @@ const callOf = (name: string): string => {
  * The memory key a slot entry's call keeps its schedule under: `<target>/<call>`, a campaign
  * row's (`<target>/<campaign>/<row>@<slot>`) its campaign's.
  */
-const memoryKeyOf = (key: string): string => {
+export const memoryKeyOf = (key: string): string => {
   const slash = key.indexOf('/');
   const next = key.indexOf('/', slash + 1);
   const at = key.lastIndexOf('@');

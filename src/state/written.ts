@@ -12,7 +12,9 @@ import {
 } from './lockfile.js';
 import { mergeSchedules } from './merge.js';
 import { showsAnswer } from './outcome.js';
-import type { LockEntry, Lockfile, ScheduleMemory } from './types.js';
+import { rangOf } from './rang.js';
+import { memoryKeyOf, recurringKey } from './retention.js';
+import type { LockEntry, Lockfile, RangMemory, ScheduleMemory } from './types.js';
 
 /**
  * `.callops/written.lock`: a copy of the lockfile as callops last wrote it. The lockfile is
@@ -225,9 +227,43 @@ export const changedSids = (
   return changed;
 };
 
+const atOrAfter = (a: string | undefined, b: string): boolean =>
+  a !== undefined && Date.parse(a) >= Date.parse(b);
+
+/**
+ * Whether a memory's `rang` holds a call to the number `digest` at `at`: its time kept, or
+ * a `cut` or `forgotten` that reaches over it (what per-number limits count as whole).
+ */
+const rangHolds = (rang: RangMemory | undefined, digest: string, at: string): boolean =>
+  rang?.numbers[digest]?.some((t) => Date.parse(t) === Date.parse(at)) === true ||
+  atOrAfter(rang?.forgotten, at) ||
+  atOrAfter(rang?.cut?.[digest], at);
+
+/**
+ * Whether `current`, which lacks the entry `key`, holds it as an entry `state.keep` let go:
+ * its call's memory let go through its slot or later, and remembers the calls it rang. A
+ * writer with a shorter keep (or per-number window) let it go, then the keep grew: the copy
+ * still holds the entry, the lockfile moved forward, and its memory says what the entry said
+ * (the slot is never due again, the call stays counted). A lockfile from before the entry was
+ * placed was not let go through its slot. An unknown call may have rung: its own number must
+ * be remembered too. A memory without `rang` was written by an earlier release, which kept
+ * none of the calls it let go (they count as forgotten).
+ */
+const letGoIn = (key: string, entry: LockEntry, current: Lockfile): boolean => {
+  const slot = recurringKey(key);
+  if (slot === undefined) return false;
+  const memory = current.schedules?.[memoryKeyOf(key)];
+  const through = memory?.prunedThrough;
+  if (through === undefined || !(Date.parse(through) >= slot.slotMs)) return false;
+  if (memory?.rang === undefined) return true;
+  const rang = rangOf(entry.status === 'unknown' ? { ...entry, status: 'placed' } : entry);
+  return rang.every((r) => rangHolds(memory.rang, r.number, r.at));
+};
+
 /**
  * The keys that callops recorded placed (or unknown) and the current lockfile lacks, holds
- * in an older state, or holds placed with another sid.
+ * in an older state, or holds placed with another sid. One it lacks because its memory let
+ * the entry go (letGoIn) is not behind.
  */
 export const findRegression = (written: Lockfile | undefined, current: Lockfile): string[] =>
   // The same lock (the copy's bytes equal the lockfile's, read once): nothing is behind.
@@ -236,12 +272,11 @@ export const findRegression = (written: Lockfile | undefined, current: Lockfile)
     : Object.keys(written.calls)
         .filter((key) => {
           const entry = written.calls[key];
-          return entry !== undefined && isBehind(entry, current.calls[key]);
+          if (entry === undefined) return false;
+          const now = current.calls[key];
+          return isBehind(entry, now) && (now !== undefined || !letGoIn(key, entry, current));
         })
         .sort();
-
-const atOrAfter = (a: string | undefined, b: string): boolean =>
-  a !== undefined && Date.parse(a) >= Date.parse(b);
 
 /**
  * Whether `current` (a call's memory, or none) holds what `written` holds of the calls
@@ -263,8 +298,7 @@ const holdsLetGo = (written: ScheduleMemory, current: ScheduleMemory | undefined
     atOrAfter(mine?.forgotten, at) || atOrAfter(mine?.cut?.[digest], at);
   if (rang.forgotten !== undefined && !atOrAfter(mine?.forgotten, rang.forgotten)) return false;
   for (const [digest, at] of Object.entries(rang.cut ?? {})) {
-    const held = mine?.numbers[digest]?.some((t) => Date.parse(t) === Date.parse(at)) === true;
-    if (!held && !over(digest, at)) return false;
+    if (!rangHolds(mine, digest, at)) return false;
   }
   for (const [digest, times] of Object.entries(rang.numbers)) {
     const held = new Set((mine?.numbers[digest] ?? []).map((t) => Date.parse(t)));

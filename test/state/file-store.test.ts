@@ -87,10 +87,16 @@ test('state.keep: the pruned lock is written to both files, and is not taken for
   expect((await next.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
   expect(Object.keys((await next.read()).lock.calls)).toEqual(['default/welcome']);
   await next.close();
-  // Without retention the same copy is a regression: the check is what the pruning relaxes.
+  // Without retention (a keep that no longer lets it go) the lockfile's memory says the entry
+  // was let go through its slot: not missing. One that lacks the memory too moved backwards.
   await writeCopy(site.stateDir, full);
   const strict = openFileStore(site);
-  await expect(strict.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
+  expect((await strict.lock({ command: 'callops apply', now: new Date() })).ok).toBe(true);
+  await strict.close();
+  await writeLockfileAtomic(site.lockPath, lockOf({ 'default/welcome': welcome }));
+  await writeCopy(site.stateDir, full);
+  const lost = openFileStore(site);
+  await expect(lost.lock({ command: 'callops apply', now: new Date() })).rejects.toThrow(
     /moved backwards/,
   );
 });

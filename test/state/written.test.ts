@@ -109,6 +109,78 @@ describe('findRegression', () => {
   });
 });
 
+describe('findRegression of an entry the lockfile let go (state.keep)', () => {
+  const N = 'sha256:1111111111111111';
+  const M = 'sha256:2222222222222222';
+  const SLOT = '2026-11-24T09:00:00Z';
+  const AT = '2026-11-24T09:00:30.000Z';
+  const placed = entry({ status: 'placed', sid: 'S1', at: AT, number: N });
+  const written = lockOf({ [`p/tick@${SLOT}`]: placed, 'p/camp/r1@2026-11-24T09:00:00Z': placed });
+  /** A lockfile that holds no entry, only the memories given. */
+  const memoryOnly = (schedules: Record<string, ScheduleMemory>): Lockfile => ({
+    ...lockOf({}),
+    schedules,
+  });
+  const letGo = (fields: Partial<ScheduleMemory> = {}): ScheduleMemory => ({
+    since: '2026-11-24T08:00:00.000Z',
+    prunedThrough: '2026-11-24T09:00:00.000Z',
+    rang: { numbers: { [N]: [AT] } },
+    ...fields,
+  });
+
+  it('is not behind: the memory let go through its slot or later, and holds the call it rang', () => {
+    const current = memoryOnly({ 'p/tick': letGo(), 'p/camp': letGo() });
+    expect(findRegression(written, current)).toEqual([]);
+    // state pull writes back nothing: the entry is only let go again.
+    expect(mergeWritten(current, written).restored).toEqual([]);
+    const later = letGo({
+      prunedThrough: '2026-11-24T11:00:00.000Z',
+      rang: { numbers: { [N]: ['2026-11-24T11:00:30.000Z'], [M]: [AT] }, cut: { [N]: AT } },
+    });
+    expect(findRegression(written, memoryOnly({ 'p/tick': later, 'p/camp': later }))).toEqual([]);
+    const forgotten = letGo({ rang: { numbers: {}, forgotten: AT } });
+    expect(
+      findRegression(written, memoryOnly({ 'p/tick': forgotten, 'p/camp': forgotten })),
+    ).toEqual([]);
+    // A memory an earlier release wrote keeps none of the calls it let go.
+    const { rang: _, ...earlier } = letGo();
+    expect(findRegression(written, memoryOnly({ 'p/tick': earlier, 'p/camp': earlier }))).toEqual(
+      [],
+    );
+  });
+
+  it("is behind when the memory let go less, lacks the call, or is another call's", () => {
+    const keys = [`p/camp/r1@${SLOT}`, `p/tick@${SLOT}`];
+    const before = letGo({ prunedThrough: '2026-11-24T08:00:00.000Z' });
+    expect(findRegression(written, memoryOnly({ 'p/tick': before, 'p/camp': before }))).toEqual(
+      keys,
+    );
+    const { prunedThrough: _, ...none } = letGo();
+    expect(findRegression(written, memoryOnly({ 'p/tick': none, 'p/camp': none }))).toEqual(keys);
+    const lacking = letGo({ rang: { numbers: { [M]: [AT] } } });
+    expect(findRegression(written, memoryOnly({ 'p/tick': lacking, 'p/camp': lacking }))).toEqual(
+      keys,
+    );
+    const otherTime = letGo({ rang: { numbers: { [N]: ['2026-11-24T09:00:31.000Z'] } } });
+    expect(
+      findRegression(written, memoryOnly({ 'p/tick': otherTime, 'p/camp': otherTime })),
+    ).toEqual(keys);
+    expect(findRegression(written, memoryOnly({ 'p/other': letGo() }))).toEqual(keys);
+    // An unscheduled call's entry is never let go.
+    const once = lockOf({ 'p/once': placed });
+    expect(findRegression(once, memoryOnly({ 'p/once': letGo() }))).toEqual(['p/once']);
+  });
+
+  it('takes an unknown call as one that may have rung: its number must be remembered', () => {
+    const unknown = lockOf({
+      [`p/tick@${SLOT}`]: entry({ status: 'unknown', at: AT, number: N }),
+    });
+    expect(findRegression(unknown, memoryOnly({ 'p/tick': letGo() }))).toEqual([]);
+    const lacking = letGo({ rang: { numbers: {} } });
+    expect(findRegression(unknown, memoryOnly({ 'p/tick': lacking }))).toEqual([`p/tick@${SLOT}`]);
+  });
+});
+
 describe('findRegression of a placed entry whose sid changed', () => {
   const written = lockOf({
     'p/a': entry({ status: 'placed', sid: 'S1', at: T1 }),
