@@ -1,6 +1,8 @@
 import { dirname, join, relative } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { JOURNAL_FILE } from './dir.js';
+import { INDEX_FILE } from './lock-index.js';
+import { WRITTEN_FILE } from './written.js';
 
 /**
  * Why a path of the state cannot be used, in the words a person acts on: which path, what
@@ -38,6 +40,23 @@ const STATE_FILES: readonly { readonly file: string; readonly is: string }[] = [
   },
 ];
 
+/**
+ * Files of the state folder only the file store keeps: its copy of the lockfile, read by
+ * every command and replaced by each write, and the index of a large lockfile, removed
+ * before each write (a directory there failed apply with the system's EISDIR, after plan
+ * had passed).
+ */
+const LOCKFILE_FILES: readonly { readonly file: string; readonly is: string }[] = [
+  {
+    file: WRITTEN_FILE,
+    is: 'callops keeps its copy of the lockfile there, to notice a lockfile that moves backwards',
+  },
+  {
+    file: INDEX_FILE,
+    is: 'callops keeps there where each entry of a large lockfile sits, to read it without reading it whole',
+  },
+];
+
 export interface StatePaths {
   /** The project's `.callops/`. */
   readonly stateDir: string;
@@ -69,7 +88,8 @@ export const refuseUnusableState = async (paths: StatePaths): Promise<void> => {
     refuse(`${name} ${wrong}: callops keeps ${keeps} there; ${move}, and callops makes the folder`);
   }
   if (folder === 'dir') {
-    for (const { file, is } of STATE_FILES) {
+    const files = paths.lock === undefined ? STATE_FILES : [...STATE_FILES, ...LOCKFILE_FILES];
+    for (const { file, is } of files) {
       const found = await lookUp(join(stateDir, file));
       const shown = `${name}/${file}`;
       if (found === 'dir')

@@ -115,6 +115,26 @@ describe('a state path callops cannot use is one plain line, exit 1, nothing sen
     );
   });
 
+  it('.callops/lock-index.json a directory: named, never the system error of its removal', async () => {
+    const gw = await project();
+    await mkdir(join(gw.project.dir, '.callops', 'lock-index.json'), { recursive: true });
+    await runAll(
+      gw,
+      /: \.callops\/lock-index\.json is a directory, not a file: .*move the directory away/,
+      COMMANDS.filter((c) => c.args[0] !== 'unlock'),
+    );
+  });
+
+  it('.callops/written.lock a directory: named, and apply says nothing was sent', async () => {
+    const gw = await project();
+    await mkdir(join(gw.project.dir, '.callops', 'written.lock'), { recursive: true });
+    await runAll(
+      gw,
+      /: \.callops\/written\.lock is a directory, not a file: .*move the directory away/,
+      COMMANDS.filter((c) => c.args[0] !== 'unlock'),
+    );
+  });
+
   it('callops.lock a directory: not a regular file, and what to do', async () => {
     const gw = await project();
     await mkdir(join(gw.project.dir, 'callops.lock'));
