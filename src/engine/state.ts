@@ -177,6 +177,8 @@ export interface HeldState {
   readonly restored: readonly string[];
   /** Schedule memories `.callops/` added to (`state pull` on the file store). */
   readonly remembered: readonly string[];
+  /** Whether `.callops/` recorded anything to write back (`state pull` on the file store). */
+  readonly recorded: boolean;
   release(): Promise<void>;
   /** Whether the lock was lost since (see LockResult's `lost`). */
   lost(): LockLoss | undefined;
@@ -254,6 +256,7 @@ export const holdState = async (
       lock: view.lock,
       restored: taken.restored ?? [],
       remembered: taken.remembered ?? [],
+      recorded: taken.recorded ?? false,
       release: taken.release,
       lost,
     };

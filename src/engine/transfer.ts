@@ -19,6 +19,8 @@ export type PullResult =
       readonly backend: 'file';
       readonly restored: readonly string[];
       readonly remembered: readonly string[];
+      /** Whether `.callops/` recorded anything (a fresh clone's recorded nothing). */
+      readonly recorded: boolean;
       readonly lock: Lockfile;
     }
   /** Postgres store: the lockfile view was written, with this many entries. */
@@ -41,6 +43,7 @@ export const pullState = async (
         backend: 'file',
         restored: held.restored,
         remembered: held.remembered,
+        recorded: held.recorded,
         lock: held.lock,
       };
     } finally {

@@ -578,6 +578,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     if (!acquired.ok) return acquired;
     let restored: readonly string[] = [];
     let remembered: readonly string[] = [];
+    let recorded = false;
     let recovered: { placed: number; failed: number; unknown: number };
     try {
       // A command started before `state push` moved the state to a database (a receiver, a
@@ -593,6 +594,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       let copy: Lockfile | undefined;
       if (options.restore === true) {
         copy = await readWritten(stateDir, lockPath);
+        recorded = copy !== undefined;
         ({ lock: current, restored, remembered } = mergeWritten(current, copy));
         if (restored.length > 0 || remembered.length > 0) {
           seen = (await saveLockfile(stateDir, lockPath, current)).identity;
@@ -605,6 +607,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       recovered = result.folded;
       // recoverJournal writes both files only when the journal changed the lock.
       const changed = result.lock !== current && lockfileChanged(current, result.lock);
+      if (recovered.placed + recovered.failed + recovered.unknown > 0) recorded = true;
       const pruned = prune(result.lock);
       // A large run keeps its placed entries in a file until the lockfile is written.
       const spool = packingPlacedEntries() ? openSpool(stateDir) : undefined;
@@ -680,6 +683,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       },
       recovered,
       restored,
+      ...(options.restore === true && { recorded }),
       ...(remembered.length > 0 && { remembered }),
       release,
     };

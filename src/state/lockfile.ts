@@ -45,6 +45,17 @@ const LOCKFILE_LIMIT: SizeLimit = {
 };
 const CONFLICT_MARKER = /^(?:<{7}|={7}|>{7})(?: |\r?$)/m;
 
+/**
+ * What to do with a lockfile git left conflicting. "Restore it from git" reads as taking
+ * one's own side, which drops the placements the other side recorded: this clone's
+ * `.callops/` never saw them, so nothing refuses the lockfile, and the next apply places
+ * those calls again. The other side's file, then `state pull`, which writes back what this
+ * clone recorded in `.callops/`, holds both. git names the sides the other way round in a
+ * rebase (`--ours` is the branch rebased onto), so both are named.
+ */
+const conflictWayOn = (file: string): string =>
+  `${file} has unresolved git merge conflict markers — keeping your own side would drop the placements of the other side (.callops/ here never saw them), and the next apply would place those calls again. Take the side that is not yours (\`git checkout --theirs ${file}\` in a merge, \`git checkout --ours ${file}\` in a rebase), then run \`callops state pull\`: it writes back the placements this clone recorded in .callops/; then \`git add ${file}\` and finish the merge. An entry of your side placed from another clone is not in .callops/ here: copy it across by hand`;
+
 const diagnostic = (
   file: string,
   text: string,
@@ -66,8 +77,7 @@ const locateProblem = (body: string, file: string): { lock: Lockfile } | { error
   if (!scan.ok) {
     const marker = CONFLICT_MARKER.exec(body);
     if (marker) {
-      const message = `${file} has unresolved git merge conflict markers — resolve the conflict keeping every placed entry, or restore it from git`;
-      return { error: diagnostic(file, body, marker.index, '', message) };
+      return { error: diagnostic(file, body, marker.index, '', conflictWayOn(file)) };
     }
     const message = scan.tooDeep
       ? `${file}: values ${scan.message} — ${FIX}`

@@ -487,6 +487,11 @@ export type LockResult =
       /** Keys written back into the lockfile from `.callops/` (file store opened to restore). */
       readonly restored?: readonly string[];
       /**
+       * Whether `.callops/` recorded anything to write back: a copy of the lockfile, or a
+       * journal (file store opened to restore). A fresh clone has neither.
+       */
+      readonly recorded?: boolean;
+      /**
        * Schedule memories whose calls let go (or slots) `.callops/` remembered and the
        * lockfile did not: written back with them (file store opened to restore).
        */

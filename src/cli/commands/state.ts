@@ -88,6 +88,14 @@ push   imports callops.lock into the postgres store, once: entries the database 
         return EXIT.ok;
       }
       const { restored, remembered } = pulled;
+      // A fresh clone (or a folder nothing was placed from) has nothing to compare: saying
+      // callops.lock holds all it recorded would read as a check that passed.
+      if (!pulled.recorded) {
+        ctx.stdout.write(
+          `nothing was recorded in .callops/ (no call was placed from this folder, or its .callops/ was removed): ${lockName} is left as it is; nothing to write\n`,
+        );
+        return EXIT.ok;
+      }
       if (restored.length === 0 && remembered.length === 0) {
         ctx.stdout.write(
           `${lockName} already holds every placement recorded in .callops/; nothing to write\n`,
