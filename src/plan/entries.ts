@@ -42,7 +42,9 @@ export const latestTaken = (
   until: number,
   beyond = false,
 ): { readonly slot: number; readonly status: 'placed' | 'unknown' } | undefined => {
-  if (isEmpty(calls) || !(until > after)) return undefined;
+  // With `beyond`, (after, until] may be empty (a memory later than the clock moved `after`
+  // past it): the slots later than `until` are looked for all the same.
+  if (isEmpty(calls) || !(until > after || beyond)) return undefined;
   const prefix = `${target}/${name}@`;
   // Slots as keys write them (UTC, whole seconds, one width) sort as they fall.
   const keys = keysBetween(

@@ -2,7 +2,7 @@ import type { SlotCount } from '../schedule/index.js';
 import type { Sink } from './buckets.js';
 import { formatSlot } from './keys.js';
 import { ANY, MISSED_PER_CALL, type SlotSearch } from './slot-search.js';
-import type { MissedReport, PlanItem } from './types.js';
+import type { ClockAhead, MissedReport, PlanItem } from './types.js';
 
 /**
  * The missed slots of a scheduled call: those the plan lists and counts, and the report apply
@@ -46,9 +46,10 @@ export interface MissedSink {
   limitHeld(key: string, from: number, to: number): boolean;
   /**
    * The latest slot of a call (of memory `memory`) that the state holds placed or unknown is
-   * later than the clock (entry `key`): its earlier slots are superseded by it.
+   * later than the clock (entry `key`): its earlier slots are superseded by it. Or, `reported`,
+   * the memory's `reportedThrough` is (`key` is `<memory>@<slot>`): no slot up to it is placed.
    */
-  clockAhead(memory: string, key: string, status: 'placed' | 'unknown'): void;
+  clockAhead(memory: string, key: string, status: ClockAhead['status']): void;
 }
 
 /** One kind of missed slot of a call: deadline passed, or superseded by a later slot. */

@@ -228,13 +228,16 @@ export const planScheduled = (
   // On the real clock, whatever it says: one that went back (an NTP step), or a runner's behind
   // another's, finds slots later than now placed, and no slot before them is placed after
   // them. A rehearsal (`--now`) goes by its instant: one before the clock places its slots.
+  // Whatever the memory says: a `reportedThrough` later than now is itself a clock that went
+  // back, and the entries later than now are looked for all the same.
+  const real = input.rehearsal !== true;
   const taken = latestTaken(
     input.lock.calls,
     target,
     call.name,
-    placeFrom,
+    Math.min(placeFrom, now),
     now,
-    input.rehearsal !== true,
+    real,
   );
   if (taken !== undefined && taken.slot > now)
     missedSink.clockAhead(
@@ -242,6 +245,10 @@ export const planScheduled = (
       placementKey(target, call.name, new Date(taken.slot)),
       taken.status,
     );
+  // A memory settled through a slot later than the clock: no slot up to it is due again.
+  const reportedAhead = real && reportedMs > now ? reportedMs : undefined;
+  if (reportedAhead !== undefined)
+    missedSink.clockAhead(memory, `${memory}@${formatSlot(new Date(reportedAhead))}`, 'reported');
   // So is one not later than a slot that the call under its old name (or what it was, a call
   // made a campaign or a campaign made a call) placed to the same number: a rename does not
   // make an edit of `cron` or `timezone` reach back. That slot itself, when the schedule has
@@ -421,9 +428,19 @@ export const planScheduled = (
   // A slot later than the clock recorded placed or unknown (taken: the clock went back, or a
   // runner's is ahead) supersedes every slot before it once they fall due: none of them is to
   // come. The slots to come are looked for from that one on (it is listed as placed), and the
-  // first says why those before it are held, when there is any.
-  const heldBy = taken !== undefined && taken.slot > now ? taken : undefined;
-  const from = heldBy === undefined ? input.now : new Date(heldBy.slot - 1);
+  // first says why those before it are held, when there is any. So are they after a memory
+  // settled through a slot later than the clock, that slot too (never placed, not listed):
+  // whichever holds more.
+  const entryHolds =
+    taken !== undefined &&
+    taken.slot > now &&
+    (reportedAhead === undefined || taken.slot >= reportedAhead);
+  const heldBy = entryHolds
+    ? { ...taken, from: taken.slot - 1 }
+    : reportedAhead === undefined
+      ? undefined
+      : { slot: reportedAhead, status: 'reported' as const, from: reportedAhead };
+  const from = heldBy === undefined ? input.now : new Date(heldBy.from);
   // Whether a slot before it is held: one without a placed or unknown entry of its own.
   const holdsAny = () =>
     scanSlots(spec, input.now, from, { inWindow: true, limit: 1, accept: (s) => !settled(s) }).slots

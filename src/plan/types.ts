@@ -140,8 +140,11 @@ export interface Plan {
   readonly clockAhead?: readonly ClockAhead[];
 }
 
-/** An entry later than the clock of the plan: its key and status. */
+/**
+ * An entry later than the clock of the plan: its key and status. Or, `reported`, a call's (a
+ * campaign's) memory settled through a slot later than the clock: `<memory>@<reportedThrough>`.
+ */
 export interface ClockAhead {
   readonly key: string;
-  readonly status: 'placed' | 'unknown';
+  readonly status: 'placed' | 'unknown' | 'reported';
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan/build.js';
 import type { PlanInput } from '../../src/plan/input.js';
 import type { Lockfile } from '../../src/state/types.js';
+import type { CallDefinition } from '../../src/validate/model.js';
 import { call, entry, lock, schedule } from './make.js';
 
 // An hourly call with a 30-minute deadline: 09:00 placed at 09:05, then the clock steps back.
@@ -141,5 +142,86 @@ describe('a clock that went back: no slot is placed after a later one it recorde
       ['2026-12-05T11:00:00Z', undefined],
       ['2026-12-05T12:00:00Z', undefined],
     ]);
+  });
+});
+
+describe('a clock that went back behind the schedule memory', () => {
+  // `*/10` with a 5-minute deadline: 12:00 placed at 12:00:30, then on a clock an hour ahead
+  // 13:00 placed and 12:10–12:50 reported missed (reportedThrough 12:50); the clock reads
+  // 12:05 next. No slot through 12:50 is placed again (reported), nor before 13:00 (placed).
+  const tick = call('tick', { schedule: schedule({ cron: '*/10 * * * *', deadlineMs: 300_000 }) });
+  const placed = {
+    'prod/tick@2026-12-07T12:00:00Z': entry({ at: '2026-12-07T12:00:30.000Z' }),
+    'prod/tick@2026-12-07T13:00:00Z': entry({ at: '2026-12-07T13:00:30.000Z' }),
+  };
+  const memory = {
+    'prod/tick': { since: '2026-12-07T12:00:30.000Z', reportedThrough: '2026-12-07T12:50:00Z' },
+  };
+  const planOf = (
+    calls: CallDefinition[],
+    entries: Lockfile['calls'],
+    schedules: Lockfile['schedules'] = memory,
+  ) =>
+    buildPlan({
+      calls,
+      lock: lock(entries, schedules),
+      now: new Date('2026-12-07T12:05:00Z'),
+      runTarget: 'prod',
+      explicitTarget: false,
+    });
+
+  it('the later entry is warned of and holds the slots before it, whatever the memory says', () => {
+    const plan = planOf([tick], placed);
+    expect(plan.due).toEqual([]);
+    expect(plan.clockAhead).toEqual([{ key: 'prod/tick@2026-12-07T13:00:00Z', status: 'placed' }]);
+    expect(plan.upcoming.map((i) => [i.slot, i.reason])).toEqual([
+      [
+        '2026-12-07T13:10:00Z',
+        'slots before it held until after 2026-12-07T13:00:00Z: a later slot is recorded placed — the clock went back or was ahead',
+      ],
+      ['2026-12-07T13:20:00Z', undefined],
+      ['2026-12-07T13:30:00Z', undefined],
+    ]);
+    expect(plan.skipped.map((i) => i.slot)).toContain('2026-12-07T13:00:00Z');
+  });
+
+  it('a memory later than the clock, with no entry later, holds the slots it reported', () => {
+    const plan = planOf([tick], {
+      'prod/tick@2026-12-07T12:00:00Z': placed['prod/tick@2026-12-07T12:00:00Z'],
+    });
+    expect(plan.due).toEqual([]);
+    expect(plan.clockAhead).toEqual([
+      { key: 'prod/tick@2026-12-07T12:50:00Z', status: 'reported' },
+    ]);
+    expect(plan.upcoming.map((i) => [i.slot, i.reason])[0]).toEqual([
+      '2026-12-07T13:00:00Z',
+      'slots before it held until after 2026-12-07T12:50:00Z: they were settled on a later clock (reportedThrough) — the clock went back or was ahead',
+    ]);
+  });
+
+  it('a campaign row alike: its campaign memory later than the clock, and a later entry', () => {
+    const row = call('ticks/r1', {
+      campaign: { name: 'ticks', id: 'r1', recipients: 'lists/r.csv' },
+      schedule: schedule({ cron: '*/10 * * * *', deadlineMs: 300_000 }),
+    });
+    const rowMemory = {
+      'prod/ticks': { since: '2026-12-07T12:00:30.000Z', reportedThrough: '2026-12-07T12:50:00Z' },
+    };
+    const plan = planOf(
+      [row],
+      { 'prod/ticks/r1@2026-12-07T13:00:00Z': entry({ at: '2026-12-07T13:00:30.000Z' }) },
+      rowMemory,
+    );
+    expect(plan.due).toEqual([]);
+    expect(plan.clockAhead).toEqual([
+      { key: 'prod/ticks/r1@2026-12-07T13:00:00Z', status: 'placed' },
+    ]);
+    expect(plan.upcoming.map((i) => i.slot)[0]).toBe('2026-12-07T13:10:00Z');
+    // Without the entry, the memory alone holds the row's slots through 12:50.
+    const memoryOnly = planOf([row], {}, rowMemory);
+    expect(memoryOnly.clockAhead).toEqual([
+      { key: 'prod/ticks@2026-12-07T12:50:00Z', status: 'reported' },
+    ]);
+    expect(memoryOnly.upcoming.map((i) => i.slot)[0]).toBe('2026-12-07T13:00:00Z');
   });
 });
