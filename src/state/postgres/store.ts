@@ -551,6 +551,27 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   };
 
   /**
+   * Whether `key` itself is recorded placed, or claimed by another runner that is live, or
+   * (but for a retry of unknown entries) unknown or claimed by one that is gone: its claim then
+   * loses on its own key and says so, whatever later slot of its call was placed since. One
+   * the claim may take again (a retried unknown entry) is held back by a later slot as ever.
+   */
+  const takenByAnother = async (
+    client: pg.Pool | pg.PoolClient,
+    key: string,
+    retryUnknown: boolean,
+  ): Promise<boolean> => {
+    const { rowCount } = await client.query(
+      `SELECT 1 FROM ${s}.placements
+       WHERE key = $1 AND (status = 'placed'
+         OR (status = 'claimed' AND runner <> $2 AND ${alive('runner')})
+         OR (NOT $3 AND (status = 'unknown' OR (status = 'claimed' AND runner <> $2))))`,
+      [key, runner, retryUnknown],
+    );
+    return (rowCount ?? 0) > 0;
+  };
+
+  /**
    * The latest row of a later slot of the claim's call (LaterScope), read under the call's
    * lock: one range on the index of version 14 (later.ts).
    */
@@ -697,9 +718,15 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         // No slot is placed after a later one of its call: one another runner placed, may
         // have, or is placing now (claimed after this runner planned, or by a runner whose
         // clock is ahead) supersedes it, as the plan would have.
+        // A key another runner placed, or is placing, is said as such below: it was not
+        // missed, whatever later slot of its call was placed since.
         if (later !== undefined) {
           const taken = await laterTaken(client, later);
-          if (taken !== undefined) return { later: taken };
+          if (
+            taken !== undefined &&
+            !(await takenByAnother(client, c.key, c.retryUnknown === true))
+          )
+            return { later: taken };
         }
         if (limited && c.limit !== undefined && c.number !== undefined) {
           const since = new Date(Date.parse(at) - c.limit.windowMs).toISOString();

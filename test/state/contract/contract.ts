@@ -1637,6 +1637,23 @@ export const describeStoreContract = (harness: StoreHarness): void => {
           ).toBe(true);
         });
 
+        test('its own key placed or being placed by another runner is said so, not superseded', async () => {
+          const project = await harness.project();
+          const other = await runnerOn(project);
+          const slow = await runnerOn(project);
+          // Another runner places 08:00, then 09:00; this one planned 08:00 before either.
+          expect(await other.claim(slotOf('hourly', '08:00:00', '08:05:00'))).toBe(true);
+          expect(await other.claim(slotOf('hourly', '09:00:00', '09:05:00'))).toBe(true);
+          // Both still being placed: lost on its own key, as any key being placed.
+          expect(await slow.claim(slotOf('hourly', '08:00:00', '08:10:00'))).toBe(false);
+          await other.record(placedAt(`gw/hourly@${slotAt('08:00:00')}`, '08:05:01'));
+          await other.record(placedAt(`gw/hourly@${slotAt('09:00:00')}`, '09:05:01'));
+          // Placed: the person was called for 08:00, not missed.
+          expect(await slow.claim(slotOf('hourly', '08:00:00', '08:10:00'))).toEqual({
+            recorded: 'placed',
+          });
+        });
+
         test('a failed slot, a redial, and the claiming runner’s own claims hold back none', async () => {
           const project = await harness.project();
           const first = await runnerOn(project);
