@@ -17,7 +17,9 @@ interface PlanJson {
 }
 
 describe('a scheduled call whose number is put on a do-not-call list', () => {
-  it('has its slots suppressed, never missed: apply and plan agree', async () => {
+  it('has its slots suppressed, never missed: apply and plan agree', {
+    timeout: 60_000,
+  }, async () => {
     gw = await startGateway({
       'calls/a.yaml': callsYaml([
         {
