@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Env, Secret } from '../resolve/index.js';
 import { resolveState } from '../resolve/state.js';
+import type { ConflictMerged } from '../state/lockfile-conflict.js';
 import { openStateStore } from '../state/open.js';
 import type { RetainedCall } from '../state/retention.js';
 import {
@@ -179,6 +180,8 @@ export interface HeldState {
   readonly remembered: readonly string[];
   /** Whether `.callops/` recorded anything to write back (`state pull` on the file store). */
   readonly recorded: boolean;
+  /** The lockfile's git conflict, merged from its two sides (`state pull` on the file store). */
+  readonly conflict?: ConflictMerged;
   release(): Promise<void>;
   /** Whether the lock was lost since (see LockResult's `lost`). */
   lost(): LockLoss | undefined;
@@ -257,6 +260,7 @@ export const holdState = async (
       restored: taken.restored ?? [],
       remembered: taken.remembered ?? [],
       recorded: taken.recorded ?? false,
+      ...(taken.conflict && { conflict: taken.conflict }),
       release: taken.release,
       lost,
     };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { lookUp } from '../config/exists.js';
 import { writeLockfileAtomic } from '../state/lockfile.js';
+import type { ConflictMerged } from '../state/lockfile-conflict.js';
 import { clearMoved, MOVED_NAME } from '../state/moved.js';
 import { openStateStore, recordPushed } from '../state/open.js';
 import type { ImportOptions, ImportResult, LockHolder, StateStore } from '../state/store.js';
@@ -22,6 +23,8 @@ export type PullResult =
       /** Whether `.callops/` recorded anything (a fresh clone's recorded nothing). */
       readonly recorded: boolean;
       readonly lock: Lockfile;
+      /** callops.lock held git's conflict markers: written as its two sides merged. */
+      readonly conflict?: ConflictMerged;
     }
   /** Postgres store: the lockfile view was written, with this many entries. */
   | { readonly backend: 'postgres'; readonly entries: number };
@@ -45,6 +48,7 @@ export const pullState = async (
         remembered: held.remembered,
         recorded: held.recorded,
         lock: held.lock,
+        ...(held.conflict && { conflict: held.conflict }),
       };
     } finally {
       await held.release();

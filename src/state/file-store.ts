@@ -25,6 +25,7 @@ import {
   serializeLockfile,
   writeLockfileAtomic,
 } from './lockfile.js';
+import { type ConflictMerged, readConflictedLockfile } from './lockfile-conflict.js';
 import { sharedSidWarning } from './lockfile-sids.js';
 import { mergeLockfiles, pickEntry } from './merge.js';
 import { refuseMoved } from './moved.js';
@@ -579,6 +580,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
     let restored: readonly string[] = [];
     let remembered: readonly string[] = [];
     let recorded = false;
+    let conflict: ConflictMerged | undefined;
     let recovered: { placed: number; failed: number; unknown: number };
     try {
       // A command started before `state push` moved the state to a database (a receiver, a
@@ -590,13 +592,28 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       await mkdir(dirname(lockPath), { recursive: true });
       // Before it is read: a change made while it is read is seen (and taken in) later.
       let seen = await identityAt(lockPath);
-      let current = await readLock();
+      // `state pull` resolves a lockfile git left conflicting: both sides merged, as two
+      // writers' lockfiles are, so that neither side's placements are lost (the entries of
+      // this clone's side placed elsewhere are in no .callops/ here).
+      if (options.restore === true) {
+        const merged = await readConflictedLockfile(lockPath, lockName);
+        if (merged !== undefined && 'error' in merged) {
+          throw new Error(`${whereOf(merged.error)}: ${merged.error.message}`);
+        }
+        conflict = merged;
+        for (const t of merged?.twice ?? []) {
+          options.warn?.(
+            `${t.key} holds two sids, one on each side of the conflict in ${lockName}: ${t.kept.sid} at ${t.kept.at} (the side of \`${merged?.ours.marker}\`) and ${t.other.sid} at ${t.other.at}; ${lockName} keeps ${t.kept.sid}, unless .callops/ here recorded the other: check both with the gateway`,
+          );
+        }
+      }
+      let current = conflict?.lock ?? (await readLock());
       let copy: Lockfile | undefined;
       if (options.restore === true) {
         copy = await readWritten(stateDir, lockPath);
         recorded = copy !== undefined;
         ({ lock: current, restored, remembered } = mergeWritten(current, copy));
-        if (restored.length > 0 || remembered.length > 0) {
+        if (conflict !== undefined || restored.length > 0 || remembered.length > 0) {
           seen = (await saveLockfile(stateDir, lockPath, current)).identity;
           copy = current;
         }
@@ -685,6 +702,7 @@ export const openFileStore = (options: FileStoreOptions): StateStore => {
       restored,
       ...(options.restore === true && { recorded }),
       ...(remembered.length > 0 && { remembered }),
+      ...(conflict !== undefined && { conflict }),
       release,
     };
   };

@@ -4,6 +4,7 @@ import { whereOf } from '../config/diagnostics.js';
 import { isErrorCode, JOURNAL_FILE, journalPath } from './dir.js';
 import { indexedLockfile } from './lock-index.js';
 import { readLockfile } from './lockfile.js';
+import { readConflictedLockfile } from './lockfile-conflict.js';
 import { replayJournal } from './replay.js';
 import type { StateUse } from './store.js';
 import type { Lockfile } from './types.js';
@@ -51,6 +52,15 @@ const hasJournal = async (stateDir: string): Promise<boolean> => {
 const lockfileOf = async (site: LockfileSite): Promise<Lockfile> => {
   const indexed = await indexedLockfile(site.stateDir, site.lockPath);
   if (indexed !== undefined) return indexed;
+  // `state pull` writes the lockfile from the database, which resolves a conflict git left
+  // in it: only when the database holds every placement of both sides.
+  if (site.pulling === true) {
+    const merged = await readConflictedLockfile(site.lockPath, site.lockName);
+    if (merged !== undefined && 'error' in merged) {
+      throw new Error(`${whereOf(merged.error)}: ${merged.error.message}`);
+    }
+    if (merged !== undefined) return merged.lock;
+  }
   const read = await readLockfile(site.lockPath, { file: site.lockName });
   if ('error' in read) {
     const d = read.error;

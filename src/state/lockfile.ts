@@ -46,15 +46,14 @@ const LOCKFILE_LIMIT: SizeLimit = {
 const CONFLICT_MARKER = /^(?:<{7}|={7}|>{7})(?: |\r?$)/m;
 
 /**
- * What to do with a lockfile git left conflicting. "Restore it from git" reads as taking
- * one's own side, which drops the placements the other side recorded: this clone's
- * `.callops/` never saw them, so nothing refuses the lockfile, and the next apply places
- * those calls again. The other side's file, then `state pull`, which writes back what this
- * clone recorded in `.callops/`, holds both. git names the sides the other way round in a
- * rebase (`--ours` is the branch rebased onto), so both are named.
+ * What to do with a lockfile git left conflicting. "Restore it from git", or keeping one
+ * side, drops the placements the other side recorded: this clone's `.callops/` never saw
+ * them (nor those of its own side placed from another clone), so nothing refuses the
+ * lockfile, and the next apply places those calls again. `state pull` writes the two sides
+ * merged, as it merges two writers' lockfiles, with what `.callops/` recorded.
  */
 const conflictWayOn = (file: string): string =>
-  `${file} has unresolved git merge conflict markers — keeping your own side would drop the placements of the other side (.callops/ here never saw them), and the next apply would place those calls again. Take the side that is not yours (\`git checkout --theirs ${file}\` in a merge, \`git checkout --ours ${file}\` in a rebase), then run \`callops state pull\`: it writes back the placements this clone recorded in .callops/; then \`git add ${file}\` and finish the merge. An entry of your side placed from another clone is not in .callops/ here: copy it across by hand`;
+  `${file} has unresolved git merge conflict markers — run \`callops state pull\`: it writes ${file} as its two sides merged (no placement of either side is lost) with the placements this clone recorded in .callops/; then \`git add ${file}\` and finish the merge or rebase. Keeping one side would drop the placements of the other, and the next apply would place those calls again`;
 
 const diagnostic = (
   file: string,

@@ -1,4 +1,5 @@
 import type { Outcome } from '../execute/outcome.js';
+import type { ConflictMerged } from './lockfile-conflict.js';
 import type { ClockVerdict } from './postgres/clock.js';
 import type { SslMode } from './postgres/sslmode.js';
 import type { DefinitionMeta, Settlement } from './record.js';
@@ -496,6 +497,11 @@ export type LockResult =
        * lockfile did not: written back with them (file store opened to restore).
        */
       readonly remembered?: readonly string[];
+      /**
+       * The lockfile held git's conflict markers and was written as its two sides merged
+       * (file store opened to restore).
+       */
+      readonly conflict?: ConflictMerged;
     }
   | {
       readonly ok: false;

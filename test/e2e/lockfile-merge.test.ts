@@ -16,8 +16,9 @@ import {
 
 /**
  * Two clones of one git repository, each placing a call of its own and committing
- * callops.lock: the merge of the two conflicts in callops.lock. Resolved the way callops
- * names, the lockfile holds both sides' placements and nobody is called twice.
+ * callops.lock: the merge of the two conflicts in callops.lock. `callops state pull` writes
+ * it as both sides merged, placements of a third clone on either side too, and nobody is
+ * called twice.
  */
 
 // Each test runs git and the CLI a dozen times; a loaded machine makes each take seconds.
@@ -110,37 +111,78 @@ const placeAndCommit = async (
   gitOk(dir, 'commit', '-qm', `${name} placed`);
 };
 
-/** Clone a and clone b each placed a call of their own; a pushed first. */
+/**
+ * Clone a and clone b each placed a call of their own; a pushed first. b also merged (cleanly)
+ * the work of a third clone c, pushed to a branch of its own: b's side of the conflict to
+ * come holds c's placement, which b's .callops/ never recorded.
+ */
 const diverged = async (): Promise<Clones> => {
   const clones = await twoClones();
+  const c = join(clones.a, '..', 'c');
+  gitOk(join(clones.a, '..'), 'clone', '-q', 'origin.git', 'c');
+  await placeAndCommit(clones, c, 'zz-c', '+15550500003');
+  gitOk(c, 'push', '-q', 'origin', 'HEAD:ci');
   await placeAndCommit(clones, clones.a, 'a-only', '+15550500001');
   gitOk(clones.a, 'push', '-q');
   await placeAndCommit(clones, clones.b, 'b-only', '+15550500002');
+  gitOk(clones.b, 'pull', '-q', '--no-rebase', 'origin', 'ci');
+  expect(Object.keys((await lockOf(clones.b)).calls).sort()).toEqual([
+    'sim/b-only',
+    'sim/base',
+    'sim/zz-c',
+  ]);
+  const recorded = await readFile(join(clones.b, '.callops', 'written.lock'), 'utf8');
+  expect(Object.keys((JSON.parse(recorded) as LockJson).calls).sort()).toEqual([
+    'sim/b-only',
+    'sim/base',
+  ]);
   return clones;
 };
 
-const EVERY_KEY = ['sim/a-only', 'sim/b-only', 'sim/base'];
+const EVERY_KEY = ['sim/a-only', 'sim/b-only', 'sim/base', 'sim/zz-c'];
 
-/** The conflict refused, in words that name the side to take in a merge and in a rebase. */
+/** The conflict refused by every other command, in words that name `state pull` as the way. */
 const expectConflictRefused = async (clones: Clones) => {
   expect(await readFile(join(clones.b, 'callops.lock'), 'utf8')).toMatch(/^<<<<<<< /m);
-  const r = await clones.run(clones.b, ['apply', '--yes']);
-  expect(r.code, output(r)).toBe(1);
-  expect(r.stderr).toContain('callops.lock has unresolved git merge conflict markers');
-  expect(r.stderr).toContain('keeping your own side would drop the placements of the other side');
-  expect(r.stderr).toContain(
-    '`git checkout --theirs callops.lock` in a merge, `git checkout --ours callops.lock` in a rebase',
-  );
-  expect(r.stderr).toContain('then run `callops state pull`');
-  expect(r.stderr).not.toContain('restore it from git');
-  expect(clones.gw.placed()).toHaveLength(3);
+  for (const args of [['apply', '--yes'], ['plan'], ['status']]) {
+    const r = await clones.run(clones.b, args);
+    expect(r.code, output(r)).not.toBe(0);
+    expect(r.stderr).toContain('callops.lock has unresolved git merge conflict markers');
+    expect(r.stderr).toContain('run `callops state pull`');
+    expect(r.stderr).not.toContain('restore it from git');
+  }
+  expect(clones.gw.placed()).toHaveLength(4);
 };
 
-/** After the resolution: nothing is placed again, and every clone's lockfile holds all three. */
+/** The conflicted files git lists (`git diff --diff-filter=U`). */
+const unmerged = (dir: string): string[] =>
+  git(dir, 'diff', '--name-only', '--diff-filter=U')
+    .out.split('\n')
+    .filter((l) => l !== '');
+
+/** `state pull` for each conflict of callops.lock, then git's part, until the merge or rebase ends. */
+const pullThrough = async (clones: Clones, finish: readonly string[]): Promise<CliResult[]> => {
+  const pulls: CliResult[] = [];
+  while (unmerged(clones.b).includes('callops.lock')) {
+    const sent = clones.gw.placed().length;
+    const pulled = await clones.run(clones.b, ['state', 'pull']);
+    expect(pulled.code, output(pulled)).toBe(0);
+    expect(await readFile(join(clones.b, 'callops.lock'), 'utf8')).not.toMatch(/^[<=>|]{7}/m);
+    expect(clones.gw.placed()).toHaveLength(sent);
+    pulls.push(pulled);
+    gitOk(clones.b, 'add', 'callops.lock');
+    git(clones.b, ...finish);
+    expect(pulls.length).toBeLessThan(4);
+  }
+  return pulls;
+};
+
+/** After the resolution: nothing is placed again, and every clone's lockfile holds all four. */
 const expectUnion = async (clones: Clones) => {
   expect(Object.keys((await lockOf(clones.b)).calls).sort()).toEqual(EVERY_KEY);
   const again = await clones.run(clones.b, ['apply', '--yes']);
   expect(again.code, output(again)).toBe(0);
+  expect(clones.gw.placed()).toHaveLength(4);
   gitOk(clones.b, 'push', '-q');
   gitOk(clones.a, 'pull', '-q', '--ff-only');
   const inA = await clones.run(clones.a, ['apply', '--yes']);
@@ -150,34 +192,44 @@ const expectUnion = async (clones: Clones) => {
     '+15550500000': 1,
     '+15550500001': 1,
     '+15550500002': 1,
+    '+15550500003': 1,
   });
 };
 
 describe('callops.lock conflicting in a git merge of two clones', () => {
-  it('a merge: the other side taken, then state pull, holds both sides; nothing placed twice', async () => {
+  it("a merge: state pull writes both sides merged, a third clone's placement too; nothing placed twice", async () => {
     const clones = await diverged();
     expect(git(clones.b, 'pull', '-q', '--no-rebase').status).not.toBe(0);
     await expectConflictRefused(clones);
-    gitOk(clones.b, 'checkout', '--theirs', 'callops.lock');
-    const pulled = await clones.run(clones.b, ['state', 'pull']);
-    expect(pulled.code, output(pulled)).toBe(0);
-    expect(pulled.stdout).toContain('wrote 1 entry recorded in .callops/ back into callops.lock:');
-    expect(pulled.stdout).toContain('sim/b-only: placed');
-    gitOk(clones.b, 'add', 'callops.lock');
-    gitOk(clones.b, 'commit', '-q', '--no-edit');
+    const [pulled, ...more] = await pullThrough(clones, ['commit', '-q', '--no-edit']);
+    expect(more).toEqual([]);
+    expect(pulled?.stdout).toContain(
+      'callops.lock held git merge conflict markers (1 conflict): wrote it as its two sides merged, 4 entries: the side of `<<<<<<< HEAD` held 3 entries (1 only there), the side of `>>>>>>> ',
+    );
+    expect(pulled?.stdout).toContain('held 3 entries (1 only there)');
+    expect(pulled?.stdout).toContain('holds every placement recorded in .callops/ too');
+    expect(pulled?.stdout).toContain('`git add callops.lock`, then finish the merge');
+    expect(git(clones.b, 'status', '--porcelain').out).toBe('');
     await expectUnion(clones);
   });
 
-  it('a rebase (ours and theirs swapped): the other side taken, then state pull, holds both sides', async () => {
+  it('a merge in diff3 style: the base section is left out', async () => {
+    const clones = await diverged();
+    gitOk(clones.b, 'config', 'merge.conflictStyle', 'diff3');
+    expect(git(clones.b, 'pull', '-q', '--no-rebase').status).not.toBe(0);
+    expect(await readFile(join(clones.b, 'callops.lock'), 'utf8')).toMatch(/^\|{7}/m);
+    await pullThrough(clones, ['commit', '-q', '--no-edit']);
+    await expectUnion(clones);
+  });
+
+  it('a rebase (the sides swapped): state pull writes both sides merged; nothing placed twice', async () => {
     const clones = await diverged();
     expect(git(clones.b, 'pull', '-q', '--rebase').status).not.toBe(0);
     await expectConflictRefused(clones);
-    gitOk(clones.b, 'checkout', '--ours', 'callops.lock');
-    const pulled = await clones.run(clones.b, ['state', 'pull']);
-    expect(pulled.code, output(pulled)).toBe(0);
-    expect(pulled.stdout).toContain('sim/b-only: placed');
-    gitOk(clones.b, 'add', 'callops.lock');
-    gitOk(clones.b, 'rebase', '--continue');
+    const pulls = await pullThrough(clones, ['rebase', '--continue']);
+    expect(pulls.length).toBeGreaterThan(0);
+    expect(pulls[0]?.stdout).toContain('wrote it as its two sides merged');
+    expect(git(clones.b, 'status', '--porcelain').out).toBe('');
     await expectUnion(clones);
   });
 

@@ -183,4 +183,55 @@ describe('a lockfile ahead of the state database', () => {
     expect(gw.placed()).toHaveLength(2);
     expect((await gw.run(['state', 'pull'], db.env)).code).toBe(0);
   });
+
+  it('state pull resolves a callops.lock git left conflicting once the database holds both sides', {
+    timeout: 60_000,
+  }, async () => {
+    const { gw } = await project('conflict', callsYaml(names(2).map((name) => ({ name }))));
+    expect((await gw.run(['apply', '--yes'], db.env)).code).toBe(0);
+    expect((await gw.run(['state', 'pull'], db.env)).code).toBe(0);
+    const both = (await gw.project.lock()) as { calls: Record<string, unknown> };
+    const side = (key: string, calls: Record<string, unknown>) =>
+      JSON.stringify({ calls: { [key]: calls[key] }, lockfileVersion: 1 }, null, 2).split('\n');
+    // Each side one entry, on the lines between the common head and tail of the two texts.
+    const [ours, theirs] = [side('sim/c01', both.calls), side('sim/c02', both.calls)];
+    const conflicted = (a: string[], b: string[]) =>
+      [
+        a[0],
+        a[1],
+        '<<<<<<< HEAD',
+        ...a.slice(2, -3),
+        '=======',
+        ...b.slice(2, -3),
+        '>>>>>>> other',
+        ...a.slice(-3),
+        '',
+      ].join('\n');
+    await gw.project.write('callops.lock', conflicted(ours, theirs));
+    const apply = await gw.run(['apply', '--yes'], db.env);
+    expect(apply.code, apply.stderr).toBe(1);
+    expect(apply.stderr).toContain('run `callops state pull`');
+    const pull = await gw.run(['state', 'pull'], db.env);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(pull.stdout).toContain('wrote callops.lock from the state database: 2 entries');
+    expect(Object.keys((await gw.project.lock())?.calls ?? {}).sort()).toEqual([
+      'sim/c01',
+      'sim/c02',
+    ]);
+
+    // A side that holds a placement the database lacks: refused, the file left as it is.
+    const c09 = {
+      ...(both.calls['sim/c01'] as object),
+      sid: '00000000-0000-4000-8000-000000000009',
+    };
+    const lacking = conflicted(ours, side('sim/c09', { 'sim/c09': c09 }));
+    await gw.project.write('callops.lock', lacking);
+    const refused = await gw.run(['state', 'pull'], db.env);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain(
+      'callops.lock holds 1 entry (placed or unknown) the state database does not hold (sim/c09)',
+    );
+    expect(await gw.project.read('callops.lock')).toBe(lacking);
+    expect(gw.placed()).toHaveLength(2);
+  });
 });

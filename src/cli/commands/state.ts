@@ -1,4 +1,5 @@
 import { pullState, pushState } from '../../engine/transfer.js';
+import type { ConflictMerged, SideCount } from '../../state/lockfile-conflict.js';
 import type { CommandModule } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit.js';
 import { projectState } from '../load.js';
@@ -16,9 +17,13 @@ pull   writes the lockfile view from the store. With the file store (callops.loc
        in an older state, is written back into callops.lock, and so is what .callops/
        remembers of the entries state.keep let go (their slots, and the calls they rang,
        which per-number limits count); no entry of callops.lock is dropped. It is the way on when callops.lock was deleted or replaced by an older
-       copy (git checkout, a revert, a stale CI cache). With the postgres store, it writes
+       copy (git checkout, a revert, a stale CI cache). A callops.lock git left
+       conflicting (its merge-conflict markers, diff3 style too) is first written as its
+       two sides merged: an entry either side holds is kept, of two entries of one key
+       the placed one. With the postgres store, it writes
        callops.lock from the database (same format and order), for review or commit; it
-       refuses while callops.lock holds placements the database lacks (push them first),
+       refuses while callops.lock (either side of a conflict in it) holds placements the
+       database lacks (push them first),
        and while another runner that may place calls (run, apply, push) is live on the
        schema (exit 75). It removes .callops/moved-to-postgres.json: the file store may
        then open again.
@@ -87,12 +92,25 @@ push   imports callops.lock into the postgres store, once: entries the database 
         );
         return EXIT.ok;
       }
-      const { restored, remembered } = pulled;
+      const { restored, remembered, conflict } = pulled;
+      if (conflict !== undefined) ctx.stdout.write(conflictMergedText(conflict, lockName));
       // A fresh clone (or a folder nothing was placed from) has nothing to compare: saying
       // callops.lock holds all it recorded would read as a check that passed.
+      if (!pulled.recorded && conflict !== undefined) {
+        ctx.stdout.write(
+          `nothing was recorded in .callops/ to add (no call was placed from this folder, or its .callops/ was removed)\n${afterConflict(lockName)}`,
+        );
+        return EXIT.ok;
+      }
       if (!pulled.recorded) {
         ctx.stdout.write(
           `nothing was recorded in .callops/ (no call was placed from this folder, or its .callops/ was removed): ${lockName} is left as it is; nothing to write\n`,
+        );
+        return EXIT.ok;
+      }
+      if (restored.length === 0 && remembered.length === 0 && conflict !== undefined) {
+        ctx.stdout.write(
+          `${lockName} holds every placement recorded in .callops/ too\n${afterConflict(lockName)}`,
         );
         return EXIT.ok;
       }
@@ -120,10 +138,34 @@ push   imports callops.lock into the postgres store, once: entries the database 
           `wrote the schedule memory recorded in .callops/ back into ${lockName} (the slots let go or reported, and the calls of entries state.keep let go, which per-number limits count): ${remembered.join(', ')}\n`,
         );
       }
-      ctx.stdout.write(`commit ${lockName}, so that the placements are not lost again\n`);
+      ctx.stdout.write(
+        conflict === undefined
+          ? `commit ${lockName}, so that the placements are not lost again\n`
+          : afterConflict(lockName),
+      );
       return EXIT.ok;
     } finally {
       await store.close();
     }
   },
 };
+
+const entries = (n: number): string => `${n} entr${n === 1 ? 'y' : 'ies'}`;
+
+/** One side of the conflict: "the side of `<<<<<<< HEAD` held 3 entries (1 only there)". */
+const sideText = (side: SideCount): string =>
+  `the side of \`${side.marker}\` held ${entries(side.entries)} (${side.only} only there)`;
+
+/**
+ * "callops.lock held git merge conflict markers (1 conflict): wrote it as its two sides
+ * merged, 4 entries: the side of `<<<<<<< HEAD` held 3 entries (1 only there), …"
+ */
+const conflictMergedText = (conflict: ConflictMerged, lockName: string): string => {
+  const hunks = conflict.hunks === 1 ? '1 conflict' : `${conflict.hunks} conflicts`;
+  const count = Object.keys(conflict.lock.calls).length;
+  return `${lockName} held git merge conflict markers (${hunks}): wrote it as its two sides merged, ${entries(count)}: ${sideText(conflict.ours)}, ${sideText(conflict.theirs)}; of a key both held, the entry that records more of the call was kept (a placed one over any other)\n`;
+};
+
+/** What is left to do once the conflict is resolved: git's part. */
+const afterConflict = (lockName: string): string =>
+  `\`git add ${lockName}\`, then finish the merge (\`git commit\`) or the rebase (\`git rebase --continue\`)\n`;
