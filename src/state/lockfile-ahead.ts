@@ -49,6 +49,9 @@ const hasJournal = async (stateDir: string): Promise<boolean> => {
  * An absent lockfile is empty; one that cannot be read is refused, since it may hold
  * placements.
  */
+/** Locks lockfileOf merged from the two sides of a git conflict (push refuses the markers). */
+const conflicted = new WeakSet<Lockfile>();
+
 const lockfileOf = async (site: LockfileSite): Promise<Lockfile> => {
   const indexed = await indexedLockfile(site.stateDir, site.lockPath);
   if (indexed !== undefined) return indexed;
@@ -59,7 +62,10 @@ const lockfileOf = async (site: LockfileSite): Promise<Lockfile> => {
     if (merged !== undefined && 'error' in merged) {
       throw new Error(`${whereOf(merged.error)}: ${merged.error.message}`);
     }
-    if (merged !== undefined) return merged.lock;
+    if (merged !== undefined) {
+      conflicted.add(merged.lock);
+      return merged.lock;
+    }
   }
   const read = await readLockfile(site.lockPath, { file: site.lockName });
   if ('error' in read) {
@@ -114,9 +120,12 @@ export const refuseLockfileAhead = async (site: LockfileSite, lacking: Lacking):
       : site.use === 'record'
         ? 'An apply would place these calls again, so nothing was recorded.'
         : 'An apply would place these calls again.';
+  const resolved = conflicted.has(file)
+    ? ` once ${lockName} holds no conflict markers (resolved by hand, keeping the entries of both sides)`
+    : '';
   const push = journal
-    ? `\`callops state push\` imports them (it records the journal into ${lockName} first)`
-    : '`callops state push` imports them';
+    ? `\`callops state push\` imports them${resolved} (it records the journal into ${lockName} first)`
+    : `\`callops state push\` imports them${resolved}`;
   const away = journal
     ? `if they are truly stale for this database, move ${inFile ? `${lockName} and ` : ''}.callops/ away`
     : `if ${lockName} is truly stale for this database, move it away`;

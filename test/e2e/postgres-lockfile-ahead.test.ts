@@ -231,6 +231,9 @@ describe('a lockfile ahead of the state database', () => {
     expect(refused.stderr).toContain(
       'callops.lock holds 1 entry (placed or unknown) the state database does not hold (sim/c09)',
     );
+    expect(refused.stderr).toContain(
+      '`callops state push` imports them once callops.lock holds no conflict markers',
+    );
     expect(await gw.project.read('callops.lock')).toBe(lacking);
     expect(gw.placed()).toHaveLength(2);
   });
