@@ -54,7 +54,7 @@ describe('wrongClockRefusal', () => {
     const refusal = wrongClockRefusal(store(wrong(-2 * 3_600_000)));
     expect(refusal?.kind).toBe('clock');
     expect(refusal?.message).toMatch(
-      /^this runner's clock is 120 min ahead of the state database's, more than 60 s: .*placed early; nothing was sent\. Set its clock right \(NTP\), then apply again$/,
+      /^this runner's clock is 2 h ahead of the state database's, more than 60 s: .*placed early; nothing was sent\. Set its clock right \(NTP\), then apply again$/,
     );
   });
 

@@ -46,6 +46,30 @@ describe('judgeClock', () => {
     expect(judgeClock(new Date(T + 65_000), T - 6_000, T + 6_000).kind).toBe('off');
   });
 
+  it('says a large offset in minutes under 2 h, hours under 2 days, days beyond', () => {
+    const said = (offsetMs: number): string =>
+      wrongClock({ kind: 'wrong', offsetMs }).split(', more than')[0] ?? '';
+    expect(said(-119 * 60_000)).toBe(
+      "this runner's clock is 119 min ahead of the state database's",
+    );
+    expect(said(3 * 3_600_000)).toBe("this runner's clock is 3 h behind the state database's");
+    expect(said(-(47 * 3_600_000))).toBe(
+      "this runner's clock is 47 h ahead of the state database's",
+    );
+    expect(said(-2 * 86_400_000)).toBe(
+      "this runner's clock is 2 days ahead of the state database's",
+    );
+    expect(said(9 * 86_400_000)).toBe("this runner's clock is 9 days behind the state database's");
+    // Rounded, it never reads as 120 min, nor as 48 h.
+    expect(said(7_190_000)).toBe("this runner's clock is 2 h behind the state database's");
+    expect(said(47.9 * 3_600_000)).toBe(
+      "this runner's clock is 2 days behind the state database's",
+    );
+    expect(warned(judgeClock(new Date(T - 2 * 86_400_000), T, T + 20))).toMatch(
+      /^this runner's clock is 2 days ahead of the state database's, more than 60 s: /,
+    );
+  });
+
   it('says how the clock stands as placing resumes', () => {
     expect(clockBack({ kind: 'right' })).toBe(
       "this runner's clock agrees with the state database's again",

@@ -40,12 +40,23 @@ export const judgeClock = (db: Date, sent: number, back: number): ClockVerdict =
   return { kind: sure <= CLOCK_WRONG_MS ? 'off' : 'wrong', offsetMs };
 };
 
-/** "61 min behind the state database's", "9 s ahead of the state database's". */
-const far = (offsetMs: number): string => {
-  const s = Math.round(Math.abs(offsetMs) / 1000);
-  const amount = s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
-  return `${amount} ${offsetMs > 0 ? 'behind' : 'ahead of'} the state database's`;
+/**
+ * "9 s", "61 min", "3 h", "2 days": seconds under 2 min, minutes under 2 h, hours under 2
+ * days, days beyond. Each unit is judged once rounded, so that none reads "120 min" or "48 h".
+ */
+const amountOf = (ms: number): string => {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  const h = Math.round(s / 3600);
+  if (h < 48) return `${h} h`;
+  return `${Math.round(s / 86_400)} days`;
 };
+
+/** "61 min behind the state database's", "2 days ahead of the state database's". */
+const far = (offsetMs: number): string =>
+  `${amountOf(Math.abs(offsetMs))} ${offsetMs > 0 ? 'behind' : 'ahead of'} the state database's`;
 
 const placed = (offsetMs: number): string => (offsetMs > 0 ? 'late' : 'early');
 
