@@ -53,6 +53,12 @@ export interface RunLockHolder {
    * then, and nothing needs clearing.
    */
   readonly leaseUntil?: string;
+  /**
+   * A database store's holder: the database's clock as it was read (ISO-8601 UTC). Its `since`
+   * and `leaseUntil` are on that clock, which every runner shares, so their age and what is
+   * left of the lease are told from it, never from this runner's clock, which may be wrong.
+   */
+  readonly clockAt?: string;
 }
 
 export type RunLockResult =
@@ -671,6 +677,10 @@ export class RunLockLost extends Error {
   }
 }
 
+/** The instant a holder's times are told from: the database's as it was read, else `now`. */
+const clockOf = (holder: RunLockHolder, now: Date): Date =>
+  holder.clockAt === undefined ? now : new Date(holder.clockAt);
+
 const ago = (ms: number): string => {
   const minutes = Math.floor(ms / 60_000);
   if (ms < 0) return 'in the future; the clocks differ';
@@ -684,7 +694,7 @@ const ago = (ms: number): string => {
 /** "held by pid 1234 on host build-7 since 2026-11-24T10:00:00Z (12 minutes ago), running `callops apply`" */
 export const describeHolder = (holder: RunLockHolder, now: Date): string => {
   const since = holder.since.replace(/\.\d{3}Z$/, 'Z');
-  const when = `since ${since} (${ago(now.getTime() - Date.parse(holder.since))})`;
+  const when = `since ${since} (${ago(clockOf(holder, now).getTime() - Date.parse(holder.since))})`;
   if (holder.unreadable) {
     return `held by a run that could not be identified (${RUN_LOCK_FILE} is unreadable), present ${when}`;
   }
@@ -750,7 +760,7 @@ export const leaseAdvice = (holder: RunLockHolder, liveness: HolderLiveness, now
   const frees =
     until === undefined
       ? 'the state database frees its lock when its lease runs out'
-      : `the state database frees its lock ${leaseEnd(until, now)}`;
+      : `the state database frees its lock ${leaseEnd(until, clockOf(holder, now))}`;
   switch (liveness) {
     case 'alive':
       return `That process is alive on this host: wait for it to finish, or stop it (kill ${holder.pid}).`;

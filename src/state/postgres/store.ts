@@ -124,6 +124,35 @@ const NEVER_CLAIM: readonly string[] = [
   'callops state pull',
 ];
 
+/** SQL of a timestamptz as an ISO-8601 UTC instant to the millisecond, as the entries write them. */
+const utc = (sql: string): string =>
+  `to_char((${sql}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A runner read as the holder of the run lock (or a live placer), with the database's clock
+ * as it was read (`clock_at`): its since, the end of its lease (`lease_ms` from then, null
+ * when it holds no lease to wait out) and their age are all on that clock, not this runner's.
+ */
+const holderOf = (row: {
+  readonly command: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly since: string;
+  readonly clock_at: string;
+  readonly lease_ms: string | number | null;
+}): LockHolder => {
+  const holder = {
+    command: row.command,
+    host: row.host,
+    pid: row.pid,
+    since: row.since,
+    clockAt: row.clock_at,
+  };
+  if (row.lease_ms === null) return holder;
+  const leaseUntil = new Date(Date.parse(row.clock_at) + Math.ceil(Number(row.lease_ms)));
+  return { ...holder, leaseUntil: leaseUntil.toISOString() };
+};
+
 /**
  * A runner's lease: it is live for this long after each renewal, by the database's clock,
  * and renews it every quarter of it. A runner that stops (killed, host gone) is seen as gone
@@ -272,11 +301,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       const sent = performance.now();
       const checked = holding;
       try {
-        const { rows } = await pool.query<LockHolder & { runner: number | null }>(
+        const { rows } = await pool.query<LockHolder & { runner: number | null; clock_at: string }>(
           `WITH renewed AS (
              UPDATE ${s}.runners SET live_until = now() + $2 * interval '1 millisecond'
              WHERE id = $1 RETURNING id)
-           SELECT l.runner, l.command, l.host, l.pid, l.since
+           SELECT l.runner, l.command, l.host, l.pid, l.since, ${utc('now()')} AS clock_at
            FROM (SELECT 1) AS one LEFT JOIN ${s}.run_lock l ON l.id = 1 AND $3`,
           [runner, leaseMs, checked],
         );
@@ -284,12 +313,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         const row = rows[0];
         if (checked && holding && row?.runner !== runner) {
           holding = false;
-          lockLost =
-            row?.runner == null
-              ? {}
-              : {
-                  holder: { command: row.command, host: row.host, pid: row.pid, since: row.since },
-                };
+          lockLost = row?.runner == null ? {} : { holder: holderOf({ ...row, lease_ms: null }) };
         }
         return true;
       } catch {
@@ -1050,22 +1074,17 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
     // The holder writes its row just after taking the lock: a row of a runner that is gone
     // is an earlier holder's, so look again briefly before calling it unreadable.
     for (let round = 0; round < 20; round++) {
-      // How long its lease lasts, by the database's clock, taken onto ours.
+      // Its since, its lease and their age, all on the database's clock.
       const { rows } = await pool.query<
-        LockHolder & { live: boolean; lease_ms: string | number | null }
+        LockHolder & { live: boolean; clock_at: string; lease_ms: string | number | null }
       >(
-        `SELECT command, host, pid, since, ${alive('runner')} AS live,
+        `SELECT command, host, pid, since, ${alive('runner')} AS live, ${utc('now()')} AS clock_at,
            (SELECT GREATEST(0, EXTRACT(EPOCH FROM r.live_until - now()) * 1000)
               FROM ${s}.runners r WHERE r.id = runner) AS lease_ms
          FROM ${s}.run_lock WHERE id = 1`,
       );
       const row = rows[0];
-      if (row?.live) {
-        const holder = { command: row.command, host: row.host, pid: row.pid, since: row.since };
-        if (row.lease_ms === null) return holder;
-        const leaseUntil = new Date(clock().getTime() + Math.ceil(Number(row.lease_ms)));
-        return { ...holder, leaseUntil: leaseUntil.toISOString() };
-      }
+      if (row?.live) return holderOf(row);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     return { pid: 0, host: '', command: '', since: clock().toISOString(), unreadable: true };
@@ -1074,7 +1093,8 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
   const lock = async (who: { command: string; now: Date }): Promise<LockResult> => {
     if (holding) throw new Error('this store already holds the run lock');
     if (lost) throw lost;
-    const me: LockHolder = {
+    // Held since the database's now, not this runner's clock: the one every runner shares.
+    let me: LockHolder = {
       command: who.command,
       host: hostname(),
       pid: process.pid,
@@ -1099,12 +1119,15 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         ).rowCount !== 0;
       if (kept) await session.query('SELECT pg_advisory_unlock($1, $2)', [space, RUN_LOCK]);
       else if (rows[0]?.ok) {
-        await session.query(
+        const taken = await session.query<{ since: string }>(
           `INSERT INTO ${s}.run_lock (id, runner, command, host, pid, since)
-           VALUES (1, $1, $2, $3, $4, $5)
-           ON CONFLICT (id) DO UPDATE SET runner = $1, command = $2, host = $3, pid = $4, since = $5`,
-          [runner, me.command, me.host, me.pid, me.since],
+           VALUES (1, $1, $2, $3, $4, ${utc('now()')})
+           ON CONFLICT (id) DO UPDATE SET runner = $1, command = $2, host = $3, pid = $4,
+             since = EXCLUDED.since
+           RETURNING since`,
+          [runner, me.command, me.host, me.pid],
         );
+        me = { ...me, since: taken.rows[0]?.since ?? me.since };
         won = true;
       }
       await session.query('COMMIT');
@@ -1273,10 +1296,11 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
         pid: number;
         since: string;
         connected: boolean;
+        clock_at: string;
         lease_ms: string | number | null;
       }>(
         `SELECT o.command, o.host, o.pid, ${connected('o.id')} AS connected,
-           to_char(o.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since,
+           ${utc('o.started_at')} AS since, ${utc('now()')} AS clock_at,
            GREATEST(0, EXTRACT(EPOCH FROM o.live_until - now()) * 1000) AS lease_ms
          FROM ${s}.runners o
          WHERE o.id <> $1 AND split_part(o.command, ' -', 1) <> ALL($2::text[])
@@ -1286,10 +1310,7 @@ export const openPostgresStore = async (options: PostgresStoreOptions): Promise<
       );
       const row = rows[0];
       if (row === undefined) return undefined;
-      const holder = { command: row.command, host: row.host, pid: row.pid, since: row.since };
-      if (row.connected || row.lease_ms === null) return holder;
-      const leaseUntil = new Date(clock().getTime() + Math.ceil(Number(row.lease_ms)));
-      return { ...holder, leaseUntil: leaseUntil.toISOString() };
+      return holderOf(row.connected ? { ...row, lease_ms: null } : row);
     } catch (error) {
       throw failure('the runners of the state database could not be read', error);
     }
