@@ -379,9 +379,14 @@ const schedule = async (
   // The look at the files of the latest wake whose plan was remembered. A call the memory
   // does not know at a later wake was not in the files as of that look (an added call, read
   // at this wake's reload): callops first saw it then, not now, so its slot that fell due in
-  // between is placed within its deadline or reported missed once. Unset at the first wake:
-  // calls read at start are first seen then, as apply sees them.
+  // between is placed within its deadline or reported missed once. Unset until a wake's plan
+  // is remembered: the calls read at start are first seen at the first wake's look then.
   let remembered: Date | undefined;
+  // That first look, on the monotonic clock: the first plan may come long after it (held for
+  // a wrong clock, the state out of reach), and a slot live as run first looked is placed
+  // within its deadline or reported missed then, as after any pause, never dropped unseen.
+  // Told onto the wall clock as it plans, which is right by then, whatever it read at start.
+  let firstLook: number | undefined;
   // A wake met a campaign CSV that changed after it was read: the next one loads the
   // definitions again (stale), and then the state (readAgain), before it plans.
   let stale = false;
@@ -401,6 +406,7 @@ const schedule = async (
         if (failure !== undefined) return await stateFailed(failure.error);
       }
       const look = new Date();
+      firstLook ??= performance.now();
       const looked = await projectLook(input.root, input.envFile);
       const seen = looked.stamp;
       // As seen before the definitions the wake plans with were read (again, if they changed).
@@ -483,11 +489,12 @@ const schedule = async (
         if (signal.aborted) return 0;
       }
       const now = new Date();
+      const firstSeen = remembered ?? new Date(now.getTime() - (performance.now() - firstLook));
       const plan = planAt(prepared, lock, now, {
         ...input.plan,
         upcomingCount: 1,
         reported: partlyReported,
-        ...(remembered === undefined ? {} : { firstSeen: remembered }),
+        firstSeen,
       });
       // What this run said or gave up of slots no plan lists any more is let go.
       const floor = earliestListed(plan);

@@ -124,4 +124,51 @@ describe('a runner whose clock is more than a minute from the state database', (
     expect(result.code, output(result)).toBe(0);
     expect(output(result)).not.toMatch(/warning: this runner's clock/);
   });
+
+  it('a slot due while run held from its start is placed or reported missed once the clock is right, never lost', {
+    timeout: 90_000,
+  }, async () => {
+    const gw = await db.gateway(
+      {
+        'calls/a.yaml': callsYaml([
+          { name: 'tick', extra: ['schedule: { cron: "*/5 * * * * *", deadline: 8s }'] },
+        ]),
+      },
+      { schema: 'clock_wrong_first_sight' },
+    );
+    const right = join(gw.project.dir, 'clock-right');
+    const started = Date.now();
+    const run = startRun(gw, [], {
+      env: { ...db.env, [CLOCK_SHIFT_ENV]: `${-2 * 60_000},until=${right}` },
+    });
+    try {
+      await run.until('the batches held', () =>
+        /places no call until it is right/.test(run.soFar()) ? true : undefined,
+      );
+      // Held past the deadline of the slots due as run started: run saw the call then.
+      await delay(Math.max(0, started + 20_000 - Date.now()));
+      expect(gw.placed()).toHaveLength(0);
+      await writeFile(right, '');
+      await run.until('a batch placed', () => (/^Done: /m.test(run.soFar()) ? true : undefined));
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    const result = await run.done;
+    expect(result.code, output(result)).toBe(0);
+    // The slots due after run had looked at the files (a few seconds after it was started)
+    // whose deadline passed while it held: run had seen the call, and each is reported.
+    const slot = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const first = Math.ceil((started + 3_000) / 5_000) * 5_000;
+    const lost = [first, first + 5_000].map((ms) => `sim/tick@${slot(ms)}`);
+    const missed = output(result)
+      .split('\n')
+      .filter((l) => /^missed +sim\/tick@/.test(l))
+      .map((l) => l.split(/ +/)[1]);
+    expect(missed, output(result)).toEqual(expect.arrayContaining(lost));
+    // plan lists them missed too: reported, not dropped unseen.
+    const plan = await gw.run(['plan', '--format', 'json'], db.env);
+    const json = JSON.parse(plan.stdout) as { missed?: { key: string }[] };
+    const planned = (json.missed ?? []).map((m) => m.key);
+    expect(planned, plan.stdout).toEqual(expect.arrayContaining(lost));
+  });
 });
