@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
-import { callsYaml, output, startGateway } from './helpers.js';
+import { callsYaml, output } from './helpers.js';
+import { IDLE, type LetGoLock as Lock, letGoProject, rowsPlacedAgo } from './let-go-rows.js';
 
 /** The numbers of a campaign's two rows, dialled one after the other. */
 const NUMBERS = ['+15552300401', '+15552300402'];
-
-interface Lock {
-  lockfileVersion: 1;
-  calls: Record<string, unknown>;
-  schedules?: Record<
-    string,
-    { prunedThrough?: string; rang?: { numbers: Record<string, string[]> } }
-  >;
-}
 
 describe('a lockfile put back that lost only schedule memory (file store)', () => {
   it('is refused as one that lost entries: nothing is sent; state pull writes the memory back', {
@@ -20,33 +12,9 @@ describe('a lockfile put back that lost only schedule memory (file store)', () =
   }, async () => {
     // Two rows of one campaign placed 4 h and 3 h ago: under `keep: 1h` each is let go by the
     // apply that first sees it, its call kept in the memory (`rang`) alone.
-    const minute = 60_000;
-    const base = Math.floor(Date.now() / minute) * minute;
-    const ago = [240, 180];
-    const rows = NUMBERS.map((number, i) => {
-      const slot = new Date(base - (ago[i] as number) * minute);
-      const key = `sim/camp/r${i + 1}@${slot.toISOString().replace('.000Z', 'Z')}`;
-      const entry = {
-        at: new Date(slot.getTime() + 30_000).toISOString(),
-        callId: `2459be02-424e-447d-82e9-5362ffe1240${i}`,
-        definition: 'sha256:0',
-        file: 'calls/camp.yaml',
-        number: numberDigest(number),
-        sid: `e5323c91-5cf1-4253-8928-9270e4fb4e3${i}`,
-        status: 'placed',
-      };
-      return { key, entry };
-    });
-    // A call that places nothing: a project has at least one.
-    const idle = { name: 'idle', extra: ['enabled: false'] };
-    const gw = await startGateway({ 'calls/a.yaml': callsYaml([idle]) });
+    const rows = rowsPlacedAgo(NUMBERS, [240, 180], '2');
+    const { gw, configure } = await letGoProject();
     try {
-      const config = await gw.project.read('callops.yaml');
-      const configure = (window: string) =>
-        gw.project.write(
-          'callops.yaml',
-          `${config}limits: { per_number: ${window} }\nstate:\n  keep: 1h\n`,
-        );
       await configure('1/1h');
       const withEntry = (lock: Lock, row: (typeof rows)[number]) =>
         `${JSON.stringify({ ...lock, calls: { ...lock.calls, [row.key]: row.entry } }, null, 2)}\n`;
@@ -80,7 +48,7 @@ describe('a lockfile put back that lost only schedule memory (file store)', () =
       await configure('1/24h');
       await gw.project.write(
         'calls/a.yaml',
-        callsYaml([idle, { name: 'again', to: `{ type: phone, number: "${NUMBERS[1]}" }` }]),
+        callsYaml([IDLE, { name: 'again', to: `{ type: phone, number: "${NUMBERS[1]}" }` }]),
       );
       const refused = await gw.run(['apply', '--yes']);
       expect(refused.code, output(refused)).toBe(1);

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
-import { callsYaml, output, startGateway } from './helpers.js';
+import { callsYaml, output } from './helpers.js';
+import { IDLE, type LetGoLock as Lock, letGoProject, rowsPlacedAgo } from './let-go-rows.js';
 
 /** The numbers of a campaign's three rows, dialled one after the other. */
 const NUMBERS = ['+15552300301', '+15552300302', '+15552300303'];
-
-interface Lock {
-  calls: Record<string, unknown>;
-  schedules?: Record<
-    string,
-    { prunedThrough?: string; rang?: { numbers: Record<string, string[]> } }
-  >;
-}
 
 describe('state pull (file store) under state.keep', () => {
   it('writes back the calls .callops/ remembers of entries let go, not only the entries it holds', {
@@ -19,42 +12,19 @@ describe('state pull (file store) under state.keep', () => {
   }, async () => {
     // Three rows of one campaign placed 4 h, 3 h and 5 min ago: under `per_number: 1/1h` and
     // `keep: 1h` the first two are let go, their calls kept in the memory (`rang`).
-    const minute = 60_000;
-    const base = Math.floor(Date.now() / minute) * minute;
-    const ago = [240, 180, 5];
-    const keys: string[] = [];
-    const entries = NUMBERS.map((number, i) => {
-      const slot = new Date(base - (ago[i] as number) * minute);
-      keys.push(`sim/camp/r${i + 1}@${slot.toISOString().replace('.000Z', 'Z')}`);
-      return {
-        at: new Date(slot.getTime() + 30_000).toISOString(),
-        callId: `1459be02-424e-447d-82e9-5362ffe1240${i}`,
-        definition: 'sha256:0',
-        file: 'calls/camp.yaml',
-        number: numberDigest(number),
-        sid: `f5323c91-5cf1-4253-8928-9270e4fb4e3${i}`,
-        status: 'placed',
-      };
-    });
+    const rows = rowsPlacedAgo(NUMBERS, [240, 180, 5], '1');
+    const keys = rows.map((r) => r.key);
     const lockOf = (upTo: number) =>
       `${JSON.stringify(
         {
-          calls: Object.fromEntries(keys.slice(0, upTo).map((k, i) => [k, entries[i]])),
+          calls: Object.fromEntries(rows.slice(0, upTo).map((r) => [r.key, r.entry])),
           lockfileVersion: 1,
         },
         null,
         2,
       )}\n`;
-    // A call that places nothing: a project has at least one.
-    const idle = { name: 'idle', extra: ['enabled: false'] };
-    const gw = await startGateway({ 'calls/a.yaml': callsYaml([idle]) });
+    const { gw, configure } = await letGoProject();
     try {
-      const config = await gw.project.read('callops.yaml');
-      const configure = (window: string) =>
-        gw.project.write(
-          'callops.yaml',
-          `${config}limits: { per_number: ${window} }\nstate:\n  keep: 1h\n`,
-        );
       await configure('1/1h');
       await gw.project.write('callops.lock', lockOf(3));
       const first = await gw.run(['apply', '--yes']);
@@ -83,7 +53,7 @@ describe('state pull (file store) under state.keep', () => {
       await configure('1/24h');
       await gw.project.write(
         'calls/a.yaml',
-        callsYaml([idle, { name: 'again', to: `{ type: phone, number: "${NUMBERS[1]}" }` }]),
+        callsYaml([IDLE, { name: 'again', to: `{ type: phone, number: "${NUMBERS[1]}" }` }]),
       );
       const r = await gw.run(['apply', '--yes', '--format', 'json']);
       expect(r.code, output(r)).toBe(0);
