@@ -236,8 +236,11 @@ const atOrAfter = (a: string | undefined, b: string): boolean =>
  */
 const rangHolds = (rang: RangMemory | undefined, digest: string, at: string): boolean =>
   rang?.numbers[digest]?.some((t) => Date.parse(t) === Date.parse(at)) === true ||
-  atOrAfter(rang?.forgotten, at) ||
-  atOrAfter(rang?.cut?.[digest], at);
+  reachesOver(rang, digest, at);
+
+/** Whether a memory's `forgotten`, or its `cut` of the number `digest`, reaches over `at`. */
+const reachesOver = (rang: RangMemory | undefined, digest: string, at: string): boolean =>
+  atOrAfter(rang?.forgotten, at) || atOrAfter(rang?.cut?.[digest], at);
 
 /**
  * Whether `current`, which lacks the entry `key`, holds it as an entry `state.keep` let go:
@@ -294,15 +297,14 @@ const holdsLetGo = (written: ScheduleMemory, current: ScheduleMemory | undefined
   const rang = written.rang;
   if (rang === undefined) return true;
   const mine = current?.rang;
-  const over = (digest: string, at: string): boolean =>
-    atOrAfter(mine?.forgotten, at) || atOrAfter(mine?.cut?.[digest], at);
   if (rang.forgotten !== undefined && !atOrAfter(mine?.forgotten, rang.forgotten)) return false;
   for (const [digest, at] of Object.entries(rang.cut ?? {})) {
     if (!rangHolds(mine, digest, at)) return false;
   }
   for (const [digest, times] of Object.entries(rang.numbers)) {
     const held = new Set((mine?.numbers[digest] ?? []).map((t) => Date.parse(t)));
-    if (times.some((at) => !held.has(Date.parse(at)) && !over(digest, at))) return false;
+    if (times.some((at) => !held.has(Date.parse(at)) && !reachesOver(mine, digest, at)))
+      return false;
   }
   return true;
 };
