@@ -2,17 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { numberDigest } from '../../src/screen/number.js';
 import { callsYaml, output, startGateway } from './helpers.js';
+import { IDLE, type LetGoLock as Lock, rowsPlacedAgo } from './let-go-rows.js';
 import { postgresForFile } from './postgres-project.js';
 
 const db = postgresForFile();
 
 /** The numbers of a campaign's three rows, dialled one slot after the other. */
 const NUMBERS = ['+15552300201', '+15552300202', '+15552300203'];
-
-interface Lock {
-  calls: Record<string, unknown>;
-  schedules?: Record<string, { rang?: { numbers: Record<string, string[]> } }>;
-}
 
 describe('state pull (postgres) under state.keep', () => {
   it('writes every row, so that each row of a campaign the file store lets go then holds its number', {
@@ -21,28 +17,11 @@ describe('state pull (postgres) under state.keep', () => {
     // Three rows of one campaign, placed 4, 3 and 2 hours ago, pushed to the database: under
     // `keep: 1h` a plan's view leaves them out, but `state pull` reads no call file and writes
     // them all, and the file store remembers each one's call as it lets them go.
-    const hour = 3_600_000;
-    const base = Math.floor(Date.now() / 60_000) * 60_000;
-    const calls: Record<string, object> = {};
-    const times: string[] = [];
-    NUMBERS.forEach((number, i) => {
-      const slot = new Date(base - (4 - i) * hour);
-      const placedAt = new Date(slot.getTime() + 30_000).toISOString();
-      times.push(placedAt);
-      calls[`sim/camp/r${i + 1}@${slot.toISOString().replace('.000Z', 'Z')}`] = {
-        at: placedAt,
-        callId: `1459be02-424e-447d-82e9-5362ffe1230${i}`,
-        definition: 'sha256:0',
-        file: 'calls/camp.yaml',
-        number: numberDigest(number),
-        sid: `f5323c91-5cf1-4253-8928-9270e4fb4d3${i}`,
-        status: 'placed',
-      };
-    });
+    const rows = rowsPlacedAgo(NUMBERS, [240, 180, 120], '1');
+    const calls = Object.fromEntries(rows.map((r) => [r.key, r.entry]));
+    const times = rows.map((r) => r.entry.at);
     const middle = NUMBERS[1] as string;
-    // A call that places nothing: a project has at least one.
-    const idle = { name: 'idle', extra: ['enabled: false'] };
-    const gw = await startGateway({ 'calls/a.yaml': callsYaml([idle]) });
+    const gw = await startGateway({ 'calls/a.yaml': callsYaml([IDLE]) });
     try {
       const config = await gw.project.read('callops.yaml');
       await gw.project.write(
@@ -89,7 +68,7 @@ describe('state pull (postgres) under state.keep', () => {
       await configure('file', '1/24h');
       await gw.project.write(
         'calls/a.yaml',
-        callsYaml([idle, { name: 'again', to: `{ type: phone, number: "${middle}" }` }]),
+        callsYaml([IDLE, { name: 'again', to: `{ type: phone, number: "${middle}" }` }]),
       );
       const r = await gw.run(['apply', '--yes', '--format', 'json']);
       expect(r.code, output(r)).toBe(0);
